@@ -1,0 +1,47 @@
+# opsgate - thin wrapper over CMake + Ninja. See README.md.
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+DATA       ?= $(CURDIR)/opsgate-data
+LISTEN     ?= 127.0.0.1:8700
+JOBS       ?= $(shell nproc)
+
+.PHONY: all deps configure build check unit asan run bench format clean
+
+all: build
+
+deps:
+	@scripts/deps.sh all
+
+$(BUILD)/build.ninja: | deps
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+$(ASAN_BUILD)/build.ninja: | deps
+	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DOG_SANITIZE=ON -DOG_UNIT_ONLY=ON
+
+build: deps $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS)
+
+asan: deps $(ASAN_BUILD)/build.ninja
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+
+# Unit tests under ASan+UBSan first, then the whole suite (unit + integration) on the normal build;
+# ctest's closing summary is the last thing printed.
+check: build asan
+	@scripts/test-deps.sh
+	cd $(ASAN_BUILD) && ctest -L unit --output-on-failure -j $(JOBS)
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+unit: build
+	cd $(BUILD) && ctest -L unit --output-on-failure -j $(JOBS)
+
+run: build
+	@scripts/run-demo.sh $(BUILD)/opsgate "$(DATA)" "$(LISTEN)"
+
+bench: build
+	@scripts/bench.sh $(BUILD)
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

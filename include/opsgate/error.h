@@ -1,0 +1,43 @@
+/* error.h - error codes and the per-thread error message every fallible call fills. */
+#ifndef OPSGATE_ERROR_H
+#define OPSGATE_ERROR_H
+
+/*
+ * Every fallible function returns 0 on success or one of these negative codes, and on failure
+ * leaves a human-readable message in the calling thread's error slot (og_error_last()).
+ * The HTTP layer maps codes to statuses in one place (src/http/); the CLI maps them to exit codes.
+ */
+enum og_errcode {
+    OG_OK = 0,
+    OG_ERROR = -1,      /* anything not listed: I/O, database, out of memory */
+    OG_ENOTFOUND = -2,  /* no such object, or one the actor may not know of (HTTP 404) */
+    OG_EEXISTS = -3,    /* already exists (HTTP 409) */
+    OG_EDENIED = -4,    /* authenticated but not allowed (HTTP 403) */
+    OG_EAUTH = -5,      /* not authenticated: missing, bad, expired or revoked credential (HTTP 401) */
+    OG_ECONFLICT = -6,  /* state conflict: locked, wrong lifecycle state (HTTP 409) */
+    OG_EPENDING = -7,   /* accepted but waiting on a human gate (HTTP 202) */
+    OG_EINVAL = -8,     /* bad input (HTTP 400) */
+    OG_ETOOBIG = -9,    /* input over a configured limit (HTTP 413) */
+    OG_ECORRUPT = -10,  /* integrity failure: bad tag, broken chain, tampered data */
+    OG_EBUSY = -11,     /* try again later (HTTP 503) */
+    OG_ESCHEMA = -12,   /* the data folder was written by a newer opsgate */
+};
+
+/* Set the thread's error and return code, so callers can write `return og_error_set(...)`. */
+int og_error_set(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Prefix the current message with context: "opening x: <old message>". Returns the current code. */
+int og_error_wrap(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* The last message set in this thread; never NULL ("" when none). Borrowed until the next set. */
+const char *og_error_last(void);
+
+/* The last code set in this thread (OG_OK when none). */
+int og_error_code(void);
+
+void og_error_clear(void);
+
+/* A stable snake_case name for a code, used in JSON error bodies ("not_found", "denied", ...). */
+const char *og_error_name(int code);
+
+#endif

@@ -1,0 +1,67 @@
+/* tenant.h - tenants, users, roles and API tokens. */
+#ifndef OPSGATE_TENANT_H
+#define OPSGATE_TENANT_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "opsgate/context.h"
+
+typedef struct og_tenant {
+    char id[OG_ID_LEN];
+    char name[64];
+    char state[16];          /* "active", "suspended" */
+    char created_at[OG_TIME_LEN];
+} og_tenant;
+
+typedef struct og_user {
+    char id[OG_ID_LEN];
+    char tenant_id[OG_ID_LEN];   /* "" for platform admins */
+    char name[64];
+    og_role role;
+    char created_at[OG_TIME_LEN];
+} og_user;
+
+/* ---- tenants (platform admins) ---- */
+int og_tenant_create(og_ctx *ctx, const char *name, og_tenant *out);
+/* Find by name or id, scoped: an actor of another tenant gets OG_ENOTFOUND. */
+int og_tenant_get(og_ctx *ctx, const char *name_or_id, og_tenant *out);
+int og_tenant_list(og_ctx *ctx, json_t **out);     /* array; caller decrefs */
+int og_tenant_suspend(og_ctx *ctx, const char *name_or_id, int suspend);  /* 0 = resume */
+/* Crypto-shred the tenant's key, then remove its rows. */
+int og_tenant_delete(og_ctx *ctx, const char *name_or_id);
+json_t *og_tenant_to_json(const og_tenant *t);
+
+/* ---- users ---- */
+/* tenant may be NULL only for role platform-admin. */
+int og_user_add(og_ctx *ctx, const char *tenant, const char *name, og_role role, og_user *out);
+int og_user_get(og_ctx *ctx, const char *tenant, const char *name_or_id, og_user *out);
+int og_user_list(og_ctx *ctx, const char *tenant, json_t **out);
+json_t *og_user_to_json(const og_user *u);
+
+/* ---- tokens ---- */
+#define OG_TOKEN_MAX 128
+/* Create a bearer token for a user; the secret is printed once and stored only as a hash.
+ * ttl_us <= 0 means the default (30 days). token_out receives the secret ("og_<id>_<secret>"),
+ * id_out its id. */
+int og_token_create(og_ctx *ctx, const char *tenant, const char *user, int64_t ttl_us,
+                    char token_out[OG_TOKEN_MAX], char id_out[OG_ID_LEN]);
+int og_token_revoke(og_ctx *ctx, const char *token_id);
+int og_token_list(og_ctx *ctx, const char *tenant, const char *user, json_t **out);
+/* Authenticate a bearer token: fills *actor. OG_EAUTH for missing, malformed, unknown, expired or
+ * revoked tokens (the message says which); OG_EDENIED when the tenant is suspended. */
+int og_token_authenticate(og_store *s, const char *bearer, og_actor *actor);
+
+/* Make ctx->actor act as user `user` of `tenant` (the CLI's --as), keeping the local user. */
+int og_actor_become(og_ctx *ctx, const char *tenant, const char *user);
+
+/* ---- installation ---- */
+/* Create the data folder, database, master key and platform key; add the platform admin "admin"
+ * and put a token for it in token_out. Refuses (OG_EEXISTS) if DATA_DIR exists and is not empty. */
+int og_install_init(const char *data_dir, char token_out[OG_TOKEN_MAX]);
+/* Open an existing data folder: store (migrated) and keyring. */
+int og_install_open(const char *data_dir, og_store **store, og_keyring **keys);
+/* The database URL of a data folder (caller frees). */
+char *og_install_db_url(const char *data_dir);
+
+#endif

@@ -1,0 +1,74 @@
+/* util.h - domain-free helpers: bounded buffers, time, encodings, ids, files. */
+#ifndef OPSGATE_UTIL_H
+#define OPSGATE_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- bounded growable buffer (like curl's dynbuf): every buffer has a hard cap ---- */
+typedef struct og_buf {
+    char *data;   /* always NUL-terminated when non-NULL */
+    size_t len;
+    size_t alloc;
+    size_t cap;   /* hard limit on len; appends past it fail with OG_ETOOBIG */
+} og_buf;
+
+#define OG_BUF_DEFAULT_CAP ((size_t)64 << 20)
+
+void og_buf_init(og_buf *b, size_t cap);
+int og_buf_append(og_buf *b, const void *data, size_t len);
+int og_buf_puts(og_buf *b, const char *s);
+int og_buf_printf(og_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void og_buf_reset(og_buf *b);            /* len = 0, keeps memory */
+char *og_buf_detach(og_buf *b);          /* caller frees; buffer is empty afterwards */
+void og_buf_free(og_buf *b);             /* no-op on a zeroed buffer */
+
+/* ---- time ---- */
+int64_t og_time_now_us(void);            /* wall clock, microseconds since the epoch (UTC) */
+int64_t og_time_mono_us(void);           /* monotonic clock, microseconds */
+/* "2026-11-22T04:15:20.123456Z"; out must hold OG_TIME_LEN bytes */
+#define OG_TIME_LEN 32
+void og_time_format(int64_t us, char out[OG_TIME_LEN]);
+/* Parse RFC 3339 ("2026-11-22T04:15:20Z", fractional seconds and offsets allowed) or a bare
+ * date ("2026-11-22", midnight UTC). Returns 0 or OG_EINVAL with a message naming the input. */
+int og_time_parse(const char *s, int64_t *out_us);
+/* Parse a duration "90s", "15m", "6h", "30d", "2w" into microseconds; OG_EINVAL on bad input. */
+int og_duration_parse(const char *s, int64_t *out_us);
+
+/* ---- encodings ---- */
+/* hex: out must hold 2*len+1 bytes */
+void og_hex_encode(const uint8_t *in, size_t len, char *out);
+/* returns bytes written or -1 on bad hex / output too small */
+int og_hex_decode(const char *in, uint8_t *out, size_t outcap);
+/* base64 (standard, padded) and base64url (no padding). Caller frees the result. */
+char *og_base64_encode(const uint8_t *in, size_t len);
+char *og_base64url_encode(const uint8_t *in, size_t len);
+/* Decodes either alphabet, padding optional. Caller frees *out. OG_EINVAL on bad input. */
+int og_base64_decode(const char *in, uint8_t **out, size_t *outlen);
+
+/* ---- identifiers ---- */
+#define OG_ID_LEN 37  /* a UUID in text form plus NUL */
+void og_id_new(char out[OG_ID_LEN]);     /* random (v4) UUID, lower case */
+bool og_id_valid(const char *s);
+
+/* A name for tenants, users, projects: 1..63 of [a-z0-9._-], starting with a letter or digit. */
+bool og_name_valid(const char *s);
+
+/* ---- strings ---- */
+size_t og_strlcpy(char *dst, const char *src, size_t size);
+bool og_streq(const char *a, const char *b);   /* NULL-safe */
+/* Constant-time comparison of two equal-length byte strings. */
+bool og_memeq_ct(const void *a, const void *b, size_t len);
+
+/* ---- files ---- */
+/* Read a whole file, at most cap bytes (OG_ETOOBIG beyond). Caller frees *out (NUL-terminated). */
+int og_file_read(const char *path, size_t cap, char **out, size_t *outlen);
+/* Write atomically: temp file in the same folder, fsync, rename, fsync the folder. */
+int og_file_write_atomic(const char *path, const void *data, size_t len, unsigned mode);
+/* mkdir -p with the given mode for created folders. */
+int og_mkdir_p(const char *path, unsigned mode);
+/* The current unix user's name ("uid1000" if it has none). */
+void og_unix_user(char *out, size_t size);
+
+#endif

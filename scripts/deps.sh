@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# deps.sh - install the Debian packages opsgate needs to build and test; a no-op when all are present.
+#
+# Usage: scripts/deps.sh [build|test|all]   (default: all)
+# Idempotent: it asks dpkg which packages are missing and installs only those.
+set -euo pipefail
+
+BUILD_PKGS=(
+  build-essential cmake ninja-build pkg-config
+  libssl-dev libcurl4-openssl-dev libjansson-dev libsqlite3-dev libpq-dev
+  libmicrohttpd-dev libcmark-dev libcairo2-dev libpango1.0-dev libzstd-dev
+  uuid-dev libcmocka-dev
+)
+TEST_PKGS=(
+  curl openssl sqlite3 jq ca-certificates procps
+)
+
+what=${1:-all}
+case "$what" in
+  build) want=("${BUILD_PKGS[@]}") ;;
+  test|all) want=("${BUILD_PKGS[@]}" "${TEST_PKGS[@]}") ;;
+  *) echo "deps.sh: unknown set '$what' (build, test or all)" >&2; exit 2 ;;
+esac
+
+missing=()
+for p in "${want[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+echo "deps.sh: installing ${missing[*]}" >&2
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+# Refresh the package lists only when they are missing or older than a day.
+if [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' -mtime -1 2>/dev/null | head -n 1)" ]; then
+  $SUDO apt-get update -qq
+fi
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

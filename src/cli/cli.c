@@ -1,0 +1,199 @@
+/* cli.c - the command-line front end: global options, dispatch, help, shared output helpers. */
+#include "cli/cli.h"
+#include "opsgate/error.h"
+#include "opsgate/tenant.h"
+
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const main_usage =
+    "usage: opsgate [--data DIR] [--as USER] COMMAND [ARGS...]\n"
+    "\n"
+    "opsgate manages MSP clients' project artifacts and TLS certificates, tenant by tenant,\n"
+    "with human-in-the-loop gates and a tamper-evident audit trail.\n"
+    "\n"
+    "Global options (accepted anywhere on the line):\n"
+    "  --data DIR   the data folder (default: $OPSGATE_DATA, else ./opsgate-data)\n"
+    "  --as USER    act as USER of the command's tenant (--tenant), with that user's rights;\n"
+    "               recorded in the audit trail as local:<you> as user:USER\n"
+    "\n"
+    "Exit status: 0 success, 1 the operation failed or a check found a problem, 2 usage error.\n"
+    "\n"
+    "Commands:\n";
+
+static void print_help(FILE *f)
+{
+    fputs(main_usage, f);
+    for (size_t i = 0; og_cli_commands[i]; i++)
+        fprintf(f, "  %-10s %s\n", og_cli_commands[i]->name, og_cli_commands[i]->summary);
+    fputs("\nRun `opsgate COMMAND --help` for a command's options.\n", f);
+}
+
+/* Take --data and --as out of argv wherever they stand (before a lone "--"). */
+static int take_global_options(og_cli *cli, int *argc, char **argv)
+{
+    int out = 1;
+    int i = 1;
+    for (; i < *argc; i++) {
+        const char *a = argv[i];
+        const char **slot = NULL;
+        const char *name = NULL;
+        if (strcmp(a, "--") == 0)
+            break;
+        if (strncmp(a, "--data", 6) == 0 && (a[6] == '\0' || a[6] == '=')) {
+            slot = &cli->data_dir;
+            name = "--data";
+        } else if (strncmp(a, "--as", 4) == 0 && (a[4] == '\0' || a[4] == '=')) {
+            slot = &cli->as_user;
+            name = "--as";
+        }
+        if (!slot) {
+            argv[out++] = argv[i];
+            continue;
+        }
+        const char *eq = strchr(a, '=');
+        if (eq) {
+            *slot = eq + 1;
+        } else if (i + 1 < *argc) {
+            *slot = argv[++i];
+        } else {
+            return og_cli_usage(NULL, "%s needs a value", name);
+        }
+        if (!**slot)
+            return og_cli_usage(NULL, "%s needs a non-empty value", name);
+    }
+    for (; i < *argc; i++)
+        argv[out++] = argv[i];
+    argv[out] = NULL;
+    *argc = out;
+    return 0;
+}
+
+int og_cli_main(int argc, char **argv)
+{
+    og_cli cli;
+    memset(&cli, 0, sizeof(cli));
+    int rc = take_global_options(&cli, &argc, argv);
+    if (rc)
+        return rc;
+    if (!cli.data_dir)
+        cli.data_dir = getenv("OPSGATE_DATA");
+    if (!cli.data_dir || !*cli.data_dir)
+        cli.data_dir = "./opsgate-data";
+    if (argc < 2) {
+        print_help(stderr);
+        return OG_EXIT_USAGE;
+    }
+    const char *name = argv[1];
+    if (strcmp(name, "help") == 0 || strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0) {
+        if (argc > 2 && strcmp(name, "help") == 0) {
+            for (size_t i = 0; og_cli_commands[i]; i++) {
+                if (strcmp(og_cli_commands[i]->name, argv[2]) == 0) {
+                    fputs(og_cli_commands[i]->help, stdout);
+                    return OG_EXIT_OK;
+                }
+            }
+            return og_cli_usage(NULL, "no such command '%s'", argv[2]);
+        }
+        print_help(stdout);
+        return OG_EXIT_OK;
+    }
+    if (strcmp(name, "version") == 0 || strcmp(name, "--version") == 0) {
+        printf("opsgate %s\n", OG_VERSION);
+        return OG_EXIT_OK;
+    }
+    for (size_t i = 0; og_cli_commands[i]; i++) {
+        const og_command *c = og_cli_commands[i];
+        if (strcmp(c->name, name) != 0)
+            continue;
+        if (og_cli_wants_help(c, argc - 1, argv + 1))
+            return OG_EXIT_OK;
+        rc = c->run(&cli, argc - 1, argv + 1);
+        og_cli_close(&cli);
+        return rc;
+    }
+    fprintf(stderr, "opsgate: unknown command '%s' (run `opsgate help` for the list)\n", name);
+    return OG_EXIT_USAGE;
+}
+
+int og_cli_open(og_cli *cli, const char *tenant)
+{
+    int error;
+    if (cli->store)
+        return 0;
+    if ((error = og_install_open(cli->data_dir, &cli->store, &cli->keys)) < 0)
+        return og_cli_fail(error);
+    memset(&cli->ctx, 0, sizeof(cli->ctx));
+    cli->ctx.store = cli->store;
+    cli->ctx.keys = cli->keys;
+    cli->ctx.data_dir = cli->data_dir;
+    og_actor_local(&cli->ctx.actor);
+    if (cli->as_user) {
+        if ((error = og_actor_become(&cli->ctx, tenant, cli->as_user)) < 0)
+            return og_cli_fail(error);
+    }
+    return 0;
+}
+
+void og_cli_close(og_cli *cli)
+{
+    og_store_close(cli->store);
+    og_keyring_free(cli->keys);
+    cli->store = NULL;
+    cli->keys = NULL;
+}
+
+int og_cli_fail(int code)
+{
+    const char *msg = og_error_last();
+    fprintf(stderr, "opsgate: %s\n", msg && *msg ? msg : og_error_name(code));
+    return OG_EXIT_FAIL;
+}
+
+int og_cli_usage(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    fputs("opsgate: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    if (cmd)
+        fprintf(stderr, " (see `opsgate %s --help`)\n", cmd);
+    else
+        fputs(" (see `opsgate help`)\n", stderr);
+    return OG_EXIT_USAGE;
+}
+
+int og_cli_badopt(const char *cmd, char **av)
+{
+    const char *arg = optind > 0 ? av[optind - 1] : "?";
+    if (optopt && optopt != '?' && strncmp(arg, "--", 2) != 0)
+        return og_cli_usage(cmd, "unknown option '-%c' or it needs a value", optopt);
+    return og_cli_usage(cmd, "unknown option '%s', or it needs a value", arg);
+}
+
+void og_cli_print_json(json_t *j)
+{
+    char *s = json_dumps(j, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+    if (s) {
+        puts(s);
+        free(s);
+    }
+    json_decref(j);
+}
+
+bool og_cli_wants_help(const og_command *c, int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0)
+            break;
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            fputs(c->help, stdout);
+            return true;
+        }
+    }
+    return false;
+}

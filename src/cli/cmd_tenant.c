@@ -1,0 +1,107 @@
+/* cmd_tenant.c - `opsgate tenant create|list|show|suspend|resume|delete`. */
+#include "cli/cli.h"
+#include "opsgate/error.h"
+#include "opsgate/tenant.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char *const help =
+    "usage: opsgate tenant create NAME\n"
+    "       opsgate tenant list [--json]\n"
+    "       opsgate tenant show NAME [--json]\n"
+    "       opsgate tenant suspend NAME\n"
+    "       opsgate tenant resume NAME\n"
+    "       opsgate tenant delete NAME --yes\n"
+    "\n"
+    "Tenants are the MSP's clients; everything else lives inside one. Creating a tenant gives it\n"
+    "its own data key. A suspended tenant's API tokens get 403. Deleting a tenant crypto-shreds it:\n"
+    "its data key is destroyed first (whatever of it survives anywhere becomes unreadable), then its\n"
+    "rows are removed. Tenant administration needs the platform-admin role.\n";
+
+static int run(og_cli *cli, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"json", no_argument, NULL, 'j'},
+        {"yes", no_argument, NULL, 'y'},
+        {NULL, 0, NULL, 0},
+    };
+    int json = 0, yes = 0, c, error;
+    if (argc < 2)
+        return og_cli_usage("tenant", "missing subcommand (create, list, show, suspend, resume, delete)");
+    const char *sub = argv[1];
+    optind = 0;
+    opterr = 0;
+    while ((c = getopt_long(argc - 1, argv + 1, "", opts, NULL)) != -1) {
+        if (c == 'j')
+            json = 1;
+        else if (c == 'y')
+            yes = 1;
+        else
+            return og_cli_badopt("tenant", argv + 1);
+    }
+    int npos = argc - 1 - optind;
+    char **pos = argv + 1 + optind;
+
+    if (strcmp(sub, "list") == 0) {
+        json_t *arr = NULL;
+        if (npos)
+            return og_cli_usage("tenant", "unexpected argument '%s'", pos[0]);
+        if ((error = og_cli_open(cli, NULL)))
+            return error;
+        if ((error = og_tenant_list(&cli->ctx, &arr)) < 0)
+            return og_cli_fail(error);
+        if (json) {
+            og_cli_print_json(arr);
+            return OG_EXIT_OK;
+        }
+        size_t i;
+        json_t *t;
+        printf("%-24s %-10s %-27s %s\n", "NAME", "STATE", "CREATED", "ID");
+        json_array_foreach(arr, i, t)
+        {
+            printf("%-24s %-10s %-27s %s\n", json_string_value(json_object_get(t, "name")),
+                   json_string_value(json_object_get(t, "state")),
+                   json_string_value(json_object_get(t, "created_at")),
+                   json_string_value(json_object_get(t, "id")));
+        }
+        json_decref(arr);
+        return OG_EXIT_OK;
+    }
+    if (strcmp(sub, "create") && strcmp(sub, "show") && strcmp(sub, "suspend") &&
+        strcmp(sub, "resume") && strcmp(sub, "delete"))
+        return og_cli_usage("tenant", "unknown subcommand '%s'", sub);
+    if (npos != 1)
+        return og_cli_usage("tenant", "tenant %s takes exactly one NAME", sub);
+    const char *name = pos[0];
+    if ((error = og_cli_open(cli, name)))
+        return error;
+    og_tenant t;
+    if (strcmp(sub, "create") == 0) {
+        if ((error = og_tenant_create(&cli->ctx, name, &t)) < 0)
+            return og_cli_fail(error);
+    } else if (strcmp(sub, "suspend") == 0 || strcmp(sub, "resume") == 0) {
+        if ((error = og_tenant_suspend(&cli->ctx, name, strcmp(sub, "suspend") == 0)) < 0 ||
+            (error = og_tenant_get(&cli->ctx, name, &t)) < 0)
+            return og_cli_fail(error);
+    } else if (strcmp(sub, "delete") == 0) {
+        if (!yes)
+            return og_cli_usage("tenant",
+                                "deleting tenant '%s' destroys its key and data for good; add --yes",
+                                name);
+        if ((error = og_tenant_delete(&cli->ctx, name)) < 0)
+            return og_cli_fail(error);
+        fprintf(stderr, "opsgate: tenant '%s' deleted (key destroyed)\n", name);
+        return OG_EXIT_OK;
+    } else if ((error = og_tenant_get(&cli->ctx, name, &t)) < 0) {
+        return og_cli_fail(error);
+    }
+    if (json)
+        og_cli_print_json(og_tenant_to_json(&t));
+    else
+        printf("%s %s %s\n", t.name, t.state, t.id);
+    return OG_EXIT_OK;
+}
+
+const og_command og_cmd_tenant = {"tenant", run, "create, list, suspend and delete tenants", help};

@@ -1,0 +1,17 @@
+/* commands.c - the list of CLI commands, in the order `opsgate help` shows them. */
+#include "cli/cli.h"
+
+extern const og_command og_cmd_init;
+extern const og_command og_cmd_serve;
+extern const og_command og_cmd_tenant;
+extern const og_command og_cmd_user;
+extern const og_command og_cmd_token;
+
+const og_command *const og_cli_commands[] = {
+    &og_cmd_init,
+    &og_cmd_serve,
+    &og_cmd_tenant,
+    &og_cmd_user,
+    &og_cmd_token,
+    NULL,
+};

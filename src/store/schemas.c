@@ -1,0 +1,13 @@
+/* schemas.c - the list of every module that owns tables, in the order their schemas apply. */
+#include "opsgate/sys/store_backend.h"
+
+extern const og_schema og_tenant_schema;
+extern const og_schema og_crypto_schema;
+extern const og_schema og_audit_schema;
+
+const og_schema *const og_store_schemas[] = {
+    &og_tenant_schema,
+    &og_crypto_schema,
+    &og_audit_schema,
+};
+const size_t og_store_nschemas = sizeof(og_store_schemas) / sizeof(og_store_schemas[0]);

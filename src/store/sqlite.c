@@ -1,0 +1,180 @@
+/* sqlite.c - the SQLite store backend: WAL, foreign keys, busy timeout, prepared statements. */
+#include "opsgate/error.h"
+#include "opsgate/sys/store_backend.h"
+
+#include <sqlite3.h>
+#include <string.h>
+
+static int sq_err(sqlite3 *db, const char *what)
+{
+    int ext = sqlite3_extended_errcode(db);
+    int code = OG_ERROR;
+    if ((ext & 0xff) == SQLITE_BUSY || (ext & 0xff) == SQLITE_LOCKED)
+        code = OG_EBUSY;
+    else if (ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_PRIMARYKEY)
+        code = OG_EEXISTS;
+    else if ((ext & 0xff) == SQLITE_CORRUPT || (ext & 0xff) == SQLITE_NOTADB)
+        code = OG_ECORRUPT;
+    return og_error_set(code, "database: %s: %s", what, sqlite3_errmsg(db));
+}
+
+static int sq_open(void **conn, const char *location, int create)
+{
+    sqlite3 *db = NULL;
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
+    int rc = sqlite3_open_v2(location, &db, flags, NULL);
+    if (rc != SQLITE_OK) {
+        int e = og_error_set(rc == SQLITE_CANTOPEN ? OG_ENOTFOUND : OG_ERROR,
+                             "cannot open database '%s': %s", location,
+                             db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+        sqlite3_close(db);
+        return e;
+    }
+    sqlite3_extended_result_codes(db, 1);
+    sqlite3_busy_timeout(db, 30000);
+    char *msg = NULL;
+    rc = sqlite3_exec(db,
+                      "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL;"
+                      "PRAGMA trusted_schema=OFF;",
+                      NULL, NULL, &msg);
+    if (rc != SQLITE_OK) {
+        int e = og_error_set(rc == SQLITE_NOTADB ? OG_ECORRUPT : OG_ERROR,
+                             "cannot configure database '%s': %s", location, msg ? msg : "");
+        sqlite3_free(msg);
+        sqlite3_close(db);
+        return e;
+    }
+    *conn = db;
+    return 0;
+}
+
+static void sq_close(void *conn)
+{
+    sqlite3_close_v2(conn);
+}
+
+static int sq_exec(void *conn, const char *sql)
+{
+    char *msg = NULL;
+    int rc = sqlite3_exec(conn, sql, NULL, NULL, &msg);
+    if (rc != SQLITE_OK) {
+        sqlite3_free(msg);
+        return sq_err(conn, "exec");
+    }
+    return 0;
+}
+
+static int sq_prepare(void **stmt, void *conn, const char *sql)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v3(conn, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK)
+        return sq_err(conn, "prepare");
+    *stmt = st;
+    return 0;
+}
+
+static int bind_rc(sqlite3_stmt *st, int rc)
+{
+    if (rc != SQLITE_OK)
+        return sq_err(sqlite3_db_handle(st), "bind");
+    return 0;
+}
+
+static int sq_bind_int(void *stmt, int idx, int64_t v)
+{
+    return bind_rc(stmt, sqlite3_bind_int64(stmt, idx, v));
+}
+
+static int sq_bind_text(void *stmt, int idx, const char *v)
+{
+    if (!v)
+        return bind_rc(stmt, sqlite3_bind_null(stmt, idx));
+    return bind_rc(stmt, sqlite3_bind_text(stmt, idx, v, -1, SQLITE_TRANSIENT));
+}
+
+static int sq_bind_blob(void *stmt, int idx, const void *v, size_t len)
+{
+    return bind_rc(stmt, sqlite3_bind_blob64(stmt, idx, v ? v : "", len, SQLITE_TRANSIENT));
+}
+
+static int sq_bind_null(void *stmt, int idx)
+{
+    return bind_rc(stmt, sqlite3_bind_null(stmt, idx));
+}
+
+static int sq_step(void *stmt)
+{
+    int rc = sqlite3_step(stmt);
+    if (rc == SQLITE_ROW)
+        return OG_ROW;
+    if (rc == SQLITE_DONE)
+        return OG_DONE;
+    return sq_err(sqlite3_db_handle(stmt), "step");
+}
+
+static int64_t sq_col_int(void *stmt, int col)
+{
+    return sqlite3_column_int64(stmt, col);
+}
+
+static const char *sq_col_text(void *stmt, int col)
+{
+    return (const char *)sqlite3_column_text(stmt, col);
+}
+
+static const void *sq_col_blob(void *stmt, int col, size_t *len)
+{
+    const void *p = sqlite3_column_blob(stmt, col);
+    if (len)
+        *len = (size_t)sqlite3_column_bytes(stmt, col);
+    return p;
+}
+
+static int sq_col_is_null(void *stmt, int col)
+{
+    return sqlite3_column_type(stmt, col) == SQLITE_NULL;
+}
+
+static int sq_reset(void *stmt)
+{
+    sqlite3_reset(stmt);
+    sqlite3_clear_bindings(stmt);
+    return 0;
+}
+
+static void sq_finalize(void *stmt)
+{
+    sqlite3_finalize(stmt);
+}
+
+static int64_t sq_changes(void *conn)
+{
+    return sqlite3_changes64(conn);
+}
+
+static const char *sq_migration_sql(const og_migration *m)
+{
+    return m->sqlite;
+}
+
+const og_store_backend og_store_backend_sqlite = {
+    .name = "sqlite",
+    .open = sq_open,
+    .close = sq_close,
+    .exec = sq_exec,
+    .prepare = sq_prepare,
+    .bind_int = sq_bind_int,
+    .bind_text = sq_bind_text,
+    .bind_blob = sq_bind_blob,
+    .bind_null = sq_bind_null,
+    .step = sq_step,
+    .col_int = sq_col_int,
+    .col_text = sq_col_text,
+    .col_blob = sq_col_blob,
+    .col_is_null = sq_col_is_null,
+    .reset = sq_reset,
+    .finalize = sq_finalize,
+    .changes = sq_changes,
+    .begin_sql = "BEGIN IMMEDIATE",
+    .migration_sql = sq_migration_sql,
+};

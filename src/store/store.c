@@ -1,0 +1,389 @@
+/* store.c - backend-neutral connections, nested transactions, statements and schema migrations. */
+#include "opsgate/store.h"
+#include "opsgate/error.h"
+#include "opsgate/util.h"
+#include "opsgate/sys/store_backend.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct og_store {
+    const og_store_backend *be;
+    void *conn;
+    int depth;   /* transaction nesting depth */
+};
+
+struct og_stmt {
+    og_store *s;
+    void *st;
+};
+
+static int backend_for(const char *url, const og_store_backend **be, const char **location)
+{
+    if (strncmp(url, "sqlite:", 7) == 0) {
+        *be = &og_store_backend_sqlite;
+        *location = url + 7;
+        return 0;
+    }
+    if (strncmp(url, "postgres:", 9) == 0 || strncmp(url, "postgresql:", 11) == 0)
+        return og_error_set(OG_EINVAL, "store '%s': the PostgreSQL backend is not built yet", url);
+    *be = &og_store_backend_sqlite;
+    *location = url;
+    return 0;
+}
+
+/* Create the bookkeeping table and bring every module's schema up to date, in one transaction. */
+static int store_migrate(og_store *s)
+{
+    int error = -1;
+    og_stmt *get = NULL, *put = NULL;
+    if ((error = og_store_exec(s, "CREATE TABLE IF NOT EXISTS og_schema ("
+                                  " module TEXT PRIMARY KEY, version INTEGER NOT NULL,"
+                                  " applied_at TEXT NOT NULL)")) < 0)
+        return error;
+    if ((error = og_store_tx_begin(s)) < 0)
+        return error;
+    if ((error = og_stmt_prepare(&get, s, "SELECT version FROM og_schema WHERE module = ?")) < 0 ||
+        (error = og_stmt_prepare(&put, s,
+                                 "INSERT INTO og_schema (module, version, applied_at) VALUES (?, ?, ?)"
+                                 " ON CONFLICT (module) DO UPDATE SET version = excluded.version,"
+                                 " applied_at = excluded.applied_at")) < 0)
+        goto cleanup;
+    for (size_t i = 0; i < og_store_nschemas; i++) {
+        const og_schema *sc = og_store_schemas[i];
+        int applied = 0;
+        og_stmt_reset(get);
+        og_stmt_bind_text(get, 1, sc->module);
+        int rc = og_stmt_step(get);
+        if (rc < 0) {
+            error = rc;
+            goto cleanup;
+        }
+        if (rc == OG_ROW)
+            applied = (int)og_stmt_col_int(get, 0);
+        og_stmt_reset(get);
+        int known = sc->nsteps ? sc->steps[sc->nsteps - 1].version : 0;
+        if (applied > known) {
+            error = og_error_set(OG_ESCHEMA,
+                                 "the database schema of module '%s' is version %d, newer than the %d "
+                                 "this opsgate knows: use a newer opsgate for this data folder",
+                                 sc->module, applied, known);
+            goto cleanup;
+        }
+        for (size_t j = 0; j < sc->nsteps; j++) {
+            const og_migration *m = &sc->steps[j];
+            if (m->version <= applied)
+                continue;
+            const char *sql = s->be->migration_sql(m);
+            if (!sql) {
+                error = og_error_set(OG_ERROR, "module '%s' has no %s schema for version %d",
+                                     sc->module, s->be->name, m->version);
+                goto cleanup;
+            }
+            if ((error = og_store_exec(s, sql)) < 0) {
+                og_error_wrap("migrating module '%s' to version %d", sc->module, m->version);
+                goto cleanup;
+            }
+            char now[OG_TIME_LEN];
+            og_time_format(og_time_now_us(), now);
+            og_stmt_reset(put);
+            og_stmt_bind_text(put, 1, sc->module);
+            og_stmt_bind_int(put, 2, m->version);
+            og_stmt_bind_text(put, 3, now);
+            if ((error = og_stmt_step(put)) < 0)
+                goto cleanup;
+        }
+    }
+    og_stmt_free(get);
+    og_stmt_free(put);
+    get = put = NULL;
+    return og_store_tx_commit(s);
+cleanup:
+    og_stmt_free(get);
+    og_stmt_free(put);
+    og_store_tx_rollback(s);
+    return error;
+}
+
+int og_store_open(og_store **out, const char *url, int create)
+{
+    int error = -1;
+    const og_store_backend *be = NULL;
+    const char *location = NULL;
+    og_store *s = NULL;
+    *out = NULL;
+    if ((error = backend_for(url, &be, &location)) < 0)
+        goto cleanup;
+    s = calloc(1, sizeof(*s));
+    if (!s) {
+        error = og_error_set(OG_ERROR, "out of memory");
+        goto cleanup;
+    }
+    s->be = be;
+    if ((error = be->open(&s->conn, location, create)) < 0)
+        goto cleanup;
+    if ((error = store_migrate(s)) < 0)
+        goto cleanup;
+    *out = s;
+    s = NULL;
+    error = 0;
+cleanup:
+    og_store_close(s);
+    return error;
+}
+
+void og_store_close(og_store *s)
+{
+    if (!s)
+        return;
+    while (s->depth > 0)
+        og_store_tx_rollback(s);
+    if (s->conn)
+        s->be->close(s->conn);
+    free(s);
+}
+
+const char *og_store_backend_name(const og_store *s)
+{
+    return s->be->name;
+}
+
+int og_store_schema_version(og_store *s, const char *module, int *applied, int *known)
+{
+    og_stmt *st = NULL;
+    *applied = 0;
+    *known = 0;
+    for (size_t i = 0; i < og_store_nschemas; i++) {
+        const og_schema *sc = og_store_schemas[i];
+        if (strcmp(sc->module, module) == 0 && sc->nsteps)
+            *known = sc->steps[sc->nsteps - 1].version;
+    }
+    int rc = og_stmt_prepare(&st, s, "SELECT version FROM og_schema WHERE module = ?");
+    if (rc < 0)
+        return rc;
+    og_stmt_bind_text(st, 1, module);
+    rc = og_stmt_step(st);
+    if (rc == OG_ROW)
+        *applied = (int)og_stmt_col_int(st, 0);
+    og_stmt_free(st);
+    return rc < 0 ? rc : 0;
+}
+
+int og_store_tx_begin(og_store *s)
+{
+    int rc;
+    if (s->depth == 0) {
+        rc = s->be->exec(s->conn, s->be->begin_sql);
+    } else {
+        char sql[64];
+        snprintf(sql, sizeof(sql), "SAVEPOINT og_sp%d", s->depth);
+        rc = s->be->exec(s->conn, sql);
+    }
+    if (rc < 0)
+        return og_error_wrap("beginning a transaction");
+    s->depth++;
+    return 0;
+}
+
+int og_store_tx_commit(og_store *s)
+{
+    int rc;
+    if (s->depth <= 0)
+        return og_error_set(OG_ERROR, "commit without a transaction");
+    if (s->depth == 1) {
+        rc = s->be->exec(s->conn, "COMMIT");
+        if (rc < 0) {
+            og_store_tx_rollback(s);
+            return og_error_wrap("committing");
+        }
+    } else {
+        char sql[64];
+        snprintf(sql, sizeof(sql), "RELEASE og_sp%d", s->depth - 1);
+        rc = s->be->exec(s->conn, sql);
+        if (rc < 0)
+            return og_error_wrap("releasing a savepoint");
+    }
+    s->depth--;
+    return 0;
+}
+
+void og_store_tx_rollback(og_store *s)
+{
+    if (s->depth <= 0)
+        return;
+    /* Keep the caller's error message: rollback happens on error paths. */
+    char saved[1024];
+    int code = og_error_code();
+    og_strlcpy(saved, og_error_last(), sizeof(saved));
+    if (s->depth == 1) {
+        s->be->exec(s->conn, "ROLLBACK");
+    } else {
+        char sql[96];
+        snprintf(sql, sizeof(sql), "ROLLBACK TO og_sp%d; RELEASE og_sp%d", s->depth - 1,
+                 s->depth - 1);
+        s->be->exec(s->conn, sql);
+    }
+    s->depth--;
+    og_error_set(code, "%s", saved);
+}
+
+int og_store_tx_depth(const og_store *s)
+{
+    return s->depth;
+}
+
+int og_store_exec(og_store *s, const char *sql)
+{
+    return s->be->exec(s->conn, sql);
+}
+
+int og_stmt_prepare(og_stmt **out, og_store *s, const char *sql)
+{
+    og_stmt *st = calloc(1, sizeof(*st));
+    if (!st)
+        return og_error_set(OG_ERROR, "out of memory");
+    int rc = s->be->prepare(&st->st, s->conn, sql);
+    if (rc < 0) {
+        free(st);
+        *out = NULL;
+        return rc;
+    }
+    st->s = s;
+    *out = st;
+    return 0;
+}
+
+int og_stmt_bind_int(og_stmt *st, int idx, int64_t v)
+{
+    return st->s->be->bind_int(st->st, idx, v);
+}
+
+int og_stmt_bind_text(og_stmt *st, int idx, const char *v)
+{
+    return st->s->be->bind_text(st->st, idx, v);
+}
+
+int og_stmt_bind_blob(og_stmt *st, int idx, const void *v, size_t len)
+{
+    return st->s->be->bind_blob(st->st, idx, v, len);
+}
+
+int og_stmt_bind_null(og_stmt *st, int idx)
+{
+    return st->s->be->bind_null(st->st, idx);
+}
+
+int og_stmt_step(og_stmt *st)
+{
+    return st->s->be->step(st->st);
+}
+
+int64_t og_stmt_col_int(og_stmt *st, int col)
+{
+    return st->s->be->col_int(st->st, col);
+}
+
+const char *og_stmt_col_text(og_stmt *st, int col)
+{
+    return st->s->be->col_text(st->st, col);
+}
+
+const void *og_stmt_col_blob(og_stmt *st, int col, size_t *len)
+{
+    return st->s->be->col_blob(st->st, col, len);
+}
+
+int og_stmt_col_is_null(og_stmt *st, int col)
+{
+    return st->s->be->col_is_null(st->st, col);
+}
+
+int og_stmt_reset(og_stmt *st)
+{
+    return st->s->be->reset(st->st);
+}
+
+void og_stmt_free(og_stmt *st)
+{
+    if (!st)
+        return;
+    st->s->be->finalize(st->st);
+    free(st);
+}
+
+int64_t og_store_changes(og_store *s)
+{
+    return s->be->changes(s->conn);
+}
+
+/* ---- pool ---- */
+struct og_store_pool {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    og_store **free_list;
+    int nfree;
+    int size;
+};
+
+int og_store_pool_open(og_store_pool **out, const char *url, int size)
+{
+    int error = -1;
+    og_store_pool *p = calloc(1, sizeof(*p));
+    *out = NULL;
+    if (!p || size < 1)
+        return og_error_set(OG_ERROR, "out of memory or bad pool size %d", size);
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->cv, NULL);
+    p->free_list = calloc((size_t)size, sizeof(og_store *));
+    if (!p->free_list) {
+        error = og_error_set(OG_ERROR, "out of memory");
+        goto cleanup;
+    }
+    p->size = size;
+    for (int i = 0; i < size; i++) {
+        if ((error = og_store_open(&p->free_list[i], url, 0)) < 0)
+            goto cleanup;
+        p->nfree++;
+    }
+    *out = p;
+    return 0;
+cleanup:
+    og_store_pool_close(p);
+    return error;
+}
+
+og_store *og_store_pool_get(og_store_pool *p)
+{
+    pthread_mutex_lock(&p->mu);
+    while (p->nfree == 0)
+        pthread_cond_wait(&p->cv, &p->mu);
+    og_store *s = p->free_list[--p->nfree];
+    pthread_mutex_unlock(&p->mu);
+    return s;
+}
+
+void og_store_pool_put(og_store_pool *p, og_store *s)
+{
+    if (!s)
+        return;
+    while (og_store_tx_depth(s) > 0)
+        og_store_tx_rollback(s);
+    pthread_mutex_lock(&p->mu);
+    p->free_list[p->nfree++] = s;
+    pthread_cond_signal(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+}
+
+void og_store_pool_close(og_store_pool *p)
+{
+    if (!p)
+        return;
+    for (int i = 0; i < p->nfree; i++)
+        og_store_close(p->free_list[i]);
+    free(p->free_list);
+    pthread_mutex_destroy(&p->mu);
+    pthread_cond_destroy(&p->cv);
+    free(p);
+}

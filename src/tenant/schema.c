@@ -1,0 +1,31 @@
+/* schema.c - tables owned by the tenant module: tenants, users, tokens. */
+#include "opsgate/store.h"
+
+static const og_migration steps[] = {
+    {1,
+     "CREATE TABLE tenants ("
+     "  id TEXT PRIMARY KEY,"
+     "  name TEXT NOT NULL UNIQUE,"
+     "  state TEXT NOT NULL DEFAULT 'active' CHECK (state IN ('active', 'suspended')),"
+     "  created_at TEXT NOT NULL);"
+     "CREATE TABLE users ("
+     "  id TEXT PRIMARY KEY,"
+     "  tenant_id TEXT REFERENCES tenants(id) ON DELETE CASCADE,"
+     "  name TEXT NOT NULL,"
+     "  role TEXT NOT NULL,"
+     "  created_at TEXT NOT NULL);"
+     "CREATE UNIQUE INDEX users_tenant_name ON users (COALESCE(tenant_id, ''), name);"
+     "CREATE TABLE tokens ("
+     "  id TEXT PRIMARY KEY,"
+     "  tenant_id TEXT REFERENCES tenants(id) ON DELETE CASCADE,"
+     "  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+     "  secret_hash BLOB NOT NULL,"
+     "  created_at TEXT NOT NULL,"
+     "  created_by TEXT NOT NULL,"
+     "  expires_us INTEGER NOT NULL,"
+     "  revoked_at TEXT);"
+     "CREATE INDEX tokens_user ON tokens (user_id);",
+     NULL},
+};
+
+const og_schema og_tenant_schema = {"tenant", steps, sizeof(steps) / sizeof(steps[0])};

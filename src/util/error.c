@@ -1,0 +1,79 @@
+/* error.c - per-thread error slot behind og_error_set()/og_error_last(). */
+#include "opsgate/error.h"
+#include "opsgate/util.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#define OG_ERRMSG_MAX 1024
+
+static _Thread_local char errmsg[OG_ERRMSG_MAX];
+static _Thread_local int errcode;
+
+int og_error_set(int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(errmsg, sizeof(errmsg), fmt, ap);
+    va_end(ap);
+    errcode = code;
+    return code;
+}
+
+int og_error_wrap(const char *fmt, ...)
+{
+    char prefix[OG_ERRMSG_MAX];
+    char old[OG_ERRMSG_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(prefix, sizeof(prefix), fmt, ap);
+    va_end(ap);
+    memcpy(old, errmsg, sizeof(old));
+    /* Truncation is fine here: the message is for people and is capped by design. */
+    og_buf b;
+    og_buf_init(&b, sizeof(errmsg) - 1);
+    if (og_buf_printf(&b, "%s: ", prefix) == 0 && og_buf_puts(&b, old) < 0) {
+        /* keep what fits */
+    }
+    og_strlcpy(errmsg, b.data ? b.data : prefix, sizeof(errmsg));
+    og_buf_free(&b);
+    if (errcode == OG_OK)
+        errcode = OG_ERROR;
+    return errcode;
+}
+
+const char *og_error_last(void)
+{
+    return errmsg;
+}
+
+int og_error_code(void)
+{
+    return errcode;
+}
+
+void og_error_clear(void)
+{
+    errmsg[0] = '\0';
+    errcode = OG_OK;
+}
+
+const char *og_error_name(int code)
+{
+    switch (code) {
+    case OG_OK: return "ok";
+    case OG_ENOTFOUND: return "not_found";
+    case OG_EEXISTS: return "exists";
+    case OG_EDENIED: return "forbidden";
+    case OG_EAUTH: return "unauthorized";
+    case OG_ECONFLICT: return "conflict";
+    case OG_EPENDING: return "pending";
+    case OG_EINVAL: return "invalid";
+    case OG_ETOOBIG: return "too_large";
+    case OG_ECORRUPT: return "corrupt";
+    case OG_EBUSY: return "busy";
+    case OG_ESCHEMA: return "schema_too_new";
+    default: return "internal";
+    }
+}
