@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# bench.sh - `make bench`: run every benchmark executable (BUILD/bench_*) and print their tables.
+# Benchmarks compare against peers and physical limits measured in the same run; see docs/ops.md.
+set -uo pipefail
+build=${1:-build}
+shopt -s nullglob
+benches=("$build"/bench_*)
+if [ ${#benches[@]} -eq 0 ]; then
+  echo "| benchmark | result |"
+  echo "|---|---|"
+  echo "| (none yet) | - |"
+  exit 0
+fi
+status=0
+for b in "${benches[@]}"; do
+  [ -x "$b" ] || continue
+  echo "== $(basename "$b")"
+  "$b" || status=1
+  echo
+done
+exit $status

@@ -1,0 +1,214 @@
+/* test_store.c - the SQLite store: migrations, schema-version refusal, nested transactions. */
+#include "og_test.h"
+#include "opsgate/error.h"
+#include "opsgate/store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct fixture {
+    char *dir;
+    char *url;
+    og_store *s;
+} fixture;
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof(*f));
+    f->dir = og_test_tmpdir();
+    if (asprintf(&f->url, "sqlite:%s/t.db", f->dir) < 0)
+        return -1;
+    if (og_store_open(&f->s, f->url, 1) < 0)
+        return -1;
+    OG_ASSERT_OK(og_store_exec(f->s, "CREATE TABLE t (k TEXT PRIMARY KEY, v INTEGER, b BLOB)"));
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    og_store_close(f->s);
+    og_test_rmrf(f->dir);
+    free(f->url);
+    free(f->dir);
+    free(f);
+    return 0;
+}
+
+static int count_rows(og_store *s)
+{
+    og_stmt *st = NULL;
+    OG_ASSERT_OK(og_stmt_prepare(&st, s, "SELECT COUNT(*) FROM t"));
+    assert_int_equal(og_stmt_step(st), OG_ROW);
+    int n = (int)og_stmt_col_int(st, 0);
+    og_stmt_free(st);
+    return n;
+}
+
+static void insert(og_store *s, const char *k, int64_t v)
+{
+    og_stmt *st = NULL;
+    OG_ASSERT_OK(og_stmt_prepare(&st, s, "INSERT INTO t (k, v) VALUES (?, ?)"));
+    og_stmt_bind_text(st, 1, k);
+    og_stmt_bind_int(st, 2, v);
+    assert_int_equal(og_stmt_step(st), OG_DONE);
+    og_stmt_free(st);
+}
+
+static void test_store__applies_every_module_schema_on_open(void **state)
+{
+    fixture *f = *state;
+    int applied, known;
+    OG_ASSERT_OK(og_store_schema_version(f->s, "tenant", &applied, &known));
+    assert_true(known >= 1);
+    assert_int_equal(applied, known);
+    assert_string_equal(og_store_backend_name(f->s), "sqlite");
+}
+
+static void test_store__refuses_a_database_with_a_newer_schema(void **state)
+{
+    fixture *f = *state;
+    OG_ASSERT_OK(og_store_exec(f->s, "UPDATE og_schema SET version = 999 WHERE module = 'tenant'"));
+    og_store *other = NULL;
+    int rc = og_store_open(&other, f->url, 0);
+    assert_int_equal(rc, OG_ESCHEMA);
+    assert_null(other);
+    assert_non_null(strstr(og_error_last(), "tenant"));
+    assert_non_null(strstr(og_error_last(), "999"));
+    OG_ASSERT_OK(og_store_exec(f->s, "UPDATE og_schema SET version = 1 WHERE module = 'tenant'"));
+}
+
+static void test_store__reopening_applies_nothing_twice(void **state)
+{
+    fixture *f = *state;
+    og_store *again = NULL;
+    OG_ASSERT_OK(og_store_open(&again, f->url, 0));
+    og_store_close(again);
+}
+
+static void test_store__nested_rollback_undoes_only_the_inner_level(void **state)
+{
+    fixture *f = *state;
+    OG_ASSERT_OK(og_store_tx_begin(f->s));
+    insert(f->s, "outer", 1);
+    OG_ASSERT_OK(og_store_tx_begin(f->s));
+    insert(f->s, "inner", 2);
+    assert_int_equal(og_store_tx_depth(f->s), 2);
+    og_store_tx_rollback(f->s);
+    OG_ASSERT_OK(og_store_tx_commit(f->s));
+    assert_int_equal(og_store_tx_depth(f->s), 0);
+    assert_int_equal(count_rows(f->s), 1);
+
+    OG_ASSERT_OK(og_store_tx_begin(f->s));
+    insert(f->s, "gone", 3);
+    og_store_tx_rollback(f->s);
+    assert_int_equal(count_rows(f->s), 1);
+}
+
+static void test_store__rollback_keeps_the_callers_error_message(void **state)
+{
+    fixture *f = *state;
+    OG_ASSERT_OK(og_store_tx_begin(f->s));
+    og_error_set(OG_ECONFLICT, "the reason");
+    og_store_tx_rollback(f->s);
+    assert_int_equal(og_error_code(), OG_ECONFLICT);
+    assert_string_equal(og_error_last(), "the reason");
+}
+
+static void test_store__unique_violation_is_eexists(void **state)
+{
+    fixture *f = *state;
+    insert(f->s, "dup", 1);
+    og_stmt *st = NULL;
+    OG_ASSERT_OK(og_stmt_prepare(&st, f->s, "INSERT INTO t (k, v) VALUES ('dup', 2)"));
+    assert_int_equal(og_stmt_step(st), OG_EEXISTS);
+    og_stmt_free(st);
+}
+
+static void test_store__binds_and_reads_every_type(void **state)
+{
+    fixture *f = *state;
+    og_stmt *st = NULL;
+    const uint8_t blob[] = {0, 1, 2, 255};
+    OG_ASSERT_OK(og_stmt_prepare(&st, f->s, "INSERT INTO t (k, v, b) VALUES (?, ?, ?)"));
+    og_stmt_bind_text(st, 1, "types");
+    og_stmt_bind_int(st, 2, INT64_MAX);
+    og_stmt_bind_blob(st, 3, blob, sizeof(blob));
+    assert_int_equal(og_stmt_step(st), OG_DONE);
+    og_stmt_free(st);
+    OG_ASSERT_OK(og_stmt_prepare(&st, f->s, "SELECT v, b, NULL FROM t WHERE k = ?"));
+    og_stmt_bind_text(st, 1, "types");
+    assert_int_equal(og_stmt_step(st), OG_ROW);
+    assert_true(og_stmt_col_int(st, 0) == INT64_MAX);
+    size_t n = 0;
+    const void *p = og_stmt_col_blob(st, 1, &n);
+    assert_int_equal(n, sizeof(blob));
+    assert_memory_equal(p, blob, n);
+    assert_true(og_stmt_col_is_null(st, 2));
+    assert_null(og_stmt_col_text(st, 2));
+    assert_int_equal(og_stmt_step(st), OG_DONE);
+    og_stmt_free(st);
+}
+
+static void test_store__bad_sql_fails_with_a_message(void **state)
+{
+    fixture *f = *state;
+    og_stmt *st = NULL;
+    assert_true(og_stmt_prepare(&st, f->s, "SELEKT nonsense") < 0);
+    assert_null(st);
+    assert_non_null(strstr(og_error_last(), "syntax"));
+}
+
+static void test_store__opening_a_file_that_is_not_a_database_fails_clearly(void **state)
+{
+    fixture *f = *state;
+    char *path = NULL, *url = NULL;
+    assert_true(asprintf(&path, "%s/junk.db", f->dir) > 0);
+    FILE *fp = fopen(path, "w");
+    for (int i = 0; i < 100; i++)
+        fputs("this is not a database file at all\n", fp);
+    fclose(fp);
+    assert_true(asprintf(&url, "sqlite:%s", path) > 0);
+    og_store *s = NULL;
+    assert_true(og_store_open(&s, url, 0) < 0);
+    assert_null(s);
+    assert_true(strlen(og_error_last()) > 0);
+    og_store *pg = NULL;
+    assert_int_equal(og_store_open(&pg, "postgres://localhost/x", 0), OG_EINVAL);
+    free(path);
+    free(url);
+}
+
+static void test_store_pool__hands_out_every_connection_once(void **state)
+{
+    fixture *f = *state;
+    og_store_pool *p = NULL;
+    OG_ASSERT_OK(og_store_pool_open(&p, f->url, 3));
+    og_store *a = og_store_pool_get(p), *b = og_store_pool_get(p), *c = og_store_pool_get(p);
+    assert_true(a != b && b != c && a != c);
+    og_store_pool_put(p, b);
+    assert_ptr_equal(og_store_pool_get(p), b);
+    og_store_pool_put(p, a);
+    og_store_pool_put(p, b);
+    og_store_pool_put(p, c);
+    og_store_pool_close(p);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_store__applies_every_module_schema_on_open, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store__refuses_a_database_with_a_newer_schema, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store__reopening_applies_nothing_twice, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store__nested_rollback_undoes_only_the_inner_level, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store__rollback_keeps_the_callers_error_message, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store__unique_violation_is_eexists, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store__binds_and_reads_every_type, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store__bad_sql_fails_with_a_message, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store__opening_a_file_that_is_not_a_database_fails_clearly, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store_pool__hands_out_every_connection_once, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

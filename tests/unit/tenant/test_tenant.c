@@ -1,0 +1,280 @@
+/* test_tenant.c - tenants, users, roles, tokens and tenant isolation, on a real data folder. */
+#include "og_test.h"
+#include "opsgate/error.h"
+#include "opsgate/tenant.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static int setup(void **state)
+{
+    og_test_env *env = calloc(1, sizeof(*env));
+    og_test_env_setup(env);
+    *state = env;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    og_test_env *env = *state;
+    og_test_env_teardown(env);
+    free(env);
+    return 0;
+}
+
+/* A context acting through a token, as the HTTP layer builds it. */
+static void as_token(og_test_env *env, const char *token, og_ctx *ctx)
+{
+    *ctx = env->ctx;
+    OG_ASSERT_OK(og_token_authenticate(env->store, token, &ctx->actor));
+}
+
+static void make_user_token(og_test_env *env, const char *tenant, const char *user, og_role role,
+                            char token[OG_TOKEN_MAX])
+{
+    char id[OG_ID_LEN];
+    OG_ASSERT_OK(og_user_add(&env->ctx, tenant, user, role, NULL));
+    OG_ASSERT_OK(og_token_create(&env->ctx, tenant, user, 0, token, id));
+}
+
+static void test_install__makes_a_private_folder_and_refuses_to_run_twice(void **state)
+{
+    og_test_env *env = *state;
+    struct stat sb;
+    char path[4096];
+    assert_int_equal(stat(env->data_dir, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0700);
+    snprintf(path, sizeof(path), "%s/master.key", env->data_dir);
+    assert_int_equal(stat(path, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0600);
+    char token[OG_TOKEN_MAX];
+    assert_int_equal(og_install_init(env->data_dir, token), OG_EEXISTS);
+    assert_non_null(strstr(og_error_last(), env->data_dir));
+    /* still usable: nothing was changed */
+    og_ctx ctx;
+    as_token(env, env->token, &ctx);
+    assert_int_equal(ctx.actor.role, OG_ROLE_PLATFORM_ADMIN);
+}
+
+static void test_install__open_names_a_missing_folder(void **state)
+{
+    (void)state;
+    og_store *s = NULL;
+    og_keyring *k = NULL;
+    assert_int_equal(og_install_open("/nonexistent/og-folder", &s, &k), OG_ENOTFOUND);
+    assert_non_null(strstr(og_error_last(), "/nonexistent/og-folder"));
+}
+
+static void test_tenant__create_list_and_duplicate(void **state)
+{
+    og_test_env *env = *state;
+    og_tenant t;
+    OG_ASSERT_OK(og_tenant_create(&env->ctx, "acme", &t));
+    assert_true(og_id_valid(t.id));
+    assert_string_equal(t.state, "active");
+    assert_int_equal(og_tenant_create(&env->ctx, "acme", NULL), OG_EEXISTS);
+    assert_non_null(strstr(og_error_last(), "acme"));
+    assert_int_equal(og_tenant_create(&env->ctx, "Bad Name", NULL), OG_EINVAL);
+    assert_non_null(strstr(og_error_last(), "Bad Name"));
+    json_t *arr = NULL;
+    OG_ASSERT_OK(og_tenant_list(&env->ctx, &arr));
+    assert_int_equal(json_array_size(arr), 1);
+    json_decref(arr);
+}
+
+static void test_tenant__other_tenants_objects_are_not_found(void **state)
+{
+    og_test_env *env = *state;
+    char tok_a[OG_TOKEN_MAX], tok_b[OG_TOKEN_MAX];
+    OG_ASSERT_OK(og_tenant_create(&env->ctx, "acme", NULL));
+    OG_ASSERT_OK(og_tenant_create(&env->ctx, "globex", NULL));
+    make_user_token(env, "acme", "alice", OG_ROLE_TENANT_ADMIN, tok_a);
+    make_user_token(env, "globex", "bob", OG_ROLE_TENANT_ADMIN, tok_b);
+    og_ctx a;
+    as_token(env, tok_a, &a);
+    og_tenant t;
+    og_user u;
+    OG_ASSERT_OK(og_tenant_get(&a, "acme", &t));
+    assert_int_equal(og_tenant_get(&a, "globex", &t), OG_ENOTFOUND);
+    char missing_msg[256], other_msg[256];
+    og_strlcpy(other_msg, og_error_last(), sizeof(other_msg));
+    assert_int_equal(og_tenant_get(&a, "nosuch", &t), OG_ENOTFOUND);
+    og_strlcpy(missing_msg, og_error_last(), sizeof(missing_msg));
+    /* same shape: only the name differs */
+    assert_non_null(strstr(other_msg, "not found"));
+    assert_non_null(strstr(missing_msg, "not found"));
+    assert_int_equal(og_user_get(&a, "globex", "bob", &u), OG_ENOTFOUND);
+    assert_int_equal(og_user_add(&a, "globex", "mallory", OG_ROLE_ENGINEER, NULL), OG_ENOTFOUND);
+    json_t *arr = NULL;
+    assert_int_equal(og_user_list(&a, "globex", &arr), OG_ENOTFOUND);
+    OG_ASSERT_OK(og_tenant_list(&a, &arr));
+    assert_int_equal(json_array_size(arr), 1);
+    json_decref(arr);
+    /* a tenant admin of acme cannot revoke globex's tokens: they do not exist for it */
+    og_ctx b;
+    as_token(env, tok_b, &b);
+    assert_int_equal(og_token_revoke(&a, b.actor.token_id), OG_ENOTFOUND);
+}
+
+static void test_roles__engineer_cannot_add_users_but_tenant_admin_can(void **state)
+{
+    og_test_env *env = *state;
+    char tok_e[OG_TOKEN_MAX], tok_a[OG_TOKEN_MAX], tok_v[OG_TOKEN_MAX];
+    OG_ASSERT_OK(og_tenant_create(&env->ctx, "acme", NULL));
+    make_user_token(env, "acme", "eve", OG_ROLE_ENGINEER, tok_e);
+    make_user_token(env, "acme", "ada", OG_ROLE_TENANT_ADMIN, tok_a);
+    make_user_token(env, "acme", "vic", OG_ROLE_CLIENT_VIEWER, tok_v);
+    og_ctx e, a, v;
+    as_token(env, tok_e, &e);
+    as_token(env, tok_a, &a);
+    as_token(env, tok_v, &v);
+    assert_int_equal(og_user_add(&e, "acme", "x", OG_ROLE_ENGINEER, NULL), OG_EDENIED);
+    assert_non_null(strstr(og_error_last(), "engineer"));
+    OG_ASSERT_OK(og_user_add(&a, "acme", "x", OG_ROLE_ENGINEER, NULL));
+    /* nobody but a platform admin makes platform admins or tenants */
+    assert_int_equal(og_user_add(&a, NULL, "root2", OG_ROLE_PLATFORM_ADMIN, NULL), OG_EDENIED);
+    assert_int_equal(og_tenant_create(&a, "newco", NULL), OG_EDENIED);
+    json_t *arr = NULL;
+    assert_int_equal(og_user_list(&v, "acme", &arr), OG_EDENIED);
+    OG_ASSERT_OK(og_user_list(&e, "acme", &arr));
+    assert_int_equal(json_array_size(arr), 4);
+    json_decref(arr);
+    /* a user may always see itself and make its own tokens */
+    og_user self;
+    OG_ASSERT_OK(og_user_get(&v, "acme", "vic", &self));
+    char tok[OG_TOKEN_MAX], id[OG_ID_LEN];
+    OG_ASSERT_OK(og_token_create(&v, "acme", "vic", 0, tok, id));
+    assert_int_equal(og_token_create(&v, "acme", "eve", 0, tok, id), OG_EDENIED);
+}
+
+static void test_token__expired_revoked_and_malformed_tokens_are_refused(void **state)
+{
+    og_test_env *env = *state;
+    char tok[OG_TOKEN_MAX], id[OG_ID_LEN];
+    og_actor actor;
+    OG_ASSERT_OK(og_tenant_create(&env->ctx, "acme", NULL));
+    OG_ASSERT_OK(og_user_add(&env->ctx, "acme", "alice", OG_ROLE_ENGINEER, NULL));
+    OG_ASSERT_OK(og_token_create(&env->ctx, "acme", "alice", 0, tok, id));
+    OG_ASSERT_OK(og_token_authenticate(env->store, tok, &actor));
+    assert_string_equal(actor.user_name, "alice");
+    assert_string_equal(actor.token_id, id);
+    assert_int_equal(actor.role, OG_ROLE_ENGINEER);
+
+    /* one character changed in the secret */
+    char bad[OG_TOKEN_MAX];
+    og_strlcpy(bad, tok, sizeof(bad));
+    bad[strlen(bad) - 2] = bad[strlen(bad) - 2] == 'A' ? 'B' : 'A';
+    assert_int_equal(og_token_authenticate(env->store, bad, &actor), OG_EAUTH);
+    const char *junk[] = {"", "og_", "Bearer", "og_not-a-uuid_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+                          "og_00000000-0000-4000-8000-000000000000_short"};
+    for (size_t i = 0; i < sizeof(junk) / sizeof(junk[0]); i++)
+        assert_int_equal(og_token_authenticate(env->store, junk[i], &actor), OG_EAUTH);
+    assert_int_equal(og_token_authenticate(env->store, NULL, &actor), OG_EAUTH);
+
+    OG_ASSERT_OK(og_token_revoke(&env->ctx, id));
+    assert_int_equal(og_token_authenticate(env->store, tok, &actor), OG_EAUTH);
+    assert_non_null(strstr(og_error_last(), "revoked"));
+    assert_int_equal(og_token_revoke(&env->ctx, id), OG_ECONFLICT);
+
+    /* expiry: make a token, then move its expiry into the past */
+    OG_ASSERT_OK(og_token_create(&env->ctx, "acme", "alice", 1000000, tok, id));
+    og_stmt *st = NULL;
+    OG_ASSERT_OK(og_stmt_prepare(&st, env->store, "UPDATE tokens SET expires_us = 1 WHERE id = ?"));
+    og_stmt_bind_text(st, 1, id);
+    assert_int_equal(og_stmt_step(st), OG_DONE);
+    og_stmt_free(st);
+    assert_int_equal(og_token_authenticate(env->store, tok, &actor), OG_EAUTH);
+    assert_non_null(strstr(og_error_last(), "expired"));
+}
+
+static void test_token__secret_is_stored_only_as_a_hash(void **state)
+{
+    og_test_env *env = *state;
+    char tok[OG_TOKEN_MAX], id[OG_ID_LEN];
+    OG_ASSERT_OK(og_token_create(&env->ctx, NULL, "admin", 0, tok, id));
+    const char *secret = tok + 3 + 37;
+    og_stmt *st = NULL;
+    OG_ASSERT_OK(og_stmt_prepare(&st, env->store, "SELECT secret_hash FROM tokens"));
+    int rc;
+    while ((rc = og_stmt_step(st)) == OG_ROW) {
+        size_t n;
+        const char *h = og_stmt_col_blob(st, 0, &n);
+        assert_int_equal(n, 32);
+        assert_null(memmem(h, n, secret, 8));
+    }
+    og_stmt_free(st);
+}
+
+static void test_tenant__suspended_tenants_tokens_are_denied(void **state)
+{
+    og_test_env *env = *state;
+    char tok[OG_TOKEN_MAX];
+    og_actor actor;
+    OG_ASSERT_OK(og_tenant_create(&env->ctx, "acme", NULL));
+    make_user_token(env, "acme", "alice", OG_ROLE_ENGINEER, tok);
+    OG_ASSERT_OK(og_tenant_suspend(&env->ctx, "acme", 1));
+    assert_int_equal(og_tenant_suspend(&env->ctx, "acme", 1), OG_ECONFLICT);
+    assert_int_equal(og_token_authenticate(env->store, tok, &actor), OG_EDENIED);
+    assert_non_null(strstr(og_error_last(), "suspended"));
+    OG_ASSERT_OK(og_tenant_suspend(&env->ctx, "acme", 0));
+    OG_ASSERT_OK(og_token_authenticate(env->store, tok, &actor));
+}
+
+static void test_tenant__delete_shreds_the_key_and_removes_users(void **state)
+{
+    og_test_env *env = *state;
+    char tok[OG_TOKEN_MAX];
+    og_tenant t;
+    og_actor actor;
+    uint8_t *sealed = NULL, *plain = NULL;
+    size_t sealed_len = 0, plain_len = 0;
+    OG_ASSERT_OK(og_tenant_create(&env->ctx, "acme", &t));
+    make_user_token(env, "acme", "alice", OG_ROLE_ENGINEER, tok);
+    OG_ASSERT_OK(og_crypto_seal(env->keys, env->store, t.id, "obj-1", "secret", 6, &sealed,
+                                &sealed_len));
+    OG_ASSERT_OK(og_tenant_delete(&env->ctx, "acme"));
+    assert_int_equal(og_tenant_get(&env->ctx, "acme", &t), OG_ENOTFOUND);
+    assert_int_equal(og_token_authenticate(env->store, tok, &actor), OG_EAUTH);
+    assert_true(og_crypto_open(env->keys, env->store, t.id, "obj-1", sealed, sealed_len, &plain,
+                               &plain_len) < 0);
+    assert_null(plain);
+    free(sealed);
+    assert_int_equal(og_tenant_delete(&env->ctx, "acme"), OG_ENOTFOUND);
+}
+
+static void test_actor__become_acts_with_the_users_rights_and_is_labelled_as_both(void **state)
+{
+    og_test_env *env = *state;
+    OG_ASSERT_OK(og_tenant_create(&env->ctx, "acme", NULL));
+    OG_ASSERT_OK(og_user_add(&env->ctx, "acme", "eve", OG_ROLE_ENGINEER, NULL));
+    og_ctx ctx = env->ctx;
+    OG_ASSERT_OK(og_actor_become(&ctx, "acme", "eve"));
+    char label[256];
+    og_actor_label(&ctx.actor, label, sizeof(label));
+    char expect[256];
+    snprintf(expect, sizeof(expect), "local:%s as user:eve", env->ctx.actor.local_user);
+    assert_string_equal(label, expect);
+    assert_int_equal(og_user_add(&ctx, "acme", "x", OG_ROLE_ENGINEER, NULL), OG_EDENIED);
+    assert_int_equal(og_actor_become(&ctx, "acme", "nobody"), OG_ENOTFOUND);
+    assert_non_null(strstr(og_error_last(), "nobody"));
+}
+
+int main(void)
+{
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+    const struct CMUnitTest tests[] = {
+        T(test_install__makes_a_private_folder_and_refuses_to_run_twice),
+        T(test_install__open_names_a_missing_folder),
+        T(test_tenant__create_list_and_duplicate),
+        T(test_tenant__other_tenants_objects_are_not_found),
+        T(test_roles__engineer_cannot_add_users_but_tenant_admin_can),
+        T(test_token__expired_revoked_and_malformed_tokens_are_refused),
+        T(test_token__secret_is_stored_only_as_a_hash),
+        T(test_tenant__suspended_tenants_tokens_are_denied),
+        T(test_tenant__delete_shreds_the_key_and_removes_users),
+        T(test_actor__become_acts_with_the_users_rights_and_is_labelled_as_both),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,150 @@
+/* test_util.c - bounded buffers, time, durations, encodings, names. */
+#include "og_test.h"
+#include "opsgate/error.h"
+#include "opsgate/util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static void test_buf__refuses_to_grow_past_its_cap(void **state)
+{
+    (void)state;
+    og_buf b;
+    og_buf_init(&b, 8);
+    OG_ASSERT_OK(og_buf_puts(&b, "12345678"));
+    assert_int_equal(og_buf_puts(&b, "9"), OG_ETOOBIG);
+    assert_string_equal(b.data, "12345678");
+    assert_int_equal(og_buf_printf(&b, "%d", 1), OG_ETOOBIG);
+    og_buf_free(&b);
+    og_buf_free(&b);
+}
+
+static void test_time__formats_and_parses_rfc3339_round_trip(void **state)
+{
+    (void)state;
+    char s[OG_TIME_LEN];
+    int64_t us = 1795320920123456LL;
+    og_time_format(us, s);
+    assert_string_equal(s, "2026-11-22T04:15:20.123456Z");
+    int64_t back = 0;
+    OG_ASSERT_OK(og_time_parse(s, &back));
+    assert_true(back == us);
+    OG_ASSERT_OK(og_time_parse("2026-11-22T05:15:20.123456+01:00", &back));
+    assert_true(back == us);
+    OG_ASSERT_OK(og_time_parse("2026-11-22", &back));
+    assert_true(back == 1795305600000000LL);
+}
+
+static void test_time__rejects_bad_input_naming_it(void **state)
+{
+    (void)state;
+    const char *bad[] = {"", "2026", "2026-13-01", "2026-02-30", "2026-11-22T25:00:00Z",
+                         "2026-11-22T04:15:20", "2026-11-22T04:15:20Zjunk", "yesterday",
+                         "2026-11-22T04:15:20.Z"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        int64_t v;
+        assert_int_equal(og_time_parse(bad[i], &v), OG_EINVAL);
+        assert_non_null(strstr(og_error_last(), bad[i]));
+    }
+}
+
+static void test_duration__parses_units_and_rejects_junk(void **state)
+{
+    (void)state;
+    int64_t v;
+    OG_ASSERT_OK(og_duration_parse("30d", &v));
+    assert_true(v == 30LL * 86400 * 1000000);
+    OG_ASSERT_OK(og_duration_parse("6h", &v));
+    assert_true(v == 6LL * 3600 * 1000000);
+    OG_ASSERT_OK(og_duration_parse("90s", &v));
+    const char *bad[] = {"", "d", "0d", "-1d", "10x", "10", "1.5h", "99999999999999w"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        assert_int_equal(og_duration_parse(bad[i], &v), OG_EINVAL);
+}
+
+static void test_base64__round_trips_both_alphabets(void **state)
+{
+    (void)state;
+    const uint8_t data[] = {0xfb, 0xff, 0x00, 0x10, 0x83};
+    for (size_t n = 0; n <= sizeof(data); n++) {
+        char *a = og_base64_encode(data, n);
+        char *b = og_base64url_encode(data, n);
+        uint8_t *d = NULL;
+        size_t dl = 0;
+        OG_ASSERT_OK(og_base64_decode(a, &d, &dl));
+        assert_int_equal(dl, n);
+        assert_memory_equal(d, data, n);
+        free(d);
+        OG_ASSERT_OK(og_base64_decode(b, &d, &dl));
+        assert_int_equal(dl, n);
+        assert_memory_equal(d, data, n);
+        free(d);
+        free(a);
+        free(b);
+    }
+    char *s = og_base64_encode((const uint8_t *)"foobar", 6);
+    assert_string_equal(s, "Zm9vYmFy");
+    free(s);
+    uint8_t *d = NULL;
+    size_t dl;
+    assert_int_equal(og_base64_decode("Zm9v!mFy", &d, &dl), OG_EINVAL);
+    assert_int_equal(og_base64_decode("Z", &d, &dl), OG_EINVAL);
+}
+
+static void test_hex__round_trips_and_rejects_bad_digits(void **state)
+{
+    (void)state;
+    uint8_t in[3] = {0x00, 0xab, 0xff}, out[3];
+    char h[7];
+    og_hex_encode(in, 3, h);
+    assert_string_equal(h, "00abff");
+    assert_int_equal(og_hex_decode("00ABff", out, 3), 3);
+    assert_memory_equal(in, out, 3);
+    assert_int_equal(og_hex_decode("0g", out, 3), -1);
+    assert_int_equal(og_hex_decode("abc", out, 3), -1);
+    assert_int_equal(og_hex_decode("0011223344", out, 3), -1);
+}
+
+static void test_name__accepts_slugs_only(void **state)
+{
+    (void)state;
+    assert_true(og_name_valid("acme"));
+    assert_true(og_name_valid("acme-corp.eu_1"));
+    assert_true(og_name_valid("1st"));
+    assert_false(og_name_valid(""));
+    assert_false(og_name_valid("-acme"));
+    assert_false(og_name_valid("Acme"));
+    assert_false(og_name_valid("a b"));
+    assert_false(og_name_valid("a/b"));
+    assert_false(og_name_valid(NULL));
+    char long_name[80];
+    memset(long_name, 'a', 64);
+    long_name[64] = '\0';
+    assert_false(og_name_valid(long_name));
+}
+
+static void test_id__is_a_lowercase_uuid(void **state)
+{
+    (void)state;
+    char a[OG_ID_LEN], b[OG_ID_LEN];
+    og_id_new(a);
+    og_id_new(b);
+    assert_true(og_id_valid(a));
+    assert_string_not_equal(a, b);
+    assert_false(og_id_valid("not-a-uuid"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_buf__refuses_to_grow_past_its_cap),
+        cmocka_unit_test(test_time__formats_and_parses_rfc3339_round_trip),
+        cmocka_unit_test(test_time__rejects_bad_input_naming_it),
+        cmocka_unit_test(test_duration__parses_units_and_rejects_junk),
+        cmocka_unit_test(test_base64__round_trips_both_alphabets),
+        cmocka_unit_test(test_hex__round_trips_and_rejects_bad_digits),
+        cmocka_unit_test(test_name__accepts_slugs_only),
+        cmocka_unit_test(test_id__is_a_lowercase_uuid),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
