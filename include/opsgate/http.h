@@ -1,19 +1,30 @@
-/* http.h - the HTTP API server (libmicrohttpd): /api/v1, /healthz, /metrics. */
+/* http.h - the HTTP API server (libmicrohttpd): /api/v1, /healthz, /metrics. See docs/api.md. */
 #ifndef OPSGATE_HTTP_H
 #define OPSGATE_HTTP_H
 
 #include <stddef.h>
 
+/* Zero-initialise, then set what you need: every 0/NULL field means its documented default. */
 typedef struct og_http_config {
-    const char *data_dir;     /* an initialised data folder */
-    const char *listen;       /* "127.0.0.1:8700"; port 0 picks a free port */
-    int threads;              /* worker threads (0 = number of CPUs, at least 2) */
+    const char *data_dir;     /* an initialised data folder (required) */
+    const char *listen;       /* "127.0.0.1:8700", "[::1]:8700", "localhost:0"; port 0 picks a
+                               * free port. NULL = "127.0.0.1:8700" */
+    int threads;              /* worker threads (0 = number of CPUs, at least 2, at most 64) */
     size_t max_body;          /* request body limit in bytes (0 = 1 MiB) */
-    const char *port_file;    /* if set, the bound port is written here once listening */
+    const char *port_file;    /* if set, the bound port is written here (atomically) once listening */
+    int metrics_open;         /* 1: GET /metrics needs no token; 0: it needs a platform-admin token */
+    int shutdown_timeout_ms;  /* after SIGTERM, how long in-flight requests may run (0 = 30000) */
+    int access_log;           /* 1: one line per request on stderr */
 } og_http_config;
 
 /* Serve until SIGTERM or SIGINT: then stop accepting, let in-flight requests finish, close the
- * database and return 0. Returns a negative code if it cannot start (message names the cause). */
+ * database and return 0. Returns a negative code if it cannot start (message names the cause).
+ * Blocks SIGTERM, SIGINT and SIGPIPE in the calling thread while it runs (threads it starts
+ * inherit that) and waits for the first two with sigwait(); the old mask is restored on return. */
 int og_http_serve(const og_http_config *cfg);
+
+/* Validate a configuration without serving (`opsgate serve --check`): the listen address parses
+ * and resolves, and the data folder opens. 0 or a negative code with a message. */
+int og_http_check(const og_http_config *cfg);
 
 #endif

@@ -1,0 +1,83 @@
+/* router.h - internal to src/http: route table matching, status mapping and request metrics.
+ * Nothing here knows libmicrohttpd, so the pieces are unit-tested on their own. */
+#ifndef OPSGATE_HTTP_ROUTER_H
+#define OPSGATE_HTTP_ROUTER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "opsgate/util.h"
+
+struct og_http_req;
+typedef int (*og_http_handler)(struct og_http_req *req);
+
+/* Route flags. */
+#define OG_HTTP_ROUTE_PUBLIC 0x1   /* no bearer token needed (/healthz) */
+#define OG_HTTP_ROUTE_METRICS 0x2  /* /metrics: token rule decided by the server's config */
+
+/*
+ * One entry of a route table: a method and a path pattern whose segments are literal or a
+ * {name} parameter matching exactly one non-empty segment. The pattern doubles as the metrics
+ * label, so metrics cardinality is bounded by the table, not by what clients send.
+ */
+typedef struct og_http_route {
+    const char *method;    /* "GET", "POST", "DELETE" */
+    const char *pattern;   /* "/api/v1/tenants/{tenant}" */
+    og_http_handler handler;
+    unsigned flags;
+} og_http_route;
+
+#define OG_HTTP_MAX_PARAMS 4
+#define OG_HTTP_PARAM_MAX 256   /* longest segment value a parameter takes; longer never matches */
+#define OG_HTTP_PATH_MAX 2048   /* longer paths never match */
+
+typedef struct og_http_param {
+    char name[32];
+    char value[OG_HTTP_PARAM_MAX];
+} og_http_param;
+
+typedef struct og_http_match {
+    const og_http_route *route;   /* the matched entry, NULL when none */
+    size_t index;                 /* its index in the table */
+    size_t nparams;
+    og_http_param params[OG_HTTP_MAX_PARAMS];
+    char allow[128];              /* OG_HTTP_NO_METHOD: the methods the path accepts, "GET, POST" */
+} og_http_match;
+
+enum og_http_route_result {
+    OG_HTTP_FOUND = 0,
+    OG_HTTP_NO_ROUTE,    /* no pattern matches the path: 404 */
+    OG_HTTP_NO_METHOD,   /* some pattern matches the path, none with this method: 405 + Allow */
+};
+
+/* Match method and path (no query string) against table[0..n). HEAD matches GET routes.
+ * Fills *m (params hold borrowed-free copies of the segments). */
+enum og_http_route_result og_http__route(const og_http_route *table, size_t n, const char *method,
+                                         const char *path, og_http_match *m);
+
+/* The value of parameter `name` in a match, NULL if the pattern has none. Borrowed from m. */
+const char *og_http__param(const og_http_match *m, const char *name);
+
+/* ---- errors ---- */
+
+/* The one mapping from og_errcode to an HTTP status (0 = 200). */
+int og_http__status_for(int code);
+
+/* The JSON error body {"error":{"code":..,"message":..}}; caller frees. code is the stable name
+ * (og_error_name(), or "method_not_allowed"/"not_found" for router misses). NULL on OOM. */
+char *og_http__error_body(const char *code, const char *message);
+
+/* ---- metrics ---- */
+typedef struct og_http_metrics og_http_metrics;
+
+/* Counters for nroutes routes plus one "unmatched" row (index nroutes). routes is borrowed and
+ * must outlive the metrics. Caller frees with og_http__metrics_free(). */
+int og_http__metrics_new(og_http_metrics **out, const og_http_route *routes, size_t nroutes);
+void og_http__metrics_free(og_http_metrics *m);   /* NULL-safe */
+/* Record one finished request. Thread-safe and lock-free; route >= nroutes means unmatched. */
+void og_http__metrics_observe(og_http_metrics *m, size_t route, int status, int64_t dur_us);
+void og_http__metrics_inflight(og_http_metrics *m, int delta);
+/* Append the Prometheus text exposition (format 0.0.4) to out. */
+int og_http__metrics_render(og_http_metrics *m, og_buf *out);
+
+#endif

@@ -1,0 +1,96 @@
+/* server.h - internal to src/http: the server, the per-request state handlers see, and the
+ * helpers handlers use to read input and build replies. */
+#ifndef OPSGATE_HTTP_SERVER_H
+#define OPSGATE_HTTP_SERVER_H
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "http/router.h"
+#include "opsgate/context.h"
+#include "opsgate/http.h"
+#include "opsgate/store.h"
+#include "opsgate/util.h"
+
+struct MHD_Connection;
+struct MHD_Response;
+
+typedef struct og_http_server {
+    const og_http_config *cfg;     /* borrowed from og_http_serve()'s caller */
+    size_t max_body;
+    int threads;
+    og_store_pool *pool;
+    og_keyring *keys;
+    og_http_metrics *metrics;
+    int slow_ms;                   /* OPSGATE_TEST_SLOW_MS: enables /_test/slow; 0 = off */
+    int max_exports;               /* concurrent audit exports (each holds a store) */
+    atomic_int exports;
+    atomic_int draining;           /* set once SIGTERM/SIGINT arrived */
+    pthread_mutex_t mu;            /* guards inflight for the drain wait */
+    pthread_cond_t idle;
+    int inflight;
+} og_http_server;
+
+/* One request, from its first header callback to MHD's completion notice. */
+typedef struct og_http_req {
+    og_http_server *srv;
+    struct MHD_Connection *conn;
+    const char *method;            /* borrowed from MHD for the request's lifetime */
+    const char *path;              /* ditto; no query string */
+    enum og_http_route_result rr;
+    og_http_match match;
+    int64_t start_us;
+    og_buf body;                   /* capped at srv->max_body */
+    int too_big;
+    uint64_t discarded;            /* body bytes dropped after the limit was hit */
+    int queued;                    /* a response has been queued */
+    og_store *store;               /* from the pool while the request holds one, else NULL */
+    og_ctx ctx;                    /* valid for authenticated routes */
+    int authenticated;
+
+    /* The reply a handler builds (og_http__reply*); the server sends it. */
+    int status;
+    json_t *json;                  /* owned */
+    char *text;                    /* owned; sent with text_type when json is NULL */
+    size_t text_len;
+    const char *text_type;
+    struct MHD_Response *raw;      /* owned until queued: a streaming response */
+    char location[512];
+} og_http_req;
+
+/* The route table (routes.c) and its length. */
+extern const og_http_route og_http__routes[];
+extern const size_t og_http__nroutes;
+
+/* ---- request input (server.c) ---- */
+/* A query-string argument, NULL when absent. Borrowed from MHD for the request's lifetime. */
+const char *og_http__query(og_http_req *r, const char *name);
+/*
+ * Parse the body as one JSON object. An empty body gives an empty object when empty_ok, else
+ * OG_EINVAL. Malformed JSON is OG_EINVAL naming line, column and jansson's text; a field not in
+ * allowed (NULL-terminated) is OG_EINVAL naming it. Caller decrefs *out.
+ */
+int og_http__body_object(og_http_req *r, int empty_ok, const char *const *allowed, json_t **out);
+/* A string field: OG_EINVAL naming the field when required and missing, or not a string.
+ * *out is borrowed from obj (NULL when optional and absent). */
+int og_http__field_str(json_t *obj, const char *field, int required, const char **out);
+/* A path parameter that must be a valid name or id (OG_EINVAL naming it otherwise). */
+int og_http__param_ref(og_http_req *r, const char *name, const char **out);
+
+/* ---- replies (server.c) ---- */
+/* Steals body (which may be NULL for an empty 204). Returns 0, or OG_ERROR when body is NULL for a
+ * status that needs one (a failed json_pack upstream). */
+int og_http__reply(og_http_req *r, int status, json_t *body);
+/* Steals text (malloc'd). */
+int og_http__reply_text(og_http_req *r, int status, const char *type, char *text, size_t len);
+
+/* ---- audit (audit_api.c) ---- */
+int og_http__audit_list(og_http_req *r);
+int og_http__audit_export(og_http_req *r);
+
+/* ---- server plumbing used by routes.c ---- */
+int og_http__metrics_handler(og_http_req *r);
+
+#endif
