@@ -31,6 +31,10 @@ typedef struct og_schema {
     const char *module;           /* "tenant", "crypto", "audit", ... */
     const og_migration *steps;
     size_t nsteps;
+    /* Statements that remove one tenant's rows from this module's tables when the tenant is
+     * deleted, each with a single `?` for the tenant id, NULL-terminated; NULL if none. Run in
+     * the deleting transaction, after the tenant's key was destroyed. Audit chains are kept. */
+    const char *const *purge_tenant;
 } og_schema;
 
 /* ---- connections ---- */
@@ -43,6 +47,9 @@ const char *og_store_backend_name(const og_store *s);   /* "sqlite" */
 
 /* The schema version applied for a module (0 if none) and the newest this binary knows. */
 int og_store_schema_version(og_store *s, const char *module, int *applied, int *known);
+
+/* Run every module's purge_tenant statements for tenant_id (inside the caller's transaction). */
+int og_store_purge_tenant(og_store *s, const char *tenant_id);
 
 /* ---- transactions ----
  * Nested calls use savepoints, so a function can open its own transaction whether or not its caller

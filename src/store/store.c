@@ -171,6 +171,25 @@ int og_store_schema_version(og_store *s, const char *module, int *applied, int *
     return rc < 0 ? rc : 0;
 }
 
+int og_store_purge_tenant(og_store *s, const char *tenant_id)
+{
+    for (size_t i = 0; i < og_store_nschemas; i++) {
+        const og_schema *sc = og_store_schemas[i];
+        for (size_t j = 0; sc->purge_tenant && sc->purge_tenant[j]; j++) {
+            og_stmt *st = NULL;
+            int rc = og_stmt_prepare(&st, s, sc->purge_tenant[j]);
+            if (rc == 0) {
+                og_stmt_bind_text(st, 1, tenant_id);
+                rc = og_stmt_step(st);
+            }
+            og_stmt_free(st);
+            if (rc < 0)
+                return og_error_wrap("removing tenant rows of module '%s'", sc->module);
+        }
+    }
+    return 0;
+}
+
 int og_store_tx_begin(og_store *s)
 {
     int rc;

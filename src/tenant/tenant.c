@@ -197,6 +197,8 @@ int og_tenant_delete(og_ctx *ctx, const char *name_or_id)
      * survives anywhere (backups, WAL, copies) is unreadable. Then the rows go. */
     if ((error = og_crypto_scope_key_destroy(ctx->keys, ctx->store, t.id)) < 0)
         goto cleanup;
+    if ((error = og_store_purge_tenant(ctx->store, t.id)) < 0)
+        goto cleanup;
     if ((error = og_stmt_prepare(&st, ctx->store, "DELETE FROM tenants WHERE id = ?")) < 0)
         goto cleanup;
     og_stmt_bind_text(st, 1, t.id);
