@@ -1,0 +1,151 @@
+/* crypto.h - envelope encryption at rest (a data key per tenant, wrapped by a key-encryption key),
+ * hashes, randomness and signatures. The only owner of OpenSSL's EVP calls. */
+#ifndef OPSGATE_CRYPTO_H
+#define OPSGATE_CRYPTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "opsgate/store.h"
+
+typedef struct og_keyring og_keyring;
+
+#define OG_MASTER_KEY_FILE "master.key"
+
+/* ---- installation ---- */
+/* Write a new random 256-bit master key to DATA_DIR/master.key with mode 0600. Refuses to overwrite
+ * (OG_EEXISTS, naming the path). The folder must exist. */
+int og_crypto_master_key_create(const char *data_dir);
+
+/* Load the key-encryption key(s) of an installation: DATA_DIR/master.key as the "master" KEK
+ * provider, the default for new data keys. A missing key file is OG_ENOTFOUND; a file of the wrong
+ * size or with permissions wider than 0600 is OG_EINVAL; both messages name the file.
+ * Caller frees with og_keyring_free().
+ * Thread-safe once opened (the server shares one keyring between threads). */
+int og_keyring_open(og_keyring **out, const char *data_dir);
+void og_keyring_free(og_keyring *k);    /* NULL-safe; wipes key material */
+
+/* ---- per-tenant data keys ----
+ * scope is a tenant id, or NULL for the platform scope (platform secrets such as the audit signing
+ * key). Both run inside the caller's transaction if it has one.
+ *
+ * Each scope has one random 256-bit data key (DEK), stored only wrapped by a KEK, in the crypto
+ * module's table together with the KEK provider's name and key version. Unwrapped DEKs are cached
+ * in the keyring, but every seal and open first reads the wrapped row: once a key is destroyed
+ * (in this process or another one, e.g. the CLI while the server runs) nothing of the scope opens.
+ */
+/* OG_EEXISTS when the scope already has a key. Uses the keyring's "master" KEK. */
+int og_crypto_scope_key_create(og_keyring *k, og_store *s, const char *scope);
+/* The same, wrapping the data key with the KEK registered under kek_name (og_keyring_kek_add()):
+ * the way a tenant's customer-managed key will be chosen. OG_ENOTFOUND for an unknown name. */
+int og_crypto_scope_key_create_with(og_keyring *k, og_store *s, const char *scope,
+                                    const char *kek_name);
+/* Crypto-shred: destroy the wrapped data key; everything sealed under it becomes unreadable.
+ * OG_ENOTFOUND when the scope has no key. A key created again for the scope is a new random key
+ * and does not open data sealed under the destroyed one.
+ * Note the row is deleted from the live database only: backups and database pages not yet
+ * overwritten keep the wrapped key until the store overwrites them. */
+int og_crypto_scope_key_destroy(og_keyring *k, og_store *s, const char *scope);
+/* 1 when the scope has a data key, 0 when not, negative on a database error. */
+int og_crypto_scope_key_exists(og_store *s, const char *scope);
+
+/*
+ * Seal plaintext for (scope, object_id) with AES-256-GCM under the scope's data key. The scope and
+ * the object id are bound as associated data: a ciphertext copied to another row or another tenant
+ * fails to open with OG_ECORRUPT and a clear message. Caller frees *out.
+ *
+ * Format: 1 version byte (0x01) | 12-byte random nonce | ciphertext | 16-byte tag, so
+ * *outlen = len + OG_CRYPTO_SEAL_OVERHEAD. Associated data: "opsgate-seal-v1" NUL, the version
+ * byte, the scope key (tenant id, or "@platform"), NUL, the object id.
+ * object_id must be a non-empty string (OG_EINVAL otherwise).
+ * Errors: OG_ENOTFOUND when the scope has no data key (destroyed or never created);
+ * on open, OG_ECORRUPT for truncated input, an unknown version byte, or a tag that does not verify.
+ * *out of og_crypto_open() is wiped and freed by the caller if it is secret.
+ */
+#define OG_CRYPTO_SEAL_OVERHEAD (1 + 12 + 16)
+int og_crypto_seal(og_keyring *k, og_store *s, const char *scope, const char *object_id,
+                   const void *plaintext, size_t len, uint8_t **out, size_t *outlen);
+int og_crypto_open(og_keyring *k, og_store *s, const char *scope, const char *object_id,
+                   const void *sealed, size_t len, uint8_t **out, size_t *outlen);
+
+/* ---- streaming seal, for large files with flat memory ----
+ *
+ * Format: a 33-byte header (version byte 0x01 | 32-byte random salt), then chunks of
+ * OG_CRYPTO_STREAM_CHUNK plaintext bytes each sealed with AES-256-GCM (ciphertext | 16-byte tag);
+ * the last chunk holds 0..OG_CRYPTO_STREAM_CHUNK bytes and is marked final. An empty plaintext is
+ * one empty final chunk.
+ * - Each stream has its own key, HMAC-SHA256(scope DEK, "opsgate-stream-v1 key" NUL salt), so
+ *   nonces never repeat across streams; the nonce of chunk i is 4 zero bytes | i (64-bit big
+ *   endian): a reordered, dropped or duplicated chunk fails.
+ * - Each chunk's associated data is "opsgate-stream-v1" NUL, the header, the scope key, NUL, the
+ *   object id, NUL, and a final flag byte: a stream cut after any chunk boundary, or extended past
+ *   its final chunk, fails; so does a stream moved to another object or tenant.
+ *
+ * Bytes go out through a sink callback as soon as each chunk is complete; memory stays at about
+ * two chunks whatever the size. The sink returns 0 or a negative og_errcode (with a message),
+ * which the stream call returns as is.
+ *
+ * Opening releases each chunk's plaintext once that chunk authenticates, before the end of the
+ * stream is known: a stream is whole only when og_crypto_stream_open_finish() returns 0, so write
+ * the output somewhere temporary and only use it after that (truncation is detected at finish).
+ *
+ * After any error the stream refuses further input; free it with og_crypto_stream_free().
+ */
+#define OG_CRYPTO_STREAM_CHUNK      65536
+#define OG_CRYPTO_STREAM_HEADER_LEN 33
+#define OG_CRYPTO_STREAM_TAG_LEN    16
+
+typedef struct og_crypto_stream og_crypto_stream;
+typedef int (*og_crypto_sink)(void *ctx, const void *data, size_t len);
+
+/* Start sealing; writes the header through the sink. Caller frees with og_crypto_stream_free(). */
+int og_crypto_stream_seal_begin(og_crypto_stream **out, og_keyring *k, og_store *s,
+                                const char *scope, const char *object_id, og_crypto_sink sink,
+                                void *sink_ctx);
+int og_crypto_stream_seal_update(og_crypto_stream *st, const void *data, size_t len);
+/* Seal and write the final chunk. */
+int og_crypto_stream_seal_finish(og_crypto_stream *st);
+
+/* Start opening; plaintext goes out through the sink. Looks up the scope's key at once, so a
+ * destroyed key fails here with OG_ENOTFOUND. Caller frees with og_crypto_stream_free(). */
+int og_crypto_stream_open_begin(og_crypto_stream **out, og_keyring *k, og_store *s,
+                                const char *scope, const char *object_id, og_crypto_sink sink,
+                                void *sink_ctx);
+/* OG_ECORRUPT when a chunk does not authenticate (tampered, reordered, wrong object or tenant). */
+int og_crypto_stream_open_update(og_crypto_stream *st, const void *data, size_t len);
+/* OG_ECORRUPT when the stream is truncated (no final chunk) or has bytes after its final chunk. */
+int og_crypto_stream_open_finish(og_crypto_stream *st);
+
+void og_crypto_stream_free(og_crypto_stream *st);   /* NULL-safe; wipes key material */
+
+/* The sealed size of a plaintext of len bytes (header, chunks and tags). */
+uint64_t og_crypto_stream_sealed_size(uint64_t len);
+
+/* ---- primitives ---- */
+/* Fill buf with cryptographically strong random bytes. OG_ERROR if the generator fails. */
+int og_crypto_random(void *buf, size_t len);
+/* SHA-256 and HMAC-SHA256 cannot fail short of a broken OpenSSL or memory exhaustion; the void
+ * functions then abort, because a wrong digest would silently pass integrity checks. */
+void og_crypto_sha256(const void *data, size_t len, uint8_t out[32]);
+/* Incremental SHA-256. og_sha256_new() returns NULL when out of memory. */
+typedef struct og_sha256 og_sha256;
+og_sha256 *og_sha256_new(void);
+void og_sha256_update(og_sha256 *h, const void *data, size_t len);
+void og_sha256_final(og_sha256 *h, uint8_t out[32]);   /* also frees h */
+void og_sha256_free(og_sha256 *h);                      /* abandon without final; NULL-safe */
+int og_crypto_hmac_sha256(const void *key, size_t keylen, const void *data, size_t len,
+                          uint8_t out[32]);
+
+/* Ed25519 (raw 32-byte keys, 64-byte signatures). Any 32 random bytes are a private key. */
+int og_crypto_ed25519_generate(uint8_t priv[32], uint8_t pub[32]);
+/* The public key of a private key. */
+int og_crypto_ed25519_public(const uint8_t priv[32], uint8_t pub[32]);
+int og_crypto_ed25519_sign(const uint8_t priv[32], const void *msg, size_t len, uint8_t sig[64]);
+/* 0 when valid, OG_ECORRUPT when not. */
+int og_crypto_ed25519_verify(const uint8_t pub[32], const void *msg, size_t len,
+                             const uint8_t sig[64]);
+
+/* Wipe memory that held secrets (not optimised away). NULL-safe. */
+void og_crypto_wipe(void *p, size_t len);
+
+#endif

@@ -1,0 +1,63 @@
+/* kek.h - key-encryption key providers: the installation master key now; a customer-managed key
+ * per tenant (key file, PKCS#11) later, chosen by name for each scope. */
+#ifndef OPSGATE_SYS_KEK_H
+#define OPSGATE_SYS_KEK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct og_keyring og_keyring;   /* crypto.h */
+
+/*
+ * What a KEK provider implements. A provider only wraps and unwraps 32-byte data keys (DEKs); the
+ * keyring stores the wrapped blob together with the provider's name and the KEK's key version, so
+ * that a later opsgate can pick the right provider for every row, and several providers can be in
+ * use at once (the master key for most tenants, a customer's own key for some).
+ *
+ * Contract for implementers:
+ * - wrap() and unwrap() are called from several threads at once with the same self: they must be
+ *   thread-safe (the master provider creates its OpenSSL context per call).
+ * - aad is a NUL-terminated string naming what the key is for (the scope); the provider must bind
+ *   it (as AEAD associated data, or the equivalent of the HSM), so a wrapped key copied to another
+ *   scope's row fails to unwrap.
+ * - They return 0 or a negative og_errcode with og_error_set(); a wrapped key that does not
+ *   authenticate is OG_ECORRUPT. *out of wrap() is malloc'ed and caller-freed. unwrap() writes
+ *   dek only on success.
+ * - free(self) releases the provider's state and wipes any key material in it; NULL-safe.
+ */
+typedef struct og_kek_provider {
+    const char *name;   /* "master"; at most OG_KEK_NAME_MAX - 1 bytes, [a-z0-9-] */
+    /* Wrap a 32-byte data key for a scope; *out is caller-freed. aad binds the scope. */
+    int (*wrap)(void *self, const uint8_t dek[32], const char *aad, uint8_t **out, size_t *outlen);
+    int (*unwrap)(void *self, const uint8_t *wrapped, size_t len, const char *aad, uint8_t dek[32]);
+    void (*free)(void *self);
+} og_kek_provider;
+
+#define OG_KEK_NAME_MAX 32
+
+/* A loaded KEK: a provider's functions plus the state of one key. */
+typedef struct og_kek {
+    const og_kek_provider *provider;   /* static; borrowed */
+    void *self;                        /* the provider's state; owned by whoever holds the og_kek */
+    int key_version;                   /* recorded with every data key it wraps; >= 1 */
+} og_kek;
+
+/* The installation master key (DATA_DIR/master.key): AES-256-GCM key wrap, key version 1. */
+extern const og_kek_provider og_kek_provider_master;
+
+/*
+ * Load the master key file at path as a KEK. Refuses (OG_EINVAL, naming the file and the problem)
+ * a file that is not a regular file, is not exactly 32 bytes, or whose permissions are wider than
+ * 0600; OG_ENOTFOUND when it does not exist. On success the caller owns out->self (release with
+ * out->provider->free, or hand it to og_keyring_kek_add()).
+ */
+int og_kek_master_load(og_kek *out, const char *path);
+
+/*
+ * Make another KEK available to a keyring, under kek->provider->name (which must be unique in the
+ * keyring: OG_EEXISTS otherwise). The keyring takes ownership of kek->self in every case, also on
+ * failure, and frees it with the keyring. Safe to call while other threads use the keyring.
+ */
+int og_keyring_kek_add(og_keyring *k, const og_kek *kek);
+
+#endif

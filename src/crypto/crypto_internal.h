@@ -1,0 +1,45 @@
+/* crypto_internal.h - helpers shared by the files of the crypto module; not for other modules. */
+#ifndef OPSGATE_CRYPTO_INTERNAL_H
+#define OPSGATE_CRYPTO_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "opsgate/crypto.h"
+#include "opsgate/store.h"
+
+#define OG_CRYPTO_KEY_LEN   32
+#define OG_CRYPTO_NONCE_LEN 12
+#define OG_CRYPTO_TAG_LEN   16
+
+/* The scope key of the platform scope (scope == NULL). '@' appears in no tenant id or name, so it
+ * cannot collide with a tenant's row. */
+#define OG_CRYPTO_PLATFORM_SCOPE "@platform"
+
+/*
+ * AES-256-GCM in one call. out receives len bytes (it may equal in); tag 16 bytes.
+ * Seal returns 0 or OG_ERROR; open returns 0, OG_ECORRUPT when the tag does not verify (out then
+ * holds nothing usable: the caller discards it), or OG_ERROR. Both set a generic message that
+ * callers replace with one naming the object.
+ */
+int og_crypto__gcm_seal(const uint8_t key[32], const uint8_t nonce[12], const void *aad,
+                        size_t aadlen, const void *in, size_t len, uint8_t *out, uint8_t tag[16]);
+int og_crypto__gcm_open(const uint8_t key[32], const uint8_t nonce[12], const void *aad,
+                        size_t aadlen, const void *in, size_t len, const uint8_t tag[16],
+                        uint8_t *out);
+
+/* The scope key stored in the table for a scope (NULL = platform). Borrowed. */
+const char *og_crypto__scope_key(const char *scope);
+/* "tenant <id>" or "the platform scope", for messages. out holds at least 300 bytes. */
+void og_crypto__scope_label(const char *scope, char *out, size_t size);
+/* OG_EINVAL with a message unless scope (NULL allowed) and object_id are usable. */
+int og_crypto__check_names(const char *scope, const char *object_id);
+
+/*
+ * The unwrapped data key of a scope, after reading its wrapped row from the store (so a destroyed
+ * key is noticed at once, whatever process destroyed it). OG_ENOTFOUND with the message callers
+ * show when the scope has no key. The caller wipes dek after use.
+ */
+int og_keyring__scope_dek(og_keyring *k, og_store *s, const char *scope, uint8_t dek[32]);
+
+#endif

@@ -1,0 +1,613 @@
+/* keyring.c - the keyring (loaded KEKs and a cache of unwrapped data keys), per-scope data keys
+ * and crypto-shred, and sealing of small values under a scope's data key. */
+#include "crypto_internal.h"
+
+#include "opsgate/error.h"
+#include "opsgate/sys/kek.h"
+#include "opsgate/util.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_KEKS       8
+#define CACHE_MAX      1024   /* unwrapped data keys kept; least recently used goes first */
+#define SCOPE_MAX      255
+#define OBJECT_ID_MAX  1024
+#define SEAL_VERSION   0x01
+#define SEAL_DOMAIN    "opsgate-seal-v1"
+#define DEK_AAD_PREFIX "opsgate-dek-v1 scope="
+#define DEFAULT_KEK    "master"
+
+/*
+ * A cached data key is found by a fingerprint of the row it was unwrapped from (scope, KEK name,
+ * key version and wrapped blob). The row is read before every use, so a destroyed key (no row) or
+ * a re-created one (another blob, another fingerprint) never reaches a stale cache entry.
+ */
+typedef struct cache_entry {
+    char *scope;                     /* owned: the scope key, to evict a scope's entries */
+    uint8_t fp[32];
+    uint8_t dek[OG_CRYPTO_KEY_LEN];
+    uint64_t used;                   /* LRU clock value of the last use */
+} cache_entry;
+
+struct og_keyring {
+    pthread_mutex_t mu;              /* guards everything below */
+    og_kek keks[MAX_KEKS];           /* entries are only added, never removed, until free */
+    size_t nkeks;
+    cache_entry *cache;              /* CACHE_MAX slots, ncache in use */
+    size_t ncache;
+    uint64_t clock;
+};
+
+/* ---- names ---- */
+const char *og_crypto__scope_key(const char *scope)
+{
+    return scope ? scope : OG_CRYPTO_PLATFORM_SCOPE;
+}
+
+void og_crypto__scope_label(const char *scope, char *out, size_t size)
+{
+    if (scope)
+        snprintf(out, size, "tenant %s", scope);
+    else
+        snprintf(out, size, "the platform scope");
+}
+
+int og_crypto__check_names(const char *scope, const char *object_id)
+{
+    if (scope) {
+        size_t n = strlen(scope);
+        if (n == 0 || n > SCOPE_MAX)
+            return og_error_set(OG_EINVAL, "bad encryption scope '%s': a tenant id of 1 to %d bytes "
+                                           "is needed (NULL for the platform scope)",
+                                scope, SCOPE_MAX);
+        if (scope[0] == '@')
+            return og_error_set(OG_EINVAL, "bad encryption scope '%s': names starting with '@' are "
+                                           "reserved",
+                                scope);
+    }
+    if (object_id) {
+        size_t n = strlen(object_id);
+        if (n == 0 || n > OBJECT_ID_MAX)
+            return og_error_set(OG_EINVAL, "bad object id for sealing: 1 to %d bytes are needed",
+                                OBJECT_ID_MAX);
+    }
+    return 0;
+}
+
+/* ---- keyring ---- */
+static void cache_drop(og_keyring *k, size_t i)
+{
+    cache_entry *e = &k->cache[i];
+    og_crypto_wipe(e->dek, sizeof(e->dek));
+    free(e->scope);
+    k->cache[i] = k->cache[k->ncache - 1];
+    memset(&k->cache[k->ncache - 1], 0, sizeof(cache_entry));
+    k->ncache--;
+}
+
+/* Remove every cached key of a scope. Caller holds k->mu. */
+static void cache_evict_scope(og_keyring *k, const char *scope_key)
+{
+    for (size_t i = 0; i < k->ncache;) {
+        if (strcmp(k->cache[i].scope, scope_key) == 0)
+            cache_drop(k, i);
+        else
+            i++;
+    }
+}
+
+/* Copy a cached key into dek; 1 when found. Caller holds k->mu. */
+static int cache_get(og_keyring *k, const uint8_t fp[32], uint8_t dek[32])
+{
+    for (size_t i = 0; i < k->ncache; i++) {
+        if (memcmp(k->cache[i].fp, fp, 32) == 0) {
+            memcpy(dek, k->cache[i].dek, OG_CRYPTO_KEY_LEN);
+            k->cache[i].used = ++k->clock;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Remember a key, replacing the scope's older entries. Best effort: out of memory only means no
+ * caching. Caller holds k->mu. */
+static void cache_put(og_keyring *k, const char *scope_key, const uint8_t fp[32],
+                      const uint8_t dek[32])
+{
+    char *copy = strdup(scope_key);
+    if (!copy)
+        return;
+    cache_evict_scope(k, scope_key);
+    if (k->ncache == CACHE_MAX) {
+        size_t lru = 0;
+        for (size_t i = 1; i < k->ncache; i++)
+            if (k->cache[i].used < k->cache[lru].used)
+                lru = i;
+        cache_drop(k, lru);
+    }
+    cache_entry *e = &k->cache[k->ncache++];
+    e->scope = copy;
+    memcpy(e->fp, fp, 32);
+    memcpy(e->dek, dek, OG_CRYPTO_KEY_LEN);
+    e->used = ++k->clock;
+}
+
+static int keyring_new(og_keyring **out)
+{
+    og_keyring *k = calloc(1, sizeof(*k));
+    *out = NULL;
+    if (!k)
+        return og_error_set(OG_ERROR, "out of memory");
+    k->cache = calloc(CACHE_MAX, sizeof(cache_entry));
+    if (!k->cache) {
+        free(k);
+        return og_error_set(OG_ERROR, "out of memory");
+    }
+    pthread_mutex_init(&k->mu, NULL);
+    *out = k;
+    return 0;
+}
+
+int og_keyring_open(og_keyring **out, const char *data_dir)
+{
+    int error = -1;
+    og_keyring *k = NULL;
+    og_kek master = {0};
+    char path[4096];
+    *out = NULL;
+    if (!data_dir || !*data_dir)
+        return og_error_set(OG_EINVAL, "no data folder given to load the master key from");
+    if ((size_t)snprintf(path, sizeof(path), "%s/%s", data_dir, OG_MASTER_KEY_FILE) >=
+        sizeof(path))
+        return og_error_set(OG_EINVAL, "data folder path too long: '%s'", data_dir);
+    if ((error = og_kek_master_load(&master, path)) < 0)
+        goto cleanup;
+    if ((error = keyring_new(&k)) < 0) {
+        master.provider->free(master.self);
+        goto cleanup;
+    }
+    if ((error = og_keyring_kek_add(k, &master)) < 0)   /* takes master.self */
+        goto cleanup;
+    *out = k;
+    k = NULL;
+    error = 0;
+cleanup:
+    og_keyring_free(k);
+    return error;
+}
+
+void og_keyring_free(og_keyring *k)
+{
+    if (!k)
+        return;
+    for (size_t i = 0; i < k->nkeks; i++)
+        k->keks[i].provider->free(k->keks[i].self);
+    while (k->ncache > 0)
+        cache_drop(k, k->ncache - 1);
+    free(k->cache);
+    pthread_mutex_destroy(&k->mu);
+    free(k);
+}
+
+int og_keyring_kek_add(og_keyring *k, const og_kek *kek)
+{
+    int error = -1;
+    const char *name = kek->provider->name;
+    size_t n = strlen(name);
+    pthread_mutex_lock(&k->mu);
+    if (n == 0 || n >= OG_KEK_NAME_MAX || strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789-") != n) {
+        error = og_error_set(OG_EINVAL, "bad KEK provider name '%s': 1 to %d of [a-z0-9-]", name,
+                             OG_KEK_NAME_MAX - 1);
+        goto cleanup;
+    }
+    if (kek->key_version < 1) {
+        error = og_error_set(OG_EINVAL, "KEK '%s' has bad key version %d", name, kek->key_version);
+        goto cleanup;
+    }
+    for (size_t i = 0; i < k->nkeks; i++) {
+        if (strcmp(k->keks[i].provider->name, name) == 0) {
+            error = og_error_set(OG_EEXISTS, "the keyring already has a KEK named '%s'", name);
+            goto cleanup;
+        }
+    }
+    if (k->nkeks == MAX_KEKS) {
+        error = og_error_set(OG_ETOOBIG, "the keyring holds at most %d KEK providers", MAX_KEKS);
+        goto cleanup;
+    }
+    k->keks[k->nkeks++] = *kek;
+    error = 0;
+cleanup:
+    pthread_mutex_unlock(&k->mu);
+    if (error < 0)
+        kek->provider->free(kek->self);
+    return error;
+}
+
+/* A copy of the KEK registered under name; 0 or OG_ENOTFOUND (no message set). Entries are never
+ * removed while the keyring lives, so the copy's self stays valid. */
+static int kek_find(og_keyring *k, const char *name, og_kek *out)
+{
+    int error = OG_ENOTFOUND;
+    pthread_mutex_lock(&k->mu);
+    for (size_t i = 0; i < k->nkeks; i++) {
+        if (strcmp(k->keks[i].provider->name, name) == 0) {
+            *out = k->keks[i];
+            error = 0;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&k->mu);
+    return error;
+}
+
+/* ---- data keys ---- */
+static void dek_aad(const char *scope_key, char *out, size_t size)
+{
+    snprintf(out, size, DEK_AAD_PREFIX "%s", scope_key);
+}
+
+static void row_fingerprint(const char *scope_key, const char *kek, int64_t version,
+                            const void *wrapped, size_t wlen, uint8_t fp[32])
+{
+    uint8_t v[8];
+    og_sha256 *h = og_sha256_new();
+    if (!h) {
+        /* No fingerprint means no cache hit: an all-zero one never matches a real SHA-256. */
+        memset(fp, 0, 32);
+        return;
+    }
+    for (int i = 0; i < 8; i++)
+        v[i] = (uint8_t)((uint64_t)version >> (56 - 8 * i));
+    og_sha256_update(h, scope_key, strlen(scope_key) + 1);
+    og_sha256_update(h, kek, strlen(kek) + 1);
+    og_sha256_update(h, v, sizeof(v));
+    og_sha256_update(h, wrapped, wlen);
+    og_sha256_final(h, fp);
+}
+
+static int no_key_error(const char *scope)
+{
+    char label[300];
+    og_crypto__scope_label(scope, label, sizeof(label));
+    return og_error_set(OG_ENOTFOUND, "no data key for %s: it was destroyed or never created",
+                        label);
+}
+
+int og_keyring__scope_dek(og_keyring *k, og_store *s, const char *scope, uint8_t dek[32])
+{
+    int error = -1;
+    og_stmt *st = NULL;
+    og_kek kek;
+    uint8_t fp[32];
+    uint8_t tmp[OG_CRYPTO_KEY_LEN];
+    char aad[SCOPE_MAX + 64];
+    char label[300];
+    const char *key = og_crypto__scope_key(scope);
+    og_crypto__scope_label(scope, label, sizeof(label));
+    if ((error = og_stmt_prepare(&st, s,
+                                 "SELECT kek, key_version, wrapped FROM crypto_data_key"
+                                 " WHERE scope = ?")) < 0 ||
+        (error = og_stmt_bind_text(st, 1, key)) < 0)
+        goto cleanup;
+    error = og_stmt_step(st);
+    if (error < 0) {
+        og_error_wrap("reading the data key of %s", label);
+        goto cleanup;
+    }
+    if (error == OG_DONE) {
+        /* Destroyed, perhaps by another process: forget it here too. */
+        pthread_mutex_lock(&k->mu);
+        cache_evict_scope(k, key);
+        pthread_mutex_unlock(&k->mu);
+        error = no_key_error(scope);
+        goto cleanup;
+    }
+    const char *kek_name = og_stmt_col_text(st, 0);
+    int64_t version = og_stmt_col_int(st, 1);
+    size_t wlen = 0;
+    const uint8_t *wrapped = og_stmt_col_blob(st, 2, &wlen);
+    if (!kek_name || !wrapped) {
+        error = og_error_set(OG_ECORRUPT, "the data key row of %s is incomplete", label);
+        goto cleanup;
+    }
+    row_fingerprint(key, kek_name, version, wrapped, wlen, fp);
+    pthread_mutex_lock(&k->mu);
+    int hit = cache_get(k, fp, dek);
+    pthread_mutex_unlock(&k->mu);
+    if (hit) {
+        error = 0;
+        goto cleanup;
+    }
+    if (kek_find(k, kek_name, &kek) < 0) {
+        error = og_error_set(OG_ERROR,
+                             "the data key of %s is wrapped by the KEK provider '%s', which this "
+                             "keyring has not loaded",
+                             label, kek_name);
+        goto cleanup;
+    }
+    if (version != kek.key_version) {
+        error = og_error_set(OG_ERROR,
+                             "the data key of %s is wrapped by version %lld of KEK '%s', but the "
+                             "loaded one is version %d",
+                             label, (long long)version, kek_name, kek.key_version);
+        goto cleanup;
+    }
+    dek_aad(key, aad, sizeof(aad));
+    if ((error = kek.provider->unwrap(kek.self, wrapped, wlen, aad, tmp)) < 0) {
+        og_error_wrap("cannot unwrap the data key of %s with KEK '%s'", label, kek_name);
+        goto cleanup;
+    }
+    pthread_mutex_lock(&k->mu);
+    cache_put(k, key, fp, tmp);
+    pthread_mutex_unlock(&k->mu);
+    memcpy(dek, tmp, OG_CRYPTO_KEY_LEN);
+    error = 0;
+cleanup:
+    og_crypto_wipe(tmp, sizeof(tmp));
+    og_stmt_free(st);
+    return error;
+}
+
+int og_crypto_scope_key_create(og_keyring *k, og_store *s, const char *scope)
+{
+    return og_crypto_scope_key_create_with(k, s, scope, DEFAULT_KEK);
+}
+
+int og_crypto_scope_key_create_with(og_keyring *k, og_store *s, const char *scope,
+                                    const char *kek_name)
+{
+    int error = -1;
+    int depth = og_store_tx_depth(s);
+    og_stmt *st = NULL;
+    og_kek kek;
+    uint8_t dek[OG_CRYPTO_KEY_LEN];
+    uint8_t *wrapped = NULL;
+    size_t wlen = 0;
+    char aad[SCOPE_MAX + 64];
+    char label[300];
+    char now[OG_TIME_LEN];
+    const char *key = og_crypto__scope_key(scope);
+    if ((error = og_crypto__check_names(scope, NULL)) < 0)
+        goto cleanup;
+    og_crypto__scope_label(scope, label, sizeof(label));
+    if (kek_find(k, kek_name, &kek) < 0) {
+        error = og_error_set(OG_ENOTFOUND, "cannot create a data key for %s: no KEK provider "
+                                           "named '%s' is loaded",
+                             label, kek_name);
+        goto cleanup;
+    }
+    dek_aad(key, aad, sizeof(aad));
+    if ((error = og_crypto_random(dek, sizeof(dek))) < 0 ||
+        (error = kek.provider->wrap(kek.self, dek, aad, &wrapped, &wlen)) < 0) {
+        og_error_wrap("cannot create a data key for %s", label);
+        goto cleanup;
+    }
+    og_time_format(og_time_now_us(), now);
+    if ((error = og_store_tx_begin(s)) < 0)
+        goto cleanup;
+    if ((error = og_stmt_prepare(&st, s,
+                                 "INSERT INTO crypto_data_key (scope, kek, key_version, wrapped,"
+                                 " created_at) VALUES (?, ?, ?, ?, ?)")) < 0 ||
+        (error = og_stmt_bind_text(st, 1, key)) < 0 ||
+        (error = og_stmt_bind_text(st, 2, kek.provider->name)) < 0 ||
+        (error = og_stmt_bind_int(st, 3, kek.key_version)) < 0 ||
+        (error = og_stmt_bind_blob(st, 4, wrapped, wlen)) < 0 ||
+        (error = og_stmt_bind_text(st, 5, now)) < 0)
+        goto cleanup;
+    if ((error = og_stmt_step(st)) < 0) {
+        if (error == OG_EEXISTS)
+            og_error_set(OG_EEXISTS, "%s already has a data key; destroy it first to replace it",
+                         label);
+        else
+            og_error_wrap("storing the data key of %s", label);
+        goto cleanup;
+    }
+    og_stmt_free(st);
+    st = NULL;
+    if ((error = og_store_tx_commit(s)) < 0)
+        goto cleanup;
+    error = 0;
+cleanup:
+    og_stmt_free(st);
+    /* Undo our level on any failure (also a failed commit that left it open). */
+    while (og_store_tx_depth(s) > depth)
+        og_store_tx_rollback(s);
+    og_crypto_wipe(dek, sizeof(dek));
+    free(wrapped);
+    return error;
+}
+
+int og_crypto_scope_key_destroy(og_keyring *k, og_store *s, const char *scope)
+{
+    int error = -1;
+    int depth = og_store_tx_depth(s);
+    og_stmt *st = NULL;
+    char label[300];
+    const char *key = og_crypto__scope_key(scope);
+    if ((error = og_crypto__check_names(scope, NULL)) < 0)
+        goto cleanup;
+    og_crypto__scope_label(scope, label, sizeof(label));
+    if ((error = og_store_tx_begin(s)) < 0)
+        goto cleanup;
+    if ((error = og_stmt_prepare(&st, s, "DELETE FROM crypto_data_key WHERE scope = ?")) < 0 ||
+        (error = og_stmt_bind_text(st, 1, key)) < 0)
+        goto cleanup;
+    if ((error = og_stmt_step(st)) < 0) {
+        og_error_wrap("destroying the data key of %s", label);
+        goto cleanup;
+    }
+    if (og_store_changes(s) == 0) {
+        error = og_error_set(OG_ENOTFOUND, "cannot destroy the data key of %s: it has none "
+                                           "(destroyed already or never created)",
+                             label);
+        goto cleanup;
+    }
+    og_stmt_free(st);
+    st = NULL;
+    if ((error = og_store_tx_commit(s)) < 0)
+        goto cleanup;
+    error = 0;
+cleanup:
+    og_stmt_free(st);
+    /* Undo our level on any failure (also a failed commit that left it open). */
+    while (og_store_tx_depth(s) > depth)
+        og_store_tx_rollback(s);
+    /* Drop the unwrapped key from memory whatever happened: it is re-read from the row if the
+     * caller's transaction rolls back. */
+    pthread_mutex_lock(&k->mu);
+    cache_evict_scope(k, key);
+    pthread_mutex_unlock(&k->mu);
+    return error;
+}
+
+int og_crypto_scope_key_exists(og_store *s, const char *scope)
+{
+    int error = -1;
+    og_stmt *st = NULL;
+    if ((error = og_stmt_prepare(&st, s, "SELECT 1 FROM crypto_data_key WHERE scope = ?")) < 0 ||
+        (error = og_stmt_bind_text(st, 1, og_crypto__scope_key(scope))) < 0)
+        goto cleanup;
+    if ((error = og_stmt_step(st)) < 0)
+        goto cleanup;
+    error = error == OG_ROW ? 1 : 0;
+cleanup:
+    og_stmt_free(st);
+    return error;
+}
+
+/* ---- sealing ---- */
+/* Associated data of a sealed value: domain NUL version scope-key NUL object-id. Caller frees. */
+static int seal_aad(const char *scope, const char *object_id, uint8_t version, uint8_t **out,
+                    size_t *outlen)
+{
+    const char *key = og_crypto__scope_key(scope);
+    size_t dl = sizeof(SEAL_DOMAIN), kl = strlen(key) + 1, ol = strlen(object_id);
+    uint8_t *p = malloc(dl + 1 + kl + ol);
+    if (!p)
+        return og_error_set(OG_ERROR, "out of memory");
+    memcpy(p, SEAL_DOMAIN, dl);
+    p[dl] = version;
+    memcpy(p + dl + 1, key, kl);
+    memcpy(p + dl + 1 + kl, object_id, ol);
+    *out = p;
+    *outlen = dl + 1 + kl + ol;
+    return 0;
+}
+
+int og_crypto_seal(og_keyring *k, og_store *s, const char *scope, const char *object_id,
+                   const void *plaintext, size_t len, uint8_t **out, size_t *outlen)
+{
+    int error = -1;
+    uint8_t dek[OG_CRYPTO_KEY_LEN];
+    uint8_t *aad = NULL, *buf = NULL;
+    size_t aadlen = 0;
+    char label[300];
+    *out = NULL;
+    *outlen = 0;
+    og_crypto__scope_label(scope, label, sizeof(label));
+    if (!object_id) {
+        error = og_error_set(OG_EINVAL, "cannot seal data of %s without an object id", label);
+        goto cleanup;
+    }
+    if ((error = og_crypto__check_names(scope, object_id)) < 0)
+        goto cleanup;
+    if (len > SIZE_MAX - OG_CRYPTO_SEAL_OVERHEAD || (len && !plaintext)) {
+        error = og_error_set(OG_EINVAL, "cannot seal object %s of %s: bad plaintext", object_id,
+                             label);
+        goto cleanup;
+    }
+    if ((error = og_keyring__scope_dek(k, s, scope, dek)) < 0)
+        goto cleanup;
+    if ((error = seal_aad(scope, object_id, SEAL_VERSION, &aad, &aadlen)) < 0)
+        goto cleanup;
+    if (!(buf = malloc(len + OG_CRYPTO_SEAL_OVERHEAD))) {
+        error = og_error_set(OG_ERROR, "out of memory sealing object %s of %s", object_id, label);
+        goto cleanup;
+    }
+    buf[0] = SEAL_VERSION;
+    if ((error = og_crypto_random(buf + 1, OG_CRYPTO_NONCE_LEN)) < 0 ||
+        (error = og_crypto__gcm_seal(dek, buf + 1, aad, aadlen, plaintext, len,
+                                     buf + 1 + OG_CRYPTO_NONCE_LEN,
+                                     buf + 1 + OG_CRYPTO_NONCE_LEN + len)) < 0) {
+        og_error_wrap("cannot seal object %s of %s", object_id, label);
+        goto cleanup;
+    }
+    *out = buf;
+    *outlen = len + OG_CRYPTO_SEAL_OVERHEAD;
+    buf = NULL;
+    error = 0;
+cleanup:
+    og_crypto_wipe(dek, sizeof(dek));
+    free(aad);
+    free(buf);
+    return error;
+}
+
+int og_crypto_open(og_keyring *k, og_store *s, const char *scope, const char *object_id,
+                   const void *sealed, size_t len, uint8_t **out, size_t *outlen)
+{
+    int error = -1;
+    uint8_t dek[OG_CRYPTO_KEY_LEN];
+    uint8_t *aad = NULL, *buf = NULL;
+    size_t aadlen = 0, n = 0;
+    const uint8_t *in = sealed;
+    char label[300];
+    *out = NULL;
+    *outlen = 0;
+    og_crypto__scope_label(scope, label, sizeof(label));
+    if (!object_id) {
+        error = og_error_set(OG_EINVAL, "cannot open sealed data of %s without an object id", label);
+        goto cleanup;
+    }
+    if ((error = og_crypto__check_names(scope, object_id)) < 0)
+        goto cleanup;
+    if (!in || len < OG_CRYPTO_SEAL_OVERHEAD) {
+        error = og_error_set(OG_ECORRUPT,
+                             "cannot open sealed data for object %s of %s: truncated (%zu bytes; "
+                             "sealed data has at least %d)",
+                             object_id, label, in ? len : 0, OG_CRYPTO_SEAL_OVERHEAD);
+        goto cleanup;
+    }
+    if (in[0] != SEAL_VERSION) {
+        error = og_error_set(OG_ECORRUPT,
+                             "cannot open sealed data for object %s of %s: unknown format version "
+                             "0x%02x (this opsgate reads 0x%02x; corrupt or written by a newer "
+                             "opsgate)",
+                             object_id, label, in[0], SEAL_VERSION);
+        goto cleanup;
+    }
+    if ((error = og_keyring__scope_dek(k, s, scope, dek)) < 0)
+        goto cleanup;
+    if ((error = seal_aad(scope, object_id, in[0], &aad, &aadlen)) < 0)
+        goto cleanup;
+    n = len - OG_CRYPTO_SEAL_OVERHEAD;
+    if (!(buf = malloc(n ? n : 1))) {
+        error = og_error_set(OG_ERROR, "out of memory opening object %s of %s", object_id, label);
+        goto cleanup;
+    }
+    error = og_crypto__gcm_open(dek, in + 1, aad, aadlen, in + 1 + OG_CRYPTO_NONCE_LEN, n,
+                                in + 1 + OG_CRYPTO_NONCE_LEN + n, buf);
+    if (error == OG_ECORRUPT) {
+        og_error_set(OG_ECORRUPT,
+                     "cannot open sealed data for object %s of %s: authentication failed (wrong "
+                     "tenant, wrong object or tampered)",
+                     object_id, label);
+        goto cleanup;
+    }
+    if (error < 0) {
+        og_error_wrap("cannot open sealed data for object %s of %s", object_id, label);
+        goto cleanup;
+    }
+    *out = buf;
+    *outlen = n;
+    buf = NULL;
+    error = 0;
+cleanup:
+    og_crypto_wipe(dek, sizeof(dek));
+    free(aad);
+    free(buf);
+    return error;
+}

@@ -1,0 +1,30 @@
+/* schema.c - tables owned by the crypto module: the wrapped data key of every scope. */
+#include "opsgate/store.h"
+
+/*
+ * crypto_data_key: one row per scope (a tenant id, or "@platform" for the platform scope).
+ * - kek: the name of the KEK provider that wrapped the key ("master"), so that several providers
+ *   (a customer-managed key per tenant) can coexist; key_version: that KEK's version, for rotation.
+ * - wrapped: the data key as the provider wrapped it; the plain key is never stored.
+ * Deleting a row is the crypto-shred of a tenant. No foreign keys: the tenant module deletes its
+ * rows and calls og_crypto_scope_key_destroy() itself, and the platform scope has no tenant row.
+ */
+static const og_migration steps[] = {
+    {1,
+     "CREATE TABLE crypto_data_key ("
+     " scope TEXT PRIMARY KEY,"
+     " kek TEXT NOT NULL,"
+     " key_version INTEGER NOT NULL,"
+     " wrapped BLOB NOT NULL,"
+     " created_at TEXT NOT NULL"
+     ");",
+     "CREATE TABLE crypto_data_key ("
+     " scope TEXT PRIMARY KEY,"
+     " kek TEXT NOT NULL,"
+     " key_version INTEGER NOT NULL,"
+     " wrapped BYTEA NOT NULL,"
+     " created_at TEXT NOT NULL"
+     ");"},
+};
+
+const og_schema og_crypto_schema = {"crypto", steps, sizeof(steps) / sizeof(steps[0])};
