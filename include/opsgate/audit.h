@@ -1,0 +1,177 @@
+/* audit.h - the immutable, tamper-evident audit trail: one hash chain per tenant plus a platform
+ * chain, RFC 9162 Merkle trees over each chain, signed checkpoints, proofs and exports. */
+#ifndef OPSGATE_AUDIT_H
+#define OPSGATE_AUDIT_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "opsgate/context.h"
+
+/* What a module says about the change it is making. All strings borrowed. */
+typedef struct og_audit_rec {
+    const char *tenant_id;       /* NULL or "" = the platform chain */
+    const char *area;            /* process area: "platform", "artifacts", "certs", "gate", ... */
+    const char *action;          /* "tenant.create", "user.add", "token.revoke", ... */
+    const char *target_type;     /* "tenant", "user", "token", ... */
+    const char *target_id;
+    json_t *analysis;            /* borrowed, may be NULL: what the system computed and why */
+    const char *gate_level;      /* "L0".."L3", NULL when no gate was involved */
+    const char *gate_decision;   /* "auto", "approved", "rejected", "expired", "overridden", ... */
+    const char *gate_decided_by;
+    const char *gate_decided_at; /* RFC 3339 */
+    int failed;                  /* 0 = outcome ok; 1 = a failed attempt recorded on purpose */
+    const char *detail;          /* outcome detail, may be NULL */
+    int64_t rollback_of;         /* sequence number of the record this one reverses, 0 if none */
+} og_audit_rec;
+
+/*
+ * Append a record to its chain. The actor, its token and the triggering event come from ctx.
+ * Must be called inside the caller's open transaction (og_store_tx_begin), so that the record
+ * commits or rolls back with the change it describes; returns OG_ERROR otherwise.
+ * *out_seq (may be NULL) receives the record's sequence number in its chain.
+ */
+int og_audit_append(og_ctx *ctx, const og_audit_rec *rec, int64_t *out_seq);
+
+/* Convenience for the common case: an ok record with no gate. */
+int og_audit_log(og_ctx *ctx, const char *tenant_id, const char *area, const char *action,
+                 const char *target_type, const char *target_id, json_t *analysis);
+
+/* ---- reading (auditor, tenant-admin, platform-admin) ---- */
+
+/* Records of one chain (tenant_id NULL = platform) with seq > after_seq, oldest first, at most limit
+ * (1..1000), optionally only those with the given action and time >= since (RFC 3339).
+ * *out is a JSON array of records; *next_cursor is the seq to pass as after_seq for the next page,
+ * 0 when there are no more. Authorization is checked here (OG_PERM_AUDIT_READ). */
+int og_audit_list(og_ctx *ctx, const char *tenant_id, int64_t after_seq, int limit,
+                  const char *action, const char *since, json_t **out, int64_t *next_cursor);
+
+/* Where an export writes its bytes; return 0 to go on, negative to stop. */
+typedef int (*og_audit_sink)(void *arg, const void *data, size_t len);
+
+/* Export a chain as "oscal", "jsonl" or "csv", records with since <= time < until (either NULL).
+ * Checks OG_PERM_AUDIT_EXPORT. Streams to sink. */
+int og_audit_export(og_ctx *ctx, const char *tenant_id, const char *format, const char *since,
+                    const char *until, og_audit_sink sink, void *arg);
+
+/* ---- checkpoints, keys and proofs ---- */
+
+/*
+ * Sign a checkpoint (chain, tree size, Merkle root, time) of one chain (tenant_id NULL = platform)
+ * with the installation's Ed25519 key, creating that key on first need (sealed in the platform
+ * scope). Opens its own transaction (nested if the caller has one). When the chain has not grown
+ * since its latest checkpoint, no new one is made and that one is returned. A chain with no records
+ * gets no checkpoint (OG_ENOTFOUND). *out (may be NULL) receives the checkpoint as JSON (caller
+ * decrefs). Checks OG_PERM_PLATFORM.
+ */
+int og_audit_checkpoint(og_ctx *ctx, const char *tenant_id, json_t **out);
+
+/*
+ * Checkpoint every chain that grew since its latest checkpoint. Meant to be called periodically
+ * by the server (a timer, e.g. every 10 minutes, with a SYSTEM actor) and by
+ * `opsgate audit checkpoint`. The time between two calls bounds how many fresh records could be
+ * cut off the end of a chain undetected. *made (may be NULL) receives how many were signed.
+ */
+int og_audit_checkpoint_all(og_ctx *ctx, int *made);
+
+/* The installation's audit public key as a PEM SubjectPublicKeyInfo (readable by `openssl pkey
+ * -pubin`), creating the key on first need. Caller frees *pem. */
+int og_audit_pubkey_pem(og_ctx *ctx, char **pem);
+/* Parse such a PEM text into the raw 32-byte key. OG_EINVAL saying what is wrong. */
+int og_audit_pubkey_parse(const char *pem, uint8_t pub[32]);
+
+/*
+ * A self-contained inclusion proof of record `seq` of a chain against the latest checkpoint that
+ * covers it: the record, its hash, leaf index, tree size, root, audit path and the signed
+ * checkpoint. OG_ENOTFOUND when the record does not exist or no checkpoint covers it yet.
+ * Checks OG_PERM_AUDIT_READ. Caller decrefs *out.
+ */
+int og_audit_prove(og_ctx *ctx, const char *tenant_id, int64_t seq, json_t **out);
+
+/*
+ * Check such a proof offline against a public key: the record hashes to record_hash, the audit
+ * path leads from it to the root, and the checkpoint carrying that root is signed by the key.
+ * 0 when it holds; OG_EINVAL for a malformed proof document; OG_ECORRUPT for one that does not
+ * verify (the message says which step failed).
+ */
+int og_audit_proof_verify(const json_t *proof, const uint8_t pub[32]);
+
+/* ---- verification ---- */
+
+typedef struct og_audit_verify_result {
+    char chain[64];          /* the first broken chain ("platform" or a tenant id), "" if intact */
+    int64_t bad_seq;         /* its first bad sequence number, 0 when not one record's fault */
+    char what[256];          /* what is wrong */
+    int64_t chains;          /* chains checked */
+    int64_t records;         /* records checked */
+    int64_t checkpoints;     /* checkpoints checked */
+} og_audit_verify_result;
+
+/*
+ * Recompute every chain (tenant_id NULL = all chains, else just that tenant's): each record's
+ * hash, the links between them, the Merkle root at every checkpoint's size and its signature, and
+ * that no chain is shorter than its latest checkpoint. Streams: memory does not grow with chain
+ * length. Returns 0 when intact, OG_ECORRUPT when something is wrong (details in *res and in the
+ * error message), another negative code when verification could not run. Checks
+ * OG_PERM_AUDIT_READ (OG_PERM_PLATFORM for all chains).
+ */
+int og_audit_verify(og_ctx *ctx, const char *tenant_id, og_audit_verify_result *res);
+
+/* ---- group commit for standalone records ---- */
+
+/*
+ * A writer batches durable appends of records that are not part of another change (login
+ * attempts, access to evidence, failed attempts recorded on purpose): concurrent callers' records
+ * go into one transaction, one fsync, and each caller returns only once its own record is durable.
+ * It owns its own store connection (url as for og_store_open). Thread-safe; close after the last
+ * caller returned.
+ */
+typedef struct og_audit_writer og_audit_writer;
+int og_audit_writer_open(og_audit_writer **out, const char *url);
+void og_audit_writer_close(og_audit_writer *w);   /* NULL-safe */
+/* actor and event_id (may be NULL) as in og_ctx; rec as for og_audit_append. */
+int og_audit_append_durable(og_audit_writer *w, const og_actor *actor, const char *event_id,
+                            const og_audit_rec *rec, int64_t *out_seq);
+
+/* ---- Merkle trees, RFC 9162 section 2.1 ----
+ * Leaf hash = SHA-256(0x00 || leaf data), node = SHA-256(0x01 || left || right). In the audit
+ * trail the leaf data of record n is its 32-byte record hash (raw bytes, not hex), so a proof only
+ * needs the record hash, and the record itself proves its hash through its canonical JSON. */
+
+#define OG_MERKLE_MAX_PROOF 64
+
+void og_audit_merkle_leaf(const void *data, size_t len, uint8_t out[32]);
+void og_audit_merkle_node(const uint8_t left[32], const uint8_t right[32], uint8_t out[32]);
+
+/* Streaming root: O(log n) memory, one leaf hash at a time. */
+typedef struct og_merkle_acc {
+    uint8_t stack[64][32];
+    int depth;
+    uint64_t size;
+} og_merkle_acc;
+void og_audit_merkle_acc_init(og_merkle_acc *a);
+void og_audit_merkle_acc_add(og_merkle_acc *a, const uint8_t leaf_hash[32]);
+/* Root of the leaves added so far (SHA-256 of nothing for an empty tree). */
+void og_audit_merkle_acc_root(const og_merkle_acc *a, uint8_t out[32]);
+
+/* A source of subtree hashes: MTH of leaves [begin, end), end > begin. */
+typedef int (*og_merkle_subtree_fn)(void *arg, uint64_t begin, uint64_t end, uint8_t out[32]);
+
+/* Audit path of leaf `index` in a tree of `size` leaves; *nproof hashes in proof. */
+int og_audit_merkle_inclusion_proof(og_merkle_subtree_fn fn, void *arg, uint64_t index,
+                                    uint64_t size, uint8_t proof[OG_MERKLE_MAX_PROOF][32],
+                                    size_t *nproof);
+/* Consistency proof between tree sizes size1 and size2 (0 < size1 <= size2). */
+int og_audit_merkle_consistency_proof(og_merkle_subtree_fn fn, void *arg, uint64_t size1,
+                                      uint64_t size2, uint8_t proof[OG_MERKLE_MAX_PROOF][32],
+                                      size_t *nproof);
+/* 0 when the proof holds, OG_ECORRUPT when not (message says why). Hashes other than proof
+ * elements come with their length: a leaf or root of the wrong size never verifies. */
+int og_audit_merkle_verify_inclusion(uint64_t index, uint64_t size, const uint8_t *leaf,
+                                     size_t leaf_len, const uint8_t (*proof)[32], size_t nproof,
+                                     const uint8_t *root, size_t root_len);
+int og_audit_merkle_verify_consistency(uint64_t size1, uint64_t size2, const uint8_t *root1,
+                                       size_t root1_len, const uint8_t *root2, size_t root2_len,
+                                       const uint8_t (*proof)[32], size_t nproof);
+
+#endif

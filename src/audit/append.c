@@ -1,0 +1,295 @@
+/* append.c - appending records to a chain inside the caller's transaction, and the group-commit
+ * writer for standalone records. */
+#include "audit_internal.h"
+#include "opsgate/error.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char zero_hash[] = "0000000000000000000000000000000000000000000000000000000000000000";
+
+int og_audit__appender_init(og_audit__appender *a, og_store *s)
+{
+    int error;
+    memset(a, 0, sizeof(*a));
+    a->s = s;
+    og_buf_init(&a->scratch, OG_AUDIT_RECORD_CAP);
+    if ((error = og_stmt_prepare(&a->last, s,
+                                 "SELECT seq, hash FROM audit_record WHERE chain = ?"
+                                 " ORDER BY seq DESC LIMIT 1")) < 0 ||
+        (error = og_stmt_prepare(&a->ins, s,
+                                 "INSERT INTO audit_record (" OG_AUDIT__COLUMNS ") VALUES"
+                                 " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) < 0)
+        og_audit__appender_free(a);
+    return error;
+}
+
+void og_audit__appender_free(og_audit__appender *a)
+{
+    og_stmt_free(a->last);
+    og_stmt_free(a->ins);
+    og_buf_free(&a->scratch);
+    a->last = a->ins = NULL;
+}
+
+static int check_rec(const og_audit_rec *rec)
+{
+    if (!rec || !rec->area || !rec->area[0] || !rec->action || !rec->action[0])
+        return og_error_set(OG_EINVAL, "an audit record needs a process area and an action");
+    if (rec->gate_level) {
+        const char *l = rec->gate_level;
+        if (!(l[0] == 'L' && l[1] >= '0' && l[1] <= '3' && l[2] == '\0'))
+            return og_error_set(OG_EINVAL, "gate level '%s' is not one of L0, L1, L2, L3", l);
+    }
+    if (rec->rollback_of < 0)
+        return og_error_set(OG_EINVAL, "rollback_of %lld is not a sequence number",
+                            (long long)rec->rollback_of);
+    return 0;
+}
+
+int og_audit__append(og_audit__appender *a, const og_actor *actor, const char *event_id,
+                     const og_audit_rec *rec, int64_t *out_seq)
+{
+    int error = -1;
+    char actor_label[256], time[OG_TIME_LEN], hash[OG_AUDIT_HASH_HEX], prev[OG_AUDIT_HASH_HEX];
+    og_buf analysis = {0};
+    og_audit__row r = {0};
+    int64_t seq = 1;
+    if ((error = check_rec(rec)) < 0)
+        goto cleanup;
+    if (og_store_tx_depth(a->s) <= 0) {
+        error = og_error_set(OG_ERROR, "audit: og_audit_append needs the caller's open transaction,"
+                                       " so the record commits or rolls back with its change");
+        goto cleanup;
+    }
+    r.chain = og_audit__chain_name(rec->tenant_id);
+    og_stmt_reset(a->last);
+    og_stmt_bind_text(a->last, 1, r.chain);
+    error = og_stmt_step(a->last);
+    if (error < 0)
+        goto cleanup;
+    og_strlcpy(prev, zero_hash, sizeof(prev));
+    if (error == OG_ROW) {
+        seq = og_stmt_col_int(a->last, 0) + 1;
+        og_strlcpy(prev, og_stmt_col_text(a->last, 1) ? og_stmt_col_text(a->last, 1) : "",
+                   sizeof(prev));
+    }
+    og_stmt_reset(a->last);
+
+    og_actor_label(actor, actor_label, sizeof(actor_label));
+    og_time_format(og_time_now_us(), time);
+    if (rec->analysis) {
+        og_buf_init(&analysis, OG_AUDIT_RECORD_CAP);
+        if ((error = og_audit__jcs(&analysis, rec->analysis)) < 0) {
+            og_error_wrap("audit record analysis");
+            goto cleanup;
+        }
+    }
+    r.seq = seq;
+    r.time = time;
+    r.actor = actor_label;
+    r.token_id = actor->token_id[0] ? actor->token_id : NULL;
+    r.area = rec->area;
+    r.action = rec->action;
+    r.target_type = rec->target_type;
+    r.target_id = rec->target_id;
+    r.event_id = event_id && event_id[0] ? event_id : NULL;
+    r.analysis = rec->analysis ? analysis.data : NULL;
+    r.gate_level = rec->gate_level;
+    r.gate_decision = rec->gate_level ? rec->gate_decision : NULL;
+    r.gate_decided_by = rec->gate_level ? rec->gate_decided_by : NULL;
+    r.gate_decided_at = rec->gate_level ? rec->gate_decided_at : NULL;
+    r.outcome = rec->failed ? "failed" : "ok";
+    r.detail = rec->detail;
+    r.rollback_of = rec->rollback_of;
+    r.prev_hash = prev;
+    if ((error = og_audit__row_hash(&a->scratch, &r, hash)) < 0)
+        goto cleanup;
+
+    og_stmt *st = a->ins;
+    og_stmt_reset(st);
+    og_stmt_bind_text(st, 1, r.chain);
+    og_stmt_bind_int(st, 2, r.seq);
+    og_stmt_bind_text(st, 3, r.time);
+    og_stmt_bind_text(st, 4, r.actor);
+    og_stmt_bind_text(st, 5, r.token_id);
+    og_stmt_bind_text(st, 6, r.area);
+    og_stmt_bind_text(st, 7, r.action);
+    og_stmt_bind_text(st, 8, r.target_type);
+    og_stmt_bind_text(st, 9, r.target_id);
+    og_stmt_bind_text(st, 10, r.event_id);
+    og_stmt_bind_text(st, 11, r.analysis);
+    og_stmt_bind_text(st, 12, r.gate_level);
+    og_stmt_bind_text(st, 13, r.gate_decision);
+    og_stmt_bind_text(st, 14, r.gate_decided_by);
+    og_stmt_bind_text(st, 15, r.gate_decided_at);
+    og_stmt_bind_text(st, 16, r.outcome);
+    og_stmt_bind_text(st, 17, r.detail);
+    if (r.rollback_of)
+        og_stmt_bind_int(st, 18, r.rollback_of);
+    else
+        og_stmt_bind_null(st, 18);
+    og_stmt_bind_text(st, 19, r.prev_hash);
+    og_stmt_bind_text(st, 20, hash);
+    if ((error = og_stmt_step(st)) < 0) {
+        og_error_wrap("appending to audit chain '%s'", r.chain);
+        goto cleanup;
+    }
+    og_stmt_reset(st);
+    if (out_seq)
+        *out_seq = seq;
+    error = 0;
+cleanup:
+    og_buf_free(&analysis);
+    return error;
+}
+
+int og_audit_append(og_ctx *ctx, const og_audit_rec *rec, int64_t *out_seq)
+{
+    og_audit__appender a;
+    int error;
+    if (og_store_tx_depth(ctx->store) <= 0)
+        return og_error_set(OG_ERROR, "audit: og_audit_append needs the caller's open transaction,"
+                                      " so the record commits or rolls back with its change");
+    if ((error = og_audit__appender_init(&a, ctx->store)) < 0)
+        return error;
+    error = og_audit__append(&a, &ctx->actor, ctx->event_id, rec, out_seq);
+    og_audit__appender_free(&a);
+    return error;
+}
+
+int og_audit_log(og_ctx *ctx, const char *tenant_id, const char *area, const char *action,
+                 const char *target_type, const char *target_id, json_t *analysis)
+{
+    og_audit_rec rec = {.tenant_id = tenant_id,
+                        .area = area,
+                        .action = action,
+                        .target_type = target_type,
+                        .target_id = target_id,
+                        .analysis = analysis};
+    return og_audit_append(ctx, &rec, NULL);
+}
+
+/* ---- group commit ----
+ * Callers queue a request (on their own stack: the record stays borrowed while they wait). Whoever
+ * finds no batch in flight becomes the leader: it takes the whole queue, appends every record in
+ * one transaction (each under its own savepoint, so one bad record fails alone) and commits once:
+ * one fsync for the batch. Meanwhile new callers queue up for the next batch. */
+typedef struct writer_req {
+    const og_actor *actor;
+    const char *event_id;
+    const og_audit_rec *rec;
+    int64_t seq;
+    int rc;
+    int done;
+    char err[256];
+    struct writer_req *next;
+} writer_req;
+
+struct og_audit_writer {
+    og_store *s;
+    og_audit__appender app;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    writer_req *head, *tail;
+    int leading;
+};
+
+int og_audit_writer_open(og_audit_writer **out, const char *url)
+{
+    int error = -1;
+    og_audit_writer *w = calloc(1, sizeof(*w));
+    *out = NULL;
+    if (!w)
+        return og_error_set(OG_ERROR, "out of memory");
+    pthread_mutex_init(&w->mu, NULL);
+    pthread_cond_init(&w->cv, NULL);
+    if ((error = og_store_open(&w->s, url, 0)) < 0 ||
+        (error = og_audit__appender_init(&w->app, w->s)) < 0) {
+        og_audit_writer_close(w);
+        return error;
+    }
+    *out = w;
+    return 0;
+}
+
+void og_audit_writer_close(og_audit_writer *w)
+{
+    if (!w)
+        return;
+    og_audit__appender_free(&w->app);
+    og_store_close(w->s);
+    pthread_mutex_destroy(&w->mu);
+    pthread_cond_destroy(&w->cv);
+    free(w);
+}
+
+static void writer_run_batch(og_audit_writer *w, writer_req *batch)
+{
+    int rc = og_store_tx_begin(w->s);
+    for (writer_req *r = batch; r; r = r->next) {
+        if (rc < 0) {
+            r->rc = rc;
+            continue;
+        }
+        int e = og_store_tx_begin(w->s);
+        if (e == 0)
+            e = og_audit__append(&w->app, r->actor, r->event_id, r->rec, &r->seq);
+        if (e == 0) {
+            e = og_store_tx_commit(w->s);
+        } else {
+            og_store_tx_rollback(w->s);
+        }
+        r->rc = e;
+        if (e < 0)
+            og_strlcpy(r->err, og_error_last(), sizeof(r->err));
+    }
+    if (rc == 0)
+        rc = og_store_tx_commit(w->s);
+    if (rc < 0) {
+        /* nothing of the batch is durable: every caller learns why */
+        for (writer_req *r = batch; r; r = r->next) {
+            if (r->rc == 0) {
+                r->rc = rc;
+                og_strlcpy(r->err, og_error_last(), sizeof(r->err));
+            }
+        }
+    }
+}
+
+int og_audit_append_durable(og_audit_writer *w, const og_actor *actor, const char *event_id,
+                            const og_audit_rec *rec, int64_t *out_seq)
+{
+    writer_req me = {.actor = actor, .event_id = event_id, .rec = rec};
+    pthread_mutex_lock(&w->mu);
+    if (w->tail)
+        w->tail->next = &me;
+    else
+        w->head = &me;
+    w->tail = &me;
+    while (!me.done) {
+        if (w->leading) {
+            pthread_cond_wait(&w->cv, &w->mu);
+            continue;
+        }
+        w->leading = 1;
+        writer_req *batch = w->head;
+        w->head = w->tail = NULL;
+        pthread_mutex_unlock(&w->mu);
+        writer_run_batch(w, batch);
+        pthread_mutex_lock(&w->mu);
+        for (writer_req *r = batch, *next; r; r = next) {
+            next = r->next;   /* r may return and vanish once done is set and the lock is free */
+            r->done = 1;
+        }
+        w->leading = 0;
+        pthread_cond_broadcast(&w->cv);
+    }
+    pthread_mutex_unlock(&w->mu);
+    if (me.rc < 0)
+        return og_error_set(me.rc, "%s", me.err);
+    if (out_seq)
+        *out_seq = me.seq;
+    return 0;
+}

@@ -1,0 +1,102 @@
+/* audit_internal.h - helpers shared by the files of the audit module only. */
+#ifndef OPSGATE_AUDIT_INTERNAL_H
+#define OPSGATE_AUDIT_INTERNAL_H
+
+#include "opsgate/audit.h"
+#include "opsgate/crypto.h"
+#include "opsgate/util.h"
+
+#define OG_AUDIT_PLATFORM_CHAIN "platform"
+#define OG_AUDIT_HASH_HEX 65         /* 64 hex digits + NUL */
+#define OG_AUDIT_KEY_ID_LEN 17       /* 16 hex digits + NUL */
+#define OG_AUDIT_RECORD_CAP ((size_t)1 << 20)   /* the canonical JSON of one record */
+#define OG_AUDIT_NS "https://opsgate.dev/ns/oscal"
+
+/* ---- RFC 8785 (JCS) canonical JSON ---- */
+/* Append the canonical form of v to out. OG_EINVAL for values JCS cannot represent (NaN, inf,
+ * invalid UTF-8). */
+int og_audit__jcs(og_buf *out, const json_t *v);
+/* Append s as a JCS string literal (quotes included). OG_EINVAL on invalid UTF-8. */
+int og_audit__jcs_string(og_buf *out, const char *s);
+int og_audit__jcs_string_n(og_buf *out, const char *s, size_t n);
+
+/* ---- one record as stored: all strings borrowed, NULL = JSON null ---- */
+typedef struct og_audit__row {
+    const char *chain;
+    int64_t seq;
+    const char *time;
+    const char *actor;
+    const char *token_id;
+    const char *area;
+    const char *action;
+    const char *target_type;
+    const char *target_id;
+    const char *event_id;
+    const char *analysis;        /* canonical JSON text (embedded verbatim) or NULL */
+    const char *gate_level;      /* NULL: the record has no gate (gate is null) */
+    const char *gate_decision;
+    const char *gate_decided_by;
+    const char *gate_decided_at;
+    const char *outcome;         /* "ok" or "failed" */
+    const char *detail;
+    int64_t rollback_of;         /* 0 = null */
+    const char *prev_hash;
+} og_audit__row;
+
+/* The columns every reader selects, in the order og_audit__row_from_stmt() expects. */
+#define OG_AUDIT__COLUMNS                                                                          \
+    "chain, seq, time, actor, token_id, area, action, target_type, target_id, event_id, "          \
+    "analysis, gate_level, gate_decision, gate_decided_by, gate_decided_at, outcome, detail, "     \
+    "rollback_of, prev_hash, hash"
+/* Fill r from the current row; returns the stored hash column (borrowed like the rest). */
+const char *og_audit__row_from_stmt(og_audit__row *r, og_stmt *st);
+
+/* Canonical JSON of a record (the bytes that are hashed), written directly in JCS key order. */
+int og_audit__row_canonical(og_buf *out, const og_audit__row *r);
+/* hash = hex SHA-256 of the canonical JSON; buf is scratch space the caller owns. */
+int og_audit__row_hash(og_buf *scratch, const og_audit__row *r, char hex[OG_AUDIT_HASH_HEX]);
+/* The record as a JSON object, hash included when non-NULL. Caller decrefs; NULL on OOM or bad
+ * stored analysis. */
+json_t *og_audit__row_json(const og_audit__row *r, const char *hash);
+
+/* "platform" for NULL/"" else the tenant id. */
+const char *og_audit__chain_name(const char *tenant_id);
+
+/* ---- appending ---- */
+typedef struct og_audit__appender {
+    og_store *s;
+    og_stmt *last;
+    og_stmt *ins;
+    og_buf scratch;
+} og_audit__appender;
+int og_audit__appender_init(og_audit__appender *a, og_store *s);
+void og_audit__appender_free(og_audit__appender *a);
+/* Append inside the store's open transaction. */
+int og_audit__append(og_audit__appender *a, const og_actor *actor, const char *event_id,
+                     const og_audit_rec *rec, int64_t *out_seq);
+
+/* ---- keys and checkpoints ---- */
+/* The text a checkpoint signature covers. */
+int og_audit__checkpoint_message(og_buf *out, const char *chain, int64_t size,
+                                 const char *root_hex, const char *time);
+/* The public key with this id (any key ever used), OG_ENOTFOUND if none. */
+int og_audit__pubkey_get(og_store *s, const char *key_id, uint8_t pub[32]);
+void og_audit__key_id(const uint8_t pub[32], char out[OG_AUDIT_KEY_ID_LEN]);
+/* The latest checkpoint of a chain with tree_size >= min_size as JSON; OG_ENOTFOUND if none. */
+int og_audit__checkpoint_latest(og_store *s, const char *chain, int64_t min_size, json_t **out);
+
+/* Merkle subtree hash over a chain's records [begin, end) (0-based leaf indexes). */
+typedef struct og_audit__chain_src {
+    og_store *s;
+    const char *chain;
+} og_audit__chain_src;
+int og_audit__chain_subtree(void *arg, uint64_t begin, uint64_t end, uint8_t out[32]);
+
+/* The chain after `after` ("" = the first) among records and checkpoints, into out: returns 1
+ * when there is one, 0 at the end, negative on error. */
+int og_audit__next_chain(og_store *s, const char *after, char *out, size_t size);
+
+/* An OSCAL/UUID-shaped id derived from bytes: deterministic (version 5 layout). */
+void og_audit__uuid_from(const void *data, size_t len, char out[OG_ID_LEN]);
+
+#endif

@@ -1,0 +1,185 @@
+/* record.c - an audit record's canonical JSON (the bytes its hash covers) and its JSON form. */
+#include "audit_internal.h"
+#include "opsgate/error.h"
+
+#include <stdio.h>
+#include <string.h>
+
+const char *og_audit__chain_name(const char *tenant_id)
+{
+    return tenant_id && tenant_id[0] ? tenant_id : OG_AUDIT_PLATFORM_CHAIN;
+}
+
+const char *og_audit__row_from_stmt(og_audit__row *r, og_stmt *st)
+{
+    r->chain = og_stmt_col_text(st, 0);
+    r->seq = og_stmt_col_int(st, 1);
+    r->time = og_stmt_col_text(st, 2);
+    r->actor = og_stmt_col_text(st, 3);
+    r->token_id = og_stmt_col_text(st, 4);
+    r->area = og_stmt_col_text(st, 5);
+    r->action = og_stmt_col_text(st, 6);
+    r->target_type = og_stmt_col_text(st, 7);
+    r->target_id = og_stmt_col_text(st, 8);
+    r->event_id = og_stmt_col_text(st, 9);
+    r->analysis = og_stmt_col_text(st, 10);
+    r->gate_level = og_stmt_col_text(st, 11);
+    r->gate_decision = og_stmt_col_text(st, 12);
+    r->gate_decided_by = og_stmt_col_text(st, 13);
+    r->gate_decided_at = og_stmt_col_text(st, 14);
+    r->outcome = og_stmt_col_text(st, 15);
+    r->detail = og_stmt_col_text(st, 16);
+    r->rollback_of = og_stmt_col_is_null(st, 17) ? 0 : og_stmt_col_int(st, 17);
+    r->prev_hash = og_stmt_col_text(st, 18);
+    return og_stmt_col_text(st, 19);
+}
+
+/* "key": value pairs in the fixed, already sorted order below. */
+static int put_key(og_buf *b, const char *key, int *first)
+{
+    int rc;
+    if (!*first && (rc = og_buf_append(b, ",", 1)) < 0)
+        return rc;
+    *first = 0;
+    if ((rc = og_audit__jcs_string(b, key)) < 0)
+        return rc;
+    return og_buf_append(b, ":", 1);
+}
+
+static int put_str(og_buf *b, const char *key, const char *v, int *first)
+{
+    int rc;
+    if ((rc = put_key(b, key, first)) < 0)
+        return rc;
+    return v ? og_audit__jcs_string(b, v) : og_buf_append(b, "null", 4);
+}
+
+/*
+ * The canonical JSON of a record, written directly rather than through a json_t so that verify
+ * does not allocate per field. Keys appear in RFC 8785 order (all ASCII, so byte order is UTF-16
+ * order); the unit tests check that this equals og_audit__jcs() of og_audit__row_json() without
+ * "hash". analysis is stored already canonical and embedded verbatim: any change to the stored
+ * text changes the hashed bytes.
+ *
+ *   {"action","actor","analysis","area","chain","event_id",
+ *    "gate":{"decided_at","decided_by","decision","level"}|null,
+ *    "outcome":{"detail","status"},"prev_hash","rollback_of","seq",
+ *    "target":{"id","type"},"time","token_id","v":1}
+ */
+int og_audit__row_canonical(og_buf *b, const og_audit__row *r)
+{
+    int rc = 0, first = 1, inner;
+    if (!r->chain || !r->time || !r->actor || !r->area || !r->action || !r->outcome ||
+        !r->prev_hash)
+        return og_error_set(OG_ECORRUPT, "record %lld has an empty required field",
+                            (long long)r->seq);
+#define TRY(x)                                                                                     \
+    do {                                                                                           \
+        if ((rc = (x)) < 0)                                                                        \
+            return rc;                                                                             \
+    } while (0)
+    TRY(og_buf_append(b, "{", 1));
+    TRY(put_str(b, "action", r->action, &first));
+    TRY(put_str(b, "actor", r->actor, &first));
+    TRY(put_key(b, "analysis", &first));
+    TRY(r->analysis ? og_buf_puts(b, r->analysis) : og_buf_append(b, "null", 4));
+    TRY(put_str(b, "area", r->area, &first));
+    TRY(put_str(b, "chain", r->chain, &first));
+    TRY(put_str(b, "event_id", r->event_id, &first));
+    TRY(put_key(b, "gate", &first));
+    if (r->gate_level) {
+        inner = 1;
+        TRY(og_buf_append(b, "{", 1));
+        TRY(put_str(b, "decided_at", r->gate_decided_at, &inner));
+        TRY(put_str(b, "decided_by", r->gate_decided_by, &inner));
+        TRY(put_str(b, "decision", r->gate_decision, &inner));
+        TRY(put_str(b, "level", r->gate_level, &inner));
+        TRY(og_buf_append(b, "}", 1));
+    } else {
+        TRY(og_buf_append(b, "null", 4));
+    }
+    TRY(put_key(b, "outcome", &first));
+    inner = 1;
+    TRY(og_buf_append(b, "{", 1));
+    TRY(put_str(b, "detail", r->detail, &inner));
+    TRY(put_str(b, "status", r->outcome, &inner));
+    TRY(og_buf_append(b, "}", 1));
+    TRY(put_str(b, "prev_hash", r->prev_hash, &first));
+    TRY(put_key(b, "rollback_of", &first));
+    TRY(r->rollback_of ? og_buf_printf(b, "%lld", (long long)r->rollback_of)
+                       : og_buf_append(b, "null", 4));
+    TRY(put_key(b, "seq", &first));
+    TRY(og_buf_printf(b, "%lld", (long long)r->seq));
+    TRY(put_key(b, "target", &first));
+    inner = 1;
+    TRY(og_buf_append(b, "{", 1));
+    TRY(put_str(b, "id", r->target_id, &inner));
+    TRY(put_str(b, "type", r->target_type, &inner));
+    TRY(og_buf_append(b, "}", 1));
+    TRY(put_str(b, "time", r->time, &first));
+    TRY(put_str(b, "token_id", r->token_id, &first));
+    TRY(put_key(b, "v", &first));
+    TRY(og_buf_append(b, "1}", 2));
+#undef TRY
+    return rc;
+}
+
+int og_audit__row_hash(og_buf *scratch, const og_audit__row *r, char hex[OG_AUDIT_HASH_HEX])
+{
+    uint8_t h[32];
+    og_buf_reset(scratch);
+    int rc = og_audit__row_canonical(scratch, r);
+    if (rc < 0)
+        return rc;
+    og_crypto_sha256(scratch->data, scratch->len, h);
+    og_hex_encode(h, 32, hex);
+    return 0;
+}
+
+static json_t *str_or_null(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
+json_t *og_audit__row_json(const og_audit__row *r, const char *hash)
+{
+    json_t *analysis = json_null();
+    if (r->analysis) {
+        json_decref(analysis);
+        analysis = json_loads(r->analysis, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
+        if (!analysis)
+            return NULL;
+    }
+    json_t *gate = json_null();
+    if (r->gate_level) {
+        json_decref(gate);
+        gate = json_pack("{s:o,s:o,s:o,s:o}", "level", str_or_null(r->gate_level), "decision",
+                         str_or_null(r->gate_decision), "decided_by",
+                         str_or_null(r->gate_decided_by), "decided_at",
+                         str_or_null(r->gate_decided_at));
+    }
+    json_t *o = json_pack(
+        "{s:i,s:s,s:I,s:s,s:s,s:o,s:s,s:s,s:s,s:{s:o,s:o},s:o,s:o,s:o,s:{s:s,s:o},s:o,s:s}", "v", 1,
+        "chain", r->chain, "seq", (json_int_t)r->seq, "time", r->time, "actor", r->actor,
+        "token_id", str_or_null(r->token_id), "area", r->area, "action", r->action, "prev_hash",
+        r->prev_hash, "target", "type", str_or_null(r->target_type), "id",
+        str_or_null(r->target_id), "event_id", str_or_null(r->event_id), "analysis", analysis,
+        "gate", gate, "outcome", "status", r->outcome, "detail", str_or_null(r->detail),
+        "rollback_of", r->rollback_of ? json_integer(r->rollback_of) : json_null(), "hash",
+        hash ? hash : "");
+    if (o && !hash)
+        json_object_del(o, "hash");
+    return o;
+}
+
+void og_audit__uuid_from(const void *data, size_t len, char out[OG_ID_LEN])
+{
+    uint8_t h[32];
+    char hex[65];
+    og_crypto_sha256(data, len, h);
+    h[6] = (uint8_t)((h[6] & 0x0f) | 0x50); /* version 5 layout: name-based, SHA derived */
+    h[8] = (uint8_t)((h[8] & 0x3f) | 0x80); /* RFC 4122 variant */
+    og_hex_encode(h, 16, hex);
+    snprintf(out, OG_ID_LEN, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12, hex + 16,
+             hex + 20);
+}

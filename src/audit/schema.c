@@ -1,0 +1,72 @@
+/* schema.c - tables owned by the audit module: records, checkpoints and the signing key. */
+#include "opsgate/store.h"
+
+/*
+ * Immutability is enforced by the database itself: triggers RAISE on every UPDATE and DELETE of a
+ * record or a checkpoint, so no code path (ours or a buggy module's) can rewrite evidence through
+ * the store. Someone with the file can still drop the triggers; that is what the hash chain, the
+ * Merkle tree and the signed checkpoints are for (`opsgate audit verify`).
+ *
+ * audit_record.time is RFC 3339 UTC with microseconds in a fixed width, so text order is time
+ * order and since/until filters compare strings. prev_hash/hash are lower-case hex SHA-256.
+ * audit_key.sealed is the Ed25519 private key sealed with og_crypto_seal() in the platform scope.
+ */
+static const char v1_sqlite[] =
+    "CREATE TABLE audit_record ("
+    " chain TEXT NOT NULL,"
+    " seq INTEGER NOT NULL,"
+    " time TEXT NOT NULL,"
+    " actor TEXT NOT NULL,"
+    " token_id TEXT,"
+    " area TEXT NOT NULL,"
+    " action TEXT NOT NULL,"
+    " target_type TEXT,"
+    " target_id TEXT,"
+    " event_id TEXT,"
+    " analysis TEXT,"
+    " gate_level TEXT,"
+    " gate_decision TEXT,"
+    " gate_decided_by TEXT,"
+    " gate_decided_at TEXT,"
+    " outcome TEXT NOT NULL,"
+    " detail TEXT,"
+    " rollback_of INTEGER,"
+    " prev_hash TEXT NOT NULL,"
+    " hash TEXT NOT NULL,"
+    " PRIMARY KEY (chain, seq)"
+    ") WITHOUT ROWID;"
+    "CREATE INDEX audit_record_by_time ON audit_record (chain, time);"
+    "CREATE INDEX audit_record_by_action ON audit_record (chain, action, seq);"
+    "CREATE TRIGGER audit_record_no_update BEFORE UPDATE ON audit_record"
+    " BEGIN SELECT RAISE(ABORT, 'audit records are immutable: UPDATE refused'); END;"
+    "CREATE TRIGGER audit_record_no_delete BEFORE DELETE ON audit_record"
+    " BEGIN SELECT RAISE(ABORT, 'audit records are immutable: DELETE refused'); END;"
+    "CREATE TABLE audit_checkpoint ("
+    " chain TEXT NOT NULL,"
+    " tree_size INTEGER NOT NULL,"
+    " root TEXT NOT NULL,"
+    " time TEXT NOT NULL,"
+    " key_id TEXT NOT NULL,"
+    " signature TEXT NOT NULL,"
+    " PRIMARY KEY (chain, tree_size)"
+    ") WITHOUT ROWID;"
+    "CREATE TRIGGER audit_checkpoint_no_update BEFORE UPDATE ON audit_checkpoint"
+    " BEGIN SELECT RAISE(ABORT, 'audit checkpoints are immutable: UPDATE refused'); END;"
+    "CREATE TRIGGER audit_checkpoint_no_delete BEFORE DELETE ON audit_checkpoint"
+    " BEGIN SELECT RAISE(ABORT, 'audit checkpoints are immutable: DELETE refused'); END;"
+    "CREATE TABLE audit_key ("
+    " key_id TEXT PRIMARY KEY,"
+    " public_key BLOB NOT NULL,"
+    " sealed BLOB NOT NULL,"
+    " created_at TEXT NOT NULL"
+    ");"
+    "CREATE TRIGGER audit_key_no_update BEFORE UPDATE ON audit_key"
+    " BEGIN SELECT RAISE(ABORT, 'audit signing keys are immutable: UPDATE refused'); END;"
+    "CREATE TRIGGER audit_key_no_delete BEFORE DELETE ON audit_key"
+    " BEGIN SELECT RAISE(ABORT, 'audit signing keys are immutable: DELETE refused'); END;";
+
+static const og_migration steps[] = {
+    {1, v1_sqlite, NULL},
+};
+
+const og_schema og_audit_schema = {"audit", steps, sizeof(steps) / sizeof(steps[0])};
