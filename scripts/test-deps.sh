@@ -4,3 +4,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh all
+# certs: nginx serves the TLS endpoints of tests/integration/test_certs*.sh; nmap and
+# blackbox_exporter are the peers of bench/bench_certs. Only the missing ones are installed.
+certs_pkgs=()
+for p in nginx-light nmap prometheus-blackbox-exporter; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || certs_pkgs+=("$p")
+done
+if [ ${#certs_pkgs[@]} -gt 0 ]; then
+  echo "test-deps.sh: installing ${certs_pkgs[*]}" >&2
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  if [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' -mtime -1 2>/dev/null | head -n 1)" ]; then
+    $SUDO apt-get update -qq
+  fi
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${certs_pkgs[@]}" >/dev/null
+fi
