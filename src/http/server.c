@@ -136,10 +136,12 @@ int og_http__reply_text(og_http_req *r, int status, const char *type, char *text
     return 0;
 }
 
-static void add_common_headers(og_http_req *r, struct MHD_Response *resp)
+static void add_common_headers(og_http_req *r, int status, struct MHD_Response *resp)
 {
     MHD_add_response_header(resp, "Cache-Control", "no-store");
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    if (status == 201 && r->location[0])
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, r->location);
     /* While draining, tell keep-alive clients not to send another request on this connection. */
     if (atomic_load(&r->srv->draining))
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
@@ -147,7 +149,7 @@ static void add_common_headers(og_http_req *r, struct MHD_Response *resp)
 
 static enum MHD_Result queue(og_http_req *r, int status, struct MHD_Response *resp)
 {
-    add_common_headers(r, resp);
+    add_common_headers(r, status, resp);
     enum MHD_Result ret = MHD_queue_response(r->conn, (unsigned)status, resp);
     MHD_destroy_response(resp);
     if (ret == MHD_YES) {
@@ -260,8 +262,6 @@ static enum MHD_Result queue_reply(og_http_req *r)
     struct MHD_Response *resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
     if (!resp)
         return MHD_NO;
-    if (r->location[0])
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, r->location);
     return queue(r, r->status ? r->status : 204, resp);
 }
 
@@ -698,6 +698,12 @@ int og_http_serve(const og_http_config *cfg)
 
     atomic_store(&srv.draining, 1);
     listen_fd = MHD_quiesce_daemon(daemon);
+    /* Quiescing only stops accept(); the kernel would still complete handshakes into the backlog
+     * and leave those clients hanging until we exit. Shutting the socket down makes new connects
+     * fail at once; the descriptor itself stays open until after MHD_stop_daemon(), as
+     * libmicrohttpd requires. */
+    if (listen_fd != MHD_INVALID_SOCKET)
+        shutdown(listen_fd, SHUT_RDWR);
     int left = drain(&srv, cfg->shutdown_timeout_ms > 0 ? cfg->shutdown_timeout_ms
                                                         : DEFAULT_SHUTDOWN_MS);
     if (left > 0)
