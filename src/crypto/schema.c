@@ -27,4 +27,17 @@ static const og_migration steps[] = {
      ");"},
 };
 
-const og_schema og_crypto_schema = {"crypto", steps, sizeof(steps) / sizeof(steps[0])};
+/* A safety net: deleting a tenant destroys its key first (og_crypto_scope_key_destroy()); should a
+ * caller forget, the purge still shreds it. Tenant ids never start with '@', so the platform key
+ * cannot be reached this way. */
+static const char *const purge_tenant[] = {
+    "DELETE FROM crypto_data_key WHERE scope = ?",
+    NULL,
+};
+
+const og_schema og_crypto_schema = {
+    .module = "crypto",
+    .steps = steps,
+    .nsteps = sizeof(steps) / sizeof(steps[0]),
+    .purge_tenant = purge_tenant,
+};

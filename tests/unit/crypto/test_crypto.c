@@ -336,6 +336,21 @@ static void test_crypto_scope_key_destroy__rolled_back_keeps_data_readable(void 
     free(sealed);
 }
 
+static void test_crypto_scope_key__is_shredded_by_the_tenant_purge_too(void **state)
+{
+    fx *f = *state;
+    uint8_t *sealed = NULL;
+    size_t len = 0;
+    assert_ok(og_crypto_scope_key_create(f->k, f->s, TENANT_A));
+    assert_ok(og_crypto_scope_key_create(f->k, f->s, NULL));
+    seal_secret(f, TENANT_A, "secret-1", &sealed, &len);
+    assert_opens_to_secret(f, TENANT_A, "secret-1", sealed, len);
+    assert_ok(og_store_purge_tenant(f->s, TENANT_A));
+    assert_int_equal(open_rc(f, TENANT_A, "secret-1", sealed, len), OG_ENOTFOUND);
+    assert_int_equal(og_crypto_scope_key_exists(f->s, NULL), 1);
+    free(sealed);
+}
+
 /* ---- at rest ---- */
 static int file_contains(const char *path, const void *needle, size_t nlen)
 {
@@ -678,6 +693,7 @@ int main(void)
         T(test_crypto_scope_key_destroy__is_effective_at_once_across_processes),
         T(test_crypto_scope_key_create__joins_the_callers_transaction),
         T(test_crypto_scope_key_destroy__rolled_back_keeps_data_readable),
+        T(test_crypto_scope_key__is_shredded_by_the_tenant_purge_too),
         T(test_crypto_seal__leaves_no_plaintext_or_key_in_the_database_files),
         T(test_crypto_master_key_create__writes_a_0600_file_of_32_bytes),
         T(test_crypto_master_key_create__refuses_to_overwrite),
