@@ -6,6 +6,7 @@ extern const og_command og_cmd_serve;
 extern const og_command og_cmd_tenant;
 extern const og_command og_cmd_user;
 extern const og_command og_cmd_token;
+extern const og_command og_cmd_audit;
 
 const og_command *const og_cli_commands[] = {
     &og_cmd_init,
@@ -13,5 +14,6 @@ const og_command *const og_cli_commands[] = {
     &og_cmd_tenant,
     &og_cmd_user,
     &og_cmd_token,
+    &og_cmd_audit,
     NULL,
 };

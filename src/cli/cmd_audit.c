@@ -1,0 +1,341 @@
+/* cmd_audit.c - `opsgate audit ...`: checkpoints, proofs, verification and exports of the audit
+ * trail. */
+#include "cli/cli.h"
+#include "opsgate/audit.h"
+#include "opsgate/error.h"
+#include "opsgate/tenant.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PROOF_FILE_CAP ((size_t)4 << 20)
+#define PUBKEY_FILE_CAP ((size_t)16 << 10)
+
+static const char *const help =
+    "usage: opsgate audit verify [--tenant T] [--json]\n"
+    "       opsgate audit checkpoint [--tenant T] [--json]\n"
+    "       opsgate audit pubkey [--json]\n"
+    "       opsgate audit prove [--tenant T] --seq N\n"
+    "       opsgate audit verify-proof FILE --pubkey FILE\n"
+    "       opsgate audit export [--tenant T] --format oscal|jsonl|csv [--since TIME]\n"
+    "                            [--until TIME]\n"
+    "       opsgate audit list [--tenant T] [--after SEQ] [--limit N] [--action A]\n"
+    "                          [--since TIME] [--json]\n"
+    "\n"
+    "The audit trail is one hash chain per tenant plus the platform chain (omit --tenant for it,\n"
+    "or for all chains where that makes sense). Records are immutable: the database refuses to\n"
+    "change or delete them.\n"
+    "\n"
+    "  verify        recompute every record's hash and link, the Merkle root at every signed\n"
+    "                checkpoint and its signature, and check no chain is shorter than its latest\n"
+    "                checkpoint. Exit 0 when intact, 1 naming the chain, the first bad sequence\n"
+    "                number and what is wrong.\n"
+    "  checkpoint    sign a checkpoint (chain, tree size, RFC 9162 Merkle root, time) with the\n"
+    "                installation's Ed25519 key; all chains that grew when --tenant is omitted.\n"
+    "                The server does this periodically too.\n"
+    "  pubkey        print the audit public key (PEM; `openssl pkey -pubin` reads it).\n"
+    "  prove         print a self-contained inclusion proof (JSON) of record N against the\n"
+    "                chain's latest checkpoint.\n"
+    "  verify-proof  check a proof offline, without any data folder: the record hashes to its\n"
+    "                record hash, the audit path leads to the root, and the checkpoint is signed\n"
+    "                by --pubkey. Exit 0 valid, 1 invalid or unreadable, 2 not a proof or key.\n"
+    "  export        write the records with since <= time < until to stdout as an OSCAL 1.1.2\n"
+    "                assessment-results document, JSON lines (canonical JSON with hash) or CSV.\n"
+    "  list          list records, oldest first; --after continues from a previous page.\n"
+    "\n"
+    "TIME is RFC 3339 (2026-11-22T04:15:20Z) or a date (2026-11-22, midnight UTC).\n";
+
+static int sink_stdout(void *arg, const void *data, size_t len)
+{
+    (void)arg;
+    if (len && fwrite(data, 1, len, stdout) != len)
+        return og_error_set(OG_ERROR, "writing the export: %s", strerror(errno));
+    return 0;
+}
+
+/* A tenant by name or id into its id; NULL/"" stays NULL (the platform chain). */
+static int tenant_id(og_cli *cli, const char *tenant, char out[OG_ID_LEN], const char **id)
+{
+    og_tenant t;
+    int error;
+    *id = NULL;
+    if (!tenant || !tenant[0])
+        return 0;
+    if ((error = og_tenant_get(&cli->ctx, tenant, &t)) < 0)
+        return error;
+    og_strlcpy(out, t.id, OG_ID_LEN);
+    *id = out;
+    return 0;
+}
+
+static const char *or_dash(const char *s)
+{
+    return s ? s : "-";
+}
+
+static int parse_i64(const char *s, int64_t min, int64_t max, int64_t *out)
+{
+    char *end = NULL;
+    errno = 0;
+    long long v = s ? strtoll(s, &end, 10) : 0;
+    if (!s || !*s || *end || errno || v < min || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int cmd_verify_proof(const char *file, const char *pubfile)
+{
+    char *text = NULL, *pem = NULL;
+    size_t len = 0;
+    json_t *doc = NULL;
+    json_error_t jerr;
+    uint8_t pub[32];
+    int rc = OG_EXIT_FAIL, error;
+    if ((error = og_file_read(pubfile, PUBKEY_FILE_CAP, &pem, &len)) < 0) {
+        fprintf(stderr, "opsgate: cannot read public key file '%s': %s\n", pubfile,
+                og_error_last());
+        goto cleanup;
+    }
+    if (og_audit_pubkey_parse(pem, pub) < 0) {
+        fprintf(stderr, "opsgate: public key file '%s': %s\n", pubfile, og_error_last());
+        rc = OG_EXIT_USAGE;
+        goto cleanup;
+    }
+    if ((error = og_file_read(file, PROOF_FILE_CAP, &text, &len)) < 0) {
+        fprintf(stderr, "opsgate: cannot read proof file '%s': %s\n", file, og_error_last());
+        goto cleanup;
+    }
+    if (!(doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr))) {
+        fprintf(stderr, "opsgate: proof file '%s' is not JSON: line %d column %d: %s\n", file,
+                jerr.line, jerr.column, jerr.text);
+        rc = OG_EXIT_USAGE;
+        goto cleanup;
+    }
+    if ((error = og_audit_proof_verify(doc, pub)) < 0) {
+        fprintf(stderr, "opsgate: proof file '%s': %s\n", file, og_error_last());
+        rc = error == OG_EINVAL ? OG_EXIT_USAGE : OG_EXIT_FAIL;
+        goto cleanup;
+    }
+    printf("proof verified: record %lld of chain %s is included in the checkpoint of tree size "
+           "%lld signed by key %s at %s\n",
+           (long long)json_integer_value(json_object_get(doc, "seq")),
+           json_string_value(json_object_get(doc, "chain")),
+           (long long)json_integer_value(json_object_get(doc, "tree_size")),
+           json_string_value(json_object_get(json_object_get(doc, "checkpoint"), "key_id")),
+           json_string_value(json_object_get(json_object_get(doc, "checkpoint"), "time")));
+    rc = OG_EXIT_OK;
+cleanup:
+    free(text);
+    free(pem);
+    json_decref(doc);
+    return rc;
+}
+
+static int run(og_cli *cli, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"json", no_argument, NULL, 'j'},
+        {"tenant", required_argument, NULL, 't'},
+        {"seq", required_argument, NULL, 'n'},
+        {"pubkey", required_argument, NULL, 'k'},
+        {"format", required_argument, NULL, 'f'},
+        {"since", required_argument, NULL, 's'},
+        {"until", required_argument, NULL, 'u'},
+        {"after", required_argument, NULL, 'a'},
+        {"limit", required_argument, NULL, 'l'},
+        {"action", required_argument, NULL, 'c'},
+        {NULL, 0, NULL, 0},
+    };
+    int json = 0, c, error;
+    const char *tenant = NULL, *seq_s = NULL, *pubkey = NULL, *format = NULL, *since = NULL;
+    const char *until = NULL, *after_s = NULL, *limit_s = NULL, *action = NULL;
+    char idbuf[OG_ID_LEN];
+    const char *tid = NULL;
+    if (argc < 2)
+        return og_cli_usage("audit", "missing subcommand (verify, checkpoint, pubkey, prove, "
+                                     "verify-proof, export, list)");
+    const char *sub = argv[1];
+    optind = 0;
+    opterr = 0;
+    while ((c = getopt_long(argc - 1, argv + 1, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'j': json = 1; break;
+        case 't': tenant = optarg; break;
+        case 'n': seq_s = optarg; break;
+        case 'k': pubkey = optarg; break;
+        case 'f': format = optarg; break;
+        case 's': since = optarg; break;
+        case 'u': until = optarg; break;
+        case 'a': after_s = optarg; break;
+        case 'l': limit_s = optarg; break;
+        case 'c': action = optarg; break;
+        default: return og_cli_badopt("audit", argv + 1);
+        }
+    }
+    int npos = argc - 1 - optind;
+    char **pos = argv + 1 + optind;
+    int64_t ignored;
+    /* Values are checked before the data folder is opened: a typo is a usage error (exit 2). */
+    if (since && og_time_parse(since, &ignored) < 0)
+        return og_cli_usage("audit", "--since '%s' is not an RFC 3339 time or a date", since);
+    if (until && og_time_parse(until, &ignored) < 0)
+        return og_cli_usage("audit", "--until '%s' is not an RFC 3339 time or a date", until);
+
+    if (strcmp(sub, "verify-proof") == 0) {
+        if (npos != 1)
+            return og_cli_usage("audit", "verify-proof needs exactly one proof FILE");
+        if (!pubkey)
+            return og_cli_usage("audit", "verify-proof needs --pubkey FILE");
+        return cmd_verify_proof(pos[0], pubkey);
+    }
+    if (npos)
+        return og_cli_usage("audit", "unexpected argument '%s'", pos[0]);
+
+    if (strcmp(sub, "verify") == 0) {
+        og_audit_verify_result res;
+        if ((error = og_cli_open(cli, tenant)))
+            return error;
+        if ((error = tenant_id(cli, tenant, idbuf, &tid)) < 0)
+            return og_cli_fail(error);
+        error = og_audit_verify(&cli->ctx, tid, &res);
+        if (error < 0 && error != OG_ECORRUPT)
+            return og_cli_fail(error);
+        if (json) {
+            json_t *j = json_pack("{s:b,s:I,s:I,s:I}", "intact", error == 0, "chains",
+                                  (json_int_t)res.chains, "records", (json_int_t)res.records,
+                                  "checkpoints", (json_int_t)res.checkpoints);
+            if (error)
+                json_object_set_new(j, "problem",
+                                    json_pack("{s:s,s:I,s:s}", "chain", res.chain, "seq",
+                                              (json_int_t)res.bad_seq, "what", res.what));
+            og_cli_print_json(j);
+        } else if (error == 0) {
+            printf("audit trail intact: %lld chain(s), %lld record(s), %lld checkpoint(s) "
+                   "verified\n",
+                   (long long)res.chains, (long long)res.records, (long long)res.checkpoints);
+        }
+        if (error) {
+            fprintf(stderr, "opsgate: audit chain '%s' is broken at seq %lld: %s\n", res.chain,
+                    (long long)res.bad_seq, res.what);
+            return OG_EXIT_FAIL;
+        }
+        return OG_EXIT_OK;
+    }
+    if (strcmp(sub, "checkpoint") == 0) {
+        if ((error = og_cli_open(cli, tenant)))
+            return error;
+        if ((error = tenant_id(cli, tenant, idbuf, &tid)) < 0)
+            return og_cli_fail(error);
+        if (tenant) {
+            json_t *cp = NULL;
+            if ((error = og_audit_checkpoint(&cli->ctx, tid, &cp)) < 0)
+                return og_cli_fail(error);
+            if (json)
+                og_cli_print_json(cp);
+            else {
+                printf("checkpoint: chain %s, tree size %lld, root %s\n",
+                       json_string_value(json_object_get(cp, "chain")),
+                       (long long)json_integer_value(json_object_get(cp, "tree_size")),
+                       json_string_value(json_object_get(cp, "root_hash")));
+                json_decref(cp);
+            }
+            return OG_EXIT_OK;
+        }
+        int made = 0;
+        if ((error = og_audit_checkpoint_all(&cli->ctx, &made)) < 0)
+            return og_cli_fail(error);
+        if (json)
+            og_cli_print_json(json_pack("{s:i}", "checkpoints_made", made));
+        else
+            printf("%d new checkpoint(s) signed\n", made);
+        return OG_EXIT_OK;
+    }
+    if (strcmp(sub, "pubkey") == 0) {
+        char *pem = NULL;
+        if (tenant)
+            return og_cli_usage("audit", "pubkey takes no --tenant: one key signs every chain");
+        if ((error = og_cli_open(cli, NULL)))
+            return error;
+        if ((error = og_audit_pubkey_pem(&cli->ctx, &pem)) < 0)
+            return og_cli_fail(error);
+        if (json)
+            og_cli_print_json(json_pack("{s:s,s:s}", "algorithm", "ed25519", "pem", pem));
+        else
+            fputs(pem, stdout);
+        free(pem);
+        return OG_EXIT_OK;
+    }
+    if (strcmp(sub, "prove") == 0) {
+        int64_t seq;
+        json_t *proof = NULL;
+        if (!seq_s)
+            return og_cli_usage("audit", "prove needs --seq N");
+        if (parse_i64(seq_s, 1, INT64_MAX, &seq) < 0)
+            return og_cli_usage("audit", "--seq '%s' is not a sequence number (1, 2, ...)", seq_s);
+        if ((error = og_cli_open(cli, tenant)))
+            return error;
+        if ((error = tenant_id(cli, tenant, idbuf, &tid)) < 0 ||
+            (error = og_audit_prove(&cli->ctx, tid, seq, &proof)) < 0)
+            return og_cli_fail(error);
+        og_cli_print_json(proof);
+        return OG_EXIT_OK;
+    }
+    if (strcmp(sub, "export") == 0) {
+        if (!format)
+            return og_cli_usage("audit", "export needs --format oscal, jsonl or csv");
+        if (strcmp(format, "oscal") && strcmp(format, "jsonl") && strcmp(format, "csv"))
+            return og_cli_usage("audit", "unknown --format '%s' (oscal, jsonl or csv)", format);
+        if ((error = og_cli_open(cli, tenant)))
+            return error;
+        if ((error = tenant_id(cli, tenant, idbuf, &tid)) < 0 ||
+            (error = og_audit_export(&cli->ctx, tid, format, since, until, sink_stdout, NULL)) < 0)
+            return og_cli_fail(error);
+        if (fflush(stdout) != 0)
+            return og_cli_fail(og_error_set(OG_ERROR, "writing the export: %s", strerror(errno)));
+        return OG_EXIT_OK;
+    }
+    if (strcmp(sub, "list") == 0) {
+        int64_t after = 0, limit = 100, next = 0;
+        json_t *arr = NULL;
+        if (after_s && parse_i64(after_s, 0, INT64_MAX, &after) < 0)
+            return og_cli_usage("audit", "--after '%s' is not a sequence number", after_s);
+        if (limit_s && parse_i64(limit_s, 1, 1000, &limit) < 0)
+            return og_cli_usage("audit", "--limit '%s' is not a number from 1 to 1000", limit_s);
+        if ((error = og_cli_open(cli, tenant)))
+            return error;
+        if ((error = tenant_id(cli, tenant, idbuf, &tid)) < 0 ||
+            (error = og_audit_list(&cli->ctx, tid, after, (int)limit, action, since, &arr,
+                                   &next)) < 0)
+            return og_cli_fail(error);
+        if (json) {
+            og_cli_print_json(json_pack("{s:o,s:o}", "records", arr, "next",
+                                        next ? json_integer(next) : json_null()));
+            return OG_EXIT_OK;
+        }
+        size_t i;
+        json_t *r;
+        json_array_foreach(arr, i, r) {
+            json_t *t = json_object_get(r, "target");
+            printf("%6lld  %s  %-24s %-20s %s %s\n",
+                   (long long)json_integer_value(json_object_get(r, "seq")),
+                   json_string_value(json_object_get(r, "time")),
+                   json_string_value(json_object_get(r, "actor")),
+                   json_string_value(json_object_get(r, "action")),
+                   or_dash(json_string_value(json_object_get(t, "type"))),
+                   or_dash(json_string_value(json_object_get(t, "id"))));
+        }
+        if (next)
+            printf("(more: --after %lld)\n", (long long)next);
+        json_decref(arr);
+        return OG_EXIT_OK;
+    }
+    return og_cli_usage("audit", "unknown subcommand '%s' (verify, checkpoint, pubkey, prove, "
+                                 "verify-proof, export, list)", sub);
+}
+
+const og_command og_cmd_audit = {"audit", run, "verify, checkpoint, prove and export the audit trail",
+                                 help};
