@@ -18,3 +18,4 @@ if [ ${#certs_pkgs[@]} -gt 0 ]; then
   fi
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${certs_pkgs[@]}" >/dev/null
 fi
+scripts/oscal-validate.sh --install   # audit: ajv-cli for the OSCAL export test

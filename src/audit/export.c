@@ -191,7 +191,8 @@ static void party_uuid(const char *actor, char out[OG_ID_LEN])
     og_audit__uuid_from(key, strlen(key), out);
 }
 
-static json_t *observation(const og_audit__row *r, const char *hash, const char *cp_uuid)
+/* One record as an OSCAL observation; cp_href ("#uuid" of the checkpoint resource) may be NULL. */
+static json_t *observation(const og_audit__row *r, const char *hash, const char *cp_href)
 {
     char uuid[OG_ID_LEN], puuid[OG_ID_LEN], seq[24], text[1024];
     json_t *props = json_array(), *o = NULL;
@@ -233,17 +234,20 @@ static json_t *observation(const og_audit__row *r, const char *hash, const char 
     snprintf(text, sizeof(text),
              "The audit record with SHA-256 %s (RFC 8785 canonical JSON, chained to %s), a leaf of "
              "the chain's RFC 9162 Merkle tree.", hash, r->prev_hash);
-    o = json_pack("{s:s,s:s,s:s,s:o,s:[s],s:[s],s:[{s:[{s:s,s:s,s:o}]}],s:[{s:s,s:s,s:[{s:s,s:s,"
+    o = json_pack("{s:s,s:s,s:s,s:o,s:[s],s:[s],s:[{s:[{s:s,s:s,s:o}]}],s:[{s:s,s:[{s:s,s:s,"
                   "s:s}]}],s:s}",
                   "uuid", uuid, "title", title ? title : r->action, "description",
                   desc ? desc : r->action, "props", props, "methods", "EXAMINE", "types",
                   "historic", "origins", "actors", "type", "party", "actor-uuid", puuid, "props",
-                  actor_props, "relevant-evidence", "href", cp_uuid, "description", text, "props",
+                  actor_props, "relevant-evidence", "description", text, "props",
                   "name", "record-hash", "ns", OG_AUDIT_NS, "value", hash, "collected", r->time);
     free(title);
     free(desc);
     if (!o)
         return NULL;
+    if (cp_href)
+        json_object_set_new(json_array_get(json_object_get(o, "relevant-evidence"), 0), "href",
+                            json_string(cp_href));
     if (r->target_id || r->target_type) {
         char key[300], suuid[OG_ID_LEN];
         snprintf(key, sizeof(key), "opsgate-subject:%s:%s", r->target_type ? r->target_type : "",
@@ -420,7 +424,7 @@ int og_audit_export(og_ctx *ctx, const char *tenant_id, const char *format, cons
     char *frame_text = NULL;
     const char *tail = NULL;
     char since_s[OG_TIME_LEN] = "", until_s[OG_TIME_LEN] = "~";
-    char first[OG_TIME_LEN] = "", last[OG_TIME_LEN] = "", cp_uuid[OG_ID_LEN];
+    char first[OG_TIME_LEN] = "", last[OG_TIME_LEN] = "", cp_uuid[OG_ID_LEN], cp_href[48];
     const char *chain = og_audit__chain_name(tenant_id);
     int64_t count = 0, n = 0;
     exporter x = {sink, arg, {0}, 0};
@@ -457,6 +461,7 @@ int og_audit_export(og_ctx *ctx, const char *tenant_id, const char *format, cons
         if (error < 0 && error != OG_ENOTFOUND)
             goto rollback;
         og_id_new(cp_uuid);
+        snprintf(cp_href, sizeof(cp_href), "#%s", cp_uuid);
         if ((error = oscal_frame(ctx->store, chain, since_s, until_s, cp, count,
                                  first[0] ? first : NULL, last[0] ? last : NULL, cp_uuid,
                                  &frame)) < 0)
@@ -493,7 +498,7 @@ int og_audit_export(og_ctx *ctx, const char *tenant_id, const char *format, cons
         if (f == F_CSV) {
             error = csv_row(&x.buf, &r, hash);
         } else {
-            json_t *j = f == F_OSCAL ? observation(&r, hash, cp ? cp_uuid : "#")
+            json_t *j = f == F_OSCAL ? observation(&r, hash, cp ? cp_href : NULL)
                                      : og_audit__row_json(&r, hash);
             if (!j) {
                 error = og_error_set(OG_ECORRUPT, "audit record %lld cannot be exported",
