@@ -425,6 +425,7 @@ int og_crypto_scope_key_destroy(og_keyring *k, og_store *s, const char *scope)
     int error = -1;
     int depth = og_store_tx_depth(s);
     og_stmt *st = NULL;
+    uint8_t *zeros = NULL;
     char label[300];
     const char *key = og_crypto__scope_key(scope);
     if ((error = og_crypto__check_names(scope, NULL)) < 0)
@@ -432,6 +433,46 @@ int og_crypto_scope_key_destroy(og_keyring *k, og_store *s, const char *scope)
     og_crypto__scope_label(scope, label, sizeof(label));
     if ((error = og_store_tx_begin(s)) < 0)
         goto cleanup;
+    /*
+     * Overwrite the wrapped key with zeros of the same length before deleting the row: a deleted
+     * row's bytes otherwise stay in the database file's free space (SQLite without secure_delete)
+     * until reused, and the master key would still unwrap them. A same-size update is rewritten in
+     * place. Older copies in the WAL last until the next checkpoint.
+     */
+    if ((error = og_stmt_prepare(&st, s, "SELECT length(wrapped) FROM crypto_data_key"
+                                         " WHERE scope = ?")) < 0 ||
+        (error = og_stmt_bind_text(st, 1, key)) < 0)
+        goto cleanup;
+    if ((error = og_stmt_step(st)) < 0) {
+        og_error_wrap("destroying the data key of %s", label);
+        goto cleanup;
+    }
+    if (error == OG_DONE) {
+        error = og_error_set(OG_ENOTFOUND, "cannot destroy the data key of %s: it has none "
+                                           "(destroyed already or never created)",
+                             label);
+        goto cleanup;
+    }
+    int64_t wlen = og_stmt_col_int(st, 0);
+    og_stmt_free(st);
+    st = NULL;
+    if (wlen < 0 || wlen > 65536) {
+        error = og_error_set(OG_ECORRUPT, "the data key row of %s is malformed", label);
+        goto cleanup;
+    }
+    if (!(zeros = calloc(1, (size_t)wlen + 1))) {
+        error = og_error_set(OG_ERROR, "out of memory");
+        goto cleanup;
+    }
+    if ((error = og_stmt_prepare(&st, s, "UPDATE crypto_data_key SET wrapped = ? WHERE scope = ?")) <
+            0 ||
+        (error = og_stmt_bind_blob(st, 1, zeros, (size_t)wlen)) < 0 ||
+        (error = og_stmt_bind_text(st, 2, key)) < 0 || (error = og_stmt_step(st)) < 0) {
+        og_error_wrap("destroying the data key of %s", label);
+        goto cleanup;
+    }
+    og_stmt_free(st);
+    st = NULL;
     if ((error = og_stmt_prepare(&st, s, "DELETE FROM crypto_data_key WHERE scope = ?")) < 0 ||
         (error = og_stmt_bind_text(st, 1, key)) < 0)
         goto cleanup;
@@ -455,6 +496,7 @@ cleanup:
     /* Undo our level on any failure (also a failed commit that left it open). */
     while (og_store_tx_depth(s) > depth)
         og_store_tx_rollback(s);
+    free(zeros);
     /* Drop the unwrapped key from memory whatever happened: it is re-read from the row if the
      * caller's transaction rolls back. */
     pthread_mutex_lock(&k->mu);

@@ -404,6 +404,34 @@ static void test_crypto_seal__leaves_no_plaintext_or_key_in_the_database_files(v
     free(master);
 }
 
+static void test_crypto_scope_key_destroy__leaves_no_wrapped_key_in_the_database_file(void **state)
+{
+    fx *f = *state;
+    og_stmt *st = NULL;
+    uint8_t wrapped[128];
+    size_t wlen = 0;
+    char path[400], wal[420];
+    /* Some SQLite builds (Debian's) zero deleted content by default; do not rely on that. */
+    assert_ok(og_store_exec(f->s, "PRAGMA secure_delete = OFF"));
+    assert_ok(og_crypto_scope_key_create(f->k, f->s, TENANT_A));
+    assert_ok(og_crypto_scope_key_create(f->k, f->s, TENANT_B));
+    assert_ok(og_stmt_prepare(&st, f->s, "SELECT wrapped FROM crypto_data_key WHERE scope = ?"));
+    assert_ok(og_stmt_bind_text(st, 1, TENANT_A));
+    assert_int_equal(og_stmt_step(st), OG_ROW);
+    const void *w = og_stmt_col_blob(st, 0, &wlen);
+    assert_true(wlen <= sizeof(wrapped));
+    memcpy(wrapped, w, wlen);
+    og_stmt_free(st);
+    assert_ok(og_crypto_scope_key_destroy(f->k, f->s, TENANT_A));
+    /* Closing the last connection checkpoints the WAL into the database file. */
+    og_store_close(f->s);
+    f->s = NULL;
+    snprintf(path, sizeof(path), "%s/t.db", f->dir);
+    snprintf(wal, sizeof(wal), "%s/t.db-wal", f->dir);
+    assert_false(file_contains(path, wrapped, wlen));
+    assert_false(file_contains(wal, wrapped, wlen));
+}
+
 /* ---- master key file and keyring ---- */
 static void test_crypto_master_key_create__writes_a_0600_file_of_32_bytes(void **state)
 {
@@ -695,6 +723,7 @@ int main(void)
         T(test_crypto_scope_key_destroy__rolled_back_keeps_data_readable),
         T(test_crypto_scope_key__is_shredded_by_the_tenant_purge_too),
         T(test_crypto_seal__leaves_no_plaintext_or_key_in_the_database_files),
+        T(test_crypto_scope_key_destroy__leaves_no_wrapped_key_in_the_database_file),
         T(test_crypto_master_key_create__writes_a_0600_file_of_32_bytes),
         T(test_crypto_master_key_create__refuses_to_overwrite),
         T(test_crypto_master_key_create__fails_for_a_missing_folder),
