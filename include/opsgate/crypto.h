@@ -23,7 +23,7 @@ int og_crypto_master_key_create(const char *data_dir);
  * Caller frees with og_keyring_free().
  * Thread-safe once opened (the server shares one keyring between threads). */
 int og_keyring_open(og_keyring **out, const char *data_dir);
-void og_keyring_free(og_keyring *k);    /* NULL-safe; wipes key material */
+void og_keyring_free(og_keyring *k); /* NULL-safe; wipes key material */
 
 /* ---- per-tenant data keys ----
  * scope is a tenant id, or NULL for the platform scope (platform secrets such as the audit signing
@@ -116,7 +116,7 @@ int og_crypto_stream_open_update(og_crypto_stream *st, const void *data, size_t 
 /* OG_ECORRUPT when the stream is truncated (no final chunk) or has bytes after its final chunk. */
 int og_crypto_stream_open_finish(og_crypto_stream *st);
 
-void og_crypto_stream_free(og_crypto_stream *st);   /* NULL-safe; wipes key material */
+void og_crypto_stream_free(og_crypto_stream *st); /* NULL-safe; wipes key material */
 
 /* The sealed size of a plaintext of len bytes (header, chunks and tags). */
 uint64_t og_crypto_stream_sealed_size(uint64_t len);
@@ -131,8 +131,8 @@ void og_crypto_sha256(const void *data, size_t len, uint8_t out[32]);
 typedef struct og_sha256 og_sha256;
 og_sha256 *og_sha256_new(void);
 void og_sha256_update(og_sha256 *h, const void *data, size_t len);
-void og_sha256_final(og_sha256 *h, uint8_t out[32]);   /* also frees h */
-void og_sha256_free(og_sha256 *h);                      /* abandon without final; NULL-safe */
+void og_sha256_final(og_sha256 *h, uint8_t out[32]); /* also frees h */
+void og_sha256_free(og_sha256 *h);                   /* abandon without final; NULL-safe */
 int og_crypto_hmac_sha256(const void *key, size_t keylen, const void *data, size_t len,
                           uint8_t out[32]);
 

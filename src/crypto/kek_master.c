@@ -142,8 +142,8 @@ int og_kek_master_load(og_kek *out, const char *path)
         goto cleanup;
     }
     if (fstat(fd, &st) < 0) {
-        error = og_error_set(OG_ERROR, "cannot stat master key file '%s': %s", path,
-                             strerror(errno));
+        error =
+            og_error_set(OG_ERROR, "cannot stat master key file '%s': %s", path, strerror(errno));
         goto cleanup;
     }
     if (!S_ISREG(st.st_mode)) {
@@ -212,8 +212,7 @@ int og_crypto_master_key_create(const char *data_dir)
     uint8_t key[OG_CRYPTO_KEY_LEN];
     if (!data_dir || !*data_dir)
         return og_error_set(OG_EINVAL, "no data folder given for the master key");
-    if ((size_t)snprintf(path, sizeof(path), "%s/%s", data_dir, OG_MASTER_KEY_FILE) >=
-        sizeof(path))
+    if ((size_t)snprintf(path, sizeof(path), "%s/%s", data_dir, OG_MASTER_KEY_FILE) >= sizeof(path))
         return og_error_set(OG_EINVAL, "data folder path too long: '%s'", data_dir);
     if ((error = og_crypto_random(key, sizeof(key))) < 0)
         goto cleanup;
@@ -233,8 +232,8 @@ int og_crypto_master_key_create(const char *data_dir)
     created = 1;
     /* The umask can only narrow 0600, but be explicit in case the file system ignores it. */
     if (fchmod(fd, 0600) < 0) {
-        error = og_error_set(OG_ERROR, "cannot chmod master key file '%s': %s", path,
-                             strerror(errno));
+        error =
+            og_error_set(OG_ERROR, "cannot chmod master key file '%s': %s", path, strerror(errno));
         goto cleanup;
     }
     size_t done = 0;
@@ -250,14 +249,14 @@ int og_crypto_master_key_create(const char *data_dir)
         done += (size_t)w;
     }
     if (fsync(fd) < 0) {
-        error = og_error_set(OG_ERROR, "cannot flush master key file '%s': %s", path,
-                             strerror(errno));
+        error =
+            og_error_set(OG_ERROR, "cannot flush master key file '%s': %s", path, strerror(errno));
         goto cleanup;
     }
     if (close(fd) < 0) {
         fd = -1;
-        error = og_error_set(OG_ERROR, "cannot close master key file '%s': %s", path,
-                             strerror(errno));
+        error =
+            og_error_set(OG_ERROR, "cannot close master key file '%s': %s", path, strerror(errno));
         goto cleanup;
     }
     fd = -1;
@@ -273,6 +272,6 @@ cleanup:
     if (fd >= 0)
         close(fd);
     if (error < 0 && created)
-        unlink(path);   /* a half-written key must not be loaded later */
+        unlink(path); /* a half-written key must not be loaded later */
     return error;
 }

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #define MAX_KEKS       8
-#define CACHE_MAX      1024   /* unwrapped data keys kept; least recently used goes first */
+#define CACHE_MAX      1024 /* unwrapped data keys kept; least recently used goes first */
 #define SCOPE_MAX      255
 #define OBJECT_ID_MAX  1024
 #define SEAL_VERSION   0x01
@@ -26,17 +26,17 @@
  * a re-created one (another blob, another fingerprint) never reaches a stale cache entry.
  */
 typedef struct cache_entry {
-    char *scope;                     /* owned: the scope key, to evict a scope's entries */
+    char *scope; /* owned: the scope key, to evict a scope's entries */
     uint8_t fp[32];
     uint8_t dek[OG_CRYPTO_KEY_LEN];
-    uint64_t used;                   /* LRU clock value of the last use */
+    uint64_t used; /* LRU clock value of the last use */
 } cache_entry;
 
 struct og_keyring {
-    pthread_mutex_t mu;              /* guards everything below */
-    og_kek keks[MAX_KEKS];           /* entries are only added, never removed, until free */
+    pthread_mutex_t mu;    /* guards everything below */
+    og_kek keks[MAX_KEKS]; /* entries are only added, never removed, until free */
     size_t nkeks;
-    cache_entry *cache;              /* CACHE_MAX slots, ncache in use */
+    cache_entry *cache; /* CACHE_MAX slots, ncache in use */
     size_t ncache;
     uint64_t clock;
 };
@@ -60,12 +60,14 @@ int og_crypto__check_names(const char *scope, const char *object_id)
     if (scope) {
         size_t n = strlen(scope);
         if (n == 0 || n > SCOPE_MAX)
-            return og_error_set(OG_EINVAL, "bad encryption scope '%s': a tenant id of 1 to %d bytes "
-                                           "is needed (NULL for the platform scope)",
+            return og_error_set(OG_EINVAL,
+                                "bad encryption scope '%s': a tenant id of 1 to %d bytes "
+                                "is needed (NULL for the platform scope)",
                                 scope, SCOPE_MAX);
         if (scope[0] == '@')
-            return og_error_set(OG_EINVAL, "bad encryption scope '%s': names starting with '@' are "
-                                           "reserved",
+            return og_error_set(OG_EINVAL,
+                                "bad encryption scope '%s': names starting with '@' are "
+                                "reserved",
                                 scope);
     }
     if (object_id) {
@@ -160,8 +162,7 @@ int og_keyring_open(og_keyring **out, const char *data_dir)
     *out = NULL;
     if (!data_dir || !*data_dir)
         return og_error_set(OG_EINVAL, "no data folder given to load the master key from");
-    if ((size_t)snprintf(path, sizeof(path), "%s/%s", data_dir, OG_MASTER_KEY_FILE) >=
-        sizeof(path))
+    if ((size_t)snprintf(path, sizeof(path), "%s/%s", data_dir, OG_MASTER_KEY_FILE) >= sizeof(path))
         return og_error_set(OG_EINVAL, "data folder path too long: '%s'", data_dir);
     if ((error = og_kek_master_load(&master, path)) < 0)
         goto cleanup;
@@ -169,7 +170,7 @@ int og_keyring_open(og_keyring **out, const char *data_dir)
         master.provider->free(master.self);
         goto cleanup;
     }
-    if ((error = og_keyring_kek_add(k, &master)) < 0)   /* takes master.self */
+    if ((error = og_keyring_kek_add(k, &master)) < 0) /* takes master.self */
         goto cleanup;
     *out = k;
     k = NULL;
@@ -198,7 +199,8 @@ int og_keyring_kek_add(og_keyring *k, const og_kek *kek)
     const char *name = kek->provider->name;
     size_t n = strlen(name);
     pthread_mutex_lock(&k->mu);
-    if (n == 0 || n >= OG_KEK_NAME_MAX || strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789-") != n) {
+    if (n == 0 || n >= OG_KEK_NAME_MAX ||
+        strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789-") != n) {
         error = og_error_set(OG_EINVAL, "bad KEK provider name '%s': 1 to %d of [a-z0-9-]", name,
                              OG_KEK_NAME_MAX - 1);
         goto cleanup;
@@ -374,8 +376,9 @@ int og_crypto_scope_key_create_with(og_keyring *k, og_store *s, const char *scop
         goto cleanup;
     og_crypto__scope_label(scope, label, sizeof(label));
     if (kek_find(k, kek_name, &kek) < 0) {
-        error = og_error_set(OG_ENOTFOUND, "cannot create a data key for %s: no KEK provider "
-                                           "named '%s' is loaded",
+        error = og_error_set(OG_ENOTFOUND,
+                             "cannot create a data key for %s: no KEK provider "
+                             "named '%s' is loaded",
                              label, kek_name);
         goto cleanup;
     }
@@ -439,8 +442,9 @@ int og_crypto_scope_key_destroy(og_keyring *k, og_store *s, const char *scope)
      * until reused, and the master key would still unwrap them. A same-size update is rewritten in
      * place. Older copies in the WAL last until the next checkpoint.
      */
-    if ((error = og_stmt_prepare(&st, s, "SELECT length(wrapped) FROM crypto_data_key"
-                                         " WHERE scope = ?")) < 0 ||
+    if ((error = og_stmt_prepare(&st, s,
+                                 "SELECT length(wrapped) FROM crypto_data_key"
+                                 " WHERE scope = ?")) < 0 ||
         (error = og_stmt_bind_text(st, 1, key)) < 0)
         goto cleanup;
     if ((error = og_stmt_step(st)) < 0) {
@@ -448,8 +452,9 @@ int og_crypto_scope_key_destroy(og_keyring *k, og_store *s, const char *scope)
         goto cleanup;
     }
     if (error == OG_DONE) {
-        error = og_error_set(OG_ENOTFOUND, "cannot destroy the data key of %s: it has none "
-                                           "(destroyed already or never created)",
+        error = og_error_set(OG_ENOTFOUND,
+                             "cannot destroy the data key of %s: it has none "
+                             "(destroyed already or never created)",
                              label);
         goto cleanup;
     }
@@ -464,8 +469,8 @@ int og_crypto_scope_key_destroy(og_keyring *k, og_store *s, const char *scope)
         error = og_error_set(OG_ERROR, "out of memory");
         goto cleanup;
     }
-    if ((error = og_stmt_prepare(&st, s, "UPDATE crypto_data_key SET wrapped = ? WHERE scope = ?")) <
-            0 ||
+    if ((error = og_stmt_prepare(&st, s,
+                                 "UPDATE crypto_data_key SET wrapped = ? WHERE scope = ?")) < 0 ||
         (error = og_stmt_bind_blob(st, 1, zeros, (size_t)wlen)) < 0 ||
         (error = og_stmt_bind_text(st, 2, key)) < 0 || (error = og_stmt_step(st)) < 0) {
         og_error_wrap("destroying the data key of %s", label);
@@ -481,8 +486,9 @@ int og_crypto_scope_key_destroy(og_keyring *k, og_store *s, const char *scope)
         goto cleanup;
     }
     if (og_store_changes(s) == 0) {
-        error = og_error_set(OG_ENOTFOUND, "cannot destroy the data key of %s: it has none "
-                                           "(destroyed already or never created)",
+        error = og_error_set(OG_ENOTFOUND,
+                             "cannot destroy the data key of %s: it has none "
+                             "(destroyed already or never created)",
                              label);
         goto cleanup;
     }
@@ -557,8 +563,8 @@ int og_crypto_seal(og_keyring *k, og_store *s, const char *scope, const char *ob
     if ((error = og_crypto__check_names(scope, object_id)) < 0)
         goto cleanup;
     if (len > SIZE_MAX - OG_CRYPTO_SEAL_OVERHEAD || (len && !plaintext)) {
-        error = og_error_set(OG_EINVAL, "cannot seal object %s of %s: bad plaintext", object_id,
-                             label);
+        error =
+            og_error_set(OG_EINVAL, "cannot seal object %s of %s: bad plaintext", object_id, label);
         goto cleanup;
     }
     if ((error = og_keyring__scope_dek(k, s, scope, dek)) < 0)
@@ -601,7 +607,8 @@ int og_crypto_open(og_keyring *k, og_store *s, const char *scope, const char *ob
     *outlen = 0;
     og_crypto__scope_label(scope, label, sizeof(label));
     if (!object_id) {
-        error = og_error_set(OG_EINVAL, "cannot open sealed data of %s without an object id", label);
+        error =
+            og_error_set(OG_EINVAL, "cannot open sealed data of %s without an object id", label);
         goto cleanup;
     }
     if ((error = og_crypto__check_names(scope, object_id)) < 0)

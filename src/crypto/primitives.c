@@ -1,4 +1,5 @@
-/* primitives.c - randomness, SHA-256, HMAC-SHA256, Ed25519, AES-256-GCM and wiping over OpenSSL 3 EVP. */
+/* primitives.c - randomness, SHA-256, HMAC-SHA256, Ed25519, AES-256-GCM and wiping over OpenSSL 3
+ * EVP. */
 #include "crypto_internal.h"
 
 #include "opsgate/error.h"
@@ -43,7 +44,8 @@ int og_crypto_random(void *buf, size_t len)
         size_t n = len < PIECE ? len : PIECE;
         if (RAND_bytes(p, (int)n) != 1) {
             char why[256];
-            return og_error_set(OG_ERROR, "cannot get random bytes: %s", ossl_reason(why, sizeof(why)));
+            return og_error_set(OG_ERROR, "cannot get random bytes: %s",
+                                ossl_reason(why, sizeof(why)));
         }
         p += n;
         len -= n;
@@ -199,8 +201,8 @@ cleanup:
 }
 
 /* ---- AES-256-GCM ---- */
-static int gcm_feed(EVP_CIPHER_CTX *c, const void *aad, size_t aadlen, const void *in,
-                    size_t len, uint8_t *out)
+static int gcm_feed(EVP_CIPHER_CTX *c, const void *aad, size_t aadlen, const void *in, size_t len,
+                    uint8_t *out)
 {
     int n = 0;
     const unsigned char *a = aad, *p = in;
@@ -252,7 +254,7 @@ int og_crypto__gcm_open(const uint8_t key[32], const uint8_t nonce[12], const vo
     int n = 0;
     uint8_t last[16];
     uint8_t t[16];
-    memcpy(t, tag, 16);   /* the ctrl takes a non-const pointer */
+    memcpy(t, tag, 16); /* the ctrl takes a non-const pointer */
     EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
     if (!c || EVP_DecryptInit_ex(c, EVP_aes_256_gcm(), NULL, key, nonce) != 1 ||
         gcm_feed(c, aad, aadlen, in, len, out) < 0 ||

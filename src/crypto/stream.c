@@ -15,27 +15,27 @@
 #define CHUNK           OG_CRYPTO_STREAM_CHUNK
 #define SEALED_CHUNK    (OG_CRYPTO_STREAM_CHUNK + OG_CRYPTO_STREAM_TAG_LEN)
 /* 2^32 chunks of 64 KiB = 256 TiB: far beyond any artifact, and keeps GCM's per-key limits. */
-#define MAX_CHUNKS      ((uint64_t)1 << 32)
+#define MAX_CHUNKS ((uint64_t)1 << 32)
 
 struct og_crypto_stream {
-    int sealing;                 /* 1 when sealing, 0 when opening */
-    int failed;                  /* an error happened: every later call fails */
+    int sealing; /* 1 when sealing, 0 when opening */
+    int failed;  /* an error happened: every later call fails */
     int finished;
     og_crypto_sink sink;
     void *sink_ctx;
-    uint8_t dek[OG_CRYPTO_KEY_LEN];   /* opening: the scope key, until the header is read */
-    uint8_t key[OG_CRYPTO_KEY_LEN];   /* the stream key, derived from the DEK and the salt */
+    uint8_t dek[OG_CRYPTO_KEY_LEN]; /* opening: the scope key, until the header is read */
+    uint8_t key[OG_CRYPTO_KEY_LEN]; /* the stream key, derived from the DEK and the salt */
     int have_key;
     uint8_t header[OG_CRYPTO_STREAM_HEADER_LEN];
-    size_t header_len;           /* opening: header bytes received so far */
-    uint64_t counter;            /* index of the next chunk */
-    uint8_t *buf;                /* pending input: plaintext (seal) or a sealed chunk (open) */
+    size_t header_len; /* opening: header bytes received so far */
+    uint64_t counter;  /* index of the next chunk */
+    uint8_t *buf;      /* pending input: plaintext (seal) or a sealed chunk (open) */
     size_t buflen;
-    uint8_t *out;                /* one chunk of output */
-    uint8_t *aad;                /* domain NUL header scope-key NUL object-id NUL final-flag */
+    uint8_t *out; /* one chunk of output */
+    uint8_t *aad; /* domain NUL header scope-key NUL object-id NUL final-flag */
     size_t aadlen;
-    size_t aad_header_at;        /* where the header sits in aad */
-    char what[1400];             /* "object X of tenant Y", for messages */
+    size_t aad_header_at; /* where the header sits in aad */
+    char what[1400];      /* "object X of tenant Y", for messages */
 };
 
 uint64_t og_crypto_stream_sealed_size(uint64_t len)
@@ -64,7 +64,7 @@ void og_crypto_stream_free(og_crypto_stream *st)
 static int derive_key(og_crypto_stream *st)
 {
     uint8_t msg[sizeof(STREAM_KEY_INFO) + SALT_LEN];
-    memcpy(msg, STREAM_KEY_INFO, sizeof(STREAM_KEY_INFO));   /* with its NUL */
+    memcpy(msg, STREAM_KEY_INFO, sizeof(STREAM_KEY_INFO)); /* with its NUL */
     memcpy(msg + sizeof(STREAM_KEY_INFO), st->header + 1, SALT_LEN);
     int error = og_crypto_hmac_sha256(st->dek, sizeof(st->dek), msg, sizeof(msg), st->key);
     og_crypto_wipe(st->dek, sizeof(st->dek));
@@ -77,8 +77,7 @@ static int derive_key(og_crypto_stream *st)
 
 /* The common part of both begins: names, the scope's key, buffers and the AAD template. */
 static int stream_new(og_crypto_stream **out, int sealing, og_keyring *k, og_store *s,
-                      const char *scope, const char *object_id, og_crypto_sink sink,
-                      void *sink_ctx)
+                      const char *scope, const char *object_id, og_crypto_sink sink, void *sink_ctx)
 {
     int error = -1;
     og_crypto_stream *st = NULL;
@@ -185,10 +184,9 @@ static int seal_chunk(og_crypto_stream *st, int final)
                             (unsigned long long)MAX_CHUNKS);
     chunk_nonce(st->counter, nonce);
     st->aad[st->aadlen - 1] = final ? 1 : 0;
-    if ((error = og_crypto__gcm_seal(st->key, nonce, st->aad, st->aadlen, st->buf, st->buflen,
-                                     st->out, st->out + st->buflen)) < 0)
-        return og_error_wrap("sealing chunk %llu of %s", (unsigned long long)st->counter,
-                             st->what);
+    if (og_crypto__gcm_seal(st->key, nonce, st->aad, st->aadlen, st->buf, st->buflen, st->out,
+                            st->out + st->buflen) < 0)
+        return og_error_wrap("sealing chunk %llu of %s", (unsigned long long)st->counter, st->what);
     if ((error = st->sink(st->sink_ctx, st->out, st->buflen + OG_CRYPTO_STREAM_TAG_LEN)) < 0)
         return error;
     og_crypto_wipe(st->buf, st->buflen);
@@ -261,8 +259,8 @@ static int open_chunk(og_crypto_stream *st, int final)
                             "less than a tag)",
                             st->what, idx, st->buflen);
     if (st->counter >= MAX_CHUNKS)
-        return og_error_set(OG_ECORRUPT, "cannot open the stream of %s: over %llu chunks",
-                            st->what, (unsigned long long)MAX_CHUNKS);
+        return og_error_set(OG_ECORRUPT, "cannot open the stream of %s: over %llu chunks", st->what,
+                            (unsigned long long)MAX_CHUNKS);
     error = try_chunk(st, final);
     if (error == OG_ECORRUPT) {
         /* Say what went wrong when the chunk is genuine but in the wrong place at the end. */
@@ -347,8 +345,7 @@ int og_crypto_stream_open_finish(og_crypto_stream *st)
         return stream_fail(st, og_error_set(OG_ECORRUPT,
                                             "cannot open the stream of %s: truncated in its "
                                             "header (%zu of %d bytes)",
-                                            st->what, st->header_len,
-                                            OG_CRYPTO_STREAM_HEADER_LEN));
+                                            st->what, st->header_len, OG_CRYPTO_STREAM_HEADER_LEN));
     if (st->buflen == 0 && st->counter == 0)
         return stream_fail(st, og_error_set(OG_ECORRUPT,
                                             "cannot open the stream of %s: truncated (no chunk "

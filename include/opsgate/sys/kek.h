@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef struct og_keyring og_keyring;   /* crypto.h */
+typedef struct og_keyring og_keyring; /* crypto.h */
 
 /*
  * What a KEK provider implements. A provider only wraps and unwraps 32-byte data keys (DEKs); the
@@ -26,7 +26,7 @@ typedef struct og_keyring og_keyring;   /* crypto.h */
  * - free(self) releases the provider's state and wipes any key material in it; NULL-safe.
  */
 typedef struct og_kek_provider {
-    const char *name;   /* "master"; at most OG_KEK_NAME_MAX - 1 bytes, [a-z0-9-] */
+    const char *name; /* "master"; at most OG_KEK_NAME_MAX - 1 bytes, [a-z0-9-] */
     /* Wrap a 32-byte data key for a scope; *out is caller-freed. aad binds the scope. */
     int (*wrap)(void *self, const uint8_t dek[32], const char *aad, uint8_t **out, size_t *outlen);
     int (*unwrap)(void *self, const uint8_t *wrapped, size_t len, const char *aad, uint8_t dek[32]);
@@ -37,9 +37,9 @@ typedef struct og_kek_provider {
 
 /* A loaded KEK: a provider's functions plus the state of one key. */
 typedef struct og_kek {
-    const og_kek_provider *provider;   /* static; borrowed */
-    void *self;                        /* the provider's state; owned by whoever holds the og_kek */
-    int key_version;                   /* recorded with every data key it wraps; >= 1 */
+    const og_kek_provider *provider; /* static; borrowed */
+    void *self;                      /* the provider's state; owned by whoever holds the og_kek */
+    int key_version;                 /* recorded with every data key it wraps; >= 1 */
 } og_kek;
 
 /* The installation master key (DATA_DIR/master.key): AES-256-GCM key wrap, key version 1. */

@@ -64,7 +64,8 @@ static int fx_setup(void **state)
 {
     fx *f = calloc(1, sizeof(*f));
     assert_non_null(f);
-    snprintf(f->dir, sizeof(f->dir), "%s/og-crypto-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+    snprintf(f->dir, sizeof(f->dir), "%s/og-crypto-XXXXXX",
+             getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
     assert_non_null(mkdtemp(f->dir));
     snprintf(f->url, sizeof(f->url), "sqlite:%s/t.db", f->dir);
     assert_ok(og_crypto_master_key_create(f->dir));

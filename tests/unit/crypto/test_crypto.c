@@ -232,7 +232,7 @@ static void test_crypto_scope_key__records_provider_and_version(void **state)
                               "SELECT scope, kek, key_version, length(wrapped), created_at"
                               " FROM crypto_data_key ORDER BY scope"));
     assert_int_equal(og_stmt_step(st), OG_ROW);
-    assert_string_equal(og_stmt_col_text(st, 0), TENANT_A);   /* sorts before '@' */
+    assert_string_equal(og_stmt_col_text(st, 0), TENANT_A); /* sorts before '@' */
     assert_string_equal(og_stmt_col_text(st, 1), "master");
     assert_int_equal(og_stmt_col_int(st, 2), 1);
     /* version | nonce | wrapped 32-byte key | tag */
@@ -252,7 +252,7 @@ static void test_crypto_scope_key_destroy__makes_open_fail(void **state)
     assert_ok(og_crypto_scope_key_create(f->k, f->s, TENANT_A));
     assert_ok(og_crypto_scope_key_create(f->k, f->s, TENANT_B));
     seal_secret(f, TENANT_A, "secret-1", &sealed, &len);
-    assert_opens_to_secret(f, TENANT_A, "secret-1", sealed, len);   /* warms the cache */
+    assert_opens_to_secret(f, TENANT_A, "secret-1", sealed, len); /* warms the cache */
     assert_ok(og_crypto_scope_key_destroy(f->k, f->s, TENANT_A));
     assert_int_equal(open_rc(f, TENANT_A, "secret-1", sealed, len), OG_ENOTFOUND);
     assert_string_equal(og_error_last(),
@@ -396,7 +396,8 @@ static void test_crypto_seal__leaves_no_plaintext_or_key_in_the_database_files(v
     assert_ok(og_file_read(keypath, 64, &master, &mlen));
     assert_int_equal(mlen, 32);
     /* The canary: the scan does see what is in the files. */
-    assert_true(file_contains(path, "crypto_data_key", 15) || file_contains(wal, "crypto_data_key", 15));
+    assert_true(file_contains(path, "crypto_data_key", 15) ||
+                file_contains(wal, "crypto_data_key", 15));
     assert_false(file_contains(path, distinctive, strlen(distinctive)));
     assert_false(file_contains(wal, distinctive, strlen(distinctive)));
     assert_false(file_contains(path, master, mlen));
@@ -568,7 +569,6 @@ static void test_crypto_open__fails_with_another_installations_master_key(void *
  * can check the keyring picks providers by the name recorded in each row. */
 typedef struct toy_kek {
     uint8_t pad[32];
-    int frees;
 } toy_kek;
 
 static int toy_frees;

@@ -73,7 +73,7 @@ static void test_sha256__incremental_equals_one_shot_at_every_split(void **state
         og_sha256_final(h, got);
         assert_memory_equal(got, want, 32);
     }
-    og_sha256_free(og_sha256_new());   /* abandoning a hash does not leak */
+    og_sha256_free(og_sha256_new()); /* abandoning a hash does not leak */
     og_sha256_free(NULL);
 }
 
@@ -120,10 +120,11 @@ static void test_crypto_hmac_sha256__matches_rfc4231_vectors(void **state)
 }
 
 /* ---- Ed25519: RFC 8032 section 7.1, TEST 1 ---- */
-#define RFC8032_SK  "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60"
-#define RFC8032_PK  "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a"
+#define RFC8032_SK "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60"
+#define RFC8032_PK "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a"
 #define RFC8032_SIG                                                                                \
-    "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b" \
+    "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9" \
+    "b"                                                                                            \
     "46bd25bf5f0595bbe24655141438e7a100b"
 
 static void test_crypto_ed25519__signs_rfc8032_test_vector_1(void **state)

@@ -10,7 +10,7 @@
 typedef struct sink {
     og_buf b;
     size_t max_call;
-    int fail_after;   /* fail the call after this many bytes (-1: never) */
+    int fail_after; /* fail the call after this many bytes (-1: never) */
 } sink;
 
 static int sink_write(void *ctx, const void *data, size_t len)
@@ -51,7 +51,8 @@ static void stream_seal(fx *f, const char *scope, const char *obj, const uint8_t
     og_crypto_stream *st = NULL;
     assert_ok(og_crypto_stream_seal_begin(&st, f->k, f->s, scope, obj, sink_write, out));
     for (size_t off = 0; off < len; off += piece)
-        assert_ok(og_crypto_stream_seal_update(st, data + off, len - off < piece ? len - off : piece));
+        assert_ok(
+            og_crypto_stream_seal_update(st, data + off, len - off < piece ? len - off : piece));
     assert_ok(og_crypto_stream_seal_finish(st));
     og_crypto_stream_free(st);
 }
@@ -109,8 +110,8 @@ static void test_crypto_stream__round_trips_across_chunk_boundaries(void **state
             stream_seal(f, TENANT_A, "artifact-1", data, len, piece, &sealed);
             assert_int_equal(sealed.b.len, og_crypto_stream_sealed_size(len));
             assert_true(sealed.max_call <= SCHUNK);
-            assert_ok(stream_open(f, TENANT_A, "artifact-1", (uint8_t *)sealed.b.data,
-                                  sealed.b.len, piece == 1 ? 7 : piece, &opened));
+            assert_ok(stream_open(f, TENANT_A, "artifact-1", (uint8_t *)sealed.b.data, sealed.b.len,
+                                  piece == 1 ? 7 : piece, &opened));
             assert_int_equal(opened.b.len, len);
             if (len)
                 assert_memory_equal(opened.b.data, data, len);
@@ -139,7 +140,7 @@ static void test_crypto_stream_open__detects_a_dropped_last_chunk(void **state)
     fx *f = *state;
     sink sealed;
     assert_ok(og_crypto_scope_key_create(f->k, f->s, TENANT_A));
-    seal_pattern(f, 3 * CHUNK, &sealed);   /* three full chunks, the last one final */
+    seal_pattern(f, 3 * CHUNK, &sealed); /* three full chunks, the last one final */
     assert_int_equal(sealed.b.len, HDR + 3 * SCHUNK);
     assert_int_equal(open_all(f, (uint8_t *)sealed.b.data, HDR + 2 * SCHUNK), OG_ECORRUPT);
     assert_msg_contains("truncated (it ends after chunk 1, which is not the final chunk)");
@@ -153,8 +154,17 @@ static void test_crypto_stream_open__detects_truncation_at_any_length(void **sta
     assert_ok(og_crypto_scope_key_create(f->k, f->s, TENANT_A));
     seal_pattern(f, 2 * CHUNK + 100, &sealed);
     size_t full = sealed.b.len;
-    static const size_t cuts[] = {0, 1, HDR - 1, HDR, HDR + 1, HDR + 15, HDR + 16, HDR + SCHUNK - 1,
-                                  HDR + SCHUNK, HDR + SCHUNK + 1, HDR + 2 * SCHUNK,
+    static const size_t cuts[] = {0,
+                                  1,
+                                  HDR - 1,
+                                  HDR,
+                                  HDR + 1,
+                                  HDR + 15,
+                                  HDR + 16,
+                                  HDR + SCHUNK - 1,
+                                  HDR + SCHUNK,
+                                  HDR + SCHUNK + 1,
+                                  HDR + 2 * SCHUNK,
                                   HDR + 2 * SCHUNK + 16};
     for (size_t i = 0; i < sizeof(cuts) / sizeof(cuts[0]); i++) {
         assert_true(cuts[i] < full);
@@ -204,7 +214,7 @@ static void test_crypto_stream_open__detects_a_duplicated_or_appended_chunk(void
     og_buf_free(&sealed.b);
     /* A whole extra chunk after a final full chunk. */
     seal_pattern(f, CHUNK, &sealed);
-    uint8_t *copy = malloc(SCHUNK);   /* not appended from itself: the buffer may move */
+    uint8_t *copy = malloc(SCHUNK); /* not appended from itself: the buffer may move */
     assert_non_null(copy);
     memcpy(copy, sealed.b.data + HDR, SCHUNK);
     assert_ok(og_buf_append(&sealed.b, copy, SCHUNK));
@@ -254,15 +264,15 @@ static void test_crypto_stream_open__fails_for_another_object_or_tenant(void **s
     assert_ok(og_crypto_scope_key_create(f->k, f->s, TENANT_B));
     seal_pattern(f, 1000, &sealed);
     sink_init(&out);
-    assert_int_equal(stream_open(f, TENANT_A, "artifact-2", (uint8_t *)sealed.b.data, sealed.b.len,
-                                 4096, &out),
-                     OG_ECORRUPT);
+    assert_int_equal(
+        stream_open(f, TENANT_A, "artifact-2", (uint8_t *)sealed.b.data, sealed.b.len, 4096, &out),
+        OG_ECORRUPT);
     assert_msg_contains("object artifact-2 of tenant " TENANT_A);
-    assert_int_equal(stream_open(f, TENANT_B, "artifact-1", (uint8_t *)sealed.b.data, sealed.b.len,
-                                 4096, &out),
-                     OG_ECORRUPT);
+    assert_int_equal(
+        stream_open(f, TENANT_B, "artifact-1", (uint8_t *)sealed.b.data, sealed.b.len, 4096, &out),
+        OG_ECORRUPT);
     assert_msg_contains("authentication failed at chunk 0");
-    assert_int_equal(out.b.len, 0);   /* nothing released */
+    assert_int_equal(out.b.len, 0); /* nothing released */
     og_buf_free(&out.b);
     og_buf_free(&sealed.b);
 }
@@ -275,9 +285,9 @@ static void test_crypto_stream_open__fails_after_crypto_shred(void **state)
     assert_ok(og_crypto_scope_key_create(f->k, f->s, TENANT_A));
     seal_pattern(f, 1000, &sealed);
     assert_ok(og_crypto_scope_key_destroy(f->k, f->s, TENANT_A));
-    assert_int_equal(og_crypto_stream_open_begin(&st, f->k, f->s, TENANT_A, "artifact-1",
-                                                 sink_write, &sealed),
-                     OG_ENOTFOUND);
+    assert_int_equal(
+        og_crypto_stream_open_begin(&st, f->k, f->s, TENANT_A, "artifact-1", sink_write, &sealed),
+        OG_ENOTFOUND);
     assert_null(st);
     assert_string_equal(og_error_last(),
                         "no data key for tenant " TENANT_A ": it was destroyed or never created");
