@@ -147,6 +147,39 @@ expect_header Content-Type 'application/x-ndjson' "jsonl export type"
 api GET "/api/v1/audit/export?format=csv" "$eve"
 expect_error 403 forbidden "engineer cannot export"
 
+# Cursor pages: one record at a time, following "next", visits every record exactly once.
+api GET "/api/v1/audit?limit=1000" "$ann"
+all=$(printf '%s' "$body" | jq -c '[.records[].seq]')
+acme_id=$(printf '%s' "$body" | jq -r '.records[0].chain')
+[ "$(printf '%s' "$all" | jq length)" -ge 4 ] && ok || bad "acme's chain has its user.add records: $all"
+seen="[]"; after=0
+for _ in $(seq 1 50); do
+  api GET "/api/v1/audit?limit=1&after=$after" "$ann"
+  seen=$(jq -c --argjson a "$seen" '$a + [.records[].seq]' <<<"$body")
+  after=$(jq -r '.next // empty' <<<"$body")
+  [ -n "$after" ] || break
+done
+[ "$seen" = "$all" ] && ok || bad "paging with next visits $seen, want $all"
+api GET "/api/v1/audit?action=user.add&limit=1000" "$aud"
+expect_jq '[.records[].action] | unique | join(",")' user.add "action filter"
+api GET "/api/v1/audit?since=not-a-time" "$aud"
+expect_error 400 invalid "bad since"
+
+# Exports stream every record of the chain, in each format.
+api GET "/api/v1/audit/export?format=jsonl" "$aud"
+[ "$(printf '%s\n' "$body" | jq -s -c '[.[].seq]')" = "$all" ] && ok || bad "jsonl export: $body"
+[ "$(printf '%s\n' "$body" | jq -r .chain | sort -u)" = "$acme_id" ] && ok ||
+  bad "jsonl export holds only acme's chain"
+api GET "/api/v1/audit/export?format=csv" "$ann"
+expect_status 200 "csv export"
+expect_header Content-Type 'text/csv' "csv type"
+[ "$(printf '%s\n' "$body" | head -n 1 | cut -d, -f1,2)" = "chain,seq" ] && ok || bad "csv header: $body"
+api GET "/api/v1/audit/export?format=oscal" "$ann"
+expect_status 200 "oscal export"
+expect_jq 'has("assessment-results")' true "oscal document"
+api GET "/api/v1/audit/export?tenant=globex&format=jsonl" "$ann"
+expect_error 404 not_found "export of another tenant"
+
 # --- deleting a tenant removes it and its tokens
 api DELETE /api/v1/tenants/globex "$admin"
 expect_status 204 "platform admin deletes globex"

@@ -6,10 +6,23 @@
 D="$OG_TMP/data"
 admin=$(og_init "$D") || exit 1
 
+# Start-up failures exit 1 and say why.
+"$OPSGATE" --data "$D" serve --listen nonsense >/dev/null 2>"$OG_TMP/err"
+rc=$?
+[ "$rc" = 1 ] && grep -q "nonsense" "$OG_TMP/err" && ok || bad "bad --listen: exit $rc, $(cat "$OG_TMP/err")"
+"$OPSGATE" --data "$OG_TMP/missing" serve --listen 127.0.0.1:0 >/dev/null 2>"$OG_TMP/err"
+rc=$?
+[ "$rc" = 1 ] && ok || bad "missing data folder: exit $rc, $(cat "$OG_TMP/err")"
+
 # The test-only route /_test/slow sleeps OPSGATE_TEST_SLOW_MS; without the variable it is a 404.
 og_serve "$D" || exit 1
 api GET /_test/slow
 expect_error 404 not_found "the slow route does not exist unless enabled"
+port=${OG_URL##*:}
+"$OPSGATE" --data "$D" serve --listen "127.0.0.1:$port" >/dev/null 2>"$OG_TMP/err"
+rc=$?
+[ "$rc" = 1 ] && grep -q "127.0.0.1:$port" "$OG_TMP/err" && ok ||
+  bad "port in use: exit $rc, $(cat "$OG_TMP/err")"
 og_stop TERM
 [ "$OG_SERVER_STATUS" = 0 ] && ok || bad "exit status $OG_SERVER_STATUS after SIGTERM (idle)"
 
