@@ -51,6 +51,10 @@ int og_store_schema_version(og_store *s, const char *module, int *applied, int *
 /* Run every module's purge_tenant statements for tenant_id (inside the caller's transaction). */
 int og_store_purge_tenant(og_store *s, const char *tenant_id);
 
+/* Fold the write-ahead log into the database and truncate it, so that deleted secrets do not
+ * linger in the log (called after a crypto-shred). Outside any transaction. */
+int og_store_checkpoint(og_store *s);
+
 /* ---- transactions ----
  * Nested calls use savepoints, so a function can open its own transaction whether or not its caller
  * has one. The outermost begin takes the write lock at once (BEGIN IMMEDIATE on SQLite), so a

@@ -35,7 +35,7 @@ static int sq_open(void **conn, const char *location, int create)
     char *msg = NULL;
     rc = sqlite3_exec(db,
                       "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL;"
-                      "PRAGMA trusted_schema=OFF;",
+                      "PRAGMA trusted_schema=OFF; PRAGMA secure_delete=ON;",
                       NULL, NULL, &msg);
     if (rc != SQLITE_OK) {
         int e = og_error_set(rc == SQLITE_NOTADB ? OG_ECORRUPT : OG_ERROR,
@@ -152,6 +152,14 @@ static int64_t sq_changes(void *conn)
     return sqlite3_changes64(conn);
 }
 
+static int sq_checkpoint(void *conn)
+{
+    int rc = sqlite3_wal_checkpoint_v2(conn, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+    if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+        return sq_err(conn, "checkpoint");
+    return 0;
+}
+
 static const char *sq_migration_sql(const og_migration *m)
 {
     return m->sqlite;
@@ -175,6 +183,7 @@ const og_store_backend og_store_backend_sqlite = {
     .reset = sq_reset,
     .finalize = sq_finalize,
     .changes = sq_changes,
+    .checkpoint = sq_checkpoint,
     .begin_sql = "BEGIN IMMEDIATE",
     .migration_sql = sq_migration_sql,
 };

@@ -190,6 +190,13 @@ int og_store_purge_tenant(og_store *s, const char *tenant_id)
     return 0;
 }
 
+int og_store_checkpoint(og_store *s)
+{
+    if (s->depth > 0)
+        return og_error_set(OG_ERROR, "checkpoint inside a transaction");
+    return s->be->checkpoint(s->conn);
+}
+
 int og_store_tx_begin(og_store *s)
 {
     int rc;

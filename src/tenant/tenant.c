@@ -209,6 +209,9 @@ int og_tenant_delete(og_ctx *ctx, const char *name_or_id)
         goto cleanup;
     if ((error = og_store_tx_commit(ctx->store)) < 0)
         goto cleanup;
+    /* Best effort: readers may hold the log open; the key is already gone from the database. */
+    if (og_store_tx_depth(ctx->store) == 0 && og_store_checkpoint(ctx->store) < 0)
+        og_error_clear();
     error = 0;
 cleanup:
     if (error < 0)

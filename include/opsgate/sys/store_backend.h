@@ -22,6 +22,7 @@ typedef struct og_store_backend {
     int (*reset)(void *stmt);
     void (*finalize)(void *stmt);
     int64_t (*changes)(void *conn);
+    int (*checkpoint)(void *conn);     /* flush and truncate the write-ahead log */
     /* Transaction verbs as the backend spells them. */
     const char *begin_sql;             /* "BEGIN IMMEDIATE" */
     /* Script text of a migration for this backend. */
