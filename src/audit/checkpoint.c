@@ -509,6 +509,20 @@ int og_audit_prove(og_ctx *ctx, const char *tenant_id, int64_t seq, json_t **out
     og_audit__row r;
     const char *stored = og_audit__row_from_stmt(&r, st);
     og_strlcpy(hash, stored ? stored : "", sizeof(hash));
+    {
+        /* the record must still hash to its stored hash, or the proof would vouch for a lie */
+        char recomputed[OG_AUDIT_HASH_HEX];
+        og_buf scratch;
+        og_buf_init(&scratch, OG_AUDIT_RECORD_CAP);
+        error = og_audit__row_hash(&scratch, &r, recomputed);
+        og_buf_free(&scratch);
+        if (error < 0 || !og_streq(recomputed, hash)) {
+            error = og_error_set(OG_ECORRUPT, "audit record %lld of chain '%s' does not match its"
+                                              " hash: run opsgate audit verify", (long long)seq,
+                                 chain);
+            goto cleanup;
+        }
+    }
     if (!(record = og_audit__row_json(&r, hash))) {
         error = og_error_set(OG_ECORRUPT, "audit record %lld of chain '%s' cannot be read",
                              (long long)seq, chain);
