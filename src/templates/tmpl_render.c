@@ -12,7 +12,7 @@
 #define RENDER_MAX_NEST 1024
 /* Nodes visited by one render. Nested sections over lists can multiply work without producing
  * output (so the output cap would never trip); this bounds the time a hostile template takes. */
-#define RENDER_MAX_STEPS ((unsigned long)100 * 1000 * 1000)
+#define RENDER_MAX_STEPS ((unsigned long)20 * 1000 * 1000)
 #define INDENT_CAP ((size_t)64 << 10)
 #define NAME_MAX_LEN 1024
 
