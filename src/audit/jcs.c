@@ -241,7 +241,8 @@ static int jcs_value(og_buf *out, const json_t *v, int depth)
             if (i < n)
                 keys[i++] = key;
         }
-        qsort(keys, i, sizeof(*keys), key_cmp);
+        if (i > 1)
+            qsort(keys, i, sizeof(*keys), key_cmp);
         rc = og_buf_puts(out, "{");
         for (size_t j = 0; rc == 0 && j < i; j++) {
             if (j)
