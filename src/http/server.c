@@ -417,8 +417,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             return MHD_NO;
         r->srv = srv;
         r->conn = conn;
-        r->method = method;
-        r->path = url;
+        og_strlcpy(r->method, method, sizeof(r->method));
+        og_strlcpy(r->path, url, sizeof(r->path));
+        /* The path is unescaped client input: no control bytes into logs or messages. */
+        for (char *p = r->path; *p; p++)
+            if ((unsigned char)*p < 0x20 || *p == 0x7f)
+                *p = '?';
         r->start_us = og_time_mono_us();
         og_buf_init(&r->body, srv->max_body);
         pthread_mutex_lock(&srv->mu);

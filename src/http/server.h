@@ -37,8 +37,8 @@ typedef struct og_http_server {
 typedef struct og_http_req {
     og_http_server *srv;
     struct MHD_Connection *conn;
-    const char *method;            /* borrowed from MHD for the request's lifetime */
-    const char *path;              /* ditto; no query string */
+    char method[16];               /* copies, for messages and the access log; routing used */
+    char path[OG_HTTP_PATH_MAX + 1];   /* MHD's own strings (the copy may be truncated) */
     enum og_http_route_result rr;
     og_http_match match;
     int64_t start_us;
