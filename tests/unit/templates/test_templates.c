@@ -397,6 +397,26 @@ static void test_render__standalone_partials_indent_every_line(void **state)
     json_decref(partials);
 }
 
+static void test_render__overridden_block_keeps_the_parents_indentation(void **state)
+{
+    (void)state;
+    /* the example in docs/templates.md */
+    json_t *partials = json_pack("{s:s}", "sow-base",
+                                 "{{! sow-base }}\n## Terms\n  {{$terms}}\n"
+                                 "  Payment is due within 30 days.\n  {{/terms}}\n");
+    og_tmpl_opts opts = {.escape = OG_TMPL_ESCAPE_NONE, .partial = og_tmpl_partials_from_json,
+                         .partial_ud = partials};
+    char *got = render_with("{{<sow-base}}\n{{$terms}}\nPayment is due within {{net_days}} days"
+                            " of invoice.\n{{/terms}}\n{{/sow-base}}\n",
+                            "{\"net_days\": 45}", &opts);
+    assert_string_equal(got, "## Terms\n  Payment is due within 45 days of invoice.\n");
+    free(got);
+    got = render_with("{{<sow-base}}{{/sow-base}}", "{}", &opts);
+    assert_string_equal(got, "## Terms\n  Payment is due within 30 days.\n");
+    free(got);
+    json_decref(partials);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -420,6 +440,7 @@ int main(void)
         cmocka_unit_test(test_render__a_parsed_template_renders_many_times),
         cmocka_unit_test(test_check__reports_each_missing_name_once_with_its_position),
         cmocka_unit_test(test_render__standalone_partials_indent_every_line),
+        cmocka_unit_test(test_render__overridden_block_keeps_the_parents_indentation),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
