@@ -1,0 +1,490 @@
+/* worker.c - handler registry, fan-out of the outbox to handlers, and the delivery workers. */
+#include "events/events_internal.h"
+#include "opsgate/error.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define MAX_HANDLERS 32
+#define FANOUT_BATCH 500
+#define DELIVER_BATCH 16
+
+typedef struct subscription {
+    char name[64];
+    char pattern[64];
+    og_event_handler_fn fn;
+    void *arg;
+} subscription;
+
+static pthread_mutex_t reg_mu = PTHREAD_MUTEX_INITIALIZER;
+static subscription subs[MAX_HANDLERS];
+static size_t nsubs;
+
+int og_events_subscribe(const char *name, const char *pattern, og_event_handler_fn fn, void *arg)
+{
+    int error = 0;
+    if (!name || !*name || strlen(name) >= sizeof(subs[0].name) || !pattern || !*pattern ||
+        strlen(pattern) >= sizeof(subs[0].pattern) || !fn)
+        return og_error_set(OG_EINVAL, "event handler '%s': needs a name, a pattern and a function",
+                            name ? name : "");
+    pthread_mutex_lock(&reg_mu);
+    for (size_t i = 0; i < nsubs; i++) {
+        if (strcmp(subs[i].name, name) == 0) {
+            error = og_error_set(OG_EEXISTS, "event handler '%s' is already registered", name);
+            goto cleanup;
+        }
+    }
+    if (nsubs == MAX_HANDLERS) {
+        error = og_error_set(OG_ETOOBIG, "too many event handlers (at most %d)", MAX_HANDLERS);
+        goto cleanup;
+    }
+    og_strlcpy(subs[nsubs].name, name, sizeof(subs[nsubs].name));
+    og_strlcpy(subs[nsubs].pattern, pattern, sizeof(subs[nsubs].pattern));
+    subs[nsubs].fn = fn;
+    subs[nsubs].arg = arg;
+    nsubs++;
+cleanup:
+    pthread_mutex_unlock(&reg_mu);
+    return error;
+}
+
+void og_events_unsubscribe_all(void)
+{
+    pthread_mutex_lock(&reg_mu);
+    nsubs = 0;
+    pthread_mutex_unlock(&reg_mu);
+}
+
+/* A snapshot of the registry, so passes run without holding the lock across handler calls. */
+static size_t subs_snapshot(subscription out[MAX_HANDLERS])
+{
+    pthread_mutex_lock(&reg_mu);
+    size_t n = nsubs;
+    memcpy(out, subs, n * sizeof(subs[0]));
+    pthread_mutex_unlock(&reg_mu);
+    return n;
+}
+
+static int pattern_match(const char *pattern, const char *type)
+{
+    size_t n = strlen(pattern);
+    if (n && pattern[n - 1] == '*')
+        return strncmp(pattern, type, n - 1) == 0;
+    return strcmp(pattern, type) == 0;
+}
+
+void og_events_config_defaults(og_events_config *cfg)
+{
+    if (cfg->workers <= 0)
+        cfg->workers = 2;
+    if (cfg->max_attempts <= 0)
+        cfg->max_attempts = 8;
+    if (cfg->backoff_base_us <= 0)
+        cfg->backoff_base_us = 1000000;
+    if (cfg->backoff_max_us <= 0)
+        cfg->backoff_max_us = 600000000;
+    if (cfg->poll_us <= 0)
+        cfg->poll_us = 200000;
+    if (cfg->lease_us <= 0)
+        cfg->lease_us = 300000000;
+}
+
+int64_t og_events__backoff_us(const og_events_config *cfg, int attempt, double jitter)
+{
+    int64_t d = cfg->backoff_base_us;
+    for (int i = 1; i < attempt && d < cfg->backoff_max_us; i++)
+        d *= 2;
+    if (d > cfg->backoff_max_us)
+        d = cfg->backoff_max_us;
+    if (jitter < 0)
+        jitter = 0;
+    if (jitter > 1)
+        jitter = 1;
+    /* "Equal jitter": never retry sooner than half the delay, spread the herd over the rest. */
+    return d / 2 + (int64_t)((double)(d - d / 2) * jitter);
+}
+
+/* Give one handler delivery rows for the events past its cursor that match its pattern. */
+static int fanout_one(og_store *s, const subscription *sub, int *made)
+{
+    int error = -1;
+    og_stmt *cur = NULL, *ev = NULL, *ins = NULL, *put = NULL;
+    int64_t last = 0, seen = 0;
+    char now[OG_TIME_LEN];
+    int64_t now_us = og_time_now_us();
+    og_time_format(now_us, now);
+    if ((error = og_store_tx_begin(s)) < 0)
+        return error;
+    if ((error = og_stmt_prepare(&cur, s, "SELECT last_seq FROM event_cursors WHERE handler = ?")) < 0)
+        goto cleanup;
+    og_stmt_bind_text(cur, 1, sub->name);
+    if ((error = og_stmt_step(cur)) < 0)
+        goto cleanup;
+    if (error == OG_ROW)
+        last = og_stmt_col_int(cur, 0);
+    seen = last;
+    if ((error = og_stmt_prepare(&ev, s,
+                                 "SELECT seq, id, type FROM events WHERE seq > ? ORDER BY seq"
+                                 " LIMIT 500")) < 0 ||
+        (error = og_stmt_prepare(&ins, s,
+                                 "INSERT INTO event_deliveries (event_id, handler, state, attempts,"
+                                 " next_us, updated_at) VALUES (?, ?, 'pending', 0, ?, ?)"
+                                 " ON CONFLICT (event_id, handler) DO NOTHING")) < 0)
+        goto cleanup;
+    og_stmt_bind_int(ev, 1, last);
+    int rc;
+    while ((rc = og_stmt_step(ev)) == OG_ROW) {
+        seen = og_stmt_col_int(ev, 0);
+        if (!pattern_match(sub->pattern, og_stmt_col_text(ev, 2)))
+            continue;
+        og_stmt_reset(ins);
+        og_stmt_bind_text(ins, 1, og_stmt_col_text(ev, 1));
+        og_stmt_bind_text(ins, 2, sub->name);
+        og_stmt_bind_int(ins, 3, now_us);
+        og_stmt_bind_text(ins, 4, now);
+        if ((error = og_stmt_step(ins)) < 0)
+            goto cleanup;
+        (*made)++;
+    }
+    if (rc < 0) {
+        error = rc;
+        goto cleanup;
+    }
+    if (seen != last) {
+        if ((error = og_stmt_prepare(&put, s,
+                                     "INSERT INTO event_cursors (handler, last_seq) VALUES (?, ?)"
+                                     " ON CONFLICT (handler) DO UPDATE SET last_seq ="
+                                     " excluded.last_seq")) < 0)
+            goto cleanup;
+        og_stmt_bind_text(put, 1, sub->name);
+        og_stmt_bind_int(put, 2, seen);
+        if ((error = og_stmt_step(put)) < 0)
+            goto cleanup;
+    }
+    og_stmt_free(cur);
+    og_stmt_free(ev);
+    og_stmt_free(ins);
+    og_stmt_free(put);
+    return og_store_tx_commit(s);
+cleanup:
+    og_stmt_free(cur);
+    og_stmt_free(ev);
+    og_stmt_free(ins);
+    og_stmt_free(put);
+    og_store_tx_rollback(s);
+    return error;
+}
+
+/* Claim one due delivery of a handler: *got = 1 and its event id and attempt number. */
+static int claim(og_store *s, const subscription *sub, const og_events_config *cfg,
+                 char event_id[OG_ID_LEN], int *attempt, int *got)
+{
+    int error = -1;
+    og_stmt *sel = NULL, *upd = NULL;
+    int64_t now = og_time_now_us();
+    char now_s[OG_TIME_LEN];
+    *got = 0;
+    og_time_format(now, now_s);
+    if ((error = og_store_tx_begin(s)) < 0)
+        return error;
+    if ((error = og_stmt_prepare(&sel, s,
+                                 "SELECT event_id, attempts FROM event_deliveries WHERE handler = ?"
+                                 " AND ((state = 'pending' AND next_us <= ?) OR"
+                                 " (state = 'running' AND lease_us <= ?)) ORDER BY next_us"
+                                 " LIMIT 1")) < 0)
+        goto cleanup;
+    og_stmt_bind_text(sel, 1, sub->name);
+    og_stmt_bind_int(sel, 2, now);
+    og_stmt_bind_int(sel, 3, now);
+    if ((error = og_stmt_step(sel)) < 0)
+        goto cleanup;
+    if (error == OG_ROW) {
+        og_strlcpy(event_id, og_stmt_col_text(sel, 0), OG_ID_LEN);
+        *attempt = (int)og_stmt_col_int(sel, 1) + 1;
+        if ((error = og_stmt_prepare(&upd, s,
+                                     "UPDATE event_deliveries SET state = 'running', attempts = ?,"
+                                     " lease_us = ?, updated_at = ? WHERE event_id = ? AND"
+                                     " handler = ?")) < 0)
+            goto cleanup;
+        og_stmt_bind_int(upd, 1, *attempt);
+        og_stmt_bind_int(upd, 2, now + cfg->lease_us);
+        og_stmt_bind_text(upd, 3, now_s);
+        og_stmt_bind_text(upd, 4, event_id);
+        og_stmt_bind_text(upd, 5, sub->name);
+        if ((error = og_stmt_step(upd)) < 0)
+            goto cleanup;
+        *got = 1;
+    }
+    og_stmt_free(sel);
+    og_stmt_free(upd);
+    return og_store_tx_commit(s);
+cleanup:
+    og_stmt_free(sel);
+    og_stmt_free(upd);
+    og_store_tx_rollback(s);
+    return error;
+}
+
+/* Load an event; ev->payload is owned by the caller (json_decref). */
+static int load_event(og_store *s, const char *id, og_event *ev)
+{
+    og_stmt *st = NULL;
+    int error;
+    memset(ev, 0, sizeof(*ev));
+    if ((error = og_stmt_prepare(&st, s,
+                                 "SELECT id, type, COALESCE(tenant_id, ''), payload, created_at"
+                                 " FROM events WHERE id = ?")) < 0)
+        return error;
+    og_stmt_bind_text(st, 1, id);
+    error = og_stmt_step(st);
+    if (error == OG_ROW) {
+        og_strlcpy(ev->id, og_stmt_col_text(st, 0), sizeof(ev->id));
+        og_strlcpy(ev->type, og_stmt_col_text(st, 1), sizeof(ev->type));
+        og_strlcpy(ev->tenant_id, og_stmt_col_text(st, 2), sizeof(ev->tenant_id));
+        ev->payload = json_loads(og_stmt_col_text(st, 3), 0, NULL);
+        if (!ev->payload)
+            ev->payload = json_object();
+        og_strlcpy(ev->created_at, og_stmt_col_text(st, 4), sizeof(ev->created_at));
+        error = 0;
+    } else if (error == OG_DONE) {
+        error = og_error_set(OG_ENOTFOUND, "event '%s' not found", id);
+    }
+    og_stmt_free(st);
+    return error;
+}
+
+/* Record how a delivery ended: done, or pending again after a backoff, or dead. */
+static int finish(og_store *s, const subscription *sub, const og_events_config *cfg,
+                  const char *event_id, int attempt, int rc, const char *msg)
+{
+    og_stmt *st = NULL;
+    int error;
+    const char *state = "done";
+    int64_t now = og_time_now_us(), next = now;
+    char now_s[OG_TIME_LEN];
+    og_time_format(now, now_s);
+    if (rc < 0) {
+        if (attempt >= cfg->max_attempts) {
+            state = "dead";
+        } else {
+            state = "pending";
+            next = now + og_events__backoff_us(cfg, attempt, (double)random() / RAND_MAX);
+        }
+    }
+    if ((error = og_stmt_prepare(&st, s,
+                                 "UPDATE event_deliveries SET state = ?, next_us = ?, lease_us = 0,"
+                                 " last_error = ?, updated_at = ? WHERE event_id = ? AND"
+                                 " handler = ?")) < 0)
+        return error;
+    og_stmt_bind_text(st, 1, state);
+    og_stmt_bind_int(st, 2, next);
+    og_stmt_bind_text(st, 3, rc < 0 ? msg : NULL);
+    og_stmt_bind_text(st, 4, now_s);
+    og_stmt_bind_text(st, 5, event_id);
+    og_stmt_bind_text(st, 6, sub->name);
+    error = og_stmt_step(st);
+    og_stmt_free(st);
+    return error < 0 ? error : 0;
+}
+
+/* Run one claimed delivery. The handler's failure is the delivery's business, not the pass's:
+ * only a failure to record the outcome is returned. */
+static int deliver(og_ctx *base, const subscription *sub, const og_events_config *cfg,
+                   const char *event_id, int attempt, int *delivered)
+{
+    og_event ev;
+    og_ctx ctx;
+    char msg[512];
+    int rc = load_event(base->store, event_id, &ev);
+    if (rc == 0) {
+        ev.attempt = attempt;
+        memset(&ctx, 0, sizeof(ctx));
+        ctx.store = base->store;
+        ctx.keys = base->keys;
+        ctx.data_dir = base->data_dir;
+        og_actor_system(&ctx.actor, "events");
+        og_strlcpy(ctx.event_id, ev.id, sizeof(ctx.event_id));
+        og_error_clear();
+        rc = sub->fn(&ctx, &ev, sub->arg);
+        /* A handler that returned with its transaction open must not leak it into ours. */
+        while (og_store_tx_depth(base->store) > 0)
+            og_store_tx_rollback(base->store);
+        json_decref(ev.payload);
+    }
+    if (rc < 0) {
+        const char *m = og_error_last();
+        og_strlcpy(msg, m && *m ? m : og_error_name(rc), sizeof(msg));
+    } else {
+        msg[0] = '\0';
+        (*delivered)++;
+    }
+    return finish(base->store, sub, cfg, event_id, attempt, rc, msg);
+}
+
+/* One pass: fan out, then deliver up to a batch of due deliveries per handler. *work counts
+ * deliveries attempted. */
+static int pass(og_ctx *ctx, const og_events_config *cfg, int *delivered, int *work)
+{
+    subscription snap[MAX_HANDLERS];
+    size_t n = subs_snapshot(snap);
+    int error = 0, made = 0;
+    for (size_t i = 0; i < n; i++) {
+        if ((error = fanout_one(ctx->store, &snap[i], &made)) < 0)
+            return error;
+    }
+    for (size_t i = 0; i < n; i++) {
+        for (int k = 0; k < DELIVER_BATCH; k++) {
+            char id[OG_ID_LEN];
+            int attempt = 0, got = 0;
+            if ((error = claim(ctx->store, &snap[i], cfg, id, &attempt, &got)) < 0)
+                return error;
+            if (!got)
+                break;
+            (*work)++;
+            if ((error = deliver(ctx, &snap[i], cfg, id, attempt, delivered)) < 0)
+                return error;
+        }
+    }
+    return 0;
+}
+
+int og_events_run_once(og_ctx *ctx, const og_events_config *cfg_in, int *delivered)
+{
+    og_events_config cfg;
+    int d = 0, work = 0, error;
+    memset(&cfg, 0, sizeof(cfg));
+    if (cfg_in)
+        cfg = *cfg_in;
+    og_events_config_defaults(&cfg);
+    if (og_store_tx_depth(ctx->store) > 0)
+        return og_error_set(OG_ERROR, "events: a delivery pass cannot run inside a transaction");
+    error = pass(ctx, &cfg, &d, &work);
+    if (delivered)
+        *delivered = d;
+    return error;
+}
+
+/* ---- worker threads ---- */
+
+struct og_events {
+    og_store_pool *pool;
+    og_keyring *keys;
+    const char *data_dir;
+    og_events_config cfg;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int stop;
+    int nthreads;
+    pthread_t *threads;
+};
+
+static void *worker_main(void *arg)
+{
+    og_events *e = arg;
+    for (;;) {
+        pthread_mutex_lock(&e->mu);
+        int stop = e->stop;
+        pthread_mutex_unlock(&e->mu);
+        if (stop)
+            break;
+        og_ctx ctx;
+        int delivered = 0, work = 0;
+        memset(&ctx, 0, sizeof(ctx));
+        ctx.store = og_store_pool_get(e->pool);
+        ctx.keys = e->keys;
+        ctx.data_dir = e->data_dir;
+        og_actor_system(&ctx.actor, "events");
+        /* A failed pass (database busy, disk full) is retried on the next tick; the rows are
+         * durable, so nothing is lost by giving up on this one. */
+        (void)pass(&ctx, &e->cfg, &delivered, &work);
+        og_store_pool_put(e->pool, ctx.store);
+        if (work > 0)
+            continue;
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        int64_t ns = ts.tv_nsec + (e->cfg.poll_us % 1000000) * 1000;
+        ts.tv_sec += (time_t)(e->cfg.poll_us / 1000000) + (time_t)(ns / 1000000000);
+        ts.tv_nsec = (long)(ns % 1000000000);
+        pthread_mutex_lock(&e->mu);
+        if (!e->stop)
+            pthread_cond_timedwait(&e->cv, &e->mu, &ts);
+        pthread_mutex_unlock(&e->mu);
+    }
+    return NULL;
+}
+
+/* Deliveries a dead process left running are due again now: this process is their worker. */
+static int release_leases(og_store *s)
+{
+    og_stmt *st = NULL;
+    int error;
+    if ((error = og_stmt_prepare(&st, s,
+                                 "UPDATE event_deliveries SET state = 'pending', lease_us = 0,"
+                                 " next_us = ? WHERE state = 'running'")) < 0)
+        return error;
+    og_stmt_bind_int(st, 1, og_time_now_us());
+    error = og_stmt_step(st);
+    og_stmt_free(st);
+    return error < 0 ? error : 0;
+}
+
+int og_events_start(og_events **out, og_store_pool *pool, og_keyring *keys, const char *data_dir,
+                    const og_events_config *cfg)
+{
+    int error = -1;
+    og_events *e = NULL;
+    og_store *s = NULL;
+    *out = NULL;
+    e = calloc(1, sizeof(*e));
+    if (!e)
+        return og_error_set(OG_ERROR, "out of memory");
+    if (cfg)
+        e->cfg = *cfg;
+    og_events_config_defaults(&e->cfg);
+    e->pool = pool;
+    e->keys = keys;
+    e->data_dir = data_dir;
+    pthread_mutex_init(&e->mu, NULL);
+    pthread_cond_init(&e->cv, NULL);
+    s = og_store_pool_get(pool);
+    error = release_leases(s);
+    og_store_pool_put(pool, s);
+    if (error < 0)
+        goto cleanup;
+    e->threads = calloc((size_t)e->cfg.workers, sizeof(pthread_t));
+    if (!e->threads) {
+        error = og_error_set(OG_ERROR, "out of memory");
+        goto cleanup;
+    }
+    for (int i = 0; i < e->cfg.workers; i++) {
+        if (pthread_create(&e->threads[i], NULL, worker_main, e) != 0) {
+            error = og_error_set(OG_ERROR, "cannot start event worker thread %d", i + 1);
+            goto cleanup;
+        }
+        e->nthreads++;
+    }
+    *out = e;
+    e = NULL;
+    error = 0;
+cleanup:
+    og_events_stop(e);
+    return error;
+}
+
+void og_events_stop(og_events *e)
+{
+    if (!e)
+        return;
+    pthread_mutex_lock(&e->mu);
+    e->stop = 1;
+    pthread_cond_broadcast(&e->cv);
+    pthread_mutex_unlock(&e->mu);
+    for (int i = 0; i < e->nthreads; i++)
+        pthread_join(e->threads[i], NULL);
+    free(e->threads);
+    pthread_mutex_destroy(&e->mu);
+    pthread_cond_destroy(&e->cv);
+    free(e);
+}
