@@ -1,0 +1,41 @@
+/* schema.c - tables owned by the notify module: channels and per-(event, channel) sends. */
+#include "opsgate/store.h"
+
+/*
+ * notify_channels.secret is sealed with og_crypto_seal() under the tenant's key, bound to the
+ * channel id (webhook HMAC key, or the SMTP URL with its credentials). target and config are
+ * what is safe to show. notify_sends makes delivery idempotent per (event, channel): a redelivered
+ * event skips channels that already accepted it, and `gate show` reads failures from it.
+ */
+static const og_migration steps[] = {
+    {1,
+     "CREATE TABLE notify_channels ("
+     "  id TEXT PRIMARY KEY,"
+     "  tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+     "  type TEXT NOT NULL,"
+     "  target TEXT NOT NULL,"
+     "  config TEXT NOT NULL,"
+     "  secret BLOB,"
+     "  created_at TEXT NOT NULL,"
+     "  created_by TEXT NOT NULL);"
+     "CREATE INDEX notify_channels_tenant ON notify_channels (tenant_id);"
+     "CREATE TABLE notify_sends ("
+     "  event_id TEXT NOT NULL,"
+     "  channel_id TEXT NOT NULL REFERENCES notify_channels(id) ON DELETE CASCADE,"
+     "  tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+     "  type TEXT NOT NULL,"
+     "  state TEXT NOT NULL CHECK (state IN ('sent', 'failed')),"
+     "  attempts INTEGER NOT NULL,"
+     "  last_error TEXT,"
+     "  at TEXT NOT NULL,"
+     "  PRIMARY KEY (event_id, channel_id));",
+     NULL},
+};
+
+static const char *const purge[] = {
+    "DELETE FROM notify_sends WHERE tenant_id = ?",
+    "DELETE FROM notify_channels WHERE tenant_id = ?",
+    NULL,
+};
+
+const og_schema og_notify_schema = {"notify", steps, sizeof(steps) / sizeof(steps[0]), purge};

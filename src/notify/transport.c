@@ -1,0 +1,279 @@
+/* transport.c - the built-in channel types over libcurl: signed webhooks and SMTP email. */
+#include "notify/notify_internal.h"
+#include "opsgate/crypto.h"
+#include "opsgate/error.h"
+
+#include <curl/curl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define SEND_TIMEOUT_S 10L
+#define CONNECT_TIMEOUT_S 5L
+
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static void curl_init_once(void)
+{
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+/* A response body is not needed, only drained and bounded. */
+static size_t discard(char *p, size_t size, size_t n, void *arg)
+{
+    (void)p;
+    size_t *total = arg;
+    *total += size * n;
+    return *total > (1 << 20) ? 0 : size * n;
+}
+
+int og_notify__webhook_signature(const void *secret, size_t secret_len, int64_t t,
+                                 const char *body, size_t body_len, char out[128])
+{
+    og_buf msg;
+    uint8_t mac[32];
+    char hex[65];
+    int error;
+    og_buf_init(&msg, body_len + 64);
+    if ((error = og_buf_printf(&msg, "%lld.", (long long)t)) < 0 ||
+        (error = og_buf_append(&msg, body, body_len)) < 0)
+        goto cleanup;
+    if ((error = og_crypto_hmac_sha256(secret, secret_len, msg.data, msg.len, mac)) < 0)
+        goto cleanup;
+    og_hex_encode(mac, 32, hex);
+    snprintf(out, 128, "t=%lld,v1=%s", (long long)t, hex);
+    error = 0;
+cleanup:
+    og_buf_free(&msg);
+    return error;
+}
+
+static int url_check(const char *url, const char *const *schemes, const char *what)
+{
+    for (size_t i = 0; schemes[i]; i++) {
+        size_t n = strlen(schemes[i]);
+        if (strncmp(url, schemes[i], n) == 0 && url[n])
+            return 0;
+    }
+    return og_error_set(OG_EINVAL, "bad %s URL '%s'", what, url);
+}
+
+static int webhook_validate(const char *target, const void *secret, size_t secret_len,
+                            const json_t *config)
+{
+    static const char *const schemes[] = {"http://", "https://", NULL};
+    (void)config;
+    if (!target || url_check(target, schemes, "webhook") < 0)
+        return og_error_set(OG_EINVAL, "bad webhook URL '%s' (http:// or https://)",
+                            target ? target : "");
+    if (!secret || secret_len < 16)
+        return og_error_set(OG_EINVAL, "a webhook needs a secret of at least 16 bytes "
+                                       "(--secret-file)");
+    return 0;
+}
+
+static int webhook_send(const og_notify_channel *ch, const og_notify_msg *msg)
+{
+    int error = -1;
+    CURL *c = NULL;
+    struct curl_slist *hdrs = NULL;
+    char *body = NULL;
+    char sig[128], line[256], cerr[CURL_ERROR_SIZE] = "";
+    size_t drained = 0;
+    long status = 0;
+    pthread_once(&curl_once, curl_init_once);
+    json_t *doc = json_pack("{s:s, s:s, s:s, s:s, s:s, s:O}", "id", msg->event_id, "type",
+                            msg->event_type, "tenant_id", msg->tenant_id, "subject", msg->subject,
+                            "text", msg->text, "data", msg->payload);
+    if (!doc || !(body = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS))) {
+        error = og_error_set(OG_ERROR, "out of memory");
+        goto cleanup;
+    }
+    /* The receiver recomputes the HMAC over "<t>.<body>" and refuses old t: a captured request
+     * cannot be replayed later, nor its body altered. */
+    if ((error = og_notify__webhook_signature(ch->secret, ch->secret_len, (int64_t)time(NULL),
+                                              body, strlen(body), sig)) < 0)
+        goto cleanup;
+    c = curl_easy_init();
+    if (!c) {
+        error = og_error_set(OG_ERROR, "cannot start a webhook request");
+        goto cleanup;
+    }
+    hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
+    snprintf(line, sizeof(line), "X-Opsgate-Signature: %s", sig);
+    hdrs = curl_slist_append(hdrs, line);
+    snprintf(line, sizeof(line), "X-Opsgate-Event: %s", msg->event_id);
+    hdrs = curl_slist_append(hdrs, line);
+    snprintf(line, sizeof(line), "X-Opsgate-Event-Type: %s", msg->event_type);
+    hdrs = curl_slist_append(hdrs, line);
+    curl_easy_setopt(c, CURLOPT_URL, ch->target);
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, SEND_TIMEOUT_S);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, CONNECT_TIMEOUT_S);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_USERAGENT, "opsgate/" OG_VERSION);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &drained);
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, cerr);
+    CURLcode rc = curl_easy_perform(c);
+    if (rc != CURLE_OK) {
+        error = og_error_set(OG_ERROR, "webhook %s: %s", ch->target,
+                             cerr[0] ? cerr : curl_easy_strerror(rc));
+        goto cleanup;
+    }
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    if (status < 200 || status > 299) {
+        error = og_error_set(OG_ERROR, "webhook %s answered HTTP %ld", ch->target, status);
+        goto cleanup;
+    }
+    error = 0;
+cleanup:
+    curl_slist_free_all(hdrs);
+    if (c)
+        curl_easy_cleanup(c);
+    free(body);
+    json_decref(doc);
+    return error;
+}
+
+/* ---- email over SMTP ---- */
+
+typedef struct upload {
+    const char *data;
+    size_t len, off;
+} upload;
+
+static size_t upload_read(char *p, size_t size, size_t n, void *arg)
+{
+    upload *u = arg;
+    size_t room = size * n, left = u->len - u->off;
+    size_t k = left < room ? left : room;
+    memcpy(p, u->data + u->off, k);
+    u->off += k;
+    return k;
+}
+
+static int header_safe(const char *s)
+{
+    return s && !strpbrk(s, "\r\n<>");
+}
+
+static int email_validate(const char *target, const void *secret, size_t secret_len,
+                          const json_t *config)
+{
+    static const char *const schemes[] = {"smtp://", "smtps://", NULL};
+    const char *from = json_string_value(json_object_get(config, "from"));
+    if (!target || !header_safe(target) || !strchr(target, '@') || strlen(target) > 254)
+        return og_error_set(OG_EINVAL, "bad email address '%s'", target ? target : "");
+    if (from && (!header_safe(from) || !strchr(from, '@')))
+        return og_error_set(OG_EINVAL, "bad sender address '%s'", from);
+    if (!secret || !secret_len)
+        return og_error_set(OG_EINVAL, "an email channel needs --smtp URL");
+    char url[1024];
+    if (secret_len >= sizeof(url))
+        return og_error_set(OG_EINVAL, "SMTP URL too long");
+    memcpy(url, secret, secret_len);
+    url[secret_len] = '\0';
+    if (url_check(url, schemes, "SMTP") < 0)
+        return og_error_set(OG_EINVAL, "bad SMTP URL (smtp://[user:pass@]host:port or smtps://)");
+    return 0;
+}
+
+static int email_send(const og_notify_channel *ch, const og_notify_msg *msg)
+{
+    int error = -1;
+    CURL *c = NULL;
+    struct curl_slist *rcpt = NULL;
+    char *url = NULL, *payload_json = NULL;
+    char cerr[CURL_ERROR_SIZE] = "", from_br[300], to_br[300], date[64], subject[256];
+    og_buf m;
+    upload u;
+    const char *from = json_string_value(json_object_get(ch->config, "from"));
+    time_t now = time(NULL);
+    struct tm tm;
+    og_buf_init(&m, 1 << 20);
+    pthread_once(&curl_once, curl_init_once);
+    if (!from)
+        from = "opsgate@localhost";
+    url = strndup((const char *)ch->secret, ch->secret_len);
+    if (!url) {
+        error = og_error_set(OG_ERROR, "out of memory");
+        goto cleanup;
+    }
+    gmtime_r(&now, &tm);
+    strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", &tm);
+    /* Subjects come from our own event types and ids, but never let one end a header early. */
+    og_strlcpy(subject, msg->subject, sizeof(subject));
+    for (char *p = subject; *p; p++)
+        if (*p == '\r' || *p == '\n')
+            *p = ' ';
+    payload_json = json_dumps(msg->payload, JSON_INDENT(2) | JSON_SORT_KEYS);
+    og_buf_printf(&m,
+                  "Date: %s\r\nFrom: %s\r\nTo: %s\r\nSubject: %s\r\nMessage-ID: <%s@opsgate>\r\n"
+                  "X-Opsgate-Event: %s\r\nMIME-Version: 1.0\r\n"
+                  "Content-Type: text/plain; charset=utf-8\r\n\r\n",
+                  date, from, ch->target, subject, msg->event_id, msg->event_id);
+    for (const char *p = msg->text; *p; p++) {   /* bare LF to CRLF */
+        if (*p == '\n')
+            og_buf_puts(&m, "\r\n");
+        else
+            og_buf_append(&m, p, 1);
+    }
+    og_buf_puts(&m, "\r\n\r\n");
+    for (const char *p = payload_json ? payload_json : ""; *p; p++) {
+        if (*p == '\n')
+            og_buf_puts(&m, "\r\n");
+        else
+            og_buf_append(&m, p, 1);
+    }
+    if ((error = og_buf_puts(&m, "\r\n")) < 0)
+        goto cleanup;
+    u.data = m.data;
+    u.len = m.len;
+    u.off = 0;
+    snprintf(from_br, sizeof(from_br), "<%s>", from);
+    snprintf(to_br, sizeof(to_br), "<%s>", ch->target);
+    c = curl_easy_init();
+    if (!c) {
+        error = og_error_set(OG_ERROR, "cannot start an SMTP session");
+        goto cleanup;
+    }
+    rcpt = curl_slist_append(rcpt, to_br);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+    curl_easy_setopt(c, CURLOPT_MAIL_FROM, from_br);
+    curl_easy_setopt(c, CURLOPT_MAIL_RCPT, rcpt);
+    curl_easy_setopt(c, CURLOPT_READFUNCTION, upload_read);
+    curl_easy_setopt(c, CURLOPT_READDATA, &u);
+    curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, SEND_TIMEOUT_S);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, CONNECT_TIMEOUT_S);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, cerr);
+    CURLcode rc = curl_easy_perform(c);
+    if (rc != CURLE_OK) {
+        /* The URL may hold credentials: name only the recipient. */
+        error = og_error_set(OG_ERROR, "email to %s: %s", ch->target,
+                             cerr[0] ? cerr : curl_easy_strerror(rc));
+        goto cleanup;
+    }
+    error = 0;
+cleanup:
+    curl_slist_free_all(rcpt);
+    if (c)
+        curl_easy_cleanup(c);
+    if (url) {
+        og_crypto_wipe(url, strlen(url));
+        free(url);
+    }
+    free(payload_json);
+    og_buf_free(&m);
+    return error;
+}
+
+const og_notifier og_notify__webhook = {"webhook", webhook_validate, webhook_send};
+const og_notifier og_notify__email = {"email", email_validate, email_send};
