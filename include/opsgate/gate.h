@@ -1,0 +1,130 @@
+/* gate.h - human-in-the-loop gates: action kinds, per-tenant level policy, and the engine that
+ * runs an action at L0/L1, waits for approval at L2, or hands it to a human at L3. */
+#ifndef OPSGATE_GATE_H
+#define OPSGATE_GATE_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "opsgate/context.h"
+
+typedef enum og_gate_level {
+    OG_GATE_L0 = 0,   /* fully automated: execute and log */
+    OG_GATE_L1 = 1,   /* execute, then notify; the human may ack, override (rollback) or escalate */
+    OG_GATE_L2 = 2,   /* prepare and recommend; a human approves before execution */
+    OG_GATE_L3 = 3,   /* a human acts with the system's recommendation and records the outcome */
+} og_gate_level;
+
+const char *og_gate_level_name(og_gate_level l);            /* "L0" */
+int og_gate_level_parse(const char *s, og_gate_level *out); /* "L2" or "2"; OG_EINVAL naming s */
+
+/*
+ * An action kind, registered once per process by the module that owns it.
+ * execute runs inside a transaction the engine opened (together with the audit record and events);
+ * it may do outside work (deploy a file, call a CA) — then it must be safe to retry and its
+ * rollback must undo that work. *result (may stay NULL) is stored with the gate item and passed to
+ * rollback. rollback is NULL for irreversible kinds (override then only records and notifies).
+ */
+typedef struct og_action_kind {
+    const char *name;            /* "artifacts.publish", "certs.deploy", ... */
+    const char *area;            /* process area: "artifacts", "certs", ... */
+    og_gate_level default_level; /* artifact kinds L0, certificate kinds L1 */
+    const char *description;
+    int (*execute)(og_ctx *ctx, const char *tenant_id, json_t *params, json_t **result);
+    int (*rollback)(og_ctx *ctx, const char *tenant_id, json_t *params, json_t *result);
+} og_action_kind;
+
+int og_gate_kind_register(const og_action_kind *kind);   /* kind is borrowed for the process */
+const og_action_kind *og_gate_kind_find(const char *name);
+/* All kinds as JSON (name, area, default level, description, reversible). */
+json_t *og_gate_kinds_json(void);
+
+/* ---- policy ---- */
+/* Raising above the kind's default is allowed to whoever may write in the tenant; lowering below
+ * it needs tenant-admin (or platform) and is audited with the old and new level. */
+int og_gate_policy_set(og_ctx *ctx, const char *tenant, const char *kind, og_gate_level level);
+int og_gate_policy_get(og_ctx *ctx, const char *tenant_id, const char *kind, og_gate_level *out);
+int og_gate_policy_show(og_ctx *ctx, const char *tenant, json_t **out);
+
+/* Per-tenant timing of the gates. 0 in either leaves that one unchanged. Needs tenant-admin (or
+ * platform), audited. Defaults: L2 approvals expire after 24 h, L1 reviews close after 7 days. */
+#define OG_GATE_DEFAULT_APPROVAL_TIMEOUT_US ((int64_t)24 * 3600 * 1000000)
+#define OG_GATE_DEFAULT_REVIEW_WINDOW_US ((int64_t)7 * 24 * 3600 * 1000000)
+int og_gate_timing_set(og_ctx *ctx, const char *tenant, int64_t approval_timeout_us,
+                       int64_t review_window_us);
+
+/* The assignee of a process area in a tenant: the user who gets L1 review items and L2/L3
+ * notifications of that area's kinds. user NULL or "" removes it (then tenant-admins are
+ * notified). The user must exist in the tenant. Needs tenant-admin (or platform), audited. */
+int og_gate_assignee_set(og_ctx *ctx, const char *tenant, const char *area, const char *user);
+
+/* ---- requests ---- */
+typedef struct og_gate_outcome {
+    char gate_id[OG_ID_LEN];     /* the gate item (review, approval or task); at L0 a record
+                                  * already in state "done", kept for history and metrics */
+    og_gate_level level;
+    char state[16];              /* "done" (L0), "review" (L1), "pending" (L2), "task" (L3) */
+    json_t *result;              /* owned by the caller when set: execute's result */
+    int64_t audit_seq;
+} og_gate_outcome;
+
+/*
+ * Ask for an action. The engine takes the tenant's level for the kind, then:
+ *  L0: executes, records (decision "auto"), returns 0 with state "done".
+ *  L1: executes, records, opens a review item for the assignee of (tenant, area) and emits a
+ *      notification event; returns 0 with state "review".
+ *  L2: records the request with the recommendation (analysis), opens a pending approval, notifies;
+ *      returns OG_EPENDING with state "pending". Executes on approval.
+ *  L3: opens a task for a human with the recommendation; returns OG_EPENDING with state "task".
+ * analysis (borrowed, may be NULL): what the system computed or recommends, and why.
+ */
+int og_gate_request(og_ctx *ctx, const char *tenant_id, const char *kind, const char *target_type,
+                    const char *target_id, json_t *params, json_t *analysis, og_gate_outcome *out);
+
+/*
+ * Decide on a gate item: "approve", "reject" (L2, never by the requester), "ack", "override"
+ * (runs rollback, recorded with rollback-of), "escalate" (L1), "done", "failed" (L3).
+ * Errors: OG_EINVAL for an unknown decision or id; OG_ENOTFOUND for an item that does not exist or
+ * belongs to another tenant; OG_ECONFLICT for a decision that does not fit the item's level or
+ * state (or an L1 review window that closed); OG_EDENIED for a role without the right, or the
+ * requester deciding on their own L2 approval. Each decision is one audit record carrying
+ * gate_level, gate_decision, gate_decided_by, gate_decided_at and the note as detail, and emits
+ * a "gate.decided" event (notifications).
+ */
+int og_gate_decide(og_ctx *ctx, const char *gate_id, const char *decision, const char *note);
+
+/* state: NULL for all, or "pending" (L2), "review" (L1), "task" (L3), "done". Newest first.
+ * Caller decrefs *out. */
+int og_gate_list(og_ctx *ctx, const char *tenant, const char *state, json_t **out);
+/* One item with its decision history and the delivery state of its notifications. */
+int og_gate_show(og_ctx *ctx, const char *gate_id, json_t **out);
+/* The tenant of a gate item without authorization (the CLI needs it to resolve --as).
+ * OG_ENOTFOUND for an unknown id. */
+int og_gate_item_tenant(og_store *s, const char *gate_id, char tenant_id[OG_ID_LEN]);
+
+/* Expire L2 approvals past their timeout (expired = rejected, recorded) and close L1 review
+ * windows; the server calls it periodically. *n may be NULL. */
+int og_gate_expire(og_ctx *ctx, int *n);
+
+/* ---- metrics ----
+ * Appends the Prometheus text exposition of the gates (by tenant, area and kind: executed,
+ * failed, approvals, rejections, expiries, overrides, escalations, override rate), of the event
+ * bus and of notification channels. Counts come from the database, so they survive restarts and
+ * include decisions made through the CLI. */
+int og_gate_metrics_render(og_store *s, og_buf *out);
+
+/* ---- running inside the server ----
+ * Registers the built-in event handlers (notification delivery), starts the event workers and a
+ * timer that calls og_gate_expire() every 10 s (OPSGATE_GATE_EXPIRE_EVERY, a duration, overrides).
+ * Event worker settings come from the environment when set: OPSGATE_EVENTS_WORKERS,
+ * OPSGATE_EVENTS_MAX_ATTEMPTS, OPSGATE_EVENTS_BACKOFF (first retry delay, a duration),
+ * OPSGATE_EVENTS_BACKOFF_MAX. The workers take stores from pool (size it for them: workers + 1
+ * more). Everything borrowed must outlive og_gate_server_stop(). */
+int og_gate_server_start(og_store_pool *pool, og_keyring *keys, const char *data_dir,
+                         void **handle);
+void og_gate_server_stop(void *handle);   /* waits for running handlers; NULL-safe */
+
+/* Register the handlers every process that delivers events needs (idempotent). */
+int og_gate_handlers_register(void);
+
+#endif

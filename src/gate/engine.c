@@ -1,0 +1,876 @@
+/* engine.c - the gate engine: run an action at L0/L1, hold it for approval at L2, hand it to a
+ * human at L3, record every decision in the audit trail, and expire what waits too long. */
+#include "gate/gate_internal.h"
+#include "opsgate/audit.h"
+#include "opsgate/error.h"
+#include "opsgate/events.h"
+#include "opsgate/notify.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NOTE_MAX 4096
+
+/* One gate item as loaded from its row. The JSON members are owned. */
+typedef struct gate_item {
+    char id[OG_ID_LEN];
+    char tenant_id[OG_ID_LEN];
+    char kind[64];
+    char area[64];
+    og_gate_level level;
+    char state[16];
+    char outcome[32];
+    char target_type[64];
+    char target_id[256];
+    json_t *params;
+    json_t *analysis;
+    json_t *result;
+    char requested_by[160];
+    char requester_key[160];
+    char assignee[64];
+    int escalated;
+    int64_t deadline_us;
+    int64_t audit_seq;
+} gate_item;
+
+static void item_free(gate_item *it)
+{
+    json_decref(it->params);
+    json_decref(it->analysis);
+    json_decref(it->result);
+    it->params = it->analysis = it->result = NULL;
+}
+
+static void copy_col(og_stmt *st, int col, char *out, size_t size)
+{
+    const char *s = og_stmt_col_text(st, col);
+    og_strlcpy(out, s ? s : "", size);
+}
+
+static json_t *load_json(og_stmt *st, int col)
+{
+    const char *s = og_stmt_col_text(st, col);
+    return s ? json_loads(s, 0, NULL) : NULL;
+}
+
+#define ITEM_COLS                                                                                  \
+    "id, tenant_id, kind, area, level, state, outcome, target_type, target_id, params, analysis," \
+    " result, requested_by, requester_key, assignee, escalated, deadline_us, audit_seq,"          \
+    " created_at, decided_by, decided_at, note, executed, failed, error, event_id"
+
+static void item_from_row(og_stmt *st, gate_item *it)
+{
+    memset(it, 0, sizeof(*it));
+    copy_col(st, 0, it->id, sizeof(it->id));
+    copy_col(st, 1, it->tenant_id, sizeof(it->tenant_id));
+    copy_col(st, 2, it->kind, sizeof(it->kind));
+    copy_col(st, 3, it->area, sizeof(it->area));
+    it->level = (og_gate_level)og_stmt_col_int(st, 4);
+    copy_col(st, 5, it->state, sizeof(it->state));
+    copy_col(st, 6, it->outcome, sizeof(it->outcome));
+    copy_col(st, 7, it->target_type, sizeof(it->target_type));
+    copy_col(st, 8, it->target_id, sizeof(it->target_id));
+    it->params = load_json(st, 9);
+    it->analysis = load_json(st, 10);
+    it->result = load_json(st, 11);
+    copy_col(st, 12, it->requested_by, sizeof(it->requested_by));
+    copy_col(st, 13, it->requester_key, sizeof(it->requester_key));
+    copy_col(st, 14, it->assignee, sizeof(it->assignee));
+    it->escalated = (int)og_stmt_col_int(st, 15);
+    it->deadline_us = og_stmt_col_is_null(st, 16) ? 0 : og_stmt_col_int(st, 16);
+    it->audit_seq = og_stmt_col_int(st, 17);
+}
+
+static json_t *str_or_null(og_stmt *st, int col)
+{
+    const char *s = og_stmt_col_text(st, col);
+    return s ? json_string(s) : json_null();
+}
+
+/* The row as the API shows it. */
+static json_t *item_row_json(og_stmt *st)
+{
+    char deadline[OG_TIME_LEN];
+    json_t *o = json_object();
+    json_t *j;
+    json_object_set_new(o, "id", json_string(og_stmt_col_text(st, 0)));
+    json_object_set_new(o, "tenant_id", json_string(og_stmt_col_text(st, 1)));
+    json_object_set_new(o, "kind", json_string(og_stmt_col_text(st, 2)));
+    json_object_set_new(o, "area", json_string(og_stmt_col_text(st, 3)));
+    json_object_set_new(o, "level",
+                        json_string(og_gate_level_name((og_gate_level)og_stmt_col_int(st, 4))));
+    json_object_set_new(o, "state", json_string(og_stmt_col_text(st, 5)));
+    json_object_set_new(o, "outcome", json_string(og_stmt_col_text(st, 6)));
+    json_object_set_new(o, "target_type", str_or_null(st, 7));
+    json_object_set_new(o, "target_id", str_or_null(st, 8));
+    j = load_json(st, 9);
+    json_object_set_new(o, "params", j ? j : json_null());
+    j = load_json(st, 10);
+    json_object_set_new(o, "recommendation", j ? j : json_null());
+    j = load_json(st, 11);
+    json_object_set_new(o, "result", j ? j : json_null());
+    json_object_set_new(o, "requested_by", json_string(og_stmt_col_text(st, 12)));
+    json_object_set_new(o, "assignee", str_or_null(st, 14));
+    json_object_set_new(o, "escalated", json_boolean(og_stmt_col_int(st, 15)));
+    if (!og_stmt_col_is_null(st, 16)) {
+        og_time_format(og_stmt_col_int(st, 16), deadline);
+        json_object_set_new(o, "deadline", json_string(deadline));
+    } else {
+        json_object_set_new(o, "deadline", json_null());
+    }
+    json_object_set_new(o, "audit_seq", json_integer(og_stmt_col_int(st, 17)));
+    json_object_set_new(o, "created_at", json_string(og_stmt_col_text(st, 18)));
+    json_object_set_new(o, "decided_by", str_or_null(st, 19));
+    json_object_set_new(o, "decided_at", str_or_null(st, 20));
+    json_object_set_new(o, "note", str_or_null(st, 21));
+    json_object_set_new(o, "executed", json_boolean(og_stmt_col_int(st, 22)));
+    json_object_set_new(o, "failed", json_boolean(og_stmt_col_int(st, 23)));
+    json_object_set_new(o, "error", str_or_null(st, 24));
+    json_object_set_new(o, "event_id", str_or_null(st, 25));
+    return o;
+}
+
+static int item_load(og_store *s, const char *id, gate_item *it, json_t **as_json)
+{
+    og_stmt *st = NULL;
+    int error;
+    if ((error = og_stmt_prepare(&st, s, "SELECT " ITEM_COLS " FROM gate_items WHERE id = ?")) < 0)
+        return error;
+    og_stmt_bind_text(st, 1, id);
+    error = og_stmt_step(st);
+    if (error == OG_ROW) {
+        if (it)
+            item_from_row(st, it);
+        if (as_json)
+            *as_json = item_row_json(st);
+        error = 0;
+    } else if (error == OG_DONE) {
+        error = og_error_set(OG_ENOTFOUND, "gate item '%s' not found", id);
+    }
+    og_stmt_free(st);
+    return error;
+}
+
+int og_gate_item_tenant(og_store *s, const char *gate_id, char tenant_id[OG_ID_LEN])
+{
+    gate_item it;
+    int error;
+    if (!gate_id || !og_id_valid(gate_id))
+        return og_error_set(OG_EINVAL, "bad gate item id '%s'", gate_id ? gate_id : "");
+    if ((error = item_load(s, gate_id, &it, NULL)) < 0)
+        return error;
+    og_strlcpy(tenant_id, it.tenant_id, OG_ID_LEN);
+    item_free(&it);
+    return 0;
+}
+
+/* Who asked, for separation of duties: a user by id whichever way they authenticated; anyone
+ * else by their label. */
+static void actor_key(const og_actor *a, char *out, size_t size)
+{
+    if (a->kind == OG_ACTOR_USER)
+        snprintf(out, size, "user:%s", a->user_id);
+    else
+        og_actor_label(a, out, size);
+}
+
+static char *dump(const json_t *j)
+{
+    return j ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+}
+
+/* Insert a new item row. */
+static int item_insert(og_ctx *ctx, const gate_item *it, const char *now, int executed,
+                       int failed, const char *err, const char *event_id)
+{
+    og_stmt *st = NULL;
+    int error;
+    char *params = dump(it->params), *analysis = dump(it->analysis), *result = dump(it->result);
+    if ((error = og_stmt_prepare(&st, ctx->store,
+                                 "INSERT INTO gate_items (id, tenant_id, kind, area, level, state,"
+                                 " outcome, target_type, target_id, params, analysis, result,"
+                                 " requested_by, requester_key, assignee, executed, failed, error,"
+                                 " created_at, deadline_us, audit_seq, event_id) VALUES (?, ?, ?,"
+                                 " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) < 0)
+        goto cleanup;
+    og_stmt_bind_text(st, 1, it->id);
+    og_stmt_bind_text(st, 2, it->tenant_id);
+    og_stmt_bind_text(st, 3, it->kind);
+    og_stmt_bind_text(st, 4, it->area);
+    og_stmt_bind_int(st, 5, it->level);
+    og_stmt_bind_text(st, 6, it->state);
+    og_stmt_bind_text(st, 7, it->outcome);
+    og_stmt_bind_text(st, 8, it->target_type[0] ? it->target_type : NULL);
+    og_stmt_bind_text(st, 9, it->target_id[0] ? it->target_id : NULL);
+    og_stmt_bind_text(st, 10, params ? params : "{}");
+    og_stmt_bind_text(st, 11, analysis);
+    og_stmt_bind_text(st, 12, result);
+    og_stmt_bind_text(st, 13, it->requested_by);
+    og_stmt_bind_text(st, 14, it->requester_key);
+    og_stmt_bind_text(st, 15, it->assignee[0] ? it->assignee : NULL);
+    og_stmt_bind_int(st, 16, executed);
+    og_stmt_bind_int(st, 17, failed);
+    og_stmt_bind_text(st, 18, err);
+    og_stmt_bind_text(st, 19, now);
+    if (it->deadline_us)
+        og_stmt_bind_int(st, 20, it->deadline_us);
+    else
+        og_stmt_bind_null(st, 20);
+    og_stmt_bind_int(st, 21, it->audit_seq);
+    og_stmt_bind_text(st, 22, event_id && *event_id ? event_id : NULL);
+    error = og_stmt_step(st);
+    error = error < 0 ? error : 0;
+cleanup:
+    og_stmt_free(st);
+    free(params);
+    free(analysis);
+    free(result);
+    return error;
+}
+
+/* Append to an item's decision history. */
+static int decision_insert(og_ctx *ctx, const char *gate_id, const char *decision, const char *by,
+                           const char *at, const char *note, int64_t audit_seq,
+                           int64_t rollback_of, const char *event_id)
+{
+    og_stmt *st = NULL;
+    int error;
+    if ((error = og_stmt_prepare(&st, ctx->store,
+                                 "INSERT INTO gate_decisions (gate_id, n, decision, decided_by,"
+                                 " decided_at, note, audit_seq, rollback_of, event_id) VALUES (?,"
+                                 " (SELECT COALESCE(MAX(n), 0) + 1 FROM gate_decisions WHERE"
+                                 " gate_id = ?), ?, ?, ?, ?, ?, ?, ?)")) < 0)
+        return error;
+    og_stmt_bind_text(st, 1, gate_id);
+    og_stmt_bind_text(st, 2, gate_id);
+    og_stmt_bind_text(st, 3, decision);
+    og_stmt_bind_text(st, 4, by);
+    og_stmt_bind_text(st, 5, at);
+    og_stmt_bind_text(st, 6, note);
+    og_stmt_bind_int(st, 7, audit_seq);
+    if (rollback_of)
+        og_stmt_bind_int(st, 8, rollback_of);
+    else
+        og_stmt_bind_null(st, 8);
+    og_stmt_bind_text(st, 9, event_id && *event_id ? event_id : NULL);
+    error = og_stmt_step(st);
+    og_stmt_free(st);
+    return error < 0 ? error : 0;
+}
+
+/* The notification event of an item: who it is for and what to look at. */
+static int emit_gate_event(og_ctx *ctx, const gate_item *it, const char *type,
+                           const char *decision, const char *by, const char *note,
+                           char id_out[OG_ID_LEN])
+{
+    json_t *p = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s?, s:s?, s:s?, s:s?, s:s?, s:s}",
+                          "gate_id", it->id, "tenant_id", it->tenant_id, "kind", it->kind,
+                          "area", it->area, "level", og_gate_level_name(it->level), "state",
+                          it->state, "target_type", it->target_type[0] ? it->target_type : NULL,
+                          "target_id", it->target_id[0] ? it->target_id : NULL, "assignee",
+                          it->assignee[0] ? it->assignee : NULL, "decision", decision,
+                          "note", note, "requested_by", it->requested_by);
+    if (!p)
+        return og_error_set(OG_ERROR, "out of memory");
+    if (by)
+        json_object_set_new(p, "decided_by", json_string(by));
+    if (it->analysis)
+        json_object_set(p, "recommendation", it->analysis);
+    int error = og_event_emit(ctx, it->tenant_id, type, p, id_out);
+    json_decref(p);
+    return error;
+}
+
+/* Run a kind's execute under a savepoint: on failure its changes go, the message is kept in err. */
+static int run_execute(og_ctx *ctx, const og_action_kind *k, const char *tenant_id,
+                       json_t *params, json_t **result, char *err, size_t errsize)
+{
+    int error;
+    *result = NULL;
+    if ((error = og_store_tx_begin(ctx->store)) < 0)
+        return error;
+    error = k->execute(ctx, tenant_id, params, result);
+    if (error < 0) {
+        snprintf(err, errsize, "%s", og_error_last()[0] ? og_error_last() : og_error_name(error));
+        og_store_tx_rollback(ctx->store);
+        json_decref(*result);
+        *result = NULL;
+        return error;
+    }
+    return og_store_tx_commit(ctx->store);
+}
+
+int og_gate_request(og_ctx *ctx, const char *tenant_id, const char *kind, const char *target_type,
+                    const char *target_id, json_t *params, json_t *analysis, og_gate_outcome *out)
+{
+    int error = -1, exec_rc = 0;
+    const og_action_kind *k;
+    gate_item it;
+    og_gate_level level;
+    int64_t approval_us, review_us, now_us = og_time_now_us();
+    char now[OG_TIME_LEN], err[512] = "", event_id[OG_ID_LEN] = "";
+    const char *decision = NULL;
+    og_audit_rec rec;
+
+    memset(&it, 0, sizeof(it));
+    if (out)
+        memset(out, 0, sizeof(*out));
+    if ((error = og_gate__kind_lookup(kind, &k)) < 0)
+        return error;
+    if (params && !json_is_object(params))
+        return og_error_set(OG_EINVAL, "%s: params must be a JSON object", kind);
+    if (analysis && !json_is_object(analysis))
+        return og_error_set(OG_EINVAL, "%s: the recommendation must be a JSON object", kind);
+    if ((error = og_gate__tenant(ctx, tenant_id, OG_PERM_WRITE, it.tenant_id)) < 0)
+        return error;
+    og_time_format(now_us, now);
+    og_id_new(it.id);
+    og_strlcpy(it.kind, k->name, sizeof(it.kind));
+    og_strlcpy(it.area, k->area, sizeof(it.area));
+    og_strlcpy(it.target_type, target_type ? target_type : "", sizeof(it.target_type));
+    og_strlcpy(it.target_id, target_id ? target_id : "", sizeof(it.target_id));
+    it.params = params ? json_incref(params) : json_object();
+    it.analysis = analysis ? json_incref(analysis) : NULL;
+    og_actor_label(&ctx->actor, it.requested_by, sizeof(it.requested_by));
+    actor_key(&ctx->actor, it.requester_key, sizeof(it.requester_key));
+
+    if ((error = og_store_tx_begin(ctx->store)) < 0)
+        goto done;
+    if ((error = og_gate__level(ctx->store, it.tenant_id, k, &level)) < 0 ||
+        (error = og_gate__timing(ctx->store, it.tenant_id, &approval_us, &review_us)) < 0 ||
+        (error = og_gate__assignee(ctx->store, it.tenant_id, k->area, it.assignee,
+                                   sizeof(it.assignee))) < 0)
+        goto cleanup;
+    it.level = level;
+
+    switch (level) {
+    case OG_GATE_L0:
+    case OG_GATE_L1:
+        exec_rc = run_execute(ctx, k, it.tenant_id, it.params, &it.result, err, sizeof(err));
+        if (exec_rc < 0 && !err[0]) {
+            error = exec_rc;   /* the savepoint itself failed: nothing to record */
+            goto cleanup;
+        }
+        decision = "auto";
+        if (exec_rc < 0) {
+            og_strlcpy(it.state, "done", sizeof(it.state));
+            og_strlcpy(it.outcome, "failed", sizeof(it.outcome));
+        } else if (level == OG_GATE_L0) {
+            og_strlcpy(it.state, "done", sizeof(it.state));
+            og_strlcpy(it.outcome, "executed", sizeof(it.outcome));
+        } else {
+            og_strlcpy(it.state, "review", sizeof(it.state));
+            og_strlcpy(it.outcome, "awaiting-review", sizeof(it.outcome));
+            it.deadline_us = now_us + review_us;
+        }
+        break;
+    case OG_GATE_L2:
+        decision = "pending";
+        og_strlcpy(it.state, "pending", sizeof(it.state));
+        og_strlcpy(it.outcome, "awaiting-approval", sizeof(it.outcome));
+        it.deadline_us = now_us + approval_us;
+        break;
+    case OG_GATE_L3:
+        decision = "assigned";
+        og_strlcpy(it.state, "task", sizeof(it.state));
+        og_strlcpy(it.outcome, "awaiting-human", sizeof(it.outcome));
+        break;
+    }
+
+    memset(&rec, 0, sizeof(rec));
+    rec.tenant_id = it.tenant_id;
+    rec.area = it.area;
+    rec.action = level >= OG_GATE_L2 ? (level == OG_GATE_L2 ? "gate.request" : "gate.task")
+                                     : it.kind;
+    rec.target_type = it.target_type[0] ? it.target_type : "gate_item";
+    rec.target_id = it.target_id[0] ? it.target_id : it.id;
+    rec.analysis = json_pack("{s:s, s:s, s:O, s:O?, s:O?}", "gate_id", it.id, "kind", it.kind,
+                             "params", it.params, "recommendation", it.analysis, "result",
+                             it.result);
+    rec.gate_level = og_gate_level_name(level);
+    rec.gate_decision = decision;
+    rec.gate_decided_by = "system:gate";
+    rec.gate_decided_at = now;
+    rec.failed = exec_rc < 0;
+    rec.detail = exec_rc < 0 ? err : NULL;
+    error = og_audit_append(ctx, &rec, &it.audit_seq);
+    json_decref(rec.analysis);
+    if (error < 0)
+        goto cleanup;
+
+    if (exec_rc == 0 && level == OG_GATE_L1)
+        error = emit_gate_event(ctx, &it, "gate.review", NULL, NULL, NULL, event_id);
+    else if (level == OG_GATE_L2)
+        error = emit_gate_event(ctx, &it, "gate.approval", NULL, NULL, NULL, event_id);
+    else if (level == OG_GATE_L3)
+        error = emit_gate_event(ctx, &it, "gate.task", NULL, NULL, NULL, event_id);
+    if (error < 0)
+        goto cleanup;
+    if ((error = item_insert(ctx, &it, now, exec_rc == 0 && level <= OG_GATE_L1, exec_rc < 0,
+                             exec_rc < 0 ? err : NULL, event_id)) < 0 ||
+        (error = decision_insert(ctx, it.id, decision, "system:gate", now, NULL, it.audit_seq, 0,
+                                 event_id)) < 0)
+        goto cleanup;
+    if ((error = og_store_tx_commit(ctx->store)) < 0)
+        goto cleanup;
+
+    if (out) {
+        og_strlcpy(out->gate_id, it.id, sizeof(out->gate_id));
+        out->level = level;
+        og_strlcpy(out->state, it.state, sizeof(out->state));
+        out->result = it.result ? json_incref(it.result) : NULL;
+        out->audit_seq = it.audit_seq;
+    }
+    if (exec_rc < 0)
+        error = og_error_set(exec_rc, "%s failed (recorded as gate item %s): %s", it.kind, it.id,
+                             err);
+    else if (level == OG_GATE_L2)
+        error = og_error_set(OG_EPENDING, "%s needs approval: gate item %s is pending", it.kind,
+                             it.id);
+    else if (level == OG_GATE_L3)
+        error = og_error_set(OG_EPENDING, "%s is a task for a human: gate item %s", it.kind, it.id);
+    else
+        error = 0;
+    goto done;
+cleanup:
+    og_store_tx_rollback(ctx->store);
+done:
+    item_free(&it);
+    return error;
+}
+
+/* ---- decisions ---- */
+
+static const char *const decisions[] = {"approve", "reject", "ack", "override", "escalate",
+                                        "done", "failed", NULL};
+
+/* Does decision fit the item's level and state? OG_ECONFLICT saying why not. */
+static int decision_fits(const gate_item *it, const char *decision, int64_t now_us)
+{
+    og_gate_level need;
+    const char *state;
+    if (strcmp(decision, "approve") == 0 || strcmp(decision, "reject") == 0) {
+        need = OG_GATE_L2;
+        state = "pending";
+    } else if (strcmp(decision, "done") == 0 || strcmp(decision, "failed") == 0) {
+        need = OG_GATE_L3;
+        state = "task";
+    } else {
+        need = OG_GATE_L1;
+        state = "review";
+    }
+    if (strcmp(it->state, "done") == 0)
+        return og_error_set(OG_ECONFLICT, "gate item %s is already decided (%s): cannot %s it",
+                            it->id, it->outcome, decision);
+    if (it->level != need)
+        return og_error_set(OG_ECONFLICT,
+                            "'%s' applies to %s items (%s); gate item %s is %s in state %s",
+                            decision, og_gate_level_name(need), state, it->id,
+                            og_gate_level_name(it->level), it->state);
+    if (it->deadline_us && now_us >= it->deadline_us) {
+        char when[OG_TIME_LEN];
+        og_time_format(it->deadline_us, when);
+        return og_error_set(OG_ECONFLICT, "gate item %s: its %s ended at %s", it->id,
+                            need == OG_GATE_L2 ? "approval time" : "review window", when);
+    }
+    return 0;
+}
+
+/* May this actor take this decision? */
+static int decision_allowed(const og_ctx *ctx, const gate_item *it, const char *decision)
+{
+    const og_actor *a = &ctx->actor;
+    char key[160];
+    int error;
+    if ((error = og_authz_check(a, it->tenant_id, OG_PERM_WRITE)) < 0) {
+        if (error == OG_ENOTFOUND)
+            return og_error_set(OG_ENOTFOUND, "gate item '%s' not found", it->id);
+        return error;
+    }
+    if (it->level == OG_GATE_L2) {
+        if (!og_gate__is_admin(a) && a->role != OG_ROLE_PROJECT_MANAGER)
+            return og_error_set(OG_EDENIED,
+                                "to %s an approval needs the tenant-admin or project-manager role "
+                                "(you are %s)",
+                                decision, og_role_name(a->role));
+        actor_key(a, key, sizeof(key));
+        if (strcmp(key, it->requester_key) == 0)
+            return og_error_set(OG_EDENIED,
+                                "separation of duties: %s requested gate item %s and cannot %s it",
+                                it->requested_by, it->id, decision);
+        return 0;
+    }
+    /* L1 and L3 items belong to their assignee; tenant-admins may always step in. */
+    if (it->assignee[0] && !og_gate__is_admin(a) && strcmp(a->user_name, it->assignee) != 0)
+        return og_error_set(OG_EDENIED, "gate item %s is assigned to %s (or a tenant-admin)",
+                            it->id, it->assignee);
+    if (it->escalated && !og_gate__is_admin(a))
+        return og_error_set(OG_EDENIED, "gate item %s was escalated: a tenant-admin decides now",
+                            it->id);
+    return 0;
+}
+
+static int item_update(og_ctx *ctx, const gate_item *it, const char *by, const char *at,
+                       const char *note, int executed, int failed, const char *err)
+{
+    og_stmt *st = NULL;
+    int error;
+    char *result = dump(it->result);
+    if ((error = og_stmt_prepare(&st, ctx->store,
+                                 "UPDATE gate_items SET state = ?, outcome = ?, assignee = ?,"
+                                 " escalated = ?, result = ?, decided_by = ?, decided_at = ?,"
+                                 " note = ?, executed = executed + ?, failed = ?,"
+                                 " error = COALESCE(?, error) WHERE id = ?")) < 0)
+        goto cleanup;
+    og_stmt_bind_text(st, 1, it->state);
+    og_stmt_bind_text(st, 2, it->outcome);
+    og_stmt_bind_text(st, 3, it->assignee[0] ? it->assignee : NULL);
+    og_stmt_bind_int(st, 4, it->escalated);
+    og_stmt_bind_text(st, 5, result);
+    og_stmt_bind_text(st, 6, by);
+    og_stmt_bind_text(st, 7, at);
+    og_stmt_bind_text(st, 8, note);
+    og_stmt_bind_int(st, 9, executed);
+    og_stmt_bind_int(st, 10, failed);
+    og_stmt_bind_text(st, 11, err);
+    og_stmt_bind_text(st, 12, it->id);
+    error = og_stmt_step(st);
+    error = error < 0 ? error : 0;
+cleanup:
+    og_stmt_free(st);
+    free(result);
+    return error;
+}
+
+/*
+ * Apply one decision inside the caller's transaction: effects, audit record, history, event.
+ * *exec_rc receives an approved action's execution failure (recorded, not rolled back).
+ */
+static int apply_decision(og_ctx *ctx, gate_item *it, const char *decision, const char *note,
+                          int *exec_rc, char *err, size_t errsize)
+{
+    int error = -1;
+    const og_action_kind *k = og_gate_kind_find(it->kind);
+    og_audit_rec rec;
+    char now[OG_TIME_LEN], by[160], event_id[OG_ID_LEN] = "";
+    const char *recorded = decision;   /* the word in the audit record */
+    int executed = 0, failed = 0;
+    int64_t seq = 0, rollback_of = 0;
+    og_time_format(og_time_now_us(), now);
+    og_actor_label(&ctx->actor, by, sizeof(by));
+    *exec_rc = 0;
+    memset(&rec, 0, sizeof(rec));
+    rec.action = it->kind;
+
+    if (strcmp(decision, "approve") == 0) {
+        if (!k)
+            return og_error_set(OG_ECONFLICT, "action kind '%s' is not available in this process: "
+                                              "cannot execute gate item %s",
+                                it->kind, it->id);
+        recorded = "approved";
+        json_decref(it->result);
+        it->result = NULL;
+        *exec_rc = run_execute(ctx, k, it->tenant_id, it->params, &it->result, err, errsize);
+        if (*exec_rc < 0 && !err[0])
+            return *exec_rc;
+        executed = *exec_rc == 0;
+        failed = *exec_rc < 0;
+        og_strlcpy(it->outcome, failed ? "failed" : "approved", sizeof(it->outcome));
+        og_strlcpy(it->state, "done", sizeof(it->state));
+    } else if (strcmp(decision, "reject") == 0) {
+        recorded = "rejected";
+        rec.action = "gate.reject";
+        og_strlcpy(it->outcome, "rejected", sizeof(it->outcome));
+        og_strlcpy(it->state, "done", sizeof(it->state));
+    } else if (strcmp(decision, "expire") == 0) {
+        recorded = "expired";
+        rec.action = "gate.expire";
+        og_strlcpy(it->outcome, "expired", sizeof(it->outcome));
+        og_strlcpy(it->state, "done", sizeof(it->state));
+    } else if (strcmp(decision, "close") == 0) {
+        recorded = "review-closed";
+        rec.action = "gate.review.close";
+        og_strlcpy(it->outcome, "review-closed", sizeof(it->outcome));
+        og_strlcpy(it->state, "done", sizeof(it->state));
+    } else if (strcmp(decision, "ack") == 0) {
+        recorded = "acknowledged";
+        rec.action = "gate.ack";
+        og_strlcpy(it->outcome, "acknowledged", sizeof(it->outcome));
+        og_strlcpy(it->state, "done", sizeof(it->state));
+    } else if (strcmp(decision, "escalate") == 0) {
+        recorded = "escalated";
+        rec.action = "gate.escalate";
+        it->escalated = 1;
+        it->assignee[0] = '\0';   /* tenant-admins decide from here on */
+        og_strlcpy(it->outcome, "escalated", sizeof(it->outcome));
+    } else if (strcmp(decision, "override") == 0) {
+        recorded = "overridden";
+        if (!k)
+            return og_error_set(OG_ECONFLICT, "action kind '%s' is not available in this process: "
+                                              "cannot roll back gate item %s",
+                                it->kind, it->id);
+        if (k->rollback) {
+            if ((error = og_store_tx_begin(ctx->store)) < 0)
+                return error;
+            if ((error = k->rollback(ctx, it->tenant_id, it->params, it->result)) < 0) {
+                og_error_wrap("rolling back gate item %s", it->id);
+                og_store_tx_rollback(ctx->store);
+                return error;
+            }
+            if ((error = og_store_tx_commit(ctx->store)) < 0)
+                return error;
+        }
+        /* The reversal is its own record pointing at the one it reverses. */
+        rec.action = "gate.rollback";
+        rollback_of = it->audit_seq;
+        rec.detail = k->rollback ? NULL : "irreversible kind: nothing was rolled back";
+        og_strlcpy(it->outcome, "overridden", sizeof(it->outcome));
+        og_strlcpy(it->state, "done", sizeof(it->state));
+    } else if (strcmp(decision, "done") == 0 || strcmp(decision, "failed") == 0) {
+        failed = decision[0] == 'f';
+        recorded = failed ? "failed" : "done";
+        rec.action = "gate.task.outcome";
+        og_strlcpy(it->outcome, recorded, sizeof(it->outcome));
+        og_strlcpy(it->state, "done", sizeof(it->state));
+    } else {
+        return og_error_set(OG_EINVAL, "unknown decision '%s'", decision);
+    }
+
+    rec.tenant_id = it->tenant_id;
+    rec.area = it->area;
+    rec.target_type = it->target_type[0] ? it->target_type : "gate_item";
+    rec.target_id = it->target_id[0] ? it->target_id : it->id;
+    rec.analysis = json_pack("{s:s, s:s, s:s, s:s?, s:O?}", "gate_id", it->id, "kind", it->kind,
+                             "decision", recorded, "note", note, "result", it->result);
+    rec.gate_level = og_gate_level_name(it->level);
+    rec.gate_decision = recorded;
+    rec.gate_decided_by = by;
+    rec.gate_decided_at = now;
+    rec.failed = failed;
+    if (!rec.detail)
+        rec.detail = failed && *exec_rc < 0 ? err : note;
+    rec.rollback_of = rollback_of;
+    error = og_audit_append(ctx, &rec, &seq);
+    json_decref(rec.analysis);
+    if (error < 0)
+        return error;
+    if ((error = emit_gate_event(ctx, it,
+                                 strcmp(recorded, "escalated") == 0 ? "gate.escalated"
+                                                                    : "gate.decided",
+                                 recorded, by, note, event_id)) < 0)
+        return error;
+    if ((error = decision_insert(ctx, it->id, recorded, by, now, note, seq, rollback_of,
+                                 event_id)) < 0)
+        return error;
+    return item_update(ctx, it, by, now, note, executed, failed, *exec_rc < 0 ? err : NULL);
+}
+
+int og_gate_decide(og_ctx *ctx, const char *gate_id, const char *decision, const char *note)
+{
+    int error = -1, exec_rc = 0, known = 0;
+    gate_item it;
+    char err[512] = "";
+    memset(&it, 0, sizeof(it));
+    for (size_t i = 0; decision && decisions[i]; i++)
+        known |= strcmp(decision, decisions[i]) == 0;
+    if (!known)
+        return og_error_set(OG_EINVAL,
+                            "unknown decision '%s' (approve, reject, ack, override, escalate, "
+                            "done or failed)",
+                            decision ? decision : "");
+    if (!gate_id || !og_id_valid(gate_id))
+        return og_error_set(OG_EINVAL, "bad gate item id '%s'", gate_id ? gate_id : "");
+    if (note && strlen(note) > NOTE_MAX)
+        return og_error_set(OG_ETOOBIG, "the note is longer than %d bytes", NOTE_MAX);
+    if (note && !*note)
+        note = NULL;
+    /* The write lock is taken at begin: two deciders on one item are serialised, and the second
+     * finds it decided. */
+    if ((error = og_store_tx_begin(ctx->store)) < 0)
+        return error;
+    if ((error = item_load(ctx->store, gate_id, &it, NULL)) < 0)
+        goto cleanup;
+    if ((error = decision_allowed(ctx, &it, decision)) < 0 ||
+        (error = decision_fits(&it, decision, og_time_now_us())) < 0)
+        goto cleanup;
+    if ((error = apply_decision(ctx, &it, decision, note, &exec_rc, err, sizeof(err))) < 0)
+        goto cleanup;
+    if ((error = og_store_tx_commit(ctx->store)) < 0)
+        goto cleanup;
+    error = exec_rc < 0 ? og_error_set(exec_rc, "approved, but %s failed (recorded): %s", it.kind,
+                                       err)
+                        : 0;
+    goto done;
+cleanup:
+    og_store_tx_rollback(ctx->store);
+done:
+    item_free(&it);
+    return error;
+}
+
+int og_gate_expire(og_ctx *ctx, int *n)
+{
+    int error = -1, count = 0;
+    og_stmt *st = NULL;
+    char ids[64][OG_ID_LEN];
+    int nids = 0;
+    int64_t now = og_time_now_us();
+    if (n)
+        *n = 0;
+    if ((error = og_authz_check(&ctx->actor, NULL, OG_PERM_PLATFORM)) < 0)
+        return error;
+    /* Bounded batches; each item in its own transaction so one bad item does not stall others. */
+    for (int round = 0; round < 100; round++) {
+        nids = 0;
+        if ((error = og_stmt_prepare(&st, ctx->store,
+                                     "SELECT id FROM gate_items WHERE state IN ('pending',"
+                                     " 'review') AND deadline_us IS NOT NULL AND deadline_us <= ?"
+                                     " ORDER BY deadline_us LIMIT 64")) < 0)
+            return error;
+        og_stmt_bind_int(st, 1, now);
+        int rc;
+        while (nids < 64 && (rc = og_stmt_step(st)) == OG_ROW)
+            og_strlcpy(ids[nids++], og_stmt_col_text(st, 0), OG_ID_LEN);
+        og_stmt_free(st);
+        st = NULL;
+        if (nids == 0)
+            break;
+        int progressed = 0;
+        for (int i = 0; i < nids; i++) {
+            gate_item it;
+            int exec_rc = 0;
+            char err[64] = "";
+            memset(&it, 0, sizeof(it));
+            if ((error = og_store_tx_begin(ctx->store)) < 0)
+                return error;
+            error = item_load(ctx->store, ids[i], &it, NULL);
+            if (error == 0 && (strcmp(it.state, "pending") == 0 || strcmp(it.state, "review") == 0))
+                error = apply_decision(ctx, &it, strcmp(it.state, "pending") == 0 ? "expire"
+                                                                                  : "close",
+                                       NULL, &exec_rc, err, sizeof(err));
+            if (error == 0)
+                error = og_store_tx_commit(ctx->store);
+            else
+                og_store_tx_rollback(ctx->store);
+            item_free(&it);
+            if (error < 0)
+                return error;
+            count++;
+            progressed = 1;
+        }
+        if (!progressed)
+            break;
+    }
+    if (n)
+        *n = count;
+    return 0;
+}
+
+/* ---- reading ---- */
+
+int og_gate_list(og_ctx *ctx, const char *tenant, const char *state, json_t **out)
+{
+    int error = -1;
+    og_stmt *st = NULL;
+    json_t *arr = NULL;
+    char tid[OG_ID_LEN];
+    static const char *const states[] = {"pending", "review", "task", "done", NULL};
+    int known = state == NULL;
+    for (size_t i = 0; state && states[i]; i++)
+        known |= strcmp(state, states[i]) == 0;
+    if (!known)
+        return og_error_set(OG_EINVAL, "unknown gate state '%s' (pending, review, task or done)",
+                            state);
+    if ((error = og_gate__tenant(ctx, tenant, OG_PERM_READ, tid)) < 0)
+        return error;
+    if ((error = og_stmt_prepare(&st, ctx->store,
+                                 "SELECT " ITEM_COLS " FROM gate_items WHERE tenant_id = ? AND"
+                                 " (? = '' OR state = ?) ORDER BY created_at DESC, id"
+                                 " LIMIT 1000")) < 0)
+        return error;
+    og_stmt_bind_text(st, 1, tid);
+    og_stmt_bind_text(st, 2, state ? state : "");
+    og_stmt_bind_text(st, 3, state ? state : "");
+    arr = json_array();
+    int rc;
+    while ((rc = og_stmt_step(st)) == OG_ROW)
+        json_array_append_new(arr, item_row_json(st));
+    if (rc < 0) {
+        error = rc;
+        goto cleanup;
+    }
+    *out = arr;
+    arr = NULL;
+    error = 0;
+cleanup:
+    og_stmt_free(st);
+    json_decref(arr);
+    return error;
+}
+
+int og_gate_show(og_ctx *ctx, const char *gate_id, json_t **out)
+{
+    int error = -1;
+    og_stmt *st = NULL;
+    json_t *doc = NULL, *hist = NULL, *notes = NULL;
+    gate_item it;
+    memset(&it, 0, sizeof(it));
+    if (!gate_id || !og_id_valid(gate_id))
+        return og_error_set(OG_EINVAL, "bad gate item id '%s'", gate_id ? gate_id : "");
+    if ((error = item_load(ctx->store, gate_id, &it, &doc)) < 0)
+        return error;
+    if ((error = og_authz_check(&ctx->actor, it.tenant_id, OG_PERM_READ)) < 0) {
+        if (error == OG_ENOTFOUND)
+            og_error_set(OG_ENOTFOUND, "gate item '%s' not found", gate_id);
+        goto cleanup;
+    }
+    hist = json_array();
+    notes = json_array();
+    if (json_is_string(json_object_get(doc, "event_id")) &&
+        (error = og_notify_event_status(ctx->store,
+                                        json_string_value(json_object_get(doc, "event_id")),
+                                        notes)) < 0)
+        goto cleanup;
+    if ((error = og_stmt_prepare(&st, ctx->store,
+                                 "SELECT n, decision, decided_by, decided_at, note, audit_seq,"
+                                 " rollback_of, event_id FROM gate_decisions WHERE gate_id = ?"
+                                 " ORDER BY n")) < 0)
+        goto cleanup;
+    og_stmt_bind_text(st, 1, gate_id);
+    int rc;
+    while ((rc = og_stmt_step(st)) == OG_ROW) {
+        json_t *d = json_object();
+        json_object_set_new(d, "decision", json_string(og_stmt_col_text(st, 1)));
+        json_object_set_new(d, "decided_by", json_string(og_stmt_col_text(st, 2)));
+        json_object_set_new(d, "decided_at", json_string(og_stmt_col_text(st, 3)));
+        json_object_set_new(d, "note", str_or_null(st, 4));
+        json_object_set_new(d, "audit_seq", json_integer(og_stmt_col_int(st, 5)));
+        json_object_set_new(d, "rollback_of", og_stmt_col_is_null(st, 6)
+                                                  ? json_null()
+                                                  : json_integer(og_stmt_col_int(st, 6)));
+        json_array_append_new(hist, d);
+        /* Decisions after the first carry their own notification event. */
+        const char *ev = og_stmt_col_text(st, 7);
+        if (ev && og_stmt_col_int(st, 0) > 1 &&
+            (error = og_notify_event_status(ctx->store, ev, notes)) < 0)
+            goto cleanup;
+    }
+    if (rc < 0) {
+        error = rc;
+        goto cleanup;
+    }
+    json_object_set_new(doc, "decisions", hist);
+    json_object_set_new(doc, "notifications", notes);
+    hist = notes = NULL;
+    *out = doc;
+    doc = NULL;
+    error = 0;
+cleanup:
+    og_stmt_free(st);
+    json_decref(doc);
+    json_decref(hist);
+    json_decref(notes);
+    item_free(&it);
+    return error;
+}

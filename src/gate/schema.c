@@ -1,0 +1,91 @@
+/* schema.c - tables owned by the gate module: policy, timing, assignees, gate items, decisions,
+ * and the notes of the built-in platform.note action kind. */
+#include "opsgate/store.h"
+
+/*
+ * gate_items is one requested action at whatever level it ran: state pending (L2), review (L1),
+ * task (L3) or done, and an outcome once decided. requester_key identifies who asked
+ * ("user:<id>" for users, the actor label otherwise) for separation of duties.
+ * gate_decisions keeps every decision on an item (an escalation is one, followed by an ack or an
+ * override), each with the sequence number of the audit record that carries it.
+ */
+static const og_migration steps[] = {
+    {1,
+     "CREATE TABLE gate_policy ("
+     "  tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+     "  kind TEXT NOT NULL,"
+     "  level INTEGER NOT NULL CHECK (level BETWEEN 0 AND 3),"
+     "  updated_at TEXT NOT NULL,"
+     "  updated_by TEXT NOT NULL,"
+     "  PRIMARY KEY (tenant_id, kind));"
+     "CREATE TABLE gate_settings ("
+     "  tenant_id TEXT PRIMARY KEY REFERENCES tenants(id) ON DELETE CASCADE,"
+     "  approval_timeout_us INTEGER NOT NULL,"
+     "  review_window_us INTEGER NOT NULL,"
+     "  updated_at TEXT NOT NULL,"
+     "  updated_by TEXT NOT NULL);"
+     "CREATE TABLE gate_assignees ("
+     "  tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+     "  area TEXT NOT NULL,"
+     "  user_name TEXT NOT NULL,"
+     "  PRIMARY KEY (tenant_id, area));"
+     "CREATE TABLE gate_items ("
+     "  id TEXT PRIMARY KEY,"
+     "  tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+     "  kind TEXT NOT NULL,"
+     "  area TEXT NOT NULL,"
+     "  level INTEGER NOT NULL,"
+     "  state TEXT NOT NULL CHECK (state IN ('pending', 'review', 'task', 'done')),"
+     "  outcome TEXT NOT NULL,"
+     "  target_type TEXT,"
+     "  target_id TEXT,"
+     "  params TEXT NOT NULL,"
+     "  analysis TEXT,"
+     "  result TEXT,"
+     "  requested_by TEXT NOT NULL,"
+     "  requester_key TEXT NOT NULL,"
+     "  assignee TEXT,"
+     "  escalated INTEGER NOT NULL DEFAULT 0,"
+     "  executed INTEGER NOT NULL DEFAULT 0,"
+     "  failed INTEGER NOT NULL DEFAULT 0,"
+     "  error TEXT,"
+     "  created_at TEXT NOT NULL,"
+     "  deadline_us INTEGER,"
+     "  decided_by TEXT,"
+     "  decided_at TEXT,"
+     "  note TEXT,"
+     "  audit_seq INTEGER,"
+     "  event_id TEXT);"
+     "CREATE INDEX gate_items_tenant_state ON gate_items (tenant_id, state, created_at);"
+     "CREATE INDEX gate_items_deadline ON gate_items (state, deadline_us);"
+     "CREATE TABLE gate_decisions ("
+     "  gate_id TEXT NOT NULL REFERENCES gate_items(id) ON DELETE CASCADE,"
+     "  n INTEGER NOT NULL,"
+     "  decision TEXT NOT NULL,"
+     "  decided_by TEXT NOT NULL,"
+     "  decided_at TEXT NOT NULL,"
+     "  note TEXT,"
+     "  audit_seq INTEGER,"
+     "  rollback_of INTEGER,"
+     "  event_id TEXT,"
+     "  PRIMARY KEY (gate_id, n));"
+     "CREATE TABLE gate_notes ("
+     "  id TEXT PRIMARY KEY,"
+     "  tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+     "  text TEXT NOT NULL,"
+     "  state TEXT NOT NULL CHECK (state IN ('active', 'rolled_back')),"
+     "  created_at TEXT NOT NULL,"
+     "  rolled_back_at TEXT);",
+     NULL},
+};
+
+static const char *const purge[] = {
+    "DELETE FROM gate_notes WHERE tenant_id = ?",
+    "DELETE FROM gate_items WHERE tenant_id = ?",
+    "DELETE FROM gate_assignees WHERE tenant_id = ?",
+    "DELETE FROM gate_settings WHERE tenant_id = ?",
+    "DELETE FROM gate_policy WHERE tenant_id = ?",
+    NULL,
+};
+
+const og_schema og_gate_schema = {"gate", steps, sizeof(steps) / sizeof(steps[0]), purge};
