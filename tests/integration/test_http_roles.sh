@@ -180,6 +180,19 @@ expect_jq 'has("assessment-results")' true "oscal document"
 api GET "/api/v1/audit/export?tenant=globex&format=jsonl" "$ann"
 expect_error 404 not_found "export of another tenant"
 
+# --- concurrent requests from several tenants' tokens, all answered correctly
+for i in $(seq 1 40); do
+  case $((i % 3)) in 0) t=$ann u=ann ;; 1) t=$aud u=aud ;; 2) t=$gary u=gary ;; esac
+  curl -sS --max-time 30 -H "Authorization: Bearer $t" "$OG_URL/api/v1/whoami" \
+    | jq -r --arg u "$u" 'if .user == $u then "ok" else "bad" end' >"$OG_TMP/par.$i" 2>&1 &
+done
+wait_ok=1
+for job in $(jobs -p); do
+  [ "$job" = "$OG_SERVER_PID" ] || [ "$job" = "${og_watchdog_pid:-}" ] || wait "$job"
+done
+for i in $(seq 1 40); do [ "$(cat "$OG_TMP/par.$i")" = ok ] || wait_ok=0; done
+[ "$wait_ok" = 1 ] && ok || bad "40 concurrent whoami requests: $(cat "$OG_TMP"/par.* | sort | uniq -c)"
+
 # --- deleting a tenant removes it and its tokens
 api DELETE /api/v1/tenants/globex "$admin"
 expect_status 204 "platform admin deletes globex"
