@@ -37,13 +37,20 @@ const char *og_audit__row_from_stmt(og_audit__row *r, og_stmt *st)
 /* "key": value pairs in the fixed, already sorted order below. */
 static int put_key(og_buf *b, const char *key, int *first)
 {
-    int rc;
-    if (!*first && (rc = og_buf_append(b, ",", 1)) < 0)
-        return rc;
+    /* keys are short ASCII constants that need no escaping: one append (verify's hot path) */
+    char tmp[40];
+    size_t n = strlen(key), o = 0;
+    if (n > sizeof(tmp) - 4)
+        return og_error_set(OG_ERROR, "audit record key too long");
+    if (!*first)
+        tmp[o++] = ',';
     *first = 0;
-    if ((rc = og_audit__jcs_string(b, key)) < 0)
-        return rc;
-    return og_buf_append(b, ":", 1);
+    tmp[o++] = '"';
+    memcpy(tmp + o, key, n);
+    o += n;
+    tmp[o++] = '"';
+    tmp[o++] = ':';
+    return og_buf_append(b, tmp, o);
 }
 
 static int put_str(og_buf *b, const char *key, const char *v, int *first)
