@@ -1,0 +1,256 @@
+/* test_events.c - the outbox and its delivery: transactional emit, retries with backoff,
+ * dead-letter and retry, idempotency by event id, worker threads. */
+#include "og_test.h"
+#include "events/events_internal.h"
+#include "opsgate/error.h"
+#include "opsgate/events.h"
+#include "opsgate/tenant.h"
+
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static int setup(void **state)
+{
+    og_test_env *env = calloc(1, sizeof(*env));
+    og_test_env_setup(env);
+    OG_ASSERT_OK(og_tenant_create(&env->ctx, "acme", NULL));
+    og_events_unsubscribe_all();
+    *state = env;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    og_test_env *env = *state;
+    og_events_unsubscribe_all();
+    og_test_env_teardown(env);
+    free(env);
+    return 0;
+}
+
+static void emit(og_test_env *env, const char *type, char id[OG_ID_LEN])
+{
+    og_tenant t;
+    json_t *p = json_pack("{s:s}", "hello", "world");
+    OG_ASSERT_OK(og_tenant_get(&env->ctx, "acme", &t));
+    OG_ASSERT_OK(og_store_tx_begin(env->store));
+    OG_ASSERT_OK(og_event_emit(&env->ctx, t.id, type, p, id));
+    OG_ASSERT_OK(og_store_tx_commit(env->store));
+    json_decref(p);
+}
+
+/* A handler that fails its first `fail` calls; counts calls and remembers the last attempt. */
+typedef struct flaky {
+    atomic_int calls;
+    int fail;
+    int last_attempt;
+    char last_id[OG_ID_LEN];
+} flaky;
+
+static int flaky_handler(og_ctx *ctx, const og_event *ev, void *arg)
+{
+    flaky *f = arg;
+    (void)ctx;
+    int n = atomic_fetch_add(&f->calls, 1) + 1;
+    f->last_attempt = ev->attempt;
+    og_strlcpy(f->last_id, ev->id, sizeof(f->last_id));
+    assert_string_equal(json_string_value(json_object_get(ev->payload, "hello")), "world");
+    if (n <= f->fail)
+        return og_error_set(OG_ERROR, "failure %d on purpose", n);
+    return 0;
+}
+
+static json_t *deliveries(og_test_env *env, const char *state)
+{
+    json_t *arr = NULL;
+    OG_ASSERT_OK(og_events_list(&env->ctx, NULL, state, &arr));
+    return arr;
+}
+
+static const og_events_config fast = {.max_attempts = 4, .backoff_base_us = 1000,
+                                      .backoff_max_us = 4000};
+
+/* Run passes until nothing is due for a while (bounded). */
+static void drain(og_test_env *env)
+{
+    for (int i = 0; i < 200; i++) {
+        int d = 0;
+        OG_ASSERT_OK(og_events_run_once(&env->ctx, &fast, &d));
+        usleep(2000);
+    }
+}
+
+static void test_events__emit_needs_the_callers_transaction(void **state)
+{
+    og_test_env *env = *state;
+    char id[OG_ID_LEN];
+    assert_int_equal(og_event_emit(&env->ctx, NULL, "x.y", NULL, id), OG_ERROR);
+    /* rolled back with its change: no event */
+    OG_ASSERT_OK(og_store_tx_begin(env->store));
+    OG_ASSERT_OK(og_event_emit(&env->ctx, NULL, "x.rolled", NULL, id));
+    og_store_tx_rollback(env->store);
+    json_t *all = deliveries(env, NULL);
+    assert_int_equal(json_array_size(all), 0);
+    json_decref(all);
+    OG_ASSERT_OK(og_store_tx_begin(env->store));
+    assert_int_equal(og_event_emit(&env->ctx, NULL, "", NULL, id), OG_EINVAL);
+    og_store_tx_rollback(env->store);
+}
+
+static void test_events__a_failing_handler_is_retried_until_it_succeeds(void **state)
+{
+    og_test_env *env = *state;
+    flaky f = {.fail = 2};
+    char id[OG_ID_LEN];
+    OG_ASSERT_OK(og_events_subscribe("flaky", "test.*", flaky_handler, &f));
+    emit(env, "test.one", id);
+    emit(env, "other.type", NULL);   /* not for this handler */
+    drain(env);
+    assert_int_equal(atomic_load(&f.calls), 3);
+    assert_int_equal(f.last_attempt, 3);
+    assert_string_equal(f.last_id, id);
+    json_t *done = deliveries(env, "done");
+    assert_int_equal(json_array_size(done), 1);
+    json_t *d = json_array_get(done, 0);
+    assert_int_equal(json_integer_value(json_object_get(d, "attempts")), 3);
+    assert_string_equal(json_string_value(json_object_get(d, "handler")), "flaky");
+    json_decref(done);
+}
+
+static void test_events__dead_letter_after_max_attempts_then_retry(void **state)
+{
+    og_test_env *env = *state;
+    flaky f = {.fail = 1000};
+    char id[OG_ID_LEN];
+    OG_ASSERT_OK(og_events_subscribe("broken", "test.*", flaky_handler, &f));
+    emit(env, "test.dead", id);
+    drain(env);
+    assert_int_equal(atomic_load(&f.calls), fast.max_attempts);
+    json_t *dead = deliveries(env, "dead");
+    assert_int_equal(json_array_size(dead), 1);
+    assert_non_null(strstr(json_string_value(json_object_get(json_array_get(dead, 0),
+                                                             "last_error")),
+                           "on purpose"));
+    json_decref(dead);
+    /* retry: back to pending, and once the handler works it is delivered */
+    OG_ASSERT_OK(og_events_retry(&env->ctx, id));
+    assert_int_equal(og_events_retry(&env->ctx, id), OG_ECONFLICT);
+    f.fail = 0;
+    drain(env);
+    json_t *done = deliveries(env, "done");
+    assert_int_equal(json_array_size(done), 1);
+    json_decref(done);
+    /* unknown ids and states */
+    char other[OG_ID_LEN];
+    og_id_new(other);
+    assert_int_equal(og_events_retry(&env->ctx, other), OG_ENOTFOUND);
+    assert_int_equal(og_events_retry(&env->ctx, "nope"), OG_EINVAL);
+    json_t *arr = NULL;
+    assert_int_equal(og_events_list(&env->ctx, NULL, "lost", &arr), OG_EINVAL);
+}
+
+static void test_events__backoff_doubles_with_jitter_and_a_cap(void **state)
+{
+    (void)state;
+    og_events_config c = {.backoff_base_us = 1000000, .backoff_max_us = 8000000};
+    og_events_config_defaults(&c);
+    assert_int_equal(og_events__backoff_us(&c, 1, 0.0), 500000);
+    assert_int_equal(og_events__backoff_us(&c, 1, 1.0), 1000000);
+    assert_int_equal(og_events__backoff_us(&c, 3, 1.0), 4000000);
+    assert_int_equal(og_events__backoff_us(&c, 3, 0.0), 2000000);
+    assert_int_equal(og_events__backoff_us(&c, 30, 1.0), 8000000);
+    int64_t mid = og_events__backoff_us(&c, 2, 0.5);
+    assert_true(mid > 1000000 && mid < 2000000);
+}
+
+/* Applies its effect and records the event as seen in one transaction, then "crashes" (fails)
+ * on the first delivery: the redelivery must not apply the effect again. */
+static int counting_handler(og_ctx *ctx, const og_event *ev, void *arg)
+{
+    flaky *f = arg;
+    int n = atomic_fetch_add(&f->calls, 1) + 1;
+    int error = og_store_tx_begin(ctx->store);
+    if (error < 0)
+        return error;
+    int seen = og_event_seen(ctx, "counter", ev->id);
+    if (seen < 0) {
+        og_store_tx_rollback(ctx->store);
+        return seen;
+    }
+    if (!seen)
+        f->last_attempt++;   /* the effect */
+    if ((error = og_store_tx_commit(ctx->store)) < 0)
+        return error;
+    return n == 1 ? og_error_set(OG_ERROR, "lost the ack") : 0;
+}
+
+static void test_events__redelivery_is_idempotent_by_event_id(void **state)
+{
+    og_test_env *env = *state;
+    flaky f = {0};
+    OG_ASSERT_OK(og_events_subscribe("counter", "test.*", counting_handler, &f));
+    emit(env, "test.count", NULL);
+    drain(env);
+    assert_int_equal(atomic_load(&f.calls), 2);   /* delivered twice */
+    assert_int_equal(f.last_attempt, 1);          /* applied once */
+}
+
+static void test_events__a_handler_registered_later_still_gets_earlier_events(void **state)
+{
+    og_test_env *env = *state;
+    flaky f = {0};
+    emit(env, "test.early", NULL);   /* e.g. by the CLI, while no server runs */
+    OG_ASSERT_OK(og_events_subscribe("late", "*", flaky_handler, &f));
+    drain(env);
+    assert_int_equal(atomic_load(&f.calls), 1);
+    assert_int_equal(og_events_subscribe("late", "*", flaky_handler, &f), OG_EEXISTS);
+}
+
+static void test_events__worker_threads_deliver_in_the_background(void **state)
+{
+    og_test_env *env = *state;
+    flaky f = {.fail = 1};
+    og_store_pool *pool = NULL;
+    og_events *ev = NULL;
+    char *url = og_install_db_url(env->data_dir);
+    og_events_config c = fast;
+    c.workers = 3;
+    c.poll_us = 10000;
+    OG_ASSERT_OK(og_events_subscribe("bg", "test.*", flaky_handler, &f));
+    OG_ASSERT_OK(og_store_pool_open(&pool, url, 4));
+    OG_ASSERT_OK(og_events_start(&ev, pool, env->keys, env->data_dir, &c));
+    for (int i = 0; i < 5; i++)
+        emit(env, "test.bg", NULL);
+    for (int i = 0; i < 500 && atomic_load(&f.calls) < 6; i++)
+        usleep(10000);
+    og_events_stop(ev);
+    og_store_pool_close(pool);
+    free(url);
+    assert_int_equal(atomic_load(&f.calls), 6);   /* five events, one retry */
+    json_t *done = deliveries(env, "done");
+    assert_int_equal(json_array_size(done), 5);
+    json_decref(done);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_events__emit_needs_the_callers_transaction, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_events__a_failing_handler_is_retried_until_it_succeeds,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_events__dead_letter_after_max_attempts_then_retry,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_events__backoff_doubles_with_jitter_and_a_cap, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_events__redelivery_is_idempotent_by_event_id, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(
+            test_events__a_handler_registered_later_still_gets_earlier_events, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_events__worker_threads_deliver_in_the_background,
+                                        setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
