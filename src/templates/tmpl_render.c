@@ -341,9 +341,10 @@ static int render_partial(render *r, const og_tmpl *t, size_t i)
             return 0; /* the spec: a failed dynamic name renders nothing */
         og_strlcpy(name, json_string_value(v), sizeof(name));
     } else {
-        size_t n = x->n > NAME_MAX_LEN ? NAME_MAX_LEN : x->n;
-        memcpy(name, x->s, n);
-        name[n] = '\0';
+        if (x->n > NAME_MAX_LEN)
+            return 0; /* no loader could know it; truncating could alias another partial */
+        memcpy(name, x->s, x->n);
+        name[x->n] = '\0';
     }
     if (r->partial_depth >= r->max_depth)
         return fail_node(r, t, x, OG_EINVAL,
