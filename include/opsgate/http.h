@@ -15,6 +15,7 @@ typedef struct og_http_config {
     int metrics_open;         /* 1: GET /metrics needs no token; 0: it needs a platform-admin token */
     int shutdown_timeout_ms;  /* after SIGTERM, how long in-flight requests may run (0 = 30000) */
     int access_log;           /* 1: one line per request on stderr */
+    int checkpoint_every_s;   /* signed audit checkpoints every N seconds (0 = 300; -1 = never) */
 } og_http_config;
 
 /* Serve until SIGTERM or SIGINT: then stop accepting, let in-flight requests finish, close the

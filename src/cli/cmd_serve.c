@@ -10,10 +10,21 @@
 
 static const char *const help =
     "usage: opsgate serve [--data DIR] [--listen ADDR:PORT] [--threads N] [--max-body BYTES]\n"
-    "                     [--port-file FILE]\n"
+    "                     [--port-file FILE] [--metrics-open] [--access-log]\n"
+    "                     [--shutdown-timeout SECONDS] [--checkpoint-every DURATION|never]\n"
+    "                     [--check]\n"
     "\n"
     "Serve the HTTP API (/api/v1/...), /healthz and /metrics on ADDR:PORT (default\n"
     "127.0.0.1:8700; port 0 picks a free port, written to --port-file when given).\n"
+    "\n"
+    "  --threads N            worker threads (default: CPUs, at least 2, at most 64)\n"
+    "  --max-body BYTES       request body limit (default 1 MiB); larger bodies get 413\n"
+    "  --metrics-open         /metrics without a token (default: platform-admin token needed)\n"
+    "  --access-log           one line per request on stderr\n"
+    "  --shutdown-timeout S   how long in-flight requests may finish after SIGTERM (default 30)\n"
+    "  --checkpoint-every D   sign audit checkpoints every D (default 5m; 'never' to disable)\n"
+    "  --check                validate the configuration and the data folder, then exit\n"
+    "\n"
     "SIGTERM or SIGINT: in-flight requests finish, the database closes, exit 0.\n";
 
 static int run(og_cli *cli, int argc, char **argv)
@@ -23,11 +34,18 @@ static int run(og_cli *cli, int argc, char **argv)
         {"threads", required_argument, NULL, 't'},
         {"max-body", required_argument, NULL, 'b'},
         {"port-file", required_argument, NULL, 'p'},
+        {"metrics-open", no_argument, NULL, 'm'},
+        {"access-log", no_argument, NULL, 'a'},
+        {"shutdown-timeout", required_argument, NULL, 's'},
+        {"checkpoint-every", required_argument, NULL, 'c'},
+        {"check", no_argument, NULL, 'k'},
         {NULL, 0, NULL, 0},
     };
     og_http_config cfg;
-    int c;
+    int c, check = 0;
     char *end;
+    long v;
+    int64_t us;
     memset(&cfg, 0, sizeof(cfg));
     cfg.listen = "127.0.0.1:8700";
     optind = 0;
@@ -38,9 +56,10 @@ static int run(og_cli *cli, int argc, char **argv)
             cfg.listen = optarg;
             break;
         case 't':
-            cfg.threads = (int)strtol(optarg, &end, 10);
-            if (*end || cfg.threads < 1 || cfg.threads > 256)
-                return og_cli_usage("serve", "bad --threads '%s' (1 to 256)", optarg);
+            v = strtol(optarg, &end, 10);
+            if (*end || v < 1 || v > 64)
+                return og_cli_usage("serve", "bad --threads '%s' (1 to 64)", optarg);
+            cfg.threads = (int)v;
             break;
         case 'b':
             cfg.max_body = (size_t)strtoull(optarg, &end, 10);
@@ -50,6 +69,32 @@ static int run(og_cli *cli, int argc, char **argv)
         case 'p':
             cfg.port_file = optarg;
             break;
+        case 'm':
+            cfg.metrics_open = 1;
+            break;
+        case 'a':
+            cfg.access_log = 1;
+            break;
+        case 's':
+            v = strtol(optarg, &end, 10);
+            if (*end || v < 1 || v > 3600)
+                return og_cli_usage("serve", "bad --shutdown-timeout '%s' (1 to 3600 seconds)",
+                                    optarg);
+            cfg.shutdown_timeout_ms = (int)v * 1000;
+            break;
+        case 'c':
+            if (strcmp(optarg, "never") == 0) {
+                cfg.checkpoint_every_s = -1;
+                break;
+            }
+            if (og_duration_parse(optarg, &us) < 0 || us < 1000000 || us > 7 * 86400LL * 1000000)
+                return og_cli_usage("serve", "bad --checkpoint-every '%s' (1s to 7d, or never)",
+                                    optarg);
+            cfg.checkpoint_every_s = (int)(us / 1000000);
+            break;
+        case 'k':
+            check = 1;
+            break;
         default:
             return og_cli_badopt("serve", argv);
         }
@@ -57,9 +102,11 @@ static int run(og_cli *cli, int argc, char **argv)
     if (optind < argc)
         return og_cli_usage("serve", "unexpected argument '%s'", argv[optind]);
     cfg.data_dir = cli->data_dir;
-    int error = og_http_serve(&cfg);
+    int error = check ? og_http_check(&cfg) : og_http_serve(&cfg);
     if (error < 0)
         return og_cli_fail(error);
+    if (check)
+        fprintf(stderr, "opsgate: configuration OK (%s, %s)\n", cfg.listen, cfg.data_dir);
     return OG_EXIT_OK;
 }
 

@@ -23,6 +23,7 @@
 #define DEFAULT_LISTEN "127.0.0.1:8700"
 #define DEFAULT_MAX_BODY ((size_t)1 << 20)
 #define DEFAULT_SHUTDOWN_MS 30000
+#define DEFAULT_CHECKPOINT_S 300
 /* After the body limit is hit the rest is read and dropped so a 413 can still be sent; beyond
  * this much more the client is ignoring us and the connection is cut instead. */
 #define DISCARD_MAX ((uint64_t)64 << 20)
@@ -687,6 +688,13 @@ int og_http_serve(const og_http_config *cfg)
                              errno ? strerror(errno) : "libmicrohttpd refused to start");
         goto cleanup;
     }
+    if ((error = og_http__background_start(&srv.bg, srv.pool, srv.keys, cfg->data_dir,
+                                           cfg->checkpoint_every_s >= 0
+                                               ? (int64_t)(cfg->checkpoint_every_s
+                                                               ? cfg->checkpoint_every_s
+                                                               : DEFAULT_CHECKPOINT_S) * 1000000
+                                               : 0)) < 0)
+        goto cleanup;
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(daemon, MHD_DAEMON_INFO_BIND_PORT);
     unsigned port = info ? info->port : 0;
     if (cfg->port_file && (error = write_port_file(cfg->port_file, port)) < 0)
@@ -715,6 +723,7 @@ int og_http_serve(const og_http_config *cfg)
                 left);
     error = 0;
 cleanup:
+    og_http__background_stop(&srv.bg);
     if (daemon)
         MHD_stop_daemon(daemon);
     if (listen_fd != MHD_INVALID_SOCKET)

@@ -17,6 +17,8 @@
 struct MHD_Connection;
 struct MHD_Response;
 
+#include "http/background.h"
+
 typedef struct og_http_server {
     const og_http_config *cfg;     /* borrowed from og_http_serve()'s caller */
     size_t max_body;
@@ -31,6 +33,7 @@ typedef struct og_http_server {
     pthread_mutex_t mu;            /* guards inflight for the drain wait */
     pthread_cond_t idle;
     int inflight;
+    og_http_background bg;         /* periodic jobs: audit checkpoints, ... */
 } og_http_server;
 
 /* One request, from its first header callback to MHD's completion notice. */

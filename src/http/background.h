@@ -1,0 +1,47 @@
+/* background.h - internal to src/http: periodic jobs of the server. */
+#ifndef OPSGATE_HTTP_BACKGROUND_H
+#define OPSGATE_HTTP_BACKGROUND_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include "opsgate/context.h"
+#include "opsgate/crypto.h"
+#include "opsgate/store.h"
+
+/* A job runs with a system actor ("system:<component>") and a pooled store, outside any
+ * transaction. A failure is logged; the job runs again at its next time. */
+typedef int (*og_http_job_fn)(og_ctx *ctx);
+
+typedef struct og_http_job {
+    const char *name;
+    const char *component;
+    int64_t every_us;
+    int64_t next_us;     /* monotonic */
+    og_http_job_fn run;
+} og_http_job;
+
+#define OG_HTTP_MAX_JOBS 16
+
+typedef struct og_http_background {
+    og_store_pool *pool;     /* borrowed */
+    og_keyring *keys;        /* borrowed */
+    const char *data_dir;    /* borrowed */
+    og_http_job jobs[OG_HTTP_MAX_JOBS];
+    size_t njobs;
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int stop, running, initialised;
+} og_http_background;
+
+/* Add a job before start. */
+int og_http__background_add(og_http_background *bg, const char *name, const char *component,
+                            int64_t every_us, og_http_job_fn run);
+/* Start the thread; checkpoint_every_us > 0 adds the periodic audit checkpoint job. */
+int og_http__background_start(og_http_background *bg, og_store_pool *pool, og_keyring *keys,
+                              const char *data_dir, int64_t checkpoint_every_us);
+/* Stop and join; safe on a zeroed or never-started struct. */
+void og_http__background_stop(og_http_background *bg);
+
+#endif
