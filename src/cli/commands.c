@@ -7,6 +7,7 @@ extern const og_command og_cmd_tenant;
 extern const og_command og_cmd_user;
 extern const og_command og_cmd_token;
 extern const og_command og_cmd_audit;
+extern const og_command og_cmd_cert;
 
 const og_command *const og_cli_commands[] = {
     &og_cmd_init,
@@ -15,5 +16,6 @@ const og_command *const og_cli_commands[] = {
     &og_cmd_user,
     &og_cmd_token,
     &og_cmd_audit,
+    &og_cmd_cert,
     NULL,
 };

@@ -1,0 +1,271 @@
+/* certs.h - the certificate inventory of each tenant: X.509 parsing and findings, network and
+ * file discovery, import, expiry policy and alerts, scheduled scans. */
+#ifndef OPSGATE_CERTS_H
+#define OPSGATE_CERTS_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "opsgate/context.h"
+#include "opsgate/util.h"
+
+/* ---- findings ----
+ * A bit set. Intrinsic findings (self-signed, weak-key, sha1-signature, long-validity) follow from
+ * the certificate alone; chain and hostname findings from how an endpoint served it; expired and
+ * expiring from the clock and the tenant's policy, so they are computed when asked, never stored. */
+enum {
+    OG_CERT_F_EXPIRED = 1u << 0,
+    OG_CERT_F_EXPIRING = 1u << 1,           /* within the policy's largest threshold */
+    OG_CERT_F_HOSTNAME_MISMATCH = 1u << 2,  /* an endpoint served it for a name it does not cover */
+    OG_CERT_F_UNTRUSTED_CHAIN = 1u << 3,    /* no path to the trust anchors */
+    OG_CERT_F_INCOMPLETE_CHAIN = 1u << 4,   /* the served chain lacks an intermediate */
+    OG_CERT_F_SELF_SIGNED = 1u << 5,        /* a self-signed end-entity certificate */
+    OG_CERT_F_WEAK_KEY = 1u << 6,           /* RSA or DSA under 2048 bits, EC under 224 */
+    OG_CERT_F_SHA1_SIGNATURE = 1u << 7,     /* signed with SHA-1 (or MD5) */
+    OG_CERT_F_LONG_VALIDITY = 1u << 8,      /* beyond the CA/B Forum maximum at its notBefore */
+};
+#define OG_CERT_NFINDINGS 9
+
+/* "expired", "hostname-mismatch", ...; NULL for a bit that is not one finding. */
+const char *og_certs_finding_name(unsigned bit);
+/* OG_EINVAL naming s and listing the valid names. */
+int og_certs_finding_parse(const char *s, unsigned *bit);
+/* A JSON array of the names of the bits set (new reference). */
+json_t *og_certs_findings_json(unsigned findings);
+
+/*
+ * The CA/Browser Forum's maximum validity in days for a subscriber certificate issued at
+ * not_before_us: 1185 (39 months) before 2018-03-01, 825 before 2020-09-01, 398 before
+ * 2026-03-15, 200 before 2027-03-15, 100 before 2029-03-15, then 47 (ballot SC-081v3).
+ */
+int og_certs_max_validity_days(int64_t not_before_us);
+
+/* ---- parsing ---- */
+typedef struct og_cert_info {
+    char fingerprint[65];     /* SHA-256 of the DER, lower-case hex */
+    char *subject;            /* RFC 2253 text; owned */
+    char *issuer;             /* owned */
+    char serial[100];         /* hex */
+    int64_t not_before_us;
+    int64_t not_after_us;
+    char key_type[16];        /* "RSA", "EC", "ED25519", "DSA", ... */
+    int key_bits;
+    char key_curve[32];       /* EC group ("prime256v1"), "" otherwise */
+    char sig_alg[64];         /* "sha256WithRSAEncryption" */
+    int is_ca;                /* basicConstraints CA:TRUE */
+    int self_signed;          /* issuer == subject and its own key verifies the signature */
+    json_t *sans;             /* array of "DNS:x", "IP:x", "email:x", "URI:x"; owned */
+    json_t *ocsp;             /* AIA OCSP URLs; owned */
+    json_t *ca_issuers;       /* AIA caIssuers URLs; owned */
+    json_t *crl;              /* CRL distribution point URLs; owned */
+    unsigned findings;        /* intrinsic findings */
+} og_cert_info;
+
+/* Parse one DER certificate. OG_EINVAL when it is not one. Clear *out with og_cert_info_clear(). */
+int og_certs_parse_der(og_cert_info *out, const void *der, size_t len);
+void og_cert_info_clear(og_cert_info *ci);   /* frees the owned members; NULL-safe */
+/* The parsed fields as JSON (new reference). */
+json_t *og_cert_info_to_json(const og_cert_info *ci);
+
+/*
+ * Check a chain as served (chain[0] is the leaf, DER) against trust anchors: the system store when
+ * ca_bundle_pem is NULL, else the CA certificates of that PEM text (self-signed ones are anchors,
+ * others help complete chains, as do the extra DER certificates, e.g. intermediates the inventory
+ * knows). Sets OG_CERT_F_UNTRUSTED_CHAIN and/or OG_CERT_F_INCOMPLETE_CHAIN in *findings, and
+ * OG_CERT_F_HOSTNAME_MISMATCH when name (a DNS name or IP literal; NULL = no check) is not covered.
+ * *detail (may be NULL, 128 bytes) receives the verifier's reason when untrusted.
+ */
+int og_certs_chain_check(const void *const *chain, const size_t *lens, size_t n,
+                         const char *ca_bundle_pem, const char *name, unsigned *findings,
+                         char *detail);
+
+/* ---- targets ----
+ * TARGET is host:port, [v6]:port, a host or address (every port of the list), an IPv4 CIDR (at
+ * most /16) or IPv6 CIDR (at most /112), or @FILE with one target a line ('#' comments). */
+#define OG_CERTS_MAX_CIDR_V4 16
+#define OG_CERTS_MAX_ENDPOINTS (1u << 20)
+#define OG_CERTS_DEFAULT_PORTS "443,8443,636,993,995,465"
+
+/* Parse "443,8443,9000-9010" into *ports (caller frees). OG_EINVAL naming the bad item. */
+int og_certs_ports_parse(const char *s, uint16_t **ports, size_t *nports);
+
+typedef struct og_certs_targets og_certs_targets;
+/* Validate and expand targets lazily (a /16 is not materialised). DNS names are resolved when the
+ * scan reaches them. OG_EINVAL naming the bad target (or file and line); OG_ETOOBIG for a CIDR
+ * wider than the cap or more than OG_CERTS_MAX_ENDPOINTS endpoints. Free with _free(). */
+int og_certs_targets_parse(og_certs_targets **out, const char *const *targets, size_t n,
+                           const uint16_t *ports, size_t nports);
+uint64_t og_certs_targets_count(const og_certs_targets *t);   /* endpoints to scan */
+void og_certs_targets_free(og_certs_targets *t);               /* NULL-safe */
+
+/* ---- network scan ---- */
+typedef enum og_certs_scan_status {
+    OG_SCAN_OK = 0,
+    OG_SCAN_REFUSED,
+    OG_SCAN_UNREACHABLE,       /* no route, or the name does not resolve */
+    OG_SCAN_TIMEOUT,
+    OG_SCAN_NOT_TLS,           /* something answered, but not TLS */
+    OG_SCAN_HANDSHAKE_ERROR,   /* TLS, but the handshake failed */
+} og_certs_scan_status;
+const char *og_certs_scan_status_name(og_certs_scan_status s);   /* "ok", "refused", ... */
+
+typedef struct og_certs_scan_result {
+    const char *target;        /* "host:port" as scanned */
+    const char *address;       /* the IP connected to ("" when unresolved) */
+    int port;
+    const char *sni;           /* the SNI sent, "" when none (IP targets without --sni) */
+    og_certs_scan_status status;
+    const char *error;         /* detail when not ok */
+    const char *tls_version;   /* "TLSv1.3" when ok */
+    const char *fingerprint;   /* the leaf's, "" when not ok */
+    const char *subject;
+    int64_t not_after_us;
+    unsigned findings;         /* of the leaf as served here, expiry included */
+    int chain_len;
+    int64_t elapsed_us;
+} og_certs_scan_result;
+
+typedef struct og_certs_scan_progress {
+    uint64_t done, total, certs;
+    int64_t elapsed_us;
+} og_certs_scan_progress;
+
+typedef struct og_certs_scan_opts {
+    const char *sni;           /* send this SNI and match the certificate against it */
+    int concurrency;           /* connections in flight (default 256, at most 10000) */
+    int timeout_ms;            /* per endpoint, connect + handshake (default 5000) */
+    /* each result as it completes; the strings are borrowed for the call */
+    void (*on_result)(void *arg, const og_certs_scan_result *r);
+    /* about 5 times a second while scanning */
+    void (*on_progress)(void *arg, const og_certs_scan_progress *p);
+    void *arg;
+} og_certs_scan_opts;
+
+typedef struct og_certs_scan_summary {
+    char scan_id[OG_ID_LEN];
+    uint64_t endpoints;
+    uint64_t by_status[OG_SCAN_HANDSHAKE_ERROR + 1];
+    uint64_t certs_new;        /* certificates the inventory did not have */
+    uint64_t certs_seen;       /* distinct certificates served (chains included) */
+    int64_t elapsed_us;
+} og_certs_scan_summary;
+
+/*
+ * Scan targets with one epoll loop of non-blocking sockets and non-blocking TLS handshakes, then
+ * record every certificate served (chains included) and its sighting in the tenant's inventory,
+ * with one audit record ("certs.scan", counts in its analysis) in the same transaction, then raise
+ * due expiry alerts. Endpoint failures are results, not errors; the call fails only when it cannot
+ * run (bad tenant, rights, database). Needs OG_PERM_WRITE on the tenant.
+ */
+int og_certs_scan(og_ctx *ctx, const char *tenant, const og_certs_targets *targets,
+                  const og_certs_scan_opts *opts, og_certs_scan_summary *summary);
+
+/* ---- files and import ---- */
+typedef struct og_certs_file_result {
+    const char *path;
+    const char *kind;          /* "pem", "der", "pkcs12" */
+    const char *status;        /* "ok", "needs-password", "invalid" */
+    const char *error;         /* for "invalid" and "needs-password" */
+    int certs;                 /* certificates found in the file */
+} og_certs_file_result;
+
+typedef struct og_certs_files_summary {
+    uint64_t files_seen, files_with_certs, needs_password, invalid, skipped;
+    uint64_t certs_new, certs_seen;
+} og_certs_files_summary;
+
+/*
+ * Walk paths (files or folders, recursively, symlinks not followed, at most 64 levels and files of
+ * at most 1 MiB) for PEM and DER certificates and PKCS#12 bundles. Bundles that do not open without
+ * a password are listed "needs-password". Files that look like certificates (a certificate
+ * extension or a PEM certificate header) but do not parse are "invalid" with the reason; other
+ * files are skipped. One audit record per call. A path that does not exist fails with OG_ENOTFOUND
+ * naming it, before anything is recorded. Needs OG_PERM_WRITE.
+ */
+int og_certs_scan_files(og_ctx *ctx, const char *tenant, const char *const *paths, size_t n,
+                        void (*on_file)(void *arg, const og_certs_file_result *r), void *arg,
+                        og_certs_files_summary *summary);
+
+typedef struct og_certs_import_summary {
+    int certs, certs_new, keys;
+    char first_fingerprint[65];   /* the bundle's first certificate */
+} og_certs_import_summary;
+
+/*
+ * Import a PEM bundle (certificates and private keys). Keys are sealed with the tenant's data key
+ * (og_crypto_seal) and linked to their certificate; they are never printed or returned. A
+ * malformed block fails with OG_EINVAL naming the file (as `name`) and line; nothing is recorded
+ * then. Needs OG_PERM_WRITE.
+ */
+int og_certs_import(og_ctx *ctx, const char *tenant, const char *name, const char *pem, size_t len,
+                    og_certs_import_summary *summary);
+
+/* ---- inventory ---- */
+typedef struct og_certs_filter {
+    int64_t expiring_us;       /* > 0: only those expiring within this (expired ones included) */
+    unsigned finding;          /* != 0: only those with all of these findings */
+    int limit;                 /* 0 = 10000 */
+} og_certs_filter;
+
+/* The tenant's certificates, soonest expiry first: a JSON array (caller decrefs). OG_PERM_READ. */
+int og_certs_list(og_ctx *ctx, const char *tenant, const og_certs_filter *f, json_t **out);
+/* One certificate by fingerprint or a unique prefix (at least 4 hex digits) with its sightings,
+ * chains and findings. OG_ENOTFOUND, or OG_EINVAL for an ambiguous prefix naming the matches. */
+int og_certs_show(og_ctx *ctx, const char *tenant, const char *id, json_t **out);
+
+/* ---- policy ---- */
+#define OG_CERTS_MAX_THRESHOLDS 8
+typedef struct og_certs_policy {
+    int thresholds[OG_CERTS_MAX_THRESHOLDS];   /* days, descending */
+    int nthresholds;
+    char *ca_bundle_pem;        /* NULL = system trust store; owned */
+} og_certs_policy;
+/* "30,14,7,1" into a policy's thresholds (sorted, unique, 1..3650). OG_EINVAL naming the value. */
+int og_certs_thresholds_parse(const char *s, og_certs_policy *p);
+/* The tenant's policy (defaults 30,14,7,1 and the system store). Clear with _clear(). */
+int og_certs_policy_get(og_ctx *ctx, const char *tenant, og_certs_policy *out);
+/* Set thresholds (when p->nthresholds > 0) and the CA bundle (set_bundle: 1 = p->ca_bundle_pem,
+ * NULL meaning the system store again). Audited. OG_PERM_WRITE. */
+int og_certs_policy_set(og_ctx *ctx, const char *tenant, const og_certs_policy *p, int set_bundle);
+void og_certs_policy_clear(og_certs_policy *p);
+json_t *og_certs_policy_to_json(const og_certs_policy *p);
+
+/*
+ * Raise expiry alerts for one tenant (NULL: every tenant; platform actors only): for each
+ * certificate whose time left has crossed thresholds it was not alerted for, record the crossings
+ * and emit one "certs.expiring" event (payload: fingerprint, subject, not_after, days_left,
+ * threshold_days = the tightest threshold crossed, crossed = all newly crossed, locations) in the
+ * same transaction; an expired certificate raises "certs.expired" once. A crossing is never alerted
+ * twice. *raised (may be NULL) receives the number of events.
+ */
+int og_certs_expiry_run(og_ctx *ctx, const char *tenant, int *raised);
+
+/* ---- schedules ---- */
+/* Store a scan of targets every `every_us` (at least 5 minutes) for the tenant; ports/sni/
+ * timeout/concurrency as for a scan (NULL/0 = defaults). The targets are validated now. The first
+ * run is due at once. *id_out (may be NULL) receives the schedule id. OG_PERM_WRITE. */
+int og_certs_schedule_add(og_ctx *ctx, const char *tenant, int64_t every_us,
+                          const char *const *targets, size_t n, const char *ports,
+                          const char *sni, int timeout_ms, int concurrency,
+                          char id_out[OG_ID_LEN]);
+int og_certs_schedule_list(og_ctx *ctx, const char *tenant, json_t **out);
+int og_certs_schedule_delete(og_ctx *ctx, const char *tenant, const char *id);
+/*
+ * For the server: run every schedule that is due (all tenants), one after another, each as
+ * "system:scheduler". A schedule is claimed (its next run moved on) in a transaction before its
+ * scan runs, so two servers or threads never run it twice. Then raises expiry alerts for every
+ * tenant. *ran (may be NULL) receives the number of scans run. Call it every minute or so.
+ */
+int og_certs_schedule_run_due(og_ctx *ctx, int *ran);
+
+/* ---- metrics ---- */
+/*
+ * Append Prometheus text lines to out:
+ *   opsgate_certs{tenant="acme",bucket="expired|7d|30d|90d|later"} N
+ *   opsgate_certs_earliest_expiry_seconds{tenant="acme"} UNIX_TIME
+ * for every tenant with certificates. ctx needs a platform actor.
+ */
+int og_certs_metrics_render(og_ctx *ctx, og_buf *out);
+
+#endif

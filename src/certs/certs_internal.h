@@ -1,0 +1,81 @@
+/* certs_internal.h - shared between the files of src/certs/: OpenSSL-level helpers, the trust
+ * checker, the PEM reader and the inventory writer. Nothing outside src/certs/ includes it. */
+#ifndef OPSGATE_CERTS_INTERNAL_H
+#define OPSGATE_CERTS_INTERNAL_H
+
+#include <openssl/x509.h>
+
+#include "opsgate/certs.h"
+#include "opsgate/tenant.h"
+
+#define OG_CERTS_MAX_DER (64 * 1024)        /* larger "certificates" are refused */
+#define OG_CERTS_MAX_CHAIN 10               /* certificates kept from one served chain */
+#define OG_CERTS_MAX_FILE (1024 * 1024)     /* files read by scan-files and import */
+#define OG_DAY_US 86400000000LL
+
+/* ---- x509.c ---- */
+/* Fill *out from a parsed certificate (intrinsic findings included). Clear with
+ * og_cert_info_clear(). */
+int og_certs__info_from_x509(og_cert_info *out, X509 *x);
+unsigned og_certs__intrinsic_findings(const og_cert_info *ci, int md_nid);
+
+/* ---- verify.c ---- */
+typedef struct og_certs_trust og_certs_trust;
+/* Trust anchors from a PEM bundle, or the system store when bundle_pem is NULL. OG_EINVAL when the
+ * bundle holds no certificate. Free with og_certs__trust_free(). */
+int og_certs__trust_new(og_certs_trust **out, const char *bundle_pem);
+/* Add a CA certificate that may complete served chains (not an anchor). Borrowed: up-ref'd. */
+int og_certs__trust_add_helper(og_certs_trust *t, X509 *x);
+void og_certs__trust_free(og_certs_trust *t);
+/* Chain findings (untrusted, incomplete) of a served chain, chain[0] the leaf; detail (128 bytes,
+ * may be NULL) receives the verifier's reason. Not thread-safe per trust object. */
+unsigned og_certs__chain_findings(og_certs_trust *t, STACK_OF(X509) *chain, char *detail);
+/* OG_CERT_F_HOSTNAME_MISMATCH when name (DNS name or IP literal) is not covered by x. */
+unsigned og_certs__host_findings(X509 *x, const char *name);
+
+/* ---- pem.c ---- */
+typedef struct og_certs_pem_block {
+    char label[64];          /* "CERTIFICATE", "PRIVATE KEY", ... */
+    uint8_t *der;            /* decoded body; owned, free with og_certs__pem_block_clear */
+    size_t len;
+    int line;                /* of the BEGIN line, 1-based */
+    const char *text;        /* the block's text in the input, BEGIN to END line; borrowed */
+    size_t text_len;
+    int has_headers;         /* RFC 1421 headers ("Proc-Type: 4,ENCRYPTED") */
+} og_certs_pem_block;
+/* The next PEM block of buf from *pos: 1 with *b filled, 0 at the end, OG_EINVAL on a malformed
+ * block ("NAME line N: ..."). Text outside blocks is ignored. */
+int og_certs__pem_next(const char *buf, size_t len, size_t *pos, int *line, const char *name,
+                       og_certs_pem_block *b);
+void og_certs__pem_block_clear(og_certs_pem_block *b);
+
+/* ---- inventory.c ---- */
+/* Resolve the tenant for an operation needing perm; OG_ENOTFOUND for other tenants' actors. */
+int og_certs__tenant(og_ctx *ctx, const char *tenant, og_perm perm, og_tenant *out);
+
+/* Certificates and sightings gathered by a scan, written in one transaction. Unique certificates
+ * are kept once (by fingerprint), so memory grows with distinct certificates and endpoints found,
+ * not with bytes served. */
+typedef struct og_certs_batch og_certs_batch;
+og_certs_batch *og_certs__batch_new(void);
+void og_certs__batch_free(og_certs_batch *b);
+/* Add a certificate (DER copied once per fingerprint); *fp_out (65 bytes, may be NULL) receives
+ * its fingerprint. The parsed info, when given, is taken over (cleared in *ci). */
+int og_certs__batch_add_cert(og_certs_batch *b, const void *der, size_t len, og_cert_info *ci,
+                             char *fp_out);
+/* A sighting of fingerprint fp; strings copied. chain_json may be NULL. */
+int og_certs__batch_add_sighting(og_certs_batch *b, const char *fp, const char *kind,
+                                 const char *location, const char *sni, unsigned findings,
+                                 const char *chain_json, const char *detail);
+/* The parsed certificate of fingerprint fp in the batch, NULL if absent. Borrowed. */
+const og_cert_info *og_certs__batch_get(const og_certs_batch *b, const char *fp);
+size_t og_certs__batch_ncerts(const og_certs_batch *b);
+/* Write the batch into the tenant's inventory inside the caller's transaction. */
+int og_certs__batch_write(og_ctx *ctx, const char *tenant_id, og_certs_batch *b, int64_t now_us,
+                          uint64_t *certs_new);
+/* Load the tenant's CA certificates as chain helpers of t (at most 10000). */
+int og_certs__trust_load_inventory(og_ctx *ctx, const char *tenant_id, og_certs_trust *t);
+/* The policy of a tenant id (no authorization). */
+int og_certs__policy_load(og_store *s, const char *tenant_id, og_certs_policy *out);
+
+#endif

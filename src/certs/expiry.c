@@ -1,0 +1,323 @@
+/* expiry.c - expiry alerts (each threshold crossing alerted once, with its event in the same
+ * transaction) and the certificate gauges of /metrics. */
+#include "certs/certs_internal.h"
+#include "opsgate/audit.h"
+#include "opsgate/error.h"
+#include "opsgate/events.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Bits of the thresholds already alerted for one certificate: bit i = thresholds[i], and
+ * bit 31 = expired (threshold 0). */
+#define EXPIRED_BIT (1u << 31)
+
+static int alerted_mask(og_stmt *st, const char *tenant_id, const char *fp,
+                        const og_certs_policy *p, unsigned *mask)
+{
+    int rc;
+    *mask = 0;
+    og_stmt_reset(st);
+    og_stmt_bind_text(st, 1, tenant_id);
+    og_stmt_bind_text(st, 2, fp);
+    while ((rc = og_stmt_step(st)) == OG_ROW) {
+        int th = (int)og_stmt_col_int(st, 0);
+        if (th == 0)
+            *mask |= EXPIRED_BIT;
+        for (int i = 0; i < p->nthresholds; i++)
+            if (p->thresholds[i] == th)
+                *mask |= 1u << i;
+    }
+    return rc < 0 ? rc : 0;
+}
+
+static json_t *locations_of(og_store *s, const char *tenant_id, const char *fp)
+{
+    og_stmt *st = NULL;
+    json_t *a = json_array();
+    if (og_stmt_prepare(&st, s,
+                        "SELECT kind, location, sni FROM cert_sightings WHERE tenant_id = ? AND"
+                        " fingerprint = ? ORDER BY last_seen_us DESC LIMIT 20") < 0)
+        return a;
+    og_stmt_bind_text(st, 1, tenant_id);
+    og_stmt_bind_text(st, 2, fp);
+    while (og_stmt_step(st) == OG_ROW) {
+        const char *sni = og_stmt_col_text(st, 2);
+        json_t *l = json_pack("{s:s, s:s}", "kind", og_stmt_col_text(st, 0), "location",
+                              og_stmt_col_text(st, 1));
+        if (sni && *sni)
+            json_object_set_new(l, "sni", json_string(sni));
+        json_array_append_new(a, l);
+    }
+    og_stmt_free(st);
+    return a;
+}
+
+static int record_alert(og_stmt *ins, const char *tenant_id, const char *fp, int threshold,
+                        const char *event_id, const char *now)
+{
+    og_stmt_reset(ins);
+    og_stmt_bind_text(ins, 1, tenant_id);
+    og_stmt_bind_text(ins, 2, fp);
+    og_stmt_bind_int(ins, 3, threshold);
+    og_stmt_bind_text(ins, 4, event_id);
+    og_stmt_bind_text(ins, 5, now);
+    int rc = og_stmt_step(ins);
+    return rc < 0 ? rc : 0;
+}
+
+/* One tenant, in its own transaction (nested if the caller has one). */
+static int expiry_tenant(og_ctx *ctx, const char *tenant_id, int *raised)
+{
+    int error = -1, rc;
+    og_certs_policy pol;
+    og_stmt *sel = NULL, *al = NULL, *ins = NULL;
+    json_t *summary = json_array();
+    int64_t now = og_time_now_us();
+    char now_s[OG_TIME_LEN];
+    int n = 0;
+    og_time_format(now, now_s);
+    memset(&pol, 0, sizeof(pol));
+    if ((error = og_store_tx_begin(ctx->store)) < 0) {
+        json_decref(summary);
+        return error;
+    }
+    if ((error = og_certs__policy_load(ctx->store, tenant_id, &pol)) < 0)
+        goto cleanup;
+    if ((error = og_stmt_prepare(&sel, ctx->store,
+                                 "SELECT fingerprint, subject, not_after_us FROM certs WHERE"
+                                 " tenant_id = ? AND not_after_us <= ? ORDER BY not_after_us"
+                                 " LIMIT 100000")) < 0 ||
+        (error = og_stmt_prepare(&al, ctx->store,
+                                 "SELECT threshold_days FROM cert_alerts WHERE tenant_id = ? AND"
+                                 " fingerprint = ?")) < 0 ||
+        (error = og_stmt_prepare(&ins, ctx->store,
+                                 "INSERT INTO cert_alerts (tenant_id, fingerprint, threshold_days,"
+                                 " event_id, raised_at) VALUES (?, ?, ?, ?, ?)")) < 0)
+        goto cleanup;
+    og_stmt_bind_text(sel, 1, tenant_id);
+    og_stmt_bind_int(sel, 2, now + (int64_t)pol.thresholds[0] * OG_DAY_US);
+    while ((rc = og_stmt_step(sel)) == OG_ROW) {
+        char fp[65];
+        unsigned mask, crossed = 0;
+        og_strlcpy(fp, og_stmt_col_text(sel, 0), sizeof(fp));
+        int64_t na = og_stmt_col_int(sel, 2);
+        if ((error = alerted_mask(al, tenant_id, fp, &pol, &mask)) < 0)
+            goto cleanup;
+        for (int i = 0; i < pol.nthresholds; i++)
+            if (na - now <= (int64_t)pol.thresholds[i] * OG_DAY_US && !(mask & (1u << i)))
+                crossed |= 1u << i;
+        int expired = na <= now && !(mask & EXPIRED_BIT);
+        if (!crossed && !expired)
+            continue;
+        /*
+         * One event per certificate per pass, for the tightest threshold newly crossed: a
+         * certificate first seen 5 days before expiry has crossed 30, 14 and 7 at once, and one
+         * alert saying so is what a human wants. The looser crossings are recorded with the same
+         * event, so none of them is ever alerted later. Expiry itself replaces them all.
+         */
+        int tightest = 0;
+        json_t *list = json_array();
+        for (int i = 0; i < pol.nthresholds; i++)
+            if (crossed & (1u << i)) {
+                tightest = pol.thresholds[i];
+                json_array_append_new(list, json_integer(pol.thresholds[i]));
+            }
+        char dl[OG_TIME_LEN];
+        og_time_format(na, dl);
+        int64_t left = na - now;
+        json_t *payload = json_pack(
+            "{s:s, s:s, s:s, s:I, s:i, s:o, s:o}", "fingerprint", fp, "subject",
+            og_stmt_col_text(sel, 1), "not_after", dl, "days_left",
+            (json_int_t)(left >= 0 ? left / OG_DAY_US : -((-left + OG_DAY_US - 1) / OG_DAY_US)),
+            "threshold_days", expired ? 0 : tightest, "crossed", list, "locations",
+            locations_of(ctx->store, tenant_id, fp));
+        char ev[OG_ID_LEN];
+        error = og_event_emit(ctx, tenant_id, expired ? "certs.expired" : "certs.expiring",
+                              payload, ev);
+        json_decref(payload);
+        if (error < 0)
+            goto cleanup;
+        for (int i = 0; i < pol.nthresholds; i++)
+            if ((crossed & (1u << i)) &&
+                (error = record_alert(ins, tenant_id, fp, pol.thresholds[i], ev, now_s)) < 0)
+                goto cleanup;
+        if (expired && (error = record_alert(ins, tenant_id, fp, 0, ev, now_s)) < 0)
+            goto cleanup;
+        if (json_array_size(summary) < 100)
+            json_array_append_new(summary,
+                                  json_pack("{s:s, s:i}", "fingerprint", fp, "threshold_days",
+                                            expired ? 0 : tightest));
+        n++;
+    }
+    if (rc < 0) {
+        error = rc;
+        goto cleanup;
+    }
+    if (n > 0) {
+        json_t *analysis = json_pack("{s:i, s:o}", "alerts", n, "certificates", summary);
+        summary = NULL;
+        error = og_audit_log(ctx, tenant_id, "certs", "certs.expiry.alert", "tenant", tenant_id,
+                             analysis);
+        json_decref(analysis);
+        if (error < 0)
+            goto cleanup;
+    }
+    if ((error = og_store_tx_commit(ctx->store)) < 0)
+        goto cleanup;
+    if (raised)
+        *raised += n;
+    error = 0;
+cleanup:
+    if (error < 0)
+        og_store_tx_rollback(ctx->store);
+    og_certs_policy_clear(&pol);
+    og_stmt_free(sel);
+    og_stmt_free(al);
+    og_stmt_free(ins);
+    json_decref(summary);
+    return error;
+}
+
+/* Distinct tenant ids that have certificates (at most 100000). Caller decrefs. */
+static int tenants_with_certs(og_store *s, json_t **out)
+{
+    og_stmt *st = NULL;
+    int error, rc;
+    json_t *a = json_array();
+    if ((error = og_stmt_prepare(&st, s,
+                                 "SELECT DISTINCT tenant_id FROM certs ORDER BY tenant_id"
+                                 " LIMIT 100000")) < 0) {
+        json_decref(a);
+        return error;
+    }
+    while ((rc = og_stmt_step(st)) == OG_ROW)
+        json_array_append_new(a, json_string(og_stmt_col_text(st, 0)));
+    og_stmt_free(st);
+    if (rc < 0) {
+        json_decref(a);
+        return rc;
+    }
+    *out = a;
+    return 0;
+}
+
+int og_certs_expiry_run(og_ctx *ctx, const char *tenant, int *raised)
+{
+    int error;
+    json_t *ids = NULL;
+    if (raised)
+        *raised = 0;
+    if (tenant) {
+        og_tenant t;
+        if ((error = og_certs__tenant(ctx, tenant, OG_PERM_WRITE, &t)) < 0)
+            return error;
+        return expiry_tenant(ctx, t.id, raised);
+    }
+    if ((error = og_authz_check(&ctx->actor, NULL, OG_PERM_PLATFORM)) < 0)
+        return error;
+    if ((error = tenants_with_certs(ctx->store, &ids)) < 0)
+        return error;
+    size_t i;
+    json_t *v;
+    json_array_foreach(ids, i, v)
+    {
+        if ((error = expiry_tenant(ctx, json_string_value(v), raised)) < 0)
+            break;
+    }
+    json_decref(ids);
+    return error < 0 ? error : 0;
+}
+
+/* ---- metrics ---- */
+
+static void label_escape(const char *in, char *out, size_t size)
+{
+    size_t o = 0;
+    for (; *in && o + 3 < size; in++) {
+        if (*in == '\\' || *in == '"') {
+            out[o++] = '\\';
+            out[o++] = *in;
+        } else if (*in == '\n') {
+            out[o++] = '\\';
+            out[o++] = 'n';
+        } else {
+            out[o++] = *in;
+        }
+    }
+    out[o] = '\0';
+}
+
+int og_certs_metrics_render(og_ctx *ctx, og_buf *out)
+{
+    static const char *const buckets[] = {"expired", "7d", "30d", "90d", "later"};
+    int error = -1, rc;
+    og_stmt *st = NULL;
+    json_t *ids = NULL;
+    og_buf gauges;
+    og_buf_init(&gauges, 16 << 20);
+    if ((error = og_authz_check(&ctx->actor, NULL, OG_PERM_PLATFORM)) < 0)
+        return error;
+    if ((error = tenants_with_certs(ctx->store, &ids)) < 0)
+        goto cleanup;
+    if ((error = og_stmt_prepare(&st, ctx->store,
+                                 "SELECT not_after_us FROM certs WHERE tenant_id = ?")) < 0)
+        goto cleanup;
+    if ((error = og_buf_puts(out, "# HELP opsgate_certs Certificates in the inventory by time "
+                                  "left until expiry.\n# TYPE opsgate_certs gauge\n")) < 0 ||
+        (error = og_buf_puts(&gauges, "# HELP opsgate_certs_earliest_expiry_seconds The earliest "
+                                      "notAfter of a tenant's certificates (Unix time).\n"
+                                      "# TYPE opsgate_certs_earliest_expiry_seconds gauge\n")) < 0)
+        goto cleanup;
+    int64_t now = og_time_now_us();
+    size_t i;
+    json_t *v;
+    json_array_foreach(ids, i, v)
+    {
+        const char *tid = json_string_value(v);
+        og_tenant t;
+        char label[160];
+        uint64_t count[5] = {0};
+        int64_t earliest = INT64_MAX;
+        /* the label is the tenant's name; a tenant being deleted right now is skipped */
+        if (og_tenant_get(ctx, tid, &t) < 0)
+            continue;
+        label_escape(t.name, label, sizeof(label));
+        og_stmt_reset(st);
+        og_stmt_bind_text(st, 1, tid);
+        while ((rc = og_stmt_step(st)) == OG_ROW) {
+            int64_t na = og_stmt_col_int(st, 0);
+            int64_t left = na - now;
+            int b = left <= 0                 ? 0
+                    : left <= 7 * OG_DAY_US   ? 1
+                    : left <= 30 * OG_DAY_US  ? 2
+                    : left <= 90 * OG_DAY_US  ? 3
+                                              : 4;
+            count[b]++;
+            if (na < earliest)
+                earliest = na;
+        }
+        if (rc < 0) {
+            error = rc;
+            goto cleanup;
+        }
+        for (int b = 0; b < 5; b++)
+            if ((error = og_buf_printf(out, "opsgate_certs{tenant=\"%s\",bucket=\"%s\"} %llu\n",
+                                       label, buckets[b], (unsigned long long)count[b])) < 0)
+                goto cleanup;
+        if (earliest != INT64_MAX &&
+            (error = og_buf_printf(&gauges,
+                                   "opsgate_certs_earliest_expiry_seconds{tenant=\"%s\"} %lld\n",
+                                   label, (long long)(earliest / 1000000))) < 0)
+            goto cleanup;
+    }
+    if ((error = og_buf_append(out, gauges.data ? gauges.data : "", gauges.len)) < 0)
+        goto cleanup;
+    error = 0;
+cleanup:
+    og_buf_free(&gauges);
+    og_stmt_free(st);
+    json_decref(ids);
+    return error;
+}

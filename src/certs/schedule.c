@@ -1,0 +1,300 @@
+/* schedule.c - scheduled scans per tenant, and the entry point the server calls to run due ones. */
+#include "certs/certs_internal.h"
+#include "opsgate/audit.h"
+#include "opsgate/error.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define MIN_EVERY_US (5 * 60 * 1000000LL)
+
+int og_certs_schedule_add(og_ctx *ctx, const char *tenant, int64_t every_us,
+                          const char *const *targets, size_t n, const char *ports,
+                          const char *sni, int timeout_ms, int concurrency,
+                          char id_out[OG_ID_LEN])
+{
+    int error = -1;
+    og_tenant t;
+    og_certs_targets *tg = NULL;
+    uint16_t *pl = NULL;
+    size_t np = 0;
+    og_stmt *st = NULL;
+    json_t *tj = json_array(), *analysis = NULL;
+    char *tjs = NULL, id[OG_ID_LEN], now[OG_TIME_LEN];
+    if ((error = og_certs__tenant(ctx, tenant, OG_PERM_WRITE, &t)) < 0)
+        goto cleanup;
+    if (every_us < MIN_EVERY_US) {
+        error = og_error_set(OG_EINVAL, "a scan schedule runs at most every 5 minutes");
+        goto cleanup;
+    }
+    if (timeout_ms < 0 || timeout_ms > 600000 || concurrency < 0 || concurrency > 10000) {
+        error = og_error_set(OG_EINVAL, "bad timeout or concurrency");
+        goto cleanup;
+    }
+    /* Validate now, so a schedule never fails later on its own syntax. @FILE targets are read
+     * again at each run (the file may grow). */
+    if ((ports && (error = og_certs_ports_parse(ports, &pl, &np)) < 0) ||
+        (error = og_certs_targets_parse(&tg, targets, n, pl, np)) < 0)
+        goto cleanup;
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(tj, json_string(targets[i]));
+    if (!(tjs = json_dumps(tj, JSON_COMPACT))) {
+        error = og_error_set(OG_ERROR, "out of memory");
+        goto cleanup;
+    }
+    og_id_new(id);
+    og_time_format(og_time_now_us(), now);
+    if ((error = og_store_tx_begin(ctx->store)) < 0)
+        goto cleanup;
+    if ((error = og_stmt_prepare(&st, ctx->store,
+                                 "INSERT INTO cert_schedules (id, tenant_id, every_us, targets,"
+                                 " ports, sni, timeout_ms, concurrency, next_run_us, created_at)"
+                                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) < 0)
+        goto rollback;
+    og_stmt_bind_text(st, 1, id);
+    og_stmt_bind_text(st, 2, t.id);
+    og_stmt_bind_int(st, 3, every_us);
+    og_stmt_bind_text(st, 4, tjs);
+    og_stmt_bind_text(st, 5, ports);
+    og_stmt_bind_text(st, 6, sni && *sni ? sni : NULL);
+    og_stmt_bind_int(st, 7, timeout_ms);
+    og_stmt_bind_int(st, 8, concurrency);
+    og_stmt_bind_int(st, 9, og_time_now_us());
+    og_stmt_bind_text(st, 10, now);
+    if ((error = og_stmt_step(st)) < 0)
+        goto rollback;
+    analysis = json_pack("{s:O, s:I, s:s?, s:s?, s:I}", "targets", tj, "every_s",
+                         (json_int_t)(every_us / 1000000), "ports", ports, "sni",
+                         sni && *sni ? sni : NULL, "endpoints",
+                         (json_int_t)og_certs_targets_count(tg));
+    if ((error = og_audit_log(ctx, t.id, "certs", "certs.schedule.add", "schedule", id,
+                              analysis)) < 0)
+        goto rollback;
+    if ((error = og_store_tx_commit(ctx->store)) < 0)
+        goto rollback;
+    if (id_out)
+        memcpy(id_out, id, OG_ID_LEN);
+    error = 0;
+    goto cleanup;
+rollback:
+    og_store_tx_rollback(ctx->store);
+cleanup:
+    og_certs_targets_free(tg);
+    free(pl);
+    og_stmt_free(st);
+    json_decref(tj);
+    json_decref(analysis);
+    free(tjs);
+    return error;
+}
+
+int og_certs_schedule_list(og_ctx *ctx, const char *tenant, json_t **out)
+{
+    int error, rc;
+    og_tenant t;
+    og_stmt *st = NULL;
+    json_t *arr = NULL;
+    if ((error = og_certs__tenant(ctx, tenant, OG_PERM_READ, &t)) < 0)
+        return error;
+    if ((error = og_stmt_prepare(&st, ctx->store,
+                                 "SELECT id, every_us, targets, ports, sni, timeout_ms,"
+                                 " concurrency, next_run_us, last_run_at, last_result, created_at"
+                                 " FROM cert_schedules WHERE tenant_id = ? ORDER BY created_at")) <
+        0)
+        return error;
+    og_stmt_bind_text(st, 1, t.id);
+    arr = json_array();
+    while ((rc = og_stmt_step(st)) == OG_ROW) {
+        char next[OG_TIME_LEN];
+        og_time_format(og_stmt_col_int(st, 7), next);
+        const char *lr = og_stmt_col_text(st, 9);
+        json_t *o = json_pack(
+            "{s:s, s:I, s:o, s:s?, s:s?, s:i, s:i, s:s, s:s?, s:o, s:s}", "id",
+            og_stmt_col_text(st, 0), "every_s", (json_int_t)(og_stmt_col_int(st, 1) / 1000000),
+            "targets", json_loads(og_stmt_col_text(st, 2), 0, NULL), "ports",
+            og_stmt_col_text(st, 3), "sni", og_stmt_col_text(st, 4), "timeout_ms",
+            (int)og_stmt_col_int(st, 5), "concurrency", (int)og_stmt_col_int(st, 6), "next_run",
+            next, "last_run", og_stmt_col_text(st, 8), "last_result",
+            lr ? json_loads(lr, 0, NULL) : json_null(), "created_at", og_stmt_col_text(st, 10));
+        json_array_append_new(arr, o);
+    }
+    og_stmt_free(st);
+    if (rc < 0) {
+        json_decref(arr);
+        return rc;
+    }
+    *out = arr;
+    return 0;
+}
+
+int og_certs_schedule_delete(og_ctx *ctx, const char *tenant, const char *id)
+{
+    int error;
+    og_tenant t;
+    og_stmt *st = NULL;
+    if ((error = og_certs__tenant(ctx, tenant, OG_PERM_WRITE, &t)) < 0)
+        return error;
+    if ((error = og_store_tx_begin(ctx->store)) < 0)
+        return error;
+    if ((error = og_stmt_prepare(&st, ctx->store,
+                                 "DELETE FROM cert_schedules WHERE tenant_id = ? AND id = ?")) < 0)
+        goto cleanup;
+    og_stmt_bind_text(st, 1, t.id);
+    og_stmt_bind_text(st, 2, id);
+    if ((error = og_stmt_step(st)) < 0)
+        goto cleanup;
+    if (og_store_changes(ctx->store) == 0) {
+        error = og_error_set(OG_ENOTFOUND, "no scan schedule '%s' in tenant '%s'", id, tenant);
+        goto cleanup;
+    }
+    if ((error = og_audit_log(ctx, t.id, "certs", "certs.schedule.delete", "schedule", id,
+                              NULL)) < 0 ||
+        (error = og_store_tx_commit(ctx->store)) < 0)
+        goto cleanup;
+    error = 0;
+cleanup:
+    if (error < 0)
+        og_store_tx_rollback(ctx->store);
+    og_stmt_free(st);
+    return error;
+}
+
+typedef struct due {
+    char id[OG_ID_LEN];
+    char tenant_id[OG_ID_LEN];
+    char *targets, *ports, *sni;
+    int timeout_ms, concurrency;
+} due;
+
+/* Claim the oldest due schedule: move its next run on, in a transaction, before running it. */
+static int claim_one(og_ctx *ctx, due *d)
+{
+    int error, rc;
+    og_stmt *st = NULL;
+    int64_t now = og_time_now_us();
+    memset(d, 0, sizeof(*d));
+    if ((error = og_store_tx_begin(ctx->store)) < 0)
+        return error;
+    if ((error = og_stmt_prepare(&st, ctx->store,
+                                 "SELECT id, tenant_id, targets, ports, sni, timeout_ms,"
+                                 " concurrency, every_us FROM cert_schedules WHERE next_run_us <= ?"
+                                 " ORDER BY next_run_us LIMIT 1")) < 0)
+        goto cleanup;
+    og_stmt_bind_int(st, 1, now);
+    if ((rc = og_stmt_step(st)) != OG_ROW) {
+        error = rc < 0 ? rc : 0;
+        goto cleanup;
+    }
+    og_strlcpy(d->id, og_stmt_col_text(st, 0), sizeof(d->id));
+    og_strlcpy(d->tenant_id, og_stmt_col_text(st, 1), sizeof(d->tenant_id));
+    d->targets = strdup(og_stmt_col_text(st, 2));
+    d->ports = og_stmt_col_text(st, 3) ? strdup(og_stmt_col_text(st, 3)) : NULL;
+    d->sni = og_stmt_col_text(st, 4) ? strdup(og_stmt_col_text(st, 4)) : NULL;
+    d->timeout_ms = (int)og_stmt_col_int(st, 5);
+    d->concurrency = (int)og_stmt_col_int(st, 6);
+    int64_t every = og_stmt_col_int(st, 7);
+    og_stmt_free(st);
+    st = NULL;
+    if ((error = og_stmt_prepare(&st, ctx->store,
+                                 "UPDATE cert_schedules SET next_run_us = ? WHERE id = ?")) < 0)
+        goto cleanup;
+    og_stmt_bind_int(st, 1, now + every);
+    og_stmt_bind_text(st, 2, d->id);
+    if ((error = og_stmt_step(st)) < 0 || (error = og_store_tx_commit(ctx->store)) < 0)
+        goto cleanup;
+    error = 1;
+cleanup:
+    if (error < 0)
+        og_store_tx_rollback(ctx->store);
+    else if (error == 0)
+        og_store_tx_commit(ctx->store);
+    og_stmt_free(st);
+    return error;
+}
+
+static void due_clear(due *d)
+{
+    free(d->targets);
+    free(d->ports);
+    free(d->sni);
+}
+
+static void record_result(og_ctx *ctx, const char *id, json_t *result)
+{
+    og_stmt *st = NULL;
+    char now[OG_TIME_LEN];
+    char *txt = json_dumps(result, JSON_COMPACT);
+    og_time_format(og_time_now_us(), now);
+    if (txt && og_stmt_prepare(&st, ctx->store,
+                               "UPDATE cert_schedules SET last_run_at = ?, last_result = ?"
+                               " WHERE id = ?") == 0) {
+        og_stmt_bind_text(st, 1, now);
+        og_stmt_bind_text(st, 2, txt);
+        og_stmt_bind_text(st, 3, id);
+        og_stmt_step(st);
+    }
+    og_stmt_free(st);
+    free(txt);
+}
+
+int og_certs_schedule_run_due(og_ctx *ctx, int *ran)
+{
+    int error = 0, n = 0;
+    if (ran)
+        *ran = 0;
+    if ((error = og_authz_check(&ctx->actor, NULL, OG_PERM_PLATFORM)) < 0)
+        return error;
+    /* Bounded: a schedule claimed once is not due again in this call. */
+    for (int i = 0; i < 10000; i++) {
+        due d;
+        og_certs_targets *tg = NULL;
+        uint16_t *pl = NULL;
+        size_t np = 0;
+        json_t *tj = NULL, *result = NULL;
+        int rc = claim_one(ctx, &d);
+        if (rc <= 0) {
+            error = rc;
+            break;
+        }
+        tj = json_loads(d.targets, 0, NULL);
+        size_t nt = json_array_size(tj);
+        const char **tv = calloc(nt ? nt : 1, sizeof(*tv));
+        for (size_t k = 0; tv && k < nt; k++)
+            tv[k] = json_string_value(json_array_get(tj, k));
+        og_certs_scan_summary sum;
+        og_certs_scan_opts opts;
+        memset(&opts, 0, sizeof(opts));
+        opts.sni = d.sni;
+        opts.timeout_ms = d.timeout_ms;
+        opts.concurrency = d.concurrency;
+        if (!tv)
+            rc = og_error_set(OG_ERROR, "out of memory");
+        else if ((d.ports && (rc = og_certs_ports_parse(d.ports, &pl, &np)) < 0) ||
+                 (rc = og_certs_targets_parse(&tg, tv, nt, pl, np)) < 0)
+            ;
+        else
+            rc = og_certs_scan(ctx, d.tenant_id, tg, &opts, &sum);
+        /* A failed run is recorded on the schedule and the next one goes on. */
+        if (rc < 0)
+            result = json_pack("{s:s, s:s}", "status", "failed", "error", og_error_last());
+        else
+            result = json_pack("{s:s, s:s, s:I, s:I, s:I}", "status", "done", "scan_id",
+                               sum.scan_id, "endpoints", (json_int_t)sum.endpoints, "ok",
+                               (json_int_t)sum.by_status[OG_SCAN_OK], "certs_new",
+                               (json_int_t)sum.certs_new);
+        record_result(ctx, d.id, result);
+        json_decref(result);
+        json_decref(tj);
+        free(tv);
+        free(pl);
+        og_certs_targets_free(tg);
+        due_clear(&d);
+        n++;
+    }
+    if (ran)
+        *ran = n;
+    if (error < 0)
+        return error;
+    /* Thresholds are crossed by the clock, not only by scans. */
+    return og_certs_expiry_run(ctx, NULL, NULL);
+}

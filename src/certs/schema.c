@@ -1,0 +1,85 @@
+/* schema.c - tables owned by the certs module: inventory, sightings, sealed keys, policy, alerts,
+ * schedules. Every row carries its tenant and goes with it (ON DELETE CASCADE). */
+#include "opsgate/store.h"
+
+static const og_migration steps[] = {
+    {1,
+     /* One row per certificate per tenant (dedup by SHA-256 fingerprint). findings holds the
+      * intrinsic findings only; the rest depend on sightings and on the clock. */
+     "CREATE TABLE certs ("
+     "  tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+     "  fingerprint TEXT NOT NULL,"
+     "  subject TEXT NOT NULL,"
+     "  issuer TEXT NOT NULL,"
+     "  serial TEXT NOT NULL,"
+     "  not_before_us INTEGER NOT NULL,"
+     "  not_after_us INTEGER NOT NULL,"
+     "  key_type TEXT NOT NULL,"
+     "  key_bits INTEGER NOT NULL,"
+     "  sig_alg TEXT NOT NULL,"
+     "  is_ca INTEGER NOT NULL,"
+     "  findings INTEGER NOT NULL,"
+     "  info TEXT NOT NULL,"
+     "  der BLOB NOT NULL,"
+     "  first_seen_us INTEGER NOT NULL,"
+     "  last_seen_us INTEGER NOT NULL,"
+     "  PRIMARY KEY (tenant_id, fingerprint));"
+     "CREATE INDEX certs_expiry ON certs (tenant_id, not_after_us);"
+     /* Where a certificate was found: kind endpoint (location host:port, sni), chain (served as
+      * an intermediate at that endpoint), file (path), import (file name). The chain status and
+      * hostname result are those of the latest sighting. */
+     "CREATE TABLE cert_sightings ("
+     "  tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+     "  fingerprint TEXT NOT NULL,"
+     "  kind TEXT NOT NULL,"
+     "  location TEXT NOT NULL,"
+     "  sni TEXT NOT NULL DEFAULT '',"
+     "  findings INTEGER NOT NULL DEFAULT 0,"
+     "  chain TEXT,"
+     "  detail TEXT,"
+     "  first_seen_us INTEGER NOT NULL,"
+     "  last_seen_us INTEGER NOT NULL,"
+     "  PRIMARY KEY (tenant_id, fingerprint, kind, location, sni),"
+     "  FOREIGN KEY (tenant_id, fingerprint) REFERENCES certs (tenant_id, fingerprint)"
+     "    ON DELETE CASCADE);"
+     "CREATE TABLE cert_keys ("
+     "  id TEXT PRIMARY KEY,"
+     "  tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+     "  fingerprint TEXT,"
+     "  key_type TEXT NOT NULL,"
+     "  encrypted INTEGER NOT NULL,"
+     "  sealed BLOB NOT NULL,"
+     "  source TEXT NOT NULL,"
+     "  created_at TEXT NOT NULL);"
+     "CREATE INDEX cert_keys_cert ON cert_keys (tenant_id, fingerprint);"
+     "CREATE TABLE cert_policies ("
+     "  tenant_id TEXT PRIMARY KEY REFERENCES tenants(id) ON DELETE CASCADE,"
+     "  thresholds TEXT NOT NULL,"
+     "  ca_bundle TEXT,"
+     "  updated_at TEXT NOT NULL);"
+     /* One row per (certificate, threshold) crossing ever alerted; threshold 0 = expired. */
+     "CREATE TABLE cert_alerts ("
+     "  tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+     "  fingerprint TEXT NOT NULL,"
+     "  threshold_days INTEGER NOT NULL,"
+     "  event_id TEXT,"
+     "  raised_at TEXT NOT NULL,"
+     "  PRIMARY KEY (tenant_id, fingerprint, threshold_days));"
+     "CREATE TABLE cert_schedules ("
+     "  id TEXT PRIMARY KEY,"
+     "  tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+     "  every_us INTEGER NOT NULL,"
+     "  targets TEXT NOT NULL,"
+     "  ports TEXT,"
+     "  sni TEXT,"
+     "  timeout_ms INTEGER NOT NULL,"
+     "  concurrency INTEGER NOT NULL,"
+     "  next_run_us INTEGER NOT NULL,"
+     "  last_run_at TEXT,"
+     "  last_result TEXT,"
+     "  created_at TEXT NOT NULL);"
+     "CREATE INDEX cert_schedules_due ON cert_schedules (next_run_us);",
+     NULL},
+};
+
+const og_schema og_certs_schema = {"certs", steps, sizeof(steps) / sizeof(steps[0])};
