@@ -7,7 +7,9 @@ extern const og_command og_cmd_tenant;
 extern const og_command og_cmd_user;
 extern const og_command og_cmd_token;
 extern const og_command og_cmd_audit;
-extern const og_command og_cmd_cert;
+extern const og_command og_cmd_gate;
+extern const og_command og_cmd_events;
+extern const og_command og_cmd_notify;
 
 const og_command *const og_cli_commands[] = {
     &og_cmd_init,
@@ -16,6 +18,8 @@ const og_command *const og_cli_commands[] = {
     &og_cmd_user,
     &og_cmd_token,
     &og_cmd_audit,
-    &og_cmd_cert,
+    &og_cmd_gate,
+    &og_cmd_events,
+    &og_cmd_notify,
     NULL,
 };

@@ -1,0 +1,355 @@
+/* cmd_gate.c - `opsgate gate`: action kinds, per-tenant policy, gate items and decisions. */
+#include "cli/cli.h"
+#include "opsgate/error.h"
+#include "opsgate/gate.h"
+#include "opsgate/tenant.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char *const help =
+    "usage: opsgate gate list --tenant T [--state pending|review|task|done] [--json]\n"
+    "       opsgate gate show ID [--json]\n"
+    "       opsgate gate approve|reject ID [--note TEXT]           (L2 approvals)\n"
+    "       opsgate gate ack|override|escalate ID [--note TEXT]    (L1 reviews)\n"
+    "       opsgate gate done|failed ID [--note TEXT]              (L3 tasks)\n"
+    "       opsgate gate request --tenant T KIND [--params JSON] [--recommendation JSON]\n"
+    "                            [--target-type TYPE] [--target-id ID] [--json]\n"
+    "       opsgate gate kinds [--json]\n"
+    "       opsgate gate policy show --tenant T [--json]\n"
+    "       opsgate gate policy set --tenant T KIND LEVEL\n"
+    "       opsgate gate policy set --tenant T [--approval-timeout DUR] [--review-window DUR]\n"
+    "       opsgate gate policy assign --tenant T AREA [USER]\n"
+    "       opsgate gate expire\n"
+    "\n"
+    "Every action runs through a gate level, per tenant and action kind:\n"
+    "  L0  executes at once and is recorded;\n"
+    "  L1  executes, then the area's assignee reviews it within the review window: ack,\n"
+    "      override (rolls the action back, recorded as reversing the original) or escalate\n"
+    "      (to the tenant-admins);\n"
+    "  L2  waits for approval by a tenant-admin or project-manager who is not the requester;\n"
+    "      unapproved past the approval timeout it expires, which counts as rejected;\n"
+    "  L3  is a task: a human acts on the recommendation and records done or failed.\n"
+    "Raising a kind's level is open to writers; lowering it below the kind's default needs\n"
+    "tenant-admin and is audited. Decide as a user with --as USER (the tenant is taken from\n"
+    "the item). Every decision, with who, when and the note, is in the audit trail.\n"
+    "`gate request` runs an action kind by hand (e.g. platform.note with\n"
+    "--params '{\"text\":\"...\"}'); `gate expire` runs the expiry the server runs every 10 s.\n";
+
+static const char *const decisions[] = {"approve", "reject", "ack", "override", "escalate",
+                                        "done", "failed", NULL};
+
+/* Open the data folder; with --as and no --tenant, act as the user of the item's tenant. */
+static int open_for_item(og_cli *cli, const char *tenant, const char *id)
+{
+    int error;
+    char tid[OG_ID_LEN];
+    const char *as = cli->as_user;
+    if (tenant || !as)
+        return og_cli_open(cli, tenant);
+    cli->as_user = NULL;
+    error = og_cli_open(cli, NULL);
+    cli->as_user = as;
+    if (error)
+        return error;
+    if ((error = og_gate_item_tenant(cli->store, id, tid)) < 0)
+        return og_cli_fail(error);
+    if ((error = og_actor_become(&cli->ctx, tid, as)) < 0)
+        return og_cli_fail(error);
+    return 0;
+}
+
+static void print_item_line(json_t *x)
+{
+    const char *s;
+    printf("%-36s %-2s %-7s %-18s %-20s %s\n", json_string_value(json_object_get(x, "id")),
+           json_string_value(json_object_get(x, "level")),
+           json_string_value(json_object_get(x, "state")),
+           json_string_value(json_object_get(x, "outcome")),
+           json_string_value(json_object_get(x, "kind")),
+           (s = json_string_value(json_object_get(x, "created_at"))) ? s : "");
+}
+
+static int parse_json_arg(const char *what, const char *text, json_t **out)
+{
+    json_error_t e;
+    *out = json_loads(text, 0, &e);
+    if (!*out || !json_is_object(*out)) {
+        json_decref(*out);
+        *out = NULL;
+        return og_cli_usage("gate", "%s is not a JSON object: '%s' (%s)", what, text,
+                            e.text[0] ? e.text : "not an object");
+    }
+    return 0;
+}
+
+static int cmd_policy(og_cli *cli, const char *tenant, int json, const char *approval,
+                      const char *review, int npos, char **pos)
+{
+    int error;
+    if (npos < 1)
+        return og_cli_usage("gate", "gate policy needs show, set or assign");
+    const char *sub = pos[0];
+    if (strcmp(sub, "show") == 0) {
+        json_t *doc = NULL;
+        if (npos != 1)
+            return og_cli_usage("gate", "unexpected argument '%s'", pos[1]);
+        if ((error = og_cli_open(cli, tenant)))
+            return error;
+        if ((error = og_gate_policy_show(&cli->ctx, tenant, &doc)) < 0)
+            return og_cli_fail(error);
+        if (json) {
+            og_cli_print_json(doc);
+            return OG_EXIT_OK;
+        }
+        printf("approval timeout %llds, review window %llds\n",
+               (long long)json_integer_value(json_object_get(doc, "approval_timeout_s")),
+               (long long)json_integer_value(json_object_get(doc, "review_window_s")));
+        const char *area;
+        json_t *v;
+        json_object_foreach(json_object_get(doc, "assignees"), area, v)
+            printf("assignee %s: %s\n", area, json_string_value(v));
+        size_t i;
+        json_t *k;
+        printf("%-28s %-10s %-5s %-7s %s\n", "KIND", "AREA", "LEVEL", "DEFAULT", "SOURCE");
+        json_array_foreach(json_object_get(doc, "kinds"), i, k)
+        {
+            const char *a = json_string_value(json_object_get(k, "area"));
+            const char *d = json_string_value(json_object_get(k, "default_level"));
+            printf("%-28s %-10s %-5s %-7s %s\n", json_string_value(json_object_get(k, "kind")),
+                   a ? a : "?", json_string_value(json_object_get(k, "level")), d ? d : "?",
+                   json_string_value(json_object_get(k, "source")));
+        }
+        json_decref(doc);
+        return OG_EXIT_OK;
+    }
+    if (strcmp(sub, "set") == 0) {
+        if (approval || review) {
+            int64_t a = 0, r = 0;
+            if (npos != 1)
+                return og_cli_usage("gate", "give either KIND LEVEL or the timing options");
+            if (approval && og_duration_parse(approval, &a) < 0)
+                return og_cli_usage("gate", "bad --approval-timeout '%s' (e.g. 30s, 4h, 2d)",
+                                    approval);
+            if (review && og_duration_parse(review, &r) < 0)
+                return og_cli_usage("gate", "bad --review-window '%s' (e.g. 30s, 4h, 2d)", review);
+            if (a <= 0 && approval)
+                return og_cli_usage("gate", "bad --approval-timeout '%s'", approval);
+            if (r <= 0 && review)
+                return og_cli_usage("gate", "bad --review-window '%s'", review);
+            if ((error = og_cli_open(cli, tenant)))
+                return error;
+            if ((error = og_gate_timing_set(&cli->ctx, tenant, a, r)) < 0)
+                return og_cli_fail(error);
+            return OG_EXIT_OK;
+        }
+        og_gate_level l;
+        if (npos != 3)
+            return og_cli_usage("gate", "gate policy set takes KIND LEVEL");
+        if (og_gate_level_parse(pos[2], &l) < 0)
+            return og_cli_usage("gate", "%s", og_error_last());
+        if ((error = og_cli_open(cli, tenant)))
+            return error;
+        if ((error = og_gate_policy_set(&cli->ctx, tenant, pos[1], l)) < 0)
+            return og_cli_fail(error);
+        printf("%s: %s\n", pos[1], og_gate_level_name(l));
+        return OG_EXIT_OK;
+    }
+    if (strcmp(sub, "assign") == 0) {
+        if (npos != 2 && npos != 3)
+            return og_cli_usage("gate", "gate policy assign takes AREA [USER]");
+        if ((error = og_cli_open(cli, tenant)))
+            return error;
+        if ((error = og_gate_assignee_set(&cli->ctx, tenant, pos[1], npos == 3 ? pos[2] : NULL)) <
+            0)
+            return og_cli_fail(error);
+        return OG_EXIT_OK;
+    }
+    return og_cli_usage("gate", "unknown policy subcommand '%s' (show, set, assign)", sub);
+}
+
+static int run(og_cli *cli, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"json", no_argument, NULL, 'j'},
+        {"tenant", required_argument, NULL, 't'},
+        {"state", required_argument, NULL, 's'},
+        {"note", required_argument, NULL, 'n'},
+        {"params", required_argument, NULL, 'p'},
+        {"recommendation", required_argument, NULL, 'r'},
+        {"target-type", required_argument, NULL, 'T'},
+        {"target-id", required_argument, NULL, 'I'},
+        {"approval-timeout", required_argument, NULL, 'a'},
+        {"review-window", required_argument, NULL, 'w'},
+        {NULL, 0, NULL, 0},
+    };
+    int json = 0, c, error;
+    const char *tenant = NULL, *state = NULL, *note = NULL, *params_s = NULL, *rec_s = NULL;
+    const char *ttype = NULL, *tid = NULL, *approval = NULL, *review = NULL;
+    if (argc < 2)
+        return og_cli_usage("gate", "missing subcommand (list, show, approve, reject, ack, "
+                                    "override, escalate, done, failed, request, kinds, policy)");
+    const char *sub = argv[1];
+    optind = 0;
+    opterr = 0;
+    while ((c = getopt_long(argc - 1, argv + 1, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'j': json = 1; break;
+        case 't': tenant = optarg; break;
+        case 's': state = optarg; break;
+        case 'n': note = optarg; break;
+        case 'p': params_s = optarg; break;
+        case 'r': rec_s = optarg; break;
+        case 'T': ttype = optarg; break;
+        case 'I': tid = optarg; break;
+        case 'a': approval = optarg; break;
+        case 'w': review = optarg; break;
+        default: return og_cli_badopt("gate", argv + 1);
+        }
+    }
+    int npos = argc - 1 - optind;
+    char **pos = argv + 1 + optind;
+
+    for (size_t i = 0; decisions[i]; i++) {
+        if (strcmp(sub, decisions[i]) != 0)
+            continue;
+        if (npos != 1)
+            return og_cli_usage("gate", "gate %s takes exactly one gate item ID", sub);
+        if (!og_id_valid(pos[0]))
+            return og_cli_usage("gate", "bad gate item id '%s'", pos[0]);
+        if ((error = open_for_item(cli, tenant, pos[0])))
+            return error;
+        if ((error = og_gate_decide(&cli->ctx, pos[0], sub, note)) < 0)
+            return og_cli_fail(error);
+        printf("%s: %s\n", pos[0], sub);
+        return OG_EXIT_OK;
+    }
+    if (strcmp(sub, "policy") == 0)
+        return cmd_policy(cli, tenant, json, approval, review, npos, pos);
+    if (strcmp(sub, "kinds") == 0) {
+        json_t *arr = og_gate_kinds_json();
+        if (json) {
+            og_cli_print_json(arr);
+            return OG_EXIT_OK;
+        }
+        size_t i;
+        json_t *k;
+        json_array_foreach(arr, i, k)
+            printf("%-28s %-10s %-3s %s\n", json_string_value(json_object_get(k, "name")),
+                   json_string_value(json_object_get(k, "area")),
+                   json_string_value(json_object_get(k, "default_level")),
+                   json_string_value(json_object_get(k, "description")));
+        json_decref(arr);
+        return OG_EXIT_OK;
+    }
+    if (strcmp(sub, "list") == 0) {
+        json_t *arr = NULL;
+        if (npos)
+            return og_cli_usage("gate", "unexpected argument '%s'", pos[0]);
+        if (!tenant)
+            return og_cli_usage("gate", "gate list needs --tenant");
+        if (state && strcmp(state, "pending") && strcmp(state, "review") && strcmp(state, "task") &&
+            strcmp(state, "done"))
+            return og_cli_usage("gate", "bad --state '%s' (pending, review, task or done)", state);
+        if ((error = og_cli_open(cli, tenant)))
+            return error;
+        if ((error = og_gate_list(&cli->ctx, tenant, state, &arr)) < 0)
+            return og_cli_fail(error);
+        if (json) {
+            og_cli_print_json(arr);
+            return OG_EXIT_OK;
+        }
+        size_t i;
+        json_t *x;
+        printf("%-36s %-2s %-7s %-18s %-20s %s\n", "ID", "LV", "STATE", "OUTCOME", "KIND",
+               "CREATED");
+        json_array_foreach(arr, i, x) print_item_line(x);
+        json_decref(arr);
+        return OG_EXIT_OK;
+    }
+    if (strcmp(sub, "show") == 0) {
+        json_t *doc = NULL;
+        if (npos != 1)
+            return og_cli_usage("gate", "gate show takes exactly one gate item ID");
+        if (!og_id_valid(pos[0]))
+            return og_cli_usage("gate", "bad gate item id '%s'", pos[0]);
+        if ((error = open_for_item(cli, tenant, pos[0])))
+            return error;
+        if ((error = og_gate_show(&cli->ctx, pos[0], &doc)) < 0)
+            return og_cli_fail(error);
+        if (json) {
+            og_cli_print_json(doc);
+            return OG_EXIT_OK;
+        }
+        print_item_line(doc);
+        size_t i;
+        json_t *x;
+        json_array_foreach(json_object_get(doc, "decisions"), i, x)
+        {
+            const char *n = json_string_value(json_object_get(x, "note"));
+            printf("  %s %-14s by %s%s%s\n", json_string_value(json_object_get(x, "decided_at")),
+                   json_string_value(json_object_get(x, "decision")),
+                   json_string_value(json_object_get(x, "decided_by")), n ? ": " : "", n ? n : "");
+        }
+        json_array_foreach(json_object_get(doc, "notifications"), i, x)
+        {
+            const char *e = json_string_value(json_object_get(x, "last_error"));
+            printf("  notify %s %s: %s (%lld attempts)%s%s\n",
+                   json_string_value(json_object_get(x, "type")),
+                   json_string_value(json_object_get(x, "target")),
+                   json_string_value(json_object_get(x, "state")),
+                   (long long)json_integer_value(json_object_get(x, "attempts")), e ? ": " : "",
+                   e ? e : "");
+        }
+        json_decref(doc);
+        return OG_EXIT_OK;
+    }
+    if (strcmp(sub, "request") == 0) {
+        json_t *params = NULL, *rec = NULL;
+        og_gate_outcome out;
+        if (npos != 1)
+            return og_cli_usage("gate", "gate request takes exactly one KIND");
+        if (!tenant)
+            return og_cli_usage("gate", "gate request needs --tenant");
+        if (params_s && (error = parse_json_arg("--params", params_s, &params)))
+            return error;
+        if (rec_s && (error = parse_json_arg("--recommendation", rec_s, &rec))) {
+            json_decref(params);
+            return error;
+        }
+        if ((error = og_cli_open(cli, tenant))) {
+            json_decref(params);
+            json_decref(rec);
+            return error;
+        }
+        error = og_gate_request(&cli->ctx, tenant, pos[0], ttype, tid, params, rec, &out);
+        json_decref(params);
+        json_decref(rec);
+        if (error < 0 && error != OG_EPENDING)
+            return og_cli_fail(error);
+        if (json) {
+            og_cli_print_json(json_pack("{s:s, s:s, s:s, s:I, s:o}", "gate_id", out.gate_id,
+                                        "level", og_gate_level_name(out.level), "state", out.state,
+                                        "audit_seq", (json_int_t)out.audit_seq, "result",
+                                        out.result ? out.result : json_null()));
+        } else {
+            printf("%s %s %s\n", out.gate_id, og_gate_level_name(out.level), out.state);
+            json_decref(out.result);
+        }
+        return OG_EXIT_OK;
+    }
+    if (strcmp(sub, "expire") == 0) {
+        int n = 0;
+        if ((error = og_cli_open(cli, NULL)))
+            return error;
+        if ((error = og_gate_expire(&cli->ctx, &n)) < 0)
+            return og_cli_fail(error);
+        printf("%d expired or closed\n", n);
+        return OG_EXIT_OK;
+    }
+    return og_cli_usage("gate", "unknown subcommand '%s'", sub);
+}
+
+const og_command og_cmd_gate = {"gate", run, "human-in-the-loop gates: items, decisions, policy",
+                                help};
