@@ -390,7 +390,7 @@ static void mark_lines(parser *p)
         const tok *first = &p->toks[ls];
         bool lead_ok = first->kind == T_TEXT && !first->nl && text_is_ws(first);
         /* leading whitespace of the following line, for intrinsic block indentation */
-        const char *nws = NULL;
+        const char *nws = "";
         size_t nws_len = 0;
         if (next < p->n_toks && p->toks[next].kind == T_TEXT) {
             nws = p->toks[next].s;

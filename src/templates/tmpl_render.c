@@ -194,6 +194,8 @@ static int interpolate(render *r, const json_t *v, bool escape)
     case JSON_FALSE: s = "false"; n = 5; break;
     default: break; /* null, objects and arrays print nothing */
     }
+    if (n == 0)
+        return 0;
     if (escape)
         return emit_escaped(r, s, n);
     return emit(r, s, n);

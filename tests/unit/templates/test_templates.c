@@ -411,6 +411,11 @@ static void test_render__overridden_block_keeps_the_parents_indentation(void **s
                             "{\"net_days\": 45}", &opts);
     assert_string_equal(got, "## Terms\n  Payment is due within 45 days of invoice.\n");
     free(got);
+    /* a block whose content starts with a tag on the next line has no intrinsic indentation */
+    got = render_with("{{<sow-base}}{{$terms}}\n{{#net_days}}Net {{.}}\n{{/net_days}}{{/terms}}"
+                      "{{/sow-base}}", "{\"net_days\": 10}", &opts);
+    assert_string_equal(got, "## Terms\n  Net 10\n");
+    free(got);
     got = render_with("{{<sow-base}}{{/sow-base}}", "{}", &opts);
     assert_string_equal(got, "## Terms\n  Payment is due within 30 days.\n");
     free(got);
