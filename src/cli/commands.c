@@ -10,6 +10,7 @@ extern const og_command og_cmd_audit;
 extern const og_command og_cmd_gate;
 extern const og_command og_cmd_events;
 extern const og_command og_cmd_notify;
+extern const og_command og_cmd_cert;
 
 const og_command *const og_cli_commands[] = {
     &og_cmd_init,
@@ -21,5 +22,6 @@ const og_command *const og_cli_commands[] = {
     &og_cmd_gate,
     &og_cmd_events,
     &og_cmd_notify,
+    &og_cmd_cert,
     NULL,
 };
