@@ -3,6 +3,7 @@
 
 #include "opsgate/error.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
