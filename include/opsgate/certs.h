@@ -210,7 +210,7 @@ typedef struct og_certs_filter {
 
 /* The tenant's certificates, soonest expiry first: a JSON array (caller decrefs). OG_PERM_READ. */
 int og_certs_list(og_ctx *ctx, const char *tenant, const og_certs_filter *f, json_t **out);
-/* One certificate by fingerprint or a unique prefix (at least 4 hex digits) with its sightings,
+/* One certificate by fingerprint or a unique prefix (colons allowed) with its sightings,
  * chains and findings. OG_ENOTFOUND, or OG_EINVAL for an ambiguous prefix naming the matches. */
 int og_certs_show(og_ctx *ctx, const char *tenant, const char *id, json_t **out);
 

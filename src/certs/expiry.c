@@ -105,6 +105,8 @@ static int expiry_tenant(og_ctx *ctx, const char *tenant_id, int *raised)
         int64_t na = og_stmt_col_int(sel, 2);
         if ((error = alerted_mask(al, tenant_id, fp, &pol, &mask)) < 0)
             goto cleanup;
+        if (mask & EXPIRED_BIT)
+            continue;   /* expiry said it all; thresholds added later do not apply */
         for (int i = 0; i < pol.nthresholds; i++)
             if (na - now <= (int64_t)pol.thresholds[i] * OG_DAY_US && !(mask & (1u << i)))
                 crossed |= 1u << i;

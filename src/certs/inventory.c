@@ -40,7 +40,7 @@ typedef struct batch_cert {
 
 typedef struct batch_sighting {
     char fp[65];
-    char kind[8];
+    char kind[12];
     char *location, *sni, *chain, *detail;
     unsigned findings;
 } batch_sighting;
@@ -648,12 +648,11 @@ static int resolve_id(og_ctx *ctx, const char *tenant_id, const char *id, char f
 {
     int error = -1, rc, n = 0;
     og_stmt *st = NULL;
-    char prefix[65], pattern[70], matches[200];
+    char prefix[96], pattern[100], matches[200];
     size_t len = id ? strlen(id) : 0;
-    if (len < 4 || len > 64)
+    if (len < 1 || len > 95)
         return og_error_set(OG_EINVAL,
-                            "bad certificate id '%s' (a SHA-256 fingerprint or a prefix of at "
-                            "least 4 hex digits)",
+                            "bad certificate id '%s' (a SHA-256 fingerprint or a prefix of it)",
                             id ? id : "");
     for (size_t i = 0; i <= len; i++) {
         char c = id[i];
@@ -661,6 +660,8 @@ static int resolve_id(og_ctx *ctx, const char *tenant_id, const char *id, char f
             continue;
         if (c && !isxdigit((unsigned char)c))
             return og_error_set(OG_EINVAL, "bad certificate id '%s' (hex digits only)", id);
+        if (n == 65)
+            return og_error_set(OG_EINVAL, "bad certificate id '%s' (longer than a fingerprint)", id);
         prefix[n++] = (char)tolower((unsigned char)c);
     }
     snprintf(pattern, sizeof(pattern), "%s%%", prefix);

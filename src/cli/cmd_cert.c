@@ -48,7 +48,7 @@ static const char *const help =
     "            are never printed or returned; `cert show` only says one is held.\n"
     "list        Soonest expiry first. --expiring 30d: those expiring within 30 days (expired\n"
     "            ones included); --finding F: those with finding F (comma-separated for several).\n"
-    "show        One certificate by SHA-256 fingerprint or a unique prefix (4+ hex digits).\n"
+    "show        One certificate by SHA-256 fingerprint or a unique prefix (colons allowed).\n"
     "policy      Expiry alert thresholds in days (default 30,14,7,1) and the trust anchors\n"
     "            chains are checked against (the system store, or the tenant's CA bundle).\n"
     "schedule    Scans the server runs every --every (at least 5m). --run-due runs those due.\n"
