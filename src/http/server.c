@@ -1,6 +1,7 @@
 /* server.c - og_http_serve(): libmicrohttpd daemon, request lifecycle, bearer auth, replies,
  * errors as JSON and graceful shutdown. */
 #include "http/server.h"
+#include "opsgate/gate.h"
 #include "opsgate/crypto.h"
 #include "opsgate/error.h"
 #include "opsgate/tenant.h"
@@ -24,6 +25,8 @@
 #define DEFAULT_MAX_BODY ((size_t)1 << 20)
 #define DEFAULT_SHUTDOWN_MS 30000
 #define DEFAULT_CHECKPOINT_S 300
+/* Stores the gate module's event workers (2 by default) and expiry timer hold, plus one spare. */
+#define GATE_POOL_EXTRA 4
 /* After the body limit is hit the rest is read and dropped so a 413 can still be sent; beyond
  * this much more the client is ignoring us and the connection is cut instead. */
 #define DISCARD_MAX ((uint64_t)64 << 20)
@@ -310,6 +313,13 @@ int og_http__metrics_handler(og_http_req *r)
     og_buf out;
     og_buf_init(&out, (size_t)4 << 20);
     int error = og_http__metrics_render(r->srv->metrics, &out);
+    if (error == 0) {
+        /* Module counters come from the database, so they include CLI actions and survive
+         * restarts. */
+        og_store *s = og_store_pool_get(r->srv->pool);
+        error = og_gate_metrics_render(s, &out);
+        og_store_pool_put(r->srv->pool, s);
+    }
     if (error < 0) {
         og_buf_free(&out);
         return error;
@@ -624,6 +634,7 @@ int og_http_serve(const og_http_config *cfg)
     sigset_t stop_sigs, blocked, old_mask;
     int mask_set = 0;
     int sync_init = 0;
+    void *gate = NULL;
 
     memset(&srv, 0, sizeof(srv));
     if (!cfg || !cfg->data_dir)
@@ -663,7 +674,11 @@ int og_http_serve(const og_http_config *cfg)
     }
     /* Each worker holds at most one store, each running export one more (capped at max_exports),
      * so a worker never waits on the pool behind an export that waits on a worker. */
-    if ((error = og_store_pool_open(&srv.pool, db_url, srv.threads + srv.max_exports + 1)) < 0)
+    if ((error = og_store_pool_open(&srv.pool, db_url,
+                                    srv.threads + srv.max_exports + 1 + GATE_POOL_EXTRA)) < 0)
+        goto cleanup;
+    /* Event delivery workers and the gate expiry timer. */
+    if ((error = og_gate_server_start(srv.pool, srv.keys, cfg->data_dir, &gate)) < 0)
         goto cleanup;
     og_store_close(store);
     store = NULL;
@@ -724,6 +739,7 @@ int og_http_serve(const og_http_config *cfg)
     error = 0;
 cleanup:
     og_http__background_stop(&srv.bg);
+    og_gate_server_stop(gate);
     if (daemon)
         MHD_stop_daemon(daemon);
     if (listen_fd != MHD_INVALID_SOCKET)
