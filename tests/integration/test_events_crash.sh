@@ -2,9 +2,7 @@
 # test_events_crash.sh - events survive a SIGKILL: notifications that could not be delivered while
 # the webhook receiver was down are delivered after the server is killed and restarted.
 #
-# It runs `opsgate serve`; if that server does not run the event workers yet (they are wired in by
-# og_gate_server_start()), it falls back to `opsgate events work`, the same workers in their own
-# process, and says so.
+# It runs `opsgate serve`, whose event workers (og_gate_server_start()) must deliver them
 . "$(dirname "$0")/lib.sh"
 : "${OG_SOURCE_DIR:=$(cd "$(dirname "$0")/../.." && pwd)}"
 command -v cc >/dev/null 2>&1 || { echo "SKIP: no C compiler for the test receiver" >&2; exit 77; }
@@ -30,23 +28,15 @@ p=$!; wait_file "$OG_TMP/p0" || bad "probe receiver"; PORT=$(cat "$OG_TMP/p0"); 
 og notify add --tenant acme webhook "http://127.0.0.1:$PORT/hook" --secret-file "$OG_TMP/secret" >/dev/null ||
   bad "notify add"
 
-# the server, or the stand-alone workers when serve does not run them yet
+# the server runs the delivery workers itself
 start_server() {
-  if [ "$mode" = serve ]; then
-    og_serve "$D" || return 1
-    worker_pid=$OG_SERVER_PID
-  else
-    "$OPSGATE" --data "$D" events work >"$OG_TMP/work.log" 2>&1 &
-    worker_pid=$!
-    OG_SERVER_PID=$worker_pid
-    sleep 0.3
-  fi
+  og_serve "$D" || return 1
+  worker_pid=$OG_SERVER_PID
 }
 attempted() {   # how many notify deliveries have been tried at least once
   og events list --tenant acme --json | jq '[.[] | select(.handler=="notify" and .attempts > 0)] | length'
 }
 
-mode=serve
 start_server || { bad "server start"; og_done; }
 ids=()
 for i in 1 2 3; do
@@ -54,13 +44,6 @@ for i in 1 2 3; do
   ids+=("$(printf '%s' "$out" | jq -r .gate_id)")
 done
 for i in $(seq 1 50); do [ "$(attempted)" -ge 3 ] && break; sleep 0.1; done
-if [ "$(attempted)" -lt 3 ]; then
-  echo "NOTE: opsgate serve does not run the event workers yet; using 'opsgate events work'" >&2
-  og_stop TERM
-  mode=work
-  start_server
-  for i in $(seq 1 50); do [ "$(attempted)" -ge 3 ] && break; sleep 0.1; done
-fi
 [ "$(attempted)" -ge 3 ] && ok || bad "deliveries were not attempted while the receiver was down"
 n=$(og events list --tenant acme --state done --json | jq '[.[] | select(.handler=="notify")] | length')
 [ "$n" = 0 ] && ok || bad "$n deliveries done while the receiver was down"
@@ -89,6 +72,5 @@ n=$(og events list --tenant acme --state done --json | jq '[.[] | select(.handle
 # each event was accepted once: the receiver saw no duplicate ids
 dups=$(grep '^ok ' "$OG_TMP/hook.log" | awk '{print $2}' | sort | uniq -d | wc -l)
 [ "$dups" = 0 ] && ok || bad "duplicate deliveries: $dups"
-if [ "$mode" = serve ]; then og_stop TERM; [ "$OG_SERVER_STATUS" = 0 ] && ok || bad "serve exit $OG_SERVER_STATUS"
-else kill -TERM "$worker_pid"; wait "$worker_pid"; rc=$?; worker_pid=""; OG_SERVER_PID=""; [ "$rc" = 0 ] && ok || bad "events work exit $rc"; fi
+og_stop TERM; [ "$OG_SERVER_STATUS" = 0 ] && ok || bad "serve exit $OG_SERVER_STATUS"
 og_done
