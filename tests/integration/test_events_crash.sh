@@ -2,7 +2,8 @@
 # test_events_crash.sh - events survive a SIGKILL: notifications that could not be delivered while
 # the webhook receiver was down are delivered after the server is killed and restarted.
 #
-# It runs `opsgate serve`, whose event workers (og_gate_server_start()) must deliver them
+# It runs `opsgate serve`, whose own event workers (og_gate_server_start()) must deliver them
+# after the restart.
 . "$(dirname "$0")/lib.sh"
 : "${OG_SOURCE_DIR:=$(cd "$(dirname "$0")/../.." && pwd)}"
 command -v cc >/dev/null 2>&1 || { echo "SKIP: no C compiler for the test receiver" >&2; exit 77; }
