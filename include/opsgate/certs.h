@@ -133,7 +133,7 @@ typedef struct og_certs_scan_progress {
 
 typedef struct og_certs_scan_opts {
     const char *sni;           /* send this SNI and match the certificate against it */
-    int concurrency;           /* connections in flight (default 256, at most 10000) */
+    int concurrency;           /* connections in flight (default 128, at most 10000) */
     int timeout_ms;            /* per endpoint, connect + handshake (default 5000) */
     /* each result as it completes; the strings are borrowed for the call */
     void (*on_result)(void *arg, const og_certs_scan_result *r);

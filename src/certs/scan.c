@@ -19,7 +19,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define DEFAULT_CONCURRENCY 256
+#define DEFAULT_CONCURRENCY 128
 #define MAX_CONCURRENCY 10000
 #define DEFAULT_TIMEOUT_MS 5000
 #define CHAIN_CACHE 64

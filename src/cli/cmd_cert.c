@@ -35,7 +35,7 @@ static const char *const help =
     "            443,8443,636,993,995,465), an IPv4 CIDR up to /16 (an IPv6 one up to /112), or\n"
     "            @FILE with one target a line. One epoll loop with non-blocking sockets and\n"
     "            handshakes: refused, unreachable, timed-out, non-TLS and failed endpoints are\n"
-    "            results, not errors. --concurrency connections in flight (default 256),\n"
+    "            results, not errors. --concurrency connections in flight (default 128),\n"
     "            --timeout per endpoint in ms or as 5s (default 5000), --sni the name to send and\n"
     "            check the certificate against (default: the host name of the target; IP targets\n"
     "            send none and are checked against IP SANs). On a terminal a progress line is\n"
