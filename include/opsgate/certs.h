@@ -258,6 +258,8 @@ int og_certs_schedule_delete(og_ctx *ctx, const char *tenant, const char *id);
  * tenant. *ran (may be NULL) receives the number of scans run. Call it every minute or so.
  */
 int og_certs_schedule_run_due(og_ctx *ctx, int *ran);
+/* The same in the shape of a server background job (int (*)(og_ctx *)). */
+int og_certs_scheduler_job(og_ctx *ctx);
 
 /* ---- metrics ---- */
 /*

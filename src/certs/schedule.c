@@ -298,3 +298,8 @@ int og_certs_schedule_run_due(og_ctx *ctx, int *ran)
     /* Thresholds are crossed by the clock, not only by scans. */
     return og_certs_expiry_run(ctx, NULL, NULL);
 }
+
+int og_certs_scheduler_job(og_ctx *ctx)
+{
+    return og_certs_schedule_run_due(ctx, NULL);
+}
