@@ -8,6 +8,7 @@ extern const og_schema og_events_schema;
 extern const og_schema og_gate_schema;
 extern const og_schema og_notify_schema;
 extern const og_schema og_certs_schema;
+extern const og_schema og_artifacts_schema;
 
 const og_schema *const og_store_schemas[] = {
     &og_tenant_schema,
@@ -17,5 +18,6 @@ const og_schema *const og_store_schemas[] = {
     &og_gate_schema,
     &og_notify_schema,
     &og_certs_schema,
+    &og_artifacts_schema,
 };
 const size_t og_store_nschemas = sizeof(og_store_schemas) / sizeof(og_store_schemas[0]);

@@ -1,0 +1,216 @@
+/* artifacts.h - the project artifact repository: projects, versioned artifacts in content-addressed
+ * encrypted storage, locks, lifecycle through the gates, access grants, retention, legal holds and
+ * search over an index that holds no readable words. */
+#ifndef OPSGATE_ARTIFACTS_H
+#define OPSGATE_ARTIFACTS_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "opsgate/context.h"
+#include "opsgate/gate.h"
+#include "opsgate/util.h"
+
+/*
+ * Conventions of this module.
+ * - tenant is a tenant name or id, project a project key, name an artifact name; all borrowed.
+ * - Anything the actor may not see (another tenant's, a project without a right, a client viewer
+ *   looking at an unpublished artifact) is OG_ENOTFOUND with the same message as an object that
+ *   does not exist. OG_EDENIED only when the actor can see the object but lacks the right to act.
+ * - Every change is audited in the transaction that makes it (area "artifacts"). Audit records
+ *   name artifacts by id, never by name: names, metadata, messages and content are sealed with the
+ *   tenant key at rest.
+ * - The CLI and HTTP front ends map codes to exit codes and statuses; messages name the bad value.
+ */
+
+#define OG_ARTIFACT_NAME_MAX 200      /* bytes of an artifact name */
+#define OG_ARTIFACT_META_MAX 65536    /* bytes of metadata JSON */
+#define OG_ARTIFACT_MSG_MAX 4096      /* bytes of a version message */
+#define OG_ARTIFACT_DIFF_MAX ((size_t)8 << 20)  /* each side of a diff, bytes */
+
+/* ---- rights ---- */
+typedef enum og_artifact_right {
+    OG_RIGHT_NONE = 0,
+    OG_RIGHT_READ = 1,   /* list, get, log, diff, search */
+    OG_RIGHT_WRITE = 2,  /* put, restore, lock, set-state, delete */
+    OG_RIGHT_ADMIN = 3,  /* grants of the project, break locks, holds, purge */
+} og_artifact_right;
+
+const char *og_artifact_right_name(og_artifact_right r);              /* "read" */
+int og_artifact_right_parse(const char *s, og_artifact_right *out);   /* OG_EINVAL naming s */
+
+/* ---- projects ---- */
+typedef struct og_project {
+    char id[OG_ID_LEN];
+    char tenant_id[OG_ID_LEN];
+    char key[64];            /* og_name_valid(), unique in the tenant; used in URLs */
+    char name[256];          /* display name (not secret: not searched, not sealed) */
+    char created_at[OG_TIME_LEN];
+    char created_by[160];
+} og_project;
+
+/* Needs OG_PERM_WRITE in the tenant with a project-manager or tenant-admin role (engineers
+ * cannot create projects). OG_EEXISTS for a key already used. */
+int og_project_create(og_ctx *ctx, const char *tenant, const char *key, const char *name,
+                      og_project *out);
+/* A project the actor has at least read on; OG_ENOTFOUND otherwise. */
+int og_project_get(og_ctx *ctx, const char *tenant, const char *key, og_project *out);
+/* Projects the actor can read, with its right on each. Caller decrefs *out (an array). */
+int og_project_list(og_ctx *ctx, const char *tenant, json_t **out);
+json_t *og_project_to_json(const og_project *p);
+
+/* ---- artifacts ---- */
+typedef struct og_artifact_ref {
+    const char *tenant;
+    const char *project;
+    const char *name;
+} og_artifact_ref;
+
+/* "sow", "change-order", "runbook", "closure", "template", "other". */
+int og_artifact_kind_valid(const char *kind);
+/* "draft", "in-review", "approved", "published", "archived". */
+int og_artifact_state_valid(const char *state);
+/* 1 when from -> to is an allowed lifecycle transition (see docs/artifacts.md). */
+int og_artifact_transition_allowed(const char *from, const char *to);
+
+typedef struct og_artifact_version {
+    char artifact_id[OG_ID_LEN];
+    int64_t number;                /* 1, 2, 3 ... per artifact */
+    char author[160];              /* actor label */
+    char created_at[OG_TIME_LEN];
+    uint64_t size;                 /* bytes of content */
+    char media_type[128];
+    char sha256[65];               /* hex of the content */
+    char message[OG_ARTIFACT_MSG_MAX + 1];
+    int64_t restored_from;         /* the version this one restores, 0 if none */
+    int created_artifact;          /* put only: 1 when this version created the artifact */
+} og_artifact_version;
+json_t *og_artifact_version_to_json(const og_artifact_version *v);
+
+/* ---- streaming put: a new artifact, or a new version of an existing one ----
+ *
+ * begin checks rights, the project, the name, the kind, the lifecycle state and the lock, so a
+ * doomed upload fails before any byte is sent. write compresses (zstd), seals (tenant key,
+ * streaming) and writes to a temporary file under the data folder; memory stays flat (a few
+ * hundred KiB) whatever the size, and no plaintext reaches the disk. finish checks everything
+ * again in one transaction, stores the object once per tenant (identical content is kept once),
+ * adds the version, updates the search index and audits it; *out may be NULL.
+ * write does not touch the store; ctx is borrowed until finish or free.
+ * free after finish or after any error (an unfinished upload is discarded).
+ */
+typedef struct og_artifact_put_opts {
+    const char *kind;        /* new artifacts: default "other"; existing: NULL or their kind */
+    const char *message;     /* may be NULL */
+    const char *media_type;  /* NULL: by the file name's extension, else sniffed from content */
+    const char *filename;    /* a hint for the media type, may be NULL */
+    const char *metadata;    /* a JSON object; NULL keeps the artifact's ({} for new ones) */
+} og_artifact_put_opts;
+
+typedef struct og_artifact_put og_artifact_put;
+int og_artifact_put_begin(og_artifact_put **out, og_ctx *ctx, const og_artifact_ref *ref,
+                          const og_artifact_put_opts *opts);
+int og_artifact_put_write(og_artifact_put *p, const void *data, size_t len);
+int og_artifact_put_finish(og_artifact_put *p, og_artifact_version *out);
+void og_artifact_put_free(og_artifact_put *p);   /* NULL-safe */
+
+/* Convenience: put a whole buffer. */
+int og_artifact_put_buffer(og_ctx *ctx, const og_artifact_ref *ref,
+                           const og_artifact_put_opts *opts, const void *data, size_t len,
+                           og_artifact_version *out);
+
+/* ---- streaming get ----
+ *
+ * No byte goes out before it is verified: contents up to 1 MiB are decoded and checked (every
+ * chunk's tag, the end of the stream, the SHA-256 of the version) in memory before the first read;
+ * larger ones are decoded twice with flat memory, the first pass checks everything and the second
+ * releases, and is checked again (a read at the end fails with OG_ECORRUPT if the file changed in
+ * between). version 0 = the latest. *info (may be NULL) receives the version's facts.
+ * After open the reader no longer uses ctx or its store. read returns *got = 0 at the end.
+ */
+typedef struct og_artifact_reader og_artifact_reader;
+int og_artifact_get_open(og_artifact_reader **out, og_ctx *ctx, const og_artifact_ref *ref,
+                         int64_t version, og_artifact_version *info);
+int og_artifact_get_read(og_artifact_reader *r, void *buf, size_t cap, size_t *got);
+void og_artifact_get_close(og_artifact_reader *r);   /* NULL-safe */
+
+/* ---- version control ---- */
+/* Artifacts the actor can see (client viewers: published ones of granted projects), project
+ * NULL = all projects. include_deleted lists soft-deleted ones too (needs write). */
+int og_artifact_list(og_ctx *ctx, const char *tenant, const char *project, int include_deleted,
+                     json_t **out);
+int og_artifact_show(og_ctx *ctx, const og_artifact_ref *ref, json_t **out);
+/* Versions, newest first. */
+int og_artifact_log(og_ctx *ctx, const og_artifact_ref *ref, json_t **out);
+/* A unified diff (3 lines of context, Myers' algorithm) from version `from` to `to`, appended to
+ * out; for binary content a one-line note naming both sizes and hashes. Each side is capped at
+ * OG_ARTIFACT_DIFF_MAX bytes (OG_ETOOBIG). */
+int og_artifact_diff(og_ctx *ctx, const og_artifact_ref *ref, int64_t from, int64_t to,
+                     og_buf *out);
+/* A new version whose content equals version `version`. */
+int og_artifact_restore(og_ctx *ctx, const og_artifact_ref *ref, int64_t version,
+                        const char *message, og_artifact_version *out);
+/* Replace the artifact's metadata (a JSON object). Needs write. */
+int og_artifact_metadata_set(og_ctx *ctx, const og_artifact_ref *ref, const char *metadata);
+
+/* ---- locks ----
+ * An exclusive edit lock: while it holds, only its owner may put, restore, set metadata or
+ * delete. ttl_us <= 0 = one hour. Locking again by the owner extends it. OG_ECONFLICT naming the
+ * holder and the expiry when another actor holds it. */
+int og_artifact_lock(og_ctx *ctx, const og_artifact_ref *ref, int64_t ttl_us, json_t **out);
+/* The owner unlocks; force = break another actor's lock (admin right: tenant-admin, platform or
+ * an admin grant), audited as artifact.lock.break with the holder. */
+int og_artifact_unlock(og_ctx *ctx, const og_artifact_ref *ref, int force);
+
+/* ---- lifecycle, through the gate engine ----
+ * Moving to "published" is action kind "artifacts.publish.<artifact kind>" (e.g.
+ * "artifacts.publish.sow"); every other transition is "artifacts.set-state". All default to L0
+ * and are reversible (rollback restores the previous state). Returns 0 when done, OG_EPENDING
+ * when the tenant's policy holds it for approval (out->gate_id names the gate item).
+ * OG_ECONFLICT for a transition the lifecycle does not allow, naming both states.
+ * out may be NULL; when set, the caller decrefs out->result. */
+int og_artifact_set_state(og_ctx *ctx, const og_artifact_ref *ref, const char *state,
+                          og_gate_outcome *out);
+/* Register the action kinds with the gate engine. Idempotent and thread-safe; every entry point
+ * of this module calls it, so wiring it at startup is only needed for `gate kinds` listings and
+ * for approvals decided before any artifact call in a process. */
+int og_artifacts_register_kinds(void);
+
+/* ---- retention, deletion, legal holds ---- */
+/* keep_us after archive for artifacts of `kind` (0 removes the policy). Needs tenant-admin. */
+int og_artifact_retention_set(og_ctx *ctx, const char *tenant, const char *kind, int64_t keep_us);
+int og_artifact_retention_list(og_ctx *ctx, const char *tenant, json_t **out);
+/* Parse "30d", "7y", "6w", ... into microseconds (a year is 365 days). OG_EINVAL naming s. */
+int og_artifact_keep_parse(const char *s, int64_t *out_us);
+/* Soft delete (write): hidden from every listing, kept until purge. Refused under a legal hold. */
+int og_artifact_delete(og_ctx *ctx, const og_artifact_ref *ref);
+/* Purge a soft-deleted artifact (admin): versions, index entry and objects no other version
+ * uses. Refused (OG_ECONFLICT, saying why and until when) under a legal hold or while retention
+ * keeps it: the clock starts at archive, or at deletion if it was never archived. */
+int og_artifact_purge(og_ctx *ctx, const og_artifact_ref *ref);
+/* A legal hold on an artifact (name set) or a whole project (name NULL). Needs admin. reason is
+ * required. OG_EEXISTS when one holds already; OG_ENOTFOUND when clearing a hold that is not set. */
+int og_artifact_hold_set(og_ctx *ctx, const og_artifact_ref *ref, const char *reason);
+int og_artifact_hold_clear(og_ctx *ctx, const og_artifact_ref *ref, const char *reason);
+/* Holds of the tenant, active ones, or all with history when all != 0. */
+int og_artifact_hold_list(og_ctx *ctx, const char *tenant, int all, json_t **out);
+
+/* ---- access governance ---- */
+/* Grant a user (name) a right on a project, until until_us (0 = no expiry); replaces the user's
+ * grant on that project. client-viewer users can only be granted read. Needs admin. */
+int og_access_grant(og_ctx *ctx, const char *tenant, const char *project, const char *user,
+                    og_artifact_right right, int64_t until_us);
+/* OG_ENOTFOUND when the user has no grant on the project. */
+int og_access_revoke(og_ctx *ctx, const char *tenant, const char *project, const char *user);
+/* Who can read, write and administer which project, and why (role or grant, with expiry).
+ * Needs tenant-admin or auditor. Caller decrefs *out: {"tenant":..., "entries":[...]}. */
+int og_access_report(og_ctx *ctx, const char *tenant, json_t **out);
+
+/* ---- search ----
+ * Full-text search over names, metadata and the latest version's text (text-like media types)
+ * of the artifacts the actor can read; ranked (BM25, names weigh most) with snippets built from
+ * the decrypted content. The index holds only keyed hashes of words (HMAC-SHA256 under a
+ * per-tenant search key). limit 1..100 (0 = 20). Caller decrefs *out (an array). */
+int og_artifact_search(og_ctx *ctx, const char *tenant, const char *query, int limit,
+                       json_t **out);
+
+#endif

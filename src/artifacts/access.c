@@ -1,0 +1,466 @@
+/* access.c - who may do what on a project: rights by role, per-project grants with expiry, and the
+ * access report for periodic reviews. */
+#include "artifacts/artifacts_internal.h"
+#include "opsgate/audit.h"
+#include "opsgate/error.h"
+#include "opsgate/tenant.h"
+
+#include <stdio.h>
+#include <string.h>
+
+int art__tenant(og_ctx *ctx, const char *tenant, char tenant_id[OG_ID_LEN])
+{
+    og_tenant t;
+    int error;
+    if (!tenant || !*tenant)
+        return og_error_set(OG_EINVAL, "missing tenant (--tenant)");
+    if ((error = og_tenant_get(ctx, tenant, &t)) < 0)
+        return error;
+    og_strlcpy(tenant_id, t.id, OG_ID_LEN);
+    return 0;
+}
+
+/* What a role alone gives on every project of its tenant. */
+static og_artifact_right role_right(og_role r)
+{
+    switch (r) {
+    case OG_ROLE_PLATFORM_ADMIN:
+    case OG_ROLE_TENANT_ADMIN:
+        return OG_RIGHT_ADMIN;
+    case OG_ROLE_PROJECT_MANAGER:
+    case OG_ROLE_ENGINEER:
+        return OG_RIGHT_WRITE;
+    case OG_ROLE_AUDITOR:
+        return OG_RIGHT_READ;
+    case OG_ROLE_CLIENT_VIEWER:
+    case OG_ROLE_NONE:
+        break;
+    }
+    return OG_RIGHT_NONE;
+}
+
+/* The user's live grant on a project: right and expiry (0 = none). */
+static int grant_of(og_ctx *ctx, const char *project_id, const char *user_id,
+                    og_artifact_right *right, int64_t *until)
+{
+    og_stmt *st = NULL;
+    int error = og_stmt_prepare(&st, ctx->store,
+                                "SELECT access, until_us FROM art_grants WHERE project_id = ?"
+                                " AND user_id = ? AND (until_us IS NULL OR until_us > ?)");
+    *right = OG_RIGHT_NONE;
+    *until = 0;
+    if (error < 0)
+        return error;
+    og_stmt_bind_text(st, 1, project_id);
+    og_stmt_bind_text(st, 2, user_id);
+    og_stmt_bind_int(st, 3, og_time_now_us());
+    if ((error = og_stmt_step(st)) == OG_ROW) {
+        og_artifact_right_parse(og_stmt_col_text(st, 0), right);
+        *until = og_stmt_col_is_null(st, 1) ? 0 : og_stmt_col_int(st, 1);
+    }
+    og_stmt_free(st);
+    return error < 0 ? error : 0;
+}
+
+/* Combine role and grant; client viewers never get more than read. */
+static og_artifact_right combine(og_role role, og_artifact_right grant, int64_t until, char *why,
+                                 size_t whysz)
+{
+    og_artifact_right r = role_right(role);
+    char t[OG_TIME_LEN];
+    if (grant > r) {
+        r = grant;
+        if (role == OG_ROLE_CLIENT_VIEWER && r > OG_RIGHT_READ)
+            r = OG_RIGHT_READ;
+        if (until) {
+            og_time_format(until, t);
+            snprintf(why, whysz, "grant %s until %s", og_artifact_right_name(grant), t);
+        } else {
+            snprintf(why, whysz, "grant %s", og_artifact_right_name(grant));
+        }
+    } else {
+        snprintf(why, whysz, "role %s", og_role_name(role));
+    }
+    return r;
+}
+
+int art__right(og_ctx *ctx, const char *tenant_id, const char *project_id, og_artifact_right *out,
+               char *why, size_t whysz)
+{
+    og_artifact_right g;
+    int64_t until;
+    int error;
+    char dummy[8];
+    if (!why) {
+        why = dummy;
+        whysz = sizeof(dummy);
+    }
+    *out = OG_RIGHT_NONE;
+    if (og_actor_is_platform(&ctx->actor)) {
+        *out = OG_RIGHT_ADMIN;
+        snprintf(why, whysz, "platform");
+        return 0;
+    }
+    if (strcmp(ctx->actor.tenant_id, tenant_id) != 0)
+        return 0;
+    if ((error = grant_of(ctx, project_id, ctx->actor.user_id, &g, &until)) < 0)
+        return error;
+    *out = combine(ctx->actor.role, g, until, why, whysz);
+    return 0;
+}
+
+static int project_find(og_ctx *ctx, const char *tenant_id, const char *key, og_project *p)
+{
+    og_stmt *st = NULL;
+    int error = og_stmt_prepare(&st, ctx->store,
+                                "SELECT id, tenant_id, key, name, created_at, created_by"
+                                " FROM art_projects WHERE tenant_id = ? AND key = ?");
+    if (error < 0)
+        return error;
+    og_stmt_bind_text(st, 1, tenant_id);
+    og_stmt_bind_text(st, 2, key);
+    if ((error = og_stmt_step(st)) == OG_ROW) {
+        memset(p, 0, sizeof(*p));
+        og_strlcpy(p->id, og_stmt_col_text(st, 0), sizeof(p->id));
+        og_strlcpy(p->tenant_id, og_stmt_col_text(st, 1), sizeof(p->tenant_id));
+        og_strlcpy(p->key, og_stmt_col_text(st, 2), sizeof(p->key));
+        og_strlcpy(p->name, og_stmt_col_text(st, 3), sizeof(p->name));
+        og_strlcpy(p->created_at, og_stmt_col_text(st, 4), sizeof(p->created_at));
+        og_strlcpy(p->created_by, og_stmt_col_text(st, 5), sizeof(p->created_by));
+        error = 0;
+    } else if (error == OG_DONE) {
+        error = og_error_set(OG_ENOTFOUND, "project '%s' not found", key);
+    }
+    og_stmt_free(st);
+    return error;
+}
+
+int art__scope(og_ctx *ctx, const char *tenant, const char *project, og_artifact_right need,
+               art_scope *out)
+{
+    int error;
+    char why[128];
+    memset(out, 0, sizeof(*out));
+    if (!project || !*project)
+        return og_error_set(OG_EINVAL, "missing project (--project)");
+    if ((error = art__tenant(ctx, tenant, out->tenant_id)) < 0)
+        return error;
+    if ((error = project_find(ctx, out->tenant_id, project, &out->project)) < 0)
+        return error;
+    if ((error = art__right(ctx, out->tenant_id, out->project.id, &out->right, why,
+                            sizeof(why))) < 0)
+        return error;
+    /* No right at all: the project does not exist for this actor. */
+    if (out->right == OG_RIGHT_NONE)
+        return og_error_set(OG_ENOTFOUND, "project '%s' not found", project);
+    out->published_only =
+        ctx->actor.kind == OG_ACTOR_USER && ctx->actor.role == OG_ROLE_CLIENT_VIEWER;
+    if (out->right < need)
+        return og_error_set(OG_EDENIED,
+                            "this needs the %s right on project '%s'; you have %s (%s)",
+                            og_artifact_right_name(need), project,
+                            og_artifact_right_name(out->right), why);
+    return 0;
+}
+
+/* ---- projects ---- */
+
+json_t *og_project_to_json(const og_project *p)
+{
+    return json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", p->id, "key", p->key, "name", p->name,
+                     "created_at", p->created_at, "created_by", p->created_by);
+}
+
+int og_project_create(og_ctx *ctx, const char *tenant, const char *key, const char *name,
+                      og_project *out)
+{
+    int error = -1;
+    og_stmt *st = NULL;
+    og_project p;
+    json_t *analysis = NULL;
+    char tenant_id[OG_ID_LEN];
+    memset(&p, 0, sizeof(p));
+    if ((error = art__tenant(ctx, tenant, tenant_id)) < 0)
+        return error;
+    if ((error = og_authz_check(&ctx->actor, tenant_id, OG_PERM_WRITE)) < 0)
+        return error;
+    if (!og_actor_is_platform(&ctx->actor) && ctx->actor.role != OG_ROLE_TENANT_ADMIN &&
+        ctx->actor.role != OG_ROLE_PROJECT_MANAGER)
+        return og_error_set(OG_EDENIED,
+                            "creating projects needs the project-manager or tenant-admin role "
+                            "(you are %s)",
+                            og_role_name(ctx->actor.role));
+    if (!og_name_valid(key))
+        return og_error_set(OG_EINVAL,
+                            "bad project key '%s' (1 to 63 of a-z, 0-9, '.', '_', '-', starting "
+                            "with a letter or digit)",
+                            key ? key : "");
+    if (!name || !*name || strlen(name) >= sizeof(p.name))
+        return og_error_set(OG_EINVAL, "bad project name '%s' (1 to %zu bytes)",
+                            name ? name : "", sizeof(p.name) - 1);
+    og_id_new(p.id);
+    og_strlcpy(p.tenant_id, tenant_id, sizeof(p.tenant_id));
+    og_strlcpy(p.key, key, sizeof(p.key));
+    og_strlcpy(p.name, name, sizeof(p.name));
+    og_time_format(og_time_now_us(), p.created_at);
+    art__actor_label(&ctx->actor, p.created_by, sizeof(p.created_by));
+
+    if ((error = og_store_tx_begin(ctx->store)) < 0)
+        return error;
+    if ((error = og_stmt_prepare(&st, ctx->store,
+                                 "INSERT INTO art_projects (id, tenant_id, key, name, created_at,"
+                                 " created_by) VALUES (?, ?, ?, ?, ?, ?)")) < 0)
+        goto cleanup;
+    og_stmt_bind_text(st, 1, p.id);
+    og_stmt_bind_text(st, 2, p.tenant_id);
+    og_stmt_bind_text(st, 3, p.key);
+    og_stmt_bind_text(st, 4, p.name);
+    og_stmt_bind_text(st, 5, p.created_at);
+    og_stmt_bind_text(st, 6, p.created_by);
+    if ((error = og_stmt_step(st)) < 0) {
+        if (error == OG_EEXISTS)
+            og_error_set(OG_EEXISTS, "project '%s' already exists", key);
+        goto cleanup;
+    }
+    analysis = json_pack("{s:s, s:s}", "key", p.key, "name", p.name);
+    if ((error = og_audit_log(ctx, tenant_id, ART_AREA, "project.create", "project", p.id,
+                              analysis)) < 0)
+        goto cleanup;
+    if ((error = og_store_tx_commit(ctx->store)) < 0)
+        goto cleanup;
+    if (out)
+        *out = p;
+    error = 0;
+cleanup:
+    if (error < 0)
+        og_store_tx_rollback(ctx->store);
+    og_stmt_free(st);
+    json_decref(analysis);
+    return error;
+}
+
+int og_project_get(og_ctx *ctx, const char *tenant, const char *key, og_project *out)
+{
+    art_scope sc;
+    int error = art__scope(ctx, tenant, key, OG_RIGHT_READ, &sc);
+    if (error < 0)
+        return error;
+    *out = sc.project;
+    return 0;
+}
+
+int og_project_list(og_ctx *ctx, const char *tenant, json_t **out)
+{
+    int error = -1;
+    og_stmt *st = NULL;
+    char tenant_id[OG_ID_LEN], why[128];
+    json_t *arr = json_array();
+    if ((error = art__tenant(ctx, tenant, tenant_id)) < 0)
+        goto cleanup;
+    if ((error = og_stmt_prepare(&st, ctx->store,
+                                 "SELECT id, tenant_id, key, name, created_at, created_by"
+                                 " FROM art_projects WHERE tenant_id = ? ORDER BY key")) < 0)
+        goto cleanup;
+    og_stmt_bind_text(st, 1, tenant_id);
+    while ((error = og_stmt_step(st)) == OG_ROW) {
+        og_project p;
+        og_artifact_right r;
+        memset(&p, 0, sizeof(p));
+        og_strlcpy(p.id, og_stmt_col_text(st, 0), sizeof(p.id));
+        og_strlcpy(p.tenant_id, og_stmt_col_text(st, 1), sizeof(p.tenant_id));
+        og_strlcpy(p.key, og_stmt_col_text(st, 2), sizeof(p.key));
+        og_strlcpy(p.name, og_stmt_col_text(st, 3), sizeof(p.name));
+        og_strlcpy(p.created_at, og_stmt_col_text(st, 4), sizeof(p.created_at));
+        og_strlcpy(p.created_by, og_stmt_col_text(st, 5), sizeof(p.created_by));
+        if ((error = art__right(ctx, tenant_id, p.id, &r, why, sizeof(why))) < 0)
+            goto cleanup;
+        if (r == OG_RIGHT_NONE)
+            continue;
+        json_t *j = og_project_to_json(&p);
+        json_object_set_new(j, "right", json_string(og_artifact_right_name(r)));
+        json_object_set_new(j, "via", json_string(why));
+        json_array_append_new(arr, j);
+    }
+    if (error < 0)
+        goto cleanup;
+    *out = arr;
+    arr = NULL;
+    error = 0;
+cleanup:
+    og_stmt_free(st);
+    json_decref(arr);
+    return error;
+}
+
+/* ---- grants ---- */
+
+int og_access_grant(og_ctx *ctx, const char *tenant, const char *project, const char *user,
+                    og_artifact_right right, int64_t until_us)
+{
+    int error = -1;
+    og_stmt *st = NULL;
+    art_scope sc;
+    og_user u;
+    json_t *analysis = NULL;
+    char by[160], now[OG_TIME_LEN], until_s[OG_TIME_LEN] = "";
+    if (right < OG_RIGHT_READ || right > OG_RIGHT_ADMIN)
+        return og_error_set(OG_EINVAL, "bad right %d", (int)right);
+    if (until_us && until_us <= og_time_now_us())
+        return og_error_set(OG_EINVAL, "the expiry of a grant must be in the future");
+    if ((error = art__scope(ctx, tenant, project, OG_RIGHT_ADMIN, &sc)) < 0)
+        return error;
+    if ((error = og_user_get(ctx, sc.tenant_id, user, &u)) < 0)
+        return error;
+    if (u.role == OG_ROLE_CLIENT_VIEWER && right != OG_RIGHT_READ)
+        return og_error_set(OG_EINVAL,
+                            "user '%s' is a client-viewer: only the read right can be granted",
+                            u.name);
+    art__actor_label(&ctx->actor, by, sizeof(by));
+    og_time_format(og_time_now_us(), now);
+    if (until_us)
+        og_time_format(until_us, until_s);
+    if ((error = og_store_tx_begin(ctx->store)) < 0)
+        return error;
+    if ((error = og_stmt_prepare(&st, ctx->store,
+                                 "INSERT OR REPLACE INTO art_grants (project_id, user_id,"
+                                 " tenant_id, user_name, access, until_us, granted_by, granted_at)"
+                                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) < 0)
+        goto cleanup;
+    og_stmt_bind_text(st, 1, sc.project.id);
+    og_stmt_bind_text(st, 2, u.id);
+    og_stmt_bind_text(st, 3, sc.tenant_id);
+    og_stmt_bind_text(st, 4, u.name);
+    og_stmt_bind_text(st, 5, og_artifact_right_name(right));
+    if (until_us)
+        og_stmt_bind_int(st, 6, until_us);
+    else
+        og_stmt_bind_null(st, 6);
+    og_stmt_bind_text(st, 7, by);
+    og_stmt_bind_text(st, 8, now);
+    if ((error = og_stmt_step(st)) < 0)
+        goto cleanup;
+    analysis = json_pack("{s:s, s:s, s:s, s:s, s:s?}", "project", sc.project.key, "user", u.name,
+                         "user_id", u.id, "right", og_artifact_right_name(right), "until",
+                         until_us ? until_s : NULL);
+    if ((error = og_audit_log(ctx, sc.tenant_id, ART_AREA, "access.grant", "project",
+                              sc.project.id, analysis)) < 0)
+        goto cleanup;
+    if ((error = og_store_tx_commit(ctx->store)) < 0)
+        goto cleanup;
+    error = 0;
+cleanup:
+    if (error < 0)
+        og_store_tx_rollback(ctx->store);
+    og_stmt_free(st);
+    json_decref(analysis);
+    return error;
+}
+
+int og_access_revoke(og_ctx *ctx, const char *tenant, const char *project, const char *user)
+{
+    int error = -1;
+    og_stmt *st = NULL;
+    art_scope sc;
+    og_user u;
+    json_t *analysis = NULL;
+    if ((error = art__scope(ctx, tenant, project, OG_RIGHT_ADMIN, &sc)) < 0)
+        return error;
+    if ((error = og_user_get(ctx, sc.tenant_id, user, &u)) < 0)
+        return error;
+    if ((error = og_store_tx_begin(ctx->store)) < 0)
+        return error;
+    if ((error = og_stmt_prepare(&st, ctx->store,
+                                 "DELETE FROM art_grants WHERE project_id = ? AND user_id = ?")) < 0)
+        goto cleanup;
+    og_stmt_bind_text(st, 1, sc.project.id);
+    og_stmt_bind_text(st, 2, u.id);
+    if ((error = og_stmt_step(st)) < 0)
+        goto cleanup;
+    if (og_store_changes(ctx->store) == 0) {
+        error = og_error_set(OG_ENOTFOUND, "user '%s' has no grant on project '%s'", u.name,
+                             sc.project.key);
+        goto cleanup;
+    }
+    analysis = json_pack("{s:s, s:s, s:s}", "project", sc.project.key, "user", u.name, "user_id",
+                         u.id);
+    if ((error = og_audit_log(ctx, sc.tenant_id, ART_AREA, "access.revoke", "project",
+                              sc.project.id, analysis)) < 0)
+        goto cleanup;
+    if ((error = og_store_tx_commit(ctx->store)) < 0)
+        goto cleanup;
+    error = 0;
+cleanup:
+    if (error < 0)
+        og_store_tx_rollback(ctx->store);
+    og_stmt_free(st);
+    json_decref(analysis);
+    return error;
+}
+
+int og_access_report(og_ctx *ctx, const char *tenant, json_t **out)
+{
+    int error = -1;
+    og_stmt *st = NULL;
+    json_t *users = NULL, *entries = json_array(), *projects = json_array();
+    char tenant_id[OG_ID_LEN], why[128], now[OG_TIME_LEN];
+    size_t i, j;
+    json_t *u, *p;
+    if ((error = art__tenant(ctx, tenant, tenant_id)) < 0)
+        goto cleanup;
+    if ((error = og_authz_check(&ctx->actor, tenant_id, OG_PERM_AUDIT_READ)) < 0)
+        goto cleanup;
+    if ((error = og_user_list(ctx, tenant_id, &users)) < 0)
+        goto cleanup;
+    if ((error = og_stmt_prepare(&st, ctx->store,
+                                 "SELECT id, key FROM art_projects WHERE tenant_id = ?"
+                                 " ORDER BY key")) < 0)
+        goto cleanup;
+    og_stmt_bind_text(st, 1, tenant_id);
+    while ((error = og_stmt_step(st)) == OG_ROW)
+        json_array_append_new(projects, json_pack("{s:s, s:s}", "id", og_stmt_col_text(st, 0),
+                                                  "key", og_stmt_col_text(st, 1)));
+    if (error < 0)
+        goto cleanup;
+    json_array_foreach(users, i, u)
+    {
+        og_role role;
+        const char *uid = json_string_value(json_object_get(u, "id"));
+        const char *uname = json_string_value(json_object_get(u, "name"));
+        if (og_role_parse(json_string_value(json_object_get(u, "role")), &role) < 0 || !uid) {
+            og_error_clear();
+            continue;
+        }
+        json_array_foreach(projects, j, p)
+        {
+            og_artifact_right g;
+            int64_t until;
+            char until_s[OG_TIME_LEN];
+            if ((error = grant_of(ctx, json_string_value(json_object_get(p, "id")), uid, &g,
+                                  &until)) < 0)
+                goto cleanup;
+            og_artifact_right r = combine(role, g, until, why, sizeof(why));
+            if (r == OG_RIGHT_NONE)
+                continue;
+            if (until)
+                og_time_format(until, until_s);
+            json_array_append_new(
+                entries,
+                json_pack("{s:s, s:s, s:s, s:s, s:b, s:b, s:b, s:b, s:s, s:s?}", "user", uname,
+                          "role", og_role_name(role), "project",
+                          json_string_value(json_object_get(p, "key")), "right",
+                          og_artifact_right_name(r), "read", 1, "write", r >= OG_RIGHT_WRITE,
+                          "admin", r >= OG_RIGHT_ADMIN, "published_only",
+                          role == OG_ROLE_CLIENT_VIEWER, "via", why, "until",
+                          (g > role_right(role) && until) ? until_s : NULL));
+        }
+    }
+    og_time_format(og_time_now_us(), now);
+    *out = json_pack("{s:s, s:s, s:O}", "tenant", tenant, "generated_at", now, "entries", entries);
+    error = 0;
+cleanup:
+    og_stmt_free(st);
+    json_decref(users);
+    json_decref(entries);
+    json_decref(projects);
+    return error;
+}

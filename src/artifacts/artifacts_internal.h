@@ -1,0 +1,165 @@
+/* artifacts_internal.h - helpers shared by the files of the artifacts module only. */
+#ifndef OPSGATE_ARTIFACTS_INTERNAL_H
+#define OPSGATE_ARTIFACTS_INTERNAL_H
+
+#include "opsgate/artifacts.h"
+
+#include <limits.h>
+#include <stdint.h>
+
+#define ART_AREA "artifacts"
+/* Contents up to this size are decoded in memory (and verified) before the first byte goes out. */
+#define ART_SMALL_OBJECT ((uint64_t)1 << 20)
+/* Only this much of a version's text goes into the search index. */
+#define ART_INDEX_TEXT_MAX ((uint64_t)16 << 20)
+
+/* ---- per-tenant secrets of the module: the object-name key and the search key ---- */
+typedef struct art_keys {
+    uint8_t name[32];     /* HMAC key naming objects and artifact names */
+    uint8_t search[32];   /* HMAC key of index words */
+} art_keys;
+/* Load the tenant's keys; create them (in a nested transaction) when create != 0. OG_ENOTFOUND
+ * when they do not exist and create == 0. Caller wipes *out. */
+int art__keys(og_ctx *ctx, const char *tenant_id, int create, art_keys *out);
+/* hex of HMAC(key, a NUL b); out holds 65 bytes. */
+int art__mac_hex(const uint8_t key[32], const char *a, const char *b, char out[65]);
+
+/* ---- who may do what ---- */
+typedef struct art_scope {
+    char tenant_id[OG_ID_LEN];
+    og_project project;
+    og_artifact_right right;
+    int published_only;        /* client viewers see published artifacts only */
+} art_scope;
+
+/* The tenant (name or id) resolved for the actor: OG_ENOTFOUND for other tenants'. */
+int art__tenant(og_ctx *ctx, const char *tenant, char tenant_id[OG_ID_LEN]);
+/* The actor's right on a project and why ("role engineer", "grant write until ..."). */
+int art__right(og_ctx *ctx, const char *tenant_id, const char *project_id, og_artifact_right *out,
+               char *why, size_t whysz);
+/* Resolve tenant + project and check the actor holds `need` on it. OG_ENOTFOUND when the actor
+ * has no right at all; OG_EDENIED naming the role/right when it has less than need. */
+int art__scope(og_ctx *ctx, const char *tenant, const char *project, og_artifact_right need,
+               art_scope *out);
+/* "user:<id>" for users, "local:<unix user>", "system:<component>": who owns a lock. */
+void art__owner_key(const og_actor *a, char *out, size_t size);
+
+/* ---- artifact rows ---- */
+typedef struct art_row {
+    int64_t n;
+    char id[OG_ID_LEN];
+    char project_id[OG_ID_LEN];
+    char name[OG_ARTIFACT_NAME_MAX + 1];
+    json_t *meta;              /* owned */
+    char kind[16];
+    char state[16];
+    int64_t latest;
+    char created_at[OG_TIME_LEN];
+    char created_by[160];
+    char updated_at[OG_TIME_LEN];
+    int64_t archived_us;       /* 0 when never archived */
+    int64_t deleted_us;        /* 0 when not deleted */
+} art_row;
+void art__row_free(art_row *r);   /* frees meta; NULL-safe */
+/* Find an artifact by name in the scope's project. allow_deleted = also soft-deleted ones.
+ * Honours published_only. OG_ENOTFOUND naming the artifact and project. */
+int art__find(og_ctx *ctx, const art_scope *sc, const char *name, int allow_deleted, art_row *out);
+/* Fill a row from a statement selecting the artifact columns in art_artifacts order (n, id,
+ * project_id, sealed, kind, state, latest, created_at, created_by, updated_at, archived_us,
+ * deleted_us), opening the sealed name and metadata. */
+int art__row_from_stmt(og_ctx *ctx, const char *tenant_id, og_stmt *st, art_row *r);
+/* Load by id inside a tenant without any rights check (gate actions). */
+int art__load(og_ctx *ctx, const char *tenant_id, const char *artifact_id, art_row *out);
+/* Seal {name, metadata} for the row's sealed column. Caller frees *out. */
+int art__seal_row(og_ctx *ctx, const char *tenant_id, const char *artifact_id, const char *name,
+                  json_t *meta, uint8_t **out, size_t *outlen);
+json_t *art__row_json(const art_row *r, const art_scope *sc);
+
+/* Versions: load one (number 0 = latest) with its object name. */
+int art__version(og_ctx *ctx, const char *tenant_id, const art_row *a, int64_t number,
+                 og_artifact_version *out, char object[65]);
+/* Add a version row and move the artifact's latest; audits nothing (callers do). */
+int art__version_add(og_ctx *ctx, const char *tenant_id, art_row *a, og_artifact_version *v,
+                     const char *object);
+
+/* 0 when nobody else holds a live lock on the artifact; OG_ECONFLICT naming the holder. */
+int art__lock_check(og_ctx *ctx, const char *artifact_id);
+/* 1 when a legal hold covers the artifact (or its project), filling why; 0 when not. */
+int art__held(og_ctx *ctx, const char *project_id, const char *artifact_id, char *why,
+              size_t whysz);
+
+/* ---- objects: content-addressed, zstd-compressed, sealed files ---- */
+typedef struct art_obj_writer art_obj_writer;
+int art__obj_writer_new(art_obj_writer **out, og_ctx *ctx, const char *tenant_id);
+int art__obj_writer_write(art_obj_writer *w, const void *data, size_t len);
+/* Flush compression and sealing, fsync the temporary file. */
+int art__obj_writer_end(art_obj_writer *w, uint8_t sha[32], uint64_t *size);
+/* Inside the caller's transaction: name the object (keyed hash of its SHA-256), and either find
+ * it already stored (the temporary file is dropped) or record it and rename the file into place.
+ * *created = 1 when a new file was put in place (to unlink if the transaction fails). */
+int art__obj_writer_commit(art_obj_writer *w, og_ctx *ctx, const art_keys *k, char name[65],
+                           int *created);
+void art__obj_writer_free(art_obj_writer *w);   /* removes an uncommitted temporary file */
+/* Remove an object's file (after a failed transaction or a purge). Best effort. */
+void art__obj_unlink(og_ctx *ctx, const char *tenant_id, const char *name);
+/* The object name of a content hash. */
+int art__obj_name(const art_keys *k, const uint8_t sha[32], char name[65]);
+
+typedef struct art_obj_reader art_obj_reader;
+/* Open a stored object for decoding. expect_sha (may be NULL) and expect_size are checked at
+ * the end; prefix_only = the caller reads a prefix and never checks the end (snippets). */
+int art__obj_reader_open(art_obj_reader **out, og_ctx *ctx, const char *tenant_id,
+                         const char *name, const uint8_t *expect_sha, uint64_t expect_size);
+/* *got = 0 at the end, after every check passed. */
+int art__obj_reader_read(art_obj_reader *r, void *buf, size_t cap, size_t *got);
+void art__obj_reader_free(art_obj_reader *r);
+/* Decode a whole object into out (capped by out's cap), verified. */
+int art__obj_read_all(og_ctx *ctx, const char *tenant_id, const char *name,
+                      const uint8_t *expect_sha, uint64_t expect_size, og_buf *out);
+/* Decode at most max bytes of an object's beginning into out, each chunk authenticated; the end
+ * of the stream is not checked (for snippets only). */
+int art__obj_read_prefix(og_ctx *ctx, const char *tenant_id, const char *name, size_t max,
+                         og_buf *out);
+
+/* ---- media types ---- */
+/* By extension of name (NULL when unknown). */
+const char *art__media_by_name(const char *name);
+/* Sniff from the first bytes. Never NULL. */
+const char *art__media_sniff(const uint8_t *head, size_t len);
+int art__media_valid(const char *t);
+int art__media_is_text(const char *t);
+int art__media_is_html(const char *t);
+
+/* ---- search index ---- */
+typedef struct art_tok art_tok;
+/* A streaming tokenizer collecting distinct words with counts, bounded in memory. html = skip
+ * tags. Returns NULL when out of memory. */
+art_tok *art__tok_new(int html);
+void art__tok_feed(art_tok *t, const void *data, size_t len);
+void art__tok_set_html(art_tok *t, int html);
+/* Append the index form (hex keyed hashes, space separated) of the collected words to out. */
+int art__tok_index(art_tok *t, const uint8_t key[32], og_buf *out);
+void art__tok_free(art_tok *t);   /* wipes the words; NULL-safe */
+/* Replace the artifact's index row: name and metadata from the row, body_index (NULL = no text)
+ * unless keep_body, which keeps the indexed text. Inside the caller's transaction. */
+int art__index_put(og_ctx *ctx, const char *tenant_id, const art_row *a, const char *body_index,
+                   int keep_body);
+int art__index_remove(og_ctx *ctx, int64_t n);
+/* The index form of a name and metadata. */
+int art__index_meta(const uint8_t key[32], const char *name, json_t *meta, og_buf *name_out,
+                    og_buf *meta_out);
+
+/* ---- diff ---- */
+/* Unified diff of two texts with `context` lines, headers from a_label/b_label. */
+int art__diff_unified(const char *a, size_t alen, const char *b, size_t blen, const char *a_label,
+                      const char *b_label, int context, og_buf *out);
+
+/* ---- gate kinds ---- */
+int art__set_state_exec(og_ctx *ctx, const char *tenant_id, const char *artifact_id,
+                        const char *from, const char *to, int rollback);
+
+/* ---- small helpers ---- */
+const char *art__actor_label(const og_actor *a, char *out, size_t size);
+int art__name_valid(const char *name);
+
+#endif

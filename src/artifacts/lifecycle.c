@@ -1,0 +1,210 @@
+/* lifecycle.c - lifecycle states of artifacts, moved through the gate engine so that a tenant can
+ * hold publishing (of SOWs, say) for approval; the action kinds and their rollbacks. */
+#include "artifacts/artifacts_internal.h"
+#include "opsgate/audit.h"
+#include "opsgate/error.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+/*
+ * Kinds: "artifacts.set-state" for every transition but publishing, and one
+ * "artifacts.publish.<artifact kind>" per artifact kind, so a policy can put publishing of SOWs
+ * and change orders at L2 while runbooks publish at once. All L0 by default, all reversible.
+ * params: {"artifact_id", "from", "to"}; result: {"artifact_id", "from", "to", "archived_us"}
+ * (the archive time before the change, for rollback).
+ */
+int art__set_state_exec(og_ctx *ctx, const char *tenant_id, const char *artifact_id,
+                        const char *from, const char *to, int rollback)
+{
+    int error = -1;
+    art_row a;
+    og_stmt *st = NULL;
+    json_t *analysis = NULL;
+    char now[OG_TIME_LEN];
+    memset(&a, 0, sizeof(a));
+    if (!artifact_id || !og_artifact_state_valid(from) || !og_artifact_state_valid(to))
+        return og_error_set(OG_EINVAL, "artifacts set-state: params need artifact_id, from, to");
+    if ((error = art__load(ctx, tenant_id, artifact_id, &a)) < 0)
+        return error;
+    if (a.deleted_us) {
+        error = og_error_set(OG_ECONFLICT, "artifact '%s' was deleted", a.name);
+        goto cleanup;
+    }
+    if (strcmp(a.state, from) != 0) {
+        error = og_error_set(OG_ECONFLICT, "artifact '%s' is %s now, not %s: it moved since",
+                             a.name, a.state, from);
+        goto cleanup;
+    }
+    if (!rollback && !og_artifact_transition_allowed(from, to)) {
+        error = og_error_set(OG_ECONFLICT, "artifact '%s' cannot move from %s to %s", a.name,
+                             from, to);
+        goto cleanup;
+    }
+    og_time_format(og_time_now_us(), now);
+    if ((error = og_stmt_prepare(&st, ctx->store,
+                                 "UPDATE art_artifacts SET state = ?, updated_at = ?,"
+                                 " archived_us = CASE WHEN ? = 'archived' THEN ? ELSE"
+                                 " (CASE WHEN ? THEN archived_us ELSE NULL END) END"
+                                 " WHERE id = ? AND state = ?")) < 0)
+        goto cleanup;
+    og_stmt_bind_text(st, 1, to);
+    og_stmt_bind_text(st, 2, now);
+    og_stmt_bind_text(st, 3, to);
+    og_stmt_bind_int(st, 4, og_time_now_us());
+    /* Leaving archive clears the retention clock; a rollback of an archive also clears it. */
+    og_stmt_bind_int(st, 5, 0);
+    og_stmt_bind_text(st, 6, a.id);
+    og_stmt_bind_text(st, 7, from);
+    if ((error = og_stmt_step(st)) < 0)
+        goto cleanup;
+    analysis = json_pack("{s:s, s:s, s:s, s:I, s:b}", "kind", a.kind, "from", from, "to", to,
+                         "version", (json_int_t)a.latest, "rollback", rollback);
+    if ((error = og_audit_log(ctx, tenant_id, ART_AREA,
+                              rollback ? "artifact.state.rollback" : "artifact.state", "artifact",
+                              a.id, analysis)) < 0)
+        goto cleanup;
+    error = 0;
+cleanup:
+    og_stmt_free(st);
+    json_decref(analysis);
+    art__row_free(&a);
+    return error;
+}
+
+static int kind_execute(og_ctx *ctx, const char *tenant_id, json_t *params, json_t **result)
+{
+    const char *id = json_string_value(json_object_get(params, "artifact_id"));
+    const char *from = json_string_value(json_object_get(params, "from"));
+    const char *to = json_string_value(json_object_get(params, "to"));
+    int error = art__set_state_exec(ctx, tenant_id, id, from, to, 0);
+    if (error < 0)
+        return error;
+    *result = json_pack("{s:s, s:s, s:s}", "artifact_id", id, "from", from, "to", to);
+    return 0;
+}
+
+/* Put the previous state back, if the artifact is still where the action left it. */
+static int kind_rollback(og_ctx *ctx, const char *tenant_id, json_t *params, json_t *result)
+{
+    const char *id = json_string_value(json_object_get(params, "artifact_id"));
+    const char *from = json_string_value(json_object_get(params, "from"));
+    const char *to = json_string_value(json_object_get(params, "to"));
+    (void)result;
+    return art__set_state_exec(ctx, tenant_id, id, to, from, 1);
+}
+
+#define KIND(nm, desc)                                                                             \
+    {                                                                                              \
+        .name = nm, .area = ART_AREA, .default_level = OG_GATE_L0, .description = desc,            \
+        .execute = kind_execute, .rollback = kind_rollback,                                        \
+    }
+
+static const og_action_kind kinds[] = {
+    KIND("artifacts.set-state",
+         "move an artifact through its lifecycle (any transition but publishing); rollback "
+         "restores the previous state"),
+    KIND("artifacts.publish.sow", "publish a statement of work to the client"),
+    KIND("artifacts.publish.change-order", "publish a change order to the client"),
+    KIND("artifacts.publish.runbook", "publish a runbook"),
+    KIND("artifacts.publish.closure", "publish a project closure document"),
+    KIND("artifacts.publish.template", "publish a template"),
+    KIND("artifacts.publish.other", "publish an artifact of kind other"),
+};
+
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+static int register_result;
+
+static void register_all(void)
+{
+    for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+        int rc = og_gate_kind_register(&kinds[i]);
+        if (rc < 0 && rc != OG_EEXISTS) {
+            register_result = rc;
+            return;
+        }
+    }
+    og_error_clear();
+}
+
+int og_artifacts_register_kinds(void)
+{
+    pthread_once(&once, register_all);
+    return register_result;
+}
+
+int og_artifact_set_state(og_ctx *ctx, const og_artifact_ref *ref, const char *state,
+                          og_gate_outcome *out)
+{
+    int error = -1;
+    art_scope sc;
+    art_row a;
+    og_gate_outcome local;
+    json_t *params = NULL, *analysis = NULL;
+    char kind[64];
+    memset(&a, 0, sizeof(a));
+    memset(&local, 0, sizeof(local));
+    if ((error = og_artifacts_register_kinds()) < 0)
+        return error;
+    if (!ref)
+        return og_error_set(OG_EINVAL, "missing artifact");
+    if (!og_artifact_state_valid(state))
+        return og_error_set(OG_EINVAL,
+                            "unknown state '%s' (draft, in-review, approved, published, archived)",
+                            state ? state : "");
+    if ((error = art__scope(ctx, ref->tenant, ref->project, OG_RIGHT_WRITE, &sc)) < 0)
+        return error;
+    if ((error = art__find(ctx, &sc, ref->name, 0, &a)) < 0)
+        return error;
+    if (strcmp(a.state, state) == 0) {
+        error = og_error_set(OG_ECONFLICT, "artifact '%s' is already %s", ref->name, state);
+        goto cleanup;
+    }
+    if (!og_artifact_transition_allowed(a.state, state)) {
+        static const char *const all[] = {"draft", "in-review", "approved", "published",
+                                          "archived"};
+        char allowed[96] = "";
+        for (size_t i = 0; i < 5; i++) {
+            if (og_artifact_transition_allowed(a.state, all[i])) {
+                if (allowed[0])
+                    og_strlcpy(allowed + strlen(allowed), ", ", sizeof(allowed) - strlen(allowed));
+                og_strlcpy(allowed + strlen(allowed), all[i], sizeof(allowed) - strlen(allowed));
+            }
+        }
+        error = og_error_set(OG_ECONFLICT,
+                             "artifact '%s' cannot move from %s to %s (from %s: %s)", ref->name,
+                             a.state, state, a.state, allowed);
+        goto cleanup;
+    }
+    if (a.latest == 0) {
+        error = og_error_set(OG_ECONFLICT, "artifact '%s' has no version", ref->name);
+        goto cleanup;
+    }
+    if ((error = art__lock_check(ctx, a.id)) < 0)
+        goto cleanup;
+    if (strcmp(state, "published") == 0)
+        snprintf(kind, sizeof(kind), "artifacts.publish.%s", a.kind);
+    else
+        og_strlcpy(kind, "artifacts.set-state", sizeof(kind));
+    params = json_pack("{s:s, s:s, s:s}", "artifact_id", a.id, "from", a.state, "to", state);
+    analysis = json_pack("{s:s, s:s, s:I, s:s, s:s}", "project", sc.project.key, "kind", a.kind,
+                         "version", (json_int_t)a.latest, "from", a.state, "to", state);
+    error = og_gate_request(ctx, sc.tenant_id, kind, "artifact", a.id, params, analysis,
+                            out ? out : &local);
+cleanup:
+    json_decref(local.result);
+    json_decref(params);
+    json_decref(analysis);
+    art__row_free(&a);
+    return error;
+}
+
+/* Any binary that links this file (every front end that can change an artifact's state) gets the
+ * kinds registered before main(), so an approval decided in a process that never touched an
+ * artifact (`opsgate gate decide`, the server's gate endpoints) still finds them. Registration
+ * only takes static mutexes, so it is safe this early. */
+__attribute__((constructor)) static void register_at_load(void)
+{
+    (void)og_artifacts_register_kinds();
+}

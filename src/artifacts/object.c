@@ -1,0 +1,540 @@
+/* object.c - content-addressed object storage: zstd-compressed, sealed with the tenant key in a
+ * stream, written to a temporary file, fsynced and renamed to a name that is a keyed hash of the
+ * content's SHA-256; decoding with flat memory. */
+#include "artifacts/artifacts_internal.h"
+#include "opsgate/crypto.h"
+#include "opsgate/error.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zstd.h>
+
+/*
+ * Layout: DATA/objects/<tenant-id>/<first two hex>/<name>, name = hex HMAC-SHA256(tenant name
+ * key, "object" NUL sha256-hex). File names say nothing of the content, and the same content in
+ * two tenants has unrelated names. Each file is one sealed stream (crypto.h) of one zstd frame;
+ * the stream's object id is a random seal id kept in art_objects, so a file copied over another
+ * object's name fails to open. Temporary files (DATA/objects/<tenant-id>/tmp/) only ever hold
+ * ciphertext.
+ */
+
+#define ZLEVEL 3
+#define READ_PIECE 16384   /* ciphertext read per refill: at most one sealed chunk comes out */
+
+static int path_objects(char *out, size_t size, og_ctx *ctx, const char *tenant_id, const char *sub)
+{
+    int n = snprintf(out, size, "%s/objects/%s%s%s", ctx->data_dir, tenant_id, sub ? "/" : "",
+                     sub ? sub : "");
+    if (n < 0 || (size_t)n >= size)
+        return og_error_set(OG_ERROR, "object path too long under '%s'", ctx->data_dir);
+    return 0;
+}
+
+static int path_object(char *out, size_t size, og_ctx *ctx, const char *tenant_id,
+                       const char *name)
+{
+    int n = snprintf(out, size, "%s/objects/%s/%.2s/%s", ctx->data_dir, tenant_id, name, name);
+    if (n < 0 || (size_t)n >= size)
+        return og_error_set(OG_ERROR, "object path too long under '%s'", ctx->data_dir);
+    return 0;
+}
+
+static int fsync_dir(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return og_error_set(OG_ERROR, "cannot open folder '%s': %s", dir, strerror(errno));
+    int rc = fsync(fd);
+    int e = errno;
+    close(fd);
+    if (rc < 0)
+        return og_error_set(OG_ERROR, "cannot sync folder '%s': %s", dir, strerror(e));
+    return 0;
+}
+
+int art__obj_name(const art_keys *k, const uint8_t sha[32], char name[65])
+{
+    char hex[65];
+    og_hex_encode(sha, 32, hex);
+    return art__mac_hex(k->name, "object", hex, name);
+}
+
+/* ---- writer ---- */
+
+struct art_obj_writer {
+    og_ctx *ctx;
+    char tenant_id[OG_ID_LEN];
+    char seal_id[OG_ID_LEN];
+    char tmp_path[PATH_MAX];
+    int fd;
+    int ended;
+    int committed;
+    int failed;
+    og_crypto_stream *seal;
+    ZSTD_CCtx *z;
+    uint8_t *zout;
+    size_t zoutcap;
+    og_sha256 *sha;
+    uint8_t digest[32];
+    uint64_t size;
+    uint64_t stored;
+};
+
+/* Sealed bytes go straight to the temporary file. */
+static int sink_file(void *arg, const void *data, size_t len)
+{
+    art_obj_writer *w = arg;
+    const uint8_t *p = data;
+    while (len > 0) {
+        ssize_t n = write(w->fd, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return og_error_set(OG_ERROR, "cannot write '%s': %s", w->tmp_path, strerror(errno));
+        p += n;
+        len -= (size_t)n;
+        w->stored += (uint64_t)n;
+    }
+    return 0;
+}
+
+int art__obj_writer_new(art_obj_writer **out, og_ctx *ctx, const char *tenant_id)
+{
+    int error = -1;
+    char dir[PATH_MAX];
+    art_obj_writer *w = calloc(1, sizeof(*w));
+    if (!w)
+        return og_error_set(OG_ERROR, "out of memory");
+    w->fd = -1;
+    w->ctx = ctx;
+    og_strlcpy(w->tenant_id, tenant_id, sizeof(w->tenant_id));
+    og_id_new(w->seal_id);
+    if ((error = path_objects(dir, sizeof(dir), ctx, tenant_id, "tmp")) < 0)
+        goto cleanup;
+    if ((error = og_mkdir_p(dir, 0700)) < 0)
+        goto cleanup;
+    if (snprintf(w->tmp_path, sizeof(w->tmp_path), "%s/%s.part", dir, w->seal_id) >=
+        (int)sizeof(w->tmp_path)) {
+        error = og_error_set(OG_ERROR, "temporary path too long under '%s'", dir);
+        goto cleanup;
+    }
+    w->fd = open(w->tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (w->fd < 0) {
+        error = og_error_set(OG_ERROR, "cannot create '%s': %s", w->tmp_path, strerror(errno));
+        goto cleanup;
+    }
+    w->z = ZSTD_createCCtx();
+    w->zoutcap = ZSTD_CStreamOutSize();
+    w->zout = malloc(w->zoutcap);
+    w->sha = og_sha256_new();
+    if (!w->z || !w->zout || !w->sha) {
+        error = og_error_set(OG_ERROR, "out of memory");
+        goto cleanup;
+    }
+    if (ZSTD_isError(ZSTD_CCtx_setParameter(w->z, ZSTD_c_compressionLevel, ZLEVEL)) ||
+        ZSTD_isError(ZSTD_CCtx_setParameter(w->z, ZSTD_c_windowLog, 21))) {
+        error = og_error_set(OG_ERROR, "zstd: cannot set parameters");
+        goto cleanup;
+    }
+    if ((error = og_crypto_stream_seal_begin(&w->seal, ctx->keys, ctx->store, tenant_id,
+                                             w->seal_id, sink_file, w)) < 0)
+        goto cleanup;
+    *out = w;
+    w = NULL;
+    error = 0;
+cleanup:
+    art__obj_writer_free(w);
+    return error;
+}
+
+static int compress_step(art_obj_writer *w, const void *data, size_t len, ZSTD_EndDirective mode)
+{
+    ZSTD_inBuffer in = {data, len, 0};
+    for (;;) {
+        ZSTD_outBuffer zo = {w->zout, w->zoutcap, 0};
+        size_t rem = ZSTD_compressStream2(w->z, &zo, &in, mode);
+        if (ZSTD_isError(rem))
+            return og_error_set(OG_ERROR, "zstd: %s", ZSTD_getErrorName(rem));
+        if (zo.pos > 0) {
+            int error = og_crypto_stream_seal_update(w->seal, w->zout, zo.pos);
+            if (error < 0)
+                return error;
+        }
+        if (mode == ZSTD_e_continue ? in.pos == in.size : rem == 0)
+            return 0;
+    }
+}
+
+int art__obj_writer_write(art_obj_writer *w, const void *data, size_t len)
+{
+    int error;
+    if (w->failed || w->ended)
+        return og_error_set(OG_ERROR, "object writer is finished or failed");
+    og_sha256_update(w->sha, data, len);
+    w->size += len;
+    if ((error = compress_step(w, data, len, ZSTD_e_continue)) < 0)
+        w->failed = 1;
+    return error;
+}
+
+int art__obj_writer_end(art_obj_writer *w, uint8_t sha[32], uint64_t *size)
+{
+    int error;
+    if (w->failed || w->ended)
+        return og_error_set(OG_ERROR, "object writer is finished or failed");
+    w->failed = 1;
+    if ((error = compress_step(w, NULL, 0, ZSTD_e_end)) < 0)
+        return error;
+    if ((error = og_crypto_stream_seal_finish(w->seal)) < 0)
+        return error;
+    og_sha256_final(w->sha, w->digest);
+    w->sha = NULL;
+    if (fsync(w->fd) < 0)
+        return og_error_set(OG_ERROR, "cannot sync '%s': %s", w->tmp_path, strerror(errno));
+    if (close(w->fd) < 0) {
+        w->fd = -1;
+        return og_error_set(OG_ERROR, "cannot close '%s': %s", w->tmp_path, strerror(errno));
+    }
+    w->fd = -1;
+    w->failed = 0;
+    w->ended = 1;
+    memcpy(sha, w->digest, 32);
+    *size = w->size;
+    return 0;
+}
+
+int art__obj_writer_commit(art_obj_writer *w, og_ctx *ctx, const art_keys *k, char name[65],
+                           int *created)
+{
+    int error = -1;
+    og_stmt *st = NULL;
+    char path[PATH_MAX], dir[PATH_MAX], now[OG_TIME_LEN];
+    *created = 0;
+    if (!w->ended)
+        return og_error_set(OG_ERROR, "object writer not ended");
+    if ((error = art__obj_name(k, w->digest, name)) < 0)
+        return error;
+    if ((error = og_stmt_prepare(&st, ctx->store,
+                                 "SELECT 1 FROM art_objects WHERE tenant_id = ? AND name = ?")) < 0)
+        goto cleanup;
+    og_stmt_bind_text(st, 1, w->tenant_id);
+    og_stmt_bind_text(st, 2, name);
+    if ((error = og_stmt_step(st)) < 0)
+        goto cleanup;
+    if (error == OG_ROW) {
+        /* Stored already: the new copy goes, the old one serves (same content by its hash). */
+        error = 0;
+        goto cleanup;
+    }
+    og_stmt_free(st);
+    st = NULL;
+    og_time_format(og_time_now_us(), now);
+    if ((error = og_stmt_prepare(&st, ctx->store,
+                                 "INSERT INTO art_objects (tenant_id, name, seal_id, size,"
+                                 " stored_size, created_at) VALUES (?, ?, ?, ?, ?, ?)")) < 0)
+        goto cleanup;
+    og_stmt_bind_text(st, 1, w->tenant_id);
+    og_stmt_bind_text(st, 2, name);
+    og_stmt_bind_text(st, 3, w->seal_id);
+    og_stmt_bind_int(st, 4, (int64_t)w->size);
+    og_stmt_bind_int(st, 5, (int64_t)w->stored);
+    og_stmt_bind_text(st, 6, now);
+    if ((error = og_stmt_step(st)) < 0)
+        goto cleanup;
+    if ((error = path_object(path, sizeof(path), ctx, w->tenant_id, name)) < 0)
+        goto cleanup;
+    og_strlcpy(dir, path, sizeof(dir));
+    *strrchr(dir, '/') = '\0';
+    if ((error = og_mkdir_p(dir, 0700)) < 0)
+        goto cleanup;
+    /* Writers are serialized by the transaction's write lock, so no other writer renames onto
+     * this name between the check above and here. */
+    if (rename(w->tmp_path, path) < 0) {
+        error = og_error_set(OG_ERROR, "cannot move '%s' to '%s': %s", w->tmp_path, path,
+                             strerror(errno));
+        goto cleanup;
+    }
+    w->committed = 1;
+    *created = 1;
+    if ((error = fsync_dir(dir)) < 0)
+        goto cleanup;
+    error = 0;
+cleanup:
+    og_stmt_free(st);
+    return error;
+}
+
+void art__obj_writer_free(art_obj_writer *w)
+{
+    if (!w)
+        return;
+    if (w->fd >= 0)
+        close(w->fd);
+    if (!w->committed && w->tmp_path[0])
+        unlink(w->tmp_path);
+    og_crypto_stream_free(w->seal);
+    ZSTD_freeCCtx(w->z);
+    free(w->zout);
+    og_sha256_free(w->sha);
+    free(w);
+}
+
+void art__obj_unlink(og_ctx *ctx, const char *tenant_id, const char *name)
+{
+    char path[PATH_MAX];
+    if (path_object(path, sizeof(path), ctx, tenant_id, name) == 0)
+        unlink(path);
+    else
+        og_error_clear();
+}
+
+/* ---- reader ---- */
+
+struct art_obj_reader {
+    int fd;
+    char path[PATH_MAX];
+    og_crypto_stream *open;
+    ZSTD_DCtx *z;
+    uint8_t *in;          /* ciphertext read from the file */
+    og_buf zbuf;          /* authenticated compressed bytes waiting to be decompressed */
+    size_t zpos;
+    int input_done;       /* the file is read and the stream checked whole */
+    int frame_done;       /* the zstd frame ended */
+    int ended;            /* every check passed, *got = 0 returned */
+    int failed;
+    og_sha256 *sha;
+    uint8_t expect_sha[32];
+    int check_sha;
+    uint64_t expect_size;
+    int skip_size;        /* prefix reads: no size known */
+    uint64_t total;
+};
+
+static int sink_zbuf(void *arg, const void *data, size_t len)
+{
+    art_obj_reader *r = arg;
+    return og_buf_append(&r->zbuf, data, len);
+}
+
+int art__obj_reader_open(art_obj_reader **out, og_ctx *ctx, const char *tenant_id,
+                         const char *name, const uint8_t *expect_sha, uint64_t expect_size)
+{
+    int error = -1;
+    og_stmt *st = NULL;
+    char seal_id[OG_ID_LEN] = "";
+    art_obj_reader *r = calloc(1, sizeof(*r));
+    if (!r)
+        return og_error_set(OG_ERROR, "out of memory");
+    r->fd = -1;
+    /* One sealed chunk (64 KiB + tag) of compressed bytes at most is pending at a time. */
+    og_buf_init(&r->zbuf, 2 * (OG_CRYPTO_STREAM_CHUNK + OG_CRYPTO_STREAM_TAG_LEN));
+    if ((error = og_stmt_prepare(&st, ctx->store,
+                                 "SELECT seal_id FROM art_objects WHERE tenant_id = ? AND name = ?")) <
+        0)
+        goto cleanup;
+    og_stmt_bind_text(st, 1, tenant_id);
+    og_stmt_bind_text(st, 2, name);
+    if ((error = og_stmt_step(st)) < 0)
+        goto cleanup;
+    if (error != OG_ROW) {
+        error = og_error_set(OG_ECORRUPT, "object %s of tenant %s is missing from the store", name,
+                             tenant_id);
+        goto cleanup;
+    }
+    og_strlcpy(seal_id, og_stmt_col_text(st, 0), sizeof(seal_id));
+    if ((error = path_object(r->path, sizeof(r->path), ctx, tenant_id, name)) < 0)
+        goto cleanup;
+    r->fd = open(r->path, O_RDONLY | O_CLOEXEC);
+    if (r->fd < 0) {
+        error = og_error_set(OG_ECORRUPT, "cannot open object file '%s': %s", r->path,
+                             strerror(errno));
+        goto cleanup;
+    }
+    r->in = malloc(READ_PIECE);
+    r->z = ZSTD_createDCtx();
+    r->sha = og_sha256_new();
+    if (!r->in || !r->z || !r->sha) {
+        error = og_error_set(OG_ERROR, "out of memory");
+        goto cleanup;
+    }
+    /* We write frames with a 2 MiB window; refuse anything asking for more than 8 MiB. */
+    ZSTD_DCtx_setParameter(r->z, ZSTD_d_windowLogMax, 23);
+    if (expect_sha) {
+        memcpy(r->expect_sha, expect_sha, 32);
+        r->check_sha = 1;
+    }
+    r->expect_size = expect_size;
+    if ((error = og_crypto_stream_open_begin(&r->open, ctx->keys, ctx->store, tenant_id, seal_id,
+                                             sink_zbuf, r)) < 0)
+        goto cleanup;
+    *out = r;
+    r = NULL;
+    error = 0;
+cleanup:
+    og_stmt_free(st);
+    art__obj_reader_free(r);
+    return error;
+}
+
+static int refill(art_obj_reader *r)
+{
+    og_buf_reset(&r->zbuf);
+    r->zpos = 0;
+    ssize_t n;
+    do {
+        n = read(r->fd, r->in, READ_PIECE);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0)
+        return og_error_set(OG_ERROR, "cannot read '%s': %s", r->path, strerror(errno));
+    if (n == 0) {
+        r->input_done = 1;
+        return og_crypto_stream_open_finish(r->open);
+    }
+    return og_crypto_stream_open_update(r->open, r->in, (size_t)n);
+}
+
+static int finish_checks(art_obj_reader *r)
+{
+    uint8_t got[32];
+    if (!r->frame_done)
+        return og_error_set(OG_ECORRUPT, "object '%s' is truncated (compressed frame incomplete)",
+                            r->path);
+    if (!r->skip_size && r->total != r->expect_size)
+        return og_error_set(OG_ECORRUPT, "object '%s' decodes to %llu bytes, expected %llu",
+                            r->path, (unsigned long long)r->total,
+                            (unsigned long long)r->expect_size);
+    og_sha256_final(r->sha, got);
+    r->sha = NULL;
+    if (r->check_sha && !og_memeq_ct(got, r->expect_sha, 32))
+        return og_error_set(OG_ECORRUPT, "object '%s' does not match its SHA-256", r->path);
+    return 0;
+}
+
+int art__obj_reader_read(art_obj_reader *r, void *buf, size_t cap, size_t *got)
+{
+    int error;
+    ZSTD_outBuffer out = {buf, cap, 0};
+    *got = 0;
+    if (r->failed)
+        return og_error_set(OG_ECORRUPT, "object reader failed earlier");
+    if (r->ended || cap == 0)
+        return 0;
+    while (out.pos == 0) {
+        if (r->zpos == r->zbuf.len) {
+            if (!r->input_done) {
+                if ((error = refill(r)) < 0)
+                    goto fail;
+                continue;
+            }
+            if (r->frame_done) {
+                if ((error = finish_checks(r)) < 0)
+                    goto fail;
+                r->ended = 1;
+                return 0;
+            }
+        }
+        if (r->frame_done) {
+            error = og_error_set(OG_ECORRUPT, "object '%s' has data after its end", r->path);
+            goto fail;
+        }
+        ZSTD_inBuffer in = {r->zbuf.data, r->zbuf.len, r->zpos};
+        size_t before = out.pos;
+        size_t rc = ZSTD_decompressStream(r->z, &out, &in);
+        if (ZSTD_isError(rc)) {
+            error = og_error_set(OG_ECORRUPT, "object '%s': zstd: %s", r->path,
+                                 ZSTD_getErrorName(rc));
+            goto fail;
+        }
+        r->zpos = in.pos;
+        if (rc == 0)
+            r->frame_done = 1;
+        if (r->input_done && r->zpos == r->zbuf.len && out.pos == before && !r->frame_done) {
+            error = og_error_set(OG_ECORRUPT, "object '%s' is truncated", r->path);
+            goto fail;
+        }
+    }
+    og_sha256_update(r->sha, buf, out.pos);
+    r->total += out.pos;
+    *got = out.pos;
+    return 0;
+fail:
+    r->failed = 1;
+    return error;
+}
+
+void art__obj_reader_free(art_obj_reader *r)
+{
+    if (!r)
+        return;
+    if (r->fd >= 0)
+        close(r->fd);
+    og_crypto_stream_free(r->open);
+    ZSTD_freeDCtx(r->z);
+    free(r->in);
+    og_buf_free(&r->zbuf);
+    og_sha256_free(r->sha);
+    free(r);
+}
+
+int art__obj_read_all(og_ctx *ctx, const char *tenant_id, const char *name,
+                      const uint8_t *expect_sha, uint64_t expect_size, og_buf *out)
+{
+    int error = -1;
+    art_obj_reader *r = NULL;
+    uint8_t *tmp = malloc(65536);
+    size_t got;
+    if (!tmp)
+        return og_error_set(OG_ERROR, "out of memory");
+    if (expect_size > out->cap) {
+        error = og_error_set(OG_ETOOBIG, "content of %llu bytes is over the limit of %zu",
+                             (unsigned long long)expect_size, out->cap);
+        goto cleanup;
+    }
+    if ((error = art__obj_reader_open(&r, ctx, tenant_id, name, expect_sha, expect_size)) < 0)
+        goto cleanup;
+    for (;;) {
+        if ((error = art__obj_reader_read(r, tmp, 65536, &got)) < 0)
+            goto cleanup;
+        if (got == 0)
+            break;
+        if ((error = og_buf_append(out, tmp, got)) < 0)
+            goto cleanup;
+    }
+    error = 0;
+cleanup:
+    art__obj_reader_free(r);
+    free(tmp);
+    return error;
+}
+
+int art__obj_read_prefix(og_ctx *ctx, const char *tenant_id, const char *name, size_t max,
+                         og_buf *out)
+{
+    int error = -1;
+    art_obj_reader *r = NULL;
+    uint8_t tmp[16384];
+    size_t got;
+    if ((error = art__obj_reader_open(&r, ctx, tenant_id, name, NULL, 0)) < 0)
+        goto cleanup;
+    /* Every chunk is authenticated as it is decoded; only the end of the stream goes unchecked
+     * when we stop early, which does not matter for a snippet. */
+    r->skip_size = 1;
+    while (out->len < max) {
+        size_t want = max - out->len < sizeof(tmp) ? max - out->len : sizeof(tmp);
+        if ((error = art__obj_reader_read(r, tmp, want, &got)) < 0)
+            goto cleanup;
+        if (got == 0)
+            break;
+        if ((error = og_buf_append(out, tmp, got)) < 0)
+            goto cleanup;
+    }
+    error = 0;
+cleanup:
+    art__obj_reader_free(r);
+    return error;
+}

@@ -1,0 +1,121 @@
+/* schema.c - tables owned by the artifacts module: projects, artifacts, versions, objects, keys,
+ * locks, grants, retention, holds, and the search index. */
+#include "opsgate/store.h"
+
+/*
+ * What is plain and what is sealed: artifact names, metadata, version messages and content
+ * hashes are sealed with the tenant key (art_artifacts.sealed, art_versions.sealed); names are
+ * found through a keyed hash (name_mac). Object files are named by a keyed hash of the content
+ * hash. The search index (art_fts) holds only keyed hashes of words, never words.
+ */
+static const og_migration steps[] = {
+    {1,
+     "CREATE TABLE art_projects ("
+     "  id TEXT PRIMARY KEY,"
+     "  tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+     "  key TEXT NOT NULL,"
+     "  name TEXT NOT NULL,"
+     "  created_at TEXT NOT NULL,"
+     "  created_by TEXT NOT NULL,"
+     "  UNIQUE (tenant_id, key));"
+     "CREATE TABLE art_artifacts ("
+     "  n INTEGER PRIMARY KEY,"
+     "  id TEXT NOT NULL UNIQUE,"
+     "  tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+     "  project_id TEXT NOT NULL REFERENCES art_projects(id) ON DELETE CASCADE,"
+     "  name_mac TEXT NOT NULL,"
+     "  sealed BLOB NOT NULL,"
+     "  kind TEXT NOT NULL,"
+     "  state TEXT NOT NULL,"
+     "  latest INTEGER NOT NULL DEFAULT 0,"
+     "  created_at TEXT NOT NULL,"
+     "  created_by TEXT NOT NULL,"
+     "  updated_at TEXT NOT NULL,"
+     "  archived_us INTEGER,"
+     "  deleted_us INTEGER,"
+     "  deleted_by TEXT,"
+     "  UNIQUE (project_id, name_mac));"
+     "CREATE INDEX art_artifacts_tenant ON art_artifacts (tenant_id, project_id);"
+     "CREATE TABLE art_versions ("
+     "  artifact_id TEXT NOT NULL REFERENCES art_artifacts(id) ON DELETE CASCADE,"
+     "  tenant_id TEXT NOT NULL,"
+     "  number INTEGER NOT NULL,"
+     "  author TEXT NOT NULL,"
+     "  created_at TEXT NOT NULL,"
+     "  size INTEGER NOT NULL,"
+     "  media_type TEXT NOT NULL,"
+     "  object TEXT NOT NULL,"
+     "  sealed BLOB NOT NULL,"
+     "  restored_from INTEGER,"
+     "  PRIMARY KEY (artifact_id, number));"
+     "CREATE INDEX art_versions_object ON art_versions (tenant_id, object);"
+     "CREATE TABLE art_objects ("
+     "  tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+     "  name TEXT NOT NULL,"
+     "  seal_id TEXT NOT NULL,"
+     "  size INTEGER NOT NULL,"
+     "  stored_size INTEGER NOT NULL,"
+     "  created_at TEXT NOT NULL,"
+     "  PRIMARY KEY (tenant_id, name));"
+     "CREATE TABLE art_keys ("
+     "  tenant_id TEXT PRIMARY KEY REFERENCES tenants(id) ON DELETE CASCADE,"
+     "  sealed BLOB NOT NULL);"
+     "CREATE TABLE art_locks ("
+     "  artifact_id TEXT PRIMARY KEY REFERENCES art_artifacts(id) ON DELETE CASCADE,"
+     "  tenant_id TEXT NOT NULL,"
+     "  owner_key TEXT NOT NULL,"
+     "  owner_label TEXT NOT NULL,"
+     "  expires_us INTEGER NOT NULL,"
+     "  created_at TEXT NOT NULL);"
+     "CREATE TABLE art_grants ("
+     "  project_id TEXT NOT NULL REFERENCES art_projects(id) ON DELETE CASCADE,"
+     "  user_id TEXT NOT NULL,"
+     "  tenant_id TEXT NOT NULL,"
+     "  user_name TEXT NOT NULL,"
+     "  access TEXT NOT NULL CHECK (access IN ('read', 'write', 'admin')),"
+     "  until_us INTEGER,"
+     "  granted_by TEXT NOT NULL,"
+     "  granted_at TEXT NOT NULL,"
+     "  PRIMARY KEY (project_id, user_id));"
+     "CREATE INDEX art_grants_user ON art_grants (tenant_id, user_id);"
+     "CREATE TABLE art_retention ("
+     "  tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+     "  kind TEXT NOT NULL,"
+     "  keep_us INTEGER NOT NULL,"
+     "  set_by TEXT NOT NULL,"
+     "  set_at TEXT NOT NULL,"
+     "  PRIMARY KEY (tenant_id, kind));"
+     "CREATE TABLE art_holds ("
+     "  id TEXT PRIMARY KEY,"
+     "  tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+     "  project_id TEXT NOT NULL REFERENCES art_projects(id) ON DELETE CASCADE,"
+     "  artifact_id TEXT,"
+     "  reason TEXT NOT NULL,"
+     "  set_by TEXT NOT NULL,"
+     "  set_at TEXT NOT NULL,"
+     "  cleared_by TEXT,"
+     "  cleared_at TEXT,"
+     "  clear_reason TEXT);"
+     "CREATE INDEX art_holds_target ON art_holds (project_id, artifact_id);"
+     /* rowid = art_artifacts.n; columns hold space-separated hex HMACs of words. */
+     "CREATE VIRTUAL TABLE art_fts USING fts5(name, meta, body, tokenize = 'ascii');",
+     NULL},
+};
+
+/* Order matters: the index rows are found through art_artifacts, so they go first. */
+static const char *const purge[] = {
+    "DELETE FROM art_fts WHERE rowid IN (SELECT n FROM art_artifacts WHERE tenant_id = ?)",
+    "DELETE FROM art_holds WHERE tenant_id = ?",
+    "DELETE FROM art_grants WHERE tenant_id = ?",
+    "DELETE FROM art_locks WHERE tenant_id = ?",
+    "DELETE FROM art_versions WHERE tenant_id = ?",
+    "DELETE FROM art_artifacts WHERE tenant_id = ?",
+    "DELETE FROM art_projects WHERE tenant_id = ?",
+    "DELETE FROM art_objects WHERE tenant_id = ?",
+    "DELETE FROM art_retention WHERE tenant_id = ?",
+    "DELETE FROM art_keys WHERE tenant_id = ?",
+    NULL,
+};
+
+const og_schema og_artifacts_schema = {"artifacts", steps, sizeof(steps) / sizeof(steps[0]),
+                                       purge};

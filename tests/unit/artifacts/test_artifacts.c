@@ -1,0 +1,818 @@
+/* test_artifacts.c - the artifact repository on a real data folder: versions, storage, diff,
+ * locks, lifecycle through the gates, rights of every role, holds, retention, search, and a raw
+ * scan of the data folder for plaintext. */
+#include "og_test.h"
+#include "opsgate/artifacts.h"
+#include "opsgate/audit.h"
+#include "opsgate/error.h"
+#include "opsgate/gate.h"
+#include "opsgate/tenant.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+typedef struct fx {
+    og_test_env env;
+    og_tenant acme, globex;
+} fx;
+
+static int setup(void **state)
+{
+    fx *f = calloc(1, sizeof(*f));
+    og_test_env_setup(&f->env);
+    og_ctx *c = &f->env.ctx;
+    OG_ASSERT_OK(og_tenant_create(c, "acme", &f->acme));
+    OG_ASSERT_OK(og_tenant_create(c, "globex", &f->globex));
+    OG_ASSERT_OK(og_project_create(c, "acme", "fw", "Firewall migration", NULL));
+    OG_ASSERT_OK(og_project_create(c, "acme", "m365", "M365 tenant move", NULL));
+    OG_ASSERT_OK(og_project_create(c, "globex", "fw", "Globex firewall", NULL));
+    OG_ASSERT_OK(og_user_add(c, "acme", "ada", OG_ROLE_TENANT_ADMIN, NULL));
+    OG_ASSERT_OK(og_user_add(c, "acme", "pam", OG_ROLE_PROJECT_MANAGER, NULL));
+    OG_ASSERT_OK(og_user_add(c, "acme", "eve", OG_ROLE_ENGINEER, NULL));
+    OG_ASSERT_OK(og_user_add(c, "acme", "ed", OG_ROLE_ENGINEER, NULL));
+    OG_ASSERT_OK(og_user_add(c, "acme", "aud", OG_ROLE_AUDITOR, NULL));
+    OG_ASSERT_OK(og_user_add(c, "acme", "cli", OG_ROLE_CLIENT_VIEWER, NULL));
+    OG_ASSERT_OK(og_user_add(c, "globex", "gus", OG_ROLE_TENANT_ADMIN, NULL));
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fx *f = *state;
+    og_test_env_teardown(&f->env);
+    free(f);
+    return 0;
+}
+
+/* A context acting as a user of a tenant (the CLI's --as). */
+static og_ctx as(fx *f, const char *tenant, const char *user)
+{
+    og_ctx c = f->env.ctx;
+    OG_ASSERT_OK(og_actor_become(&c, tenant, user));
+    return c;
+}
+
+static og_artifact_ref ref(const char *tenant, const char *project, const char *name)
+{
+    og_artifact_ref r = {tenant, project, name};
+    return r;
+}
+
+static int put(og_ctx *c, const char *tenant, const char *project, const char *name,
+               const char *kind, const char *text, og_artifact_version *v)
+{
+    og_artifact_ref r = ref(tenant, project, name);
+    og_artifact_put_opts o = {.kind = kind, .message = "test"};
+    return og_artifact_put_buffer(c, &r, &o, text, strlen(text), v);
+}
+
+/* Read a version whole; caller frees. */
+static int get(og_ctx *c, const char *tenant, const char *project, const char *name, int64_t ver,
+               char **out)
+{
+    og_artifact_ref r = ref(tenant, project, name);
+    og_artifact_reader *rd = NULL;
+    og_buf b;
+    char tmp[7];   /* odd size: exercise partial reads */
+    size_t got;
+    int error = og_artifact_get_open(&rd, c, &r, ver, NULL);
+    og_buf_init(&b, (size_t)64 << 20);
+    while (error == 0 && (error = og_artifact_get_read(rd, tmp, sizeof(tmp), &got)) == 0 && got)
+        og_buf_append(&b, tmp, got);
+    og_artifact_get_close(rd);
+    if (error < 0) {
+        og_buf_free(&b);
+        return error;
+    }
+    *out = og_buf_detach(&b);
+    if (!*out)
+        *out = strdup("");
+    return 0;
+}
+
+static void assert_msg(const char *needle)
+{
+    if (!strstr(og_error_last(), needle))
+        fail_msg("error '%s' does not contain '%s'", og_error_last(), needle);
+}
+
+static int objects_of(fx *f, const og_tenant *t)
+{
+    char dir[4096];
+    int total = 0;
+    snprintf(dir, sizeof(dir), "%s/objects/%s", f->env.data_dir, t->id);
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.' || strcmp(e->d_name, "tmp") == 0)
+            continue;
+        char sub[8192];
+        snprintf(sub, sizeof(sub), "%s/%s", dir, e->d_name);
+        DIR *d2 = opendir(sub);
+        struct dirent *e2;
+        while (d2 && (e2 = readdir(d2)))
+            total += e2->d_name[0] != '.';
+        if (d2)
+            closedir(d2);
+    }
+    closedir(d);
+    return total;
+}
+
+/* ---- versions and storage ---- */
+
+static void test_artifacts_put__versions_are_immutable_and_readable_back(void **state)
+{
+    fx *f = *state;
+    og_ctx *c = &f->env.ctx;
+    og_artifact_version v1, v2;
+    char *text = NULL;
+    OG_ASSERT_OK(put(c, "acme", "fw", "sow.md", "sow", "# SOW\nscope: firewall\n", &v1));
+    assert_int_equal(v1.number, 1);
+    assert_true(v1.created_artifact);
+    assert_string_equal(v1.media_type, "text/markdown");
+    assert_int_equal(v1.size, 22);
+    assert_int_equal(strlen(v1.sha256), 64);
+    OG_ASSERT_OK(put(c, "acme", "fw", "sow.md", NULL, "# SOW\nscope: firewall and VPN\n", &v2));
+    assert_int_equal(v2.number, 2);
+    assert_false(v2.created_artifact);
+    assert_string_not_equal(v1.sha256, v2.sha256);
+    OG_ASSERT_OK(get(c, "acme", "fw", "sow.md", 1, &text));
+    assert_string_equal(text, "# SOW\nscope: firewall\n");
+    free(text);
+    OG_ASSERT_OK(get(c, "acme", "fw", "sow.md", 0, &text));
+    assert_string_equal(text, "# SOW\nscope: firewall and VPN\n");
+    free(text);
+    /* the same content again is not a new version */
+    assert_int_equal(put(c, "acme", "fw", "sow.md", NULL, "# SOW\nscope: firewall and VPN\n", NULL),
+                     OG_EEXISTS);
+    assert_msg("identical to version 2");
+    /* log: newest first, with hashes and authors */
+    og_artifact_ref r = ref("acme", "fw", "sow.md");
+    json_t *log = NULL;
+    OG_ASSERT_OK(og_artifact_log(c, &r, &log));
+    assert_int_equal(json_array_size(log), 2);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(log, 0), "version")), 2);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(log, 1), "sha256")),
+                        v1.sha256);
+    assert_non_null(strstr(json_string_value(json_object_get(json_array_get(log, 0), "author")),
+                           "local:"));
+    json_decref(log);
+}
+
+static void test_artifacts_put__identical_content_is_stored_once_per_tenant(void **state)
+{
+    fx *f = *state;
+    og_ctx *c = &f->env.ctx;
+    OG_ASSERT_OK(put(c, "acme", "fw", "a.txt", NULL, "same bytes here\n", NULL));
+    OG_ASSERT_OK(put(c, "acme", "m365", "b.txt", NULL, "same bytes here\n", NULL));
+    assert_int_equal(objects_of(f, &f->acme), 1);
+    OG_ASSERT_OK(put(c, "globex", "fw", "c.txt", NULL, "same bytes here\n", NULL));
+    assert_int_equal(objects_of(f, &f->globex), 1);
+    OG_ASSERT_OK(put(c, "acme", "fw", "a.txt", NULL, "other bytes\n", NULL));
+    assert_int_equal(objects_of(f, &f->acme), 2);
+}
+
+static void test_artifacts_put__bad_input_is_refused_naming_the_value(void **state)
+{
+    fx *f = *state;
+    og_ctx *c = &f->env.ctx;
+    og_artifact_ref r = ref("acme", "fw", "x.md");
+    og_artifact_put_opts o = {.kind = "memo"};
+    assert_int_equal(og_artifact_put_buffer(c, &r, &o, "x", 1, NULL), OG_EINVAL);
+    assert_msg("memo");
+    o = (og_artifact_put_opts){.media_type = "not a type"};
+    assert_int_equal(og_artifact_put_buffer(c, &r, &o, "x", 1, NULL), OG_EINVAL);
+    assert_msg("not a type");
+    o = (og_artifact_put_opts){.metadata = "{\"a\": "};
+    assert_int_equal(og_artifact_put_buffer(c, &r, &o, "x", 1, NULL), OG_EINVAL);
+    assert_msg("metadata");
+    o = (og_artifact_put_opts){.metadata = "[1,2]"};
+    assert_int_equal(og_artifact_put_buffer(c, &r, &o, "x", 1, NULL), OG_EINVAL);
+    assert_msg("object");
+    r = ref("acme", "nope", "x.md");
+    assert_int_equal(og_artifact_put_buffer(c, &r, NULL, "x", 1, NULL), OG_ENOTFOUND);
+    assert_msg("project 'nope'");
+    r = ref("nosuch", "fw", "x.md");
+    assert_int_equal(og_artifact_put_buffer(c, &r, NULL, "x", 1, NULL), OG_ENOTFOUND);
+    assert_msg("nosuch");
+    r = ref("acme", "fw", "a/b");
+    assert_int_equal(og_artifact_put_buffer(c, &r, NULL, "x", 1, NULL), OG_EINVAL);
+    assert_msg("a/b");
+    r = ref("acme", "fw", "");
+    assert_int_equal(og_artifact_put_buffer(c, &r, NULL, "x", 1, NULL), OG_EINVAL);
+    /* versions */
+    char *t = NULL;
+    OG_ASSERT_OK(put(c, "acme", "fw", "v.txt", NULL, "one\n", NULL));
+    assert_int_equal(get(c, "acme", "fw", "v.txt", 7, &t), OG_ENOTFOUND);
+    assert_msg("no version 7");
+    assert_int_equal(get(c, "acme", "fw", "v.txt", -1, &t), OG_EINVAL);
+    assert_msg("-1");
+    assert_int_equal(get(c, "acme", "fw", "missing.txt", 0, &t), OG_ENOTFOUND);
+    assert_msg("missing.txt");
+    r = ref("acme", "fw", "v.txt");
+    assert_int_equal(og_artifact_restore(c, &r, 0, NULL, NULL), OG_EINVAL);
+    assert_int_equal(og_artifact_restore(c, &r, 5, NULL, NULL), OG_ENOTFOUND);
+    og_buf b;
+    og_buf_init(&b, 1 << 20);
+    assert_int_equal(og_artifact_diff(c, &r, 1, 9, &b), OG_ENOTFOUND);
+    assert_int_equal(og_artifact_diff(c, &r, 0, 1, &b), OG_EINVAL);
+    og_buf_free(&b);
+    /* kind of an existing artifact cannot change */
+    assert_int_equal(put(c, "acme", "fw", "v.txt", "sow", "two\n", NULL), OG_EINVAL);
+    assert_msg("other, not a sow");
+    /* states */
+    assert_int_equal(og_artifact_set_state(c, &r, "done", NULL), OG_EINVAL);
+    assert_msg("done");
+    assert_int_equal(og_artifact_set_state(c, &r, "published", NULL), OG_ECONFLICT);
+    assert_msg("from draft to published");
+}
+
+static void test_artifacts_put__media_type_by_extension_sniff_or_flag(void **state)
+{
+    fx *f = *state;
+    og_ctx *c = &f->env.ctx;
+    og_artifact_version v;
+    OG_ASSERT_OK(put(c, "acme", "fw", "diagram", NULL, "\x89PNG\r\n\x1a\n....", &v));
+    assert_string_equal(v.media_type, "image/png");
+    OG_ASSERT_OK(put(c, "acme", "fw", "notes", NULL, "plain words\n", &v));
+    assert_string_equal(v.media_type, "text/plain");
+    og_artifact_ref r = ref("acme", "fw", "page");
+    og_artifact_put_opts o = {.media_type = "text/html"};
+    OG_ASSERT_OK(og_artifact_put_buffer(c, &r, &o, "<p>hi</p>", 9, &v));
+    assert_string_equal(v.media_type, "text/html");
+    OG_ASSERT_OK(put(c, "acme", "fw", "sheet.xlsx", NULL, "PK\x03\x04zzzz", &v));
+    assert_string_equal(v.media_type,
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+}
+
+static void test_artifacts_diff__unified_with_context_and_binary_note(void **state)
+{
+    fx *f = *state;
+    og_ctx *c = &f->env.ctx;
+    og_artifact_ref r = ref("acme", "fw", "run.md");
+    OG_ASSERT_OK(put(c, "acme", "fw", "run.md", "runbook", "a\nb\nc\nd\ne\nf\ng\nh\ni\nj\n", NULL));
+    OG_ASSERT_OK(put(c, "acme", "fw", "run.md", NULL, "a\nb\nc\nD\ne\nf\ng\nh\ni\nj\nk\n", NULL));
+    og_buf b;
+    og_buf_init(&b, 1 << 20);
+    OG_ASSERT_OK(og_artifact_diff(c, &r, 1, 2, &b));
+    /* six equal lines between two changes: the contexts touch, one hunk (as diff -u) */
+    assert_string_equal(b.data, "--- run.md@v1\n+++ run.md@v2\n"
+                                "@@ -1,10 +1,11 @@\n a\n b\n c\n-d\n+D\n e\n f\n g\n h\n i\n j\n"
+                                "+k\n");
+    /* far apart: two hunks, byte for byte what diff -u prints */
+    og_artifact_ref n = ref("acme", "fw", "nums");
+    og_buf x;
+    og_buf_init(&x, 1 << 16);
+    for (int i = 1; i <= 20; i++)
+        og_buf_printf(&x, "%d\n", i);
+    OG_ASSERT_OK(put(c, "acme", "fw", "nums", NULL, x.data, NULL));
+    og_buf_reset(&x);
+    for (int i = 1; i <= 21; i++) {
+        if (i == 2)
+            og_buf_puts(&x, "two\n");
+        else if (i == 18)
+            og_buf_puts(&x, "eighteen\n");
+        else
+            og_buf_printf(&x, "%d\n", i);
+    }
+    OG_ASSERT_OK(put(c, "acme", "fw", "nums", NULL, x.data, NULL));
+    og_buf_free(&x);
+    og_buf_reset(&b);
+    OG_ASSERT_OK(og_artifact_diff(c, &n, 1, 2, &b));
+    assert_string_equal(b.data, "--- nums@v1\n+++ nums@v2\n"
+                                "@@ -1,5 +1,5 @@\n 1\n-2\n+two\n 3\n 4\n 5\n"
+                                "@@ -15,6 +15,7 @@\n 15\n 16\n 17\n-18\n+eighteen\n 19\n 20\n+21\n");
+    og_buf_reset(&b);
+    OG_ASSERT_OK(og_artifact_diff(c, &r, 2, 2, &b));
+    assert_int_equal(b.len, 0);
+    og_buf_reset(&b);
+    r = ref("acme", "fw", "img.png");
+    OG_ASSERT_OK(put(c, "acme", "fw", "img.png", NULL, "\x89PNG\r\n\x1a\nAAAA", NULL));
+    OG_ASSERT_OK(put(c, "acme", "fw", "img.png", NULL, "\x89PNG\r\n\x1a\nBBBBB", NULL));
+    OG_ASSERT_OK(og_artifact_diff(c, &r, 1, 2, &b));
+    assert_non_null(strstr(b.data, "Binary versions differ"));
+    og_buf_free(&b);
+}
+
+static void test_artifacts_restore__makes_a_new_version_equal_to_the_old_one(void **state)
+{
+    fx *f = *state;
+    og_ctx *c = &f->env.ctx;
+    og_artifact_version v1, v3;
+    og_artifact_ref r = ref("acme", "fw", "co.md");
+    char *t = NULL;
+    OG_ASSERT_OK(put(c, "acme", "fw", "co.md", "change-order", "CO-001 first\n", &v1));
+    OG_ASSERT_OK(put(c, "acme", "fw", "co.md", NULL, "CO-001 second\n", NULL));
+    OG_ASSERT_OK(og_artifact_restore(c, &r, 1, NULL, &v3));
+    assert_int_equal(v3.number, 3);
+    assert_int_equal(v3.restored_from, 1);
+    assert_string_equal(v3.sha256, v1.sha256);
+    OG_ASSERT_OK(get(c, "acme", "fw", "co.md", 0, &t));
+    assert_string_equal(t, "CO-001 first\n");
+    free(t);
+    assert_int_equal(og_artifact_restore(c, &r, 3, NULL, NULL), OG_EEXISTS);
+}
+
+static void test_artifacts_get__a_tampered_object_fails_to_open(void **state)
+{
+    fx *f = *state;
+    og_ctx *c = &f->env.ctx;
+    char *t = NULL, dir[4096], path[16384];
+    OG_ASSERT_OK(put(c, "globex", "fw", "t.txt", NULL, "tamper me please\n", NULL));
+    snprintf(dir, sizeof(dir), "%s/objects/%s", f->env.data_dir, f->globex.id);
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    path[0] = '\0';
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.' || strcmp(e->d_name, "tmp") == 0)
+            continue;
+        char sub[8192];
+        snprintf(sub, sizeof(sub), "%s/%s", dir, e->d_name);
+        DIR *d2 = opendir(sub);
+        struct dirent *e2;
+        while ((e2 = readdir(d2)))
+            if (e2->d_name[0] != '.')
+                snprintf(path, sizeof(path), "%s/%s", sub, e2->d_name);
+        closedir(d2);
+    }
+    closedir(d);
+    int fd = open(path, O_RDWR);
+    assert_true(fd >= 0);
+    unsigned char byte;
+    assert_int_equal(pread(fd, &byte, 1, 40), 1);
+    byte ^= 1;
+    assert_int_equal(pwrite(fd, &byte, 1, 40), 1);
+    close(fd);
+    assert_int_equal(get(c, "globex", "fw", "t.txt", 0, &t), OG_ECORRUPT);
+}
+
+/* ---- locks ---- */
+
+static void test_artifacts_lock__blocks_another_users_put_and_admin_breaks_it(void **state)
+{
+    fx *f = *state;
+    og_ctx eve = as(f, "acme", "eve"), ed = as(f, "acme", "ed"), ada = as(f, "acme", "ada");
+    og_ctx aud = as(f, "acme", "aud");
+    og_artifact_ref r = ref("acme", "fw", "lockme.md");
+    OG_ASSERT_OK(put(&eve, "acme", "fw", "lockme.md", NULL, "v1\n", NULL));
+    OG_ASSERT_OK(og_artifact_lock(&eve, &r, 0, NULL));
+    assert_int_equal(put(&ed, "acme", "fw", "lockme.md", NULL, "v2 by ed\n", NULL), OG_ECONFLICT);
+    assert_msg("locked by local:");
+    assert_msg("user:eve");
+    assert_int_equal(og_artifact_lock(&ed, &r, 0, NULL), OG_ECONFLICT);
+    assert_int_equal(og_artifact_unlock(&ed, &r, 0), OG_ECONFLICT);
+    assert_msg("user:eve");
+    assert_int_equal(og_artifact_unlock(&ed, &r, 1), OG_EDENIED);
+    assert_int_equal(og_artifact_lock(&aud, &r, 0, NULL), OG_EDENIED);
+    assert_int_equal(og_artifact_delete(&ed, &r), OG_ECONFLICT);
+    /* the holder still writes */
+    OG_ASSERT_OK(put(&eve, "acme", "fw", "lockme.md", NULL, "v2 by eve\n", NULL));
+    /* tenant-admin breaks it; audited */
+    OG_ASSERT_OK(og_artifact_unlock(&ada, &r, 1));
+    OG_ASSERT_OK(put(&ed, "acme", "fw", "lockme.md", NULL, "v3 by ed\n", NULL));
+    json_t *recs = NULL;
+    int64_t next = 0;
+    OG_ASSERT_OK(og_audit_list(&f->env.ctx, f->acme.id, 0, 1000, "artifact.lock.break", NULL,
+                               &recs, &next));
+    assert_int_equal(json_array_size(recs), 1);
+    json_decref(recs);
+    /* an expired lock does not block */
+    OG_ASSERT_OK(og_artifact_lock(&eve, &r, 1000, NULL));
+    usleep(5000);
+    OG_ASSERT_OK(put(&ed, "acme", "fw", "lockme.md", NULL, "v4 by ed\n", NULL));
+    assert_int_equal(og_artifact_unlock(&ed, &r, 0), 0);   /* expired: anyone may clear it */
+}
+
+/* ---- lifecycle ---- */
+
+static void test_artifacts_state__moves_through_the_lifecycle_and_gates_publishing(void **state)
+{
+    fx *f = *state;
+    og_ctx *c = &f->env.ctx;
+    og_ctx pam = as(f, "acme", "pam"), ada = as(f, "acme", "ada");
+    og_artifact_ref r = ref("acme", "fw", "sow-1");
+    og_gate_outcome o;
+    json_t *j = NULL;
+    OG_ASSERT_OK(put(&pam, "acme", "fw", "sow-1", "sow", "statement of work\n", NULL));
+    OG_ASSERT_OK(og_artifact_set_state(&pam, &r, "in-review", NULL));
+    OG_ASSERT_OK(og_artifact_set_state(&pam, &r, "approved", NULL));
+    assert_int_equal(put(&pam, "acme", "fw", "sow-1", NULL, "changed\n", NULL), OG_ECONFLICT);
+    assert_msg("approved");
+    /* the tenant holds publishing of SOWs for approval */
+    OG_ASSERT_OK(og_gate_policy_set(&ada, "acme", "artifacts.publish.sow", OG_GATE_L2));
+    memset(&o, 0, sizeof(o));
+    assert_int_equal(og_artifact_set_state(&pam, &r, "published", &o), OG_EPENDING);
+    assert_string_equal(o.state, "pending");
+    assert_true(og_id_valid(o.gate_id));
+    json_decref(o.result);
+    OG_ASSERT_OK(og_artifact_show(c, &r, &j));
+    assert_string_equal(json_string_value(json_object_get(j, "state")), "approved");
+    json_decref(j);
+    OG_ASSERT_OK(og_gate_decide(&ada, o.gate_id, "approve", "ok"));
+    OG_ASSERT_OK(og_artifact_show(c, &r, &j));
+    assert_string_equal(json_string_value(json_object_get(j, "state")), "published");
+    json_decref(j);
+    /* runbooks still publish at once */
+    og_artifact_ref rb = ref("acme", "fw", "rb");
+    OG_ASSERT_OK(put(&pam, "acme", "fw", "rb", "runbook", "steps\n", NULL));
+    OG_ASSERT_OK(og_artifact_set_state(&pam, &rb, "in-review", NULL));
+    OG_ASSERT_OK(og_artifact_set_state(&pam, &rb, "approved", NULL));
+    memset(&o, 0, sizeof(o));
+    OG_ASSERT_OK(og_artifact_set_state(&pam, &rb, "published", &o));
+    assert_string_equal(o.state, "done");
+    json_decref(o.result);
+    /* archive and reopen */
+    OG_ASSERT_OK(og_artifact_set_state(&pam, &r, "archived", NULL));
+    assert_int_equal(og_artifact_set_state(&pam, &r, "archived", NULL), OG_ECONFLICT);
+    assert_msg("already archived");
+    OG_ASSERT_OK(og_artifact_set_state(&pam, &r, "draft", NULL));
+    /* L1: executed, and an override rolls it back to the previous state */
+    OG_ASSERT_OK(og_gate_policy_set(&ada, "acme", "artifacts.set-state", OG_GATE_L1));
+    memset(&o, 0, sizeof(o));
+    OG_ASSERT_OK(og_artifact_set_state(&pam, &r, "in-review", &o));
+    assert_string_equal(o.state, "review");
+    json_decref(o.result);
+    OG_ASSERT_OK(og_gate_decide(&ada, o.gate_id, "override", "not yet"));
+    OG_ASSERT_OK(og_artifact_show(c, &r, &j));
+    assert_string_equal(json_string_value(json_object_get(j, "state")), "draft");
+    json_decref(j);
+}
+
+/* ---- rights ---- */
+
+static void test_artifacts_access__every_role_lacking_a_right_is_denied(void **state)
+{
+    fx *f = *state;
+    og_ctx *c = &f->env.ctx;
+    og_ctx pam = as(f, "acme", "pam"), eve = as(f, "acme", "eve"), aud = as(f, "acme", "aud");
+    og_ctx cli = as(f, "acme", "cli");
+    og_artifact_ref r = ref("acme", "fw", "doc.md");
+    char *t = NULL;
+    OG_ASSERT_OK(put(c, "acme", "fw", "doc.md", NULL, "content\n", NULL));
+    /* project creation: project-manager and tenant-admin only */
+    assert_int_equal(og_project_create(&eve, "acme", "p-e", "x", NULL), OG_EDENIED);
+    assert_msg("engineer");
+    assert_int_equal(og_project_create(&aud, "acme", "p-a", "x", NULL), OG_EDENIED);
+    assert_int_equal(og_project_create(&cli, "acme", "p-c", "x", NULL), OG_EDENIED);
+    OG_ASSERT_OK(og_project_create(&pam, "acme", "p-pm", "by pam", NULL));
+    /* auditor: reads, never writes */
+    OG_ASSERT_OK(get(&aud, "acme", "fw", "doc.md", 0, &t));
+    free(t);
+    assert_int_equal(put(&aud, "acme", "fw", "doc.md", NULL, "x\n", NULL), OG_EDENIED);
+    assert_msg("write");
+    assert_int_equal(og_artifact_set_state(&aud, &r, "in-review", NULL), OG_EDENIED);
+    assert_int_equal(og_artifact_restore(&aud, &r, 1, NULL, NULL), OG_EDENIED);
+    assert_int_equal(og_artifact_delete(&aud, &r), OG_EDENIED);
+    assert_int_equal(og_artifact_metadata_set(&aud, &r, "{}"), OG_EDENIED);
+    /* engineers and project managers: no admin right */
+    og_ctx *writers[] = {&eve, &pam, &aud};
+    for (size_t i = 0; i < 3; i++) {
+        og_ctx *w = writers[i];
+        assert_int_equal(og_access_grant(w, "acme", "fw", "cli", OG_RIGHT_READ, 0), OG_EDENIED);
+        assert_int_equal(og_access_revoke(w, "acme", "fw", "cli"), OG_EDENIED);
+        assert_int_equal(og_artifact_hold_set(w, &r, "why"), OG_EDENIED);
+        assert_int_equal(og_artifact_hold_clear(w, &r, "why"), OG_EDENIED);
+        assert_int_equal(og_artifact_purge(w, &r), OG_EDENIED);
+        assert_int_equal(og_artifact_unlock(w, &r, 1) == OG_EDENIED ||
+                             og_error_code() == OG_ENOTFOUND,
+                         1);
+        assert_int_equal(og_artifact_retention_set(w, "acme", "sow", 1000000), OG_EDENIED);
+    }
+    /* access report: tenant-admin and auditor */
+    json_t *rep = NULL;
+    assert_int_equal(og_access_report(&eve, "acme", &rep), OG_EDENIED);
+    assert_int_equal(og_access_report(&pam, "acme", &rep), OG_EDENIED);
+    assert_int_equal(og_access_report(&cli, "acme", &rep), OG_EDENIED);
+    OG_ASSERT_OK(og_access_report(&aud, "acme", &rep));
+    json_decref(rep);
+    /* client viewer without a grant: nothing exists */
+    assert_int_equal(get(&cli, "acme", "fw", "doc.md", 0, &t), OG_ENOTFOUND);
+    assert_int_equal(put(&cli, "acme", "fw", "doc.md", NULL, "x\n", NULL), OG_ENOTFOUND);
+    og_project p;
+    assert_int_equal(og_project_get(&cli, "acme", "fw", &p), OG_ENOTFOUND);
+    /* a grant on a project gives an engineer admin there only */
+    OG_ASSERT_OK(og_access_grant(c, "acme", "fw", "eve", OG_RIGHT_ADMIN, 0));
+    OG_ASSERT_OK(og_access_grant(&eve, "acme", "fw", "cli", OG_RIGHT_READ, 0));
+    assert_int_equal(og_access_grant(&eve, "acme", "m365", "cli", OG_RIGHT_READ, 0), OG_EDENIED);
+    /* client viewers can only be granted read */
+    assert_int_equal(og_access_grant(c, "acme", "fw", "cli", OG_RIGHT_WRITE, 0), OG_EINVAL);
+    assert_msg("client-viewer");
+    assert_int_equal(og_access_grant(c, "acme", "fw", "nobody", OG_RIGHT_READ, 0), OG_ENOTFOUND);
+    assert_int_equal(og_access_grant(c, "acme", "fw", "eve", OG_RIGHT_READ, 1), OG_EINVAL);
+    /* with a read grant the viewer may still not write */
+    assert_int_equal(put(&cli, "acme", "fw", "new.md", NULL, "x\n", NULL), OG_EDENIED);
+}
+
+static void test_artifacts_access__client_viewer_sees_only_published_of_granted_projects(void **state)
+{
+    fx *f = *state;
+    og_ctx *c = &f->env.ctx;
+    og_ctx cli = as(f, "acme", "cli");
+    og_artifact_ref pub = ref("acme", "fw", "pub.md"), drf = ref("acme", "fw", "draft.md");
+    char *t = NULL;
+    json_t *j = NULL;
+    OG_ASSERT_OK(put(c, "acme", "fw", "pub.md", "sow", "published words v1\n", NULL));
+    OG_ASSERT_OK(put(c, "acme", "fw", "pub.md", NULL, "published words v2\n", NULL));
+    OG_ASSERT_OK(put(c, "acme", "fw", "draft.md", NULL, "draft words\n", NULL));
+    OG_ASSERT_OK(put(c, "acme", "m365", "other.md", NULL, "other words\n", NULL));
+    OG_ASSERT_OK(og_artifact_set_state(c, &pub, "in-review", NULL));
+    OG_ASSERT_OK(og_artifact_set_state(c, &pub, "approved", NULL));
+    OG_ASSERT_OK(og_artifact_set_state(c, &pub, "published", NULL));
+    OG_ASSERT_OK(og_access_grant(c, "acme", "fw", "cli", OG_RIGHT_READ, 0));
+    OG_ASSERT_OK(get(&cli, "acme", "fw", "pub.md", 0, &t));
+    assert_string_equal(t, "published words v2\n");
+    free(t);
+    /* an older version, a draft, another project: all 404 */
+    assert_int_equal(get(&cli, "acme", "fw", "pub.md", 1, &t), OG_ENOTFOUND);
+    assert_int_equal(get(&cli, "acme", "fw", "draft.md", 0, &t), OG_ENOTFOUND);
+    assert_msg("artifact 'draft.md' not found");
+    assert_int_equal(og_artifact_log(&cli, &drf, &j), OG_ENOTFOUND);
+    assert_int_equal(get(&cli, "acme", "m365", "other.md", 0, &t), OG_ENOTFOUND);
+    assert_msg("project 'm365' not found");
+    og_buf b;
+    og_buf_init(&b, 1 << 20);
+    assert_int_equal(og_artifact_diff(&cli, &pub, 1, 2, &b), OG_ENOTFOUND);
+    og_buf_free(&b);
+    OG_ASSERT_OK(og_artifact_log(&cli, &pub, &j));
+    assert_int_equal(json_array_size(j), 1);
+    json_decref(j);
+    OG_ASSERT_OK(og_artifact_list(&cli, "acme", NULL, 0, &j));
+    assert_int_equal(json_array_size(j), 1);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(j, 0), "name")),
+                        "pub.md");
+    json_decref(j);
+    OG_ASSERT_OK(og_artifact_search(&cli, "acme", "words", 0, &j));
+    assert_int_equal(json_array_size(j), 1);
+    json_decref(j);
+    OG_ASSERT_OK(og_project_list(&cli, "acme", &j));
+    assert_int_equal(json_array_size(j), 1);
+    json_decref(j);
+    /* a grant with an expiry stops on time */
+    OG_ASSERT_OK(og_access_grant(c, "acme", "fw", "cli", OG_RIGHT_READ,
+                                 og_time_now_us() + 200000));
+    OG_ASSERT_OK(get(&cli, "acme", "fw", "pub.md", 0, &t));
+    free(t);
+    usleep(250000);
+    assert_int_equal(get(&cli, "acme", "fw", "pub.md", 0, &t), OG_ENOTFOUND);
+    /* revoke */
+    OG_ASSERT_OK(og_access_grant(c, "acme", "fw", "cli", OG_RIGHT_READ, 0));
+    OG_ASSERT_OK(og_access_revoke(c, "acme", "fw", "cli"));
+    assert_int_equal(get(&cli, "acme", "fw", "pub.md", 0, &t), OG_ENOTFOUND);
+    assert_int_equal(og_access_revoke(c, "acme", "fw", "cli"), OG_ENOTFOUND);
+}
+
+static void test_artifacts_access__other_tenants_objects_do_not_exist(void **state)
+{
+    fx *f = *state;
+    og_ctx *c = &f->env.ctx;
+    og_ctx gus = as(f, "globex", "gus");
+    og_artifact_ref r = ref("acme", "fw", "secret.md");
+    char *t = NULL;
+    json_t *j = NULL;
+    OG_ASSERT_OK(put(c, "acme", "fw", "secret.md", NULL, "acme only\n", NULL));
+    assert_int_equal(get(&gus, "acme", "fw", "secret.md", 0, &t), OG_ENOTFOUND);
+    assert_int_equal(put(&gus, "acme", "fw", "x.md", NULL, "x\n", NULL), OG_ENOTFOUND);
+    assert_int_equal(og_artifact_list(&gus, "acme", NULL, 0, &j), OG_ENOTFOUND);
+    assert_int_equal(og_artifact_search(&gus, "acme", "acme", 0, &j), OG_ENOTFOUND);
+    assert_int_equal(og_artifact_lock(&gus, &r, 0, NULL), OG_ENOTFOUND);
+    assert_int_equal(og_artifact_hold_set(&gus, &r, "x"), OG_ENOTFOUND);
+    assert_int_equal(og_project_create(&gus, "acme", "evil", "x", NULL), OG_ENOTFOUND);
+    assert_int_equal(og_access_report(&gus, "acme", &j), OG_ENOTFOUND);
+    /* and its own project of the same key is a different one */
+    assert_int_equal(get(&gus, "globex", "fw", "secret.md", 0, &t), OG_ENOTFOUND);
+}
+
+/* ---- holds, retention, delete, purge ---- */
+
+static void test_artifacts_hold__blocks_delete_and_purge_until_cleared(void **state)
+{
+    fx *f = *state;
+    og_ctx *c = &f->env.ctx;
+    og_ctx ada = as(f, "acme", "ada"), eve = as(f, "acme", "eve");
+    og_artifact_ref r = ref("acme", "fw", "held.md"), proj = ref("acme", "fw", NULL);
+    json_t *j = NULL;
+    OG_ASSERT_OK(put(c, "acme", "fw", "held.md", "closure", "closure report\n", NULL));
+    int before = objects_of(f, &f->acme);
+    assert_int_equal(og_artifact_hold_set(&ada, &r, ""), OG_EINVAL);
+    assert_msg("reason");
+    OG_ASSERT_OK(og_artifact_hold_set(&ada, &r, "litigation 2026-17"));
+    assert_int_equal(og_artifact_hold_set(&ada, &r, "again"), OG_EEXISTS);
+    assert_int_equal(og_artifact_delete(&eve, &r), OG_ECONFLICT);
+    assert_msg("litigation 2026-17");
+    assert_msg("user:ada");
+    OG_ASSERT_OK(og_artifact_hold_clear(&ada, &r, "settled"));
+    OG_ASSERT_OK(og_artifact_delete(&eve, &r));
+    /* deleted: gone from listings and gets */
+    char *t = NULL;
+    assert_int_equal(get(c, "acme", "fw", "held.md", 0, &t), OG_ENOTFOUND);
+    /* a project hold blocks the purge */
+    OG_ASSERT_OK(og_artifact_hold_set(&ada, &proj, "regulator inquiry"));
+    assert_int_equal(og_artifact_purge(&ada, &r), OG_ECONFLICT);
+    assert_msg("regulator inquiry");
+    assert_msg("project");
+    OG_ASSERT_OK(og_artifact_hold_list(&ada, "acme", 0, &j));
+    assert_int_equal(json_array_size(j), 1);
+    json_decref(j);
+    OG_ASSERT_OK(og_artifact_hold_clear(&ada, &proj, "closed"));
+    assert_int_equal(og_artifact_hold_clear(&ada, &proj, "closed"), OG_ENOTFOUND);
+    OG_ASSERT_OK(og_artifact_hold_list(&ada, "acme", 1, &j));
+    assert_int_equal(json_array_size(j), 2);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(j, 0), "artifact")),
+                        "held.md");
+    json_decref(j);
+    /* retention: closures kept 7 years after archive (here: after deletion) */
+    OG_ASSERT_OK(og_artifact_retention_set(&ada, "acme", "closure", 7LL * 365 * 86400 * 1000000));
+    assert_int_equal(og_artifact_purge(&ada, &r), OG_ECONFLICT);
+    assert_msg("retention until");
+    OG_ASSERT_OK(og_artifact_retention_set(&ada, "acme", "closure", 0));
+    OG_ASSERT_OK(og_artifact_purge(&ada, &r));
+    assert_int_equal(objects_of(f, &f->acme), before - 1);
+    assert_int_equal(og_artifact_purge(&ada, &r), OG_ENOTFOUND);
+    /* the name is free again */
+    OG_ASSERT_OK(put(c, "acme", "fw", "held.md", NULL, "new life\n", NULL));
+}
+
+static void test_artifacts_purge__needs_delete_first_and_keeps_shared_objects(void **state)
+{
+    fx *f = *state;
+    og_ctx *c = &f->env.ctx;
+    og_artifact_ref r = ref("acme", "fw", "one.md");
+    char *t = NULL;
+    OG_ASSERT_OK(put(c, "acme", "fw", "one.md", NULL, "shared content\n", NULL));
+    OG_ASSERT_OK(put(c, "acme", "fw", "two.md", NULL, "shared content\n", NULL));
+    assert_int_equal(og_artifact_purge(c, &r), OG_ECONFLICT);
+    assert_msg("not deleted");
+    OG_ASSERT_OK(og_artifact_delete(c, &r));
+    assert_int_equal(put(c, "acme", "fw", "one.md", NULL, "again\n", NULL), OG_ECONFLICT);
+    assert_msg("deleted");
+    OG_ASSERT_OK(og_artifact_purge(c, &r));
+    OG_ASSERT_OK(get(c, "acme", "fw", "two.md", 0, &t));
+    assert_string_equal(t, "shared content\n");
+    free(t);
+}
+
+/* ---- search ---- */
+
+static void test_artifacts_search__ranks_names_metadata_and_text_with_snippets(void **state)
+{
+    fx *f = *state;
+    og_ctx *c = &f->env.ctx;
+    og_artifact_ref r = ref("acme", "fw", "cutover runbook.md");
+    og_artifact_put_opts o = {.kind = "runbook", .metadata = "{\"site\": \"Rotterdam\"}"};
+    const char *text = "# Cutover\n\nStep 1: drain the **primary** firewall.\n"
+                       "Step 2: move the VLAN 42 trunk to the new core switch.\n";
+    json_t *j = NULL;
+    OG_ASSERT_OK(og_artifact_put_buffer(c, &r, &o, text, strlen(text), NULL));
+    OG_ASSERT_OK(put(c, "acme", "fw", "notes.txt", NULL, "the trunk is mentioned here too\n",
+                     NULL));
+    OG_ASSERT_OK(put(c, "acme", "m365", "mail.txt", NULL, "mailbox migration plan\n", NULL));
+    OG_ASSERT_OK(og_artifact_search(c, "acme", "TRUNK", 0, &j));
+    assert_int_equal(json_array_size(j), 2);
+    const char *snip = json_string_value(json_object_get(json_array_get(j, 0), "snippet"));
+    assert_non_null(strstr(snip, "**trunk**"));
+    json_decref(j);
+    /* names rank first; metadata is searched */
+    OG_ASSERT_OK(og_artifact_search(c, "acme", "cutover", 0, &j));
+    assert_int_equal(json_array_size(j), 1);
+    json_decref(j);
+    OG_ASSERT_OK(og_artifact_search(c, "acme", "rotterdam", 0, &j));
+    assert_int_equal(json_array_size(j), 1);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(j, 0), "name")),
+                        "cutover runbook.md");
+    json_decref(j);
+    /* all words must match */
+    OG_ASSERT_OK(og_artifact_search(c, "acme", "trunk vlan", 0, &j));
+    assert_int_equal(json_array_size(j), 1);
+    json_decref(j);
+    /* tenant-scoped */
+    OG_ASSERT_OK(og_artifact_search(c, "globex", "trunk", 0, &j));
+    assert_int_equal(json_array_size(j), 0);
+    json_decref(j);
+    /* the latest version only; deleted ones vanish */
+    OG_ASSERT_OK(put(c, "acme", "fw", "notes.txt", NULL, "rewritten without it\n", NULL));
+    OG_ASSERT_OK(og_artifact_search(c, "acme", "trunk", 0, &j));
+    assert_int_equal(json_array_size(j), 1);
+    json_decref(j);
+    og_artifact_ref n = ref("acme", "fw", "cutover runbook.md");
+    OG_ASSERT_OK(og_artifact_delete(c, &n));
+    OG_ASSERT_OK(og_artifact_search(c, "acme", "trunk", 0, &j));
+    assert_int_equal(json_array_size(j), 0);
+    json_decref(j);
+    assert_int_equal(og_artifact_search(c, "acme", "a !", 0, &j), OG_EINVAL);
+    assert_msg("a !");
+    assert_int_equal(og_artifact_search(c, "acme", "x", 500, &j), OG_EINVAL);
+}
+
+/* ---- plaintext at rest ---- */
+
+static int file_contains(const char *path, const char *needle)
+{
+    char *data = NULL;
+    size_t len = 0;
+    if (og_file_read(path, (size_t)256 << 20, &data, &len) < 0) {
+        og_error_clear();
+        return 0;
+    }
+    int hit = memmem(data, len, needle, strlen(needle)) != NULL;
+    free(data);
+    return hit;
+}
+
+static const char *const *scan_needles;
+static char scan_hit[4096];
+
+static int scan_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)ftw;
+    if (flag != FTW_F)
+        return 0;
+    for (size_t i = 0; scan_needles[i]; i++) {
+        if (file_contains(p, scan_needles[i])) {
+            snprintf(scan_hit, sizeof(scan_hit), "'%s' in %s", scan_needles[i], p);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static void test_artifacts_storage__data_folder_holds_no_plaintext(void **state)
+{
+    fx *f = *state;
+    og_ctx *c = &f->env.ctx;
+    static const char *const needles[] = {"zanzibarquokka", "Xylophonist", "vermillionwombat",
+                                          "Snufflepagus", "Kerfuffle", NULL};
+    og_artifact_ref r = ref("acme", "fw", "Snufflepagus plan.md");
+    og_artifact_put_opts o = {.kind = "sow",
+                              .message = "Kerfuffle fixed",
+                              .metadata = "{\"client\": \"vermillionwombat\"}"};
+    og_buf big;
+    og_buf_init(&big, 1 << 22);
+    /* enough text to span several sealed chunks, compressible and not */
+    for (int i = 0; i < 20000; i++)
+        og_buf_printf(&big, "line %d zanzibarquokka Xylophonist %x\n", i, i * 2654435761u);
+    OG_ASSERT_OK(og_artifact_put_buffer(c, &r, &o, big.data, big.len, NULL));
+    og_buf_free(&big);
+    OG_ASSERT_OK(put(c, "acme", "fw", "small.txt", NULL, "zanzibarquokka alone\n", NULL));
+    json_t *j = NULL;
+    OG_ASSERT_OK(og_artifact_search(c, "acme", "zanzibarquokka", 0, &j));
+    assert_int_equal(json_array_size(j), 2);
+    json_decref(j);
+    /* scan the live files as they are (database, WAL, objects) */
+    scan_needles = needles;
+    scan_hit[0] = '\0';
+    int rc = nftw(f->env.data_dir, scan_one, 16, FTW_PHYS);
+    if (rc != 0)
+        fail_msg("plaintext found at rest: %s", scan_hit);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_artifacts_put__versions_are_immutable_and_readable_back,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_artifacts_put__identical_content_is_stored_once_per_tenant, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_artifacts_put__bad_input_is_refused_naming_the_value,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_artifacts_put__media_type_by_extension_sniff_or_flag,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_artifacts_diff__unified_with_context_and_binary_note,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_artifacts_restore__makes_a_new_version_equal_to_the_old_one, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_artifacts_get__a_tampered_object_fails_to_open, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(
+            test_artifacts_lock__blocks_another_users_put_and_admin_breaks_it, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_artifacts_state__moves_through_the_lifecycle_and_gates_publishing, setup,
+            teardown),
+        cmocka_unit_test_setup_teardown(test_artifacts_access__every_role_lacking_a_right_is_denied,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_artifacts_access__client_viewer_sees_only_published_of_granted_projects, setup,
+            teardown),
+        cmocka_unit_test_setup_teardown(test_artifacts_access__other_tenants_objects_do_not_exist,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_artifacts_hold__blocks_delete_and_purge_until_cleared,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_artifacts_purge__needs_delete_first_and_keeps_shared_objects, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_artifacts_search__ranks_names_metadata_and_text_with_snippets, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_artifacts_storage__data_folder_holds_no_plaintext,
+                                        setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
