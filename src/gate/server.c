@@ -32,13 +32,19 @@ int og_gate_handlers_register(void)
     int error = 0;
     pthread_mutex_lock(&handlers_mu);
     if (!handlers_done) {
-        /* Two subscriptions of one handler: gate notifications, and `notify test` sent through
-         * the bus. Other events (artifacts, certs) get no delivery rows for it. */
+        /* Subscriptions of one handler: gate notifications, `notify test` sent through the bus,
+         * and certificate expiry alerts. Other events get no delivery rows for it. */
         error = og_events_subscribe(OG_NOTIFY_HANDLER, "gate.*", og_notify_handle_event, NULL);
         if (error == OG_EEXISTS)
             error = 0;   /* a test registered it already */
         if (error == 0)
             error = og_events_subscribe(OG_NOTIFY_HANDLER "-test", "notify.*",
+                                        og_notify_handle_event, NULL);
+        if (error == OG_EEXISTS)
+            error = 0;
+        /* Certificate expiry alerts (certs.expiring, certs.expired) go to the same channels. */
+        if (error == 0)
+            error = og_events_subscribe(OG_NOTIFY_HANDLER "-certs", "certs.expir*",
                                         og_notify_handle_event, NULL);
         if (error == OG_EEXISTS)
             error = 0;

@@ -2,6 +2,7 @@
  * on one thread that wakes for the next due job and stops promptly at shutdown. */
 #include "http/background.h"
 #include "opsgate/audit.h"
+#include "opsgate/certs.h"
 #include "opsgate/error.h"
 
 #include <errno.h>
@@ -95,6 +96,9 @@ int og_http__background_start(og_http_background *bg, og_store_pool *pool, og_ke
     if (checkpoint_every_us > 0)
         og_http__background_add(bg, "audit checkpoint", "audit", checkpoint_every_us,
                                 job_audit_checkpoint);
+    /* Due scheduled certificate scans, then expiry alerts for every tenant. */
+    og_http__background_add(bg, "certificate schedules", "scheduler", 60LL * 1000000,
+                            og_certs_scheduler_job);
     if (pthread_create(&bg->thread, NULL, background_main, bg) != 0)
         return og_error_set(OG_ERROR, "cannot start the background thread: %s", strerror(errno));
     bg->running = 1;

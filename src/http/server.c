@@ -1,6 +1,7 @@
 /* server.c - og_http_serve(): libmicrohttpd daemon, request lifecycle, bearer auth, replies,
  * errors as JSON and graceful shutdown. */
 #include "http/server.h"
+#include "opsgate/certs.h"
 #include "opsgate/gate.h"
 #include "opsgate/crypto.h"
 #include "opsgate/error.h"
@@ -317,7 +318,15 @@ int og_http__metrics_handler(og_http_req *r)
         /* Module counters come from the database, so they include CLI actions and survive
          * restarts. */
         og_store *s = og_store_pool_get(r->srv->pool);
+        og_ctx mctx;
+        memset(&mctx, 0, sizeof(mctx));
+        mctx.store = s;
+        mctx.keys = r->srv->keys;
+        mctx.data_dir = r->srv->cfg->data_dir;
+        og_actor_system(&mctx.actor, "metrics");
         error = og_gate_metrics_render(s, &out);
+        if (error == 0)
+            error = og_certs_metrics_render(&mctx, &out);
         og_store_pool_put(r->srv->pool, s);
     }
     if (error < 0) {
