@@ -26,7 +26,11 @@ typedef struct og_user {
 int og_tenant_create(og_ctx *ctx, const char *name, og_tenant *out);
 /* Find by name or id, scoped: an actor of another tenant gets OG_ENOTFOUND. */
 int og_tenant_get(og_ctx *ctx, const char *name_or_id, og_tenant *out);
-int og_tenant_list(og_ctx *ctx, json_t **out);     /* array; caller decrefs */
+int og_tenant_list(og_ctx *ctx, json_t **out);
+/* The one way a module turns a tenant reference (name or id, e.g. --tenant) into its id with a
+ * right checked: OG_EINVAL when missing, OG_ENOTFOUND when unknown or another tenant's (the same
+ * message either way), OG_EDENIED when the actor's role lacks perm. */
+int og_tenant_resolve(og_ctx *ctx, const char *name_or_id, og_perm perm, char id_out[OG_ID_LEN]);     /* array; caller decrefs */
 int og_tenant_suspend(og_ctx *ctx, const char *name_or_id, int suspend);  /* 0 = resume */
 /* Crypto-shred the tenant's key, then remove its rows. */
 int og_tenant_delete(og_ctx *ctx, const char *name_or_id);

@@ -43,7 +43,7 @@ int og_tenant__find(og_store *s, const char *name_or_id, og_tenant *out)
 int og_tenant__resolve(og_ctx *ctx, const char *name_or_id, og_perm perm, og_tenant *out)
 {
     if (!name_or_id || !*name_or_id)
-        return og_error_set(OG_EINVAL, "missing tenant");
+        return og_error_set(OG_EINVAL, "missing tenant (--tenant)");
     int error = og_tenant__find(ctx->store, name_or_id, out);
     if (error < 0)
         return error;
@@ -51,6 +51,16 @@ int og_tenant__resolve(og_ctx *ctx, const char *name_or_id, og_perm perm, og_ten
     if (error == OG_ENOTFOUND)
         return og_error_set(OG_ENOTFOUND, "tenant '%s' not found", name_or_id);
     return error;
+}
+
+int og_tenant_resolve(og_ctx *ctx, const char *name_or_id, og_perm perm, char id_out[OG_ID_LEN])
+{
+    og_tenant t;
+    int error = og_tenant__resolve(ctx, name_or_id, perm, &t);
+    if (error < 0)
+        return error;
+    og_strlcpy(id_out, t.id, OG_ID_LEN);
+    return 0;
 }
 
 json_t *og_tenant_to_json(const og_tenant *t)
