@@ -825,6 +825,18 @@ int og_gate_show(og_ctx *ctx, const char *gate_id, json_t **out)
             og_error_set(OG_ENOTFOUND, "gate item '%s' not found", gate_id);
         goto cleanup;
     }
+    /* platform.note: show whether the note is still there or was rolled back by an override, so
+     * the effect of a rollback is visible to API and CLI users, not just in the database. */
+    if (strcmp(it.kind, "platform.note") == 0 &&
+        json_is_string(json_object_get(it.result, "note_id"))) {
+        char nstate[16];
+        if ((error = og_gate__note_state(
+                 ctx->store, json_string_value(json_object_get(it.result, "note_id")), nstate)) ==
+            0)
+            json_object_set_new(doc, "note_state", json_string(nstate));
+        else if (error != OG_ENOTFOUND)
+            goto cleanup;
+    }
     hist = json_array();
     notes = json_array();
     if (json_is_string(json_object_get(doc, "event_id")) &&
