@@ -297,5 +297,23 @@ const og_http_route og_http__routes[] = {
     {"DELETE", "/api/v1/tokens/{id}", h_token_revoke, 0},
     {"GET", "/api/v1/audit", og_http__audit_list, 0},
     {"GET", "/api/v1/audit/export", og_http__audit_export, 0},
+    /* gates, events and notification channels (gate_api.c) */
+    {"GET", "/api/v1/gate-kinds", og_http__gate_kinds, 0},
+    {"GET", "/api/v1/tenants/{tenant}/gates", og_http__gate_list, 0},
+    {"POST", "/api/v1/tenants/{tenant}/gates", og_http__gate_request, 0},
+    {"GET", "/api/v1/gates/{id}", og_http__gate_show, 0},
+    {"POST", "/api/v1/gates/{id}/{decision}", og_http__gate_decide, 0},
+    {"GET", "/api/v1/tenants/{tenant}/gate-policy", og_http__gate_policy_show, 0},
+    {"PUT", "/api/v1/tenants/{tenant}/gate-policy/{kind}", og_http__gate_policy_set, 0},
+    {"PUT", "/api/v1/tenants/{tenant}/gate-settings", og_http__gate_settings_set, 0},
+    {"PUT", "/api/v1/tenants/{tenant}/gate-assignees/{area}", og_http__gate_assignee_set, 0},
+    {"DELETE", "/api/v1/tenants/{tenant}/gate-assignees/{area}", og_http__gate_assignee_clear, 0},
+    {"GET", "/api/v1/events", og_http__events_list, 0},
+    {"POST", "/api/v1/events/{id}/retry", og_http__events_retry, 0},
+    {"GET", "/api/v1/tenants/{tenant}/notify-channels", og_http__notify_channel_list, 0},
+    {"POST", "/api/v1/tenants/{tenant}/notify-channels", og_http__notify_channel_add, 0},
+    {"GET", "/api/v1/tenants/{tenant}/notify-channels/{id}", og_http__notify_channel_get, 0},
+    {"DELETE", "/api/v1/tenants/{tenant}/notify-channels/{id}", og_http__notify_channel_remove, 0},
+    {"POST", "/api/v1/tenants/{tenant}/notify-channels/{id}/test", og_http__notify_test, 0},
 };
 const size_t og_http__nroutes = sizeof(og_http__routes) / sizeof(og_http__routes[0]);

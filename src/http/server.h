@@ -93,6 +93,25 @@ int og_http__reply_text(og_http_req *r, int status, const char *type, char *text
 int og_http__audit_list(og_http_req *r);
 int og_http__audit_export(og_http_req *r);
 
+/* ---- gates, events, notification channels (gate_api.c) ---- */
+int og_http__gate_list(og_http_req *r);
+int og_http__gate_request(og_http_req *r);
+int og_http__gate_show(og_http_req *r);
+int og_http__gate_decide(og_http_req *r);
+int og_http__gate_kinds(og_http_req *r);
+int og_http__gate_policy_show(og_http_req *r);
+int og_http__gate_policy_set(og_http_req *r);
+int og_http__gate_settings_set(og_http_req *r);
+int og_http__gate_assignee_set(og_http_req *r);
+int og_http__gate_assignee_clear(og_http_req *r);
+int og_http__events_list(og_http_req *r);
+int og_http__events_retry(og_http_req *r);
+int og_http__notify_channel_list(og_http_req *r);
+int og_http__notify_channel_get(og_http_req *r);
+int og_http__notify_channel_add(og_http_req *r);
+int og_http__notify_channel_remove(og_http_req *r);
+int og_http__notify_test(og_http_req *r);
+
 /* ---- server plumbing used by routes.c ---- */
 int og_http__metrics_handler(og_http_req *r);
 
