@@ -199,6 +199,18 @@ expect_status 200 "audit of rollbacks"
 expect_jq "[.records[] | select(.rollback_of == $SEQ)] | length" 1 "the audit record points at the original"
 expect_jq "[.records[] | select(.rollback_of == $SEQ)][0].gate.decision" overridden "carries the decision"
 
+gate "$eve" '{"kind":"platform.note","params":{"text":"l1 escalate"}}'
+L1E=$(jqv .gate_id)
+decide "$ed" "$L1E" escalate '{"note":"not sure"}'
+expect_status 200 "ed escalates"
+expect_jq .escalated true "escalated"
+expect_jq .state review "still under review"
+decide "$ed" "$L1E" ack
+expect_error 403 forbidden "after escalation the assignee no longer decides"
+decide "$ada" "$L1E" ack
+expect_status 200 "a tenant-admin acks the escalated review"
+expect_jq .outcome acknowledged "acknowledged after escalation"
+
 # --- L2: pending, separation of duties, approve, reject
 api PUT /api/v1/tenants/acme/gate-policy/platform.note "$eve" '{"level":"L2"}'
 expect_status 200 "raise to L2"
@@ -245,6 +257,14 @@ expect_status 200 "done"
 expect_jq .outcome done "done"
 expect_jq .note "did it on site" "note kept"
 expect_jq '.decisions[-1].decided_by | test("ed")' true "who decided"
+gate "$eve" '{"kind":"platform.note","params":{"text":"by hand, again"}}'
+L3F=$(jqv .gate_id)
+decide "$ed" "$L3F" approve
+expect_error 409 conflict "approve is not for L3"
+decide "$ed" "$L3F" failed '{"note":"site was closed"}'
+expect_status 200 "failed"
+expect_jq .outcome failed "recorded as failed"
+expect_jq .failed true "failed flag"
 api GET "/api/v1/tenants/acme/gates?state=done" "$eve"
 expect_jq ".gates | map(.id) | index(\"$L3\") != null" true "listed as done"
 
