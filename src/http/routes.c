@@ -1,6 +1,7 @@
 /* routes.c - the route table and the thin handlers for tenants, users, tokens and whoami.
  * Handlers validate input and shape JSON; who may do what is decided inside the tenant library
  * (og_authz_check), never here. */
+#include "http/certs_api.h"
 #include "http/server.h"
 #include "opsgate/crypto.h"
 #include "opsgate/error.h"
@@ -315,5 +316,15 @@ const og_http_route og_http__routes[] = {
     {"GET", "/api/v1/tenants/{tenant}/notify-channels/{id}", og_http__notify_channel_get, 0},
     {"DELETE", "/api/v1/tenants/{tenant}/notify-channels/{id}", og_http__notify_channel_remove, 0},
     {"POST", "/api/v1/tenants/{tenant}/notify-channels/{id}/test", og_http__notify_test, 0},
+    /* certificates: the literal paths before /certs/{id}, which would match them too */
+    {"GET", "/api/v1/tenants/{tenant}/certs", og_http__certs_list, 0},
+    {"POST", "/api/v1/tenants/{tenant}/certs/scan", og_http__certs_scan, 0},
+    {"POST", "/api/v1/tenants/{tenant}/certs/import", og_http__certs_import, 0},
+    {"GET", "/api/v1/tenants/{tenant}/certs/policy", og_http__certs_policy_get, 0},
+    {"PUT", "/api/v1/tenants/{tenant}/certs/policy", og_http__certs_policy_set, 0},
+    {"GET", "/api/v1/tenants/{tenant}/certs/schedules", og_http__certs_schedule_list, 0},
+    {"POST", "/api/v1/tenants/{tenant}/certs/schedules", og_http__certs_schedule_add, 0},
+    {"DELETE", "/api/v1/tenants/{tenant}/certs/schedules/{id}", og_http__certs_schedule_delete, 0},
+    {"GET", "/api/v1/tenants/{tenant}/certs/{id}", og_http__certs_show, 0},
 };
 const size_t og_http__nroutes = sizeof(og_http__routes) / sizeof(og_http__routes[0]);

@@ -1,0 +1,17 @@
+/* certs_api.h - internal to src/http: handlers of /api/v1/tenants/{tenant}/certs. */
+#ifndef OPSGATE_HTTP_CERTS_API_H
+#define OPSGATE_HTTP_CERTS_API_H
+
+struct og_http_req;
+
+int og_http__certs_list(struct og_http_req *r);
+int og_http__certs_show(struct og_http_req *r);
+int og_http__certs_scan(struct og_http_req *r);
+int og_http__certs_import(struct og_http_req *r);
+int og_http__certs_policy_get(struct og_http_req *r);
+int og_http__certs_policy_set(struct og_http_req *r);
+int og_http__certs_schedule_list(struct og_http_req *r);
+int og_http__certs_schedule_add(struct og_http_req *r);
+int og_http__certs_schedule_delete(struct og_http_req *r);
+
+#endif
