@@ -1,0 +1,93 @@
+/* acme.h - certificates from ACME CAs (RFC 8555): CA accounts per tenant, issuance with http-01
+ * and dns-01 challenges, renewal timed by ARI (RFC 9773), revocation and account key rollover. */
+#ifndef OPSGATE_ACME_H
+#define OPSGATE_ACME_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "opsgate/context.h"
+#include "opsgate/util.h"
+
+#define OG_ACME_MAX_NAMES 100
+
+/* ---- accounts ---- */
+typedef struct og_acme_account_opts {
+    const char *directory;     /* https URL of the CA's directory */
+    const char *ca_pem;        /* PEM trust anchors for the CA's TLS (NULL = system store) */
+    const char *email;         /* contact, optional */
+    const char *eab_kid;       /* External Account Binding key id, with eab_hmac_b64 */
+    const char *eab_hmac_b64;  /* base64url (or base64) MAC key from the CA */
+    const char *key_type;      /* account key: "ec256" (default), "ec384", "rsa2048".."rsa4096" */
+} og_acme_account_opts;
+
+/*
+ * Register an account with the CA and record it for the tenant, its key sealed with the tenant's
+ * key; audited ("acme.account.create"). The CA's problem documents become errors naming their
+ * type and detail (a CA that needs EAB says so). OG_EINVAL names a bad option. OG_PERM_WRITE.
+ */
+int og_acme_account_create(og_ctx *ctx, const char *tenant, const og_acme_account_opts *o,
+                           char id_out[OG_ID_LEN]);
+/* Accounts as a JSON array; one as an object (caller decrefs). Keys are never shown. */
+int og_acme_account_list(og_ctx *ctx, const char *tenant, json_t **out);
+int og_acme_account_show(og_ctx *ctx, const char *tenant, const char *id, json_t **out);
+/* Replace the account key at the CA (keyChange) and in the store; audited. */
+int og_acme_account_rollover(og_ctx *ctx, const char *tenant, const char *id);
+
+/* ---- issuance ---- */
+typedef struct og_acme_issue_opts {
+    const char *account;       /* account id; NULL = the tenant's only account */
+    const char *const *names;  /* DNS names (or IP literals) */
+    size_t nnames;
+    const char *challenge;     /* "http-01" (default) or "dns-01" */
+    const char *http_listen;   /* http-01: serve the answers here ("host:port") ... */
+    const char *webroot;       /* ... or write them under this folder */
+    const char *dns_provider;  /* dns-01: "challtestsrv" */
+    const char *dns_config;    /* provider settings (challtestsrv: its management URL) */
+    const char *key_type;      /* certificate key; default "ec256" */
+    int timeout_s;             /* validation and finalization; 0 = 120 */
+} og_acme_issue_opts;
+
+/*
+ * Order, validate, finalize and download a certificate, then record it (with its sealed key) as
+ * the current certificate of a new renewal plan, and import it into the inventory, in one
+ * transaction: a failure at any step records nothing. *out (may be NULL) receives the plan:
+ * {id, names, serial, not_after, fingerprint, renew_at, alternates}. Audited ("acme.cert.issue").
+ */
+int og_acme_cert_issue(og_ctx *ctx, const char *tenant, const og_acme_issue_opts *o, json_t **out);
+/*
+ * Renew the plan id now with its stored settings (a fresh key each time), sending `replaces`
+ * when the CA offers ARI. The previous certificate stays current until the new one is recorded.
+ */
+int og_acme_cert_renew(og_ctx *ctx, const char *tenant, const char *id, json_t **out);
+/* Revoke the plan's current certificate; reason is an RFC 5280 name ("keyCompromise",
+ * "superseded", ...) or NULL. */
+int og_acme_cert_revoke(og_ctx *ctx, const char *tenant, const char *id, const char *reason);
+/* Plans of the tenant as a JSON array; one plan with its certificates. */
+int og_acme_cert_list(og_ctx *ctx, const char *tenant, json_t **out);
+int og_acme_cert_show(og_ctx *ctx, const char *tenant, const char *id, json_t **out);
+
+/* RFC 5280 CRLReason code of a name, or OG_EINVAL listing the names. */
+int og_acme_reason_parse(const char *s, int *code);
+
+/* ---- renewal timing ---- */
+/*
+ * ARI (RFC 9773 §4.2): a time uniformly at random in [start, end) of the suggested window
+ * (rnd is a uniform 64-bit random number); a window whose end has passed means "now"; an empty or
+ * inverted window is OG_EINVAL.
+ */
+int og_acme_ari_pick(int64_t start_us, int64_t end_us, int64_t now_us, uint64_t rnd,
+                     int64_t *out_us);
+/* No ARI: two thirds into the lifetime, minus up to 1/30 of the lifetime of jitter (rnd). */
+int64_t og_acme_renew_fallback(int64_t not_before_us, int64_t not_after_us, uint64_t rnd);
+/* The ARI CertID of a DER certificate: base64url(AKI keyIdentifier) "." base64url(serial DER
+ * content). OG_EINVAL when the certificate has no AKI. out holds 256 bytes. */
+int og_acme_ari_cert_id(const uint8_t *der, size_t len, char out[256]);
+/* Parse a renewalInfo body into the window; OG_EINVAL naming what is missing or wrong. */
+int og_acme_ari_parse(const char *body, size_t len, int64_t *start_us, int64_t *end_us);
+
+/* Register action kind "certs.renew" (default L1) with the gate. Idempotent. */
+int og_acme_register_kinds(void);
+
+#endif

@@ -1,0 +1,339 @@
+/* acme_account.c - CA accounts of a tenant: registration (with External Account Binding),
+ * listing, key rollover, and opening a ready protocol client for an account. */
+#include "certs/acme_internal.h"
+#include "opsgate/audit.h"
+#include "opsgate/crypto.h"
+#include "opsgate/error.h"
+#include "opsgate/tenant.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int og_acme__resolve(og_ctx *ctx, const char *tenant, og_perm perm, char tid[OG_ID_LEN])
+{
+    og_tenant t;
+    int error;
+    if (!tenant || !*tenant)
+        return og_error_set(OG_EINVAL, "missing tenant (--tenant)");
+    if ((error = og_tenant_get(ctx, tenant, &t)) < 0)
+        return error;
+    if ((error = og_authz_check(&ctx->actor, t.id, perm)) < 0)
+        return error;
+    og_strlcpy(tid, t.id, OG_ID_LEN);
+    return 0;
+}
+
+static int email_valid(const char *e)
+{
+    const char *at = strchr(e, '@');
+    return at && at != e && at[1] && !strchr(at + 1, '@') && strlen(e) < 254 &&
+           !strpbrk(e, " ,<>\"\r\n");
+}
+
+int og_acme_account_create(og_ctx *ctx, const char *tenant, const og_acme_account_opts *o,
+                           char id_out[OG_ID_LEN])
+{
+    og_acme_client *c = NULL;
+    EVP_PKEY *key = NULL;
+    json_t *acct = NULL, *analysis = NULL;
+    og_stmt *st = NULL;
+    char *pem = NULL;
+    uint8_t *eab = NULL, *sealed = NULL;
+    size_t pem_len = 0, eab_len = 0, sealed_len = 0;
+    char tid[OG_ID_LEN], id[OG_ID_LEN], now[OG_TIME_LEN];
+    const char *key_type = o && o->key_type ? o->key_type : "ec256";
+    int error;
+    if ((error = og_acme__resolve(ctx, tenant, OG_PERM_WRITE, tid)) < 0)
+        return error;
+    if (!o || !o->directory || !*o->directory)
+        return og_error_set(OG_EINVAL, "an ACME account needs --directory URL");
+    if (o->email && !email_valid(o->email))
+        return og_error_set(OG_EINVAL, "bad --email '%s'", o->email);
+    if (!o->eab_kid != !o->eab_hmac_b64)
+        return og_error_set(OG_EINVAL, "External Account Binding needs both --eab-kid and "
+                                       "--eab-hmac-key");
+    if ((error = og_acme__key_type_valid(key_type)) < 0 || strncmp(key_type, "rsa4096", 7) == 0)
+        return error < 0 ? error
+                         : og_error_set(OG_EINVAL, "account key type '%s' is not offered "
+                                                   "(ec256, ec384, rsa2048, rsa3072)", key_type);
+    if (o->eab_hmac_b64 &&
+        (og_base64_decode(o->eab_hmac_b64, &eab, &eab_len) < 0 || eab_len < 16)) {
+        error = og_error_set(OG_EINVAL, "bad --eab-hmac-key: not base64url of at least 16 bytes");
+        goto cleanup;
+    }
+    if ((error = og_acme__client_open(&c, o->directory, o->ca_pem)) < 0 ||
+        (error = og_acme__key_generate(&key, key_type)) < 0)
+        goto cleanup;
+    c->key = key;
+    key = NULL;
+    if ((error = og_acme__account(c, 0, o->email, o->eab_kid, eab, eab_len, &acct)) < 0 ||
+        (error = og_acme__key_to_pem(c->key, &pem, &pem_len)) < 0)
+        goto cleanup;
+    og_id_new(id);
+    og_time_format(og_time_now_us(), now);
+    if ((error = og_store_tx_begin(ctx->store)) < 0)
+        goto cleanup;
+    if ((error = og_crypto_seal(ctx->keys, ctx->store, tid, id, pem, pem_len, &sealed,
+                                &sealed_len)) < 0 ||
+        (error = og_stmt_prepare(&st, ctx->store,
+                                 "INSERT INTO acme_accounts (id, tenant_id, directory_url, ca_pem,"
+                                 " email, key_type, sealed_key, account_url, eab_kid, status,"
+                                 " created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)")) < 0)
+        goto rollback;
+    og_stmt_bind_text(st, 1, id);
+    og_stmt_bind_text(st, 2, tid);
+    og_stmt_bind_text(st, 3, o->directory);
+    og_stmt_bind_text(st, 4, o->ca_pem);
+    og_stmt_bind_text(st, 5, o->email);
+    og_stmt_bind_text(st, 6, key_type);
+    og_stmt_bind_blob(st, 7, sealed, sealed_len);
+    og_stmt_bind_text(st, 8, c->kid);
+    og_stmt_bind_text(st, 9, o->eab_kid);
+    const char *status = json_string_value(json_object_get(acct, "status"));
+    og_stmt_bind_text(st, 10, status ? status : "valid");
+    og_stmt_bind_text(st, 11, now);
+    og_stmt_bind_text(st, 12, now);
+    if ((error = og_stmt_step(st)) < 0)
+        goto rollback;
+    analysis = json_pack("{s:s, s:s, s:s, s:b}", "directory", o->directory, "account_url", c->kid,
+                         "key_type", key_type, "eab", o->eab_kid != NULL);
+    if ((error = og_audit_log(ctx, tid, "certs", "acme.account.create", "acme_account", id,
+                              analysis)) < 0 ||
+        (error = og_store_tx_commit(ctx->store)) < 0)
+        goto rollback;
+    if (id_out)
+        memcpy(id_out, id, OG_ID_LEN);
+    error = 0;
+    goto cleanup;
+rollback:
+    og_store_tx_rollback(ctx->store);
+cleanup:
+    og_stmt_free(st);
+    og_acme__client_free(c);
+    EVP_PKEY_free(key);
+    json_decref(acct);
+    json_decref(analysis);
+    if (pem)
+        og_crypto_wipe(pem, pem_len);
+    free(pem);
+    if (eab)
+        og_crypto_wipe(eab, eab_len);
+    free(eab);
+    free(sealed);
+    return error;
+}
+
+static json_t *account_row_json(og_stmt *st)
+{
+    json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id", og_stmt_col_text(st, 0),
+                          "directory", og_stmt_col_text(st, 1), "key_type",
+                          og_stmt_col_text(st, 2), "account_url", og_stmt_col_text(st, 3),
+                          "status", og_stmt_col_text(st, 4), "created_at",
+                          og_stmt_col_text(st, 5), "updated_at", og_stmt_col_text(st, 6));
+    if (j && og_stmt_col_text(st, 7))
+        json_object_set_new(j, "email", json_string(og_stmt_col_text(st, 7)));
+    if (j && og_stmt_col_text(st, 8))
+        json_object_set_new(j, "eab_kid", json_string(og_stmt_col_text(st, 8)));
+    if (j)
+        json_object_set_new(j, "ca_file", json_boolean(og_stmt_col_text(st, 9) != NULL));
+    return j;
+}
+
+#define ACCOUNT_COLS                                                                               \
+    "id, directory_url, key_type, account_url, status, created_at, updated_at, email, eab_kid,"  \
+    " ca_pem IS NOT NULL AND ca_pem != '' AND ca_pem"
+
+int og_acme_account_list(og_ctx *ctx, const char *tenant, json_t **out)
+{
+    og_stmt *st = NULL;
+    char tid[OG_ID_LEN];
+    int error, rc;
+    *out = NULL;
+    if ((error = og_acme__resolve(ctx, tenant, OG_PERM_READ, tid)) < 0)
+        return error;
+    if ((error = og_stmt_prepare(&st, ctx->store,
+                                 "SELECT " ACCOUNT_COLS " FROM acme_accounts WHERE tenant_id = ?"
+                                 " ORDER BY created_at, id")) < 0)
+        return error;
+    og_stmt_bind_text(st, 1, tid);
+    json_t *arr = json_array();
+    for (int i = 0; i < 100000 && (rc = og_stmt_step(st)) == OG_ROW; i++)
+        json_array_append_new(arr, account_row_json(st));
+    og_stmt_free(st);
+    if (rc < 0) {
+        json_decref(arr);
+        return rc;
+    }
+    *out = arr;
+    return 0;
+}
+
+int og_acme_account_show(og_ctx *ctx, const char *tenant, const char *id, json_t **out)
+{
+    og_stmt *st = NULL;
+    char tid[OG_ID_LEN];
+    int error, rc;
+    *out = NULL;
+    if ((error = og_acme__resolve(ctx, tenant, OG_PERM_READ, tid)) < 0)
+        return error;
+    if ((error = og_stmt_prepare(&st, ctx->store,
+                                 "SELECT " ACCOUNT_COLS " FROM acme_accounts WHERE tenant_id = ?"
+                                 " AND id = ?")) < 0)
+        return error;
+    og_stmt_bind_text(st, 1, tid);
+    og_stmt_bind_text(st, 2, id ? id : "");
+    if ((rc = og_stmt_step(st)) == OG_ROW)
+        *out = account_row_json(st);
+    og_stmt_free(st);
+    if (rc < 0)
+        return rc;
+    if (!*out)
+        return og_error_set(OG_ENOTFOUND, "no ACME account '%s' in tenant '%s'", id ? id : "",
+                            tenant);
+    return 0;
+}
+
+int og_acme__account_open(og_ctx *ctx, const char *tid, const char *account_id,
+                          og_acme_client **out, char id_out[OG_ID_LEN])
+{
+    og_stmt *st = NULL;
+    uint8_t *pem = NULL;
+    size_t pem_len = 0;
+    char id[OG_ID_LEN] = "", *dir = NULL, *ca = NULL, *kid = NULL, *sealed = NULL;
+    size_t sealed_len = 0;
+    int error, rc, n = 0;
+    *out = NULL;
+    if ((error = og_stmt_prepare(
+             &st, ctx->store,
+             account_id ? "SELECT id, directory_url, ca_pem, account_url, sealed_key FROM"
+                          " acme_accounts WHERE tenant_id = ? AND id = ?"
+                        : "SELECT id, directory_url, ca_pem, account_url, sealed_key FROM"
+                          " acme_accounts WHERE tenant_id = ? LIMIT 2")) < 0)
+        return error;
+    og_stmt_bind_text(st, 1, tid);
+    if (account_id)
+        og_stmt_bind_text(st, 2, account_id);
+    while ((rc = og_stmt_step(st)) == OG_ROW && ++n == 1) {
+        const void *b = og_stmt_col_blob(st, 4, &sealed_len);
+        og_strlcpy(id, og_stmt_col_text(st, 0), sizeof(id));
+        dir = strdup(og_stmt_col_text(st, 1));
+        ca = og_stmt_col_text(st, 2) ? strdup(og_stmt_col_text(st, 2)) : NULL;
+        kid = strdup(og_stmt_col_text(st, 3));
+        if ((sealed = malloc(sealed_len ? sealed_len : 1)))
+            memcpy(sealed, b, sealed_len);
+    }
+    og_stmt_free(st);
+    st = NULL;
+    if (rc < 0) {
+        error = rc;
+        goto cleanup;
+    }
+    if (n == 0) {
+        error = account_id ? og_error_set(OG_ENOTFOUND, "no ACME account '%s'", account_id)
+                           : og_error_set(OG_ENOTFOUND, "the tenant has no ACME account (create "
+                                                        "one with `opsgate acme account "
+                                                        "create`)");
+        goto cleanup;
+    }
+    if (n > 1) {
+        error = og_error_set(OG_EINVAL, "the tenant has several ACME accounts: name one with "
+                                        "--account ID");
+        goto cleanup;
+    }
+    if (!dir || !kid || !sealed) {
+        error = og_error_set(OG_ERROR, "out of memory");
+        goto cleanup;
+    }
+    if ((error = og_crypto_open(ctx->keys, ctx->store, tid, id, sealed, sealed_len, &pem,
+                                &pem_len)) < 0 ||
+        (error = og_acme__client_open(out, dir, ca)) < 0)
+        goto cleanup;
+    if ((error = og_acme__key_from_pem(&(*out)->key, (const char *)pem, pem_len)) < 0) {
+        og_acme__client_free(*out);
+        *out = NULL;
+        goto cleanup;
+    }
+    og_strlcpy((*out)->kid, kid, sizeof((*out)->kid));
+    if (id_out)
+        og_strlcpy(id_out, id, OG_ID_LEN);
+    error = 0;
+cleanup:
+    if (pem)
+        og_crypto_wipe(pem, pem_len);
+    free(pem);
+    free(dir);
+    free(ca);
+    free(kid);
+    free(sealed);
+    return error;
+}
+
+int og_acme_account_rollover(og_ctx *ctx, const char *tenant, const char *id)
+{
+    og_acme_client *c = NULL;
+    EVP_PKEY *nk = NULL;
+    og_stmt *st = NULL;
+    json_t *analysis = NULL;
+    char tid[OG_ID_LEN], aid[OG_ID_LEN], now[OG_TIME_LEN], old_tp[44], new_tp[44];
+    char *pem = NULL, key_type[16] = "ec256";
+    uint8_t *sealed = NULL;
+    size_t pem_len = 0, sealed_len = 0;
+    int error;
+    if ((error = og_acme__resolve(ctx, tenant, OG_PERM_WRITE, tid)) < 0)
+        return error;
+    if (!id || !*id)
+        return og_error_set(OG_EINVAL, "key rollover needs an account ID");
+    if ((error = og_acme__account_open(ctx, tid, id, &c, aid)) < 0)
+        return error;
+    const char *alg = og_acme__jws_alg(c->key);
+    if (alg && strcmp(alg, "ES384") == 0)
+        og_strlcpy(key_type, "ec384", sizeof(key_type));
+    else if (alg && strcmp(alg, "RS256") == 0)
+        og_strlcpy(key_type, EVP_PKEY_get_bits(c->key) >= 3072 ? "rsa3072" : "rsa2048",
+                   sizeof(key_type));
+    if ((error = og_acme__thumbprint(c->key, old_tp)) < 0 ||
+        (error = og_acme__key_generate(&nk, key_type)) < 0 ||
+        (error = og_acme__thumbprint(nk, new_tp)) < 0 ||
+        (error = og_acme__key_to_pem(nk, &pem, &pem_len)) < 0)
+        goto cleanup;
+    /* the CA switches first: if storing then fails, the new key is lost and the account is
+     * unusable, so the store write is one short transaction with nothing else that can fail */
+    if ((error = og_acme__key_change(c, nk)) < 0)
+        goto cleanup;
+    nk = NULL;   /* owned by c now */
+    og_time_format(og_time_now_us(), now);
+    if ((error = og_store_tx_begin(ctx->store)) < 0)
+        goto cleanup;
+    if ((error = og_crypto_seal(ctx->keys, ctx->store, tid, aid, pem, pem_len, &sealed,
+                                &sealed_len)) < 0 ||
+        (error = og_stmt_prepare(&st, ctx->store,
+                                 "UPDATE acme_accounts SET sealed_key = ?, updated_at = ? WHERE"
+                                 " tenant_id = ? AND id = ?")) < 0)
+        goto rollback;
+    og_stmt_bind_blob(st, 1, sealed, sealed_len);
+    og_stmt_bind_text(st, 2, now);
+    og_stmt_bind_text(st, 3, tid);
+    og_stmt_bind_text(st, 4, aid);
+    if ((error = og_stmt_step(st)) < 0)
+        goto rollback;
+    analysis = json_pack("{s:s, s:s}", "old_key_thumbprint", old_tp, "new_key_thumbprint",
+                         new_tp);
+    if ((error = og_audit_log(ctx, tid, "certs", "acme.account.rollover", "acme_account", aid,
+                              analysis)) < 0 ||
+        (error = og_store_tx_commit(ctx->store)) < 0)
+        goto rollback;
+    error = 0;
+    goto cleanup;
+rollback:
+    og_store_tx_rollback(ctx->store);
+cleanup:
+    og_stmt_free(st);
+    og_acme__client_free(c);
+    EVP_PKEY_free(nk);
+    json_decref(analysis);
+    if (pem)
+        og_crypto_wipe(pem, pem_len);
+    free(pem);
+    free(sealed);
+    return error;
+}

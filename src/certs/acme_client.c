@@ -1,0 +1,545 @@
+/* acme_client.c - the RFC 8555 protocol: directory, nonces, signed requests, accounts, orders,
+ * authorizations, challenges, finalization, certificate download, revocation, key change. */
+#include "certs/acme_internal.h"
+#include "opsgate/error.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/*
+ * How many times a badNonce answer is retried with the fresh nonce it carried. RFC 8555 §6.5 asks
+ * clients to retry; one retry suffices against a CA that rejects only stale nonces, but a CA (or
+ * Pebble's PEBBLE_WFE_NONCEREJECT) may reject any share of good ones independently per request,
+ * and an order is some 10-15 requests: five retries keep one issuance's failure odds at 30%
+ * rejection under 1%.
+ */
+#define BADNONCE_RETRIES 5
+#define JOSE "application/jose+json"
+
+int og_acme__client_open(og_acme_client **out, const char *directory_url, const char *ca_pem)
+{
+    og_acme_client *c = calloc(1, sizeof(*c));
+    og_acme_resp r;
+    json_error_t je;
+    int error = OG_ERROR;
+    memset(&r, 0, sizeof(r));
+    *out = NULL;
+    if (!c)
+        return og_error_set(OG_ERROR, "out of memory");
+    c->timeout_s = 120;
+    if (!directory_url || strlen(directory_url) >= sizeof(c->directory_url) ||
+        (strncmp(directory_url, "https://", 8) != 0 && strncmp(directory_url, "http://", 7) != 0)) {
+        error = og_error_set(OG_EINVAL, "bad ACME directory URL '%s' (https://...)",
+                             directory_url ? directory_url : "");
+        goto cleanup;
+    }
+    og_strlcpy(c->directory_url, directory_url, sizeof(c->directory_url));
+    if ((error = og_acme__http_new(&c->http, ca_pem)) < 0 ||
+        (error = og_acme__http_do(c->http, "GET", directory_url, NULL, NULL, &r)) < 0)
+        goto cleanup;
+    if (r.status != 200) {
+        error = og_acme__problem("ACME directory", r.status, r.body.data, r.body.len, NULL);
+        goto cleanup;
+    }
+    c->dir = json_loadb(r.body.data ? r.body.data : "", r.body.len, 0, &je);
+    if (!json_is_object(c->dir) || !json_is_string(json_object_get(c->dir, "newNonce")) ||
+        !json_is_string(json_object_get(c->dir, "newAccount")) ||
+        !json_is_string(json_object_get(c->dir, "newOrder"))) {
+        error = og_error_set(OG_ERROR, "%s is not an ACME directory (no newNonce, newAccount, "
+                                       "newOrder)", directory_url);
+        goto cleanup;
+    }
+    *out = c;
+    c = NULL;
+    error = 0;
+cleanup:
+    og_acme__resp_clear(&r);
+    og_acme__client_free(c);
+    return error;
+}
+
+void og_acme__client_free(og_acme_client *c)
+{
+    if (!c)
+        return;
+    og_acme__http_free(c->http);
+    json_decref(c->dir);
+    EVP_PKEY_free(c->key);
+    free(c);
+}
+
+const char *og_acme__dir_url(og_acme_client *c, const char *name)
+{
+    return json_string_value(json_object_get(c->dir, name));
+}
+
+static int fresh_nonce(og_acme_client *c)
+{
+    og_acme_resp r;
+    int error = og_acme__http_do(c->http, "HEAD", og_acme__dir_url(c, "newNonce"), NULL, NULL, &r);
+    if (error == 0 && !r.nonce[0])
+        error = og_error_set(OG_ERROR, "the CA's newNonce gave no Replay-Nonce (HTTP %ld)",
+                             r.status);
+    if (error == 0)
+        og_strlcpy(c->nonce, r.nonce, sizeof(c->nonce));
+    og_acme__resp_clear(&r);
+    return error;
+}
+
+int og_acme__post(og_acme_client *c, const char *url, const char *payload, og_acme_resp *resp)
+{
+    char *jws = NULL, type[128];
+    int error = 0;
+    memset(resp, 0, sizeof(*resp));
+    for (int attempt = 0; attempt <= BADNONCE_RETRIES; attempt++) {
+        if (!c->nonce[0] && (error = fresh_nonce(c)) < 0)
+            return error;
+        free(jws);
+        jws = NULL;
+        if ((error = og_acme__jws(&jws, c->key, c->kid, c->nonce, url, payload)) < 0)
+            break;
+        c->nonce[0] = '\0';   /* a nonce is good for one request whatever the answer */
+        og_acme__resp_clear(resp);
+        if ((error = og_acme__http_do(c->http, "POST", url, jws, JOSE, resp)) < 0)
+            break;
+        if (resp->nonce[0])
+            og_strlcpy(c->nonce, resp->nonce, sizeof(c->nonce));
+        if (resp->status >= 200 && resp->status < 300) {
+            error = 0;
+            break;
+        }
+        error = og_acme__problem(url, resp->status, resp->body.data, resp->body.len, type);
+        if (strcmp(type, "urn:ietf:params:acme:error:badNonce") != 0 || attempt == BADNONCE_RETRIES)
+            break;
+        c->badnonce_retries++;
+    }
+    free(jws);
+    return error;
+}
+
+/* POST and parse the JSON answer (new reference in *out). */
+static int post_json(og_acme_client *c, const char *url, const char *payload, og_acme_resp *r,
+                     json_t **out)
+{
+    json_error_t je;
+    int error;
+    *out = NULL;
+    if ((error = og_acme__post(c, url, payload, r)) < 0)
+        return error;
+    *out = json_loadb(r->body.data ? r->body.data : "", r->body.len, 0, &je);
+    if (!json_is_object(*out)) {
+        json_decref(*out);
+        *out = NULL;
+        return og_error_set(OG_ERROR, "%s: the CA answered with no JSON object (%s)", url,
+                            je.text);
+    }
+    return 0;
+}
+
+int og_acme__account(og_acme_client *c, int only_existing, const char *email, const char *eab_kid,
+                     const uint8_t *eab_key, size_t eab_len, json_t **account)
+{
+    const char *url = og_acme__dir_url(c, "newAccount");
+    json_t *req = json_pack("{s:b}", "termsOfServiceAgreed", 1), *acct = NULL, *eab = NULL;
+    char *payload = NULL;
+    og_acme_resp r;
+    int error = OG_ERROR;
+    memset(&r, 0, sizeof(r));
+    if (account)
+        *account = NULL;
+    c->kid[0] = '\0';
+    if (!req)
+        goto cleanup;
+    if (only_existing)
+        json_object_set_new(req, "onlyReturnExisting", json_true());
+    if (email && *email) {
+        char mailto[320];
+        snprintf(mailto, sizeof(mailto), "mailto:%s", email);
+        json_object_set_new(req, "contact", json_pack("[s]", mailto));
+    }
+    if (eab_kid && !only_existing) {
+        if ((error = og_acme__eab(&eab, c->key, eab_kid, eab_key, eab_len, url)) < 0)
+            goto cleanup;
+        json_object_set_new(req, "externalAccountBinding", eab);
+    }
+    if (!(payload = json_dumps(req, JSON_COMPACT)))
+        goto cleanup;
+    if ((error = post_json(c, url, payload, &r, &acct)) < 0) {
+        og_error_wrap("ACME account");
+        goto cleanup;
+    }
+    if (!r.location[0]) {
+        error = og_error_set(OG_ERROR, "the CA created an account without a Location");
+        goto cleanup;
+    }
+    og_strlcpy(c->kid, r.location, sizeof(c->kid));
+    if (account) {
+        *account = acct;
+        acct = NULL;
+    }
+    error = 0;
+cleanup:
+    json_decref(req);
+    json_decref(acct);
+    free(payload);
+    og_acme__resp_clear(&r);
+    return error;
+}
+
+int og_acme__key_change(og_acme_client *c, EVP_PKEY *new_key)
+{
+    const char *url = og_acme__dir_url(c, "keyChange");
+    json_t *inner_payload = NULL, *inner = NULL;
+    char *ip = NULL, *outer = NULL;
+    og_acme_resp r;
+    int error = OG_ERROR;
+    memset(&r, 0, sizeof(r));
+    if (!url)
+        return og_error_set(OG_ERROR, "the CA's directory has no keyChange");
+    if (!c->kid[0])
+        return og_error_set(OG_EINVAL, "key change needs an account");
+    /* RFC 8555 §7.3.5: the inner JWS is signed by the new key (jwk, no nonce) over the account
+     * URL and the old key; the outer one by the old key as usual */
+    inner_payload = json_pack("{s:s, s:o}", "account", c->kid, "oldKey", og_acme__jwk(c->key));
+    if (!inner_payload || !(ip = json_dumps(inner_payload, JSON_COMPACT)))
+        goto cleanup;
+    if ((error = og_acme__jws_json(&inner, new_key, NULL, NULL, url, ip)) < 0)
+        goto cleanup;
+    if (!(outer = json_dumps(inner, JSON_COMPACT))) {
+        error = OG_ERROR;
+        goto cleanup;
+    }
+    if ((error = og_acme__post(c, url, outer, &r)) < 0) {
+        og_error_wrap("ACME key change");
+        goto cleanup;
+    }
+    EVP_PKEY_free(c->key);
+    c->key = new_key;
+    error = 0;
+cleanup:
+    json_decref(inner_payload);
+    json_decref(inner);
+    free(ip);
+    free(outer);
+    og_acme__resp_clear(&r);
+    return error;
+}
+
+int og_acme__revoke(og_acme_client *c, const uint8_t *der, size_t der_len, int reason)
+{
+    const char *url = og_acme__dir_url(c, "revokeCert");
+    char *b64 = og_base64url_encode(der, der_len), *payload = NULL;
+    json_t *req = NULL;
+    og_acme_resp r;
+    int error = OG_ERROR;
+    memset(&r, 0, sizeof(r));
+    if (!url) {
+        error = og_error_set(OG_ERROR, "the CA's directory has no revokeCert");
+        goto cleanup;
+    }
+    if (!b64 || !(req = json_pack("{s:s}", "certificate", b64)))
+        goto cleanup;
+    if (reason >= 0)
+        json_object_set_new(req, "reason", json_integer(reason));
+    if (!(payload = json_dumps(req, JSON_COMPACT)))
+        goto cleanup;
+    if ((error = og_acme__post(c, url, payload, &r)) < 0)
+        og_error_wrap("ACME revocation");
+cleanup:
+    free(b64);
+    free(payload);
+    json_decref(req);
+    og_acme__resp_clear(&r);
+    return error;
+}
+
+static void sleep_us(int64_t us)
+{
+    struct timespec ts = {(time_t)(us / 1000000), (long)(us % 1000000) * 1000};
+    while (nanosleep(&ts, &ts) != 0)
+        ;
+}
+
+/* The next poll delay: the server's Retry-After (capped at 10 s so a long answer does not stall
+ * the caller past its deadline unnoticed), else 250 ms doubling to 2 s. */
+static int64_t next_delay(const og_acme_resp *r, int64_t *backoff)
+{
+    int64_t d = *backoff;
+    if (r->retry_after_s > 0)
+        d = (r->retry_after_s > 10 ? 10 : r->retry_after_s) * 1000000;
+    *backoff = *backoff * 2 > 2000000 ? 2000000 : *backoff * 2;
+    return d;
+}
+
+/*
+ * Poll an object (POST-as-GET) until its status is one of done (comma-separated) or "invalid",
+ * or the client's timeout passes. *out receives the last object (new reference).
+ */
+static int poll_until(og_acme_client *c, const char *url, const char *what, const char *done,
+                      json_t **out)
+{
+    int64_t deadline = og_time_mono_us() + (int64_t)c->timeout_s * 1000000, backoff = 250000;
+    og_acme_resp r;
+    int error;
+    *out = NULL;
+    for (int i = 0; i < 10000; i++) {
+        json_t *obj = NULL;
+        if ((error = post_json(c, url, NULL, &r, &obj)) < 0) {
+            og_acme__resp_clear(&r);
+            return error;
+        }
+        const char *st = json_string_value(json_object_get(obj, "status"));
+        if (st && (strstr(done, st) || strcmp(st, "invalid") == 0)) {
+            og_acme__resp_clear(&r);
+            *out = obj;
+            return 0;
+        }
+        json_decref(obj);
+        if (og_time_mono_us() >= deadline) {
+            og_acme__resp_clear(&r);
+            return og_error_set(OG_ERROR, "%s %s still '%s' after %d s", what, url,
+                                st ? st : "?", c->timeout_s);
+        }
+        int64_t d = next_delay(&r, &backoff);
+        og_acme__resp_clear(&r);
+        sleep_us(d);
+    }
+    return og_error_set(OG_ERROR, "%s %s: too many polls", what, url);
+}
+
+/* Error from an invalid authorization: the failed challenge's problem names the cause. */
+static int authz_failed(json_t *authz, const char *url)
+{
+    const char *name =
+        json_string_value(json_object_get(json_object_get(authz, "identifier"), "value"));
+    json_t *chs = json_object_get(authz, "challenges");
+    for (size_t i = 0; i < json_array_size(chs); i++) {
+        json_t *err = json_object_get(json_array_get(chs, i), "error");
+        if (json_is_object(err)) {
+            char *text = json_dumps(err, JSON_COMPACT);
+            char what[300];
+            snprintf(what, sizeof(what), "validation of %s failed",
+                     name ? name : "an identifier");
+            long st = (long)json_integer_value(json_object_get(err, "status"));
+            og_acme__problem(what, st, text, text ? strlen(text) : 0, NULL);
+            free(text);
+            return OG_ERROR;
+        }
+    }
+    return og_error_set(OG_ERROR, "authorization %s of %s is invalid", url, name ? name : "?");
+}
+
+void og_acme__order_result_clear(og_acme_order_result *res)
+{
+    if (!res)
+        return;
+    free(res->chain_pem);
+    json_decref(res->alternates);
+    memset(res, 0, sizeof(*res));
+}
+
+/* Download a certificate chain (POST-as-GET); *pem caller frees. Alternates' URLs copied out. */
+static int download(og_acme_client *c, const char *url, char **pem, og_acme_resp *r)
+{
+    int error;
+    *pem = NULL;
+    if ((error = og_acme__post(c, url, NULL, r)) < 0)
+        return og_error_wrap("downloading the certificate");
+    if (!r->body.data || !strstr(r->body.data, "-----BEGIN CERTIFICATE-----"))
+        return og_error_set(OG_ERROR, "%s did not return a PEM certificate chain", url);
+    *pem = strdup(r->body.data);
+    return *pem ? 0 : og_error_set(OG_ERROR, "out of memory");
+}
+
+int og_acme__order(og_acme_client *c, const char *const *names, size_t n, const char *replaces,
+                   EVP_PKEY *cert_key, const og_acme_solver *solver, og_acme_order_result *res)
+{
+    json_t *req = NULL, *ids = json_array(), *order = NULL, *authz = NULL, *fin = NULL;
+    char *payload = NULL, *csr = NULL, *presented_tok[OG_ACME_MAX_NAMES] = {0};
+    char *presented_ka[OG_ACME_MAX_NAMES] = {0}, *presented_dom[OG_ACME_MAX_NAMES] = {0};
+    size_t npresented = 0;
+    char order_url[1024] = "";
+    og_acme_resp r;
+    int error = OG_ERROR;
+    memset(&r, 0, sizeof(r));
+    memset(res, 0, sizeof(*res));
+    if (!n || n > OG_ACME_MAX_NAMES) {
+        json_decref(ids);
+        return og_error_set(OG_EINVAL, "a certificate needs 1 to %d names", OG_ACME_MAX_NAMES);
+    }
+    for (size_t i = 0; i < n; i++) {
+        const char *type = strchr(names[i], ':') || strspn(names[i], "0123456789.") ==
+                                                          strlen(names[i])
+                               ? "ip"
+                               : "dns";
+        json_array_append_new(ids, json_pack("{s:s, s:s}", "type", type, "value", names[i]));
+    }
+    req = json_pack("{s:O}", "identifiers", ids);
+    if (replaces && *replaces)
+        json_object_set_new(req, "replaces", json_string(replaces));
+    if (!req || !(payload = json_dumps(req, JSON_COMPACT)))
+        goto cleanup;
+    if ((error = post_json(c, og_acme__dir_url(c, "newOrder"), payload, &r, &order)) < 0) {
+        og_error_wrap("new order");
+        goto cleanup;
+    }
+    if (!r.location[0]) {
+        error = og_error_set(OG_ERROR, "the CA created an order without a Location");
+        goto cleanup;
+    }
+    og_strlcpy(order_url, r.location, sizeof(order_url));
+    og_strlcpy(res->order_url, order_url, sizeof(res->order_url));
+    og_acme__resp_clear(&r);
+
+    /* each pending authorization: present the answer, then tell the CA to validate */
+    json_t *authzs = json_object_get(order, "authorizations");
+    if (!json_is_array(authzs) || json_array_size(authzs) > OG_ACME_MAX_NAMES) {
+        error = og_error_set(OG_ERROR, "order %s has no list of authorizations", order_url);
+        goto cleanup;
+    }
+    for (size_t i = 0; i < json_array_size(authzs); i++) {
+        const char *aurl = json_string_value(json_array_get(authzs, i));
+        json_decref(authz);
+        authz = NULL;
+        if (!aurl || (error = post_json(c, aurl, NULL, &r, &authz)) < 0)
+            goto cleanup_err;
+        og_acme__resp_clear(&r);
+        const char *st = json_string_value(json_object_get(authz, "status"));
+        const char *dom =
+            json_string_value(json_object_get(json_object_get(authz, "identifier"), "value"));
+        if (st && strcmp(st, "valid") == 0)
+            continue;   /* reused authorization */
+        if (!st || strcmp(st, "pending") != 0 || !dom) {
+            error = og_error_set(OG_ERROR, "authorization of %s is '%s'", dom ? dom : "?",
+                                 st ? st : "?");
+            goto cleanup;
+        }
+        json_t *chs = json_object_get(authz, "challenges"), *ch = NULL;
+        for (size_t k = 0; k < json_array_size(chs); k++) {
+            const char *t = json_string_value(json_object_get(json_array_get(chs, k), "type"));
+            if (t && strcmp(t, solver->type) == 0)
+                ch = json_array_get(chs, k);
+        }
+        const char *token = json_string_value(json_object_get(ch, "token"));
+        const char *curl = json_string_value(json_object_get(ch, "url"));
+        if (!ch || !token || !curl) {
+            error = og_error_set(OG_ERROR, "the CA offers no %s challenge for %s", solver->type,
+                                 dom);
+            goto cleanup;
+        }
+        char *ka = og_acme__key_authorization(c->key, token);
+        if (!ka) {
+            error = OG_ERROR;
+            goto cleanup;
+        }
+        presented_tok[npresented] = strdup(token);
+        presented_dom[npresented] = strdup(dom);
+        presented_ka[npresented++] = ka;
+        if ((error = solver->present(solver->arg, dom, token, ka)) < 0)
+            goto cleanup;
+        if ((error = og_acme__post(c, curl, "{}", &r)) < 0) {
+            og_error_wrap("answering the %s challenge of %s", solver->type, dom);
+            goto cleanup;
+        }
+        og_acme__resp_clear(&r);
+        json_decref(authz);
+        authz = NULL;
+        if ((error = poll_until(c, aurl, "authorization", "valid", &authz)) < 0)
+            goto cleanup;
+        if (strcmp(json_string_value(json_object_get(authz, "status")), "valid") != 0) {
+            error = authz_failed(authz, aurl);
+            goto cleanup;
+        }
+    }
+
+    /* finalize with a CSR once the order is ready, then wait for the certificate */
+    json_decref(order);
+    order = NULL;
+    if ((error = poll_until(c, order_url, "order", "ready,valid", &order)) < 0)
+        goto cleanup;
+    const char *ost = json_string_value(json_object_get(order, "status"));
+    if (strcmp(ost, "invalid") == 0) {
+        error = og_error_set(OG_ERROR, "order %s became invalid", order_url);
+        goto cleanup;
+    }
+    if (strcmp(ost, "ready") == 0) {
+        const char *furl = json_string_value(json_object_get(order, "finalize"));
+        free(payload);
+        payload = NULL;
+        if ((error = og_acme__csr(&csr, cert_key, names, n)) < 0)
+            goto cleanup;
+        fin = json_pack("{s:s}", "csr", csr);
+        if (!furl || !fin || !(payload = json_dumps(fin, JSON_COMPACT))) {
+            error = og_error_set(OG_ERROR, "order %s has no finalize URL", order_url);
+            goto cleanup;
+        }
+        if ((error = og_acme__post(c, furl, payload, &r)) < 0) {
+            og_error_wrap("finalizing the order");
+            goto cleanup;
+        }
+        og_acme__resp_clear(&r);
+        json_decref(order);
+        order = NULL;
+        if ((error = poll_until(c, order_url, "order", "valid", &order)) < 0)
+            goto cleanup;
+        if (strcmp(json_string_value(json_object_get(order, "status")), "valid") != 0) {
+            error = og_error_set(OG_ERROR, "order %s became invalid after finalization",
+                                 order_url);
+            goto cleanup;
+        }
+    }
+    const char *cert_url = json_string_value(json_object_get(order, "certificate"));
+    if (!cert_url) {
+        error = og_error_set(OG_ERROR, "valid order %s has no certificate URL", order_url);
+        goto cleanup;
+    }
+    og_strlcpy(res->cert_url, cert_url, sizeof(res->cert_url));
+    if ((error = download(c, cert_url, &res->chain_pem, &r)) < 0)
+        goto cleanup;
+    /* alternate chains (RFC 8555 §7.4.2): kept beside the default one */
+    res->alternates = json_array();
+    char *alts[OG_ACME_MAX_LINKS] = {0};
+    int nalts = r.nalternates;
+    for (int i = 0; i < nalts; i++)
+        alts[i] = strdup(r.alternates[i]);
+    og_acme__resp_clear(&r);
+    for (int i = 0; i < nalts; i++) {
+        char *pem = NULL;
+        if (alts[i] && download(c, alts[i], &pem, &r) == 0)
+            json_array_append_new(res->alternates, json_pack("{s:s, s:s}", "url", alts[i],
+                                                             "chain", pem));
+        og_acme__resp_clear(&r);
+        free(pem);
+        free(alts[i]);
+    }
+    error = 0;
+    goto cleanup;
+cleanup_err:
+    og_error_wrap("order %s", order_url);
+cleanup:
+    for (size_t i = 0; i < npresented; i++) {
+        if (solver->cleanup && presented_dom[i] && presented_tok[i])
+            solver->cleanup(solver->arg, presented_dom[i], presented_tok[i], presented_ka[i]);
+        free(presented_tok[i]);
+        free(presented_dom[i]);
+        free(presented_ka[i]);
+    }
+    if (error < 0) {
+        char saved[1024];
+        int code = og_error_code();
+        og_strlcpy(saved, og_error_last(), sizeof(saved));
+        og_acme__order_result_clear(res);
+        og_error_set(code ? code : error, "%s", saved);
+    }
+    json_decref(req);
+    json_decref(ids);
+    json_decref(order);
+    json_decref(authz);
+    json_decref(fin);
+    free(payload);
+    free(csr);
+    og_acme__resp_clear(&r);
+    return error;
+}

@@ -1,0 +1,183 @@
+/* acme_internal.h - the ACME (RFC 8555) protocol client inside the certs module: keys, JWS,
+ * problem documents, CSRs, the HTTP transport, challenges and DNS providers. */
+#ifndef OPSGATE_CERTS_ACME_INTERNAL_H
+#define OPSGATE_CERTS_ACME_INTERNAL_H
+
+#include <jansson.h>
+#include <openssl/evp.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "opsgate/acme.h"
+#include "opsgate/util.h"
+
+/* ---- keys (acme_jws.c) ----
+ * Key types by name: "ec256" (default), "ec384", "rsa2048", "rsa3072", "rsa4096". */
+int og_acme__key_type_valid(const char *type);
+/* A new private key of the type. Caller frees *out with EVP_PKEY_free(). */
+int og_acme__key_generate(EVP_PKEY **out, const char *type);
+/* PKCS#8 PEM of the private key (caller wipes and frees *pem). */
+int og_acme__key_to_pem(EVP_PKEY *key, char **pem, size_t *len);
+int og_acme__key_from_pem(EVP_PKEY **out, const char *pem, size_t len);
+/* "ES256", "ES384" or "RS256" for the key; NULL for a key ACME accounts cannot use. */
+const char *og_acme__jws_alg(EVP_PKEY *key);
+/* The public JWK (RFC 7517) of the key (new reference). */
+json_t *og_acme__jwk(EVP_PKEY *key);
+/* RFC 7638 thumbprint, base64url of SHA-256 over the canonical JWK; out holds 44 bytes. */
+int og_acme__thumbprint(EVP_PKEY *key, char out[44]);
+/* The key authorization "token.thumbprint" (caller frees). */
+char *og_acme__key_authorization(EVP_PKEY *key, const char *token);
+
+/*
+ * A flattened JWS (RFC 7515 §7.2.2) as ACME wants it: the protected header has alg, url, the
+ * nonce (omitted when NULL: the inner JWS of a key change) and kid, or the jwk when kid is NULL.
+ * payload NULL is the empty payload of a POST-as-GET. ES256/ES384 signatures are the raw r||s
+ * the JWA requires, not OpenSSL's DER. *out is the JSON text (caller frees).
+ */
+int og_acme__jws(char **out, EVP_PKEY *key, const char *kid, const char *nonce, const char *url,
+                 const char *payload);
+/* The same as a JSON object (new reference in *out). */
+int og_acme__jws_json(json_t **out, EVP_PKEY *key, const char *kid, const char *nonce,
+                      const char *url, const char *payload);
+/*
+ * The externalAccountBinding of a newAccount request (RFC 8555 §7.3.4): a JWS with alg HS256,
+ * kid = eab_kid, url = the newAccount URL, payload = the account's public JWK, MAC'd with the
+ * CA-issued key (already base64url-decoded). New reference in *out.
+ */
+int og_acme__eab(json_t **out, EVP_PKEY *account_key, const char *eab_kid, const uint8_t *hmac_key,
+                 size_t hmac_len, const char *url);
+
+/*
+ * Turn an ACME problem document (RFC 7807 / RFC 8555 §6.7) into the thread's error:
+ * "<what>: <type> (HTTP <status>): <detail>[; <identifier>: <sub type>: <sub detail>]...".
+ * The "urn:ietf:params:acme:error:" prefix is shortened to "acme:". Returns OG_EBUSY for
+ * rateLimited, OG_ENOTFOUND for accountDoesNotExist, OG_ECONFLICT for orderNotReady, OG_ERROR
+ * otherwise. A body that is not a problem document still yields an error naming the status.
+ * *type (may be NULL, 128 bytes) receives the full type, "" when none.
+ */
+int og_acme__problem(const char *what, long status, const char *body, size_t len, char *type);
+
+/* A DER CSR for names (DNS names, or IP literals as IP SANs), base64url in *out (caller frees).
+ * OG_EINVAL naming a name that is neither. */
+int og_acme__csr(char **out, EVP_PKEY *key, const char *const *names, size_t n);
+
+/* ---- transport (acme_http.c, the ACME module's one libcurl file) ---- */
+#define OG_ACME_MAX_LINKS 8
+typedef struct og_acme_resp {
+    long status;
+    og_buf body;                  /* capped at 1 MiB */
+    char content_type[128];
+    char nonce[256];              /* Replay-Nonce, "" when none */
+    char location[1024];
+    int64_t retry_after_s;        /* -1 when absent */
+    char *alternates[OG_ACME_MAX_LINKS];  /* Link: rel="alternate" URLs, owned */
+    int nalternates;
+    char up[1024];                /* Link: rel="up" */
+} og_acme_resp;
+void og_acme__resp_clear(og_acme_resp *r);
+
+typedef struct og_acme_http og_acme_http;
+/* ca_pem: PEM trust anchors for the server's TLS certificate (NULL = system store). */
+int og_acme__http_new(og_acme_http **out, const char *ca_pem);
+void og_acme__http_free(og_acme_http *h);
+/* method "GET", "HEAD" or "POST"; body with content_type for POST. Transport failures name the
+ * URL; HTTP error statuses are not errors here (the caller reads the problem document). */
+int og_acme__http_do(og_acme_http *h, const char *method, const char *url, const char *body,
+                     const char *content_type, og_acme_resp *resp);
+
+/* ---- protocol client (acme_client.c) ---- */
+typedef struct og_acme_client {
+    og_acme_http *http;
+    json_t *dir;                  /* the directory object */
+    char directory_url[1024];
+    char nonce[256];
+    EVP_PKEY *key;                /* the account key, owned */
+    char kid[1024];               /* the account URL, "" before create/find */
+    int badnonce_retries;         /* counted for tests and metrics */
+    int timeout_s;                /* for polling; default 120 */
+} og_acme_client;
+
+int og_acme__client_open(og_acme_client **out, const char *directory_url, const char *ca_pem);
+void og_acme__client_free(og_acme_client *c);
+/* A directory URL ("newOrder", ...; "renewalInfo" is optional: NULL). */
+const char *og_acme__dir_url(og_acme_client *c, const char *name);
+/*
+ * A signed POST (payload NULL = POST-as-GET) signed with kid when set, else jwk. A badNonce answer
+ * is retried with the fresh nonce it carried. A problem answer becomes the thread's error (the
+ * response is still filled). Caller clears resp.
+ */
+int og_acme__post(og_acme_client *c, const char *url, const char *payload, og_acme_resp *resp);
+/* Create the account (or find the existing one with only_existing); fills c->kid. *account
+ * (may be NULL) receives the account object (new reference). */
+int og_acme__account(og_acme_client *c, int only_existing, const char *email, const char *eab_kid,
+                     const uint8_t *eab_key, size_t eab_len, json_t **account);
+/* Roll the account over to new_key (steals it on success). */
+int og_acme__key_change(og_acme_client *c, EVP_PKEY *new_key);
+/* Deactivate nothing, revoke a certificate (DER) with reason (0..10, -1 = none). */
+int og_acme__revoke(og_acme_client *c, const uint8_t *der, size_t der_len, int reason);
+
+/* An answerer of one challenge type: present() makes key_auth reachable for domain's token;
+ * cleanup() (may be NULL) removes it after the authorization settled, whatever the outcome. */
+typedef struct og_acme_solver {
+    const char *type;              /* "http-01", "dns-01" */
+    int (*present)(void *arg, const char *domain, const char *token, const char *key_auth);
+    void (*cleanup)(void *arg, const char *domain, const char *token, const char *key_auth);
+    void *arg;
+} og_acme_solver;
+
+typedef struct og_acme_order_result {
+    char order_url[1024];
+    char cert_url[1024];
+    char *chain_pem;               /* leaf first; owned */
+    json_t *alternates;            /* [{url, chain}] (owned) */
+} og_acme_order_result;
+void og_acme__order_result_clear(og_acme_order_result *res);
+
+/*
+ * Run one order to its certificate: newOrder (with `replaces` when not NULL), each pending
+ * authorization answered through the solver and polled (Retry-After honoured) until valid,
+ * finalize with a CSR of cert_key, poll, download the chain and its alternates. A failed
+ * validation is an error naming the identifier and the CA's problem. res is filled on success.
+ */
+int og_acme__order(og_acme_client *c, const char *const *names, size_t n, const char *replaces,
+                   EVP_PKEY *cert_key, const og_acme_solver *solver, og_acme_order_result *res);
+
+/* GET renewalInfo/<cert_id>: the suggested window and Retry-After (-1 if none). OG_ENOTFOUND
+ * without a message when the CA's directory has no renewalInfo. */
+int og_acme__ari_fetch(og_acme_client *c, const char *cert_id, int64_t *start_us, int64_t *end_us,
+                       int64_t *retry_after_s);
+
+/* ---- store side (acme_account.c) ---- */
+/* The tenant's id after og_tenant_get and og_authz_check(perm). */
+int og_acme__resolve(og_ctx *ctx, const char *tenant, og_perm perm, char tid[OG_ID_LEN]);
+/* A client for the account (NULL = the tenant's only one) with its key unsealed and its kid set;
+ * fetches the directory. id_out (may be NULL) receives the account id. */
+int og_acme__account_open(og_ctx *ctx, const char *tid, const char *account_id,
+                          og_acme_client **out, char id_out[OG_ID_LEN]);
+
+/* ---- challenges (challenge_http.c, dns_challtestsrv.c) ---- */
+typedef struct og_acme_http01 og_acme_http01;
+/* Serve /.well-known/acme-challenge/ on listen ("host:port" or "[v6]:port") from a thread until
+ * freed. OG_EINVAL for a bad address, OG_ERROR naming it when it cannot be bound. */
+int og_acme__http01_start(og_acme_http01 **out, const char *listen);
+int og_acme__http01_add(og_acme_http01 *s, const char *token, const char *key_auth);
+void og_acme__http01_stop(og_acme_http01 *s);    /* NULL-safe */
+
+/* Write/remove DIR/.well-known/acme-challenge/TOKEN. */
+int og_acme__webroot_put(const char *dir, const char *token, const char *key_auth);
+void og_acme__webroot_remove(const char *dir, const char *token);
+
+/* A dns-01 provider: sets and clears the TXT record of fqdn ("_acme-challenge.example.com."). */
+typedef struct og_acme_dns_provider {
+    const char *name;
+    int (*present)(const char *config, const char *fqdn, const char *value);
+    int (*cleanup)(const char *config, const char *fqdn, const char *value);
+} og_acme_dns_provider;
+const og_acme_dns_provider *og_acme__dns_provider_find(const char *name);
+/* POST a JSON body to url over the ACME transport (for management APIs); 2xx or an error. */
+int og_acme__http_post_json(const char *url, const char *json);
+
+/* The dns-01 TXT value: base64url(SHA-256(key authorization)) (caller frees). */
+char *og_acme__dns01_value(const char *key_auth);
+
+#endif

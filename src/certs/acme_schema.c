@@ -1,0 +1,69 @@
+/* acme_schema.c - tables of the ACME client: CA accounts, renewal plans and the certificates
+ * issued for them. Private keys are only stored sealed with the tenant's key. */
+#include "opsgate/store.h"
+
+static const og_migration steps[] = {
+    {1,
+     /* sealed_key: the account key's PKCS#8 PEM sealed under (tenant, account id) */
+     "CREATE TABLE acme_accounts ("
+     "  id TEXT PRIMARY KEY,"
+     "  tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+     "  directory_url TEXT NOT NULL,"
+     "  ca_pem TEXT,"
+     "  email TEXT,"
+     "  key_type TEXT NOT NULL,"
+     "  sealed_key BLOB NOT NULL,"
+     "  account_url TEXT NOT NULL,"
+     "  eab_kid TEXT,"
+     "  status TEXT NOT NULL,"
+     "  created_at TEXT NOT NULL,"
+     "  updated_at TEXT NOT NULL);"
+     "CREATE INDEX acme_accounts_tenant ON acme_accounts (tenant_id);"
+     /* A renewal plan: what to ask for again (names, key type, challenge settings as JSON),
+      * which certificate is current, and when to renew it (renew_at_us, from ARI or 2/3). */
+     "CREATE TABLE acme_plans ("
+     "  id TEXT PRIMARY KEY,"
+     "  tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+     "  account_id TEXT NOT NULL REFERENCES acme_accounts(id) ON DELETE CASCADE,"
+     "  names TEXT NOT NULL,"
+     "  key_type TEXT NOT NULL,"
+     "  challenge TEXT NOT NULL,"
+     "  current_cert TEXT,"
+     "  renew_at_us INTEGER,"
+     "  failures INTEGER NOT NULL DEFAULT 0,"
+     "  last_error TEXT,"
+     "  created_at TEXT NOT NULL,"
+     "  updated_at TEXT NOT NULL);"
+     "CREATE INDEX acme_plans_due ON acme_plans (renew_at_us);"
+     /* Every certificate a plan got; status current (one per plan), previous or revoked.
+      * sealed_key: the certificate key's PEM sealed under (tenant, certificate id). */
+     "CREATE TABLE acme_certs ("
+     "  id TEXT PRIMARY KEY,"
+     "  tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+     "  plan_id TEXT NOT NULL REFERENCES acme_plans(id) ON DELETE CASCADE,"
+     "  fingerprint TEXT NOT NULL,"
+     "  serial TEXT NOT NULL,"
+     "  not_before_us INTEGER NOT NULL,"
+     "  not_after_us INTEGER NOT NULL,"
+     "  chain_pem TEXT NOT NULL,"
+     "  alternates TEXT NOT NULL,"
+     "  sealed_key BLOB NOT NULL,"
+     "  order_url TEXT NOT NULL,"
+     "  cert_url TEXT NOT NULL,"
+     "  ari_cert_id TEXT,"
+     "  replaces TEXT,"
+     "  status TEXT NOT NULL,"
+     "  revoked_reason TEXT,"
+     "  created_at TEXT NOT NULL);"
+     "CREATE INDEX acme_certs_plan ON acme_certs (plan_id);",
+     NULL},
+};
+
+static const char *const purge[] = {
+    "DELETE FROM acme_certs WHERE tenant_id = ?",
+    "DELETE FROM acme_plans WHERE tenant_id = ?",
+    "DELETE FROM acme_accounts WHERE tenant_id = ?",
+    NULL,
+};
+
+const og_schema og_acme_schema = {"acme", steps, sizeof(steps) / sizeof(steps[0]), purge};

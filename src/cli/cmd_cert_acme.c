@@ -1,0 +1,216 @@
+/* cmd_cert_acme.c - `opsgate cert issue|renew|revoke|plans`: certificates from an ACME CA.
+ * cmd_cert.c hands these subcommands here through og_cli_cert_acme(). */
+#include "cli/cli.h"
+#include "opsgate/acme.h"
+#include "opsgate/error.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int og_cli_cert_acme(og_cli *cli, int argc, char **argv);
+
+const char og_cli_cert_acme_help[] =
+    "       opsgate cert issue --tenant T --name N [--name N2 ...] --challenge http-01|dns-01\n"
+    "                          [--http-listen ADDR | --webroot DIR]\n"
+    "                          [--dns-provider challtestsrv --dns-config URL]\n"
+    "                          [--key-type ec256] [--account ID] [--timeout 120s] [--json]\n"
+    "       opsgate cert renew --tenant T ID [--json]\n"
+    "       opsgate cert revoke --tenant T ID [--reason R]\n"
+    "       opsgate cert plans --tenant T [ID] [--json]\n"
+    "\n"
+    "issue     Get a certificate for the names from the tenant's ACME account (--account when it\n"
+    "          has several) and record it as the current certificate of a new renewal plan,\n"
+    "          and in the inventory with its key (sealed). http-01 answers from a responder on\n"
+    "          --http-listen host:port for the duration of the order, or from files written\n"
+    "          under --webroot DIR/.well-known/acme-challenge/. dns-01 sets TXT records through\n"
+    "          --dns-provider (challtestsrv: --dns-config is its management URL). --key-type:\n"
+    "          ec256 (default), ec384, rsa2048, rsa3072, rsa4096. Nothing is recorded unless\n"
+    "          every step succeeded. Prints the plan ID.\n"
+    "renew     Renew plan ID (or the plan of certificate ID) now with its stored settings, as\n"
+    "          gate action certs.renew (L1 by default: it runs, the assignee is told the old\n"
+    "          and new serial and expiry, and an override makes the previous certificate\n"
+    "          current again). The renewal order names the old certificate (`replaces`) when the\n"
+    "          CA offers ARI. On failure the current certificate stays current.\n"
+    "revoke    Revoke the plan's current certificate (or certificate ID) at the CA. --reason:\n"
+    "          unspecified, keyCompromise, affiliationChanged, superseded, cessationOfOperation.\n"
+    "plans     Renewal plans: names, challenge, current certificate, renew time (ARI window or\n"
+    "          two thirds of the lifetime), failures.\n";
+
+static int fail(int code)
+{
+    if (code == OG_EINVAL) {
+        fprintf(stderr, "opsgate: %s (see `opsgate cert --help`)\n", og_error_last());
+        return OG_EXIT_USAGE;
+    }
+    return og_cli_fail(code);
+}
+
+static void print_plan(json_t *p)
+{
+    json_t *cur = json_object_get(p, "current");
+    json_t *names = json_object_get(p, "names");
+    printf("%s  ", json_string_value(json_object_get(p, "id")));
+    for (size_t i = 0; i < json_array_size(names); i++)
+        printf("%s%s", i ? "," : "", json_string_value(json_array_get(names, i)));
+    printf("  %s", json_string_value(json_object_get(json_object_get(p, "challenge"), "type")));
+    if (cur)
+        printf("  serial %s  expires %s", json_string_value(json_object_get(cur, "serial")),
+               json_string_value(json_object_get(cur, "not_after")));
+    if (json_object_get(p, "renew_at"))
+        printf("  renew %s", json_string_value(json_object_get(p, "renew_at")));
+    if (json_integer_value(json_object_get(p, "failures")))
+        printf("  failures %d (%s)", (int)json_integer_value(json_object_get(p, "failures")),
+               json_string_value(json_object_get(p, "last_error")));
+    printf("\n");
+}
+
+int og_cli_cert_acme(og_cli *cli, int argc, char **argv)
+{
+    static const struct option lo[] = {
+        {"tenant", required_argument, NULL, 't'},      {"name", required_argument, NULL, 'n'},
+        {"challenge", required_argument, NULL, 'c'},   {"http-listen", required_argument, NULL, 'l'},
+        {"webroot", required_argument, NULL, 'w'},     {"dns-provider", required_argument, NULL, 'p'},
+        {"dns-config", required_argument, NULL, 'C'},  {"key-type", required_argument, NULL, 'k'},
+        {"account", required_argument, NULL, 'a'},     {"timeout", required_argument, NULL, 'T'},
+        {"reason", required_argument, NULL, 'r'},      {"json", no_argument, NULL, 'j'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *names[OG_ACME_MAX_NAMES];
+    og_acme_issue_opts o;
+    const char *tenant = NULL, *reason = NULL, *timeout = NULL;
+    json_t *j = NULL;
+    int c, json = 0, error;
+    if (argc < 2 || (strcmp(argv[1], "issue") != 0 && strcmp(argv[1], "renew") != 0 &&
+                     strcmp(argv[1], "revoke") != 0 && strcmp(argv[1], "plans") != 0))
+        return -1;   /* not ours: cmd_cert.c goes on */
+    const char *sub = argv[1];
+    memset(&o, 0, sizeof(o));
+    o.names = names;
+    optind = 0;
+    opterr = 0;
+    while ((c = getopt_long(argc - 1, argv + 1, "", lo, NULL)) != -1) {
+        switch (c) {
+        case 't': tenant = optarg; break;
+        case 'n':
+            if (o.nnames >= OG_ACME_MAX_NAMES)
+                return og_cli_usage("cert", "too many --name (at most %d)", OG_ACME_MAX_NAMES);
+            names[o.nnames++] = optarg;
+            break;
+        case 'c': o.challenge = optarg; break;
+        case 'l': o.http_listen = optarg; break;
+        case 'w': o.webroot = optarg; break;
+        case 'p': o.dns_provider = optarg; break;
+        case 'C': o.dns_config = optarg; break;
+        case 'k': o.key_type = optarg; break;
+        case 'a': o.account = optarg; break;
+        case 'T': timeout = optarg; break;
+        case 'r': reason = optarg; break;
+        case 'j': json = 1; break;
+        default: return og_cli_badopt("cert", argv + 1);
+        }
+    }
+    int npos = argc - 1 - optind;
+    char **pos = argv + 1 + optind;
+    if (!tenant)
+        return og_cli_usage("cert", "cert %s needs --tenant", sub);
+    if (timeout) {
+        int64_t us = 0;
+        if (og_duration_parse(timeout, &us) < 0 || us < 1000000 || us > 3600000000LL)
+            return og_cli_usage("cert", "bad --timeout '%s' (1s to 1h)", timeout);
+        o.timeout_s = (int)(us / 1000000);
+    }
+    if (strcmp(sub, "issue") == 0) {
+        if (npos)
+            return og_cli_usage("cert", "unexpected argument '%s' (names go in --name)", pos[0]);
+        if (!o.nnames)
+            return og_cli_usage("cert", "cert issue needs at least one --name");
+        if (!o.challenge)
+            return og_cli_usage("cert", "cert issue needs --challenge http-01 or dns-01");
+        if ((error = og_cli_open(cli, tenant)))
+            return error;
+        if ((error = og_acme_cert_issue(&cli->ctx, tenant, &o, &j)) < 0)
+            return fail(error);
+        if (json)
+            og_cli_print_json(j);
+        else {
+            printf("%s\n", json_string_value(json_object_get(j, "id")));
+            json_decref(j);
+        }
+        return OG_EXIT_OK;
+    }
+    if (strcmp(sub, "renew") == 0) {
+        if (npos != 1)
+            return og_cli_usage("cert", "cert renew takes one ID");
+        if ((error = og_cli_open(cli, tenant)))
+            return error;
+        error = og_acme_cert_renew(&cli->ctx, tenant, pos[0], &j);
+        if (error < 0 && error != OG_EPENDING)
+            return fail(error);
+        if (json) {
+            og_cli_print_json(j);
+        } else {
+            json_t *r = json_object_get(j, "result");
+            if (r)
+                printf("renewed %s: serial %s -> %s, expiry %s -> %s (gate %s, %s)\n",
+                       json_string_value(json_object_get(j, "id")),
+                       json_string_value(json_object_get(r, "old_serial")),
+                       json_string_value(json_object_get(r, "new_serial")),
+                       json_string_value(json_object_get(r, "old_not_after")),
+                       json_string_value(json_object_get(r, "new_not_after")),
+                       json_string_value(json_object_get(j, "gate_id")),
+                       json_string_value(json_object_get(j, "state")));
+            else
+                printf("renewal of %s is waiting at gate %s (%s)\n",
+                       json_string_value(json_object_get(j, "id")),
+                       json_string_value(json_object_get(j, "gate_id")),
+                       json_string_value(json_object_get(j, "state")));
+            json_decref(j);
+        }
+        return OG_EXIT_OK;
+    }
+    if (strcmp(sub, "revoke") == 0) {
+        int code;
+        if (npos != 1)
+            return og_cli_usage("cert", "cert revoke takes one ID");
+        if (reason && og_acme_reason_parse(reason, &code) < 0)
+            return og_cli_usage("cert", "%s", og_error_last());
+        if ((error = og_cli_open(cli, tenant)))
+            return error;
+        if ((error = og_acme_cert_revoke(&cli->ctx, tenant, pos[0], reason)) < 0)
+            return fail(error);
+        printf("revoked %s\n", pos[0]);
+        return OG_EXIT_OK;
+    }
+    /* plans */
+    if (npos > 1)
+        return og_cli_usage("cert", "cert plans takes at most one ID");
+    if ((error = og_cli_open(cli, tenant)))
+        return error;
+    error = npos ? og_acme_cert_show(&cli->ctx, tenant, pos[0], &j)
+                 : og_acme_cert_list(&cli->ctx, tenant, &j);
+    if (error < 0)
+        return fail(error);
+    if (json) {
+        og_cli_print_json(j);
+        return OG_EXIT_OK;
+    }
+    if (npos) {
+        print_plan(j);
+        json_t *certs = json_object_get(j, "certificates");
+        for (size_t i = 0; i < json_array_size(certs); i++) {
+            json_t *ce = json_array_get(certs, i);
+            printf("  %s  %-8s serial %s  expires %s\n",
+                   json_string_value(json_object_get(ce, "id")),
+                   json_string_value(json_object_get(ce, "status")),
+                   json_string_value(json_object_get(ce, "serial")),
+                   json_string_value(json_object_get(ce, "not_after")));
+        }
+    } else {
+        for (size_t i = 0; i < json_array_size(j); i++)
+            print_plan(json_array_get(j, i));
+    }
+    json_decref(j);
+    return OG_EXIT_OK;
+}
