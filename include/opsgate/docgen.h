@@ -1,0 +1,230 @@
+/* docgen.h - project documents (SOW, change order, runbook, closure) generated from project data:
+ * exact decimal money, view models, Markdown through the Mustache engine, HTML and PDF. */
+#ifndef OPSGATE_DOCGEN_H
+#define OPSGATE_DOCGEN_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "opsgate/context.h"
+#include "opsgate/templates.h"
+#include "opsgate/util.h"
+
+/*
+ * Layers, each usable on its own:
+ *  1. decimal money (og_dec_*): no binary floating point anywhere near an amount;
+ *  2. view models (og_docgen_model): validated project data -> the JSON a template renders;
+ *  3. output (og_docgen_render, og_docgen_md_to_html, og_docgen_md_to_pdf);
+ *  4. storage (og_docgen_template_*, og_docgen_generate_store): templates and generated documents
+ *     as artifacts; the only part that touches the store (src/docgen/store.c).
+ * docs/project-data.md describes the project data format with a complete sample.
+ */
+
+/* ---- exact decimals ----
+ * An og_dec is a fixed-point number with 4 fractional digits: 145.00 is 1450000, 7.5 is 75000.
+ * Range +-922,337,203,685.4775. Every operation checks overflow (OG_EINVAL naming the operation).
+ * Rounding is half-even ("banker's rounding") wherever a digit must go: in og_dec_mul's 8->4
+ * digit product, and in og_dec_round to a currency's minor unit. Line amounts (hours x rate) are
+ * rounded to the currency's minor unit, then summed, so totals equal the sum of the lines shown. */
+typedef int64_t og_dec;
+#define OG_DEC_SCALE 10000
+#define OG_DEC_DIGITS 4
+#define OG_DEC_STR_MAX 40   /* enough for any formatted og_dec with grouping and sign */
+
+/* "145", "145.00", "-7.5", "+0.25": optional sign, digits, optional '.' and 1..4 digits.
+ * No exponents, no grouping, no spaces. OG_EINVAL naming s (and why) otherwise. */
+int og_dec_parse(const char *s, og_dec *out);
+int og_dec_add(og_dec a, og_dec b, og_dec *out);
+int og_dec_sub(og_dec a, og_dec b, og_dec *out);
+int og_dec_mul(og_dec a, og_dec b, og_dec *out);   /* product rounded half-even to 4 digits */
+/* a / b rounded half-even to 4 digits; OG_EINVAL on division by zero or overflow. */
+int og_dec_div(og_dec a, og_dec b, og_dec *out);
+/* Round half-even to `digits` fractional digits (0..4); the result stays in og_dec units. */
+og_dec og_dec_round(og_dec a, int digits);
+/* Text with exactly `digits` fractional digits (after rounding half-even), optional thousands
+ * grouping with ','. out holds OG_DEC_STR_MAX bytes. */
+void og_dec_format(og_dec a, int digits, int group, char out[OG_DEC_STR_MAX]);
+/* The shortest exact text: 7.5, 145, -0.25 (no grouping). */
+void og_dec_format_min(og_dec a, char out[OG_DEC_STR_MAX]);
+
+/* An amount from project data: a JSON string in og_dec_parse's syntax or a JSON integer. A JSON
+ * real is refused (OG_EINVAL naming `field`): jansson has already turned it into a double, so its
+ * exact digits are gone. */
+int og_dec_from_json(const json_t *v, const char *field, og_dec *out);
+
+/* ISO 4217 minor-unit digits of a currency code: 0 (JPY, KRW, ...), 3 (BHD, KWD, ...), else 2.
+ * OG_EINVAL for a code that is not three upper-case letters. */
+int og_currency_digits(const char *code, int *digits);
+
+/* ---- kinds and formats ---- */
+typedef enum og_doc_kind {
+    OG_DOC_SOW = 0,
+    OG_DOC_CHANGE_ORDER = 1,
+    OG_DOC_RUNBOOK = 2,
+    OG_DOC_CLOSURE = 3,
+} og_doc_kind;
+
+typedef enum og_doc_format {
+    OG_DOC_MD = 0,
+    OG_DOC_HTML = 1,
+    OG_DOC_PDF = 2,
+} og_doc_format;
+
+const char *og_doc_kind_name(og_doc_kind k);        /* "sow", "change-order", "runbook", "closure" */
+int og_doc_kind_parse(const char *s, og_doc_kind *out);        /* OG_EINVAL naming s */
+const char *og_doc_format_name(og_doc_format f);    /* "md", "html", "pdf" */
+const char *og_doc_format_media_type(og_doc_format f);
+int og_doc_format_parse(const char *s, og_doc_format *out);    /* OG_EINVAL naming s */
+
+/* ---- view models ----
+ * Validate `data` (borrowed) for `kind` and build the view model a template renders (caller
+ * decrefs *out). Every error is OG_EINVAL and names the field by its JSON path, e.g.
+ * "phases[1].tasks[0].rate: missing" or "currency: expected a string". `baseline` is the data
+ * snapshot of the SOW a change order compares against (required for OG_DOC_CHANGE_ORDER, ignored
+ * otherwise). The model holds only strings, booleans, arrays and objects: every amount is already
+ * formatted, so templates never do arithmetic and never see a float. */
+int og_docgen_model(json_t **out, og_doc_kind kind, const json_t *data, const json_t *baseline);
+
+/* Load project data from JSON text, refusing duplicate keys; OG_EINVAL with line and column. */
+int og_docgen_data_parse(json_t **out, const char *text, size_t len, const char *source);
+/* SHA-256 (hex) of the data's canonical form (sorted keys, compact): the provenance of a document
+ * and the name of its snapshot. out holds 65 bytes. */
+int og_docgen_data_sha256(const json_t *data, char out[65]);
+/* The canonical text hashed above; caller frees. */
+char *og_docgen_data_canonical(const json_t *data);
+
+/* ---- built-in templates ----
+ * Main templates "sow", "change-order", "runbook", "closure" and partials "terms", "assumptions",
+ * "signoff", "header". Sources live in src/docgen/builtin/ *.mustache; builtin_data.c is generated
+ * from them by src/docgen/builtin/gen.sh and a unit test checks they match. */
+const char *og_docgen_builtin(const char *name);   /* borrowed source, NULL when unknown */
+/* NULL-terminated list of built-in names. */
+extern const char *const og_docgen_builtin_names[];
+/* Partial loader over the built-ins (ud unused), for og_tmpl_opts.partial. */
+int og_docgen_builtin_partial(void *ud, const char *name, og_buf *out);
+
+/* ---- rendering ----
+ * Markdown: the template rendered over the model with escaping off. Partials come from `partial`
+ * (NULL: the built-ins). err (may be NULL) gets template errors with line and column. */
+int og_docgen_render_md(og_buf *out, const og_tmpl *t, const json_t *model,
+                        og_tmpl_partial_fn partial, void *partial_ud, og_tmpl_error *err);
+
+/* Page furniture for HTML and PDF (all borrowed, may be NULL). */
+typedef struct og_docgen_page {
+    const char *title;       /* document title (title page, <title>) */
+    const char *client;      /* running header */
+    const char *number;      /* document number: running header */
+    const char *date;        /* document date (from the data: output stays reproducible) */
+    const char *subtitle;    /* e.g. the project name */
+} og_docgen_page;
+
+/* CommonMark to a standalone HTML page (cmark, plus GFM-style pipe tables, which core cmark lacks)
+ * with a small embedded stylesheet. Raw HTML in the Markdown is dropped (CMARK_OPT_SAFE).
+ * Deterministic: same input, same bytes. */
+int og_docgen_md_to_html(og_buf *out, const char *md, size_t len, const og_docgen_page *page);
+
+/* Markdown to PDF with cairo and pango: a title page, then headings, paragraphs, lists, code,
+ * rules and pipe tables laid out on A4, with a running header (client, document number) and
+ * "Page N of M" footers. cairo and pango are loaded at run time (dlopen): without them this
+ * returns OG_ERROR naming the missing library and everything else keeps working. The PDF's
+ * creation date is set from page->date, so output does not depend on the clock. */
+int og_docgen_md_to_pdf(og_buf *out, const char *md, size_t len, const og_docgen_page *page);
+/* 1 when the PDF renderer's libraries could be loaded. */
+int og_docgen_pdf_available(void);
+
+/* ---- pipe tables (GFM subset), shared by the HTML and PDF renderers ----
+ * Markdown is cut into runs of ordinary CommonMark text and tables: a header row "| a | b |", a
+ * delimiter row "|---|:--:|", then body rows. Cells are split on unescaped '|' ("\|" is a
+ * literal bar). Outside fenced code blocks only. */
+typedef enum og_md_align { OG_MD_LEFT = 0, OG_MD_CENTER = 1, OG_MD_RIGHT = 2 } og_md_align;
+#define OG_MD_MAX_COLS 16
+typedef struct og_md_table {
+    int ncols;
+    int nrows;                 /* including the header row (row 0) */
+    og_md_align align[OG_MD_MAX_COLS];
+    char ***cells;             /* cells[row][col], NUL-terminated, "" for missing cells */
+} og_md_table;
+
+typedef struct og_md_segment {
+    int is_table;
+    const char *text;          /* borrowed from the input: the Markdown of a text run */
+    size_t len;
+    og_md_table table;         /* owned when is_table */
+} og_md_segment;
+
+/* Split md into segments; caller frees with og_md_segments_free. OG_ETOOBIG past 100,000
+ * segments or rows. */
+int og_md_split(const char *md, size_t len, og_md_segment **out, size_t *n);
+void og_md_segments_free(og_md_segment *segs, size_t n);
+
+/* ---- one document, no storage ----
+ * Everything og_docgen_generate_store does except the store: validate, build the model, render
+ * the template (src, with partials from `partial`, NULL = built-ins) and convert to `format`.
+ * *out_model (may be NULL) receives the model (caller decrefs). */
+typedef struct og_docgen_input {
+    og_doc_kind kind;
+    og_doc_format format;
+    const json_t *data;          /* project data, borrowed */
+    const json_t *baseline;      /* change orders: the baseline SOW's data snapshot */
+    const char *template_src;    /* NULL: the built-in main template of the kind */
+    size_t template_len;
+    const char *template_name;   /* for error messages, e.g. "sow@3" */
+    og_tmpl_partial_fn partial;
+    void *partial_ud;
+} og_docgen_input;
+
+int og_docgen_generate(og_buf *out, const og_docgen_input *in, json_t **out_model,
+                       og_tmpl_error *err);
+
+/* ---- storage: templates as artifacts, generated documents as versions ----
+ * Tenant templates are artifacts of kind "template" in the tenant's reserved project
+ * OG_DOCGEN_TEMPLATE_PROJECT (created on the first template put), named after the built-in they
+ * override: "sow", "change-order", "runbook", "closure", or "partials/terms" etc. A tenant may
+ * override one partial and keep the other built-ins. Custom names are allowed too and can be
+ * chosen with --template NAME@VERSION. */
+#define OG_DOCGEN_TEMPLATE_PROJECT "opsgate-templates"
+#define OG_DOCGEN_REF_MAX 256
+
+/* Built-ins plus the tenant's templates (name, source "builtin" or "tenant", latest version,
+ * overrides). Caller decrefs *out (an array). */
+int og_docgen_template_list(og_ctx *ctx, const char *tenant, json_t **out);
+/* Parse-check and store a new version of template `name`. OG_EINVAL (line:col) for a template
+ * that does not parse: nothing is stored. out may be NULL. */
+int og_docgen_template_put(og_ctx *ctx, const char *tenant, const char *name, const char *src,
+                           size_t len, const char *message, int64_t *out_version);
+/* The source of `name` at `version` (0 = latest; a built-in when the tenant has none and
+ * version is 0). ref (may be NULL, OG_DOCGEN_REF_MAX bytes) receives "name@N" or
+ * "name@builtin". Appends to out. */
+int og_docgen_template_get(og_ctx *ctx, const char *tenant, const char *name, int64_t version,
+                           og_buf *out, char *ref);
+/* Versions of a tenant template, newest first (OG_ENOTFOUND for a built-in never overridden). */
+int og_docgen_template_log(og_ctx *ctx, const char *tenant, const char *name, json_t **out);
+
+typedef struct og_docgen_request {
+    const char *tenant;
+    const char *project;         /* project key */
+    og_doc_kind kind;
+    og_doc_format format;
+    const json_t *data;          /* NULL: the project's stored data (artifact "project.json") */
+    const char *template_ref;    /* "NAME" or "NAME@VERSION"; NULL: the kind's default */
+    int dry_run;                 /* render only: nothing is stored, no gate, no audit */
+} og_docgen_request;
+
+/* Generate and store. Resolves the template (tenant override, else built-in) and, for change
+ * orders, the baseline named by the data's change.baseline ("ARTIFACT@VERSION"), renders, then
+ * through og_gate_request (kind "artifacts.generate", L0 by default) stores the data snapshot
+ * ("<doc>.data.json", a new version only when it changed) and the document ("sow.md",
+ * "change-order-CO-002.pdf", ...) with provenance {template, partials, data_sha256, opsgate,
+ * data snapshot version} in the version message, the artifact metadata and the audit record.
+ * Both puts happen in the gate's transaction: on any error nothing is stored.
+ * The rendered document is appended to out; *provenance (may be NULL) gets the provenance plus
+ * "artifact" and "version" (caller decrefs). OG_EPENDING when the tenant's policy holds
+ * generation for approval (see docs/project-data.md). */
+int og_docgen_generate_store(og_ctx *ctx, const og_docgen_request *req, og_buf *out,
+                             json_t **provenance);
+
+/* Register "artifacts.generate" with the gate engine (idempotent, thread-safe). */
+int og_docgen_register_kinds(void);
+
+#endif

@@ -1,0 +1,401 @@
+/* markdown.c - pipe tables (which core cmark lacks) and Markdown to a standalone HTML page. */
+#include "docgen/docgen_internal.h"
+#include "opsgate/error.h"
+
+#include <cmark.h>
+#include <stdio.h>
+#include <string.h>
+
+#define MAX_SEGMENTS 100000
+#define MAX_ROWS 100000
+
+typedef struct line {
+    const char *p;
+    size_t len;   /* without the newline */
+} line;
+
+static int is_blank(const line *l)
+{
+    for (size_t i = 0; i < l->len; i++)
+        if (l->p[i] != ' ' && l->p[i] != '\t' && l->p[i] != '\r')
+            return 0;
+    return 1;
+}
+
+/* Trimmed view of a line. */
+static line trim(line l)
+{
+    while (l.len && (*l.p == ' ' || *l.p == '\t')) {
+        l.p++;
+        l.len--;
+    }
+    while (l.len && (l.p[l.len - 1] == ' ' || l.p[l.len - 1] == '\t' || l.p[l.len - 1] == '\r'))
+        l.len--;
+    return l;
+}
+
+static int is_fence(const line *l)
+{
+    line t = trim(*l);
+    return t.len >= 3 && (strncmp(t.p, "```", 3) == 0 || strncmp(t.p, "~~~", 3) == 0) &&
+           (size_t)(t.p - l->p) <= 3;
+}
+
+static int is_pipe_row(const line *l)
+{
+    line t = trim(*l);
+    return t.len >= 2 && t.p[0] == '|';
+}
+
+/* Count the cells of a row; the cells are filled when out is set (each malloc'ed). */
+static int split_cells(line l, char **out, int max)
+{
+    line t = trim(l);
+    size_t i = 0, start;
+    int n = 0;
+    if (t.len && t.p[0] == '|')
+        i = 1;
+    /* a trailing unescaped bar closes the row */
+    size_t end = t.len;
+    if (end > i && t.p[end - 1] == '|' && !(end >= 2 && t.p[end - 2] == '\\'))
+        end--;
+    start = i;
+    for (;; i++) {
+        if (i < end && t.p[i] == '\\' && i + 1 < end) {
+            i++;
+            continue;
+        }
+        if (i >= end || t.p[i] == '|') {
+            if (n < max && out) {
+                line c = {t.p + start, i - start};
+                c = trim(c);
+                out[n] = strndup(c.p, c.len);
+                if (!out[n])
+                    return -1;
+                /* GFM: the table removes the escape of a bar before inline parsing, so a "\|"
+                 * inside a code span shows as "|" */
+                char *w = out[n];
+                for (const char *r = out[n]; *r; r++) {
+                    if (r[0] == '\\' && r[1] == '|')
+                        r++;
+                    *w++ = *r;
+                }
+                *w = '\0';
+            }
+            n++;
+            start = i + 1;
+            if (i >= end)
+                break;
+        }
+    }
+    return n;
+}
+
+/* The delimiter row: cells of -, optional leading/trailing ':'. Fills align. */
+static int delimiter_row(line l, int ncols, og_md_align *align)
+{
+    char *cells[OG_MD_MAX_COLS];
+    int n = split_cells(l, NULL, 0), ok = 1;
+    if (n != ncols || n > OG_MD_MAX_COLS || !is_pipe_row(&l))
+        return 0;
+    if (split_cells(l, cells, OG_MD_MAX_COLS) < 0)
+        return 0;
+    for (int i = 0; i < n; i++) {
+        const char *c = cells[i];
+        size_t len = strlen(c), dashes = 0;
+        int left = len && c[0] == ':', right = len > 1 && c[len - 1] == ':';
+        for (size_t k = (size_t)left; k < len - (size_t)right; k++) {
+            if (c[k] != '-')
+                ok = 0;
+            dashes++;
+        }
+        if (!len || !dashes)
+            ok = 0;
+        align[i] = left && right ? OG_MD_CENTER : right ? OG_MD_RIGHT : OG_MD_LEFT;
+        free(cells[i]);
+    }
+    return ok;
+}
+
+static void table_free(og_md_table *t)
+{
+    for (int r = 0; t->cells && r < t->nrows; r++) {
+        for (int c = 0; t->cells[r] && c < t->ncols; c++)
+            free(t->cells[r][c]);
+        free(t->cells[r]);
+    }
+    free(t->cells);
+    memset(t, 0, sizeof(*t));
+}
+
+void og_md_segments_free(og_md_segment *segs, size_t n)
+{
+    for (size_t i = 0; segs && i < n; i++)
+        if (segs[i].is_table)
+            table_free(&segs[i].table);
+    free(segs);
+}
+
+static int add_row(og_md_table *t, line l)
+{
+    char *cells[OG_MD_MAX_COLS + 64];
+    int n;
+    char ***rows;
+    if (t->nrows >= MAX_ROWS)
+        return og_error_set(OG_ETOOBIG, "a Markdown table has more than %d rows", MAX_ROWS);
+    memset(cells, 0, sizeof(cells));
+    n = split_cells(l, cells, OG_MD_MAX_COLS + 64);
+    if (n < 0)
+        return og_error_set(OG_ERROR, "out of memory");
+    rows = realloc(t->cells, sizeof(char **) * (size_t)(t->nrows + 1));
+    if (!rows)
+        goto oom;
+    t->cells = rows;
+    t->cells[t->nrows] = calloc((size_t)t->ncols, sizeof(char *));
+    if (!t->cells[t->nrows])
+        goto oom;
+    /* extra cells are dropped and missing ones are empty, as GFM does */
+    for (int c = 0; c < t->ncols; c++) {
+        t->cells[t->nrows][c] = c < n && cells[c] ? cells[c] : strdup("");
+        cells[c] = NULL;
+        if (!t->cells[t->nrows][c]) {
+            t->nrows++;
+            goto oom;
+        }
+    }
+    t->nrows++;
+    for (int c = 0; c < OG_MD_MAX_COLS + 64; c++)
+        free(cells[c]);
+    return 0;
+oom:
+    for (int c = 0; c < OG_MD_MAX_COLS + 64; c++)
+        free(cells[c]);
+    return og_error_set(OG_ERROR, "out of memory");
+}
+
+int og_md_split(const char *md, size_t len, og_md_segment **out, size_t *nout)
+{
+    int error = -1, in_fence = 0;
+    line *lines = NULL;
+    size_t nlines = 0, cap = 0, nseg = 0, segcap = 0, text_start = 0;
+    og_md_segment *segs = NULL;
+    *out = NULL;
+    *nout = 0;
+    /* cut into lines */
+    for (size_t i = 0; i < len;) {
+        const char *nl = memchr(md + i, '\n', len - i);
+        size_t l = nl ? (size_t)(nl - (md + i)) : len - i;
+        if (nlines == cap) {
+            size_t nc = cap ? cap * 2 : 256;
+            line *nl2 = realloc(lines, nc * sizeof(line));
+            if (!nl2) {
+                error = og_error_set(OG_ERROR, "out of memory");
+                goto cleanup;
+            }
+            lines = nl2;
+            cap = nc;
+        }
+        lines[nlines].p = md + i;
+        lines[nlines].len = l;
+        nlines++;
+        i += l + (nl ? 1 : 0);
+    }
+
+#define PUSH_SEG()                                                                                 \
+    do {                                                                                           \
+        if (nseg >= MAX_SEGMENTS) {                                                                \
+            error = og_error_set(OG_ETOOBIG, "Markdown has more than %d segments", MAX_SEGMENTS);  \
+            goto cleanup;                                                                          \
+        }                                                                                          \
+        if (nseg == segcap) {                                                                      \
+            size_t nc_ = segcap ? segcap * 2 : 16;                                                 \
+            og_md_segment *ns_ = realloc(segs, nc_ * sizeof(*segs));                               \
+            if (!ns_) {                                                                            \
+                error = og_error_set(OG_ERROR, "out of memory");                                   \
+                goto cleanup;                                                                      \
+            }                                                                                      \
+            segs = ns_;                                                                            \
+            segcap = nc_;                                                                          \
+        }                                                                                          \
+        memset(&segs[nseg], 0, sizeof(segs[nseg]));                                                \
+    } while (0)
+
+    for (size_t i = 0; i < nlines; i++) {
+        if (is_fence(&lines[i])) {
+            in_fence = !in_fence;
+            continue;
+        }
+        if (in_fence || !is_pipe_row(&lines[i]) || i + 1 >= nlines)
+            continue;
+        int ncols = split_cells(lines[i], NULL, 0);
+        og_md_align align[OG_MD_MAX_COLS];
+        if (ncols < 1 || ncols > OG_MD_MAX_COLS || !delimiter_row(lines[i + 1], ncols, align))
+            continue;
+        /* the text before the table */
+        size_t tstart = (size_t)(lines[i].p - md);
+        if (tstart > text_start) {
+            PUSH_SEG();
+            segs[nseg].text = md + text_start;
+            segs[nseg].len = tstart - text_start;
+            nseg++;
+        }
+        PUSH_SEG();
+        segs[nseg].is_table = 1;
+        segs[nseg].table.ncols = ncols;
+        memcpy(segs[nseg].table.align, align, sizeof(align[0]) * (size_t)ncols);
+        nseg++;
+        if ((error = add_row(&segs[nseg - 1].table, lines[i])) < 0)
+            goto cleanup;
+        size_t j = i + 2;
+        for (; j < nlines && is_pipe_row(&lines[j]) && !is_blank(&lines[j]); j++)
+            if ((error = add_row(&segs[nseg - 1].table, lines[j])) < 0)
+                goto cleanup;
+        text_start = j < nlines ? (size_t)(lines[j].p - md) : len;
+        i = j - 1;
+    }
+    if (text_start < len) {
+        PUSH_SEG();
+        segs[nseg].text = md + text_start;
+        segs[nseg].len = len - text_start;
+        nseg++;
+    }
+#undef PUSH_SEG
+    *out = segs;
+    *nout = nseg;
+    segs = NULL;
+    error = 0;
+cleanup:
+    og_md_segments_free(segs, nseg);
+    free(lines);
+    return error;
+}
+
+/* ---- HTML ---- */
+
+static int html_escape(og_buf *b, const char *s)
+{
+    int error = 0;
+    for (; s && *s && !error; s++) {
+        switch (*s) {
+        case '&': error = og_buf_puts(b, "&amp;"); break;
+        case '<': error = og_buf_puts(b, "&lt;"); break;
+        case '>': error = og_buf_puts(b, "&gt;"); break;
+        case '"': error = og_buf_puts(b, "&quot;"); break;
+        default: error = og_buf_append(b, s, 1); break;
+        }
+    }
+    return error;
+}
+
+/* A cell's inline Markdown through cmark, without the paragraph wrapper. */
+static int cell_html(og_buf *b, const char *cell)
+{
+    int error;
+    char *h = cmark_markdown_to_html(cell, strlen(cell), CMARK_OPT_DEFAULT);
+    if (!h)
+        return og_error_set(OG_ERROR, "out of memory");
+    size_t n = strlen(h);
+    const char *p = h;
+    if (n >= 8 && strncmp(h, "<p>", 3) == 0 && strcmp(h + n - 5, "</p>\n") == 0) {
+        p = h + 3;
+        n -= 8;
+    }
+    error = og_buf_append(b, p, n);
+    free(h);
+    return error;
+}
+
+static int table_html(og_buf *b, const og_md_table *t)
+{
+    static const char *const al[] = {"", " class=\"c\"", " class=\"r\""};
+    int error = og_buf_puts(b, "<table>\n<thead>\n<tr>");
+    for (int c = 0; !error && c < t->ncols; c++) {
+        if ((error = og_buf_printf(b, "<th%s>", al[t->align[c]])) < 0 ||
+            (error = cell_html(b, t->cells[0][c])) < 0 || (error = og_buf_puts(b, "</th>")) < 0)
+            return error;
+    }
+    if (!error)
+        error = og_buf_puts(b, "</tr>\n</thead>\n<tbody>\n");
+    for (int r = 1; !error && r < t->nrows; r++) {
+        error = og_buf_puts(b, "<tr>");
+        for (int c = 0; !error && c < t->ncols; c++) {
+            if ((error = og_buf_printf(b, "<td%s>", al[t->align[c]])) < 0 ||
+                (error = cell_html(b, t->cells[r][c])) < 0 ||
+                (error = og_buf_puts(b, "</td>")) < 0)
+                return error;
+        }
+        if (!error)
+            error = og_buf_puts(b, "</tr>\n");
+    }
+    if (!error)
+        error = og_buf_puts(b, "</tbody>\n</table>\n");
+    return error;
+}
+
+static const char *const css =
+    "body{font-family:'DejaVu Sans',Helvetica,Arial,sans-serif;font-size:11pt;color:#1a1a1a;"
+    "max-width:60em;margin:2em auto;padding:0 1.5em;line-height:1.45}\n"
+    "header.running{display:flex;justify-content:space-between;font-size:9pt;color:#666;"
+    "border-bottom:1px solid #ccc;padding-bottom:.3em;margin-bottom:1.5em}\n"
+    "h1{font-size:20pt;margin:.2em 0 .5em}h2{font-size:15pt;margin-top:1.6em;"
+    "border-bottom:1px solid #ddd}h3{font-size:12pt;margin-top:1.2em}\n"
+    "table{border-collapse:collapse;width:100%;margin:.8em 0;font-size:9.5pt}\n"
+    "th,td{border:1px solid #ccc;padding:.3em .5em;vertical-align:top;text-align:left}\n"
+    "th{background:#f0f2f5}td.r,th.r{text-align:right;white-space:nowrap}"
+    "td.c,th.c{text-align:center}\n"
+    "code{font-family:'DejaVu Sans Mono',monospace;font-size:9.5pt;background:#f4f4f4;"
+    "padding:0 .2em}\n"
+    "@media print{body{margin:0;max-width:none}header.running{position:running(header)}}\n";
+
+int og_docgen_md_to_html(og_buf *out, const char *md, size_t len, const og_docgen_page *page)
+{
+    int error = -1;
+    og_md_segment *segs = NULL;
+    size_t n = 0, start = out->len;
+    og_docgen_page empty;
+    if (!page) {
+        memset(&empty, 0, sizeof(empty));
+        page = &empty;
+    }
+    if ((error = og_md_split(md, len, &segs, &n)) < 0)
+        return error;
+    if ((error = og_buf_puts(out, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
+                                  "<meta charset=\"utf-8\">\n<title>")) < 0 ||
+        (error = html_escape(out, page->title ? page->title : "Document")) < 0 ||
+        (page->number && *page->number &&
+         ((error = og_buf_puts(out, " ")) < 0 || (error = html_escape(out, page->number)) < 0)) ||
+        (error = og_buf_printf(out, "</title>\n<meta name=\"generator\" content=\"opsgate %s\">\n"
+                                    "<style>\n%s</style>\n</head>\n<body>\n",
+                               OG_VERSION, css)) < 0 ||
+        (error = og_buf_puts(out, "<header class=\"running\"><span>")) < 0 ||
+        (error = html_escape(out, page->client)) < 0 ||
+        (error = og_buf_puts(out, "</span><span>")) < 0 ||
+        (error = html_escape(out, page->number)) < 0 ||
+        (error = og_buf_puts(out, "</span></header>\n<main>\n")) < 0)
+        goto cleanup;
+    for (size_t i = 0; i < n; i++) {
+        if (segs[i].is_table) {
+            if ((error = table_html(out, &segs[i].table)) < 0)
+                goto cleanup;
+            continue;
+        }
+        char *h = cmark_markdown_to_html(segs[i].text, segs[i].len, CMARK_OPT_DEFAULT);
+        if (!h) {
+            error = og_error_set(OG_ERROR, "out of memory");
+            goto cleanup;
+        }
+        error = og_buf_puts(out, h);
+        free(h);
+        if (error < 0)
+            goto cleanup;
+    }
+    error = og_buf_puts(out, "</main>\n</body>\n</html>\n");
+cleanup:
+    if (error < 0) {
+        out->len = start;
+        if (out->data)
+            out->data[start] = '\0';
+    }
+    og_md_segments_free(segs, n);
+    return error;
+}

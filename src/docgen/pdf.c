@@ -1,0 +1,755 @@
+/* pdf.c - Markdown to PDF: a small page layout over cmark's AST and our pipe tables, drawn with
+ * cairo and pango loaded at run time (the build links neither; see og_docgen_md_to_pdf). */
+#include "docgen/docgen_internal.h"
+#include "opsgate/error.h"
+
+#include <cmark.h>
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+/* ---- the slice of the cairo and pango ABIs we use (stable C ABIs, declared here so the build
+ * needs no pango headers) ---- */
+typedef struct cairo_s cairo_t;
+typedef struct cairo_surface_s cairo_surface_t;
+typedef struct pango_layout_s PangoLayout;
+typedef struct pango_fontdesc_s PangoFontDescription;
+typedef int (*cairo_write_fn)(void *closure, const unsigned char *data, unsigned int len);
+
+#define CAIRO_PDF_METADATA_TITLE 0
+#define CAIRO_PDF_METADATA_AUTHOR 1
+#define CAIRO_PDF_METADATA_SUBJECT 2
+#define CAIRO_PDF_METADATA_CREATOR 4
+#define CAIRO_PDF_METADATA_CREATE_DATE 5
+#define CAIRO_PDF_METADATA_MOD_DATE 6
+#define PANGO_SCALE 1024
+#define PANGO_WRAP_WORD_CHAR 2
+#define PANGO_ALIGN_LEFT 0
+#define PANGO_ALIGN_CENTER 1
+#define PANGO_ALIGN_RIGHT 2
+
+static struct {
+    cairo_surface_t *(*pdf_create_for_stream)(cairo_write_fn, void *, double, double);
+    void (*pdf_set_metadata)(cairo_surface_t *, int, const char *);
+    cairo_t *(*create)(cairo_surface_t *);
+    void (*destroy)(cairo_t *);
+    void (*surface_finish)(cairo_surface_t *);
+    void (*surface_destroy)(cairo_surface_t *);
+    int (*surface_status)(cairo_surface_t *);
+    void (*show_page)(cairo_t *);
+    void (*move_to)(cairo_t *, double, double);
+    void (*line_to)(cairo_t *, double, double);
+    void (*rectangle)(cairo_t *, double, double, double, double);
+    void (*set_source_rgb)(cairo_t *, double, double, double);
+    void (*set_line_width)(cairo_t *, double);
+    void (*stroke)(cairo_t *);
+    void (*fill)(cairo_t *);
+    PangoLayout *(*create_layout)(cairo_t *);
+    void (*show_layout)(cairo_t *, PangoLayout *);
+    PangoFontDescription *(*font_from_string)(const char *);
+    void (*font_free)(PangoFontDescription *);
+    void (*layout_set_font)(PangoLayout *, const PangoFontDescription *);
+    void (*layout_set_width)(PangoLayout *, int);
+    void (*layout_set_wrap)(PangoLayout *, int);
+    void (*layout_set_alignment)(PangoLayout *, int);
+    void (*layout_set_markup)(PangoLayout *, const char *, int);
+    void (*layout_get_size)(PangoLayout *, int *, int *);
+    void (*unref)(void *);
+    void *(*font_map_get_default)(void);
+    void (*font_map_set_resolution)(void *, double);
+} X;
+
+static pthread_once_t load_once = PTHREAD_ONCE_INIT;
+static char load_error[256];
+
+static void *sym(void *h, const char *name)
+{
+    void *p = h ? dlsym(h, name) : NULL;
+    if (!p && !load_error[0])
+        snprintf(load_error, sizeof(load_error), "PDF output needs %s (cairo/pango): %s", name,
+                 dlerror() ? "symbol not found" : "library not loaded");
+    return p;
+}
+
+#define LOAD(field, h, name) *(void **)(&X.field) = sym(h, name)
+
+static void load_libs(void)
+{
+    void *cairo = dlopen("libcairo.so.2", RTLD_NOW | RTLD_LOCAL);
+    void *pango = dlopen("libpango-1.0.so.0", RTLD_NOW | RTLD_LOCAL);
+    void *pc = dlopen("libpangocairo-1.0.so.0", RTLD_NOW | RTLD_LOCAL);
+    void *gobj = dlopen("libgobject-2.0.so.0", RTLD_NOW | RTLD_LOCAL);
+    if (!cairo || !pango || !pc || !gobj) {
+        snprintf(load_error, sizeof(load_error),
+                 "PDF output needs cairo and pango (Debian: libcairo2 libpango-1.0-0 "
+                 "libpangocairo-1.0-0): cannot load %s",
+                 !cairo ? "libcairo.so.2" : !pango ? "libpango-1.0.so.0"
+                                         : !pc   ? "libpangocairo-1.0.so.0"
+                                                 : "libgobject-2.0.so.0");
+        return;
+    }
+    LOAD(pdf_create_for_stream, cairo, "cairo_pdf_surface_create_for_stream");
+    LOAD(pdf_set_metadata, cairo, "cairo_pdf_surface_set_metadata");
+    LOAD(create, cairo, "cairo_create");
+    LOAD(destroy, cairo, "cairo_destroy");
+    LOAD(surface_finish, cairo, "cairo_surface_finish");
+    LOAD(surface_destroy, cairo, "cairo_surface_destroy");
+    LOAD(surface_status, cairo, "cairo_surface_status");
+    LOAD(show_page, cairo, "cairo_show_page");
+    LOAD(move_to, cairo, "cairo_move_to");
+    LOAD(line_to, cairo, "cairo_line_to");
+    LOAD(rectangle, cairo, "cairo_rectangle");
+    LOAD(set_source_rgb, cairo, "cairo_set_source_rgb");
+    LOAD(set_line_width, cairo, "cairo_set_line_width");
+    LOAD(stroke, cairo, "cairo_stroke");
+    LOAD(fill, cairo, "cairo_fill");
+    LOAD(create_layout, pc, "pango_cairo_create_layout");
+    LOAD(show_layout, pc, "pango_cairo_show_layout");
+    LOAD(font_from_string, pango, "pango_font_description_from_string");
+    LOAD(font_free, pango, "pango_font_description_free");
+    LOAD(layout_set_font, pango, "pango_layout_set_font_description");
+    LOAD(layout_set_width, pango, "pango_layout_set_width");
+    LOAD(layout_set_wrap, pango, "pango_layout_set_wrap");
+    LOAD(layout_set_alignment, pango, "pango_layout_set_alignment");
+    LOAD(layout_set_markup, pango, "pango_layout_set_markup");
+    LOAD(layout_get_size, pango, "pango_layout_get_size");
+    LOAD(unref, gobj, "g_object_unref");
+    LOAD(font_map_get_default, pc, "pango_cairo_font_map_get_default");
+    LOAD(font_map_set_resolution, pc, "pango_cairo_font_map_set_resolution");
+    /* cairo's PDF user space is in points (72 per inch); pango assumes 96 dpi by default, which
+     * would set 10 pt text at 13.3 pt */
+    if (!load_error[0])
+        X.font_map_set_resolution(X.font_map_get_default(), 72.0);
+}
+
+int og_docgen_pdf_available(void)
+{
+    pthread_once(&load_once, load_libs);
+    return load_error[0] == '\0';
+}
+
+/* ---- layout ---- */
+
+#define PAGE_W 595.276   /* A4 in points */
+#define PAGE_H 841.89
+#define MARGIN_X 56.0
+#define MARGIN_TOP 70.0
+#define MARGIN_BOTTOM 64.0
+#define CONTENT_W (PAGE_W - 2 * MARGIN_X)
+#define MAX_PAGES 10000
+
+typedef struct pdf {
+    cairo_t *cr;
+    cairo_surface_t *surface;
+    PangoFontDescription *f_body, *f_bold, *f_h1, *f_h2, *f_h3, *f_small, *f_table, *f_mono,
+        *f_title, *f_sub;
+    const og_docgen_page *page;
+    int draw;            /* 0 on the measuring pass: count pages only */
+    int pageno;
+    int total_pages;     /* from the measuring pass; 0 while measuring */
+    double y;
+    int error;
+    og_buf *out;
+    og_buf markup;       /* scratch */
+} pdf;
+
+static int write_out(void *closure, const unsigned char *data, unsigned int len)
+{
+    pdf *p = closure;
+    if (!p->draw)
+        return 0;   /* CAIRO_STATUS_SUCCESS */
+    if (og_buf_append(p->out, data, len) < 0) {
+        p->error = OG_ETOOBIG;
+        return 11;  /* CAIRO_STATUS_WRITE_ERROR */
+    }
+    return 0;
+}
+
+static int markup_escape(og_buf *b, const char *s, size_t n)
+{
+    int error = 0;
+    for (size_t i = 0; i < n && !error; i++) {
+        switch (s[i]) {
+        case '&': error = og_buf_puts(b, "&amp;"); break;
+        case '<': error = og_buf_puts(b, "&lt;"); break;
+        case '>': error = og_buf_puts(b, "&gt;"); break;
+        case '\'': error = og_buf_puts(b, "&apos;"); break;
+        case '"': error = og_buf_puts(b, "&quot;"); break;
+        default:
+            /* control characters are invalid in pango markup */
+            if ((unsigned char)s[i] < 0x20 && s[i] != '\n' && s[i] != '\t')
+                error = og_buf_puts(b, " ");
+            else
+                error = og_buf_append(b, &s[i], 1);
+        }
+    }
+    return error;
+}
+
+/* Draw (or only measure) markup at x, y with width w; returns the height in points. */
+static double text_at(pdf *p, const char *markup, const PangoFontDescription *f, double x,
+                      double y, double w, int align)
+{
+    int tw = 0, th = 0;
+    PangoLayout *l = X.create_layout(p->cr);
+    if (!l) {
+        p->error = og_error_set(OG_ERROR, "pango could not create a layout");
+        return 0;
+    }
+    X.layout_set_font(l, f);
+    X.layout_set_width(l, (int)(w * PANGO_SCALE));
+    X.layout_set_wrap(l, PANGO_WRAP_WORD_CHAR);
+    X.layout_set_alignment(l, align);
+    X.layout_set_markup(l, markup, -1);
+    X.layout_get_size(l, &tw, &th);
+    if (p->draw) {
+        X.move_to(p->cr, x, y);
+        X.show_layout(p->cr, l);
+    }
+    X.unref(l);
+    return (double)th / PANGO_SCALE;
+}
+
+static void furniture(pdf *p)
+{
+    char buf[128];
+    og_buf m;
+    if (!p->draw)
+        return;
+    og_buf_init(&m, 4096);
+    X.set_source_rgb(p->cr, 0.4, 0.4, 0.4);
+    if (p->pageno > 1) {
+        markup_escape(&m, p->page->client ? p->page->client : "",
+                      p->page->client ? strlen(p->page->client) : 0);
+        text_at(p, m.data ? m.data : "", p->f_small, MARGIN_X, 30, CONTENT_W / 2, PANGO_ALIGN_LEFT);
+        og_buf_reset(&m);
+        markup_escape(&m, p->page->number ? p->page->number : "",
+                      p->page->number ? strlen(p->page->number) : 0);
+        text_at(p, m.data ? m.data : "", p->f_small, MARGIN_X + CONTENT_W / 2, 30, CONTENT_W / 2,
+                PANGO_ALIGN_RIGHT);
+        X.set_line_width(p->cr, 0.5);
+        X.move_to(p->cr, MARGIN_X, 44);
+        X.line_to(p->cr, PAGE_W - MARGIN_X, 44);
+        X.stroke(p->cr);
+    }
+    if (p->total_pages)
+        snprintf(buf, sizeof(buf), "Page %d of %d", p->pageno, p->total_pages);
+    else
+        snprintf(buf, sizeof(buf), "Page %d", p->pageno);
+    text_at(p, buf, p->f_small, MARGIN_X, PAGE_H - 40, CONTENT_W, PANGO_ALIGN_CENTER);
+    X.set_source_rgb(p->cr, 0.1, 0.1, 0.1);
+    og_buf_free(&m);
+}
+
+static void new_page(pdf *p)
+{
+    if (p->pageno >= MAX_PAGES) {
+        if (!p->error)
+            p->error = og_error_set(OG_ETOOBIG, "the PDF would have more than %d pages",
+                                    MAX_PAGES);
+        return;
+    }
+    if (p->pageno > 0 && p->draw)
+        X.show_page(p->cr);
+    p->pageno++;
+    p->y = MARGIN_TOP;
+    furniture(p);
+}
+
+/* Make room for h points, starting a page when needed. */
+static void need(pdf *p, double h)
+{
+    if (p->y + h > PAGE_H - MARGIN_BOTTOM && p->y > MARGIN_TOP)
+        new_page(p);
+}
+
+/* Height of markup without drawing. */
+static double measure(pdf *p, const char *markup, const PangoFontDescription *f, double w)
+{
+    int d = p->draw;
+    p->draw = 0;
+    double h = text_at(p, markup, f, 0, 0, w, PANGO_ALIGN_LEFT);
+    p->draw = d;
+    return h;
+}
+
+/* A block of markup that may be taller than a page is still placed whole on a fresh page; pango
+ * does not split layouts and document blocks are short. */
+static void block(pdf *p, const char *markup, const PangoFontDescription *f, double indent,
+                  double space_after)
+{
+    double w = CONTENT_W - indent;
+    double h = measure(p, markup, f, w);
+    need(p, h);
+    text_at(p, markup, f, MARGIN_X + indent, p->y, w, PANGO_ALIGN_LEFT);
+    p->y += h + space_after;
+}
+
+/* Inline children of a cmark node as pango markup. */
+static int inlines(og_buf *b, cmark_node *n, int depth)
+{
+    int error = 0;
+    if (depth > 64)
+        return 0;
+    for (cmark_node *c = cmark_node_first_child(n); c && !error; c = cmark_node_next(c)) {
+        const char *lit;
+        switch (cmark_node_get_type(c)) {
+        case CMARK_NODE_TEXT:
+            lit = cmark_node_get_literal(c);
+            error = markup_escape(b, lit, lit ? strlen(lit) : 0);
+            break;
+        case CMARK_NODE_CODE:
+            lit = cmark_node_get_literal(c);
+            if ((error = og_buf_puts(b, "<tt>")) < 0 ||
+                (error = markup_escape(b, lit, lit ? strlen(lit) : 0)) < 0)
+                break;
+            error = og_buf_puts(b, "</tt>");
+            break;
+        case CMARK_NODE_SOFTBREAK: error = og_buf_puts(b, " "); break;
+        case CMARK_NODE_LINEBREAK: error = og_buf_puts(b, "\n"); break;
+        case CMARK_NODE_EMPH:
+            if (!(error = og_buf_puts(b, "<i>")) && !(error = inlines(b, c, depth + 1)))
+                error = og_buf_puts(b, "</i>");
+            break;
+        case CMARK_NODE_STRONG:
+            if (!(error = og_buf_puts(b, "<b>")) && !(error = inlines(b, c, depth + 1)))
+                error = og_buf_puts(b, "</b>");
+            break;
+        case CMARK_NODE_LINK:
+            if (!(error = og_buf_puts(b, "<u>")) && !(error = inlines(b, c, depth + 1)))
+                error = og_buf_puts(b, "</u>");
+            break;
+        case CMARK_NODE_IMAGE: error = inlines(b, c, depth + 1); break;
+        default: break;   /* raw HTML is dropped, as in the HTML output */
+        }
+    }
+    return error;
+}
+
+/* Width in points of markup set on one line in the table font. */
+static double line_width(pdf *p, const char *markup)
+{
+    int w = 0, h = 0;
+    PangoLayout *l = X.create_layout(p->cr);
+    if (!l)
+        return 0;
+    X.layout_set_font(l, p->f_table);
+    X.layout_set_markup(l, markup, -1);
+    X.layout_get_size(l, &w, &h);
+    X.unref(l);
+    return (double)w / PANGO_SCALE;
+}
+
+/* Inline Markdown of a table cell (bold, code, backslash escapes) as pango markup. */
+static int cell_markup(og_buf *b, const char *s)
+{
+    int bold = 0, code = 0, error = 0;
+    for (size_t i = 0; s[i] && !error; i++) {
+        if (!code && s[i] == '\\' && s[i + 1] && strchr("\\`*_{}[]()#+-.!|<>", s[i + 1])) {
+            error = markup_escape(b, &s[++i], 1);
+        } else if (!code && s[i] == '*' && s[i + 1] == '*') {
+            error = og_buf_puts(b, bold ? "</b>" : "<b>");
+            bold = !bold;
+            i++;
+        } else if (s[i] == '`') {
+            error = og_buf_puts(b, code ? "</tt>" : "<tt>");
+            code = !code;
+        } else {
+            error = markup_escape(b, &s[i], 1);
+        }
+    }
+    if (!error && code)
+        error = og_buf_puts(b, "</tt>");
+    if (!error && bold)
+        error = og_buf_puts(b, "</b>");
+    return error;
+}
+
+static void render_blocks(pdf *p, cmark_node *parent, double indent, int depth);
+
+static void render_list(pdf *p, cmark_node *list, double indent, int depth)
+{
+    int ordered = cmark_node_get_list_type(list) == CMARK_ORDERED_LIST;
+    int n = ordered ? cmark_node_get_list_start(list) : 0;
+    for (cmark_node *item = cmark_node_first_child(list); item && !p->error;
+         item = cmark_node_next(item)) {
+        char mark[32];
+        double y0;
+        if (ordered)
+            snprintf(mark, sizeof(mark), "%d.", n++);
+        else
+            snprintf(mark, sizeof(mark), "%s", depth % 2 ? "\xe2\x80\x93" : "\xe2\x80\xa2");
+        /* the marker goes with the item's first block: measure that block to keep them together */
+        cmark_node *first = cmark_node_first_child(item);
+        if (first && cmark_node_get_type(first) == CMARK_NODE_PARAGRAPH) {
+            og_buf_reset(&p->markup);
+            inlines(&p->markup, first, 0);
+            need(p, measure(p, p->markup.data ? p->markup.data : "", p->f_body,
+                            CONTENT_W - indent - 16));
+        }
+        y0 = p->y;
+        text_at(p, mark, p->f_body, MARGIN_X + indent, y0, 16, PANGO_ALIGN_LEFT);
+        render_blocks(p, item, indent + 16, depth + 1);
+        if (cmark_node_get_list_tight(list))
+            p->y -= 3;   /* tight lists: items closer than paragraphs */
+    }
+    p->y += 4;
+}
+
+static void render_table(pdf *p, const og_md_table *t)
+{
+    double natural[OG_MD_MAX_COLS], width[OG_MD_MAX_COLS], total = 0;
+    const double pad = 3;
+    static const int aligns[] = {PANGO_ALIGN_LEFT, PANGO_ALIGN_CENTER, PANGO_ALIGN_RIGHT};
+    /* Column widths. natural: the widest body cell on one line (a header may wrap between its
+     * words, so it only asks for its longest word). Narrow columns (numbers, ids, dates) keep
+     * their natural width so they never wrap; wide ones share what is left in proportion. */
+    for (int c = 0; c < t->ncols; c++) {
+        natural[c] = 20;
+        for (int r = 0; r < t->nrows && !p->error; r++) {
+            const char *cell = t->cells[r][c];
+            char word[256];
+            double wd;
+            if (r == 0) {
+                /* the longest word of the header */
+                for (const char *w0 = cell; *w0;) {
+                    size_t k = strcspn(w0, " ");
+                    snprintf(word, sizeof(word), "%.*s", (int)(k < 255 ? k : 255), w0);
+                    og_buf_reset(&p->markup);
+                    og_buf_puts(&p->markup, "<b>");
+                    cell_markup(&p->markup, word);
+                    og_buf_puts(&p->markup, "</b>");
+                    wd = line_width(p, p->markup.data) + 2 * pad + 2;
+                    if (wd > natural[c])
+                        natural[c] = wd;
+                    w0 += k;
+                    while (*w0 == ' ')
+                        w0++;
+                }
+                continue;
+            }
+            og_buf_reset(&p->markup);
+            cell_markup(&p->markup, cell);
+            wd = line_width(p, p->markup.data ? p->markup.data : "") + 2 * pad + 2;
+            if (wd > natural[c])
+                natural[c] = wd;
+        }
+        total += natural[c];
+    }
+    if (total <= CONTENT_W) {
+        for (int c = 0; c < t->ncols; c++)
+            width[c] = natural[c] * CONTENT_W / total;
+    } else {
+        double fixed = 0, flex = 0;
+        const double narrow = 80;
+        for (int c = 0; c < t->ncols; c++) {
+            if (natural[c] <= narrow)
+                fixed += natural[c];
+            else
+                flex += natural[c];
+        }
+        double left = CONTENT_W - fixed;
+        for (int c = 0; c < t->ncols; c++) {
+            if (flex > 0 && left >= 100)
+                width[c] = natural[c] <= narrow ? natural[c] : natural[c] * left / flex;
+            else
+                width[c] = natural[c] * CONTENT_W / total;
+        }
+    }
+
+    for (int r = 0; r < t->nrows && !p->error; r++) {
+        char *mk[OG_MD_MAX_COLS];
+        double h = 0;
+        int repeat_header = 0;
+        for (int c = 0; c < t->ncols; c++) {
+            og_buf_reset(&p->markup);
+            if (r == 0)
+                og_buf_puts(&p->markup, "<b>");
+            cell_markup(&p->markup, t->cells[r][c]);
+            if (r == 0)
+                og_buf_puts(&p->markup, "</b>");
+            mk[c] = og_buf_detach(&p->markup);
+            og_buf_init(&p->markup, p->markup.cap);
+            double ch = measure(p, mk[c] ? mk[c] : "", p->f_table, width[c] - 2 * pad);
+            if (ch > h)
+                h = ch;
+        }
+        h += 2 * pad;
+        /* keep the header with the first body row; repeat it on each new page */
+        double want = r == 0 && t->nrows > 1 ? 2 * h : h;
+        if (p->y + want > PAGE_H - MARGIN_BOTTOM && p->y > MARGIN_TOP) {
+            new_page(p);
+            repeat_header = r > 0;
+        }
+        if (repeat_header) {
+            double x = MARGIN_X, hh = 0;
+            for (int c = 0; c < t->ncols; c++) {
+                og_buf_reset(&p->markup);
+                og_buf_puts(&p->markup, "<b>");
+                cell_markup(&p->markup, t->cells[0][c]);
+                og_buf_puts(&p->markup, "</b>");
+                double ch = measure(p, p->markup.data, p->f_table, width[c] - 2 * pad);
+                if (ch > hh)
+                    hh = ch;
+            }
+            hh += 2 * pad;
+            if (p->draw) {
+                X.set_source_rgb(p->cr, 0.92, 0.93, 0.95);
+                X.rectangle(p->cr, MARGIN_X, p->y, CONTENT_W, hh);
+                X.fill(p->cr);
+                X.set_source_rgb(p->cr, 0.1, 0.1, 0.1);
+            }
+            for (int c = 0; c < t->ncols; c++) {
+                og_buf_reset(&p->markup);
+                og_buf_puts(&p->markup, "<b>");
+                cell_markup(&p->markup, t->cells[0][c]);
+                og_buf_puts(&p->markup, "</b>");
+                text_at(p, p->markup.data, p->f_table, x + pad, p->y + pad, width[c] - 2 * pad,
+                        aligns[t->align[c]]);
+                x += width[c];
+            }
+            p->y += hh;
+        }
+        if (p->draw) {
+            if (r == 0) {
+                X.set_source_rgb(p->cr, 0.92, 0.93, 0.95);
+                X.rectangle(p->cr, MARGIN_X, p->y, CONTENT_W, h);
+                X.fill(p->cr);
+            }
+            X.set_source_rgb(p->cr, 0.75, 0.75, 0.75);
+            X.set_line_width(p->cr, 0.5);
+            X.move_to(p->cr, MARGIN_X, p->y + h);
+            X.line_to(p->cr, MARGIN_X + CONTENT_W, p->y + h);
+            X.stroke(p->cr);
+            X.set_source_rgb(p->cr, 0.1, 0.1, 0.1);
+        }
+        double x = MARGIN_X;
+        for (int c = 0; c < t->ncols; c++) {
+            text_at(p, mk[c] ? mk[c] : "", p->f_table, x + pad, p->y + pad, width[c] - 2 * pad,
+                    aligns[t->align[c]]);
+            x += width[c];
+            free(mk[c]);
+        }
+        p->y += h;
+    }
+    p->y += 8;
+}
+
+static void render_blocks(pdf *p, cmark_node *parent, double indent, int depth)
+{
+    if (depth > 32)
+        return;
+    for (cmark_node *n = cmark_node_first_child(parent); n && !p->error; n = cmark_node_next(n)) {
+        switch (cmark_node_get_type(n)) {
+        case CMARK_NODE_HEADING: {
+            int level = cmark_node_get_heading_level(n);
+            const PangoFontDescription *f = level <= 1 ? p->f_h1 : level == 2 ? p->f_h2 : p->f_h3;
+            og_buf_reset(&p->markup);
+            inlines(&p->markup, n, 0);
+            double h = measure(p, p->markup.data ? p->markup.data : "", f, CONTENT_W - indent);
+            p->y += level <= 2 ? 10 : 6;
+            need(p, h + 90);   /* no heading alone at the foot of a page */
+            text_at(p, p->markup.data ? p->markup.data : "", f, MARGIN_X + indent, p->y,
+                    CONTENT_W - indent, PANGO_ALIGN_LEFT);
+            p->y += h + 6;
+            if (level == 2 && p->draw) {
+                X.set_source_rgb(p->cr, 0.8, 0.8, 0.8);
+                X.set_line_width(p->cr, 0.5);
+                X.move_to(p->cr, MARGIN_X + indent, p->y - 3);
+                X.line_to(p->cr, MARGIN_X + CONTENT_W, p->y - 3);
+                X.stroke(p->cr);
+                X.set_source_rgb(p->cr, 0.1, 0.1, 0.1);
+            }
+            break;
+        }
+        case CMARK_NODE_PARAGRAPH:
+            og_buf_reset(&p->markup);
+            inlines(&p->markup, n, 0);
+            block(p, p->markup.data ? p->markup.data : "", p->f_body, indent, 6);
+            break;
+        case CMARK_NODE_LIST: render_list(p, n, indent, depth); break;
+        case CMARK_NODE_BLOCK_QUOTE: render_blocks(p, n, indent + 14, depth + 1); break;
+        case CMARK_NODE_ITEM: render_blocks(p, n, indent, depth + 1); break;
+        case CMARK_NODE_CODE_BLOCK: {
+            const char *lit = cmark_node_get_literal(n);
+            size_t len = lit ? strlen(lit) : 0;
+            og_buf_reset(&p->markup);
+            markup_escape(&p->markup, lit ? lit : "", len && lit[len - 1] == '\n' ? len - 1 : len);
+            double h = measure(p, p->markup.data ? p->markup.data : "", p->f_mono,
+                               CONTENT_W - indent - 8);
+            need(p, h + 8);
+            if (p->draw) {
+                X.set_source_rgb(p->cr, 0.95, 0.95, 0.95);
+                X.rectangle(p->cr, MARGIN_X + indent, p->y, CONTENT_W - indent, h + 8);
+                X.fill(p->cr);
+                X.set_source_rgb(p->cr, 0.1, 0.1, 0.1);
+            }
+            text_at(p, p->markup.data ? p->markup.data : "", p->f_mono, MARGIN_X + indent + 4,
+                    p->y + 4, CONTENT_W - indent - 8, PANGO_ALIGN_LEFT);
+            p->y += h + 14;
+            break;
+        }
+        case CMARK_NODE_THEMATIC_BREAK:
+            need(p, 12);
+            if (p->draw) {
+                X.set_line_width(p->cr, 0.5);
+                X.move_to(p->cr, MARGIN_X, p->y + 4);
+                X.line_to(p->cr, MARGIN_X + CONTENT_W, p->y + 4);
+                X.stroke(p->cr);
+            }
+            p->y += 12;
+            break;
+        default: break;   /* raw HTML blocks are dropped */
+        }
+    }
+}
+
+static void title_page(pdf *p)
+{
+    og_buf m;
+    const og_docgen_page *pg = p->page;
+    og_buf_init(&m, 8192);
+    new_page(p);
+    p->y = 250;
+    markup_escape(&m, pg->title ? pg->title : "Document", strlen(pg->title ? pg->title : "Document"));
+    p->y += text_at(p, m.data, p->f_title, MARGIN_X, p->y, CONTENT_W, PANGO_ALIGN_LEFT) + 12;
+    if (pg->subtitle && *pg->subtitle) {
+        og_buf_reset(&m);
+        markup_escape(&m, pg->subtitle, strlen(pg->subtitle));
+        p->y += text_at(p, m.data, p->f_sub, MARGIN_X, p->y, CONTENT_W, PANGO_ALIGN_LEFT) + 30;
+    }
+    og_buf_reset(&m);
+    if (pg->client && *pg->client) {
+        og_buf_puts(&m, "<b>Client:</b> ");
+        markup_escape(&m, pg->client, strlen(pg->client));
+        og_buf_puts(&m, "\n");
+    }
+    if (pg->number && *pg->number) {
+        og_buf_puts(&m, "<b>Document:</b> ");
+        markup_escape(&m, pg->number, strlen(pg->number));
+        og_buf_puts(&m, "\n");
+    }
+    if (pg->date && *pg->date) {
+        og_buf_puts(&m, "<b>Date:</b> ");
+        markup_escape(&m, pg->date, strlen(pg->date));
+    }
+    text_at(p, m.data ? m.data : "", p->f_body, MARGIN_X, p->y, CONTENT_W, PANGO_ALIGN_LEFT);
+    og_buf_free(&m);
+    new_page(p);
+}
+
+/* One pass over the document: measuring (draw = 0) or drawing. */
+static int render_pass(pdf *p, const og_md_segment *segs, size_t n)
+{
+    title_page(p);
+    for (size_t i = 0; i < n && !p->error; i++) {
+        if (segs[i].is_table) {
+            render_table(p, &segs[i].table);
+            continue;
+        }
+        cmark_node *doc = cmark_parse_document(segs[i].text, segs[i].len, CMARK_OPT_DEFAULT);
+        if (!doc)
+            return og_error_set(OG_ERROR, "out of memory");
+        render_blocks(p, doc, 0, 0);
+        cmark_node_free(doc);
+    }
+    return p->error;
+}
+
+static void fonts_free(pdf *p)
+{
+    PangoFontDescription **fs[] = {&p->f_body, &p->f_bold, &p->f_h1,    &p->f_h2,    &p->f_h3,
+                                   &p->f_small, &p->f_table, &p->f_mono, &p->f_title, &p->f_sub};
+    for (size_t i = 0; i < sizeof(fs) / sizeof(fs[0]); i++) {
+        if (*fs[i])
+            X.font_free(*fs[i]);
+        *fs[i] = NULL;
+    }
+}
+
+int og_docgen_md_to_pdf(og_buf *out, const char *md, size_t len, const og_docgen_page *page)
+{
+    int error = -1;
+    og_md_segment *segs = NULL;
+    size_t n = 0, start = out->len;
+    pdf p;
+    og_docgen_page empty;
+    char date[64];
+    memset(&p, 0, sizeof(p));
+    if (!page) {
+        memset(&empty, 0, sizeof(empty));
+        page = &empty;
+    }
+    if (!og_docgen_pdf_available())
+        return og_error_set(OG_ERROR, "%s", load_error);
+    if ((error = og_md_split(md, len, &segs, &n)) < 0)
+        return error;
+    og_buf_init(&p.markup, (size_t)8 << 20);
+    p.page = page;
+    p.out = out;
+    p.f_body = X.font_from_string("DejaVu Sans 10");
+    p.f_bold = X.font_from_string("DejaVu Sans Bold 10");
+    p.f_h1 = X.font_from_string("DejaVu Sans Bold 18");
+    p.f_h2 = X.font_from_string("DejaVu Sans Bold 14");
+    p.f_h3 = X.font_from_string("DejaVu Sans Bold 11.5");
+    p.f_small = X.font_from_string("DejaVu Sans 8");
+    p.f_table = X.font_from_string("DejaVu Sans 8.5");
+    p.f_mono = X.font_from_string("DejaVu Sans Mono 9");
+    p.f_title = X.font_from_string("DejaVu Sans Bold 28");
+    p.f_sub = X.font_from_string("DejaVu Sans 15");
+
+    /* pass 1 measures to learn the page count for "Page N of M"; pass 2 draws */
+    for (int pass = 0; pass < 2; pass++) {
+        p.draw = pass;
+        p.pageno = 0;
+        p.error = 0;
+        p.surface = X.pdf_create_for_stream(write_out, &p, PAGE_W, PAGE_H);
+        if (!p.surface || X.surface_status(p.surface) != 0) {
+            error = og_error_set(OG_ERROR, "cairo could not create a PDF surface");
+            goto cleanup;
+        }
+        if (pass == 1) {
+            /* fixed metadata: the output depends on the document, not on the clock */
+            snprintf(date, sizeof(date), "%sT00:00:00Z",
+                     page->date && strlen(page->date) == 10 ? page->date : "2000-01-01");
+            X.pdf_set_metadata(p.surface, CAIRO_PDF_METADATA_CREATE_DATE, date);
+            X.pdf_set_metadata(p.surface, CAIRO_PDF_METADATA_MOD_DATE, date);
+            X.pdf_set_metadata(p.surface, CAIRO_PDF_METADATA_CREATOR, "opsgate " OG_VERSION);
+            if (page->title)
+                X.pdf_set_metadata(p.surface, CAIRO_PDF_METADATA_TITLE, page->title);
+            if (page->number)
+                X.pdf_set_metadata(p.surface, CAIRO_PDF_METADATA_SUBJECT, page->number);
+            if (page->client)
+                X.pdf_set_metadata(p.surface, CAIRO_PDF_METADATA_AUTHOR, page->client);
+        }
+        p.cr = X.create(p.surface);
+        X.set_source_rgb(p.cr, 0.1, 0.1, 0.1);
+        error = render_pass(&p, segs, n);
+        if (error == 0)
+            X.show_page(p.cr);
+        X.destroy(p.cr);
+        p.cr = NULL;
+        X.surface_finish(p.surface);
+        if (error == 0 && p.error)
+            error = p.error;
+        if (error == 0 && X.surface_status(p.surface) != 0)
+            error = og_error_set(p.error ? p.error : OG_ERROR, "cairo could not write the PDF");
+        X.surface_destroy(p.surface);
+        p.surface = NULL;
+        if (error < 0)
+            goto cleanup;
+        p.total_pages = p.pageno;
+    }
+    error = 0;
+cleanup:
+    if (error < 0) {
+        out->len = start;
+        if (out->data)
+            out->data[start] = '\0';
+    }
+    fonts_free(&p);
+    og_buf_free(&p.markup);
+    og_md_segments_free(segs, n);
+    return error;
+}

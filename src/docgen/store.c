@@ -1,0 +1,620 @@
+/* store.c - the only file of docgen that touches storage: templates as artifacts of kind
+ * "template", data snapshots and generated documents as artifact versions, through the gate. */
+#include "docgen/docgen_internal.h"
+#include "opsgate/artifacts.h"
+#include "opsgate/crypto.h"
+#include "opsgate/error.h"
+#include "opsgate/gate.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TEMPLATE_SUFFIX ".mustache"
+#define PROJECT_DATA_ARTIFACT "project.json"
+#define READ_CAP ((size_t)32 << 20)   /* templates, snapshots and baselines we read back */
+
+/* ---- small helpers over the artifact API ---- */
+
+static int read_version(og_ctx *ctx, const og_artifact_ref *ref, int64_t version, og_buf *out,
+                        og_artifact_version *info)
+{
+    int error;
+    og_artifact_reader *r = NULL;
+    char chunk[16384];
+    size_t got = 0;
+    if ((error = og_artifact_get_open(&r, ctx, ref, version, info)) < 0)
+        return error;
+    for (;;) {
+        if ((error = og_artifact_get_read(r, chunk, sizeof(chunk), &got)) < 0)
+            break;
+        if (got == 0)
+            break;
+        if ((error = og_buf_append(out, chunk, got)) < 0)
+            break;
+    }
+    og_artifact_get_close(r);
+    return error;
+}
+
+static int template_name_valid(const char *name)
+{
+    size_t n = name ? strlen(name) : 0;
+    if (n == 0 || n > 100)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = name[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+              (c == '.' && i > 0)))
+            return 0;
+    }
+    return 1;
+}
+
+static int template_ref(og_artifact_ref *ref, const char *tenant, const char *name, char *buf,
+                        size_t size)
+{
+    if (!template_name_valid(name))
+        return og_error_set(OG_EINVAL,
+                            "bad template name '%s' (1 to 100 of a-z, 0-9, '-', '_', '.')",
+                            name ? name : "");
+    snprintf(buf, size, "%s%s", name, TEMPLATE_SUFFIX);
+    ref->tenant = tenant;
+    ref->project = OG_DOCGEN_TEMPLATE_PROJECT;
+    ref->name = buf;
+    return 0;
+}
+
+static int is_partial(const char *name)
+{
+    return og_docgen_builtin(name) && strcmp(name, "sow") != 0 &&
+           strcmp(name, "change-order") != 0 && strcmp(name, "runbook") != 0 &&
+           strcmp(name, "closure") != 0;
+}
+
+/* ---- templates ---- */
+
+int og_docgen_template_get(og_ctx *ctx, const char *tenant, const char *name, int64_t version,
+                           og_buf *out, char *ref)
+{
+    int error;
+    og_artifact_ref r;
+    og_artifact_version info;
+    char aname[OG_ARTIFACT_NAME_MAX + 1];
+    size_t start = out->len;
+    if ((error = template_ref(&r, tenant, name, aname, sizeof(aname))) < 0)
+        return error;
+    if (version < 0)
+        return og_error_set(OG_EINVAL, "bad template version %lld", (long long)version);
+    error = read_version(ctx, &r, version, out, &info);
+    if (error == 0) {
+        if (ref)
+            snprintf(ref, OG_DOCGEN_REF_MAX, "%s@%lld", name, (long long)info.number);
+        return 0;
+    }
+    out->len = start;
+    if (out->data)
+        out->data[start] = '\0';
+    if (error != OG_ENOTFOUND)
+        return error;
+    if (version == 0 && og_docgen_builtin(name)) {
+        og_error_clear();
+        if (ref)
+            snprintf(ref, OG_DOCGEN_REF_MAX, "%s@builtin", name);
+        return og_buf_puts(out, og_docgen_builtin(name));
+    }
+    if (version > 0)
+        return og_error_set(OG_ENOTFOUND, "template '%s' has no version %lld", name,
+                            (long long)version);
+    return og_error_set(OG_ENOTFOUND, "no template '%s' (built-ins: sow, change-order, runbook, "
+                                      "closure, header, terms, assumptions, signoff)",
+                        name);
+}
+
+int og_docgen_template_put(og_ctx *ctx, const char *tenant, const char *name, const char *src,
+                           size_t len, const char *message, int64_t *out_version)
+{
+    int error;
+    og_artifact_ref r;
+    og_artifact_put_opts o;
+    og_artifact_version v;
+    og_project p;
+    og_tmpl *t = NULL;
+    og_tmpl_error terr;
+    char aname[OG_ARTIFACT_NAME_MAX + 1];
+    if ((error = template_ref(&r, tenant, name, aname, sizeof(aname))) < 0)
+        return error;
+    /* a template that does not parse is never stored */
+    if ((error = og_tmpl_parse_named(&t, name, src, len, &terr)) < 0)
+        return error;
+    og_tmpl_free(t);
+    error = og_project_get(ctx, tenant, OG_DOCGEN_TEMPLATE_PROJECT, &p);
+    if (error == OG_ENOTFOUND) {
+        og_error_clear();
+        error = og_project_create(ctx, tenant, OG_DOCGEN_TEMPLATE_PROJECT,
+                                  "Document templates (opsgate generate)", &p);
+        if (error == OG_EEXISTS)   /* created by a concurrent put */
+            error = 0;
+    }
+    if (error < 0)
+        return error;
+    memset(&o, 0, sizeof(o));
+    o.kind = "template";
+    o.media_type = "text/plain";
+    o.message = message;
+    if ((error = og_artifact_put_buffer(ctx, &r, &o, src, len, &v)) < 0)
+        return error;
+    if (out_version)
+        *out_version = v.number;
+    return 0;
+}
+
+int og_docgen_template_list(og_ctx *ctx, const char *tenant, json_t **out)
+{
+    int error;
+    json_t *arts = NULL, *list = json_array(), *a;
+    size_t i;
+    *out = NULL;
+    error = og_artifact_list(ctx, tenant, OG_DOCGEN_TEMPLATE_PROJECT, 0, &arts);
+    if (error == OG_ENOTFOUND) {
+        /* no template project yet: only the built-ins, but the tenant itself must exist */
+        og_error_clear();
+        error = og_project_list(ctx, tenant, &arts);
+        json_decref(arts);
+        arts = NULL;
+    }
+    if (error < 0) {
+        json_decref(list);
+        return error;
+    }
+    for (i = 0; og_docgen_builtin_names[i]; i++) {
+        const char *n = og_docgen_builtin_names[i];
+        json_t *over = NULL;
+        char aname[OG_ARTIFACT_NAME_MAX + 1];
+        snprintf(aname, sizeof(aname), "%s%s", n, TEMPLATE_SUFFIX);
+        size_t k;
+        json_array_foreach(arts, k, a)
+        {
+            if (og_streq(json_string_value(json_object_get(a, "name")), aname))
+                over = a;
+        }
+        json_array_append_new(
+            list, json_pack("{s:s, s:s, s:s, s:O?}", "name", n, "type",
+                            is_partial(n) ? "partial" : "document", "source",
+                            over ? "tenant" : "builtin", "latest",
+                            over ? json_object_get(over, "latest") : NULL));
+    }
+    json_array_foreach(arts, i, a)
+    {
+        const char *an = json_string_value(json_object_get(a, "name"));
+        size_t n = an ? strlen(an) : 0, sl = strlen(TEMPLATE_SUFFIX);
+        char tname[OG_ARTIFACT_NAME_MAX + 1];
+        if (n <= sl || strcmp(an + n - sl, TEMPLATE_SUFFIX) != 0)
+            continue;
+        snprintf(tname, sizeof(tname), "%.*s", (int)(n - sl), an);
+        if (og_docgen_builtin(tname))
+            continue;
+        json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:O?}", "name", tname, "type",
+                                              "custom", "source", "tenant", "latest",
+                                              json_object_get(a, "latest")));
+    }
+    json_decref(arts);
+    *out = list;
+    return 0;
+}
+
+int og_docgen_template_log(og_ctx *ctx, const char *tenant, const char *name, json_t **out)
+{
+    int error;
+    og_artifact_ref r;
+    char aname[OG_ARTIFACT_NAME_MAX + 1];
+    if ((error = template_ref(&r, tenant, name, aname, sizeof(aname))) < 0)
+        return error;
+    error = og_artifact_log(ctx, &r, out);
+    if (error == OG_ENOTFOUND)
+        return og_error_set(OG_ENOTFOUND, "template '%s' has no stored versions%s", name,
+                            og_docgen_builtin(name) ? " (it is the built-in)" : "");
+    return error;
+}
+
+/* ---- partials: tenant override first, then the built-in; each use is recorded ---- */
+
+typedef struct partial_ctx {
+    og_ctx *ctx;
+    const char *tenant;
+    json_t *used;   /* array of "name@version" */
+} partial_ctx;
+
+static int partial_loader(void *ud, const char *name, og_buf *out)
+{
+    partial_ctx *pc = ud;
+    char ref[OG_DOCGEN_REF_MAX];
+    int error;
+    if (!template_name_valid(name))
+        return OG_ENOTFOUND;
+    error = og_docgen_template_get(pc->ctx, pc->tenant, name, 0, out, ref);
+    if (error == 0)
+        json_array_append_new(pc->used, json_string(ref));
+    else if (error == OG_ENOTFOUND)
+        og_error_clear();
+    return error;
+}
+
+/* ---- baseline: "ARTIFACT@VERSION" in the same project ---- */
+
+static int load_baseline(og_ctx *ctx, const char *tenant, const char *project, const char *spec,
+                         json_t **out)
+{
+    int error;
+    char name[OG_ARTIFACT_NAME_MAX + 1], *end;
+    const char *at = spec ? strrchr(spec, '@') : NULL;
+    long long version;
+    og_artifact_ref r = {tenant, project, name};
+    og_artifact_version info;
+    og_buf b;
+    json_t *prov = NULL;
+    *out = NULL;
+    if (!at || at == spec || (size_t)(at - spec) > OG_ARTIFACT_NAME_MAX)
+        return og_error_set(OG_EINVAL,
+                            "change.baseline: '%s' is not ARTIFACT@VERSION (e.g. \"sow.md@1\")",
+                            spec ? spec : "");
+    version = strtoll(at + 1, &end, 10);
+    if (*end || version < 1)
+        return og_error_set(OG_EINVAL, "change.baseline: bad version in '%s'", spec);
+    snprintf(name, sizeof(name), "%.*s", (int)(at - spec), spec);
+    og_buf_init(&b, READ_CAP);
+    error = read_version(ctx, &r, version, &b, &info);
+    if (error == OG_ENOTFOUND) {
+        error = og_error_set(OG_EINVAL,
+                             "change.baseline: no version %lld of '%s' in project %s", version,
+                             name, project);
+        goto cleanup;
+    }
+    if (error < 0)
+        goto cleanup;
+    if (strcmp(info.media_type, "application/json") != 0) {
+        /* a generated document: its provenance names the data snapshot it came from */
+        const char *dname, *dsha;
+        json_int_t dver;
+        prov = json_loads(info.message, 0, NULL);
+        dname = json_string_value(json_object_get(prov, "data_artifact"));
+        dver = json_integer_value(json_object_get(prov, "data_version"));
+        dsha = json_string_value(json_object_get(prov, "data_sha256"));
+        if (!dname || dver < 1 || !dsha) {
+            error = og_error_set(OG_EINVAL,
+                                 "change.baseline: version %lld of '%s' was not generated by "
+                                 "opsgate (no data snapshot in its provenance)",
+                                 version, name);
+            goto cleanup;
+        }
+        og_strlcpy(name, dname, sizeof(name));
+        og_buf_reset(&b);
+        if ((error = read_version(ctx, &r, dver, &b, &info)) < 0) {
+            og_error_wrap("change.baseline '%s': data snapshot %s@%lld", spec, dname,
+                          (long long)dver);
+            goto cleanup;
+        }
+        if ((error = og_docgen_data_parse(out, b.data ? b.data : "", b.len, name)) < 0)
+            goto cleanup;
+        char sha[65];
+        og_docgen_data_sha256(*out, sha);
+        if (strcmp(sha, dsha) != 0) {
+            error = og_error_set(OG_ECORRUPT,
+                                 "change.baseline '%s': the data snapshot %s@%lld does not match "
+                                 "the SHA-256 in the document's provenance",
+                                 spec, dname, (long long)dver);
+            goto cleanup;
+        }
+        error = 0;
+        goto cleanup;
+    }
+    error = og_docgen_data_parse(out, b.data ? b.data : "", b.len, name);
+cleanup:
+    if (error < 0) {
+        json_decref(*out);
+        *out = NULL;
+    }
+    json_decref(prov);
+    og_buf_free(&b);
+    return error;
+}
+
+/* ---- the gate action: both puts in the gate's transaction ---- */
+
+typedef struct staged {
+    char nonce[OG_ID_LEN];
+    const char *tenant, *project;
+    const char *doc_name, *data_name, *kind, *media;
+    const char *content;
+    size_t content_len;
+    const char *data_text;   /* canonical data */
+    json_t *prov;            /* provenance; data_version filled in by execute */
+} staged;
+
+/* The content is far too big (and too confidential) for the gate item's params, which are kept
+ * in plain text with the audit record; execute takes it from the request that is running in this
+ * thread. An approval decided later (a tenant that raised the kind to L2) finds nothing staged
+ * and fails with a message saying to generate again. */
+static _Thread_local staged *tl_staged;
+
+static int generate_execute(og_ctx *ctx, const char *tenant_id, json_t *params, json_t **result)
+{
+    int error;
+    staged *s = tl_staged;
+    og_artifact_ref dref, cref;
+    og_artifact_put_opts o;
+    og_artifact_version dv, cv;
+    og_artifact_reader *r = NULL;
+    og_artifact_version latest;
+    char *meta = NULL, *msg = NULL;
+    int64_t data_version = 0;
+    (void)tenant_id;
+    if (!s || !og_streq(json_string_value(json_object_get(params, "staged")), s->nonce))
+        return og_error_set(OG_ECONFLICT,
+                            "artifacts.generate: the document is generated when requested and "
+                            "is no longer staged; run `opsgate generate` again");
+    dref = (og_artifact_ref){s->tenant, s->project, s->data_name};
+    cref = (og_artifact_ref){s->tenant, s->project, s->doc_name};
+
+    /* the data snapshot: a new version only when the data changed since the latest one */
+    error = og_artifact_get_open(&r, ctx, &dref, 0, &latest);
+    if (error == 0) {
+        char sha[65];
+        uint8_t h[32];
+        og_artifact_get_close(r);
+        og_crypto_sha256(s->data_text, strlen(s->data_text), h);
+        og_hex_encode(h, sizeof(h), sha);
+        if (strcmp(sha, latest.sha256) == 0)
+            data_version = latest.number;
+    } else if (error != OG_ENOTFOUND) {
+        return error;
+    }
+    og_error_clear();
+    if (!data_version) {
+        memset(&o, 0, sizeof(o));
+        o.kind = s->kind;
+        o.media_type = "application/json";
+        o.message = "project data snapshot (opsgate generate)";
+        if ((error = og_artifact_put_buffer(ctx, &dref, &o, s->data_text, strlen(s->data_text),
+                                            &dv)) < 0)
+            return og_error_wrap("storing the data snapshot");
+        data_version = dv.number;
+    }
+    json_object_set_new(s->prov, "data_version", json_integer((json_int_t)data_version));
+
+    meta = json_dumps(s->prov, JSON_SORT_KEYS | JSON_COMPACT);
+    msg = json_dumps(s->prov, JSON_SORT_KEYS | JSON_COMPACT);
+    if (!meta || !msg) {
+        error = og_error_set(OG_ERROR, "out of memory");
+        goto cleanup;
+    }
+    memset(&o, 0, sizeof(o));
+    o.kind = s->kind;
+    o.media_type = s->media;
+    o.message = msg;
+    o.metadata = meta;
+    if ((error = og_artifact_put_buffer(ctx, &cref, &o, s->content, s->content_len, &cv)) < 0) {
+        og_error_wrap("storing the document");
+        goto cleanup;
+    }
+    json_object_set_new(s->prov, "version", json_integer((json_int_t)cv.number));
+    *result = json_pack("{s:s, s:I, s:I, s:s}", "artifact_id", cv.artifact_id, "version",
+                        (json_int_t)cv.number, "data_version", (json_int_t)data_version,
+                        "sha256", cv.sha256);
+    error = 0;
+cleanup:
+    free(meta);
+    free(msg);
+    return error;
+}
+
+static const og_action_kind generate_kind = {
+    .name = "artifacts.generate",
+    .area = "artifacts",
+    .default_level = OG_GATE_L0,
+    .description = "generate a SOW, change order, runbook or closure document from project data "
+                   "and store it as a new artifact version (with its data snapshot)",
+    .execute = generate_execute,
+    .rollback = NULL,   /* versions are immutable: a later version supersedes a wrong one */
+};
+
+static pthread_once_t kind_once = PTHREAD_ONCE_INIT;
+static int kind_result;
+
+static void register_kind(void)
+{
+    int rc = og_gate_kind_register(&generate_kind);
+    kind_result = rc == OG_EEXISTS ? 0 : rc;
+    og_error_clear();
+}
+
+int og_docgen_register_kinds(void)
+{
+    pthread_once(&kind_once, register_kind);
+    return kind_result;
+}
+
+/* ---- generate and store ---- */
+
+int og_docgen_generate_store(og_ctx *ctx, const og_docgen_request *req, og_buf *out,
+                             json_t **provenance)
+{
+    int error = -1;
+    json_t *stored = NULL, *baseline = NULL, *prov = NULL, *params = NULL;
+    const json_t *data = req->data;
+    og_buf tsrc, doc, dtext;
+    char tref[OG_DOCGEN_REF_MAX], tname[OG_DOCGEN_REF_MAX], base[128], doc_name[160],
+        data_name[160], sha[65];
+    int64_t tver = 0;
+    char *canonical = NULL;
+    partial_ctx pc;
+    og_docgen_input in;
+    og_tmpl_error terr;
+    og_project proj;
+    staged st;
+    og_gate_outcome outcome;
+
+    og_buf_init(&tsrc, OG_TMPL_MAX_SOURCE);
+    og_buf_init(&doc, out->cap);
+    og_buf_init(&dtext, READ_CAP);
+    memset(&pc, 0, sizeof(pc));
+    memset(&outcome, 0, sizeof(outcome));
+    if (provenance)
+        *provenance = NULL;
+    if ((error = og_docgen_register_kinds()) < 0)
+        return error;
+    /* the project must exist and be readable before anything else is looked at */
+    if ((error = og_project_get(ctx, req->tenant, req->project, &proj)) < 0)
+        goto cleanup;
+
+    if (!data) {
+        og_artifact_ref r = {req->tenant, req->project, PROJECT_DATA_ARTIFACT};
+        error = read_version(ctx, &r, 0, &dtext, NULL);
+        if (error == OG_ENOTFOUND) {
+            error = og_error_set(OG_EINVAL,
+                                 "project %s has no stored project data (artifact %s); pass "
+                                 "the data with --input FILE.json",
+                                 req->project, PROJECT_DATA_ARTIFACT);
+            goto cleanup;
+        }
+        if (error < 0 || (error = og_docgen_data_parse(&stored, dtext.data ? dtext.data : "",
+                                                       dtext.len, PROJECT_DATA_ARTIFACT)) < 0)
+            goto cleanup;
+        data = stored;
+    }
+    if (!json_is_object(data)) {
+        error = og_error_set(OG_EINVAL, "project data: expected a JSON object");
+        goto cleanup;
+    }
+    if ((error = og_docgen__doc_base(req->kind, data, base, sizeof(base))) < 0)
+        goto cleanup;
+    snprintf(doc_name, sizeof(doc_name), "%s.%s", base, og_doc_format_name(req->format));
+    snprintf(data_name, sizeof(data_name), "%s.data.json", base);
+
+    /* template: NAME or NAME@VERSION, default the kind's own name */
+    og_strlcpy(tname, req->template_ref && *req->template_ref ? req->template_ref
+                                                               : og_doc_kind_name(req->kind),
+               sizeof(tname));
+    {
+        char *at = strrchr(tname, '@'), *end;
+        if (at) {
+            *at = '\0';
+            tver = strtoll(at + 1, &end, 10);
+            if (*end || tver < 1) {
+                error = og_error_set(OG_EINVAL, "bad template version in '%s' (NAME@N)",
+                                     req->template_ref);
+                goto cleanup;
+            }
+        }
+    }
+    if ((error = og_docgen_template_get(ctx, req->tenant, tname, tver, &tsrc, tref)) < 0)
+        goto cleanup;
+
+    if (req->kind == OG_DOC_CHANGE_ORDER) {
+        const char *spec =
+            json_string_value(json_object_get(json_object_get(data, "change"), "baseline"));
+        if (!spec) {
+            error = og_error_set(OG_EINVAL, "change.baseline: missing (e.g. \"sow.md@1\")");
+            goto cleanup;
+        }
+        if ((error = load_baseline(ctx, req->tenant, req->project, spec, &baseline)) < 0)
+            goto cleanup;
+    }
+
+    pc.ctx = ctx;
+    pc.tenant = req->tenant;
+    pc.used = json_array();
+    memset(&in, 0, sizeof(in));
+    in.kind = req->kind;
+    in.format = req->format;
+    in.data = data;
+    in.baseline = baseline;
+    in.template_src = tsrc.data ? tsrc.data : "";
+    in.template_len = tsrc.len;
+    in.template_name = tref;
+    in.partial = partial_loader;
+    in.partial_ud = &pc;
+    if ((error = og_docgen_generate(&doc, &in, NULL, &terr)) < 0)
+        goto cleanup;
+
+    if ((error = og_docgen_data_sha256(data, sha)) < 0)
+        goto cleanup;
+    prov = json_pack("{s:s, s:s, s:s, s:s, s:O, s:s, s:s, s:s, s:s}", "generator",
+                     "opsgate docgen", "opsgate", OG_VERSION, "kind", og_doc_kind_name(req->kind),
+                     "format", og_doc_format_name(req->format), "partials", pc.used, "template",
+                     tref, "data_sha256", sha, "data_artifact", data_name, "artifact", doc_name);
+    if (!prov) {
+        error = og_error_set(OG_ERROR, "out of memory");
+        goto cleanup;
+    }
+    if (baseline) {
+        json_object_set_new(prov, "baseline",
+                            json_string(json_string_value(json_object_get(
+                                json_object_get(data, "change"), "baseline"))));
+    }
+
+    if (!req->dry_run) {
+        if (!(canonical = og_docgen_data_canonical(data))) {
+            error = og_error_set(OG_ERROR, "out of memory");
+            goto cleanup;
+        }
+        memset(&st, 0, sizeof(st));
+        og_id_new(st.nonce);
+        st.tenant = req->tenant;
+        st.project = req->project;
+        st.doc_name = doc_name;
+        st.data_name = data_name;
+        st.kind = og_doc_kind_name(req->kind);
+        st.media = og_doc_format_media_type(req->format);
+        st.content = doc.data ? doc.data : "";
+        st.content_len = doc.len;
+        st.data_text = canonical;
+        st.prov = prov;
+        /* params go into the gate item and the audit record in plain text: provenance without
+         * names (artifact and project names are sealed by the artifact module) */
+        params = json_pack("{s:s, s:s, s:s, s:s, s:O, s:s, s:s, s:s}", "project_id", proj.id,
+                           "kind", og_doc_kind_name(req->kind), "format",
+                           og_doc_format_name(req->format), "template", tref, "partials",
+                           pc.used, "data_sha256", sha, "opsgate", OG_VERSION, "staged",
+                           st.nonce);
+        tl_staged = &st;
+        error = og_gate_request(ctx, req->tenant, "artifacts.generate", "project", proj.id,
+                                params, NULL, &outcome);
+        tl_staged = NULL;
+        if (error < 0)
+            goto cleanup;
+        if (strcmp(outcome.state, "done") != 0 && strcmp(outcome.state, "review") != 0) {
+            error = og_error_set(OG_EPENDING, "generation waits for approval (gate item %s)",
+                                 outcome.gate_id);
+            goto cleanup;
+        }
+        if (!outcome.result) {
+            /* executed and failed: the gate recorded the failure; report its message */
+            error = og_error_code() < 0 ? og_error_code() : OG_ERROR;
+            if (!og_error_last()[0])
+                og_error_set(OG_ERROR, "generation failed (gate item %s)", outcome.gate_id);
+            goto cleanup;
+        }
+        json_object_set_new(prov, "gate_id", json_string(outcome.gate_id));
+    }
+    if ((error = og_buf_append(out, doc.data ? doc.data : "", doc.len)) < 0)
+        goto cleanup;
+    if (provenance) {
+        *provenance = prov;
+        prov = NULL;
+    }
+    error = 0;
+cleanup:
+    json_decref(outcome.result);
+    json_decref(params);
+    json_decref(prov);
+    json_decref(pc.used);
+    json_decref(baseline);
+    json_decref(stored);
+    free(canonical);
+    og_buf_free(&tsrc);
+    og_buf_free(&doc);
+    og_buf_free(&dtext);
+    return error;
+}
