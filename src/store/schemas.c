@@ -9,6 +9,7 @@ extern const og_schema og_gate_schema;
 extern const og_schema og_notify_schema;
 extern const og_schema og_certs_schema;
 extern const og_schema og_artifacts_schema;
+extern const og_schema og_deploy_schema;
 extern const og_schema og_acme_schema;
 
 const og_schema *const og_store_schemas[] = {
@@ -20,6 +21,7 @@ const og_schema *const og_store_schemas[] = {
     &og_notify_schema,
     &og_certs_schema,
     &og_artifacts_schema,
+    &og_deploy_schema,
     &og_acme_schema,
 };
 const size_t og_store_nschemas = sizeof(og_store_schemas) / sizeof(og_store_schemas[0]);

@@ -1,0 +1,63 @@
+/* deploy.h - deploy targets of a tenant (files, nginx, HAProxy) and the certs.deploy action:
+ * install a certificate with zero downtime, verify what the endpoints serve, roll back. */
+#ifndef OPSGATE_DEPLOY_H
+#define OPSGATE_DEPLOY_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "opsgate/context.h"
+#include "opsgate/gate.h"
+
+#define OG_DEPLOY_KIND "certs.deploy"   /* registered action kind, default level L1 */
+#define OG_DEPLOY_MAX_ENDPOINTS 16
+#define OG_DEPLOY_DEFAULT_VERIFY_US ((int64_t)30 * 1000000)
+#define OG_DEPLOY_DEFAULT_RELOAD_US ((int64_t)30 * 1000000)
+
+/* One endpoint to verify: "HOST:PORT[/SNI]", "[v6]:PORT[/SNI]". Without /SNI the host is sent as
+ * SNI when it is a name (never for an IP literal). */
+typedef struct og_deploy_endpoint {
+    char host[256];
+    int port;
+    char sni[256];   /* "" = none */
+} og_deploy_endpoint;
+/* OG_EINVAL naming s. */
+int og_deploy_endpoint_parse(const char *s, og_deploy_endpoint *out);
+
+/*
+ * Add a target to a tenant. type: "file", "nginx" or "haproxy". config (borrowed) holds the
+ * type's options (see docs/deploy.md): paths ("cert_path", "key_path", "chain_path",
+ * "fullchain_path"), "owner", "reload_cmd", "reload_timeout_us", "verify_timeout_us",
+ * nginx's "nginx_conf", "nginx_prefix", "nginx_bin", "nginx_pid_file", HAProxy's "socket".
+ * endpoints: array of "HOST:PORT[/SNI]" strings (nginx and haproxy need at least one).
+ * Validated here: OG_EINVAL naming the bad option; OG_EEXISTS for a name in use. Audited.
+ * Needs OG_PERM_WRITE. id_out (may be NULL) receives the target id.
+ */
+int og_deploy_target_add(og_ctx *ctx, const char *tenant, const char *name, const char *type,
+                         json_t *config, json_t *endpoints, char id_out[OG_ID_LEN]);
+/* The tenant's targets with their last deploy (caller decrefs). OG_PERM_READ. */
+int og_deploy_target_list(og_ctx *ctx, const char *tenant, json_t **out);
+/* Remove a target (its deploy history goes with it). Audited. OG_PERM_WRITE. */
+int og_deploy_target_remove(og_ctx *ctx, const char *tenant, const char *name);
+
+/*
+ * Deploy certificate cert_id (fingerprint or unique prefix, with its private key in the
+ * inventory) to a target through the gate (kind certs.deploy, L1 by default). At L0/L1 the
+ * deploy runs now: files staged and tested, swapped in, reloaded, then each endpoint is probed
+ * until it serves the new fingerprint. On a failed verification the previous certificate is
+ * restored and verified, recorded (certs.deploy.rollback with rollback_of) and a
+ * "certs.deploy.rolled_back" event is emitted; the call then returns OG_ECONFLICT with out filled
+ * (the gate item is still open for review). A failure before anything was swapped (nginx -t,
+ * a key that does not match) returns its error; nothing changed on the target.
+ * out->result (caller decrefs) carries status ("verified", "rolled-back", "rollback-failed"),
+ * run_id, fingerprints and per-endpoint timings.
+ */
+int og_deploy_cert(og_ctx *ctx, const char *tenant, const char *cert_id, const char *target,
+                   og_gate_outcome *out);
+
+/* Register the certs.deploy kind and the delivery of certs.deploy.* events to the tenant's
+ * notification channels. Idempotent; it also runs when the module is linked in (constructor),
+ * so that `gate override` in any process can roll a deploy back. */
+int og_deploy_register(void);
+
+#endif

@@ -1,0 +1,97 @@
+/* deploy_internal.h - shared between the files of src/deploy/: file and process helpers, the
+ * TLS probe, certificate material, and the built-in deployers. Nothing outside includes it. */
+#ifndef OPSGATE_DEPLOY_INTERNAL_H
+#define OPSGATE_DEPLOY_INTERNAL_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "opsgate/deploy.h"
+#include "opsgate/sys/deployer.h"
+#include "opsgate/util.h"
+
+#define OG_DEPLOY_AREA "certs"
+#define OG_DEPLOY_PREV_SUFFIX ".og-prev"   /* previous file kept beside the live one */
+#define OG_DEPLOY_NEW_SUFFIX ".og-new"     /* staged file, before the swap */
+#define OG_DEPLOY_OUTPUT_CAP 4096           /* captured output of a command */
+
+/* ---- files.c ---- */
+/* Write data to path atomically (temp file in the same folder, fsync, rename, fsync folder) with
+ * mode; chown to owner ("user[:group]", NULL/"" = leave) when running as root. */
+int og_deploy__write_file(const char *path, const void *data, size_t len, unsigned mode,
+                          const char *owner);
+/* Stage fs: each present file to "<path>.og-new". Nothing live is touched. */
+int og_deploy__stage(const og_deploy_fileset *fs, const char *owner);
+/* Swap staged files in: the live file is kept as "<path>.og-prev" (hard link), then the staged
+ * one renamed over it; an absent file is removed. Bounded, in the order of fs. */
+int og_deploy__swap(const og_deploy_fileset *fs);
+/* Remove staged files (after a failed test). Never fails. */
+void og_deploy__unstage(const og_deploy_fileset *fs);
+/* Read the current contents of the paths in fs (a snapshot for rollback). */
+int og_deploy__snapshot(og_deploy_fileset *fs);
+/* Run argv (argv[0] looked up in PATH), or with sh=1 the shell command argv[0], killing its
+ * process group after timeout_us. Output (stdout and stderr, capped) into out (may be NULL).
+ * 0 when it exited 0; OG_ERROR naming what and the exit status or the timeout otherwise. */
+int og_deploy__run(const char *what, const char *const *argv, int sh, int64_t timeout_us,
+                   og_buf *out);
+/* Duration option of config in µs (dflt when absent). */
+int64_t og_deploy__config_us(const json_t *config, const char *key, int64_t dflt);
+const char *og_deploy__config_str(const json_t *config, const char *key);
+/* Check that config's key names an absolute path (required or not). OG_EINVAL naming it. */
+int og_deploy__check_path(const json_t *config, const char *key, int required);
+
+/* ---- probe.c: the OpenSSL part (X.509 and a TLS client) ---- */
+/* SHA-256 fingerprint (lower-case hex) of the first certificate of PEM text. OG_EINVAL when
+ * there is none. */
+int og_deploy__pem_fingerprint(const char *pem, size_t len, char fp[65]);
+/* 0 when key_pem is the private key of the first certificate of cert_pem, OG_EINVAL if not. */
+int og_deploy__key_matches(const char *cert_pem, size_t cert_len, const char *key_pem,
+                           size_t key_len);
+/* Connect to ep, handshake with its SNI, and give the served leaf's fingerprint. Fails
+ * (OG_ERROR with the reason) on connect, timeout or handshake errors. */
+int og_deploy__probe(const og_deploy_endpoint *ep, int timeout_ms, char fp[65]);
+/* DER to PEM text (caller frees). */
+int og_deploy__der_to_pem(const void *der, size_t len, char **pem);
+/* 1 when issuer_der issued (and signed) child_der, 0 when not. */
+int og_deploy__issued_by(const void *child_der, size_t child_len, const void *issuer_der,
+                         size_t issuer_len);
+
+/* ---- material.c ---- */
+/* A certificate from the inventory, ready to render: PEM texts (owned; key wiped on clear). */
+typedef struct og_deploy_material {
+    char fingerprint[65];
+    char *leaf_pem;
+    char *chain_pem;   /* intermediates, "" when none */
+    char *key_pem;
+} og_deploy_material;
+/* Load certificate fp (full fingerprint) of tenant_id with its chain (built from the tenant's CA
+ * certificates) and its unsealed private key. OG_ENOTFOUND when there is no unencrypted key. */
+int og_deploy__material_load(og_ctx *ctx, const char *tenant_id, const char *fp,
+                             og_deploy_material *out);
+void og_deploy__material_clear(og_deploy_material *m);
+/* Fill the contents of fs (paths and roles already set by the deployer) from m. */
+int og_deploy__render(const og_deploy_material *m, og_deploy_fileset *fs);
+
+/* ---- backends ---- */
+extern const og_deployer og_deploy__file;
+extern const og_deployer og_deploy__nginx;
+extern const og_deployer og_deploy__haproxy;
+/* Shared by backends: the paths common to all types. */
+int og_deploy__config_common(json_t *config);
+
+/* ---- target.c ---- */
+typedef struct og_deploy_target {
+    char id[OG_ID_LEN];
+    char tenant_id[OG_ID_LEN];
+    char name[64];
+    char type[16];
+    json_t *config;      /* owned */
+    og_deploy_endpoint endpoints[OG_DEPLOY_MAX_ENDPOINTS];
+    int nendpoints;
+} og_deploy_target;
+int og_deploy__target_load(og_store *s, const char *tenant_id, const char *name,
+                           og_deploy_target *out);
+void og_deploy__target_clear(og_deploy_target *t);
+int og_deploy__tenant(og_ctx *ctx, const char *tenant, og_perm perm, char tenant_id[OG_ID_LEN]);
+
+#endif
