@@ -16,6 +16,8 @@ extern const og_command og_cmd_project;
 extern const og_command og_cmd_artifact;
 extern const og_command og_cmd_access;
 extern const og_command og_cmd_hold;
+extern const og_command og_cmd_template;
+extern const og_command og_cmd_generate;
 
 const og_command *const og_cli_commands[] = {
     &og_cmd_init,
@@ -33,5 +35,7 @@ const og_command *const og_cli_commands[] = {
     &og_cmd_artifact,
     &og_cmd_access,
     &og_cmd_hold,
+    &og_cmd_template,
+    &og_cmd_generate,
     NULL,
 };
