@@ -89,6 +89,12 @@ int art__row_from_stmt(og_ctx *ctx, const char *tenant_id, og_stmt *st, art_row 
 
 int art__find(og_ctx *ctx, const art_scope *sc, const char *name, int allow_deleted, art_row *out)
 {
+    return art__find_k(ctx, sc, name, allow_deleted, NULL, out);
+}
+
+int art__find_k(og_ctx *ctx, const art_scope *sc, const char *name, int allow_deleted,
+                const art_keys *keys, art_row *out)
+{
     int error = -1;
     og_stmt *st = NULL;
     art_keys k;
@@ -99,7 +105,12 @@ int art__find(og_ctx *ctx, const art_scope *sc, const char *name, int allow_dele
                             "bad artifact name '%s' (1 to %d bytes, no control characters, "
                             "slashes or surrounding spaces)",
                             name ? name : "", OG_ARTIFACT_NAME_MAX);
-    error = art__keys(ctx, sc->tenant_id, 0, &k);
+    if (keys) {
+        k = *keys;
+        error = 0;
+    } else {
+        error = art__keys(ctx, sc->tenant_id, 0, &k);
+    }
     if (error == OG_ENOTFOUND)
         goto notfound;
     if (error < 0)
@@ -326,11 +337,30 @@ cleanup:
     return error;
 }
 
+/* The object name of an artifact's latest version ("" when it has none). */
+static int latest_object(og_ctx *ctx, const art_row *a, char object[65])
+{
+    og_stmt *st = NULL;
+    int error = og_stmt_prepare(&st, ctx->store,
+                                "SELECT object FROM art_versions WHERE artifact_id = ?"
+                                " AND number = ?");
+    object[0] = '\0';
+    if (error < 0)
+        return error;
+    og_stmt_bind_text(st, 1, a->id);
+    og_stmt_bind_int(st, 2, a->latest);
+    if ((error = og_stmt_step(st)) == OG_ROW)
+        og_strlcpy(object, og_stmt_col_text(st, 0), 65);
+    og_stmt_free(st);
+    return error < 0 ? error : 0;
+}
+
 /* ---- put ---- */
 
 struct og_artifact_put {
     og_ctx *ctx;
     art_scope sc;
+    art_keys keys;            /* the tenant's module keys, loaded once; wiped on free */
     char name[OG_ARTIFACT_NAME_MAX + 1];
     char kind[16];
     char media[128];          /* "" until known */
@@ -393,6 +423,7 @@ int og_artifact_put_begin(og_artifact_put **out, og_ctx *ctx, const og_artifact_
     og_artifact_put *p = NULL;
     og_artifact_put_opts none;
     memset(&a, 0, sizeof(a));
+    memset(&k, 0, sizeof(k));
     memset(&none, 0, sizeof(none));
     if (!opts)
         opts = &none;
@@ -419,10 +450,9 @@ int og_artifact_put_begin(og_artifact_put **out, og_ctx *ctx, const og_artifact_
         goto cleanup;
     if ((error = art__scope(ctx, ref->tenant, ref->project, OG_RIGHT_WRITE, &p->sc)) < 0)
         goto cleanup;
-    if ((error = art__keys(ctx, p->sc.tenant_id, 1, &k)) < 0)
+    if ((error = art__keys(ctx, p->sc.tenant_id, 1, &p->keys)) < 0)
         goto cleanup;
-    og_crypto_wipe(&k, sizeof(k));
-    error = art__find(ctx, &p->sc, ref->name, 1, &a);
+    error = art__find_k(ctx, &p->sc, ref->name, 1, &p->keys, &a);
     if (error == 0) {
         if ((error = check_writable(ctx, &a, opts->kind, ref->name)) < 0)
             goto cleanup;
@@ -454,6 +484,7 @@ int og_artifact_put_begin(og_artifact_put **out, og_ctx *ctx, const og_artifact_
     error = 0;
 cleanup:
     art__row_free(&a);
+    og_crypto_wipe(&k, sizeof(k));
     og_artifact_put_free(p);
     return error;
 }
@@ -486,11 +517,11 @@ int og_artifact_put_finish(og_artifact_put *p, og_artifact_version *out)
     og_stmt *st = NULL;
     art_row a;
     art_keys k;
-    og_artifact_version v, prev;
+    og_artifact_version v;
     og_buf body;
     uint8_t sha[32], *sealed = NULL;
     size_t sealedlen = 0;
-    char object[65] = "", sha_hex[65];
+    char object[65] = "", sha_hex[65], latest_obj[65] = "";
     json_t *analysis = NULL;
     memset(&a, 0, sizeof(a));
     memset(&k, 0, sizeof(k));
@@ -507,7 +538,8 @@ int og_artifact_put_finish(og_artifact_put *p, og_artifact_version *out)
     if (!p->media[0])
         og_strlcpy(p->media, art__media_sniff(p->head, p->headlen), sizeof(p->media));
     og_strlcpy(v.media_type, p->media, sizeof(v.media_type));
-    if ((error = art__keys(ctx, p->sc.tenant_id, 1, &k)) < 0)
+    k = p->keys;
+    if ((error = art__obj_name(&k, sha, object)) < 0)
         goto cleanup;
     if (p->tok && art__media_is_text(p->media)) {
         if ((error = art__tok_index(p->tok, k.search, &body)) < 0)
@@ -516,16 +548,17 @@ int og_artifact_put_finish(og_artifact_put *p, og_artifact_version *out)
 
     if ((error = og_store_tx_begin(ctx->store)) < 0)
         goto cleanup;
-    error = art__find(ctx, &p->sc, p->name, 1, &a);
+    error = art__find_k(ctx, &p->sc, p->name, 1, &k, &a);
     if (error == 0) {
         if ((error = check_writable(ctx, &a, p->kind, p->name)) < 0)
             goto rollback;
-        if ((error = art__version(ctx, p->sc.tenant_id, &a, 0, &prev, NULL)) < 0)
+        /* Same object name, same content: nothing to version. */
+        if ((error = latest_object(ctx, &a, latest_obj)) < 0)
             goto rollback;
-        if (strcmp(prev.sha256, sha_hex) == 0) {
+        if (strcmp(latest_obj, object) == 0) {
             error = og_error_set(OG_EEXISTS,
                                  "unchanged: the content is identical to version %lld of '%s'",
-                                 (long long)prev.number, p->name);
+                                 (long long)a.latest, p->name);
             goto rollback;
         }
         if (p->meta) {
@@ -602,7 +635,7 @@ int og_artifact_put_finish(og_artifact_put *p, og_artifact_version *out)
         goto rollback;
     if ((error = art__version_add(ctx, p->sc.tenant_id, &a, &v, object)) < 0)
         goto rollback;
-    if ((error = art__index_put(ctx, p->sc.tenant_id, &a, body.len ? body.data : NULL, 0)) < 0)
+    if ((error = art__index_put(ctx, p->sc.tenant_id, &a, body.len ? body.data : NULL, 0, &k)) < 0)
         goto rollback;
     analysis = json_pack("{s:s, s:s, s:I, s:I, s:s, s:s, s:b}", "project", p->sc.project.key,
                          "kind", a.kind, "version", (json_int_t)v.number, "size",
@@ -638,6 +671,7 @@ void og_artifact_put_free(og_artifact_put *p)
 {
     if (!p)
         return;
+    og_crypto_wipe(&p->keys, sizeof(p->keys));
     art__obj_writer_free(p->w);
     art__tok_free(p->tok);
     json_decref(p->meta);
@@ -1012,7 +1046,7 @@ int og_artifact_restore(og_ctx *ctx, const og_artifact_ref *ref, int64_t version
         return error;
     if ((error = og_store_tx_begin(ctx->store)) < 0)
         goto cleanup;
-    if ((error = art__find(ctx, &sc, ref->name, 1, &a)) < 0)
+    if ((error = art__find_k(ctx, &sc, ref->name, 1, &k, &a)) < 0)
         goto rollback;
     if ((error = check_writable(ctx, &a, NULL, ref->name)) < 0)
         goto rollback;
@@ -1032,7 +1066,7 @@ int og_artifact_restore(og_ctx *ctx, const og_artifact_ref *ref, int64_t version
         goto rollback;
     if ((error = art__version_add(ctx, sc.tenant_id, &a, &v, object)) < 0)
         goto rollback;
-    if ((error = art__index_put(ctx, sc.tenant_id, &a, body.len ? body.data : NULL, 0)) < 0)
+    if ((error = art__index_put(ctx, sc.tenant_id, &a, body.len ? body.data : NULL, 0, &k)) < 0)
         goto rollback;
     analysis = json_pack("{s:s, s:I, s:I}", "project", sc.project.key, "version",
                          (json_int_t)v.number, "restored_from", (json_int_t)version);
@@ -1095,7 +1129,7 @@ int og_artifact_metadata_set(og_ctx *ctx, const og_artifact_ref *ref, const char
     if ((error = og_stmt_step(st)) < 0)
         goto rollback;
     /* The body's index form stays; only name and metadata change. */
-    if ((error = art__index_put(ctx, sc.tenant_id, &a, NULL, 1)) < 0)
+    if ((error = art__index_put(ctx, sc.tenant_id, &a, NULL, 1, NULL)) < 0)
         goto rollback;
     analysis = json_pack("{s:s, s:I}", "project", sc.project.key, "keys",
                          (json_int_t)json_object_size(meta));

@@ -64,6 +64,9 @@ void art__row_free(art_row *r);   /* frees meta; NULL-safe */
 /* Find an artifact by name in the scope's project. allow_deleted = also soft-deleted ones.
  * Honours published_only. OG_ENOTFOUND naming the artifact and project. */
 int art__find(og_ctx *ctx, const art_scope *sc, const char *name, int allow_deleted, art_row *out);
+/* The same with the tenant's keys already loaded (NULL = load them). */
+int art__find_k(og_ctx *ctx, const art_scope *sc, const char *name, int allow_deleted,
+                const art_keys *keys, art_row *out);
 /* Fill a row from a statement selecting the artifact columns in art_artifacts order (n, id,
  * project_id, sealed, kind, state, latest, created_at, created_by, updated_at, archived_us,
  * deleted_us), opening the sealed name and metadata. */
@@ -143,7 +146,7 @@ void art__tok_free(art_tok *t);   /* wipes the words; NULL-safe */
 /* Replace the artifact's index row: name and metadata from the row, body_index (NULL = no text)
  * unless keep_body, which keeps the indexed text. Inside the caller's transaction. */
 int art__index_put(og_ctx *ctx, const char *tenant_id, const art_row *a, const char *body_index,
-                   int keep_body);
+                   int keep_body, const art_keys *keys);
 int art__index_remove(og_ctx *ctx, int64_t n);
 /* The index form of a name and metadata. */
 int art__index_meta(const uint8_t key[32], const char *name, json_t *meta, og_buf *name_out,

@@ -1,6 +1,6 @@
 /* object.c - content-addressed object storage: zstd-compressed, sealed with the tenant key in a
- * stream, written to a temporary file, fsynced and renamed to a name that is a keyed hash of the
- * content's SHA-256; decoding with flat memory. */
+ * stream; small objects kept in the database, larger ones written to a temporary file, fsynced and
+ * renamed to a name that is a keyed hash of the content's SHA-256; decoding with flat memory. */
 #include "artifacts/artifacts_internal.h"
 #include "opsgate/crypto.h"
 #include "opsgate/error.h"
@@ -21,7 +21,13 @@
  * the stream's object id is a random seal id kept in art_objects, so a file copied over another
  * object's name fails to open. Temporary files (DATA/objects/<tenant-id>/tmp/) only ever hold
  * ciphertext.
+ *
+ * Objects whose sealed form fits in ART_INLINE_MAX bytes are kept in art_objects.inline instead
+ * of a file: the same ciphertext, committed with the version in one transaction and one fsync
+ * instead of three (file, folder, database). Most documents are small; a file per version would
+ * make committing a version cost more than git does.
  */
+#define ART_INLINE_MAX ((size_t)256 * 1024)
 
 #define ZLEVEL 3
 #define READ_PIECE 16384   /* ciphertext read per refill: at most one sealed chunk comes out */
@@ -72,6 +78,8 @@ struct art_obj_writer {
     char seal_id[OG_ID_LEN];
     char tmp_path[PATH_MAX];
     int fd;
+    og_buf mem;       /* sealed bytes while they fit ART_INLINE_MAX; then the file takes over */
+    int spilled;      /* the bytes went to the temporary file */
     int ended;
     int committed;
     int failed;
@@ -85,10 +93,8 @@ struct art_obj_writer {
     uint64_t stored;
 };
 
-/* Sealed bytes go straight to the temporary file. */
-static int sink_file(void *arg, const void *data, size_t len)
+static int write_fd(art_obj_writer *w, const void *data, size_t len)
 {
-    art_obj_writer *w = arg;
     const uint8_t *p = data;
     while (len > 0) {
         ssize_t n = write(w->fd, p, len);
@@ -98,9 +104,30 @@ static int sink_file(void *arg, const void *data, size_t len)
             return og_error_set(OG_ERROR, "cannot write '%s': %s", w->tmp_path, strerror(errno));
         p += n;
         len -= (size_t)n;
-        w->stored += (uint64_t)n;
     }
     return 0;
+}
+
+/* The first sealed bytes collect in memory; past ART_INLINE_MAX they move to a temporary file
+ * and everything after goes straight there. */
+static int sink_file(void *arg, const void *data, size_t len)
+{
+    art_obj_writer *w = arg;
+    int error;
+    w->stored += len;
+    if (!w->spilled && w->mem.len + len <= ART_INLINE_MAX)
+        return og_buf_append(&w->mem, data, len);
+    if (!w->spilled) {
+        w->fd = open(w->tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (w->fd < 0)
+            return og_error_set(OG_ERROR, "cannot create '%s': %s", w->tmp_path,
+                                strerror(errno));
+        w->spilled = 1;
+        if ((error = write_fd(w, w->mem.data, w->mem.len)) < 0)
+            return error;
+        og_buf_free(&w->mem);
+    }
+    return write_fd(w, data, len);
 }
 
 int art__obj_writer_new(art_obj_writer **out, og_ctx *ctx, const char *tenant_id)
@@ -123,11 +150,7 @@ int art__obj_writer_new(art_obj_writer **out, og_ctx *ctx, const char *tenant_id
         error = og_error_set(OG_ERROR, "temporary path too long under '%s'", dir);
         goto cleanup;
     }
-    w->fd = open(w->tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (w->fd < 0) {
-        error = og_error_set(OG_ERROR, "cannot create '%s': %s", w->tmp_path, strerror(errno));
-        goto cleanup;
-    }
+    og_buf_init(&w->mem, ART_INLINE_MAX);
     w->z = ZSTD_createCCtx();
     w->zoutcap = ZSTD_CStreamOutSize();
     w->zout = malloc(w->zoutcap);
@@ -194,13 +217,16 @@ int art__obj_writer_end(art_obj_writer *w, uint8_t sha[32], uint64_t *size)
         return error;
     og_sha256_final(w->sha, w->digest);
     w->sha = NULL;
-    if (fsync(w->fd) < 0)
-        return og_error_set(OG_ERROR, "cannot sync '%s': %s", w->tmp_path, strerror(errno));
-    if (close(w->fd) < 0) {
+    if (w->spilled) {
+        if (fsync(w->fd) < 0)
+            return og_error_set(OG_ERROR, "cannot sync '%s': %s", w->tmp_path, strerror(errno));
+        if (close(w->fd) < 0) {
+            w->fd = -1;
+            return og_error_set(OG_ERROR, "cannot close '%s': %s", w->tmp_path,
+                                strerror(errno));
+        }
         w->fd = -1;
-        return og_error_set(OG_ERROR, "cannot close '%s': %s", w->tmp_path, strerror(errno));
     }
-    w->fd = -1;
     w->failed = 0;
     w->ended = 1;
     memcpy(sha, w->digest, 32);
@@ -236,7 +262,8 @@ int art__obj_writer_commit(art_obj_writer *w, og_ctx *ctx, const art_keys *k, ch
     og_time_format(og_time_now_us(), now);
     if ((error = og_stmt_prepare(&st, ctx->store,
                                  "INSERT INTO art_objects (tenant_id, name, seal_id, size,"
-                                 " stored_size, created_at) VALUES (?, ?, ?, ?, ?, ?)")) < 0)
+                                 " stored_size, created_at, inline) VALUES (?, ?, ?, ?, ?, ?, ?)")) <
+        0)
         goto cleanup;
     og_stmt_bind_text(st, 1, w->tenant_id);
     og_stmt_bind_text(st, 2, name);
@@ -244,8 +271,16 @@ int art__obj_writer_commit(art_obj_writer *w, og_ctx *ctx, const art_keys *k, ch
     og_stmt_bind_int(st, 4, (int64_t)w->size);
     og_stmt_bind_int(st, 5, (int64_t)w->stored);
     og_stmt_bind_text(st, 6, now);
+    if (w->spilled)
+        og_stmt_bind_null(st, 7);
+    else
+        og_stmt_bind_blob(st, 7, w->mem.data ? w->mem.data : "", w->mem.len);
     if ((error = og_stmt_step(st)) < 0)
         goto cleanup;
+    if (!w->spilled) {
+        error = 0;   /* kept in the row: no file */
+        goto cleanup;
+    }
     if ((error = path_object(path, sizeof(path), ctx, w->tenant_id, name)) < 0)
         goto cleanup;
     og_strlcpy(dir, path, sizeof(dir));
@@ -275,8 +310,9 @@ void art__obj_writer_free(art_obj_writer *w)
         return;
     if (w->fd >= 0)
         close(w->fd);
-    if (!w->committed && w->tmp_path[0])
+    if (w->spilled && !w->committed && w->tmp_path[0])
         unlink(w->tmp_path);
+    og_buf_free(&w->mem);
     og_crypto_stream_free(w->seal);
     ZSTD_freeCCtx(w->z);
     free(w->zout);
@@ -298,6 +334,8 @@ void art__obj_unlink(og_ctx *ctx, const char *tenant_id, const char *name)
 struct art_obj_reader {
     int fd;
     char path[PATH_MAX];
+    uint8_t *mem;         /* an inline object's ciphertext, instead of fd */
+    size_t memlen, mempos;
     og_crypto_stream *open;
     ZSTD_DCtx *z;
     uint8_t *in;          /* ciphertext read from the file */
@@ -334,8 +372,8 @@ int art__obj_reader_open(art_obj_reader **out, og_ctx *ctx, const char *tenant_i
     /* One sealed chunk (64 KiB + tag) of compressed bytes at most is pending at a time. */
     og_buf_init(&r->zbuf, 2 * (OG_CRYPTO_STREAM_CHUNK + OG_CRYPTO_STREAM_TAG_LEN));
     if ((error = og_stmt_prepare(&st, ctx->store,
-                                 "SELECT seal_id FROM art_objects WHERE tenant_id = ? AND name = ?")) <
-        0)
+                                 "SELECT seal_id, inline FROM art_objects WHERE tenant_id = ?"
+                                 " AND name = ?")) < 0)
         goto cleanup;
     og_stmt_bind_text(st, 1, tenant_id);
     og_stmt_bind_text(st, 2, name);
@@ -349,8 +387,16 @@ int art__obj_reader_open(art_obj_reader **out, og_ctx *ctx, const char *tenant_i
     og_strlcpy(seal_id, og_stmt_col_text(st, 0), sizeof(seal_id));
     if ((error = path_object(r->path, sizeof(r->path), ctx, tenant_id, name)) < 0)
         goto cleanup;
-    r->fd = open(r->path, O_RDONLY | O_CLOEXEC);
-    if (r->fd < 0) {
+    if (!og_stmt_col_is_null(st, 1)) {
+        size_t n = 0;
+        const void *blob = og_stmt_col_blob(st, 1, &n);
+        if (!(r->mem = malloc(n ? n : 1))) {
+            error = og_error_set(OG_ERROR, "out of memory");
+            goto cleanup;
+        }
+        memcpy(r->mem, blob, n);
+        r->memlen = n;
+    } else if ((r->fd = open(r->path, O_RDONLY | O_CLOEXEC)) < 0) {
         error = og_error_set(OG_ECORRUPT, "cannot open object file '%s': %s", r->path,
                              strerror(errno));
         goto cleanup;
@@ -386,9 +432,15 @@ static int refill(art_obj_reader *r)
     og_buf_reset(&r->zbuf);
     r->zpos = 0;
     ssize_t n;
-    do {
-        n = read(r->fd, r->in, READ_PIECE);
-    } while (n < 0 && errno == EINTR);
+    if (r->mem) {
+        n = (ssize_t)(r->memlen - r->mempos < READ_PIECE ? r->memlen - r->mempos : READ_PIECE);
+        memcpy(r->in, r->mem + r->mempos, (size_t)n);
+        r->mempos += (size_t)n;
+    } else {
+        do {
+            n = read(r->fd, r->in, READ_PIECE);
+        } while (n < 0 && errno == EINTR);
+    }
     if (n < 0)
         return og_error_set(OG_ERROR, "cannot read '%s': %s", r->path, strerror(errno));
     if (n == 0) {
@@ -473,6 +525,7 @@ void art__obj_reader_free(art_obj_reader *r)
         return;
     if (r->fd >= 0)
         close(r->fd);
+    free(r->mem);
     og_crypto_stream_free(r->open);
     ZSTD_freeDCtx(r->z);
     free(r->in);

@@ -100,6 +100,14 @@ static const og_migration steps[] = {
      /* rowid = art_artifacts.n; columns hold space-separated hex HMACs of words. */
      "CREATE VIRTUAL TABLE art_fts USING fts5(name, meta, body, tokenize = 'ascii');",
      NULL},
+    /* Small objects' sealed bytes in the row instead of a file (object.c). The index keeps no
+     * positions (words are hashed and unordered anyway): re-indexing a version costs less. */
+    {2,
+     "ALTER TABLE art_objects ADD COLUMN inline BLOB;"
+     "DROP TABLE art_fts;"
+     "CREATE VIRTUAL TABLE art_fts USING fts5(name, meta, body, tokenize = 'ascii',"
+     "  detail = 'column');",
+     NULL},
 };
 
 /* Order matters: the index rows are found through art_artifacts, so they go first. */

@@ -5,6 +5,7 @@
 #include "opsgate/crypto.h"
 #include "opsgate/error.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,14 +13,15 @@
 /*
  * Words: runs of ASCII letters and digits and of non-ASCII bytes (UTF-8 letters), ASCII folded to
  * lower case, 2 to 64 bytes (longer runs are cut at 64, the same way for documents and queries).
- * Index form of a word: "h" + 16 hex digits of HMAC-SHA256(search key, word); a word that occurs
- * n times is written min(n, 8) times, so BM25 still sees term frequency, in an order that says
- * nothing of the text. What leaks: how many distinct words a document has and which documents
- * share a word (the usual price of a searchable index), never the words.
+ * Index form of a word: "h" + 16 hex digits of HMAC-SHA256(search key, word), each distinct word
+ * once, in an order that says nothing of the text. The FTS5 table keeps no positions
+ * (detail=column); BM25 ranks by rarity of the words, the column they are in (name, metadata,
+ * text, weighted 10:4:1) and the length of the document. What leaks: how many distinct words a
+ * document has and which documents share a word (the usual price of a searchable index), never
+ * the words.
  */
 #define WORD_MAX 64
 #define WORD_MIN 2
-#define REPEAT_MAX 8
 #define DISTINCT_MAX 65536
 #define ARENA_MAX ((size_t)2 << 20)
 #define QUERY_WORDS_MAX 16
@@ -169,40 +171,99 @@ static void end_word(art_tok *t)
 void art__tok_feed(art_tok *t, const void *data, size_t len)
 {
     const uint8_t *p = data;
-    for (size_t i = 0; i < len; i++) {
+    size_t i = 0;
+    while (i < len) {
         uint8_t c = p[i];
-        if (t->html) {
+        if (t->html && (t->in_tag || c == '<')) {
             if (t->in_tag) {
-                if (c == '>')
-                    t->in_tag = 0;
+                const uint8_t *gt = memchr(p + i, '>', len - i);
+                if (!gt)
+                    return;
+                t->in_tag = 0;
+                i = (size_t)(gt - p) + 1;
                 continue;
             }
-            if (c == '<') {
-                end_word(t);
-                t->in_tag = 1;
-                continue;
-            }
-        }
-        if (word_byte(c)) {
-            t->in_word = 1;
-            if (t->curlen < WORD_MAX)
-                t->cur[t->curlen++] = fold(c);
-        } else if (t->in_word) {
             end_word(t);
+            t->in_tag = 1;
+            i++;
+            continue;
+        }
+        if (!word_byte(c)) {
+            if (t->in_word)
+                end_word(t);
+            i++;
+            continue;
+        }
+        /* A run of word bytes, copied (folded) up to the length bound. */
+        t->in_word = 1;
+        while (i < len && word_byte(p[i]) && !(t->html && p[i] == '<')) {
+            if (t->curlen < WORD_MAX)
+                t->cur[t->curlen++] = fold(p[i]);
+            i++;
         }
     }
 }
 
+/*
+ * Keyed hashes of words are memoised per process: documents are re-indexed whole at every version
+ * and share most of their words with the version before, and an HMAC costs about a microsecond.
+ * Entries are tagged with a fingerprint of the tenant's search key, so one tenant's lookups never
+ * hit another's entries. The cache holds words in the process's memory (never on disk), as the
+ * indexing itself does. Direct-mapped, fixed size, under one mutex.
+ */
+#define MAC_CACHE_SLOTS 16384
+
+typedef struct mac_ent {
+    uint64_t keytag;
+    uint8_t len;
+    char w[WORD_MAX];
+    char mac[18];
+} mac_ent;
+
+static pthread_mutex_t mac_mu = PTHREAD_MUTEX_INITIALIZER;
+static mac_ent *mac_cache;
+
+static uint64_t key_tag(const uint8_t key[32])
+{
+    uint8_t h[32];
+    uint64_t t;
+    og_crypto_sha256(key, 32, h);
+    memcpy(&t, h, sizeof(t));
+    return t | 1;   /* never 0, which marks an empty slot */
+}
+
 /* "h" + 16 hex of the word's keyed hash; out holds 18 bytes. */
-static int word_mac(const uint8_t key[32], const char *w, size_t n, char out[18])
+static int word_mac(const uint8_t key[32], uint64_t tag, const char *w, size_t n, char out[18])
 {
     uint8_t mac[32];
+    uint32_t slot = (fnv1a(w, n) ^ (uint32_t)tag ^ (uint32_t)(tag >> 32)) % MAC_CACHE_SLOTS;
+    pthread_mutex_lock(&mac_mu);
+    if (!mac_cache)
+        mac_cache = calloc(MAC_CACHE_SLOTS, sizeof(*mac_cache));
+    if (mac_cache) {
+        mac_ent *e = &mac_cache[slot];
+        if (e->keytag == tag && e->len == n && memcmp(e->w, w, n) == 0) {
+            memcpy(out, e->mac, 18);
+            pthread_mutex_unlock(&mac_mu);
+            return 0;
+        }
+    }
+    pthread_mutex_unlock(&mac_mu);
     int error = og_crypto_hmac_sha256(key, 32, w, n, mac);
     if (error < 0)
         return error;
     out[0] = 'h';
     og_hex_encode(mac, 8, out + 1);
     og_crypto_wipe(mac, sizeof(mac));
+    pthread_mutex_lock(&mac_mu);
+    if (mac_cache) {
+        mac_ent *e = &mac_cache[slot];
+        e->keytag = tag;
+        e->len = (uint8_t)n;
+        memcpy(e->w, w, n);
+        memcpy(e->mac, out, 18);
+    }
+    pthread_mutex_unlock(&mac_mu);
     return 0;
 }
 
@@ -210,17 +271,16 @@ int art__tok_index(art_tok *t, const uint8_t key[32], og_buf *out)
 {
     char mac[18];
     int error;
+    uint64_t tag = key_tag(key);
     end_word(t);
     for (size_t i = 0; i < t->nents; i++) {
         tok_ent *e = &t->ents[i];
-        if ((error = word_mac(key, t->arena.data + e->off, e->len, mac)) < 0)
+        if ((error = word_mac(key, tag, t->arena.data + e->off, e->len, mac)) < 0)
             return error;
-        for (int r = 0; r < e->count && r < REPEAT_MAX; r++) {
-            if (out->len && (error = og_buf_append(out, " ", 1)) < 0)
-                return error;
-            if ((error = og_buf_append(out, mac, 17)) < 0)
-                return error;
-        }
+        if (out->len && (error = og_buf_append(out, " ", 1)) < 0)
+            return error;
+        if ((error = og_buf_append(out, mac, 17)) < 0)
+            return error;
     }
     return 0;
 }
@@ -311,7 +371,7 @@ int art__index_remove(og_ctx *ctx, int64_t n)
 }
 
 int art__index_put(og_ctx *ctx, const char *tenant_id, const art_row *a, const char *body_index,
-                   int keep_body)
+                   int keep_body, const art_keys *keys)
 {
     int error = -1;
     og_stmt *st = NULL;
@@ -320,7 +380,9 @@ int art__index_put(og_ctx *ctx, const char *tenant_id, const art_row *a, const c
     char *kept = NULL;
     og_buf_init(&nb, (size_t)1 << 20);
     og_buf_init(&mb, (size_t)4 << 20);
-    if ((error = art__keys(ctx, tenant_id, 1, &k)) < 0)
+    if (keys)
+        k = *keys;
+    else if ((error = art__keys(ctx, tenant_id, 1, &k)) < 0)
         return error;
     error = art__index_meta(k.search, a->name, a->meta, &nb, &mb);
     og_crypto_wipe(&k, sizeof(k));
@@ -618,9 +680,10 @@ int og_artifact_search(og_ctx *ctx, const char *tenant, const char *query, int l
     }
     if (error < 0)
         goto cleanup;
+    uint64_t tag = key_tag(k.search);
     for (size_t i = 0; i < nq; i++) {
         char mac[18];
-        if ((error = word_mac(k.search, qw[i].w, qw[i].len, mac)) < 0)
+        if ((error = word_mac(k.search, tag, qw[i].w, qw[i].len, mac)) < 0)
             goto cleanup;
         if ((error = og_buf_printf(&fq, "%s\"%s\"", i ? " " : "", mac)) < 0)
             goto cleanup;

@@ -4,6 +4,7 @@
 #include "og_test.h"
 #include "opsgate/artifacts.h"
 #include "opsgate/audit.h"
+#include "opsgate/crypto.h"
 #include "opsgate/error.h"
 #include "opsgate/gate.h"
 #include "opsgate/tenant.h"
@@ -103,7 +104,22 @@ static void assert_msg(const char *needle)
         fail_msg("error '%s' does not contain '%s'", og_error_last(), needle);
 }
 
+/* Objects stored for a tenant: rows (small ones live in the row, larger ones in a file). */
 static int objects_of(fx *f, const og_tenant *t)
+{
+    og_stmt *st = NULL;
+    int n = -1;
+    OG_ASSERT_OK(og_stmt_prepare(&st, f->env.store,
+                                 "SELECT count(*) FROM art_objects WHERE tenant_id = ?"));
+    og_stmt_bind_text(st, 1, t->id);
+    if (og_stmt_step(st) == OG_ROW)
+        n = (int)og_stmt_col_int(st, 0);
+    og_stmt_free(st);
+    return n;
+}
+
+/* Files under DATA/objects/<tenant>/ (not counting tmp/). */
+static int object_files(fx *f, const og_tenant *t, char *last, size_t lastsz)
 {
     char dir[4096];
     int total = 0;
@@ -119,13 +135,26 @@ static int objects_of(fx *f, const og_tenant *t)
         snprintf(sub, sizeof(sub), "%s/%s", dir, e->d_name);
         DIR *d2 = opendir(sub);
         struct dirent *e2;
-        while (d2 && (e2 = readdir(d2)))
-            total += e2->d_name[0] != '.';
+        while (d2 && (e2 = readdir(d2))) {
+            if (e2->d_name[0] == '.')
+                continue;
+            total++;
+            if (last)
+                snprintf(last, lastsz, "%s/%s", sub, e2->d_name);
+        }
         if (d2)
             closedir(d2);
     }
     closedir(d);
     return total;
+}
+
+/* Incompressible bytes, so that the object goes to a file. */
+static char *random_bytes(size_t n)
+{
+    char *b = malloc(n);
+    og_crypto_random(b, n);
+    return b;
 }
 
 /* ---- versions and storage ---- */
@@ -327,32 +356,37 @@ static void test_artifacts_get__a_tampered_object_fails_to_open(void **state)
 {
     fx *f = *state;
     og_ctx *c = &f->env.ctx;
-    char *t = NULL, dir[4096], path[16384];
-    OG_ASSERT_OK(put(c, "globex", "fw", "t.txt", NULL, "tamper me please\n", NULL));
-    snprintf(dir, sizeof(dir), "%s/objects/%s", f->env.data_dir, f->globex.id);
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    path[0] = '\0';
-    while ((e = readdir(d))) {
-        if (e->d_name[0] == '.' || strcmp(e->d_name, "tmp") == 0)
-            continue;
-        char sub[8192];
-        snprintf(sub, sizeof(sub), "%s/%s", dir, e->d_name);
-        DIR *d2 = opendir(sub);
-        struct dirent *e2;
-        while ((e2 = readdir(d2)))
-            if (e2->d_name[0] != '.')
-                snprintf(path, sizeof(path), "%s/%s", sub, e2->d_name);
-        closedir(d2);
-    }
-    closedir(d);
+    char *t = NULL, path[16384] = "";
+    og_artifact_ref r = ref("globex", "fw", "big.bin");
+    size_t n = 600 * 1024;
+    char *data = random_bytes(n);
+    /* a large object: in a file */
+    OG_ASSERT_OK(og_artifact_put_buffer(c, &r, NULL, data, n, NULL));
+    assert_int_equal(object_files(f, &f->globex, path, sizeof(path)), 1);
+    OG_ASSERT_OK(get(c, "globex", "fw", "big.bin", 0, &t));
+    assert_memory_equal(t, data, n);
+    free(t);
     int fd = open(path, O_RDWR);
     assert_true(fd >= 0);
     unsigned char byte;
-    assert_int_equal(pread(fd, &byte, 1, 40), 1);
+    assert_int_equal(pread(fd, &byte, 1, 300000), 1);
     byte ^= 1;
-    assert_int_equal(pwrite(fd, &byte, 1, 40), 1);
+    assert_int_equal(pwrite(fd, &byte, 1, 300000), 1);
     close(fd);
+    assert_int_equal(get(c, "globex", "fw", "big.bin", 0, &t), OG_ECORRUPT);
+    /* cut short */
+    assert_int_equal(truncate(path, 100000), 0);
+    assert_int_equal(get(c, "globex", "fw", "big.bin", 0, &t), OG_ECORRUPT);
+    free(data);
+    /* a small object: in its row */
+    OG_ASSERT_OK(put(c, "globex", "fw", "t.txt", NULL, "tamper me please\n", NULL));
+    assert_int_equal(object_files(f, &f->globex, NULL, 0), 1);
+    og_stmt *st = NULL;
+    OG_ASSERT_OK(og_stmt_prepare(&st, f->env.store,
+                                 "UPDATE art_objects SET inline = substr(inline, 1, 40) ||"
+                                 " X'00' || substr(inline, 42) WHERE inline IS NOT NULL"));
+    assert_true(og_stmt_step(st) >= 0);
+    og_stmt_free(st);
     assert_int_equal(get(c, "globex", "fw", "t.txt", 0, &t), OG_ECORRUPT);
 }
 
@@ -601,8 +635,12 @@ static void test_artifacts_hold__blocks_delete_and_purge_until_cleared(void **st
     og_ctx ada = as(f, "acme", "ada"), eve = as(f, "acme", "eve");
     og_artifact_ref r = ref("acme", "fw", "held.md"), proj = ref("acme", "fw", NULL);
     json_t *j = NULL;
-    OG_ASSERT_OK(put(c, "acme", "fw", "held.md", "closure", "closure report\n", NULL));
+    og_artifact_put_opts big = {.kind = "closure"};
+    char *data = random_bytes(400 * 1024);
+    OG_ASSERT_OK(og_artifact_put_buffer(c, &r, &big, data, 400 * 1024, NULL));
+    free(data);
     int before = objects_of(f, &f->acme);
+    assert_int_equal(object_files(f, &f->acme, NULL, 0), 1);
     assert_int_equal(og_artifact_hold_set(&ada, &r, ""), OG_EINVAL);
     assert_msg("reason");
     OG_ASSERT_OK(og_artifact_hold_set(&ada, &r, "litigation 2026-17"));
@@ -637,6 +675,7 @@ static void test_artifacts_hold__blocks_delete_and_purge_until_cleared(void **st
     OG_ASSERT_OK(og_artifact_retention_set(&ada, "acme", "closure", 0));
     OG_ASSERT_OK(og_artifact_purge(&ada, &r));
     assert_int_equal(objects_of(f, &f->acme), before - 1);
+    assert_int_equal(object_files(f, &f->acme, NULL, 0), 0);
     assert_int_equal(og_artifact_purge(&ada, &r), OG_ENOTFOUND);
     /* the name is free again */
     OG_ASSERT_OK(put(c, "acme", "fw", "held.md", NULL, "new life\n", NULL));

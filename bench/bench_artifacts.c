@@ -1,0 +1,378 @@
+/* bench_artifacts.c - the artifact repository's benchmark: versions committed per second against
+ * git in the same run, gets of random old versions, search latency over 100,000 documents, and
+ * the peak memory of a 1 GiB upload. Prints a markdown table.
+ *
+ * OG_BENCH_QUICK=1 shrinks every size tenfold (a smoke run); OG_BENCH_VERSIONS,
+ * OG_BENCH_GIT_VERSIONS, OG_BENCH_DOCS and OG_BENCH_UPLOAD_MIB set them one by one. */
+#include "opsgate/artifacts.h"
+#include "opsgate/crypto.h"
+#include "opsgate/error.h"
+#include "opsgate/store.h"
+#include "opsgate/tenant.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+#define DOC_SIZE (50 * 1024)
+
+static void die(const char *what)
+{
+    fprintf(stderr, "bench_artifacts: %s: %s\n", what, og_error_last());
+    exit(1);
+}
+
+static long env_num(const char *name, long dflt)
+{
+    const char *v = getenv(name);
+    return v && *v ? strtol(v, NULL, 10) : dflt;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double pct(int64_t *v, size_t n, double p)
+{
+    qsort(v, n, sizeof(*v), cmp_i64);
+    size_t i = (size_t)(p * (double)(n - 1) + 0.5);
+    return (double)v[i] / 1000.0;
+}
+
+static uint64_t rng = 0x2545f4914f6cdd1dull;
+static uint64_t next_rand(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return rng;
+}
+
+/* ---- a document and its edits ---- */
+
+static const char *const words[] = {
+    "firewall", "cutover", "tenant",   "mailbox",  "backup",   "restore", "switch",  "vlan",
+    "router",   "license", "invoice",  "schedule", "client",   "project", "scope",   "deliver",
+    "accept",   "review",  "approve",  "publish",  "network",  "server",  "storage", "cluster",
+    "identity", "policy",  "endpoint", "patch",    "monitor",  "alert",   "ticket",  "change",
+};
+
+/* A 50 KB markdown document of lines like "- 0042 firewall cutover ...". */
+static char *make_doc(size_t *len)
+{
+    og_buf b;
+    og_buf_init(&b, DOC_SIZE * 2);
+    og_buf_puts(&b, "# Statement of work\n\n");
+    for (int line = 0; b.len < DOC_SIZE - 100; line++) {
+        og_buf_printf(&b, "- %04d", line);
+        for (int w = 0; w < 8; w++)
+            og_buf_printf(&b, " %s", words[next_rand() % (sizeof(words) / sizeof(words[0]))]);
+        og_buf_puts(&b, "\n");
+    }
+    *len = b.len;
+    return og_buf_detach(&b);
+}
+
+/* Version i differs from version i-1 by one edited line (a realistic small change). */
+static void edit_doc(char *doc, size_t len, int i)
+{
+    size_t pos = 64 + (size_t)(next_rand() % (len - 200));
+    char tag[16];
+    snprintf(tag, sizeof(tag), "v%07d", i);
+    memcpy(doc + pos, tag, strlen(tag));
+    for (size_t k = pos; k < pos + strlen(tag); k++)
+        if (doc[k] == '\n')
+            doc[k] = ' ';
+}
+
+/* ---- git ---- */
+
+static int run_git(const char *dir, char *const argv[], char *out, size_t outsz)
+{
+    posix_spawn_file_actions_t fa;
+    int pipefd[2] = {-1, -1}, status = 0;
+    pid_t pid;
+    if (out && pipe(pipefd) < 0)
+        return -1;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addchdir_np(&fa, dir);
+    if (out) {
+        posix_spawn_file_actions_adddup2(&fa, pipefd[1], 1);
+        posix_spawn_file_actions_addclose(&fa, pipefd[0]);
+    }
+    int rc = posix_spawnp(&pid, "git", &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    if (out)
+        close(pipefd[1]);
+    if (rc != 0) {
+        if (out)
+            close(pipefd[0]);
+        return -1;
+    }
+    if (out) {
+        size_t n = 0;
+        ssize_t r;
+        while (n + 1 < outsz && (r = read(pipefd[0], out + n, outsz - 1 - n)) > 0)
+            n += (size_t)r;
+        out[n] = '\0';
+        while (n && (out[n - 1] == '\n'))
+            out[--n] = '\0';
+        close(pipefd[0]);
+    }
+    waitpid(pid, &status, 0);
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+static int have_git(void)
+{
+    char *const argv[] = {"git", "--version", NULL};
+    char out[128];
+    return run_git("/", argv, out, sizeof(out)) == 0;
+}
+
+/* Versions per second with git: write, hash-object -w, update-index, commit, per version. */
+static double git_rate(const char *dir, const char *doc0, size_t len, int n)
+{
+    char *doc = malloc(len), path[4400], hash[128], msg[32], cacheinfo[256];
+    memcpy(doc, doc0, len);
+    mkdir(dir, 0700);
+    char *const init[] = {"git", "init", "-q", ".", NULL};
+    char *const cfg1[] = {"git", "config", "user.email", "bench@example.com", NULL};
+    char *const cfg2[] = {"git", "config", "user.name", "bench", NULL};
+    char *const cfg3[] = {"git", "config", "commit.gpgsign", "false", NULL};
+    if (run_git(dir, init, NULL, 0) || run_git(dir, cfg1, NULL, 0) ||
+        run_git(dir, cfg2, NULL, 0) || run_git(dir, cfg3, NULL, 0))
+        return -1;
+    snprintf(path, sizeof(path), "%s/sow.md", dir);
+    int64_t t0 = og_time_mono_us();
+    for (int i = 1; i <= n; i++) {
+        edit_doc(doc, len, i);
+        if (og_file_write_atomic(path, doc, len, 0600) < 0)
+            die("writing the git work file");
+        char *const hashobj[] = {"git", "hash-object", "-w", "sow.md", NULL};
+        if (run_git(dir, hashobj, hash, sizeof(hash)) < 0)
+            return -1;
+        snprintf(cacheinfo, sizeof(cacheinfo), "100644,%s,sow.md", hash);
+        char *const upd[] = {"git", "update-index", "--add", "--cacheinfo", cacheinfo, NULL};
+        snprintf(msg, sizeof(msg), "version %d", i);
+        char *const commit[] = {"git", "commit", "-q", "-m", msg, NULL};
+        if (run_git(dir, upd, NULL, 0) < 0 || run_git(dir, commit, NULL, 0) < 0)
+            return -1;
+    }
+    double secs = (double)(og_time_mono_us() - t0) / 1e6;
+    free(doc);
+    return n / secs;
+}
+
+/* ---- 1 GiB upload in a child, for its own peak RSS ---- */
+
+static void upload_child(og_ctx *ctx, size_t total)
+{
+    og_artifact_ref r = {"bench", "big", "upload.bin"};
+    og_artifact_put *p = NULL;
+    size_t chunk = 1 << 20;
+    uint8_t *buf = malloc(chunk);
+    static const char hex[] = "0123456789abcdef";
+    if (og_artifact_put_begin(&p, ctx, &r, NULL) < 0)
+        die("upload begin");
+    for (size_t done = 0; done < total; done += chunk) {
+        for (size_t i = 0; i < chunk; i++)
+            buf[i] = i % 80 == 79 ? '\n' : (uint8_t)hex[next_rand() & 15];
+        if (og_artifact_put_write(p, buf, chunk) < 0)
+            die("upload write");
+    }
+    if (og_artifact_put_finish(p, NULL) < 0)
+        die("upload finish");
+    og_artifact_put_free(p);
+    free(buf);
+}
+
+int main(void)
+{
+    int quick = env_num("OG_BENCH_QUICK", 0) != 0;
+    int nver = (int)env_num("OG_BENCH_VERSIONS", quick ? 1000 : 10000);
+    int ngit = (int)env_num("OG_BENCH_GIT_VERSIONS", nver);
+    int ndocs = (int)env_num("OG_BENCH_DOCS", quick ? 10000 : 100000);
+    size_t upload_mib = (size_t)env_num("OG_BENCH_UPLOAD_MIB", quick ? 128 : 1024);
+    char tmpl[] = "/tmp/og-bench-art-XXXXXX", data[4200], gitdir[4200], token[OG_TOKEN_MAX];
+    og_store *store = NULL;
+    og_keyring *keys = NULL;
+    og_ctx ctx;
+    if (!mkdtemp(tmpl))
+        return 1;
+    snprintf(data, sizeof(data), "%s/data", tmpl);
+    snprintf(gitdir, sizeof(gitdir), "%s/git", tmpl);
+    if (og_install_init(data, token) < 0 || og_install_open(data, &store, &keys) < 0)
+        die("init");
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.store = store;
+    ctx.keys = keys;
+    ctx.data_dir = data;
+    og_actor_local(&ctx.actor);
+    if (og_tenant_create(&ctx, "bench", NULL) < 0 ||
+        og_project_create(&ctx, "bench", "sow", "versions", NULL) < 0 ||
+        og_project_create(&ctx, "bench", "docs", "search corpus", NULL) < 0 ||
+        og_project_create(&ctx, "bench", "big", "uploads", NULL) < 0)
+        die("setup");
+
+    /* 1. versions per second */
+    size_t len;
+    char *doc0 = make_doc(&len), *doc = malloc(len);
+    memcpy(doc, doc0, len);
+    og_artifact_ref sow = {"bench", "sow", "sow.md"};
+    og_artifact_put_opts po = {.kind = "sow", .message = "edit"};
+    uint64_t saved = rng;
+    int64_t t0 = og_time_mono_us();
+    for (int i = 1; i <= nver; i++) {
+        edit_doc(doc, len, i);
+        if (og_artifact_put_buffer(&ctx, &sow, &po, doc, len, NULL) < 0)
+            die("put");
+    }
+    double our_rate = nver / ((double)(og_time_mono_us() - t0) / 1e6);
+    rng = saved;   /* git gets the very same edits */
+    double git = have_git() ? git_rate(gitdir, doc0, len, ngit) : -1;
+
+    /* 2. get of a random old version */
+    int ngets = quick ? 200 : 1000;
+    int64_t *lat = calloc((size_t)ngets, sizeof(int64_t));
+    char *buf = malloc(1 << 16);
+    for (int i = 0; i < ngets; i++) {
+        og_artifact_reader *rd = NULL;
+        size_t got;
+        int64_t v = 1 + (int64_t)(next_rand() % (uint64_t)nver);
+        int64_t s = og_time_mono_us();
+        if (og_artifact_get_open(&rd, &ctx, &sow, v, NULL) < 0)
+            die("get");
+        do {
+            if (og_artifact_get_read(rd, buf, 1 << 16, &got) < 0)
+                die("get read");
+        } while (got);
+        og_artifact_get_close(rd);
+        lat[i] = og_time_mono_us() - s;
+    }
+    double get50 = pct(lat, (size_t)ngets, 0.50), get95 = pct(lat, (size_t)ngets, 0.95);
+    free(lat);
+
+    /* 3. search over small documents: words from a 20,000-word vocabulary, Zipf-like */
+    int vocab = 20000;
+    char name[64], text[1024];
+    t0 = og_time_mono_us();
+    if (og_store_tx_begin(store) < 0)
+        die("tx");
+    for (int i = 0; i < ndocs; i++) {
+        size_t n = 0;
+        for (int w = 0; w < 40; w++) {
+            /* rank ~ 1/u: frequent words are frequent */
+            uint64_t u = 1 + next_rand() % 1000;
+            int rank = (int)((uint64_t)vocab / u) - 1 + (int)(next_rand() % 3);
+            if (rank >= vocab || rank < 0)
+                rank = (int)(next_rand() % (uint64_t)vocab);
+            n += (size_t)snprintf(text + n, sizeof(text) - n, "w%05d ", rank);
+        }
+        snprintf(text + n, sizeof(text) - n, "doc%d\n", i);
+        snprintf(name, sizeof(name), "note-%06d.txt", i);
+        og_artifact_ref r = {"bench", "docs", name};
+        if (og_artifact_put_buffer(&ctx, &r, NULL, text, strlen(text), NULL) < 0)
+            die("corpus put");
+        /* commit in batches: one fsync of the database per thousand documents */
+        if (i % 1000 == 999 && (og_store_tx_commit(store) < 0 || og_store_tx_begin(store) < 0))
+            die("tx");
+    }
+    if (og_store_tx_commit(store) < 0)
+        die("tx");
+    double ingest = ndocs / ((double)(og_time_mono_us() - t0) / 1e6);
+    int nq = quick ? 200 : 1000;
+    lat = calloc((size_t)nq, sizeof(int64_t));
+    int hits = 0;
+    for (int i = 0; i < nq; i++) {
+        char q[64];
+        json_t *res = NULL;
+        int a = (int)(next_rand() % 2000), b = (int)(next_rand() % (uint64_t)vocab);
+        if (i % 2)
+            snprintf(q, sizeof(q), "w%05d", b);
+        else
+            snprintf(q, sizeof(q), "w%05d w%05d", a, b);
+        int64_t s = og_time_mono_us();
+        if (og_artifact_search(&ctx, "bench", q, 10, &res) < 0)
+            die("search");
+        lat[i] = og_time_mono_us() - s;
+        hits += (int)json_array_size(res);
+        json_decref(res);
+    }
+    double s50 = pct(lat, (size_t)nq, 0.50), s95 = pct(lat, (size_t)nq, 0.95);
+    /* the worst case: the most frequent word, matching most documents */
+    for (int i = 0; i < nq / 10; i++) {
+        json_t *res = NULL;
+        int64_t s = og_time_mono_us();
+        if (og_artifact_search(&ctx, "bench", "w19999", 10, &res) < 0)
+            die("search");
+        lat[i] = og_time_mono_us() - s;
+        json_decref(res);
+    }
+    double common95 = pct(lat, (size_t)(nq / 10), 0.95);
+    free(lat);
+
+    /* 4. peak memory of a big upload, in a child process */
+    og_store_close(store);
+    og_keyring_free(keys);
+    store = NULL;
+    keys = NULL;
+    fflush(NULL);
+    int64_t up0 = og_time_mono_us();
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (og_install_open(data, &store, &keys) < 0)
+            die("reopen");
+        ctx.store = store;
+        ctx.keys = keys;
+        upload_child(&ctx, upload_mib << 20);
+        _exit(0);
+    }
+    int status = 0;
+    struct rusage ru;
+    wait4(pid, &status, 0, &ru);
+    double up_secs = (double)(og_time_mono_us() - up0) / 1e6;
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        fprintf(stderr, "bench_artifacts: upload child failed\n");
+        return 1;
+    }
+
+    printf("| artifacts | opsgate | peer / aim | ratio |\n|---|---|---|---|\n");
+    if (git > 0)
+        printf("| versions/s, %d versions of a 50 KB document (git: %d) | %.0f | git %.0f "
+               "(hash-object -w + update-index + commit) | %.1fx (aim >= 5x) |\n",
+               nver, ngit, our_rate, git, our_rate / git);
+    else
+        printf("| versions/s, %d versions of a 50 KB document | %.0f | git not found | - |\n",
+               nver, our_rate);
+    printf("| get of a random old version, p50 / p95 | %.2f / %.2f ms | - | - |\n", get50, get95);
+    printf("| search over %d documents, p50 / p95 (1-2 words) | %.2f / %.2f ms | aim p95 < 20 ms "
+           "| %s |\n",
+           ndocs, s50, s95, s95 < 20 ? "met" : "missed");
+    printf("| search for the most frequent word, p95 | %.2f ms | - | - |\n", common95);
+    printf("| corpus ingest (put + index, batched commits) | %.0f docs/s | - | avg %.1f hits/query "
+           "|\n",
+           ingest, (double)hits / nq);
+    printf("| upload of %zu MiB: peak RSS of the process | %.1f MiB | - | %.0f MiB/s |\n",
+           upload_mib, (double)ru.ru_maxrss / 1024.0, (double)upload_mib / up_secs);
+
+    free(doc0);
+    free(doc);
+    free(buf);
+    char cmd[4400];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpl);
+    if (system(cmd) != 0)
+        fprintf(stderr, "bench_artifacts: could not remove %s\n", tmpl);
+    return 0;
+}
