@@ -484,8 +484,8 @@ int og_acme_cert_issue(og_ctx *ctx, const char *tenant, const og_acme_issue_opts
                               analysis)) < 0 ||
         (error = og_store_tx_commit(ctx->store)) < 0)
         goto rollback;
-    if (out)
-        *out = issued_json(plan_id, cert_id, &is);
+    if (out && (*out = issued_json(plan_id, cert_id, &is)))
+        json_object_set_new(*out, "badnonce_retries", json_integer(c->badnonce_retries));
     error = 0;
     goto cleanup;
 rollback:
