@@ -139,6 +139,25 @@ static int run(og_cli *cli, int argc, char **argv)
             error = og_cli_usage("target", "target add needs --type (file, nginx or haproxy)");
             goto cleanup;
         }
+        if (strcmp(type, "file") != 0 && strcmp(type, "nginx") != 0 &&
+            strcmp(type, "haproxy") != 0) {
+            error = og_cli_usage("target", "unknown --type '%s' (file, nginx or haproxy)", type);
+            goto cleanup;
+        }
+        size_t i;
+        json_t *v;
+        json_array_foreach(endpoints, i, v)
+        {
+            og_deploy_endpoint ep;
+            if (og_deploy_endpoint_parse(json_string_value(v), &ep) < 0) {
+                error = og_cli_usage("target", "%s", og_error_last());
+                goto cleanup;
+            }
+        }
+        if (strcmp(type, "file") != 0 && json_array_size(endpoints) == 0) {
+            error = og_cli_usage("target", "a %s target needs --endpoint HOST:PORT[/SNI]", type);
+            goto cleanup;
+        }
         if ((error = og_cli_open(cli, tenant)))
             goto cleanup;
         if ((error = og_deploy_target_add(&cli->ctx, tenant, pos[0], type, config, endpoints,

@@ -81,7 +81,7 @@ static int verify(const og_deploy_target *t, const og_deployer *d, const char *w
                 streak++;
                 continue;   /* the next fresh connection at once */
             } else {
-                snprintf(err, sizeof(err), "%s serves %.16s..., not the new %.16s...", name,
+                snprintf(err, sizeof(err), "%s serves %.16s..., not the expected %.16s...", name,
                          served, want);
                 streak = 0;
             }
@@ -91,7 +91,7 @@ static int verify(const og_deploy_target *t, const og_deployer *d, const char *w
         if (report)
             json_array_append_new(report,
                                   json_pack("{s:s, s:b, s:I, s:i, s:s, s:s?}", "endpoint", name,
-                                            "ok", ok,
+                                            "ok", ok, "ms",
                                             (json_int_t)((og_time_mono_us() - start) / 1000),
                                             "probes", probes, "served", served,
                                             "error", ok ? NULL : err));
