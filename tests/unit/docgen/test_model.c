@@ -1,0 +1,226 @@
+/* test_model.c - view models: totals, milestones, change-order deltas, closure variance, and
+ * validation errors that name the field. */
+#include "og_test.h"
+#include "opsgate/docgen.h"
+#include "opsgate/error.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static json_t *load_sample(const char *file)
+{
+    const char *src = getenv("OG_SOURCE_DIR");
+    char path[1024];
+    char *text = NULL;
+    size_t len = 0;
+    json_t *d = NULL;
+    snprintf(path, sizeof(path), "%s/tests/data/projects/%s", src ? src : ".", file);
+    OG_ASSERT_OK(og_file_read(path, 1 << 24, &text, &len));
+    OG_ASSERT_OK(og_docgen_data_parse(&d, text, len, path));
+    free(text);
+    return d;
+}
+
+/* A dotted path into a model ("totals.amount", "phases.1.amount"). Borrowed. */
+static const char *get(const json_t *m, const char *path)
+{
+    char buf[256], *save = NULL;
+    const json_t *v = m;
+    snprintf(buf, sizeof(buf), "%s", path);
+    for (char *t = strtok_r(buf, ".", &save); t && v; t = strtok_r(NULL, ".", &save)) {
+        if (json_is_array(v))
+            v = json_array_get(v, (size_t)atoi(t));
+        else
+            v = json_object_get(v, t);
+    }
+    if (!json_is_string(v))
+        fail_msg("%s: not a string in the model", path);
+    return json_string_value(v);
+}
+
+static void test_model__sow_totals_per_phase_and_overall(void **state)
+{
+    (void)state;
+    json_t *d = load_sample("northwind-m365.json"), *m = NULL;
+    OG_ASSERT_OK(og_docgen_model(&m, OG_DOC_SOW, d, NULL));
+    assert_string_equal(get(m, "phases.0.amount"), "5,070.00");
+    assert_string_equal(get(m, "phases.0.hours"), "36");
+    assert_string_equal(get(m, "phases.0.tasks.3.amount"), "1,087.50");   /* 7.5 h x 145.00 */
+    assert_string_equal(get(m, "phases.2.amount"), "6,236.25");
+    assert_string_equal(get(m, "totals.amount"), "18,366.25");
+    assert_string_equal(get(m, "totals.hours"), "144.75");
+    /* milestones add up to the total to the cent: the last one takes the remainder */
+    assert_string_equal(get(m, "milestones.2.amount"), "5,509.88");      /* 5,509.875 half-even */
+    assert_string_equal(get(m, "milestones.3.amount"), "1,836.62");
+    assert_string_equal(get(m, "doc_number"), "SOW-2026-014");
+    json_decref(m);
+    json_decref(d);
+}
+
+static void test_model__zero_decimal_currency_rounds_lines_to_whole_units(void **state)
+{
+    (void)state;
+    json_t *d = load_sample("northwind-m365.json"), *m = NULL;
+    json_object_set_new(d, "currency", json_string("JPY"));
+    /* 7.5 h x 145.00 = 1087.5 -> 1088 (half-even: 1087 is odd) */
+    OG_ASSERT_OK(og_docgen_model(&m, OG_DOC_SOW, d, NULL));
+    assert_string_equal(get(m, "phases.0.tasks.3.amount"), "1,088");
+    json_decref(m);
+    json_decref(d);
+}
+
+static void test_model__change_order_lists_added_removed_changed_and_deltas(void **state)
+{
+    (void)state;
+    json_t *base = load_sample("northwind-m365.json"), *cur = load_sample("northwind-m365-co1.json");
+    json_t *m = NULL;
+    OG_ASSERT_OK(og_docgen_model(&m, OG_DOC_CHANGE_ORDER, cur, base));
+    assert_int_equal(json_array_size(json_object_get(m, "added")), 1);
+    assert_string_equal(get(m, "added.0.id"), "T3.5");
+    assert_string_equal(get(m, "added.0.amount"), "1,450.00");
+    assert_int_equal(json_array_size(json_object_get(m, "removed")), 1);
+    assert_string_equal(get(m, "removed.0.id"), "T4.3");
+    assert_int_equal(json_array_size(json_object_get(m, "changed")), 2);
+    assert_string_equal(get(m, "changed.0.id"), "T2.3");
+    assert_string_equal(get(m, "changed.0.hours_delta"), "+3.5");
+    assert_string_equal(get(m, "changed.0.amount_delta"), "+385.00");
+    assert_string_equal(get(m, "delta.hours"), "+12");
+    assert_string_equal(get(m, "contract.original"), "18,366.25");
+    assert_string_equal(get(m, "contract.this"), "+1,670.00");
+    assert_string_equal(get(m, "contract.revised"), "20,036.25");
+    assert_string_equal(get(m, "schedule.delta_text"), "+7 days");
+    assert_string_equal(get(m, "schedule.new_end"), "2027-02-12");
+    assert_string_equal(get(m, "doc_number"), "CO-001");
+    json_decref(m);
+
+    /* unchanged plan: zero days, said in words; previous change orders enter the revised sum */
+    json_t *same = json_deep_copy(base);
+    json_object_set(same, "change", json_object_get(cur, "change"));
+    json_t *prev = json_pack("[{s:s, s:s}]", "number", "CO-000", "amount", "-100.50");
+    json_object_set_new(json_object_get(same, "change"), "previous", prev);
+    OG_ASSERT_OK(og_docgen_model(&m, OG_DOC_CHANGE_ORDER, same, base));
+    assert_string_equal(get(m, "schedule.delta_text"), "Zero (0) days");
+    assert_true(json_is_true(json_object_get(m, "no_task_changes")));
+    assert_string_equal(get(m, "contract.this"), "0.00");
+    assert_string_equal(get(m, "contract.revised"), "18,265.75");
+    json_decref(m);
+    json_decref(same);
+
+    /* without a baseline the change order cannot be built */
+    assert_int_equal(og_docgen_model(&m, OG_DOC_CHANGE_ORDER, cur, NULL), OG_EINVAL);
+    assert_non_null(strstr(og_error_last(), "change.baseline"));
+    json_decref(base);
+    json_decref(cur);
+}
+
+static void test_model__closure_budget_against_actual_and_schedule_variance(void **state)
+{
+    (void)state;
+    json_t *d = load_sample("northwind-m365.json"), *m = NULL;
+    OG_ASSERT_OK(og_docgen_model(&m, OG_DOC_CLOSURE, d, NULL));
+    assert_string_equal(get(m, "budget.budget_amount"), "18,366.25");
+    assert_string_equal(get(m, "budget.actual_amount"), "19,387.50");
+    assert_string_equal(get(m, "budget.amount_variance"), "+1,021.25");
+    assert_string_equal(get(m, "budget.actual_hours"), "153");
+    assert_string_equal(get(m, "budget.amount_variance_percent"), "+5.6");
+    assert_string_equal(get(m, "schedule.variance_text"), "+7 days");
+    assert_string_equal(get(m, "deliverables.3.status"), "accepted with remarks");
+    assert_string_equal(get(m, "change_orders.0.amount"), "+1,450.00");
+    json_decref(m);
+    json_decref(d);
+}
+
+static void test_model__runbook_keeps_commands_verbatim(void **state)
+{
+    (void)state;
+    json_t *d = load_sample("northwind-m365.json"), *m = NULL;
+    OG_ASSERT_OK(og_docgen_model(&m, OG_DOC_RUNBOOK, d, NULL));
+    assert_string_equal(get(m, "procedures.0.steps.0.command"),
+                        "Get-MigrationBatch | ft Identity,Status");
+    assert_string_equal(get(m, "certificates.0.deployed_to"),
+                        "EX01 (IIS, SMTP), FW-BRE-01 (SSL inspection exemption)");
+    assert_string_equal(get(m, "systems.0.name"), "EX01");
+    json_decref(m);
+    json_decref(d);
+}
+
+/* Set (value) or delete (NULL) the member at a '/'-separated path of a copy of the sample and
+ * expect OG_EINVAL with a message containing `field`. */
+static void expect_invalid(og_doc_kind kind, const char *json_path_set, json_t *value,
+                           const char *field)
+{
+    json_t *d = load_sample("northwind-m365.json"), *m = NULL, *parent = d;
+    char buf[256], *save = NULL, *last = NULL;
+    snprintf(buf, sizeof(buf), "%s", json_path_set);
+    for (char *t = strtok_r(buf, "/", &save); t; t = strtok_r(NULL, "/", &save)) {
+        if (last)
+            parent = json_is_array(parent) ? json_array_get(parent, (size_t)atoi(last))
+                                           : json_object_get(parent, last);
+        last = t;
+    }
+    if (json_is_array(parent)) {
+        if (value)
+            json_array_set_new(parent, (size_t)atoi(last), value);
+        else
+            json_array_remove(parent, (size_t)atoi(last));
+    } else if (value) {
+        json_object_set_new(parent, last, value);
+    } else {
+        json_object_del(parent, last);
+    }
+    int rc = og_docgen_model(&m, kind, d, NULL);
+    if (rc != OG_EINVAL || !strstr(og_error_last(), field))
+        fail_msg("%s: got %d \"%s\", want OG_EINVAL naming %s", json_path_set, rc,
+                 og_error_last(), field);
+    assert_null(m);
+    json_decref(d);
+}
+
+static void test_model__bad_data_names_the_field(void **state)
+{
+    (void)state;
+    expect_invalid(OG_DOC_SOW, "phases/1/tasks/0/rate", NULL, "phases[1].tasks[0].rate: missing");
+    expect_invalid(OG_DOC_SOW, "phases/0/tasks/2/hours", json_real(7.5),
+                   "phases[0].tasks[2].hours");
+    expect_invalid(OG_DOC_SOW, "phases/0/tasks/2/hours", json_string("7,5"),
+                   "phases[0].tasks[2].hours");
+    expect_invalid(OG_DOC_SOW, "currency", json_integer(978), "currency: expected a string");
+    expect_invalid(OG_DOC_SOW, "currency", json_string("euro"), "currency");
+    expect_invalid(OG_DOC_SOW, "client", NULL, "client: missing");
+    expect_invalid(OG_DOC_SOW, "client/name", json_string(""), "client.name: must not be empty");
+    expect_invalid(OG_DOC_SOW, "document/date", json_string("2026-02-30"), "document.date");
+    expect_invalid(OG_DOC_SOW, "phases/0/tasks/1/id", json_string("T1.1"), "phases[0].tasks[1].id");
+    expect_invalid(OG_DOC_SOW, "milestones/0/payment_percent", json_string("25"),
+                   "payment_percent adds up to 105");
+    expect_invalid(OG_DOC_SOW, "phases", json_array(), "phases: must not be empty");
+    expect_invalid(OG_DOC_CLOSURE, "closure/actual_hours/T2.3", NULL,
+                   "closure.actual_hours.T2.3: missing");
+    expect_invalid(OG_DOC_RUNBOOK, "runbook/procedures/0/steps/1/action", NULL,
+                   "runbook.procedures[0].steps[1].action: missing");
+}
+
+static void test_model__strings_cannot_break_tables_or_inject_html(void **state)
+{
+    (void)state;
+    json_t *d = load_sample("northwind-m365.json"), *m = NULL;
+    json_object_set_new(json_object_get(d, "client"), "name", json_string("A|B <script>"));
+    OG_ASSERT_OK(og_docgen_model(&m, OG_DOC_SOW, d, NULL));
+    assert_string_equal(get(m, "client.name"), "A\\|B \\<script>");
+    json_decref(m);
+    json_decref(d);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_model__sow_totals_per_phase_and_overall),
+        cmocka_unit_test(test_model__zero_decimal_currency_rounds_lines_to_whole_units),
+        cmocka_unit_test(test_model__change_order_lists_added_removed_changed_and_deltas),
+        cmocka_unit_test(test_model__closure_budget_against_actual_and_schedule_variance),
+        cmocka_unit_test(test_model__runbook_keeps_commands_verbatim),
+        cmocka_unit_test(test_model__bad_data_names_the_field),
+        cmocka_unit_test(test_model__strings_cannot_break_tables_or_inject_html),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
