@@ -19,7 +19,8 @@ static const char *const help =
     "Builds the document from the project's data and stores it as a new version of the\n"
     "project's artifact <doc>.<format> (sow.md, runbook.pdf, change-order-CO-002.html, ...),\n"
     "together with the data snapshot it came from (<doc>.data.json, a new version only when the\n"
-    "data changed). The version's message and the artifact's metadata carry the provenance:\n"
+    "data changed). Output identical to the latest version adds no version (reported as\n"
+    "unchanged). The version's message and the artifact's metadata carry the provenance:\n"
     "template name and version, the partials used, the SHA-256 of the data, the opsgate version.\n"
     "Generation is the gate action artifacts.generate (L0 by default) and is audited.\n"
     "\n"
@@ -132,7 +133,8 @@ static int run(og_cli *cli, int argc, char **argv)
             fprintf(stderr, "opsgate: rendered %s with %s (dry run, nothing stored)\n", art,
                     json_string_value(json_object_get(prov, "template")));
         else
-            fprintf(stderr, "opsgate: stored %s version %lld (template %s, data sha256 %.12s)\n",
+            fprintf(stderr, "opsgate: %s %s version %lld (template %s, data sha256 %.12s)\n",
+                    json_is_true(json_object_get(prov, "unchanged")) ? "unchanged:" : "stored",
                     art, (long long)v, json_string_value(json_object_get(prov, "template")),
                     json_string_value(json_object_get(prov, "data_sha256")));
     }

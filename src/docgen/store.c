@@ -338,6 +338,31 @@ typedef struct staged {
  * and fails with a message saying to generate again. */
 static _Thread_local staged *tl_staged;
 
+/* *number = the latest version when its content is exactly data, else 0 (also when the artifact
+ * does not exist yet). */
+static int latest_same(og_ctx *ctx, const og_artifact_ref *ref, const void *data, size_t len,
+                       int64_t *number)
+{
+    og_artifact_reader *r = NULL;
+    og_artifact_version latest;
+    uint8_t h[32];
+    char sha[65];
+    int error = og_artifact_get_open(&r, ctx, ref, 0, &latest);
+    *number = 0;
+    if (error == OG_ENOTFOUND) {
+        og_error_clear();
+        return 0;
+    }
+    if (error < 0)
+        return error;
+    og_artifact_get_close(r);
+    og_crypto_sha256(data, len, h);
+    og_hex_encode(h, sizeof(h), sha);
+    if (strcmp(sha, latest.sha256) == 0)
+        *number = latest.number;
+    return 0;
+}
+
 static int generate_execute(og_ctx *ctx, const char *tenant_id, json_t *params, json_t **result)
 {
     int error;
@@ -345,10 +370,8 @@ static int generate_execute(og_ctx *ctx, const char *tenant_id, json_t *params, 
     og_artifact_ref dref, cref;
     og_artifact_put_opts o;
     og_artifact_version dv, cv;
-    og_artifact_reader *r = NULL;
-    og_artifact_version latest;
     char *meta = NULL, *msg = NULL;
-    int64_t data_version = 0;
+    int64_t data_version = 0, same = 0;
     (void)tenant_id;
     if (!s || !og_streq(json_string_value(json_object_get(params, "staged")), s->nonce))
         return og_error_set(OG_ECONFLICT,
@@ -358,19 +381,8 @@ static int generate_execute(og_ctx *ctx, const char *tenant_id, json_t *params, 
     cref = (og_artifact_ref){s->tenant, s->project, s->doc_name};
 
     /* the data snapshot: a new version only when the data changed since the latest one */
-    error = og_artifact_get_open(&r, ctx, &dref, 0, &latest);
-    if (error == 0) {
-        char sha[65];
-        uint8_t h[32];
-        og_artifact_get_close(r);
-        og_crypto_sha256(s->data_text, strlen(s->data_text), h);
-        og_hex_encode(h, sizeof(h), sha);
-        if (strcmp(sha, latest.sha256) == 0)
-            data_version = latest.number;
-    } else if (error != OG_ENOTFOUND) {
+    if ((error = latest_same(ctx, &dref, s->data_text, strlen(s->data_text), &data_version)) < 0)
         return error;
-    }
-    og_error_clear();
     if (!data_version) {
         memset(&o, 0, sizeof(o));
         o.kind = s->kind;
@@ -387,6 +399,18 @@ static int generate_execute(og_ctx *ctx, const char *tenant_id, json_t *params, 
     msg = json_dumps(s->prov, JSON_SORT_KEYS | JSON_COMPACT);
     if (!meta || !msg) {
         error = og_error_set(OG_ERROR, "out of memory");
+        goto cleanup;
+    }
+    /* the same bytes as the latest version (unchanged data and template): that version stands,
+     * the artifact module keeps no duplicate versions */
+    if ((error = latest_same(ctx, &cref, s->content, s->content_len, &same)) < 0)
+        goto cleanup;
+    if (same) {
+        json_object_set_new(s->prov, "version", json_integer((json_int_t)same));
+        json_object_set_new(s->prov, "unchanged", json_true());
+        *result = json_pack("{s:I, s:I, s:b}", "version", (json_int_t)same, "data_version",
+                            (json_int_t)data_version, "unchanged", 1);
+        error = 0;
         goto cleanup;
     }
     memset(&o, 0, sizeof(o));
