@@ -162,7 +162,9 @@ static int run(og_cli *cli, int argc, char **argv)
             goto cleanup;
         if ((error = og_deploy_target_add(&cli->ctx, tenant, pos[0], type, config, endpoints,
                                           id)) < 0) {
-            error = og_cli_fail(error);
+            /* A bad option value is a usage error (exit 2), like a bad flag. */
+            error = error == OG_EINVAL ? og_cli_usage("target", "%s", og_error_last())
+                                       : og_cli_fail(error);
             goto cleanup;
         }
         if (json)

@@ -377,7 +377,8 @@ static int deploy_rollback(og_ctx *ctx, const char *tenant_id, json_t *params, j
     if ((error = og_stmt_prepare(&st, ctx->store,
                                  "SELECT r.state, r.previous_fingerprint, r.previous_sealed,"
                                  " r.target_id, (SELECT id FROM deploy_runs WHERE target_id ="
-                                 " r.target_id ORDER BY n DESC LIMIT 1) FROM deploy_runs r WHERE"
+                                 " r.target_id AND state <> 'rolled-back' ORDER BY n DESC LIMIT 1)"
+                                 " FROM deploy_runs r WHERE"
                                  " r.id = ? AND r.tenant_id = ?")) < 0)
         goto cleanup;
     og_stmt_bind_text(st, 1, run_id);
@@ -397,6 +398,7 @@ static int deploy_rollback(og_ctx *ctx, const char *tenant_id, json_t *params, j
         error = 0;   /* already rolled back (or never served): nothing to undo, idempotent */
         goto cleanup;
     }
+    /* Deploys that were rolled back on their own left this one's files in place. */
     if (strcmp(newest, run_id) != 0) {
         error = og_error_set(OG_ECONFLICT, "a later deploy (run %s) replaced this one on the "
                                            "target: deploy the certificate you want instead",
