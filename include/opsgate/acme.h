@@ -87,6 +87,17 @@ int og_acme_ari_cert_id(const uint8_t *der, size_t len, char out[256]);
 /* Parse a renewalInfo body into the window; OG_EINVAL naming what is missing or wrong. */
 int og_acme_ari_parse(const char *body, size_t len, int64_t *start_us, int64_t *end_us);
 
+/*
+ * For the server (every minute or so) and `cert renew --due`: for each plan of the tenant (NULL:
+ * every tenant; platform actors only) whose renewalInfo re-check time has come, ask the CA again
+ * and move the renewal time into the new window; then renew every plan whose renewal time has
+ * come, one after another (so at most one order per CA account at a time), through the gate
+ * (og_acme_cert_renew). A failed renewal keeps the current certificate, raises the event
+ * "certs.renew.failed" and backs off (1 h doubling to 1 day). *ran and *failed (may be NULL)
+ * receive the renewals attempted and failed.
+ */
+int og_acme_renew_due(og_ctx *ctx, const char *tenant, int *ran, int *failed);
+
 /* Register action kind "certs.renew" (default L1) with the gate. Idempotent. */
 int og_acme_register_kinds(void);
 

@@ -5,6 +5,7 @@
 #include "opsgate/certs.h"
 #include "opsgate/crypto.h"
 #include "opsgate/error.h"
+#include "opsgate/events.h"
 #include "opsgate/gate.h"
 
 #include <arpa/inet.h>
@@ -215,6 +216,7 @@ typedef struct issued {
     char ari_id[256];
     int64_t renew_at_us;
     int ari;               /* renew_at came from the CA's ARI window */
+    int64_t ari_check_us;  /* when to ask renewalInfo again; 0 without ARI */
 } issued;
 
 static void issued_clear(issued *is)
@@ -248,8 +250,10 @@ static void schedule(og_acme_client *c, issued *is)
         return;
     }
     if (og_acme__ari_fetch(c, is->ari_id, &start, &end, &ra) == 0 &&
-        og_acme_ari_pick(start, end, og_time_now_us(), rnd64(), &is->renew_at_us) == 0)
+        og_acme_ari_pick(start, end, og_time_now_us(), rnd64(), &is->renew_at_us) == 0) {
         is->ari = 1;
+        is->ari_check_us = og_time_now_us() + og_acme__ari_recheck_us(ra);
+    }
     og_error_clear();
 }
 
@@ -395,14 +399,18 @@ static int record(og_ctx *ctx, const char *tid, const char *plan_id, const char 
     st = NULL;
     if ((error = og_stmt_prepare(&st, ctx->store,
                                  "UPDATE acme_plans SET current_cert = ?, renew_at_us = ?,"
-                                 " failures = 0, last_error = NULL, updated_at = ? WHERE"
-                                 " tenant_id = ? AND id = ?")) < 0)
+                                 " failures = 0, last_error = NULL, updated_at = ?,"
+                                 " ari_check_us = ? WHERE tenant_id = ? AND id = ?")) < 0)
         goto cleanup;
     og_stmt_bind_text(st, 1, cert_id);
     og_stmt_bind_int(st, 2, is->renew_at_us);
     og_stmt_bind_text(st, 3, now);
-    og_stmt_bind_text(st, 4, tid);
-    og_stmt_bind_text(st, 5, plan_id);
+    if (is->ari_check_us)
+        og_stmt_bind_int(st, 4, is->ari_check_us);
+    else
+        og_stmt_bind_null(st, 4);
+    og_stmt_bind_text(st, 5, tid);
+    og_stmt_bind_text(st, 6, plan_id);
     if ((error = og_stmt_step(st)) < 0)
         goto cleanup;
     /* the inventory gets the chain and the key, so scans and expiry alerts know it */
@@ -675,18 +683,33 @@ static void note_failure(og_ctx *ctx, const char *tid, const char *plan_id, cons
     og_stmt *st = NULL;
     char saved[1024];
     int code = og_error_code();
+    json_t *payload = NULL;
     og_strlcpy(saved, msg, sizeof(saved));
+    /* best effort: the renewal's own error is what the caller reports */
+    if (og_store_tx_begin(ctx->store) < 0)
+        goto done;
     if (og_stmt_prepare(&st, ctx->store,
                         "UPDATE acme_plans SET failures = failures + 1, last_error = ?,"
                         " renew_at_us = ? + (CASE WHEN failures >= 5 THEN 86400000000 ELSE"
-                        " 3600000000 * (1 << failures) END) WHERE tenant_id = ? AND id = ?") == 0) {
-        og_stmt_bind_text(st, 1, saved);
-        og_stmt_bind_int(st, 2, og_time_now_us());
-        og_stmt_bind_text(st, 3, tid);
-        og_stmt_bind_text(st, 4, plan_id);
-        (void)og_stmt_step(st);
-    }
+                        " 3600000000 * (1 << failures) END) WHERE tenant_id = ? AND id = ?") < 0)
+        goto rollback;
+    og_stmt_bind_text(st, 1, saved);
+    og_stmt_bind_int(st, 2, og_time_now_us());
+    og_stmt_bind_text(st, 3, tid);
+    og_stmt_bind_text(st, 4, plan_id);
+    if (og_stmt_step(st) < 0)
+        goto rollback;
+    /* the alert: notification channels get it through the event bus */
+    payload = json_pack("{s:s, s:s}", "plan", plan_id, "error", saved);
+    if (og_event_emit(ctx, tid, "certs.renew.failed", payload, NULL) < 0 ||
+        og_store_tx_commit(ctx->store) < 0)
+        goto rollback;
+    goto done;
+rollback:
+    og_store_tx_rollback(ctx->store);
+done:
     og_stmt_free(st);
+    json_decref(payload);
     og_error_set(code ? code : OG_ERROR, "%s", saved);
 }
 

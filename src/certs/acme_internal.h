@@ -155,6 +155,10 @@ int og_acme__resolve(og_ctx *ctx, const char *tenant, og_perm perm, char tid[OG_
 int og_acme__account_open(og_ctx *ctx, const char *tid, const char *account_id,
                           og_acme_client **out, char id_out[OG_ID_LEN]);
 
+/* How long until renewalInfo is asked again: its Retry-After clamped to 1 min .. 1 day, 6 h
+ * when it gave none (RFC 9773 §4.3). */
+int64_t og_acme__ari_recheck_us(int64_t retry_after_s);
+
 /* ---- challenges (challenge_http.c, dns_challtestsrv.c) ---- */
 typedef struct og_acme_http01 og_acme_http01;
 /* Serve /.well-known/acme-challenge/ on listen ("host:port" or "[v6]:port") from a thread until

@@ -57,6 +57,10 @@ static const og_migration steps[] = {
      "  created_at TEXT NOT NULL);"
      "CREATE INDEX acme_certs_plan ON acme_certs (plan_id);",
      NULL},
+    {2,
+     /* when to ask the CA's renewalInfo again (its Retry-After); NULL without ARI */
+     "ALTER TABLE acme_plans ADD COLUMN ari_check_us INTEGER;",
+     NULL},
 };
 
 static const char *const purge[] = {

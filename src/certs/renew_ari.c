@@ -124,3 +124,13 @@ int og_acme__ari_fetch(og_acme_client *c, const char *cert_id, int64_t *start_us
     og_acme__resp_clear(&r);
     return error;
 }
+
+int64_t og_acme__ari_recheck_us(int64_t retry_after_s)
+{
+    int64_t s = retry_after_s > 0 ? retry_after_s : 6 * 3600;
+    if (s < 60)
+        s = 60;
+    if (s > 86400)
+        s = 86400;
+    return s * 1000000;
+}

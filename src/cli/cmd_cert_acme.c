@@ -17,6 +17,7 @@ const char og_cli_cert_acme_help[] =
     "                          [--dns-provider challtestsrv --dns-config URL]\n"
     "                          [--key-type ec256] [--account ID] [--timeout 120s] [--json]\n"
     "       opsgate cert renew --tenant T ID [--json]\n"
+    "       opsgate cert renew --due [--tenant T] [--json]\n"
     "       opsgate cert revoke --tenant T ID [--reason R]\n"
     "       opsgate cert plans --tenant T [ID] [--json]\n"
     "\n"
@@ -32,7 +33,11 @@ const char og_cli_cert_acme_help[] =
     "          gate action certs.renew (L1 by default: it runs, the assignee is told the old\n"
     "          and new serial and expiry, and an override makes the previous certificate\n"
     "          current again). The renewal order names the old certificate (`replaces`) when the\n"
-    "          CA offers ARI. On failure the current certificate stays current.\n"
+    "          CA offers ARI. On failure the current certificate stays current, the plan\n"
+    "          records the error, event certs.renew.failed is raised, and the next attempt\n"
+    "          backs off (1 h doubling to 1 day). --due renews every plan whose renewal time\n"
+    "          has come (all tenants without --tenant), re-asking ARI windows first when the\n"
+    "          CA's Retry-After says to; the server does the same every minute.\n"
     "revoke    Revoke the plan's current certificate (or certificate ID) at the CA. --reason:\n"
     "          unspecified, keyCompromise, affiliationChanged, superseded, cessationOfOperation.\n"
     "plans     Renewal plans: names, challenge, current certificate, renew time (ARI window or\n"
@@ -75,13 +80,14 @@ int og_cli_cert_acme(og_cli *cli, int argc, char **argv)
         {"dns-config", required_argument, NULL, 'C'},  {"key-type", required_argument, NULL, 'k'},
         {"account", required_argument, NULL, 'a'},     {"timeout", required_argument, NULL, 'T'},
         {"reason", required_argument, NULL, 'r'},      {"json", no_argument, NULL, 'j'},
+        {"due", no_argument, NULL, 'D'},
         {NULL, 0, NULL, 0},
     };
     const char *names[OG_ACME_MAX_NAMES];
     og_acme_issue_opts o;
     const char *tenant = NULL, *reason = NULL, *timeout = NULL;
     json_t *j = NULL;
-    int c, json = 0, error;
+    int c, json = 0, due = 0, error;
     if (argc < 2 || (strcmp(argv[1], "issue") != 0 && strcmp(argv[1], "renew") != 0 &&
                      strcmp(argv[1], "revoke") != 0 && strcmp(argv[1], "plans") != 0))
         return -1;   /* not ours: cmd_cert.c goes on */
@@ -108,11 +114,26 @@ int og_cli_cert_acme(og_cli *cli, int argc, char **argv)
         case 'T': timeout = optarg; break;
         case 'r': reason = optarg; break;
         case 'j': json = 1; break;
+        case 'D': due = 1; break;
         default: return og_cli_badopt("cert", argv + 1);
         }
     }
     int npos = argc - 1 - optind;
     char **pos = argv + 1 + optind;
+    if (due) {
+        int ran = 0, failed = 0;
+        if (strcmp(sub, "renew") != 0 || npos)
+            return og_cli_usage("cert", "--due goes with `cert renew` and no ID");
+        if ((error = og_cli_open(cli, tenant)))
+            return error;
+        if ((error = og_acme_renew_due(&cli->ctx, tenant, &ran, &failed)) < 0)
+            return fail(error);
+        if (json)
+            og_cli_print_json(json_pack("{s:i, s:i}", "renewed", ran - failed, "failed", failed));
+        else
+            printf("%d renewal%s due, %d failed\n", ran, ran == 1 ? "" : "s", failed);
+        return failed ? OG_EXIT_FAIL : OG_EXIT_OK;
+    }
     if (!tenant)
         return og_cli_usage("cert", "cert %s needs --tenant", sub);
     if (timeout) {

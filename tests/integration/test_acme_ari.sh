@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# test_acme_ari.sh - ACME Renewal Information (RFC 9773) beside Pebble 2.4, which has none: a
+# loopback front (acme/ari_proxy.py) adds renewalInfo. The renewal time is drawn inside the
+# suggested window, the CertID names the certificate, Retry-After sets the next check, a window
+# moved into the past makes `cert renew --due` renew at once, and the renewal order carries
+# `replaces` with the old certificate's CertID.
+set -euo pipefail
+. "$(dirname "$0")/acme/lib.sh"
+acme_need
+command -v python3 >/dev/null || { echo "SKIP: python3 is not installed" >&2; exit 77; }
+command -v sqlite3 >/dev/null || { echo "SKIP: sqlite3 is not installed" >&2; exit 77; }
+export PEBBLE_VA_ALWAYS_VALID=1 PEBBLE_WFE_NONCEREJECT=0   # not about validation
+acme_start
+O=$OPSGATE
+DB="$OPSGATE_DATA/opsgate.db"
+iso() { date -u -d "@$1" +%Y-%m-%dT%H:%M:%SZ; }
+now=$(date +%s)
+printf '{"start":"%s","end":"%s","retry_after":3600}' "$(iso $((now + 86400)))" "$(iso $((now + 2 * 86400)))" >"$WORK/window.json"
+AP=$(free_port)
+UP=${PEBBLE_DIR#https://}; UP=${UP%/dir}
+python3 "$(dirname "$0")/acme/ari_proxy.py" "$AP" "$UP" "$WORK/pebble.pem" "$WORK/pebble.key" \
+  "$PEBBLE_CA" "$WORK/window.json" "$WORK/ari.log" >"$WORK/proxy.out" 2>&1 &
+ACME_PIDS="$ACME_PIDS $!"
+wait_port 127.0.0.1 "$AP" 10
+"$O" tenant create t1 >/dev/null
+"$O" acme account create --tenant t1 --directory "https://127.0.0.1:$AP/dir" --ca-file "$PEBBLE_CA" >/dev/null
+
+J=$("$O" cert issue --tenant t1 --name ari.example.test --challenge http-01 --http-listen 127.0.0.1:$HTTP_PORT --json)
+P=$(jq -r .id <<<"$J")
+[ "$(jq -r .renew_at_from <<<"$J")" = ari ] || fail "renewal time not from ARI: $J"
+ra=$(date -d "$(jq -r .renew_at <<<"$J")" +%s)
+[ "$ra" -ge $((now + 86400)) ] && [ "$ra" -lt $((now + 2 * 86400 + 1)) ] || fail "renew_at $ra outside the window"
+
+# the CertID asked for is base64url(AKI) "." base64url(serial DER content) of the certificate
+sqlite3 "$DB" "SELECT chain_pem FROM acme_certs WHERE plan_id = '$P'" >"$WORK/leaf.pem"
+want=$(python3 - "$WORK/leaf.pem" <<'PY'
+import base64, subprocess, sys
+t = subprocess.run(["openssl", "x509", "-in", sys.argv[1], "-noout", "-serial", "-ext",
+                    "authorityKeyIdentifier"], capture_output=True, text=True).stdout
+serial = bytes.fromhex(t.split("serial=")[1].split()[0].strip())
+if serial[0] & 0x80: serial = b"\0" + serial
+aki = [l for l in t.splitlines() if ":" in l and "=" not in l and "X509v3" not in l][-1]
+aki = bytes.fromhex(aki.strip().replace("keyid:", "").replace(":", ""))
+b = lambda x: base64.urlsafe_b64encode(x).decode().rstrip("=")
+print(b(aki) + "." + b(serial))
+PY
+)
+grep -q "\"renewalInfo\": \"$want\"" "$WORK/ari.log" || fail "renewalInfo not asked for CertID $want: $(cat "$WORK/ari.log")"
+# Retry-After 3600 s sets the next check an hour out
+chk=$(sqlite3 "$DB" "SELECT ari_check_us / 1000000 FROM acme_plans WHERE id = '$P'")
+[ "$chk" -ge $((now + 3500)) ] && [ "$chk" -le $((now + 3700 + 60)) ] || fail "ARI re-check at $chk, want now+3600"
+
+# not due yet: nothing renews
+out=$("$O" cert renew --due --json); [ "$(jq .renewed <<<"$out")" = 0 ] || fail "renewed early: $out"
+
+# the CA moves the window into the past (e.g. a revocation is coming); once the re-check time
+# has come (set here instead of waiting an hour), --due asks again and renews at once
+printf '{"start":"%s","end":"%s","retry_after":120}' "$(iso $((now - 7200)))" "$(iso $((now - 3600)))" >"$WORK/window.json"
+sqlite3 "$DB" "UPDATE acme_plans SET ari_check_us = 0 WHERE id = '$P'"
+out=$("$O" cert renew --due --json)
+[ "$(jq .renewed <<<"$out")" = 1 ] && [ "$(jq .failed <<<"$out")" = 0 ] || fail "--due did not renew: $out"
+grep -q "\"replaces\": \"$want\"" "$WORK/ari.log" || fail "renewal order without replaces=$want: $(grep newOrder "$WORK/ari.log")"
+"$O" cert plans --tenant t1 "$P" --json | jq -e '(.certificates | length) == 2 and .certificates[0].status == "previous" and .certificates[1].status == "current"' >/dev/null || fail "plan after ARI renewal"
+# a first order carries no replaces
+[ "$(grep -c '"newOrder"' "$WORK/ari.log")" = 2 ] && [ "$(grep -c '"replaces"' "$WORK/ari.log")" = 1 ] || fail "replaces on the wrong orders"
+echo "test_acme_ari: ok"
