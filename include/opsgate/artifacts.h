@@ -95,7 +95,9 @@ json_t *og_artifact_version_to_json(const og_artifact_version *v);
  * hundred KiB) whatever the size, and no plaintext reaches the disk. finish checks everything
  * again in one transaction, stores the object once per tenant (identical content is kept once),
  * adds the version, updates the search index and audits it; *out may be NULL.
- * write does not touch the store; ctx is borrowed until finish or free.
+ * write does not touch the store, so a server may hand ctx->store back to its pool between
+ * callbacks and put another connection in ctx->store before finish; ctx itself is borrowed until
+ * finish or free.
  * free after finish or after any error (an unfinished upload is discarded).
  */
 typedef struct og_artifact_put_opts {
@@ -184,7 +186,7 @@ int og_artifact_keep_parse(const char *s, int64_t *out_us);
 /* Soft delete (write): hidden from every listing, kept until purge. Refused under a legal hold. */
 int og_artifact_delete(og_ctx *ctx, const og_artifact_ref *ref);
 /* Purge a soft-deleted artifact (admin): versions, index entry and objects no other version
- * uses. Refused (OG_ECONFLICT, saying why and until when) under a legal hold or while retention
+ * uses (object files go after the commit: call it outside any transaction of the caller's). Refused (OG_ECONFLICT, saying why and until when) under a legal hold or while retention
  * keeps it: the clock starts at archive, or at deletion if it was never archived. */
 int og_artifact_purge(og_ctx *ctx, const og_artifact_ref *ref);
 /* A legal hold on an artifact (name set) or a whole project (name NULL). Needs admin. reason is
@@ -193,6 +195,12 @@ int og_artifact_hold_set(og_ctx *ctx, const og_artifact_ref *ref, const char *re
 int og_artifact_hold_clear(og_ctx *ctx, const og_artifact_ref *ref, const char *reason);
 /* Holds of the tenant, active ones, or all with history when all != 0. */
 int og_artifact_hold_list(og_ctx *ctx, const char *tenant, int all, json_t **out);
+
+/* Remove DATA/objects/<tenant-id>/ (the tenant's object files) after the tenant was deleted: its
+ * key is destroyed already, so the files are unreadable; this frees the space. Call after the
+ * deleting transaction committed. A missing folder is not an error. OG_EINVAL for a tenant_id
+ * that is not an id (no path tricks). */
+int og_artifacts_tenant_files_remove(const char *data_dir, const char *tenant_id);
 
 /* ---- access governance ---- */
 /* Grant a user (name) a right on a project, until until_us (0 = no expiry); replaces the user's

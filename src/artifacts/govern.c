@@ -3,8 +3,12 @@
 #include "opsgate/audit.h"
 #include "opsgate/error.h"
 
+#include <ftw.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <errno.h>
+#include <unistd.h>
 
 #define DEFAULT_LOCK_US ((int64_t)3600 * 1000000)
 #define MAX_LOCK_US ((int64_t)30 * 24 * 3600 * 1000000)
@@ -660,4 +664,28 @@ done:
     json_decref(gone);
     art__row_free(&a);
     return error;
+}
+
+/* ---- tenant deletion ---- */
+
+static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)ftw;
+    return (flag == FTW_DP ? rmdir(p) : unlink(p)) < 0 && errno != ENOENT ? -1 : 0;
+}
+
+int og_artifacts_tenant_files_remove(const char *data_dir, const char *tenant_id)
+{
+    char dir[PATH_MAX];
+    struct stat sb;
+    if (!data_dir || !og_id_valid(tenant_id))
+        return og_error_set(OG_EINVAL, "bad tenant id '%s'", tenant_id ? tenant_id : "");
+    if (snprintf(dir, sizeof(dir), "%s/objects/%s", data_dir, tenant_id) >= (int)sizeof(dir))
+        return og_error_set(OG_EINVAL, "path too long under '%s'", data_dir);
+    if (lstat(dir, &sb) < 0 && errno == ENOENT)
+        return 0;
+    if (nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS) != 0)
+        return og_error_set(OG_ERROR, "cannot remove '%s': %s", dir, strerror(errno));
+    return 0;
 }

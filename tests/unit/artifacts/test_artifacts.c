@@ -815,6 +815,25 @@ static void test_artifacts_storage__data_folder_holds_no_plaintext(void **state)
         fail_msg("plaintext found at rest: %s", scan_hit);
 }
 
+static void test_artifacts_tenant__deleted_tenant_files_can_be_removed(void **state)
+{
+    fx *f = *state;
+    og_ctx *c = &f->env.ctx;
+    og_artifact_ref r = ref("globex", "fw", "big.bin");
+    char *data = random_bytes(400 * 1024), *t = NULL;
+    OG_ASSERT_OK(og_artifact_put_buffer(c, &r, NULL, data, 400 * 1024, NULL));
+    free(data);
+    assert_int_equal(object_files(f, &f->globex, NULL, 0), 1);
+    OG_ASSERT_OK(og_tenant_delete(c, "globex"));
+    /* the rows are gone with the tenant; the file is unreadable, then removed */
+    assert_int_equal(objects_of(f, &f->globex), 0);
+    assert_int_equal(get(c, "globex", "fw", "big.bin", 0, &t), OG_ENOTFOUND);
+    OG_ASSERT_OK(og_artifacts_tenant_files_remove(f->env.data_dir, f->globex.id));
+    assert_int_equal(object_files(f, &f->globex, NULL, 0), 0);
+    OG_ASSERT_OK(og_artifacts_tenant_files_remove(f->env.data_dir, f->globex.id));
+    assert_int_equal(og_artifacts_tenant_files_remove(f->env.data_dir, "../.."), OG_EINVAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -852,6 +871,8 @@ int main(void)
             test_artifacts_search__ranks_names_metadata_and_text_with_snippets, setup, teardown),
         cmocka_unit_test_setup_teardown(test_artifacts_storage__data_folder_holds_no_plaintext,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_artifacts_tenant__deleted_tenant_files_can_be_removed, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
