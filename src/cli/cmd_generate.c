@@ -4,9 +4,11 @@
 #include "opsgate/docgen.h"
 #include "opsgate/error.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define DATA_MAX ((size_t)16 << 20)
 #define DOC_MAX ((size_t)256 << 20)
@@ -42,6 +44,28 @@ static const char *const help =
     "the data, never from the clock).\n"
     "Bad data names the field (\"phases[1].tasks[0].rate: missing\"); nothing is stored then.\n";
 
+/* Write an output file. Regular files (and new ones) are replaced atomically; anything else that
+ * exists - /dev/stdout, a FIFO, /dev/null - is written in place: an atomic rename would replace
+ * the device node with a regular file. "-" is stdout. */
+static int write_output(const char *path, const void *data, size_t len)
+{
+    struct stat st;
+    FILE *f;
+    if (strcmp(path, "-") == 0 || (stat(path, &st) == 0 && !S_ISREG(st.st_mode))) {
+        f = strcmp(path, "-") == 0 ? stdout : fopen(path, "wb");
+        if (!f)
+            return og_error_set(OG_ERROR, "cannot open %s: %s", path, strerror(errno));
+        size_t n = fwrite(data, 1, len, f);
+        int bad = n != len || fflush(f) != 0;
+        if (f != stdout)
+            bad |= fclose(f) != 0;
+        if (bad)
+            return og_error_set(OG_ERROR, "cannot write %s: %s", path, strerror(errno));
+        return 0;
+    }
+    return og_file_write_atomic(path, data, len, 0644);
+}
+
 static int run(og_cli *cli, int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -64,15 +88,10 @@ static int run(og_cli *cli, int argc, char **argv)
     size_t len = 0;
     og_buf out;
 
-    if (argc < 2 || argv[1][0] == '-')
-        return og_cli_usage("generate", "missing document kind (sow, change-order, runbook, "
-                                        "closure)");
     memset(&req, 0, sizeof(req));
-    if (og_doc_kind_parse(argv[1], &req.kind) < 0)
-        return og_cli_usage("generate", "%s", og_error_last());
     optind = 0;
     opterr = 0;
-    while ((c = getopt_long(argc - 1, argv + 1, "o:", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
         switch (c) {
         case 't': tenant = optarg; break;
         case 'p': project = optarg; break;
@@ -82,11 +101,16 @@ static int run(og_cli *cli, int argc, char **argv)
         case 'o': outfile = optarg; break;
         case 'n': dry = 1; break;
         case 'j': json = 1; break;
-        default: return og_cli_badopt("generate", argv + 1);
+        default: return og_cli_badopt("generate", argv);
         }
     }
-    if (optind < argc - 1)
-        return og_cli_usage("generate", "unexpected argument '%s'", argv[1 + optind]);
+    if (optind >= argc)
+        return og_cli_usage("generate", "missing document kind (sow, change-order, runbook, "
+                                        "closure)");
+    if (og_doc_kind_parse(argv[optind], &req.kind) < 0)
+        return og_cli_usage("generate", "%s", og_error_last());
+    if (optind + 1 < argc)
+        return og_cli_usage("generate", "unexpected argument '%s'", argv[optind + 1]);
     if (!tenant)
         return og_cli_usage("generate", "generate needs --tenant");
     if (!project)
@@ -114,7 +138,7 @@ static int run(og_cli *cli, int argc, char **argv)
         goto cleanup;
     }
     if (outfile) {
-        if ((error = og_file_write_atomic(outfile, out.data ? out.data : "", out.len, 0644)) < 0) {
+        if ((error = write_output(outfile, out.data ? out.data : "", out.len)) < 0) {
             og_error_wrap("writing %s", outfile);
             rc = og_cli_fail(error);
             goto cleanup;

@@ -4,9 +4,11 @@
 #include "opsgate/docgen.h"
 #include "opsgate/error.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define DATA_MAX ((size_t)16 << 20)
 
@@ -33,6 +35,28 @@ static const char *const help =
     "provide. With --kind (or a file named after a kind, e.g. sow.mustache) the data is first\n"
     "turned into that kind's view model, which is what `generate` renders; a change order also\n"
     "needs --baseline (the baseline SOW's data). Built-in partials are available.\n";
+
+/* Write an output file. Regular files (and new ones) are replaced atomically; anything else that
+ * exists - /dev/stdout, a FIFO, /dev/null - is written in place: an atomic rename would replace
+ * the device node with a regular file. "-" is stdout. */
+static int write_output(const char *path, const void *data, size_t len)
+{
+    struct stat st;
+    FILE *f;
+    if (strcmp(path, "-") == 0 || (stat(path, &st) == 0 && !S_ISREG(st.st_mode))) {
+        f = strcmp(path, "-") == 0 ? stdout : fopen(path, "wb");
+        if (!f)
+            return og_error_set(OG_ERROR, "cannot open %s: %s", path, strerror(errno));
+        size_t n = fwrite(data, 1, len, f);
+        int bad = n != len || fflush(f) != 0;
+        if (f != stdout)
+            bad |= fclose(f) != 0;
+        if (bad)
+            return og_error_set(OG_ERROR, "cannot write %s: %s", path, strerror(errno));
+        return 0;
+    }
+    return og_file_write_atomic(path, data, len, 0644);
+}
 
 typedef struct missing_ctx {
     const char *file;
@@ -252,7 +276,7 @@ static int run(og_cli *cli, int argc, char **argv)
             return og_cli_fail(error);
         }
         if (outfile)
-            error = og_file_write_atomic(outfile, b.data ? b.data : "", b.len, 0644);
+            error = write_output(outfile, b.data ? b.data : "", b.len);
         else
             fwrite(b.data ? b.data : "", 1, b.len, stdout);
         og_buf_free(&b);

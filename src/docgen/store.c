@@ -380,6 +380,16 @@ static int generate_execute(og_ctx *ctx, const char *tenant_id, json_t *params, 
     dref = (og_artifact_ref){s->tenant, s->project, s->data_name};
     cref = (og_artifact_ref){s->tenant, s->project, s->doc_name};
 
+    /* the same bytes as the latest version (unchanged data and template): that version stands
+     * with its own provenance; the artifact module keeps no duplicate versions */
+    if ((error = latest_same(ctx, &cref, s->content, s->content_len, &same)) < 0)
+        return error;
+    if (same) {
+        json_object_set_new(s->prov, "version", json_integer((json_int_t)same));
+        json_object_set_new(s->prov, "unchanged", json_true());
+        *result = json_pack("{s:I, s:b}", "version", (json_int_t)same, "unchanged", 1);
+        return 0;
+    }
     /* the data snapshot: a new version only when the data changed since the latest one */
     if ((error = latest_same(ctx, &dref, s->data_text, strlen(s->data_text), &data_version)) < 0)
         return error;
@@ -399,18 +409,6 @@ static int generate_execute(og_ctx *ctx, const char *tenant_id, json_t *params, 
     msg = json_dumps(s->prov, JSON_SORT_KEYS | JSON_COMPACT);
     if (!meta || !msg) {
         error = og_error_set(OG_ERROR, "out of memory");
-        goto cleanup;
-    }
-    /* the same bytes as the latest version (unchanged data and template): that version stands,
-     * the artifact module keeps no duplicate versions */
-    if ((error = latest_same(ctx, &cref, s->content, s->content_len, &same)) < 0)
-        goto cleanup;
-    if (same) {
-        json_object_set_new(s->prov, "version", json_integer((json_int_t)same));
-        json_object_set_new(s->prov, "unchanged", json_true());
-        *result = json_pack("{s:I, s:I, s:b}", "version", (json_int_t)same, "data_version",
-                            (json_int_t)data_version, "unchanged", 1);
-        error = 0;
         goto cleanup;
     }
     memset(&o, 0, sizeof(o));
