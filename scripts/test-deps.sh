@@ -21,8 +21,8 @@ fi
 # deploy: haproxy for tests/integration/test_deploy*.sh (nginx comes with the certs line above)
 for p in haproxy; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || { SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"; DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "$p" >/dev/null; }; done
 scripts/oscal-validate.sh --install   # audit: ajv-cli for the OSCAL export test
-# acme: Pebble (ships pebble and pebble-challtestsrv) for tests/integration/test_acme*.sh
-dpkg-query -W -f='${Status}' pebble 2>/dev/null | grep -q "install ok installed" || { SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"; DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends pebble >/dev/null; }
+# acme: Pebble (pebble, pebble-challtestsrv) and Knot (RFC 2136) for tests/integration/test_acme*.sh
+for p in pebble knot; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || { SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"; DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "$p" >/dev/null; }; done
 # artifacts: bench/bench_artifacts measures git's commit rate in the same run (it reports "git not
 # found" without it).
 if ! command -v git >/dev/null 2>&1; then

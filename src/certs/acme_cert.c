@@ -103,15 +103,18 @@ static int settings_build(const og_acme_issue_opts *o, json_t **names_out, json_
                             : json_pack("{s:s, s:s}", "type", type, "webroot", o->webroot);
     } else if (strcmp(type, "dns-01") == 0) {
         const char *prov = o->dns_provider ? o->dns_provider : "challtestsrv";
-        if (!og_acme__dns_provider_find(prov)) {
-            error = og_error_set(OG_EINVAL, "unknown --dns-provider '%s' (challtestsrv)", prov);
+        const og_acme_dns_provider *dp = og_acme__dns_provider_find(prov);
+        if (!dp) {
+            error = og_error_set(OG_EINVAL, "unknown --dns-provider '%s' (challtestsrv, rfc2136)",
+                                 prov);
             goto cleanup;
         }
         if (!o->dns_config || !*o->dns_config) {
-            error = og_error_set(OG_EINVAL, "dns-01 with %s needs --dns-config (its management "
-                                            "URL)", prov);
+            error = og_error_set(OG_EINVAL, "dns-01 with %s needs --dns-config", prov);
             goto cleanup;
         }
+        if (dp->check && (error = dp->check(o->dns_config)) < 0)
+            goto cleanup;
         for (size_t i = 0; i < o->nnames; i++)
             if (is_ip(o->names[i])) {
                 error = og_error_set(OG_EINVAL, "--name '%s': an IP address needs http-01",
@@ -450,6 +453,8 @@ int og_acme_cert_issue(og_ctx *ctx, const char *tenant, const og_acme_issue_opts
     issued is;
     char tid[OG_ID_LEN], aid[OG_ID_LEN], plan_id[OG_ID_LEN], cert_id[OG_ID_LEN], now[OG_TIME_LEN];
     char *names_text = NULL, *ch_text = NULL;
+    uint8_t *dns_sealed = NULL;
+    size_t dns_sealed_len = 0;
     const char *key_type = o && o->key_type ? o->key_type : "ec256";
     int error;
     memset(&is, 0, sizeof(is));
@@ -464,16 +469,27 @@ int og_acme_cert_issue(og_ctx *ctx, const char *tenant, const og_acme_issue_opts
         (error = issue_once(c, names, key_type, ch, NULL, &is)) < 0)
         goto cleanup;
     names_text = json_dumps(names, JSON_COMPACT);
-    ch_text = json_dumps(ch, JSON_COMPACT | JSON_SORT_KEYS);
     og_id_new(plan_id);
     og_time_format(og_time_now_us(), now);
     if ((error = og_store_tx_begin(ctx->store)) < 0)
         goto cleanup;
+    /* provider settings may hold secrets: sealed apart, never in the plain column */
+    const char *dns_config = json_string_value(json_object_get(ch, "dns_config"));
+    if (dns_config &&
+        (error = og_crypto_seal(ctx->keys, ctx->store, tid, plan_id, dns_config,
+                                strlen(dns_config), &dns_sealed, &dns_sealed_len)) < 0)
+        goto rollback;
+    json_object_del(ch, "dns_config");
+    ch_text = json_dumps(ch, JSON_COMPACT | JSON_SORT_KEYS);
     if ((error = og_stmt_prepare(&st, ctx->store,
                                  "INSERT INTO acme_plans (id, tenant_id, account_id, names,"
-                                 " key_type, challenge, created_at, updated_at) VALUES"
-                                 " (?,?,?,?,?,?,?,?)")) < 0)
+                                 " key_type, challenge, created_at, updated_at,"
+                                 " challenge_sealed) VALUES (?,?,?,?,?,?,?,?,?)")) < 0)
         goto rollback;
+    if (dns_sealed)
+        og_stmt_bind_blob(st, 9, dns_sealed, dns_sealed_len);
+    else
+        og_stmt_bind_null(st, 9);
     og_stmt_bind_text(st, 1, plan_id);
     og_stmt_bind_text(st, 2, tid);
     og_stmt_bind_text(st, 3, aid);
@@ -506,6 +522,7 @@ cleanup:
     json_decref(analysis);
     free(names_text);
     free(ch_text);
+    free(dns_sealed);
     issued_clear(&is);
     return error;
 }
@@ -530,12 +547,15 @@ static int plan_load(og_ctx *ctx, const char *tid, const char *id, plan *p)
 {
     og_stmt *st = NULL;
     json_error_t je;
+    uint8_t *sealed = NULL;
+    size_t sealed_len = 0;
     int rc, error;
     memset(p, 0, sizeof(*p));
     if ((error = og_stmt_prepare(
              &st, ctx->store,
              "SELECT p.id, p.account_id, p.key_type, p.names, p.challenge, p.current_cert,"
-             " c.serial, c.ari_cert_id, c.not_after_us FROM acme_plans p LEFT JOIN acme_certs c"
+             " c.serial, c.ari_cert_id, c.not_after_us, p.challenge_sealed FROM acme_plans p"
+             " LEFT JOIN acme_certs c"
              " ON c.id = p.current_cert WHERE p.tenant_id = ? AND (p.id = ? OR p.id = (SELECT"
              " plan_id FROM acme_certs WHERE tenant_id = ? AND id = ?))")) < 0)
         return error;
@@ -556,15 +576,38 @@ static int plan_load(og_ctx *ctx, const char *tid, const char *id, plan *p)
         if (og_stmt_col_text(st, 7))
             og_strlcpy(p->ari_id, og_stmt_col_text(st, 7), sizeof(p->ari_id));
         p->not_after_us = og_stmt_col_int(st, 8);
+        size_t sl = 0;
+        const void *sb = og_stmt_col_blob(st, 9, &sl);
+        if (sb && sl && (sealed = malloc(sl))) {
+            memcpy(sealed, sb, sl);
+            sealed_len = sl;
+        }
     }
     og_stmt_free(st);
-    if (rc < 0)
+    if (rc < 0) {
+        free(sealed);
         return rc;
+    }
     if (rc != OG_ROW)
         return og_error_set(OG_ENOTFOUND, "no ACME certificate '%s'", id);
     if (!json_is_array(p->names) || !json_is_object(p->ch)) {
+        free(sealed);
         plan_clear(p);
         return og_error_set(OG_ECORRUPT, "ACME plan '%s' has damaged settings", id);
+    }
+    if (sealed) {
+        uint8_t *plain = NULL;
+        size_t plen = 0;
+        error = og_crypto_open(ctx->keys, ctx->store, tid, p->id, sealed, sealed_len, &plain,
+                               &plen);
+        free(sealed);
+        if (error < 0) {
+            plan_clear(p);
+            return error;
+        }
+        json_object_set_new(p->ch, "dns_config", json_stringn((const char *)plain, plen));
+        og_crypto_wipe(plain, plen);
+        free(plain);
     }
     return 0;
 }

@@ -176,8 +176,14 @@ typedef struct og_acme_dns_provider {
     const char *name;
     int (*present)(const char *config, const char *fqdn, const char *value);
     int (*cleanup)(const char *config, const char *fqdn, const char *value);
+    int (*check)(const char *config);   /* validate the config up front (OG_EINVAL naming it) */
 } og_acme_dns_provider;
+/* "challtestsrv" (config: its management URL) or "rfc2136" (dns_rfc2136.c); NULL otherwise. */
 const og_acme_dns_provider *og_acme__dns_provider_find(const char *name);
+extern const og_acme_dns_provider og_acme__rfc2136_provider;
+/* Ask server ("host:port") itself, without recursion, whether fqdn has the TXT value: 1 yes,
+ * 0 no, negative when it does not answer within timeout_ms (the message names the server). */
+int og_acme__dns_txt_has(const char *server, const char *fqdn, const char *value, int timeout_ms);
 /* POST a JSON body to url over the ACME transport (for management APIs); 2xx or an error. */
 int og_acme__http_post_json(const char *url, const char *json);
 

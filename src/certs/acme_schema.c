@@ -61,6 +61,11 @@ static const og_migration steps[] = {
      /* when to ask the CA's renewalInfo again (its Retry-After); NULL without ARI */
      "ALTER TABLE acme_plans ADD COLUMN ari_check_us INTEGER;",
      NULL},
+    {3,
+     /* the dns-01 provider's settings (TSIG secrets, API credentials), sealed under (tenant,
+      * plan id); the challenge column then holds no secret */
+     "ALTER TABLE acme_plans ADD COLUMN challenge_sealed BLOB;",
+     NULL},
 };
 
 static const char *const purge[] = {

@@ -1,5 +1,5 @@
 /* dns_challtestsrv.c - dns-01 providers by name; "challtestsrv" drives the management API of
- * pebble-challtestsrv (POST /set-txt and /clear-txt). */
+ * pebble-challtestsrv (POST /set-txt and /clear-txt); "rfc2136" is in dns_rfc2136.c. */
 #include "certs/acme_internal.h"
 #include "opsgate/error.h"
 
@@ -47,14 +47,24 @@ static int cts_cleanup(const char *config, const char *fqdn, const char *value)
     return error;
 }
 
-static const og_acme_dns_provider providers[] = {
-    {"challtestsrv", cts_present, cts_cleanup},
-};
+static int cts_check(const char *config)
+{
+    if (!config || (strncmp(config, "http://", 7) != 0 && strncmp(config, "https://", 8) != 0))
+        return og_error_set(OG_EINVAL, "bad --dns-config '%s' (the challtestsrv management URL, "
+                                       "http://host:port)",
+                            config ? config : "");
+    return 0;
+}
+
+static const og_acme_dns_provider challtestsrv = {"challtestsrv", cts_present, cts_cleanup,
+                                                  cts_check};
+static const og_acme_dns_provider *const providers[] = {&challtestsrv,
+                                                        &og_acme__rfc2136_provider};
 
 const og_acme_dns_provider *og_acme__dns_provider_find(const char *name)
 {
     for (size_t i = 0; name && i < sizeof(providers) / sizeof(providers[0]); i++)
-        if (strcmp(providers[i].name, name) == 0)
-            return &providers[i];
+        if (strcmp(providers[i]->name, name) == 0)
+            return providers[i];
     return NULL;
 }

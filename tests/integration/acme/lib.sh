@@ -1,5 +1,6 @@
 # lib.sh - start Pebble and pebble-challtestsrv on loopback for the ACME integration tests.
-# Source it, then call acme_start [eab] after setting env (PEBBLE_VA_ALWAYS_VALID, ...).
+# Source it, then call acme_start [eab] after setting env (PEBBLE_VA_ALWAYS_VALID, ...;
+# PEBBLE_DNS=host:port points Pebble's DNS at another server than challtestsrv).
 # Sets: WORK, PEBBLE_DIR (directory URL), PEBBLE_CA (TLS trust anchor of Pebble's API),
 # PEBBLE_MGMT (management URL), CTS_MGMT (challtestsrv management URL), HTTP_PORT (where Pebble's
 # VA connects for http-01: run the responder there), DNS_PORT.
@@ -69,7 +70,7 @@ JSON
     -management "127.0.0.1:$cport" -defaultIPv4 127.0.0.1 -defaultIPv6 "" \
     >"$WORK/challtestsrv.log" 2>&1 &
   ACME_PIDS="$ACME_PIDS $!"
-  PEBBLE_VA_NOSLEEP=1 pebble -config "$WORK/pebble.json" -dnsserver "127.0.0.1:$dport" \
+  PEBBLE_VA_NOSLEEP=1 pebble -config "$WORK/pebble.json" -dnsserver "${PEBBLE_DNS:-127.0.0.1:$dport}" \
     >"$WORK/pebble.log" 2>&1 &
   ACME_PIDS="$ACME_PIDS $!"
   wait_port 127.0.0.1 "$cport" 10 && wait_port 127.0.0.1 "$port" 10 || {
