@@ -10,6 +10,16 @@ leaf a; leaf b; leaf c; leaf weak 90 rsa:1024
 og_setup
 for n in a b c weak; do import $n; done
 
+# The tenant's webhook: the L1 review and the rollback notification must reach it, signed.
+SRC=${OG_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+command -v cc >/dev/null || { echo "SKIP: no C compiler for the webhook receiver"; exit 77; }
+cc -O1 -o "$T/og_recv" "$SRC/tests/support/receivers/og_recv.c" -lcrypto || { echo "FAIL: receiver build"; exit 1; }
+printf 'a-webhook-secret-of-some-length\n' > "$T/secret"
+"$T/og_recv" webhook --port-file "$T/hook.port" --secret-file "$T/secret" --log "$T/hook.log" &
+_bg_pids+=($!)
+for _ in $(seq 100); do [ -s "$T/hook.port" ] && break; sleep 0.1; done
+run 0 "webhook channel" og notify add --tenant acme webhook "http://127.0.0.1:$(cat "$T/hook.port")/hook" --secret-file "$T/secret"
+
 base=$(free_ports 2) || exit 1
 site=$base other=$((base + 1))
 L=$T/live
@@ -67,6 +77,10 @@ ev=$(og events list --tenant acme --json | jq -r '[.[] | select(.type=="certs.de
 [ "$ev" -ge 1 ] && ok || bad "a certs.deploy.rolled_back event for the tenant's channels (got $ev)"
 eq "$(og target list --tenant acme --json | jq -r '.[] | select(.name=="wrong") | .last_deploy.state')" \
   rolled-back "target list shows the rollback"
+
+run 0 "deliver notifications" og events run
+grep -q "^ok .*certs.deploy.rolled_back" "$T/hook.log" && ok || bad "rollback notification not accepted by the webhook: $(cat "$T/hook.log")"
+grep -q "^ok .*gate.review" "$T/hook.log" && ok || bad "L1 review notification not accepted by the webhook: $(cat "$T/hook.log")"
 
 # ---- a verified deploy
 run 0 "deploy b to site" deploy "${FB:0:16}" site --json
