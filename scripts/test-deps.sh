@@ -29,3 +29,6 @@ if ! command -v git >/dev/null 2>&1; then
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends git >/dev/null
 fi
+# docgen: pdftotext (poppler-utils) reads back generated PDFs in tests/integration/test_generate_pdf.sh;
+# pandoc is bench/bench_docgen's peer. Only the missing ones are installed.
+for p in poppler-utils pandoc; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || { SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"; DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "$p" >/dev/null; }; done
