@@ -11,8 +11,16 @@ BUILD_PKGS=(
   libmicrohttpd-dev libcmark-dev libcairo2-dev libpango1.0-dev libzstd-dev
   uuid-dev libcmocka-dev
 )
+# What the test suite runs against (real servers, not mocks) and the benchmarks' peers:
+#   curl jq        HTTP integration tests          sqlite3     tamper tests on the database file
+#   nginx-light    certs scans, deploy targets     haproxy     deploy targets (runtime API)
+#   pebble knot    ACME server and RFC 2136 DNS    poppler-utils  pdftotext reads generated PDFs
+#   nmap prometheus-blackbox-exporter  certs bench peers;  pandoc  docgen bench peer;  git  artifacts bench peer
+#   nodejs npm     ajv-cli validates the OSCAL export
 TEST_PKGS=(
-  curl openssl sqlite3 jq ca-certificates procps
+  curl openssl sqlite3 jq ca-certificates procps git
+  nginx-light haproxy pebble knot poppler-utils
+  nmap prometheus-blackbox-exporter pandoc
 )
 
 what=${1:-all}
