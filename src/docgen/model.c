@@ -839,6 +839,10 @@ static int build_runbook(vctx *v, const json_t *data, json_t *m)
         return error;
 
     /* certificates: where each is deployed, as a joined list for the table */
+    if (og_streq(json_string_value(json_object_get(rb, "certificates")), "inventory"))
+        return og_error_set(OG_EINVAL, "runbook.certificates: \"inventory\" is filled in from "
+                                       "the tenant's certificate inventory by opsgate generate, "
+                                       "not when rendering without storage");
     if ((error = get_arr(rb, "runbook", "certificates", 0, &certs)) < 0)
         return error;
     mcerts = json_array();

@@ -2,6 +2,7 @@
  * "template", data snapshots and generated documents as artifact versions, through the gate. */
 #include "docgen/docgen_internal.h"
 #include "opsgate/artifacts.h"
+#include "opsgate/certs.h"
 #include "opsgate/crypto.h"
 #include "opsgate/error.h"
 #include "opsgate/gate.h"
@@ -457,13 +458,79 @@ int og_docgen_register_kinds(void)
     return kind_result;
 }
 
+/* ---- runbooks: certificates from the tenant's inventory ----
+ * "runbook": {"certificates": "inventory"} takes the certificates of the tenant's inventory that
+ * belong to the runbook's systems: a certificate whose subject or one of whose locations names a
+ * system's host, ip or name. The result replaces the string in a copy of the data, so the stored
+ * snapshot (and its hash) is exactly what was rendered. */
+static int contains_any(const char *hay, const json_t *systems)
+{
+    static const char *const keys[] = {"host", "ip", "name"};
+    size_t i;
+    const json_t *sys;
+    if (!hay)
+        return 0;
+    json_array_foreach(systems, i, sys)
+    {
+        for (size_t k = 0; k < 3; k++) {
+            const char *v = json_string_value(json_object_get(sys, keys[k]));
+            if (v && strlen(v) >= 3 && strstr(hay, v))
+                return 1;
+        }
+    }
+    return 0;
+}
+
+static int runbook_certs_from_inventory(og_ctx *ctx, const char *tenant, const json_t *data,
+                                        json_t **out)
+{
+    int error;
+    json_t *rb = json_object_get(data, "runbook"), *list = NULL, *certs, *copy, *c;
+    const json_t *systems = json_object_get(rb, "systems");
+    size_t i, j;
+    *out = NULL;
+    if (!og_streq(json_string_value(json_object_get(rb, "certificates")), "inventory"))
+        return 0;
+    if ((error = og_certs_list(ctx, tenant, NULL, &list)) < 0)
+        return og_error_wrap("runbook.certificates: reading the certificate inventory");
+    certs = json_array();
+    json_array_foreach(list, i, c)
+    {
+        const json_t *locs = json_object_get(c, "locations"), *l;
+        int hit = json_is_true(json_object_get(c, "ca")) ? 0 :
+                  contains_any(json_string_value(json_object_get(c, "subject")), systems);
+        json_array_foreach(locs, j, l)
+            hit = hit || contains_any(json_string_value(l), systems);
+        if (!hit)
+            continue;
+        char day[11] = "";
+        const char *na = json_string_value(json_object_get(c, "not_after"));
+        if (na)
+            og_strlcpy(day, na, sizeof(day));
+        json_array_append_new(certs, json_pack("{s:s, s:s, s:s, s:O}", "subject",
+                                               json_string_value(json_object_get(c, "subject")),
+                                               "issuer",
+                                               json_string_value(json_object_get(c, "issuer")),
+                                               "not_after", day, "deployed_to", locs));
+    }
+    json_decref(list);
+    copy = json_deep_copy(data);
+    if (!copy) {
+        json_decref(certs);
+        return og_error_set(OG_ERROR, "out of memory");
+    }
+    json_object_set_new(json_object_get(copy, "runbook"), "certificates", certs);
+    *out = copy;
+    return 0;
+}
+
 /* ---- generate and store ---- */
 
 int og_docgen_generate_store(og_ctx *ctx, const og_docgen_request *req, og_buf *out,
                              json_t **provenance)
 {
     int error = -1;
-    json_t *stored = NULL, *baseline = NULL, *prov = NULL, *params = NULL;
+    json_t *stored = NULL, *baseline = NULL, *prov = NULL, *params = NULL, *merged = NULL;
     const json_t *data = req->data;
     og_buf tsrc, doc, dtext;
     char tref[OG_DOCGEN_REF_MAX], tname[OG_DOCGEN_REF_MAX], base[128], doc_name[160],
@@ -508,6 +575,12 @@ int og_docgen_generate_store(og_ctx *ctx, const og_docgen_request *req, og_buf *
     if (!json_is_object(data)) {
         error = og_error_set(OG_EINVAL, "project data: expected a JSON object");
         goto cleanup;
+    }
+    if (req->kind == OG_DOC_RUNBOOK) {
+        if ((error = runbook_certs_from_inventory(ctx, req->tenant, data, &merged)) < 0)
+            goto cleanup;
+        if (merged)
+            data = merged;
     }
     if ((error = og_docgen__doc_base(req->kind, data, base, sizeof(base))) < 0)
         goto cleanup;
@@ -634,6 +707,7 @@ cleanup:
     json_decref(pc.used);
     json_decref(baseline);
     json_decref(stored);
+    json_decref(merged);
     free(canonical);
     og_buf_free(&tsrc);
     og_buf_free(&doc);

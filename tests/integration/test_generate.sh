@@ -121,6 +121,22 @@ expect_grep "sow.check.mustache:1:1: warning: 'client.nam'" "$OG_TMP/err" "missi
 expect_rc 0 "template check builtin" og template check "$SRC/src/docgen/builtin/closure.mustache" --input "$P/northwind-m365.json"
 expect_grep "ok" "$OG_TMP/out" "built-in closure template checks clean"
 
+# ---- runbook certificates from the tenant's inventory ("certificates": "inventory") ----
+if command -v openssl >/dev/null 2>&1; then
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$OG_TMP/k.pem" \
+    -out "$OG_TMP/fs01.pem" -days 90 -subj "/CN=fs01.corp.northwind.example" \
+    -addext "basicConstraints=critical,CA:FALSE" 2>/dev/null
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$OG_TMP/k2.pem" \
+    -out "$OG_TMP/other.pem" -days 90 -subj "/CN=unrelated.example.org" \
+    -addext "basicConstraints=critical,CA:FALSE" 2>/dev/null
+  expect_rc 0 "cert import" og cert import --tenant acme "$OG_TMP/fs01.pem"
+  expect_rc 0 "cert import other" og cert import --tenant acme "$OG_TMP/other.pem"
+  jq '.runbook.certificates = "inventory"' "$P/northwind-m365.json" >"$OG_TMP/rb-inv.json"
+  expect_rc 0 "runbook from inventory" og "${G[@]}" runbook --input "$OG_TMP/rb-inv.json" --dry-run
+  expect_grep "| CN=fs01.corp.northwind.example |" "$OG_TMP/out" "inventory certificate of a system"
+  if grep -q "unrelated.example.org" "$OG_TMP/out"; then bad "a certificate of no system is listed"; else ok; fi
+fi
+
 # ---- audit: each generation recorded as artifacts.generate ----
 expect_rc 0 "audit list" og audit list --tenant acme --action artifacts.generate --json
 if jq -e '[.. | objects | select(.action? == "artifacts.generate")] | length >= 8' "$OG_TMP/out" >/dev/null; then ok; else bad "audit records of artifacts.generate missing"; fi
