@@ -736,8 +736,11 @@ static void note_failure(og_ctx *ctx, const char *tid, const char *plan_id, cons
                         " renew_at_us = ? + (CASE WHEN failures >= 5 THEN 86400000000 ELSE"
                         " 3600000000 * (1 << failures) END) WHERE tenant_id = ? AND id = ?") < 0)
         goto rollback;
+    /* a CA that said when to come back (rateLimited + Retry-After) is not asked earlier; the
+     * backoff itself is 1 h at least, so only a longer Retry-After moves the time */
+    int64_t hint = og_acme__retry_after_hint(1), now = og_time_now_us();
     og_stmt_bind_text(st, 1, saved);
-    og_stmt_bind_int(st, 2, og_time_now_us());
+    og_stmt_bind_int(st, 2, hint > 3600 ? now + (hint - 3600) * 1000000 : now);
     og_stmt_bind_text(st, 3, tid);
     og_stmt_bind_text(st, 4, plan_id);
     if (og_stmt_step(st) < 0)
@@ -772,6 +775,7 @@ int og_acme_cert_renew(og_ctx *ctx, const char *tenant, const char *id, json_t *
         return og_error_set(OG_EINVAL, "cert renew needs an ID");
     if ((error = og_acme_register_kinds()) < 0 || (error = plan_load(ctx, tid, id, &p)) < 0)
         return error;
+    (void)og_acme__retry_after_hint(1);
     char na[OG_TIME_LEN];
     og_time_format(p.not_after_us, na);
     params = json_pack("{s:s}", "plan", p.id);

@@ -16,6 +16,10 @@
  * rejection under 1%.
  */
 #define BADNONCE_RETRIES 5
+/* rateLimited or 503 answers with a Retry-After of at most RATE_WAIT_MAX_S are waited out and
+ * retried, at most RATE_WAITS times per request */
+#define RATE_WAITS 2
+#define RATE_WAIT_MAX_S 10
 #define JOSE "application/jose+json"
 
 int og_acme__client_open(og_acme_client **out, const char *directory_url, const char *ca_pem)
@@ -88,12 +92,26 @@ static int fresh_nonce(og_acme_client *c)
     return error;
 }
 
+static void sleep_us(int64_t us);
+
+/* The Retry-After of the last rate-limited answer this thread gave up on (for the renewal
+ * backoff); -1 when none. */
+static __thread int64_t retry_hint_s = -1;
+
+int64_t og_acme__retry_after_hint(int reset)
+{
+    int64_t v = retry_hint_s;
+    if (reset)
+        retry_hint_s = -1;
+    return v;
+}
+
 int og_acme__post(og_acme_client *c, const char *url, const char *payload, og_acme_resp *resp)
 {
     char *jws = NULL, type[128];
-    int error = 0;
+    int error = 0, waits = 0;
     memset(resp, 0, sizeof(*resp));
-    for (int attempt = 0; attempt <= BADNONCE_RETRIES; attempt++) {
+    for (int attempt = 0; attempt <= BADNONCE_RETRIES + RATE_WAITS; attempt++) {
         if (!c->nonce[0] && (error = fresh_nonce(c)) < 0)
             return error;
         free(jws);
@@ -111,10 +129,35 @@ int og_acme__post(og_acme_client *c, const char *url, const char *payload, og_ac
             break;
         }
         error = og_acme__problem(url, resp->status, resp->body.data, resp->body.len, type);
-        if (strcmp(type, "urn:ietf:params:acme:error:badNonce") != 0 || attempt == BADNONCE_RETRIES)
+        int rate = strcmp(type, "urn:ietf:params:acme:error:rateLimited") == 0 ||
+                   resp->status == 503;
+        if (rate) {
+            /* a short Retry-After is waited out here; a long one is the caller's to schedule
+             * (the renewal backoff takes it), so the message says how long */
+            if (resp->retry_after_s > 0 && resp->retry_after_s <= RATE_WAIT_MAX_S &&
+                waits < RATE_WAITS) {
+                waits++;
+                c->rate_waits++;
+                sleep_us(resp->retry_after_s * 1000000);
+                continue;
+            }
+            char msg[1024];
+            og_strlcpy(msg, og_error_last(), sizeof(msg));
+            retry_hint_s = resp->retry_after_s;
+            if (resp->retry_after_s > 0)
+                error = og_error_set(OG_EBUSY, "%s (retry after %lld s)", msg,
+                                     (long long)resp->retry_after_s);
+            else
+                error = og_error_set(OG_EBUSY, "%s", msg);
+            break;
+        }
+        if (strcmp(type, "urn:ietf:params:acme:error:badNonce") != 0 ||
+            c->badnonce_retries_this >= BADNONCE_RETRIES)
             break;
         c->badnonce_retries++;
+        c->badnonce_retries_this++;
     }
+    c->badnonce_retries_this = 0;
     free(jws);
     return error;
 }

@@ -19,7 +19,7 @@ printf '{"start":"%s","end":"%s","retry_after":3600}' "$(iso $((now + 86400)))" 
 AP=$(free_port)
 UP=${PEBBLE_DIR#https://}; UP=${UP%/dir}
 python3 "$(dirname "$0")/acme/ari_proxy.py" "$AP" "$UP" "$WORK/pebble.pem" "$WORK/pebble.key" \
-  "$PEBBLE_CA" "$WORK/window.json" "$WORK/ari.log" >"$WORK/proxy.out" 2>&1 &
+  "$PEBBLE_CA" "$WORK/window.json" "$WORK/ari.log" "$WORK/ratelimit.json" >"$WORK/proxy.out" 2>&1 &
 ACME_PIDS="$ACME_PIDS $!"
 wait_port 127.0.0.1 "$AP" 10
 "$O" tenant create t1 >/dev/null
@@ -63,4 +63,20 @@ grep -q "\"replaces\": \"$want\"" "$WORK/ari.log" || fail "renewal order without
 "$O" cert plans --tenant t1 "$P" --json | jq -e '(.certificates | length) == 2 and .certificates[0].status == "previous" and .certificates[1].status == "current"' >/dev/null || fail "plan after ARI renewal"
 # a first order carries no replaces
 [ "$(grep -c '"newOrder"' "$WORK/ari.log")" = 2 ] && [ "$(grep -c '"replaces"' "$WORK/ari.log")" = 1 ] || fail "replaces on the wrong orders"
+
+# ---- rate limits: a short Retry-After is waited out; a long one fails, keeps the current
+# certificate and pushes the next attempt past it ----
+echo '{"count": 1, "retry_after": 1}' >"$WORK/ratelimit.json"
+t0=$(date +%s)
+"$O" cert issue --tenant t1 --name rl.example.test --challenge http-01 --http-listen 127.0.0.1:$HTTP_PORT >/dev/null
+[ $(( $(date +%s) - t0 )) -ge 1 ] && grep -q '"rateLimited": 1' "$WORK/ari.log" || fail "short Retry-After not waited out"
+echo '{"count": 5, "retry_after": 7200}' >"$WORK/ratelimit.json"
+CUR=$("$O" cert plans --tenant t1 "$P" --json | jq -r .current.serial)
+set +e
+out=$("$O" cert renew --tenant t1 "$P" 2>&1); rc=$?
+set -e
+[ $rc -eq 1 ] && grep -q "acme:rateLimited" <<<"$out" && grep -q "retry after 7200 s" <<<"$out" || fail "rate limit: $rc $out"
+"$O" cert plans --tenant t1 "$P" --json | jq -e --arg s "$CUR" '.current.serial == $s and .failures == 1' >/dev/null || fail "rate limit changed the current certificate"
+at=$(sqlite3 "$DB" "SELECT renew_at_us / 1000000 FROM acme_plans WHERE id = '$P'")
+[ "$at" -ge $(( $(date +%s) + 7200 - 5 )) ] || fail "next attempt at $at is before the CA's Retry-After"
 echo "test_acme_ari: ok"

@@ -4,12 +4,29 @@ renewalInfo: /dir gains "renewalInfo", /renewal-info/<CertID> answers the window
 file ({"start": RFC3339, "end": RFC3339, "retry_after": seconds}), everything else is passed to
 Pebble unchanged with the client's Host header, so the URLs Pebble builds point back here.
 Every renewalInfo CertID and every newOrder payload is logged, one JSON object a line.
+Rate limits: while RATELIMIT_FILE ({"count": N, "retry_after": S}) has count > 0, a newOrder is
+answered 429 urn:ietf:params:acme:error:rateLimited with Retry-After S, and count goes down.
 
-usage: ari_proxy.py PORT PEBBLE_HOSTPORT CERT KEY CAFILE WINDOW_FILE LOG_FILE
+usage: ari_proxy.py PORT PEBBLE_HOSTPORT CERT KEY CAFILE WINDOW_FILE LOG_FILE [RATELIMIT_FILE]
 """
-import base64, http.client, http.server, json, socketserver, ssl, sys
+import base64, http.client, http.server, json, os, socketserver, ssl, sys, threading
 
 port, upstream, cert, key, cafile, window_file, log_file = sys.argv[1:8]
+ratelimit_file = sys.argv[8] if len(sys.argv) > 8 else None
+lock = threading.Lock()
+
+
+def rate_limited():
+    """True (and count down) while the rate-limit file says so."""
+    if not ratelimit_file or not os.path.exists(ratelimit_file):
+        return None
+    with lock:
+        r = json.load(open(ratelimit_file))
+        if r.get("count", 0) <= 0:
+            return None
+        r["count"] -= 1
+        json.dump(r, open(ratelimit_file, "w"))
+        return r["retry_after"]
 HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "server", "date"}
 
 
@@ -42,6 +59,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
         n = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(n) if n else None
         if self.command == "POST" and self.path.startswith("/order-plz") and body:
+            ra = rate_limited()
+            if ra is not None:
+                log({"rateLimited": ra})
+                problem = json.dumps({"type": "urn:ietf:params:acme:error:rateLimited",
+                                      "detail": "too many new orders", "status": 429})
+                return self.reply(429, problem.encode(),
+                                  [("Content-Type", "application/problem+json"),
+                                   ("Retry-After", str(ra))])
             log({"newOrder": b64url_json(json.loads(body)["payload"])})
         ctx = ssl.create_default_context(cafile=cafile)
         c = http.client.HTTPSConnection(upstream, context=ctx, timeout=30)
