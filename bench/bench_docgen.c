@@ -50,17 +50,17 @@ static json_t *project_40(void)
             snprintf(tid, sizeof(tid), "T%d.%d", p + 1, t + 1);
             snprintf(tname, sizeof(tname), "Task %d of phase %d: configure, verify and document",
                      t + 1, p + 1);
-            json_array_append_new(tasks, json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", tid,
-                                                   "name", tname, "role", roles[(p + t) % 4],
-                                                   "hours", hours[(p * 5 + t) % 8], "rate",
-                                                   rates[(p + t) % 4]));
+            json_array_append_new(tasks,
+                                  json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", tid, "name", tname,
+                                            "role", roles[(p + t) % 4], "hours",
+                                            hours[(p * 5 + t) % 8], "rate", rates[(p + t) % 4]));
         }
         snprintf(id, sizeof(id), "P%d", p + 1);
         snprintf(name, sizeof(name), "Phase %d - migration wave %d", p + 1, p + 1);
         snprintf(start, sizeof(start), "2027-%02d-01", p + 1);
         snprintf(end, sizeof(end), "2027-%02d-25", p + 1);
-        json_array_append_new(phases, json_pack("{s:s, s:s, s:s, s:s, s:o}", "id", id, "name",
-                                                name, "start", start, "end", end, "tasks", tasks));
+        json_array_append_new(phases, json_pack("{s:s, s:s, s:s, s:s, s:o}", "id", id, "name", name,
+                                                "start", start, "end", end, "tasks", tasks));
     }
     json_t *d = json_pack(
         "{s:s, s:{s:s, s:s}, s:{s:s, s:s}, s:{s:s, s:s, s:s}, s:{s:s, s:s}, s:[s, s],"
@@ -79,9 +79,9 @@ static json_t *project_40(void)
         "Lease handed back", "due", "2027-08-31", "phases", phases, "assumptions",
         "Client provides access", "Change windows on weekends", "payment_terms", "billing",
         "monthly in arrears", "terms", "Net 30", "signoff", "party", "Client", "name",
-        "Jonas Berger", "party", "Provider", "name", "Dana Whitfield", "contacts", "side",
-        "client", "name", "Jonas Berger", "role", "Sponsor", "email", "j.berger@example.com",
-        "side", "provider", "name", "Dana Whitfield", "role", "PM", "email", "dana@example.com");
+        "Jonas Berger", "party", "Provider", "name", "Dana Whitfield", "contacts", "side", "client",
+        "name", "Jonas Berger", "role", "Sponsor", "email", "j.berger@example.com", "side",
+        "provider", "name", "Dana Whitfield", "role", "PM", "email", "dana@example.com");
     if (!d)
         die("building the project");
     return d;
@@ -90,7 +90,7 @@ static json_t *project_40(void)
 typedef struct result {
     double secs;
     int docs;
-    size_t bytes;   /* of one document */
+    size_t bytes; /* of one document */
     long rss_kb;
 } result;
 
@@ -210,9 +210,10 @@ int main(void)
         printf("| opsgate | HTML | %d | %.2f | %.0f | %zu | %.1f | pandoc missing |\n", rh.docs,
                rh.secs, html_rate, rh.bytes, rh.rss_kb / 1024.0);
     if (pdf_ok && pandoc && pd.docs > 0)
-        printf("| opsgate | PDF (cairo+pango) | %d | %.2f | %.1f | %zu | %.1f | %.1fx pandoc DOCX |\n",
-               rp.docs, rp.secs, pdf_rate, rp.bytes, rp.rss_kb / 1024.0,
-               pdf_rate / (pd.docs / pd.secs));
+        printf(
+            "| opsgate | PDF (cairo+pango) | %d | %.2f | %.1f | %zu | %.1f | %.1fx pandoc DOCX |\n",
+            rp.docs, rp.secs, pdf_rate, rp.bytes, rp.rss_kb / 1024.0,
+            pdf_rate / (pd.docs / pd.secs));
     else if (pdf_ok)
         printf("| opsgate | PDF (cairo+pango) | %d | %.2f | %.1f | %zu | %.1f | - |\n", rp.docs,
                rp.secs, pdf_rate, rp.bytes, rp.rss_kb / 1024.0);

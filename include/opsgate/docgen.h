@@ -28,16 +28,16 @@
  * digit product, and in og_dec_round to a currency's minor unit. Line amounts (hours x rate) are
  * rounded to the currency's minor unit, then summed, so totals equal the sum of the lines shown. */
 typedef int64_t og_dec;
-#define OG_DEC_SCALE 10000
-#define OG_DEC_DIGITS 4
-#define OG_DEC_STR_MAX 40   /* enough for any formatted og_dec with grouping and sign */
+#define OG_DEC_SCALE   10000
+#define OG_DEC_DIGITS  4
+#define OG_DEC_STR_MAX 40 /* enough for any formatted og_dec with grouping and sign */
 
 /* "145", "145.00", "-7.5", "+0.25": optional sign, digits, optional '.' and 1..4 digits.
  * No exponents, no grouping, no spaces. OG_EINVAL naming s (and why) otherwise. */
 int og_dec_parse(const char *s, og_dec *out);
 int og_dec_add(og_dec a, og_dec b, og_dec *out);
 int og_dec_sub(og_dec a, og_dec b, og_dec *out);
-int og_dec_mul(og_dec a, og_dec b, og_dec *out);   /* product rounded half-even to 4 digits */
+int og_dec_mul(og_dec a, og_dec b, og_dec *out); /* product rounded half-even to 4 digits */
 /* a / b rounded half-even to 4 digits; OG_EINVAL on division by zero or overflow. */
 int og_dec_div(og_dec a, og_dec b, og_dec *out);
 /* Round half-even to `digits` fractional digits (0..4); the result stays in og_dec units. */
@@ -71,11 +71,11 @@ typedef enum og_doc_format {
     OG_DOC_PDF = 2,
 } og_doc_format;
 
-const char *og_doc_kind_name(og_doc_kind k);        /* "sow", "change-order", "runbook", "closure" */
-int og_doc_kind_parse(const char *s, og_doc_kind *out);        /* OG_EINVAL naming s */
-const char *og_doc_format_name(og_doc_format f);    /* "md", "html", "pdf" */
+const char *og_doc_kind_name(og_doc_kind k); /* "sow", "change-order", "runbook", "closure" */
+int og_doc_kind_parse(const char *s, og_doc_kind *out); /* OG_EINVAL naming s */
+const char *og_doc_format_name(og_doc_format f);        /* "md", "html", "pdf" */
 const char *og_doc_format_media_type(og_doc_format f);
-int og_doc_format_parse(const char *s, og_doc_format *out);    /* OG_EINVAL naming s */
+int og_doc_format_parse(const char *s, og_doc_format *out); /* OG_EINVAL naming s */
 
 /* ---- view models ----
  * Validate `data` (borrowed) for `kind` and build the view model a template renders (caller
@@ -98,7 +98,7 @@ char *og_docgen_data_canonical(const json_t *data);
  * Main templates "sow", "change-order", "runbook", "closure" and partials "terms", "assumptions",
  * "signoff", "header". Sources live in src/docgen/builtin/ *.mustache; builtin_data.c is generated
  * from them by src/docgen/builtin/gen.sh and a unit test checks they match. */
-const char *og_docgen_builtin(const char *name);   /* borrowed source, NULL when unknown */
+const char *og_docgen_builtin(const char *name); /* borrowed source, NULL when unknown */
 /* NULL-terminated list of built-in names. */
 extern const char *const og_docgen_builtin_names[];
 /* Partial loader over the built-ins (ud unused), for og_tmpl_opts.partial. */
@@ -112,11 +112,11 @@ int og_docgen_render_md(og_buf *out, const og_tmpl *t, const json_t *model,
 
 /* Page furniture for HTML and PDF (all borrowed, may be NULL). */
 typedef struct og_docgen_page {
-    const char *title;       /* document title (title page, <title>) */
-    const char *client;      /* running header */
-    const char *number;      /* document number: running header */
-    const char *date;        /* document date (from the data: output stays reproducible) */
-    const char *subtitle;    /* e.g. the project name */
+    const char *title;    /* document title (title page, <title>) */
+    const char *client;   /* running header */
+    const char *number;   /* document number: running header */
+    const char *date;     /* document date (from the data: output stays reproducible) */
+    const char *subtitle; /* e.g. the project name */
 } og_docgen_page;
 
 /* CommonMark to a standalone HTML page (cmark, plus GFM-style pipe tables, which core cmark lacks)
@@ -141,16 +141,16 @@ typedef enum og_md_align { OG_MD_LEFT = 0, OG_MD_CENTER = 1, OG_MD_RIGHT = 2 } o
 #define OG_MD_MAX_COLS 16
 typedef struct og_md_table {
     int ncols;
-    int nrows;                 /* including the header row (row 0) */
+    int nrows; /* including the header row (row 0) */
     og_md_align align[OG_MD_MAX_COLS];
-    char ***cells;             /* cells[row][col], NUL-terminated, "" for missing cells */
+    char ***cells; /* cells[row][col], NUL-terminated, "" for missing cells */
 } og_md_table;
 
 typedef struct og_md_segment {
     int is_table;
-    const char *text;          /* borrowed from the input: the Markdown of a text run */
+    const char *text; /* borrowed from the input: the Markdown of a text run */
     size_t len;
-    og_md_table table;         /* owned when is_table */
+    og_md_table table; /* owned when is_table */
 } og_md_segment;
 
 /* Split md into segments; caller frees with og_md_segments_free. OG_ETOOBIG past 100,000
@@ -165,11 +165,11 @@ void og_md_segments_free(og_md_segment *segs, size_t n);
 typedef struct og_docgen_input {
     og_doc_kind kind;
     og_doc_format format;
-    const json_t *data;          /* project data, borrowed */
-    const json_t *baseline;      /* change orders: the baseline SOW's data snapshot */
-    const char *template_src;    /* NULL: the built-in main template of the kind */
+    const json_t *data;       /* project data, borrowed */
+    const json_t *baseline;   /* change orders: the baseline SOW's data snapshot */
+    const char *template_src; /* NULL: the built-in main template of the kind */
     size_t template_len;
-    const char *template_name;   /* for error messages, e.g. "sow@3" */
+    const char *template_name; /* for error messages, e.g. "sow@3" */
     og_tmpl_partial_fn partial;
     void *partial_ud;
 } og_docgen_input;
@@ -184,7 +184,7 @@ int og_docgen_generate(og_buf *out, const og_docgen_input *in, json_t **out_mode
  * override one partial and keep the other built-ins. Custom names are allowed too and can be
  * chosen with --template NAME@VERSION. */
 #define OG_DOCGEN_TEMPLATE_PROJECT "opsgate-templates"
-#define OG_DOCGEN_REF_MAX 256
+#define OG_DOCGEN_REF_MAX          256
 
 /* Built-ins plus the tenant's templates (name, source "builtin" or "tenant", latest version,
  * overrides). Caller decrefs *out (an array). */
@@ -203,12 +203,12 @@ int og_docgen_template_log(og_ctx *ctx, const char *tenant, const char *name, js
 
 typedef struct og_docgen_request {
     const char *tenant;
-    const char *project;         /* project key */
+    const char *project; /* project key */
     og_doc_kind kind;
     og_doc_format format;
-    const json_t *data;          /* NULL: the project's stored data (artifact "project.json") */
-    const char *template_ref;    /* "NAME" or "NAME@VERSION"; NULL: the kind's default */
-    int dry_run;                 /* render only: nothing is stored, no gate, no audit */
+    const json_t *data;       /* NULL: the project's stored data (artifact "project.json") */
+    const char *template_ref; /* "NAME" or "NAME@VERSION"; NULL: the kind's default */
+    int dry_run;              /* render only: nothing is stored, no gate, no audit */
 } og_docgen_request;
 
 /* Generate and store. Resolves the template (tenant override, else built-in) and, for change

@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 
 #define DATA_MAX ((size_t)16 << 20)
-#define DOC_MAX ((size_t)256 << 20)
+#define DOC_MAX  ((size_t)256 << 20)
 
 static const char *const help =
     "usage: opsgate generate sow|change-order|runbook|closure --tenant T --project P\n"
@@ -93,15 +93,32 @@ static int run(og_cli *cli, int argc, char **argv)
     opterr = 0;
     while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
         switch (c) {
-        case 't': tenant = optarg; break;
-        case 'p': project = optarg; break;
-        case 'i': input = optarg; break;
-        case 'f': format = optarg; break;
-        case 'T': tmpl = optarg; break;
-        case 'o': outfile = optarg; break;
-        case 'n': dry = 1; break;
-        case 'j': json = 1; break;
-        default: return og_cli_badopt("generate", argv);
+        case 't':
+            tenant = optarg;
+            break;
+        case 'p':
+            project = optarg;
+            break;
+        case 'i':
+            input = optarg;
+            break;
+        case 'f':
+            format = optarg;
+            break;
+        case 'T':
+            tmpl = optarg;
+            break;
+        case 'o':
+            outfile = optarg;
+            break;
+        case 'n':
+            dry = 1;
+            break;
+        case 'j':
+            json = 1;
+            break;
+        default:
+            return og_cli_badopt("generate", argv);
         }
     }
     if (optind >= argc)
@@ -158,8 +175,8 @@ static int run(og_cli *cli, int argc, char **argv)
                     json_string_value(json_object_get(prov, "template")));
         else
             fprintf(stderr, "opsgate: %s %s version %lld (template %s, data sha256 %.12s)\n",
-                    json_is_true(json_object_get(prov, "unchanged")) ? "unchanged:" : "stored",
-                    art, (long long)v, json_string_value(json_object_get(prov, "template")),
+                    json_is_true(json_object_get(prov, "unchanged")) ? "unchanged:" : "stored", art,
+                    (long long)v, json_string_value(json_object_get(prov, "template")),
                     json_string_value(json_object_get(prov, "data_sha256")));
     }
     rc = OG_EXIT_OK;

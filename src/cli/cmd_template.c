@@ -192,14 +192,10 @@ static int cmd_list(og_cli *cli, const char *tenant, int json)
 static int run(og_cli *cli, int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"tenant", required_argument, NULL, 't'},
-        {"json", no_argument, NULL, 'j'},
-        {"message", required_argument, NULL, 'm'},
-        {"output", required_argument, NULL, 'o'},
-        {"input", required_argument, NULL, 'i'},
-        {"kind", required_argument, NULL, 'k'},
-        {"baseline", required_argument, NULL, 'b'},
-        {NULL, 0, NULL, 0},
+        {"tenant", required_argument, NULL, 't'},   {"json", no_argument, NULL, 'j'},
+        {"message", required_argument, NULL, 'm'},  {"output", required_argument, NULL, 'o'},
+        {"input", required_argument, NULL, 'i'},    {"kind", required_argument, NULL, 'k'},
+        {"baseline", required_argument, NULL, 'b'}, {NULL, 0, NULL, 0},
     };
     int c, error, json = 0;
     const char *tenant = NULL, *message = NULL, *outfile = NULL, *input = NULL, *kind = NULL,
@@ -211,14 +207,29 @@ static int run(og_cli *cli, int argc, char **argv)
     opterr = 0;
     while ((c = getopt_long(argc - 1, argv + 1, "m:o:", opts, NULL)) != -1) {
         switch (c) {
-        case 't': tenant = optarg; break;
-        case 'j': json = 1; break;
-        case 'm': message = optarg; break;
-        case 'o': outfile = optarg; break;
-        case 'i': input = optarg; break;
-        case 'k': kind = optarg; break;
-        case 'b': baseline = optarg; break;
-        default: return og_cli_badopt("template", argv + 1);
+        case 't':
+            tenant = optarg;
+            break;
+        case 'j':
+            json = 1;
+            break;
+        case 'm':
+            message = optarg;
+            break;
+        case 'o':
+            outfile = optarg;
+            break;
+        case 'i':
+            input = optarg;
+            break;
+        case 'k':
+            kind = optarg;
+            break;
+        case 'b':
+            baseline = optarg;
+            break;
+        default:
+            return og_cli_badopt("template", argv + 1);
         }
     }
     int npos = argc - 1 - optind;

@@ -25,8 +25,7 @@ int og_dec_parse(const char *s, og_dec *out)
         p++;
         for (; *p >= '0' && *p <= '9'; p++) {
             if (++fracdigits > OG_DEC_DIGITS)
-                return og_error_set(OG_EINVAL,
-                                    "number '%.40s' has more than %d decimal places", s,
+                return og_error_set(OG_EINVAL, "number '%.40s' has more than %d decimal places", s,
                                     OG_DEC_DIGITS);
             v = v * 10 + (*p - '0');
         }
@@ -63,7 +62,7 @@ int og_dec_sub(og_dec a, og_dec b, og_dec *out)
 static __int128 div_half_even(__int128 n, __int128 d)
 {
     __int128 q = n / d, r = n % d;
-    if (r < 0) {   /* floor division so the remainder is in [0, d) */
+    if (r < 0) { /* floor division so the remainder is in [0, d) */
         q -= 1;
         r += d;
     }
@@ -184,9 +183,9 @@ int og_dec_from_json(const json_t *v, const char *field, og_dec *out)
 
 int og_currency_digits(const char *code, int *digits)
 {
-    static const char *const zero[] = {"BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW",
-                                       "PYG", "RWF", "UGX", "UYI", "VND", "VUV", "XAF", "XOF",
-                                       "XPF", NULL};
+    static const char *const zero[] = {"BIF", "CLP", "DJF", "GNF", "ISK", "JPY",
+                                       "KMF", "KRW", "PYG", "RWF", "UGX", "UYI",
+                                       "VND", "VUV", "XAF", "XOF", "XPF", NULL};
     static const char *const three[] = {"BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND", NULL};
     if (!code || strlen(code) != 3 || code[0] < 'A' || code[0] > 'Z' || code[1] < 'A' ||
         code[1] > 'Z' || code[2] < 'A' || code[2] > 'Z')

@@ -8,8 +8,7 @@
 
 static const char *const kind_names[] = {"sow", "change-order", "runbook", "closure"};
 static const char *const format_names[] = {"md", "html", "pdf"};
-static const char *const media_types[] = {"text/markdown",
-                                          "text/html", "application/pdf"};
+static const char *const media_types[] = {"text/markdown", "text/html", "application/pdf"};
 
 const char *og_doc_kind_name(og_doc_kind k)
 {
@@ -24,9 +23,8 @@ int og_doc_kind_parse(const char *s, og_doc_kind *out)
             return 0;
         }
     }
-    return og_error_set(OG_EINVAL,
-                        "unknown document kind '%s' (sow, change-order, runbook, closure)",
-                        s ? s : "");
+    return og_error_set(
+        OG_EINVAL, "unknown document kind '%s' (sow, change-order, runbook, closure)", s ? s : "");
 }
 
 const char *og_doc_format_name(og_doc_format f)
@@ -108,7 +106,8 @@ int og_docgen__doc_base(og_doc_kind kind, const json_t *data, char *out, size_t 
                   (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' || *p == '.'))
                 return og_error_set(OG_EINVAL,
                                     "change.number: '%.40s' may hold only letters, digits, '-', "
-                                    "'_' and '.'", n);
+                                    "'_' and '.'",
+                                    n);
         if ((size_t)snprintf(out, size, "change-order-%s", n) >= size)
             return og_error_set(OG_EINVAL, "change.number: '%.40s' is too long", n);
         return 0;

@@ -7,11 +7,11 @@
 #include <string.h>
 
 #define MAX_SEGMENTS 100000
-#define MAX_ROWS 100000
+#define MAX_ROWS     100000
 
 typedef struct line {
     const char *p;
-    size_t len;   /* without the newline */
+    size_t len; /* without the newline */
 } line;
 
 static int is_blank(const line *l)
@@ -277,11 +277,21 @@ static int html_escape(og_buf *b, const char *s)
     int error = 0;
     for (; s && *s && !error; s++) {
         switch (*s) {
-        case '&': error = og_buf_puts(b, "&amp;"); break;
-        case '<': error = og_buf_puts(b, "&lt;"); break;
-        case '>': error = og_buf_puts(b, "&gt;"); break;
-        case '"': error = og_buf_puts(b, "&quot;"); break;
-        default: error = og_buf_append(b, s, 1); break;
+        case '&':
+            error = og_buf_puts(b, "&amp;");
+            break;
+        case '<':
+            error = og_buf_puts(b, "&lt;");
+            break;
+        case '>':
+            error = og_buf_puts(b, "&gt;");
+            break;
+        case '"':
+            error = og_buf_puts(b, "&quot;");
+            break;
+        default:
+            error = og_buf_append(b, s, 1);
+            break;
         }
     }
     return error;
@@ -320,8 +330,7 @@ static int table_html(og_buf *b, const og_md_table *t)
         error = og_buf_puts(b, "<tr>");
         for (int c = 0; !error && c < t->ncols; c++) {
             if ((error = og_buf_printf(b, "<td%s>", al[t->align[c]])) < 0 ||
-                (error = cell_html(b, t->cells[r][c])) < 0 ||
-                (error = og_buf_puts(b, "</td>")) < 0)
+                (error = cell_html(b, t->cells[r][c])) < 0 || (error = og_buf_puts(b, "</td>")) < 0)
                 return error;
         }
         if (!error)
@@ -364,8 +373,9 @@ int og_docgen_md_to_html(og_buf *out, const char *md, size_t len, const og_docge
         (error = html_escape(out, page->title ? page->title : "Document")) < 0 ||
         (page->number && *page->number &&
          ((error = og_buf_puts(out, " ")) < 0 || (error = html_escape(out, page->number)) < 0)) ||
-        (error = og_buf_printf(out, "</title>\n<meta name=\"generator\" content=\"opsgate %s\">\n"
-                                    "<style>\n%s</style>\n</head>\n<body>\n",
+        (error = og_buf_printf(out,
+                               "</title>\n<meta name=\"generator\" content=\"opsgate %s\">\n"
+                               "<style>\n%s</style>\n</head>\n<body>\n",
                                OG_VERSION, css)) < 0 ||
         (error = og_buf_puts(out, "<header class=\"running\"><span>")) < 0 ||
         (error = html_escape(out, page->client)) < 0 ||

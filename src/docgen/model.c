@@ -6,12 +6,12 @@
 #include <string.h>
 
 #define PATH_MAX_LEN 160
-#define MAX_ITEMS 10000   /* bound on every list in project data */
+#define MAX_ITEMS    10000 /* bound on every list in project data */
 
 /* ---- helpers: every error names the field by its JSON path ---- */
 
 typedef struct vctx {
-    int digits;          /* currency minor unit */
+    int digits; /* currency minor unit */
     const char *currency;
 } vctx;
 
@@ -227,8 +227,8 @@ static int str_list(const json_t *obj, const char *path, const char *key, json_t
     {
         if (!json_is_string(x)) {
             json_decref(out);
-            return og_error_set(OG_EINVAL, "%s%s%s[%zu]: expected a string", path,
-                                *path ? "." : "", key, i);
+            return og_error_set(OG_EINVAL, "%s%s%s[%zu]: expected a string", path, *path ? "." : "",
+                                key, i);
         }
         json_array_append(out, (json_t *)x);
     }
@@ -252,8 +252,8 @@ typedef struct plan {
     task_info *tasks;
     size_t ntasks;
     og_dec hours, amount;
-    const char *end;      /* latest phase end */
-    const char *start;    /* earliest phase start */
+    const char *end;   /* latest phase end */
+    const char *start; /* earliest phase start */
 } plan;
 
 static void plan_free(plan *p)
@@ -357,8 +357,8 @@ static int build_plan(const vctx *v, const json_t *data, const char *pfx, plan *
             if (mtasks)
                 json_array_append_new(
                     mtasks, json_pack("{s:s, s:s, s:s, s:o, s:o, s:o}", "id", ti->id, "name",
-                                      ti->name, "role", ti->role, "hours", hours(ti->hours),
-                                      "rate", money(v, ti->rate), "amount", money(v, ti->amount)));
+                                      ti->name, "role", ti->role, "hours", hours(ti->hours), "rate",
+                                      money(v, ti->rate), "amount", money(v, ti->amount)));
         }
         if ((error = og_dec_add(p->hours, ph_hours, &p->hours)) < 0 ||
             (error = og_dec_add(p->amount, ph_amount, &p->amount)) < 0) {
@@ -564,9 +564,9 @@ static int build_sow(vctx *v, const json_t *data, json_t *m, plan *p)
         (error = get_count(acc, "acceptance", "review_days", 5, &review_days)) < 0 ||
         (error = get_count(acc, "acceptance", "max_rejections", 2, &max_rej)) < 0)
         return error;
-    json_object_set_new(m, "acceptance", json_pack("{s:I, s:I}", "review_days",
-                                                   (json_int_t)review_days, "max_rejections",
-                                                   (json_int_t)max_rej));
+    json_object_set_new(m, "acceptance",
+                        json_pack("{s:I, s:I}", "review_days", (json_int_t)review_days,
+                                  "max_rejections", (json_int_t)max_rej));
 
     /* payment terms */
     {
@@ -585,12 +585,12 @@ static int build_sow(vctx *v, const json_t *data, json_t *m, plan *p)
             (error = og_dec_div(dep_amt, 100 * OG_DEC_SCALE, &dep_amt)) < 0)
             return error;
         dep_amt = og_dec_round(dep_amt, v->digits);
-        json_object_set_new(
-            m, "payment",
-            json_pack("{s:s, s:s, s:o, s:o, s:o, s:b, s:I}", "billing", billing, "terms", terms,
-                      "expense_threshold", money(v, thr), "deposit_percent", hours(dep_pct),
-                      "deposit_amount", money(v, dep_amt), "has_deposit", dep_pct > 0,
-                      "warranty_days", (json_int_t)warranty));
+        json_object_set_new(m, "payment",
+                            json_pack("{s:s, s:s, s:o, s:o, s:o, s:b, s:I}", "billing", billing,
+                                      "terms", terms, "expense_threshold", money(v, thr),
+                                      "deposit_percent", hours(dep_pct), "deposit_amount",
+                                      money(v, dep_amt), "has_deposit", dep_pct > 0,
+                                      "warranty_days", (json_int_t)warranty));
     }
 
     /* milestones: amount = total x percent / 100, half-even; the last takes the remainder so the
@@ -638,14 +638,15 @@ static int build_sow(vctx *v, const json_t *data, json_t *m, plan *p)
         if (with_pct && pct_sum != 100 * OG_DEC_SCALE) {
             char s1[OG_DEC_STR_MAX];
             og_dec_format_min(pct_sum, s1);
-            return og_error_set(OG_EINVAL,
-                                "milestones: payment_percent adds up to %s, not 100", s1);
+            return og_error_set(OG_EINVAL, "milestones: payment_percent adds up to %s, not 100",
+                                s1);
         }
         json_object_set_new(m, "has_milestones", json_boolean(nms > 0));
     }
     /* exclusions are the out-of-scope list, named for the partial */
     json_object_set(m, "exclusions", json_object_get(o, "out"));
-    json_object_set_new(m, "has_exclusions", json_boolean(json_array_size(json_object_get(o, "out")) > 0));
+    json_object_set_new(m, "has_exclusions",
+                        json_boolean(json_array_size(json_object_get(o, "out")) > 0));
     return 0;
 }
 
@@ -692,15 +693,13 @@ static int build_change_order(vctx *v, const json_t *data, const json_t *baselin
         (error = get_str(ch, "change", "initiated_by", 1, &by)) < 0)
         return error;
     if (!baseline)
-        return og_error_set(OG_EINVAL, "change.baseline: no data snapshot for baseline '%s'",
-                            base);
+        return og_error_set(OG_EINVAL, "change.baseline: no data snapshot for baseline '%s'", base);
     if ((error = build_plan(v, data, "", p, m)) < 0)
         return error;
     {
         const char *bcur = json_string_value(json_object_get(baseline, "currency"));
         if (!bcur || strcmp(bcur, v->currency) != 0)
-            return og_error_set(OG_EINVAL,
-                                "currency: '%s' differs from the baseline '%s' ('%s')",
+            return og_error_set(OG_EINVAL, "currency: '%s' differs from the baseline '%s' ('%s')",
                                 v->currency, base, bcur ? bcur : "");
     }
     if ((error = build_plan(v, baseline, "", &b, NULL)) < 0) {
@@ -720,14 +719,13 @@ static int build_change_order(vctx *v, const json_t *data, const json_t *baselin
                 (error = og_dec_sub(t->amount, o->amount, &ad)) < 0)
                 goto cleanup;
             json_array_append_new(
-                changed,
-                json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id",
-                          t->id, "name", t->name, "name_before", o->name, "phase", t->phase,
-                          "hours_before", hours(o->hours), "hours_after", hours(t->hours),
-                          "hours_delta", signed_hours(hd), "rate_before", money(v, o->rate),
-                          "rate_after", money(v, t->rate), "amount_before", money(v, o->amount),
-                          "amount_after", money(v, t->amount), "amount_delta",
-                          signed_money(v, ad)));
+                changed, json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+                                   "id", t->id, "name", t->name, "name_before", o->name, "phase",
+                                   t->phase, "hours_before", hours(o->hours), "hours_after",
+                                   hours(t->hours), "hours_delta", signed_hours(hd), "rate_before",
+                                   money(v, o->rate), "rate_after", money(v, t->rate),
+                                   "amount_before", money(v, o->amount), "amount_after",
+                                   money(v, t->amount), "amount_delta", signed_money(v, ad)));
         }
     }
     for (i = 0; i < b.ntasks; i++)
@@ -753,8 +751,8 @@ static int build_change_order(vctx *v, const json_t *data, const json_t *baselin
             (error = get_dec(x, path, "amount", 1, &amt)) < 0 ||
             (error = og_dec_add(prev_sum, amt, &prev_sum)) < 0)
             goto cleanup;
-        json_array_append_new(mprev, json_pack("{s:s, s:o}", "number", pn, "amount",
-                                               signed_money(v, amt)));
+        json_array_append_new(
+            mprev, json_pack("{s:s, s:o}", "number", pn, "amount", signed_money(v, amt)));
     }
     /* original + previous change orders + this one = revised contract sum. The delta of this
      * change order is measured against the baseline, which already reflects the original SOW. */
@@ -773,20 +771,19 @@ static int build_change_order(vctx *v, const json_t *data, const json_t *baselin
     json_object_set_new(m, "no_task_changes",
                         json_boolean(!json_array_size(added) && !json_array_size(removed) &&
                                      !json_array_size(changed)));
-    json_object_set_new(m, "delta",
-                        json_pack("{s:o, s:o}", "hours", signed_hours(dh), "amount",
-                                  signed_money(v, da)));
+    json_object_set_new(
+        m, "delta",
+        json_pack("{s:o, s:o}", "hours", signed_hours(dh), "amount", signed_money(v, da)));
     json_object_set_new(m, "contract",
-                        json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "original",
-                                  money(v, b.amount), "previous", signed_money(v, prev_sum),
-                                  "this", signed_money(v, da), "revised", money(v, revised),
+                        json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "original", money(v, b.amount),
+                                  "previous", signed_money(v, prev_sum), "this",
+                                  signed_money(v, da), "revised", money(v, revised),
                                   "baseline_hours", hours(b.hours), "revised_hours",
                                   hours(p->hours)));
     {
         int64_t days = 0;
         const char *be = b.end ? b.end : "", *ne = p->end ? p->end : "";
-        if (*be && *ne &&
-            (error = og_docgen__days_between(be, ne, "phases[].end", &days)) < 0)
+        if (*be && *ne && (error = og_docgen__days_between(be, ne, "phases[].end", &days)) < 0)
             goto cleanup;
         json_object_set_new(m, "schedule",
                             json_pack("{s:s, s:s, s:I, s:o}", "baseline_end", be, "new_end", ne,
@@ -954,11 +951,11 @@ static int build_closure(vctx *v, const json_t *data, json_t *m, plan *p)
             (error = og_dec_sub(aa, t->amount, &dam)) < 0)
             return error;
         json_array_append_new(
-            rows, json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o}", "id", t->id, "name",
-                            t->name, "phase", t->phase, "budget_hours", hours(t->hours),
-                            "actual_hours", hours(ah), "hours_variance", signed_hours(dh),
-                            "budget_amount", money(v, t->amount), "actual_amount", money(v, aa),
-                            "amount_variance", signed_money(v, dam)));
+            rows,
+            json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o}", "id", t->id, "name", t->name,
+                      "phase", t->phase, "budget_hours", hours(t->hours), "actual_hours", hours(ah),
+                      "hours_variance", signed_hours(dh), "budget_amount", money(v, t->amount),
+                      "actual_amount", money(v, aa), "amount_variance", signed_money(v, dam)));
     }
     {
         const char *k;
@@ -1003,8 +1000,9 @@ static int build_closure(vctx *v, const json_t *data, json_t *m, plan *p)
                                       (json_int_t)days, "variance_text", days_text(days), "late",
                                       days > 0));
     }
-    json_object_set_new(m, "closure", json_pack("{s:s, s:s, s:s}", "date", date, "synopsis",
-                                                synopsis, "sponsor_comments", sponsor));
+    json_object_set_new(m, "closure",
+                        json_pack("{s:s, s:s, s:s}", "date", date, "synopsis", synopsis,
+                                  "sponsor_comments", sponsor));
 
     /* deliverables and their acceptance: the plan's list, status from closure.deliverables */
     if ((error = get_arr(data, "", "deliverables", 1, &dels)) < 0)
@@ -1029,8 +1027,7 @@ static int build_closure(vctx *v, const json_t *data, json_t *m, plan *p)
             snprintf(apath, sizeof(apath), "closure.deliverables.%s", id);
             a = json_object_get(acc, id);
             if (!a)
-                return og_error_set(OG_EINVAL, "%s: missing (status of deliverable %s)", apath,
-                                    id);
+                return og_error_set(OG_EINVAL, "%s: missing (status of deliverable %s)", apath, id);
             if (!json_is_object(a))
                 return og_error_set(OG_EINVAL, "%s: expected an object", apath);
             if ((error = get_str(a, apath, "status", 1, &status)) < 0 ||
@@ -1042,7 +1039,8 @@ static int build_closure(vctx *v, const json_t *data, json_t *m, plan *p)
         }
     }
     if ((error = obj_list(cl, "closure", "objectives", 1, obj_req, obj_opt, m, "objectives")) < 0 ||
-        (error = obj_list(cl, "closure", "open_items", 0, open_req, open_opt, m, "open_items")) < 0 ||
+        (error = obj_list(cl, "closure", "open_items", 0, open_req, open_opt, m, "open_items")) <
+            0 ||
         (error = str_list(cl, "closure", "handover", m, "handover")) < 0 ||
         (error = str_list(cl, "closure", "lessons", m, "lessons")) < 0 ||
         (error = str_list(cl, "closure", "risks", m, "risks")) < 0)
@@ -1087,7 +1085,7 @@ static json_t *md_escape_str(const char *s)
         return NULL;
     for (size_t i = 0; i < len; i++) {
         if (s[i] == '\n' || s[i] == '\r') {
-            *w++ = ' ';   /* one line per value: a newline would break lists and tables */
+            *w++ = ' '; /* one line per value: a newline would break lists and tables */
             continue;
         }
         if (s[i] == '|' || s[i] == '<')
@@ -1158,17 +1156,25 @@ int og_docgen_model(json_t **out, og_doc_kind kind, const json_t *data, const js
     if ((error = build_common(&v, data, m, titles[kind])) < 0)
         goto cleanup;
     switch (kind) {
-    case OG_DOC_SOW: error = build_sow(&v, data, m, &p); break;
-    case OG_DOC_CHANGE_ORDER: error = build_change_order(&v, data, baseline, m, &p); break;
-    case OG_DOC_RUNBOOK: error = build_runbook(&v, data, m); break;
-    case OG_DOC_CLOSURE: error = build_closure(&v, data, m, &p); break;
+    case OG_DOC_SOW:
+        error = build_sow(&v, data, m, &p);
+        break;
+    case OG_DOC_CHANGE_ORDER:
+        error = build_change_order(&v, data, baseline, m, &p);
+        break;
+    case OG_DOC_RUNBOOK:
+        error = build_runbook(&v, data, m);
+        break;
+    case OG_DOC_CLOSURE:
+        error = build_closure(&v, data, m, &p);
+        break;
     }
     if (error < 0)
         goto cleanup;
     {
         /* the number a reader sees on every page: the CO number for change orders */
-        const char *num = json_string_value(
-            json_object_get(json_object_get(m, "document"), "number"));
+        const char *num =
+            json_string_value(json_object_get(json_object_get(m, "document"), "number"));
         if (kind == OG_DOC_CHANGE_ORDER)
             num = json_string_value(json_object_get(json_object_get(m, "change"), "number"));
         json_object_set_new(m, "doc_number", json_string(num ? num : ""));
@@ -1190,6 +1196,5 @@ void og_docgen__page_from_model(const json_t *model, og_docgen_page *page)
     page->client = json_string_value(json_object_get(json_object_get(model, "client"), "name"));
     page->number = json_string_value(json_object_get(model, "doc_number"));
     page->date = json_string_value(json_object_get(json_object_get(model, "document"), "date"));
-    page->subtitle =
-        json_string_value(json_object_get(json_object_get(model, "project"), "name"));
+    page->subtitle = json_string_value(json_object_get(json_object_get(model, "project"), "name"));
 }

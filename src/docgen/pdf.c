@@ -7,6 +7,7 @@
 #include <dlfcn.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* ---- the slice of the cairo and pango ABIs we use (stable C ABIs, declared here so the build
@@ -17,17 +18,17 @@ typedef struct pango_layout_s PangoLayout;
 typedef struct pango_fontdesc_s PangoFontDescription;
 typedef int (*cairo_write_fn)(void *closure, const unsigned char *data, unsigned int len);
 
-#define CAIRO_PDF_METADATA_TITLE 0
-#define CAIRO_PDF_METADATA_AUTHOR 1
-#define CAIRO_PDF_METADATA_SUBJECT 2
-#define CAIRO_PDF_METADATA_CREATOR 4
+#define CAIRO_PDF_METADATA_TITLE       0
+#define CAIRO_PDF_METADATA_AUTHOR      1
+#define CAIRO_PDF_METADATA_SUBJECT     2
+#define CAIRO_PDF_METADATA_CREATOR     4
 #define CAIRO_PDF_METADATA_CREATE_DATE 5
-#define CAIRO_PDF_METADATA_MOD_DATE 6
-#define PANGO_SCALE 1024
-#define PANGO_WRAP_WORD_CHAR 2
-#define PANGO_ALIGN_LEFT 0
-#define PANGO_ALIGN_CENTER 1
-#define PANGO_ALIGN_RIGHT 2
+#define CAIRO_PDF_METADATA_MOD_DATE    6
+#define PANGO_SCALE                    1024
+#define PANGO_WRAP_WORD_CHAR           2
+#define PANGO_ALIGN_LEFT               0
+#define PANGO_ALIGN_CENTER             1
+#define PANGO_ALIGN_RIGHT              2
 
 static struct {
     cairo_surface_t *(*pdf_create_for_stream)(cairo_write_fn, void *, double, double);
@@ -84,9 +85,10 @@ static void load_libs(void)
         snprintf(load_error, sizeof(load_error),
                  "PDF output needs cairo and pango (Debian: libcairo2 libpango-1.0-0 "
                  "libpangocairo-1.0-0): cannot load %s",
-                 !cairo ? "libcairo.so.2" : !pango ? "libpango-1.0.so.0"
-                                         : !pc   ? "libpangocairo-1.0.so.0"
-                                                 : "libgobject-2.0.so.0");
+                 !cairo   ? "libcairo.so.2"
+                 : !pango ? "libpango-1.0.so.0"
+                 : !pc    ? "libpangocairo-1.0.so.0"
+                          : "libgobject-2.0.so.0");
         return;
     }
     LOAD(pdf_create_for_stream, cairo, "cairo_pdf_surface_create_for_stream");
@@ -131,13 +133,13 @@ int og_docgen_pdf_available(void)
 
 /* ---- layout ---- */
 
-#define PAGE_W 595.276   /* A4 in points */
-#define PAGE_H 841.89
-#define MARGIN_X 56.0
-#define MARGIN_TOP 70.0
+#define PAGE_W        595.276 /* A4 in points */
+#define PAGE_H        841.89
+#define MARGIN_X      56.0
+#define MARGIN_TOP    70.0
 #define MARGIN_BOTTOM 64.0
-#define CONTENT_W (PAGE_W - 2 * MARGIN_X)
-#define MAX_PAGES 10000
+#define CONTENT_W     (PAGE_W - 2 * MARGIN_X)
+#define MAX_PAGES     10000
 
 typedef struct pdf {
     cairo_t *cr;
@@ -145,23 +147,25 @@ typedef struct pdf {
     PangoFontDescription *f_body, *f_bold, *f_h1, *f_h2, *f_h3, *f_small, *f_table, *f_mono,
         *f_title, *f_sub;
     const og_docgen_page *page;
-    int draw;            /* 0 on the measuring pass: count pages only */
+    int draw; /* 0 on the measuring pass: count pages only */
     int pageno;
-    int total_pages;     /* from the measuring pass; 0 while measuring */
+    int total_pages; /* from the measuring pass; 0 while measuring */
     double y;
     int error;
     og_buf *out;
-    og_buf markup;       /* scratch */
+    og_buf markup;                    /* scratch */
+    double (*widths)[OG_MD_MAX_COLS]; /* per segment: table column widths, computed once */
+    unsigned char *widths_done;
 } pdf;
 
 static int write_out(void *closure, const unsigned char *data, unsigned int len)
 {
     pdf *p = closure;
     if (!p->draw)
-        return 0;   /* CAIRO_STATUS_SUCCESS */
+        return 0; /* CAIRO_STATUS_SUCCESS */
     if (og_buf_append(p->out, data, len) < 0) {
         p->error = OG_ETOOBIG;
-        return 11;  /* CAIRO_STATUS_WRITE_ERROR */
+        return 11; /* CAIRO_STATUS_WRITE_ERROR */
     }
     return 0;
 }
@@ -171,11 +175,21 @@ static int markup_escape(og_buf *b, const char *s, size_t n)
     int error = 0;
     for (size_t i = 0; i < n && !error; i++) {
         switch (s[i]) {
-        case '&': error = og_buf_puts(b, "&amp;"); break;
-        case '<': error = og_buf_puts(b, "&lt;"); break;
-        case '>': error = og_buf_puts(b, "&gt;"); break;
-        case '\'': error = og_buf_puts(b, "&apos;"); break;
-        case '"': error = og_buf_puts(b, "&quot;"); break;
+        case '&':
+            error = og_buf_puts(b, "&amp;");
+            break;
+        case '<':
+            error = og_buf_puts(b, "&lt;");
+            break;
+        case '>':
+            error = og_buf_puts(b, "&gt;");
+            break;
+        case '\'':
+            error = og_buf_puts(b, "&apos;");
+            break;
+        case '"':
+            error = og_buf_puts(b, "&quot;");
+            break;
         default:
             /* control characters are invalid in pango markup */
             if ((unsigned char)s[i] < 0x20 && s[i] != '\n' && s[i] != '\t')
@@ -188,8 +202,8 @@ static int markup_escape(og_buf *b, const char *s, size_t n)
 }
 
 /* Draw (or only measure) markup at x, y with width w; returns the height in points. */
-static double text_at(pdf *p, const char *markup, const PangoFontDescription *f, double x,
-                      double y, double w, int align)
+static double text_at(pdf *p, const char *markup, const PangoFontDescription *f, double x, double y,
+                      double w, int align)
 {
     int tw = 0, th = 0;
     PangoLayout *l = X.create_layout(p->cr);
@@ -209,6 +223,40 @@ static double text_at(pdf *p, const char *markup, const PangoFontDescription *f,
     }
     X.unref(l);
     return (double)th / PANGO_SCALE;
+}
+
+/* A layout of markup set in width w; *h its height in points. NULL (p->error set) on failure.
+ * Callers measure, make room, then show the same layout: each block is laid out once. */
+static PangoLayout *lay(pdf *p, const char *markup, const PangoFontDescription *f, double w,
+                        int align, double *h)
+{
+    int tw = 0, th = 0;
+    PangoLayout *l = X.create_layout(p->cr);
+    *h = 0;
+    if (!l) {
+        p->error = og_error_set(OG_ERROR, "pango could not create a layout");
+        return NULL;
+    }
+    X.layout_set_font(l, f);
+    X.layout_set_width(l, (int)(w * PANGO_SCALE));
+    X.layout_set_wrap(l, PANGO_WRAP_WORD_CHAR);
+    X.layout_set_alignment(l, align);
+    X.layout_set_markup(l, markup, -1);
+    X.layout_get_size(l, &tw, &th);
+    *h = (double)th / PANGO_SCALE;
+    return l;
+}
+
+/* Draw (when drawing) and release a layout. NULL-safe. */
+static void show(pdf *p, PangoLayout *l, double x, double y)
+{
+    if (!l)
+        return;
+    if (p->draw) {
+        X.move_to(p->cr, x, y);
+        X.show_layout(p->cr, l);
+    }
+    X.unref(l);
 }
 
 static void furniture(pdf *p)
@@ -246,8 +294,7 @@ static void new_page(pdf *p)
 {
     if (p->pageno >= MAX_PAGES) {
         if (!p->error)
-            p->error = og_error_set(OG_ETOOBIG, "the PDF would have more than %d pages",
-                                    MAX_PAGES);
+            p->error = og_error_set(OG_ETOOBIG, "the PDF would have more than %d pages", MAX_PAGES);
         return;
     }
     if (p->pageno > 0 && p->draw)
@@ -279,10 +326,10 @@ static double measure(pdf *p, const char *markup, const PangoFontDescription *f,
 static void block(pdf *p, const char *markup, const PangoFontDescription *f, double indent,
                   double space_after)
 {
-    double w = CONTENT_W - indent;
-    double h = measure(p, markup, f, w);
+    double w = CONTENT_W - indent, h;
+    PangoLayout *l = lay(p, markup, f, w, PANGO_ALIGN_LEFT, &h);
     need(p, h);
-    text_at(p, markup, f, MARGIN_X + indent, p->y, w, PANGO_ALIGN_LEFT);
+    show(p, l, MARGIN_X + indent, p->y);
     p->y += h + space_after;
 }
 
@@ -306,8 +353,12 @@ static int inlines(og_buf *b, cmark_node *n, int depth)
                 break;
             error = og_buf_puts(b, "</tt>");
             break;
-        case CMARK_NODE_SOFTBREAK: error = og_buf_puts(b, " "); break;
-        case CMARK_NODE_LINEBREAK: error = og_buf_puts(b, "\n"); break;
+        case CMARK_NODE_SOFTBREAK:
+            error = og_buf_puts(b, " ");
+            break;
+        case CMARK_NODE_LINEBREAK:
+            error = og_buf_puts(b, "\n");
+            break;
         case CMARK_NODE_EMPH:
             if (!(error = og_buf_puts(b, "<i>")) && !(error = inlines(b, c, depth + 1)))
                 error = og_buf_puts(b, "</i>");
@@ -320,8 +371,11 @@ static int inlines(og_buf *b, cmark_node *n, int depth)
             if (!(error = og_buf_puts(b, "<u>")) && !(error = inlines(b, c, depth + 1)))
                 error = og_buf_puts(b, "</u>");
             break;
-        case CMARK_NODE_IMAGE: error = inlines(b, c, depth + 1); break;
-        default: break;   /* raw HTML is dropped, as in the HTML output */
+        case CMARK_NODE_IMAGE:
+            error = inlines(b, c, depth + 1);
+            break;
+        default:
+            break; /* raw HTML is dropped, as in the HTML output */
         }
     }
     return error;
@@ -392,86 +446,90 @@ static void render_list(pdf *p, cmark_node *list, double indent, int depth)
         text_at(p, mark, p->f_body, MARGIN_X + indent, y0, 16, PANGO_ALIGN_LEFT);
         render_blocks(p, item, indent + 16, depth + 1);
         if (cmark_node_get_list_tight(list))
-            p->y -= 3;   /* tight lists: items closer than paragraphs */
+            p->y -= 3; /* tight lists: items closer than paragraphs */
     }
     p->y += 4;
 }
 
-static void render_table(pdf *p, const og_md_table *t)
+static void render_table(pdf *p, const og_md_table *t, size_t seg)
 {
-    double natural[OG_MD_MAX_COLS], width[OG_MD_MAX_COLS], total = 0;
+    double natural[OG_MD_MAX_COLS], *width = p->widths[seg], total = 0;
     const double pad = 3;
     static const int aligns[] = {PANGO_ALIGN_LEFT, PANGO_ALIGN_CENTER, PANGO_ALIGN_RIGHT};
-    /* Column widths. natural: the widest body cell on one line (a header may wrap between its
-     * words, so it only asks for its longest word). Narrow columns (numbers, ids, dates) keep
-     * their natural width so they never wrap; wide ones share what is left in proportion. */
-    for (int c = 0; c < t->ncols; c++) {
-        natural[c] = 20;
-        for (int r = 0; r < t->nrows && !p->error; r++) {
-            const char *cell = t->cells[r][c];
-            char word[256];
-            double wd;
-            if (r == 0) {
-                /* the longest word of the header */
-                for (const char *w0 = cell; *w0;) {
-                    size_t k = strcspn(w0, " ");
-                    snprintf(word, sizeof(word), "%.*s", (int)(k < 255 ? k : 255), w0);
-                    og_buf_reset(&p->markup);
-                    og_buf_puts(&p->markup, "<b>");
-                    cell_markup(&p->markup, word);
-                    og_buf_puts(&p->markup, "</b>");
-                    wd = line_width(p, p->markup.data) + 2 * pad + 2;
-                    if (wd > natural[c])
-                        natural[c] = wd;
-                    w0 += k;
-                    while (*w0 == ' ')
-                        w0++;
+    /* both passes lay the table out alike: widths are computed on the first */
+    if (!p->widths_done[seg]) {
+        /* Column widths. natural: the widest body cell on one line (a header may wrap between its
+         * words, so it only asks for its longest word). Narrow columns (numbers, ids, dates) keep
+         * their natural width so they never wrap; wide ones share what is left in proportion. */
+        for (int c = 0; c < t->ncols; c++) {
+            natural[c] = 20;
+            for (int r = 0; r < t->nrows && !p->error; r++) {
+                const char *cell = t->cells[r][c];
+                char word[256];
+                double wd;
+                if (r == 0) {
+                    /* the longest word of the header */
+                    for (const char *w0 = cell; *w0;) {
+                        size_t k = strcspn(w0, " ");
+                        snprintf(word, sizeof(word), "%.*s", (int)(k < 255 ? k : 255), w0);
+                        og_buf_reset(&p->markup);
+                        og_buf_puts(&p->markup, "<b>");
+                        cell_markup(&p->markup, word);
+                        og_buf_puts(&p->markup, "</b>");
+                        wd = line_width(p, p->markup.data) + 2 * pad + 2;
+                        if (wd > natural[c])
+                            natural[c] = wd;
+                        w0 += k;
+                        while (*w0 == ' ')
+                            w0++;
+                    }
+                    continue;
                 }
-                continue;
+                og_buf_reset(&p->markup);
+                cell_markup(&p->markup, cell);
+                wd = line_width(p, p->markup.data ? p->markup.data : "") + 2 * pad + 2;
+                if (wd > natural[c])
+                    natural[c] = wd;
             }
-            og_buf_reset(&p->markup);
-            cell_markup(&p->markup, cell);
-            wd = line_width(p, p->markup.data ? p->markup.data : "") + 2 * pad + 2;
-            if (wd > natural[c])
-                natural[c] = wd;
+            total += natural[c];
         }
-        total += natural[c];
-    }
-    if (total <= CONTENT_W) {
-        for (int c = 0; c < t->ncols; c++)
-            width[c] = natural[c] * CONTENT_W / total;
-    } else {
-        double fixed = 0, flex = 0;
-        const double narrow = 80;
-        for (int c = 0; c < t->ncols; c++) {
-            if (natural[c] <= narrow)
-                fixed += natural[c];
-            else
-                flex += natural[c];
-        }
-        double left = CONTENT_W - fixed;
-        for (int c = 0; c < t->ncols; c++) {
-            if (flex > 0 && left >= 100)
-                width[c] = natural[c] <= narrow ? natural[c] : natural[c] * left / flex;
-            else
+        if (total <= CONTENT_W) {
+            for (int c = 0; c < t->ncols; c++)
                 width[c] = natural[c] * CONTENT_W / total;
+        } else {
+            double fixed = 0, flex = 0;
+            const double narrow = 80;
+            for (int c = 0; c < t->ncols; c++) {
+                if (natural[c] <= narrow)
+                    fixed += natural[c];
+                else
+                    flex += natural[c];
+            }
+            double left = CONTENT_W - fixed;
+            for (int c = 0; c < t->ncols; c++) {
+                if (flex > 0 && left >= 100)
+                    width[c] = natural[c] <= narrow ? natural[c] : natural[c] * left / flex;
+                else
+                    width[c] = natural[c] * CONTENT_W / total;
+            }
         }
-    }
 
+        p->widths_done[seg] = 1;
+    }
     for (int r = 0; r < t->nrows && !p->error; r++) {
-        char *mk[OG_MD_MAX_COLS];
+        PangoLayout *mk[OG_MD_MAX_COLS];
         double h = 0;
         int repeat_header = 0;
         for (int c = 0; c < t->ncols; c++) {
+            double ch;
             og_buf_reset(&p->markup);
             if (r == 0)
                 og_buf_puts(&p->markup, "<b>");
             cell_markup(&p->markup, t->cells[r][c]);
             if (r == 0)
                 og_buf_puts(&p->markup, "</b>");
-            mk[c] = og_buf_detach(&p->markup);
-            og_buf_init(&p->markup, p->markup.cap);
-            double ch = measure(p, mk[c] ? mk[c] : "", p->f_table, width[c] - 2 * pad);
+            mk[c] = lay(p, p->markup.data ? p->markup.data : "", p->f_table, width[c] - 2 * pad,
+                        aligns[t->align[c]], &ch);
             if (ch > h)
                 h = ch;
         }
@@ -526,10 +584,8 @@ static void render_table(pdf *p, const og_md_table *t)
         }
         double x = MARGIN_X;
         for (int c = 0; c < t->ncols; c++) {
-            text_at(p, mk[c] ? mk[c] : "", p->f_table, x + pad, p->y + pad, width[c] - 2 * pad,
-                    aligns[t->align[c]]);
+            show(p, mk[c], x + pad, p->y + pad);
             x += width[c];
-            free(mk[c]);
         }
         p->y += h;
     }
@@ -547,11 +603,12 @@ static void render_blocks(pdf *p, cmark_node *parent, double indent, int depth)
             const PangoFontDescription *f = level <= 1 ? p->f_h1 : level == 2 ? p->f_h2 : p->f_h3;
             og_buf_reset(&p->markup);
             inlines(&p->markup, n, 0);
-            double h = measure(p, p->markup.data ? p->markup.data : "", f, CONTENT_W - indent);
+            double h;
+            PangoLayout *l = lay(p, p->markup.data ? p->markup.data : "", f, CONTENT_W - indent,
+                                 PANGO_ALIGN_LEFT, &h);
             p->y += level <= 2 ? 10 : 6;
-            need(p, h + 90);   /* no heading alone at the foot of a page */
-            text_at(p, p->markup.data ? p->markup.data : "", f, MARGIN_X + indent, p->y,
-                    CONTENT_W - indent, PANGO_ALIGN_LEFT);
+            need(p, h + 90); /* no heading alone at the foot of a page */
+            show(p, l, MARGIN_X + indent, p->y);
             p->y += h + 6;
             if (level == 2 && p->draw) {
                 X.set_source_rgb(p->cr, 0.8, 0.8, 0.8);
@@ -568,16 +625,22 @@ static void render_blocks(pdf *p, cmark_node *parent, double indent, int depth)
             inlines(&p->markup, n, 0);
             block(p, p->markup.data ? p->markup.data : "", p->f_body, indent, 6);
             break;
-        case CMARK_NODE_LIST: render_list(p, n, indent, depth); break;
-        case CMARK_NODE_BLOCK_QUOTE: render_blocks(p, n, indent + 14, depth + 1); break;
-        case CMARK_NODE_ITEM: render_blocks(p, n, indent, depth + 1); break;
+        case CMARK_NODE_LIST:
+            render_list(p, n, indent, depth);
+            break;
+        case CMARK_NODE_BLOCK_QUOTE:
+            render_blocks(p, n, indent + 14, depth + 1);
+            break;
+        case CMARK_NODE_ITEM:
+            render_blocks(p, n, indent, depth + 1);
+            break;
         case CMARK_NODE_CODE_BLOCK: {
             const char *lit = cmark_node_get_literal(n);
             size_t len = lit ? strlen(lit) : 0;
             og_buf_reset(&p->markup);
             markup_escape(&p->markup, lit ? lit : "", len && lit[len - 1] == '\n' ? len - 1 : len);
-            double h = measure(p, p->markup.data ? p->markup.data : "", p->f_mono,
-                               CONTENT_W - indent - 8);
+            double h =
+                measure(p, p->markup.data ? p->markup.data : "", p->f_mono, CONTENT_W - indent - 8);
             need(p, h + 8);
             if (p->draw) {
                 X.set_source_rgb(p->cr, 0.95, 0.95, 0.95);
@@ -600,7 +663,8 @@ static void render_blocks(pdf *p, cmark_node *parent, double indent, int depth)
             }
             p->y += 12;
             break;
-        default: break;   /* raw HTML blocks are dropped */
+        default:
+            break; /* raw HTML blocks are dropped */
         }
     }
 }
@@ -612,7 +676,8 @@ static void title_page(pdf *p)
     og_buf_init(&m, 8192);
     new_page(p);
     p->y = 250;
-    markup_escape(&m, pg->title ? pg->title : "Document", strlen(pg->title ? pg->title : "Document"));
+    markup_escape(&m, pg->title ? pg->title : "Document",
+                  strlen(pg->title ? pg->title : "Document"));
     p->y += text_at(p, m.data, p->f_title, MARGIN_X, p->y, CONTENT_W, PANGO_ALIGN_LEFT) + 12;
     if (pg->subtitle && *pg->subtitle) {
         og_buf_reset(&m);
@@ -645,7 +710,7 @@ static int render_pass(pdf *p, const og_md_segment *segs, size_t n)
     title_page(p);
     for (size_t i = 0; i < n && !p->error; i++) {
         if (segs[i].is_table) {
-            render_table(p, &segs[i].table);
+            render_table(p, &segs[i].table, i);
             continue;
         }
         cmark_node *doc = cmark_parse_document(segs[i].text, segs[i].len, CMARK_OPT_DEFAULT);
@@ -659,7 +724,7 @@ static int render_pass(pdf *p, const og_md_segment *segs, size_t n)
 
 static void fonts_free(pdf *p)
 {
-    PangoFontDescription **fs[] = {&p->f_body, &p->f_bold, &p->f_h1,    &p->f_h2,    &p->f_h3,
+    PangoFontDescription **fs[] = {&p->f_body,  &p->f_bold,  &p->f_h1,   &p->f_h2,    &p->f_h3,
                                    &p->f_small, &p->f_table, &p->f_mono, &p->f_title, &p->f_sub};
     for (size_t i = 0; i < sizeof(fs) / sizeof(fs[0]); i++) {
         if (*fs[i])
@@ -686,6 +751,12 @@ int og_docgen_md_to_pdf(og_buf *out, const char *md, size_t len, const og_docgen
     if ((error = og_md_split(md, len, &segs, &n)) < 0)
         return error;
     og_buf_init(&p.markup, (size_t)8 << 20);
+    p.widths = calloc(n ? n : 1, sizeof(*p.widths));
+    p.widths_done = calloc(n ? n : 1, 1);
+    if (!p.widths || !p.widths_done) {
+        error = og_error_set(OG_ERROR, "out of memory");
+        goto cleanup;
+    }
     p.page = page;
     p.out = out;
     p.f_body = X.font_from_string("DejaVu Sans 10");
@@ -749,6 +820,8 @@ cleanup:
             out->data[start] = '\0';
     }
     fonts_free(&p);
+    free(p.widths);
+    free(p.widths_done);
     og_buf_free(&p.markup);
     og_md_segments_free(segs, n);
     return error;

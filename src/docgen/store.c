@@ -12,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define TEMPLATE_SUFFIX ".mustache"
+#define TEMPLATE_SUFFIX       ".mustache"
 #define PROJECT_DATA_ARTIFACT "project.json"
-#define READ_CAP ((size_t)32 << 20)   /* templates, snapshots and baselines we read back */
+#define READ_CAP              ((size_t)32 << 20) /* templates, snapshots and baselines we read back */
 
 /* ---- small helpers over the artifact API ---- */
 
@@ -108,8 +108,9 @@ int og_docgen_template_get(og_ctx *ctx, const char *tenant, const char *name, in
     if (version > 0)
         return og_error_set(OG_ENOTFOUND, "template '%s' has no version %lld", name,
                             (long long)version);
-    return og_error_set(OG_ENOTFOUND, "no template '%s' (built-ins: sow, change-order, runbook, "
-                                      "closure, header, terms, assumptions, signoff)",
+    return og_error_set(OG_ENOTFOUND,
+                        "no template '%s' (built-ins: sow, change-order, runbook, "
+                        "closure, header, terms, assumptions, signoff)",
                         name);
 }
 
@@ -135,7 +136,7 @@ int og_docgen_template_put(og_ctx *ctx, const char *tenant, const char *name, co
         og_error_clear();
         error = og_project_create(ctx, tenant, OG_DOCGEN_TEMPLATE_PROJECT,
                                   "Document templates (opsgate generate)", &p);
-        if (error == OG_EEXISTS)   /* created by a concurrent put */
+        if (error == OG_EEXISTS) /* created by a concurrent put */
             error = 0;
     }
     if (error < 0)
@@ -180,11 +181,10 @@ int og_docgen_template_list(og_ctx *ctx, const char *tenant, json_t **out)
             if (og_streq(json_string_value(json_object_get(a, "name")), aname))
                 over = a;
         }
-        json_array_append_new(
-            list, json_pack("{s:s, s:s, s:s, s:O?}", "name", n, "type",
-                            is_partial(n) ? "partial" : "document", "source",
-                            over ? "tenant" : "builtin", "latest",
-                            over ? json_object_get(over, "latest") : NULL));
+        json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:O?}", "name", n, "type",
+                                              is_partial(n) ? "partial" : "document", "source",
+                                              over ? "tenant" : "builtin", "latest",
+                                              over ? json_object_get(over, "latest") : NULL));
     }
     json_array_foreach(arts, i, a)
     {
@@ -224,7 +224,7 @@ int og_docgen_template_log(og_ctx *ctx, const char *tenant, const char *name, js
 typedef struct partial_ctx {
     og_ctx *ctx;
     const char *tenant;
-    json_t *used;   /* array of "name@version" */
+    json_t *used; /* array of "name@version" */
 } partial_ctx;
 
 static int partial_loader(void *ud, const char *name, og_buf *out)
@@ -267,9 +267,8 @@ static int load_baseline(og_ctx *ctx, const char *tenant, const char *project, c
     og_buf_init(&b, READ_CAP);
     error = read_version(ctx, &r, version, &b, &info);
     if (error == OG_ENOTFOUND) {
-        error = og_error_set(OG_EINVAL,
-                             "change.baseline: no version %lld of '%s' in project %s", version,
-                             name, project);
+        error = og_error_set(OG_EINVAL, "change.baseline: no version %lld of '%s' in project %s",
+                             version, name, project);
         goto cleanup;
     }
     if (error < 0)
@@ -329,8 +328,8 @@ typedef struct staged {
     const char *doc_name, *data_name, *kind, *media;
     const char *content;
     size_t content_len;
-    const char *data_text;   /* canonical data */
-    json_t *prov;            /* provenance; data_version filled in by execute */
+    const char *data_text; /* canonical data */
+    json_t *prov;          /* provenance; data_version filled in by execute */
 } staged;
 
 /* The content is far too big (and too confidential) for the gate item's params, which are kept
@@ -423,8 +422,8 @@ static int generate_execute(og_ctx *ctx, const char *tenant_id, json_t *params, 
     }
     json_object_set_new(s->prov, "version", json_integer((json_int_t)cv.number));
     *result = json_pack("{s:s, s:I, s:I, s:s}", "artifact_id", cv.artifact_id, "version",
-                        (json_int_t)cv.number, "data_version", (json_int_t)data_version,
-                        "sha256", cv.sha256);
+                        (json_int_t)cv.number, "data_version", (json_int_t)data_version, "sha256",
+                        cv.sha256);
     error = 0;
 cleanup:
     free(meta);
@@ -439,7 +438,7 @@ static const og_action_kind generate_kind = {
     .description = "generate a SOW, change order, runbook or closure document from project data "
                    "and store it as a new artifact version (with its data snapshot)",
     .execute = generate_execute,
-    .rollback = NULL,   /* versions are immutable: a later version supersedes a wrong one */
+    .rollback = NULL, /* versions are immutable: a later version supersedes a wrong one */
 };
 
 static pthread_once_t kind_once = PTHREAD_ONCE_INIT;
@@ -497,21 +496,21 @@ static int runbook_certs_from_inventory(og_ctx *ctx, const char *tenant, const j
     json_array_foreach(list, i, c)
     {
         const json_t *locs = json_object_get(c, "locations"), *l;
-        int hit = json_is_true(json_object_get(c, "ca")) ? 0 :
-                  contains_any(json_string_value(json_object_get(c, "subject")), systems);
-        json_array_foreach(locs, j, l)
-            hit = hit || contains_any(json_string_value(l), systems);
+        int hit = json_is_true(json_object_get(c, "ca"))
+                      ? 0
+                      : contains_any(json_string_value(json_object_get(c, "subject")), systems);
+        json_array_foreach(locs, j, l) hit = hit || contains_any(json_string_value(l), systems);
         if (!hit)
             continue;
         char day[11] = "";
         const char *na = json_string_value(json_object_get(c, "not_after"));
         if (na)
             og_strlcpy(day, na, sizeof(day));
-        json_array_append_new(certs, json_pack("{s:s, s:s, s:s, s:O}", "subject",
-                                               json_string_value(json_object_get(c, "subject")),
-                                               "issuer",
-                                               json_string_value(json_object_get(c, "issuer")),
-                                               "not_after", day, "deployed_to", locs));
+        json_array_append_new(certs,
+                              json_pack("{s:s, s:s, s:s, s:O}", "subject",
+                                        json_string_value(json_object_get(c, "subject")), "issuer",
+                                        json_string_value(json_object_get(c, "issuer")),
+                                        "not_after", day, "deployed_to", locs));
     }
     json_decref(list);
     copy = json_deep_copy(data);
@@ -588,8 +587,9 @@ int og_docgen_generate_store(og_ctx *ctx, const og_docgen_request *req, og_buf *
     snprintf(data_name, sizeof(data_name), "%s.data.json", base);
 
     /* template: NAME or NAME@VERSION, default the kind's own name */
-    og_strlcpy(tname, req->template_ref && *req->template_ref ? req->template_ref
-                                                               : og_doc_kind_name(req->kind),
+    og_strlcpy(tname,
+               req->template_ref && *req->template_ref ? req->template_ref
+                                                       : og_doc_kind_name(req->kind),
                sizeof(tname));
     {
         char *at = strrchr(tname, '@'), *end;
@@ -635,18 +635,18 @@ int og_docgen_generate_store(og_ctx *ctx, const og_docgen_request *req, og_buf *
 
     if ((error = og_docgen_data_sha256(data, sha)) < 0)
         goto cleanup;
-    prov = json_pack("{s:s, s:s, s:s, s:s, s:O, s:s, s:s, s:s, s:s}", "generator",
-                     "opsgate docgen", "opsgate", OG_VERSION, "kind", og_doc_kind_name(req->kind),
-                     "format", og_doc_format_name(req->format), "partials", pc.used, "template",
-                     tref, "data_sha256", sha, "data_artifact", data_name, "artifact", doc_name);
+    prov = json_pack("{s:s, s:s, s:s, s:s, s:O, s:s, s:s, s:s, s:s}", "generator", "opsgate docgen",
+                     "opsgate", OG_VERSION, "kind", og_doc_kind_name(req->kind), "format",
+                     og_doc_format_name(req->format), "partials", pc.used, "template", tref,
+                     "data_sha256", sha, "data_artifact", data_name, "artifact", doc_name);
     if (!prov) {
         error = og_error_set(OG_ERROR, "out of memory");
         goto cleanup;
     }
     if (baseline) {
         json_object_set_new(prov, "baseline",
-                            json_string(json_string_value(json_object_get(
-                                json_object_get(data, "change"), "baseline"))));
+                            json_string(json_string_value(
+                                json_object_get(json_object_get(data, "change"), "baseline"))));
     }
 
     if (!req->dry_run) {
@@ -670,12 +670,11 @@ int og_docgen_generate_store(og_ctx *ctx, const og_docgen_request *req, og_buf *
          * names (artifact and project names are sealed by the artifact module) */
         params = json_pack("{s:s, s:s, s:s, s:s, s:O, s:s, s:s, s:s}", "project_id", proj.id,
                            "kind", og_doc_kind_name(req->kind), "format",
-                           og_doc_format_name(req->format), "template", tref, "partials",
-                           pc.used, "data_sha256", sha, "opsgate", OG_VERSION, "staged",
-                           st.nonce);
+                           og_doc_format_name(req->format), "template", tref, "partials", pc.used,
+                           "data_sha256", sha, "opsgate", OG_VERSION, "staged", st.nonce);
         tl_staged = &st;
-        error = og_gate_request(ctx, req->tenant, "artifacts.generate", "project", proj.id,
-                                params, NULL, &outcome);
+        error = og_gate_request(ctx, req->tenant, "artifacts.generate", "project", proj.id, params,
+                                NULL, &outcome);
         tl_staged = NULL;
         if (error < 0)
             goto cleanup;

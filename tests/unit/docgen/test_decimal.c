@@ -30,8 +30,9 @@ static void test_dec_parse__accepts_plain_decimals_and_refuses_the_rest(void **s
     assert_int_equal(D("+3"), 30000);
     assert_int_equal(D("0.0001"), 1);
     og_dec d;
-    const char *bad[] = {"", "1e3", "1,000", " 1", "1.", ".5", "1.23456", "abc", "--1",
-                         "1234567890123456", "0x10", NULL};
+    const char *bad[] = {"",     "1e3",     "1,000", " 1",  "1.",
+                         ".5",   "1.23456", "abc",   "--1", "1234567890123456",
+                         "0x10", NULL};
     for (int i = 0; bad[i]; i++) {
         if (og_dec_parse(bad[i], &d) != OG_EINVAL)
             fail_msg("\"%s\" should be refused", bad[i]);
@@ -81,9 +82,9 @@ static void test_dec_mul__a_large_sum_of_lines_stays_exact(void **state)
 static void test_dec_round__is_half_even_at_the_minor_unit(void **state)
 {
     (void)state;
-    assert_int_equal(og_dec_round(D("2.345"), 2), D("2.34"));   /* tie, even neighbour down */
-    assert_int_equal(og_dec_round(D("2.355"), 2), D("2.36"));   /* tie, even neighbour up */
-    assert_int_equal(og_dec_round(D("2.3451"), 2), D("2.35"));  /* above the tie */
+    assert_int_equal(og_dec_round(D("2.345"), 2), D("2.34"));  /* tie, even neighbour down */
+    assert_int_equal(og_dec_round(D("2.355"), 2), D("2.36"));  /* tie, even neighbour up */
+    assert_int_equal(og_dec_round(D("2.3451"), 2), D("2.35")); /* above the tie */
     assert_int_equal(og_dec_round(D("-2.345"), 2), D("-2.34"));
     assert_int_equal(og_dec_round(D("-2.355"), 2), D("-2.36"));
     assert_int_equal(og_dec_round(D("0.5"), 0), D("0"));
@@ -102,7 +103,7 @@ static void test_dec_mul_div__round_half_even_and_refuse_overflow(void **state)
     assert_int_equal(q, D("0.3333"));
     OG_ASSERT_OK(og_dec_div(D("2"), D("3"), &q));
     assert_int_equal(q, D("0.6667"));
-    OG_ASSERT_OK(og_dec_mul(D("0.0001"), D("0.5"), &q));   /* 0.00005: a tie, rounds to even 0 */
+    OG_ASSERT_OK(og_dec_mul(D("0.0001"), D("0.5"), &q)); /* 0.00005: a tie, rounds to even 0 */
     assert_int_equal(q, 0);
     assert_int_equal(og_dec_div(D("1"), 0, &q), OG_EINVAL);
     assert_int_equal(og_dec_mul(D("900000000000"), D("900000000000"), &q), OG_EINVAL);
@@ -114,8 +115,7 @@ static void test_dec_from_json__refuses_reals_naming_the_field(void **state)
 {
     (void)state;
     og_dec d;
-    json_t *r = json_real(7.5), *i = json_integer(12), *s = json_string("145.00"),
-           *b = json_true();
+    json_t *r = json_real(7.5), *i = json_integer(12), *s = json_string("145.00"), *b = json_true();
     OG_ASSERT_OK(og_dec_from_json(s, "x", &d));
     assert_int_equal(d, 1450000);
     OG_ASSERT_OK(og_dec_from_json(i, "x", &d));
@@ -158,7 +158,7 @@ static void test_dec_format_min__is_the_shortest_exact_text(void **state)
     assert_string_equal(s, "40");
     og_dec_format_min(D("-0.0001"), s);
     assert_string_equal(s, "-0.0001");
-    og_dec_format_min(INT64_MIN, s);   /* the extreme still formats */
+    og_dec_format_min(INT64_MIN, s); /* the extreme still formats */
     assert_true(strlen(s) > 10);
 }
 

@@ -19,9 +19,10 @@ const char *__lsan_default_suppressions(void)
 static void test_md_split__finds_tables_between_text_runs(void **state)
 {
     (void)state;
-    const char *md = "# Title\n\nText before.\n\n"
-                     "| # | Name | Amount |\n|---|:---:|---:|\n| 1 | a \\| b | 1.00 |\n| 2 | `x \\| y` |\n"
-                     "\nText after.\n\n```\n| not | a table |\n|---|---|\n```\n";
+    const char *md =
+        "# Title\n\nText before.\n\n"
+        "| # | Name | Amount |\n|---|:---:|---:|\n| 1 | a \\| b | 1.00 |\n| 2 | `x \\| y` |\n"
+        "\nText after.\n\n```\n| not | a table |\n|---|---|\n```\n";
     og_md_segment *s = NULL;
     size_t n = 0;
     OG_ASSERT_OK(og_md_split(md, strlen(md), &s, &n));
@@ -36,7 +37,7 @@ static void test_md_split__finds_tables_between_text_runs(void **state)
     assert_int_equal(s[1].table.align[2], OG_MD_RIGHT);
     assert_string_equal(s[1].table.cells[1][1], "a | b");
     assert_string_equal(s[1].table.cells[2][1], "`x | y`");
-    assert_string_equal(s[1].table.cells[2][2], "");   /* a missing cell is empty */
+    assert_string_equal(s[1].table.cells[2][2], ""); /* a missing cell is empty */
     /* the fenced "table" stays text */
     assert_non_null(strstr(s[2].text, "| not | a table |"));
     og_md_segments_free(s, n);

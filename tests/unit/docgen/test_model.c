@@ -46,12 +46,12 @@ static void test_model__sow_totals_per_phase_and_overall(void **state)
     OG_ASSERT_OK(og_docgen_model(&m, OG_DOC_SOW, d, NULL));
     assert_string_equal(get(m, "phases.0.amount"), "5,070.00");
     assert_string_equal(get(m, "phases.0.hours"), "36");
-    assert_string_equal(get(m, "phases.0.tasks.3.amount"), "1,087.50");   /* 7.5 h x 145.00 */
+    assert_string_equal(get(m, "phases.0.tasks.3.amount"), "1,087.50"); /* 7.5 h x 145.00 */
     assert_string_equal(get(m, "phases.2.amount"), "6,236.25");
     assert_string_equal(get(m, "totals.amount"), "18,366.25");
     assert_string_equal(get(m, "totals.hours"), "144.75");
     /* milestones add up to the total to the cent: the last one takes the remainder */
-    assert_string_equal(get(m, "milestones.2.amount"), "5,509.88");      /* 5,509.875 half-even */
+    assert_string_equal(get(m, "milestones.2.amount"), "5,509.88"); /* 5,509.875 half-even */
     assert_string_equal(get(m, "milestones.3.amount"), "1,836.62");
     assert_string_equal(get(m, "doc_number"), "SOW-2026-014");
     json_decref(m);
@@ -73,7 +73,8 @@ static void test_model__zero_decimal_currency_rounds_lines_to_whole_units(void *
 static void test_model__change_order_lists_added_removed_changed_and_deltas(void **state)
 {
     (void)state;
-    json_t *base = load_sample("northwind-m365.json"), *cur = load_sample("northwind-m365-co1.json");
+    json_t *base = load_sample("northwind-m365.json"),
+           *cur = load_sample("northwind-m365-co1.json");
     json_t *m = NULL;
     OG_ASSERT_OK(og_docgen_model(&m, OG_DOC_CHANGE_ORDER, cur, base));
     assert_int_equal(json_array_size(json_object_get(m, "added")), 1);
@@ -171,8 +172,8 @@ static void expect_invalid(og_doc_kind kind, const char *json_path_set, json_t *
     }
     int rc = og_docgen_model(&m, kind, d, NULL);
     if (rc != OG_EINVAL || !strstr(og_error_last(), field))
-        fail_msg("%s: got %d \"%s\", want OG_EINVAL naming %s", json_path_set, rc,
-                 og_error_last(), field);
+        fail_msg("%s: got %d \"%s\", want OG_EINVAL naming %s", json_path_set, rc, og_error_last(),
+                 field);
     assert_null(m);
     json_decref(d);
 }

@@ -132,13 +132,13 @@ static void test_generate__stores_versions_with_provenance_and_identical_bytes(v
     /* and the audit record of the gate action names template and data hash */
     json_t *recs = NULL;
     int64_t next = 0;
-    OG_ASSERT_OK(og_audit_list(&f->env.ctx, f->t.id, 0, 1000, "artifacts.generate", NULL, &recs,
-                               &next));
+    OG_ASSERT_OK(
+        og_audit_list(&f->env.ctx, f->t.id, 0, 1000, "artifacts.generate", NULL, &recs, &next));
     assert_int_equal(json_array_size(recs), 3);
     char *dump = json_dumps(recs, 0);
     assert_non_null(strstr(dump, sha));
     assert_non_null(strstr(dump, "sow@builtin"));
-    assert_null(strstr(dump, "Northwind"));   /* names stay sealed: none in the audit trail */
+    assert_null(strstr(dump, "Northwind")); /* names stay sealed: none in the audit trail */
     free(dump);
     json_decref(recs);
     json_decref(pa);
@@ -153,14 +153,14 @@ static void test_generate__change_order_against_the_stored_baseline(void **state
     og_buf out;
     json_t *p = NULL;
     og_buf_init(&out, 1 << 24);
-    OG_ASSERT_OK(gen(f, OG_DOC_SOW, OG_DOC_HTML, f->data, &out, NULL));   /* sow.html@1 */
+    OG_ASSERT_OK(gen(f, OG_DOC_SOW, OG_DOC_HTML, f->data, &out, NULL)); /* sow.html@1 */
     og_buf_reset(&out);
     /* change.baseline names sow.md@1, which does not exist yet */
     assert_int_equal(gen(f, OG_DOC_CHANGE_ORDER, OG_DOC_MD, f->co, &out, NULL), OG_EINVAL);
     assert_non_null(strstr(og_error_last(), "change.baseline"));
     assert_non_null(strstr(og_error_last(), "version 1 of 'sow.md'"));
     assert_int_equal(versions(f, "change-order-CO-001.md"), 0);
-    OG_ASSERT_OK(gen(f, OG_DOC_SOW, OG_DOC_MD, f->data, &out, NULL));     /* sow.md@1 */
+    OG_ASSERT_OK(gen(f, OG_DOC_SOW, OG_DOC_MD, f->data, &out, NULL)); /* sow.md@1 */
     og_buf_reset(&out);
     OG_ASSERT_OK(gen(f, OG_DOC_CHANGE_ORDER, OG_DOC_MD, f->co, &out, &p));
     assert_non_null(strstr(out.data, "**20,036.25**"));
@@ -171,8 +171,7 @@ static void test_generate__change_order_against_the_stored_baseline(void **state
     json_decref(p);
     /* the baseline may also name a data snapshot directly */
     json_t *co2 = json_deep_copy(f->co);
-    json_object_set_new(json_object_get(co2, "change"), "baseline",
-                        json_string("sow.data.json@1"));
+    json_object_set_new(json_object_get(co2, "change"), "baseline", json_string("sow.data.json@1"));
     og_buf_reset(&out);
     OG_ASSERT_OK(gen(f, OG_DOC_CHANGE_ORDER, OG_DOC_MD, co2, &out, NULL));
     assert_non_null(strstr(out.data, "**20,036.25**"));
@@ -215,14 +214,15 @@ static void test_template__a_tenant_overrides_one_partial(void **state)
     assert_int_equal(v, 1);
     OG_ASSERT_OK(gen(f, OG_DOC_SOW, OG_DOC_MD, f->data, &out, &p));
     assert_non_null(strstr(out.data, "Bluefin standard terms for Northwind Logistics AG."));
-    assert_non_null(strstr(out.data, "| Party | Name |"));   /* signoff is still the built-in */
+    assert_non_null(strstr(out.data, "| Party | Name |")); /* signoff is still the built-in */
     char *dump = json_dumps(json_object_get(p, "partials"), 0);
     assert_non_null(strstr(dump, "\"terms@1\""));
     assert_non_null(strstr(dump, "\"signoff@builtin\""));
     free(dump);
     OG_ASSERT_OK(og_docgen_template_list(&f->env.ctx, "acme", &list));
     dump = json_dumps(list, 0);
-    assert_non_null(strstr(dump, "{\"name\": \"terms\", \"type\": \"partial\", \"source\": \"tenant\""));
+    assert_non_null(
+        strstr(dump, "{\"name\": \"terms\", \"type\": \"partial\", \"source\": \"tenant\""));
     free(dump);
     char ref[OG_DOCGEN_REF_MAX];
     OG_ASSERT_OK(og_docgen_template_get(&f->env.ctx, "acme", "signoff", 0, &src, ref));
