@@ -17,8 +17,16 @@ static const struct {
 
 int og_deploy__config_common(json_t *config)
 {
-    const char *owner = json_string_value(json_object_get(config, "owner"));
+    const char *owner, *key;
     json_t *v;
+    void *tmp;
+    /* A null option is an absent one (API callers pack optional values as null). */
+    json_object_foreach_safe(config, tmp, key, v)
+    {
+        if (json_is_null(v))
+            json_object_del(config, key);
+    }
+    owner = json_string_value(json_object_get(config, "owner"));
     if (json_object_get(config, "owner") && (!owner || !*owner || strlen(owner) > 127))
         return og_error_set(OG_EINVAL, "bad owner (user[:group])");
     if (json_object_get(config, "reload_cmd") &&

@@ -187,8 +187,8 @@ int og_deploy_target_add(og_ctx *ctx, const char *tenant, const char *name, cons
     og_stmt_bind_text(st, 8, now);
     if ((error = og_stmt_step(st)) < 0)
         goto rollback;
-    analysis = json_pack("{s:s, s:s, s:O, s:O}", "name", name, "type", type, "config", cfg,
-                         "endpoints", endpoints ? endpoints : json_array());
+    analysis = json_pack("{s:s, s:s, s:O, s:o}", "name", name, "type", type, "config", cfg,
+                         "endpoints", endpoints ? json_incref(endpoints) : json_array());
     if ((error = og_audit_log(ctx, tid, OG_DEPLOY_AREA, "deploy.target.add", "deploy_target", id,
                               analysis)) < 0 ||
         (error = og_store_tx_commit(ctx->store)) < 0)
