@@ -20,6 +20,9 @@ typedef struct og_acme_account_opts {
     const char *eab_kid;       /* External Account Binding key id, with eab_hmac_b64 */
     const char *eab_hmac_b64;  /* base64url (or base64) MAC key from the CA */
     const char *key_type;      /* account key: "ec256" (default), "ec384", "rsa2048".."rsa4096" */
+    const char *key_pem;       /* an existing account key (PEM): its account is found at the CA
+                                * (onlyReturnExisting) and adopted, or registered when it has
+                                * none; NULL = a new key of key_type */
 } og_acme_account_opts;
 
 /*

@@ -42,7 +42,7 @@ int og_acme_account_create(og_ctx *ctx, const char *tenant, const og_acme_accoun
     size_t pem_len = 0, eab_len = 0, sealed_len = 0;
     char tid[OG_ID_LEN], id[OG_ID_LEN], now[OG_TIME_LEN];
     const char *key_type = o && o->key_type ? o->key_type : "ec256";
-    int error;
+    int error, found = 0;
     if ((error = og_acme__resolve(ctx, tenant, OG_PERM_WRITE, tid)) < 0)
         return error;
     if (!o || !o->directory || !*o->directory)
@@ -61,18 +61,57 @@ int og_acme_account_create(og_ctx *ctx, const char *tenant, const og_acme_accoun
         error = og_error_set(OG_EINVAL, "bad --eab-hmac-key: not base64url of at least 16 bytes");
         goto cleanup;
     }
+    if (o->key_pem) {
+        if (og_acme__key_from_pem(&key, o->key_pem, strlen(o->key_pem)) < 0 ||
+            !og_acme__jws_alg(key)) {
+            error = og_error_set(OG_EINVAL, "bad --key-file: not an EC P-256/P-384 or RSA "
+                                            "private key in PEM");
+            goto cleanup;
+        }
+        const char *alg = og_acme__jws_alg(key);
+        key_type = strcmp(alg, "ES256") == 0 ? "ec256" : strcmp(alg, "ES384") == 0 ? "ec384"
+                   : EVP_PKEY_get_bits(key) >= 4096                                ? "rsa4096"
+                   : EVP_PKEY_get_bits(key) >= 3072                                ? "rsa3072"
+                                                                                   : "rsa2048";
+    }
     if ((error = og_acme__client_open(&c, o->directory, o->ca_pem)) < 0 ||
-        (error = og_acme__key_generate(&key, key_type)) < 0)
+        (!key && (error = og_acme__key_generate(&key, key_type)) < 0))
         goto cleanup;
     c->key = key;
     key = NULL;
-    if ((error = og_acme__account(c, 0, o->email, o->eab_kid, eab, eab_len, &acct)) < 0 ||
+    /* an existing key: find its account first (RFC 8555 §7.3.1), register only if it has none */
+    found = 0;
+    if (o->key_pem) {
+        error = og_acme__account(c, 1, NULL, NULL, NULL, 0, &acct);
+        if (error == 0)
+            found = 1;
+        else if (error != OG_ENOTFOUND)
+            goto cleanup;
+    }
+    if ((!found &&
+         (error = og_acme__account(c, 0, o->email, o->eab_kid, eab, eab_len, &acct)) < 0) ||
         (error = og_acme__key_to_pem(c->key, &pem, &pem_len)) < 0)
         goto cleanup;
     og_id_new(id);
     og_time_format(og_time_now_us(), now);
     if ((error = og_store_tx_begin(ctx->store)) < 0)
         goto cleanup;
+    /* the same CA account twice in one tenant would make "the tenant's account" ambiguous */
+    if ((error = og_stmt_prepare(&st, ctx->store,
+                                 "SELECT id FROM acme_accounts WHERE tenant_id = ? AND"
+                                 " account_url = ?")) < 0)
+        goto rollback;
+    og_stmt_bind_text(st, 1, tid);
+    og_stmt_bind_text(st, 2, c->kid);
+    if ((error = og_stmt_step(st)) == OG_ROW) {
+        error = og_error_set(OG_EEXISTS, "the tenant already has this CA account (%s) as %s",
+                             c->kid, og_stmt_col_text(st, 0));
+        goto rollback;
+    }
+    og_stmt_free(st);
+    st = NULL;
+    if (error < 0)
+        goto rollback;
     if ((error = og_crypto_seal(ctx->keys, ctx->store, tid, id, pem, pem_len, &sealed,
                                 &sealed_len)) < 0 ||
         (error = og_stmt_prepare(&st, ctx->store,
@@ -95,8 +134,9 @@ int og_acme_account_create(og_ctx *ctx, const char *tenant, const og_acme_accoun
     og_stmt_bind_text(st, 12, now);
     if ((error = og_stmt_step(st)) < 0)
         goto rollback;
-    analysis = json_pack("{s:s, s:s, s:s, s:b}", "directory", o->directory, "account_url", c->kid,
-                         "key_type", key_type, "eab", o->eab_kid != NULL);
+    analysis = json_pack("{s:s, s:s, s:s, s:b, s:b}", "directory", o->directory, "account_url",
+                         c->kid, "key_type", key_type, "eab", o->eab_kid != NULL, "found_existing",
+                         found);
     if ((error = og_audit_log(ctx, tid, "certs", "acme.account.create", "acme_account", id,
                               analysis)) < 0 ||
         (error = og_store_tx_commit(ctx->store)) < 0)

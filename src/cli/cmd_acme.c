@@ -10,8 +10,8 @@
 
 static const char *const help =
     "usage: opsgate acme account create --tenant T --directory URL [--ca-file PEM] [--email E]\n"
-    "                                   [--eab-kid K --eab-hmac-key B64] [--key-type ec256]\n"
-    "                                   [--json]\n"
+    "                                   [--eab-kid K --eab-hmac-key B64]\n"
+    "                                   [--key-type ec256 | --key-file PEM] [--json]\n"
     "       opsgate acme account list --tenant T [--json]\n"
     "       opsgate acme account show --tenant T ID [--json]\n"
     "       opsgate acme account rollover --tenant T ID\n"
@@ -24,7 +24,8 @@ static const char *const help =
     "          --eab-kid/--eab-hmac-key: External Account Binding from CAs that require it\n"
     "          (the MAC key as the CA gives it, base64url). --key-type: ec256 (default),\n"
     "          ec384, rsa2048, rsa3072. The account key is sealed with the tenant's key and is\n"
-    "          never shown.\n"
+    "          never shown. --key-file: adopt an existing account key (e.g. from another\n"
+    "          client): its account is found at the CA (onlyReturnExisting), or registered.\n"
     "list, show  The tenant's accounts (directory, account URL, key type, status).\n"
     "rollover  Replace the account key at the CA (keyChange) and in the store.\n"
     "Exit status: 0 done, 1 failed (the CA's problem type and detail are printed), 2 usage.\n";
@@ -46,12 +47,13 @@ static int run(og_cli *cli, int argc, char **argv)
         {"ca-file", required_argument, NULL, 'c'},   {"email", required_argument, NULL, 'e'},
         {"eab-kid", required_argument, NULL, 'k'},   {"eab-hmac-key", required_argument, NULL, 'm'},
         {"key-type", required_argument, NULL, 'K'},  {"json", no_argument, NULL, 'j'},
+        {"key-file", required_argument, NULL, 'f'},
         {NULL, 0, NULL, 0},
     };
     og_acme_account_opts o;
-    const char *tenant = NULL, *ca_file = NULL;
-    char *ca_pem = NULL;
-    size_t ca_len = 0;
+    const char *tenant = NULL, *ca_file = NULL, *key_file = NULL;
+    char *ca_pem = NULL, *key_pem = NULL;
+    size_t ca_len = 0, key_len = 0;
     json_t *j = NULL;
     int c, json = 0, error;
     memset(&o, 0, sizeof(o));
@@ -75,6 +77,7 @@ static int run(og_cli *cli, int argc, char **argv)
         case 'm': o.eab_hmac_b64 = optarg; break;
         case 'K': o.key_type = optarg; break;
         case 'j': json = 1; break;
+        case 'f': key_file = optarg; break;
         default: return og_cli_badopt("acme", argv + 2);
         }
     }
@@ -99,6 +102,17 @@ static int run(og_cli *cli, int argc, char **argv)
             }
             o.ca_pem = ca_pem;
         }
+        if (key_file) {
+            if (o.key_type) {
+                free(ca_pem);
+                return og_cli_usage("acme", "--key-file and --key-type exclude each other");
+            }
+            if ((error = og_file_read(key_file, 1 << 16, &key_pem, &key_len)) < 0) {
+                free(ca_pem);
+                return og_cli_fail(error);
+            }
+            o.key_pem = key_pem;
+        }
         if ((error = og_cli_open(cli, tenant)))
             goto done;
         if ((error = og_acme_account_create(&cli->ctx, tenant, &o, id)) < 0) {
@@ -112,6 +126,9 @@ static int run(og_cli *cli, int argc, char **argv)
         error = OG_EXIT_OK;
     done:
         free(ca_pem);
+        if (key_pem)
+            og_crypto_wipe(key_pem, key_len);
+        free(key_pem);
         return error;
     }
     if (strcmp(sub, "list") == 0 || strcmp(sub, "show") == 0) {

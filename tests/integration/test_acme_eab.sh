@@ -28,4 +28,19 @@ A=$("$O" acme account create --tenant t1 --directory "$PEBBLE_DIR" --ca-file "$P
 # the audit trail records the account creation without the MAC key
 "$O" audit list --tenant t1 --json 2>/dev/null | grep -q "acme.account.create" || fail "not audited"
 ! "$O" audit list --tenant t1 --json 2>/dev/null | grep -q "$KEY1" || fail "MAC key in the audit trail"
+
+# ---- an existing account key is found by key (onlyReturnExisting), not registered again ----
+openssl ecparam -name prime256v1 -genkey -noout 2>/dev/null | openssl pkcs8 -topk8 -nocrypt >"$WORK/acct.pem"
+A2=$("$O" acme account create --tenant t1 --directory "$PEBBLE_DIR" --ca-file "$PEBBLE_CA" --key-file "$WORK/acct.pem" --eab-kid kid-2 --eab-hmac-key "$KEY2")
+URL2=$("$O" acme account show --tenant t1 "$A2" --json | jq -r .account_url)
+"$O" tenant create t2 >/dev/null
+A3=$("$O" acme account create --tenant t2 --directory "$PEBBLE_DIR" --ca-file "$PEBBLE_CA" --key-file "$WORK/acct.pem")
+[ "$("$O" acme account show --tenant t2 "$A3" --json | jq -r .account_url)" = "$URL2" ] || fail "the key's account was not found"
+"$O" audit list --tenant t2 --json 2>/dev/null | grep -q '"found_existing": *true' || fail "finding not audited"
+set +e
+out=$("$O" acme account create --tenant t2 --directory "$PEBBLE_DIR" --ca-file "$PEBBLE_CA" --key-file "$WORK/acct.pem" 2>&1); rc=$?
+[ $rc -eq 1 ] && grep -q "already has this CA account" <<<"$out" || fail "same account twice: $rc $out"
+out=$("$O" acme account create --tenant t2 --directory "$PEBBLE_DIR" --ca-file "$PEBBLE_CA" --key-file /etc/hostname 2>&1); rc=$?
+[ $rc -eq 2 ] && grep -q -- "--key-file" <<<"$out" || fail "bad key file: $rc $out"
+set -e
 echo "test_acme_eab: ok"
