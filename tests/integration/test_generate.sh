@@ -137,6 +137,19 @@ if command -v openssl >/dev/null 2>&1; then
   if grep -q "unrelated.example.org" "$OG_TMP/out"; then bad "a certificate of no system is listed"; else ok; fi
 fi
 
+# ---- the project's stored data (artifact project.json) when --input is not given ----
+expect_rc 1 "no stored data" og "${G[@]}" closure
+expect_grep "project.json" "$OG_TMP/err" "missing stored data named"
+expect_rc 0 "put project.json" og artifact put --tenant acme --project northwind --name project.json "$P/northwind-m365.json"
+expect_rc 0 "closure from stored data" og "${G[@]}" closure -o "$OG_TMP/closure2.md"
+if cmp -s "$OG_TMP/closure.md" "$OG_TMP/closure2.md"; then ok; else bad "closure from stored data differs"; fi
+
+# ---- rights: an auditor may not generate; a project manager may ----
+og user add --tenant acme audrey --role auditor >/dev/null
+og user add --tenant acme pam --role project-manager >/dev/null
+expect_rc 1 "auditor generate" og --as audrey "${G[@]}" runbook --input "$P/northwind-m365.json" --format html
+expect_rc 0 "pm generate" og --as pam "${G[@]}" runbook --input "$P/northwind-m365.json" --format pdf -o "$OG_TMP/rb.pdf"
+
 # ---- audit: each generation recorded as artifacts.generate ----
 expect_rc 0 "audit list" og audit list --tenant acme --action artifacts.generate --json
 if jq -e '[.. | objects | select(.action? == "artifacts.generate")] | length >= 8' "$OG_TMP/out" >/dev/null; then ok; else bad "audit records of artifacts.generate missing"; fi

@@ -86,12 +86,38 @@ static void test_builtin__use_only_names_the_model_provides(void **state)
     free(text2);
 }
 
+/* docs/project-data.md shows the complete sample: it must be the file the tests use. */
+static void test_docs__show_the_sample_project_as_it_is(void **state)
+{
+    (void)state;
+    const char *src = getenv("OG_SOURCE_DIR");
+    char path[1024];
+    char *doc = NULL, *sample = NULL;
+    size_t len = 0, slen = 0;
+    if (!src)
+        skip();
+    snprintf(path, sizeof(path), "%s/docs/project-data.md", src);
+    OG_ASSERT_OK(og_file_read(path, 1 << 22, &doc, &len));
+    snprintf(path, sizeof(path), "%s/tests/data/projects/northwind-m365.json", src);
+    OG_ASSERT_OK(og_file_read(path, 1 << 22, &sample, &slen));
+    const char *at = strstr(doc, "## Complete sample");
+    assert_non_null(at);
+    at = strstr(at, "```json\n");
+    assert_non_null(at);
+    at += 8;
+    if (strncmp(at, sample, slen) != 0)
+        fail_msg("the sample in docs/project-data.md differs from %s", path);
+    free(doc);
+    free(sample);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_builtin__matches_the_mustache_files),
         cmocka_unit_test(test_builtin__every_template_parses),
         cmocka_unit_test(test_builtin__use_only_names_the_model_provides),
+        cmocka_unit_test(test_docs__show_the_sample_project_as_it_is),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

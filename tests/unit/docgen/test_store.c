@@ -6,6 +6,7 @@
 #include "opsgate/audit.h"
 #include "opsgate/docgen.h"
 #include "opsgate/error.h"
+#include "opsgate/gate.h"
 #include "opsgate/tenant.h"
 
 #include <stdio.h>
@@ -235,6 +236,21 @@ static void test_template__a_tenant_overrides_one_partial(void **state)
     og_buf_free(&src);
 }
 
+static void test_generate__held_for_approval_stores_nothing(void **state)
+{
+    fixture *f = *state;
+    og_buf out;
+    og_buf_init(&out, 1 << 24);
+    OG_ASSERT_OK(og_docgen_register_kinds());
+    OG_ASSERT_OK(og_gate_policy_set(&f->env.ctx, "acme", "artifacts.generate", OG_GATE_L2));
+    assert_int_equal(gen(f, OG_DOC_SOW, OG_DOC_MD, f->data, &out, NULL), OG_EPENDING);
+    assert_non_null(strstr(og_error_last(), "pending"));
+    assert_int_equal(out.len, 0);
+    assert_int_equal(versions(f, "sow.md"), 0);
+    assert_int_equal(versions(f, "sow.data.json"), 0);
+    og_buf_free(&out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -244,6 +260,8 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_generate__bad_data_stores_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_template__a_tenant_overrides_one_partial, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_generate__held_for_approval_stores_nothing, setup,
                                         teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
