@@ -55,8 +55,19 @@ int og_deploy_target_remove(og_ctx *ctx, const char *tenant, const char *name);
 int og_deploy_cert(og_ctx *ctx, const char *tenant, const char *cert_id, const char *target,
                    og_gate_outcome *out);
 
-/* Register the certs.deploy kind and the delivery of certs.deploy.* events to the tenant's
- * notification channels. Idempotent; it also runs when the module is linked in (constructor),
+/*
+ * A renewal happened: deploy fp to every target of the tenant whose files hold previous_fp, each
+ * through the gate (og_deploy_cert). Targets already holding fp are left alone, so calling it
+ * twice deploys nothing twice. *out (may be NULL): one {target, gate_id, state, result, error}
+ * per target deployed to (caller decrefs). Returns the first failure, after trying every target.
+ * The same runs on its own for every "certs.renewed" event ({previous_fingerprint, fingerprint},
+ * emitted by whoever renews in the renewal's transaction), delivered by the event workers.
+ */
+int og_deploy_renewed(og_ctx *ctx, const char *tenant, const char *previous_fp, const char *fp,
+                      json_t **out);
+
+/* Register the certs.deploy kind, the delivery of certs.deploy.* events to the tenant's
+ * notification channels, and the "certs.renewed" handler that deploys renewals. Idempotent; it also runs when the module is linked in (constructor),
  * so that `gate override` in any process can roll a deploy back. */
 int og_deploy_register(void);
 

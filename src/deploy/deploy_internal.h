@@ -79,6 +79,11 @@ extern const og_deployer og_deploy__haproxy;
 /* Shared by backends: the paths common to all types. */
 int og_deploy__config_common(json_t *config);
 
+/* ---- renew.c ---- */
+/* The "certs.renewed" handler (registered by og_deploy_register()). */
+struct og_event;
+int og_deploy__on_renewed(og_ctx *ctx, const struct og_event *ev, void *arg);
+
 /* ---- target.c ---- */
 typedef struct og_deploy_target {
     char id[OG_ID_LEN];

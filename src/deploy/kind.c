@@ -469,6 +469,8 @@ static void register_all(void)
     if (rc == 0 || rc == OG_EEXISTS)
         rc = og_events_subscribe(OG_NOTIFY_HANDLER "-deploy", "certs.deploy.*",
                                  og_notify_handle_event, NULL);
+    if (rc == 0 || rc == OG_EEXISTS)
+        rc = og_events_subscribe("deploy-renewed", "certs.renewed", og_deploy__on_renewed, NULL);
     register_result = rc == OG_EEXISTS ? 0 : rc;
     og_error_clear();
 }

@@ -17,6 +17,7 @@
 #include "opsgate/certs.h"
 #include "opsgate/deploy.h"
 #include "opsgate/error.h"
+#include "opsgate/events.h"
 #include "opsgate/gate.h"
 #include "opsgate/tenant.h"
 
@@ -403,6 +404,38 @@ static void test_deploy__other_tenants_cannot_deploy_or_see_targets(void **state
     json_decref(cfg);
 }
 
+
+static void test_deploy__a_renewal_follows_its_predecessor_to_its_targets(void **state)
+{
+    fixture *f = *state;
+    json_t *cfg = file_config(f, NULL), *payload, *items = NULL, *report = NULL;
+    og_tenant t;
+    char fp[65];
+    int delivered = 0;
+    OG_ASSERT_OK(og_deploy_target_add(&f->env.ctx, "acme", "files", "file", cfg, NULL, NULL));
+    OG_ASSERT_OK(og_deploy_cert(&f->env.ctx, "acme", f->fp[0], "files", NULL));
+    OG_ASSERT_OK(og_tenant_get(&f->env.ctx, "acme", &t));
+    /* whoever renews emits certs.renewed in its own transaction */
+    payload = json_pack("{s:s, s:s}", "previous_fingerprint", f->fp[0], "fingerprint", f->fp[1]);
+    OG_ASSERT_OK(og_store_tx_begin(f->env.store));
+    OG_ASSERT_OK(og_event_emit(&f->env.ctx, t.id, "certs.renewed", payload, NULL));
+    OG_ASSERT_OK(og_store_tx_commit(f->env.store));
+    OG_ASSERT_OK(og_events_run_once(&f->env.ctx, NULL, &delivered));
+    assert_true(delivered >= 1);
+    served_fp(f, fp);
+    assert_string_equal(fp, f->fp[1]);
+    OG_ASSERT_OK(og_gate_list(&f->env.ctx, "acme", NULL, &items));
+    assert_int_equal(json_array_size(items), 2);   /* the first deploy and the follow-up */
+    json_decref(items);
+    /* again: the target holds the new one already, nothing is deployed twice */
+    OG_ASSERT_OK(og_deploy_renewed(&f->env.ctx, "acme", f->fp[0], f->fp[1], &report));
+    assert_int_equal(json_array_size(report), 0);
+    json_decref(report);
+    assert_int_equal(og_deploy_renewed(&f->env.ctx, "acme", "abc", f->fp[1], NULL), OG_EINVAL);
+    json_decref(payload);
+    json_decref(cfg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -420,6 +453,8 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_deploy__other_tenants_cannot_deploy_or_see_targets,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_deploy__a_renewal_follows_its_predecessor_to_its_targets, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
