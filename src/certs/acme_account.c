@@ -23,6 +23,16 @@ int og_acme__resolve(og_ctx *ctx, const char *tenant, og_perm perm, char tid[OG_
     return 0;
 }
 
+/* Accounts are credentials with a CA: managing them needs tenant-admin (or platform), like
+ * notification channels; engineers issue and renew with them. */
+static int need_admin(og_ctx *ctx, const char *what)
+{
+    if (og_actor_is_platform(&ctx->actor) || ctx->actor.role == OG_ROLE_TENANT_ADMIN)
+        return 0;
+    return og_error_set(OG_EDENIED, "%s needs the tenant-admin role (you are %s)", what,
+                        og_role_name(ctx->actor.role));
+}
+
 static int email_valid(const char *e)
 {
     const char *at = strchr(e, '@');
@@ -43,7 +53,8 @@ int og_acme_account_create(og_ctx *ctx, const char *tenant, const og_acme_accoun
     char tid[OG_ID_LEN], id[OG_ID_LEN], now[OG_TIME_LEN];
     const char *key_type = o && o->key_type ? o->key_type : "ec256";
     int error, found = 0;
-    if ((error = og_acme__resolve(ctx, tenant, OG_PERM_WRITE, tid)) < 0)
+    if ((error = og_acme__resolve(ctx, tenant, OG_PERM_WRITE, tid)) < 0 ||
+        (error = need_admin(ctx, "creating an ACME account")) < 0)
         return error;
     if (!o || !o->directory || !*o->directory)
         return og_error_set(OG_EINVAL, "an ACME account needs --directory URL");
@@ -319,7 +330,8 @@ int og_acme_account_rollover(og_ctx *ctx, const char *tenant, const char *id)
     uint8_t *sealed = NULL;
     size_t pem_len = 0, sealed_len = 0;
     int error;
-    if ((error = og_acme__resolve(ctx, tenant, OG_PERM_WRITE, tid)) < 0)
+    if ((error = og_acme__resolve(ctx, tenant, OG_PERM_WRITE, tid)) < 0 ||
+        (error = need_admin(ctx, "rolling an ACME account key over")) < 0)
         return error;
     if (!id || !*id)
         return og_error_set(OG_EINVAL, "key rollover needs an account ID");

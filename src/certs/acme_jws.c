@@ -440,8 +440,12 @@ int og_acme__csr(char **out, EVP_PKEY *key, const char *const *names, size_t n)
             goto cleanup;
         }
     }
-    /* the CN is optional for ACME; put the first DNS name there when it fits (64 chars) */
-    if (strlen(names[0]) <= 64 && !strchr(names[0], ':') &&
+    /* the CN is optional for ACME; put the first DNS name there when it fits (64 chars), never
+     * an IP address (CAs refuse those in the CN) */
+    uint8_t ipbuf[16];
+    int first_is_ip = inet_pton(AF_INET, names[0], ipbuf) == 1 ||
+                      inet_pton(AF_INET6, names[0], ipbuf) == 1;
+    if (strlen(names[0]) <= 64 && !first_is_ip &&
         !X509_NAME_add_entry_by_txt(subj, "CN", MBSTRING_UTF8, (const uint8_t *)names[0], -1, -1,
                                     0))
         goto cleanup;

@@ -123,6 +123,20 @@ set -e
 R=$("$O" cert renew --tenant $T "$P1" --json)
 jq -e '.result.new_serial != null' <<<"$R" >/dev/null || fail "renew after rollover: $R"
 
+# ---- an IP address identifier (http-01); roles: auditors read, engineers issue, only
+# tenant-admins manage accounts ----
+"$O" cert issue --tenant $T --name 127.0.0.1 --challenge http-01 --http-listen 127.0.0.1:$HTTP_PORT --key-type rsa3072 >/dev/null
+"$O" user add --tenant $T aud --role auditor >/dev/null
+"$O" user add --tenant $T eng --role engineer >/dev/null
+set +e
+out=$("$O" --as aud cert issue --tenant $T --name a.example.test --challenge http-01 --http-listen 127.0.0.1:$HTTP_PORT 2>&1); rc=$?
+[ $rc -eq 1 ] && grep -qi "auditor" <<<"$out" || fail "auditor issued: $rc $out"
+out=$("$O" --as eng acme account create --tenant $T --directory "$PEBBLE_DIR" --ca-file "$PEBBLE_CA" 2>&1); rc=$?
+[ $rc -eq 1 ] && grep -q "tenant-admin" <<<"$out" || fail "engineer created an account: $rc $out"
+set -e
+"$O" --as aud cert plans --tenant $T --json | jq -e 'length >= 4' >/dev/null || fail "auditor cannot read plans"
+"$O" --as eng cert issue --tenant $T --name eng.example.test --challenge http-01 --http-listen 127.0.0.1:$HTTP_PORT >/dev/null
+
 # ---- another tenant sees nothing ----
 "$O" tenant create other >/dev/null
 set +e

@@ -350,6 +350,17 @@ static void test_acme_csr__names_become_sans_and_it_is_signed(void **state)
     free(der);
     free(csr);
     csr = NULL;
+    /* an IP address never goes into the CN */
+    OG_ASSERT_OK(og_acme__csr(&csr, key, names + 2, 1));
+    der = b64(csr, &len);
+    p = der;
+    req = d2i_X509_REQ(NULL, &p, (long)len);
+    assert_non_null(req);
+    assert_int_equal(X509_NAME_entry_count(X509_REQ_get_subject_name(req)), 0);
+    X509_REQ_free(req);
+    free(der);
+    free(csr);
+    csr = NULL;
     assert_int_equal(og_acme__csr(&csr, key, names, 0), OG_EINVAL);
     assert_null(csr);
     EVP_PKEY_free(key);
