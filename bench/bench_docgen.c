@@ -239,8 +239,9 @@ int main(void)
                    r->rss_kb / 1024.0);
         }
     }
-    printf("\nopsgate runs in one process (validation, view model, Mustache, cmark; PDF lays out"
-           " each document twice for \"Page N of M\"); pandoc's peak RSS is its largest child. "
+    printf("\nopsgate runs in one process (validation, view model, Mustache, cmark; PDF pages"
+           " are laid out once with pango into cairo recordings, then written with \"Page N of"
+           " M\"); pandoc's peak RSS is its largest child. Storage is not included.\n"); pandoc's peak RSS is its largest child. "
            "Storage is not included.\n");
     unlink(md_path);
     unlink(html_path);

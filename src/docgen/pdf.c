@@ -17,6 +17,10 @@ typedef struct cairo_surface_s cairo_surface_t;
 typedef struct pango_layout_s PangoLayout;
 typedef struct pango_fontdesc_s PangoFontDescription;
 typedef int (*cairo_write_fn)(void *closure, const unsigned char *data, unsigned int len);
+typedef struct cairo_rect {
+    double x, y, width, height;
+} cairo_rect;
+#define CAIRO_CONTENT_COLOR_ALPHA 0x3000
 
 #define CAIRO_PDF_METADATA_TITLE       0
 #define CAIRO_PDF_METADATA_AUTHOR      1
@@ -33,6 +37,9 @@ typedef int (*cairo_write_fn)(void *closure, const unsigned char *data, unsigned
 static struct {
     cairo_surface_t *(*pdf_create_for_stream)(cairo_write_fn, void *, double, double);
     void (*pdf_set_metadata)(cairo_surface_t *, int, const char *);
+    cairo_surface_t *(*recording_create)(int, const cairo_rect *);
+    void (*set_source_surface)(cairo_t *, cairo_surface_t *, double, double);
+    void (*paint)(cairo_t *);
     cairo_t *(*create)(cairo_surface_t *);
     void (*destroy)(cairo_t *);
     void (*surface_finish)(cairo_surface_t *);
@@ -93,6 +100,9 @@ static void load_libs(void)
     }
     LOAD(pdf_create_for_stream, cairo, "cairo_pdf_surface_create_for_stream");
     LOAD(pdf_set_metadata, cairo, "cairo_pdf_surface_set_metadata");
+    LOAD(recording_create, cairo, "cairo_recording_surface_create");
+    LOAD(set_source_surface, cairo, "cairo_set_source_surface");
+    LOAD(paint, cairo, "cairo_paint");
     LOAD(create, cairo, "cairo_create");
     LOAD(destroy, cairo, "cairo_destroy");
     LOAD(surface_finish, cairo, "cairo_surface_finish");
@@ -149,7 +159,8 @@ typedef struct pdf {
     const og_docgen_page *page;
     int draw; /* 0 on the measuring pass: count pages only */
     int pageno;
-    int total_pages; /* from the measuring pass; 0 while measuring */
+    cairo_surface_t **pages; /* one recording surface per page, replayed into the PDF at the end */
+    int npages_alloc;
     double y;
     int error;
     og_buf *out;
@@ -259,35 +270,37 @@ static void show(pdf *p, PangoLayout *l, double x, double y)
     X.unref(l);
 }
 
-static void furniture(pdf *p)
+/* The running header (client, document number) of every page but the title page. */
+static void header(pdf *p)
 {
-    char buf[128];
     og_buf m;
-    if (!p->draw)
+    if (p->pageno <= 1)
         return;
     og_buf_init(&m, 4096);
     X.set_source_rgb(p->cr, 0.4, 0.4, 0.4);
-    if (p->pageno > 1) {
-        markup_escape(&m, p->page->client ? p->page->client : "",
-                      p->page->client ? strlen(p->page->client) : 0);
-        text_at(p, m.data ? m.data : "", p->f_small, MARGIN_X, 30, CONTENT_W / 2, PANGO_ALIGN_LEFT);
-        og_buf_reset(&m);
-        markup_escape(&m, p->page->number ? p->page->number : "",
-                      p->page->number ? strlen(p->page->number) : 0);
-        text_at(p, m.data ? m.data : "", p->f_small, MARGIN_X + CONTENT_W / 2, 30, CONTENT_W / 2,
-                PANGO_ALIGN_RIGHT);
-        X.set_line_width(p->cr, 0.5);
-        X.move_to(p->cr, MARGIN_X, 44);
-        X.line_to(p->cr, PAGE_W - MARGIN_X, 44);
-        X.stroke(p->cr);
-    }
-    if (p->total_pages)
-        snprintf(buf, sizeof(buf), "Page %d of %d", p->pageno, p->total_pages);
-    else
-        snprintf(buf, sizeof(buf), "Page %d", p->pageno);
-    text_at(p, buf, p->f_small, MARGIN_X, PAGE_H - 40, CONTENT_W, PANGO_ALIGN_CENTER);
+    markup_escape(&m, p->page->client ? p->page->client : "",
+                  p->page->client ? strlen(p->page->client) : 0);
+    text_at(p, m.data ? m.data : "", p->f_small, MARGIN_X, 30, CONTENT_W / 2, PANGO_ALIGN_LEFT);
+    og_buf_reset(&m);
+    markup_escape(&m, p->page->number ? p->page->number : "",
+                  p->page->number ? strlen(p->page->number) : 0);
+    text_at(p, m.data ? m.data : "", p->f_small, MARGIN_X + CONTENT_W / 2, 30, CONTENT_W / 2,
+            PANGO_ALIGN_RIGHT);
+    X.set_line_width(p->cr, 0.5);
+    X.move_to(p->cr, MARGIN_X, 44);
+    X.line_to(p->cr, PAGE_W - MARGIN_X, 44);
+    X.stroke(p->cr);
     X.set_source_rgb(p->cr, 0.1, 0.1, 0.1);
     og_buf_free(&m);
+}
+
+/* "Page N of M", drawn when the pages are put into the PDF and M is known. */
+static void footer(pdf *p, int pageno, int total)
+{
+    char buf[64];
+    X.set_source_rgb(p->cr, 0.4, 0.4, 0.4);
+    snprintf(buf, sizeof(buf), "Page %d of %d", pageno, total);
+    text_at(p, buf, p->f_small, MARGIN_X, PAGE_H - 40, CONTENT_W, PANGO_ALIGN_CENTER);
 }
 
 static void new_page(pdf *p)
@@ -297,11 +310,32 @@ static void new_page(pdf *p)
             p->error = og_error_set(OG_ETOOBIG, "the PDF would have more than %d pages", MAX_PAGES);
         return;
     }
-    if (p->pageno > 0 && p->draw)
-        X.show_page(p->cr);
-    p->pageno++;
+    /* pages are recorded, not written: the footer needs the page count */
+    if (p->pageno == p->npages_alloc) {
+        int na = p->npages_alloc ? p->npages_alloc * 2 : 16;
+        cairo_surface_t **np = realloc(p->pages, sizeof(*np) * (size_t)na);
+        if (!np) {
+            p->error = og_error_set(OG_ERROR, "out of memory");
+            return;
+        }
+        p->pages = np;
+        p->npages_alloc = na;
+    }
+    cairo_rect ext = {0, 0, PAGE_W, PAGE_H};
+    cairo_surface_t *rec = X.recording_create(CAIRO_CONTENT_COLOR_ALPHA, &ext);
+    if (!rec || X.surface_status(rec) != 0) {
+        if (rec)
+            X.surface_destroy(rec);
+        p->error = og_error_set(OG_ERROR, "cairo could not create a page");
+        return;
+    }
+    if (p->cr)
+        X.destroy(p->cr);
+    p->pages[p->pageno++] = rec;
+    p->cr = X.create(rec);
+    X.set_source_rgb(p->cr, 0.1, 0.1, 0.1);
     p->y = MARGIN_TOP;
-    furniture(p);
+    header(p);
 }
 
 /* Make room for h points, starting a page when needed. */
@@ -770,48 +804,51 @@ int og_docgen_md_to_pdf(og_buf *out, const char *md, size_t len, const og_docgen
     p.f_title = X.font_from_string("DejaVu Sans Bold 28");
     p.f_sub = X.font_from_string("DejaVu Sans 15");
 
-    /* pass 1 measures to learn the page count for "Page N of M"; pass 2 draws */
-    for (int pass = 0; pass < 2; pass++) {
-        p.draw = pass;
-        p.pageno = 0;
-        p.error = 0;
-        p.surface = X.pdf_create_for_stream(write_out, &p, PAGE_W, PAGE_H);
-        if (!p.surface || X.surface_status(p.surface) != 0) {
-            error = og_error_set(OG_ERROR, "cairo could not create a PDF surface");
-            goto cleanup;
-        }
-        if (pass == 1) {
-            /* fixed metadata: the output depends on the document, not on the clock */
-            snprintf(date, sizeof(date), "%sT00:00:00Z",
-                     page->date && strlen(page->date) == 10 ? page->date : "2000-01-01");
-            X.pdf_set_metadata(p.surface, CAIRO_PDF_METADATA_CREATE_DATE, date);
-            X.pdf_set_metadata(p.surface, CAIRO_PDF_METADATA_MOD_DATE, date);
-            X.pdf_set_metadata(p.surface, CAIRO_PDF_METADATA_CREATOR, "opsgate " OG_VERSION);
-            if (page->title)
-                X.pdf_set_metadata(p.surface, CAIRO_PDF_METADATA_TITLE, page->title);
-            if (page->number)
-                X.pdf_set_metadata(p.surface, CAIRO_PDF_METADATA_SUBJECT, page->number);
-            if (page->client)
-                X.pdf_set_metadata(p.surface, CAIRO_PDF_METADATA_AUTHOR, page->client);
-        }
-        p.cr = X.create(p.surface);
-        X.set_source_rgb(p.cr, 0.1, 0.1, 0.1);
-        error = render_pass(&p, segs, n);
-        if (error == 0)
-            X.show_page(p.cr);
+    /* lay out once into recorded pages, then replay them into the PDF with "Page N of M" */
+    p.draw = 1;
+    error = render_pass(&p, segs, n);
+    if (error == 0 && p.error)
+        error = p.error;
+    if (p.cr) {
         X.destroy(p.cr);
         p.cr = NULL;
-        X.surface_finish(p.surface);
-        if (error == 0 && p.error)
-            error = p.error;
-        if (error == 0 && X.surface_status(p.surface) != 0)
-            error = og_error_set(p.error ? p.error : OG_ERROR, "cairo could not write the PDF");
-        X.surface_destroy(p.surface);
-        p.surface = NULL;
-        if (error < 0)
-            goto cleanup;
-        p.total_pages = p.pageno;
     }
+    if (error < 0)
+        goto cleanup;
+    p.surface = X.pdf_create_for_stream(write_out, &p, PAGE_W, PAGE_H);
+    if (!p.surface || X.surface_status(p.surface) != 0) {
+        error = og_error_set(OG_ERROR, "cairo could not create a PDF surface");
+        goto cleanup;
+    }
+    /* fixed metadata: the output depends on the document, not on the clock */
+    snprintf(date, sizeof(date), "%sT00:00:00Z",
+             page->date && strlen(page->date) == 10 ? page->date : "2000-01-01");
+    X.pdf_set_metadata(p.surface, CAIRO_PDF_METADATA_CREATE_DATE, date);
+    X.pdf_set_metadata(p.surface, CAIRO_PDF_METADATA_MOD_DATE, date);
+    X.pdf_set_metadata(p.surface, CAIRO_PDF_METADATA_CREATOR, "opsgate " OG_VERSION);
+    if (page->title)
+        X.pdf_set_metadata(p.surface, CAIRO_PDF_METADATA_TITLE, page->title);
+    if (page->number)
+        X.pdf_set_metadata(p.surface, CAIRO_PDF_METADATA_SUBJECT, page->number);
+    if (page->client)
+        X.pdf_set_metadata(p.surface, CAIRO_PDF_METADATA_AUTHOR, page->client);
+    p.cr = X.create(p.surface);
+    for (int i = 0; i < p.pageno && !p.error; i++) {
+        X.set_source_surface(p.cr, p.pages[i], 0, 0);
+        X.paint(p.cr);
+        footer(&p, i + 1, p.pageno);
+        X.show_page(p.cr);
+    }
+    X.destroy(p.cr);
+    p.cr = NULL;
+    X.surface_finish(p.surface);
+    error = p.error;
+    if (error == 0 && X.surface_status(p.surface) != 0)
+        error = og_error_set(OG_ERROR, "cairo could not write the PDF");
+    X.surface_destroy(p.surface);
+    p.surface = NULL;
+    if (error < 0)
+        goto cleanup;
     error = 0;
 cleanup:
     if (error < 0) {
@@ -819,6 +856,11 @@ cleanup:
         if (out->data)
             out->data[start] = '\0';
     }
+    if (p.cr)
+        X.destroy(p.cr);
+    for (int i = 0; i < p.pageno; i++)
+        X.surface_destroy(p.pages[i]);
+    free(p.pages);
     fonts_free(&p);
     free(p.widths);
     free(p.widths_done);
