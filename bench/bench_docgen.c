@@ -241,8 +241,7 @@ int main(void)
     }
     printf("\nopsgate runs in one process (validation, view model, Mustache, cmark; PDF pages"
            " are laid out once with pango into cairo recordings, then written with \"Page N of"
-           " M\"); pandoc's peak RSS is its largest child. Storage is not included.\n"); pandoc's peak RSS is its largest child. "
-           "Storage is not included.\n");
+           " M\"); pandoc's peak RSS is its largest child. Storage is not included.\n");
     unlink(md_path);
     unlink(html_path);
     unlink(docx_path);
