@@ -442,8 +442,9 @@ fail:
 
 static const char *const r_name[] = {"name", NULL};
 
-/* Fields every kind has: document, project, currency, parties, contacts, sign-off. */
-static int build_common(vctx *v, const json_t *data, json_t *m, const char *title)
+/* Fields every kind has: document, project, currency, parties, contacts, sign-off (required
+ * when need_signoff). */
+static int build_common(vctx *v, const json_t *data, json_t *m, const char *title, int need_signoff)
 {
     const json_t *doc, *proj, *client, *provider;
     const char *s;
@@ -498,7 +499,7 @@ static int build_common(vctx *v, const json_t *data, json_t *m, const char *titl
         return error;
 
     if ((error = obj_list(data, "", "contacts", 0, contact_req, contact_opt, m, "contacts")) < 0 ||
-        (error = obj_list(data, "", "signoff", 1, sign_req, sign_opt, m, "signoff")) < 0)
+        (error = obj_list(data, "", "signoff", need_signoff, sign_req, sign_opt, m, "signoff")) < 0)
         return error;
     /* contacts split by side for the two-column parts of the templates */
     {
@@ -1153,7 +1154,8 @@ int og_docgen_model(json_t **out, og_doc_kind kind, const json_t *data, const js
         goto cleanup;
     }
     json_object_set_new(m, "kind", json_string(og_doc_kind_name(kind)));
-    if ((error = build_common(&v, data, m, titles[kind])) < 0)
+    /* a runbook is an operating document: nobody signs it */
+    if ((error = build_common(&v, data, m, titles[kind], kind != OG_DOC_RUNBOOK)) < 0)
         goto cleanup;
     switch (kind) {
     case OG_DOC_SOW:
