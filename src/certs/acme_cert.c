@@ -531,7 +531,7 @@ cleanup:
 typedef struct plan {
     char id[OG_ID_LEN], account[OG_ID_LEN], key_type[16], current[OG_ID_LEN];
     json_t *names, *ch;
-    char serial[100], ari_id[256];
+    char serial[100], ari_id[256], fingerprint[65];
     int64_t not_after_us;
 } plan;
 
@@ -554,7 +554,8 @@ static int plan_load(og_ctx *ctx, const char *tid, const char *id, plan *p)
     if ((error = og_stmt_prepare(
              &st, ctx->store,
              "SELECT p.id, p.account_id, p.key_type, p.names, p.challenge, p.current_cert,"
-             " c.serial, c.ari_cert_id, c.not_after_us, p.challenge_sealed FROM acme_plans p"
+             " c.serial, c.ari_cert_id, c.not_after_us, p.challenge_sealed, c.fingerprint"
+             " FROM acme_plans p"
              " LEFT JOIN acme_certs c"
              " ON c.id = p.current_cert WHERE p.tenant_id = ? AND (p.id = ? OR p.id = (SELECT"
              " plan_id FROM acme_certs WHERE tenant_id = ? AND id = ?))")) < 0)
@@ -576,6 +577,8 @@ static int plan_load(og_ctx *ctx, const char *tid, const char *id, plan *p)
         if (og_stmt_col_text(st, 7))
             og_strlcpy(p->ari_id, og_stmt_col_text(st, 7), sizeof(p->ari_id));
         p->not_after_us = og_stmt_col_int(st, 8);
+        if (og_stmt_col_text(st, 10))
+            og_strlcpy(p->fingerprint, og_stmt_col_text(st, 10), sizeof(p->fingerprint));
         size_t sl = 0;
         const void *sb = og_stmt_col_blob(st, 9, &sl);
         if (sb && sl && (sealed = malloc(sl))) {
@@ -616,6 +619,7 @@ static int plan_load(og_ctx *ctx, const char *tid, const char *id, plan *p)
 static int renew_exec(og_ctx *ctx, const char *tid, const char *plan_id, json_t **result)
 {
     og_acme_client *c = NULL;
+    json_t *ev = NULL;
     plan p;
     issued is;
     char cert_id[OG_ID_LEN], ona[OG_TIME_LEN], nna[OG_TIME_LEN];
@@ -630,23 +634,37 @@ static int renew_exec(og_ctx *ctx, const char *tid, const char *plan_id, json_t 
         og_acme__dir_url(c, "renewalInfo") && p.ari_id[0] ? p.ari_id : NULL;
     if ((error = issue_once(c, p.names, p.key_type, p.ch, replaces, &is)) < 0)
         goto cleanup;
-    if ((error = og_store_tx_begin(ctx->store)) < 0)
-        goto cleanup;
-    if ((error = record(ctx, tid, p.id, p.current[0] ? p.current : NULL, &is, cert_id)) < 0 ||
-        (error = og_store_tx_commit(ctx->store)) < 0) {
-        og_store_tx_rollback(ctx->store);
-        goto cleanup;
-    }
     og_time_format(p.not_after_us, ona);
     og_time_format(is.info.not_after_us, nna);
+    if ((error = og_store_tx_begin(ctx->store)) < 0)
+        goto cleanup;
+    if ((error = record(ctx, tid, p.id, p.current[0] ? p.current : NULL, &is, cert_id)) < 0)
+        goto rollback;
+    /* deploy targets follow a renewal (the deploy module's "certs.renewed" handler), and the
+     * event exists only if the renewal commits */
+    if (p.fingerprint[0]) {
+        ev = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "previous_fingerprint",
+                       p.fingerprint, "fingerprint", is.info.fingerprint, "plan", p.id,
+                       "old_serial", p.serial, "new_serial", is.info.serial, "old_not_after",
+                       ona, "new_not_after", nna);
+        if ((error = og_event_emit(ctx, tid, "certs.renewed", ev, NULL)) < 0)
+            goto rollback;
+    }
+    if ((error = og_store_tx_commit(ctx->store)) < 0)
+        goto rollback;
     *result = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b}", "plan", p.id,
                         "old_cert", p.current, "new_cert", cert_id, "old_serial", p.serial,
                         "new_serial", is.info.serial, "old_not_after", p.current[0] ? ona : "",
                         "new_not_after", nna, "fingerprint", is.info.fingerprint, "replaces",
                         replaces != NULL);
+    json_object_set_new(*result, "old_fingerprint", json_string(p.fingerprint));
     error = 0;
+    goto cleanup;
+rollback:
+    og_store_tx_rollback(ctx->store);
 cleanup:
     og_acme__client_free(c);
+    json_decref(ev);
     plan_clear(&p);
     issued_clear(&is);
     return error;
@@ -672,10 +690,19 @@ static int kind_rollback(og_ctx *ctx, const char *tenant_id, json_t *params, jso
         "UPDATE acme_certs SET status = 'current' WHERE tenant_id = ? AND id = ?",
         "UPDATE acme_plans SET current_cert = ? WHERE tenant_id = ? AND id = ?",
     };
+    const char *oldfp = json_string_value(json_object_get(result, "old_fingerprint"));
+    const char *newfp = json_string_value(json_object_get(result, "fingerprint"));
     og_stmt *st = NULL;
     int error = 0;
     if (!id || !oldc || !*oldc || !newc)
         return og_error_set(OG_ECONFLICT, "there is no previous certificate to restore");
+    /* targets that already got the new certificate follow back to the restored one */
+    if (oldfp && *oldfp && newfp) {
+        json_t *ev = json_pack("{s:s, s:s, s:s, s:b}", "previous_fingerprint", newfp,
+                               "fingerprint", oldfp, "plan", id, "override", 1);
+        error = og_event_emit(ctx, tenant_id, "certs.renewed", ev, NULL);
+        json_decref(ev);
+    }
     for (int i = 0; i < 3 && error == 0; i++) {
         if ((error = og_stmt_prepare(&st, ctx->store, sql[i])) < 0)
             break;
