@@ -82,8 +82,8 @@ eq "$(fp "$L/site.pem")" "$FA" "the crt file holds a again"
 
 # ---- the file on disk is what a restart loads
 run 0 "deploy b again" deploy "$FB" site
-kill "$(head -n1 "$H/haproxy.pid")"; for _ in $(seq 50); do [ -S "$H/admin.sock" ] && ! kill -0 "$(head -n1 "$H/haproxy.pid")" 2>/dev/null && break; sleep 0.1; done
-sleep 0.2
+hp=$(head -n1 "$H/haproxy.pid"); kill "$hp"
+for _ in $(seq 100); do kill -0 "$hp" 2>/dev/null || break; sleep 0.05; done
 haproxy_up "$H" "$H/haproxy.cfg"
 wait_served 127.0.0.1 $site localhost "$FB" && ok || bad "after a restart HAProxy serves b from the file"
 run 0 "audit verify" og audit verify
