@@ -9,8 +9,8 @@
 #include "opsgate/context.h"
 #include "opsgate/gate.h"
 
-#define OG_DEPLOY_KIND "certs.deploy"   /* registered action kind, default level L1 */
-#define OG_DEPLOY_MAX_ENDPOINTS 16
+#define OG_DEPLOY_KIND              "certs.deploy" /* registered action kind, default level L1 */
+#define OG_DEPLOY_MAX_ENDPOINTS     16
 #define OG_DEPLOY_DEFAULT_VERIFY_US ((int64_t)30 * 1000000)
 #define OG_DEPLOY_DEFAULT_RELOAD_US ((int64_t)30 * 1000000)
 
@@ -19,7 +19,7 @@
 typedef struct og_deploy_endpoint {
     char host[256];
     int port;
-    char sni[256];   /* "" = none */
+    char sni[256]; /* "" = none */
 } og_deploy_endpoint;
 /* OG_EINVAL naming s. */
 int og_deploy_endpoint_parse(const char *s, og_deploy_endpoint *out);
@@ -67,8 +67,9 @@ int og_deploy_renewed(og_ctx *ctx, const char *tenant, const char *previous_fp, 
                       json_t **out);
 
 /* Register the certs.deploy kind, the delivery of certs.deploy.* events to the tenant's
- * notification channels, and the "certs.renewed" handler that deploys renewals. Idempotent; it also runs when the module is linked in (constructor),
- * so that `gate override` in any process can roll a deploy back. */
+ * notification channels, and the "certs.renewed" handler that deploys renewals. Idempotent; it also
+ * runs when the module is linked in (constructor), so that `gate override` in any process can roll
+ * a deploy back. */
 int og_deploy_register(void);
 
 #endif

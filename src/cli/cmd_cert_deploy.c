@@ -68,11 +68,20 @@ int og_cli_cert_deploy(og_cli *cli, int argc, char **argv)
     opterr = 0;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
-        case 'j': json = 1; break;
-        case 't': tenant = optarg; break;
-        case 'g': target = optarg; break;
-        case 'h': fputs(help, stdout); return OG_EXIT_OK;
-        default: return og_cli_badopt("cert", argv);
+        case 'j':
+            json = 1;
+            break;
+        case 't':
+            tenant = optarg;
+            break;
+        case 'g':
+            target = optarg;
+            break;
+        case 'h':
+            fputs(help, stdout);
+            return OG_EXIT_OK;
+        default:
+            return og_cli_badopt("cert", argv);
         }
     }
     if (argc - optind != 1)

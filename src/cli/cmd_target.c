@@ -47,10 +47,10 @@ typedef struct kv {
 } kv;
 
 static const kv keys[] = {
-    {'c', "cert_path", 0},      {'k', "key_path", 0},       {'C', "chain_path", 0},
-    {'F', "fullchain_path", 0}, {'o', "owner", 0},          {'r', "reload_cmd", 0},
-    {'n', "nginx_conf", 0},     {'p', "nginx_prefix", 0},   {'b', "nginx_bin", 0},
-    {'P', "nginx_pid_file", 0}, {'s', "socket", 0},         {'V', "verify_timeout_us", 1},
+    {'c', "cert_path", 0},         {'k', "key_path", 0},     {'C', "chain_path", 0},
+    {'F', "fullchain_path", 0},    {'o', "owner", 0},        {'r', "reload_cmd", 0},
+    {'n', "nginx_conf", 0},        {'p', "nginx_prefix", 0}, {'b', "nginx_bin", 0},
+    {'P', "nginx_pid_file", 0},    {'s', "socket", 0},       {'V', "verify_timeout_us", 1},
     {'R', "reload_timeout_us", 1},
 };
 
@@ -90,10 +90,18 @@ static int run(og_cli *cli, int argc, char **argv)
     while ((c = getopt_long(argc - 1, argv + 1, "", opts, NULL)) != -1) {
         int known = 0;
         switch (c) {
-        case 'j': json = 1; continue;
-        case 't': tenant = optarg; continue;
-        case 'T': type = optarg; continue;
-        case 'I': cert = optarg; continue;
+        case 'j':
+            json = 1;
+            continue;
+        case 't':
+            tenant = optarg;
+            continue;
+        case 'T':
+            type = optarg;
+            continue;
+        case 'I':
+            cert = optarg;
+            continue;
         case 'e':
             if (json_array_size(endpoints) >= OG_DEPLOY_MAX_ENDPOINTS) {
                 error = og_cli_usage("target", "more than %d --endpoint", OG_DEPLOY_MAX_ENDPOINTS);
@@ -101,7 +109,8 @@ static int run(og_cli *cli, int argc, char **argv)
             }
             json_array_append_new(endpoints, json_string(optarg));
             continue;
-        default: break;
+        default:
+            break;
         }
         for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
             if (keys[i].opt != c)
@@ -160,8 +169,8 @@ static int run(og_cli *cli, int argc, char **argv)
         }
         if ((error = og_cli_open(cli, tenant)))
             goto cleanup;
-        if ((error = og_deploy_target_add(&cli->ctx, tenant, pos[0], type, config, endpoints,
-                                          id)) < 0) {
+        if ((error = og_deploy_target_add(&cli->ctx, tenant, pos[0], type, config, endpoints, id)) <
+            0) {
             /* A bad option value is a usage error (exit 2), like a bad flag. */
             error = error == OG_EINVAL ? og_cli_usage("target", "%s", og_error_last())
                                        : og_cli_fail(error);
@@ -196,13 +205,12 @@ static int run(og_cli *cli, int argc, char **argv)
                 json_t *last = json_object_get(x, "last_deploy");
                 char *eps = json_dumps(json_object_get(x, "endpoints"), JSON_COMPACT);
                 const char *fp = json_string_value(json_object_get(last, "fingerprint"));
-                printf("%-20s %-8s %-12s %-18.16s %s\n",
-                       json_string_value(json_object_get(x, "name")),
-                       json_string_value(json_object_get(x, "type")),
-                       last && !json_is_null(last)
-                           ? json_string_value(json_object_get(last, "state"))
-                           : "-",
-                       fp ? fp : "-", eps ? eps : "[]");
+                printf(
+                    "%-20s %-8s %-12s %-18.16s %s\n", json_string_value(json_object_get(x, "name")),
+                    json_string_value(json_object_get(x, "type")),
+                    last && !json_is_null(last) ? json_string_value(json_object_get(last, "state"))
+                                                : "-",
+                    fp ? fp : "-", eps ? eps : "[]");
                 free(eps);
             }
             json_decref(arr);

@@ -87,10 +87,9 @@ static int file_apply(const json_t *config, const og_deploy_fileset *fs, int *sw
         return 0;
     og_buf_init(&out, OG_DEPLOY_OUTPUT_CAP);
     const char *argv[] = {cmd, NULL};
-    error = og_deploy__run("reload command", argv, 1,
-                           og_deploy__config_us(config, "reload_timeout_us",
-                                                OG_DEPLOY_DEFAULT_RELOAD_US),
-                           &out);
+    error = og_deploy__run(
+        "reload command", argv, 1,
+        og_deploy__config_us(config, "reload_timeout_us", OG_DEPLOY_DEFAULT_RELOAD_US), &out);
     og_buf_free(&out);
     return error;
 }

@@ -24,8 +24,9 @@ static int haproxy_check(json_t *config)
         (error = og_deploy__check_path(config, "cert_path", 1)) < 0)
         return error;
     if (!sock || sock[0] != '/' || strlen(sock) >= sizeof(((struct sockaddr_un *)0)->sun_path))
-        return og_error_set(OG_EINVAL, "bad or missing --socket '%s' (the absolute path of "
-                                       "HAProxy's stats socket, level admin)",
+        return og_error_set(OG_EINVAL,
+                            "bad or missing --socket '%s' (the absolute path of "
+                            "HAProxy's stats socket, level admin)",
                             sock ? sock : "");
     return 0;
 }
@@ -61,8 +62,8 @@ static int cli_cmd(const char *sock, const char *cmd, size_t len, int64_t timeou
         if (w < 0 && errno == EINTR)
             continue;
         if (w <= 0) {
-            error = og_error_set(OG_ERROR, "HAProxy runtime API %s: send: %s", sock,
-                                 strerror(errno));
+            error =
+                og_error_set(OG_ERROR, "HAProxy runtime API %s: send: %s", sock, strerror(errno));
             goto cleanup;
         }
         off += (size_t)w;
@@ -71,8 +72,8 @@ static int cli_cmd(const char *sock, const char *cmd, size_t len, int64_t timeou
         char chunk[1024];
         int64_t left = deadline - og_time_mono_us();
         if (left <= 0) {
-            error = og_error_set(OG_ERROR, "HAProxy runtime API %s: no answer within %lld ms",
-                                 sock, (long long)(timeout_us / 1000));
+            error = og_error_set(OG_ERROR, "HAProxy runtime API %s: no answer within %lld ms", sock,
+                                 (long long)(timeout_us / 1000));
             goto cleanup;
         }
         struct pollfd p = {fd, POLLIN, 0};
@@ -117,15 +118,16 @@ static int haproxy_apply(const json_t *config, const og_deploy_fileset *fs, int 
     int error = -1;
     const char *sock = og_deploy__config_str(config, "socket");
     const og_deploy_file *f = &fs->f[0];
-    int64_t timeout_us = og_deploy__config_us(config, "reload_timeout_us",
-                                              OG_DEPLOY_DEFAULT_RELOAD_US);
+    int64_t timeout_us =
+        og_deploy__config_us(config, "reload_timeout_us", OG_DEPLOY_DEFAULT_RELOAD_US);
     og_buf cmd, ans;
     og_buf_init(&cmd, OG_DEPLOY_MAX_FILE_SIZE + 8192);
     og_buf_init(&ans, ANSWER_MAX);
     *swapped = 0;
     if (!f->present) {
-        error = og_error_set(OG_EINVAL, "HAProxy target: there is no previous certificate file "
-                                        "%s to restore",
+        error = og_error_set(OG_EINVAL,
+                             "HAProxy target: there is no previous certificate file "
+                             "%s to restore",
                              f->path);
         goto cleanup;
     }
@@ -138,8 +140,9 @@ static int haproxy_apply(const json_t *config, const og_deploy_fileset *fs, int 
         goto cleanup;
     if (!strstr(ans.data, "Transaction created") && !strstr(ans.data, "Transaction updated")) {
         abort_tx(sock, f->path, timeout_us);
-        error = og_error_set(OG_EINVAL, "HAProxy refused the new certificate for %s (nothing was "
-                                        "swapped): %s",
+        error = og_error_set(OG_EINVAL,
+                             "HAProxy refused the new certificate for %s (nothing was "
+                             "swapped): %s",
                              f->path, ans.data);
         goto cleanup;
     }
@@ -151,8 +154,9 @@ static int haproxy_apply(const json_t *config, const og_deploy_fileset *fs, int 
     }
     if (!strstr(ans.data, "Success!")) {
         abort_tx(sock, f->path, timeout_us);
-        error = og_error_set(OG_EINVAL, "HAProxy could not commit the new certificate for %s "
-                                        "(nothing was swapped): %s",
+        error = og_error_set(OG_EINVAL,
+                             "HAProxy could not commit the new certificate for %s "
+                             "(nothing was swapped): %s",
                              f->path, ans.data);
         goto cleanup;
     }

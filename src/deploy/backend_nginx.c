@@ -15,9 +15,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#define CONF_MAX ((size_t)4 << 20)   /* the expanded configuration */
-#define INCLUDE_DEPTH 8
-#define MAX_WORKERS 256
+#define CONF_MAX         ((size_t)4 << 20) /* the expanded configuration */
+#define INCLUDE_DEPTH    8
+#define MAX_WORKERS      256
 #define MAX_PROC_ENTRIES 1000000
 
 static int nginx_check(json_t *config)
@@ -66,7 +66,7 @@ static int expand_include(const char *arg, const char *confdir, int depth, og_bu
         snprintf(pattern, sizeof(pattern), "%s/%s", confdir, arg);
     rc = glob(pattern, 0, NULL, &g);
     if (rc == GLOB_NOMATCH)
-        return 0;   /* nginx accepts an include glob that matches nothing */
+        return 0; /* nginx accepts an include glob that matches nothing */
     if (rc != 0)
         return og_error_set(OG_ERROR, "nginx configuration: cannot expand include %s", pattern);
     for (size_t i = 0; i < g.gl_pathc && i < 1024 && error == 0; i++)
@@ -112,7 +112,7 @@ static int expand(const char *path, const char *confdir, int depth, og_buf *out)
             for (e = a; e < len && text[e] != ';'; e++)
                 ;
             if (e >= len)
-                break;   /* nginx -t will report it */
+                break; /* nginx -t will report it */
             char arg[4096];
             size_t al = e - a;
             while (al && isspace((unsigned char)text[a + al - 1]))
@@ -159,9 +159,9 @@ static int substitute(og_buf *conf, const char *from, const char *to, int *n)
         size_t h = (size_t)(hit - conf->data);
         char before = h ? conf->data[h - 1] : ' ';
         char after = conf->data[h + fl];
-        int bounded = (isspace((unsigned char)before) || before == '"' || before == '\'') &&
-                      (after == ';' || after == '"' || after == '\'' ||
-                       isspace((unsigned char)after));
+        int bounded =
+            (isspace((unsigned char)before) || before == '"' || before == '\'') &&
+            (after == ';' || after == '"' || after == '\'' || isspace((unsigned char)after));
         if ((error = og_buf_append(&out, conf->data + i, h - i)) < 0)
             break;
         error = og_buf_puts(&out, bounded ? to : from);
@@ -268,8 +268,8 @@ static int nginx_apply(const json_t *config, const og_deploy_fileset *fs, int *s
     const char *prefix = og_deploy__config_str(config, "nginx_prefix");
     const char *bin = og_deploy__config_str(config, "nginx_bin");
     const char *reload_cmd = og_deploy__config_str(config, "reload_cmd");
-    int64_t reload_us = og_deploy__config_us(config, "reload_timeout_us",
-                                             OG_DEPLOY_DEFAULT_RELOAD_US);
+    int64_t reload_us =
+        og_deploy__config_us(config, "reload_timeout_us", OG_DEPLOY_DEFAULT_RELOAD_US);
     char confdir[4096], testconf[4200], pidpath[4096], staged[2][4200];
     pid_t master, old[MAX_WORKERS], now[MAX_WORKERS];
     og_buf text, out;
@@ -286,8 +286,9 @@ static int nginx_apply(const json_t *config, const og_deploy_fileset *fs, int *s
         goto cleanup;
     pid_file(config, &text, pidpath, sizeof(pidpath));
     if (!(master = read_pid(pidpath)) || kill(master, 0) < 0) {
-        error = og_error_set(OG_ERROR, "nginx is not running (no live master in pid file %s); "
-                                       "nothing was changed",
+        error = og_error_set(OG_ERROR,
+                             "nginx is not running (no live master in pid file %s); "
+                             "nothing was changed",
                              pidpath);
         goto cleanup;
     }
@@ -298,9 +299,10 @@ static int nginx_apply(const json_t *config, const og_deploy_fileset *fs, int *s
             goto cleanup;
     }
     if (subs < 2) {
-        error = og_error_set(OG_EINVAL, "the nginx configuration %s (with its includes) does not "
-                                        "use %s and %s as ssl_certificate and "
-                                        "ssl_certificate_key; nothing was changed",
+        error = og_error_set(OG_EINVAL,
+                             "the nginx configuration %s (with its includes) does not "
+                             "use %s and %s as ssl_certificate and "
+                             "ssl_certificate_key; nothing was changed",
                              conf, fs->f[0].path, fs->f[1].path);
         goto cleanup;
     }
@@ -309,11 +311,12 @@ static int nginx_apply(const json_t *config, const og_deploy_fileset *fs, int *s
         (error = og_deploy__write_file(testconf, text.data, text.len, 0600, NULL)) < 0)
         goto unstage;
     {
-        const char *argv[] = {bin, "-t", "-q", "-e", "stderr", "-c", testconf,
-                              prefix ? "-p" : NULL, prefix, NULL};
+        const char *argv[] = {
+            bin, "-t", "-q", "-e", "stderr", "-c", testconf, prefix ? "-p" : NULL, prefix, NULL};
         if ((error = og_deploy__run("nginx -t", argv, 0, reload_us, &out)) < 0) {
-            og_error_set(OG_EINVAL, "nginx -t rejected the new certificate (nothing was "
-                                    "swapped): %s",
+            og_error_set(OG_EINVAL,
+                         "nginx -t rejected the new certificate (nothing was "
+                         "swapped): %s",
                          out.data && out.len ? out.data : og_error_last());
             goto unstage;
         }
@@ -329,8 +332,8 @@ static int nginx_apply(const json_t *config, const og_deploy_fileset *fs, int *s
         const char *argv[] = {reload_cmd, NULL};
         error = og_deploy__run("reload command", argv, 1, reload_us, &out);
     } else {
-        const char *argv[] = {bin, "-s", "reload", "-e", "stderr", "-c", conf,
-                              prefix ? "-p" : NULL, prefix, NULL};
+        const char *argv[] = {
+            bin, "-s", "reload", "-e", "stderr", "-c", conf, prefix ? "-p" : NULL, prefix, NULL};
         error = og_deploy__run("nginx -s reload", argv, 0, reload_us, &out);
     }
     if (error < 0)
@@ -356,9 +359,10 @@ static int nginx_apply(const json_t *config, const og_deploy_fileset *fs, int *s
         if (stale == 0 && fresh > 0)
             break;
         if (og_time_mono_us() > deadline) {
-            error = og_error_set(OG_ERROR, "nginx did not finish reloading within %lld ms: %d "
-                                           "old worker(s) still running, %d new (see nginx's "
-                                           "error log)",
+            error = og_error_set(OG_ERROR,
+                                 "nginx did not finish reloading within %lld ms: %d "
+                                 "old worker(s) still running, %d new (see nginx's "
+                                 "error log)",
                                  (long long)(reload_us / 1000), stale, fresh);
             goto cleanup;
         }

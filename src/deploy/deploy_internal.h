@@ -10,10 +10,10 @@
 #include "opsgate/sys/deployer.h"
 #include "opsgate/util.h"
 
-#define OG_DEPLOY_AREA "certs"
-#define OG_DEPLOY_PREV_SUFFIX ".og-prev"   /* previous file kept beside the live one */
-#define OG_DEPLOY_NEW_SUFFIX ".og-new"     /* staged file, before the swap */
-#define OG_DEPLOY_OUTPUT_CAP 4096           /* captured output of a command */
+#define OG_DEPLOY_AREA        "certs"
+#define OG_DEPLOY_PREV_SUFFIX ".og-prev" /* previous file kept beside the live one */
+#define OG_DEPLOY_NEW_SUFFIX  ".og-new"  /* staged file, before the swap */
+#define OG_DEPLOY_OUTPUT_CAP  4096       /* captured output of a command */
 
 /* ---- files.c ---- */
 /* Write data to path atomically (temp file in the same folder, fsync, rename, fsync folder) with
@@ -61,7 +61,7 @@ int og_deploy__issued_by(const void *child_der, size_t child_len, const void *is
 typedef struct og_deploy_material {
     char fingerprint[65];
     char *leaf_pem;
-    char *chain_pem;   /* intermediates, "" when none */
+    char *chain_pem; /* intermediates, "" when none */
     char *key_pem;
 } og_deploy_material;
 /* Load certificate fp (full fingerprint) of tenant_id with its chain (built from the tenant's CA
@@ -90,7 +90,7 @@ typedef struct og_deploy_target {
     char tenant_id[OG_ID_LEN];
     char name[64];
     char type[16];
-    json_t *config;      /* owned */
+    json_t *config; /* owned */
     og_deploy_endpoint endpoints[OG_DEPLOY_MAX_ENDPOINTS];
     int nendpoints;
 } og_deploy_target;

@@ -16,9 +16,9 @@
 #include <unistd.h>
 
 #define PROBE_TIMEOUT_MS 5000
-#define PROBE_PAUSE_US 20000
-#define VERIFY_STREAK 2     /* consecutive fresh connections that must see the certificate */
-#define MAX_PROBES 100000
+#define PROBE_PAUSE_US   20000
+#define VERIFY_STREAK    2 /* consecutive fresh connections that must see the certificate */
+#define MAX_PROBES       100000
 
 static const char *or_empty(const char *s)
 {
@@ -32,7 +32,8 @@ static void files_fingerprint(const og_deploy_fileset *fs, char fp[65])
 {
     fp[0] = '\0';
     for (int i = 0; i < fs->n && !fp[0]; i++)
-        if (fs->f[i].present && fs->f[i].role != OG_DEPLOY_KEY && fs->f[i].role != OG_DEPLOY_CHAIN &&
+        if (fs->f[i].present && fs->f[i].role != OG_DEPLOY_KEY &&
+            fs->f[i].role != OG_DEPLOY_CHAIN &&
             og_deploy__pem_fingerprint(fs->f[i].data, fs->f[i].len, fp) < 0)
             fp[0] = '\0';
     og_error_clear();
@@ -79,7 +80,7 @@ static int verify(const og_deploy_target *t, const og_deployer *d, const char *w
                 streak = 0;
             } else if (strcmp(served, want) == 0) {
                 streak++;
-                continue;   /* the next fresh connection at once */
+                continue; /* the next fresh connection at once */
             } else {
                 snprintf(err, sizeof(err), "%s serves %.16s..., not the expected %.16s...", name,
                          served, want);
@@ -89,16 +90,13 @@ static int verify(const og_deploy_target *t, const og_deployer *d, const char *w
         }
         int ok = streak >= VERIFY_STREAK;
         if (report)
-            json_array_append_new(report,
-                                  json_pack("{s:s, s:b, s:I, s:i, s:s, s:s?}", "endpoint", name,
-                                            "ok", ok, "ms",
-                                            (json_int_t)((og_time_mono_us() - start) / 1000),
-                                            "probes", probes, "served", served,
-                                            "error", ok ? NULL : err));
+            json_array_append_new(
+                report, json_pack("{s:s, s:b, s:I, s:i, s:s, s:s?}", "endpoint", name, "ok", ok,
+                                  "ms", (json_int_t)((og_time_mono_us() - start) / 1000), "probes",
+                                  probes, "served", served, "error", ok ? NULL : err));
         if (!ok)
             return og_error_set(OG_ECONFLICT, "verification failed within %lld ms: %s",
-                                (long long)(timeout_us / 1000),
-                                err[0] ? err : "no answer");
+                                (long long)(timeout_us / 1000), err[0] ? err : "no answer");
     }
     return 0;
 }
@@ -112,10 +110,9 @@ static json_t *fileset_json(const og_deploy_fileset *fs)
     json_t *arr = json_array();
     for (int i = 0; arr && i < fs->n; i++) {
         const og_deploy_file *f = &fs->f[i];
-        json_array_append_new(arr, json_pack("{s:s, s:s, s:i, s:b, s:s?}", "path", f->path,
-                                             "role", role_names[f->role], "mode", (int)f->mode,
-                                             "present", f->present, "data",
-                                             f->present ? f->data : NULL));
+        json_array_append_new(arr, json_pack("{s:s, s:s, s:i, s:b, s:s?}", "path", f->path, "role",
+                                             role_names[f->role], "mode", (int)f->mode, "present",
+                                             f->present, "data", f->present ? f->data : NULL));
     }
     return arr;
 }
@@ -132,7 +129,8 @@ static int fileset_from_json(const json_t *arr, og_deploy_fileset *fs)
         og_deploy_file *f = &fs->f[fs->n];
         const char *role = json_string_value(json_object_get(v, "role"));
         const char *data = json_string_value(json_object_get(v, "data"));
-        og_strlcpy(f->path, or_empty(json_string_value(json_object_get(v, "path"))), sizeof(f->path));
+        og_strlcpy(f->path, or_empty(json_string_value(json_object_get(v, "path"))),
+                   sizeof(f->path));
         for (int r = 0; r < 5; r++)
             if (role && strcmp(role, role_names[r]) == 0)
                 f->role = (og_deploy_role)r;
@@ -152,8 +150,8 @@ static int fileset_from_json(const json_t *arr, og_deploy_fileset *fs)
 
 /* ---- runs ---- */
 
-static int run_insert(og_ctx *ctx, const og_deploy_target *t, const char *run_id,
-                      const char *fp, const char *prev_fp, const og_deploy_fileset *prev)
+static int run_insert(og_ctx *ctx, const og_deploy_target *t, const char *run_id, const char *fp,
+                      const char *prev_fp, const og_deploy_fileset *prev)
 {
     int error = -1;
     og_stmt *st = NULL;
@@ -170,12 +168,13 @@ static int run_insert(og_ctx *ctx, const og_deploy_target *t, const char *run_id
                                 &sealed, &slen)) < 0)
         goto cleanup;
     og_time_format(og_time_now_us(), now);
-    if ((error = og_stmt_prepare(&st, ctx->store,
-                                 "INSERT INTO deploy_runs (id, tenant_id, target_id, n,"
-                                 " fingerprint, previous_fingerprint, previous_sealed, state,"
-                                 " created_at, updated_at) VALUES (?, ?, ?, (SELECT COALESCE(MAX(n),"
-                                 " 0) + 1 FROM deploy_runs WHERE target_id = ?), ?, ?, ?,"
-                                 " 'applying', ?, ?)")) < 0)
+    if ((error =
+             og_stmt_prepare(&st, ctx->store,
+                             "INSERT INTO deploy_runs (id, tenant_id, target_id, n,"
+                             " fingerprint, previous_fingerprint, previous_sealed, state,"
+                             " created_at, updated_at) VALUES (?, ?, ?, (SELECT COALESCE(MAX(n),"
+                             " 0) + 1 FROM deploy_runs WHERE target_id = ?), ?, ?, ?,"
+                             " 'applying', ?, ?)")) < 0)
         goto cleanup;
     og_stmt_bind_text(st, 1, run_id);
     og_stmt_bind_text(st, 2, t->tenant_id);
@@ -205,8 +204,9 @@ static int run_state(og_ctx *ctx, const char *run_id, const char *state, const c
     char now[OG_TIME_LEN];
     int error;
     og_time_format(og_time_now_us(), now);
-    if ((error = og_stmt_prepare(&st, ctx->store, "UPDATE deploy_runs SET state = ?, detail = ?,"
-                                                  " updated_at = ? WHERE id = ?")) < 0)
+    if ((error = og_stmt_prepare(&st, ctx->store,
+                                 "UPDATE deploy_runs SET state = ?, detail = ?,"
+                                 " updated_at = ? WHERE id = ?")) < 0)
         return error;
     og_stmt_bind_text(st, 1, state);
     og_stmt_bind_text(st, 2, detail);
@@ -228,10 +228,10 @@ static int restore(og_ctx *ctx, const og_deploy_target *t, const og_deployer *d,
     if ((error = d->apply(t->config, prev, &swapped)) < 0)
         return og_error_wrap("restoring the previous certificate of target %s", t->name);
     if (prev_fp && *prev_fp &&
-        (error = verify(t, d, prev_fp,
-                        og_deploy__config_us(t->config, "verify_timeout_us",
-                                             OG_DEPLOY_DEFAULT_VERIFY_US),
-                        report)) < 0)
+        (error = verify(
+             t, d, prev_fp,
+             og_deploy__config_us(t->config, "verify_timeout_us", OG_DEPLOY_DEFAULT_VERIFY_US),
+             report)) < 0)
         return og_error_wrap("the previous certificate was put back but");
     return 0;
 }
@@ -256,7 +256,7 @@ static int deploy_execute(og_ctx *ctx, const char *tenant_id, json_t *params, js
     memset(&fs_prev, 0, sizeof(fs_prev));
     if (!tname || !fp || strlen(fp) != 64)
         return og_error_set(OG_EINVAL, OG_DEPLOY_KIND " needs params {\"target\": NAME, "
-                                       "\"certificate\": FINGERPRINT}");
+                                                      "\"certificate\": FINGERPRINT}");
     if ((error = og_deploy__target_load(ctx->store, tenant_id, tname, &t)) < 0)
         goto cleanup;
     if (!(d = og_deployer_find(t.type))) {
@@ -272,11 +272,11 @@ static int deploy_execute(og_ctx *ctx, const char *tenant_id, json_t *params, js
     if ((error = run_insert(ctx, &t, run_id, fp, prev_fp, &fs_prev)) < 0)
         goto cleanup;
 
-    int64_t verify_us = og_deploy__config_us(t.config, "verify_timeout_us",
-                                             OG_DEPLOY_DEFAULT_VERIFY_US);
+    int64_t verify_us =
+        og_deploy__config_us(t.config, "verify_timeout_us", OG_DEPLOY_DEFAULT_VERIFY_US);
     error = d->apply(t.config, &fs_new, &swapped);
     if (error < 0 && !swapped) {
-        og_error_wrap("deploying to target %s", t.name);   /* nothing changed on the target */
+        og_error_wrap("deploying to target %s", t.name); /* nothing changed on the target */
         goto cleanup;
     }
     int64_t applied_ms = (og_time_mono_us() - t0) / 1000;
@@ -299,9 +299,9 @@ static int deploy_execute(og_ctx *ctx, const char *tenant_id, json_t *params, js
     int64_t swap_seq = 0, rb_seq = 0;
     og_audit_rec rec;
     memset(&rec, 0, sizeof(rec));
-    analysis = json_pack("{s:s, s:s, s:s, s:s?, s:O}", "run_id", run_id, "target", t.name,
-                         "fingerprint", fp, "previous_fingerprint", prev_fp[0] ? prev_fp : NULL,
-                         "endpoints", report);
+    analysis =
+        json_pack("{s:s, s:s, s:s, s:s?, s:O}", "run_id", run_id, "target", t.name, "fingerprint",
+                  fp, "previous_fingerprint", prev_fp[0] ? prev_fp : NULL, "endpoints", report);
     rec.tenant_id = tenant_id;
     rec.area = OG_DEPLOY_AREA;
     rec.action = "certs.deploy.swap";
@@ -317,9 +317,9 @@ static int deploy_execute(og_ctx *ctx, const char *tenant_id, json_t *params, js
     og_strlcpy(restored, rrc < 0 ? og_error_last() : "the previous certificate is served again",
                sizeof(restored));
     json_decref(analysis);
-    analysis = json_pack("{s:s, s:s, s:s?, s:O}", "run_id", run_id, "target", t.name,
-                         "restored_fingerprint", prev_fp[0] ? prev_fp : NULL, "endpoints",
-                         restore_report);
+    analysis =
+        json_pack("{s:s, s:s, s:s?, s:O}", "run_id", run_id, "target", t.name,
+                  "restored_fingerprint", prev_fp[0] ? prev_fp : NULL, "endpoints", restore_report);
     rec.action = "certs.deploy.rollback";
     rec.analysis = analysis;
     rec.failed = rrc < 0;
@@ -329,21 +329,21 @@ static int deploy_execute(og_ctx *ctx, const char *tenant_id, json_t *params, js
     if ((error = og_audit_append(ctx, &rec, &rb_seq)) < 0 ||
         (error = run_state(ctx, run_id, status, failure)) < 0)
         goto cleanup;
-    *result = json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s, s:s, s:I, s:I, s:I, s:O, s:O}", "status",
-                        status, "run_id", run_id, "target", t.name, "fingerprint", fp,
-                        "previous_fingerprint", prev_fp[0] ? prev_fp : NULL, "error", failure,
-                        "restore", restored, "swap_audit_seq", (json_int_t)swap_seq,
-                        "rollback_audit_seq", (json_int_t)rb_seq, "elapsed_ms",
-                        (json_int_t)((og_time_mono_us() - t0) / 1000), "endpoints", report,
-                        "restore_endpoints", restore_report);
+    *result =
+        json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s, s:s, s:I, s:I, s:I, s:O, s:O}", "status", status,
+                  "run_id", run_id, "target", t.name, "fingerprint", fp, "previous_fingerprint",
+                  prev_fp[0] ? prev_fp : NULL, "error", failure, "restore", restored,
+                  "swap_audit_seq", (json_int_t)swap_seq, "rollback_audit_seq", (json_int_t)rb_seq,
+                  "elapsed_ms", (json_int_t)((og_time_mono_us() - t0) / 1000), "endpoints", report,
+                  "restore_endpoints", restore_report);
     /* The humans hear of it through the tenant's channels (certs.deploy.* is delivered). */
-    json_t *ev = json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s, s:s, s:I}", "status", status,
-                           "run_id", run_id, "target", t.name, "fingerprint", fp,
-                           "previous_fingerprint", prev_fp[0] ? prev_fp : NULL, "error", failure,
-                           "restore", restored, "rollback_audit_seq", (json_int_t)rb_seq);
-    error = og_event_emit(ctx, tenant_id, rrc < 0 ? "certs.deploy.rollback_failed"
-                                                  : "certs.deploy.rolled_back",
-                          ev, NULL);
+    json_t *ev = json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s, s:s, s:I}", "status", status, "run_id",
+                           run_id, "target", t.name, "fingerprint", fp, "previous_fingerprint",
+                           prev_fp[0] ? prev_fp : NULL, "error", failure, "restore", restored,
+                           "rollback_audit_seq", (json_int_t)rb_seq);
+    error = og_event_emit(ctx, tenant_id,
+                          rrc < 0 ? "certs.deploy.rollback_failed" : "certs.deploy.rolled_back", ev,
+                          NULL);
     json_decref(ev);
 cleanup:
     og_deploy__target_clear(&t);
@@ -395,13 +395,14 @@ static int deploy_rollback(og_ctx *ctx, const char *tenant_id, json_t *params, j
     size_t slen;
     const void *sealed = og_stmt_col_blob(st, 2, &slen);
     if (strcmp(state, "verified") != 0) {
-        error = 0;   /* already rolled back (or never served): nothing to undo, idempotent */
+        error = 0; /* already rolled back (or never served): nothing to undo, idempotent */
         goto cleanup;
     }
     /* Deploys that were rolled back on their own left this one's files in place. */
     if (strcmp(newest, run_id) != 0) {
-        error = og_error_set(OG_ECONFLICT, "a later deploy (run %s) replaced this one on the "
-                                           "target: deploy the certificate you want instead",
+        error = og_error_set(OG_ECONFLICT,
+                             "a later deploy (run %s) replaced this one on the "
+                             "target: deploy the certificate you want instead",
                              newest);
         goto cleanup;
     }
@@ -415,8 +416,8 @@ static int deploy_rollback(og_ctx *ctx, const char *tenant_id, json_t *params, j
         error = error < 0 ? error : og_error_set(OG_ECORRUPT, "saved files do not parse");
         goto cleanup;
     }
-    if ((error = og_stmt_prepare(&st, ctx->store,
-                                 "SELECT name FROM deploy_targets WHERE id = ?")) < 0)
+    if ((error = og_stmt_prepare(&st, ctx->store, "SELECT name FROM deploy_targets WHERE id = ?")) <
+        0)
         goto cleanup;
     og_stmt_bind_text(st, 1, target_id);
     if ((error = og_stmt_step(st)) != OG_ROW) {
@@ -497,7 +498,9 @@ int og_deploy_cert(og_ctx *ctx, const char *tenant, const char *cert_id, const c
     json_t *cert = NULL, *params = NULL, *analysis = NULL;
     og_deploy_target t;
     og_gate_outcome local;
-    og_gate_outcome *o = out ? out : &local;
+    og_gate_outcome *o;
+    memset(&local, 0, sizeof(local));
+    o = out ? out : &local;
     memset(&t, 0, sizeof(t));
     memset(o, 0, sizeof(*o));
     if ((error = og_deploy_register()) < 0 ||
@@ -508,32 +511,30 @@ int og_deploy_cert(og_ctx *ctx, const char *tenant, const char *cert_id, const c
     og_strlcpy(fp, or_empty(json_string_value(json_object_get(cert, "fingerprint"))), sizeof(fp));
     json_t *eps = json_array();
     for (int i = 0; i < t.nendpoints; i++)
-        json_array_append_new(eps, json_sprintf("%s:%d%s%s", t.endpoints[i].host,
-                                                t.endpoints[i].port,
-                                                t.endpoints[i].sni[0] ? "/" : "",
-                                                t.endpoints[i].sni));
+        json_array_append_new(eps,
+                              json_sprintf("%s:%d%s%s", t.endpoints[i].host, t.endpoints[i].port,
+                                           t.endpoints[i].sni[0] ? "/" : "", t.endpoints[i].sni));
     params = json_pack("{s:s, s:s}", "target", t.name, "certificate", fp);
-    analysis = json_pack("{s:s, s:s, s:s, s:o, s:O?, s:O?, s:s}", "target", t.name, "type",
-                         t.type, "certificate", fp, "endpoints", eps, "subject",
-                         json_object_get(cert, "subject"), "not_after",
-                         json_object_get(cert, "not_after"), "why",
-                         "deploy on request; verified on every endpoint, rolled back on failure");
+    analysis =
+        json_pack("{s:s, s:s, s:s, s:o, s:O?, s:O?, s:s}", "target", t.name, "type", t.type,
+                  "certificate", fp, "endpoints", eps, "subject", json_object_get(cert, "subject"),
+                  "not_after", json_object_get(cert, "not_after"), "why",
+                  "deploy on request; verified on every endpoint, rolled back on failure");
     if (!params || !analysis) {
         error = og_error_set(OG_ERROR, "out of memory");
         goto cleanup;
     }
-    if ((error = og_gate_request(ctx, tid, OG_DEPLOY_KIND, "certificate", fp, params, analysis,
-                                 o)) < 0)
+    if ((error =
+             og_gate_request(ctx, tid, OG_DEPLOY_KIND, "certificate", fp, params, analysis, o)) < 0)
         goto cleanup;
     const char *status = json_string_value(json_object_get(o->result, "status"));
     if (o->result && status && strcmp(status, "verified") != 0)
-        error = og_error_set(OG_ECONFLICT, "deploying %.16s... to %s failed (%s); %s: %s "
-                                           "(gate item %s)",
-                             fp, t.name,
-                             or_empty(json_string_value(json_object_get(o->result, "error"))),
-                             status,
-                             or_empty(json_string_value(json_object_get(o->result, "restore"))),
-                             o->gate_id);
+        error = og_error_set(
+            OG_ECONFLICT,
+            "deploying %.16s... to %s failed (%s); %s: %s "
+            "(gate item %s)",
+            fp, t.name, or_empty(json_string_value(json_object_get(o->result, "error"))), status,
+            or_empty(json_string_value(json_object_get(o->result, "restore"))), o->gate_id);
     else
         error = 0;
 cleanup:

@@ -27,13 +27,14 @@ void og_deploy__material_clear(og_deploy_material *m)
 }
 
 /* The DER and issuer of one certificate row. Caller frees *der. */
-static int cert_row(og_store *s, const char *tenant_id, const char *fp, uint8_t **der,
-                    size_t *len, char *issuer, size_t isize)
+static int cert_row(og_store *s, const char *tenant_id, const char *fp, uint8_t **der, size_t *len,
+                    char *issuer, size_t isize)
 {
     og_stmt *st = NULL;
     int error;
-    if ((error = og_stmt_prepare(&st, s, "SELECT der, issuer FROM certs WHERE tenant_id = ? AND"
-                                         " fingerprint = ?")) < 0)
+    if ((error = og_stmt_prepare(&st, s,
+                                 "SELECT der, issuer FROM certs WHERE tenant_id = ? AND"
+                                 " fingerprint = ?")) < 0)
         return error;
     og_stmt_bind_text(st, 1, tenant_id);
     og_stmt_bind_text(st, 2, fp);
@@ -69,9 +70,10 @@ static int build_chain(og_store *s, const char *tenant_id, const uint8_t *leaf, 
         return og_error_set(OG_ERROR, "out of memory");
     memcpy(cur, leaf, leaf_len);
     og_strlcpy(issuer, leaf_issuer, sizeof(issuer));
-    if ((error = og_stmt_prepare(&st, s, "SELECT der, subject, issuer FROM certs WHERE"
-                                         " tenant_id = ? AND is_ca = 1 AND subject = ?"
-                                         " LIMIT 16")) < 0)
+    if ((error = og_stmt_prepare(&st, s,
+                                 "SELECT der, subject, issuer FROM certs WHERE"
+                                 " tenant_id = ? AND is_ca = 1 AND subject = ?"
+                                 " LIMIT 16")) < 0)
         goto cleanup;
     for (int depth = 0; depth < MAX_CHAIN; depth++) {
         int rc, found = 0;
@@ -98,7 +100,7 @@ static int build_chain(og_store *s, const char *tenant_id, const uint8_t *leaf, 
         }
         if (!found)
             break;
-        if (strcmp(next_subject, next_issuer) == 0) {   /* a root: clients have it already */
+        if (strcmp(next_subject, next_issuer) == 0) { /* a root: clients have it already */
             free(next);
             break;
         }

@@ -49,8 +49,9 @@ int og_deploy_renewed(og_ctx *ctx, const char *tenant, const char *previous_fp, 
     if ((error = og_deploy__tenant(ctx, tenant, OG_PERM_WRITE, tid)) < 0)
         goto cleanup;
     /* Names first, then deploy: each deploy opens its own transaction (the gate's). */
-    if ((error = og_stmt_prepare(&st, ctx->store, "SELECT name FROM deploy_targets WHERE"
-                                                  " tenant_id = ? ORDER BY name LIMIT 64")) < 0)
+    if ((error = og_stmt_prepare(&st, ctx->store,
+                                 "SELECT name FROM deploy_targets WHERE"
+                                 " tenant_id = ? ORDER BY name LIMIT 64")) < 0)
         goto cleanup;
     og_stmt_bind_text(st, 1, tid);
     while (n < 64 && (rc = og_stmt_step(st)) == OG_ROW)
@@ -67,9 +68,8 @@ int og_deploy_renewed(og_ctx *ctx, const char *tenant, const char *previous_fp, 
             continue;
         memset(&o, 0, sizeof(o));
         rc = og_deploy_cert(ctx, tid, fp, names[i], &o);
-        json_array_append_new(report, json_pack("{s:s, s:s?, s:s, s:O?, s:s?}", "target",
-                                                names[i], "gate_id",
-                                                o.gate_id[0] ? o.gate_id : NULL, "state",
+        json_array_append_new(report, json_pack("{s:s, s:s?, s:s, s:O?, s:s?}", "target", names[i],
+                                                "gate_id", o.gate_id[0] ? o.gate_id : NULL, "state",
                                                 rc == 0 ? o.state : "failed", "result", o.result,
                                                 "error", rc < 0 ? og_error_last() : NULL));
         json_decref(o.result);
@@ -99,7 +99,7 @@ int og_deploy__on_renewed(og_ctx *ctx, const og_event *ev, void *arg)
     int error;
     (void)arg;
     if (!ev->tenant_id[0] || !prev || !fp)
-        return 0;   /* nothing to follow (a first issuance): not an error to retry */
+        return 0; /* nothing to follow (a first issuance): not an error to retry */
     error = og_deploy_renewed(ctx, ev->tenant_id, prev, fp, NULL);
     /* A deploy that failed or rolled back is recorded and notified by the gate; retrying the
      * event would only repeat it. Errors that kept it from running at all are retried. */

@@ -136,8 +136,9 @@ int og_deploy_target_add(og_ctx *ctx, const char *tenant, const char *name, cons
             return error;
     }
     if (strcmp(type, "file") != 0 && json_array_size(endpoints) == 0)
-        return og_error_set(OG_EINVAL, "a %s target needs at least one --endpoint HOST:PORT[/SNI] "
-                                       "to verify what it serves",
+        return og_error_set(OG_EINVAL,
+                            "a %s target needs at least one --endpoint HOST:PORT[/SNI] "
+                            "to verify what it serves",
                             type);
     if ((error = og_deploy__tenant(ctx, tenant, OG_PERM_WRITE, tid)) < 0)
         return error;
@@ -161,8 +162,9 @@ int og_deploy_target_add(og_ctx *ctx, const char *tenant, const char *name, cons
     og_actor_label(&ctx->actor, by, sizeof(by));
     if ((error = og_store_tx_begin(ctx->store)) < 0)
         goto cleanup;
-    if ((error = og_stmt_prepare(&st, ctx->store, "SELECT 1 FROM deploy_targets WHERE tenant_id"
-                                                  " = ? AND name = ?")) < 0)
+    if ((error = og_stmt_prepare(&st, ctx->store,
+                                 "SELECT 1 FROM deploy_targets WHERE tenant_id"
+                                 " = ? AND name = ?")) < 0)
         goto rollback;
     og_stmt_bind_text(st, 1, tid);
     og_stmt_bind_text(st, 2, name);
@@ -237,13 +239,12 @@ int og_deploy_target_list(og_ctx *ctx, const char *tenant, json_t **out)
                            : json_pack("{s:s, s:s, s:s, s:s}", "run_id", og_stmt_col_text(st, 9),
                                        "fingerprint", og_stmt_col_text(st, 6), "state",
                                        og_stmt_col_text(st, 7), "at", og_stmt_col_text(st, 8));
-        json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:o, s:o, s:s, s:o}", "id",
-                                             og_stmt_col_text(st, 0), "name",
-                                             og_stmt_col_text(st, 1), "type",
-                                             og_stmt_col_text(st, 2), "config",
-                                             cfg ? cfg : json_object(), "endpoints",
-                                             eps ? eps : json_array(), "created_at",
-                                             og_stmt_col_text(st, 5), "last_deploy", last));
+        json_array_append_new(
+            arr,
+            json_pack("{s:s, s:s, s:s, s:o, s:o, s:s, s:o}", "id", og_stmt_col_text(st, 0), "name",
+                      og_stmt_col_text(st, 1), "type", og_stmt_col_text(st, 2), "config",
+                      cfg ? cfg : json_object(), "endpoints", eps ? eps : json_array(),
+                      "created_at", og_stmt_col_text(st, 5), "last_deploy", last));
     }
     if (rc < 0) {
         error = rc;
@@ -270,8 +271,8 @@ int og_deploy_target_remove(og_ctx *ctx, const char *tenant, const char *name)
     if ((error = og_store_tx_begin(ctx->store)) < 0)
         return error;
     if ((error = og_deploy__target_load(ctx->store, tid, name, &t)) < 0 ||
-        (error = og_stmt_prepare(&st, ctx->store, "DELETE FROM deploy_runs WHERE target_id = ?"))
-            < 0)
+        (error = og_stmt_prepare(&st, ctx->store, "DELETE FROM deploy_runs WHERE target_id = ?")) <
+            0)
         goto rollback;
     og_stmt_bind_text(st, 1, t.id);
     if ((error = og_stmt_step(st)) < 0)
@@ -310,15 +311,17 @@ int og_deploy__target_load(og_store *s, const char *tenant_id, const char *name,
     int error;
     json_t *eps = NULL;
     memset(out, 0, sizeof(*out));
-    if ((error = og_stmt_prepare(&st, s, "SELECT id, name, type, config, endpoints FROM"
-                                         " deploy_targets WHERE tenant_id = ? AND name = ?")) < 0)
+    if ((error = og_stmt_prepare(&st, s,
+                                 "SELECT id, name, type, config, endpoints FROM"
+                                 " deploy_targets WHERE tenant_id = ? AND name = ?")) < 0)
         return error;
     og_stmt_bind_text(st, 1, tenant_id);
     og_stmt_bind_text(st, 2, name ? name : "");
     error = og_stmt_step(st);
     if (error == OG_DONE) {
-        error = og_error_set(OG_ENOTFOUND, "no deploy target '%s' in this tenant (see opsgate "
-                                           "target list)",
+        error = og_error_set(OG_ENOTFOUND,
+                             "no deploy target '%s' in this tenant (see opsgate "
+                             "target list)",
                              name ? name : "");
         goto cleanup;
     }
@@ -331,8 +334,8 @@ int og_deploy__target_load(og_store *s, const char *tenant_id, const char *name,
     out->config = json_loads(og_stmt_col_text(st, 3), 0, NULL);
     eps = json_loads(og_stmt_col_text(st, 4), 0, NULL);
     if (!out->config || !json_is_array(eps)) {
-        error = og_error_set(OG_ECORRUPT, "deploy target '%s': stored options do not parse",
-                             out->name);
+        error =
+            og_error_set(OG_ECORRUPT, "deploy target '%s': stored options do not parse", out->name);
         goto cleanup;
     }
     size_t i;

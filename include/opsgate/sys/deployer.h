@@ -7,22 +7,22 @@
 
 /* What a file of a target holds, rendered from a certificate, its chain and its key. */
 typedef enum og_deploy_role {
-    OG_DEPLOY_LEAF,        /* the certificate alone */
-    OG_DEPLOY_CHAIN,       /* the intermediates */
-    OG_DEPLOY_FULLCHAIN,   /* leaf + intermediates (nginx's ssl_certificate) */
-    OG_DEPLOY_KEY,         /* the private key (mode 0600) */
-    OG_DEPLOY_BUNDLE,      /* leaf + intermediates + key (HAProxy's crt) */
+    OG_DEPLOY_LEAF,      /* the certificate alone */
+    OG_DEPLOY_CHAIN,     /* the intermediates */
+    OG_DEPLOY_FULLCHAIN, /* leaf + intermediates (nginx's ssl_certificate) */
+    OG_DEPLOY_KEY,       /* the private key (mode 0600) */
+    OG_DEPLOY_BUNDLE,    /* leaf + intermediates + key (HAProxy's crt) */
 } og_deploy_role;
 
-#define OG_DEPLOY_MAX_FILES 4
+#define OG_DEPLOY_MAX_FILES     4
 #define OG_DEPLOY_MAX_FILE_SIZE (256 * 1024)
 
 typedef struct og_deploy_file {
     char path[4096];
     og_deploy_role role;
-    unsigned mode;         /* 0644, or 0600 when it holds a key */
-    int present;           /* 0: the file does not exist (restoring it means removing it) */
-    char *data;            /* owned; NULL when absent */
+    unsigned mode; /* 0644, or 0600 when it holds a key */
+    int present;   /* 0: the file does not exist (restoring it means removing it) */
+    char *data;    /* owned; NULL when absent */
     size_t len;
 } og_deploy_file;
 
@@ -31,7 +31,7 @@ typedef struct og_deploy_fileset {
     og_deploy_file f[OG_DEPLOY_MAX_FILES];
     int n;
 } og_deploy_fileset;
-void og_deploy_fileset_clear(og_deploy_fileset *fs);   /* wipes and frees contents */
+void og_deploy_fileset_clear(og_deploy_fileset *fs); /* wipes and frees contents */
 
 /*
  * A deploy backend. Every function sets og_error on failure.

@@ -88,8 +88,8 @@ static void test_deploy__endpoint_parse_accepts_host_port_sni_and_v6(void **stat
 
 static void test_deploy__endpoint_parse_refuses_and_names_bad_values(void **state)
 {
-    const char *bad[] = {"", "host", "host:", "host:0", "host:65536", "host:12x", "::1:443",
-                         "[::1]443", "h:1/", "h:1/a b", ":443"};
+    const char *bad[] = {"",        "host",     "host:", "host:0",  "host:65536", "host:12x",
+                         "::1:443", "[::1]443", "h:1/",  "h:1/a b", ":443"};
     og_deploy_endpoint ep;
     (void)state;
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -146,10 +146,10 @@ static void test_deploy__swap_keeps_previous_files_and_removes_absent_ones(void 
     fs.f[0].len = 5;
     fs.f[0].mode = 0644;
     fs.f[0].present = 1;
-    fs.f[1].present = 0;   /* b goes away */
+    fs.f[1].present = 0; /* b goes away */
     OG_ASSERT_OK(og_deploy__stage(&fs, NULL));
     char *s = read_text(fs.f[0].path);
-    assert_string_equal(s, "old a");   /* staging touches nothing live */
+    assert_string_equal(s, "old a"); /* staging touches nothing live */
     free(s);
     OG_ASSERT_OK(og_deploy__swap(&fs));
     s = read_text(fs.f[0].path);
@@ -190,7 +190,7 @@ static void test_deploy__run_reports_status_output_and_kills_at_timeout(void **s
     const char *hang[] = {"sleep 20 & sleep 20", NULL};
     assert_int_equal(og_deploy__run("slow", hang, 1, 200000, &out), OG_ERROR);
     assert_non_null(strstr(og_error_last(), "timed out after 200 ms"));
-    assert_true(og_time_mono_us() - t0 < 3000000);   /* the whole group was killed */
+    assert_true(og_time_mono_us() - t0 < 3000000); /* the whole group was killed */
     const char *argv[] = {"/nonexistent/binary", NULL};
     assert_int_equal(og_deploy__run("missing", argv, 0, 5000000, NULL), OG_ERROR);
     og_buf_free(&out);
@@ -221,16 +221,16 @@ static void test_deploy__render_puts_each_role_in_its_file(void **state)
     assert_non_null(strstr(fs.f[2].data, chain_cert));
     assert_int_equal(fs.f[3].mode, 0600);
     assert_non_null(strstr(fs.f[3].data, "PRIVATE KEY"));
-    assert_null(strstr(fs.f[3].data, "\n\n"));   /* HAProxy payloads end at a blank line */
+    assert_null(strstr(fs.f[3].data, "\n\n")); /* HAProxy payloads end at a blank line */
     OG_ASSERT_OK(og_deploy__pem_fingerprint(fs.f[3].data, fs.f[3].len, fp));
     char want[65];
     OG_ASSERT_OK(og_deploy__pem_fingerprint(m.leaf_pem, strlen(m.leaf_pem), want));
     assert_string_equal(fp, want);
-    OG_ASSERT_OK(og_deploy__key_matches(m.leaf_pem, strlen(m.leaf_pem), m.key_pem,
-                                        strlen(m.key_pem)));
-    assert_int_equal(og_deploy__key_matches(m.leaf_pem, strlen(m.leaf_pem), chain_key,
-                                            strlen(chain_key)),
-                     OG_EINVAL);
+    OG_ASSERT_OK(
+        og_deploy__key_matches(m.leaf_pem, strlen(m.leaf_pem), m.key_pem, strlen(m.key_pem)));
+    assert_int_equal(
+        og_deploy__key_matches(m.leaf_pem, strlen(m.leaf_pem), chain_key, strlen(chain_key)),
+        OG_EINVAL);
     og_deploy_fileset_clear(&fs);
     og_deploy__material_clear(&m);
     free(chain_key);
@@ -240,8 +240,8 @@ static void test_deploy__render_puts_each_role_in_its_file(void **state)
 
 typedef struct fixture {
     og_test_env env;
-    char *out;            /* folder the target writes */
-    char fp[2][65];       /* two imported certificates */
+    char *out;      /* folder the target writes */
+    char fp[2][65]; /* two imported certificates */
 } fixture;
 
 static int setup(void **state)
@@ -310,16 +310,15 @@ static void test_deploy__target_add_validates_options_and_names(void **state)
     assert_int_equal(og_deploy_target_add(&f->env.ctx, "acme", "x", "file", bad, NULL, NULL),
                      OG_EINVAL);
     assert_non_null(strstr(og_error_last(), "relative.pem"));
-    assert_int_equal(og_deploy_target_add(&f->env.ctx, "acme", "Bad Name", "file", cfg, NULL,
-                                          NULL),
+    assert_int_equal(og_deploy_target_add(&f->env.ctx, "acme", "Bad Name", "file", cfg, NULL, NULL),
                      OG_EINVAL);
     assert_int_equal(og_deploy_target_add(&f->env.ctx, "acme", "x", "nginx", cfg, NULL, NULL),
-                     OG_EINVAL);   /* nginx needs an endpoint */
+                     OG_EINVAL); /* nginx needs an endpoint */
     OG_ASSERT_OK(og_deploy_target_list(&f->env.ctx, "acme", &list));
     assert_int_equal(json_array_size(list), 1);
     json_decref(list);
     OG_ASSERT_OK(og_deploy_target_list(&f->env.ctx, "globex", &list));
-    assert_int_equal(json_array_size(list), 0);   /* targets are per tenant */
+    assert_int_equal(json_array_size(list), 0); /* targets are per tenant */
     json_decref(list);
     json_decref(cfg);
     json_decref(bad);
@@ -378,11 +377,10 @@ static void test_deploy__failed_reload_rolls_back_and_records_it(void **state)
     /* the failed swap and its reversal, pointing at it */
     og_tenant t;
     OG_ASSERT_OK(og_tenant_get(&f->env.ctx, "acme", &t));
-    OG_ASSERT_OK(og_audit_list(&f->env.ctx, t.id, 0, 1000, "certs.deploy.rollback", NULL,
-                               &records, &next));
+    OG_ASSERT_OK(
+        og_audit_list(&f->env.ctx, t.id, 0, 1000, "certs.deploy.rollback", NULL, &records, &next));
     assert_int_equal(json_array_size(records), 1);
-    assert_int_equal(json_integer_value(json_object_get(json_array_get(records, 0),
-                                                        "rollback_of")),
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(records, 0), "rollback_of")),
                      json_integer_value(json_object_get(b.result, "swap_audit_seq")));
     json_decref(records);
     json_decref(a.result);
@@ -404,7 +402,6 @@ static void test_deploy__other_tenants_cannot_deploy_or_see_targets(void **state
     json_decref(cfg);
 }
 
-
 static void test_deploy__a_renewal_follows_its_predecessor_to_its_targets(void **state)
 {
     fixture *f = *state;
@@ -425,7 +422,7 @@ static void test_deploy__a_renewal_follows_its_predecessor_to_its_targets(void *
     served_fp(f, fp);
     assert_string_equal(fp, f->fp[1]);
     OG_ASSERT_OK(og_gate_list(&f->env.ctx, "acme", NULL, &items));
-    assert_int_equal(json_array_size(items), 2);   /* the first deploy and the follow-up */
+    assert_int_equal(json_array_size(items), 2); /* the first deploy and the follow-up */
     json_decref(items);
     /* again: the target holds the new one already, nothing is deployed twice */
     OG_ASSERT_OK(og_deploy_renewed(&f->env.ctx, "acme", f->fp[0], f->fp[1], &report));
@@ -449,8 +446,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(
             test_deploy__deploy_verifies_and_an_override_restores_the_previous, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_deploy__failed_reload_rolls_back_and_records_it,
-                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_deploy__failed_reload_rolls_back_and_records_it, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_deploy__other_tenants_cannot_deploy_or_see_targets,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(
