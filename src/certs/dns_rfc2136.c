@@ -199,7 +199,7 @@ static int exchange(const char *server, const msg *q, uint8_t *ans, size_t cap, 
                     int timeout_ms)
 {
     struct sockaddr_storage sa;
-    socklen_t salen;
+    socklen_t salen = 0;
     int error, fd;
     if ((error = resolve(server, &sa, &salen)) < 0)
         return error;
