@@ -9,7 +9,12 @@ static const char src_sow[] =
     "\n"
     "## 1. Parties\n"
     "\n"
-    "This Statement of Work {{document.number}} (\"SOW\") is entered into by **{{provider.name}}** (\"Provider\"){{#provider.address}}, {{provider.address}},{{/provider.address}} and **{{client.name}}** (\"Client\"){{#client.address}}, {{client.address}}{{/client.address}}{{#client.msa_reference}}, under the master services agreement {{client.msa_reference}}{{/client.msa_reference}}{{#client.po_number}} (purchase order {{client.po_number}}){{/client.po_number}}.\n"
+    "This Statement of Work {{document.number}} (\"SOW\") is entered into by **{{provider.name}}** "
+    "(\"Provider\"){{#provider.address}}, {{provider.address}},{{/provider.address}} and "
+    "**{{client.name}}** (\"Client\"){{#client.address}}, "
+    "{{client.address}}{{/client.address}}{{#client.msa_reference}}, under the master services "
+    "agreement {{client.msa_reference}}{{/client.msa_reference}}{{#client.po_number}} (purchase "
+    "order {{client.po_number}}){{/client.po_number}}.\n"
     "\n"
     "{{#has_objectives}}\n"
     "## 2. Objectives\n"
@@ -51,7 +56,11 @@ static const char src_sow[] =
     "\n"
     "## 6. Acceptance\n"
     "\n"
-    "The Client reviews each deliverable within {{acceptance.review_days}} business days of delivery and accepts it or rejects it in writing, naming the criteria not met. A deliverable not rejected within that period is deemed accepted. The Provider corrects a rejected deliverable and resubmits it; after {{acceptance.max_rejections}} rejections of the same deliverable the parties escalate to the sponsors.\n"
+    "The Client reviews each deliverable within {{acceptance.review_days}} business days of "
+    "delivery and accepts it or rejects it in writing, naming the criteria not met. A deliverable "
+    "not rejected within that period is deemed accepted. The Provider corrects a rejected "
+    "deliverable and resubmits it; after {{acceptance.max_rejections}} rejections of the same "
+    "deliverable the parties escalate to the sponsors.\n"
     "\n"
     "## 7. Assumptions and dependencies\n"
     "\n"
@@ -75,7 +84,8 @@ static const char src_sow[] =
     "\n"
     "## 9. Fees\n"
     "\n"
-    "Fees are computed as hours x rate for each task, each line rounded to the minor unit of {{currency}}; phase subtotals and the total are the sums of the lines shown.\n"
+    "Fees are computed as hours x rate for each task, each line rounded to the minor unit of "
+    "{{currency}}; phase subtotals and the total are the sums of the lines shown.\n"
     "\n"
     "{{#phases}}\n"
     "### {{id}} {{name}}\n"
@@ -99,7 +109,10 @@ static const char src_sow[] =
     "\n"
     "**Total fees: {{currency}} {{totals.amount}}** for {{totals.hours}} hours.\n"
     "\n"
-    "Billing: {{payment.billing}}. Payment terms: {{payment.terms}}.{{#payment.has_deposit}} A deposit of {{payment.deposit_percent}}% ({{currency}} {{payment.deposit_amount}}) is due on signature.{{/payment.has_deposit}} Expenses above {{currency}} {{payment.expense_threshold}} need the Client's prior written approval.\n"
+    "Billing: {{payment.billing}}. Payment terms: {{payment.terms}}.{{#payment.has_deposit}} A "
+    "deposit of {{payment.deposit_percent}}% ({{currency}} {{payment.deposit_amount}}) is due on "
+    "signature.{{/payment.has_deposit}} Expenses above {{currency}} {{payment.expense_threshold}} "
+    "need the Client's prior written approval.\n"
     "\n"
     "## 10. Terms\n"
     "\n"
@@ -115,8 +128,7 @@ static const char src_sow[] =
     "\n"
     "## 12. Signatures\n"
     "\n"
-    "{{> signoff}}\n"
-    ;
+    "{{> signoff}}\n";
 
 static const char src_change_order[] =
     "{{> header}}\n"
@@ -169,10 +181,12 @@ static const char src_change_order[] =
     "{{#has_changed}}\n"
     "### Changed tasks\n"
     "\n"
-    "| Task | Description | Hours before | Hours after | Change | Amount before | Amount after | Change ({{currency}}) |\n"
+    "| Task | Description | Hours before | Hours after | Change | Amount before | Amount after | "
+    "Change ({{currency}}) |\n"
     "|---|---|---:|---:|---:|---:|---:|---:|\n"
     "{{#changed}}\n"
-    "| {{id}} | {{name}} | {{hours_before}} | {{hours_after}} | {{hours_delta}} | {{amount_before}} | {{amount_after}} | {{amount_delta}} |\n"
+    "| {{id}} | {{name}} | {{hours_before}} | {{hours_after}} | {{hours_delta}} | "
+    "{{amount_before}} | {{amount_after}} | {{amount_delta}} |\n"
     "{{/changed}}\n"
     "\n"
     "{{/has_changed}}\n"
@@ -189,14 +203,14 @@ static const char src_change_order[] =
     "\n"
     "## 6. Schedule impact\n"
     "\n"
-    "Schedule impact: **{{schedule.delta_text}}**. Completion date before this change: {{schedule.baseline_end}}; new completion date: **{{schedule.new_end}}**.\n"
+    "Schedule impact: **{{schedule.delta_text}}**. Completion date before this change: "
+    "{{schedule.baseline_end}}; new completion date: **{{schedule.new_end}}**.\n"
     "\n"
     "## 7. Approval\n"
     "\n"
     "Work on this change starts only after both parties have signed.\n"
     "\n"
-    "{{> signoff}}\n"
-    ;
+    "{{> signoff}}\n";
 
 static const char src_runbook[] =
     "{{> header}}\n"
@@ -280,7 +294,8 @@ static const char src_runbook[] =
     "\n"
     "{{/has_rollback}}\n"
     "{{^has_rollback}}\n"
-    "**Rollback:** none; this procedure cannot be reversed, escalate before running it outside a change window.\n"
+    "**Rollback:** none; this procedure cannot be reversed, escalate before running it outside a "
+    "change window.\n"
     "\n"
     "{{/has_rollback}}\n"
     "{{/procedures}}\n"
@@ -298,8 +313,7 @@ static const char src_runbook[] =
     "|---|---|---|---|---|\n"
     "{{#contacts}}\n"
     "| {{side}} | {{name}} | {{role}} | {{email}} | {{phone}} |\n"
-    "{{/contacts}}\n"
-    ;
+    "{{/contacts}}\n";
 
 static const char src_closure[] =
     "{{> header}}\n"
@@ -328,14 +342,19 @@ static const char src_closure[] =
     "\n"
     "## 4. Cost performance\n"
     "\n"
-    "| Task | Description | Budget hours | Actual hours | Variance | Budget ({{currency}}) | Actual ({{currency}}) | Variance ({{currency}}) |\n"
+    "| Task | Description | Budget hours | Actual hours | Variance | Budget ({{currency}}) | "
+    "Actual ({{currency}}) | Variance ({{currency}}) |\n"
     "|---|---|---:|---:|---:|---:|---:|---:|\n"
     "{{#actuals}}\n"
-    "| {{id}} | {{name}} | {{budget_hours}} | {{actual_hours}} | {{hours_variance}} | {{budget_amount}} | {{actual_amount}} | {{amount_variance}} |\n"
+    "| {{id}} | {{name}} | {{budget_hours}} | {{actual_hours}} | {{hours_variance}} | "
+    "{{budget_amount}} | {{actual_amount}} | {{amount_variance}} |\n"
     "{{/actuals}}\n"
-    "| | **Total** | **{{budget.budget_hours}}** | **{{budget.actual_hours}}** | **{{budget.hours_variance}}** | **{{budget.budget_amount}}** | **{{budget.actual_amount}}** | **{{budget.amount_variance}}** |\n"
+    "| | **Total** | **{{budget.budget_hours}}** | **{{budget.actual_hours}}** | "
+    "**{{budget.hours_variance}}** | **{{budget.budget_amount}}** | **{{budget.actual_amount}}** | "
+    "**{{budget.amount_variance}}** |\n"
     "\n"
-    "Budget {{currency}} {{budget.budget_amount}}, actual {{currency}} {{budget.actual_amount}}: variance {{currency}} {{budget.amount_variance}} ({{budget.amount_variance_percent}}%).\n"
+    "Budget {{currency}} {{budget.budget_amount}}, actual {{currency}} {{budget.actual_amount}}: "
+    "variance {{currency}} {{budget.amount_variance}} ({{budget.amount_variance_percent}}%).\n"
     "\n"
     "{{#has_change_orders}}\n"
     "### Approved scope changes\n"
@@ -403,8 +422,7 @@ static const char src_closure[] =
     "{{/closure.sponsor_comments}}\n"
     "## Sign-off\n"
     "\n"
-    "{{> signoff}}\n"
-    ;
+    "{{> signoff}}\n";
 
 static const char src_header[] =
     "# {{title}}\n"
@@ -415,26 +433,35 @@ static const char src_header[] =
     "- **Provider:** {{provider.name}}\n"
     "- **Date:** {{document.date}}{{#document.revision}}\n"
     "- **Revision:** {{document.revision}}{{/document.revision}}{{#project.manager}}\n"
-    "- **Project manager:** {{project.manager}}{{/project.manager}}\n"
-    ;
+    "- **Project manager:** {{project.manager}}{{/project.manager}}\n";
 
 static const char src_terms[] =
     "### Change control\n"
     "\n"
-    "Any change to scope, schedule or fees is described in a written change order (CO-001, CO-002, ...) stating the reason, the cost and schedule impact and the revised contract sum. Work on a change starts only after both parties have signed it.\n"
+    "Any change to scope, schedule or fees is described in a written change order (CO-001, CO-002, "
+    "...) stating the reason, the cost and schedule impact and the revised contract sum. Work on a "
+    "change starts only after both parties have signed it.\n"
     "\n"
     "### Personnel and security\n"
     "\n"
-    "The Provider assigns qualified personnel and may replace them with people of equal skill after notice. Client data is processed only to deliver this SOW, under the data-processing terms of {{#client.msa_reference}}{{client.msa_reference}}{{/client.msa_reference}}{{^client.msa_reference}}the master agreement{{/client.msa_reference}}.\n"
+    "The Provider assigns qualified personnel and may replace them with people of equal skill "
+    "after notice. Client data is processed only to deliver this SOW, under the data-processing "
+    "terms of "
+    "{{#client.msa_reference}}{{client.msa_reference}}{{/"
+    "client.msa_reference}}{{^client.msa_reference}}the master "
+    "agreement{{/client.msa_reference}}.\n"
     "\n"
     "### Warranty\n"
     "\n"
-    "The Provider remedies defects in the deliverables reported within {{payment.warranty_days}} days of acceptance at no charge.\n"
+    "The Provider remedies defects in the deliverables reported within {{payment.warranty_days}} "
+    "days of acceptance at no charge.\n"
     "\n"
     "### Intellectual property, termination and precedence\n"
     "\n"
-    "Deliverables become the Client's property on payment in full. Either party may terminate this SOW with 30 days' written notice; work performed up to termination is billed. Where this SOW and the master agreement conflict, the master agreement prevails unless this SOW expressly says otherwise.\n"
-    ;
+    "Deliverables become the Client's property on payment in full. Either party may terminate this "
+    "SOW with 30 days' written notice; work performed up to termination is billed. Where this SOW "
+    "and the master agreement conflict, the master agreement prevails unless this SOW expressly "
+    "says otherwise.\n";
 
 static const char src_assumptions[] =
     "{{#has_assumptions}}\n"
@@ -461,40 +488,23 @@ static const char src_assumptions[] =
     "{{#exclusions}}\n"
     "- {{.}}\n"
     "{{/exclusions}}\n"
-    "{{/has_exclusions}}\n"
-    ;
+    "{{/has_exclusions}}\n";
 
-static const char src_signoff[] =
-    "By signing, the parties agree to the terms of this document.\n"
-    "\n"
-    "| Party | Name | Title | Signature | Date |\n"
-    "|---|---|---|---|---|\n"
-    "{{#signoff}}\n"
-    "| {{party}} | {{name}} | {{title}} | | |\n"
-    "{{/signoff}}\n"
-    ;
+static const char src_signoff[] = "By signing, the parties agree to the terms of this document.\n"
+                                  "\n"
+                                  "| Party | Name | Title | Signature | Date |\n"
+                                  "|---|---|---|---|---|\n"
+                                  "{{#signoff}}\n"
+                                  "| {{party}} | {{name}} | {{title}} | | |\n"
+                                  "{{/signoff}}\n";
 
 const char *const og_docgen_builtin_names[] = {
-    "sow",
-    "change-order",
-    "runbook",
-    "closure",
-    "header",
-    "terms",
-    "assumptions",
-    "signoff",
-    NULL,
+    "sow", "change-order", "runbook", "closure", "header", "terms", "assumptions", "signoff", NULL,
 };
 
 static const char *const sources[] = {
-    src_sow,
-    src_change_order,
-    src_runbook,
-    src_closure,
-    src_header,
-    src_terms,
-    src_assumptions,
-    src_signoff,
+    src_sow,    src_change_order, src_runbook,     src_closure,
+    src_header, src_terms,        src_assumptions, src_signoff,
 };
 
 const char *og_docgen_builtin(const char *name)

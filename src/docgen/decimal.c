@@ -161,7 +161,7 @@ int og_dec_from_json(const json_t *v, const char *field, og_dec *out)
 {
     if (json_is_string(v)) {
         if (og_dec_parse(json_string_value(v), out) < 0)
-            return og_error_set(OG_EINVAL, "%s: %s", field, og_error_last());
+            return og_error_wrap("%s", field);
         return 0;
     }
     if (json_is_integer(v)) {

@@ -176,3 +176,41 @@ cleanup:
     json_decref(model);
     return error;
 }
+
+int og_docgen_request_from_json(og_docgen_request *req, const json_t *body)
+{
+    const json_t *v;
+    memset(req, 0, sizeof(*req));
+    if (!json_is_object(body))
+        return og_error_set(OG_EINVAL, "request body: expected a JSON object");
+    v = json_object_get(body, "kind");
+    if (!json_is_string(v))
+        return og_error_set(OG_EINVAL, "kind: %s (sow, change-order, runbook, closure)",
+                            v ? "expected a string" : "missing");
+    if (og_doc_kind_parse(json_string_value(v), &req->kind) < 0)
+        return og_error_wrap("kind");
+    v = json_object_get(body, "format");
+    if (v && !json_is_null(v)) {
+        if (!json_is_string(v))
+            return og_error_set(OG_EINVAL, "format: expected a string (md, html, pdf)");
+        if (og_doc_format_parse(json_string_value(v), &req->format) < 0)
+            return og_error_wrap("format");
+    }
+    v = json_object_get(body, "template");
+    if (v && !json_is_null(v)) {
+        if (!json_is_string(v))
+            return og_error_set(OG_EINVAL, "template: expected a string (NAME or NAME@VERSION)");
+        req->template_ref = json_string_value(v);
+    }
+    v = json_object_get(body, "data");
+    if (v && !json_is_null(v)) {
+        if (!json_is_object(v))
+            return og_error_set(OG_EINVAL, "data: expected the project data as a JSON object");
+        req->data = v;
+    }
+    v = json_object_get(body, "dry_run");
+    if (v && !json_is_boolean(v))
+        return og_error_set(OG_EINVAL, "dry_run: expected true or false");
+    req->dry_run = json_is_true(v);
+    return 0;
+}

@@ -343,7 +343,7 @@ static int build_plan(const vctx *v, const json_t *data, const char *pfx, plan *
             ti->phase = pname;
             /* line amount: exact product, rounded half-even to the currency's minor unit */
             if ((error = og_dec_mul(ti->hours, ti->rate, &ti->amount)) < 0) {
-                og_error_set(OG_EINVAL, "%s: %s", tpath, og_error_last());
+                og_error_wrap("%s", tpath);
                 json_decref(mtasks);
                 goto fail;
             }
@@ -465,7 +465,7 @@ static int build_common(vctx *v, const json_t *data, json_t *m, const char *titl
     if ((error = get_str(data, "", "currency", 1, &v->currency)) < 0)
         return error;
     if ((error = og_currency_digits(v->currency, &v->digits)) < 0)
-        return og_error_set(OG_EINVAL, "currency: %s", og_error_last());
+        return og_error_wrap("currency");
     json_object_set_new(m, "currency", json_string(v->currency));
     json_object_set_new(m, "title", json_string(title));
 
@@ -704,7 +704,7 @@ static int build_change_order(vctx *v, const json_t *data, const json_t *baselin
                                 v->currency, base, bcur ? bcur : "");
     }
     if ((error = build_plan(v, baseline, "", &b, NULL)) < 0) {
-        og_error_set(OG_EINVAL, "baseline %s: %s", base, og_error_last());
+        og_error_wrap("baseline %s", base);
         return error;
     }
 

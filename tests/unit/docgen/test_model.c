@@ -212,6 +212,38 @@ static void test_model__strings_cannot_break_tables_or_inject_html(void **state)
     json_decref(d);
 }
 
+static void test_request_from_json__reads_the_http_body_and_names_bad_fields(void **state)
+{
+    (void)state;
+    og_docgen_request r;
+    json_t *b = json_pack("{s:s, s:s, s:s, s:{}, s:b}", "kind", "change-order", "format", "pdf",
+                          "template", "co@2", "data", "dry_run", 1);
+    OG_ASSERT_OK(og_docgen_request_from_json(&r, b));
+    assert_int_equal(r.kind, OG_DOC_CHANGE_ORDER);
+    assert_int_equal(r.format, OG_DOC_PDF);
+    assert_string_equal(r.template_ref, "co@2");
+    assert_non_null(r.data);
+    assert_true(r.dry_run);
+    json_decref(b);
+    b = json_pack("{s:s}", "kind", "sow");
+    OG_ASSERT_OK(og_docgen_request_from_json(&r, b));
+    assert_int_equal(r.format, OG_DOC_MD);
+    assert_null(r.data);
+    json_decref(b);
+    b = json_pack("{s:s, s:s}", "kind", "sow", "format", "docx");
+    assert_int_equal(og_docgen_request_from_json(&r, b), OG_EINVAL);
+    assert_non_null(strstr(og_error_last(), "format: unknown format 'docx'"));
+    json_decref(b);
+    b = json_pack("{s:s, s:i}", "kind", "sow", "data", 3);
+    assert_int_equal(og_docgen_request_from_json(&r, b), OG_EINVAL);
+    assert_non_null(strstr(og_error_last(), "data:"));
+    json_decref(b);
+    b = json_object();
+    assert_int_equal(og_docgen_request_from_json(&r, b), OG_EINVAL);
+    assert_non_null(strstr(og_error_last(), "kind: missing"));
+    json_decref(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -222,6 +254,7 @@ int main(void)
         cmocka_unit_test(test_model__runbook_keeps_commands_verbatim),
         cmocka_unit_test(test_model__bad_data_names_the_field),
         cmocka_unit_test(test_model__strings_cannot_break_tables_or_inject_html),
+        cmocka_unit_test(test_request_from_json__reads_the_http_body_and_names_bad_fields),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
