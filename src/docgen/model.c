@@ -462,6 +462,16 @@ static int build_common(vctx *v, const json_t *data, json_t *m, const char *titl
 
     if (!json_is_object(data))
         return og_error_set(OG_EINVAL, "project data: expected a JSON object");
+    {
+        int64_t fmt;
+        if ((error = get_count(data, "", "format", 1, &fmt)) < 0)
+            return error;
+        if (fmt != 1)
+            return og_error_set(OG_EINVAL,
+                                "format: project data format %lld is not known to this opsgate "
+                                "(it reads format 1)",
+                                (long long)fmt);
+    }
     if ((error = get_str(data, "", "currency", 1, &v->currency)) < 0)
         return error;
     if ((error = og_currency_digits(v->currency, &v->digits)) < 0)

@@ -189,6 +189,7 @@ static void test_model__bad_data_names_the_field(void **state)
     expect_invalid(OG_DOC_SOW, "currency", json_integer(978), "currency: expected a string");
     expect_invalid(OG_DOC_SOW, "currency", json_string("euro"), "currency");
     expect_invalid(OG_DOC_SOW, "client", NULL, "client: missing");
+    expect_invalid(OG_DOC_SOW, "format", json_integer(2), "format: project data format 2");
     expect_invalid(OG_DOC_SOW, "client/name", json_string(""), "client.name: must not be empty");
     expect_invalid(OG_DOC_SOW, "document/date", json_string("2026-02-30"), "document.date");
     expect_invalid(OG_DOC_SOW, "phases/0/tasks/1/id", json_string("T1.1"), "phases[0].tasks[1].id");
