@@ -43,9 +43,10 @@ typedef struct og_acme_issue_opts {
     const char *account;       /* account id; NULL = the tenant's only account */
     const char *const *names;  /* DNS names (or IP literals) */
     size_t nnames;
-    const char *challenge;     /* "http-01" (default) or "dns-01" */
+    const char *challenge;     /* "http-01" (default), "dns-01" or "tls-alpn-01" */
     const char *http_listen;   /* http-01: serve the answers here ("host:port") ... */
     const char *webroot;       /* ... or write them under this folder */
+    const char *tls_listen;    /* tls-alpn-01: answer TLS with "acme-tls/1" here ("host:port") */
     const char *dns_provider;  /* dns-01: "challtestsrv" */
     const char *dns_config;    /* provider settings (challtestsrv: its management URL) */
     const char *key_type;      /* certificate key; default "ec256" */

@@ -101,6 +101,12 @@ static int settings_build(const og_acme_issue_opts *o, json_t **names_out, json_
         }
         ch = o->http_listen ? json_pack("{s:s, s:s}", "type", type, "http_listen", o->http_listen)
                             : json_pack("{s:s, s:s}", "type", type, "webroot", o->webroot);
+    } else if (strcmp(type, "tls-alpn-01") == 0) {
+        if (!o->tls_listen) {
+            error = og_error_set(OG_EINVAL, "tls-alpn-01 needs --tls-listen ADDR");
+            goto cleanup;
+        }
+        ch = json_pack("{s:s, s:s}", "type", type, "tls_listen", o->tls_listen);
     } else if (strcmp(type, "dns-01") == 0) {
         const char *prov = o->dns_provider ? o->dns_provider : "challtestsrv";
         const og_acme_dns_provider *dp = og_acme__dns_provider_find(prov);
@@ -124,7 +130,8 @@ static int settings_build(const og_acme_issue_opts *o, json_t **names_out, json_
         ch = json_pack("{s:s, s:s, s:s}", "type", type, "dns_provider", prov, "dns_config",
                        o->dns_config);
     } else {
-        error = og_error_set(OG_EINVAL, "unknown --challenge '%s' (http-01 or dns-01)", type);
+        error = og_error_set(OG_EINVAL, "unknown --challenge '%s' (http-01, dns-01 or "
+                                        "tls-alpn-01)", type);
         goto cleanup;
     }
     if (o->timeout_s)
@@ -142,6 +149,7 @@ cleanup:
 /* ---- solvers ---- */
 typedef struct solve_ctx {
     og_acme_http01 *srv;
+    og_acme_tlsalpn *tls;
     const char *webroot;
     const og_acme_dns_provider *dns;
     const char *dns_config;
@@ -162,6 +170,13 @@ static void http_cleanup(void *arg, const char *domain, const char *token, const
     (void)ka;
     if (!s->srv)
         og_acme__webroot_remove(s->webroot, token);
+}
+
+static int tls_present(void *arg, const char *domain, const char *token, const char *ka)
+{
+    solve_ctx *s = arg;
+    (void)token;
+    return og_acme__tlsalpn_add(s->tls, domain, ka);
 }
 
 static int dns_fqdn(const char *domain, char *out, size_t size)
@@ -267,6 +282,7 @@ static int issue_once(og_acme_client *c, json_t *names, const char *key_type, js
     size_t n = json_array_size(names);
     EVP_PKEY *key = NULL;
     og_acme_http01 *srv = NULL;
+    og_acme_tlsalpn *tls = NULL;
     solve_ctx sc = {0};
     og_acme_solver solver = {0};
     BIO *b = NULL;
@@ -290,6 +306,12 @@ static int issue_once(og_acme_client *c, json_t *names, const char *key_type, js
             return og_error_set(OG_ECORRUPT, "the plan's DNS provider is unknown");
         solver.present = dns_present;
         solver.cleanup = dns_cleanup;
+    } else if (strcmp(type, "tls-alpn-01") == 0) {
+        const char *listen = json_string_value(json_object_get(ch, "tls_listen"));
+        if (!listen || (error = og_acme__tlsalpn_start(&tls, listen)) < 0)
+            return listen ? error : og_error_set(OG_ECORRUPT, "the plan has no tls_listen");
+        sc.tls = tls;
+        solver.present = tls_present;
     } else {
         const char *listen = json_string_value(json_object_get(ch, "http_listen"));
         sc.webroot = json_string_value(json_object_get(ch, "webroot"));
@@ -325,6 +347,7 @@ static int issue_once(og_acme_client *c, json_t *names, const char *key_type, js
     error = 0;
 cleanup:
     og_acme__http01_stop(srv);
+    og_acme__tlsalpn_stop(tls);
     EVP_PKEY_free(key);
     BIO_free(b);
     X509_free(x);

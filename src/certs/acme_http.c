@@ -161,6 +161,10 @@ int og_acme__http_do(og_acme_http *h, const char *method, const char *url, const
     }
     rc = curl_easy_perform(c);
     curl_slist_free_all(hdrs);
+    if (rc == CURLE_PEER_FAILED_VERIFICATION)
+        return og_error_set(OG_ERROR, "%s %s: the server's TLS certificate is not trusted (%s; "
+                                      "--ca-file PEM trusts a private CA)",
+                            method, url, curl_easy_strerror(rc));
     if (rc != CURLE_OK)
         return og_error_set(OG_ERROR, "%s %s: %s", method, url, curl_easy_strerror(rc));
     curl_off_t ra = -1;

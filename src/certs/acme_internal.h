@@ -5,6 +5,7 @@
 
 #include <jansson.h>
 #include <openssl/evp.h>
+#include <openssl/x509.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -171,6 +172,19 @@ typedef struct og_acme_http01 og_acme_http01;
 int og_acme__http01_start(og_acme_http01 **out, const char *listen);
 int og_acme__http01_add(og_acme_http01 *s, const char *token, const char *key_auth);
 void og_acme__http01_stop(og_acme_http01 *s);    /* NULL-safe */
+
+/* A listening TCP socket on "host:port" / "[v6]:port" (what names the use in errors). */
+int og_acme__listen(const char *listen, const char *what, int *fd);
+
+/* tls-alpn-01 (RFC 8737, challenge_tls.c): a TLS responder that negotiates only "acme-tls/1" and
+ * answers each SNI name with a self-signed certificate carrying the critical acmeIdentifier
+ * extension (SHA-256 of the key authorization). Runs from a thread until stopped. */
+typedef struct og_acme_tlsalpn og_acme_tlsalpn;
+int og_acme__tlsalpn_start(og_acme_tlsalpn **out, const char *listen);
+int og_acme__tlsalpn_add(og_acme_tlsalpn *s, const char *domain, const char *key_auth);
+void og_acme__tlsalpn_stop(og_acme_tlsalpn *s);   /* NULL-safe */
+/* The validation certificate for domain (exposed for tests). Caller frees both. */
+int og_acme__tlsalpn_cert(const char *domain, const char *key_auth, EVP_PKEY *key, X509 **out);
 
 /* Write/remove DIR/.well-known/acme-challenge/TOKEN. */
 int og_acme__webroot_put(const char *dir, const char *token, const char *key_auth);

@@ -33,25 +33,25 @@ static int split_addr(const char *listen, char *host, size_t hsize, char *port, 
 {
     const char *colon;
     if (!listen || !*listen)
-        return og_error_set(OG_EINVAL, "bad --http-listen '' (host:port)");
+        return og_error_set(OG_EINVAL, "bad listen address '' (host:port)");
     if (listen[0] == '[') {
         const char *rb = strchr(listen, ']');
         if (!rb || rb[1] != ':' || (size_t)(rb - listen - 1) >= hsize)
-            return og_error_set(OG_EINVAL, "bad --http-listen '%s' ([v6]:port)", listen);
+            return og_error_set(OG_EINVAL, "bad listen address '%s' ([v6]:port)", listen);
         memcpy(host, listen + 1, (size_t)(rb - listen - 1));
         host[rb - listen - 1] = '\0';
         colon = rb + 1;
     } else {
         colon = strrchr(listen, ':');
         if (!colon || (size_t)(colon - listen) >= hsize)
-            return og_error_set(OG_EINVAL, "bad --http-listen '%s' (host:port)", listen);
+            return og_error_set(OG_EINVAL, "bad listen address '%s' (host:port)", listen);
         memcpy(host, listen, (size_t)(colon - listen));
         host[colon - listen] = '\0';
     }
     char *end = NULL;
     long p = strtol(colon + 1, &end, 10);
     if (!colon[1] || *end || p < 1 || p > 65535)
-        return og_error_set(OG_EINVAL, "bad port in --http-listen '%s' (1 to 65535)", listen);
+        return og_error_set(OG_EINVAL, "bad port in listen address '%s' (1 to 65535)", listen);
     og_strlcpy(port, colon + 1, psize);
     return 0;
 }
@@ -121,27 +121,41 @@ static void *run(void *arg)
     return NULL;
 }
 
-int og_acme__http01_start(og_acme_http01 **out, const char *listen_addr)
+int og_acme__listen(const char *listen_addr, const char *what, int *fd_out)
 {
     char host[256], port[8];
     struct addrinfo hints = {0}, *ai = NULL;
-    og_acme_http01 *s = NULL;
     int error, one = 1, fd = -1;
-    *out = NULL;
+    *fd_out = -1;
     if ((error = split_addr(listen_addr, host, sizeof(host), port, sizeof(port))) < 0)
         return error;
     hints.ai_socktype = SOCK_STREAM;
     hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
     if (getaddrinfo(host[0] ? host : NULL, port, &hints, &ai) != 0 || !ai)
-        return og_error_set(OG_EINVAL, "bad --http-listen '%s': host does not resolve",
+        return og_error_set(OG_EINVAL, "bad listen address '%s': host does not resolve",
                             listen_addr);
     fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
         bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 || listen(fd, 64) < 0) {
-        error = og_error_set(OG_ERROR, "cannot listen on %s for http-01: %s", listen_addr,
+        error = og_error_set(OG_ERROR, "cannot listen on %s for %s: %s", listen_addr, what,
                              strerror(errno));
-        goto cleanup;
+        if (fd >= 0)
+            close(fd);
+        freeaddrinfo(ai);
+        return error;
     }
+    freeaddrinfo(ai);
+    *fd_out = fd;
+    return 0;
+}
+
+int og_acme__http01_start(og_acme_http01 **out, const char *listen_addr)
+{
+    og_acme_http01 *s = NULL;
+    int error, fd = -1;
+    *out = NULL;
+    if ((error = og_acme__listen(listen_addr, "http-01", &fd)) < 0)
+        return error;
     if (!(s = calloc(1, sizeof(*s)))) {
         error = og_error_set(OG_ERROR, "out of memory");
         goto cleanup;
@@ -161,7 +175,6 @@ int og_acme__http01_start(og_acme_http01 **out, const char *listen_addr)
 cleanup:
     if (fd >= 0)
         close(fd);
-    freeaddrinfo(ai);
     return error;
 }
 

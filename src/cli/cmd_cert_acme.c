@@ -12,9 +12,10 @@
 int og_cli_cert_acme(og_cli *cli, int argc, char **argv);
 
 const char og_cli_cert_acme_help[] =
-    "       opsgate cert issue --tenant T --name N [--name N2 ...] --challenge http-01|dns-01\n"
-    "                          [--http-listen ADDR | --webroot DIR]\n"
-    "                          [--dns-provider challtestsrv --dns-config URL]\n"
+    "       opsgate cert issue --tenant T --name N [--name N2 ...]\n"
+    "                          --challenge http-01|dns-01|tls-alpn-01\n"
+    "                          [--http-listen ADDR | --webroot DIR] [--tls-listen ADDR]\n"
+    "                          [--dns-provider challtestsrv|rfc2136 --dns-config CONFIG]\n"
     "                          [--key-type ec256] [--account ID] [--timeout 120s] [--json]\n"
     "       opsgate cert renew --tenant T ID [--json]\n"
     "       opsgate cert renew --due [--tenant T] [--json]\n"
@@ -26,7 +27,10 @@ const char og_cli_cert_acme_help[] =
     "          and in the inventory with its key (sealed). http-01 answers from a responder on\n"
     "          --http-listen host:port for the duration of the order, or from files written\n"
     "          under --webroot DIR/.well-known/acme-challenge/. dns-01 sets TXT records through\n"
-    "          --dns-provider (challtestsrv: --dns-config is its management URL). --key-type:\n"
+    "          --dns-provider: challtestsrv (--dns-config is its management URL) or rfc2136\n"
+    "          (--dns-config server=H:P,zone=Z,key=NAME,secret=B64[,check=H:P;H:P][,wait=S]:\n"
+    "          TSIG-signed updates, then each check server must answer the TXT record).\n"
+    "          tls-alpn-01 answers TLS with acme-tls/1 on --tls-listen host:port. --key-type:\n"
     "          ec256 (default), ec384, rsa2048, rsa3072, rsa4096. Nothing is recorded unless\n"
     "          every step succeeded. Prints the plan ID.\n"
     "renew     Renew plan ID (or the plan of certificate ID) now with its stored settings, as\n"
@@ -81,6 +85,7 @@ int og_cli_cert_acme(og_cli *cli, int argc, char **argv)
         {"account", required_argument, NULL, 'a'},     {"timeout", required_argument, NULL, 'T'},
         {"reason", required_argument, NULL, 'r'},      {"json", no_argument, NULL, 'j'},
         {"due", no_argument, NULL, 'D'},
+        {"tls-listen", required_argument, NULL, 'L'},
         {NULL, 0, NULL, 0},
     };
     const char *names[OG_ACME_MAX_NAMES];
@@ -115,6 +120,7 @@ int og_cli_cert_acme(og_cli *cli, int argc, char **argv)
         case 'r': reason = optarg; break;
         case 'j': json = 1; break;
         case 'D': due = 1; break;
+        case 'L': o.tls_listen = optarg; break;
         default: return og_cli_badopt("cert", argv + 1);
         }
     }
@@ -148,7 +154,8 @@ int og_cli_cert_acme(og_cli *cli, int argc, char **argv)
         if (!o.nnames)
             return og_cli_usage("cert", "cert issue needs at least one --name");
         if (!o.challenge)
-            return og_cli_usage("cert", "cert issue needs --challenge http-01 or dns-01");
+            return og_cli_usage("cert", "cert issue needs --challenge http-01, dns-01 or "
+                                        "tls-alpn-01");
         if ((error = og_cli_open(cli, tenant)))
             return error;
         if ((error = og_acme_cert_issue(&cli->ctx, tenant, &o, &j)) < 0)

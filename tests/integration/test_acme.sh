@@ -23,7 +23,7 @@ out=$("$O" acme account create --tenant $T --directory "$PEBBLE_DIR" --key-type 
 out=$("$O" acme account create --tenant $T --directory "$PEBBLE_DIR" --ca-file /nonexistent 2>&1); rc=$?
 [ $rc -eq 1 ] && grep -q "/nonexistent" <<<"$out" || fail "missing ca file: $rc $out"
 out=$("$O" acme account create --tenant $T --directory "$PEBBLE_DIR" 2>&1); rc=$?
-[ $rc -eq 1 ] && grep -qi "certificate" <<<"$out" || fail "untrusted CA TLS must fail: $rc $out"
+[ $rc -eq 1 ] && grep -q -- "--ca-file" <<<"$out" || fail "untrusted CA TLS must fail: $rc $out"
 out=$("$O" cert issue --tenant $T --name www.example.test --challenge http-01 --http-listen 127.0.0.1:1 2>&1); rc=$?
 [ $rc -eq 1 ] && grep -q "no ACME account" <<<"$out" || fail "issue without account: $rc $out"
 set -e
@@ -39,8 +39,10 @@ for bad in "--name WWW.EXAMPLE.TEST" "--name bad_name.test" "--name *.example.te
   out=$("$O" cert issue --tenant $T $bad --challenge http-01 --http-listen 127.0.0.1:$HTTP_PORT 2>&1); rc=$?
   [ $rc -eq 2 ] || fail "bad names '$bad' must exit 2: $rc $out"
 done
+out=$("$O" cert issue --tenant $T --name a.test --challenge tls-sni-01 2>&1); rc=$?
+[ $rc -eq 2 ] && grep -q "tls-sni-01" <<<"$out" || fail "unknown challenge: $rc $out"
 out=$("$O" cert issue --tenant $T --name a.test --challenge tls-alpn-01 2>&1); rc=$?
-[ $rc -eq 2 ] && grep -q "tls-alpn-01" <<<"$out" || fail "unknown challenge: $rc $out"
+[ $rc -eq 2 ] && grep -q -- "--tls-listen" <<<"$out" || fail "tls-alpn-01 without address: $rc $out"
 out=$("$O" cert issue --tenant $T --name a.test --challenge http-01 2>&1); rc=$?
 [ $rc -eq 2 ] && grep -q -- "--http-listen" <<<"$out" || fail "http-01 without target: $rc $out"
 out=$("$O" cert issue --tenant $T --name a.test --challenge http-01 --http-listen nonsense 2>&1); rc=$?
@@ -87,13 +89,17 @@ P3=$(jq -r .id <<<"$J")
 grep -q "Added DNS-01 TXT challenge" "$WORK/challtestsrv.log" || fail "dns-01 TXT not set"
 grep -q "Removed DNS-01 TXT challenge" "$WORK/challtestsrv.log" || fail "dns-01 TXT not cleared"
 
+# ---- tls-alpn-01 (RFC 8737) with the built-in TLS responder ----
+J=$("$O" cert issue --tenant $T --name tls.example.test --challenge tls-alpn-01 --tls-listen 127.0.0.1:$TLS_PORT --json)
+grep -q "tls-alpn-01" <(sqlite3 "$OPSGATE_DATA/opsgate.db" "SELECT challenge FROM acme_plans WHERE id = '$(jq -r .id <<<"$J")'") || fail "tls-alpn-01 plan"
+
 # ---- failed validation: nobody answers on the VA's port; the problem type and name are shown ----
 set +e
 out=$("$O" cert issue --tenant $T --name fail.example.test --challenge http-01 --http-listen 127.0.0.1:$WP --timeout 30s 2>&1); rc=$?
 set -e
 [ $rc -eq 1 ] || fail "failed validation must exit 1: $out"
 grep -q "fail.example.test" <<<"$out" && grep -q "acme:connection\|acme:unauthorized\|acme:" <<<"$out" || fail "validation error: $out"
-[ "$("$O" cert plans --tenant $T --json | jq 'length')" = 3 ] || fail "a failed order recorded a plan"
+[ "$("$O" cert plans --tenant $T --json | jq 'length')" = 4 ] || fail "a failed order recorded a plan"
 
 # ---- renewal: gate L1, old and new serial, previous kept; override restores it ----
 R=$("$O" cert renew --tenant $T "$P1" --json)

@@ -3,7 +3,7 @@
 # PEBBLE_DNS=host:port points Pebble's DNS at another server than challtestsrv).
 # Sets: WORK, PEBBLE_DIR (directory URL), PEBBLE_CA (TLS trust anchor of Pebble's API),
 # PEBBLE_MGMT (management URL), CTS_MGMT (challtestsrv management URL), HTTP_PORT (where Pebble's
-# VA connects for http-01: run the responder there), DNS_PORT.
+# VA connects for http-01: run the responder there), TLS_PORT (the same for tls-alpn-01), DNS_PORT.
 # Exits 77 when pebble is not installed (scripts/test-deps.sh installs it).
 
 acme_need() {
@@ -56,7 +56,7 @@ acme_start() {
   PEBBLE_CA="$WORK/pebble.pem"
   local port mport dport cport
   port=$(free_port); mport=$(free_port); dport=$(free_port); cport=$(free_port)
-  HTTP_PORT=$(free_port); DNS_PORT=$dport
+  HTTP_PORT=$(free_port); DNS_PORT=$dport; TLS_PORT=$(free_port)
   local eabcfg='"externalAccountBindingRequired": false'
   if [ "$eab" = eab ]; then
     eabcfg='"externalAccountBindingRequired": true, "externalAccountMACKeys": {"kid-1": "zWNDZM6eQGHWpSRTPal5eIUYFTu7EajVIoguysqZ9wG44nMEtx3MUAsUDkMTQ12W", "kid-2": "b10lLJs8l1GPIzsLP0s6pMt8O0XVGnfTaCeROxQM0BIt2XrJMDHJZBM5NuQmQJQH"}'
@@ -64,7 +64,7 @@ acme_start() {
   cat > "$WORK/pebble.json" <<JSON
 {"pebble": {"listenAddress": "127.0.0.1:$port", "managementListenAddress": "127.0.0.1:$mport",
  "certificate": "$WORK/pebble.pem", "privateKey": "$WORK/pebble.key",
- "httpPort": $HTTP_PORT, "tlsPort": $(free_port), "ocspResponderURL": "", $eabcfg}}
+ "httpPort": $HTTP_PORT, "tlsPort": $TLS_PORT, "ocspResponderURL": "", $eabcfg}}
 JSON
   pebble-challtestsrv -http01 "" -https01 "" -tlsalpn01 "" -dns01 "127.0.0.1:$dport" \
     -management "127.0.0.1:$cport" -defaultIPv4 127.0.0.1 -defaultIPv6 "" \

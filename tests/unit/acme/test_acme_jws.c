@@ -23,6 +23,7 @@
 
 #include "certs/acme_internal.h"
 #include "og_test.h"
+#include "opsgate/crypto.h"
 #include "opsgate/error.h"
 
 /* base64url text -> bytes (caller frees) */
@@ -421,6 +422,32 @@ static void test_acme_http01__serves_known_tokens_only(void **state)
     assert_int_equal(og_acme__webroot_put("/nonexistent-dir", "tok", "v"), OG_EINVAL);
 }
 
+static void test_acme_tlsalpn__certificate_carries_the_critical_acme_identifier(void **state)
+{
+    (void)state;
+    EVP_PKEY *key = NULL;
+    X509 *x = NULL;
+    uint8_t h[32];
+    OG_ASSERT_OK(og_acme__key_generate(&key, "ec256"));
+    OG_ASSERT_OK(og_acme__tlsalpn_cert("www.example.test", "tok.thumb", key, &x));
+    ASN1_OBJECT *oid = OBJ_txt2obj("1.3.6.1.5.5.7.1.31", 1);
+    int idx = X509_get_ext_by_OBJ(x, oid, -1);
+    assert_true(idx >= 0);
+    X509_EXTENSION *ext = X509_get_ext(x, idx);
+    assert_int_equal(X509_EXTENSION_get_critical(ext), 1);
+    ASN1_OCTET_STRING *v = X509_EXTENSION_get_data(ext);
+    og_crypto_sha256("tok.thumb", 9, h);
+    assert_int_equal(ASN1_STRING_length(v), 34);
+    assert_int_equal(ASN1_STRING_get0_data(v)[0], 0x04);   /* DER OCTET STRING of the digest */
+    assert_int_equal(ASN1_STRING_get0_data(v)[1], 32);
+    assert_memory_equal(ASN1_STRING_get0_data(v) + 2, h, 32);
+    assert_int_equal(X509_check_host(x, "www.example.test", 0, 0, NULL), 1);
+    assert_int_equal(X509_verify(x, key), 1);
+    ASN1_OBJECT_free(oid);
+    X509_free(x);
+    EVP_PKEY_free(key);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -433,6 +460,7 @@ int main(void)
         cmocka_unit_test(test_acme_problem__type_detail_and_subproblems_are_named),
         cmocka_unit_test(test_acme_csr__names_become_sans_and_it_is_signed),
         cmocka_unit_test(test_acme_http01__serves_known_tokens_only),
+        cmocka_unit_test(test_acme_tlsalpn__certificate_carries_the_critical_acme_identifier),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

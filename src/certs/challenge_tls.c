@@ -1,0 +1,235 @@
+/* challenge_tls.c - tls-alpn-01 (RFC 8737): a TLS responder for one order that negotiates only
+ * the "acme-tls/1" protocol and shows, for each name, a self-signed certificate with the critical
+ * acmeIdentifier extension holding SHA-256 of the key authorization. */
+#include "certs/acme_internal.h"
+#include "opsgate/crypto.h"
+#include "opsgate/error.h"
+
+#include <arpa/inet.h>
+#include <openssl/bn.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#define MAX_NAMES OG_ACME_MAX_NAMES
+#define ACME_TLS_1 "acme-tls/1"
+
+struct og_acme_tlsalpn {
+    int fd;
+    int stop;
+    pthread_t thread;
+    pthread_mutex_t mu;
+    SSL_CTX *ctx;
+    EVP_PKEY *key;                 /* one key for every validation certificate */
+    char *names[MAX_NAMES];
+    X509 *certs[MAX_NAMES];
+    int n;
+};
+
+int og_acme__tlsalpn_cert(const char *domain, const char *key_auth, EVP_PKEY *key, X509 **out)
+{
+    X509 *x = X509_new();
+    X509_EXTENSION *ext = NULL;
+    ASN1_OBJECT *oid = NULL;
+    ASN1_OCTET_STRING *val = NULL;
+    X509V3_CTX v3;
+    uint8_t h[32], der[34], serial[16], ip[16];
+    char san[300];
+    int error = OG_ERROR;
+    *out = NULL;
+    if (!x || strlen(domain) > 253)
+        goto cleanup;
+    /* extnValue is the DER of an OCTET STRING holding the 32-byte digest (RFC 8737 §3) */
+    og_crypto_sha256(key_auth, strlen(key_auth), h);
+    der[0] = 0x04;
+    der[1] = 32;
+    memcpy(der + 2, h, 32);
+    if (og_crypto_random(serial, sizeof(serial)) < 0)
+        goto cleanup;
+    serial[0] &= 0x7f;
+    BIGNUM *bn = BN_bin2bn(serial, sizeof(serial), NULL);
+    if (!bn || !BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(x))) {
+        BN_free(bn);
+        goto cleanup;
+    }
+    BN_free(bn);
+    int is_ip = inet_pton(AF_INET, domain, ip) == 1 || inet_pton(AF_INET6, domain, ip) == 1;
+    snprintf(san, sizeof(san), "%s:%s", is_ip ? "IP" : "DNS", domain);
+    X509V3_set_ctx(&v3, x, x, NULL, NULL, 0);
+    if (!X509_set_version(x, 2) || !X509_gmtime_adj(X509_getm_notBefore(x), -3600) ||
+        !X509_gmtime_adj(X509_getm_notAfter(x), 7 * 86400) || !X509_set_pubkey(x, key) ||
+        !(ext = X509V3_EXT_conf_nid(NULL, &v3, NID_subject_alt_name, san)) ||
+        !X509_add_ext(x, ext, -1))
+        goto cleanup;
+    X509_EXTENSION_free(ext);
+    ext = NULL;
+    if (!(oid = OBJ_txt2obj("1.3.6.1.5.5.7.1.31", 1)) || !(val = ASN1_OCTET_STRING_new()) ||
+        !ASN1_OCTET_STRING_set(val, der, sizeof(der)) ||
+        !(ext = X509_EXTENSION_create_by_OBJ(NULL, oid, 1, val)) || !X509_add_ext(x, ext, -1) ||
+        !X509_sign(x, key, EVP_sha256()))
+        goto cleanup;
+    *out = x;
+    x = NULL;
+    error = 0;
+cleanup:
+    X509_free(x);
+    X509_EXTENSION_free(ext);
+    ASN1_OBJECT_free(oid);
+    ASN1_OCTET_STRING_free(val);
+    return error ? og_error_set(OG_ERROR, "building the tls-alpn-01 certificate of %s failed",
+                                domain)
+                 : 0;
+}
+
+/* Only "acme-tls/1": a client that does not offer it gets no handshake (RFC 8737 §3). */
+static int on_alpn(SSL *ssl, const unsigned char **out, unsigned char *outlen,
+                   const unsigned char *in, unsigned int inlen, void *arg)
+{
+    (void)ssl;
+    (void)arg;
+    static const unsigned char want[] = "\x0a" ACME_TLS_1;
+    unsigned char *sel = NULL;
+    if (SSL_select_next_proto(&sel, outlen, want, sizeof(want) - 1, in, inlen) !=
+        OPENSSL_NPN_NEGOTIATED)
+        return SSL_TLSEXT_ERR_ALERT_FATAL;
+    *out = sel;
+    return SSL_TLSEXT_ERR_OK;
+}
+
+/* Pick the certificate of the SNI name; an unknown name ends the handshake. */
+static int on_sni(SSL *ssl, int *alert, void *arg)
+{
+    og_acme_tlsalpn *s = arg;
+    const char *name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+    X509 *cert = NULL;
+    pthread_mutex_lock(&s->mu);
+    for (int i = 0; name && i < s->n; i++)
+        if (strcasecmp(s->names[i], name) == 0)
+            cert = s->certs[i];
+    int ok = cert && SSL_use_certificate(ssl, cert) == 1 && SSL_use_PrivateKey(ssl, s->key) == 1;
+    pthread_mutex_unlock(&s->mu);
+    if (!ok) {
+        *alert = SSL_AD_UNRECOGNIZED_NAME;
+        return SSL_TLSEXT_ERR_ALERT_FATAL;
+    }
+    return SSL_TLSEXT_ERR_OK;
+}
+
+static void *run(void *arg)
+{
+    og_acme_tlsalpn *s = arg;
+    /* OpenSSL writes with write(2): a peer that hung up must give EPIPE here, not kill the
+     * process (SIGPIPE from a write goes to the writing thread, where it stays blocked) */
+    sigset_t pipe;
+    sigemptyset(&pipe);
+    sigaddset(&pipe, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe, NULL);
+    for (;;) {
+        pthread_mutex_lock(&s->mu);
+        int stop = s->stop;
+        pthread_mutex_unlock(&s->mu);
+        if (stop)
+            break;
+        struct pollfd p = {s->fd, POLLIN, 0};
+        if (poll(&p, 1, 100) <= 0)
+            continue;
+        int cfd = accept(s->fd, NULL, NULL);
+        if (cfd < 0)
+            continue;
+        /* a stalled client is dropped after 2 s */
+        struct timeval tv = {2, 0};
+        setsockopt(cfd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+        setsockopt(cfd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+        SSL *ssl = SSL_new(s->ctx);
+        if (ssl && SSL_set_fd(ssl, cfd) == 1 && SSL_accept(ssl) == 1)
+            SSL_shutdown(ssl);
+        SSL_free(ssl);
+        ERR_clear_error();
+        close(cfd);
+    }
+    return NULL;
+}
+
+int og_acme__tlsalpn_start(og_acme_tlsalpn **out, const char *listen_addr)
+{
+    og_acme_tlsalpn *s = NULL;
+    int error, fd = -1;
+    *out = NULL;
+    if ((error = og_acme__listen(listen_addr, "tls-alpn-01", &fd)) < 0)
+        return error;
+    if (!(s = calloc(1, sizeof(*s))) || !(s->ctx = SSL_CTX_new(TLS_server_method())) ||
+        !(s->key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256"))) {
+        error = og_error_set(OG_ERROR, "cannot set up the tls-alpn-01 responder");
+        goto fail;
+    }
+    SSL_CTX_set_min_proto_version(s->ctx, TLS1_2_VERSION);
+    SSL_CTX_set_alpn_select_cb(s->ctx, on_alpn, s);
+    SSL_CTX_set_tlsext_servername_callback(s->ctx, on_sni);
+    SSL_CTX_set_tlsext_servername_arg(s->ctx, s);
+    s->fd = fd;
+    pthread_mutex_init(&s->mu, NULL);
+    if (pthread_create(&s->thread, NULL, run, s) != 0) {
+        pthread_mutex_destroy(&s->mu);
+        error = og_error_set(OG_ERROR, "cannot start the tls-alpn-01 responder thread");
+        goto fail;
+    }
+    *out = s;
+    return 0;
+fail:
+    if (s) {
+        SSL_CTX_free(s->ctx);
+        EVP_PKEY_free(s->key);
+        free(s);
+    }
+    close(fd);
+    return error;
+}
+
+int og_acme__tlsalpn_add(og_acme_tlsalpn *s, const char *domain, const char *key_auth)
+{
+    X509 *x = NULL;
+    int error;
+    if ((error = og_acme__tlsalpn_cert(domain, key_auth, s->key, &x)) < 0)
+        return error;
+    pthread_mutex_lock(&s->mu);
+    if (s->n >= MAX_NAMES) {
+        error = og_error_set(OG_ETOOBIG, "too many tls-alpn-01 names");
+    } else if (!(s->names[s->n] = strdup(domain))) {
+        error = og_error_set(OG_ERROR, "out of memory");
+    } else {
+        s->certs[s->n++] = x;
+        x = NULL;
+    }
+    pthread_mutex_unlock(&s->mu);
+    X509_free(x);
+    return error;
+}
+
+void og_acme__tlsalpn_stop(og_acme_tlsalpn *s)
+{
+    if (!s)
+        return;
+    pthread_mutex_lock(&s->mu);
+    s->stop = 1;
+    pthread_mutex_unlock(&s->mu);
+    pthread_join(s->thread, NULL);
+    close(s->fd);
+    for (int i = 0; i < s->n; i++) {
+        free(s->names[i]);
+        X509_free(s->certs[i]);
+    }
+    SSL_CTX_free(s->ctx);
+    EVP_PKEY_free(s->key);
+    pthread_mutex_destroy(&s->mu);
+    free(s);
+}
