@@ -181,6 +181,19 @@ static int substitute(og_buf *conf, const char *from, const char *to, int *n)
     return 0;
 }
 
+int og_deploy__nginx_expand(const char *conf, og_buf *out)
+{
+    char confdir[4096];
+    og_strlcpy(confdir, conf, sizeof(confdir));
+    og_strlcpy(confdir, dirname(confdir), sizeof(confdir));
+    return expand(conf, confdir, 0, out);
+}
+
+int og_deploy__nginx_substitute(og_buf *conf, const char *from, const char *to, int *n)
+{
+    return substitute(conf, from, to, n);
+}
+
 /* The pid file: the option, else the first `pid` directive, else nginx's usual place. */
 static void pid_file(const json_t *config, const og_buf *conf, char *out, size_t size)
 {

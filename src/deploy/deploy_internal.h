@@ -79,6 +79,13 @@ extern const og_deployer og_deploy__haproxy;
 /* Shared by backends: the paths common to all types. */
 int og_deploy__config_common(json_t *config);
 
+/* ---- backend_nginx.c, for tests ---- */
+/* The configuration at conf with every `include` expanded in place (globs, relative to conf's
+ * folder, comments and quotes respected, at most 8 levels). */
+int og_deploy__nginx_expand(const char *conf, og_buf *out);
+/* Replace each directive argument equal to from (a whole token) by to; *n counts. */
+int og_deploy__nginx_substitute(og_buf *conf, const char *from, const char *to, int *n);
+
 /* ---- renew.c ---- */
 /* The "certs.renewed" handler (registered by og_deploy_register()). */
 struct og_event;

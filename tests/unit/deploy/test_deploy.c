@@ -236,6 +236,50 @@ static void test_deploy__render_puts_each_role_in_its_file(void **state)
     free(chain_key);
 }
 
+static void test_deploy__nginx_config_expands_includes_and_replaces_whole_paths(void **state)
+{
+    char *dir = og_test_tmpdir(), path[600], sub[600];
+    og_buf b;
+    int n = 0;
+    (void)state;
+    snprintf(sub, sizeof(sub), "%s/conf.d", dir);
+    assert_int_equal(mkdir(sub, 0700), 0);
+    snprintf(path, sizeof(path), "%s/conf.d/a.conf", dir);
+    write_text(path, "server { ssl_certificate /tls/site.crt; ssl_certificate_key "
+                     "\"/tls/site.key\"; }\n");
+    snprintf(path, sizeof(path), "%s/conf.d/b.conf", dir);
+    write_text(path, "# ssl_certificate /tls/site.crt.bak;\nserver { ssl_certificate "
+                     "/tls/site.crt.bak; }\n");
+    snprintf(path, sizeof(path), "%s/mime.types", dir);
+    write_text(path, "types { text/plain txt; }\n");
+    snprintf(path, sizeof(path), "%s/nginx.conf", dir);
+    write_text(path, "events {}\n# include /nonexistent/commented.conf;\nhttp {\n"
+                     "  include mime.types;\n  include \"conf.d/*.conf\";\n"
+                     "  include none/*.conf;\n}\n");
+    og_buf_init(&b, 1 << 20);
+    OG_ASSERT_OK(og_deploy__nginx_expand(path, &b));
+    assert_non_null(strstr(b.data, "text/plain txt"));
+    assert_non_null(strstr(b.data, "/tls/site.crt.bak"));
+    assert_null(strstr(b.data, "include mime.types"));
+    assert_non_null(strstr(b.data, "# include /nonexistent/commented.conf")); /* left alone */
+    OG_ASSERT_OK(og_deploy__nginx_substitute(&b, "/tls/site.crt", "/tls/site.crt.og-new", &n));
+    OG_ASSERT_OK(og_deploy__nginx_substitute(&b, "/tls/site.key", "/tls/site.key.og-new", &n));
+    assert_int_equal(n, 2); /* site.crt.bak is another file, even in a comment */
+    assert_non_null(strstr(b.data, "ssl_certificate /tls/site.crt.og-new;"));
+    assert_non_null(strstr(b.data, "\"/tls/site.key.og-new\""));
+    assert_non_null(strstr(b.data, "ssl_certificate /tls/site.crt.bak;"));
+    og_buf_free(&b);
+    /* an include that includes itself stops at the depth limit */
+    snprintf(path, sizeof(path), "%s/loop.conf", dir);
+    write_text(path, "include loop.conf;\n");
+    og_buf_init(&b, 1 << 20);
+    assert_int_equal(og_deploy__nginx_expand(path, &b), OG_EINVAL);
+    assert_non_null(strstr(og_error_last(), "deeper than"));
+    og_buf_free(&b);
+    og_test_rmrf(dir);
+    free(dir);
+}
+
 /* ---- certs.deploy on a file target ---- */
 
 typedef struct fixture {
@@ -442,6 +486,7 @@ int main(void)
         cmocka_unit_test(test_deploy__swap_keeps_previous_files_and_removes_absent_ones),
         cmocka_unit_test(test_deploy__run_reports_status_output_and_kills_at_timeout),
         cmocka_unit_test(test_deploy__render_puts_each_role_in_its_file),
+        cmocka_unit_test(test_deploy__nginx_config_expands_includes_and_replaces_whole_paths),
         cmocka_unit_test_setup_teardown(test_deploy__target_add_validates_options_and_names, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(
