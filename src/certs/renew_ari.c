@@ -69,7 +69,11 @@ int og_acme_ari_cert_id(const uint8_t *der, size_t len, char out[256])
         error = og_error_set(OG_ERROR, "ARI CertID too long");
         goto cleanup;
     }
-    snprintf(out, 256, "%s.%s", a, s);
+    /* lengths checked above: a '.' and a NUL fit in the 256 bytes */
+    size_t alen = strlen(a), slen = strlen(s);
+    memcpy(out, a, alen);
+    out[alen] = '.';
+    memcpy(out + alen + 1, s, slen + 1);
     error = 0;
 cleanup:
     X509_free(x);
