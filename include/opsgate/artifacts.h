@@ -23,28 +23,28 @@
  * - The CLI and HTTP front ends map codes to exit codes and statuses; messages name the bad value.
  */
 
-#define OG_ARTIFACT_NAME_MAX 200      /* bytes of an artifact name */
-#define OG_ARTIFACT_META_MAX 65536    /* bytes of metadata JSON */
-#define OG_ARTIFACT_MSG_MAX 4096      /* bytes of a version message */
-#define OG_ARTIFACT_DIFF_MAX ((size_t)8 << 20)  /* each side of a diff, bytes */
+#define OG_ARTIFACT_NAME_MAX 200               /* bytes of an artifact name */
+#define OG_ARTIFACT_META_MAX 65536             /* bytes of metadata JSON */
+#define OG_ARTIFACT_MSG_MAX  4096              /* bytes of a version message */
+#define OG_ARTIFACT_DIFF_MAX ((size_t)8 << 20) /* each side of a diff, bytes */
 
 /* ---- rights ---- */
 typedef enum og_artifact_right {
     OG_RIGHT_NONE = 0,
-    OG_RIGHT_READ = 1,   /* list, get, log, diff, search */
-    OG_RIGHT_WRITE = 2,  /* put, restore, lock, set-state, delete */
-    OG_RIGHT_ADMIN = 3,  /* grants of the project, break locks, holds, purge */
+    OG_RIGHT_READ = 1,  /* list, get, log, diff, search */
+    OG_RIGHT_WRITE = 2, /* put, restore, lock, set-state, delete */
+    OG_RIGHT_ADMIN = 3, /* grants of the project, break locks, holds, purge */
 } og_artifact_right;
 
-const char *og_artifact_right_name(og_artifact_right r);              /* "read" */
-int og_artifact_right_parse(const char *s, og_artifact_right *out);   /* OG_EINVAL naming s */
+const char *og_artifact_right_name(og_artifact_right r);            /* "read" */
+int og_artifact_right_parse(const char *s, og_artifact_right *out); /* OG_EINVAL naming s */
 
 /* ---- projects ---- */
 typedef struct og_project {
     char id[OG_ID_LEN];
     char tenant_id[OG_ID_LEN];
-    char key[64];            /* og_name_valid(), unique in the tenant; used in URLs */
-    char name[256];          /* display name (not secret: not searched, not sealed) */
+    char key[64];   /* og_name_valid(), unique in the tenant; used in URLs */
+    char name[256]; /* display name (not secret: not searched, not sealed) */
     char created_at[OG_TIME_LEN];
     char created_by[160];
 } og_project;
@@ -75,15 +75,15 @@ int og_artifact_transition_allowed(const char *from, const char *to);
 
 typedef struct og_artifact_version {
     char artifact_id[OG_ID_LEN];
-    int64_t number;                /* 1, 2, 3 ... per artifact */
-    char author[160];              /* actor label */
+    int64_t number;   /* 1, 2, 3 ... per artifact */
+    char author[160]; /* actor label */
     char created_at[OG_TIME_LEN];
-    uint64_t size;                 /* bytes of content */
+    uint64_t size; /* bytes of content */
     char media_type[128];
-    char sha256[65];               /* hex of the content */
+    char sha256[65]; /* hex of the content */
     char message[OG_ARTIFACT_MSG_MAX + 1];
-    int64_t restored_from;         /* the version this one restores, 0 if none */
-    int created_artifact;          /* put only: 1 when this version created the artifact */
+    int64_t restored_from; /* the version this one restores, 0 if none */
+    int created_artifact;  /* put only: 1 when this version created the artifact */
 } og_artifact_version;
 json_t *og_artifact_version_to_json(const og_artifact_version *v);
 
@@ -101,11 +101,11 @@ json_t *og_artifact_version_to_json(const og_artifact_version *v);
  * free after finish or after any error (an unfinished upload is discarded).
  */
 typedef struct og_artifact_put_opts {
-    const char *kind;        /* new artifacts: default "other"; existing: NULL or their kind */
-    const char *message;     /* may be NULL */
-    const char *media_type;  /* NULL: by the file name's extension, else sniffed from content */
-    const char *filename;    /* a hint for the media type, may be NULL */
-    const char *metadata;    /* a JSON object; NULL keeps the artifact's ({} for new ones) */
+    const char *kind;       /* new artifacts: default "other"; existing: NULL or their kind */
+    const char *message;    /* may be NULL */
+    const char *media_type; /* NULL: by the file name's extension, else sniffed from content */
+    const char *filename;   /* a hint for the media type, may be NULL */
+    const char *metadata;   /* a JSON object; NULL keeps the artifact's ({} for new ones) */
 } og_artifact_put_opts;
 
 typedef struct og_artifact_put og_artifact_put;
@@ -113,7 +113,7 @@ int og_artifact_put_begin(og_artifact_put **out, og_ctx *ctx, const og_artifact_
                           const og_artifact_put_opts *opts);
 int og_artifact_put_write(og_artifact_put *p, const void *data, size_t len);
 int og_artifact_put_finish(og_artifact_put *p, og_artifact_version *out);
-void og_artifact_put_free(og_artifact_put *p);   /* NULL-safe */
+void og_artifact_put_free(og_artifact_put *p); /* NULL-safe */
 
 /* Convenience: put a whole buffer. */
 int og_artifact_put_buffer(og_ctx *ctx, const og_artifact_ref *ref,
@@ -133,7 +133,7 @@ typedef struct og_artifact_reader og_artifact_reader;
 int og_artifact_get_open(og_artifact_reader **out, og_ctx *ctx, const og_artifact_ref *ref,
                          int64_t version, og_artifact_version *info);
 int og_artifact_get_read(og_artifact_reader *r, void *buf, size_t cap, size_t *got);
-void og_artifact_get_close(og_artifact_reader *r);   /* NULL-safe */
+void og_artifact_get_close(og_artifact_reader *r); /* NULL-safe */
 
 /* ---- version control ---- */
 /* Artifacts the actor can see (client viewers: published ones of granted projects), project
@@ -186,11 +186,13 @@ int og_artifact_keep_parse(const char *s, int64_t *out_us);
 /* Soft delete (write): hidden from every listing, kept until purge. Refused under a legal hold. */
 int og_artifact_delete(og_ctx *ctx, const og_artifact_ref *ref);
 /* Purge a soft-deleted artifact (admin): versions, index entry and objects no other version
- * uses (object files go after the commit: call it outside any transaction of the caller's). Refused (OG_ECONFLICT, saying why and until when) under a legal hold or while retention
- * keeps it: the clock starts at archive, or at deletion if it was never archived. */
+ * uses (object files go after the commit: call it outside any transaction of the caller's). Refused
+ * (OG_ECONFLICT, saying why and until when) under a legal hold or while retention keeps it: the
+ * clock starts at archive, or at deletion if it was never archived. */
 int og_artifact_purge(og_ctx *ctx, const og_artifact_ref *ref);
 /* A legal hold on an artifact (name set) or a whole project (name NULL). Needs admin. reason is
- * required. OG_EEXISTS when one holds already; OG_ENOTFOUND when clearing a hold that is not set. */
+ * required. OG_EEXISTS when one holds already; OG_ENOTFOUND when clearing a hold that is not set.
+ */
 int og_artifact_hold_set(og_ctx *ctx, const og_artifact_ref *ref, const char *reason);
 int og_artifact_hold_clear(og_ctx *ctx, const og_artifact_ref *ref, const char *reason);
 /* Holds of the tenant, active ones, or all with history when all != 0. */
@@ -215,10 +217,10 @@ int og_access_report(og_ctx *ctx, const char *tenant, json_t **out);
 
 /* ---- search ----
  * Full-text search over names, metadata and the latest version's text (text-like media types)
- * of the artifacts the actor can read; ranked (BM25, names weigh most) with snippets built from
- * the decrypted content. The index holds only keyed hashes of words (HMAC-SHA256 under a
+ * of the artifacts the actor can read; ranked (BM25, names weigh most; when even the rarest query
+ * word is in more than 4,000 documents, newest first) with snippets built from the decrypted
+ * content. The index holds only keyed hashes of words (HMAC-SHA256 under a
  * per-tenant search key). limit 1..100 (0 = 20). Caller decrefs *out (an array). */
-int og_artifact_search(og_ctx *ctx, const char *tenant, const char *query, int limit,
-                       json_t **out);
+int og_artifact_search(og_ctx *ctx, const char *tenant, const char *query, int limit, json_t **out);
 
 #endif

@@ -147,8 +147,8 @@ int art__scope(og_ctx *ctx, const char *tenant, const char *project, og_artifact
         return error;
     if ((error = project_find(ctx, out->tenant_id, project, &out->project)) < 0)
         return error;
-    if ((error = art__right(ctx, out->tenant_id, out->project.id, &out->right, why,
-                            sizeof(why))) < 0)
+    if ((error = art__right(ctx, out->tenant_id, out->project.id, &out->right, why, sizeof(why))) <
+        0)
         return error;
     /* No right at all: the project does not exist for this actor. */
     if (out->right == OG_RIGHT_NONE)
@@ -156,8 +156,7 @@ int art__scope(og_ctx *ctx, const char *tenant, const char *project, og_artifact
     out->published_only =
         ctx->actor.kind == OG_ACTOR_USER && ctx->actor.role == OG_ROLE_CLIENT_VIEWER;
     if (out->right < need)
-        return og_error_set(OG_EDENIED,
-                            "this needs the %s right on project '%s'; you have %s (%s)",
+        return og_error_set(OG_EDENIED, "this needs the %s right on project '%s'; you have %s (%s)",
                             og_artifact_right_name(need), project,
                             og_artifact_right_name(out->right), why);
     return 0;
@@ -196,8 +195,8 @@ int og_project_create(og_ctx *ctx, const char *tenant, const char *key, const ch
                             "with a letter or digit)",
                             key ? key : "");
     if (!name || !*name || strlen(name) >= sizeof(p.name))
-        return og_error_set(OG_EINVAL, "bad project name '%s' (1 to %zu bytes)",
-                            name ? name : "", sizeof(p.name) - 1);
+        return og_error_set(OG_EINVAL, "bad project name '%s' (1 to %zu bytes)", name ? name : "",
+                            sizeof(p.name) - 1);
     og_id_new(p.id);
     og_strlcpy(p.tenant_id, tenant_id, sizeof(p.tenant_id));
     og_strlcpy(p.key, key, sizeof(p.key));
@@ -312,9 +311,8 @@ int og_access_grant(og_ctx *ctx, const char *tenant, const char *project, const 
     if ((error = og_user_get(ctx, sc.tenant_id, user, &u)) < 0)
         return error;
     if (u.role == OG_ROLE_CLIENT_VIEWER && right != OG_RIGHT_READ)
-        return og_error_set(OG_EINVAL,
-                            "user '%s' is a client-viewer: only the read right can be granted",
-                            u.name);
+        return og_error_set(
+            OG_EINVAL, "user '%s' is a client-viewer: only the read right can be granted", u.name);
     art__actor_label(&ctx->actor, by, sizeof(by));
     og_time_format(og_time_now_us(), now);
     if (until_us)
@@ -342,8 +340,8 @@ int og_access_grant(og_ctx *ctx, const char *tenant, const char *project, const 
     analysis = json_pack("{s:s, s:s, s:s, s:s, s:s?}", "project", sc.project.key, "user", u.name,
                          "user_id", u.id, "right", og_artifact_right_name(right), "until",
                          until_us ? until_s : NULL);
-    if ((error = og_audit_log(ctx, sc.tenant_id, ART_AREA, "access.grant", "project",
-                              sc.project.id, analysis)) < 0)
+    if ((error = og_audit_log(ctx, sc.tenant_id, ART_AREA, "access.grant", "project", sc.project.id,
+                              analysis)) < 0)
         goto cleanup;
     if ((error = og_store_tx_commit(ctx->store)) < 0)
         goto cleanup;
@@ -369,8 +367,8 @@ int og_access_revoke(og_ctx *ctx, const char *tenant, const char *project, const
         return error;
     if ((error = og_store_tx_begin(ctx->store)) < 0)
         return error;
-    if ((error = og_stmt_prepare(&st, ctx->store,
-                                 "DELETE FROM art_grants WHERE project_id = ? AND user_id = ?")) < 0)
+    if ((error = og_stmt_prepare(
+             &st, ctx->store, "DELETE FROM art_grants WHERE project_id = ? AND user_id = ?")) < 0)
         goto cleanup;
     og_stmt_bind_text(st, 1, sc.project.id);
     og_stmt_bind_text(st, 2, u.id);
@@ -381,8 +379,8 @@ int og_access_revoke(og_ctx *ctx, const char *tenant, const char *project, const
                              sc.project.key);
         goto cleanup;
     }
-    analysis = json_pack("{s:s, s:s, s:s}", "project", sc.project.key, "user", u.name, "user_id",
-                         u.id);
+    analysis =
+        json_pack("{s:s, s:s, s:s}", "project", sc.project.key, "user", u.name, "user_id", u.id);
     if ((error = og_audit_log(ctx, sc.tenant_id, ART_AREA, "access.revoke", "project",
                               sc.project.id, analysis)) < 0)
         goto cleanup;
@@ -444,14 +442,13 @@ int og_access_report(og_ctx *ctx, const char *tenant, json_t **out)
             if (until)
                 og_time_format(until, until_s);
             json_array_append_new(
-                entries,
-                json_pack("{s:s, s:s, s:s, s:s, s:b, s:b, s:b, s:b, s:s, s:s?}", "user", uname,
-                          "role", og_role_name(role), "project",
-                          json_string_value(json_object_get(p, "key")), "right",
-                          og_artifact_right_name(r), "read", 1, "write", r >= OG_RIGHT_WRITE,
-                          "admin", r >= OG_RIGHT_ADMIN, "published_only",
-                          role == OG_ROLE_CLIENT_VIEWER, "via", why, "until",
-                          (g > role_right(role) && until) ? until_s : NULL));
+                entries, json_pack("{s:s, s:s, s:s, s:s, s:b, s:b, s:b, s:b, s:s, s:s?}", "user",
+                                   uname, "role", og_role_name(role), "project",
+                                   json_string_value(json_object_get(p, "key")), "right",
+                                   og_artifact_right_name(r), "read", 1, "write",
+                                   r >= OG_RIGHT_WRITE, "admin", r >= OG_RIGHT_ADMIN,
+                                   "published_only", role == OG_ROLE_CLIENT_VIEWER, "via", why,
+                                   "until", (g > role_right(role) && until) ? until_s : NULL));
         }
     }
     og_time_format(og_time_now_us(), now);

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #define ROW_COLS                                                                                   \
-    "a.n, a.id, a.project_id, a.sealed, a.kind, a.state, a.latest, a.created_at, a.created_by,"   \
+    "a.n, a.id, a.project_id, a.sealed, a.kind, a.state, a.latest, a.created_at, a.created_by,"    \
     " a.updated_at, a.archived_us, a.deleted_us"
 
 /* ---- rows ---- */
@@ -32,8 +32,8 @@ int art__seal_row(og_ctx *ctx, const char *tenant_id, const char *artifact_id, c
                   json_t *meta, uint8_t **out, size_t *outlen)
 {
     char oid[64];
-    json_t *j = json_pack("{s:s, s:o}", "name", name, "meta",
-                          meta ? json_incref(meta) : json_object());
+    json_t *j =
+        json_pack("{s:s, s:o}", "name", name, "meta", meta ? json_incref(meta) : json_object());
     char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
     int error;
     json_decref(j);
@@ -168,11 +168,11 @@ int art__load(og_ctx *ctx, const char *tenant_id, const char *artifact_id, art_r
 json_t *art__row_json(const art_row *r, const art_scope *sc)
 {
     char t[OG_TIME_LEN];
-    json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:O, s:s, s:s, s:s}", "id", r->id,
-                          "project", sc->project.key, "name", r->name, "kind", r->kind, "state",
-                          r->state, "latest", (json_int_t)r->latest, "metadata", r->meta,
-                          "created_at", r->created_at, "created_by", r->created_by, "updated_at",
-                          r->updated_at);
+    json_t *j =
+        json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:O, s:s, s:s, s:s}", "id", r->id, "project",
+                  sc->project.key, "name", r->name, "kind", r->kind, "state", r->state, "latest",
+                  (json_int_t)r->latest, "metadata", r->meta, "created_at", r->created_at,
+                  "created_by", r->created_by, "updated_at", r->updated_at);
     if (r->archived_us) {
         og_time_format(r->archived_us, t);
         json_object_set_new(j, "archived_at", json_string(t));
@@ -193,10 +193,10 @@ static void version_object_id(const char *artifact_id, int64_t number, char out[
 
 json_t *og_artifact_version_to_json(const og_artifact_version *v)
 {
-    json_t *j = json_pack("{s:I, s:s, s:s, s:I, s:s, s:s, s:s}", "version", (json_int_t)v->number,
-                          "author", v->author, "created_at", v->created_at, "size",
-                          (json_int_t)v->size, "media_type", v->media_type, "sha256", v->sha256,
-                          "message", v->message);
+    json_t *j =
+        json_pack("{s:I, s:s, s:s, s:I, s:s, s:s, s:s}", "version", (json_int_t)v->number, "author",
+                  v->author, "created_at", v->created_at, "size", (json_int_t)v->size, "media_type",
+                  v->media_type, "sha256", v->sha256, "message", v->message);
     if (v->restored_from)
         json_object_set_new(j, "restored_from", json_integer(v->restored_from));
     return j;
@@ -314,8 +314,8 @@ int art__version_add(og_ctx *ctx, const char *tenant_id, art_row *a, og_artifact
         goto cleanup;
     og_stmt_free(st);
     st = NULL;
-    if ((error = og_stmt_prepare(&st, ctx->store,
-                                 "UPDATE art_artifacts SET latest = ?, updated_at = ? WHERE id = ?")) <
+    if ((error = og_stmt_prepare(
+             &st, ctx->store, "UPDATE art_artifacts SET latest = ?, updated_at = ? WHERE id = ?")) <
         0)
         goto cleanup;
     og_stmt_bind_int(st, 1, v->number);
@@ -360,12 +360,12 @@ static int latest_object(og_ctx *ctx, const art_row *a, char object[65])
 struct og_artifact_put {
     og_ctx *ctx;
     art_scope sc;
-    art_keys keys;            /* the tenant's module keys, loaded once; wiped on free */
+    art_keys keys; /* the tenant's module keys, loaded once; wiped on free */
     char name[OG_ARTIFACT_NAME_MAX + 1];
     char kind[16];
-    char media[128];          /* "" until known */
+    char media[128]; /* "" until known */
     char message[OG_ARTIFACT_MSG_MAX + 1];
-    json_t *meta;             /* NULL = keep */
+    json_t *meta; /* NULL = keep */
     art_obj_writer *w;
     art_tok *tok;
     uint64_t tokenized;
@@ -500,8 +500,9 @@ int og_artifact_put_write(og_artifact_put *p, const void *data, size_t len)
         p->headlen += n;
     }
     if (p->tok && p->tokenized < ART_INDEX_TEXT_MAX) {
-        size_t n = ART_INDEX_TEXT_MAX - p->tokenized < len ? (size_t)(ART_INDEX_TEXT_MAX - p->tokenized)
-                                                           : len;
+        size_t n = ART_INDEX_TEXT_MAX - p->tokenized < len
+                       ? (size_t)(ART_INDEX_TEXT_MAX - p->tokenized)
+                       : len;
         art__tok_feed(p->tok, data, n);
         p->tokenized += n;
     }
@@ -603,8 +604,8 @@ int og_artifact_put_finish(og_artifact_put *p, og_artifact_version *out)
             goto rollback;
         og_stmt_free(st);
         st = NULL;
-        if ((error = og_stmt_prepare(&st, ctx->store,
-                                     "SELECT n FROM art_artifacts WHERE id = ?")) < 0)
+        if ((error = og_stmt_prepare(&st, ctx->store, "SELECT n FROM art_artifacts WHERE id = ?")) <
+            0)
             goto rollback;
         og_stmt_bind_text(st, 1, a.id);
         if ((error = og_stmt_step(st)) != OG_ROW) {
@@ -637,10 +638,10 @@ int og_artifact_put_finish(og_artifact_put *p, og_artifact_version *out)
         goto rollback;
     if ((error = art__index_put(ctx, p->sc.tenant_id, &a, body.len ? body.data : NULL, 0, &k)) < 0)
         goto rollback;
-    analysis = json_pack("{s:s, s:s, s:I, s:I, s:s, s:s, s:b}", "project", p->sc.project.key,
-                         "kind", a.kind, "version", (json_int_t)v.number, "size",
-                         (json_int_t)v.size, "media_type", v.media_type, "object", object,
-                         "new_artifact", new_artifact);
+    analysis =
+        json_pack("{s:s, s:s, s:I, s:I, s:s, s:s, s:b}", "project", p->sc.project.key, "kind",
+                  a.kind, "version", (json_int_t)v.number, "size", (json_int_t)v.size, "media_type",
+                  v.media_type, "object", object, "new_artifact", new_artifact);
     if ((error = og_audit_log(ctx, p->sc.tenant_id, ART_AREA, "artifact.put", "artifact", a.id,
                               analysis)) < 0)
         goto rollback;
@@ -696,9 +697,9 @@ int og_artifact_put_buffer(og_ctx *ctx, const og_artifact_ref *ref,
 /* ---- get ---- */
 
 struct og_artifact_reader {
-    og_buf mem;              /* small contents, verified in full */
+    og_buf mem; /* small contents, verified in full */
     size_t pos;
-    art_obj_reader *r;       /* large contents: the second, releasing pass */
+    art_obj_reader *r; /* large contents: the second, releasing pass */
 };
 
 static int sha_from_hex(const char *hex, uint8_t sha[32])
@@ -931,8 +932,9 @@ int og_artifact_show(og_ctx *ctx, const og_artifact_ref *ref, json_t **out)
         if ((error = og_stmt_step(st)) == OG_ROW) {
             char t[OG_TIME_LEN];
             og_time_format(og_stmt_col_int(st, 1), t);
-            json_object_set_new(j, "lock", json_pack("{s:s, s:s}", "owner",
-                                                     og_stmt_col_text(st, 0), "expires_at", t));
+            json_object_set_new(
+                j, "lock",
+                json_pack("{s:s, s:s}", "owner", og_stmt_col_text(st, 0), "expires_at", t));
         }
         if (error < 0)
             goto cleanup;
@@ -994,8 +996,8 @@ cleanup:
 /* ---- restore and metadata ---- */
 
 /* Reindex the body of a version whose content is already stored (restore). */
-static int body_index_of(og_ctx *ctx, const char *tenant_id, const char *object,
-                         const char *media, const art_keys *k, og_buf *body)
+static int body_index_of(og_ctx *ctx, const char *tenant_id, const char *object, const char *media,
+                         const art_keys *k, og_buf *body)
 {
     int error;
     og_buf text;

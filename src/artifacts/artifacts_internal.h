@@ -15,8 +15,8 @@
 
 /* ---- per-tenant secrets of the module: the object-name key and the search key ---- */
 typedef struct art_keys {
-    uint8_t name[32];     /* HMAC key naming objects and artifact names */
-    uint8_t search[32];   /* HMAC key of index words */
+    uint8_t name[32];   /* HMAC key naming objects and artifact names */
+    uint8_t search[32]; /* HMAC key of index words */
 } art_keys;
 /* Load the tenant's keys; create them (in a nested transaction) when create != 0. OG_ENOTFOUND
  * when they do not exist and create == 0. Caller wipes *out. */
@@ -29,7 +29,7 @@ typedef struct art_scope {
     char tenant_id[OG_ID_LEN];
     og_project project;
     og_artifact_right right;
-    int published_only;        /* client viewers see published artifacts only */
+    int published_only; /* client viewers see published artifacts only */
 } art_scope;
 
 /* The tenant (name or id) resolved for the actor: OG_ENOTFOUND for other tenants'. */
@@ -50,17 +50,17 @@ typedef struct art_row {
     char id[OG_ID_LEN];
     char project_id[OG_ID_LEN];
     char name[OG_ARTIFACT_NAME_MAX + 1];
-    json_t *meta;              /* owned */
+    json_t *meta; /* owned */
     char kind[16];
     char state[16];
     int64_t latest;
     char created_at[OG_TIME_LEN];
     char created_by[160];
     char updated_at[OG_TIME_LEN];
-    int64_t archived_us;       /* 0 when never archived */
-    int64_t deleted_us;        /* 0 when not deleted */
+    int64_t archived_us; /* 0 when never archived */
+    int64_t deleted_us;  /* 0 when not deleted */
 } art_row;
-void art__row_free(art_row *r);   /* frees meta; NULL-safe */
+void art__row_free(art_row *r); /* frees meta; NULL-safe */
 /* Find an artifact by name in the scope's project. allow_deleted = also soft-deleted ones.
  * Honours published_only. OG_ENOTFOUND naming the artifact and project. */
 int art__find(og_ctx *ctx, const art_scope *sc, const char *name, int allow_deleted, art_row *out);
@@ -102,7 +102,7 @@ int art__obj_writer_end(art_obj_writer *w, uint8_t sha[32], uint64_t *size);
  * *created = 1 when a new file was put in place (to unlink if the transaction fails). */
 int art__obj_writer_commit(art_obj_writer *w, og_ctx *ctx, const art_keys *k, char name[65],
                            int *created);
-void art__obj_writer_free(art_obj_writer *w);   /* removes an uncommitted temporary file */
+void art__obj_writer_free(art_obj_writer *w); /* removes an uncommitted temporary file */
 /* Remove an object's file (after a failed transaction or a purge). Best effort. */
 void art__obj_unlink(og_ctx *ctx, const char *tenant_id, const char *name);
 /* The object name of a content hash. */
@@ -111,8 +111,8 @@ int art__obj_name(const art_keys *k, const uint8_t sha[32], char name[65]);
 typedef struct art_obj_reader art_obj_reader;
 /* Open a stored object for decoding. expect_sha (may be NULL) and expect_size are checked at
  * the end; prefix_only = the caller reads a prefix and never checks the end (snippets). */
-int art__obj_reader_open(art_obj_reader **out, og_ctx *ctx, const char *tenant_id,
-                         const char *name, const uint8_t *expect_sha, uint64_t expect_size);
+int art__obj_reader_open(art_obj_reader **out, og_ctx *ctx, const char *tenant_id, const char *name,
+                         const uint8_t *expect_sha, uint64_t expect_size);
 /* *got = 0 at the end, after every check passed. */
 int art__obj_reader_read(art_obj_reader *r, void *buf, size_t cap, size_t *got);
 void art__obj_reader_free(art_obj_reader *r);
@@ -142,7 +142,7 @@ void art__tok_feed(art_tok *t, const void *data, size_t len);
 void art__tok_set_html(art_tok *t, int html);
 /* Append the index form (hex keyed hashes, space separated) of the collected words to out. */
 int art__tok_index(art_tok *t, const uint8_t key[32], og_buf *out);
-void art__tok_free(art_tok *t);   /* wipes the words; NULL-safe */
+void art__tok_free(art_tok *t); /* wipes the words; NULL-safe */
 /* Replace the artifact's index row: name and metadata from the row, body_index (NULL = no text)
  * unless keep_body, which keeps the indexed text. Inside the caller's transaction. */
 int art__index_put(og_ctx *ctx, const char *tenant_id, const art_row *a, const char *body_index,

@@ -14,9 +14,9 @@
 
 typedef struct line {
     const char *p;
-    size_t len;       /* without the newline */
+    size_t len; /* without the newline */
     uint32_t hash;
-    int nl;           /* ended by a newline */
+    int nl; /* ended by a newline */
 } line;
 
 typedef struct side {
@@ -323,8 +323,7 @@ static int is_binary(const char *media, const og_buf *b)
     return b->len && memchr(b->data, '\0', n) != NULL;
 }
 
-int og_artifact_diff(og_ctx *ctx, const og_artifact_ref *ref, int64_t from, int64_t to,
-                     og_buf *out)
+int og_artifact_diff(og_ctx *ctx, const og_artifact_ref *ref, int64_t from, int64_t to, og_buf *out)
 {
     int error = -1;
     art_scope sc;
@@ -345,7 +344,7 @@ int og_artifact_diff(og_ctx *ctx, const og_artifact_ref *ref, int64_t from, int6
         return error;
     if ((error = art__find(ctx, &sc, ref->name, 0, &a)) < 0)
         return error;
-    if (sc.published_only) {   /* client viewers know only the published version */
+    if (sc.published_only) { /* client viewers know only the published version */
         error = og_error_set(OG_ENOTFOUND, "artifact '%s' has no version %lld", ref->name,
                              (long long)(from != a.latest ? from : to));
         goto cleanup;
@@ -354,11 +353,11 @@ int og_artifact_diff(og_ctx *ctx, const og_artifact_ref *ref, int64_t from, int6
         (error = art__version(ctx, sc.tenant_id, &a, to, &vb, ob)) < 0)
         goto cleanup;
     if (va.size > OG_ARTIFACT_DIFF_MAX || vb.size > OG_ARTIFACT_DIFF_MAX) {
-        error = og_error_set(OG_ETOOBIG, "version %lld is %llu bytes; diff handles up to %zu",
-                             (long long)(va.size > OG_ARTIFACT_DIFF_MAX ? from : to),
-                             (unsigned long long)(va.size > OG_ARTIFACT_DIFF_MAX ? va.size
-                                                                                 : vb.size),
-                             OG_ARTIFACT_DIFF_MAX);
+        error =
+            og_error_set(OG_ETOOBIG, "version %lld is %llu bytes; diff handles up to %zu",
+                         (long long)(va.size > OG_ARTIFACT_DIFF_MAX ? from : to),
+                         (unsigned long long)(va.size > OG_ARTIFACT_DIFF_MAX ? va.size : vb.size),
+                         OG_ARTIFACT_DIFF_MAX);
         goto cleanup;
     }
     og_hex_decode(va.sha256, sa, 32);
@@ -383,7 +382,7 @@ int og_artifact_diff(og_ctx *ctx, const og_artifact_ref *ref, int64_t from, int6
     snprintf(la, sizeof(la), "%s@v%lld", ref->name, (long long)from);
     snprintf(lb, sizeof(lb), "%s@v%lld", ref->name, (long long)to);
     if (strcmp(va.sha256, vb.sha256) == 0) {
-        error = 0;   /* identical: an empty diff, as diff(1) prints */
+        error = 0; /* identical: an empty diff, as diff(1) prints */
         goto cleanup;
     }
     error = art__diff_unified(ta.data ? ta.data : "", ta.len, tb.data ? tb.data : "", tb.len, la,

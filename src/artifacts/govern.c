@@ -11,8 +11,8 @@
 #include <unistd.h>
 
 #define DEFAULT_LOCK_US ((int64_t)3600 * 1000000)
-#define MAX_LOCK_US ((int64_t)30 * 24 * 3600 * 1000000)
-#define REASON_MAX 1024
+#define MAX_LOCK_US     ((int64_t)30 * 24 * 3600 * 1000000)
+#define REASON_MAX      1024
 
 /* ---- locks ---- */
 
@@ -159,8 +159,8 @@ int og_artifact_unlock(og_ctx *ctx, const og_artifact_ref *ref, int force)
     if ((error = og_stmt_step(st)) < 0)
         goto cleanup;
     int broke = !mine && live;
-    analysis = json_pack("{s:s, s:s, s:b}", "project", sc.project.key, "holder", holder,
-                         "expired", !live);
+    analysis =
+        json_pack("{s:s, s:s, s:b}", "project", sc.project.key, "holder", holder, "expired", !live);
     if ((error = og_audit_log(ctx, sc.tenant_id, ART_AREA,
                               broke ? "artifact.lock.break" : "artifact.unlock", "artifact", a.id,
                               analysis)) < 0)
@@ -179,8 +179,7 @@ cleanup:
 
 /* ---- legal holds ---- */
 
-int art__held(og_ctx *ctx, const char *project_id, const char *artifact_id, char *why,
-              size_t whysz)
+int art__held(og_ctx *ctx, const char *project_id, const char *artifact_id, char *why, size_t whysz)
 {
     og_stmt *st = NULL;
     int error = og_stmt_prepare(&st, ctx->store,
@@ -255,11 +254,11 @@ int og_artifact_hold_set(og_ctx *ctx, const og_artifact_ref *ref, const char *re
     og_stmt_bind_text(st, 7, now);
     if ((error = og_stmt_step(st)) < 0)
         goto cleanup;
-    analysis = json_pack("{s:s, s:s, s:s}", "project", sc.project.key, "hold_id", id, "reason",
-                         reason);
+    analysis =
+        json_pack("{s:s, s:s, s:s}", "project", sc.project.key, "hold_id", id, "reason", reason);
     if ((error = og_audit_log(ctx, sc.tenant_id, ART_AREA, "hold.set",
-                              ref->name ? "artifact" : "project",
-                              ref->name ? a.id : sc.project.id, analysis)) < 0)
+                              ref->name ? "artifact" : "project", ref->name ? a.id : sc.project.id,
+                              analysis)) < 0)
         goto cleanup;
     if ((error = og_store_tx_commit(ctx->store)) < 0)
         goto cleanup;
@@ -316,8 +315,8 @@ int og_artifact_hold_clear(og_ctx *ctx, const og_artifact_ref *ref, const char *
     }
     analysis = json_pack("{s:s, s:s}", "project", sc.project.key, "reason", reason);
     if ((error = og_audit_log(ctx, sc.tenant_id, ART_AREA, "hold.clear",
-                              ref->name ? "artifact" : "project",
-                              ref->name ? a.id : sc.project.id, analysis)) < 0)
+                              ref->name ? "artifact" : "project", ref->name ? a.id : sc.project.id,
+                              analysis)) < 0)
         goto cleanup;
     if ((error = og_store_tx_commit(ctx->store)) < 0)
         goto cleanup;
@@ -354,15 +353,13 @@ int og_artifact_hold_list(og_ctx *ctx, const char *tenant, int all, json_t **out
     og_stmt_bind_text(st, 1, tenant_id);
     og_stmt_bind_int(st, 2, all);
     while ((error = og_stmt_step(st)) == OG_ROW) {
-        json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", og_stmt_col_text(st, 0),
-                              "project", og_stmt_col_text(st, 1), "reason",
-                              og_stmt_col_text(st, 4), "set_by", og_stmt_col_text(st, 5),
-                              "set_at", og_stmt_col_text(st, 6));
+        json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", og_stmt_col_text(st, 0), "project",
+                              og_stmt_col_text(st, 1), "reason", og_stmt_col_text(st, 4), "set_by",
+                              og_stmt_col_text(st, 5), "set_at", og_stmt_col_text(st, 6));
         if (!og_stmt_col_is_null(st, 8))
-            json_object_update_new(j, json_pack("{s:s, s:s, s:s}", "cleared_by",
-                                                og_stmt_col_text(st, 7), "cleared_at",
-                                                og_stmt_col_text(st, 8), "clear_reason",
-                                                og_stmt_col_text(st, 9)));
+            json_object_update_new(
+                j, json_pack("{s:s, s:s, s:s}", "cleared_by", og_stmt_col_text(st, 7), "cleared_at",
+                             og_stmt_col_text(st, 8), "clear_reason", og_stmt_col_text(st, 9)));
         if (!og_stmt_col_is_null(st, 10)) {
             /* Open the held artifact's sealed name to show it. */
             og_stmt *one = NULL;
@@ -469,12 +466,10 @@ int og_artifact_retention_list(og_ctx *ctx, const char *tenant, json_t **out)
         goto cleanup;
     og_stmt_bind_text(st, 1, tenant_id);
     while ((error = og_stmt_step(st)) == OG_ROW)
-        json_array_append_new(arr, json_pack("{s:s, s:I, s:s, s:s}", "kind",
-                                             og_stmt_col_text(st, 0), "keep_days",
-                                             (json_int_t)(og_stmt_col_int(st, 1) /
-                                                          (24LL * 3600 * 1000000)),
-                                             "set_by", og_stmt_col_text(st, 2), "set_at",
-                                             og_stmt_col_text(st, 3)));
+        json_array_append_new(
+            arr, json_pack("{s:s, s:I, s:s, s:s}", "kind", og_stmt_col_text(st, 0), "keep_days",
+                           (json_int_t)(og_stmt_col_int(st, 1) / (24LL * 3600 * 1000000)), "set_by",
+                           og_stmt_col_text(st, 2), "set_at", og_stmt_col_text(st, 3)));
     if (error < 0)
         goto cleanup;
     *out = arr;
@@ -525,8 +520,8 @@ int og_artifact_delete(og_ctx *ctx, const og_artifact_ref *ref)
         goto cleanup;
     if ((error = art__index_remove(ctx, a.n)) < 0)
         goto cleanup;
-    analysis = json_pack("{s:s, s:s, s:s}", "project", sc.project.key, "kind", a.kind, "state",
-                         a.state);
+    analysis =
+        json_pack("{s:s, s:s, s:s}", "project", sc.project.key, "kind", a.kind, "state", a.state);
     if ((error = og_audit_log(ctx, sc.tenant_id, ART_AREA, "artifact.delete", "artifact", a.id,
                               analysis)) < 0)
         goto cleanup;
@@ -595,8 +590,8 @@ int og_artifact_purge(og_ctx *ctx, const og_artifact_ref *ref)
     if ((error = art__find(ctx, &sc, ref->name, 1, &a)) < 0)
         goto cleanup;
     if (!a.deleted_us) {
-        error = og_error_set(OG_ECONFLICT, "artifact '%s' is not deleted; delete it first",
-                             ref->name);
+        error =
+            og_error_set(OG_ECONFLICT, "artifact '%s' is not deleted; delete it first", ref->name);
         goto cleanup;
     }
     if ((error = art__held(ctx, a.project_id, a.id, why, sizeof(why))) < 0)
@@ -643,9 +638,9 @@ int og_artifact_purge(og_ctx *ctx, const og_artifact_ref *ref)
                            sc.tenant_id, json_string_value(x))) < 0)
             goto cleanup;
     }
-    analysis = json_pack("{s:s, s:s, s:I, s:I}", "project", sc.project.key, "kind", a.kind,
-                         "versions", (json_int_t)a.latest, "objects_removed",
-                         (json_int_t)json_array_size(gone));
+    analysis =
+        json_pack("{s:s, s:s, s:I, s:I}", "project", sc.project.key, "kind", a.kind, "versions",
+                  (json_int_t)a.latest, "objects_removed", (json_int_t)json_array_size(gone));
     if ((error = og_audit_log(ctx, sc.tenant_id, ART_AREA, "artifact.purge", "artifact", a.id,
                               analysis)) < 0)
         goto cleanup;

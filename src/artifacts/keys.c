@@ -140,8 +140,8 @@ int art__name_valid(const char *name)
     return strcmp(name, ".") != 0 && strcmp(name, "..") != 0;
 }
 
-static const char *const kinds[] = {"sow", "change-order", "runbook", "closure", "template",
-                                    "other"};
+static const char *const kinds[] = {"sow",     "change-order", "runbook",
+                                    "closure", "template",     "other"};
 static const char *const states[] = {"draft", "in-review", "approved", "published", "archived"};
 
 int og_artifact_kind_valid(const char *kind)
@@ -209,6 +209,5 @@ int og_artifact_keep_parse(const char *s, int64_t *out_us)
     } else if (n > 0 && og_duration_parse(s, out_us) == 0 && *out_us > 0) {
         return 0;
     }
-    return og_error_set(OG_EINVAL, "bad retention period '%s' (like 90d, 26w or 7y)",
-                        s ? s : "");
+    return og_error_set(OG_EINVAL, "bad retention period '%s' (like 90d, 26w or 7y)", s ? s : "");
 }

@@ -38,8 +38,8 @@ int art__set_state_exec(og_ctx *ctx, const char *tenant_id, const char *artifact
         goto cleanup;
     }
     if (!rollback && !og_artifact_transition_allowed(from, to)) {
-        error = og_error_set(OG_ECONFLICT, "artifact '%s' cannot move from %s to %s", a.name,
-                             from, to);
+        error =
+            og_error_set(OG_ECONFLICT, "artifact '%s' cannot move from %s to %s", a.name, from, to);
         goto cleanup;
     }
     og_time_format(og_time_now_us(), now);
@@ -172,9 +172,8 @@ int og_artifact_set_state(og_ctx *ctx, const og_artifact_ref *ref, const char *s
                 og_strlcpy(allowed + strlen(allowed), all[i], sizeof(allowed) - strlen(allowed));
             }
         }
-        error = og_error_set(OG_ECONFLICT,
-                             "artifact '%s' cannot move from %s to %s (from %s: %s)", ref->name,
-                             a.state, state, a.state, allowed);
+        error = og_error_set(OG_ECONFLICT, "artifact '%s' cannot move from %s to %s (from %s: %s)",
+                             ref->name, a.state, state, a.state, allowed);
         goto cleanup;
     }
     if (a.latest == 0) {

@@ -29,8 +29,8 @@
  */
 #define ART_INLINE_MAX ((size_t)256 * 1024)
 
-#define ZLEVEL 3
-#define READ_PIECE 16384   /* ciphertext read per refill: at most one sealed chunk comes out */
+#define ZLEVEL     3
+#define READ_PIECE 16384 /* ciphertext read per refill: at most one sealed chunk comes out */
 
 static int path_objects(char *out, size_t size, og_ctx *ctx, const char *tenant_id, const char *sub)
 {
@@ -41,8 +41,7 @@ static int path_objects(char *out, size_t size, og_ctx *ctx, const char *tenant_
     return 0;
 }
 
-static int path_object(char *out, size_t size, og_ctx *ctx, const char *tenant_id,
-                       const char *name)
+static int path_object(char *out, size_t size, og_ctx *ctx, const char *tenant_id, const char *name)
 {
     int n = snprintf(out, size, "%s/objects/%s/%.2s/%s", ctx->data_dir, tenant_id, name, name);
     if (n < 0 || (size_t)n >= size)
@@ -70,6 +69,55 @@ int art__obj_name(const art_keys *k, const uint8_t sha[32], char name[65])
     return art__mac_hex(k->name, "object", hex, name);
 }
 
+/* ---- compression contexts ----
+ * A compression context's tables take a few MiB to allocate and clear; one context kept per
+ * thread and reset between objects saves that on every version. A context in use is taken out of
+ * the slot, so nesting (never expected) just allocates another. */
+static _Thread_local ZSTD_CCtx *spare_cctx;
+static _Thread_local ZSTD_DCtx *spare_dctx;
+
+static ZSTD_CCtx *cctx_take(void)
+{
+    ZSTD_CCtx *z = spare_cctx;
+    spare_cctx = NULL;
+    if (z && ZSTD_isError(ZSTD_CCtx_reset(z, ZSTD_reset_session_and_parameters))) {
+        ZSTD_freeCCtx(z);
+        z = NULL;
+    }
+    return z ? z : ZSTD_createCCtx();
+}
+
+static void cctx_give(ZSTD_CCtx *z)
+{
+    if (!z)
+        return;
+    if (spare_cctx)
+        ZSTD_freeCCtx(z);
+    else
+        spare_cctx = z;
+}
+
+static ZSTD_DCtx *dctx_take(void)
+{
+    ZSTD_DCtx *z = spare_dctx;
+    spare_dctx = NULL;
+    if (z && ZSTD_isError(ZSTD_DCtx_reset(z, ZSTD_reset_session_and_parameters))) {
+        ZSTD_freeDCtx(z);
+        z = NULL;
+    }
+    return z ? z : ZSTD_createDCtx();
+}
+
+static void dctx_give(ZSTD_DCtx *z)
+{
+    if (!z)
+        return;
+    if (spare_dctx)
+        ZSTD_freeDCtx(z);
+    else
+        spare_dctx = z;
+}
+
 /* ---- writer ---- */
 
 struct art_obj_writer {
@@ -78,8 +126,8 @@ struct art_obj_writer {
     char seal_id[OG_ID_LEN];
     char tmp_path[PATH_MAX];
     int fd;
-    og_buf mem;       /* sealed bytes while they fit ART_INLINE_MAX; then the file takes over */
-    int spilled;      /* the bytes went to the temporary file */
+    og_buf mem;  /* sealed bytes while they fit ART_INLINE_MAX; then the file takes over */
+    int spilled; /* the bytes went to the temporary file */
     int ended;
     int committed;
     int failed;
@@ -120,8 +168,7 @@ static int sink_file(void *arg, const void *data, size_t len)
     if (!w->spilled) {
         w->fd = open(w->tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
         if (w->fd < 0)
-            return og_error_set(OG_ERROR, "cannot create '%s': %s", w->tmp_path,
-                                strerror(errno));
+            return og_error_set(OG_ERROR, "cannot create '%s': %s", w->tmp_path, strerror(errno));
         w->spilled = 1;
         if ((error = write_fd(w, w->mem.data, w->mem.len)) < 0)
             return error;
@@ -151,7 +198,7 @@ int art__obj_writer_new(art_obj_writer **out, og_ctx *ctx, const char *tenant_id
         goto cleanup;
     }
     og_buf_init(&w->mem, ART_INLINE_MAX);
-    w->z = ZSTD_createCCtx();
+    w->z = cctx_take();
     w->zoutcap = ZSTD_CStreamOutSize();
     w->zout = malloc(w->zoutcap);
     w->sha = og_sha256_new();
@@ -164,8 +211,8 @@ int art__obj_writer_new(art_obj_writer **out, og_ctx *ctx, const char *tenant_id
         error = og_error_set(OG_ERROR, "zstd: cannot set parameters");
         goto cleanup;
     }
-    if ((error = og_crypto_stream_seal_begin(&w->seal, ctx->keys, ctx->store, tenant_id,
-                                             w->seal_id, sink_file, w)) < 0)
+    if ((error = og_crypto_stream_seal_begin(&w->seal, ctx->keys, ctx->store, tenant_id, w->seal_id,
+                                             sink_file, w)) < 0)
         goto cleanup;
     *out = w;
     w = NULL;
@@ -222,8 +269,7 @@ int art__obj_writer_end(art_obj_writer *w, uint8_t sha[32], uint64_t *size)
             return og_error_set(OG_ERROR, "cannot sync '%s': %s", w->tmp_path, strerror(errno));
         if (close(w->fd) < 0) {
             w->fd = -1;
-            return og_error_set(OG_ERROR, "cannot close '%s': %s", w->tmp_path,
-                                strerror(errno));
+            return og_error_set(OG_ERROR, "cannot close '%s': %s", w->tmp_path, strerror(errno));
         }
         w->fd = -1;
     }
@@ -260,10 +306,10 @@ int art__obj_writer_commit(art_obj_writer *w, og_ctx *ctx, const art_keys *k, ch
     og_stmt_free(st);
     st = NULL;
     og_time_format(og_time_now_us(), now);
-    if ((error = og_stmt_prepare(&st, ctx->store,
-                                 "INSERT INTO art_objects (tenant_id, name, seal_id, size,"
-                                 " stored_size, created_at, inline) VALUES (?, ?, ?, ?, ?, ?, ?)")) <
-        0)
+    if ((error =
+             og_stmt_prepare(&st, ctx->store,
+                             "INSERT INTO art_objects (tenant_id, name, seal_id, size,"
+                             " stored_size, created_at, inline) VALUES (?, ?, ?, ?, ?, ?, ?)")) < 0)
         goto cleanup;
     og_stmt_bind_text(st, 1, w->tenant_id);
     og_stmt_bind_text(st, 2, name);
@@ -278,7 +324,7 @@ int art__obj_writer_commit(art_obj_writer *w, og_ctx *ctx, const art_keys *k, ch
     if ((error = og_stmt_step(st)) < 0)
         goto cleanup;
     if (!w->spilled) {
-        error = 0;   /* kept in the row: no file */
+        error = 0; /* kept in the row: no file */
         goto cleanup;
     }
     if ((error = path_object(path, sizeof(path), ctx, w->tenant_id, name)) < 0)
@@ -314,7 +360,7 @@ void art__obj_writer_free(art_obj_writer *w)
         unlink(w->tmp_path);
     og_buf_free(&w->mem);
     og_crypto_stream_free(w->seal);
-    ZSTD_freeCCtx(w->z);
+    cctx_give(w->z);
     free(w->zout);
     og_sha256_free(w->sha);
     free(w);
@@ -334,22 +380,22 @@ void art__obj_unlink(og_ctx *ctx, const char *tenant_id, const char *name)
 struct art_obj_reader {
     int fd;
     char path[PATH_MAX];
-    uint8_t *mem;         /* an inline object's ciphertext, instead of fd */
+    uint8_t *mem; /* an inline object's ciphertext, instead of fd */
     size_t memlen, mempos;
     og_crypto_stream *open;
     ZSTD_DCtx *z;
-    uint8_t *in;          /* ciphertext read from the file */
-    og_buf zbuf;          /* authenticated compressed bytes waiting to be decompressed */
+    uint8_t *in; /* ciphertext read from the file */
+    og_buf zbuf; /* authenticated compressed bytes waiting to be decompressed */
     size_t zpos;
-    int input_done;       /* the file is read and the stream checked whole */
-    int frame_done;       /* the zstd frame ended */
-    int ended;            /* every check passed, *got = 0 returned */
+    int input_done; /* the file is read and the stream checked whole */
+    int frame_done; /* the zstd frame ended */
+    int ended;      /* every check passed, *got = 0 returned */
     int failed;
     og_sha256 *sha;
     uint8_t expect_sha[32];
     int check_sha;
     uint64_t expect_size;
-    int skip_size;        /* prefix reads: no size known */
+    int skip_size; /* prefix reads: no size known */
     uint64_t total;
 };
 
@@ -359,8 +405,8 @@ static int sink_zbuf(void *arg, const void *data, size_t len)
     return og_buf_append(&r->zbuf, data, len);
 }
 
-int art__obj_reader_open(art_obj_reader **out, og_ctx *ctx, const char *tenant_id,
-                         const char *name, const uint8_t *expect_sha, uint64_t expect_size)
+int art__obj_reader_open(art_obj_reader **out, og_ctx *ctx, const char *tenant_id, const char *name,
+                         const uint8_t *expect_sha, uint64_t expect_size)
 {
     int error = -1;
     og_stmt *st = NULL;
@@ -397,12 +443,12 @@ int art__obj_reader_open(art_obj_reader **out, og_ctx *ctx, const char *tenant_i
         memcpy(r->mem, blob, n);
         r->memlen = n;
     } else if ((r->fd = open(r->path, O_RDONLY | O_CLOEXEC)) < 0) {
-        error = og_error_set(OG_ECORRUPT, "cannot open object file '%s': %s", r->path,
-                             strerror(errno));
+        error =
+            og_error_set(OG_ECORRUPT, "cannot open object file '%s': %s", r->path, strerror(errno));
         goto cleanup;
     }
     r->in = malloc(READ_PIECE);
-    r->z = ZSTD_createDCtx();
+    r->z = dctx_take();
     r->sha = og_sha256_new();
     if (!r->in || !r->z || !r->sha) {
         error = og_error_set(OG_ERROR, "out of memory");
@@ -498,8 +544,8 @@ int art__obj_reader_read(art_obj_reader *r, void *buf, size_t cap, size_t *got)
         size_t before = out.pos;
         size_t rc = ZSTD_decompressStream(r->z, &out, &in);
         if (ZSTD_isError(rc)) {
-            error = og_error_set(OG_ECORRUPT, "object '%s': zstd: %s", r->path,
-                                 ZSTD_getErrorName(rc));
+            error =
+                og_error_set(OG_ECORRUPT, "object '%s': zstd: %s", r->path, ZSTD_getErrorName(rc));
             goto fail;
         }
         r->zpos = in.pos;
@@ -527,7 +573,7 @@ void art__obj_reader_free(art_obj_reader *r)
         close(r->fd);
     free(r->mem);
     og_crypto_stream_free(r->open);
-    ZSTD_freeDCtx(r->z);
+    dctx_give(r->z);
     free(r->in);
     og_buf_free(&r->zbuf);
     og_sha256_free(r->sha);

@@ -108,6 +108,8 @@ static const og_migration steps[] = {
      "CREATE VIRTUAL TABLE art_fts USING fts5(name, meta, body, tokenize = 'ascii',"
      "  detail = 'column');",
      NULL},
+    /* How many documents hold a word: search ranks with BM25 only while that is bounded. */
+    {3, "CREATE VIRTUAL TABLE art_fts_v USING fts5vocab(art_fts, 'row');", NULL},
 };
 
 /* Order matters: the index rows are found through art_artifacts, so they go first. */
@@ -125,5 +127,4 @@ static const char *const purge[] = {
     NULL,
 };
 
-const og_schema og_artifacts_schema = {"artifacts", steps, sizeof(steps) / sizeof(steps[0]),
-                                       purge};
+const og_schema og_artifacts_schema = {"artifacts", steps, sizeof(steps) / sizeof(steps[0]), purge};

@@ -20,12 +20,16 @@
  * document has and which documents share a word (the usual price of a searchable index), never
  * the words.
  */
-#define WORD_MAX 64
-#define WORD_MIN 2
-#define DISTINCT_MAX 65536
-#define ARENA_MAX ((size_t)2 << 20)
-#define QUERY_WORDS_MAX 16
+#define WORD_MAX           64
+#define WORD_MIN           2
+#define DISTINCT_MAX       65536
+#define ARENA_MAX          ((size_t)2 << 20)
+#define QUERY_WORDS_MAX    16
 #define SNIPPET_SOURCE_MAX 65536
+/* BM25 costs a few microseconds per matching document (FTS5 reads each one's column sizes). When
+ * even the rarest word of a query is in more documents than this, every word is so common that
+ * its weight says little: matches come newest first instead, and the query stays fast. */
+#define RANK_MAX_DOCS 4000
 
 typedef struct tok_ent {
     uint32_t off;
@@ -40,7 +44,7 @@ struct art_tok {
     char cur[WORD_MAX];
     size_t curlen;
     int in_word;
-    uint32_t *slots;   /* index + 1 into ents, 0 = empty */
+    uint32_t *slots; /* index + 1 into ents, 0 = empty */
     size_t nslots;
     tok_ent *ents;
     size_t nents, entcap;
@@ -209,9 +213,12 @@ void art__tok_feed(art_tok *t, const void *data, size_t len)
  * and share most of their words with the version before, and an HMAC costs about a microsecond.
  * Entries are tagged with a fingerprint of the tenant's search key, so one tenant's lookups never
  * hit another's entries. The cache holds words in the process's memory (never on disk), as the
- * indexing itself does. Direct-mapped, fixed size, under one mutex.
+ * indexing itself does. Fixed size, 4-way set-associative, under one mutex.
  */
-#define MAC_CACHE_SLOTS 16384
+#define MAC_CACHE_WAYS 4
+#define MAC_CACHE_SETS                                                                             \
+    4096 /* 16,384 entries in sets of 4: a document's words rarely evict                           \
+          * one another, as they would in a direct-mapped table */
 
 typedef struct mac_ent {
     uint64_t keytag;
@@ -222,6 +229,7 @@ typedef struct mac_ent {
 
 static pthread_mutex_t mac_mu = PTHREAD_MUTEX_INITIALIZER;
 static mac_ent *mac_cache;
+static unsigned mac_victim;
 
 static uint64_t key_tag(const uint8_t key[32])
 {
@@ -229,23 +237,25 @@ static uint64_t key_tag(const uint8_t key[32])
     uint64_t t;
     og_crypto_sha256(key, 32, h);
     memcpy(&t, h, sizeof(t));
-    return t | 1;   /* never 0, which marks an empty slot */
+    return t | 1; /* never 0, which marks an empty entry */
 }
 
 /* "h" + 16 hex of the word's keyed hash; out holds 18 bytes. */
 static int word_mac(const uint8_t key[32], uint64_t tag, const char *w, size_t n, char out[18])
 {
     uint8_t mac[32];
-    uint32_t slot = (fnv1a(w, n) ^ (uint32_t)tag ^ (uint32_t)(tag >> 32)) % MAC_CACHE_SLOTS;
+    uint32_t set = (fnv1a(w, n) ^ (uint32_t)tag ^ (uint32_t)(tag >> 32)) % MAC_CACHE_SETS;
     pthread_mutex_lock(&mac_mu);
     if (!mac_cache)
-        mac_cache = calloc(MAC_CACHE_SLOTS, sizeof(*mac_cache));
+        mac_cache = calloc((size_t)MAC_CACHE_SETS * MAC_CACHE_WAYS, sizeof(*mac_cache));
     if (mac_cache) {
-        mac_ent *e = &mac_cache[slot];
-        if (e->keytag == tag && e->len == n && memcmp(e->w, w, n) == 0) {
-            memcpy(out, e->mac, 18);
-            pthread_mutex_unlock(&mac_mu);
-            return 0;
+        mac_ent *e = &mac_cache[(size_t)set * MAC_CACHE_WAYS];
+        for (int i = 0; i < MAC_CACHE_WAYS; i++, e++) {
+            if (e->keytag == tag && e->len == n && memcmp(e->w, w, n) == 0) {
+                memcpy(out, e->mac, 18);
+                pthread_mutex_unlock(&mac_mu);
+                return 0;
+            }
         }
     }
     pthread_mutex_unlock(&mac_mu);
@@ -257,7 +267,12 @@ static int word_mac(const uint8_t key[32], uint64_t tag, const char *w, size_t n
     og_crypto_wipe(mac, sizeof(mac));
     pthread_mutex_lock(&mac_mu);
     if (mac_cache) {
-        mac_ent *e = &mac_cache[slot];
+        mac_ent *base = &mac_cache[(size_t)set * MAC_CACHE_WAYS], *e = NULL;
+        for (int i = 0; i < MAC_CACHE_WAYS && !e; i++)
+            if (!base[i].keytag)
+                e = &base[i];
+        if (!e)
+            e = &base[mac_victim++ % MAC_CACHE_WAYS];
         e->keytag = tag;
         e->len = (uint8_t)n;
         memcpy(e->w, w, n);
@@ -403,9 +418,9 @@ int art__index_put(og_ctx *ctx, const char *tenant_id, const art_row *a, const c
     }
     if ((error = art__index_remove(ctx, a->n)) < 0)
         goto cleanup;
-    if ((error = og_stmt_prepare(&st, ctx->store,
-                                 "INSERT INTO art_fts (rowid, name, meta, body) VALUES (?, ?, ?, ?)")) <
-        0)
+    if ((error = og_stmt_prepare(
+             &st, ctx->store,
+             "INSERT INTO art_fts (rowid, name, meta, body) VALUES (?, ?, ?, ?)")) < 0)
         goto cleanup;
     og_stmt_bind_int(st, 1, a->n);
     og_stmt_bind_text(st, 2, nb.data ? nb.data : "");
@@ -635,8 +650,7 @@ static int project_right(og_ctx *ctx, const char *tenant_id, const char *project
     return 0;
 }
 
-int og_artifact_search(og_ctx *ctx, const char *tenant, const char *query, int limit,
-                       json_t **out)
+int og_artifact_search(og_ctx *ctx, const char *tenant, const char *query, int limit, json_t **out)
 {
     int error = -1;
     og_stmt *st = NULL, *rst = NULL;
@@ -665,13 +679,12 @@ int og_artifact_search(og_ctx *ctx, const char *tenant, const char *query, int l
     if ((error = art__tenant(ctx, tenant, tenant_id)) < 0)
         goto cleanup;
     if (!(nq = query_words(query, qw, QUERY_WORDS_MAX))) {
-        error = og_error_set(OG_EINVAL,
-                             "query '%s' has no searchable word (2 or more letters or digits)",
-                             query);
+        error = og_error_set(
+            OG_EINVAL, "query '%s' has no searchable word (2 or more letters or digits)", query);
         goto cleanup;
     }
     error = art__keys(ctx, tenant_id, 0, &k);
-    if (error == OG_ENOTFOUND) {   /* nothing was ever stored in this tenant */
+    if (error == OG_ENOTFOUND) { /* nothing was ever stored in this tenant */
         og_error_clear();
         *out = arr;
         arr = NULL;
@@ -680,18 +693,43 @@ int og_artifact_search(og_ctx *ctx, const char *tenant, const char *query, int l
     }
     if (error < 0)
         goto cleanup;
+    /* Each word's keyed hash goes into the query; the rarest word decides how to order, and a
+     * word in no document at all means no match. */
     uint64_t tag = key_tag(k.search);
+    int64_t min_docs = -1;
+    if ((error = og_stmt_prepare(&st, ctx->store, "SELECT doc FROM art_fts_v WHERE term = ?")) < 0)
+        goto cleanup;
     for (size_t i = 0; i < nq; i++) {
         char mac[18];
+        int64_t docs = 0;
         if ((error = word_mac(k.search, tag, qw[i].w, qw[i].len, mac)) < 0)
             goto cleanup;
         if ((error = og_buf_printf(&fq, "%s\"%s\"", i ? " " : "", mac)) < 0)
             goto cleanup;
+        og_stmt_reset(st);
+        og_stmt_bind_text(st, 1, mac);
+        if ((error = og_stmt_step(st)) < 0)
+            goto cleanup;
+        if (error == OG_ROW)
+            docs = og_stmt_col_int(st, 0);
+        if (min_docs < 0 || docs < min_docs)
+            min_docs = docs;
+    }
+    og_stmt_free(st);
+    st = NULL;
+    if (min_docs == 0) {
+        *out = arr;
+        arr = NULL;
+        error = 0;
+        goto cleanup;
     }
     if ((error = og_stmt_prepare(&st, ctx->store,
-                                 "SELECT rowid FROM art_fts WHERE art_fts MATCH ?"
-                                 " AND rank MATCH 'bm25(10.0, 4.0, 1.0)'"
-                                 " ORDER BY rank LIMIT ? OFFSET ?")) < 0)
+                                 min_docs <= RANK_MAX_DOCS
+                                     ? "SELECT rowid FROM art_fts WHERE art_fts MATCH ?"
+                                       " AND rank MATCH 'bm25(10.0, 4.0, 1.0)'"
+                                       " ORDER BY rank LIMIT ? OFFSET ?"
+                                     : "SELECT rowid FROM art_fts WHERE art_fts MATCH ?"
+                                       " ORDER BY rowid DESC LIMIT ? OFFSET ?")) < 0)
         goto cleanup;
     if ((error = og_stmt_prepare(&rst, ctx->store,
                                  "SELECT a.n, a.id, a.project_id, a.sealed, a.kind, a.state,"
@@ -719,7 +757,7 @@ int og_artifact_search(og_ctx *ctx, const char *tenant, const char *query, int l
             if (error != OG_ROW)
                 continue;
             if (!og_stmt_col_is_null(rst, 11))
-                continue;   /* deleted */
+                continue; /* deleted */
             if (published_only && strcmp(og_stmt_col_text(rst, 5), "published") != 0)
                 continue;
             proj_cache *pc = NULL;
@@ -738,11 +776,11 @@ int og_artifact_search(og_ctx *ctx, const char *tenant, const char *query, int l
                 art__row_free(&a);
                 goto cleanup;
             }
-            json_array_append_new(
-                arr, json_pack("{s:s, s:s, s:s, s:s, s:I, s:s, s:I, s:s}", "project", pc->key,
-                               "name", a.name, "kind", a.kind, "state", a.state, "version",
-                               (json_int_t)a.latest, "media_type", media, "size",
-                               (json_int_t)size, "snippet", snip));
+            json_array_append_new(arr,
+                                  json_pack("{s:s, s:s, s:s, s:s, s:I, s:s, s:I, s:s}", "project",
+                                            pc->key, "name", a.name, "kind", a.kind, "state",
+                                            a.state, "version", (json_int_t)a.latest, "media_type",
+                                            media, "size", (json_int_t)size, "snippet", snip));
             free(snip);
             art__row_free(&a);
         }

@@ -25,9 +25,12 @@ static const char *const help =
 static int run(og_cli *cli, int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"json", no_argument, NULL, 'j'},          {"tenant", required_argument, NULL, 't'},
-        {"project", required_argument, NULL, 'p'}, {"user", required_argument, NULL, 'u'},
-        {"right", required_argument, NULL, 'r'},   {"until", required_argument, NULL, 'U'},
+        {"json", no_argument, NULL, 'j'},
+        {"tenant", required_argument, NULL, 't'},
+        {"project", required_argument, NULL, 'p'},
+        {"user", required_argument, NULL, 'u'},
+        {"right", required_argument, NULL, 'r'},
+        {"until", required_argument, NULL, 'U'},
         {NULL, 0, NULL, 0},
     };
     int json = 0, c, error;
@@ -39,13 +42,26 @@ static int run(og_cli *cli, int argc, char **argv)
     opterr = 0;
     while ((c = getopt_long(argc - 1, argv + 1, "", opts, NULL)) != -1) {
         switch (c) {
-        case 'j': json = 1; break;
-        case 't': tenant = optarg; break;
-        case 'p': project = optarg; break;
-        case 'u': user = optarg; break;
-        case 'r': right_s = optarg; break;
-        case 'U': until_s = optarg; break;
-        default: return og_cli_badopt("access", argv + 1);
+        case 'j':
+            json = 1;
+            break;
+        case 't':
+            tenant = optarg;
+            break;
+        case 'p':
+            project = optarg;
+            break;
+        case 'u':
+            user = optarg;
+            break;
+        case 'r':
+            right_s = optarg;
+            break;
+        case 'U':
+            until_s = optarg;
+            break;
+        default:
+            return og_cli_badopt("access", argv + 1);
         }
     }
     int npos = argc - 1 - optind;
@@ -75,8 +91,7 @@ static int run(og_cli *cli, int argc, char **argv)
                    json_string_value(json_object_get(x, "project")),
                    json_string_value(json_object_get(x, "right")),
                    json_string_value(json_object_get(x, "via")),
-                   json_is_true(json_object_get(x, "published_only")) ? " (published only)"
-                                                                      : "");
+                   json_is_true(json_object_get(x, "published_only")) ? " (published only)" : "");
         json_decref(rep);
         return OG_EXIT_OK;
     }
@@ -90,8 +105,9 @@ static int run(og_cli *cli, int argc, char **argv)
         if (og_artifact_right_parse(right_s, &right) < 0)
             return og_cli_usage("access", "%s", og_error_last());
         if (until_s && og_time_parse(until_s, &until) < 0)
-            return og_cli_usage("access", "bad --until '%s' (a date like 2027-01-31 or an RFC "
-                                          "3339 time)",
+            return og_cli_usage("access",
+                                "bad --until '%s' (a date like 2027-01-31 or an RFC "
+                                "3339 time)",
                                 until_s);
         if ((error = og_cli_open(cli, tenant)))
             return error;

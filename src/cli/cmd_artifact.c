@@ -286,6 +286,34 @@ static void print_log(json_t *arr)
     }
 }
 
+static void print_show(json_t *a)
+{
+    json_t *v = json_object_get(a, "latest_version"), *lock = json_object_get(a, "lock");
+    char *meta = json_dumps(json_object_get(a, "metadata"), JSON_COMPACT);
+    printf("%s/%s\n  kind      %s\n  state     %s\n  versions  %lld\n  metadata  %s\n",
+           json_string_value(json_object_get(a, "project")),
+           json_string_value(json_object_get(a, "name")),
+           json_string_value(json_object_get(a, "kind")),
+           json_string_value(json_object_get(a, "state")),
+           (long long)json_integer_value(json_object_get(a, "latest")), meta ? meta : "{}");
+    free(meta);
+    if (v)
+        printf("  latest    v%lld by %s at %s, %lld bytes, %s, sha256 %s\n",
+               (long long)json_integer_value(json_object_get(v, "version")),
+               json_string_value(json_object_get(v, "author")),
+               json_string_value(json_object_get(v, "created_at")),
+               (long long)json_integer_value(json_object_get(v, "size")),
+               json_string_value(json_object_get(v, "media_type")),
+               json_string_value(json_object_get(v, "sha256")));
+    if (lock)
+        printf("  locked    by %s until %s\n", json_string_value(json_object_get(lock, "owner")),
+               json_string_value(json_object_get(lock, "expires_at")));
+    if (json_object_get(a, "legal_hold"))
+        printf("  hold      %s\n", json_string_value(json_object_get(a, "legal_hold")));
+    if (json_object_get(a, "deleted_at"))
+        printf("  deleted   %s\n", json_string_value(json_object_get(a, "deleted_at")));
+}
+
 static int cmd_set_state(og_cli *cli, const opts *o, int npos, char **pos)
 {
     int error;
@@ -337,8 +365,9 @@ static int cmd_retention(og_cli *cli, const opts *o, int npos, char **pos)
         if (npos != 1)
             return og_cli_usage("artifact", "unexpected argument '%s'", pos[1]);
         if (!o->kind || !og_artifact_kind_valid(o->kind))
-            return og_cli_usage("artifact", "retention set needs --kind (sow, change-order, "
-                                            "runbook, closure, template, other), got '%s'",
+            return og_cli_usage("artifact",
+                                "retention set needs --kind (sow, change-order, "
+                                "runbook, closure, template, other), got '%s'",
                                 o->kind ? o->kind : "");
         if (!o->keep)
             return og_cli_usage("artifact", "retention set needs --keep (like 7y, 90d, or 0)");
@@ -378,15 +407,15 @@ static int cmd_retention(og_cli *cli, const opts *o, int npos, char **pos)
 static int run(og_cli *cli, int argc, char **argv)
 {
     static const struct option lopts[] = {
-        {"tenant", required_argument, NULL, 't'},  {"project", required_argument, NULL, 'p'},
-        {"name", required_argument, NULL, 'n'},    {"kind", required_argument, NULL, 'k'},
-        {"message", required_argument, NULL, 'm'}, {"type", required_argument, NULL, 'T'},
+        {"tenant", required_argument, NULL, 't'},   {"project", required_argument, NULL, 'p'},
+        {"name", required_argument, NULL, 'n'},     {"kind", required_argument, NULL, 'k'},
+        {"message", required_argument, NULL, 'm'},  {"type", required_argument, NULL, 'T'},
         {"metadata", required_argument, NULL, 'M'}, {"output", required_argument, NULL, 'o'},
-        {"version", required_argument, NULL, 'v'}, {"from", required_argument, NULL, 'F'},
-        {"to", required_argument, NULL, 'O'},      {"ttl", required_argument, NULL, 'L'},
-        {"limit", required_argument, NULL, 'l'},   {"keep", required_argument, NULL, 'K'},
-        {"json", no_argument, NULL, 'j'},          {"force", no_argument, NULL, 'f'},
-        {"deleted", no_argument, NULL, 'd'},       {NULL, 0, NULL, 0},
+        {"version", required_argument, NULL, 'v'},  {"from", required_argument, NULL, 'F'},
+        {"to", required_argument, NULL, 'O'},       {"ttl", required_argument, NULL, 'L'},
+        {"limit", required_argument, NULL, 'l'},    {"keep", required_argument, NULL, 'K'},
+        {"json", no_argument, NULL, 'j'},           {"force", no_argument, NULL, 'f'},
+        {"deleted", no_argument, NULL, 'd'},        {NULL, 0, NULL, 0},
     };
     opts o;
     int c, error;
@@ -400,24 +429,59 @@ static int run(og_cli *cli, int argc, char **argv)
     opterr = 0;
     while ((c = getopt_long(argc - 1, argv + 1, "m:o:", lopts, NULL)) != -1) {
         switch (c) {
-        case 't': o.tenant = optarg; break;
-        case 'p': o.project = optarg; break;
-        case 'n': o.name = optarg; break;
-        case 'k': o.kind = optarg; break;
-        case 'm': o.message = optarg; break;
-        case 'T': o.type = optarg; break;
-        case 'M': o.metadata = optarg; break;
-        case 'o': o.output = optarg; break;
-        case 'v': o.version = optarg; break;
-        case 'F': o.from = optarg; break;
-        case 'O': o.to = optarg; break;
-        case 'L': o.ttl = optarg; break;
-        case 'l': o.limit = optarg; break;
-        case 'K': o.keep = optarg; break;
-        case 'j': o.json = 1; break;
-        case 'f': o.force = 1; break;
-        case 'd': o.deleted = 1; break;
-        default: return og_cli_badopt("artifact", argv + 1);
+        case 't':
+            o.tenant = optarg;
+            break;
+        case 'p':
+            o.project = optarg;
+            break;
+        case 'n':
+            o.name = optarg;
+            break;
+        case 'k':
+            o.kind = optarg;
+            break;
+        case 'm':
+            o.message = optarg;
+            break;
+        case 'T':
+            o.type = optarg;
+            break;
+        case 'M':
+            o.metadata = optarg;
+            break;
+        case 'o':
+            o.output = optarg;
+            break;
+        case 'v':
+            o.version = optarg;
+            break;
+        case 'F':
+            o.from = optarg;
+            break;
+        case 'O':
+            o.to = optarg;
+            break;
+        case 'L':
+            o.ttl = optarg;
+            break;
+        case 'l':
+            o.limit = optarg;
+            break;
+        case 'K':
+            o.keep = optarg;
+            break;
+        case 'j':
+            o.json = 1;
+            break;
+        case 'f':
+            o.force = 1;
+            break;
+        case 'd':
+            o.deleted = 1;
+            break;
+        default:
+            return og_cli_badopt("artifact", argv + 1);
         }
     }
     int npos = argc - 1 - optind;
@@ -459,14 +523,13 @@ static int run(og_cli *cli, int argc, char **argv)
             og_cli_print_json(j);
             return OG_EXIT_OK;
         }
-        json_array_foreach(j, i, x)
-            printf("%s/%s (%s, %s, v%lld)\n    %s\n",
-                   json_string_value(json_object_get(x, "project")),
-                   json_string_value(json_object_get(x, "name")),
-                   json_string_value(json_object_get(x, "kind")),
-                   json_string_value(json_object_get(x, "state")),
-                   (long long)json_integer_value(json_object_get(x, "version")),
-                   json_string_value(json_object_get(x, "snippet")));
+        json_array_foreach(j, i, x) printf(
+            "%s/%s (%s, %s, v%lld)\n    %s\n", json_string_value(json_object_get(x, "project")),
+            json_string_value(json_object_get(x, "name")),
+            json_string_value(json_object_get(x, "kind")),
+            json_string_value(json_object_get(x, "state")),
+            (long long)json_integer_value(json_object_get(x, "version")),
+            json_string_value(json_object_get(x, "snippet")));
         if (json_array_size(j) == 0)
             fprintf(stderr, "opsgate: no artifact matches '%s'\n", pos[0]);
         json_decref(j);
@@ -491,7 +554,7 @@ static int run(og_cli *cli, int argc, char **argv)
     }
 
     /* Everything below names one artifact. */
-    static const char *const one[] = {"show", "log",   "diff",     "restore", "lock",
+    static const char *const one[] = {"show",   "log",    "diff",  "restore",  "lock",
                                       "unlock", "delete", "purge", "metadata", NULL};
     int known = 0;
     for (size_t i = 0; one[i]; i++)
@@ -510,11 +573,14 @@ static int run(og_cli *cli, int argc, char **argv)
         error = show ? og_artifact_show(&cli->ctx, &r, &j) : og_artifact_log(&cli->ctx, &r, &j);
         if (error < 0)
             return og_cli_fail(error);
-        if (o.json || show) {
+        if (o.json) {
             og_cli_print_json(j);
             return OG_EXIT_OK;
         }
-        print_log(j);
+        if (show)
+            print_show(j);
+        else
+            print_log(j);
         json_decref(j);
         return OG_EXIT_OK;
     }
@@ -594,8 +660,7 @@ static int run(og_cli *cli, int argc, char **argv)
     return OG_EXIT_OK;
 }
 
-const og_command og_cmd_artifact = {"artifact",
-                                    run,
+const og_command og_cmd_artifact = {"artifact", run,
                                     "versioned project artifacts: put, get, diff, lock, "
                                     "lifecycle, search",
                                     help};

@@ -21,9 +21,12 @@ static const char *const help =
 static int run(og_cli *cli, int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"json", no_argument, NULL, 'j'},          {"all", no_argument, NULL, 'a'},
-        {"tenant", required_argument, NULL, 't'},  {"project", required_argument, NULL, 'p'},
-        {"name", required_argument, NULL, 'n'},    {"reason", required_argument, NULL, 'r'},
+        {"json", no_argument, NULL, 'j'},
+        {"all", no_argument, NULL, 'a'},
+        {"tenant", required_argument, NULL, 't'},
+        {"project", required_argument, NULL, 'p'},
+        {"name", required_argument, NULL, 'n'},
+        {"reason", required_argument, NULL, 'r'},
         {NULL, 0, NULL, 0},
     };
     int json = 0, all = 0, c, error;
@@ -35,13 +38,26 @@ static int run(og_cli *cli, int argc, char **argv)
     opterr = 0;
     while ((c = getopt_long(argc - 1, argv + 1, "", opts, NULL)) != -1) {
         switch (c) {
-        case 'j': json = 1; break;
-        case 'a': all = 1; break;
-        case 't': tenant = optarg; break;
-        case 'p': project = optarg; break;
-        case 'n': name = optarg; break;
-        case 'r': reason = optarg; break;
-        default: return og_cli_badopt("hold", argv + 1);
+        case 'j':
+            json = 1;
+            break;
+        case 'a':
+            all = 1;
+            break;
+        case 't':
+            tenant = optarg;
+            break;
+        case 'p':
+            project = optarg;
+            break;
+        case 'n':
+            name = optarg;
+            break;
+        case 'r':
+            reason = optarg;
+            break;
+        default:
+            return og_cli_badopt("hold", argv + 1);
         }
     }
     int npos = argc - 1 - optind;

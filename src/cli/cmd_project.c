@@ -51,9 +51,8 @@ static int run(og_cli *cli, int argc, char **argv)
         if (npos != 2)
             return og_cli_usage("project", "project create takes KEY and NAME");
         if (!og_name_valid(pos[0]))
-            return og_cli_usage("project",
-                                "bad project key '%s' (1 to 63 of a-z, 0-9, '.', '_', '-')",
-                                pos[0]);
+            return og_cli_usage(
+                "project", "bad project key '%s' (1 to 63 of a-z, 0-9, '.', '_', '-')", pos[0]);
         if ((error = og_cli_open(cli, tenant)))
             return error;
         if ((error = og_project_create(&cli->ctx, tenant, pos[0], pos[1], &p)) < 0)

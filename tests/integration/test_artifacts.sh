@@ -119,11 +119,13 @@ expect 0 "policy: SOW publishing at L2" -- og --as ada gate policy set --tenant 
 expect 0 "publish is pending" -- og --as pam artifact set-state "${A[@]}" --name sow.md published --json
 [ "$(printf '%s' "$out" | jq -r .state)" = pending ] && ok || bad "publish pending: $out"
 gate=$(printf '%s' "$out" | jq -r .gate_id)
-expect 0 "still approved" -- og artifact show "${A[@]}" --name sow.md
+expect 0 "still approved" -- og artifact show "${A[@]}" --name sow.md --json
 [ "$(printf '%s' "$out" | jq -r .state)" = approved ] && ok || bad "state stays approved: $out"
 expect 0 "ada approves" -- og --as ada gate approve "$gate"
-expect 0 "now published" -- og artifact show "${A[@]}" --name sow.md
+expect 0 "now published" -- og artifact show "${A[@]}" --name sow.md --json
 [ "$(printf '%s' "$out" | jq -r .state)" = published ] && ok || bad "published after approval: $out"
+expect 0 "show as text" -- og artifact show "${A[@]}" --name sow.md
+contains "$out" "state     published" "show prints the state"
 expect 1 "no new versions once published" -- og artifact put "${A[@]}" --name sow.md "$tmp/sow.md"
 contains "$err" "published" "put on published explains"
 

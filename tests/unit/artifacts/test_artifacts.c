@@ -81,7 +81,7 @@ static int get(og_ctx *c, const char *tenant, const char *project, const char *n
     og_artifact_ref r = ref(tenant, project, name);
     og_artifact_reader *rd = NULL;
     og_buf b;
-    char tmp[7];   /* odd size: exercise partial reads */
+    char tmp[7]; /* odd size: exercise partial reads */
     size_t got;
     int error = og_artifact_get_open(&rd, c, &r, ver, NULL);
     og_buf_init(&b, (size_t)64 << 20);
@@ -109,8 +109,8 @@ static int objects_of(fx *f, const og_tenant *t)
 {
     og_stmt *st = NULL;
     int n = -1;
-    OG_ASSERT_OK(og_stmt_prepare(&st, f->env.store,
-                                 "SELECT count(*) FROM art_objects WHERE tenant_id = ?"));
+    OG_ASSERT_OK(
+        og_stmt_prepare(&st, f->env.store, "SELECT count(*) FROM art_objects WHERE tenant_id = ?"));
     og_stmt_bind_text(st, 1, t->id);
     if (og_stmt_step(st) == OG_ROW)
         n = (int)og_stmt_col_int(st, 0);
@@ -193,8 +193,8 @@ static void test_artifacts_put__versions_are_immutable_and_readable_back(void **
     assert_int_equal(json_integer_value(json_object_get(json_array_get(log, 0), "version")), 2);
     assert_string_equal(json_string_value(json_object_get(json_array_get(log, 1), "sha256")),
                         v1.sha256);
-    assert_non_null(strstr(json_string_value(json_object_get(json_array_get(log, 0), "author")),
-                           "local:"));
+    assert_non_null(
+        strstr(json_string_value(json_object_get(json_array_get(log, 0), "author")), "local:"));
     json_decref(log);
 }
 
@@ -318,9 +318,10 @@ static void test_artifacts_diff__unified_with_context_and_binary_note(void **sta
     og_buf_free(&x);
     og_buf_reset(&b);
     OG_ASSERT_OK(og_artifact_diff(c, &n, 1, 2, &b));
-    assert_string_equal(b.data, "--- nums@v1\n+++ nums@v2\n"
-                                "@@ -1,5 +1,5 @@\n 1\n-2\n+two\n 3\n 4\n 5\n"
-                                "@@ -15,6 +15,7 @@\n 15\n 16\n 17\n-18\n+eighteen\n 19\n 20\n+21\n");
+    assert_string_equal(b.data,
+                        "--- nums@v1\n+++ nums@v2\n"
+                        "@@ -1,5 +1,5 @@\n 1\n-2\n+two\n 3\n 4\n 5\n"
+                        "@@ -15,6 +15,7 @@\n 15\n 16\n 17\n-18\n+eighteen\n 19\n 20\n+21\n");
     og_buf_reset(&b);
     OG_ASSERT_OK(og_artifact_diff(c, &r, 2, 2, &b));
     assert_int_equal(b.len, 0);
@@ -416,15 +417,15 @@ static void test_artifacts_lock__blocks_another_users_put_and_admin_breaks_it(vo
     OG_ASSERT_OK(put(&ed, "acme", "fw", "lockme.md", NULL, "v3 by ed\n", NULL));
     json_t *recs = NULL;
     int64_t next = 0;
-    OG_ASSERT_OK(og_audit_list(&f->env.ctx, f->acme.id, 0, 1000, "artifact.lock.break", NULL,
-                               &recs, &next));
+    OG_ASSERT_OK(
+        og_audit_list(&f->env.ctx, f->acme.id, 0, 1000, "artifact.lock.break", NULL, &recs, &next));
     assert_int_equal(json_array_size(recs), 1);
     json_decref(recs);
     /* an expired lock does not block */
     OG_ASSERT_OK(og_artifact_lock(&eve, &r, 1000, NULL));
     usleep(5000);
     OG_ASSERT_OK(put(&ed, "acme", "fw", "lockme.md", NULL, "v4 by ed\n", NULL));
-    assert_int_equal(og_artifact_unlock(&ed, &r, 0), 0);   /* expired: anyone may clear it */
+    assert_int_equal(og_artifact_unlock(&ed, &r, 0), 0); /* expired: anyone may clear it */
 }
 
 /* ---- lifecycle ---- */
@@ -517,9 +518,8 @@ static void test_artifacts_access__every_role_lacking_a_right_is_denied(void **s
         assert_int_equal(og_artifact_hold_set(w, &r, "why"), OG_EDENIED);
         assert_int_equal(og_artifact_hold_clear(w, &r, "why"), OG_EDENIED);
         assert_int_equal(og_artifact_purge(w, &r), OG_EDENIED);
-        assert_int_equal(og_artifact_unlock(w, &r, 1) == OG_EDENIED ||
-                             og_error_code() == OG_ENOTFOUND,
-                         1);
+        assert_int_equal(
+            og_artifact_unlock(w, &r, 1) == OG_EDENIED || og_error_code() == OG_ENOTFOUND, 1);
         assert_int_equal(og_artifact_retention_set(w, "acme", "sow", 1000000), OG_EDENIED);
     }
     /* access report: tenant-admin and auditor */
@@ -547,7 +547,8 @@ static void test_artifacts_access__every_role_lacking_a_right_is_denied(void **s
     assert_int_equal(put(&cli, "acme", "fw", "new.md", NULL, "x\n", NULL), OG_EDENIED);
 }
 
-static void test_artifacts_access__client_viewer_sees_only_published_of_granted_projects(void **state)
+static void
+test_artifacts_access__client_viewer_sees_only_published_of_granted_projects(void **state)
 {
     fx *f = *state;
     og_ctx *c = &f->env.ctx;
@@ -582,8 +583,7 @@ static void test_artifacts_access__client_viewer_sees_only_published_of_granted_
     json_decref(j);
     OG_ASSERT_OK(og_artifact_list(&cli, "acme", NULL, 0, &j));
     assert_int_equal(json_array_size(j), 1);
-    assert_string_equal(json_string_value(json_object_get(json_array_get(j, 0), "name")),
-                        "pub.md");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(j, 0), "name")), "pub.md");
     json_decref(j);
     OG_ASSERT_OK(og_artifact_search(&cli, "acme", "words", 0, &j));
     assert_int_equal(json_array_size(j), 1);
@@ -592,8 +592,7 @@ static void test_artifacts_access__client_viewer_sees_only_published_of_granted_
     assert_int_equal(json_array_size(j), 1);
     json_decref(j);
     /* a grant with an expiry stops on time */
-    OG_ASSERT_OK(og_access_grant(c, "acme", "fw", "cli", OG_RIGHT_READ,
-                                 og_time_now_us() + 200000));
+    OG_ASSERT_OK(og_access_grant(c, "acme", "fw", "cli", OG_RIGHT_READ, og_time_now_us() + 200000));
     OG_ASSERT_OK(get(&cli, "acme", "fw", "pub.md", 0, &t));
     free(t);
     usleep(250000);
@@ -712,8 +711,8 @@ static void test_artifacts_search__ranks_names_metadata_and_text_with_snippets(v
                        "Step 2: move the VLAN 42 trunk to the new core switch.\n";
     json_t *j = NULL;
     OG_ASSERT_OK(og_artifact_put_buffer(c, &r, &o, text, strlen(text), NULL));
-    OG_ASSERT_OK(put(c, "acme", "fw", "notes.txt", NULL, "the trunk is mentioned here too\n",
-                     NULL));
+    OG_ASSERT_OK(
+        put(c, "acme", "fw", "notes.txt", NULL, "the trunk is mentioned here too\n", NULL));
     OG_ASSERT_OK(put(c, "acme", "m365", "mail.txt", NULL, "mailbox migration plan\n", NULL));
     OG_ASSERT_OK(og_artifact_search(c, "acme", "TRUNK", 0, &j));
     assert_int_equal(json_array_size(j), 2);
@@ -790,7 +789,7 @@ static void test_artifacts_storage__data_folder_holds_no_plaintext(void **state)
     fx *f = *state;
     og_ctx *c = &f->env.ctx;
     static const char *const needles[] = {"zanzibarquokka", "Xylophonist", "vermillionwombat",
-                                          "Snufflepagus", "Kerfuffle", NULL};
+                                          "Snufflepagus",   "Kerfuffle",   NULL};
     og_artifact_ref r = ref("acme", "fw", "Snufflepagus plan.md");
     og_artifact_put_opts o = {.kind = "sow",
                               .message = "Kerfuffle fixed",
@@ -837,8 +836,8 @@ static void test_artifacts_tenant__deleted_tenant_files_can_be_removed(void **st
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_artifacts_put__versions_are_immutable_and_readable_back,
-                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_artifacts_put__versions_are_immutable_and_readable_back, setup, teardown),
         cmocka_unit_test_setup_teardown(
             test_artifacts_put__identical_content_is_stored_once_per_tenant, setup, teardown),
         cmocka_unit_test_setup_teardown(test_artifacts_put__bad_input_is_refused_naming_the_value,
@@ -871,8 +870,8 @@ int main(void)
             test_artifacts_search__ranks_names_metadata_and_text_with_snippets, setup, teardown),
         cmocka_unit_test_setup_teardown(test_artifacts_storage__data_folder_holds_no_plaintext,
                                         setup, teardown),
-        cmocka_unit_test_setup_teardown(
-            test_artifacts_tenant__deleted_tenant_files_can_be_removed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_artifacts_tenant__deleted_tenant_files_can_be_removed,
+                                        setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -22,7 +22,7 @@
 #define UNDER_ASAN 0
 #endif
 
-#define MIB ((size_t)1 << 20)
+#define MIB   ((size_t)1 << 20)
 #define BOUND (16 * MIB)
 /* ASan's quarantine keeps freed memory resident, so its peak says nothing about our buffers:
  * there the test still moves data through every path but does not measure. */
@@ -110,8 +110,8 @@ static void test_artifacts_stream__memory_stays_flat_for_a_file_many_times_the_b
     print_message("moved %zu MiB up and down; peak RSS grew by %ld KiB (bound %zu KiB)%s\n",
                   MOVED / MIB, grew, BOUND / 1024, UNDER_ASAN ? " [not checked under ASan]" : "");
     if (!UNDER_ASAN && grew * 1024 > (long)BOUND)
-        fail_msg("peak RSS grew by %ld KiB moving %zu MiB; the bound is %zu KiB", grew,
-                 MOVED / MIB, BOUND / 1024);
+        fail_msg("peak RSS grew by %ld KiB moving %zu MiB; the bound is %zu KiB", grew, MOVED / MIB,
+                 BOUND / 1024);
     og_test_env_teardown(&env);
 }
 
