@@ -106,12 +106,43 @@ cleanup:
     return error;
 }
 
+/* Write everything to fd, retrying short writes and EINTR. */
+static int write_all(int fd, const char *path, const void *data, size_t len)
+{
+    const char *p = data;
+    while (len > 0) {
+        ssize_t w = write(fd, p, len);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return og_error_set(OG_ERROR, "cannot write '%s': %s", path, strerror(errno));
+        }
+        p += w;
+        len -= (size_t)w;
+    }
+    return 0;
+}
+
 int og_file_write_atomic(const char *path, const void *data, size_t len, unsigned mode)
 {
     int error = -1;
     int fd = -1;
     char *tmp = NULL;
     char *dircopy = NULL;
+    struct stat sb;
+
+    /* A device, FIFO or socket (/dev/null, /dev/stdout, a pipe) is written in place: renaming a
+     * temporary file over it would replace the device node with a regular file. */
+    if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+        if (S_ISDIR(sb.st_mode))
+            return og_error_set(OG_EINVAL, "'%s' is a folder, not a file", path);
+        fd = open(path, O_WRONLY | O_CLOEXEC);
+        if (fd < 0)
+            return og_error_set(OG_ERROR, "cannot open '%s': %s", path, strerror(errno));
+        error = write_all(fd, path, data, len);
+        close(fd);
+        return error;
+    }
     if (asprintf(&tmp, "%s.tmp.%ld", path, (long)getpid()) < 0) {
         tmp = NULL;
         error = og_error_set(OG_ERROR, "out of memory");
@@ -126,19 +157,8 @@ int og_file_write_atomic(const char *path, const void *data, size_t len, unsigne
         error = og_error_set(OG_ERROR, "cannot chmod '%s': %s", tmp, strerror(errno));
         goto cleanup;
     }
-    const char *p = data;
-    size_t left = len;
-    while (left > 0) {
-        ssize_t w = write(fd, p, left);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            error = og_error_set(OG_ERROR, "cannot write '%s': %s", tmp, strerror(errno));
-            goto cleanup;
-        }
-        p += w;
-        left -= (size_t)w;
-    }
+    if ((error = write_all(fd, tmp, data, len)) < 0)
+        goto cleanup;
     if (fsync(fd) < 0 || close(fd) < 0) {
         fd = -1;
         error = og_error_set(OG_ERROR, "cannot flush '%s': %s", tmp, strerror(errno));

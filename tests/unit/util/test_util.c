@@ -3,8 +3,12 @@
 #include "opsgate/error.h"
 #include "opsgate/util.h"
 
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static void test_buf__refuses_to_grow_past_its_cap(void **state)
 {
@@ -134,6 +138,44 @@ static void test_id__is_a_lowercase_uuid(void **state)
     assert_false(og_id_valid("not-a-uuid"));
 }
 
+static void test_file__atomic_write_replaces_files_but_writes_devices_in_place(void **state)
+{
+    (void)state;
+    char *dir = og_test_tmpdir();
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/f", dir);
+    OG_ASSERT_OK(og_file_write_atomic(path, "one", 3, 0640));
+    OG_ASSERT_OK(og_file_write_atomic(path, "two!", 4, 0640));
+    char *got = NULL;
+    size_t n = 0;
+    OG_ASSERT_OK(og_file_read(path, 100, &got, &n));
+    assert_int_equal(n, 4);
+    assert_memory_equal(got, "two!", 4);
+    free(got);
+    struct stat sb;
+    assert_int_equal(stat(path, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0640);
+    /* a FIFO stays a FIFO: the data goes through it */
+    char fifo[4096];
+    snprintf(fifo, sizeof(fifo), "%s/pipe", dir);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    int rfd = open(fifo, O_RDONLY | O_NONBLOCK);
+    assert_true(rfd >= 0);
+    OG_ASSERT_OK(og_file_write_atomic(fifo, "via", 3, 0600));
+    char buf[8] = {0};
+    assert_int_equal(read(rfd, buf, sizeof(buf)), 3);
+    assert_memory_equal(buf, "via", 3);
+    close(rfd);
+    assert_int_equal(stat(fifo, &sb), 0);
+    assert_true(S_ISFIFO(sb.st_mode));
+    assert_int_equal(og_file_write_atomic(dir, "x", 1, 0600), OG_EINVAL);
+    OG_ASSERT_OK(og_file_write_atomic("/dev/null", "x", 1, 0600));
+    assert_int_equal(stat("/dev/null", &sb), 0);
+    assert_true(S_ISCHR(sb.st_mode));
+    og_test_rmrf(dir);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -145,6 +187,7 @@ int main(void)
         cmocka_unit_test(test_hex__round_trips_and_rejects_bad_digits),
         cmocka_unit_test(test_name__accepts_slugs_only),
         cmocka_unit_test(test_id__is_a_lowercase_uuid),
+        cmocka_unit_test(test_file__atomic_write_replaces_files_but_writes_devices_in_place),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
