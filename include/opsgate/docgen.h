@@ -126,11 +126,11 @@ int og_docgen_md_to_html(og_buf *out, const char *md, size_t len, const og_docge
 
 /* Markdown to PDF with cairo and pango: a title page, then headings, paragraphs, lists, code,
  * rules and pipe tables laid out on A4, with a running header (client, document number) and
- * "Page N of M" footers. cairo and pango are loaded at run time (dlopen): without them this
- * returns OG_ERROR naming the missing library and everything else keeps working. The PDF's
- * creation date is set from page->date, so output does not depend on the clock. */
+ * "Page N of M" footers, drawn with cairo and pango. The PDF's creation date is set from
+ * page->date, so output does not depend on the clock. */
 int og_docgen_md_to_pdf(og_buf *out, const char *md, size_t len, const og_docgen_page *page);
-/* 1 when the PDF renderer's libraries could be loaded. */
+/* Prepare the PDF renderer (pango's resolution, once per process); always 1 now that cairo and
+ * pango are linked. */
 int og_docgen_pdf_available(void);
 
 /* ---- pipe tables (GFM subset), shared by the HTML and PDF renderers ----

@@ -1,144 +1,31 @@
 /* pdf.c - Markdown to PDF: a small page layout over cmark's AST and our pipe tables, drawn with
- * cairo and pango loaded at run time (the build links neither; see og_docgen_md_to_pdf). */
+ * cairo and pango. */
 #include "docgen/docgen_internal.h"
 #include "opsgate/error.h"
 
 #include <cmark.h>
-#include <dlfcn.h>
+#include <cairo-pdf.h>
+#include <cairo.h>
+#include <pango/pangocairo.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- the slice of the cairo and pango ABIs we use (stable C ABIs, declared here so the build
- * needs no pango headers) ---- */
-typedef struct cairo_s cairo_t;
-typedef struct cairo_surface_s cairo_surface_t;
-typedef struct pango_layout_s PangoLayout;
-typedef struct pango_fontdesc_s PangoFontDescription;
-typedef int (*cairo_write_fn)(void *closure, const unsigned char *data, unsigned int len);
-typedef struct cairo_rect {
-    double x, y, width, height;
-} cairo_rect;
-#define CAIRO_CONTENT_COLOR_ALPHA 0x3000
+/* cairo's PDF user space is in points (72 per inch); pango assumes 96 dpi by default, which
+ * would set 10 pt text at 13.3 pt. Set once per process. */
+static pthread_once_t resolution_once = PTHREAD_ONCE_INIT;
 
-#define CAIRO_PDF_METADATA_TITLE       0
-#define CAIRO_PDF_METADATA_AUTHOR      1
-#define CAIRO_PDF_METADATA_SUBJECT     2
-#define CAIRO_PDF_METADATA_CREATOR     4
-#define CAIRO_PDF_METADATA_CREATE_DATE 5
-#define CAIRO_PDF_METADATA_MOD_DATE    6
-#define PANGO_SCALE                    1024
-#define PANGO_WRAP_WORD_CHAR           2
-#define PANGO_ALIGN_LEFT               0
-#define PANGO_ALIGN_CENTER             1
-#define PANGO_ALIGN_RIGHT              2
-
-static struct {
-    cairo_surface_t *(*pdf_create_for_stream)(cairo_write_fn, void *, double, double);
-    void (*pdf_set_metadata)(cairo_surface_t *, int, const char *);
-    cairo_surface_t *(*recording_create)(int, const cairo_rect *);
-    void (*set_source_surface)(cairo_t *, cairo_surface_t *, double, double);
-    void (*paint)(cairo_t *);
-    cairo_t *(*create)(cairo_surface_t *);
-    void (*destroy)(cairo_t *);
-    void (*surface_finish)(cairo_surface_t *);
-    void (*surface_destroy)(cairo_surface_t *);
-    int (*surface_status)(cairo_surface_t *);
-    void (*show_page)(cairo_t *);
-    void (*move_to)(cairo_t *, double, double);
-    void (*line_to)(cairo_t *, double, double);
-    void (*rectangle)(cairo_t *, double, double, double, double);
-    void (*set_source_rgb)(cairo_t *, double, double, double);
-    void (*set_line_width)(cairo_t *, double);
-    void (*stroke)(cairo_t *);
-    void (*fill)(cairo_t *);
-    PangoLayout *(*create_layout)(cairo_t *);
-    void (*show_layout)(cairo_t *, PangoLayout *);
-    PangoFontDescription *(*font_from_string)(const char *);
-    void (*font_free)(PangoFontDescription *);
-    void (*layout_set_font)(PangoLayout *, const PangoFontDescription *);
-    void (*layout_set_width)(PangoLayout *, int);
-    void (*layout_set_wrap)(PangoLayout *, int);
-    void (*layout_set_alignment)(PangoLayout *, int);
-    void (*layout_set_markup)(PangoLayout *, const char *, int);
-    void (*layout_get_size)(PangoLayout *, int *, int *);
-    void (*unref)(void *);
-    void *(*font_map_get_default)(void);
-    void (*font_map_set_resolution)(void *, double);
-} X;
-
-static pthread_once_t load_once = PTHREAD_ONCE_INIT;
-static char load_error[256];
-
-static void *sym(void *h, const char *name)
+static void set_resolution(void)
 {
-    void *p = h ? dlsym(h, name) : NULL;
-    if (!p && !load_error[0])
-        snprintf(load_error, sizeof(load_error), "PDF output needs %s (cairo/pango): %s", name,
-                 dlerror() ? "symbol not found" : "library not loaded");
-    return p;
-}
-
-#define LOAD(field, h, name) *(void **)(&X.field) = sym(h, name)
-
-static void load_libs(void)
-{
-    void *cairo = dlopen("libcairo.so.2", RTLD_NOW | RTLD_LOCAL);
-    void *pango = dlopen("libpango-1.0.so.0", RTLD_NOW | RTLD_LOCAL);
-    void *pc = dlopen("libpangocairo-1.0.so.0", RTLD_NOW | RTLD_LOCAL);
-    void *gobj = dlopen("libgobject-2.0.so.0", RTLD_NOW | RTLD_LOCAL);
-    if (!cairo || !pango || !pc || !gobj) {
-        snprintf(load_error, sizeof(load_error),
-                 "PDF output needs cairo and pango (Debian: libcairo2 libpango-1.0-0 "
-                 "libpangocairo-1.0-0): cannot load %s",
-                 !cairo   ? "libcairo.so.2"
-                 : !pango ? "libpango-1.0.so.0"
-                 : !pc    ? "libpangocairo-1.0.so.0"
-                          : "libgobject-2.0.so.0");
-        return;
-    }
-    LOAD(pdf_create_for_stream, cairo, "cairo_pdf_surface_create_for_stream");
-    LOAD(pdf_set_metadata, cairo, "cairo_pdf_surface_set_metadata");
-    LOAD(recording_create, cairo, "cairo_recording_surface_create");
-    LOAD(set_source_surface, cairo, "cairo_set_source_surface");
-    LOAD(paint, cairo, "cairo_paint");
-    LOAD(create, cairo, "cairo_create");
-    LOAD(destroy, cairo, "cairo_destroy");
-    LOAD(surface_finish, cairo, "cairo_surface_finish");
-    LOAD(surface_destroy, cairo, "cairo_surface_destroy");
-    LOAD(surface_status, cairo, "cairo_surface_status");
-    LOAD(show_page, cairo, "cairo_show_page");
-    LOAD(move_to, cairo, "cairo_move_to");
-    LOAD(line_to, cairo, "cairo_line_to");
-    LOAD(rectangle, cairo, "cairo_rectangle");
-    LOAD(set_source_rgb, cairo, "cairo_set_source_rgb");
-    LOAD(set_line_width, cairo, "cairo_set_line_width");
-    LOAD(stroke, cairo, "cairo_stroke");
-    LOAD(fill, cairo, "cairo_fill");
-    LOAD(create_layout, pc, "pango_cairo_create_layout");
-    LOAD(show_layout, pc, "pango_cairo_show_layout");
-    LOAD(font_from_string, pango, "pango_font_description_from_string");
-    LOAD(font_free, pango, "pango_font_description_free");
-    LOAD(layout_set_font, pango, "pango_layout_set_font_description");
-    LOAD(layout_set_width, pango, "pango_layout_set_width");
-    LOAD(layout_set_wrap, pango, "pango_layout_set_wrap");
-    LOAD(layout_set_alignment, pango, "pango_layout_set_alignment");
-    LOAD(layout_set_markup, pango, "pango_layout_set_markup");
-    LOAD(layout_get_size, pango, "pango_layout_get_size");
-    LOAD(unref, gobj, "g_object_unref");
-    LOAD(font_map_get_default, pc, "pango_cairo_font_map_get_default");
-    LOAD(font_map_set_resolution, pc, "pango_cairo_font_map_set_resolution");
-    /* cairo's PDF user space is in points (72 per inch); pango assumes 96 dpi by default, which
-     * would set 10 pt text at 13.3 pt */
-    if (!load_error[0])
-        X.font_map_set_resolution(X.font_map_get_default(), 72.0);
+    pango_cairo_font_map_set_resolution(PANGO_CAIRO_FONT_MAP(pango_cairo_font_map_get_default()),
+                                        72.0);
 }
 
 int og_docgen_pdf_available(void)
 {
-    pthread_once(&load_once, load_libs);
-    return load_error[0] == '\0';
+    pthread_once(&resolution_once, set_resolution);
+    return 1;
 }
 
 /* ---- layout ---- */
@@ -169,16 +56,16 @@ typedef struct pdf {
     unsigned char *widths_done;
 } pdf;
 
-static int write_out(void *closure, const unsigned char *data, unsigned int len)
+static cairo_status_t write_out(void *closure, const unsigned char *data, unsigned int len)
 {
     pdf *p = closure;
     if (!p->draw)
-        return 0; /* CAIRO_STATUS_SUCCESS */
+        return CAIRO_STATUS_SUCCESS;
     if (og_buf_append(p->out, data, len) < 0) {
         p->error = OG_ETOOBIG;
-        return 11; /* CAIRO_STATUS_WRITE_ERROR */
+        return CAIRO_STATUS_WRITE_ERROR;
     }
-    return 0;
+    return CAIRO_STATUS_SUCCESS;
 }
 
 static int markup_escape(og_buf *b, const char *s, size_t n)
@@ -217,22 +104,22 @@ static double text_at(pdf *p, const char *markup, const PangoFontDescription *f,
                       double w, int align)
 {
     int tw = 0, th = 0;
-    PangoLayout *l = X.create_layout(p->cr);
+    PangoLayout *l = pango_cairo_create_layout(p->cr);
     if (!l) {
         p->error = og_error_set(OG_ERROR, "pango could not create a layout");
         return 0;
     }
-    X.layout_set_font(l, f);
-    X.layout_set_width(l, (int)(w * PANGO_SCALE));
-    X.layout_set_wrap(l, PANGO_WRAP_WORD_CHAR);
-    X.layout_set_alignment(l, align);
-    X.layout_set_markup(l, markup, -1);
-    X.layout_get_size(l, &tw, &th);
+    pango_layout_set_font_description(l, f);
+    pango_layout_set_width(l, (int)(w * PANGO_SCALE));
+    pango_layout_set_wrap(l, PANGO_WRAP_WORD_CHAR);
+    pango_layout_set_alignment(l, align);
+    pango_layout_set_markup(l, markup, -1);
+    pango_layout_get_size(l, &tw, &th);
     if (p->draw) {
-        X.move_to(p->cr, x, y);
-        X.show_layout(p->cr, l);
+        cairo_move_to(p->cr, x, y);
+        pango_cairo_show_layout(p->cr, l);
     }
-    X.unref(l);
+    g_object_unref(l);
     return (double)th / PANGO_SCALE;
 }
 
@@ -242,18 +129,18 @@ static PangoLayout *lay(pdf *p, const char *markup, const PangoFontDescription *
                         int align, double *h)
 {
     int tw = 0, th = 0;
-    PangoLayout *l = X.create_layout(p->cr);
+    PangoLayout *l = pango_cairo_create_layout(p->cr);
     *h = 0;
     if (!l) {
         p->error = og_error_set(OG_ERROR, "pango could not create a layout");
         return NULL;
     }
-    X.layout_set_font(l, f);
-    X.layout_set_width(l, (int)(w * PANGO_SCALE));
-    X.layout_set_wrap(l, PANGO_WRAP_WORD_CHAR);
-    X.layout_set_alignment(l, align);
-    X.layout_set_markup(l, markup, -1);
-    X.layout_get_size(l, &tw, &th);
+    pango_layout_set_font_description(l, f);
+    pango_layout_set_width(l, (int)(w * PANGO_SCALE));
+    pango_layout_set_wrap(l, PANGO_WRAP_WORD_CHAR);
+    pango_layout_set_alignment(l, align);
+    pango_layout_set_markup(l, markup, -1);
+    pango_layout_get_size(l, &tw, &th);
     *h = (double)th / PANGO_SCALE;
     return l;
 }
@@ -264,10 +151,10 @@ static void show(pdf *p, PangoLayout *l, double x, double y)
     if (!l)
         return;
     if (p->draw) {
-        X.move_to(p->cr, x, y);
-        X.show_layout(p->cr, l);
+        cairo_move_to(p->cr, x, y);
+        pango_cairo_show_layout(p->cr, l);
     }
-    X.unref(l);
+    g_object_unref(l);
 }
 
 /* The running header (client, document number) of every page but the title page. */
@@ -277,7 +164,7 @@ static void header(pdf *p)
     if (p->pageno <= 1)
         return;
     og_buf_init(&m, 4096);
-    X.set_source_rgb(p->cr, 0.4, 0.4, 0.4);
+    cairo_set_source_rgb(p->cr, 0.4, 0.4, 0.4);
     markup_escape(&m, p->page->client ? p->page->client : "",
                   p->page->client ? strlen(p->page->client) : 0);
     text_at(p, m.data ? m.data : "", p->f_small, MARGIN_X, 30, CONTENT_W / 2, PANGO_ALIGN_LEFT);
@@ -286,11 +173,11 @@ static void header(pdf *p)
                   p->page->number ? strlen(p->page->number) : 0);
     text_at(p, m.data ? m.data : "", p->f_small, MARGIN_X + CONTENT_W / 2, 30, CONTENT_W / 2,
             PANGO_ALIGN_RIGHT);
-    X.set_line_width(p->cr, 0.5);
-    X.move_to(p->cr, MARGIN_X, 44);
-    X.line_to(p->cr, PAGE_W - MARGIN_X, 44);
-    X.stroke(p->cr);
-    X.set_source_rgb(p->cr, 0.1, 0.1, 0.1);
+    cairo_set_line_width(p->cr, 0.5);
+    cairo_move_to(p->cr, MARGIN_X, 44);
+    cairo_line_to(p->cr, PAGE_W - MARGIN_X, 44);
+    cairo_stroke(p->cr);
+    cairo_set_source_rgb(p->cr, 0.1, 0.1, 0.1);
     og_buf_free(&m);
 }
 
@@ -298,7 +185,7 @@ static void header(pdf *p)
 static void footer(pdf *p, int pageno, int total)
 {
     char buf[64];
-    X.set_source_rgb(p->cr, 0.4, 0.4, 0.4);
+    cairo_set_source_rgb(p->cr, 0.4, 0.4, 0.4);
     snprintf(buf, sizeof(buf), "Page %d of %d", pageno, total);
     text_at(p, buf, p->f_small, MARGIN_X, PAGE_H - 40, CONTENT_W, PANGO_ALIGN_CENTER);
 }
@@ -321,19 +208,19 @@ static void new_page(pdf *p)
         p->pages = np;
         p->npages_alloc = na;
     }
-    cairo_rect ext = {0, 0, PAGE_W, PAGE_H};
-    cairo_surface_t *rec = X.recording_create(CAIRO_CONTENT_COLOR_ALPHA, &ext);
-    if (!rec || X.surface_status(rec) != 0) {
+    cairo_rectangle_t ext = {0, 0, PAGE_W, PAGE_H};
+    cairo_surface_t *rec = cairo_recording_surface_create(CAIRO_CONTENT_COLOR_ALPHA, &ext);
+    if (!rec || cairo_surface_status(rec) != 0) {
         if (rec)
-            X.surface_destroy(rec);
+            cairo_surface_destroy(rec);
         p->error = og_error_set(OG_ERROR, "cairo could not create a page");
         return;
     }
     if (p->cr)
-        X.destroy(p->cr);
+        cairo_destroy(p->cr);
     p->pages[p->pageno++] = rec;
-    p->cr = X.create(rec);
-    X.set_source_rgb(p->cr, 0.1, 0.1, 0.1);
+    p->cr = cairo_create(rec);
+    cairo_set_source_rgb(p->cr, 0.1, 0.1, 0.1);
     p->y = MARGIN_TOP;
     header(p);
 }
@@ -419,13 +306,13 @@ static int inlines(og_buf *b, cmark_node *n, int depth)
 static double line_width(pdf *p, const char *markup)
 {
     int w = 0, h = 0;
-    PangoLayout *l = X.create_layout(p->cr);
+    PangoLayout *l = pango_cairo_create_layout(p->cr);
     if (!l)
         return 0;
-    X.layout_set_font(l, p->f_table);
-    X.layout_set_markup(l, markup, -1);
-    X.layout_get_size(l, &w, &h);
-    X.unref(l);
+    pango_layout_set_font_description(l, p->f_table);
+    pango_layout_set_markup(l, markup, -1);
+    pango_layout_get_size(l, &w, &h);
+    g_object_unref(l);
     return (double)w / PANGO_SCALE;
 }
 
@@ -587,10 +474,10 @@ static void render_table(pdf *p, const og_md_table *t, size_t seg)
             }
             hh += 2 * pad;
             if (p->draw) {
-                X.set_source_rgb(p->cr, 0.92, 0.93, 0.95);
-                X.rectangle(p->cr, MARGIN_X, p->y, CONTENT_W, hh);
-                X.fill(p->cr);
-                X.set_source_rgb(p->cr, 0.1, 0.1, 0.1);
+                cairo_set_source_rgb(p->cr, 0.92, 0.93, 0.95);
+                cairo_rectangle(p->cr, MARGIN_X, p->y, CONTENT_W, hh);
+                cairo_fill(p->cr);
+                cairo_set_source_rgb(p->cr, 0.1, 0.1, 0.1);
             }
             for (int c = 0; c < t->ncols; c++) {
                 og_buf_reset(&p->markup);
@@ -605,16 +492,16 @@ static void render_table(pdf *p, const og_md_table *t, size_t seg)
         }
         if (p->draw) {
             if (r == 0) {
-                X.set_source_rgb(p->cr, 0.92, 0.93, 0.95);
-                X.rectangle(p->cr, MARGIN_X, p->y, CONTENT_W, h);
-                X.fill(p->cr);
+                cairo_set_source_rgb(p->cr, 0.92, 0.93, 0.95);
+                cairo_rectangle(p->cr, MARGIN_X, p->y, CONTENT_W, h);
+                cairo_fill(p->cr);
             }
-            X.set_source_rgb(p->cr, 0.75, 0.75, 0.75);
-            X.set_line_width(p->cr, 0.5);
-            X.move_to(p->cr, MARGIN_X, p->y + h);
-            X.line_to(p->cr, MARGIN_X + CONTENT_W, p->y + h);
-            X.stroke(p->cr);
-            X.set_source_rgb(p->cr, 0.1, 0.1, 0.1);
+            cairo_set_source_rgb(p->cr, 0.75, 0.75, 0.75);
+            cairo_set_line_width(p->cr, 0.5);
+            cairo_move_to(p->cr, MARGIN_X, p->y + h);
+            cairo_line_to(p->cr, MARGIN_X + CONTENT_W, p->y + h);
+            cairo_stroke(p->cr);
+            cairo_set_source_rgb(p->cr, 0.1, 0.1, 0.1);
         }
         double x = MARGIN_X;
         for (int c = 0; c < t->ncols; c++) {
@@ -645,12 +532,12 @@ static void render_blocks(pdf *p, cmark_node *parent, double indent, int depth)
             show(p, l, MARGIN_X + indent, p->y);
             p->y += h + 6;
             if (level == 2 && p->draw) {
-                X.set_source_rgb(p->cr, 0.8, 0.8, 0.8);
-                X.set_line_width(p->cr, 0.5);
-                X.move_to(p->cr, MARGIN_X + indent, p->y - 3);
-                X.line_to(p->cr, MARGIN_X + CONTENT_W, p->y - 3);
-                X.stroke(p->cr);
-                X.set_source_rgb(p->cr, 0.1, 0.1, 0.1);
+                cairo_set_source_rgb(p->cr, 0.8, 0.8, 0.8);
+                cairo_set_line_width(p->cr, 0.5);
+                cairo_move_to(p->cr, MARGIN_X + indent, p->y - 3);
+                cairo_line_to(p->cr, MARGIN_X + CONTENT_W, p->y - 3);
+                cairo_stroke(p->cr);
+                cairo_set_source_rgb(p->cr, 0.1, 0.1, 0.1);
             }
             break;
         }
@@ -677,10 +564,10 @@ static void render_blocks(pdf *p, cmark_node *parent, double indent, int depth)
                 measure(p, p->markup.data ? p->markup.data : "", p->f_mono, CONTENT_W - indent - 8);
             need(p, h + 8);
             if (p->draw) {
-                X.set_source_rgb(p->cr, 0.95, 0.95, 0.95);
-                X.rectangle(p->cr, MARGIN_X + indent, p->y, CONTENT_W - indent, h + 8);
-                X.fill(p->cr);
-                X.set_source_rgb(p->cr, 0.1, 0.1, 0.1);
+                cairo_set_source_rgb(p->cr, 0.95, 0.95, 0.95);
+                cairo_rectangle(p->cr, MARGIN_X + indent, p->y, CONTENT_W - indent, h + 8);
+                cairo_fill(p->cr);
+                cairo_set_source_rgb(p->cr, 0.1, 0.1, 0.1);
             }
             text_at(p, p->markup.data ? p->markup.data : "", p->f_mono, MARGIN_X + indent + 4,
                     p->y + 4, CONTENT_W - indent - 8, PANGO_ALIGN_LEFT);
@@ -690,10 +577,10 @@ static void render_blocks(pdf *p, cmark_node *parent, double indent, int depth)
         case CMARK_NODE_THEMATIC_BREAK:
             need(p, 12);
             if (p->draw) {
-                X.set_line_width(p->cr, 0.5);
-                X.move_to(p->cr, MARGIN_X, p->y + 4);
-                X.line_to(p->cr, MARGIN_X + CONTENT_W, p->y + 4);
-                X.stroke(p->cr);
+                cairo_set_line_width(p->cr, 0.5);
+                cairo_move_to(p->cr, MARGIN_X, p->y + 4);
+                cairo_line_to(p->cr, MARGIN_X + CONTENT_W, p->y + 4);
+                cairo_stroke(p->cr);
             }
             p->y += 12;
             break;
@@ -762,7 +649,7 @@ static void fonts_free(pdf *p)
                                    &p->f_small, &p->f_table, &p->f_mono, &p->f_title, &p->f_sub};
     for (size_t i = 0; i < sizeof(fs) / sizeof(fs[0]); i++) {
         if (*fs[i])
-            X.font_free(*fs[i]);
+            pango_font_description_free(*fs[i]);
         *fs[i] = NULL;
     }
 }
@@ -780,8 +667,7 @@ int og_docgen_md_to_pdf(og_buf *out, const char *md, size_t len, const og_docgen
         memset(&empty, 0, sizeof(empty));
         page = &empty;
     }
-    if (!og_docgen_pdf_available())
-        return og_error_set(OG_ERROR, "%s", load_error);
+    og_docgen_pdf_available();
     if ((error = og_md_split(md, len, &segs, &n)) < 0)
         return error;
     og_buf_init(&p.markup, (size_t)8 << 20);
@@ -793,16 +679,16 @@ int og_docgen_md_to_pdf(og_buf *out, const char *md, size_t len, const og_docgen
     }
     p.page = page;
     p.out = out;
-    p.f_body = X.font_from_string("DejaVu Sans 10");
-    p.f_bold = X.font_from_string("DejaVu Sans Bold 10");
-    p.f_h1 = X.font_from_string("DejaVu Sans Bold 18");
-    p.f_h2 = X.font_from_string("DejaVu Sans Bold 14");
-    p.f_h3 = X.font_from_string("DejaVu Sans Bold 11.5");
-    p.f_small = X.font_from_string("DejaVu Sans 8");
-    p.f_table = X.font_from_string("DejaVu Sans 8.5");
-    p.f_mono = X.font_from_string("DejaVu Sans Mono 9");
-    p.f_title = X.font_from_string("DejaVu Sans Bold 28");
-    p.f_sub = X.font_from_string("DejaVu Sans 15");
+    p.f_body = pango_font_description_from_string("DejaVu Sans 10");
+    p.f_bold = pango_font_description_from_string("DejaVu Sans Bold 10");
+    p.f_h1 = pango_font_description_from_string("DejaVu Sans Bold 18");
+    p.f_h2 = pango_font_description_from_string("DejaVu Sans Bold 14");
+    p.f_h3 = pango_font_description_from_string("DejaVu Sans Bold 11.5");
+    p.f_small = pango_font_description_from_string("DejaVu Sans 8");
+    p.f_table = pango_font_description_from_string("DejaVu Sans 8.5");
+    p.f_mono = pango_font_description_from_string("DejaVu Sans Mono 9");
+    p.f_title = pango_font_description_from_string("DejaVu Sans Bold 28");
+    p.f_sub = pango_font_description_from_string("DejaVu Sans 15");
 
     /* lay out once into recorded pages, then replay them into the PDF with "Page N of M" */
     p.draw = 1;
@@ -810,42 +696,42 @@ int og_docgen_md_to_pdf(og_buf *out, const char *md, size_t len, const og_docgen
     if (error == 0 && p.error)
         error = p.error;
     if (p.cr) {
-        X.destroy(p.cr);
+        cairo_destroy(p.cr);
         p.cr = NULL;
     }
     if (error < 0)
         goto cleanup;
-    p.surface = X.pdf_create_for_stream(write_out, &p, PAGE_W, PAGE_H);
-    if (!p.surface || X.surface_status(p.surface) != 0) {
+    p.surface = cairo_pdf_surface_create_for_stream(write_out, &p, PAGE_W, PAGE_H);
+    if (!p.surface || cairo_surface_status(p.surface) != 0) {
         error = og_error_set(OG_ERROR, "cairo could not create a PDF surface");
         goto cleanup;
     }
     /* fixed metadata: the output depends on the document, not on the clock */
     snprintf(date, sizeof(date), "%sT00:00:00Z",
              page->date && strlen(page->date) == 10 ? page->date : "2000-01-01");
-    X.pdf_set_metadata(p.surface, CAIRO_PDF_METADATA_CREATE_DATE, date);
-    X.pdf_set_metadata(p.surface, CAIRO_PDF_METADATA_MOD_DATE, date);
-    X.pdf_set_metadata(p.surface, CAIRO_PDF_METADATA_CREATOR, "opsgate " OG_VERSION);
+    cairo_pdf_surface_set_metadata(p.surface, CAIRO_PDF_METADATA_CREATE_DATE, date);
+    cairo_pdf_surface_set_metadata(p.surface, CAIRO_PDF_METADATA_MOD_DATE, date);
+    cairo_pdf_surface_set_metadata(p.surface, CAIRO_PDF_METADATA_CREATOR, "opsgate " OG_VERSION);
     if (page->title)
-        X.pdf_set_metadata(p.surface, CAIRO_PDF_METADATA_TITLE, page->title);
+        cairo_pdf_surface_set_metadata(p.surface, CAIRO_PDF_METADATA_TITLE, page->title);
     if (page->number)
-        X.pdf_set_metadata(p.surface, CAIRO_PDF_METADATA_SUBJECT, page->number);
+        cairo_pdf_surface_set_metadata(p.surface, CAIRO_PDF_METADATA_SUBJECT, page->number);
     if (page->client)
-        X.pdf_set_metadata(p.surface, CAIRO_PDF_METADATA_AUTHOR, page->client);
-    p.cr = X.create(p.surface);
+        cairo_pdf_surface_set_metadata(p.surface, CAIRO_PDF_METADATA_AUTHOR, page->client);
+    p.cr = cairo_create(p.surface);
     for (int i = 0; i < p.pageno && !p.error; i++) {
-        X.set_source_surface(p.cr, p.pages[i], 0, 0);
-        X.paint(p.cr);
+        cairo_set_source_surface(p.cr, p.pages[i], 0, 0);
+        cairo_paint(p.cr);
         footer(&p, i + 1, p.pageno);
-        X.show_page(p.cr);
+        cairo_show_page(p.cr);
     }
-    X.destroy(p.cr);
+    cairo_destroy(p.cr);
     p.cr = NULL;
-    X.surface_finish(p.surface);
+    cairo_surface_finish(p.surface);
     error = p.error;
-    if (error == 0 && X.surface_status(p.surface) != 0)
+    if (error == 0 && cairo_surface_status(p.surface) != 0)
         error = og_error_set(OG_ERROR, "cairo could not write the PDF");
-    X.surface_destroy(p.surface);
+    cairo_surface_destroy(p.surface);
     p.surface = NULL;
     if (error < 0)
         goto cleanup;
@@ -857,9 +743,9 @@ cleanup:
             out->data[start] = '\0';
     }
     if (p.cr)
-        X.destroy(p.cr);
+        cairo_destroy(p.cr);
     for (int i = 0; i < p.pageno; i++)
-        X.surface_destroy(p.pages[i]);
+        cairo_surface_destroy(p.pages[i]);
     free(p.pages);
     fonts_free(&p);
     free(p.widths);
