@@ -1,5 +1,6 @@
 /* cli.c - the command-line front end: global options, dispatch, help, shared output helpers. */
 #include "cli/cli.h"
+#include "opsgate/app.h"
 #include "opsgate/error.h"
 #include "opsgate/tenant.h"
 
@@ -111,6 +112,9 @@ int og_cli_main(int argc, char **argv)
             continue;
         if (og_cli_wants_help(c, argc - 1, argv + 1))
             return OG_EXIT_OK;
+        /* Every command sees every action kind, whether or not it opens the data folder. */
+        if ((rc = og_app_register_all()) < 0)
+            return og_cli_fail(rc);
         rc = c->run(&cli, argc - 1, argv + 1);
         og_cli_close(&cli);
         return rc;

@@ -1,6 +1,7 @@
 /* server.c - og_http_serve(): libmicrohttpd daemon, request lifecycle, bearer auth, replies,
  * errors as JSON and graceful shutdown. */
 #include "http/server.h"
+#include "opsgate/app.h"
 #include "opsgate/certs.h"
 #include "opsgate/gate.h"
 #include "opsgate/crypto.h"
@@ -673,6 +674,8 @@ int og_http_serve(const og_http_config *cfg)
     mask_set = 1;
 
     if ((error = parse_listen(listen, &addr, &addrlen)) < 0)
+        goto cleanup;
+    if ((error = og_app_register_all()) < 0)
         goto cleanup;
     if ((error = og_install_open(cfg->data_dir, &store, &srv.keys)) < 0)
         goto cleanup;

@@ -97,6 +97,13 @@ expect 0 "resume" -- og tenant resume globex
 expect 0 "delete" -- og tenant delete globex --yes
 expect 1 "deleted is gone" -- og tenant show globex
 
+# --- every process knows every action kind (registered at start-up, not lazily by one module)
+expect 0 "gate kinds" -- "$OPSGATE" gate kinds --json
+for k in platform.note artifacts.publish.sow artifacts.generate certs.renew certs.deploy; do
+  [ "$(printf '%s' "$out" | jq -r --arg k "$k" '[.[] | select(.name==$k)] | length')" = 1 ] && ok ||
+    bad "gate kinds lists $k"
+done
+
 # --- help for every command
 expect 0 "help" -- "$OPSGATE" help
 for c in $(printf '%s\n' "$out" | awk '/^Commands:/{f=1;next} f && /^  [a-z]/{print $1}'); do

@@ -1,0 +1,36 @@
+/* app.c - start-up registration of every module's action kinds and event handlers. */
+#include "opsgate/app.h"
+#include "opsgate/acme.h"
+#include "opsgate/artifacts.h"
+#include "opsgate/deploy.h"
+#include "opsgate/docgen.h"
+#include "opsgate/error.h"
+#include "opsgate/gate.h"
+
+#include <pthread.h>
+
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static int done;
+
+int og_app_register_all(void)
+{
+    int error = 0;
+    pthread_mutex_lock(&mu);
+    if (!done) {
+        /* Each module's function is idempotent too: modules also register lazily from their own
+         * entry points, so a test that calls one module directly still works. */
+        if ((error = og_artifacts_register_kinds()) < 0)
+            og_error_wrap("registering artifact action kinds");
+        else if ((error = og_docgen_register_kinds()) < 0)
+            og_error_wrap("registering document generation action kinds");
+        else if ((error = og_acme_register_kinds()) < 0)
+            og_error_wrap("registering certificate renewal action kinds");
+        else if ((error = og_deploy_register()) < 0)
+            og_error_wrap("registering certificate deployment action kinds");
+        else if ((error = og_gate_handlers_register()) < 0)
+            og_error_wrap("registering event handlers");
+        done = error == 0;
+    }
+    pthread_mutex_unlock(&mu);
+    return error;
+}
