@@ -31,13 +31,15 @@ int og_deploy_endpoint_parse(const char *s, og_deploy_endpoint *out);
  * nginx's "nginx_conf", "nginx_prefix", "nginx_bin", "nginx_pid_file", HAProxy's "socket".
  * endpoints: array of "HOST:PORT[/SNI]" strings (nginx and haproxy need at least one).
  * Validated here: OG_EINVAL naming the bad option; OG_EEXISTS for a name in use. Audited.
- * Needs OG_PERM_WRITE. id_out (may be NULL) receives the target id.
+ * Needs a platform actor (the local operator or a platform admin): a target names files and a
+ * command on the opsgate host; OG_EDENIED for tenant users. id_out (may be NULL) receives the
+ * target id.
  */
 int og_deploy_target_add(og_ctx *ctx, const char *tenant, const char *name, const char *type,
                          json_t *config, json_t *endpoints, char id_out[OG_ID_LEN]);
 /* The tenant's targets with their last deploy (caller decrefs). OG_PERM_READ. */
 int og_deploy_target_list(og_ctx *ctx, const char *tenant, json_t **out);
-/* Remove a target (its deploy history goes with it). Audited. OG_PERM_WRITE. */
+/* Remove a target (its deploy history goes with it). Audited. Platform actors, as for add. */
 int og_deploy_target_remove(og_ctx *ctx, const char *tenant, const char *name);
 
 /*

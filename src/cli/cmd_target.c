@@ -38,7 +38,9 @@ static const char *const help =
     "haproxy: --socket P (stats socket, level admin), --cert-path P (the crt file as named in\n"
     "         haproxy.cfg: leaf + chain + key). Uses set/commit ssl cert, then writes the file.\n"
     "Files are written atomically (temporary file, fsync, rename), modes 0644 and 0600 for\n"
-    "keys; the previous files are kept as PATH.og-prev and sealed in the database for rollback.\n";
+    "keys; the previous files are kept as PATH.og-prev and sealed in the database for rollback.\n"
+    "Adding and removing targets needs the local operator or a platform admin (a target names\n"
+    "files and commands on this host); deploying to one needs write access to the tenant.\n";
 
 typedef struct kv {
     int opt;

@@ -106,6 +106,19 @@ int og_deploy__tenant(og_ctx *ctx, const char *tenant, og_perm perm, char tenant
     return 0;
 }
 
+/* A target names files and commands on the opsgate host itself (paths, a reload command run by
+ * the shell, an nginx binary): setting one up is the operator's, never a tenant user's, or a
+ * tenant could write or run anything opsgate may. Deploying to it is open to the tenant. */
+static int platform_only(og_ctx *ctx, const char *what)
+{
+    if (og_actor_is_platform(&ctx->actor))
+        return 0;
+    return og_error_set(OG_EDENIED,
+                        "to %s a deploy target needs a platform admin or the local operator: it "
+                        "names files and commands on the opsgate host (you are %s)",
+                        what, og_role_name(ctx->actor.role));
+}
+
 int og_deploy_target_add(og_ctx *ctx, const char *tenant, const char *name, const char *type,
                          json_t *config, json_t *endpoints, char id_out[OG_ID_LEN])
 {
@@ -140,7 +153,8 @@ int og_deploy_target_add(og_ctx *ctx, const char *tenant, const char *name, cons
                             "a %s target needs at least one --endpoint HOST:PORT[/SNI] "
                             "to verify what it serves",
                             type);
-    if ((error = og_deploy__tenant(ctx, tenant, OG_PERM_WRITE, tid)) < 0)
+    if ((error = og_deploy__tenant(ctx, tenant, OG_PERM_WRITE, tid)) < 0 ||
+        (error = platform_only(ctx, "add")) < 0)
         return error;
     cfg = config ? json_deep_copy(config) : json_object();
     if (!cfg || !json_is_object(cfg)) {
@@ -266,7 +280,8 @@ int og_deploy_target_remove(og_ctx *ctx, const char *tenant, const char *name)
     og_deploy_target t;
     og_stmt *st = NULL;
     memset(&t, 0, sizeof(t));
-    if ((error = og_deploy__tenant(ctx, tenant, OG_PERM_WRITE, tid)) < 0)
+    if ((error = og_deploy__tenant(ctx, tenant, OG_PERM_WRITE, tid)) < 0 ||
+        (error = platform_only(ctx, "remove")) < 0)
         return error;
     if ((error = og_store_tx_begin(ctx->store)) < 0)
         return error;

@@ -83,5 +83,12 @@ run 1 "unknown target" deploy "$FA" hang
 contains "$err" "no deploy target 'hang'" "unknown target named"
 run 1 "unknown certificate" deploy ffff00 files
 contains "$err" "ffff00" "unknown certificate named"
+# ---- roles: the operator sets targets up; a tenant user deploys to them
+run 0 "user ada" og user add --tenant acme ada --role tenant-admin
+run 1 "a tenant admin cannot add a target" og --as ada target add --tenant acme mine --type file \
+  --cert-path "$O/x.pem" --key-path "$O/x.key" --reload-cmd "touch /tmp/owned"
+contains "$err" "platform admin" "the refusal says who may"
+run 0 "a tenant admin deploys to an existing target" og --as ada target deploy --tenant acme files --cert "$FB"
+eq "$(fp "$O/cert.pem")" "$FB" "deployed by ada"
 run 0 "audit verify" og audit verify
 done_tests

@@ -432,7 +432,8 @@ static void test_deploy__failed_reload_rolls_back_and_records_it(void **state)
     json_decref(cfg);
 }
 
-static void test_deploy__other_tenants_cannot_deploy_or_see_targets(void **state)
+static void
+test_deploy__targets_are_set_up_by_the_operator_and_hidden_from_other_tenants(void **state)
 {
     fixture *f = *state;
     json_t *cfg = file_config(f, NULL);
@@ -441,6 +442,17 @@ static void test_deploy__other_tenants_cannot_deploy_or_see_targets(void **state
     OG_ASSERT_OK(og_actor_become(&gil, "globex", "gil"));
     OG_ASSERT_OK(og_deploy_target_add(&f->env.ctx, "acme", "files", "file", cfg, NULL, NULL));
     assert_int_equal(og_deploy_cert(&gil, "acme", f->fp[0], "files", NULL), OG_ENOTFOUND);
+    assert_int_equal(og_deploy_target_add(&gil, "acme", "x", "file", cfg, NULL, NULL),
+                     OG_ENOTFOUND);
+    /* a tenant's own admin may deploy to a target, but not set one up: it names host files and
+     * a shell command */
+    og_ctx ada = f->env.ctx;
+    OG_ASSERT_OK(og_user_add(&f->env.ctx, "acme", "ada", OG_ROLE_TENANT_ADMIN, NULL));
+    OG_ASSERT_OK(og_actor_become(&ada, "acme", "ada"));
+    assert_int_equal(og_deploy_target_add(&ada, "acme", "mine", "file", cfg, NULL, NULL),
+                     OG_EDENIED);
+    assert_int_equal(og_deploy_target_remove(&ada, "acme", "files"), OG_EDENIED);
+    OG_ASSERT_OK(og_deploy_cert(&ada, "acme", f->fp[0], "files", NULL));
     json_t *list = NULL;
     assert_int_equal(og_deploy_target_list(&gil, "acme", &list), OG_ENOTFOUND);
     json_decref(cfg);
@@ -493,8 +505,9 @@ int main(void)
             test_deploy__deploy_verifies_and_an_override_restores_the_previous, setup, teardown),
         cmocka_unit_test_setup_teardown(test_deploy__failed_reload_rolls_back_and_records_it, setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_deploy__other_tenants_cannot_deploy_or_see_targets,
-                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_deploy__targets_are_set_up_by_the_operator_and_hidden_from_other_tenants, setup,
+            teardown),
         cmocka_unit_test_setup_teardown(
             test_deploy__a_renewal_follows_its_predecessor_to_its_targets, setup, teardown),
     };
