@@ -233,7 +233,13 @@ int og_deploy__run(const char *what, const char *const *argv, int sh, int64_t ti
         return error;
     }
     if (pid == 0) {
-        /* Own process group, so a timeout kills the command and everything it started. */
+        /* Own process group, so a timeout kills the command and everything it started; and
+         * the default signal state: the server blocks signals it sigwait()s for, and a blocked
+         * mask would be inherited by the command and any daemon it starts. */
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        signal(SIGPIPE, SIG_DFL);
         setpgid(0, 0);
         dup2(pfd[1], 1);
         dup2(pfd[1], 2);

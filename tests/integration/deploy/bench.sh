@@ -37,11 +37,11 @@ phase() {
   local t1=$(date +%s%6N)
   touch "$T/stop"; wait "$lc"
   awk -v rot="$T/rotations" -v name="$name" -v span="$((t1 - t0))" '
-    BEGIN { n = 0; while ((getline l < rot) > 0) { split(l, f, " "); S[n] = f[1]; V[n] = f[2]; F[n] = f[3]; n++ } }
+    BEGIN { n = 0; while ((getline l < rot) > 0) { split(l, f, " "); S[n] = f[1]; V[n] = f[2]; F[n] = f[3]; I[f[3]] = n; n++ } }
     { total++; if ($3 != 1) { failed++; next }
       k = 0; for (j = n - 1; j >= 0; j--) if ($1 >= S[j]) { k = j; break }
       if (k == 0) next
-      if ($4 != F[k]) { lag = $1 - S[k]; if (lag > last[k]) last[k] = lag; if ($1 >= V[k]) stale++ } }
+      if (($4 in I) && I[$4] < k) { lag = $1 - S[k]; if (lag > last[k]) last[k] = lag; if ($1 >= V[k]) stale++ } }
     END { sum = 0; worst = 0
       for (j = 1; j < n; j++) { sum += last[j]; if (last[j] > worst) worst = last[j]; cmd += V[j] - S[j] }
       printf "| %s | %d | %.0f | %d | %d | %.0f | %.0f | %.0f | %d |\n", name, n - 1,
