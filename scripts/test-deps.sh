@@ -5,6 +5,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh all
-# deploy: haproxy for tests/integration/test_deploy*.sh (nginx comes with the certs line above)
-for p in haproxy; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || { SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"; DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "$p" >/dev/null; }; done
 scripts/oscal-validate.sh --install
