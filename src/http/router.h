@@ -14,6 +14,10 @@ typedef int (*og_http_handler)(struct og_http_req *req);
 /* Route flags. */
 #define OG_HTTP_ROUTE_PUBLIC 0x1   /* no bearer token needed (/healthz) */
 #define OG_HTTP_ROUTE_METRICS 0x2  /* /metrics: token rule decided by the server's config */
+/* The request body is not buffered: the handler runs after authentication, once the headers are
+ * in (before any byte of the body), and sets og_http_req's body_write, body_finish and body_free;
+ * max_body does not apply, the server's upload cap does (see server.h). */
+#define OG_HTTP_ROUTE_STREAM_BODY 0x4
 
 /*
  * One entry of a route table: a method and a path pattern whose segments are literal or a

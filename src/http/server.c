@@ -33,6 +33,9 @@
  * this much more the client is ignoring us and the connection is cut instead. */
 #define DISCARD_MAX ((uint64_t)64 << 20)
 #define IDLE_TIMEOUT_S 60
+/* Streamed uploads (OG_HTTP_ROUTE_STREAM_BODY) are capped separately from max_body:
+ * OPSGATE_MAX_UPLOAD (bytes, 0 = no cap) overrides this default. */
+#define DEFAULT_MAX_UPLOAD ((uint64_t)64 << 30)
 
 /* ---- request input ---- */
 
@@ -414,6 +417,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                 r->queued ? r->status : 0, (double)dur / 1000.0, actor,
                 toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)");
     }
+    if (r->body_free)
+        r->body_free(r);
     release_store(r);
     og_buf_free(&r->body);
     json_decref(r->json);
@@ -422,6 +427,111 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         MHD_destroy_response(r->raw);
     free(r);
     request_done(srv);
+}
+
+/* ---- streamed request bodies ---- */
+
+/* The declared Content-Length; 0 when absent or not a number (chunked bodies). */
+static int declared_length(og_http_req *r, uint64_t *out)
+{
+    const char *cl =
+        MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    *out = 0;
+    if (!cl)
+        return 0;
+    errno = 0;
+    char *end = NULL;
+    unsigned long long n = strtoull(cl, &end, 10);
+    if (errno != 0 || end == cl)
+        return 0;
+    *out = (uint64_t)n;
+    return 1;
+}
+
+/* Remember a failure of a streamed body; the reply goes out once the rest is dropped (or now, see
+ * stream_begin). */
+static void stream_fail(og_http_req *r, int code)
+{
+    r->stream_err = code;
+    r->streaming = 0;
+    r->discarded = 0;
+    og_strlcpy(r->stream_msg, og_error_last(), sizeof(r->stream_msg));
+}
+
+static enum MHD_Result stream_reply_failure(og_http_req *r)
+{
+    og_error_set(r->stream_err, "%s", r->stream_msg);
+    return queue_failure(r, r->stream_err);
+}
+
+/*
+ * The headers of a streamed request are in: check the declared size, authenticate and run the
+ * route's begin handler, so a doomed upload (401, 403, 404, a lock held by someone else) fails
+ * before any byte of its body is read. Such a failure is answered at once when the client waits
+ * for "100 Continue" (it sends nothing more) or announced more than DISCARD_MAX bytes
+ * (libmicrohttpd then closes the connection after the reply); otherwise the body is read and
+ * dropped first, so the client reads its reply and may keep the connection.
+ */
+static enum MHD_Result stream_begin(og_http_req *r)
+{
+    uint64_t len;
+    int has_len = declared_length(r, &len);
+    int rc;
+    og_error_clear();
+    if (has_len && r->srv->max_upload && len > r->srv->max_upload) {
+        r->too_big = 1;
+        og_error_set(OG_ETOOBIG, "upload of %" PRIu64 " bytes is over the limit of %" PRIu64,
+                     len, r->srv->max_upload);
+        return queue_failure(r, OG_ETOOBIG);
+    }
+    if ((rc = authenticate(r)) < 0 || (rc = r->match.route->handler(r)) < 0) {
+        release_store(r);
+        stream_fail(r, rc);
+        const char *expect =
+            MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_EXPECT);
+        if ((expect && strcasecmp(expect, "100-continue") == 0) || (has_len && len > DISCARD_MAX))
+            return stream_reply_failure(r);
+        return MHD_YES;
+    }
+    /* Chunks need no store: give it back while the body streams in. */
+    release_store(r);
+    r->ctx.store = NULL;
+    r->streaming = 1;
+    return MHD_YES;
+}
+
+static enum MHD_Result stream_chunk(og_http_req *r, const char *data, size_t n)
+{
+    if (r->stream_err) {
+        r->discarded += n;
+        return r->discarded > DISCARD_MAX ? MHD_NO : MHD_YES;
+    }
+    int rc;
+    r->streamed += n;
+    if (r->srv->max_upload && r->streamed > r->srv->max_upload)
+        rc = og_error_set(OG_ETOOBIG, "upload over the limit of %" PRIu64 " bytes",
+                          r->srv->max_upload);
+    else
+        rc = r->body_write(r, data, n);
+    if (rc < 0)
+        stream_fail(r, rc);
+    return MHD_YES;
+}
+
+static enum MHD_Result stream_end(og_http_req *r)
+{
+    if (r->stream_err)
+        return stream_reply_failure(r);
+    r->streaming = 0;
+    og_error_clear();
+    r->store = og_store_pool_get(r->srv->pool);
+    r->ctx.store = r->store;
+    int rc = r->body_finish(r);
+    release_store(r);
+    r->ctx.store = NULL;
+    if (rc < 0)
+        return queue_failure(r, rc);
+    return queue_reply(r);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -452,6 +562,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         og_http__metrics_inflight(srv->metrics, 1);
         *con_cls = r;
         r->rr = og_http__route(og_http__routes, og_http__nroutes, method, url, &r->match);
+        if (r->rr == OG_HTTP_FOUND && (r->match.route->flags & OG_HTTP_ROUTE_STREAM_BODY))
+            return stream_begin(r);
 
         /* A declared length over the limit is refused before a byte of the body is read. */
         const char *cl =
@@ -475,6 +587,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         *upload_size = 0;
         if (r->queued)
             return MHD_YES;
+        if (r->streaming || r->stream_err)
+            return stream_chunk(r, upload_data, n);
         if (!r->too_big && og_buf_append(&r->body, upload_data, n) < 0) {
             /* Over the limit (chunked bodies have no length up front): stop buffering and answer
              * now if this libmicrohttpd allows it mid-body, else after reading the rest. */
@@ -492,6 +606,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
     if (r->queued)
         return MHD_YES;
+    if (r->streaming || r->stream_err)
+        return stream_end(r);
     return dispatch(r);
 }
 
@@ -652,6 +768,19 @@ int og_http_serve(const og_http_config *cfg)
     const char *listen = cfg->listen ? cfg->listen : DEFAULT_LISTEN;
     srv.cfg = cfg;
     srv.max_body = cfg->max_body ? cfg->max_body : DEFAULT_MAX_BODY;
+    srv.max_upload = DEFAULT_MAX_UPLOAD;
+    const char *mu = getenv("OPSGATE_MAX_UPLOAD");
+    if (mu && *mu) {
+        char *end = NULL;
+        errno = 0;
+        unsigned long long v = strtoull(mu, &end, 10);
+        if (errno || *end || mu[0] == '-') {
+            error = og_error_set(OG_EINVAL, "OPSGATE_MAX_UPLOAD '%.32s' is not a number of bytes",
+                                 mu);
+            goto cleanup;
+        }
+        srv.max_upload = (uint64_t)v;
+    }
     srv.threads = resolve_threads(cfg);
     srv.max_exports = srv.threads;
     const char *slow = getenv("OPSGATE_TEST_SLOW_MS");

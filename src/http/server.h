@@ -22,6 +22,7 @@ struct MHD_Response;
 typedef struct og_http_server {
     const og_http_config *cfg;     /* borrowed from og_http_serve()'s caller */
     size_t max_body;
+    uint64_t max_upload;           /* streamed bodies (OG_HTTP_ROUTE_STREAM_BODY); 0 = no cap */
     int threads;
     og_store_pool *pool;
     og_keyring *keys;
@@ -61,6 +62,21 @@ typedef struct og_http_req {
     const char *text_type;
     struct MHD_Response *raw;      /* owned until queued: a streaming response */
     char location[512];
+
+    /* Streamed request bodies (OG_HTTP_ROUTE_STREAM_BODY). The route's handler is the begin step:
+     * on success it sets body_write (called per chunk as it arrives, without r->store: the store
+     * goes back to the pool while the body streams), body_finish (called once the body is
+     * complete, with a store, and builds the reply like a handler) and body_free (called exactly
+     * once when the request ends, finished or not, to free sink). A failure of begin or write is
+     * answered with its JSON error and the rest of the body is read and dropped, never kept. */
+    int (*body_write)(struct og_http_req *r, const char *data, size_t len);
+    int (*body_finish)(struct og_http_req *r);
+    void (*body_free)(struct og_http_req *r);
+    void *sink;                    /* owned by the handler, freed by body_free */
+    int streaming;                 /* begin succeeded; chunks go to body_write */
+    int stream_err;                /* the failure being answered once the body is dropped */
+    char stream_msg[600];          /* its message (the error slot is per thread, not per request) */
+    uint64_t streamed;             /* body bytes handed to body_write */
 } og_http_req;
 
 /* The route table (routes.c) and its length. */
@@ -111,6 +127,36 @@ int og_http__notify_channel_get(og_http_req *r);
 int og_http__notify_channel_add(og_http_req *r);
 int og_http__notify_channel_remove(og_http_req *r);
 int og_http__notify_test(og_http_req *r);
+
+/* ---- artifacts, projects, access, search, retention (artifacts_api.c) ---- */
+int og_http__project_list(og_http_req *r);
+int og_http__project_create(og_http_req *r);
+int og_http__project_get(og_http_req *r);
+int og_http__artifact_list(og_http_req *r);
+int og_http__artifact_put(og_http_req *r); /* OG_HTTP_ROUTE_STREAM_BODY */
+int og_http__artifact_content(og_http_req *r);
+int og_http__artifact_show(og_http_req *r);
+int og_http__artifact_log(og_http_req *r);
+int og_http__artifact_diff(og_http_req *r);
+int og_http__artifact_restore(og_http_req *r);
+int og_http__artifact_lock(og_http_req *r);
+int og_http__artifact_unlock(og_http_req *r);
+int og_http__artifact_state(og_http_req *r);
+int og_http__artifact_metadata(og_http_req *r);
+int og_http__artifact_delete(og_http_req *r);
+int og_http__artifact_purge(og_http_req *r);
+int og_http__hold_set(og_http_req *r);
+int og_http__hold_clear(og_http_req *r);
+int og_http__hold_list(og_http_req *r);
+int og_http__grant_set(og_http_req *r);
+int og_http__grant_revoke(og_http_req *r);
+int og_http__access_report(og_http_req *r);
+int og_http__artifact_search(og_http_req *r);
+int og_http__retention_list(og_http_req *r);
+int og_http__retention_set(og_http_req *r);
+
+/* ---- document generation (generate_api.c) ---- */
+int og_http__generate(og_http_req *r);
 
 /* ---- server plumbing used by routes.c ---- */
 int og_http__metrics_handler(og_http_req *r);
