@@ -8,4 +8,12 @@
  * Idempotent and thread-safe. 0 or the first module's error. */
 int og_app_register_all(void);
 
+typedef struct og_ctx og_ctx;
+
+/* Delete a tenant the whole way: og_tenant_delete (key destroyed first, rows removed, audited),
+ * then the files it left in the data folder (artifact objects), which the destroyed key already
+ * made unreadable. A failure to remove files after the commit is reported but the tenant stays
+ * deleted. */
+int og_app_tenant_delete(og_ctx *ctx, const char *name_or_id);
+
 #endif

@@ -6,6 +6,7 @@
 #include "opsgate/docgen.h"
 #include "opsgate/error.h"
 #include "opsgate/gate.h"
+#include "opsgate/tenant.h"
 
 #include <pthread.h>
 
@@ -33,4 +34,18 @@ int og_app_register_all(void)
     }
     pthread_mutex_unlock(&mu);
     return error;
+}
+
+int og_app_tenant_delete(og_ctx *ctx, const char *name_or_id)
+{
+    og_tenant t;
+    int error;
+    if ((error = og_tenant_get(ctx, name_or_id, &t)) < 0)
+        return error;
+    if ((error = og_tenant_delete(ctx, t.id)) < 0)
+        return error;
+    if (ctx->data_dir && (error = og_artifacts_tenant_files_remove(ctx->data_dir, t.id)) < 0)
+        return og_error_wrap("tenant '%s' is deleted and its key destroyed, but its files remain",
+                             t.name);
+    return 0;
 }

@@ -1,5 +1,8 @@
 /* cmd_cert.c - `opsgate cert scan|scan-files|import|list|show|policy|schedule|check-expiry`. */
 #include "cli/cli.h"
+#include "cli/cmd_cert_deploy.h"
+
+int og_cli_cert_acme(og_cli *cli, int argc, char **argv); /* cmd_cert_acme.c */
 #include "opsgate/certs.h"
 #include "opsgate/crypto.h"
 #include "opsgate/error.h"
@@ -26,6 +29,20 @@ static const char *const help =
     "       opsgate cert schedule --tenant T --delete ID\n"
     "       opsgate cert schedule --run-due\n"
     "       opsgate cert check-expiry [--tenant T]\n"
+    "       opsgate cert issue --tenant T --name N [--name N2 ...]\n"
+    "                          --challenge http-01|dns-01|tls-alpn-01\n"
+    "                          [--http-listen ADDR | --webroot DIR] [--tls-listen ADDR]\n"
+    "                          [--dns-provider challtestsrv|rfc2136 --dns-config CONFIG]\n"
+    "                          [--key-type ec256] [--account ID] [--timeout 120s] [--json]\n"
+    "       opsgate cert renew --tenant T ID [--json]  |  cert renew --due [--tenant T]\n"
+    "       opsgate cert revoke --tenant T ID [--reason R]\n"
+    "       opsgate cert plans --tenant T [ID] [--json]\n"
+    "       opsgate cert deploy --tenant T ID --target NAME [--json]\n"
+    "\n"
+    "issue, renew, revoke and plans get certificates from the tenant's ACME CA (see\n"
+    "`opsgate acme --help` for accounts and docs/acme.md); renew runs as gate action certs.renew\n"
+    "(L1). deploy puts a certificate on a deploy target (see `opsgate target --help`) as gate\n"
+    "action certs.deploy (L1): it verifies every endpoint serves it and rolls back otherwise.\n"
     "\n"
     "The certificate inventory of a tenant: every certificate found on its endpoints, in its\n"
     "files or imported, once per SHA-256 fingerprint, with where and when it was seen.\n"
@@ -689,7 +706,14 @@ static int run(og_cli *cli, int argc, char **argv)
     char **pos = NULL;
     if (argc < 2)
         return og_cli_usage("cert", "missing subcommand (scan, scan-files, import, list, show, "
-                                    "policy, schedule, check-expiry)");
+                                    "policy, schedule, check-expiry, issue, renew, revoke, plans, "
+                                    "deploy)");
+    /* Renewal (ACME) and deployment live in their own files. */
+    if (strcmp(argv[1], "deploy") == 0)
+        return og_cli_cert_deploy(cli, argc - 1, argv + 1);
+    if (strcmp(argv[1], "issue") == 0 || strcmp(argv[1], "renew") == 0 ||
+        strcmp(argv[1], "revoke") == 0 || strcmp(argv[1], "plans") == 0)
+        return og_cli_cert_acme(cli, argc, argv);
     for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
         if (strcmp(argv[1], subs[i].name) != 0)
             continue;

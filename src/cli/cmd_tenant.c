@@ -1,5 +1,6 @@
 /* cmd_tenant.c - `opsgate tenant create|list|show|suspend|resume|delete`. */
 #include "cli/cli.h"
+#include "opsgate/app.h"
 #include "opsgate/error.h"
 #include "opsgate/tenant.h"
 
@@ -90,7 +91,7 @@ static int run(og_cli *cli, int argc, char **argv)
             return og_cli_usage("tenant",
                                 "deleting tenant '%s' destroys its key and data for good; add --yes",
                                 name);
-        if ((error = og_tenant_delete(&cli->ctx, name)) < 0)
+        if ((error = og_app_tenant_delete(&cli->ctx, name)) < 0)
             return og_cli_fail(error);
         fprintf(stderr, "opsgate: tenant '%s' deleted (key destroyed)\n", name);
         return OG_EXIT_OK;

@@ -12,6 +12,7 @@ extern const og_command og_cmd_events;
 extern const og_command og_cmd_notify;
 extern const og_command og_cmd_cert;
 extern const og_command og_cmd_target;
+extern const og_command og_cmd_acme;
 extern const og_command og_cmd_project;
 extern const og_command og_cmd_artifact;
 extern const og_command og_cmd_access;
@@ -31,6 +32,7 @@ const og_command *const og_cli_commands[] = {
     &og_cmd_notify,
     &og_cmd_cert,
     &og_cmd_target,
+    &og_cmd_acme,
     &og_cmd_project,
     &og_cmd_artifact,
     &og_cmd_access,

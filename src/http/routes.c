@@ -4,6 +4,7 @@
 #include "http/certs_api.h"
 #include "http/server.h"
 #include "opsgate/crypto.h"
+#include "opsgate/app.h"
 #include "opsgate/error.h"
 #include "opsgate/tenant.h"
 
@@ -104,7 +105,7 @@ static int h_tenant_delete(og_http_req *r)
     const char *ref;
     int error;
     if ((error = og_http__param_ref(r, "tenant", &ref)) < 0 ||
-        (error = og_tenant_delete(&r->ctx, ref)) < 0)
+        (error = og_app_tenant_delete(&r->ctx, ref)) < 0)
         return error;
     return og_http__reply(r, 204, NULL);
 }
