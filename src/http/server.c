@@ -32,6 +32,10 @@
 /* After the body limit is hit the rest is read and dropped so a 413 can still be sent; beyond
  * this much more the client is ignoring us and the connection is cut instead. */
 #define DISCARD_MAX ((uint64_t)64 << 20)
+/* The same for a refused streamed upload: the reply must reach a client that does not wait for
+ * "100 Continue", and answering while it still sends makes the kernel reset the connection (the
+ * client then sees a send error instead of the reply), so more is read and dropped. */
+#define STREAM_DISCARD_MAX ((uint64_t)1 << 30)
 #define IDLE_TIMEOUT_S 60
 /* Streamed uploads (OG_HTTP_ROUTE_STREAM_BODY) are capped separately from max_body:
  * OPSGATE_MAX_UPLOAD (bytes, 0 = no cap) overrides this default. */
@@ -468,7 +472,7 @@ static enum MHD_Result stream_reply_failure(og_http_req *r)
  * The headers of a streamed request are in: check the declared size, authenticate and run the
  * route's begin handler, so a doomed upload (401, 403, 404, a lock held by someone else) fails
  * before any byte of its body is read. Such a failure is answered at once when the client waits
- * for "100 Continue" (it sends nothing more) or announced more than DISCARD_MAX bytes
+ * for "100 Continue" (it sends nothing more) or announced more than STREAM_DISCARD_MAX bytes
  * (libmicrohttpd then closes the connection after the reply); otherwise the body is read and
  * dropped first, so the client reads its reply and may keep the connection.
  */
@@ -489,7 +493,8 @@ static enum MHD_Result stream_begin(og_http_req *r)
         stream_fail(r, rc);
         const char *expect =
             MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_EXPECT);
-        if ((expect && strcasecmp(expect, "100-continue") == 0) || (has_len && len > DISCARD_MAX))
+        if ((expect && strcasecmp(expect, "100-continue") == 0) ||
+            (has_len && len > STREAM_DISCARD_MAX))
             return stream_reply_failure(r);
         return MHD_YES;
     }
@@ -504,7 +509,7 @@ static enum MHD_Result stream_chunk(og_http_req *r, const char *data, size_t n)
 {
     if (r->stream_err) {
         r->discarded += n;
-        return r->discarded > DISCARD_MAX ? MHD_NO : MHD_YES;
+        return r->discarded > STREAM_DISCARD_MAX ? MHD_NO : MHD_YES;
     }
     int rc;
     r->streamed += n;
