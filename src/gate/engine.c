@@ -277,6 +277,10 @@ static int emit_gate_event(og_ctx *ctx, const gate_item *it, const char *type,
         json_object_set_new(p, "decided_by", json_string(by));
     if (it->analysis)
         json_object_set(p, "recommendation", it->analysis);
+    /* What the action did (e.g. a deploy that verified, or rolled back on its own), so the
+     * notification to the reviewer says it. */
+    if (it->result)
+        json_object_set(p, "result", it->result);
     int error = og_event_emit(ctx, it->tenant_id, type, p, id_out);
     json_decref(p);
     return error;
