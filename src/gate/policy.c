@@ -13,16 +13,7 @@ int og_gate__is_admin(const og_actor *a)
 
 int og_gate__tenant(og_ctx *ctx, const char *tenant, og_perm perm, char tenant_id[OG_ID_LEN])
 {
-    og_tenant t;
-    int error;
-    if (!tenant || !*tenant)
-        return og_error_set(OG_EINVAL, "missing tenant (--tenant)");
-    if ((error = og_tenant_get(ctx, tenant, &t)) < 0)
-        return error;
-    if ((error = og_authz_check(&ctx->actor, t.id, perm)) < 0)
-        return error;
-    og_strlcpy(tenant_id, t.id, OG_ID_LEN);
-    return 0;
+    return og_tenant_resolve(ctx, tenant, perm, tenant_id);
 }
 
 int og_gate__level(og_store *s, const char *tenant_id, const og_action_kind *kind,

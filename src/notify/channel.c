@@ -69,16 +69,7 @@ static int is_admin(const og_actor *a)
 
 static int resolve(og_ctx *ctx, const char *tenant, og_perm perm, char tid[OG_ID_LEN])
 {
-    og_tenant t;
-    int error;
-    if (!tenant || !*tenant)
-        return og_error_set(OG_EINVAL, "missing tenant (--tenant)");
-    if ((error = og_tenant_get(ctx, tenant, &t)) < 0)
-        return error;
-    if ((error = og_authz_check(&ctx->actor, t.id, perm)) < 0)
-        return error;
-    og_strlcpy(tid, t.id, OG_ID_LEN);
-    return 0;
+    return og_tenant_resolve(ctx, tenant, perm, tid);
 }
 
 /* "smtp://user:pass@host:25" -> "smtp://host:25": what may be shown. */
