@@ -15,7 +15,7 @@
 #include <string.h>
 #include <strings.h>
 
-#define CONTENT_BLOCK 65536
+#define CONTENT_BLOCK    65536
 #define SEARCH_QUERY_MAX 1024
 
 /* ---- input helpers ---- */
@@ -210,8 +210,7 @@ int og_http__artifact_list(og_http_req *r)
 
 typedef struct put_sink {
     og_artifact_put *put;
-    og_artifact_ref ref;   /* strings borrowed from the request's match, stable until it ends */
-    char tenant[OG_ID_LEN];
+    og_artifact_ref ref; /* strings borrowed from the request's match, stable until it ends */
 } put_sink;
 
 static int put_write(og_http_req *r, const char *data, size_t len)
@@ -382,8 +381,7 @@ int og_http__artifact_show(og_http_req *r)
     og_artifact_ref ref;
     json_t *out = NULL;
     int error;
-    if ((error = req_ref(r, 1, &ref)) < 0 ||
-        (error = og_artifact_show(&r->ctx, &ref, &out)) < 0)
+    if ((error = req_ref(r, 1, &ref)) < 0 || (error = og_artifact_show(&r->ctx, &ref, &out)) < 0)
         return error;
     return og_http__reply(r, 200, out);
 }
@@ -466,8 +464,9 @@ int og_http__artifact_lock(og_http_req *r)
         (error = og_http__field_str(body, "ttl", 0, &ttl)) < 0)
         goto cleanup;
     if (ttl && (og_duration_parse(ttl, &ttl_us) < 0 || ttl_us <= 0)) {
-        error = og_error_set(OG_EINVAL, "field 'ttl': '%.32s' is not a positive duration (e.g. "
-                                        "30m, 4h)",
+        error = og_error_set(OG_EINVAL,
+                             "field 'ttl': '%.32s' is not a positive duration (e.g. "
+                             "30m, 4h)",
                              ttl);
         goto cleanup;
     }
@@ -516,11 +515,11 @@ int og_http__artifact_state(og_http_req *r)
         goto cleanup;
     int pending = error == OG_EPENDING;
     og_error_clear();
-    error = og_http__reply(r, pending ? 202 : 200,
-                           json_pack("{s:s, s:s, s:s, s:s, s:s}", "name", ref.name, "state",
-                                     pending ? "pending" : state, "gate_id", oc.gate_id,
-                                     "gate_level", og_gate_level_name(oc.level), "gate_state",
-                                     oc.state));
+    error =
+        og_http__reply(r, pending ? 202 : 200,
+                       json_pack("{s:s, s:s, s:s, s:s, s:s}", "name", ref.name, "state",
+                                 pending ? "pending" : state, "gate_id", oc.gate_id, "gate_level",
+                                 og_gate_level_name(oc.level), "gate_state", oc.state));
     if (pending && error == 0)
         snprintf(r->location, sizeof(r->location), "/api/v1/gates/%s", oc.gate_id);
 cleanup:
@@ -613,8 +612,8 @@ static int hold_change(og_http_req *r, int set)
         goto cleanup;
     error = set ? og_http__reply(r, 201,
                                  json_pack("{s:s, s:o, s:s}", "project", ref.project, "name",
-                                           ref.name ? json_string(ref.name) : json_null(),
-                                           "reason", reason))
+                                           ref.name ? json_string(ref.name) : json_null(), "reason",
+                                           reason))
                 : og_http__reply(r, 204, NULL);
 cleanup:
     json_decref(body);
@@ -715,8 +714,7 @@ int og_http__artifact_search(og_http_req *r)
     json_t *list = NULL;
     int64_t limit = 20;
     int error;
-    if ((error = req_tenant(r, &tenant)) < 0 ||
-        (error = query_i64(r, "limit", 1, 100, &limit)) < 0)
+    if ((error = req_tenant(r, &tenant)) < 0 || (error = query_i64(r, "limit", 1, 100, &limit)) < 0)
         return error;
     if (!q || !*q)
         return og_error_set(OG_EINVAL, "query 'q' (the words to search for) is required");

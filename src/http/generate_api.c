@@ -64,9 +64,8 @@ int og_http__generate(og_http_req *r)
     req.project = key;
     error = og_docgen_generate_store(&r->ctx, &req, &out, &prov);
     if (error == OG_EPENDING) {
-        error = og_http__reply(r, 202,
-                               json_pack("{s:s, s:s}", "status", "pending", "message",
-                                         og_error_last()));
+        error = og_http__reply(
+            r, 202, json_pack("{s:s, s:s}", "status", "pending", "message", og_error_last()));
         og_error_clear();
         goto cleanup;
     }

@@ -484,8 +484,8 @@ static enum MHD_Result stream_begin(og_http_req *r)
     og_error_clear();
     if (has_len && r->srv->max_upload && len > r->srv->max_upload) {
         r->too_big = 1;
-        og_error_set(OG_ETOOBIG, "upload of %" PRIu64 " bytes is over the limit of %" PRIu64,
-                     len, r->srv->max_upload);
+        og_error_set(OG_ETOOBIG, "upload of %" PRIu64 " bytes is over the limit of %" PRIu64, len,
+                     r->srv->max_upload);
         return queue_failure(r, OG_ETOOBIG);
     }
     if ((rc = authenticate(r)) < 0 || (rc = r->match.route->handler(r)) < 0) {
@@ -780,8 +780,8 @@ int og_http_serve(const og_http_config *cfg)
         errno = 0;
         unsigned long long v = strtoull(mu, &end, 10);
         if (errno || *end || mu[0] == '-') {
-            error = og_error_set(OG_EINVAL, "OPSGATE_MAX_UPLOAD '%.32s' is not a number of bytes",
-                                 mu);
+            error =
+                og_error_set(OG_EINVAL, "OPSGATE_MAX_UPLOAD '%.32s' is not a number of bytes", mu);
             goto cleanup;
         }
         srv.max_upload = (uint64_t)v;
