@@ -1,4 +1,4 @@
-/* deploy.h - deploy targets of a tenant (files, nginx, HAProxy) and the certs.deploy action:
+/* deploy.h - deploy targets of a tenant (files, nginx, HAProxy, opsgate's own listener) and the certs.deploy action:
  * install a certificate with zero downtime, verify what the endpoints serve, roll back. */
 #ifndef OPSGATE_DEPLOY_H
 #define OPSGATE_DEPLOY_H
@@ -25,8 +25,8 @@ typedef struct og_deploy_endpoint {
 int og_deploy_endpoint_parse(const char *s, og_deploy_endpoint *out);
 
 /*
- * Add a target to a tenant. type: "file", "nginx" or "haproxy". config (borrowed) holds the
- * type's options (see docs/deploy.md): paths ("cert_path", "key_path", "chain_path",
+ * Add a target to a tenant. type: "file", "nginx", "haproxy" or "opsgate". config (borrowed)
+ * holds the type's options (see docs/deploy.md): paths ("cert_path", "key_path", "chain_path",
  * "fullchain_path"), "owner", "reload_cmd", "reload_timeout_us", "verify_timeout_us",
  * nginx's "nginx_conf", "nginx_prefix", "nginx_bin", "nginx_pid_file", HAProxy's "socket".
  * endpoints: array of "HOST:PORT[/SNI]" strings (nginx and haproxy need at least one).
@@ -67,6 +67,37 @@ int og_deploy_cert(og_ctx *ctx, const char *tenant, const char *cert_id, const c
  */
 int og_deploy_renewed(og_ctx *ctx, const char *tenant, const char *previous_fp, const char *fp,
                       json_t **out);
+
+/* A certificate of the inventory as PEM texts, ready to serve or render (owned; the key is wiped
+ * by og_deploy_material_clear). */
+typedef struct og_deploy_material {
+    char fingerprint[65];
+    char *leaf_pem;
+    char *chain_pem; /* intermediates, "" when none */
+    char *key_pem;
+} og_deploy_material;
+
+/*
+ * Load certificate cert_id (fingerprint or unique prefix) of tenant (name or id) with its chain
+ * (built from the tenant's CA certificates) and its unsealed private key. OG_PERM_WRITE on the
+ * tenant (the key leaves the inventory). OG_ENOTFOUND when the certificate is unknown or has no
+ * unencrypted key (the message says which); OG_EINVAL when the key does not match. Caller clears
+ * *out with og_deploy_material_clear (also after a failure).
+ */
+int og_deploy_material_get(og_ctx *ctx, const char *tenant, const char *cert_id,
+                           og_deploy_material *out);
+void og_deploy_material_clear(og_deploy_material *m); /* wipes the key; NULL is a no-op */
+
+/*
+ * opsgate's own HTTPS listener as a deploy target (type "opsgate"): a deploy writes the new
+ * leaf certificate to the target's cert_path and the listener (serve --tls-cert-id) polls it.
+ * This finds the opsgate target of tenant_id with an endpoint on port and sets want to the
+ * fingerprint it records ("" when there is no such target). When the target has recorded
+ * nothing yet, serving's leaf (borrowed, may be NULL) is recorded first, so that a renewal of the
+ * served certificate finds the target. 0 or a negative code.
+ */
+int og_deploy_listener_poll(og_ctx *ctx, const char *tenant_id, int port,
+                            const og_deploy_material *serving, char want[65]);
 
 /* Register the certs.deploy kind, the delivery of certs.deploy.* events to the tenant's
  * notification channels, and the "certs.renewed" handler that deploys renewals. Idempotent; it also

@@ -1,4 +1,4 @@
-/* cmd_target.c - `opsgate target`: deploy targets of a tenant (files, nginx, HAProxy). */
+/* cmd_target.c - `opsgate target`: deploy targets of a tenant (files, nginx, HAProxy, opsgate). */
 #include "cli/cli.h"
 #include "cli/cmd_cert_deploy.h"
 #include "opsgate/deploy.h"
@@ -10,7 +10,7 @@
 #include <string.h>
 
 static const char *const help =
-    "usage: opsgate target add --tenant T NAME --type file|nginx|haproxy [options]\n"
+    "usage: opsgate target add --tenant T NAME --type file|nginx|haproxy|opsgate [options]\n"
     "                          [--endpoint HOST:PORT[/SNI] ...]\n"
     "       opsgate target list --tenant T [--json]\n"
     "       opsgate target remove --tenant T NAME\n"
@@ -37,6 +37,9 @@ static const char *const help =
     "         the deploy waits until the old workers have exited.\n"
     "haproxy: --socket P (stats socket, level admin), --cert-path P (the crt file as named in\n"
     "         haproxy.cfg: leaf + chain + key). Uses set/commit ssl cert, then writes the file.\n"
+    "opsgate: opsgate's own HTTPS listener (serve --tls-cert-id, --endpoint on its port): a\n"
+    "         deploy records the certificate (leaf only; optional --cert-path P, default in\n"
+    "         the data folder) and the listener swaps to it within a second, no restart.\n"
     "Files are written atomically (temporary file, fsync, rename), modes 0644 and 0600 for\n"
     "keys; the previous files are kept as PATH.og-prev and sealed in the database for rollback.\n"
     "Adding and removing targets needs the local operator or a platform admin (a target names\n"
@@ -147,12 +150,13 @@ static int run(og_cli *cli, int argc, char **argv)
             goto cleanup;
         }
         if (!type) {
-            error = og_cli_usage("target", "target add needs --type (file, nginx or haproxy)");
+            error = og_cli_usage("target", "target add needs --type (file, nginx, haproxy or opsgate)");
             goto cleanup;
         }
         if (strcmp(type, "file") != 0 && strcmp(type, "nginx") != 0 &&
-            strcmp(type, "haproxy") != 0) {
-            error = og_cli_usage("target", "unknown --type '%s' (file, nginx or haproxy)", type);
+            strcmp(type, "haproxy") != 0 && strcmp(type, "opsgate") != 0) {
+            error = og_cli_usage("target", "unknown --type '%s' (file, nginx, haproxy or opsgate)",
+                                 type);
             goto cleanup;
         }
         size_t i;

@@ -57,13 +57,7 @@ int og_deploy__issued_by(const void *child_der, size_t child_len, const void *is
                          size_t issuer_len);
 
 /* ---- material.c ---- */
-/* A certificate from the inventory, ready to render: PEM texts (owned; key wiped on clear). */
-typedef struct og_deploy_material {
-    char fingerprint[65];
-    char *leaf_pem;
-    char *chain_pem; /* intermediates, "" when none */
-    char *key_pem;
-} og_deploy_material;
+/* og_deploy_material (a certificate as PEM texts) is declared in opsgate/deploy.h. */
 /* Load certificate fp (full fingerprint) of tenant_id with its chain (built from the tenant's CA
  * certificates) and its unsealed private key. OG_ENOTFOUND when there is no unencrypted key. */
 int og_deploy__material_load(og_ctx *ctx, const char *tenant_id, const char *fp,
@@ -76,6 +70,7 @@ int og_deploy__render(const og_deploy_material *m, og_deploy_fileset *fs);
 extern const og_deployer og_deploy__file;
 extern const og_deployer og_deploy__nginx;
 extern const og_deployer og_deploy__haproxy;
+extern const og_deployer og_deploy__opsgate;
 /* Shared by backends: the paths common to all types. */
 int og_deploy__config_common(json_t *config);
 

@@ -5,6 +5,7 @@
  * cert_keys) directly, read-only. It is the one place to replace with an og_certs_* accessor
  * once the inventory offers one. */
 #include "deploy/deploy_internal.h"
+#include "opsgate/certs.h"
 #include "opsgate/crypto.h"
 #include "opsgate/error.h"
 
@@ -263,4 +264,31 @@ int og_deploy__render(const og_deploy_material *m, og_deploy_fileset *fs)
         f->present = 1;
     }
     return 0;
+}
+
+void og_deploy_material_clear(og_deploy_material *m)
+{
+    og_deploy__material_clear(m);
+}
+
+int og_deploy_material_get(og_ctx *ctx, const char *tenant, const char *cert_id,
+                           og_deploy_material *out)
+{
+    int error = -1;
+    char tid[OG_ID_LEN], fp[65];
+    json_t *cert = NULL;
+    memset(out, 0, sizeof(*out));
+    if ((error = og_deploy__tenant(ctx, tenant, OG_PERM_WRITE, tid)) < 0 ||
+        (error = og_certs_show(ctx, tid, cert_id, &cert)) < 0)
+        goto cleanup;
+    const char *f = json_string_value(json_object_get(cert, "fingerprint"));
+    if (!f || strlen(f) != 64) {
+        error = og_error_set(OG_ECORRUPT, "certificate %s has no fingerprint", cert_id);
+        goto cleanup;
+    }
+    og_strlcpy(fp, f, sizeof(fp));
+    error = og_deploy__material_load(ctx, tid, fp, out);
+cleanup:
+    json_decref(cert);
+    return error;
 }

@@ -16,8 +16,8 @@
 #define MAX_DEPLOYERS 16
 static pthread_mutex_t deployers_mu = PTHREAD_MUTEX_INITIALIZER;
 static const og_deployer *deployers[MAX_DEPLOYERS] = {&og_deploy__file, &og_deploy__nginx,
-                                                      &og_deploy__haproxy};
-static size_t ndeployers = 3;
+                                                      &og_deploy__haproxy, &og_deploy__opsgate};
+static size_t ndeployers = 4;
 
 int og_deployer_register(const og_deployer *d)
 {
@@ -134,7 +134,7 @@ int og_deploy_target_add(og_ctx *ctx, const char *tenant, const char *name, cons
         return og_error_set(OG_EINVAL, "bad target name '%s' (1 to 63 of a-z 0-9 . _ -)",
                             name ? name : "");
     if (!d)
-        return og_error_set(OG_EINVAL, "unknown target type '%s' (file, nginx or haproxy)",
+        return og_error_set(OG_EINVAL, "unknown target type '%s' (file, nginx, haproxy or opsgate)",
                             type ? type : "");
     if (endpoints && !json_is_array(endpoints))
         return og_error_set(OG_EINVAL, "endpoints must be a list");
@@ -160,6 +160,14 @@ int og_deploy_target_add(og_ctx *ctx, const char *tenant, const char *name, cons
     if (!cfg || !json_is_object(cfg)) {
         error = og_error_set(OG_EINVAL, "the target's options must be a JSON object");
         goto cleanup;
+    }
+    /* opsgate's listener: its record lives in the data folder unless the operator names one. */
+    if (strcmp(type, "opsgate") == 0 && !json_object_get(cfg, "cert_path") && ctx->data_dir) {
+        char *dir = realpath(ctx->data_dir, NULL);
+        if (dir)
+            json_object_set_new(cfg, "cert_path",
+                                json_sprintf("%s/tls-listener-%s.pem", dir, name));
+        free(dir);
     }
     if ((error = d->config_check(cfg)) < 0) {
         og_error_wrap("%s target '%s'", type, name);
