@@ -16,6 +16,11 @@ typedef struct og_http_config {
     int shutdown_timeout_ms;  /* after SIGTERM, how long in-flight requests may run (0 = 30000) */
     int access_log;           /* 1: one line per request on stderr */
     int checkpoint_every_s;   /* signed audit checkpoints every N seconds (0 = 300; -1 = never) */
+    const char *tls_cert_id;  /* if set: HTTPS with this certificate (fingerprint or unique
+                               * prefix) of tls_tenant's inventory, key included; swapped without
+                               * a restart by deploys to the tenant's "opsgate" target on the
+                               * listening port (docs/deploy.md). NULL = plain HTTP */
+    const char *tls_tenant;   /* the tenant (name or id) holding tls_cert_id; required with it */
 } og_http_config;
 
 /* Serve until SIGTERM or SIGINT: then stop accepting, let in-flight requests finish, close the

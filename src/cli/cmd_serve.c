@@ -12,7 +12,7 @@ static const char *const help =
     "usage: opsgate serve [--data DIR] [--listen ADDR:PORT] [--threads N] [--max-body BYTES]\n"
     "                     [--port-file FILE] [--metrics-open] [--access-log]\n"
     "                     [--shutdown-timeout SECONDS] [--checkpoint-every DURATION|never]\n"
-    "                     [--check]\n"
+    "                     [--tls-cert-id ID --tls-tenant T] [--check]\n"
     "\n"
     "Serve the HTTP API (/api/v1/...), /healthz and /metrics on ADDR:PORT (default\n"
     "127.0.0.1:8700; port 0 picks a free port, written to --port-file when given).\n"
@@ -23,6 +23,12 @@ static const char *const help =
     "  --access-log           one line per request on stderr\n"
     "  --shutdown-timeout S   how long in-flight requests may finish after SIGTERM (default 30)\n"
     "  --checkpoint-every D   sign audit checkpoints every D (default 5m; 'never' to disable)\n"
+    "  --tls-cert-id ID       serve HTTPS (not HTTP) with certificate ID (fingerprint or\n"
+    "                         unique prefix) of --tls-tenant's inventory; its private key must\n"
+    "                         have been imported. A deploy to the tenant's target of type\n"
+    "                         opsgate with --endpoint on this port swaps it without a restart\n"
+    "                         (docs/deploy.md); --tls-cert-id is served until one does\n"
+    "  --tls-tenant T         the tenant (name or id) holding --tls-cert-id\n"
     "  --check                validate the configuration and the data folder, then exit\n"
     "\n"
     "SIGTERM or SIGINT: in-flight requests finish, the database closes, exit 0.\n";
@@ -39,6 +45,8 @@ static int run(og_cli *cli, int argc, char **argv)
         {"shutdown-timeout", required_argument, NULL, 's'},
         {"checkpoint-every", required_argument, NULL, 'c'},
         {"check", no_argument, NULL, 'k'},
+        {"tls-cert-id", required_argument, NULL, 'T'},
+        {"tls-tenant", required_argument, NULL, 'N'},
         {NULL, 0, NULL, 0},
     };
     og_http_config cfg;
@@ -95,12 +103,22 @@ static int run(og_cli *cli, int argc, char **argv)
         case 'k':
             check = 1;
             break;
+        case 'T':
+            cfg.tls_cert_id = optarg;
+            break;
+        case 'N':
+            cfg.tls_tenant = optarg;
+            break;
         default:
             return og_cli_badopt("serve", argv);
         }
     }
     if (optind < argc)
         return og_cli_usage("serve", "unexpected argument '%s'", argv[optind]);
+    if (cfg.tls_cert_id && !cfg.tls_tenant)
+        return og_cli_usage("serve", "--tls-cert-id needs --tls-tenant (the tenant holding it)");
+    if (cfg.tls_tenant && !cfg.tls_cert_id)
+        return og_cli_usage("serve", "--tls-tenant needs --tls-cert-id");
     cfg.data_dir = cli->data_dir;
     int error = check ? og_http_check(&cfg) : og_http_serve(&cfg);
     if (error < 0)

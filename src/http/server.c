@@ -1,6 +1,7 @@
 /* server.c - og_http_serve(): libmicrohttpd daemon, request lifecycle, bearer auth, replies,
  * errors as JSON and graceful shutdown. */
 #include "http/server.h"
+#include "http/tls.h"
 #include "opsgate/app.h"
 #include "opsgate/certs.h"
 #include "opsgate/gate.h"
@@ -715,7 +716,14 @@ int og_http_check(const og_http_config *cfg)
         error = og_error_set(OG_EINVAL, "threads and shutdown timeout must not be negative");
         goto cleanup;
     }
+    if (!cfg->tls_cert_id != !cfg->tls_tenant) {
+        error = og_error_set(OG_EINVAL, "HTTPS needs both a certificate id and its tenant");
+        goto cleanup;
+    }
     if ((error = og_install_open(cfg->data_dir, &store, &keys)) < 0)
+        goto cleanup;
+    if (cfg->tls_cert_id && (error = og_http__tls_check(store, keys, cfg->data_dir,
+                                                        cfg->tls_tenant, cfg->tls_cert_id)) < 0)
         goto cleanup;
     error = 0;
 cleanup:
@@ -766,6 +774,7 @@ int og_http_serve(const og_http_config *cfg)
     int mask_set = 0;
     int sync_init = 0;
     void *gate = NULL;
+    og_http_tls *tls = NULL;
 
     memset(&srv, 0, sizeof(srv));
     if (!cfg || !cfg->data_dir)
@@ -809,6 +818,10 @@ int og_http_serve(const og_http_config *cfg)
 
     if ((error = parse_listen(listen, &addr, &addrlen)) < 0)
         goto cleanup;
+    if (!cfg->tls_cert_id != !cfg->tls_tenant) {
+        error = og_error_set(OG_EINVAL, "HTTPS needs both a certificate id and its tenant");
+        goto cleanup;
+    }
     if ((error = og_app_register_all()) < 0)
         goto cleanup;
     if ((error = og_install_open(cfg->data_dir, &store, &srv.keys)) < 0)
@@ -821,7 +834,12 @@ int og_http_serve(const og_http_config *cfg)
     /* Each worker holds at most one store, each running export one more (capped at max_exports),
      * so a worker never waits on the pool behind an export that waits on a worker. */
     if ((error = og_store_pool_open(&srv.pool, db_url,
-                                    srv.threads + srv.max_exports + 1 + GATE_POOL_EXTRA)) < 0)
+                                    srv.threads + srv.max_exports + 1 + GATE_POOL_EXTRA +
+                                        (cfg->tls_cert_id ? 1 : 0))) < 0)
+        goto cleanup;
+    /* HTTPS: the certificate and key from the inventory, before anything listens. */
+    if (cfg->tls_cert_id && (error = og_http__tls_new(&tls, srv.pool, srv.keys, cfg->data_dir,
+                                                      cfg->tls_tenant, cfg->tls_cert_id)) < 0)
         goto cleanup;
     /* Event delivery workers and the gate expiry timer. */
     if ((error = og_gate_server_start(srv.pool, srv.keys, cfg->data_dir, &gate)) < 0)
@@ -838,12 +856,20 @@ int og_http_serve(const og_http_config *cfg)
                      MHD_USE_ERROR_LOG;
     if (addr.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
+    struct MHD_OptionItem tls_opts[] = {
+        {tls ? MHD_OPTION_HTTPS_CERT_CALLBACK : MHD_OPTION_END, 0,
+         tls ? og_http__tls_cert_callback() : NULL},
+        {MHD_OPTION_END, 0, NULL},
+    };
+    if (tls)
+        flags |= MHD_USE_TLS;
     /* The logger must come first or libmicrohttpd logs the options before it its own way. */
     daemon = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, &srv, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE,
         (unsigned)srv.threads, MHD_OPTION_NOTIFY_COMPLETED, on_completed, &srv,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)IDLE_TIMEOUT_S, MHD_OPTION_END);
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)IDLE_TIMEOUT_S, MHD_OPTION_ARRAY, tls_opts,
+        MHD_OPTION_END);
     if (!daemon) {
         error = og_error_set(OG_ERROR, "cannot listen on %s: %s", listen,
                              errno ? strerror(errno) : "libmicrohttpd refused to start");
@@ -858,10 +884,12 @@ int og_http_serve(const og_http_config *cfg)
         goto cleanup;
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(daemon, MHD_DAEMON_INFO_BIND_PORT);
     unsigned port = info ? info->port : 0;
+    if (tls && (error = og_http__tls_watch(tls, port)) < 0)
+        goto cleanup;
     if (cfg->port_file && (error = write_port_file(cfg->port_file, port)) < 0)
         goto cleanup;
-    fprintf(stderr, "opsgate: serving %s on port %u with %d threads\n", cfg->data_dir, port,
-            srv.threads);
+    fprintf(stderr, "opsgate: serving %s on port %u with %d threads%s\n", cfg->data_dir, port,
+            srv.threads, tls ? " (HTTPS)" : "");
 
     int sig = 0;
     while (sigwait(&stop_sigs, &sig) != 0)
@@ -885,9 +913,11 @@ int og_http_serve(const og_http_config *cfg)
     error = 0;
 cleanup:
     og_http__background_stop(&srv.bg);
+    og_http__tls_stop(tls);
     og_gate_server_stop(gate);
     if (daemon)
         MHD_stop_daemon(daemon);
+    og_http__tls_free(tls); /* after the daemon: no handshake can use the credentials */
     if (listen_fd != MHD_INVALID_SOCKET)
         close(listen_fd);
     og_store_pool_close(srv.pool);
