@@ -92,12 +92,13 @@ void og_deploy_material_clear(og_deploy_material *m); /* wipes the key; NULL is 
  * opsgate's own HTTPS listener as a deploy target (type "opsgate"): a deploy writes the new
  * leaf certificate to the target's cert_path and the listener (serve --tls-cert-id) polls it.
  * This finds the opsgate target of tenant_id with an endpoint on port and sets want to the
- * fingerprint it records ("" when there is no such target). When the target has recorded
- * nothing yet, serving's leaf (borrowed, may be NULL) is recorded first, so that a renewal of the
- * served certificate finds the target. 0 or a negative code.
+ * fingerprint it records ("" when there is no such target). When the target records nothing
+ * (not yet, or the rollback of its first deploy removed the record), fallback's leaf (borrowed,
+ * may be NULL: the listener's --tls-cert-id) is recorded and wanted, so that a renewal of it finds
+ * the target. 0 or a negative code.
  */
 int og_deploy_listener_poll(og_ctx *ctx, const char *tenant_id, int port,
-                            const og_deploy_material *serving, char want[65]);
+                            const og_deploy_material *fallback, char want[65]);
 
 /* Register the certs.deploy kind, the delivery of certs.deploy.* events to the tenant's
  * notification channels, and the "certs.renewed" handler that deploys renewals. Idempotent; it also

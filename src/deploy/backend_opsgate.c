@@ -61,7 +61,7 @@ const og_deployer og_deploy__opsgate = {
 };
 
 int og_deploy_listener_poll(og_ctx *ctx, const char *tenant_id, int port,
-                            const og_deploy_material *serving, char want[65])
+                            const og_deploy_material *fallback, char want[65])
 {
     int error = -1, rc, found = 0;
     og_stmt *st = NULL;
@@ -99,14 +99,14 @@ int og_deploy_listener_poll(og_ctx *ctx, const char *tenant_id, int port,
         if (error != OG_ENOTFOUND)
             goto cleanup;
         og_error_clear();
-        if (!serving || !serving->leaf_pem) {
+        if (!fallback || !fallback->leaf_pem) {
             error = 0;
             goto cleanup;
         }
-        if ((error = og_deploy__write_file(path, serving->leaf_pem, strlen(serving->leaf_pem), 0644,
-                                           og_deploy__config_str(t.config, "owner"))) < 0)
+        if ((error = og_deploy__write_file(path, fallback->leaf_pem, strlen(fallback->leaf_pem),
+                                           0644, og_deploy__config_str(t.config, "owner"))) < 0)
             goto cleanup;
-        og_strlcpy(want, serving->fingerprint, 65);
+        og_strlcpy(want, fallback->fingerprint, 65);
         error = 0;
         goto cleanup;
     }

@@ -41,7 +41,7 @@ struct og_http_tls {
     const char *data_dir;
     char tenant_id[OG_ID_LEN];
     char default_fp[65]; /* --tls-cert-id: served while no deploy has recorded another */
-    char *serving_leaf;  /* the served certificate's leaf PEM (public), for the first record */
+    char *default_leaf;  /* its leaf PEM (public): the first record of the opsgate target */
     char last_msg[512];  /* the last poll failure logged, to log each one once */
     creds *retired;      /* only the watcher thread and og_http__tls_free touch it */
     unsigned port;
@@ -135,22 +135,15 @@ void *og_http__tls_cert_callback(void)
 static int install(og_http_tls *tls, const og_deploy_material *m)
 {
     creds *c = NULL;
-    char *leaf = strdup(m->leaf_pem);
     int error;
-    if (!leaf)
-        return og_error_set(OG_ERROR, "out of memory");
-    if ((error = creds_new(&c, m)) < 0) {
-        free(leaf);
+    if ((error = creds_new(&c, m)) < 0)
         return error;
-    }
     creds *old = atomic_exchange_explicit(&current, c, memory_order_acq_rel);
     if (old) {
         old->retired_us = og_time_mono_us();
         old->next = tls->retired;
         tls->retired = old;
     }
-    free(tls->serving_leaf);
-    tls->serving_leaf = leaf;
     return 0;
 }
 
@@ -193,6 +186,10 @@ int og_http__tls_new(og_http_tls **out, og_store_pool *pool, og_keyring *keys, c
         goto cleanup;
     }
     og_strlcpy(tls->default_fp, m.fingerprint, sizeof(tls->default_fp));
+    if (!(tls->default_leaf = strdup(m.leaf_pem))) {
+        error = og_error_set(OG_ERROR, "out of memory");
+        goto cleanup;
+    }
     if ((error = install(tls, &m)) < 0)
         goto cleanup;
     *out = tls;
@@ -248,8 +245,9 @@ static void poll_once(og_http_tls *tls)
     memset(&rec, 0, sizeof(rec));
     ctx_init(tls, &ctx, s);
     creds *cur = atomic_load_explicit(&current, memory_order_acquire);
-    og_strlcpy(rec.fingerprint, cur->fingerprint, sizeof(rec.fingerprint));
-    rec.leaf_pem = tls->serving_leaf; /* borrowed, public */
+    /* No record (yet, or removed by the rollback of a first deploy): --tls-cert-id's. */
+    og_strlcpy(rec.fingerprint, tls->default_fp, sizeof(rec.fingerprint));
+    rec.leaf_pem = tls->default_leaf; /* borrowed, public */
     if (og_deploy_listener_poll(&ctx, tls->tenant_id, (int)tls->port, &rec, want) < 0) {
         snprintf(msg, sizeof(msg), "reading the opsgate target: %s", og_error_last());
         log_once(tls, msg);
@@ -348,7 +346,7 @@ void og_http__tls_free(og_http_tls *tls)
     og_http__tls_stop(tls);
     reap(tls, 1);
     creds_free(atomic_exchange(&current, NULL));
-    free(tls->serving_leaf);
+    free(tls->default_leaf);
     if (tls->sync_init) {
         pthread_mutex_destroy(&tls->mu);
         pthread_cond_destroy(&tls->cv);

@@ -108,6 +108,11 @@ rm -f "$portfile"
 spid=$!
 _bg_pids+=("$spid")
 wait_served 127.0.0.1 "$PORT" localhost "$FB" && ok || bad "after a restart the recorded b is served"
+# Without a record (as after the rollback of a first deploy) --tls-cert-id is served and recorded.
+rm -f "$rec"
+wait_served 127.0.0.1 "$PORT" localhost "$FA" && ok || bad "without a record, --tls-cert-id's a"
+for _ in $(seq 50); do [ -s "$rec" ] && break; sleep 0.1; done
+eq "$(fp "$rec")" "$FA" "a recorded again"
 kill -TERM "$spid"; wait "$spid" 2>/dev/null
 run 0 "audit verify" og audit verify
 done_tests
