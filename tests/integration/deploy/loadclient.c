@@ -6,6 +6,7 @@
  * exists, after MAX_SECONDS, or after MAX_REQUESTS requests per thread.
  *
  * usage: loadclient HOST PORT SNI THREADS STOPFILE MAX_SECONDS OUTFILE
+ * The request path is $LOADCLIENT_PATH (default "/"; opsgate's listener answers 200 on /healthz).
  * Built by the test with: cc -O2 -o loadclient loadclient.c -lssl -lcrypto -lpthread */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -28,6 +29,8 @@
 #define MAX_THREADS 16
 #define MAX_REQUESTS 100000
 #define LINE 200
+
+static const char *req_path = "/";
 
 static const char *host, *sni, *stopfile;
 static int port, max_seconds;
@@ -106,8 +109,8 @@ static int one(SSL_CTX *ctx, char fp[65], char *err, size_t errsize)
         for (unsigned i = 0; i < mdlen && i < 32; i++)
             sprintf(fp + 2 * i, "%02x", md[i]);
     }
-    int n = snprintf(buf, sizeof(buf), "GET / HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n",
-                     sni);
+    int n = snprintf(buf, sizeof(buf), "GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n",
+                     req_path, sni);
     if (SSL_write(ssl, buf, n) != n) {
         snprintf(err, errsize, "write");
         goto done;
@@ -167,6 +170,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: loadclient HOST PORT SNI THREADS STOPFILE MAX_SECONDS OUTFILE\n");
         return 2;
     }
+    if (getenv("LOADCLIENT_PATH") && getenv("LOADCLIENT_PATH")[0] == '/')
+        req_path = getenv("LOADCLIENT_PATH");
     host = argv[1];
     port = atoi(argv[2]);
     sni = argv[3];
