@@ -1,6 +1,8 @@
-/* background.c - the server's periodic jobs (audit checkpoints, and what later modules add), run
- * on one thread that wakes for the next due job and stops promptly at shutdown. */
+/* background.c - the server's periodic jobs (audit checkpoints, scheduled certificate scans and
+ * expiry alerts, ACME renewals), each on its own thread so that a long scan or renewal never
+ * delays a checkpoint; every thread stops promptly at shutdown. */
 #include "http/background.h"
+#include "opsgate/acme.h"
 #include "opsgate/audit.h"
 #include "opsgate/certs.h"
 #include "opsgate/error.h"
@@ -19,50 +21,56 @@ static int job_audit_checkpoint(og_ctx *ctx)
     return rc;
 }
 
-static void *background_main(void *arg)
+static int job_acme_renewals(og_ctx *ctx)
 {
-    og_http_background *bg = arg;
+    int ran = 0, failed = 0;
+    int rc = og_acme_renew_due(ctx, NULL, &ran, &failed);
+    if (rc == 0 && ran > 0)
+        fprintf(stderr, "opsgate: acme: %d renewal%s run, %d failed\n", ran, ran == 1 ? "" : "s",
+                failed);
+    return rc;
+}
+
+/* Wait until the monotonic time `until_us` or until stop; returns 1 when stopping. */
+static int wait_until(og_http_background *bg, int64_t until_us)
+{
     pthread_mutex_lock(&bg->mu);
     while (!bg->stop) {
-        int64_t now = og_time_mono_us();
-        int64_t next = now + 3600LL * 1000000;
-        for (size_t i = 0; i < bg->njobs; i++) {
-            og_http_job *j = &bg->jobs[i];
-            if (j->next_us <= now) {
-                pthread_mutex_unlock(&bg->mu);
-                og_store *s = og_store_pool_get(bg->pool);
-                og_ctx ctx;
-                memset(&ctx, 0, sizeof(ctx));
-                ctx.store = s;
-                ctx.keys = bg->keys;
-                ctx.data_dir = bg->data_dir;
-                og_actor_system(&ctx.actor, j->component);
-                if (j->run(&ctx) < 0)
-                    fprintf(stderr, "opsgate: %s: %s\n", j->name, og_error_last());
-                og_store_pool_put(bg->pool, s);
-                pthread_mutex_lock(&bg->mu);
-                j->next_us = og_time_mono_us() + j->every_us;
-            }
-            if (j->next_us < next)
-                next = j->next_us;
-        }
-        if (bg->stop)
+        int64_t left = until_us - og_time_mono_us();
+        if (left <= 0)
             break;
-        /* Sleep until the next job is due, or until stop is signalled. */
-        int64_t wait_us = next - og_time_mono_us();
-        if (wait_us > 0) {
-            struct timespec ts;
-            clock_gettime(CLOCK_MONOTONIC, &ts);
-            ts.tv_sec += (time_t)(wait_us / 1000000);
-            ts.tv_nsec += (long)(wait_us % 1000000) * 1000;
-            if (ts.tv_nsec >= 1000000000L) {
-                ts.tv_sec++;
-                ts.tv_nsec -= 1000000000L;
-            }
-            pthread_cond_timedwait(&bg->cv, &bg->mu, &ts);
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        ts.tv_sec += (time_t)(left / 1000000);
+        ts.tv_nsec += (long)(left % 1000000) * 1000;
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
         }
+        pthread_cond_timedwait(&bg->cv, &bg->mu, &ts);
     }
+    int stop = bg->stop;
     pthread_mutex_unlock(&bg->mu);
+    return stop;
+}
+
+static void *job_main(void *arg)
+{
+    og_http_job *j = arg;
+    og_http_background *bg = j->bg;
+    while (!wait_until(bg, j->next_us)) {
+        og_store *s = og_store_pool_get(bg->pool);
+        og_ctx ctx;
+        memset(&ctx, 0, sizeof(ctx));
+        ctx.store = s;
+        ctx.keys = bg->keys;
+        ctx.data_dir = bg->data_dir;
+        og_actor_system(&ctx.actor, j->component);
+        if (j->run(&ctx) < 0)
+            fprintf(stderr, "opsgate: %s: %s\n", j->name, og_error_last());
+        og_store_pool_put(bg->pool, s);
+        j->next_us = og_time_mono_us() + j->every_us;
+    }
     return NULL;
 }
 
@@ -72,6 +80,7 @@ int og_http__background_add(og_http_background *bg, const char *name, const char
     if (bg->njobs >= OG_HTTP_MAX_JOBS)
         return og_error_set(OG_ERROR, "too many background jobs");
     og_http_job *j = &bg->jobs[bg->njobs++];
+    j->bg = bg;
     j->name = name;
     j->component = component;
     j->every_us = every_us;
@@ -99,9 +108,16 @@ int og_http__background_start(og_http_background *bg, og_store_pool *pool, og_ke
     /* Due scheduled certificate scans, then expiry alerts for every tenant. */
     og_http__background_add(bg, "certificate schedules", "scheduler", 60LL * 1000000,
                             og_certs_scheduler_job);
-    if (pthread_create(&bg->thread, NULL, background_main, bg) != 0)
-        return og_error_set(OG_ERROR, "cannot start the background thread: %s", strerror(errno));
-    bg->running = 1;
+    /* Renewals whose time has come (ARI window or two thirds of the lifetime), one at a time. */
+    og_http__background_add(bg, "acme renewals", "renewer", 60LL * 1000000, job_acme_renewals);
+    for (size_t i = 0; i < bg->njobs; i++) {
+        if (pthread_create(&bg->jobs[i].thread, NULL, job_main, &bg->jobs[i]) != 0) {
+            og_http__background_stop(bg);
+            return og_error_set(OG_ERROR, "cannot start the %s thread: %s", bg->jobs[i].name,
+                                strerror(errno));
+        }
+        bg->jobs[i].running = 1;
+    }
     return 0;
 }
 
@@ -109,13 +125,15 @@ void og_http__background_stop(og_http_background *bg)
 {
     if (!bg->initialised)
         return;
-    if (bg->running) {
-        pthread_mutex_lock(&bg->mu);
-        bg->stop = 1;
-        pthread_cond_signal(&bg->cv);
-        pthread_mutex_unlock(&bg->mu);
-        pthread_join(bg->thread, NULL);
-        bg->running = 0;
+    pthread_mutex_lock(&bg->mu);
+    bg->stop = 1;
+    pthread_cond_broadcast(&bg->cv);
+    pthread_mutex_unlock(&bg->mu);
+    for (size_t i = 0; i < bg->njobs; i++) {
+        if (bg->jobs[i].running) {
+            pthread_join(bg->jobs[i].thread, NULL);
+            bg->jobs[i].running = 0;
+        }
     }
     pthread_mutex_destroy(&bg->mu);
     pthread_cond_destroy(&bg->cv);

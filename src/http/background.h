@@ -13,7 +13,12 @@
  * transaction. A failure is logged; the job runs again at its next time. */
 typedef int (*og_http_job_fn)(og_ctx *ctx);
 
+struct og_http_background;
+
 typedef struct og_http_job {
+    struct og_http_background *bg;
+    pthread_t thread;
+    int running;
     const char *name;
     const char *component;
     int64_t every_us;
@@ -29,16 +34,16 @@ typedef struct og_http_background {
     const char *data_dir;    /* borrowed */
     og_http_job jobs[OG_HTTP_MAX_JOBS];
     size_t njobs;
-    pthread_t thread;
-    pthread_mutex_t mu;
+    pthread_mutex_t mu;        /* guards stop, for the waits */
     pthread_cond_t cv;
-    int stop, running, initialised;
+    int stop, initialised;
 } og_http_background;
 
 /* Add a job before start. */
 int og_http__background_add(og_http_background *bg, const char *name, const char *component,
                             int64_t every_us, og_http_job_fn run);
-/* Start the thread; checkpoint_every_us > 0 adds the periodic audit checkpoint job. */
+/* Start one thread per job (checkpoint_every_us > 0 adds the periodic audit checkpoint job; the
+ * certificate schedule and ACME renewal jobs run every minute). */
 int og_http__background_start(og_http_background *bg, og_store_pool *pool, og_keyring *keys,
                               const char *data_dir, int64_t checkpoint_every_us);
 /* Stop and join; safe on a zeroed or never-started struct. */
