@@ -30,6 +30,8 @@
 #define DEFAULT_CHECKPOINT_S 300
 /* Stores the gate module's event workers (2 by default) and expiry timer hold, plus one spare. */
 #define GATE_POOL_EXTRA 4
+/* Stores the background jobs hold (checkpoints, certificate schedules, renewals). */
+#define JOBS_POOL_EXTRA 3
 /* After the body limit is hit the rest is read and dropped so a 413 can still be sent; beyond
  * this much more the client is ignoring us and the connection is cut instead. */
 #define DISCARD_MAX ((uint64_t)64 << 20)
@@ -835,7 +837,7 @@ int og_http_serve(const og_http_config *cfg)
      * so a worker never waits on the pool behind an export that waits on a worker. */
     if ((error = og_store_pool_open(&srv.pool, db_url,
                                     srv.threads + srv.max_exports + 1 + GATE_POOL_EXTRA +
-                                        (cfg->tls_cert_id ? 1 : 0))) < 0)
+                                        JOBS_POOL_EXTRA + (cfg->tls_cert_id ? 1 : 0))) < 0)
         goto cleanup;
     /* HTTPS: the certificate and key from the inventory, before anything listens. */
     if (cfg->tls_cert_id && (error = og_http__tls_new(&tls, srv.pool, srv.keys, cfg->data_dir,
