@@ -306,7 +306,7 @@ static void sleep_us(int64_t us)
 }
 
 /* The next poll delay: the server's Retry-After (capped at 10 s so a long answer does not stall
- * the caller past its deadline unnoticed), else 250 ms doubling to 2 s. */
+ * the caller past its deadline unnoticed), else 50 ms doubling to 2 s. */
 static int64_t next_delay(const og_acme_resp *r, int64_t *backoff)
 {
     int64_t d = *backoff;
@@ -323,7 +323,7 @@ static int64_t next_delay(const og_acme_resp *r, int64_t *backoff)
 static int poll_until(og_acme_client *c, const char *url, const char *what, const char *done,
                       json_t **out)
 {
-    int64_t deadline = og_time_mono_us() + (int64_t)c->timeout_s * 1000000, backoff = 250000;
+    int64_t deadline = og_time_mono_us() + (int64_t)c->timeout_s * 1000000, backoff = 50000;
     og_acme_resp r;
     int error;
     *out = NULL;

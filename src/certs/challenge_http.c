@@ -17,6 +17,9 @@
 #define PREFIX "/.well-known/acme-challenge/"
 #define MAX_TOKENS OG_ACME_MAX_NAMES
 #define REQ_CAP 4096
+/* how often the accept loop looks at the stop flag: stopping waits at most this long, and an
+ * order ends by stopping its responder */
+#define STOP_POLL_MS 10
 
 struct og_acme_http01 {
     int fd;
@@ -110,7 +113,7 @@ static void *run(void *arg)
         if (stop)
             break;
         struct pollfd p = {s->fd, POLLIN, 0};
-        if (poll(&p, 1, 100) <= 0)
+        if (poll(&p, 1, STOP_POLL_MS) <= 0)
             continue;
         int cfd = accept(s->fd, NULL, NULL);
         if (cfd < 0)

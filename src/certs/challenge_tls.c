@@ -23,6 +23,9 @@
 
 #define MAX_NAMES OG_ACME_MAX_NAMES
 #define ACME_TLS_1 "acme-tls/1"
+/* how often the accept loop looks at the stop flag: stopping waits at most this long, and an
+ * order ends by stopping its responder */
+#define STOP_POLL_MS 10
 
 struct og_acme_tlsalpn {
     int fd;
@@ -141,7 +144,7 @@ static void *run(void *arg)
         if (stop)
             break;
         struct pollfd p = {s->fd, POLLIN, 0};
-        if (poll(&p, 1, 100) <= 0)
+        if (poll(&p, 1, STOP_POLL_MS) <= 0)
             continue;
         int cfd = accept(s->fd, NULL, NULL);
         if (cfd < 0)
