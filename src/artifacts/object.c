@@ -6,6 +6,7 @@
 #include "opsgate/error.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,11 +76,32 @@ int art__obj_name(const art_keys *k, const uint8_t sha[32], char name[65])
  * the slot, so nesting (never expected) just allocates another. */
 static _Thread_local ZSTD_CCtx *spare_cctx;
 static _Thread_local ZSTD_DCtx *spare_dctx;
+/* The keys free a thread's spare contexts when the thread exits (the server's worker threads). */
+static pthread_key_t cctx_key, dctx_key;
+static pthread_once_t keys_once = PTHREAD_ONCE_INIT;
+
+static void free_cctx(void *p)
+{
+    ZSTD_freeCCtx(p);
+}
+
+static void free_dctx(void *p)
+{
+    ZSTD_freeDCtx(p);
+}
+
+static void keys_init(void)
+{
+    pthread_key_create(&cctx_key, free_cctx);
+    pthread_key_create(&dctx_key, free_dctx);
+}
 
 static ZSTD_CCtx *cctx_take(void)
 {
     ZSTD_CCtx *z = spare_cctx;
+    pthread_once(&keys_once, keys_init);
     spare_cctx = NULL;
+    pthread_setspecific(cctx_key, NULL);
     if (z && ZSTD_isError(ZSTD_CCtx_reset(z, ZSTD_reset_session_and_parameters))) {
         ZSTD_freeCCtx(z);
         z = NULL;
@@ -91,16 +113,21 @@ static void cctx_give(ZSTD_CCtx *z)
 {
     if (!z)
         return;
-    if (spare_cctx)
+    pthread_once(&keys_once, keys_init);
+    if (spare_cctx) {
         ZSTD_freeCCtx(z);
-    else
+    } else {
         spare_cctx = z;
+        pthread_setspecific(cctx_key, z);
+    }
 }
 
 static ZSTD_DCtx *dctx_take(void)
 {
     ZSTD_DCtx *z = spare_dctx;
+    pthread_once(&keys_once, keys_init);
     spare_dctx = NULL;
+    pthread_setspecific(dctx_key, NULL);
     if (z && ZSTD_isError(ZSTD_DCtx_reset(z, ZSTD_reset_session_and_parameters))) {
         ZSTD_freeDCtx(z);
         z = NULL;
@@ -112,10 +139,13 @@ static void dctx_give(ZSTD_DCtx *z)
 {
     if (!z)
         return;
-    if (spare_dctx)
+    pthread_once(&keys_once, keys_init);
+    if (spare_dctx) {
         ZSTD_freeDCtx(z);
-    else
+    } else {
         spare_dctx = z;
+        pthread_setspecific(dctx_key, z);
+    }
 }
 
 /* ---- writer ---- */
