@@ -16,6 +16,13 @@ if [ ! -e "$data/opsgate.db" ]; then
   "$bin" --data "$data" user add --tenant demo alice --role tenant-admin >/dev/null
   "$bin" --data "$data" user add --tenant demo eve --role engineer >/dev/null
   "$bin" --data "$data" user add --tenant demo carol --role auditor >/dev/null
+  # A project with a statement of work generated from the sample project data.
+  sample="$(dirname "$0")/../tests/data/projects/northwind-m365.json"
+  if [ -f "$sample" ]; then
+    "$bin" --data "$data" project create --tenant demo nw-m365 "Northwind Microsoft 365 migration" >/dev/null
+    "$bin" --data "$data" generate sow --tenant demo --project nw-m365 --input "$sample" --format md >/dev/null
+    "$bin" --data "$data" generate sow --tenant demo --project nw-m365 --input "$sample" --format pdf >/dev/null
+  fi
 fi
 token=$(cat "$tokfile" 2>/dev/null || echo "(token file missing: create one with opsgate token create --user admin)")
 
@@ -27,10 +34,12 @@ opsgate is starting on http://$listen  (data folder: $data)
   who am I:    curl -H "Authorization: Bearer $token" http://$listen/api/v1/whoami
   tenants:     curl -H "Authorization: Bearer $token" http://$listen/api/v1/tenants
   CLI:         $bin --data $data tenant list
-               $bin --data $data user list --tenant demo
+               $bin --data $data artifact list --tenant demo
+               $bin --data $data artifact get --tenant demo --project nw-m365 --name sow.md
+               $bin --data $data audit verify
                $bin --data $data help
 
 The platform-admin token above is kept in $tokfile (mode 0600) for this demo only.
 Stop with Ctrl-C.
 MSG
-exec "$bin" --data "$data" serve --listen "$listen"
+exec "$bin" --data "$data" serve --listen "$listen" --metrics-open
