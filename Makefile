@@ -38,6 +38,7 @@ run: build
 	@scripts/run-demo.sh $(BUILD)/opsgate "$(DATA)" "$(LISTEN)"
 
 bench: build
+	@scripts/test-deps.sh
 	@scripts/bench.sh $(BUILD)
 
 format:

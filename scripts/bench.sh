@@ -18,4 +18,12 @@ for b in "${benches[@]}"; do
   "$b" || status=1
   echo
 done
+# Script benchmarks that drive real servers: certificate rotation on nginx, HAProxy and opsgate's
+# own listener against plain reload / runtime-API references.
+for s in tests/integration/deploy/bench.sh; do
+  [ -f "$s" ] || continue
+  echo "== $s"
+  OPSGATE="$build/opsgate" bash "$s" || status=1
+  echo
+done
 exit $status
