@@ -1,23 +1,18 @@
-/* acme_cert.c - certificates from an ACME CA: issuance into a renewal plan, renewal as gate action
- * certs.renew (L1 by default, override restores the previous certificate), revocation, plans. */
+/* acme_cert.c - certificates from an ACME CA: checking issuance options, answering challenges,
+ * one order to a checked certificate, recording it into a new renewal plan; loading plans. */
 #include "certs/acme_internal.h"
 #include "opsgate/audit.h"
 #include "opsgate/certs.h"
 #include "opsgate/crypto.h"
 #include "opsgate/error.h"
-#include "opsgate/events.h"
-#include "opsgate/gate.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define RENEW_KIND "certs.renew"
 
 /* ---- names and challenge settings ---- */
 
@@ -224,20 +219,8 @@ static void dns_cleanup(void *arg, const char *domain, const char *token, const 
 }
 
 /* ---- one issuance (network only; nothing recorded) ---- */
-typedef struct issued {
-    og_acme_order_result res;
-    char *key_pem;
-    size_t key_len;
-    uint8_t *der;          /* the leaf */
-    size_t der_len;
-    og_cert_info info;
-    char ari_id[256];
-    int64_t renew_at_us;
-    int ari;               /* renew_at came from the CA's ARI window */
-    int64_t ari_check_us;  /* when to ask renewalInfo again; 0 without ARI */
-} issued;
 
-static void issued_clear(issued *is)
+void og_acme__issued_clear(og_acme_issued *is)
 {
     og_acme__order_result_clear(&is->res);
     if (is->key_pem)
@@ -257,7 +240,7 @@ static uint64_t rnd64(void)
 }
 
 /* When to renew: inside the CA's ARI window if it has one, else at 2/3 of the lifetime. */
-static void schedule(og_acme_client *c, issued *is)
+static void schedule(og_acme_client *c, og_acme_issued *is)
 {
     int64_t start, end, ra;
     is->renew_at_us = og_acme_renew_fallback(is->info.not_before_us, is->info.not_after_us,
@@ -275,8 +258,8 @@ static void schedule(og_acme_client *c, issued *is)
     og_error_clear();
 }
 
-static int issue_once(og_acme_client *c, json_t *names, const char *key_type, json_t *ch,
-                      const char *replaces, issued *is)
+int og_acme__issue_once(og_acme_client *c, json_t *names, const char *key_type, json_t *ch,
+                      const char *replaces, og_acme_issued *is)
 {
     const char *list[OG_ACME_MAX_NAMES];
     size_t n = json_array_size(names);
@@ -355,7 +338,7 @@ cleanup:
         char saved[1024];
         int code = og_error_code();
         og_strlcpy(saved, og_error_last(), sizeof(saved));
-        issued_clear(is);
+        og_acme__issued_clear(is);
         og_error_set(code ? code : error, "%s", saved);
     }
     return error;
@@ -368,8 +351,8 @@ cleanup:
  * the previous current one (if any) becomes "previous"; the chain and key go into the inventory
  * too (og_certs_import seals the key under the tenant).
  */
-static int record(og_ctx *ctx, const char *tid, const char *plan_id, const char *old_cert,
-                  issued *is, char cert_id[OG_ID_LEN])
+int og_acme__record(og_ctx *ctx, const char *tid, const char *plan_id, const char *old_cert,
+                  og_acme_issued *is, char cert_id[OG_ID_LEN])
 {
     og_stmt *st = NULL;
     uint8_t *sealed = NULL;
@@ -457,7 +440,7 @@ cleanup:
     return error;
 }
 
-static json_t *issued_json(const char *plan_id, const char *cert_id, const issued *is)
+static json_t *issued_json(const char *plan_id, const char *cert_id, const og_acme_issued *is)
 {
     char na[OG_TIME_LEN], ra[OG_TIME_LEN];
     og_time_format(is->info.not_after_us, na);
@@ -473,7 +456,7 @@ int og_acme_cert_issue(og_ctx *ctx, const char *tenant, const og_acme_issue_opts
     og_acme_client *c = NULL;
     json_t *names = NULL, *ch = NULL, *analysis = NULL;
     og_stmt *st = NULL;
-    issued is;
+    og_acme_issued is;
     char tid[OG_ID_LEN], aid[OG_ID_LEN], plan_id[OG_ID_LEN], cert_id[OG_ID_LEN], now[OG_TIME_LEN];
     char *names_text = NULL, *ch_text = NULL;
     uint8_t *dns_sealed = NULL;
@@ -489,7 +472,7 @@ int og_acme_cert_issue(og_ctx *ctx, const char *tenant, const og_acme_issue_opts
         return og_error_set(OG_EINVAL, "no issuance options");
     if ((error = settings_build(o, &names, &ch)) < 0 ||
         (error = og_acme__account_open(ctx, tid, o->account, &c, aid)) < 0 ||
-        (error = issue_once(c, names, key_type, ch, NULL, &is)) < 0)
+        (error = og_acme__issue_once(c, names, key_type, ch, NULL, &is)) < 0)
         goto cleanup;
     names_text = json_dumps(names, JSON_COMPACT);
     og_id_new(plan_id);
@@ -522,7 +505,7 @@ int og_acme_cert_issue(og_ctx *ctx, const char *tenant, const og_acme_issue_opts
     og_stmt_bind_text(st, 7, now);
     og_stmt_bind_text(st, 8, now);
     if ((error = og_stmt_step(st)) < 0 ||
-        (error = record(ctx, tid, plan_id, NULL, &is, cert_id)) < 0)
+        (error = og_acme__record(ctx, tid, plan_id, NULL, &is, cert_id)) < 0)
         goto rollback;
     analysis = json_pack("{s:O, s:s, s:s, s:s, s:s}", "names", names, "key_type", key_type,
                          "challenge", json_string_value(json_object_get(ch, "type")), "serial",
@@ -546,19 +529,13 @@ cleanup:
     free(names_text);
     free(ch_text);
     free(dns_sealed);
-    issued_clear(&is);
+    og_acme__issued_clear(&is);
     return error;
 }
 
 /* ---- plans ---- */
-typedef struct plan {
-    char id[OG_ID_LEN], account[OG_ID_LEN], key_type[16], current[OG_ID_LEN];
-    json_t *names, *ch;
-    char serial[100], ari_id[256], fingerprint[65];
-    int64_t not_after_us;
-} plan;
 
-static void plan_clear(plan *p)
+void og_acme__plan_clear(og_acme_plan *p)
 {
     json_decref(p->names);
     json_decref(p->ch);
@@ -566,7 +543,7 @@ static void plan_clear(plan *p)
 }
 
 /* A plan by its id, or by the id of one of its certificates. */
-static int plan_load(og_ctx *ctx, const char *tid, const char *id, plan *p)
+int og_acme__plan_load(og_ctx *ctx, const char *tid, const char *id, og_acme_plan *p)
 {
     og_stmt *st = NULL;
     json_error_t je;
@@ -618,7 +595,7 @@ static int plan_load(og_ctx *ctx, const char *tid, const char *id, plan *p)
         return og_error_set(OG_ENOTFOUND, "no ACME certificate '%s'", id);
     if (!json_is_array(p->names) || !json_is_object(p->ch)) {
         free(sealed);
-        plan_clear(p);
+        og_acme__plan_clear(p);
         return og_error_set(OG_ECORRUPT, "ACME plan '%s' has damaged settings", id);
     }
     if (sealed) {
@@ -628,7 +605,7 @@ static int plan_load(og_ctx *ctx, const char *tid, const char *id, plan *p)
                                &plen);
         free(sealed);
         if (error < 0) {
-            plan_clear(p);
+            og_acme__plan_clear(p);
             return error;
         }
         json_object_set_new(p->ch, "dns_config", json_stringn((const char *)plain, plen));
@@ -636,434 +613,4 @@ static int plan_load(og_ctx *ctx, const char *tid, const char *id, plan *p)
         free(plain);
     }
     return 0;
-}
-
-/* The renewal itself (certs.renew's execute): order with `replaces` when the CA has ARI. */
-static int renew_exec(og_ctx *ctx, const char *tid, const char *plan_id, json_t **result)
-{
-    og_acme_client *c = NULL;
-    json_t *ev = NULL;
-    plan p;
-    issued is;
-    char cert_id[OG_ID_LEN], ona[OG_TIME_LEN], nna[OG_TIME_LEN];
-    int error;
-    memset(&is, 0, sizeof(is));
-    *result = NULL;
-    if ((error = plan_load(ctx, tid, plan_id, &p)) < 0)
-        return error;
-    if ((error = og_acme__account_open(ctx, tid, p.account, &c, NULL)) < 0)
-        goto cleanup;
-    const char *replaces =
-        og_acme__dir_url(c, "renewalInfo") && p.ari_id[0] ? p.ari_id : NULL;
-    if ((error = issue_once(c, p.names, p.key_type, p.ch, replaces, &is)) < 0)
-        goto cleanup;
-    og_time_format(p.not_after_us, ona);
-    og_time_format(is.info.not_after_us, nna);
-    if ((error = og_store_tx_begin(ctx->store)) < 0)
-        goto cleanup;
-    if ((error = record(ctx, tid, p.id, p.current[0] ? p.current : NULL, &is, cert_id)) < 0)
-        goto rollback;
-    /* deploy targets follow a renewal (the deploy module's "certs.renewed" handler), and the
-     * event exists only if the renewal commits */
-    if (p.fingerprint[0]) {
-        ev = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "previous_fingerprint",
-                       p.fingerprint, "fingerprint", is.info.fingerprint, "plan", p.id,
-                       "old_serial", p.serial, "new_serial", is.info.serial, "old_not_after",
-                       ona, "new_not_after", nna);
-        if ((error = og_event_emit(ctx, tid, "certs.renewed", ev, NULL)) < 0)
-            goto rollback;
-    }
-    if ((error = og_store_tx_commit(ctx->store)) < 0)
-        goto rollback;
-    *result = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b}", "plan", p.id,
-                        "old_cert", p.current, "new_cert", cert_id, "old_serial", p.serial,
-                        "new_serial", is.info.serial, "old_not_after", p.current[0] ? ona : "",
-                        "new_not_after", nna, "fingerprint", is.info.fingerprint, "replaces",
-                        replaces != NULL);
-    json_object_set_new(*result, "old_fingerprint", json_string(p.fingerprint));
-    error = 0;
-    goto cleanup;
-rollback:
-    og_store_tx_rollback(ctx->store);
-cleanup:
-    og_acme__client_free(c);
-    json_decref(ev);
-    plan_clear(&p);
-    issued_clear(&is);
-    return error;
-}
-
-static int kind_execute(og_ctx *ctx, const char *tenant_id, json_t *params, json_t **result)
-{
-    const char *id = json_string_value(json_object_get(params, "plan"));
-    if (!id)
-        return og_error_set(OG_EINVAL, "certs.renew needs params.plan");
-    return renew_exec(ctx, tenant_id, id, result);
-}
-
-/* Override: the previous certificate becomes current again (the new one stays recorded as
- * "previous", so it can be looked at); the plan renews again at once on the next run. */
-static int kind_rollback(og_ctx *ctx, const char *tenant_id, json_t *params, json_t *result)
-{
-    const char *id = json_string_value(json_object_get(params, "plan"));
-    const char *oldc = json_string_value(json_object_get(result, "old_cert"));
-    const char *newc = json_string_value(json_object_get(result, "new_cert"));
-    static const char *const sql[] = {
-        "UPDATE acme_certs SET status = 'previous' WHERE tenant_id = ? AND id = ?",
-        "UPDATE acme_certs SET status = 'current' WHERE tenant_id = ? AND id = ?",
-        "UPDATE acme_plans SET current_cert = ? WHERE tenant_id = ? AND id = ?",
-    };
-    const char *oldfp = json_string_value(json_object_get(result, "old_fingerprint"));
-    const char *newfp = json_string_value(json_object_get(result, "fingerprint"));
-    og_stmt *st = NULL;
-    int error = 0;
-    if (!id || !oldc || !*oldc || !newc)
-        return og_error_set(OG_ECONFLICT, "there is no previous certificate to restore");
-    /* targets that already got the new certificate follow back to the restored one */
-    if (oldfp && *oldfp && newfp) {
-        json_t *ev = json_pack("{s:s, s:s, s:s, s:b}", "previous_fingerprint", newfp,
-                               "fingerprint", oldfp, "plan", id, "override", 1);
-        error = og_event_emit(ctx, tenant_id, "certs.renewed", ev, NULL);
-        json_decref(ev);
-    }
-    for (int i = 0; i < 3 && error == 0; i++) {
-        if ((error = og_stmt_prepare(&st, ctx->store, sql[i])) < 0)
-            break;
-        if (i < 2) {
-            og_stmt_bind_text(st, 1, tenant_id);
-            og_stmt_bind_text(st, 2, i == 0 ? newc : oldc);
-        } else {
-            og_stmt_bind_text(st, 1, oldc);
-            og_stmt_bind_text(st, 2, tenant_id);
-            og_stmt_bind_text(st, 3, id);
-        }
-        error = og_stmt_step(st) < 0 ? OG_ERROR : 0;
-        og_stmt_free(st);
-        st = NULL;
-    }
-    return error;
-}
-
-static const og_action_kind renew_kind = {
-    .name = RENEW_KIND,
-    .area = "certs",
-    .default_level = OG_GATE_L1,
-    .description = "renew a certificate from its ACME CA; override makes the previous "
-                   "certificate current again",
-    .execute = kind_execute,
-    .rollback = kind_rollback,
-};
-
-static pthread_once_t kinds_once = PTHREAD_ONCE_INIT;
-static int kinds_result;
-static void kinds_register(void)
-{
-    int rc = og_gate_kind_register(&renew_kind);
-    kinds_result = rc == OG_EEXISTS ? 0 : rc;
-    og_error_clear();
-}
-
-int og_acme_register_kinds(void)
-{
-    pthread_once(&kinds_once, kinds_register);
-    return kinds_result;
-}
-
-/* Count a failed renewal on the plan and push its next attempt back (1 h doubling to 1 day):
- * the current certificate stays current. */
-static void note_failure(og_ctx *ctx, const char *tid, const char *plan_id, const char *msg)
-{
-    og_stmt *st = NULL;
-    char saved[1024];
-    int code = og_error_code();
-    json_t *payload = NULL;
-    og_strlcpy(saved, msg, sizeof(saved));
-    /* best effort: the renewal's own error is what the caller reports */
-    if (og_store_tx_begin(ctx->store) < 0)
-        goto done;
-    if (og_stmt_prepare(&st, ctx->store,
-                        "UPDATE acme_plans SET failures = failures + 1, last_error = ?,"
-                        " renew_at_us = ? + (CASE WHEN failures >= 5 THEN 86400000000 ELSE"
-                        " 3600000000 * (1 << failures) END) WHERE tenant_id = ? AND id = ?") < 0)
-        goto rollback;
-    /* a CA that said when to come back (rateLimited + Retry-After) is not asked earlier; the
-     * backoff itself is 1 h at least, so only a longer Retry-After moves the time */
-    int64_t hint = og_acme__retry_after_hint(1), now = og_time_now_us();
-    og_stmt_bind_text(st, 1, saved);
-    og_stmt_bind_int(st, 2, hint > 3600 ? now + (hint - 3600) * 1000000 : now);
-    og_stmt_bind_text(st, 3, tid);
-    og_stmt_bind_text(st, 4, plan_id);
-    if (og_stmt_step(st) < 0)
-        goto rollback;
-    /* the alert: notification channels get it through the event bus */
-    payload = json_pack("{s:s, s:s}", "plan", plan_id, "error", saved);
-    if (og_event_emit(ctx, tid, "certs.renew.failed", payload, NULL) < 0 ||
-        og_store_tx_commit(ctx->store) < 0)
-        goto rollback;
-    goto done;
-rollback:
-    og_store_tx_rollback(ctx->store);
-done:
-    og_stmt_free(st);
-    json_decref(payload);
-    og_error_set(code ? code : OG_ERROR, "%s", saved);
-}
-
-int og_acme_cert_renew(og_ctx *ctx, const char *tenant, const char *id, json_t **out)
-{
-    char tid[OG_ID_LEN];
-    plan p;
-    og_gate_outcome oc;
-    json_t *params = NULL, *analysis = NULL;
-    int error;
-    memset(&oc, 0, sizeof(oc));
-    if (out)
-        *out = NULL;
-    if ((error = og_acme__resolve(ctx, tenant, OG_PERM_WRITE, tid)) < 0)
-        return error;
-    if (!id || !*id)
-        return og_error_set(OG_EINVAL, "cert renew needs an ID");
-    if ((error = og_acme_register_kinds()) < 0 || (error = plan_load(ctx, tid, id, &p)) < 0)
-        return error;
-    (void)og_acme__retry_after_hint(1);
-    char na[OG_TIME_LEN];
-    og_time_format(p.not_after_us, na);
-    params = json_pack("{s:s}", "plan", p.id);
-    analysis = json_pack("{s:O, s:s, s:s}", "names", p.names, "current_serial", p.serial,
-                         "current_not_after", p.current[0] ? na : "");
-    error = og_gate_request(ctx, tid, RENEW_KIND, "acme_plan", p.id, params, analysis, &oc);
-    if (error < 0 && error != OG_EPENDING) {
-        note_failure(ctx, tid, p.id, og_error_last());
-        error = og_error_code();
-        goto cleanup;
-    }
-    if (out) {
-        *out = json_pack("{s:s, s:s, s:s, s:s}", "id", p.id, "gate_id", oc.gate_id, "level",
-                         og_gate_level_name(oc.level), "state", oc.state);
-        if (oc.result)
-            json_object_set(*out, "result", oc.result);
-    }
-cleanup:
-    json_decref(oc.result);
-    json_decref(params);
-    json_decref(analysis);
-    plan_clear(&p);
-    return error;
-}
-
-int og_acme_reason_parse(const char *s, int *code)
-{
-    static const char *const names[] = {
-        "unspecified", "keyCompromise", "cACompromise", "affiliationChanged", "superseded",
-        "cessationOfOperation", "certificateHold", NULL, "removeFromCRL", "privilegeWithdrawn",
-        "aACompromise",
-    };
-    for (int i = 0; s && i < (int)(sizeof(names) / sizeof(names[0])); i++)
-        if (names[i] && strcmp(s, names[i]) == 0) {
-            *code = i;
-            return 0;
-        }
-    return og_error_set(OG_EINVAL, "bad --reason '%s' (unspecified, keyCompromise, "
-                                   "affiliationChanged, superseded, cessationOfOperation, ...)",
-                        s ? s : "");
-}
-
-int og_acme_cert_revoke(og_ctx *ctx, const char *tenant, const char *id, const char *reason)
-{
-    og_acme_client *c = NULL;
-    og_stmt *st = NULL;
-    json_t *analysis = NULL;
-    plan p;
-    BIO *b = NULL;
-    X509 *x = NULL;
-    uint8_t *der = NULL;
-    char tid[OG_ID_LEN], cert_id[OG_ID_LEN] = "";
-    int error, code = -1, rc;
-    memset(&p, 0, sizeof(p));
-    if ((error = og_acme__resolve(ctx, tenant, OG_PERM_WRITE, tid)) < 0)
-        return error;
-    if (!id || !*id)
-        return og_error_set(OG_EINVAL, "cert revoke needs an ID");
-    if (reason && (error = og_acme_reason_parse(reason, &code)) < 0)
-        return error;
-    if ((error = plan_load(ctx, tid, id, &p)) < 0)
-        return error;
-    /* the named certificate, or the plan's current one */
-    if ((error = og_stmt_prepare(&st, ctx->store,
-                                 "SELECT id, chain_pem, status FROM acme_certs WHERE tenant_id = ?"
-                                 " AND (id = ? OR id = ?)")) < 0)
-        goto cleanup;
-    og_stmt_bind_text(st, 1, tid);
-    og_stmt_bind_text(st, 2, id);
-    og_stmt_bind_text(st, 3, strcmp(id, p.id) == 0 ? p.current : id);
-    if ((rc = og_stmt_step(st)) == OG_ROW) {
-        og_strlcpy(cert_id, og_stmt_col_text(st, 0), sizeof(cert_id));
-        if (strcmp(og_stmt_col_text(st, 2), "revoked") == 0) {
-            error = og_error_set(OG_ECONFLICT, "certificate %s is already revoked", cert_id);
-            goto cleanup;
-        }
-        b = BIO_new_mem_buf(og_stmt_col_text(st, 1), -1);
-        x = b ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
-    }
-    og_stmt_free(st);
-    st = NULL;
-    if (rc < 0 || !cert_id[0] || !x) {
-        error = rc < 0 ? rc : og_error_set(OG_ENOTFOUND, "ACME certificate '%s' has no "
-                                                         "certificate to revoke", id);
-        goto cleanup;
-    }
-    int len = i2d_X509(x, &der);
-    if (len <= 0) {
-        error = og_error_set(OG_ERROR, "encoding the certificate failed");
-        goto cleanup;
-    }
-    if ((error = og_acme__account_open(ctx, tid, p.account, &c, NULL)) < 0 ||
-        (error = og_acme__revoke(c, der, (size_t)len, code)) < 0)
-        goto cleanup;
-    if ((error = og_store_tx_begin(ctx->store)) < 0)
-        goto cleanup;
-    if ((error = og_stmt_prepare(&st, ctx->store,
-                                 "UPDATE acme_certs SET status = 'revoked', revoked_reason = ?"
-                                 " WHERE tenant_id = ? AND id = ?")) < 0)
-        goto rollback;
-    og_stmt_bind_text(st, 1, reason ? reason : "unspecified");
-    og_stmt_bind_text(st, 2, tid);
-    og_stmt_bind_text(st, 3, cert_id);
-    if ((error = og_stmt_step(st)) < 0)
-        goto rollback;
-    analysis = json_pack("{s:s, s:s}", "cert", cert_id, "reason", reason ? reason : "unspecified");
-    if ((error = og_audit_log(ctx, tid, "certs", "acme.cert.revoke", "acme_plan", p.id,
-                              analysis)) < 0 ||
-        (error = og_store_tx_commit(ctx->store)) < 0)
-        goto rollback;
-    error = 0;
-    goto cleanup;
-rollback:
-    og_store_tx_rollback(ctx->store);
-cleanup:
-    og_stmt_free(st);
-    og_acme__client_free(c);
-    json_decref(analysis);
-    plan_clear(&p);
-    BIO_free(b);
-    X509_free(x);
-    OPENSSL_free(der);
-    return error;
-}
-
-static json_t *plan_row_json(og_stmt *st)
-{
-    json_error_t je;
-    char ra[OG_TIME_LEN], na[OG_TIME_LEN];
-    json_t *j = json_pack("{s:s, s:s, s:o, s:s, s:o, s:i}", "id", og_stmt_col_text(st, 0),
-                          "account", og_stmt_col_text(st, 1), "names",
-                          json_loads(og_stmt_col_text(st, 2), 0, &je), "key_type",
-                          og_stmt_col_text(st, 3), "challenge",
-                          json_loads(og_stmt_col_text(st, 4), 0, &je), "failures",
-                          (int)og_stmt_col_int(st, 6));
-    if (!j)
-        return NULL;
-    if (!og_stmt_col_is_null(st, 5)) {
-        og_time_format(og_stmt_col_int(st, 5), ra);
-        json_object_set_new(j, "renew_at", json_string(ra));
-    }
-    if (og_stmt_col_text(st, 7))
-        json_object_set_new(j, "last_error", json_string(og_stmt_col_text(st, 7)));
-    if (og_stmt_col_text(st, 8)) {
-        og_time_format(og_stmt_col_int(st, 11), na);
-        json_object_set_new(j, "current", json_pack("{s:s, s:s, s:s, s:s, s:s}", "id",
-                                                    og_stmt_col_text(st, 8), "serial",
-                                                    og_stmt_col_text(st, 9), "fingerprint",
-                                                    og_stmt_col_text(st, 10), "not_after", na,
-                                                    "status", og_stmt_col_text(st, 12)));
-    }
-    return j;
-}
-
-#define PLAN_SELECT                                                                                \
-    "SELECT p.id, p.account_id, p.names, p.key_type, p.challenge, p.renew_at_us, p.failures,"    \
-    " p.last_error, c.id, c.serial, c.fingerprint, c.not_after_us, c.status FROM acme_plans p"   \
-    " LEFT JOIN acme_certs c ON c.id = p.current_cert WHERE p.tenant_id = ?"
-
-int og_acme_cert_list(og_ctx *ctx, const char *tenant, json_t **out)
-{
-    og_stmt *st = NULL;
-    char tid[OG_ID_LEN];
-    int error, rc;
-    *out = NULL;
-    if ((error = og_acme__resolve(ctx, tenant, OG_PERM_READ, tid)) < 0)
-        return error;
-    if ((error = og_stmt_prepare(&st, ctx->store, PLAN_SELECT " ORDER BY p.created_at, p.id")) <
-        0)
-        return error;
-    og_stmt_bind_text(st, 1, tid);
-    json_t *arr = json_array();
-    for (int i = 0; i < 100000 && (rc = og_stmt_step(st)) == OG_ROW; i++)
-        json_array_append_new(arr, plan_row_json(st));
-    og_stmt_free(st);
-    if (rc < 0) {
-        json_decref(arr);
-        return rc;
-    }
-    *out = arr;
-    return 0;
-}
-
-int og_acme_cert_show(og_ctx *ctx, const char *tenant, const char *id, json_t **out)
-{
-    og_stmt *st = NULL;
-    char tid[OG_ID_LEN];
-    plan p;
-    int error, rc;
-    *out = NULL;
-    if ((error = og_acme__resolve(ctx, tenant, OG_PERM_READ, tid)) < 0)
-        return error;
-    if ((error = plan_load(ctx, tid, id ? id : "", &p)) < 0)
-        return error;
-    if ((error = og_stmt_prepare(&st, ctx->store, PLAN_SELECT " AND p.id = ?")) < 0)
-        goto cleanup;
-    og_stmt_bind_text(st, 1, tid);
-    og_stmt_bind_text(st, 2, p.id);
-    if ((rc = og_stmt_step(st)) == OG_ROW)
-        *out = plan_row_json(st);
-    og_stmt_free(st);
-    st = NULL;
-    if ((error = og_stmt_prepare(&st, ctx->store,
-                                 "SELECT id, serial, fingerprint, not_after_us, status,"
-                                 " alternates, replaces, revoked_reason FROM acme_certs WHERE"
-                                 " tenant_id = ? AND plan_id = ? ORDER BY created_at")) < 0)
-        goto cleanup;
-    og_stmt_bind_text(st, 1, tid);
-    og_stmt_bind_text(st, 2, p.id);
-    json_t *certs = json_array();
-    for (int i = 0; i < 100000 && (rc = og_stmt_step(st)) == OG_ROW; i++) {
-        json_error_t je;
-        char na[OG_TIME_LEN];
-        og_time_format(og_stmt_col_int(st, 3), na);
-        json_t *alts = json_loads(og_stmt_col_text(st, 5), 0, &je);
-        json_t *c = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i}", "id", og_stmt_col_text(st, 0),
-                              "serial", og_stmt_col_text(st, 1), "fingerprint",
-                              og_stmt_col_text(st, 2), "not_after", na, "status",
-                              og_stmt_col_text(st, 4), "alternate_chains",
-                              (int)json_array_size(alts));
-        json_decref(alts);
-        if (c && og_stmt_col_text(st, 6))
-            json_object_set_new(c, "replaces", json_string(og_stmt_col_text(st, 6)));
-        if (c && og_stmt_col_text(st, 7))
-            json_object_set_new(c, "revoked_reason", json_string(og_stmt_col_text(st, 7)));
-        json_array_append_new(certs, c);
-    }
-    if (*out)
-        json_object_set_new(*out, "certificates", certs);
-    else
-        json_decref(certs);
-    error = rc < 0 ? rc : 0;
-cleanup:
-    og_stmt_free(st);
-    plan_clear(&p);
-    if (error < 0) {
-        json_decref(*out);
-        *out = NULL;
-    }
-    return error;
 }

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "opsgate/acme.h"
+#include "opsgate/certs.h"
 #include "opsgate/util.h"
 
 /* ---- keys (acme_jws.c) ----
@@ -164,6 +165,40 @@ int og_acme__account_open(og_ctx *ctx, const char *tid, const char *account_id,
 /* How long until renewalInfo is asked again: its Retry-After clamped to 1 min .. 1 day, 6 h
  * when it gave none (RFC 9773 §4.3). */
 int64_t og_acme__ari_recheck_us(int64_t retry_after_s);
+
+/* ---- issuance and plans (acme_cert.c), shared with renew_gate.c and acme_plan.c ---- */
+typedef struct og_acme_issued {
+    og_acme_order_result res;
+    char *key_pem;
+    size_t key_len;
+    uint8_t *der;          /* the leaf */
+    size_t der_len;
+    og_cert_info info;
+    char ari_id[256];
+    int64_t renew_at_us;
+    int ari;               /* renew_at came from the CA's ARI window */
+    int64_t ari_check_us;  /* when to ask renewalInfo again; 0 without ARI */
+} og_acme_issued;
+void og_acme__issued_clear(og_acme_issued *is);
+/* Order a certificate for names with the plan's key type and challenge settings (network only;
+ * nothing recorded). replaces: the old CertID for an ARI renewal, or NULL. */
+int og_acme__issue_once(og_acme_client *c, json_t *names, const char *key_type, json_t *ch,
+                        const char *replaces, og_acme_issued *is);
+/* Record is as the plan's current certificate (inside the caller's transaction); the previous
+ * current one (old_cert, may be NULL) becomes "previous"; chain and key go to the inventory. */
+int og_acme__record(og_ctx *ctx, const char *tid, const char *plan_id, const char *old_cert,
+                    og_acme_issued *is, char cert_id[OG_ID_LEN]);
+
+typedef struct og_acme_plan {
+    char id[OG_ID_LEN], account[OG_ID_LEN], key_type[16], current[OG_ID_LEN];
+    json_t *names, *ch;
+    char serial[100], ari_id[256], fingerprint[65];
+    int64_t not_after_us;
+} og_acme_plan;
+/* A plan by its id or the id of one of its certificates, dns-01 settings unsealed.
+ * OG_ENOTFOUND naming id. Clear with og_acme__plan_clear(). */
+int og_acme__plan_load(og_ctx *ctx, const char *tid, const char *id, og_acme_plan *p);
+void og_acme__plan_clear(og_acme_plan *p);
 
 /* ---- challenges (challenge_http.c, dns_challtestsrv.c) ---- */
 typedef struct og_acme_http01 og_acme_http01;

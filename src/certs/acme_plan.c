@@ -1,0 +1,229 @@
+/* acme_plan.c - renewal plans as seen from outside: listing, showing, and revoking a plan's
+ * certificate. */
+#include "certs/acme_internal.h"
+#include "opsgate/audit.h"
+#include "opsgate/crypto.h"
+#include "opsgate/error.h"
+
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int og_acme_reason_parse(const char *s, int *code)
+{
+    static const char *const names[] = {
+        "unspecified", "keyCompromise", "cACompromise", "affiliationChanged", "superseded",
+        "cessationOfOperation", "certificateHold", NULL, "removeFromCRL", "privilegeWithdrawn",
+        "aACompromise",
+    };
+    for (int i = 0; s && i < (int)(sizeof(names) / sizeof(names[0])); i++)
+        if (names[i] && strcmp(s, names[i]) == 0) {
+            *code = i;
+            return 0;
+        }
+    return og_error_set(OG_EINVAL, "bad --reason '%s' (unspecified, keyCompromise, "
+                                   "affiliationChanged, superseded, cessationOfOperation, ...)",
+                        s ? s : "");
+}
+
+int og_acme_cert_revoke(og_ctx *ctx, const char *tenant, const char *id, const char *reason)
+{
+    og_acme_client *c = NULL;
+    og_stmt *st = NULL;
+    json_t *analysis = NULL;
+    og_acme_plan p;
+    BIO *b = NULL;
+    X509 *x = NULL;
+    uint8_t *der = NULL;
+    char tid[OG_ID_LEN], cert_id[OG_ID_LEN] = "";
+    int error, code = -1, rc;
+    memset(&p, 0, sizeof(p));
+    if ((error = og_acme__resolve(ctx, tenant, OG_PERM_WRITE, tid)) < 0)
+        return error;
+    if (!id || !*id)
+        return og_error_set(OG_EINVAL, "cert revoke needs an ID");
+    if (reason && (error = og_acme_reason_parse(reason, &code)) < 0)
+        return error;
+    if ((error = og_acme__plan_load(ctx, tid, id, &p)) < 0)
+        return error;
+    /* the named certificate, or the plan's current one */
+    if ((error = og_stmt_prepare(&st, ctx->store,
+                                 "SELECT id, chain_pem, status FROM acme_certs WHERE tenant_id = ?"
+                                 " AND (id = ? OR id = ?)")) < 0)
+        goto cleanup;
+    og_stmt_bind_text(st, 1, tid);
+    og_stmt_bind_text(st, 2, id);
+    og_stmt_bind_text(st, 3, strcmp(id, p.id) == 0 ? p.current : id);
+    if ((rc = og_stmt_step(st)) == OG_ROW) {
+        og_strlcpy(cert_id, og_stmt_col_text(st, 0), sizeof(cert_id));
+        if (strcmp(og_stmt_col_text(st, 2), "revoked") == 0) {
+            error = og_error_set(OG_ECONFLICT, "certificate %s is already revoked", cert_id);
+            goto cleanup;
+        }
+        b = BIO_new_mem_buf(og_stmt_col_text(st, 1), -1);
+        x = b ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
+    }
+    og_stmt_free(st);
+    st = NULL;
+    if (rc < 0 || !cert_id[0] || !x) {
+        error = rc < 0 ? rc : og_error_set(OG_ENOTFOUND, "ACME certificate '%s' has no "
+                                                         "certificate to revoke", id);
+        goto cleanup;
+    }
+    int len = i2d_X509(x, &der);
+    if (len <= 0) {
+        error = og_error_set(OG_ERROR, "encoding the certificate failed");
+        goto cleanup;
+    }
+    if ((error = og_acme__account_open(ctx, tid, p.account, &c, NULL)) < 0 ||
+        (error = og_acme__revoke(c, der, (size_t)len, code)) < 0)
+        goto cleanup;
+    if ((error = og_store_tx_begin(ctx->store)) < 0)
+        goto cleanup;
+    if ((error = og_stmt_prepare(&st, ctx->store,
+                                 "UPDATE acme_certs SET status = 'revoked', revoked_reason = ?"
+                                 " WHERE tenant_id = ? AND id = ?")) < 0)
+        goto rollback;
+    og_stmt_bind_text(st, 1, reason ? reason : "unspecified");
+    og_stmt_bind_text(st, 2, tid);
+    og_stmt_bind_text(st, 3, cert_id);
+    if ((error = og_stmt_step(st)) < 0)
+        goto rollback;
+    analysis = json_pack("{s:s, s:s}", "cert", cert_id, "reason", reason ? reason : "unspecified");
+    if ((error = og_audit_log(ctx, tid, "certs", "acme.cert.revoke", "acme_plan", p.id,
+                              analysis)) < 0 ||
+        (error = og_store_tx_commit(ctx->store)) < 0)
+        goto rollback;
+    error = 0;
+    goto cleanup;
+rollback:
+    og_store_tx_rollback(ctx->store);
+cleanup:
+    og_stmt_free(st);
+    og_acme__client_free(c);
+    json_decref(analysis);
+    og_acme__plan_clear(&p);
+    BIO_free(b);
+    X509_free(x);
+    OPENSSL_free(der);
+    return error;
+}
+
+static json_t *plan_row_json(og_stmt *st)
+{
+    json_error_t je;
+    char ra[OG_TIME_LEN], na[OG_TIME_LEN];
+    json_t *j = json_pack("{s:s, s:s, s:o, s:s, s:o, s:i}", "id", og_stmt_col_text(st, 0),
+                          "account", og_stmt_col_text(st, 1), "names",
+                          json_loads(og_stmt_col_text(st, 2), 0, &je), "key_type",
+                          og_stmt_col_text(st, 3), "challenge",
+                          json_loads(og_stmt_col_text(st, 4), 0, &je), "failures",
+                          (int)og_stmt_col_int(st, 6));
+    if (!j)
+        return NULL;
+    if (!og_stmt_col_is_null(st, 5)) {
+        og_time_format(og_stmt_col_int(st, 5), ra);
+        json_object_set_new(j, "renew_at", json_string(ra));
+    }
+    if (og_stmt_col_text(st, 7))
+        json_object_set_new(j, "last_error", json_string(og_stmt_col_text(st, 7)));
+    if (og_stmt_col_text(st, 8)) {
+        og_time_format(og_stmt_col_int(st, 11), na);
+        json_object_set_new(j, "current", json_pack("{s:s, s:s, s:s, s:s, s:s}", "id",
+                                                    og_stmt_col_text(st, 8), "serial",
+                                                    og_stmt_col_text(st, 9), "fingerprint",
+                                                    og_stmt_col_text(st, 10), "not_after", na,
+                                                    "status", og_stmt_col_text(st, 12)));
+    }
+    return j;
+}
+
+#define PLAN_SELECT                                                                                \
+    "SELECT p.id, p.account_id, p.names, p.key_type, p.challenge, p.renew_at_us, p.failures,"    \
+    " p.last_error, c.id, c.serial, c.fingerprint, c.not_after_us, c.status FROM acme_plans p"   \
+    " LEFT JOIN acme_certs c ON c.id = p.current_cert WHERE p.tenant_id = ?"
+
+int og_acme_cert_list(og_ctx *ctx, const char *tenant, json_t **out)
+{
+    og_stmt *st = NULL;
+    char tid[OG_ID_LEN];
+    int error, rc;
+    *out = NULL;
+    if ((error = og_acme__resolve(ctx, tenant, OG_PERM_READ, tid)) < 0)
+        return error;
+    if ((error = og_stmt_prepare(&st, ctx->store, PLAN_SELECT " ORDER BY p.created_at, p.id")) <
+        0)
+        return error;
+    og_stmt_bind_text(st, 1, tid);
+    json_t *arr = json_array();
+    for (int i = 0; i < 100000 && (rc = og_stmt_step(st)) == OG_ROW; i++)
+        json_array_append_new(arr, plan_row_json(st));
+    og_stmt_free(st);
+    if (rc < 0) {
+        json_decref(arr);
+        return rc;
+    }
+    *out = arr;
+    return 0;
+}
+
+int og_acme_cert_show(og_ctx *ctx, const char *tenant, const char *id, json_t **out)
+{
+    og_stmt *st = NULL;
+    char tid[OG_ID_LEN];
+    og_acme_plan p;
+    int error, rc;
+    *out = NULL;
+    if ((error = og_acme__resolve(ctx, tenant, OG_PERM_READ, tid)) < 0)
+        return error;
+    if ((error = og_acme__plan_load(ctx, tid, id ? id : "", &p)) < 0)
+        return error;
+    if ((error = og_stmt_prepare(&st, ctx->store, PLAN_SELECT " AND p.id = ?")) < 0)
+        goto cleanup;
+    og_stmt_bind_text(st, 1, tid);
+    og_stmt_bind_text(st, 2, p.id);
+    if ((rc = og_stmt_step(st)) == OG_ROW)
+        *out = plan_row_json(st);
+    og_stmt_free(st);
+    st = NULL;
+    if ((error = og_stmt_prepare(&st, ctx->store,
+                                 "SELECT id, serial, fingerprint, not_after_us, status,"
+                                 " alternates, replaces, revoked_reason FROM acme_certs WHERE"
+                                 " tenant_id = ? AND plan_id = ? ORDER BY created_at")) < 0)
+        goto cleanup;
+    og_stmt_bind_text(st, 1, tid);
+    og_stmt_bind_text(st, 2, p.id);
+    json_t *certs = json_array();
+    for (int i = 0; i < 100000 && (rc = og_stmt_step(st)) == OG_ROW; i++) {
+        json_error_t je;
+        char na[OG_TIME_LEN];
+        og_time_format(og_stmt_col_int(st, 3), na);
+        json_t *alts = json_loads(og_stmt_col_text(st, 5), 0, &je);
+        json_t *c = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i}", "id", og_stmt_col_text(st, 0),
+                              "serial", og_stmt_col_text(st, 1), "fingerprint",
+                              og_stmt_col_text(st, 2), "not_after", na, "status",
+                              og_stmt_col_text(st, 4), "alternate_chains",
+                              (int)json_array_size(alts));
+        json_decref(alts);
+        if (c && og_stmt_col_text(st, 6))
+            json_object_set_new(c, "replaces", json_string(og_stmt_col_text(st, 6)));
+        if (c && og_stmt_col_text(st, 7))
+            json_object_set_new(c, "revoked_reason", json_string(og_stmt_col_text(st, 7)));
+        json_array_append_new(certs, c);
+    }
+    if (*out)
+        json_object_set_new(*out, "certificates", certs);
+    else
+        json_decref(certs);
+    error = rc < 0 ? rc : 0;
+cleanup:
+    og_stmt_free(st);
+    og_acme__plan_clear(&p);
+    if (error < 0) {
+        json_decref(*out);
+        *out = NULL;
+    }
+    return error;
+}

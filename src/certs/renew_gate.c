@@ -1,0 +1,232 @@
+/* renew_gate.c - renewal as gate action kind certs.renew (L1 by default): execute renews and
+ * emits certs.renewed, override makes the previous certificate current again; failures back off
+ * and raise certs.renew.failed. */
+#include "certs/acme_internal.h"
+#include "opsgate/audit.h"
+#include "opsgate/certs.h"
+#include "opsgate/crypto.h"
+#include "opsgate/error.h"
+#include "opsgate/events.h"
+#include "opsgate/gate.h"
+
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define RENEW_KIND "certs.renew"
+
+/* The renewal itself (certs.renew's execute): order with `replaces` when the CA has ARI. */
+static int renew_exec(og_ctx *ctx, const char *tid, const char *plan_id, json_t **result)
+{
+    og_acme_client *c = NULL;
+    json_t *ev = NULL;
+    og_acme_plan p;
+    og_acme_issued is;
+    char cert_id[OG_ID_LEN], ona[OG_TIME_LEN], nna[OG_TIME_LEN];
+    int error;
+    memset(&is, 0, sizeof(is));
+    *result = NULL;
+    if ((error = og_acme__plan_load(ctx, tid, plan_id, &p)) < 0)
+        return error;
+    if ((error = og_acme__account_open(ctx, tid, p.account, &c, NULL)) < 0)
+        goto cleanup;
+    const char *replaces =
+        og_acme__dir_url(c, "renewalInfo") && p.ari_id[0] ? p.ari_id : NULL;
+    if ((error = og_acme__issue_once(c, p.names, p.key_type, p.ch, replaces, &is)) < 0)
+        goto cleanup;
+    og_time_format(p.not_after_us, ona);
+    og_time_format(is.info.not_after_us, nna);
+    if ((error = og_store_tx_begin(ctx->store)) < 0)
+        goto cleanup;
+    if ((error = og_acme__record(ctx, tid, p.id, p.current[0] ? p.current : NULL, &is, cert_id)) < 0)
+        goto rollback;
+    /* deploy targets follow a renewal (the deploy module's "certs.renewed" handler), and the
+     * event exists only if the renewal commits */
+    if (p.fingerprint[0]) {
+        ev = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "previous_fingerprint",
+                       p.fingerprint, "fingerprint", is.info.fingerprint, "plan", p.id,
+                       "old_serial", p.serial, "new_serial", is.info.serial, "old_not_after",
+                       ona, "new_not_after", nna);
+        if ((error = og_event_emit(ctx, tid, "certs.renewed", ev, NULL)) < 0)
+            goto rollback;
+    }
+    if ((error = og_store_tx_commit(ctx->store)) < 0)
+        goto rollback;
+    *result = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b}", "plan", p.id,
+                        "old_cert", p.current, "new_cert", cert_id, "old_serial", p.serial,
+                        "new_serial", is.info.serial, "old_not_after", p.current[0] ? ona : "",
+                        "new_not_after", nna, "fingerprint", is.info.fingerprint, "replaces",
+                        replaces != NULL);
+    json_object_set_new(*result, "old_fingerprint", json_string(p.fingerprint));
+    error = 0;
+    goto cleanup;
+rollback:
+    og_store_tx_rollback(ctx->store);
+cleanup:
+    og_acme__client_free(c);
+    json_decref(ev);
+    og_acme__plan_clear(&p);
+    og_acme__issued_clear(&is);
+    return error;
+}
+
+static int kind_execute(og_ctx *ctx, const char *tenant_id, json_t *params, json_t **result)
+{
+    const char *id = json_string_value(json_object_get(params, "plan"));
+    if (!id)
+        return og_error_set(OG_EINVAL, "certs.renew needs params.plan");
+    return renew_exec(ctx, tenant_id, id, result);
+}
+
+/* Override: the previous certificate becomes current again (the new one stays recorded as
+ * "previous", so it can be looked at); the plan renews again at once on the next run. */
+static int kind_rollback(og_ctx *ctx, const char *tenant_id, json_t *params, json_t *result)
+{
+    const char *id = json_string_value(json_object_get(params, "plan"));
+    const char *oldc = json_string_value(json_object_get(result, "old_cert"));
+    const char *newc = json_string_value(json_object_get(result, "new_cert"));
+    static const char *const sql[] = {
+        "UPDATE acme_certs SET status = 'previous' WHERE tenant_id = ? AND id = ?",
+        "UPDATE acme_certs SET status = 'current' WHERE tenant_id = ? AND id = ?",
+        "UPDATE acme_plans SET current_cert = ? WHERE tenant_id = ? AND id = ?",
+    };
+    const char *oldfp = json_string_value(json_object_get(result, "old_fingerprint"));
+    const char *newfp = json_string_value(json_object_get(result, "fingerprint"));
+    og_stmt *st = NULL;
+    int error = 0;
+    if (!id || !oldc || !*oldc || !newc)
+        return og_error_set(OG_ECONFLICT, "there is no previous certificate to restore");
+    /* targets that already got the new certificate follow back to the restored one */
+    if (oldfp && *oldfp && newfp) {
+        json_t *ev = json_pack("{s:s, s:s, s:s, s:b}", "previous_fingerprint", newfp,
+                               "fingerprint", oldfp, "plan", id, "override", 1);
+        error = og_event_emit(ctx, tenant_id, "certs.renewed", ev, NULL);
+        json_decref(ev);
+    }
+    for (int i = 0; i < 3 && error == 0; i++) {
+        if ((error = og_stmt_prepare(&st, ctx->store, sql[i])) < 0)
+            break;
+        if (i < 2) {
+            og_stmt_bind_text(st, 1, tenant_id);
+            og_stmt_bind_text(st, 2, i == 0 ? newc : oldc);
+        } else {
+            og_stmt_bind_text(st, 1, oldc);
+            og_stmt_bind_text(st, 2, tenant_id);
+            og_stmt_bind_text(st, 3, id);
+        }
+        error = og_stmt_step(st) < 0 ? OG_ERROR : 0;
+        og_stmt_free(st);
+        st = NULL;
+    }
+    return error;
+}
+
+static const og_action_kind renew_kind = {
+    .name = RENEW_KIND,
+    .area = "certs",
+    .default_level = OG_GATE_L1,
+    .description = "renew a certificate from its ACME CA; override makes the previous "
+                   "certificate current again",
+    .execute = kind_execute,
+    .rollback = kind_rollback,
+};
+
+static pthread_once_t kinds_once = PTHREAD_ONCE_INIT;
+static int kinds_result;
+static void kinds_register(void)
+{
+    int rc = og_gate_kind_register(&renew_kind);
+    kinds_result = rc == OG_EEXISTS ? 0 : rc;
+    og_error_clear();
+}
+
+int og_acme_register_kinds(void)
+{
+    pthread_once(&kinds_once, kinds_register);
+    return kinds_result;
+}
+
+/* Count a failed renewal on the plan and push its next attempt back (1 h doubling to 1 day):
+ * the current certificate stays current. */
+static void note_failure(og_ctx *ctx, const char *tid, const char *plan_id, const char *msg)
+{
+    og_stmt *st = NULL;
+    char saved[1024];
+    int code = og_error_code();
+    json_t *payload = NULL;
+    og_strlcpy(saved, msg, sizeof(saved));
+    /* best effort: the renewal's own error is what the caller reports */
+    if (og_store_tx_begin(ctx->store) < 0)
+        goto done;
+    if (og_stmt_prepare(&st, ctx->store,
+                        "UPDATE acme_plans SET failures = failures + 1, last_error = ?,"
+                        " renew_at_us = ? + (CASE WHEN failures >= 5 THEN 86400000000 ELSE"
+                        " 3600000000 * (1 << failures) END) WHERE tenant_id = ? AND id = ?") < 0)
+        goto rollback;
+    /* a CA that said when to come back (rateLimited + Retry-After) is not asked earlier; the
+     * backoff itself is 1 h at least, so only a longer Retry-After moves the time */
+    int64_t hint = og_acme__retry_after_hint(1), now = og_time_now_us();
+    og_stmt_bind_text(st, 1, saved);
+    og_stmt_bind_int(st, 2, hint > 3600 ? now + (hint - 3600) * 1000000 : now);
+    og_stmt_bind_text(st, 3, tid);
+    og_stmt_bind_text(st, 4, plan_id);
+    if (og_stmt_step(st) < 0)
+        goto rollback;
+    /* the alert: notification channels get it through the event bus */
+    payload = json_pack("{s:s, s:s}", "plan", plan_id, "error", saved);
+    if (og_event_emit(ctx, tid, "certs.renew.failed", payload, NULL) < 0 ||
+        og_store_tx_commit(ctx->store) < 0)
+        goto rollback;
+    goto done;
+rollback:
+    og_store_tx_rollback(ctx->store);
+done:
+    og_stmt_free(st);
+    json_decref(payload);
+    og_error_set(code ? code : OG_ERROR, "%s", saved);
+}
+
+int og_acme_cert_renew(og_ctx *ctx, const char *tenant, const char *id, json_t **out)
+{
+    char tid[OG_ID_LEN];
+    og_acme_plan p;
+    og_gate_outcome oc;
+    json_t *params = NULL, *analysis = NULL;
+    int error;
+    memset(&oc, 0, sizeof(oc));
+    if (out)
+        *out = NULL;
+    if ((error = og_acme__resolve(ctx, tenant, OG_PERM_WRITE, tid)) < 0)
+        return error;
+    if (!id || !*id)
+        return og_error_set(OG_EINVAL, "cert renew needs an ID");
+    if ((error = og_acme_register_kinds()) < 0 || (error = og_acme__plan_load(ctx, tid, id, &p)) < 0)
+        return error;
+    (void)og_acme__retry_after_hint(1);
+    char na[OG_TIME_LEN];
+    og_time_format(p.not_after_us, na);
+    params = json_pack("{s:s}", "plan", p.id);
+    analysis = json_pack("{s:O, s:s, s:s}", "names", p.names, "current_serial", p.serial,
+                         "current_not_after", p.current[0] ? na : "");
+    error = og_gate_request(ctx, tid, RENEW_KIND, "acme_plan", p.id, params, analysis, &oc);
+    if (error < 0 && error != OG_EPENDING) {
+        note_failure(ctx, tid, p.id, og_error_last());
+        error = og_error_code();
+        goto cleanup;
+    }
+    if (out) {
+        *out = json_pack("{s:s, s:s, s:s, s:s}", "id", p.id, "gate_id", oc.gate_id, "level",
+                         og_gate_level_name(oc.level), "state", oc.state);
+        if (oc.result)
+            json_object_set(*out, "result", oc.result);
+    }
+cleanup:
+    json_decref(oc.result);
+    json_decref(params);
+    json_decref(analysis);
+    og_acme__plan_clear(&p);
+    return error;
+}
