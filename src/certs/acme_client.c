@@ -111,6 +111,7 @@ int og_acme__post(og_acme_client *c, const char *url, const char *payload, og_ac
     char *jws = NULL, type[128];
     int error = 0, waits = 0;
     memset(resp, 0, sizeof(*resp));
+    c->badnonce_retries_this = 0;
     for (int attempt = 0; attempt <= BADNONCE_RETRIES + RATE_WAITS; attempt++) {
         if (!c->nonce[0] && (error = fresh_nonce(c)) < 0)
             return error;
@@ -157,7 +158,6 @@ int og_acme__post(og_acme_client *c, const char *url, const char *payload, og_ac
         c->badnonce_retries++;
         c->badnonce_retries_this++;
     }
-    c->badnonce_retries_this = 0;
     free(jws);
     return error;
 }
