@@ -18,25 +18,64 @@
 
 #define RENEW_KIND "certs.renew"
 
-/* The renewal itself (certs.renew's execute): order with `replaces` when the CA has ARI. */
-static int renew_exec(og_ctx *ctx, const char *tid, const char *plan_id, json_t **result)
+/*
+ * The gate engine runs execute inside its write transaction. At L0/L1 execute runs at once
+ * anyway, so og_acme_cert_renew places the order (seconds of CA round trips) before asking the
+ * gate, outside any transaction, and hands the outcome to execute here, in the same thread:
+ * execute then only records, and other writers are not held up by the CA. At L2/L3 the order
+ * waits for the decision and execute places it itself.
+ */
+typedef struct prepared {
+    char plan[OG_ID_LEN];
+    int error;                 /* the order's error code, 0 when is holds a certificate */
+    char msg[1024];
+    int replaces;
+    og_acme_issued is;
+} prepared;
+static __thread prepared *handoff;
+
+/* Order a renewal for plan p (network only). *replaces says whether `replaces` was sent. */
+static int renew_order(og_ctx *ctx, const char *tid, const og_acme_plan *p, og_acme_issued *is,
+                       int *replaces)
 {
     og_acme_client *c = NULL;
+    int error;
+    *replaces = 0;
+    if ((error = og_acme__account_open(ctx, tid, p->account, &c, NULL)) < 0)
+        return error;
+    const char *rep = og_acme__dir_url(c, "renewalInfo") && p->ari_id[0] ? p->ari_id : NULL;
+    *replaces = rep != NULL;
+    error = og_acme__issue_once(c, p->names, p->key_type, p->ch, rep, is);
+    og_acme__client_free(c);
+    return error;
+}
+
+/* The renewal itself (certs.renew's execute): order with `replaces` when the CA has ARI (or take
+ * the order placed before the gate), then record it as current. */
+static int renew_exec(og_ctx *ctx, const char *tid, const char *plan_id, json_t **result)
+{
     json_t *ev = NULL;
     og_acme_plan p;
     og_acme_issued is;
     char cert_id[OG_ID_LEN], ona[OG_TIME_LEN], nna[OG_TIME_LEN];
-    int error;
+    int error, replaces = 0;
     memset(&is, 0, sizeof(is));
     *result = NULL;
     if ((error = og_acme__plan_load(ctx, tid, plan_id, &p)) < 0)
         return error;
-    if ((error = og_acme__account_open(ctx, tid, p.account, &c, NULL)) < 0)
+    if (handoff && strcmp(handoff->plan, p.id) == 0) {
+        prepared *pr = handoff;
+        handoff = NULL;   /* used once */
+        if (pr->error < 0) {
+            error = og_error_set(pr->error, "%s", pr->msg);
+            goto cleanup;
+        }
+        is = pr->is;      /* moved */
+        memset(&pr->is, 0, sizeof(pr->is));
+        replaces = pr->replaces;
+    } else if ((error = renew_order(ctx, tid, &p, &is, &replaces)) < 0) {
         goto cleanup;
-    const char *replaces =
-        og_acme__dir_url(c, "renewalInfo") && p.ari_id[0] ? p.ari_id : NULL;
-    if ((error = og_acme__issue_once(c, p.names, p.key_type, p.ch, replaces, &is)) < 0)
-        goto cleanup;
+    }
     og_time_format(p.not_after_us, ona);
     og_time_format(is.info.not_after_us, nna);
     if ((error = og_store_tx_begin(ctx->store)) < 0)
@@ -59,14 +98,13 @@ static int renew_exec(og_ctx *ctx, const char *tid, const char *plan_id, json_t 
                         "old_cert", p.current, "new_cert", cert_id, "old_serial", p.serial,
                         "new_serial", is.info.serial, "old_not_after", p.current[0] ? ona : "",
                         "new_not_after", nna, "fingerprint", is.info.fingerprint, "replaces",
-                        replaces != NULL);
+                        replaces);
     json_object_set_new(*result, "old_fingerprint", json_string(p.fingerprint));
     error = 0;
     goto cleanup;
 rollback:
     og_store_tx_rollback(ctx->store);
 cleanup:
-    og_acme__client_free(c);
     json_decref(ev);
     og_acme__plan_clear(&p);
     og_acme__issued_clear(&is);
@@ -194,9 +232,11 @@ int og_acme_cert_renew(og_ctx *ctx, const char *tenant, const char *id, json_t *
     char tid[OG_ID_LEN];
     og_acme_plan p;
     og_gate_outcome oc;
+    prepared prep;
     json_t *params = NULL, *analysis = NULL;
     int error;
     memset(&oc, 0, sizeof(oc));
+    memset(&prep, 0, sizeof(prep));
     if (out)
         *out = NULL;
     if ((error = og_acme__resolve(ctx, tenant, OG_PERM_WRITE, tid)) < 0)
@@ -211,7 +251,20 @@ int og_acme_cert_renew(og_ctx *ctx, const char *tenant, const char *id, json_t *
     params = json_pack("{s:s}", "plan", p.id);
     analysis = json_pack("{s:O, s:s, s:s}", "names", p.names, "current_serial", p.serial,
                          "current_not_after", p.current[0] ? na : "");
+    /* at L0/L1 the order goes first, outside the gate's transaction (see renew_exec) */
+    og_gate_level level = OG_GATE_L2;
+    if (og_gate_policy_get(ctx, tid, RENEW_KIND, &level) < 0)
+        level = OG_GATE_L2;   /* unknown: let execute order after the gate */
+    og_error_clear();
+    if (level <= OG_GATE_L1) {
+        memset(&prep, 0, sizeof(prep));
+        og_strlcpy(prep.plan, p.id, sizeof(prep.plan));
+        if ((prep.error = renew_order(ctx, tid, &p, &prep.is, &prep.replaces)) < 0)
+            og_strlcpy(prep.msg, og_error_last(), sizeof(prep.msg));
+        handoff = &prep;
+    }
     error = og_gate_request(ctx, tid, RENEW_KIND, "acme_plan", p.id, params, analysis, &oc);
+    handoff = NULL;
     if (error < 0 && error != OG_EPENDING) {
         note_failure(ctx, tid, p.id, og_error_last());
         error = og_error_code();
@@ -224,6 +277,7 @@ int og_acme_cert_renew(og_ctx *ctx, const char *tenant, const char *id, json_t *
             json_object_set(*out, "result", oc.result);
     }
 cleanup:
+    og_acme__issued_clear(&prep.is);   /* not taken when the gate did not execute */
     json_decref(oc.result);
     json_decref(params);
     json_decref(analysis);

@@ -145,6 +145,19 @@ set -e
 "$O" --as aud cert plans --tenant $T --json | jq -e 'length >= 4' >/dev/null || fail "auditor cannot read plans"
 "$O" --as eng cert issue --tenant $T --name eng.example.test --challenge http-01 --http-listen 127.0.0.1:$HTTP_PORT >/dev/null
 
+# ---- at L2 the renewal waits for approval; the order is placed only when approved ----
+"$O" gate policy set --tenant $T certs.renew L2 >/dev/null
+BEFORE=$("$O" cert plans --tenant $T "$P1" --json | jq -r .current.serial)
+orders=$(grep -c "POST /order-plz" "$WORK/pebble.log" || true)
+R=$("$O" cert renew --tenant $T "$P1" --json)
+[ "$(jq -r .state <<<"$R")" = pending ] || fail "L2 renew: $R"
+[ "$(grep -c "POST /order-plz" "$WORK/pebble.log" || true)" = "$orders" ] || fail "an order was placed before approval"
+[ "$("$O" cert plans --tenant $T "$P1" --json | jq -r .current.serial)" = "$BEFORE" ] || fail "renewed before approval"
+"$O" user add --tenant $T boss --role tenant-admin >/dev/null
+"$O" --as boss gate approve "$(jq -r .gate_id <<<"$R")" --note ok >/dev/null
+[ "$("$O" cert plans --tenant $T "$P1" --json | jq -r .current.serial)" != "$BEFORE" ] || fail "approval did not renew"
+"$O" --as boss gate policy set --tenant $T certs.renew L1 >/dev/null
+
 # ---- another tenant sees nothing ----
 "$O" tenant create other >/dev/null
 set +e
