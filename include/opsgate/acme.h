@@ -105,4 +105,14 @@ int og_acme_renew_due(og_ctx *ctx, const char *tenant, int *ran, int *failed);
 /* Register action kind "certs.renew" (default L1) with the gate. Idempotent. */
 int og_acme_register_kinds(void);
 
+/*
+ * Register the event handler "renew-on-expiry": an expiry alert of the inventory
+ * ("certs.expiring", "certs.expired") about a certificate that is the current one of a renewal
+ * plan renews that plan now through og_acme_cert_renew (the certs.renew gate), audited as
+ * "certs.renew.trigger" with the decision and why. A renewed certificate whose whole lifetime is
+ * inside the alert threshold is left to the plan's schedule (else each renewal would be alerted
+ * and renewed again at once). Idempotent; call before og_events_start().
+ */
+int og_acme_renew_trigger_register(void);
+
 #endif

@@ -26,6 +26,8 @@ int og_app_register_all(void)
             og_error_wrap("registering document generation action kinds");
         else if ((error = og_acme_register_kinds()) < 0)
             og_error_wrap("registering certificate renewal action kinds");
+        else if ((error = og_acme_renew_trigger_register()) < 0)
+            og_error_wrap("registering the renewal of expiring certificates");
         else if ((error = og_deploy_register()) < 0)
             og_error_wrap("registering certificate deployment action kinds");
         else if ((error = og_gate_handlers_register()) < 0)

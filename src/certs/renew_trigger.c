@@ -1,0 +1,134 @@
+/* renew_trigger.c - an expiry alert renews the certificate when it has a renewal plan: the
+ * "certs.expiring" / "certs.expired" events of the inventory drive og_acme_cert_renew (the
+ * certs.renew gate), whose "certs.renewed" event then deploys the new certificate. */
+#include "opsgate/acme.h"
+#include "opsgate/audit.h"
+#include "opsgate/error.h"
+#include "opsgate/events.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#define DAY_US 86400000000LL
+
+typedef struct current_cert {
+    char plan[OG_ID_LEN];
+    int64_t lifetime_us;
+    int renewed; /* the certificate replaced an earlier one of its plan */
+} current_cert;
+
+/* The plan whose current certificate has fingerprint fp: 1 found, 0 none, negative on error. */
+static int plan_of(og_store *s, const char *tenant_id, const char *fp, current_cert *out)
+{
+    og_stmt *st = NULL;
+    int rc;
+    memset(out, 0, sizeof(*out));
+    if ((rc = og_stmt_prepare(&st, s,
+                              "SELECT p.id, c.not_after_us - c.not_before_us, c.replaces"
+                              " FROM acme_plans p JOIN acme_certs c ON c.id = p.current_cert"
+                              " WHERE p.tenant_id = ? AND c.tenant_id = p.tenant_id AND"
+                              " c.fingerprint = ? AND c.status = 'current' LIMIT 1")) < 0)
+        return rc;
+    og_stmt_bind_text(st, 1, tenant_id);
+    og_stmt_bind_text(st, 2, fp);
+    if ((rc = og_stmt_step(st)) == OG_ROW) {
+        og_strlcpy(out->plan, og_stmt_col_text(st, 0), sizeof(out->plan));
+        out->lifetime_us = og_stmt_col_int(st, 1);
+        out->renewed = !og_stmt_col_is_null(st, 2);
+        rc = 1;
+    }
+    og_stmt_free(st);
+    return rc;
+}
+
+/* The trigger's own record: why it renews or not (once per event, even when redelivered). */
+static int record(og_ctx *ctx, const og_event *ev, const char *fp, const current_cert *c,
+                  const char *decision, const char *reason)
+{
+    int error, seen;
+    json_t *analysis =
+        json_pack("{s:s, s:s, s:s, s:O?, s:O?, s:I, s:s, s:s}", "event", ev->type, "fingerprint",
+                  fp, "plan", c->plan, "days_left", json_object_get(ev->payload, "days_left"),
+                  "threshold_days", json_object_get(ev->payload, "threshold_days"), "lifetime_days",
+                  (json_int_t)((c->lifetime_us + DAY_US / 2) / DAY_US), "decision", decision,
+                  "reason", reason);
+    if ((error = og_store_tx_begin(ctx->store)) < 0)
+        goto cleanup;
+    if ((seen = og_event_seen(ctx, "renew-on-expiry", ev->id)) < 0) {
+        error = seen;
+        goto rollback;
+    }
+    if (!seen && (error = og_audit_log(ctx, ev->tenant_id, "certs", "certs.renew.trigger",
+                                       "acme_plan", c->plan, analysis)) < 0)
+        goto rollback;
+    if ((error = og_store_tx_commit(ctx->store)) < 0)
+        goto rollback;
+    goto cleanup;
+rollback:
+    og_store_tx_rollback(ctx->store);
+cleanup:
+    json_decref(analysis);
+    return error;
+}
+
+/*
+ * One alert. Renews when the alerted certificate is still its plan's current one (a redelivered
+ * alert about a certificate already replaced renews nothing). A certificate born inside the
+ * alert threshold (its whole lifetime is shorter, e.g. 6-day certificates under a 7-day
+ * threshold) is alerted as soon as it exists: renewing it again on that alert would only give
+ * another one just as short, forever. Such a certificate is renewed on its alert once, when it
+ * is the plan's first; after that the plan's schedule (ARI, or two thirds of the lifetime) does.
+ */
+static int on_expiry(og_ctx *ctx, const og_event *ev, void *arg)
+{
+    const char *fp = json_string_value(json_object_get(ev->payload, "fingerprint"));
+    json_int_t threshold = json_integer_value(json_object_get(ev->payload, "threshold_days"));
+    current_cert c;
+    json_t *out = NULL;
+    int rc;
+    (void)arg;
+    if (!ev->tenant_id[0] || !fp)
+        return 0; /* not a tenant's certificate: nothing to renew, nothing to retry */
+    if ((rc = plan_of(ctx->store, ev->tenant_id, fp, &c)) <= 0)
+        return rc; /* no plan (found by a scan, imported) or not current any more: done */
+    if (c.renewed && threshold > 0 && c.lifetime_us <= (int64_t)threshold * DAY_US) {
+        fprintf(stderr,
+                "opsgate: acme: plan %s: not renewing on the %lld-day alert: the certificate"
+                " lives %lld days, shorter than the threshold; its schedule renews it\n",
+                c.plan, (long long)threshold, (long long)((c.lifetime_us + DAY_US / 2) / DAY_US));
+        return record(ctx, ev, fp, &c, "skip",
+                      "a renewed certificate whose lifetime is inside the alert threshold: the "
+                      "plan's schedule renews it");
+    }
+    if ((rc = record(ctx, ev, fp, &c, "renew",
+                     "the alerted certificate is its plan's current"
+                     " one")) < 0)
+        return rc;
+    rc = og_acme_cert_renew(ctx, ev->tenant_id, c.plan, &out);
+    json_decref(out);
+    if (rc < 0 && rc != OG_EPENDING) {
+        /* The renewal recorded its failure on the plan (event certs.renew.failed, backoff): the
+         * plan's schedule retries it, a retried event would only add attempts. */
+        fprintf(stderr, "opsgate: acme: renewing plan %s on its expiry alert: %s\n", c.plan,
+                og_error_last());
+        og_error_clear();
+    }
+    return 0;
+}
+
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+static int register_result;
+
+static void register_all(void)
+{
+    int rc = og_events_subscribe("renew-on-expiry", "certs.expir*", on_expiry, NULL);
+    register_result = rc == OG_EEXISTS ? 0 : rc;
+    og_error_clear();
+}
+
+int og_acme_renew_trigger_register(void)
+{
+    pthread_once(&once, register_all);
+    return register_result;
+}
