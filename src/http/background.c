@@ -9,8 +9,28 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#define JOBS_EVERY_US (60LL * 1000000)
+
+/* How often the certificate jobs run: every minute, or $OPSGATE_JOBS_EVERY (a duration such as
+ * "2s") so that tests and demos need not wait minutes. A bad value is ignored, and said so. */
+static int64_t jobs_every_us(void)
+{
+    const char *v = getenv("OPSGATE_JOBS_EVERY");
+    int64_t us;
+    if (!v || !*v)
+        return JOBS_EVERY_US;
+    if (og_duration_parse(v, &us) < 0 || us <= 0) {
+        fprintf(stderr, "opsgate: ignoring OPSGATE_JOBS_EVERY='%s' (not a duration such as 30s)\n",
+                v);
+        og_error_clear();
+        return JOBS_EVERY_US;
+    }
+    return us;
+}
 
 static int job_audit_checkpoint(og_ctx *ctx)
 {
@@ -93,6 +113,7 @@ int og_http__background_start(og_http_background *bg, og_store_pool *pool, og_ke
                               const char *data_dir, int64_t checkpoint_every_us)
 {
     pthread_condattr_t ca;
+    int64_t every_us = jobs_every_us();
     bg->pool = pool;
     bg->keys = keys;
     bg->data_dir = data_dir;
@@ -106,10 +127,10 @@ int og_http__background_start(og_http_background *bg, og_store_pool *pool, og_ke
         og_http__background_add(bg, "audit checkpoint", "audit", checkpoint_every_us,
                                 job_audit_checkpoint);
     /* Due scheduled certificate scans, then expiry alerts for every tenant. */
-    og_http__background_add(bg, "certificate schedules", "scheduler", 60LL * 1000000,
+    og_http__background_add(bg, "certificate schedules", "scheduler", every_us,
                             og_certs_scheduler_job);
     /* Renewals whose time has come (ARI window or two thirds of the lifetime), one at a time. */
-    og_http__background_add(bg, "acme renewals", "renewer", 60LL * 1000000, job_acme_renewals);
+    og_http__background_add(bg, "acme renewals", "renewer", every_us, job_acme_renewals);
     for (size_t i = 0; i < bg->njobs; i++) {
         if (pthread_create(&bg->jobs[i].thread, NULL, job_main, &bg->jobs[i]) != 0) {
             og_http__background_stop(bg);
