@@ -5,7 +5,7 @@ DATA       ?= $(CURDIR)/opsgate-data
 LISTEN     ?= 127.0.0.1:8700
 JOBS       ?= $(shell nproc)
 
-.PHONY: all deps configure build check unit asan run bench format clean
+.PHONY: all deps configure build check unit asan run bench demo-certs format clean
 
 all: build
 
@@ -40,6 +40,9 @@ run: build
 bench: build
 	@scripts/test-deps.sh
 	@scripts/bench.sh $(BUILD)
+
+demo-certs: build
+	@scripts/demo-certs.sh $(BUILD)/opsgate
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
