@@ -16,11 +16,12 @@ BUILD_PKGS=(
 #   nginx-light    certs scans, deploy targets     haproxy     deploy targets (runtime API)
 #   pebble knot    ACME server and RFC 2136 DNS    poppler-utils  pdftotext reads generated PDFs
 #   nmap prometheus-blackbox-exporter  certs bench peers;  pandoc  docgen bench peer;  git  artifacts bench peer
+#   lego certbot   ACME issuance bench peers (bench/acme_bench.sh)
 #   nodejs npm     ajv-cli validates the OSCAL export
 TEST_PKGS=(
   curl openssl sqlite3 jq ca-certificates procps git
   nginx-light haproxy pebble knot poppler-utils
-  nmap prometheus-blackbox-exporter pandoc
+  nmap prometheus-blackbox-exporter pandoc lego certbot
 )
 
 what=${1:-all}

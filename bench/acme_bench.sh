@@ -1,0 +1,219 @@
+#!/usr/bin/env bash
+# acme_bench.sh OPSGATE [BENCH_BIN] - ACME issuance throughput of opsgate against lego and certbot
+# (Debian packages) on the same Pebble (Debian `pebble`, started by tests/integration/acme/lib.sh)
+# in the same run: 50 certificates one after the other, then 200 by 16 parallel processes, each
+# certificate for its own name. Prints one markdown table and the aim line (>= 3x lego, sequential).
+#
+# Pebble runs with PEBBLE_VA_NOSLEEP=1, PEBBLE_VA_ALWAYS_VALID=1 and PEBBLE_WFE_NONCEREJECT=0 for
+# all three clients: 16 processes cannot all answer the VA on Pebble's one http-01 port, so the
+# challenge is accepted without a connection to the client's responder (every client still starts
+# one, on its own loopback port). Real validation is covered by tests/integration/test_acme*.sh.
+# Timed: issuance only. Each client's ACME account exists beforehand (opsgate: `acme account
+# create`; lego and certbot: one untimed warm-up certificate per --path / config dir).
+# Environment: OG_BENCH_ACME_SEQ (50), OG_BENCH_ACME_PAR (200), OG_BENCH_ACME_CONC (16),
+# OG_BENCH_ACME_BUDGET (60): seconds after which a run starts no more certificates (certbot, a
+# Python process per certificate, can hit it; the table then says so and the rate is from the
+# certificates issued until then). KEEP=1 keeps the work folder with every client's log.
+set -uo pipefail
+OPSGATE=$1
+here=$(cd "$(dirname "$0")" && pwd)
+SEQ=${OG_BENCH_ACME_SEQ:-50}
+PAR=${OG_BENCH_ACME_PAR:-200}
+CONC=${OG_BENCH_ACME_CONC:-16}
+BUDGET=${OG_BENCH_ACME_BUDGET:-60}
+STEP_TIMEOUT=60          # seconds one client invocation may take
+export OPSGATE
+
+skip_table() {
+  echo "| benchmark | result |"; echo "|---|---|"
+  echo "| acme issuance | skipped: $1 |"
+  exit 0
+}
+
+# the helpers of the ACME integration tests (not edited here): free_port, wait_port, acme_start...
+. "$here/../tests/integration/acme/lib.sh"
+why=$( (acme_need) 2>&1 >/dev/null ) || skip_table "$(tr '\n' ' ' <<<"$why" | sed 's/^SKIP: //; s/ *$//')"
+
+# acme_start installs `trap acme_cleanup EXIT`: wrap acme_cleanup so that the workers started
+# here are stopped first (by PID: each worker's children, then the worker).
+eval "lib_acme_cleanup() $(declare -f acme_cleanup | tail -n +2)"
+WORKERS=""
+DONE=""
+acme_cleanup() {
+  local p
+  for p in $WORKERS; do
+    pkill -TERM -P "$p" 2>/dev/null
+    kill "$p" 2>/dev/null
+  done
+  for p in $WORKERS; do wait "$p" 2>/dev/null; done
+  WORKERS=""
+  [ -z "$DONE" ] && { echo "| benchmark | result |"; echo "|---|---|";
+                      echo "| acme issuance | aborted (Pebble did not start or the run was interrupted) |"; }
+  lib_acme_cleanup
+}
+trap 'exit 130' INT TERM
+
+export PEBBLE_VA_ALWAYS_VALID=1 PEBBLE_WFE_NONCEREJECT=0
+startlog=$(mktemp)
+acme_start 2>"$startlog"     # PEBBLE_VA_NOSLEEP=1 is set by acme_start itself
+rm -f "$startlog"
+B=$WORK/bench
+mkdir -p "$B"
+# listeners for the clients' http-01 responders: below the ephemeral range, one per worker
+PBASE=$(bash "$here/../tests/integration/certs/ports.sh" $((CONC + 1))) || exit 1
+
+now() { date +%s.%N; }
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
+rate() { awk -v n="$1" -v s="$2" 'BEGIN { if (s <= 0) s = 1e-9; printf "%.2f", n / s }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b + 0 == 0) print "-"; else printf "%.2f", a / b }'; }
+
+# ---- one certificate per client; NAME PORT DIR (DIR: lego --path / certbot dirs) ----
+issue_opsgate() {
+  timeout "$STEP_TIMEOUT" "$OPSGATE" cert issue --tenant bench --name "$1" --challenge http-01 \
+    --http-listen "127.0.0.1:$2" --timeout 30s >/dev/null 2>>"$3.err"
+}
+issue_lego() {
+  LEGO_CA_CERTIFICATES=$PEBBLE_CA timeout "$STEP_TIMEOUT" lego --path "$3" --server "$PEBBLE_DIR" \
+    --email x@example.test --domains "$1" --http --http.port "127.0.0.1:$2" --accept-tos run \
+    >>"$3.log" 2>&1
+}
+issue_certbot() {
+  REQUESTS_CA_BUNDLE=$PEBBLE_CA timeout "$STEP_TIMEOUT" certbot certonly --standalone \
+    --server "$PEBBLE_DIR" --non-interactive --agree-tos --no-eff-email -m x@example.test -d "$1" \
+    --config-dir "$3/config" --work-dir "$3/work" --logs-dir "$3/logs" \
+    --http-01-address 127.0.0.1 --http-01-port "$2" >>"$3.log" 2>&1
+}
+
+# worker CLIENT PREFIX FIRST COUNT PORT DIR OKFILE: issue COUNT certificates one after the other,
+# starting none after the deadline (DEADLINE, epoch seconds)
+worker() {
+  local c=$1 pre=$2 first=$3 n=$4 port=$5 dir=$6 okf=$7 i ok=0 bad=0
+  for ((i = first; i < first + n; i++)); do
+    [ "$(date +%s)" -ge "$DEADLINE" ] && break
+    if "issue_$c" "$pre-$i.example.test" "$port" "$dir"; then ok=$((ok + 1)); else bad=$((bad + 1)); fi
+  done
+  echo "$ok $bad" > "$okf"
+}
+
+# warm_up CLIENT DIR PORT NAME: the untimed first certificate that registers the account
+warm_up() { "issue_$1" "$4" "$3" "$2"; }
+
+# sequential CLIENT PREFIX FIRST COUNT: one process, one certificate after the other;
+# sets RES="issued failed seconds"
+sequential() {
+  local c=$1 pre=$2 first=$3 n=$4 t0 t1
+  t0=$(now); DEADLINE=$(( $(date +%s) + BUDGET ))
+  worker "$c" "$pre" "$first" "$n" "$PBASE" "$B/$c-seq" "$B/$c-seq.ok"
+  t1=$(now)
+  RES="$(cat "$B/$c-seq.ok") $(secs "$t0" "$t1")"
+}
+
+# parallel CLIENT PREFIX COUNT: CONC processes, each its share of COUNT; sets RES as sequential
+parallel() {
+  local c=$1 pre=$2 n=$3 w share first=0 t0 t1 ok=0 bad=0 o f
+  t0=$(now); DEADLINE=$(( $(date +%s) + BUDGET ))
+  WORKERS=""
+  for ((w = 0; w < CONC; w++)); do
+    share=$(( n / CONC + (w < n % CONC ? 1 : 0) ))
+    worker "$c" "$pre" "$first" "$share" $((PBASE + 1 + w)) "$B/$c-par$w" "$B/$c-par$w.ok" &
+    WORKERS="$WORKERS $!"
+    first=$((first + share))
+  done
+  for w in $WORKERS; do wait "$w"; done
+  WORKERS=""
+  t1=$(now)
+  for ((w = 0; w < CONC; w++)); do
+    read -r o f < "$B/$c-par$w.ok" || { o=0; f=0; }
+    ok=$((ok + o)); bad=$((bad + f))
+  done
+  RES="$ok $bad $(secs "$t0" "$t1")"
+}
+
+# warm up CONC+1 directories of a peer in parallel (sequential dir + one per worker)
+warm_peer() {
+  local c=$1 w pids="" bad=0
+  warm_up "$c" "$B/$c-seq" "$PBASE" "$c-warm-seq.example.test" || bad=1
+  for ((w = 0; w < CONC; w++)); do
+    warm_up "$c" "$B/$c-par$w" $((PBASE + 1 + w)) "$c-warm-$w.example.test" &
+    pids="$pids $!"
+  done
+  WORKERS=$pids
+  for w in $pids; do wait "$w" || bad=1; done
+  WORKERS=""
+  return $bad
+}
+
+first_error() {  # CLIENT: the first error line of its logs, for the table
+  cat "$B/$1"-*.err "$B/$1"-*.log 2>/dev/null | grep -m1 -i 'error\|fail\|could not' | head -c 160 | tr '|\n' '  '
+}
+declare -A R_OK R_S R_RATE R_NOTE R_N
+record() {  # CLIENT MODE REQUESTED "issued failed seconds"
+  local k="$1/$2" ok fails s
+  read -r ok fails s <<<"$4"
+  R_N[$k]=$3; R_OK[$k]=$ok; R_S[$k]=$s; R_RATE[$k]=$(rate "$ok" "$s"); R_NOTE[$k]=""
+  [ "$fails" -gt 0 ] && R_NOTE[$k]="$fails failed: $(first_error "$1")"
+  if [ $((ok + fails)) -lt "$3" ]; then
+    R_NOTE[$k]="${R_NOTE[$k]:+${R_NOTE[$k]}; }stopped at the ${BUDGET}s budget after $((ok + fails)) of $3: certs/s extrapolated from those"
+  fi
+}
+unavailable() {  # CLIENT why
+  local m
+  for m in sequential parallel; do
+    R_N[$1/$m]=-; R_OK[$1/$m]=-; R_S[$1/$m]=-; R_RATE[$1/$m]=-; R_NOTE[$1/$m]=$2
+  done
+}
+
+# ---- 1) opsgate: one tenant, one account ----
+"$OPSGATE" tenant create bench >/dev/null
+if "$OPSGATE" acme account create --tenant bench --directory "$PEBBLE_DIR" --ca-file "$PEBBLE_CA" \
+     --email x@example.test >/dev/null 2>"$B/opsgate-account.err"; then
+  sequential opsgate o-seq 0 "$SEQ"; record opsgate sequential "$SEQ" "$RES"
+  parallel opsgate o-par "$PAR"; record opsgate parallel "$PAR" "$RES"
+else
+  unavailable opsgate "account create failed: $(head -c 200 "$B/opsgate-account.err" | tr '\n|' '  ')"
+fi
+
+# ---- 2) lego ----
+if ! command -v lego >/dev/null; then
+  unavailable lego "not installed (scripts/deps.sh test)"
+elif ! warm_peer lego; then
+  unavailable lego "warm-up issuance failed: $(first_error lego)"
+else
+  sequential lego l-seq 0 "$SEQ"; record lego sequential "$SEQ" "$RES"
+  parallel lego l-par "$PAR"; record lego parallel "$PAR" "$RES"
+fi
+
+# ---- 3) certbot ----
+if ! command -v certbot >/dev/null; then
+  unavailable certbot "not installed (scripts/deps.sh test)"
+elif ! warm_peer certbot; then
+  unavailable certbot "warm-up issuance failed: $(first_error certbot)"
+else
+  sequential certbot c-seq 0 "$SEQ"; record certbot sequential "$SEQ" "$RES"
+  parallel certbot c-par "$PAR"; record certbot parallel "$PAR" "$RES"
+fi
+
+# ---- table ----
+DONE=1
+cpus=$(nproc 2>/dev/null || echo "?")
+echo "| client | mode | certificates | seconds | certs/s | opsgate/peer | note |"
+echo "|---|---|---|---|---|---|---|"
+for c in opsgate lego certbot; do
+  for m in sequential parallel; do
+    k="$c/$m"
+    mode=$m; [ "$m" = parallel ] && mode="$CONC parallel processes"
+    cnt=${R_OK[$k]}; [ "${R_N[$k]}" != - ] && [ "${R_OK[$k]}" != "${R_N[$k]}" ] && cnt="${R_OK[$k]}/${R_N[$k]}"
+    r="-"; [ "$c" != opsgate ] && r=$(ratio "${R_RATE[opsgate/$m]}" "${R_RATE[$k]}")
+    echo "| $c | $mode | $cnt | ${R_S[$k]} | ${R_RATE[$k]} | $r | ${R_NOTE[$k]} |"
+  done
+done
+echo
+echo "Pebble $(dpkg-query -W -f='${Version}' pebble 2>/dev/null) on 127.0.0.1 with PEBBLE_VA_NOSLEEP=1, PEBBLE_VA_ALWAYS_VALID=1 (challenges accepted without a connection, for all three clients alike; real validation: tests/integration/test_acme.sh), PEBBLE_WFE_NONCEREJECT=0; lego $(dpkg-query -W -f='${Version}' lego 2>/dev/null || echo -), certbot $(dpkg-query -W -f='${Version}' certbot 2>/dev/null || echo -); ECDSA P-256 keys (every client's default); accounts registered before timing; $cpus CPUs."
+aim=$(ratio "${R_RATE[opsgate/sequential]}" "${R_RATE[lego/sequential]}")
+if [ "$aim" = - ]; then
+  echo "Aim: opsgate >= 3x lego sequentially: not measured (lego did not run)."
+elif awk -v a="$aim" 'BEGIN { exit !(a >= 3) }'; then
+  echo "Aim: opsgate >= 3x lego sequentially: PASS (${aim}x)."
+else
+  echo "Aim: opsgate >= 3x lego sequentially: FAIL (${aim}x)."
+fi
