@@ -18,6 +18,7 @@ export OG_TEST_TIMEOUT=${OG_TEST_TIMEOUT:-150}
 need_nginx
 acme_need
 command -v cc >/dev/null || { echo "SKIP: no C compiler for the webhook receiver and load client"; exit 77; }
+command -v sqlite3 >/dev/null || { echo "SKIP: sqlite3 is not installed (events are matched in the database)"; exit 77; }
 SRC=${OG_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 
 if [ -n "$DEMO" ]; then
