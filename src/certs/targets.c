@@ -9,6 +9,8 @@
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <pthread.h>
+#include <errno.h>
 #include <string.h>
 #include <time.h>
 
@@ -303,74 +305,161 @@ void og_certs_targets_free(og_certs_targets *t)
     free(t);
 }
 
-/* ---- resolution ---- */
+/* ---- resolution ----
+ * Names are resolved in parallel by a few detached threads with plain getaddrinfo(), bounded by
+ * the scan timeout, so a slow DNS server costs one timeout, not one per name. The shared state is
+ * reference-counted: when the caller gives up on slow names it drops its reference and the last
+ * worker frees everything, so no thread ever touches freed memory. (glibc's getaddrinfo_a was
+ * used before: its helper thread may still touch a request after gai_error() reports it done,
+ * and a request gai_cancel() cannot stop goes on writing into it - freed by then.) */
+#define RESOLVE_MAX_THREADS 16
+
+typedef struct resolver {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int refs;                 /* the caller + running workers */
+    int abandoned;            /* the caller left: workers free their results */
+    size_t n, next, ndone;
+    char **names;             /* owned copies */
+    struct addrinfo **ai;     /* results; taken (set NULL) by the caller */
+    int *rc;
+    unsigned char *done;
+} resolver;
+
+static void resolver_unref_locked(resolver *r)
+{
+    if (--r->refs > 0) {
+        pthread_mutex_unlock(&r->mu);
+        return;
+    }
+    pthread_mutex_unlock(&r->mu);
+    for (size_t i = 0; i < r->n; i++) {
+        if (r->ai && r->ai[i])
+            freeaddrinfo(r->ai[i]);
+        if (r->names)
+            free(r->names[i]);
+    }
+    free(r->names);
+    free(r->ai);
+    free(r->rc);
+    free(r->done);
+    pthread_mutex_destroy(&r->mu);
+    pthread_cond_destroy(&r->cv);
+    free(r);
+}
+
+static void *resolver_main(void *arg)
+{
+    resolver *r = arg;
+    struct addrinfo hints;
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    pthread_mutex_lock(&r->mu);
+    while (!r->abandoned && r->next < r->n) {
+        size_t i = r->next++;
+        pthread_mutex_unlock(&r->mu);
+        struct addrinfo *ai = NULL;
+        int rc = getaddrinfo(r->names[i], NULL, &hints, &ai);
+        pthread_mutex_lock(&r->mu);
+        r->ai[i] = rc == 0 ? ai : NULL;
+        r->rc[i] = rc;
+        r->done[i] = 1;
+        r->ndone++;
+        pthread_cond_broadcast(&r->cv);
+    }
+    resolver_unref_locked(r);   /* unlocks */
+    return NULL;
+}
 
 int og_certs__targets_resolve(og_certs_targets *t, int timeout_ms, og_certs_resolved **out)
 {
-    /* Names are resolved all at once with glibc's asynchronous resolver, bounded by the scan
-     * timeout, so a slow DNS server costs one timeout, not one per name. */
     int error = -1;
     size_t nnames = 0;
     og_certs_resolved *res = calloc(t->nspecs ? t->nspecs : 1, sizeof(*res));
-    struct gaicb *reqs = NULL, **list = NULL;
-    struct addrinfo hints;
+    resolver *r = NULL;
+    int locked = 0;
     if (!res)
         return og_error_set(OG_ERROR, "out of memory");
     for (size_t i = 0; i < t->nspecs; i++)
         nnames += t->specs[i].kind == OG_TSPEC_NAME;
     if (nnames == 0)
         goto done;
-    if (!(reqs = calloc(nnames, sizeof(*reqs))) || !(list = calloc(nnames, sizeof(*list)))) {
+    if (!(r = calloc(1, sizeof(*r)))) {
         error = og_error_set(OG_ERROR, "out of memory");
         goto cleanup;
     }
-    memset(&hints, 0, sizeof(hints));
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
+    pthread_mutex_init(&r->mu, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&r->cv, &ca);
+    pthread_condattr_destroy(&ca);
+    r->refs = 1;
+    r->n = nnames;
+    if (!(r->names = calloc(nnames, sizeof(char *))) ||
+        !(r->ai = calloc(nnames, sizeof(struct addrinfo *))) ||
+        !(r->rc = calloc(nnames, sizeof(int))) || !(r->done = calloc(nnames, 1))) {
+        error = og_error_set(OG_ERROR, "out of memory");
+        goto cleanup;
+    }
     size_t k = 0;
     for (size_t i = 0; i < t->nspecs; i++) {
         if (t->specs[i].kind != OG_TSPEC_NAME)
             continue;
-        reqs[k].ar_name = t->specs[i].host;
-        reqs[k].ar_request = &hints;
-        list[k] = &reqs[k];
-        k++;
-    }
-    for (size_t off = 0; off < nnames; off += 1024) {
-        size_t m = nnames - off < 1024 ? nnames - off : 1024;
-        if (getaddrinfo_a(GAI_NOWAIT, list + off, (int)m, NULL) != 0) {
-            error = og_error_set(OG_ERROR, "cannot start name resolution");
+        if (!(r->names[k++] = strdup(t->specs[i].host))) {
+            error = og_error_set(OG_ERROR, "out of memory");
             goto cleanup;
         }
-        int64_t deadline = og_time_mono_us() + (int64_t)timeout_ms * 1000;
-        for (;;) {
-            size_t pending = 0;
-            for (size_t j = off; j < off + m; j++)
-                pending += gai_error(list[j]) == EAI_INPROGRESS;
-            int64_t left = deadline - og_time_mono_us();
-            if (!pending || left <= 0)
-                break;
-            struct timespec ts = {left / 1000000, (left % 1000000) * 1000};
-            gai_suspend((const struct gaicb *const *)(list + off), (int)m, &ts);
+    }
+    size_t nthreads = nnames < RESOLVE_MAX_THREADS ? nnames : RESOLVE_MAX_THREADS;
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    pthread_mutex_lock(&r->mu);
+    locked = 1;
+    for (size_t i = 0; i < nthreads; i++) {
+        pthread_t th;
+        r->refs++;
+        if (pthread_create(&th, &attr, resolver_main, r) != 0) {
+            r->refs--;
+            if (i == 0) {
+                pthread_attr_destroy(&attr);
+                error = og_error_set(OG_ERROR, "cannot start name resolution: %s",
+                                     strerror(errno));
+                goto cleanup;
+            }
+            break;
         }
-        for (size_t j = off; j < off + m; j++)
-            if (gai_error(list[j]) == EAI_INPROGRESS)
-                gai_cancel(list[j]);
+    }
+    pthread_attr_destroy(&attr);
+    struct timespec deadline;
+    clock_gettime(CLOCK_MONOTONIC, &deadline);
+    deadline.tv_sec += timeout_ms / 1000;
+    deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+    if (deadline.tv_nsec >= 1000000000L) {
+        deadline.tv_sec++;
+        deadline.tv_nsec -= 1000000000L;
+    }
+    while (r->ndone < r->n) {
+        if (pthread_cond_timedwait(&r->cv, &r->mu, &deadline) == ETIMEDOUT)
+            break;
     }
     k = 0;
     for (size_t i = 0; i < t->nspecs; i++) {
         if (t->specs[i].kind != OG_TSPEC_NAME)
             continue;
-        int rc = gai_error(&reqs[k]);
-        if (rc == 0 && reqs[k].ar_result) {
+        int rc = r->done[k] ? r->rc[k] : EAI_AGAIN;
+        struct addrinfo *ai = r->done[k] ? r->ai[k] : NULL;
+        if (rc == 0 && ai) {
             /* IPv4 first: the loopback name "localhost" often lists ::1 first, and services
              * still listen on IPv4 more often than not. */
             struct addrinfo *pick = NULL;
-            for (struct addrinfo *a = reqs[k].ar_result; a; a = a->ai_next)
+            for (struct addrinfo *a = ai; a; a = a->ai_next)
                 if (a->ai_family == AF_INET && !pick)
                     pick = a;
             if (!pick)
-                pick = reqs[k].ar_result;
+                pick = ai;
             if (pick->ai_family == AF_INET) {
                 memcpy(res[i].addr, &((struct sockaddr_in *)pick->ai_addr)->sin_addr, 4);
                 res[i].family = AF_INET;
@@ -380,11 +469,8 @@ int og_certs__targets_resolve(og_certs_targets *t, int timeout_ms, og_certs_reso
             }
         } else {
             snprintf(res[i].error, sizeof(res[i].error), "cannot resolve '%.100s': %.40s",
-                     t->specs[i].host,
-                     rc == EAI_INPROGRESS || rc == EAI_CANCELED ? "timed out" : gai_strerror(rc));
+                     t->specs[i].host, !r->done[k] ? "timed out" : gai_strerror(rc));
         }
-        if (reqs[k].ar_result)
-            freeaddrinfo(reqs[k].ar_result);
         k++;
     }
 done:
@@ -392,9 +478,14 @@ done:
     res = NULL;
     error = 0;
 cleanup:
+    if (r) {
+        /* Workers still resolving finish on their own; the last reference frees the rest. */
+        if (!locked)
+            pthread_mutex_lock(&r->mu);
+        r->abandoned = 1;
+        resolver_unref_locked(r);   /* unlocks */
+    }
     free(res);
-    free(reqs);
-    free(list);
     return error;
 }
 
