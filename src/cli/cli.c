@@ -33,18 +33,33 @@ static void print_help(FILE *f)
     fputs("\nRun `opsgate COMMAND --help` for a command's options.\n", f);
 }
 
+/* Commands whose own --data (a project data file) follows the command name: for them, only a
+ * --data before the command is the data folder. */
+static int command_owns_data(const char *name)
+{
+    return strcmp(name, "generate") == 0 || strcmp(name, "template") == 0;
+}
+
 /* Take --data and --as out of argv wherever they stand (before a lone "--"). */
 static int take_global_options(og_cli *cli, int *argc, char **argv)
 {
     int out = 1;
     int i = 1;
+    const char *command = NULL;
     for (; i < *argc; i++) {
         const char *a = argv[i];
         const char **slot = NULL;
         const char *name = NULL;
         if (strcmp(a, "--") == 0)
             break;
-        if (strncmp(a, "--data", 6) == 0 && (a[6] == '\0' || a[6] == '=')) {
+        int is_data = strncmp(a, "--data", 6) == 0 && (a[6] == '\0' || a[6] == '=');
+        if (!command && a[0] != '-') {
+            command = a;
+        } else if (is_data && command && command_owns_data(command)) {
+            argv[out++] = argv[i];
+            continue;
+        }
+        if (is_data) {
             slot = &cli->data_dir;
             name = "--data";
         } else if (strncmp(a, "--as", 4) == 0 && (a[4] == '\0' || a[4] == '=')) {

@@ -15,7 +15,7 @@
 
 static const char *const help =
     "usage: opsgate generate sow|change-order|runbook|closure --tenant T --project P\n"
-    "                        [--input FILE.json] [--format md|html|pdf]\n"
+    "                        [--data|--input FILE.json] [--format md|html|pdf]\n"
     "                        [--template NAME[@VERSION]] [-o FILE] [--dry-run] [--json]\n"
     "\n"
     "Builds the document from the project's data and stores it as a new version of the\n"
@@ -26,9 +26,9 @@ static const char *const help =
     "template name and version, the partials used, the SHA-256 of the data, the opsgate version.\n"
     "Generation is the gate action artifacts.generate (L0 by default) and is audited.\n"
     "\n"
-    "  --input FILE    project data as JSON (docs/project-data.md); default: the project's\n"
-    "                  stored data, artifact project.json. (Not --data: that names the data\n"
-    "                  folder.) Amounts and hours are strings (\"145.00\", \"7.5\") or integers;\n"
+    "  --data|--input FILE  project data as JSON (docs/project-data.md); default: the project's\n"
+    "                  stored data, artifact project.json. (After the command name --data is\n"
+    "                  this file; the data folder's --data goes before it.) Amounts and hours are strings (\"145.00\", \"7.5\") or integers;\n"
     "                  JSON reals are refused so that money stays exact.\n"
     "  --format F      md (default), html or pdf\n"
     "  --template REF  a tenant template (opsgate template list), NAME or NAME@VERSION;\n"
@@ -72,6 +72,7 @@ static int run(og_cli *cli, int argc, char **argv)
         {"tenant", required_argument, NULL, 't'},
         {"project", required_argument, NULL, 'p'},
         {"input", required_argument, NULL, 'i'},
+        {"data", required_argument, NULL, 'i'},   /* the spelling; same as --input */
         {"format", required_argument, NULL, 'f'},
         {"template", required_argument, NULL, 'T'},
         {"output", required_argument, NULL, 'o'},

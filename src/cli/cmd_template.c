@@ -17,7 +17,7 @@ static const char *const help =
     "       opsgate template put --tenant T NAME FILE [-m MESSAGE]\n"
     "       opsgate template get --tenant T NAME[@VERSION] [-o FILE]\n"
     "       opsgate template log --tenant T NAME [--json]\n"
-    "       opsgate template check FILE [--input DATA.json] [--kind KIND] [--baseline FILE]\n"
+    "       opsgate template check FILE [--data|--input DATA.json] [--kind KIND] [--baseline FILE]\n"
     "\n"
     "Templates are Mustache (docs/templates.md). Built-in document templates: sow,\n"
     "change-order, runbook, closure; built-in partials: header, terms, assumptions, signoff\n"
@@ -195,6 +195,7 @@ static int run(og_cli *cli, int argc, char **argv)
         {"tenant", required_argument, NULL, 't'},   {"json", no_argument, NULL, 'j'},
         {"message", required_argument, NULL, 'm'},  {"output", required_argument, NULL, 'o'},
         {"input", required_argument, NULL, 'i'},    {"kind", required_argument, NULL, 'k'},
+        {"data", required_argument, NULL, 'i'},
         {"baseline", required_argument, NULL, 'b'}, {NULL, 0, NULL, 0},
     };
     int c, error, json = 0;

@@ -104,6 +104,15 @@ for k in platform.note artifacts.publish.sow artifacts.generate certs.renew cert
     bad "gate kinds lists $k"
 done
 
+# --- generate and template own --data after their name (the project data file); before the
+# command it is still the data folder
+expect 0 "project for generate" -- og project create --tenant acme p1 "Project one"
+expect 0 "generate --data FILE.json" -- og generate sow --tenant acme --project p1 \
+  --data "$OG_SOURCE_DIR/tests/data/projects/northwind-m365.json" --format md -o "$tmp/sow.md"
+contains "$(head -1 "$tmp/sow.md")" "Statement of Work" "the SOW came from the --data file"
+expect 0 "init --data DIR after the command" -- "$OPSGATE" init --data "$tmp/second"
+[ -e "$tmp/second/opsgate.db" ] && ok || bad "init --data after the command made no folder"
+
 # --- help for every command
 expect 0 "help" -- "$OPSGATE" help
 for c in $(printf '%s\n' "$out" | awk '/^Commands:/{f=1;next} f && /^  [a-z]/{print $1}'); do
