@@ -67,6 +67,14 @@ int og_deploy_cert(og_ctx *ctx, const char *tenant, const char *cert_id, const c
  */
 int og_deploy_renewed(og_ctx *ctx, const char *tenant, const char *previous_fp, const char *fp,
                       json_t **out);
+/*
+ * The same, to the targets named (borrowed; a renewal plan's targets): each gets fp unless it
+ * holds it already, whatever it held before. ntargets 0: as og_deploy_renewed. The event handler
+ * takes them from the payload's "targets" array. A named target that no longer exists fails
+ * (OG_ENOTFOUND in its report entry) without stopping the others.
+ */
+int og_deploy_renewed_to(og_ctx *ctx, const char *tenant, const char *previous_fp, const char *fp,
+                         const char *const *targets, size_t ntargets, json_t **out);
 
 /* A certificate of the inventory as PEM texts, ready to serve or render (owned; the key is wiped
  * by og_deploy_material_clear). */

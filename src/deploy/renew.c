@@ -1,6 +1,7 @@
-/* renew.c - a renewed certificate follows its predecessor: every target of the tenant whose files
- * hold the previous certificate gets the new one, through the certs.deploy gate. Driven by the
- * "certs.renewed" event ({previous_fingerprint, fingerprint}), or called directly. */
+/* renew.c - a renewed certificate goes to the targets its plan names, or else follows its
+ * predecessor to every target of the tenant whose files hold the previous certificate, through
+ * the certs.deploy gate. Driven by the "certs.renewed" event ({previous_fingerprint, fingerprint,
+ * targets?}), or called directly. */
 #include "deploy/deploy_internal.h"
 #include "opsgate/error.h"
 #include "opsgate/events.h"
@@ -38,6 +39,12 @@ static void target_serves(og_store *s, const char *tenant_id, const char *name, 
 int og_deploy_renewed(og_ctx *ctx, const char *tenant, const char *previous_fp, const char *fp,
                       json_t **out)
 {
+    return og_deploy_renewed_to(ctx, tenant, previous_fp, fp, NULL, 0, out);
+}
+
+int og_deploy_renewed_to(og_ctx *ctx, const char *tenant, const char *previous_fp, const char *fp,
+                         const char *const *targets, size_t ntargets, json_t **out)
+{
     int error = -1, rc, n = 0;
     char tid[OG_ID_LEN], names[64][64], serves[65];
     og_stmt *st = NULL;
@@ -49,22 +56,36 @@ int og_deploy_renewed(og_ctx *ctx, const char *tenant, const char *previous_fp, 
     if ((error = og_deploy__tenant(ctx, tenant, OG_PERM_WRITE, tid)) < 0)
         goto cleanup;
     /* Names first, then deploy: each deploy opens its own transaction (the gate's). */
-    if ((error = og_stmt_prepare(&st, ctx->store,
-                                 "SELECT name FROM deploy_targets WHERE"
-                                 " tenant_id = ? ORDER BY name LIMIT 64")) < 0)
-        goto cleanup;
-    og_stmt_bind_text(st, 1, tid);
-    while (n < 64 && (rc = og_stmt_step(st)) == OG_ROW)
-        og_strlcpy(names[n++], og_stmt_col_text(st, 0), sizeof(names[0]));
-    og_stmt_free(st);
-    st = NULL;
+    if (ntargets) {
+        if (ntargets > 64) {
+            error = og_error_set(OG_EINVAL, "a renewal names at most 64 targets");
+            goto cleanup;
+        }
+        for (size_t i = 0; i < ntargets; i++)
+            if (og_strlcpy(names[n++], targets[i] ? targets[i] : "", sizeof(names[0])) >=
+                sizeof(names[0])) {
+                error = og_error_set(OG_EINVAL, "target name '%.32s...' is too long", targets[i]);
+                goto cleanup;
+            }
+    } else {
+        if ((error = og_stmt_prepare(&st, ctx->store,
+                                     "SELECT name FROM deploy_targets WHERE"
+                                     " tenant_id = ? ORDER BY name LIMIT 64")) < 0)
+            goto cleanup;
+        og_stmt_bind_text(st, 1, tid);
+        while (n < 64 && (rc = og_stmt_step(st)) == OG_ROW)
+            og_strlcpy(names[n++], og_stmt_col_text(st, 0), sizeof(names[0]));
+        og_stmt_free(st);
+        st = NULL;
+    }
     error = 0;
     for (int i = 0; i < n; i++) {
         og_gate_outcome o;
         target_serves(ctx->store, tid, names[i], serves);
-        /* Only targets that hold the predecessor; one that holds the new one already is done
-         * (a redelivered event deploys nothing twice). */
-        if (strcmp(serves, previous_fp) != 0)
+        /* Named targets get it whatever they hold; otherwise only targets that hold the
+         * predecessor. One that holds the new one already is done (a redelivered event deploys
+         * nothing twice). */
+        if (ntargets ? strcmp(serves, fp) == 0 : strcmp(serves, previous_fp) != 0)
             continue;
         memset(&o, 0, sizeof(o));
         rc = og_deploy_cert(ctx, tid, fp, names[i], &o);
@@ -96,12 +117,19 @@ int og_deploy__on_renewed(og_ctx *ctx, const og_event *ev, void *arg)
 {
     const char *prev = json_string_value(json_object_get(ev->payload, "previous_fingerprint"));
     const char *fp = json_string_value(json_object_get(ev->payload, "fingerprint"));
+    json_t *tj = json_object_get(ev->payload, "targets");
+    const char *targets[64];
+    size_t n = 0;
     int error;
     (void)arg;
     if (!ev->tenant_id[0] || !prev || !fp)
         return 0; /* nothing to follow (a first issuance): not an error to retry */
-    error = og_deploy_renewed(ctx, ev->tenant_id, prev, fp, NULL);
+    /* the plan's named targets (strings borrowed from the payload) */
+    for (size_t i = 0; i < json_array_size(tj) && n < 64; i++)
+        if (json_string_value(json_array_get(tj, i)))
+            targets[n++] = json_string_value(json_array_get(tj, i));
+    error = og_deploy_renewed_to(ctx, ev->tenant_id, prev, fp, targets, n, NULL);
     /* A deploy that failed or rolled back is recorded and notified by the gate; retrying the
      * event would only repeat it. Errors that kept it from running at all are retried. */
-    return error == OG_ECONFLICT || error == OG_EINVAL ? 0 : error;
+    return error == OG_ECONFLICT || error == OG_EINVAL || error == OG_ENOTFOUND ? 0 : error;
 }

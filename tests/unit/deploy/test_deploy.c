@@ -489,6 +489,53 @@ static void test_deploy__a_renewal_follows_its_predecessor_to_its_targets(void *
     json_decref(cfg);
 }
 
+static void test_deploy__a_renewal_goes_to_the_targets_its_plan_names_only(void **state)
+{
+    fixture *f = *state;
+    json_t *cfg = file_config(f, NULL), *named, *payload, *report = NULL;
+    const char *gone[] = {"gone"};
+    char fp[65], path[600], key[600];
+    og_tenant t;
+    int delivered = 0;
+    snprintf(path, sizeof(path), "%s/n-cert.pem", f->out);
+    snprintf(key, sizeof(key), "%s/n-key.pem", f->out);
+    named = json_pack("{s:s, s:s}", "cert_path", path, "key_path", key);
+    OG_ASSERT_OK(og_deploy_target_add(&f->env.ctx, "acme", "files", "file", cfg, NULL, NULL));
+    OG_ASSERT_OK(og_deploy_target_add(&f->env.ctx, "acme", "named", "file", named, NULL, NULL));
+    OG_ASSERT_OK(og_deploy_cert(&f->env.ctx, "acme", f->fp[0], "files", NULL));
+    OG_ASSERT_OK(og_tenant_get(&f->env.ctx, "acme", &t));
+    /* "named" holds nothing yet and "files" holds the predecessor: the plan's names decide */
+    payload = json_pack("{s:s, s:s, s:[s]}", "previous_fingerprint", f->fp[0], "fingerprint",
+                        f->fp[1], "targets", "named");
+    OG_ASSERT_OK(og_store_tx_begin(f->env.store));
+    OG_ASSERT_OK(og_event_emit(&f->env.ctx, t.id, "certs.renewed", payload, NULL));
+    OG_ASSERT_OK(og_store_tx_commit(f->env.store));
+    OG_ASSERT_OK(og_events_run_once(&f->env.ctx, NULL, &delivered));
+    assert_true(delivered >= 1);
+    served_fp(f, fp);
+    assert_string_equal(fp, f->fp[0]);
+    char *s = read_text(path);
+    assert_non_null(s);
+    OG_ASSERT_OK(og_deploy__pem_fingerprint(s, strlen(s), fp));
+    free(s);
+    assert_string_equal(fp, f->fp[1]);
+    /* again: nothing deployed twice */
+    const char *names[] = {"named"};
+    OG_ASSERT_OK(og_deploy_renewed_to(&f->env.ctx, "acme", f->fp[0], f->fp[1], names, 1, &report));
+    assert_int_equal(json_array_size(report), 0);
+    json_decref(report);
+    report = NULL;
+    /* a named target removed since is reported, not skipped silently */
+    assert_int_equal(og_deploy_renewed_to(&f->env.ctx, "acme", f->fp[0], f->fp[1], gone, 1,
+                                          &report),
+                     OG_ENOTFOUND);
+    assert_int_equal(json_array_size(report), 1);
+    json_decref(report);
+    json_decref(payload);
+    json_decref(named);
+    json_decref(cfg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -510,6 +557,8 @@ int main(void)
             teardown),
         cmocka_unit_test_setup_teardown(
             test_deploy__a_renewal_follows_its_predecessor_to_its_targets, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_deploy__a_renewal_goes_to_the_targets_its_plan_names_only, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
