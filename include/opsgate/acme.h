@@ -51,6 +51,8 @@ typedef struct og_acme_issue_opts {
     const char *dns_config;    /* provider settings (challtestsrv: its management URL) */
     const char *key_type;      /* certificate key; default "ec256" */
     int timeout_s;             /* validation and finalization; 0 = 120 */
+    const char *const *targets; /* deploy targets (names) renewals go to; may be NULL */
+    size_t ntargets;
 } og_acme_issue_opts;
 
 /*
@@ -68,7 +70,14 @@ int og_acme_cert_renew(og_ctx *ctx, const char *tenant, const char *id, json_t *
 /* Revoke the plan's current certificate; reason is an RFC 5280 name ("keyCompromise",
  * "superseded", ...) or NULL. */
 int og_acme_cert_revoke(og_ctx *ctx, const char *tenant, const char *id, const char *reason);
-/* Plans of the tenant as a JSON array; one plan with its certificates. */
+/*
+ * Replace the deploy targets plan id's renewals go to (names of the tenant's targets, borrowed;
+ * n = 0 clears them, and renewals then follow the previous certificate). OG_ENOTFOUND names an
+ * unknown target; audited ("acme.plan.targets"). OG_PERM_WRITE.
+ */
+int og_acme_plan_targets_set(og_ctx *ctx, const char *tenant, const char *id,
+                             const char *const *targets, size_t n);
+/* Plans of the tenant as a JSON array; one plan with its certificates. Each has "targets". */
 int og_acme_cert_list(og_ctx *ctx, const char *tenant, json_t **out);
 int og_acme_cert_show(og_ctx *ctx, const char *tenant, const char *id, json_t **out);
 

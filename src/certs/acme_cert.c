@@ -470,7 +470,9 @@ int og_acme_cert_issue(og_ctx *ctx, const char *tenant, const og_acme_issue_opts
         return error;
     if (!o)
         return og_error_set(OG_EINVAL, "no issuance options");
+    /* unknown targets are refused before the CA is asked for anything */
     if ((error = settings_build(o, &names, &ch)) < 0 ||
+        (error = og_acme__plan_targets_put(ctx, tid, NULL, o->targets, o->ntargets)) < 0 ||
         (error = og_acme__account_open(ctx, tid, o->account, &c, aid)) < 0 ||
         (error = og_acme__issue_once(c, names, key_type, ch, NULL, &is)) < 0)
         goto cleanup;
@@ -505,7 +507,8 @@ int og_acme_cert_issue(og_ctx *ctx, const char *tenant, const og_acme_issue_opts
     og_stmt_bind_text(st, 7, now);
     og_stmt_bind_text(st, 8, now);
     if ((error = og_stmt_step(st)) < 0 ||
-        (error = og_acme__record(ctx, tid, plan_id, NULL, &is, cert_id)) < 0)
+        (error = og_acme__record(ctx, tid, plan_id, NULL, &is, cert_id)) < 0 ||
+        (error = og_acme__plan_targets_put(ctx, tid, plan_id, o->targets, o->ntargets)) < 0)
         goto rollback;
     analysis = json_pack("{s:O, s:s, s:s, s:s, s:s}", "names", names, "key_type", key_type,
                          "challenge", json_string_value(json_object_get(ch, "type")), "serial",
@@ -514,8 +517,13 @@ int og_acme_cert_issue(og_ctx *ctx, const char *tenant, const og_acme_issue_opts
                               analysis)) < 0 ||
         (error = og_store_tx_commit(ctx->store)) < 0)
         goto rollback;
-    if (out && (*out = issued_json(plan_id, cert_id, &is)))
+    if (out && (*out = issued_json(plan_id, cert_id, &is))) {
+        json_t *targets = json_array();
+        for (size_t i = 0; i < o->ntargets; i++)
+            json_array_append_new(targets, json_string(o->targets[i]));
+        json_object_set_new(*out, "targets", targets);
         json_object_set_new(*out, "badnonce_retries", json_integer(c->badnonce_retries));
+    }
     error = 0;
     goto cleanup;
 rollback:

@@ -199,6 +199,15 @@ typedef struct og_acme_plan {
  * OG_ENOTFOUND naming id. Clear with og_acme__plan_clear(). */
 int og_acme__plan_load(og_ctx *ctx, const char *tid, const char *id, og_acme_plan *p);
 void og_acme__plan_clear(og_acme_plan *p);
+/* At most this many deploy targets per plan (the deploy handler's bound). */
+#define OG_ACME_MAX_TARGETS 64
+/* Replace plan_id's targets with targets[0..n) in the caller's transaction; each must name a
+ * deploy target of tenant tid (OG_ENOTFOUND naming the first that does not). plan_id NULL:
+ * only check the names. */
+int og_acme__plan_targets_put(og_ctx *ctx, const char *tid, const char *plan_id,
+                              const char *const *targets, size_t n);
+/* The plan's target names, sorted, as a new JSON array (caller decrefs); NULL on error. */
+json_t *og_acme__plan_targets(og_ctx *ctx, const char *tid, const char *plan_id);
 
 /* ---- challenges (challenge_http.c, dns_challtestsrv.c) ---- */
 typedef struct og_acme_http01 og_acme_http01;

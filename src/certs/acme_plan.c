@@ -111,6 +111,112 @@ cleanup:
     return error;
 }
 
+int og_acme__plan_targets_put(og_ctx *ctx, const char *tid, const char *plan_id,
+                              const char *const *targets, size_t n)
+{
+    og_stmt *st = NULL;
+    int error, rc;
+    if (n > OG_ACME_MAX_TARGETS)
+        return og_error_set(OG_EINVAL, "too many targets (at most %d)", OG_ACME_MAX_TARGETS);
+    for (size_t i = 0; i < n; i++) {
+        if (!targets[i] || !*targets[i])
+            return og_error_set(OG_EINVAL, "an empty target name");
+        /* the deploy module's table: a plan names targets that exist when it is set */
+        if ((error = og_stmt_prepare(&st, ctx->store,
+                                     "SELECT 1 FROM deploy_targets WHERE tenant_id = ?"
+                                     " AND name = ?")) < 0)
+            return error;
+        og_stmt_bind_text(st, 1, tid);
+        og_stmt_bind_text(st, 2, targets[i]);
+        rc = og_stmt_step(st);
+        og_stmt_free(st);
+        st = NULL;
+        if (rc < 0)
+            return rc;
+        if (rc != OG_ROW)
+            return og_error_set(OG_ENOTFOUND, "unknown deploy target '%s' (see `opsgate target "
+                                              "list`)", targets[i]);
+    }
+    if (!plan_id)
+        return 0; /* only checked */
+    if ((error = og_stmt_prepare(&st, ctx->store,
+                                 "DELETE FROM acme_plan_targets WHERE tenant_id = ?"
+                                 " AND plan_id = ?")) < 0)
+        return error;
+    og_stmt_bind_text(st, 1, tid);
+    og_stmt_bind_text(st, 2, plan_id);
+    error = og_stmt_step(st) < 0 ? OG_ERROR : 0;
+    og_stmt_free(st);
+    st = NULL;
+    for (size_t i = 0; i < n && error == 0; i++) {
+        /* a name given twice is one target */
+        if ((error = og_stmt_prepare(&st, ctx->store,
+                                     "INSERT OR IGNORE INTO acme_plan_targets (plan_id,"
+                                     " tenant_id, target) VALUES (?,?,?)")) < 0)
+            break;
+        og_stmt_bind_text(st, 1, plan_id);
+        og_stmt_bind_text(st, 2, tid);
+        og_stmt_bind_text(st, 3, targets[i]);
+        error = og_stmt_step(st) < 0 ? OG_ERROR : 0;
+        og_stmt_free(st);
+        st = NULL;
+    }
+    return error;
+}
+
+json_t *og_acme__plan_targets(og_ctx *ctx, const char *tid, const char *plan_id)
+{
+    og_stmt *st = NULL;
+    int rc;
+    if (og_stmt_prepare(&st, ctx->store,
+                        "SELECT target FROM acme_plan_targets WHERE tenant_id = ? AND plan_id = ?"
+                        " ORDER BY target") < 0)
+        return NULL;
+    og_stmt_bind_text(st, 1, tid);
+    og_stmt_bind_text(st, 2, plan_id);
+    json_t *arr = json_array();
+    for (int i = 0; i < OG_ACME_MAX_TARGETS && (rc = og_stmt_step(st)) == OG_ROW; i++)
+        json_array_append_new(arr, json_string(og_stmt_col_text(st, 0)));
+    og_stmt_free(st);
+    if (rc < 0) {
+        json_decref(arr);
+        return NULL;
+    }
+    return arr;
+}
+
+int og_acme_plan_targets_set(og_ctx *ctx, const char *tenant, const char *id,
+                             const char *const *targets, size_t n)
+{
+    og_acme_plan p;
+    json_t *analysis = NULL, *names = json_array();
+    char tid[OG_ID_LEN];
+    int error;
+    memset(&p, 0, sizeof(p));
+    if ((error = og_acme__resolve(ctx, tenant, OG_PERM_WRITE, tid)) < 0)
+        goto cleanup;
+    if ((error = og_acme__plan_load(ctx, tid, id ? id : "", &p)) < 0)
+        goto cleanup;
+    for (size_t i = 0; i < n && i < OG_ACME_MAX_TARGETS; i++)
+        json_array_append_new(names, json_string(targets[i] ? targets[i] : ""));
+    if ((error = og_store_tx_begin(ctx->store)) < 0)
+        goto cleanup;
+    analysis = json_pack("{s:O}", "targets", names);
+    if ((error = og_acme__plan_targets_put(ctx, tid, p.id, targets, n)) < 0 ||
+        (error = og_audit_log(ctx, tid, "certs", "acme.plan.targets", "acme_plan", p.id,
+                              analysis)) < 0 ||
+        (error = og_store_tx_commit(ctx->store)) < 0) {
+        og_store_tx_rollback(ctx->store);
+        goto cleanup;
+    }
+    error = 0;
+cleanup:
+    json_decref(analysis);
+    json_decref(names);
+    og_acme__plan_clear(&p);
+    return error;
+}
+
 static json_t *plan_row_json(og_stmt *st)
 {
     json_error_t je;
@@ -165,6 +271,16 @@ int og_acme_cert_list(og_ctx *ctx, const char *tenant, json_t **out)
         json_decref(arr);
         return rc;
     }
+    /* targets after the plans: one statement at a time */
+    for (size_t i = 0; i < json_array_size(arr); i++) {
+        json_t *pj = json_array_get(arr, i);
+        json_t *t = og_acme__plan_targets(ctx, tid, json_string_value(json_object_get(pj, "id")));
+        if (!t) {
+            json_decref(arr);
+            return OG_ERROR;
+        }
+        json_object_set_new(pj, "targets", t);
+    }
     *out = arr;
     return 0;
 }
@@ -213,11 +329,20 @@ int og_acme_cert_show(og_ctx *ctx, const char *tenant, const char *id, json_t **
             json_object_set_new(c, "revoked_reason", json_string(og_stmt_col_text(st, 7)));
         json_array_append_new(certs, c);
     }
+    og_stmt_free(st);
+    st = NULL;
     if (*out)
         json_object_set_new(*out, "certificates", certs);
     else
         json_decref(certs);
     error = rc < 0 ? rc : 0;
+    if (error == 0 && *out) {
+        json_t *t = og_acme__plan_targets(ctx, tid, p.id);
+        if (t)
+            json_object_set_new(*out, "targets", t);
+        else
+            error = OG_ERROR;
+    }
 cleanup:
     og_stmt_free(st);
     og_acme__plan_clear(&p);

@@ -66,9 +66,19 @@ static const og_migration steps[] = {
       * plan id); the challenge column then holds no secret */
      "ALTER TABLE acme_plans ADD COLUMN challenge_sealed BLOB;",
      NULL},
+    {4,
+     /* the deploy targets (by name) a plan's renewals go to; none = the targets that hold the
+      * previous certificate (docs/deploy.md) */
+     "CREATE TABLE acme_plan_targets ("
+     "  plan_id TEXT NOT NULL REFERENCES acme_plans(id) ON DELETE CASCADE,"
+     "  tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+     "  target TEXT NOT NULL,"
+     "  PRIMARY KEY (plan_id, target));",
+     NULL},
 };
 
 static const char *const purge[] = {
+    "DELETE FROM acme_plan_targets WHERE tenant_id = ?",
     "DELETE FROM acme_certs WHERE tenant_id = ?",
     "DELETE FROM acme_plans WHERE tenant_id = ?",
     "DELETE FROM acme_accounts WHERE tenant_id = ?",

@@ -89,6 +89,17 @@ static int renew_exec(og_ctx *ctx, const char *tid, const char *plan_id, json_t 
                        p.fingerprint, "fingerprint", is.info.fingerprint, "plan", p.id,
                        "old_serial", p.serial, "new_serial", is.info.serial, "old_not_after",
                        ona, "new_not_after", nna);
+        /* the plan's named targets get it; without any, the deploy module finds the targets
+         * that hold the previous certificate */
+        json_t *targets = og_acme__plan_targets(ctx, tid, p.id);
+        if (!targets) {
+            error = OG_ERROR;
+            goto rollback;
+        }
+        if (json_array_size(targets))
+            json_object_set_new(ev, "targets", targets);
+        else
+            json_decref(targets);
         if ((error = og_event_emit(ctx, tid, "certs.renewed", ev, NULL)) < 0)
             goto rollback;
     }

@@ -16,11 +16,13 @@ const char og_cli_cert_acme_help[] =
     "                          --challenge http-01|dns-01|tls-alpn-01\n"
     "                          [--http-listen ADDR | --webroot DIR] [--tls-listen ADDR]\n"
     "                          [--dns-provider challtestsrv|rfc2136 --dns-config CONFIG]\n"
-    "                          [--key-type ec256] [--account ID] [--timeout 120s] [--json]\n"
+    "                          [--key-type ec256] [--account ID] [--timeout 120s]\n"
+    "                          [--target NAME ...] [--json]\n"
     "       opsgate cert renew --tenant T ID [--json]\n"
     "       opsgate cert renew --due [--tenant T] [--json]\n"
     "       opsgate cert revoke --tenant T ID [--reason R]\n"
     "       opsgate cert plans --tenant T [ID] [--json]\n"
+    "       opsgate cert plans --tenant T ID --set-targets NAME[,NAME...]\n"
     "\n"
     "issue     Get a certificate for the names from the tenant's ACME account (--account when it\n"
     "          has several) and record it as the current certificate of a new renewal plan,\n"
@@ -32,7 +34,10 @@ const char og_cli_cert_acme_help[] =
     "          TSIG-signed updates, then each check server must answer the TXT record).\n"
     "          tls-alpn-01 answers TLS with acme-tls/1 on --tls-listen host:port. --key-type:\n"
     "          ec256 (default), ec384, rsa2048, rsa3072, rsa4096. Nothing is recorded unless\n"
-    "          every step succeeded. Prints the plan ID.\n"
+    "          every step succeeded. --target NAME (repeatable): a deploy target of the\n"
+    "          tenant (`opsgate target list`) every renewal of the plan is deployed to;\n"
+    "          without any, a renewal goes to the targets that hold the previous certificate.\n"
+    "          Prints the plan ID.\n"
     "renew     Renew plan ID (or the plan of certificate ID) now with its stored settings, as\n"
     "          gate action certs.renew (L1 by default: it runs, the assignee is told the old\n"
     "          and new serial and expiry, and an override makes the previous certificate\n"
@@ -45,7 +50,9 @@ const char og_cli_cert_acme_help[] =
     "revoke    Revoke the plan's current certificate (or certificate ID) at the CA. --reason:\n"
     "          unspecified, keyCompromise, affiliationChanged, superseded, cessationOfOperation.\n"
     "plans     Renewal plans: names, challenge, current certificate, renew time (ARI window or\n"
-    "          two thirds of the lifetime), failures.\n";
+    "          two thirds of the lifetime), failures, deploy targets. --set-targets replaces\n"
+    "          plan ID's deploy targets (an empty list clears them); an unknown target is\n"
+    "          refused, naming it.\n";
 
 static int fail(int code)
 {
@@ -69,6 +76,9 @@ static void print_plan(json_t *p)
                json_string_value(json_object_get(cur, "not_after")));
     if (json_object_get(p, "renew_at"))
         printf("  renew %s", json_string_value(json_object_get(p, "renew_at")));
+    json_t *targets = json_object_get(p, "targets");
+    for (size_t i = 0; i < json_array_size(targets); i++)
+        printf("%s%s", i ? "," : "  targets ", json_string_value(json_array_get(targets, i)));
     if (json_integer_value(json_object_get(p, "failures")))
         printf("  failures %d (%s)", (int)json_integer_value(json_object_get(p, "failures")),
                json_string_value(json_object_get(p, "last_error")));
@@ -86,9 +96,12 @@ int og_cli_cert_acme(og_cli *cli, int argc, char **argv)
         {"reason", required_argument, NULL, 'r'},      {"json", no_argument, NULL, 'j'},
         {"due", no_argument, NULL, 'D'},
         {"tls-listen", required_argument, NULL, 'L'},
+        {"target", required_argument, NULL, 'g'},      {"set-targets", required_argument, NULL, 'G'},
         {NULL, 0, NULL, 0},
     };
-    const char *names[OG_ACME_MAX_NAMES];
+    const char *names[OG_ACME_MAX_NAMES], *targets[64];
+    const char *set_targets = NULL;
+    char *set_buf = NULL;
     og_acme_issue_opts o;
     const char *tenant = NULL, *reason = NULL, *timeout = NULL;
     json_t *j = NULL;
@@ -99,6 +112,7 @@ int og_cli_cert_acme(og_cli *cli, int argc, char **argv)
     const char *sub = argv[1];
     memset(&o, 0, sizeof(o));
     o.names = names;
+    o.targets = targets;
     optind = 0;
     opterr = 0;
     while ((c = getopt_long(argc - 1, argv + 1, "", lo, NULL)) != -1) {
@@ -121,11 +135,22 @@ int og_cli_cert_acme(og_cli *cli, int argc, char **argv)
         case 'j': json = 1; break;
         case 'D': due = 1; break;
         case 'L': o.tls_listen = optarg; break;
+        case 'g':
+            if (o.ntargets >= 64)
+                return og_cli_usage("cert", "too many --target (at most 64)");
+            targets[o.ntargets++] = optarg;
+            break;
+        case 'G': set_targets = optarg; break;
         default: return og_cli_badopt("cert", argv + 1);
         }
     }
     int npos = argc - 1 - optind;
     char **pos = argv + 1 + optind;
+    if (o.ntargets && strcmp(sub, "issue") != 0)
+        return og_cli_usage("cert", "--target goes with `cert issue` (a plan's targets change "
+                                    "with `cert plans ID --set-targets`)");
+    if (set_targets && (strcmp(sub, "plans") != 0 || npos != 1))
+        return og_cli_usage("cert", "--set-targets goes with `cert plans --tenant T ID`");
     if (due) {
         int ran = 0, failed = 0;
         if (strcmp(sub, "renew") != 0 || npos)
@@ -216,6 +241,23 @@ int og_cli_cert_acme(og_cli *cli, int argc, char **argv)
         return og_cli_usage("cert", "cert plans takes at most one ID");
     if ((error = og_cli_open(cli, tenant)))
         return error;
+    if (set_targets) {
+        size_t n = 0;
+        char *save = NULL;
+        if (!(set_buf = strdup(set_targets)))
+            return og_cli_fail(og_error_set(OG_ERROR, "out of memory"));
+        for (char *t = strtok_r(set_buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+            if (n >= 64) {
+                free(set_buf);
+                return og_cli_usage("cert", "too many targets (at most 64)");
+            }
+            targets[n++] = t;
+        }
+        error = og_acme_plan_targets_set(&cli->ctx, tenant, pos[0], targets, n);
+        free(set_buf);
+        if (error < 0)
+            return fail(error);
+    }
     error = npos ? og_acme_cert_show(&cli->ctx, tenant, pos[0], &j)
                  : og_acme_cert_list(&cli->ctx, tenant, &j);
     if (error < 0)
