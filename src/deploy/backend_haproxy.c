@@ -132,6 +132,7 @@ static int haproxy_apply(const json_t *config, const og_deploy_fileset *fs, int 
         goto cleanup;
     }
     /* The payload ends at the first blank line, so render() left none inside it. */
+    og_deploy__mark_swap();
     if ((error = og_buf_printf(&cmd, "set ssl cert %s <<\n", f->path)) < 0 ||
         (error = og_buf_append(&cmd, f->data, f->len)) < 0 ||
         (error = og_buf_puts(&cmd, f->len && f->data[f->len - 1] == '\n' ? "\n" : "\n\n")) < 0)

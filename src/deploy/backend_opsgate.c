@@ -46,6 +46,7 @@ static int opsgate_apply(const json_t *config, const og_deploy_fileset *fs, int 
 {
     int error;
     *swapped = 0;
+    og_deploy__mark_swap();
     if ((error = og_deploy__stage(fs, og_deploy__config_str(config, "owner"))) < 0)
         return error;
     *swapped = 1;

@@ -25,6 +25,13 @@ int og_deploy__stage(const og_deploy_fileset *fs, const char *owner);
 /* Swap staged files in: the live file is kept as "<path>.og-prev" (hard link), then the staged
  * one renamed over it; an absent file is removed. Bounded, in the order of fs. */
 int og_deploy__swap(const og_deploy_fileset *fs);
+/* Note the moment (wall clock, microseconds) a deployer starts changing what the server uses:
+ * the rename of the staged files, HAProxy's `set ssl cert`. deploy_execute takes it (0 when none)
+ * and reports it as swap_started_at_us, so a benchmark can time a swap from its start rather
+ * than from the command's (which includes staging and the `nginx -t` pre-check). The first
+ * mark after a take wins. Per thread. */
+void og_deploy__mark_swap(void);
+int64_t og_deploy__swap_mark_take(void);
 /* Remove staged files (after a failed test). Never fails. */
 void og_deploy__unstage(const og_deploy_fileset *fs);
 /* Read the current contents of the paths in fs (a snapshot for rollback). */

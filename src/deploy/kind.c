@@ -274,7 +274,9 @@ static int deploy_execute(og_ctx *ctx, const char *tenant_id, json_t *params, js
 
     int64_t verify_us =
         og_deploy__config_us(t.config, "verify_timeout_us", OG_DEPLOY_DEFAULT_VERIFY_US);
+    (void)og_deploy__swap_mark_take();
     error = d->apply(t.config, &fs_new, &swapped);
+    int64_t swap_at_us = og_deploy__swap_mark_take();
     if (error < 0 && !swapped) {
         og_error_wrap("deploying to target %s", t.name); /* nothing changed on the target */
         goto cleanup;
@@ -290,6 +292,8 @@ static int deploy_execute(og_ctx *ctx, const char *tenant_id, json_t *params, js
                             "previous_fingerprint", prev_fp[0] ? prev_fp : NULL, "applied_ms",
                             (json_int_t)applied_ms, "elapsed_ms",
                             (json_int_t)((og_time_mono_us() - t0) / 1000), "endpoints", report);
+        if (*result && swap_at_us > 0)
+            json_object_set_new(*result, "swap_started_at_us", json_integer(swap_at_us));
         goto cleanup;
     }
 

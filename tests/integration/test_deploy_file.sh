@@ -38,8 +38,14 @@ contains "$err" "rel.pem" "bad path named"
 run 2 "bad duration" og target add --tenant acme x --type file --cert-path /a --key-path /k --verify-timeout soon
 contains "$err" "'soon'" "bad duration named"
 
+t_before=$(date +%s%6N)
 run 0 "deploy a" deploy "$FA" files --json
+t_after=$(date +%s%6N)
 eq "$(jq -r .result.status <<<"$out")" verified "verified by reading the files back"
+# the moment the files were swapped, which the rotation benchmark times from
+swap_at=$(jq -r '.result.swap_started_at_us // 0' <<<"$out")
+[ "$swap_at" -gt "$t_before" ] && [ "$swap_at" -lt "$t_after" ] && ok ||
+  bad "swap_started_at_us $swap_at is not inside the command ($t_before..$t_after)"
 eq "$(fp "$O/cert.pem")" "$FA" "cert.pem holds a"
 eq "$(grep -c BEGIN "$O/cert.pem")" 1 "cert.pem: the leaf alone"
 eq "$(fp "$O/chain.pem")" "$(fp "$P/int.crt")" "chain.pem: the intermediate"
