@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 /* ---- bounded growable buffer (like curl's dynbuf): every buffer has a hard cap ---- */
 typedef struct og_buf {
@@ -27,6 +28,9 @@ void og_buf_free(og_buf *b);             /* no-op on a zeroed buffer */
 /* ---- time ---- */
 int64_t og_time_now_us(void);            /* wall clock, microseconds since the epoch (UTC) */
 int64_t og_time_mono_us(void);           /* monotonic clock, microseconds */
+/* The absolute time us_from_now (>= 0) after now on clock (CLOCK_MONOTONIC, CLOCK_REALTIME), for
+ * pthread_cond_timedwait and friends. */
+void og_time_deadline(struct timespec *ts, clockid_t clock, int64_t us_from_now);
 /* "2026-11-22T04:15:20.123456Z"; out must hold OG_TIME_LEN bytes */
 #define OG_TIME_LEN 32
 void og_time_format(int64_t us, char out[OG_TIME_LEN]);

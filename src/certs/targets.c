@@ -434,13 +434,7 @@ int og_certs__targets_resolve(og_certs_targets *t, int timeout_ms, og_certs_reso
     }
     pthread_attr_destroy(&attr);
     struct timespec deadline;
-    clock_gettime(CLOCK_MONOTONIC, &deadline);
-    deadline.tv_sec += timeout_ms / 1000;
-    deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-    if (deadline.tv_nsec >= 1000000000L) {
-        deadline.tv_sec++;
-        deadline.tv_nsec -= 1000000000L;
-    }
+    og_time_deadline(&deadline, CLOCK_MONOTONIC, (int64_t)timeout_ms * 1000);
     while (r->ndone < r->n) {
         if (pthread_cond_timedwait(&r->cv, &r->mu, &deadline) == ETIMEDOUT)
             break;

@@ -60,13 +60,7 @@ static int wait_until(og_http_background *bg, int64_t until_us)
         if (left <= 0)
             break;
         struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        ts.tv_sec += (time_t)(left / 1000000);
-        ts.tv_nsec += (long)(left % 1000000) * 1000;
-        if (ts.tv_nsec >= 1000000000L) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000L;
-        }
+        og_time_deadline(&ts, CLOCK_MONOTONIC, left);
         pthread_cond_timedwait(&bg->cv, &bg->mu, &ts);
     }
     int stop = bg->stop;

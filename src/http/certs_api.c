@@ -88,8 +88,9 @@ static int int_field(json_t *body, const char *name, int lo, int hi, int *out)
     return 0;
 }
 
-/* Collect a JSON array of strings into a NULL-free vector borrowed from the array. */
-static int string_array(json_t *body, const char *name, size_t max, const char ***out, size_t *n)
+/* Collect a JSON array of target strings into a vector borrowed from the array; empty strings and
+ * @FILE entries are refused. */
+static int target_array(json_t *body, const char *name, size_t max, const char ***out, size_t *n)
 {
     json_t *arr = json_object_get(body, name);
     size_t i;
@@ -110,6 +111,13 @@ static int string_array(json_t *body, const char *name, size_t max, const char *
             *out = NULL;
             return og_error_set(OG_EINVAL, "field '%s': entry %zu is not a non-empty string", name,
                                 i);
+        }
+        /* @FILE reads a file on the server: not for remote callers. */
+        if (json_string_value(v)[0] == '@') {
+            free(*out);
+            *out = NULL;
+            return og_error_set(OG_EINVAL, "field '%s': '%.64s': @FILE is for the CLI only", name,
+                                json_string_value(v));
         }
         (*out)[i] = json_string_value(v);
     }
@@ -134,20 +142,12 @@ int og_http__certs_scan(og_http_req *r)
 
     if ((error = og_http__param_ref(r, "tenant", &tenant)) < 0 ||
         (error = og_http__body_object(r, 0, fields, &body)) < 0 ||
-        (error = string_array(body, "targets", HTTP_SCAN_MAX_TARGETS, &targets, &ntargets)) < 0 ||
+        (error = target_array(body, "targets", HTTP_SCAN_MAX_TARGETS, &targets, &ntargets)) < 0 ||
         (error = og_http__field_str(body, "ports", 0, &ports_s)) < 0 ||
         (error = og_http__field_str(body, "sni", 0, &sni)) < 0 ||
         (error = int_field(body, "timeout_ms", 50, 60000, &opts.timeout_ms)) < 0 ||
         (error = int_field(body, "concurrency", 1, 1024, &opts.concurrency)) < 0)
         goto cleanup;
-    for (size_t i = 0; i < ntargets; i++) {
-        /* @FILE reads a file on the server: not for remote callers. */
-        if (targets[i][0] == '@') {
-            error = og_error_set(OG_EINVAL, "field 'targets': '%.64s': @FILE is for the CLI only",
-                                 targets[i]);
-            goto cleanup;
-        }
-    }
     if (ports_s && (error = og_certs_ports_parse(ports_s, &ports, &nports)) < 0) {
         og_error_wrap("field 'ports'");
         goto cleanup;
@@ -312,19 +312,12 @@ int og_http__certs_schedule_add(og_http_req *r)
     if ((error = og_http__param_ref(r, "tenant", &tenant)) < 0 ||
         (error = og_http__body_object(r, 0, fields, &body)) < 0 ||
         (error = og_http__field_str(body, "every", 1, &every)) < 0 ||
-        (error = string_array(body, "targets", HTTP_SCAN_MAX_TARGETS, &targets, &n)) < 0 ||
+        (error = target_array(body, "targets", HTTP_SCAN_MAX_TARGETS, &targets, &n)) < 0 ||
         (error = og_http__field_str(body, "ports", 0, &ports)) < 0 ||
         (error = og_http__field_str(body, "sni", 0, &sni)) < 0 ||
         (error = int_field(body, "timeout_ms", 50, 60000, &timeout_ms)) < 0 ||
         (error = int_field(body, "concurrency", 1, 1024, &concurrency)) < 0)
         goto cleanup;
-    for (size_t i = 0; i < n; i++) {
-        if (targets[i][0] == '@') {
-            error = og_error_set(OG_EINVAL, "field 'targets': '%.64s': @FILE is for the CLI only",
-                                 targets[i]);
-            goto cleanup;
-        }
-    }
     if ((error = og_duration_parse(every, &every_us)) < 0) {
         og_error_wrap("field 'every'");
         goto cleanup;

@@ -745,13 +745,7 @@ static int write_port_file(const char *path, unsigned port)
 static int drain(og_http_server *srv, int timeout_ms)
 {
     struct timespec deadline;
-    clock_gettime(CLOCK_REALTIME, &deadline);
-    deadline.tv_sec += timeout_ms / 1000;
-    deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-    if (deadline.tv_nsec >= 1000000000L) {
-        deadline.tv_sec++;
-        deadline.tv_nsec -= 1000000000L;
-    }
+    og_time_deadline(&deadline, CLOCK_REALTIME, (int64_t)timeout_ms * 1000);
     pthread_mutex_lock(&srv->mu);
     while (srv->inflight > 0) {
         if (pthread_cond_timedwait(&srv->idle, &srv->mu, &deadline) == ETIMEDOUT)

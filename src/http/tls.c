@@ -299,12 +299,7 @@ static void *watch_main(void *arg)
         if (tls->stop)
             break;
         struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        ts.tv_nsec += (long)OG_HTTP_TLS_POLL_MS * 1000000L;
-        if (ts.tv_nsec >= 1000000000L) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000L;
-        }
+        og_time_deadline(&ts, CLOCK_MONOTONIC, (int64_t)OG_HTTP_TLS_POLL_MS * 1000);
         pthread_cond_timedwait(&tls->cv, &tls->mu, &ts);
     }
     pthread_mutex_unlock(&tls->mu);

@@ -22,6 +22,19 @@ int64_t og_time_mono_us(void)
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+void og_time_deadline(struct timespec *ts, clockid_t clock, int64_t us_from_now)
+{
+    if (us_from_now < 0)
+        us_from_now = 0;
+    clock_gettime(clock, ts);
+    ts->tv_sec += (time_t)(us_from_now / 1000000);
+    ts->tv_nsec += (long)(us_from_now % 1000000) * 1000;
+    if (ts->tv_nsec >= 1000000000L) {
+        ts->tv_sec++;
+        ts->tv_nsec -= 1000000000L;
+    }
+}
+
 void og_time_format(int64_t us, char out[OG_TIME_LEN])
 {
     time_t secs = (time_t)(us / 1000000);

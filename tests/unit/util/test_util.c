@@ -52,6 +52,19 @@ static void test_time__rejects_bad_input_naming_it(void **state)
     }
 }
 
+static void test_time__deadline_carries_nanoseconds_into_seconds(void **state)
+{
+    (void)state;
+    struct timespec now, d;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    og_time_deadline(&d, CLOCK_MONOTONIC, 2999999);
+    assert_true(d.tv_nsec >= 0 && d.tv_nsec < 1000000000L);
+    int64_t diff_us = (int64_t)(d.tv_sec - now.tv_sec) * 1000000 + (d.tv_nsec - now.tv_nsec) / 1000;
+    assert_true(diff_us >= 2999999 && diff_us < 2999999 + 1000000);
+    og_time_deadline(&d, CLOCK_MONOTONIC, -5);
+    assert_true(d.tv_nsec >= 0 && d.tv_nsec < 1000000000L);
+}
+
 static void test_duration__parses_units_and_rejects_junk(void **state)
 {
     (void)state;
@@ -182,6 +195,7 @@ int main(void)
         cmocka_unit_test(test_buf__refuses_to_grow_past_its_cap),
         cmocka_unit_test(test_time__formats_and_parses_rfc3339_round_trip),
         cmocka_unit_test(test_time__rejects_bad_input_naming_it),
+        cmocka_unit_test(test_time__deadline_carries_nanoseconds_into_seconds),
         cmocka_unit_test(test_duration__parses_units_and_rejects_junk),
         cmocka_unit_test(test_base64__round_trips_both_alphabets),
         cmocka_unit_test(test_hex__round_trips_and_rejects_bad_digits),
