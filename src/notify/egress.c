@@ -120,6 +120,19 @@ int og_egress_allow_add(og_ctx *ctx, const char *cidr, const char *note)
     og_actor_label(&ctx->actor, who, sizeof(who));
     if ((error = og_store_tx_begin(ctx->store)) < 0)
         return error;
+    if ((error = og_stmt_prepare(&st, ctx->store, "SELECT COUNT(*) FROM notify_egress_allow")) <
+            0 ||
+        (error = og_stmt_step(st)) < 0)
+        goto cleanup;
+    if (og_stmt_col_int(st, 0) >= MAX_RANGES) {
+        error = og_error_set(OG_ETOOBIG,
+                             "at most %d egress ranges may be allowed; remove one or "
+                             "allow a wider range",
+                             MAX_RANGES);
+        goto cleanup;
+    }
+    og_stmt_free(st);
+    st = NULL;
     if ((error = og_stmt_prepare(&st, ctx->store,
                                  "INSERT INTO notify_egress_allow (cidr, note, created_at,"
                                  " created_by) VALUES (?, ?, ?, ?) ON CONFLICT (cidr) DO"

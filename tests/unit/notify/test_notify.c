@@ -8,8 +8,14 @@
 #include "opsgate/notify.h"
 #include "opsgate/tenant.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #define SECRET "a-webhook-secret-of-some-length"
 #define SLACK  "https://hooks.slack.com/services/T000/B000/XXXXtoken"
@@ -192,6 +198,52 @@ static void test_notify__special_addresses_are_refused_at_add_and_at_connect(voi
     json_decref(report);
 }
 
+/* A one-shot HTTP server on loopback that answers a redirect to the cloud metadata address. */
+static void *redirect_once(void *arg)
+{
+    int lfd = *(int *)arg, fd;
+    char buf[4096];
+    static const char reply[] = "HTTP/1.1 302 Found\r\nLocation: http://169.254.169.254/latest/\r\n"
+                                "Content-Length: 0\r\nConnection: close\r\n\r\n";
+    if ((fd = accept(lfd, NULL, NULL)) >= 0) {
+        (void)!read(fd, buf, sizeof(buf));
+        (void)!write(fd, reply, sizeof(reply) - 1);
+        close(fd);
+    }
+    return NULL;
+}
+
+static void test_notify__redirects_are_not_followed(void **state)
+{
+    fixture *f = *state;
+    og_ctx ada = as_user(f, "ada");
+    struct sockaddr_in a;
+    socklen_t alen = sizeof(a);
+    pthread_t th;
+    char id[OG_ID_LEN], url[64];
+    json_t *report = NULL;
+    int lfd = socket(AF_INET, SOCK_STREAM, 0);
+    memset(&a, 0, sizeof(a));
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(bind(lfd, (struct sockaddr *)&a, sizeof(a)), 0);
+    assert_int_equal(listen(lfd, 1), 0);
+    assert_int_equal(getsockname(lfd, (struct sockaddr *)&a, &alen), 0);
+    assert_int_equal(pthread_create(&th, NULL, redirect_once, &lfd), 0);
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/hook", ntohs(a.sin_port));
+    OG_ASSERT_OK(og_egress_allow_add(&f->env.ctx, "127.0.0.0/8", NULL));
+    OG_ASSERT_OK(
+        og_notify_channel_add(&ada, "acme", "webhook", url, SECRET, strlen(SECRET), NULL, id));
+    assert_int_equal(og_notify_test(&ada, "acme", id, &report), OG_ERROR);
+    const char *e = json_string_value(json_object_get(json_array_get(report, 0), "error"));
+    assert_non_null(e);
+    assert_non_null(strstr(e, "HTTP 302"));
+    assert_non_null(strstr(e, "redirects are not followed"));
+    json_decref(report);
+    pthread_join(th, NULL);
+    close(lfd);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -203,6 +255,7 @@ int main(void)
             test_notify__egress_ranges_are_platform_admin_work_and_audited, setup, teardown),
         cmocka_unit_test_setup_teardown(
             test_notify__special_addresses_are_refused_at_add_and_at_connect, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_notify__redirects_are_not_followed, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
