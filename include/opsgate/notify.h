@@ -18,13 +18,18 @@
  *                  "from": "opsgate@host"} — the SMTP URL (it may hold credentials) is sealed,
  *                  only its host part is stored in clear.
  *  other types:    whatever a registered og_notifier (sys/notifier.h) accepts.
- * Secrets are sealed with og_crypto_seal() under the tenant's key, bound to the channel id.
+ * Secrets are sealed with og_crypto_seal() under the tenant's key, bound to the channel id; the
+ * target too (a URL may carry credentials, or a token in its path), bound to "<id>:target".
+ * Only the redacted target (og_url_redact: scheme://host[:port]/…) is kept in clear and shown
+ * (list, `gate show`, audit details, error messages).
+ * A URL whose host is an address the egress policy refuses (egress.h: loopback, private ...) is
+ * refused here (OG_EDENIED naming the range); host names are checked at every connection.
  * id_out (may be NULL) receives the channel id.
  */
 int og_notify_channel_add(og_ctx *ctx, const char *tenant, const char *type, const char *target,
                           const void *secret, size_t secret_len, json_t *config,
                           char id_out[OG_ID_LEN]);
-/* Channels of a tenant, without secrets. Caller decrefs *out. */
+/* Channels of a tenant, without secrets, targets redacted. Caller decrefs *out. */
 int og_notify_channel_list(og_ctx *ctx, const char *tenant, json_t **out);
 int og_notify_channel_remove(og_ctx *ctx, const char *tenant, const char *channel_id);
 
@@ -43,6 +48,12 @@ int og_notify_handle_event(og_ctx *ctx, const og_event *ev, void *arg);
 /* Append to arr one object per channel send of an event: {event_id, channel_id, type, target,
  * state ("sent"|"failed"), attempts, last_error, at}. For `gate show`. */
 int og_notify_event_status(og_store *s, const char *event_id, json_t *arr);
+
+/* Seal the targets of channels stored before notify schema step 2 (in clear then), keeping only
+ * their redacted form in clear. Needs ctx->keys. Listing, testing and delivering do this for the
+ * tenant first; the server calls it for all tenants at start-up. Returns the number sealed
+ * or a negative code. */
+int og_notify_seal_legacy(og_ctx *ctx);
 
 /* Prometheus text: sends and failures by tenant and channel type. */
 int og_notify_metrics_render(og_store *s, og_buf *out);

@@ -75,4 +75,48 @@ int og_mkdir_p(const char *path, unsigned mode);
 /* The current unix user's name ("uid1000" if it has none). */
 void og_unix_user(char *out, size_t size);
 
+/* ---- network addresses (no policy: which ranges a deployment allows is decided elsewhere) ---- */
+/* An IPv4 or IPv6 address. IPv4 lives in b[0..3]. IPv4-mapped IPv6 (::ffff:a.b.c.d) is always
+ * stored as the IPv4 address it maps, so one range check covers both spellings. */
+typedef struct og_netaddr {
+    int family; /* 4 or 6 */
+    uint8_t b[16];
+} og_netaddr;
+
+/* A range: an address with its host bits zero, and a prefix length (0..32 or 0..128). */
+typedef struct og_cidr {
+    og_netaddr addr;
+    int prefix;
+} og_cidr;
+
+#define OG_NETADDR_STRLEN 64 /* enough for any og_netaddr_format / og_cidr_format result */
+
+/* A numeric address as the resolver would take it: inet_pton forms, plus the IPv4 shorthands the
+ * C library accepts for numeric hosts ("127.1", "0x7f.1", "2130706433"); an IPv6 literal may be
+ * bracketed and may carry a zone ("fe80::1%eth0"). OG_EINVAL for anything else (a host name). */
+int og_netaddr_parse(const char *s, og_netaddr *out);
+/* From a struct sockaddr (AF_INET or AF_INET6, len bytes). OG_EINVAL for other families. */
+int og_netaddr_from_sockaddr(const void *sa, size_t len, og_netaddr *out);
+void og_netaddr_format(const og_netaddr *a, char *out, size_t size);
+
+/* "10.0.0.0/8", "fd00::/8", or a bare address (a /32 or /128). IPv4-mapped IPv6 ranges of prefix
+ * 96 or more become the IPv4 range they map. OG_EINVAL naming the input for junk, a prefix out of
+ * range, or host bits set ("10.1.2.3/8": the message names 10.0.0.0/8). */
+int og_cidr_parse(const char *s, og_cidr *out);
+void og_cidr_format(const og_cidr *c, char *out, size_t size);
+bool og_cidr_contains(const og_cidr *c, const og_netaddr *a);
+
+/* When a is in a special-purpose range (IANA special-purpose registries: loopback, private,
+ * shared, link-local, unique-local, multicast, unspecified, documentation, reserved ...), fill
+ * *range and *name ("loopback") and return true. IPv6 forms that embed an IPv4 address (NAT64
+ * 64:ff9b::/96, 6to4 2002::/16) are classified by the address they embed. A global unicast
+ * address returns false. range and name may be NULL. */
+bool og_netaddr_special(const og_netaddr *a, og_cidr *range, const char **name);
+
+/* ---- URLs ---- */
+/* What of a URL may be shown: "scheme://host[:port]" and "/…" when a path, query or fragment
+ * followed, without userinfo (credentials) or the path (tokens). A host with characters no host
+ * name has is shown as "…". Input without "://" is copied as is. Always NUL-terminates. */
+void og_url_redact(const char *url, char *out, size_t size);
+
 #endif

@@ -7,6 +7,7 @@
 #include "opsgate/gate.h"
 #include "opsgate/crypto.h"
 #include "opsgate/error.h"
+#include "opsgate/notify.h"
 #include "opsgate/tenant.h"
 
 #include <errno.h>
@@ -822,6 +823,17 @@ int og_http_serve(const og_http_config *cfg)
         goto cleanup;
     if ((error = og_install_open(cfg->data_dir, &store, &srv.keys)) < 0)
         goto cleanup;
+    /* Channel targets stored in clear by an older opsgate are sealed before anything listens. */
+    {
+        og_ctx sctx;
+        memset(&sctx, 0, sizeof(sctx));
+        sctx.store = store;
+        sctx.keys = srv.keys;
+        sctx.data_dir = cfg->data_dir;
+        og_actor_system(&sctx.actor, "notify");
+        if ((error = og_notify_seal_legacy(&sctx)) < 0)
+            goto cleanup;
+    }
     db_url = og_install_db_url(cfg->data_dir);
     if (!db_url) {
         error = og_error_set(OG_ERROR, "out of memory");

@@ -3,6 +3,7 @@
 #include "notify/notify_internal.h"
 #include "opsgate/audit.h"
 #include "opsgate/crypto.h"
+#include "opsgate/egress.h"
 #include "opsgate/error.h"
 #include "opsgate/tenant.h"
 
@@ -12,7 +13,7 @@
 #include <string.h>
 
 #define MAX_NOTIFIERS 16
-#define MAX_CHANNELS 64
+#define MAX_CHANNELS  64
 
 static pthread_mutex_t reg_mu = PTHREAD_MUTEX_INITIALIZER;
 static const og_notifier *notifiers[MAX_NOTIFIERS];
@@ -72,24 +73,119 @@ static int resolve(og_ctx *ctx, const char *tenant, og_perm perm, char tid[OG_ID
     return og_tenant_resolve(ctx, tenant, perm, tid);
 }
 
-/* "smtp://user:pass@host:25" -> "smtp://host:25": what may be shown. */
-static void redact_url(const char *url, size_t len, char *out, size_t size)
+/* The object id a channel's target is sealed under: bound to the tenant (the scope) and the
+ * channel, and distinct from the secret's (the channel id), so neither opens as the other. */
+static void target_object(const char *channel_id, char out[OG_ID_LEN + 8])
 {
-    char tmp[1024];
-    if (len >= sizeof(tmp))
-        len = sizeof(tmp) - 1;
-    memcpy(tmp, url, len);
-    tmp[len] = '\0';
-    char *scheme_end = strstr(tmp, "://");
-    char *host = scheme_end ? scheme_end + 3 : tmp;
-    char *at = strchr(host, '@');
-    char *slash = strchr(host, '/');
-    if (at && (!slash || at < slash)) {
-        *host = '\0';
-        snprintf(out, size, "%s%s", tmp, at + 1);
-    } else {
-        og_strlcpy(out, tmp, size);
+    size_t n = strnlen(channel_id, OG_ID_LEN - 1);
+    memcpy(out, channel_id, n);
+    memcpy(out + n, ":target", sizeof(":target"));
+}
+
+#define LEGACY_BATCH 64
+
+/* Seal the targets of channels stored before schema step 2 (target_sealed NULL), of tenant tid or
+ * of all tenants (NULL), and keep only their redacted form in clear. A row whose tenant has no key
+ * is left alone. Returns the number sealed. Needs the keys: a no-op without them. */
+static int seal_legacy(og_ctx *ctx, const char *tid)
+{
+    og_stmt *st = NULL;
+    int error = 0, n = 0, sealed_count = 0, rc;
+    char ids[LEGACY_BATCH][OG_ID_LEN], tids[LEGACY_BATCH][OG_ID_LEN];
+    char *targets[LEGACY_BATCH] = {0};
+    if (!ctx->keys)
+        return 0;
+    if ((error = og_stmt_prepare(&st, ctx->store,
+                                 "SELECT id, tenant_id, target FROM notify_channels WHERE"
+                                 " target_sealed IS NULL AND (? = '' OR tenant_id = ?) LIMIT 64")) <
+        0)
+        return error;
+    og_stmt_bind_text(st, 1, tid ? tid : "");
+    og_stmt_bind_text(st, 2, tid ? tid : "");
+    while (n < LEGACY_BATCH && (rc = og_stmt_step(st)) == OG_ROW) {
+        og_strlcpy(ids[n], og_stmt_col_text(st, 0), OG_ID_LEN);
+        og_strlcpy(tids[n], og_stmt_col_text(st, 1), OG_ID_LEN);
+        if (!(targets[n] = strdup(og_stmt_col_text(st, 2)))) {
+            error = og_error_set(OG_ERROR, "out of memory");
+            goto cleanup;
+        }
+        n++;
     }
+    og_stmt_free(st);
+    st = NULL;
+    if (n == 0)
+        goto cleanup;
+    if ((error = og_store_tx_begin(ctx->store)) < 0)
+        goto cleanup;
+    for (int i = 0; i < n; i++) {
+        uint8_t *sealed = NULL;
+        size_t sealed_len = 0;
+        char obj[OG_ID_LEN + 8], shown[1024];
+        target_object(ids[i], obj);
+        if (og_crypto_seal(ctx->keys, ctx->store, tids[i], obj, targets[i], strlen(targets[i]),
+                           &sealed, &sealed_len) < 0)
+            continue; /* no key for the tenant: nothing can deliver to it either */
+        og_url_redact(targets[i], shown, sizeof(shown));
+        if ((error = og_stmt_prepare(&st, ctx->store,
+                                     "UPDATE notify_channels SET target = ?, target_sealed = ?"
+                                     " WHERE id = ? AND target_sealed IS NULL")) == 0) {
+            og_stmt_bind_text(st, 1, shown);
+            og_stmt_bind_blob(st, 2, sealed, sealed_len);
+            og_stmt_bind_text(st, 3, ids[i]);
+            error = og_stmt_step(st);
+        }
+        og_stmt_free(st);
+        st = NULL;
+        free(sealed);
+        if (error < 0) {
+            og_store_tx_rollback(ctx->store);
+            goto cleanup;
+        }
+        sealed_count++;
+    }
+    if ((error = og_store_tx_commit(ctx->store)) < 0) {
+        og_store_tx_rollback(ctx->store);
+        goto cleanup;
+    }
+    og_error_clear();
+    error = 0;
+cleanup:
+    og_stmt_free(st);
+    for (int i = 0; i < n; i++) {
+        if (targets[i])
+            og_crypto_wipe(targets[i], strlen(targets[i]));
+        free(targets[i]);
+    }
+    return error < 0 ? error : sealed_count;
+}
+
+int og_notify_seal_legacy(og_ctx *ctx)
+{
+    int total = 0, n;
+    /* In batches; a batch that seals nothing (tenants without keys) ends the loop. */
+    while ((n = seal_legacy(ctx, NULL)) > 0)
+        total += n;
+    return n < 0 ? n : total;
+}
+
+/* Refuse at configuration time an endpoint whose host is an address the egress policy refuses
+ * (a host name is checked when connecting). */
+static int check_endpoint(og_ctx *ctx, const char *type, const char *target, const void *secret,
+                          size_t secret_len)
+{
+    og_egress *p = NULL;
+    char host[256];
+    int error;
+    if ((error = og_notify__endpoint_host(type, target, secret, secret_len, host, sizeof(host))) <
+            0 ||
+        !host[0])
+        return error;
+    if ((error = og_egress_load(&p, ctx->store)) < 0)
+        return error;
+    if ((error = og_egress_check_host(p, host)) < 0)
+        og_error_wrap("%s channel", type);
+    og_egress_free(p);
+    return error;
 }
 
 int og_notify_channel_add(og_ctx *ctx, const char *tenant, const char *type, const char *target,
@@ -100,15 +196,17 @@ int og_notify_channel_add(og_ctx *ctx, const char *tenant, const char *type, con
     og_stmt *st = NULL;
     const og_notifier *n = og_notifier_find(type);
     json_t *cfg = NULL, *analysis = NULL;
-    uint8_t *sealed = NULL;
-    size_t sealed_len = 0;
+    uint8_t *sealed = NULL, *sealed_target = NULL;
+    size_t sealed_len = 0, sealed_target_len = 0;
     char *cfg_text = NULL;
     char tid[OG_ID_LEN], id[OG_ID_LEN], now[OG_TIME_LEN], who[160], shown[1024];
+    char target_shown[1024], obj[OG_ID_LEN + 8];
     if ((error = resolve(ctx, tenant, OG_PERM_WRITE, tid)) < 0)
         return error;
     if (!is_admin(&ctx->actor))
-        return og_error_set(OG_EDENIED, "adding notification channels needs the tenant-admin "
-                                        "role (you are %s)",
+        return og_error_set(OG_EDENIED,
+                            "adding notification channels needs the tenant-admin "
+                            "role (you are %s)",
                             og_role_name(ctx->actor.role));
     if (!n)
         return og_error_set(OG_EINVAL, "unknown channel type '%s' (webhook or email)",
@@ -120,10 +218,21 @@ int og_notify_channel_add(og_ctx *ctx, const char *tenant, const char *type, con
     cfg = config ? json_deep_copy(config) : json_object();
     if (n->validate && (error = n->validate(target, secret, secret_len, cfg)) < 0)
         goto cleanup;
+    if ((error = check_endpoint(ctx, type, target, secret, secret_len)) < 0)
+        goto cleanup;
     if (strcmp(type, "email") == 0) {
-        redact_url(secret, secret_len, shown, sizeof(shown));
+        char *smtp = strndup(secret, secret_len);
+        if (!smtp) {
+            error = og_error_set(OG_ERROR, "out of memory");
+            goto cleanup;
+        }
+        og_url_redact(smtp, shown, sizeof(shown));
+        og_crypto_wipe(smtp, secret_len);
+        free(smtp);
         json_object_set_new(cfg, "smtp", json_string(shown));
     }
+    /* Only the redacted target is kept in clear, and only it reaches the audit trail. */
+    og_url_redact(target, target_shown, sizeof(target_shown));
     cfg_text = json_dumps(cfg, JSON_COMPACT | JSON_SORT_KEYS);
     og_id_new(id);
     og_time_format(og_time_now_us(), now);
@@ -134,15 +243,19 @@ int og_notify_channel_add(og_ctx *ctx, const char *tenant, const char *type, con
         (error = og_crypto_seal(ctx->keys, ctx->store, tid, id, secret, secret_len, &sealed,
                                 &sealed_len)) < 0)
         goto rollback;
+    target_object(id, obj);
+    if ((error = og_crypto_seal(ctx->keys, ctx->store, tid, obj, target, strlen(target),
+                                &sealed_target, &sealed_target_len)) < 0)
+        goto rollback;
     if ((error = og_stmt_prepare(&st, ctx->store,
                                  "INSERT INTO notify_channels (id, tenant_id, type, target, config,"
-                                 " secret, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?,"
-                                 " ?)")) < 0)
+                                 " secret, created_at, created_by, target_sealed) VALUES (?, ?, ?,"
+                                 " ?, ?, ?, ?, ?, ?)")) < 0)
         goto rollback;
     og_stmt_bind_text(st, 1, id);
     og_stmt_bind_text(st, 2, tid);
     og_stmt_bind_text(st, 3, type);
-    og_stmt_bind_text(st, 4, target);
+    og_stmt_bind_text(st, 4, target_shown);
     og_stmt_bind_text(st, 5, cfg_text ? cfg_text : "{}");
     if (sealed)
         og_stmt_bind_blob(st, 6, sealed, sealed_len);
@@ -150,9 +263,10 @@ int og_notify_channel_add(og_ctx *ctx, const char *tenant, const char *type, con
         og_stmt_bind_null(st, 6);
     og_stmt_bind_text(st, 7, now);
     og_stmt_bind_text(st, 8, who);
+    og_stmt_bind_blob(st, 9, sealed_target, sealed_target_len);
     if ((error = og_stmt_step(st)) < 0)
         goto rollback;
-    analysis = json_pack("{s:s, s:s, s:O}", "type", type, "target", target, "config", cfg);
+    analysis = json_pack("{s:s, s:s, s:O}", "type", type, "target", target_shown, "config", cfg);
     if ((error = og_audit_log(ctx, tid, "notify", "notify.channel.add", "notify_channel", id,
                               analysis)) < 0)
         goto rollback;
@@ -169,6 +283,7 @@ cleanup:
     json_decref(cfg);
     json_decref(analysis);
     free(sealed);
+    free(sealed_target);
     free(cfg_text);
     return error;
 }
@@ -176,11 +291,14 @@ cleanup:
 static json_t *channel_row_json(og_stmt *st)
 {
     json_t *cfg = json_loads(og_stmt_col_text(st, 4), 0, NULL);
+    char shown[1024];
+    /* Stored redacted; redacted again in case a row could not be sealed yet (no key). */
+    og_url_redact(og_stmt_col_text(st, 3), shown, sizeof(shown));
     return json_pack("{s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:b}", "id", og_stmt_col_text(st, 0),
                      "tenant_id", og_stmt_col_text(st, 1), "type", og_stmt_col_text(st, 2),
-                     "target", og_stmt_col_text(st, 3), "config", cfg ? cfg : json_object(),
-                     "created_at", og_stmt_col_text(st, 5), "created_by", og_stmt_col_text(st, 6),
-                     "has_secret", !og_stmt_col_is_null(st, 7));
+                     "target", shown, "config", cfg ? cfg : json_object(), "created_at",
+                     og_stmt_col_text(st, 5), "created_by", og_stmt_col_text(st, 6), "has_secret",
+                     !og_stmt_col_is_null(st, 7));
 }
 
 int og_notify_channel_list(og_ctx *ctx, const char *tenant, json_t **out)
@@ -190,6 +308,8 @@ int og_notify_channel_list(og_ctx *ctx, const char *tenant, json_t **out)
     json_t *arr = NULL;
     char tid[OG_ID_LEN];
     if ((error = resolve(ctx, tenant, OG_PERM_READ, tid)) < 0)
+        return error;
+    if ((error = seal_legacy(ctx, tid)) < 0)
         return error;
     if ((error = og_stmt_prepare(&st, ctx->store,
                                  "SELECT id, tenant_id, type, target, config, created_at,"
@@ -225,8 +345,9 @@ int og_notify_channel_remove(og_ctx *ctx, const char *tenant, const char *channe
     if ((error = resolve(ctx, tenant, OG_PERM_WRITE, tid)) < 0)
         return error;
     if (!is_admin(&ctx->actor))
-        return og_error_set(OG_EDENIED, "removing notification channels needs the tenant-admin "
-                                        "role (you are %s)",
+        return og_error_set(OG_EDENIED,
+                            "removing notification channels needs the tenant-admin "
+                            "role (you are %s)",
                             og_role_name(ctx->actor.role));
     if (!channel_id || !og_id_valid(channel_id))
         return og_error_set(OG_EINVAL, "bad channel id '%s'", channel_id ? channel_id : "");
@@ -265,6 +386,8 @@ typedef struct channel_row {
     json_t *config;
     uint8_t *sealed;
     size_t sealed_len;
+    uint8_t *sealed_target; /* NULL for a row not sealed yet: target is then as given */
+    size_t sealed_target_len;
 } channel_row;
 
 static void channels_free(channel_row *rows, int n)
@@ -272,17 +395,29 @@ static void channels_free(channel_row *rows, int n)
     for (int i = 0; i < n; i++) {
         json_decref(rows[i].config);
         free(rows[i].sealed);
+        free(rows[i].sealed_target);
     }
 }
 
-static int channels_load(og_store *s, const char *tid, const char *only, channel_row *rows,
-                         int *n)
+static uint8_t *blob_dup(og_stmt *st, int col, size_t *len)
+{
+    size_t n = 0;
+    const void *b = og_stmt_col_blob(st, col, &n);
+    uint8_t *copy = b && n ? malloc(n) : NULL;
+    if (copy)
+        memcpy(copy, b, n);
+    *len = copy ? n : 0;
+    return copy;
+}
+
+static int channels_load(og_store *s, const char *tid, const char *only, channel_row *rows, int *n)
 {
     og_stmt *st = NULL;
     int error;
     *n = 0;
     if ((error = og_stmt_prepare(&st, s,
-                                 "SELECT id, type, target, config, secret FROM notify_channels"
+                                 "SELECT id, type, target, config, secret, target_sealed FROM"
+                                 " notify_channels"
                                  " WHERE tenant_id = ? AND (? = '' OR id = ?) ORDER BY id")) < 0)
         return error;
     og_stmt_bind_text(st, 1, tid);
@@ -290,8 +425,6 @@ static int channels_load(og_store *s, const char *tid, const char *only, channel
     og_stmt_bind_text(st, 3, only ? only : "");
     while (*n < MAX_CHANNELS && (error = og_stmt_step(st)) == OG_ROW) {
         channel_row *r = &rows[*n];
-        size_t len = 0;
-        const void *b;
         memset(r, 0, sizeof(*r));
         og_strlcpy(r->id, og_stmt_col_text(st, 0), sizeof(r->id));
         og_strlcpy(r->type, og_stmt_col_text(st, 1), sizeof(r->type));
@@ -299,14 +432,8 @@ static int channels_load(og_store *s, const char *tid, const char *only, channel
         r->config = json_loads(og_stmt_col_text(st, 3), 0, NULL);
         if (!r->config)
             r->config = json_object();
-        b = og_stmt_col_blob(st, 4, &len);
-        if (b && len) {
-            r->sealed = malloc(len);
-            if (r->sealed) {
-                memcpy(r->sealed, b, len);
-                r->sealed_len = len;
-            }
-        }
+        r->sealed = blob_dup(st, 4, &r->sealed_len);
+        r->sealed_target = blob_dup(st, 5, &r->sealed_target_len);
         (*n)++;
     }
     og_stmt_free(st);
@@ -359,25 +486,49 @@ static int record_send(og_store *s, const char *event_id, const char *tid, const
     return error < 0 ? error : 0;
 }
 
-/* Open a channel's secret and send one message. */
-static int send_one(og_ctx *ctx, const char *tid, const channel_row *ch, const og_notify_msg *m)
+/* Open a channel's target and secret and send one message, within the egress policy. */
+static int send_one(og_ctx *ctx, const char *tid, const channel_row *ch, const og_notify_msg *m,
+                    const og_egress *egress)
 {
     const og_notifier *n = og_notifier_find(ch->type);
-    uint8_t *secret = NULL;
-    size_t secret_len = 0;
+    uint8_t *secret = NULL, *target = NULL;
+    size_t secret_len = 0, target_len = 0;
+    char obj[OG_ID_LEN + 8];
+    char *target_str = NULL;
     int error;
     if (!n)
         return og_error_set(OG_ERROR, "channel %s: no notifier for type '%s' in this process",
                             ch->id, ch->type);
-    if (ch->sealed &&
-        (error = og_crypto_open(ctx->keys, ctx->store, tid, ch->id, ch->sealed, ch->sealed_len,
-                                &secret, &secret_len)) < 0)
+    if (ch->sealed && (error = og_crypto_open(ctx->keys, ctx->store, tid, ch->id, ch->sealed,
+                                              ch->sealed_len, &secret, &secret_len)) < 0)
         return og_error_wrap("channel %s: opening its secret", ch->id);
-    og_notify_channel c = {ch->id, tid, ch->type, ch->target, secret, secret_len, ch->config};
+    if (ch->sealed_target) {
+        target_object(ch->id, obj);
+        if ((error = og_crypto_open(ctx->keys, ctx->store, tid, obj, ch->sealed_target,
+                                    ch->sealed_target_len, &target, &target_len)) < 0) {
+            og_error_wrap("channel %s: opening its target", ch->id);
+            goto cleanup;
+        }
+        if (!(target_str = strndup((const char *)target, target_len))) {
+            error = og_error_set(OG_ERROR, "out of memory");
+            goto cleanup;
+        }
+    }
+    og_notify_channel c = {ch->id, tid,        ch->type,   target_str ? target_str : ch->target,
+                           secret, secret_len, ch->config, egress};
     error = n->send(&c, m);
+cleanup:
     if (secret) {
         og_crypto_wipe(secret, secret_len);
         free(secret);
+    }
+    if (target) {
+        og_crypto_wipe(target, target_len);
+        free(target);
+    }
+    if (target_str) {
+        og_crypto_wipe(target_str, strlen(target_str));
+        free(target_str);
     }
     return error;
 }
@@ -391,11 +542,11 @@ static void describe(const og_event *ev, char *subject, size_t ssize, char *text
     const char *decision = json_string_value(json_object_get(p, "decision"));
     const char *by = json_string_value(json_object_get(p, "decided_by"));
     if (strncmp(ev->type, "gate.", 5) == 0) {
-        const char *what = strcmp(ev->type, "gate.review") == 0     ? "review needed"
-                           : strcmp(ev->type, "gate.approval") == 0 ? "approval needed"
-                           : strcmp(ev->type, "gate.task") == 0     ? "task for you"
+        const char *what = strcmp(ev->type, "gate.review") == 0      ? "review needed"
+                           : strcmp(ev->type, "gate.approval") == 0  ? "approval needed"
+                           : strcmp(ev->type, "gate.task") == 0      ? "task for you"
                            : strcmp(ev->type, "gate.escalated") == 0 ? "escalated"
-                                                                    : "decided";
+                                                                     : "decided";
         snprintf(subject, ssize, "[opsgate] %s: %s (%s)", what, kind ? kind : "?",
                  level ? level : "?");
         snprintf(text, tsize,
@@ -418,12 +569,18 @@ static int deliver(og_ctx *ctx, const og_event *ev, const char *only, json_t *re
     int n = 0, error, first = 0, nfailed = 0;
     char subject[256], text[1024], failures[512] = "";
     og_notify_msg m;
+    og_egress *egress = NULL;
     if (!ev->tenant_id[0])
         return 0;
-    if ((error = channels_load(ctx->store, ev->tenant_id, only, rows, &n)) < 0)
+    if ((error = seal_legacy(ctx, ev->tenant_id)) < 0 ||
+        (error = og_egress_load(&egress, ctx->store)) < 0)
         return error;
-    if (only && n == 0)
-        return og_error_set(OG_ENOTFOUND, "channel '%s' not found", only);
+    if ((error = channels_load(ctx->store, ev->tenant_id, only, rows, &n)) < 0)
+        goto cleanup;
+    if (only && n == 0) {
+        error = og_error_set(OG_ENOTFOUND, "channel '%s' not found", only);
+        goto cleanup;
+    }
     describe(ev, subject, sizeof(subject), text, sizeof(text));
     m.event_id = ev->id;
     m.event_type = ev->type;
@@ -438,16 +595,17 @@ static int deliver(og_ctx *ctx, const og_event *ev, const char *only, json_t *re
             goto cleanup;
         }
         if (sent)
-            continue;   /* a redelivery: this channel has it already */
+            continue; /* a redelivery: this channel has it already */
         og_error_clear();
-        int rc = send_one(ctx, ev->tenant_id, &rows[i], &m);
-        char err[256];
+        int rc = send_one(ctx, ev->tenant_id, &rows[i], &m, egress);
+        char err[256], shown[1024];
         og_strlcpy(err, rc < 0 ? og_error_last() : "", sizeof(err));
+        og_url_redact(rows[i].target, shown, sizeof(shown));
         if (report)
-            json_array_append_new(report, json_pack("{s:s, s:s, s:s, s:b, s:s?}", "channel_id",
-                                                    rows[i].id, "type", rows[i].type, "target",
-                                                    rows[i].target, "ok", rc == 0, "error",
-                                                    rc < 0 ? err : NULL));
+            json_array_append_new(report,
+                                  json_pack("{s:s, s:s, s:s, s:b, s:s?}", "channel_id", rows[i].id,
+                                            "type", rows[i].type, "target", shown, "ok", rc == 0,
+                                            "error", rc < 0 ? err : NULL));
         if ((error = record_send(ctx->store, ev->id, ev->tenant_id, &rows[i], rc == 0, err)) < 0)
             goto cleanup;
         if (rc < 0) {
@@ -461,6 +619,7 @@ static int deliver(og_ctx *ctx, const og_event *ev, const char *only, json_t *re
     error = first ? og_error_set(first, "%d of %d channels failed: %s", nfailed, n, failures) : 0;
 cleanup:
     channels_free(rows, n);
+    og_egress_free(egress);
     return error;
 }
 
@@ -512,14 +671,14 @@ int og_notify_event_status(og_store *s, const char *event_id, json_t *arr)
     og_stmt_bind_text(st, 1, event_id);
     while ((rc = og_stmt_step(st)) == OG_ROW) {
         const char *e = og_stmt_col_text(st, 6);
-        json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:s?, s:s}",
-                                             "event_id", og_stmt_col_text(st, 0), "channel_id",
-                                             og_stmt_col_text(st, 1), "type",
-                                             og_stmt_col_text(st, 2), "target",
-                                             og_stmt_col_text(st, 3), "state",
-                                             og_stmt_col_text(st, 4), "attempts",
-                                             (json_int_t)og_stmt_col_int(st, 5), "last_error", e,
-                                             "at", og_stmt_col_text(st, 7)));
+        char shown[1024];
+        og_url_redact(og_stmt_col_text(st, 3), shown, sizeof(shown));
+        json_array_append_new(
+            arr, json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:s?, s:s}", "event_id",
+                           og_stmt_col_text(st, 0), "channel_id", og_stmt_col_text(st, 1), "type",
+                           og_stmt_col_text(st, 2), "target", shown, "state",
+                           og_stmt_col_text(st, 4), "attempts", (json_int_t)og_stmt_col_int(st, 5),
+                           "last_error", e, "at", og_stmt_col_text(st, 7)));
     }
     og_stmt_free(st);
     return rc < 0 ? rc : 0;

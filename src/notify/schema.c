@@ -3,9 +3,11 @@
 
 /*
  * notify_channels.secret is sealed with og_crypto_seal() under the tenant's key, bound to the
- * channel id (webhook HMAC key, or the SMTP URL with its credentials). target and config are
- * what is safe to show. notify_sends makes delivery idempotent per (event, channel): a redelivered
- * event skips channels that already accepted it, and `gate show` reads failures from it.
+ * channel id (webhook HMAC key, or the SMTP URL with its credentials); target_sealed is the
+ * target as given, sealed bound to "<channel id>:target". target and config are what is safe to
+ * show (URLs redacted to scheme://host[:port]/…). notify_sends makes delivery idempotent per
+ * (event, channel): a redelivered event skips channels that already accepted it, and `gate show`
+ * reads failures from it.
  */
 static const og_migration steps[] = {
     {1,
@@ -29,6 +31,19 @@ static const og_migration steps[] = {
      "  last_error TEXT,"
      "  at TEXT NOT NULL,"
      "  PRIMARY KEY (event_id, channel_id));",
+     NULL},
+    /* Step 2: the real target (a webhook URL may carry credentials or a token in its path) is
+     * sealed in target_sealed, bound to "<channel id>:target"; target keeps only the redacted
+     * form. Rows from before this step are sealed by og_notify_seal_legacy() (it needs the keys,
+     * which SQL does not have). notify_egress_allow holds the address ranges a platform-admin
+     * allowed channels to connect to (egress.h). */
+    {2,
+     "ALTER TABLE notify_channels ADD COLUMN target_sealed BLOB;"
+     "CREATE TABLE notify_egress_allow ("
+     "  cidr TEXT PRIMARY KEY,"
+     "  note TEXT,"
+     "  created_at TEXT NOT NULL,"
+     "  created_by TEXT NOT NULL);",
      NULL},
 };
 

@@ -1,16 +1,18 @@
 /* transport.c - the built-in channel types over libcurl: signed webhooks and SMTP email. */
 #include "notify/notify_internal.h"
 #include "opsgate/crypto.h"
+#include "opsgate/egress.h"
 #include "opsgate/error.h"
 
 #include <curl/curl.h>
+#include <sys/socket.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#define SEND_TIMEOUT_S 10L
+#define SEND_TIMEOUT_S    10L
 #define CONNECT_TIMEOUT_S 5L
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
@@ -28,8 +30,8 @@ static size_t discard(char *p, size_t size, size_t n, void *arg)
     return *total > (1 << 20) ? 0 : size * n;
 }
 
-int og_notify__webhook_signature(const void *secret, size_t secret_len, int64_t t,
-                                 const char *body, size_t body_len, char out[128])
+int og_notify__webhook_signature(const void *secret, size_t secret_len, int64_t t, const char *body,
+                                 size_t body_len, char out[128])
 {
     og_buf msg;
     uint8_t mac[32];
@@ -49,24 +51,102 @@ cleanup:
     return error;
 }
 
-static int url_check(const char *url, const char *const *schemes, const char *what)
+/* ---- the egress guard: every connection's resolved address is checked before connect ---- */
+
+typedef struct guard {
+    const og_egress *egress;
+    int refused;
+    char why[300];
+} guard;
+
+/* libcurl calls this for each address it is about to connect to (after resolving, for every
+ * attempt and every hop), so a name that resolves or re-resolves to a refused address never gets
+ * a socket. */
+static curl_socket_t open_socket(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
 {
-    for (size_t i = 0; schemes[i]; i++) {
-        size_t n = strlen(schemes[i]);
-        if (strncmp(url, schemes[i], n) == 0 && url[n])
-            return 0;
+    guard *g = arg;
+    if (purpose != CURLSOCKTYPE_IPCXN || !a)
+        return CURL_SOCKET_BAD;
+    if (og_egress_check_sockaddr(g->egress, &a->addr, a->addrlen) < 0) {
+        g->refused = 1;
+        og_strlcpy(g->why, og_error_last(), sizeof(g->why));
+        return CURL_SOCKET_BAD;
     }
-    return og_error_set(OG_EINVAL, "bad %s URL '%s'", what, url);
+    return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+}
+
+/* What every channel's curl handle shares: no redirects (a 3xx is a failure, not a new hop), no
+ * proxy from the environment (the proxy's address would be checked, not the target's), and the
+ * egress guard. */
+static void guard_install(CURL *c, guard *g, const og_notify_channel *ch)
+{
+    memset(g, 0, sizeof(*g));
+    g->egress = ch->egress;
+    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(c, CURLOPT_PROXY, "");
+    curl_easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, open_socket);
+    curl_easy_setopt(c, CURLOPT_OPENSOCKETDATA, g);
+}
+
+int og_notify__url_host(const char *url, const char *const *schemes, char *host, size_t size)
+{
+    CURLU *u = curl_url();
+    char *scheme = NULL, *h = NULL, shown[256];
+    int error = -1, known = 0;
+    og_url_redact(url, shown, sizeof(shown));
+    if (!u)
+        return og_error_set(OG_ERROR, "out of memory");
+    if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_HOST, &h, 0) != CURLUE_OK || !*h) {
+        error = og_error_set(OG_EINVAL, "bad URL '%s'", shown);
+        goto cleanup;
+    }
+    for (size_t i = 0; schemes && schemes[i]; i++)
+        known |= strcmp(scheme, schemes[i]) == 0;
+    if (schemes && !known) {
+        error = og_error_set(OG_EINVAL, "bad URL '%s': the scheme must be %s%s%s", shown,
+                             schemes[0], schemes[1] ? " or " : "", schemes[1] ? schemes[1] : "");
+        goto cleanup;
+    }
+    og_strlcpy(host, h, size);
+    error = 0;
+cleanup:
+    curl_free(scheme);
+    curl_free(h);
+    curl_url_cleanup(u);
+    return error;
+}
+
+static const char *const webhook_schemes[] = {"http", "https", NULL};
+static const char *const smtp_schemes[] = {"smtp", "smtps", NULL};
+
+int og_notify__endpoint_host(const char *type, const char *target, const void *secret,
+                             size_t secret_len, char *host, size_t size)
+{
+    char url[1024];
+    int error;
+    host[0] = '\0';
+    if (strcmp(type, "webhook") == 0)
+        return og_notify__url_host(target, webhook_schemes, host, size);
+    if (strcmp(type, "email") == 0 && secret && secret_len < sizeof(url)) {
+        memcpy(url, secret, secret_len);
+        url[secret_len] = '\0';
+        error = og_notify__url_host(url, smtp_schemes, host, size);
+        og_crypto_wipe(url, sizeof(url));
+        return error;
+    }
+    return 0;
 }
 
 static int webhook_validate(const char *target, const void *secret, size_t secret_len,
                             const json_t *config)
 {
-    static const char *const schemes[] = {"http://", "https://", NULL};
+    char host[256], shown[256];
     (void)config;
-    if (!target || url_check(target, schemes, "webhook") < 0)
-        return og_error_set(OG_EINVAL, "bad webhook URL '%s' (http:// or https://)",
-                            target ? target : "");
+    og_url_redact(target, shown, sizeof(shown));
+    if (!target || og_notify__url_host(target, webhook_schemes, host, sizeof(host)) < 0)
+        return og_error_set(OG_EINVAL, "bad webhook URL '%s' (http:// or https://)", shown);
     if (!secret || secret_len < 16)
         return og_error_set(OG_EINVAL, "a webhook needs a secret of at least 16 bytes "
                                        "(--secret-file)");
@@ -79,10 +159,13 @@ static int webhook_send(const og_notify_channel *ch, const og_notify_msg *msg)
     CURL *c = NULL;
     struct curl_slist *hdrs = NULL;
     char *body = NULL;
-    char sig[128], line[256], cerr[CURL_ERROR_SIZE] = "";
+    char sig[128], line[256], cerr[CURL_ERROR_SIZE] = "", shown[256];
     size_t drained = 0;
     long status = 0;
+    guard g;
     pthread_once(&curl_once, curl_init_once);
+    /* The URL may hold credentials or a token: messages name only its redacted form. */
+    og_url_redact(ch->target, shown, sizeof(shown));
     json_t *doc = json_pack("{s:s, s:s, s:s, s:s, s:s, s:O}", "id", msg->event_id, "type",
                             msg->event_type, "tenant_id", msg->tenant_id, "subject", msg->subject,
                             "text", msg->text, "data", msg->payload);
@@ -92,8 +175,8 @@ static int webhook_send(const og_notify_channel *ch, const og_notify_msg *msg)
     }
     /* The receiver recomputes the HMAC over "<t>.<body>" and refuses old t: a captured request
      * cannot be replayed later, nor its body altered. */
-    if ((error = og_notify__webhook_signature(ch->secret, ch->secret_len, (int64_t)time(NULL),
-                                              body, strlen(body), sig)) < 0)
+    if ((error = og_notify__webhook_signature(ch->secret, ch->secret_len, (int64_t)time(NULL), body,
+                                              strlen(body), sig)) < 0)
         goto cleanup;
     c = curl_easy_init();
     if (!c) {
@@ -119,15 +202,19 @@ static int webhook_send(const og_notify_channel *ch, const og_notify_msg *msg)
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &drained);
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, cerr);
+    guard_install(c, &g, ch);
     CURLcode rc = curl_easy_perform(c);
     if (rc != CURLE_OK) {
-        error = og_error_set(OG_ERROR, "webhook %s: %s", ch->target,
-                             cerr[0] ? cerr : curl_easy_strerror(rc));
+        error = og_error_set(g.refused ? OG_EDENIED : OG_ERROR, "webhook %s: %s", shown,
+                             g.refused ? g.why
+                             : cerr[0] ? cerr
+                                       : curl_easy_strerror(rc));
         goto cleanup;
     }
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
     if (status < 200 || status > 299) {
-        error = og_error_set(OG_ERROR, "webhook %s answered HTTP %ld", ch->target, status);
+        error = og_error_set(OG_ERROR, "webhook %s answered HTTP %ld%s", shown, status,
+                             status >= 300 && status < 400 ? " (redirects are not followed)" : "");
         goto cleanup;
     }
     error = 0;
@@ -165,7 +252,7 @@ static int header_safe(const char *s)
 static int email_validate(const char *target, const void *secret, size_t secret_len,
                           const json_t *config)
 {
-    static const char *const schemes[] = {"smtp://", "smtps://", NULL};
+    char host[256];
     const char *from = json_string_value(json_object_get(config, "from"));
     if (!target || !header_safe(target) || !strchr(target, '@') || strlen(target) > 254)
         return og_error_set(OG_EINVAL, "bad email address '%s'", target ? target : "");
@@ -178,7 +265,9 @@ static int email_validate(const char *target, const void *secret, size_t secret_
         return og_error_set(OG_EINVAL, "SMTP URL too long");
     memcpy(url, secret, secret_len);
     url[secret_len] = '\0';
-    if (url_check(url, schemes, "SMTP") < 0)
+    int bad = og_notify__url_host(url, smtp_schemes, host, sizeof(host)) < 0;
+    og_crypto_wipe(url, sizeof(url));
+    if (bad)
         return og_error_set(OG_EINVAL, "bad SMTP URL (smtp://[user:pass@]host:port or smtps://)");
     return 0;
 }
@@ -192,6 +281,7 @@ static int email_send(const og_notify_channel *ch, const og_notify_msg *msg)
     char cerr[CURL_ERROR_SIZE] = "", from_br[300], to_br[300], date[64], subject[256];
     og_buf m;
     upload u;
+    guard g;
     const char *from = json_string_value(json_object_get(ch->config, "from"));
     time_t now = time(NULL);
     struct tm tm;
@@ -217,7 +307,7 @@ static int email_send(const og_notify_channel *ch, const og_notify_msg *msg)
                   "X-Opsgate-Event: %s\r\nMIME-Version: 1.0\r\n"
                   "Content-Type: text/plain; charset=utf-8\r\n\r\n",
                   date, from, ch->target, subject, msg->event_id, msg->event_id);
-    for (const char *p = msg->text; *p; p++) {   /* bare LF to CRLF */
+    for (const char *p = msg->text; *p; p++) { /* bare LF to CRLF */
         if (*p == '\n')
             og_buf_puts(&m, "\r\n");
         else
@@ -254,11 +344,14 @@ static int email_send(const og_notify_channel *ch, const og_notify_msg *msg)
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, CONNECT_TIMEOUT_S);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, cerr);
+    guard_install(c, &g, ch);
     CURLcode rc = curl_easy_perform(c);
     if (rc != CURLE_OK) {
         /* The URL may hold credentials: name only the recipient. */
-        error = og_error_set(OG_ERROR, "email to %s: %s", ch->target,
-                             cerr[0] ? cerr : curl_easy_strerror(rc));
+        error = og_error_set(g.refused ? OG_EDENIED : OG_ERROR, "email to %s: %s", ch->target,
+                             g.refused ? g.why
+                             : cerr[0] ? cerr
+                                       : curl_easy_strerror(rc));
         goto cleanup;
     }
     error = 0;

@@ -18,6 +18,7 @@ printf 'a-webhook-secret-of-some-length\n' > "$T/secret"
 "$T/og_recv" webhook --port-file "$T/hook.port" --secret-file "$T/secret" --log "$T/hook.log" &
 _bg_pids+=($!)
 for _ in $(seq 100); do [ -s "$T/hook.port" ] && break; sleep 0.1; done
+run 0 "allow loopback egress" og notify egress allow 127.0.0.0/8   # the receiver's range
 run 0 "webhook channel" og notify add --tenant acme webhook "http://127.0.0.1:$(cat "$T/hook.port")/hook" --secret-file "$T/secret"
 
 base=$(free_ports 2) || exit 1

@@ -26,6 +26,7 @@ printf 'crash-test-secret-0123456789\n' >"$OG_TMP/secret"
 # A port that is free now and stays unanswered until the receiver comes up on it.
 "$RECV" webhook --port-file "$OG_TMP/p0" --secret-file "$OG_TMP/secret" --log "$OG_TMP/x.log" &
 p=$!; wait_file "$OG_TMP/p0" || bad "probe receiver"; PORT=$(cat "$OG_TMP/p0"); kill $p; wait $p 2>/dev/null
+og notify egress allow 127.0.0.0/8 >/dev/null || bad "allow loopback egress"   # the receiver's range
 og notify add --tenant acme webhook "http://127.0.0.1:$PORT/hook" --secret-file "$OG_TMP/secret" >/dev/null ||
   bad "notify add"
 

@@ -38,6 +38,8 @@ mkdir -p "$OG_TMP/mail"
 wait_file "$OG_TMP/hook.port" && wait_file "$OG_TMP/smtp.port" || { bad "receivers did not start"; og_done; }
 HOOK="http://127.0.0.1:$(cat "$OG_TMP/hook.port")/hook"
 SMTP="smtp://mailer:s3cret-pw@127.0.0.1:$(cat "$OG_TMP/smtp.port")"
+# The receivers are on loopback, which channels may reach only once a platform-admin allows it.
+run 0 "allow loopback egress" -- og notify egress allow 127.0.0.0/8
 run 2 "webhook without secret" -- og notify add --tenant acme webhook "$HOOK"
 run 1 "engineer cannot add channels" -- og --as eve notify add --tenant acme webhook "$HOOK" --secret-file "$OG_TMP/secret"
 run 0 "add webhook" -- og notify add --tenant acme webhook "$HOOK" --secret-file "$OG_TMP/secret"

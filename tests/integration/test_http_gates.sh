@@ -9,6 +9,8 @@
 
 D="$OG_TMP/data"
 admin=$(og_init "$D") || exit 1
+# The receivers are on loopback, which channels may reach only once a platform-admin allows it.
+"$OPSGATE" --data "$D" notify egress allow 127.0.0.0/8 >/dev/null || bad "allow loopback egress"
 # One attempt per delivery: a failing channel dead-letters its event at once, for the retry test.
 export OPSGATE_EVENTS_MAX_ATTEMPTS=1 OPSGATE_EVENTS_BACKOFF=1s
 og_serve "$D" || exit 1
@@ -80,6 +82,27 @@ expect_status 201 "add email"
 expect_jq .config.smtp "smtp://127.0.0.1:1" "the SMTP host is shown"
 not_in_body "s3cret-pw" "add email"
 MAIL_ID=$(jqv .id)
+# A webhook URL carries credentials or a token in its path: sealed, and shown redacted to all.
+api POST /api/v1/tenants/acme/notify-channels "$ada" \
+  "{\"type\":\"webhook\",\"url\":\"http://hookuser:pw-in-url@127.0.0.1:1/services/T0/B0/pathtoken0\",\"secret\":\"$SECRET\"}"
+expect_status 201 "add a webhook with credentials in its URL"
+expect_jq .target "http://127.0.0.1:1/…" "the URL is shown redacted"
+not_in_body "pw-in-url" "add webhook with credentials"
+not_in_body "pathtoken0" "add webhook with a path token"
+CRED_ID=$(jqv .id)
+for who in ada eve; do
+  api GET "/api/v1/tenants/acme/notify-channels/$CRED_ID" "${!who}"
+  expect_jq .target "http://127.0.0.1:1/…" "$who sees the URL redacted"
+  not_in_body "pathtoken0" "get as $who"
+done
+if grep -rqa -e pathtoken0 -e pw-in-url "$D"; then bad "webhook URL secrets in clear in the data folder"; else ok; fi
+api DELETE "/api/v1/tenants/acme/notify-channels/$CRED_ID" "$ada"
+expect_status 204 "remove it"
+# Server-side request forgery: a private address is refused, naming what allows it.
+api POST /api/v1/tenants/acme/notify-channels "$ada" \
+  "{\"type\":\"webhook\",\"url\":\"http://10.0.0.1/x\",\"secret\":\"$SECRET\"}"
+expect_error 403 forbidden "a webhook to a private address"
+in_msg "10.0.0.0/8" "the refusal names the range"
 api GET /api/v1/tenants/acme/notify-channels "$eve"
 expect_status 200 "list channels"
 expect_jq '.channels | length' 2 "two channels"

@@ -14,10 +14,15 @@ typedef struct og_notify_channel {
     const char *id;
     const char *tenant_id;
     const char *type;
-    const char *target;       /* URL, address, queue name ... as given at add time */
+    const char *target;       /* URL, address, queue name ... as given at add time: secret (a URL
+                               * may carry credentials), name it only through og_url_redact() */
     const uint8_t *secret;    /* the opened secret (HMAC key, credentials, SMTP URL), may be NULL */
     size_t secret_len;
     const json_t *config;     /* non-secret settings given at add time (an object) */
+    /* The addresses this send may connect to (egress.h): check the resolved address of every
+     * connection with og_egress_check_sockaddr() before connecting. Never NULL from the notify
+     * module; a NULL policy allows global unicast addresses only. */
+    const struct og_egress *egress;
 } og_notify_channel;
 
 /* One notification. Borrowed for the call. */
