@@ -204,6 +204,15 @@ int og_artifact_hold_list(og_ctx *ctx, const char *tenant, int all, json_t **out
  * that is not an id (no path tricks). */
 int og_artifacts_tenant_files_remove(const char *data_dir, const char *tenant_id);
 
+/* Interrupted uploads leave their temporary files (DATA/objects/<tenant>/tmp/<id>.part, sealed
+ * ciphertext that nothing refers to). Remove those whose last change is older than min_age_s
+ * (<= 0: OG_ARTIFACTS_TMP_STALE_S) and that no writer holds: a live upload keeps an exclusive
+ * flock on its file, so even a stalled upload older than the age is left alone. Only regular
+ * files named *.part directly under each tenant's tmp/ are touched. *removed (may be NULL)
+ * counts them. A missing objects/ folder is not an error. Called when `opsgate serve` starts. */
+#define OG_ARTIFACTS_TMP_STALE_S 3600
+int og_artifacts_tmp_sweep(const char *data_dir, int64_t min_age_s, int *removed);
+
 /* ---- access governance ---- */
 /* Grant a user (name) a right on a project, until until_us (0 = no expiry); replaces the user's
  * grant on that project. client-viewer users can only be granted read. Needs admin. */

@@ -15,7 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 typedef struct fx {
@@ -833,6 +835,100 @@ static void test_artifacts_tenant__deleted_tenant_files_can_be_removed(void **st
     assert_int_equal(og_artifacts_tenant_files_remove(f->env.data_dir, "../.."), OG_EINVAL);
 }
 
+/* ---- interrupted uploads ---- */
+
+static void plant(const char *path, int age_s)
+{
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    fputs("sealed bytes of an upload", fp);
+    fclose(fp);
+    if (age_s) {
+        struct timeval tv[2];
+        gettimeofday(&tv[0], NULL);
+        tv[0].tv_sec -= age_s;
+        tv[1] = tv[0];
+        assert_int_equal(utimes(path, tv), 0);
+    }
+}
+
+static void test_artifacts_tmp__stale_part_files_are_swept_live_ones_kept(void **state)
+{
+    fx *f = *state;
+    og_ctx *c = &f->env.ctx;
+    char dir[4096], stale[4200], fresh[4200], held[4200], other[4200], sub[4200];
+    int removed = -1;
+    /* a real upload, left unfinished: its file exists while it runs, and is held */
+    og_artifact_ref r = ref("acme", "fw", "big.bin");
+    og_artifact_put *p = NULL;
+    char *data = random_bytes(400 * 1024);
+    OG_ASSERT_OK(og_artifact_put_begin(&p, c, &r, NULL));
+    OG_ASSERT_OK(og_artifact_put_write(p, data, 400 * 1024));
+    snprintf(dir, sizeof(dir), "%s/objects/%s/tmp", f->env.data_dir, f->acme.id);
+    snprintf(stale, sizeof(stale), "%s/stale.part", dir);
+    snprintf(fresh, sizeof(fresh), "%s/fresh.part", dir);
+    snprintf(held, sizeof(held), "%s/held.part", dir);
+    snprintf(other, sizeof(other), "%s/notes.txt", dir);
+    snprintf(sub, sizeof(sub), "%s/objects/%s/tmp/dir.part", f->env.data_dir, f->globex.id);
+    plant(stale, 2 * 3600);
+    plant(fresh, 0);
+    plant(held, 2 * 3600);
+    plant(other, 2 * 3600);
+    /* another tenant's folder, and a directory named like a part file: left alone */
+    snprintf(dir, sizeof(dir), "%s/objects/%s/tmp", f->env.data_dir, f->globex.id);
+    OG_ASSERT_OK(og_mkdir_p(dir, 0700));
+    assert_int_equal(mkdir(sub, 0700), 0);
+    /* a writer in another process (a CLI upload while serve starts) holds this one */
+    int fd = open(held, O_RDONLY);
+    assert_true(fd >= 0);
+    assert_int_equal(flock(fd, LOCK_EX), 0);
+    /* and the running upload's own file is young and held too: make it old */
+    snprintf(dir, sizeof(dir), "%s/objects/%s/tmp", f->env.data_dir, f->acme.id);
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int live = 0;
+    while ((e = readdir(d))) {
+        char path[8192];
+        if (strlen(e->d_name) < 30 || !strstr(e->d_name, ".part"))
+            continue;
+        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+        struct timeval tv[2];
+        gettimeofday(&tv[0], NULL);
+        tv[0].tv_sec -= 3 * 3600;
+        tv[1] = tv[0];
+        assert_int_equal(utimes(path, tv), 0);
+        live++;
+    }
+    closedir(d);
+    assert_int_equal(live, 1);
+
+    OG_ASSERT_OK(og_artifacts_tmp_sweep(f->env.data_dir, 0, &removed));
+    assert_int_equal(removed, 1);
+    assert_int_equal(access(stale, F_OK), -1);
+    assert_int_equal(access(fresh, F_OK), 0);
+    assert_int_equal(access(held, F_OK), 0);
+    assert_int_equal(access(other, F_OK), 0);
+    assert_int_equal(access(sub, F_OK), 0);
+    /* the running upload still finishes */
+    OG_ASSERT_OK(og_artifact_put_finish(p, NULL));
+    og_artifact_put_free(p);
+    char *t = NULL;
+    OG_ASSERT_OK(get(c, "acme", "fw", "big.bin", 0, &t));
+    assert_memory_equal(t, data, 400 * 1024);
+    free(t);
+    free(data);
+    /* released by its writer, an old file goes */
+    close(fd);
+    OG_ASSERT_OK(og_artifacts_tmp_sweep(f->env.data_dir, 0, &removed));
+    assert_int_equal(removed, 1);
+    assert_int_equal(access(held, F_OK), -1);
+    /* a data folder without objects yet */
+    OG_ASSERT_OK(og_artifacts_tenant_files_remove(f->env.data_dir, f->acme.id));
+    OG_ASSERT_OK(og_artifacts_tenant_files_remove(f->env.data_dir, f->globex.id));
+    OG_ASSERT_OK(og_artifacts_tmp_sweep(f->env.data_dir, 0, &removed));
+    assert_int_equal(removed, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -870,6 +966,8 @@ int main(void)
             test_artifacts_search__ranks_names_metadata_and_text_with_snippets, setup, teardown),
         cmocka_unit_test_setup_teardown(test_artifacts_storage__data_folder_holds_no_plaintext,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_artifacts_tmp__stale_part_files_are_swept_live_ones_kept, setup, teardown),
         cmocka_unit_test_setup_teardown(test_artifacts_tenant__deleted_tenant_files_can_be_removed,
                                         setup, teardown),
     };
