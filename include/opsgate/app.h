@@ -4,13 +4,17 @@
 #define OPSGATE_APP_H
 
 /* Register every module's action kinds with the gate engine and the event handlers, so that any
- * process can request, approve, override or list any kind (`gate kinds`, `gate policy set`).
- * Idempotent and thread-safe. 0 or the first module's error. */
+ * process can request, approve, override or list any kind (`gate kinds`, `gate policy set`),
+ * and the modules' tenant deletion blockers (og_tenant_blocker_register: legal holds and
+ * retention of the artifacts module). Idempotent and thread-safe. 0 or the first module's
+ * error. */
 int og_app_register_all(void);
 
 typedef struct og_ctx og_ctx;
 
-/* Delete a tenant the whole way: og_tenant_delete (key destroyed first, rows removed, audited),
+/* Delete a tenant the whole way: og_app_register_all (so every deletion blocker is asked),
+ * og_tenant_delete (refused while a legal hold or retention keeps anything; key destroyed first,
+ * rows removed, audited),
  * then the files it left in the data folder (artifact objects), which the destroyed key already
  * made unreadable. A failure to remove files after the commit is reported but the tenant stays
  * deleted. */

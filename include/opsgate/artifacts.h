@@ -106,6 +106,11 @@ typedef struct og_artifact_put_opts {
     const char *media_type; /* NULL: by the file name's extension, else sniffed from content */
     const char *filename;   /* a hint for the media type, may be NULL */
     const char *metadata;   /* a JSON object; NULL keeps the artifact's ({} for new ones) */
+    /* The name of an artifact of the same project that is part of this version (a generated
+     * document's data snapshot), or NULL. From then on that artifact cannot be deleted or purged
+     * on its own: it is deleted, undeleted and purged with this one (docs/artifacts.md). It must
+     * exist and not be deleted when the put finishes (OG_EINVAL naming it otherwise). */
+    const char *part;
 } og_artifact_put_opts;
 
 typedef struct og_artifact_put og_artifact_put;
@@ -183,26 +188,56 @@ int og_artifact_retention_set(og_ctx *ctx, const char *tenant, const char *kind,
 int og_artifact_retention_list(og_ctx *ctx, const char *tenant, json_t **out);
 /* Parse "30d", "7y", "6w", ... into microseconds (a year is 365 days). OG_EINVAL naming s. */
 int og_artifact_keep_parse(const char *s, int64_t *out_us);
-/* Soft delete (write): hidden from every listing, kept until purge. Refused under a legal hold. */
+/* Soft delete (write): hidden from every listing, kept until purge. Refused under a legal hold.
+ * An artifact that is part of another live one (a data snapshot of a generated document) is
+ * refused with OG_ECONFLICT naming the document; deleting the document deletes its parts that
+ * no other live artifact holds (each audited, refused as a whole if one is held or locked). */
 int og_artifact_delete(og_ctx *ctx, const og_artifact_ref *ref);
+/* Undo a soft delete (write, the same right as delete): the artifact is listed, found and
+ * searchable again with all its versions, and so are the parts deleted with it. Works until the
+ * artifact is purged (purge waits for retention). OG_ECONFLICT when it is not deleted. Audited
+ * as artifact.undelete. *out (may be NULL) receives the artifact as og_artifact_show does. */
+int og_artifact_undelete(og_ctx *ctx, const og_artifact_ref *ref, json_t **out);
 /* Purge a soft-deleted artifact (admin): versions, index entry and objects no other version
  * uses (object files go after the commit: call it outside any transaction of the caller's). Refused
  * (OG_ECONFLICT, saying why and until when) under a legal hold or while retention keeps it: the
- * clock starts at archive, or at deletion if it was never archived. */
+ * clock starts at archive, or at deletion if it was never archived. A part of another artifact
+ * is refused while that one exists; purging the whole purges its deleted parts that nothing
+ * else holds and that no hold or retention keeps (the others stay, deleted, on their own). */
 int og_artifact_purge(og_ctx *ctx, const og_artifact_ref *ref);
 /* A legal hold on an artifact (name set) or a whole project (name NULL). Needs admin. reason is
  * required. OG_EEXISTS when one holds already; OG_ENOTFOUND when clearing a hold that is not set.
  */
 int og_artifact_hold_set(og_ctx *ctx, const og_artifact_ref *ref, const char *reason);
 int og_artifact_hold_clear(og_ctx *ctx, const og_artifact_ref *ref, const char *reason);
+/* Setting a hold needs the admin right on the project; clearing one needs the tenant-admin or
+ * platform-admin role (an admin grant on the project is not enough: OG_EDENIED). */
 /* Holds of the tenant, active ones, or all with history when all != 0. */
 int og_artifact_hold_list(og_ctx *ctx, const char *tenant, int all, json_t **out);
+
+/* The tenant deletion blocker of this module (og_tenant_blocker_fn, registered by
+ * og_app_register_all): appends to out one object per active legal hold and per artifact that
+ * retention still keeps (a live artifact of a kind with a retention policy, or one whose
+ * retention has not run out), at most 20 of each plus a count of the rest, each with "text"
+ * naming it and "hint" saying what clears it; "type" is "hold" or "retention" with "project",
+ * "artifact" (when about one), and for retention "until" (absent while the clock has not
+ * started). tenant_id is an id; no rights are checked (the caller is deleting the tenant). */
+int og_artifacts_tenant_blockers(og_ctx *ctx, const char *tenant_id, json_t *out);
 
 /* Remove DATA/objects/<tenant-id>/ (the tenant's object files) after the tenant was deleted: its
  * key is destroyed already, so the files are unreadable; this frees the space. Call after the
  * deleting transaction committed. A missing folder is not an error. OG_EINVAL for a tenant_id
  * that is not an id (no path tricks). */
 int og_artifacts_tenant_files_remove(const char *data_dir, const char *tenant_id);
+
+/* Interrupted uploads leave their temporary files (DATA/objects/<tenant>/tmp/<id>.part, sealed
+ * ciphertext that nothing refers to). Remove those whose last change is older than min_age_s
+ * (<= 0: OG_ARTIFACTS_TMP_STALE_S) and that no writer holds: a live upload keeps an exclusive
+ * flock on its file, so even a stalled upload older than the age is left alone. Only regular
+ * files named *.part directly under each tenant's tmp/ are touched. *removed (may be NULL)
+ * counts them. A missing objects/ folder is not an error. Called when `opsgate serve` starts. */
+#define OG_ARTIFACTS_TMP_STALE_S 3600
+int og_artifacts_tmp_sweep(const char *data_dir, int64_t min_age_s, int *removed);
 
 /* ---- access governance ---- */
 /* Grant a user (name) a right on a project, until until_us (0 = no expiry); replaces the user's

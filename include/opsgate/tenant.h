@@ -32,8 +32,27 @@ int og_tenant_list(og_ctx *ctx, json_t **out);
  * message either way), OG_EDENIED when the actor's role lacks perm. */
 int og_tenant_resolve(og_ctx *ctx, const char *name_or_id, og_perm perm, char id_out[OG_ID_LEN]);     /* array; caller decrefs */
 int og_tenant_suspend(og_ctx *ctx, const char *name_or_id, int suspend);  /* 0 = resume */
-/* Crypto-shred the tenant's key, then remove its rows. */
+/* Crypto-shred the tenant's key, then remove its rows. Refused (OG_ECONFLICT, the message
+ * naming each thing in the way and what to do about it) while a registered deletion blocker
+ * reports anything: legal holds, records under retention. */
 int og_tenant_delete(og_ctx *ctx, const char *name_or_id);
+
+/* ---- deletion blockers ----
+ * A module that keeps data which must outlive a deletion request (legal holds, retention)
+ * registers a blocker at start-up (og_app_register_all); the tenant module cannot depend on
+ * those modules, so it asks them through this hook instead of reading their tables.
+ * The callback runs inside og_tenant_delete's transaction, before the key is destroyed, with the
+ * deleting actor's ctx (a platform admin). It appends to `out` (a JSON array, borrowed) one
+ * object per blocking thing, each with at least "text": a short phrase naming it for the error
+ * message (e.g. "legal hold on project 'fw' (set by user:ada at ...: litigation)"), and may add
+ * "hint": what clears it. It returns 0, or a negative code that fails the deletion. */
+typedef int (*og_tenant_blocker_fn)(og_ctx *ctx, const char *tenant_id, json_t *out);
+/* Register fn under a module name; registering the same fn again is a no-op. Thread-safe.
+ * OG_ERROR past 16 blockers. */
+int og_tenant_blocker_register(const char *module, og_tenant_blocker_fn fn);
+/* What blocks deleting the tenant now: an array of the blockers' objects, each with "module"
+ * added (caller decrefs). Needs OG_PERM_PLATFORM. */
+int og_tenant_delete_blockers(og_ctx *ctx, const char *name_or_id, json_t **out);
 json_t *og_tenant_to_json(const og_tenant *t);
 
 /* ---- users ---- */

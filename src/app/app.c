@@ -1,4 +1,5 @@
-/* app.c - start-up registration of every module's action kinds and event handlers. */
+/* app.c - start-up registration of every module's action kinds, event handlers and tenant
+ * deletion blockers. */
 #include "opsgate/app.h"
 #include "opsgate/acme.h"
 #include "opsgate/artifacts.h"
@@ -22,6 +23,9 @@ int og_app_register_all(void)
          * entry points, so a test that calls one module directly still works. */
         if ((error = og_artifacts_register_kinds()) < 0)
             og_error_wrap("registering artifact action kinds");
+        else if ((error = og_tenant_blocker_register("artifacts", og_artifacts_tenant_blockers)) <
+                 0)
+            og_error_wrap("registering the artifacts' say on tenant deletion");
         else if ((error = og_docgen_register_kinds()) < 0)
             og_error_wrap("registering document generation action kinds");
         else if ((error = og_acme_register_kinds()) < 0)
@@ -42,6 +46,10 @@ int og_app_tenant_delete(og_ctx *ctx, const char *name_or_id)
 {
     og_tenant t;
     int error;
+    /* The deletion blockers (legal holds, retention) must be registered before anything is
+     * destroyed, whoever calls this. */
+    if ((error = og_app_register_all()) < 0)
+        return error;
     if ((error = og_tenant_get(ctx, name_or_id, &t)) < 0)
         return error;
     if ((error = og_tenant_delete(ctx, t.id)) < 0)

@@ -355,6 +355,38 @@ static int latest_object(og_ctx *ctx, const art_row *a, char object[65])
     return error < 0 ? error : 0;
 }
 
+/* Record that `part` (by name, same project) is part of artifact a: it goes with a from now on. */
+static int link_part(og_ctx *ctx, const art_scope *sc, const art_keys *k, const art_row *a,
+                     const char *part)
+{
+    og_stmt *st = NULL;
+    art_row pr;
+    int error = art__find_k(ctx, sc, part, 0, k, &pr);
+    if (error == OG_ENOTFOUND)
+        return og_error_set(OG_EINVAL, "part '%s' of artifact '%s' not found in project '%s'", part,
+                            a->name, sc->project.key);
+    if (error < 0)
+        return error;
+    if (strcmp(pr.id, a->id) == 0) {
+        error = og_error_set(OG_EINVAL, "artifact '%s' cannot be a part of itself", a->name);
+        goto cleanup;
+    }
+    if ((error = og_stmt_prepare(&st, ctx->store,
+                                 "INSERT INTO art_parts (whole_id, part_id, tenant_id)"
+                                 " VALUES (?, ?, ?) ON CONFLICT DO NOTHING")) < 0)
+        goto cleanup;
+    og_stmt_bind_text(st, 1, a->id);
+    og_stmt_bind_text(st, 2, pr.id);
+    og_stmt_bind_text(st, 3, sc->tenant_id);
+    if ((error = og_stmt_step(st)) < 0)
+        goto cleanup;
+    error = 0;
+cleanup:
+    og_stmt_free(st);
+    art__row_free(&pr);
+    return error;
+}
+
 /* ---- put ---- */
 
 struct og_artifact_put {
@@ -365,7 +397,8 @@ struct og_artifact_put {
     char kind[16];
     char media[128]; /* "" until known */
     char message[OG_ARTIFACT_MSG_MAX + 1];
-    json_t *meta; /* NULL = keep */
+    char part[OG_ARTIFACT_NAME_MAX + 1]; /* "" = none */
+    json_t *meta;                        /* NULL = keep */
     art_obj_writer *w;
     art_tok *tok;
     uint64_t tokenized;
@@ -400,8 +433,11 @@ static int check_writable(og_ctx *ctx, const art_row *a, const char *kind, const
 {
     int error;
     if (a->deleted_us)
-        return og_error_set(OG_ECONFLICT,
-                            "artifact '%s' is deleted; purge it or choose another name", name);
+        return og_error_set(
+            OG_ECONFLICT,
+            "artifact '%s' is deleted; undelete it (artifact undelete), purge it or "
+            "choose another name",
+            name);
     if (kind && *kind && strcmp(kind, a->kind) != 0)
         return og_error_set(OG_EINVAL, "artifact '%s' is a %s, not a %s", name, a->kind, kind);
     if (strcmp(a->state, "draft") != 0)
@@ -443,9 +479,14 @@ int og_artifact_put_begin(og_artifact_put **out, og_ctx *ctx, const og_artifact_
                             "bad artifact name '%s' (1 to %d bytes, no control characters, "
                             "slashes or surrounding spaces)",
                             ref && ref->name ? ref->name : "", OG_ARTIFACT_NAME_MAX);
+    if (opts->part && (!art__name_valid(opts->part) || strcmp(opts->part, ref->name) == 0))
+        return og_error_set(OG_EINVAL, "bad part '%s' of artifact '%s' (another artifact's name)",
+                            opts->part, ref->name);
     if (!(p = calloc(1, sizeof(*p))))
         return og_error_set(OG_ERROR, "out of memory");
     p->ctx = ctx;
+    if (opts->part)
+        og_strlcpy(p->part, opts->part, sizeof(p->part));
     if ((error = parse_meta(opts->metadata, &p->meta)) < 0)
         goto cleanup;
     if ((error = art__scope(ctx, ref->tenant, ref->project, OG_RIGHT_WRITE, &p->sc)) < 0)
@@ -635,6 +676,8 @@ int og_artifact_put_finish(og_artifact_put *p, og_artifact_version *out)
     if ((error = art__obj_writer_commit(p->w, ctx, &k, object, &created_file)) < 0)
         goto rollback;
     if ((error = art__version_add(ctx, p->sc.tenant_id, &a, &v, object)) < 0)
+        goto rollback;
+    if (p->part[0] && (error = link_part(ctx, &p->sc, &k, &a, p->part)) < 0)
         goto rollback;
     if ((error = art__index_put(ctx, p->sc.tenant_id, &a, body.len ? body.data : NULL, 0, &k)) < 0)
         goto rollback;
@@ -1018,6 +1061,26 @@ cleanup:
         og_crypto_wipe(text.data, text.len);
     og_buf_free(&text);
     art__tok_free(tok);
+    return error;
+}
+
+int art__reindex(og_ctx *ctx, const char *tenant_id, const art_row *a)
+{
+    int error;
+    art_keys k;
+    og_artifact_version v;
+    char object[65];
+    og_buf body;
+    og_buf_init(&body, (size_t)16 << 20);
+    if ((error = art__keys(ctx, tenant_id, 1, &k)) < 0)
+        return error;
+    if (a->latest && ((error = art__version(ctx, tenant_id, a, 0, &v, object)) < 0 ||
+                      (error = body_index_of(ctx, tenant_id, object, v.media_type, &k, &body)) < 0))
+        goto cleanup;
+    error = art__index_put(ctx, tenant_id, a, body.len ? body.data : NULL, 0, &k);
+cleanup:
+    og_crypto_wipe(&k, sizeof(k));
+    og_buf_free(&body);
     return error;
 }
 

@@ -148,6 +148,9 @@ void art__tok_free(art_tok *t); /* wipes the words; NULL-safe */
 int art__index_put(og_ctx *ctx, const char *tenant_id, const art_row *a, const char *body_index,
                    int keep_body, const art_keys *keys);
 int art__index_remove(og_ctx *ctx, int64_t n);
+/* Index the artifact again from its latest version's content (undelete). Inside the caller's
+ * transaction. */
+int art__reindex(og_ctx *ctx, const char *tenant_id, const art_row *a);
 /* The index form of a name and metadata. */
 int art__index_meta(const uint8_t key[32], const char *name, json_t *meta, og_buf *name_out,
                     og_buf *meta_out);

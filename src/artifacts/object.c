@@ -5,13 +5,16 @@
 #include "opsgate/crypto.h"
 #include "opsgate/error.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <zstd.h>
 
@@ -199,6 +202,10 @@ static int sink_file(void *arg, const void *data, size_t len)
         w->fd = open(w->tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
         if (w->fd < 0)
             return og_error_set(OG_ERROR, "cannot create '%s': %s", w->tmp_path, strerror(errno));
+        /* Held while the upload writes: og_artifacts_tmp_sweep leaves a locked file alone, however
+         * old (a new file: nobody else can hold it). */
+        if (flock(w->fd, LOCK_EX | LOCK_NB) < 0)
+            return og_error_set(OG_ERROR, "cannot lock '%s': %s", w->tmp_path, strerror(errno));
         w->spilled = 1;
         if ((error = write_fd(w, w->mem.data, w->mem.len)) < 0)
             return error;
@@ -403,6 +410,69 @@ void art__obj_unlink(og_ctx *ctx, const char *tenant_id, const char *name)
         unlink(path);
     else
         og_error_clear();
+}
+
+/* ---- stale temporary files ---- */
+
+/* Remove DIR/<name>.part files older than min_age_s that no live writer locks. */
+static int sweep_dir(const char *dir, int64_t min_age_s, int *removed)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    char path[PATH_MAX];
+    struct stat sb;
+    time_t now = time(NULL);
+    if (!d)
+        return errno == ENOENT || errno == ENOTDIR
+                   ? 0
+                   : og_error_set(OG_ERROR, "cannot read '%s': %s", dir, strerror(errno));
+    while ((e = readdir(d)) != NULL) {
+        size_t len = strlen(e->d_name);
+        if (len <= 5 || strcmp(e->d_name + len - 5, ".part") != 0)
+            continue;
+        if (snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >= (int)sizeof(path))
+            continue;
+        if (lstat(path, &sb) < 0 || !S_ISREG(sb.st_mode) || now - sb.st_mtime < min_age_s)
+            continue;
+        int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+        if (fd < 0)
+            continue;
+        /* A writer (this process or another: a CLI upload while serve starts) holds it. */
+        if (flock(fd, LOCK_EX | LOCK_NB) == 0 && unlink(path) == 0 && removed)
+            (*removed)++;
+        close(fd);
+    }
+    closedir(d);
+    return 0;
+}
+
+int og_artifacts_tmp_sweep(const char *data_dir, int64_t min_age_s, int *removed)
+{
+    char objects[PATH_MAX], tmp[PATH_MAX];
+    DIR *d;
+    struct dirent *e;
+    int error = 0;
+    if (removed)
+        *removed = 0;
+    if (!data_dir || !*data_dir)
+        return og_error_set(OG_EINVAL, "no data folder given");
+    if (min_age_s <= 0)
+        min_age_s = OG_ARTIFACTS_TMP_STALE_S;
+    if (snprintf(objects, sizeof(objects), "%s/objects", data_dir) >= (int)sizeof(objects))
+        return og_error_set(OG_EINVAL, "path too long under '%s'", data_dir);
+    if (!(d = opendir(objects)))
+        return errno == ENOENT
+                   ? 0
+                   : og_error_set(OG_ERROR, "cannot read '%s': %s", objects, strerror(errno));
+    while ((e = readdir(d)) != NULL && error == 0) {
+        if (!og_id_valid(e->d_name))
+            continue; /* tenant folders only */
+        if (snprintf(tmp, sizeof(tmp), "%s/%s/tmp", objects, e->d_name) >= (int)sizeof(tmp))
+            continue;
+        error = sweep_dir(tmp, min_age_s, removed);
+    }
+    closedir(d);
+    return error;
 }
 
 /* ---- reader ---- */

@@ -110,6 +110,18 @@ static const og_migration steps[] = {
      NULL},
     /* How many documents hold a word: search ranks with BM25 only while that is bounded. */
     {3, "CREATE VIRTUAL TABLE art_fts_v USING fts5vocab(art_fts, 'row');", NULL},
+    /* Artifacts that are part of another one's versions (a generated document's data snapshot):
+     * not deletable on their own, deleted, undeleted and purged with it. deleted_with names the
+     * artifact whose deletion took this one along, so an undelete brings back exactly those. */
+    {4,
+     "CREATE TABLE art_parts ("
+     "  whole_id TEXT NOT NULL REFERENCES art_artifacts(id) ON DELETE CASCADE,"
+     "  part_id TEXT NOT NULL REFERENCES art_artifacts(id) ON DELETE CASCADE,"
+     "  tenant_id TEXT NOT NULL,"
+     "  PRIMARY KEY (whole_id, part_id));"
+     "CREATE INDEX art_parts_part ON art_parts (part_id);"
+     "ALTER TABLE art_artifacts ADD COLUMN deleted_with TEXT;",
+     NULL},
 };
 
 /* Order matters: the index rows are found through art_artifacts, so they go first. */
@@ -118,6 +130,7 @@ static const char *const purge[] = {
     "DELETE FROM art_holds WHERE tenant_id = ?",
     "DELETE FROM art_grants WHERE tenant_id = ?",
     "DELETE FROM art_locks WHERE tenant_id = ?",
+    "DELETE FROM art_parts WHERE tenant_id = ?",
     "DELETE FROM art_versions WHERE tenant_id = ?",
     "DELETE FROM art_artifacts WHERE tenant_id = ?",
     "DELETE FROM art_projects WHERE tenant_id = ?",

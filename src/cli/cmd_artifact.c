@@ -24,7 +24,7 @@ static const char *const help =
     "       opsgate artifact unlock --tenant T --project P --name N [--force]\n"
     "       opsgate artifact set-state --tenant T --project P --name N STATE [--json]\n"
     "       opsgate artifact metadata --tenant T --project P --name N JSON\n"
-    "       opsgate artifact delete|purge --tenant T --project P --name N\n"
+    "       opsgate artifact delete|undelete|purge --tenant T --project P --name N [--json]\n"
     "       opsgate artifact search --tenant T QUERY [--limit N] [--json]\n"
     "       opsgate artifact retention set --tenant T --kind K --keep 7y|90d|0\n"
     "       opsgate artifact retention list --tenant T [--json]\n"
@@ -46,15 +46,20 @@ static const char *const help =
     "`lock` takes an exclusive edit lock (default 1 hour): others cannot put, restore, change\n"
     "metadata, set the state of or delete the artifact. `unlock --force` breaks another user's\n"
     "lock (admin right: tenant-admin), recorded in the audit trail.\n"
-    "`delete` is a soft delete; `purge` removes a deleted artifact for good once no legal hold\n"
-    "(see `opsgate hold`) covers it and its kind's retention period has passed since it was\n"
-    "archived (or deleted, if never archived). `retention set` needs tenant-admin.\n"
+    "`delete` is a soft delete; `undelete` brings a deleted artifact back, with all its\n"
+    "versions, until it is purged (the same right as delete). `purge` removes a deleted\n"
+    "artifact for good once no legal hold (see `opsgate hold`) covers it and its kind's\n"
+    "retention period has passed since it was archived (or deleted, if never archived).\n"
+    "A generated document's data snapshot (<doc>.data.json) is part of the document: it\n"
+    "cannot be deleted or purged on its own, and is deleted, undeleted and purged with it.\n"
+    "`retention set` needs tenant-admin.\n"
     "`search` finds artifacts by words of their name, metadata and latest text, ranked, with\n"
     "snippets; client viewers find published artifacts of their projects only.\n"
     "\n"
     "Rights: readers (auditor, any role with a grant) list, get, log, diff and search; writers\n"
-    "(engineer, project-manager) also put, lock, set-state and delete; admins (tenant-admin, or\n"
-    "an admin grant) also break locks, set holds and purge. See `opsgate access`.\n";
+    "(engineer, project-manager) also put, lock, set-state, delete and undelete; admins\n"
+    "(tenant-admin, or an admin grant) also break locks, set holds and purge. See `opsgate\n"
+    "access`.\n";
 
 typedef struct opts {
     const char *tenant, *project, *name, *kind, *message, *type, *metadata, *output;
@@ -423,7 +428,7 @@ static int run(og_cli *cli, int argc, char **argv)
     if (argc < 2)
         return og_cli_usage("artifact", "missing subcommand (put, get, list, show, log, diff, "
                                         "restore, lock, unlock, set-state, metadata, delete, "
-                                        "purge, search, retention)");
+                                        "undelete, purge, search, retention)");
     const char *sub = argv[1];
     optind = 0;
     opterr = 0;
@@ -554,8 +559,8 @@ static int run(og_cli *cli, int argc, char **argv)
     }
 
     /* Everything below names one artifact. */
-    static const char *const one[] = {"show",   "log",    "diff",  "restore",  "lock",
-                                      "unlock", "delete", "purge", "metadata", NULL};
+    static const char *const one[] = {"show",   "log",      "diff",  "restore",  "lock", "unlock",
+                                      "delete", "undelete", "purge", "metadata", NULL};
     int known = 0;
     for (size_t i = 0; one[i]; i++)
         known |= strcmp(sub, one[i]) == 0;
@@ -636,6 +641,19 @@ static int run(og_cli *cli, int argc, char **argv)
                json_string_value(json_object_get(j, "owner")),
                json_string_value(json_object_get(j, "expires_at")));
         json_decref(j);
+        return OG_EXIT_OK;
+    }
+    if (strcmp(sub, "undelete") == 0) {
+        if ((error = og_cli_open(cli, o.tenant)))
+            return error;
+        if ((error = og_artifact_undelete(&cli->ctx, &r, &j)) < 0)
+            return og_cli_fail(error);
+        if (o.json)
+            og_cli_print_json(j);
+        else {
+            printf("%s/%s: undeleted\n", o.project, o.name);
+            json_decref(j);
+        }
         return OG_EXIT_OK;
     }
     if ((error = og_cli_open(cli, o.tenant)))

@@ -13,9 +13,11 @@ static const char *const help =
     "       opsgate hold list --tenant T [--all] [--json]\n"
     "\n"
     "A legal hold on an artifact (--name) or a whole project blocks `artifact delete` and\n"
-    "`artifact purge` until it is cleared, whatever the retention policy says. Setting and\n"
-    "clearing need the admin right on the project (tenant-admin) and a reason; who did it,\n"
-    "when and why are kept with the hold and in the audit trail. `list --all` includes\n"
+    "`artifact purge` until it is cleared, whatever the retention policy says, and blocks\n"
+    "`tenant delete` of its tenant. Setting one needs the admin right on the project\n"
+    "(tenant-admin, or an admin grant); clearing one needs the tenant-admin or platform-admin\n"
+    "role (an admin grant is not enough). Both need a reason; who did it, when and why are\n"
+    "kept with the hold and in the audit trail (hold.set, hold.clear). `list --all` includes\n"
     "cleared holds.\n";
 
 static int run(og_cli *cli, int argc, char **argv)

@@ -1,5 +1,6 @@
 /* cmd_serve.c - `opsgate serve`: run the HTTP API on the data folder. */
 #include "cli/cli.h"
+#include "opsgate/artifacts.h"
 #include "opsgate/error.h"
 #include "opsgate/http.h"
 
@@ -31,6 +32,8 @@ static const char *const help =
     "  --tls-tenant T         the tenant (name or id) holding --tls-cert-id\n"
     "  --check                validate the configuration and the data folder, then exit\n"
     "\n"
+    "At start, temporary files of interrupted uploads (objects/<tenant>/tmp/*.part) older\n"
+    "than an hour and held by no running upload are removed.\n"
     "SIGTERM or SIGINT: in-flight requests finish, the database closes, exit 0.\n";
 
 static int run(og_cli *cli, int argc, char **argv)
@@ -120,6 +123,14 @@ static int run(og_cli *cli, int argc, char **argv)
     if (cfg.tls_tenant && !cfg.tls_cert_id)
         return og_cli_usage("serve", "--tls-tenant needs --tls-cert-id");
     cfg.data_dir = cli->data_dir;
+    if (!check) {
+        /* Interrupted uploads' temporary files (docs/ops.md): an hour old and held by no writer. */
+        int removed = 0;
+        if (og_artifacts_tmp_sweep(cfg.data_dir, 0, &removed) < 0)
+            fprintf(stderr, "opsgate: warning: %s\n", og_error_last());
+        else if (removed > 0)
+            fprintf(stderr, "opsgate: removed %d stale temporary upload file(s)\n", removed);
+    }
     int error = check ? og_http_check(&cfg) : og_http_serve(&cfg);
     if (error < 0)
         return og_cli_fail(error);

@@ -15,11 +15,16 @@ static const char *const help =
     "       opsgate tenant suspend NAME\n"
     "       opsgate tenant resume NAME\n"
     "       opsgate tenant delete NAME --yes\n"
+    "       opsgate tenant blockers NAME [--json]\n"
     "\n"
-    "Tenants are the MSP's clients; everything else lives inside one. Creating a tenant gives it\n"
-    "its own data key. A suspended tenant's API tokens get 403. Deleting a tenant crypto-shreds it:\n"
-    "its data key is destroyed first (whatever of it survives anywhere becomes unreadable), then its\n"
-    "rows are removed. Tenant administration needs the platform-admin role.\n";
+    "Tenants are the MSP's clients; everything else lives inside one. Creating a tenant gives\n"
+    "it its own data key. A suspended tenant's API tokens get 403. Deleting a tenant\n"
+    "crypto-shreds it: its data key is destroyed first (whatever of it survives anywhere\n"
+    "becomes unreadable), then its rows are removed. Deletion is refused while anything of the\n"
+    "tenant must be kept: a legal hold on one of its projects or artifacts (a tenant-admin or\n"
+    "platform-admin clears it with `opsgate hold clear`) or an artifact its retention policy\n"
+    "still keeps; the refusal names them, and `blockers` lists them all. Tenant administration\n"
+    "needs the platform-admin role.\n";
 
 static int run(og_cli *cli, int argc, char **argv)
 {
@@ -30,7 +35,8 @@ static int run(og_cli *cli, int argc, char **argv)
     };
     int json = 0, yes = 0, c, error;
     if (argc < 2)
-        return og_cli_usage("tenant", "missing subcommand (create, list, show, suspend, resume, delete)");
+        return og_cli_usage("tenant", "missing subcommand (create, list, show, suspend, resume, "
+                                      "delete, blockers)");
     const char *sub = argv[1];
     optind = 0;
     opterr = 0;
@@ -71,7 +77,7 @@ static int run(og_cli *cli, int argc, char **argv)
         return OG_EXIT_OK;
     }
     if (strcmp(sub, "create") && strcmp(sub, "show") && strcmp(sub, "suspend") &&
-        strcmp(sub, "resume") && strcmp(sub, "delete"))
+        strcmp(sub, "resume") && strcmp(sub, "delete") && strcmp(sub, "blockers"))
         return og_cli_usage("tenant", "unknown subcommand '%s'", sub);
     if (npos != 1)
         return og_cli_usage("tenant", "tenant %s takes exactly one NAME", sub);
@@ -79,6 +85,21 @@ static int run(og_cli *cli, int argc, char **argv)
     if ((error = og_cli_open(cli, name)))
         return error;
     og_tenant t;
+    if (strcmp(sub, "blockers") == 0) {
+        json_t *arr = NULL, *x;
+        size_t i;
+        if ((error = og_tenant_delete_blockers(&cli->ctx, name, &arr)) < 0)
+            return og_cli_fail(error);
+        if (json) {
+            og_cli_print_json(arr);
+            return OG_EXIT_OK;
+        }
+        if (json_array_size(arr) == 0)
+            printf("nothing blocks deleting tenant '%s'\n", name);
+        json_array_foreach(arr, i, x) printf("%s\n", json_string_value(json_object_get(x, "text")));
+        json_decref(arr);
+        return OG_EXIT_OK;
+    }
     if (strcmp(sub, "create") == 0) {
         if ((error = og_tenant_create(&cli->ctx, name, &t)) < 0)
             return og_cli_fail(error);
@@ -88,9 +109,9 @@ static int run(og_cli *cli, int argc, char **argv)
             return og_cli_fail(error);
     } else if (strcmp(sub, "delete") == 0) {
         if (!yes)
-            return og_cli_usage("tenant",
-                                "deleting tenant '%s' destroys its key and data for good; add --yes",
-                                name);
+            return og_cli_usage(
+                "tenant", "deleting tenant '%s' destroys its key and data for good; add --yes",
+                name);
         if ((error = og_app_tenant_delete(&cli->ctx, name)) < 0)
             return og_cli_fail(error);
         fprintf(stderr, "opsgate: tenant '%s' deleted (key destroyed)\n", name);

@@ -416,6 +416,7 @@ static int generate_execute(og_ctx *ctx, const char *tenant_id, json_t *params, 
     o.media_type = s->media;
     o.message = msg;
     o.metadata = meta;
+    o.part = s->data_name; /* the snapshot goes with the document, never alone */
     if ((error = og_artifact_put_buffer(ctx, &cref, &o, s->content, s->content_len, &cv)) < 0) {
         og_error_wrap("storing the document");
         goto cleanup;

@@ -577,6 +577,19 @@ int og_http__artifact_delete(og_http_req *r)
     return og_http__reply(r, 204, NULL);
 }
 
+int og_http__artifact_undelete(og_http_req *r)
+{
+    og_artifact_ref ref;
+    json_t *out = NULL;
+    int error;
+    if ((error = req_ref(r, 1, &ref)) < 0 ||
+        (error = og_artifact_undelete(&r->ctx, &ref, &out)) < 0)
+        return error;
+    if (!out)
+        out = json_pack("{s:s, s:s}", "project", ref.project, "name", ref.name);
+    return og_http__reply(r, 200, out);
+}
+
 int og_http__artifact_purge(og_http_req *r)
 {
     og_artifact_ref ref;

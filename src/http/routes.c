@@ -110,6 +110,17 @@ static int h_tenant_delete(og_http_req *r)
     return og_http__reply(r, 204, NULL);
 }
 
+static int h_tenant_blockers(og_http_req *r)
+{
+    const char *ref;
+    json_t *list = NULL;
+    int error;
+    if ((error = og_http__param_ref(r, "tenant", &ref)) < 0 ||
+        (error = og_tenant_delete_blockers(&r->ctx, ref, &list)) < 0)
+        return error;
+    return og_http__reply(r, 200, json_pack("{s:o}", "blockers", list));
+}
+
 /* ---- users ---- */
 
 static int h_user_add(og_http_req *r)
@@ -289,6 +300,7 @@ const og_http_route og_http__routes[] = {
     {"GET", "/api/v1/tenants", h_tenant_list, 0},
     {"GET", "/api/v1/tenants/{tenant}", h_tenant_get, 0},
     {"DELETE", "/api/v1/tenants/{tenant}", h_tenant_delete, 0},
+    {"GET", "/api/v1/tenants/{tenant}/delete-blockers", h_tenant_blockers, 0},
     {"POST", "/api/v1/tenants/{tenant}/suspend", h_tenant_suspend, 0},
     {"POST", "/api/v1/tenants/{tenant}/resume", h_tenant_resume, 0},
     {"POST", "/api/v1/tenants/{tenant}/users", h_user_add, 0},
@@ -350,6 +362,7 @@ const og_http_route og_http__routes[] = {
     {"POST", "/api/v1/projects/{key}/artifacts/{name}/state", og_http__artifact_state, 0},
     {"PUT", "/api/v1/projects/{key}/artifacts/{name}/metadata", og_http__artifact_metadata, 0},
     {"POST", "/api/v1/projects/{key}/artifacts/{name}/purge", og_http__artifact_purge, 0},
+    {"POST", "/api/v1/projects/{key}/artifacts/{name}/undelete", og_http__artifact_undelete, 0},
     {"GET", "/api/v1/holds", og_http__hold_list, 0},
     {"GET", "/api/v1/access-report", og_http__access_report, 0},
     {"GET", "/api/v1/artifacts/search", og_http__artifact_search, 0},

@@ -145,6 +145,7 @@ int og_http__artifact_state(og_http_req *r);
 int og_http__artifact_metadata(og_http_req *r);
 int og_http__artifact_delete(og_http_req *r);
 int og_http__artifact_purge(og_http_req *r);
+int og_http__artifact_undelete(og_http_req *r);
 int og_http__hold_set(og_http_req *r);
 int og_http__hold_clear(og_http_req *r);
 int og_http__hold_list(og_http_req *r);

@@ -2,8 +2,13 @@
 #include "opsgate/error.h"
 #include "opsgate/sys/store_backend.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static int sq_err(sqlite3 *db, const char *what)
 {
@@ -18,10 +23,43 @@ static int sq_err(sqlite3 *db, const char *what)
     return og_error_set(code, "database: %s: %s", what, sqlite3_errmsg(db));
 }
 
+/*
+ * The database holds every tenant's sealed data and the audit trail: its files are 0600 whatever
+ * the umask. SQLite creates the -wal and -shm files (and a rollback journal) with the mode of the
+ * database file, so the database file is created 0600 before SQLite opens it. Files an older
+ * opsgate created looser are tightened on open (best effort: a file owned by someone else stays
+ * as it is; the data folder itself is 0700).
+ */
+static int private_files(const char *location, int create)
+{
+    static const char *const suffixes[] = {"", "-wal", "-shm", "-journal"};
+    char path[4096];
+    struct stat sb;
+    if (!*location || location[0] == ':' || strncmp(location, "file:", 5) == 0)
+        return 0; /* in memory, or a URI: not a plain file of ours */
+    if (create) {
+        int fd = open(location, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd < 0)
+            return og_error_set(OG_ERROR, "cannot create database '%s': %s", location,
+                                strerror(errno));
+        close(fd);
+    }
+    for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+        if (snprintf(path, sizeof(path), "%s%s", location, suffixes[i]) >= (int)sizeof(path))
+            return og_error_set(OG_EINVAL, "database path too long: '%s'", location);
+        if (lstat(path, &sb) == 0 && S_ISREG(sb.st_mode) && (sb.st_mode & 077) != 0)
+            (void)chmod(path, sb.st_mode & 0700);
+    }
+    return 0;
+}
+
 static int sq_open(void **conn, const char *location, int create)
 {
     sqlite3 *db = NULL;
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
+    int perr = private_files(location, create);
+    if (perr < 0)
+        return perr;
     int rc = sqlite3_open_v2(location, &db, flags, NULL);
     if (rc != SQLITE_OK) {
         int e = og_error_set(rc == SQLITE_CANTOPEN ? OG_ENOTFOUND : OG_ERROR,

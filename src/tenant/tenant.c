@@ -5,6 +5,7 @@
 #include "opsgate/error.h"
 #include "tenant/tenant_internal.h"
 
+#include <pthread.h>
 #include <string.h>
 
 static void tenant_from_row(og_stmt *st, og_tenant *t)
@@ -191,18 +192,149 @@ cleanup:
     return error;
 }
 
+/* ---- deletion blockers ---- */
+
+#define MAX_BLOCKERS 16
+/* How many blocking things the refusal names; the rest are counted. */
+#define NAMED_BLOCKERS 4
+
+static pthread_mutex_t blockers_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+    char module[32];
+    og_tenant_blocker_fn fn;
+} blockers[MAX_BLOCKERS];
+static size_t nblockers;
+
+int og_tenant_blocker_register(const char *module, og_tenant_blocker_fn fn)
+{
+    int error = 0;
+    if (!module || !*module || !fn)
+        return og_error_set(OG_EINVAL, "a deletion blocker needs a module name and a function");
+    pthread_mutex_lock(&blockers_mu);
+    for (size_t i = 0; i < nblockers; i++) {
+        if (blockers[i].fn == fn)
+            goto done;
+    }
+    if (nblockers == MAX_BLOCKERS) {
+        error =
+            og_error_set(OG_ERROR, "too many tenant deletion blockers (at most %d)", MAX_BLOCKERS);
+        goto done;
+    }
+    og_strlcpy(blockers[nblockers].module, module, sizeof(blockers[nblockers].module));
+    blockers[nblockers].fn = fn;
+    nblockers++;
+done:
+    pthread_mutex_unlock(&blockers_mu);
+    return error;
+}
+
+/* Ask every registered module what must not be destroyed yet; *out is an array. */
+static int collect_blockers(og_ctx *ctx, const char *tenant_id, json_t **out)
+{
+    int error = 0;
+    size_t n, i, j;
+    og_tenant_blocker_fn fns[MAX_BLOCKERS];
+    char names[MAX_BLOCKERS][32];
+    json_t *all = json_array(), *one = NULL, *x;
+    if (!all)
+        return og_error_set(OG_ERROR, "out of memory");
+    pthread_mutex_lock(&blockers_mu);
+    n = nblockers;
+    for (i = 0; i < n; i++) {
+        fns[i] = blockers[i].fn;
+        memcpy(names[i], blockers[i].module, sizeof(names[i]));
+    }
+    pthread_mutex_unlock(&blockers_mu);
+    for (i = 0; i < n; i++) {
+        if (!(one = json_array())) {
+            error = og_error_set(OG_ERROR, "out of memory");
+            goto cleanup;
+        }
+        if ((error = fns[i](ctx, tenant_id, one)) < 0) {
+            og_error_wrap("asking module %s whether the tenant may be deleted", names[i]);
+            goto cleanup;
+        }
+        json_array_foreach(one, j, x)
+        {
+            if (json_is_object(x) && json_string_value(json_object_get(x, "text"))) {
+                json_object_set_new(x, "module", json_string(names[i]));
+                json_array_append(all, x);
+            }
+        }
+        json_decref(one);
+        one = NULL;
+    }
+    *out = all;
+    all = NULL;
+cleanup:
+    json_decref(one);
+    json_decref(all);
+    return error;
+}
+
+/* The refusal: the first few blocking things by name, how many more, and what clears them. */
+static int refuse_blocked(const og_tenant *t, json_t *found)
+{
+    og_buf b;
+    size_t i, nhints = 0;
+    json_t *x;
+    const char *hints[MAX_BLOCKERS * 2];
+    int error;
+    og_buf_init(&b, 4096);
+    og_buf_printf(&b, "tenant '%s' cannot be deleted: ", t->name);
+    json_array_foreach(found, i, x)
+    {
+        const char *hint = json_string_value(json_object_get(x, "hint"));
+        if (i < NAMED_BLOCKERS)
+            og_buf_printf(&b, "%s%s", i ? "; " : "", json_string_value(json_object_get(x, "text")));
+        if (hint) {
+            size_t k;
+            for (k = 0; k < nhints && strcmp(hints[k], hint) != 0; k++)
+                ;
+            if (k == nhints && nhints < sizeof(hints) / sizeof(hints[0]))
+                hints[nhints++] = hint;
+        }
+    }
+    if (json_array_size(found) > NAMED_BLOCKERS)
+        og_buf_printf(&b, "; and %zu more", json_array_size(found) - NAMED_BLOCKERS);
+    for (i = 0; i < nhints; i++)
+        og_buf_printf(&b, "%s%s", i ? "; " : ". ", hints[i]);
+    error = og_error_set(OG_ECONFLICT, "%s", b.data ? b.data : "");
+    og_buf_free(&b);
+    return error;
+}
+
+int og_tenant_delete_blockers(og_ctx *ctx, const char *name_or_id, json_t **out)
+{
+    og_tenant t;
+    int error;
+    if ((error = og_authz_check(&ctx->actor, NULL, OG_PERM_PLATFORM)) < 0)
+        return error;
+    if ((error = og_tenant__find(ctx->store, name_or_id, &t)) < 0)
+        return error;
+    return collect_blockers(ctx, t.id, out);
+}
+
 int og_tenant_delete(og_ctx *ctx, const char *name_or_id)
 {
     int error = -1;
     og_stmt *st = NULL;
     og_tenant t;
-    json_t *analysis = NULL;
+    json_t *analysis = NULL, *found = NULL;
     if ((error = og_authz_check(&ctx->actor, NULL, OG_PERM_PLATFORM)) < 0)
         return error;
     if ((error = og_store_tx_begin(ctx->store)) < 0)
         return error;
     if ((error = og_tenant__find(ctx->store, name_or_id, &t)) < 0)
         goto cleanup;
+    /* Nothing under a legal hold or retention may go: asked inside this transaction, so nothing
+     * can be put under a hold between the question and the shredding. */
+    if ((error = collect_blockers(ctx, t.id, &found)) < 0)
+        goto cleanup;
+    if (json_array_size(found) > 0) {
+        error = refuse_blocked(&t, found);
+        goto cleanup;
+    }
     /* Crypto-shred first: once the data key is gone, whatever of the tenant's sealed data
      * survives anywhere (backups, WAL, copies) is unreadable. Then the rows go. */
     if ((error = og_crypto_scope_key_destroy(ctx->keys, ctx->store, t.id)) < 0)
@@ -215,7 +347,8 @@ int og_tenant_delete(og_ctx *ctx, const char *name_or_id)
     if ((error = og_stmt_step(st)) < 0)
         goto cleanup;
     analysis = json_pack("{s:s, s:s}", "name", t.name, "key", "destroyed");
-    if ((error = og_audit_log(ctx, NULL, "platform", "tenant.delete", "tenant", t.id, analysis)) < 0)
+    if ((error = og_audit_log(ctx, NULL, "platform", "tenant.delete", "tenant", t.id, analysis)) <
+        0)
         goto cleanup;
     if ((error = og_store_tx_commit(ctx->store)) < 0)
         goto cleanup;
@@ -228,5 +361,6 @@ cleanup:
         og_store_tx_rollback(ctx->store);
     og_stmt_free(st);
     json_decref(analysis);
+    json_decref(found);
     return error;
 }

@@ -15,7 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 typedef struct fx {
@@ -699,6 +701,243 @@ static void test_artifacts_purge__needs_delete_first_and_keeps_shared_objects(vo
     free(t);
 }
 
+/* ---- parts (a generated document's data snapshot) and undelete ---- */
+
+static int put_with_part(og_ctx *c, const char *name, const char *part, const char *text)
+{
+    og_artifact_ref r = ref("acme", "fw", name);
+    og_artifact_put_opts o = {.kind = "sow", .part = part};
+    return og_artifact_put_buffer(c, &r, &o, text, strlen(text), NULL);
+}
+
+/* 1 when listed as deleted, 0 when live, -1 when not there at all. */
+static int deleted(fx *f, const char *name)
+{
+    og_ctx *c = &f->env.ctx;
+    json_t *j = NULL, *x;
+    size_t i;
+    int found = -1;
+    OG_ASSERT_OK(og_artifact_list(c, "acme", "fw", 1, &j));
+    json_array_foreach(j, i, x)
+    {
+        if (strcmp(json_string_value(json_object_get(x, "name")), name) == 0)
+            found = json_object_get(x, "deleted_at") != NULL;
+    }
+    json_decref(j);
+    return found;
+}
+
+/* Records of acme's chain with this action. */
+static int audited(fx *f, const char *action)
+{
+    json_t *j = NULL;
+    int64_t next = 0;
+    OG_ASSERT_OK(og_audit_list(&f->env.ctx, f->acme.id, 0, 1000, action, NULL, &j, &next));
+    int n = (int)json_array_size(j);
+    json_decref(j);
+    return n;
+}
+
+static void test_artifacts_parts__a_snapshot_goes_and_comes_back_with_its_document(void **state)
+{
+    fx *f = *state;
+    og_ctx *c = &f->env.ctx;
+    og_ctx eve = as(f, "acme", "eve"), aud = as(f, "acme", "aud");
+    og_artifact_ref doc = ref("acme", "fw", "sow.md"), html = ref("acme", "fw", "sow.html"),
+                    snap = ref("acme", "fw", "sow.data.json");
+    json_t *j = NULL;
+    char *t = NULL;
+    OG_ASSERT_OK(
+        put(c, "acme", "fw", "sow.data.json", "sow", "{\"client\": \"quokkacorp\"}", NULL));
+    /* the part must exist, and be another artifact */
+    assert_int_equal(put_with_part(&eve, "sow.md", "nope.json", "# SOW\n"), OG_EINVAL);
+    assert_msg("nope.json");
+    assert_int_equal(put_with_part(&eve, "sow.md", "sow.md", "# SOW\n"), OG_EINVAL);
+    OG_ASSERT_OK(put_with_part(&eve, "sow.md", "sow.data.json", "# SOW for quokkacorp\n"));
+    OG_ASSERT_OK(put_with_part(&eve, "sow.html", "sow.data.json", "<h1>SOW</h1>\n"));
+    /* not deletable on its own while a document holds it: a conflict naming the documents */
+    assert_int_equal(og_artifact_delete(&eve, &snap), OG_ECONFLICT);
+    assert_msg("'sow.md'");
+    assert_msg("'sow.html'");
+    assert_msg("on its own");
+    assert_int_equal(deleted(f, "sow.data.json"), 0);
+    /* deleting one document leaves it to the other */
+    OG_ASSERT_OK(og_artifact_delete(&eve, &html));
+    assert_int_equal(deleted(f, "sow.data.json"), 0);
+    assert_int_equal(og_artifact_delete(&eve, &snap), OG_ECONFLICT);
+    assert_msg("'sow.md'");
+    /* the last document takes it along, each audited */
+    int deletes = audited(f, "artifact.delete");
+    OG_ASSERT_OK(og_artifact_delete(&eve, &doc));
+    assert_int_equal(audited(f, "artifact.delete"), deletes + 2);
+    assert_int_equal(deleted(f, "sow.md"), 1);
+    assert_int_equal(deleted(f, "sow.data.json"), 1);
+    assert_int_equal(get(c, "acme", "fw", "sow.data.json", 0, &t), OG_ENOTFOUND);
+    OG_ASSERT_OK(og_artifact_search(c, "acme", "quokkacorp", 0, &j));
+    assert_int_equal(json_array_size(j), 0);
+    json_decref(j);
+    /* undelete needs the write right, like delete; a live artifact is not deleted */
+    assert_int_equal(og_artifact_undelete(&aud, &doc, NULL), OG_EDENIED);
+    og_artifact_ref nope = ref("acme", "fw", "nope.md"), g = ref("globex", "fw", "sow.md");
+    assert_int_equal(og_artifact_undelete(&eve, &nope, NULL), OG_ENOTFOUND);
+    assert_int_equal(og_artifact_undelete(&eve, &g, NULL), OG_ENOTFOUND);
+    /* undeleting the document brings back the snapshot deleted with it, searchable again */
+    OG_ASSERT_OK(og_artifact_undelete(&eve, &doc, &j));
+    assert_string_equal(json_string_value(json_object_get(j, "name")), "sow.md");
+    assert_null(json_object_get(j, "deleted_at"));
+    json_decref(j);
+    assert_int_equal(audited(f, "artifact.undelete"), 2);
+    assert_int_equal(deleted(f, "sow.data.json"), 0);
+    assert_int_equal(deleted(f, "sow.html"), 1); /* deleted on its own: stays deleted */
+    OG_ASSERT_OK(get(c, "acme", "fw", "sow.data.json", 0, &t));
+    assert_string_equal(t, "{\"client\": \"quokkacorp\"}");
+    free(t);
+    OG_ASSERT_OK(og_artifact_search(c, "acme", "quokkacorp", 0, &j));
+    assert_int_equal(json_array_size(j), 2);
+    json_decref(j);
+    assert_int_equal(og_artifact_undelete(&eve, &doc, NULL), OG_ECONFLICT);
+    assert_msg("not deleted");
+    /* new versions go on as before */
+    OG_ASSERT_OK(put_with_part(&eve, "sow.md", "sow.data.json", "# SOW v2\n"));
+    OG_ASSERT_OK(og_artifact_undelete(&eve, &html, NULL));
+    OG_ASSERT_OK(put_with_part(&eve, "sow.html", "sow.data.json", "<h1>SOW v2</h1>\n"));
+}
+
+static void test_artifacts_parts__a_snapshot_is_purged_with_its_document_only(void **state)
+{
+    fx *f = *state;
+    og_ctx *c = &f->env.ctx;
+    og_ctx ada = as(f, "acme", "ada");
+    og_artifact_ref doc = ref("acme", "fw", "co.md"), snap = ref("acme", "fw", "co.data.json");
+    char *data = random_bytes(400 * 1024);
+    og_artifact_put_opts big = {.kind = "sow"};
+    OG_ASSERT_OK(og_artifact_put_buffer(c, &snap, &big, data, 400 * 1024, NULL));
+    free(data);
+    OG_ASSERT_OK(put_with_part(c, "co.md", "co.data.json", "# CO\n"));
+    assert_int_equal(object_files(f, &f->acme, NULL, 0), 1);
+    OG_ASSERT_OK(og_artifact_delete(c, &doc));
+    /* deleted with its document, but still part of it: not purged alone */
+    assert_int_equal(og_artifact_purge(&ada, &snap), OG_ECONFLICT);
+    assert_msg("'co.md'");
+    /* retention keeps the snapshot: the document goes, the snapshot stays deleted, alone */
+    OG_ASSERT_OK(og_artifact_hold_set(&ada, &snap, "keep the data"));
+    OG_ASSERT_OK(og_artifact_purge(&ada, &doc));
+    assert_int_equal(deleted(f, "co.md"), -1);
+    assert_int_equal(deleted(f, "co.data.json"), 1);
+    assert_int_equal(og_artifact_purge(&ada, &snap), OG_ECONFLICT);
+    assert_msg("keep the data");
+    OG_ASSERT_OK(og_artifact_hold_clear(&ada, &snap, "released"));
+    OG_ASSERT_OK(og_artifact_purge(&ada, &snap));
+    assert_int_equal(deleted(f, "co.data.json"), -1);
+    assert_int_equal(object_files(f, &f->acme, NULL, 0), 0);
+    /* and the plain case: purging the document purges its snapshot in the same step */
+    OG_ASSERT_OK(put(c, "acme", "fw", "co.data.json", "sow", "{}", NULL));
+    OG_ASSERT_OK(put_with_part(c, "co.md", "co.data.json", "# CO again\n"));
+    OG_ASSERT_OK(og_artifact_delete(c, &doc));
+    OG_ASSERT_OK(og_artifact_purge(&ada, &doc));
+    assert_int_equal(deleted(f, "co.md"), -1);
+    assert_int_equal(deleted(f, "co.data.json"), -1);
+}
+
+static void test_artifacts_delete__a_held_part_blocks_its_documents_delete(void **state)
+{
+    fx *f = *state;
+    og_ctx *c = &f->env.ctx;
+    og_ctx ada = as(f, "acme", "ada"), eve = as(f, "acme", "eve");
+    og_artifact_ref doc = ref("acme", "fw", "rb.md"), snap = ref("acme", "fw", "rb.data.json");
+    OG_ASSERT_OK(put(c, "acme", "fw", "rb.data.json", "sow", "{}", NULL));
+    OG_ASSERT_OK(put_with_part(c, "rb.md", "rb.data.json", "# RB\n"));
+    OG_ASSERT_OK(og_artifact_hold_set(&ada, &snap, "evidence 7"));
+    assert_int_equal(og_artifact_delete(&eve, &doc), OG_ECONFLICT);
+    assert_msg("rb.data.json");
+    assert_msg("evidence 7");
+    assert_int_equal(deleted(f, "rb.md"), 0); /* nothing half done */
+}
+
+/* ---- holds and tenant deletion ---- */
+
+static void test_artifacts_hold__clearing_needs_tenant_admin_not_an_admin_grant(void **state)
+{
+    fx *f = *state;
+    og_ctx *c = &f->env.ctx;
+    og_ctx ada = as(f, "acme", "ada"), eve = as(f, "acme", "eve");
+    og_artifact_ref proj = ref("acme", "fw", NULL);
+    OG_ASSERT_OK(og_access_grant(&ada, "acme", "fw", "eve", OG_RIGHT_ADMIN, 0));
+    /* an admin grant may set a hold (protective) ... */
+    OG_ASSERT_OK(og_artifact_hold_set(&eve, &proj, "preserve"));
+    /* ... but not lift one */
+    assert_int_equal(og_artifact_hold_clear(&eve, &proj, "mine now"), OG_EDENIED);
+    assert_msg("tenant-admin");
+    assert_msg("engineer");
+    OG_ASSERT_OK(og_artifact_hold_clear(&ada, &proj, "reviewed"));
+    OG_ASSERT_OK(og_artifact_hold_set(&ada, &proj, "again"));
+    OG_ASSERT_OK(og_artifact_hold_clear(c, &proj, "platform")); /* the platform operator */
+}
+
+static void test_artifacts_tenant__holds_and_retention_block_its_deletion(void **state)
+{
+    fx *f = *state;
+    og_ctx *c = &f->env.ctx;
+    og_ctx ada = as(f, "acme", "ada");
+    og_artifact_ref proj = ref("acme", "fw", NULL), sow = ref("acme", "fw", "plan.md");
+    json_t *j = json_array();
+    OG_ASSERT_OK(og_tenant_blocker_register("artifacts", og_artifacts_tenant_blockers));
+    OG_ASSERT_OK(put(c, "acme", "fw", "plan.md", "sow", "# plan\n", NULL));
+    OG_ASSERT_OK(put(c, "acme", "m365", "notes.md", "other", "notes\n", NULL));
+    /* nothing held, no retention: nothing blocks */
+    OG_ASSERT_OK(og_artifacts_tenant_blockers(c, f->acme.id, j));
+    assert_int_equal(json_array_size(j), 0);
+    assert_int_equal(og_artifacts_tenant_blockers(c, "../x", j), OG_EINVAL);
+    /* a project hold and an artifact hold */
+    OG_ASSERT_OK(og_artifact_hold_set(&ada, &proj, "litigation 2026-17"));
+    OG_ASSERT_OK(og_artifact_hold_set(&ada, &sow, "audit 2026"));
+    OG_ASSERT_OK(og_artifacts_tenant_blockers(c, f->acme.id, j));
+    assert_int_equal(json_array_size(j), 2);
+    json_t *b0 = json_array_get(j, 0), *b1 = json_array_get(j, 1);
+    assert_string_equal(json_string_value(json_object_get(b0, "type")), "hold");
+    assert_string_equal(json_string_value(json_object_get(b0, "project")), "fw");
+    assert_null(json_object_get(b0, "artifact"));
+    assert_string_equal(json_string_value(json_object_get(b1, "artifact")), "plan.md");
+    assert_non_null(strstr(json_string_value(json_object_get(b1, "text")), "audit 2026"));
+    json_array_clear(j);
+    assert_int_equal(og_tenant_delete(c, "acme"), OG_ECONFLICT);
+    assert_msg("litigation 2026-17");
+    assert_msg("plan.md");
+    assert_msg("hold clear");
+    /* globex, with nothing held, is not blocked by acme's holds */
+    OG_ASSERT_OK(og_artifacts_tenant_blockers(c, f->globex.id, j));
+    assert_int_equal(json_array_size(j), 0);
+    OG_ASSERT_OK(og_artifact_hold_clear(&ada, &proj, "settled"));
+    OG_ASSERT_OK(og_artifact_hold_clear(&ada, &sow, "done"));
+    /* retention: a live SOW is kept (its clock has not started); an archived one until its
+     * date; other kinds are not */
+    OG_ASSERT_OK(og_artifact_retention_set(&ada, "acme", "sow", 7LL * 365 * 86400 * 1000000));
+    OG_ASSERT_OK(og_artifacts_tenant_blockers(c, f->acme.id, j));
+    assert_int_equal(json_array_size(j), 1);
+    b0 = json_array_get(j, 0);
+    assert_string_equal(json_string_value(json_object_get(b0, "type")), "retention");
+    assert_string_equal(json_string_value(json_object_get(b0, "artifact")), "plan.md");
+    assert_null(json_object_get(b0, "until"));
+    assert_non_null(strstr(json_string_value(json_object_get(b0, "text")), "not archived yet"));
+    json_array_clear(j);
+    OG_ASSERT_OK(og_artifact_set_state(c, &sow, "archived", NULL));
+    OG_ASSERT_OK(og_artifacts_tenant_blockers(c, f->acme.id, j));
+    assert_int_equal(json_array_size(j), 1);
+    assert_non_null(json_object_get(json_array_get(j, 0), "until"));
+    json_array_clear(j);
+    assert_int_equal(og_tenant_delete(c, "acme"), OG_ECONFLICT);
+    assert_msg("retention");
+    /* everything still there */
+    char *t = NULL;
+    OG_ASSERT_OK(get(c, "acme", "m365", "notes.md", 0, &t));
+    free(t);
+    OG_ASSERT_OK(og_artifact_retention_set(&ada, "acme", "sow", 0));
+    OG_ASSERT_OK(og_artifacts_tenant_blockers(c, f->acme.id, j));
+    assert_int_equal(json_array_size(j), 0);
+    json_decref(j);
+    OG_ASSERT_OK(og_tenant_delete(c, "acme"));
+}
+
 /* ---- search ---- */
 
 static void test_artifacts_search__ranks_names_metadata_and_text_with_snippets(void **state)
@@ -833,6 +1072,100 @@ static void test_artifacts_tenant__deleted_tenant_files_can_be_removed(void **st
     assert_int_equal(og_artifacts_tenant_files_remove(f->env.data_dir, "../.."), OG_EINVAL);
 }
 
+/* ---- interrupted uploads ---- */
+
+static void plant(const char *path, int age_s)
+{
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    fputs("sealed bytes of an upload", fp);
+    fclose(fp);
+    if (age_s) {
+        struct timeval tv[2];
+        gettimeofday(&tv[0], NULL);
+        tv[0].tv_sec -= age_s;
+        tv[1] = tv[0];
+        assert_int_equal(utimes(path, tv), 0);
+    }
+}
+
+static void test_artifacts_tmp__stale_part_files_are_swept_live_ones_kept(void **state)
+{
+    fx *f = *state;
+    og_ctx *c = &f->env.ctx;
+    char dir[4096], stale[4200], fresh[4200], held[4200], other[4200], sub[4200];
+    int removed = -1;
+    /* a real upload, left unfinished: its file exists while it runs, and is held */
+    og_artifact_ref r = ref("acme", "fw", "big.bin");
+    og_artifact_put *p = NULL;
+    char *data = random_bytes(400 * 1024);
+    OG_ASSERT_OK(og_artifact_put_begin(&p, c, &r, NULL));
+    OG_ASSERT_OK(og_artifact_put_write(p, data, 400 * 1024));
+    snprintf(dir, sizeof(dir), "%s/objects/%s/tmp", f->env.data_dir, f->acme.id);
+    snprintf(stale, sizeof(stale), "%s/stale.part", dir);
+    snprintf(fresh, sizeof(fresh), "%s/fresh.part", dir);
+    snprintf(held, sizeof(held), "%s/held.part", dir);
+    snprintf(other, sizeof(other), "%s/notes.txt", dir);
+    snprintf(sub, sizeof(sub), "%s/objects/%s/tmp/dir.part", f->env.data_dir, f->globex.id);
+    plant(stale, 2 * 3600);
+    plant(fresh, 0);
+    plant(held, 2 * 3600);
+    plant(other, 2 * 3600);
+    /* another tenant's folder, and a directory named like a part file: left alone */
+    snprintf(dir, sizeof(dir), "%s/objects/%s/tmp", f->env.data_dir, f->globex.id);
+    OG_ASSERT_OK(og_mkdir_p(dir, 0700));
+    assert_int_equal(mkdir(sub, 0700), 0);
+    /* a writer in another process (a CLI upload while serve starts) holds this one */
+    int fd = open(held, O_RDONLY);
+    assert_true(fd >= 0);
+    assert_int_equal(flock(fd, LOCK_EX), 0);
+    /* and the running upload's own file is young and held too: make it old */
+    snprintf(dir, sizeof(dir), "%s/objects/%s/tmp", f->env.data_dir, f->acme.id);
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int live = 0;
+    while ((e = readdir(d))) {
+        char path[8192];
+        if (strlen(e->d_name) < 30 || !strstr(e->d_name, ".part"))
+            continue;
+        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+        struct timeval tv[2];
+        gettimeofday(&tv[0], NULL);
+        tv[0].tv_sec -= 3 * 3600;
+        tv[1] = tv[0];
+        assert_int_equal(utimes(path, tv), 0);
+        live++;
+    }
+    closedir(d);
+    assert_int_equal(live, 1);
+
+    OG_ASSERT_OK(og_artifacts_tmp_sweep(f->env.data_dir, 0, &removed));
+    assert_int_equal(removed, 1);
+    assert_int_equal(access(stale, F_OK), -1);
+    assert_int_equal(access(fresh, F_OK), 0);
+    assert_int_equal(access(held, F_OK), 0);
+    assert_int_equal(access(other, F_OK), 0);
+    assert_int_equal(access(sub, F_OK), 0);
+    /* the running upload still finishes */
+    OG_ASSERT_OK(og_artifact_put_finish(p, NULL));
+    og_artifact_put_free(p);
+    char *t = NULL;
+    OG_ASSERT_OK(get(c, "acme", "fw", "big.bin", 0, &t));
+    assert_memory_equal(t, data, 400 * 1024);
+    free(t);
+    free(data);
+    /* released by its writer, an old file goes */
+    close(fd);
+    OG_ASSERT_OK(og_artifacts_tmp_sweep(f->env.data_dir, 0, &removed));
+    assert_int_equal(removed, 1);
+    assert_int_equal(access(held, F_OK), -1);
+    /* a data folder without objects yet */
+    OG_ASSERT_OK(og_artifacts_tenant_files_remove(f->env.data_dir, f->acme.id));
+    OG_ASSERT_OK(og_artifacts_tenant_files_remove(f->env.data_dir, f->globex.id));
+    OG_ASSERT_OK(og_artifacts_tmp_sweep(f->env.data_dir, 0, &removed));
+    assert_int_equal(removed, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -870,6 +1203,19 @@ int main(void)
             test_artifacts_search__ranks_names_metadata_and_text_with_snippets, setup, teardown),
         cmocka_unit_test_setup_teardown(test_artifacts_storage__data_folder_holds_no_plaintext,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_artifacts_tmp__stale_part_files_are_swept_live_ones_kept, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_artifacts_parts__a_snapshot_goes_and_comes_back_with_its_document, setup,
+            teardown),
+        cmocka_unit_test_setup_teardown(
+            test_artifacts_parts__a_snapshot_is_purged_with_its_document_only, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_artifacts_delete__a_held_part_blocks_its_documents_delete, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_artifacts_hold__clearing_needs_tenant_admin_not_an_admin_grant, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_artifacts_tenant__holds_and_retention_block_its_deletion, setup, teardown),
         cmocka_unit_test_setup_teardown(test_artifacts_tenant__deleted_tenant_files_can_be_removed,
                                         setup, teardown),
     };

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 typedef struct fixture {
     char *dir;
@@ -181,6 +182,47 @@ static void test_store__opening_a_file_that_is_not_a_database_fails_clearly(void
     free(url);
 }
 
+static int mode_of(const char *path)
+{
+    struct stat sb;
+    if (stat(path, &sb) < 0)
+        fail_msg("cannot stat '%s'", path);
+    return (int)(sb.st_mode & 0777);
+}
+
+static void test_store__database_files_are_private_whatever_the_umask(void **state)
+{
+    fixture *f = *state;
+    char *path = NULL, *url = NULL, *wal = NULL, *shm = NULL;
+    og_store *s = NULL;
+    mode_t old = umask(022);
+    assert_true(asprintf(&path, "%s/private.db", f->dir) > 0);
+    assert_true(asprintf(&wal, "%s-wal", path) > 0);
+    assert_true(asprintf(&shm, "%s-shm", path) > 0);
+    assert_true(asprintf(&url, "sqlite:%s", path) > 0);
+    OG_ASSERT_OK(og_store_open(&s, url, 1));
+    OG_ASSERT_OK(og_store_exec(s, "CREATE TABLE t (k TEXT)"));
+    OG_ASSERT_OK(og_store_exec(s, "INSERT INTO t VALUES ('x')"));
+    /* open: the WAL and the shared memory exist now */
+    assert_int_equal(mode_of(path), 0600);
+    assert_int_equal(mode_of(wal), 0600);
+    assert_int_equal(mode_of(shm), 0600);
+    og_store_close(s);
+    s = NULL;
+    /* a database an older opsgate left readable by others is tightened on open, WAL included */
+    assert_int_equal(chmod(path, 0644), 0);
+    OG_ASSERT_OK(og_store_open(&s, url, 0));
+    OG_ASSERT_OK(og_store_exec(s, "INSERT INTO t VALUES ('y')"));
+    assert_int_equal(mode_of(path), 0600);
+    assert_int_equal(mode_of(wal), 0600);
+    og_store_close(s);
+    umask(old);
+    free(path);
+    free(url);
+    free(wal);
+    free(shm);
+}
+
 static void test_store_pool__hands_out_every_connection_once(void **state)
 {
     fixture *f = *state;
@@ -208,6 +250,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_store__binds_and_reads_every_type, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store__bad_sql_fails_with_a_message, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store__opening_a_file_that_is_not_a_database_fails_clearly, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store__database_files_are_private_whatever_the_umask, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_pool__hands_out_every_connection_once, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -244,6 +244,86 @@ static void test_tenant__delete_shreds_the_key_and_removes_users(void **state)
     assert_int_equal(og_tenant_delete(&env->ctx, "acme"), OG_ENOTFOUND);
 }
 
+/* A stand-in for a module with data that must outlive a deletion request (the artifacts' legal
+ * holds): it blocks the tenant named in blocked_tenant, or fails when fail_blocker is set. */
+static char blocked_tenant[OG_ID_LEN];
+static int fail_blocker;
+static int blocker_calls;
+
+static int fake_blocker(og_ctx *ctx, const char *tenant_id, json_t *out)
+{
+    (void)ctx;
+    blocker_calls++;
+    if (fail_blocker)
+        return og_error_set(OG_ERROR, "the records module is unreachable");
+    if (strcmp(tenant_id, blocked_tenant) == 0) {
+        json_array_append_new(out, json_pack("{s:s, s:s}", "text",
+                                             "legal hold on project 'fw' (litigation 2026-17)",
+                                             "hint", "clear it with `opsgate hold clear`"));
+        json_array_append_new(out, json_pack("{s:s, s:s}", "text", "retention of 'sow.md'", "hint",
+                                             "clear it with `opsgate hold clear`"));
+    }
+    return 0;
+}
+
+static void test_tenant__delete_is_refused_while_a_module_blocks_it(void **state)
+{
+    og_test_env *env = *state;
+    og_tenant t;
+    char tok[OG_TOKEN_MAX];
+    og_actor actor;
+    json_t *found = NULL;
+    uint8_t *sealed = NULL, *plain = NULL;
+    size_t sealed_len = 0, plain_len = 0;
+    OG_ASSERT_OK(og_tenant_blocker_register("records", fake_blocker));
+    OG_ASSERT_OK(og_tenant_blocker_register("records", fake_blocker)); /* no-op */
+    assert_int_equal(og_tenant_blocker_register("records", NULL), OG_EINVAL);
+    OG_ASSERT_OK(og_tenant_create(&env->ctx, "acme", &t));
+    make_user_token(env, "acme", "alice", OG_ROLE_TENANT_ADMIN, tok);
+    OG_ASSERT_OK(
+        og_crypto_seal(env->keys, env->store, t.id, "obj-1", "secret", 6, &sealed, &sealed_len));
+    og_strlcpy(blocked_tenant, t.id, sizeof(blocked_tenant));
+    blocker_calls = 0;
+    assert_int_equal(og_tenant_delete(&env->ctx, "acme"), OG_ECONFLICT);
+    assert_int_equal(blocker_calls, 1); /* registered once */
+    assert_non_null(strstr(og_error_last(), "tenant 'acme' cannot be deleted"));
+    assert_non_null(strstr(og_error_last(), "litigation 2026-17"));
+    assert_non_null(strstr(og_error_last(), "sow.md"));
+    assert_non_null(strstr(og_error_last(), "opsgate hold clear"));
+    /* the hint is given once */
+    const char *h = strstr(og_error_last(), "opsgate hold clear");
+    assert_null(strstr(h + 1, "opsgate hold clear"));
+    /* nothing was destroyed: the tenant, its users and its key are all there */
+    OG_ASSERT_OK(og_tenant_get(&env->ctx, "acme", &t));
+    OG_ASSERT_OK(og_token_authenticate(env->store, tok, &actor));
+    OG_ASSERT_OK(og_crypto_open(env->keys, env->store, t.id, "obj-1", sealed, sealed_len, &plain,
+                                &plain_len));
+    free(plain);
+    /* the list, for a platform admin only */
+    OG_ASSERT_OK(og_tenant_delete_blockers(&env->ctx, "acme", &found));
+    assert_int_equal(json_array_size(found), 2);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(found, 0), "module")),
+                        "records");
+    json_decref(found);
+    og_ctx as_alice;
+    as_token(env, tok, &as_alice);
+    assert_int_equal(og_tenant_delete_blockers(&as_alice, "acme", &found), OG_EDENIED);
+    assert_int_equal(og_tenant_delete(&as_alice, "acme"), OG_EDENIED);
+    /* a module that cannot answer fails the deletion too */
+    fail_blocker = 1;
+    assert_int_equal(og_tenant_delete(&env->ctx, "acme"), OG_ERROR);
+    assert_non_null(strstr(og_error_last(), "unreachable"));
+    assert_non_null(strstr(og_error_last(), "records"));
+    fail_blocker = 0;
+    OG_ASSERT_OK(og_tenant_get(&env->ctx, "acme", &t));
+    /* unblocked: deleted, key shredded */
+    blocked_tenant[0] = '\0';
+    OG_ASSERT_OK(og_tenant_delete(&env->ctx, "acme"));
+    assert_true(og_crypto_open(env->keys, env->store, t.id, "obj-1", sealed, sealed_len, &plain,
+                               &plain_len) < 0);
+    free(sealed);
+}
+
 static void test_actor__become_acts_with_the_users_rights_and_is_labelled_as_both(void **state)
 {
     og_test_env *env = *state;
@@ -274,6 +354,7 @@ int main(void)
         T(test_token__secret_is_stored_only_as_a_hash),
         T(test_tenant__suspended_tenants_tokens_are_denied),
         T(test_tenant__delete_shreds_the_key_and_removes_users),
+        T(test_tenant__delete_is_refused_while_a_module_blocks_it),
         T(test_actor__become_acts_with_the_users_rights_and_is_labelled_as_both),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
