@@ -168,10 +168,14 @@ size_t og_cli_table_rows(const og_cli_table *t)
 
 static void print_row(const og_cli_table *t, char *const *row, const size_t *width, FILE *f)
 {
-    for (size_t c = 0; c < t->ncols; c++) {
+    /* Trailing empty cells print nothing, so lines never end in spaces. */
+    size_t ncols = t->ncols;
+    while (ncols > 1 && !row[ncols - 1][0] && !t->right[ncols - 1])
+        ncols--;
+    for (size_t c = 0; c < ncols; c++) {
         size_t w = og_cli_text_width(row[c]);
         size_t pad = width[c] > w ? width[c] - w : 0;
-        int last = c + 1 == t->ncols;
+        int last = c + 1 == ncols;
         if (c)
             fputs("  ", f);
         if (t->right[c])

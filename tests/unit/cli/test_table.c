@@ -95,7 +95,7 @@ static void test_table__control_characters_cannot_reach_the_terminal(void **stat
     assert_null(strchr(out, '\r'));
     assert_null(strstr(out, "\xff"));
     assert_non_null(strstr(out, "CN=?[31mred?[0m?"));
-    assert_non_null(strstr(out, "bad ?? utf8"));
+    assert_non_null(strstr(out, "bad ?? utf8\n")); /* an empty last cell adds no spaces */
     free(out);
     og_cli_table_free(t);
 }
