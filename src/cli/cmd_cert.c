@@ -127,6 +127,13 @@ static int parse(int argc, char **argv, opts *o, int *npos, char ***pos)
     };
     int c;
     memset(o, 0, sizeof(*o));
+    /* getopt_long takes "--password" for "--password-file": a password typed on the command line
+     * would then be echoed as a file name. Refuse any other --pass... spelling outright. */
+    for (int i = 2; i < argc && strcmp(argv[i], "--") != 0; i++)
+        if (strncmp(argv[i], "--pass", 6) == 0 && strcmp(argv[i], "--password-file") != 0 &&
+            strncmp(argv[i], "--password-file=", 16) != 0)
+            return og_cli_usage("cert", "passwords are never taken on the command line: put it "
+                                        "in a file and give --password-file FILE");
     optind = 0;
     opterr = 0;
     while ((c = getopt_long(argc - 1, argv + 1, "", lo, NULL)) != -1) {
