@@ -13,17 +13,18 @@
 /* ---- findings ----
  * A bit set. Intrinsic findings (self-signed, weak-key, sha1-signature, long-validity) follow from
  * the certificate alone; chain and hostname findings from how an endpoint served it; expired and
- * expiring from the clock and the tenant's policy, so they are computed when asked, never stored. */
+ * expiring from the clock and the tenant's policy, so they are computed when asked, never stored.
+ */
 enum {
     OG_CERT_F_EXPIRED = 1u << 0,
-    OG_CERT_F_EXPIRING = 1u << 1,           /* within the policy's largest threshold */
-    OG_CERT_F_HOSTNAME_MISMATCH = 1u << 2,  /* an endpoint served it for a name it does not cover */
-    OG_CERT_F_UNTRUSTED_CHAIN = 1u << 3,    /* no path to the trust anchors */
-    OG_CERT_F_INCOMPLETE_CHAIN = 1u << 4,   /* the served chain lacks an intermediate */
-    OG_CERT_F_SELF_SIGNED = 1u << 5,        /* a self-signed end-entity certificate */
-    OG_CERT_F_WEAK_KEY = 1u << 6,           /* RSA or DSA under 2048 bits, EC under 224 */
-    OG_CERT_F_SHA1_SIGNATURE = 1u << 7,     /* signed with SHA-1 (or MD5) */
-    OG_CERT_F_LONG_VALIDITY = 1u << 8,      /* beyond the CA/B Forum maximum at its notBefore */
+    OG_CERT_F_EXPIRING = 1u << 1,          /* within the policy's largest threshold */
+    OG_CERT_F_HOSTNAME_MISMATCH = 1u << 2, /* an endpoint served it for a name it does not cover */
+    OG_CERT_F_UNTRUSTED_CHAIN = 1u << 3,   /* no path to the trust anchors */
+    OG_CERT_F_INCOMPLETE_CHAIN = 1u << 4,  /* the served chain lacks an intermediate */
+    OG_CERT_F_SELF_SIGNED = 1u << 5,       /* a self-signed end-entity certificate */
+    OG_CERT_F_WEAK_KEY = 1u << 6,          /* RSA or DSA under 2048 bits, EC under 224 */
+    OG_CERT_F_SHA1_SIGNATURE = 1u << 7,    /* signed with SHA-1 (or MD5) */
+    OG_CERT_F_LONG_VALIDITY = 1u << 8,     /* beyond the CA/B Forum maximum at its notBefore */
 };
 #define OG_CERT_NFINDINGS 9
 
@@ -43,28 +44,28 @@ int og_certs_max_validity_days(int64_t not_before_us);
 
 /* ---- parsing ---- */
 typedef struct og_cert_info {
-    char fingerprint[65];     /* SHA-256 of the DER, lower-case hex */
-    char *subject;            /* RFC 2253 text; owned */
-    char *issuer;             /* owned */
-    char serial[100];         /* hex */
+    char fingerprint[65]; /* SHA-256 of the DER, lower-case hex */
+    char *subject;        /* RFC 2253 text; owned */
+    char *issuer;         /* owned */
+    char serial[100];     /* hex */
     int64_t not_before_us;
     int64_t not_after_us;
-    char key_type[16];        /* "RSA", "EC", "ED25519", "DSA", ... */
+    char key_type[16]; /* "RSA", "EC", "ED25519", "DSA", ... */
     int key_bits;
-    char key_curve[32];       /* EC group ("prime256v1"), "" otherwise */
-    char sig_alg[64];         /* "sha256WithRSAEncryption" */
-    int is_ca;                /* basicConstraints CA:TRUE */
-    int self_signed;          /* issuer == subject and its own key verifies the signature */
-    json_t *sans;             /* array of "DNS:x", "IP:x", "email:x", "URI:x"; owned */
-    json_t *ocsp;             /* AIA OCSP URLs; owned */
-    json_t *ca_issuers;       /* AIA caIssuers URLs; owned */
-    json_t *crl;              /* CRL distribution point URLs; owned */
-    unsigned findings;        /* intrinsic findings */
+    char key_curve[32]; /* EC group ("prime256v1"), "" otherwise */
+    char sig_alg[64];   /* "sha256WithRSAEncryption" */
+    int is_ca;          /* basicConstraints CA:TRUE */
+    int self_signed;    /* issuer == subject and its own key verifies the signature */
+    json_t *sans;       /* array of "DNS:x", "IP:x", "email:x", "URI:x"; owned */
+    json_t *ocsp;       /* AIA OCSP URLs; owned */
+    json_t *ca_issuers; /* AIA caIssuers URLs; owned */
+    json_t *crl;        /* CRL distribution point URLs; owned */
+    unsigned findings;  /* intrinsic findings */
 } og_cert_info;
 
 /* Parse one DER certificate. OG_EINVAL when it is not one. Clear *out with og_cert_info_clear(). */
 int og_certs_parse_der(og_cert_info *out, const void *der, size_t len);
-void og_cert_info_clear(og_cert_info *ci);   /* frees the owned members; NULL-safe */
+void og_cert_info_clear(og_cert_info *ci); /* frees the owned members; NULL-safe */
 /* The parsed fields as JSON (new reference). */
 json_t *og_cert_info_to_json(const og_cert_info *ci);
 
@@ -83,7 +84,7 @@ int og_certs_chain_check(const void *const *chain, const size_t *lens, size_t n,
 /* ---- targets ----
  * TARGET is host:port, [v6]:port, a host or address (every port of the list), an IPv4 CIDR (at
  * most /16) or IPv6 CIDR (at most /112), or @FILE with one target a line ('#' comments). */
-#define OG_CERTS_MAX_CIDR_V4 16
+#define OG_CERTS_MAX_CIDR_V4   16
 #define OG_CERTS_MAX_ENDPOINTS (1u << 20)
 #define OG_CERTS_DEFAULT_PORTS "443,8443,636,993,995,465"
 
@@ -96,32 +97,32 @@ typedef struct og_certs_targets og_certs_targets;
  * wider than the cap or more than OG_CERTS_MAX_ENDPOINTS endpoints. Free with _free(). */
 int og_certs_targets_parse(og_certs_targets **out, const char *const *targets, size_t n,
                            const uint16_t *ports, size_t nports);
-uint64_t og_certs_targets_count(const og_certs_targets *t);   /* endpoints to scan */
-void og_certs_targets_free(og_certs_targets *t);               /* NULL-safe */
+uint64_t og_certs_targets_count(const og_certs_targets *t); /* endpoints to scan */
+void og_certs_targets_free(og_certs_targets *t);            /* NULL-safe */
 
 /* ---- network scan ---- */
 typedef enum og_certs_scan_status {
     OG_SCAN_OK = 0,
     OG_SCAN_REFUSED,
-    OG_SCAN_UNREACHABLE,       /* no route, or the name does not resolve */
+    OG_SCAN_UNREACHABLE, /* no route, or the name does not resolve */
     OG_SCAN_TIMEOUT,
-    OG_SCAN_NOT_TLS,           /* something answered, but not TLS */
-    OG_SCAN_HANDSHAKE_ERROR,   /* TLS, but the handshake failed */
+    OG_SCAN_NOT_TLS,         /* something answered, but not TLS */
+    OG_SCAN_HANDSHAKE_ERROR, /* TLS, but the handshake failed */
 } og_certs_scan_status;
-const char *og_certs_scan_status_name(og_certs_scan_status s);   /* "ok", "refused", ... */
+const char *og_certs_scan_status_name(og_certs_scan_status s); /* "ok", "refused", ... */
 
 typedef struct og_certs_scan_result {
-    const char *target;        /* "host:port" as scanned */
-    const char *address;       /* the IP connected to ("" when unresolved) */
+    const char *target;  /* "host:port" as scanned */
+    const char *address; /* the IP connected to ("" when unresolved) */
     int port;
-    const char *sni;           /* the SNI sent, "" when none (IP targets without --sni) */
+    const char *sni; /* the SNI sent, "" when none (IP targets without --sni) */
     og_certs_scan_status status;
-    const char *error;         /* detail when not ok */
-    const char *tls_version;   /* "TLSv1.3" when ok */
-    const char *fingerprint;   /* the leaf's, "" when not ok */
+    const char *error;       /* detail when not ok */
+    const char *tls_version; /* "TLSv1.3" when ok */
+    const char *fingerprint; /* the leaf's, "" when not ok */
     const char *subject;
     int64_t not_after_us;
-    unsigned findings;         /* of the leaf as served here, expiry included */
+    unsigned findings; /* of the leaf as served here, expiry included */
     int chain_len;
     int64_t elapsed_us;
 } og_certs_scan_result;
@@ -132,9 +133,9 @@ typedef struct og_certs_scan_progress {
 } og_certs_scan_progress;
 
 typedef struct og_certs_scan_opts {
-    const char *sni;           /* send this SNI and match the certificate against it */
-    int concurrency;           /* connections in flight (default 128, at most 10000) */
-    int timeout_ms;            /* per endpoint, connect + handshake (default 5000) */
+    const char *sni; /* send this SNI and match the certificate against it */
+    int concurrency; /* connections in flight (default 128, at most 10000) */
+    int timeout_ms;  /* per endpoint, connect + handshake (default 5000) */
     /* each result as it completes; the strings are borrowed for the call */
     void (*on_result)(void *arg, const og_certs_scan_result *r);
     /* about 5 times a second while scanning */
@@ -146,8 +147,8 @@ typedef struct og_certs_scan_summary {
     char scan_id[OG_ID_LEN];
     uint64_t endpoints;
     uint64_t by_status[OG_SCAN_HANDSHAKE_ERROR + 1];
-    uint64_t certs_new;        /* certificates the inventory did not have */
-    uint64_t certs_seen;       /* distinct certificates served (chains included) */
+    uint64_t certs_new;  /* certificates the inventory did not have */
+    uint64_t certs_seen; /* distinct certificates served (chains included) */
     int64_t elapsed_us;
 } og_certs_scan_summary;
 
@@ -164,10 +165,10 @@ int og_certs_scan(og_ctx *ctx, const char *tenant, const og_certs_targets *targe
 /* ---- files and import ---- */
 typedef struct og_certs_file_result {
     const char *path;
-    const char *kind;          /* "pem", "der", "pkcs12" */
-    const char *status;        /* "ok", "needs-password", "invalid" */
-    const char *error;         /* for "invalid" and "needs-password" */
-    int certs;                 /* certificates found in the file */
+    const char *kind;   /* "pem", "der", "pkcs12" */
+    const char *status; /* "ok", "needs-password", "invalid" */
+    const char *error;  /* for "invalid" and "needs-password" */
+    int certs;          /* certificates found in the file */
 } og_certs_file_result;
 
 typedef struct og_certs_files_summary {
@@ -177,39 +178,67 @@ typedef struct og_certs_files_summary {
 
 /*
  * Walk paths (files or folders, recursively, symlinks not followed, at most 64 levels and files of
- * at most 1 MiB) for PEM and DER certificates and PKCS#12 bundles. Bundles that do not open without
- * a password are listed "needs-password". Files that look like certificates (a certificate
- * extension or a PEM certificate header) but do not parse are "invalid" with the reason; other
- * files are skipped. One audit record per call. A path that does not exist fails with OG_ENOTFOUND
- * naming it, before anything is recorded. Needs OG_PERM_WRITE.
+ * at most 1 MiB) for PEM and DER certificates and PKCS#12 bundles. PKCS#12 bundles are opened
+ * with no password, then with `password` (may be NULL; borrowed, never stored or logged); those
+ * that open with neither are listed "needs-password". Files that look like certificates (a
+ * certificate extension or a PEM certificate header) but do not parse are "invalid" with the
+ * reason; other files are skipped. One audit record per call. A path that does not exist fails
+ * with OG_ENOTFOUND naming it, before anything is recorded. Needs OG_PERM_WRITE.
  */
 int og_certs_scan_files(og_ctx *ctx, const char *tenant, const char *const *paths, size_t n,
+                        const char *password,
                         void (*on_file)(void *arg, const og_certs_file_result *r), void *arg,
                         og_certs_files_summary *summary);
 
 typedef struct og_certs_import_summary {
     int certs, certs_new, keys;
-    char first_fingerprint[65];   /* the bundle's first certificate */
+    char first_fingerprint[65]; /* the bundle's first certificate */
+    char kind[8];               /* "pem", "der", "pkcs12" */
 } og_certs_import_summary;
 
 /*
- * Import a PEM bundle (certificates and private keys). Keys are sealed with the tenant's data key
- * (og_crypto_seal) and linked to their certificate; they are never printed or returned. A
- * malformed block fails with OG_EINVAL naming the file (as `name`) and line; nothing is recorded
- * then. Needs OG_PERM_WRITE.
+ * Import a bundle: PEM (certificates and private keys), one DER certificate, or PKCS#12
+ * (certificate, chain and key), told apart by their content as `cert scan-files` does. Keys are
+ * sealed with the tenant's data key (og_crypto_seal) and linked to their certificate; they are
+ * never printed or returned. `password` (may be NULL; borrowed, never stored or logged) opens a
+ * PKCS#12 bundle and passphrase-protected PEM keys; a key it opens is stored unencrypted (PKCS#8)
+ * under the seal, so it can be deployed. A PEM key without the password is stored as it is and
+ * linked to no certificate.
+ *
+ * Refused with OG_EINVAL, nothing recorded: a malformed PEM block (naming the file, as `name`, and
+ * line), no certificate, a PKCS#12 bundle the password does not open, a wrong password for an
+ * encrypted PEM key, and a private key that matches none of the bundle's certificates (the message
+ * gives the SHA-256 of the key's public key and of each certificate's public key). Needs
+ * OG_PERM_WRITE.
  */
+int og_certs_import_bundle(og_ctx *ctx, const char *tenant, const char *name, const void *data,
+                           size_t len, const char *password, og_certs_import_summary *summary);
+/* og_certs_import_bundle() without a password. */
 int og_certs_import(og_ctx *ctx, const char *tenant, const char *name, const char *pem, size_t len,
                     og_certs_import_summary *summary);
 
 /* ---- inventory ---- */
 typedef struct og_certs_filter {
-    int64_t expiring_us;       /* > 0: only those expiring within this (expired ones included) */
-    unsigned finding;          /* != 0: only those with all of these findings */
-    int limit;                 /* 0 = 10000 */
+    int64_t expiring_us; /* > 0: only those expiring within this (expired ones included) */
+    unsigned finding;    /* != 0: only those with all of these findings */
+    int limit;           /* 0 = 10000 */
 } og_certs_filter;
 
-/* The tenant's certificates, soonest expiry first: a JSON array (caller decrefs). OG_PERM_READ. */
+/*
+ * The tenant's certificates, soonest expiry first: a JSON array (caller decrefs). OG_PERM_READ.
+ * Each row: fingerprint, subject, issuer, not_after, seconds_left (exact, negative once expired),
+ * days_left (whole days, rounded up while valid so a fresh 5-day certificate has 5; once expired,
+ * -N means it expired within the last N days), expires_in ("4d 23h", never less time than is left;
+ * "expired 3d ago"), key, ca, findings, locations (up to 10, most recent first), sightings (their
+ * number), first_seen, last_seen.
+ */
 int og_certs_list(og_ctx *ctx, const char *tenant, const og_certs_filter *f, json_t **out);
+/*
+ * The same over every tenant, soonest expiry first, each row with "tenant" (name) and "tenant_id";
+ * each tenant's own policy decides its "expiring" finding. The filter's limit applies to the whole
+ * list. Platform actors only (platform-admin users, the local operator): others get OG_EDENIED.
+ */
+int og_certs_list_all(og_ctx *ctx, const og_certs_filter *f, json_t **out);
 /* One certificate by fingerprint or a unique prefix (colons allowed) with its sightings,
  * chains and findings. OG_ENOTFOUND, or OG_EINVAL for an ambiguous prefix naming the matches. */
 int og_certs_show(og_ctx *ctx, const char *tenant, const char *id, json_t **out);
@@ -217,16 +246,19 @@ int og_certs_show(og_ctx *ctx, const char *tenant, const char *id, json_t **out)
 /* ---- policy ---- */
 #define OG_CERTS_MAX_THRESHOLDS 8
 typedef struct og_certs_policy {
-    int thresholds[OG_CERTS_MAX_THRESHOLDS];   /* days, descending */
+    int thresholds[OG_CERTS_MAX_THRESHOLDS]; /* days, descending */
     int nthresholds;
-    char *ca_bundle_pem;        /* NULL = system trust store; owned */
+    char *ca_bundle_pem; /* NULL = system trust store only; owned */
+    int bundle_only;     /* with a bundle: 0 = it adds to the system store, 1 = replaces it */
 } og_certs_policy;
 /* "30,14,7,1" into a policy's thresholds (sorted, unique, 1..3650). OG_EINVAL naming the value. */
 int og_certs_thresholds_parse(const char *s, og_certs_policy *p);
 /* The tenant's policy (defaults 30,14,7,1 and the system store). Clear with _clear(). */
 int og_certs_policy_get(og_ctx *ctx, const char *tenant, og_certs_policy *out);
-/* Set thresholds (when p->nthresholds > 0) and the CA bundle (set_bundle: 1 = p->ca_bundle_pem,
- * NULL meaning the system store again). Audited. OG_PERM_WRITE. */
+/* Set thresholds (when p->nthresholds > 0) and the CA bundle (set_bundle: 1 = p->ca_bundle_pem and
+ * p->bundle_only, NULL meaning the system store alone again). A bundle that adds to the system
+ * store needs at least one certificate; one that replaces it needs a self-signed CA (an anchor).
+ * Audited. OG_PERM_WRITE. */
 int og_certs_policy_set(og_ctx *ctx, const char *tenant, const og_certs_policy *p, int set_bundle);
 void og_certs_policy_clear(og_certs_policy *p);
 json_t *og_certs_policy_to_json(const og_certs_policy *p);
@@ -242,13 +274,17 @@ json_t *og_certs_policy_to_json(const og_certs_policy *p);
 int og_certs_expiry_run(og_ctx *ctx, const char *tenant, int *raised);
 
 /* ---- schedules ---- */
+/* A period as schedules show it: "6h", "30m", "90s", "2w", or parts of those in falling order,
+ * "1d12h", "1h30m". OG_EINVAL naming s. */
+int og_certs_every_parse(const char *s, int64_t *out_us);
 /* Store a scan of targets every `every_us` (at least 5 minutes) for the tenant; ports/sni/
  * timeout/concurrency as for a scan (NULL/0 = defaults). The targets are validated now. The first
  * run is due at once. *id_out (may be NULL) receives the schedule id. OG_PERM_WRITE. */
 int og_certs_schedule_add(og_ctx *ctx, const char *tenant, int64_t every_us,
-                          const char *const *targets, size_t n, const char *ports,
-                          const char *sni, int timeout_ms, int concurrency,
-                          char id_out[OG_ID_LEN]);
+                          const char *const *targets, size_t n, const char *ports, const char *sni,
+                          int timeout_ms, int concurrency, char id_out[OG_ID_LEN]);
+/* The tenant's schedules (caller decrefs): id, every_s (seconds) and every ("6h", "1d12h"),
+ * targets, ports, sni, timeout_ms, concurrency, next_run, last_run, last_result. OG_PERM_READ. */
 int og_certs_schedule_list(og_ctx *ctx, const char *tenant, json_t **out);
 int og_certs_schedule_delete(og_ctx *ctx, const char *tenant, const char *id);
 /*

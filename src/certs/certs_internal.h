@@ -8,10 +8,10 @@
 #include "opsgate/certs.h"
 #include "opsgate/tenant.h"
 
-#define OG_CERTS_MAX_DER (64 * 1024)        /* larger "certificates" are refused */
-#define OG_CERTS_MAX_CHAIN 10               /* certificates kept from one served chain */
-#define OG_CERTS_MAX_FILE (1024 * 1024)     /* files read by scan-files and import */
-#define OG_DAY_US 86400000000LL
+#define OG_CERTS_MAX_DER   (64 * 1024)   /* larger "certificates" are refused */
+#define OG_CERTS_MAX_CHAIN 10            /* certificates kept from one served chain */
+#define OG_CERTS_MAX_FILE  (1024 * 1024) /* files read by scan-files and import */
+#define OG_DAY_US          86400000000LL
 
 /* ---- x509.c ---- */
 /* Fill *out from a parsed certificate (intrinsic findings included). Clear with
@@ -21,27 +21,29 @@ unsigned og_certs__intrinsic_findings(const og_cert_info *ci, int md_nid);
 
 /* ---- verify.c ---- */
 typedef struct og_certs_trust og_certs_trust;
-/* Trust anchors from a PEM bundle, or the system store when bundle_pem is NULL. OG_EINVAL when the
- * bundle holds no certificate. Free with og_certs__trust_free(). */
-int og_certs__trust_new(og_certs_trust **out, const char *bundle_pem);
+/* Trust anchors: the system store when bundle_pem is NULL; else the bundle's self-signed CAs as
+ * anchors and its other certificates as chain helpers, added to the system store unless
+ * bundle_only. OG_EINVAL when the bundle holds no certificate, or (bundle_only) no self-signed
+ * one. Free with og_certs__trust_free(). */
+int og_certs__trust_new(og_certs_trust **out, const char *bundle_pem, int bundle_only);
 /* Add a CA certificate that may complete served chains (not an anchor). Borrowed: up-ref'd. */
 int og_certs__trust_add_helper(og_certs_trust *t, X509 *x);
 void og_certs__trust_free(og_certs_trust *t);
 /* Chain findings (untrusted, incomplete) of a served chain, chain[0] the leaf; detail (128 bytes,
  * may be NULL) receives the verifier's reason. Not thread-safe per trust object. */
-unsigned og_certs__chain_findings(og_certs_trust *t, STACK_OF(X509) *chain, char *detail);
+unsigned og_certs__chain_findings(og_certs_trust *t, STACK_OF(X509) * chain, char *detail);
 /* OG_CERT_F_HOSTNAME_MISMATCH when name (DNS name or IP literal) is not covered by x. */
 unsigned og_certs__host_findings(X509 *x, const char *name);
 
 /* ---- pem.c ---- */
 typedef struct og_certs_pem_block {
-    char label[64];          /* "CERTIFICATE", "PRIVATE KEY", ... */
-    uint8_t *der;            /* decoded body; owned, free with og_certs__pem_block_clear */
+    char label[64]; /* "CERTIFICATE", "PRIVATE KEY", ... */
+    uint8_t *der;   /* decoded body; owned, free with og_certs__pem_block_clear */
     size_t len;
-    int line;                /* of the BEGIN line, 1-based */
-    const char *text;        /* the block's text in the input, BEGIN to END line; borrowed */
+    int line;         /* of the BEGIN line, 1-based */
+    const char *text; /* the block's text in the input, BEGIN to END line; borrowed */
     size_t text_len;
-    int has_headers;         /* RFC 1421 headers ("Proc-Type: 4,ENCRYPTED") */
+    int has_headers; /* RFC 1421 headers ("Proc-Type: 4,ENCRYPTED") */
 } og_certs_pem_block;
 /* The next PEM block of buf from *pos: 1 with *b filled, 0 at the end, OG_EINVAL on a malformed
  * block ("NAME line N: ..."). Text outside blocks is ignored. */
@@ -49,7 +51,18 @@ int og_certs__pem_next(const char *buf, size_t len, size_t *pos, int *line, cons
                        og_certs_pem_block *b);
 void og_certs__pem_block_clear(og_certs_pem_block *b);
 
+/* ---- schedule.c ---- */
+/* A duration as "6h", "30m", "1d12h", "1m30s" (whole seconds; "0s" for none). */
+void og_certs__duration_text(int64_t us, char *out, size_t size);
+
 /* ---- inventory.c ---- */
+/* Whole days left, rounded up while valid (a fresh 5-day certificate has 5, one with an hour
+ * left has 1), and rounded away from zero once expired (-1: expired within the last day). */
+int64_t og_certs__days_left(int64_t left_us);
+/* Time left as a person reads it, never less than there is: "4d 23h" (hours rounded up) from a
+ * day on, "11h 5m" (minutes rounded up) under a day, "expired 3d ago" (rounded down) after. */
+void og_certs__left_text(int64_t left_us, char *out, size_t size);
+
 /* Resolve the tenant for an operation needing perm; OG_ENOTFOUND for other tenants' actors. */
 int og_certs__tenant(og_ctx *ctx, const char *tenant, og_perm perm, og_tenant *out);
 
@@ -75,6 +88,8 @@ int og_certs__batch_write(og_ctx *ctx, const char *tenant_id, og_certs_batch *b,
                           uint64_t *certs_new);
 /* Load the tenant's CA certificates as chain helpers of t (at most 10000). */
 int og_certs__trust_load_inventory(og_ctx *ctx, const char *tenant_id, og_certs_trust *t);
+/* Trust from a tenant's policy: the system store, plus or instead of its CA bundle. */
+int og_certs__trust_from_policy(og_certs_trust **out, const og_certs_policy *p);
 /* The policy of a tenant id (no authorization). */
 int og_certs__policy_load(og_store *s, const char *tenant_id, og_certs_policy *out);
 

@@ -106,7 +106,7 @@ static int expiry_tenant(og_ctx *ctx, const char *tenant_id, int *raised)
         if ((error = alerted_mask(al, tenant_id, fp, &pol, &mask)) < 0)
             goto cleanup;
         if (mask & EXPIRED_BIT)
-            continue;   /* expiry said it all; thresholds added later do not apply */
+            continue; /* expiry said it all; thresholds added later do not apply */
         for (int i = 0; i < pol.nthresholds; i++)
             if (na - now <= (int64_t)pol.thresholds[i] * OG_DAY_US && !(mask & (1u << i)))
                 crossed |= 1u << i;
@@ -129,15 +129,14 @@ static int expiry_tenant(og_ctx *ctx, const char *tenant_id, int *raised)
         char dl[OG_TIME_LEN];
         og_time_format(na, dl);
         int64_t left = na - now;
-        json_t *payload = json_pack(
-            "{s:s, s:s, s:s, s:I, s:i, s:o, s:o}", "fingerprint", fp, "subject",
-            og_stmt_col_text(sel, 1), "not_after", dl, "days_left",
-            (json_int_t)(left >= 0 ? left / OG_DAY_US : -((-left + OG_DAY_US - 1) / OG_DAY_US)),
-            "threshold_days", expired ? 0 : tightest, "crossed", list, "locations",
-            locations_of(ctx->store, tenant_id, fp));
+        json_t *payload = json_pack("{s:s, s:s, s:s, s:I, s:i, s:o, s:o}", "fingerprint", fp,
+                                    "subject", og_stmt_col_text(sel, 1), "not_after", dl,
+                                    "days_left", (json_int_t)og_certs__days_left(left),
+                                    "threshold_days", expired ? 0 : tightest, "crossed", list,
+                                    "locations", locations_of(ctx->store, tenant_id, fp));
         char ev[OG_ID_LEN];
-        error = og_event_emit(ctx, tenant_id, expired ? "certs.expired" : "certs.expiring",
-                              payload, ev);
+        error = og_event_emit(ctx, tenant_id, expired ? "certs.expired" : "certs.expiring", payload,
+                              ev);
         json_decref(payload);
         if (error < 0)
             goto cleanup;
@@ -148,9 +147,8 @@ static int expiry_tenant(og_ctx *ctx, const char *tenant_id, int *raised)
         if (expired && (error = record_alert(ins, tenant_id, fp, 0, ev, now_s)) < 0)
             goto cleanup;
         if (json_array_size(summary) < 100)
-            json_array_append_new(summary,
-                                  json_pack("{s:s, s:i}", "fingerprint", fp, "threshold_days",
-                                            expired ? 0 : tightest));
+            json_array_append_new(summary, json_pack("{s:s, s:i}", "fingerprint", fp,
+                                                     "threshold_days", expired ? 0 : tightest));
         n++;
     }
     if (rc < 0) {
@@ -291,11 +289,11 @@ int og_certs_metrics_render(og_ctx *ctx, og_buf *out)
         while ((rc = og_stmt_step(st)) == OG_ROW) {
             int64_t na = og_stmt_col_int(st, 0);
             int64_t left = na - now;
-            int b = left <= 0                 ? 0
-                    : left <= 7 * OG_DAY_US   ? 1
-                    : left <= 30 * OG_DAY_US  ? 2
-                    : left <= 90 * OG_DAY_US  ? 3
-                                              : 4;
+            int b = left <= 0                ? 0
+                    : left <= 7 * OG_DAY_US  ? 1
+                    : left <= 30 * OG_DAY_US ? 2
+                    : left <= 90 * OG_DAY_US ? 3
+                                             : 4;
             count[b]++;
             if (na < earliest)
                 earliest = na;

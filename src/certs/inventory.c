@@ -48,8 +48,8 @@ typedef struct batch_sighting {
 struct og_certs_batch {
     batch_cert *certs;
     size_t ncerts, acerts;
-    uint32_t *index;   /* open addressing: 1 + position in certs, 0 = empty */
-    size_t nindex;     /* power of two */
+    uint32_t *index; /* open addressing: 1 + position in certs, 0 = empty */
+    size_t nindex;   /* power of two */
     batch_sighting *sightings;
     size_t nsightings, asightings;
 };
@@ -130,7 +130,7 @@ int og_certs__batch_add_cert(og_certs_batch *b, const void *der, size_t len, og_
     size_t h = fp_hash(ci->fingerprint) & (b->nindex - 1);
     while (b->index[h]) {
         if (strcmp(b->certs[b->index[h] - 1].fp, ci->fingerprint) == 0) {
-            error = 0;   /* already there */
+            error = 0; /* already there */
             goto cleanup;
         }
         h = (h + 1) & (b->nindex - 1);
@@ -154,7 +154,7 @@ int og_certs__batch_add_cert(og_certs_batch *b, const void *der, size_t len, og_
     memcpy(c->der, der, len);
     c->len = len;
     memcpy(c->fp, ci->fingerprint, 65);
-    c->ci = *ci;           /* take over the owned members */
+    c->ci = *ci; /* take over the owned members */
     memset(ci, 0, sizeof(*ci));
     c->has_info = 1;
     b->index[h] = (uint32_t)(++b->ncerts);
@@ -224,7 +224,8 @@ int og_certs__batch_write(og_ctx *ctx, const char *tenant_id, og_certs_batch *b,
     char *info = NULL;
     uint64_t nnew = 0;
     if ((error = og_stmt_prepare(&sel, ctx->store,
-                                 "SELECT 1 FROM certs WHERE tenant_id = ? AND fingerprint = ?")) < 0 ||
+                                 "SELECT 1 FROM certs WHERE tenant_id = ? AND fingerprint = ?")) <
+            0 ||
         (error = og_stmt_prepare(
              &ins, ctx->store,
              "INSERT INTO certs (tenant_id, fingerprint, subject, issuer, serial, not_before_us,"
@@ -409,7 +410,7 @@ int og_certs__policy_load(og_store *s, const char *tenant_id, og_certs_policy *o
     int error, rc;
     policy_defaults(out);
     if ((error = og_stmt_prepare(&st, s,
-                                 "SELECT thresholds, ca_bundle FROM cert_policies"
+                                 "SELECT thresholds, ca_bundle, ca_bundle_only FROM cert_policies"
                                  " WHERE tenant_id = ?")) < 0)
         return error;
     og_stmt_bind_text(st, 1, tenant_id);
@@ -425,6 +426,7 @@ int og_certs__policy_load(og_store *s, const char *tenant_id, og_certs_policy *o
         const char *b = og_stmt_col_text(st, 1);
         if (b && !(out->ca_bundle_pem = strdup(b)))
             error = og_error_set(OG_ERROR, "out of memory");
+        out->bundle_only = b && og_stmt_col_int(st, 2) != 0;
     }
     og_stmt_free(st);
     return error;
@@ -455,11 +457,18 @@ json_t *og_certs_policy_to_json(const og_certs_policy *p)
         json_array_append_new(th, json_integer(p->thresholds[i]));
     int ncas = 0;
     if (p->ca_bundle_pem)
-        for (const char *c = p->ca_bundle_pem; (c = strstr(c, "-----BEGIN CERTIFICATE-----"));
-             c++)
+        for (const char *c = p->ca_bundle_pem; (c = strstr(c, "-----BEGIN CERTIFICATE-----")); c++)
             ncas++;
     return json_pack("{s:o, s:s, s:i}", "thresholds_days", th, "trust",
-                     p->ca_bundle_pem ? "tenant-bundle" : "system", "bundle_certificates", ncas);
+                     !p->ca_bundle_pem ? "system"
+                     : p->bundle_only  ? "tenant-bundle-only"
+                                       : "system+tenant-bundle",
+                     "bundle_certificates", ncas);
+}
+
+int og_certs__trust_from_policy(og_certs_trust **out, const og_certs_policy *p)
+{
+    return og_certs__trust_new(out, p->ca_bundle_pem, p->bundle_only);
 }
 
 int og_certs_policy_set(og_ctx *ctx, const char *tenant, const og_certs_policy *p, int set_bundle)
@@ -475,7 +484,7 @@ int og_certs_policy_set(og_ctx *ctx, const char *tenant, const og_certs_policy *
     if ((error = og_certs__tenant(ctx, tenant, OG_PERM_WRITE, &t)) < 0)
         return error;
     if (set_bundle && p->ca_bundle_pem &&
-        (error = og_certs__trust_new(&trust, p->ca_bundle_pem)) < 0)
+        (error = og_certs__trust_new(&trust, p->ca_bundle_pem, p->bundle_only)) < 0)
         return error;
     if ((error = og_store_tx_begin(ctx->store)) < 0)
         goto cleanup_notx;
@@ -488,6 +497,7 @@ int og_certs_policy_set(og_ctx *ctx, const char *tenant, const og_certs_policy *
     if (set_bundle) {
         free(cur.ca_bundle_pem);
         cur.ca_bundle_pem = NULL;
+        cur.bundle_only = p->ca_bundle_pem && p->bundle_only;
         if (p->ca_bundle_pem && !(cur.ca_bundle_pem = strdup(p->ca_bundle_pem))) {
             error = og_error_set(OG_ERROR, "out of memory");
             goto cleanup;
@@ -498,14 +508,17 @@ int og_certs_policy_set(og_ctx *ctx, const char *tenant, const og_certs_policy *
     og_time_format(og_time_now_us(), now);
     if ((error = og_stmt_prepare(&st, ctx->store,
                                  "INSERT INTO cert_policies (tenant_id, thresholds, ca_bundle,"
-                                 " updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (tenant_id) DO"
-                                 " UPDATE SET thresholds = excluded.thresholds, ca_bundle ="
-                                 " excluded.ca_bundle, updated_at = excluded.updated_at")) < 0)
+                                 " ca_bundle_only, updated_at) VALUES (?, ?, ?, ?, ?)"
+                                 " ON CONFLICT (tenant_id) DO UPDATE SET thresholds ="
+                                 " excluded.thresholds, ca_bundle = excluded.ca_bundle,"
+                                 " ca_bundle_only = excluded.ca_bundle_only,"
+                                 " updated_at = excluded.updated_at")) < 0)
         goto cleanup;
     og_stmt_bind_text(st, 1, t.id);
     og_stmt_bind_text(st, 2, th);
     og_stmt_bind_text(st, 3, cur.ca_bundle_pem);
-    og_stmt_bind_text(st, 4, now);
+    og_stmt_bind_int(st, 4, cur.bundle_only);
+    og_stmt_bind_text(st, 5, now);
     if ((error = og_stmt_step(st)) < 0)
         goto cleanup;
     analysis = og_certs_policy_to_json(&cur);
@@ -544,11 +557,55 @@ static json_t *time_json(int64_t us)
     return json_string(t);
 }
 
-static int64_t days_left(int64_t not_after_us, int64_t now_us)
+int64_t og_certs__days_left(int64_t d)
 {
-    int64_t d = not_after_us - now_us;
-    /* floor division, so a certificate that expired an hour ago has -1 days left */
-    return d >= 0 ? d / OG_DAY_US : -((-d + OG_DAY_US - 1) / OG_DAY_US);
+    /* Rounded up while valid: a certificate issued for 5 days and listed a second later has 5
+     * days left, not 4. Once expired, away from zero: expired an hour ago is -1. */
+    return d > 0 ? (d + OG_DAY_US - 1) / OG_DAY_US : -((-d + OG_DAY_US - 1) / OG_DAY_US);
+}
+
+void og_certs__left_text(int64_t left, char *out, size_t size)
+{
+    const int64_t min = 60000000LL, hour = 60 * min;
+    if (left <= 0) {
+        int64_t ago = -left; /* rounded down: never "longer ago" than it is */
+        if (ago >= OG_DAY_US)
+            snprintf(out, size, "expired %lldd ago", (long long)(ago / OG_DAY_US));
+        else if (ago >= hour)
+            snprintf(out, size, "expired %lldh ago", (long long)(ago / hour));
+        else if (ago >= min)
+            snprintf(out, size, "expired %lldm ago", (long long)(ago / min));
+        else
+            snprintf(out, size, "expired");
+        return;
+    }
+    if (left > OG_DAY_US) {
+        /* hours, rounded up: 4 days 23 hours 59 minutes reads 5d, 4 days 10 minutes 4d 1h */
+        int64_t h = (left + hour - 1) / hour;
+        if (h % 24)
+            snprintf(out, size, "%lldd %lldh", (long long)(h / 24), (long long)(h % 24));
+        else
+            snprintf(out, size, "%lldd", (long long)(h / 24));
+        return;
+    }
+    int64_t m = (left + min - 1) / min; /* minutes, rounded up */
+    if (m >= 60 && m % 60)
+        snprintf(out, size, "%lldh %lldm", (long long)(m / 60), (long long)(m % 60));
+    else if (m >= 60)
+        snprintf(out, size, "%lldh", (long long)(m / 60));
+    else
+        snprintf(out, size, "%lldm", (long long)m);
+}
+
+/* seconds_left, days_left and expires_in of a certificate, into o. */
+static void left_json(json_t *o, int64_t not_after_us, int64_t now_us)
+{
+    char text[48];
+    int64_t left = not_after_us - now_us;
+    og_certs__left_text(left, text, sizeof(text));
+    json_object_set_new(o, "seconds_left", json_integer((json_int_t)(left / 1000000)));
+    json_object_set_new(o, "days_left", json_integer((json_int_t)og_certs__days_left(left)));
+    json_object_set_new(o, "expires_in", json_string(text));
 }
 
 static char *location_text(const char *kind, const char *location, const char *sni)
@@ -561,19 +618,17 @@ static char *location_text(const char *kind, const char *location, const char *s
     return asprintf(&s, "%s:%s", kind, location) < 0 ? NULL : s;
 }
 
-int og_certs_list(og_ctx *ctx, const char *tenant, const og_certs_filter *f, json_t **out)
+/* Append the certificates of tenant t matching f (at most limit) to arr, soonest expiry first;
+ * with_tenant adds the tenant's name and id to each row. */
+static int list_tenant(og_ctx *ctx, const og_tenant *t, int with_tenant, const og_certs_filter *f,
+                       int64_t now, size_t limit, json_t *arr)
 {
     int error = -1, rc;
-    og_tenant t;
     og_certs_policy pol;
     og_stmt *st = NULL, *ss = NULL;
-    json_t *arr = NULL;
-    int64_t now = og_time_now_us();
-    int limit = f && f->limit > 0 ? f->limit : 10000;
+    size_t added = 0;
     memset(&pol, 0, sizeof(pol));
-    if ((error = og_certs__tenant(ctx, tenant, OG_PERM_READ, &t)) < 0)
-        return error;
-    if ((error = og_certs__policy_load(ctx->store, t.id, &pol)) < 0)
+    if ((error = og_certs__policy_load(ctx->store, t->id, &pol)) < 0)
         goto cleanup;
     if ((error = og_stmt_prepare(&st, ctx->store,
                                  "SELECT fingerprint, subject, issuer, not_after_us, key_type,"
@@ -585,18 +640,17 @@ int og_certs_list(og_ctx *ctx, const char *tenant, const og_certs_filter *f, jso
                                  " WHERE tenant_id = ? AND fingerprint = ?"
                                  " ORDER BY last_seen_us DESC, location")) < 0)
         goto cleanup;
-    og_stmt_bind_text(st, 1, t.id);
+    og_stmt_bind_text(st, 1, t->id);
     og_stmt_bind_int(st, 2, f && f->expiring_us > 0 ? now + f->expiring_us : INT64_MAX);
-    arr = json_array();
-    while ((rc = og_stmt_step(st)) == OG_ROW && (int)json_array_size(arr) < limit) {
+    while (added < limit && (rc = og_stmt_step(st)) == OG_ROW) {
         const char *fp = og_stmt_col_text(st, 0);
         int64_t na = og_stmt_col_int(st, 3);
-        unsigned findings = (unsigned)og_stmt_col_int(st, 7) |
-                            expiry_findings(na, now, pol.thresholds[0]);
+        unsigned findings =
+            (unsigned)og_stmt_col_int(st, 7) | expiry_findings(na, now, pol.thresholds[0]);
         json_t *locs = json_array();
         int nsight = 0;
         og_stmt_reset(ss);
-        og_stmt_bind_text(ss, 1, t.id);
+        og_stmt_bind_text(ss, 1, t->id);
         og_stmt_bind_text(ss, 2, fp);
         while ((rc = og_stmt_step(ss)) == OG_ROW) {
             findings |= (unsigned)og_stmt_col_int(ss, 3);
@@ -617,29 +671,114 @@ int og_certs_list(og_ctx *ctx, const char *tenant, const og_certs_filter *f, jso
             json_decref(locs);
             continue;
         }
-        json_array_append_new(
-            arr, json_pack("{s:s, s:s, s:s, s:o, s:I, s:{s:s, s:i}, s:b, s:o, s:o, s:i, s:o, s:o}",
-                           "fingerprint", fp, "subject", og_stmt_col_text(st, 1), "issuer",
-                           og_stmt_col_text(st, 2), "not_after", time_json(na), "days_left",
-                           (json_int_t)days_left(na, now), "key", "type",
-                           og_stmt_col_text(st, 4), "bits", (int)og_stmt_col_int(st, 5), "ca",
-                           (int)og_stmt_col_int(st, 6), "findings",
-                           og_certs_findings_json(findings), "locations", locs, "sightings",
-                           nsight, "first_seen", time_json(og_stmt_col_int(st, 8)), "last_seen",
-                           time_json(og_stmt_col_int(st, 9))));
+        json_t *row = json_pack(
+            "{s:s, s:s, s:s, s:o, s:{s:s, s:i}, s:b, s:o, s:o, s:i, s:o, s:o}", "fingerprint", fp,
+            "subject", og_stmt_col_text(st, 1), "issuer", og_stmt_col_text(st, 2), "not_after",
+            time_json(na), "key", "type", og_stmt_col_text(st, 4), "bits",
+            (int)og_stmt_col_int(st, 5), "ca", (int)og_stmt_col_int(st, 6), "findings",
+            og_certs_findings_json(findings), "locations", locs, "sightings", nsight, "first_seen",
+            time_json(og_stmt_col_int(st, 8)), "last_seen", time_json(og_stmt_col_int(st, 9)));
+        if (!row) {
+            error = og_error_set(OG_ERROR, "out of memory");
+            goto cleanup;
+        }
+        left_json(row, na, now);
+        if (with_tenant) {
+            json_object_set_new(row, "tenant", json_string(t->name));
+            json_object_set_new(row, "tenant_id", json_string(t->id));
+        }
+        json_array_append_new(arr, row);
+        added++;
     }
-    if (rc < 0) {
-        error = rc;
-        goto cleanup;
-    }
-    *out = arr;
-    arr = NULL;
-    error = 0;
+    error = rc < 0 ? rc : 0;
 cleanup:
     og_certs_policy_clear(&pol);
     og_stmt_free(st);
     og_stmt_free(ss);
-    json_decref(arr);
+    return error;
+}
+
+int og_certs_list(og_ctx *ctx, const char *tenant, const og_certs_filter *f, json_t **out)
+{
+    int error;
+    og_tenant t;
+    json_t *arr = NULL;
+    if ((error = og_certs__tenant(ctx, tenant, OG_PERM_READ, &t)) < 0)
+        return error;
+    if (!(arr = json_array()))
+        return og_error_set(OG_ERROR, "out of memory");
+    if ((error = list_tenant(ctx, &t, 0, f, og_time_now_us(),
+                             f && f->limit > 0 ? (size_t)f->limit : 10000, arr)) < 0) {
+        json_decref(arr);
+        return error;
+    }
+    *out = arr;
+    return 0;
+}
+
+/* Soonest expiry first; ties by tenant name, then fingerprint, so the order is stable. */
+static int cmp_expiry(const void *a, const void *b)
+{
+    json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+    json_int_t lx = json_integer_value(json_object_get(x, "seconds_left"));
+    json_int_t ly = json_integer_value(json_object_get(y, "seconds_left"));
+    if (lx != ly)
+        return lx < ly ? -1 : 1;
+    int c = strcmp(json_string_value(json_object_get(x, "tenant")),
+                   json_string_value(json_object_get(y, "tenant")));
+    if (c)
+        return c;
+    return strcmp(json_string_value(json_object_get(x, "fingerprint")),
+                  json_string_value(json_object_get(y, "fingerprint")));
+}
+
+int og_certs_list_all(og_ctx *ctx, const og_certs_filter *f, json_t **out)
+{
+    int error = -1;
+    json_t *tenants = NULL, *all = NULL, *sorted = NULL, *tj;
+    json_t **rows = NULL;
+    size_t i, n, limit = f && f->limit > 0 ? (size_t)f->limit : 10000;
+    int64_t now = og_time_now_us();
+    if ((error = og_authz_check(&ctx->actor, NULL, OG_PERM_PLATFORM)) < 0)
+        return og_error_set(error,
+                            "listing the certificates of every tenant needs the "
+                            "platform-admin role (you are %s)",
+                            og_role_name(ctx->actor.role));
+    if ((error = og_tenant_list(ctx, &tenants)) < 0)
+        return error;
+    if (!(all = json_array()) || !(sorted = json_array())) {
+        error = og_error_set(OG_ERROR, "out of memory");
+        goto cleanup;
+    }
+    /* Each tenant's list is sorted and cut at the limit, so the first `limit` of the merge are
+     * the first `limit` overall. */
+    json_array_foreach(tenants, i, tj)
+    {
+        og_tenant t;
+        memset(&t, 0, sizeof(t));
+        og_strlcpy(t.id, json_string_value(json_object_get(tj, "id")), sizeof(t.id));
+        og_strlcpy(t.name, json_string_value(json_object_get(tj, "name")), sizeof(t.name));
+        if ((error = list_tenant(ctx, &t, 1, f, now, limit, all)) < 0)
+            goto cleanup;
+    }
+    n = json_array_size(all);
+    if (n && !(rows = malloc(n * sizeof(*rows)))) {
+        error = og_error_set(OG_ERROR, "out of memory");
+        goto cleanup;
+    }
+    for (i = 0; i < n; i++)
+        rows[i] = json_array_get(all, i);
+    qsort(rows, n, sizeof(*rows), cmp_expiry);
+    for (i = 0; i < n && i < limit; i++)
+        json_array_append(sorted, rows[i]);
+    *out = sorted;
+    sorted = NULL;
+    error = 0;
+cleanup:
+    free(rows);
+    json_decref(tenants);
+    json_decref(all);
+    json_decref(sorted);
     return error;
 }
 
@@ -656,12 +795,13 @@ static int resolve_id(og_ctx *ctx, const char *tenant_id, const char *id, char f
                             id ? id : "");
     for (size_t i = 0; i <= len; i++) {
         char c = id[i];
-        if (c == ':')   /* accept colon-separated fingerprints as openssl prints them */
+        if (c == ':') /* accept colon-separated fingerprints as openssl prints them */
             continue;
         if (c && !isxdigit((unsigned char)c))
             return og_error_set(OG_EINVAL, "bad certificate id '%s' (hex digits only)", id);
         if (n == 65)
-            return og_error_set(OG_EINVAL, "bad certificate id '%s' (longer than a fingerprint)", id);
+            return og_error_set(OG_EINVAL, "bad certificate id '%s' (longer than a fingerprint)",
+                                id);
         prefix[n++] = (char)tolower((unsigned char)c);
     }
     snprintf(pattern, sizeof(pattern), "%s%%", prefix);
@@ -744,7 +884,7 @@ int og_certs_show(og_ctx *ctx, const char *tenant, const char *id, json_t **out)
     unsigned findings = (unsigned)og_stmt_col_int(st, 1);
     int64_t na = og_stmt_col_int(st, 2);
     findings |= expiry_findings(na, now, pol.thresholds[0]);
-    json_object_set_new(doc, "days_left", json_integer(days_left(na, now)));
+    left_json(doc, na, now);
     json_object_set_new(doc, "first_seen", time_json(og_stmt_col_int(st, 3)));
     json_object_set_new(doc, "last_seen", time_json(og_stmt_col_int(st, 4)));
     og_stmt_free(st);
@@ -762,11 +902,10 @@ int og_certs_show(og_ctx *ctx, const char *tenant, const char *id, json_t **out)
     while ((rc = og_stmt_step(st)) == OG_ROW) {
         unsigned sf = (unsigned)og_stmt_col_int(st, 3);
         findings |= sf;
-        json_t *s = json_pack("{s:s, s:s, s:o, s:o, s:o}", "kind", og_stmt_col_text(st, 0),
-                              "location", og_stmt_col_text(st, 1), "findings",
-                              og_certs_findings_json(sf), "first_seen",
-                              time_json(og_stmt_col_int(st, 6)), "last_seen",
-                              time_json(og_stmt_col_int(st, 7)));
+        json_t *s = json_pack(
+            "{s:s, s:s, s:o, s:o, s:o}", "kind", og_stmt_col_text(st, 0), "location",
+            og_stmt_col_text(st, 1), "findings", og_certs_findings_json(sf), "first_seen",
+            time_json(og_stmt_col_int(st, 6)), "last_seen", time_json(og_stmt_col_int(st, 7)));
         const char *sni = og_stmt_col_text(st, 2);
         if (sni && *sni)
             json_object_set_new(s, "sni", json_string(sni));

@@ -20,9 +20,9 @@
 #include <unistd.h>
 
 #define DEFAULT_CONCURRENCY 128
-#define MAX_CONCURRENCY 10000
-#define DEFAULT_TIMEOUT_MS 5000
-#define CHAIN_CACHE 64
+#define MAX_CONCURRENCY     10000
+#define DEFAULT_TIMEOUT_MS  5000
+#define CHAIN_CACHE         64
 
 static const char *const status_names[] = {"ok",      "refused", "unreachable",
                                            "timeout", "not-tls", "handshake-error"};
@@ -38,15 +38,15 @@ typedef struct conn {
     int state;
     int fd;
     SSL *ssl;
-    uint32_t events;         /* currently registered with epoll */
-    int64_t start, deadline; /* monotonic µs */
-    struct conn *prev, *next;   /* in flight, oldest first (= earliest deadline first) */
+    uint32_t events;          /* currently registered with epoll */
+    int64_t start, deadline;  /* monotonic µs */
+    struct conn *prev, *next; /* in flight, oldest first (= earliest deadline first) */
     og_certs_endpoint ep;
     char sni[254];
 } conn;
 
 typedef struct chain_cache_entry {
-    uint8_t key[32];         /* SHA-256 over the chain's fingerprints */
+    uint8_t key[32]; /* SHA-256 over the chain's fingerprints */
     unsigned findings;
     char detail[128];
 } chain_cache_entry;
@@ -70,7 +70,7 @@ typedef struct scanner {
     int ncache;
     og_certs_scan_summary *sum;
     uint64_t done;
-    int error;               /* a fatal error inside the loop (out of memory) */
+    int error; /* a fatal error inside the loop (out of memory) */
 } scanner;
 
 static void list_remove(scanner *s, conn *c)
@@ -128,7 +128,7 @@ static void conn_close(scanner *s, conn *c)
     if (c->ssl)
         SSL_free(c->ssl);
     if (c->fd >= 0)
-        close(c->fd);   /* also removes it from the epoll set */
+        close(c->fd); /* also removes it from the epoll set */
     c->ssl = NULL;
     c->fd = -1;
     c->state = C_FREE;
@@ -167,7 +167,8 @@ static void handshake_failed(scanner *s, conn *c, int ssl_err)
         reason == SSL_R_HTTPS_PROXY_REQUEST || reason == SSL_R_RECORD_LENGTH_MISMATCH ||
         reason == SSL_R_UNEXPECTED_RECORD) {
         st = OG_SCAN_NOT_TLS;
-        snprintf(msg, sizeof(msg), "the server does not speak TLS (%s)", ERR_reason_error_string(e));
+        snprintf(msg, sizeof(msg), "the server does not speak TLS (%s)",
+                 ERR_reason_error_string(e));
     } else if (e) {
         const char *r = ERR_reason_error_string(e);
         snprintf(msg, sizeof(msg), "TLS handshake failed: %s", r ? r : "unknown reason");
@@ -181,7 +182,7 @@ static void handshake_failed(scanner *s, conn *c, int ssl_err)
     conn_fail(s, c, st, msg);
 }
 
-static int chain_json(STACK_OF(X509) *chain, char fps[][65], int n, char **out)
+static int chain_json(STACK_OF(X509) * chain, char fps[][65], int n, char **out)
 {
     json_t *a = json_array();
     for (int i = 0; i < n; i++)
@@ -192,7 +193,7 @@ static int chain_json(STACK_OF(X509) *chain, char fps[][65], int n, char **out)
     return *out ? 0 : og_error_set(OG_ERROR, "out of memory");
 }
 
-static unsigned chain_findings_cached(scanner *s, STACK_OF(X509) *chain, char fps[][65], int n,
+static unsigned chain_findings_cached(scanner *s, STACK_OF(X509) * chain, char fps[][65], int n,
                                       char *detail)
 {
     uint8_t key[32];
@@ -258,8 +259,9 @@ static void handshake_done(scanner *s, conn *c)
         }
     }
     const og_cert_info *leaf = og_certs__batch_get(s->batch, fps[0]);
-    unsigned findings = leaf->findings | chain_findings_cached(s, chain, fps, n, detail) |
-                        og_certs__host_findings(sk_X509_value(chain, 0), c->sni[0] ? c->sni : c->ep.name);
+    unsigned findings =
+        leaf->findings | chain_findings_cached(s, chain, fps, n, detail) |
+        og_certs__host_findings(sk_X509_value(chain, 0), c->sni[0] ? c->sni : c->ep.name);
     if (leaf->not_after_us <= s->now_wall)
         findings |= OG_CERT_F_EXPIRED;
     else if (leaf->not_after_us - s->now_wall <= (int64_t)s->pol.thresholds[0] * OG_DAY_US)
@@ -538,7 +540,7 @@ int og_certs_scan(og_ctx *ctx, const char *tenant, const og_certs_targets *targe
     int64_t t0 = og_time_mono_us();
 
     if ((error = og_certs__policy_load(ctx->store, t.id, &s.pol)) < 0 ||
-        (error = og_certs__trust_new(&s.trust, s.pol.ca_bundle_pem)) < 0 ||
+        (error = og_certs__trust_from_policy(&s.trust, &s.pol)) < 0 ||
         (error = og_certs__trust_load_inventory(ctx, t.id, s.trust)) < 0 ||
         (error = ssl_ctx_new(&s.ssl_ctx)) < 0)
         goto cleanup;

@@ -3,15 +3,15 @@
 #include "opsgate/audit.h"
 #include "opsgate/error.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define MIN_EVERY_US (5 * 60 * 1000000LL)
 
 int og_certs_schedule_add(og_ctx *ctx, const char *tenant, int64_t every_us,
-                          const char *const *targets, size_t n, const char *ports,
-                          const char *sni, int timeout_ms, int concurrency,
-                          char id_out[OG_ID_LEN])
+                          const char *const *targets, size_t n, const char *ports, const char *sni,
+                          int timeout_ms, int concurrency, char id_out[OG_ID_LEN])
 {
     int error = -1;
     og_tenant t;
@@ -63,12 +63,12 @@ int og_certs_schedule_add(og_ctx *ctx, const char *tenant, int64_t every_us,
     og_stmt_bind_text(st, 10, now);
     if ((error = og_stmt_step(st)) < 0)
         goto rollback;
-    analysis = json_pack("{s:O, s:I, s:s?, s:s?, s:I}", "targets", tj, "every_s",
-                         (json_int_t)(every_us / 1000000), "ports", ports, "sni",
-                         sni && *sni ? sni : NULL, "endpoints",
-                         (json_int_t)og_certs_targets_count(tg));
-    if ((error = og_audit_log(ctx, t.id, "certs", "certs.schedule.add", "schedule", id,
-                              analysis)) < 0)
+    analysis =
+        json_pack("{s:O, s:I, s:s?, s:s?, s:I}", "targets", tj, "every_s",
+                  (json_int_t)(every_us / 1000000), "ports", ports, "sni", sni && *sni ? sni : NULL,
+                  "endpoints", (json_int_t)og_certs_targets_count(tg));
+    if ((error = og_audit_log(ctx, t.id, "certs", "certs.schedule.add", "schedule", id, analysis)) <
+        0)
         goto rollback;
     if ((error = og_store_tx_commit(ctx->store)) < 0)
         goto rollback;
@@ -86,6 +86,65 @@ cleanup:
     json_decref(analysis);
     free(tjs);
     return error;
+}
+
+int og_certs_every_parse(const char *s, int64_t *out_us)
+{
+    static const char units[] = "wdhms";
+    const char *c = s;
+    int64_t total = 0;
+    int last = -1, parts = 0;
+    if (!s || !*s)
+        return og_error_set(OG_EINVAL, "missing duration");
+    while (*c && parts < 5) {
+        char part[32];
+        const char *d = c;
+        while (*d >= '0' && *d <= '9')
+            d++;
+        const char *u = *d ? strchr(units, *d) : NULL;
+        int64_t us = 0;
+        /* each part is a number and a unit, units in falling order, each once */
+        if (d == c || !u || (int)(u - units) <= last || (size_t)(d - c) + 2 > sizeof(part))
+            goto bad;
+        memcpy(part, c, (size_t)(d - c) + 1);
+        part[d - c + 1] = '\0';
+        if (og_duration_parse(part, &us) < 0 || total > INT64_MAX - us)
+            goto bad;
+        total += us;
+        last = (int)(u - units);
+        c = d + 1;
+        parts++;
+    }
+    if (*c)
+        goto bad;
+    *out_us = total;
+    return 0;
+bad:
+    return og_error_set(OG_EINVAL,
+                        "bad duration '%s' (a number and a unit s, m, h, d or w, or several in "
+                        "falling order: 6h, 1d12h)",
+                        s);
+}
+
+void og_certs__duration_text(int64_t us, char *out, size_t size)
+{
+    static const struct {
+        char unit;
+        int64_t s;
+    } units[] = {{'d', 86400}, {'h', 3600}, {'m', 60}, {'s', 1}};
+    int64_t secs = us / 1000000;
+    size_t o = 0;
+    out[0] = '\0';
+    if (secs <= 0) {
+        snprintf(out, size, "0s");
+        return;
+    }
+    for (size_t i = 0; i < sizeof(units) / sizeof(units[0]) && o < size; i++) {
+        int64_t n = secs / units[i].s;
+        secs %= units[i].s;
+        if (n)
+            o += (size_t)snprintf(out + o, size - o, "%lld%c", (long long)n, units[i].unit);
+    }
 }
 
 int og_certs_schedule_list(og_ctx *ctx, const char *tenant, json_t **out)
@@ -108,10 +167,12 @@ int og_certs_schedule_list(og_ctx *ctx, const char *tenant, json_t **out)
         char next[OG_TIME_LEN];
         og_time_format(og_stmt_col_int(st, 7), next);
         const char *lr = og_stmt_col_text(st, 9);
+        char every[64];
+        og_certs__duration_text(og_stmt_col_int(st, 1), every, sizeof(every));
         json_t *o = json_pack(
-            "{s:s, s:I, s:o, s:s?, s:s?, s:i, s:i, s:s, s:s?, s:o, s:s}", "id",
+            "{s:s, s:I, s:s, s:o, s:s?, s:s?, s:i, s:i, s:s, s:s?, s:o, s:s}", "id",
             og_stmt_col_text(st, 0), "every_s", (json_int_t)(og_stmt_col_int(st, 1) / 1000000),
-            "targets", json_loads(og_stmt_col_text(st, 2), 0, NULL), "ports",
+            "every", every, "targets", json_loads(og_stmt_col_text(st, 2), 0, NULL), "ports",
             og_stmt_col_text(st, 3), "sni", og_stmt_col_text(st, 4), "timeout_ms",
             (int)og_stmt_col_int(st, 5), "concurrency", (int)og_stmt_col_int(st, 6), "next_run",
             next, "last_run", og_stmt_col_text(st, 8), "last_result",
@@ -147,8 +208,8 @@ int og_certs_schedule_delete(og_ctx *ctx, const char *tenant, const char *id)
         error = og_error_set(OG_ENOTFOUND, "no scan schedule '%s' in tenant '%s'", id, tenant);
         goto cleanup;
     }
-    if ((error = og_audit_log(ctx, t.id, "certs", "certs.schedule.delete", "schedule", id,
-                              NULL)) < 0 ||
+    if ((error = og_audit_log(ctx, t.id, "certs", "certs.schedule.delete", "schedule", id, NULL)) <
+            0 ||
         (error = og_store_tx_commit(ctx->store)) < 0)
         goto cleanup;
     error = 0;

@@ -80,6 +80,10 @@ static const og_migration steps[] = {
      "  created_at TEXT NOT NULL);"
      "CREATE INDEX cert_schedules_due ON cert_schedules (next_run_us);",
      NULL},
+    {2,
+     /* 1: the tenant's CA bundle replaces the system store (how every bundle set before this step
+      * worked, hence the default); 0: it adds to the system store (`cert policy --ca-bundle`). */
+     "ALTER TABLE cert_policies ADD COLUMN ca_bundle_only INTEGER NOT NULL DEFAULT 1;", NULL},
 };
 
 const og_schema og_certs_schema = {"certs", steps, sizeof(steps) / sizeof(steps[0])};

@@ -1,5 +1,6 @@
 /* verify.c - trust and hostname checks of served chains: anchors from the system store or a
- * tenant's CA bundle, plus known intermediates to tell an incomplete chain from an untrusted one. */
+ * tenant's CA bundle, plus known intermediates to tell an incomplete chain from an untrusted one.
+ */
 #include "certs/certs_internal.h"
 #include "opsgate/error.h"
 
@@ -12,29 +13,30 @@
 
 struct og_certs_trust {
     X509_STORE *store;
-    STACK_OF(X509) *helpers;   /* intermediates that are not anchors */
-    STACK_OF(X509) *scratch;   /* served chain + helpers for the second attempt */
+    STACK_OF(X509) * helpers; /* intermediates that are not anchors */
+    STACK_OF(X509) * scratch; /* served chain + helpers for the second attempt */
     X509_STORE_CTX *vctx;
 };
 
-int og_certs__trust_new(og_certs_trust **out, const char *bundle_pem)
+int og_certs__trust_new(og_certs_trust **out, const char *bundle_pem, int bundle_only)
 {
     int error = -1;
     BIO *bio = NULL;
     X509 *x = NULL;
-    int anchors = 0;
+    int anchors = 0, helpers = 0;
     og_certs_trust *t = calloc(1, sizeof(*t));
     if (!t || !(t->store = X509_STORE_new()) || !(t->helpers = sk_X509_new_null()) ||
         !(t->scratch = sk_X509_new_null()) || !(t->vctx = X509_STORE_CTX_new())) {
         error = og_error_set(OG_ERROR, "out of memory setting up the trust store");
         goto cleanup;
     }
-    if (!bundle_pem) {
+    if (!bundle_pem || !bundle_only) {
         if (X509_STORE_set_default_paths(t->store) != 1) {
             error = og_error_set(OG_ERROR, "cannot load the system trust store");
             goto cleanup;
         }
-    } else {
+    }
+    if (bundle_pem) {
         if (!(bio = BIO_new_mem_buf(bundle_pem, -1))) {
             error = og_error_set(OG_ERROR, "out of memory reading the CA bundle");
             goto cleanup;
@@ -46,13 +48,19 @@ int og_certs__trust_new(og_certs_trust **out, const char *bundle_pem)
                 anchors++;
             } else if (sk_X509_push(t->helpers, x) > 0) {
                 x = NULL;
+                helpers++;
             }
             X509_free(x);
             x = NULL;
         }
         ERR_clear_error();
-        if (anchors == 0) {
-            error = og_error_set(OG_EINVAL, "the CA bundle holds no self-signed CA certificate");
+        if (bundle_only && anchors == 0) {
+            error = og_error_set(OG_EINVAL, "the CA bundle holds no self-signed CA certificate "
+                                            "(a bundle that replaces the system store needs one)");
+            goto cleanup;
+        }
+        if (anchors + helpers == 0) {
+            error = og_error_set(OG_EINVAL, "the CA bundle holds no PEM certificate");
             goto cleanup;
         }
     }
@@ -97,7 +105,7 @@ static int is_missing_issuer(int err)
 
 /* One verification; returns 1 when trusted, 0 when not (*err set), -1 on an internal error.
  * Expiry is left out on purpose: expired is its own finding, not a trust failure. */
-static int verify_once(og_certs_trust *t, X509 *leaf, STACK_OF(X509) *untrusted, int *err,
+static int verify_once(og_certs_trust *t, X509 *leaf, STACK_OF(X509) * untrusted, int *err,
                        int *depth)
 {
     X509_STORE_CTX_cleanup(t->vctx);
@@ -114,7 +122,7 @@ static int verify_once(og_certs_trust *t, X509 *leaf, STACK_OF(X509) *untrusted,
     return ok == 1 ? 1 : 0;
 }
 
-unsigned og_certs__chain_findings(og_certs_trust *t, STACK_OF(X509) *chain, char *detail)
+unsigned og_certs__chain_findings(og_certs_trust *t, STACK_OF(X509) * chain, char *detail)
 {
     int err = 0, depth = 0, depth2 = 0, err2 = 0;
     X509 *leaf = sk_X509_value(chain, 0);
@@ -189,7 +197,7 @@ int og_certs_chain_check(const void *const *chain, const size_t *lens, size_t n,
         }
         sk_X509_push(sk, x);
     }
-    if ((error = og_certs__trust_new(&t, ca_bundle_pem)) < 0)
+    if ((error = og_certs__trust_new(&t, ca_bundle_pem, 1)) < 0)
         goto cleanup;
     *findings = og_certs__chain_findings(t, sk, detail) |
                 og_certs__host_findings(sk_X509_value(sk, 0), name);

@@ -1,6 +1,7 @@
 /* cmd_cert.c - `opsgate cert scan|scan-files|import|list|show|policy|schedule|check-expiry`. */
 #include "cli/cli.h"
 #include "cli/cmd_cert_deploy.h"
+#include "cli/table.h"
 
 int og_cli_cert_acme(og_cli *cli, int argc, char **argv); /* cmd_cert_acme.c */
 #include "opsgate/certs.h"
@@ -16,13 +17,15 @@ int og_cli_cert_acme(og_cli *cli, int argc, char **argv); /* cmd_cert_acme.c */
 
 static const char *const help =
     "usage: opsgate cert scan --tenant T TARGET... [--ports LIST] [--sni NAME]\n"
-    "                         [--concurrency N] [--timeout MS] [--json]\n"
-    "       opsgate cert scan-files --tenant T PATH... [--json]\n"
-    "       opsgate cert import --tenant T FILE\n"
+    "                         [--concurrency N] [--timeout MS] [--verbose] [--json]\n"
+    "       opsgate cert scan-files --tenant T PATH... [--password-file FILE] [--json]\n"
+    "       opsgate cert import --tenant T FILE [--password-file FILE] [--json]\n"
     "       opsgate cert list --tenant T [--expiring 30d] [--finding F] [--json]\n"
+    "       opsgate cert list --all-tenants [--expiring 30d] [--finding F] [--json]\n"
     "       opsgate cert show --tenant T ID [--json]\n"
     "       opsgate cert policy --tenant T [--thresholds 30,14,7,1]\n"
-    "                           [--ca-bundle FILE | --system-trust] [--json]\n"
+    "                           [--ca-bundle FILE | --ca-bundle-only FILE | --system-trust]\n"
+    "                           [--json]\n"
     "       opsgate cert schedule --tenant T --every 6h TARGET... [--ports LIST] [--sni NAME]\n"
     "                             [--concurrency N] [--timeout MS]\n"
     "       opsgate cert schedule --tenant T --list [--json]\n"
@@ -56,19 +59,35 @@ static const char *const help =
     "            --timeout per endpoint in ms or as 5s (default 5000), --sni the name to send and\n"
     "            check the certificate against (default: the host name of the target; IP targets\n"
     "            send none and are checked against IP SANs). On a terminal a progress line is\n"
-    "            shown on stderr. --json prints one document with one result per endpoint.\n"
+    "            shown on stderr. Endpoints that refuse, time out or have no route are counted\n"
+    "            on one line; --verbose lists each. --json prints one document with one result\n"
+    "            per endpoint, whatever --verbose says.\n"
     "scan-files  Find PEM and DER certificates and PKCS#12 bundles in files and folders\n"
-    "            (recursively, symlinks not followed). Bundles that need a password are listed.\n"
-    "            Files that look like certificates but do not parse are reported and make the\n"
-    "            command exit 1.\n"
-    "import      Import a PEM bundle. Private keys in it are sealed with the tenant's key and\n"
+    "            (recursively, symlinks not followed). PKCS#12 bundles are opened without a\n"
+    "            password, then with the one in --password-file (its first line; never give a\n"
+    "            password on the command line); those neither opens are listed. Files that look\n"
+    "            like certificates but do not parse are reported and make the command exit 1.\n"
+    "import      Import a PEM bundle (certificates and keys), a DER certificate or a PKCS#12\n"
+    "            bundle (--password-file FILE opens it, and passphrase-protected PEM keys). A\n"
+    "            private key that matches none of the certificates is refused, naming both\n"
+    "            public keys, and nothing is imported. Keys are sealed with the tenant's key and\n"
     "            are never printed or returned; `cert show` only says one is held.\n"
     "list        Soonest expiry first. --expiring 30d: those expiring within 30 days (expired\n"
     "            ones included); --finding F: those with finding F (comma-separated for several).\n"
+    "            LEFT is the time left, never less than there is: days and hours rounded up to\n"
+    "            the hour (a fresh 5-day certificate shows 5d), under a day hours and minutes.\n"
+    "            SEEN AT is where it was last seen (host:port, file path, import:FILE) and how\n"
+    "            many other places. --all-tenants: every tenant's certificates in one list, each\n"
+    "            row naming its tenant (platform admins and the local operator only; with --as,\n"
+    "            --tenant names the user's tenant).\n"
     "show        One certificate by SHA-256 fingerprint or a unique prefix (colons allowed).\n"
     "policy      Expiry alert thresholds in days (default 30,14,7,1) and the trust anchors\n"
-    "            chains are checked against (the system store, or the tenant's CA bundle).\n"
-    "schedule    Scans the server runs every --every (at least 5m). --run-due runs those due.\n"
+    "            chains are checked against: the system store; --ca-bundle FILE adds the\n"
+    "            certificates of FILE to it (private roots and intermediates); --ca-bundle-only\n"
+    "            FILE trusts FILE's self-signed CAs instead of the system store; --system-trust\n"
+    "            drops the tenant's bundle.\n"
+    "schedule    Scans the server runs every --every (at least 5m; shown as 6h, 1d12h).\n"
+    "            --run-due runs those due.\n"
     "check-expiry  Raise the expiry alerts due now (the server does this after every scheduled\n"
     "            run). Each threshold crossing raises one alert per certificate, never twice.\n"
     "\n"
@@ -77,8 +96,8 @@ static const char *const help =
 
 typedef struct opts {
     const char *tenant, *ports, *sni, *expiring, *finding, *thresholds, *ca_bundle, *every,
-        *delete_id, *timeout;
-    int json, concurrency, system_trust, list, run_due;
+        *delete_id, *timeout, *password_file;
+    int json, concurrency, system_trust, list, run_due, verbose, all_tenants, bundle_only;
     const char *concurrency_s;
 } opts;
 
@@ -95,6 +114,10 @@ static int parse(int argc, char **argv, opts *o, int *npos, char ***pos)
         {"finding", required_argument, NULL, 'f'},
         {"thresholds", required_argument, NULL, 'h'},
         {"ca-bundle", required_argument, NULL, 'b'},
+        {"ca-bundle-only", required_argument, NULL, 'B'},
+        {"password-file", required_argument, NULL, 'P'},
+        {"verbose", no_argument, NULL, 'v'},
+        {"all-tenants", no_argument, NULL, 'A'},
         {"system-trust", no_argument, NULL, 'S'},
         {"every", required_argument, NULL, 'E'},
         {"list", no_argument, NULL, 'l'},
@@ -104,26 +127,77 @@ static int parse(int argc, char **argv, opts *o, int *npos, char ***pos)
     };
     int c;
     memset(o, 0, sizeof(*o));
+    /* getopt_long takes "--password" for "--password-file": a password typed on the command line
+     * would then be echoed as a file name. Refuse any other --pass... spelling outright. */
+    for (int i = 2; i < argc && strcmp(argv[i], "--") != 0; i++)
+        if (strncmp(argv[i], "--pass", 6) == 0 && strcmp(argv[i], "--password-file") != 0 &&
+            strncmp(argv[i], "--password-file=", 16) != 0)
+            return og_cli_usage("cert", "passwords are never taken on the command line: put it "
+                                        "in a file and give --password-file FILE");
     optind = 0;
     opterr = 0;
     while ((c = getopt_long(argc - 1, argv + 1, "", lo, NULL)) != -1) {
         switch (c) {
-        case 't': o->tenant = optarg; break;
-        case 'j': o->json = 1; break;
-        case 'p': o->ports = optarg; break;
-        case 's': o->sni = optarg; break;
-        case 'c': o->concurrency_s = optarg; break;
-        case 'T': o->timeout = optarg; break;
-        case 'e': o->expiring = optarg; break;
-        case 'f': o->finding = optarg; break;
-        case 'h': o->thresholds = optarg; break;
-        case 'b': o->ca_bundle = optarg; break;
-        case 'S': o->system_trust = 1; break;
-        case 'E': o->every = optarg; break;
-        case 'l': o->list = 1; break;
-        case 'd': o->delete_id = optarg; break;
-        case 'r': o->run_due = 1; break;
-        default: return og_cli_badopt("cert", argv + 1);
+        case 't':
+            o->tenant = optarg;
+            break;
+        case 'j':
+            o->json = 1;
+            break;
+        case 'p':
+            o->ports = optarg;
+            break;
+        case 's':
+            o->sni = optarg;
+            break;
+        case 'c':
+            o->concurrency_s = optarg;
+            break;
+        case 'T':
+            o->timeout = optarg;
+            break;
+        case 'e':
+            o->expiring = optarg;
+            break;
+        case 'f':
+            o->finding = optarg;
+            break;
+        case 'h':
+            o->thresholds = optarg;
+            break;
+        case 'b':
+        case 'B':
+            if (o->ca_bundle)
+                return og_cli_usage("cert", "give one of --ca-bundle and --ca-bundle-only");
+            o->ca_bundle = optarg;
+            o->bundle_only = c == 'B';
+            break;
+        case 'P':
+            o->password_file = optarg;
+            break;
+        case 'v':
+            o->verbose = 1;
+            break;
+        case 'A':
+            o->all_tenants = 1;
+            break;
+        case 'S':
+            o->system_trust = 1;
+            break;
+        case 'E':
+            o->every = optarg;
+            break;
+        case 'l':
+            o->list = 1;
+            break;
+        case 'd':
+            o->delete_id = optarg;
+            break;
+        case 'r':
+            o->run_due = 1;
+            break;
+        default:
+            return og_cli_badopt("cert", argv + 1);
         }
     }
     *npos = argc - 1 - optind;
@@ -188,23 +262,34 @@ static int parse_targets(const opts *o, int npos, char **pos, og_certs_targets *
 
 /* ---- scan ---- */
 
+#define SCAN_TABLE_BLOCK 1000 /* rows aligned together; bounds memory on huge verbose scans */
+
 typedef struct scan_out {
     int json;
     int first;
     int tty;
     int progress_shown;
+    int verbose;
+    og_cli_table *table;
+    uint64_t quiet[OG_SCAN_HANDSHAKE_ERROR + 1]; /* results not listed, by status */
 } scan_out;
 
-static void print_findings(unsigned f)
+static void findings_text(unsigned f, char *out, size_t size)
 {
-    int first = 1;
-    for (int i = 0; i < OG_CERT_NFINDINGS; i++)
-        if (f & (1u << i)) {
-            printf("%s%s", first ? " [" : ",", og_certs_finding_name(1u << i));
-            first = 0;
-        }
-    if (!first)
-        putchar(']');
+    size_t o = 0;
+    out[0] = '\0';
+    for (int i = 0; i < OG_CERT_NFINDINGS && o < size; i++)
+        if (f & (1u << i))
+            o += (size_t)snprintf(out + o, size - o, "%s%s", o ? "," : "",
+                                  og_certs_finding_name(1u << i));
+}
+
+/* Closed ports, silent ones and addresses without a route say little one by one: a scan of a
+ * few hosts over the default ports has dozens. Names that do not resolve are always listed. */
+static int quiet_result(const og_certs_scan_result *r)
+{
+    return r->status == OG_SCAN_REFUSED || r->status == OG_SCAN_TIMEOUT ||
+           (r->status == OG_SCAN_UNREACHABLE && r->address && r->address[0]);
 }
 
 static void on_result(void *arg, const og_certs_scan_result *r)
@@ -239,16 +324,26 @@ static void on_result(void *arg, const og_certs_scan_result *r)
         json_decref(j);
         return;
     }
+    if (!so->verbose && quiet_result(r)) {
+        so->quiet[r->status]++;
+        return;
+    }
     if (r->status == OG_SCAN_OK) {
-        char na[OG_TIME_LEN];
+        char na[OG_TIME_LEN], fp[17], findings[300];
         og_time_format(r->not_after_us, na);
         na[10] = '\0';
-        printf("%-28s ok  %-7s %.16s  %s  %s", r->target, r->tls_version, r->fingerprint, na,
-               r->subject);
-        print_findings(r->findings);
-        putchar('\n');
+        og_strlcpy(fp, r->fingerprint, sizeof(fp));
+        findings_text(r->findings, findings, sizeof(findings));
+        og_cli_table_add(so->table, (const char *[]){r->target, "ok", r->tls_version, fp, na,
+                                                     r->subject, findings});
     } else {
-        printf("%-28s %s: %s\n", r->target, og_certs_scan_status_name(r->status), r->error);
+        og_cli_table_add(so->table,
+                         (const char *[]){r->target, og_certs_scan_status_name(r->status), "", "",
+                                          "", r->error, ""});
+    }
+    if (og_cli_table_rows(so->table) >= SCAN_TABLE_BLOCK) {
+        og_cli_table_print(so->table, stdout, 0);
+        fflush(stdout);
     }
 }
 
@@ -259,18 +354,48 @@ static void on_progress(void *arg, const og_certs_scan_progress *p)
     double rate = secs > 0 ? (double)p->done / secs : 0;
     double left = rate > 0 ? (double)(p->total - p->done) / rate : 0;
     fprintf(stderr, "\r\033[K%llu/%llu endpoints, %llu certificates, %.0f/s, %.0fs left",
-            (unsigned long long)p->done, (unsigned long long)p->total,
-            (unsigned long long)p->certs, rate, left);
+            (unsigned long long)p->done, (unsigned long long)p->total, (unsigned long long)p->certs,
+            rate, left);
     so->progress_shown = 1;
+}
+
+/* "12 endpoints refused or silent (9 refused, 2 timeout, 1 unreachable; --verbose lists each)" */
+static void print_quiet_line(const scan_out *so)
+{
+    static const og_certs_scan_status order[] = {OG_SCAN_REFUSED, OG_SCAN_TIMEOUT,
+                                                 OG_SCAN_UNREACHABLE};
+    uint64_t total = 0;
+    for (size_t i = 0; i < 3; i++)
+        total += so->quiet[order[i]];
+    if (!total)
+        return;
+    printf("%llu endpoint%s refused, timed out or unreachable (", (unsigned long long)total,
+           total == 1 ? "" : "s");
+    int first = 1;
+    for (size_t i = 0; i < 3; i++) {
+        if (!so->quiet[order[i]])
+            continue;
+        printf("%s%llu %s", first ? "" : ", ", (unsigned long long)so->quiet[order[i]],
+               og_certs_scan_status_name(order[i]));
+        first = 0;
+    }
+    printf("; use --verbose for each)\n");
 }
 
 static int cmd_scan(og_cli *cli, const opts *o, int npos, char **pos)
 {
+    static const char *const head[] = {"TARGET",    "RESULT",         "TLS",      "FINGERPRINT",
+                                       "NOT AFTER", "SUBJECT/DETAIL", "FINDINGS", NULL};
     og_certs_targets *tg = NULL;
     og_certs_scan_opts so;
     og_certs_scan_summary sum;
-    scan_out out = {o->json, 1, isatty(2), 0};
+    scan_out out;
     int error, concurrency, timeout_ms;
+    memset(&out, 0, sizeof(out));
+    out.json = o->json;
+    out.first = 1;
+    out.tty = isatty(2);
+    out.verbose = o->verbose;
     if ((error = need_tenant(o, "scan")) || (error = scan_numbers(o, &concurrency, &timeout_ms)) ||
         (error = parse_targets(o, npos, pos, &tg)))
         return error;
@@ -278,12 +403,17 @@ static int cmd_scan(og_cli *cli, const opts *o, int npos, char **pos)
         og_certs_targets_free(tg);
         return error;
     }
+    if (!o->json && !(out.table = og_cli_table_new(head))) {
+        og_certs_targets_free(tg);
+        fprintf(stderr, "opsgate: out of memory\n");
+        return OG_EXIT_FAIL;
+    }
     memset(&so, 0, sizeof(so));
     so.sni = o->sni;
     so.concurrency = concurrency;
     so.timeout_ms = timeout_ms;
     so.on_result = on_result;
-    so.on_progress = out.tty ? on_progress : NULL;   /* piped, it stays quiet */
+    so.on_progress = out.tty ? on_progress : NULL; /* piped, it stays quiet */
     so.arg = &out;
     if (o->json)
         printf("{\n  \"results\": [");
@@ -292,27 +422,30 @@ static int cmd_scan(og_cli *cli, const opts *o, int npos, char **pos)
     og_certs_targets_free(tg);
     if (out.progress_shown)
         fputs("\r\033[K", stderr);
+    og_cli_table_print(out.table, stdout, 0);
+    og_cli_table_free(out.table);
     if (error < 0) {
         if (o->json)
             printf("\n  ]\n}\n");
         return og_cli_fail(error);
     }
     if (o->json) {
-        json_t *s = json_pack(
-            "{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "scan_id", sum.scan_id,
-            "endpoints", (json_int_t)sum.endpoints, "ok", (json_int_t)sum.by_status[OG_SCAN_OK],
-            "refused", (json_int_t)sum.by_status[OG_SCAN_REFUSED], "unreachable",
-            (json_int_t)sum.by_status[OG_SCAN_UNREACHABLE], "timeout",
-            (json_int_t)sum.by_status[OG_SCAN_TIMEOUT], "not_tls",
-            (json_int_t)sum.by_status[OG_SCAN_NOT_TLS], "handshake_error",
-            (json_int_t)sum.by_status[OG_SCAN_HANDSHAKE_ERROR], "certs_seen",
-            (json_int_t)sum.certs_seen, "certs_new", (json_int_t)sum.certs_new, "elapsed_ms",
-            (json_int_t)(sum.elapsed_us / 1000));
+        json_t *s = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "scan_id",
+                              sum.scan_id, "endpoints", (json_int_t)sum.endpoints, "ok",
+                              (json_int_t)sum.by_status[OG_SCAN_OK], "refused",
+                              (json_int_t)sum.by_status[OG_SCAN_REFUSED], "unreachable",
+                              (json_int_t)sum.by_status[OG_SCAN_UNREACHABLE], "timeout",
+                              (json_int_t)sum.by_status[OG_SCAN_TIMEOUT], "not_tls",
+                              (json_int_t)sum.by_status[OG_SCAN_NOT_TLS], "handshake_error",
+                              (json_int_t)sum.by_status[OG_SCAN_HANDSHAKE_ERROR], "certs_seen",
+                              (json_int_t)sum.certs_seen, "certs_new", (json_int_t)sum.certs_new,
+                              "elapsed_ms", (json_int_t)(sum.elapsed_us / 1000));
         char *t = json_dumps(s, JSON_COMPACT | JSON_ENSURE_ASCII);
         printf("\n  ],\n  \"summary\": %s\n}\n", t ? t : "{}");
         free(t);
         json_decref(s);
     } else {
+        print_quiet_line(&out);
         printf("scanned %llu endpoints in %.1fs: %llu ok, %llu refused, %llu unreachable, "
                "%llu timeout, %llu not-tls, %llu handshake-error; %llu certificates (%llu new)\n",
                (unsigned long long)sum.endpoints, (double)sum.elapsed_us / 1e6,
@@ -327,11 +460,44 @@ static int cmd_scan(og_cli *cli, const opts *o, int npos, char **pos)
     return OG_EXIT_OK;
 }
 
+/* ---- passwords ---- */
+
+/* The password in --password-file: its first line, without the line ending. NULL without the
+ * option. The caller wipes and frees it with free_password(). */
+static int read_password(const opts *o, char **out)
+{
+    size_t len = 0;
+    int error;
+    *out = NULL;
+    if (!o->password_file)
+        return 0;
+    if ((error = og_file_read(o->password_file, 4096, out, &len)) < 0) {
+        og_error_wrap("--password-file '%s'", o->password_file);
+        return og_cli_fail(error);
+    }
+    char *nl = memchr(*out, '\n', len);
+    if (nl) {
+        og_crypto_wipe(nl, len - (size_t)(nl - *out));
+        if (nl > *out && nl[-1] == '\r')
+            nl[-1] = '\0';
+    }
+    return 0;
+}
+
+static void free_password(char *pw)
+{
+    if (pw) {
+        og_crypto_wipe(pw, strlen(pw));
+        free(pw);
+    }
+}
+
 /* ---- scan-files ---- */
 
 typedef struct files_out {
     int json;
     json_t *arr;
+    int password_given;
 } files_out;
 
 static void on_file(void *arg, const og_certs_file_result *r)
@@ -346,26 +512,29 @@ static void on_file(void *arg, const og_certs_file_result *r)
     if (strcmp(r->status, "invalid") == 0)
         fprintf(stderr, "opsgate: %s: %s\n", r->path, r->error ? r->error : "invalid");
     else if (strcmp(r->status, "needs-password") == 0)
-        printf("%s: %s bundle needs a password\n", r->path, r->kind);
+        printf("%s: %s bundle needs a password (%s)\n", r->path, r->kind,
+               fo->password_given ? "the one in --password-file does not open it"
+                                  : "give it with --password-file FILE");
     else
-        printf("%s: %d certificate%s (%s)\n", r->path, r->certs, r->certs == 1 ? "" : "s",
-               r->kind);
+        printf("%s: %d certificate%s (%s)\n", r->path, r->certs, r->certs == 1 ? "" : "s", r->kind);
 }
 
 static int cmd_scan_files(og_cli *cli, const opts *o, int npos, char **pos)
 {
-    files_out fo = {o->json, NULL};
+    files_out fo = {o->json, NULL, o->password_file != NULL};
     og_certs_files_summary sum;
+    char *password = NULL;
     int error;
     if ((error = need_tenant(o, "scan-files")))
         return error;
     if (npos == 0)
         return og_cli_usage("cert", "no file or folder to scan");
-    if ((error = og_cli_open(cli, o->tenant)))
+    if ((error = og_cli_open(cli, o->tenant)) || (error = read_password(o, &password)))
         return error;
     fo.arr = json_array();
     error = og_certs_scan_files(&cli->ctx, o->tenant, (const char *const *)pos, (size_t)npos,
-                                on_file, &fo, &sum);
+                                password, on_file, &fo, &sum);
+    free_password(password);
     if (error < 0) {
         json_decref(fo.arr);
         return og_cli_fail(error);
@@ -391,7 +560,7 @@ static int cmd_scan_files(og_cli *cli, const opts *o, int npos, char **pos)
 
 static int cmd_import(og_cli *cli, const opts *o, int npos, char **pos)
 {
-    char *buf = NULL;
+    char *buf = NULL, *password = NULL;
     size_t len = 0;
     og_certs_import_summary sum;
     int error;
@@ -399,39 +568,72 @@ static int cmd_import(og_cli *cli, const opts *o, int npos, char **pos)
         return error;
     if (npos != 1)
         return og_cli_usage("cert", "cert import takes exactly one FILE");
-    if ((error = og_cli_open(cli, o->tenant)))
+    if ((error = og_cli_open(cli, o->tenant)) || (error = read_password(o, &password)))
         return error;
     if ((error = og_file_read(pos[0], 1024 * 1024, &buf, &len)) < 0) {
+        free_password(password);
         og_error_wrap("cannot import '%s'", pos[0]);
         return og_cli_fail(error);
     }
-    error = og_certs_import(&cli->ctx, o->tenant, pos[0], buf, len, &sum);
+    error = og_certs_import_bundle(&cli->ctx, o->tenant, pos[0], buf, len, password, &sum);
     /* the bundle may hold private keys */
     og_crypto_wipe(buf, len);
     free(buf);
-    if (error < 0)
+    free_password(password);
+    if (error < 0) {
+        if (!o->password_file && strstr(og_error_last(), "needs a password")) {
+            fprintf(stderr, "opsgate: %s (give it with --password-file FILE)\n", og_error_last());
+            return OG_EXIT_FAIL;
+        }
         return og_cli_fail(error);
+    }
     if (o->json)
-        og_cli_print_json(json_pack("{s:i, s:i, s:i, s:s}", "certs", sum.certs, "certs_new",
-                                    sum.certs_new, "keys_sealed", sum.keys, "fingerprint",
-                                    sum.first_fingerprint));
+        og_cli_print_json(json_pack("{s:s, s:i, s:i, s:i, s:s}", "kind", sum.kind, "certs",
+                                    sum.certs, "certs_new", sum.certs_new, "keys_sealed", sum.keys,
+                                    "fingerprint", sum.first_fingerprint));
     else
-        printf("imported %d certificate%s (%d new), %d private key%s sealed; first %s\n",
-               sum.certs, sum.certs == 1 ? "" : "s", sum.certs_new, sum.keys,
-               sum.keys == 1 ? "" : "s", sum.first_fingerprint);
+        printf("imported %d certificate%s (%d new) from a %s file, %d private key%s sealed; "
+               "first %s\n",
+               sum.certs, sum.certs == 1 ? "" : "s", sum.certs_new,
+               strcmp(sum.kind, "pkcs12") == 0 ? "PKCS#12"
+               : strcmp(sum.kind, "der") == 0  ? "DER"
+                                               : "PEM",
+               sum.keys, sum.keys == 1 ? "" : "s", sum.first_fingerprint);
     return OG_EXIT_OK;
 }
 
 /* ---- list and show ---- */
 
+/* "host:443 (sni a.example) +2 more": where a certificate was last seen and how many other
+ * places it was seen at. */
+static void seen_at_text(json_t *c, char *out, size_t size)
+{
+    const char *first = json_string_value(json_array_get(json_object_get(c, "locations"), 0));
+    json_int_t n = json_integer_value(json_object_get(c, "sightings"));
+    if (!first)
+        snprintf(out, size, "-");
+    else if (n > 1)
+        snprintf(out, size, "%s +%lld more", first, (long long)(n - 1));
+    else
+        snprintf(out, size, "%s", first);
+}
+
 static int cmd_list(og_cli *cli, const opts *o, int npos, char **pos)
 {
+    static const char *const head[] = {"TENANT",  "FINGERPRINT", "NOT AFTER", "LEFT",
+                                       "SUBJECT", "SEEN AT",     "FINDINGS",  NULL};
     og_certs_filter f;
     json_t *arr = NULL;
     int error;
     memset(&f, 0, sizeof(f));
-    if ((error = need_tenant(o, "list")))
+    if (o->all_tenants) {
+        /* --tenant then only says whose user --as names */
+        if (o->tenant && !cli->as_user)
+            return og_cli_usage("cert", "--all-tenants lists every tenant: drop --tenant (it only "
+                                        "goes with --as USER, to name that user's tenant)");
+    } else if ((error = need_tenant(o, "list"))) {
         return error;
+    }
     if (npos)
         return og_cli_usage("cert", "unexpected argument '%s'", pos[0]);
     if (o->expiring) {
@@ -456,19 +658,26 @@ static int cmd_list(og_cli *cli, const opts *o, int npos, char **pos)
     }
     if ((error = og_cli_open(cli, o->tenant)))
         return error;
-    if ((error = og_certs_list(&cli->ctx, o->tenant, &f, &arr)) < 0)
+    error = o->all_tenants ? og_certs_list_all(&cli->ctx, &f, &arr)
+                           : og_certs_list(&cli->ctx, o->tenant, &f, &arr);
+    if (error < 0)
         return og_cli_fail(error);
     if (o->json) {
         og_cli_print_json(arr);
         return OG_EXIT_OK;
     }
+    /* without --all-tenants the TENANT column is left out */
+    og_cli_table *t = og_cli_table_new(o->all_tenants ? head : head + 1);
+    if (!t) {
+        json_decref(arr);
+        fprintf(stderr, "opsgate: out of memory\n");
+        return OG_EXIT_FAIL;
+    }
     size_t i;
     json_t *c;
-    printf("%-16s  %-10s %5s  %-40s %s\n", "FINGERPRINT", "NOT AFTER", "DAYS", "SUBJECT",
-           "FINDINGS");
     json_array_foreach(arr, i, c)
     {
-        char findings[300] = "";
+        char findings[300] = "", fp[17], na[11], seen[600];
         size_t k;
         json_t *fj;
         json_array_foreach(json_object_get(c, "findings"), k, fj)
@@ -477,12 +686,20 @@ static int cmd_list(og_cli *cli, const opts *o, int npos, char **pos)
             snprintf(findings + l, sizeof(findings) - l, "%s%s", k ? "," : "",
                      json_string_value(fj));
         }
-        printf("%.16s  %.10s %5lld  %-40.40s %s\n",
-               json_string_value(json_object_get(c, "fingerprint")),
-               json_string_value(json_object_get(c, "not_after")),
-               (long long)json_integer_value(json_object_get(c, "days_left")),
-               json_string_value(json_object_get(c, "subject")), findings);
+        og_strlcpy(fp, json_string_value(json_object_get(c, "fingerprint")), sizeof(fp));
+        og_strlcpy(na, json_string_value(json_object_get(c, "not_after")), sizeof(na));
+        seen_at_text(c, seen, sizeof(seen));
+        const char *row[] = {json_string_value(json_object_get(c, "tenant")),
+                             fp,
+                             na,
+                             json_string_value(json_object_get(c, "expires_in")),
+                             json_string_value(json_object_get(c, "subject")),
+                             seen,
+                             findings};
+        og_cli_table_add(t, o->all_tenants ? row : row + 1);
     }
+    og_cli_table_print(t, stdout, 1);
+    og_cli_table_free(t);
     json_decref(arr);
     return OG_EXIT_OK;
 }
@@ -503,8 +720,9 @@ static int cmd_show(og_cli *cli, const opts *o, int npos, char **pos)
         og_cli_print_json(doc);
         return OG_EXIT_OK;
     }
-    const char *keys[] = {"fingerprint", "subject",   "issuer",     "serial",
-                          "not_before",  "not_after", "signature_algorithm", NULL};
+    const char *keys[] = {
+        "fingerprint",         "subject", "issuer", "serial", "not_before", "not_after",
+        "signature_algorithm", NULL};
     for (size_t i = 0; keys[i]; i++)
         printf("%-20s %s\n", keys[i], json_string_value(json_object_get(doc, keys[i])));
     json_t *key = json_object_get(doc, "key");
@@ -512,8 +730,10 @@ static int cmd_show(og_cli *cli, const opts *o, int npos, char **pos)
            (long long)json_integer_value(json_object_get(key, "bits")),
            json_object_get(key, "curve") ? " " : "",
            json_object_get(key, "curve") ? json_string_value(json_object_get(key, "curve")) : "");
-    printf("%-20s %lld\n", "days_left",
-           (long long)json_integer_value(json_object_get(doc, "days_left")));
+    printf("%-20s %s (%lld day%s)\n", "expires_in",
+           json_string_value(json_object_get(doc, "expires_in")),
+           (long long)json_integer_value(json_object_get(doc, "days_left")),
+           json_integer_value(json_object_get(doc, "days_left")) == 1 ? "" : "s");
     printf("%-20s %s\n", "ca", json_is_true(json_object_get(doc, "ca")) ? "yes" : "no");
     printf("%-20s %s\n", "private_key",
            json_is_true(json_object_get(doc, "private_key")) ? "held (sealed)" : "no");
@@ -522,7 +742,8 @@ static int cmd_show(og_cli *cli, const opts *o, int npos, char **pos)
         size_t k;
         json_t *v;
         printf("%-20s", lists[i]);
-        json_array_foreach(json_object_get(doc, lists[i]), k, v) printf(" %s", json_string_value(v));
+        json_array_foreach(json_object_get(doc, lists[i]), k, v)
+            printf(" %s", json_string_value(v));
         putchar('\n');
     }
     size_t k;
@@ -554,7 +775,8 @@ static int cmd_policy(og_cli *cli, const opts *o, int npos, char **pos)
     if (npos)
         return og_cli_usage("cert", "unexpected argument '%s'", pos[0]);
     if (o->ca_bundle && o->system_trust)
-        return og_cli_usage("cert", "--ca-bundle and --system-trust exclude each other");
+        return og_cli_usage("cert", "--%s and --system-trust exclude each other",
+                            o->bundle_only ? "ca-bundle-only" : "ca-bundle");
     if (o->thresholds && og_certs_thresholds_parse(o->thresholds, &p) < 0)
         return og_cli_usage("cert", "%s", og_error_last());
     if ((error = og_cli_open(cli, o->tenant)))
@@ -565,6 +787,7 @@ static int cmd_policy(og_cli *cli, const opts *o, int npos, char **pos)
             return og_cli_fail(error);
         }
         p.ca_bundle_pem = bundle;
+        p.bundle_only = o->bundle_only;
         set_bundle = 1;
     } else if (o->system_trust) {
         set_bundle = 1;
@@ -628,16 +851,28 @@ static int cmd_schedule(og_cli *cli, const opts *o, int npos, char **pos)
             og_cli_print_json(arr);
             return OG_EXIT_OK;
         }
-        size_t i;
-        json_t *s;
+        static const char *const head[] = {"ID", "EVERY", "NEXT RUN", "LAST RUN", "TARGETS", NULL};
+        og_cli_table *t = og_cli_table_new(head);
+        size_t i, k;
+        json_t *s, *v;
         json_array_foreach(arr, i, s)
         {
-            char *t = json_dumps(json_object_get(s, "targets"), JSON_COMPACT);
-            printf("%s every %llds next %s %s\n", json_string_value(json_object_get(s, "id")),
-                   (long long)json_integer_value(json_object_get(s, "every_s")),
-                   json_string_value(json_object_get(s, "next_run")), t ? t : "");
-            free(t);
+            char targets[1024] = "";
+            size_t l = 0;
+            json_array_foreach(json_object_get(s, "targets"), k, v)
+            {
+                if (l < sizeof(targets))
+                    l += (size_t)snprintf(targets + l, sizeof(targets) - l, "%s%s", k ? " " : "",
+                                          json_string_value(v));
+            }
+            const char *last = json_string_value(json_object_get(s, "last_run"));
+            og_cli_table_add(t, (const char *[]){json_string_value(json_object_get(s, "id")),
+                                                 json_string_value(json_object_get(s, "every")),
+                                                 json_string_value(json_object_get(s, "next_run")),
+                                                 last ? last : "never", targets});
         }
+        og_cli_table_print(t, stdout, 1);
+        og_cli_table_free(t);
         json_decref(arr);
         return OG_EXIT_OK;
     }
@@ -654,7 +889,7 @@ static int cmd_schedule(og_cli *cli, const opts *o, int npos, char **pos)
     og_certs_targets *tg = NULL;
     if (!o->every)
         return og_cli_usage("cert", "cert schedule needs --every (or --list, --delete, --run-due)");
-    if (og_duration_parse(o->every, &every) < 0 || every < 300000000LL)
+    if (og_certs_every_parse(o->every, &every) < 0 || every < 300000000LL)
         return og_cli_usage("cert", "bad --every '%s' (a duration of at least 5m, like 6h)",
                             o->every);
     if ((error = scan_numbers(o, &concurrency, &timeout_ms)) ||
@@ -697,8 +932,9 @@ static int run(og_cli *cli, int argc, char **argv)
         const char *name;
         int (*fn)(og_cli *, const opts *, int, char **);
     } subs[] = {
-        {"scan", cmd_scan},     {"scan-files", cmd_scan_files}, {"import", cmd_import},
-        {"list", cmd_list},     {"show", cmd_show},             {"policy", cmd_policy},
+        {"scan", cmd_scan},         {"scan-files", cmd_scan_files},
+        {"import", cmd_import},     {"list", cmd_list},
+        {"show", cmd_show},         {"policy", cmd_policy},
         {"schedule", cmd_schedule}, {"check-expiry", cmd_check_expiry},
     };
     opts o;
@@ -724,5 +960,5 @@ static int run(og_cli *cli, int argc, char **argv)
     return og_cli_usage("cert", "unknown subcommand '%s'", argv[1]);
 }
 
-const og_command og_cmd_cert = {"cert", run,
-                                "certificate inventory: scan, import, expiry alerts", help};
+const og_command og_cmd_cert = {"cert", run, "certificate inventory: scan, import, expiry alerts",
+                                help};

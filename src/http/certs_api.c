@@ -1,5 +1,6 @@
 /* certs_api.c - thin HTTP handlers over the certificate inventory (include/opsgate/certs.h):
- * list, show, synchronous scan, PEM import, expiry policy and scan schedules. */
+ * list (one tenant, or every tenant for platform admins), show, synchronous scan, import, expiry
+ * policy and scan schedules. */
 #include "http/certs_api.h"
 #include "http/server.h"
 #include "opsgate/certs.h"
@@ -10,31 +11,62 @@
 
 /* A synchronous scan over HTTP holds a worker thread; bigger scans belong in a schedule. */
 #define HTTP_SCAN_MAX_ENDPOINTS 4096
-#define HTTP_SCAN_MAX_TARGETS 256
+#define HTTP_SCAN_MAX_TARGETS   256
 
-int og_http__certs_list(og_http_req *r)
+/* The query of both lists: expiring (a duration), finding (comma-separated), limit. */
+static int list_filter(og_http_req *r, og_certs_filter *f)
 {
-    const char *tenant, *expiring = og_http__query(r, "expiring"),
-                        *finding = og_http__query(r, "finding"), *limit = og_http__query(r, "limit");
-    og_certs_filter f;
-    json_t *list = NULL;
-    int error;
-    memset(&f, 0, sizeof(f));
-    if ((error = og_http__param_ref(r, "tenant", &tenant)) < 0)
-        return error;
-    if (expiring && og_duration_parse(expiring, &f.expiring_us) < 0)
+    const char *expiring = og_http__query(r, "expiring"), *finding = og_http__query(r, "finding"),
+               *limit = og_http__query(r, "limit");
+    memset(f, 0, sizeof(*f));
+    if (expiring && og_duration_parse(expiring, &f->expiring_us) < 0)
         return og_error_wrap("query 'expiring'");
-    if (finding && og_certs_finding_parse(finding, &f.finding) < 0)
-        return og_error_wrap("query 'finding'");
+    if (finding) {
+        char buf[256];
+        char *save = NULL;
+        if (strlen(finding) >= sizeof(buf))
+            return og_error_set(OG_EINVAL, "query 'finding': '%.64s...' is too long", finding);
+        og_strlcpy(buf, finding, sizeof(buf));
+        for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+            unsigned bit;
+            if (og_certs_finding_parse(t, &bit) < 0)
+                return og_error_wrap("query 'finding'");
+            f->finding |= bit;
+        }
+        if (!f->finding)
+            return og_error_set(OG_EINVAL, "query 'finding': empty");
+    }
     if (limit) {
         char *end;
         long v = strtol(limit, &end, 10);
-        if (*end || v < 1 || v > 10000)
+        if (end == limit || *end || v < 1 || v > 10000)
             return og_error_set(OG_EINVAL, "query 'limit': '%.32s' is not a number from 1 to 10000",
                                 limit);
-        f.limit = (int)v;
+        f->limit = (int)v;
     }
-    if ((error = og_certs_list(&r->ctx, tenant, &f, &list)) < 0)
+    return 0;
+}
+
+int og_http__certs_list(og_http_req *r)
+{
+    const char *tenant;
+    og_certs_filter f;
+    json_t *list = NULL;
+    int error;
+    if ((error = og_http__param_ref(r, "tenant", &tenant)) < 0 ||
+        (error = list_filter(r, &f)) < 0 || (error = og_certs_list(&r->ctx, tenant, &f, &list)) < 0)
+        return error;
+    return og_http__reply(r, 200, json_pack("{s:o}", "certs", list));
+}
+
+/* GET /api/v1/certificates: every tenant's certificates, soonest expiry first (platform admins;
+ * the library answers OG_EDENIED, 403, to anyone else). */
+int og_http__certs_list_all(og_http_req *r)
+{
+    og_certs_filter f;
+    json_t *list = NULL;
+    int error;
+    if ((error = list_filter(r, &f)) < 0 || (error = og_certs_list_all(&r->ctx, &f, &list)) < 0)
         return error;
     return og_http__reply(r, 200, json_pack("{s:o}", "certs", list));
 }
@@ -57,18 +89,21 @@ int og_http__certs_show(og_http_req *r)
 static void collect_result(void *arg, const og_certs_scan_result *res)
 {
     json_t *arr = arg;
-    json_t *o = json_pack("{s:s, s:s, s:i, s:s, s:s, s:s?, s:I}", "target", res->target, "address",
-                          res->address ? res->address : "", "port", res->port, "sni",
-                          res->sni ? res->sni : "", "status", og_certs_scan_status_name(res->status),
-                          "error", res->error && *res->error ? res->error : NULL, "elapsed_ms",
-                          (json_int_t)(res->elapsed_us / 1000));
+    json_t *o =
+        json_pack("{s:s, s:s, s:i, s:s, s:s, s:s?, s:I}", "target", res->target, "address",
+                  res->address ? res->address : "", "port", res->port, "sni",
+                  res->sni ? res->sni : "", "status", og_certs_scan_status_name(res->status),
+                  "error", res->error && *res->error ? res->error : NULL, "elapsed_ms",
+                  (json_int_t)(res->elapsed_us / 1000));
     if (!o)
         return;
     if (res->status == OG_SCAN_OK) {
         char na[OG_TIME_LEN];
         og_time_format(res->not_after_us, na);
-        json_object_set_new(o, "tls_version", json_string(res->tls_version ? res->tls_version : ""));
-        json_object_set_new(o, "fingerprint", json_string(res->fingerprint ? res->fingerprint : ""));
+        json_object_set_new(o, "tls_version",
+                            json_string(res->tls_version ? res->tls_version : ""));
+        json_object_set_new(o, "fingerprint",
+                            json_string(res->fingerprint ? res->fingerprint : ""));
         json_object_set_new(o, "subject", json_string(res->subject ? res->subject : ""));
         json_object_set_new(o, "not_after", json_string(na));
         json_object_set_new(o, "findings", og_certs_findings_json(res->findings));
@@ -83,7 +118,8 @@ static int int_field(json_t *body, const char *name, int lo, int hi, int *out)
     if (!v)
         return 0;
     if (!json_is_integer(v) || json_integer_value(v) < lo || json_integer_value(v) > hi)
-        return og_error_set(OG_EINVAL, "field '%s': must be an integer from %d to %d", name, lo, hi);
+        return og_error_set(OG_EINVAL, "field '%s': must be an integer from %d to %d", name, lo,
+                            hi);
     *out = (int)json_integer_value(v);
     return 0;
 }
@@ -127,8 +163,8 @@ static int target_array(json_t *body, const char *name, size_t max, const char *
 
 int og_http__certs_scan(og_http_req *r)
 {
-    static const char *const fields[] = {"targets", "ports", "sni", "timeout_ms", "concurrency",
-                                         NULL};
+    static const char *const fields[] = {"targets",    "ports",       "sni",
+                                         "timeout_ms", "concurrency", NULL};
     int error = -1;
     const char *tenant, *ports_s = NULL, *sni = NULL;
     json_t *body = NULL, *results = NULL;
@@ -157,10 +193,11 @@ int og_http__certs_scan(og_http_req *r)
         goto cleanup;
     }
     if (og_certs_targets_count(tg) > HTTP_SCAN_MAX_ENDPOINTS) {
-        error = og_error_set(OG_ETOOBIG,
-                             "field 'targets': %llu endpoints; at most %d scan synchronously over "
-                             "HTTP (add a schedule for larger ranges)",
-                             (unsigned long long)og_certs_targets_count(tg), HTTP_SCAN_MAX_ENDPOINTS);
+        error =
+            og_error_set(OG_ETOOBIG,
+                         "field 'targets': %llu endpoints; at most %d scan synchronously over "
+                         "HTTP (add a schedule for larger ranges)",
+                         (unsigned long long)og_certs_targets_count(tg), HTTP_SCAN_MAX_ENDPOINTS);
         goto cleanup;
     }
     results = json_array();
@@ -188,7 +225,8 @@ cleanup:
     return error;
 }
 
-/* The body is the PEM bundle itself (Content-Type application/x-pem-file or text/plain). */
+/* The body is the bundle itself: PEM (Content-Type application/x-pem-file or text/plain), a DER
+ * certificate or a PKCS#12 bundle that opens without a password; told apart by content. */
 int og_http__certs_import(og_http_req *r)
 {
     const char *tenant, *name = og_http__query(r, "name");
@@ -198,13 +236,13 @@ int og_http__certs_import(og_http_req *r)
         return error;
     if (r->body.len == 0)
         return og_error_set(OG_EINVAL, "empty body: send the PEM bundle as the request body");
-    if ((error = og_certs_import(&r->ctx, tenant, name && *name ? name : "upload", r->body.data,
-                                 r->body.len, &sum)) < 0)
+    if ((error = og_certs_import_bundle(&r->ctx, tenant, name && *name ? name : "upload",
+                                        r->body.data, r->body.len, NULL, &sum)) < 0)
         return error;
     return og_http__reply(r, 201,
-                          json_pack("{s:i, s:i, s:i, s:s}", "certs", sum.certs, "certs_new",
-                                    sum.certs_new, "keys", sum.keys, "fingerprint",
-                                    sum.first_fingerprint));
+                          json_pack("{s:s, s:i, s:i, s:i, s:s}", "kind", sum.kind, "certs",
+                                    sum.certs, "certs_new", sum.certs_new, "keys", sum.keys,
+                                    "fingerprint", sum.first_fingerprint));
 }
 
 int og_http__certs_policy_get(og_http_req *r)
@@ -223,7 +261,7 @@ int og_http__certs_policy_get(og_http_req *r)
 
 int og_http__certs_policy_set(og_http_req *r)
 {
-    static const char *const fields[] = {"thresholds", "ca_bundle", NULL};
+    static const char *const fields[] = {"thresholds", "ca_bundle", "ca_bundle_only", NULL};
     const char *tenant;
     json_t *body = NULL, *th, *bundle;
     og_certs_policy p;
@@ -239,16 +277,17 @@ int og_http__certs_policy_set(og_http_req *r)
         json_t *v;
         if (!json_is_array(th) || json_array_size(th) == 0 ||
             json_array_size(th) > OG_CERTS_MAX_THRESHOLDS) {
-            error = og_error_set(OG_EINVAL, "field 'thresholds': must be an array of 1 to %d "
-                                            "numbers of days",
+            error = og_error_set(OG_EINVAL,
+                                 "field 'thresholds': must be an array of 1 to %d "
+                                 "numbers of days",
                                  OG_CERTS_MAX_THRESHOLDS);
             goto cleanup;
         }
         json_array_foreach(th, i, v)
         {
             if (!json_is_integer(v)) {
-                error = og_error_set(OG_EINVAL, "field 'thresholds': entry %zu is not an integer",
-                                     i);
+                error =
+                    og_error_set(OG_EINVAL, "field 'thresholds': entry %zu is not an integer", i);
                 goto cleanup;
             }
             size_t len = strlen(buf);
@@ -269,6 +308,19 @@ int og_http__certs_policy_set(og_http_req *r)
         }
         set_bundle = 1;
         p.ca_bundle_pem = json_is_string(bundle) ? strdup(json_string_value(bundle)) : NULL;
+    }
+    json_t *only = json_object_get(body, "ca_bundle_only");
+    if (only) {
+        if (!json_is_boolean(only)) {
+            error = og_error_set(OG_EINVAL, "field 'ca_bundle_only': true or false");
+            goto cleanup;
+        }
+        if (!p.ca_bundle_pem) {
+            error = og_error_set(OG_EINVAL, "field 'ca_bundle_only' goes with a 'ca_bundle' PEM "
+                                            "text");
+            goto cleanup;
+        }
+        p.bundle_only = json_is_true(only);
     }
     if (!th && !set_bundle) {
         error = og_error_set(OG_EINVAL, "nothing to change: give 'thresholds' and/or 'ca_bundle'");
@@ -299,8 +351,8 @@ int og_http__certs_schedule_list(og_http_req *r)
 
 int og_http__certs_schedule_add(og_http_req *r)
 {
-    static const char *const fields[] = {"every", "targets", "ports", "sni", "timeout_ms",
-                                         "concurrency", NULL};
+    static const char *const fields[] = {"every",      "targets",     "ports", "sni",
+                                         "timeout_ms", "concurrency", NULL};
     int error = -1;
     const char *tenant, *every = NULL, *ports = NULL, *sni = NULL;
     json_t *body = NULL;
@@ -318,7 +370,7 @@ int og_http__certs_schedule_add(og_http_req *r)
         (error = int_field(body, "timeout_ms", 50, 60000, &timeout_ms)) < 0 ||
         (error = int_field(body, "concurrency", 1, 1024, &concurrency)) < 0)
         goto cleanup;
-    if ((error = og_duration_parse(every, &every_us)) < 0) {
+    if ((error = og_certs_every_parse(every, &every_us)) < 0) {
         og_error_wrap("field 'every'");
         goto cleanup;
     }

@@ -1,10 +1,12 @@
-/* certs_api.h - internal to src/http: handlers of /api/v1/tenants/{tenant}/certs. */
+/* certs_api.h - internal to src/http: handlers of /api/v1/tenants/{tenant}/certs and of the
+ * platform-wide /api/v1/certificates. */
 #ifndef OPSGATE_HTTP_CERTS_API_H
 #define OPSGATE_HTTP_CERTS_API_H
 
 struct og_http_req;
 
 int og_http__certs_list(struct og_http_req *r);
+int og_http__certs_list_all(struct og_http_req *r);
 int og_http__certs_show(struct og_http_req *r);
 int og_http__certs_scan(struct og_http_req *r);
 int og_http__certs_import(struct og_http_req *r);

@@ -339,6 +339,7 @@ const og_http_route og_http__routes[] = {
     {"POST", "/api/v1/tenants/{tenant}/certs/schedules", og_http__certs_schedule_add, 0},
     {"DELETE", "/api/v1/tenants/{tenant}/certs/schedules/{id}", og_http__certs_schedule_delete, 0},
     {"GET", "/api/v1/tenants/{tenant}/certs/{id}", og_http__certs_show, 0},
+    {"GET", "/api/v1/certificates", og_http__certs_list_all, 0},
     /* projects and artifacts (artifacts_api.c, generate_api.c): tenant from the token */
     {"GET", "/api/v1/projects", og_http__project_list, 0},
     {"POST", "/api/v1/projects", og_http__project_create, 0},

@@ -201,6 +201,21 @@ expect 0 "tighter policy" -- og cert policy --tenant acme --thresholds 30,14,7,6
 expect 0 "check-expiry after a new threshold" -- og cert check-expiry --tenant acme
 contains "$out" "1 expiry alert" "a newly crossed threshold raises exactly one alert"
 
+# ---- --ca-bundle adds to the system trust store, --ca-bundle-only replaces it. The "system
+# store" here is SSL_CERT_FILE (OpenSSL's own override) holding the unrelated root, so the
+# untrusted.test endpoint is trusted by the system store and not by the tenant's bundle.
+expect 0 "bundle that adds" -- og cert policy --tenant globex --ca-bundle "$P/bundle.pem"
+expect 0 "scan with system + bundle" -- env SSL_CERT_FILE="$P/other.crt" "$OPSGATE" --data "$D" \
+  cert scan --tenant globex --timeout 1500 --json "localhost:${port[untrusted]}" "localhost:${port[good]}"
+tr_fin() { echo "$out" | jq -r --arg t "localhost:${port[$1]}" '.results[] | select(.target == $t) | .findings | join(",")'; }
+eq "$(tr_fin untrusted)" "" "--ca-bundle keeps the system store's roots"
+eq "$(tr_fin good)" "" "--ca-bundle adds the bundle's root"
+expect 0 "bundle that replaces" -- og cert policy --tenant globex --ca-bundle-only "$P/bundle.pem"
+expect 0 "scan with the bundle only" -- env SSL_CERT_FILE="$P/other.crt" "$OPSGATE" --data "$D" \
+  cert scan --tenant globex --timeout 1500 --json "localhost:${port[untrusted]}" "localhost:${port[good]}"
+eq "$(tr_fin untrusted)" "untrusted-chain" "--ca-bundle-only drops the system store"
+eq "$(tr_fin good)" "" "--ca-bundle-only trusts the bundle's root"
+
 # ---- target kinds: host (port list), CIDR, @FILE
 expect 0 "host with --ports" -- og cert scan --tenant acme --json --timeout 1500 \
   --ports "${port[good]},${port[closed]}" localhost

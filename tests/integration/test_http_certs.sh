@@ -95,6 +95,54 @@ expect_error 404 not_found "another tenant cannot delete it"
 api DELETE "/api/v1/tenants/acme/certs/schedules/$sid" "$eve"
 expect_status 204 "delete the schedule"
 
+# every tenant at once: platform admins only, rows naming the tenant, soonest first
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 3 \
+  -subj "/CN=soon.globex.test" -keyout "$OG_TMP/g.key" -out "$OG_TMP/g.pem" 2>/dev/null || bad "openssl"
+code=$(curl -sS -o "$OG_TMP/body" -w '%{http_code}' -X POST -H "Authorization: Bearer $gus" \
+  --data-binary @"$OG_TMP/g.pem" "$OG_URL/api/v1/tenants/globex/certs/import?name=g.pem")
+[ "$code" = 201 ] && ok || bad "globex import: $code"
+openssl x509 -in "$OG_TMP/cert.pem" -outform DER -out "$OG_TMP/cert.der"
+code=$(curl -sS -o "$OG_TMP/body" -w '%{http_code}' -X POST -H "Authorization: Bearer $gus" \
+  --data-binary @"$OG_TMP/cert.der" "$OG_URL/api/v1/tenants/globex/certs/import?name=c.der")
+body=$(cat "$OG_TMP/body")
+expect_status 201 "a DER body is imported"
+expect_jq .kind der "the DER kind is reported"
+api GET "/api/v1/certificates?expiring=30d" "$admin"
+expect_status 200 "platform view"
+expect_jq '.certs[0].subject' "CN=soon.globex.test" "soonest first across tenants"
+expect_jq '.certs[0].tenant' globex "rows name the tenant"
+expect_jq '.certs[0].tenant_id | length' 36 "and its id"
+expect_jq '[.certs[].tenant] | unique | join(",")' "acme,globex" "every tenant"
+expect_jq '[.certs[].seconds_left] | . == sort' true "sorted by expiry"
+api GET "/api/v1/certificates?expiring=12h" "$admin"
+expect_jq '.certs | length' 0 "expiring takes hours"
+api GET "/api/v1/certificates?expiring=soon" "$admin"
+expect_error 400 invalid "a bad expiring"
+case "$body" in *soon*) ok ;; *) bad "the bad value is not named: $body" ;; esac
+api GET "/api/v1/certificates?expiring=0d" "$admin"
+expect_error 400 invalid "a zero duration"
+api GET "/api/v1/certificates" "$eve"
+expect_error 403 forbidden "a tenant user may not see every tenant"
+api GET "/api/v1/certificates" "$gus"
+expect_error 403 forbidden "nor a tenant admin"
+
+# the policy's trust mode
+api PUT /api/v1/tenants/acme/certs/policy "$eve" "$(jq -n --rawfile b "$OG_TMP/cert.pem" '{ca_bundle: $b}')"
+expect_status 200 "a bundle that adds"
+expect_jq .trust "system+tenant-bundle" "adds to the system store by default"
+api PUT /api/v1/tenants/acme/certs/policy "$eve" "$(jq -n --rawfile b "$OG_TMP/cert.pem" '{ca_bundle: $b, ca_bundle_only: true}')"
+expect_status 200 "a bundle that replaces"
+expect_jq .trust "tenant-bundle-only" "replaces the system store"
+api PUT /api/v1/tenants/acme/certs/policy "$eve" '{"ca_bundle_only": true}'
+expect_error 400 invalid "ca_bundle_only alone"
+
+# schedules keep seconds and add the duration
+api POST /api/v1/tenants/acme/certs/schedules "$eve" '{"every":"1d12h","targets":["127.0.0.1:443"]}'
+expect_status 201 "a schedule of 1d12h"
+api GET /api/v1/tenants/acme/certs/schedules "$eve"
+expect_jq '.schedules[0].every' "1d12h" "every as a duration"
+expect_jq '.schedules[0].every_s' 129600 "every_s in seconds"
+
 # gauges on /metrics
 api GET /metrics
 expect_status 200 "metrics"
