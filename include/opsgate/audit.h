@@ -114,8 +114,9 @@ int og_audit_checkpoint_all_with(og_ctx *ctx, const og_audit_opts *opts, int *ma
 int og_audit_key_file_create(og_ctx *ctx, const char *path);
 
 /* Check that `path` holds a usable signing key (readable, not readable by others, an Ed25519
- * PEM PKCS#8 key); key_id (may be NULL) receives its id. OG_EINVAL naming the problem. */
-int og_audit_key_file_check(const char *path, char key_id[17]);
+ * PEM PKCS#8 key); key_id and pub (either may be NULL) receive its id and public half. OG_EINVAL
+ * naming the problem. */
+int og_audit_key_file_check(const char *path, char key_id[17], uint8_t pub[32]);
 
 /* The installation's audit public key as a PEM SubjectPublicKeyInfo (readable by `openssl pkey
  * -pubin`), creating the key on first need. Caller frees *pem. */
@@ -169,8 +170,9 @@ int og_audit_verify(og_ctx *ctx, const char *tenant_id, og_audit_verify_result *
 /*
  * A witness is a copy of the checkpoints kept outside the data folder: the JSON lines written to
  * og_audit_opts.witness_file (or carried by "audit.checkpoint" events). Load one from a file path
- * or an http(s):// URL (GET; the body is the same JSON lines), at most `cap` bytes. Caller frees
- * *text. OG_EINVAL for a source that cannot be read, naming it.
+ * or an http(s):// URL (GET, no redirects; the body is the same JSON lines), at most `cap` bytes.
+ * Caller frees *text. OG_EINVAL for another kind of URL; OG_ERROR for a source that cannot be
+ * read (the message names it and why).
  */
 int og_audit_witness_load(const char *source, size_t cap, char **text, size_t *len);
 

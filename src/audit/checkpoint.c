@@ -149,11 +149,13 @@ int og_audit__cp_recorded_latest(og_store *s, const char *chain, int64_t *seq, o
     return error;
 }
 
-/* Stream the stored record hashes [begin, end) into a Merkle accumulator. When check_size > 0,
- * also compares the root at that size with check_root (the previous checkpoint), so a checkpoint
- * is never signed over a rewritten history. */
-static int chain_stream(og_store *s, const char *chain, uint64_t begin, uint64_t end,
-                        og_merkle_acc *acc, uint64_t check_size, const char *check_root)
+/* Stream the stored record hashes [begin, end) into a Merkle accumulator (fresh, or when
+ * `resume`, one that holds the leaves [0, begin) already). When check_size > 0, also compares the
+ * root at that size with check_root (the previous checkpoint), so a checkpoint is never signed
+ * over a rewritten history. */
+static int chain_stream_acc(og_store *s, const char *chain, uint64_t begin, uint64_t end,
+                            og_merkle_acc *acc, int resume, uint64_t check_size,
+                            const char *check_root)
 {
     og_stmt *st = NULL;
     int error = og_stmt_prepare(&st, s,
@@ -165,7 +167,9 @@ static int chain_stream(og_store *s, const char *chain, uint64_t begin, uint64_t
     og_stmt_bind_int(st, 2, (int64_t)begin);
     og_stmt_bind_int(st, 3, (int64_t)end);
     uint64_t expect = begin + 1;
-    og_audit_merkle_acc_init(acc);
+    if (!resume)
+        og_audit_merkle_acc_init(acc);
+    uint64_t base = acc->size;
     while ((error = og_stmt_step(st)) == OG_ROW) {
         uint8_t raw[32], leaf[32];
         const char *hex = og_stmt_col_text(st, 1);
@@ -196,18 +200,24 @@ static int chain_stream(og_store *s, const char *chain, uint64_t begin, uint64_t
     }
     if (error < 0)
         goto cleanup;
-    if (acc->size != end - begin) {
-        error =
-            og_error_set(OG_ECORRUPT,
-                         "audit chain '%s' has %llu records where %llu were"
-                         " expected: run opsgate audit verify",
-                         chain, (unsigned long long)(begin + acc->size), (unsigned long long)end);
+    if (acc->size - base != end - begin) {
+        error = og_error_set(OG_ECORRUPT,
+                             "audit chain '%s' has %llu records where %llu were"
+                             " expected: run opsgate audit verify",
+                             chain, (unsigned long long)(begin + acc->size - base),
+                             (unsigned long long)end);
         goto cleanup;
     }
     error = 0;
 cleanup:
     og_stmt_free(st);
     return error;
+}
+
+static int chain_stream(og_store *s, const char *chain, uint64_t begin, uint64_t end,
+                        og_merkle_acc *acc, uint64_t check_size, const char *check_root)
+{
+    return chain_stream_acc(s, chain, begin, end, acc, 0, check_size, check_root);
 }
 
 int og_audit__chain_subtree(void *arg, uint64_t begin, uint64_t end, uint8_t out[32])
@@ -385,10 +395,39 @@ static int grown(og_store *s, const char *chain, int64_t n, int64_t prev_size)
     return 1;
 }
 
+/* One checkpoint run: the signing key, loaded once, and the platform chain as checked before any
+ * chain is signed (its Merkle accumulator up to its latest checkpoint, resumed when it is signed
+ * last). */
+typedef struct run_state {
+    og_audit__signer sg;
+    int platform_checked;
+    og_audit__cp pprev;
+    og_merkle_acc pacc;
+} run_state;
+
+/*
+ * Before signing anything: the platform chain must still extend its own latest checkpoint. It
+ * records every other chain's checkpoints, which is what signing a chain checks against: if it
+ * was rewritten (say, to drop the records of a chain's deleted checkpoints), nothing is signed.
+ */
+static int platform_precheck(og_ctx *ctx, run_state *rs)
+{
+    int error = trail_check(ctx->store, OG_AUDIT_PLATFORM_CHAIN, &rs->pprev);
+    if (error < 0)
+        return error;
+    if ((error = chain_stream(ctx->store, OG_AUDIT_PLATFORM_CHAIN, 0, (uint64_t)rs->pprev.size,
+                              &rs->pacc, (uint64_t)rs->pprev.size,
+                              rs->pprev.size ? rs->pprev.root : NULL)) < 0)
+        return error;
+    rs->platform_checked = 1;
+    return 0;
+}
+
 /* Checkpoint one chain by name, inside an open transaction. *made = 1 when a new one was signed. */
 static int checkpoint_chain(og_ctx *ctx, const char *chain, const og_audit_opts *opts,
-                            og_audit__signer *sg, json_t **out, int *made)
+                            run_state *rs, json_t **out, int *made)
 {
+    og_audit__signer *sg = &rs->sg;
     int error = -1;
     og_stmt *st = NULL;
     og_buf msg = {0};
@@ -427,8 +466,17 @@ static int checkpoint_chain(og_ctx *ctx, const char *chain, const og_audit_opts 
             (error = og_audit__chain_length(ctx->store, chain, &n)) < 0)
             goto cleanup;
     }
-    if ((error = chain_stream(ctx->store, chain, 0, (uint64_t)n, &acc, (uint64_t)prev.size,
-                              prev.size ? prev.root : NULL)) < 0)
+    if (rs->platform_checked && og_streq(chain, OG_AUDIT_PLATFORM_CHAIN) &&
+        prev.size == rs->pprev.size && og_streq(prev.root, rs->pprev.root)) {
+        /* checked up to its latest checkpoint already: go on from there */
+        acc = rs->pacc;
+        error =
+            chain_stream_acc(ctx->store, chain, (uint64_t)prev.size, (uint64_t)n, &acc, 1, 0, NULL);
+    } else {
+        error = chain_stream(ctx->store, chain, 0, (uint64_t)n, &acc, (uint64_t)prev.size,
+                             prev.size ? prev.root : NULL);
+    }
+    if (error < 0)
         goto cleanup;
     memset(&cp, 0, sizeof(cp));
     cp.size = n;
@@ -478,20 +526,20 @@ cleanup:
 }
 
 /* One chain in its own transaction. */
-static int checkpoint_tx(og_ctx *ctx, const char *chain, const og_audit_opts *opts,
-                         og_audit__signer *sg, json_t **out, int *made)
+static int checkpoint_tx(og_ctx *ctx, const char *chain, const og_audit_opts *opts, run_state *rs,
+                         json_t **out, int *made)
 {
     int error;
     if ((error = og_store_tx_begin(ctx->store)) < 0)
         return error;
-    if ((error = checkpoint_chain(ctx, chain, opts, sg, out, made)) < 0) {
+    if ((error = checkpoint_chain(ctx, chain, opts, rs, out, made)) < 0) {
         og_store_tx_rollback(ctx->store);
         if (out) {
             json_decref(*out);
             *out = NULL;
         }
         /* a signer loaded in the rolled-back transaction may have registered its key there */
-        og_audit__signer_wipe(sg);
+        og_audit__signer_wipe(&rs->sg);
         *made = 0;
         return error;
     }
@@ -502,17 +550,19 @@ int og_audit_checkpoint_with(og_ctx *ctx, const char *tenant_id, const og_audit_
                              json_t **out)
 {
     int error, made = 0, pmade = 0;
-    og_audit__signer sg = {0};
+    run_state rs;
+    memset(&rs, 0, sizeof(rs));
     const char *chain = og_audit__chain_name(tenant_id);
     if (out)
         *out = NULL;
     if ((error = og_authz_check(&ctx->actor, NULL, OG_PERM_PLATFORM)) < 0)
         return error;
-    if ((error = checkpoint_tx(ctx, chain, opts, &sg, out, &made)) < 0)
+    if ((error = platform_precheck(ctx, &rs)) < 0 ||
+        (error = checkpoint_tx(ctx, chain, opts, &rs, out, &made)) < 0)
         goto cleanup;
     /* cover the record of that checkpoint by a checkpoint of the platform chain */
     if (made && !og_streq(chain, OG_AUDIT_PLATFORM_CHAIN) &&
-        (error = checkpoint_tx(ctx, OG_AUDIT_PLATFORM_CHAIN, opts, &sg, NULL, &pmade)) < 0) {
+        (error = checkpoint_tx(ctx, OG_AUDIT_PLATFORM_CHAIN, opts, &rs, NULL, &pmade)) < 0) {
         if (out) {
             json_decref(*out);
             *out = NULL;
@@ -521,7 +571,7 @@ int og_audit_checkpoint_with(og_ctx *ctx, const char *tenant_id, const og_audit_
     }
     error = 0;
 cleanup:
-    og_audit__signer_wipe(&sg);
+    og_audit__signer_wipe(&rs.sg);
     return error;
 }
 
@@ -534,11 +584,14 @@ int og_audit_checkpoint_all_with(og_ctx *ctx, const og_audit_opts *opts, int *ma
 {
     int error, first = 0, total = 0, m = 0;
     char chain[128] = "", msg[512] = "";
-    og_audit__signer sg = {0};
+    run_state rs;
+    memset(&rs, 0, sizeof(rs));
     if (made)
         *made = 0;
     if ((error = og_authz_check(&ctx->actor, NULL, OG_PERM_PLATFORM)) < 0)
         return error;
+    if ((error = platform_precheck(ctx, &rs)) < 0)
+        goto cleanup;
     /* Every other chain first: their audit.checkpoint records go into the platform chain, whose
      * own checkpoint then covers them. A chain that cannot be signed (its trail is broken) does
      * not keep the others from being signed: the first such error is returned at the end. */
@@ -548,7 +601,7 @@ int og_audit_checkpoint_all_with(og_ctx *ctx, const og_audit_opts *opts, int *ma
             break;
         if (og_streq(chain, OG_AUDIT_PLATFORM_CHAIN))
             continue;
-        error = checkpoint_tx(ctx, chain, opts, &sg, NULL, &m);
+        error = checkpoint_tx(ctx, chain, opts, &rs, NULL, &m);
         if (error == OG_ENOTFOUND)
             error = 0; /* a chain with no records: nothing to sign */
         if (error == OG_ECORRUPT && !first) {
@@ -561,7 +614,7 @@ int og_audit_checkpoint_all_with(og_ctx *ctx, const og_audit_opts *opts, int *ma
     }
     if (error < 0)
         goto cleanup;
-    error = checkpoint_tx(ctx, OG_AUDIT_PLATFORM_CHAIN, opts, &sg, NULL, &m);
+    error = checkpoint_tx(ctx, OG_AUDIT_PLATFORM_CHAIN, opts, &rs, NULL, &m);
     if (error == OG_ENOTFOUND)
         error = 0;
     else if (error == 0)
@@ -569,7 +622,7 @@ int og_audit_checkpoint_all_with(og_ctx *ctx, const og_audit_opts *opts, int *ma
     if (error == 0 && first)
         error = og_error_set(first, "%s", msg);
 cleanup:
-    og_audit__signer_wipe(&sg);
+    og_audit__signer_wipe(&rs.sg);
     if (made)
         *made = total;
     return error;

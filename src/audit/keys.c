@@ -130,14 +130,16 @@ cleanup:
     return error;
 }
 
-int og_audit_key_file_check(const char *path, char key_id[17])
+int og_audit_key_file_check(const char *path, char key_id[17], uint8_t pub[32])
 {
-    uint8_t priv[32], pub[32];
+    uint8_t priv[32], p[32];
     char id[OG_AUDIT_KEY_ID_LEN];
-    int error = key_file_read(path, priv, pub, id);
+    int error = key_file_read(path, priv, p, id);
     og_crypto_wipe(priv, sizeof(priv));
     if (error == 0 && key_id)
         og_strlcpy(key_id, id, OG_AUDIT_KEY_ID_LEN);
+    if (error == 0 && pub)
+        memcpy(pub, p, 32);
     return error;
 }
 

@@ -448,6 +448,39 @@ cleanup:
     return error;
 }
 
+/* The immutability triggers are still there (SQLite). A speed bump only: whoever drops them can
+ * create them again; the chains and checkpoints are what cannot be forged. */
+static int check_triggers(og_store *s, og_audit_verify_result *res)
+{
+    static const char *const names[] = {"audit_record_no_update",     "audit_record_no_delete",
+                                        "audit_record_extends_chain", "audit_checkpoint_no_update",
+                                        "audit_checkpoint_no_delete", "audit_key_no_update",
+                                        "audit_key_no_delete"};
+    og_stmt *st = NULL;
+    int error = 0;
+    if (!og_streq(og_store_backend_name(s), "sqlite"))
+        return 0;
+    if ((error = og_stmt_prepare(
+             &st, s, "SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = ?")) < 0)
+        return error;
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        og_stmt_reset(st);
+        og_stmt_bind_text(st, 1, names[i]);
+        if ((error = og_stmt_step(st)) < 0)
+            break;
+        if (error != OG_ROW) {
+            error = problem(res, OG_AUDIT_PLATFORM_CHAIN, 0,
+                            "the database trigger %s that keeps audit records immutable was"
+                            " dropped: someone with the file may have changed the trail",
+                            names[i]);
+            break;
+        }
+        error = 0;
+    }
+    og_stmt_free(st);
+    return error;
+}
+
 /* Run one check, keeping the first problem; OG_ECORRUPT is remembered, other errors returned. */
 static int keep(int *worst, int rc)
 {
@@ -468,7 +501,8 @@ int og_audit_verify(og_ctx *ctx, const char *tenant_id, og_audit_verify_result *
             return error;
         if ((error = keep(&worst, verify_chain(ctx->store, tenant_id, res))) < 0 ||
             (error = keep(&worst, cross_checkpoints(ctx->store, tenant_id, res))) < 0 ||
-            (error = keep(&worst, cross_tenants(ctx->store, tenant_id, res))) < 0)
+            (error = keep(&worst, cross_tenants(ctx->store, tenant_id, res))) < 0 ||
+            (error = keep(&worst, check_triggers(ctx->store, res))) < 0)
             return error;
     } else {
         if ((error = og_authz_check(&ctx->actor, NULL, OG_PERM_PLATFORM)) < 0)
@@ -489,7 +523,8 @@ int og_audit_verify(og_ctx *ctx, const char *tenant_id, og_audit_verify_result *
             return rc;
         if ((error = keep(&worst, cross_vanished(ctx->store, res))) < 0 ||
             (error = keep(&worst, cross_tenants(ctx->store, NULL, res))) < 0 ||
-            (error = keep(&worst, cross_keys(ctx->store, res))) < 0)
+            (error = keep(&worst, cross_keys(ctx->store, res))) < 0 ||
+            (error = keep(&worst, check_triggers(ctx->store, res))) < 0)
             return error;
     }
     if (worst == OG_ECORRUPT)

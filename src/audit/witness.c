@@ -50,16 +50,16 @@ static int fetch_url(const char *url, size_t cap, char **text, size_t *len)
     CURLcode rc = curl_easy_perform(c);
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
     if (rc == CURLE_WRITE_ERROR) {
-        error = og_error_set(OG_EINVAL, "witness '%s' is larger than %zu bytes", url, cap);
+        error = og_error_set(OG_ERROR, "witness '%s' is larger than %zu bytes", url, cap);
         goto cleanup;
     }
     if (rc != CURLE_OK) {
-        error = og_error_set(OG_EINVAL, "cannot fetch witness '%s': %s", url,
+        error = og_error_set(OG_ERROR, "cannot fetch witness '%s': %s", url,
                              errbuf[0] ? errbuf : curl_easy_strerror(rc));
         goto cleanup;
     }
     if (status != 200) {
-        error = og_error_set(OG_EINVAL, "cannot fetch witness '%s': HTTP status %ld", url, status);
+        error = og_error_set(OG_ERROR, "cannot fetch witness '%s': HTTP status %ld", url, status);
         goto cleanup;
     }
     *len = b.len;
@@ -85,7 +85,7 @@ int og_audit_witness_load(const char *source, size_t cap, char **text, size_t *l
     if (strstr(source, "://"))
         return og_error_set(OG_EINVAL, "witness '%s': only files and http(s):// URLs", source);
     if ((error = og_file_read(source, cap, text, len)) < 0)
-        return og_error_set(OG_EINVAL, "cannot read witness file: %s", og_error_last());
+        return og_error_set(OG_ERROR, "cannot read witness file: %s", og_error_last());
     if (!*text && !(*text = calloc(1, 1)))
         return og_error_set(OG_ERROR, "out of memory");
     return 0;
