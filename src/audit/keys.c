@@ -98,11 +98,13 @@ static int key_file_read(const char *path, uint8_t priv[32], uint8_t pub[32],
                             " chmod 600 it",
                             path, (unsigned)(sb.st_mode & 07777));
     if ((error = og_file_read(path, KEY_FILE_CAP, &text, &len)) < 0) {
-        error = og_error_set(OG_EINVAL, "audit signing key file: %s", og_error_last());
+        char m[512];
+        og_strlcpy(m, og_error_last(), sizeof(m)); /* not formatted into itself */
+        error = og_error_set(OG_EINVAL, "audit signing key file: %s", m);
         goto cleanup;
     }
     if ((error = pem_decode(text, "PRIVATE KEY", &der, &der_len)) < 0) {
-        error = og_error_set(OG_EINVAL, "audit signing key file '%s': %s", path, og_error_last());
+        error = og_error_wrap("audit signing key file '%s'", path); /* OG_EINVAL */
         goto cleanup;
     }
     if (der_len != 48 || memcmp(der, pkcs8_prefix, sizeof(pkcs8_prefix)) != 0) {

@@ -84,8 +84,11 @@ int og_audit_witness_load(const char *source, size_t cap, char **text, size_t *l
         return fetch_url(source, cap, text, len);
     if (strstr(source, "://"))
         return og_error_set(OG_EINVAL, "witness '%s': only files and http(s):// URLs", source);
-    if ((error = og_file_read(source, cap, text, len)) < 0)
-        return og_error_set(OG_ERROR, "cannot read witness file: %s", og_error_last());
+    if ((error = og_file_read(source, cap, text, len)) < 0) {
+        char m[512];
+        og_strlcpy(m, og_error_last(), sizeof(m)); /* not formatted into itself */
+        return og_error_set(OG_ERROR, "cannot read witness file: %s", m);
+    }
     if (!*text && !(*text = calloc(1, 1)))
         return og_error_set(OG_ERROR, "out of memory");
     return 0;
@@ -219,7 +222,7 @@ int og_audit_verify_witness(og_ctx *ctx, const char *tenant_id, const char *text
         error = og_audit__cp_from_json(o, &cp);
         json_decref(o);
         if (error < 0)
-            return og_error_set(OG_EINVAL, "witness line %ld: %s", line, og_error_last());
+            return og_error_wrap("witness line %ld", line); /* OG_EINVAL */
         if (tenant_id && tenant_id[0] && !og_streq(chain, tenant_id))
             continue;
         if ((error = check_line(ctx, line, chain, &cp, pub, res)) < 0 && error != OG_ECORRUPT)
