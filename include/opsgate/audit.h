@@ -10,14 +10,14 @@
 
 /* What a module says about the change it is making. All strings borrowed. */
 typedef struct og_audit_rec {
-    const char *tenant_id;       /* NULL or "" = the platform chain */
-    const char *area;            /* process area: "platform", "artifacts", "certs", "gate", ... */
-    const char *action;          /* "tenant.create", "user.add", "token.revoke", ... */
-    const char *target_type;     /* "tenant", "user", "token", ... */
+    const char *tenant_id;   /* NULL or "" = the platform chain */
+    const char *area;        /* process area: "platform", "artifacts", "certs", "gate", ... */
+    const char *action;      /* "tenant.create", "user.add", "token.revoke", ... */
+    const char *target_type; /* "tenant", "user", "token", ... */
     const char *target_id;
-    json_t *analysis;            /* borrowed, may be NULL: what the system computed and why */
-    const char *gate_level;      /* "L0".."L3", NULL when no gate was involved */
-    const char *gate_decision;   /* "auto", "approved", "rejected", "expired", "overridden", ... */
+    json_t *analysis;          /* borrowed, may be NULL: what the system computed and why */
+    const char *gate_level;    /* "L0".."L3", NULL when no gate was involved */
+    const char *gate_decision; /* "auto", "approved", "rejected", "expired", "overridden", ... */
     const char *gate_decided_by;
     const char *gate_decided_at; /* RFC 3339 */
     int failed;                  /* 0 = outcome ok; 1 = a failed attempt recorded on purpose */
@@ -39,10 +39,10 @@ int og_audit_log(og_ctx *ctx, const char *tenant_id, const char *area, const cha
 
 /* ---- reading (auditor, tenant-admin, platform-admin) ---- */
 
-/* Records of one chain (tenant_id NULL = platform) with seq > after_seq, oldest first, at most limit
- * (1..1000), optionally only those with the given action and time >= since (RFC 3339).
- * *out is a JSON array of records; *next_cursor is the seq to pass as after_seq for the next page,
- * 0 when there are no more. Authorization is checked here (OG_PERM_AUDIT_READ). */
+/* Records of one chain (tenant_id NULL = platform) with seq > after_seq, oldest first, at most
+ * limit (1..1000), optionally only those with the given action and time >= since (RFC 3339). *out
+ * is a JSON array of records; *next_cursor is the seq to pass as after_seq for the next page, 0
+ * when there are no more. Authorization is checked here (OG_PERM_AUDIT_READ). */
 int og_audit_list(og_ctx *ctx, const char *tenant_id, int64_t after_seq, int limit,
                   const char *action, const char *since, json_t **out, int64_t *next_cursor);
 
@@ -57,22 +57,66 @@ int og_audit_export(og_ctx *ctx, const char *tenant_id, const char *format, cons
 /* ---- checkpoints, keys and proofs ---- */
 
 /*
+ * Where checkpoints are signed and published. Zero-initialise; every NULL field has its default.
+ *  key_file:     the Ed25519 signing key as a PEM PKCS#8 file ("-----BEGIN PRIVATE KEY-----",
+ *                what `openssl genpkey -algorithm ed25519` writes) kept outside the data folder.
+ *                NULL: $OPSGATE_AUDIT_KEY when set and not empty, else the key sealed in the data
+ *                folder (created on first need). Once an installation signs with a key file, it
+ *                refuses to sign without it (docs/audit.md, "Signing key").
+ *  witness_file: append every new checkpoint as one JSON line to this file (opened O_APPEND,
+ *                fsync'd before the checkpoint commits); NULL: none.
+ */
+typedef struct og_audit_opts {
+    const char *key_file;
+    const char *witness_file;
+} og_audit_opts;
+
+/*
  * Sign a checkpoint (chain, tree size, Merkle root, time) of one chain (tenant_id NULL = platform)
  * with the installation's Ed25519 key, creating that key on first need (sealed in the platform
- * scope). Opens its own transaction (nested if the caller has one). When the chain has not grown
+ * scope). Opens its own transactions (nested if the caller has one). When the chain has not grown
  * since its latest checkpoint, no new one is made and that one is returned. A chain with no records
  * gets no checkpoint (OG_ENOTFOUND). *out (may be NULL) receives the checkpoint as JSON (caller
  * decrefs). Checks OG_PERM_PLATFORM.
+ *
+ * Every checkpoint is recorded in the platform chain as an "audit.checkpoint" record (target: the
+ * chain; analysis: tree_size, root_hash, time, key_id, signature), emitted as an
+ * "audit.checkpoint" event (platform scope) and written to opts->witness_file, all in the
+ * checkpoint's transaction. A tenant chain's checkpoint is followed by one of the platform chain,
+ * so that its record is itself covered. The platform chain's checkpoint at tree size n is recorded
+ * by its record n + 1; a platform chain that grew only by that record has not grown.
+ *
+ * Signing refuses (OG_ECORRUPT) a chain whose checkpoint trail is broken: its latest checkpoint
+ * and the latest one the platform chain records for it must be the same (both absent for a first
+ * checkpoint), and the chain's Merkle root at that tree size must still be the recorded root.
  */
 int og_audit_checkpoint(og_ctx *ctx, const char *tenant_id, json_t **out);
+int og_audit_checkpoint_with(og_ctx *ctx, const char *tenant_id, const og_audit_opts *opts,
+                             json_t **out);
 
 /*
- * Checkpoint every chain that grew since its latest checkpoint. Meant to be called periodically
- * by the server (a timer, e.g. every 10 minutes, with a SYSTEM actor) and by
- * `opsgate audit checkpoint`. The time between two calls bounds how many fresh records could be
- * cut off the end of a chain undetected. *made (may be NULL) receives how many were signed.
+ * Checkpoint every chain that grew since its latest checkpoint, the platform chain last. Meant to
+ * be called periodically by the server (a timer, e.g. every 10 minutes, with a SYSTEM actor) and
+ * by `opsgate audit checkpoint`. The time between two calls bounds how many fresh records could be
+ * cut off the end of a chain undetected. *made (may be NULL) receives how many were signed,
+ * the platform chain's included. opts may be NULL (defaults).
  */
 int og_audit_checkpoint_all(og_ctx *ctx, int *made);
+int og_audit_checkpoint_all_with(og_ctx *ctx, const og_audit_opts *opts, int *made);
+
+/*
+ * Create a new Ed25519 signing key in the file `path` (PEM PKCS#8, mode 0600; an existing file is
+ * refused, OG_EEXISTS) and make it the installation's audit signing key: its public half is
+ * registered in the data folder and recorded in the platform chain ("audit.key.register"). From
+ * then on checkpoints are signed only with that file (og_audit_opts.key_file). Checks
+ * OG_PERM_PLATFORM. Refused (OG_ECONFLICT) when the installation already signs with a key file.
+ */
+int og_audit_key_file_create(og_ctx *ctx, const char *path);
+
+/* Check that `path` holds a usable signing key (readable, not readable by others, an Ed25519
+ * PEM PKCS#8 key); key_id and pub (either may be NULL) receive its id and public half. OG_EINVAL
+ * naming the problem. */
+int og_audit_key_file_check(const char *path, char key_id[17], uint8_t pub[32]);
 
 /* The installation's audit public key as a PEM SubjectPublicKeyInfo (readable by `openssl pkey
  * -pubin`), creating the key on first need. Caller frees *pem. */
@@ -99,23 +143,50 @@ int og_audit_proof_verify(const json_t *proof, const uint8_t pub[32]);
 /* ---- verification ---- */
 
 typedef struct og_audit_verify_result {
-    char chain[64];          /* the first broken chain ("platform" or a tenant id), "" if intact */
-    int64_t bad_seq;         /* its first bad sequence number, 0 when not one record's fault */
-    char what[256];          /* what is wrong */
-    int64_t chains;          /* chains checked */
-    int64_t records;         /* records checked */
-    int64_t checkpoints;     /* checkpoints checked */
+    char chain[64];      /* the first broken chain ("platform" or a tenant id), "" if intact */
+    int64_t bad_seq;     /* its first bad sequence number, 0 when not one record's fault */
+    char what[256];      /* what is wrong */
+    int64_t chains;      /* chains checked */
+    int64_t records;     /* records checked */
+    int64_t checkpoints; /* checkpoints checked */
+    int64_t witnessed;   /* witnessed checkpoints checked (og_audit_verify_witness) */
 } og_audit_verify_result;
 
 /*
  * Recompute every chain (tenant_id NULL = all chains, else just that tenant's): each record's
  * hash, the links between them, the Merkle root at every checkpoint's size and its signature, and
- * that no chain is shorter than its latest checkpoint. Streams: memory does not grow with chain
+ * that no chain is shorter than its latest checkpoint. Then the trail across chains: every
+ * checkpoint has its "audit.checkpoint" record in the platform chain and every such record its
+ * checkpoint (same tree size, root, time, key and signature); every "tenant.create" in the
+ * platform chain has the tenant's chain, opened by its "audit.chain.open" record (a tenant deleted
+ * by a later "tenant.delete" may have none); every signing key is recorded by an
+ * "audit.key.register" record. Streams: memory does not grow with chain
  * length. Returns 0 when intact, OG_ECORRUPT when something is wrong (details in *res and in the
  * error message), another negative code when verification could not run. Checks
  * OG_PERM_AUDIT_READ (OG_PERM_PLATFORM for all chains).
  */
 int og_audit_verify(og_ctx *ctx, const char *tenant_id, og_audit_verify_result *res);
+
+/*
+ * A witness is a copy of the checkpoints kept outside the data folder: the JSON lines written to
+ * og_audit_opts.witness_file (or carried by "audit.checkpoint" events). Load one from a file path
+ * or an http(s):// URL (GET, no redirects; the body is the same JSON lines), at most `cap` bytes.
+ * Caller frees *text. OG_EINVAL for another kind of URL; OG_ERROR for a source that cannot be
+ * read (the message names it and why).
+ */
+int og_audit_witness_load(const char *source, size_t cap, char **text, size_t *len);
+
+/*
+ * og_audit_verify(), then check every witnessed checkpoint (of that tenant's chain only when
+ * tenant_id is given) against the local chain: its signature verifies with pub (NULL: with the
+ * installation's key of that id, which someone with the data folder could have replaced), the
+ * chain has at least tree_size records, and the Merkle root of its first tree_size records is the
+ * witnessed root. Finds records cut off or rewritten after the last local checkpoint, and
+ * checkpoints removed with them. Returns as og_audit_verify(); OG_EINVAL for a witness line that
+ * is not a checkpoint (the message names the line).
+ */
+int og_audit_verify_witness(og_ctx *ctx, const char *tenant_id, const char *text, size_t len,
+                            const uint8_t *pub, og_audit_verify_result *res);
 
 /* ---- group commit for standalone records ---- */
 
@@ -128,7 +199,7 @@ int og_audit_verify(og_ctx *ctx, const char *tenant_id, og_audit_verify_result *
  */
 typedef struct og_audit_writer og_audit_writer;
 int og_audit_writer_open(og_audit_writer **out, const char *url);
-void og_audit_writer_close(og_audit_writer *w);   /* NULL-safe */
+void og_audit_writer_close(og_audit_writer *w); /* NULL-safe */
 /* actor and event_id (may be NULL) as in og_ctx; rec as for og_audit_append. */
 int og_audit_append_durable(og_audit_writer *w, const og_actor *actor, const char *event_id,
                             const og_audit_rec *rec, int64_t *out_seq);

@@ -6,16 +6,19 @@
 
 /* Zero-initialise, then set what you need: every 0/NULL field means its documented default. */
 typedef struct og_http_config {
-    const char *data_dir;     /* an initialised data folder (required) */
-    const char *listen;       /* "127.0.0.1:8700", "[::1]:8700", "localhost:0"; port 0 picks a
-                               * free port. NULL = "127.0.0.1:8700" */
-    int threads;              /* worker threads (0 = number of CPUs, at least 2, at most 64) */
-    size_t max_body;          /* request body limit in bytes (0 = 1 MiB) */
-    const char *port_file;    /* if set, the bound port is written here (atomically) once listening */
-    int metrics_open;         /* 1: GET /metrics needs no token; 0: it needs a platform-admin token */
+    const char *data_dir;  /* an initialised data folder (required) */
+    const char *listen;    /* "127.0.0.1:8700", "[::1]:8700", "localhost:0"; port 0 picks a
+                            * free port. NULL = "127.0.0.1:8700" */
+    int threads;           /* worker threads (0 = number of CPUs, at least 2, at most 64) */
+    size_t max_body;       /* request body limit in bytes (0 = 1 MiB) */
+    const char *port_file; /* if set, the bound port is written here (atomically) once listening */
+    int metrics_open;      /* 1: GET /metrics needs no token; 0: it needs a platform-admin token */
     int shutdown_timeout_ms;  /* after SIGTERM, how long in-flight requests may run (0 = 30000) */
     int access_log;           /* 1: one line per request on stderr */
     int checkpoint_every_s;   /* signed audit checkpoints every N seconds (0 = 300; -1 = never) */
+    const char *audit_key;    /* the audit signing key file (og_audit_opts.key_file); NULL =
+                               * $OPSGATE_AUDIT_KEY, else the key sealed in the data folder */
+    const char *witness_file; /* append every checkpoint to this file (og_audit_opts) or NULL */
     const char *tls_cert_id;  /* if set: HTTPS with this certificate (fingerprint or unique
                                * prefix) of tls_tenant's inventory, key included; swapped without
                                * a restart by deploys to the tenant's "opsgate" target on the

@@ -20,7 +20,8 @@ int og_audit__appender_init(og_audit__appender *a, og_store *s)
                                  " ORDER BY seq DESC LIMIT 1")) < 0 ||
         (error = og_stmt_prepare(&a->ins, s,
                                  "INSERT INTO audit_record (" OG_AUDIT__COLUMNS ") VALUES"
-                                 " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) < 0)
+                                 " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) <
+            0)
         og_audit__appender_free(a);
     return error;
 }
@@ -139,6 +140,26 @@ int og_audit__append(og_audit__appender *a, const og_actor *actor, const char *e
     og_stmt_reset(st);
     if (out_seq)
         *out_seq = seq;
+    if (og_streq(r.chain, OG_AUDIT_PLATFORM_CHAIN) && og_streq(rec->action, "tenant.create") &&
+        og_streq(rec->target_type, "tenant") && rec->target_id && rec->target_id[0] &&
+        !og_streq(rec->target_id, OG_AUDIT_PLATFORM_CHAIN)) {
+        /* A tenant's chain is opened with its tenant, by a record that names the platform
+         * record creating it: verify can tell a chain that was deleted whole from one that never
+         * had a record. */
+        json_t *open =
+            json_pack("{s:I,s:s}", "platform_seq", (json_int_t)seq, "platform_hash", hash);
+        og_audit_rec genesis = {.tenant_id = rec->target_id,
+                                .area = "audit",
+                                .action = OG_AUDIT_ACT_CHAIN_OPEN,
+                                .target_type = "tenant",
+                                .target_id = rec->target_id,
+                                .analysis = open};
+        error = open ? og_audit__append(a, actor, event_id, &genesis, NULL)
+                     : og_error_set(OG_ERROR, "out of memory");
+        json_decref(open);
+        if (error < 0)
+            goto cleanup;
+    }
     error = 0;
 cleanup:
     og_buf_free(&analysis);
@@ -280,7 +301,7 @@ int og_audit_append_durable(og_audit_writer *w, const og_actor *actor, const cha
         writer_run_batch(w, batch);
         pthread_mutex_lock(&w->mu);
         for (writer_req *r = batch, *next; r; r = next) {
-            next = r->next;   /* r may return and vanish once done is set and the lock is free */
+            next = r->next; /* r may return and vanish once done is set and the lock is free */
             r->done = 1;
         }
         w->leading = 0;

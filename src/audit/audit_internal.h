@@ -7,10 +7,16 @@
 #include "opsgate/util.h"
 
 #define OG_AUDIT_PLATFORM_CHAIN "platform"
-#define OG_AUDIT_HASH_HEX 65         /* 64 hex digits + NUL */
-#define OG_AUDIT_KEY_ID_LEN 17       /* 16 hex digits + NUL */
-#define OG_AUDIT_RECORD_CAP ((size_t)1 << 20)   /* the canonical JSON of one record */
-#define OG_AUDIT_NS "https://opsgate.dev/ns/oscal"
+#define OG_AUDIT_HASH_HEX       65                /* 64 hex digits + NUL */
+#define OG_AUDIT_KEY_ID_LEN     17                /* 16 hex digits + NUL */
+#define OG_AUDIT_RECORD_CAP     ((size_t)1 << 20) /* the canonical JSON of one record */
+#define OG_AUDIT_NS             "https://opsgate.dev/ns/oscal"
+#define OG_AUDIT_SIG_B64_LEN    96 /* base64 of a 64-byte signature (88) + NUL, rounded */
+
+/* Records the audit module writes about itself. */
+#define OG_AUDIT_ACT_CHECKPOINT   "audit.checkpoint"   /* platform chain: a chain's checkpoint */
+#define OG_AUDIT_ACT_CHAIN_OPEN   "audit.chain.open"   /* record 1 of a tenant's chain */
+#define OG_AUDIT_ACT_KEY_REGISTER "audit.key.register" /* platform chain: a new signing key */
 
 /* ---- RFC 8785 (JCS) canonical JSON ---- */
 /* Append the canonical form of v to out. OG_EINVAL for values JCS cannot represent (NaN, inf,
@@ -32,14 +38,14 @@ typedef struct og_audit__row {
     const char *target_type;
     const char *target_id;
     const char *event_id;
-    const char *analysis;        /* canonical JSON text (embedded verbatim) or NULL */
-    const char *gate_level;      /* NULL: the record has no gate (gate is null) */
+    const char *analysis;   /* canonical JSON text (embedded verbatim) or NULL */
+    const char *gate_level; /* NULL: the record has no gate (gate is null) */
     const char *gate_decision;
     const char *gate_decided_by;
     const char *gate_decided_at;
-    const char *outcome;         /* "ok" or "failed" */
+    const char *outcome; /* "ok" or "failed" */
     const char *detail;
-    int64_t rollback_of;         /* 0 = null */
+    int64_t rollback_of; /* 0 = null */
     const char *prev_hash;
 } og_audit__row;
 
@@ -77,13 +83,46 @@ int og_audit__append(og_audit__appender *a, const og_actor *actor, const char *e
 
 /* ---- keys and checkpoints ---- */
 /* The text a checkpoint signature covers. */
-int og_audit__checkpoint_message(og_buf *out, const char *chain, int64_t size,
-                                 const char *root_hex, const char *time);
+int og_audit__checkpoint_message(og_buf *out, const char *chain, int64_t size, const char *root_hex,
+                                 const char *time);
 /* The public key with this id (any key ever used), OG_ENOTFOUND if none. */
 int og_audit__pubkey_get(og_store *s, const char *key_id, uint8_t pub[32]);
 void og_audit__key_id(const uint8_t pub[32], char out[OG_AUDIT_KEY_ID_LEN]);
+/* The key file the options name, else $OPSGATE_AUDIT_KEY, else NULL. */
+const char *og_audit__key_file(const og_audit_opts *opts);
+
+/* The signing key, loaded once per checkpoint run. */
+typedef struct og_audit__signer {
+    int loaded;
+    uint8_t priv[32];
+    uint8_t pub[32];
+    char key_id[OG_AUDIT_KEY_ID_LEN];
+} og_audit__signer;
+/* Load (in the caller's transaction; may register a key, which appends an audit.key.register
+ * record to the platform chain) the key to sign with; see keys.c for the rules. */
+int og_audit__signer_load(og_ctx *ctx, const og_audit_opts *opts, og_audit__signer *sg);
+void og_audit__signer_wipe(og_audit__signer *sg);
+
+/* One signed checkpoint of a chain, as stored, recorded and witnessed. */
+typedef struct og_audit__cp {
+    int64_t size;
+    char root[OG_AUDIT_HASH_HEX];
+    char time[OG_TIME_LEN];
+    char key_id[OG_AUDIT_KEY_ID_LEN];
+    char sig[OG_AUDIT_SIG_B64_LEN];
+} og_audit__cp;
+/* From the fields tree_size, root_hash, time, key_id, signature of o. OG_EINVAL naming the first
+ * missing or malformed field. */
+int og_audit__cp_from_json(const json_t *o, og_audit__cp *cp);
+/* {chain, tree_size, root_hash, time, algorithm, key_id, signature}; NULL on OOM. */
+json_t *og_audit__cp_json(const char *chain, const og_audit__cp *cp);
+/* 0 when the signature verifies with pub, OG_ECORRUPT otherwise. */
+int og_audit__cp_verify(const char *chain, const og_audit__cp *cp, const uint8_t pub[32]);
 /* The latest checkpoint of a chain with tree_size >= min_size as JSON; OG_ENOTFOUND if none. */
 int og_audit__checkpoint_latest(og_store *s, const char *chain, int64_t min_size, json_t **out);
+/* The latest audit.checkpoint record of `chain` in the platform chain: *seq = its seq there, 0
+ * when there is none. */
+int og_audit__cp_recorded_latest(og_store *s, const char *chain, int64_t *seq, og_audit__cp *cp);
 
 /* Merkle subtree hash over a chain's records [begin, end) (0-based leaf indexes). */
 typedef struct og_audit__chain_src {
@@ -91,6 +130,8 @@ typedef struct og_audit__chain_src {
     const char *chain;
 } og_audit__chain_src;
 int og_audit__chain_subtree(void *arg, uint64_t begin, uint64_t end, uint8_t out[32]);
+/* The chain's last seq (0 when it has no records). */
+int og_audit__chain_length(og_store *s, const char *chain, int64_t *n);
 
 /* The chain after `after` ("" = the first) among records and checkpoints, into out: returns 1
  * when there is one, 0 at the end, negative on error. */

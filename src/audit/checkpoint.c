@@ -1,156 +1,94 @@
-/* checkpoint.c - the installation signing key, signed checkpoints, inclusion proofs and their
- * offline verification. */
+/* checkpoint.c - signed checkpoints of each chain, their records in the platform chain, and their
+ * publication (event outbox, witness file). */
 #include "audit_internal.h"
 #include "opsgate/error.h"
+#include "opsgate/events.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* DER prefix of an Ed25519 SubjectPublicKeyInfo (RFC 8410): the raw key follows. */
-static const uint8_t spki_prefix[12] = {0x30, 0x2a, 0x30, 0x05, 0x06, 0x03,
-                                        0x2b, 0x65, 0x70, 0x03, 0x21, 0x00};
-#define PROOF_FORMAT "opsgate-audit-inclusion-proof/1"
-
-void og_audit__key_id(const uint8_t pub[32], char out[OG_AUDIT_KEY_ID_LEN])
-{
-    uint8_t h[32];
-    og_crypto_sha256(pub, 32, h);
-    og_hex_encode(h, 8, out);
-}
+#include <unistd.h>
 
 /*
  * The checkpoint text that is signed, in the spirit of C2SP tlog-checkpoint: an origin line,
  * then one "name value" line per field. Keeping it line-based (not JSON) makes it easy for an
  * auditor to check with openssl and a shell.
  */
-int og_audit__checkpoint_message(og_buf *out, const char *chain, int64_t size,
-                                 const char *root_hex, const char *time)
+int og_audit__checkpoint_message(og_buf *out, const char *chain, int64_t size, const char *root_hex,
+                                 const char *time)
 {
-    return og_buf_printf(out, "opsgate-audit-checkpoint/1\nchain %s\ntree-size %lld\nroot %s\n"
-                              "time %s\n",
+    return og_buf_printf(out,
+                         "opsgate-audit-checkpoint/1\nchain %s\ntree-size %lld\nroot %s\n"
+                         "time %s\n",
                          chain, (long long)size, root_hex, time);
 }
 
-static void key_object_id(const char *key_id, char *out, size_t size)
+static int cp_field(const json_t *o, const char *key, char *out, size_t size, size_t exact)
 {
-    snprintf(out, size, "audit-signing-key:%s", key_id);
+    const char *v = json_string_value(json_object_get(o, key));
+    if (!v || !v[0] || strlen(v) >= size || (exact && strlen(v) != exact))
+        return og_error_set(OG_EINVAL, "checkpoint: field '%s' is missing or malformed", key);
+    og_strlcpy(out, v, size);
+    return 0;
 }
 
-/* The newest signing key; created (sealed in the platform scope) when there is none and create is
- * set. priv (may be NULL) receives the private key: the caller wipes it. Runs in the caller's
- * transaction. */
-static int signing_key(og_ctx *ctx, int create, uint8_t *priv, uint8_t pub[32],
-                       char key_id[OG_AUDIT_KEY_ID_LEN])
+int og_audit__cp_from_json(const json_t *o, og_audit__cp *cp)
 {
-    int error = -1;
-    og_stmt *st = NULL;
-    uint8_t *sealed = NULL, *plain = NULL, newpriv[32];
-    size_t sealed_len = 0, plain_len = 0;
-    char objid[64], now[OG_TIME_LEN];
-    if ((error = og_stmt_prepare(&st, ctx->store,
-                                 "SELECT key_id, public_key, sealed FROM audit_key"
-                                 " ORDER BY created_at DESC, key_id LIMIT 1")) < 0)
-        goto cleanup;
-    if ((error = og_stmt_step(st)) < 0)
-        goto cleanup;
-    if (error == OG_ROW) {
-        size_t plen = 0, slen = 0;
-        const void *p = og_stmt_col_blob(st, 1, &plen);
-        const void *sp = og_stmt_col_blob(st, 2, &slen);
-        if (plen != 32 || !og_stmt_col_text(st, 0)) {
-            error = og_error_set(OG_ECORRUPT, "audit signing key: stored public key is damaged");
-            goto cleanup;
-        }
-        memcpy(pub, p, 32);
-        og_strlcpy(key_id, og_stmt_col_text(st, 0), OG_AUDIT_KEY_ID_LEN);
-        if (priv) {
-            key_object_id(key_id, objid, sizeof(objid));
-            if ((error = og_crypto_open(ctx->keys, ctx->store, NULL, objid, sp, slen, &plain,
-                                        &plain_len)) < 0) {
-                og_error_wrap("opening the audit signing key");
-                goto cleanup;
-            }
-            if (plain_len != 32) {
-                error = og_error_set(OG_ECORRUPT, "audit signing key has %zu bytes", plain_len);
-                goto cleanup;
-            }
-            memcpy(priv, plain, 32);
-        }
-        error = 0;
-        goto cleanup;
-    }
-    if (!create) {
-        error = og_error_set(OG_ENOTFOUND, "no audit signing key yet: nothing was checkpointed");
-        goto cleanup;
-    }
-    og_stmt_free(st);
-    st = NULL;
-    if ((error = og_crypto_ed25519_generate(newpriv, pub)) < 0)
-        goto cleanup;
-    og_audit__key_id(pub, key_id);
-    key_object_id(key_id, objid, sizeof(objid));
-    if ((error = og_crypto_seal(ctx->keys, ctx->store, NULL, objid, newpriv, 32, &sealed,
-                                &sealed_len)) < 0) {
-        og_error_wrap("sealing the audit signing key");
-        goto cleanup;
-    }
-    og_time_format(og_time_now_us(), now);
-    if ((error = og_stmt_prepare(&st, ctx->store,
-                                 "INSERT INTO audit_key (key_id, public_key, sealed, created_at)"
-                                 " VALUES (?, ?, ?, ?)")) < 0)
-        goto cleanup;
-    og_stmt_bind_text(st, 1, key_id);
-    og_stmt_bind_blob(st, 2, pub, 32);
-    og_stmt_bind_blob(st, 3, sealed, sealed_len);
-    og_stmt_bind_text(st, 4, now);
-    if ((error = og_stmt_step(st)) < 0)
-        goto cleanup;
-    if (priv)
-        memcpy(priv, newpriv, 32);
-    error = 0;
-cleanup:
-    og_crypto_wipe(newpriv, sizeof(newpriv));
-    if (plain) {
-        og_crypto_wipe(plain, plain_len);
-        free(plain);
-    }
-    free(sealed);
-    og_stmt_free(st);
-    return error;
-}
-
-int og_audit__pubkey_get(og_store *s, const char *key_id, uint8_t pub[32])
-{
-    og_stmt *st = NULL;
-    int error = og_stmt_prepare(&st, s, "SELECT public_key FROM audit_key WHERE key_id = ?");
-    if (error < 0)
+    int error;
+    json_t *size = json_object_get(o, "tree_size");
+    memset(cp, 0, sizeof(*cp));
+    if (!json_is_object(o))
+        return og_error_set(OG_EINVAL, "checkpoint: not a JSON object");
+    if (!json_is_integer(size) || json_integer_value(size) < 1)
+        return og_error_set(OG_EINVAL, "checkpoint: field 'tree_size' must be an integer >= 1");
+    cp->size = json_integer_value(size);
+    if ((error = cp_field(o, "root_hash", cp->root, sizeof(cp->root), 64)) < 0 ||
+        (error = cp_field(o, "time", cp->time, sizeof(cp->time), 0)) < 0 ||
+        (error = cp_field(o, "key_id", cp->key_id, sizeof(cp->key_id), 16)) < 0 ||
+        (error = cp_field(o, "signature", cp->sig, sizeof(cp->sig), 0)) < 0)
         return error;
-    og_stmt_bind_text(st, 1, key_id);
-    error = og_stmt_step(st);
-    if (error == OG_ROW) {
-        size_t len = 0;
-        const void *p = og_stmt_col_blob(st, 0, &len);
-        if (len == 32) {
-            memcpy(pub, p, 32);
-            error = 0;
-        } else {
-            error = og_error_set(OG_ECORRUPT, "audit key '%s': stored public key is damaged",
-                                 key_id);
-        }
-    } else if (error == OG_DONE) {
-        error = og_error_set(OG_ENOTFOUND, "no audit signing key with id '%s'", key_id);
-    }
-    og_stmt_free(st);
-    return error;
+    return 0;
 }
 
-static json_t *checkpoint_json(const char *chain, int64_t size, const char *root,
-                               const char *time, const char *key_id, const char *sig_b64)
+json_t *og_audit__cp_json(const char *chain, const og_audit__cp *cp)
 {
     return json_pack("{s:s,s:I,s:s,s:s,s:s,s:s,s:s}", "chain", chain, "tree_size",
-                     (json_int_t)size, "root_hash", root, "time", time, "algorithm", "ed25519",
-                     "key_id", key_id, "signature", sig_b64);
+                     (json_int_t)cp->size, "root_hash", cp->root, "time", cp->time, "algorithm",
+                     "ed25519", "key_id", cp->key_id, "signature", cp->sig);
+}
+
+int og_audit__cp_verify(const char *chain, const og_audit__cp *cp, const uint8_t pub[32])
+{
+    og_buf msg;
+    uint8_t *sig = NULL;
+    size_t siglen = 0;
+    int error;
+    og_buf_init(&msg, 4096);
+    if ((error = og_audit__checkpoint_message(&msg, chain, cp->size, cp->root, cp->time)) < 0)
+        goto cleanup;
+    if (og_base64_decode(cp->sig, &sig, &siglen) < 0 || siglen != 64 ||
+        og_crypto_ed25519_verify(pub, msg.data, msg.len, sig) < 0)
+        error = og_error_set(OG_ECORRUPT,
+                             "the signature of the checkpoint of chain '%s' at tree"
+                             " size %lld does not verify with key %s",
+                             chain, (long long)cp->size, cp->key_id);
+cleanup:
+    free(sig);
+    og_buf_free(&msg);
+    return error;
+}
+
+static void cp_from_row(og_stmt *st, og_audit__cp *cp)
+{
+    memset(cp, 0, sizeof(*cp));
+    cp->size = og_stmt_col_int(st, 0);
+    og_strlcpy(cp->root, og_stmt_col_text(st, 1) ? og_stmt_col_text(st, 1) : "", sizeof(cp->root));
+    og_strlcpy(cp->time, og_stmt_col_text(st, 2) ? og_stmt_col_text(st, 2) : "", sizeof(cp->time));
+    og_strlcpy(cp->key_id, og_stmt_col_text(st, 3) ? og_stmt_col_text(st, 3) : "",
+               sizeof(cp->key_id));
+    og_strlcpy(cp->sig, og_stmt_col_text(st, 4) ? og_stmt_col_text(st, 4) : "", sizeof(cp->sig));
 }
 
 int og_audit__checkpoint_latest(og_store *s, const char *chain, int64_t min_size, json_t **out)
@@ -167,9 +105,9 @@ int og_audit__checkpoint_latest(og_store *s, const char *chain, int64_t min_size
     og_stmt_bind_int(st, 2, min_size);
     error = og_stmt_step(st);
     if (error == OG_ROW) {
-        *out = checkpoint_json(chain, og_stmt_col_int(st, 0), og_stmt_col_text(st, 1),
-                               og_stmt_col_text(st, 2), og_stmt_col_text(st, 3),
-                               og_stmt_col_text(st, 4));
+        og_audit__cp cp;
+        cp_from_row(st, &cp);
+        *out = og_audit__cp_json(chain, &cp);
         error = *out ? 0 : og_error_set(OG_ERROR, "out of memory");
     } else if (error == OG_DONE) {
         error = og_error_set(OG_ENOTFOUND, "audit chain '%s' has no checkpoint%s", chain,
@@ -179,11 +117,45 @@ int og_audit__checkpoint_latest(og_store *s, const char *chain, int64_t min_size
     return error;
 }
 
-/* Stream the stored record hashes [begin, end) into a Merkle accumulator. When check_size > 0,
- * also compares the root at that size with check_root (the previous checkpoint), so a checkpoint
- * is never signed over a rewritten history. */
-static int chain_stream(og_store *s, const char *chain, uint64_t begin, uint64_t end,
-                        og_merkle_acc *acc, uint64_t check_size, const char *check_root)
+int og_audit__cp_recorded_latest(og_store *s, const char *chain, int64_t *seq, og_audit__cp *cp)
+{
+    og_stmt *st = NULL;
+    json_t *a = NULL;
+    *seq = 0;
+    memset(cp, 0, sizeof(*cp));
+    /* the literals let SQLite use the partial index audit_record_checkpoints */
+    int error = og_stmt_prepare(&st, s,
+                                "SELECT seq, analysis FROM audit_record WHERE chain = 'platform'"
+                                " AND action = 'audit.checkpoint' AND target_id = ?"
+                                " ORDER BY seq DESC LIMIT 1");
+    if (error < 0)
+        return error;
+    og_stmt_bind_text(st, 1, chain);
+    if ((error = og_stmt_step(st)) == OG_ROW) {
+        const char *text = og_stmt_col_text(st, 1);
+        *seq = og_stmt_col_int(st, 0);
+        if (!text || !(a = json_loads(text, 0, NULL)) || og_audit__cp_from_json(a, cp) < 0)
+            error = og_error_set(OG_ECORRUPT,
+                                 "platform chain record %lld (audit.checkpoint of"
+                                 " chain '%s') is damaged: run opsgate audit verify",
+                                 (long long)*seq, chain);
+        else
+            error = 0;
+    } else if (error == OG_DONE) {
+        error = 0;
+    }
+    json_decref(a);
+    og_stmt_free(st);
+    return error;
+}
+
+/* Stream the stored record hashes [begin, end) into a Merkle accumulator (fresh, or when
+ * `resume`, one that holds the leaves [0, begin) already). When check_size > 0, also compares the
+ * root at that size with check_root (the previous checkpoint), so a checkpoint is never signed
+ * over a rewritten history. */
+static int chain_stream_acc(og_store *s, const char *chain, uint64_t begin, uint64_t end,
+                            og_merkle_acc *acc, int resume, uint64_t check_size,
+                            const char *check_root)
 {
     og_stmt *st = NULL;
     int error = og_stmt_prepare(&st, s,
@@ -195,15 +167,17 @@ static int chain_stream(og_store *s, const char *chain, uint64_t begin, uint64_t
     og_stmt_bind_int(st, 2, (int64_t)begin);
     og_stmt_bind_int(st, 3, (int64_t)end);
     uint64_t expect = begin + 1;
-    og_audit_merkle_acc_init(acc);
+    if (!resume)
+        og_audit_merkle_acc_init(acc);
+    uint64_t base = acc->size;
     while ((error = og_stmt_step(st)) == OG_ROW) {
         uint8_t raw[32], leaf[32];
         const char *hex = og_stmt_col_text(st, 1);
         if ((uint64_t)og_stmt_col_int(st, 0) != expect || !hex ||
             og_hex_decode(hex, raw, sizeof(raw)) != 32) {
-            error = og_error_set(OG_ECORRUPT,
-                                 "audit chain '%s' is damaged at seq %llu: run opsgate audit verify",
-                                 chain, (unsigned long long)expect);
+            error = og_error_set(
+                OG_ECORRUPT, "audit chain '%s' is damaged at seq %llu: run opsgate audit verify",
+                chain, (unsigned long long)expect);
             goto cleanup;
         }
         og_audit_merkle_leaf(raw, 32, leaf);
@@ -214,10 +188,11 @@ static int chain_stream(og_store *s, const char *chain, uint64_t begin, uint64_t
             og_audit_merkle_acc_root(acc, root);
             og_hex_encode(root, 32, root_hex);
             if (!og_streq(root_hex, check_root)) {
-                error = og_error_set(OG_ECORRUPT,
-                                     "audit chain '%s' no longer matches its checkpoint at tree size"
-                                     " %llu: refusing to sign; run opsgate audit verify",
-                                     chain, (unsigned long long)check_size);
+                error =
+                    og_error_set(OG_ECORRUPT,
+                                 "audit chain '%s' no longer matches its checkpoint at tree size"
+                                 " %llu: refusing to sign; run opsgate audit verify",
+                                 chain, (unsigned long long)check_size);
                 goto cleanup;
             }
         }
@@ -225,10 +200,11 @@ static int chain_stream(og_store *s, const char *chain, uint64_t begin, uint64_t
     }
     if (error < 0)
         goto cleanup;
-    if (acc->size != end - begin) {
-        error = og_error_set(OG_ECORRUPT, "audit chain '%s' has %llu records where %llu were"
-                                          " expected: run opsgate audit verify",
-                             chain, (unsigned long long)(begin + acc->size),
+    if (acc->size - base != end - begin) {
+        error = og_error_set(OG_ECORRUPT,
+                             "audit chain '%s' has %llu records where %llu were"
+                             " expected: run opsgate audit verify",
+                             chain, (unsigned long long)(begin + acc->size - base),
                              (unsigned long long)end);
         goto cleanup;
     }
@@ -236,6 +212,12 @@ static int chain_stream(og_store *s, const char *chain, uint64_t begin, uint64_t
 cleanup:
     og_stmt_free(st);
     return error;
+}
+
+static int chain_stream(og_store *s, const char *chain, uint64_t begin, uint64_t end,
+                        og_merkle_acc *acc, uint64_t check_size, const char *check_root)
+{
+    return chain_stream_acc(s, chain, begin, end, acc, 0, check_size, check_root);
 }
 
 int og_audit__chain_subtree(void *arg, uint64_t begin, uint64_t end, uint8_t out[32])
@@ -249,7 +231,7 @@ int og_audit__chain_subtree(void *arg, uint64_t begin, uint64_t end, uint8_t out
     return 0;
 }
 
-static int chain_length(og_store *s, const char *chain, int64_t *n)
+int og_audit__chain_length(og_store *s, const char *chain, int64_t *n)
 {
     og_stmt *st = NULL;
     int error = og_stmt_prepare(&st, s, "SELECT max(seq) FROM audit_record WHERE chain = ?");
@@ -261,113 +243,16 @@ static int chain_length(og_store *s, const char *chain, int64_t *n)
     og_stmt_free(st);
     return error < 0 ? error : 0;
 }
-
-/* Checkpoint one chain by name, inside an open transaction. *made = 1 when a new one was signed. */
-static int checkpoint_chain(og_ctx *ctx, const char *chain, json_t **out, int *made)
-{
-    int error = -1;
-    json_t *prev = NULL;
-    og_stmt *st = NULL;
-    og_buf msg = {0};
-    uint8_t priv[32], pub[32], root[32], sig[64];
-    char key_id[OG_AUDIT_KEY_ID_LEN], root_hex[OG_AUDIT_HASH_HEX], now[OG_TIME_LEN];
-    char *sig_b64 = NULL;
-    int64_t n = 0, prev_size = 0;
-    og_merkle_acc acc;
-    *made = 0;
-    og_buf_init(&msg, 4096);
-    if ((error = chain_length(ctx->store, chain, &n)) < 0)
-        goto cleanup;
-    if (n == 0) {
-        error = og_error_set(OG_ENOTFOUND, "audit chain '%s' has no records to checkpoint", chain);
-        goto cleanup;
-    }
-    error = og_audit__checkpoint_latest(ctx->store, chain, 0, &prev);
-    if (error < 0 && error != OG_ENOTFOUND)
-        goto cleanup;
-    if (prev) {
-        prev_size = json_integer_value(json_object_get(prev, "tree_size"));
-        if (prev_size >= n) {
-            if (out) {
-                *out = prev;
-                prev = NULL;
-            }
-            error = 0;
-            goto cleanup;
-        }
-    }
-    if ((error = chain_stream(ctx->store, chain, 0, (uint64_t)n, &acc, (uint64_t)prev_size,
-                              prev ? json_string_value(json_object_get(prev, "root_hash"))
-                                   : NULL)) < 0)
-        goto cleanup;
-    og_audit_merkle_acc_root(&acc, root);
-    og_hex_encode(root, 32, root_hex);
-    og_time_format(og_time_now_us(), now);
-    if ((error = signing_key(ctx, 1, priv, pub, key_id)) < 0 ||
-        (error = og_audit__checkpoint_message(&msg, chain, n, root_hex, now)) < 0 ||
-        (error = og_crypto_ed25519_sign(priv, msg.data, msg.len, sig)) < 0)
-        goto cleanup;
-    sig_b64 = og_base64_encode(sig, sizeof(sig));
-    if (!sig_b64) {
-        error = og_error_set(OG_ERROR, "out of memory");
-        goto cleanup;
-    }
-    if ((error = og_stmt_prepare(&st, ctx->store,
-                                 "INSERT INTO audit_checkpoint (chain, tree_size, root, time, key_id,"
-                                 " signature) VALUES (?, ?, ?, ?, ?, ?)")) < 0)
-        goto cleanup;
-    og_stmt_bind_text(st, 1, chain);
-    og_stmt_bind_int(st, 2, n);
-    og_stmt_bind_text(st, 3, root_hex);
-    og_stmt_bind_text(st, 4, now);
-    og_stmt_bind_text(st, 5, key_id);
-    og_stmt_bind_text(st, 6, sig_b64);
-    if ((error = og_stmt_step(st)) < 0)
-        goto cleanup;
-    if (out && !(*out = checkpoint_json(chain, n, root_hex, now, key_id, sig_b64))) {
-        error = og_error_set(OG_ERROR, "out of memory");
-        goto cleanup;
-    }
-    *made = 1;
-    error = 0;
-cleanup:
-    og_crypto_wipe(priv, sizeof(priv));
-    free(sig_b64);
-    og_stmt_free(st);
-    og_buf_free(&msg);
-    json_decref(prev);
-    return error;
-}
-
-int og_audit_checkpoint(og_ctx *ctx, const char *tenant_id, json_t **out)
-{
-    int error, made;
-    if (out)
-        *out = NULL;
-    if ((error = og_authz_check(&ctx->actor, NULL, OG_PERM_PLATFORM)) < 0)
-        return error;
-    if ((error = og_store_tx_begin(ctx->store)) < 0)
-        return error;
-    error = checkpoint_chain(ctx, og_audit__chain_name(tenant_id), out, &made);
-    if (error < 0) {
-        og_store_tx_rollback(ctx->store);
-        if (out) {
-            json_decref(*out);
-            *out = NULL;
-        }
-        return error;
-    }
-    return og_store_tx_commit(ctx->store);
-}
-
 /* Chains in name order, one index probe each: next chain after `after` (or the first). */
+
 int og_audit__next_chain(og_store *s, const char *after, char *out, size_t size)
 {
     og_stmt *st = NULL;
-    int error = og_stmt_prepare(&st, s,
-                                "SELECT min(chain) FROM (SELECT min(chain) AS chain FROM audit_record"
-                                " WHERE chain > ? UNION ALL SELECT min(chain) FROM audit_checkpoint"
-                                " WHERE chain > ?)");
+    int error =
+        og_stmt_prepare(&st, s,
+                        "SELECT min(chain) FROM (SELECT min(chain) AS chain FROM audit_record"
+                        " WHERE chain > ? UNION ALL SELECT min(chain) FROM audit_checkpoint"
+                        " WHERE chain > ?)");
     if (error < 0)
         return error;
     og_stmt_bind_text(st, 1, after ? after : "");
@@ -383,371 +268,367 @@ int og_audit__next_chain(og_store *s, const char *after, char *out, size_t size)
     return error;
 }
 
-int og_audit_checkpoint_all(og_ctx *ctx, int *made)
+static int same_cp(const og_audit__cp *a, const og_audit__cp *b)
 {
-    int error, total = 0;
-    char chain[128] = "";
+    return a->size == b->size && og_streq(a->root, b->root) && og_streq(a->time, b->time) &&
+           og_streq(a->key_id, b->key_id) && og_streq(a->sig, b->sig);
+}
+
+/*
+ * The checkpoint trail of a chain before a new checkpoint is signed: its latest checkpoint and
+ * the latest one recorded for it in the platform chain must be the same one (or both absent: a
+ * first checkpoint). *prev receives it (size 0 when none). For the platform chain, its checkpoint
+ * at size n must be recorded by record n + 1.
+ */
+static int trail_check(og_store *s, const char *chain, og_audit__cp *prev)
+{
+    json_t *latest = NULL;
+    og_audit__cp local = {0}, recorded;
+    int64_t rseq = 0;
+    int error = og_audit__checkpoint_latest(s, chain, 0, &latest);
+    memset(prev, 0, sizeof(*prev));
+    if (error == OG_ENOTFOUND)
+        error = 0;
+    else if (error == 0 && og_audit__cp_from_json(latest, &local) < 0)
+        error = og_error_set(OG_ECORRUPT, "the latest checkpoint of audit chain '%s' is damaged",
+                             chain);
+    json_decref(latest);
+    if (error < 0)
+        return error;
+    if ((error = og_audit__cp_recorded_latest(s, chain, &rseq, &recorded)) < 0)
+        return error;
+    if (!rseq && local.size)
+        return og_error_set(OG_ECORRUPT,
+                            "audit chain '%s': its checkpoint at tree size %lld is not recorded in"
+                            " the platform chain: refusing to sign; run opsgate audit verify",
+                            chain, (long long)local.size);
+    if (rseq && !local.size)
+        return og_error_set(OG_ECORRUPT,
+                            "audit chain '%s': the platform chain records its checkpoint at tree"
+                            " size %lld (platform seq %lld), which is missing: its history has no"
+                            " checkpoint trail; refusing to sign; run opsgate audit verify",
+                            chain, (long long)recorded.size, (long long)rseq);
+    if (rseq && !same_cp(&local, &recorded))
+        return og_error_set(OG_ECORRUPT,
+                            "audit chain '%s': its latest checkpoint (tree size %lld) is not the"
+                            " one the platform chain records last (tree size %lld, platform seq"
+                            " %lld): refusing to sign; run opsgate audit verify",
+                            chain, (long long)local.size, (long long)recorded.size,
+                            (long long)rseq);
+    if (rseq && og_streq(chain, OG_AUDIT_PLATFORM_CHAIN) && rseq != recorded.size + 1)
+        return og_error_set(OG_ECORRUPT,
+                            "the platform chain's checkpoint at tree size %lld is recorded at seq"
+                            " %lld, not %lld: refusing to sign; run opsgate audit verify",
+                            (long long)recorded.size, (long long)rseq,
+                            (long long)recorded.size + 1);
+    *prev = local;
+    return 0;
+}
+
+/* Append one line to the witness file and make it durable before the checkpoint commits. */
+static int witness_append(const char *path, const json_t *cp)
+{
+    int error = 0, fd;
+    char *line = json_dumps(cp, JSON_COMPACT | JSON_SORT_KEYS);
+    if (!line)
+        return og_error_set(OG_ERROR, "out of memory");
+    size_t len = strlen(line);
+    line[len++] = '\n'; /* json_dumps leaves room: overwrite the NUL, write len bytes */
+    fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        error = og_error_set(OG_ERROR, "cannot open the audit witness file '%s': %s", path,
+                             strerror(errno));
+        goto cleanup;
+    }
+    /* one write: O_APPEND keeps the line whole when two writers share the file */
+    if (write(fd, line, len) != (ssize_t)len || fsync(fd) < 0)
+        error = og_error_set(OG_ERROR, "cannot write the audit witness file '%s': %s", path,
+                             strerror(errno));
+    close(fd);
+cleanup:
+    free(line);
+    return error;
+}
+
+/* Record a new checkpoint in the platform chain, emit it on the outbox, write it to the witness
+ * file: all in the checkpoint's transaction, so it commits only once published. */
+static int publish(og_ctx *ctx, const og_audit_opts *opts, const char *chain,
+                   const og_audit__cp *cp, json_t *cpj)
+{
+    int error = -1;
+    json_t *analysis = json_pack("{s:I,s:s,s:s,s:s,s:s,s:s}", "tree_size", (json_int_t)cp->size,
+                                 "root_hash", cp->root, "time", cp->time, "algorithm", "ed25519",
+                                 "key_id", cp->key_id, "signature", cp->sig);
+    if (!analysis)
+        return og_error_set(OG_ERROR, "out of memory");
+    og_audit_rec rec = {.area = "audit",
+                        .action = OG_AUDIT_ACT_CHECKPOINT,
+                        .target_type = "audit_chain",
+                        .target_id = chain,
+                        .analysis = analysis};
+    if ((error = og_audit_append(ctx, &rec, NULL)) < 0 ||
+        (error = og_event_emit(ctx, NULL, "audit.checkpoint", cpj, NULL)) < 0)
+        goto cleanup;
+    if (opts && opts->witness_file && opts->witness_file[0] &&
+        (error = witness_append(opts->witness_file, cpj)) < 0)
+        goto cleanup;
+    error = 0;
+cleanup:
+    json_decref(analysis);
+    return error;
+}
+
+/* Has the chain grown since its checkpoint at prev_size? The platform chain has not when its only
+ * new record is the one recording that checkpoint (record prev_size + 1). */
+static int grown(og_store *s, const char *chain, int64_t n, int64_t prev_size)
+{
+    if (n <= prev_size)
+        return 0;
+    if (og_streq(chain, OG_AUDIT_PLATFORM_CHAIN) && prev_size && n == prev_size + 1) {
+        og_audit__cp rec;
+        int64_t rseq = 0;
+        if (og_audit__cp_recorded_latest(s, chain, &rseq, &rec) == 0 && rseq == n &&
+            rec.size == prev_size)
+            return 0;
+        og_error_clear();
+    }
+    return 1;
+}
+
+/* One checkpoint run: the signing key, loaded once, and the platform chain as checked before any
+ * chain is signed (its Merkle accumulator up to its latest checkpoint, resumed when it is signed
+ * last). */
+typedef struct run_state {
+    og_audit__signer sg;
+    int platform_checked;
+    og_audit__cp pprev;
+    og_merkle_acc pacc;
+} run_state;
+
+/*
+ * Before signing anything: the platform chain must still extend its own latest checkpoint. It
+ * records every other chain's checkpoints, which is what signing a chain checks against: if it
+ * was rewritten (say, to drop the records of a chain's deleted checkpoints), nothing is signed.
+ */
+static int platform_precheck(og_ctx *ctx, run_state *rs)
+{
+    int error = trail_check(ctx->store, OG_AUDIT_PLATFORM_CHAIN, &rs->pprev);
+    if (error < 0)
+        return error;
+    if ((error = chain_stream(ctx->store, OG_AUDIT_PLATFORM_CHAIN, 0, (uint64_t)rs->pprev.size,
+                              &rs->pacc, (uint64_t)rs->pprev.size,
+                              rs->pprev.size ? rs->pprev.root : NULL)) < 0)
+        return error;
+    rs->platform_checked = 1;
+    return 0;
+}
+
+/* Checkpoint one chain by name, inside an open transaction. *made = 1 when a new one was signed. */
+static int checkpoint_chain(og_ctx *ctx, const char *chain, const og_audit_opts *opts,
+                            run_state *rs, json_t **out, int *made)
+{
+    og_audit__signer *sg = &rs->sg;
+    int error = -1;
+    og_stmt *st = NULL;
+    og_buf msg = {0};
+    uint8_t root[32], sig[64];
+    char *sig_b64 = NULL;
+    int64_t n = 0;
+    og_audit__cp prev, cp;
+    og_merkle_acc acc;
+    json_t *cpj = NULL;
+    *made = 0;
+    og_buf_init(&msg, 4096);
+    if ((error = trail_check(ctx->store, chain, &prev)) < 0 ||
+        (error = og_audit__chain_length(ctx->store, chain, &n)) < 0)
+        goto cleanup;
+    if (n == 0 && !prev.size) {
+        error = og_error_set(OG_ENOTFOUND, "audit chain '%s' has no records to checkpoint", chain);
+        goto cleanup;
+    }
+    if (n < prev.size) {
+        error = og_error_set(OG_ECORRUPT,
+                             "audit chain '%s' ends at seq %lld but its checkpoint covers %lld"
+                             " records: refusing to sign; run opsgate audit verify",
+                             chain, (long long)n, (long long)prev.size);
+        goto cleanup;
+    }
+    if (!grown(ctx->store, chain, n, prev.size)) {
+        if (out && !(*out = og_audit__cp_json(chain, &prev)))
+            error = og_error_set(OG_ERROR, "out of memory");
+        else
+            error = 0;
+        goto cleanup;
+    }
+    if (!sg->loaded) {
+        /* may append an audit.key.register record to the platform chain: count after it */
+        if ((error = og_audit__signer_load(ctx, opts, sg)) < 0 ||
+            (error = og_audit__chain_length(ctx->store, chain, &n)) < 0)
+            goto cleanup;
+    }
+    if (rs->platform_checked && og_streq(chain, OG_AUDIT_PLATFORM_CHAIN) &&
+        prev.size == rs->pprev.size && og_streq(prev.root, rs->pprev.root)) {
+        /* checked up to its latest checkpoint already: go on from there */
+        acc = rs->pacc;
+        error =
+            chain_stream_acc(ctx->store, chain, (uint64_t)prev.size, (uint64_t)n, &acc, 1, 0, NULL);
+    } else {
+        error = chain_stream(ctx->store, chain, 0, (uint64_t)n, &acc, (uint64_t)prev.size,
+                             prev.size ? prev.root : NULL);
+    }
+    if (error < 0)
+        goto cleanup;
+    memset(&cp, 0, sizeof(cp));
+    cp.size = n;
+    og_audit_merkle_acc_root(&acc, root);
+    og_hex_encode(root, 32, cp.root);
+    og_time_format(og_time_now_us(), cp.time);
+    og_strlcpy(cp.key_id, sg->key_id, sizeof(cp.key_id));
+    if ((error = og_audit__checkpoint_message(&msg, chain, n, cp.root, cp.time)) < 0 ||
+        (error = og_crypto_ed25519_sign(sg->priv, msg.data, msg.len, sig)) < 0)
+        goto cleanup;
+    if (!(sig_b64 = og_base64_encode(sig, sizeof(sig)))) {
+        error = og_error_set(OG_ERROR, "out of memory");
+        goto cleanup;
+    }
+    og_strlcpy(cp.sig, sig_b64, sizeof(cp.sig));
+    if ((error =
+             og_stmt_prepare(&st, ctx->store,
+                             "INSERT INTO audit_checkpoint (chain, tree_size, root, time, key_id,"
+                             " signature) VALUES (?, ?, ?, ?, ?, ?)")) < 0)
+        goto cleanup;
+    og_stmt_bind_text(st, 1, chain);
+    og_stmt_bind_int(st, 2, n);
+    og_stmt_bind_text(st, 3, cp.root);
+    og_stmt_bind_text(st, 4, cp.time);
+    og_stmt_bind_text(st, 5, cp.key_id);
+    og_stmt_bind_text(st, 6, cp.sig);
+    if ((error = og_stmt_step(st)) < 0)
+        goto cleanup;
+    if (!(cpj = og_audit__cp_json(chain, &cp))) {
+        error = og_error_set(OG_ERROR, "out of memory");
+        goto cleanup;
+    }
+    if ((error = publish(ctx, opts, chain, &cp, cpj)) < 0)
+        goto cleanup;
+    if (out) {
+        *out = cpj;
+        cpj = NULL;
+    }
+    *made = 1;
+    error = 0;
+cleanup:
+    free(sig_b64);
+    json_decref(cpj);
+    og_stmt_free(st);
+    og_buf_free(&msg);
+    return error;
+}
+
+/* One chain in its own transaction. */
+static int checkpoint_tx(og_ctx *ctx, const char *chain, const og_audit_opts *opts, run_state *rs,
+                         json_t **out, int *made)
+{
+    int error;
+    if ((error = og_store_tx_begin(ctx->store)) < 0)
+        return error;
+    if ((error = checkpoint_chain(ctx, chain, opts, rs, out, made)) < 0) {
+        og_store_tx_rollback(ctx->store);
+        if (out) {
+            json_decref(*out);
+            *out = NULL;
+        }
+        /* a signer loaded in the rolled-back transaction may have registered its key there */
+        og_audit__signer_wipe(&rs->sg);
+        *made = 0;
+        return error;
+    }
+    return og_store_tx_commit(ctx->store);
+}
+
+int og_audit_checkpoint_with(og_ctx *ctx, const char *tenant_id, const og_audit_opts *opts,
+                             json_t **out)
+{
+    int error, made = 0, pmade = 0;
+    run_state rs;
+    memset(&rs, 0, sizeof(rs));
+    const char *chain = og_audit__chain_name(tenant_id);
+    if (out)
+        *out = NULL;
+    if ((error = og_authz_check(&ctx->actor, NULL, OG_PERM_PLATFORM)) < 0)
+        return error;
+    if ((error = platform_precheck(ctx, &rs)) < 0 ||
+        (error = checkpoint_tx(ctx, chain, opts, &rs, out, &made)) < 0)
+        goto cleanup;
+    /* cover the record of that checkpoint by a checkpoint of the platform chain */
+    if (made && !og_streq(chain, OG_AUDIT_PLATFORM_CHAIN) &&
+        (error = checkpoint_tx(ctx, OG_AUDIT_PLATFORM_CHAIN, opts, &rs, NULL, &pmade)) < 0) {
+        if (out) {
+            json_decref(*out);
+            *out = NULL;
+        }
+        goto cleanup;
+    }
+    error = 0;
+cleanup:
+    og_audit__signer_wipe(&rs.sg);
+    return error;
+}
+
+int og_audit_checkpoint(og_ctx *ctx, const char *tenant_id, json_t **out)
+{
+    return og_audit_checkpoint_with(ctx, tenant_id, NULL, out);
+}
+
+int og_audit_checkpoint_all_with(og_ctx *ctx, const og_audit_opts *opts, int *made)
+{
+    int error, first = 0, total = 0, m = 0;
+    char chain[128] = "", msg[512] = "";
+    run_state rs;
+    memset(&rs, 0, sizeof(rs));
     if (made)
         *made = 0;
     if ((error = og_authz_check(&ctx->actor, NULL, OG_PERM_PLATFORM)) < 0)
         return error;
+    if ((error = platform_precheck(ctx, &rs)) < 0)
+        goto cleanup;
+    /* Every other chain first: their audit.checkpoint records go into the platform chain, whose
+     * own checkpoint then covers them. A chain that cannot be signed (its trail is broken) does
+     * not keep the others from being signed: the first such error is returned at the end. */
     for (;;) {
-        int m = 0;
         error = og_audit__next_chain(ctx->store, chain, chain, sizeof(chain));
         if (error <= 0)
             break;
-        if ((error = og_store_tx_begin(ctx->store)) < 0)
-            break;
-        error = checkpoint_chain(ctx, chain, NULL, &m);
-        if (error == OG_ENOTFOUND) {
-            /* a chain with checkpoints and no records: verify reports it; nothing to sign */
-            error = 0;
+        if (og_streq(chain, OG_AUDIT_PLATFORM_CHAIN))
+            continue;
+        error = checkpoint_tx(ctx, chain, opts, &rs, NULL, &m);
+        if (error == OG_ENOTFOUND)
+            error = 0; /* a chain with no records: nothing to sign */
+        if (error == OG_ECORRUPT && !first) {
+            first = error;
+            og_strlcpy(msg, og_error_last(), sizeof(msg));
+        } else if (error < 0 && error != OG_ECORRUPT) {
+            goto cleanup; /* the key, the disk, the witness: nothing else would work either */
         }
-        if (error < 0) {
-            og_store_tx_rollback(ctx->store);
-            break;
-        }
-        if ((error = og_store_tx_commit(ctx->store)) < 0)
-            break;
-        total += m;
+        total += error == 0 ? m : 0;
     }
+    if (error < 0)
+        goto cleanup;
+    error = checkpoint_tx(ctx, OG_AUDIT_PLATFORM_CHAIN, opts, &rs, NULL, &m);
+    if (error == OG_ENOTFOUND)
+        error = 0;
+    else if (error == 0)
+        total += m;
+    if (error == 0 && first)
+        error = og_error_set(first, "%s", msg);
+cleanup:
+    og_audit__signer_wipe(&rs.sg);
     if (made)
         *made = total;
     return error;
 }
 
-int og_audit_pubkey_pem(og_ctx *ctx, char **pem)
+int og_audit_checkpoint_all(og_ctx *ctx, int *made)
 {
-    int error;
-    uint8_t pub[32], der[44];
-    char key_id[OG_AUDIT_KEY_ID_LEN];
-    char *b64 = NULL;
-    og_buf out = {0};
-    *pem = NULL;
-    if ((error = og_store_tx_begin(ctx->store)) < 0)
-        return error;
-    if ((error = signing_key(ctx, 1, NULL, pub, key_id)) < 0) {
-        og_store_tx_rollback(ctx->store);
-        return error;
-    }
-    if ((error = og_store_tx_commit(ctx->store)) < 0)
-        return error;
-    memcpy(der, spki_prefix, sizeof(spki_prefix));
-    memcpy(der + sizeof(spki_prefix), pub, 32);
-    if (!(b64 = og_base64_encode(der, sizeof(der))))
-        return og_error_set(OG_ERROR, "out of memory");
-    og_buf_init(&out, 4096);
-    error = og_buf_printf(&out, "-----BEGIN PUBLIC KEY-----\n%s\n-----END PUBLIC KEY-----\n", b64);
-    free(b64);
-    if (error < 0) {
-        og_buf_free(&out);
-        return error;
-    }
-    *pem = og_buf_detach(&out);
-    return 0;
-}
-
-int og_audit_pubkey_parse(const char *pem, uint8_t pub[32])
-{
-    static const char begin[] = "-----BEGIN PUBLIC KEY-----";
-    static const char end[] = "-----END PUBLIC KEY-----";
-    char body[256];
-    size_t n = 0;
-    uint8_t *der = NULL;
-    size_t der_len = 0;
-    int error;
-    const char *b = pem ? strstr(pem, begin) : NULL;
-    const char *e = b ? strstr(b, end) : NULL;
-    if (!b || !e)
-        return og_error_set(OG_EINVAL, "not a PEM public key (no BEGIN/END PUBLIC KEY lines)");
-    for (const char *p = b + sizeof(begin) - 1; p < e; p++) {
-        if (*p == '\n' || *p == '\r' || *p == ' ' || *p == '\t')
-            continue;
-        if (n + 1 >= sizeof(body))
-            return og_error_set(OG_EINVAL, "PEM public key is too long for an Ed25519 key");
-        body[n++] = *p;
-    }
-    body[n] = '\0';
-    if ((error = og_base64_decode(body, &der, &der_len)) < 0)
-        return og_error_set(OG_EINVAL, "PEM public key: bad base64");
-    if (der_len != 44 || memcmp(der, spki_prefix, sizeof(spki_prefix)) != 0) {
-        free(der);
-        return og_error_set(OG_EINVAL, "PEM public key is not an Ed25519 key");
-    }
-    memcpy(pub, der + sizeof(spki_prefix), 32);
-    free(der);
-    return 0;
-}
-
-int og_audit_prove(og_ctx *ctx, const char *tenant_id, int64_t seq, json_t **out)
-{
-    int error = -1;
-    og_stmt *st = NULL;
-    json_t *cp = NULL, *record = NULL, *path = NULL, *doc = NULL;
-    const char *chain = og_audit__chain_name(tenant_id);
-    uint8_t proof[OG_MERKLE_MAX_PROOF][32], raw[32], leaf[32], root[32];
-    size_t nproof = 0;
-    char hash[OG_AUDIT_HASH_HEX];
-    *out = NULL;
-    if ((error = og_authz_check(&ctx->actor, tenant_id, OG_PERM_AUDIT_READ)) < 0)
-        return error;
-    if (seq < 1)
-        return og_error_set(OG_EINVAL, "sequence number %lld: must be 1 or more", (long long)seq);
-    if ((error = og_stmt_prepare(&st, ctx->store,
-                                 "SELECT " OG_AUDIT__COLUMNS " FROM audit_record"
-                                 " WHERE chain = ? AND seq = ?")) < 0)
-        goto cleanup;
-    og_stmt_bind_text(st, 1, chain);
-    og_stmt_bind_int(st, 2, seq);
-    if ((error = og_stmt_step(st)) < 0)
-        goto cleanup;
-    if (error == OG_DONE) {
-        error = og_error_set(OG_ENOTFOUND, "audit chain '%s' has no record with seq %lld", chain,
-                             (long long)seq);
-        goto cleanup;
-    }
-    og_audit__row r;
-    const char *stored = og_audit__row_from_stmt(&r, st);
-    og_strlcpy(hash, stored ? stored : "", sizeof(hash));
-    {
-        /* the record must still hash to its stored hash, or the proof would vouch for a lie */
-        char recomputed[OG_AUDIT_HASH_HEX];
-        og_buf scratch;
-        og_buf_init(&scratch, OG_AUDIT_RECORD_CAP);
-        error = og_audit__row_hash(&scratch, &r, recomputed);
-        og_buf_free(&scratch);
-        if (error < 0 || !og_streq(recomputed, hash)) {
-            error = og_error_set(OG_ECORRUPT, "audit record %lld of chain '%s' does not match its"
-                                              " hash: run opsgate audit verify", (long long)seq,
-                                 chain);
-            goto cleanup;
-        }
-    }
-    if (!(record = og_audit__row_json(&r, hash))) {
-        error = og_error_set(OG_ECORRUPT, "audit record %lld of chain '%s' cannot be read",
-                             (long long)seq, chain);
-        goto cleanup;
-    }
-    og_stmt_free(st);
-    st = NULL;
-    if ((error = og_audit__checkpoint_latest(ctx->store, chain, 0, &cp)) < 0) {
-        if (error == OG_ENOTFOUND)
-            error = og_error_set(OG_ENOTFOUND, "audit chain '%s' has no checkpoint yet: run "
-                                               "opsgate audit checkpoint", chain);
-        goto cleanup;
-    }
-    int64_t size = json_integer_value(json_object_get(cp, "tree_size"));
-    if (size < seq) {
-        error = og_error_set(OG_ENOTFOUND, "record %lld of chain '%s' is newer than its latest "
-                                           "checkpoint (tree size %lld): run opsgate audit "
-                                           "checkpoint", (long long)seq, chain, (long long)size);
-        goto cleanup;
-    }
-    og_audit__chain_src src = {ctx->store, chain};
-    if ((error = og_audit_merkle_inclusion_proof(og_audit__chain_subtree, &src, (uint64_t)seq - 1,
-                                                 (uint64_t)size, proof, &nproof)) < 0)
-        goto cleanup;
-    /* Never hand out a proof that would not verify: it means the chain was tampered with. */
-    if (og_hex_decode(hash, raw, sizeof(raw)) != 32 ||
-        og_hex_decode(json_string_value(json_object_get(cp, "root_hash")), root, 32) != 32) {
-        error = og_error_set(OG_ECORRUPT, "audit chain '%s': stored hashes are damaged", chain);
-        goto cleanup;
-    }
-    og_audit_merkle_leaf(raw, 32, leaf);
-    if (og_audit_merkle_verify_inclusion((uint64_t)seq - 1, (uint64_t)size, leaf, 32,
-                                         (const uint8_t(*)[32])proof, nproof, root, 32) < 0) {
-        error = og_error_set(OG_ECORRUPT, "audit chain '%s' does not match its checkpoint at tree "
-                                          "size %lld: run opsgate audit verify", chain,
-                             (long long)size);
-        goto cleanup;
-    }
-    path = json_array();
-    for (size_t i = 0; path && i < nproof; i++) {
-        char hex[OG_AUDIT_HASH_HEX];
-        og_hex_encode(proof[i], 32, hex);
-        json_array_append_new(path, json_string(hex));
-    }
-    doc = json_pack("{s:s,s:s,s:I,s:s,s:I,s:I,s:O,s:O,s:O,s:O}", "format", PROOF_FORMAT, "chain",
-                    chain, "seq", (json_int_t)seq, "record_hash", hash, "leaf_index",
-                    (json_int_t)(seq - 1), "tree_size", (json_int_t)size, "root_hash",
-                    json_object_get(cp, "root_hash"), "proof", path, "record", record,
-                    "checkpoint", cp);
-    if (!doc) {
-        error = og_error_set(OG_ERROR, "out of memory");
-        goto cleanup;
-    }
-    *out = doc;
-    error = 0;
-cleanup:
-    og_stmt_free(st);
-    json_decref(cp);
-    json_decref(record);
-    json_decref(path);
-    return error;
-}
-
-/* ---- offline verification of a proof document ---- */
-
-static int get_hex32(const json_t *o, const char *key, uint8_t out[32], const char *where)
-{
-    const char *s = json_string_value(json_object_get(o, key));
-    if (!s)
-        return og_error_set(OG_EINVAL, "%s: missing string field '%s'", where, key);
-    if (strlen(s) != 64 || og_hex_decode(s, out, 32) != 32)
-        return og_error_set(OG_EINVAL, "%s: field '%s' is not a 64-digit hex SHA-256 ('%.80s')",
-                            where, key, s);
-    return 0;
-}
-
-static int get_int(const json_t *o, const char *key, int64_t min, int64_t *out, const char *where)
-{
-    json_t *v = json_object_get(o, key);
-    if (!json_is_integer(v) || json_integer_value(v) < min)
-        return og_error_set(OG_EINVAL, "%s: field '%s' must be an integer >= %lld", where, key,
-                            (long long)min);
-    *out = json_integer_value(v);
-    return 0;
-}
-
-int og_audit_proof_verify(const json_t *proof, const uint8_t pub[32])
-{
-    int error = -1;
-    uint8_t record_hash[32], root[32], leaf[32], path[OG_MERKLE_MAX_PROOF][32], sig[64];
-    uint8_t *sigraw = NULL;
-    size_t siglen = 0, npath;
-    int64_t seq, leaf_index, size, cp_size;
-    char key_id[OG_AUDIT_KEY_ID_LEN];
-    og_buf buf = {0};
-    const json_t *cp, *arr, *record;
-    const char *chain, *cp_chain, *cp_time, *cp_key, *cp_sig, *cp_root;
-    og_buf_init(&buf, OG_AUDIT_RECORD_CAP);
-
-    if (!json_is_object(proof) ||
-        !og_streq(json_string_value(json_object_get(proof, "format")), PROOF_FORMAT)) {
-        error = og_error_set(OG_EINVAL, "not an opsgate audit proof (format is not '%s')",
-                             PROOF_FORMAT);
-        goto cleanup;
-    }
-    if (!(chain = json_string_value(json_object_get(proof, "chain")))) {
-        error = og_error_set(OG_EINVAL, "proof: missing string field 'chain'");
-        goto cleanup;
-    }
-    if ((error = get_int(proof, "seq", 1, &seq, "proof")) < 0 ||
-        (error = get_int(proof, "leaf_index", 0, &leaf_index, "proof")) < 0 ||
-        (error = get_int(proof, "tree_size", 1, &size, "proof")) < 0 ||
-        (error = get_hex32(proof, "record_hash", record_hash, "proof")) < 0 ||
-        (error = get_hex32(proof, "root_hash", root, "proof")) < 0)
-        goto cleanup;
-    arr = json_object_get(proof, "proof");
-    if (!json_is_array(arr) || json_array_size(arr) > OG_MERKLE_MAX_PROOF) {
-        error = og_error_set(OG_EINVAL, "proof: field 'proof' must be an array of at most %d "
-                                        "hashes", OG_MERKLE_MAX_PROOF);
-        goto cleanup;
-    }
-    npath = json_array_size(arr);
-    for (size_t i = 0; i < npath; i++) {
-        const char *s = json_string_value(json_array_get(arr, i));
-        if (!s || strlen(s) != 64 || og_hex_decode(s, path[i], 32) != 32) {
-            error = og_error_set(OG_EINVAL, "proof: hash %zu of the audit path is not 64 hex "
-                                            "digits", i);
-            goto cleanup;
-        }
-    }
-    cp = json_object_get(proof, "checkpoint");
-    if (!json_is_object(cp)) {
-        error = og_error_set(OG_EINVAL, "proof: missing object 'checkpoint'");
-        goto cleanup;
-    }
-    cp_chain = json_string_value(json_object_get(cp, "chain"));
-    cp_time = json_string_value(json_object_get(cp, "time"));
-    cp_key = json_string_value(json_object_get(cp, "key_id"));
-    cp_sig = json_string_value(json_object_get(cp, "signature"));
-    cp_root = json_string_value(json_object_get(cp, "root_hash"));
-    if (!cp_chain || !cp_time || !cp_key || !cp_sig || !cp_root) {
-        error = og_error_set(OG_EINVAL, "proof: the checkpoint needs chain, time, key_id, "
-                                        "signature and root_hash");
-        goto cleanup;
-    }
-    if ((error = get_int(cp, "tree_size", 1, &cp_size, "checkpoint")) < 0)
-        goto cleanup;
-    if (og_base64_decode(cp_sig, &sigraw, &siglen) < 0 || siglen != 64) {
-        error = og_error_set(OG_EINVAL, "checkpoint: the signature is not 64 bytes of base64");
-        goto cleanup;
-    }
-    memcpy(sig, sigraw, 64);
-
-    /* From here on the document is well formed; what fails now is evidence of tampering. */
-    og_audit__key_id(pub, key_id);
-    if (!og_streq(cp_key, key_id)) {
-        error = og_error_set(OG_ECORRUPT, "the checkpoint was signed by key %s, not by the given "
-                                          "key %s", cp_key, key_id);
-        goto cleanup;
-    }
-    if ((error = og_audit__checkpoint_message(&buf, cp_chain, cp_size, cp_root, cp_time)) < 0)
-        goto cleanup;
-    if (og_crypto_ed25519_verify(pub, buf.data, buf.len, sig) < 0) {
-        error = og_error_set(OG_ECORRUPT, "the checkpoint signature does not verify");
-        goto cleanup;
-    }
-    if (!og_streq(cp_chain, chain) || cp_size != size) {
-        error = og_error_set(OG_ECORRUPT, "the proof is for chain '%s' size %lld but the checkpoint"
-                                          " is for chain '%s' size %lld", chain, (long long)size,
-                             cp_chain, (long long)cp_size);
-        goto cleanup;
-    }
-    {
-        char root_hex[OG_AUDIT_HASH_HEX];
-        og_hex_encode(root, 32, root_hex);
-        if (!og_streq(root_hex, cp_root)) {
-            error = og_error_set(OG_ECORRUPT, "the proof's root is not the checkpoint's root");
-            goto cleanup;
-        }
-    }
-    if (leaf_index != seq - 1) {
-        error = og_error_set(OG_ECORRUPT, "leaf index %lld does not belong to seq %lld",
-                             (long long)leaf_index, (long long)seq);
-        goto cleanup;
-    }
-    record = json_object_get(proof, "record");
-    if (record) {
-        json_t *copy = NULL;
-        uint8_t h[32];
-        if (!json_is_object(record)) {
-            error = og_error_set(OG_EINVAL, "proof: 'record' must be an object");
-            goto cleanup;
-        }
-        if (!og_streq(json_string_value(json_object_get(record, "chain")), chain) ||
-            json_integer_value(json_object_get(record, "seq")) != seq) {
-            error = og_error_set(OG_ECORRUPT, "the record is not seq %lld of chain '%s'",
-                                 (long long)seq, chain);
-            goto cleanup;
-        }
-        copy = json_deep_copy(record);
-        if (!copy) {
-            error = og_error_set(OG_ERROR, "out of memory");
-            goto cleanup;
-        }
-        json_object_del(copy, "hash");
-        og_buf_reset(&buf);
-        error = og_audit__jcs(&buf, copy);
-        json_decref(copy);
-        if (error < 0)
-            goto cleanup;
-        og_crypto_sha256(buf.data, buf.len, h);
-        if (memcmp(h, record_hash, 32) != 0) {
-            error = og_error_set(OG_ECORRUPT, "the record's content does not hash to record_hash:"
-                                              " it was changed");
-            goto cleanup;
-        }
-    }
-    og_audit_merkle_leaf(record_hash, 32, leaf);
-    if ((error = og_audit_merkle_verify_inclusion((uint64_t)leaf_index, (uint64_t)size, leaf, 32,
-                                                  (const uint8_t(*)[32])path, npath, root, 32)) <
-        0)
-        goto cleanup;
-    error = 0;
-cleanup:
-    free(sigraw);
-    og_buf_free(&buf);
-    return error;
+    return og_audit_checkpoint_all_with(ctx, NULL, made);
 }

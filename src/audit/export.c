@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define LIST_MAX 1000
-#define EXPORT_MAX_PARTIES 10000   /* distinct actors named in one OSCAL document */
-#define OBS_MARKER "@@opsgate-observations@@"
+#define LIST_MAX           1000
+#define EXPORT_MAX_PARTIES 10000 /* distinct actors named in one OSCAL document */
+#define OBS_MARKER         "@@opsgate-observations@@"
 
 /* since/until as stored-time strings: parsed, then formatted like audit_record.time. */
 static int time_bound(const char *in, const char *what, char out[OG_TIME_LEN])
@@ -59,7 +59,7 @@ int og_audit_list(og_ctx *ctx, const char *tenant_id, int64_t after_seq, int lim
         og_audit__row r;
         const char *hash = og_audit__row_from_stmt(&r, st);
         if (n == limit) {
-            *next_cursor = last;  /* there is at least one more */
+            *next_cursor = last; /* there is at least one more */
             break;
         }
         json_t *j = og_audit__row_json(&r, hash);
@@ -134,11 +134,26 @@ static int csv_row(og_buf *b, const og_audit__row *r, const char *hash)
     char seq[24], rb[24];
     snprintf(seq, sizeof(seq), "%lld", (long long)r->seq);
     snprintf(rb, sizeof(rb), "%lld", (long long)r->rollback_of);
-    const char *f[] = {r->chain,         seq,           r->time,          r->actor,
-                       r->token_id,      r->area,       r->action,        r->target_type,
-                       r->target_id,     r->event_id,   r->gate_level,    r->gate_decision,
-                       r->gate_decided_by, r->gate_decided_at, r->outcome, r->detail,
-                       r->rollback_of ? rb : NULL, r->analysis, r->prev_hash, hash};
+    const char *f[] = {r->chain,
+                       seq,
+                       r->time,
+                       r->actor,
+                       r->token_id,
+                       r->area,
+                       r->action,
+                       r->target_type,
+                       r->target_id,
+                       r->event_id,
+                       r->gate_level,
+                       r->gate_decision,
+                       r->gate_decided_by,
+                       r->gate_decided_at,
+                       r->outcome,
+                       r->detail,
+                       r->rollback_of ? rb : NULL,
+                       r->analysis,
+                       r->prev_hash,
+                       hash};
     size_t n = sizeof(f) / sizeof(f[0]);
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < n; i++)
@@ -179,8 +194,8 @@ static void add_prop(json_t *props, const char *name, const char *value)
 {
     char *v = oscal_str(value);
     if (v)
-        json_array_append_new(props, json_pack("{s:s,s:s,s:s}", "name", name, "ns", OG_AUDIT_NS,
-                                                "value", v));
+        json_array_append_new(
+            props, json_pack("{s:s,s:s,s:s}", "name", name, "ns", OG_AUDIT_NS, "value", v));
     free(v);
 }
 
@@ -227,20 +242,21 @@ static json_t *observation(const og_audit__row *r, const char *hash, const char 
     char *title = oscal_str(text);
     snprintf(text, sizeof(text),
              "Audit record %lld of chain %s: %s performed %s%s%s; outcome %s%s%s.",
-             (long long)r->seq, r->chain, r->actor, r->action,
-             r->target_id ? " on " : "", r->target_id ? r->target_id : "", r->outcome,
-             r->detail ? ": " : "", r->detail ? r->detail : "");
+             (long long)r->seq, r->chain, r->actor, r->action, r->target_id ? " on " : "",
+             r->target_id ? r->target_id : "", r->outcome, r->detail ? ": " : "",
+             r->detail ? r->detail : "");
     char *desc = oscal_str(text);
     snprintf(text, sizeof(text),
              "The audit record with SHA-256 %s (RFC 8785 canonical JSON, chained to %s), a leaf of "
-             "the chain's RFC 9162 Merkle tree.", hash, r->prev_hash);
+             "the chain's RFC 9162 Merkle tree.",
+             hash, r->prev_hash);
     o = json_pack("{s:s,s:s,s:s,s:o,s:[s],s:[s],s:[{s:[{s:s,s:s,s:o}]}],s:[{s:s,s:[{s:s,s:s,"
                   "s:s}]}],s:s}",
                   "uuid", uuid, "title", title ? title : r->action, "description",
                   desc ? desc : r->action, "props", props, "methods", "EXAMINE", "types",
                   "historic", "origins", "actors", "type", "party", "actor-uuid", puuid, "props",
-                  actor_props, "relevant-evidence", "description", text, "props",
-                  "name", "record-hash", "ns", OG_AUDIT_NS, "value", hash, "collected", r->time);
+                  actor_props, "relevant-evidence", "description", text, "props", "name",
+                  "record-hash", "ns", OG_AUDIT_NS, "value", hash, "collected", r->time);
     free(title);
     free(desc);
     if (!o)
@@ -265,8 +281,8 @@ static json_t *observation(const og_audit__row *r, const char *hash, const char 
         json_object_set_new(o, "subjects", json_pack("[o]", subj));
     }
     if (r->analysis)
-        json_object_set_new(o, "remarks", json_sprintf("Analysis (canonical JSON): %s",
-                                                       r->analysis));
+        json_object_set_new(o, "remarks",
+                            json_sprintf("Analysis (canonical JSON): %s", r->analysis));
     return o;
 }
 
@@ -300,16 +316,17 @@ static int oscal_frame(og_store *s, const char *chain, const char *since, const 
         char *name = oscal_str(actor);
         if (++nparties > EXPORT_MAX_PARTIES) {
             free(name);
-            error = og_error_set(OG_ETOOBIG, "export names more than %d actors: narrow it with "
-                                             "--since/--until", EXPORT_MAX_PARTIES);
+            error = og_error_set(OG_ETOOBIG,
+                                 "export names more than %d actors: narrow it with "
+                                 "--since/--until",
+                                 EXPORT_MAX_PARTIES);
             goto cleanup;
         }
         party_uuid(actor, puuid);
-        json_array_append_new(parties,
-                              json_pack("{s:s,s:s,s:s}", "uuid", puuid, "type",
-                                        strncmp(actor, "system:", 7) == 0 ? "organization"
-                                                                          : "person",
-                                        "name", name ? name : "unknown"));
+        json_array_append_new(
+            parties, json_pack("{s:s,s:s,s:s}", "uuid", puuid, "type",
+                               strncmp(actor, "system:", 7) == 0 ? "organization" : "person",
+                               "name", name ? name : "unknown"));
         free(name);
     }
     if (error < 0)
@@ -322,11 +339,11 @@ static int oscal_frame(og_store *s, const char *chain, const char *since, const 
         snprintf(cnt, sizeof(cnt), "%lld", (long long)count);
         add_prop(meta_props, "record-count", cnt);
     }
-    json_array_append_new(resources,
-                          json_pack("{s:s,s:s,s:s}", "uuid", ap_uuid, "title",
-                                    "opsgate continuous audit trail", "description",
-                                    "There is no separate assessment plan: the observations are "
-                                    "opsgate's tamper-evident audit records, exported as recorded."));
+    json_array_append_new(
+        resources, json_pack("{s:s,s:s,s:s}", "uuid", ap_uuid, "title",
+                             "opsgate continuous audit trail", "description",
+                             "There is no separate assessment plan: the observations are "
+                             "opsgate's tamper-evident audit records, exported as recorded."));
     if (cp) {
         char *cp_text = json_dumps(cp, JSON_COMPACT | JSON_SORT_KEYS);
         char *b64 = cp_text ? og_base64_encode((const uint8_t *)cp_text, strlen(cp_text)) : NULL;
@@ -336,7 +353,8 @@ static int oscal_frame(og_store *s, const char *chain, const char *since, const 
                  (long long)json_integer_value(json_object_get(cp, "tree_size")));
         add_prop(cprops, "checkpoint-chain", json_string_value(json_object_get(cp, "chain")));
         add_prop(cprops, "checkpoint-tree-size", size);
-        add_prop(cprops, "checkpoint-root-hash", json_string_value(json_object_get(cp, "root_hash")));
+        add_prop(cprops, "checkpoint-root-hash",
+                 json_string_value(json_object_get(cp, "root_hash")));
         add_prop(cprops, "checkpoint-time", json_string_value(json_object_get(cp, "time")));
         add_prop(cprops, "checkpoint-key-id", json_string_value(json_object_get(cp, "key_id")));
         add_prop(cprops, "checkpoint-signature",
@@ -463,8 +481,8 @@ int og_audit_export(og_ctx *ctx, const char *tenant_id, const char *format, cons
         og_id_new(cp_uuid);
         snprintf(cp_href, sizeof(cp_href), "#%s", cp_uuid);
         if ((error = oscal_frame(ctx->store, chain, since_s, until_s, cp, count,
-                                 first[0] ? first : NULL, last[0] ? last : NULL, cp_uuid,
-                                 &frame)) < 0)
+                                 first[0] ? first : NULL, last[0] ? last : NULL, cp_uuid, &frame)) <
+            0)
             goto rollback;
         if (!(frame_text = json_dumps(frame, JSON_COMPACT))) {
             error = og_error_set(OG_ERROR, "out of memory");

@@ -71,13 +71,27 @@ int og_audit__jcs_string_n(og_buf *out, const char *s, size_t n)
             continue;
         }
         switch (c) {
-        case '"': esc = "\\\""; break;
-        case '\\': esc = "\\\\"; break;
-        case '\b': esc = "\\b"; break;
-        case '\f': esc = "\\f"; break;
-        case '\n': esc = "\\n"; break;
-        case '\r': esc = "\\r"; break;
-        case '\t': esc = "\\t"; break;
+        case '"':
+            esc = "\\\"";
+            break;
+        case '\\':
+            esc = "\\\\";
+            break;
+        case '\b':
+            esc = "\\b";
+            break;
+        case '\f':
+            esc = "\\f";
+            break;
+        case '\n':
+            esc = "\\n";
+            break;
+        case '\r':
+            esc = "\\r";
+            break;
+        case '\t':
+            esc = "\\t";
+            break;
         default:
             if (c < 0x20) {
                 snprintf(ubuf, sizeof(ubuf), "\\u%04x", c);
@@ -237,7 +251,8 @@ static int jcs_value(og_buf *out, const json_t *v, int depth)
             if (!keys)
                 return og_error_set(OG_ERROR, "out of memory");
         }
-        json_object_foreach((json_t *)v, key, val) {
+        json_object_foreach((json_t *)v, key, val)
+        {
             if (i < n)
                 keys[i++] = key;
         }

@@ -163,9 +163,10 @@ int og_audit_merkle_verify_inclusion(uint64_t index, uint64_t size, const uint8_
                                      const uint8_t *root, size_t root_len)
 {
     if (index >= size)
-        return og_error_set(OG_ECORRUPT, "inclusion proof: leaf index %llu is not below tree size "
-                                         "%llu", (unsigned long long)index,
-                            (unsigned long long)size);
+        return og_error_set(OG_ECORRUPT,
+                            "inclusion proof: leaf index %llu is not below tree size "
+                            "%llu",
+                            (unsigned long long)index, (unsigned long long)size);
     if (leaf_len != 32)
         return og_error_set(OG_ECORRUPT, "inclusion proof: the leaf hash has %zu bytes, not 32",
                             leaf_len);

@@ -160,10 +160,10 @@ json_t *og_audit__row_json(const og_audit__row *r, const char *hash)
     json_t *gate = json_null();
     if (r->gate_level) {
         json_decref(gate);
-        gate = json_pack("{s:o,s:o,s:o,s:o}", "level", str_or_null(r->gate_level), "decision",
-                         str_or_null(r->gate_decision), "decided_by",
-                         str_or_null(r->gate_decided_by), "decided_at",
-                         str_or_null(r->gate_decided_at));
+        gate =
+            json_pack("{s:o,s:o,s:o,s:o}", "level", str_or_null(r->gate_level), "decision",
+                      str_or_null(r->gate_decision), "decided_by", str_or_null(r->gate_decided_by),
+                      "decided_at", str_or_null(r->gate_decided_at));
     }
     json_t *o = json_pack(
         "{s:i,s:s,s:I,s:s,s:s,s:o,s:s,s:s,s:s,s:{s:o,s:o},s:o,s:o,s:o,s:{s:s,s:o},s:o,s:s}", "v", 1,

@@ -65,8 +65,27 @@ static const char v1_sqlite[] =
     "CREATE TRIGGER audit_key_no_delete BEFORE DELETE ON audit_key"
     " BEGIN SELECT RAISE(ABORT, 'audit signing keys are immutable: DELETE refused'); END;";
 
+/*
+ * Step 2 (audit_chain_guard): a record may only be INSERTed where it extends its chain: seq is the
+ * chain's last seq + 1 and prev_hash is the last record's hash (64 zeros for seq 1). A speed bump
+ * for casual tampering with the file (the hash chain and the checkpoints are the real defence);
+ * it costs two index probes per append. The partial index finds the audit.checkpoint records of
+ * one chain in the platform chain (signing and verify look them up; other records skip it).
+ */
+static const char v2_sqlite[] =
+    "CREATE TRIGGER audit_record_extends_chain BEFORE INSERT ON audit_record"
+    " WHEN NEW.seq IS NOT coalesce((SELECT max(seq) FROM audit_record WHERE chain = NEW.chain), 0)"
+    " + 1 OR NEW.prev_hash IS NOT coalesce((SELECT hash FROM audit_record WHERE chain = NEW.chain"
+    " AND seq = NEW.seq - 1),"
+    " '0000000000000000000000000000000000000000000000000000000000000000')"
+    " BEGIN SELECT RAISE(ABORT, 'audit records must extend their chain: seq must be the last seq"
+    " + 1 and prev_hash the last record''s hash'); END;"
+    "CREATE INDEX audit_record_checkpoints ON audit_record (target_id, seq)"
+    " WHERE chain = 'platform' AND action = 'audit.checkpoint';";
+
 static const og_migration steps[] = {
     {1, v1_sqlite, NULL},
+    {2, v2_sqlite, NULL},
 };
 
 const og_schema og_audit_schema = {"audit", steps, sizeof(steps) / sizeof(steps[0])};

@@ -56,8 +56,9 @@ static int check_checkpoint(og_store *s, og_stmt *cp, const char *chain, const u
         if ((rc = og_audit__pubkey_get(s, key_id, keys->pub)) < 0) {
             keys->id[0] = '\0';
             if (rc == OG_ENOTFOUND || rc == OG_ECORRUPT)
-                return problem(res, chain, 0, "the checkpoint at tree size %lld names signing key "
-                                              "%s, which this installation does not have",
+                return problem(res, chain, 0,
+                               "the checkpoint at tree size %lld names signing key "
+                               "%s, which this installation does not have",
                                (long long)size, key_id);
             return rc;
         }
@@ -69,8 +70,10 @@ static int check_checkpoint(og_store *s, og_stmt *cp, const char *chain, const u
     if (og_base64_decode(sig_b64, &sig, &siglen) < 0 || siglen != 64 ||
         og_crypto_ed25519_verify(keys->pub, msg->data, msg->len, sig) < 0) {
         free(sig);
-        return problem(res, chain, 0, "the signature of the checkpoint at tree size %lld does not "
-                                      "verify with key %s", (long long)size, key_id);
+        return problem(res, chain, 0,
+                       "the signature of the checkpoint at tree size %lld does not "
+                       "verify with key %s",
+                       (long long)size, key_id);
     }
     free(sig);
     return 0;
@@ -112,7 +115,8 @@ static int verify_chain(og_store *s, const char *chain, og_audit_verify_result *
         if (r.seq != expect) {
             error = problem(res, chain, expect,
                             "record seq %lld is missing (the next record is seq %lld): records "
-                            "were removed", (long long)expect, (long long)r.seq);
+                            "were removed",
+                            (long long)expect, (long long)r.seq);
             goto cleanup;
         }
         if (!og_streq(r.prev_hash, prev)) {
@@ -171,31 +175,360 @@ cleanup:
     return error;
 }
 
+/* ---- the trail across chains ---- */
+
+static int cp_record_parse(og_stmt *rec, og_audit__cp *cp)
+{
+    json_t *a = og_stmt_col_text(rec, 1) ? json_loads(og_stmt_col_text(rec, 1), 0, NULL) : NULL;
+    int rc = a ? og_audit__cp_from_json(a, cp) : OG_EINVAL;
+    json_decref(a);
+    og_error_clear();
+    return rc;
+}
+
+static int same_cp(const og_audit__cp *a, const og_audit__cp *b)
+{
+    return a->size == b->size && og_streq(a->root, b->root) && og_streq(a->time, b->time) &&
+           og_streq(a->key_id, b->key_id) && og_streq(a->sig, b->sig);
+}
+
+/*
+ * Every checkpoint of `chain` has its audit.checkpoint record in the platform chain and every
+ * such record its checkpoint: both ordered by tree size, merged in one pass. The platform chain's
+ * checkpoint at size n is recorded by its record n + 1.
+ */
+static int cross_checkpoints(og_store *s, const char *chain, og_audit_verify_result *res)
+{
+    og_stmt *cp = NULL, *rec = NULL;
+    int error, crc, rrc, platform = og_streq(chain, OG_AUDIT_PLATFORM_CHAIN);
+    if ((error = og_stmt_prepare(&cp, s,
+                                 "SELECT tree_size, root, time, key_id, signature FROM"
+                                 " audit_checkpoint WHERE chain = ? ORDER BY tree_size")) < 0 ||
+        (error = og_stmt_prepare(&rec, s,
+                                 "SELECT seq, analysis FROM audit_record WHERE chain = 'platform'"
+                                 " AND action = 'audit.checkpoint' AND target_id = ?"
+                                 " ORDER BY seq")) < 0)
+        goto cleanup;
+    og_stmt_bind_text(cp, 1, chain);
+    og_stmt_bind_text(rec, 1, chain);
+    crc = og_stmt_step(cp);
+    rrc = og_stmt_step(rec);
+    for (;;) {
+        og_audit__cp a = {0}, b = {0};
+        int64_t rseq = 0;
+        if (crc < 0 || rrc < 0) {
+            error = crc < 0 ? crc : rrc;
+            goto cleanup;
+        }
+        if (crc != OG_ROW && rrc != OG_ROW)
+            break;
+        if (crc == OG_ROW) {
+            a.size = og_stmt_col_int(cp, 0);
+            og_strlcpy(a.root, og_stmt_col_text(cp, 1) ? og_stmt_col_text(cp, 1) : "",
+                       sizeof(a.root));
+            og_strlcpy(a.time, og_stmt_col_text(cp, 2) ? og_stmt_col_text(cp, 2) : "",
+                       sizeof(a.time));
+            og_strlcpy(a.key_id, og_stmt_col_text(cp, 3) ? og_stmt_col_text(cp, 3) : "",
+                       sizeof(a.key_id));
+            og_strlcpy(a.sig, og_stmt_col_text(cp, 4) ? og_stmt_col_text(cp, 4) : "",
+                       sizeof(a.sig));
+        }
+        if (rrc == OG_ROW) {
+            rseq = og_stmt_col_int(rec, 0);
+            if (cp_record_parse(rec, &b) < 0) {
+                error = problem(res, OG_AUDIT_PLATFORM_CHAIN, rseq,
+                                "the audit.checkpoint record of chain '%s' is damaged", chain);
+                goto cleanup;
+            }
+            if (platform && rseq != b.size + 1) {
+                error = problem(res, OG_AUDIT_PLATFORM_CHAIN, rseq,
+                                "the record of the platform chain's checkpoint at tree size %lld"
+                                " must be record %lld: records were moved",
+                                (long long)b.size, (long long)b.size + 1);
+                goto cleanup;
+            }
+        }
+        if (rrc != OG_ROW || (crc == OG_ROW && a.size < b.size)) {
+            error = problem(res, chain, 0,
+                            "the checkpoint at tree size %lld has no audit.checkpoint record in the"
+                            " platform chain: it was added, or its record removed",
+                            (long long)a.size);
+            goto cleanup;
+        }
+        if (crc != OG_ROW || b.size < a.size) {
+            error = problem(res, chain, 0,
+                            "the platform chain records a checkpoint at tree size %lld (platform"
+                            " seq %lld) that is missing: checkpoints were removed",
+                            (long long)b.size, (long long)rseq);
+            goto cleanup;
+        }
+        if (!same_cp(&a, &b)) {
+            error = problem(res, chain, 0,
+                            "the checkpoint at tree size %lld differs from the one recorded at"
+                            " platform seq %lld: it was replaced",
+                            (long long)a.size, (long long)rseq);
+            goto cleanup;
+        }
+        crc = og_stmt_step(cp);
+        rrc = og_stmt_step(rec);
+    }
+    error = 0;
+cleanup:
+    og_stmt_free(cp);
+    og_stmt_free(rec);
+    return error;
+}
+
+/*
+ * Every tenant.create of the platform chain (only tenant `only`'s when given) has the tenant's
+ * chain, whose record 1 is the audit.chain.open naming that platform record. A tenant deleted
+ * later (tenant.delete) may have none.
+ */
+static int cross_tenants(og_store *s, const char *only, og_audit_verify_result *res)
+{
+    og_stmt *cr = NULL, *first = NULL, *del = NULL;
+    int error, rc;
+    if ((error = og_stmt_prepare(&cr, s,
+                                 "SELECT seq, target_id, hash FROM audit_record WHERE chain ="
+                                 " 'platform' AND action = 'tenant.create' ORDER BY seq")) < 0 ||
+        (error = og_stmt_prepare(&first, s,
+                                 "SELECT seq, action, analysis FROM audit_record WHERE chain = ?"
+                                 " ORDER BY seq LIMIT 1")) < 0 ||
+        (error = og_stmt_prepare(&del, s,
+                                 "SELECT 1 FROM audit_record WHERE chain = 'platform' AND action ="
+                                 " 'tenant.delete' AND target_id = ? AND seq > ? LIMIT 1")) < 0)
+        goto cleanup;
+    while ((rc = og_stmt_step(cr)) == OG_ROW) {
+        int64_t cseq = og_stmt_col_int(cr, 0);
+        const char *tid = og_stmt_col_text(cr, 1), *chash = og_stmt_col_text(cr, 2);
+        if (!tid || (only && !og_streq(tid, only)))
+            continue;
+        og_stmt_reset(first);
+        og_stmt_bind_text(first, 1, tid);
+        if ((rc = og_stmt_step(first)) < 0) {
+            error = rc;
+            goto cleanup;
+        }
+        if (rc == OG_DONE) {
+            og_stmt_reset(del);
+            og_stmt_bind_text(del, 1, tid);
+            og_stmt_bind_int(del, 2, cseq);
+            if ((rc = og_stmt_step(del)) < 0) {
+                error = rc;
+                goto cleanup;
+            }
+            if (rc == OG_ROW)
+                continue;
+            error = problem(res, tid, 1,
+                            "the platform chain records tenant.create of this tenant at seq %lld,"
+                            " but the tenant's chain is missing: it was deleted",
+                            (long long)cseq);
+            goto cleanup;
+        }
+        json_t *a =
+            og_stmt_col_text(first, 2) ? json_loads(og_stmt_col_text(first, 2), 0, NULL) : NULL;
+        int ok = og_stmt_col_int(first, 0) == 1 &&
+                 og_streq(og_stmt_col_text(first, 1), OG_AUDIT_ACT_CHAIN_OPEN) &&
+                 json_integer_value(json_object_get(a, "platform_seq")) == cseq &&
+                 og_streq(json_string_value(json_object_get(a, "platform_hash")), chash);
+        json_decref(a);
+        if (!ok) {
+            error = problem(res, tid, og_stmt_col_int(first, 0),
+                            "the tenant's chain does not begin with the audit.chain.open record of"
+                            " its tenant.create (platform seq %lld): it was replaced",
+                            (long long)cseq);
+            goto cleanup;
+        }
+    }
+    error = rc < 0 ? rc : 0;
+cleanup:
+    og_stmt_free(cr);
+    og_stmt_free(first);
+    og_stmt_free(del);
+    return error;
+}
+
+/* Every signing key is recorded by an audit.key.register record of the platform chain with the
+ * same public key, and every such record has its key. */
+static int cross_keys(og_store *s, og_audit_verify_result *res)
+{
+    og_stmt *k = NULL, *rec = NULL;
+    int error, rc;
+    int64_t nkeys = 0, nrecs = 0;
+    if ((error = og_stmt_prepare(&k, s, "SELECT key_id, public_key FROM audit_key")) < 0 ||
+        (error = og_stmt_prepare(&rec, s,
+                                 "SELECT seq, analysis FROM audit_record WHERE chain = 'platform'"
+                                 " AND action = 'audit.key.register' AND target_id = ?"
+                                 " ORDER BY seq")) < 0)
+        goto cleanup;
+    while ((rc = og_stmt_step(k)) == OG_ROW) {
+        const char *key_id = og_stmt_col_text(k, 0);
+        size_t plen = 0;
+        const void *pub = og_stmt_col_blob(k, 1, &plen);
+        char *b64 = plen == 32 ? og_base64_encode(pub, 32) : NULL;
+        nkeys++;
+        og_stmt_reset(rec);
+        og_stmt_bind_text(rec, 1, key_id ? key_id : "");
+        int ok = 0;
+        if ((rc = og_stmt_step(rec)) == OG_ROW) {
+            json_t *a =
+                og_stmt_col_text(rec, 1) ? json_loads(og_stmt_col_text(rec, 1), 0, NULL) : NULL;
+            ok = b64 && og_streq(json_string_value(json_object_get(a, "public_key")), b64);
+            json_decref(a);
+        }
+        free(b64);
+        if (rc < 0) {
+            error = rc;
+            goto cleanup;
+        }
+        if (!ok) {
+            error = problem(res, OG_AUDIT_PLATFORM_CHAIN, 0,
+                            "signing key %s is not recorded by an audit.key.register record of"
+                            " the platform chain: it was added to the data folder",
+                            key_id ? key_id : "?");
+            goto cleanup;
+        }
+    }
+    if (rc < 0) {
+        error = rc;
+        goto cleanup;
+    }
+    og_stmt_free(rec);
+    rec = NULL;
+    if ((error = og_stmt_prepare(&rec, s,
+                                 "SELECT count(*) FROM audit_record WHERE chain = 'platform'"
+                                 " AND action = 'audit.key.register'")) < 0 ||
+        (error = og_stmt_step(rec)) < 0)
+        goto cleanup;
+    nrecs = og_stmt_col_int(rec, 0);
+    if (nrecs != nkeys) {
+        error = problem(res, OG_AUDIT_PLATFORM_CHAIN, 0,
+                        "the platform chain records %lld signing keys but the data folder has %lld:"
+                        " keys were removed or added",
+                        (long long)nrecs, (long long)nkeys);
+        goto cleanup;
+    }
+    error = 0;
+cleanup:
+    og_stmt_free(k);
+    og_stmt_free(rec);
+    return error;
+}
+
+/* Chains the platform chain records checkpoints of but that have neither records nor checkpoints
+ * any more (next_chain does not visit them): their recorded checkpoints are missing. */
+static int cross_vanished(og_store *s, og_audit_verify_result *res)
+{
+    og_stmt *t = NULL, *here = NULL;
+    int error, rc;
+    if ((error = og_stmt_prepare(&t, s,
+                                 "SELECT DISTINCT target_id FROM audit_record WHERE chain ="
+                                 " 'platform' AND action = 'audit.checkpoint'")) < 0 ||
+        (error = og_stmt_prepare(&here, s,
+                                 "SELECT EXISTS (SELECT 1 FROM audit_record WHERE chain = ?1) OR"
+                                 " EXISTS (SELECT 1 FROM audit_checkpoint WHERE chain = ?1)")) < 0)
+        goto cleanup;
+    while ((rc = og_stmt_step(t)) == OG_ROW) {
+        const char *chain = og_stmt_col_text(t, 0);
+        if (!chain)
+            continue;
+        og_stmt_reset(here);
+        og_stmt_bind_text(here, 1, chain);
+        if ((rc = og_stmt_step(here)) < 0)
+            break;
+        if (og_stmt_col_int(here, 0))
+            continue;
+        if ((error = cross_checkpoints(s, chain, res)) < 0)
+            goto cleanup;
+    }
+    error = rc < 0 ? rc : 0;
+cleanup:
+    og_stmt_free(t);
+    og_stmt_free(here);
+    return error;
+}
+
+/* The immutability triggers are still there (SQLite). A speed bump only: whoever drops them can
+ * create them again; the chains and checkpoints are what cannot be forged. */
+static int check_triggers(og_store *s, og_audit_verify_result *res)
+{
+    static const char *const names[] = {"audit_record_no_update",     "audit_record_no_delete",
+                                        "audit_record_extends_chain", "audit_checkpoint_no_update",
+                                        "audit_checkpoint_no_delete", "audit_key_no_update",
+                                        "audit_key_no_delete"};
+    og_stmt *st = NULL;
+    int error = 0;
+    if (!og_streq(og_store_backend_name(s), "sqlite"))
+        return 0;
+    if ((error = og_stmt_prepare(
+             &st, s, "SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = ?")) < 0)
+        return error;
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        og_stmt_reset(st);
+        og_stmt_bind_text(st, 1, names[i]);
+        if ((error = og_stmt_step(st)) < 0)
+            break;
+        if (error != OG_ROW) {
+            error = problem(res, OG_AUDIT_PLATFORM_CHAIN, 0,
+                            "the database trigger %s that keeps audit records immutable was"
+                            " dropped: someone with the file may have changed the trail",
+                            names[i]);
+            break;
+        }
+        error = 0;
+    }
+    og_stmt_free(st);
+    return error;
+}
+
+/* Run one check, keeping the first problem; OG_ECORRUPT is remembered, other errors returned. */
+static int keep(int *worst, int rc)
+{
+    if (rc == OG_ECORRUPT) {
+        *worst = rc;
+        return 0;
+    }
+    return rc;
+}
+
 int og_audit_verify(og_ctx *ctx, const char *tenant_id, og_audit_verify_result *res)
 {
-    int error = 0, rc;
+    int error = 0, rc, worst = 0;
     char chain[128] = "";
     memset(res, 0, sizeof(*res));
     if (tenant_id && tenant_id[0]) {
         if ((error = og_authz_check(&ctx->actor, tenant_id, OG_PERM_AUDIT_READ)) < 0)
             return error;
-        error = verify_chain(ctx->store, tenant_id, res);
+        if ((error = keep(&worst, verify_chain(ctx->store, tenant_id, res))) < 0 ||
+            (error = keep(&worst, cross_checkpoints(ctx->store, tenant_id, res))) < 0 ||
+            (error = keep(&worst, cross_tenants(ctx->store, tenant_id, res))) < 0 ||
+            (error = keep(&worst, check_triggers(ctx->store, res))) < 0)
+            return error;
     } else {
         if ((error = og_authz_check(&ctx->actor, NULL, OG_PERM_PLATFORM)) < 0)
             return error;
         /* every chain, even when an earlier one is broken: the counts cover the whole trail */
         while ((rc = og_audit__next_chain(ctx->store, chain, chain, sizeof(chain))) > 0) {
-            int e = verify_chain(ctx->store, chain, res);
-            if (e < 0 && e != OG_ECORRUPT)
-                return e;
-            if (e < 0)
-                error = e;
+            if ((error = keep(&worst, verify_chain(ctx->store, chain, res))) < 0)
+                return error;
         }
         if (rc < 0)
             return rc;
+        chain[0] = '\0';
+        while ((rc = og_audit__next_chain(ctx->store, chain, chain, sizeof(chain))) > 0) {
+            if ((error = keep(&worst, cross_checkpoints(ctx->store, chain, res))) < 0)
+                return error;
+        }
+        if (rc < 0)
+            return rc;
+        if ((error = keep(&worst, cross_vanished(ctx->store, res))) < 0 ||
+            (error = keep(&worst, cross_tenants(ctx->store, NULL, res))) < 0 ||
+            (error = keep(&worst, cross_keys(ctx->store, res))) < 0 ||
+            (error = keep(&worst, check_triggers(ctx->store, res))) < 0)
+            return error;
     }
-    if (error == OG_ECORRUPT)
+    if (worst == OG_ECORRUPT)
         return og_error_set(OG_ECORRUPT, "audit chain '%s' is broken at seq %lld: %s", res->chain,
                             (long long)res->bad_seq, res->what);
-    return error;
+    return 0;
 }

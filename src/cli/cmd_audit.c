@@ -11,12 +11,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PROOF_FILE_CAP ((size_t)4 << 20)
+#define PROOF_FILE_CAP  ((size_t)4 << 20)
 #define PUBKEY_FILE_CAP ((size_t)16 << 10)
+#define WITNESS_CAP     ((size_t)256 << 20)
 
 static const char *const help =
-    "usage: opsgate audit verify [--tenant T] [--json]\n"
-    "       opsgate audit checkpoint [--tenant T] [--json]\n"
+    "usage: opsgate audit verify [--tenant T] [--witness FILE|URL [--pubkey FILE]] [--json]\n"
+    "       opsgate audit checkpoint [--tenant T] [--audit-key PATH] [--witness-file PATH]\n"
+    "                                [--json]\n"
     "       opsgate audit pubkey [--json]\n"
     "       opsgate audit prove [--tenant T] --seq N\n"
     "       opsgate audit verify-proof FILE --pubkey FILE\n"
@@ -31,11 +33,26 @@ static const char *const help =
     "\n"
     "  verify        recompute every record's hash and link, the Merkle root at every signed\n"
     "                checkpoint and its signature, and check no chain is shorter than its latest\n"
-    "                checkpoint. Exit 0 when intact, 1 naming the chain, the first bad sequence\n"
-    "                number and what is wrong.\n"
+    "                checkpoint; then that every checkpoint has its audit.checkpoint record in\n"
+    "                the platform chain and every such record its checkpoint, that every\n"
+    "                tenant.create has its tenant's chain and every signing key its record.\n"
+    "                Exit 0 when intact, 1 naming the chain, the first bad sequence number and\n"
+    "                what is wrong.\n"
+    "                --witness FILE|URL: also check every checkpoint in that witness (JSON lines\n"
+    "                as written by --witness-file; a URL is fetched with GET) against the local\n"
+    "                chain: it must be at least that long with the same Merkle root. Signatures\n"
+    "                are checked with --pubkey FILE, else the public half of the key file\n"
+    "                (--audit-key or OPSGATE_AUDIT_KEY), else the installation's key of that id.\n"
+    "                Exit 2 when the witness is not such lines (the message names the line).\n"
     "  checkpoint    sign a checkpoint (chain, tree size, RFC 9162 Merkle root, time) with the\n"
-    "                installation's Ed25519 key; all chains that grew when --tenant is omitted.\n"
-    "                The server does this periodically too.\n"
+    "                installation's Ed25519 key; all chains that grew when --tenant is omitted,\n"
+    "                the platform chain last (it records every checkpoint). Refuses a chain whose\n"
+    "                latest checkpoint is not the one the platform chain records, or whose\n"
+    "                records no longer match it. The server does this periodically too.\n"
+    "                --audit-key PATH (or --key PATH, or OPSGATE_AUDIT_KEY): the signing key\n"
+    "                file, kept outside the data folder (see opsgate init --audit-key); once\n"
+    "                used, required.\n"
+    "                --witness-file PATH: append each new checkpoint as a JSON line (fsync'd).\n"
     "  pubkey        print the audit public key (PEM; `openssl pkey -pubin` reads it).\n"
     "  prove         print a self-contained inclusion proof (JSON) of record N against the\n"
     "                chain's latest checkpoint.\n"
@@ -148,11 +165,16 @@ static int run(og_cli *cli, int argc, char **argv)
         {"after", required_argument, NULL, 'a'},
         {"limit", required_argument, NULL, 'l'},
         {"action", required_argument, NULL, 'c'},
+        {"audit-key", required_argument, NULL, 'K'},
+        {"key", required_argument, NULL, 'K'},
+        {"witness-file", required_argument, NULL, 'W'},
+        {"witness", required_argument, NULL, 'w'},
         {NULL, 0, NULL, 0},
     };
     int json = 0, c, error;
     const char *tenant = NULL, *seq_s = NULL, *pubkey = NULL, *format = NULL, *since = NULL;
     const char *until = NULL, *after_s = NULL, *limit_s = NULL, *action = NULL;
+    const char *key_file = NULL, *witness_file = NULL, *witness = NULL;
     char idbuf[OG_ID_LEN];
     const char *tid = NULL;
     if (argc < 2)
@@ -163,17 +185,47 @@ static int run(og_cli *cli, int argc, char **argv)
     opterr = 0;
     while ((c = getopt_long(argc - 1, argv + 1, "", opts, NULL)) != -1) {
         switch (c) {
-        case 'j': json = 1; break;
-        case 't': tenant = optarg; break;
-        case 'n': seq_s = optarg; break;
-        case 'k': pubkey = optarg; break;
-        case 'f': format = optarg; break;
-        case 's': since = optarg; break;
-        case 'u': until = optarg; break;
-        case 'a': after_s = optarg; break;
-        case 'l': limit_s = optarg; break;
-        case 'c': action = optarg; break;
-        default: return og_cli_badopt("audit", argv + 1);
+        case 'j':
+            json = 1;
+            break;
+        case 't':
+            tenant = optarg;
+            break;
+        case 'n':
+            seq_s = optarg;
+            break;
+        case 'k':
+            pubkey = optarg;
+            break;
+        case 'f':
+            format = optarg;
+            break;
+        case 's':
+            since = optarg;
+            break;
+        case 'u':
+            until = optarg;
+            break;
+        case 'a':
+            after_s = optarg;
+            break;
+        case 'l':
+            limit_s = optarg;
+            break;
+        case 'c':
+            action = optarg;
+            break;
+        case 'K':
+            key_file = optarg;
+            break;
+        case 'W':
+            witness_file = optarg;
+            break;
+        case 'w':
+            witness = optarg;
+            break;
+        default:
+            return og_cli_badopt("audit", argv + 1);
         }
     }
     int npos = argc - 1 - optind;
@@ -195,19 +247,69 @@ static int run(og_cli *cli, int argc, char **argv)
     if (npos)
         return og_cli_usage("audit", "unexpected argument '%s'", pos[0]);
 
+    if (key_file && strcmp(sub, "checkpoint") != 0 && strcmp(sub, "verify") != 0)
+        return og_cli_usage("audit", "--audit-key is for checkpoint and verify");
+    if (witness_file && strcmp(sub, "checkpoint") != 0)
+        return og_cli_usage("audit", "--witness-file is for checkpoint (verify takes --witness)");
+    if (witness && strcmp(sub, "verify") != 0)
+        return og_cli_usage("audit", "--witness is for verify");
+    if (pubkey && strcmp(sub, "verify") == 0 && !witness)
+        return og_cli_usage("audit", "verify --pubkey checks a witness: give --witness FILE|URL");
     if (strcmp(sub, "verify") == 0) {
         og_audit_verify_result res;
-        if ((error = og_cli_open(cli, tenant)))
+        uint8_t pub[32];
+        const uint8_t *wpub = NULL;
+        char *wtext = NULL;
+        size_t wlen = 0;
+        if (witness) {
+            /* the key the witness must be signed with: given, else the key file's public half */
+            const char *kf = key_file ? key_file : getenv("OPSGATE_AUDIT_KEY");
+            if (pubkey) {
+                char *pem = NULL;
+                size_t len = 0;
+                if (og_file_read(pubkey, PUBKEY_FILE_CAP, &pem, &len) < 0) {
+                    fprintf(stderr, "opsgate: cannot read public key file '%s': %s\n", pubkey,
+                            og_error_last());
+                    return OG_EXIT_FAIL;
+                }
+                error = og_audit_pubkey_parse(pem, pub);
+                free(pem);
+                if (error < 0)
+                    return og_cli_usage("audit", "public key file '%s': %s", pubkey,
+                                        og_error_last());
+                wpub = pub;
+            } else if (kf && kf[0]) {
+                if (og_audit_key_file_check(kf, NULL, pub) < 0)
+                    return og_cli_usage("audit", "%s", og_error_last());
+                wpub = pub;
+            }
+            if ((error = og_audit_witness_load(witness, WITNESS_CAP, &wtext, &wlen)) < 0)
+                return error == OG_EINVAL ? og_cli_usage("audit", "%s", og_error_last())
+                                          : og_cli_fail(error);
+        }
+        if ((error = og_cli_open(cli, tenant))) {
+            free(wtext);
             return error;
-        if ((error = tenant_id(cli, tenant, idbuf, &tid)) < 0)
+        }
+        if ((error = tenant_id(cli, tenant, idbuf, &tid)) < 0) {
+            free(wtext);
             return og_cli_fail(error);
-        error = og_audit_verify(&cli->ctx, tid, &res);
+        }
+        error = witness ? og_audit_verify_witness(&cli->ctx, tid, wtext, wlen, wpub, &res)
+                        : og_audit_verify(&cli->ctx, tid, &res);
+        free(wtext);
+        if (error == OG_EINVAL && witness) {
+            fprintf(stderr, "opsgate: witness '%s': %s\n", witness, og_error_last());
+            return OG_EXIT_USAGE; /* not a witness: bad input, not a broken trail */
+        }
         if (error < 0 && error != OG_ECORRUPT)
             return og_cli_fail(error);
         if (json) {
             json_t *j = json_pack("{s:b,s:I,s:I,s:I}", "intact", error == 0, "chains",
                                   (json_int_t)res.chains, "records", (json_int_t)res.records,
                                   "checkpoints", (json_int_t)res.checkpoints);
+            if (witness)
+                json_object_set_new(j, "witnessed", json_integer(res.witnessed));
             if (error)
                 json_object_set_new(j, "problem",
                                     json_pack("{s:s,s:I,s:s}", "chain", res.chain, "seq",
@@ -215,8 +317,11 @@ static int run(og_cli *cli, int argc, char **argv)
             og_cli_print_json(j);
         } else if (error == 0) {
             printf("audit trail intact: %lld chain(s), %lld record(s), %lld checkpoint(s) "
-                   "verified\n",
+                   "verified",
                    (long long)res.chains, (long long)res.records, (long long)res.checkpoints);
+            if (witness)
+                printf(", %lld witnessed checkpoint(s) consistent", (long long)res.witnessed);
+            printf("\n");
         }
         if (error) {
             fprintf(stderr, "opsgate: audit chain '%s' is broken at seq %lld: %s\n", res.chain,
@@ -226,13 +331,16 @@ static int run(og_cli *cli, int argc, char **argv)
         return OG_EXIT_OK;
     }
     if (strcmp(sub, "checkpoint") == 0) {
+        og_audit_opts aopts = {.key_file = key_file, .witness_file = witness_file};
+        if (key_file && og_audit_key_file_check(key_file, NULL, NULL) < 0)
+            return og_cli_usage("audit", "%s", og_error_last());
         if ((error = og_cli_open(cli, tenant)))
             return error;
         if ((error = tenant_id(cli, tenant, idbuf, &tid)) < 0)
             return og_cli_fail(error);
         if (tenant) {
             json_t *cp = NULL;
-            if ((error = og_audit_checkpoint(&cli->ctx, tid, &cp)) < 0)
+            if ((error = og_audit_checkpoint_with(&cli->ctx, tid, &aopts, &cp)) < 0)
                 return og_cli_fail(error);
             if (json)
                 og_cli_print_json(cp);
@@ -246,7 +354,7 @@ static int run(og_cli *cli, int argc, char **argv)
             return OG_EXIT_OK;
         }
         int made = 0;
-        if ((error = og_audit_checkpoint_all(&cli->ctx, &made)) < 0)
+        if ((error = og_audit_checkpoint_all_with(&cli->ctx, &aopts, &made)) < 0)
             return og_cli_fail(error);
         if (json)
             og_cli_print_json(json_pack("{s:i}", "checkpoints_made", made));
@@ -308,8 +416,8 @@ static int run(og_cli *cli, int argc, char **argv)
         if ((error = og_cli_open(cli, tenant)))
             return error;
         if ((error = tenant_id(cli, tenant, idbuf, &tid)) < 0 ||
-            (error = og_audit_list(&cli->ctx, tid, after, (int)limit, action, since, &arr,
-                                   &next)) < 0)
+            (error = og_audit_list(&cli->ctx, tid, after, (int)limit, action, since, &arr, &next)) <
+                0)
             return og_cli_fail(error);
         if (json) {
             og_cli_print_json(json_pack("{s:o,s:o}", "records", arr, "next",
@@ -318,7 +426,8 @@ static int run(og_cli *cli, int argc, char **argv)
         }
         size_t i;
         json_t *r;
-        json_array_foreach(arr, i, r) {
+        json_array_foreach(arr, i, r)
+        {
             json_t *t = json_object_get(r, "target");
             printf("%6lld  %s  %-24s %-20s %s %s\n",
                    (long long)json_integer_value(json_object_get(r, "seq")),
@@ -333,9 +442,11 @@ static int run(og_cli *cli, int argc, char **argv)
         json_decref(arr);
         return OG_EXIT_OK;
     }
-    return og_cli_usage("audit", "unknown subcommand '%s' (verify, checkpoint, pubkey, prove, "
-                                 "verify-proof, export, list)", sub);
+    return og_cli_usage("audit",
+                        "unknown subcommand '%s' (verify, checkpoint, pubkey, prove, "
+                        "verify-proof, export, list)",
+                        sub);
 }
 
-const og_command og_cmd_audit = {"audit", run, "verify, checkpoint, prove and export the audit trail",
-                                 help};
+const og_command og_cmd_audit = {"audit", run,
+                                 "verify, checkpoint, prove and export the audit trail", help};

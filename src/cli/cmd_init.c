@@ -1,21 +1,84 @@
 /* cmd_init.c - `opsgate init`: create a data folder and print the platform-admin token once. */
 #include "cli/cli.h"
+#include "opsgate/audit.h"
+#include "opsgate/crypto.h"
 #include "opsgate/error.h"
 #include "opsgate/tenant.h"
 
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+
+/* Create the audit signing key file in the new installation and register it there. */
+static int create_audit_key(const char *data_dir, const char *path)
+{
+    og_store *s = NULL;
+    og_keyring *k = NULL;
+    og_ctx ctx;
+    int error = og_install_open(data_dir, &s, &k);
+    if (error == 0) {
+        memset(&ctx, 0, sizeof(ctx));
+        ctx.store = s;
+        ctx.keys = k;
+        ctx.data_dir = data_dir;
+        og_actor_local(&ctx.actor);
+        error = og_audit_key_file_create(&ctx, path);
+    }
+    og_store_close(s);
+    og_keyring_free(k);
+    return error;
+}
 
 static int run(og_cli *cli, int argc, char **argv)
 {
+    static const struct option opts[] = {
+        {"audit-key", required_argument, NULL, 'K'},
+        {NULL, 0, NULL, 0},
+    };
     char token[OG_TOKEN_MAX];
-    (void)argv;
-    if (argc > 1)
-        return og_cli_usage("init", "unexpected argument '%s'", argv[1]);
+    const char *audit_key = NULL;
+    struct stat sb;
+    int c;
+    optind = 0;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'K':
+            audit_key = optarg;
+            break;
+        default:
+            return og_cli_badopt("init", argv);
+        }
+    }
+    if (optind < argc)
+        return og_cli_usage("init", "unexpected argument '%s'", argv[optind]);
+    if (audit_key && (!audit_key[0] || lstat(audit_key, &sb) == 0))
+        return og_cli_usage("init", "--audit-key '%s' exists: refusing to overwrite a key",
+                            audit_key);
+    size_t dl = strlen(cli->data_dir);
+    if (audit_key && strncmp(audit_key, cli->data_dir, dl) == 0 && audit_key[dl] == '/')
+        fprintf(stderr,
+                "opsgate: warning: --audit-key '%s' is inside the data folder: whoever "
+                "has the folder can then sign checkpoints\n",
+                audit_key);
     int error = og_install_init(cli->data_dir, token);
     if (error < 0)
         return og_cli_fail(error);
     fprintf(stderr, "opsgate: created data folder %s\n", cli->data_dir);
+    if (audit_key) {
+        if ((error = create_audit_key(cli->data_dir, audit_key)) < 0) {
+            memset(token, 0, sizeof(token));
+            fprintf(stderr, "opsgate: the data folder was created, but not the audit key: %s\n",
+                    og_error_last());
+            return OG_EXIT_FAIL;
+        }
+        fprintf(stderr,
+                "opsgate: audit signing key written to %s (mode 0600): keep it outside "
+                "the data folder; serve and audit checkpoint need it (--audit-key or "
+                "OPSGATE_AUDIT_KEY)\n",
+                audit_key);
+    }
     fprintf(stderr, "opsgate: platform-admin API token (shown once, keep it safe):\n");
     printf("%s\n", token);
     memset(token, 0, sizeof(token));
@@ -24,9 +87,16 @@ static int run(og_cli *cli, int argc, char **argv)
 
 const og_command og_cmd_init = {
     "init", run, "create a data folder (database, master key, platform admin)",
-    "usage: opsgate init [--data DIR]\n"
+    "usage: opsgate init [--data DIR] [--audit-key PATH]\n"
     "\n"
     "Create the data folder DIR (mode 0700) with its SQLite database, the installation master key\n"
     "(master.key, mode 0600) and a platform-admin user 'admin'. Prints a bearer token for 'admin'\n"
-    "on stdout, once: it is stored only as a hash. Refuses, changing nothing, if DIR exists and is\n"
-    "not empty.\n"};
+    "on stdout, once: it is stored only as a hash. Refuses, changing nothing, if DIR exists and "
+    "is\n"
+    "not empty.\n"
+    "\n"
+    "  --audit-key PATH   create the audit signing key (Ed25519, PEM PKCS#8, mode 0600) in PATH,\n"
+    "                     which must not exist, and sign audit checkpoints only with it: keep it\n"
+    "                     outside the data folder (another disk, a secrets mount). `serve` and\n"
+    "                     `audit checkpoint` then need --audit-key PATH or OPSGATE_AUDIT_KEY.\n"
+    "                     Without it, the key is sealed inside the data folder (docs/audit.md).\n"};

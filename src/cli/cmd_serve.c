@@ -1,6 +1,7 @@
 /* cmd_serve.c - `opsgate serve`: run the HTTP API on the data folder. */
 #include "cli/cli.h"
 #include "opsgate/artifacts.h"
+#include "opsgate/audit.h"
 #include "opsgate/error.h"
 #include "opsgate/http.h"
 
@@ -13,6 +14,7 @@ static const char *const help =
     "usage: opsgate serve [--data DIR] [--listen ADDR:PORT] [--threads N] [--max-body BYTES]\n"
     "                     [--port-file FILE] [--metrics-open] [--access-log]\n"
     "                     [--shutdown-timeout SECONDS] [--checkpoint-every DURATION|never]\n"
+    "                     [--audit-key PATH] [--witness-file PATH]\n"
     "                     [--tls-cert-id ID --tls-tenant T] [--check]\n"
     "\n"
     "Serve the HTTP API (/api/v1/...), /healthz and /metrics on ADDR:PORT (default\n"
@@ -24,6 +26,10 @@ static const char *const help =
     "  --access-log           one line per request on stderr\n"
     "  --shutdown-timeout S   how long in-flight requests may finish after SIGTERM (default 30)\n"
     "  --checkpoint-every D   sign audit checkpoints every D (default 5m; 'never' to disable)\n"
+    "  --audit-key PATH       sign them with this key file (default: OPSGATE_AUDIT_KEY, else the\n"
+    "                         key sealed in the data folder); see opsgate init --audit-key\n"
+    "  --witness-file PATH    also append each checkpoint as a JSON line to PATH (O_APPEND,\n"
+    "                         fsync'd): keep it outside the data folder (docs/audit.md)\n"
     "  --tls-cert-id ID       serve HTTPS (not HTTP) with certificate ID (fingerprint or\n"
     "                         unique prefix) of --tls-tenant's inventory; its private key must\n"
     "                         have been imported. A deploy to the tenant's target of type\n"
@@ -50,6 +56,8 @@ static int run(og_cli *cli, int argc, char **argv)
         {"check", no_argument, NULL, 'k'},
         {"tls-cert-id", required_argument, NULL, 'T'},
         {"tls-tenant", required_argument, NULL, 'N'},
+        {"audit-key", required_argument, NULL, 'K'},
+        {"witness-file", required_argument, NULL, 'W'},
         {NULL, 0, NULL, 0},
     };
     og_http_config cfg;
@@ -112,6 +120,12 @@ static int run(og_cli *cli, int argc, char **argv)
         case 'N':
             cfg.tls_tenant = optarg;
             break;
+        case 'K':
+            cfg.audit_key = optarg;
+            break;
+        case 'W':
+            cfg.witness_file = optarg;
+            break;
         default:
             return og_cli_badopt("serve", argv);
         }
@@ -122,6 +136,8 @@ static int run(og_cli *cli, int argc, char **argv)
         return og_cli_usage("serve", "--tls-cert-id needs --tls-tenant (the tenant holding it)");
     if (cfg.tls_tenant && !cfg.tls_cert_id)
         return og_cli_usage("serve", "--tls-tenant needs --tls-cert-id");
+    if (cfg.audit_key && og_audit_key_file_check(cfg.audit_key, NULL, NULL) < 0)
+        return og_cli_usage("serve", "%s", og_error_last());
     cfg.data_dir = cli->data_dir;
     if (!check) {
         /* Interrupted uploads' temporary files (docs/ops.md): an hour old and held by no writer. */

@@ -32,10 +32,10 @@ static int64_t jobs_every_us(void)
     return us;
 }
 
-static int job_audit_checkpoint(og_ctx *ctx)
+static int job_audit_checkpoint(og_ctx *ctx, og_http_background *bg)
 {
     int made = 0;
-    int rc = og_audit_checkpoint_all(ctx, &made);
+    int rc = og_audit_checkpoint_all_with(ctx, &bg->audit, &made);
     if (rc == 0 && made > 0)
         fprintf(stderr, "opsgate: audit: signed %d checkpoint%s\n", made, made == 1 ? "" : "s");
     return rc;
@@ -80,7 +80,7 @@ static void *job_main(void *arg)
         ctx.keys = bg->keys;
         ctx.data_dir = bg->data_dir;
         og_actor_system(&ctx.actor, j->component);
-        if (j->run(&ctx) < 0)
+        if ((j->run_bg ? j->run_bg(&ctx, bg) : j->run(&ctx)) < 0)
             fprintf(stderr, "opsgate: %s: %s\n", j->name, og_error_last());
         og_store_pool_put(bg->pool, s);
         j->next_us = og_time_mono_us() + j->every_us;
@@ -117,9 +117,9 @@ int og_http__background_start(og_http_background *bg, og_store_pool *pool, og_ke
     pthread_cond_init(&bg->cv, &ca);
     pthread_condattr_destroy(&ca);
     bg->initialised = 1;
-    if (checkpoint_every_us > 0)
-        og_http__background_add(bg, "audit checkpoint", "audit", checkpoint_every_us,
-                                job_audit_checkpoint);
+    if (checkpoint_every_us > 0 &&
+        og_http__background_add(bg, "audit checkpoint", "audit", checkpoint_every_us, NULL) == 0)
+        bg->jobs[bg->njobs - 1].run_bg = job_audit_checkpoint;
     /* Due scheduled certificate scans, then expiry alerts for every tenant. */
     og_http__background_add(bg, "certificate schedules", "scheduler", every_us,
                             og_certs_scheduler_job);

@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdint.h>
 
+#include "opsgate/audit.h"
 #include "opsgate/context.h"
 #include "opsgate/crypto.h"
 #include "opsgate/store.h"
@@ -22,28 +23,31 @@ typedef struct og_http_job {
     const char *name;
     const char *component;
     int64_t every_us;
-    int64_t next_us;     /* monotonic */
+    int64_t next_us; /* monotonic */
     og_http_job_fn run;
+    int (*run_bg)(og_ctx *ctx, struct og_http_background *bg); /* instead of run, if set */
 } og_http_job;
 
 #define OG_HTTP_MAX_JOBS 16
 
 typedef struct og_http_background {
-    og_store_pool *pool;     /* borrowed */
-    og_keyring *keys;        /* borrowed */
-    const char *data_dir;    /* borrowed */
+    og_store_pool *pool;  /* borrowed */
+    og_keyring *keys;     /* borrowed */
+    const char *data_dir; /* borrowed */
     og_http_job jobs[OG_HTTP_MAX_JOBS];
     size_t njobs;
-    pthread_mutex_t mu;        /* guards stop, for the waits */
+    pthread_mutex_t mu; /* guards stop, for the waits */
     pthread_cond_t cv;
     int stop, initialised;
+    og_audit_opts audit; /* signing key file and witness file of the checkpoint job */
 } og_http_background;
 
 /* Add a job before start. */
 int og_http__background_add(og_http_background *bg, const char *name, const char *component,
                             int64_t every_us, og_http_job_fn run);
-/* Start one thread per job (checkpoint_every_us > 0 adds the periodic audit checkpoint job; the
- * certificate schedule and ACME renewal jobs run every minute). */
+/* Start one thread per job (checkpoint_every_us > 0 adds the periodic audit checkpoint job, which
+ * signs with bg->audit, set before; the certificate schedule and ACME renewal jobs run every
+ * minute). */
 int og_http__background_start(og_http_background *bg, og_store_pool *pool, og_keyring *keys,
                               const char *data_dir, int64_t checkpoint_every_us);
 /* Stop and join; safe on a zeroed or never-started struct. */

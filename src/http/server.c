@@ -883,6 +883,7 @@ int og_http_serve(const og_http_config *cfg)
                              errno ? strerror(errno) : "libmicrohttpd refused to start");
         goto cleanup;
     }
+    srv.bg.audit = (og_audit_opts){.key_file = cfg->audit_key, .witness_file = cfg->witness_file};
     if ((error = og_http__background_start(&srv.bg, srv.pool, srv.keys, cfg->data_dir,
                                            cfg->checkpoint_every_s >= 0
                                                ? (int64_t)(cfg->checkpoint_every_s

@@ -39,7 +39,8 @@ expect 1 "prove before any checkpoint fails" og audit prove --tenant acme --seq 
 expect_err "checkpoint" "and says to checkpoint"
 expect 0 "checkpoint all chains" og audit checkpoint
 expect 0 "checkpoint one tenant (unchanged)" og audit checkpoint --tenant acme --json
-[ "$(jq -r .tree_size "$tmp/out")" = "2" ] && pass "acme checkpoint covers 2 records" ||
+# the record opening acme's chain (with its tenant.create) and the two user.add
+[ "$(jq -r .tree_size "$tmp/out")" = "3" ] && pass "acme checkpoint covers 3 records" ||
   fail "checkpoint: $(cat "$tmp/out")"
 
 expect 0 "pubkey" og audit pubkey
@@ -58,7 +59,7 @@ expect 0 "verify-proof offline" env OPSGATE_DATA=/nonexistent "$OPSGATE" audit v
 jq '.record.action = "user.remove"' "$tmp/proof.json" >"$tmp/forged.json"
 expect 1 "a forged record fails" "$OPSGATE" audit verify-proof "$tmp/forged.json" --pubkey "$tmp/pub.pem"
 expect_err "changed" "and says the record was changed"
-jq '.checkpoint.tree_size = 3 | .tree_size = 3' "$tmp/proof.json" >"$tmp/forged.json"
+jq '.checkpoint.tree_size = 4 | .tree_size = 4' "$tmp/proof.json" >"$tmp/forged.json"
 expect 1 "a forged checkpoint fails" "$OPSGATE" audit verify-proof "$tmp/forged.json" --pubkey "$tmp/pub.pem"
 openssl genpkey -algorithm ed25519 2>/dev/null | openssl pkey -pubout >"$tmp/other.pem" 2>/dev/null
 expect 1 "another key fails" "$OPSGATE" audit verify-proof "$tmp/proof.json" --pubkey "$tmp/other.pem"
@@ -98,7 +99,7 @@ expect 0 "help" og audit --help
 
 # ---- exports ----
 expect 0 "export jsonl" og audit export --tenant acme --format jsonl
-[ "$(wc -l <"$tmp/out")" -eq 2 ] && pass "two jsonl lines" || fail "jsonl: $(cat "$tmp/out")"
+[ "$(wc -l <"$tmp/out")" -eq 3 ] && pass "three jsonl lines" || fail "jsonl: $(cat "$tmp/out")"
 jq -e -s 'all(.[]; (.hash | length) == 64)' "$tmp/out" >/dev/null && pass "every line has a hash" ||
   fail "jsonl lines lack hashes"
 expect 0 "export csv" og audit export --tenant acme --format csv

@@ -22,10 +22,11 @@ og audit export --format oscal >"$tmp/platform.json"
 og audit export --tenant acme --format oscal --since 2999-01-01 >"$tmp/empty.json"
 set +e
 n=$(jq '."assessment-results".results[0].observations | length' "$tmp/acme.json")
-[ "$n" = "4" ] || { echo "FAIL: expected 4 observations, got $n" >&2; exit 1; }
+# the record opening acme's chain, alice, bob, alice's token, carol
+[ "$n" = "5" ] || { echo "FAIL: expected 5 observations, got $n" >&2; exit 1; }
 jq -e '."assessment-results"."back-matter".resources[] | select(.base64.filename == "checkpoint.json")' \
   "$tmp/acme.json" >/dev/null || { echo "FAIL: no checkpoint in back-matter" >&2; exit 1; }
-jq -e '[."assessment-results".results[0].observations[].props[] | select(.name == "record-hash")] | length == 4' \
+jq -e '[."assessment-results".results[0].observations[].props[] | select(.name == "record-hash")] | length == 5' \
   "$tmp/acme.json" >/dev/null || { echo "FAIL: observations lack record-hash props" >&2; exit 1; }
 "$src/scripts/oscal-validate.sh" "$tmp/acme.json" "$tmp/platform.json" "$tmp/empty.json"
 rc=$?

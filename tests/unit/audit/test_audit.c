@@ -1,5 +1,6 @@
 /* test_audit.c - the audit trail on a real data folder: transactions, immutability, tampering
- * found by verify (with the SQLite file opened directly), proofs, listing, exports, group commit. */
+ * found by verify (with the SQLite file opened directly), proofs, listing, exports, group commit.
+ */
 #include "og_test.h"
 #include "audit/audit_internal.h"
 #include "opsgate/error.h"
@@ -39,8 +40,12 @@ static void append_n(fixture *f, int n, const char *detail)
     for (int i = 0; i < n; i++) {
         char id[32];
         snprintf(id, sizeof(id), "obj-%d", i);
-        og_audit_rec rec = {.tenant_id = f->t.id, .area = "artifacts", .action = "artifact.put",
-                            .target_type = "artifact", .target_id = id, .detail = detail};
+        og_audit_rec rec = {.tenant_id = f->t.id,
+                            .area = "artifacts",
+                            .action = "artifact.put",
+                            .target_type = "artifact",
+                            .target_id = id,
+                            .detail = detail};
         json_t *analysis = json_pack("{s:i,s:f}", "n", i, "score", 0.25 * i);
         rec.analysis = analysis;
         OG_ASSERT_OK(og_store_tx_begin(f->env.store));
@@ -72,7 +77,9 @@ static sqlite3 *tamper_db(fixture *f)
 {
     sqlite3 *db = raw_db(f);
     raw_exec(db, "DROP TRIGGER audit_record_no_update; DROP TRIGGER audit_record_no_delete;"
-                 "DROP TRIGGER audit_checkpoint_no_update; DROP TRIGGER audit_checkpoint_no_delete");
+                 "DROP TRIGGER audit_record_extends_chain;"
+                 "DROP TRIGGER audit_checkpoint_no_update; DROP TRIGGER audit_checkpoint_no_delete;"
+                 "DROP TRIGGER audit_key_no_update; DROP TRIGGER audit_key_no_delete");
     return db;
 }
 
@@ -94,10 +101,10 @@ static void expect_broken(fixture *f, int64_t seq, const char *what)
     assert_int_equal(res.bad_seq, seq);
 }
 
-/* 10 records, a checkpoint at 10, then 2 more. */
+/* The chain's opening record and 9 more, a checkpoint at 10, then 2 more. */
 static void standard_chain(fixture *f)
 {
-    append_n(f, 10, NULL);
+    append_n(f, 9, NULL);
     json_t *cp = NULL;
     OG_ASSERT_OK(og_audit_checkpoint(&f->env.ctx, f->t.id, &cp));
     assert_int_equal(json_integer_value(json_object_get(cp, "tree_size")), 10);
@@ -105,9 +112,9 @@ static void standard_chain(fixture *f)
     append_n(f, 2, NULL);
     og_audit_verify_result res;
     OG_ASSERT_OK(og_audit_verify(&f->env.ctx, NULL, &res));
-    assert_int_equal(res.chains, 2);   /* platform + acme */
+    assert_int_equal(res.chains, 2); /* platform + acme */
     assert_true(res.records >= 12);
-    assert_int_equal(res.checkpoints, 1);
+    assert_int_equal(res.checkpoints, 2); /* acme's and the platform chain's that covers it */
 }
 
 static void test_append__needs_the_callers_transaction(void **state)
@@ -126,18 +133,18 @@ static void test_append__rolled_back_transaction_leaves_no_record(void **state)
     int64_t seq = 0;
     OG_ASSERT_OK(og_store_tx_begin(f->env.store));
     OG_ASSERT_OK(og_audit_append(&f->env.ctx, &rec, &seq));
-    assert_int_equal(seq, 2);
+    assert_int_equal(seq, 3); /* 1 opens the tenant's chain, 2 is append_n's */
     og_store_tx_rollback(f->env.store);
     json_t *arr = NULL;
     int64_t next;
     OG_ASSERT_OK(og_audit_list(&f->env.ctx, f->t.id, 0, 100, NULL, NULL, &arr, &next));
-    assert_int_equal(json_array_size(arr), 1);
+    assert_int_equal(json_array_size(arr), 2);
     json_decref(arr);
-    /* and the next record takes seq 2, linked to record 1 */
+    /* and the next record takes seq 3, linked to record 2 */
     OG_ASSERT_OK(og_store_tx_begin(f->env.store));
     OG_ASSERT_OK(og_audit_append(&f->env.ctx, &rec, &seq));
     OG_ASSERT_OK(og_store_tx_commit(f->env.store));
-    assert_int_equal(seq, 2);
+    assert_int_equal(seq, 3);
     og_audit_verify_result res;
     OG_ASSERT_OK(og_audit_verify(&f->env.ctx, f->t.id, &res));
 }
@@ -167,9 +174,8 @@ static void test_store__refuses_update_and_delete_of_records(void **state)
     assert_int_not_equal(og_store_exec(f->env.store, "UPDATE audit_checkpoint SET root = 'x'"), 0);
     /* also through a plain SQLite connection, as long as the triggers exist */
     sqlite3 *db = raw_db(f);
-    assert_int_not_equal(sqlite3_exec(db, "DELETE FROM audit_record WHERE seq = 1", NULL, NULL,
-                                      NULL),
-                         SQLITE_OK);
+    assert_int_not_equal(
+        sqlite3_exec(db, "DELETE FROM audit_record WHERE seq = 1", NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(db);
     og_audit_verify_result res;
     OG_ASSERT_OK(og_audit_verify(&f->env.ctx, NULL, &res));
@@ -229,9 +235,14 @@ static void test_verify__finds_an_inserted_row(void **state)
     char prev[OG_AUDIT_HASH_HEX], hash[OG_AUDIT_HASH_HEX];
     og_strlcpy(prev, (const char *)sqlite3_column_text(st, 0), sizeof(prev));
     sqlite3_finalize(st);
-    og_audit__row r = {.chain = f->t.id, .seq = 6, .time = "2026-11-22T00:00:00.000000Z",
-                       .actor = "local:root", .area = "artifacts", .action = "artifact.put",
-                       .outcome = "ok", .prev_hash = prev};
+    og_audit__row r = {.chain = f->t.id,
+                       .seq = 6,
+                       .time = "2026-11-22T00:00:00.000000Z",
+                       .actor = "local:root",
+                       .area = "artifacts",
+                       .action = "artifact.put",
+                       .outcome = "ok",
+                       .prev_hash = prev};
     og_buf scratch;
     og_buf_init(&scratch, 1 << 20);
     OG_ASSERT_OK(og_audit__row_hash(&scratch, &r, hash));
@@ -268,8 +279,7 @@ static void test_verify__finds_the_tail_cut_off_below_the_checkpoint(void **stat
     standard_chain(f);
     sqlite3 *db = tamper_db(f);
     char sql[256];
-    snprintf(sql, sizeof(sql), "DELETE FROM audit_record WHERE chain = '%s' AND seq >= 8",
-             f->t.id);
+    snprintf(sql, sizeof(sql), "DELETE FROM audit_record WHERE chain = '%s' AND seq >= 8", f->t.id);
     raw_exec(db, sql);
     sqlite3_close(db);
     expect_broken(f, 8, "removed");
@@ -287,12 +297,16 @@ static void test_verify__finds_a_consistently_rewritten_chain_by_its_checkpoint(
     prev[64] = '\0';
     og_buf scratch;
     og_buf_init(&scratch, 1 << 20);
-    snprintf(sql, sizeof(sql), "UPDATE audit_record SET detail = 'forged' WHERE chain = '%s' AND "
-                               "seq = 2", f->t.id);
+    snprintf(sql, sizeof(sql),
+             "UPDATE audit_record SET detail = 'forged' WHERE chain = '%s' AND "
+             "seq = 2",
+             f->t.id);
     raw_exec(db, sql);
     for (int64_t seq = 1; seq <= 12; seq++) {
-        snprintf(sql, sizeof(sql), "SELECT " OG_AUDIT__COLUMNS " FROM audit_record WHERE chain ="
-                                   " '%s' AND seq = %lld", f->t.id, (long long)seq);
+        snprintf(sql, sizeof(sql),
+                 "SELECT " OG_AUDIT__COLUMNS " FROM audit_record WHERE chain ="
+                 " '%s' AND seq = %lld",
+                 f->t.id, (long long)seq);
         assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
         assert_int_equal(sqlite3_step(st), SQLITE_ROW);
         og_audit__row r = {0};
@@ -307,9 +321,10 @@ static void test_verify__finds_a_consistently_rewritten_chain_by_its_checkpoint(
         char hash[OG_AUDIT_HASH_HEX];
         OG_ASSERT_OK(og_audit__row_hash(&scratch, &r, hash));
         sqlite3_finalize(st);
-        snprintf(sql, sizeof(sql), "UPDATE audit_record SET prev_hash = '%s', hash = '%s' WHERE "
-                                   "chain = '%s' AND seq = %lld", prev, hash, f->t.id,
-                 (long long)seq);
+        snprintf(sql, sizeof(sql),
+                 "UPDATE audit_record SET prev_hash = '%s', hash = '%s' WHERE "
+                 "chain = '%s' AND seq = %lld",
+                 prev, hash, f->t.id, (long long)seq);
         raw_exec(db, sql);
         memcpy(prev, hash, sizeof(prev));
     }
@@ -341,7 +356,7 @@ static void test_checkpoint__all_chains_and_only_when_grown(void **state)
     assert_int_equal(made, 0);
     append_n(f, 1, NULL);
     OG_ASSERT_OK(og_audit_checkpoint_all(&f->env.ctx, &made));
-    assert_int_equal(made, 1);
+    assert_int_equal(made, 2); /* acme's, then the platform chain's that records it */
     /* a tenant user may not sign checkpoints */
     og_ctx ctx = f->env.ctx;
     OG_ASSERT_OK(og_user_add(&f->env.ctx, "acme", "eve", OG_ROLE_ENGINEER, NULL));
@@ -361,12 +376,12 @@ static void test_prove__proof_verifies_offline_and_detects_changes(void **state)
     OG_ASSERT_OK(og_audit_pubkey_pem(&f->env.ctx, &pem));
     OG_ASSERT_OK(og_audit_pubkey_parse(pem, pub));
     free(pem);
-    for (int64_t seq = 1; seq <= 13; seq++) {
+    for (int64_t seq = 1; seq <= 14; seq++) {
         OG_ASSERT_OK(og_audit_prove(&f->env.ctx, f->t.id, seq, &proof));
         OG_ASSERT_OK(og_audit_proof_verify(proof, pub));
         json_decref(proof);
     }
-    assert_int_equal(og_audit_prove(&f->env.ctx, f->t.id, 14, &proof), OG_ENOTFOUND);
+    assert_int_equal(og_audit_prove(&f->env.ctx, f->t.id, 15, &proof), OG_ENOTFOUND);
     OG_ASSERT_OK(og_audit_prove(&f->env.ctx, f->t.id, 6, &proof));
     /* another key */
     OG_ASSERT_OK(og_crypto_ed25519_generate(otherpriv, other));
@@ -378,9 +393,10 @@ static void test_prove__proof_verifies_offline_and_detects_changes(void **state)
     json_decref(copy);
     /* a changed path */
     copy = json_deep_copy(proof);
-    json_array_set_new(json_object_get(copy, "proof"), 0, json_string("00000000000000000000000000"
-                                                                      "000000000000000000000000000"
-                                                                      "00000000000"));
+    json_array_set_new(json_object_get(copy, "proof"), 0,
+                       json_string("00000000000000000000000000"
+                                   "000000000000000000000000000"
+                                   "00000000000"));
     assert_int_equal(og_audit_proof_verify(copy, pub), OG_ECORRUPT);
     json_decref(copy);
     /* another leaf index */
@@ -407,11 +423,13 @@ static void test_pubkey__parse_refuses_what_is_not_an_ed25519_pem(void **state)
     uint8_t pub[32];
     assert_int_equal(og_audit_pubkey_parse("hello", pub), OG_EINVAL);
     assert_int_equal(og_audit_pubkey_parse("-----BEGIN PUBLIC KEY-----\n!!!\n-----END PUBLIC "
-                                           "KEY-----\n", pub),
+                                           "KEY-----\n",
+                                           pub),
                      OG_EINVAL);
     /* an RSA-sized body */
     assert_int_equal(og_audit_pubkey_parse("-----BEGIN PUBLIC KEY-----\nMFwwDQYJKoZIhvcNAQEBBQADS"
-                                           "wAwSAJBAMv7\n-----END PUBLIC KEY-----\n", pub),
+                                           "wAwSAJBAMv7\n-----END PUBLIC KEY-----\n",
+                                           pub),
                      OG_EINVAL);
 }
 
@@ -432,21 +450,20 @@ static void test_list__pages_with_a_cursor_and_filters(void **state)
         after = next;
         pages++;
     } while (next);
-    assert_int_equal(seen, 25);
+    assert_int_equal(seen, 26); /* and the chain's opening record */
     assert_int_equal(pages, 3);
     OG_ASSERT_OK(og_audit_list(&f->env.ctx, f->t.id, 0, 1000, "user.add", NULL, &arr, &next));
     assert_int_equal(json_array_size(arr), 0);
     json_decref(arr);
-    OG_ASSERT_OK(og_audit_list(&f->env.ctx, NULL, 0, 1000, "tenant.create", "2000-01-01", &arr,
-                               &next));
+    OG_ASSERT_OK(
+        og_audit_list(&f->env.ctx, NULL, 0, 1000, "tenant.create", "2000-01-01", &arr, &next));
     assert_int_equal(json_array_size(arr), 1);
     json_decref(arr);
-    OG_ASSERT_OK(og_audit_list(&f->env.ctx, f->t.id, 0, 1000, NULL, "2999-01-01T00:00:00Z", &arr,
-                               &next));
+    OG_ASSERT_OK(
+        og_audit_list(&f->env.ctx, f->t.id, 0, 1000, NULL, "2999-01-01T00:00:00Z", &arr, &next));
     assert_int_equal(json_array_size(arr), 0);
     json_decref(arr);
-    assert_int_equal(og_audit_list(&f->env.ctx, f->t.id, 0, 0, NULL, NULL, &arr, &next),
-                     OG_EINVAL);
+    assert_int_equal(og_audit_list(&f->env.ctx, f->t.id, 0, 0, NULL, NULL, &arr, &next), OG_EINVAL);
     assert_int_equal(og_audit_list(&f->env.ctx, f->t.id, 0, 10, NULL, "yesterday", &arr, &next),
                      OG_EINVAL);
     /* an auditor of another tenant does not see this one */
@@ -491,7 +508,7 @@ static void test_export__jsonl_lines_rehash_and_csv_quotes_fields(void **state)
         og_buf_free(&c);
         json_decref(rec);
     }
-    assert_int_equal(lines, 3);
+    assert_int_equal(lines, 4); /* the chain's opening record and 3 */
     og_buf_reset(&b);
     OG_ASSERT_OK(og_audit_export(&f->env.ctx, f->t.id, "csv", NULL, NULL, to_buf, &b));
     assert_true(strncmp(b.data, "chain,seq,time,actor,", 21) == 0);
@@ -500,7 +517,7 @@ static void test_export__jsonl_lines_rehash_and_csv_quotes_fields(void **state)
     int rows = 0;
     for (char *p = b.data; (p = strstr(p, "\r\n")); p += 2)
         rows++;
-    assert_int_equal(rows, 4);
+    assert_int_equal(rows, 5);
     /* since/until select by time */
     og_buf_reset(&b);
     OG_ASSERT_OK(og_audit_export(&f->env.ctx, f->t.id, "jsonl", "2999-01-01", NULL, to_buf, &b));
@@ -531,9 +548,9 @@ static void test_export__oscal_carries_observations_and_the_checkpoint(void **st
     if (!doc)
         fail_msg("export is not JSON: %s", err.text);
     json_t *ar = json_object_get(doc, "assessment-results");
-    json_t *obs = json_object_get(json_array_get(json_object_get(ar, "results"), 0),
-                                  "observations");
-    assert_int_equal(json_array_size(obs), 4);
+    json_t *obs =
+        json_object_get(json_array_get(json_object_get(ar, "results"), 0), "observations");
+    assert_int_equal(json_array_size(obs), 5);
     json_t *res = json_object_get(json_object_get(ar, "back-matter"), "resources");
     assert_int_equal(json_array_size(res), 2);
     assert_string_equal(json_string_value(json_object_get(
@@ -551,7 +568,7 @@ static void test_export__oscal_carries_observations_and_the_checkpoint(void **st
 }
 
 /* ---- group commit ---- */
-#define WRITERS 8
+#define WRITERS    8
 #define PER_WRITER 40
 
 typedef struct wargs {
@@ -567,8 +584,11 @@ static void *writer_thread(void *arg)
     og_actor actor;
     og_actor_system(&actor, "test");
     for (int i = 0; i < PER_WRITER; i++) {
-        og_audit_rec rec = {.tenant_id = a->tenant, .area = "platform", .action = "login.failed",
-                            .failed = 1, .detail = "bad password"};
+        og_audit_rec rec = {.tenant_id = a->tenant,
+                            .area = "platform",
+                            .action = "login.failed",
+                            .failed = 1,
+                            .detail = "bad password"};
         if ((a->rc = og_audit_append_durable(a->w, &actor, NULL, &rec, &a->seqs[i])) < 0)
             break;
     }
@@ -588,14 +608,14 @@ static void test_writer__concurrent_durable_appends_get_distinct_linked_seqs(voi
         args[i] = (wargs){.w = w, .tenant = f->t.id};
         pthread_create(&th[i], NULL, writer_thread, &args[i]);
     }
-    static char seen[WRITERS * PER_WRITER + 1];
+    static char seen[WRITERS * PER_WRITER + 2];
     memset(seen, 0, sizeof(seen));
     for (int i = 0; i < WRITERS; i++) {
         pthread_join(th[i], NULL);
         assert_int_equal(args[i].rc, 0);
         for (int j = 0; j < PER_WRITER; j++) {
             int64_t s = args[i].seqs[j];
-            assert_true(s >= 1 && s <= WRITERS * PER_WRITER);
+            assert_true(s >= 2 && s <= WRITERS * PER_WRITER + 1); /* 1 opens the chain */
             assert_int_equal(seen[s], 0);
             seen[s] = 1;
         }
@@ -608,15 +628,16 @@ static void test_writer__concurrent_durable_appends_get_distinct_linked_seqs(voi
     og_audit_writer_close(w);
     og_audit_verify_result res;
     OG_ASSERT_OK(og_audit_verify(&f->env.ctx, f->t.id, &res));
-    assert_int_equal(res.records, WRITERS * PER_WRITER);
+    assert_int_equal(res.records, WRITERS * PER_WRITER + 1);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_append__needs_the_callers_transaction, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_append__rolled_back_transaction_leaves_no_record, setup,
+        cmocka_unit_test_setup_teardown(test_append__needs_the_callers_transaction, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_append__rolled_back_transaction_leaves_no_record,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_append__refuses_bad_records, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store__refuses_update_and_delete_of_records, setup,
                                         teardown),
