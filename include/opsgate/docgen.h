@@ -208,7 +208,8 @@ typedef struct og_docgen_request {
     og_doc_format format;
     const json_t *data;       /* NULL: the project's stored data (artifact "project.json") */
     const char *template_ref; /* "NAME" or "NAME@VERSION"; NULL: the kind's default */
-    int dry_run;              /* render only: nothing is stored, no gate, no audit */
+    int dry_run;              /* render only: nothing is stored, no gate, no audit; still
+                               * needs the write right (it previews a write) */
 } og_docgen_request;
 
 /* Generate and store. Resolves the template (tenant override, else built-in) and, for change
@@ -220,7 +221,8 @@ typedef struct og_docgen_request {
  * Both puts happen in the gate's transaction: on any error nothing is stored.
  * The rendered document is appended to out; *provenance (may be NULL) gets the provenance plus
  * "artifact" and "version" (caller decrefs). OG_EPENDING when the tenant's policy holds
- * generation for approval (see docs/project-data.md). */
+ * generation for approval (see docs/project-data.md). OG_EDENIED (also for a dry run) without the
+ * write right on the project. */
 int og_docgen_generate_store(og_ctx *ctx, const og_docgen_request *req, og_buf *out,
                              json_t **provenance);
 

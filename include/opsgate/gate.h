@@ -9,11 +9,13 @@
 #include "opsgate/context.h"
 
 typedef enum og_gate_level {
-    OG_GATE_L0 = 0,   /* fully automated: execute and log */
-    OG_GATE_L1 = 1,   /* execute, then notify; the human may ack, override (rollback) or escalate */
-    OG_GATE_L2 = 2,   /* prepare and recommend; a human approves before execution */
-    OG_GATE_L3 = 3,   /* a human acts with the system's recommendation and records the outcome */
+    OG_GATE_L0 = 0, /* fully automated: execute and log */
+    OG_GATE_L1 = 1, /* execute, then notify; the human may ack, override (rollback) or escalate */
+    OG_GATE_L2 = 2, /* prepare and recommend; a human approves before execution */
+    OG_GATE_L3 = 3, /* a human acts with the system's recommendation and records the outcome */
 } og_gate_level;
+
+typedef struct og_gate_outcome og_gate_outcome; /* below: what a request did */
 
 const char *og_gate_level_name(og_gate_level l);            /* "L0" */
 int og_gate_level_parse(const char *s, og_gate_level *out); /* "L2" or "2"; OG_EINVAL naming s */
@@ -32,24 +34,60 @@ typedef struct og_action_kind {
     const char *description;
     int (*execute)(og_ctx *ctx, const char *tenant_id, json_t *params, json_t **result);
     int (*rollback)(og_ctx *ctx, const char *tenant_id, json_t *params, json_t *result);
+    /* 1: anyone who may write in the tenant may ask for it with caller-chosen params through the
+     * general endpoint (og_gate_request_general: `POST /tenants/{t}/gates`, `gate request`).
+     * 0 (the default): only the owning module's own command asks for it, after checking what
+     * that command checks; the general endpoint refuses it naming `command`. */
+    int requestable;
+    const char *command; /* the command that asks for a kind that is not requestable */
+    /* 1: L2 approvals (and rejections) of this kind need a tenant-admin (or platform), not a
+     * project-manager. */
+    int admin_approval;
 } og_action_kind;
 
-int og_gate_kind_register(const og_action_kind *kind);   /* kind is borrowed for the process */
+int og_gate_kind_register(const og_action_kind *kind); /* kind is borrowed for the process */
 const og_action_kind *og_gate_kind_find(const char *name);
-/* All kinds as JSON (name, area, default level, description, reversible). */
+/* All kinds as JSON (name, area, default level, description, reversible, requestable). */
 json_t *og_gate_kinds_json(void);
 
-/* ---- policy ---- */
-/* Raising above the kind's default is allowed to whoever may write in the tenant; lowering below
- * it needs tenant-admin (or platform) and is audited with the old and new level. */
+/*
+ * The gate item whose execute or rollback runs in the calling thread, for kinds that re-derive
+ * what they trust when they run (an L2 action runs when approved, in the approver's context,
+ * possibly long after it was requested): its kind (one execute may serve several kinds), who
+ * requested it and whether this is the execution of an approval. NULL outside execute/rollback.
+ * Borrowed until execute/rollback returns.
+ */
+typedef struct og_gate_exec {
+    const char *gate_id;
+    const char *kind;
+    og_gate_level level;
+    const char *requested_by;  /* actor label of the requester */
+    const char *requester_key; /* "user:<id>" for users, the actor label otherwise */
+    int on_approval;           /* 1 when an L2 approval runs it (ctx is then the approver's) */
+} og_gate_exec;
+const og_gate_exec *og_gate_executing(void);
+
+/* ---- policy ----
+ * Changing a kind's level needs tenant-admin (or platform). Raising is recorded as
+ * gate.policy.set; lowering (below the current level, whatever the default) as gate.policy.lower
+ * with the old and new level. A lowering that goes below a level somebody else set (each policy
+ * keeps who set each of its levels) is not made at once: it becomes an L2 gate item of kind
+ * gate.policy.lower that a tenant-admin other than the requester approves (separation of
+ * duties); then it returns OG_EPENDING and *out (may be NULL) names the item. Platform actors
+ * (platform-admins, the local operator) lower at once, recorded the same way.
+ * gate.policy.lower itself is always L2: its level cannot be set (OG_EINVAL). */
 int og_gate_policy_set(og_ctx *ctx, const char *tenant, const char *kind, og_gate_level level);
+/* The same, with the gate item of a lowering that waits for approval in *out (may be NULL; its
+ * result stays NULL). */
+int og_gate_policy_change(og_ctx *ctx, const char *tenant, const char *kind, og_gate_level level,
+                          og_gate_outcome *out);
 int og_gate_policy_get(og_ctx *ctx, const char *tenant_id, const char *kind, og_gate_level *out);
 int og_gate_policy_show(og_ctx *ctx, const char *tenant, json_t **out);
 
 /* Per-tenant timing of the gates. 0 in either leaves that one unchanged. Needs tenant-admin (or
  * platform), audited. Defaults: L2 approvals expire after 24 h, L1 reviews close after 7 days. */
 #define OG_GATE_DEFAULT_APPROVAL_TIMEOUT_US ((int64_t)24 * 3600 * 1000000)
-#define OG_GATE_DEFAULT_REVIEW_WINDOW_US ((int64_t)7 * 24 * 3600 * 1000000)
+#define OG_GATE_DEFAULT_REVIEW_WINDOW_US    ((int64_t)7 * 24 * 3600 * 1000000)
 int og_gate_timing_set(og_ctx *ctx, const char *tenant, int64_t approval_timeout_us,
                        int64_t review_window_us);
 
@@ -59,14 +97,14 @@ int og_gate_timing_set(og_ctx *ctx, const char *tenant, int64_t approval_timeout
 int og_gate_assignee_set(og_ctx *ctx, const char *tenant, const char *area, const char *user);
 
 /* ---- requests ---- */
-typedef struct og_gate_outcome {
-    char gate_id[OG_ID_LEN];     /* the gate item (review, approval or task); at L0 a record
-                                  * already in state "done", kept for history and metrics */
+struct og_gate_outcome {
+    char gate_id[OG_ID_LEN]; /* the gate item (review, approval or task); at L0 a record
+                              * already in state "done", kept for history and metrics */
     og_gate_level level;
-    char state[16];              /* "done" (L0), "review" (L1), "pending" (L2), "task" (L3) */
-    json_t *result;              /* owned by the caller when set: execute's result */
+    char state[16]; /* "done" (L0), "review" (L1), "pending" (L2), "task" (L3) */
+    json_t *result; /* owned by the caller when set: execute's result */
     int64_t audit_seq;
-} og_gate_outcome;
+};
 
 /*
  * Ask for an action. The engine takes the tenant's level for the kind, then:
@@ -80,6 +118,13 @@ typedef struct og_gate_outcome {
  */
 int og_gate_request(og_ctx *ctx, const char *tenant_id, const char *kind, const char *target_type,
                     const char *target_id, json_t *params, json_t *analysis, og_gate_outcome *out);
+
+/* The general endpoint (`POST /api/v1/tenants/{t}/gates`, `opsgate gate request`): the same as
+ * og_gate_request() for kinds marked requestable; any other kind is OG_EDENIED naming the
+ * module command that asks for it (its params are that command's to build and check). */
+int og_gate_request_general(og_ctx *ctx, const char *tenant_id, const char *kind,
+                            const char *target_type, const char *target_id, json_t *params,
+                            json_t *analysis, og_gate_outcome *out);
 
 /*
  * Decide on a gate item: "approve", "reject" (L2, never by the requester), "ack", "override"
@@ -101,6 +146,10 @@ int og_gate_show(og_ctx *ctx, const char *gate_id, json_t **out);
 /* The tenant of a gate item without authorization (the CLI needs it to resolve --as).
  * OG_ENOTFOUND for an unknown id. */
 int og_gate_item_tenant(og_store *s, const char *gate_id, char tenant_id[OG_ID_LEN]);
+/* 1 when actor requested the gate item (same user, however authenticated), 0 when not, or a
+ * negative code (OG_ENOTFOUND for an unknown id). Without authorization: the CLI checks its
+ * --as user before deciding. */
+int og_gate_item_requested_by(og_store *s, const char *gate_id, const og_actor *actor);
 
 /* Expire L2 approvals past their timeout (expired = rejected, recorded) and close L1 review
  * windows; the server calls it periodically. *n may be NULL. */
@@ -122,7 +171,7 @@ int og_gate_metrics_render(og_store *s, og_buf *out);
  * more). Everything borrowed must outlive og_gate_server_stop(). */
 int og_gate_server_start(og_store_pool *pool, og_keyring *keys, const char *data_dir,
                          void **handle);
-void og_gate_server_stop(void *handle);   /* waits for running handlers; NULL-safe */
+void og_gate_server_stop(void *handle); /* waits for running handlers; NULL-safe */
 
 /* Register the handlers every process that delivers events needs (idempotent). */
 int og_gate_handlers_register(void);

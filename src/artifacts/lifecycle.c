@@ -14,7 +14,149 @@
  * and change orders at L2 while runbooks publish at once. All L0 by default, all reversible.
  * params: {"artifact_id", "from", "to"}; result: {"artifact_id", "from", "to", "archived_us"}
  * (the archive time before the change, for rollback).
+ *
+ * Only og_artifact_set_state() asks for them (they are not requestable through the general gate
+ * endpoint), and execute trusts nothing of what it was asked: when it runs - at once, or on an
+ * L2 approval in the approver's context, perhaps days later - it re-derives from the artifact
+ * itself that the kind it runs as fits (set-state never publishes, artifacts.publish.X publishes
+ * only an artifact of kind X), that the artifact is still in the state the request saw and may
+ * move to the target, that the acting user holds the write right on its project, that no one but
+ * the requester (or the approver) holds its lock, and, for "approved", that the acting user is a
+ * reviewer who did not write the version being approved.
  */
+
+/* 1 when the version author label (og_actor_label of whoever wrote it) names actor a: the user
+ * however they acted ("user:NAME" or "local:X as user:NAME"), or the local operator also when it
+ * acted as a user. */
+static int is_author(const og_actor *a, const char *author)
+{
+    char me[160];
+    size_t n, l = strlen(author);
+    switch (a->kind) {
+    case OG_ACTOR_USER:
+        snprintf(me, sizeof(me), "user:%s", a->user_name);
+        n = strlen(me);
+        return strcmp(author, me) == 0 || (l > n + 4 && strcmp(author + l - n, me) == 0 &&
+                                           strncmp(author + l - n - 4, " as ", 4) == 0);
+    case OG_ACTOR_LOCAL:
+        snprintf(me, sizeof(me), "local:%s", a->local_user);
+        n = strlen(me);
+        return strcmp(author, me) == 0 ||
+               (strncmp(author, me, n) == 0 && strncmp(author + n, " as ", 4) == 0);
+    case OG_ACTOR_SYSTEM:
+        snprintf(me, sizeof(me), "system:%s", a->component);
+        return strcmp(author, me) == 0;
+    }
+    return 0;
+}
+
+/* "approved" is a review: a project-manager or tenant-admin (or platform) who did not write the
+ * latest version. OG_EDENIED saying which rule failed. */
+static int review_check(og_ctx *ctx, const art_row *a)
+{
+    const og_actor *me = &ctx->actor;
+    og_stmt *st = NULL;
+    char author[160] = "";
+    int error;
+    if (!og_actor_is_platform(me) && me->role != OG_ROLE_TENANT_ADMIN &&
+        me->role != OG_ROLE_PROJECT_MANAGER)
+        return og_error_set(OG_EDENIED,
+                            "approving artifact '%s' is a review: it needs the project-manager or "
+                            "tenant-admin role (you are %s)",
+                            a->name, og_role_name(me->role));
+    if ((error = og_stmt_prepare(&st, ctx->store,
+                                 "SELECT author FROM art_versions WHERE artifact_id = ? AND"
+                                 " number = ?")) < 0)
+        return error;
+    og_stmt_bind_text(st, 1, a->id);
+    og_stmt_bind_int(st, 2, a->latest);
+    if ((error = og_stmt_step(st)) == OG_ROW)
+        og_strlcpy(author, og_stmt_col_text(st, 0), sizeof(author));
+    og_stmt_free(st);
+    if (error < 0)
+        return error;
+    if (error != OG_ROW)
+        return og_error_set(OG_ECONFLICT, "artifact '%s' has no version to approve", a->name);
+    if (is_author(me, author))
+        return og_error_set(OG_EDENIED,
+                            "%s is the author of version %lld of artifact '%s' and cannot "
+                            "approve it: the review is another project-manager's or "
+                            "tenant-admin's",
+                            author, (long long)a->latest, a->name);
+    return 0;
+}
+
+/* A live lock held by anyone but the requester of the running gate item or the acting user:
+ * OG_ECONFLICT naming the holder. */
+static int lock_check_exec(og_ctx *ctx, const og_gate_exec *x, const char *artifact_id)
+{
+    og_stmt *st = NULL;
+    char me[160];
+    int error = og_stmt_prepare(&st, ctx->store,
+                                "SELECT owner_key, owner_label, expires_us FROM art_locks"
+                                " WHERE artifact_id = ? AND expires_us > ?");
+    if (error < 0)
+        return error;
+    og_stmt_bind_text(st, 1, artifact_id);
+    og_stmt_bind_int(st, 2, og_time_now_us());
+    art__owner_key(&ctx->actor, me, sizeof(me));
+    if ((error = og_stmt_step(st)) == OG_ROW && strcmp(og_stmt_col_text(st, 0), me) != 0 &&
+        strcmp(og_stmt_col_text(st, 0), x->requester_key) != 0) {
+        char t[OG_TIME_LEN];
+        og_time_format(og_stmt_col_int(st, 2), t);
+        error = og_error_set(OG_ECONFLICT, "the artifact is locked by %s until %s",
+                             og_stmt_col_text(st, 1), t);
+    } else if (error >= 0) {
+        error = 0;
+    }
+    og_stmt_free(st);
+    return error;
+}
+
+/* What execute re-derives before a transition (see above). */
+static int exec_check(og_ctx *ctx, const char *tenant_id, const art_row *a, const char *to)
+{
+    const og_gate_exec *x = og_gate_executing();
+    const char *pub = "artifacts.publish.";
+    og_artifact_right right;
+    char why[128];
+    int error;
+    if (!x)
+        return og_error_set(OG_EDENIED, "artifact lifecycle actions run only through the gate "
+                                        "engine");
+    if (strcmp(x->kind, "artifacts.set-state") == 0) {
+        if (strcmp(to, "published") == 0)
+            return og_error_set(OG_EDENIED,
+                                "artifacts.set-state does not publish: artifact '%s' publishes "
+                                "as artifacts.publish.%s",
+                                a->name, a->kind);
+    } else if (strncmp(x->kind, pub, strlen(pub)) == 0) {
+        if (strcmp(to, "published") != 0)
+            return og_error_set(OG_EDENIED, "%s only publishes (asked to move to %s)", x->kind, to);
+        if (strcmp(x->kind + strlen(pub), a->kind) != 0)
+            return og_error_set(OG_EDENIED,
+                                "%s does not publish artifact '%s': it is a %s and publishes as "
+                                "artifacts.publish.%s",
+                                x->kind, a->name, a->kind, a->kind);
+    } else {
+        return og_error_set(OG_EINVAL, "%s is not an artifact lifecycle kind", x->kind);
+    }
+    if (a->latest == 0)
+        return og_error_set(OG_ECONFLICT, "artifact '%s' has no version", a->name);
+    if ((error = art__right(ctx, tenant_id, a->project_id, &right, why, sizeof(why))) < 0)
+        return error;
+    if (right < OG_RIGHT_WRITE)
+        return og_error_set(OG_EDENIED,
+                            "moving artifact '%s' needs the write right on its project; you have "
+                            "%s (%s)",
+                            a->name, og_artifact_right_name(right), why);
+    if ((error = lock_check_exec(ctx, x, a->id)) < 0)
+        return error;
+    if (strcmp(to, "approved") == 0 && (error = review_check(ctx, a)) < 0)
+        return error;
+    return 0;
+}
+
 int art__set_state_exec(og_ctx *ctx, const char *tenant_id, const char *artifact_id,
                         const char *from, const char *to, int rollback)
 {
@@ -42,6 +184,8 @@ int art__set_state_exec(og_ctx *ctx, const char *tenant_id, const char *artifact
             og_error_set(OG_ECONFLICT, "artifact '%s' cannot move from %s to %s", a.name, from, to);
         goto cleanup;
     }
+    if (!rollback && (error = exec_check(ctx, tenant_id, &a, to)) < 0)
+        goto cleanup;
     og_time_format(og_time_now_us(), now);
     if ((error = og_stmt_prepare(&st, ctx->store,
                                  "UPDATE art_artifacts SET state = ?, updated_at = ?,"
@@ -98,7 +242,9 @@ static int kind_rollback(og_ctx *ctx, const char *tenant_id, json_t *params, jso
 #define KIND(nm, desc)                                                                             \
     {                                                                                              \
         .name = nm, .area = ART_AREA, .default_level = OG_GATE_L0, .description = desc,            \
-        .execute = kind_execute, .rollback = kind_rollback,                                        \
+        .execute = kind_execute, .rollback = kind_rollback, .requestable = 0,                      \
+        .command = "`opsgate artifact set-state` or POST "                                         \
+                   "/api/v1/projects/{key}/artifacts/{name}/state",                                \
     }
 
 static const og_action_kind kinds[] = {
@@ -181,6 +327,9 @@ int og_artifact_set_state(og_ctx *ctx, const og_artifact_ref *ref, const char *s
         goto cleanup;
     }
     if ((error = art__lock_check(ctx, a.id)) < 0)
+        goto cleanup;
+    /* the requester of "approved" is its reviewer (execute checks the approver again at L2) */
+    if (strcmp(state, "approved") == 0 && (error = review_check(ctx, &a)) < 0)
         goto cleanup;
     if (strcmp(state, "published") == 0)
         snprintf(kind, sizeof(kind), "artifacts.publish.%s", a.kind);

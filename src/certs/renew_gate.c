@@ -181,6 +181,7 @@ static const og_action_kind renew_kind = {
                    "certificate current again",
     .execute = kind_execute,
     .rollback = kind_rollback,
+    .command = "`opsgate cert renew` (and the renewer of `opsgate serve`)",
 };
 
 static pthread_once_t kinds_once = PTHREAD_ONCE_INIT;

@@ -346,7 +346,7 @@ static int cmd_set_state(og_cli *cli, const opts *o, int npos, char **pos)
                                     "gate_state", out.state));
     } else if (error == OG_EPENDING) {
         printf("%s/%s: moving to %s is pending approval (gate %s, item %s); approve with "
-               "`opsgate gate approve %s`\n",
+               "`opsgate --as USER gate approve %s`\n",
                o->project, o->name, pos[0], og_gate_level_name(out.level), out.gate_id,
                out.gate_id);
     } else if (strcmp(out.state, "review") == 0) {

@@ -11,9 +11,10 @@
 static const char *const help =
     "usage: opsgate gate list --tenant T [--state pending|review|task|done] [--json]\n"
     "       opsgate gate show ID [--json]\n"
-    "       opsgate gate approve|reject ID [--note TEXT]           (L2 approvals)\n"
-    "       opsgate gate ack|override|escalate ID [--note TEXT]    (L1 reviews)\n"
-    "       opsgate gate done|failed ID [--note TEXT]              (L3 tasks)\n"
+    "       opsgate --as USER gate approve|reject ID [--note TEXT]  (L2 approvals)\n"
+    "       opsgate --as USER gate ack|override ID [--note TEXT]    (L1 reviews)\n"
+    "       opsgate [--as USER] gate escalate ID [--note TEXT]      (L1 reviews)\n"
+    "       opsgate [--as USER] gate done|failed ID [--note TEXT]   (L3 tasks)\n"
     "       opsgate gate request --tenant T KIND [--params JSON] [--recommendation JSON]\n"
     "                            [--target-type TYPE] [--target-id ID] [--json]\n"
     "       opsgate gate kinds [--json]\n"
@@ -31,14 +32,19 @@ static const char *const help =
     "  L2  waits for approval by a tenant-admin or project-manager who is not the requester;\n"
     "      unapproved past the approval timeout it expires, which counts as rejected;\n"
     "  L3  is a task: a human acts on the recommendation and records done or failed.\n"
-    "Raising a kind's level is open to writers; lowering it below the kind's default needs\n"
-    "tenant-admin and is audited. Decide as a user with --as USER (the tenant is taken from\n"
-    "the item). Every decision, with who, when and the note, is in the audit trail.\n"
-    "`gate request` runs an action kind by hand (e.g. platform.note with\n"
-    "--params '{\"text\":\"...\"}'); `gate expire` runs the expiry the server runs every 10 s.\n";
+    "Changing a kind's level needs tenant-admin. Lowering it is recorded as gate.policy.lower\n"
+    "with the old and new level; a lowering below a level another user set waits (exit 0,\n"
+    "\"pending\") as a gate.policy.lower item for a tenant-admin other than you to approve.\n"
+    "approve, reject, ack and override need --as USER naming the user who decides, who is not\n"
+    "the requester (the tenant is taken from the item); the local operator alone is nobody's\n"
+    "second pair of eyes. Every decision, with who, when and the note, is in the audit trail.\n"
+    "`gate request` runs a requestable action kind by hand (platform.note with\n"
+    "--params '{\"text\":\"...\"}'); kinds of a module (artifacts.*, certs.*) are asked for by\n"
+    "that module's command, which checks what they need. `gate expire` runs the expiry the\n"
+    "server runs every 10 s.\n";
 
-static const char *const decisions[] = {"approve", "reject", "ack", "override", "escalate",
-                                        "done", "failed", NULL};
+static const char *const decisions[] = {"approve",  "reject", "ack",    "override",
+                                        "escalate", "done",   "failed", NULL};
 
 /* Open the data folder; with --as and no --tenant, act as the user of the item's tenant. */
 static int open_for_item(og_cli *cli, const char *tenant, const char *id)
@@ -149,11 +155,30 @@ static int cmd_policy(og_cli *cli, const char *tenant, int json, const char *app
             return og_cli_usage("gate", "gate policy set takes KIND LEVEL");
         if (og_gate_level_parse(pos[2], &l) < 0)
             return og_cli_usage("gate", "%s", og_error_last());
+        og_gate_outcome oc;
         if ((error = og_cli_open(cli, tenant)))
             return error;
-        if ((error = og_gate_policy_set(&cli->ctx, tenant, pos[1], l)) < 0)
+        error = og_gate_policy_change(&cli->ctx, tenant, pos[1], l, &oc);
+        if (error == OG_EPENDING) {
+            /* accepted: a second tenant-admin approves the lowering */
+            if (json)
+                og_cli_print_json(json_pack("{s:s, s:s, s:s, s:s}", "kind", pos[1], "level",
+                                            og_gate_level_name(l), "state", "pending", "gate_id",
+                                            oc.gate_id));
+            else
+                printf("%s: lowering to %s is pending approval by another tenant-admin (gate "
+                       "item %s): `opsgate --as ADMIN gate approve %s`\n",
+                       pos[1], og_gate_level_name(l), oc.gate_id, oc.gate_id);
+            json_decref(oc.result);
+            return OG_EXIT_OK;
+        }
+        if (error < 0)
             return og_cli_fail(error);
-        printf("%s: %s\n", pos[1], og_gate_level_name(l));
+        if (json)
+            og_cli_print_json(json_pack("{s:s, s:s, s:s}", "kind", pos[1], "level",
+                                        og_gate_level_name(l), "state", "done"));
+        else
+            printf("%s: %s\n", pos[1], og_gate_level_name(l));
         return OG_EXIT_OK;
     }
     if (strcmp(sub, "assign") == 0) {
@@ -195,17 +220,38 @@ static int run(og_cli *cli, int argc, char **argv)
     opterr = 0;
     while ((c = getopt_long(argc - 1, argv + 1, "", opts, NULL)) != -1) {
         switch (c) {
-        case 'j': json = 1; break;
-        case 't': tenant = optarg; break;
-        case 's': state = optarg; break;
-        case 'n': note = optarg; break;
-        case 'p': params_s = optarg; break;
-        case 'r': rec_s = optarg; break;
-        case 'T': ttype = optarg; break;
-        case 'I': tid = optarg; break;
-        case 'a': approval = optarg; break;
-        case 'w': review = optarg; break;
-        default: return og_cli_badopt("gate", argv + 1);
+        case 'j':
+            json = 1;
+            break;
+        case 't':
+            tenant = optarg;
+            break;
+        case 's':
+            state = optarg;
+            break;
+        case 'n':
+            note = optarg;
+            break;
+        case 'p':
+            params_s = optarg;
+            break;
+        case 'r':
+            rec_s = optarg;
+            break;
+        case 'T':
+            ttype = optarg;
+            break;
+        case 'I':
+            tid = optarg;
+            break;
+        case 'a':
+            approval = optarg;
+            break;
+        case 'w':
+            review = optarg;
+            break;
+        default:
+            return og_cli_badopt("gate", argv + 1);
         }
     }
     int npos = argc - 1 - optind;
@@ -218,8 +264,27 @@ static int run(og_cli *cli, int argc, char **argv)
             return og_cli_usage("gate", "gate %s takes exactly one gate item ID", sub);
         if (!og_id_valid(pos[0]))
             return og_cli_usage("gate", "bad gate item id '%s'", pos[0]);
+        /* A decision is a person's: the local operator names the user it decides as, and that
+         * user is not the one who asked (separation of duties is not nominal). */
+        int personal = strcmp(sub, "approve") == 0 || strcmp(sub, "reject") == 0 ||
+                       strcmp(sub, "ack") == 0 || strcmp(sub, "override") == 0;
+        if (personal && !cli->as_user)
+            return og_cli_usage("gate",
+                                "gate %s needs --as USER, the user who decides (not the "
+                                "requester), e.g. `opsgate --as ada gate %s %s`",
+                                sub, sub, pos[0]);
         if ((error = open_for_item(cli, tenant, pos[0])))
             return error;
+        if (personal) {
+            int mine = og_gate_item_requested_by(cli->store, pos[0], &cli->ctx.actor);
+            if (mine < 0)
+                return og_cli_fail(mine);
+            if (mine)
+                return og_cli_usage("gate",
+                                    "%s is the requester of gate item %s and cannot %s it: give "
+                                    "--as another user",
+                                    cli->as_user, pos[0], sub);
+        }
         if ((error = og_gate_decide(&cli->ctx, pos[0], sub, note)) < 0)
             return og_cli_fail(error);
         printf("%s: %s\n", pos[0], sub);
@@ -323,7 +388,7 @@ static int run(og_cli *cli, int argc, char **argv)
             json_decref(rec);
             return error;
         }
-        error = og_gate_request(&cli->ctx, tenant, pos[0], ttype, tid, params, rec, &out);
+        error = og_gate_request_general(&cli->ctx, tenant, pos[0], ttype, tid, params, rec, &out);
         json_decref(params);
         json_decref(rec);
         if (error < 0 && error != OG_EPENDING)

@@ -28,13 +28,15 @@ static const char *const help =
     "\n"
     "  --data|--input FILE  project data as JSON (docs/project-data.md); default: the project's\n"
     "                  stored data, artifact project.json. (After the command name --data is\n"
-    "                  this file; the data folder's --data goes before it.) Amounts and hours are strings (\"145.00\", \"7.5\") or integers;\n"
+    "                  this file; the data folder's --data goes before it.) Amounts and hours are "
+    "strings (\"145.00\", \"7.5\") or integers;\n"
     "                  JSON reals are refused so that money stays exact.\n"
     "  --format F      md (default), html or pdf\n"
     "  --template REF  a tenant template (opsgate template list), NAME or NAME@VERSION;\n"
     "                  default: the tenant's override of the kind's template, else the built-in\n"
     "  -o FILE         also write the document to FILE (default: stdout, unless --json)\n"
-    "  --dry-run       render only: nothing is stored\n"
+    "  --dry-run       render only: nothing is stored (it previews a write: it needs the\n"
+    "                  write right on the project all the same)\n"
     "  --json          print the provenance (artifact, version, template, data_sha256) as JSON\n"
     "\n"
     "A change order compares the data with the data snapshot of the SOW version named by\n"
@@ -72,7 +74,7 @@ static int run(og_cli *cli, int argc, char **argv)
         {"tenant", required_argument, NULL, 't'},
         {"project", required_argument, NULL, 'p'},
         {"input", required_argument, NULL, 'i'},
-        {"data", required_argument, NULL, 'i'},   /* the spelling; same as --input */
+        {"data", required_argument, NULL, 'i'}, /* the spelling; same as --input */
         {"format", required_argument, NULL, 'f'},
         {"template", required_argument, NULL, 'T'},
         {"output", required_argument, NULL, 'o'},

@@ -463,6 +463,7 @@ static const og_action_kind deploy_kind = {
                    "rollback (override) restores the previous certificate",
     .execute = deploy_execute,
     .rollback = deploy_rollback,
+    .command = "`opsgate cert deploy` (and deploys that follow a renewal)",
 };
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;

@@ -440,6 +440,7 @@ static const og_action_kind generate_kind = {
                    "and store it as a new artifact version (with its data snapshot)",
     .execute = generate_execute,
     .rollback = NULL, /* versions are immutable: a later version supersedes a wrong one */
+    .command = "`opsgate generate` or POST /api/v1/projects/{key}/generate",
 };
 
 static pthread_once_t kind_once = PTHREAD_ONCE_INIT;
@@ -526,6 +527,36 @@ static int runbook_certs_from_inventory(og_ctx *ctx, const char *tenant, const j
 
 /* ---- generate and store ---- */
 
+/* Generating writes (a document version and its data snapshot); a dry run is that write's
+ * preview, so it needs the same right: OG_EDENIED naming the right the actor has. The project
+ * is already known to be readable. */
+static int need_write(og_ctx *ctx, const og_docgen_request *req)
+{
+    json_t *list = NULL, *p;
+    size_t i;
+    const char *right = "none", *via = "";
+    int error = og_project_list(ctx, req->tenant, &list);
+    if (error < 0)
+        return error;
+    json_array_foreach(list, i, p)
+    {
+        if (og_streq(json_string_value(json_object_get(p, "key")), req->project)) {
+            right = json_string_value(json_object_get(p, "right"));
+            via = json_string_value(json_object_get(p, "via"));
+        }
+    }
+    if (right && (strcmp(right, "write") == 0 || strcmp(right, "admin") == 0))
+        error = 0;
+    else
+        error = og_error_set(OG_EDENIED,
+                             "generating a document%s needs the write right on project '%s'; you "
+                             "have %s (%s)",
+                             req->dry_run ? " (even as a dry run)" : "", req->project,
+                             right ? right : "none", via ? via : "");
+    json_decref(list);
+    return error;
+}
+
 int og_docgen_generate_store(og_ctx *ctx, const og_docgen_request *req, og_buf *out,
                              json_t **provenance)
 {
@@ -554,7 +585,8 @@ int og_docgen_generate_store(og_ctx *ctx, const og_docgen_request *req, og_buf *
     if ((error = og_docgen_register_kinds()) < 0)
         return error;
     /* the project must exist and be readable before anything else is looked at */
-    if ((error = og_project_get(ctx, req->tenant, req->project, &proj)) < 0)
+    if ((error = og_project_get(ctx, req->tenant, req->project, &proj)) < 0 ||
+        (error = need_write(ctx, req)) < 0)
         goto cleanup;
 
     if (!data) {

@@ -55,8 +55,8 @@ static json_t *load_json(og_stmt *st, int col)
 }
 
 #define ITEM_COLS                                                                                  \
-    "id, tenant_id, kind, area, level, state, outcome, target_type, target_id, params, analysis," \
-    " result, requested_by, requester_key, assignee, escalated, deadline_us, audit_seq,"          \
+    "id, tenant_id, kind, area, level, state, outcome, target_type, target_id, params, analysis,"  \
+    " result, requested_by, requester_key, assignee, escalated, deadline_us, audit_seq,"           \
     " created_at, decided_by, decided_at, note, executed, failed, error, event_id"
 
 static void item_from_row(og_stmt *st, gate_item *it)
@@ -175,14 +175,34 @@ static void actor_key(const og_actor *a, char *out, size_t size)
         og_actor_label(a, out, size);
 }
 
+void og_gate__actor_key(const og_actor *a, char *out, size_t size)
+{
+    actor_key(a, out, size);
+}
+
+int og_gate_item_requested_by(og_store *s, const char *gate_id, const og_actor *actor)
+{
+    gate_item it;
+    char key[160];
+    int error;
+    if (!gate_id || !og_id_valid(gate_id))
+        return og_error_set(OG_EINVAL, "bad gate item id '%s'", gate_id ? gate_id : "");
+    if ((error = item_load(s, gate_id, &it, NULL)) < 0)
+        return error;
+    actor_key(actor, key, sizeof(key));
+    error = strcmp(key, it.requester_key) == 0;
+    item_free(&it);
+    return error;
+}
+
 static char *dump(const json_t *j)
 {
     return j ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 }
 
 /* Insert a new item row. */
-static int item_insert(og_ctx *ctx, const gate_item *it, const char *now, int executed,
-                       int failed, const char *err, const char *event_id)
+static int item_insert(og_ctx *ctx, const gate_item *it, const char *now, int executed, int failed,
+                       const char *err, const char *event_id)
 {
     og_stmt *st = NULL;
     int error;
@@ -231,8 +251,8 @@ cleanup:
 
 /* Append to an item's decision history. */
 static int decision_insert(og_ctx *ctx, const char *gate_id, const char *decision, const char *by,
-                           const char *at, const char *note, int64_t audit_seq,
-                           int64_t rollback_of, const char *event_id)
+                           const char *at, const char *note, int64_t audit_seq, int64_t rollback_of,
+                           const char *event_id)
 {
     og_stmt *st = NULL;
     int error;
@@ -260,17 +280,16 @@ static int decision_insert(og_ctx *ctx, const char *gate_id, const char *decisio
 }
 
 /* The notification event of an item: who it is for and what to look at. */
-static int emit_gate_event(og_ctx *ctx, const gate_item *it, const char *type,
-                           const char *decision, const char *by, const char *note,
-                           char id_out[OG_ID_LEN])
+static int emit_gate_event(og_ctx *ctx, const gate_item *it, const char *type, const char *decision,
+                           const char *by, const char *note, char id_out[OG_ID_LEN])
 {
     json_t *p = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s?, s:s?, s:s?, s:s?, s:s?, s:s}",
-                          "gate_id", it->id, "tenant_id", it->tenant_id, "kind", it->kind,
-                          "area", it->area, "level", og_gate_level_name(it->level), "state",
-                          it->state, "target_type", it->target_type[0] ? it->target_type : NULL,
-                          "target_id", it->target_id[0] ? it->target_id : NULL, "assignee",
-                          it->assignee[0] ? it->assignee : NULL, "decision", decision,
-                          "note", note, "requested_by", it->requested_by);
+                          "gate_id", it->id, "tenant_id", it->tenant_id, "kind", it->kind, "area",
+                          it->area, "level", og_gate_level_name(it->level), "state", it->state,
+                          "target_type", it->target_type[0] ? it->target_type : NULL, "target_id",
+                          it->target_id[0] ? it->target_id : NULL, "assignee",
+                          it->assignee[0] ? it->assignee : NULL, "decision", decision, "note", note,
+                          "requested_by", it->requested_by);
     if (!p)
         return og_error_set(OG_ERROR, "out of memory");
     if (by)
@@ -286,15 +305,40 @@ static int emit_gate_event(og_ctx *ctx, const gate_item *it, const char *type,
     return error;
 }
 
-/* Run a kind's execute under a savepoint: on failure its changes go, the message is kept in err. */
-static int run_execute(og_ctx *ctx, const og_action_kind *k, const char *tenant_id,
-                       json_t *params, json_t **result, char *err, size_t errsize)
+/* The item whose execute or rollback runs in this thread (og_gate_executing). */
+static _Thread_local const og_gate_exec *tl_exec;
+
+const og_gate_exec *og_gate_executing(void)
+{
+    return tl_exec;
+}
+
+static void exec_info(const gate_item *it, int on_approval, og_gate_exec *x)
+{
+    x->gate_id = it->id;
+    x->kind = it->kind;
+    x->level = it->level;
+    x->requested_by = it->requested_by;
+    x->requester_key = it->requester_key;
+    x->on_approval = on_approval;
+}
+
+/* Run a kind's execute under a savepoint: on failure its changes go, the message is kept in err.
+ * The kind sees the item through og_gate_executing() while it runs. */
+static int run_execute(og_ctx *ctx, const og_action_kind *k, gate_item *it, int on_approval,
+                       char *err, size_t errsize)
 {
     int error;
+    og_gate_exec x;
+    const og_gate_exec *outer = tl_exec;
+    json_t **result = &it->result;
     *result = NULL;
+    exec_info(it, on_approval, &x);
     if ((error = og_store_tx_begin(ctx->store)) < 0)
         return error;
-    error = k->execute(ctx, tenant_id, params, result);
+    tl_exec = &x;
+    error = k->execute(ctx, it->tenant_id, it->params, result);
+    tl_exec = outer;
     if (error < 0) {
         snprintf(err, errsize, "%s", og_error_last()[0] ? og_error_last() : og_error_name(error));
         og_store_tx_rollback(ctx->store);
@@ -351,9 +395,9 @@ int og_gate_request(og_ctx *ctx, const char *tenant_id, const char *kind, const 
     switch (level) {
     case OG_GATE_L0:
     case OG_GATE_L1:
-        exec_rc = run_execute(ctx, k, it.tenant_id, it.params, &it.result, err, sizeof(err));
+        exec_rc = run_execute(ctx, k, &it, 0, err, sizeof(err));
         if (exec_rc < 0 && !err[0]) {
-            error = exec_rc;   /* the savepoint itself failed: nothing to record */
+            error = exec_rc; /* the savepoint itself failed: nothing to record */
             goto cleanup;
         }
         decision = "auto";
@@ -385,13 +429,13 @@ int og_gate_request(og_ctx *ctx, const char *tenant_id, const char *kind, const 
     memset(&rec, 0, sizeof(rec));
     rec.tenant_id = it.tenant_id;
     rec.area = it.area;
-    rec.action = level >= OG_GATE_L2 ? (level == OG_GATE_L2 ? "gate.request" : "gate.task")
-                                     : it.kind;
+    rec.action =
+        level >= OG_GATE_L2 ? (level == OG_GATE_L2 ? "gate.request" : "gate.task") : it.kind;
     rec.target_type = it.target_type[0] ? it.target_type : "gate_item";
     rec.target_id = it.target_id[0] ? it.target_id : it.id;
-    rec.analysis = json_pack("{s:s, s:s, s:O, s:O?, s:O?}", "gate_id", it.id, "kind", it.kind,
-                             "params", it.params, "recommendation", it.analysis, "result",
-                             it.result);
+    rec.analysis =
+        json_pack("{s:s, s:s, s:O, s:O?, s:O?}", "gate_id", it.id, "kind", it.kind, "params",
+                  it.params, "recommendation", it.analysis, "result", it.result);
     rec.gate_level = og_gate_level_name(level);
     rec.gate_decision = decision;
     rec.gate_decided_by = "system:gate";
@@ -427,11 +471,11 @@ int og_gate_request(og_ctx *ctx, const char *tenant_id, const char *kind, const 
         out->audit_seq = it.audit_seq;
     }
     if (exec_rc < 0)
-        error = og_error_set(exec_rc, "%s failed (recorded as gate item %s): %s", it.kind, it.id,
-                             err);
+        error =
+            og_error_set(exec_rc, "%s failed (recorded as gate item %s): %s", it.kind, it.id, err);
     else if (level == OG_GATE_L2)
-        error = og_error_set(OG_EPENDING, "%s needs approval: gate item %s is pending", it.kind,
-                             it.id);
+        error =
+            og_error_set(OG_EPENDING, "%s needs approval: gate item %s is pending", it.kind, it.id);
     else if (level == OG_GATE_L3)
         error = og_error_set(OG_EPENDING, "%s is a task for a human: gate item %s", it.kind, it.id);
     else
@@ -444,10 +488,32 @@ done:
     return error;
 }
 
+int og_gate_request_general(og_ctx *ctx, const char *tenant_id, const char *kind,
+                            const char *target_type, const char *target_id, json_t *params,
+                            json_t *analysis, og_gate_outcome *out)
+{
+    const og_action_kind *k;
+    int error;
+    if (out)
+        memset(out, 0, sizeof(*out));
+    if ((error = og_gate__kind_lookup(kind, &k)) < 0)
+        return error;
+    /* The tenant first: another tenant's name is not found, whatever the kind. */
+    char tid[OG_ID_LEN];
+    if ((error = og_gate__tenant(ctx, tenant_id, OG_PERM_WRITE, tid)) < 0)
+        return error;
+    if (!k->requestable)
+        return og_error_set(OG_EDENIED,
+                            "action kind '%s' is not requestable through the general gate "
+                            "endpoint: its own command checks and builds it (use %s)",
+                            k->name, k->command ? k->command : "the command of its module");
+    return og_gate_request(ctx, tid, kind, target_type, target_id, params, analysis, out);
+}
+
 /* ---- decisions ---- */
 
-static const char *const decisions[] = {"approve", "reject", "ack", "override", "escalate",
-                                        "done", "failed", NULL};
+static const char *const decisions[] = {"approve",  "reject", "ack",    "override",
+                                        "escalate", "done",   "failed", NULL};
 
 /* Does decision fit the item's level and state? OG_ECONFLICT saying why not. */
 static int decision_fits(const gate_item *it, const char *decision, int64_t now_us)
@@ -468,10 +534,9 @@ static int decision_fits(const gate_item *it, const char *decision, int64_t now_
         return og_error_set(OG_ECONFLICT, "gate item %s is already decided (%s): cannot %s it",
                             it->id, it->outcome, decision);
     if (it->level != need)
-        return og_error_set(OG_ECONFLICT,
-                            "'%s' applies to %s items (%s); gate item %s is %s in state %s",
-                            decision, og_gate_level_name(need), state, it->id,
-                            og_gate_level_name(it->level), it->state);
+        return og_error_set(
+            OG_ECONFLICT, "'%s' applies to %s items (%s); gate item %s is %s in state %s", decision,
+            og_gate_level_name(need), state, it->id, og_gate_level_name(it->level), it->state);
     if (it->deadline_us && now_us >= it->deadline_us) {
         char when[OG_TIME_LEN];
         og_time_format(it->deadline_us, when);
@@ -493,6 +558,11 @@ static int decision_allowed(const og_ctx *ctx, const gate_item *it, const char *
         return error;
     }
     if (it->level == OG_GATE_L2) {
+        const og_action_kind *k = og_gate_kind_find(it->kind);
+        if (k && k->admin_approval && !og_gate__is_admin(a))
+            return og_error_set(OG_EDENIED,
+                                "to %s a %s approval needs the tenant-admin role (you are %s)",
+                                decision, it->kind, og_role_name(a->role));
         if (!og_gate__is_admin(a) && a->role != OG_ROLE_PROJECT_MANAGER)
             return og_error_set(OG_EDENIED,
                                 "to %s an approval needs the tenant-admin or project-manager role "
@@ -558,7 +628,7 @@ static int apply_decision(og_ctx *ctx, gate_item *it, const char *decision, cons
     const og_action_kind *k = og_gate_kind_find(it->kind);
     og_audit_rec rec;
     char now[OG_TIME_LEN], by[160], event_id[OG_ID_LEN] = "";
-    const char *recorded = decision;   /* the word in the audit record */
+    const char *recorded = decision; /* the word in the audit record */
     int executed = 0, failed = 0;
     int64_t seq = 0, rollback_of = 0;
     og_time_format(og_time_now_us(), now);
@@ -569,13 +639,14 @@ static int apply_decision(og_ctx *ctx, gate_item *it, const char *decision, cons
 
     if (strcmp(decision, "approve") == 0) {
         if (!k)
-            return og_error_set(OG_ECONFLICT, "action kind '%s' is not available in this process: "
-                                              "cannot execute gate item %s",
+            return og_error_set(OG_ECONFLICT,
+                                "action kind '%s' is not available in this process: "
+                                "cannot execute gate item %s",
                                 it->kind, it->id);
         recorded = "approved";
         json_decref(it->result);
         it->result = NULL;
-        *exec_rc = run_execute(ctx, k, it->tenant_id, it->params, &it->result, err, errsize);
+        *exec_rc = run_execute(ctx, k, it, 1, err, errsize);
         if (*exec_rc < 0 && !err[0])
             return *exec_rc;
         executed = *exec_rc == 0;
@@ -606,18 +677,25 @@ static int apply_decision(og_ctx *ctx, gate_item *it, const char *decision, cons
         recorded = "escalated";
         rec.action = "gate.escalate";
         it->escalated = 1;
-        it->assignee[0] = '\0';   /* tenant-admins decide from here on */
+        it->assignee[0] = '\0'; /* tenant-admins decide from here on */
         og_strlcpy(it->outcome, "escalated", sizeof(it->outcome));
     } else if (strcmp(decision, "override") == 0) {
         recorded = "overridden";
         if (!k)
-            return og_error_set(OG_ECONFLICT, "action kind '%s' is not available in this process: "
-                                              "cannot roll back gate item %s",
+            return og_error_set(OG_ECONFLICT,
+                                "action kind '%s' is not available in this process: "
+                                "cannot roll back gate item %s",
                                 it->kind, it->id);
         if (k->rollback) {
+            og_gate_exec x;
+            const og_gate_exec *outer = tl_exec;
+            exec_info(it, 0, &x);
             if ((error = og_store_tx_begin(ctx->store)) < 0)
                 return error;
-            if ((error = k->rollback(ctx, it->tenant_id, it->params, it->result)) < 0) {
+            tl_exec = &x;
+            error = k->rollback(ctx, it->tenant_id, it->params, it->result);
+            tl_exec = outer;
+            if (error < 0) {
                 og_error_wrap("rolling back gate item %s", it->id);
                 og_store_tx_rollback(ctx->store);
                 return error;
@@ -659,13 +737,12 @@ static int apply_decision(og_ctx *ctx, gate_item *it, const char *decision, cons
     json_decref(rec.analysis);
     if (error < 0)
         return error;
-    if ((error = emit_gate_event(ctx, it,
-                                 strcmp(recorded, "escalated") == 0 ? "gate.escalated"
-                                                                    : "gate.decided",
-                                 recorded, by, note, event_id)) < 0)
+    if ((error = emit_gate_event(
+             ctx, it, strcmp(recorded, "escalated") == 0 ? "gate.escalated" : "gate.decided",
+             recorded, by, note, event_id)) < 0)
         return error;
-    if ((error = decision_insert(ctx, it->id, recorded, by, now, note, seq, rollback_of,
-                                 event_id)) < 0)
+    if ((error =
+             decision_insert(ctx, it->id, recorded, by, now, note, seq, rollback_of, event_id)) < 0)
         return error;
     return item_update(ctx, it, by, now, note, executed, failed, *exec_rc < 0 ? err : NULL);
 }
@@ -702,9 +779,9 @@ int og_gate_decide(og_ctx *ctx, const char *gate_id, const char *decision, const
         goto cleanup;
     if ((error = og_store_tx_commit(ctx->store)) < 0)
         goto cleanup;
-    error = exec_rc < 0 ? og_error_set(exec_rc, "approved, but %s failed (recorded): %s", it.kind,
-                                       err)
-                        : 0;
+    error = exec_rc < 0
+                ? og_error_set(exec_rc, "approved, but %s failed (recorded): %s", it.kind, err)
+                : 0;
     goto done;
 cleanup:
     og_store_tx_rollback(ctx->store);
@@ -750,9 +827,9 @@ int og_gate_expire(og_ctx *ctx, int *n)
                 return error;
             error = item_load(ctx->store, ids[i], &it, NULL);
             if (error == 0 && (strcmp(it.state, "pending") == 0 || strcmp(it.state, "review") == 0))
-                error = apply_decision(ctx, &it, strcmp(it.state, "pending") == 0 ? "expire"
-                                                                                  : "close",
-                                       NULL, &exec_rc, err, sizeof(err));
+                error =
+                    apply_decision(ctx, &it, strcmp(it.state, "pending") == 0 ? "expire" : "close",
+                                   NULL, &exec_rc, err, sizeof(err));
             if (error == 0)
                 error = og_store_tx_commit(ctx->store);
             else
@@ -834,9 +911,9 @@ int og_gate_show(og_ctx *ctx, const char *gate_id, json_t **out)
     if (strcmp(it.kind, "platform.note") == 0 &&
         json_is_string(json_object_get(it.result, "note_id"))) {
         char nstate[16];
-        if ((error = og_gate__note_state(
-                 ctx->store, json_string_value(json_object_get(it.result, "note_id")), nstate)) ==
-            0)
+        if ((error = og_gate__note_state(ctx->store,
+                                         json_string_value(json_object_get(it.result, "note_id")),
+                                         nstate)) == 0)
             json_object_set_new(doc, "note_state", json_string(nstate));
         else if (error != OG_ENOTFOUND)
             goto cleanup;
@@ -844,9 +921,8 @@ int og_gate_show(og_ctx *ctx, const char *gate_id, json_t **out)
     hist = json_array();
     notes = json_array();
     if (json_is_string(json_object_get(doc, "event_id")) &&
-        (error = og_notify_event_status(ctx->store,
-                                        json_string_value(json_object_get(doc, "event_id")),
-                                        notes)) < 0)
+        (error = og_notify_event_status(
+             ctx->store, json_string_value(json_object_get(doc, "event_id")), notes)) < 0)
         goto cleanup;
     if ((error = og_stmt_prepare(&st, ctx->store,
                                  "SELECT n, decision, decided_by, decided_at, note, audit_seq,"
@@ -862,9 +938,9 @@ int og_gate_show(og_ctx *ctx, const char *gate_id, json_t **out)
         json_object_set_new(d, "decided_at", json_string(og_stmt_col_text(st, 3)));
         json_object_set_new(d, "note", str_or_null(st, 4));
         json_object_set_new(d, "audit_seq", json_integer(og_stmt_col_int(st, 5)));
-        json_object_set_new(d, "rollback_of", og_stmt_col_is_null(st, 6)
-                                                  ? json_null()
-                                                  : json_integer(og_stmt_col_int(st, 6)));
+        json_object_set_new(d, "rollback_of",
+                            og_stmt_col_is_null(st, 6) ? json_null()
+                                                       : json_integer(og_stmt_col_int(st, 6)));
         json_array_append_new(hist, d);
         /* Decisions after the first carry their own notification event. */
         const char *ev = og_stmt_col_text(st, 7);

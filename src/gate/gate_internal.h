@@ -16,8 +16,14 @@ int og_gate__level(og_store *s, const char *tenant_id, const og_action_kind *kin
 
 /* The tenant's timing (defaults when unset) and the assignee of an area ("" when none). */
 int og_gate__timing(og_store *s, const char *tenant_id, int64_t *approval_us, int64_t *review_us);
-int og_gate__assignee(og_store *s, const char *tenant_id, const char *area, char *out,
-                      size_t size);
+int og_gate__assignee(og_store *s, const char *tenant_id, const char *area, char *out, size_t size);
+
+/* The built-in kind a lowering of another's level waits as (policy.c): always L2, approved by a
+ * tenant-admin other than the requester. */
+extern const og_action_kind og_gate__policy_lower_kind;
+
+/* "user:<id>" for users, the actor label otherwise: who asked, for separation of duties. */
+void og_gate__actor_key(const og_actor *a, char *out, size_t size);
 
 /* Tenant-admins of their tenant and platform actors. */
 int og_gate__is_admin(const og_actor *a);

@@ -94,6 +94,7 @@ static const og_action_kind note_kind = {
                    "back); a real action for trying out the gates",
     .execute = note_execute,
     .rollback = note_rollback,
+    .requestable = 1, /* a note changes nothing else: anyone who may write may ask for one */
 };
 
 int og_gate__note_state(og_store *s, const char *note_id, char state[16])
@@ -132,6 +133,7 @@ static void register_builtins(void)
 {
     pthread_mutex_lock(&kinds_mu);
     (void)kind_register_locked(&note_kind);
+    (void)kind_register_locked(&og_gate__policy_lower_kind);
     pthread_mutex_unlock(&kinds_mu);
 }
 
@@ -141,8 +143,9 @@ int og_gate_kind_register(const og_action_kind *kind)
     pthread_once(&builtin_once, register_builtins);
     if (!kind || !kind->name || !*kind->name || strlen(kind->name) > 63 || !kind->area ||
         !*kind->area || !kind->execute)
-        return og_error_set(OG_EINVAL, "action kind '%s': needs a name (1 to 63 characters), an "
-                                       "area and an execute function",
+        return og_error_set(OG_EINVAL,
+                            "action kind '%s': needs a name (1 to 63 characters), an "
+                            "area and an execute function",
                             kind && kind->name ? kind->name : "");
     if ((unsigned)kind->default_level > OG_GATE_L3)
         return og_error_set(OG_EINVAL, "action kind '%s': bad default level %d", kind->name,
@@ -184,11 +187,12 @@ json_t *og_gate_kinds_json(void)
     pthread_mutex_lock(&kinds_mu);
     for (size_t i = 0; i < nkinds; i++) {
         const og_action_kind *k = kinds[i];
-        json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s, s:b}", "name", k->name, "area",
-                                             k->area, "default_level",
-                                             og_gate_level_name(k->default_level), "description",
-                                             k->description ? k->description : "", "reversible",
-                                             k->rollback != NULL));
+        json_array_append_new(
+            arr, json_pack("{s:s, s:s, s:s, s:s, s:b, s:b, s:s?}", "name", k->name, "area", k->area,
+                           "default_level", og_gate_level_name(k->default_level), "description",
+                           k->description ? k->description : "", "reversible", k->rollback != NULL,
+                           "requestable", k->requestable != 0, "command",
+                           k->requestable ? NULL : k->command));
     }
     pthread_mutex_unlock(&kinds_mu);
     return arr;

@@ -4,6 +4,8 @@
 #include "opsgate/error.h"
 #include "opsgate/tenant.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 int og_gate__is_admin(const og_actor *a)
@@ -22,8 +24,10 @@ int og_gate__level(og_store *s, const char *tenant_id, const og_action_kind *kin
     og_stmt *st = NULL;
     int error;
     *out = kind->default_level;
-    if ((error = og_stmt_prepare(&st, s,
-                                 "SELECT level FROM gate_policy WHERE tenant_id = ? AND kind = ?")) < 0)
+    if (kind == &og_gate__policy_lower_kind)
+        return 0; /* always L2: the second admin's approval is the point */
+    if ((error = og_stmt_prepare(
+             &st, s, "SELECT level FROM gate_policy WHERE tenant_id = ? AND kind = ?")) < 0)
         return error;
     og_stmt_bind_text(st, 1, tenant_id);
     og_stmt_bind_text(st, 2, kind->name);
@@ -54,8 +58,7 @@ int og_gate__timing(og_store *s, const char *tenant_id, int64_t *approval_us, in
     return error < 0 ? error : 0;
 }
 
-int og_gate__assignee(og_store *s, const char *tenant_id, const char *area, char *out,
-                      size_t size)
+int og_gate__assignee(og_store *s, const char *tenant_id, const char *area, char *out, size_t size)
 {
     og_stmt *st = NULL;
     int error;
@@ -82,64 +85,295 @@ int og_gate_policy_get(og_ctx *ctx, const char *tenant_id, const char *kind, og_
     return og_gate__level(ctx->store, tenant_id, k, out);
 }
 
-int og_gate_policy_set(og_ctx *ctx, const char *tenant, const char *kind, og_gate_level level)
+/* ---- who set which level ----
+ * A policy row keeps, lowest level first, who set each of its levels: [{"level", "key", "by"}]
+ * (key as og_gate__actor_key, by the actor label). Raising pushes the raiser; lowering drops the
+ * levels it goes below. A lowering that would drop a level somebody else set waits for a second
+ * tenant-admin: raising a level and then lowering it cannot walk below what another set. */
+
+typedef struct policy_row {
+    og_gate_level level; /* effective: the row's, or the kind's default */
+    int exists;
+    json_t *setters; /* owned, an array */
+} policy_row;
+
+static int policy_load(og_store *s, const char *tenant_id, const og_action_kind *k, policy_row *out)
 {
-    int error = -1;
     og_stmt *st = NULL;
-    json_t *analysis = NULL;
+    int error;
+    out->level = k->default_level;
+    out->exists = 0;
+    out->setters = NULL;
+    if ((error = og_stmt_prepare(&st, s,
+                                 "SELECT level, setters, updated_by FROM gate_policy WHERE"
+                                 " tenant_id = ? AND kind = ?")) < 0)
+        return error;
+    og_stmt_bind_text(st, 1, tenant_id);
+    og_stmt_bind_text(st, 2, k->name);
+    error = og_stmt_step(st);
+    if (error == OG_ROW) {
+        const char *txt = og_stmt_col_text(st, 1);
+        out->exists = 1;
+        out->level = (og_gate_level)og_stmt_col_int(st, 0);
+        if (txt)
+            out->setters = json_loads(txt, 0, NULL);
+        /* rows from before setters were kept: their updater set their level */
+        if (!json_is_array(out->setters)) {
+            json_decref(out->setters);
+            out->setters = json_pack("[{s:i, s:n, s:s}]", "level", (int)out->level, "key", "by",
+                                     og_stmt_col_text(st, 2) ? og_stmt_col_text(st, 2) : "");
+        }
+    }
+    og_stmt_free(st);
+    if (!out->setters)
+        out->setters = json_array();
+    return error < 0 ? error : 0;
+}
+
+/* Is entry e of the setters somebody other than the actor with key/label? An entry without a key
+ * (an old row) is the actor's only if its label is the actor's. */
+static int setter_other(json_t *e, const char *key, const char *label)
+{
+    const char *k = json_string_value(json_object_get(e, "key"));
+    if (k)
+        return strcmp(k, key) != 0;
+    return !og_streq(json_string_value(json_object_get(e, "by")), label);
+}
+
+/* The setters after moving to level by key/label: levels above it dropped, the mover added as the
+ * setter of level unless someone already holds exactly that level. */
+static json_t *setters_after(json_t *setters, og_gate_level level, const char *key,
+                             const char *label)
+{
+    json_t *out = json_array(), *e;
+    size_t i;
+    int held = 0;
+    json_array_foreach(setters, i, e)
+    {
+        json_int_t l = json_integer_value(json_object_get(e, "level"));
+        if (l > (json_int_t)level)
+            continue;
+        held |= l == (json_int_t)level;
+        json_array_append(out, e);
+    }
+    if (!held)
+        json_array_append_new(
+            out, json_pack("{s:i, s:s, s:s}", "level", (int)level, "key", key, "by", label));
+    return out;
+}
+
+/* Labels of the setters a lowering to level would drop that are not key/label (NULL when none).
+ * Caller decrefs. */
+static json_t *setters_passed(json_t *setters, og_gate_level level, const char *key,
+                              const char *label)
+{
+    json_t *out = NULL, *e;
+    size_t i;
+    json_array_foreach(setters, i, e)
+    {
+        if (json_integer_value(json_object_get(e, "level")) <= (json_int_t)level ||
+            !setter_other(e, key, label))
+            continue;
+        if (!out)
+            out = json_array();
+        json_array_append_new(out, json_pack("{s:O, s:O}", "level", json_object_get(e, "level"),
+                                             "by", json_object_get(e, "by")));
+    }
+    return out;
+}
+
+/* Write the row (inside the caller's transaction). */
+static int policy_write(og_store *s, const char *tenant_id, const og_action_kind *k,
+                        og_gate_level level, json_t *setters, const char *by)
+{
+    og_stmt *st = NULL;
+    char now[OG_TIME_LEN];
+    char *txt = json_dumps(setters, JSON_COMPACT);
+    int error;
+    if (!txt)
+        return og_error_set(OG_ERROR, "out of memory");
+    og_time_format(og_time_now_us(), now);
+    if ((error = og_stmt_prepare(&st, s,
+                                 "INSERT INTO gate_policy (tenant_id, kind, level, updated_at,"
+                                 " updated_by, setters) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT"
+                                 " (tenant_id, kind) DO UPDATE SET level = excluded.level,"
+                                 " updated_at = excluded.updated_at, updated_by ="
+                                 " excluded.updated_by, setters = excluded.setters")) < 0)
+        goto cleanup;
+    og_stmt_bind_text(st, 1, tenant_id);
+    og_stmt_bind_text(st, 2, k->name);
+    og_stmt_bind_int(st, 3, level);
+    og_stmt_bind_text(st, 4, now);
+    og_stmt_bind_text(st, 5, by);
+    og_stmt_bind_text(st, 6, txt);
+    error = og_stmt_step(st);
+    error = error < 0 ? error : 0;
+cleanup:
+    og_stmt_free(st);
+    free(txt);
+    return error;
+}
+
+/* ---- gate.policy.lower: a lowering below another's level, waiting for a second admin ----
+ * params {"kind", "from", "to"}. Runs only on approval, as the approver: the level must still be
+ * "from" (anything else means the policy changed since the request, which is then stale). The
+ * approver becomes the setter of the new level, so the requester cannot go lower on their own. */
+static int lower_execute(og_ctx *ctx, const char *tenant_id, json_t *params, json_t **result)
+{
+    const og_gate_exec *x = og_gate_executing();
+    const char *name = json_string_value(json_object_get(params, "kind"));
+    const char *from_s = json_string_value(json_object_get(params, "from"));
+    const char *to_s = json_string_value(json_object_get(params, "to"));
     const og_action_kind *k;
-    og_gate_level old;
-    char tid[OG_ID_LEN], now[OG_TIME_LEN], who[160];
+    og_gate_level from, to;
+    policy_row row = {0};
+    json_t *setters = NULL;
+    char key[160], label[160], by[400];
+    int error;
+    if (!x || !x->on_approval)
+        return og_error_set(OG_EDENIED, "gate.policy.lower runs only when a tenant-admin approves "
+                                        "it (`opsgate gate policy set` asks for it)");
+    if (!name || og_gate_level_parse(from_s, &from) < 0 || og_gate_level_parse(to_s, &to) < 0 ||
+        to >= from)
+        return og_error_set(OG_EINVAL, "gate.policy.lower needs params {\"kind\", \"from\", "
+                                       "\"to\"} with to below from");
+    if ((error = og_gate__kind_lookup(name, &k)) < 0)
+        return error;
+    if (k == &og_gate__policy_lower_kind)
+        return og_error_set(OG_EINVAL, "gate.policy.lower is always L2");
+    if (!og_gate__is_admin(&ctx->actor))
+        return og_error_set(OG_EDENIED,
+                            "lowering a gate level needs the tenant-admin role (you "
+                            "are %s)",
+                            og_role_name(ctx->actor.role));
+    if ((error = policy_load(ctx->store, tenant_id, k, &row)) < 0)
+        goto cleanup;
+    if (row.level != from) {
+        error = og_error_set(OG_ECONFLICT,
+                             "the level of %s is %s now, not %s as when the lowering to %s was "
+                             "requested: ask again",
+                             k->name, og_gate_level_name(row.level), og_gate_level_name(from),
+                             og_gate_level_name(to));
+        goto cleanup;
+    }
+    og_gate__actor_key(&ctx->actor, key, sizeof(key));
+    og_actor_label(&ctx->actor, label, sizeof(label));
+    snprintf(by, sizeof(by), "%s, approved by %s", x->requested_by, label);
+    setters = setters_after(row.setters, to, key, label);
+    if ((error = policy_write(ctx->store, tenant_id, k, to, setters, by)) < 0)
+        goto cleanup;
+    *result = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "kind", k->name, "old_level",
+                        og_gate_level_name(from), "new_level", og_gate_level_name(to),
+                        "default_level", og_gate_level_name(k->default_level), "requested_by",
+                        x->requested_by, "approved_by", label);
+    error = 0;
+cleanup:
+    json_decref(row.setters);
+    json_decref(setters);
+    return error;
+}
+
+const og_action_kind og_gate__policy_lower_kind = {
+    .name = "gate.policy.lower",
+    .area = "gate",
+    .default_level = OG_GATE_L2,
+    .description = "lower a gate level below one another user set: waits for a tenant-admin "
+                   "other than the requester; always L2",
+    .execute = lower_execute,
+    .rollback = NULL,
+    .requestable = 0,
+    .command = "`opsgate gate policy set` or PUT /api/v1/tenants/{tenant}/gate-policy/{kind}",
+    .admin_approval = 1,
+};
+
+int og_gate_policy_change(og_ctx *ctx, const char *tenant, const char *kind, og_gate_level level,
+                          og_gate_outcome *out)
+{
+    int error = -1, lowering;
+    json_t *analysis = NULL, *setters = NULL, *passed = NULL, *params = NULL;
+    const og_action_kind *k;
+    policy_row row = {0};
+    char tid[OG_ID_LEN], key[160], label[160];
+    if (out)
+        memset(out, 0, sizeof(*out));
     if ((error = og_gate__tenant(ctx, tenant, OG_PERM_WRITE, tid)) < 0)
         return error;
     if ((error = og_gate__kind_lookup(kind, &k)) < 0)
         return error;
     if ((unsigned)level > OG_GATE_L3)
         return og_error_set(OG_EINVAL, "bad gate level %d (L0 to L3)", (int)level);
-    /* Lowering below the kind's default takes a human out of the loop the kind's owner put
-     * there: only those who answer for the tenant may do it. */
-    int below = level < k->default_level;
-    if (below && !og_gate__is_admin(&ctx->actor))
+    if (k == &og_gate__policy_lower_kind)
+        return og_error_set(OG_EINVAL, "the level of gate.policy.lower cannot be changed: it is "
+                                       "always L2");
+    /* A gate level decides who must look before something happens: those who answer for the
+     * tenant set it, not those it holds back. */
+    if (!og_gate__is_admin(&ctx->actor))
         return og_error_set(OG_EDENIED,
-                            "setting %s to %s, below its default %s, needs the tenant-admin role "
+                            "changing the gate level of %s needs the tenant-admin role "
                             "(you are %s)",
-                            k->name, og_gate_level_name(level),
-                            og_gate_level_name(k->default_level), og_role_name(ctx->actor.role));
-    og_time_format(og_time_now_us(), now);
-    og_actor_label(&ctx->actor, who, sizeof(who));
+                            k->name, og_role_name(ctx->actor.role));
+    og_gate__actor_key(&ctx->actor, key, sizeof(key));
+    og_actor_label(&ctx->actor, label, sizeof(label));
     if ((error = og_store_tx_begin(ctx->store)) < 0)
         return error;
-    if ((error = og_gate__level(ctx->store, tid, k, &old)) < 0)
+    if ((error = policy_load(ctx->store, tid, k, &row)) < 0)
         goto cleanup;
-    if ((error = og_stmt_prepare(&st, ctx->store,
-                                 "INSERT INTO gate_policy (tenant_id, kind, level, updated_at,"
-                                 " updated_by) VALUES (?, ?, ?, ?, ?) ON CONFLICT (tenant_id, kind)"
-                                 " DO UPDATE SET level = excluded.level, updated_at ="
-                                 " excluded.updated_at, updated_by = excluded.updated_by")) < 0)
-        goto cleanup;
-    og_stmt_bind_text(st, 1, tid);
-    og_stmt_bind_text(st, 2, k->name);
-    og_stmt_bind_int(st, 3, level);
-    og_stmt_bind_text(st, 4, now);
-    og_stmt_bind_text(st, 5, who);
-    if ((error = og_stmt_step(st)) < 0)
+    lowering = level < row.level;
+    passed = lowering ? setters_passed(row.setters, level, key, label) : NULL;
+    if (passed && !og_actor_is_platform(&ctx->actor)) {
+        /* below a level somebody else set: a second tenant-admin decides */
+        og_store_tx_rollback(ctx->store);
+        params = json_pack("{s:s, s:s, s:s}", "kind", k->name, "from",
+                           og_gate_level_name(row.level), "to", og_gate_level_name(level));
+        analysis = json_pack("{s:s, s:s, s:s, s:s, s:O, s:s}", "kind", k->name, "old_level",
+                             og_gate_level_name(row.level), "new_level", og_gate_level_name(level),
+                             "default_level", og_gate_level_name(k->default_level), "set_by",
+                             passed, "why",
+                             "the lowering goes below a level another user set: a tenant-admin "
+                             "other than the requester approves it");
+        og_gate_outcome local;
+        memset(&local, 0, sizeof(local));
+        error = og_gate_request(ctx, tid, og_gate__policy_lower_kind.name, "gate_policy", k->name,
+                                params, analysis, out ? out : &local);
+        json_decref(local.result);
+        if (error == OG_EPENDING)
+            og_error_set(OG_EPENDING,
+                         "lowering %s from %s to %s goes below a level another user set: it waits "
+                         "for a tenant-admin other than you (gate item %s)",
+                         k->name, og_gate_level_name(row.level), og_gate_level_name(level),
+                         out ? out->gate_id : local.gate_id);
+        goto done;
+    }
+    setters = setters_after(row.setters, level, key, label);
+    if ((error = policy_write(ctx->store, tid, k, level, setters, label)) < 0)
         goto cleanup;
     analysis = json_pack("{s:s, s:s, s:s, s:s, s:b}", "kind", k->name, "old_level",
-                         og_gate_level_name(old), "new_level", og_gate_level_name(level),
+                         og_gate_level_name(row.level), "new_level", og_gate_level_name(level),
                          "default_level", og_gate_level_name(k->default_level), "below_default",
-                         below);
-    if ((error = og_audit_log(ctx, tid, "gate", below ? "gate.policy.lower" : "gate.policy.set",
+                         level < k->default_level);
+    if (passed) /* a platform actor lowering what others set: say whose levels went */
+        json_object_set(analysis, "set_by", passed);
+    if ((error = og_audit_log(ctx, tid, "gate", lowering ? "gate.policy.lower" : "gate.policy.set",
                               "gate_policy", k->name, analysis)) < 0)
         goto cleanup;
     if ((error = og_store_tx_commit(ctx->store)) < 0)
         goto cleanup;
     error = 0;
+    goto done;
 cleanup:
-    if (error < 0)
-        og_store_tx_rollback(ctx->store);
-    og_stmt_free(st);
+    og_store_tx_rollback(ctx->store);
+done:
+    json_decref(row.setters);
+    json_decref(setters);
+    json_decref(passed);
+    json_decref(params);
     json_decref(analysis);
     return error;
+}
+
+int og_gate_policy_set(og_ctx *ctx, const char *tenant, const char *kind, og_gate_level level)
+{
+    return og_gate_policy_change(ctx, tenant, kind, level, NULL);
 }
 
 int og_gate_timing_set(og_ctx *ctx, const char *tenant, int64_t approval_timeout_us,
@@ -153,8 +387,9 @@ int og_gate_timing_set(og_ctx *ctx, const char *tenant, int64_t approval_timeout
     if ((error = og_gate__tenant(ctx, tenant, OG_PERM_WRITE, tid)) < 0)
         return error;
     if (!og_gate__is_admin(&ctx->actor))
-        return og_error_set(OG_EDENIED, "changing gate timing needs the tenant-admin role (you "
-                                        "are %s)",
+        return og_error_set(OG_EDENIED,
+                            "changing gate timing needs the tenant-admin role (you "
+                            "are %s)",
                             og_role_name(ctx->actor.role));
     if (approval_timeout_us < 0 || review_window_us < 0)
         return og_error_set(OG_EINVAL, "gate timeouts must be positive");
@@ -209,8 +444,9 @@ int og_gate_assignee_set(og_ctx *ctx, const char *tenant, const char *area, cons
     if ((error = og_gate__tenant(ctx, tenant, OG_PERM_WRITE, tid)) < 0)
         return error;
     if (!og_gate__is_admin(&ctx->actor))
-        return og_error_set(OG_EDENIED, "assigning gate reviewers needs the tenant-admin role "
-                                        "(you are %s)",
+        return og_error_set(OG_EDENIED,
+                            "assigning gate reviewers needs the tenant-admin role "
+                            "(you are %s)",
                             og_role_name(ctx->actor.role));
     if (!area || !og_name_valid(area))
         return og_error_set(OG_EINVAL, "bad process area '%s'", area ? area : "");
@@ -232,8 +468,8 @@ int og_gate_assignee_set(og_ctx *ctx, const char *tenant, const char *area, cons
     if ((error = og_stmt_step(st)) < 0)
         goto cleanup;
     analysis = json_pack("{s:s, s:s?}", "area", area, "assignee", clear ? NULL : u.name);
-    if ((error = og_audit_log(ctx, tid, "gate", "gate.assignee.set", "gate_area", area,
-                              analysis)) < 0)
+    if ((error = og_audit_log(ctx, tid, "gate", "gate.assignee.set", "gate_area", area, analysis)) <
+        0)
         goto cleanup;
     if ((error = og_store_tx_commit(ctx->store)) < 0)
         goto cleanup;

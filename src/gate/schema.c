@@ -77,6 +77,10 @@ static const og_migration steps[] = {
      "  created_at TEXT NOT NULL,"
      "  rolled_back_at TEXT);",
      NULL},
+    /* Who set each level of a policy, lowest first: [{"level", "key", "by"}]. A lowering below a
+     * level somebody else set waits for a second tenant-admin (policy.c). NULL in rows written
+     * before: their updated_by set their level. */
+    {2, "ALTER TABLE gate_policy ADD COLUMN setters TEXT;", NULL},
 };
 
 static const char *const purge[] = {

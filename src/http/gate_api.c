@@ -120,7 +120,8 @@ int og_http__gate_request(og_http_req *r)
                              kind);
         goto cleanup;
     }
-    error = og_gate_request(&r->ctx, tenant, kind, ttype, tid, params, rec, &oc);
+    /* Only requestable kinds: the others belong to their module's own endpoint (403). */
+    error = og_gate_request_general(&r->ctx, tenant, kind, ttype, tid, params, rec, &oc);
     /* L2 and L3 answer OG_EPENDING: the request was accepted and waits for a human. */
     if (error < 0 && error != OG_EPENDING)
         goto cleanup;
@@ -226,6 +227,9 @@ int og_http__gate_policy_set(og_http_req *r)
     json_t *body = NULL;
     const char *tenant, *kind, *level_s;
     og_gate_level level;
+    og_gate_outcome oc;
+
+    memset(&oc, 0, sizeof(oc));
 
     if ((error = og_http__param_ref(r, "tenant", &tenant)) < 0 ||
         (error = og_http__param_ref(r, "kind", &kind)) < 0 ||
@@ -244,7 +248,19 @@ int og_http__gate_policy_set(og_http_req *r)
             og_error_set(OG_EINVAL, "unknown action kind '%s' (see GET /api/v1/gate-kinds)", kind);
         goto cleanup;
     }
-    if ((error = og_gate_policy_set(&r->ctx, tenant, kind, level)) < 0)
+    error = og_gate_policy_change(&r->ctx, tenant, kind, level, &oc);
+    if (error == OG_EPENDING) {
+        /* a lowering below another's level: accepted, waiting for a second tenant-admin */
+        json_decref(oc.result);
+        snprintf(r->location, sizeof(r->location), "/api/v1/gates/%s", oc.gate_id);
+        error = og_http__reply(r, 202,
+                               json_pack("{s:s, s:s, s:s, s:s, s:s}", "status", "pending", "state",
+                                         "pending", "gate_id", oc.gate_id, "kind", kind, "message",
+                                         og_error_last()));
+        og_error_clear();
+        goto cleanup;
+    }
+    if (error < 0)
         goto cleanup;
     error = reply_policy(r, tenant);
 cleanup:

@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define TOKEN_PREFIX "og_"
+#define TOKEN_PREFIX         "og_"
 #define TOKEN_DEFAULT_TTL_US (30LL * 86400 * 1000000)
-#define TOKEN_MAX_TTL_US (366LL * 86400 * 1000000)
+#define TOKEN_MAX_TTL_US     (366LL * 86400 * 1000000)
 
 /* Bearer format: og_<token id (uuid)>_<base64url of 32 random bytes>. The id finds the row; the
  * secret is compared by hash in constant time. */
@@ -75,9 +75,10 @@ int og_token_create(og_ctx *ctx, const char *tenant, const char *user, int64_t t
 
     if ((error = og_store_tx_begin(ctx->store)) < 0)
         goto cleanup;
-    if ((error = og_stmt_prepare(&st, ctx->store,
-                                 "INSERT INTO tokens (id, tenant_id, user_id, secret_hash,"
-                                 " created_at, created_by, expires_us) VALUES (?, ?, ?, ?, ?, ?, ?)")) < 0)
+    if ((error = og_stmt_prepare(
+             &st, ctx->store,
+             "INSERT INTO tokens (id, tenant_id, user_id, secret_hash,"
+             " created_at, created_by, expires_us) VALUES (?, ?, ?, ?, ?, ?, ?)")) < 0)
         goto rollback;
     og_stmt_bind_text(st, 1, id);
     og_stmt_bind_text(st, 2, t.id[0] ? t.id : NULL);
@@ -139,8 +140,15 @@ int og_token_revoke(og_ctx *ctx, const char *token_id)
     revoked = (int)og_stmt_col_int(st, 2);
     og_stmt_free(st);
     st = NULL;
-    /* Owners may revoke their own tokens; others need user management in that tenant. */
+    /* Owners may revoke their own tokens; others need user management in that tenant. A token
+     * outside the actor's tenant (another tenant's, or a platform-admin's when the actor is a
+     * tenant's user) does not exist for it: the same 404 as an unknown id, never a 403 that
+     * tells it is there. */
     if (!(ctx->actor.kind == OG_ACTOR_USER && strcmp(ctx->actor.user_id, user_id) == 0)) {
+        if (!og_actor_is_platform(&ctx->actor) && strcmp(ctx->actor.tenant_id, tenant_id) != 0) {
+            error = og_error_set(OG_ENOTFOUND, "token '%s' not found", token_id);
+            goto cleanup;
+        }
         error = og_authz_check(&ctx->actor, tenant_id, OG_PERM_USER_MANAGE);
         if (error == OG_ENOTFOUND)
             og_error_set(OG_ENOTFOUND, "token '%s' not found", token_id);
@@ -152,7 +160,8 @@ int og_token_revoke(og_ctx *ctx, const char *token_id)
         goto cleanup;
     }
     og_time_format(og_time_now_us(), now);
-    if ((error = og_stmt_prepare(&st, ctx->store, "UPDATE tokens SET revoked_at = ? WHERE id = ?")) < 0)
+    if ((error =
+             og_stmt_prepare(&st, ctx->store, "UPDATE tokens SET revoked_at = ? WHERE id = ?")) < 0)
         goto cleanup;
     og_stmt_bind_text(st, 1, now);
     og_stmt_bind_text(st, 2, token_id);
@@ -196,11 +205,12 @@ int og_token_list(og_ctx *ctx, const char *tenant, const char *user, json_t **ou
                              og_role_name(ctx->actor.role));
         goto cleanup;
     }
-    if ((error = og_stmt_prepare(&st, ctx->store,
-                                 "SELECT t.id, u.name, t.created_at, t.created_by, t.expires_us,"
-                                 " t.revoked_at FROM tokens t JOIN users u ON u.id = t.user_id"
-                                 " WHERE COALESCE(t.tenant_id, '') = ? AND (? = '' OR t.user_id = ?)"
-                                 " ORDER BY t.created_at")) < 0)
+    if ((error =
+             og_stmt_prepare(&st, ctx->store,
+                             "SELECT t.id, u.name, t.created_at, t.created_by, t.expires_us,"
+                             " t.revoked_at FROM tokens t JOIN users u ON u.id = t.user_id"
+                             " WHERE COALESCE(t.tenant_id, '') = ? AND (? = '' OR t.user_id = ?)"
+                             " ORDER BY t.created_at")) < 0)
         goto cleanup;
     const char *filter = self_only ? ctx->actor.user_id : u.id;
     og_stmt_bind_text(st, 1, t.id);
@@ -214,12 +224,11 @@ int og_token_list(og_ctx *ctx, const char *tenant, const char *user, json_t **ou
         og_time_format(exp_us, exp);
         const char *revoked = og_stmt_col_text(st, 5);
         const char *state = revoked ? "revoked" : exp_us <= now ? "expired" : "active";
-        json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s?, s:s}", "id",
-                                             og_stmt_col_text(st, 0), "user",
-                                             og_stmt_col_text(st, 1), "created_at",
-                                             og_stmt_col_text(st, 2), "created_by",
-                                             og_stmt_col_text(st, 3), "expires_at", exp,
-                                             "revoked_at", revoked, "state", state));
+        json_array_append_new(
+            arr, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s?, s:s}", "id", og_stmt_col_text(st, 0),
+                           "user", og_stmt_col_text(st, 1), "created_at", og_stmt_col_text(st, 2),
+                           "created_by", og_stmt_col_text(st, 3), "expires_at", exp, "revoked_at",
+                           revoked, "state", state));
     }
     if (rc < 0) {
         error = rc;

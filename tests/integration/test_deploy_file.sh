@@ -79,9 +79,10 @@ contains "$err" "timed out after 1000 ms" "timeout named"
 eq "$(fp "$O/cert.pem")" "$FB" "b restored after the timeout"
 
 # ---- override of b's deploy: a again
-run 0 "override b" og gate override "$gate_b"
+run 0 "reviewer" og user add --tenant acme rev --role tenant-admin
+run 0 "override b" og --as rev gate override "$gate_b"
 eq "$(fp "$O/cert.pem")" "$FA" "a restored by the override"
-run 1 "a second override is refused by the gate" og gate override "$gate_b"
+run 1 "a second override is refused by the gate" og --as rev gate override "$gate_b"
 run 0 "target list --json" og target list --tenant acme --json
 eq "$(jq -r 'map(.name) | join(",")' <<<"$out")" "files,hang" "targets listed"
 run 0 "target remove" og target remove --tenant acme hang

@@ -76,7 +76,8 @@ contains "$err" "nothing was swapped" "nothing swapped"
 eq "$(served 127.0.0.1 $site localhost)" "$FB" "site still serves b"
 
 # ---- override: a again, in memory and on disk
-run 0 "override" og gate override "$gate_b" --note "roll back"
+run 0 "reviewer" og user add --tenant acme rev --role tenant-admin
+run 0 "override" og --as rev gate override "$gate_b" --note "roll back"
 eq "$(served 127.0.0.1 $site localhost)" "$FA" "site serves a after the override"
 eq "$(fp "$L/site.pem")" "$FA" "the crt file holds a again"
 

@@ -110,7 +110,8 @@ st=$(og gate list --tenant acme --json | jq -r '[.[] | select(.kind=="certs.depl
 eq "$st" failed "the failed deploy is a failed gate item"
 
 # ---- a human overrides the verified L1 deploy of b: a is served again
-run 0 "override" og gate override "$gate_b" --note "wrong certificate"
+run 0 "reviewer" og user add --tenant acme rev --role tenant-admin
+run 0 "override" og --as rev gate override "$gate_b" --note "wrong certificate"
 eq "$(served 127.0.0.1 $site localhost)" "$FA" "site serves a again after the override"
 eq "$(og gate show "$gate_b" --json | jq -r .outcome)" overridden "gate item overridden"
 eq "$(og target list --tenant acme --json | jq -r '.[] | select(.name=="site") | .last_deploy.state')" \

@@ -74,14 +74,18 @@ jqis "$out" '.state' done "L0 is done at once"
 
 # --- L1: executes, review item notified, override rolls back
 run 0 "assign reviewer" -- og gate policy assign --tenant acme platform ed
-run 0 "raise to L1" -- og --as eve gate policy set --tenant acme platform.note L1
+run 1 "an engineer cannot change a level" -- og --as eve gate policy set --tenant acme platform.note L1
+has "$err" "tenant-admin" "names the role"
+run 0 "raise to L1" -- og --as ada gate policy set --tenant acme platform.note L1
 run 0 "L1 request" -- og --as eve gate request --tenant acme platform.note --params '{"text":"l1"}' --json
 jqis "$out" '.state' review "L1 waits for review"
 L1=$(printf '%s' "$out" | jq -r .gate_id); SEQ=$(printf '%s' "$out" | jq -r .audit_seq)
 run 0 "deliver notifications" -- og events run
 grep -q "gate.review" "$OG_TMP/hook.log" && ok || bad "no gate.review webhook"
 grep -l "review needed" "$OG_TMP"/mail/*.eml >/dev/null 2>&1 && ok || bad "no review email"
-run 1 "another engineer cannot ack ed's review" -- og --as eve gate ack "$L1"
+run 2 "the requester cannot ack her own review" -- og --as eve gate ack "$L1"
+has "$err" "requester" "says why"
+run 1 "another user cannot ack ed's review" -- og --as pam gate ack "$L1"
 has "$err" "assigned to ed" "names the assignee"
 run 0 "override" -- og --as ed gate override "$L1" --note "wrong text"
 run 0 "show" -- og gate show "$L1" --json
@@ -100,8 +104,10 @@ run 0 "raise to L2" -- og gate policy set --tenant acme platform.note L2
 run 0 "L2 request by pam" -- og --as pam gate request --tenant acme platform.note --params '{"text":"l2"}' --recommendation '{"recommend":"approve","reasons":["routine"]}' --json
 jqis "$out" '.state' pending "L2 waits"
 L2=$(printf '%s' "$out" | jq -r .gate_id)
-run 1 "requester cannot approve" -- og --as pam gate approve "$L2"
-has "$err" "separation of duties" "says why"
+run 2 "requester cannot approve (a usage error on the CLI)" -- og --as pam gate approve "$L2"
+has "$err" "requester" "says why"
+run 2 "nor can the local operator alone" -- og gate approve "$L2"
+has "$err" "--as USER" "names --as"
 run 1 "engineer cannot approve" -- og --as eve gate approve "$L2"
 has "$err" "project-manager" "names the roles"
 run 1 "ack is not for L2" -- og --as ada gate ack "$L2"
@@ -133,8 +139,7 @@ run 0 "show done" -- og gate show "$L3" --json
 jqis "$out" '.outcome' done "done"
 jqis "$out" '.note' "did it on site" "note kept"
 
-# --- lowering below the default needs tenant-admin (platform.note defaults to L0: lower is none,
-# so use the policy show to check the record) and bad input
+# --- the policy shows the level; bad input (policy rights: test_governance_gates.sh)
 run 0 "policy show" -- og gate policy show --tenant acme --json
 jqis "$out" '.kinds[] | select(.kind=="platform.note") | .level' L3 "policy shows the level"
 run 2 "bad level" -- og gate policy set --tenant acme platform.note L9
@@ -142,7 +147,7 @@ has "$err" "L9" "bad level named"
 run 1 "unknown kind" -- og gate policy set --tenant acme no.such L2
 has "$err" "no.such" "unknown kind named"
 run 1 "unknown kind request" -- og gate request --tenant acme no.such
-run 1 "unknown gate id" -- og gate approve 00000000-0000-4000-8000-000000000000
+run 1 "unknown gate id" -- og --as ada gate approve 00000000-0000-4000-8000-000000000000
 has "$err" "00000000-0000-4000-8000-000000000000" "unknown id named"
 run 2 "malformed gate id" -- og gate show nope
 has "$err" "nope" "malformed id named"

@@ -94,7 +94,8 @@ contains "$err" "private key" "the missing key is named"
 eq "$(served 127.0.0.1 "$PORT" localhost)" "$FB" "b still served"
 
 # ---- the override of b's deploy brings a back, without a restart
-run 0 "override b" og gate override "$gate_b"
+run 0 "reviewer" og user add --tenant acme rev --role tenant-admin
+run 0 "override b" og --as rev gate override "$gate_b"
 wait_served 127.0.0.1 "$PORT" localhost "$FA" && ok || bad "a is served again after the override"
 kill -0 "$spid" 2>/dev/null && ok || bad "the server survived the override"
 run 0 "/healthz after the override" hz

@@ -436,11 +436,12 @@ static void test_artifacts_state__moves_through_the_lifecycle_and_gates_publishi
 {
     fx *f = *state;
     og_ctx *c = &f->env.ctx;
-    og_ctx pam = as(f, "acme", "pam"), ada = as(f, "acme", "ada");
+    og_ctx pam = as(f, "acme", "pam"), ada = as(f, "acme", "ada"), eve = as(f, "acme", "eve");
     og_artifact_ref r = ref("acme", "fw", "sow-1");
     og_gate_outcome o;
     json_t *j = NULL;
-    OG_ASSERT_OK(put(&pam, "acme", "fw", "sow-1", "sow", "statement of work\n", NULL));
+    /* eve writes, pam reviews: the author of a version does not approve it */
+    OG_ASSERT_OK(put(&eve, "acme", "fw", "sow-1", "sow", "statement of work\n", NULL));
     OG_ASSERT_OK(og_artifact_set_state(&pam, &r, "in-review", NULL));
     OG_ASSERT_OK(og_artifact_set_state(&pam, &r, "approved", NULL));
     assert_int_equal(put(&pam, "acme", "fw", "sow-1", NULL, "changed\n", NULL), OG_ECONFLICT);
@@ -461,7 +462,7 @@ static void test_artifacts_state__moves_through_the_lifecycle_and_gates_publishi
     json_decref(j);
     /* runbooks still publish at once */
     og_artifact_ref rb = ref("acme", "fw", "rb");
-    OG_ASSERT_OK(put(&pam, "acme", "fw", "rb", "runbook", "steps\n", NULL));
+    OG_ASSERT_OK(put(&eve, "acme", "fw", "rb", "runbook", "steps\n", NULL));
     OG_ASSERT_OK(og_artifact_set_state(&pam, &rb, "in-review", NULL));
     OG_ASSERT_OK(og_artifact_set_state(&pam, &rb, "approved", NULL));
     memset(&o, 0, sizeof(o));
@@ -563,7 +564,8 @@ test_artifacts_access__client_viewer_sees_only_published_of_granted_projects(voi
     OG_ASSERT_OK(put(c, "acme", "fw", "draft.md", NULL, "draft words\n", NULL));
     OG_ASSERT_OK(put(c, "acme", "m365", "other.md", NULL, "other words\n", NULL));
     OG_ASSERT_OK(og_artifact_set_state(c, &pub, "in-review", NULL));
-    OG_ASSERT_OK(og_artifact_set_state(c, &pub, "approved", NULL));
+    og_ctx ada = as(f, "acme", "ada"); /* a reviewer who did not write it */
+    OG_ASSERT_OK(og_artifact_set_state(&ada, &pub, "approved", NULL));
     OG_ASSERT_OK(og_artifact_set_state(c, &pub, "published", NULL));
     OG_ASSERT_OK(og_access_grant(c, "acme", "fw", "cli", OG_RIGHT_READ, 0));
     OG_ASSERT_OK(get(&cli, "acme", "fw", "pub.md", 0, &t));

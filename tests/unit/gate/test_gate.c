@@ -118,7 +118,7 @@ static void test_gate__l1_review_ack_and_override_rolls_back(void **state)
     og_ctx eve = as_user(env, "eve");
     OG_ASSERT_OK(og_gate_request(&eve, "acme", "platform.note", NULL, NULL, p, NULL, &out));
     assert_string_equal(out.state, "review");
-    note_state(env, out.result, "active");   /* L1 runs first */
+    note_state(env, out.result, "active"); /* L1 runs first */
 
     /* the assignee is ed: another engineer may not decide, ed may */
     assert_int_equal(og_gate_decide(&eve, out.gate_id, "ack", NULL), OG_EDENIED);
@@ -180,7 +180,7 @@ static void test_gate__l2_approval_enforces_separation_of_duties_and_roles(void 
     assert_int_equal(og_gate_request(&pam, "acme", "platform.note", NULL, NULL, p, why, &out),
                      OG_EPENDING);
     assert_string_equal(out.state, "pending");
-    assert_null(out.result);   /* nothing ran yet */
+    assert_null(out.result); /* nothing ran yet */
     /* the requester may not approve their own action, even with the right role */
     assert_int_equal(og_gate_decide(&pam, out.gate_id, "approve", NULL), OG_EDENIED);
     assert_non_null(strstr(og_error_last(), "separation of duties"));
@@ -287,10 +287,10 @@ static int fail_execute(og_ctx *ctx, const char *tenant_id, json_t *params, json
     return og_error_set(OG_ERROR, "the CA refused");
 }
 
-static const og_action_kind cert_kind = {"test.certs.deploy", "certs", OG_GATE_L1,
-                                         "test kind", noop_execute, NULL};
-static const og_action_kind failing_kind = {"test.fails", "platform", OG_GATE_L0, "always fails",
-                                            fail_execute, NULL};
+static const og_action_kind cert_kind = {"test.certs.deploy", "certs",      OG_GATE_L1,
+                                         "test kind",         noop_execute, NULL};
+static const og_action_kind failing_kind = {"test.fails",   "platform",   OG_GATE_L0,
+                                            "always fails", fail_execute, NULL};
 
 static void test_gate__policy_lowering_below_default_needs_tenant_admin(void **state)
 {
@@ -300,10 +300,11 @@ static void test_gate__policy_lowering_below_default_needs_tenant_admin(void **s
     int rc = og_gate_kind_register(&cert_kind);
     assert_true(rc == 0 || rc == OG_EEXISTS);
     og_ctx eve = as_user(env, "eve"), ada = as_user(env, "ada");
-    assert_int_equal(og_gate_policy_set(&eve, "acme", "test.certs.deploy", OG_GATE_L0),
-                     OG_EDENIED);
+    assert_int_equal(og_gate_policy_set(&eve, "acme", "test.certs.deploy", OG_GATE_L0), OG_EDENIED);
     assert_non_null(strstr(og_error_last(), "tenant-admin"));
-    OG_ASSERT_OK(og_gate_policy_set(&eve, "acme", "test.certs.deploy", OG_GATE_L2));   /* raise */
+    /* raising is tenant-admin work too (issue 12) */
+    assert_int_equal(og_gate_policy_set(&eve, "acme", "test.certs.deploy", OG_GATE_L2), OG_EDENIED);
+    OG_ASSERT_OK(og_gate_policy_set(&ada, "acme", "test.certs.deploy", OG_GATE_L2)); /* raise */
     OG_ASSERT_OK(og_gate_policy_set(&ada, "acme", "test.certs.deploy", OG_GATE_L0));
     og_tenant acme;
     OG_ASSERT_OK(og_tenant_get(&env->ctx, "acme", &acme));
@@ -360,16 +361,15 @@ static void test_gate__bad_input_gets_clear_errors(void **state)
     assert_int_equal(og_gate_decide(&env->ctx, "not-an-id", "approve", NULL), OG_EINVAL);
     assert_int_equal(og_gate_decide(&env->ctx, id, "bless", NULL), OG_EINVAL);
     assert_non_null(strstr(og_error_last(), "bless"));
-    assert_int_equal(og_gate_request(&env->ctx, "nosuch", "platform.note", NULL, NULL, p, NULL,
-                                     &out),
-                     OG_ENOTFOUND);
+    assert_int_equal(
+        og_gate_request(&env->ctx, "nosuch", "platform.note", NULL, NULL, p, NULL, &out),
+        OG_ENOTFOUND);
     json_t *arr = NULL;
     assert_int_equal(og_gate_list(&env->ctx, "acme", "limbo", &arr), OG_EINVAL);
     json_decref(p);
     /* a kind without its params fails and is recorded as failed */
     p = json_object();
-    assert_int_equal(og_gate_request(&env->ctx, "acme", "platform.note", NULL, NULL, p, NULL,
-                                     &out),
+    assert_int_equal(og_gate_request(&env->ctx, "acme", "platform.note", NULL, NULL, p, NULL, &out),
                      OG_EINVAL);
     json_decref(p);
 }
@@ -381,8 +381,7 @@ static void test_gate__failed_execution_is_recorded_and_counted(void **state)
     og_buf m;
     int rc = og_gate_kind_register(&failing_kind);
     assert_true(rc == 0 || rc == OG_EEXISTS);
-    assert_int_equal(og_gate_request(&env->ctx, "acme", "test.fails", NULL, NULL, NULL, NULL,
-                                     &out),
+    assert_int_equal(og_gate_request(&env->ctx, "acme", "test.fails", NULL, NULL, NULL, NULL, &out),
                      OG_ERROR);
     assert_non_null(strstr(og_error_last(), "the CA refused"));
     json_t *doc = show(env, out.gate_id);
@@ -420,8 +419,7 @@ static void test_gate__other_tenants_items_do_not_exist(void **state)
     OG_ASSERT_OK(og_tenant_create(&env->ctx, "globex", NULL));
     OG_ASSERT_OK(og_user_add(&env->ctx, "globex", "gil", OG_ROLE_TENANT_ADMIN, NULL));
     OG_ASSERT_OK(og_gate_policy_set(&env->ctx, "acme", "platform.note", OG_GATE_L2));
-    assert_int_equal(og_gate_request(&env->ctx, "acme", "platform.note", NULL, NULL, p, NULL,
-                                     &out),
+    assert_int_equal(og_gate_request(&env->ctx, "acme", "platform.note", NULL, NULL, p, NULL, &out),
                      OG_EPENDING);
     og_ctx gil = env->ctx;
     OG_ASSERT_OK(og_actor_become(&gil, "globex", "gil"));
