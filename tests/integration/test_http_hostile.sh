@@ -90,7 +90,7 @@ expect_error 400 invalid "U+FEFF in a project name"
 
 # --- the same through the CLI
 printf 'x' >"$OG_TMP/f"
-out=$(og --as pam artifact put --tenant acme --project fw --name $'report\u202efdp.exe' \
+out=$(og --as pam artifact put --tenant acme --project fw --name $'report\xe2\x80\xaefdp.exe' \
   --kind other "$OG_TMP/f" 2>&1); rc=$?
 [ "$rc" -eq 1 ] && ok || bad "CLI U+202E: exit $rc, want 1: $out"
 case "$out" in *"U+202E"*) ok ;; *) bad "CLI U+202E names the code point: $out" ;; esac
@@ -98,8 +98,9 @@ out=$(og --as pam artifact put --tenant acme --project fw --name $'report\xff.pd
   --kind other "$OG_TMP/f" 2>&1); rc=$?
 [ "$rc" -eq 1 ] && ok || bad "CLI invalid UTF-8: exit $rc, want 1: $out"
 case "$out" in *"UTF-8"*) ok ;; *) bad "CLI invalid UTF-8 is named: $out" ;; esac
-out=$(og --as pam project create --tenant acme p4 $'Pay\u202eroll' 2>&1); rc=$?
-[ "$rc" -ne 0 ] && ok || bad "CLI project name with U+202E accepted"
+out=$(og --as pam project create --tenant acme p4 $'Pay\xe2\x80\xaeroll' 2>&1); rc=$?
+[ "$rc" -eq 1 ] && ok || bad "CLI project name with U+202E: exit $rc, want 1: $out"
+case "$out" in *"project name"*"U+202E"*) ok ;; *) bad "CLI project name error names field and code point: $out" ;; esac
 [ "$(og artifact list --tenant acme --project fw --json | jq length)" = 0 ] && ok ||
   bad "the CLI stored an artifact with a bad name"
 
