@@ -9,7 +9,7 @@ BUILD_PKGS=(
   build-essential cmake ninja-build pkg-config
   libssl-dev libcurl4-openssl-dev libjansson-dev libsqlite3-dev libpq-dev
   libmicrohttpd-dev libcmark-dev libcairo2-dev libpango1.0-dev libzstd-dev
-  uuid-dev libcmocka-dev libgnutls28-dev
+  uuid-dev libcmocka-dev libgnutls28-dev libutf8proc-dev
 )
 # What the test suite runs against (real servers, not mocks) and the benchmarks' peers:
 #   curl jq        HTTP integration tests          sqlite3     tamper tests on the database file

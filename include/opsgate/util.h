@@ -59,6 +59,23 @@ bool og_id_valid(const char *s);
 /* A name for tenants, users, projects: 1..63 of [a-z0-9._-], starting with a letter or digit. */
 bool og_name_valid(const char *s);
 
+/* ---- text ---- */
+/* s[0..len) is well-formed UTF-8 (RFC 3629: no overlong forms, surrogates, code points past
+ * U+10FFFF or truncated sequences) without NUL. On false, *bad_at (if not NULL) is the byte offset
+ * of the first sequence that is not. */
+bool og_utf8_valid(const char *s, size_t len, size_t *bad_at);
+/*
+ * The one check for a name people give things (artifact and project names; tenant, user, project
+ * key and target names, which og_name_valid then narrows to slugs): 1..max_bytes bytes (0 = no
+ * cap) of valid UTF-8 with no control characters (C0, DEL, C1), no invisible format characters
+ * (Unicode category Cf: U+200B..U+200F, U+202A..U+202E bidi overrides, U+2060..U+206F, U+FEFF,
+ * U+00AD, ...), no line/paragraph separators, private-use, tag (U+E0000..U+E007F) or unassigned
+ * code points (per the Unicode version of the utf8proc library). Returns 0 or OG_EINVAL with a
+ * message that starts with `what` ("artifact name") and names the offending code point or byte
+ * and its byte offset (never the raw bytes). Module rules (no '/', slugs) come on top of this.
+ */
+int og_name_check(const char *what, const char *s, size_t max_bytes);
+
 /* ---- strings ---- */
 size_t og_strlcpy(char *dst, const char *src, size_t size);
 bool og_streq(const char *a, const char *b);   /* NULL-safe */

@@ -189,6 +189,9 @@ int og_project_create(og_ctx *ctx, const char *tenant, const char *key, const ch
                             "creating projects needs the project-manager or tenant-admin role "
                             "(you are %s)",
                             og_role_name(ctx->actor.role));
+    if ((error = og_name_check("project key", key, 63)) < 0 ||
+        (error = og_name_check("project name", name, sizeof(p.name) - 1)) < 0)
+        return error;
     if (!og_name_valid(key))
         return og_error_set(OG_EINVAL,
                             "bad project key '%s' (1 to 63 of a-z, 0-9, '.', '_', '-', starting "

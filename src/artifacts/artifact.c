@@ -474,6 +474,8 @@ int og_artifact_put_begin(og_artifact_put **out, og_ctx *ctx, const og_artifact_
                             opts->media_type);
     if (opts->message && strlen(opts->message) > OG_ARTIFACT_MSG_MAX)
         return og_error_set(OG_ETOOBIG, "the message is over %d bytes", OG_ARTIFACT_MSG_MAX);
+    if ((error = og_name_check("artifact name", ref ? ref->name : NULL, OG_ARTIFACT_NAME_MAX)) < 0)
+        return error;
     if (!ref || !art__name_valid(ref->name))
         return og_error_set(OG_EINVAL,
                             "bad artifact name '%s' (1 to %d bytes, no control characters, "

@@ -36,6 +36,8 @@ static const char *const help =
     "artifact); FILE - reads stdin. The media type comes from --type, else the file's or the\n"
     "name's extension, else the content. `get` writes to stdout or, with -o, to FILE only once\n"
     "the content is verified. `restore` adds a version equal to an older one.\n"
+    "Names are free text (at most 200 bytes) without '/', '\\', surrounding spaces, invalid\n"
+    "UTF-8, control or invisible format characters such as U+202E (docs/api.md, Input rules).\n"
     "\n"
     "Lifecycle: draft -> in-review -> approved -> published -> archived; back to draft from\n"
     "in-review, approved and published, archive from any state, reopen an archive as a draft.\n"

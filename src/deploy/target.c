@@ -130,6 +130,8 @@ int og_deploy_target_add(og_ctx *ctx, const char *tenant, const char *name, cons
     og_stmt *st = NULL;
     size_t i;
     json_t *v;
+    if ((error = og_name_check("target name", name, 63)) < 0)
+        return error;
     if (!name || !og_name_valid(name))
         return og_error_set(OG_EINVAL, "bad target name '%s' (1 to 63 of a-z 0-9 . _ -)",
                             name ? name : "");

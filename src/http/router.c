@@ -1,7 +1,12 @@
 /* router.c - match method + path against a table of {param} patterns; 404 vs 405 decided here. */
 #include "http/router.h"
 
+#include "opsgate/error.h"
+
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* Next segment of a path or pattern starting at *p (which points just past a '/').
  * Returns its length and advances *p past it and its trailing '/', if any. */
@@ -109,4 +114,198 @@ const char *og_http__param(const og_http_match *m, const char *name)
         if (strcmp(m->params[i].name, name) == 0)
             return m->params[i].value;
     return NULL;
+}
+
+/* ---- hostile input: the request target and the framing headers ---- */
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* Decode s[0..n) into out the way libmicrohttpd 0.9.75 does (MHD_http_unescape: "%XX" with two
+ * hex digits is one byte, any other '%' stays; '+' is a space in query parts). Returns the
+ * length; out must hold n bytes. */
+static size_t pct_decode(const char *s, size_t n, int plus_space, char *out)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        int hi, lo;
+        if (s[i] == '%' && i + 2 < n && (hi = hexval(s[i + 1])) >= 0 &&
+            (lo = hexval(s[i + 2])) >= 0) {
+            out[o++] = (char)(hi << 4 | lo);
+            i += 2;
+        } else {
+            out[o++] = plus_space && s[i] == '+' ? ' ' : s[i];
+        }
+    }
+    return o;
+}
+
+/* Check one decoded part; what is "the path" or "query parameter 'x'". */
+static int decoded_check(const char *d, size_t n, int is_path, const char *what)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)d[i];
+        if (c == 0)
+            return og_error_set(OG_EINVAL,
+                                "%s contains %%00 (NUL) at byte %zu once decoded; NUL is not "
+                                "allowed in paths or query strings",
+                                what, i);
+        if (is_path && (c < 0x20 || c == 0x7f))
+            return og_error_set(OG_EINVAL,
+                                "%s contains the control character 0x%02X at byte %zu once decoded",
+                                what, c, i);
+    }
+    size_t bad = 0;
+    if (!og_utf8_valid(d, n, &bad))
+        return og_error_set(OG_EINVAL,
+                            "%s is not valid UTF-8 once decoded (byte 0x%02X at offset %zu starts "
+                            "no valid character)",
+                            what, (unsigned char)d[bad], bad);
+    return 0;
+}
+
+int og_http__target_check(const char *raw)
+{
+    int error = 0;
+    if (!raw)
+        return 0;
+    size_t n = strlen(raw);
+    char *d = malloc(n + 1);
+    if (!d)
+        return og_error_set(OG_ERROR, "out of memory");
+    const char *q = memchr(raw, '?', n);
+    size_t plen = q ? (size_t)(q - raw) : n;
+    size_t dn = pct_decode(raw, plen, 0, d);
+    if ((error = decoded_check(d, dn, 1, "the request path")) < 0)
+        goto cleanup;
+    /* Query: key[=value] pairs split on '&', each part decoded on its own, as libmicrohttpd
+     * does before a handler reads them. */
+    for (const char *p = q ? q + 1 : NULL; p && *p;) {
+        const char *amp = strchr(p, '&');
+        size_t len = amp ? (size_t)(amp - p) : strlen(p);
+        const char *eq = memchr(p, '=', len);
+        size_t klen = eq ? (size_t)(eq - p) : len;
+        char what[80];
+        size_t kn = pct_decode(p, klen, 1, d);
+        /* The key is quoted in the message only when it is short, printable ASCII. */
+        int printable = kn > 0 && kn <= 32;
+        for (size_t i = 0; printable && i < kn; i++)
+            printable = d[i] > 0x20 && d[i] < 0x7f && d[i] != '\'';
+        if (printable)
+            snprintf(what, sizeof(what), "query parameter '%.*s'", (int)kn, d);
+        else
+            snprintf(what, sizeof(what), "a query parameter name");
+        if ((error = decoded_check(d, kn, 0, printable ? what : "a query parameter name")) < 0)
+            goto cleanup;
+        if (eq) {
+            size_t vn = pct_decode(eq + 1, len - klen - 1, 1, d);
+            if ((error = decoded_check(d, vn, 0, what)) < 0)
+                goto cleanup;
+        }
+        p = amp ? amp + 1 : NULL;
+    }
+cleanup:
+    free(d);
+    return error;
+}
+
+/* Client text for a message: printable ASCII only (the message ends up in JSON), at most 64
+ * bytes, anything else shown as '?'. */
+static void printable_copy(const char *s, size_t n, char *out, size_t size)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < n && i < 64 && o + 1 < size; i++)
+        out[o++] = s[i] >= 0x20 && s[i] < 0x7f ? s[i] : '?';
+    out[o] = '\0';
+}
+
+/* The list element s[0..n) with optional whitespace trimmed. */
+static void te_element(const char *s, size_t n, const char **name, size_t *nlen)
+{
+    while (n && (*s == ' ' || *s == '\t'))
+        s++, n--;
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+        n--;
+    *name = s;
+    *nlen = n;
+}
+
+int og_http__framing_check(const og_http_framing *f)
+{
+    if (f->n_length > 1 && f->length_differs) {
+        og_error_set(OG_EINVAL,
+                     "the request has %d Content-Length headers with different values; "
+                     "send one",
+                     f->n_length);
+        return 400;
+    }
+    if (f->n_te == 0)
+        return 0;
+    if (f->http10) {
+        og_error_set(OG_EINVAL, "Transfer-Encoding is not allowed in an HTTP/1.0 request");
+        return 400;
+    }
+    if (f->n_length > 0) {
+        og_error_set(OG_EINVAL, "the request has both Transfer-Encoding and Content-Length; send "
+                                "one of them");
+        return 400;
+    }
+    if (f->te_long) {
+        og_error_set(OG_EINVAL, "the Transfer-Encoding header is too long");
+        return 400;
+    }
+    /* The list: elements separated by ',', empty ones ignored (RFC 9110 5.6.1). */
+    size_t nchunked = 0, nelems = 0;
+    int chunked_last = 0;
+    const char *other = NULL;
+    size_t other_len = 0;
+    for (const char *p = f->te;;) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        const char *name;
+        size_t nlen;
+        te_element(p, len, &name, &nlen);
+        if (nlen) {
+            nelems++;
+            int is_chunked = nlen == 7 && strncasecmp(name, "chunked", 7) == 0;
+            nchunked += is_chunked;
+            chunked_last = is_chunked;
+            if (!is_chunked && !other) {
+                other = name;
+                other_len = nlen;
+            }
+        }
+        if (!comma)
+            break;
+        p = comma + 1;
+    }
+    if (nelems == 0) {
+        og_error_set(OG_EINVAL, "the Transfer-Encoding header is empty");
+        return 400;
+    }
+    if (nchunked > 1) {
+        og_error_set(OG_EINVAL, "the chunked transfer coding is applied more than once");
+        return 400;
+    }
+    char shown[72];
+    if (nchunked == 1 && !chunked_last) {
+        printable_copy(f->te, strlen(f->te), shown, sizeof(shown));
+        og_error_set(OG_EINVAL, "chunked must be the final transfer coding (Transfer-Encoding: %s)",
+                     shown);
+        return 400;
+    }
+    if (other) {
+        printable_copy(other, other_len, shown, sizeof(shown));
+        og_error_set(OG_EINVAL, "transfer coding '%s' is not supported (only chunked is)", shown);
+        return 501;
+    }
+    return 0;
 }

@@ -62,6 +62,36 @@ enum og_http_route_result og_http__route(const og_http_route *table, size_t n, c
 /* The value of parameter `name` in a match, NULL if the pattern has none. Borrowed from m. */
 const char *og_http__param(const og_http_match *m, const char *name);
 
+/* ---- hostile input: checked before routing ---- */
+
+/*
+ * The raw request target as the client sent it (libmicrohttpd's URI log callback gives it before
+ * percent-decoding, which would cut the C string it hands the handler at a %00). 0 when the path
+ * and every query key and value, decoded as libmicrohttpd decodes them, are valid UTF-8 without
+ * NUL, and the path has no control characters; else OG_EINVAL with a message saying which part,
+ * what and at which byte. NULL (no target) is 0.
+ */
+int og_http__target_check(const char *raw);
+
+/* What the framing headers of a request say, gathered by the server. */
+typedef struct og_http_framing {
+    int http10;           /* an HTTP/1.0 request */
+    int n_length;         /* Content-Length fields */
+    int length_differs;   /* ... not all with the same value */
+    int n_te;             /* Transfer-Encoding fields */
+    char te[256];         /* their values joined with ", " */
+    int te_long;          /* ... which did not fit in te */
+} og_http_framing;
+
+/*
+ * 0 when the framing is one opsgate reads unambiguously: at most one Content-Length value, or a
+ * Transfer-Encoding of exactly "chunked" (any case, list syntax allowed) without Content-Length in
+ * HTTP/1.1. Otherwise the status to answer with, the message in the thread's error slot: 400 for
+ * conflicting lengths, Transfer-Encoding with Content-Length or in HTTP/1.0, chunked not final or
+ * repeated, an empty list; 501 for a transfer coding other than chunked (RFC 9112 6.1, 6.3).
+ */
+int og_http__framing_check(const og_http_framing *f);
+
 /* ---- errors ---- */
 
 /* The one mapping from og_errcode to an HTTP status (0 = 200). */

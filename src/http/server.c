@@ -412,6 +412,12 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     if (!r)
         return;
     *con_cls = NULL;
+    if (!r->started) {
+        /* libmicrohttpd answered (or dropped) it before the handler ran: a malformed request line
+         * or headers, headers too large. Nothing was counted for it. */
+        free(r);
+        return;
+    }
     int64_t dur = og_time_mono_us() - r->start_us;
     if (r->queued) {
         size_t idx = r->rr == OG_HTTP_FOUND ? r->match.index : og_http__nroutes;
@@ -543,22 +549,105 @@ static enum MHD_Result stream_end(og_http_req *r)
     return queue_reply(r);
 }
 
+/* ---- hostile input, refused before routing ---- */
+
+/*
+ * libmicrohttpd's URI log callback: the request target exactly as sent, before percent-decoding
+ * (the handler later gets a C string that a %00 has cut short: "/whoami%00" would route as
+ * "/whoami"). The request's state starts here so the verdict reaches the handler.
+ */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    og_http_req *r = calloc(1, sizeof(*r));
+    if (!r)
+        return NULL; /* on_request refuses a request with no state: fail closed */
+    r->srv = cls;
+    r->conn = conn;
+    if (og_http__target_check(uri) < 0) {
+        r->target_err = og_error_code();
+        og_strlcpy(r->target_msg, og_error_last(), sizeof(r->target_msg));
+        /* Logged as sent (still encoded), not as the cut-short string the handler gets. */
+        og_strlcpy(r->path, uri, sizeof(r->path));
+        char *qm = strchr(r->path, '?');
+        if (qm)
+            *qm = '\0';
+    }
+    return r;
+}
+
+static enum MHD_Result framing_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                      const char *value)
+{
+    og_http_framing *f = cls;
+    (void)kind;
+    if (!key || !value)
+        return MHD_YES;
+    if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
+        f->n_length++;
+    } else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
+        size_t used = strlen(f->te);
+        int n = snprintf(f->te + used, sizeof(f->te) - used, "%s%s", f->n_te ? ", " : "", value);
+        if (n < 0 || (size_t)n >= sizeof(f->te) - used)
+            f->te_long = 1;
+        f->n_te++;
+    }
+    return MHD_YES;
+}
+
+struct length_cmp {
+    const char *first;
+    int differs;
+};
+
+static enum MHD_Result length_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                     const char *value)
+{
+    struct length_cmp *c = cls;
+    (void)kind;
+    if (!key || strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) != 0)
+        return MHD_YES;
+    if (!c->first)
+        c->first = value ? value : "";
+    else if (strcmp(c->first, value ? value : "") != 0)
+        c->differs = 1;
+    return MHD_YES;
+}
+
+/* 0, or the status (400, 501) for framing opsgate will not guess at, message in the error slot.
+ * Runs in the first call of the handler, before any of the body is read: libmicrohttpd uses the
+ * first Content-Length and treats any Transfer-Encoding but "chunked" as a body that lasts until
+ * the connection closes (a client waiting for a reply then hangs). */
+static int framing_status(og_http_req *r, const char *version)
+{
+    og_http_framing f;
+    struct length_cmp lc = {NULL, 0};
+    memset(&f, 0, sizeof(f));
+    f.http10 = version && strcmp(version, MHD_HTTP_VERSION_1_0) == 0;
+    MHD_get_connection_values(r->conn, MHD_HEADER_KIND, framing_header, &f);
+    if (f.n_length > 1) {
+        MHD_get_connection_values(r->conn, MHD_HEADER_KIND, length_header, &lc);
+        f.length_differs = lc.differs;
+    }
+    return og_http__framing_check(&f);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_size, void **con_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_size, void **con_cls)
 {
     og_http_server *srv = cls;
     og_http_req *r = *con_cls;
-    (void)version;
 
-    if (!r) {
-        r = calloc(1, sizeof(*r));
-        if (!r)
-            return MHD_NO;
-        r->srv = srv;
+    /* No state means on_uri could not allocate it (or never ran): refuse rather than route an
+     * unchecked target. */
+    if (!r)
+        return MHD_NO;
+    if (!r->started) {
+        r->started = 1;
         r->conn = conn;
         og_strlcpy(r->method, method, sizeof(r->method));
-        og_strlcpy(r->path, url, sizeof(r->path));
+        if (!r->target_err)
+            og_strlcpy(r->path, url, sizeof(r->path));
         /* The path is unescaped client input: no control bytes into logs or messages. */
         for (char *p = r->path; *p; p++)
             if ((unsigned char)*p < 0x20 || *p == 0x7f)
@@ -569,7 +658,20 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         srv->inflight++;
         pthread_mutex_unlock(&srv->mu);
         og_http__metrics_inflight(srv->metrics, 1);
-        *con_cls = r;
+        og_error_clear();
+        if (r->target_err) {
+            r->rr = OG_HTTP_NO_ROUTE;
+            og_error_set(r->target_err, "%s", r->target_msg);
+            return queue_failure(r, r->target_err);
+        }
+        int fs = framing_status(r, version);
+        if (fs) {
+            /* Answered before the body: libmicrohttpd then closes the connection, so whatever
+             * the client meant as a body is never read as a next request. */
+            r->rr = OG_HTTP_NO_ROUTE;
+            return queue_error(r, fs, fs == 501 ? "not_implemented" : og_error_name(OG_EINVAL),
+                               og_error_last());
+        }
         r->rr = og_http__route(og_http__routes, og_http__nroutes, method, url, &r->match);
         if (r->rr == OG_HTTP_FOUND && (r->match.route->flags & OG_HTTP_ROUTE_STREAM_BODY))
             return stream_begin(r);
@@ -876,8 +978,8 @@ int og_http_serve(const og_http_config *cfg)
         flags, 0, NULL, NULL, on_request, &srv, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE,
         (unsigned)srv.threads, MHD_OPTION_NOTIFY_COMPLETED, on_completed, &srv,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)IDLE_TIMEOUT_S, MHD_OPTION_ARRAY, tls_opts,
-        MHD_OPTION_END);
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)IDLE_TIMEOUT_S, MHD_OPTION_URI_LOG_CALLBACK,
+        on_uri, &srv, MHD_OPTION_ARRAY, tls_opts, MHD_OPTION_END);
     if (!daemon) {
         error = og_error_set(OG_ERROR, "cannot listen on %s: %s", listen,
                              errno ? strerror(errno) : "libmicrohttpd refused to start");

@@ -41,6 +41,11 @@ typedef struct og_http_server {
 typedef struct og_http_req {
     og_http_server *srv;
     struct MHD_Connection *conn;
+    /* Made by the URI log callback when the request line arrives; started by the first call of
+     * the access handler (a request libmicrohttpd refuses on its own is never started). */
+    int started;
+    int target_err;                /* the raw request target failed og_http__target_check */
+    char target_msg[400];          /* its message */
     char method[16];               /* copies, for messages and the access log; routing used */
     char path[OG_HTTP_PATH_MAX + 1];   /* MHD's own strings (the copy may be truncated) */
     enum og_http_route_result rr;

@@ -78,6 +78,8 @@ int og_tenant_create(og_ctx *ctx, const char *name, og_tenant *out)
     json_t *analysis = NULL;
     if ((error = og_authz_check(&ctx->actor, NULL, OG_PERM_PLATFORM)) < 0)
         return error;
+    if ((error = og_name_check("tenant name", name, 63)) < 0)
+        return error;
     if (!og_name_valid(name))
         return og_error_set(OG_EINVAL,
                             "bad tenant name '%s' (1 to 63 of a-z, 0-9, '.', '_', '-', starting "

@@ -70,6 +70,8 @@ int og_user_add(og_ctx *ctx, const char *tenant, const char *name, og_role role,
     }
     if (role == OG_ROLE_NONE)
         return og_error_set(OG_EINVAL, "a user needs a role");
+    if ((error = og_name_check("user name", name, 63)) < 0)
+        return error;
     if (!og_name_valid(name))
         return og_error_set(OG_EINVAL,
                             "bad user name '%s' (1 to 63 of a-z, 0-9, '.', '_', '-', starting "
