@@ -47,6 +47,7 @@ typedef struct og_project {
     char name[256]; /* display name (not secret: not searched, not sealed) */
     char created_at[OG_TIME_LEN];
     char created_by[160];
+    char archived_at[OG_TIME_LEN]; /* "" while not archived */
 } og_project;
 
 /* Needs OG_PERM_WRITE in the tenant with a project-manager or tenant-admin role (engineers
@@ -55,9 +56,24 @@ int og_project_create(og_ctx *ctx, const char *tenant, const char *key, const ch
                       og_project *out);
 /* A project the actor has at least read on; OG_ENOTFOUND otherwise. */
 int og_project_get(og_ctx *ctx, const char *tenant, const char *key, og_project *out);
-/* Projects the actor can read, with its right on each. Caller decrefs *out (an array). */
+/* Projects the actor can read, with its right on each, archived ones left out. Caller decrefs
+ * *out (an array). */
 int og_project_list(og_ctx *ctx, const char *tenant, json_t **out);
+/* The same with the archived projects too. */
+int og_project_list_all(og_ctx *ctx, const char *tenant, json_t **out);
 json_t *og_project_to_json(const og_project *p);
+/* Change a project's display name; the key stays (it is the stable identifier in commands,
+ * URLs and the audit trail). Needs project-manager or tenant-admin (or platform) and a project
+ * the actor can see (OG_ENOTFOUND otherwise). OG_ECONFLICT while archived. Audited as
+ * project.rename with the old and new names. out may be NULL. */
+int og_project_rename(og_ctx *ctx, const char *tenant, const char *key, const char *name,
+                      og_project *out);
+/* Archive (archive != 0) or unarchive a project. An archived project is read-only: no new
+ * versions, restores, metadata, locks, deletes, state changes or generation (OG_ECONFLICT);
+ * reading, legal holds and grants still work. Rights as for rename; OG_ECONFLICT when it is
+ * already in that state. Audited as project.archive / project.unarchive. out may be NULL. */
+int og_project_archive(og_ctx *ctx, const char *tenant, const char *key, int archive,
+                       og_project *out);
 
 /* ---- artifacts ---- */
 typedef struct og_artifact_ref {

@@ -20,6 +20,8 @@ typedef struct og_user {
     char name[64];
     og_role role;
     char created_at[OG_TIME_LEN];
+    char state[16];              /* "active", "disabled", "removed" */
+    char state_at[OG_TIME_LEN];  /* when it last changed; "" if never */
 } og_user;
 
 /* ---- tenants (platform admins) ---- */
@@ -59,23 +61,47 @@ json_t *og_tenant_to_json(const og_tenant *t);
 /* tenant may be NULL only for role platform-admin. */
 int og_user_add(og_ctx *ctx, const char *tenant, const char *name, og_role role, og_user *out);
 int og_user_get(og_ctx *ctx, const char *tenant, const char *name_or_id, og_user *out);
+/* Active and disabled users (removed ones are left out). */
 int og_user_list(og_ctx *ctx, const char *tenant, json_t **out);
 json_t *og_user_to_json(const og_user *u);
+
+/* ---- user lifecycle ----
+ * tenant NULL or "" = the platform admins (platform-admin only). Otherwise it takes
+ * OG_PERM_USER_MANAGE in that tenant: its tenant-admins, or a platform admin; a user of another
+ * tenant gets OG_ENOTFOUND, exactly like for a user that does not exist.
+ * Disable, remove and set-role revoke every live token of the user (enable does not bring them
+ * back: the user needs new ones). The role is read at every authentication, so a new role
+ * applies at once. Each change is audited (user.disable, user.enable, user.remove, user.role)
+ * in its transaction, with the number of tokens revoked.
+ * A change that would leave a tenant without an active tenant-admin is refused (OG_ECONFLICT)
+ * unless a platform admin makes it; one leaving no active platform-admin is refused when a
+ * token's user makes it (the local operator still may).
+ * A removed user stays as a tombstone: it cannot authenticate, be enabled or changed again, and
+ * its name is not given to another user of the tenant, so history keeps meaning one person. */
+int og_user_disable(og_ctx *ctx, const char *tenant, const char *name_or_id, og_user *out);
+int og_user_enable(og_ctx *ctx, const char *tenant, const char *name_or_id, og_user *out);
+int og_user_remove(og_ctx *ctx, const char *tenant, const char *name_or_id, og_user *out);
+/* OG_EINVAL for platform-admin (platform admins belong to no tenant: nobody is raised to it)
+ * and for changing a platform admin's role. out may be NULL. */
+int og_user_set_role(og_ctx *ctx, const char *tenant, const char *name_or_id, og_role role,
+                     og_user *out);
 
 /* ---- tokens ---- */
 #define OG_TOKEN_MAX 128
 /* Create a bearer token for a user; the secret is printed once and stored only as a hash.
  * ttl_us <= 0 means the default (30 days). token_out receives the secret ("og_<id>_<secret>"),
- * id_out its id. */
+ * id_out its id. OG_ECONFLICT for a disabled or removed user. */
 int og_token_create(og_ctx *ctx, const char *tenant, const char *user, int64_t ttl_us,
                     char token_out[OG_TOKEN_MAX], char id_out[OG_ID_LEN]);
 int og_token_revoke(og_ctx *ctx, const char *token_id);
 int og_token_list(og_ctx *ctx, const char *tenant, const char *user, json_t **out);
 /* Authenticate a bearer token: fills *actor. OG_EAUTH for missing, malformed, unknown, expired or
- * revoked tokens (the message says which); OG_EDENIED when the tenant is suspended. */
+ * revoked tokens and for disabled or removed users (the message says which); OG_EDENIED when the
+ * tenant is suspended. */
 int og_token_authenticate(og_store *s, const char *bearer, og_actor *actor);
 
-/* Make ctx->actor act as user `user` of `tenant` (the CLI's --as), keeping the local user. */
+/* Make ctx->actor act as user `user` of `tenant` (the CLI's --as), keeping the local user.
+ * OG_EDENIED for a disabled or removed user. */
 int og_actor_become(og_ctx *ctx, const char *tenant, const char *user);
 
 /* ---- installation ---- */

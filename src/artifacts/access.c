@@ -109,24 +109,33 @@ int art__right(og_ctx *ctx, const char *tenant_id, const char *project_id, og_ar
     return 0;
 }
 
+#define PROJECT_COLS "id, tenant_id, key, name, created_at, created_by, archived_at"
+
+static void project_from_row(og_stmt *st, og_project *p)
+{
+    const char *archived = og_stmt_col_text(st, 6);
+    memset(p, 0, sizeof(*p));
+    og_strlcpy(p->id, og_stmt_col_text(st, 0), sizeof(p->id));
+    og_strlcpy(p->tenant_id, og_stmt_col_text(st, 1), sizeof(p->tenant_id));
+    og_strlcpy(p->key, og_stmt_col_text(st, 2), sizeof(p->key));
+    og_strlcpy(p->name, og_stmt_col_text(st, 3), sizeof(p->name));
+    og_strlcpy(p->created_at, og_stmt_col_text(st, 4), sizeof(p->created_at));
+    og_strlcpy(p->created_by, og_stmt_col_text(st, 5), sizeof(p->created_by));
+    og_strlcpy(p->archived_at, archived ? archived : "", sizeof(p->archived_at));
+}
+
 static int project_find(og_ctx *ctx, const char *tenant_id, const char *key, og_project *p)
 {
     og_stmt *st = NULL;
     int error = og_stmt_prepare(&st, ctx->store,
-                                "SELECT id, tenant_id, key, name, created_at, created_by"
+                                "SELECT " PROJECT_COLS
                                 " FROM art_projects WHERE tenant_id = ? AND key = ?");
     if (error < 0)
         return error;
     og_stmt_bind_text(st, 1, tenant_id);
     og_stmt_bind_text(st, 2, key);
     if ((error = og_stmt_step(st)) == OG_ROW) {
-        memset(p, 0, sizeof(*p));
-        og_strlcpy(p->id, og_stmt_col_text(st, 0), sizeof(p->id));
-        og_strlcpy(p->tenant_id, og_stmt_col_text(st, 1), sizeof(p->tenant_id));
-        og_strlcpy(p->key, og_stmt_col_text(st, 2), sizeof(p->key));
-        og_strlcpy(p->name, og_stmt_col_text(st, 3), sizeof(p->name));
-        og_strlcpy(p->created_at, og_stmt_col_text(st, 4), sizeof(p->created_at));
-        og_strlcpy(p->created_by, og_stmt_col_text(st, 5), sizeof(p->created_by));
+        project_from_row(st, p);
         error = 0;
     } else if (error == OG_DONE) {
         error = og_error_set(OG_ENOTFOUND, "project '%s' not found", key);
@@ -159,6 +168,13 @@ int art__scope(og_ctx *ctx, const char *tenant, const char *project, og_artifact
         return og_error_set(OG_EDENIED, "this needs the %s right on project '%s'; you have %s (%s)",
                             og_artifact_right_name(need), project,
                             og_artifact_right_name(out->right), why);
+    /* Archived projects are read-only: every change of content or state asks for write (admin
+     * is for governance: holds, grants, purge, which go on). */
+    if (need == OG_RIGHT_WRITE && out->project.archived_at[0])
+        return og_error_set(OG_ECONFLICT,
+                            "project '%s' is archived (since %s) and read-only: unarchive it "
+                            "to change it",
+                            project, out->project.archived_at);
     return 0;
 }
 
@@ -166,8 +182,10 @@ int art__scope(og_ctx *ctx, const char *tenant, const char *project, og_artifact
 
 json_t *og_project_to_json(const og_project *p)
 {
-    return json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", p->id, "key", p->key, "name", p->name,
-                     "created_at", p->created_at, "created_by", p->created_by);
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:s?}", "id", p->id, "key", p->key, "name",
+                     p->name, "created_at", p->created_at, "created_by", p->created_by, "archived",
+                     p->archived_at[0] != 0, "archived_at",
+                     p->archived_at[0] ? p->archived_at : NULL);
 }
 
 int og_project_create(og_ctx *ctx, const char *tenant, const char *key, const char *name,
@@ -251,7 +269,7 @@ int og_project_get(og_ctx *ctx, const char *tenant, const char *key, og_project 
     return 0;
 }
 
-int og_project_list(og_ctx *ctx, const char *tenant, json_t **out)
+static int project_list(og_ctx *ctx, const char *tenant, int all, json_t **out)
 {
     int error = -1;
     og_stmt *st = NULL;
@@ -260,20 +278,15 @@ int og_project_list(og_ctx *ctx, const char *tenant, json_t **out)
     if ((error = art__tenant(ctx, tenant, tenant_id)) < 0)
         goto cleanup;
     if ((error = og_stmt_prepare(&st, ctx->store,
-                                 "SELECT id, tenant_id, key, name, created_at, created_by"
-                                 " FROM art_projects WHERE tenant_id = ? ORDER BY key")) < 0)
+                                 "SELECT " PROJECT_COLS " FROM art_projects WHERE tenant_id = ?"
+                                 " AND (? OR archived_at IS NULL) ORDER BY key")) < 0)
         goto cleanup;
     og_stmt_bind_text(st, 1, tenant_id);
+    og_stmt_bind_int(st, 2, all);
     while ((error = og_stmt_step(st)) == OG_ROW) {
         og_project p;
         og_artifact_right r;
-        memset(&p, 0, sizeof(p));
-        og_strlcpy(p.id, og_stmt_col_text(st, 0), sizeof(p.id));
-        og_strlcpy(p.tenant_id, og_stmt_col_text(st, 1), sizeof(p.tenant_id));
-        og_strlcpy(p.key, og_stmt_col_text(st, 2), sizeof(p.key));
-        og_strlcpy(p.name, og_stmt_col_text(st, 3), sizeof(p.name));
-        og_strlcpy(p.created_at, og_stmt_col_text(st, 4), sizeof(p.created_at));
-        og_strlcpy(p.created_by, og_stmt_col_text(st, 5), sizeof(p.created_by));
+        project_from_row(st, &p);
         if ((error = art__right(ctx, tenant_id, p.id, &r, why, sizeof(why))) < 0)
             goto cleanup;
         if (r == OG_RIGHT_NONE)
@@ -292,6 +305,123 @@ cleanup:
     og_stmt_free(st);
     json_decref(arr);
     return error;
+}
+
+int og_project_list(og_ctx *ctx, const char *tenant, json_t **out)
+{
+    return project_list(ctx, tenant, 0, out);
+}
+
+int og_project_list_all(og_ctx *ctx, const char *tenant, json_t **out)
+{
+    return project_list(ctx, tenant, 1, out);
+}
+
+/* Rename (name != NULL) or archive/unarchive (archive 1/0) a project. */
+static int project_change(og_ctx *ctx, const char *tenant, const char *key, const char *name,
+                          int archive, og_project *out)
+{
+    int error = -1;
+    og_stmt *st = NULL;
+    art_scope sc;
+    json_t *analysis = NULL;
+    char now[OG_TIME_LEN], by[160];
+    const char *action;
+    if (name && (!*name || strlen(name) >= sizeof(sc.project.name)))
+        return og_error_set(OG_EINVAL, "bad project name '%s' (1 to %zu bytes)", name,
+                            sizeof(sc.project.name) - 1);
+    if ((error = art__scope(ctx, tenant, key, OG_RIGHT_READ, &sc)) < 0)
+        return error;
+    if (!og_actor_is_platform(&ctx->actor) && ctx->actor.role != OG_ROLE_TENANT_ADMIN &&
+        ctx->actor.role != OG_ROLE_PROJECT_MANAGER)
+        return og_error_set(OG_EDENIED,
+                            "%s projects needs the project-manager or tenant-admin role "
+                            "(you are %s)",
+                            name      ? "renaming"
+                            : archive ? "archiving"
+                                      : "unarchiving",
+                            og_role_name(ctx->actor.role));
+    og_time_format(og_time_now_us(), now);
+    art__actor_label(&ctx->actor, by, sizeof(by));
+    if ((error = og_store_tx_begin(ctx->store)) < 0)
+        return error;
+    /* Again inside the transaction: a concurrent archive must not be missed. */
+    if ((error = project_find(ctx, sc.tenant_id, sc.project.key, &sc.project)) < 0)
+        goto cleanup;
+    if (name) {
+        action = "project.rename";
+        if (sc.project.archived_at[0]) {
+            error = og_error_set(OG_ECONFLICT,
+                                 "project '%s' is archived and read-only: unarchive it to "
+                                 "rename it",
+                                 sc.project.key);
+            goto cleanup;
+        }
+        if (strcmp(sc.project.name, name) == 0) {
+            error = og_error_set(OG_ECONFLICT, "project '%s' is already named '%s'", sc.project.key,
+                                 name);
+            goto cleanup;
+        }
+        error = og_stmt_prepare(&st, ctx->store, "UPDATE art_projects SET name = ? WHERE id = ?");
+        if (error < 0)
+            goto cleanup;
+        og_stmt_bind_text(st, 1, name);
+        og_stmt_bind_text(st, 2, sc.project.id);
+        analysis = json_pack("{s:s, s:s, s:s}", "key", sc.project.key, "from", sc.project.name,
+                             "to", name);
+    } else {
+        action = archive ? "project.archive" : "project.unarchive";
+        if (!!sc.project.archived_at[0] == !!archive) {
+            error = og_error_set(OG_ECONFLICT, "project '%s' is %s", sc.project.key,
+                                 archive ? "already archived" : "not archived");
+            goto cleanup;
+        }
+        error = og_stmt_prepare(&st, ctx->store,
+                                "UPDATE art_projects SET archived_at = ?, archived_by = ?"
+                                " WHERE id = ?");
+        if (error < 0)
+            goto cleanup;
+        og_stmt_bind_text(st, 1, archive ? now : NULL);
+        og_stmt_bind_text(st, 2, archive ? by : NULL);
+        og_stmt_bind_text(st, 3, sc.project.id);
+        analysis = archive ? json_pack("{s:s}", "key", sc.project.key)
+                           : json_pack("{s:s, s:s}", "key", sc.project.key, "archived_at",
+                                       sc.project.archived_at);
+    }
+    if ((error = og_stmt_step(st)) < 0)
+        goto cleanup;
+    if ((error = og_audit_log(ctx, sc.tenant_id, ART_AREA, action, "project", sc.project.id,
+                              analysis)) < 0)
+        goto cleanup;
+    if ((error = og_store_tx_commit(ctx->store)) < 0)
+        goto cleanup;
+    if (name)
+        og_strlcpy(sc.project.name, name, sizeof(sc.project.name));
+    else
+        og_strlcpy(sc.project.archived_at, archive ? now : "", sizeof(sc.project.archived_at));
+    if (out)
+        *out = sc.project;
+    error = 0;
+cleanup:
+    if (error < 0)
+        og_store_tx_rollback(ctx->store);
+    og_stmt_free(st);
+    json_decref(analysis);
+    return error;
+}
+
+int og_project_rename(og_ctx *ctx, const char *tenant, const char *key, const char *name,
+                      og_project *out)
+{
+    if (!name)
+        return og_error_set(OG_EINVAL, "missing project name");
+    return project_change(ctx, tenant, key, name, 0, out);
+}
+
+int og_project_archive(og_ctx *ctx, const char *tenant, const char *key, int archive,
+                       og_project *out)
+{
+    return project_change(ctx, tenant, key, NULL, archive, out);
 }
 
 /* ---- grants ---- */
@@ -313,6 +443,8 @@ int og_access_grant(og_ctx *ctx, const char *tenant, const char *project, const 
         return error;
     if ((error = og_user_get(ctx, sc.tenant_id, user, &u)) < 0)
         return error;
+    if (strcmp(u.state, "removed") == 0)
+        return og_error_set(OG_ECONFLICT, "user '%s' was removed: it gets no grants", u.name);
     if (u.role == OG_ROLE_CLIENT_VIEWER && right != OG_RIGHT_READ)
         return og_error_set(
             OG_EINVAL, "user '%s' is a client-viewer: only the read right can be granted", u.name);

@@ -122,6 +122,11 @@ static const og_migration steps[] = {
      "CREATE INDEX art_parts_part ON art_parts (part_id);"
      "ALTER TABLE art_artifacts ADD COLUMN deleted_with TEXT;",
      NULL},
+    /* Archived projects are read-only (access.c): when and by whom, NULL while not archived. */
+    {5,
+     "ALTER TABLE art_projects ADD COLUMN archived_at TEXT;"
+     "ALTER TABLE art_projects ADD COLUMN archived_by TEXT;",
+     NULL},
 };
 
 /* Order matters: the index rows are found through art_artifacts, so they go first. */

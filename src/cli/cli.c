@@ -21,7 +21,9 @@ static const char *const main_usage =
     "  --as USER    act as USER of the command's tenant (--tenant), with that user's rights;\n"
     "               recorded in the audit trail as local:<you> as user:USER\n"
     "\n"
-    "Exit status: 0 success, 1 the operation failed or a check found a problem, 2 usage error.\n"
+    "Exit status: 0 success; 1 the operation failed or a check found a problem (a tenant,\n"
+    "user or project that does not exist is 1); 2 usage error: an unknown command, subcommand\n"
+    "or option, a missing or extra argument, or an option value of the wrong form.\n"
     "\n"
     "Commands:\n";
 

@@ -9,7 +9,7 @@
 #include "opsgate/crypto.h"
 #include "opsgate/store.h"
 
-/* Exit codes of every command. */
+/* Exit codes of every command (README "Exit status"). */
 #define OG_EXIT_OK 0
 #define OG_EXIT_FAIL 1
 #define OG_EXIT_USAGE 2
@@ -36,8 +36,10 @@ int og_cli_main(int argc, char **argv);
 int og_cli_open(og_cli *cli, const char *tenant);
 void og_cli_close(og_cli *cli);
 
-/* Print "opsgate: <message>" to stderr (message from og_error_last() when fmt is NULL) and return
- * the exit code for the error code: 2 for OG_EINVAL raised while parsing, 1 otherwise. */
+/* Print "opsgate: <message from og_error_last()>" to stderr and return OG_EXIT_FAIL, whatever
+ * the code: what the library refuses (a tenant, user or project that does not exist, a denial, a
+ * conflict, a value it judges bad) is a failure (1). Usage errors (2) are the command line's own
+ * faults, found before the data folder is opened: report them with og_cli_usage(). */
 int og_cli_fail(int code);
 /* Print "opsgate: <msg>" plus a hint to run `opsgate CMD --help`; returns OG_EXIT_USAGE. */
 int og_cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

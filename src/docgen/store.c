@@ -588,6 +588,13 @@ int og_docgen_generate_store(og_ctx *ctx, const og_docgen_request *req, og_buf *
     if ((error = og_project_get(ctx, req->tenant, req->project, &proj)) < 0 ||
         (error = need_write(ctx, req)) < 0)
         goto cleanup;
+    if (proj.archived_at[0]) {
+        error = og_error_set(OG_ECONFLICT,
+                             "project '%s' is archived (since %s) and read-only: nothing is "
+                             "generated into it until it is unarchived",
+                             proj.key, proj.archived_at);
+        goto cleanup;
+    }
 
     if (!data) {
         og_artifact_ref r = {req->tenant, req->project, PROJECT_DATA_ARTIFACT};

@@ -147,8 +147,10 @@ int og_http__project_list(og_http_req *r)
     const char *tenant;
     json_t *list = NULL;
     int error;
-    if ((error = req_tenant(r, &tenant)) < 0 ||
-        (error = og_project_list(&r->ctx, tenant, &list)) < 0)
+    int all = 0;
+    if ((error = req_tenant(r, &tenant)) < 0 || (error = query_bool(r, "all", &all)) < 0 ||
+        (error = all ? og_project_list_all(&r->ctx, tenant, &list)
+                     : og_project_list(&r->ctx, tenant, &list)) < 0)
         return error;
     return og_http__reply(r, 200, json_pack("{s:o}", "projects", list));
 }
@@ -191,6 +193,47 @@ int og_http__project_get(og_http_req *r)
         (error = og_project_get(&r->ctx, ref.tenant, ref.project, &p)) < 0)
         return error;
     return og_http__reply(r, 200, og_project_to_json(&p));
+}
+
+/* PATCH {"name": ...}: the display name; the key in the path stays. */
+int og_http__project_rename(og_http_req *r)
+{
+    static const char *const fields[] = {"name", NULL};
+    og_artifact_ref ref;
+    og_project p;
+    json_t *body = NULL;
+    const char *name;
+    int error;
+    if ((error = req_ref(r, 0, &ref)) < 0 ||
+        (error = og_http__body_object(r, 0, fields, &body)) < 0 ||
+        (error = og_http__field_str(body, "name", 1, &name)) < 0 ||
+        (error = og_project_rename(&r->ctx, ref.tenant, ref.project, name, &p)) < 0)
+        goto cleanup;
+    error = og_http__reply(r, 200, og_project_to_json(&p));
+cleanup:
+    json_decref(body);
+    return error;
+}
+
+static int project_archive(og_http_req *r, int archive)
+{
+    og_artifact_ref ref;
+    og_project p;
+    int error;
+    if ((error = req_ref(r, 0, &ref)) < 0 ||
+        (error = og_project_archive(&r->ctx, ref.tenant, ref.project, archive, &p)) < 0)
+        return error;
+    return og_http__reply(r, 200, og_project_to_json(&p));
+}
+
+int og_http__project_archive(og_http_req *r)
+{
+    return project_archive(r, 1);
+}
+
+int og_http__project_unarchive(og_http_req *r)
+{
+    return project_archive(r, 0);
 }
 
 /* ---- artifacts ---- */

@@ -180,6 +180,60 @@ static int h_user_get(og_http_req *r)
     return og_http__reply(r, 200, og_user_to_json(&u));
 }
 
+/* Disable, enable, remove: the user's record after the change (remove answers 204). */
+static int user_change(og_http_req *r, int (*fn)(og_ctx *, const char *, const char *, og_user *),
+                       int status)
+{
+    const char *tenant, *user;
+    og_user u;
+    int error;
+    if ((error = og_http__param_ref(r, "tenant", &tenant)) < 0 ||
+        (error = og_http__param_ref(r, "user", &user)) < 0 ||
+        (error = fn(&r->ctx, tenant, user, &u)) < 0)
+        return error;
+    return og_http__reply(r, status, status == 204 ? NULL : og_user_to_json(&u));
+}
+
+static int h_user_disable(og_http_req *r)
+{
+    return user_change(r, og_user_disable, 200);
+}
+
+static int h_user_enable(og_http_req *r)
+{
+    return user_change(r, og_user_enable, 200);
+}
+
+static int h_user_remove(og_http_req *r)
+{
+    return user_change(r, og_user_remove, 204);
+}
+
+static int h_user_role(og_http_req *r)
+{
+    static const char *const fields[] = {"role", NULL};
+    int error = -1;
+    json_t *body = NULL;
+    const char *tenant, *user, *role_s;
+    og_role role;
+    og_user u;
+    if ((error = og_http__param_ref(r, "tenant", &tenant)) < 0 ||
+        (error = og_http__param_ref(r, "user", &user)) < 0 ||
+        (error = og_http__body_object(r, 0, fields, &body)) < 0 ||
+        (error = og_http__field_str(body, "role", 1, &role_s)) < 0)
+        goto cleanup;
+    if ((error = og_role_parse(role_s, &role)) < 0) {
+        og_error_wrap("field 'role'");
+        goto cleanup;
+    }
+    if ((error = og_user_set_role(&r->ctx, tenant, user, role, &u)) < 0)
+        goto cleanup;
+    error = og_http__reply(r, 200, og_user_to_json(&u));
+cleanup:
+    json_decref(body);
+    return error;
+}
+
 /* ---- tokens ---- */
 
 /* The listed record of token id, with the secret added; NULL when the list does not show it. */
@@ -306,6 +360,10 @@ const og_http_route og_http__routes[] = {
     {"POST", "/api/v1/tenants/{tenant}/users", h_user_add, 0},
     {"GET", "/api/v1/tenants/{tenant}/users", h_user_list, 0},
     {"GET", "/api/v1/tenants/{tenant}/users/{user}", h_user_get, 0},
+    {"DELETE", "/api/v1/tenants/{tenant}/users/{user}", h_user_remove, 0},
+    {"POST", "/api/v1/tenants/{tenant}/users/{user}/disable", h_user_disable, 0},
+    {"POST", "/api/v1/tenants/{tenant}/users/{user}/enable", h_user_enable, 0},
+    {"PUT", "/api/v1/tenants/{tenant}/users/{user}/role", h_user_role, 0},
     {"POST", "/api/v1/tenants/{tenant}/users/{user}/tokens", h_token_create, 0},
     {"GET", "/api/v1/tenants/{tenant}/tokens", h_token_list, 0},
     {"DELETE", "/api/v1/tokens/{id}", h_token_revoke, 0},
@@ -344,6 +402,9 @@ const og_http_route og_http__routes[] = {
     {"GET", "/api/v1/projects", og_http__project_list, 0},
     {"POST", "/api/v1/projects", og_http__project_create, 0},
     {"GET", "/api/v1/projects/{key}", og_http__project_get, 0},
+    {"PATCH", "/api/v1/projects/{key}", og_http__project_rename, 0},
+    {"POST", "/api/v1/projects/{key}/archive", og_http__project_archive, 0},
+    {"POST", "/api/v1/projects/{key}/unarchive", og_http__project_unarchive, 0},
     {"POST", "/api/v1/projects/{key}/generate", og_http__generate, 0},
     {"POST", "/api/v1/projects/{key}/holds", og_http__hold_set, 0},
     {"DELETE", "/api/v1/projects/{key}/holds", og_http__hold_clear, 0},

@@ -732,6 +732,10 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
     size_t n = strlen(line);
     while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
         line[--n] = '\0';
+    /* Given a socket address, libmicrohttpd names port 0 here; og_http_serve reports the failure
+     * with the address asked for. */
+    if (strncmp(line, "Failed to bind to port", 22) == 0)
+        return;
     fprintf(stderr, "opsgate: http: %s\n", line);
 }
 

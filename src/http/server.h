@@ -137,6 +137,9 @@ int og_http__notify_test(og_http_req *r);
 int og_http__project_list(og_http_req *r);
 int og_http__project_create(og_http_req *r);
 int og_http__project_get(og_http_req *r);
+int og_http__project_rename(og_http_req *r);
+int og_http__project_archive(og_http_req *r);
+int og_http__project_unarchive(og_http_req *r);
 int og_http__artifact_list(og_http_req *r);
 int og_http__artifact_put(og_http_req *r); /* OG_HTTP_ROUTE_STREAM_BODY */
 int og_http__artifact_content(og_http_req *r);

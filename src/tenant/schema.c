@@ -26,6 +26,14 @@ static const og_migration steps[] = {
      "  revoked_at TEXT);"
      "CREATE INDEX tokens_user ON tokens (user_id);",
      NULL},
+    /* User lifecycle (user.c): a disabled user cannot authenticate until enabled; a removed one
+     * stays as a tombstone so that its id and name keep meaning one person in the history (audit
+     * records, gate items, artifact versions), and the name is never given to someone else. */
+    {2,
+     "ALTER TABLE users ADD COLUMN state TEXT NOT NULL DEFAULT 'active'"
+     "  CHECK (state IN ('active', 'disabled', 'removed'));"
+     "ALTER TABLE users ADD COLUMN state_at TEXT;",
+     NULL},
 };
 
 const og_schema og_tenant_schema = {"tenant", steps, sizeof(steps) / sizeof(steps[0])};

@@ -56,6 +56,8 @@ int og_token_create(og_ctx *ctx, const char *tenant, const char *user, int64_t t
     }
     if ((error = og_user__find(ctx->store, t.id, user, &u)) < 0)
         return error;
+    if (strcmp(u.state, "active") != 0)
+        return og_error_set(OG_ECONFLICT, "user '%s' is %s: it gets no tokens", u.name, u.state);
     /* Users may make tokens for themselves; for others it takes user management. */
     if (!(ctx->actor.kind == OG_ACTOR_USER && strcmp(ctx->actor.user_id, u.id) == 0) &&
         (error = og_authz_check(&ctx->actor, t.id, OG_PERM_USER_MANAGE)) < 0)
@@ -265,7 +267,7 @@ int og_token_authenticate(og_store *s, const char *bearer, og_actor *actor)
     if ((error = og_stmt_prepare(&st, s,
                                  "SELECT t.secret_hash, t.expires_us, t.revoked_at IS NOT NULL,"
                                  " u.id, u.name, u.role, COALESCE(u.tenant_id, ''),"
-                                 " COALESCE(n.state, 'active'), COALESCE(n.name, '')"
+                                 " COALESCE(n.state, 'active'), COALESCE(n.name, ''), u.state"
                                  " FROM tokens t JOIN users u ON u.id = t.user_id"
                                  " LEFT JOIN tenants n ON n.id = u.tenant_id WHERE t.id = ?")) < 0)
         goto cleanup;
@@ -279,6 +281,12 @@ int og_token_authenticate(og_store *s, const char *bearer, og_actor *actor)
     const void *stored = rc == OG_ROW ? og_stmt_col_blob(st, 0, &hlen) : NULL;
     if (rc == OG_DONE || hlen != sizeof(hash) || !og_memeq_ct(stored, hash, sizeof(hash))) {
         error = og_error_set(OG_EAUTH, "unknown token");
+        goto cleanup;
+    }
+    /* Before the revocation check: a disabled user's tokens are revoked too, and this says why. */
+    if (strcmp(og_stmt_col_text(st, 9), "active") != 0) {
+        error = og_error_set(OG_EAUTH, "user '%s' is %s", og_stmt_col_text(st, 4),
+                             og_stmt_col_text(st, 9));
         goto cleanup;
     }
     if (og_stmt_col_int(st, 2)) {

@@ -16,13 +16,18 @@ static void user_from_row(og_stmt *st, og_user *u)
     if (og_role_parse(og_stmt_col_text(st, 3), &u->role) < 0)
         u->role = OG_ROLE_NONE;
     og_strlcpy(u->created_at, og_stmt_col_text(st, 4), sizeof(u->created_at));
+    const char *state = og_stmt_col_text(st, 5), *at = og_stmt_col_text(st, 6);
+    og_strlcpy(u->state, state ? state : "active", sizeof(u->state));
+    og_strlcpy(u->state_at, at ? at : "", sizeof(u->state_at));
 }
+
+#define USER_COLS "id, tenant_id, name, role, created_at, state, state_at"
 
 int og_user__find(og_store *s, const char *tenant_id, const char *name_or_id, og_user *out)
 {
     og_stmt *st = NULL;
     int error = og_stmt_prepare(&st, s,
-                                "SELECT id, tenant_id, name, role, created_at FROM users"
+                                "SELECT " USER_COLS " FROM users"
                                 " WHERE COALESCE(tenant_id, '') = ? AND (name = ? OR id = ?)");
     if (error < 0)
         return error;
@@ -44,9 +49,11 @@ int og_user__find(og_store *s, const char *tenant_id, const char *name_or_id, og
 
 json_t *og_user_to_json(const og_user *u)
 {
-    return json_pack("{s:s, s:s?, s:s, s:s, s:s}", "id", u->id, "tenant_id",
+    return json_pack("{s:s, s:s?, s:s, s:s, s:s, s:s, s:s?}", "id", u->id, "tenant_id",
                      u->tenant_id[0] ? u->tenant_id : NULL, "name", u->name, "role",
-                     og_role_name(u->role), "created_at", u->created_at);
+                     og_role_name(u->role), "created_at", u->created_at, "state",
+                     u->state[0] ? u->state : "active", "state_at",
+                     u->state_at[0] ? u->state_at : NULL);
 }
 
 int og_user_add(og_ctx *ctx, const char *tenant, const char *name, og_role role, og_user *out)
@@ -64,7 +71,8 @@ int og_user_add(og_ctx *ctx, const char *tenant, const char *name, og_role role,
             return error;
     } else {
         if (!tenant || !*tenant)
-            return og_error_set(OG_EINVAL, "a %s needs a tenant (--tenant)", og_role_name(role));
+            return og_error_set(OG_EINVAL, "a user with role %s belongs to a tenant (--tenant)",
+                                og_role_name(role));
         if ((error = og_tenant__resolve(ctx, tenant, OG_PERM_USER_MANAGE, &t)) < 0)
             return error;
     }
@@ -83,6 +91,7 @@ int og_user_add(og_ctx *ctx, const char *tenant, const char *name, og_role role,
     og_strlcpy(u.name, name, sizeof(u.name));
     u.role = role;
     og_time_format(og_time_now_us(), u.created_at);
+    og_strlcpy(u.state, "active", sizeof(u.state));
 
     if ((error = og_store_tx_begin(ctx->store)) < 0)
         return error;
@@ -96,7 +105,14 @@ int og_user_add(og_ctx *ctx, const char *tenant, const char *name, og_role role,
     og_stmt_bind_text(st, 4, og_role_name(role));
     og_stmt_bind_text(st, 5, u.created_at);
     if ((error = og_stmt_step(st)) < 0) {
-        if (error == OG_EEXISTS)
+        og_user old;
+        if (error == OG_EEXISTS && og_user__find(ctx->store, t.id, name, &old) == 0 &&
+            strcmp(old.state, "removed") == 0)
+            og_error_set(OG_EEXISTS,
+                         "user name '%s' belonged to a user removed at %s%s%s; names are not "
+                         "reused, so that the history keeps meaning one person: choose another",
+                         name, old.state_at, t.id[0] ? " in tenant " : "", t.name);
+        else if (error == OG_EEXISTS)
             og_error_set(OG_EEXISTS, "user '%s' already exists%s%s", name,
                          t.id[0] ? " in tenant " : "", t.name);
         goto cleanup;
@@ -157,8 +173,8 @@ int og_user_list(og_ctx *ctx, const char *tenant, json_t **out)
         goto cleanup;
     }
     if ((error = og_stmt_prepare(&st, ctx->store,
-                                 "SELECT id, tenant_id, name, role, created_at FROM users"
-                                 " WHERE COALESCE(tenant_id, '') = ? ORDER BY name")) < 0)
+                                 "SELECT " USER_COLS " FROM users WHERE COALESCE(tenant_id, '')"
+                                 " = ? AND state != 'removed' ORDER BY name")) < 0)
         goto cleanup;
     og_stmt_bind_text(st, 1, t.id);
     int rc;
@@ -199,6 +215,8 @@ int og_actor_become(og_ctx *ctx, const char *tenant, const char *user)
                          t.name);
         return error;
     }
+    if (strcmp(u.state, "active") != 0)
+        return og_error_set(OG_EDENIED, "--as: user '%s' is %s", u.name, u.state);
     char local[64];
     og_strlcpy(local, ctx->actor.local_user, sizeof(local));
     memset(&ctx->actor, 0, sizeof(ctx->actor));
@@ -209,4 +227,208 @@ int og_actor_become(og_ctx *ctx, const char *tenant, const char *user)
     og_strlcpy(ctx->actor.tenant_id, u.tenant_id, sizeof(ctx->actor.tenant_id));
     ctx->actor.role = u.role;
     return 0;
+}
+
+/* ---- lifecycle ---- */
+
+typedef enum user_op { USER_DISABLE, USER_ENABLE, USER_REMOVE, USER_ROLE } user_op;
+
+static const char *const op_action[] = {
+    [USER_DISABLE] = "user.disable",
+    [USER_ENABLE] = "user.enable",
+    [USER_REMOVE] = "user.remove",
+    [USER_ROLE] = "user.role",
+};
+
+/* How many active users of the scope (tenant_id "" = platform admins) other than except_id hold
+ * role, in *n. */
+static int count_admins(og_store *s, const char *tenant_id, og_role role, const char *except_id,
+                        int64_t *n)
+{
+    og_stmt *st = NULL;
+    int error = og_stmt_prepare(&st, s,
+                                "SELECT COUNT(*) FROM users WHERE COALESCE(tenant_id, '') = ? AND"
+                                " role = ? AND state = 'active' AND id != ?");
+    *n = 0;
+    if (error < 0)
+        return error;
+    og_stmt_bind_text(st, 1, tenant_id);
+    og_stmt_bind_text(st, 2, og_role_name(role));
+    og_stmt_bind_text(st, 3, except_id);
+    if ((error = og_stmt_step(st)) == OG_ROW) {
+        *n = og_stmt_col_int(st, 0);
+        error = 0;
+    }
+    og_stmt_free(st);
+    return error < 0 ? error : 0;
+}
+
+/* Revoke the user's live tokens inside the caller's transaction; *n = how many. */
+static int revoke_tokens(og_store *s, const char *user_id, const char *now, int64_t *n)
+{
+    og_stmt *st = NULL;
+    int error = og_stmt_prepare(&st, s,
+                                "UPDATE tokens SET revoked_at = ? WHERE user_id = ? AND"
+                                " revoked_at IS NULL");
+    if (error < 0)
+        return error;
+    og_stmt_bind_text(st, 1, now);
+    og_stmt_bind_text(st, 2, user_id);
+    error = og_stmt_step(st);
+    *n = error < 0 ? 0 : og_store_changes(s);
+    og_stmt_free(st);
+    return error < 0 ? error : 0;
+}
+
+/* Would this change leave the scope without an active administrator? OG_ECONFLICT naming why
+ * when the actor may not do that; 0 otherwise. */
+static int check_last_admin(og_ctx *ctx, const og_tenant *t, const og_user *u, user_op op,
+                            og_role role)
+{
+    og_role admin = t->id[0] ? OG_ROLE_TENANT_ADMIN : OG_ROLE_PLATFORM_ADMIN;
+    int losing = u->role == admin && strcmp(u->state, "active") == 0 &&
+                 (op == USER_DISABLE || op == USER_REMOVE || (op == USER_ROLE && role != admin));
+    if (!losing)
+        return 0;
+    /* A platform admin may leave a tenant without tenant-admins (it can add one back); only the
+     * local operator may leave the installation without an active platform-admin user. */
+    if (t->id[0] ? og_actor_is_platform(&ctx->actor) : ctx->actor.kind != OG_ACTOR_USER)
+        return 0;
+    int64_t others = 0;
+    int error = count_admins(ctx->store, t->id, admin, u->id, &others);
+    if (error < 0 || others > 0)
+        return error;
+    if (t->id[0])
+        return og_error_set(OG_ECONFLICT,
+                            "user '%s' is the last active tenant-admin of tenant '%s': make "
+                            "another user tenant-admin first (or ask a platform admin)",
+                            u->name, t->name);
+    return og_error_set(OG_ECONFLICT,
+                        "user '%s' is the last active platform-admin: add another platform-admin "
+                        "first",
+                        u->name);
+}
+
+static int user_change(og_ctx *ctx, const char *tenant, const char *name_or_id, user_op op,
+                       og_role role, og_user *out)
+{
+    int error = -1;
+    og_stmt *st = NULL;
+    og_tenant t;
+    og_user u;
+    json_t *analysis = NULL;
+    char now[OG_TIME_LEN];
+    const char *state;
+    int64_t revoked = 0;
+    memset(&t, 0, sizeof(t));
+    if (!name_or_id || !*name_or_id)
+        return og_error_set(OG_EINVAL, "missing user name");
+    if (tenant && *tenant) {
+        if ((error = og_tenant__resolve(ctx, tenant, OG_PERM_USER_MANAGE, &t)) < 0)
+            return error;
+    } else if ((error = og_authz_check(&ctx->actor, NULL, OG_PERM_PLATFORM)) < 0) {
+        return error;
+    }
+    if (op == USER_ROLE) {
+        if (role == OG_ROLE_NONE)
+            return og_error_set(OG_EINVAL, "a user needs a role");
+        if (role == OG_ROLE_PLATFORM_ADMIN)
+            return og_error_set(OG_EINVAL,
+                                "nobody is raised to platform-admin: platform admins belong to no "
+                                "tenant (add one with `user add NAME --role platform-admin`)");
+        if (!t.id[0])
+            return og_error_set(OG_EINVAL, "a platform admin's role does not change: platform "
+                                           "admins belong to no tenant");
+    }
+    og_time_format(og_time_now_us(), now);
+
+    if ((error = og_store_tx_begin(ctx->store)) < 0)
+        return error;
+    /* Read inside the transaction: two concurrent changes cannot both see a second admin. */
+    if ((error = og_user__find(ctx->store, t.id, name_or_id, &u)) < 0)
+        goto cleanup;
+    if (strcmp(u.state, "removed") == 0) {
+        error = og_error_set(OG_ECONFLICT, "user '%s' was removed at %s; removal is final", u.name,
+                             u.state_at);
+        goto cleanup;
+    }
+    if (op == USER_DISABLE && strcmp(u.state, "disabled") == 0) {
+        error = og_error_set(OG_ECONFLICT, "user '%s' is already disabled", u.name);
+        goto cleanup;
+    }
+    if (op == USER_ENABLE && strcmp(u.state, "active") == 0) {
+        error = og_error_set(OG_ECONFLICT, "user '%s' is not disabled", u.name);
+        goto cleanup;
+    }
+    if (op == USER_ROLE && u.role == role) {
+        error = og_error_set(OG_ECONFLICT, "user '%s' already has the %s role", u.name,
+                             og_role_name(role));
+        goto cleanup;
+    }
+    if ((error = check_last_admin(ctx, &t, &u, op, role)) < 0)
+        goto cleanup;
+
+    state = op == USER_DISABLE  ? "disabled"
+            : op == USER_REMOVE ? "removed"
+            : op == USER_ENABLE ? "active"
+                                : u.state;
+    if ((error = og_stmt_prepare(
+             &st, ctx->store, "UPDATE users SET state = ?, state_at = ?, role = ? WHERE id = ?")) <
+        0)
+        goto cleanup;
+    og_stmt_bind_text(st, 1, state);
+    og_stmt_bind_text(st, 2, op == USER_ROLE ? (u.state_at[0] ? u.state_at : NULL) : now);
+    og_stmt_bind_text(st, 3, og_role_name(op == USER_ROLE ? role : u.role));
+    og_stmt_bind_text(st, 4, u.id);
+    if ((error = og_stmt_step(st)) < 0)
+        goto cleanup;
+    if (op != USER_ENABLE && (error = revoke_tokens(ctx->store, u.id, now, &revoked)) < 0)
+        goto cleanup;
+    if (op == USER_ROLE)
+        analysis = json_pack("{s:s, s:s, s:s, s:I}", "name", u.name, "from", og_role_name(u.role),
+                             "to", og_role_name(role), "tokens_revoked", (json_int_t)revoked);
+    else
+        analysis = json_pack("{s:s, s:s, s:s, s:I}", "name", u.name, "role", og_role_name(u.role),
+                             "from", u.state, "tokens_revoked", (json_int_t)revoked);
+    if ((error = og_audit_log(ctx, t.id[0] ? t.id : NULL, "platform", op_action[op], "user", u.id,
+                              analysis)) < 0)
+        goto cleanup;
+    if ((error = og_store_tx_commit(ctx->store)) < 0)
+        goto cleanup;
+    if (op == USER_ROLE) {
+        u.role = role;
+    } else {
+        og_strlcpy(u.state, state, sizeof(u.state));
+        og_strlcpy(u.state_at, now, sizeof(u.state_at));
+    }
+    if (out)
+        *out = u;
+    error = 0;
+cleanup:
+    if (error < 0)
+        og_store_tx_rollback(ctx->store);
+    og_stmt_free(st);
+    json_decref(analysis);
+    return error;
+}
+
+int og_user_disable(og_ctx *ctx, const char *tenant, const char *name_or_id, og_user *out)
+{
+    return user_change(ctx, tenant, name_or_id, USER_DISABLE, OG_ROLE_NONE, out);
+}
+
+int og_user_enable(og_ctx *ctx, const char *tenant, const char *name_or_id, og_user *out)
+{
+    return user_change(ctx, tenant, name_or_id, USER_ENABLE, OG_ROLE_NONE, out);
+}
+
+int og_user_remove(og_ctx *ctx, const char *tenant, const char *name_or_id, og_user *out)
+{
+    return user_change(ctx, tenant, name_or_id, USER_REMOVE, OG_ROLE_NONE, out);
+}
+
+int og_user_set_role(og_ctx *ctx, const char *tenant, const char *name_or_id, og_role role,
+                     og_user *out)
+{
+    return user_change(ctx, tenant, name_or_id, USER_ROLE, role, out);
 }

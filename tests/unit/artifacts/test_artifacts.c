@@ -1168,6 +1168,108 @@ static void test_artifacts_tmp__stale_part_files_are_swept_live_ones_kept(void *
     assert_int_equal(removed, 0);
 }
 
+static void test_artifacts_project__rename_keeps_the_key_and_is_audited(void **state)
+{
+    fx *f = *state;
+    og_ctx pam = as(f, "acme", "pam"), eve = as(f, "acme", "eve"), gus = as(f, "globex", "gus");
+    og_project p;
+    OG_ASSERT_OK(put(&eve, "acme", "fw", "doc.md", NULL, "one\n", NULL));
+    OG_ASSERT_OK(og_project_rename(&pam, "acme", "fw", "Firewall refresh 2026", &p));
+    assert_string_equal(p.key, "fw");
+    assert_string_equal(p.name, "Firewall refresh 2026");
+    OG_ASSERT_OK(og_project_get(&eve, "acme", "fw", &p));
+    assert_string_equal(p.name, "Firewall refresh 2026");
+    /* the artifacts are where they were */
+    char *t = NULL;
+    OG_ASSERT_OK(get(&eve, "acme", "fw", "doc.md", 0, &t));
+    free(t);
+    /* engineers may not; another tenant's admin finds nothing, as for a missing project */
+    assert_int_equal(og_project_rename(&eve, "acme", "fw", "x", NULL), OG_EDENIED);
+    assert_msg("project-manager");
+    assert_int_equal(og_project_rename(&gus, "acme", "fw", "x", NULL), OG_ENOTFOUND);
+    assert_int_equal(og_project_rename(&pam, "acme", "nosuch", "x", NULL), OG_ENOTFOUND);
+    assert_int_equal(og_project_rename(&pam, "acme", "fw", "", NULL), OG_EINVAL);
+    assert_int_equal(og_project_rename(&pam, "acme", "fw", "Firewall refresh 2026", NULL),
+                     OG_ECONFLICT);
+    json_t *list = NULL;
+    int64_t next = 0;
+    OG_ASSERT_OK(
+        og_audit_list(&f->env.ctx, f->acme.id, 0, 1000, "project.rename", NULL, &list, &next));
+    assert_int_equal(json_array_size(list), 1);
+    json_t *an = json_object_get(json_array_get(list, 0), "analysis");
+    assert_string_equal(json_string_value(json_object_get(an, "from")), "Firewall migration");
+    assert_string_equal(json_string_value(json_object_get(an, "to")), "Firewall refresh 2026");
+    json_decref(list);
+}
+
+static void test_artifacts_project__archived_is_read_only_and_hidden_from_the_list(void **state)
+{
+    fx *f = *state;
+    og_ctx *c = &f->env.ctx;
+    og_ctx ada = as(f, "acme", "ada"), eve = as(f, "acme", "eve"), gus = as(f, "globex", "gus");
+    og_artifact_ref r = ref("acme", "fw", "doc.md");
+    og_project p;
+    char *t = NULL;
+    OG_ASSERT_OK(put(&eve, "acme", "fw", "doc.md", NULL, "one\n", NULL));
+    assert_int_equal(og_project_archive(&eve, "acme", "fw", 1, NULL), OG_EDENIED);
+    assert_int_equal(og_project_archive(&gus, "acme", "fw", 1, NULL), OG_ENOTFOUND);
+    OG_ASSERT_OK(og_project_archive(&ada, "acme", "fw", 1, &p));
+    assert_true(p.archived_at[0] != '\0');
+    assert_int_equal(og_project_archive(&ada, "acme", "fw", 1, NULL), OG_ECONFLICT);
+    /* reads go on */
+    OG_ASSERT_OK(get(&eve, "acme", "fw", "doc.md", 0, &t));
+    free(t);
+    OG_ASSERT_OK(og_project_get(&eve, "acme", "fw", &p));
+    /* no change of content or state, not even by a platform admin */
+    og_ctx *who[] = {&eve, c};
+    for (size_t i = 0; i < 2; i++) {
+        assert_int_equal(put(who[i], "acme", "fw", "doc.md", NULL, "two\n", NULL), OG_ECONFLICT);
+        assert_msg("archived");
+        assert_int_equal(put(who[i], "acme", "fw", "new.md", NULL, "new\n", NULL), OG_ECONFLICT);
+        assert_int_equal(og_artifact_restore(who[i], &r, 1, NULL, NULL), OG_ECONFLICT);
+        assert_int_equal(og_artifact_set_state(who[i], &r, "in-review", NULL), OG_ECONFLICT);
+        assert_int_equal(og_artifact_metadata_set(who[i], &r, "{\"a\":1}"), OG_ECONFLICT);
+        assert_int_equal(og_artifact_delete(who[i], &r), OG_ECONFLICT);
+        assert_int_equal(og_artifact_lock(who[i], &r, 0, NULL), OG_ECONFLICT);
+    }
+    assert_int_equal(og_project_rename(&ada, "acme", "fw", "x", NULL), OG_ECONFLICT);
+    /* governance goes on: a legal hold can be set on archived data */
+    OG_ASSERT_OK(og_artifact_hold_set(&ada, &r, "litigation"));
+    OG_ASSERT_OK(og_artifact_hold_clear(&ada, &r, "settled"));
+    /* the list leaves it out; the whole list has it, marked */
+    json_t *list = NULL;
+    OG_ASSERT_OK(og_project_list(&eve, "acme", &list));
+    assert_int_equal(json_array_size(list), 1);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(list, 0), "key")), "m365");
+    json_decref(list);
+    OG_ASSERT_OK(og_project_list_all(&eve, "acme", &list));
+    assert_int_equal(json_array_size(list), 2);
+    assert_true(json_is_true(json_object_get(json_array_get(list, 0), "archived")));
+    json_decref(list);
+    /* unarchive: writable again; both audited */
+    assert_int_equal(og_project_archive(&eve, "acme", "fw", 0, NULL), OG_EDENIED);
+    OG_ASSERT_OK(og_project_archive(&ada, "acme", "fw", 0, &p));
+    assert_string_equal(p.archived_at, "");
+    assert_int_equal(og_project_archive(&ada, "acme", "fw", 0, NULL), OG_ECONFLICT);
+    OG_ASSERT_OK(put(&eve, "acme", "fw", "doc.md", NULL, "two\n", NULL));
+    int64_t next = 0;
+    const char *actions[] = {"project.archive", "project.unarchive"};
+    for (size_t i = 0; i < 2; i++) {
+        OG_ASSERT_OK(og_audit_list(c, f->acme.id, 0, 1000, actions[i], NULL, &list, &next));
+        assert_int_equal(json_array_size(list), 1);
+        json_decref(list);
+    }
+}
+
+static void test_artifacts_access__a_removed_user_gets_no_grant(void **state)
+{
+    fx *f = *state;
+    og_ctx ada = as(f, "acme", "ada");
+    OG_ASSERT_OK(og_user_remove(&ada, "acme", "cli", NULL));
+    assert_int_equal(og_access_grant(&ada, "acme", "fw", "cli", OG_RIGHT_READ, 0), OG_ECONFLICT);
+    assert_msg("removed");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1220,6 +1322,13 @@ int main(void)
             test_artifacts_tenant__holds_and_retention_block_its_deletion, setup, teardown),
         cmocka_unit_test_setup_teardown(test_artifacts_tenant__deleted_tenant_files_can_be_removed,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(test_artifacts_project__rename_keeps_the_key_and_is_audited,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_artifacts_project__archived_is_read_only_and_hidden_from_the_list, setup,
+            teardown),
+        cmocka_unit_test_setup_teardown(test_artifacts_access__a_removed_user_gets_no_grant, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

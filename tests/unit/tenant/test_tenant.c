@@ -1,5 +1,6 @@
 /* test_tenant.c - tenants, users, roles, tokens and tenant isolation, on a real data folder. */
 #include "og_test.h"
+#include "opsgate/audit.h"
 #include "opsgate/error.h"
 #include "opsgate/tenant.h"
 
@@ -167,7 +168,8 @@ static void test_token__expired_revoked_and_malformed_tokens_are_refused(void **
     og_strlcpy(bad, tok, sizeof(bad));
     bad[strlen(bad) - 2] = bad[strlen(bad) - 2] == 'A' ? 'B' : 'A';
     assert_int_equal(og_token_authenticate(env->store, bad, &actor), OG_EAUTH);
-    const char *junk[] = {"", "og_", "Bearer", "og_not-a-uuid_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+    const char *junk[] = {"", "og_", "Bearer",
+                          "og_not-a-uuid_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
                           "og_00000000-0000-4000-8000-000000000000_short"};
     for (size_t i = 0; i < sizeof(junk) / sizeof(junk[0]); i++)
         assert_int_equal(og_token_authenticate(env->store, junk[i], &actor), OG_EAUTH);
@@ -232,8 +234,8 @@ static void test_tenant__delete_shreds_the_key_and_removes_users(void **state)
     size_t sealed_len = 0, plain_len = 0;
     OG_ASSERT_OK(og_tenant_create(&env->ctx, "acme", &t));
     make_user_token(env, "acme", "alice", OG_ROLE_ENGINEER, tok);
-    OG_ASSERT_OK(og_crypto_seal(env->keys, env->store, t.id, "obj-1", "secret", 6, &sealed,
-                                &sealed_len));
+    OG_ASSERT_OK(
+        og_crypto_seal(env->keys, env->store, t.id, "obj-1", "secret", 6, &sealed, &sealed_len));
     OG_ASSERT_OK(og_tenant_delete(&env->ctx, "acme"));
     assert_int_equal(og_tenant_get(&env->ctx, "acme", &t), OG_ENOTFOUND);
     assert_int_equal(og_token_authenticate(env->store, tok, &actor), OG_EAUTH);
@@ -341,6 +343,212 @@ static void test_actor__become_acts_with_the_users_rights_and_is_labelled_as_bot
     assert_non_null(strstr(og_error_last(), "nobody"));
 }
 
+/* The analysis of the last audit record with action in the tenant's chain (NULL = platform). */
+static json_t *last_audit(og_test_env *env, const char *tenant_id, const char *action)
+{
+    json_t *list = NULL;
+    int64_t next = 0;
+    OG_ASSERT_OK(og_audit_list(&env->ctx, tenant_id, 0, 1000, action, NULL, &list, &next));
+    assert_true(json_array_size(list) > 0);
+    json_t *a =
+        json_incref(json_object_get(json_array_get(list, json_array_size(list) - 1), "analysis"));
+    json_decref(list);
+    return a;
+}
+
+static void test_user__disable_refuses_every_token_and_enable_does_not_bring_them_back(void **state)
+{
+    og_test_env *env = *state;
+    char tok_a[OG_TOKEN_MAX], tok_e[OG_TOKEN_MAX], tok_e2[OG_TOKEN_MAX], id[OG_ID_LEN];
+    og_tenant t;
+    og_user u;
+    og_actor actor;
+    OG_ASSERT_OK(og_tenant_create(&env->ctx, "acme", &t));
+    make_user_token(env, "acme", "ada", OG_ROLE_TENANT_ADMIN, tok_a);
+    make_user_token(env, "acme", "eve", OG_ROLE_ENGINEER, tok_e);
+    OG_ASSERT_OK(og_token_create(&env->ctx, "acme", "eve", 0, tok_e2, id));
+    og_ctx a;
+    as_token(env, tok_a, &a);
+
+    OG_ASSERT_OK(og_user_disable(&a, "acme", "eve", &u));
+    assert_string_equal(u.state, "disabled");
+    assert_int_equal(og_token_authenticate(env->store, tok_e, &actor), OG_EAUTH);
+    assert_non_null(strstr(og_error_last(), "disabled"));
+    assert_int_equal(og_token_authenticate(env->store, tok_e2, &actor), OG_EAUTH);
+    json_t *an = last_audit(env, t.id, "user.disable");
+    assert_int_equal(json_integer_value(json_object_get(an, "tokens_revoked")), 2);
+    json_decref(an);
+    /* no new tokens, no --as, and a second disable says so */
+    assert_int_equal(og_token_create(&a, "acme", "eve", 0, tok_e2, id), OG_ECONFLICT);
+    og_ctx as = env->ctx;
+    assert_int_equal(og_actor_become(&as, "acme", "eve"), OG_EDENIED);
+    assert_non_null(strstr(og_error_last(), "disabled"));
+    assert_int_equal(og_user_disable(&a, "acme", "eve", NULL), OG_ECONFLICT);
+    /* listed with its state */
+    json_t *arr = NULL;
+    OG_ASSERT_OK(og_user_list(&a, "acme", &arr));
+    size_t i;
+    json_t *x;
+    int seen = 0;
+    json_array_foreach(arr, i,
+                       x) if (og_streq(json_string_value(json_object_get(x, "name")), "eve"))
+    {
+        assert_string_equal(json_string_value(json_object_get(x, "state")), "disabled");
+        seen = 1;
+    }
+    assert_true(seen);
+    json_decref(arr);
+
+    OG_ASSERT_OK(og_user_enable(&a, "acme", "eve", &u));
+    assert_string_equal(u.state, "active");
+    assert_int_equal(og_user_enable(&a, "acme", "eve", NULL), OG_ECONFLICT);
+    /* the old tokens stay revoked; a new one works */
+    assert_int_equal(og_token_authenticate(env->store, tok_e, &actor), OG_EAUTH);
+    assert_non_null(strstr(og_error_last(), "revoked"));
+    OG_ASSERT_OK(og_token_create(&a, "acme", "eve", 0, tok_e2, id));
+    OG_ASSERT_OK(og_token_authenticate(env->store, tok_e2, &actor));
+    an = last_audit(env, t.id, "user.enable");
+    assert_string_equal(json_string_value(json_object_get(an, "name")), "eve");
+    json_decref(an);
+}
+
+static void test_user__lifecycle_needs_user_management_and_other_tenants_get_not_found(void **state)
+{
+    og_test_env *env = *state;
+    char tok_a[OG_TOKEN_MAX], tok_e[OG_TOKEN_MAX], tok_g[OG_TOKEN_MAX], tok_p[OG_TOKEN_MAX];
+    OG_ASSERT_OK(og_tenant_create(&env->ctx, "acme", NULL));
+    OG_ASSERT_OK(og_tenant_create(&env->ctx, "globex", NULL));
+    make_user_token(env, "acme", "ada", OG_ROLE_TENANT_ADMIN, tok_a);
+    make_user_token(env, "acme", "eve", OG_ROLE_ENGINEER, tok_e);
+    make_user_token(env, "acme", "pam", OG_ROLE_PROJECT_MANAGER, tok_p);
+    make_user_token(env, "globex", "gus", OG_ROLE_TENANT_ADMIN, tok_g);
+    og_ctx e, g, p;
+    as_token(env, tok_e, &e);
+    as_token(env, tok_g, &g);
+    as_token(env, tok_p, &p);
+    assert_int_equal(og_user_disable(&e, "acme", "ada", NULL), OG_EDENIED);
+    assert_int_equal(og_user_disable(&p, "acme", "eve", NULL), OG_EDENIED);
+    assert_int_equal(og_user_set_role(&e, "acme", "eve", OG_ROLE_TENANT_ADMIN, NULL), OG_EDENIED);
+    assert_int_equal(og_user_remove(&e, "acme", "eve", NULL), OG_EDENIED);
+    /* another tenant's admin: the tenant does not exist for it, like a missing one */
+    assert_int_equal(og_user_disable(&g, "acme", "eve", NULL), OG_ENOTFOUND);
+    char cross[256];
+    og_strlcpy(cross, og_error_last(), sizeof(cross));
+    assert_int_equal(og_user_disable(&g, "nosuch", "eve", NULL), OG_ENOTFOUND);
+    assert_non_null(strstr(cross, "not found"));
+    assert_int_equal(og_user_remove(&g, "acme", "eve", NULL), OG_ENOTFOUND);
+    assert_int_equal(og_user_set_role(&g, "acme", "eve", OG_ROLE_AUDITOR, NULL), OG_ENOTFOUND);
+    /* nor can it reach acme's users through its own tenant */
+    assert_int_equal(og_user_disable(&g, "globex", "eve", NULL), OG_ENOTFOUND);
+    /* nobody is raised to platform-admin, not even by a platform admin */
+    assert_int_equal(og_user_set_role(&env->ctx, "acme", "eve", OG_ROLE_PLATFORM_ADMIN, NULL),
+                     OG_EINVAL);
+    assert_non_null(strstr(og_error_last(), "platform-admin"));
+    /* platform admins' accounts are the platform's */
+    og_ctx a;
+    as_token(env, tok_a, &a);
+    assert_int_equal(og_user_disable(&a, NULL, "admin", NULL), OG_EDENIED);
+}
+
+static void test_user__set_role_applies_at_once_and_revokes_tokens(void **state)
+{
+    og_test_env *env = *state;
+    char tok_a[OG_TOKEN_MAX], tok_e[OG_TOKEN_MAX], id[OG_ID_LEN];
+    og_tenant t;
+    og_user u;
+    og_actor actor;
+    OG_ASSERT_OK(og_tenant_create(&env->ctx, "acme", &t));
+    make_user_token(env, "acme", "ada", OG_ROLE_TENANT_ADMIN, tok_a);
+    make_user_token(env, "acme", "eve", OG_ROLE_ENGINEER, tok_e);
+    og_ctx a;
+    as_token(env, tok_a, &a);
+    OG_ASSERT_OK(og_user_set_role(&a, "acme", "eve", OG_ROLE_AUDITOR, &u));
+    assert_int_equal(u.role, OG_ROLE_AUDITOR);
+    assert_int_equal(og_token_authenticate(env->store, tok_e, &actor), OG_EAUTH);
+    OG_ASSERT_OK(og_token_create(&a, "acme", "eve", 0, tok_e, id));
+    OG_ASSERT_OK(og_token_authenticate(env->store, tok_e, &actor));
+    assert_int_equal(actor.role, OG_ROLE_AUDITOR);
+    assert_int_equal(og_user_set_role(&a, "acme", "eve", OG_ROLE_AUDITOR, NULL), OG_ECONFLICT);
+    json_t *an = last_audit(env, t.id, "user.role");
+    assert_string_equal(json_string_value(json_object_get(an, "from")), "engineer");
+    assert_string_equal(json_string_value(json_object_get(an, "to")), "auditor");
+    assert_int_equal(json_integer_value(json_object_get(an, "tokens_revoked")), 1);
+    json_decref(an);
+    /* --as acts with the new role at once */
+    og_ctx as = env->ctx;
+    OG_ASSERT_OK(og_actor_become(&as, "acme", "eve"));
+    assert_int_equal(as.actor.role, OG_ROLE_AUDITOR);
+}
+
+static void test_user__the_last_tenant_admin_cannot_lock_the_tenant_out(void **state)
+{
+    og_test_env *env = *state;
+    char tok_a[OG_TOKEN_MAX], tok_b[OG_TOKEN_MAX];
+    OG_ASSERT_OK(og_tenant_create(&env->ctx, "acme", NULL));
+    make_user_token(env, "acme", "ada", OG_ROLE_TENANT_ADMIN, tok_a);
+    og_ctx a;
+    as_token(env, tok_a, &a);
+    assert_int_equal(og_user_set_role(&a, "acme", "ada", OG_ROLE_ENGINEER, NULL), OG_ECONFLICT);
+    assert_non_null(strstr(og_error_last(), "last active tenant-admin"));
+    assert_int_equal(og_user_disable(&a, "acme", "ada", NULL), OG_ECONFLICT);
+    assert_int_equal(og_user_remove(&a, "acme", "ada", NULL), OG_ECONFLICT);
+    assert_non_null(strstr(og_error_last(), "ada"));
+    /* with a second tenant-admin it may step down */
+    make_user_token(env, "acme", "bob", OG_ROLE_TENANT_ADMIN, tok_b);
+    og_ctx b;
+    as_token(env, tok_b, &b);
+    OG_ASSERT_OK(og_user_disable(&b, "acme", "ada", NULL));
+    /* now bob is the last active one */
+    assert_int_equal(og_user_remove(&b, "acme", "bob", NULL), OG_ECONFLICT);
+    /* a platform admin may (it can add a tenant-admin back) */
+    OG_ASSERT_OK(og_user_set_role(&env->ctx, "acme", "bob", OG_ROLE_ENGINEER, NULL));
+    /* and the last platform-admin user cannot disable itself by token */
+    og_ctx root;
+    as_token(env, env->token, &root);
+    assert_int_equal(og_user_disable(&root, NULL, "admin", NULL), OG_ECONFLICT);
+    assert_non_null(strstr(og_error_last(), "platform-admin"));
+}
+
+static void test_user__remove_keeps_a_tombstone_and_the_name_is_not_reused(void **state)
+{
+    og_test_env *env = *state;
+    char tok_a[OG_TOKEN_MAX], tok_e[OG_TOKEN_MAX];
+    og_tenant t;
+    og_user u, before;
+    og_actor actor;
+    OG_ASSERT_OK(og_tenant_create(&env->ctx, "acme", &t));
+    make_user_token(env, "acme", "ada", OG_ROLE_TENANT_ADMIN, tok_a);
+    make_user_token(env, "acme", "eve", OG_ROLE_ENGINEER, tok_e);
+    og_ctx a;
+    as_token(env, tok_a, &a);
+    OG_ASSERT_OK(og_user_get(&a, "acme", "eve", &before));
+    OG_ASSERT_OK(og_user_remove(&a, "acme", "eve", &u));
+    assert_string_equal(u.state, "removed");
+    assert_int_equal(og_token_authenticate(env->store, tok_e, &actor), OG_EAUTH);
+    assert_non_null(strstr(og_error_last(), "removed"));
+    /* gone from the list, still known by id for the history */
+    json_t *arr = NULL;
+    OG_ASSERT_OK(og_user_list(&a, "acme", &arr));
+    assert_int_equal(json_array_size(arr), 1);
+    json_decref(arr);
+    OG_ASSERT_OK(og_user_get(&a, "acme", before.id, &u));
+    assert_string_equal(u.name, "eve");
+    assert_string_equal(u.state, "removed");
+    /* final: no enable, no role, no second removal; the name stays taken */
+    assert_int_equal(og_user_enable(&a, "acme", "eve", NULL), OG_ECONFLICT);
+    assert_non_null(strstr(og_error_last(), "final"));
+    assert_int_equal(og_user_set_role(&a, "acme", "eve", OG_ROLE_AUDITOR, NULL), OG_ECONFLICT);
+    assert_int_equal(og_user_remove(&a, "acme", "eve", NULL), OG_ECONFLICT);
+    assert_int_equal(og_user_add(&a, "acme", "eve", OG_ROLE_ENGINEER, NULL), OG_EEXISTS);
+    assert_non_null(strstr(og_error_last(), "removed"));
+    og_ctx as = env->ctx;
+    assert_int_equal(og_actor_become(&as, "acme", "eve"), OG_EDENIED);
+    json_t *an = last_audit(env, t.id, "user.remove");
+    assert_string_equal(json_string_value(json_object_get(an, "name")), "eve");
+    assert_int_equal(json_integer_value(json_object_get(an, "tokens_revoked")), 1);
+    json_decref(an);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -356,6 +564,11 @@ int main(void)
         T(test_tenant__delete_shreds_the_key_and_removes_users),
         T(test_tenant__delete_is_refused_while_a_module_blocks_it),
         T(test_actor__become_acts_with_the_users_rights_and_is_labelled_as_both),
+        T(test_user__disable_refuses_every_token_and_enable_does_not_bring_them_back),
+        T(test_user__lifecycle_needs_user_management_and_other_tenants_get_not_found),
+        T(test_user__set_role_applies_at_once_and_revokes_tokens),
+        T(test_user__the_last_tenant_admin_cannot_lock_the_tenant_out),
+        T(test_user__remove_keeps_a_tombstone_and_the_name_is_not_reused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
