@@ -157,6 +157,27 @@ static int exec_check(og_ctx *ctx, const char *tenant_id, const art_row *a, cons
     return 0;
 }
 
+/* An archived project is read-only, also for a change approved after it was archived. */
+static int project_open_check(og_ctx *ctx, const art_row *a)
+{
+    og_stmt *st = NULL;
+    int error;
+    if ((error = og_stmt_prepare(&st, ctx->store,
+                                 "SELECT key, archived_at FROM art_projects WHERE id = ?")) < 0)
+        return error;
+    og_stmt_bind_text(st, 1, a->project_id);
+    error = og_stmt_step(st);
+    if (error == OG_ROW && !og_stmt_col_is_null(st, 1))
+        error = og_error_set(OG_ECONFLICT,
+                             "project '%s' is archived (since %s) and read-only: unarchive it "
+                             "before moving artifact '%s'",
+                             og_stmt_col_text(st, 0), og_stmt_col_text(st, 1), a->name);
+    else if (error >= 0)
+        error = 0;
+    og_stmt_free(st);
+    return error;
+}
+
 int art__set_state_exec(og_ctx *ctx, const char *tenant_id, const char *artifact_id,
                         const char *from, const char *to, int rollback)
 {
@@ -184,6 +205,8 @@ int art__set_state_exec(og_ctx *ctx, const char *tenant_id, const char *artifact
             og_error_set(OG_ECONFLICT, "artifact '%s' cannot move from %s to %s", a.name, from, to);
         goto cleanup;
     }
+    if (!rollback && (error = project_open_check(ctx, &a)) < 0)
+        goto cleanup;
     if (!rollback && (error = exec_check(ctx, tenant_id, &a, to)) < 0)
         goto cleanup;
     og_time_format(og_time_now_us(), now);

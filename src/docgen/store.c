@@ -535,7 +535,7 @@ static int need_write(og_ctx *ctx, const og_docgen_request *req)
     json_t *list = NULL, *p;
     size_t i;
     const char *right = "none", *via = "";
-    int error = og_project_list(ctx, req->tenant, &list);
+    int error = og_project_list_all(ctx, req->tenant, &list);
     if (error < 0)
         return error;
     json_array_foreach(list, i, p)

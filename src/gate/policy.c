@@ -452,6 +452,9 @@ int og_gate_assignee_set(og_ctx *ctx, const char *tenant, const char *area, cons
         return og_error_set(OG_EINVAL, "bad process area '%s'", area ? area : "");
     if (!clear && (error = og_user_get(ctx, tid, user, &u)) < 0)
         return error;
+    if (!clear && strcmp(u.state, "active") != 0)
+        return og_error_set(OG_ECONFLICT, "user '%s' is %s and cannot review gate items", user,
+                            u.state);
     if ((error = og_store_tx_begin(ctx->store)) < 0)
         return error;
     if ((error = og_stmt_prepare(&st, ctx->store,

@@ -78,6 +78,8 @@ expect_rc 0 "show finds a removed user" -- og user show --tenant acme tmp --json
 [ "$(printf '%s' "$out" | jq -r .state)" = removed ] && ok || bad "show of a removed user: $out"
 expect_rc 1 "a removed user's name is not reused" -- og user add --tenant acme tmp --role engineer
 contains "$err" "removed" "the refusal says why"
+expect_rc 1 "a removed user cannot be made a reviewer" -- og gate policy assign --tenant acme artifacts tmp
+contains "$err" "removed" "the refusal names the state"
 expect_rc 1 "removal is final" -- og user enable --tenant acme tmp
 for a in user.disable user.enable user.role user.remove; do audited acme "$a" "CLI $a"; done
 
@@ -106,6 +108,17 @@ expect_rc 1 "archive twice" -- og project archive --tenant acme fw
 expect_rc 0 "unarchive" -- og --as pam project unarchive --tenant acme fw
 expect_rc 0 "writable again" -- og --as eve artifact put --tenant acme --project fw --name a.md "$OG_TMP/b.md" -m again
 for a in project.rename project.archive project.unarchive; do audited acme "$a" "CLI $a"; done
+
+# a change waiting for approval when its project is archived does not run on approval
+og gate policy set --tenant acme artifacts.set-state L2 >/dev/null || bad "set-state L2"
+expect_rc 0 "a pending move" -- og --as eve artifact set-state --tenant acme --project fw --name a.md in-review --json
+gid=$(printf '%s' "$out" | jq -r '.gate.gate_id // .gate_id // .id // empty')
+[ -n "$gid" ] && ok || bad "no gate id in: $out"
+og --as ada project archive --tenant acme fw >/dev/null || bad "archive with a pending move"
+expect_rc 1 "approval after archiving is refused" -- og --as pam gate approve "$gid"
+contains "$err" "archived" "the refusal names the archive"
+og --as pam project unarchive --tenant acme fw >/dev/null || bad "unarchive again"
+og gate policy set --tenant acme artifacts.set-state L0 >/dev/null || bad "set-state back to L0"
 
 # ---- HTTP
 og_serve "$D" || exit 1
