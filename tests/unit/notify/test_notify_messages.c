@@ -423,10 +423,11 @@ static void test_notify__emitted_events_carry_the_tenant_name(void **state)
     fixture *f = *state;
     og_stmt *st = NULL;
     char id[OG_ID_LEN];
+    json_t *p = json_pack("{s:s}", "subject", "CN=a");
     OG_ASSERT_OK(og_store_tx_begin(f->env.store));
-    OG_ASSERT_OK(og_event_emit(&f->env.ctx, f->acme.id, "certs.expiring",
-                               json_pack("{s:s}", "subject", "CN=a"), id));
+    OG_ASSERT_OK(og_event_emit(&f->env.ctx, f->acme.id, "certs.expiring", p, id));
     OG_ASSERT_OK(og_store_tx_commit(f->env.store));
+    json_decref(p);
     OG_ASSERT_OK(og_stmt_prepare(&st, f->env.store, "SELECT payload FROM events WHERE id = ?"));
     og_stmt_bind_text(st, 1, id);
     assert_int_equal(og_stmt_step(st), OG_ROW);
