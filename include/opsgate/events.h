@@ -20,6 +20,10 @@ typedef struct og_event {
 /*
  * Write an event to the outbox. Must run inside the caller's open transaction, so the event exists
  * if and only if the change that causes it commits. payload is borrowed. id_out may be NULL.
+ * Events carry what their readers need (a notification is rendered from the event alone): the
+ * stored payload of a tenant's event gets "tenant_name", the tenant's name at emit time, unless
+ * the payload has one; emitters put the names of their objects (certificate names, target,
+ * project) in the payload themselves.
  */
 int og_event_emit(og_ctx *ctx, const char *tenant_id, const char *type, json_t *payload,
                   char id_out[OG_ID_LEN]);

@@ -54,6 +54,43 @@ static json_t *locations_of(og_store *s, const char *tenant_id, const char *fp)
     return a;
 }
 
+/* For the alert's readers: the certificate's DNS and IP names (its SANs, without the "DNS:"
+ * prefix), from the stored certificate info. */
+static json_t *names_of(const char *info_text)
+{
+    json_t *info = info_text ? json_loads(info_text, 0, NULL) : NULL, *names = json_array(), *x;
+    size_t i;
+    json_array_foreach(json_object_get(info, "sans"), i, x)
+    {
+        const char *n = json_string_value(x);
+        if (n && (strncmp(n, "DNS:", 4) == 0 || strncmp(n, "IP:", 3) == 0) &&
+            json_array_size(names) < 20)
+            json_array_append_new(names, json_string(strchr(n, ':') + 1));
+    }
+    json_decref(info);
+    return names;
+}
+
+/* The renewal plan whose current certificate this is ("" when none): the alert says whether
+ * opsgate renews it (renew_trigger.c does, on this very event) or a person has to. */
+static void renewal_plan_of(og_store *s, const char *tenant_id, const char *fp, char out[OG_ID_LEN])
+{
+    og_stmt *st = NULL;
+    out[0] = '\0';
+    if (og_stmt_prepare(&st, s,
+                        "SELECT p.id FROM acme_plans p JOIN acme_certs c ON c.id = p.current_cert"
+                        " WHERE p.tenant_id = ? AND c.tenant_id = p.tenant_id AND"
+                        " c.fingerprint = ? AND c.status = 'current' LIMIT 1") < 0) {
+        og_error_clear();
+        return;
+    }
+    og_stmt_bind_text(st, 1, tenant_id);
+    og_stmt_bind_text(st, 2, fp);
+    if (og_stmt_step(st) == OG_ROW)
+        og_strlcpy(out, og_stmt_col_text(st, 0), OG_ID_LEN);
+    og_stmt_free(st);
+}
+
 static int record_alert(og_stmt *ins, const char *tenant_id, const char *fp, int threshold,
                         const char *event_id, const char *now)
 {
@@ -86,7 +123,7 @@ static int expiry_tenant(og_ctx *ctx, const char *tenant_id, int *raised)
     if ((error = og_certs__policy_load(ctx->store, tenant_id, &pol)) < 0)
         goto cleanup;
     if ((error = og_stmt_prepare(&sel, ctx->store,
-                                 "SELECT fingerprint, subject, not_after_us FROM certs WHERE"
+                                 "SELECT fingerprint, subject, not_after_us, info FROM certs WHERE"
                                  " tenant_id = ? AND not_after_us <= ? ORDER BY not_after_us"
                                  " LIMIT 100000")) < 0 ||
         (error = og_stmt_prepare(&al, ctx->store,
@@ -134,6 +171,11 @@ static int expiry_tenant(og_ctx *ctx, const char *tenant_id, int *raised)
                                     "days_left", (json_int_t)og_certs__days_left(left),
                                     "threshold_days", expired ? 0 : tightest, "crossed", list,
                                     "locations", locations_of(ctx->store, tenant_id, fp));
+        char plan[OG_ID_LEN];
+        renewal_plan_of(ctx->store, tenant_id, fp, plan);
+        json_object_set_new(payload, "names", names_of(og_stmt_col_text(sel, 3)));
+        if (plan[0])
+            json_object_set_new(payload, "renewal_plan", json_string(plan));
         char ev[OG_ID_LEN];
         error = og_event_emit(ctx, tenant_id, expired ? "certs.expired" : "certs.expiring", payload,
                               ev);

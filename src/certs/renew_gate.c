@@ -89,6 +89,8 @@ static int renew_exec(og_ctx *ctx, const char *tid, const char *plan_id, json_t 
                        p.fingerprint, "fingerprint", is.info.fingerprint, "plan", p.id,
                        "old_serial", p.serial, "new_serial", is.info.serial, "old_not_after",
                        ona, "new_not_after", nna);
+        if (ev && p.names) /* what the notification names */
+            json_object_set(ev, "names", p.names);
         /* the plan's named targets get it; without any, the deploy module finds the targets
          * that hold the previous certificate */
         json_t *targets = og_acme__plan_targets(ctx, tid, p.id);

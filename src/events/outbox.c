@@ -13,6 +13,7 @@ int og_event_emit(og_ctx *ctx, const char *tenant_id, const char *type, json_t *
     int error = -1;
     og_stmt *st = NULL;
     char *text = NULL;
+    json_t *named = NULL;
     char id[OG_ID_LEN], now[OG_TIME_LEN], actor[160];
     int64_t now_us = og_time_now_us();
 
@@ -24,7 +25,24 @@ int og_event_emit(og_ctx *ctx, const char *tenant_id, const char *type, json_t *
     /* The whole point of the outbox: the event exists iff the change that causes it commits. */
     if (og_store_tx_depth(ctx->store) <= 0)
         return og_error_set(OG_ERROR, "events: og_event_emit needs the caller's open transaction");
-    text = payload ? json_dumps(payload, JSON_COMPACT | JSON_SORT_KEYS) : strdup("{}");
+    /* Events carry what their readers need: a notification names the client by its name, and no
+     * reader has to look it up in another module's tables. The name as of the event. */
+    if (tenant_id && *tenant_id && !json_object_get(payload, "tenant_name")) {
+        og_ctx sys = *ctx;
+        og_tenant t;
+        og_actor_system(&sys.actor, "events");
+        if (og_tenant_get(&sys, tenant_id, &t) == 0) {
+            named = payload ? json_copy(payload) : json_object();
+            if (named)
+                json_object_set_new(named, "tenant_name", json_string(t.name));
+        } else {
+            og_error_clear(); /* an unknown tenant fails below, on the foreign key */
+        }
+    }
+    text = named     ? json_dumps(named, JSON_COMPACT | JSON_SORT_KEYS)
+           : payload ? json_dumps(payload, JSON_COMPACT | JSON_SORT_KEYS)
+                     : strdup("{}");
+    json_decref(named);
     if (!text)
         return og_error_set(OG_ERROR, "out of memory");
     og_id_new(id);

@@ -296,6 +296,17 @@ static int emit_gate_event(og_ctx *ctx, const gate_item *it, const char *type, c
         json_object_set_new(p, "decided_by", json_string(by));
     if (it->analysis)
         json_object_set(p, "recommendation", it->analysis);
+    /* What a notification names (the kind's parameters: target, plan, text ...), how it ended
+     * and until when it waits: the message is rendered from the event alone. */
+    if (it->params)
+        json_object_set(p, "params", it->params);
+    if (it->outcome[0])
+        json_object_set_new(p, "outcome", json_string(it->outcome));
+    if (it->deadline_us > 0 && strcmp(it->state, "done") != 0) {
+        char dl[OG_TIME_LEN];
+        og_time_format(it->deadline_us, dl);
+        json_object_set_new(p, "deadline", json_string(dl));
+    }
     /* What the action did (e.g. a deploy that verified, or rolled back on its own), so the
      * notification to the reviewer says it. */
     if (it->result)

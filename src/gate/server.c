@@ -32,22 +32,9 @@ int og_gate_handlers_register(void)
     int error = 0;
     pthread_mutex_lock(&handlers_mu);
     if (!handlers_done) {
-        /* Subscriptions of one handler: gate notifications, `notify test` sent through the bus,
-         * and certificate expiry alerts. Other events get no delivery rows for it. */
-        error = og_events_subscribe(OG_NOTIFY_HANDLER, "gate.*", og_notify_handle_event, NULL);
-        if (error == OG_EEXISTS)
-            error = 0;   /* a test registered it already */
-        if (error == 0)
-            error = og_events_subscribe(OG_NOTIFY_HANDLER "-test", "notify.*",
-                                        og_notify_handle_event, NULL);
-        if (error == OG_EEXISTS)
-            error = 0;
-        /* Certificate expiry alerts (certs.expiring, certs.expired) go to the same channels. */
-        if (error == 0)
-            error = og_events_subscribe(OG_NOTIFY_HANDLER "-certs", "certs.expir*",
-                                        og_notify_handle_event, NULL);
-        if (error == OG_EEXISTS)
-            error = 0;
+        /* Notifications: the notify handler takes every event and each channel's filter
+         * chooses (gate items, certificate alerts, renewals, deploy rollbacks ...). */
+        error = og_notify_handlers_register();
         handlers_done = error == 0;
     }
     pthread_mutex_unlock(&handlers_mu);

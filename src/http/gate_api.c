@@ -1,12 +1,11 @@
-/* gate_api.c - the HTTP face of gates, events and notification channels (issue 4): thin handlers
- * over og_gate_*, og_events_* and og_notify_*, which decide who may do what; here input is
- * validated and replies are shaped, the same as `opsgate gate|events|notify` do on the CLI. */
+/* gate_api.c - the HTTP face of gates and events (issue 4): thin handlers over og_gate_* and
+ * og_events_*, which decide who may do what; here input is validated and replies are shaped, the
+ * same as `opsgate gate|events` do on the CLI. Notification channels: notify_api.c. */
 #include "http/server.h"
 #include "opsgate/crypto.h"
 #include "opsgate/error.h"
 #include "opsgate/events.h"
 #include "opsgate/gate.h"
-#include "opsgate/notify.h"
 #include "opsgate/tenant.h"
 
 #include <stdio.h>
@@ -359,153 +358,4 @@ int og_http__events_retry(og_http_req *r)
         (error = og_events_retry(&r->ctx, id)) < 0)
         return error;
     return og_http__reply(r, 200, json_pack("{s:s, s:s}", "event_id", id, "state", "pending"));
-}
-
-/* ---- notification channels ---- */
-
-/* The listed record of a channel (never its secret); OG_ENOTFOUND when the tenant has none. */
-static int channel_record(og_http_req *r, const char *tenant, const char *id, json_t **out)
-{
-    json_t *list = NULL, *c;
-    size_t i;
-    int error;
-    *out = NULL;
-    if ((error = og_notify_channel_list(&r->ctx, tenant, &list)) < 0)
-        return error;
-    json_array_foreach(list, i, c)
-    {
-        if (og_streq(json_string_value(json_object_get(c, "id")), id)) {
-            *out = json_incref(c);
-            break;
-        }
-    }
-    json_decref(list);
-    if (!*out)
-        return og_error_set(OG_ENOTFOUND, "channel '%s' not found", id);
-    return 0;
-}
-
-int og_http__notify_channel_list(og_http_req *r)
-{
-    const char *tenant;
-    json_t *list = NULL;
-    int error;
-    if ((error = og_http__param_ref(r, "tenant", &tenant)) < 0 ||
-        (error = og_notify_channel_list(&r->ctx, tenant, &list)) < 0)
-        return error;
-    return og_http__reply(r, 200, json_pack("{s:o}", "channels", list));
-}
-
-int og_http__notify_channel_get(og_http_req *r)
-{
-    const char *tenant, *id;
-    json_t *c = NULL;
-    int error;
-    if ((error = og_http__param_ref(r, "tenant", &tenant)) < 0 ||
-        (error = param_id(r, "id", "channel id", &id)) < 0 ||
-        (error = channel_record(r, tenant, id, &c)) < 0)
-        return error;
-    return og_http__reply(r, 200, c);
-}
-
-/* A field that does not belong to the channel type is refused, not ignored. */
-static int no_field(json_t *body, const char *field, const char *type)
-{
-    if (json_object_get(body, field))
-        return og_error_set(OG_EINVAL, "field '%s' does not apply to a %s channel", field, type);
-    return 0;
-}
-
-int og_http__notify_channel_add(og_http_req *r)
-{
-    static const char *const fields[] = {"type", "url", "secret", "address", "smtp", "from", NULL};
-    int error = -1;
-    json_t *body = NULL, *cfg = NULL, *rec = NULL;
-    const char *tenant, *type, *target = NULL, *secret = NULL, *from = NULL;
-    char id[OG_ID_LEN];
-
-    if ((error = og_http__param_ref(r, "tenant", &tenant)) < 0 ||
-        (error = og_http__body_object(r, 0, fields, &body)) < 0 ||
-        (error = og_http__field_str(body, "type", 1, &type)) < 0)
-        goto cleanup;
-    if (strcmp(type, "webhook") == 0) {
-        if ((error = no_field(body, "address", type)) < 0 ||
-            (error = no_field(body, "smtp", type)) < 0 ||
-            (error = no_field(body, "from", type)) < 0 ||
-            (error = field_str_max(body, "url", 1, 1000, &target)) < 0 ||
-            (error = og_http__field_str(body, "secret", 1, &secret)) < 0)
-            goto cleanup;
-        if (strlen(secret) < 16 || strlen(secret) > 4096) {
-            error = og_error_set(OG_EINVAL, "field 'secret' must be 16 to 4096 bytes");
-            goto cleanup;
-        }
-    } else if (strcmp(type, "email") == 0) {
-        if ((error = no_field(body, "url", type)) < 0 ||
-            (error = no_field(body, "secret", type)) < 0 ||
-            (error = field_str_max(body, "address", 1, 254, &target)) < 0 ||
-            (error = field_str_max(body, "smtp", 1, 1000, &secret)) < 0 ||
-            (error = field_str_max(body, "from", 0, 254, &from)) < 0)
-            goto cleanup;
-        /* As `notify add email --smtp`: the SMTP URL (it may hold credentials) is the secret. */
-        if (!(cfg = json_pack("{s:s?}", "from", from))) {
-            error = og_error_set(OG_ERROR, "out of memory");
-            goto cleanup;
-        }
-    } else {
-        error = og_error_set(OG_EINVAL,
-                             "field 'type': unknown channel type '%.32s' (webhook or "
-                             "email)",
-                             type);
-        goto cleanup;
-    }
-    if ((error = og_notify_channel_add(&r->ctx, tenant, type, target, secret, strlen(secret), cfg,
-                                       id)) < 0 ||
-        (error = channel_record(r, tenant, id, &rec)) < 0)
-        goto cleanup;
-    snprintf(r->location, sizeof(r->location), "/api/v1/tenants/%s/notify-channels/%s", tenant, id);
-    error = og_http__reply(r, 201, rec);
-    rec = NULL;
-cleanup:
-    /* The secret leaves the request only sealed: wipe the parsed copy and the raw body. */
-    if (secret)
-        og_crypto_wipe((char *)secret, strlen(secret));
-    if (r->body.data)
-        og_crypto_wipe(r->body.data, r->body.len);
-    json_decref(rec);
-    json_decref(cfg);
-    json_decref(body);
-    return error;
-}
-
-int og_http__notify_channel_remove(og_http_req *r)
-{
-    const char *tenant, *id;
-    int error;
-    if ((error = og_http__param_ref(r, "tenant", &tenant)) < 0 ||
-        (error = param_id(r, "id", "channel id", &id)) < 0 ||
-        (error = og_notify_channel_remove(&r->ctx, tenant, id)) < 0)
-        return error;
-    return og_http__reply(r, 204, NULL);
-}
-
-int og_http__notify_test(og_http_req *r)
-{
-    const char *tenant, *id;
-    json_t *report = NULL, *x;
-    size_t i;
-    int error, failed = 0;
-    if ((error = og_http__param_ref(r, "tenant", &tenant)) < 0 ||
-        (error = param_id(r, "id", "channel id", &id)) < 0)
-        return error;
-    error = og_notify_test(&r->ctx, tenant, id, &report);
-    json_array_foreach(report, i, x) failed |= !json_is_true(json_object_get(x, "ok"));
-    /* A channel that refused the test is the answer to the question asked, not an API error:
-     * 200 with "ok": false and the channel's error. Anything else keeps its status. */
-    if (error < 0 && !failed) {
-        json_decref(report);
-        return error;
-    }
-    og_error_clear();
-    return og_http__reply(
-        r, 200, json_pack("{s:b, s:o}", "ok", !failed, "results", report ? report : json_array()));
 }

@@ -386,7 +386,16 @@ const og_http_route og_http__routes[] = {
     {"POST", "/api/v1/tenants/{tenant}/notify-channels", og_http__notify_channel_add, 0},
     {"GET", "/api/v1/tenants/{tenant}/notify-channels/{id}", og_http__notify_channel_get, 0},
     {"DELETE", "/api/v1/tenants/{tenant}/notify-channels/{id}", og_http__notify_channel_remove, 0},
+    {"PUT", "/api/v1/tenants/{tenant}/notify-channels/{id}/events",
+     og_http__notify_channel_set_events, 0},
     {"POST", "/api/v1/tenants/{tenant}/notify-channels/{id}/test", og_http__notify_test, 0},
+    /* the platform's own channels: every tenant's chosen events (notify_api.c) */
+    {"GET", "/api/v1/notify-channels", og_http__notify_channel_list, 0},
+    {"POST", "/api/v1/notify-channels", og_http__notify_channel_add, 0},
+    {"GET", "/api/v1/notify-channels/{id}", og_http__notify_channel_get, 0},
+    {"DELETE", "/api/v1/notify-channels/{id}", og_http__notify_channel_remove, 0},
+    {"PUT", "/api/v1/notify-channels/{id}/events", og_http__notify_channel_set_events, 0},
+    {"POST", "/api/v1/notify-channels/{id}/test", og_http__notify_test, 0},
     /* certificates: the literal paths before /certs/{id}, which would match them too */
     {"GET", "/api/v1/tenants/{tenant}/certs", og_http__certs_list, 0},
     {"POST", "/api/v1/tenants/{tenant}/certs/scan", og_http__certs_scan, 0},

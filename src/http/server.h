@@ -114,7 +114,7 @@ int og_http__reply_text(og_http_req *r, int status, const char *type, char *text
 int og_http__audit_list(og_http_req *r);
 int og_http__audit_export(og_http_req *r);
 
-/* ---- gates, events, notification channels (gate_api.c) ---- */
+/* ---- gates and events (gate_api.c) ---- */
 int og_http__gate_list(og_http_req *r);
 int og_http__gate_request(og_http_req *r);
 int og_http__gate_show(og_http_req *r);
@@ -127,9 +127,13 @@ int og_http__gate_assignee_set(og_http_req *r);
 int og_http__gate_assignee_clear(og_http_req *r);
 int og_http__events_list(og_http_req *r);
 int og_http__events_retry(og_http_req *r);
+
+/* ---- notification channels, a tenant's or (routes without {tenant}) the platform's
+ * (notify_api.c) ---- */
 int og_http__notify_channel_list(og_http_req *r);
 int og_http__notify_channel_get(og_http_req *r);
 int og_http__notify_channel_add(og_http_req *r);
+int og_http__notify_channel_set_events(og_http_req *r);
 int og_http__notify_channel_remove(og_http_req *r);
 int og_http__notify_test(og_http_req *r);
 

@@ -1,5 +1,5 @@
-/* channel.c - notification channels of a tenant, their sealed secrets, and delivery of events to
- * them as an event handler. */
+/* channel.c - notification channels of a tenant or of the platform: the registry of channel
+ * types, adding, listing, filters, removing, and the sealing of their secrets and targets. */
 #include "notify/notify_internal.h"
 #include "opsgate/audit.h"
 #include "opsgate/crypto.h"
@@ -13,7 +13,6 @@
 #include <string.h>
 
 #define MAX_NOTIFIERS 16
-#define MAX_CHANNELS  64
 
 static pthread_mutex_t reg_mu = PTHREAD_MUTEX_INITIALIZER;
 static const og_notifier *notifiers[MAX_NOTIFIERS];
@@ -63,19 +62,81 @@ const og_notifier *og_notifier_find(const char *type)
     return n;
 }
 
+/* ---- scopes: a tenant's channels or the platform's ---- */
+
 static int is_admin(const og_actor *a)
 {
     return og_actor_is_platform(a) || a->role == OG_ROLE_TENANT_ADMIN;
 }
 
-static int resolve(og_ctx *ctx, const char *tenant, og_perm perm, char tid[OG_ID_LEN])
+int og_notify__scope_get(og_ctx *ctx, const char *tenant, og_perm perm, const char *change,
+                         og_notify__scope *out)
 {
-    return og_tenant_resolve(ctx, tenant, perm, tid);
+    int error;
+    memset(out, 0, sizeof(*out));
+    if (og_streq(tenant, OG_NOTIFY_PLATFORM)) {
+        out->platform = 1;
+        if (og_authz_check(&ctx->actor, NULL, OG_PERM_PLATFORM) < 0)
+            return og_error_set(OG_EDENIED,
+                                "%s platform notification channels needs the platform-admin "
+                                "role (you are %s)",
+                                change ? change : "seeing", og_role_name(ctx->actor.role));
+        og_error_clear();
+        return 0;
+    }
+    if ((error = og_tenant_resolve(ctx, tenant, perm, out->tid)) < 0)
+        return error;
+    if (change && !is_admin(&ctx->actor))
+        return og_error_set(OG_EDENIED,
+                            "%s notification channels needs the tenant-admin role (you are %s)",
+                            change, og_role_name(ctx->actor.role));
+    return 0;
 }
 
-/* The object id a channel's target is sealed under: bound to the tenant (the scope) and the
+/* SQL over the scope's channel table: "%T" in tmpl becomes the table and "%O" the owner test,
+ * which binds one parameter (the tenant id; "" for the platform, whose table has no tenant). */
+static void scope_sql(const og_notify__scope *sc, const char *tmpl, char *out, size_t size)
+{
+    size_t o = 0;
+    for (const char *p = tmpl; *p && o + 1 < size; p++) {
+        const char *rep = NULL;
+        if (p[0] == '%' && p[1] == 'T')
+            rep = sc->platform ? "notify_platform_channels" : "notify_channels";
+        else if (p[0] == '%' && p[1] == 'O')
+            rep = sc->platform ? "'' = ?" : "tenant_id = ?";
+        if (rep) {
+            o += og_strlcpy(out + o, rep, size - o);
+            if (o >= size)
+                o = size - 1;
+            p++;
+        } else {
+            out[o++] = *p;
+        }
+    }
+    out[o] = '\0';
+}
+
+int og_notify__scope_prepare(og_stmt **st, og_store *s, const og_notify__scope *sc,
+                             const char *tmpl)
+{
+    char sql[1024];
+    scope_sql(sc, tmpl, sql, sizeof(sql));
+    return og_stmt_prepare(st, s, sql);
+}
+
+/* The audit chain and target type of a scope's records. */
+static const char *chain(const og_notify__scope *sc)
+{
+    return sc->platform ? NULL : sc->tid;
+}
+static const char *object_type(const og_notify__scope *sc)
+{
+    return sc->platform ? "notify_platform_channel" : "notify_channel";
+}
+
+/* The object id a channel's target is sealed under: bound to the scope (the key) and the
  * channel, and distinct from the secret's (the channel id), so neither opens as the other. */
-static void target_object(const char *channel_id, char out[OG_ID_LEN + 8])
+void og_notify__target_object(const char *channel_id, char out[OG_ID_LEN + 8])
 {
     size_t n = strnlen(channel_id, OG_ID_LEN - 1);
     memcpy(out, channel_id, n);
@@ -121,7 +182,7 @@ static int seal_legacy(og_ctx *ctx, const char *tid)
         uint8_t *sealed = NULL;
         size_t sealed_len = 0;
         char obj[OG_ID_LEN + 8], shown[1024];
-        target_object(ids[i], obj);
+        og_notify__target_object(ids[i], obj);
         if (og_crypto_seal(ctx->keys, ctx->store, tids[i], obj, targets[i], strlen(targets[i]),
                            &sealed, &sealed_len) < 0)
             continue; /* no key for the tenant: nothing can deliver to it either */
@@ -159,6 +220,11 @@ cleanup:
     return error < 0 ? error : sealed_count;
 }
 
+int og_notify__seal_legacy_tenant(og_ctx *ctx, const char *tid)
+{
+    return seal_legacy(ctx, tid);
+}
+
 int og_notify_seal_legacy(og_ctx *ctx)
 {
     int total = 0, n;
@@ -189,7 +255,7 @@ static int check_endpoint(og_ctx *ctx, const char *type, const char *target, con
 }
 
 int og_notify_channel_add(og_ctx *ctx, const char *tenant, const char *type, const char *target,
-                          const void *secret, size_t secret_len, json_t *config,
+                          const void *secret, size_t secret_len, json_t *config, const char *events,
                           char id_out[OG_ID_LEN])
 {
     int error = -1;
@@ -199,15 +265,11 @@ int og_notify_channel_add(og_ctx *ctx, const char *tenant, const char *type, con
     uint8_t *sealed = NULL, *sealed_target = NULL;
     size_t sealed_len = 0, sealed_target_len = 0;
     char *cfg_text = NULL;
-    char tid[OG_ID_LEN], id[OG_ID_LEN], now[OG_TIME_LEN], who[160], shown[1024];
-    char target_shown[1024], obj[OG_ID_LEN + 8];
-    if ((error = resolve(ctx, tenant, OG_PERM_WRITE, tid)) < 0)
+    char id[OG_ID_LEN], now[OG_TIME_LEN], who[160], shown[1024];
+    char target_shown[1024], obj[OG_ID_LEN + 8], filter[OG_NOTIFY_EVENTS_MAX];
+    og_notify__scope sc;
+    if ((error = og_notify__scope_get(ctx, tenant, OG_PERM_WRITE, "adding", &sc)) < 0)
         return error;
-    if (!is_admin(&ctx->actor))
-        return og_error_set(OG_EDENIED,
-                            "adding notification channels needs the tenant-admin "
-                            "role (you are %s)",
-                            og_role_name(ctx->actor.role));
     if (!n)
         return og_error_set(OG_EINVAL, "unknown channel type '%s' (webhook or email)",
                             type ? type : "");
@@ -215,6 +277,8 @@ int og_notify_channel_add(og_ctx *ctx, const char *tenant, const char *type, con
         return og_error_set(OG_EINVAL, "channel config must be a JSON object");
     if (!target || !*target || strlen(target) > 1000)
         return og_error_set(OG_EINVAL, "a %s channel needs a target", type);
+    if ((error = og_notify__events_parse(events, filter, sizeof(filter))) < 0)
+        return error;
     cfg = config ? json_deep_copy(config) : json_object();
     if (n->validate && (error = n->validate(target, secret, secret_len, cfg)) < 0)
         goto cleanup;
@@ -240,34 +304,45 @@ int og_notify_channel_add(og_ctx *ctx, const char *tenant, const char *type, con
     if ((error = og_store_tx_begin(ctx->store)) < 0)
         goto cleanup;
     if (secret && secret_len &&
-        (error = og_crypto_seal(ctx->keys, ctx->store, tid, id, secret, secret_len, &sealed,
+        (error = og_crypto_seal(ctx->keys, ctx->store, chain(&sc), id, secret, secret_len, &sealed,
                                 &sealed_len)) < 0)
         goto rollback;
-    target_object(id, obj);
-    if ((error = og_crypto_seal(ctx->keys, ctx->store, tid, obj, target, strlen(target),
+    og_notify__target_object(id, obj);
+    if ((error = og_crypto_seal(ctx->keys, ctx->store, chain(&sc), obj, target, strlen(target),
                                 &sealed_target, &sealed_target_len)) < 0)
         goto rollback;
-    if ((error = og_stmt_prepare(&st, ctx->store,
-                                 "INSERT INTO notify_channels (id, tenant_id, type, target, config,"
-                                 " secret, created_at, created_by, target_sealed) VALUES (?, ?, ?,"
-                                 " ?, ?, ?, ?, ?, ?)")) < 0)
+    if (sc.platform)
+        error = og_stmt_prepare(&st, ctx->store,
+                                "INSERT INTO notify_platform_channels (id, type, target, config,"
+                                " secret, created_at, created_by, target_sealed, events) VALUES"
+                                " (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    else
+        error = og_stmt_prepare(&st, ctx->store,
+                                "INSERT INTO notify_channels (id, type, target, config, secret,"
+                                " created_at, created_by, target_sealed, events, tenant_id) VALUES"
+                                " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    if (error < 0)
         goto rollback;
     og_stmt_bind_text(st, 1, id);
-    og_stmt_bind_text(st, 2, tid);
-    og_stmt_bind_text(st, 3, type);
-    og_stmt_bind_text(st, 4, target_shown);
-    og_stmt_bind_text(st, 5, cfg_text ? cfg_text : "{}");
+    og_stmt_bind_text(st, 2, type);
+    og_stmt_bind_text(st, 3, target_shown);
+    og_stmt_bind_text(st, 4, cfg_text ? cfg_text : "{}");
     if (sealed)
-        og_stmt_bind_blob(st, 6, sealed, sealed_len);
+        og_stmt_bind_blob(st, 5, sealed, sealed_len);
     else
-        og_stmt_bind_null(st, 6);
-    og_stmt_bind_text(st, 7, now);
-    og_stmt_bind_text(st, 8, who);
-    og_stmt_bind_blob(st, 9, sealed_target, sealed_target_len);
+        og_stmt_bind_null(st, 5);
+    og_stmt_bind_text(st, 6, now);
+    og_stmt_bind_text(st, 7, who);
+    og_stmt_bind_blob(st, 8, sealed_target, sealed_target_len);
+    og_stmt_bind_text(st, 9, filter);
+    if (!sc.platform)
+        og_stmt_bind_text(st, 10, sc.tid);
     if ((error = og_stmt_step(st)) < 0)
         goto rollback;
-    analysis = json_pack("{s:s, s:s, s:O}", "type", type, "target", target_shown, "config", cfg);
-    if ((error = og_audit_log(ctx, tid, "notify", "notify.channel.add", "notify_channel", id,
+    analysis = json_pack("{s:s, s:s, s:O, s:o, s:s}", "type", type, "target", target_shown,
+                         "config", cfg, "events", og_notify__events_json(filter), "scope",
+                         sc.platform ? "platform" : "tenant");
+    if ((error = og_audit_log(ctx, chain(&sc), "notify", "notify.channel.add", object_type(&sc), id,
                               analysis)) < 0)
         goto rollback;
     if ((error = og_store_tx_commit(ctx->store)) < 0)
@@ -288,83 +363,131 @@ cleanup:
     return error;
 }
 
-static json_t *channel_row_json(og_stmt *st)
+#define CHANNEL_COLS                                                                               \
+    "SELECT id, type, target, config, created_at, created_by, secret IS NOT NULL, events FROM %T"
+
+static json_t *channel_row_json(const og_notify__scope *sc, og_stmt *st)
 {
-    json_t *cfg = json_loads(og_stmt_col_text(st, 4), 0, NULL);
+    json_t *cfg = json_loads(og_stmt_col_text(st, 3), 0, NULL);
     char shown[1024];
     /* Stored redacted; redacted again in case a row could not be sealed yet (no key). */
-    og_url_redact(og_stmt_col_text(st, 3), shown, sizeof(shown));
-    return json_pack("{s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:b}", "id", og_stmt_col_text(st, 0),
-                     "tenant_id", og_stmt_col_text(st, 1), "type", og_stmt_col_text(st, 2),
-                     "target", shown, "config", cfg ? cfg : json_object(), "created_at",
-                     og_stmt_col_text(st, 5), "created_by", og_stmt_col_text(st, 6), "has_secret",
-                     !og_stmt_col_is_null(st, 7));
+    og_url_redact(og_stmt_col_text(st, 2), shown, sizeof(shown));
+    return json_pack("{s:s, s:s?, s:s, s:s, s:s, s:o, s:o, s:s, s:s, s:b}", "id",
+                     og_stmt_col_text(st, 0), "tenant_id", sc->platform ? NULL : sc->tid, "scope",
+                     sc->platform ? "platform" : "tenant", "type", og_stmt_col_text(st, 1),
+                     "target", shown, "config", cfg ? cfg : json_object(), "events",
+                     og_notify__events_json(og_stmt_col_text(st, 7)), "created_at",
+                     og_stmt_col_text(st, 4), "created_by", og_stmt_col_text(st, 5), "has_secret",
+                     og_stmt_col_int(st, 6) != 0);
+}
+
+/* The latest send to a channel, {event_id, state, attempts, last_error, at}, or null: where a
+ * platform-admin sees why a platform channel fails (tenants never see those sends). */
+static json_t *last_send(og_store *s, const og_notify__scope *sc, const char *channel_id)
+{
+    og_stmt *st = NULL;
+    json_t *o = json_null();
+    if (og_stmt_prepare(&st, s,
+                        sc->platform ? "SELECT event_id, state, attempts, last_error, at FROM"
+                                       " notify_platform_sends WHERE channel_id = ? ORDER BY at"
+                                       " DESC LIMIT 1"
+                                     : "SELECT event_id, state, attempts, last_error, at FROM"
+                                       " notify_sends WHERE channel_id = ? ORDER BY at DESC"
+                                       " LIMIT 1") < 0) {
+        og_error_clear();
+        return o;
+    }
+    og_stmt_bind_text(st, 1, channel_id);
+    if (og_stmt_step(st) == OG_ROW)
+        o = json_pack("{s:s, s:s, s:I, s:s?, s:s}", "event_id", og_stmt_col_text(st, 0), "state",
+                      og_stmt_col_text(st, 1), "attempts", (json_int_t)og_stmt_col_int(st, 2),
+                      "last_error", og_stmt_col_text(st, 3), "at", og_stmt_col_text(st, 4));
+    og_stmt_free(st);
+    return o ? o : json_null();
+}
+
+/* The channels of a scope (or the one with id only), as listed. */
+static int channels_json(og_ctx *ctx, const og_notify__scope *sc, const char *only, json_t **out)
+{
+    int error, rc;
+    og_stmt *st = NULL;
+    json_t *arr = NULL;
+    if (!sc->platform && (error = og_notify__seal_legacy_tenant(ctx, sc->tid)) < 0)
+        return error;
+    if ((error = og_notify__scope_prepare(&st, ctx->store, sc,
+                                          CHANNEL_COLS " WHERE %O AND (? = '' OR id = ?)"
+                                                       " ORDER BY created_at, id")) < 0)
+        return error;
+    og_stmt_bind_text(st, 1, sc->tid);
+    og_stmt_bind_text(st, 2, only ? only : "");
+    og_stmt_bind_text(st, 3, only ? only : "");
+    arr = json_array();
+    while ((rc = og_stmt_step(st)) == OG_ROW) {
+        json_t *o = channel_row_json(sc, st);
+        json_object_set_new(o, "last_send", last_send(ctx->store, sc, og_stmt_col_text(st, 0)));
+        json_array_append_new(arr, o);
+    }
+    og_stmt_free(st);
+    if (rc < 0) {
+        json_decref(arr);
+        return rc;
+    }
+    *out = arr;
+    return 0;
 }
 
 int og_notify_channel_list(og_ctx *ctx, const char *tenant, json_t **out)
 {
-    int error = -1;
-    og_stmt *st = NULL;
+    og_notify__scope sc;
+    int error;
+    if ((error = og_notify__scope_get(ctx, tenant, OG_PERM_READ, NULL, &sc)) < 0)
+        return error;
+    return channels_json(ctx, &sc, NULL, out);
+}
+
+int og_notify_channel_get(og_ctx *ctx, const char *tenant, const char *channel_id, json_t **out)
+{
+    og_notify__scope sc;
     json_t *arr = NULL;
-    char tid[OG_ID_LEN];
-    if ((error = resolve(ctx, tenant, OG_PERM_READ, tid)) < 0)
+    int error;
+    if ((error = og_notify__scope_get(ctx, tenant, OG_PERM_READ, NULL, &sc)) < 0)
         return error;
-    if ((error = seal_legacy(ctx, tid)) < 0)
+    if (!channel_id || !og_id_valid(channel_id))
+        return og_error_set(OG_EINVAL, "bad channel id '%.64s'", channel_id ? channel_id : "");
+    if ((error = channels_json(ctx, &sc, channel_id, &arr)) < 0)
         return error;
-    if ((error = og_stmt_prepare(&st, ctx->store,
-                                 "SELECT id, tenant_id, type, target, config, created_at,"
-                                 " created_by, secret IS NULL FROM notify_channels WHERE"
-                                 " tenant_id = ? ORDER BY created_at, id")) < 0)
-        return error;
-    og_stmt_bind_text(st, 1, tid);
-    arr = json_array();
-    int rc;
-    while ((rc = og_stmt_step(st)) == OG_ROW) {
-        json_t *o = channel_row_json(st);
-        json_object_set_new(o, "has_secret", json_boolean(og_stmt_col_int(st, 7) == 0));
-        json_array_append_new(arr, o);
+    if (json_array_size(arr) == 0) {
+        json_decref(arr);
+        return og_error_set(OG_ENOTFOUND, "channel '%s' not found", channel_id);
     }
-    if (rc < 0) {
-        error = rc;
-        goto cleanup;
-    }
-    *out = arr;
-    arr = NULL;
-    error = 0;
-cleanup:
-    og_stmt_free(st);
+    *out = json_incref(json_array_get(arr, 0));
     json_decref(arr);
-    return error;
+    return 0;
 }
 
 int og_notify_channel_remove(og_ctx *ctx, const char *tenant, const char *channel_id)
 {
     int error = -1;
     og_stmt *st = NULL;
-    char tid[OG_ID_LEN];
-    if ((error = resolve(ctx, tenant, OG_PERM_WRITE, tid)) < 0)
+    og_notify__scope sc;
+    if ((error = og_notify__scope_get(ctx, tenant, OG_PERM_WRITE, "removing", &sc)) < 0)
         return error;
-    if (!is_admin(&ctx->actor))
-        return og_error_set(OG_EDENIED,
-                            "removing notification channels needs the tenant-admin "
-                            "role (you are %s)",
-                            og_role_name(ctx->actor.role));
     if (!channel_id || !og_id_valid(channel_id))
-        return og_error_set(OG_EINVAL, "bad channel id '%s'", channel_id ? channel_id : "");
+        return og_error_set(OG_EINVAL, "bad channel id '%.64s'", channel_id ? channel_id : "");
     if ((error = og_store_tx_begin(ctx->store)) < 0)
         return error;
-    if ((error = og_stmt_prepare(&st, ctx->store,
-                                 "DELETE FROM notify_channels WHERE id = ? AND tenant_id = ?")) < 0)
+    if ((error = og_notify__scope_prepare(&st, ctx->store, &sc,
+                                          "DELETE FROM %T WHERE id = ? AND %O")) < 0)
         goto cleanup;
     og_stmt_bind_text(st, 1, channel_id);
-    og_stmt_bind_text(st, 2, tid);
+    og_stmt_bind_text(st, 2, sc.tid);
     if ((error = og_stmt_step(st)) < 0)
         goto cleanup;
     if (og_store_changes(ctx->store) == 0) {
         error = og_error_set(OG_ENOTFOUND, "channel '%s' not found", channel_id);
         goto cleanup;
     }
-    if ((error = og_audit_log(ctx, tid, "notify", "notify.channel.remove", "notify_channel",
+    if ((error = og_audit_log(ctx, chain(&sc), "notify", "notify.channel.remove", object_type(&sc),
                               channel_id, NULL)) < 0)
         goto cleanup;
     if ((error = og_store_tx_commit(ctx->store)) < 0)
@@ -377,340 +500,55 @@ cleanup:
     return error;
 }
 
-/* ---- delivery ---- */
-
-typedef struct channel_row {
-    char id[OG_ID_LEN];
-    char type[32];
-    char target[1024];
-    json_t *config;
-    uint8_t *sealed;
-    size_t sealed_len;
-    uint8_t *sealed_target; /* NULL for a row not sealed yet: target is then as given */
-    size_t sealed_target_len;
-} channel_row;
-
-static void channels_free(channel_row *rows, int n)
+int og_notify_channel_set_events(og_ctx *ctx, const char *tenant, const char *channel_id,
+                                 const char *events)
 {
-    for (int i = 0; i < n; i++) {
-        json_decref(rows[i].config);
-        free(rows[i].sealed);
-        free(rows[i].sealed_target);
-    }
-}
-
-static uint8_t *blob_dup(og_stmt *st, int col, size_t *len)
-{
-    size_t n = 0;
-    const void *b = og_stmt_col_blob(st, col, &n);
-    uint8_t *copy = b && n ? malloc(n) : NULL;
-    if (copy)
-        memcpy(copy, b, n);
-    *len = copy ? n : 0;
-    return copy;
-}
-
-static int channels_load(og_store *s, const char *tid, const char *only, channel_row *rows, int *n)
-{
+    int error = -1;
     og_stmt *st = NULL;
-    int error;
-    *n = 0;
-    if ((error = og_stmt_prepare(&st, s,
-                                 "SELECT id, type, target, config, secret, target_sealed FROM"
-                                 " notify_channels"
-                                 " WHERE tenant_id = ? AND (? = '' OR id = ?) ORDER BY id")) < 0)
+    og_notify__scope sc;
+    json_t *details = NULL;
+    char filter[OG_NOTIFY_EVENTS_MAX], previous[OG_NOTIFY_EVENTS_MAX];
+    if ((error = og_notify__scope_get(ctx, tenant, OG_PERM_WRITE, "changing", &sc)) < 0)
         return error;
-    og_stmt_bind_text(st, 1, tid);
-    og_stmt_bind_text(st, 2, only ? only : "");
-    og_stmt_bind_text(st, 3, only ? only : "");
-    while (*n < MAX_CHANNELS && (error = og_stmt_step(st)) == OG_ROW) {
-        channel_row *r = &rows[*n];
-        memset(r, 0, sizeof(*r));
-        og_strlcpy(r->id, og_stmt_col_text(st, 0), sizeof(r->id));
-        og_strlcpy(r->type, og_stmt_col_text(st, 1), sizeof(r->type));
-        og_strlcpy(r->target, og_stmt_col_text(st, 2), sizeof(r->target));
-        r->config = json_loads(og_stmt_col_text(st, 3), 0, NULL);
-        if (!r->config)
-            r->config = json_object();
-        r->sealed = blob_dup(st, 4, &r->sealed_len);
-        r->sealed_target = blob_dup(st, 5, &r->sealed_target_len);
-        (*n)++;
+    if (!channel_id || !og_id_valid(channel_id))
+        return og_error_set(OG_EINVAL, "bad channel id '%.64s'", channel_id ? channel_id : "");
+    if ((error = og_notify__events_parse(events, filter, sizeof(filter))) < 0)
+        return error;
+    if ((error = og_store_tx_begin(ctx->store)) < 0)
+        return error;
+    if ((error = og_notify__scope_prepare(&st, ctx->store, &sc,
+                                          "SELECT events FROM %T WHERE id = ? AND %O")) < 0)
+        goto cleanup;
+    og_stmt_bind_text(st, 1, channel_id);
+    og_stmt_bind_text(st, 2, sc.tid);
+    if ((error = og_stmt_step(st)) < 0)
+        goto cleanup;
+    if (error != OG_ROW) {
+        error = og_error_set(OG_ENOTFOUND, "channel '%s' not found", channel_id);
+        goto cleanup;
     }
+    og_strlcpy(previous, og_stmt_col_text(st, 0), sizeof(previous));
     og_stmt_free(st);
-    if (error < 0) {
-        channels_free(rows, *n);
-        *n = 0;
-        return error;
-    }
-    return 0;
-}
-
-static int already_sent(og_store *s, const char *event_id, const char *channel_id)
-{
-    og_stmt *st = NULL;
-    int error;
-    if ((error = og_stmt_prepare(&st, s,
-                                 "SELECT 1 FROM notify_sends WHERE event_id = ? AND channel_id = ?"
-                                 " AND state = 'sent'")) < 0)
-        return error;
-    og_stmt_bind_text(st, 1, event_id);
+    st = NULL;
+    if ((error = og_notify__scope_prepare(&st, ctx->store, &sc,
+                                          "UPDATE %T SET events = ? WHERE id = ? AND %O")) < 0)
+        goto cleanup;
+    og_stmt_bind_text(st, 1, filter);
     og_stmt_bind_text(st, 2, channel_id);
-    error = og_stmt_step(st);
-    og_stmt_free(st);
-    return error < 0 ? error : error == OG_ROW;
-}
-
-static int record_send(og_store *s, const char *event_id, const char *tid, const channel_row *ch,
-                       int ok, const char *err)
-{
-    og_stmt *st = NULL;
-    char now[OG_TIME_LEN];
-    int error;
-    og_time_format(og_time_now_us(), now);
-    if ((error = og_stmt_prepare(&st, s,
-                                 "INSERT INTO notify_sends (event_id, channel_id, tenant_id, type,"
-                                 " state, attempts, last_error, at) VALUES (?, ?, ?, ?, ?, 1, ?, ?)"
-                                 " ON CONFLICT (event_id, channel_id) DO UPDATE SET state ="
-                                 " excluded.state, attempts = notify_sends.attempts + 1,"
-                                 " last_error = excluded.last_error, at = excluded.at")) < 0)
-        return error;
-    og_stmt_bind_text(st, 1, event_id);
-    og_stmt_bind_text(st, 2, ch->id);
-    og_stmt_bind_text(st, 3, tid);
-    og_stmt_bind_text(st, 4, ch->type);
-    og_stmt_bind_text(st, 5, ok ? "sent" : "failed");
-    og_stmt_bind_text(st, 6, ok ? NULL : err);
-    og_stmt_bind_text(st, 7, now);
-    error = og_stmt_step(st);
-    og_stmt_free(st);
-    return error < 0 ? error : 0;
-}
-
-/* Open a channel's target and secret and send one message, within the egress policy. */
-static int send_one(og_ctx *ctx, const char *tid, const channel_row *ch, const og_notify_msg *m,
-                    const og_egress *egress)
-{
-    const og_notifier *n = og_notifier_find(ch->type);
-    uint8_t *secret = NULL, *target = NULL;
-    size_t secret_len = 0, target_len = 0;
-    char obj[OG_ID_LEN + 8];
-    char *target_str = NULL;
-    int error;
-    if (!n)
-        return og_error_set(OG_ERROR, "channel %s: no notifier for type '%s' in this process",
-                            ch->id, ch->type);
-    if (ch->sealed && (error = og_crypto_open(ctx->keys, ctx->store, tid, ch->id, ch->sealed,
-                                              ch->sealed_len, &secret, &secret_len)) < 0)
-        return og_error_wrap("channel %s: opening its secret", ch->id);
-    if (ch->sealed_target) {
-        target_object(ch->id, obj);
-        if ((error = og_crypto_open(ctx->keys, ctx->store, tid, obj, ch->sealed_target,
-                                    ch->sealed_target_len, &target, &target_len)) < 0) {
-            og_error_wrap("channel %s: opening its target", ch->id);
-            goto cleanup;
-        }
-        if (!(target_str = strndup((const char *)target, target_len))) {
-            error = og_error_set(OG_ERROR, "out of memory");
-            goto cleanup;
-        }
-    }
-    og_notify_channel c = {ch->id, tid,        ch->type,   target_str ? target_str : ch->target,
-                           secret, secret_len, ch->config, egress};
-    error = n->send(&c, m);
+    og_stmt_bind_text(st, 3, sc.tid);
+    if ((error = og_stmt_step(st)) < 0)
+        goto cleanup;
+    details = json_pack("{s:o, s:o}", "events", og_notify__events_json(filter), "previous",
+                        og_notify__events_json(previous));
+    if ((error = og_audit_log(ctx, chain(&sc), "notify", "notify.channel.events", object_type(&sc),
+                              channel_id, details)) < 0 ||
+        (error = og_store_tx_commit(ctx->store)) < 0)
+        goto cleanup;
+    error = 0;
 cleanup:
-    if (secret) {
-        og_crypto_wipe(secret, secret_len);
-        free(secret);
-    }
-    if (target) {
-        og_crypto_wipe(target, target_len);
-        free(target);
-    }
-    if (target_str) {
-        og_crypto_wipe(target_str, strlen(target_str));
-        free(target_str);
-    }
-    return error;
-}
-
-static void describe(const og_event *ev, char *subject, size_t ssize, char *text, size_t tsize)
-{
-    const json_t *p = ev->payload;
-    const char *kind = json_string_value(json_object_get(p, "kind"));
-    const char *level = json_string_value(json_object_get(p, "level"));
-    const char *gate = json_string_value(json_object_get(p, "gate_id"));
-    const char *decision = json_string_value(json_object_get(p, "decision"));
-    const char *by = json_string_value(json_object_get(p, "decided_by"));
-    if (strncmp(ev->type, "gate.", 5) == 0) {
-        const char *what = strcmp(ev->type, "gate.review") == 0      ? "review needed"
-                           : strcmp(ev->type, "gate.approval") == 0  ? "approval needed"
-                           : strcmp(ev->type, "gate.task") == 0      ? "task for you"
-                           : strcmp(ev->type, "gate.escalated") == 0 ? "escalated"
-                                                                     : "decided";
-        snprintf(subject, ssize, "[opsgate] %s: %s (%s)", what, kind ? kind : "?",
-                 level ? level : "?");
-        snprintf(text, tsize,
-                 "Gate item %s\nAction: %s at %s\nDecision: %s%s%s\n\n"
-                 "See: opsgate gate show %s\n",
-                 gate ? gate : "?", kind ? kind : "?", level ? level : "?",
-                 decision ? decision : "(waiting)", by ? " by " : "", by ? by : "",
-                 gate ? gate : "?");
-    } else {
-        snprintf(subject, ssize, "[opsgate] %s", ev->type);
-        snprintf(text, tsize, "opsgate event %s of type %s.\n", ev->id, ev->type);
-    }
-}
-
-/* Send ev to the tenant's channels (or one); skip those that already accepted it. Records each
- * attempt. Returns 0 when all accepted, else the first failure (message lists channels). */
-static int deliver(og_ctx *ctx, const og_event *ev, const char *only, json_t *report)
-{
-    channel_row rows[MAX_CHANNELS];
-    int n = 0, error, first = 0, nfailed = 0;
-    char subject[256], text[1024], failures[512] = "";
-    og_notify_msg m;
-    og_egress *egress = NULL;
-    if (!ev->tenant_id[0])
-        return 0;
-    if ((error = seal_legacy(ctx, ev->tenant_id)) < 0 ||
-        (error = og_egress_load(&egress, ctx->store)) < 0)
-        return error;
-    if ((error = channels_load(ctx->store, ev->tenant_id, only, rows, &n)) < 0)
-        goto cleanup;
-    if (only && n == 0) {
-        error = og_error_set(OG_ENOTFOUND, "channel '%s' not found", only);
-        goto cleanup;
-    }
-    describe(ev, subject, sizeof(subject), text, sizeof(text));
-    m.event_id = ev->id;
-    m.event_type = ev->type;
-    m.tenant_id = ev->tenant_id;
-    m.subject = subject;
-    m.text = text;
-    m.payload = ev->payload;
-    for (int i = 0; i < n; i++) {
-        int sent = already_sent(ctx->store, ev->id, rows[i].id);
-        if (sent < 0) {
-            error = sent;
-            goto cleanup;
-        }
-        if (sent)
-            continue; /* a redelivery: this channel has it already */
-        og_error_clear();
-        int rc = send_one(ctx, ev->tenant_id, &rows[i], &m, egress);
-        char err[256], shown[1024];
-        og_strlcpy(err, rc < 0 ? og_error_last() : "", sizeof(err));
-        og_url_redact(rows[i].target, shown, sizeof(shown));
-        if (report)
-            json_array_append_new(report,
-                                  json_pack("{s:s, s:s, s:s, s:b, s:s?}", "channel_id", rows[i].id,
-                                            "type", rows[i].type, "target", shown, "ok", rc == 0,
-                                            "error", rc < 0 ? err : NULL));
-        if ((error = record_send(ctx->store, ev->id, ev->tenant_id, &rows[i], rc == 0, err)) < 0)
-            goto cleanup;
-        if (rc < 0) {
-            if (!first)
-                first = rc;
-            nfailed++;
-            size_t l = strlen(failures);
-            snprintf(failures + l, sizeof(failures) - l, "%s%s", l ? "; " : "", err);
-        }
-    }
-    error = first ? og_error_set(first, "%d of %d channels failed: %s", nfailed, n, failures) : 0;
-cleanup:
-    channels_free(rows, n);
-    og_egress_free(egress);
-    return error;
-}
-
-int og_notify_handle_event(og_ctx *ctx, const og_event *ev, void *arg)
-{
-    (void)arg;
-    return deliver(ctx, ev, NULL, NULL);
-}
-
-int og_notify_test(og_ctx *ctx, const char *tenant, const char *channel_id, json_t **out)
-{
-    og_event ev;
-    char tid[OG_ID_LEN];
-    int error;
-    json_t *report = json_array();
-    if ((error = resolve(ctx, tenant, OG_PERM_WRITE, tid)) < 0)
-        goto cleanup;
-    if (channel_id && !og_id_valid(channel_id)) {
-        error = og_error_set(OG_EINVAL, "bad channel id '%s'", channel_id);
-        goto cleanup;
-    }
-    memset(&ev, 0, sizeof(ev));
-    og_id_new(ev.id);
-    og_strlcpy(ev.type, "notify.test", sizeof(ev.type));
-    og_strlcpy(ev.tenant_id, tid, sizeof(ev.tenant_id));
-    og_time_format(og_time_now_us(), ev.created_at);
-    ev.attempt = 1;
-    ev.payload = json_pack("{s:s, s:s}", "test", "hello from opsgate", "tenant_id", tid);
-    error = deliver(ctx, &ev, channel_id, report);
-    json_decref(ev.payload);
-cleanup:
-    if (out)
-        *out = report;
-    else
-        json_decref(report);
-    return error;
-}
-
-int og_notify_event_status(og_store *s, const char *event_id, json_t *arr)
-{
-    og_stmt *st = NULL;
-    int error, rc;
-    if ((error = og_stmt_prepare(&st, s,
-                                 "SELECT n.event_id, n.channel_id, n.type, c.target, n.state,"
-                                 " n.attempts, n.last_error, n.at FROM notify_sends n JOIN"
-                                 " notify_channels c ON c.id = n.channel_id WHERE n.event_id = ?"
-                                 " ORDER BY n.channel_id")) < 0)
-        return error;
-    og_stmt_bind_text(st, 1, event_id);
-    while ((rc = og_stmt_step(st)) == OG_ROW) {
-        const char *e = og_stmt_col_text(st, 6);
-        char shown[1024];
-        og_url_redact(og_stmt_col_text(st, 3), shown, sizeof(shown));
-        json_array_append_new(
-            arr, json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:s?, s:s}", "event_id",
-                           og_stmt_col_text(st, 0), "channel_id", og_stmt_col_text(st, 1), "type",
-                           og_stmt_col_text(st, 2), "target", shown, "state",
-                           og_stmt_col_text(st, 4), "attempts", (json_int_t)og_stmt_col_int(st, 5),
-                           "last_error", e, "at", og_stmt_col_text(st, 7)));
-    }
+    if (error < 0)
+        og_store_tx_rollback(ctx->store);
     og_stmt_free(st);
-    return rc < 0 ? rc : 0;
-}
-
-int og_notify_metrics_render(og_store *s, og_buf *out)
-{
-    og_stmt *st = NULL;
-    int error, rc;
-    if ((error = og_stmt_prepare(&st, s,
-                                 "SELECT tenant_id, type, SUM(CASE WHEN state = 'sent' THEN 1 ELSE"
-                                 " 0 END), SUM(attempts - CASE WHEN state = 'sent' THEN 1 ELSE 0"
-                                 " END) FROM notify_sends GROUP BY tenant_id, type"
-                                 " ORDER BY tenant_id, type")) < 0)
-        return error;
-    og_buf lines;
-    og_buf_init(&lines, OG_BUF_DEFAULT_CAP);
-    og_buf_puts(out, "# HELP opsgate_notify_sent_total Notifications accepted by a channel.\n"
-                     "# TYPE opsgate_notify_sent_total counter\n");
-    while ((rc = og_stmt_step(st)) == OG_ROW) {
-        og_buf_printf(out, "opsgate_notify_sent_total{tenant_id=\"%s\",type=\"%s\"} %lld\n",
-                      og_stmt_col_text(st, 0), og_stmt_col_text(st, 1),
-                      (long long)og_stmt_col_int(st, 2));
-        og_buf_printf(&lines, "opsgate_notify_failures_total{tenant_id=\"%s\",type=\"%s\"} %lld\n",
-                      og_stmt_col_text(st, 0), og_stmt_col_text(st, 1),
-                      (long long)og_stmt_col_int(st, 3));
-    }
-    og_buf_puts(out, "# HELP opsgate_notify_failures_total Failed notification attempts.\n"
-                     "# TYPE opsgate_notify_failures_total counter\n");
-    if (lines.len)
-        og_buf_append(out, lines.data, lines.len);
-    og_buf_free(&lines);
-    og_stmt_free(st);
-    return rc < 0 ? rc : 0;
+    json_decref(details);
+    return error;
 }

@@ -1,4 +1,5 @@
-/* schema.c - tables owned by the notify module: channels and per-(event, channel) sends. */
+/* schema.c - tables owned by the notify module: channels (a tenant's and the platform's) and
+ * per-(event, channel) sends. */
 #include "opsgate/store.h"
 
 /*
@@ -45,9 +46,39 @@ static const og_migration steps[] = {
      "  created_at TEXT NOT NULL,"
      "  created_by TEXT NOT NULL);",
      NULL},
+    /* Step 3: per-channel event filters (events: canonical comma-separated globs over event
+     * types, "*" = every event), and the platform's own channels, which receive the chosen
+     * events of every tenant. They live in their own tables, so no query of a tenant's channels
+     * can return one: secret and target_sealed are sealed under the platform scope; their sends
+     * name the tenant of the event (NULL for a platform event), purged with it. */
+    {3,
+     "ALTER TABLE notify_channels ADD COLUMN events TEXT NOT NULL DEFAULT '*';"
+     "CREATE TABLE notify_platform_channels ("
+     "  id TEXT PRIMARY KEY,"
+     "  type TEXT NOT NULL,"
+     "  target TEXT NOT NULL,"
+     "  config TEXT NOT NULL,"
+     "  secret BLOB,"
+     "  target_sealed BLOB NOT NULL,"
+     "  events TEXT NOT NULL DEFAULT '*',"
+     "  created_at TEXT NOT NULL,"
+     "  created_by TEXT NOT NULL);"
+     "CREATE TABLE notify_platform_sends ("
+     "  event_id TEXT NOT NULL,"
+     "  channel_id TEXT NOT NULL REFERENCES notify_platform_channels(id) ON DELETE CASCADE,"
+     "  tenant_id TEXT REFERENCES tenants(id) ON DELETE CASCADE,"
+     "  type TEXT NOT NULL,"
+     "  state TEXT NOT NULL CHECK (state IN ('sent', 'failed')),"
+     "  attempts INTEGER NOT NULL,"
+     "  last_error TEXT,"
+     "  at TEXT NOT NULL,"
+     "  PRIMARY KEY (event_id, channel_id));"
+     "CREATE INDEX notify_platform_sends_tenant ON notify_platform_sends (tenant_id);",
+     NULL},
 };
 
 static const char *const purge[] = {
+    "DELETE FROM notify_platform_sends WHERE tenant_id = ?",
     "DELETE FROM notify_sends WHERE tenant_id = ?",
     "DELETE FROM notify_channels WHERE tenant_id = ?",
     NULL,

@@ -166,9 +166,16 @@ static int webhook_send(const og_notify_channel *ch, const og_notify_msg *msg)
     pthread_once(&curl_once, curl_init_once);
     /* The URL may hold credentials or a token: messages name only its redacted form. */
     og_url_redact(ch->target, shown, sizeof(shown));
-    json_t *doc = json_pack("{s:s, s:s, s:s, s:s, s:s, s:O}", "id", msg->event_id, "type",
-                            msg->event_type, "tenant_id", msg->tenant_id, "subject", msg->subject,
-                            "text", msg->text, "data", msg->payload);
+    /* The machine fields, plus what a person reads: "text" is the subject line and the body, as
+     * chat tools (Slack-compatible incoming webhooks) show it. */
+    og_buf text;
+    og_buf_init(&text, 1 << 20);
+    og_buf_printf(&text, "%s\n\n%s", msg->subject, msg->text);
+    json_t *doc = json_pack(
+        "{s:s, s:s, s:s, s:s?, s:s, s:s, s:s, s:O}", "id", msg->event_id, "type", msg->event_type,
+        "tenant_id", msg->tenant_id, "tenant_name", msg->tenant_name, "subject", msg->subject,
+        "text", text.data ? text.data : msg->subject, "body", msg->text, "data", msg->payload);
+    og_buf_free(&text);
     if (!doc || !(body = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS))) {
         error = og_error_set(OG_ERROR, "out of memory");
         goto cleanup;
@@ -272,23 +279,106 @@ static int email_validate(const char *target, const void *secret, size_t secret_
     return 0;
 }
 
+/* A header value that is printable ASCII and has no encoded-word opener goes as is. */
+static int header_plain(const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if (*p < 0x20 || *p > 0x7e)
+            return 0;
+    return strstr(s, "=?") == NULL;
+}
+
+/* "Subject: ..." with CRLF: as is when plain, else RFC 2047 encoded-words (UTF-8, base64), each
+ * at most 75 characters and on its own folded line, never splitting a UTF-8 sequence. */
+static int put_subject(og_buf *m, const char *s)
+{
+    size_t len = strlen(s), off = 0;
+    if (header_plain(s))
+        return og_buf_printf(m, "Subject: %s\r\n", s);
+    og_buf_puts(m, "Subject:");
+    while (off < len) {
+        size_t n = len - off > 45 ? 45 : len - off; /* 45 bytes: 60 of base64, 72 in all */
+        while (n > 0 && off + n < len && ((unsigned char)s[off + n] & 0xC0) == 0x80)
+            n--;
+        if (n == 0)
+            n = len - off < 45 ? len - off : 45;
+        char *b64 = og_base64_encode((const uint8_t *)s + off, n);
+        if (!b64)
+            return og_error_set(OG_ERROR, "out of memory");
+        og_buf_printf(m, "%s=?UTF-8?B?%s?=", off ? "\r\n " : " ", b64);
+        free(b64);
+        off += n;
+    }
+    return og_buf_puts(m, "\r\n");
+}
+
+/* 1 when text can go as 7bit: printable ASCII, tabs and newlines, lines of at most 998. */
+static int body_7bit(const char *text)
+{
+    size_t col = 0;
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+        if (*p == '\n') {
+            col = 0;
+            continue;
+        }
+        if ((*p < 0x20 && *p != '\t') || *p > 0x7e || ++col > 998)
+            return 0;
+    }
+    return 1;
+}
+
+/* The body with CRLF line ends, as is (7bit) or quoted-printable (RFC 2045: "=XX" for bytes
+ * outside printable ASCII, '=' and a line's trailing blank; soft breaks keep lines under 76). */
+static int put_body(og_buf *m, const char *text, int qp)
+{
+    size_t col = 0;
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+        if (*p == '\n') {
+            og_buf_puts(m, "\r\n");
+            col = 0;
+            continue;
+        }
+        if (!qp) {
+            og_buf_append(m, p, 1);
+            continue;
+        }
+        int last = p[1] == '\n' || p[1] == '\0';
+        int enc = *p == '=' || (*p < 0x20 && *p != '\t') || *p > 0x7e ||
+                  ((*p == ' ' || *p == '\t') && last);
+        size_t w = enc ? 3 : 1;
+        if (col + w > 75) {
+            og_buf_puts(m, "=\r\n");
+            col = 0;
+        }
+        if (enc)
+            og_buf_printf(m, "=%02X", *p);
+        else
+            og_buf_append(m, p, 1);
+        col += w;
+    }
+    return og_buf_puts(m, "\r\n");
+}
+
 static int email_send(const og_notify_channel *ch, const og_notify_msg *msg)
 {
     int error = -1;
     CURL *c = NULL;
     struct curl_slist *rcpt = NULL;
-    char *url = NULL, *payload_json = NULL;
-    char cerr[CURL_ERROR_SIZE] = "", from_br[300], to_br[300], date[64], subject[256];
+    char *url = NULL;
+    char cerr[CURL_ERROR_SIZE] = "", from_br[300], to_br[300], date[64];
     og_buf m;
     upload u;
     guard g;
     const char *from = json_string_value(json_object_get(ch->config, "from"));
+    const char *domain;
     time_t now = time(NULL);
     struct tm tm;
+    int qp;
     og_buf_init(&m, 1 << 20);
     pthread_once(&curl_once, curl_init_once);
     if (!from)
         from = "opsgate@localhost";
+    domain = strrchr(from, '@') ? strrchr(from, '@') + 1 : "opsgate";
     url = strndup((const char *)ch->secret, ch->secret_len);
     if (!url) {
         error = og_error_set(OG_ERROR, "out of memory");
@@ -296,31 +386,23 @@ static int email_send(const og_notify_channel *ch, const og_notify_msg *msg)
     }
     gmtime_r(&now, &tm);
     strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", &tm);
-    /* Subjects come from our own event types and ids, but never let one end a header early. */
-    og_strlcpy(subject, msg->subject, sizeof(subject));
-    for (char *p = subject; *p; p++)
-        if (*p == '\r' || *p == '\n')
-            *p = ' ';
-    payload_json = json_dumps(msg->payload, JSON_INDENT(2) | JSON_SORT_KEYS);
+    qp = !body_7bit(msg->text);
+    /* The addresses were checked when the channel was added (no CR, LF or angle brackets). The
+     * Message-ID is stable across retries of the same event to the same channel, so a mail
+     * system can drop a duplicate. */
+    og_buf_printf(&m, "Date: %s\r\nFrom: opsgate <%s>\r\nTo: <%s>\r\n", date, from, ch->target);
+    if ((error = put_subject(&m, msg->subject)) < 0)
+        goto cleanup;
     og_buf_printf(&m,
-                  "Date: %s\r\nFrom: %s\r\nTo: %s\r\nSubject: %s\r\nMessage-ID: <%s@opsgate>\r\n"
-                  "X-Opsgate-Event: %s\r\nMIME-Version: 1.0\r\n"
-                  "Content-Type: text/plain; charset=utf-8\r\n\r\n",
-                  date, from, ch->target, subject, msg->event_id, msg->event_id);
-    for (const char *p = msg->text; *p; p++) { /* bare LF to CRLF */
-        if (*p == '\n')
-            og_buf_puts(&m, "\r\n");
-        else
-            og_buf_append(&m, p, 1);
-    }
-    og_buf_puts(&m, "\r\n\r\n");
-    for (const char *p = payload_json ? payload_json : ""; *p; p++) {
-        if (*p == '\n')
-            og_buf_puts(&m, "\r\n");
-        else
-            og_buf_append(&m, p, 1);
-    }
-    if ((error = og_buf_puts(&m, "\r\n")) < 0)
+                  "Message-ID: <%s.%s@%s>\r\nX-Opsgate-Event: %s\r\nX-Opsgate-Event-Type: %s\r\n",
+                  msg->event_id, ch->id, domain, msg->event_id, msg->event_type);
+    if (msg->tenant_name && header_plain(msg->tenant_name))
+        og_buf_printf(&m, "X-Opsgate-Tenant: %s\r\n", msg->tenant_name);
+    og_buf_printf(&m,
+                  "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
+                  "Content-Transfer-Encoding: %s\r\n\r\n",
+                  qp ? "quoted-printable" : "7bit");
+    if ((error = put_body(&m, msg->text, qp)) < 0)
         goto cleanup;
     u.data = m.data;
     u.len = m.len;
@@ -363,7 +445,6 @@ cleanup:
         og_crypto_wipe(url, strlen(url));
         free(url);
     }
-    free(payload_json);
     og_buf_free(&m);
     return error;
 }

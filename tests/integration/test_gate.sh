@@ -82,7 +82,9 @@ jqis "$out" '.state' review "L1 waits for review"
 L1=$(printf '%s' "$out" | jq -r .gate_id); SEQ=$(printf '%s' "$out" | jq -r .audit_seq)
 run 0 "deliver notifications" -- og events run
 grep -q "gate.review" "$OG_TMP/hook.log" && ok || bad "no gate.review webhook"
-grep -l "review needed" "$OG_TMP"/mail/*.eml >/dev/null 2>&1 && ok || bad "no review email"
+# (the subject is RFC 2047-encoded: it holds an em dash; the event type header says what it is)
+grep -l "X-Opsgate-Event-Type: gate.review" "$OG_TMP"/mail/*.eml >/dev/null 2>&1 && ok || bad "no review email"
+grep -l "It waits for a review" "$OG_TMP"/mail/*.eml >/dev/null 2>&1 && ok || bad "the review email does not say what it waits for"
 run 2 "the requester cannot ack her own review" -- og --as eve gate ack "$L1"
 has "$err" "requester" "says why"
 run 1 "another user cannot ack ed's review" -- og --as pam gate ack "$L1"

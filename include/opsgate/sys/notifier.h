@@ -30,9 +30,11 @@ typedef struct og_notify_msg {
     const char *event_id;     /* stable across retries: receivers deduplicate on it */
     const char *event_type;   /* "gate.review", "gate.approval", "notify.test", ... */
     const char *tenant_id;
-    const char *subject;      /* one line for humans */
-    const char *text;         /* a few lines for humans */
-    const json_t *payload;    /* the event as JSON (webhook body, ticket fields) */
+    const char *subject;      /* one line for humans, UTF-8, no control characters: names the
+                               * client, the object, what happened and what to do */
+    const char *text;         /* the body for humans: plain UTF-8 text, lines end in "\n" */
+    const json_t *payload;    /* the event's machine fields (webhook body, ticket fields) */
+    const char *tenant_name;  /* the client's name; NULL for a platform event */
 } og_notify_msg;
 
 typedef struct og_notifier {

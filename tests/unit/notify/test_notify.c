@@ -85,8 +85,8 @@ static void test_notify__webhook_url_is_sealed_and_listed_redacted(void **state)
     char id[OG_ID_LEN], target[1024];
     int sealed = 0;
     json_t *arr = NULL;
-    OG_ASSERT_OK(
-        og_notify_channel_add(&ada, "acme", "webhook", SLACK, SECRET, strlen(SECRET), NULL, id));
+    OG_ASSERT_OK(og_notify_channel_add(&ada, "acme", "webhook", SLACK, SECRET, strlen(SECRET), NULL,
+                                       NULL, id));
     stored(f, id, target, sizeof(target), &sealed);
     assert_string_equal(target, "https://hooks.slack.com/\xe2\x80\xa6");
     assert_true(sealed);
@@ -172,16 +172,16 @@ static void test_notify__special_addresses_are_refused_at_add_and_at_connect(voi
     char id[OG_ID_LEN];
     json_t *report = NULL;
     assert_int_equal(og_notify_channel_add(&ada, "acme", "webhook", "http://127.0.0.1:1/x", SECRET,
-                                           strlen(SECRET), NULL, id),
+                                           strlen(SECRET), NULL, NULL, id),
                      OG_EDENIED);
     assert_non_null(strstr(og_error_last(), "127.0.0.0/8"));
     assert_int_equal(og_notify_channel_add(&ada, "acme", "webhook", "http://[::ffff:a9fe:a9fe]/",
-                                           SECRET, strlen(SECRET), NULL, id),
+                                           SECRET, strlen(SECRET), NULL, NULL, id),
                      OG_EDENIED);
     assert_non_null(strstr(og_error_last(), "169.254.0.0/16"));
     /* A name is accepted at add, and refused when its address is known: before connecting. */
     OG_ASSERT_OK(og_notify_channel_add(&ada, "acme", "webhook", "http://localhost:1/secretpath",
-                                       SECRET, strlen(SECRET), NULL, id));
+                                       SECRET, strlen(SECRET), NULL, NULL, id));
     assert_int_equal(og_notify_test(&ada, "acme", id, &report), OG_EDENIED);
     const char *e = json_string_value(json_object_get(json_array_get(report, 0), "error"));
     assert_non_null(e);
@@ -232,8 +232,8 @@ static void test_notify__redirects_are_not_followed(void **state)
     assert_int_equal(pthread_create(&th, NULL, redirect_once, &lfd), 0);
     snprintf(url, sizeof(url), "http://127.0.0.1:%d/hook", ntohs(a.sin_port));
     OG_ASSERT_OK(og_egress_allow_add(&f->env.ctx, "127.0.0.0/8", NULL));
-    OG_ASSERT_OK(
-        og_notify_channel_add(&ada, "acme", "webhook", url, SECRET, strlen(SECRET), NULL, id));
+    OG_ASSERT_OK(og_notify_channel_add(&ada, "acme", "webhook", url, SECRET, strlen(SECRET), NULL,
+                                       NULL, id));
     assert_int_equal(og_notify_test(&ada, "acme", id, &report), OG_ERROR);
     const char *e = json_string_value(json_object_get(json_array_get(report, 0), "error"));
     assert_non_null(e);
