@@ -5,8 +5,9 @@
 
 /* Register every module's action kinds with the gate engine and the event handlers, so that any
  * process can request, approve, override or list any kind (`gate kinds`, `gate policy set`),
- * and the modules' tenant deletion blockers (og_tenant_blocker_register: legal holds and
- * retention of the artifacts module). Idempotent and thread-safe. 0 or the first module's
+ * the modules' tenant deletion blockers (og_tenant_blocker_register: legal holds and
+ * retention of the artifacts module) and the audit trail's namers (og_audit_namer_register: the
+ * names recorded next to ids). Idempotent and thread-safe. 0 or the first module's
  * error. */
 int og_app_register_all(void);
 

@@ -197,6 +197,8 @@ int og_artifact_set_state(og_ctx *ctx, const og_artifact_ref *ref, const char *s
  * of this module calls it, so wiring it at startup is only needed for `gate kinds` listings and
  * for approvals decided before any artifact call in a process. */
 int og_artifacts_register_kinds(void);
+/* Register the audit trail's namers of projects and (sealed) artifacts. */
+int og_artifacts_audit_names_register(void);
 
 /* ---- retention, deletion, legal holds ---- */
 /* keep_us after archive for artifacts of `kind` (0 removes the policy). Needs tenant-admin. */

@@ -23,6 +23,9 @@ typedef struct og_audit_rec {
     int failed;                  /* 0 = outcome ok; 1 = a failed attempt recorded on purpose */
     const char *detail;          /* outcome detail, may be NULL */
     int64_t rollback_of;         /* sequence number of the record this one reverses, 0 if none */
+    /* The target's human name now, recorded next to its id (may be NULL: then the namer
+     * registered for target_type is asked, see below). Never a name its module keeps sealed. */
+    const char *target_name;
 } og_audit_rec;
 
 /*
@@ -37,12 +40,37 @@ int og_audit_append(og_ctx *ctx, const og_audit_rec *rec, int64_t *out_seq);
 int og_audit_log(og_ctx *ctx, const char *tenant_id, const char *area, const char *action,
                  const char *target_type, const char *target_id, json_t *analysis);
 
+/* ---- names next to ids ----
+ * A record names its tenant, its actor and its target by id; it also carries their human names
+ * as they were when it was written (tenant_name, actor_id next to the actor label, target.name):
+ * evidence keeps the names of its time, and a renamed or removed object keeps its old name in old
+ * records. The audit module never reads other modules' tables: each module registers a namer for
+ * the target types it owns (og_app_register_all), which og_audit_append calls in the caller's
+ * transaction. A name the module keeps sealed at rest (an artifact's name) is never written into
+ * a record: its namer is registered OG_AUDIT_NAME_SEALED and is asked only when a reader lists or
+ * exports, with the reader's ctx (and keys); such names, and the names of records written before
+ * records carried names, are shown as "resolved" at that time, outside the hashed record. */
+#define OG_AUDIT_NAME_SEALED 1 /* the name is confidential at rest: resolve on read, never record  \
+                                */
+
+/* Write the human name of target_id (of that type, in tenant_id's scope; tenant_id is NULL for
+ * the platform) into out (NUL-terminated, truncated to size). Return 1 when named, 0 when the
+ * object is unknown (or the reader may not see it), negative og_errcode on failure. On write,
+ * ctx->keys may be NULL and the actor is the writer; on read, the actor is the reader. */
+typedef int (*og_audit_namer_fn)(og_ctx *ctx, const char *tenant_id, const char *target_id,
+                                 char *out, size_t size);
+/* Register fn for target_type ("tenant", "user", "artifact", ...). Registering the same pair again
+ * is a no-op; another fn for a type already named replaces it. Thread-safe. OG_ERROR past 64. */
+int og_audit_namer_register(const char *target_type, og_audit_namer_fn fn, int flags);
+
 /* ---- reading (auditor, tenant-admin, platform-admin) ---- */
 
 /* Records of one chain (tenant_id NULL = platform) with seq > after_seq, oldest first, at most
  * limit (1..1000), optionally only those with the given action and time >= since (RFC 3339). *out
- * is a JSON array of records; *next_cursor is the seq to pass as after_seq for the next page, 0
- * when there are no more. Authorization is checked here (OG_PERM_AUDIT_READ). */
+ * is a JSON array of records (each with its hash, and "resolved": {tenant_name, target_name} for
+ * names it does not carry but that are known now); *next_cursor is the seq to pass as after_seq
+ * for the next page, 0 when there are no more. Authorization is checked here
+ * (OG_PERM_AUDIT_READ). */
 int og_audit_list(og_ctx *ctx, const char *tenant_id, int64_t after_seq, int limit,
                   const char *action, const char *since, json_t **out, int64_t *next_cursor);
 
@@ -143,9 +171,13 @@ int og_audit_proof_verify(const json_t *proof, const uint8_t pub[32]);
 /* ---- verification ---- */
 
 typedef struct og_audit_verify_result {
-    char chain[64];      /* the first broken chain ("platform" or a tenant id), "" if intact */
-    int64_t bad_seq;     /* its first bad sequence number, 0 when not one record's fault */
-    char what[256];      /* what is wrong */
+    char chain[64];       /* the first broken chain ("platform" or a tenant id), "" if intact */
+    int64_t bad_seq;      /* its first bad sequence number, 0 when not one record's fault */
+    char what[256];       /* what is wrong */
+    char tenant_name[64]; /* the broken chain's tenant name, "" for the platform or unknown */
+    char action[64];      /* the record at bad_seq as stored (its action and actor), "" if none */
+    char actor[160];
+    char message[768];   /* the whole sentence, as in the error message */
     int64_t chains;      /* chains checked */
     int64_t records;     /* records checked */
     int64_t checkpoints; /* checkpoints checked */

@@ -306,4 +306,8 @@ int og_certs_scheduler_job(og_ctx *ctx);
  */
 int og_certs_metrics_render(og_ctx *ctx, og_buf *out);
 
+/* Register the audit trail's namers of certificates (subject and SANs), ACME accounts and
+ * plans, and scan schedules (og_audit_namer_register). */
+int og_certs_audit_names_register(void);
+
 #endif

@@ -113,5 +113,7 @@ int og_deploy_listener_poll(og_ctx *ctx, const char *tenant_id, int port,
  * runs when the module is linked in (constructor), so that `gate override` in any process can roll
  * a deploy back. */
 int og_deploy_register(void);
+/* Register the audit trail's namer of deploy targets. */
+int og_deploy_audit_names_register(void);
 
 #endif

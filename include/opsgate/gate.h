@@ -175,5 +175,7 @@ void og_gate_server_stop(void *handle); /* waits for running handlers; NULL-safe
 
 /* Register the handlers every process that delivers events needs (idempotent). */
 int og_gate_handlers_register(void);
+/* Register the audit trail's namer of gate items (their kind). */
+int og_gate_audit_names_register(void);
 
 #endif

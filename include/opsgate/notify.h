@@ -101,4 +101,7 @@ int og_notify_seal_legacy(og_ctx *ctx);
  * channels carry scope="platform"). */
 int og_notify_metrics_render(og_store *s, og_buf *out);
 
+/* Register the audit trail's namer of notification channels (type and redacted target). */
+int og_notify_audit_names_register(void);
+
 #endif

@@ -52,6 +52,8 @@ typedef int (*og_tenant_blocker_fn)(og_ctx *ctx, const char *tenant_id, json_t *
 /* Register fn under a module name; registering the same fn again is a no-op. Thread-safe.
  * OG_ERROR past 16 blockers. */
 int og_tenant_blocker_register(const char *module, og_tenant_blocker_fn fn);
+/* Register the audit trail's namers of tenants, users and tokens (og_audit_namer_register). */
+int og_tenant_audit_names_register(void);
 /* What blocks deleting the tenant now: an array of the blockers' objects, each with "module"
  * added (caller decrefs). Needs OG_PERM_PLATFORM. */
 int og_tenant_delete_blockers(og_ctx *ctx, const char *name_or_id, json_t **out);

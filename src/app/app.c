@@ -1,12 +1,15 @@
-/* app.c - start-up registration of every module's action kinds, event handlers and tenant
- * deletion blockers. */
+/* app.c - start-up registration of every module's action kinds, event handlers, tenant
+ * deletion blockers and audit namers. */
 #include "opsgate/app.h"
 #include "opsgate/acme.h"
 #include "opsgate/artifacts.h"
+#include "opsgate/audit.h"
+#include "opsgate/certs.h"
 #include "opsgate/deploy.h"
 #include "opsgate/docgen.h"
 #include "opsgate/error.h"
 #include "opsgate/gate.h"
+#include "opsgate/notify.h"
 #include "opsgate/tenant.h"
 
 #include <pthread.h>
@@ -36,6 +39,13 @@ int og_app_register_all(void)
             og_error_wrap("registering certificate deployment action kinds");
         else if ((error = og_gate_handlers_register()) < 0)
             og_error_wrap("registering event handlers");
+        else if ((error = og_tenant_audit_names_register()) < 0 ||
+                 (error = og_artifacts_audit_names_register()) < 0 ||
+                 (error = og_certs_audit_names_register()) < 0 ||
+                 (error = og_deploy_audit_names_register()) < 0 ||
+                 (error = og_gate_audit_names_register()) < 0 ||
+                 (error = og_notify_audit_names_register()) < 0)
+            og_error_wrap("registering the audit trail's namers");
         done = error == 0;
     }
     pthread_mutex_unlock(&mu);

@@ -20,8 +20,12 @@ int og_audit__appender_init(og_audit__appender *a, og_store *s)
                                  " ORDER BY seq DESC LIMIT 1")) < 0 ||
         (error = og_stmt_prepare(&a->ins, s,
                                  "INSERT INTO audit_record (" OG_AUDIT__COLUMNS ") VALUES"
-                                 " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) <
-            0)
+                                 " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+                                 " ?, ?, ?)")) < 0 ||
+        (error = og_stmt_prepare(&a->named, s,
+                                 "SELECT target_name FROM audit_record WHERE chain = ? AND"
+                                 " target_type = ? AND target_id = ? AND target_name IS NOT NULL"
+                                 " ORDER BY seq DESC LIMIT 1")) < 0)
         og_audit__appender_free(a);
     return error;
 }
@@ -30,8 +34,9 @@ void og_audit__appender_free(og_audit__appender *a)
 {
     og_stmt_free(a->last);
     og_stmt_free(a->ins);
+    og_stmt_free(a->named);
     og_buf_free(&a->scratch);
-    a->last = a->ins = NULL;
+    a->last = a->ins = a->named = NULL;
 }
 
 static int check_rec(const og_audit_rec *rec)
@@ -49,9 +54,50 @@ static int check_rec(const og_audit_rec *rec)
     return 0;
 }
 
+/*
+ * The names recorded next to the ids, as they are now: the chain's tenant, the target (the
+ * caller's, else its module's namer, else the last name recorded for it in this chain: a record
+ * about an object just removed still names it). Sealed names are never asked for here.
+ */
+static int names_now(og_audit__appender *a, const og_actor *actor, const og_audit_rec *rec,
+                     const char *chain, char tenant[OG_AUDIT_NAME_MAX],
+                     char target[OG_AUDIT_NAME_MAX])
+{
+    og_ctx nctx;
+    int rc;
+    memset(&nctx, 0, sizeof(nctx));
+    nctx.store = a->s;
+    nctx.actor = *actor;
+    tenant[0] = target[0] = '\0';
+    if (!og_streq(chain, OG_AUDIT_PLATFORM_CHAIN) &&
+        (rc = og_audit__tenant_name(&nctx, chain, tenant, OG_AUDIT_NAME_MAX)) < 0)
+        return rc;
+    if (og_audit__name_fit(rec->target_name, target, OG_AUDIT_NAME_MAX))
+        return 0;
+    if (!rec->target_type || !rec->target_id || !rec->target_id[0])
+        return 0;
+    if (og_streq(rec->target_type, "tenant") && og_streq(rec->target_id, chain) && tenant[0]) {
+        og_strlcpy(target, tenant, OG_AUDIT_NAME_MAX);
+        return 0;
+    }
+    if ((rc = og_audit__name(&nctx, rec->target_type,
+                             og_streq(chain, OG_AUDIT_PLATFORM_CHAIN) ? NULL : chain,
+                             rec->target_id, 1, target, OG_AUDIT_NAME_MAX)) != 0)
+        return rc < 0 ? rc : 0;
+    og_stmt_reset(a->named);
+    og_stmt_bind_text(a->named, 1, chain);
+    og_stmt_bind_text(a->named, 2, rec->target_type);
+    og_stmt_bind_text(a->named, 3, rec->target_id);
+    if ((rc = og_stmt_step(a->named)) == OG_ROW && og_stmt_col_text(a->named, 0))
+        og_strlcpy(target, og_stmt_col_text(a->named, 0), OG_AUDIT_NAME_MAX);
+    og_stmt_reset(a->named);
+    return rc < 0 ? rc : 0;
+}
+
 int og_audit__append(og_audit__appender *a, const og_actor *actor, const char *event_id,
                      const og_audit_rec *rec, int64_t *out_seq)
 {
+    char tenant_name[OG_AUDIT_NAME_MAX], target_name[OG_AUDIT_NAME_MAX];
     int error = -1;
     char actor_label[256], time[OG_TIME_LEN], hash[OG_AUDIT_HASH_HEX], prev[OG_AUDIT_HASH_HEX];
     og_buf analysis = {0};
@@ -79,6 +125,8 @@ int og_audit__append(og_audit__appender *a, const og_actor *actor, const char *e
     og_stmt_reset(a->last);
 
     og_actor_label(actor, actor_label, sizeof(actor_label));
+    if ((error = names_now(a, actor, rec, r.chain, tenant_name, target_name)) < 0)
+        goto cleanup;
     og_time_format(og_time_now_us(), time);
     if (rec->analysis) {
         og_buf_init(&analysis, OG_AUDIT_RECORD_CAP);
@@ -105,6 +153,9 @@ int og_audit__append(og_audit__appender *a, const og_actor *actor, const char *e
     r.detail = rec->detail;
     r.rollback_of = rec->rollback_of;
     r.prev_hash = prev;
+    r.tenant_name = tenant_name[0] ? tenant_name : NULL;
+    r.actor_id = actor->user_id[0] ? actor->user_id : NULL;
+    r.target_name = target_name[0] ? target_name : NULL;
     if ((error = og_audit__row_hash(&a->scratch, &r, hash)) < 0)
         goto cleanup;
 
@@ -133,6 +184,9 @@ int og_audit__append(og_audit__appender *a, const og_actor *actor, const char *e
         og_stmt_bind_null(st, 18);
     og_stmt_bind_text(st, 19, r.prev_hash);
     og_stmt_bind_text(st, 20, hash);
+    og_stmt_bind_text(st, 21, r.tenant_name);
+    og_stmt_bind_text(st, 22, r.actor_id);
+    og_stmt_bind_text(st, 23, r.target_name);
     if ((error = og_stmt_step(st)) < 0) {
         og_error_wrap("appending to audit chain '%s'", r.chain);
         goto cleanup;

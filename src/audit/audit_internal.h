@@ -47,13 +47,18 @@ typedef struct og_audit__row {
     const char *detail;
     int64_t rollback_of; /* 0 = null */
     const char *prev_hash;
+    /* Names next to ids (audit schema step 3): NULL = the member is absent from the record, so
+     * records written before they existed hash as they always did. */
+    const char *tenant_name;
+    const char *actor_id;
+    const char *target_name;
 } og_audit__row;
 
 /* The columns every reader selects, in the order og_audit__row_from_stmt() expects. */
 #define OG_AUDIT__COLUMNS                                                                          \
     "chain, seq, time, actor, token_id, area, action, target_type, target_id, event_id, "          \
     "analysis, gate_level, gate_decision, gate_decided_by, gate_decided_at, outcome, detail, "     \
-    "rollback_of, prev_hash, hash"
+    "rollback_of, prev_hash, hash, tenant_name, actor_id, target_name"
 /* Fill r from the current row; returns the stored hash column (borrowed like the rest). */
 const char *og_audit__row_from_stmt(og_audit__row *r, og_stmt *st);
 
@@ -65,6 +70,26 @@ int og_audit__row_hash(og_buf *scratch, const og_audit__row *r, char hex[OG_AUDI
  * stored analysis. */
 json_t *og_audit__row_json(const og_audit__row *r, const char *hash);
 
+/* ---- names (names.c) ---- */
+#define OG_AUDIT_NAME_MAX 256 /* bytes of one recorded name, NUL included */
+/* The name of a target through its module's namer: on_write = 0 asks any namer (a reader),
+ * 1 only those whose names may be recorded. The name is cut at a UTF-8 boundary and dropped when
+ * it is not valid UTF-8. 1 named, 0 not, negative on error. "audit_chain" targets are named by
+ * their tenant. */
+int og_audit__name(og_ctx *ctx, const char *type, const char *tenant_id, const char *id,
+                   int on_write, char *out, size_t size);
+/* in cut to fit size at a UTF-8 boundary into out; 1 when something is left, 0 for NULL, empty or
+ * invalid UTF-8 (out is then ""). */
+int og_audit__name_fit(const char *in, char *out, size_t size);
+/* A tenant's name for messages and exports: its namer now, else the name its tenant.create
+ * record in the platform chain recorded. 1 named, 0 unknown, negative on error. */
+int og_audit__tenant_name(og_ctx *ctx, const char *tenant_id, char *out, size_t size);
+/* "tenant acme (id <id>)", "tenant <id>" when the name is unknown, or "the platform". */
+void og_audit__chain_label(const char *chain, const char *tenant_name, char *out, size_t size);
+/* Fill res->tenant_name, action, actor and message for the problem in res (verify, witness), and
+ * set the error message to it. Returns OG_ECORRUPT. */
+int og_audit__verify_report(og_ctx *ctx, og_audit_verify_result *res);
+
 /* "platform" for NULL/"" else the tenant id. */
 const char *og_audit__chain_name(const char *tenant_id);
 
@@ -73,6 +98,7 @@ typedef struct og_audit__appender {
     og_store *s;
     og_stmt *last;
     og_stmt *ins;
+    og_stmt *named; /* the last name recorded for a target in a chain */
     og_buf scratch;
 } og_audit__appender;
 int og_audit__appender_init(og_audit__appender *a, og_store *s);

@@ -21,12 +21,116 @@ static int time_bound(const char *in, const char *what, char out[OG_TIME_LEN])
     return 0;
 }
 
+/* ---- names for readers ----
+ * A record's names are the ones it recorded; for those it lacks (records older than names,
+ * sealed names such as an artifact's) the namers are asked now, with the reader's ctx, and the
+ * names are marked "resolved": they are not part of the hashed record. Naming is best effort: a
+ * namer that fails leaves the id alone, it never stops a listing or an export of evidence. */
+#define NAME_CACHE 64
+
+typedef struct reader_names {
+    og_ctx *ctx;
+    const char *chain;
+    char tenant[OG_AUDIT_NAME_MAX]; /* the chain's tenant now (or as created), "" unknown */
+    struct {
+        char type[48];
+        char id[OG_ID_LEN + 64];
+        char name[OG_AUDIT_NAME_MAX];
+    } cache[NAME_CACHE];
+    unsigned next;
+} reader_names;
+
+/* The names shown for one record. */
+typedef struct rec_names {
+    const char *tenant; /* NULL: none */
+    const char *target;
+    int tenant_resolved, target_resolved;
+    char buf[OG_AUDIT_NAME_MAX];
+} rec_names;
+
+static reader_names *reader_new(og_ctx *ctx, const char *chain)
+{
+    reader_names *n = calloc(1, sizeof(*n));
+    if (!n)
+        return NULL;
+    n->ctx = ctx;
+    n->chain = chain;
+    if (og_audit__tenant_name(ctx, chain, n->tenant, sizeof(n->tenant)) < 0) {
+        og_error_clear();
+        n->tenant[0] = '\0';
+    }
+    return n;
+}
+
+static void names_of(reader_names *n, const og_audit__row *r, rec_names *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->tenant = r->tenant_name;
+    if (!out->tenant && n->tenant[0]) {
+        out->tenant = n->tenant;
+        out->tenant_resolved = 1;
+    }
+    out->target = r->target_name;
+    if (out->target || !r->target_type || !r->target_id || !r->target_id[0] ||
+        strlen(r->target_type) >= sizeof(n->cache[0].type) ||
+        strlen(r->target_id) >= sizeof(n->cache[0].id))
+        return;
+    for (unsigned i = 0; i < NAME_CACHE; i++) {
+        if (og_streq(n->cache[i].id, r->target_id) && og_streq(n->cache[i].type, r->target_type)) {
+            og_strlcpy(out->buf, n->cache[i].name, sizeof(out->buf));
+            goto found;
+        }
+    }
+    int platform = og_streq(n->chain, OG_AUDIT_PLATFORM_CHAIN);
+    if (!platform && og_streq(r->target_type, "tenant") && og_streq(r->target_id, n->chain))
+        og_strlcpy(out->buf, n->tenant, sizeof(out->buf));
+    else if (og_audit__name(n->ctx, r->target_type, platform ? NULL : n->chain, r->target_id, 0,
+                            out->buf, sizeof(out->buf)) < 0)
+        og_error_clear();
+    unsigned slot = n->next++ % NAME_CACHE;
+    og_strlcpy(n->cache[slot].type, r->target_type, sizeof(n->cache[slot].type));
+    og_strlcpy(n->cache[slot].id, r->target_id, sizeof(n->cache[slot].id));
+    og_strlcpy(n->cache[slot].name, out->buf, sizeof(n->cache[slot].name));
+found:
+    if (out->buf[0]) {
+        out->target = out->buf;
+        out->target_resolved = 1;
+    }
+}
+
+/* {"tenant_name", "target_name"} of the names resolved now, NULL when none was. */
+static json_t *resolved_json(const rec_names *nm)
+{
+    if (!nm->tenant_resolved && !nm->target_resolved)
+        return NULL;
+    json_t *o = json_object();
+    if (o && nm->tenant_resolved)
+        json_object_set_new(o, "tenant_name", json_string(nm->tenant));
+    if (o && nm->target_resolved)
+        json_object_set_new(o, "target_name", json_string(nm->target));
+    return o;
+}
+
+/* The record as readers get it: its JSON with hash, plus "resolved" names. */
+static json_t *reader_json(reader_names *n, const og_audit__row *r, const char *hash)
+{
+    rec_names nm;
+    json_t *j = og_audit__row_json(r, hash), *res;
+    if (!j)
+        return NULL;
+    names_of(n, r, &nm);
+    if ((res = resolved_json(&nm)))
+        json_object_set_new(j, "resolved", res);
+    return j;
+}
+
 int og_audit_list(og_ctx *ctx, const char *tenant_id, int64_t after_seq, int limit,
                   const char *action, const char *since, json_t **out, int64_t *next_cursor)
 {
     int error = -1, n = 0;
     og_stmt *st = NULL;
     json_t *arr = NULL;
+    reader_names *names = NULL;
     char since_s[OG_TIME_LEN] = "";
     *out = NULL;
     *next_cursor = 0;
@@ -50,7 +154,7 @@ int og_audit_list(og_ctx *ctx, const char *tenant_id, int64_t after_seq, int lim
     og_stmt_bind_text(st, 4, action && action[0] ? action : NULL);
     og_stmt_bind_text(st, 5, since_s);
     og_stmt_bind_int(st, 6, limit + 1);
-    if (!(arr = json_array())) {
+    if (!(arr = json_array()) || !(names = reader_new(ctx, og_audit__chain_name(tenant_id)))) {
         error = og_error_set(OG_ERROR, "out of memory");
         goto cleanup;
     }
@@ -62,7 +166,7 @@ int og_audit_list(og_ctx *ctx, const char *tenant_id, int64_t after_seq, int lim
             *next_cursor = last; /* there is at least one more */
             break;
         }
-        json_t *j = og_audit__row_json(&r, hash);
+        json_t *j = reader_json(names, &r, hash);
         if (!j || json_array_append_new(arr, j) < 0) {
             error = og_error_set(OG_ECORRUPT, "audit record %lld cannot be read", (long long)r.seq);
             goto cleanup;
@@ -78,6 +182,7 @@ int og_audit_list(og_ctx *ctx, const char *tenant_id, int64_t after_seq, int lim
 cleanup:
     json_decref(arr);
     og_stmt_free(st);
+    free(names);
     return error;
 }
 
@@ -129,20 +234,27 @@ static int csv_field(og_buf *b, const char *s, int last)
     return rc;
 }
 
-static int csv_row(og_buf *b, const og_audit__row *r, const char *hash)
+static int csv_row(og_buf *b, const og_audit__row *r, const char *hash, const rec_names *nm)
 {
     char seq[24], rb[24];
     snprintf(seq, sizeof(seq), "%lld", (long long)r->seq);
     snprintf(rb, sizeof(rb), "%lld", (long long)r->rollback_of);
+    const char *resolved = nm->tenant_resolved && nm->target_resolved ? "tenant_name target_name"
+                           : nm->tenant_resolved                      ? "tenant_name"
+                           : nm->target_resolved                      ? "target_name"
+                                                                      : NULL;
     const char *f[] = {r->chain,
+                       nm->tenant,
                        seq,
                        r->time,
                        r->actor,
+                       r->actor_id,
                        r->token_id,
                        r->area,
                        r->action,
                        r->target_type,
                        r->target_id,
+                       nm->target,
                        r->event_id,
                        r->gate_level,
                        r->gate_decision,
@@ -153,7 +265,8 @@ static int csv_row(og_buf *b, const og_audit__row *r, const char *hash)
                        r->rollback_of ? rb : NULL,
                        r->analysis,
                        r->prev_hash,
-                       hash};
+                       hash,
+                       resolved};
     size_t n = sizeof(f) / sizeof(f[0]);
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < n; i++)
@@ -162,9 +275,9 @@ static int csv_row(og_buf *b, const og_audit__row *r, const char *hash)
 }
 
 static const char csv_header[] =
-    "chain,seq,time,actor,token_id,area,action,target_type,target_id,event_id,gate_level,"
-    "gate_decision,gate_decided_by,gate_decided_at,outcome,detail,rollback_of,analysis,prev_hash,"
-    "hash\r\n";
+    "chain,tenant_name,seq,time,actor,actor_id,token_id,area,action,target_type,target_id,"
+    "target_name,event_id,gate_level,gate_decision,gate_decided_by,gate_decided_at,outcome,detail,"
+    "rollback_of,analysis,prev_hash,hash,names_resolved\r\n";
 
 /* OSCAL string values: no control characters, no leading or trailing whitespace
  * (StringDatatype "^\S(.*\S)?$"). Returns NULL when nothing is left. Caller frees. */
@@ -199,27 +312,46 @@ static void add_prop(json_t *props, const char *name, const char *value)
     free(v);
 }
 
-static void party_uuid(const char *actor, char out[OG_ID_LEN])
+/* One party per (actor label, user id): a user removed and added again under the same name is
+ * another person. */
+static void party_uuid(const char *actor, const char *actor_id, char out[OG_ID_LEN])
 {
-    char key[300];
-    snprintf(key, sizeof(key), "opsgate-party:%s", actor);
+    char key[400];
+    snprintf(key, sizeof(key), "opsgate-party:%s%s%s", actor, actor_id ? "\n" : "",
+             actor_id ? actor_id : "");
     og_audit__uuid_from(key, strlen(key), out);
 }
 
-/* One record as an OSCAL observation; cp_href ("#uuid" of the checkpoint resource) may be NULL. */
-static json_t *observation(const og_audit__row *r, const char *hash, const char *cp_href)
+/* "bob (id 123…)", "123…" without a name, "" without an id. */
+static void named_id(char *out, size_t size, const char *name, const char *id)
 {
-    char uuid[OG_ID_LEN], puuid[OG_ID_LEN], seq[24], text[1024];
+    if (id && name)
+        snprintf(out, size, "%s (id %s)", name, id);
+    else
+        snprintf(out, size, "%s", id ? id : name ? name : "");
+}
+
+/* One record as an OSCAL observation; cp_href ("#uuid" of the checkpoint resource) may be NULL. */
+static json_t *observation(const og_audit__row *r, const char *hash, const char *cp_href,
+                           const rec_names *nm)
+{
+    char uuid[OG_ID_LEN], puuid[OG_ID_LEN], seq[24], text[2048], target[600], who[400];
+    char chain_label[400];
     json_t *props = json_array(), *o = NULL;
     if (!props)
         return NULL;
+    int platform = og_streq(r->chain, OG_AUDIT_PLATFORM_CHAIN);
     og_audit__uuid_from(hash, strlen(hash), uuid);
     snprintf(seq, sizeof(seq), "%lld", (long long)r->seq);
+    og_audit__chain_label(r->chain, nm->tenant, chain_label, sizeof(chain_label));
     add_prop(props, "chain", r->chain);
+    add_prop(props, "tenant-name", nm->tenant);
     add_prop(props, "sequence", seq);
     add_prop(props, "process-area", r->area);
     add_prop(props, "action", r->action);
     add_prop(props, "outcome", r->outcome);
+    add_prop(props, "actor-user-id", r->actor_id);
+    add_prop(props, "target-name", nm->target);
     add_prop(props, "gate-level", r->gate_level);
     add_prop(props, "gate-decision", r->gate_decision);
     add_prop(props, "gate-decided-by", r->gate_decided_by);
@@ -233,17 +365,33 @@ static json_t *observation(const og_audit__row *r, const char *hash, const char 
     }
     add_prop(props, "prev-hash", r->prev_hash);
     add_prop(props, "record-hash", hash);
+    if (nm->tenant_resolved || nm->target_resolved)
+        add_prop(props, "names-resolved-at-export",
+                 nm->tenant_resolved && nm->target_resolved ? "tenant-name target-name"
+                 : nm->tenant_resolved                      ? "tenant-name"
+                                                            : "target-name");
 
-    party_uuid(r->actor, puuid);
+    party_uuid(r->actor, r->actor_id, puuid);
     json_t *actor_props = json_array();
     add_prop(actor_props, "actor", r->actor);
-    snprintf(text, sizeof(text), "%s %s%s%s", r->action, r->target_type ? r->target_type : "",
-             r->target_id ? " " : "", r->target_id ? r->target_id : "");
+    add_prop(actor_props, "user-id", r->actor_id);
+    named_id(target, sizeof(target), nm->target, r->target_id);
+    if (r->actor_id)
+        snprintf(who, sizeof(who), "%s (user id %s)", r->actor, r->actor_id);
+    else
+        snprintf(who, sizeof(who), "%s", r->actor);
+    snprintf(text, sizeof(text), "%s: %s%s%s%s%s",
+             platform     ? "platform"
+             : nm->tenant ? nm->tenant
+                          : r->chain,
+             r->action, r->target_type ? " " : "", r->target_type ? r->target_type : "",
+             target[0] ? " " : "", target);
     char *title = oscal_str(text);
     snprintf(text, sizeof(text),
-             "Audit record %lld of chain %s: %s performed %s%s%s; outcome %s%s%s.",
-             (long long)r->seq, r->chain, r->actor, r->action, r->target_id ? " on " : "",
-             r->target_id ? r->target_id : "", r->outcome, r->detail ? ": " : "",
+             "Audit record %lld of the audit chain of %s: %s performed %s%s%s%s%s; outcome %s%s%s.",
+             (long long)r->seq, chain_label, who, r->action, target[0] ? " on " : "",
+             r->target_type && target[0] ? r->target_type : "",
+             r->target_type && target[0] ? " " : "", target, r->outcome, r->detail ? ": " : "",
              r->detail ? r->detail : "");
     char *desc = oscal_str(text);
     snprintf(text, sizeof(text),
@@ -272,8 +420,16 @@ static json_t *observation(const og_audit__row *r, const char *hash, const char 
         json_t *sprops = json_array();
         add_prop(sprops, "target-type", r->target_type);
         add_prop(sprops, "target-id", r->target_id);
+        add_prop(sprops, "target-name", nm->target);
         json_t *subj = json_pack("{s:s,s:s}", "subject-uuid", suuid, "type",
                                  og_streq(r->target_type, "user") ? "user" : "resource");
+        snprintf(text, sizeof(text), "%s%s%s%s%s", r->target_type ? r->target_type : "",
+                 r->target_type && target[0] ? " " : "", target, platform ? "" : " of ",
+                 platform ? "" : chain_label);
+        char *stitle = oscal_str(text);
+        if (subj && stitle)
+            json_object_set_new(subj, "title", json_string(stitle));
+        free(stitle);
         if (json_array_size(sprops))
             json_object_set_new(subj, "props", sprops);
         else
@@ -288,31 +444,49 @@ static json_t *observation(const og_audit__row *r, const char *hash, const char 
 
 /* The document around the observations: metadata with one party per actor, the result, and the
  * signed checkpoint covering the export in back-matter. */
-static int oscal_frame(og_store *s, const char *chain, const char *since, const char *until,
-                       json_t *cp, int64_t count, const char *first, const char *last,
-                       const char *cp_uuid, json_t **out)
+static int oscal_frame(og_store *s, const char *chain, const char *tenant_name, const char *since,
+                       const char *until, json_t *cp, int64_t count, const char *first,
+                       const char *last, const char *cp_uuid, json_t **out)
 {
     int error = -1;
     og_stmt *st = NULL;
     json_t *parties = json_array(), *doc = NULL, *meta_props = json_array();
     json_t *result_props = json_array(), *resources = json_array();
     char now[OG_TIME_LEN], doc_uuid[OG_ID_LEN], res_uuid[OG_ID_LEN], ap_uuid[OG_ID_LEN];
-    char href[64];
+    char href[64], label[400], title[512], rtitle[512];
     int nparties = 0;
+    int platform = og_streq(chain, OG_AUDIT_PLATFORM_CHAIN);
     og_time_format(og_time_now_us(), now);
     og_id_new(doc_uuid);
     og_id_new(res_uuid);
     og_id_new(ap_uuid);
     if ((error = og_stmt_prepare(&st, s,
-                                 "SELECT DISTINCT actor FROM audit_record WHERE chain = ?"
-                                 " AND time >= ? AND time < ? ORDER BY actor")) < 0)
+                                 "SELECT DISTINCT actor, actor_id FROM audit_record WHERE"
+                                 " chain = ? AND time >= ? AND time < ? ORDER BY actor,"
+                                 " actor_id")) < 0)
         goto cleanup;
+    og_audit__chain_label(chain, tenant_name, label, sizeof(label));
+    snprintf(title, sizeof(title), "opsgate audit trail export: %s", label);
+    snprintf(rtitle, sizeof(rtitle), "Audit records of %s", label);
+    if (!platform) {
+        /* the client whose chain this is, as a party of its own */
+        char key[128], tuuid[OG_ID_LEN];
+        json_t *tprops = json_array();
+        snprintf(key, sizeof(key), "opsgate-tenant:%s", chain);
+        og_audit__uuid_from(key, strlen(key), tuuid);
+        add_prop(tprops, "tenant-id", chain);
+        char *tname = oscal_str(tenant_name);
+        json_array_append_new(parties,
+                              json_pack("{s:s,s:s,s:s,s:o}", "uuid", tuuid, "type", "organization",
+                                        "name", tname ? tname : chain, "props", tprops));
+        free(tname);
+    }
     og_stmt_bind_text(st, 1, chain);
     og_stmt_bind_text(st, 2, since);
     og_stmt_bind_text(st, 3, until);
     while ((error = og_stmt_step(st)) == OG_ROW) {
         char puuid[OG_ID_LEN];
-        const char *actor = og_stmt_col_text(st, 0);
+        const char *actor = og_stmt_col_text(st, 0), *actor_id = og_stmt_col_text(st, 1);
         char *name = oscal_str(actor);
         if (++nparties > EXPORT_MAX_PARTIES) {
             free(name);
@@ -322,16 +496,22 @@ static int oscal_frame(og_store *s, const char *chain, const char *since, const 
                                  EXPORT_MAX_PARTIES);
             goto cleanup;
         }
-        party_uuid(actor, puuid);
-        json_array_append_new(
-            parties, json_pack("{s:s,s:s,s:s}", "uuid", puuid, "type",
-                               strncmp(actor, "system:", 7) == 0 ? "organization" : "person",
-                               "name", name ? name : "unknown"));
+        party_uuid(actor, actor_id, puuid);
+        json_t *party = json_pack("{s:s,s:s,s:s}", "uuid", puuid, "type",
+                                  strncmp(actor, "system:", 7) == 0 ? "organization" : "person",
+                                  "name", name ? name : "unknown");
+        json_t *pprops = json_array();
+        add_prop(pprops, "actor", actor);
+        add_prop(pprops, "user-id", actor_id);
+        json_object_set_new(party, "props", pprops);
+        json_array_append_new(parties, party);
         free(name);
     }
     if (error < 0)
         goto cleanup;
     add_prop(meta_props, "chain", chain);
+    add_prop(meta_props, "tenant-id", platform ? NULL : chain);
+    add_prop(meta_props, "tenant-name", platform ? NULL : tenant_name);
     add_prop(meta_props, "since", since[0] ? since : NULL);
     add_prop(meta_props, "until", og_streq(until, "~") ? NULL : until);
     {
@@ -376,10 +556,9 @@ static int oscal_frame(og_store *s, const char *chain, const char *since, const 
     doc = json_pack(
         "{s:{s:s,s:{s:s,s:s,s:s,s:s,s:o},s:{s:s},s:[{s:s,s:s,s:s,s:s,s:{s:[{s:{}}]}}],"
         "s:{s:o}}}",
-        "assessment-results", "uuid", doc_uuid, "metadata", "title", "opsgate audit trail export",
-        "last-modified", now, "version", "1", "oscal-version", "1.1.2", "props", meta_props,
-        "import-ap", "href", href, "results", "uuid", res_uuid, "title", "Audit records",
-        "description",
+        "assessment-results", "uuid", doc_uuid, "metadata", "title", title, "last-modified", now,
+        "version", "1", "oscal-version", "1.1.2", "props", meta_props, "import-ap", "href", href,
+        "results", "uuid", res_uuid, "title", rtitle, "description",
         "Every state-changing operation recorded by opsgate in this chain, one observation per "
         "audit record.",
         "start", first ? first : now, "reviewed-controls", "control-selections", "include-all",
@@ -446,6 +625,7 @@ int og_audit_export(og_ctx *ctx, const char *tenant_id, const char *format, cons
     const char *chain = og_audit__chain_name(tenant_id);
     int64_t count = 0, n = 0;
     exporter x = {sink, arg, {0}, 0};
+    reader_names *names = NULL;
     enum { F_OSCAL, F_JSONL, F_CSV } f;
     og_buf_init(&x.buf, OG_AUDIT_RECORD_CAP * 2);
     if (og_streq(format, "oscal")) {
@@ -469,6 +649,10 @@ int og_audit_export(og_ctx *ctx, const char *tenant_id, const char *format, cons
         error = og_error_set(OG_EINVAL, "--since %s is after --until %s", since, until);
         goto cleanup;
     }
+    if (!(names = reader_new(ctx, chain))) {
+        error = og_error_set(OG_ERROR, "out of memory");
+        goto cleanup;
+    }
     /* No transaction: on SQLite it would take the write lock for the whole export. Records are
      * immutable and only ever appended, so later reads can only see more of the same chain; the
      * record-count in the frame is as of its start. */
@@ -480,9 +664,9 @@ int og_audit_export(og_ctx *ctx, const char *tenant_id, const char *format, cons
             goto rollback;
         og_id_new(cp_uuid);
         snprintf(cp_href, sizeof(cp_href), "#%s", cp_uuid);
-        if ((error = oscal_frame(ctx->store, chain, since_s, until_s, cp, count,
-                                 first[0] ? first : NULL, last[0] ? last : NULL, cp_uuid, &frame)) <
-            0)
+        if ((error = oscal_frame(ctx->store, chain, names->tenant[0] ? names->tenant : NULL,
+                                 since_s, until_s, cp, count, first[0] ? first : NULL,
+                                 last[0] ? last : NULL, cp_uuid, &frame)) < 0)
             goto rollback;
         if (!(frame_text = json_dumps(frame, JSON_COMPACT))) {
             error = og_error_set(OG_ERROR, "out of memory");
@@ -512,12 +696,17 @@ int og_audit_export(og_ctx *ctx, const char *tenant_id, const char *format, cons
     og_stmt_bind_text(st, 3, until_s);
     while ((error = og_stmt_step(st)) == OG_ROW) {
         og_audit__row r;
+        rec_names nm;
         const char *hash = og_audit__row_from_stmt(&r, st);
+        names_of(names, &r, &nm);
         if (f == F_CSV) {
-            error = csv_row(&x.buf, &r, hash);
+            error = csv_row(&x.buf, &r, hash, &nm);
         } else {
-            json_t *j = f == F_OSCAL ? observation(&r, hash, cp ? cp_href : NULL)
+            json_t *j = f == F_OSCAL ? observation(&r, hash, cp ? cp_href : NULL, &nm)
                                      : og_audit__row_json(&r, hash);
+            json_t *res = f == F_JSONL && j ? resolved_json(&nm) : NULL;
+            if (res)
+                json_object_set_new(j, "resolved", res);
             if (!j) {
                 error = og_error_set(OG_ECORRUPT, "audit record %lld cannot be exported",
                                      (long long)r.seq);
@@ -556,6 +745,7 @@ cleanup:
     json_decref(cp);
     json_decref(frame);
     free(frame_text);
+    free(names);
     og_buf_free(&x.buf);
     return error;
 }

@@ -31,6 +31,9 @@ const char *og_audit__row_from_stmt(og_audit__row *r, og_stmt *st)
     r->detail = og_stmt_col_text(st, 16);
     r->rollback_of = og_stmt_col_is_null(st, 17) ? 0 : og_stmt_col_int(st, 17);
     r->prev_hash = og_stmt_col_text(st, 18);
+    r->tenant_name = og_stmt_col_text(st, 20);
+    r->actor_id = og_stmt_col_text(st, 21);
+    r->target_name = og_stmt_col_text(st, 22);
     return og_stmt_col_text(st, 19);
 }
 
@@ -66,12 +69,13 @@ static int put_str(og_buf *b, const char *key, const char *v, int *first)
  * does not allocate per field. Keys appear in RFC 8785 order (all ASCII, so byte order is UTF-16
  * order); the unit tests check that this equals og_audit__jcs() of og_audit__row_json() without
  * "hash". analysis is stored already canonical and embedded verbatim: any change to the stored
- * text changes the hashed bytes.
+ * text changes the hashed bytes. The names (actor_id, target.name, tenant_name) came later: they
+ * are omitted when absent (not null), so the records written before them hash as they did.
  *
- *   {"action","actor","analysis","area","chain","event_id",
+ *   {"action","actor",["actor_id",]"analysis","area","chain","event_id",
  *    "gate":{"decided_at","decided_by","decision","level"}|null,
  *    "outcome":{"detail","status"},"prev_hash","rollback_of","seq",
- *    "target":{"id","type"},"time","token_id","v":1}
+ *    "target":{"id",["name",]"type"},["tenant_name",]"time","token_id","v":1}
  */
 int og_audit__row_canonical(og_buf *b, const og_audit__row *r)
 {
@@ -88,6 +92,8 @@ int og_audit__row_canonical(og_buf *b, const og_audit__row *r)
     TRY(og_buf_append(b, "{", 1));
     TRY(put_str(b, "action", r->action, &first));
     TRY(put_str(b, "actor", r->actor, &first));
+    if (r->actor_id)
+        TRY(put_str(b, "actor_id", r->actor_id, &first));
     TRY(put_key(b, "analysis", &first));
     TRY(r->analysis ? og_buf_puts(b, r->analysis) : og_buf_append(b, "null", 4));
     TRY(put_str(b, "area", r->area, &first));
@@ -121,8 +127,12 @@ int og_audit__row_canonical(og_buf *b, const og_audit__row *r)
     inner = 1;
     TRY(og_buf_append(b, "{", 1));
     TRY(put_str(b, "id", r->target_id, &inner));
+    if (r->target_name)
+        TRY(put_str(b, "name", r->target_name, &inner));
     TRY(put_str(b, "type", r->target_type, &inner));
     TRY(og_buf_append(b, "}", 1));
+    if (r->tenant_name)
+        TRY(put_str(b, "tenant_name", r->tenant_name, &first));
     TRY(put_str(b, "time", r->time, &first));
     TRY(put_str(b, "token_id", r->token_id, &first));
     TRY(put_key(b, "v", &first));
@@ -176,6 +186,12 @@ json_t *og_audit__row_json(const og_audit__row *r, const char *hash)
         hash ? hash : "");
     if (o && !hash)
         json_object_del(o, "hash");
+    if (o && r->actor_id)
+        json_object_set_new(o, "actor_id", json_string(r->actor_id));
+    if (o && r->target_name)
+        json_object_set_new(json_object_get(o, "target"), "name", json_string(r->target_name));
+    if (o && r->tenant_name)
+        json_object_set_new(o, "tenant_name", json_string(r->tenant_name));
     return o;
 }
 

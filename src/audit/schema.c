@@ -83,9 +83,24 @@ static const char v2_sqlite[] =
     "CREATE INDEX audit_record_checkpoints ON audit_record (target_id, seq)"
     " WHERE chain = 'platform' AND action = 'audit.checkpoint';";
 
+/*
+ * Step 3 (audit_record_names): the human names next to the ids, as they were when the record was
+ * written (NULL in older records, whose canonical JSON then omits them): the tenant's name, the
+ * acting user's id (the actor label already has the name) and the target's name. The partial
+ * index finds the last name recorded for a target, so that a record about an object its module
+ * has just removed still names it.
+ */
+static const char v3_sqlite[] =
+    "ALTER TABLE audit_record ADD COLUMN tenant_name TEXT;"
+    "ALTER TABLE audit_record ADD COLUMN actor_id TEXT;"
+    "ALTER TABLE audit_record ADD COLUMN target_name TEXT;"
+    "CREATE INDEX audit_record_by_target ON audit_record (chain, target_type, target_id, seq)"
+    " WHERE target_name IS NOT NULL;";
+
 static const og_migration steps[] = {
     {1, v1_sqlite, NULL},
     {2, v2_sqlite, NULL},
+    {3, v3_sqlite, NULL},
 };
 
 const og_schema og_audit_schema = {"audit", steps, sizeof(steps) / sizeof(steps[0])};

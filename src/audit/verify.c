@@ -528,7 +528,6 @@ int og_audit_verify(og_ctx *ctx, const char *tenant_id, og_audit_verify_result *
             return error;
     }
     if (worst == OG_ECORRUPT)
-        return og_error_set(OG_ECORRUPT, "audit chain '%s' is broken at seq %lld: %s", res->chain,
-                            (long long)res->bad_seq, res->what);
+        return og_audit__verify_report(ctx, res);
     return 0;
 }

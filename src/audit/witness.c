@@ -231,7 +231,6 @@ int og_audit_verify_witness(og_ctx *ctx, const char *tenant_id, const char *text
             break; /* the first problem is the one reported */
     }
     if (res->chain[0])
-        return og_error_set(OG_ECORRUPT, "audit chain '%s' is broken at seq %lld: %s", res->chain,
-                            (long long)res->bad_seq, res->what);
+        return og_audit__verify_report(ctx, res);
     return 0;
 }

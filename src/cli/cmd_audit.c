@@ -1,6 +1,7 @@
 /* cmd_audit.c - `opsgate audit ...`: checkpoints, proofs, verification and exports of the audit
  * trail. */
 #include "cli/cli.h"
+#include "cli/table.h"
 #include "opsgate/audit.h"
 #include "opsgate/error.h"
 #include "opsgate/tenant.h"
@@ -36,8 +37,8 @@ static const char *const help =
     "                checkpoint; then that every checkpoint has its audit.checkpoint record in\n"
     "                the platform chain and every such record its checkpoint, that every\n"
     "                tenant.create has its tenant's chain and every signing key its record.\n"
-    "                Exit 0 when intact, 1 naming the chain, the first bad sequence number and\n"
-    "                what is wrong.\n"
+    "                Exit 0 when intact, 1 naming the chain (tenant acme (id ...)), the first\n"
+    "                bad sequence number with that record's action and actor, and what is wrong.\n"
     "                --witness FILE|URL: also check every checkpoint in that witness (JSON lines\n"
     "                as written by --witness-file; a URL is fetched with GET) against the local\n"
     "                chain: it must be at least that long with the same Merkle root. Signatures\n"
@@ -61,7 +62,11 @@ static const char *const help =
     "                by --pubkey. Exit 0 valid, 1 invalid or unreadable, 2 not a proof or key.\n"
     "  export        write the records with since <= time < until to stdout as an OSCAL 1.1.2\n"
     "                assessment-results document, JSON lines (canonical JSON with hash) or CSV.\n"
-    "  list          list records, oldest first; --after continues from a previous page.\n"
+    "                Each record names its tenant, acting user (label and id) and target (name\n"
+    "                and id) as they were when it was written; names a record does not carry\n"
+    "                (sealed artifact names, older records) are resolved now and marked so.\n"
+    "  list          list records, oldest first, with those names; --after continues from a\n"
+    "                previous page.\n"
     "\n"
     "TIME is RFC 3339 (2026-11-22T04:15:20Z) or a date (2026-11-22, midnight UTC).\n";
 
@@ -91,6 +96,64 @@ static int tenant_id(og_cli *cli, const char *tenant, char out[OG_ID_LEN], const
 static const char *or_dash(const char *s)
 {
     return s ? s : "-";
+}
+
+/* The name shown for a record's target: recorded, else resolved when listed. */
+static const char *target_name_of(json_t *r)
+{
+    const char *n = json_string_value(json_object_get(json_object_get(r, "target"), "name"));
+    return n ? n
+             : json_string_value(json_object_get(json_object_get(r, "resolved"), "target_name"));
+}
+
+/* One line per record (og_cli_table: aligned, control characters shown as '?'): seq, time,
+ * actor with the user's id, action, and the target as type, name and id. */
+static void print_list(json_t *arr, const char *tid, const char *tenant)
+{
+    static const char *const head[] = {"SEQ", "TIME", "ACTOR", "ACTION", "TARGET", NULL};
+    og_cli_table *tab = og_cli_table_new(head);
+    size_t i;
+    json_t *r;
+    if (tid) {
+        json_t *first = json_array_get(arr, 0);
+        const char *name = json_string_value(json_object_get(first, "tenant_name"));
+        if (!name)
+            name = json_string_value(
+                json_object_get(json_object_get(first, "resolved"), "tenant_name"));
+        char line[256];
+        snprintf(line, sizeof(line), "audit chain of tenant %s (id %s)", name ? name : tenant, tid);
+        for (const char *p = line; *p; p++) /* no control characters, as in the table */
+            putchar((unsigned char)*p < 0x20 || *p == 0x7f ? '?' : *p);
+        putchar('\n');
+    } else {
+        printf("audit chain of the platform\n");
+    }
+    if (!tab)
+        return;
+    og_cli_table_right(tab, 0);
+    json_array_foreach(arr, i, r)
+    {
+        json_t *t = json_object_get(r, "target");
+        const char *actor = json_string_value(json_object_get(r, "actor"));
+        const char *aid = json_string_value(json_object_get(r, "actor_id"));
+        const char *type = json_string_value(json_object_get(t, "type"));
+        const char *id = json_string_value(json_object_get(t, "id"));
+        const char *name = target_name_of(r);
+        char seq[24], who[320], target[900];
+        snprintf(seq, sizeof(seq), "%lld",
+                 (long long)json_integer_value(json_object_get(r, "seq")));
+        snprintf(who, sizeof(who), "%s%s%s%s", or_dash(actor), aid ? " (id " : "", aid ? aid : "",
+                 aid ? ")" : "");
+        if (name && id)
+            snprintf(target, sizeof(target), "%s %s (id %s)", or_dash(type), name, id);
+        else
+            snprintf(target, sizeof(target), "%s %s", or_dash(type), or_dash(id ? id : name));
+        og_cli_table_add(tab,
+                         (const char *[]){seq, json_string_value(json_object_get(r, "time")), who,
+                                          json_string_value(json_object_get(r, "action")), target});
+    }
+    og_cli_table_print(tab, stdout, 1);
+    og_cli_table_free(tab);
 }
 
 static int parse_i64(const char *s, int64_t min, int64_t max, int64_t *out)
@@ -311,9 +374,13 @@ static int run(og_cli *cli, int argc, char **argv)
             if (witness)
                 json_object_set_new(j, "witnessed", json_integer(res.witnessed));
             if (error)
-                json_object_set_new(j, "problem",
-                                    json_pack("{s:s,s:I,s:s}", "chain", res.chain, "seq",
-                                              (json_int_t)res.bad_seq, "what", res.what));
+                json_object_set_new(
+                    j, "problem",
+                    json_pack("{s:s,s:s?,s:I,s:s?,s:s?,s:s,s:s}", "chain", res.chain, "tenant_name",
+                              res.tenant_name[0] ? res.tenant_name : NULL, "seq",
+                              (json_int_t)res.bad_seq, "action", res.action[0] ? res.action : NULL,
+                              "actor", res.actor[0] ? res.actor : NULL, "what", res.what, "message",
+                              res.message));
             og_cli_print_json(j);
         } else if (error == 0) {
             printf("audit trail intact: %lld chain(s), %lld record(s), %lld checkpoint(s) "
@@ -324,8 +391,7 @@ static int run(og_cli *cli, int argc, char **argv)
             printf("\n");
         }
         if (error) {
-            fprintf(stderr, "opsgate: audit chain '%s' is broken at seq %lld: %s\n", res.chain,
-                    (long long)res.bad_seq, res.what);
+            fprintf(stderr, "opsgate: %s\n", res.message);
             return OG_EXIT_FAIL;
         }
         return OG_EXIT_OK;
@@ -424,19 +490,7 @@ static int run(og_cli *cli, int argc, char **argv)
                                         next ? json_integer(next) : json_null()));
             return OG_EXIT_OK;
         }
-        size_t i;
-        json_t *r;
-        json_array_foreach(arr, i, r)
-        {
-            json_t *t = json_object_get(r, "target");
-            printf("%6lld  %s  %-24s %-20s %s %s\n",
-                   (long long)json_integer_value(json_object_get(r, "seq")),
-                   json_string_value(json_object_get(r, "time")),
-                   json_string_value(json_object_get(r, "actor")),
-                   json_string_value(json_object_get(r, "action")),
-                   or_dash(json_string_value(json_object_get(t, "type"))),
-                   or_dash(json_string_value(json_object_get(t, "id"))));
-        }
+        print_list(arr, tid, tenant);
         if (next)
             printf("(more: --after %lld)\n", (long long)next);
         json_decref(arr);

@@ -22,16 +22,19 @@
 #include <unistd.h>
 
 #define AUDIT_LIMIT_DEFAULT 100
-#define AUDIT_LIMIT_MAX 1000
-#define EXPORT_BLOCK 32768
+#define AUDIT_LIMIT_MAX     1000
+#define EXPORT_BLOCK        32768
 
 /* The chain a request names: ?tenant= (name or id), else the token's own tenant, else (platform
- * actors) the platform chain, given as NULL. out must hold OG_ID_LEN bytes. */
-static int resolve_chain(og_http_req *r, char *out, const char **chain)
+ * actors) the platform chain, given as NULL. out must hold OG_ID_LEN bytes; named (may be NULL)
+ * receives the tenant ("" name for the platform). */
+static int resolve_chain(og_http_req *r, char *out, const char **chain, og_tenant *named)
 {
     const char *q = og_http__query(r, "tenant");
     og_tenant t;
     *chain = NULL;
+    if (named)
+        memset(named, 0, sizeof(*named));
     if (q && *q) {
         if (!og_name_valid(q) && !og_id_valid(q))
             return og_error_set(OG_EINVAL, "query 'tenant': '%.64s' is not a valid name or id", q);
@@ -40,9 +43,15 @@ static int resolve_chain(og_http_req *r, char *out, const char **chain)
             return error;
         og_strlcpy(out, t.id, OG_ID_LEN);
         *chain = out;
+        if (named)
+            *named = t;
     } else if (r->ctx.actor.tenant_id[0]) {
         og_strlcpy(out, r->ctx.actor.tenant_id, OG_ID_LEN);
         *chain = out;
+        if (named && og_tenant_get(&r->ctx, out, named) < 0) {
+            og_error_clear(); /* the name is a label: the chain is still the actor's */
+            memset(named, 0, sizeof(*named));
+        }
     }
     return 0;
 }
@@ -70,9 +79,9 @@ static int query_int(og_http_req *r, const char *name, int64_t min, int64_t max,
     errno = 0;
     long long n = strtoll(v, &end, 10);
     if (errno || *end || end == v || n < min || n > max)
-        return og_error_set(OG_EINVAL, "query '%s': '%.32s' is not an integer in %" PRId64
-                                       "..%" PRId64,
-                            name, v, min, max);
+        return og_error_set(OG_EINVAL,
+                            "query '%s': '%.32s' is not an integer in %" PRId64 "..%" PRId64, name,
+                            v, min, max);
     *out = n;
     return 0;
 }
@@ -84,22 +93,25 @@ int og_http__audit_list(og_http_req *r)
     const char *chain, *since, *action = og_http__query(r, "action");
     int64_t after = 0, limit = AUDIT_LIMIT_DEFAULT, next = 0;
     json_t *records = NULL;
+    og_tenant t;
 
-    if ((error = resolve_chain(r, tid, &chain)) < 0 ||
+    if ((error = resolve_chain(r, tid, &chain, &t)) < 0 ||
         (error = query_time(r, "since", &since)) < 0 ||
         (error = query_int(r, "after", 0, INT64_MAX, &after)) < 0 ||
         (error = query_int(r, "limit", 1, AUDIT_LIMIT_MAX, &limit)) < 0)
         return error;
     if (action && (!*action || strlen(action) > 64))
         return og_error_set(OG_EINVAL, "query 'action' must be 1-64 characters");
-    if ((error = og_audit_list(&r->ctx, chain, after, (int)limit, action, since, &records,
-                               &next)) < 0)
+    if ((error = og_audit_list(&r->ctx, chain, after, (int)limit, action, since, &records, &next)) <
+        0)
         return error;
     /* The cursor is opaque to clients; today it is the last sequence number, as text. */
     char cursor[24];
     snprintf(cursor, sizeof(cursor), "%" PRId64, next);
+    json_t *tenant = chain ? json_pack("{s:s,s:s?}", "id", chain, "name", t.name[0] ? t.name : NULL)
+                           : json_null();
     return og_http__reply(r, 200,
-                          json_pack("{s:o,s:o}", "records", records, "next",
+                          json_pack("{s:o,s:o,s:o}", "tenant", tenant, "records", records, "next",
                                     next > 0 ? json_string(cursor) : json_null()));
 }
 
@@ -107,20 +119,20 @@ int og_http__audit_list(og_http_req *r)
 
 typedef struct export_job {
     og_http_server *srv;
-    og_store *store;            /* owned: back to the pool when the job is freed */
-    og_ctx ctx;                 /* ctx.store == store */
+    og_store *store; /* owned: back to the pool when the job is freed */
+    og_ctx ctx;      /* ctx.store == store */
     char tenant_id[OG_ID_LEN];
     int has_tenant;
     char format[8];
     char since[64];
     char until[64];
-    int fd[2];                  /* export thread writes fd[1], libmicrohttpd reads fd[0] */
+    int fd[2]; /* export thread writes fd[1], libmicrohttpd reads fd[0] */
     pthread_t thread;
     int started;
-    atomic_int result;          /* og_audit_export's return, valid once done */
+    atomic_int result; /* og_audit_export's return, valid once done */
     atomic_int done;
     atomic_size_t written;
-    char errmsg[512];           /* the export thread's error message, for the reply */
+    char errmsg[512]; /* the export thread's error message, for the reply */
 } export_job;
 
 static int export_sink(void *arg, const void *data, size_t len)
@@ -131,7 +143,7 @@ static int export_sink(void *arg, const void *data, size_t len)
         ssize_t n = write(j->fd[1], p, len);
         if (n < 0 && errno == EINTR)
             continue;
-        if (n < 0)   /* EPIPE: the client went away and the reader end is closed */
+        if (n < 0) /* EPIPE: the client went away and the reader end is closed */
             return og_error_set(OG_ERROR, "client closed the export stream");
         atomic_fetch_add(&j->written, (size_t)n);
         p += n;
@@ -151,7 +163,7 @@ static void *export_run(void *arg)
         og_strlcpy(j->errmsg, og_error_last(), sizeof(j->errmsg));
     atomic_store(&j->result, rc);
     atomic_store(&j->done, 1);
-    close(j->fd[1]);   /* EOF for the reader */
+    close(j->fd[1]); /* EOF for the reader */
     j->fd[1] = -1;
     return NULL;
 }
@@ -162,7 +174,7 @@ static void export_free(void *cls)
     if (!j)
         return;
     if (j->fd[0] >= 0)
-        close(j->fd[0]);   /* a still-writing export thread now gets EPIPE and stops */
+        close(j->fd[0]); /* a still-writing export thread now gets EPIPE and stops */
     if (j->started)
         pthread_join(j->thread, NULL);
     if (j->fd[1] >= 0)
@@ -217,7 +229,7 @@ int og_http__audit_export(og_http_req *r)
     if (strcmp(format, "oscal") && strcmp(format, "jsonl") && strcmp(format, "csv"))
         return og_error_set(OG_EINVAL, "query 'format': '%.32s' is not oscal, jsonl or csv",
                             format);
-    if ((error = resolve_chain(r, tid, &chain)) < 0 ||
+    if ((error = resolve_chain(r, tid, &chain, NULL)) < 0 ||
         (error = query_time(r, "since", &since)) < 0 ||
         (error = query_time(r, "until", &until)) < 0)
         return error;
@@ -270,11 +282,11 @@ int og_http__audit_export(og_http_req *r)
         error = og_error_set(OG_ERROR, "cannot create the export response");
         goto cleanup;
     }
-    j = NULL;   /* owned by the response now */
+    j = NULL; /* owned by the response now */
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, export_type(format));
     char disp[128];
-    snprintf(disp, sizeof(disp), "attachment; filename=\"audit-%s.%s\"",
-             chain ? chain : "platform", strcmp(format, "oscal") == 0 ? "json" : format);
+    snprintf(disp, sizeof(disp), "attachment; filename=\"audit-%s.%s\"", chain ? chain : "platform",
+             strcmp(format, "oscal") == 0 ? "json" : format);
     MHD_add_response_header(resp, "Content-Disposition", disp);
     r->raw = resp;
     r->status = 200;

@@ -103,11 +103,55 @@ expect 0 "export jsonl" og audit export --tenant acme --format jsonl
 jq -e -s 'all(.[]; (.hash | length) == 64)' "$tmp/out" >/dev/null && pass "every line has a hash" ||
   fail "jsonl lines lack hashes"
 expect 0 "export csv" og audit export --tenant acme --format csv
-head -1 "$tmp/out" | grep -q '^chain,seq,time,actor' && pass "csv header" || fail "csv: $(head -2 "$tmp/out")"
+head -1 "$tmp/out" | grep -q '^chain,tenant_name,seq,time,actor,actor_id,' && pass "csv header" ||
+  fail "csv: $(head -2 "$tmp/out")"
 expect 0 "export csv since tomorrow is only a header" og audit export --tenant acme --format csv --since 2999-01-01
 [ "$(wc -l <"$tmp/out")" -eq 1 ] && pass "no rows" || fail "rows: $(cat "$tmp/out")"
 expect 0 "list --json" og audit list --tenant acme --json --limit 1
 [ "$(jq -r .next "$tmp/out")" = "1" ] && pass "list gives a cursor" || fail "list: $(cat "$tmp/out")"
+
+# ---- names next to ids: a user acting, an artifact, a certificate ----
+acme=$(og tenant list --json | jq -r '(if type=="array" then . else .tenants end)[] | select(.name=="acme") | .id')
+alice=$(og user list --tenant acme --json | jq -r '(if type=="array" then . else .users end)[] | select(.name=="alice") | .id')
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=shop.acme.example \
+  -addext subjectAltName=DNS:shop.acme.example,DNS:www.acme.example -days 30 \
+  -keyout "$tmp/shop.key" -out "$tmp/shop.crt" 2>/dev/null
+expect 0 "project create" og project create --tenant acme fw "Firewall refresh"
+echo "scope of work" >"$tmp/sow.md"
+expect 0 "artifact put as alice" og --as alice artifact put --tenant acme --project fw --name sow.md "$tmp/sow.md"
+expect 0 "cert import" og cert import --tenant acme "$tmp/shop.crt"
+expect 0 "export csv with names" og audit export --tenant acme --format csv
+grep -q "^$acme,acme,1," "$tmp/out" && pass "csv: tenant name next to its id" || fail "csv tenant: $(cat "$tmp/out")"
+grep -q ",user,$alice,alice," "$tmp/out" && pass "csv: the user added, by name and id" || fail "csv user: $(cat "$tmp/out")"
+grep -Eq "local:[^,]+ as user:alice,$alice,.*,artifact\.put,artifact,[0-9a-f-]+,fw/sow\.md," "$tmp/out" &&
+  pass "csv: alice's put names her id and the artifact fw/sow.md" || fail "csv artifact: $(cat "$tmp/out")"
+grep "artifact\.put" "$tmp/out" | grep -q ",target_name.$" && pass "csv: the artifact's name is marked resolved" ||
+  fail "csv resolved: $(cat "$tmp/out")"
+grep -q 'certs.import,certificate,[0-9a-f]*,"CN=shop.acme.example (SANs shop.acme.example, www.acme.example)",' "$tmp/out" &&
+  pass "csv: the certificate by subject and SANs" || fail "csv cert: $(cat "$tmp/out")"
+expect 0 "export jsonl with names" og audit export --tenant acme --format jsonl
+jq -e -s 'all(.[]; .tenant_name == "acme")' "$tmp/out" >/dev/null && pass "jsonl: every record names its tenant" ||
+  fail "jsonl tenant: $(cat "$tmp/out")"
+jq -e -s --arg a "$alice" 'any(.[]; .action == "artifact.put" and .actor_id == $a and .resolved.target_name == "fw/sow.md" and (.target | has("name") | not))' \
+  "$tmp/out" >/dev/null && pass "jsonl: the sealed artifact name is resolved, not recorded" || fail "jsonl artifact: $(cat "$tmp/out")"
+jq -e -s 'any(.[]; .action == "certs.import" and (.target.name | startswith("CN=shop.acme.example")))' "$tmp/out" >/dev/null &&
+  pass "jsonl: the certificate's name is recorded" || fail "jsonl cert: $(cat "$tmp/out")"
+expect 0 "list names targets" og audit list --tenant acme
+grep -q "^audit chain of tenant acme (id $acme)" "$tmp/out" && pass "list: header names the tenant" || fail "list: $(cat "$tmp/out")"
+grep -Eq "user:alice \(id $alice\) +artifact\.put +artifact fw/sow\.md \(id [0-9a-f-]+\)" "$tmp/out" &&
+  pass "list: actor with id, artifact by name and id" || fail "list: $(cat "$tmp/out")"
+expect 0 "export oscal with names" og audit export --tenant acme --format oscal
+jq -e '."assessment-results".metadata.parties[] | select(.name == "acme" and .type == "organization")' "$tmp/out" >/dev/null &&
+  pass "oscal: the tenant is a party" || fail "oscal party: $(jq .\"assessment-results\".metadata "$tmp/out")"
+jq -e --arg a "$alice" '."assessment-results".metadata.parties[] | select(.props[]? | .name == "user-id" and .value == $a)' "$tmp/out" >/dev/null &&
+  pass "oscal: alice's party carries her user id" || fail "oscal user party"
+jq -r '."assessment-results".results[0].observations[].subjects[0].title' "$tmp/out" >"$tmp/titles"
+grep -q "^artifact fw/sow.md (id [0-9a-f-]*) of tenant acme (id $acme)\$" "$tmp/titles" && pass "oscal: artifact subject title" ||
+  fail "oscal titles: $(cat "$tmp/titles")"
+grep -q "^certificate CN=shop.acme.example (SANs shop.acme.example, www.acme.example) (id [0-9a-f]*) of tenant acme" "$tmp/titles" &&
+  pass "oscal: certificate subject title" || fail "oscal titles: $(cat "$tmp/titles")"
+grep -q "^user alice (id $alice) of tenant acme" "$tmp/titles" && pass "oscal: user subject title" ||
+  fail "oscal titles: $(cat "$tmp/titles")"
 
 # ---- tampering with the file ----
 db="$D/opsgate.db"
@@ -118,6 +162,8 @@ tid=$(sqlite3 "$db" "SELECT DISTINCT chain FROM audit_record WHERE chain != 'pla
 sqlite3 "$db" "DROP TRIGGER audit_record_no_update; UPDATE audit_record SET actor = 'user:mallory' WHERE chain = '$tid' AND seq = 2"
 expect 1 "verify finds a changed record" og audit verify
 expect_err "$tid.*seq 2" "names the chain and seq 2"
+expect_err "audit chain of tenant acme \(id $tid\) is broken at seq 2 \(user\.add by user:mallory\)" \
+  "names the tenant, and the record's action and actor"
 expect 1 "verify --tenant finds it too" og audit verify --tenant acme
 expect 1 "prove refuses a tampered chain" og audit prove --tenant acme --seq 2
 

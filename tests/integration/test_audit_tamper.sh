@@ -40,7 +40,7 @@ restore_triggers() {
 }
 # rehash CHAIN FROM: recompute prev_hash and hash of records FROM.. of a chain (tenant name or
 # "platform") after their fields were changed, as the attacker does: the chain links again.
-# jq -cS is RFC 8785 for these records (ASCII, integers only).
+# jq -cS is RFC 8785 for these records (ASCII, integers only); "resolved" names are not hashed.
 rehash() {
   local chain=$1 from=$2 id prev
   if [ "$chain" = platform ]; then og audit export --format jsonl >"$T/chain.jsonl"; id=platform
@@ -52,7 +52,7 @@ rehash() {
   while IFS= read -r line; do
     seqn=$(jq -r .seq <<<"$line")
     [ "$seqn" -ge "$from" ] || continue
-    h=$(jq -jcS --arg p "$prev" '.prev_hash = $p | del(.hash)' <<<"$line" | sha256sum | cut -c1-64)
+    h=$(jq -jcS --arg p "$prev" '.prev_hash = $p | del(.hash, .resolved)' <<<"$line" | sha256sum | cut -c1-64)
     sql+="UPDATE audit_record SET prev_hash = '$prev', hash = '$h' WHERE chain = '$id' AND seq = $seqn;"
     prev=$h
   done <"$T/chain.jsonl"
@@ -114,7 +114,7 @@ ins 1 "$(printf '0%.0s' $(seq 1 64))" "$lhash" 2>"$T/err" && bad "a second seq 1
 # one that extends the chain passes the trigger (it is a speed bump), not verify
 ins $((lseq + 1)) "$lhash" "$(printf 'a%.0s' $(seq 1 64))" 2>"$T/err" || bad "an extending INSERT: $(cat "$T/err")"
 run 1 "verify finds the forged record" og audit verify
-err_has "'$acme' is broken at seq $((lseq + 1)): the record's content does not match its hash" "names chain, seq, fault"
+err_has "audit chain of tenant acme \(id $acme\) is broken at seq $((lseq + 1)) \(user\.add by user:mallory\): the record's content does not match its hash" "names tenant, chain, seq, record, fault"
 # with the triggers dropped: a record forged into the middle, hashes and links recomputed
 fresh
 drop_triggers
@@ -124,7 +124,7 @@ ins 2 "x" "x"
 rehash acme 2
 restore_triggers
 run 1 "verify finds a record forged into a checkpointed chain" og audit verify
-err_has "'$acme' is broken at seq 0: the Merkle root over records 1\.\.$lseq differs" "names the chain and the checkpoint"
+err_has "tenant acme \(id $acme\) is broken at seq 0: the Merkle root over records 1\.\.$lseq differs" "names the chain and the checkpoint"
 
 # ---- 2. records rewritten after the last local checkpoint ----
 # After the witnessed checkpoints, acme grows and is checkpointed again (witnessed). The attacker
@@ -140,12 +140,12 @@ rm -f "$D/opsgate.db-wal" "$D/opsgate.db-shm"
 "$OPSGATE" --data "$D" user add --tenant acme dave --role tenant-admin >/dev/null
 run 0 "without the witness the rollback is consistent" "$OPSGATE" --data "$D" audit verify
 run 1 "verify --witness finds the rewrite" "$OPSGATE" --data "$D" audit verify --witness "$T/witness"
-err_has "'$acme' is broken at seq 0: the Merkle root over records 1\.\.$((lseq + 2)) differs from the witnessed checkpoint" "names chain and fault"
+err_has "tenant acme \(id $acme\) is broken at seq 0: the Merkle root over records 1\.\.$((lseq + 2)) differs from the witnessed checkpoint" "names chain and fault"
 # the same with the records cut off instead: truncation
 cp -a "$BASE_COPY/." "$D/"
 rm -f "$D/opsgate.db-wal" "$D/opsgate.db-shm"
 run 1 "verify --witness finds the truncation" "$OPSGATE" --data "$D" audit verify --witness "$T/witness"
-err_has "'$acme' is broken at seq $((lseq + 1)): the chain ends at seq $lseq but the witness" "names chain, seq and fault"
+err_has "tenant acme \(id $acme\) is broken at seq $((lseq + 1)): the chain ends at seq $lseq but the witness" "names chain, seq and fault"
 # a witness line altered to fit the local chain does not verify
 jq -c 'if .chain == "'"$acme"'" then .tree_size = 1 else . end' "$T/witness" >"$T/witness.bad"
 run 1 "an altered witness line" "$OPSGATE" --data "$D" audit verify --witness "$T/witness.bad"
@@ -190,7 +190,7 @@ err_has "no checkpoint trail; refusing to sign" "says why"
 run 1 "checkpoint of all chains refuses it too" og audit checkpoint
 err_has "'$acme'.*refusing to sign" "names the chain"
 run 1 "verify finds the removed checkpoints" og audit verify
-err_has "'$acme' is broken at seq 0: the platform chain records a checkpoint at tree size $lseq \(platform seq [0-9]+\) that is missing" "names chain and fault"
+err_has "tenant acme \(id $acme\) is broken at seq 0: the platform chain records a checkpoint at tree size $lseq \(platform seq [0-9]+\) that is missing" "names chain and fault"
 run 1 "verify --tenant finds it too" og audit verify --tenant acme
 # ... and the records of those checkpoints removed from the platform chain as well
 drop_triggers
@@ -200,7 +200,7 @@ db "DELETE FROM audit_record WHERE chain = 'platform' AND seq = $pseq;
 rehash platform "$pseq"
 restore_triggers
 run 1 "verify finds the rewritten platform chain" og audit verify
-err_has "'platform' is broken at seq 0: the Merkle root" "by its signed root"
+err_has "audit chain of the platform is broken at seq 0: the Merkle root" "by its signed root"
 run 1 "and signing the platform chain is refused" og audit checkpoint
 # a forged checkpoint row (signed with the key from the folder) without its platform record
 fresh
@@ -215,7 +215,7 @@ drop_triggers
 db "DELETE FROM audit_record WHERE chain = '$acme'; DELETE FROM audit_checkpoint WHERE chain = '$acme'"
 restore_triggers
 run 1 "verify finds acme's chain gone" og audit verify
-err_has "'$acme' is broken at seq 0: the platform chain records a checkpoint at tree size $lseq" "names chain and fault"
+err_has "tenant acme \(id $acme\) is broken at seq 0: the platform chain records a checkpoint at tree size $lseq" "names chain and fault"
 # a tenant whose chain was never checkpointed: found by its tenant.create
 fresh
 og tenant create initech >/dev/null
@@ -224,7 +224,7 @@ drop_triggers
 db "DELETE FROM audit_record WHERE chain = '$initech'"
 restore_triggers
 run 1 "verify finds initech's chain gone" og audit verify
-err_has "'$initech' is broken at seq 1: the platform chain records tenant.create of this tenant at seq [0-9]+, but the tenant's chain is missing" "names chain, seq, fault"
+err_has "tenant initech \(id $initech\) is broken at seq 1: the platform chain records tenant.create of this tenant at seq [0-9]+, but the tenant's chain is missing" "names chain, seq, fault"
 # a legitimate tenant delete keeps verify green (the chain is kept: it is evidence)
 fresh
 run 0 "tenant delete" og tenant delete globex --yes

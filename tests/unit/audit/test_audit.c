@@ -310,14 +310,15 @@ static void test_verify__finds_a_consistently_rewritten_chain_by_its_checkpoint(
         assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
         assert_int_equal(sqlite3_step(st), SQLITE_ROW);
         og_audit__row r = {0};
-        const char *c[20];
-        for (int i = 0; i < 20; i++)
+        const char *c[23];
+        for (int i = 0; i < 23; i++)
             c[i] = (const char *)sqlite3_column_text(st, i);
         r.chain = c[0], r.seq = seq, r.time = c[2], r.actor = c[3], r.token_id = c[4];
         r.area = c[5], r.action = c[6], r.target_type = c[7], r.target_id = c[8];
         r.event_id = c[9], r.analysis = c[10], r.gate_level = c[11], r.gate_decision = c[12];
         r.gate_decided_by = c[13], r.gate_decided_at = c[14], r.outcome = c[15];
         r.detail = c[16], r.rollback_of = sqlite3_column_int64(st, 17), r.prev_hash = prev;
+        r.tenant_name = c[20], r.actor_id = c[21], r.target_name = c[22];
         char hash[OG_AUDIT_HASH_HEX];
         OG_ASSERT_OK(og_audit__row_hash(&scratch, &r, hash));
         sqlite3_finalize(st);
@@ -497,6 +498,7 @@ static void test_export__jsonl_lines_rehash_and_csv_quotes_fields(void **state)
         char hash[OG_AUDIT_HASH_HEX];
         og_strlcpy(hash, json_string_value(json_object_get(rec, "hash")), sizeof(hash));
         json_object_del(rec, "hash");
+        json_object_del(rec, "resolved"); /* names resolved at export are not hashed */
         og_buf c;
         og_buf_init(&c, 1 << 20);
         OG_ASSERT_OK(og_audit__jcs(&c, rec));
@@ -511,7 +513,7 @@ static void test_export__jsonl_lines_rehash_and_csv_quotes_fields(void **state)
     assert_int_equal(lines, 4); /* the chain's opening record and 3 */
     og_buf_reset(&b);
     OG_ASSERT_OK(og_audit_export(&f->env.ctx, f->t.id, "csv", NULL, NULL, to_buf, &b));
-    assert_true(strncmp(b.data, "chain,seq,time,actor,", 21) == 0);
+    assert_true(strncmp(b.data, "chain,tenant_name,seq,time,actor,actor_id,", 42) == 0);
     assert_non_null(strstr(b.data, ",\"comma, \"\"quote\"\"\nnewline\","));
     assert_non_null(strstr(b.data, ",\"{\"\"n\"\":0,\"\"score\"\":0}\","));
     int rows = 0;

@@ -146,8 +146,8 @@ static void rehash(sqlite3 *db, const char *chain, int64_t from)
                  chain, (long long)seq);
         assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
         assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-        const char *c[20];
-        for (int i = 0; i < 20; i++)
+        const char *c[23];
+        for (int i = 0; i < 23; i++)
             c[i] = (const char *)sqlite3_column_text(st, i);
         og_audit__row r = {.chain = c[0],
                            .seq = seq,
@@ -167,7 +167,10 @@ static void rehash(sqlite3 *db, const char *chain, int64_t from)
                            .outcome = c[15],
                            .detail = c[16],
                            .rollback_of = sqlite3_column_int64(st, 17),
-                           .prev_hash = prev};
+                           .prev_hash = prev,
+                           .tenant_name = c[20],
+                           .actor_id = c[21],
+                           .target_name = c[22]};
         char hash[OG_AUDIT_HASH_HEX];
         OG_ASSERT_OK(og_audit__row_hash(&scratch, &r, hash));
         sqlite3_finalize(st);
