@@ -1128,10 +1128,13 @@ static json_t *next_decisions(const gate_item *it)
         json_array_append_new(a, next_one("approve", who));
         json_array_append_new(a, next_one("reject", who));
     } else if (strcmp(it->state, "review") == 0 || strcmp(it->state, "task") == 0) {
-        if (it->escalated || !it->assignee[0])
-            og_strlcpy(who, "a tenant-admin", sizeof(who));
-        else
+        if (it->escalated)
+            og_strlcpy(who, "a tenant-admin (escalated)", sizeof(who));
+        else if (it->assignee[0])
             snprintf(who, sizeof(who), "%s (the assignee) or a tenant-admin", it->assignee);
+        else
+            snprintf(who, sizeof(who),
+                     "a user who may change the tenant's data (%s has no assignee)", it->area);
         if (it->state[0] == 'r') {
             json_array_append_new(a, next_one("ack", who));
             json_array_append_new(a, next_one("override", who));

@@ -435,6 +435,55 @@ static void test_gate_subjects__without_one_the_kind_and_target_describe_it(void
     json_decref(p);
 }
 
+/* The decisions of show's "next", joined by ",", and the who of the first. */
+static void next_of(fixture *f, const char *gate_id, char *decisions, size_t size, char *who,
+                    size_t wsize)
+{
+    json_t *doc = NULL, *x;
+    size_t i;
+    decisions[0] = who[0] = '\0';
+    OG_ASSERT_OK(og_gate_show(&f->env.ctx, gate_id, &doc));
+    json_array_foreach(json_object_get(doc, "next"), i, x)
+    {
+        size_t n = strlen(decisions);
+        snprintf(decisions + n, size - n, "%s%s", n ? "," : "", sfield(x, "decision"));
+        if (i == 0)
+            og_strlcpy(who, sfield(x, "who"), wsize);
+    }
+    json_decref(doc);
+}
+
+static void test_gate_subjects__show_says_who_decides_a_review_and_a_task(void **state)
+{
+    fixture *f = *state;
+    og_ctx ada = as_user(f, "ada");
+    og_gate_outcome out;
+    char d[128], who[400];
+    json_t *p = json_pack("{s:s}", "text", "hello");
+    OG_ASSERT_OK(og_gate_policy_set(&ada, "acme", "platform.note", OG_GATE_L1));
+    OG_ASSERT_OK(og_gate_request(&f->env.ctx, "acme", "platform.note", NULL, NULL, p, NULL, &out));
+    json_decref(out.result);
+    next_of(f, out.gate_id, d, sizeof(d), who, sizeof(who));
+    assert_string_equal(d, "ack,override,escalate");
+    assert_non_null(strstr(who, "platform has no assignee"));
+    OG_ASSERT_OK(og_gate_assignee_set(&ada, "acme", "platform", "eve"));
+    OG_ASSERT_OK(og_gate_request(&f->env.ctx, "acme", "platform.note", NULL, NULL, p, NULL, &out));
+    json_decref(out.result);
+    next_of(f, out.gate_id, d, sizeof(d), who, sizeof(who));
+    assert_string_equal(who, "eve (the assignee) or a tenant-admin");
+    OG_ASSERT_OK(og_gate_decide(&f->env.ctx, out.gate_id, "escalate", NULL));
+    next_of(f, out.gate_id, d, sizeof(d), who, sizeof(who));
+    assert_string_equal(d, "ack,override");
+    assert_string_equal(who, "a tenant-admin (escalated)");
+    OG_ASSERT_OK(og_gate_policy_set(&ada, "acme", "platform.note", OG_GATE_L3));
+    assert_int_equal(
+        og_gate_request(&f->env.ctx, "acme", "platform.note", NULL, NULL, p, NULL, &out),
+        OG_EPENDING);
+    next_of(f, out.gate_id, d, sizeof(d), who, sizeof(who));
+    assert_string_equal(d, "done,failed");
+    json_decref(p);
+}
+
 static void insert_item(fixture *f, const char *id)
 {
     og_stmt *st = NULL;
@@ -499,6 +548,8 @@ int main(void)
             test_gate_subjects__without_one_the_kind_and_target_describe_it, setup, teardown),
         cmocka_unit_test_setup_teardown(test_gate_subjects__short_ids_resolve_when_unique, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(
+            test_gate_subjects__show_says_who_decides_a_review_and_a_task, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
