@@ -136,6 +136,7 @@ static void test_gate_subjects__artifact_moves_name_the_artifact_and_project(voi
     OG_ASSERT_OK(og_artifact_put_buffer(&eve, &r, &o, "steps\n", 6, NULL));
     OG_ASSERT_OK(og_artifact_put_buffer(&eve, &r, &o, "steps 2\n", 8, NULL));
     OG_ASSERT_OK(og_artifact_set_state(&eve, &r, "in-review", &out));
+    json_decref(out.result);
     x = listed(f, out.gate_id);
     assert_about(f, x, "runbook \"" LONG_NAME "\" v2 in project nwind-42: draft \u2192 in-review",
                  "nwind-42", NULL, LONG_NAME);
@@ -145,6 +146,7 @@ static void test_gate_subjects__artifact_moves_name_the_artifact_and_project(voi
     /* publishing at L2: the pending approval says what would be published */
     OG_ASSERT_OK(og_gate_policy_set(&ada, "acme", "artifacts.publish.runbook", OG_GATE_L2));
     assert_int_equal(og_artifact_set_state(&eve, &r, "published", &out), OG_EPENDING);
+    json_decref(out.result);
     x = listed(f, out.gate_id);
     assert_about(f, x,
                  "runbook \"" LONG_NAME "\" v2 in project nwind-42: approved \u2192 published",
@@ -179,6 +181,7 @@ static void test_gate_subjects__names_are_sealed_in_the_database(void **state)
     int rows = 0;
     OG_ASSERT_OK(og_artifact_put_buffer(&eve, &r, &o, "x\n", 2, NULL));
     OG_ASSERT_OK(og_artifact_set_state(&eve, &r, "in-review", &out));
+    json_decref(out.result);
     OG_ASSERT_OK(og_stmt_prepare(
         &st, f->env.store, "SELECT about FROM gate_items WHERE id = ? AND about IS NOT NULL"));
     og_stmt_bind_text(st, 1, out.gate_id);
