@@ -119,6 +119,32 @@ struct og_gate_outcome {
 int og_gate_request(og_ctx *ctx, const char *tenant_id, const char *kind, const char *target_type,
                     const char *target_id, json_t *params, json_t *analysis, og_gate_outcome *out);
 
+/*
+ * What a gate item is about, as a person reads it in `gate list`, `gate show` and the API. The
+ * module that asks fills it (it knows its object; the engine never reads other modules' tables).
+ * Every field is borrowed and may be NULL. The engine keeps it with the item sealed with the
+ * tenant's key (it may name an artifact, whose name its own module seals), one line each:
+ * control characters become '?', and values past OG_GATE_SUBJECT_MAX (subject) or
+ * OG_GATE_NAME_MAX (the others) bytes are cut at a character boundary and end in "...".
+ * Without a subject the item is described by its kind and target.
+ */
+#define OG_GATE_SUBJECT_MAX 512
+#define OG_GATE_NAME_MAX    256
+typedef struct og_gate_about {
+    const char *target_type; /* the object's type and id, as og_gate_request() takes them */
+    const char *target_id;
+    const char
+        *subject; /* `runbook "dc-migration" v3 in project NWIND-42: approved -> published` */
+    const char *project; /* the project's key, for artifact kinds */
+    const char *target;  /* the deploy target's name, for certs.deploy */
+    const char *object;  /* the artifact's or certificate's name */
+} og_gate_about;
+
+/* og_gate_request() with what the item is about (about may be NULL: then it is the same call). */
+int og_gate_request_about(og_ctx *ctx, const char *tenant_id, const char *kind,
+                          const og_gate_about *about, json_t *params, json_t *analysis,
+                          og_gate_outcome *out);
+
 /* The general endpoint (`POST /api/v1/tenants/{t}/gates`, `opsgate gate request`): the same as
  * og_gate_request() for kinds marked requestable; any other kind is OG_EDENIED naming the
  * module command that asks for it (its params are that command's to build and check). */
@@ -139,10 +165,19 @@ int og_gate_request_general(og_ctx *ctx, const char *tenant_id, const char *kind
 int og_gate_decide(og_ctx *ctx, const char *gate_id, const char *decision, const char *note);
 
 /* state: NULL for all, or "pending" (L2), "review" (L1), "task" (L3), "done". Newest first.
- * Caller decrefs *out. */
+ * Each item carries what it is about: subject, tenant_name, project, target_name, object_name
+ * (null when the requesting module gave none; items written before these existed get a subject
+ * made of their kind and target). Caller decrefs *out. */
 int og_gate_list(og_ctx *ctx, const char *tenant, const char *state, json_t **out);
-/* One item with its decision history and the delivery state of its notifications. */
+/* One item (as og_gate_list() shows it) with its decision history, the delivery state of its
+ * notifications, and "next": the decisions still open on it, each {"decision", "who"} (who may
+ * take it, in words), empty once decided. */
 int og_gate_show(og_ctx *ctx, const char *gate_id, json_t **out);
+/* The gate item a full id or a unique prefix (at least 8 characters of an id) names, in tenant
+ * tenant_id (NULL: any tenant), into id. Without authorization, for the CLI's short ids.
+ * OG_EINVAL for a reference that is neither, OG_ENOTFOUND when nothing matches, OG_ECONFLICT
+ * for a prefix that matches several items (give more of it). */
+int og_gate_item_resolve(og_store *s, const char *tenant_id, const char *ref, char id[OG_ID_LEN]);
 /* The tenant of a gate item without authorization (the CLI needs it to resolve --as).
  * OG_ENOTFOUND for an unknown id. */
 int og_gate_item_tenant(og_store *s, const char *gate_id, char tenant_id[OG_ID_LEN]);

@@ -361,8 +361,17 @@ int og_artifact_set_state(og_ctx *ctx, const og_artifact_ref *ref, const char *s
     params = json_pack("{s:s, s:s, s:s}", "artifact_id", a.id, "from", a.state, "to", state);
     analysis = json_pack("{s:s, s:s, s:I, s:s, s:s}", "project", sc.project.key, "kind", a.kind,
                          "version", (json_int_t)a.latest, "from", a.state, "to", state);
-    error = og_gate_request(ctx, sc.tenant_id, kind, "artifact", a.id, params, analysis,
-                            out ? out : &local);
+    /* what the gate item is about, for whoever decides on it (sealed with the item) */
+    char subject[OG_ARTIFACT_NAME_MAX + 160];
+    snprintf(subject, sizeof(subject), "%s \"%s\" v%lld in project %s: %s \u2192 %s", a.kind,
+             a.name, (long long)a.latest, sc.project.key, a.state, state);
+    og_gate_about about = {.target_type = "artifact",
+                           .target_id = a.id,
+                           .subject = subject,
+                           .project = sc.project.key,
+                           .object = a.name};
+    error = og_gate_request_about(ctx, sc.tenant_id, kind, &about, params, analysis,
+                                  out ? out : &local);
 cleanup:
     json_decref(local.result);
     json_decref(params);

@@ -277,7 +277,23 @@ int og_acme_cert_renew(og_ctx *ctx, const char *tenant, const char *id, json_t *
             og_strlcpy(prep.msg, og_error_last(), sizeof(prep.msg));
         handoff = &prep;
     }
-    error = og_gate_request(ctx, tid, RENEW_KIND, "acme_plan", p.id, params, analysis, &oc);
+    /* what the gate item is about: the names of the certificate and the plan that renews it */
+    char names[OG_GATE_NAME_MAX + 1] = "", subject[OG_GATE_SUBJECT_MAX + 1];
+    for (size_t i = 0; i < json_array_size(p.names); i++) {
+        size_t n = strlen(names);
+        const char *name = json_string_value(json_array_get(p.names, i));
+        if (n + (name ? strlen(name) : 0) + 2 >= sizeof(names)) {
+            snprintf(names + n, sizeof(names) - n, "%s+%zu more", n ? " " : "",
+                     json_array_size(p.names) - i);
+            break;
+        }
+        snprintf(names + n, sizeof(names) - n, "%s%s", n ? ", " : "", name ? name : "?");
+    }
+    snprintf(subject, sizeof(subject), "certificate %s%s%s%s renewal via ACME plan %s", names,
+             p.serial[0] ? " (serial " : "", p.serial, p.serial[0] ? ")" : "", p.id);
+    og_gate_about about = {
+        .target_type = "acme_plan", .target_id = p.id, .subject = subject, .object = names};
+    error = og_gate_request_about(ctx, tid, RENEW_KIND, &about, params, analysis, &oc);
     handoff = NULL;
     if (error < 0 && error != OG_EPENDING) {
         note_failure(ctx, tid, p.id, og_error_last());

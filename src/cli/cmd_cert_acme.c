@@ -1,6 +1,7 @@
 /* cmd_cert_acme.c - `opsgate cert issue|renew|revoke|plans`: certificates from an ACME CA.
  * cmd_cert.c hands these subcommands here through og_cli_cert_acme(). */
 #include "cli/cli.h"
+#include "cli/table.h"
 #include "opsgate/acme.h"
 #include "opsgate/error.h"
 
@@ -63,26 +64,98 @@ static int fail(int code)
     return og_cli_fail(code);
 }
 
+static const char *jstr(json_t *o, const char *key)
+{
+    const char *s = json_string_value(json_object_get(o, key));
+    return s ? s : "";
+}
+
+/* The strings of a JSON array joined by sep into out ("-" when empty). */
+static void join(json_t *arr, const char *sep, char *out, size_t size)
+{
+    out[0] = '\0';
+    for (size_t i = 0; i < json_array_size(arr); i++) {
+        size_t n = strlen(out);
+        const char *v = json_string_value(json_array_get(arr, i));
+        snprintf(out + n, size - n, "%s%s", n ? sep : "", v ? v : "?");
+    }
+    if (!out[0])
+        snprintf(out, size, "-");
+}
+
+/* `cert plans`: one row per plan. */
+static void print_plans(json_t *plans)
+{
+    static const char *const head[] = {"ID",    "NAMES",   "CHALLENGE", "SERIAL",     "EXPIRES",
+                                       "RENEW", "TARGETS", "FAILURES",  "LAST ERROR", NULL};
+    og_cli_table *t = og_cli_table_new(head);
+    if (!t) {
+        fprintf(stderr, "opsgate: out of memory\n");
+        return;
+    }
+    og_cli_table_right(t, 7);
+    for (size_t i = 0; i < json_array_size(plans); i++) {
+        json_t *p = json_array_get(plans, i), *cur = json_object_get(p, "current");
+        char names[1024], targets[1024], failures[24];
+        long long nf = (long long)json_integer_value(json_object_get(p, "failures"));
+        join(json_object_get(p, "names"), ",", names, sizeof(names));
+        join(json_object_get(p, "targets"), ",", targets, sizeof(targets));
+        snprintf(failures, sizeof(failures), "%lld", nf);
+        og_cli_table_add(
+            t, (const char *[]){jstr(p, "id"), names, jstr(json_object_get(p, "challenge"), "type"),
+                                cur ? jstr(cur, "serial") : "-", cur ? jstr(cur, "not_after") : "-",
+                                json_object_get(p, "renew_at") ? jstr(p, "renew_at") : "-", targets,
+                                failures, nf ? jstr(p, "last_error") : ""});
+    }
+    og_cli_table_print(t, stdout, 1);
+    og_cli_table_free(t);
+}
+
+static void kv(const char *label, const char *value)
+{
+    char *safe = og_cli_text_safe(value);
+    if (safe && *safe)
+        printf("%-10s %s\n", label, safe);
+    free(safe);
+}
+
+/* `cert plans ID`: the plan, then its certificates. */
 static void print_plan(json_t *p)
 {
     json_t *cur = json_object_get(p, "current");
-    json_t *names = json_object_get(p, "names");
-    printf("%s  ", json_string_value(json_object_get(p, "id")));
-    for (size_t i = 0; i < json_array_size(names); i++)
-        printf("%s%s", i ? "," : "", json_string_value(json_array_get(names, i)));
-    printf("  %s", json_string_value(json_object_get(json_object_get(p, "challenge"), "type")));
-    if (cur)
-        printf("  serial %s  expires %s", json_string_value(json_object_get(cur, "serial")),
-               json_string_value(json_object_get(cur, "not_after")));
-    if (json_object_get(p, "renew_at"))
-        printf("  renew %s", json_string_value(json_object_get(p, "renew_at")));
-    json_t *targets = json_object_get(p, "targets");
-    for (size_t i = 0; i < json_array_size(targets); i++)
-        printf("%s%s", i ? "," : "  targets ", json_string_value(json_array_get(targets, i)));
-    if (json_integer_value(json_object_get(p, "failures")))
-        printf("  failures %d (%s)", (int)json_integer_value(json_object_get(p, "failures")),
-               json_string_value(json_object_get(p, "last_error")));
+    char buf[1024];
+    kv("plan", jstr(p, "id"));
+    join(json_object_get(p, "names"), ", ", buf, sizeof(buf));
+    kv("names", buf);
+    kv("challenge", jstr(json_object_get(p, "challenge"), "type"));
+    if (cur) {
+        kv("serial", jstr(cur, "serial"));
+        kv("expires", jstr(cur, "not_after"));
+    }
+    kv("renew", jstr(p, "renew_at"));
+    join(json_object_get(p, "targets"), ", ", buf, sizeof(buf));
+    kv("targets", buf);
+    if (json_integer_value(json_object_get(p, "failures"))) {
+        snprintf(buf, sizeof(buf), "%lld (%s)",
+                 (long long)json_integer_value(json_object_get(p, "failures")),
+                 jstr(p, "last_error"));
+        kv("failures", buf);
+    }
+    json_t *certs = json_object_get(p, "certificates");
+    if (json_array_size(certs) == 0)
+        return;
+    static const char *const head[] = {"CERTIFICATE", "STATUS", "SERIAL", "EXPIRES", NULL};
+    og_cli_table *t = og_cli_table_new(head);
+    if (!t)
+        return;
     printf("\n");
+    for (size_t i = 0; i < json_array_size(certs); i++) {
+        json_t *ce = json_array_get(certs, i);
+        og_cli_table_add(t, (const char *[]){jstr(ce, "id"), jstr(ce, "status"), jstr(ce, "serial"),
+                                             jstr(ce, "not_after")});
+    }
+    og_cli_table_print(t, stdout, 1);
+    og_cli_table_free(t);
 }
 
 int og_cli_cert_acme(og_cli *cli, int argc, char **argv)
@@ -266,21 +339,10 @@ int og_cli_cert_acme(og_cli *cli, int argc, char **argv)
         og_cli_print_json(j);
         return OG_EXIT_OK;
     }
-    if (npos) {
+    if (npos)
         print_plan(j);
-        json_t *certs = json_object_get(j, "certificates");
-        for (size_t i = 0; i < json_array_size(certs); i++) {
-            json_t *ce = json_array_get(certs, i);
-            printf("  %s  %-8s serial %s  expires %s\n",
-                   json_string_value(json_object_get(ce, "id")),
-                   json_string_value(json_object_get(ce, "status")),
-                   json_string_value(json_object_get(ce, "serial")),
-                   json_string_value(json_object_get(ce, "not_after")));
-        }
-    } else {
-        for (size_t i = 0; i < json_array_size(j); i++)
-            print_plan(json_array_get(j, i));
-    }
+    else
+        print_plans(j);
     json_decref(j);
     return OG_EXIT_OK;
 }

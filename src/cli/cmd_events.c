@@ -1,5 +1,6 @@
 /* cmd_events.c - `opsgate events`: the durable event bus's deliveries, retries and workers. */
 #include "cli/cli.h"
+#include "cli/table.h"
 #include "opsgate/error.h"
 #include "opsgate/events.h"
 #include "opsgate/gate.h"
@@ -112,18 +113,26 @@ static int run(og_cli *cli, int argc, char **argv)
         }
         size_t i;
         json_t *x;
-        printf("%-36s %-16s %-12s %-8s %-3s %s\n", "EVENT", "TYPE", "HANDLER", "STATE", "TRY",
-               "LAST ERROR");
+        static const char *const head[] = {"EVENT", "TYPE",    "HANDLER",    "STATE",
+                                           "TRY",   "CREATED", "LAST ERROR", NULL};
+        og_cli_table *t = og_cli_table_new(head);
+        og_cli_table_right(t, 4);
         json_array_foreach(arr, i, x)
         {
             const char *h = json_string_value(json_object_get(x, "handler"));
             const char *e = json_string_value(json_object_get(x, "last_error"));
-            printf("%-36s %-16s %-12s %-8s %-3lld %s\n",
-                   json_string_value(json_object_get(x, "id")),
-                   json_string_value(json_object_get(x, "type")), h ? h : "-",
-                   json_string_value(json_object_get(x, "state")),
-                   (long long)json_integer_value(json_object_get(x, "attempts")), e ? e : "");
+            const char *at = json_string_value(json_object_get(x, "created_at"));
+            char tries[24];
+            snprintf(tries, sizeof(tries), "%lld",
+                     (long long)json_integer_value(json_object_get(x, "attempts")));
+            og_cli_table_add(t, (const char *[]){json_string_value(json_object_get(x, "id")),
+                                                 json_string_value(json_object_get(x, "type")),
+                                                 h ? h : "-",
+                                                 json_string_value(json_object_get(x, "state")),
+                                                 tries, at ? at : "", e ? e : ""});
         }
+        og_cli_table_print(t, stdout, 1);
+        og_cli_table_free(t);
         json_decref(arr);
         return OG_EXIT_OK;
     }

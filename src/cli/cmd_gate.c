@@ -1,11 +1,13 @@
 /* cmd_gate.c - `opsgate gate`: action kinds, per-tenant policy, gate items and decisions. */
 #include "cli/cli.h"
+#include "cli/table.h"
 #include "opsgate/error.h"
 #include "opsgate/gate.h"
 #include "opsgate/tenant.h"
 
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char *const help =
@@ -38,6 +40,12 @@ static const char *const help =
     "approve, reject, ack and override need --as USER naming the user who decides, who is not\n"
     "the requester (the tenant is taken from the item); the local operator alone is nobody's\n"
     "second pair of eyes. Every decision, with who, when and the note, is in the audit trail.\n"
+    "`gate list` shows a table: the short ID (its first 8 characters; commands take it or the\n"
+    "whole id), the state (what became of a decided item), level, tenant, kind, the subject (what\n"
+    "the item is about, as the module that asked said: the artifact and its project, the\n"
+    "certificate and its plan or target), who asked, and its age with the time left to decide.\n"
+    "`gate show` names all of it, the recommendation, every decision, the notifications and the\n"
+    "commands that decide it now.\n"
     "`gate request` runs a requestable action kind by hand (platform.note with\n"
     "--params '{\"text\":\"...\"}'); kinds of a module (artifacts.*, certs.*) are asked for by\n"
     "that module's command, which checks what they need. `gate expire` runs the expiry the\n"
@@ -46,18 +54,32 @@ static const char *const help =
 static const char *const decisions[] = {"approve",  "reject", "ack",    "override",
                                         "escalate", "done",   "failed", NULL};
 
-/* Open the data folder; with --as and no --tenant, act as the user of the item's tenant. */
-static int open_for_item(og_cli *cli, const char *tenant, const char *id)
+/* The item ref names (a full id or the short id `gate list` shows) into id. */
+static int resolve_item(og_cli *cli, const char *ref, char id[OG_ID_LEN])
+{
+    const og_actor *a = &cli->ctx.actor;
+    int error = og_gate_item_resolve(cli->store, a->tenant_id[0] ? a->tenant_id : NULL, ref, id);
+    if (error == OG_EINVAL)
+        return og_cli_usage("gate", "%s", og_error_last());
+    return error < 0 ? og_cli_fail(error) : 0;
+}
+
+/* Open the data folder and resolve the item ref names into id; with --as and no --tenant, act
+ * as the user of the item's tenant. */
+static int open_for_item(og_cli *cli, const char *tenant, const char *ref, char id[OG_ID_LEN])
 {
     int error;
     char tid[OG_ID_LEN];
     const char *as = cli->as_user;
-    if (tenant || !as)
-        return og_cli_open(cli, tenant);
+    if (tenant || !as) {
+        if ((error = og_cli_open(cli, tenant)))
+            return error;
+        return resolve_item(cli, ref, id);
+    }
     cli->as_user = NULL;
     error = og_cli_open(cli, NULL);
     cli->as_user = as;
-    if (error)
+    if (error || (error = resolve_item(cli, ref, id)))
         return error;
     if ((error = og_gate_item_tenant(cli->store, id, tid)) < 0)
         return og_cli_fail(error);
@@ -66,15 +88,181 @@ static int open_for_item(og_cli *cli, const char *tenant, const char *id)
     return 0;
 }
 
-static void print_item_line(json_t *x)
+static const char *jstr(json_t *o, const char *key)
 {
-    const char *s;
-    printf("%-36s %-2s %-7s %-18s %-20s %s\n", json_string_value(json_object_get(x, "id")),
-           json_string_value(json_object_get(x, "level")),
-           json_string_value(json_object_get(x, "state")),
-           json_string_value(json_object_get(x, "outcome")),
-           json_string_value(json_object_get(x, "kind")),
-           (s = json_string_value(json_object_get(x, "created_at"))) ? s : "");
+    const char *s = json_string_value(json_object_get(o, key));
+    return s ? s : "";
+}
+
+/* A short duration, its two largest units: "45s", "12m 5s", "3h", "3h 5m", "2d 4h". */
+static void fmt_span(int64_t us, char *out, size_t size)
+{
+    static const struct {
+        long long secs;
+        char unit;
+    } units[] = {{86400, 'd'}, {3600, 'h'}, {60, 'm'}, {1, 's'}};
+    long long s = us > 0 ? (long long)(us / 1000000) : 0;
+    size_t i = 0;
+    while (i < 3 && s < units[i].secs)
+        i++;
+    long long big = s / units[i].secs, rest = i < 3 ? s % units[i].secs / units[i + 1].secs : 0;
+    if (rest)
+        snprintf(out, size, "%lld%c %lld%c", big, units[i].unit, rest, units[i + 1].unit);
+    else
+        snprintf(out, size, "%lld%c", big, units[i].unit);
+}
+
+/* How long ago the item was asked for and, while it waits, the time left to decide. */
+static void item_age(json_t *x, char *out, size_t size)
+{
+    int64_t now = og_time_now_us(), created, deadline;
+    char age[32] = "?", left[32];
+    if (og_time_parse(jstr(x, "created_at"), &created) == 0)
+        fmt_span(now - created, age, sizeof(age));
+    if (strcmp(jstr(x, "state"), "done") != 0 &&
+        og_time_parse(jstr(x, "deadline"), &deadline) == 0) {
+        if (deadline > now) {
+            fmt_span(deadline - now, left, sizeof(left));
+            snprintf(out, size, "%s, %s left", age, left);
+        } else {
+            snprintf(out, size, "%s, overdue", age);
+        }
+        return;
+    }
+    snprintf(out, size, "%s", age);
+}
+
+/* An open item shows its state; a decided one what became of it. */
+static const char *item_state(json_t *x)
+{
+    return strcmp(jstr(x, "state"), "done") == 0 ? jstr(x, "outcome") : jstr(x, "state");
+}
+
+static void print_items(json_t *arr)
+{
+    static const char *const head[] = {"ID",      "STATE",        "LEVEL",        "TENANT", "KIND",
+                                       "SUBJECT", "REQUESTED BY", "AGE/DEADLINE", NULL};
+    og_cli_table *t = og_cli_table_new(head);
+    size_t i;
+    json_t *x;
+    if (!t) {
+        fprintf(stderr, "opsgate: out of memory\n");
+        return;
+    }
+    json_array_foreach(arr, i, x)
+    {
+        char id[9], age[64];
+        og_strlcpy(id, jstr(x, "id"), sizeof(id));
+        item_age(x, age, sizeof(age));
+        og_cli_table_add(t, (const char *[]){id, item_state(x), jstr(x, "level"),
+                                             jstr(x, "tenant_name"), jstr(x, "kind"),
+                                             jstr(x, "subject"), jstr(x, "requested_by"), age});
+    }
+    og_cli_table_print(t, stdout, 1);
+    og_cli_table_free(t);
+}
+
+/* "label  value" with the value made safe for the terminal; nothing for an empty value. */
+static void kv(const char *label, const char *value)
+{
+    char *safe;
+    if (!value || !*value || !(safe = og_cli_text_safe(value)))
+        return;
+    printf("%-14s %s\n", label, safe);
+    free(safe);
+}
+
+static void kv_json(const char *label, json_t *v)
+{
+    char *text;
+    if (!v || json_is_null(v) || !(text = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS)))
+        return;
+    kv(label, text);
+    free(text);
+}
+
+/* The decisions still open and the command that takes each. */
+static void print_next(json_t *doc)
+{
+    json_t *next = json_object_get(doc, "next"), *x;
+    const char *id = jstr(doc, "id");
+    size_t i;
+    if (json_array_size(next) == 0) {
+        printf("\nnothing left to decide: %s\n", jstr(doc, "outcome"));
+        return;
+    }
+    printf("\nwhat to do next:\n");
+    json_array_foreach(next, i, x)
+    {
+        const char *d = jstr(x, "decision");
+        /* approve, reject, ack and override need the deciding user named (see run()) */
+        int personal = strcmp(d, "approve") == 0 || strcmp(d, "reject") == 0 ||
+                       strcmp(d, "ack") == 0 || strcmp(d, "override") == 0;
+        char *who = og_cli_text_safe(jstr(x, "who"));
+        printf("  %-9s opsgate %sgate %s %s [--note TEXT]\n            by %s\n", d,
+               personal ? "--as USER " : "[--as USER] ", d, id, who ? who : "");
+        free(who);
+    }
+}
+
+static void print_show(json_t *doc)
+{
+    char head[160], tenant[200];
+    size_t i;
+    json_t *x;
+    snprintf(head, sizeof(head), "%s, %s (%s)", jstr(doc, "level"), jstr(doc, "state"),
+             jstr(doc, "outcome"));
+    snprintf(tenant, sizeof(tenant), "%s (%s)", jstr(doc, "tenant_name"), jstr(doc, "tenant_id"));
+    kv("gate item", jstr(doc, "id"));
+    kv("subject", jstr(doc, "subject"));
+    kv("state", head);
+    kv("tenant", tenant);
+    kv("project", jstr(doc, "project"));
+    kv("target", jstr(doc, "target_name"));
+    kv("object", jstr(doc, "object_name"));
+    kv("kind", jstr(doc, "kind"));
+    kv("area", jstr(doc, "area"));
+    kv("requested by", jstr(doc, "requested_by"));
+    kv("requested at", jstr(doc, "created_at"));
+    if (strcmp(jstr(doc, "state"), "done") != 0)
+        kv("deadline", jstr(doc, "deadline"));
+    kv("assignee", jstr(doc, "assignee"));
+    if (json_is_true(json_object_get(doc, "escalated")))
+        kv("escalated", "yes: a tenant-admin decides");
+    kv("decided by", jstr(doc, "decided_by"));
+    kv("decided at", jstr(doc, "decided_at"));
+    kv("error", jstr(doc, "error"));
+    kv("note state", jstr(doc, "note_state"));
+    kv_json("recommendation", json_object_get(doc, "recommendation"));
+    kv_json("params", json_object_get(doc, "params"));
+    kv_json("result", json_object_get(doc, "result"));
+
+    static const char *const dhead[] = {"WHEN", "DECISION", "BY", "NOTE", NULL};
+    og_cli_table *t = og_cli_table_new(dhead);
+    if (t) {
+        printf("\ndecisions:\n");
+        json_array_foreach(json_object_get(doc, "decisions"), i, x)
+            og_cli_table_add(t, (const char *[]){jstr(x, "decided_at"), jstr(x, "decision"),
+                                                 jstr(x, "decided_by"), jstr(x, "note")});
+        og_cli_table_print(t, stdout, 1);
+        og_cli_table_free(t);
+    }
+    static const char *const nhead[] = {"NOTIFY", "TARGET", "STATE", "TRIES", "ERROR", NULL};
+    if (json_array_size(json_object_get(doc, "notifications")) && (t = og_cli_table_new(nhead))) {
+        printf("\nnotifications:\n");
+        og_cli_table_right(t, 3);
+        json_array_foreach(json_object_get(doc, "notifications"), i, x)
+        {
+            char tries[24];
+            snprintf(tries, sizeof(tries), "%lld",
+                     (long long)json_integer_value(json_object_get(x, "attempts")));
+            og_cli_table_add(t, (const char *[]){jstr(x, "type"), jstr(x, "target"),
+                                                 jstr(x, "state"), tries, jstr(x, "last_error")});
+        }
+        og_cli_table_print(t, stdout, 1);
+        og_cli_table_free(t);
+    }
+    print_next(doc);
 }
 
 static int parse_json_arg(const char *what, const char *text, json_t **out)
@@ -109,24 +297,33 @@ static int cmd_policy(og_cli *cli, const char *tenant, int json, const char *app
             og_cli_print_json(doc);
             return OG_EXIT_OK;
         }
-        printf("approval timeout %llds, review window %llds\n",
-               (long long)json_integer_value(json_object_get(doc, "approval_timeout_s")),
-               (long long)json_integer_value(json_object_get(doc, "review_window_s")));
+        char approval_s[32], review_s[32];
+        fmt_span(json_integer_value(json_object_get(doc, "approval_timeout_s")) * 1000000,
+                 approval_s, sizeof(approval_s));
+        fmt_span(json_integer_value(json_object_get(doc, "review_window_s")) * 1000000, review_s,
+                 sizeof(review_s));
+        printf("approval timeout %s, review window %s\n", approval_s, review_s);
         const char *area;
         json_t *v;
         json_object_foreach(json_object_get(doc, "assignees"), area, v)
             printf("assignee %s: %s\n", area, json_string_value(v));
         size_t i;
         json_t *k;
-        printf("%-28s %-10s %-5s %-7s %s\n", "KIND", "AREA", "LEVEL", "DEFAULT", "SOURCE");
+        static const char *const head[] = {"KIND", "AREA", "LEVEL", "DEFAULT", "SOURCE", NULL};
+        og_cli_table *t = og_cli_table_new(head);
+        if (!t) {
+            json_decref(doc);
+            return og_cli_fail(og_error_set(OG_ERROR, "out of memory"));
+        }
         json_array_foreach(json_object_get(doc, "kinds"), i, k)
         {
             const char *a = json_string_value(json_object_get(k, "area"));
             const char *d = json_string_value(json_object_get(k, "default_level"));
-            printf("%-28s %-10s %-5s %-7s %s\n", json_string_value(json_object_get(k, "kind")),
-                   a ? a : "?", json_string_value(json_object_get(k, "level")), d ? d : "?",
-                   json_string_value(json_object_get(k, "source")));
+            og_cli_table_add(t, (const char *[]){jstr(k, "kind"), a ? a : "?", jstr(k, "level"),
+                                                 d ? d : "?", jstr(k, "source")});
         }
+        og_cli_table_print(t, stdout, 1);
+        og_cli_table_free(t);
         json_decref(doc);
         return OG_EXIT_OK;
     }
@@ -260,10 +457,9 @@ static int run(og_cli *cli, int argc, char **argv)
     for (size_t i = 0; decisions[i]; i++) {
         if (strcmp(sub, decisions[i]) != 0)
             continue;
+        char id[OG_ID_LEN];
         if (npos != 1)
             return og_cli_usage("gate", "gate %s takes exactly one gate item ID", sub);
-        if (!og_id_valid(pos[0]))
-            return og_cli_usage("gate", "bad gate item id '%s'", pos[0]);
         /* A decision is a person's: the local operator names the user it decides as, and that
          * user is not the one who asked (separation of duties is not nominal). */
         int personal = strcmp(sub, "approve") == 0 || strcmp(sub, "reject") == 0 ||
@@ -273,21 +469,21 @@ static int run(og_cli *cli, int argc, char **argv)
                                 "gate %s needs --as USER, the user who decides (not the "
                                 "requester), e.g. `opsgate --as ada gate %s %s`",
                                 sub, sub, pos[0]);
-        if ((error = open_for_item(cli, tenant, pos[0])))
+        if ((error = open_for_item(cli, tenant, pos[0], id)))
             return error;
         if (personal) {
-            int mine = og_gate_item_requested_by(cli->store, pos[0], &cli->ctx.actor);
+            int mine = og_gate_item_requested_by(cli->store, id, &cli->ctx.actor);
             if (mine < 0)
                 return og_cli_fail(mine);
             if (mine)
                 return og_cli_usage("gate",
                                     "%s is the requester of gate item %s and cannot %s it: give "
                                     "--as another user",
-                                    cli->as_user, pos[0], sub);
+                                    cli->as_user, id, sub);
         }
-        if ((error = og_gate_decide(&cli->ctx, pos[0], sub, note)) < 0)
+        if ((error = og_gate_decide(&cli->ctx, id, sub, note)) < 0)
             return og_cli_fail(error);
-        printf("%s: %s\n", pos[0], sub);
+        printf("%s: %s\n", id, sub);
         return OG_EXIT_OK;
     }
     if (strcmp(sub, "policy") == 0)
@@ -300,11 +496,13 @@ static int run(og_cli *cli, int argc, char **argv)
         }
         size_t i;
         json_t *k;
+        static const char *const head[] = {"KIND", "AREA", "DEFAULT", "DESCRIPTION", NULL};
+        og_cli_table *t = og_cli_table_new(head);
         json_array_foreach(arr, i, k)
-            printf("%-28s %-10s %-3s %s\n", json_string_value(json_object_get(k, "name")),
-                   json_string_value(json_object_get(k, "area")),
-                   json_string_value(json_object_get(k, "default_level")),
-                   json_string_value(json_object_get(k, "description")));
+            og_cli_table_add(t, (const char *[]){jstr(k, "name"), jstr(k, "area"),
+                                                 jstr(k, "default_level"), jstr(k, "description")});
+        og_cli_table_print(t, stdout, 1);
+        og_cli_table_free(t);
         json_decref(arr);
         return OG_EXIT_OK;
     }
@@ -325,48 +523,24 @@ static int run(og_cli *cli, int argc, char **argv)
             og_cli_print_json(arr);
             return OG_EXIT_OK;
         }
-        size_t i;
-        json_t *x;
-        printf("%-36s %-2s %-7s %-18s %-20s %s\n", "ID", "LV", "STATE", "OUTCOME", "KIND",
-               "CREATED");
-        json_array_foreach(arr, i, x) print_item_line(x);
+        print_items(arr);
         json_decref(arr);
         return OG_EXIT_OK;
     }
     if (strcmp(sub, "show") == 0) {
         json_t *doc = NULL;
+        char id[OG_ID_LEN];
         if (npos != 1)
             return og_cli_usage("gate", "gate show takes exactly one gate item ID");
-        if (!og_id_valid(pos[0]))
-            return og_cli_usage("gate", "bad gate item id '%s'", pos[0]);
-        if ((error = open_for_item(cli, tenant, pos[0])))
+        if ((error = open_for_item(cli, tenant, pos[0], id)))
             return error;
-        if ((error = og_gate_show(&cli->ctx, pos[0], &doc)) < 0)
+        if ((error = og_gate_show(&cli->ctx, id, &doc)) < 0)
             return og_cli_fail(error);
         if (json) {
             og_cli_print_json(doc);
             return OG_EXIT_OK;
         }
-        print_item_line(doc);
-        size_t i;
-        json_t *x;
-        json_array_foreach(json_object_get(doc, "decisions"), i, x)
-        {
-            const char *n = json_string_value(json_object_get(x, "note"));
-            printf("  %s %-14s by %s%s%s\n", json_string_value(json_object_get(x, "decided_at")),
-                   json_string_value(json_object_get(x, "decision")),
-                   json_string_value(json_object_get(x, "decided_by")), n ? ": " : "", n ? n : "");
-        }
-        json_array_foreach(json_object_get(doc, "notifications"), i, x)
-        {
-            const char *e = json_string_value(json_object_get(x, "last_error"));
-            printf("  notify %s %s: %s (%lld attempts)%s%s\n",
-                   json_string_value(json_object_get(x, "type")),
-                   json_string_value(json_object_get(x, "target")),
-                   json_string_value(json_object_get(x, "state")),
-                   (long long)json_integer_value(json_object_get(x, "attempts")), e ? ": " : "",
-                   e ? e : "");
-        }
+        print_show(doc);
         json_decref(doc);
         return OG_EXIT_OK;
     }

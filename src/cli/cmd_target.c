@@ -1,6 +1,7 @@
 /* cmd_target.c - `opsgate target`: deploy targets of a tenant (files, nginx, HAProxy, opsgate). */
 #include "cli/cli.h"
 #include "cli/cmd_cert_deploy.h"
+#include "cli/table.h"
 #include "opsgate/deploy.h"
 #include "opsgate/error.h"
 
@@ -204,21 +205,29 @@ static int run(og_cli *cli, int argc, char **argv)
         } else {
             size_t i;
             json_t *x;
-            printf("%-20s %-8s %-12s %-18s %s\n", "NAME", "TYPE", "LAST", "CERTIFICATE",
-                   "ENDPOINTS");
+            static const char *const head[] = {"NAME",        "TYPE",      "LAST",
+                                               "CERTIFICATE", "ENDPOINTS", NULL};
+            og_cli_table *t = og_cli_table_new(head);
             json_array_foreach(arr, i, x)
             {
-                json_t *last = json_object_get(x, "last_deploy");
-                char *eps = json_dumps(json_object_get(x, "endpoints"), JSON_COMPACT);
+                json_t *last = json_object_get(x, "last_deploy"), *ep;
                 const char *fp = json_string_value(json_object_get(last, "fingerprint"));
-                printf(
-                    "%-20s %-8s %-12s %-18.16s %s\n", json_string_value(json_object_get(x, "name")),
-                    json_string_value(json_object_get(x, "type")),
-                    last && !json_is_null(last) ? json_string_value(json_object_get(last, "state"))
-                                                : "-",
-                    fp ? fp : "-", eps ? eps : "[]");
-                free(eps);
+                const char *st = json_string_value(json_object_get(last, "state"));
+                char fp16[17], eps[1024] = "";
+                size_t k;
+                og_strlcpy(fp16, fp ? fp : "-", sizeof(fp16));
+                json_array_foreach(json_object_get(x, "endpoints"), k, ep)
+                {
+                    size_t n = strlen(eps);
+                    snprintf(eps + n, sizeof(eps) - n, "%s%s", n ? ", " : "",
+                             json_string_value(ep) ? json_string_value(ep) : "?");
+                }
+                og_cli_table_add(t, (const char *[]){json_string_value(json_object_get(x, "name")),
+                                                     json_string_value(json_object_get(x, "type")),
+                                                     st ? st : "-", fp16, eps[0] ? eps : "-"});
             }
+            og_cli_table_print(t, stdout, 1);
+            og_cli_table_free(t);
             json_decref(arr);
         }
         error = OG_EXIT_OK;

@@ -97,6 +97,11 @@ static char *sanitize(const char *s)
     return out;
 }
 
+char *og_cli_text_safe(const char *s)
+{
+    return sanitize(s);
+}
+
 size_t og_cli_text_width(const char *s)
 {
     size_t w = 0;

@@ -37,5 +37,8 @@ void og_cli_table_free(og_cli_table *t); /* NULL-safe */
 
 /* Display width of a UTF-8 string as the table prints it. */
 size_t og_cli_text_width(const char *s);
+/* A copy of s (NULL prints as "") safe to print outside a table, as a table prints it: control
+ * characters and invalid UTF-8 become '?'. Caller frees; NULL when out of memory. */
+char *og_cli_text_safe(const char *s);
 
 #endif

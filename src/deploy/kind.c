@@ -527,8 +527,26 @@ int og_deploy_cert(og_ctx *ctx, const char *tenant, const char *cert_id, const c
         error = og_error_set(OG_ERROR, "out of memory");
         goto cleanup;
     }
-    if ((error =
-             og_gate_request(ctx, tid, OG_DEPLOY_KIND, "certificate", fp, params, analysis, o)) < 0)
+    /* what the gate item is about: the certificate by its first DNS name (else its subject) and
+     * the target */
+    const char *cname = or_empty(json_string_value(json_object_get(cert, "subject")));
+    json_t *sans = json_object_get(cert, "sans");
+    for (size_t i = 0; i < json_array_size(sans); i++) {
+        const char *san = json_string_value(json_array_get(sans, i));
+        if (san && strncmp(san, "DNS:", 4) == 0 && san[4]) {
+            cname = san + 4;
+            break;
+        }
+    }
+    char subject[OG_GATE_SUBJECT_MAX + 1];
+    snprintf(subject, sizeof(subject), "deploy of certificate %s to target %s (%s)", cname, t.name,
+             t.type);
+    og_gate_about about = {.target_type = "certificate",
+                           .target_id = fp,
+                           .subject = subject,
+                           .target = t.name,
+                           .object = cname};
+    if ((error = og_gate_request_about(ctx, tid, OG_DEPLOY_KIND, &about, params, analysis, o)) < 0)
         goto cleanup;
     const char *status = json_string_value(json_object_get(o->result, "status"));
     if (o->result && status && strcmp(status, "verified") != 0)

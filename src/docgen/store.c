@@ -713,8 +713,17 @@ int og_docgen_generate_store(og_ctx *ctx, const og_docgen_request *req, og_buf *
                            og_doc_format_name(req->format), "template", tref, "partials", pc.used,
                            "data_sha256", sha, "opsgate", OG_VERSION, "staged", st.nonce);
         tl_staged = &st;
-        error = og_gate_request(ctx, req->tenant, "artifacts.generate", "project", proj.id, params,
-                                NULL, &outcome);
+        char subject[OG_DOCGEN_REF_MAX + 400];
+        snprintf(subject, sizeof(subject), "generate %s \"%s\" (%s) in project %s from template %s",
+                 og_doc_kind_name(req->kind), doc_name, og_doc_format_name(req->format), proj.key,
+                 tref);
+        og_gate_about about = {.target_type = "project",
+                               .target_id = proj.id,
+                               .subject = subject,
+                               .project = proj.key,
+                               .object = doc_name};
+        error = og_gate_request_about(ctx, req->tenant, "artifacts.generate", &about, params, NULL,
+                                      &outcome);
         tl_staged = NULL;
         if (error < 0)
             goto cleanup;

@@ -2,9 +2,11 @@
  * human at L3, record every decision in the audit trail, and expire what waits too long. */
 #include "gate/gate_internal.h"
 #include "opsgate/audit.h"
+#include "opsgate/crypto.h"
 #include "opsgate/error.h"
 #include "opsgate/events.h"
 #include "opsgate/notify.h"
+#include "opsgate/tenant.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +34,11 @@ typedef struct gate_item {
     int escalated;
     int64_t deadline_us;
     int64_t audit_seq;
+    /* what it is about (og_gate_about), cleaned; "" when not given */
+    char subject[OG_GATE_SUBJECT_MAX + 1];
+    char project[OG_GATE_NAME_MAX + 1];
+    char target_name[OG_GATE_NAME_MAX + 1];
+    char object_name[OG_GATE_NAME_MAX + 1];
 } gate_item;
 
 static void item_free(gate_item *it)
@@ -57,7 +64,8 @@ static json_t *load_json(og_stmt *st, int col)
 #define ITEM_COLS                                                                                  \
     "id, tenant_id, kind, area, level, state, outcome, target_type, target_id, params, analysis,"  \
     " result, requested_by, requester_key, assignee, escalated, deadline_us, audit_seq,"           \
-    " created_at, decided_by, decided_at, note, executed, failed, error, event_id"
+    " created_at, decided_by, decided_at, note, executed, failed, error, event_id, about"
+#define COL_ABOUT 26
 
 static void item_from_row(og_stmt *st, gate_item *it)
 {
@@ -200,6 +208,161 @@ static char *dump(const json_t *j)
     return j ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 }
 
+/* ---- what an item is about ---- */
+
+/* Length of the UTF-8 sequence at s (1-4), or 0 when it is invalid, overlong or a surrogate. */
+static size_t utf8_len(const unsigned char *s)
+{
+    unsigned char c = s[0];
+    size_t n;
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xc2 && c <= 0xdf)
+        n = 2;
+    else if (c >= 0xe0 && c <= 0xef)
+        n = 3;
+    else if (c >= 0xf0 && c <= 0xf4)
+        n = 4;
+    else
+        return 0;
+    for (size_t i = 1; i < n; i++)
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+    if ((c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] >= 0xa0) || (c == 0xf0 && s[1] < 0x90) ||
+        (c == 0xf4 && s[1] >= 0x90))
+        return 0;
+    return n;
+}
+
+/*
+ * in as one line of at most max bytes into out (max + 1 bytes): control characters (C0, DEL,
+ * C1) and invalid UTF-8 become '?', so a name cannot move a terminal's cursor or start a new
+ * line; a longer value is cut at a character boundary and ends in "...".
+ */
+static void clean_line(const char *in, char *out, size_t max)
+{
+    size_t o = 0, cut = 0, i = 0;
+    const unsigned char *s = (const unsigned char *)(in ? in : "");
+    int over = 0;
+    while (s[i]) {
+        size_t n = utf8_len(s + i);
+        int bad = n == 0 || s[i] < 0x20 || s[i] == 0x7f || (s[i] == 0xc2 && s[i + 1] < 0xa0);
+        size_t w = bad ? 1 : n;
+        if (o + w > max) {
+            over = 1;
+            break;
+        }
+        if (o + w <= max - 3)
+            cut = o + w; /* where "..." still fits */
+        if (bad)
+            out[o] = '?';
+        else
+            memcpy(out + o, s + i, n);
+        o += w;
+        i += n ? n : 1;
+    }
+    if (over) {
+        memcpy(out + cut, "...", 3);
+        o = cut + 3;
+    }
+    out[o] = '\0';
+}
+
+static void about_object_id(const char *gate_id, char *out, size_t size)
+{
+    snprintf(out, size, "gate_item:%s", gate_id);
+}
+
+/* What it->subject, project, target and object say, sealed with the tenant's key for the item
+ * (*out stays NULL when there is nothing to keep or no keyring to seal with). */
+static int about_seal(og_ctx *ctx, const gate_item *it, uint8_t **out, size_t *outlen)
+{
+    int error = -1;
+    char oid[OG_ID_LEN + 16], *text = NULL;
+    json_t *j = json_object();
+    *out = NULL;
+    *outlen = 0;
+    if (!j)
+        return og_error_set(OG_ERROR, "out of memory");
+    if (it->subject[0])
+        json_object_set_new(j, "subject", json_string(it->subject));
+    if (it->project[0])
+        json_object_set_new(j, "project", json_string(it->project));
+    if (it->target_name[0])
+        json_object_set_new(j, "target", json_string(it->target_name));
+    if (it->object_name[0])
+        json_object_set_new(j, "object", json_string(it->object_name));
+    if (json_object_size(j) == 0 || !ctx->keys) {
+        error = 0;
+        goto cleanup;
+    }
+    if (!(text = dump(j))) {
+        error = og_error_set(OG_ERROR, "out of memory");
+        goto cleanup;
+    }
+    about_object_id(it->id, oid, sizeof(oid));
+    error =
+        og_crypto_seal(ctx->keys, ctx->store, it->tenant_id, oid, text, strlen(text), out, outlen);
+cleanup:
+    free(text);
+    json_decref(j);
+    return error;
+}
+
+/* The subject of an item whose module said none (or written before subjects were kept): its kind
+ * and target. */
+static json_t *fallback_subject(og_stmt *st)
+{
+    const char *kind = og_stmt_col_text(st, 2), *tt = og_stmt_col_text(st, 7),
+               *tid = og_stmt_col_text(st, 8);
+    char buf[OG_GATE_SUBJECT_MAX + 1], line[OG_GATE_SUBJECT_MAX + 1];
+    snprintf(buf, sizeof(buf), "%s%s%s%s%s", kind ? kind : "?", tt ? " " : "", tt ? tt : "",
+             tid ? " " : "", tid ? tid : "");
+    clean_line(buf, line, OG_GATE_SUBJECT_MAX);
+    return json_string(line);
+}
+
+static void set_str_or_null(json_t *o, const char *key, json_t *from, const char *field)
+{
+    const char *v = json_string_value(json_object_get(from, field));
+    json_object_set_new(o, key, v ? json_string(v) : json_null());
+}
+
+/* Add subject, project, target_name and object_name of the row (ITEM_COLS) to o, opening what
+ * the requesting module said with the tenant's key. */
+static int about_to_json(og_ctx *ctx, og_stmt *st, json_t *o)
+{
+    size_t len = 0;
+    const void *blob =
+        og_stmt_col_is_null(st, COL_ABOUT) ? NULL : og_stmt_col_blob(st, COL_ABOUT, &len);
+    const char *id = og_stmt_col_text(st, 0), *tid = og_stmt_col_text(st, 1);
+    uint8_t *plain = NULL;
+    size_t plen = 0;
+    json_t *about = NULL;
+    char oid[OG_ID_LEN + 16];
+    int error;
+    if (blob && len && ctx->keys) {
+        about_object_id(id, oid, sizeof(oid));
+        if ((error = og_crypto_open(ctx->keys, ctx->store, tid, oid, blob, len, &plain, &plen)) < 0)
+            return og_error_wrap("gate item %s: what it is about", id);
+        about = json_loadb((const char *)plain, plen, 0, NULL);
+        free(plain);
+        if (!json_is_object(about)) {
+            json_decref(about);
+            return og_error_set(OG_ECORRUPT, "gate item %s: what it is about is malformed", id);
+        }
+    }
+    if (json_is_string(json_object_get(about, "subject")))
+        set_str_or_null(o, "subject", about, "subject");
+    else
+        json_object_set_new(o, "subject", fallback_subject(st));
+    set_str_or_null(o, "project", about, "project");
+    set_str_or_null(o, "target_name", about, "target");
+    set_str_or_null(o, "object_name", about, "object");
+    json_decref(about);
+    return 0;
+}
+
 /* Insert a new item row. */
 static int item_insert(og_ctx *ctx, const gate_item *it, const char *now, int executed, int failed,
                        const char *err, const char *event_id)
@@ -207,12 +370,17 @@ static int item_insert(og_ctx *ctx, const gate_item *it, const char *now, int ex
     og_stmt *st = NULL;
     int error;
     char *params = dump(it->params), *analysis = dump(it->analysis), *result = dump(it->result);
+    uint8_t *about = NULL;
+    size_t aboutlen = 0;
+    if ((error = about_seal(ctx, it, &about, &aboutlen)) < 0)
+        goto cleanup;
     if ((error = og_stmt_prepare(&st, ctx->store,
                                  "INSERT INTO gate_items (id, tenant_id, kind, area, level, state,"
                                  " outcome, target_type, target_id, params, analysis, result,"
                                  " requested_by, requester_key, assignee, executed, failed, error,"
-                                 " created_at, deadline_us, audit_seq, event_id) VALUES (?, ?, ?,"
-                                 " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) < 0)
+                                 " created_at, deadline_us, audit_seq, event_id, about) VALUES (?,"
+                                 " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+                                 " ?)")) < 0)
         goto cleanup;
     og_stmt_bind_text(st, 1, it->id);
     og_stmt_bind_text(st, 2, it->tenant_id);
@@ -239,10 +407,15 @@ static int item_insert(og_ctx *ctx, const gate_item *it, const char *now, int ex
         og_stmt_bind_null(st, 20);
     og_stmt_bind_int(st, 21, it->audit_seq);
     og_stmt_bind_text(st, 22, event_id && *event_id ? event_id : NULL);
+    if (about)
+        og_stmt_bind_blob(st, 23, about, aboutlen);
+    else
+        og_stmt_bind_null(st, 23);
     error = og_stmt_step(st);
     error = error < 0 ? error : 0;
 cleanup:
     og_stmt_free(st);
+    free(about);
     free(params);
     free(analysis);
     free(result);
@@ -363,7 +536,16 @@ static int run_execute(og_ctx *ctx, const og_action_kind *k, gate_item *it, int 
 int og_gate_request(og_ctx *ctx, const char *tenant_id, const char *kind, const char *target_type,
                     const char *target_id, json_t *params, json_t *analysis, og_gate_outcome *out)
 {
+    og_gate_about about = {.target_type = target_type, .target_id = target_id};
+    return og_gate_request_about(ctx, tenant_id, kind, &about, params, analysis, out);
+}
+
+int og_gate_request_about(og_ctx *ctx, const char *tenant_id, const char *kind,
+                          const og_gate_about *about, json_t *params, json_t *analysis,
+                          og_gate_outcome *out)
+{
     int error = -1, exec_rc = 0;
+    static const og_gate_about none;
     const og_action_kind *k;
     gate_item it;
     og_gate_level level;
@@ -375,6 +557,8 @@ int og_gate_request(og_ctx *ctx, const char *tenant_id, const char *kind, const 
     memset(&it, 0, sizeof(it));
     if (out)
         memset(out, 0, sizeof(*out));
+    if (!about)
+        about = &none;
     if ((error = og_gate__kind_lookup(kind, &k)) < 0)
         return error;
     if (params && !json_is_object(params))
@@ -387,8 +571,18 @@ int og_gate_request(og_ctx *ctx, const char *tenant_id, const char *kind, const 
     og_id_new(it.id);
     og_strlcpy(it.kind, k->name, sizeof(it.kind));
     og_strlcpy(it.area, k->area, sizeof(it.area));
-    og_strlcpy(it.target_type, target_type ? target_type : "", sizeof(it.target_type));
-    og_strlcpy(it.target_id, target_id ? target_id : "", sizeof(it.target_id));
+    og_strlcpy(it.target_type, about->target_type ? about->target_type : "",
+               sizeof(it.target_type));
+    og_strlcpy(it.target_id, about->target_id ? about->target_id : "", sizeof(it.target_id));
+    /* the built-in note says its text (what it is about is its own params) */
+    char note_subject[OG_GATE_SUBJECT_MAX + 8];
+    const char *subject = about->subject;
+    if (!subject && og_gate__note_subject(k, params, note_subject, sizeof(note_subject)))
+        subject = note_subject;
+    clean_line(subject, it.subject, OG_GATE_SUBJECT_MAX);
+    clean_line(about->project, it.project, OG_GATE_NAME_MAX);
+    clean_line(about->target, it.target_name, OG_GATE_NAME_MAX);
+    clean_line(about->object, it.object_name, OG_GATE_NAME_MAX);
     it.params = params ? json_incref(params) : json_object();
     it.analysis = analysis ? json_incref(analysis) : NULL;
     og_actor_label(&ctx->actor, it.requested_by, sizeof(it.requested_by));
@@ -867,6 +1061,7 @@ int og_gate_list(og_ctx *ctx, const char *tenant, const char *state, json_t **ou
     og_stmt *st = NULL;
     json_t *arr = NULL;
     char tid[OG_ID_LEN];
+    og_tenant tenant_row;
     static const char *const states[] = {"pending", "review", "task", "done", NULL};
     int known = state == NULL;
     for (size_t i = 0; state && states[i]; i++)
@@ -874,7 +1069,8 @@ int og_gate_list(og_ctx *ctx, const char *tenant, const char *state, json_t **ou
     if (!known)
         return og_error_set(OG_EINVAL, "unknown gate state '%s' (pending, review, task or done)",
                             state);
-    if ((error = og_gate__tenant(ctx, tenant, OG_PERM_READ, tid)) < 0)
+    if ((error = og_gate__tenant(ctx, tenant, OG_PERM_READ, tid)) < 0 ||
+        (error = og_tenant_get(ctx, tid, &tenant_row)) < 0)
         return error;
     if ((error = og_stmt_prepare(&st, ctx->store,
                                  "SELECT " ITEM_COLS " FROM gate_items WHERE tenant_id = ? AND"
@@ -886,8 +1082,13 @@ int og_gate_list(og_ctx *ctx, const char *tenant, const char *state, json_t **ou
     og_stmt_bind_text(st, 3, state ? state : "");
     arr = json_array();
     int rc;
-    while ((rc = og_stmt_step(st)) == OG_ROW)
-        json_array_append_new(arr, item_row_json(st));
+    while ((rc = og_stmt_step(st)) == OG_ROW) {
+        json_t *o = item_row_json(st);
+        json_array_append_new(arr, o);
+        json_object_set_new(o, "tenant_name", json_string(tenant_row.name));
+        if ((error = about_to_json(ctx, st, o)) < 0)
+            goto cleanup;
+    }
     if (rc < 0) {
         error = rc;
         goto cleanup;
@@ -901,12 +1102,120 @@ cleanup:
     return error;
 }
 
+/* What the item is about, into doc (og_gate_show; item_load has no ctx to open it with). */
+static int item_about(og_ctx *ctx, const char *id, json_t *doc)
+{
+    og_stmt *st = NULL;
+    int error;
+    if ((error = og_stmt_prepare(&st, ctx->store,
+                                 "SELECT " ITEM_COLS " FROM gate_items WHERE id = ?")) < 0)
+        return error;
+    og_stmt_bind_text(st, 1, id);
+    error = og_stmt_step(st);
+    if (error == OG_ROW)
+        error = about_to_json(ctx, st, doc);
+    else if (error == OG_DONE)
+        error = og_error_set(OG_ENOTFOUND, "gate item '%s' not found", id);
+    og_stmt_free(st);
+    return error;
+}
+
+static json_t *next_one(const char *decision, const char *who)
+{
+    return json_pack("{s:s, s:s}", "decision", decision, "who", who);
+}
+
+/* The decisions still open on an item and who may take them, in words (decision_allowed and
+ * decision_fits decide; this only says it). */
+static json_t *next_decisions(const gate_item *it)
+{
+    json_t *a = json_array();
+    char who[400];
+    if (strcmp(it->state, "pending") == 0) {
+        const og_action_kind *k = og_gate_kind_find(it->kind);
+        snprintf(who, sizeof(who), "%s other than the requester (%s)",
+                 k && k->admin_approval ? "a tenant-admin" : "a tenant-admin or project-manager",
+                 it->requested_by);
+        json_array_append_new(a, next_one("approve", who));
+        json_array_append_new(a, next_one("reject", who));
+    } else if (strcmp(it->state, "review") == 0 || strcmp(it->state, "task") == 0) {
+        if (it->escalated)
+            og_strlcpy(who, "a tenant-admin (escalated)", sizeof(who));
+        else if (it->assignee[0])
+            snprintf(who, sizeof(who), "%s (the assignee) or a tenant-admin", it->assignee);
+        else
+            snprintf(who, sizeof(who),
+                     "a user who may change the tenant's data (%s has no assignee)", it->area);
+        if (it->state[0] == 'r') {
+            json_array_append_new(a, next_one("ack", who));
+            json_array_append_new(a, next_one("override", who));
+            if (!it->escalated)
+                json_array_append_new(a, next_one("escalate", who));
+        } else {
+            json_array_append_new(a, next_one("done", who));
+            json_array_append_new(a, next_one("failed", who));
+        }
+    }
+    return a;
+}
+
+int og_gate_item_resolve(og_store *s, const char *tenant_id, const char *ref, char id[OG_ID_LEN])
+{
+    og_stmt *st = NULL;
+    char pat[OG_ID_LEN + 1];
+    size_t n = ref ? strlen(ref) : 0;
+    int error, rc, found = 0;
+    if (ref && og_id_valid(ref)) {
+        og_strlcpy(pat, ref, sizeof(pat));
+        for (size_t i = 0; pat[i]; i++)
+            pat[i] = (char)(pat[i] >= 'A' && pat[i] <= 'F' ? pat[i] - 'A' + 'a' : pat[i]);
+        og_strlcpy(id, pat, OG_ID_LEN);
+        return 0;
+    }
+    if (n < 8 || n >= OG_ID_LEN)
+        return og_error_set(OG_EINVAL,
+                            "bad gate item id '%.64s': give the id or at least its first 8 "
+                            "characters",
+                            ref ? ref : "");
+    for (size_t i = 0; i < n; i++) {
+        char c = ref[i];
+        if (c >= 'A' && c <= 'F')
+            c = (char)(c - 'A' + 'a');
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || c == '-'))
+            return og_error_set(OG_EINVAL, "bad gate item id '%.64s': not an id or its start", ref);
+        pat[i] = c;
+    }
+    pat[n] = '%';
+    pat[n + 1] = '\0';
+    if ((error = og_stmt_prepare(&st, s,
+                                 "SELECT id FROM gate_items WHERE id LIKE ? AND (? = '' OR"
+                                 " tenant_id = ?) ORDER BY id LIMIT 2")) < 0)
+        return error;
+    og_stmt_bind_text(st, 1, pat);
+    og_stmt_bind_text(st, 2, tenant_id ? tenant_id : "");
+    og_stmt_bind_text(st, 3, tenant_id ? tenant_id : "");
+    while ((rc = og_stmt_step(st)) == OG_ROW)
+        if (found++ == 0)
+            og_strlcpy(id, og_stmt_col_text(st, 0), OG_ID_LEN);
+    og_stmt_free(st);
+    if (rc < 0)
+        return rc;
+    pat[n] = '\0';
+    if (found == 0)
+        return og_error_set(OG_ENOTFOUND, "gate item '%s' not found", pat);
+    if (found > 1)
+        return og_error_set(OG_ECONFLICT,
+                            "'%s' is the start of several gate items: give more of the id", pat);
+    return 0;
+}
+
 int og_gate_show(og_ctx *ctx, const char *gate_id, json_t **out)
 {
     int error = -1;
     og_stmt *st = NULL;
     json_t *doc = NULL, *hist = NULL, *notes = NULL;
     gate_item it;
+    og_tenant tenant_row;
     memset(&it, 0, sizeof(it));
     if (!gate_id || !og_id_valid(gate_id))
         return og_error_set(OG_EINVAL, "bad gate item id '%s'", gate_id ? gate_id : "");
@@ -917,6 +1226,11 @@ int og_gate_show(og_ctx *ctx, const char *gate_id, json_t **out)
             og_error_set(OG_ENOTFOUND, "gate item '%s' not found", gate_id);
         goto cleanup;
     }
+    if ((error = item_about(ctx, gate_id, doc)) < 0 ||
+        (error = og_tenant_get(ctx, it.tenant_id, &tenant_row)) < 0)
+        goto cleanup;
+    json_object_set_new(doc, "tenant_name", json_string(tenant_row.name));
+    json_object_set_new(doc, "next", next_decisions(&it));
     /* platform.note: show whether the note is still there or was rolled back by an override, so
      * the effect of a rollback is visible to API and CLI users, not just in the database. */
     if (strcmp(it.kind, "platform.note") == 0 &&

@@ -4,6 +4,7 @@
 
 #include <pthread.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #define MAX_KINDS 128
@@ -96,6 +97,15 @@ static const og_action_kind note_kind = {
     .rollback = note_rollback,
     .requestable = 1, /* a note changes nothing else: anyone who may write may ask for one */
 };
+
+int og_gate__note_subject(const og_action_kind *k, json_t *params, char *out, size_t size)
+{
+    const char *text = json_string_value(json_object_get(params, "text"));
+    if (k != &note_kind || !text)
+        return 0;
+    snprintf(out, size, "note \"%s\"", text);
+    return 1;
+}
 
 int og_gate__note_state(og_store *s, const char *note_id, char state[16])
 {

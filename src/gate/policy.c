@@ -333,8 +333,13 @@ int og_gate_policy_change(og_ctx *ctx, const char *tenant, const char *kind, og_
                              "other than the requester approves it");
         og_gate_outcome local;
         memset(&local, 0, sizeof(local));
-        error = og_gate_request(ctx, tid, og_gate__policy_lower_kind.name, "gate_policy", k->name,
-                                params, analysis, out ? out : &local);
+        char subject[160];
+        snprintf(subject, sizeof(subject), "gate policy %s %s \u2192 %s", k->name,
+                 og_gate_level_name(row.level), og_gate_level_name(level));
+        og_gate_about about = {
+            .target_type = "gate_policy", .target_id = k->name, .subject = subject};
+        error = og_gate_request_about(ctx, tid, og_gate__policy_lower_kind.name, &about, params,
+                                      analysis, out ? out : &local);
         json_decref(local.result);
         if (error == OG_EPENDING)
             og_error_set(OG_EPENDING,

@@ -81,6 +81,11 @@ static const og_migration steps[] = {
      * level somebody else set waits for a second tenant-admin (policy.c). NULL in rows written
      * before: their updated_by set their level. */
     {2, "ALTER TABLE gate_policy ADD COLUMN setters TEXT;", NULL},
+    /* What an item is about as the requesting module described it (og_gate_about: subject,
+     * project, target, object), JSON sealed with the tenant's key bound to "gate_item:<id>":
+     * it may name an artifact, whose name the artifact module seals too. NULL in rows written
+     * before, and when the module said nothing: then the kind and target describe the item. */
+    {3, "ALTER TABLE gate_items ADD COLUMN about BLOB;", NULL},
 };
 
 static const char *const purge[] = {

@@ -52,7 +52,7 @@ set -e
 "$O" cert plans --tenant $T "$P" --set-targets other,named >/dev/null
 "$O" cert plans --tenant $T "$P" --json | jq -e '.targets == ["named", "other"]' >/dev/null ||
   fail "set-targets"
-"$O" cert plans --tenant $T "$P" --set-targets named | grep -q "targets named" ||
+"$O" cert plans --tenant $T "$P" --set-targets named | grep -Eq "^targets +named$" ||
   fail "plans shows the targets"
 
 # ---- the renewal goes to the named target only, although the other holds the previous one ----
