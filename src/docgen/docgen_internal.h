@@ -13,7 +13,9 @@ int og_docgen__date_check(const char *s, const char *field);
 int og_docgen__doc_base(og_doc_kind kind, const json_t *data, char *out, size_t size);
 
 /* PDF: copy pango markup m to out with a zero-width space (U+200B) before every character of an
- * unbroken run past 64 characters (not inside a grapheme), so pango wraps it in linear time. */
+ * unbroken run past OG_DOCGEN__PDF_LONG_RUN characters (not inside a grapheme), so pango wraps
+ * it in linear time. */
+#define OG_DOCGEN__PDF_LONG_RUN 200
 int og_docgen__pdf_breaks(og_buf *out, const char *m);
 
 /* Page furniture taken from a view model (all borrowed from it). */

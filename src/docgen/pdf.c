@@ -43,13 +43,14 @@ static int64_t deadline_us(void)
 
 /* ---- break opportunities in long unbroken runs ----
  * pango's PANGO_WRAP_WORD_CHAR first looks for a word break: for a word wider than the line it
- * scans the rest of the word on every line it wraps, so laying out one long unbroken word is
- * quadratic in its length (a 100 KB name took minutes). Past LONG_RUN characters without a
- * space, a zero-width space (U+200B, a break opportunity that draws nothing) goes before every
- * character, so pango finds a break within the line and wraps by characters in linear time;
- * shorter words (host names, identifiers) are left alone. Never inside a grapheme: not before a
- * combining mark, a variation selector, a ZWJ sequence, an emoji modifier or tag. */
-#define LONG_RUN 64
+ * works through the rest of the word on every line it wraps, so laying out one long unbroken
+ * word is quadratic in its length (a 100 KB name took from 12 s to a minute). Past LONG_RUN
+ * characters without a space, a zero-width space (U+200B, a break opportunity that draws nothing
+ * and is not extracted as text) goes before every character, so pango wraps by characters in
+ * linear time. Words up to LONG_RUN (every name project data allows) are left alone. Never inside
+ * a grapheme: not before a combining mark, a variation selector, a ZWJ sequence, an emoji
+ * modifier or tag, the second of a flag's pair, a Hangul vowel or final. */
+#define LONG_RUN OG_DOCGEN__PDF_LONG_RUN
 
 static int joins(gunichar prev, gunichar c)
 {
@@ -134,6 +135,7 @@ typedef struct pdf {
     unsigned char *widths_done;
     PangoFontMap *fontmap; /* this render's own: nothing shared with other threads */
     PangoContext *pctx;
+    int ctx_stale;    /* p->cr changed since pctx was updated from it */
     int64_t deadline; /* monotonic microseconds */
     int64_t limit_us; /* OPSGATE_PDF_DEADLINE */
 } pdf;
@@ -204,7 +206,10 @@ static PangoLayout *layout_new(pdf *p, const char *markup, const PangoFontDescri
     PangoLayout *l;
     if (late(p))
         return NULL;
-    pango_cairo_update_context(p->cr, p->pctx);
+    if (p->ctx_stale) { /* a new cairo context: its matrix and font options */
+        pango_cairo_update_context(p->cr, p->pctx);
+        p->ctx_stale = 0;
+    }
     l = pango_layout_new(p->pctx);
     if (!l) {
         p->error = og_error_set(OG_ERROR, "pango could not create a layout");
@@ -348,6 +353,7 @@ static void new_page(pdf *p)
         cairo_destroy(p->cr);
     p->pages[p->pageno++] = rec;
     p->cr = cairo_create(rec);
+    p->ctx_stale = 1;
     cairo_set_source_rgb(p->cr, 0.1, 0.1, 0.1);
     p->y = MARGIN_TOP;
     header(p);
@@ -862,6 +868,7 @@ int og_docgen_md_to_pdf(og_buf *out, const char *md, size_t len, const og_docgen
     if (page->client)
         cairo_pdf_surface_set_metadata(p.surface, CAIRO_PDF_METADATA_AUTHOR, page->client);
     p.cr = cairo_create(p.surface);
+    p.ctx_stale = 1;
     for (int i = 0; i < p.pageno && !p.error && !late(&p); i++) {
         cairo_set_source_surface(p.cr, p.pages[i], 0, 0);
         cairo_paint(p.cr);

@@ -73,58 +73,72 @@ static size_t count(const char *s, const char *needle)
 }
 
 #define ZWSP "\xe2\x80\x8b"
+#define RUN  OG_DOCGEN__PDF_LONG_RUN
+
+/* n copies of unit into b (after what is there). */
+static void rep(og_buf *b, const char *unit, int n)
+{
+    for (int i = 0; i < n; i++)
+        og_buf_puts(b, unit);
+}
 
 static void test_pdf_breaks__long_runs_get_break_opportunities_short_words_do_not(void **state)
 {
     (void)state;
-    og_buf b;
-    char word[301];
+    og_buf b, in;
     og_buf_init(&b, 1 << 20);
+    og_buf_init(&in, 1 << 20);
 
     /* ordinary text, host names, tags and entities pass through unchanged */
     const char *plain = "<b>Client:</b> Northwind &amp; Co, host "
                         "northwind-example.mail.protection.outlook.com <tt>dig +short MX</tt>";
     OG_ASSERT_OK(og_docgen__pdf_breaks(&b, plain));
     assert_string_equal(b.data, plain);
-
-    /* a 300-character word: the first 64 characters as they are, then a break opportunity before
-     * every character; removing them gives the word back */
-    memset(word, 'x', 300);
-    word[300] = '\0';
+    /* a word as long as a name may be: unchanged */
+    rep(&in, "x", RUN);
     og_buf_reset(&b);
-    OG_ASSERT_OK(og_docgen__pdf_breaks(&b, word));
-    assert_int_equal(count(b.data, ZWSP), 300 - 64);
-    assert_int_equal(strncmp(b.data, word, 64), 0);
-    assert_memory_equal(b.data + 64, ZWSP "x", 4);
+    OG_ASSERT_OK(og_docgen__pdf_breaks(&b, in.data));
+    assert_string_equal(b.data, in.data);
+
+    /* a longer word: the first RUN characters as they are, then a break opportunity before every
+     * character */
+    og_buf_reset(&in);
+    rep(&in, "x", RUN + 100);
+    og_buf_reset(&b);
+    OG_ASSERT_OK(og_docgen__pdf_breaks(&b, in.data));
+    assert_int_equal(count(b.data, ZWSP), 100);
+    assert_int_equal(strncmp(b.data, in.data, RUN), 0);
+    assert_memory_equal(b.data + RUN, ZWSP "x", 4);
 
     /* tags do not end a run (a word split by markup is still one word); a space does */
+    og_buf_reset(&in);
+    og_buf_puts(&in, "<b>");
+    rep(&in, "x", RUN - 10);
+    og_buf_puts(&in, "</b><i>");
+    rep(&in, "x", 20);
+    og_buf_puts(&in, "</i> ");
+    rep(&in, "y", RUN);
     og_buf_reset(&b);
-    OG_ASSERT_OK(og_docgen__pdf_breaks(
-        &b, "<b>xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx</b><i>xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx</i> "
-            "yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy"));
-    assert_int_equal(count(b.data, ZWSP), 70 - 64);
+    OG_ASSERT_OK(og_docgen__pdf_breaks(&b, in.data));
+    assert_int_equal(count(b.data, ZWSP), 10);
     assert_null(strstr(strchr(b.data, ' '), ZWSP));
 
     /* an entity is one character; never a break inside one */
+    og_buf_reset(&in);
+    rep(&in, "&amp;", RUN + 50);
     og_buf_reset(&b);
-    og_buf tmp;
-    og_buf_init(&tmp, 1 << 20);
-    for (int i = 0; i < 100; i++)
-        og_buf_puts(&tmp, "&amp;");
-    OG_ASSERT_OK(og_docgen__pdf_breaks(&b, tmp.data));
-    assert_int_equal(count(b.data, ZWSP), 100 - 64);
-    assert_int_equal(count(b.data, "&amp;"), 100);
-    og_buf_free(&tmp);
+    OG_ASSERT_OK(og_docgen__pdf_breaks(&b, in.data));
+    assert_int_equal(count(b.data, ZWSP), 50);
+    assert_int_equal(count(b.data, "&amp;"), RUN + 50);
 
     /* no break before a combining mark: e + U+0301 stays one grapheme */
+    og_buf_reset(&in);
+    rep(&in, "e\xcc\x81", RUN);
     og_buf_reset(&b);
-    og_buf_init(&tmp, 1 << 20);
-    for (int i = 0; i < 100; i++)
-        og_buf_puts(&tmp, "e\xcc\x81");
-    OG_ASSERT_OK(og_docgen__pdf_breaks(&b, tmp.data));
+    OG_ASSERT_OK(og_docgen__pdf_breaks(&b, in.data));
     assert_null(strstr(b.data, ZWSP "\xcc\x81"));
     assert_true(count(b.data, ZWSP) > 0);
-    og_buf_free(&tmp);
+    og_buf_free(&in);
     og_buf_free(&b);
 }
 
