@@ -376,13 +376,57 @@ static double measure(pdf *p, const char *markup, const PangoFontDescription *f,
     return h;
 }
 
-/* A block of markup that may be taller than a page is still placed whole on a fresh page; pango
- * does not split layouts and document blocks are short. */
+/* Draw a layout taller than a page at x from p->y line by line, going on to a new page where a
+ * line does not fit, so nothing falls off the foot of a page; bg (0 for none) is the width of a
+ * grey background behind each line (code blocks). p->y ends below the last line. Releases l. */
+static void show_flow(pdf *p, PangoLayout *l, double x, double bg)
+{
+    if (!l)
+        return;
+    PangoLayoutIter *it = pango_layout_get_iter(l);
+    double origin = p->y; /* where the layout's y = 0 is on the current page */
+    do {
+        PangoRectangle r;
+        pango_layout_iter_get_line_extents(it, NULL, &r);
+        double ly = (double)r.y / PANGO_SCALE, lh = (double)r.height / PANGO_SCALE;
+        if (origin + ly + lh > PAGE_H - MARGIN_BOTTOM && origin + ly > MARGIN_TOP) {
+            new_page(p);
+            if (late(p))
+                break;
+            origin = p->y - ly;
+        }
+        if (p->draw) {
+            if (bg > 0) {
+                cairo_set_source_rgb(p->cr, 0.95, 0.95, 0.95);
+                cairo_rectangle(p->cr, x - 4, origin + ly, bg, lh);
+                cairo_fill(p->cr);
+                cairo_set_source_rgb(p->cr, 0.1, 0.1, 0.1);
+            }
+            cairo_move_to(p->cr, x + (double)r.x / PANGO_SCALE,
+                          origin + (double)pango_layout_iter_get_baseline(it) / PANGO_SCALE);
+            pango_cairo_show_layout_line(p->cr, pango_layout_iter_get_line_readonly(it));
+        }
+        p->y = origin + ly + lh;
+    } while (pango_layout_iter_next_line(it));
+    pango_layout_iter_free(it);
+    g_object_unref(l);
+}
+
+/* The height a block may have and still be placed whole on a fresh page. */
+#define PAGE_ROOM (PAGE_H - MARGIN_BOTTOM - MARGIN_TOP)
+
+/* A block of markup: placed whole (on a fresh page when it does not fit), or, when taller than a
+ * page (a long description), flowed over pages line by line. */
 static void block(pdf *p, const char *markup, const PangoFontDescription *f, double indent,
                   double space_after)
 {
     double w = CONTENT_W - indent, h;
     PangoLayout *l = lay(p, markup, f, w, PANGO_ALIGN_LEFT, &h);
+    if (h > PAGE_ROOM) {
+        show_flow(p, l, MARGIN_X + indent, 0);
+        p->y += space_after;
+        return;
+    }
     need(p, h);
     show(p, l, MARGIN_X + indent, p->y);
     p->y += h + space_after;
@@ -692,8 +736,17 @@ static void render_blocks(pdf *p, cmark_node *parent, double indent, int depth)
             size_t len = lit ? strlen(lit) : 0;
             og_buf_reset(&p->markup);
             markup_escape(&p->markup, lit ? lit : "", len && lit[len - 1] == '\n' ? len - 1 : len);
-            double h =
-                measure(p, p->markup.data ? p->markup.data : "", p->f_mono, CONTENT_W - indent - 8);
+            double h;
+            PangoLayout *cl = lay(p, p->markup.data ? p->markup.data : "", p->f_mono,
+                                  CONTENT_W - indent - 8, PANGO_ALIGN_LEFT, &h);
+            if (h + 8 > PAGE_ROOM) { /* a long listing: flowed over pages */
+                p->y += 4;
+                show_flow(p, cl, MARGIN_X + indent + 4, CONTENT_W - indent);
+                p->y += 10;
+                break;
+            }
+            if (cl)
+                g_object_unref(cl);
             need(p, h + 8);
             if (p->draw) {
                 cairo_set_source_rgb(p->cr, 0.95, 0.95, 0.95);
