@@ -548,6 +548,63 @@ static void render_list(pdf *p, cmark_node *list, double indent, int depth)
     p->y += 4;
 }
 
+/* A table row taller than a page (a long description in a cell): the cells' lines go on over as
+ * many pages as they need, each page's part of the row closed by its rule. Releases mk[]. */
+static void split_row(pdf *p, PangoLayout **mk, int ncols, const double *width, double pad)
+{
+    PangoLayoutIter *it[OG_MD_MAX_COLS];
+    int more[OG_MD_MAX_COLS], any = 0;
+    for (int c = 0; c < ncols; c++) {
+        it[c] = mk[c] ? pango_layout_get_iter(mk[c]) : NULL;
+        more[c] = it[c] != NULL;
+        any |= more[c];
+    }
+    while (any && !late(p)) {
+        double top = p->y + pad, bottom = PAGE_H - MARGIN_BOTTOM - pad, used = 0, x = MARGIN_X;
+        any = 0;
+        for (int c = 0; c < ncols; c++) {
+            double origin = 0;
+            for (int first = 1; more[c]; first = 0) {
+                PangoRectangle r;
+                pango_layout_iter_get_line_extents(it[c], NULL, &r);
+                double ly = (double)r.y / PANGO_SCALE, lh = (double)r.height / PANGO_SCALE;
+                if (first)
+                    origin = top - ly;
+                else if (origin + ly + lh > bottom)
+                    break; /* the rest of this cell goes on the next page */
+                if (p->draw) {
+                    cairo_move_to(p->cr, x + pad + (double)r.x / PANGO_SCALE,
+                                  origin +
+                                      (double)pango_layout_iter_get_baseline(it[c]) / PANGO_SCALE);
+                    pango_cairo_show_layout_line(p->cr, pango_layout_iter_get_line_readonly(it[c]));
+                }
+                if (origin + ly + lh - top > used)
+                    used = origin + ly + lh - top;
+                more[c] = pango_layout_iter_next_line(it[c]);
+            }
+            any |= more[c];
+            x += width[c];
+        }
+        p->y = top + used + pad;
+        if (p->draw) {
+            cairo_set_source_rgb(p->cr, 0.75, 0.75, 0.75);
+            cairo_set_line_width(p->cr, 0.5);
+            cairo_move_to(p->cr, MARGIN_X, p->y);
+            cairo_line_to(p->cr, MARGIN_X + CONTENT_W, p->y);
+            cairo_stroke(p->cr);
+            cairo_set_source_rgb(p->cr, 0.1, 0.1, 0.1);
+        }
+        if (any)
+            new_page(p);
+    }
+    for (int c = 0; c < ncols; c++) {
+        if (it[c])
+            pango_layout_iter_free(it[c]);
+        if (mk[c])
+            g_object_unref(mk[c]);
+    }
+}
+
 static void render_table(pdf *p, const og_md_table *t, size_t seg)
 {
     double natural[OG_MD_MAX_COLS], *width = p->widths[seg], total = 0;
@@ -631,6 +688,11 @@ static void render_table(pdf *p, const og_md_table *t, size_t seg)
                 h = ch;
         }
         h += 2 * pad;
+        if (h > PAGE_ROOM) { /* taller than a page: split over pages, nothing cut off */
+            need(p, 60);
+            split_row(p, mk, t->ncols, width, pad);
+            continue;
+        }
         /* keep the header with the first body row; repeat it on each new page */
         double want = r == 0 && t->nrows > 1 ? 2 * h : h;
         if (p->y + want > PAGE_H - MARGIN_BOTTOM && p->y > MARGIN_TOP) {
