@@ -77,6 +77,14 @@ const char *og_doc_format_name(og_doc_format f);        /* "md", "html", "pdf" *
 const char *og_doc_format_media_type(og_doc_format f);
 int og_doc_format_parse(const char *s, og_doc_format *out); /* OG_EINVAL naming s */
 
+/* ---- limits on project data (docs/project-data.md, "Limits") ----
+ * Checked by og_docgen_model; each error is OG_EINVAL naming the field's JSON path and the limit.
+ * Lengths are in characters (Unicode code points). */
+#define OG_DOCGEN_NAME_MAX  200    /* names, titles, ids, dates, roles, contacts, hosts ... */
+#define OG_DOCGEN_TEXT_MAX  10000  /* descriptions, paragraphs, list items, commands */
+#define OG_DOCGEN_ITEMS_MAX 1000   /* items of any one list; tasks across all phases */
+#define OG_DOCGEN_DATA_MAX  262144 /* the whole project data, compact JSON, in bytes */
+
 /* ---- view models ----
  * Validate `data` (borrowed) for `kind` and build the view model a template renders (caller
  * decrefs *out). Every error is OG_EINVAL and names the field by its JSON path, e.g.
@@ -125,12 +133,16 @@ typedef struct og_docgen_page {
 int og_docgen_md_to_html(og_buf *out, const char *md, size_t len, const og_docgen_page *page);
 
 /* Markdown to PDF with cairo and pango: a title page, then headings, paragraphs, lists, code,
- * rules and pipe tables laid out on A4, with a running header (client, document number) and
- * "Page N of M" footers, drawn with cairo and pango. The PDF's creation date is set from
- * page->date, so output does not depend on the clock. */
+ * rules and pipe tables laid out on A4, with a running header (client, document number, one
+ * line, cut with an ellipsis) and "Page N of M" footers. The PDF's creation date is set from
+ * page->date, so output does not depend on the clock. Thread-safe: each call has its own pango
+ * font map and context, so renders on several threads run at once and give the same bytes.
+ * Layout time is linear in the text (long unbroken words get break opportunities) and bounded:
+ * past OPSGATE_PDF_DEADLINE (seconds, default OG_DOCGEN_PDF_DEADLINE_S) the render fails with
+ * OG_ETOOBIG and out is left as it was. */
+#define OG_DOCGEN_PDF_DEADLINE_S 10
 int og_docgen_md_to_pdf(og_buf *out, const char *md, size_t len, const og_docgen_page *page);
-/* Prepare the PDF renderer (pango's resolution, once per process); always 1 now that cairo and
- * pango are linked. */
+/* Always 1 now that cairo and pango are linked (kept for callers that ask). */
 int og_docgen_pdf_available(void);
 
 /* ---- pipe tables (GFM subset), shared by the HTML and PDF renderers ----

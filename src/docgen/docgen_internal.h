@@ -12,6 +12,12 @@ int og_docgen__date_check(const char *s, const char *field);
 /* The document artifact's base name: "sow", "runbook", "closure", "change-order-CO-001". */
 int og_docgen__doc_base(og_doc_kind kind, const json_t *data, char *out, size_t size);
 
+/* PDF: copy pango markup m to out with a zero-width space (U+200B) before every character of an
+ * unbroken run past OG_DOCGEN__PDF_LONG_RUN characters (not inside a grapheme), so pango wraps
+ * it in linear time. */
+#define OG_DOCGEN__PDF_LONG_RUN 200
+int og_docgen__pdf_breaks(og_buf *out, const char *m);
+
 /* Page furniture taken from a view model (all borrowed from it). */
 void og_docgen__page_from_model(const json_t *model, og_docgen_page *page);
 

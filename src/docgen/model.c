@@ -6,7 +6,48 @@
 #include <string.h>
 
 #define PATH_MAX_LEN 160
-#define MAX_ITEMS    10000 /* bound on every list in project data */
+#define MAX_ITEMS    OG_DOCGEN_ITEMS_MAX /* bound on every list in project data */
+
+/* Fields holding prose (descriptions, paragraphs, commands): up to OG_DOCGEN_TEXT_MAX
+ * characters. Every other string field (names, titles, ids, dates, roles, contacts, hosts) is a
+ * one-line value of up to OG_DOCGEN_NAME_MAX characters; items of string lists are prose. */
+static const char *const text_keys[] = {
+    "acceptance", "action",           "address",     "billing", "command",
+    "comment",    "description",      "environment", "expect",  "issuer",
+    "item",       "objective",        "purpose",     "reason",  "rollback",
+    "subject",    "sponsor_comments", "synopsis",    "terms",   "trigger",
+    "value",      "verify",           "when",        NULL};
+
+static size_t limit_of(const char *key)
+{
+    for (size_t i = 0; key && text_keys[i]; i++)
+        if (strcmp(key, text_keys[i]) == 0)
+            return OG_DOCGEN_TEXT_MAX;
+    return OG_DOCGEN_NAME_MAX;
+}
+
+/* Characters (code points) of a JSON string; jansson has checked it is UTF-8. */
+static size_t chars_of(const json_t *v)
+{
+    const unsigned char *s = (const unsigned char *)json_string_value(v);
+    size_t n = 0, len = json_string_length(v);
+    for (size_t i = 0; i < len; i++)
+        n += (s[i] & 0xC0) != 0x80;
+    return n;
+}
+
+/* OG_EINVAL naming path[.key][[index]] when v is longer than max characters. */
+static int check_len(const json_t *v, size_t max, const char *path, const char *key, long index)
+{
+    size_t n = chars_of(v);
+    if (n <= max)
+        return 0;
+    if (index >= 0)
+        return og_error_set(OG_EINVAL, "%s%s%s[%ld]: %zu characters, over the limit of %zu", path,
+                            *path ? "." : "", key, index, n, max);
+    return og_error_set(OG_EINVAL, "%s%s%s: %zu characters, over the limit of %zu", path,
+                        *path ? "." : "", key, n, max);
+}
 
 /* ---- helpers: every error names the field by its JSON path ---- */
 
@@ -28,6 +69,8 @@ static int get_str(const json_t *obj, const char *path, const char *key, int req
     }
     if (!json_is_string(v))
         return og_error_set(OG_EINVAL, "%s%s%s: expected a string", path, *path ? "." : "", key);
+    if (check_len(v, limit_of(key), path, key, -1) < 0)
+        return OG_EINVAL;
     *out = json_string_value(v);
     if (required && !**out)
         return og_error_set(OG_EINVAL, "%s%s%s: must not be empty", path, *path ? "." : "", key);
@@ -63,8 +106,8 @@ static int get_arr(const json_t *obj, const char *path, const char *key, int req
     if (!json_is_array(v))
         return og_error_set(OG_EINVAL, "%s%s%s: expected an array", path, *path ? "." : "", key);
     if (json_array_size(v) > MAX_ITEMS)
-        return og_error_set(OG_EINVAL, "%s%s%s: more than %d items", path, *path ? "." : "", key,
-                            MAX_ITEMS);
+        return og_error_set(OG_EINVAL, "%s%s%s: %zu items, over the limit of %d", path,
+                            *path ? "." : "", key, json_array_size(v), MAX_ITEMS);
     if (required && json_array_size(v) == 0)
         return og_error_set(OG_EINVAL, "%s%s%s: must not be empty", path, *path ? "." : "", key);
     *out = v;
@@ -230,6 +273,10 @@ static int str_list(const json_t *obj, const char *path, const char *key, json_t
             return og_error_set(OG_EINVAL, "%s%s%s[%zu]: expected a string", path, *path ? "." : "",
                                 key, i);
         }
+        if ((error = check_len(x, OG_DOCGEN_TEXT_MAX, path, key, (long)i)) < 0) {
+            json_decref(out);
+            return error;
+        }
         json_array_append(out, (json_t *)x);
     }
     json_object_set_new(into, as, out);
@@ -280,7 +327,8 @@ static int build_plan(const vctx *v, const json_t *data, const char *pfx, plan *
         n += json_is_array(ts) ? json_array_size(ts) : 0;
     }
     if (n > MAX_ITEMS)
-        return og_error_set(OG_EINVAL, "phases: more than %d tasks", MAX_ITEMS);
+        return og_error_set(OG_EINVAL, "%s%sphases: %zu tasks in all, over the limit of %d", pfx,
+                            *pfx ? "." : "", n, MAX_ITEMS);
     p->tasks = calloc(n ? n : 1, sizeof(task_info));
     if (!p->tasks)
         return og_error_set(OG_ERROR, "out of memory");
@@ -876,6 +924,10 @@ static int build_runbook(vctx *v, const json_t *data, json_t *m)
                 og_buf_free(&where);
                 return og_error_set(OG_EINVAL, "%s.deployed_to[%zu]: expected a string", path, j);
             }
+            if ((error = check_len(d, OG_DOCGEN_TEXT_MAX, path, "deployed_to", (long)j)) < 0) {
+                og_buf_free(&where);
+                return error;
+            }
             if ((j && og_buf_puts(&where, ", ") < 0) ||
                 og_buf_puts(&where, json_string_value(d)) < 0) {
                 og_buf_free(&where);
@@ -1159,6 +1211,17 @@ int og_docgen_model(json_t **out, og_doc_kind kind, const json_t *data, const js
     *out = NULL;
     if (!m)
         return og_error_set(OG_ERROR, "out of memory");
+    if (json_is_object(data)) {
+        /* the whole data, as compact JSON (no escaping of non-ASCII): bounds every field and
+         * list together, including fields no template reads */
+        size_t size = json_dumpb(data, NULL, 0, JSON_COMPACT);
+        if (size > OG_DOCGEN_DATA_MAX) {
+            error = og_error_set(OG_EINVAL,
+                                 "project data: %zu bytes (compact JSON), over the limit of %d",
+                                 size, OG_DOCGEN_DATA_MAX);
+            goto cleanup;
+        }
+    }
     if ((unsigned)kind > OG_DOC_CLOSURE) {
         error = og_error_set(OG_EINVAL, "unknown document kind %d", (int)kind);
         goto cleanup;

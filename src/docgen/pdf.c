@@ -7,25 +7,103 @@
 #include <cairo-pdf.h>
 #include <cairo.h>
 #include <pango/pangocairo.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* cairo's PDF user space is in points (72 per inch); pango assumes 96 dpi by default, which
- * would set 10 pt text at 13.3 pt. Set once per process. */
-static pthread_once_t resolution_once = PTHREAD_ONCE_INIT;
-
-static void set_resolution(void)
-{
-    pango_cairo_font_map_set_resolution(PANGO_CAIRO_FONT_MAP(pango_cairo_font_map_get_default()),
-                                        72.0);
-}
-
+/* Each render has its own pango font map and context (pango_cairo_font_map_new), so renders on
+ * several threads share no pango state and every one is set at 72 dpi: cairo's PDF user space is
+ * in points (72 per inch), and pango's default of 96 dpi would set 10 pt text at 13.3 pt. (The
+ * default font map is per thread: setting its resolution once per process left every other
+ * server thread at 96 dpi, so the same document came out with different pages.) */
 int og_docgen_pdf_available(void)
 {
-    pthread_once(&resolution_once, set_resolution);
     return 1;
+}
+
+/* ---- time bound ---- */
+
+/* OPSGATE_PDF_DEADLINE: seconds ("10", "2.5") or a duration ("90s", "2m"); default 10 s. */
+static int64_t deadline_us(void)
+{
+    const char *v = getenv("OPSGATE_PDF_DEADLINE");
+    char *end = NULL;
+    int64_t us = 0;
+    if (!v || !*v)
+        return (int64_t)OG_DOCGEN_PDF_DEADLINE_S * 1000000;
+    double s = strtod(v, &end);
+    if (end != v && !*end && s > 0 && s <= 3600)
+        return (int64_t)(s * 1e6) > 0 ? (int64_t)(s * 1e6) : 1;
+    if (og_duration_parse(v, &us) == 0 && us > 0 && us <= (int64_t)3600 * 1000000)
+        return us;
+    og_error_clear();
+    fprintf(stderr, "opsgate: ignoring OPSGATE_PDF_DEADLINE='%.32s' (seconds, 0 < s <= 3600)\n", v);
+    return (int64_t)OG_DOCGEN_PDF_DEADLINE_S * 1000000;
+}
+
+/* ---- break opportunities in long unbroken runs ----
+ * pango's PANGO_WRAP_WORD_CHAR first looks for a word break: for a word wider than the line it
+ * works through the rest of the word on every line it wraps, so laying out one long unbroken
+ * word is quadratic in its length (a 100 KB name took from 12 s to a minute). Past LONG_RUN
+ * characters without a space, a zero-width space (U+200B, a break opportunity that draws nothing
+ * and is not extracted as text) goes before every character, so pango wraps by characters in
+ * linear time. Words up to LONG_RUN (every name project data allows) are left alone. Never inside
+ * a grapheme: not before a combining mark, a variation selector, a ZWJ sequence, an emoji
+ * modifier or tag, the second of a flag's pair, a Hangul vowel or final. */
+#define LONG_RUN OG_DOCGEN__PDF_LONG_RUN
+
+static int joins(gunichar prev, gunichar c)
+{
+    return g_unichar_ismark(c) || c == 0x200D || prev == 0x200D || c == 0x200B ||
+           (c >= 0xFE00 && c <= 0xFE0F) || (c >= 0x1F3FB && c <= 0x1F3FF) ||
+           (c >= 0xE0020 && c <= 0xE007F) || (c >= 0xE0100 && c <= 0xE01EF) ||
+           (c >= 0x1F1E6 && c <= 0x1F1FF && prev >= 0x1F1E6 && prev <= 0x1F1FF) ||
+           (c >= 0x1160 && c <= 0x11FF) || (c >= 0xD7B0 && c <= 0xD7FF);
+}
+
+int og_docgen__pdf_breaks(og_buf *out, const char *m)
+{
+    size_t run = 0;
+    gunichar prev = 0;
+    int error = 0;
+    for (const char *s = m; *s && !error;) {
+        size_t k;
+        if (*s == '<') { /* a tag: no text, no break */
+            const char *e = strchr(s, '>');
+            k = e ? (size_t)(e - s) + 1 : strlen(s);
+            error = og_buf_append(out, s, k);
+            s += k;
+            continue;
+        }
+        if (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r') {
+            run = 0;
+            prev = (gunichar)*s;
+            error = og_buf_append(out, s, 1);
+            s++;
+            continue;
+        }
+        gunichar c;
+        if (*s == '&') { /* an entity is one character */
+            const char *e = strchr(s, ';');
+            k = e && e - s <= 10 ? (size_t)(e - s) + 1 : 1;
+            c = '&';
+        } else {
+            c = g_utf8_get_char_validated(s, -1);
+            if (c == (gunichar)-1 || c == (gunichar)-2) {
+                c = (unsigned char)*s;
+                k = 1;
+            } else {
+                k = (size_t)(g_utf8_next_char(s) - s);
+            }
+        }
+        if (++run > LONG_RUN && !joins(prev, c))
+            error = og_buf_puts(out, "\xe2\x80\x8b");
+        if (!error)
+            error = og_buf_append(out, s, k);
+        prev = c;
+        s += k;
+    }
+    return error;
 }
 
 /* ---- layout ---- */
@@ -52,8 +130,14 @@ typedef struct pdf {
     int error;
     og_buf *out;
     og_buf markup;                    /* scratch */
+    og_buf brk;                       /* scratch: markup with break opportunities */
     double (*widths)[OG_MD_MAX_COLS]; /* per segment: table column widths, computed once */
     unsigned char *widths_done;
+    PangoFontMap *fontmap; /* this render's own: nothing shared with other threads */
+    PangoContext *pctx;
+    int ctx_stale;    /* p->cr changed since pctx was updated from it */
+    int64_t deadline; /* monotonic microseconds */
+    int64_t limit_us; /* OPSGATE_PDF_DEADLINE */
 } pdf;
 
 static cairo_status_t write_out(void *closure, const unsigned char *data, unsigned int len)
@@ -100,20 +184,58 @@ static int markup_escape(og_buf *b, const char *s, size_t n)
 }
 
 /* Draw (or only measure) markup at x, y with width w; returns the height in points. */
+/* Past the deadline: fail the render (once). Checked before every layout. */
+static int late(pdf *p)
+{
+    if (p->error)
+        return 1;
+    if (og_time_mono_us() <= p->deadline)
+        return 0;
+    p->error = og_error_set(OG_ETOOBIG,
+                            "the PDF layout took longer than %.3g s (OPSGATE_PDF_DEADLINE): "
+                            "the document is too large to lay out",
+                            (double)p->limit_us / 1e6);
+    return 1;
+}
+
+/* A new layout in this render's context for the current cairo context, with `markup` (break
+ * opportunities added to long unbroken runs). NULL (p->error set) on failure or past the
+ * deadline. */
+static PangoLayout *layout_new(pdf *p, const char *markup, const PangoFontDescription *f)
+{
+    PangoLayout *l;
+    if (late(p))
+        return NULL;
+    if (p->ctx_stale) { /* a new cairo context: its matrix and font options */
+        pango_cairo_update_context(p->cr, p->pctx);
+        p->ctx_stale = 0;
+    }
+    l = pango_layout_new(p->pctx);
+    if (!l) {
+        p->error = og_error_set(OG_ERROR, "pango could not create a layout");
+        return NULL;
+    }
+    og_buf_reset(&p->brk);
+    if (og_docgen__pdf_breaks(&p->brk, markup) < 0) {
+        g_object_unref(l);
+        p->error = og_error_set(OG_ETOOBIG, "a block of the document is too large");
+        return NULL;
+    }
+    pango_layout_set_font_description(l, f);
+    pango_layout_set_markup(l, p->brk.data ? p->brk.data : "", -1);
+    return l;
+}
+
 static double text_at(pdf *p, const char *markup, const PangoFontDescription *f, double x, double y,
                       double w, int align)
 {
     int tw = 0, th = 0;
-    PangoLayout *l = pango_cairo_create_layout(p->cr);
-    if (!l) {
-        p->error = og_error_set(OG_ERROR, "pango could not create a layout");
+    PangoLayout *l = layout_new(p, markup, f);
+    if (!l)
         return 0;
-    }
-    pango_layout_set_font_description(l, f);
     pango_layout_set_width(l, (int)(w * PANGO_SCALE));
     pango_layout_set_wrap(l, PANGO_WRAP_WORD_CHAR);
     pango_layout_set_alignment(l, align);
-    pango_layout_set_markup(l, markup, -1);
     pango_layout_get_size(l, &tw, &th);
     if (p->draw) {
         cairo_move_to(p->cr, x, y);
@@ -129,17 +251,13 @@ static PangoLayout *lay(pdf *p, const char *markup, const PangoFontDescription *
                         int align, double *h)
 {
     int tw = 0, th = 0;
-    PangoLayout *l = pango_cairo_create_layout(p->cr);
+    PangoLayout *l = layout_new(p, markup, f);
     *h = 0;
-    if (!l) {
-        p->error = og_error_set(OG_ERROR, "pango could not create a layout");
+    if (!l)
         return NULL;
-    }
-    pango_layout_set_font_description(l, f);
     pango_layout_set_width(l, (int)(w * PANGO_SCALE));
     pango_layout_set_wrap(l, PANGO_WRAP_WORD_CHAR);
     pango_layout_set_alignment(l, align);
-    pango_layout_set_markup(l, markup, -1);
     pango_layout_get_size(l, &tw, &th);
     *h = (double)th / PANGO_SCALE;
     return l;
@@ -157,6 +275,20 @@ static void show(pdf *p, PangoLayout *l, double x, double y)
     g_object_unref(l);
 }
 
+/* One line of markup at x, y in width w, cut with an ellipsis when longer: the running header
+ * stays one line above its rule however long the client's name is. */
+static void text_line(pdf *p, const char *markup, const PangoFontDescription *f, double x, double y,
+                      double w, int align)
+{
+    PangoLayout *l = layout_new(p, markup, f);
+    if (!l)
+        return;
+    pango_layout_set_width(l, (int)(w * PANGO_SCALE));
+    pango_layout_set_ellipsize(l, PANGO_ELLIPSIZE_END);
+    pango_layout_set_alignment(l, align);
+    show(p, l, x, y);
+}
+
 /* The running header (client, document number) of every page but the title page. */
 static void header(pdf *p)
 {
@@ -167,12 +299,13 @@ static void header(pdf *p)
     cairo_set_source_rgb(p->cr, 0.4, 0.4, 0.4);
     markup_escape(&m, p->page->client ? p->page->client : "",
                   p->page->client ? strlen(p->page->client) : 0);
-    text_at(p, m.data ? m.data : "", p->f_small, MARGIN_X, 30, CONTENT_W / 2, PANGO_ALIGN_LEFT);
+    text_line(p, m.data ? m.data : "", p->f_small, MARGIN_X, 30, CONTENT_W / 2 - 6,
+              PANGO_ALIGN_LEFT);
     og_buf_reset(&m);
     markup_escape(&m, p->page->number ? p->page->number : "",
                   p->page->number ? strlen(p->page->number) : 0);
-    text_at(p, m.data ? m.data : "", p->f_small, MARGIN_X + CONTENT_W / 2, 30, CONTENT_W / 2,
-            PANGO_ALIGN_RIGHT);
+    text_line(p, m.data ? m.data : "", p->f_small, MARGIN_X + CONTENT_W / 2 + 6, 30,
+              CONTENT_W / 2 - 6, PANGO_ALIGN_RIGHT);
     cairo_set_line_width(p->cr, 0.5);
     cairo_move_to(p->cr, MARGIN_X, 44);
     cairo_line_to(p->cr, PAGE_W - MARGIN_X, 44);
@@ -220,6 +353,7 @@ static void new_page(pdf *p)
         cairo_destroy(p->cr);
     p->pages[p->pageno++] = rec;
     p->cr = cairo_create(rec);
+    p->ctx_stale = 1;
     cairo_set_source_rgb(p->cr, 0.1, 0.1, 0.1);
     p->y = MARGIN_TOP;
     header(p);
@@ -242,13 +376,57 @@ static double measure(pdf *p, const char *markup, const PangoFontDescription *f,
     return h;
 }
 
-/* A block of markup that may be taller than a page is still placed whole on a fresh page; pango
- * does not split layouts and document blocks are short. */
+/* Draw a layout taller than a page at x from p->y line by line, going on to a new page where a
+ * line does not fit, so nothing falls off the foot of a page; bg (0 for none) is the width of a
+ * grey background behind each line (code blocks). p->y ends below the last line. Releases l. */
+static void show_flow(pdf *p, PangoLayout *l, double x, double bg)
+{
+    if (!l)
+        return;
+    PangoLayoutIter *it = pango_layout_get_iter(l);
+    double origin = p->y; /* where the layout's y = 0 is on the current page */
+    do {
+        PangoRectangle r;
+        pango_layout_iter_get_line_extents(it, NULL, &r);
+        double ly = (double)r.y / PANGO_SCALE, lh = (double)r.height / PANGO_SCALE;
+        if (origin + ly + lh > PAGE_H - MARGIN_BOTTOM && origin + ly > MARGIN_TOP) {
+            new_page(p);
+            if (late(p))
+                break;
+            origin = p->y - ly;
+        }
+        if (p->draw) {
+            if (bg > 0) {
+                cairo_set_source_rgb(p->cr, 0.95, 0.95, 0.95);
+                cairo_rectangle(p->cr, x - 4, origin + ly, bg, lh);
+                cairo_fill(p->cr);
+                cairo_set_source_rgb(p->cr, 0.1, 0.1, 0.1);
+            }
+            cairo_move_to(p->cr, x + (double)r.x / PANGO_SCALE,
+                          origin + (double)pango_layout_iter_get_baseline(it) / PANGO_SCALE);
+            pango_cairo_show_layout_line(p->cr, pango_layout_iter_get_line_readonly(it));
+        }
+        p->y = origin + ly + lh;
+    } while (pango_layout_iter_next_line(it));
+    pango_layout_iter_free(it);
+    g_object_unref(l);
+}
+
+/* The height a block may have and still be placed whole on a fresh page. */
+#define PAGE_ROOM (PAGE_H - MARGIN_BOTTOM - MARGIN_TOP)
+
+/* A block of markup: placed whole (on a fresh page when it does not fit), or, when taller than a
+ * page (a long description), flowed over pages line by line. */
 static void block(pdf *p, const char *markup, const PangoFontDescription *f, double indent,
                   double space_after)
 {
     double w = CONTENT_W - indent, h;
     PangoLayout *l = lay(p, markup, f, w, PANGO_ALIGN_LEFT, &h);
+    if (h > PAGE_ROOM) {
+        show_flow(p, l, MARGIN_X + indent, 0);
+        p->y += space_after;
+        return;
+    }
     need(p, h);
     show(p, l, MARGIN_X + indent, p->y);
     p->y += h + space_after;
@@ -306,11 +484,9 @@ static int inlines(og_buf *b, cmark_node *n, int depth)
 static double line_width(pdf *p, const char *markup)
 {
     int w = 0, h = 0;
-    PangoLayout *l = pango_cairo_create_layout(p->cr);
+    PangoLayout *l = layout_new(p, markup, p->f_table);
     if (!l)
         return 0;
-    pango_layout_set_font_description(l, p->f_table);
-    pango_layout_set_markup(l, markup, -1);
     pango_layout_get_size(l, &w, &h);
     g_object_unref(l);
     return (double)w / PANGO_SCALE;
@@ -370,6 +546,63 @@ static void render_list(pdf *p, cmark_node *list, double indent, int depth)
             p->y -= 3; /* tight lists: items closer than paragraphs */
     }
     p->y += 4;
+}
+
+/* A table row taller than a page (a long description in a cell): the cells' lines go on over as
+ * many pages as they need, each page's part of the row closed by its rule. Releases mk[]. */
+static void split_row(pdf *p, PangoLayout **mk, int ncols, const double *width, double pad)
+{
+    PangoLayoutIter *it[OG_MD_MAX_COLS];
+    int more[OG_MD_MAX_COLS], any = 0;
+    for (int c = 0; c < ncols; c++) {
+        it[c] = mk[c] ? pango_layout_get_iter(mk[c]) : NULL;
+        more[c] = it[c] != NULL;
+        any |= more[c];
+    }
+    while (any && !late(p)) {
+        double top = p->y + pad, bottom = PAGE_H - MARGIN_BOTTOM - pad, used = 0, x = MARGIN_X;
+        any = 0;
+        for (int c = 0; c < ncols; c++) {
+            double origin = 0;
+            for (int first = 1; more[c]; first = 0) {
+                PangoRectangle r;
+                pango_layout_iter_get_line_extents(it[c], NULL, &r);
+                double ly = (double)r.y / PANGO_SCALE, lh = (double)r.height / PANGO_SCALE;
+                if (first)
+                    origin = top - ly;
+                else if (origin + ly + lh > bottom)
+                    break; /* the rest of this cell goes on the next page */
+                if (p->draw) {
+                    cairo_move_to(p->cr, x + pad + (double)r.x / PANGO_SCALE,
+                                  origin +
+                                      (double)pango_layout_iter_get_baseline(it[c]) / PANGO_SCALE);
+                    pango_cairo_show_layout_line(p->cr, pango_layout_iter_get_line_readonly(it[c]));
+                }
+                if (origin + ly + lh - top > used)
+                    used = origin + ly + lh - top;
+                more[c] = pango_layout_iter_next_line(it[c]);
+            }
+            any |= more[c];
+            x += width[c];
+        }
+        p->y = top + used + pad;
+        if (p->draw) {
+            cairo_set_source_rgb(p->cr, 0.75, 0.75, 0.75);
+            cairo_set_line_width(p->cr, 0.5);
+            cairo_move_to(p->cr, MARGIN_X, p->y);
+            cairo_line_to(p->cr, MARGIN_X + CONTENT_W, p->y);
+            cairo_stroke(p->cr);
+            cairo_set_source_rgb(p->cr, 0.1, 0.1, 0.1);
+        }
+        if (any)
+            new_page(p);
+    }
+    for (int c = 0; c < ncols; c++) {
+        if (it[c])
+            pango_layout_iter_free(it[c]);
+        if (mk[c])
+            g_object_unref(mk[c]);
+    }
 }
 
 static void render_table(pdf *p, const og_md_table *t, size_t seg)
@@ -455,6 +688,11 @@ static void render_table(pdf *p, const og_md_table *t, size_t seg)
                 h = ch;
         }
         h += 2 * pad;
+        if (h > PAGE_ROOM) { /* taller than a page: split over pages, nothing cut off */
+            need(p, 60);
+            split_row(p, mk, t->ncols, width, pad);
+            continue;
+        }
         /* keep the header with the first body row; repeat it on each new page */
         double want = r == 0 && t->nrows > 1 ? 2 * h : h;
         if (p->y + want > PAGE_H - MARGIN_BOTTOM && p->y > MARGIN_TOP) {
@@ -560,8 +798,17 @@ static void render_blocks(pdf *p, cmark_node *parent, double indent, int depth)
             size_t len = lit ? strlen(lit) : 0;
             og_buf_reset(&p->markup);
             markup_escape(&p->markup, lit ? lit : "", len && lit[len - 1] == '\n' ? len - 1 : len);
-            double h =
-                measure(p, p->markup.data ? p->markup.data : "", p->f_mono, CONTENT_W - indent - 8);
+            double h;
+            PangoLayout *cl = lay(p, p->markup.data ? p->markup.data : "", p->f_mono,
+                                  CONTENT_W - indent - 8, PANGO_ALIGN_LEFT, &h);
+            if (h + 8 > PAGE_ROOM) { /* a long listing: flowed over pages */
+                p->y += 4;
+                show_flow(p, cl, MARGIN_X + indent + 4, CONTENT_W - indent);
+                p->y += 10;
+                break;
+            }
+            if (cl)
+                g_object_unref(cl);
             need(p, h + 8);
             if (p->draw) {
                 cairo_set_source_rgb(p->cr, 0.95, 0.95, 0.95);
@@ -656,7 +903,7 @@ static void fonts_free(pdf *p)
 
 int og_docgen_md_to_pdf(og_buf *out, const char *md, size_t len, const og_docgen_page *page)
 {
-    int error = -1;
+    int error = -1, trace;
     og_md_segment *segs = NULL;
     size_t n = 0, start = out->len;
     pdf p;
@@ -667,16 +914,33 @@ int og_docgen_md_to_pdf(og_buf *out, const char *md, size_t len, const og_docgen
         memset(&empty, 0, sizeof(empty));
         page = &empty;
     }
-    og_docgen_pdf_available();
+    p.limit_us = deadline_us();
+    p.deadline = og_time_mono_us() + p.limit_us;
+    trace = getenv("OPSGATE_TEST_PDF_TRACE") != NULL;
     if ((error = og_md_split(md, len, &segs, &n)) < 0)
         return error;
     og_buf_init(&p.markup, (size_t)8 << 20);
+    og_buf_init(&p.brk, (size_t)32 << 20);
     p.widths = calloc(n ? n : 1, sizeof(*p.widths));
     p.widths_done = calloc(n ? n : 1, 1);
     if (!p.widths || !p.widths_done) {
         error = og_error_set(OG_ERROR, "out of memory");
         goto cleanup;
     }
+    /* this render's own font map at 72 dpi, and one context for all its layouts */
+    p.fontmap = pango_cairo_font_map_new();
+    if (!p.fontmap) {
+        error = og_error_set(OG_ERROR, "pango could not create a font map");
+        goto cleanup;
+    }
+    pango_cairo_font_map_set_resolution(PANGO_CAIRO_FONT_MAP(p.fontmap), 72.0);
+    p.pctx = pango_font_map_create_context(p.fontmap);
+    if (!p.pctx) {
+        error = og_error_set(OG_ERROR, "pango could not create a context");
+        goto cleanup;
+    }
+    if (trace) /* test hook: when each render lays out, to show that renders overlap */
+        fprintf(stderr, "opsgate: pdf layout start %lld\n", (long long)og_time_mono_us());
     p.page = page;
     p.out = out;
     p.f_body = pango_font_description_from_string("DejaVu Sans 10");
@@ -719,7 +983,8 @@ int og_docgen_md_to_pdf(og_buf *out, const char *md, size_t len, const og_docgen
     if (page->client)
         cairo_pdf_surface_set_metadata(p.surface, CAIRO_PDF_METADATA_AUTHOR, page->client);
     p.cr = cairo_create(p.surface);
-    for (int i = 0; i < p.pageno && !p.error; i++) {
+    p.ctx_stale = 1;
+    for (int i = 0; i < p.pageno && !p.error && !late(&p); i++) {
         cairo_set_source_surface(p.cr, p.pages[i], 0, 0);
         cairo_paint(p.cr);
         footer(&p, i + 1, p.pageno);
@@ -731,6 +996,8 @@ int og_docgen_md_to_pdf(og_buf *out, const char *md, size_t len, const og_docgen
     error = p.error;
     if (error == 0 && cairo_surface_status(p.surface) != 0)
         error = og_error_set(OG_ERROR, "cairo could not write the PDF");
+    if (error == 0 && late(&p))
+        error = p.error;
     cairo_surface_destroy(p.surface);
     p.surface = NULL;
     if (error < 0)
@@ -751,6 +1018,13 @@ cleanup:
     free(p.widths);
     free(p.widths_done);
     og_buf_free(&p.markup);
+    og_buf_free(&p.brk);
+    if (p.pctx)
+        g_object_unref(p.pctx);
+    if (p.fontmap)
+        g_object_unref(p.fontmap);
     og_md_segments_free(segs, n);
+    if (trace)
+        fprintf(stderr, "opsgate: pdf layout end %lld\n", (long long)og_time_mono_us());
     return error;
 }

@@ -202,6 +202,107 @@ static void test_model__bad_data_names_the_field(void **state)
                    "runbook.procedures[0].steps[1].action: missing");
 }
 
+/* A string of n copies of unit (caller frees with json_decref). */
+static json_t *repeat(const char *unit, size_t n)
+{
+    size_t u = strlen(unit);
+    char *s = malloc(u * n + 1);
+    for (size_t i = 0; i < n; i++)
+        memcpy(s + i * u, unit, u);
+    s[u * n] = '\0';
+    json_t *j = json_string(s);
+    free(s);
+    return j;
+}
+
+/* A sample with one field set, then og_docgen_model for kind: 0 or the error. */
+static int model_with(og_doc_kind kind, const char *parent_path, const char *key, json_t *value)
+{
+    json_t *d = load_sample(kind == OG_DOC_CHANGE_ORDER ? "northwind-m365-co1.json"
+                                                        : "northwind-m365.json"),
+           *m = NULL, *parent = d;
+    char buf[256], *save = NULL;
+    snprintf(buf, sizeof(buf), "%s", parent_path);
+    for (char *t = strtok_r(buf, "/", &save); t; t = strtok_r(NULL, "/", &save))
+        parent = json_is_array(parent) ? json_array_get(parent, (size_t)atoi(t))
+                                       : json_object_get(parent, t);
+    if (json_is_array(parent))
+        json_array_set_new(parent, (size_t)atoi(key), value);
+    else
+        json_object_set_new(parent, key, value);
+    int rc = og_docgen_model(&m, kind, d, NULL);
+    json_decref(m);
+    json_decref(d);
+    return rc;
+}
+
+#define EXPECT_LIMIT(call, msg)                                                                    \
+    do {                                                                                           \
+        int rc_ = (call);                                                                          \
+        if (rc_ != OG_EINVAL || !strstr(og_error_last(), msg))                                     \
+            fail_msg("%s: got %d \"%.200s\", want OG_EINVAL with \"%s\"", #call, rc_,              \
+                     og_error_last(), msg);                                                        \
+    } while (0)
+
+/* Names and titles up to 200 characters, prose up to 10,000 (characters, not bytes), lists up to
+ * 1,000 items, 1,000 tasks in all, the whole data up to 256 KiB; each error names the field and
+ * the limit. */
+static void test_model__text_fields_and_lists_have_documented_limits(void **state)
+{
+    (void)state;
+    OG_ASSERT_OK(model_with(OG_DOC_SOW, "client", "name", repeat("x", OG_DOCGEN_NAME_MAX)));
+    OG_ASSERT_OK(model_with(OG_DOC_SOW, "client", "name", repeat("\xc3\xa9", 200)));
+    EXPECT_LIMIT(model_with(OG_DOC_SOW, "client", "name", repeat("x", 100000)),
+                 "client.name: 100000 characters, over the limit of 200");
+    EXPECT_LIMIT(model_with(OG_DOC_SOW, "client", "name", repeat("\xc3\xa9", 201)),
+                 "client.name: 201 characters, over the limit of 200");
+    EXPECT_LIMIT(model_with(OG_DOC_SOW, "phases/0/tasks/1", "name", repeat("y", 201)),
+                 "phases[0].tasks[1].name: 201 characters, over the limit of 200");
+    EXPECT_LIMIT(model_with(OG_DOC_SOW, "project", "name", repeat("y", 201)), "project.name");
+    EXPECT_LIMIT(model_with(OG_DOC_RUNBOOK, "runbook/systems/0", "host", repeat("h", 201)),
+                 "runbook.systems[0].host: 201 characters, over the limit of 200");
+    /* prose */
+    OG_ASSERT_OK(model_with(OG_DOC_SOW, "", "environment", repeat("w", OG_DOCGEN_TEXT_MAX)));
+    EXPECT_LIMIT(model_with(OG_DOC_SOW, "", "environment", repeat("w", 10001)),
+                 "environment: 10001 characters, over the limit of 10000");
+    EXPECT_LIMIT(model_with(OG_DOC_SOW, "assumptions", "2", repeat("w", 10001)),
+                 "assumptions[2]: 10001 characters, over the limit of 10000");
+    EXPECT_LIMIT(model_with(OG_DOC_CHANGE_ORDER, "change", "description", repeat("w", 10001)),
+                 "change.description: 10001 characters");
+    EXPECT_LIMIT(
+        model_with(OG_DOC_RUNBOOK, "runbook/procedures/0/steps/0", "command", repeat("w", 10001)),
+        "runbook.procedures[0].steps[0].command: 10001 characters");
+    OG_ASSERT_OK(
+        model_with(OG_DOC_RUNBOOK, "runbook/procedures/0/steps/0", "command", repeat("w", 10000)));
+    EXPECT_LIMIT(
+        model_with(OG_DOC_RUNBOOK, "runbook/certificates/0/deployed_to", "0", repeat("d", 10001)),
+        "runbook.certificates[0].deployed_to[0]: 10001 characters");
+    /* lists; tasks across phases (2 x 501 here and the 8 of the other phases) */
+    {
+        json_t *a = json_array();
+        for (int i = 0; i < OG_DOCGEN_ITEMS_MAX + 1; i++)
+            json_array_append_new(a, json_string("An assumption"));
+        EXPECT_LIMIT(model_with(OG_DOC_SOW, "", "assumptions", a),
+                     "assumptions: 1001 items, over the limit of 1000");
+        json_t *tasks = json_array();
+        for (int i = 0; i < OG_DOCGEN_ITEMS_MAX / 2 + 1; i++)
+            json_array_append_new(tasks, json_pack("{s:s, s:s, s:s, s:s}", "id", "T", "name", "n",
+                                                   "hours", "1", "rate", "1"));
+        json_t *t2 = json_deep_copy(tasks);
+        json_t *d = load_sample("northwind-m365.json"), *m = NULL;
+        json_object_set_new(json_array_get(json_object_get(d, "phases"), 0), "tasks", tasks);
+        json_object_set_new(json_array_get(json_object_get(d, "phases"), 1), "tasks", t2);
+        EXPECT_LIMIT(og_docgen_model(&m, OG_DOC_SOW, d, NULL),
+                     "phases: 1010 tasks in all, over the limit of 1000");
+        assert_null(m);
+        json_decref(d);
+    }
+    /* the whole data, unknown fields included */
+    EXPECT_LIMIT(model_with(OG_DOC_SOW, "", "notes", repeat("z", OG_DOCGEN_DATA_MAX)),
+                 "project data: ");
+    assert_non_null(strstr(og_error_last(), "over the limit of 262144"));
+}
+
 static void test_model__strings_cannot_break_tables_or_inject_html(void **state)
 {
     (void)state;
@@ -254,6 +355,7 @@ int main(void)
         cmocka_unit_test(test_model__closure_budget_against_actual_and_schedule_variance),
         cmocka_unit_test(test_model__runbook_keeps_commands_verbatim),
         cmocka_unit_test(test_model__bad_data_names_the_field),
+        cmocka_unit_test(test_model__text_fields_and_lists_have_documented_limits),
         cmocka_unit_test(test_model__strings_cannot_break_tables_or_inject_html),
         cmocka_unit_test(test_request_from_json__reads_the_http_body_and_names_bad_fields),
     };
