@@ -9,7 +9,7 @@ typedef struct og_http_config {
     const char *data_dir;  /* an initialised data folder (required) */
     const char *listen;    /* "127.0.0.1:8700", "[::1]:8700", "localhost:0"; port 0 picks a
                             * free port. NULL = "127.0.0.1:8700" */
-    int threads;           /* worker threads (0 = number of CPUs, at least 2, at most 64) */
+    int threads;           /* requests using the database at once (0 = CPUs, 2..64) */
     size_t max_body;       /* request body limit in bytes (0 = 1 MiB) */
     const char *port_file; /* if set, the bound port is written here (atomically) once listening */
     int metrics_open;      /* 1: GET /metrics needs no token; 0: it needs a platform-admin token */

@@ -25,9 +25,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#define DEFAULT_LISTEN "127.0.0.1:8700"
-#define DEFAULT_MAX_BODY ((size_t)1 << 20)
-#define DEFAULT_SHUTDOWN_MS 30000
+#define DEFAULT_LISTEN       "127.0.0.1:8700"
+#define DEFAULT_MAX_BODY     ((size_t)1 << 20)
+#define DEFAULT_SHUTDOWN_MS  30000
 #define DEFAULT_CHECKPOINT_S 300
 /* Stores the gate module's event workers (2 by default) and expiry timer hold, plus one spare. */
 #define GATE_POOL_EXTRA 4
@@ -40,7 +40,9 @@
  * "100 Continue", and answering while it still sends makes the kernel reset the connection (the
  * client then sees a send error instead of the reply), so more is read and dropped. */
 #define STREAM_DISCARD_MAX ((uint64_t)1 << 30)
-#define IDLE_TIMEOUT_S 60
+#define IDLE_TIMEOUT_S     60
+/* Connections served at once, each by its own thread (more are refused until one closes). */
+#define MAX_CONNECTIONS 512
 /* Streamed uploads (OG_HTTP_ROUTE_STREAM_BODY) are capped separately from max_body:
  * OPSGATE_MAX_UPLOAD (bytes, 0 = no cap) overrides this default. */
 #define DEFAULT_MAX_UPLOAD ((uint64_t)64 << 30)
@@ -179,8 +181,7 @@ static enum MHD_Result queue(og_http_req *r, int status, struct MHD_Response *re
 static enum MHD_Result queue_buffer(og_http_req *r, int status, const char *type, char *data,
                                     size_t len)
 {
-    struct MHD_Response *resp =
-        MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
+    struct MHD_Response *resp = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
     if (!resp) {
         free(data);
         return MHD_NO;
@@ -239,7 +240,7 @@ static enum MHD_Result queue_failure(og_http_req *r, int code)
         snprintf(msg, sizeof(msg), "%.512s: not found", r->path);
         return queue_error(r, 404, og_error_name(OG_ENOTFOUND), msg);
     }
-    if (status == 200) {   /* a negative code we have no name for */
+    if (status == 200) { /* a negative code we have no name for */
         status = 500;
         code = OG_ERROR;
     }
@@ -362,8 +363,8 @@ static enum MHD_Result dispatch(og_http_req *r)
     }
     if (r->rr == OG_HTTP_NO_METHOD) {
         char msg[800];
-        snprintf(msg, sizeof(msg), "%.512s does not allow %.16s (allowed: %s)", r->path,
-                 r->method, r->match.allow);
+        snprintf(msg, sizeof(msg), "%.512s does not allow %.16s (allowed: %s)", r->path, r->method,
+                 r->match.allow);
         return queue_error(r, 405, "method_not_allowed", msg);
     }
     if (r->too_big) {
@@ -685,8 +686,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             unsigned long long n = strtoull(cl, &end, 10);
             if (errno == 0 && end != cl && (uint64_t)n > srv->max_body) {
                 r->too_big = 1;
-                og_error_set(OG_ETOOBIG, "request body of %llu bytes is over the limit of %zu",
-                             n, srv->max_body);
+                og_error_set(OG_ETOOBIG, "request body of %llu bytes is over the limit of %zu", n,
+                             srv->max_body);
                 return queue_failure(r, OG_ETOOBIG);
             }
         }
@@ -786,9 +787,8 @@ static int parse_listen(const char *listen, struct sockaddr_storage *addr, sockl
     error = 0;
     goto cleanup;
 bad:
-    error = og_error_set(OG_EINVAL,
-                         "listen address '%s' is not HOST:PORT (e.g. 127.0.0.1:8700, [::1]:0)",
-                         listen);
+    error = og_error_set(
+        OG_EINVAL, "listen address '%s' is not HOST:PORT (e.g. 127.0.0.1:8700, [::1]:0)", listen);
 cleanup:
     if (res)
         freeaddrinfo(res);
@@ -831,8 +831,8 @@ int og_http_check(const og_http_config *cfg)
     }
     if ((error = og_install_open(cfg->data_dir, &store, &keys)) < 0)
         goto cleanup;
-    if (cfg->tls_cert_id && (error = og_http__tls_check(store, keys, cfg->data_dir,
-                                                        cfg->tls_tenant, cfg->tls_cert_id)) < 0)
+    if (cfg->tls_cert_id && (error = og_http__tls_check(store, keys, cfg->data_dir, cfg->tls_tenant,
+                                                        cfg->tls_cert_id)) < 0)
         goto cleanup;
     error = 0;
 cleanup:
@@ -878,6 +878,7 @@ int og_http_serve(const og_http_config *cfg)
     int sync_init = 0;
     void *gate = NULL;
     og_http_tls *tls = NULL;
+    og_store_pool *bg_pool = NULL;
 
     memset(&srv, 0, sizeof(srv));
     if (!cfg || !cfg->data_dir)
@@ -947,16 +948,21 @@ int og_http_serve(const og_http_config *cfg)
     }
     /* Each worker holds at most one store, each running export one more (capped at max_exports),
      * so a worker never waits on the pool behind an export that waits on a worker. */
-    if ((error = og_store_pool_open(&srv.pool, db_url,
-                                    srv.threads + srv.max_exports + 1 + GATE_POOL_EXTRA +
-                                        JOBS_POOL_EXTRA + (cfg->tls_cert_id ? 1 : 0))) < 0)
+    if ((error = og_store_pool_open(&srv.pool, db_url, srv.threads + srv.max_exports + 1)) < 0)
+        goto cleanup;
+    /* The server's own threads (TLS certificate lookups, event workers and the gate timer,
+     * background jobs) have a pool of their own: with a thread per connection, requests may
+     * outnumber the request pool and wait for it, and the server's own work must not wait
+     * behind them. */
+    if ((error = og_store_pool_open(
+             &bg_pool, db_url, GATE_POOL_EXTRA + JOBS_POOL_EXTRA + (cfg->tls_cert_id ? 1 : 0))) < 0)
         goto cleanup;
     /* HTTPS: the certificate and key from the inventory, before anything listens. */
-    if (cfg->tls_cert_id && (error = og_http__tls_new(&tls, srv.pool, srv.keys, cfg->data_dir,
+    if (cfg->tls_cert_id && (error = og_http__tls_new(&tls, bg_pool, srv.keys, cfg->data_dir,
                                                       cfg->tls_tenant, cfg->tls_cert_id)) < 0)
         goto cleanup;
     /* Event delivery workers and the gate expiry timer. */
-    if ((error = og_gate_server_start(srv.pool, srv.keys, cfg->data_dir, &gate)) < 0)
+    if ((error = og_gate_server_start(bg_pool, srv.keys, cfg->data_dir, &gate)) < 0)
         goto cleanup;
     og_store_close(store);
     store = NULL;
@@ -966,8 +972,12 @@ int og_http_serve(const og_http_config *cfg)
     pthread_cond_init(&srv.idle, NULL);
     sync_init = 1;
 
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
-                     MHD_USE_ERROR_LOG;
+    /* A thread per connection: with a pool of epoll threads, the thread that wakes accepts every
+     * connection waiting at that moment and then runs their requests one after the other, so two
+     * PDF renders sent together ran in turn while other threads idled. Requests that touch the
+     * database are still bounded by the store pool (srv.threads of them at once). */
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
+                     MHD_USE_POLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
     if (addr.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     struct MHD_OptionItem tls_opts[] = {
@@ -980,8 +990,8 @@ int og_http_serve(const og_http_config *cfg)
     /* The logger must come first or libmicrohttpd logs the options before it its own way. */
     daemon = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, &srv, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE,
-        (unsigned)srv.threads, MHD_OPTION_NOTIFY_COMPLETED, on_completed, &srv,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned)MAX_CONNECTIONS, MHD_OPTION_NOTIFY_COMPLETED, on_completed, &srv,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)IDLE_TIMEOUT_S, MHD_OPTION_URI_LOG_CALLBACK,
         on_uri, &srv, MHD_OPTION_ARRAY, tls_opts, MHD_OPTION_END);
     if (!daemon) {
@@ -990,11 +1000,12 @@ int og_http_serve(const og_http_config *cfg)
         goto cleanup;
     }
     srv.bg.audit = (og_audit_opts){.key_file = cfg->audit_key, .witness_file = cfg->witness_file};
-    if ((error = og_http__background_start(&srv.bg, srv.pool, srv.keys, cfg->data_dir,
+    if ((error = og_http__background_start(&srv.bg, bg_pool, srv.keys, cfg->data_dir,
                                            cfg->checkpoint_every_s >= 0
                                                ? (int64_t)(cfg->checkpoint_every_s
                                                                ? cfg->checkpoint_every_s
-                                                               : DEFAULT_CHECKPOINT_S) * 1000000
+                                                               : DEFAULT_CHECKPOINT_S) *
+                                                     1000000
                                                : 0)) < 0)
         goto cleanup;
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(daemon, MHD_DAEMON_INFO_BIND_PORT);
@@ -1020,10 +1031,11 @@ int og_http_serve(const og_http_config *cfg)
      * libmicrohttpd requires. */
     if (listen_fd != MHD_INVALID_SOCKET)
         shutdown(listen_fd, SHUT_RDWR);
-    int left = drain(&srv, cfg->shutdown_timeout_ms > 0 ? cfg->shutdown_timeout_ms
-                                                        : DEFAULT_SHUTDOWN_MS);
+    int left =
+        drain(&srv, cfg->shutdown_timeout_ms > 0 ? cfg->shutdown_timeout_ms : DEFAULT_SHUTDOWN_MS);
     if (left > 0)
-        fprintf(stderr, "opsgate: %d requests still running at the shutdown deadline; closing them\n",
+        fprintf(stderr,
+                "opsgate: %d requests still running at the shutdown deadline; closing them\n",
                 left);
     error = 0;
 cleanup:
@@ -1036,6 +1048,7 @@ cleanup:
     if (listen_fd != MHD_INVALID_SOCKET)
         close(listen_fd);
     og_store_pool_close(srv.pool);
+    og_store_pool_close(bg_pool);
     og_store_close(store);
     og_keyring_free(srv.keys);
     og_http__metrics_free(srv.metrics);

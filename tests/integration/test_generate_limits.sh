@@ -103,14 +103,9 @@ render() {
     -H "Authorization: Bearer $pam" -H 'Content-Type: application/json' \
     --data-binary @"$OG_TMP/req.json" "$OG_URL$GEN?download=1" > "$OG_TMP/c$1.code"
 }
-# The second request is sent once the first render has started: libmicrohttpd's pool thread
-# that accepts two connections arriving together handles them one after the other (see
-# docs/project-data.md), which is the server's scheduling, not the renderer's.
+# Both requests are sent together: each connection has its own server thread (a pool thread
+# that accepted both used to run them one after the other).
 render 1 & r1=$!
-for _ in $(seq 1 400); do
-  grep -q 'pdf layout start' "$OG_SERVER_LOG" && break
-  sleep 0.05
-done
 render 2 & r2=$!
 wait "$r1" "$r2"
 [ "$(cat "$OG_TMP/c1.code") $(cat "$OG_TMP/c2.code")" = "200 200" ] && ok ||
