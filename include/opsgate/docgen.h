@@ -201,10 +201,51 @@ int og_docgen_generate(og_buf *out, const og_docgen_input *in, json_t **out_mode
 /* Built-ins plus the tenant's templates (name, source "builtin" or "tenant", latest version,
  * overrides). Caller decrefs *out (an array). */
 int og_docgen_template_list(og_ctx *ctx, const char *tenant, json_t **out);
-/* Parse-check and store a new version of template `name`. OG_EINVAL (line:col) for a template
- * that does not parse: nothing is stored. out may be NULL. */
+
+/* ---- checking a template against data (`template check`, and every `template put`) ----
+ * generate renders strictly (docs/templates.md): an interpolation whose name the view model lacks
+ * and the template does not list in {{! optional: ... }} is an error. A check finds those
+ * problems before a template is used: */
+typedef struct og_docgen_check_opts {
+    const char *kind;         /* document kind to check against; NULL: the kind named like the
+                               * template, else (partials, custom names) every kind */
+    const json_t *data;       /* project data; NULL: the sample shipped with opsgate */
+    const json_t *baseline;   /* change orders with `data`: the baseline SOW's data */
+} og_docgen_check_opts;
+
+/*
+ * Check template `name` (source src, len) and append its problems to *problems (a new array,
+ * caller decrefs; empty when there are none), each {"source", "line", "column", "name", "kind",
+ * "message"}: source is the template or partial the tag is in, kind the document kind whose view
+ * model lacks the name. What is rendered: a kind's template (sow, change-order, runbook, closure)
+ * over that kind's view model; a built-in partial's name (terms, header, ...) inside each kind's
+ * document template (the tenant's, else the built-in), counting only the tags of the partial; a
+ * custom name against o->kind, else against every kind, reporting the kind with fewest problems.
+ * Partials come from the tenant's templates, then the built-ins (ctx NULL: built-ins only).
+ * Returns OG_EINVAL for a template that does not parse (line:col) or data that is not valid for
+ * o->kind; problems are not an error.
+ */
+int og_docgen_template_check(og_ctx *ctx, const char *tenant, const char *name, const char *src,
+                             size_t len, const og_docgen_check_opts *o, json_t **problems);
+
+/* The sample project shipped with opsgate (tests/data/projects/, compiled in): the data for
+ * `kind` and, for change orders, the baseline SOW's data (else NULL). Caller decrefs both. */
+int og_docgen_sample(og_doc_kind kind, json_t **data, json_t **baseline);
+
+typedef struct og_docgen_put_opts {
+    const char *message;        /* the version's message (may be NULL) */
+    int force;                  /* store even when the check finds problems */
+    og_docgen_check_opts check; /* what to check against (zeroed: the shipped sample) */
+} og_docgen_put_opts;
+
+/* Check (og_docgen_template_check) and store a new version of template `name`. OG_EINVAL with
+ * line:col for a template that does not parse; OG_EINVAL listing the problems when the check
+ * finds any and o->force is not set: nothing is stored either way. With force the template is
+ * stored and the problems are returned as warnings. *problems (may be NULL) receives the
+ * problems found (caller decrefs), also on refusal. o and out_version may be NULL. */
 int og_docgen_template_put(og_ctx *ctx, const char *tenant, const char *name, const char *src,
-                           size_t len, const char *message, int64_t *out_version);
+                           size_t len, const og_docgen_put_opts *o, int64_t *out_version,
+                           json_t **problems);
 /* The source of `name` at `version` (0 = latest; a built-in when the tenant has none and
  * version is 0). ref (may be NULL, OG_DOCGEN_REF_MAX bytes) receives "name@N" or
  * "name@builtin". Appends to out. */
@@ -237,6 +278,9 @@ typedef struct og_docgen_request {
  * write right on the project. */
 int og_docgen_generate_store(og_ctx *ctx, const og_docgen_request *req, og_buf *out,
                              json_t **provenance);
+/* og_error_detail() of og_docgen_generate_store's OG_EINVAL when req->data is NULL and the
+ * project has no stored project.json: each face says how it takes project data. */
+#define OG_DOCGEN_DETAIL_NO_DATA "no_project_data"
 
 /* For the HTTP front end (POST /api/v1/projects/{key}/generate): fill req from a request body
  * {"kind": "sow", "format": "md"|"html"|"pdf" (default md), "template": "NAME[@N]" (optional),

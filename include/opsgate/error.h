@@ -37,6 +37,17 @@ int og_error_code(void);
 
 void og_error_clear(void);
 
+/*
+ * A stable snake_case detail of the current error ("no_project_data"), for the few cases a
+ * caller reacts to. Library messages stay face-neutral (they are read on the CLI and over HTTP
+ * alike); a face that sees a detail it knows adds its own hint ("pass --input FILE.json",
+ * "send the data in the request body"). Set it right after og_error_set(); `detail` must be a
+ * string literal (it is kept, not copied). og_error_set() and og_error_clear() reset it to "",
+ * og_error_wrap() keeps it. Never NULL.
+ */
+int og_error_set_detail(const char *detail);
+const char *og_error_detail(void);
+
 /* A stable snake_case name for a code, used in JSON error bodies ("not_found", "denied", ...). */
 const char *og_error_name(int code);
 

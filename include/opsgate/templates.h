@@ -31,6 +31,7 @@
 #define OG_TMPL_MAX_NESTING 256               /* open sections/blocks inside one source */
 #define OG_TMPL_DEFAULT_DEPTH 64              /* partial/parent nesting when opts leave it 0 */
 #define OG_TMPL_MAX_PARTIALS 1024             /* distinct partial names loaded by one render */
+#define OG_TMPL_MAX_OPTIONAL 1024             /* names in {{! optional: ... }} of one source */
 
 typedef struct og_tmpl og_tmpl;
 
@@ -61,11 +62,27 @@ typedef struct og_tmpl_missing {
     const char *source;  /* "" for the template itself, else the partial's name */
     int line;
     int column;
+    int interpolation;   /* 1: {{x}}, {{{x}}} or {{&x}} (an error in strict mode); 0: a section,
+                          * inverted section or dynamic partial name (renders nothing) */
+    int optional;        /* 1: the source marks the name optional ({{! optional: x }}) */
 } og_tmpl_missing;
 
 typedef void (*og_tmpl_missing_fn)(void *ud, const og_tmpl_missing *m);
 
-/* Render options; a zeroed struct (or NULL) means HTML escaping, no partials, depth 64. */
+/*
+ * Render options; a zeroed struct (or NULL) means HTML escaping, no partials, depth 64 and the
+ * spec's lenient lookups (a missing name renders as "").
+ *
+ * strict: an interpolation ({{x}}, {{{x}}}, {{&x}}) whose name does not resolve in the context
+ * stack fails the render with OG_EINVAL, naming the template (or partial), line, column and the
+ * name, unless its source lists the name in an optional comment:
+ *     {{! optional: client.vat_id, project.po_number }}
+ * (names as written in the tags, separated by commas or whitespace; the comment may be anywhere
+ * in the source and covers every tag of that source, not of its partials). A name that resolves
+ * to null prints nothing and is not missing. Sections and inverted sections over a missing name
+ * are never errors: {{#client.vat_id}}VAT {{client.vat_id}}{{/client.vat_id}} is the other way
+ * to write an optional value.
+ */
 typedef struct og_tmpl_opts {
     og_tmpl_escape escape;
     og_tmpl_partial_fn partial;  /* NULL: every partial and parent renders as "" */
@@ -73,6 +90,7 @@ typedef struct og_tmpl_opts {
     og_tmpl_missing_fn missing;  /* called for each name lookup that fails (may repeat) */
     void *missing_ud;
     unsigned max_depth;          /* partial/parent nesting cap; 0 means OG_TMPL_DEFAULT_DEPTH */
+    int strict;                  /* nonzero: a missing, non-optional interpolation is an error */
 } og_tmpl_opts;
 
 /*
@@ -104,10 +122,12 @@ int og_tmpl_render(og_buf *out, const og_tmpl *t, const json_t *data, const og_t
 
 /*
  * `opsgate template check`: render `t` against `data` into a scratch buffer and call `fn` once per
- * distinct (source, line, column) whose name the data does not provide. Only the branches the data
- * selects are walked, like a real render (a section over an empty list checks nothing inside).
- * `opts` may be NULL; its own `missing` hook is ignored. Returns 0 even when names are missing;
- * a negative code for render errors, as og_tmpl_render.
+ * distinct (source, line, column) whose name the data does not provide, sections and optional
+ * names included (see og_tmpl_missing's flags: what strict rendering refuses is
+ * `interpolation && !optional`). Only the branches the data selects are walked, like a real
+ * render (a section over an empty list checks nothing inside). `opts` may be NULL; its own
+ * `missing` hook and `strict` flag are ignored. Returns 0 even when names are missing; a negative
+ * code for render errors, as og_tmpl_render.
  */
 int og_tmpl_check(const og_tmpl *t, const json_t *data, const og_tmpl_opts *opts,
                   og_tmpl_missing_fn fn, void *ud, og_tmpl_error *err);

@@ -13,7 +13,7 @@ int art__tenant(og_ctx *ctx, const char *tenant, char tenant_id[OG_ID_LEN])
     og_tenant t;
     int error;
     if (!tenant || !*tenant)
-        return og_error_set(OG_EINVAL, "missing tenant (--tenant)");
+        return og_error_set(OG_EINVAL, "missing tenant: no tenant name or id given");
     if ((error = og_tenant_get(ctx, tenant, &t)) < 0)
         return error;
     og_strlcpy(tenant_id, t.id, OG_ID_LEN);
@@ -151,7 +151,7 @@ int art__scope(og_ctx *ctx, const char *tenant, const char *project, og_artifact
     char why[128];
     memset(out, 0, sizeof(*out));
     if (!project || !*project)
-        return og_error_set(OG_EINVAL, "missing project (--project)");
+        return og_error_set(OG_EINVAL, "missing project: no project key given");
     if ((error = art__tenant(ctx, tenant, out->tenant_id)) < 0)
         return error;
     if ((error = project_find(ctx, out->tenant_id, project, &out->project)) < 0)

@@ -140,7 +140,7 @@ int og_artifact_unlock(og_ctx *ctx, const og_artifact_ref *ref, int force)
         if (!force) {
             error = og_error_set(OG_ECONFLICT,
                                  "artifact '%s' is locked by %s; only they can unlock it (a "
-                                 "tenant-admin can break it with --force)",
+                                 "tenant-admin can force the unlock to break it)",
                                  ref->name, holder);
             goto cleanup;
         }
@@ -214,8 +214,7 @@ int og_artifact_hold_set(og_ctx *ctx, const og_artifact_ref *ref, const char *re
     if (!ref)
         return og_error_set(OG_EINVAL, "missing project");
     if (!reason || !*reason || strlen(reason) > REASON_MAX)
-        return og_error_set(OG_EINVAL, "a legal hold needs a reason (--reason, 1 to %d bytes)",
-                            REASON_MAX);
+        return og_error_set(OG_EINVAL, "a legal hold needs a reason (1 to %d bytes)", REASON_MAX);
     if ((error = art__scope(ctx, ref->tenant, ref->project, OG_RIGHT_ADMIN, &sc)) < 0)
         return error;
     og_id_new(id);
@@ -284,8 +283,7 @@ int og_artifact_hold_clear(og_ctx *ctx, const og_artifact_ref *ref, const char *
     if (!ref)
         return og_error_set(OG_EINVAL, "missing project");
     if (!reason || !*reason || strlen(reason) > REASON_MAX)
-        return og_error_set(OG_EINVAL,
-                            "clearing a legal hold needs a reason (--reason, 1 to %d bytes)",
+        return og_error_set(OG_EINVAL, "clearing a legal hold needs a reason (1 to %d bytes)",
                             REASON_MAX);
     if ((error = art__scope(ctx, ref->tenant, ref->project, OG_RIGHT_ADMIN, &sc)) < 0)
         return error;

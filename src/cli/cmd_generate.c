@@ -154,6 +154,11 @@ static int run(og_cli *cli, int argc, char **argv)
     req.template_ref = tmpl;
     req.dry_run = dry;
     if ((error = og_docgen_generate_store(&cli->ctx, &req, &out, &prov)) < 0) {
+        if (strcmp(og_error_detail(), OG_DOCGEN_DETAIL_NO_DATA) == 0) {
+            char msg[1024];
+            og_strlcpy(msg, og_error_last(), sizeof(msg));
+            og_error_set(error, "%s: pass the data with --input FILE.json", msg);
+        }
         rc = og_cli_fail(error);
         goto cleanup;
     }

@@ -14,10 +14,12 @@
 
 static const char *const help =
     "usage: opsgate template list --tenant T [--json]\n"
-    "       opsgate template put --tenant T NAME FILE [-m MESSAGE]\n"
+    "       opsgate template put --tenant T NAME FILE [-m MESSAGE] [--force]\n"
+    "                            [--data|--input DATA.json [--baseline FILE]] [--kind KIND]\n"
     "       opsgate template get --tenant T NAME[@VERSION] [-o FILE]\n"
     "       opsgate template log --tenant T NAME [--json]\n"
-    "       opsgate template check FILE [--data|--input DATA.json] [--kind KIND] [--baseline FILE]\n"
+    "       opsgate template check FILE [--data|--input DATA.json [--baseline FILE]] [--kind "
+    "KIND]\n"
     "\n"
     "Templates are Mustache (docs/templates.md). Built-in document templates: sow,\n"
     "change-order, runbook, closure; built-in partials: header, terms, assumptions, signoff\n"
@@ -27,14 +29,22 @@ static const char *const help =
     "Tenant templates are versioned artifacts of kind template in the tenant's project\n"
     "opsgate-templates (created on the first put), with history, diff and audit.\n"
     "\n"
-    "put refuses a template that does not parse (line and column named). get without a\n"
-    "version falls back to the built-in.\n"
+    "generate renders strictly: a {{name}} the data does not have is an error naming the\n"
+    "template, line and name, unless the template lists it in {{! optional: name, other }}\n"
+    "(sections {{#name}}...{{/name}} over a missing name are fine: they render nothing).\n"
     "\n"
-    "check parses FILE and reports errors as FILE:LINE:COLUMN: message (exit 1). With --input\n"
-    "it renders the template against the data and warns of every name the data does not\n"
-    "provide. With --kind (or a file named after a kind, e.g. sow.mustache) the data is first\n"
-    "turned into that kind's view model, which is what `generate` renders; a change order also\n"
-    "needs --baseline (the baseline SOW's data). Built-in partials are available.\n";
+    "check parses FILE (errors as FILE:LINE:COLUMN: message, exit 1) and renders it against\n"
+    "the sample project shipped with opsgate, or the data given with --input, as `generate`\n"
+    "would: every name the data does not provide is reported as FILE:LINE:COLUMN: error (exit\n"
+    "1). A document template is checked against its kind's view model (--kind, else the kind in\n"
+    "the file name, e.g. sow.mustache); a built-in partial's name (terms.mustache) inside each\n"
+    "kind's document; any other template against every kind, reporting the closest. A change\n"
+    "order with --input also needs --baseline (the baseline SOW's data).\n"
+    "\n"
+    "put runs the same check (the template's NAME says what it is) and refuses a template with\n"
+    "problems (exit 1, nothing stored); --force stores it and prints the problems as warnings.\n"
+    "A template that does not parse is never stored. get without a version falls back to the\n"
+    "built-in.\n";
 
 /* Write an output file. Regular files (and new ones) are replaced atomically; anything else that
  * exists - /dev/stdout, a FIFO, /dev/null - is written in place: an atomic rename would replace
@@ -58,53 +68,74 @@ static int write_output(const char *path, const void *data, size_t len)
     return og_file_write_atomic(path, data, len, 0644);
 }
 
-typedef struct missing_ctx {
-    const char *file;
-    int n;
-} missing_ctx;
-
-/* Called once per distinct position of a name the data does not provide. */
-static void on_missing(void *ud, const og_tmpl_missing *m)
+/* Print each problem as FILE:LINE:COLUMN: <severity>: message; returns how many. `file` stands
+ * for the template itself (problems in other partials keep their name). */
+static size_t print_problems(const json_t *problems, const char *self, const char *file,
+                             const char *severity)
 {
-    missing_ctx *w = ud;
-    w->n++;
-    fprintf(stderr, "%s:%d:%d: warning: '%s' is not provided by the data\n",
-            m->source && *m->source ? m->source : w->file, m->line, m->column, m->name);
+    const json_t *p;
+    size_t i;
+    json_array_foreach(problems, i, p)
+    {
+        const char *src = json_string_value(json_object_get(p, "source"));
+        const char *msg = json_string_value(json_object_get(p, "message"));
+        const char *rest = msg ? strchr(msg, ' ') : NULL; /* after "source:line:col:" */
+        fprintf(stderr, "%s:%lld:%lld: %s: %s\n", src && strcmp(src, self) != 0 ? src : file,
+                (long long)json_integer_value(json_object_get(p, "line")),
+                (long long)json_integer_value(json_object_get(p, "column")), severity,
+                rest ? rest + 1 : "");
+    }
+    return json_array_size(problems);
+}
+
+/* Read project data (and a change order's baseline) given on the command line. */
+static int read_data(const char *input, const char *baseline_f, json_t **data, json_t **base)
+{
+    char *text = NULL;
+    size_t tlen = 0;
+    int error = 0;
+    *data = *base = NULL;
+    if (!input)
+        return 0;
+    if ((error = og_file_read(input, DATA_MAX, &text, &tlen)) < 0 ||
+        (error = og_docgen_data_parse(data, text, tlen, input)) < 0)
+        goto cleanup;
+    if (baseline_f) {
+        free(text);
+        text = NULL;
+        if ((error = og_file_read(baseline_f, DATA_MAX, &text, &tlen)) < 0 ||
+            (error = og_docgen_data_parse(base, text, tlen, baseline_f)) < 0)
+            goto cleanup;
+    }
+cleanup:
+    free(text);
+    return error;
 }
 
 static int cmd_check(int npos, char **pos, const char *input, const char *kind_s,
                      const char *baseline_f)
 {
-    int error, rc = OG_EXIT_FAIL, warnings = 0;
-    char *src = NULL, *text = NULL;
-    size_t len = 0, tlen = 0;
+    int error, rc = OG_EXIT_FAIL;
+    char *src = NULL;
+    size_t len = 0;
     og_tmpl *t = NULL;
     og_tmpl_error terr;
-    json_t *data = NULL, *base = NULL, *model = NULL;
+    json_t *data = NULL, *base = NULL, *problems = NULL;
     og_doc_kind kind;
-    int have_kind = 0;
-    og_tmpl_opts o;
+    og_docgen_check_opts o;
+    char name[128];
 
     if (npos != 1)
         return og_cli_usage("template", "template check takes one FILE");
     const char *file = pos[0];
-    if (kind_s) {
-        if (og_doc_kind_parse(kind_s, &kind) < 0)
-            return og_cli_usage("template", "%s", og_error_last());
-        have_kind = 1;
-    } else {
-        /* infer the kind from a file named like a built-in: sow.mustache, closure.md.mustache */
-        const char *b = strrchr(file, '/');
-        b = b ? b + 1 : file;
-        for (int k = 0; k <= OG_DOC_CLOSURE && !have_kind; k++) {
-            const char *n = og_doc_kind_name((og_doc_kind)k);
-            size_t nl = strlen(n);
-            if (strncmp(b, n, nl) == 0 && b[nl] == '.') {
-                kind = (og_doc_kind)k;
-                have_kind = 1;
-            }
-        }
-    }
+    if (kind_s && og_doc_kind_parse(kind_s, &kind) < 0)
+        return og_cli_usage("template", "%s", og_error_last());
+    /* what the file is comes from its name, like a stored template's: sow.mustache is the SOW,
+     * terms.mustache the terms partial, sow.check.md.mustache a SOW too */
+    const char *b = strrchr(file, '/');
+    b = b ? b + 1 : file;
+    og_strlcpy(name, b, sizeof(name));
+    name[strcspn(name, ".")] = '\0';
     if ((error = og_file_read(file, OG_TMPL_MAX_SOURCE, &src, &len)) < 0) {
         rc = og_cli_fail(error);
         goto cleanup;
@@ -113,51 +144,84 @@ static int cmd_check(int npos, char **pos, const char *input, const char *kind_s
         fprintf(stderr, "%s:%d:%d: %s\n", file, terr.line, terr.column, terr.message);
         goto cleanup;
     }
-    if (input) {
-        if ((error = og_file_read(input, DATA_MAX, &text, &tlen)) < 0 ||
-            (error = og_docgen_data_parse(&data, text, tlen, input)) < 0) {
-            rc = og_cli_fail(error);
-            goto cleanup;
-        }
-        if (baseline_f) {
-            free(text);
-            text = NULL;
-            if ((error = og_file_read(baseline_f, DATA_MAX, &text, &tlen)) < 0 ||
-                (error = og_docgen_data_parse(&base, text, tlen, baseline_f)) < 0) {
-                rc = og_cli_fail(error);
-                goto cleanup;
-            }
-        }
-        if (have_kind) {
-            if ((error = og_docgen_model(&model, kind, data, base)) < 0) {
-                rc = og_cli_fail(error);
-                goto cleanup;
-            }
-        }
-        memset(&o, 0, sizeof(o));
-        o.escape = OG_TMPL_ESCAPE_NONE;
-        o.partial = og_docgen_builtin_partial;
-        missing_ctx w = {file, 0};
-        error = og_tmpl_check(t, model ? model : data, &o, on_missing, &w, &terr);
-        warnings = w.n;
-        if (error < 0) {
-            fprintf(stderr, "%s:%d:%d: %s\n", terr.source[0] ? terr.source : file, terr.line,
-                    terr.column, terr.message);
-            goto cleanup;
-        }
+    if ((error = read_data(input, baseline_f, &data, &base)) < 0) {
+        rc = og_cli_fail(error);
+        goto cleanup;
     }
+    memset(&o, 0, sizeof(o));
+    o.kind = kind_s;
+    o.data = data;
+    o.baseline = base;
+    if ((error = og_docgen_template_check(NULL, NULL, name, src, len, &o, &problems)) < 0) {
+        rc = og_cli_fail(error);
+        goto cleanup;
+    }
+    size_t n = print_problems(problems, name, file, "error");
+    if (n) {
+        printf("%s: %zu problem%s (generate would fail)\n", file, n, n == 1 ? "" : "s");
+        goto cleanup;
+    }
+    printf("%s: ok\n", file);
     rc = OG_EXIT_OK;
-    if (!warnings)
-        printf("%s: ok\n", file);
-    else
-        printf("%s: %d warning%s\n", file, warnings, warnings == 1 ? "" : "s");
 cleanup:
     og_tmpl_free(t);
     json_decref(data);
     json_decref(base);
-    json_decref(model);
+    json_decref(problems);
     free(src);
-    free(text);
+    return rc;
+}
+
+static int cmd_put(og_cli *cli, const char *tenant, int npos, char **pos, const char *message,
+                   int force, const char *input, const char *kind_s, const char *baseline_f)
+{
+    char *src = NULL;
+    size_t len = 0;
+    int64_t v = 0;
+    int error, rc = OG_EXIT_FAIL;
+    json_t *data = NULL, *base = NULL, *problems = NULL;
+    og_docgen_put_opts o;
+    og_doc_kind kind;
+    if (npos != 2)
+        return og_cli_usage("template", "template put takes NAME and FILE");
+    if (kind_s && og_doc_kind_parse(kind_s, &kind) < 0)
+        return og_cli_usage("template", "%s", og_error_last());
+    if ((error = og_file_read(pos[1], OG_TMPL_MAX_SOURCE, &src, &len)) < 0 ||
+        (error = read_data(input, baseline_f, &data, &base)) < 0) {
+        rc = og_cli_fail(error);
+        goto cleanup;
+    }
+    if ((rc = og_cli_open(cli, tenant)) != 0)
+        goto cleanup;
+    rc = OG_EXIT_FAIL;
+    memset(&o, 0, sizeof(o));
+    o.message = message;
+    o.force = force;
+    o.check.kind = kind_s;
+    o.check.data = data;
+    o.check.baseline = base;
+    error = og_docgen_template_put(&cli->ctx, tenant, pos[0], src, len, &o, &v, &problems);
+    if (error < 0) {
+        if (json_array_size(problems)) {
+            char msg[1024];
+            og_strlcpy(msg, og_error_last(), sizeof(msg));
+            print_problems(problems, pos[0], pos[1], "error");
+            og_error_set(error, "%s (store it anyway with --force)", msg);
+        }
+        rc = og_cli_fail(error);
+        goto cleanup;
+    }
+    print_problems(problems, pos[0], pos[1], "warning");
+    if (json_array_size(problems))
+        fprintf(stderr, "opsgate: stored with --force: generate fails on this template until the "
+                        "data provides these names\n");
+    printf("%s@%lld\n", pos[0], (long long)v);
+    rc = OG_EXIT_OK;
+cleanup:
+    json_decref(problems);
+    json_decref(data);
+    json_decref(base);
+    free(src);
     return rc;
 }
 
@@ -195,10 +259,10 @@ static int run(og_cli *cli, int argc, char **argv)
         {"tenant", required_argument, NULL, 't'},   {"json", no_argument, NULL, 'j'},
         {"message", required_argument, NULL, 'm'},  {"output", required_argument, NULL, 'o'},
         {"input", required_argument, NULL, 'i'},    {"kind", required_argument, NULL, 'k'},
-        {"data", required_argument, NULL, 'i'},
+        {"data", required_argument, NULL, 'i'},     {"force", no_argument, NULL, 'F'},
         {"baseline", required_argument, NULL, 'b'}, {NULL, 0, NULL, 0},
     };
-    int c, error, json = 0;
+    int c, error, json = 0, force = 0;
     const char *tenant = NULL, *message = NULL, *outfile = NULL, *input = NULL, *kind = NULL,
                *baseline = NULL;
     if (argc < 2)
@@ -229,6 +293,9 @@ static int run(og_cli *cli, int argc, char **argv)
         case 'b':
             baseline = optarg;
             break;
+        case 'F':
+            force = 1;
+            break;
         default:
             return og_cli_badopt("template", argv + 1);
         }
@@ -248,25 +315,8 @@ static int run(og_cli *cli, int argc, char **argv)
             return og_cli_usage("template", "unexpected argument '%s'", pos[0]);
         return cmd_list(cli, tenant, json);
     }
-    if (strcmp(sub, "put") == 0) {
-        char *src = NULL;
-        size_t len = 0;
-        int64_t v = 0;
-        if (npos != 2)
-            return og_cli_usage("template", "template put takes NAME and FILE");
-        if ((error = og_file_read(pos[1], OG_TMPL_MAX_SOURCE, &src, &len)) < 0)
-            return og_cli_fail(error);
-        if ((error = og_cli_open(cli, tenant))) {
-            free(src);
-            return error;
-        }
-        error = og_docgen_template_put(&cli->ctx, tenant, pos[0], src, len, message, &v);
-        free(src);
-        if (error < 0)
-            return og_cli_fail(error);
-        printf("%s@%lld\n", pos[0], (long long)v);
-        return OG_EXIT_OK;
-    }
+    if (strcmp(sub, "put") == 0)
+        return cmd_put(cli, tenant, npos, pos, message, force, input, kind, baseline);
     if (strcmp(sub, "get") == 0) {
         char name[OG_DOCGEN_REF_MAX], ref[OG_DOCGEN_REF_MAX], *at, *end;
         long long v = 0;

@@ -122,6 +122,7 @@ int og_docgen_render_md(og_buf *out, const og_tmpl *t, const json_t *model,
     og_tmpl_opts o;
     memset(&o, 0, sizeof(o));
     o.escape = OG_TMPL_ESCAPE_NONE;
+    o.strict = 1; /* a name the model lacks is a template bug, not an empty string */
     o.partial = partial ? partial : og_docgen_builtin_partial;
     o.partial_ud = partial ? partial_ud : NULL;
     return og_tmpl_render(out, t, model, &o, err);

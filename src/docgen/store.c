@@ -115,22 +115,45 @@ int og_docgen_template_get(og_ctx *ctx, const char *tenant, const char *name, in
 }
 
 int og_docgen_template_put(og_ctx *ctx, const char *tenant, const char *name, const char *src,
-                           size_t len, const char *message, int64_t *out_version)
+                           size_t len, const og_docgen_put_opts *opts, int64_t *out_version,
+                           json_t **problems)
 {
+    static const og_docgen_put_opts none = {0};
     int error;
     og_artifact_ref r;
     og_artifact_put_opts o;
     og_artifact_version v;
     og_project p;
-    og_tmpl *t = NULL;
-    og_tmpl_error terr;
+    json_t *found = NULL;
     char aname[OG_ARTIFACT_NAME_MAX + 1];
+    if (problems)
+        *problems = NULL;
+    if (!opts)
+        opts = &none;
     if ((error = template_ref(&r, tenant, name, aname, sizeof(aname))) < 0)
         return error;
-    /* a template that does not parse is never stored */
-    if ((error = og_tmpl_parse_named(&t, name, src, len, &terr)) < 0)
+    /* a template that does not parse is never stored; one that names what the data does not
+     * have only when forced (generate would fail on it) */
+    if ((error = og_docgen_template_check(ctx, tenant, name, src, len, &opts->check, &found)) < 0)
         return error;
-    og_tmpl_free(t);
+    size_t n = json_array_size(found);
+    if (n && !opts->force) {
+        const json_t *p0 = json_array_get(found, 0);
+        char more[64] = "";
+        if (n > 1)
+            snprintf(more, sizeof(more), " (%zu missing names in all)", n);
+        error = og_error_set(
+            OG_EINVAL,
+            "template '%s' not stored: generate would fail on it: %s:%lld:%lld: '%s' is not in "
+            "the %s data of a %s%s",
+            name, json_string_value(json_object_get(p0, "source")),
+            (long long)json_integer_value(json_object_get(p0, "line")),
+            (long long)json_integer_value(json_object_get(p0, "column")),
+            json_string_value(json_object_get(p0, "name")),
+            opts->check.data ? "given" : "sample project's",
+            json_string_value(json_object_get(p0, "kind")), more);
+        goto cleanup;
+    }
     error = og_project_get(ctx, tenant, OG_DOCGEN_TEMPLATE_PROJECT, &p);
     if (error == OG_ENOTFOUND) {
         og_error_clear();
@@ -140,16 +163,23 @@ int og_docgen_template_put(og_ctx *ctx, const char *tenant, const char *name, co
             error = 0;
     }
     if (error < 0)
-        return error;
+        goto cleanup;
     memset(&o, 0, sizeof(o));
     o.kind = "template";
     o.media_type = "text/plain";
-    o.message = message;
+    o.message = opts->message;
     if ((error = og_artifact_put_buffer(ctx, &r, &o, src, len, &v)) < 0)
-        return error;
+        goto cleanup;
     if (out_version)
         *out_version = v.number;
-    return 0;
+    error = 0;
+cleanup:
+    if (problems) {
+        *problems = found;
+        found = NULL;
+    }
+    json_decref(found);
+    return error;
 }
 
 int og_docgen_template_list(og_ctx *ctx, const char *tenant, json_t **out)
@@ -376,7 +406,7 @@ static int generate_execute(og_ctx *ctx, const char *tenant_id, json_t *params, 
     if (!s || !og_streq(json_string_value(json_object_get(params, "staged")), s->nonce))
         return og_error_set(OG_ECONFLICT,
                             "artifacts.generate: the document is generated when requested and "
-                            "is no longer staged; run `opsgate generate` again");
+                            "is no longer staged; generate it again");
     dref = (og_artifact_ref){s->tenant, s->project, s->data_name};
     cref = (og_artifact_ref){s->tenant, s->project, s->doc_name};
 
@@ -600,10 +630,12 @@ int og_docgen_generate_store(og_ctx *ctx, const og_docgen_request *req, og_buf *
         og_artifact_ref r = {req->tenant, req->project, PROJECT_DATA_ARTIFACT};
         error = read_version(ctx, &r, 0, &dtext, NULL);
         if (error == OG_ENOTFOUND) {
+            /* face-neutral: the CLI and HTTP front ends say how to give the data */
             error = og_error_set(OG_EINVAL,
-                                 "project %s has no stored project data (artifact %s); pass "
-                                 "the data with --input FILE.json",
+                                 "no project data: none was given and project %s has no stored "
+                                 "project data (artifact %s)",
                                  req->project, PROJECT_DATA_ARTIFACT);
+            og_error_set_detail(OG_DOCGEN_DETAIL_NO_DATA);
             goto cleanup;
         }
         if (error < 0 || (error = og_docgen_data_parse(&stored, dtext.data ? dtext.data : "",

@@ -69,8 +69,14 @@ int og_http__generate(og_http_req *r)
         og_error_clear();
         goto cleanup;
     }
-    if (error < 0)
+    if (error < 0) {
+        if (strcmp(og_error_detail(), OG_DOCGEN_DETAIL_NO_DATA) == 0) {
+            char msg[1024];
+            og_strlcpy(msg, og_error_last(), sizeof(msg));
+            og_error_set(error, "%s: send the project data as \"data\" in the request body", msg);
+        }
         goto cleanup;
+    }
     int status = req.dry_run ? 200 : 201;
     const char *art = json_string_value(json_object_get(prov, "artifact"));
     json_int_t ver = json_integer_value(json_object_get(prov, "version"));

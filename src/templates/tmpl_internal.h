@@ -37,13 +37,24 @@ typedef struct tmpl_node {
     int line, column;
 } tmpl_node;
 
+/* A name (pointing into og_tmpl.src, not NUL-terminated). */
+typedef struct tmpl_name {
+    const char *s;
+    size_t n;
+} tmpl_name;
+
 struct og_tmpl {
     char *src;       /* owned copy of the source; nodes point into it */
     size_t src_len;
     tmpl_node *nodes;
     size_t n_nodes;
     char *name;      /* owned; "" for a template parsed without a name */
+    tmpl_name *optional; /* names listed in {{! optional: a, b.c }} comments of this source */
+    size_t n_optional;
 };
+
+/* Whether `t` marks the tag name s[0..n) optional. */
+bool og_tmpl__optional(const og_tmpl *t, const char *s, size_t n);
 
 /* Fill err and og_error_set(); returns code. NULL err is allowed. */
 int og_tmpl__fail(og_tmpl_error *err, int code, const char *source, int line, int column,

@@ -46,17 +46,17 @@ typedef enum tok_kind {
 typedef struct tok {
     uint8_t kind;
     bool dynamic;
-    bool nl;          /* text: ends with '\n' (so ends its line) */
-    bool removed;     /* text on a standalone line */
-    bool standalone;  /* tag on a standalone line */
-    bool line_start;  /* first token of a line that is not standalone */
-    bool ws_before;   /* tag: only whitespace text between it and the start of its line */
-    bool ws_after;    /* tag: only whitespace text between it and the end of its line */
-    const char *s;    /* text, or the tag's name */
+    bool nl;         /* text: ends with '\n' (so ends its line) */
+    bool removed;    /* text on a standalone line */
+    bool standalone; /* tag on a standalone line */
+    bool line_start; /* first token of a line that is not standalone */
+    bool ws_before;  /* tag: only whitespace text between it and the start of its line */
+    bool ws_after;   /* tag: only whitespace text between it and the end of its line */
+    const char *s;   /* text, or the tag's name */
     size_t n;
-    const char *lead;  /* tag with ws_before: the line's leading whitespace */
+    const char *lead; /* tag with ws_before: the line's leading whitespace */
     size_t lead_len;
-    const char *next_ws;  /* tag with ws_after: leading whitespace of the following line */
+    const char *next_ws; /* tag with ws_after: leading whitespace of the following line */
     size_t next_ws_len;
     int line, column;
 } tok;
@@ -64,8 +64,9 @@ typedef struct tok {
 typedef struct parser {
     const char *src;
     size_t len;
-    const char *source;  /* name for errors */
+    const char *source; /* name for errors */
     og_tmpl_error *err;
+    og_tmpl *t; /* receives the names of {{! optional: ... }} comments */
     tok *toks;
     size_t n_toks, cap_toks;
     /* position tracking for line/column of tags (advanced monotonically) */
@@ -170,11 +171,16 @@ static int push_text(parser *p, size_t from, size_t to)
 static const char *kind_sigil(uint8_t kind)
 {
     switch (kind) {
-    case T_SECTION: return "#";
-    case T_INVERTED: return "^";
-    case T_PARENT: return "<";
-    case T_BLOCK: return "$";
-    default: return "";
+    case T_SECTION:
+        return "#";
+    case T_INVERTED:
+        return "^";
+    case T_PARENT:
+        return "<";
+    case T_BLOCK:
+        return "$";
+    default:
+        return "";
     }
 }
 
@@ -232,12 +238,67 @@ static int set_delims(parser *p, size_t tag_pos, const char *s, size_t n, char *
     if (!ok)
         return fail_at(p, tag_pos, OG_EINVAL,
                        "bad set-delimiter tag: expected two delimiters of 1-%d characters "
-                       "without '=' or spaces, like {{=<%% %%>=}}", DELIM_MAX);
+                       "without '=' or spaces, like {{=<%% %%>=}}",
+                       DELIM_MAX);
     memcpy(otag, o, on);
     *olen = on;
     memcpy(ctag, c, cn);
     *clen = cn;
     return 0;
+}
+
+/*
+ * {{! optional: client.vat_id, project.po_number }}: a comment (so other Mustache tools ignore
+ * it) whose text starts with "optional:" lists names, separated by commas or whitespace, that
+ * this source may interpolate without the data providing them (strict rendering, og_tmpl_check).
+ * Any other comment is just a comment.
+ */
+static int optional_comment(parser *p, size_t pos, const char *s, size_t n)
+{
+    static const char tag[] = "optional:";
+    const size_t tl = sizeof(tag) - 1;
+    while (n && is_space(*s))
+        s++, n--;
+    if (n < tl || memcmp(s, tag, tl) != 0)
+        return 0;
+    s += tl;
+    n -= tl;
+    while (n) {
+        while (n && (is_space(*s) || *s == ','))
+            s++, n--;
+        size_t w = 0;
+        while (w < n && !is_space(s[w]) && s[w] != ',')
+            w++;
+        if (w == 0)
+            break;
+        og_tmpl *t = p->t;
+        if (t->n_optional == OG_TMPL_MAX_OPTIONAL)
+            return fail_at(p, pos, OG_EINVAL, "more than %d optional names in one template",
+                           OG_TMPL_MAX_OPTIONAL);
+        size_t have = t->n_optional;
+        if (have == 0 || (have >= 8 && (have & (have - 1)) == 0)) { /* full at 8, 16, 32... */
+            size_t cap = have ? have * 2 : 8;
+            tmpl_name *names = realloc(t->optional, cap * sizeof(*names));
+            if (!names)
+                return og_tmpl__fail(p->err, OG_ERROR, p->source, 0, 0, "out of memory");
+            t->optional = names;
+        }
+        tmpl_name *names = t->optional;
+        names[t->n_optional].s = s;
+        names[t->n_optional].n = w;
+        t->n_optional++;
+        s += w;
+        n -= w;
+    }
+    return 0;
+}
+
+bool og_tmpl__optional(const og_tmpl *t, const char *s, size_t n)
+{
+    for (size_t i = 0; i < t->n_optional; i++)
+        if (t->optional[i].n == n && memcmp(t->optional[i].s, s, n) == 0)
+            return true;
+    return false;
 }
 
 static const char *find(const char *hay, size_t hlen, const char *needle, size_t nlen)
@@ -275,8 +336,8 @@ static int tokenize(parser *p)
             memcpy(closer, ctag, clen);
             closer_len = clen;
         }
-        const char *c = inner <= p->len ? find(p->src + inner, p->len - inner, closer, closer_len)
-                                        : NULL;
+        const char *c =
+            inner <= p->len ? find(p->src + inner, p->len - inner, closer, closer_len) : NULL;
         if (!c)
             return fail_at(p, tstart, OG_EINVAL, "unclosed tag: no \"%.*s\" after \"%.*s\"",
                            (int)closer_len, closer, (int)olen, otag);
@@ -308,7 +369,7 @@ static int tokenize(parser *p)
             break;
         case '!':
             t->kind = T_COMMENT;
-            rc = 0;
+            rc = optional_comment(p, tstart, rest, rlen);
             break;
         case '&':
             t->kind = T_RAW;
@@ -318,18 +379,21 @@ static int tokenize(parser *p)
         case '^':
         case '/':
         case '$':
-            t->kind = sigil == '#' ? T_SECTION : sigil == '^' ? T_INVERTED
-                    : sigil == '/' ? T_CLOSE : T_BLOCK;
+            t->kind = sigil == '#'   ? T_SECTION
+                      : sigil == '^' ? T_INVERTED
+                      : sigil == '/' ? T_CLOSE
+                                     : T_BLOCK;
             rc = tag_name(p, tstart,
-                          sigil == '#' ? "section" : sigil == '^' ? "inverted section"
-                          : sigil == '/' ? "closing" : "block",
+                          sigil == '#'   ? "section"
+                          : sigil == '^' ? "inverted section"
+                          : sigil == '/' ? "closing"
+                                         : "block",
                           rest, rlen, false, t);
             break;
         case '>':
         case '<':
             t->kind = sigil == '>' ? T_PARTIAL : T_PARENT;
-            rc = tag_name(p, tstart, sigil == '>' ? "partial" : "parent", rest, rlen, true,
-                          t);
+            rc = tag_name(p, tstart, sigil == '>' ? "partial" : "parent", rest, rlen, true, t);
             break;
         default:
             t->kind = T_VAR;
@@ -444,13 +508,13 @@ static void mark_lines(parser *p)
 /* ---- pass 3: the node tree ---- */
 
 typedef struct frame {
-    size_t node;         /* index of the container node (root: SIZE_MAX) */
+    size_t node; /* index of the container node (root: SIZE_MAX) */
     const tok *open;
-    const char *strip;   /* absolute indentation removed from this container's lines */
+    const char *strip; /* absolute indentation removed from this container's lines */
     size_t strip_len;
-    const char *cand;    /* parameter block: opening line's indentation, if its pair is clear */
+    const char *cand; /* parameter block: opening line's indentation, if its pair is clear */
     size_t cand_len;
-    bool intrinsic;      /* block's indentation was fixed by its content */
+    bool intrinsic; /* block's indentation was fixed by its content */
 } frame;
 
 typedef struct builder {
@@ -555,14 +619,16 @@ static int build(parser *p, og_tmpl *t)
         case T_BLOCK: {
             if (depth == OG_TMPL_MAX_NESTING) {
                 error = og_tmpl__fail(p->err, OG_EINVAL, p->source, k->line, k->column,
-                              "sections nested deeper than %d", OG_TMPL_MAX_NESTING);
+                                      "sections nested deeper than %d", OG_TMPL_MAX_NESTING);
                 goto cleanup;
             }
             bool argument = top->open && top->open->kind == T_PARENT;
             if (!(x = node_push(&b)))
                 goto oom;
-            x->kind = k->kind == T_SECTION ? TK_SECTION : k->kind == T_INVERTED ? TK_INVERTED
-                    : k->kind == T_PARENT ? TK_PARENT : TK_BLOCK;
+            x->kind = k->kind == T_SECTION    ? TK_SECTION
+                      : k->kind == T_INVERTED ? TK_INVERTED
+                      : k->kind == T_PARENT   ? TK_PARENT
+                                              : TK_BLOCK;
             x->s = k->s;
             x->n = k->n;
             x->dynamic = k->dynamic;
@@ -585,8 +651,8 @@ static int build(parser *p, og_tmpl *t)
                  * opening tag ends its line; parameter blocks only when it is alone there */
                 bool intrinsic = k->ws_after && (argument || k->ws_before);
                 if (intrinsic) {
-                    size_t c = common_prefix(k->next_ws, k->next_ws_len, top->strip,
-                                             top->strip_len);
+                    size_t c =
+                        common_prefix(k->next_ws, k->next_ws_len, top->strip, top->strip_len);
                     if (c == top->strip_len) {
                         f->strip = k->next_ws;
                         f->strip_len = k->next_ws_len;
@@ -605,18 +671,18 @@ static int build(parser *p, og_tmpl *t)
         case T_CLOSE: {
             if (depth == 0) {
                 error = og_tmpl__fail(p->err, OG_EINVAL, p->source, k->line, k->column,
-                              "closing tag {{/%.*s}} has no opening tag", (int)(k->n > 60 ? 60 : k->n),
-                              k->s);
+                                      "closing tag {{/%.*s}} has no opening tag",
+                                      (int)(k->n > 60 ? 60 : k->n), k->s);
                 goto cleanup;
             }
             const tok *o = top->open;
             if (o->n != k->n || memcmp(o->s, k->s, k->n) != 0) {
-                error = og_tmpl__fail(p->err, OG_EINVAL, p->source, k->line, k->column,
-                              "mismatched closing tag {{/%.*s}}: expected {{/%.*s}} to close "
-                              "{{%s%.*s}} from line %d column %d",
-                              (int)(k->n > 60 ? 60 : k->n), k->s, (int)(o->n > 60 ? 60 : o->n), o->s,
-                              kind_sigil(o->kind), (int)(o->n > 60 ? 60 : o->n), o->s, o->line,
-                              o->column);
+                error = og_tmpl__fail(
+                    p->err, OG_EINVAL, p->source, k->line, k->column,
+                    "mismatched closing tag {{/%.*s}}: expected {{/%.*s}} to close "
+                    "{{%s%.*s}} from line %d column %d",
+                    (int)(k->n > 60 ? 60 : k->n), k->s, (int)(o->n > 60 ? 60 : o->n), o->s,
+                    kind_sigil(o->kind), (int)(o->n > 60 ? 60 : o->n), o->s, o->line, o->column);
                 goto cleanup;
             }
             tmpl_node *c = &b.nodes[top->node];
@@ -644,10 +710,11 @@ static int build(parser *p, og_tmpl *t)
     }
     if (depth > 0) {
         const tok *o = stack[depth].open;
-        error = og_tmpl__fail(p->err, OG_EINVAL, p->source, o->line, o->column,
-                      "unclosed section {{%s%.*s}}: no {{/%.*s}} before the end of the template",
-                      kind_sigil(o->kind), (int)(o->n > 60 ? 60 : o->n), o->s,
-                      (int)(o->n > 60 ? 60 : o->n), o->s);
+        error = og_tmpl__fail(
+            p->err, OG_EINVAL, p->source, o->line, o->column,
+            "unclosed section {{%s%.*s}}: no {{/%.*s}} before the end of the template",
+            kind_sigil(o->kind), (int)(o->n > 60 ? 60 : o->n), o->s, (int)(o->n > 60 ? 60 : o->n),
+            o->s);
         goto cleanup;
     }
     t->nodes = b.nodes;
@@ -699,6 +766,7 @@ int og_tmpl_parse_named(og_tmpl **out, const char *source, const char *src, size
     p.len = len;
     p.source = source;
     p.err = err;
+    p.t = t;
     p.line = 1;
     p.column = 1;
     if ((error = tokenize(&p)) < 0)
@@ -726,6 +794,7 @@ void og_tmpl_free(og_tmpl *t)
     if (!t)
         return;
     free(t->nodes);
+    free(t->optional);
     free(t->src);
     free(t->name);
     free(t);

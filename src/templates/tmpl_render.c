@@ -14,17 +14,17 @@
 /* Nodes visited by one render. Nested sections over lists can multiply work without producing
  * output (so the output cap would never trip); this bounds the time a hostile template takes. */
 #define RENDER_MAX_STEPS ((unsigned long)20 * 1000 * 1000)
-#define INDENT_CAP ((size_t)64 << 10)
-#define NAME_MAX_LEN 1024
+#define INDENT_CAP       ((size_t)64 << 10)
+#define NAME_MAX_LEN     1024
 
 typedef struct pcache {
     char *name;
-    og_tmpl *t;  /* NULL: the loader did not know the name */
+    og_tmpl *t; /* NULL: the loader did not know the name */
 } pcache;
 
 typedef struct ovr {
     const og_tmpl *t;
-    size_t parent;  /* the {{<parent}} node whose direct {{$block}} children are arguments */
+    size_t parent; /* the {{<parent}} node whose direct {{$block}} children are arguments */
 } ovr;
 
 typedef struct render {
@@ -86,12 +86,23 @@ static int emit_escaped(render *r, const char *s, size_t n)
     for (size_t i = 0; i < n; i++) {
         const char *rep;
         switch (s[i]) {
-        case '&': rep = "&amp;"; break;
-        case '<': rep = "&lt;"; break;
-        case '>': rep = "&gt;"; break;
-        case '"': rep = "&quot;"; break;
-        case '\'': rep = "&#39;"; break;
-        default: continue;
+        case '&':
+            rep = "&amp;";
+            break;
+        case '<':
+            rep = "&lt;";
+            break;
+        case '>':
+            rep = "&gt;";
+            break;
+        case '"':
+            rep = "&quot;";
+            break;
+        case '\'':
+            rep = "&#39;";
+            break;
+        default:
+            continue;
         }
         if ((rc = emit(r, s + run, i - run)) < 0 || (rc = emit(r, rep, strlen(rep))) < 0)
             return rc;
@@ -110,19 +121,34 @@ static void format_real(double d, char *buf, size_t size)
     }
 }
 
-static void report_missing(render *r, const og_tmpl *t, const tmpl_node *x, bool dyn_prefix)
+/* A name the context stack does not resolve: tell the `missing` hook; in strict mode an
+ * interpolation the source does not mark optional fails the render. */
+static int report_missing(render *r, const og_tmpl *t, const tmpl_node *x, bool dyn_prefix)
 {
-    if (!r->o->missing)
-        return;
-    char name[NAME_MAX_LEN + 2];
-    size_t n = x->n > NAME_MAX_LEN ? NAME_MAX_LEN : x->n;
-    size_t off = 0;
-    if (dyn_prefix)
-        name[off++] = '*';
-    memcpy(name + off, x->s, n);
-    name[off + n] = '\0';
-    og_tmpl_missing m = {.name = name, .source = t->name, .line = x->line, .column = x->column};
-    r->o->missing(r->o->missing_ud, &m);
+    bool interp = x->kind == TK_VAR || x->kind == TK_RAW;
+    bool optional = og_tmpl__optional(t, x->s, x->n);
+    if (r->o->missing) {
+        char name[NAME_MAX_LEN + 2];
+        size_t n = x->n > NAME_MAX_LEN ? NAME_MAX_LEN : x->n;
+        size_t off = 0;
+        if (dyn_prefix)
+            name[off++] = '*';
+        memcpy(name + off, x->s, n);
+        name[off + n] = '\0';
+        og_tmpl_missing m = {.name = name,
+                             .source = t->name,
+                             .line = x->line,
+                             .column = x->column,
+                             .interpolation = interp,
+                             .optional = optional};
+        r->o->missing(r->o->missing_ud, &m);
+    }
+    if (r->o->strict && interp && !optional)
+        return fail_node(r, t, x, OG_EINVAL,
+                         "'%.*s' is not in the data (if it may be missing, list it in "
+                         "{{! optional: %.*s }})",
+                         (int)(x->n > 80 ? 80 : x->n), x->s, (int)(x->n > 80 ? 80 : x->n), x->s);
+    return 0;
 }
 
 /*
@@ -191,9 +217,16 @@ static int interpolate(render *r, const json_t *v, bool escape)
         s = num;
         n = strlen(num);
         break;
-    case JSON_TRUE: s = "true"; n = 4; break;
-    case JSON_FALSE: s = "false"; n = 5; break;
-    default: break; /* null, objects and arrays print nothing */
+    case JSON_TRUE:
+        s = "true";
+        n = 4;
+        break;
+    case JSON_FALSE:
+        s = "false";
+        n = 5;
+        break;
+    default:
+        break; /* null, objects and arrays print nothing */
     }
     if (n == 0)
         return 0;
@@ -242,7 +275,7 @@ static int render_section(render *r, const og_tmpl *t, size_t i)
     int rc = 0;
 
     if (!found)
-        report_missing(r, t, x, false);
+        (void)report_missing(r, t, x, false); /* never an error for a section */
     if (x->kind == TK_INVERTED) {
         if (!truthy(v))
             rc = render_indented(r, t, x, t, i + 1, x->end, NULL, 0);
@@ -306,8 +339,8 @@ static int partial_get(render *r, const og_tmpl *t, const tmpl_node *x, const ch
             error = fail_node(r, t, x, rc, "loading partial \"%s\": %s", name, why);
             goto cleanup;
         }
-        if (rc == 0 && (error = og_tmpl_parse_named(&pt, name, src.data ? src.data : "", src.len,
-                                                    r->err)) < 0)
+        if (rc == 0 &&
+            (error = og_tmpl_parse_named(&pt, name, src.data ? src.data : "", src.len, r->err)) < 0)
             goto cleanup;
     }
     char *copy = strdup(name);
@@ -338,7 +371,7 @@ static int render_partial(render *r, const og_tmpl *t, size_t i)
         bool found;
         const json_t *v = lookup(r, x->s, x->n, &found);
         if (!found)
-            report_missing(r, t, x, true);
+            (void)report_missing(r, t, x, true); /* a dynamic name: never an error */
         if (!json_is_string(v) || json_string_length(v) > NAME_MAX_LEN ||
             strlen(json_string_value(v)) != json_string_length(v))
             return 0; /* the spec: a failed dynamic name renders nothing */
@@ -406,8 +439,8 @@ static int render_range(render *r, const og_tmpl *t, size_t from, size_t to)
         case TK_RAW: {
             bool found;
             const json_t *v = lookup(r, x->s, x->n, &found);
-            if (!found)
-                report_missing(r, t, x, false);
+            if (!found && (rc = report_missing(r, t, x, false)) < 0)
+                break;
             rc = interpolate(r, v, x->kind == TK_VAR && r->o->escape == OG_TMPL_ESCAPE_HTML);
             break;
         }
@@ -514,6 +547,7 @@ int og_tmpl_check(const og_tmpl *t, const json_t *data, const og_tmpl_opts *opts
 
     if (opts)
         o = *opts;
+    o.strict = 0; /* report every missing name, fail on none */
     o.missing = fn ? check_missing : NULL;
     o.missing_ud = &seen;
     og_buf_init(&seen.keys, (size_t)1 << 20);

@@ -10,6 +10,7 @@
 
 static _Thread_local char errmsg[OG_ERRMSG_MAX];
 static _Thread_local int errcode;
+static _Thread_local const char *errdetail;
 
 int og_error_set(int code, const char *fmt, ...)
 {
@@ -18,7 +19,19 @@ int og_error_set(int code, const char *fmt, ...)
     vsnprintf(errmsg, sizeof(errmsg), fmt, ap);
     va_end(ap);
     errcode = code;
+    errdetail = NULL;
     return code;
+}
+
+int og_error_set_detail(const char *detail)
+{
+    errdetail = detail;
+    return errcode;
+}
+
+const char *og_error_detail(void)
+{
+    return errdetail ? errdetail : "";
 }
 
 int og_error_wrap(const char *fmt, ...)
@@ -57,23 +70,37 @@ void og_error_clear(void)
 {
     errmsg[0] = '\0';
     errcode = OG_OK;
+    errdetail = NULL;
 }
 
 const char *og_error_name(int code)
 {
     switch (code) {
-    case OG_OK: return "ok";
-    case OG_ENOTFOUND: return "not_found";
-    case OG_EEXISTS: return "exists";
-    case OG_EDENIED: return "forbidden";
-    case OG_EAUTH: return "unauthorized";
-    case OG_ECONFLICT: return "conflict";
-    case OG_EPENDING: return "pending";
-    case OG_EINVAL: return "invalid";
-    case OG_ETOOBIG: return "too_large";
-    case OG_ECORRUPT: return "corrupt";
-    case OG_EBUSY: return "busy";
-    case OG_ESCHEMA: return "schema_too_new";
-    default: return "internal";
+    case OG_OK:
+        return "ok";
+    case OG_ENOTFOUND:
+        return "not_found";
+    case OG_EEXISTS:
+        return "exists";
+    case OG_EDENIED:
+        return "forbidden";
+    case OG_EAUTH:
+        return "unauthorized";
+    case OG_ECONFLICT:
+        return "conflict";
+    case OG_EPENDING:
+        return "pending";
+    case OG_EINVAL:
+        return "invalid";
+    case OG_ETOOBIG:
+        return "too_large";
+    case OG_ECORRUPT:
+        return "corrupt";
+    case OG_EBUSY:
+        return "busy";
+    case OG_ESCHEMA:
+        return "schema_too_new";
+    default:
+        return "internal";
     }
 }

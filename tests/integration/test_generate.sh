@@ -116,10 +116,44 @@ if jq -e '.partials | index("terms@1") != null and index("signoff@builtin") != n
 expect_rc 1 "template check syntax" og template check "$OG_TMP/broken.mustache"
 expect_grep "broken.mustache:1:1:" "$OG_TMP/err" "check names file:line:col"
 printf '{{client.nam}} {{totals.amount}}\n' >"$OG_TMP/sow.check.mustache"
-expect_rc 0 "template check warnings" og template check "$OG_TMP/sow.check.mustache" --input "$P/northwind-m365.json"
-expect_grep "sow.check.mustache:1:1: warning: 'client.nam'" "$OG_TMP/err" "missing variable warned"
+expect_rc 1 "template check missing name" og template check "$OG_TMP/sow.check.mustache" --input "$P/northwind-m365.json"
+expect_grep "sow.check.mustache:1:1: error: 'client.nam'" "$OG_TMP/err" "missing variable reported"
+expect_grep "1 problem (generate would fail)" "$OG_TMP/out" "check counts the problems"
 expect_rc 0 "template check builtin" og template check "$SRC/src/docgen/builtin/closure.mustache" --input "$P/northwind-m365.json"
 expect_grep "ok" "$OG_TMP/out" "built-in closure template checks clean"
+# without --input: the sample project shipped with opsgate; every built-in is clean against it
+for k in sow change-order runbook closure header terms assumptions signoff; do
+  expect_rc 0 "template check builtin $k" og template check "$SRC/src/docgen/builtin/$k.mustache"
+done
+
+# ---- strict templates: a typo fails generate; put refuses it, --force stores it ----
+# (in a tenant of their own: the runbook overrides below must not reach acme's documents)
+og tenant create beta >/dev/null && og project create --tenant beta p1 "P1" >/dev/null || bad "tenant beta"
+GB=(generate --tenant beta --project p1)
+printf '# {{title}}\n\nPrepared for {{client.nmae}}.\n' >"$OG_TMP/runbook.typo.mustache"
+expect_rc 1 "check a typo" og template check "$OG_TMP/runbook.typo.mustache"
+expect_grep "runbook.typo.mustache:3:14: error: 'client.nmae' is not in the data of a runbook" "$OG_TMP/err" "check names file, line, column and name"
+expect_rc 1 "put refuses a typo" og template put --tenant beta runbook "$OG_TMP/runbook.typo.mustache"
+expect_grep "runbook.typo.mustache:3:14: error: 'client.nmae'" "$OG_TMP/err" "put lists the problem"
+expect_grep "store it anyway with --force" "$OG_TMP/err" "put says how to force"
+expect_rc 0 "nothing stored" og template list --tenant beta --json
+if jq -e '[.[] | select(.name == "runbook" and .source == "builtin")] | length == 1' "$OG_TMP/out" >/dev/null; then ok; else bad "a refused template was stored"; fi
+expect_rc 0 "put --force" og template put --tenant beta runbook "$OG_TMP/runbook.typo.mustache" --force
+expect_grep "runbook@1" "$OG_TMP/out" "forced put stores version 1"
+expect_grep "warning: 'client.nmae'" "$OG_TMP/err" "forced put warns"
+expect_rc 1 "generate with the typo" og "${GB[@]}" runbook --input "$P/northwind-m365.json" --dry-run
+expect_grep "template runbook@1:3:14: 'client.nmae' is not in the data" "$OG_TMP/err" "generate names template, line and variable"
+# marked optional it is fine; a section over a missing name needs no marker
+printf '{{! optional: client.nmae }}\n# {{title}}\n\nPrepared for {{client.nmae}}.{{#client.vat_id}} VAT {{client.vat_id}}{{/client.vat_id}}\n' >"$OG_TMP/runbook.opt.mustache"
+expect_rc 0 "put an optional name" og template put --tenant beta runbook "$OG_TMP/runbook.opt.mustache"
+expect_grep "runbook@2" "$OG_TMP/out" "optional names pass the check"
+expect_rc 0 "generate with an optional name" og "${GB[@]}" runbook --input "$P/northwind-m365.json" --dry-run
+expect_grep "Prepared for ." "$OG_TMP/out" "a missing optional name renders as nothing"
+# put checks against given data too
+jq 'del(.client.address)' "$P/northwind-m365.json" >"$OG_TMP/noaddr.json"
+printf '{{client.address}} {{client.nmae2}}\n' >"$OG_TMP/addr.mustache"
+expect_rc 1 "put --input" og template put --tenant beta letter "$OG_TMP/addr.mustache" --kind sow --input "$OG_TMP/noaddr.json"
+expect_grep "'client.nmae2' is not in the given data of a sow" "$OG_TMP/err" "put names the given data"
 
 # ---- runbook certificates from the tenant's inventory ("certificates": "inventory") ----
 if command -v openssl >/dev/null 2>&1; then
@@ -140,6 +174,7 @@ fi
 # ---- the project's stored data (artifact project.json) when --input is not given ----
 expect_rc 1 "no stored data" og "${G[@]}" closure
 expect_grep "project.json" "$OG_TMP/err" "missing stored data named"
+expect_grep "pass the data with --input FILE.json" "$OG_TMP/err" "the CLI says how to give data"
 expect_rc 0 "put project.json" og artifact put --tenant acme --project northwind --name project.json "$P/northwind-m365.json"
 expect_rc 0 "closure from stored data" og "${G[@]}" closure -o "$OG_TMP/closure2.md"
 if cmp -s "$OG_TMP/closure.md" "$OG_TMP/closure2.md"; then ok; else bad "closure from stored data differs"; fi

@@ -102,6 +102,22 @@ req sow md "$P/northwind-m365.json"
 api POST /api/v1/projects/nope/generate "$pam" @"$OG_TMP/req.json"
 expect_error 404 not_found "unknown project"
 
+# --- no data in the body and none stored: the reply speaks HTTP, not CLI options
+api POST "$G" "$pam" '{"kind":"closure"}'
+expect_error 400 invalid "no project data"
+expect_jq '.error.message | test("no project data")' true "the message says what is missing"
+expect_jq '.error.message | test("request body")' true "the message says how to send it"
+expect_jq '.error.message | test("--input|--data|FILE")' false "no CLI options over HTTP"
+
+# --- a tenant template with a typo fails generate naming template, line and variable
+printf '# {{title}}\n\nPrepared for {{client.nmae}}.\n' >"$OG_TMP/typo.mustache"
+og template put --tenant acme runbook "$OG_TMP/typo.mustache" --force >/dev/null 2>&1 || bad "forced put"
+req runbook md "$P/northwind-m365.json" '{"dry_run":true}'
+api POST "$G" "$pam" @"$OG_TMP/req.json"
+expect_error 400 invalid "a template with a typo"
+expect_jq '.error.message | test("runbook@1:3:14: .client.nmae. is not in the data")' true "template, line and variable named"
+req sow md "$P/northwind-m365.json"
+
 # --- roles and tenants
 api POST "$G" "$aud" @"$OG_TMP/req.json"
 expect_error 403 forbidden "an auditor cannot generate"

@@ -86,6 +86,154 @@ static void test_builtin__use_only_names_the_model_provides(void **state)
     free(text2);
 }
 
+static json_t *sample(const char *file)
+{
+    const char *src = getenv("OG_SOURCE_DIR");
+    char path[1024], *text = NULL;
+    size_t len = 0;
+    json_t *d = NULL;
+    snprintf(path, sizeof(path), "%s/tests/data/projects/%s", src, file);
+    OG_ASSERT_OK(og_file_read(path, 1 << 24, &text, &len));
+    OG_ASSERT_OK(og_docgen_data_parse(&d, text, len, path));
+    free(text);
+    return d;
+}
+
+/* Delete the data's optional fields (docs/project-data.md, "Fields"), keeping what is required. */
+static void strip_optional(json_t *d)
+{
+    static const char *const top[] = {"format",      "contacts",    "objectives",
+                                      "environment", "assumptions", "client_responsibilities",
+                                      "acceptance",  "milestones",  NULL};
+    static const char *const sub[][2] = {
+        {"document", "revision"},
+        {"project", "key"},
+        {"project", "manager"},
+        {"client", "address"},
+        {"client", "msa_reference"},
+        {"client", "po_number"},
+        {"provider", "address"},
+        {"scope", "out"},
+        {"payment_terms", "expense_threshold"},
+        {"payment_terms", "deposit_percent"},
+        {"payment_terms", "warranty_days"},
+        {"runbook", "purpose"},
+        {"runbook", "variables"},
+        {"runbook", "prerequisites"},
+        {"runbook", "devices"},
+        {"runbook", "certificates"},
+        {"closure", "actual_start"},
+        {"closure", "change_orders"},
+        {"closure", "open_items"},
+        {"closure", "risks"},
+        {"closure", "handover"},
+        {"closure", "lessons"},
+        {"closure", "sponsor_comments"},
+        {"change", "previous"},
+    };
+    size_t i, j;
+    json_t *x, *y;
+    for (i = 0; top[i]; i++)
+        json_object_del(d, top[i]);
+    for (i = 0; i < sizeof(sub) / sizeof(sub[0]); i++)
+        json_object_del(json_object_get(d, sub[i][0]), sub[i][1]);
+    json_array_foreach(json_object_get(d, "signoff"), i, x) json_object_del(x, "title");
+    json_array_foreach(json_object_get(d, "deliverables"), i, x) json_object_del(x, "due");
+    json_array_foreach(json_object_get(d, "phases"), i, x)
+    {
+        json_object_del(x, "start");
+        json_object_del(x, "end");
+        json_array_foreach(json_object_get(x, "tasks"), j, y) json_object_del(y, "role");
+    }
+    json_array_foreach(json_object_get(json_object_get(d, "runbook"), "systems"), i, x)
+    {
+        json_object_del(x, "host");
+        json_object_del(x, "ip");
+        json_object_del(x, "os");
+        json_object_del(x, "location");
+    }
+    json_array_foreach(json_object_get(json_object_get(d, "runbook"), "procedures"), i, x)
+    {
+        json_object_del(x, "rollback");
+        json_array_foreach(json_object_get(x, "steps"), j, y)
+        {
+            json_object_del(y, "command");
+            json_object_del(y, "verify");
+            json_object_del(y, "expect");
+        }
+    }
+    const char *key;
+    json_object_foreach(json_object_get(json_object_get(d, "closure"), "deliverables"), key, x)
+        json_object_del(x, "accepted_on");
+}
+
+/* generate renders strictly: every built-in must render against the sample, with all its
+ * optional fields and without them. */
+static void test_builtin__render_strictly_with_and_without_optional_fields(void **state)
+{
+    (void)state;
+    if (!getenv("OG_SOURCE_DIR"))
+        skip();
+    for (int minimal = 0; minimal <= 1; minimal++) {
+        json_t *d = sample("northwind-m365.json"), *co = sample("northwind-m365-co1.json");
+        if (minimal) {
+            strip_optional(d);
+            strip_optional(co);
+        }
+        for (int k = 0; k <= OG_DOC_CLOSURE; k++) {
+            og_docgen_input in;
+            og_tmpl_error e;
+            og_buf out;
+            memset(&in, 0, sizeof(in));
+            in.kind = (og_doc_kind)k;
+            in.format = OG_DOC_MD;
+            in.data = k == OG_DOC_CHANGE_ORDER ? co : d;
+            in.baseline = d;
+            og_buf_init(&out, 0);
+            if (og_docgen_generate(&out, &in, NULL, &e) < 0)
+                fail_msg("%s%s: %s", og_doc_kind_name(in.kind), minimal ? " (minimal data)" : "",
+                         og_error_last());
+            og_buf_free(&out);
+        }
+        json_decref(d);
+        json_decref(co);
+    }
+}
+
+/* A template naming a field the model lacks fails generate, naming template, line and name. */
+static void test_generate__a_typo_in_a_template_is_an_error(void **state)
+{
+    (void)state;
+    if (!getenv("OG_SOURCE_DIR"))
+        skip();
+    json_t *d = sample("northwind-m365.json");
+    static const char src[] = "# {{title}}\n\nFor {{client.nmae}}\n";
+    og_docgen_input in;
+    og_tmpl_error e;
+    og_buf out;
+    memset(&in, 0, sizeof(in));
+    in.kind = OG_DOC_SOW;
+    in.data = d;
+    in.template_src = src;
+    in.template_len = strlen(src);
+    in.template_name = "sow@2";
+    og_buf_init(&out, 0);
+    assert_int_equal(og_docgen_generate(&out, &in, NULL, &e), OG_EINVAL);
+    assert_int_equal(out.len, 0);
+    assert_string_equal(e.source, "sow@2");
+    assert_int_equal(e.line, 3);
+    assert_int_equal(e.column, 5);
+    assert_non_null(strstr(og_error_last(), "sow@2:3:5: 'client.nmae' is not in the data"));
+    /* marked optional, it renders as nothing */
+    static const char opt[] = "{{! optional: client.nmae }}\nFor {{client.nmae}}.\n";
+    in.template_src = opt;
+    in.template_len = strlen(opt);
+    OG_ASSERT_OK(og_docgen_generate(&out, &in, NULL, &e));
+    assert_string_equal(out.data, "For .\n");
+    og_buf_free(&out);
+    json_decref(d);
+}
+
 /* docs/project-data.md shows the complete sample: it must be the file the tests use. */
 static void test_docs__show_the_sample_project_as_it_is(void **state)
 {
@@ -118,6 +266,8 @@ int main(void)
         cmocka_unit_test(test_builtin__every_template_parses),
         cmocka_unit_test(test_builtin__use_only_names_the_model_provides),
         cmocka_unit_test(test_docs__show_the_sample_project_as_it_is),
+        cmocka_unit_test(test_builtin__render_strictly_with_and_without_optional_fields),
+        cmocka_unit_test(test_generate__a_typo_in_a_template_is_an_error),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -208,10 +208,12 @@ static void test_template__a_tenant_overrides_one_partial(void **state)
     og_buf_init(&out, 1 << 24);
     og_buf_init(&src, 1 << 20);
     /* a template that does not parse is refused and not stored */
-    assert_int_equal(og_docgen_template_put(&f->env.ctx, "acme", "terms", "{{#x}}", 6, NULL, &v),
-                     OG_EINVAL);
-    OG_ASSERT_OK(og_docgen_template_put(&f->env.ctx, "acme", "terms", terms, strlen(terms),
-                                        "our terms", &v));
+    og_docgen_put_opts po = {.message = "our terms"};
+    assert_int_equal(
+        og_docgen_template_put(&f->env.ctx, "acme", "terms", "{{#x}}", 6, NULL, &v, NULL),
+        OG_EINVAL);
+    OG_ASSERT_OK(
+        og_docgen_template_put(&f->env.ctx, "acme", "terms", terms, strlen(terms), &po, &v, NULL));
     assert_int_equal(v, 1);
     OG_ASSERT_OK(gen(f, OG_DOC_SOW, OG_DOC_MD, f->data, &out, &p));
     assert_non_null(strstr(out.data, "Bluefin standard terms for Northwind Logistics AG."));
@@ -251,6 +253,105 @@ static void test_generate__held_for_approval_stores_nothing(void **state)
     og_buf_free(&out);
 }
 
+static int64_t template_versions(fixture *f, const char *name)
+{
+    json_t *log = NULL;
+    int rc = og_docgen_template_log(&f->env.ctx, "acme", name, &log);
+    if (rc == OG_ENOTFOUND)
+        return 0;
+    OG_ASSERT_OK(rc);
+    int64_t n = (int64_t)json_array_size(log);
+    json_decref(log);
+    return n;
+}
+
+/* put checks the template against the sample (or given) data: problems refuse it, force stores
+ * it with the problems as warnings; partials are checked inside the documents that use them. */
+static void test_template__put_refuses_names_the_data_lacks_unless_forced(void **state)
+{
+    fixture *f = *state;
+    json_t *probs = NULL;
+    int64_t v = 0;
+    og_docgen_put_opts po = {0};
+    const char *typo = "# {{title}}\n\nPrepared for {{client.nmae}}.\n";
+    assert_int_equal(
+        og_docgen_template_put(&f->env.ctx, "acme", "sow", typo, strlen(typo), &po, &v, &probs),
+        OG_EINVAL);
+    assert_non_null(strstr(og_error_last(), "template 'sow' not stored"));
+    assert_non_null(strstr(og_error_last(), "sow:3:14: 'client.nmae'"));
+    assert_null(strstr(og_error_last(), "--")); /* no CLI option in a library message */
+    assert_int_equal(json_array_size(probs), 1);
+    json_t *p0 = json_array_get(probs, 0);
+    assert_string_equal(json_string_value(json_object_get(p0, "name")), "client.nmae");
+    assert_string_equal(json_string_value(json_object_get(p0, "source")), "sow");
+    assert_string_equal(json_string_value(json_object_get(p0, "kind")), "sow");
+    assert_int_equal(json_integer_value(json_object_get(p0, "line")), 3);
+    assert_int_equal(json_integer_value(json_object_get(p0, "column")), 14);
+    json_decref(probs);
+    assert_int_equal(template_versions(f, "sow"), 0);
+
+    /* forced: stored, the problem returned as a warning; generate then fails naming it */
+    po.force = 1;
+    OG_ASSERT_OK(
+        og_docgen_template_put(&f->env.ctx, "acme", "sow", typo, strlen(typo), &po, &v, &probs));
+    assert_int_equal(v, 1);
+    assert_int_equal(json_array_size(probs), 1);
+    json_decref(probs);
+    og_buf out;
+    og_buf_init(&out, 1 << 24);
+    assert_int_equal(gen(f, OG_DOC_SOW, OG_DOC_MD, f->data, &out, NULL), OG_EINVAL);
+    assert_non_null(strstr(og_error_last(), "sow@1:3:14: 'client.nmae' is not in the data"));
+    assert_int_equal(versions(f, "sow.md"), 0);
+
+    /* a partial is checked in the documents that use it (signoff: change order and closure;
+     * the tenant's sow no longer uses it) and only its own tags count; optional names pass */
+    po.force = 0;
+    const char *terms = "### Terms\n\nNet {{payment.net_dayz}} days.\n";
+    assert_int_equal(og_docgen_template_put(&f->env.ctx, "acme", "signoff", terms, strlen(terms),
+                                            &po, &v, &probs),
+                     OG_EINVAL);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(probs, 0), "source")),
+                        "signoff");
+    assert_int_equal(json_array_size(probs), 1); /* one tag, however many kinds use it */
+    json_decref(probs);
+    const char *opt = "{{! optional: payment.net_dayz }}\nNet {{payment.net_dayz}} days.\n";
+    OG_ASSERT_OK(
+        og_docgen_template_put(&f->env.ctx, "acme", "signoff", opt, strlen(opt), &po, &v, &probs));
+    assert_int_equal(json_array_size(probs), 0);
+    json_decref(probs);
+
+    /* against given data: a custom template for a kind, data without an optional field */
+    json_t *d = json_deep_copy(f->data);
+    json_object_del(json_object_get(d, "client"), "address");
+    po.check.kind = "sow";
+    po.check.data = d;
+    const char *letter = "{{client.address}} {{client.nmae}}";
+    assert_int_equal(og_docgen_template_put(&f->env.ctx, "acme", "letter", letter, strlen(letter),
+                                            &po, &v, &probs),
+                     OG_EINVAL);
+    assert_non_null(strstr(og_error_last(), "given data of a sow"));
+    assert_int_equal(json_array_size(probs), 1); /* client.address is "" in the model */
+    json_decref(probs);
+    json_decref(d);
+    og_buf_free(&out);
+}
+
+/* Without data and none stored, the message is face-neutral with a detail the faces act on. */
+static void test_generate__no_data_is_a_neutral_message_with_a_detail(void **state)
+{
+    fixture *f = *state;
+    og_buf out;
+    og_buf_init(&out, 1 << 24);
+    assert_int_equal(gen(f, OG_DOC_SOW, OG_DOC_MD, NULL, &out, NULL), OG_EINVAL);
+    assert_non_null(strstr(og_error_last(), "no project data"));
+    assert_non_null(strstr(og_error_last(), "project.json"));
+    assert_null(strstr(og_error_last(), "--input"));
+    assert_string_equal(og_error_detail(), OG_DOCGEN_DETAIL_NO_DATA);
+    og_error_set(OG_EINVAL, "another error");
+    assert_string_equal(og_error_detail(), ""); /* reset by the next error */
+    og_buf_free(&out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -263,6 +364,10 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_generate__held_for_approval_stores_nothing, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(
+            test_template__put_refuses_names_the_data_lacks_unless_forced, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_generate__no_data_is_a_neutral_message_with_a_detail,
+                                        setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -350,9 +350,10 @@ static void test_check__reports_each_missing_name_once_with_its_position(void **
                       "{{^signed}}Unsigned{{/signed}} {{>terms}} {{>*kind}}\n";
     json_t *d = json_loads("{\"client\": {\"id\": 7}, \"kind\": \"sow\","
                            " \"phases\": [{\"title\": \"Design\", \"hours\": 10},"
-                           "              {\"title\": \"Build\", \"hours\": 30}]}", 0, NULL);
-    json_t *partials = json_pack("{s:s,s:s}", "terms", "Net {{net_days}} days",
-                                 "sow", "by {{signer}}");
+                           "              {\"title\": \"Build\", \"hours\": 30}]}",
+                           0, NULL);
+    json_t *partials =
+        json_pack("{s:s,s:s}", "terms", "Net {{net_days}} days", "sow", "by {{signer}}");
     og_tmpl_opts opts = {.partial = og_tmpl_partials_from_json, .partial_ud = partials};
     og_tmpl *t = NULL;
     og_tmpl_error err;
@@ -383,15 +384,175 @@ static void test_check__reports_each_missing_name_once_with_its_position(void **
     json_decref(partials);
 }
 
+/* Render in strict mode; returns the code, fills err, and checks nothing half-rendered is left. */
+static int render_strict(const char *name, const char *src, const char *data, json_t *partials,
+                         og_tmpl_error *err, char **out)
+{
+    og_tmpl *t = NULL;
+    og_buf b;
+    json_t *d = json_loads(data, 0, NULL);
+    og_tmpl_opts opts = {
+        .strict = 1, .partial = og_tmpl_partials_from_json, .partial_ud = partials};
+    assert_non_null(d);
+    og_buf_init(&b, 0);
+    OG_ASSERT_OK(og_buf_puts(&b, "kept:"));
+    if (og_tmpl_parse_named(&t, name, src, strlen(src), err) < 0)
+        fail_msg("parse \"%s\": %d:%d %s", src, err->line, err->column, err->message);
+    int rc = og_tmpl_render(&b, t, d, &opts, err);
+    if (rc < 0)
+        assert_string_equal(b.data, "kept:"); /* cut back to its length on entry */
+    *out = og_buf_detach(&b);
+    og_tmpl_free(t);
+    json_decref(d);
+    return rc;
+}
+
+static void test_strict__a_missing_interpolation_names_template_line_column_and_name(void **state)
+{
+    (void)state;
+    og_tmpl_error err;
+    char *out = NULL;
+    const char *src = "# SOW for {{client.name}}\n"
+                      "{{#phases}}\n"
+                      "- {{name}} for {{client.nmae}}\n"
+                      "{{/phases}}\n";
+    const char *data = "{\"client\": {\"name\": \"Acme\"}, \"phases\": [{\"name\": \"Design\"}]}";
+    assert_int_equal(render_strict("sow@3", src, data, NULL, &err, &out), OG_EINVAL);
+    assert_int_equal(err.line, 3);
+    assert_int_equal(err.column, 16);
+    assert_string_equal(err.source, "sow@3");
+    assert_non_null(strstr(err.message, "'client.nmae' is not in the data"));
+    assert_non_null(strstr(og_error_last(), "template sow@3:3:16: 'client.nmae'"));
+    free(out);
+
+    /* the triple mustache and {{& x}} are interpolations too */
+    assert_int_equal(render_strict("t", "a\n  {{{raw}}}", "{}", NULL, &err, &out), OG_EINVAL);
+    assert_int_equal(err.line, 2);
+    assert_int_equal(err.column, 3);
+    free(out);
+    assert_int_equal(render_strict("t", "{{& amp.x}}", "{\"amp\": {}}", NULL, &err, &out),
+                     OG_EINVAL);
+    assert_non_null(strstr(err.message, "'amp.x'"));
+    free(out);
+
+    /* inside a partial: the partial's name and position */
+    json_t *partials = json_pack("{s:s}", "terms", "Net {{net_days}} days");
+    assert_int_equal(render_strict("sow", "x {{>terms}}", "{}", partials, &err, &out), OG_EINVAL);
+    assert_string_equal(err.source, "terms");
+    assert_int_equal(err.line, 1);
+    assert_int_equal(err.column, 5);
+    free(out);
+    json_decref(partials);
+
+    /* a value that is there but null is not missing; "." always resolves */
+    assert_int_equal(render_strict("t", "[{{po}}]{{#l}}{{.}}{{/l}}", "{\"po\": null, \"l\": [1]}",
+                                   NULL, &err, &out),
+                     0);
+    assert_string_equal(out, "kept:[]1");
+    free(out);
+
+    /* the default mode is the spec's: a missing name renders as "" */
+    assert_renders("[{{client.nmae}}]", "{\"client\": {}}", "[]");
+}
+
+static void test_strict__sections_over_missing_names_are_not_errors(void **state)
+{
+    (void)state;
+    og_tmpl_error err;
+    char *out = NULL;
+    const char *src = "{{#client.vat_id}}VAT {{client.vat_id}}\n{{/client.vat_id}}"
+                      "{{^client.po_number}}no PO{{/client.po_number}}{{>*kind}}";
+    assert_int_equal(render_strict("t", src, "{\"client\": {}}", NULL, &err, &out), 0);
+    assert_string_equal(out, "kept:no PO");
+    free(out);
+    assert_int_equal(
+        render_strict("t", src, "{\"client\": {\"vat_id\": \"DE1\"}}", NULL, &err, &out), 0);
+    assert_string_equal(out, "kept:VAT DE1\nno PO");
+    free(out);
+}
+
+static void test_strict__optional_comment_allows_listed_names_only(void **state)
+{
+    (void)state;
+    og_tmpl_error err;
+    char *out = NULL;
+    const char *src = "{{! optional: client.vat_id, po }}\n"
+                      "VAT {{client.vat_id}} PO {{po}}{{!optional:a b}}{{a}}{{b}}\n";
+    assert_int_equal(render_strict("t", src, "{\"client\": {}}", NULL, &err, &out), 0);
+    assert_string_equal(out, "kept:VAT  PO \n");
+    free(out);
+
+    /* a name not listed still fails; a comment that does not start with optional: lists none */
+    src = "{{! optional: client.vat_id }}{{! maybe optional: name }}\n{{client.vat_id}}{{name}}";
+    assert_int_equal(render_strict("t", src, "{}", NULL, &err, &out), OG_EINVAL);
+    assert_non_null(strstr(err.message, "'name'"));
+    assert_int_equal(err.line, 2);
+    assert_int_equal(err.column, 18);
+    free(out);
+
+    /* the marker covers its own source only: a partial lists its own optional names */
+    json_t *partials = json_pack("{s:s, s:s}", "a", "{{x}}", "b", "{{! optional: x }}{{x}}");
+    assert_int_equal(render_strict("t", "{{! optional: x }}{{>a}}", "{}", partials, &err, &out),
+                     OG_EINVAL);
+    assert_string_equal(err.source, "a");
+    free(out);
+    assert_int_equal(render_strict("t", "{{>b}}", "{}", partials, &err, &out), 0);
+    free(out);
+    json_decref(partials);
+
+    /* the number of optional names is capped */
+    og_buf big;
+    og_tmpl *t = NULL;
+    og_buf_init(&big, 0);
+    OG_ASSERT_OK(og_buf_puts(&big, "\n{{! optional:"));
+    for (int i = 0; i <= OG_TMPL_MAX_OPTIONAL; i++)
+        OG_ASSERT_OK(og_buf_printf(&big, " n%d", i));
+    OG_ASSERT_OK(og_buf_puts(&big, " }}"));
+    assert_int_equal(og_tmpl_parse(&t, big.data, big.len, &err), OG_EINVAL);
+    assert_int_equal(err.line, 2);
+    assert_non_null(strstr(err.message, "optional names"));
+    og_buf_free(&big);
+}
+
+static void flags(void *ud, const og_tmpl_missing *m)
+{
+    reports *r = ud;
+    if (r->n < 16)
+        snprintf(r->lines[r->n++], sizeof(r->lines[0]), "%s i=%d o=%d", m->name, m->interpolation,
+                 m->optional);
+}
+
+static void test_check__reports_flag_interpolations_and_optional_names(void **state)
+{
+    (void)state;
+    const char *src = "{{! optional: vat }}{{#po}}{{/po}}{{vat}}{{nmae}}";
+    og_tmpl *t = NULL;
+    og_tmpl_error err;
+    reports r = {0};
+    json_t *d = json_object();
+    og_tmpl_opts strict = {.strict = 1};
+    OG_ASSERT_OK(og_tmpl_parse(&t, src, strlen(src), &err));
+    /* check never fails on a missing name, even with strict options */
+    OG_ASSERT_OK(og_tmpl_check(t, d, &strict, flags, &r, &err));
+    assert_int_equal(r.n, 3);
+    assert_string_equal(r.lines[0], "po i=0 o=0");
+    assert_string_equal(r.lines[1], "vat i=1 o=1");
+    assert_string_equal(r.lines[2], "nmae i=1 o=0");
+    og_tmpl_free(t);
+    json_decref(d);
+}
+
 static void test_render__standalone_partials_indent_every_line(void **state)
 {
     (void)state;
-    json_t *partials = json_pack("{s:s,s:s}", "list", "{{#items}}\n- {{.}}\n{{/items}}\n",
-                                 "outer", "Items:\n  {{>list}}\n");
-    og_tmpl_opts opts = {.escape = OG_TMPL_ESCAPE_NONE, .partial = og_tmpl_partials_from_json,
+    json_t *partials = json_pack("{s:s,s:s}", "list", "{{#items}}\n- {{.}}\n{{/items}}\n", "outer",
+                                 "Items:\n  {{>list}}\n");
+    og_tmpl_opts opts = {.escape = OG_TMPL_ESCAPE_NONE,
+                         .partial = og_tmpl_partials_from_json,
                          .partial_ud = partials};
     char *got = render_with("> {{>outer}}\n  {{>outer}}\n", "{\"items\": [\"a\", \"b\"]}", &opts);
-    /* the inline partial keeps the line break after its tag; the standalone one replaces its line */
+    /* the inline partial keeps the line break after its tag; the standalone one replaces its line
+     */
     assert_string_equal(got, "> Items:\n  - a\n  - b\n\n  Items:\n    - a\n    - b\n");
     free(got);
     json_decref(partials);
@@ -404,7 +565,8 @@ static void test_render__overridden_block_keeps_the_parents_indentation(void **s
     json_t *partials = json_pack("{s:s}", "sow-base",
                                  "{{! sow-base }}\n## Terms\n  {{$terms}}\n"
                                  "  Payment is due within 30 days.\n  {{/terms}}\n");
-    og_tmpl_opts opts = {.escape = OG_TMPL_ESCAPE_NONE, .partial = og_tmpl_partials_from_json,
+    og_tmpl_opts opts = {.escape = OG_TMPL_ESCAPE_NONE,
+                         .partial = og_tmpl_partials_from_json,
                          .partial_ud = partials};
     char *got = render_with("{{<sow-base}}\n{{$terms}}\nPayment is due within {{net_days}} days"
                             " of invoice.\n{{/terms}}\n{{/sow-base}}\n",
@@ -413,7 +575,8 @@ static void test_render__overridden_block_keeps_the_parents_indentation(void **s
     free(got);
     /* a block whose content starts with a tag on the next line has no intrinsic indentation */
     got = render_with("{{<sow-base}}{{$terms}}\n{{#net_days}}Net {{.}}\n{{/net_days}}{{/terms}}"
-                      "{{/sow-base}}", "{\"net_days\": 10}", &opts);
+                      "{{/sow-base}}",
+                      "{\"net_days\": 10}", &opts);
     assert_string_equal(got, "## Terms\n  Net 10\n");
     free(got);
     got = render_with("{{<sow-base}}{{/sow-base}}", "{}", &opts);
@@ -446,6 +609,10 @@ int main(void)
         cmocka_unit_test(test_check__reports_each_missing_name_once_with_its_position),
         cmocka_unit_test(test_render__standalone_partials_indent_every_line),
         cmocka_unit_test(test_render__overridden_block_keeps_the_parents_indentation),
+        cmocka_unit_test(test_strict__a_missing_interpolation_names_template_line_column_and_name),
+        cmocka_unit_test(test_strict__sections_over_missing_names_are_not_errors),
+        cmocka_unit_test(test_strict__optional_comment_allows_listed_names_only),
+        cmocka_unit_test(test_check__reports_flag_interpolations_and_optional_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
