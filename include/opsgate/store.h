@@ -61,6 +61,9 @@ int og_store_checkpoint(og_store *s);
  * has one. The outermost begin takes the write lock at once (BEGIN IMMEDIATE on SQLite), so a
  * read-modify-write inside is never raced by another writer. */
 int og_store_tx_begin(og_store *s);
+/* A failed commit is followed by og_store_tx_rollback(), as any failure inside the transaction:
+ * at the outermost level the commit has rolled back already and that call does nothing; at a
+ * nested level the savepoint stays open until it. */
 int og_store_tx_commit(og_store *s);
 void og_store_tx_rollback(og_store *s); /* rolls back the innermost level; safe to call on error */
 int og_store_tx_depth(const og_store *s);

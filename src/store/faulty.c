@@ -23,6 +23,16 @@ typedef struct fault_stmt {
     void *st;
 } fault_stmt;
 
+/* Called at each injected fault: a place for a debugger's breakpoint
+ * (`break og_store__fault_hit if call == 65`) to see who made the call. */
+__attribute__((noinline)) void og_store__fault_hit(long call, const char *what);
+__attribute__((noinline)) void og_store__fault_hit(long call, const char *what)
+{
+    (void)call;
+    (void)what;
+    __asm__ volatile("");
+}
+
 /* Count one call; 1 when it must fail (the message is set then). */
 static int fault_now(fault_conn *fc, const char *what)
 {
@@ -30,6 +40,7 @@ static int fault_now(fault_conn *fc, const char *what)
     if (fc->nth <= 0 || fc->calls < fc->nth || (!fc->sticky && fc->calls != fc->nth))
         return 0;
     fc->fired++;
+    og_store__fault_hit(fc->calls, what);
     og_error_set(OG_ERROR, "database: %s: injected fault at call %ld", what, fc->calls);
     return 1;
 }
