@@ -11,24 +11,25 @@
  * of them (og_store_pool); the CLI opens one.
  *
  * SQL passed to og_stmt_prepare() is portable: `?` placeholders, standard types and functions only.
- * Backend-specific SQL (pragmas, triggers, upserts that differ) lives in each module's schema steps,
- * one text per backend, and in the backend itself. A module issues SQL only against its own tables.
+ * Backend-specific SQL (pragmas, triggers, upserts that differ) lives in each module's schema
+ * steps, one text per backend, and in the backend itself. A module issues SQL only against its own
+ * tables.
  */
 typedef struct og_store og_store;
 typedef struct og_stmt og_stmt;
 
-#define OG_ROW 1
+#define OG_ROW  1
 #define OG_DONE 0
 
 /* ---- schema ---- */
 typedef struct og_migration {
-    int version;           /* 1, 2, 3 ... per module, applied in order, never edited once shipped */
-    const char *sqlite;    /* SQL script for the SQLite backend */
-    const char *postgres;  /* SQL script for PostgreSQL (NULL until that backend lands) */
+    int version;          /* 1, 2, 3 ... per module, applied in order, never edited once shipped */
+    const char *sqlite;   /* SQL script for the SQLite backend */
+    const char *postgres; /* SQL script for PostgreSQL (NULL until that backend lands) */
 } og_migration;
 
 typedef struct og_schema {
-    const char *module;           /* "tenant", "crypto", "audit", ... */
+    const char *module; /* "tenant", "crypto", "audit", ... */
     const og_migration *steps;
     size_t nsteps;
     /* Statements that remove one tenant's rows from this module's tables when the tenant is
@@ -42,8 +43,8 @@ typedef struct og_schema {
  * Applies pending migrations of every module. A database whose schema is newer than this binary
  * knows is refused with OG_ESCHEMA. Caller closes with og_store_close(). */
 int og_store_open(og_store **out, const char *url, int create);
-void og_store_close(og_store *s);       /* NULL-safe */
-const char *og_store_backend_name(const og_store *s);   /* "sqlite" */
+void og_store_close(og_store *s);                     /* NULL-safe */
+const char *og_store_backend_name(const og_store *s); /* "sqlite" */
 
 /* The schema version applied for a module (0 if none) and the newest this binary knows. */
 int og_store_schema_version(og_store *s, const char *module, int *applied, int *known);
@@ -60,8 +61,11 @@ int og_store_checkpoint(og_store *s);
  * has one. The outermost begin takes the write lock at once (BEGIN IMMEDIATE on SQLite), so a
  * read-modify-write inside is never raced by another writer. */
 int og_store_tx_begin(og_store *s);
+/* A failed commit is followed by og_store_tx_rollback(), as any failure inside the transaction:
+ * at the outermost level the commit has rolled back already and that call does nothing; at a
+ * nested level the savepoint stays open until it. */
 int og_store_tx_commit(og_store *s);
-void og_store_tx_rollback(og_store *s);  /* rolls back the innermost level; safe to call on error */
+void og_store_tx_rollback(og_store *s); /* rolls back the innermost level; safe to call on error */
 int og_store_tx_depth(const og_store *s);
 
 /* Run a parameterless SQL script (several statements). */
@@ -69,20 +73,26 @@ int og_store_exec(og_store *s, const char *sql);
 
 /* ---- statements ---- */
 int og_stmt_prepare(og_stmt **out, og_store *s, const char *sql);
-/* Parameters are numbered from 1. Text and blobs are copied. A NULL text binds SQL NULL. */
+/* Parameters are numbered from 1. Text and blobs are copied. A NULL text binds SQL NULL.
+ * A failed bind returns its error and is also sticky: the statement remembers the first failed
+ * bind (code and message, naming the parameter), and every og_stmt_step() returns that error
+ * without running the statement until og_stmt_reset() (which clears the bindings with it) or
+ * og_stmt_free(). So a call site that ignores a bind's result still cannot lose the error or run
+ * the statement with a parameter missing. */
 int og_stmt_bind_int(og_stmt *st, int idx, int64_t v);
 int og_stmt_bind_text(og_stmt *st, int idx, const char *v);
 int og_stmt_bind_blob(og_stmt *st, int idx, const void *v, size_t len);
 int og_stmt_bind_null(og_stmt *st, int idx);
-/* OG_ROW when a row is ready, OG_DONE when finished, a negative code on error. */
+/* OG_ROW when a row is ready, OG_DONE when finished, a negative code on error (the error of a
+ * failed bind since the last prepare or reset, see above). */
 int og_stmt_step(og_stmt *st);
 /* Columns are numbered from 0; returned pointers are borrowed until the next step/reset/free. */
 int64_t og_stmt_col_int(og_stmt *st, int col);
-const char *og_stmt_col_text(og_stmt *st, int col);        /* NULL for SQL NULL */
+const char *og_stmt_col_text(og_stmt *st, int col); /* NULL for SQL NULL */
 const void *og_stmt_col_blob(og_stmt *st, int col, size_t *len);
 int og_stmt_col_is_null(og_stmt *st, int col);
-int og_stmt_reset(og_stmt *st);   /* ready to bind and step again */
-void og_stmt_free(og_stmt *st);   /* NULL-safe */
+int og_stmt_reset(og_stmt *st); /* ready to bind and step again: bindings and bind error go */
+void og_stmt_free(og_stmt *st); /* NULL-safe */
 
 /* Rows changed by the last INSERT/UPDATE/DELETE on this connection. */
 int64_t og_store_changes(og_store *s);
@@ -90,8 +100,8 @@ int64_t og_store_changes(og_store *s);
 /* ---- a pool of connections for the server's threads ---- */
 typedef struct og_store_pool og_store_pool;
 int og_store_pool_open(og_store_pool **out, const char *url, int size);
-og_store *og_store_pool_get(og_store_pool *p);     /* blocks until one is free */
+og_store *og_store_pool_get(og_store_pool *p); /* blocks until one is free */
 void og_store_pool_put(og_store_pool *p, og_store *s);
-void og_store_pool_close(og_store_pool *p);         /* NULL-safe */
+void og_store_pool_close(og_store_pool *p); /* NULL-safe */
 
 #endif

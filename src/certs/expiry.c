@@ -32,17 +32,24 @@ static int alerted_mask(og_stmt *st, const char *tenant_id, const char *fp,
     return rc < 0 ? rc : 0;
 }
 
-static json_t *locations_of(og_store *s, const char *tenant_id, const char *fp)
+/* Where the certificate was seen, newest first (at most 20), as a JSON array in *out. */
+static int locations_of(og_store *s, const char *tenant_id, const char *fp, json_t **out)
 {
     og_stmt *st = NULL;
     json_t *a = json_array();
-    if (og_stmt_prepare(&st, s,
-                        "SELECT kind, location, sni FROM cert_sightings WHERE tenant_id = ? AND"
-                        " fingerprint = ? ORDER BY last_seen_us DESC LIMIT 20") < 0)
-        return a;
+    int rc;
+    *out = NULL;
+    if (!a)
+        return og_error_set(OG_ERROR, "out of memory");
+    if ((rc = og_stmt_prepare(&st, s,
+                              "SELECT kind, location, sni FROM cert_sightings WHERE tenant_id = ?"
+                              " AND fingerprint = ? ORDER BY last_seen_us DESC LIMIT 20")) < 0) {
+        json_decref(a);
+        return rc;
+    }
     og_stmt_bind_text(st, 1, tenant_id);
     og_stmt_bind_text(st, 2, fp);
-    while (og_stmt_step(st) == OG_ROW) {
+    while ((rc = og_stmt_step(st)) == OG_ROW) {
         const char *sni = og_stmt_col_text(st, 2);
         json_t *l = json_pack("{s:s, s:s}", "kind", og_stmt_col_text(st, 0), "location",
                               og_stmt_col_text(st, 1));
@@ -51,7 +58,12 @@ static json_t *locations_of(og_store *s, const char *tenant_id, const char *fp)
         json_array_append_new(a, l);
     }
     og_stmt_free(st);
-    return a;
+    if (rc < 0) {
+        json_decref(a);
+        return rc;
+    }
+    *out = a;
+    return 0;
 }
 
 /* For the alert's readers: the certificate's DNS and IP names (its SANs, without the "DNS:"
@@ -164,13 +176,18 @@ static int expiry_tenant(og_ctx *ctx, const char *tenant_id, int *raised)
                 json_array_append_new(list, json_integer(pol.thresholds[i]));
             }
         char dl[OG_TIME_LEN];
+        json_t *locs = NULL;
+        if ((error = locations_of(ctx->store, tenant_id, fp, &locs)) < 0) {
+            json_decref(list);
+            goto cleanup;
+        }
         og_time_format(na, dl);
         int64_t left = na - now;
         json_t *payload = json_pack("{s:s, s:s, s:s, s:I, s:i, s:o, s:o}", "fingerprint", fp,
                                     "subject", og_stmt_col_text(sel, 1), "not_after", dl,
                                     "days_left", (json_int_t)og_certs__days_left(left),
                                     "threshold_days", expired ? 0 : tightest, "crossed", list,
-                                    "locations", locations_of(ctx->store, tenant_id, fp));
+                                    "locations", locs);
         char plan[OG_ID_LEN];
         renewal_plan_of(ctx->store, tenant_id, fp, plan);
         json_object_set_new(payload, "names", names_of(og_stmt_col_text(sel, 3)));

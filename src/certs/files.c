@@ -746,10 +746,11 @@ int og_certs_import_bundle(og_ctx *ctx, const char *tenant, const char *name, co
     if ((error =
              og_audit_log(ctx, t.id, "certs", "certs.import", "certificate", fps[0], analysis)) < 0)
         goto rollback;
-    if ((error = og_store_tx_commit(ctx->store)) < 0)
+    /* Its expiry alerts in the same transaction: an import that reports a failure stored nothing.
+     */
+    if ((error = og_certs_expiry_run(ctx, t.id, NULL)) < 0 ||
+        (error = og_store_tx_commit(ctx->store)) < 0)
         goto rollback;
-    if ((error = og_certs_expiry_run(ctx, t.id, NULL)) < 0)
-        goto cleanup;
     sum.certs = sk_X509_num(ip.certs);
     sum.certs_new = (int)nnew;
     sum.keys = ip.nkeys;

@@ -240,7 +240,7 @@ static int restore(og_ctx *ctx, const og_deploy_target *t, const og_deployer *d,
 
 static int deploy_execute(og_ctx *ctx, const char *tenant_id, json_t *params, json_t **result)
 {
-    int error = -1, swapped = 0;
+    int error = -1, swapped = 0, live = 0;
     const char *tname = json_string_value(json_object_get(params, "target"));
     const char *fp = json_string_value(json_object_get(params, "certificate"));
     og_deploy_target t;
@@ -277,6 +277,7 @@ static int deploy_execute(og_ctx *ctx, const char *tenant_id, json_t *params, js
     (void)og_deploy__swap_mark_take();
     error = d->apply(t.config, &fs_new, &swapped);
     int64_t swap_at_us = og_deploy__swap_mark_take();
+    live = swapped; /* the new files are in place: a failure from here on puts the old back */
     if (error < 0 && !swapped) {
         og_error_wrap("deploying to target %s", t.name); /* nothing changed on the target */
         goto cleanup;
@@ -317,6 +318,7 @@ static int deploy_execute(og_ctx *ctx, const char *tenant_id, json_t *params, js
     if ((error = og_audit_append(ctx, &rec, &swap_seq)) < 0)
         goto cleanup;
     int rrc = restore(ctx, &t, d, &fs_prev, prev_fp, restore_report);
+    live = 0;
     char restored[600];
     og_strlcpy(restored, rrc < 0 ? og_error_last() : "the previous certificate is served again",
                sizeof(restored));
@@ -350,6 +352,14 @@ static int deploy_execute(og_ctx *ctx, const char *tenant_id, json_t *params, js
                           NULL);
     json_decref(ev);
 cleanup:
+    if (error < 0 && live) {
+        /* Recording the deploy failed after the swap: the transaction rolls back, and so do the
+         * files, so that the target serves what the records say. */
+        char why[1024];
+        og_strlcpy(why, og_error_last(), sizeof(why));
+        (void)restore(ctx, &t, d, &fs_prev, prev_fp, restore_report);
+        og_error_set(error, "%s", why);
+    }
     og_deploy__target_clear(&t);
     og_deploy__material_clear(&m);
     og_deploy_fileset_clear(&fs_new);

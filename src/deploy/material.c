@@ -99,6 +99,10 @@ static int build_chain(og_store *s, const char *tenant_id, const uint8_t *leaf, 
             og_strlcpy(next_issuer, og_stmt_col_text(st, 2), sizeof(next_issuer));
             found = 1;
         }
+        if (!found && rc < 0) { /* not a shorter chain: a failed lookup */
+            error = rc;
+            goto cleanup;
+        }
         if (!found)
             break;
         if (strcmp(next_subject, next_issuer) == 0) { /* a root: clients have it already */

@@ -507,6 +507,25 @@ static void exec_info(const gate_item *it, int on_approval, og_gate_exec *x)
     x->on_approval = on_approval;
 }
 
+/* An action executed, then recording it failed while its transaction is still open (its
+ * savepoint, or the request's): undo its outside work (files, reloads) with its rollback before
+ * the transaction rolls back, so that nothing outside says it happened. The error stays. */
+static void undo_executed(og_ctx *ctx, const og_action_kind *k, const gate_item *it)
+{
+    char saved[1024];
+    int code = og_error_code();
+    og_gate_exec x;
+    const og_gate_exec *outer = tl_exec;
+    if (!k->rollback || og_store_tx_depth(ctx->store) == 0)
+        return; /* irreversible, or the commit failed: the records it needs are gone */
+    og_strlcpy(saved, og_error_last(), sizeof(saved));
+    exec_info(it, 0, &x);
+    tl_exec = &x;
+    (void)k->rollback(ctx, it->tenant_id, it->params, it->result);
+    tl_exec = outer;
+    og_error_set(code, "%s", saved);
+}
+
 /* Run a kind's execute under a savepoint: on failure its changes go, the message is kept in err.
  * The kind sees the item through og_gate_executing() while it runs. */
 static int run_execute(og_ctx *ctx, const og_action_kind *k, gate_item *it, int on_approval,
@@ -530,7 +549,13 @@ static int run_execute(og_ctx *ctx, const og_action_kind *k, gate_item *it, int 
         *result = NULL;
         return error;
     }
-    return og_store_tx_commit(ctx->store);
+    if ((error = og_store_tx_commit(ctx->store)) < 0) {
+        undo_executed(ctx, k, it); /* a failed release leaves its savepoint open */
+        og_store_tx_rollback(ctx->store);
+        json_decref(*result);
+        *result = NULL;
+    }
+    return error;
 }
 
 int og_gate_request(og_ctx *ctx, const char *tenant_id, const char *kind, const char *target_type,
@@ -544,7 +569,7 @@ int og_gate_request_about(og_ctx *ctx, const char *tenant_id, const char *kind,
                           const og_gate_about *about, json_t *params, json_t *analysis,
                           og_gate_outcome *out)
 {
-    int error = -1, exec_rc = 0;
+    int error = -1, exec_rc = 0, executed = 0;
     static const og_gate_about none;
     const og_action_kind *k;
     gate_item it;
@@ -601,6 +626,7 @@ int og_gate_request_about(og_ctx *ctx, const char *tenant_id, const char *kind,
     case OG_GATE_L0:
     case OG_GATE_L1:
         exec_rc = run_execute(ctx, k, &it, 0, err, sizeof(err));
+        executed = exec_rc == 0;
         if (exec_rc < 0 && !err[0]) {
             error = exec_rc; /* the savepoint itself failed: nothing to record */
             goto cleanup;
@@ -687,6 +713,8 @@ int og_gate_request_about(og_ctx *ctx, const char *tenant_id, const char *kind,
         error = 0;
     goto done;
 cleanup:
+    if (executed)
+        undo_executed(ctx, k, &it);
     og_store_tx_rollback(ctx->store);
 done:
     item_free(&it);

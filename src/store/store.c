@@ -3,6 +3,7 @@
 #include "opsgate/error.h"
 #include "opsgate/util.h"
 #include "opsgate/sys/store_backend.h"
+#include "store/store_internal.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -10,14 +11,20 @@
 #include <string.h>
 
 struct og_store {
-    const og_store_backend *be;
+    const og_store_backend *be;   /* what calls go through: the backend, or the faulty one */
+    const og_store_backend *real; /* the backend itself: its name and SQL dialect */
     void *conn;
-    int depth;   /* transaction nesting depth */
+    int depth; /* transaction nesting depth */
 };
 
+/* A statement keeps the backend it was prepared with, so that statements prepared before
+ * og_store_fault_arm() wrapped the connection keep working. */
 struct og_stmt {
     og_store *s;
+    const og_store_backend *be;
     void *st;
+    int bind_error; /* the first failed bind since prepare or reset, 0 if none */
+    char *bind_msg; /* its message (owned), NULL if none or out of memory */
 };
 
 static int backend_for(const char *url, const og_store_backend **be, const char **location)
@@ -46,10 +53,11 @@ static int store_migrate(og_store *s)
     if ((error = og_store_tx_begin(s)) < 0)
         return error;
     if ((error = og_stmt_prepare(&get, s, "SELECT version FROM og_schema WHERE module = ?")) < 0 ||
-        (error = og_stmt_prepare(&put, s,
-                                 "INSERT INTO og_schema (module, version, applied_at) VALUES (?, ?, ?)"
-                                 " ON CONFLICT (module) DO UPDATE SET version = excluded.version,"
-                                 " applied_at = excluded.applied_at")) < 0)
+        (error =
+             og_stmt_prepare(&put, s,
+                             "INSERT INTO og_schema (module, version, applied_at) VALUES (?, ?, ?)"
+                             " ON CONFLICT (module) DO UPDATE SET version = excluded.version,"
+                             " applied_at = excluded.applied_at")) < 0)
         goto cleanup;
     for (size_t i = 0; i < og_store_nschemas; i++) {
         const og_schema *sc = og_store_schemas[i];
@@ -66,20 +74,21 @@ static int store_migrate(og_store *s)
         og_stmt_reset(get);
         int known = sc->nsteps ? sc->steps[sc->nsteps - 1].version : 0;
         if (applied > known) {
-            error = og_error_set(OG_ESCHEMA,
-                                 "the database schema of module '%s' is version %d, newer than the %d "
-                                 "this opsgate knows: use a newer opsgate for this data folder",
-                                 sc->module, applied, known);
+            error =
+                og_error_set(OG_ESCHEMA,
+                             "the database schema of module '%s' is version %d, newer than the %d "
+                             "this opsgate knows: use a newer opsgate for this data folder",
+                             sc->module, applied, known);
             goto cleanup;
         }
         for (size_t j = 0; j < sc->nsteps; j++) {
             const og_migration *m = &sc->steps[j];
             if (m->version <= applied)
                 continue;
-            const char *sql = s->be->migration_sql(m);
+            const char *sql = s->real->migration_sql(m);
             if (!sql) {
                 error = og_error_set(OG_ERROR, "module '%s' has no %s schema for version %d",
-                                     sc->module, s->be->name, m->version);
+                                     sc->module, s->real->name, m->version);
                 goto cleanup;
             }
             if ((error = og_store_exec(s, sql)) < 0) {
@@ -122,6 +131,7 @@ int og_store_open(og_store **out, const char *url, int create)
         goto cleanup;
     }
     s->be = be;
+    s->real = be;
     if ((error = be->open(&s->conn, location, create)) < 0)
         goto cleanup;
     if ((error = store_migrate(s)) < 0)
@@ -147,7 +157,7 @@ void og_store_close(og_store *s)
 
 const char *og_store_backend_name(const og_store *s)
 {
-    return s->be->name;
+    return s->real->name;
 }
 
 int og_store_schema_version(og_store *s, const char *module, int *applied, int *known)
@@ -201,7 +211,7 @@ int og_store_tx_begin(og_store *s)
 {
     int rc;
     if (s->depth == 0) {
-        rc = s->be->exec(s->conn, s->be->begin_sql);
+        rc = s->be->exec(s->conn, s->real->begin_sql);
     } else {
         char sql[64];
         snprintf(sql, sizeof(sql), "SAVEPOINT og_sp%d", s->depth);
@@ -268,75 +278,121 @@ int og_store_exec(og_store *s, const char *sql)
 int og_stmt_prepare(og_stmt **out, og_store *s, const char *sql)
 {
     og_stmt *st = calloc(1, sizeof(*st));
+    *out = NULL;
     if (!st)
         return og_error_set(OG_ERROR, "out of memory");
     int rc = s->be->prepare(&st->st, s->conn, sql);
     if (rc < 0) {
         free(st);
-        *out = NULL;
         return rc;
     }
     st->s = s;
+    st->be = s->be;
     *out = st;
     return 0;
 }
 
+/* Remember the first failed bind, with its parameter, for og_stmt_step to return. */
+static int bind_result(og_stmt *st, int idx, int rc)
+{
+    if (rc >= 0 || st->bind_error)
+        return rc;
+    st->bind_error = rc;
+    free(st->bind_msg);
+    st->bind_msg = NULL;
+    if (asprintf(&st->bind_msg, "binding parameter %d: %s", idx, og_error_last()) < 0)
+        st->bind_msg = NULL;
+    return rc;
+}
+
 int og_stmt_bind_int(og_stmt *st, int idx, int64_t v)
 {
-    return st->s->be->bind_int(st->st, idx, v);
+    return bind_result(st, idx, st->be->bind_int(st->st, idx, v));
 }
 
 int og_stmt_bind_text(og_stmt *st, int idx, const char *v)
 {
-    return st->s->be->bind_text(st->st, idx, v);
+    return bind_result(st, idx, st->be->bind_text(st->st, idx, v));
 }
 
 int og_stmt_bind_blob(og_stmt *st, int idx, const void *v, size_t len)
 {
-    return st->s->be->bind_blob(st->st, idx, v, len);
+    return bind_result(st, idx, st->be->bind_blob(st->st, idx, v, len));
 }
 
 int og_stmt_bind_null(og_stmt *st, int idx)
 {
-    return st->s->be->bind_null(st->st, idx);
+    return bind_result(st, idx, st->be->bind_null(st->st, idx));
 }
 
 int og_stmt_step(og_stmt *st)
 {
-    return st->s->be->step(st->st);
+    if (st->bind_error)
+        return og_error_set(st->bind_error, "%s",
+                            st->bind_msg ? st->bind_msg : "database: binding a parameter failed");
+    return st->be->step(st->st);
 }
 
 int64_t og_stmt_col_int(og_stmt *st, int col)
 {
-    return st->s->be->col_int(st->st, col);
+    return st->be->col_int(st->st, col);
 }
 
 const char *og_stmt_col_text(og_stmt *st, int col)
 {
-    return st->s->be->col_text(st->st, col);
+    return st->be->col_text(st->st, col);
 }
 
 const void *og_stmt_col_blob(og_stmt *st, int col, size_t *len)
 {
-    return st->s->be->col_blob(st->st, col, len);
+    return st->be->col_blob(st->st, col, len);
 }
 
 int og_stmt_col_is_null(og_stmt *st, int col)
 {
-    return st->s->be->col_is_null(st->st, col);
+    return st->be->col_is_null(st->st, col);
 }
 
 int og_stmt_reset(og_stmt *st)
 {
-    return st->s->be->reset(st->st);
+    st->bind_error = 0;
+    free(st->bind_msg);
+    st->bind_msg = NULL;
+    return st->be->reset(st->st);
 }
 
 void og_stmt_free(og_stmt *st)
 {
     if (!st)
         return;
-    st->s->be->finalize(st->st);
+    st->be->finalize(st->st);
+    free(st->bind_msg);
     free(st);
+}
+
+/* ---- fault injection ---- */
+int og_store_fault_arm(og_store *s, long nth, int sticky)
+{
+    if (s->be != &og_store__backend_faulty) {
+        void *wrapped = NULL;
+        int rc = og_store__fault_wrap(&wrapped, s->be, s->conn);
+        if (rc < 0)
+            return rc;
+        s->conn = wrapped;
+        s->be = &og_store__backend_faulty;
+    }
+    og_store__fault_arm(s->conn, nth, sticky);
+    return 0;
+}
+
+long og_store_fault_calls(const og_store *s)
+{
+    return s->be == &og_store__backend_faulty ? og_store__fault_calls(s->conn) : 0;
+}
+
+long og_store_fault_fired(const og_store *s)
+{
+    return s->be == &og_store__backend_faulty ? og_store__fault_fired(s->conn) : 0;
 }
 
 int64_t og_store_changes(og_store *s)

@@ -5,7 +5,7 @@
 #include "opsgate/store.h"
 
 typedef struct og_store_backend {
-    const char *name;                  /* "sqlite", "postgres" */
+    const char *name; /* "sqlite", "postgres" */
     int (*open)(void **conn, const char *location, int create);
     void (*close)(void *conn);
     int (*exec)(void *conn, const char *sql);
@@ -22,14 +22,33 @@ typedef struct og_store_backend {
     int (*reset)(void *stmt);
     void (*finalize)(void *stmt);
     int64_t (*changes)(void *conn);
-    int (*checkpoint)(void *conn);     /* flush and truncate the write-ahead log */
+    int (*checkpoint)(void *conn); /* flush and truncate the write-ahead log */
     /* Transaction verbs as the backend spells them. */
-    const char *begin_sql;             /* "BEGIN IMMEDIATE" */
+    const char *begin_sql; /* "BEGIN IMMEDIATE" */
     /* Script text of a migration for this backend. */
     const char *(*migration_sql)(const og_migration *m);
 } og_store_backend;
 
 extern const og_store_backend og_store_backend_sqlite;
+
+/*
+ * ---- fault injection, for tests ----
+ * og_store_fault_arm() puts a failure-injecting backend ("faulty") between s and its backend, for
+ * the rest of the store's life, and arms it: counting from this call, the nth (1-based) call of
+ * prepare, bind, step, checkpoint and exec (which carries BEGIN, COMMIT, SAVEPOINT and RELEASE)
+ * fails with OG_ERROR and a message saying "injected fault at call N"; with sticky != 0 every
+ * call from the nth on fails. A failed call does not reach the real backend. Rollbacks are never
+ * failed (they run on error paths; a real backend whose rollback fails has lost the connection).
+ * nth 0 disarms: calls pass and are still counted. Statements prepared before the first arm run
+ * on the real backend, uncounted. Backend name and SQL dialect stay the real backend's.
+ * A test runs an operation with nth = 1, 2, ... until it succeeds without a fault firing, and
+ * checks after each failure that nothing was half-written (tests/unit/store/test_store_faults.c).
+ */
+int og_store_fault_arm(og_store *s, long nth, int sticky);
+/* Calls counted since the last arm (0 on a store never armed). */
+long og_store_fault_calls(const og_store *s);
+/* Failures injected since the last arm. */
+long og_store_fault_fired(const og_store *s);
 
 /* Every module with tables lists its schema here (src/store/schemas.c). */
 extern const og_schema *const og_store_schemas[];

@@ -2,6 +2,7 @@
 #include "og_test.h"
 #include "opsgate/error.h"
 #include "opsgate/store.h"
+#include "opsgate/sys/store_backend.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -223,6 +224,92 @@ static void test_store__database_files_are_private_whatever_the_umask(void **sta
     free(shm);
 }
 
+static void test_store__a_failed_bind_makes_the_next_step_fail(void **state)
+{
+    fixture *f = *state;
+    og_stmt *st = NULL;
+    OG_ASSERT_OK(og_stmt_prepare(&st, f->s, "INSERT INTO t (k, v) VALUES (?, ?)"));
+    og_stmt_bind_text(st, 1, "lost");
+    /* parameter 3 does not exist: the bind fails, and the call site ignores it */
+    assert_true(og_stmt_bind_int(st, 3, 7) < 0);
+    og_stmt_bind_int(st, 2, 7); /* a later good bind does not clear it */
+    og_error_set(OG_ENOTFOUND, "something else happened in between");
+    assert_int_equal(og_stmt_step(st), OG_ERROR);
+    assert_int_equal(og_error_code(), OG_ERROR);
+    assert_non_null(strstr(og_error_last(), "parameter 3"));
+    /* it stays until reset: the statement never ran */
+    assert_int_equal(og_stmt_step(st), OG_ERROR);
+    assert_int_equal(count_rows(f->s), 0);
+    /* reset clears bindings and the error together */
+    OG_ASSERT_OK(og_stmt_reset(st));
+    og_stmt_bind_text(st, 1, "kept");
+    og_stmt_bind_int(st, 2, 8);
+    assert_int_equal(og_stmt_step(st), OG_DONE);
+    og_stmt_free(st);
+    assert_int_equal(count_rows(f->s), 1);
+}
+
+static void test_store__a_bind_failed_by_the_backend_is_not_lost(void **state)
+{
+    fixture *f = *state;
+    og_stmt *st = NULL;
+    OG_ASSERT_OK(og_stmt_prepare(&st, f->s, "INSERT INTO t (k, v) VALUES (?, ?)"));
+    OG_ASSERT_OK(og_store_fault_arm(f->s, 2, 0)); /* the second bind below */
+    /* statements prepared before the first arm are not counted */
+    og_stmt_bind_text(st, 1, "a");
+    og_stmt_bind_int(st, 2, 1);
+    assert_int_equal(og_stmt_step(st), OG_DONE);
+    og_stmt_free(st);
+    assert_int_equal(og_store_fault_calls(f->s), 0);
+    OG_ASSERT_OK(og_stmt_prepare(&st, f->s, "INSERT INTO t (k, v) VALUES (?, ?)")); /* call 1 */
+    og_stmt_bind_text(st, 1, "b");                                                  /* call 2 */
+    og_stmt_bind_int(st, 2, 2);                                                     /* call 3 */
+    assert_int_equal(og_stmt_step(st), OG_ERROR);
+    assert_non_null(strstr(og_error_last(), "injected fault at call 2"));
+    assert_non_null(strstr(og_error_last(), "parameter 1"));
+    assert_int_equal(og_store_fault_fired(f->s), 1);
+    og_stmt_free(st);
+    assert_int_equal(count_rows(f->s), 1);
+    assert_string_equal(og_store_backend_name(f->s), "sqlite");
+}
+
+static void test_store__faults_fail_once_or_from_the_nth_call_on(void **state)
+{
+    fixture *f = *state;
+    /* once: the begin fails, the next one works */
+    OG_ASSERT_OK(og_store_fault_arm(f->s, 1, 0));
+    assert_int_equal(og_store_tx_begin(f->s), OG_ERROR);
+    assert_int_equal(og_store_tx_depth(f->s), 0);
+    OG_ASSERT_OK(og_store_tx_begin(f->s));
+    insert(f->s, "one", 1);
+    OG_ASSERT_OK(og_store_tx_commit(f->s));
+    /* a failed commit rolls back: nothing of the transaction stays */
+    OG_ASSERT_OK(og_store_fault_arm(f->s, 6, 0)); /* begin, prepare, bind, bind, step, commit */
+    OG_ASSERT_OK(og_store_tx_begin(f->s));
+    og_stmt *st = NULL;
+    OG_ASSERT_OK(og_stmt_prepare(&st, f->s, "INSERT INTO t (k, v) VALUES (?, ?)"));
+    og_stmt_bind_text(st, 1, "two");
+    og_stmt_bind_int(st, 2, 2);
+    assert_int_equal(og_stmt_step(st), OG_DONE);
+    og_stmt_free(st);
+    assert_int_equal(og_store_tx_commit(f->s), OG_ERROR);
+    assert_int_equal(og_store_tx_depth(f->s), 0);
+    OG_ASSERT_OK(og_store_fault_arm(f->s, 0, 0));
+    assert_int_equal(count_rows(f->s), 1);
+    /* sticky: everything from the nth call on fails, rollback still works */
+    OG_ASSERT_OK(og_store_fault_arm(f->s, 2, 1));
+    OG_ASSERT_OK(og_store_tx_begin(f->s));
+    assert_true(og_stmt_prepare(&st, f->s, "SELECT 1") < 0);
+    assert_null(st);
+    assert_int_equal(og_store_tx_begin(f->s), OG_ERROR);
+    assert_int_equal(og_store_tx_commit(f->s), OG_ERROR);
+    assert_int_equal(og_store_fault_fired(f->s), 3);
+    og_store_tx_rollback(f->s);
+    assert_int_equal(og_store_tx_depth(f->s), 0);
+    OG_ASSERT_OK(og_store_fault_arm(f->s, 0, 0));
+    assert_int_equal(count_rows(f->s), 1);
+}
+
 static void test_store_pool__hands_out_every_connection_once(void **state)
 {
     fixture *f = *state;
@@ -241,17 +328,31 @@ static void test_store_pool__hands_out_every_connection_once(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_store__applies_every_module_schema_on_open, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_store__refuses_a_database_with_a_newer_schema, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_store__reopening_applies_nothing_twice, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_store__nested_rollback_undoes_only_the_inner_level, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_store__rollback_keeps_the_callers_error_message, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store__applies_every_module_schema_on_open, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_store__refuses_a_database_with_a_newer_schema, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_store__reopening_applies_nothing_twice, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_store__nested_rollback_undoes_only_the_inner_level,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store__rollback_keeps_the_callers_error_message, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_store__unique_violation_is_eexists, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store__binds_and_reads_every_type, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store__bad_sql_fails_with_a_message, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_store__opening_a_file_that_is_not_a_database_fails_clearly, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_store__database_files_are_private_whatever_the_umask, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_store_pool__hands_out_every_connection_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_store__opening_a_file_that_is_not_a_database_fails_clearly, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store__database_files_are_private_whatever_the_umask,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store__a_failed_bind_makes_the_next_step_fail, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_store__a_bind_failed_by_the_backend_is_not_lost, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_store__faults_fail_once_or_from_the_nth_call_on, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_store_pool__hands_out_every_connection_once, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,17 @@
+/* store_internal.h - what store.c and the failure-injecting backend (faulty.c) share. */
+#ifndef OPSGATE_STORE_INTERNAL_H
+#define OPSGATE_STORE_INTERNAL_H
+
+#include "opsgate/sys/store_backend.h"
+
+/* The failure-injecting backend: its connections wrap a connection of another backend. */
+extern const og_store_backend og_store__backend_faulty;
+
+/* Wrap conn (of backend inner) in a faulty connection, disarmed; *out owns conn from then on. */
+int og_store__fault_wrap(void **out, const og_store_backend *inner, void *conn);
+/* Arm a faulty connection (see og_store_fault_arm). */
+void og_store__fault_arm(void *fconn, long nth, int sticky);
+long og_store__fault_calls(const void *fconn);
+long og_store__fault_fired(const void *fconn);
+
+#endif
