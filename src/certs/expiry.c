@@ -84,23 +84,26 @@ static json_t *names_of(const char *info_text)
 }
 
 /* The renewal plan whose current certificate this is ("" when none): the alert says whether
- * opsgate renews it (renew_trigger.c does, on this very event) or a person has to. */
-static void renewal_plan_of(og_store *s, const char *tenant_id, const char *fp, char out[OG_ID_LEN])
+ * opsgate renews it (renew_trigger.c does, on this very event) or a person has to. A failed
+ * lookup is the alert's failure, not an alert without its plan. */
+static int renewal_plan_of(og_store *s, const char *tenant_id, const char *fp, char out[OG_ID_LEN])
 {
     og_stmt *st = NULL;
+    int error;
     out[0] = '\0';
-    if (og_stmt_prepare(&st, s,
-                        "SELECT p.id FROM acme_plans p JOIN acme_certs c ON c.id = p.current_cert"
-                        " WHERE p.tenant_id = ? AND c.tenant_id = p.tenant_id AND"
-                        " c.fingerprint = ? AND c.status = 'current' LIMIT 1") < 0) {
-        og_error_clear();
-        return;
-    }
+    if ((error = og_stmt_prepare(&st, s,
+                                 "SELECT p.id FROM acme_plans p JOIN acme_certs c ON c.id ="
+                                 " p.current_cert WHERE p.tenant_id = ? AND c.tenant_id ="
+                                 " p.tenant_id AND c.fingerprint = ? AND c.status = 'current'"
+                                 " LIMIT 1")) < 0)
+        return error;
     og_stmt_bind_text(st, 1, tenant_id);
     og_stmt_bind_text(st, 2, fp);
-    if (og_stmt_step(st) == OG_ROW)
+    error = og_stmt_step(st);
+    if (error == OG_ROW)
         og_strlcpy(out, og_stmt_col_text(st, 0), OG_ID_LEN);
     og_stmt_free(st);
+    return error < 0 ? error : 0;
 }
 
 static int record_alert(og_stmt *ins, const char *tenant_id, const char *fp, int threshold,
@@ -183,13 +186,16 @@ static int expiry_tenant(og_ctx *ctx, const char *tenant_id, int *raised)
         }
         og_time_format(na, dl);
         int64_t left = na - now;
-        json_t *payload = json_pack("{s:s, s:s, s:s, s:I, s:i, s:o, s:o}", "fingerprint", fp,
-                                    "subject", og_stmt_col_text(sel, 1), "not_after", dl,
-                                    "days_left", (json_int_t)og_certs__days_left(left),
-                                    "threshold_days", expired ? 0 : tightest, "crossed", list,
-                                    "locations", locs);
+        json_t *payload =
+            json_pack("{s:s, s:s, s:s, s:I, s:i, s:o, s:o}", "fingerprint", fp, "subject",
+                      og_stmt_col_text(sel, 1), "not_after", dl, "days_left",
+                      (json_int_t)og_certs__days_left(left), "threshold_days",
+                      expired ? 0 : tightest, "crossed", list, "locations", locs);
         char plan[OG_ID_LEN];
-        renewal_plan_of(ctx->store, tenant_id, fp, plan);
+        if ((error = renewal_plan_of(ctx->store, tenant_id, fp, plan)) < 0) {
+            json_decref(payload);
+            goto cleanup;
+        }
         json_object_set_new(payload, "names", names_of(og_stmt_col_text(sel, 3)));
         if (plan[0])
             json_object_set_new(payload, "renewal_plan", json_string(plan));

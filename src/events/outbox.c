@@ -31,12 +31,15 @@ int og_event_emit(og_ctx *ctx, const char *tenant_id, const char *type, json_t *
         og_ctx sys = *ctx;
         og_tenant t;
         og_actor_system(&sys.actor, "events");
-        if (og_tenant_get(&sys, tenant_id, &t) == 0) {
+        int rc = og_tenant_get(&sys, tenant_id, &t);
+        if (rc == 0) {
             named = payload ? json_copy(payload) : json_object();
             if (named)
                 json_object_set_new(named, "tenant_name", json_string(t.name));
-        } else {
+        } else if (rc == OG_ENOTFOUND) {
             og_error_clear(); /* an unknown tenant fails below, on the foreign key */
+        } else {
+            return rc; /* a failed lookup is the emit's failure: never an event without its name */
         }
     }
     text = named     ? json_dumps(named, JSON_COMPACT | JSON_SORT_KEYS)
