@@ -1,6 +1,6 @@
 /* acme_plan.c - renewal plans as seen from outside: listing, showing, and revoking a plan's
  * certificate. */
-#include "certs/acme_internal.h"
+#include "acme/acme_internal.h"
 #include "opsgate/audit.h"
 #include "opsgate/crypto.h"
 #include "opsgate/error.h"
