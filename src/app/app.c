@@ -42,6 +42,7 @@ int og_app_register_all(void)
         else if ((error = og_tenant_audit_names_register()) < 0 ||
                  (error = og_artifacts_audit_names_register()) < 0 ||
                  (error = og_certs_audit_names_register()) < 0 ||
+                 (error = og_acme_audit_names_register()) < 0 ||
                  (error = og_deploy_audit_names_register()) < 0 ||
                  (error = og_gate_audit_names_register()) < 0 ||
                  (error = og_notify_audit_names_register()) < 0)

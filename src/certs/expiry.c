@@ -5,6 +5,7 @@
 #include "opsgate/error.h"
 #include "opsgate/events.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,24 +72,25 @@ static json_t *names_of(const char *info_text)
     return names;
 }
 
-/* The renewal plan whose current certificate this is ("" when none): the alert says whether
- * opsgate renews it (renew_trigger.c does, on this very event) or a person has to. */
+/* The module that renews certificates (acme), when one registered: the alert says whether
+ * opsgate renews the certificate (that module does, on this very event) or a person has to. */
+static _Atomic(og_certs_renewal_fn) renewal_fn;
+
+void og_certs_renewal_register(og_certs_renewal_fn fn)
+{
+    atomic_store(&renewal_fn, fn);
+}
+
+/* The renewal plan whose current certificate this is ("" when none, or when the lookup fails:
+ * the alert goes out without it). */
 static void renewal_plan_of(og_store *s, const char *tenant_id, const char *fp, char out[OG_ID_LEN])
 {
-    og_stmt *st = NULL;
+    og_certs_renewal_fn fn = atomic_load(&renewal_fn);
     out[0] = '\0';
-    if (og_stmt_prepare(&st, s,
-                        "SELECT p.id FROM acme_plans p JOIN acme_certs c ON c.id = p.current_cert"
-                        " WHERE p.tenant_id = ? AND c.tenant_id = p.tenant_id AND"
-                        " c.fingerprint = ? AND c.status = 'current' LIMIT 1") < 0) {
+    if (fn && fn(s, tenant_id, fp, out) <= 0) {
+        out[0] = '\0';
         og_error_clear();
-        return;
     }
-    og_stmt_bind_text(st, 1, tenant_id);
-    og_stmt_bind_text(st, 2, fp);
-    if (og_stmt_step(st) == OG_ROW)
-        og_strlcpy(out, og_stmt_col_text(st, 0), OG_ID_LEN);
-    og_stmt_free(st);
 }
 
 static int record_alert(og_stmt *ins, const char *tenant_id, const char *fp, int threshold,
