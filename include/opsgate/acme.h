@@ -14,15 +14,15 @@
 
 /* ---- accounts ---- */
 typedef struct og_acme_account_opts {
-    const char *directory;     /* https URL of the CA's directory */
-    const char *ca_pem;        /* PEM trust anchors for the CA's TLS (NULL = system store) */
-    const char *email;         /* contact, optional */
-    const char *eab_kid;       /* External Account Binding key id, with eab_hmac_b64 */
-    const char *eab_hmac_b64;  /* base64url (or base64) MAC key from the CA */
-    const char *key_type;      /* account key: "ec256" (default), "ec384", "rsa2048".."rsa4096" */
-    const char *key_pem;       /* an existing account key (PEM): its account is found at the CA
-                                * (onlyReturnExisting) and adopted, or registered when it has
-                                * none; NULL = a new key of key_type */
+    const char *directory;    /* https URL of the CA's directory */
+    const char *ca_pem;       /* PEM trust anchors for the CA's TLS (NULL = system store) */
+    const char *email;        /* contact, optional */
+    const char *eab_kid;      /* External Account Binding key id, with eab_hmac_b64 */
+    const char *eab_hmac_b64; /* base64url (or base64) MAC key from the CA */
+    const char *key_type;     /* account key: "ec256" (default), "ec384", "rsa2048".."rsa4096" */
+    const char *key_pem;      /* an existing account key (PEM): its account is found at the CA
+                               * (onlyReturnExisting) and adopted, or registered when it has
+                               * none; NULL = a new key of key_type */
 } og_acme_account_opts;
 
 /*
@@ -40,17 +40,17 @@ int og_acme_account_rollover(og_ctx *ctx, const char *tenant, const char *id);
 
 /* ---- issuance ---- */
 typedef struct og_acme_issue_opts {
-    const char *account;       /* account id; NULL = the tenant's only account */
-    const char *const *names;  /* DNS names (or IP literals) */
+    const char *account;      /* account id; NULL = the tenant's only account */
+    const char *const *names; /* DNS names (or IP literals) */
     size_t nnames;
-    const char *challenge;     /* "http-01" (default), "dns-01" or "tls-alpn-01" */
-    const char *http_listen;   /* http-01: serve the answers here ("host:port") ... */
-    const char *webroot;       /* ... or write them under this folder */
-    const char *tls_listen;    /* tls-alpn-01: answer TLS with "acme-tls/1" here ("host:port") */
-    const char *dns_provider;  /* dns-01: "challtestsrv" */
-    const char *dns_config;    /* provider settings (challtestsrv: its management URL) */
-    const char *key_type;      /* certificate key; default "ec256" */
-    int timeout_s;             /* validation and finalization; 0 = 120 */
+    const char *challenge;      /* "http-01" (default), "dns-01" or "tls-alpn-01" */
+    const char *http_listen;    /* http-01: serve the answers here ("host:port") ... */
+    const char *webroot;        /* ... or write them under this folder */
+    const char *tls_listen;     /* tls-alpn-01: answer TLS with "acme-tls/1" here ("host:port") */
+    const char *dns_provider;   /* dns-01: "challtestsrv" */
+    const char *dns_config;     /* provider settings (challtestsrv: its management URL) */
+    const char *key_type;       /* certificate key; default "ec256" */
+    int timeout_s;              /* validation and finalization; 0 = 120 */
     const char *const *targets; /* deploy targets (names) renewals go to; may be NULL */
     size_t ntargets;
 } og_acme_issue_opts;
@@ -120,8 +120,14 @@ int og_acme_register_kinds(void);
  * plan renews that plan now through og_acme_cert_renew (the certs.renew gate), audited as
  * "certs.renew.trigger" with the decision and why. A renewed certificate whose whole lifetime is
  * inside the alert threshold is left to the plan's schedule (else each renewal would be alerted
- * and renewed again at once). Idempotent; call before og_events_start().
+ * and renewed again at once). It also tells the inventory which plan renews a certificate
+ * (og_certs_renewal_register), so expiry alerts carry "renewal_plan". Idempotent; call before
+ * og_events_start().
  */
 int og_acme_renew_trigger_register(void);
+
+/* Register the audit trail's namers of ACME accounts (contact and CA) and renewal plans (the
+ * names they renew) (og_audit_namer_register). */
+int og_acme_audit_names_register(void);
 
 #endif

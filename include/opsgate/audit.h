@@ -50,8 +50,9 @@ int og_audit_log(og_ctx *ctx, const char *tenant_id, const char *area, const cha
  * a record: its namer is registered OG_AUDIT_NAME_SEALED and is asked only when a reader lists or
  * exports, with the reader's ctx (and keys); such names, and the names of records written before
  * records carried names, are shown as "resolved" at that time, outside the hashed record. */
-#define OG_AUDIT_NAME_SEALED 1 /* the name is confidential at rest: resolve on read, never record  \
-                                */
+#define OG_AUDIT_NAME_SEALED                                                                       \
+    1 /* the name is confidential at rest: resolve on read, never record                           \
+       */
 
 /* Write the human name of target_id (of that type, in tenant_id's scope; tenant_id is NULL for
  * the platform) into out (NUL-terminated, truncated to size). Return 1 when named, 0 when the
@@ -108,8 +109,9 @@ typedef struct og_audit_opts {
  * decrefs). Checks OG_PERM_PLATFORM.
  *
  * Every checkpoint is recorded in the platform chain as an "audit.checkpoint" record (target: the
- * chain; analysis: tree_size, root_hash, time, key_id, signature), emitted as an
- * "audit.checkpoint" event (platform scope) and written to opts->witness_file, all in the
+ * chain; analysis: tree_size, root_hash, time, key_id, signature), handed to every registered
+ * publisher (og_audit_publisher_register: og_app_register_all registers the one that emits an
+ * "audit.checkpoint" event, platform scope) and written to opts->witness_file, all in the
  * checkpoint's transaction. A tenant chain's checkpoint is followed by one of the platform chain,
  * so that its record is itself covered. The platform chain's checkpoint at tree size n is recorded
  * by its record n + 1; a platform chain that grew only by that record has not grown.
@@ -121,6 +123,18 @@ typedef struct og_audit_opts {
 int og_audit_checkpoint(og_ctx *ctx, const char *tenant_id, json_t **out);
 int og_audit_checkpoint_with(og_ctx *ctx, const char *tenant_id, const og_audit_opts *opts,
                              json_t **out);
+
+/*
+ * A publisher of new checkpoints, called inside the checkpoint's transaction after its record,
+ * with the checkpoint as JSON (borrowed: chain, tree_size, root_hash, time, key_id, signature...).
+ * A negative return rolls the checkpoint back. audit depends on no publisher: the event outbox
+ * (events.h, which itself audits) is plugged in at start-up by og_app_register_all.
+ */
+typedef int (*og_audit_publish_fn)(og_ctx *ctx, json_t *checkpoint, void *arg);
+/* Register (fn, arg); the same pair again is a no-op. Thread-safe. OG_ERROR past 8. */
+int og_audit_publisher_register(og_audit_publish_fn fn, void *arg);
+/* Remove (fn, arg) when registered (for tests). */
+void og_audit_publisher_unregister(og_audit_publish_fn fn, void *arg);
 
 /*
  * Checkpoint every chain that grew since its latest checkpoint, the platform chain last. Meant to

@@ -273,6 +273,16 @@ json_t *og_certs_policy_to_json(const og_certs_policy *p);
  */
 int og_certs_expiry_run(og_ctx *ctx, const char *tenant, int *raised);
 
+/*
+ * The module that renews certificates (acme) registers how to find the renewal plan whose current
+ * certificate has fingerprint fp: 1 with plan filled, 0 when none, negative on error. Expiry
+ * alerts then carry "renewal_plan". One function (the last registered; NULL: none); certs itself
+ * depends on no renewing module.
+ */
+typedef int (*og_certs_renewal_fn)(og_store *s, const char *tenant_id, const char *fp,
+                                   char plan[OG_ID_LEN]);
+void og_certs_renewal_register(og_certs_renewal_fn fn);
+
 /* ---- schedules ---- */
 /* A period as schedules show it: "6h", "30m", "90s", "2w", or parts of those in falling order,
  * "1d12h", "1h30m". OG_EINVAL naming s. */
@@ -297,6 +307,35 @@ int og_certs_schedule_run_due(og_ctx *ctx, int *ran);
 /* The same in the shape of a server background job (int (*)(og_ctx *)). */
 int og_certs_scheduler_job(og_ctx *ctx);
 
+/* ---- deployable material ---- */
+/* A certificate of the inventory as PEM texts, ready to serve or deploy (owned; the key is wiped
+ * by og_certs_material_clear). */
+typedef struct og_certs_material {
+    char fingerprint[65];
+    char *leaf_pem;
+    char *chain_pem; /* intermediates above the leaf (from the tenant's CA certificates, the root
+                      * left out), "" when none */
+    char *key_pem;   /* the unsealed private key (PKCS#8 PEM) */
+} og_certs_material;
+
+/*
+ * Certificate cert_id (fingerprint or unique prefix) of tenant (name or id) with its chain and its
+ * unsealed private key. OG_PERM_WRITE on the tenant (the key leaves the inventory). OG_ENOTFOUND
+ * when the certificate is unknown or has no unencrypted key (the message says which); OG_EINVAL
+ * when the key does not match. Caller clears *out with og_certs_material_clear (also after a
+ * failure).
+ */
+int og_certs_material_get(og_ctx *ctx, const char *tenant, const char *cert_id,
+                          og_certs_material *out);
+/* The same for a caller that has decided authorization already (an action's execute, run by the
+ * gate): tenant_id is an id and fingerprint a full one; no authorization check. */
+int og_certs_material_load(og_ctx *ctx, const char *tenant_id, const char *fingerprint,
+                           og_certs_material *out);
+void og_certs_material_clear(og_certs_material *m); /* wipes the key; NULL is a no-op */
+/* SHA-256 fingerprint (lower-case hex) of the first certificate of PEM text; OG_EINVAL when there
+ * is none. */
+int og_certs_pem_fingerprint(const char *pem, size_t len, char fp[65]);
+
 /* ---- metrics ---- */
 /*
  * Append Prometheus text lines to out:
@@ -306,8 +345,8 @@ int og_certs_scheduler_job(og_ctx *ctx);
  */
 int og_certs_metrics_render(og_ctx *ctx, og_buf *out);
 
-/* Register the audit trail's namers of certificates (subject and SANs), ACME accounts and
- * plans, and scan schedules (og_audit_namer_register). */
+/* Register the audit trail's namers of certificates (subject and SANs) and scan schedules
+ * (og_audit_namer_register). */
 int og_certs_audit_names_register(void);
 
 #endif

@@ -1,11 +1,13 @@
-/* deploy.h - deploy targets of a tenant (files, nginx, HAProxy, opsgate's own listener) and the certs.deploy action:
- * install a certificate with zero downtime, verify what the endpoints serve, roll back. */
+/* deploy.h - deploy targets of a tenant (files, nginx, HAProxy, opsgate's own listener) and the
+ * certs.deploy action: install a certificate with zero downtime, verify what the endpoints serve,
+ * roll back. */
 #ifndef OPSGATE_DEPLOY_H
 #define OPSGATE_DEPLOY_H
 
 #include <jansson.h>
 #include <stdint.h>
 
+#include "opsgate/certs.h"
 #include "opsgate/context.h"
 #include "opsgate/gate.h"
 
@@ -39,6 +41,9 @@ int og_deploy_target_add(og_ctx *ctx, const char *tenant, const char *name, cons
                          json_t *config, json_t *endpoints, char id_out[OG_ID_LEN]);
 /* The tenant's targets with their last deploy (caller decrefs). OG_PERM_READ. */
 int og_deploy_target_list(og_ctx *ctx, const char *tenant, json_t **out);
+/* Whether tenant_id (an id; no authorization check: the caller has one) has a target called name:
+ * 1 yes, 0 no, negative on a store error. For modules that name targets (ACME renewal plans). */
+int og_deploy_target_exists(og_ctx *ctx, const char *tenant_id, const char *name);
 /* Remove a target (its deploy history goes with it). Audited. Platform actors, as for add. */
 int og_deploy_target_remove(og_ctx *ctx, const char *tenant, const char *name);
 
@@ -76,26 +81,6 @@ int og_deploy_renewed(og_ctx *ctx, const char *tenant, const char *previous_fp, 
 int og_deploy_renewed_to(og_ctx *ctx, const char *tenant, const char *previous_fp, const char *fp,
                          const char *const *targets, size_t ntargets, json_t **out);
 
-/* A certificate of the inventory as PEM texts, ready to serve or render (owned; the key is wiped
- * by og_deploy_material_clear). */
-typedef struct og_deploy_material {
-    char fingerprint[65];
-    char *leaf_pem;
-    char *chain_pem; /* intermediates, "" when none */
-    char *key_pem;
-} og_deploy_material;
-
-/*
- * Load certificate cert_id (fingerprint or unique prefix) of tenant (name or id) with its chain
- * (built from the tenant's CA certificates) and its unsealed private key. OG_PERM_WRITE on the
- * tenant (the key leaves the inventory). OG_ENOTFOUND when the certificate is unknown or has no
- * unencrypted key (the message says which); OG_EINVAL when the key does not match. Caller clears
- * *out with og_deploy_material_clear (also after a failure).
- */
-int og_deploy_material_get(og_ctx *ctx, const char *tenant, const char *cert_id,
-                           og_deploy_material *out);
-void og_deploy_material_clear(og_deploy_material *m); /* wipes the key; NULL is a no-op */
-
 /*
  * opsgate's own HTTPS listener as a deploy target (type "opsgate"): a deploy writes the new
  * leaf certificate to the target's cert_path and the listener (serve --tls-cert-id) polls it.
@@ -106,7 +91,7 @@ void og_deploy_material_clear(og_deploy_material *m); /* wipes the key; NULL is 
  * the target. 0 or a negative code.
  */
 int og_deploy_listener_poll(og_ctx *ctx, const char *tenant_id, int port,
-                            const og_deploy_material *fallback, char want[65]);
+                            const og_certs_material *fallback, char want[65]);
 
 /* Register the certs.deploy kind, the delivery of certs.deploy.* events to the tenant's
  * notification channels, and the "certs.renewed" handler that deploys renewals. Idempotent; it also

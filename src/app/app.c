@@ -8,6 +8,7 @@
 #include "opsgate/deploy.h"
 #include "opsgate/docgen.h"
 #include "opsgate/error.h"
+#include "opsgate/events.h"
 #include "opsgate/gate.h"
 #include "opsgate/notify.h"
 #include "opsgate/tenant.h"
@@ -16,6 +17,14 @@
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static int done;
+
+/* Every new audit checkpoint goes out on the event outbox ("audit.checkpoint", platform scope),
+ * in the checkpoint's transaction: audit itself knows nothing of events (events audits). */
+static int checkpoint_event(og_ctx *ctx, json_t *checkpoint, void *arg)
+{
+    (void)arg;
+    return og_event_emit(ctx, NULL, "audit.checkpoint", checkpoint, NULL);
+}
 
 int og_app_register_all(void)
 {
@@ -39,9 +48,12 @@ int og_app_register_all(void)
             og_error_wrap("registering certificate deployment action kinds");
         else if ((error = og_gate_handlers_register()) < 0)
             og_error_wrap("registering event handlers");
+        else if ((error = og_audit_publisher_register(checkpoint_event, NULL)) < 0)
+            og_error_wrap("registering the publication of audit checkpoints");
         else if ((error = og_tenant_audit_names_register()) < 0 ||
                  (error = og_artifacts_audit_names_register()) < 0 ||
                  (error = og_certs_audit_names_register()) < 0 ||
+                 (error = og_acme_audit_names_register()) < 0 ||
                  (error = og_deploy_audit_names_register()) < 0 ||
                  (error = og_gate_audit_names_register()) < 0 ||
                  (error = og_notify_audit_names_register()) < 0)

@@ -1,11 +1,11 @@
 /* checkpoint.c - signed checkpoints of each chain, their records in the platform chain, and their
- * publication (event outbox, witness file). */
+ * publication (registered publishers such as the event outbox, witness file). */
 #include "audit_internal.h"
 #include "opsgate/error.h"
-#include "opsgate/events.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -350,8 +350,71 @@ cleanup:
     return error;
 }
 
-/* Record a new checkpoint in the platform chain, emit it on the outbox, write it to the witness
- * file: all in the checkpoint's transaction, so it commits only once published. */
+/* ---- publishers: who hears of a new checkpoint (the event outbox, registered by app/) ---- */
+
+#define MAX_PUBLISHERS 8
+static pthread_mutex_t publishers_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+    og_audit_publish_fn fn;
+    void *arg;
+} publishers[MAX_PUBLISHERS];
+static size_t npublishers;
+
+int og_audit_publisher_register(og_audit_publish_fn fn, void *arg)
+{
+    int error = 0;
+    size_t i;
+    if (!fn)
+        return og_error_set(OG_EINVAL, "a checkpoint publisher needs a function");
+    pthread_mutex_lock(&publishers_mu);
+    for (i = 0; i < npublishers && !(publishers[i].fn == fn && publishers[i].arg == arg); i++)
+        ;
+    if (i == npublishers) {
+        if (npublishers == MAX_PUBLISHERS) {
+            error = og_error_set(OG_ERROR, "too many checkpoint publishers (at most %d)",
+                                 MAX_PUBLISHERS);
+        } else {
+            publishers[npublishers].fn = fn;
+            publishers[npublishers].arg = arg;
+            npublishers++;
+        }
+    }
+    pthread_mutex_unlock(&publishers_mu);
+    return error;
+}
+
+void og_audit_publisher_unregister(og_audit_publish_fn fn, void *arg)
+{
+    pthread_mutex_lock(&publishers_mu);
+    for (size_t i = 0; i < npublishers; i++)
+        if (publishers[i].fn == fn && publishers[i].arg == arg) {
+            publishers[i] = publishers[--npublishers];
+            break;
+        }
+    pthread_mutex_unlock(&publishers_mu);
+}
+
+/* Hand cpj to every publisher, in the order registered; the first failure stops. */
+static int publish_to_all(og_ctx *ctx, json_t *cpj)
+{
+    og_audit_publish_fn fns[MAX_PUBLISHERS];
+    void *args[MAX_PUBLISHERS];
+    size_t n;
+    int error = 0;
+    pthread_mutex_lock(&publishers_mu);
+    n = npublishers;
+    for (size_t i = 0; i < n; i++) {
+        fns[i] = publishers[i].fn;
+        args[i] = publishers[i].arg;
+    }
+    pthread_mutex_unlock(&publishers_mu);
+    for (size_t i = 0; i < n && error == 0; i++)
+        error = fns[i](ctx, cpj, args[i]);
+    return error;
+}
+
+/* Record a new checkpoint in the platform chain, hand it to the publishers, write it to the
+ * witness file: all in the checkpoint's transaction, so it commits only once published. */
 static int publish(og_ctx *ctx, const og_audit_opts *opts, const char *chain,
                    const og_audit__cp *cp, json_t *cpj)
 {
@@ -366,8 +429,7 @@ static int publish(og_ctx *ctx, const og_audit_opts *opts, const char *chain,
                         .target_type = "audit_chain",
                         .target_id = chain,
                         .analysis = analysis};
-    if ((error = og_audit_append(ctx, &rec, NULL)) < 0 ||
-        (error = og_event_emit(ctx, NULL, "audit.checkpoint", cpj, NULL)) < 0)
+    if ((error = og_audit_append(ctx, &rec, NULL)) < 0 || (error = publish_to_all(ctx, cpj)) < 0)
         goto cleanup;
     if (opts && opts->witness_file && opts->witness_file[0] &&
         (error = witness_append(opts->witness_file, cpj)) < 0)

@@ -1,6 +1,6 @@
-/* audit_names.c - the names the audit trail records next to the ids of certificates, ACME
- * accounts and renewal plans, and scan schedules (og_audit_namer_register): a certificate by its
- * subject and SANs, a plan by the names it renews. None of these is sealed at rest. */
+/* audit_names.c - the names the audit trail records next to the ids of certificates and scan
+ * schedules (og_audit_namer_register): a certificate by its subject and SANs, a schedule by its
+ * targets. None of these is sealed at rest. */
 #include "certs_internal.h"
 #include "opsgate/audit.h"
 #include "opsgate/error.h"
@@ -86,40 +86,6 @@ static int cert_name(og_ctx *ctx, const char *tenant_id, const char *id, char *o
     return done(&b, out, size);
 }
 
-/* "shop.acme.example, www.acme.example" */
-static int plan_name(og_ctx *ctx, const char *tenant_id, const char *id, char *out, size_t size)
-{
-    og_stmt *st = NULL;
-    og_buf b;
-    int rc = row2(ctx, "SELECT names FROM acme_plans WHERE id = ? AND tenant_id = ?", tenant_id, id,
-                  &st);
-    if (rc <= 0)
-        return rc;
-    og_buf_init(&b, 4096);
-    list_text(&b, og_stmt_col_text(st, 0), NULL);
-    og_stmt_free(st);
-    return done(&b, out, size);
-}
-
-/* "ops@acme.example at https://acme-v02.api.letsencrypt.org/directory" */
-static int account_name(og_ctx *ctx, const char *tenant_id, const char *id, char *out, size_t size)
-{
-    og_stmt *st = NULL;
-    og_buf b;
-    int rc = row2(ctx,
-                  "SELECT email, directory_url FROM acme_accounts WHERE id = ? AND"
-                  " tenant_id = ?",
-                  tenant_id, id, &st);
-    if (rc <= 0)
-        return rc;
-    og_buf_init(&b, 1024);
-    const char *email = og_stmt_col_text(st, 0), *dir = og_stmt_col_text(st, 1);
-    og_buf_printf(&b, "%s%s%s", email && email[0] ? email : "", email && email[0] ? " at " : "",
-                  dir ? dir : "");
-    og_stmt_free(st);
-    return done(&b, out, size);
-}
-
 /* "scan of host1, host2" */
 static int schedule_name(og_ctx *ctx, const char *tenant_id, const char *id, char *out, size_t size)
 {
@@ -140,8 +106,6 @@ int og_certs_audit_names_register(void)
 {
     int error;
     if ((error = og_audit_namer_register("certificate", cert_name, 0)) < 0 ||
-        (error = og_audit_namer_register("acme_plan", plan_name, 0)) < 0 ||
-        (error = og_audit_namer_register("acme_account", account_name, 0)) < 0 ||
         (error = og_audit_namer_register("schedule", schedule_name, 0)) < 0)
         return error;
     return 0;

@@ -63,6 +63,10 @@ int64_t og_certs__days_left(int64_t left_us);
  * day on, "11h 5m" (minutes rounded up) under a day, "expired 3d ago" (rounded down) after. */
 void og_certs__left_text(int64_t left_us, char *out, size_t size);
 
+/* A fingerprint or unique prefix of one (colons allowed) to the full fingerprint. OG_ENOTFOUND,
+ * or OG_EINVAL for a bad id or an ambiguous prefix naming the matches. */
+int og_certs__resolve_id(og_ctx *ctx, const char *tenant_id, const char *id, char fp[65]);
+
 /* Resolve the tenant for an operation needing perm; OG_ENOTFOUND for other tenants' actors. */
 int og_certs__tenant(og_ctx *ctx, const char *tenant, og_perm perm, og_tenant *out);
 

@@ -5,6 +5,7 @@
 #include "opsgate/error.h"
 #include "opsgate/events.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,27 +84,24 @@ static json_t *names_of(const char *info_text)
     return names;
 }
 
-/* The renewal plan whose current certificate this is ("" when none): the alert says whether
- * opsgate renews it (renew_trigger.c does, on this very event) or a person has to. A failed
- * lookup is the alert's failure, not an alert without its plan. */
+/* The module that renews certificates (acme), when one registered: the alert says whether
+ * opsgate renews the certificate (that module does, on this very event) or a person has to. */
+static _Atomic(og_certs_renewal_fn) renewal_fn;
+
+void og_certs_renewal_register(og_certs_renewal_fn fn)
+{
+    atomic_store(&renewal_fn, fn);
+}
+
+/* The renewal plan whose current certificate this is ("" when none). A failed lookup is the
+ * alert's failure, not an alert without its plan. */
 static int renewal_plan_of(og_store *s, const char *tenant_id, const char *fp, char out[OG_ID_LEN])
 {
-    og_stmt *st = NULL;
-    int error;
-    out[0] = '\0';
-    if ((error = og_stmt_prepare(&st, s,
-                                 "SELECT p.id FROM acme_plans p JOIN acme_certs c ON c.id ="
-                                 " p.current_cert WHERE p.tenant_id = ? AND c.tenant_id ="
-                                 " p.tenant_id AND c.fingerprint = ? AND c.status = 'current'"
-                                 " LIMIT 1")) < 0)
-        return error;
-    og_stmt_bind_text(st, 1, tenant_id);
-    og_stmt_bind_text(st, 2, fp);
-    error = og_stmt_step(st);
-    if (error == OG_ROW)
-        og_strlcpy(out, og_stmt_col_text(st, 0), OG_ID_LEN);
-    og_stmt_free(st);
-    return error < 0 ? error : 0;
+    og_certs_renewal_fn fn = atomic_load(&renewal_fn);
+    int rc = fn ? fn(s, tenant_id, fp, out) : 0;
+    if (rc <= 0)
+        out[0] = '\0';
+    return rc < 0 ? rc : 0;
 }
 
 static int record_alert(og_stmt *ins, const char *tenant_id, const char *fp, int threshold,

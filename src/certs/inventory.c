@@ -783,7 +783,7 @@ cleanup:
 }
 
 /* Resolve a fingerprint or unique prefix to the full fingerprint. */
-static int resolve_id(og_ctx *ctx, const char *tenant_id, const char *id, char fp[65])
+int og_certs__resolve_id(og_ctx *ctx, const char *tenant_id, const char *id, char fp[65])
 {
     int error = -1, rc, n = 0;
     og_stmt *st = NULL;
@@ -845,7 +845,7 @@ int og_certs_show(og_ctx *ctx, const char *tenant, const char *id, json_t **out)
     memset(&pol, 0, sizeof(pol));
     if ((error = og_certs__tenant(ctx, tenant, OG_PERM_READ, &t)) < 0)
         return error;
-    if ((error = resolve_id(ctx, t.id, id, fp)) < 0 ||
+    if ((error = og_certs__resolve_id(ctx, t.id, id, fp)) < 0 ||
         (error = og_certs__policy_load(ctx->store, t.id, &pol)) < 0)
         goto cleanup;
     if ((error = og_stmt_prepare(&st, ctx->store,

@@ -6,6 +6,7 @@
  * restart; the standard verification then sees the new fingerprint on the endpoint, and a
  * rollback writes the previous record back the same way. */
 #include "deploy/deploy_internal.h"
+#include "opsgate/certs.h"
 #include "opsgate/error.h"
 
 #include <stdlib.h>
@@ -62,7 +63,7 @@ const og_deployer og_deploy__opsgate = {
 };
 
 int og_deploy_listener_poll(og_ctx *ctx, const char *tenant_id, int port,
-                            const og_deploy_material *fallback, char want[65])
+                            const og_certs_material *fallback, char want[65])
 {
     int error = -1, rc, found = 0;
     og_stmt *st = NULL;
@@ -111,7 +112,7 @@ int og_deploy_listener_poll(og_ctx *ctx, const char *tenant_id, int port,
         error = 0;
         goto cleanup;
     }
-    if ((error = og_deploy__pem_fingerprint(text, len, want)) < 0)
+    if ((error = og_certs_pem_fingerprint(text, len, want)) < 0)
         og_error_wrap("opsgate target %s: %s", t.name, path);
 cleanup:
     og_stmt_free(st);

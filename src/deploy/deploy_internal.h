@@ -1,5 +1,6 @@
 /* deploy_internal.h - shared between the files of src/deploy/: file and process helpers, the
- * TLS probe, certificate material, and the built-in deployers. Nothing outside includes it. */
+ * TLS probe, rendering a certificate into files, and the built-in deployers. Nothing outside
+ * includes it. */
 #ifndef OPSGATE_DEPLOY_INTERNAL_H
 #define OPSGATE_DEPLOY_INTERNAL_H
 
@@ -47,31 +48,15 @@ const char *og_deploy__config_str(const json_t *config, const char *key);
 /* Check that config's key names an absolute path (required or not). OG_EINVAL naming it. */
 int og_deploy__check_path(const json_t *config, const char *key, int required);
 
-/* ---- probe.c: the OpenSSL part (X.509 and a TLS client) ---- */
-/* SHA-256 fingerprint (lower-case hex) of the first certificate of PEM text. OG_EINVAL when
- * there is none. */
-int og_deploy__pem_fingerprint(const char *pem, size_t len, char fp[65]);
-/* 0 when key_pem is the private key of the first certificate of cert_pem, OG_EINVAL if not. */
-int og_deploy__key_matches(const char *cert_pem, size_t cert_len, const char *key_pem,
-                           size_t key_len);
+/* ---- probe.c: a TLS client ---- */
 /* Connect to ep, handshake with its SNI, and give the served leaf's fingerprint. Fails
  * (OG_ERROR with the reason) on connect, timeout or handshake errors. */
 int og_deploy__probe(const og_deploy_endpoint *ep, int timeout_ms, char fp[65]);
-/* DER to PEM text (caller frees). */
-int og_deploy__der_to_pem(const void *der, size_t len, char **pem);
-/* 1 when issuer_der issued (and signed) child_der, 0 when not. */
-int og_deploy__issued_by(const void *child_der, size_t child_len, const void *issuer_der,
-                         size_t issuer_len);
 
-/* ---- material.c ---- */
-/* og_deploy_material (a certificate as PEM texts) is declared in opsgate/deploy.h. */
-/* Load certificate fp (full fingerprint) of tenant_id with its chain (built from the tenant's CA
- * certificates) and its unsealed private key. OG_ENOTFOUND when there is no unencrypted key. */
-int og_deploy__material_load(og_ctx *ctx, const char *tenant_id, const char *fp,
-                             og_deploy_material *out);
-void og_deploy__material_clear(og_deploy_material *m);
-/* Fill the contents of fs (paths and roles already set by the deployer) from m. */
-int og_deploy__render(const og_deploy_material *m, og_deploy_fileset *fs);
+/* ---- render.c ---- */
+/* Fill the contents of fs (paths and roles already set by the deployer) from m, the certificate
+ * as the inventory gives it (og_certs_material_load). */
+int og_deploy__render(const og_certs_material *m, og_deploy_fileset *fs);
 
 /* ---- backends ---- */
 extern const og_deployer og_deploy__file;

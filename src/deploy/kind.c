@@ -34,7 +34,7 @@ static void files_fingerprint(const og_deploy_fileset *fs, char fp[65])
     for (int i = 0; i < fs->n && !fp[0]; i++)
         if (fs->f[i].present && fs->f[i].role != OG_DEPLOY_KEY &&
             fs->f[i].role != OG_DEPLOY_CHAIN &&
-            og_deploy__pem_fingerprint(fs->f[i].data, fs->f[i].len, fp) < 0)
+            og_certs_pem_fingerprint(fs->f[i].data, fs->f[i].len, fp) < 0)
             fp[0] = '\0';
     og_error_clear();
 }
@@ -245,7 +245,7 @@ static int deploy_execute(og_ctx *ctx, const char *tenant_id, json_t *params, js
     const char *fp = json_string_value(json_object_get(params, "certificate"));
     og_deploy_target t;
     const og_deployer *d;
-    og_deploy_material m;
+    og_certs_material m;
     og_deploy_fileset fs_new, fs_prev;
     char run_id[OG_ID_LEN], prev_fp[65], failure[1024] = "";
     json_t *report = json_array(), *restore_report = json_array(), *analysis = NULL;
@@ -263,7 +263,7 @@ static int deploy_execute(og_ctx *ctx, const char *tenant_id, json_t *params, js
         error = og_error_set(OG_EINVAL, "target %s: unknown type '%s'", t.name, t.type);
         goto cleanup;
     }
-    if ((error = og_deploy__material_load(ctx, tenant_id, fp, &m)) < 0 ||
+    if ((error = og_certs_material_load(ctx, tenant_id, fp, &m)) < 0 ||
         (error = d->files(t.config, &fs_new)) < 0 || (error = og_deploy__render(&m, &fs_new)) < 0 ||
         (error = d->files(t.config, &fs_prev)) < 0 || (error = og_deploy__snapshot(&fs_prev)) < 0)
         goto cleanup;
@@ -361,7 +361,7 @@ cleanup:
         og_error_set(error, "%s", why);
     }
     og_deploy__target_clear(&t);
-    og_deploy__material_clear(&m);
+    og_certs_material_clear(&m);
     og_deploy_fileset_clear(&fs_new);
     og_deploy_fileset_clear(&fs_prev);
     json_decref(report);

@@ -1,7 +1,6 @@
-/* probe.c - the OpenSSL part of deploying: fingerprints of PEM certificates, key/certificate
- * matching, chain links, and a TLS client that reports which certificate an endpoint serves.
- * (X.509 and TLS belong in src/certs/; certs.h has no single-endpoint probe that leaves the
- * inventory alone, so this stays here until it does.) */
+/* probe.c - a TLS client that reports which certificate an endpoint serves (its SHA-256
+ * fingerprint, hashed through crypto/). The certificate's own X.509 work (material, PEM
+ * fingerprints) is the certs module's (certs.h). */
 #include "deploy/deploy_internal.h"
 #include "opsgate/crypto.h"
 #include "opsgate/error.h"
@@ -36,87 +35,6 @@ static void fp_of(X509 *x, char fp[65])
     og_crypto_sha256(der, (size_t)n, md);
     OPENSSL_free(der);
     og_hex_encode(md, 32, fp);
-}
-
-static X509 *first_cert(const char *pem, size_t len)
-{
-    BIO *bio;
-    X509 *x;
-    if (len > INT32_MAX || !(bio = BIO_new_mem_buf(pem, (int)len)))
-        return NULL;
-    x = PEM_read_bio_X509(bio, NULL, NULL, NULL);
-    BIO_free(bio);
-    ERR_clear_error();
-    return x;
-}
-
-int og_deploy__pem_fingerprint(const char *pem, size_t len, char fp[65])
-{
-    X509 *x = first_cert(pem, len);
-    if (!x)
-        return og_error_set(OG_EINVAL, "no PEM certificate in it");
-    fp_of(x, fp);
-    X509_free(x);
-    return 0;
-}
-
-int og_deploy__key_matches(const char *cert_pem, size_t cert_len, const char *key_pem,
-                           size_t key_len)
-{
-    int error = -1;
-    X509 *x = first_cert(cert_pem, cert_len);
-    BIO *bio = key_len <= INT32_MAX ? BIO_new_mem_buf(key_pem, (int)key_len) : NULL;
-    EVP_PKEY *pk = bio ? PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL) : NULL;
-    if (!x)
-        error = og_error_set(OG_EINVAL, "no PEM certificate");
-    else if (!pk)
-        error = og_error_set(OG_EINVAL, "the private key does not parse");
-    else if (X509_check_private_key(x, pk) != 1)
-        error = og_error_set(OG_EINVAL, "the private key does not belong to the certificate");
-    else
-        error = 0;
-    ERR_clear_error();
-    EVP_PKEY_free(pk);
-    BIO_free(bio);
-    X509_free(x);
-    return error;
-}
-
-int og_deploy__der_to_pem(const void *der, size_t len, char **pem)
-{
-    const unsigned char *p = der;
-    X509 *x = len <= INT32_MAX ? d2i_X509(NULL, &p, (long)len) : NULL;
-    BIO *bio = BIO_new(BIO_s_mem());
-    char *data;
-    long n;
-    int error = -1;
-    if (!x || !bio || PEM_write_bio_X509(bio, x) != 1 || (n = BIO_get_mem_data(bio, &data)) <= 0) {
-        error = og_error_set(OG_EINVAL, "cannot encode a certificate as PEM");
-        goto cleanup;
-    }
-    if (!(*pem = strndup(data, (size_t)n))) {
-        error = og_error_set(OG_ERROR, "out of memory");
-        goto cleanup;
-    }
-    error = 0;
-cleanup:
-    ERR_clear_error();
-    BIO_free(bio);
-    X509_free(x);
-    return error;
-}
-
-int og_deploy__issued_by(const void *child_der, size_t child_len, const void *issuer_der,
-                         size_t issuer_len)
-{
-    const unsigned char *p = child_der, *q = issuer_der;
-    X509 *c = d2i_X509(NULL, &p, (long)child_len), *i = d2i_X509(NULL, &q, (long)issuer_len);
-    EVP_PKEY *pk = i ? X509_get0_pubkey(i) : NULL;
-    int ok = c && i && pk && X509_check_issued(i, c) == X509_V_OK && X509_verify(c, pk) == 1;
-    ERR_clear_error();
-    X509_free(c);
-    X509_free(i);
-    return ok;
 }
 
 /* ---- the TLS client ---- */

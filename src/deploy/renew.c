@@ -3,6 +3,7 @@
  * the certs.deploy gate. Driven by the "certs.renewed" event ({previous_fingerprint, fingerprint,
  * targets?}), or called directly. */
 #include "deploy/deploy_internal.h"
+#include "opsgate/certs.h"
 #include "opsgate/error.h"
 #include "opsgate/events.h"
 
@@ -28,7 +29,7 @@ static void target_serves(og_store *s, const char *tenant_id, const char *name, 
         for (int i = 0; i < fs.n && !fp[0]; i++)
             if (fs.f[i].present && fs.f[i].role != OG_DEPLOY_KEY &&
                 fs.f[i].role != OG_DEPLOY_CHAIN &&
-                og_deploy__pem_fingerprint(fs.f[i].data, fs.f[i].len, fp) < 0)
+                og_certs_pem_fingerprint(fs.f[i].data, fs.f[i].len, fp) < 0)
                 fp[0] = '\0';
     }
     og_error_clear();

@@ -8,6 +8,7 @@
  * a handshake may take: the connection timeout is 60 s of inactivity) or at shutdown, after the
  * daemon has stopped. GnuTLS does not free what the callback returns (retrieve_function2). */
 #include "http/tls.h"
+#include "opsgate/certs.h"
 #include "opsgate/deploy.h"
 #include "opsgate/error.h"
 #include "opsgate/tenant.h"
@@ -66,7 +67,7 @@ static void creds_free(creds *c)
 }
 
 /* GnuTLS credentials from m's leaf, chain and key. */
-static int creds_new(creds **out, const og_deploy_material *m)
+static int creds_new(creds **out, const og_certs_material *m)
 {
     int error = -1, rc;
     size_t ll = strlen(m->leaf_pem), cl = m->chain_pem ? strlen(m->chain_pem) : 0;
@@ -132,7 +133,7 @@ void *og_http__tls_cert_callback(void)
 }
 
 /* Make m the served certificate; the previous credentials are retired. */
-static int install(og_http_tls *tls, const og_deploy_material *m)
+static int install(og_http_tls *tls, const og_certs_material *m)
 {
     creds *c = NULL;
     int error;
@@ -164,7 +165,7 @@ int og_http__tls_new(og_http_tls **out, og_store_pool *pool, og_keyring *keys, c
     og_store *s = NULL;
     og_ctx ctx;
     og_tenant t;
-    og_deploy_material m;
+    og_certs_material m;
     memset(&m, 0, sizeof(m));
     *out = NULL;
     if (!tenant || !*tenant || !cert_id || !*cert_id)
@@ -181,7 +182,7 @@ int og_http__tls_new(og_http_tls **out, og_store_pool *pool, og_keyring *keys, c
     if ((error = og_tenant_get(&ctx, tenant, &t)) < 0)
         goto cleanup;
     og_strlcpy(tls->tenant_id, t.id, sizeof(tls->tenant_id));
-    if ((error = og_deploy_material_get(&ctx, t.id, cert_id, &m)) < 0) {
+    if ((error = og_certs_material_get(&ctx, t.id, cert_id, &m)) < 0) {
         og_error_wrap("--tls-cert-id %s of tenant %s", cert_id, tenant);
         goto cleanup;
     }
@@ -196,7 +197,7 @@ int og_http__tls_new(og_http_tls **out, og_store_pool *pool, og_keyring *keys, c
     tls = NULL;
     error = 0;
 cleanup:
-    og_deploy_material_clear(&m);
+    og_certs_material_clear(&m);
     if (s)
         og_store_pool_put(pool, s);
     og_http__tls_free(tls);
@@ -208,7 +209,7 @@ int og_http__tls_check(og_store *store, og_keyring *keys, const char *data_dir, 
 {
     int error;
     og_ctx ctx;
-    og_deploy_material m;
+    og_certs_material m;
     creds *c = NULL;
     memset(&ctx, 0, sizeof(ctx));
     memset(&m, 0, sizeof(m));
@@ -216,12 +217,12 @@ int og_http__tls_check(og_store *store, og_keyring *keys, const char *data_dir, 
     ctx.keys = keys;
     ctx.data_dir = data_dir;
     og_actor_system(&ctx.actor, "tls");
-    if ((error = og_deploy_material_get(&ctx, tenant, cert_id, &m)) < 0)
+    if ((error = og_certs_material_get(&ctx, tenant, cert_id, &m)) < 0)
         og_error_wrap("--tls-cert-id %s of tenant %s", cert_id, tenant);
     else
         error = creds_new(&c, &m);
     creds_free(c);
-    og_deploy_material_clear(&m);
+    og_certs_material_clear(&m);
     return error;
 }
 
@@ -239,7 +240,7 @@ static void poll_once(og_http_tls *tls)
 {
     og_store *s = og_store_pool_get(tls->pool);
     og_ctx ctx;
-    og_deploy_material m, rec;
+    og_certs_material m, rec;
     char want[65], msg[512];
     memset(&m, 0, sizeof(m));
     memset(&rec, 0, sizeof(rec));
@@ -259,7 +260,7 @@ static void poll_once(og_http_tls *tls)
         tls->last_msg[0] = '\0';
         goto cleanup;
     }
-    if (og_deploy_material_get(&ctx, tls->tenant_id, want, &m) < 0 || install(tls, &m) < 0) {
+    if (og_certs_material_get(&ctx, tls->tenant_id, want, &m) < 0 || install(tls, &m) < 0) {
         snprintf(msg, sizeof(msg), "cannot serve %.16s... (still serving %.16s...): %s", want,
                  cur->fingerprint, og_error_last());
         log_once(tls, msg);
@@ -268,7 +269,7 @@ static void poll_once(og_http_tls *tls)
     tls->last_msg[0] = '\0';
     fprintf(stderr, "opsgate: tls: now serving %.16s... (was %.16s...)\n", want, cur->fingerprint);
 cleanup:
-    og_deploy_material_clear(&m);
+    og_certs_material_clear(&m);
     og_store_pool_put(tls->pool, s);
 }
 

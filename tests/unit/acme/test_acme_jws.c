@@ -21,7 +21,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "certs/acme_internal.h"
+#include "acme/acme_internal.h"
 #include "og_test.h"
 #include "opsgate/crypto.h"
 #include "opsgate/error.h"

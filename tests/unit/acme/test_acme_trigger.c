@@ -4,11 +4,15 @@
 #include "og_test.h"
 #include "opsgate/acme.h"
 #include "opsgate/audit.h"
+#include "opsgate/certs.h"
 #include "opsgate/error.h"
 #include "opsgate/events.h"
 #include "opsgate/gate.h"
 #include "opsgate/tenant.h"
 
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -229,6 +233,71 @@ static void test_acme_trigger__an_expired_certificate_is_always_renewed(void **s
     assert_all_delivered(f);
 }
 
+/* A self-signed certificate for name, living `days` days from yesterday, as PEM (caller frees). */
+static char *short_cert(const char *name, int days)
+{
+    EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+    X509 *x = X509_new();
+    BIO *b = BIO_new(BIO_s_mem());
+    char *p = NULL;
+    assert_non_null(k);
+    X509_set_version(x, 2);
+    ASN1_INTEGER_set(X509_get_serialNumber(x), 42);
+    X509_gmtime_adj(X509_getm_notBefore(x), -86400);
+    X509_gmtime_adj(X509_getm_notAfter(x), (long)days * 86400);
+    X509_set_pubkey(x, k);
+    X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_ASC,
+                               (const unsigned char *)name, -1, -1, 0);
+    X509_set_issuer_name(x, X509_get_subject_name(x));
+    assert_true(X509_sign(x, k, EVP_sha256()) > 0);
+    PEM_write_bio_X509(b, x);
+    long len = BIO_get_mem_data(b, &p);
+    char *out = strndup(p, (size_t)len);
+    BIO_free(b);
+    X509_free(x);
+    EVP_PKEY_free(k);
+    return out;
+}
+
+/* The inventory's expiry alert names the plan that renews the certificate: acme tells certs
+ * through og_certs_renewal_register (certs reads none of acme's tables). */
+static void test_acme_trigger__expiry_alerts_name_the_plan_of_the_certificate(void **state)
+{
+    fixture *f = *state;
+    char plan[OG_ID_LEN], fp[65];
+    char *pem = short_cert("renewed.test", 5), *other = short_cert("manual.test", 5);
+    json_t *list = NULL, *e;
+    size_t i;
+    int named = 0, unnamed = 0;
+    OG_ASSERT_OK(og_certs_pem_fingerprint(pem, strlen(pem), fp));
+    plan_add(f, fp, 5, 0, "current", plan);
+    OG_ASSERT_OK(og_certs_import(&f->env.ctx, "acme", "renewed.pem", pem, strlen(pem), NULL));
+    OG_ASSERT_OK(og_certs_import(&f->env.ctx, "acme", "manual.pem", other, strlen(other), NULL));
+    OG_ASSERT_OK(og_events_list(&f->env.ctx, "acme", NULL, &list));
+    json_array_foreach(list, i, e)
+    {
+        json_t *p = json_object_get(e, "payload");
+        const char *t = json_string_value(json_object_get(e, "type"));
+        if (!t || strcmp(t, "certs.expiring") != 0)
+            continue;
+        const char *efp = json_string_value(json_object_get(p, "fingerprint"));
+        const char *ep = json_string_value(json_object_get(p, "renewal_plan"));
+        if (efp && strcmp(efp, fp) == 0) {
+            assert_non_null(ep);
+            assert_string_equal(ep, plan);
+            named++;
+        } else {
+            assert_null(ep);
+            unnamed++;
+        }
+    }
+    assert_true(named > 0);
+    assert_true(unnamed > 0);
+    json_decref(list);
+    free(pem);
+    free(other);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -242,6 +311,8 @@ int main(void)
             setup, teardown),
         cmocka_unit_test_setup_teardown(test_acme_trigger__an_expired_certificate_is_always_renewed,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_acme_trigger__expiry_alerts_name_the_plan_of_the_certificate, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

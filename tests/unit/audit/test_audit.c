@@ -117,6 +117,47 @@ static void standard_chain(fixture *f)
     assert_int_equal(res.checkpoints, 2); /* acme's and the platform chain's that covers it */
 }
 
+/* A checkpoint publisher (the event outbox, in the product) that counts and may refuse. */
+typedef struct heard {
+    int calls, fail;
+    int64_t last_size;
+} heard;
+
+static int publisher(og_ctx *ctx, json_t *cp, void *arg)
+{
+    heard *h = arg;
+    (void)ctx;
+    h->calls++;
+    h->last_size = json_integer_value(json_object_get(cp, "tree_size"));
+    return h->fail ? og_error_set(OG_ERROR, "publisher refused") : 0;
+}
+
+static void test_checkpoint__publishers_hear_each_and_a_refusal_rolls_it_back(void **state)
+{
+    fixture *f = *state;
+    heard h = {0, 1, 0};
+    og_audit_verify_result res;
+    append_n(f, 3, NULL);
+    OG_ASSERT_OK(og_audit_publisher_register(publisher, &h));
+    OG_ASSERT_OK(og_audit_publisher_register(publisher, &h)); /* once only */
+    assert_int_equal(og_audit_checkpoint(&f->env.ctx, f->t.id, NULL), OG_ERROR);
+    assert_non_null(strstr(og_error_last(), "publisher refused"));
+    assert_int_equal(h.calls, 1);
+    OG_ASSERT_OK(og_audit_verify(&f->env.ctx, NULL, &res));
+    assert_int_equal(res.checkpoints, 0); /* nothing signed stays without its publication */
+    h.fail = 0;
+    h.calls = 0;
+    OG_ASSERT_OK(og_audit_checkpoint(&f->env.ctx, f->t.id, NULL));
+    assert_int_equal(h.calls, 2); /* the tenant chain's and the platform chain's that covers it */
+    assert_true(h.last_size > 0);
+    OG_ASSERT_OK(og_audit_verify(&f->env.ctx, NULL, &res));
+    assert_int_equal(res.checkpoints, 2);
+    og_audit_publisher_unregister(publisher, &h);
+    append_n(f, 1, NULL);
+    OG_ASSERT_OK(og_audit_checkpoint(&f->env.ctx, f->t.id, NULL));
+    assert_int_equal(h.calls, 2); /* unregistered: not called again */
+}
+
 static void test_append__needs_the_callers_transaction(void **state)
 {
     fixture *f = *state;
@@ -661,6 +702,8 @@ int main(void)
         cmocka_unit_test(test_pubkey__parse_refuses_what_is_not_an_ed25519_pem),
         cmocka_unit_test_setup_teardown(test_list__pages_with_a_cursor_and_filters, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(
+            test_checkpoint__publishers_hear_each_and_a_refusal_rolls_it_back, setup, teardown),
         cmocka_unit_test_setup_teardown(test_export__jsonl_lines_rehash_and_csv_quotes_fields,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_export__oscal_carries_observations_and_the_checkpoint,

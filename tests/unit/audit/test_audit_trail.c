@@ -3,6 +3,7 @@
  * keys in a file outside the data folder, and witnesses (all attacked through the SQLite file). */
 #include "og_test.h"
 #include "audit/audit_internal.h"
+#include "opsgate/app.h"
 #include "opsgate/error.h"
 #include "opsgate/tenant.h"
 
@@ -233,6 +234,8 @@ static void test_chain__a_tenant_chain_opens_with_its_tenant(void **state)
 static void test_checkpoint__is_recorded_in_the_platform_chain_and_witnessed(void **state)
 {
     fixture *f = *state;
+    /* the "audit.checkpoint" event is the outbox's publisher, plugged in at start-up */
+    OG_ASSERT_OK(og_app_register_all());
     append_n(f, f->t.id, 4);
     json_t *cp = NULL;
     OG_ASSERT_OK(og_audit_checkpoint_with(&f->env.ctx, f->t.id, &f->opts, &cp));

@@ -4,6 +4,7 @@
 #include "opsgate/audit.h"
 #include "opsgate/certs.h"
 #include "opsgate/error.h"
+#include "opsgate/events.h"
 #include "opsgate/tenant.h"
 
 #include <ctype.h>
@@ -19,10 +20,10 @@
 
 typedef struct spec {
     const char *cn;
-    const char *san;        /* "DNS:localhost,IP:127.0.0.1" or NULL */
-    int rsa_bits;           /* 0 = EC P-256 */
-    const EVP_MD *md;       /* NULL = SHA-256 */
-    long from_s, to_s;      /* validity relative to now */
+    const char *san;   /* "DNS:localhost,IP:127.0.0.1" or NULL */
+    int rsa_bits;      /* 0 = EC P-256 */
+    const EVP_MD *md;  /* NULL = SHA-256 */
+    long from_s, to_s; /* validity relative to now */
     int ca;
 } spec;
 
@@ -63,7 +64,8 @@ static X509 *make_cert(const spec *s, EVP_PKEY *key, X509 *issuer, EVP_PKEY *ike
     if (!s->ca) {
         add_ext(x, issuer ? issuer : x, NID_info_access,
                 "OCSP;URI:http://ocsp.example/,caIssuers;URI:http://ca.example/i.crt");
-        add_ext(x, issuer ? issuer : x, NID_crl_distribution_points, "URI:http://crl.example/c.crl");
+        add_ext(x, issuer ? issuer : x, NID_crl_distribution_points,
+                "URI:http://crl.example/c.crl");
     }
     assert_true(X509_sign(x, issuer ? ikey : key, s->md ? s->md : EVP_sha256()) > 0);
     return x;
@@ -109,9 +111,9 @@ static void test_max_validity__follows_the_cab_forum_dates(void **state)
         const char *date;
         int days;
     } cases[] = {
-        {"2017-06-01", 1185}, {"2018-03-01", 825},  {"2020-08-31", 825}, {"2020-09-01", 398},
-        {"2026-03-14", 398},  {"2026-03-15", 200},  {"2027-03-14", 200}, {"2027-03-15", 100},
-        {"2029-03-14", 100},  {"2029-03-15", 47},   {"2035-01-01", 47},
+        {"2017-06-01", 1185}, {"2018-03-01", 825}, {"2020-08-31", 825}, {"2020-09-01", 398},
+        {"2026-03-14", 398},  {"2026-03-15", 200}, {"2027-03-14", 200}, {"2027-03-15", 100},
+        {"2029-03-14", 100},  {"2029-03-15", 47},  {"2035-01-01", 47},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         OG_ASSERT_OK(og_time_parse(cases[i].date, &us));
@@ -182,8 +184,13 @@ static void test_parse__reads_every_field(void **state)
 {
     (void)state;
     EVP_PKEY *k = keygen(2048);
-    spec s = {"www.example", "DNS:www.example,DNS:example,IP:192.0.2.7,IP:2001:db8::1", 2048,
-              NULL, -DAY_S, 90 * DAY_S, 0};
+    spec s = {"www.example",
+              "DNS:www.example,DNS:example,IP:192.0.2.7,IP:2001:db8::1",
+              2048,
+              NULL,
+              -DAY_S,
+              90 * DAY_S,
+              0};
     X509 *x = make_cert(&s, k, NULL, NULL);
     og_cert_info ci;
     unsigned char *der;
@@ -200,7 +207,8 @@ static void test_parse__reads_every_field(void **state)
     assert_string_equal(json_string_value(json_array_get(ci.sans, 2)), "IP:192.0.2.7");
     assert_string_equal(json_string_value(json_array_get(ci.sans, 3)), "IP:2001:db8::1");
     assert_string_equal(json_string_value(json_array_get(ci.ocsp, 0)), "http://ocsp.example/");
-    assert_string_equal(json_string_value(json_array_get(ci.ca_issuers, 0)), "http://ca.example/i.crt");
+    assert_string_equal(json_string_value(json_array_get(ci.ca_issuers, 0)),
+                        "http://ca.example/i.crt");
     assert_string_equal(json_string_value(json_array_get(ci.crl, 0)), "http://crl.example/c.crl");
     assert_true(ci.not_after_us - ci.not_before_us == 91LL * 86400 * 1000000);
     /* the fingerprint is SHA-256 over the DER */
@@ -214,7 +222,7 @@ static void test_parse__reads_every_field(void **state)
     assert_non_null(json_object_get(j, "fingerprint"));
     json_decref(j);
     og_cert_info_clear(&ci);
-    og_cert_info_clear(&ci);   /* twice is harmless */
+    og_cert_info_clear(&ci); /* twice is harmless */
     assert_int_equal(og_certs_parse_der(&ci, "garbage", 7), OG_EINVAL);
     assert_int_equal(og_certs_parse_der(&ci, der, len - 1), OG_EINVAL);
     OPENSSL_free(der);
@@ -282,7 +290,8 @@ static void test_chain__trusted_incomplete_untrusted_and_hostname(void **state)
     X509 *leaf = make_cert(&ls, lk, in, ik), *other = make_cert(&os, ok, NULL, NULL);
     unsigned char *d_leaf, *d_in;
     size_t l_leaf = der_of(leaf, &d_leaf), l_in = der_of(in, &d_in);
-    char *root_pem = pem_of(root, NULL), *in_pem = pem_of(in, NULL), *other_pem = pem_of(other, NULL);
+    char *root_pem = pem_of(root, NULL), *in_pem = pem_of(in, NULL),
+         *other_pem = pem_of(other, NULL);
     char *bundle_root = root_pem;
     char *bundle_both = NULL;
     assert_true(asprintf(&bundle_both, "%s%s", root_pem, in_pem) > 0);
@@ -388,9 +397,9 @@ static void test_import__malformed_pem_names_file_and_line(void **state)
                      OG_EINVAL);
     assert_non_null(strstr(og_error_last(), "bad.pem line 3"));
     const char *unterminated = "-----BEGIN CERTIFICATE-----\nMIIB\n";
-    assert_int_equal(og_certs_import(&env->ctx, "acme", "cut.pem", unterminated,
-                                     strlen(unterminated), NULL),
-                     OG_EINVAL);
+    assert_int_equal(
+        og_certs_import(&env->ctx, "acme", "cut.pem", unterminated, strlen(unterminated), NULL),
+        OG_EINVAL);
     assert_non_null(strstr(og_error_last(), "cut.pem line 1"));
     const char *notcert = "-----BEGIN CERTIFICATE-----\naGVsbG8=\n-----END CERTIFICATE-----\n";
     assert_int_equal(og_certs_import(&env->ctx, "acme", "x.pem", notcert, strlen(notcert), NULL),
@@ -418,8 +427,10 @@ static void test_expiry__alerts_each_crossing_once(void **state)
     OG_ASSERT_OK(og_certs_show(&env->ctx, "acme", sum.first_fingerprint, &doc));
     json_t *alerts = json_object_get(doc, "alerts");
     assert_int_equal(json_array_size(alerts), 2);
-    assert_int_equal(json_integer_value(json_object_get(json_array_get(alerts, 0), "threshold_days")), 30);
-    assert_int_equal(json_integer_value(json_object_get(json_array_get(alerts, 1), "threshold_days")), 14);
+    assert_int_equal(
+        json_integer_value(json_object_get(json_array_get(alerts, 0), "threshold_days")), 30);
+    assert_int_equal(
+        json_integer_value(json_object_get(json_array_get(alerts, 1), "threshold_days")), 14);
     json_decref(doc);
     /* a new threshold the certificate is past raises exactly one more */
     og_certs_policy p;
@@ -440,6 +451,132 @@ static void test_expiry__alerts_each_crossing_once(void **state)
     free(pem);
     X509_free(x);
     EVP_PKEY_free(k);
+}
+
+/* The renewing module (acme) names the plan through og_certs_renewal_register; certs reads no
+ * table of it. The alert carries the plan when the function finds one, and goes out without it
+ * when none is registered or the lookup fails. */
+static char renewal_fp[65];
+static int fake_renewal(og_store *s, const char *tenant_id, const char *fp, char plan[OG_ID_LEN])
+{
+    (void)s;
+    (void)tenant_id;
+    if (strcmp(fp, renewal_fp) == 0) {
+        og_strlcpy(plan, "plan-of-the-test", OG_ID_LEN);
+        return 1;
+    }
+    return og_error_set(OG_ERROR, "lookup failed");
+}
+
+/* The renewal_plan of the last certs.expiring event about fp ("" when it has none). */
+static void alert_plan(og_test_env *env, const char *fp, char *out, size_t size)
+{
+    json_t *list = NULL, *e;
+    size_t i;
+    out[0] = '\0';
+    OG_ASSERT_OK(og_events_list(&env->ctx, "acme", NULL, &list));
+    json_array_foreach(list, i, e)
+    {
+        json_t *p = json_object_get(e, "payload");
+        const char *f = json_string_value(json_object_get(p, "fingerprint"));
+        if (f && strcmp(f, fp) == 0) {
+            const char *plan = json_string_value(json_object_get(p, "renewal_plan"));
+            og_strlcpy(out, plan ? plan : "", size);
+        }
+    }
+    json_decref(list);
+}
+
+static void test_expiry__alerts_name_the_renewal_plan_the_renewer_reports(void **state)
+{
+    og_test_env *env = *state;
+    EVP_PKEY *k = keygen(0);
+    spec a = {"planned", "DNS:planned.example", 0, NULL, -10 * DAY_S, 10 * DAY_S, 0};
+    spec b = {"unplanned", "DNS:unplanned.example", 0, NULL, -10 * DAY_S, 9 * DAY_S, 0};
+    spec c = {"lookup-fails", "DNS:other.example", 0, NULL, -10 * DAY_S, 8 * DAY_S, 0};
+    X509 *xa = make_cert(&a, k, NULL, NULL), *xb = make_cert(&b, k, NULL, NULL);
+    X509 *xc = make_cert(&c, k, NULL, NULL);
+    char *pa = pem_of(xa, NULL), *pb = pem_of(xb, NULL), *pc = pem_of(xc, NULL);
+    char plan[OG_ID_LEN], other[65];
+    og_certs_import_summary sum;
+    /* nobody renews: the import's alert names no plan */
+    og_certs_renewal_register(NULL);
+    OG_ASSERT_OK(og_certs_import(&env->ctx, "acme", "b.pem", pb, strlen(pb), &sum));
+    alert_plan(env, sum.first_fingerprint, plan, sizeof(plan));
+    assert_string_equal(plan, "");
+    /* a renewer that renews a: its plan is named */
+    og_certs_renewal_register(fake_renewal);
+    OG_ASSERT_OK(og_certs_pem_fingerprint(pa, strlen(pa), renewal_fp));
+    OG_ASSERT_OK(og_certs_import(&env->ctx, "acme", "a.pem", pa, strlen(pa), &sum));
+    assert_string_equal(sum.first_fingerprint, renewal_fp);
+    alert_plan(env, renewal_fp, plan, sizeof(plan));
+    assert_string_equal(plan, "plan-of-the-test");
+    /* a failing lookup loses the name, not the alert */
+    OG_ASSERT_OK(og_certs_import(&env->ctx, "acme", "c.pem", pc, strlen(pc), &sum));
+    og_strlcpy(other, sum.first_fingerprint, sizeof(other));
+    plan[0] = 'x';
+    alert_plan(env, other, plan, sizeof(plan));
+    assert_string_equal(plan, "");
+    json_t *doc = NULL;
+    OG_ASSERT_OK(og_certs_show(&env->ctx, "acme", other, &doc));
+    assert_int_equal(json_array_size(json_object_get(doc, "alerts")), 2);
+    json_decref(doc);
+    og_certs_renewal_register(NULL);
+    free(pa);
+    free(pb);
+    free(pc);
+    X509_free(xa);
+    X509_free(xb);
+    X509_free(xc);
+    EVP_PKEY_free(k);
+}
+
+/* The only way a key leaves the inventory: og_certs_material_get gives the leaf, the chain above
+ * it without the root, and the unsealed key. */
+static void test_material__leaf_chain_and_key(void **state)
+{
+    og_test_env *env = *state;
+    EVP_PKEY *ck = keygen(0), *lk = keygen(0);
+    spec ca = {"Test CA", NULL, 0, NULL, -DAY_S, 900 * DAY_S, 1};
+    spec root = {"Test Root", NULL, 0, NULL, -DAY_S, 900 * DAY_S, 1};
+    EVP_PKEY *rk = keygen(0);
+    X509 *xr = make_cert(&root, rk, NULL, NULL);
+    X509 *xc = make_cert(&ca, ck, xr, rk);
+    spec leaf = {"site", "DNS:site.example", 0, NULL, -DAY_S, 90 * DAY_S, 0};
+    X509 *xl = make_cert(&leaf, lk, xc, ck);
+    char *pl = pem_of(xl, lk), *pc = pem_of(xc, NULL), *pr = pem_of(xr, NULL);
+    og_certs_import_summary sum;
+    og_certs_material m;
+    char fp[65];
+    OG_ASSERT_OK(og_certs_import(&env->ctx, "acme", "root.pem", pr, strlen(pr), NULL));
+    OG_ASSERT_OK(og_certs_import(&env->ctx, "acme", "ca.pem", pc, strlen(pc), NULL));
+    OG_ASSERT_OK(og_certs_import(&env->ctx, "acme", "site.pem", pl, strlen(pl), &sum));
+    char prefix[13];
+    og_strlcpy(prefix, sum.first_fingerprint, sizeof(prefix));
+    OG_ASSERT_OK(og_certs_material_get(&env->ctx, "acme", prefix, &m));
+    assert_string_equal(m.fingerprint, sum.first_fingerprint);
+    OG_ASSERT_OK(og_certs_pem_fingerprint(m.leaf_pem, strlen(m.leaf_pem), fp));
+    assert_string_equal(fp, sum.first_fingerprint);
+    assert_string_equal(m.chain_pem, pc); /* the intermediate; the root is left out */
+    assert_non_null(strstr(m.key_pem, "PRIVATE KEY"));
+    og_certs_material_clear(&m);
+    assert_null(m.key_pem);
+    /* the intermediate has no key: a clear error naming what is missing */
+    char cfp[65];
+    OG_ASSERT_OK(og_certs_pem_fingerprint(pc, strlen(pc), cfp));
+    assert_int_equal(og_certs_material_get(&env->ctx, "acme", cfp, &m), OG_ENOTFOUND);
+    assert_non_null(strstr(og_error_last(), "has no private key"));
+    og_certs_material_clear(&m);
+    assert_int_equal(og_certs_pem_fingerprint("no pem here", 11, fp), OG_EINVAL);
+    free(pl);
+    free(pc);
+    free(pr);
+    X509_free(xl);
+    X509_free(xc);
+    X509_free(xr);
+    EVP_PKEY_free(ck);
+    EVP_PKEY_free(lk);
+    EVP_PKEY_free(rk);
 }
 
 static void test_show__ambiguous_prefix_is_a_clear_error(void **state)
@@ -472,8 +609,8 @@ static void test_show__ambiguous_prefix_is_a_clear_error(void **state)
     char colon[200] = "";
     for (int i = 0; i < 64; i += 2) {
         size_t l = strlen(colon);
-        snprintf(colon + l, sizeof(colon) - l, "%s%c%c", i ? ":" : "", toupper((unsigned char)first[0][i]),
-                 first[0][i + 1]);
+        snprintf(colon + l, sizeof(colon) - l, "%s%c%c", i ? ":" : "",
+                 toupper((unsigned char)first[0][i]), first[0][i + 1]);
     }
     OG_ASSERT_OK(og_certs_show(&env->ctx, "globex", colon, &doc));
     json_decref(doc);
@@ -495,6 +632,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_import__malformed_pem_names_file_and_line, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_expiry__alerts_each_crossing_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_expiry__alerts_name_the_renewal_plan_the_renewer_reports, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_material__leaf_chain_and_key, setup, teardown),
         cmocka_unit_test_setup_teardown(test_show__ambiguous_prefix_is_a_clear_error, setup,
                                         teardown),
     };

@@ -624,13 +624,13 @@ static void check_import(fixture *f, void *arg, int failed, const char *what, lo
                  n, json_array_size(list), a->before);
     json_array_foreach(list, i, c)
     {
-        og_deploy_material m;
+        og_certs_material m;
         memset(&m, 0, sizeof(m));
         const char *fp = json_string_value(json_object_get(c, "fingerprint"));
-        if (og_deploy_material_get(&f->env.ctx, "acme", fp, &m) < 0)
+        if (og_certs_material_get(&f->env.ctx, "acme", fp, &m) < 0)
             fail_msg("%s, fault at call %ld: certificate %.16s has no key: %s", what, n, fp,
                      og_error_last());
-        og_deploy_material_clear(&m);
+        og_certs_material_clear(&m);
     }
     json_decref(list);
 }

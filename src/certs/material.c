@@ -1,20 +1,118 @@
-/* material.c - a certificate of the inventory as deployable PEM: leaf, chain, unsealed key.
- *
- * certs.h has no call that returns a certificate's DER or its sealed private key (import seals
- * keys and never hands them out), so this file reads the certs module's tables (certs,
- * cert_keys) directly, read-only. It is the one place to replace with an og_certs_* accessor
- * once the inventory offers one. */
-#include "deploy/deploy_internal.h"
-#include "opsgate/certs.h"
+/* material.c - a certificate of the inventory as PEM texts to serve or deploy: the leaf, the
+ * intermediates above it, and its private key unsealed. The only way a key leaves the inventory
+ * (deploy and opsgate's own HTTPS listener use it). */
+#include "certs/certs_internal.h"
 #include "opsgate/crypto.h"
 #include "opsgate/error.h"
 
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define MAX_CHAIN 8
+#define MAX_PEM   (256 * 1024) /* leaf and chain texts */
 
-void og_deploy__material_clear(og_deploy_material *m)
+/* ---- X.509 helpers ---- */
+
+static X509 *first_cert(const char *pem, size_t len)
+{
+    BIO *bio;
+    X509 *x;
+    if (len > INT32_MAX || !(bio = BIO_new_mem_buf(pem, (int)len)))
+        return NULL;
+    x = PEM_read_bio_X509(bio, NULL, NULL, NULL);
+    BIO_free(bio);
+    ERR_clear_error();
+    return x;
+}
+
+int og_certs_pem_fingerprint(const char *pem, size_t len, char fp[65])
+{
+    X509 *x = first_cert(pem, len);
+    unsigned char *der = NULL;
+    uint8_t md[32];
+    int n;
+    fp[0] = '\0';
+    if (!x)
+        return og_error_set(OG_EINVAL, "no PEM certificate in it");
+    n = i2d_X509(x, &der);
+    X509_free(x);
+    if (n <= 0)
+        return og_error_set(OG_EINVAL, "cannot encode the certificate");
+    og_crypto_sha256(der, (size_t)n, md);
+    OPENSSL_free(der);
+    og_hex_encode(md, 32, fp);
+    return 0;
+}
+
+/* 0 when key_pem is the private key of the first certificate of cert_pem, OG_EINVAL if not. */
+static int key_matches(const char *cert_pem, const char *key_pem)
+{
+    int error = -1;
+    size_t key_len = strlen(key_pem);
+    X509 *x = first_cert(cert_pem, strlen(cert_pem));
+    BIO *bio = key_len <= INT32_MAX ? BIO_new_mem_buf(key_pem, (int)key_len) : NULL;
+    EVP_PKEY *pk = bio ? PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL) : NULL;
+    if (!x)
+        error = og_error_set(OG_EINVAL, "no PEM certificate");
+    else if (!pk)
+        error = og_error_set(OG_EINVAL, "the private key does not parse");
+    else if (X509_check_private_key(x, pk) != 1)
+        error = og_error_set(OG_EINVAL, "the private key does not belong to the certificate");
+    else
+        error = 0;
+    ERR_clear_error();
+    EVP_PKEY_free(pk);
+    BIO_free(bio);
+    X509_free(x);
+    return error;
+}
+
+/* DER to PEM text (caller frees). */
+static int der_to_pem(const void *der, size_t len, char **pem)
+{
+    const unsigned char *p = der;
+    X509 *x = len <= INT32_MAX ? d2i_X509(NULL, &p, (long)len) : NULL;
+    BIO *bio = BIO_new(BIO_s_mem());
+    char *data;
+    long n;
+    int error = -1;
+    if (!x || !bio || PEM_write_bio_X509(bio, x) != 1 || (n = BIO_get_mem_data(bio, &data)) <= 0) {
+        error = og_error_set(OG_EINVAL, "cannot encode a certificate as PEM");
+        goto cleanup;
+    }
+    if (!(*pem = strndup(data, (size_t)n))) {
+        error = og_error_set(OG_ERROR, "out of memory");
+        goto cleanup;
+    }
+    error = 0;
+cleanup:
+    ERR_clear_error();
+    BIO_free(bio);
+    X509_free(x);
+    return error;
+}
+
+/* 1 when issuer_der issued (and signed) child_der, 0 when not. */
+static int issued_by(const void *child_der, size_t child_len, const void *issuer_der,
+                     size_t issuer_len)
+{
+    const unsigned char *p = child_der, *q = issuer_der;
+    X509 *c = d2i_X509(NULL, &p, (long)child_len), *i = d2i_X509(NULL, &q, (long)issuer_len);
+    EVP_PKEY *pk = i ? X509_get0_pubkey(i) : NULL;
+    int ok = c && i && pk && X509_check_issued(i, c) == X509_V_OK && X509_verify(c, pk) == 1;
+    ERR_clear_error();
+    X509_free(c);
+    X509_free(i);
+    return ok;
+}
+
+/* ---- material ---- */
+
+void og_certs_material_clear(og_certs_material *m)
 {
     if (!m)
         return;
@@ -87,7 +185,7 @@ static int build_chain(og_store *s, const char *tenant_id, const uint8_t *leaf, 
         while (!found && (rc = og_stmt_step(st)) == OG_ROW) {
             size_t l;
             const void *b = og_stmt_col_blob(st, 0, &l);
-            if (!og_deploy__issued_by(cur, cur_len, b, l))
+            if (!issued_by(cur, cur_len, b, l))
                 continue;
             if (!(next = malloc(l ? l : 1))) {
                 error = og_error_set(OG_ERROR, "out of memory");
@@ -110,7 +208,7 @@ static int build_chain(og_store *s, const char *tenant_id, const uint8_t *leaf, 
             break;
         }
         char *pem = NULL;
-        if ((error = og_deploy__der_to_pem(next, next_len, &pem)) < 0 ||
+        if ((error = der_to_pem(next, next_len, &pem)) < 0 ||
             (error = og_buf_puts(chain, pem)) < 0) {
             free(pem);
             free(next);
@@ -185,19 +283,19 @@ cleanup:
     return error;
 }
 
-int og_deploy__material_load(og_ctx *ctx, const char *tenant_id, const char *fp,
-                             og_deploy_material *out)
+int og_certs_material_load(og_ctx *ctx, const char *tenant_id, const char *fp,
+                           og_certs_material *out)
 {
     int error = -1;
     uint8_t *der = NULL;
     size_t len = 0;
     char issuer[1024];
     og_buf chain;
-    og_buf_init(&chain, OG_DEPLOY_MAX_FILE_SIZE);
+    og_buf_init(&chain, MAX_PEM);
     memset(out, 0, sizeof(*out));
     og_strlcpy(out->fingerprint, fp, sizeof(out->fingerprint));
     if ((error = cert_row(ctx->store, tenant_id, fp, &der, &len, issuer, sizeof(issuer))) < 0 ||
-        (error = og_deploy__der_to_pem(der, len, &out->leaf_pem)) < 0 ||
+        (error = der_to_pem(der, len, &out->leaf_pem)) < 0 ||
         (error = og_buf_puts(&chain, "")) < 0 ||
         (error = build_chain(ctx->store, tenant_id, der, len, issuer, &chain)) < 0 ||
         (error = key_load(ctx, tenant_id, fp, &out->key_pem)) < 0)
@@ -207,8 +305,7 @@ int og_deploy__material_load(og_ctx *ctx, const char *tenant_id, const char *fp,
         error = og_error_set(OG_ERROR, "out of memory");
         goto cleanup;
     }
-    if ((error = og_deploy__key_matches(out->leaf_pem, strlen(out->leaf_pem), out->key_pem,
-                                        strlen(out->key_pem))) < 0) {
+    if ((error = key_matches(out->leaf_pem, out->key_pem)) < 0) {
         og_error_wrap("certificate %.16s...", fp);
         goto cleanup;
     }
@@ -217,82 +314,19 @@ cleanup:
     free(der);
     og_buf_free(&chain);
     if (error < 0)
-        og_deploy__material_clear(out);
+        og_certs_material_clear(out);
     return error;
 }
 
-/* Append text to b, ending it with a newline, and no blank lines (HAProxy's runtime API ends a
- * payload at the first blank line). */
-static int put_pem(og_buf *b, const char *pem)
+int og_certs_material_get(og_ctx *ctx, const char *tenant, const char *cert_id,
+                          og_certs_material *out)
 {
-    int error = 0;
-    for (const char *p = pem; *p && error == 0;) {
-        const char *nl = strchr(p, '\n');
-        size_t l = nl ? (size_t)(nl - p) : strlen(p);
-        size_t t = l;
-        while (t && (p[t - 1] == '\r' || p[t - 1] == ' '))
-            t--;
-        if (t)
-            error = og_buf_append(b, p, t) < 0 ? -1 : og_buf_puts(b, "\n");
-        p += l + (nl ? 1 : 0);
-    }
-    return error;
-}
-
-int og_deploy__render(const og_deploy_material *m, og_deploy_fileset *fs)
-{
-    for (int i = 0; i < fs->n && i < OG_DEPLOY_MAX_FILES; i++) {
-        og_deploy_file *f = &fs->f[i];
-        og_buf b;
-        int error = 0;
-        og_buf_init(&b, OG_DEPLOY_MAX_FILE_SIZE);
-        if (f->role != OG_DEPLOY_CHAIN && f->role != OG_DEPLOY_KEY)
-            error = put_pem(&b, m->leaf_pem);
-        if (error == 0 && f->role != OG_DEPLOY_LEAF && f->role != OG_DEPLOY_KEY)
-            error = put_pem(&b, m->chain_pem);
-        if (error == 0 && (f->role == OG_DEPLOY_KEY || f->role == OG_DEPLOY_BUNDLE))
-            error = put_pem(&b, m->key_pem);
-        if (error == 0 && !b.data)
-            error = og_buf_puts(&b, "");
-        if (error < 0) {
-            if (b.data)
-                og_crypto_wipe(b.data, b.len);
-            og_buf_free(&b);
-            return og_error_set(OG_ERROR, "rendering %s failed", f->path);
-        }
-        f->mode = f->role == OG_DEPLOY_KEY || f->role == OG_DEPLOY_BUNDLE ? 0600 : 0644;
-        f->len = b.len;
-        f->data = og_buf_detach(&b);
-        if (!f->data && !(f->data = strdup("")))
-            return og_error_set(OG_ERROR, "out of memory");
-        f->present = 1;
-    }
-    return 0;
-}
-
-void og_deploy_material_clear(og_deploy_material *m)
-{
-    og_deploy__material_clear(m);
-}
-
-int og_deploy_material_get(og_ctx *ctx, const char *tenant, const char *cert_id,
-                           og_deploy_material *out)
-{
-    int error = -1;
-    char tid[OG_ID_LEN], fp[65];
-    json_t *cert = NULL;
+    int error;
+    og_tenant t;
+    char fp[65];
     memset(out, 0, sizeof(*out));
-    if ((error = og_deploy__tenant(ctx, tenant, OG_PERM_WRITE, tid)) < 0 ||
-        (error = og_certs_show(ctx, tid, cert_id, &cert)) < 0)
-        goto cleanup;
-    const char *f = json_string_value(json_object_get(cert, "fingerprint"));
-    if (!f || strlen(f) != 64) {
-        error = og_error_set(OG_ECORRUPT, "certificate %s has no fingerprint", cert_id);
-        goto cleanup;
-    }
-    og_strlcpy(fp, f, sizeof(fp));
-    error = og_deploy__material_load(ctx, tid, fp, out);
-cleanup:
-    json_decref(cert);
-    return error;
+    if ((error = og_certs__tenant(ctx, tenant, OG_PERM_WRITE, &t)) < 0 ||
+        (error = og_certs__resolve_id(ctx, t.id, cert_id, fp)) < 0)
+        return error;
+    return og_certs_material_load(ctx, t.id, fp, out);
 }

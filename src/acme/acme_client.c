@@ -1,6 +1,6 @@
 /* acme_client.c - the RFC 8555 protocol: directory, nonces, signed requests, accounts, orders,
  * authorizations, challenges, finalization, certificate download, revocation, key change. */
-#include "certs/acme_internal.h"
+#include "acme/acme_internal.h"
 #include "opsgate/error.h"
 
 #include <stdio.h>

@@ -1,6 +1,6 @@
 /* dns_challtestsrv.c - dns-01 providers by name; "challtestsrv" drives the management API of
  * pebble-challtestsrv (POST /set-txt and /clear-txt); "rfc2136" is in dns_rfc2136.c. */
-#include "certs/acme_internal.h"
+#include "acme/acme_internal.h"
 #include "opsgate/error.h"
 
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 /* acme_account.c - CA accounts of a tenant: registration (with External Account Binding),
  * listing, key rollover, and opening a ready protocol client for an account. */
-#include "certs/acme_internal.h"
+#include "acme/acme_internal.h"
 #include "opsgate/audit.h"
 #include "opsgate/crypto.h"
 #include "opsgate/error.h"

@@ -1,4 +1,4 @@
-/* acme_schema.c - tables of the ACME client: CA accounts, renewal plans and the certificates
+/* schema.c - tables of the ACME client: CA accounts, renewal plans and the certificates
  * issued for them. Private keys are only stored sealed with the tenant's key. */
 #include "opsgate/store.h"
 

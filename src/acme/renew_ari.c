@@ -1,6 +1,6 @@
 /* renew_ari.c - when to renew: ACME Renewal Information (RFC 9773) windows, the CertID that names
  * a certificate to the CA, and the two-thirds fallback when a CA offers no ARI. */
-#include "certs/acme_internal.h"
+#include "acme/acme_internal.h"
 #include "opsgate/error.h"
 
 #include <openssl/x509.h>

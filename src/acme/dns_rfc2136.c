@@ -1,7 +1,7 @@
 /* dns_rfc2136.c - the "rfc2136" dns-01 provider: DNS UPDATE (RFC 2136) signed with TSIG
  * (RFC 8945, hmac-sha256) to an authoritative server such as BIND or Knot, then a propagation
  * check that asks each authoritative server for the TXT record before the CA is told to look. */
-#include "certs/acme_internal.h"
+#include "acme/acme_internal.h"
 #include "opsgate/crypto.h"
 #include "opsgate/error.h"
 

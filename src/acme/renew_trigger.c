@@ -3,6 +3,7 @@
  * certs.renew gate), whose "certs.renewed" event then deploys the new certificate. */
 #include "opsgate/acme.h"
 #include "opsgate/audit.h"
+#include "opsgate/certs.h"
 #include "opsgate/error.h"
 #include "opsgate/events.h"
 
@@ -39,6 +40,16 @@ static int plan_of(og_store *s, const char *tenant_id, const char *fp, current_c
         rc = 1;
     }
     og_stmt_free(st);
+    return rc;
+}
+
+/* og_certs_renewal_fn: expiry alerts name the plan that renews their certificate. */
+static int renewal_plan(og_store *s, const char *tenant_id, const char *fp, char plan[OG_ID_LEN])
+{
+    current_cert c;
+    int rc = plan_of(s, tenant_id, fp, &c);
+    if (rc > 0)
+        og_strlcpy(plan, c.plan, OG_ID_LEN);
     return rc;
 }
 
@@ -124,6 +135,7 @@ static void register_all(void)
 {
     int rc = og_events_subscribe("renew-on-expiry", "certs.expir*", on_expiry, NULL);
     register_result = rc == OG_EEXISTS ? 0 : rc;
+    og_certs_renewal_register(renewal_plan);
     og_error_clear();
 }
 

@@ -1,6 +1,6 @@
 /* acme_http.c - the ACME module's HTTP transport over libcurl: one reused connection per client,
  * bounded bodies, and the headers ACME needs (Replay-Nonce, Location, Retry-After, Link). */
-#include "certs/acme_internal.h"
+#include "acme/acme_internal.h"
 #include "opsgate/error.h"
 
 #include <ctype.h>

@@ -1,7 +1,7 @@
 /* challenge_tls.c - tls-alpn-01 (RFC 8737): a TLS responder for one order that negotiates only
  * the "acme-tls/1" protocol and shows, for each name, a self-signed certificate with the critical
  * acmeIdentifier extension holding SHA-256 of the key authorization. */
-#include "certs/acme_internal.h"
+#include "acme/acme_internal.h"
 #include "opsgate/crypto.h"
 #include "opsgate/error.h"
 

@@ -1,6 +1,6 @@
 /* renew_due.c - scheduled renewals: re-check ARI windows when the CA said to, then renew every
  * plan whose time has come. */
-#include "certs/acme_internal.h"
+#include "acme/acme_internal.h"
 #include "opsgate/crypto.h"
 #include "opsgate/error.h"
 

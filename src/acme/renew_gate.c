@@ -1,7 +1,7 @@
 /* renew_gate.c - renewal as gate action kind certs.renew (L1 by default): execute renews and
  * emits certs.renewed, override makes the previous certificate current again; failures back off
  * and raise certs.renew.failed. */
-#include "certs/acme_internal.h"
+#include "acme/acme_internal.h"
 #include "opsgate/audit.h"
 #include "opsgate/certs.h"
 #include "opsgate/crypto.h"

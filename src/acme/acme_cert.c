@@ -1,6 +1,6 @@
 /* acme_cert.c - certificates from an ACME CA: checking issuance options, answering challenges,
  * one order to a checked certificate, recording it into a new renewal plan; loading plans. */
-#include "certs/acme_internal.h"
+#include "acme/acme_internal.h"
 #include "opsgate/audit.h"
 #include "opsgate/certs.h"
 #include "opsgate/crypto.h"

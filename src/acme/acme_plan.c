@@ -1,8 +1,9 @@
 /* acme_plan.c - renewal plans as seen from outside: listing, showing, and revoking a plan's
  * certificate. */
-#include "certs/acme_internal.h"
+#include "acme/acme_internal.h"
 #include "opsgate/audit.h"
 #include "opsgate/crypto.h"
+#include "opsgate/deploy.h"
 #include "opsgate/error.h"
 
 #include <openssl/pem.h>
@@ -14,17 +15,18 @@
 int og_acme_reason_parse(const char *s, int *code)
 {
     static const char *const names[] = {
-        "unspecified", "keyCompromise", "cACompromise", "affiliationChanged", "superseded",
-        "cessationOfOperation", "certificateHold", NULL, "removeFromCRL", "privilegeWithdrawn",
-        "aACompromise",
+        "unspecified",   "keyCompromise",        "cACompromise",    "affiliationChanged",
+        "superseded",    "cessationOfOperation", "certificateHold", NULL,
+        "removeFromCRL", "privilegeWithdrawn",   "aACompromise",
     };
     for (int i = 0; s && i < (int)(sizeof(names) / sizeof(names[0])); i++)
         if (names[i] && strcmp(s, names[i]) == 0) {
             *code = i;
             return 0;
         }
-    return og_error_set(OG_EINVAL, "bad --reason '%s' (unspecified, keyCompromise, "
-                                   "affiliationChanged, superseded, cessationOfOperation, ...)",
+    return og_error_set(OG_EINVAL,
+                        "bad --reason '%s' (unspecified, keyCompromise, "
+                        "affiliationChanged, superseded, cessationOfOperation, ...)",
                         s ? s : "");
 }
 
@@ -68,8 +70,11 @@ int og_acme_cert_revoke(og_ctx *ctx, const char *tenant, const char *id, const c
     og_stmt_free(st);
     st = NULL;
     if (rc < 0 || !cert_id[0] || !x) {
-        error = rc < 0 ? rc : og_error_set(OG_ENOTFOUND, "ACME certificate '%s' has no "
-                                                         "certificate to revoke", id);
+        error = rc < 0 ? rc
+                       : og_error_set(OG_ENOTFOUND,
+                                      "ACME certificate '%s' has no "
+                                      "certificate to revoke",
+                                      id);
         goto cleanup;
     }
     int len = i2d_X509(x, &der);
@@ -92,8 +97,8 @@ int og_acme_cert_revoke(og_ctx *ctx, const char *tenant, const char *id, const c
     if ((error = og_stmt_step(st)) < 0)
         goto rollback;
     analysis = json_pack("{s:s, s:s}", "cert", cert_id, "reason", reason ? reason : "unspecified");
-    if ((error = og_audit_log(ctx, tid, "certs", "acme.cert.revoke", "acme_plan", p.id,
-                              analysis)) < 0 ||
+    if ((error = og_audit_log(ctx, tid, "certs", "acme.cert.revoke", "acme_plan", p.id, analysis)) <
+            0 ||
         (error = og_store_tx_commit(ctx->store)) < 0)
         goto rollback;
     error = 0;
@@ -121,21 +126,14 @@ int og_acme__plan_targets_put(og_ctx *ctx, const char *tid, const char *plan_id,
     for (size_t i = 0; i < n; i++) {
         if (!targets[i] || !*targets[i])
             return og_error_set(OG_EINVAL, "an empty target name");
-        /* the deploy module's table: a plan names targets that exist when it is set */
-        if ((error = og_stmt_prepare(&st, ctx->store,
-                                     "SELECT 1 FROM deploy_targets WHERE tenant_id = ?"
-                                     " AND name = ?")) < 0)
-            return error;
-        og_stmt_bind_text(st, 1, tid);
-        og_stmt_bind_text(st, 2, targets[i]);
-        rc = og_stmt_step(st);
-        og_stmt_free(st);
-        st = NULL;
-        if (rc < 0)
+        /* a plan names targets that exist when it is set */
+        if ((rc = og_deploy_target_exists(ctx, tid, targets[i])) < 0)
             return rc;
-        if (rc != OG_ROW)
-            return og_error_set(OG_ENOTFOUND, "unknown deploy target '%s' (see `opsgate target "
-                                              "list`)", targets[i]);
+        if (rc == 0)
+            return og_error_set(OG_ENOTFOUND,
+                                "unknown deploy target '%s' (see `opsgate target "
+                                "list`)",
+                                targets[i]);
     }
     if (!plan_id)
         return 0; /* only checked */
@@ -221,12 +219,11 @@ static json_t *plan_row_json(og_stmt *st)
 {
     json_error_t je;
     char ra[OG_TIME_LEN], na[OG_TIME_LEN];
-    json_t *j = json_pack("{s:s, s:s, s:o, s:s, s:o, s:i}", "id", og_stmt_col_text(st, 0),
-                          "account", og_stmt_col_text(st, 1), "names",
-                          json_loads(og_stmt_col_text(st, 2), 0, &je), "key_type",
-                          og_stmt_col_text(st, 3), "challenge",
-                          json_loads(og_stmt_col_text(st, 4), 0, &je), "failures",
-                          (int)og_stmt_col_int(st, 6));
+    json_t *j = json_pack(
+        "{s:s, s:s, s:o, s:s, s:o, s:i}", "id", og_stmt_col_text(st, 0), "account",
+        og_stmt_col_text(st, 1), "names", json_loads(og_stmt_col_text(st, 2), 0, &je), "key_type",
+        og_stmt_col_text(st, 3), "challenge", json_loads(og_stmt_col_text(st, 4), 0, &je),
+        "failures", (int)og_stmt_col_int(st, 6));
     if (!j)
         return NULL;
     if (!og_stmt_col_is_null(st, 5)) {
@@ -237,18 +234,18 @@ static json_t *plan_row_json(og_stmt *st)
         json_object_set_new(j, "last_error", json_string(og_stmt_col_text(st, 7)));
     if (og_stmt_col_text(st, 8)) {
         og_time_format(og_stmt_col_int(st, 11), na);
-        json_object_set_new(j, "current", json_pack("{s:s, s:s, s:s, s:s, s:s}", "id",
-                                                    og_stmt_col_text(st, 8), "serial",
-                                                    og_stmt_col_text(st, 9), "fingerprint",
-                                                    og_stmt_col_text(st, 10), "not_after", na,
-                                                    "status", og_stmt_col_text(st, 12)));
+        json_object_set_new(j, "current",
+                            json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", og_stmt_col_text(st, 8),
+                                      "serial", og_stmt_col_text(st, 9), "fingerprint",
+                                      og_stmt_col_text(st, 10), "not_after", na, "status",
+                                      og_stmt_col_text(st, 12)));
     }
     return j;
 }
 
 #define PLAN_SELECT                                                                                \
-    "SELECT p.id, p.account_id, p.names, p.key_type, p.challenge, p.renew_at_us, p.failures,"    \
-    " p.last_error, c.id, c.serial, c.fingerprint, c.not_after_us, c.status FROM acme_plans p"   \
+    "SELECT p.id, p.account_id, p.names, p.key_type, p.challenge, p.renew_at_us, p.failures,"      \
+    " p.last_error, c.id, c.serial, c.fingerprint, c.not_after_us, c.status FROM acme_plans p"     \
     " LEFT JOIN acme_certs c ON c.id = p.current_cert WHERE p.tenant_id = ?"
 
 int og_acme_cert_list(og_ctx *ctx, const char *tenant, json_t **out)
@@ -259,8 +256,7 @@ int og_acme_cert_list(og_ctx *ctx, const char *tenant, json_t **out)
     *out = NULL;
     if ((error = og_acme__resolve(ctx, tenant, OG_PERM_READ, tid)) < 0)
         return error;
-    if ((error = og_stmt_prepare(&st, ctx->store, PLAN_SELECT " ORDER BY p.created_at, p.id")) <
-        0)
+    if ((error = og_stmt_prepare(&st, ctx->store, PLAN_SELECT " ORDER BY p.created_at, p.id")) < 0)
         return error;
     og_stmt_bind_text(st, 1, tid);
     json_t *arr = json_array();
@@ -317,11 +313,10 @@ int og_acme_cert_show(og_ctx *ctx, const char *tenant, const char *id, json_t **
         char na[OG_TIME_LEN];
         og_time_format(og_stmt_col_int(st, 3), na);
         json_t *alts = json_loads(og_stmt_col_text(st, 5), 0, &je);
-        json_t *c = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i}", "id", og_stmt_col_text(st, 0),
-                              "serial", og_stmt_col_text(st, 1), "fingerprint",
-                              og_stmt_col_text(st, 2), "not_after", na, "status",
-                              og_stmt_col_text(st, 4), "alternate_chains",
-                              (int)json_array_size(alts));
+        json_t *c = json_pack(
+            "{s:s, s:s, s:s, s:s, s:s, s:i}", "id", og_stmt_col_text(st, 0), "serial",
+            og_stmt_col_text(st, 1), "fingerprint", og_stmt_col_text(st, 2), "not_after", na,
+            "status", og_stmt_col_text(st, 4), "alternate_chains", (int)json_array_size(alts));
         json_decref(alts);
         if (c && og_stmt_col_text(st, 6))
             json_object_set_new(c, "replaces", json_string(og_stmt_col_text(st, 6)));

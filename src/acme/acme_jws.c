@@ -1,6 +1,6 @@
 /* acme_jws.c - ACME account and certificate keys, JWK and thumbprints, JWS (ES256/ES384/RS256),
  * External Account Binding, problem documents and CSRs. */
-#include "certs/acme_internal.h"
+#include "acme/acme_internal.h"
 #include "opsgate/crypto.h"
 #include "opsgate/error.h"
 

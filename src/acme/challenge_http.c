@@ -1,6 +1,6 @@
 /* challenge_http.c - http-01 answers: a small built-in responder that runs for one order, or
  * files in the webroot of an existing web server. */
-#include "certs/acme_internal.h"
+#include "acme/acme_internal.h"
 #include "opsgate/error.h"
 
 #include <errno.h>

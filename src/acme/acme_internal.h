@@ -1,7 +1,7 @@
-/* acme_internal.h - the ACME (RFC 8555) protocol client inside the certs module: keys, JWS,
+/* acme_internal.h - the ACME (RFC 8555) protocol client of the acme module: keys, JWS,
  * problem documents, CSRs, the HTTP transport, challenges and DNS providers. */
-#ifndef OPSGATE_CERTS_ACME_INTERNAL_H
-#define OPSGATE_CERTS_ACME_INTERNAL_H
+#ifndef OPSGATE_ACME_INTERNAL_H
+#define OPSGATE_ACME_INTERNAL_H
 
 #include <jansson.h>
 #include <openssl/evp.h>
