@@ -50,8 +50,9 @@ int og_audit_log(og_ctx *ctx, const char *tenant_id, const char *area, const cha
  * a record: its namer is registered OG_AUDIT_NAME_SEALED and is asked only when a reader lists or
  * exports, with the reader's ctx (and keys); such names, and the names of records written before
  * records carried names, are shown as "resolved" at that time, outside the hashed record. */
-#define OG_AUDIT_NAME_SEALED 1 /* the name is confidential at rest: resolve on read, never record  \
-                                */
+#define OG_AUDIT_NAME_SEALED                                                                       \
+    1 /* the name is confidential at rest: resolve on read, never record                           \
+       */
 
 /* Write the human name of target_id (of that type, in tenant_id's scope; tenant_id is NULL for
  * the platform) into out (NUL-terminated, truncated to size). Return 1 when named, 0 when the
@@ -155,10 +156,13 @@ int og_audit_pubkey_parse(const char *pem, uint8_t pub[32]);
 /*
  * A self-contained inclusion proof of record `seq` of a chain against the latest checkpoint that
  * covers it: the record, its hash, leaf index, tree size, root, audit path and the signed
- * checkpoint. OG_ENOTFOUND when the record does not exist or no checkpoint covers it yet.
- * Checks OG_PERM_AUDIT_READ. Caller decrefs *out.
+ * checkpoint. OG_ENOTFOUND when the record does not exist or no checkpoint covers it yet (then
+ * og_error_detail() is OG_AUDIT_DETAIL_NO_CHECKPOINT). OG_ECORRUPT when the chain does not match
+ * its hashes or checkpoint (every OG_ECORRUPT of this module means: the audit verification finds
+ * where). Checks OG_PERM_AUDIT_READ. Caller decrefs *out.
  */
 int og_audit_prove(og_ctx *ctx, const char *tenant_id, int64_t seq, json_t **out);
+#define OG_AUDIT_DETAIL_NO_CHECKPOINT "no_checkpoint"
 
 /*
  * Check such a proof offline against a public key: the record hashes to record_hash, the audit
