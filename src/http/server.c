@@ -6,6 +6,7 @@
 #include "opsgate/certs.h"
 #include "opsgate/gate.h"
 #include "opsgate/crypto.h"
+#include "opsgate/egress.h"
 #include "opsgate/error.h"
 #include "opsgate/notify.h"
 #include "opsgate/tenant.h"
@@ -229,6 +230,7 @@ static const struct {
 } http_hints[] = {
     {OG_GATE_DETAIL_UNKNOWN_KIND, "GET /api/v1/gate-kinds lists them"},
     {OG_TENANT_DETAIL_NO_TENANT, "name it in the path or with ?tenant="},
+    {OG_EGRESS_DETAIL_REFUSED, "only a platform-admin allows a range, on the opsgate host"},
 };
 
 /* The error reply for a failed handler or check: status from og_http__status_for(), message from

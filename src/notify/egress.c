@@ -63,7 +63,7 @@ int og_egress_check(const og_egress *p, const og_netaddr *a)
     og_cidr_format(&range, rtext, sizeof(rtext));
     og_error_set(OG_EDENIED,
                  "connecting to %s is refused: a %s address (%s) outside the notify egress "
-                 "allow list, where only a platform-admin adds ranges",
+                 "allow list",
                  addr, name, rtext);
     return og_error_set_detail_arg(OG_EGRESS_DETAIL_REFUSED, rtext);
 }

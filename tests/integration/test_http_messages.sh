@@ -65,6 +65,7 @@ api POST /api/v1/tenants/acme/notify-channels "$admin" \
   '{"type":"webhook","url":"http://127.0.0.1:9/hook","secret":"0123456789abcdef0"}'
 expect_status 403 "a loopback webhook is refused"
 has "$body" "127.0.0.0/8" "the range is named"
+has "$body" "only a platform-admin allows a range" "HTTP's own hint"
 no_cli_words "$body" "egress refusal"
 printf '0123456789abcdef0' >"$OG_TMP/secret"
 cli 1 "the same on the CLI" notify add --tenant acme webhook http://127.0.0.1:9/hook \
