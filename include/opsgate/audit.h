@@ -169,10 +169,13 @@ int og_audit_pubkey_parse(const char *pem, uint8_t pub[32]);
 /*
  * A self-contained inclusion proof of record `seq` of a chain against the latest checkpoint that
  * covers it: the record, its hash, leaf index, tree size, root, audit path and the signed
- * checkpoint. OG_ENOTFOUND when the record does not exist or no checkpoint covers it yet.
- * Checks OG_PERM_AUDIT_READ. Caller decrefs *out.
+ * checkpoint. OG_ENOTFOUND when the record does not exist or no checkpoint covers it yet (then
+ * og_error_detail() is OG_AUDIT_DETAIL_NO_CHECKPOINT). OG_ECORRUPT when the chain does not match
+ * its hashes or checkpoint (every OG_ECORRUPT of this module means: the audit verification finds
+ * where). Checks OG_PERM_AUDIT_READ. Caller decrefs *out.
  */
 int og_audit_prove(og_ctx *ctx, const char *tenant_id, int64_t seq, json_t **out);
+#define OG_AUDIT_DETAIL_NO_CHECKPOINT "no_checkpoint"
 
 /*
  * Check such a proof offline against a public key: the record hashes to record_hash, the audit

@@ -25,8 +25,10 @@ typedef struct og_egress og_egress;
 int og_egress_load(og_egress **out, og_store *s);
 void og_egress_free(og_egress *p); /* NULL-safe */
 
-/* 0 when p allows connecting to a, else OG_EDENIED with a message naming the address, its range
- * and the command a platform-admin runs to allow it. A NULL p allows global unicast only. */
+/* 0 when p allows connecting to a, else OG_EDENIED with a message naming the address and its
+ * range, og_error_detail() OG_EGRESS_DETAIL_REFUSED and og_error_detail_arg() the range (a face
+ * adds how a platform-admin allows it). A NULL p allows global unicast only. */
+#define OG_EGRESS_DETAIL_REFUSED "egress_refused"
 int og_egress_check(const og_egress *p, const og_netaddr *a);
 /* The same for a struct sockaddr (AF_INET/AF_INET6); other families are refused (OG_EDENIED). */
 int og_egress_check_sockaddr(const og_egress *p, const void *sa, size_t len);

@@ -9,18 +9,18 @@
  */
 enum og_errcode {
     OG_OK = 0,
-    OG_ERROR = -1,      /* anything not listed: I/O, database, out of memory */
-    OG_ENOTFOUND = -2,  /* no such object, or one the actor may not know of (HTTP 404) */
-    OG_EEXISTS = -3,    /* already exists (HTTP 409) */
-    OG_EDENIED = -4,    /* authenticated but not allowed (HTTP 403) */
-    OG_EAUTH = -5,      /* not authenticated: missing, bad, expired or revoked credential (HTTP 401) */
-    OG_ECONFLICT = -6,  /* state conflict: locked, wrong lifecycle state (HTTP 409) */
-    OG_EPENDING = -7,   /* accepted but waiting on a human gate (HTTP 202) */
-    OG_EINVAL = -8,     /* bad input (HTTP 400) */
-    OG_ETOOBIG = -9,    /* input over a configured limit (HTTP 413) */
-    OG_ECORRUPT = -10,  /* integrity failure: bad tag, broken chain, tampered data */
-    OG_EBUSY = -11,     /* try again later (HTTP 503) */
-    OG_ESCHEMA = -12,   /* the data folder was written by a newer opsgate */
+    OG_ERROR = -1,     /* anything not listed: I/O, database, out of memory */
+    OG_ENOTFOUND = -2, /* no such object, or one the actor may not know of (HTTP 404) */
+    OG_EEXISTS = -3,   /* already exists (HTTP 409) */
+    OG_EDENIED = -4,   /* authenticated but not allowed (HTTP 403) */
+    OG_EAUTH = -5, /* not authenticated: missing, bad, expired or revoked credential (HTTP 401) */
+    OG_ECONFLICT = -6, /* state conflict: locked, wrong lifecycle state (HTTP 409) */
+    OG_EPENDING = -7,  /* accepted but waiting on a human gate (HTTP 202) */
+    OG_EINVAL = -8,    /* bad input (HTTP 400) */
+    OG_ETOOBIG = -9,   /* input over a configured limit (HTTP 413) */
+    OG_ECORRUPT = -10, /* integrity failure: bad tag, broken chain, tampered data */
+    OG_EBUSY = -11,    /* try again later (HTTP 503) */
+    OG_ESCHEMA = -12,  /* the data folder was written by a newer opsgate */
 };
 
 /* Set the thread's error and return code, so callers can write `return og_error_set(...)`. */
@@ -47,6 +47,13 @@ void og_error_clear(void);
  */
 int og_error_set_detail(const char *detail);
 const char *og_error_detail(void);
+/*
+ * The same, with the one value a face's hint needs ("10.0.0.0/8" for an egress range it would
+ * tell a platform-admin to allow); the value is copied (up to 255 bytes). og_error_detail_arg()
+ * is "" when none was set, and is reset with the detail.
+ */
+int og_error_set_detail_arg(const char *detail, const char *arg);
+const char *og_error_detail_arg(void);
 
 /* A stable snake_case name for a code, used in JSON error bodies ("not_found", "denied", ...). */
 const char *og_error_name(int code);

@@ -39,7 +39,8 @@ typedef struct og_action_kind {
      * 0 (the default): only the owning module's own command asks for it, after checking what
      * that command checks; the general endpoint refuses it naming `command`. */
     int requestable;
-    const char *command; /* the command that asks for a kind that is not requestable */
+    const char *command; /* the CLI command that asks for a kind that is not requestable */
+    const char *route;   /* the HTTP route that does ("PUT /api/v1/..."); NULL when none */
     /* 1: L2 approvals (and rejections) of this kind need a tenant-admin (or platform), not a
      * project-manager. */
     int admin_approval;
@@ -47,6 +48,12 @@ typedef struct og_action_kind {
 
 int og_gate_kind_register(const og_action_kind *kind); /* kind is borrowed for the process */
 const og_action_kind *og_gate_kind_find(const char *name);
+/* og_error_detail() of the OG_EINVAL for an action kind that is not registered: each face says
+ * where the list is (`opsgate gate kinds`, GET /api/v1/gate-kinds). */
+#define OG_GATE_DETAIL_UNKNOWN_KIND "unknown_action_kind"
+/* og_error_detail() of the OG_EDENIED for a kind the general endpoint does not take; the detail's
+ * arg (og_error_detail_arg()) is the kind's name: each face names its `command` or `route`. */
+#define OG_GATE_DETAIL_NOT_REQUESTABLE "kind_not_requestable"
 /* All kinds as JSON (name, area, default level, description, reversible, requestable). */
 json_t *og_gate_kinds_json(void);
 

@@ -10,19 +10,29 @@
 typedef struct og_tenant {
     char id[OG_ID_LEN];
     char name[64];
-    char state[16];          /* "active", "suspended" */
+    char state[16]; /* "active", "suspended" */
     char created_at[OG_TIME_LEN];
 } og_tenant;
 
 typedef struct og_user {
     char id[OG_ID_LEN];
-    char tenant_id[OG_ID_LEN];   /* "" for platform admins */
+    char tenant_id[OG_ID_LEN]; /* "" for platform admins */
     char name[64];
     og_role role;
     char created_at[OG_TIME_LEN];
-    char state[16];              /* "active", "disabled", "removed" */
-    char state_at[OG_TIME_LEN];  /* when it last changed; "" if never */
+    char state[16];             /* "active", "disabled", "removed" */
+    char state_at[OG_TIME_LEN]; /* when it last changed; "" if never */
 } og_user;
+
+/* og_error_detail() of the tenant module's face-neutral errors, for a front end to add its own
+ * hint (the CLI names its options, HTTP its fields and routes):
+ *  - NO_TENANT: OG_EINVAL, no tenant name or id was given where one is needed;
+ *  - PLATFORM_ADMIN: OG_EINVAL, a platform-admin was asked for inside a tenant (by og_user_add()
+ *    with a tenant, or og_user_set_role()): platform admins belong to no tenant;
+ *  - NO_DATA_FOLDER: OG_ENOTFOUND from og_install_open(), og_error_detail_arg() is the folder. */
+#define OG_TENANT_DETAIL_NO_TENANT      "no_tenant"
+#define OG_TENANT_DETAIL_PLATFORM_ADMIN "platform_admin_in_tenant"
+#define OG_TENANT_DETAIL_NO_DATA_FOLDER "no_data_folder"
 
 /* ---- tenants (platform admins) ---- */
 int og_tenant_create(og_ctx *ctx, const char *name, og_tenant *out);
@@ -32,8 +42,9 @@ int og_tenant_list(og_ctx *ctx, json_t **out);
 /* The one way a module turns a tenant reference (name or id, e.g. --tenant) into its id with a
  * right checked: OG_EINVAL when missing, OG_ENOTFOUND when unknown or another tenant's (the same
  * message either way), OG_EDENIED when the actor's role lacks perm. */
-int og_tenant_resolve(og_ctx *ctx, const char *name_or_id, og_perm perm, char id_out[OG_ID_LEN]);     /* array; caller decrefs */
-int og_tenant_suspend(og_ctx *ctx, const char *name_or_id, int suspend);  /* 0 = resume */
+int og_tenant_resolve(og_ctx *ctx, const char *name_or_id, og_perm perm,
+                      char id_out[OG_ID_LEN]);                           /* array; caller decrefs */
+int og_tenant_suspend(og_ctx *ctx, const char *name_or_id, int suspend); /* 0 = resume */
 /* Crypto-shred the tenant's key, then remove its rows. Refused (OG_ECONFLICT, the message
  * naming each thing in the way and what to do about it) while a registered deletion blocker
  * reports anything: legal holds, records under retention. */
@@ -103,7 +114,8 @@ int og_token_list(og_ctx *ctx, const char *tenant, const char *user, json_t **ou
 int og_token_authenticate(og_store *s, const char *bearer, og_actor *actor);
 
 /* Make ctx->actor act as user `user` of `tenant` (the CLI's --as), keeping the local user.
- * OG_EDENIED for a disabled or removed user. */
+ * tenant NULL or "" = among the platform admins. OG_ENOTFOUND for no such user, OG_EDENIED for a
+ * disabled or removed user (the messages name the user, not the option: the caller adds it). */
 int og_actor_become(og_ctx *ctx, const char *tenant, const char *user);
 
 /* ---- installation ---- */

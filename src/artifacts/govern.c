@@ -930,8 +930,8 @@ static void append_blocker(json_t *out, json_t *b, const char *text, const char 
 static int hold_blockers(og_ctx *ctx, const char *tenant_id, json_t *out)
 {
     static const char hint[] =
-        "a tenant-admin or platform-admin clears legal holds with `opsgate hold clear --tenant T "
-        "--project P [--name N] --reason TEXT`";
+        "a tenant-admin or platform-admin clears legal holds with a reason: `opsgate hold clear "
+        "--tenant T --project P [--name N] --reason TEXT` or DELETE /api/v1/projects/{key}/holds";
     og_stmt *st = NULL;
     int error, n = 0;
     char text[600];
@@ -987,7 +987,7 @@ static int retention_blockers(og_ctx *ctx, const char *tenant_id, json_t *out)
     static const char hint[] =
         "retention keeps an artifact until the date shown (a live one until it is archived or "
         "deleted and kept that long); a tenant-admin may change the policy with `opsgate "
-        "artifact retention set`";
+        "artifact retention set` or PUT /api/v1/retention/{kind}";
     og_stmt *st = NULL;
     int error, n = 0;
     char text[600], t[OG_TIME_LEN];

@@ -266,8 +266,8 @@ static int kind_rollback(og_ctx *ctx, const char *tenant_id, json_t *params, jso
     {                                                                                              \
         .name = nm, .area = ART_AREA, .default_level = OG_GATE_L0, .description = desc,            \
         .execute = kind_execute, .rollback = kind_rollback, .requestable = 0,                      \
-        .command = "`opsgate artifact set-state` or POST "                                         \
-                   "/api/v1/projects/{key}/artifacts/{name}/state",                                \
+        .command = "`opsgate artifact set-state`",                                                 \
+        .route = "POST /api/v1/projects/{key}/artifacts/{name}/state",                             \
     }
 
 static const og_action_kind kinds[] = {

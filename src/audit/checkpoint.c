@@ -137,7 +137,7 @@ int og_audit__cp_recorded_latest(og_store *s, const char *chain, int64_t *seq, o
         if (!text || !(a = json_loads(text, 0, NULL)) || og_audit__cp_from_json(a, cp) < 0)
             error = og_error_set(OG_ECORRUPT,
                                  "platform chain record %lld (audit.checkpoint of"
-                                 " chain '%s') is damaged: run opsgate audit verify",
+                                 " chain '%s') is damaged",
                                  (long long)*seq, chain);
         else
             error = 0;
@@ -175,9 +175,8 @@ static int chain_stream_acc(og_store *s, const char *chain, uint64_t begin, uint
         const char *hex = og_stmt_col_text(st, 1);
         if ((uint64_t)og_stmt_col_int(st, 0) != expect || !hex ||
             og_hex_decode(hex, raw, sizeof(raw)) != 32) {
-            error = og_error_set(
-                OG_ECORRUPT, "audit chain '%s' is damaged at seq %llu: run opsgate audit verify",
-                chain, (unsigned long long)expect);
+            error = og_error_set(OG_ECORRUPT, "audit chain '%s' is damaged at seq %llu", chain,
+                                 (unsigned long long)expect);
             goto cleanup;
         }
         og_audit_merkle_leaf(raw, 32, leaf);
@@ -191,7 +190,7 @@ static int chain_stream_acc(og_store *s, const char *chain, uint64_t begin, uint
                 error =
                     og_error_set(OG_ECORRUPT,
                                  "audit chain '%s' no longer matches its checkpoint at tree size"
-                                 " %llu: refusing to sign; run opsgate audit verify",
+                                 " %llu: refusing to sign",
                                  chain, (unsigned long long)check_size);
                 goto cleanup;
             }
@@ -203,7 +202,7 @@ static int chain_stream_acc(og_store *s, const char *chain, uint64_t begin, uint
     if (acc->size - base != end - begin) {
         error = og_error_set(OG_ECORRUPT,
                              "audit chain '%s' has %llu records where %llu were"
-                             " expected: run opsgate audit verify",
+                             " expected",
                              chain, (unsigned long long)(begin + acc->size - base),
                              (unsigned long long)end);
         goto cleanup;
@@ -300,25 +299,25 @@ static int trail_check(og_store *s, const char *chain, og_audit__cp *prev)
     if (!rseq && local.size)
         return og_error_set(OG_ECORRUPT,
                             "audit chain '%s': its checkpoint at tree size %lld is not recorded in"
-                            " the platform chain: refusing to sign; run opsgate audit verify",
+                            " the platform chain: refusing to sign",
                             chain, (long long)local.size);
     if (rseq && !local.size)
         return og_error_set(OG_ECORRUPT,
                             "audit chain '%s': the platform chain records its checkpoint at tree"
                             " size %lld (platform seq %lld), which is missing: its history has no"
-                            " checkpoint trail; refusing to sign; run opsgate audit verify",
+                            " checkpoint trail; refusing to sign",
                             chain, (long long)recorded.size, (long long)rseq);
     if (rseq && !same_cp(&local, &recorded))
         return og_error_set(OG_ECORRUPT,
                             "audit chain '%s': its latest checkpoint (tree size %lld) is not the"
                             " one the platform chain records last (tree size %lld, platform seq"
-                            " %lld): refusing to sign; run opsgate audit verify",
+                            " %lld): refusing to sign",
                             chain, (long long)local.size, (long long)recorded.size,
                             (long long)rseq);
     if (rseq && og_streq(chain, OG_AUDIT_PLATFORM_CHAIN) && rseq != recorded.size + 1)
         return og_error_set(OG_ECORRUPT,
                             "the platform chain's checkpoint at tree size %lld is recorded at seq"
-                            " %lld, not %lld: refusing to sign; run opsgate audit verify",
+                            " %lld, not %lld: refusing to sign",
                             (long long)recorded.size, (long long)rseq,
                             (long long)recorded.size + 1);
     *prev = local;
@@ -511,7 +510,7 @@ static int checkpoint_chain(og_ctx *ctx, const char *chain, const og_audit_opts 
     if (n < prev.size) {
         error = og_error_set(OG_ECORRUPT,
                              "audit chain '%s' ends at seq %lld but its checkpoint covers %lld"
-                             " records: refusing to sign; run opsgate audit verify",
+                             " records: refusing to sign",
                              chain, (long long)n, (long long)prev.size);
         goto cleanup;
     }

@@ -491,8 +491,8 @@ static int oscal_frame(og_store *s, const char *chain, const char *tenant_name, 
         if (++nparties > EXPORT_MAX_PARTIES) {
             free(name);
             error = og_error_set(OG_ETOOBIG,
-                                 "export names more than %d actors: narrow it with "
-                                 "--since/--until",
+                                 "export names more than %d actors: narrow it with a "
+                                 "since/until time range",
                                  EXPORT_MAX_PARTIES);
             goto cleanup;
         }
@@ -641,12 +641,12 @@ int og_audit_export(og_ctx *ctx, const char *tenant_id, const char *format, cons
     }
     if ((error = og_authz_check(&ctx->actor, tenant_id, OG_PERM_AUDIT_EXPORT)) < 0)
         goto cleanup;
-    if (since && since[0] && (error = time_bound(since, "--since", since_s)) < 0)
+    if (since && since[0] && (error = time_bound(since, "since", since_s)) < 0)
         goto cleanup;
-    if (until && until[0] && (error = time_bound(until, "--until", until_s)) < 0)
+    if (until && until[0] && (error = time_bound(until, "until", until_s)) < 0)
         goto cleanup;
     if (strcmp(since_s, until_s) > 0 && until && until[0]) {
-        error = og_error_set(OG_EINVAL, "--since %s is after --until %s", since, until);
+        error = og_error_set(OG_EINVAL, "since %s is after until %s", since, until);
         goto cleanup;
     }
     if (!(names = reader_new(ctx, chain))) {

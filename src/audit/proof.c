@@ -49,7 +49,7 @@ int og_audit_prove(og_ctx *ctx, const char *tenant_id, int64_t seq, json_t **out
         if (error < 0 || !og_streq(recomputed, hash)) {
             error = og_error_set(OG_ECORRUPT,
                                  "audit record %lld of chain '%s' does not match its"
-                                 " hash: run opsgate audit verify",
+                                 " hash",
                                  (long long)seq, chain);
             goto cleanup;
         }
@@ -62,20 +62,19 @@ int og_audit_prove(og_ctx *ctx, const char *tenant_id, int64_t seq, json_t **out
     og_stmt_free(st);
     st = NULL;
     if ((error = og_audit__checkpoint_latest(ctx->store, chain, 0, &cp)) < 0) {
-        if (error == OG_ENOTFOUND)
-            error = og_error_set(OG_ENOTFOUND,
-                                 "audit chain '%s' has no checkpoint yet: run "
-                                 "opsgate audit checkpoint",
-                                 chain);
+        if (error == OG_ENOTFOUND) {
+            error = og_error_set(OG_ENOTFOUND, "audit chain '%s' has no checkpoint yet", chain);
+            og_error_set_detail(OG_AUDIT_DETAIL_NO_CHECKPOINT);
+        }
         goto cleanup;
     }
     int64_t size = json_integer_value(json_object_get(cp, "tree_size"));
     if (size < seq) {
         error = og_error_set(OG_ENOTFOUND,
                              "record %lld of chain '%s' is newer than its latest "
-                             "checkpoint (tree size %lld): run opsgate audit "
-                             "checkpoint",
+                             "checkpoint (tree size %lld)",
                              (long long)seq, chain, (long long)size);
+        og_error_set_detail(OG_AUDIT_DETAIL_NO_CHECKPOINT);
         goto cleanup;
     }
     og_audit__chain_src src = {ctx->store, chain};
@@ -93,7 +92,7 @@ int og_audit_prove(og_ctx *ctx, const char *tenant_id, int64_t seq, json_t **out
                                          (const uint8_t(*)[32])proof, nproof, root, 32) < 0) {
         error = og_error_set(OG_ECORRUPT,
                              "audit chain '%s' does not match its checkpoint at tree "
-                             "size %lld: run opsgate audit verify",
+                             "size %lld",
                              chain, (long long)size);
         goto cleanup;
     }

@@ -243,7 +243,7 @@ static int key_load(og_ctx *ctx, const char *tenant_id, const char *fp, char **k
     og_stmt_bind_text(st, 2, fp);
     error = og_error_set(OG_ENOTFOUND,
                          "certificate %.16s... has no private key in the inventory (import the "
-                         "certificate together with its key: opsgate cert import)",
+                         "certificate together with its key)",
                          fp);
     int rc;
     while ((rc = og_stmt_step(st)) == OG_ROW) {

@@ -1,8 +1,12 @@
 /* cli.c - the command-line front end: global options, dispatch, help, shared output helpers. */
 #include "cli/cli.h"
 #include "opsgate/app.h"
+#include "opsgate/audit.h"
+#include "opsgate/egress.h"
 #include "opsgate/error.h"
+#include "opsgate/gate.h"
 #include "opsgate/tenant.h"
+#include "opsgate/util.h"
 
 #include <getopt.h>
 #include <stdarg.h>
@@ -154,9 +158,20 @@ int og_cli_open(og_cli *cli, const char *tenant)
     og_actor_local(&cli->ctx.actor);
     if (cli->as_user) {
         if ((error = og_actor_become(&cli->ctx, tenant, cli->as_user)) < 0)
-            return og_cli_fail(error);
+            return og_cli_fail(og_cli_as_error(error, tenant));
     }
     return 0;
+}
+
+int og_cli_as_error(int error, const char *tenant)
+{
+    char msg[600];
+    og_strlcpy(msg, og_error_last(), sizeof(msg));
+    if (error == OG_ENOTFOUND && !(tenant && *tenant))
+        og_error_set(error, "--as: %s (give --tenant for a user of a tenant)", msg);
+    else
+        og_error_set(error, "--as: %s", msg);
+    return error;
 }
 
 void og_cli_close(og_cli *cli)
@@ -167,10 +182,37 @@ void og_cli_close(og_cli *cli)
     cli->keys = NULL;
 }
 
+/* The CLI's hint for a detail of a face-neutral library error (og_error_detail()): the library
+ * names the thing, the value and the rule; the CLI adds the option or command that helps. A hint
+ * is `before` + og_error_detail_arg() + `after`. */
+static const struct {
+    const char *detail, *before, *after;
+} cli_hints[] = {
+    {OG_TENANT_DETAIL_NO_TENANT, "name it with --tenant", ""},
+    {OG_TENANT_DETAIL_PLATFORM_ADMIN,
+     "add a platform admin without --tenant: `opsgate user add NAME --role platform-admin`", ""},
+    {OG_TENANT_DETAIL_NO_DATA_FOLDER, "create one with `opsgate init --data ", "`"},
+    {OG_GATE_DETAIL_UNKNOWN_KIND, "`opsgate gate kinds` lists them", ""},
+    {OG_EGRESS_DETAIL_REFUSED, "a platform-admin may allow it: `opsgate notify egress allow ", "`"},
+    {OG_AUDIT_DETAIL_NO_CHECKPOINT, "sign one with `opsgate audit checkpoint`", ""},
+};
+
 int og_cli_fail(int code)
 {
-    const char *msg = og_error_last();
-    fprintf(stderr, "opsgate: %s\n", msg && *msg ? msg : og_error_name(code));
+    const char *msg = og_error_last(), *detail = og_error_detail();
+    fprintf(stderr, "opsgate: %s", msg && *msg ? msg : og_error_name(code));
+    if (strcmp(detail, OG_GATE_DETAIL_NOT_REQUESTABLE) == 0) {
+        const og_action_kind *k = og_gate_kind_find(og_error_detail_arg());
+        if (k && k->command)
+            fprintf(stderr, " (use %s)", k->command);
+    }
+    for (size_t i = 0; *detail && i < sizeof(cli_hints) / sizeof(cli_hints[0]); i++)
+        if (strcmp(detail, cli_hints[i].detail) == 0) {
+            fprintf(stderr, " (%s%s%s)", cli_hints[i].before, og_error_detail_arg(),
+                    cli_hints[i].after);
+            break;
+        }
+    fputc('\n', stderr);
     return OG_EXIT_FAIL;
 }
 

@@ -1,5 +1,6 @@
 /* cmd_access.c - `opsgate access grant|revoke|report`: per-project rights and access reviews. */
 #include "cli/cli.h"
+#include "cli/table.h"
 #include "opsgate/artifacts.h"
 #include "opsgate/error.h"
 
@@ -84,14 +85,21 @@ static int run(og_cli *cli, int argc, char **argv)
             og_cli_print_json(rep);
             return OG_EXIT_OK;
         }
-        printf("%-16s %-16s %-16s %-6s %s\n", "USER", "ROLE", "PROJECT", "RIGHT", "WHY");
+        static const char *const head[] = {"USER", "ROLE", "PROJECT", "RIGHT", "WHY", NULL};
+        og_cli_table *t = og_cli_table_new(head);
         json_array_foreach(json_object_get(rep, "entries"), i, x)
-            printf("%-16s %-16s %-16s %-6s %s%s\n", json_string_value(json_object_get(x, "user")),
-                   json_string_value(json_object_get(x, "role")),
-                   json_string_value(json_object_get(x, "project")),
-                   json_string_value(json_object_get(x, "right")),
-                   json_string_value(json_object_get(x, "via")),
-                   json_is_true(json_object_get(x, "published_only")) ? " (published only)" : "");
+        {
+            char why[600];
+            snprintf(why, sizeof(why), "%s%s", json_string_value(json_object_get(x, "via")),
+                     json_is_true(json_object_get(x, "published_only")) ? " (published only)" : "");
+            og_cli_table_add(t,
+                             (const char *[]){json_string_value(json_object_get(x, "user")),
+                                              json_string_value(json_object_get(x, "role")),
+                                              json_string_value(json_object_get(x, "project")),
+                                              json_string_value(json_object_get(x, "right")), why});
+        }
+        og_cli_table_print(t, stdout, 1);
+        og_cli_table_free(t);
         json_decref(rep);
         return OG_EXIT_OK;
     }

@@ -1,5 +1,6 @@
 /* cmd_acme.c - `opsgate acme account create|list|show|rollover`: a tenant's ACME CA accounts. */
 #include "cli/cli.h"
+#include "cli/table.h"
 #include "opsgate/acme.h"
 #include "opsgate/error.h"
 
@@ -43,12 +44,11 @@ static int fail(int code)
 static int run(og_cli *cli, int argc, char **argv)
 {
     static const struct option lo[] = {
-        {"tenant", required_argument, NULL, 't'},    {"directory", required_argument, NULL, 'd'},
-        {"ca-file", required_argument, NULL, 'c'},   {"email", required_argument, NULL, 'e'},
-        {"eab-kid", required_argument, NULL, 'k'},   {"eab-hmac-key", required_argument, NULL, 'm'},
-        {"key-type", required_argument, NULL, 'K'},  {"json", no_argument, NULL, 'j'},
-        {"key-file", required_argument, NULL, 'f'},
-        {NULL, 0, NULL, 0},
+        {"tenant", required_argument, NULL, 't'},   {"directory", required_argument, NULL, 'd'},
+        {"ca-file", required_argument, NULL, 'c'},  {"email", required_argument, NULL, 'e'},
+        {"eab-kid", required_argument, NULL, 'k'},  {"eab-hmac-key", required_argument, NULL, 'm'},
+        {"key-type", required_argument, NULL, 'K'}, {"json", no_argument, NULL, 'j'},
+        {"key-file", required_argument, NULL, 'f'}, {NULL, 0, NULL, 0},
     };
     og_acme_account_opts o;
     const char *tenant = NULL, *ca_file = NULL, *key_file = NULL;
@@ -58,9 +58,9 @@ static int run(og_cli *cli, int argc, char **argv)
     int c, json = 0, error;
     memset(&o, 0, sizeof(o));
     if (argc < 2 || strcmp(argv[1], "account") != 0)
-        return og_cli_usage("acme", argc < 2 ? "missing subcommand (account)"
-                                             : "unknown subcommand '%s' (account)",
-                            argc < 2 ? "" : argv[1]);
+        return og_cli_usage(
+            "acme", argc < 2 ? "missing subcommand (account)" : "unknown subcommand '%s' (account)",
+            argc < 2 ? "" : argv[1]);
     if (argc < 3)
         return og_cli_usage("acme", "missing acme account subcommand (create, list, show, "
                                     "rollover)");
@@ -69,16 +69,35 @@ static int run(og_cli *cli, int argc, char **argv)
     opterr = 0;
     while ((c = getopt_long(argc - 2, argv + 2, "", lo, NULL)) != -1) {
         switch (c) {
-        case 't': tenant = optarg; break;
-        case 'd': o.directory = optarg; break;
-        case 'c': ca_file = optarg; break;
-        case 'e': o.email = optarg; break;
-        case 'k': o.eab_kid = optarg; break;
-        case 'm': o.eab_hmac_b64 = optarg; break;
-        case 'K': o.key_type = optarg; break;
-        case 'j': json = 1; break;
-        case 'f': key_file = optarg; break;
-        default: return og_cli_badopt("acme", argv + 2);
+        case 't':
+            tenant = optarg;
+            break;
+        case 'd':
+            o.directory = optarg;
+            break;
+        case 'c':
+            ca_file = optarg;
+            break;
+        case 'e':
+            o.email = optarg;
+            break;
+        case 'k':
+            o.eab_kid = optarg;
+            break;
+        case 'm':
+            o.eab_hmac_b64 = optarg;
+            break;
+        case 'K':
+            o.key_type = optarg;
+            break;
+        case 'j':
+            json = 1;
+            break;
+        case 'f':
+            key_file = optarg;
+            break;
+        default:
+            return og_cli_badopt("acme", argv + 2);
         }
     }
     int npos = argc - 2 - optind;
@@ -134,9 +153,9 @@ static int run(og_cli *cli, int argc, char **argv)
     if (strcmp(sub, "list") == 0 || strcmp(sub, "show") == 0) {
         int show = sub[0] == 's';
         if (npos != show)
-            return og_cli_usage("acme", show ? "acme account show takes one ID"
-                                             : "unexpected argument '%s'",
-                                npos ? pos[0] : "");
+            return og_cli_usage(
+                "acme", show ? "acme account show takes one ID" : "unexpected argument '%s'",
+                npos ? pos[0] : "");
         if ((error = og_cli_open(cli, tenant)))
             return error;
         error = show ? og_acme_account_show(&cli->ctx, tenant, pos[0], &j)
@@ -148,16 +167,23 @@ static int run(og_cli *cli, int argc, char **argv)
             return OG_EXIT_OK;
         }
         json_t *arr = show ? json_pack("[O]", j) : json_incref(j);
+        static const char *const head[] = {"ID", "KEY", "STATUS", "DIRECTORY", "EMAIL", NULL};
+        og_cli_table *t = og_cli_table_new(head);
         for (size_t i = 0; i < json_array_size(arr); i++) {
             json_t *a = json_array_get(arr, i);
-            const char *email = json_string_value(json_object_get(a, "email"));
-            printf("%s  %-8s %-7s %s%s%s\n", json_string_value(json_object_get(a, "id")),
-                   json_string_value(json_object_get(a, "key_type")),
-                   json_string_value(json_object_get(a, "status")),
-                   json_string_value(json_object_get(a, "directory")), email ? "  " : "",
-                   email ? email : "");
-            if (show)
-                printf("account URL: %s\n", json_string_value(json_object_get(a, "account_url")));
+            og_cli_table_add(t, (const char *[]){json_string_value(json_object_get(a, "id")),
+                                                 json_string_value(json_object_get(a, "key_type")),
+                                                 json_string_value(json_object_get(a, "status")),
+                                                 json_string_value(json_object_get(a, "directory")),
+                                                 json_string_value(json_object_get(a, "email"))});
+        }
+        og_cli_table_print(t, stdout, 1);
+        og_cli_table_free(t);
+        if (show) {
+            char *url = og_cli_text_safe(
+                json_string_value(json_object_get(json_array_get(arr, 0), "account_url")));
+            printf("account URL: %s\n", url ? url : "");
+            free(url);
         }
         json_decref(arr);
         json_decref(j);
@@ -173,8 +199,10 @@ static int run(og_cli *cli, int argc, char **argv)
         printf("account %s has a new key\n", pos[0]);
         return OG_EXIT_OK;
     }
-    return og_cli_usage("acme", "unknown acme account subcommand '%s' (create, list, show, "
-                                "rollover)", sub);
+    return og_cli_usage("acme",
+                        "unknown acme account subcommand '%s' (create, list, show, "
+                        "rollover)",
+                        sub);
 }
 
 const og_command og_cmd_acme = {"acme", run, "ACME CA accounts for certificate issuance", help};

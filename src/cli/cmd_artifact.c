@@ -1,6 +1,7 @@
 /* cmd_artifact.c - `opsgate artifact`: put, get, list, show, log, diff, restore, lock, unlock,
  * set-state, metadata, delete, purge, search and retention. */
 #include "cli/cli.h"
+#include "cli/table.h"
 #include "opsgate/artifacts.h"
 #include "opsgate/error.h"
 
@@ -260,37 +261,55 @@ static void print_list(json_t *arr)
 {
     size_t i;
     json_t *x;
-    printf("%-12s %-32s %-13s %-10s %4s %10s  %s\n", "PROJECT", "NAME", "KIND", "STATE", "VER",
-           "SIZE", "UPDATED");
+    static const char *const head[] = {"PROJECT", "NAME", "KIND",    "STATE",
+                                       "VER",     "SIZE", "UPDATED", NULL};
+    og_cli_table *t = og_cli_table_new(head);
+    og_cli_table_right(t, 4);
+    og_cli_table_right(t, 5);
     json_array_foreach(arr, i, x)
     {
-        printf("%-12s %-32s %-13s %-10s %4lld %10lld  %s%s\n",
-               json_string_value(json_object_get(x, "project")),
-               json_string_value(json_object_get(x, "name")),
-               json_string_value(json_object_get(x, "kind")),
-               json_string_value(json_object_get(x, "state")),
-               (long long)json_integer_value(json_object_get(x, "latest")),
-               (long long)json_integer_value(json_object_get(x, "size")),
-               json_string_value(json_object_get(x, "updated_at")),
-               json_object_get(x, "deleted_at") ? "  (deleted)" : "");
+        char ver[24], size[24], updated[96];
+        snprintf(ver, sizeof(ver), "%lld",
+                 (long long)json_integer_value(json_object_get(x, "latest")));
+        snprintf(size, sizeof(size), "%lld",
+                 (long long)json_integer_value(json_object_get(x, "size")));
+        snprintf(updated, sizeof(updated), "%s%s",
+                 json_string_value(json_object_get(x, "updated_at")),
+                 json_object_get(x, "deleted_at") ? "  (deleted)" : "");
+        og_cli_table_add(t, (const char *[]){json_string_value(json_object_get(x, "project")),
+                                             json_string_value(json_object_get(x, "name")),
+                                             json_string_value(json_object_get(x, "kind")),
+                                             json_string_value(json_object_get(x, "state")), ver,
+                                             size, updated});
     }
+    og_cli_table_print(t, stdout, 1);
+    og_cli_table_free(t);
 }
 
 static void print_log(json_t *arr)
 {
     size_t i;
     json_t *x;
+    static const char *const head[] = {"VER",  "CREATED", "AUTHOR",  "SIZE",
+                                       "TYPE", "SHA256",  "MESSAGE", NULL};
+    og_cli_table *t = og_cli_table_new(head);
+    og_cli_table_right(t, 3);
     json_array_foreach(arr, i, x)
     {
-        printf("v%-4lld %s  %-28s %10lld  %-16s %.12s  %s\n",
-               (long long)json_integer_value(json_object_get(x, "version")),
-               json_string_value(json_object_get(x, "created_at")),
-               json_string_value(json_object_get(x, "author")),
-               (long long)json_integer_value(json_object_get(x, "size")),
-               json_string_value(json_object_get(x, "media_type")),
-               json_string_value(json_object_get(x, "sha256")),
-               json_string_value(json_object_get(x, "message")));
+        char ver[24], size[24], sha[13];
+        snprintf(ver, sizeof(ver), "v%lld",
+                 (long long)json_integer_value(json_object_get(x, "version")));
+        snprintf(size, sizeof(size), "%lld",
+                 (long long)json_integer_value(json_object_get(x, "size")));
+        snprintf(sha, sizeof(sha), "%.12s", json_string_value(json_object_get(x, "sha256")));
+        og_cli_table_add(t,
+                         (const char *[]){ver, json_string_value(json_object_get(x, "created_at")),
+                                          json_string_value(json_object_get(x, "author")), size,
+                                          json_string_value(json_object_get(x, "media_type")), sha,
+                                          json_string_value(json_object_get(x, "message"))});
     }
+    og_cli_table_print(t, stdout, 1);
+    og_cli_table_free(t);
 }
 
 static void print_show(json_t *a)
@@ -399,12 +418,21 @@ static int cmd_retention(og_cli *cli, const opts *o, int npos, char **pos)
             og_cli_print_json(arr);
             return OG_EXIT_OK;
         }
-        printf("%-14s %10s  %s\n", "KIND", "KEEP DAYS", "SET BY");
+        static const char *const head[] = {"KIND", "KEEP DAYS", "SET BY", "SET AT", NULL};
+        og_cli_table *t = og_cli_table_new(head);
+        og_cli_table_right(t, 1);
         json_array_foreach(arr, i, x)
-            printf("%-14s %10lld  %s at %s\n", json_string_value(json_object_get(x, "kind")),
-                   (long long)json_integer_value(json_object_get(x, "keep_days")),
-                   json_string_value(json_object_get(x, "set_by")),
-                   json_string_value(json_object_get(x, "set_at")));
+        {
+            char days[24];
+            snprintf(days, sizeof(days), "%lld",
+                     (long long)json_integer_value(json_object_get(x, "keep_days")));
+            og_cli_table_add(t,
+                             (const char *[]){json_string_value(json_object_get(x, "kind")), days,
+                                              json_string_value(json_object_get(x, "set_by")),
+                                              json_string_value(json_object_get(x, "set_at"))});
+        }
+        og_cli_table_print(t, stdout, 1);
+        og_cli_table_free(t);
         json_decref(arr);
         return OG_EXIT_OK;
     }

@@ -215,6 +215,18 @@ cleanup:
     return rc;
 }
 
+/* The audit library says what is damaged, not how to look: on the command line, `audit verify`
+ * finds where. */
+static int audit_fail(int error)
+{
+    if (error == OG_ECORRUPT) {
+        char msg[900];
+        og_strlcpy(msg, og_error_last(), sizeof(msg));
+        og_error_set(error, "%s (`opsgate audit verify` finds the damage)", msg);
+    }
+    return og_cli_fail(error);
+}
+
 static int run(og_cli *cli, int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -407,7 +419,7 @@ static int run(og_cli *cli, int argc, char **argv)
         if (tenant) {
             json_t *cp = NULL;
             if ((error = og_audit_checkpoint_with(&cli->ctx, tid, &aopts, &cp)) < 0)
-                return og_cli_fail(error);
+                return audit_fail(error);
             if (json)
                 og_cli_print_json(cp);
             else {
@@ -421,7 +433,7 @@ static int run(og_cli *cli, int argc, char **argv)
         }
         int made = 0;
         if ((error = og_audit_checkpoint_all_with(&cli->ctx, &aopts, &made)) < 0)
-            return og_cli_fail(error);
+            return audit_fail(error);
         if (json)
             og_cli_print_json(json_pack("{s:i}", "checkpoints_made", made));
         else
@@ -454,7 +466,7 @@ static int run(og_cli *cli, int argc, char **argv)
             return error;
         if ((error = tenant_id(cli, tenant, idbuf, &tid)) < 0 ||
             (error = og_audit_prove(&cli->ctx, tid, seq, &proof)) < 0)
-            return og_cli_fail(error);
+            return audit_fail(error);
         og_cli_print_json(proof);
         return OG_EXIT_OK;
     }
@@ -467,7 +479,7 @@ static int run(og_cli *cli, int argc, char **argv)
             return error;
         if ((error = tenant_id(cli, tenant, idbuf, &tid)) < 0 ||
             (error = og_audit_export(&cli->ctx, tid, format, since, until, sink_stdout, NULL)) < 0)
-            return og_cli_fail(error);
+            return audit_fail(error);
         if (fflush(stdout) != 0)
             return og_cli_fail(og_error_set(OG_ERROR, "writing the export: %s", strerror(errno)));
         return OG_EXIT_OK;

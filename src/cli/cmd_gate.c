@@ -84,7 +84,7 @@ static int open_for_item(og_cli *cli, const char *tenant, const char *ref, char 
     if ((error = og_gate_item_tenant(cli->store, id, tid)) < 0)
         return og_cli_fail(error);
     if ((error = og_actor_become(&cli->ctx, tid, as)) < 0)
-        return og_cli_fail(error);
+        return og_cli_fail(og_cli_as_error(error, tid));
     return 0;
 }
 

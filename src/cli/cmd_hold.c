@@ -1,5 +1,6 @@
 /* cmd_hold.c - `opsgate hold set|clear|list`: legal holds on artifacts and projects. */
 #include "cli/cli.h"
+#include "cli/table.h"
 #include "opsgate/artifacts.h"
 #include "opsgate/error.h"
 
@@ -81,16 +82,22 @@ static int run(og_cli *cli, int argc, char **argv)
             og_cli_print_json(arr);
             return OG_EXIT_OK;
         }
+        static const char *const head[] = {"PROJECT", "ARTIFACT", "STATE", "SET BY",
+                                           "SET AT",  "REASON",   NULL};
+        og_cli_table *t = og_cli_table_new(head);
         json_array_foreach(arr, i, x)
         {
             const char *art = json_string_value(json_object_get(x, "artifact"));
-            printf("%s%s%s  set by %s at %s: %s%s\n",
-                   json_string_value(json_object_get(x, "project")), art ? "/" : "",
-                   art ? art : " (whole project)", json_string_value(json_object_get(x, "set_by")),
-                   json_string_value(json_object_get(x, "set_at")),
-                   json_string_value(json_object_get(x, "reason")),
-                   json_object_get(x, "cleared_at") ? "  [cleared]" : "");
+            og_cli_table_add(
+                t, (const char *[]){json_string_value(json_object_get(x, "project")),
+                                    art ? art : "(whole project)",
+                                    json_object_get(x, "cleared_at") ? "cleared" : "active",
+                                    json_string_value(json_object_get(x, "set_by")),
+                                    json_string_value(json_object_get(x, "set_at")),
+                                    json_string_value(json_object_get(x, "reason"))});
         }
+        og_cli_table_print(t, stdout, 1);
+        og_cli_table_free(t);
         json_decref(arr);
         return OG_EXIT_OK;
     }

@@ -1,5 +1,6 @@
 /* cmd_notify.c - `opsgate notify`: notification channels of a tenant or of the platform. */
 #include "cli/cli.h"
+#include "cli/table.h"
 #include "opsgate/crypto.h"
 #include "opsgate/egress.h"
 #include "opsgate/error.h"
@@ -58,20 +59,30 @@ static const char *const help =
     "  10.20.0.0/16 --note \"PSA on the MSP network\"`. Allowing and removing ranges is\n"
     "  audited on the platform chain (notify.egress.allow, notify.egress.remove).\n";
 
-/* One channel as text: id, type, target, events. */
-static void print_channel_row(json_t *x)
+/* Channels as a text table: id, type, target, events. */
+static void print_channels(json_t *arr)
 {
-    json_t *ev = json_object_get(x, "events"), *p;
-    size_t i;
-    char events[512] = "";
-    json_array_foreach(ev, i, p)
+    static const char *const head[] = {"ID", "TYPE", "TARGET", "EVENTS", NULL};
+    og_cli_table *t = og_cli_table_new(head);
+    size_t n;
+    json_t *x;
+    json_array_foreach(arr, n, x)
     {
-        size_t l = strlen(events);
-        snprintf(events + l, sizeof(events) - l, "%s%s", i ? "," : "", json_string_value(p));
+        json_t *ev = json_object_get(x, "events"), *p;
+        size_t i;
+        char events[512] = "";
+        json_array_foreach(ev, i, p)
+        {
+            size_t l = strlen(events);
+            snprintf(events + l, sizeof(events) - l, "%s%s", i ? "," : "", json_string_value(p));
+        }
+        og_cli_table_add(t,
+                         (const char *[]){json_string_value(json_object_get(x, "id")),
+                                          json_string_value(json_object_get(x, "type")),
+                                          json_string_value(json_object_get(x, "target")), events});
     }
-    printf("%-36s  %-8s  %-40s  %s\n", json_string_value(json_object_get(x, "id")),
-           json_string_value(json_object_get(x, "type")),
-           json_string_value(json_object_get(x, "target")), events);
+    og_cli_table_print(t, stdout, 1);
+    og_cli_table_free(t);
 }
 
 /* `notify egress allow|list|remove`: the address ranges channels may connect to. */
@@ -92,14 +103,18 @@ static int egress(og_cli *cli, const char *tenant, char **pos, int npos, const c
             og_cli_print_json(arr);
             return OG_EXIT_OK;
         }
-        printf("%-43s %-27s %-20s %s\n", "RANGE", "ALLOWED AT", "BY", "NOTE");
+        static const char *const head[] = {"RANGE", "ALLOWED AT", "BY", "NOTE", NULL};
+        og_cli_table *t = og_cli_table_new(head);
         json_array_foreach(arr, i, x)
         {
-            const char *n = json_string_value(json_object_get(x, "note"));
-            printf("%-43s %-27s %-20s %s\n", json_string_value(json_object_get(x, "range")),
-                   json_string_value(json_object_get(x, "created_at")),
-                   json_string_value(json_object_get(x, "created_by")), n ? n : "");
+            og_cli_table_add(t,
+                             (const char *[]){json_string_value(json_object_get(x, "range")),
+                                              json_string_value(json_object_get(x, "created_at")),
+                                              json_string_value(json_object_get(x, "created_by")),
+                                              json_string_value(json_object_get(x, "note"))});
         }
+        og_cli_table_print(t, stdout, 1);
+        og_cli_table_free(t);
         json_decref(arr);
         return OG_EXIT_OK;
     }
@@ -238,8 +253,7 @@ static int run(og_cli *cli, int argc, char **argv)
         return error;
     }
     if (strcmp(sub, "list") == 0) {
-        json_t *arr = NULL, *x;
-        size_t i;
+        json_t *arr = NULL;
         if (npos)
             return og_cli_usage("notify", "unexpected argument '%s'", pos[0]);
         if ((error = og_cli_open(cli, tenant)))
@@ -250,8 +264,7 @@ static int run(og_cli *cli, int argc, char **argv)
             og_cli_print_json(arr);
             return OG_EXIT_OK;
         }
-        printf("%-36s  %-8s  %-40s  %s\n", "ID", "TYPE", "TARGET", "EVENTS");
-        json_array_foreach(arr, i, x) print_channel_row(x);
+        print_channels(arr);
         json_decref(arr);
         return OG_EXIT_OK;
     }
@@ -267,8 +280,9 @@ static int run(og_cli *cli, int argc, char **argv)
             og_cli_print_json(ch);
             return OG_EXIT_OK;
         }
-        printf("%-36s  %-8s  %-40s  %s\n", "ID", "TYPE", "TARGET", "EVENTS");
-        print_channel_row(ch);
+        json_t *one = json_pack("[O]", ch);
+        print_channels(one);
+        json_decref(one);
         printf("created %s by %s\n", json_string_value(json_object_get(ch, "created_at")),
                json_string_value(json_object_get(ch, "created_by")));
         json_decref(ch);

@@ -1,5 +1,6 @@
 /* cmd_project.c - `opsgate project create|list|show|rename|archive|unarchive`. */
 #include "cli/cli.h"
+#include "cli/table.h"
 #include "opsgate/artifacts.h"
 #include "opsgate/error.h"
 
@@ -96,13 +97,20 @@ static int run(og_cli *cli, int argc, char **argv)
             og_cli_print_json(arr);
             return OG_EXIT_OK;
         }
-        printf("%-16s %-32s %-6s %s\n", "KEY", "NAME", "RIGHT", "VIA");
+        static const char *const head[] = {"KEY", "NAME", "RIGHT", "VIA", NULL};
+        og_cli_table *t = og_cli_table_new(head);
         json_array_foreach(arr, i, x)
-            printf("%-16s %-32s %-6s %s%s\n", json_string_value(json_object_get(x, "key")),
-                   json_string_value(json_object_get(x, "name")),
-                   json_string_value(json_object_get(x, "right")),
-                   json_string_value(json_object_get(x, "via")),
-                   json_is_true(json_object_get(x, "archived")) ? " (archived)" : "");
+        {
+            char via[300];
+            snprintf(via, sizeof(via), "%s%s", json_string_value(json_object_get(x, "via")),
+                     json_is_true(json_object_get(x, "archived")) ? " (archived)" : "");
+            og_cli_table_add(t,
+                             (const char *[]){json_string_value(json_object_get(x, "key")),
+                                              json_string_value(json_object_get(x, "name")),
+                                              json_string_value(json_object_get(x, "right")), via});
+        }
+        og_cli_table_print(t, stdout, 1);
+        og_cli_table_free(t);
         json_decref(arr);
         return OG_EXIT_OK;
     } else {

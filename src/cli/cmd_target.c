@@ -151,7 +151,8 @@ static int run(og_cli *cli, int argc, char **argv)
             goto cleanup;
         }
         if (!type) {
-            error = og_cli_usage("target", "target add needs --type (file, nginx, haproxy or opsgate)");
+            error =
+                og_cli_usage("target", "target add needs --type (file, nginx, haproxy or opsgate)");
             goto cleanup;
         }
         if (strcmp(type, "file") != 0 && strcmp(type, "nginx") != 0 &&
@@ -172,6 +173,17 @@ static int run(og_cli *cli, int argc, char **argv)
         }
         if (strcmp(type, "file") != 0 && json_array_size(endpoints) == 0) {
             error = og_cli_usage("target", "a %s target needs --endpoint HOST:PORT[/SNI]", type);
+            goto cleanup;
+        }
+        /* The options the library's checks name by their config keys (cert_path, socket). */
+        if (strcmp(type, "file") == 0 && !json_object_get(config, "cert_path") &&
+            !json_object_get(config, "fullchain_path")) {
+            error = og_cli_usage("target", "a file target needs --cert-path or --fullchain-path");
+            goto cleanup;
+        }
+        if (strcmp(type, "haproxy") == 0 && !json_object_get(config, "socket")) {
+            error = og_cli_usage("target", "a haproxy target needs --socket PATH (its stats "
+                                           "socket, level admin)");
             goto cleanup;
         }
         if ((error = og_cli_open(cli, tenant)))

@@ -1,6 +1,7 @@
 /* cmd_template.c - `opsgate template`: tenant templates (artifacts of kind template) over the
  * built-ins, and `template check` for a template file. */
 #include "cli/cli.h"
+#include "cli/table.h"
 #include "opsgate/docgen.h"
 #include "opsgate/error.h"
 
@@ -238,17 +239,21 @@ static int cmd_list(og_cli *cli, const char *tenant, int json)
         og_cli_print_json(list);
         return OG_EXIT_OK;
     }
-    printf("%-24s %-9s %-8s %s\n", "NAME", "TYPE", "SOURCE", "LATEST");
+    static const char *const head[] = {"NAME", "TYPE", "SOURCE", "LATEST", NULL};
+    og_cli_table *t = og_cli_table_new(head);
     json_array_foreach(list, i, x)
     {
         json_t *l = json_object_get(x, "latest");
         char latest[32] = "-";
         if (json_is_integer(l))
             snprintf(latest, sizeof(latest), "%lld", (long long)json_integer_value(l));
-        printf("%-24s %-9s %-8s %s\n", json_string_value(json_object_get(x, "name")),
-               json_string_value(json_object_get(x, "type")),
-               json_string_value(json_object_get(x, "source")), latest);
+        og_cli_table_add(t,
+                         (const char *[]){json_string_value(json_object_get(x, "name")),
+                                          json_string_value(json_object_get(x, "type")),
+                                          json_string_value(json_object_get(x, "source")), latest});
     }
+    og_cli_table_print(t, stdout, 1);
+    og_cli_table_free(t);
     json_decref(list);
     return OG_EXIT_OK;
 }
@@ -361,14 +366,20 @@ static int run(og_cli *cli, int argc, char **argv)
             og_cli_print_json(log);
             return OG_EXIT_OK;
         }
+        static const char *const head[] = {"VERSION", "CREATED", "AUTHOR", "MESSAGE", NULL};
+        og_cli_table *t = og_cli_table_new(head);
         json_array_foreach(log, i, x)
         {
-            const char *m = json_string_value(json_object_get(x, "message"));
-            printf("%s@%lld  %s  %s  %s\n", pos[0],
-                   (long long)json_integer_value(json_object_get(x, "number")),
-                   json_string_value(json_object_get(x, "created_at")),
-                   json_string_value(json_object_get(x, "author")), m ? m : "");
+            char ver[300];
+            snprintf(ver, sizeof(ver), "%s@%lld", pos[0],
+                     (long long)json_integer_value(json_object_get(x, "version")));
+            og_cli_table_add(
+                t, (const char *[]){ver, json_string_value(json_object_get(x, "created_at")),
+                                    json_string_value(json_object_get(x, "author")),
+                                    json_string_value(json_object_get(x, "message"))});
         }
+        og_cli_table_print(t, stdout, 1);
+        og_cli_table_free(t);
         json_decref(log);
         return OG_EXIT_OK;
     }

@@ -1,5 +1,6 @@
 /* cmd_tenant.c - `opsgate tenant create|list|show|suspend|resume|delete`. */
 #include "cli/cli.h"
+#include "cli/table.h"
 #include "opsgate/app.h"
 #include "opsgate/error.h"
 #include "opsgate/tenant.h"
@@ -65,14 +66,18 @@ static int run(og_cli *cli, int argc, char **argv)
         }
         size_t i;
         json_t *t;
-        printf("%-24s %-10s %-27s %s\n", "NAME", "STATE", "CREATED", "ID");
+        static const char *const head[] = {"NAME", "STATE", "CREATED", "ID", NULL};
+        og_cli_table *tab = og_cli_table_new(head);
         json_array_foreach(arr, i, t)
         {
-            printf("%-24s %-10s %-27s %s\n", json_string_value(json_object_get(t, "name")),
-                   json_string_value(json_object_get(t, "state")),
-                   json_string_value(json_object_get(t, "created_at")),
-                   json_string_value(json_object_get(t, "id")));
+            og_cli_table_add(tab,
+                             (const char *[]){json_string_value(json_object_get(t, "name")),
+                                              json_string_value(json_object_get(t, "state")),
+                                              json_string_value(json_object_get(t, "created_at")),
+                                              json_string_value(json_object_get(t, "id"))});
         }
+        og_cli_table_print(tab, stdout, 1);
+        og_cli_table_free(tab);
         json_decref(arr);
         return OG_EXIT_OK;
     }

@@ -1,5 +1,6 @@
 /* cmd_token.c - `opsgate token create|list|revoke`. */
 #include "cli/cli.h"
+#include "cli/table.h"
 #include "opsgate/error.h"
 #include "opsgate/tenant.h"
 
@@ -83,14 +84,18 @@ static int run(og_cli *cli, int argc, char **argv)
         }
         size_t i;
         json_t *x;
-        printf("%-36s %-16s %-8s %s\n", "ID", "USER", "STATE", "EXPIRES");
+        static const char *const head[] = {"ID", "USER", "STATE", "EXPIRES", NULL};
+        og_cli_table *t = og_cli_table_new(head);
         json_array_foreach(arr, i, x)
         {
-            printf("%-36s %-16s %-8s %s\n", json_string_value(json_object_get(x, "id")),
-                   json_string_value(json_object_get(x, "user")),
-                   json_string_value(json_object_get(x, "state")),
-                   json_string_value(json_object_get(x, "expires_at")));
+            og_cli_table_add(t,
+                             (const char *[]){json_string_value(json_object_get(x, "id")),
+                                              json_string_value(json_object_get(x, "user")),
+                                              json_string_value(json_object_get(x, "state")),
+                                              json_string_value(json_object_get(x, "expires_at"))});
         }
+        og_cli_table_print(t, stdout, 1);
+        og_cli_table_free(t);
         json_decref(arr);
         return OG_EXIT_OK;
     }

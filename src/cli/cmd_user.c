@@ -1,5 +1,6 @@
 /* cmd_user.c - `opsgate user add|list|show|disable|enable|remove|set-role`. */
 #include "cli/cli.h"
+#include "cli/table.h"
 #include "opsgate/error.h"
 #include "opsgate/tenant.h"
 
@@ -104,15 +105,19 @@ static int run(og_cli *cli, int argc, char **argv)
         }
         size_t i;
         json_t *x;
-        printf("%-24s %-16s %-9s %-27s %s\n", "NAME", "ROLE", "STATE", "CREATED", "ID");
+        static const char *const head[] = {"NAME", "ROLE", "STATE", "CREATED", "ID", NULL};
+        og_cli_table *t = og_cli_table_new(head);
         json_array_foreach(arr, i, x)
         {
-            printf("%-24s %-16s %-9s %-27s %s\n", json_string_value(json_object_get(x, "name")),
-                   json_string_value(json_object_get(x, "role")),
-                   json_string_value(json_object_get(x, "state")),
-                   json_string_value(json_object_get(x, "created_at")),
-                   json_string_value(json_object_get(x, "id")));
+            og_cli_table_add(t,
+                             (const char *[]){json_string_value(json_object_get(x, "name")),
+                                              json_string_value(json_object_get(x, "role")),
+                                              json_string_value(json_object_get(x, "state")),
+                                              json_string_value(json_object_get(x, "created_at")),
+                                              json_string_value(json_object_get(x, "id"))});
         }
+        og_cli_table_print(t, stdout, 1);
+        og_cli_table_free(t);
         json_decref(arr);
         return OG_EXIT_OK;
     } else if (strcmp(sub, "show") == 0 || strcmp(sub, "disable") == 0 ||

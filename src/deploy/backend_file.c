@@ -53,7 +53,8 @@ static int file_check(json_t *config)
                                            file_paths[i].role == OG_DEPLOY_KEY)) < 0)
             return error;
     if (!json_object_get(config, "cert_path") && !json_object_get(config, "fullchain_path"))
-        return og_error_set(OG_EINVAL, "a file target needs --cert-path or --fullchain-path");
+        return og_error_set(OG_EINVAL,
+                            "a file target needs cert_path or fullchain_path (an absolute path)");
     return 0;
 }
 

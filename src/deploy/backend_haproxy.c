@@ -25,7 +25,7 @@ static int haproxy_check(json_t *config)
         return error;
     if (!sock || sock[0] != '/' || strlen(sock) >= sizeof(((struct sockaddr_un *)0)->sun_path))
         return og_error_set(OG_EINVAL,
-                            "bad or missing --socket '%s' (the absolute path of "
+                            "bad or missing socket '%s' (the absolute path of "
                             "HAProxy's stats socket, level admin)",
                             sock ? sock : "");
     return 0;

@@ -97,8 +97,10 @@ int og_deploy__tenant(og_ctx *ctx, const char *tenant, og_perm perm, char tenant
 {
     og_tenant t;
     int error;
-    if (!tenant || !*tenant)
-        return og_error_set(OG_EINVAL, "missing tenant (--tenant)");
+    if (!tenant || !*tenant) {
+        og_error_set(OG_EINVAL, "missing tenant: no tenant name or id given");
+        return og_error_set_detail(OG_TENANT_DETAIL_NO_TENANT);
+    }
     if ((error = og_tenant_get(ctx, tenant, &t)) < 0 ||
         (error = og_authz_check(&ctx->actor, t.id, perm)) < 0)
         return error;
@@ -152,7 +154,7 @@ int og_deploy_target_add(og_ctx *ctx, const char *tenant, const char *name, cons
     }
     if (strcmp(type, "file") != 0 && json_array_size(endpoints) == 0)
         return og_error_set(OG_EINVAL,
-                            "a %s target needs at least one --endpoint HOST:PORT[/SNI] "
+                            "a %s target needs at least one endpoint HOST:PORT[/SNI] "
                             "to verify what it serves",
                             type);
     if ((error = og_deploy__tenant(ctx, tenant, OG_PERM_WRITE, tid)) < 0 ||

@@ -735,11 +735,13 @@ int og_gate_request_general(og_ctx *ctx, const char *tenant_id, const char *kind
     char tid[OG_ID_LEN];
     if ((error = og_gate__tenant(ctx, tenant_id, OG_PERM_WRITE, tid)) < 0)
         return error;
-    if (!k->requestable)
-        return og_error_set(OG_EDENIED,
-                            "action kind '%s' is not requestable through the general gate "
-                            "endpoint: its own command checks and builds it (use %s)",
-                            k->name, k->command ? k->command : "the command of its module");
+    if (!k->requestable) {
+        og_error_set(OG_EDENIED,
+                     "action kind '%s' is not requestable through the general gate request: "
+                     "the operation it gates checks and builds it",
+                     k->name);
+        return og_error_set_detail_arg(OG_GATE_DETAIL_NOT_REQUESTABLE, k->name);
+    }
     return og_gate_request(ctx, tid, kind, target_type, target_id, params, analysis, out);
 }
 

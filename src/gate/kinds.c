@@ -184,9 +184,10 @@ const og_action_kind *og_gate_kind_find(const char *name)
 int og_gate__kind_lookup(const char *name, const og_action_kind **out)
 {
     *out = og_gate_kind_find(name);
-    if (!*out)
-        return og_error_set(OG_EINVAL, "unknown action kind '%s' (see `opsgate gate kinds`)",
-                            name ? name : "");
+    if (!*out) {
+        og_error_set(OG_EINVAL, "unknown action kind '%s'", name ? name : "");
+        return og_error_set_detail(OG_GATE_DETAIL_UNKNOWN_KIND);
+    }
     return 0;
 }
 
@@ -198,11 +199,12 @@ json_t *og_gate_kinds_json(void)
     for (size_t i = 0; i < nkinds; i++) {
         const og_action_kind *k = kinds[i];
         json_array_append_new(
-            arr, json_pack("{s:s, s:s, s:s, s:s, s:b, s:b, s:s?}", "name", k->name, "area", k->area,
-                           "default_level", og_gate_level_name(k->default_level), "description",
-                           k->description ? k->description : "", "reversible", k->rollback != NULL,
-                           "requestable", k->requestable != 0, "command",
-                           k->requestable ? NULL : k->command));
+            arr, json_pack("{s:s, s:s, s:s, s:s, s:b, s:b, s:s?, s:s?}", "name", k->name, "area",
+                           k->area, "default_level", og_gate_level_name(k->default_level),
+                           "description", k->description ? k->description : "", "reversible",
+                           k->rollback != NULL, "requestable", k->requestable != 0, "command",
+                           k->requestable ? NULL : k->command, "route",
+                           k->requestable ? NULL : k->route));
     }
     pthread_mutex_unlock(&kinds_mu);
     return arr;

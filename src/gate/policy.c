@@ -232,7 +232,8 @@ static int lower_execute(og_ctx *ctx, const char *tenant_id, json_t *params, jso
     int error;
     if (!x || !x->on_approval)
         return og_error_set(OG_EDENIED, "gate.policy.lower runs only when a tenant-admin approves "
-                                        "it (`opsgate gate policy set` asks for it)");
+                                        "it (a gate policy change that lowers a level another "
+                                        "user set asks for it)");
     if (!name || og_gate_level_parse(from_s, &from) < 0 || og_gate_level_parse(to_s, &to) < 0 ||
         to >= from)
         return og_error_set(OG_EINVAL, "gate.policy.lower needs params {\"kind\", \"from\", "
@@ -282,7 +283,8 @@ const og_action_kind og_gate__policy_lower_kind = {
     .execute = lower_execute,
     .rollback = NULL,
     .requestable = 0,
-    .command = "`opsgate gate policy set` or PUT /api/v1/tenants/{tenant}/gate-policy/{kind}",
+    .command = "`opsgate gate policy set`",
+    .route = "PUT /api/v1/tenants/{tenant}/gate-policy/{kind}",
     .admin_approval = 1,
 };
 

@@ -36,6 +36,11 @@ static int job_audit_checkpoint(og_ctx *ctx, og_http_background *bg)
 {
     int made = 0;
     int rc = og_audit_checkpoint_all_with(ctx, &bg->audit, &made);
+    if (rc == OG_ECORRUPT) { /* read in the server log, by an operator on this host */
+        char msg[900];
+        snprintf(msg, sizeof(msg), "%s", og_error_last());
+        og_error_set(rc, "%s (`opsgate audit verify` finds the damage)", msg);
+    }
     if (rc == 0 && made > 0)
         fprintf(stderr, "opsgate: audit: signed %d checkpoint%s\n", made, made == 1 ? "" : "s");
     return rc;

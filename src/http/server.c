@@ -6,6 +6,7 @@
 #include "opsgate/certs.h"
 #include "opsgate/gate.h"
 #include "opsgate/crypto.h"
+#include "opsgate/egress.h"
 #include "opsgate/error.h"
 #include "opsgate/notify.h"
 #include "opsgate/tenant.h"
@@ -222,6 +223,16 @@ static enum MHD_Result queue_error(og_http_req *r, int status, const char *code,
     return queue(r, status, resp);
 }
 
+/* The API's hint for a detail of a face-neutral library error (og_error_detail()), as the CLI
+ * adds its options (src/cli/cli.c): the library names the thing, the value and the rule. */
+static const struct {
+    const char *detail, *hint;
+} http_hints[] = {
+    {OG_GATE_DETAIL_UNKNOWN_KIND, "GET /api/v1/gate-kinds lists them"},
+    {OG_TENANT_DETAIL_NO_TENANT, "name it in the path or with ?tenant="},
+    {OG_EGRESS_DETAIL_REFUSED, "only a platform-admin allows a range, on the opsgate host"},
+};
+
 /* The error reply for a failed handler or check: status from og_http__status_for(), message from
  * the thread's error slot, except where the message could leak something. */
 static enum MHD_Result queue_failure(og_http_req *r, int code)
@@ -244,6 +255,19 @@ static enum MHD_Result queue_failure(og_http_req *r, int code)
         status = 500;
         code = OG_ERROR;
     }
+    const char *detail = og_error_detail();
+    if (strcmp(detail, OG_GATE_DETAIL_NOT_REQUESTABLE) == 0) {
+        const og_action_kind *k = og_gate_kind_find(og_error_detail_arg());
+        if (k && k->route) {
+            snprintf(msg, sizeof(msg), "%.400s (use %s)", og_error_last(), k->route);
+            return queue_error(r, status, og_error_name(code), msg);
+        }
+    }
+    for (size_t i = 0; *detail && i < sizeof(http_hints) / sizeof(http_hints[0]); i++)
+        if (strcmp(detail, http_hints[i].detail) == 0) {
+            snprintf(msg, sizeof(msg), "%.480s (%s)", og_error_last(), http_hints[i].hint);
+            return queue_error(r, status, og_error_name(code), msg);
+        }
     return queue_error(r, status, og_error_name(code), og_error_last());
 }
 

@@ -297,8 +297,8 @@ static int deliver(og_ctx *ctx, const og_event *ev, int mode, const char *only, 
             size_t l = strlen(failures);
             if (rows[i].platform && (mode & FILTERED))
                 snprintf(failures + l, sizeof(failures) - l,
-                         "%splatform channel %s (see `opsgate notify show --platform %s`)",
-                         l ? "; " : "", rows[i].id, rows[i].id);
+                         "%splatform channel %s (a platform-admin sees why in its deliveries)",
+                         l ? "; " : "", rows[i].id);
             else
                 snprintf(failures + l, sizeof(failures) - l, "%s%s", l ? "; " : "", err);
         }

@@ -61,10 +61,11 @@ int og_egress_check(const og_egress *p, const og_netaddr *a)
             return 0;
     og_netaddr_format(a, addr, sizeof(addr));
     og_cidr_format(&range, rtext, sizeof(rtext));
-    return og_error_set(OG_EDENIED,
-                        "connecting to %s is refused: a %s address (%s); a platform-admin may "
-                        "allow the range with `opsgate notify egress allow %s`",
-                        addr, name, rtext, rtext);
+    og_error_set(OG_EDENIED,
+                 "connecting to %s is refused: a %s address (%s) outside the notify egress "
+                 "allow list",
+                 addr, name, rtext);
+    return og_error_set_detail_arg(OG_EGRESS_DETAIL_REFUSED, rtext);
 }
 
 int og_egress_check_sockaddr(const og_egress *p, const void *sa, size_t len)
@@ -179,9 +180,7 @@ int og_egress_allow_remove(og_ctx *ctx, const char *cidr)
     if ((error = og_stmt_step(st)) < 0)
         goto cleanup;
     if (og_store_changes(ctx->store) == 0) {
-        error = og_error_set(OG_ENOTFOUND,
-                             "the range %s is not allowed (see `opsgate notify "
-                             "egress list`)",
+        error = og_error_set(OG_ENOTFOUND, "the range %s is not on the notify egress allow list",
                              canon);
         goto cleanup;
     }

@@ -428,24 +428,27 @@ static void render_gate(msg *m)
             "What to do: %s reviews it:\n"
             "  opsgate gate ack %s --as USER          (it was right)\n"
             "  opsgate gate override %s --as USER     (roll it back)\n"
-            "  opsgate gate escalate %s --as USER     (hand it to the tenant-admins)\n",
-            assignee ? assignee : "a tenant-admin", id, id, id);
+            "  opsgate gate escalate %s --as USER     (hand it to the tenant-admins)\n"
+            "  or POST /api/v1/gates/%s/ack (or /override, /escalate) with an API token.\n",
+            assignee ? assignee : "a tenant-admin", id, id, id, id);
     } else if (strcmp(type, "gate.task") == 0) {
         say(m,
             "What to do: %s carries it out, then records the outcome:\n"
             "  opsgate gate done %s --as USER [--note TEXT]\n"
-            "  opsgate gate failed %s --as USER --note WHY\n",
-            assignee ? assignee : "a tenant-admin", id, id);
+            "  opsgate gate failed %s --as USER --note WHY\n"
+            "  or POST /api/v1/gates/%s/done (or /failed) with an API token.\n",
+            assignee ? assignee : "a tenant-admin", id, id, id);
     } else if (strcmp(type, "gate.escalated") == 0) {
         say(m,
             "What to do: a tenant-admin decides:\n"
-            "  opsgate gate ack %s --as USER   or   opsgate gate override %s --as USER\n",
-            id, id);
+            "  opsgate gate ack %s --as USER   or   opsgate gate override %s --as USER\n"
+            "  or POST /api/v1/gates/%s/ack (or /override) with an API token.\n",
+            id, id, id);
     } else if (og_streq(outcome, "failed") || og_streq(decision, "failed")) {
         say(m,
-            "What to do: it failed; see why with `opsgate gate show %s`, fix the cause and "
-            "request it again.\n",
-            id);
+            "What to do: it failed; see why with `opsgate gate show %s` (or GET "
+            "/api/v1/gates/%s), fix the cause and request it again.\n",
+            id, id);
     } else if (og_streq(decision, "expired") || og_streq(decision, "rejected")) {
         say(m, "Nothing ran. Request it again if it is still needed.\n");
     } else if (og_streq(decision, "overridden")) {
@@ -453,7 +456,7 @@ static void render_gate(msg *m)
     } else {
         say(m, "No action needed.\n");
     }
-    say(m, "Details: opsgate gate show %s\n", id);
+    say(m, "Details: opsgate gate show %s   or   GET /api/v1/gates/%s\n", id, id);
 }
 
 /* ---- certificates ---- */
@@ -521,10 +524,13 @@ static void render_expiry(msg *m)
         say(m,
             "What to do: opsgate has no renewal plan for it. Renew it with its CA and deploy it\n"
             "(`opsgate cert deploy --tenant %s ID --target NAME`) or import it\n"
-            "(`opsgate cert import --tenant %s FILE`); or let opsgate manage it from now on\n"
-            "with `opsgate cert issue --tenant %s --name %s ...`.\n",
-            m->tenant, m->tenant, m->tenant, name);
-    say(m, "Details: opsgate cert show --tenant %s %.16s\n", m->tenant, fp);
+            "(`opsgate cert import --tenant %s FILE`, or POST /api/v1/tenants/%s/certs/import);\n"
+            "or let opsgate manage it from now on with `opsgate cert issue --tenant %s\n"
+            "--name %s ...`.\n",
+            m->tenant, m->tenant, m->tenant, m->tenant, name);
+    say(m,
+        "Details: opsgate cert show --tenant %s %.16s   or   GET /api/v1/tenants/%s/certs/%.16s\n",
+        m->tenant, fp, m->tenant, fp);
 }
 
 static void render_renewed(msg *m)
@@ -630,8 +636,9 @@ static void render_generic(msg *m)
     say(m, "opsgate recorded an event of type %s.\n\n", m->ev->type);
     client_line(m);
     fields(m, m->p, "", 20);
-    say(m, "\nSee `opsgate events list%s%s`.\n", m->ev->tenant_id[0] ? " --tenant " : "",
-        m->ev->tenant_id[0] ? m->tenant : "");
+    say(m, "\nSee `opsgate events list%s%s` or GET /api/v1/events%s%s.\n",
+        m->ev->tenant_id[0] ? " --tenant " : "", m->ev->tenant_id[0] ? m->tenant : "",
+        m->ev->tenant_id[0] ? "?tenant=" : "", m->ev->tenant_id[0] ? m->tenant : "");
 }
 
 int og_notify_render(const og_event *ev, int64_t now_us, char **subject_out, char **text_out)

@@ -149,7 +149,7 @@ static int webhook_validate(const char *target, const void *secret, size_t secre
         return og_error_set(OG_EINVAL, "bad webhook URL '%s' (http:// or https://)", shown);
     if (!secret || secret_len < 16)
         return og_error_set(OG_EINVAL, "a webhook needs a secret of at least 16 bytes "
-                                       "(--secret-file)");
+                                       "(the key of its HMAC signature)");
     return 0;
 }
 
@@ -266,7 +266,7 @@ static int email_validate(const char *target, const void *secret, size_t secret_
     if (from && (!header_safe(from) || !strchr(from, '@')))
         return og_error_set(OG_EINVAL, "bad sender address '%s'", from);
     if (!secret || !secret_len)
-        return og_error_set(OG_EINVAL, "an email channel needs --smtp URL");
+        return og_error_set(OG_EINVAL, "an email channel needs the URL of its SMTP server");
     char url[1024];
     if (secret_len >= sizeof(url))
         return og_error_set(OG_EINVAL, "SMTP URL too long");

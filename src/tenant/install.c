@@ -46,7 +46,8 @@ static int folder_has_entries(const char *dir)
 
 static void remove_install(const char *dir, int created_dir)
 {
-    static const char *const files[] = {DB_FILE, DB_FILE "-wal", DB_FILE "-shm", OG_MASTER_KEY_FILE};
+    static const char *const files[] = {DB_FILE, DB_FILE "-wal", DB_FILE "-shm",
+                                        OG_MASTER_KEY_FILE};
     char path[4096];
     for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
         snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
@@ -71,16 +72,17 @@ int og_install_init(const char *data_dir, char token_out[OG_TOKEN_MAX])
     if (has < 0)
         return has;
     if (has)
-        return og_error_set(OG_EEXISTS,
-                            "data folder '%s' already exists and is not empty; refusing to touch it",
-                            data_dir);
+        return og_error_set(
+            OG_EEXISTS, "data folder '%s' already exists and is not empty; refusing to touch it",
+            data_dir);
     if (stat(data_dir, &sb) < 0) {
         if ((error = og_mkdir_p(data_dir, 0700)) < 0)
             return error;
         created_dir = 1;
     }
     if (chmod(data_dir, 0700) < 0) {
-        error = og_error_set(OG_ERROR, "cannot set mode 0700 on '%s': %s", data_dir, strerror(errno));
+        error =
+            og_error_set(OG_ERROR, "cannot set mode 0700 on '%s': %s", data_dir, strerror(errno));
         goto cleanup;
     }
     touched = 1;
@@ -125,10 +127,10 @@ int og_install_open(const char *data_dir, og_store **store, og_keyring **keys)
     *store = NULL;
     *keys = NULL;
     snprintf(path, sizeof(path), "%s/" DB_FILE, data_dir);
-    if (stat(path, &sb) < 0)
-        return og_error_set(OG_ENOTFOUND,
-                            "no opsgate data folder at '%s' (create one with `opsgate init --data %s`)",
-                            data_dir, data_dir);
+    if (stat(path, &sb) < 0) {
+        og_error_set(OG_ENOTFOUND, "no opsgate data folder at '%s'", data_dir);
+        return og_error_set_detail_arg(OG_TENANT_DETAIL_NO_DATA_FOLDER, data_dir);
+    }
     if (!(url = og_install_db_url(data_dir)))
         return og_error_set(OG_ERROR, "out of memory");
     if ((error = og_store_open(store, url, 0)) < 0)

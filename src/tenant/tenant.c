@@ -43,8 +43,10 @@ int og_tenant__find(og_store *s, const char *name_or_id, og_tenant *out)
 
 int og_tenant__resolve(og_ctx *ctx, const char *name_or_id, og_perm perm, og_tenant *out)
 {
-    if (!name_or_id || !*name_or_id)
-        return og_error_set(OG_EINVAL, "missing tenant (--tenant)");
+    if (!name_or_id || !*name_or_id) {
+        og_error_set(OG_EINVAL, "missing tenant: no tenant name or id given");
+        return og_error_set_detail(OG_TENANT_DETAIL_NO_TENANT);
+    }
     int error = og_tenant__find(ctx->store, name_or_id, out);
     if (error < 0)
         return error;
@@ -108,7 +110,8 @@ int og_tenant_create(og_ctx *ctx, const char *name, og_tenant *out)
     if ((error = og_crypto_scope_key_create(ctx->keys, ctx->store, t.id)) < 0)
         goto cleanup;
     analysis = json_pack("{s:s}", "name", t.name);
-    if ((error = og_audit_log(ctx, NULL, "platform", "tenant.create", "tenant", t.id, analysis)) < 0)
+    if ((error = og_audit_log(ctx, NULL, "platform", "tenant.create", "tenant", t.id, analysis)) <
+        0)
         goto cleanup;
     if ((error = og_store_tx_commit(ctx->store)) < 0)
         goto cleanup;

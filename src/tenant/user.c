@@ -65,14 +65,20 @@ int og_user_add(og_ctx *ctx, const char *tenant, const char *name, og_role role,
     json_t *analysis = NULL;
     memset(&t, 0, sizeof(t));
     if (role == OG_ROLE_PLATFORM_ADMIN) {
-        if (tenant && *tenant)
-            return og_error_set(OG_EINVAL, "a platform-admin belongs to no tenant: drop --tenant");
+        if (tenant && *tenant) {
+            og_error_set(OG_EINVAL,
+                         "a platform-admin belongs to no tenant: one is not added to tenant '%s'",
+                         tenant);
+            return og_error_set_detail(OG_TENANT_DETAIL_PLATFORM_ADMIN);
+        }
         if ((error = og_authz_check(&ctx->actor, NULL, OG_PERM_PLATFORM)) < 0)
             return error;
     } else {
-        if (!tenant || !*tenant)
-            return og_error_set(OG_EINVAL, "a user with role %s belongs to a tenant (--tenant)",
-                                og_role_name(role));
+        if (!tenant || !*tenant) {
+            og_error_set(OG_EINVAL, "a user with role %s belongs to a tenant: none was given",
+                         og_role_name(role));
+            return og_error_set_detail(OG_TENANT_DETAIL_NO_TENANT);
+        }
         if ((error = og_tenant__resolve(ctx, tenant, OG_PERM_USER_MANAGE, &t)) < 0)
             return error;
     }
@@ -210,13 +216,12 @@ int og_actor_become(og_ctx *ctx, const char *tenant, const char *user)
     }
     if ((error = og_user__find(ctx->store, t.id, user, &u)) < 0) {
         if (error == OG_ENOTFOUND)
-            og_error_set(OG_ENOTFOUND, "--as: user '%s' not found%s%s", user,
-                         t.id[0] ? " in tenant " : " among platform admins (give --tenant)",
-                         t.name);
+            og_error_set(OG_ENOTFOUND, "user '%s' not found%s%s", user,
+                         t.id[0] ? " in tenant " : " among platform admins", t.name);
         return error;
     }
     if (strcmp(u.state, "active") != 0)
-        return og_error_set(OG_EDENIED, "--as: user '%s' is %s", u.name, u.state);
+        return og_error_set(OG_EDENIED, "user '%s' is %s", u.name, u.state);
     char local[64];
     og_strlcpy(local, ctx->actor.local_user, sizeof(local));
     memset(&ctx->actor, 0, sizeof(ctx->actor));
@@ -332,10 +337,11 @@ static int user_change(og_ctx *ctx, const char *tenant, const char *name_or_id, 
     if (op == USER_ROLE) {
         if (role == OG_ROLE_NONE)
             return og_error_set(OG_EINVAL, "a user needs a role");
-        if (role == OG_ROLE_PLATFORM_ADMIN)
-            return og_error_set(OG_EINVAL,
-                                "nobody is raised to platform-admin: platform admins belong to no "
-                                "tenant (add one with `user add NAME --role platform-admin`)");
+        if (role == OG_ROLE_PLATFORM_ADMIN) {
+            og_error_set(OG_EINVAL, "nobody is raised to platform-admin: platform admins belong "
+                                    "to no tenant and are added as platform admins");
+            return og_error_set_detail(OG_TENANT_DETAIL_PLATFORM_ADMIN);
+        }
         if (!t.id[0])
             return og_error_set(OG_EINVAL, "a platform admin's role does not change: platform "
                                            "admins belong to no tenant");

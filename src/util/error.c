@@ -11,6 +11,7 @@
 static _Thread_local char errmsg[OG_ERRMSG_MAX];
 static _Thread_local int errcode;
 static _Thread_local const char *errdetail;
+static _Thread_local char errdetail_arg[256];
 
 int og_error_set(int code, const char *fmt, ...)
 {
@@ -20,18 +21,32 @@ int og_error_set(int code, const char *fmt, ...)
     va_end(ap);
     errcode = code;
     errdetail = NULL;
+    errdetail_arg[0] = '\0';
     return code;
 }
 
 int og_error_set_detail(const char *detail)
 {
     errdetail = detail;
+    errdetail_arg[0] = '\0';
+    return errcode;
+}
+
+int og_error_set_detail_arg(const char *detail, const char *arg)
+{
+    errdetail = detail;
+    og_strlcpy(errdetail_arg, arg ? arg : "", sizeof(errdetail_arg));
     return errcode;
 }
 
 const char *og_error_detail(void)
 {
     return errdetail ? errdetail : "";
+}
+
+const char *og_error_detail_arg(void)
+{
+    return errdetail_arg;
 }
 
 int og_error_wrap(const char *fmt, ...)
@@ -71,6 +86,7 @@ void og_error_clear(void)
     errmsg[0] = '\0';
     errcode = OG_OK;
     errdetail = NULL;
+    errdetail_arg[0] = '\0';
 }
 
 const char *og_error_name(int code)

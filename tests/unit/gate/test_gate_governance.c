@@ -119,7 +119,13 @@ static void test_gate_governance__module_kinds_are_refused_by_the_general_endpoi
         assert_msg(kinds[i]);
         assert_msg("not requestable");
     }
-    assert_msg("gate policy set"); /* names the command to use */
+    /* The message is face-neutral; the detail names the kind, whose command and route each
+     * face gives. */
+    assert_string_equal(og_error_detail(), OG_GATE_DETAIL_NOT_REQUESTABLE);
+    assert_string_equal(og_error_detail_arg(), "gate.policy.lower");
+    assert_string_equal(og_gate_kind_find("gate.policy.lower")->command,
+                        "`opsgate gate policy set`");
+    assert_non_null(strstr(og_gate_kind_find("gate.policy.lower")->route, "/gate-policy/"));
     assert_state(env, "rb", "draft");
     json_decref(p);
     /* platform.note stays requestable; unknown kinds and other tenants as before */

@@ -42,8 +42,14 @@ static void test_time__formats_and_parses_rfc3339_round_trip(void **state)
 static void test_time__rejects_bad_input_naming_it(void **state)
 {
     (void)state;
-    const char *bad[] = {"", "2026", "2026-13-01", "2026-02-30", "2026-11-22T25:00:00Z",
-                         "2026-11-22T04:15:20", "2026-11-22T04:15:20Zjunk", "yesterday",
+    const char *bad[] = {"",
+                         "2026",
+                         "2026-13-01",
+                         "2026-02-30",
+                         "2026-11-22T25:00:00Z",
+                         "2026-11-22T04:15:20",
+                         "2026-11-22T04:15:20Zjunk",
+                         "yesterday",
                          "2026-11-22T04:15:20.Z"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         int64_t v;
@@ -189,6 +195,28 @@ static void test_file__atomic_write_replaces_files_but_writes_devices_in_place(v
     free(dir);
 }
 
+static void test_error__detail_arg_is_copied_and_reset_with_the_error(void **state)
+{
+    (void)state;
+    char range[32] = "10.0.0.0/8";
+    og_error_set(OG_EDENIED, "refused");
+    assert_int_equal(og_error_set_detail_arg("egress_refused", range), OG_EDENIED);
+    range[0] = 'X'; /* copied, not borrowed */
+    assert_string_equal(og_error_detail(), "egress_refused");
+    assert_string_equal(og_error_detail_arg(), "10.0.0.0/8");
+    og_error_wrap("context"); /* a wrap keeps both */
+    assert_string_equal(og_error_detail_arg(), "10.0.0.0/8");
+    og_error_set_detail("other"); /* a detail without its arg drops the old arg */
+    assert_string_equal(og_error_detail_arg(), "");
+    og_error_set_detail_arg("egress_refused", "1.2.3.4/32");
+    og_error_set(OG_EINVAL, "another error");
+    assert_string_equal(og_error_detail(), "");
+    assert_string_equal(og_error_detail_arg(), "");
+    og_error_set_detail_arg("x", "y");
+    og_error_clear();
+    assert_string_equal(og_error_detail_arg(), "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -202,6 +230,7 @@ int main(void)
         cmocka_unit_test(test_name__accepts_slugs_only),
         cmocka_unit_test(test_id__is_a_lowercase_uuid),
         cmocka_unit_test(test_file__atomic_write_replaces_files_but_writes_devices_in_place),
+        cmocka_unit_test(test_error__detail_arg_is_copied_and_reset_with_the_error),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
