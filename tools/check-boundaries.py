@@ -48,31 +48,16 @@ STRING_RE = re.compile(r'"((?:[^"\\\n]|\\.)*)"')
 SQL_WORD_RE = re.compile(r"\b(SELECT|INSERT|UPDATE|DELETE|FROM|JOIN|INTO|CREATE|DROP|ALTER)\b")
 
 
+TOKEN_RE = re.compile(r'"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|/\*.*?(?:\*/|\Z)|//[^\n]*', re.S)
+BLANK_RE = re.compile(r"[^\n]")
+
+
 def strip_comments(text):
-    """Blank out C comments, keeping line numbers (strings are left alone)."""
-    out, i, n = [], 0, len(text)
-    while i < n:
-        c = text[i]
-        if c == '"' or c == "'":
-            j = i + 1
-            while j < n and text[j] != c:
-                j += 2 if text[j] == "\\" else 1
-            out.append(text[i:j + 1])
-            i = j + 1
-        elif text.startswith("/*", i):
-            j = text.find("*/", i + 2)
-            j = n if j < 0 else j + 2
-            out.append(re.sub(r"[^\n]", " ", text[i:j]))
-            i = j
-        elif text.startswith("//", i):
-            j = text.find("\n", i)
-            j = n if j < 0 else j
-            out.append(" " * (j - i))
-            i = j
-        else:
-            out.append(c)
-            i += 1
-    return "".join(out)
+    """Blank out C comments, keeping line numbers (strings and characters are left alone)."""
+    def blank(m):
+        t = m.group(0)
+        return BLANK_RE.sub(" ", t) if t.startswith("/") else t
+    return TOKEN_RE.sub(blank, text)
 
 
 def sql_strings(text):

@@ -22,16 +22,18 @@ else
   bad "the tree has violations (exit $rc):"; printf '%s\n' "$out"
 fi
 
-# ---- a fresh copy of the tree with one change, checked: exit 1, one violation of the rule ----
-# plant NAME RULE PATTERN FILE LINE...: append the lines to FILE (relative to the copy)
+# ---- a copy of the tree with one change at a time: exit 1, one violation of the rule ----
+mkdir -p "$tmp/t"
+cp -r "$src/src" "$src/include" "$tmp/t/"
+# plant NAME RULE PATTERN FILE LINE...: append the lines to FILE (relative to the copy), check,
+# then put FILE back
 plant() {
   local name=$1 rule=$2 pattern=$3 file=$4
   shift 4
-  rm -rf "$tmp/t"
-  mkdir -p "$tmp/t"
-  cp -r "$src/src" "$src/include" "$tmp/t/"
+  cp "$tmp/t/$file" "$tmp/saved"
   printf '%s\n' "$@" >>"$tmp/t/$file"
   out=$(python3 "$check" "$tmp/t" 2>&1); rc=$?
+  cp "$tmp/saved" "$tmp/t/$file"
   if [ $rc -ne 1 ]; then
     bad "$name: exit $rc, want 1: $out"
   elif ! grep -qE "^$rule: .*$pattern" <<<"$out"; then
@@ -65,7 +67,6 @@ plant "OpenSSL EVP outside crypto" library \
 
 # SQL on another module's table is a dependency too: deploy naming acme's table closes a cycle
 # (acme uses deploy.h), reported with the table
-rm -rf "$tmp/t"; mkdir -p "$tmp/t"; cp -r "$src/src" "$src/include" "$tmp/t/"
 printf '%s\n' 'static const char *q = "SELECT id FROM acme_plan_targets WHERE target = ?";' \
   >>"$tmp/t/src/deploy/target.c"
 out=$(python3 "$check" "$tmp/t" 2>&1); rc=$?
