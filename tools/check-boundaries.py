@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """check-boundaries.py - do opsgate's modules keep to their public headers?
 
-Checks the rules of docs/conventions.md ("Modules and their boundaries") over a source tree:
+Checks the rules of docs/architecture.md ("Rules the modules keep") over a source tree:
 
   internal   a file of module A includes module B's *_internal.h (or any header under src/B/)
   table      SQL in module A names a table declared in module B's schema.c
@@ -9,6 +9,9 @@ Checks the rules of docs/conventions.md ("Modules and their boundaries") over a 
   cycle      modules depend on each other in a cycle (A includes B's public header, B includes
              A's, possibly through others). The spine headers every module may use (error,
              util, context, store, sys/*) are not modules for this purpose.
+  library    a module uses an outside library another module owns (libcurl: netclient; OpenSSL's
+             EVP: crypto; SQLite and libpq: store; libmicrohttpd: http), unless it is listed
+             below as a known user with its reason.
 
 Usage: check-boundaries.py [ROOT]   (ROOT defaults to the repository holding this script)
 Prints one line per violation, "RULE: file:line: message", and exits 1 if there is any, 0 if
@@ -23,7 +26,20 @@ SPINE = {"error", "util", "context", "store"}
 # Front ends and start-up: they may use every module's public header, and nothing may use them.
 FRONTS = {"cli", "http", "app"}
 # Where a module's public header has another name than its folder.
-HEADER_OF = {}
+HEADER_OF = {"egress": "notify"}  # egress.h: the notify module's outbound address policy
+
+# Outside libraries, how their use shows, and the modules that may use them: the owner, and
+# known users with the reason (docs/architecture.md names them).
+LIBRARIES = [
+    ("libcurl", re.compile(r"^\s*#\s*include\s*<curl/", re.M), {"netclient": "owner"}),
+    ("OpenSSL EVP", re.compile(r"^\s*#\s*include\s*<openssl/evp\.h>|\bEVP_[A-Za-z0-9_]+", re.M),
+     {"crypto": "owner",
+      "certs": "X.509 and TLS: the keys of certificates",
+      "acme": "account and certificate keys, JWS, CSRs: to move behind crypto.h"}),
+    ("SQLite", re.compile(r"^\s*#\s*include\s*<sqlite3\.h>", re.M), {"store": "owner"}),
+    ("libpq", re.compile(r"^\s*#\s*include\s*<libpq-fe\.h>", re.M), {"store": "owner"}),
+    ("libmicrohttpd", re.compile(r"^\s*#\s*include\s*<microhttpd\.h>", re.M), {"http": "owner"}),
+]
 
 INCLUDE_RE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
 CREATE_RE = re.compile(
@@ -32,31 +48,16 @@ STRING_RE = re.compile(r'"((?:[^"\\\n]|\\.)*)"')
 SQL_WORD_RE = re.compile(r"\b(SELECT|INSERT|UPDATE|DELETE|FROM|JOIN|INTO|CREATE|DROP|ALTER)\b")
 
 
+TOKEN_RE = re.compile(r'"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|/\*.*?(?:\*/|\Z)|//[^\n]*', re.S)
+BLANK_RE = re.compile(r"[^\n]")
+
+
 def strip_comments(text):
-    """Blank out C comments, keeping line numbers (strings are left alone)."""
-    out, i, n = [], 0, len(text)
-    while i < n:
-        c = text[i]
-        if c == '"' or c == "'":
-            j = i + 1
-            while j < n and text[j] != c:
-                j += 2 if text[j] == "\\" else 1
-            out.append(text[i:j + 1])
-            i = j + 1
-        elif text.startswith("/*", i):
-            j = text.find("*/", i + 2)
-            j = n if j < 0 else j + 2
-            out.append(re.sub(r"[^\n]", " ", text[i:j]))
-            i = j
-        elif text.startswith("//", i):
-            j = text.find("\n", i)
-            j = n if j < 0 else j
-            out.append(" " * (j - i))
-            i = j
-        else:
-            out.append(c)
-            i += 1
-    return "".join(out)
+    """Blank out C comments, keeping line numbers (strings and characters are left alone)."""
+    def blank(m):
+        t = m.group(0)
+        return BLANK_RE.sub(" ", t) if t.startswith("/") else t
+    return TOKEN_RE.sub(blank, text)
 
 
 def sql_strings(text):
@@ -251,6 +252,22 @@ def check_module_cycles(t, report, edges):
                "modules depend on each other: " + "; ".join(steps))
 
 
+def check_libraries(t, report):
+    for m in t.modules:
+        for path in t.files[m]:
+            text = t.read(path)
+            for name, pattern, users in LIBRARIES:
+                if m in users:
+                    continue
+                hit = pattern.search(text)
+                if hit:
+                    owner = next(u for u, why in users.items() if why == "owner")
+                    line = text.count("\n", 0, hit.start()) + 1
+                    report("library", f"{t.rel(path)}:{line}",
+                           f"module {m} uses {name} ({hit.group(0).strip()}), which module "
+                           f"{owner} owns")
+
+
 def main(argv):
     if len(argv) > 2 or (len(argv) == 2 and argv[1] in ("-h", "--help")):
         print(__doc__.strip(), file=sys.stderr if len(argv) > 2 else sys.stdout)
@@ -270,6 +287,7 @@ def main(argv):
     check_tables(t, report, edges)
     check_headers(t, report)
     check_module_cycles(t, report, edges)
+    check_libraries(t, report)
     for line in found:
         print(line)
     print(f"check-boundaries: {len(t.modules)} modules, {len(found)} violation(s)",

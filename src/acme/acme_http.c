@@ -1,29 +1,24 @@
-/* acme_http.c - the ACME module's HTTP transport over libcurl: one reused connection per client,
- * bounded bodies, and the headers ACME needs (Replay-Nonce, Location, Retry-After, Link). */
+/* acme_http.c - the ACME module's HTTP transport over opsgate's one HTTP client (netclient.h):
+ * one reused connection per client, bounded bodies, and the headers ACME needs (Replay-Nonce,
+ * Location, Retry-After, Link). */
 #include "acme/acme_internal.h"
 #include "opsgate/error.h"
+#include "opsgate/netclient.h"
 
 #include <ctype.h>
-#include <curl/curl.h>
-#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#define BODY_CAP ((size_t)1 << 20)
-#define TIMEOUT_S 30L
+#define BODY_CAP          ((size_t)1 << 20)
+#define TIMEOUT_S         30L
 #define CONNECT_TIMEOUT_S 10L
 
 struct og_acme_http {
-    CURL *curl;
+    og_netclient *client;
     char *ca_pem;
 };
-
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static void curl_init_once(void)
-{
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-}
 
 void og_acme__resp_clear(og_acme_resp *r)
 {
@@ -37,12 +32,16 @@ void og_acme__resp_clear(og_acme_resp *r)
 
 int og_acme__http_new(og_acme_http **out, const char *ca_pem)
 {
-    pthread_once(&curl_once, curl_init_once);
     og_acme_http *h = calloc(1, sizeof(*h));
+    int error;
     *out = NULL;
-    if (!h || !(h->curl = curl_easy_init()) || (ca_pem && !(h->ca_pem = strdup(ca_pem)))) {
+    if (!h || (ca_pem && !(h->ca_pem = strdup(ca_pem)))) {
         og_acme__http_free(h);
         return og_error_set(OG_ERROR, "out of memory");
+    }
+    if ((error = og_netclient_new(&h->client)) < 0) {
+        og_acme__http_free(h);
+        return error;
     }
     *out = h;
     return 0;
@@ -52,16 +51,9 @@ void og_acme__http_free(og_acme_http *h)
 {
     if (!h)
         return;
-    if (h->curl)
-        curl_easy_cleanup(h->curl);
+    og_netclient_free(h->client);
     free(h->ca_pem);
     free(h);
-}
-
-static size_t on_body(char *p, size_t size, size_t n, void *arg)
-{
-    og_acme_resp *r = arg;
-    return og_buf_append(&r->body, p, size * n) < 0 ? 0 : size * n;
 }
 
 static void copy_trimmed(char *dst, size_t size, const char *v, size_t len)
@@ -101,16 +93,9 @@ static void parse_link(og_acme_resp *r, const char *v, size_t len)
     }
 }
 
-static size_t on_header(char *p, size_t size, size_t n, void *arg)
+static void on_header(void *arg, const char *p, size_t klen, const char *v, size_t vlen)
 {
     og_acme_resp *r = arg;
-    size_t len = size * n;
-    const char *colon = memchr(p, ':', len);
-    if (!colon)
-        return len;
-    size_t klen = (size_t)(colon - p);
-    const char *v = colon + 1;
-    size_t vlen = len - klen - 1;
 #define IS(name) (klen == strlen(name) && strncasecmp(p, name, klen) == 0)
     if (IS("Replay-Nonce"))
         copy_trimmed(r->nonce, sizeof(r->nonce), v, vlen);
@@ -121,57 +106,52 @@ static size_t on_header(char *p, size_t size, size_t n, void *arg)
     else if (IS("Link"))
         parse_link(r, v, vlen);
 #undef IS
-    return len;
 }
 
 int og_acme__http_do(og_acme_http *h, const char *method, const char *url, const char *body,
                      const char *content_type, og_acme_resp *resp)
 {
-    struct curl_slist *hdrs = NULL;
     char ct[160];
-    CURLcode rc;
-    CURL *c = h->curl;
+    const char *headers[] = {ct, NULL};
+    og_netclient_resp nr;
+    int error;
     memset(resp, 0, sizeof(*resp));
     og_buf_init(&resp->body, BODY_CAP);
     resp->retry_after_s = -1;
     if (!url || (strncmp(url, "https://", 8) != 0 && strncmp(url, "http://", 7) != 0))
         return og_error_set(OG_EINVAL, "bad ACME URL '%s'", url ? url : "");
-    curl_easy_reset(c);
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https,http");
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, TIMEOUT_S);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, CONNECT_TIMEOUT_S);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_USERAGENT, "opsgate-acme/" OG_VERSION);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, resp);
-    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(c, CURLOPT_HEADERDATA, resp);
-    if (h->ca_pem) {
-        struct curl_blob blob = {h->ca_pem, strlen(h->ca_pem), CURL_BLOB_COPY};
-        curl_easy_setopt(c, CURLOPT_CAINFO_BLOB, &blob);
+    snprintf(ct, sizeof(ct), "Content-Type: %s", content_type ? content_type : "");
+    int post = strcmp(method, "POST") == 0;
+    og_netclient_req req = {.method = method,
+                            .url = url,
+                            .protocols = "https,http",
+                            .headers = post ? headers : NULL,
+                            .body = post ? (body ? body : "") : NULL,
+                            .body_len = post && body ? strlen(body) : 0,
+                            .ca_pem = h->ca_pem,
+                            .user_agent = "opsgate-acme/" OG_VERSION,
+                            .timeout_s = TIMEOUT_S,
+                            .connect_timeout_s = CONNECT_TIMEOUT_S,
+                            .body_cap = BODY_CAP,
+                            .on_header = on_header,
+                            .header_arg = resp};
+    error = og_netclient_do(h->client, &req, &nr);
+    if (error < 0 && nr.tls_untrusted)
+        error = og_error_set(OG_ERROR,
+                             "%s %s: the server's TLS certificate is not trusted (%s; "
+                             "--ca-file PEM trusts a private CA)",
+                             method, url, nr.error);
+    else if (error < 0)
+        error = og_error_set(OG_ERROR, "%s %s: %s", method, url, nr.error);
+    else {
+        resp->status = nr.status;
+        resp->retry_after_s = nr.retry_after_s;
+        og_buf_free(&resp->body);
+        resp->body = nr.body;
+        memset(&nr.body, 0, sizeof(nr.body));
     }
-    if (strcmp(method, "HEAD") == 0) {
-        curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
-    } else if (strcmp(method, "POST") == 0) {
-        snprintf(ct, sizeof(ct), "Content-Type: %s", content_type ? content_type : "");
-        hdrs = curl_slist_append(hdrs, ct);
-        curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
-        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body ? body : "");
-    }
-    rc = curl_easy_perform(c);
-    curl_slist_free_all(hdrs);
-    if (rc == CURLE_PEER_FAILED_VERIFICATION)
-        return og_error_set(OG_ERROR, "%s %s: the server's TLS certificate is not trusted (%s; "
-                                      "--ca-file PEM trusts a private CA)",
-                            method, url, curl_easy_strerror(rc));
-    if (rc != CURLE_OK)
-        return og_error_set(OG_ERROR, "%s %s: %s", method, url, curl_easy_strerror(rc));
-    curl_off_t ra = -1;
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);
-    if (curl_easy_getinfo(c, CURLINFO_RETRY_AFTER, &ra) == CURLE_OK && ra > 0)
-        resp->retry_after_s = (int64_t)ra;
-    return 0;
+    og_netclient_resp_clear(&nr);
+    return error;
 }
 
 int og_acme__http_post_json(const char *url, const char *json)

@@ -63,18 +63,18 @@ int og_acme__problem(const char *what, long status, const char *body, size_t len
  * OG_EINVAL naming a name that is neither. */
 int og_acme__csr(char **out, EVP_PKEY *key, const char *const *names, size_t n);
 
-/* ---- transport (acme_http.c, the ACME module's one libcurl file) ---- */
+/* ---- transport (acme_http.c, over netclient.h) ---- */
 #define OG_ACME_MAX_LINKS 8
 typedef struct og_acme_resp {
     long status;
-    og_buf body;                  /* capped at 1 MiB */
+    og_buf body; /* capped at 1 MiB */
     char content_type[128];
-    char nonce[256];              /* Replay-Nonce, "" when none */
+    char nonce[256]; /* Replay-Nonce, "" when none */
     char location[1024];
-    int64_t retry_after_s;        /* -1 when absent */
-    char *alternates[OG_ACME_MAX_LINKS];  /* Link: rel="alternate" URLs, owned */
+    int64_t retry_after_s;               /* -1 when absent */
+    char *alternates[OG_ACME_MAX_LINKS]; /* Link: rel="alternate" URLs, owned */
     int nalternates;
-    char up[1024];                /* Link: rel="up" */
+    char up[1024]; /* Link: rel="up" */
 } og_acme_resp;
 void og_acme__resp_clear(og_acme_resp *r);
 
@@ -90,15 +90,15 @@ int og_acme__http_do(og_acme_http *h, const char *method, const char *url, const
 /* ---- protocol client (acme_client.c) ---- */
 typedef struct og_acme_client {
     og_acme_http *http;
-    json_t *dir;                  /* the directory object */
+    json_t *dir; /* the directory object */
     char directory_url[1024];
     char nonce[256];
-    EVP_PKEY *key;                /* the account key, owned */
-    char kid[1024];               /* the account URL, "" before create/find */
-    int badnonce_retries;         /* counted for tests and metrics */
-    int badnonce_retries_this;    /* within the current request */
-    int rate_waits;               /* Retry-After waits on rateLimited/503 answers */
-    int timeout_s;                /* for polling; default 120 */
+    EVP_PKEY *key;             /* the account key, owned */
+    char kid[1024];            /* the account URL, "" before create/find */
+    int badnonce_retries;      /* counted for tests and metrics */
+    int badnonce_retries_this; /* within the current request */
+    int rate_waits;            /* Retry-After waits on rateLimited/503 answers */
+    int timeout_s;             /* for polling; default 120 */
 } og_acme_client;
 
 int og_acme__client_open(og_acme_client **out, const char *directory_url, const char *ca_pem);
@@ -126,7 +126,7 @@ int og_acme__revoke(og_acme_client *c, const uint8_t *der, size_t der_len, int r
 /* An answerer of one challenge type: present() makes key_auth reachable for domain's token;
  * cleanup() (may be NULL) removes it after the authorization settled, whatever the outcome. */
 typedef struct og_acme_solver {
-    const char *type;              /* "http-01", "dns-01" */
+    const char *type; /* "http-01", "dns-01" */
     int (*present)(void *arg, const char *domain, const char *token, const char *key_auth);
     void (*cleanup)(void *arg, const char *domain, const char *token, const char *key_auth);
     void *arg;
@@ -135,8 +135,8 @@ typedef struct og_acme_solver {
 typedef struct og_acme_order_result {
     char order_url[1024];
     char cert_url[1024];
-    char *chain_pem;               /* leaf first; owned */
-    json_t *alternates;            /* [{url, chain}] (owned) */
+    char *chain_pem;    /* leaf first; owned */
+    json_t *alternates; /* [{url, chain}] (owned) */
 } og_acme_order_result;
 void og_acme__order_result_clear(og_acme_order_result *res);
 
@@ -171,13 +171,13 @@ typedef struct og_acme_issued {
     og_acme_order_result res;
     char *key_pem;
     size_t key_len;
-    uint8_t *der;          /* the leaf */
+    uint8_t *der; /* the leaf */
     size_t der_len;
     og_cert_info info;
     char ari_id[256];
     int64_t renew_at_us;
-    int ari;               /* renew_at came from the CA's ARI window */
-    int64_t ari_check_us;  /* when to ask renewalInfo again; 0 without ARI */
+    int ari;              /* renew_at came from the CA's ARI window */
+    int64_t ari_check_us; /* when to ask renewalInfo again; 0 without ARI */
 } og_acme_issued;
 void og_acme__issued_clear(og_acme_issued *is);
 /* Order a certificate for names with the plan's key type and challenge settings (network only;
@@ -215,7 +215,7 @@ typedef struct og_acme_http01 og_acme_http01;
  * freed. OG_EINVAL for a bad address, OG_ERROR naming it when it cannot be bound. */
 int og_acme__http01_start(og_acme_http01 **out, const char *listen);
 int og_acme__http01_add(og_acme_http01 *s, const char *token, const char *key_auth);
-void og_acme__http01_stop(og_acme_http01 *s);    /* NULL-safe */
+void og_acme__http01_stop(og_acme_http01 *s); /* NULL-safe */
 
 /* A listening TCP socket on "host:port" / "[v6]:port" (what names the use in errors). */
 int og_acme__listen(const char *listen, const char *what, int *fd);
@@ -226,7 +226,7 @@ int og_acme__listen(const char *listen, const char *what, int *fd);
 typedef struct og_acme_tlsalpn og_acme_tlsalpn;
 int og_acme__tlsalpn_start(og_acme_tlsalpn **out, const char *listen);
 int og_acme__tlsalpn_add(og_acme_tlsalpn *s, const char *domain, const char *key_auth);
-void og_acme__tlsalpn_stop(og_acme_tlsalpn *s);   /* NULL-safe */
+void og_acme__tlsalpn_stop(og_acme_tlsalpn *s); /* NULL-safe */
 /* The validation certificate for domain (exposed for tests). Caller frees both. */
 int og_acme__tlsalpn_cert(const char *domain, const char *key_auth, EVP_PKEY *key, X509 **out);
 
@@ -239,7 +239,7 @@ typedef struct og_acme_dns_provider {
     const char *name;
     int (*present)(const char *config, const char *fqdn, const char *value);
     int (*cleanup)(const char *config, const char *fqdn, const char *value);
-    int (*check)(const char *config);   /* validate the config up front (OG_EINVAL naming it) */
+    int (*check)(const char *config); /* validate the config up front (OG_EINVAL naming it) */
 } og_acme_dns_provider;
 /* "challtestsrv" (config: its management URL) or "rfc2136" (dns_rfc2136.c); NULL otherwise. */
 const og_acme_dns_provider *og_acme__dns_provider_find(const char *name);

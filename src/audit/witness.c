@@ -2,9 +2,8 @@
  * local chains: truncation and rewrites after the last local checkpoint. */
 #include "audit_internal.h"
 #include "opsgate/error.h"
+#include "opsgate/netclient.h"
 
-#include <curl/curl.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,63 +12,37 @@
 #define FETCH_TIMEOUT_S   30L
 #define CONNECT_TIMEOUT_S 10L
 
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static void curl_init_once(void)
-{
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-}
-
-static size_t fetch_body(char *p, size_t size, size_t n, void *arg)
-{
-    og_buf *b = arg;
-    return og_buf_append(b, p, size * n) < 0 ? 0 : size * n;
-}
-
 /* GET an http(s) URL into *text; no redirects, bounded in size and time. */
 static int fetch_url(const char *url, size_t cap, char **text, size_t *len)
 {
-    int error = -1;
-    long status = 0;
-    char errbuf[CURL_ERROR_SIZE] = "";
-    og_buf b;
-    CURL *c;
-    pthread_once(&curl_once, curl_init_once);
-    og_buf_init(&b, cap);
-    if (!(c = curl_easy_init()))
-        return og_error_set(OG_ERROR, "out of memory");
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, FETCH_TIMEOUT_S);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, CONNECT_TIMEOUT_S);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, fetch_body);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-    curl_easy_setopt(c, CURLOPT_USERAGENT, "opsgate-audit-witness");
-    CURLcode rc = curl_easy_perform(c);
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-    if (rc == CURLE_WRITE_ERROR) {
+    int error;
+    og_netclient_resp r;
+    og_netclient_req req = {.url = url,
+                            .protocols = "http,https",
+                            .user_agent = "opsgate-audit-witness",
+                            .timeout_s = FETCH_TIMEOUT_S,
+                            .connect_timeout_s = CONNECT_TIMEOUT_S,
+                            .body_cap = cap};
+    error = og_netclient_do(NULL, &req, &r);
+    if (error == OG_ETOOBIG) {
         error = og_error_set(OG_ERROR, "witness '%s' is larger than %zu bytes", url, cap);
         goto cleanup;
     }
-    if (rc != CURLE_OK) {
-        error = og_error_set(OG_ERROR, "cannot fetch witness '%s': %s", url,
-                             errbuf[0] ? errbuf : curl_easy_strerror(rc));
+    if (error < 0) {
+        error = og_error_set(OG_ERROR, "cannot fetch witness '%s': %s", url, r.error);
         goto cleanup;
     }
-    if (status != 200) {
-        error = og_error_set(OG_ERROR, "cannot fetch witness '%s': HTTP status %ld", url, status);
+    if (r.status != 200) {
+        error = og_error_set(OG_ERROR, "cannot fetch witness '%s': HTTP status %ld", url, r.status);
         goto cleanup;
     }
-    *len = b.len;
-    *text = og_buf_detach(&b);
+    *len = r.body.len;
+    *text = og_buf_detach(&r.body);
     if (!*text)
         *text = calloc(1, 1);
     error = *text ? 0 : og_error_set(OG_ERROR, "out of memory");
 cleanup:
-    curl_easy_cleanup(c);
-    og_buf_free(&b);
+    og_netclient_resp_clear(&r);
     return error;
 }
 

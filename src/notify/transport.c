@@ -1,12 +1,12 @@
-/* transport.c - the built-in channel types over libcurl: signed webhooks and SMTP email. */
+/* transport.c - the built-in channel types over opsgate's one network client (netclient.h):
+ * signed webhooks and SMTP email, every connection checked against the egress policy. */
 #include "notify/notify_internal.h"
 #include "opsgate/crypto.h"
 #include "opsgate/egress.h"
 #include "opsgate/error.h"
 
-#include <curl/curl.h>
-#include <sys/socket.h>
-#include <pthread.h>
+#include "opsgate/netclient.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,21 +14,6 @@
 
 #define SEND_TIMEOUT_S    10L
 #define CONNECT_TIMEOUT_S 5L
-
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static void curl_init_once(void)
-{
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-}
-
-/* A response body is not needed, only drained and bounded. */
-static size_t discard(char *p, size_t size, size_t n, void *arg)
-{
-    (void)p;
-    size_t *total = arg;
-    *total += size * n;
-    return *total > (1 << 20) ? 0 : size * n;
-}
 
 int og_notify__webhook_signature(const void *secret, size_t secret_len, int64_t t, const char *body,
                                  size_t body_len, char out[128])
@@ -53,69 +38,38 @@ cleanup:
 
 /* ---- the egress guard: every connection's resolved address is checked before connect ---- */
 
-typedef struct guard {
-    const og_egress *egress;
-    int refused;
-    char why[300];
-} guard;
-
-/* libcurl calls this for each address it is about to connect to (after resolving, for every
- * attempt and every hop), so a name that resolves or re-resolves to a refused address never gets
- * a socket. */
-static curl_socket_t open_socket(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
+/* og_netclient_allow_fn over the channel's egress policy. */
+static int egress_allows(void *arg, const void *sa, size_t len)
 {
-    guard *g = arg;
-    if (purpose != CURLSOCKTYPE_IPCXN || !a)
-        return CURL_SOCKET_BAD;
-    if (og_egress_check_sockaddr(g->egress, &a->addr, a->addrlen) < 0) {
-        g->refused = 1;
-        og_strlcpy(g->why, og_error_last(), sizeof(g->why));
-        return CURL_SOCKET_BAD;
-    }
-    return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+    return og_egress_check_sockaddr(arg, sa, len);
 }
 
-/* What every channel's curl handle shares: no redirects (a 3xx is a failure, not a new hop), no
- * proxy from the environment (the proxy's address would be checked, not the target's), and the
- * egress guard. */
-static void guard_install(CURL *c, guard *g, const og_notify_channel *ch)
+/* What every channel's request shares: no redirects (netclient never follows them: a 3xx is a
+ * failure, not a new hop), no proxy from the environment (the proxy's address would be checked,
+ * not the target's), and the egress guard. */
+static void guard_install(og_netclient_req *req, const og_notify_channel *ch)
 {
-    memset(g, 0, sizeof(*g));
-    g->egress = ch->egress;
-    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(c, CURLOPT_PROXY, "");
-    curl_easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, open_socket);
-    curl_easy_setopt(c, CURLOPT_OPENSOCKETDATA, g);
+    req->no_proxy = 1;
+    req->allow_connect = egress_allows;
+    req->allow_arg = (void *)ch->egress;
+    req->timeout_s = SEND_TIMEOUT_S;
+    req->connect_timeout_s = CONNECT_TIMEOUT_S;
 }
 
 int og_notify__url_host(const char *url, const char *const *schemes, char *host, size_t size)
 {
-    CURLU *u = curl_url();
-    char *scheme = NULL, *h = NULL, shown[256];
-    int error = -1, known = 0;
+    char scheme[32], h[256], shown[256];
+    int known = 0;
     og_url_redact(url, shown, sizeof(shown));
-    if (!u)
-        return og_error_set(OG_ERROR, "out of memory");
-    if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
-        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
-        curl_url_get(u, CURLUPART_HOST, &h, 0) != CURLUE_OK || !*h) {
-        error = og_error_set(OG_EINVAL, "bad URL '%s'", shown);
-        goto cleanup;
-    }
+    if (og_netclient_url_parts(url, scheme, sizeof(scheme), h, sizeof(h)) < 0)
+        return og_error_set(OG_EINVAL, "bad URL '%s'", shown);
     for (size_t i = 0; schemes && schemes[i]; i++)
         known |= strcmp(scheme, schemes[i]) == 0;
-    if (schemes && !known) {
-        error = og_error_set(OG_EINVAL, "bad URL '%s': the scheme must be %s%s%s", shown,
-                             schemes[0], schemes[1] ? " or " : "", schemes[1] ? schemes[1] : "");
-        goto cleanup;
-    }
+    if (schemes && !known)
+        return og_error_set(OG_EINVAL, "bad URL '%s': the scheme must be %s%s%s", shown, schemes[0],
+                            schemes[1] ? " or " : "", schemes[1] ? schemes[1] : "");
     og_strlcpy(host, h, size);
-    error = 0;
-cleanup:
-    curl_free(scheme);
-    curl_free(h);
-    curl_url_cleanup(u);
-    return error;
+    return 0;
 }
 
 static const char *const webhook_schemes[] = {"http", "https", NULL};
@@ -156,14 +110,11 @@ static int webhook_validate(const char *target, const void *secret, size_t secre
 static int webhook_send(const og_notify_channel *ch, const og_notify_msg *msg)
 {
     int error = -1;
-    CURL *c = NULL;
-    struct curl_slist *hdrs = NULL;
     char *body = NULL;
-    char sig[128], line[256], cerr[CURL_ERROR_SIZE] = "", shown[256];
-    size_t drained = 0;
+    char sig[128], shown[256];
     long status = 0;
-    guard g;
-    pthread_once(&curl_once, curl_init_once);
+    og_netclient_resp resp;
+    memset(&resp, 0, sizeof(resp));
     /* The URL may hold credentials or a token: messages name only its redacted form. */
     og_url_redact(ch->target, shown, sizeof(shown));
     /* The machine fields, plus what a person reads: "text" is the subject line and the body, as
@@ -185,40 +136,25 @@ static int webhook_send(const og_notify_channel *ch, const og_notify_msg *msg)
     if ((error = og_notify__webhook_signature(ch->secret, ch->secret_len, (int64_t)time(NULL), body,
                                               strlen(body), sig)) < 0)
         goto cleanup;
-    c = curl_easy_init();
-    if (!c) {
-        error = og_error_set(OG_ERROR, "cannot start a webhook request");
+    char l_sig[160], l_id[128], l_type[128];
+    snprintf(l_sig, sizeof(l_sig), "X-Opsgate-Signature: %s", sig);
+    snprintf(l_id, sizeof(l_id), "X-Opsgate-Event: %s", msg->event_id);
+    snprintf(l_type, sizeof(l_type), "X-Opsgate-Event-Type: %s", msg->event_type);
+    const char *headers[] = {"Content-Type: application/json", l_sig, l_id, l_type, NULL};
+    og_netclient_req req = {.method = "POST",
+                            .url = ch->target,
+                            .protocols = "http,https",
+                            .headers = headers,
+                            .body = body,
+                            .body_len = strlen(body),
+                            .user_agent = "opsgate/" OG_VERSION};
+    guard_install(&req, ch);
+    if ((error = og_netclient_do(NULL, &req, &resp)) < 0) {
+        error =
+            og_error_set(resp.refused ? OG_EDENIED : OG_ERROR, "webhook %s: %s", shown, resp.error);
         goto cleanup;
     }
-    hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
-    snprintf(line, sizeof(line), "X-Opsgate-Signature: %s", sig);
-    hdrs = curl_slist_append(hdrs, line);
-    snprintf(line, sizeof(line), "X-Opsgate-Event: %s", msg->event_id);
-    hdrs = curl_slist_append(hdrs, line);
-    snprintf(line, sizeof(line), "X-Opsgate-Event-Type: %s", msg->event_type);
-    hdrs = curl_slist_append(hdrs, line);
-    curl_easy_setopt(c, CURLOPT_URL, ch->target);
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, SEND_TIMEOUT_S);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, CONNECT_TIMEOUT_S);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_USERAGENT, "opsgate/" OG_VERSION);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &drained);
-    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, cerr);
-    guard_install(c, &g, ch);
-    CURLcode rc = curl_easy_perform(c);
-    if (rc != CURLE_OK) {
-        error = og_error_set(g.refused ? OG_EDENIED : OG_ERROR, "webhook %s: %s", shown,
-                             g.refused ? g.why
-                             : cerr[0] ? cerr
-                                       : curl_easy_strerror(rc));
-        goto cleanup;
-    }
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    status = resp.status;
     if (status < 200 || status > 299) {
         error = og_error_set(OG_ERROR, "webhook %s answered HTTP %ld%s", shown, status,
                              status >= 300 && status < 400 ? " (redirects are not followed)" : "");
@@ -226,30 +162,13 @@ static int webhook_send(const og_notify_channel *ch, const og_notify_msg *msg)
     }
     error = 0;
 cleanup:
-    curl_slist_free_all(hdrs);
-    if (c)
-        curl_easy_cleanup(c);
+    og_netclient_resp_clear(&resp);
     free(body);
     json_decref(doc);
     return error;
 }
 
 /* ---- email over SMTP ---- */
-
-typedef struct upload {
-    const char *data;
-    size_t len, off;
-} upload;
-
-static size_t upload_read(char *p, size_t size, size_t n, void *arg)
-{
-    upload *u = arg;
-    size_t room = size * n, left = u->len - u->off;
-    size_t k = left < room ? left : room;
-    memcpy(p, u->data + u->off, k);
-    u->off += k;
-    return k;
-}
 
 static int header_safe(const char *s)
 {
@@ -362,20 +281,17 @@ static int put_body(og_buf *m, const char *text, int qp)
 static int email_send(const og_notify_channel *ch, const og_notify_msg *msg)
 {
     int error = -1;
-    CURL *c = NULL;
-    struct curl_slist *rcpt = NULL;
     char *url = NULL;
-    char cerr[CURL_ERROR_SIZE] = "", from_br[300], to_br[300], date[64];
+    char from_br[300], to_br[300], date[64];
     og_buf m;
-    upload u;
-    guard g;
+    og_netclient_resp resp;
     const char *from = json_string_value(json_object_get(ch->config, "from"));
     const char *domain;
     time_t now = time(NULL);
     struct tm tm;
     int qp;
     og_buf_init(&m, 1 << 20);
-    pthread_once(&curl_once, curl_init_once);
+    memset(&resp, 0, sizeof(resp));
     if (!from)
         from = "opsgate@localhost";
     domain = strrchr(from, '@') ? strrchr(from, '@') + 1 : "opsgate";
@@ -404,43 +320,24 @@ static int email_send(const og_notify_channel *ch, const og_notify_msg *msg)
                   qp ? "quoted-printable" : "7bit");
     if ((error = put_body(&m, msg->text, qp)) < 0)
         goto cleanup;
-    u.data = m.data;
-    u.len = m.len;
-    u.off = 0;
     snprintf(from_br, sizeof(from_br), "<%s>", from);
     snprintf(to_br, sizeof(to_br), "<%s>", ch->target);
-    c = curl_easy_init();
-    if (!c) {
-        error = og_error_set(OG_ERROR, "cannot start an SMTP session");
-        goto cleanup;
-    }
-    rcpt = curl_slist_append(rcpt, to_br);
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
-    curl_easy_setopt(c, CURLOPT_MAIL_FROM, from_br);
-    curl_easy_setopt(c, CURLOPT_MAIL_RCPT, rcpt);
-    curl_easy_setopt(c, CURLOPT_READFUNCTION, upload_read);
-    curl_easy_setopt(c, CURLOPT_READDATA, &u);
-    curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, SEND_TIMEOUT_S);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, CONNECT_TIMEOUT_S);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, cerr);
-    guard_install(c, &g, ch);
-    CURLcode rc = curl_easy_perform(c);
-    if (rc != CURLE_OK) {
+    og_netclient_req req = {.url = url,
+                            .protocols = "smtp,smtps",
+                            .body = m.data,
+                            .body_len = m.len,
+                            .mail_from = from_br,
+                            .mail_rcpt = to_br};
+    guard_install(&req, ch);
+    if ((error = og_netclient_do(NULL, &req, &resp)) < 0) {
         /* The URL may hold credentials: name only the recipient. */
-        error = og_error_set(g.refused ? OG_EDENIED : OG_ERROR, "email to %s: %s", ch->target,
-                             g.refused ? g.why
-                             : cerr[0] ? cerr
-                                       : curl_easy_strerror(rc));
+        error = og_error_set(resp.refused ? OG_EDENIED : OG_ERROR, "email to %s: %s", ch->target,
+                             resp.error);
         goto cleanup;
     }
     error = 0;
 cleanup:
-    curl_slist_free_all(rcpt);
-    if (c)
-        curl_easy_cleanup(c);
+    og_netclient_resp_clear(&resp);
     if (url) {
         og_crypto_wipe(url, strlen(url));
         free(url);

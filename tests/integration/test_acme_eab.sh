@@ -26,7 +26,7 @@ A=$("$O" acme account create --tenant t1 --directory "$PEBBLE_DIR" --ca-file "$P
 "$O" acme account show --tenant t1 "$A" --json | jq -e '.eab_kid == "kid-1" and .key_type == "rsa2048"' >/dev/null || fail "account show"
 "$O" cert issue --tenant t1 --name eab.example.test --challenge http-01 --http-listen 127.0.0.1:$HTTP_PORT >/dev/null
 # the audit trail records the account creation without the MAC key
-"$O" audit list --tenant t1 --json 2>/dev/null | grep -q "acme.account.create" || fail "not audited"
+grep -q "acme.account.create" <<<"$("$O" audit list --tenant t1 --json 2>/dev/null)" || fail "not audited"
 ! "$O" audit list --tenant t1 --json 2>/dev/null | grep -q "$KEY1" || fail "MAC key in the audit trail"
 
 # ---- an existing account key is found by key (onlyReturnExisting), not registered again ----
@@ -36,7 +36,7 @@ URL2=$("$O" acme account show --tenant t1 "$A2" --json | jq -r .account_url)
 "$O" tenant create t2 >/dev/null
 A3=$("$O" acme account create --tenant t2 --directory "$PEBBLE_DIR" --ca-file "$PEBBLE_CA" --key-file "$WORK/acct.pem")
 [ "$("$O" acme account show --tenant t2 "$A3" --json | jq -r .account_url)" = "$URL2" ] || fail "the key's account was not found"
-"$O" audit list --tenant t2 --json 2>/dev/null | grep -q '"found_existing": *true' || fail "finding not audited"
+grep -q '"found_existing": *true' <<<"$("$O" audit list --tenant t2 --json 2>/dev/null)" || fail "finding not audited"
 set +e
 out=$("$O" acme account create --tenant t2 --directory "$PEBBLE_DIR" --ca-file "$PEBBLE_CA" --key-file "$WORK/acct.pem" 2>&1); rc=$?
 [ $rc -eq 1 ] && grep -q "already has this CA account" <<<"$out" || fail "same account twice: $rc $out"
