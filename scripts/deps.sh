@@ -7,7 +7,7 @@ set -euo pipefail
 
 BUILD_PKGS=(
   build-essential cmake ninja-build pkg-config
-  libssl-dev libcurl4-openssl-dev libjansson-dev libsqlite3-dev libpq-dev
+  libssl-dev libcurl4-openssl-dev libjansson-dev libsqlite3-dev
   libmicrohttpd-dev libcmark-dev libcairo2-dev libpango1.0-dev libzstd-dev
   uuid-dev libcmocka-dev libgnutls28-dev libutf8proc-dev
 )
