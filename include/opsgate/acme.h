@@ -12,6 +12,17 @@
 
 #define OG_ACME_MAX_NAMES 100
 
+/*
+ * Details of face-neutral acme errors (og_error_detail(), include/opsgate/error.h). The library
+ * names the setting, the value and the rule; a face adds how its callers give that setting.
+ * OG_ACME_DETAIL_SETTING's arg is the setting's name as the CLI spells its option without the
+ * dashes ("dns-config", "name"): the CLI adds "(option --dns-config)".
+ */
+#define OG_ACME_DETAIL_SETTING        "acme_setting"
+#define OG_ACME_DETAIL_NO_ACCOUNT     "acme_no_account"
+#define OG_ACME_DETAIL_UNKNOWN_TARGET "acme_unknown_target"
+#define OG_ACME_DETAIL_UNTRUSTED_CA   "acme_untrusted_ca"
+
 /* ---- accounts ---- */
 typedef struct og_acme_account_opts {
     const char *directory;    /* https URL of the CA's directory */

@@ -13,8 +13,10 @@ int og_acme__resolve(og_ctx *ctx, const char *tenant, og_perm perm, char tid[OG_
 {
     og_tenant t;
     int error;
-    if (!tenant || !*tenant)
-        return og_error_set(OG_EINVAL, "missing tenant (--tenant)");
+    if (!tenant || !*tenant) {
+        og_error_set(OG_EINVAL, "missing tenant");
+        return og_error_set_detail(OG_TENANT_DETAIL_NO_TENANT);
+    }
     if ((error = og_tenant_get(ctx, tenant, &t)) < 0)
         return error;
     if ((error = og_authz_check(&ctx->actor, t.id, perm)) < 0)
@@ -57,26 +59,28 @@ int og_acme_account_create(og_ctx *ctx, const char *tenant, const og_acme_accoun
         (error = need_admin(ctx, "creating an ACME account")) < 0)
         return error;
     if (!o || !o->directory || !*o->directory)
-        return og_error_set(OG_EINVAL, "an ACME account needs --directory URL");
+        return og_acme__bad_setting("directory", "an ACME account needs the CA's directory URL");
     if (o->email && !email_valid(o->email))
-        return og_error_set(OG_EINVAL, "bad --email '%s'", o->email);
+        return og_acme__bad_setting("email", "bad contact email '%s'", o->email);
     if (!o->eab_kid != !o->eab_hmac_b64)
-        return og_error_set(OG_EINVAL, "External Account Binding needs both --eab-kid and "
-                                       "--eab-hmac-key");
+        return og_acme__bad_setting("eab-kid and --eab-hmac-key",
+                                    "External Account Binding needs both the key id and the "
+                                    "HMAC key");
     if ((error = og_acme__key_type_valid(key_type)) < 0 || strncmp(key_type, "rsa4096", 7) == 0)
         return error < 0 ? error
                          : og_error_set(OG_EINVAL, "account key type '%s' is not offered "
                                                    "(ec256, ec384, rsa2048, rsa3072)", key_type);
     if (o->eab_hmac_b64 &&
         (og_base64_decode(o->eab_hmac_b64, &eab, &eab_len) < 0 || eab_len < 16)) {
-        error = og_error_set(OG_EINVAL, "bad --eab-hmac-key: not base64url of at least 16 bytes");
+        error = og_acme__bad_setting("eab-hmac-key", "bad External Account Binding HMAC key: not "
+                                                     "base64url of at least 16 bytes");
         goto cleanup;
     }
     if (o->key_pem) {
         if (og_acme__key_from_pem(&key, o->key_pem, strlen(o->key_pem)) < 0 ||
             !og_acme__jws_alg(key)) {
-            error = og_error_set(OG_EINVAL, "bad --key-file: not an EC P-256/P-384 or RSA "
-                                            "private key in PEM");
+            error = og_acme__bad_setting("key-file", "bad account key: not an EC P-256/P-384 or "
+                                                     "RSA private key in PEM");
             goto cleanup;
         }
         const char *alg = og_acme__jws_alg(key);
@@ -281,14 +285,13 @@ int og_acme__account_open(og_ctx *ctx, const char *tid, const char *account_id,
     }
     if (n == 0) {
         error = account_id ? og_error_set(OG_ENOTFOUND, "no ACME account '%s'", account_id)
-                           : og_error_set(OG_ENOTFOUND, "the tenant has no ACME account (create "
-                                                        "one with `opsgate acme account "
-                                                        "create`)");
+                           : (og_error_set(OG_ENOTFOUND, "the tenant has no ACME account"),
+                              og_error_set_detail(OG_ACME_DETAIL_NO_ACCOUNT));
         goto cleanup;
     }
     if (n > 1) {
-        error = og_error_set(OG_EINVAL, "the tenant has several ACME accounts: name one with "
-                                        "--account ID");
+        error = og_acme__bad_setting("account", "the tenant has several ACME accounts: name one "
+                                                "by its id");
         goto cleanup;
     }
     if (!dir || !kid || !sealed) {

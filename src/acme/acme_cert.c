@@ -59,25 +59,27 @@ static int settings_build(const og_acme_issue_opts *o, json_t **names_out, json_
     int error = OG_EINVAL;
     *names_out = *ch_out = NULL;
     if (!o->nnames || o->nnames > OG_ACME_MAX_NAMES) {
-        error = og_error_set(OG_EINVAL, "a certificate needs 1 to %d --name", OG_ACME_MAX_NAMES);
+        error =
+            og_acme__bad_setting("name", "a certificate needs 1 to %d names", OG_ACME_MAX_NAMES);
         goto cleanup;
     }
     for (size_t i = 0; i < o->nnames; i++) {
         int wild = 0;
         if (!o->names[i] || !name_ok(o->names[i], &wild)) {
-            error = og_error_set(OG_EINVAL, "bad --name '%s' (a lower-case DNS name, *.name "
-                                            "with dns-01, or an IP address)",
-                                 o->names[i] ? o->names[i] : "");
+            error = og_acme__bad_setting("name",
+                                         "bad name '%s' (a lower-case DNS name, *.name "
+                                         "with dns-01, or an IP address)",
+                                         o->names[i] ? o->names[i] : "");
             goto cleanup;
         }
         if (wild && strcmp(type, "dns-01") != 0) {
-            error = og_error_set(OG_EINVAL, "--name '%s': a wildcard needs --challenge dns-01",
-                                 o->names[i]);
+            error = og_acme__bad_setting(
+                "challenge", "name '%s': a wildcard needs the dns-01 challenge", o->names[i]);
             goto cleanup;
         }
         for (size_t k = 0; k < i; k++)
             if (strcmp(o->names[k], o->names[i]) == 0) {
-                error = og_error_set(OG_EINVAL, "--name '%s' given twice", o->names[i]);
+                error = og_acme__bad_setting("name", "name '%s' given twice", o->names[i]);
                 goto cleanup;
             }
         json_array_append_new(names, json_string(o->names[i]));
@@ -90,15 +92,16 @@ static int settings_build(const og_acme_issue_opts *o, json_t **names_out, json_
     }
     if (strcmp(type, "http-01") == 0) {
         if (!o->http_listen == !o->webroot) {
-            error = og_error_set(OG_EINVAL, "http-01 needs exactly one of --http-listen ADDR "
-                                            "and --webroot DIR");
+            error = og_acme__bad_setting("http-listen ADDR or --webroot DIR",
+                                         "http-01 needs exactly one of a listen address and a "
+                                         "webroot folder");
             goto cleanup;
         }
         ch = o->http_listen ? json_pack("{s:s, s:s}", "type", type, "http_listen", o->http_listen)
                             : json_pack("{s:s, s:s}", "type", type, "webroot", o->webroot);
     } else if (strcmp(type, "tls-alpn-01") == 0) {
         if (!o->tls_listen) {
-            error = og_error_set(OG_EINVAL, "tls-alpn-01 needs --tls-listen ADDR");
+            error = og_acme__bad_setting("tls-listen", "tls-alpn-01 needs a listen address");
             goto cleanup;
         }
         ch = json_pack("{s:s, s:s}", "type", type, "tls_listen", o->tls_listen);
@@ -106,27 +109,33 @@ static int settings_build(const og_acme_issue_opts *o, json_t **names_out, json_
         const char *prov = o->dns_provider ? o->dns_provider : "challtestsrv";
         const og_acme_dns_provider *dp = og_acme__dns_provider_find(prov);
         if (!dp) {
-            error = og_error_set(OG_EINVAL, "unknown --dns-provider '%s' (challtestsrv, rfc2136)",
-                                 prov);
+            error = og_acme__bad_setting("dns-provider",
+                                         "unknown DNS provider '%s' (challtestsrv, rfc2136)", prov);
             goto cleanup;
         }
         if (!o->dns_config || !*o->dns_config) {
-            error = og_error_set(OG_EINVAL, "dns-01 with %s needs --dns-config", prov);
+            error = og_acme__bad_setting("dns-config",
+                                         "dns-01 with %s needs its provider "
+                                         "configuration",
+                                         prov);
             goto cleanup;
         }
         if (dp->check && (error = dp->check(o->dns_config)) < 0)
             goto cleanup;
         for (size_t i = 0; i < o->nnames; i++)
             if (is_ip(o->names[i])) {
-                error = og_error_set(OG_EINVAL, "--name '%s': an IP address needs http-01",
-                                     o->names[i]);
+                error = og_acme__bad_setting("challenge",
+                                             "name '%s': an IP address needs the http-01 challenge",
+                                             o->names[i]);
                 goto cleanup;
             }
         ch = json_pack("{s:s, s:s, s:s}", "type", type, "dns_provider", prov, "dns_config",
                        o->dns_config);
     } else {
-        error = og_error_set(OG_EINVAL, "unknown --challenge '%s' (http-01, dns-01 or "
-                                        "tls-alpn-01)", type);
+        error = og_acme__bad_setting("challenge",
+                                     "unknown challenge '%s' (http-01, dns-01 or "
+                                     "tls-alpn-01)",
+                                     type);
         goto cleanup;
     }
     if (o->timeout_s)

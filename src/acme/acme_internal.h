@@ -11,7 +11,13 @@
 
 #include "opsgate/acme.h"
 #include "opsgate/certs.h"
+#include "opsgate/error.h"
 #include "opsgate/util.h"
+
+/* A bad setting (OG_EINVAL) with its face-neutral message and the setting's name as detail, so
+ * a face can say how its callers give it (the CLI: "option --NAME"). Evaluates to OG_EINVAL. */
+#define og_acme__bad_setting(setting, ...)                                                         \
+    (og_error_set(OG_EINVAL, __VA_ARGS__), og_error_set_detail_arg(OG_ACME_DETAIL_SETTING, setting))
 
 /* ---- keys (acme_jws.c) ----
  * Key types by name: "ec256" (default), "ec384", "rsa2048", "rsa3072", "rsa4096". */

@@ -24,10 +24,10 @@ int og_acme_reason_parse(const char *s, int *code)
             *code = i;
             return 0;
         }
-    return og_error_set(OG_EINVAL,
-                        "bad --reason '%s' (unspecified, keyCompromise, "
-                        "affiliationChanged, superseded, cessationOfOperation, ...)",
-                        s ? s : "");
+    return og_acme__bad_setting("reason",
+                                "bad revocation reason '%s' (unspecified, keyCompromise, "
+                                "affiliationChanged, superseded, cessationOfOperation, ...)",
+                                s ? s : "");
 }
 
 int og_acme_cert_revoke(og_ctx *ctx, const char *tenant, const char *id, const char *reason)
@@ -130,10 +130,8 @@ int og_acme__plan_targets_put(og_ctx *ctx, const char *tid, const char *plan_id,
         if ((rc = og_deploy_target_exists(ctx, tid, targets[i])) < 0)
             return rc;
         if (rc == 0)
-            return og_error_set(OG_ENOTFOUND,
-                                "unknown deploy target '%s' (see `opsgate target "
-                                "list`)",
-                                targets[i]);
+            return og_error_set(OG_ENOTFOUND, "unknown deploy target '%s'", targets[i]),
+                   og_error_set_detail(OG_ACME_DETAIL_UNKNOWN_TARGET);
     }
     if (!plan_id)
         return 0; /* only checked */

@@ -228,9 +228,9 @@ int og_acme__webroot_put(const char *dir, const char *token, const char *key_aut
     if (!token_ok(token))
         return og_error_set(OG_ERROR, "the CA sent a token that is not base64url");
     if (!dir || stat(dir, &stbuf) != 0 || !S_ISDIR(stbuf.st_mode))
-        return og_error_set(OG_EINVAL, "bad --webroot '%s': not a folder", dir ? dir : "");
+        return og_acme__bad_setting("webroot", "bad webroot '%s': not a folder", dir ? dir : "");
     if (snprintf(path, sizeof(path), "%s/.well-known/acme-challenge", dir) >= (int)sizeof(path))
-        return og_error_set(OG_EINVAL, "--webroot '%s' is too long", dir);
+        return og_acme__bad_setting("webroot", "webroot '%s' is too long", dir);
     if ((error = og_mkdir_p(path, 0755)) < 0)
         return error;
     snprintf(path, sizeof(path), "%s/.well-known/acme-challenge/%s", dir, token);

@@ -13,12 +13,14 @@ static int mgmt_post(const char *config, const char *path, json_t *body)
     char *text = NULL;
     int error;
     if (!config || (strncmp(config, "http://", 7) != 0 && strncmp(config, "https://", 8) != 0))
-        return og_error_set(OG_EINVAL, "bad --dns-config '%s' (the challtestsrv management URL, "
-                                       "http://host:port)",
-                            config ? config : "");
+        return og_acme__bad_setting("dns-config",
+                                    "bad challtestsrv configuration '%s' (its management URL, "
+                                    "http://host:port)",
+                                    config ? config : "");
     size_t n = strlen(config);
     if (n + strlen(path) >= sizeof(url))
-        return og_error_set(OG_EINVAL, "--dns-config '%s' is too long", config);
+        return og_acme__bad_setting("dns-config", "challtestsrv configuration '%s' is too long",
+                                    config);
     memcpy(url, config, n + 1);
     if (n && url[n - 1] == '/')
         url[n - 1] = '\0';
@@ -50,9 +52,10 @@ static int cts_cleanup(const char *config, const char *fqdn, const char *value)
 static int cts_check(const char *config)
 {
     if (!config || (strncmp(config, "http://", 7) != 0 && strncmp(config, "https://", 8) != 0))
-        return og_error_set(OG_EINVAL, "bad --dns-config '%s' (the challtestsrv management URL, "
-                                       "http://host:port)",
-                            config ? config : "");
+        return og_acme__bad_setting("dns-config",
+                                    "bad challtestsrv configuration '%s' (its management URL, "
+                                    "http://host:port)",
+                                    config ? config : "");
     return 0;
 }
 

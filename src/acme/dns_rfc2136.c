@@ -52,8 +52,8 @@ static int cfg_parse(const char *text, cfg *c)
     c->wait_s = 60;
     c->ttl = 60;
     if (!text || strlen(text) >= sizeof(buf))
-        return og_error_set(OG_EINVAL, "bad --dns-config for rfc2136 (server=HOST:PORT,"
-                                       "zone=ZONE[,key=NAME,secret=BASE64])");
+        return og_acme__bad_setting("dns-config", "bad rfc2136 configuration (server=HOST:PORT,"
+                                                  "zone=ZONE[,key=NAME,secret=BASE64])");
     og_strlcpy(buf, text, sizeof(buf));
     for (char *item = strtok_r(buf, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
         char *eq = strchr(item, '=');
@@ -72,8 +72,10 @@ static int cfg_parse(const char *text, cfg *c)
             c->secret = NULL;
             if (og_base64_decode(v, &c->secret, &c->secret_len) < 0 || c->secret_len < 16) {
                 cfg_clear(c);
-                return og_error_set(OG_EINVAL, "bad TSIG secret in --dns-config (base64 of at "
-                                               "least 16 bytes)");
+                return og_acme__bad_setting("dns-config",
+                                            "bad TSIG secret in the rfc2136 configuration "
+                                            "(base64 of at "
+                                            "least 16 bytes)");
             }
         } else if (strcmp(k, "check") == 0) {
             char *s2 = NULL, tmp[1024];
@@ -95,13 +97,17 @@ static int cfg_parse(const char *text, cfg *c)
         if (eq)
             *eq = '=';
         cfg_clear(c);
-        return og_error_set(OG_EINVAL, "bad --dns-config item '%s' (server, zone, key, secret, "
-                                       "check, wait, ttl)", item);
+        return og_acme__bad_setting("dns-config",
+                                    "bad rfc2136 configuration item '%s' (server, "
+                                    "zone, key, secret, "
+                                    "check, wait, ttl)",
+                                    item);
     }
     if (!c->server[0] || !c->zone[0] || !c->key[0] != !c->secret) {
         cfg_clear(c);
-        return og_error_set(OG_EINVAL, "--dns-config for rfc2136 needs server= and zone= (and "
-                                       "key= with secret= for TSIG)");
+        return og_acme__bad_setting("dns-config", "the rfc2136 configuration needs server= and "
+                                                  "zone= (and "
+                                                  "key= with secret= for TSIG)");
     }
     if (!c->ncheck)
         og_strlcpy(c->check[c->ncheck++], c->server, sizeof(c->check[0]));

@@ -1,5 +1,6 @@
 /* cli.c - the command-line front end: global options, dispatch, help, shared output helpers. */
 #include "cli/cli.h"
+#include "opsgate/acme.h"
 #include "opsgate/app.h"
 #include "opsgate/audit.h"
 #include "opsgate/egress.h"
@@ -195,9 +196,14 @@ static const struct {
     {OG_GATE_DETAIL_UNKNOWN_KIND, "`opsgate gate kinds` lists them", ""},
     {OG_EGRESS_DETAIL_REFUSED, "a platform-admin may allow it: `opsgate notify egress allow ", "`"},
     {OG_AUDIT_DETAIL_NO_CHECKPOINT, "sign one with `opsgate audit checkpoint`", ""},
+    {OG_ACME_DETAIL_SETTING, "option --", ""},
+    {OG_ACME_DETAIL_NO_ACCOUNT, "create one with `opsgate acme account create`", ""},
+    {OG_ACME_DETAIL_UNKNOWN_TARGET, "`opsgate target list` lists them", ""},
+    {OG_ACME_DETAIL_UNTRUSTED_CA, "--ca-file PEM trusts a private CA", ""},
 };
 
-int og_cli_fail(int code)
+/* Print the error message and the hint for its detail, if the CLI has one (no newline). */
+static void print_error(int code)
 {
     const char *msg = og_error_last(), *detail = og_error_detail();
     fprintf(stderr, "opsgate: %s", msg && *msg ? msg : og_error_name(code));
@@ -212,8 +218,20 @@ int og_cli_fail(int code)
                     cli_hints[i].after);
             break;
         }
+}
+
+int og_cli_fail(int code)
+{
+    print_error(code);
     fputc('\n', stderr);
     return OG_EXIT_FAIL;
+}
+
+int og_cli_fail_usage(const char *cmd, int code)
+{
+    print_error(code);
+    fprintf(stderr, " (see `opsgate %s --help`)\n", cmd);
+    return OG_EXIT_USAGE;
 }
 
 int og_cli_usage(const char *cmd, const char *fmt, ...)

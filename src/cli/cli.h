@@ -45,6 +45,9 @@ void og_cli_close(og_cli *cli);
  * judges bad) is a failure (1). Usage errors (2) are the command line's own faults, found before
  * the data folder is opened: report them with og_cli_usage(). */
 int og_cli_fail(int code);
+/* The same for a usage error the library found (OG_EINVAL): the message, its hint and a pointer
+ * to `opsgate CMD --help`; returns OG_EXIT_USAGE. */
+int og_cli_fail_usage(const char *cmd, int code);
 /* Print "opsgate: <msg>" plus a hint to run `opsgate CMD --help`; returns OG_EXIT_USAGE. */
 int og_cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* After getopt_long() returned '?' or ':' on av (the argv it parsed): print which option was

@@ -35,8 +35,7 @@ static const char *const help =
 static int fail(int code)
 {
     if (code == OG_EINVAL) {
-        fprintf(stderr, "opsgate: %s (see `opsgate acme --help`)\n", og_error_last());
-        return OG_EXIT_USAGE;
+        return og_cli_fail_usage("acme", code);
     }
     return og_cli_fail(code);
 }

@@ -58,8 +58,7 @@ const char og_cli_cert_acme_help[] =
 static int fail(int code)
 {
     if (code == OG_EINVAL) {
-        fprintf(stderr, "opsgate: %s (see `opsgate cert --help`)\n", og_error_last());
-        return OG_EXIT_USAGE;
+        return og_cli_fail_usage("cert", code);
     }
     return og_cli_fail(code);
 }
@@ -301,7 +300,7 @@ int og_cli_cert_acme(og_cli *cli, int argc, char **argv)
         if (npos != 1)
             return og_cli_usage("cert", "cert revoke takes one ID");
         if (reason && og_acme_reason_parse(reason, &code) < 0)
-            return og_cli_usage("cert", "%s", og_error_last());
+            return og_cli_fail_usage("cert", OG_EINVAL);
         if ((error = og_cli_open(cli, tenant)))
             return error;
         if ((error = og_acme_cert_revoke(&cli->ctx, tenant, pos[0], reason)) < 0)

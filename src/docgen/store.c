@@ -470,7 +470,8 @@ static const og_action_kind generate_kind = {
                    "and store it as a new artifact version (with its data snapshot)",
     .execute = generate_execute,
     .rollback = NULL, /* versions are immutable: a later version supersedes a wrong one */
-    .command = "`opsgate generate` or POST /api/v1/projects/{key}/generate",
+    .command = "`opsgate generate`",
+    .route = "POST /api/v1/projects/{key}/generate",
 };
 
 static pthread_once_t kind_once = PTHREAD_ONCE_INIT;

@@ -154,6 +154,29 @@ int og_http__gate_show(og_http_req *r)
     return og_http__reply(r, 200, doc);
 }
 
+/*
+ * og_gate_decide() said "not found". When the item is there and the decision ran its action,
+ * which then failed for want of something (a certificate's key, a target), the item is now
+ * failed: a 404 would say the gate item does not exist. Answer 409 with the action's message and
+ * the item's outcome. When the item cannot be shown, it is the item that was not found: 404.
+ */
+static int action_not_found(og_http_req *r, const char *id, const char *decision)
+{
+    char msg[512];
+    json_t *doc = NULL;
+    og_strlcpy(msg, og_error_last(), sizeof(msg));
+    if (og_gate_show(&r->ctx, id, &doc) < 0 || !json_is_true(json_object_get(doc, "failed"))) {
+        json_decref(doc);
+        return og_error_set(OG_ENOTFOUND, "%s", msg);
+    }
+    char text[700];
+    snprintf(text, sizeof(text), "gate item %s: '%s' ran its action, which failed: %s", id,
+             decision, msg);
+    json_t *body = json_pack("{s:{s:s,s:s},s:o}", "error", "code", og_error_name(OG_ECONFLICT),
+                             "message", text, "gate", doc);
+    return og_http__reply(r, 409, body);
+}
+
 int og_http__gate_decide(og_http_req *r)
 {
     static const char *const fields[] = {"note", NULL};
@@ -179,8 +202,11 @@ int og_http__gate_decide(og_http_req *r)
         error = og_error_set(OG_EINVAL, "field 'note' is longer than %d bytes", GATE_NOTE_MAX);
         goto cleanup;
     }
-    if ((error = og_gate_decide(&r->ctx, id, decision, note)) < 0 ||
-        (error = og_gate_show(&r->ctx, id, &doc)) < 0)
+    if ((error = og_gate_decide(&r->ctx, id, decision, note)) == OG_ENOTFOUND) {
+        error = action_not_found(r, id, decision);
+        goto cleanup;
+    }
+    if (error < 0 || (error = og_gate_show(&r->ctx, id, &doc)) < 0)
         goto cleanup;
     error = og_http__reply(r, 200, doc);
     doc = NULL;

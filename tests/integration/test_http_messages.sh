@@ -90,6 +90,14 @@ no_cli_words "$body" "export range"
 # ---- deploy: approved over HTTP, it fails; what HTTP shows of the failure names no command
 api POST "/api/v1/gates/$gate/approve" "$bob" '{}'
 no_cli_words "$body" "approving the deploy"
+# the gate item exists and is now failed: not a 404 about the path, but 409 with what happened
+expect_status 409 "an approval whose action fails for want of the key"
+expect_jq .error.code conflict "the approval's failure is a conflict"
+has "$body" "gate item $gate: 'approve' ran its action, which failed" "the reply says what happened"
+has "$body" "has no private key" "the action's error is named"
+expect_jq .gate.outcome failed "the reply carries the item's outcome"
+expect_jq .gate.id "$gate" "the reply carries the item"
+case "$body" in *"not found"*) bad "the approval reply says not found: $body" ;; *) ok ;; esac
 api GET "/api/v1/gates/$gate" "$bob"
 expect_status 200 "the deploy's gate"
 expect_jq .outcome failed "the deploy failed"

@@ -147,6 +147,10 @@ static void test_acme_reason__names_map_to_rfc5280_codes(void **state)
     assert_int_equal(c, 4);
     assert_int_equal(og_acme_reason_parse("bogus", &c), OG_EINVAL);
     assert_non_null(strstr(og_error_last(), "bogus"));
+    /* face-neutral: the library names the setting, a face says how to give it (CLI: --reason) */
+    assert_null(strstr(og_error_last(), "--"));
+    assert_string_equal(og_error_detail(), OG_ACME_DETAIL_SETTING);
+    assert_string_equal(og_error_detail_arg(), "reason");
     assert_int_equal(og_acme_reason_parse(NULL, &c), OG_EINVAL);
 }
 
