@@ -41,8 +41,6 @@ int art__right(og_ctx *ctx, const char *tenant_id, const char *project_id, og_ar
  * has no right at all; OG_EDENIED naming the role/right when it has less than need. */
 int art__scope(og_ctx *ctx, const char *tenant, const char *project, og_artifact_right need,
                art_scope *out);
-/* "user:<id>" for users, "local:<unix user>", "system:<component>": who owns a lock. */
-void art__owner_key(const og_actor *a, char *out, size_t size);
 
 /* ---- artifact rows ---- */
 typedef struct art_row {

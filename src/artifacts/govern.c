@@ -32,7 +32,7 @@ int art__lock_check_but(og_ctx *ctx, const char *artifact_id, const char *other_
         return error;
     og_stmt_bind_text(st, 1, artifact_id);
     og_stmt_bind_int(st, 2, og_time_now_us());
-    art__owner_key(&ctx->actor, me, sizeof(me));
+    og_actor_key(&ctx->actor, me, sizeof(me));
     if ((error = og_stmt_step(st)) == OG_ROW && strcmp(og_stmt_col_text(st, 0), me) != 0 &&
         (!other_key || strcmp(og_stmt_col_text(st, 0), other_key) != 0)) {
         char t[OG_TIME_LEN];
@@ -64,7 +64,7 @@ int og_artifact_lock(og_ctx *ctx, const og_artifact_ref *ref, int64_t ttl_us, js
     if ((error = art__scope(ctx, ref->tenant, ref->project, OG_RIGHT_WRITE, &sc)) < 0)
         return error;
     int64_t expires = og_time_now_us() + ttl_us;
-    art__owner_key(&ctx->actor, key, sizeof(key));
+    og_actor_key(&ctx->actor, key, sizeof(key));
     og_actor_label(&ctx->actor, label, sizeof(label));
     og_time_format(og_time_now_us(), now);
     og_time_format(expires, until);
@@ -119,7 +119,7 @@ int og_artifact_unlock(og_ctx *ctx, const og_artifact_ref *ref, int force)
         return og_error_set(OG_EINVAL, "missing artifact");
     if ((error = art__scope(ctx, ref->tenant, ref->project, OG_RIGHT_WRITE, &sc)) < 0)
         return error;
-    art__owner_key(&ctx->actor, me, sizeof(me));
+    og_actor_key(&ctx->actor, me, sizeof(me));
     if ((error = og_store_tx_begin(ctx->store)) < 0)
         return error;
     if ((error = art__find(ctx, &sc, ref->name, 0, &a)) < 0)

@@ -36,6 +36,14 @@ int og_role_parse(const char *s, og_role *out)
                         s ? s : "");
 }
 
+void og_actor_key(const og_actor *a, char *out, size_t size)
+{
+    if (a->kind == OG_ACTOR_USER)
+        snprintf(out, size, "user:%s", a->user_id);
+    else
+        og_actor_label(a, out, size);
+}
+
 void og_actor_label(const og_actor *a, char *out, size_t size)
 {
     switch (a->kind) {
