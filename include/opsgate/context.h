@@ -41,6 +41,9 @@ typedef struct og_actor {
 
 /* "local:root", "user:alice", "local:root as user:alice", "system:scheduler". */
 void og_actor_label(const og_actor *a, char *out, size_t size);
+/* Who the actor is for ownership and separation of duties: a user by id ("user:<id>") whichever
+ * way they authenticated, anyone else by their label. Stable across renames. */
+void og_actor_key(const og_actor *a, char *out, size_t size);
 void og_actor_local(og_actor *a);                          /* the current unix user */
 void og_actor_system(og_actor *a, const char *component);
 

@@ -41,8 +41,6 @@ int art__right(og_ctx *ctx, const char *tenant_id, const char *project_id, og_ar
  * has no right at all; OG_EDENIED naming the role/right when it has less than need. */
 int art__scope(og_ctx *ctx, const char *tenant, const char *project, og_artifact_right need,
                art_scope *out);
-/* "user:<id>" for users, "local:<unix user>", "system:<component>": who owns a lock. */
-void art__owner_key(const og_actor *a, char *out, size_t size);
 
 /* ---- artifact rows ---- */
 typedef struct art_row {
@@ -87,6 +85,9 @@ int art__version_add(og_ctx *ctx, const char *tenant_id, art_row *a, og_artifact
 
 /* 0 when nobody else holds a live lock on the artifact; OG_ECONFLICT naming the holder. */
 int art__lock_check(og_ctx *ctx, const char *artifact_id);
+/* The same, but a lock owned by other_key (owner key, e.g. a gate item's requester) is no
+ * conflict either; other_key NULL is art__lock_check. */
+int art__lock_check_but(og_ctx *ctx, const char *artifact_id, const char *other_key);
 /* 1 when a legal hold covers the artifact (or its project), filling why; 0 when not. */
 int art__held(og_ctx *ctx, const char *project_id, const char *artifact_id, char *why,
               size_t whysz);

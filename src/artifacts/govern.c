@@ -18,6 +18,11 @@
 
 int art__lock_check(og_ctx *ctx, const char *artifact_id)
 {
+    return art__lock_check_but(ctx, artifact_id, NULL);
+}
+
+int art__lock_check_but(og_ctx *ctx, const char *artifact_id, const char *other_key)
+{
     og_stmt *st = NULL;
     char me[160];
     int error = og_stmt_prepare(&st, ctx->store,
@@ -27,8 +32,9 @@ int art__lock_check(og_ctx *ctx, const char *artifact_id)
         return error;
     og_stmt_bind_text(st, 1, artifact_id);
     og_stmt_bind_int(st, 2, og_time_now_us());
-    art__owner_key(&ctx->actor, me, sizeof(me));
-    if ((error = og_stmt_step(st)) == OG_ROW && strcmp(og_stmt_col_text(st, 0), me) != 0) {
+    og_actor_key(&ctx->actor, me, sizeof(me));
+    if ((error = og_stmt_step(st)) == OG_ROW && strcmp(og_stmt_col_text(st, 0), me) != 0 &&
+        (!other_key || strcmp(og_stmt_col_text(st, 0), other_key) != 0)) {
         char t[OG_TIME_LEN];
         og_time_format(og_stmt_col_int(st, 2), t);
         error = og_error_set(OG_ECONFLICT, "the artifact is locked by %s until %s",
@@ -58,7 +64,7 @@ int og_artifact_lock(og_ctx *ctx, const og_artifact_ref *ref, int64_t ttl_us, js
     if ((error = art__scope(ctx, ref->tenant, ref->project, OG_RIGHT_WRITE, &sc)) < 0)
         return error;
     int64_t expires = og_time_now_us() + ttl_us;
-    art__owner_key(&ctx->actor, key, sizeof(key));
+    og_actor_key(&ctx->actor, key, sizeof(key));
     og_actor_label(&ctx->actor, label, sizeof(label));
     og_time_format(og_time_now_us(), now);
     og_time_format(expires, until);
@@ -113,7 +119,7 @@ int og_artifact_unlock(og_ctx *ctx, const og_artifact_ref *ref, int force)
         return og_error_set(OG_EINVAL, "missing artifact");
     if ((error = art__scope(ctx, ref->tenant, ref->project, OG_RIGHT_WRITE, &sc)) < 0)
         return error;
-    art__owner_key(&ctx->actor, me, sizeof(me));
+    og_actor_key(&ctx->actor, me, sizeof(me));
     if ((error = og_store_tx_begin(ctx->store)) < 0)
         return error;
     if ((error = art__find(ctx, &sc, ref->name, 0, &a)) < 0)
@@ -202,6 +208,50 @@ int art__held(og_ctx *ctx, const char *project_id, const char *artifact_id, char
     return error;
 }
 
+/* What setting and clearing a hold share: the reason, the scope (admin right on the project;
+ * clearing also needs the tenant-admin or platform-admin role), the actor's label and the time,
+ * and an open transaction with the named artifact found in a. On failure nothing is left open. */
+static int hold_begin(og_ctx *ctx, const og_artifact_ref *ref, const char *reason, int clearing,
+                      art_scope *sc, art_row *a, char by[160], char now[OG_TIME_LEN])
+{
+    int error;
+    if (!ref)
+        return og_error_set(OG_EINVAL, "missing project");
+    if (!reason || !*reason || strlen(reason) > REASON_MAX)
+        return og_error_set(OG_EINVAL, "%s needs a reason (1 to %d bytes)",
+                            clearing ? "clearing a legal hold" : "a legal hold", REASON_MAX);
+    if ((error = art__scope(ctx, ref->tenant, ref->project, OG_RIGHT_ADMIN, sc)) < 0)
+        return error;
+    /* A hold is what stands between the data and its deletion (and the tenant's): lifting it is
+     * for the tenant's administrators or the platform's, not for whoever holds an admin grant on
+     * the project. */
+    if (clearing && !og_actor_is_platform(&ctx->actor) && ctx->actor.role != OG_ROLE_TENANT_ADMIN)
+        return og_error_set(OG_EDENIED,
+                            "clearing a legal hold needs the tenant-admin or platform-admin role "
+                            "(you are %s; an admin grant on the project is not enough)",
+                            og_role_name(ctx->actor.role));
+    og_actor_label(&ctx->actor, by, 160);
+    og_time_format(og_time_now_us(), now);
+    if ((error = og_store_tx_begin(ctx->store)) < 0)
+        return error;
+    if (ref->name && (error = art__find(ctx, sc, ref->name, 1, a)) < 0) {
+        og_store_tx_rollback(ctx->store);
+        art__row_free(a);
+        return error;
+    }
+    return 0;
+}
+
+/* The audit record of a hold change (on the artifact, or the project) and the commit. */
+static int hold_finish(og_ctx *ctx, const og_artifact_ref *ref, const art_scope *sc,
+                       const art_row *a, const char *action, json_t *analysis)
+{
+    int error =
+        og_audit_log(ctx, sc->tenant_id, ART_AREA, action, ref->name ? "artifact" : "project",
+                     ref->name ? a->id : sc->project.id, analysis);
+    return error < 0 ? error : og_store_tx_commit(ctx->store);
+}
+
 int og_artifact_hold_set(og_ctx *ctx, const og_artifact_ref *ref, const char *reason)
 {
     int error = -1;
@@ -211,19 +261,9 @@ int og_artifact_hold_set(og_ctx *ctx, const og_artifact_ref *ref, const char *re
     json_t *analysis = NULL;
     char id[OG_ID_LEN], by[160], now[OG_TIME_LEN];
     memset(&a, 0, sizeof(a));
-    if (!ref)
-        return og_error_set(OG_EINVAL, "missing project");
-    if (!reason || !*reason || strlen(reason) > REASON_MAX)
-        return og_error_set(OG_EINVAL, "a legal hold needs a reason (1 to %d bytes)", REASON_MAX);
-    if ((error = art__scope(ctx, ref->tenant, ref->project, OG_RIGHT_ADMIN, &sc)) < 0)
+    if ((error = hold_begin(ctx, ref, reason, 0, &sc, &a, by, now)) < 0)
         return error;
     og_id_new(id);
-    og_actor_label(&ctx->actor, by, sizeof(by));
-    og_time_format(og_time_now_us(), now);
-    if ((error = og_store_tx_begin(ctx->store)) < 0)
-        return error;
-    if (ref->name && (error = art__find(ctx, &sc, ref->name, 1, &a)) < 0)
-        goto cleanup;
     if ((error = og_stmt_prepare(&st, ctx->store,
                                  "SELECT 1 FROM art_holds WHERE project_id = ? AND"
                                  " artifact_id IS ? AND cleared_at IS NULL")) < 0)
@@ -255,11 +295,7 @@ int og_artifact_hold_set(og_ctx *ctx, const og_artifact_ref *ref, const char *re
         goto cleanup;
     analysis =
         json_pack("{s:s, s:s, s:s}", "project", sc.project.key, "hold_id", id, "reason", reason);
-    if ((error = og_audit_log(ctx, sc.tenant_id, ART_AREA, "hold.set",
-                              ref->name ? "artifact" : "project", ref->name ? a.id : sc.project.id,
-                              analysis)) < 0)
-        goto cleanup;
-    if ((error = og_store_tx_commit(ctx->store)) < 0)
+    if ((error = hold_finish(ctx, ref, &sc, &a, "hold.set", analysis)) < 0)
         goto cleanup;
     error = 0;
 cleanup:
@@ -280,27 +316,8 @@ int og_artifact_hold_clear(og_ctx *ctx, const og_artifact_ref *ref, const char *
     json_t *analysis = NULL;
     char by[160], now[OG_TIME_LEN];
     memset(&a, 0, sizeof(a));
-    if (!ref)
-        return og_error_set(OG_EINVAL, "missing project");
-    if (!reason || !*reason || strlen(reason) > REASON_MAX)
-        return og_error_set(OG_EINVAL, "clearing a legal hold needs a reason (1 to %d bytes)",
-                            REASON_MAX);
-    if ((error = art__scope(ctx, ref->tenant, ref->project, OG_RIGHT_ADMIN, &sc)) < 0)
+    if ((error = hold_begin(ctx, ref, reason, 1, &sc, &a, by, now)) < 0)
         return error;
-    /* A hold is what stands between the data and its deletion (and the tenant's): lifting it is
-     * for the tenant's administrators or the platform's, not for whoever holds an admin grant on
-     * the project. */
-    if (!og_actor_is_platform(&ctx->actor) && ctx->actor.role != OG_ROLE_TENANT_ADMIN)
-        return og_error_set(OG_EDENIED,
-                            "clearing a legal hold needs the tenant-admin or platform-admin role "
-                            "(you are %s; an admin grant on the project is not enough)",
-                            og_role_name(ctx->actor.role));
-    og_actor_label(&ctx->actor, by, sizeof(by));
-    og_time_format(og_time_now_us(), now);
-    if ((error = og_store_tx_begin(ctx->store)) < 0)
-        return error;
-    if (ref->name && (error = art__find(ctx, &sc, ref->name, 1, &a)) < 0)
-        goto cleanup;
     if ((error = og_stmt_prepare(&st, ctx->store,
                                  "UPDATE art_holds SET cleared_by = ?, cleared_at = ?,"
                                  " clear_reason = ? WHERE project_id = ? AND artifact_id IS ?"
@@ -320,11 +337,7 @@ int og_artifact_hold_clear(og_ctx *ctx, const og_artifact_ref *ref, const char *
         goto cleanup;
     }
     analysis = json_pack("{s:s, s:s}", "project", sc.project.key, "reason", reason);
-    if ((error = og_audit_log(ctx, sc.tenant_id, ART_AREA, "hold.clear",
-                              ref->name ? "artifact" : "project", ref->name ? a.id : sc.project.id,
-                              analysis)) < 0)
-        goto cleanup;
-    if ((error = og_store_tx_commit(ctx->store)) < 0)
+    if ((error = hold_finish(ctx, ref, &sc, &a, "hold.clear", analysis)) < 0)
         goto cleanup;
     error = 0;
 cleanup:

@@ -110,21 +110,6 @@ const char *art__actor_label(const og_actor *a, char *out, size_t size)
     return out;
 }
 
-void art__owner_key(const og_actor *a, char *out, size_t size)
-{
-    switch (a->kind) {
-    case OG_ACTOR_USER:
-        snprintf(out, size, "user:%s", a->user_id);
-        break;
-    case OG_ACTOR_LOCAL:
-        snprintf(out, size, "local:%s", a->local_user);
-        break;
-    case OG_ACTOR_SYSTEM:
-        snprintf(out, size, "system:%s", a->component);
-        break;
-    }
-}
-
 /* Names are free text for people (spaces, capitals, dots) but not control characters or
  * slashes, which would make URLs and file names ambiguous. */
 int art__name_valid(const char *name)

@@ -86,33 +86,6 @@ static int review_check(og_ctx *ctx, const art_row *a)
     return 0;
 }
 
-/* A live lock held by anyone but the requester of the running gate item or the acting user:
- * OG_ECONFLICT naming the holder. */
-static int lock_check_exec(og_ctx *ctx, const og_gate_exec *x, const char *artifact_id)
-{
-    og_stmt *st = NULL;
-    char me[160];
-    int error = og_stmt_prepare(&st, ctx->store,
-                                "SELECT owner_key, owner_label, expires_us FROM art_locks"
-                                " WHERE artifact_id = ? AND expires_us > ?");
-    if (error < 0)
-        return error;
-    og_stmt_bind_text(st, 1, artifact_id);
-    og_stmt_bind_int(st, 2, og_time_now_us());
-    art__owner_key(&ctx->actor, me, sizeof(me));
-    if ((error = og_stmt_step(st)) == OG_ROW && strcmp(og_stmt_col_text(st, 0), me) != 0 &&
-        strcmp(og_stmt_col_text(st, 0), x->requester_key) != 0) {
-        char t[OG_TIME_LEN];
-        og_time_format(og_stmt_col_int(st, 2), t);
-        error = og_error_set(OG_ECONFLICT, "the artifact is locked by %s until %s",
-                             og_stmt_col_text(st, 1), t);
-    } else if (error >= 0) {
-        error = 0;
-    }
-    og_stmt_free(st);
-    return error;
-}
-
 /* What execute re-derives before a transition (see above). */
 static int exec_check(og_ctx *ctx, const char *tenant_id, const art_row *a, const char *to)
 {
@@ -150,7 +123,7 @@ static int exec_check(og_ctx *ctx, const char *tenant_id, const art_row *a, cons
                             "moving artifact '%s' needs the write right on its project; you have "
                             "%s (%s)",
                             a->name, og_artifact_right_name(right), why);
-    if ((error = lock_check_exec(ctx, x, a->id)) < 0)
+    if ((error = art__lock_check_but(ctx, a->id, x->requester_key)) < 0)
         return error;
     if (strcmp(to, "approved") == 0 && (error = review_check(ctx, a)) < 0)
         return error;

@@ -77,10 +77,10 @@ int art__obj_name(const art_keys *k, const uint8_t sha[32], char name[65])
  * A compression context's tables take a few MiB to allocate and clear; one context kept per
  * thread and reset between objects saves that on every version. A context in use is taken out of
  * the slot, so nesting (never expected) just allocates another. */
-static _Thread_local ZSTD_CCtx *spare_cctx;
-static _Thread_local ZSTD_DCtx *spare_dctx;
+enum { SPARE_C, SPARE_D };
+static _Thread_local void *spare[2]; /* SPARE_C: a ZSTD_CCtx, SPARE_D: a ZSTD_DCtx */
 /* The keys free a thread's spare contexts when the thread exits (the server's worker threads). */
-static pthread_key_t cctx_key, dctx_key;
+static pthread_key_t spare_key[2];
 static pthread_once_t keys_once = PTHREAD_ONCE_INIT;
 
 static void free_cctx(void *p)
@@ -93,18 +93,41 @@ static void free_dctx(void *p)
     ZSTD_freeDCtx(p);
 }
 
+static void (*const spare_free[2])(void *) = {free_cctx, free_dctx};
+
 static void keys_init(void)
 {
-    pthread_key_create(&cctx_key, free_cctx);
-    pthread_key_create(&dctx_key, free_dctx);
+    pthread_key_create(&spare_key[SPARE_C], free_cctx);
+    pthread_key_create(&spare_key[SPARE_D], free_dctx);
+}
+
+/* The thread's spare context of kind i, taken out of its slot (NULL when there is none). */
+static void *spare_take(int i)
+{
+    void *z = spare[i];
+    pthread_once(&keys_once, keys_init);
+    spare[i] = NULL;
+    pthread_setspecific(spare_key[i], NULL);
+    return z;
+}
+
+/* Keep z as the thread's spare of kind i, or free it when the slot is full. */
+static void spare_give(int i, void *z)
+{
+    if (!z)
+        return;
+    pthread_once(&keys_once, keys_init);
+    if (spare[i]) {
+        spare_free[i](z);
+    } else {
+        spare[i] = z;
+        pthread_setspecific(spare_key[i], z);
+    }
 }
 
 static ZSTD_CCtx *cctx_take(void)
 {
-    ZSTD_CCtx *z = spare_cctx;
-    pthread_once(&keys_once, keys_init);
-    spare_cctx = NULL;
-    pthread_setspecific(cctx_key, NULL);
+    ZSTD_CCtx *z = spare_take(SPARE_C);
     if (z && ZSTD_isError(ZSTD_CCtx_reset(z, ZSTD_reset_session_and_parameters))) {
         ZSTD_freeCCtx(z);
         z = NULL;
@@ -112,43 +135,14 @@ static ZSTD_CCtx *cctx_take(void)
     return z ? z : ZSTD_createCCtx();
 }
 
-static void cctx_give(ZSTD_CCtx *z)
-{
-    if (!z)
-        return;
-    pthread_once(&keys_once, keys_init);
-    if (spare_cctx) {
-        ZSTD_freeCCtx(z);
-    } else {
-        spare_cctx = z;
-        pthread_setspecific(cctx_key, z);
-    }
-}
-
 static ZSTD_DCtx *dctx_take(void)
 {
-    ZSTD_DCtx *z = spare_dctx;
-    pthread_once(&keys_once, keys_init);
-    spare_dctx = NULL;
-    pthread_setspecific(dctx_key, NULL);
+    ZSTD_DCtx *z = spare_take(SPARE_D);
     if (z && ZSTD_isError(ZSTD_DCtx_reset(z, ZSTD_reset_session_and_parameters))) {
         ZSTD_freeDCtx(z);
         z = NULL;
     }
     return z ? z : ZSTD_createDCtx();
-}
-
-static void dctx_give(ZSTD_DCtx *z)
-{
-    if (!z)
-        return;
-    pthread_once(&keys_once, keys_init);
-    if (spare_dctx) {
-        ZSTD_freeDCtx(z);
-    } else {
-        spare_dctx = z;
-        pthread_setspecific(dctx_key, z);
-    }
 }
 
 /* ---- writer ---- */
@@ -397,7 +391,7 @@ void art__obj_writer_free(art_obj_writer *w)
         unlink(w->tmp_path);
     og_buf_free(&w->mem);
     og_crypto_stream_free(w->seal);
-    cctx_give(w->z);
+    spare_give(SPARE_C, w->z);
     free(w->zout);
     og_sha256_free(w->sha);
     free(w);
@@ -673,7 +667,7 @@ void art__obj_reader_free(art_obj_reader *r)
         close(r->fd);
     free(r->mem);
     og_crypto_stream_free(r->open);
-    dctx_give(r->z);
+    spare_give(SPARE_D, r->z);
     free(r->in);
     og_buf_free(&r->zbuf);
     og_sha256_free(r->sha);

@@ -107,22 +107,35 @@ static int grow(art_tok *t)
     return 0;
 }
 
+/* The entry of word w (hash h) in t's table, or NULL with *slot the empty slot it would take.
+ * t->nslots must not be 0. */
+static tok_ent *find_word(art_tok *t, uint32_t h, const char *w, size_t n, size_t *slot)
+{
+    size_t j = h & (t->nslots - 1);
+    while (t->slots[j]) {
+        tok_ent *e = &t->ents[t->slots[j] - 1];
+        if (e->hash == h && e->len == n && memcmp(t->arena.data + e->off, w, n) == 0)
+            return e;
+        j = (j + 1) & (t->nslots - 1);
+    }
+    *slot = j;
+    return NULL;
+}
+
 /* Count a word; once the distinct-word or arena bound is reached, new words are dropped. */
 static void add_word(art_tok *t, const char *w, size_t n)
 {
     uint32_t h = fnv1a(w, n);
-    if (t->nents * 2 >= t->nslots && (t->nents >= DISTINCT_MAX || grow(t) < 0))
-        goto lookup_only;
-    size_t j = h & (t->nslots - 1);
-    while (t->slots[j]) {
-        tok_ent *e = &t->ents[t->slots[j] - 1];
-        if (e->hash == h && e->len == n && memcmp(t->arena.data + e->off, w, n) == 0) {
-            if (e->count < 0xffff)
-                e->count++;
-            return;
-        }
-        j = (j + 1) & (t->nslots - 1);
+    size_t j = 0;
+    int full = t->nents * 2 >= t->nslots && (t->nents >= DISTINCT_MAX || grow(t) < 0);
+    tok_ent *e = t->nslots ? find_word(t, h, w, n, &j) : NULL;
+    if (e) {
+        if (e->count < 0xffff)
+            e->count++;
+        return;
     }
+    if (full)
+        return;
     if (t->nents == t->entcap) {
         size_t nc = t->entcap ? t->entcap * 2 : 256;
         tok_ent *ne = realloc(t->ents, nc * sizeof(*ne));
@@ -138,20 +151,6 @@ static void add_word(art_tok *t, const char *w, size_t n)
     }
     t->ents[t->nents] = (tok_ent){(uint32_t)off, h, (uint16_t)n, 1};
     t->slots[j] = (uint32_t)++t->nents;
-    return;
-lookup_only:
-    if (!t->nslots)
-        return;
-    j = h & (t->nslots - 1);
-    while (t->slots[j]) {
-        tok_ent *e = &t->ents[t->slots[j] - 1];
-        if (e->hash == h && e->len == n && memcmp(t->arena.data + e->off, w, n) == 0) {
-            if (e->count < 0xffff)
-                e->count++;
-            return;
-        }
-        j = (j + 1) & (t->nslots - 1);
-    }
 }
 
 static inline int word_byte(uint8_t c)

@@ -166,4 +166,9 @@ int og_audit__next_chain(og_store *s, const char *after, char *out, size_t size)
 /* An OSCAL/UUID-shaped id derived from bytes: deterministic (version 5 layout). */
 void og_audit__uuid_from(const void *data, size_t len, char out[OG_ID_LEN]);
 
+/* Record the first problem a verification finds in res (later ones are usually consequences):
+ * its chain, record and message; returns OG_ECORRUPT. verify.c and witness.c report through it. */
+int og_audit__problem(og_audit_verify_result *res, const char *chain, int64_t seq, const char *fmt,
+                      ...) __attribute__((format(printf, 4, 5)));
+
 #endif

@@ -13,12 +13,9 @@ typedef struct key_cache {
     uint8_t pub[32];
 } key_cache;
 
-static int problem(og_audit_verify_result *res, const char *chain, int64_t seq, const char *fmt,
-                   ...) __attribute__((format(printf, 4, 5)));
-
 /* Record the first problem found (later ones are usually consequences) and return OG_ECORRUPT. */
-static int problem(og_audit_verify_result *res, const char *chain, int64_t seq, const char *fmt,
-                   ...)
+int og_audit__problem(og_audit_verify_result *res, const char *chain, int64_t seq, const char *fmt,
+                      ...)
 {
     if (!res->chain[0]) {
         va_list ap;
@@ -45,21 +42,22 @@ static int check_checkpoint(og_store *s, og_stmt *cp, const char *chain, const u
     res->checkpoints++;
     og_hex_encode(root, 32, computed);
     if (!og_streq(computed, root_hex))
-        return problem(res, chain, 0,
-                       "the Merkle root over records 1..%lld differs from the signed checkpoint at "
-                       "tree size %lld: records were rewritten, removed or added",
-                       (long long)size, (long long)size);
+        return og_audit__problem(
+            res, chain, 0,
+            "the Merkle root over records 1..%lld differs from the signed checkpoint at "
+            "tree size %lld: records were rewritten, removed or added",
+            (long long)size, (long long)size);
     if (!key_id || strlen(key_id) >= OG_AUDIT_KEY_ID_LEN || !time || !sig_b64)
-        return problem(res, chain, 0, "the checkpoint at tree size %lld is damaged",
-                       (long long)size);
+        return og_audit__problem(res, chain, 0, "the checkpoint at tree size %lld is damaged",
+                                 (long long)size);
     if (!og_streq(keys->id, key_id)) {
         if ((rc = og_audit__pubkey_get(s, key_id, keys->pub)) < 0) {
             keys->id[0] = '\0';
             if (rc == OG_ENOTFOUND || rc == OG_ECORRUPT)
-                return problem(res, chain, 0,
-                               "the checkpoint at tree size %lld names signing key "
-                               "%s, which this installation does not have",
-                               (long long)size, key_id);
+                return og_audit__problem(res, chain, 0,
+                                         "the checkpoint at tree size %lld names signing key "
+                                         "%s, which this installation does not have",
+                                         (long long)size, key_id);
             return rc;
         }
         og_strlcpy(keys->id, key_id, sizeof(keys->id));
@@ -70,10 +68,10 @@ static int check_checkpoint(og_store *s, og_stmt *cp, const char *chain, const u
     if (og_base64_decode(sig_b64, &sig, &siglen) < 0 || siglen != 64 ||
         og_crypto_ed25519_verify(keys->pub, msg->data, msg->len, sig) < 0) {
         free(sig);
-        return problem(res, chain, 0,
-                       "the signature of the checkpoint at tree size %lld does not "
-                       "verify with key %s",
-                       (long long)size, key_id);
+        return og_audit__problem(res, chain, 0,
+                                 "the signature of the checkpoint at tree size %lld does not "
+                                 "verify with key %s",
+                                 (long long)size, key_id);
     }
     free(sig);
     return 0;
@@ -113,22 +111,24 @@ static int verify_chain(og_store *s, const char *chain, og_audit_verify_result *
         uint8_t raw[32], leaf[32];
         res->records++;
         if (r.seq != expect) {
-            error = problem(res, chain, expect,
-                            "record seq %lld is missing (the next record is seq %lld): records "
-                            "were removed",
-                            (long long)expect, (long long)r.seq);
+            error = og_audit__problem(
+                res, chain, expect,
+                "record seq %lld is missing (the next record is seq %lld): records "
+                "were removed",
+                (long long)expect, (long long)r.seq);
             goto cleanup;
         }
         if (!og_streq(r.prev_hash, prev)) {
-            error = problem(res, chain, r.seq,
-                            "prev_hash does not match the hash of record %lld: the chain is broken "
-                            "here (a record was inserted, removed or moved)",
-                            (long long)r.seq - 1);
+            error = og_audit__problem(
+                res, chain, r.seq,
+                "prev_hash does not match the hash of record %lld: the chain is broken "
+                "here (a record was inserted, removed or moved)",
+                (long long)r.seq - 1);
             goto cleanup;
         }
         if (og_audit__row_hash(&scratch, &r, hash) < 0 || !og_streq(hash, stored)) {
-            error = problem(res, chain, r.seq,
-                            "the record's content does not match its hash: it was changed");
+            error = og_audit__problem(
+                res, chain, r.seq, "the record's content does not match its hash: it was changed");
             goto cleanup;
         }
         og_hex_decode(hash, raw, sizeof(raw));
@@ -137,8 +137,9 @@ static int verify_chain(og_store *s, const char *chain, og_audit_verify_result *
         while (cprc == OG_ROW && (uint64_t)og_stmt_col_int(cp, 0) <= acc.size) {
             uint8_t root[32];
             if ((uint64_t)og_stmt_col_int(cp, 0) < acc.size) {
-                error = problem(res, chain, 0, "checkpoint with tree size %lld is invalid",
-                                (long long)og_stmt_col_int(cp, 0));
+                error =
+                    og_audit__problem(res, chain, 0, "checkpoint with tree size %lld is invalid",
+                                      (long long)og_stmt_col_int(cp, 0));
                 goto cleanup;
             }
             og_audit_merkle_acc_root(&acc, root);
@@ -160,10 +161,11 @@ static int verify_chain(og_store *s, const char *chain, og_audit_verify_result *
         int64_t covered = og_stmt_col_int(cp, 0);
         while ((cprc = og_stmt_step(cp)) == OG_ROW)
             covered = og_stmt_col_int(cp, 0);
-        error = problem(res, chain, expect,
-                        "the chain ends at seq %lld but its signed checkpoint covers %lld records: "
-                        "records from seq %lld on were removed",
-                        (long long)expect - 1, (long long)covered, (long long)expect);
+        error = og_audit__problem(
+            res, chain, expect,
+            "the chain ends at seq %lld but its signed checkpoint covers %lld records: "
+            "records from seq %lld on were removed",
+            (long long)expect - 1, (long long)covered, (long long)expect);
         goto cleanup;
     }
     error = 0;
@@ -236,37 +238,42 @@ static int cross_checkpoints(og_store *s, const char *chain, og_audit_verify_res
         if (rrc == OG_ROW) {
             rseq = og_stmt_col_int(rec, 0);
             if (cp_record_parse(rec, &b) < 0) {
-                error = problem(res, OG_AUDIT_PLATFORM_CHAIN, rseq,
-                                "the audit.checkpoint record of chain '%s' is damaged", chain);
+                error = og_audit__problem(res, OG_AUDIT_PLATFORM_CHAIN, rseq,
+                                          "the audit.checkpoint record of chain '%s' is damaged",
+                                          chain);
                 goto cleanup;
             }
             if (platform && rseq != b.size + 1) {
-                error = problem(res, OG_AUDIT_PLATFORM_CHAIN, rseq,
-                                "the record of the platform chain's checkpoint at tree size %lld"
-                                " must be record %lld: records were moved",
-                                (long long)b.size, (long long)b.size + 1);
+                error = og_audit__problem(
+                    res, OG_AUDIT_PLATFORM_CHAIN, rseq,
+                    "the record of the platform chain's checkpoint at tree size %lld"
+                    " must be record %lld: records were moved",
+                    (long long)b.size, (long long)b.size + 1);
                 goto cleanup;
             }
         }
         if (rrc != OG_ROW || (crc == OG_ROW && a.size < b.size)) {
-            error = problem(res, chain, 0,
-                            "the checkpoint at tree size %lld has no audit.checkpoint record in the"
-                            " platform chain: it was added, or its record removed",
-                            (long long)a.size);
+            error = og_audit__problem(
+                res, chain, 0,
+                "the checkpoint at tree size %lld has no audit.checkpoint record in the"
+                " platform chain: it was added, or its record removed",
+                (long long)a.size);
             goto cleanup;
         }
         if (crc != OG_ROW || b.size < a.size) {
-            error = problem(res, chain, 0,
-                            "the platform chain records a checkpoint at tree size %lld (platform"
-                            " seq %lld) that is missing: checkpoints were removed",
-                            (long long)b.size, (long long)rseq);
+            error = og_audit__problem(
+                res, chain, 0,
+                "the platform chain records a checkpoint at tree size %lld (platform"
+                " seq %lld) that is missing: checkpoints were removed",
+                (long long)b.size, (long long)rseq);
             goto cleanup;
         }
         if (!same_cp(&a, &b)) {
-            error = problem(res, chain, 0,
-                            "the checkpoint at tree size %lld differs from the one recorded at"
-                            " platform seq %lld: it was replaced",
-                            (long long)a.size, (long long)rseq);
+            error = og_audit__problem(
+                res, chain, 0,
+                "the checkpoint at tree size %lld differs from the one recorded at"
+                " platform seq %lld: it was replaced",
+                (long long)a.size, (long long)rseq);
             goto cleanup;
         }
         crc = og_stmt_step(cp);
@@ -319,10 +326,11 @@ static int cross_tenants(og_store *s, const char *only, og_audit_verify_result *
             }
             if (rc == OG_ROW)
                 continue;
-            error = problem(res, tid, 1,
-                            "the platform chain records tenant.create of this tenant at seq %lld,"
-                            " but the tenant's chain is missing: it was deleted",
-                            (long long)cseq);
+            error = og_audit__problem(
+                res, tid, 1,
+                "the platform chain records tenant.create of this tenant at seq %lld,"
+                " but the tenant's chain is missing: it was deleted",
+                (long long)cseq);
             goto cleanup;
         }
         json_t *a =
@@ -333,10 +341,11 @@ static int cross_tenants(og_store *s, const char *only, og_audit_verify_result *
                  og_streq(json_string_value(json_object_get(a, "platform_hash")), chash);
         json_decref(a);
         if (!ok) {
-            error = problem(res, tid, og_stmt_col_int(first, 0),
-                            "the tenant's chain does not begin with the audit.chain.open record of"
-                            " its tenant.create (platform seq %lld): it was replaced",
-                            (long long)cseq);
+            error = og_audit__problem(
+                res, tid, og_stmt_col_int(first, 0),
+                "the tenant's chain does not begin with the audit.chain.open record of"
+                " its tenant.create (platform seq %lld): it was replaced",
+                (long long)cseq);
             goto cleanup;
         }
     }
@@ -382,10 +391,11 @@ static int cross_keys(og_store *s, og_audit_verify_result *res)
             goto cleanup;
         }
         if (!ok) {
-            error = problem(res, OG_AUDIT_PLATFORM_CHAIN, 0,
-                            "signing key %s is not recorded by an audit.key.register record of"
-                            " the platform chain: it was added to the data folder",
-                            key_id ? key_id : "?");
+            error = og_audit__problem(
+                res, OG_AUDIT_PLATFORM_CHAIN, 0,
+                "signing key %s is not recorded by an audit.key.register record of"
+                " the platform chain: it was added to the data folder",
+                key_id ? key_id : "?");
             goto cleanup;
         }
     }
@@ -402,10 +412,11 @@ static int cross_keys(og_store *s, og_audit_verify_result *res)
         goto cleanup;
     nrecs = og_stmt_col_int(rec, 0);
     if (nrecs != nkeys) {
-        error = problem(res, OG_AUDIT_PLATFORM_CHAIN, 0,
-                        "the platform chain records %lld signing keys but the data folder has %lld:"
-                        " keys were removed or added",
-                        (long long)nrecs, (long long)nkeys);
+        error = og_audit__problem(
+            res, OG_AUDIT_PLATFORM_CHAIN, 0,
+            "the platform chain records %lld signing keys but the data folder has %lld:"
+            " keys were removed or added",
+            (long long)nrecs, (long long)nkeys);
         goto cleanup;
     }
     error = 0;
@@ -469,10 +480,11 @@ static int check_triggers(og_store *s, og_audit_verify_result *res)
         if ((error = og_stmt_step(st)) < 0)
             break;
         if (error != OG_ROW) {
-            error = problem(res, OG_AUDIT_PLATFORM_CHAIN, 0,
-                            "the database trigger %s that keeps audit records immutable was"
-                            " dropped: someone with the file may have changed the trail",
-                            names[i]);
+            error =
+                og_audit__problem(res, OG_AUDIT_PLATFORM_CHAIN, 0,
+                                  "the database trigger %s that keeps audit records immutable was"
+                                  " dropped: someone with the file may have changed the trail",
+                                  names[i]);
             break;
         }
         error = 0;

@@ -67,24 +67,6 @@ int og_audit_witness_load(const char *source, size_t cap, char **text, size_t *l
     return 0;
 }
 
-static int problem(og_audit_verify_result *res, const char *chain, int64_t seq, const char *fmt,
-                   ...) __attribute__((format(printf, 4, 5)));
-
-static int problem(og_audit_verify_result *res, const char *chain, int64_t seq, const char *fmt,
-                   ...)
-{
-    if (!res->chain[0]) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(res->what, sizeof(res->what), fmt, ap);
-        va_end(ap);
-        og_strlcpy(res->chain, chain, sizeof(res->chain));
-        res->bad_seq = seq;
-    }
-    return OG_ECORRUPT;
-}
-
-/* A local checkpoint with this size and root: verify already recomputed its root. */
 static int local_has(og_store *s, const char *chain, const og_audit__cp *cp, int *has)
 {
     og_stmt *st = NULL;
@@ -114,33 +96,36 @@ static int check_line(og_ctx *ctx, long line, const char *chain, const og_audit_
     if (pub) {
         og_audit__key_id(pub, want_id);
         if (!og_streq(want_id, cp->key_id))
-            return problem(res, chain, 0,
-                           "witness line %ld is signed by key %s, not by the given key %s", line,
-                           cp->key_id, want_id);
+            return og_audit__problem(
+                res, chain, 0, "witness line %ld is signed by key %s, not by the given key %s",
+                line, cp->key_id, want_id);
         memcpy(key, pub, 32);
     } else if ((error = og_audit__pubkey_get(ctx->store, cp->key_id, key)) < 0) {
         if (error != OG_ENOTFOUND && error != OG_ECORRUPT)
             return error;
         og_error_clear();
-        return problem(res, chain, 0,
-                       "witness line %ld is signed by key %s, which this installation does not"
-                       " have",
-                       line, cp->key_id);
+        return og_audit__problem(
+            res, chain, 0,
+            "witness line %ld is signed by key %s, which this installation does not"
+            " have",
+            line, cp->key_id);
     }
     if (og_audit__cp_verify(chain, cp, key) < 0) {
         og_error_clear();
-        return problem(res, chain, 0,
-                       "the signature of witness line %ld (tree size %lld) does not verify with"
-                       " key %s: the witness line was altered",
-                       line, (long long)cp->size, cp->key_id);
+        return og_audit__problem(
+            res, chain, 0,
+            "the signature of witness line %ld (tree size %lld) does not verify with"
+            " key %s: the witness line was altered",
+            line, (long long)cp->size, cp->key_id);
     }
     if ((error = og_audit__chain_length(ctx->store, chain, &n)) < 0)
         return error;
     if (n < cp->size)
-        return problem(res, chain, n + 1,
-                       "the chain ends at seq %lld but the witness (line %ld) holds its checkpoint"
-                       " of %lld records signed at %s: records from seq %lld on were removed",
-                       (long long)n, line, (long long)cp->size, cp->time, (long long)n + 1);
+        return og_audit__problem(
+            res, chain, n + 1,
+            "the chain ends at seq %lld but the witness (line %ld) holds its checkpoint"
+            " of %lld records signed at %s: records from seq %lld on were removed",
+            (long long)n, line, (long long)cp->size, cp->time, (long long)n + 1);
     if ((error = local_has(ctx->store, chain, cp, &has)) < 0)
         return error;
     if (!has) {
@@ -153,10 +138,11 @@ static int check_line(og_ctx *ctx, long line, const char *chain, const og_audit_
         og_hex_encode(root, 32, hex);
         if (error < 0 || !og_streq(hex, cp->root)) {
             og_error_clear();
-            return problem(res, chain, 0,
-                           "the Merkle root over records 1..%lld differs from the witnessed"
-                           " checkpoint (line %ld, signed at %s): records were rewritten",
-                           (long long)cp->size, line, cp->time);
+            return og_audit__problem(
+                res, chain, 0,
+                "the Merkle root over records 1..%lld differs from the witnessed"
+                " checkpoint (line %ld, signed at %s): records were rewritten",
+                (long long)cp->size, line, cp->time);
         }
     }
     return 0;

@@ -195,6 +195,18 @@ static int seal_chunk(og_crypto_stream *st, int final)
     return 0;
 }
 
+/* Moves as much of *p (*len bytes) into the chunk buffer as fits below cap, and advances both. */
+static void buffer_fill(og_crypto_stream *st, size_t cap, const uint8_t **p, size_t *len)
+{
+    size_t n = cap - st->buflen;
+    if (n > *len)
+        n = *len;
+    memcpy(st->buf + st->buflen, *p, n);
+    st->buflen += n;
+    *p += n;
+    *len -= n;
+}
+
 int og_crypto_stream_seal_update(og_crypto_stream *st, const void *data, size_t len)
 {
     int error = -1;
@@ -207,13 +219,7 @@ int og_crypto_stream_seal_update(og_crypto_stream *st, const void *data, size_t 
         /* A full buffer is sealed only once more data shows it is not the last chunk. */
         if (st->buflen == CHUNK && (error = seal_chunk(st, 0)) < 0)
             return stream_fail(st, error);
-        size_t n = CHUNK - st->buflen;
-        if (n > len)
-            n = len;
-        memcpy(st->buf + st->buflen, p, n);
-        st->buflen += n;
-        p += n;
-        len -= n;
+        buffer_fill(st, CHUNK, &p, &len);
     }
     return 0;
 }
@@ -325,13 +331,7 @@ int og_crypto_stream_open_update(og_crypto_stream *st, const void *data, size_t 
         /* A full sealed chunk is opened as non-final once more data follows it. */
         if (st->buflen == SEALED_CHUNK && (error = open_chunk(st, 0)) < 0)
             return stream_fail(st, error);
-        size_t n = SEALED_CHUNK - st->buflen;
-        if (n > len)
-            n = len;
-        memcpy(st->buf + st->buflen, p, n);
-        st->buflen += n;
-        p += n;
-        len -= n;
+        buffer_fill(st, SEALED_CHUNK, &p, &len);
     }
     return 0;
 }

@@ -35,30 +35,6 @@ static int field_object(json_t *obj, const char *field, json_t **out)
     return 0;
 }
 
-/* A string field of at most max bytes (and at least one when present). */
-static int field_str_max(json_t *obj, const char *field, int required, size_t max, const char **out)
-{
-    int error = og_http__field_str(obj, field, required, out);
-    if (error < 0 || !*out)
-        return error;
-    if (!**out || strlen(*out) > max)
-        return og_error_set(OG_EINVAL, "field '%s' must be 1 to %zu characters", field, max);
-    return 0;
-}
-
-/* A path parameter that must be an id (gate items, events, channels). */
-static int param_id(og_http_req *r, const char *name, const char *what, const char **out)
-{
-    const char *v = og_http__param(&r->match, name);
-    *out = NULL;
-    if (!v)
-        return og_error_set(OG_ERROR, "route has no parameter '%s'", name);
-    if (!og_id_valid(v))
-        return og_error_set(OG_EINVAL, "%s '%.64s' is not a valid id", what, v);
-    *out = v;
-    return 0;
-}
-
 /* A duration field ("30s", "4h", "2d") that must be positive; *us stays 0 when absent. */
 static int field_duration(json_t *obj, const char *field, int64_t *us)
 {
@@ -106,9 +82,10 @@ int og_http__gate_request(og_http_req *r)
     memset(&oc, 0, sizeof(oc));
     if ((error = og_http__param_ref(r, "tenant", &tenant)) < 0 ||
         (error = og_http__body_object(r, 0, fields, &body)) < 0 ||
-        (error = field_str_max(body, "kind", 1, 63, &kind)) < 0 ||
-        (error = field_str_max(body, "target_type", 0, GATE_TARGET_TYPE_MAX, &ttype)) < 0 ||
-        (error = field_str_max(body, "target_id", 0, GATE_TARGET_ID_MAX, &tid)) < 0 ||
+        (error = og_http__field_str_max(body, "kind", 1, 63, &kind)) < 0 ||
+        (error = og_http__field_str_max(body, "target_type", 0, GATE_TARGET_TYPE_MAX, &ttype)) <
+            0 ||
+        (error = og_http__field_str_max(body, "target_id", 0, GATE_TARGET_ID_MAX, &tid)) < 0 ||
         (error = field_object(body, "params", &params)) < 0 ||
         (error = field_object(body, "recommendation", &rec)) < 0)
         goto cleanup;
@@ -148,7 +125,7 @@ int og_http__gate_show(og_http_req *r)
     const char *id;
     json_t *doc = NULL;
     int error;
-    if ((error = param_id(r, "id", "gate item id", &id)) < 0 ||
+    if ((error = og_http__param_id(r, "id", "gate item id", &id)) < 0 ||
         (error = og_gate_show(&r->ctx, id, &doc)) < 0)
         return error;
     return og_http__reply(r, 200, doc);
@@ -194,7 +171,7 @@ int og_http__gate_decide(og_http_req *r)
                              decision ? decision : "");
         goto cleanup;
     }
-    if ((error = param_id(r, "id", "gate item id", &id)) < 0 ||
+    if ((error = og_http__param_id(r, "id", "gate item id", &id)) < 0 ||
         (error = og_http__body_object(r, 1, fields, &body)) < 0 ||
         (error = og_http__field_str(body, "note", 0, &note)) < 0)
         goto cleanup;
@@ -380,7 +357,7 @@ int og_http__events_retry(og_http_req *r)
 {
     const char *id;
     int error;
-    if ((error = param_id(r, "id", "event id", &id)) < 0 ||
+    if ((error = og_http__param_id(r, "id", "event id", &id)) < 0 ||
         (error = og_events_retry(&r->ctx, id)) < 0)
         return error;
     return og_http__reply(r, 200, json_pack("{s:s, s:s}", "event_id", id, "state", "pending"));

@@ -22,28 +22,6 @@ static int scope_of(og_http_req *r, const char **out)
     return og_http__param_ref(r, "tenant", out);
 }
 
-static int param_channel(og_http_req *r, const char **out)
-{
-    const char *v = og_http__param(&r->match, "id");
-    *out = NULL;
-    if (!v)
-        return og_error_set(OG_ERROR, "route has no parameter 'id'");
-    if (!og_id_valid(v))
-        return og_error_set(OG_EINVAL, "channel id '%.64s' is not a valid id", v);
-    *out = v;
-    return 0;
-}
-
-static int field_str_max(json_t *obj, const char *field, int required, size_t max, const char **out)
-{
-    int error = og_http__field_str(obj, field, required, out);
-    if (error < 0 || !*out)
-        return error;
-    if (!**out || strlen(*out) > max)
-        return og_error_set(OG_EINVAL, "field '%s' must be 1 to %zu characters", field, max);
-    return 0;
-}
-
 /* Field "events": "certs.*,gate.review" or ["certs.*", "gate.review"], into the library's
  * comma-separated form (checked there). *out is "" when absent (every event). */
 static int field_events(json_t *body, char *out, size_t size)
@@ -99,7 +77,8 @@ int og_http__notify_channel_get(og_http_req *r)
     const char *scope, *id;
     json_t *c = NULL;
     int error;
-    if ((error = scope_of(r, &scope)) < 0 || (error = param_channel(r, &id)) < 0 ||
+    if ((error = scope_of(r, &scope)) < 0 ||
+        (error = og_http__param_id(r, "id", "channel id", &id)) < 0 ||
         (error = og_notify_channel_get(&r->ctx, scope, id, &c)) < 0)
         return error;
     return og_http__reply(r, 200, c);
@@ -131,7 +110,7 @@ int og_http__notify_channel_add(og_http_req *r)
         if ((error = no_field(body, "address", type)) < 0 ||
             (error = no_field(body, "smtp", type)) < 0 ||
             (error = no_field(body, "from", type)) < 0 ||
-            (error = field_str_max(body, "url", 1, 1000, &target)) < 0 ||
+            (error = og_http__field_str_max(body, "url", 1, 1000, &target)) < 0 ||
             (error = og_http__field_str(body, "secret", 1, &secret)) < 0)
             goto cleanup;
         if (strlen(secret) < 16 || strlen(secret) > 4096) {
@@ -141,9 +120,9 @@ int og_http__notify_channel_add(og_http_req *r)
     } else if (strcmp(type, "email") == 0) {
         if ((error = no_field(body, "url", type)) < 0 ||
             (error = no_field(body, "secret", type)) < 0 ||
-            (error = field_str_max(body, "address", 1, 254, &target)) < 0 ||
-            (error = field_str_max(body, "smtp", 1, 1000, &secret)) < 0 ||
-            (error = field_str_max(body, "from", 0, 254, &from)) < 0)
+            (error = og_http__field_str_max(body, "address", 1, 254, &target)) < 0 ||
+            (error = og_http__field_str_max(body, "smtp", 1, 1000, &secret)) < 0 ||
+            (error = og_http__field_str_max(body, "from", 0, 254, &from)) < 0)
             goto cleanup;
         /* As `notify add email --smtp`: the SMTP URL (it may hold credentials) is the secret. */
         if (!(cfg = json_pack("{s:s?}", "from", from))) {
@@ -187,7 +166,8 @@ int og_http__notify_channel_set_events(og_http_req *r)
     json_t *body = NULL, *rec = NULL;
     char events[EVENTS_FIELD_MAX];
     int error;
-    if ((error = scope_of(r, &scope)) < 0 || (error = param_channel(r, &id)) < 0 ||
+    if ((error = scope_of(r, &scope)) < 0 ||
+        (error = og_http__param_id(r, "id", "channel id", &id)) < 0 ||
         (error = og_http__body_object(r, 0, fields, &body)) < 0)
         goto cleanup;
     if (!json_object_get(body, "events")) {
@@ -211,7 +191,8 @@ int og_http__notify_channel_remove(og_http_req *r)
 {
     const char *scope, *id;
     int error;
-    if ((error = scope_of(r, &scope)) < 0 || (error = param_channel(r, &id)) < 0 ||
+    if ((error = scope_of(r, &scope)) < 0 ||
+        (error = og_http__param_id(r, "id", "channel id", &id)) < 0 ||
         (error = og_notify_channel_remove(&r->ctx, scope, id)) < 0)
         return error;
     return og_http__reply(r, 204, NULL);
@@ -223,7 +204,8 @@ int og_http__notify_test(og_http_req *r)
     json_t *report = NULL, *x;
     size_t i;
     int error, failed = 0;
-    if ((error = scope_of(r, &scope)) < 0 || (error = param_channel(r, &id)) < 0)
+    if ((error = scope_of(r, &scope)) < 0 ||
+        (error = og_http__param_id(r, "id", "channel id", &id)) < 0)
         return error;
     error = og_notify_test(&r->ctx, scope, id, &report);
     json_array_foreach(report, i, x) failed |= !json_is_true(json_object_get(x, "ok"));

@@ -122,6 +122,29 @@ int og_http__field_str(json_t *obj, const char *field, int required, const char 
     return 0;
 }
 
+int og_http__field_str_max(json_t *obj, const char *field, int required, size_t max,
+                           const char **out)
+{
+    int error = og_http__field_str(obj, field, required, out);
+    if (error < 0 || !*out)
+        return error;
+    if (!**out || strlen(*out) > max)
+        return og_error_set(OG_EINVAL, "field '%s' must be 1 to %zu characters", field, max);
+    return 0;
+}
+
+int og_http__param_id(og_http_req *r, const char *name, const char *what, const char **out)
+{
+    const char *v = og_http__param(&r->match, name);
+    *out = NULL;
+    if (!v)
+        return og_error_set(OG_ERROR, "route has no parameter '%s'", name);
+    if (!og_id_valid(v))
+        return og_error_set(OG_EINVAL, "%s '%.64s' is not a valid id", what, v);
+    *out = v;
+    return 0;
+}
+
 int og_http__param_ref(og_http_req *r, const char *name, const char **out)
 {
     const char *v = og_http__param(&r->match, name);

@@ -20,21 +20,21 @@ struct MHD_Response;
 #include "http/background.h"
 
 typedef struct og_http_server {
-    const og_http_config *cfg;     /* borrowed from og_http_serve()'s caller */
+    const og_http_config *cfg; /* borrowed from og_http_serve()'s caller */
     size_t max_body;
-    uint64_t max_upload;           /* streamed bodies (OG_HTTP_ROUTE_STREAM_BODY); 0 = no cap */
+    uint64_t max_upload; /* streamed bodies (OG_HTTP_ROUTE_STREAM_BODY); 0 = no cap */
     int threads;
     og_store_pool *pool;
     og_keyring *keys;
     og_http_metrics *metrics;
-    int slow_ms;                   /* OPSGATE_TEST_SLOW_MS: enables /_test/slow; 0 = off */
-    int max_exports;               /* concurrent audit exports (each holds a store) */
+    int slow_ms;     /* OPSGATE_TEST_SLOW_MS: enables /_test/slow; 0 = off */
+    int max_exports; /* concurrent audit exports (each holds a store) */
     atomic_int exports;
-    atomic_int draining;           /* set once SIGTERM/SIGINT arrived */
-    pthread_mutex_t mu;            /* guards inflight for the drain wait */
+    atomic_int draining; /* set once SIGTERM/SIGINT arrived */
+    pthread_mutex_t mu;  /* guards inflight for the drain wait */
     pthread_cond_t idle;
     int inflight;
-    og_http_background bg;         /* periodic jobs: audit checkpoints, ... */
+    og_http_background bg; /* periodic jobs: audit checkpoints, ... */
 } og_http_server;
 
 /* One request, from its first header callback to MHD's completion notice. */
@@ -44,28 +44,28 @@ typedef struct og_http_req {
     /* Made by the URI log callback when the request line arrives; started by the first call of
      * the access handler (a request libmicrohttpd refuses on its own is never started). */
     int started;
-    int target_err;                /* the raw request target failed og_http__target_check */
-    char target_msg[400];          /* its message */
-    char method[16];               /* copies, for messages and the access log; routing used */
-    char path[OG_HTTP_PATH_MAX + 1];   /* MHD's own strings (the copy may be truncated) */
+    int target_err;                  /* the raw request target failed og_http__target_check */
+    char target_msg[400];            /* its message */
+    char method[16];                 /* copies, for messages and the access log; routing used */
+    char path[OG_HTTP_PATH_MAX + 1]; /* MHD's own strings (the copy may be truncated) */
     enum og_http_route_result rr;
     og_http_match match;
     int64_t start_us;
-    og_buf body;                   /* capped at srv->max_body */
+    og_buf body; /* capped at srv->max_body */
     int too_big;
-    uint64_t discarded;            /* body bytes dropped after the limit was hit */
-    int queued;                    /* a response has been queued */
-    og_store *store;               /* from the pool while the request holds one, else NULL */
-    og_ctx ctx;                    /* valid for authenticated routes */
+    uint64_t discarded; /* body bytes dropped after the limit was hit */
+    int queued;         /* a response has been queued */
+    og_store *store;    /* from the pool while the request holds one, else NULL */
+    og_ctx ctx;         /* valid for authenticated routes */
     int authenticated;
 
     /* The reply a handler builds (og_http__reply*); the server sends it. */
     int status;
-    json_t *json;                  /* owned */
-    char *text;                    /* owned; sent with text_type when json is NULL */
+    json_t *json; /* owned */
+    char *text;   /* owned; sent with text_type when json is NULL */
     size_t text_len;
     const char *text_type;
-    struct MHD_Response *raw;      /* owned until queued: a streaming response */
+    struct MHD_Response *raw; /* owned until queued: a streaming response */
     char location[512];
 
     /* Streamed request bodies (OG_HTTP_ROUTE_STREAM_BODY). The route's handler is the begin step:
@@ -77,11 +77,11 @@ typedef struct og_http_req {
     int (*body_write)(struct og_http_req *r, const char *data, size_t len);
     int (*body_finish)(struct og_http_req *r);
     void (*body_free)(struct og_http_req *r);
-    void *sink;                    /* owned by the handler, freed by body_free */
-    int streaming;                 /* begin succeeded; chunks go to body_write */
-    int stream_err;                /* the failure being answered once the body is dropped */
-    char stream_msg[600];          /* its message (the error slot is per thread, not per request) */
-    uint64_t streamed;             /* body bytes handed to body_write */
+    void *sink;           /* owned by the handler, freed by body_free */
+    int streaming;        /* begin succeeded; chunks go to body_write */
+    int stream_err;       /* the failure being answered once the body is dropped */
+    char stream_msg[600]; /* its message (the error slot is per thread, not per request) */
+    uint64_t streamed;    /* body bytes handed to body_write */
 } og_http_req;
 
 /* The route table (routes.c) and its length. */
@@ -100,6 +100,11 @@ int og_http__body_object(og_http_req *r, int empty_ok, const char *const *allowe
 /* A string field: OG_EINVAL naming the field when required and missing, or not a string.
  * *out is borrowed from obj (NULL when optional and absent). */
 int og_http__field_str(json_t *obj, const char *field, int required, const char **out);
+/* og_http__field_str() for a string of 1 to max bytes when present (OG_EINVAL naming the field). */
+int og_http__field_str_max(json_t *obj, const char *field, int required, size_t max,
+                           const char **out);
+/* A path parameter that must be an id: OG_EINVAL "<what> '<value>' is not a valid id". */
+int og_http__param_id(og_http_req *r, const char *name, const char *what, const char **out);
 /* A path parameter that must be a valid name or id (OG_EINVAL naming it otherwise). */
 int og_http__param_ref(og_http_req *r, const char *name, const char **out);
 

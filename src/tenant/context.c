@@ -36,6 +36,14 @@ int og_role_parse(const char *s, og_role *out)
                         s ? s : "");
 }
 
+void og_actor_key(const og_actor *a, char *out, size_t size)
+{
+    if (a->kind == OG_ACTOR_USER)
+        snprintf(out, size, "user:%s", a->user_id);
+    else
+        og_actor_label(a, out, size);
+}
+
 void og_actor_label(const og_actor *a, char *out, size_t size)
 {
     switch (a->kind) {
@@ -87,14 +95,13 @@ static int role_has(og_role r, og_perm p)
         return r == OG_ROLE_TENANT_ADMIN;
     case OG_PERM_USER_READ:
     case OG_PERM_READ:
-        return r == OG_ROLE_TENANT_ADMIN || r == OG_ROLE_PROJECT_MANAGER ||
-               r == OG_ROLE_ENGINEER || r == OG_ROLE_AUDITOR;
+        return r == OG_ROLE_TENANT_ADMIN || r == OG_ROLE_PROJECT_MANAGER || r == OG_ROLE_ENGINEER ||
+               r == OG_ROLE_AUDITOR;
     case OG_PERM_AUDIT_READ:
     case OG_PERM_AUDIT_EXPORT:
         return r == OG_ROLE_TENANT_ADMIN || r == OG_ROLE_AUDITOR;
     case OG_PERM_WRITE:
-        return r == OG_ROLE_TENANT_ADMIN || r == OG_ROLE_PROJECT_MANAGER ||
-               r == OG_ROLE_ENGINEER;
+        return r == OG_ROLE_TENANT_ADMIN || r == OG_ROLE_PROJECT_MANAGER || r == OG_ROLE_ENGINEER;
     }
     return 0;
 }
@@ -102,14 +109,22 @@ static int role_has(og_role r, og_perm p)
 static const char *perm_what(og_perm p)
 {
     switch (p) {
-    case OG_PERM_PLATFORM: return "platform administration";
-    case OG_PERM_TENANT_READ: return "reading the tenant";
-    case OG_PERM_USER_READ: return "listing users";
-    case OG_PERM_USER_MANAGE: return "managing users and their tokens";
-    case OG_PERM_AUDIT_READ: return "reading the audit trail";
-    case OG_PERM_AUDIT_EXPORT: return "exporting the audit trail";
-    case OG_PERM_WRITE: return "changing tenant data";
-    case OG_PERM_READ: return "reading tenant data";
+    case OG_PERM_PLATFORM:
+        return "platform administration";
+    case OG_PERM_TENANT_READ:
+        return "reading the tenant";
+    case OG_PERM_USER_READ:
+        return "listing users";
+    case OG_PERM_USER_MANAGE:
+        return "managing users and their tokens";
+    case OG_PERM_AUDIT_READ:
+        return "reading the audit trail";
+    case OG_PERM_AUDIT_EXPORT:
+        return "exporting the audit trail";
+    case OG_PERM_WRITE:
+        return "changing tenant data";
+    case OG_PERM_READ:
+        return "reading tenant data";
     }
     return "this operation";
 }

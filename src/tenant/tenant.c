@@ -131,11 +131,33 @@ int og_tenant_get(og_ctx *ctx, const char *name_or_id, og_tenant *out)
     return og_tenant__resolve(ctx, name_or_id, OG_PERM_TENANT_READ, out);
 }
 
+static json_t *tenant_row_json(og_stmt *st, void *arg)
+{
+    og_tenant t;
+    (void)arg;
+    tenant_from_row(st, &t);
+    return og_tenant_to_json(&t);
+}
+
+int og_tenant__rows_json(og_stmt *st, json_t *(*row)(og_stmt *st, void *arg), void *arg,
+                         json_t **out)
+{
+    int rc;
+    json_t *arr = json_array();
+    while ((rc = og_stmt_step(st)) == OG_ROW)
+        json_array_append_new(arr, row(st, arg));
+    if (rc < 0) {
+        json_decref(arr);
+        return rc;
+    }
+    *out = arr;
+    return 0;
+}
+
 int og_tenant_list(og_ctx *ctx, json_t **out)
 {
     int error = -1;
     og_stmt *st = NULL;
-    json_t *arr = json_array();
     int platform = og_actor_is_platform(&ctx->actor);
     if ((error = og_stmt_prepare(&st, ctx->store,
                                  "SELECT id, name, state, created_at FROM tenants"
@@ -143,22 +165,9 @@ int og_tenant_list(og_ctx *ctx, json_t **out)
         goto cleanup;
     og_stmt_bind_int(st, 1, platform);
     og_stmt_bind_text(st, 2, ctx->actor.tenant_id);
-    int rc;
-    while ((rc = og_stmt_step(st)) == OG_ROW) {
-        og_tenant t;
-        tenant_from_row(st, &t);
-        json_array_append_new(arr, og_tenant_to_json(&t));
-    }
-    if (rc < 0) {
-        error = rc;
-        goto cleanup;
-    }
-    *out = arr;
-    arr = NULL;
-    error = 0;
+    error = og_tenant__rows_json(st, tenant_row_json, NULL, out);
 cleanup:
     og_stmt_free(st);
-    json_decref(arr);
     return error;
 }
 

@@ -182,13 +182,27 @@ cleanup:
     return error;
 }
 
+/* One row of og_token_list's query as JSON; arg is the time (us) that tells expired from active. */
+static json_t *token_row_json(og_stmt *st, void *arg)
+{
+    int64_t now = *(const int64_t *)arg;
+    char exp[OG_TIME_LEN];
+    int64_t exp_us = og_stmt_col_int(st, 4);
+    og_time_format(exp_us, exp);
+    const char *revoked = og_stmt_col_text(st, 5);
+    const char *state = revoked ? "revoked" : exp_us <= now ? "expired" : "active";
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s?, s:s}", "id", og_stmt_col_text(st, 0), "user",
+                     og_stmt_col_text(st, 1), "created_at", og_stmt_col_text(st, 2), "created_by",
+                     og_stmt_col_text(st, 3), "expires_at", exp, "revoked_at", revoked, "state",
+                     state);
+}
+
 int og_token_list(og_ctx *ctx, const char *tenant, const char *user, json_t **out)
 {
     int error = -1;
     og_stmt *st = NULL;
     og_tenant t;
     og_user u;
-    json_t *arr = json_array();
     memset(&t, 0, sizeof(t));
     memset(&u, 0, sizeof(u));
     if (tenant && *tenant) {
@@ -218,30 +232,10 @@ int og_token_list(og_ctx *ctx, const char *tenant, const char *user, json_t **ou
     og_stmt_bind_text(st, 1, t.id);
     og_stmt_bind_text(st, 2, filter);
     og_stmt_bind_text(st, 3, filter);
-    int rc;
     int64_t now = og_time_now_us();
-    while ((rc = og_stmt_step(st)) == OG_ROW) {
-        char exp[OG_TIME_LEN];
-        int64_t exp_us = og_stmt_col_int(st, 4);
-        og_time_format(exp_us, exp);
-        const char *revoked = og_stmt_col_text(st, 5);
-        const char *state = revoked ? "revoked" : exp_us <= now ? "expired" : "active";
-        json_array_append_new(
-            arr, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s?, s:s}", "id", og_stmt_col_text(st, 0),
-                           "user", og_stmt_col_text(st, 1), "created_at", og_stmt_col_text(st, 2),
-                           "created_by", og_stmt_col_text(st, 3), "expires_at", exp, "revoked_at",
-                           revoked, "state", state));
-    }
-    if (rc < 0) {
-        error = rc;
-        goto cleanup;
-    }
-    *out = arr;
-    arr = NULL;
-    error = 0;
+    error = og_tenant__rows_json(st, token_row_json, &now, out);
 cleanup:
     og_stmt_free(st);
-    json_decref(arr);
     return error;
 }
 

@@ -165,12 +165,19 @@ int og_user_get(og_ctx *ctx, const char *tenant, const char *name_or_id, og_user
     return og_user__find(ctx->store, t.id, name_or_id, out);
 }
 
+static json_t *user_row_json(og_stmt *st, void *arg)
+{
+    og_user u;
+    (void)arg;
+    user_from_row(st, &u);
+    return og_user_to_json(&u);
+}
+
 int og_user_list(og_ctx *ctx, const char *tenant, json_t **out)
 {
     int error = -1;
     og_stmt *st = NULL;
     og_tenant t;
-    json_t *arr = json_array();
     memset(&t, 0, sizeof(t));
     if (!tenant || !*tenant) {
         if ((error = og_authz_check(&ctx->actor, NULL, OG_PERM_PLATFORM)) < 0)
@@ -183,22 +190,9 @@ int og_user_list(og_ctx *ctx, const char *tenant, json_t **out)
                                  " = ? AND state != 'removed' ORDER BY name")) < 0)
         goto cleanup;
     og_stmt_bind_text(st, 1, t.id);
-    int rc;
-    while ((rc = og_stmt_step(st)) == OG_ROW) {
-        og_user u;
-        user_from_row(st, &u);
-        json_array_append_new(arr, og_user_to_json(&u));
-    }
-    if (rc < 0) {
-        error = rc;
-        goto cleanup;
-    }
-    *out = arr;
-    arr = NULL;
-    error = 0;
+    error = og_tenant__rows_json(st, user_row_json, NULL, out);
 cleanup:
     og_stmt_free(st);
-    json_decref(arr);
     return error;
 }
 
