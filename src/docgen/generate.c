@@ -142,7 +142,7 @@ int og_docgen_generate(og_buf *out, const og_docgen_input *in, json_t **out_mode
     og_buf_init(&md, out->cap);
     if (out_model)
         *out_model = NULL;
-    if ((error = og_docgen_model(&model, in->kind, in->data, in->baseline)) < 0)
+    if ((error = og_docgen_model_branded(&model, in->kind, in->data, in->baseline, in->brand)) < 0)
         goto cleanup;
     if (!src) {
         src = og_docgen_builtin(og_doc_kind_name(in->kind));
@@ -159,6 +159,7 @@ int og_docgen_generate(og_buf *out, const og_docgen_input *in, json_t **out_mode
         goto cleanup;
     }
     og_docgen__page_from_model(model, &page);
+    page.brand = in->brand;
     if (in->format == OG_DOC_HTML)
         error = og_docgen_md_to_html(out, md.data ? md.data : "", md.len, &page);
     else if (in->format == OG_DOC_PDF)

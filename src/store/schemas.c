@@ -11,6 +11,7 @@ extern const og_schema og_certs_schema;
 extern const og_schema og_artifacts_schema;
 extern const og_schema og_deploy_schema;
 extern const og_schema og_acme_schema;
+extern const og_schema og_docgen_schema;
 
 const og_schema *const og_store_schemas[] = {
     &og_tenant_schema,
@@ -23,5 +24,6 @@ const og_schema *const og_store_schemas[] = {
     &og_artifacts_schema,
     &og_deploy_schema,
     &og_acme_schema,
+    &og_docgen_schema,
 };
 const size_t og_store_nschemas = sizeof(og_store_schemas) / sizeof(og_store_schemas[0]);
