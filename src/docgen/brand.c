@@ -168,6 +168,40 @@ static void svg_size(RsvgHandle *h, double *w, double *hh)
     }
 }
 
+/* 1 when the SVG names something outside itself: an href or a CSS url() that is not a fragment
+ * ("#id") or a data: URI, or a CSS @import. librsvg would not load it (no base file is set), but
+ * such a logo would not show as its author meant either: it is refused with the reason. */
+static int refers_outside(const unsigned char *d, size_t len)
+{
+    static const char *const keys[] = {"href", "url(", "@import"};
+    for (size_t i = 0; i < len; i++) {
+        for (size_t k = 0; k < 3; k++) {
+            size_t kl = strlen(keys[k]);
+            if (i + kl > len || strncasecmp((const char *)d + i, keys[k], kl) != 0)
+                continue;
+            if (k == 2)
+                return 1;
+            size_t j = i + kl;
+            if (k == 0) { /* href = "..." */
+                while (j < len && (d[j] == ' ' || d[j] == '\t' || d[j] == '\n' || d[j] == '\r'))
+                    j++;
+                if (j >= len || d[j] != '=')
+                    continue;
+                j++;
+            }
+            while (j < len && (d[j] == ' ' || d[j] == '\t' || d[j] == '\n' || d[j] == '\r' ||
+                               d[j] == '"' || d[j] == '\''))
+                j++;
+            if (j < len && d[j] == '#')
+                continue;
+            if (j + 5 <= len && strncasecmp((const char *)d + j, "data:", 5) == 0)
+                continue;
+            return 1;
+        }
+    }
+    return 0;
+}
+
 static int is_svg(const unsigned char *d, size_t len)
 {
     size_t i = 0;
@@ -200,6 +234,12 @@ int og_docgen_logo_check(const unsigned char *d, size_t len, const char **media_
         int error = 0;
         if (!h)
             return OG_EINVAL;
+        if (refers_outside(d, len)) {
+            g_object_unref(h);
+            return og_error_set(OG_EINVAL, "logo: the SVG refers to a file or URL outside itself "
+                                           "(an href, url() or @import); embed it (data: URI) or "
+                                           "use a PNG");
+        }
         svg_size(h, &w, &hh);
         if (w <= 0 || hh <= 0 || w > 100000 || hh > 100000) {
             error = og_error_set(OG_EINVAL, "logo: the SVG has no usable size (give it a width "

@@ -120,7 +120,7 @@ typedef struct pdf {
     cairo_t *cr;
     cairo_surface_t *surface;
     PangoFontDescription *f_body, *f_bold, *f_h1, *f_h2, *f_h3, *f_small, *f_table, *f_mono,
-        *f_title, *f_sub;
+        *f_title, *f_sub, *f_fact;
     const og_docgen_page *page;
     int draw; /* 0 on the measuring pass: count pages only */
     int pageno;
@@ -1075,30 +1075,22 @@ static void render_signatures(pdf *p, const og_md_segment *sg)
     p->y += 12;
 }
 
-/* "<b>label</b>" and the escaped value as one row of the cover's table of facts. */
-static void fact(og_buf *m, const char *label, const char *value)
-{
-    if (!value || !*value)
-        return;
-    if (m->len)
-        og_buf_puts(m, "\n");
-    og_buf_puts(m, label);
-    markup_escape(m, value, strlen(value));
-}
+#define FACTS 5
 
 /* The cover: the provider's logo and name at the top, the document's title, project and facts
- * (client, number, date, revision) in the middle, the provider's address at the foot; the middle
- * block sits a little above the centre of the room the other two leave. */
+ * (client, number, date, revision, provider) in the middle, the provider's address at the foot;
+ * the middle block sits a little above the centre of the room the other two leave. */
 static void title_page(pdf *p)
 {
-    og_buf m, labels, values;
+    og_buf m;
     const og_docgen_page *pg = p->page;
-    double top = 64, logo_h = 0, name_h = 0, foot_h = 0, mid_h, y, th, sh = 0, fh;
-    PangoLayout *lt = NULL, *ls = NULL, *lv = NULL, *ll = NULL, *lname = NULL, *lfoot = NULL;
-    (void)fh;
+    const char *lab[FACTS] = {"Client", "Document", "Date", "Revision", "Provider"};
+    const char *val[FACTS] = {pg->client, pg->number, pg->date, pg->revision, pg->provider};
+    PangoLayout *lt = NULL, *ls = NULL, *lname = NULL, *lfoot = NULL, *fl[FACTS] = {0},
+                *fv[FACTS] = {0};
+    double top = 64, logo_h = 0, name_h = 0, foot_h = 0, th = 0, sh = 0, facts_h = 0, y,
+           fh[FACTS] = {0};
     og_buf_init(&m, 8192);
-    og_buf_init(&labels, 4096);
-    og_buf_init(&values, 8192);
     new_page(p);
     if (p->error)
         goto cleanup;
@@ -1107,7 +1099,7 @@ static void title_page(pdf *p)
         cairo_rectangle(p->cr, 0, 0, PAGE_W, 14);
         cairo_fill(p->cr);
     }
-    /* top: logo (at most 200 x 72 pt) and the provider's name */
+    /* top: the logo (at most 200 x 72 pt) and the provider's name */
     if (p->logo) {
         og_docgen__logo_draw(p->logo, p->cr, MARGIN_X, top, 200, 72, p->draw);
         logo_h = 72 + 14;
@@ -1120,15 +1112,15 @@ static void title_page(pdf *p)
     }
     cairo_set_source_rgb(p->cr, 0.1, 0.1, 0.1);
     show(p, lname, MARGIN_X, top + logo_h);
-    top += logo_h + name_h;
     lname = NULL;
-    /* foot: the provider's address */
+    top += logo_h + name_h;
+    /* foot: the provider's address, its lines as written */
     if (pg->provider_address && *pg->provider_address) {
         og_buf_reset(&m);
         markup_escape(&m, pg->provider_address, strlen(pg->provider_address));
         lfoot = lay(p, m.data, p->f_small, CONTENT_W, PANGO_ALIGN_LEFT, &foot_h);
     }
-    /* middle: title, project, a rule, the facts */
+    /* middle: title, project, a short rule, the facts (label and value side by side) */
     og_buf_reset(&m);
     markup_escape(&m, pg->title ? pg->title : "Document",
                   strlen(pg->title ? pg->title : "Document"));
@@ -1138,22 +1130,19 @@ static void title_page(pdf *p)
         markup_escape(&m, pg->subtitle, strlen(pg->subtitle));
         ls = lay(p, m.data, p->f_sub, CONTENT_W, PANGO_ALIGN_LEFT, &sh);
     }
-    {
-        const char *lab[] = {"Client", "Document", "Date", "Revision", "Provider"};
-        const char *val[] = {pg->client, pg->number, pg->date, pg->revision, pg->provider};
-        for (int i = 0; i < 5; i++) {
-            if (!val[i] || !*val[i])
-                continue;
-            if (labels.len)
-                og_buf_puts(&labels, "\n");
-            og_buf_puts(&labels, lab[i]);
-            fact(&values, "", val[i]);
-        }
+    for (int i = 0; i < FACTS; i++) {
+        double hl = 0, hv = 0;
+        if (!val[i] || !*val[i])
+            continue;
+        og_buf_reset(&m);
+        markup_escape(&m, val[i], strlen(val[i]));
+        fl[i] = lay(p, lab[i], p->f_fact, 90, PANGO_ALIGN_LEFT, &hl);
+        fv[i] = lay(p, m.data, p->f_fact, CONTENT_W - 100, PANGO_ALIGN_LEFT, &hv);
+        fh[i] = (hl > hv ? hl : hv) + 4;
+        facts_h += fh[i];
     }
-    ll = lay(p, labels.data ? labels.data : "", p->f_body, 90, PANGO_ALIGN_LEFT, &fh);
-    lv = lay(p, values.data ? values.data : "", p->f_body, CONTENT_W - 100, PANGO_ALIGN_LEFT, &fh);
-    mid_h = th + 10 + sh + 26 + fh;
     {
+        double mid_h = th + 10 + sh + 26 + facts_h;
         double room_top = top + 30, room_bottom = PAGE_H - MARGIN_BOTTOM - foot_h - 30;
         y = room_top + (room_bottom - room_top - mid_h) * 0.42;
         if (y < room_top)
@@ -1175,31 +1164,35 @@ static void title_page(pdf *p)
         cairo_stroke(p->cr);
     }
     y += 14;
-    cairo_set_source_rgb(p->cr, 0.4, 0.4, 0.4);
-    show(p, ll, MARGIN_X, y);
-    ll = NULL;
-    cairo_set_source_rgb(p->cr, 0.1, 0.1, 0.1);
-    show(p, lv, MARGIN_X + 100, y);
-    lv = NULL;
+    for (int i = 0; i < FACTS; i++) {
+        if (!fl[i] && !fv[i])
+            continue;
+        cairo_set_source_rgb(p->cr, 0.4, 0.4, 0.4);
+        show(p, fl[i], MARGIN_X, y);
+        cairo_set_source_rgb(p->cr, 0.1, 0.1, 0.1);
+        show(p, fv[i], MARGIN_X + 100, y);
+        fl[i] = fv[i] = NULL;
+        y += fh[i];
+    }
     cairo_set_source_rgb(p->cr, 0.4, 0.4, 0.4);
     show(p, lfoot, MARGIN_X, PAGE_H - MARGIN_BOTTOM - foot_h);
     lfoot = NULL;
     cairo_set_source_rgb(p->cr, 0.1, 0.1, 0.1);
     new_page(p);
 cleanup:
+    for (int i = 0; i < FACTS; i++) {
+        if (fl[i])
+            g_object_unref(fl[i]);
+        if (fv[i])
+            g_object_unref(fv[i]);
+    }
     if (lt)
         g_object_unref(lt);
     if (ls)
         g_object_unref(ls);
-    if (lv)
-        g_object_unref(lv);
-    if (ll)
-        g_object_unref(ll);
     if (lfoot)
         g_object_unref(lfoot);
     og_buf_free(&m);
-    og_buf_free(&labels);
-    og_buf_free(&values);
 }
 
 /* One pass over the document: measuring (draw = 0) or drawing. */
@@ -1226,8 +1219,9 @@ static int render_pass(pdf *p, const og_md_segment *segs, size_t n)
 
 static void fonts_free(pdf *p)
 {
-    PangoFontDescription **fs[] = {&p->f_body,  &p->f_bold,  &p->f_h1,   &p->f_h2,    &p->f_h3,
-                                   &p->f_small, &p->f_table, &p->f_mono, &p->f_title, &p->f_sub};
+    PangoFontDescription **fs[] = {&p->f_body,  &p->f_bold,  &p->f_h1,    &p->f_h2,
+                                   &p->f_h3,    &p->f_small, &p->f_table, &p->f_mono,
+                                   &p->f_title, &p->f_sub,   &p->f_fact};
     for (size_t i = 0; i < sizeof(fs) / sizeof(fs[0]); i++) {
         if (*fs[i])
             pango_font_description_free(*fs[i]);
@@ -1293,6 +1287,7 @@ int og_docgen_md_to_pdf(og_buf *out, const char *md, size_t len, const og_docgen
     p.f_mono = pango_font_description_from_string(MONO "9");
     p.f_title = pango_font_description_from_string(SANS "Bold 28");
     p.f_sub = pango_font_description_from_string(SANS "15");
+    p.f_fact = pango_font_description_from_string(SANS "10.5");
 #undef SANS
 #undef MONO
     colors(&p);
