@@ -363,31 +363,36 @@ static double natural_width(pdf *p, const char *markup, const PangoFontDescripti
 #define HEADER_RULE 44.0 /* and the rule under it */
 
 /* The running header of every page but the cover: the provider (logo and name) on the left, the
- * client and the document number on the right, one line each side, cut with an ellipsis where
- * they would meet; a rule in the brand's colour under them. */
+ * client and the document number on the right, one line; where they would meet, the names are
+ * cut short with an ellipsis (the number never is); a rule in the brand's colour under them. */
 static void header(pdf *p)
 {
-    og_buf l, r;
+    og_buf l, r, n;
     const og_docgen_page *pg = p->page;
-    double lx = MARGIN_X, lw, rw, gap = 18, want_l, want_r, room;
+    double lx = MARGIN_X, lw, rw, gap = 18, want_l, want_r, want_n, room,
+           right = MARGIN_X + CONTENT_W;
     if (p->pageno <= 1)
         return;
     og_buf_init(&l, 4096);
     og_buf_init(&r, 4096);
+    og_buf_init(&n, 1024);
     if (pg->provider)
         markup_escape(&l, pg->provider, strlen(pg->provider));
     if (pg->client)
         markup_escape(&r, pg->client, strlen(pg->client));
-    if (pg->client && *pg->client && pg->number && *pg->number)
-        og_buf_puts(&r, "  \xc2\xb7  ");
-    if (pg->number) {
-        og_buf_puts(&r, "<b>");
-        markup_escape(&r, pg->number, strlen(pg->number));
-        og_buf_puts(&r, "</b>");
+    if (pg->number && *pg->number) {
+        og_buf_puts(&n, "<b>");
+        markup_escape(&n, pg->number, strlen(pg->number));
+        og_buf_puts(&n, "</b>");
+        if (pg->client && *pg->client)
+            og_buf_puts(&r, "  \xc2\xb7");
     }
     if (p->logo) /* at most 16 pt high and 64 pt wide, before the name */
         lx += og_docgen__logo_draw(p->logo, p->cr, MARGIN_X, HEADER_TOP - 4, 64, 16, p->draw) + 6;
-    room = MARGIN_X + CONTENT_W - lx - gap;
+    want_n = n.len ? natural_width(p, n.data, p->f_small) + 4 : 0;
+    if (want_n > CONTENT_W / 2) /* a number this long is cut too */
+        want_n = CONTENT_W / 2;
+    room = right - want_n - lx - gap;
     want_l = natural_width(p, l.data ? l.data : "", p->f_small);
     want_r = natural_width(p, r.data ? r.data : "", p->f_small);
     if (want_l + want_r <= room) {
@@ -399,8 +404,10 @@ static void header(pdf *p)
     }
     cairo_set_source_rgb(p->cr, 0.3, 0.3, 0.3);
     text_line(p, l.data ? l.data : "", p->f_small, lx, HEADER_TOP, lw, PANGO_ALIGN_LEFT);
-    text_line(p, r.data ? r.data : "", p->f_small, MARGIN_X + CONTENT_W - rw, HEADER_TOP, rw,
+    text_line(p, r.data ? r.data : "", p->f_small, right - want_n - rw, HEADER_TOP, rw,
               PANGO_ALIGN_RIGHT);
+    if (n.len)
+        text_line(p, n.data, p->f_small, right - want_n, HEADER_TOP, want_n, PANGO_ALIGN_RIGHT);
     if (p->draw) {
         set_prim(p);
         cairo_set_line_width(p->cr, 0.75);
@@ -411,6 +418,7 @@ static void header(pdf *p)
     cairo_set_source_rgb(p->cr, 0.1, 0.1, 0.1);
     og_buf_free(&l);
     og_buf_free(&r);
+    og_buf_free(&n);
 }
 
 /* "Page N of M", drawn when the pages are put into the PDF and M is known. */
