@@ -17,36 +17,6 @@
 
 #define INSTALLATION "installation" /* the scope key of the installation's brand */
 
-/* ---- the docgen module's tables ---- */
-
-static const og_migration steps[] = {
-    /* docgen step 1: brands. One row per scope: "installation", or a tenant's id (tenant_id set,
-     * so the row goes with the tenant). Fields left NULL are not set at that scope. The logo is
-     * kept as validated bytes with its media type and SHA-256. Nothing here is confidential: it
-     * is what every document shows. */
-    {1,
-     "CREATE TABLE docgen_brands ("
-     "  scope TEXT PRIMARY KEY,"
-     "  tenant_id TEXT REFERENCES tenants(id) ON DELETE CASCADE,"
-     "  name TEXT,"
-     "  address TEXT,"
-     "  color TEXT,"
-     "  accent TEXT,"
-     "  logo BLOB,"
-     "  logo_type TEXT,"
-     "  logo_sha256 TEXT,"
-     "  updated_by TEXT NOT NULL,"
-     "  updated_at TEXT NOT NULL);",
-     NULL},
-};
-
-static const char *const purge[] = {
-    "DELETE FROM docgen_brands WHERE tenant_id = ?",
-    NULL,
-};
-
-const og_schema og_docgen_schema = {"docgen", steps, sizeof(steps) / sizeof(steps[0]), purge};
-
 /* ---- validation ---- */
 
 int og_docgen_color_parse(const char *s, const char *field, char out[8])
@@ -356,7 +326,7 @@ static int scope_check(og_ctx *ctx, const char *tenant, int change, char tid[OG_
         if (change && !og_actor_is_platform(&ctx->actor))
             return og_error_set(OG_EDENIED,
                                 "changing the installation's brand needs the platform-admin role "
-                                "(you are %s); a tenant-admin sets the tenant's with --tenant",
+                                "(you are %s); a tenant-admin sets the brand of its own tenant",
                                 og_role_name(ctx->actor.role));
         return 0;
     }

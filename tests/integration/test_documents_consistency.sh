@@ -102,7 +102,7 @@ grep -qF "closure.change_orders[0].amount: 1,450.00, but change order CO-001 as 
   bad "wrong CO amount error: $(cat "$OG_TMP/err")"
 
 # ---- the demo's documents (scripts/run-demo.sh, set up without serving) ----
-OPSGATE_DEMO_SETUP_ONLY=1 bash "$SRC/scripts/run-demo.sh" "$OPSGATE" "$OG_TMP/demo" 127.0.0.1:0 \
+OPSGATE_DEMO_SETUP_ONLY=1 timeout 120 bash "$SRC/scripts/run-demo.sh" "$OPSGATE" "$OG_TMP/demo" 127.0.0.1:0 \
   >"$OG_TMP/demo.out" 2>&1 || bad "run-demo.sh: $(tail -5 "$OG_TMP/demo.out")"
 mkdir -p "$OG_TMP/d"
 for a in sow.pdf:sow runbook.pdf:runbook change-order-CO-001.pdf:co closure.pdf:closure; do
