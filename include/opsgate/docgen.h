@@ -89,9 +89,12 @@ int og_doc_format_parse(const char *s, og_doc_format *out); /* OG_EINVAL naming 
  * Validate `data` (borrowed) for `kind` and build the view model a template renders (caller
  * decrefs *out). Every error is OG_EINVAL and names the field by its JSON path, e.g.
  * "phases[1].tasks[0].rate: missing" or "currency: expected a string". `baseline` is the data
- * snapshot of the SOW a change order compares against (required for OG_DOC_CHANGE_ORDER, ignored
- * otherwise). The model holds only strings, booleans, arrays and objects: every amount is already
- * formatted, so templates never do arithmetic and never see a float. */
+ * snapshot of the SOW a change order compares against (required for OG_DOC_CHANGE_ORDER; for
+ * closures see below; ignored otherwise). The model holds only strings, booleans, arrays and
+ * objects: every amount is already formatted, so templates never do arithmetic and never see a
+ * float. For a closure, `baseline` (may be NULL) is the data snapshot of the SOW named by
+ * closure.baseline: its total is the original budget, and with the approved change orders it must
+ * add up to the plan's total. */
 int og_docgen_model(json_t **out, og_doc_kind kind, const json_t *data, const json_t *baseline);
 
 /* ---- the provider's brand (docs/branding.md) ----
