@@ -5,11 +5,14 @@
 # Idempotent: it asks dpkg which packages are missing and installs only those.
 set -euo pipefail
 
+# librsvg2-dev draws SVG logos (opsgate brand); the fonts are what PDFs are set in: DejaVu, with
+# Noto CJK as the fallback for Chinese, Japanese and Korean text.
 BUILD_PKGS=(
   build-essential cmake ninja-build pkg-config
   libssl-dev libcurl4-openssl-dev libjansson-dev libsqlite3-dev
   libmicrohttpd-dev libcmark-dev libcairo2-dev libpango1.0-dev libzstd-dev
-  uuid-dev libcmocka-dev libgnutls28-dev libutf8proc-dev
+  uuid-dev libcmocka-dev libgnutls28-dev libutf8proc-dev librsvg2-dev
+  fonts-dejavu-core fonts-noto-cjk
 )
 # What the test suite runs against (real servers, not mocks) and the benchmarks' peers:
 #   curl jq        HTTP integration tests          sqlite3     tamper tests on the database file

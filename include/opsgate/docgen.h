@@ -89,10 +89,73 @@ int og_doc_format_parse(const char *s, og_doc_format *out); /* OG_EINVAL naming 
  * Validate `data` (borrowed) for `kind` and build the view model a template renders (caller
  * decrefs *out). Every error is OG_EINVAL and names the field by its JSON path, e.g.
  * "phases[1].tasks[0].rate: missing" or "currency: expected a string". `baseline` is the data
- * snapshot of the SOW a change order compares against (required for OG_DOC_CHANGE_ORDER, ignored
- * otherwise). The model holds only strings, booleans, arrays and objects: every amount is already
- * formatted, so templates never do arithmetic and never see a float. */
+ * snapshot of the SOW a change order compares against (required for OG_DOC_CHANGE_ORDER; for
+ * closures see below; ignored otherwise). The model holds only strings, booleans, arrays and
+ * objects: every amount is already formatted, so templates never do arithmetic and never see a
+ * float. For a closure, `baseline` (may be NULL) is the data snapshot of the SOW named by
+ * closure.baseline: its total is the original budget, and with the approved change orders it must
+ * add up to the plan's total. */
 int og_docgen_model(json_t **out, og_doc_kind kind, const json_t *data, const json_t *baseline);
+
+/* ---- the provider's brand (docs/branding.md) ----
+ * Name, address, colours and logo of the provider (the MSP) shown on every document: the
+ * installation's brand, field by field overridden by the tenant's. All pointers are borrowed
+ * (from the caller, or from the brand itself when og_docgen_brand_load filled it). */
+#define OG_DOCGEN_LOGO_MAX (512 * 1024) /* bytes of a logo file */
+#define OG_DOCGEN_LOGO_DIM 2048         /* pixels on a side of a PNG logo */
+typedef struct og_docgen_brand {
+    const char *name;    /* the provider's name; NULL or "" = not set */
+    const char *address; /* may hold newlines */
+    const char *color;   /* primary colour "#rrggbb": cover band, rules, headings */
+    const char *accent;  /* secondary colour "#rrggbb": table heads (a tint of it) */
+    const unsigned char *logo;
+    size_t logo_len;
+    const char *logo_type; /* "image/png" or "image/svg+xml" */
+    /* where each field came from, for `brand show`: "tenant", "installation" or "" */
+    const char *src_name, *src_address, *src_color, *src_accent, *src_logo;
+    void *owned_; /* private: what og_docgen_brand_load allocated */
+} og_docgen_brand;
+
+/* Validate logo bytes by decoding them: a PNG (cairo; at most OG_DOCGEN_LOGO_DIM pixels on a side)
+ * or an SVG (librsvg; no DOCTYPE, no external references), at most OG_DOCGEN_LOGO_MAX bytes.
+ * *media_type (may be NULL) gets "image/png" or "image/svg+xml". OG_EINVAL saying what is wrong. */
+int og_docgen_logo_check(const unsigned char *data, size_t len, const char **media_type);
+/* "#0a5" or "#00aa55" (any case) -> "#00aa55" in out (8 bytes). OG_EINVAL naming `field`. */
+int og_docgen_color_parse(const char *s, const char *field, char out[8]);
+
+/* The effective brand for documents of `tenant` (NULL or "": the installation's alone): the
+ * installation's fields, each replaced by the tenant's where the tenant set it. Needs the read
+ * right on the tenant (any authenticated actor for the installation). Fields not set anywhere
+ * are NULL. Caller frees with og_docgen_brand_free (no-op on a zeroed brand). */
+int og_docgen_brand_load(og_ctx *ctx, const char *tenant, og_docgen_brand *out);
+void og_docgen_brand_free(og_docgen_brand *b);
+/* The brand as JSON for `brand show` and GET /api/v1/brand: {"scope", "name", "address",
+ * "color", "accent", "logo": {"media_type", "size", "sha256"} | null, "sources": {field: scope},
+ * "updated_at", "updated_by"} (effective values; the scope's own record under "own"). Caller
+ * decrefs. */
+int og_docgen_brand_show(og_ctx *ctx, const char *tenant, json_t **out);
+
+/* A change to one scope's brand: NULL leaves a field as it is, "" removes it. The logo changes
+ * when set_logo is 1 (logo_len 0 removes it). */
+typedef struct og_docgen_brand_update {
+    const char *name, *address, *color, *accent;
+    int set_logo;
+    const unsigned char *logo;
+    size_t logo_len;
+} og_docgen_brand_update;
+/* Set fields of the installation's brand (tenant NULL or "": platform-admin) or of a tenant's
+ * override (tenant-admin of that tenant, or platform-admin). Validated (lengths, colours, the logo
+ * decoded), stored with an audit record (docgen.brand.set) in one transaction. */
+int og_docgen_brand_set(og_ctx *ctx, const char *tenant, const og_docgen_brand_update *u);
+/* Remove a scope's brand (the tenant then uses the installation's); audited as
+ * docgen.brand.clear. OG_ENOTFOUND when the scope has none. */
+int og_docgen_brand_clear(og_ctx *ctx, const char *tenant);
+
+/* og_docgen_model with the provider's brand: the brand's name and address replace the data's
+ * `provider` (which is then optional), and the model gets "brand": {name, address, color,
+ * accent, has_logo}. brand may be NULL. */
+int og_docgen_model_branded(json_t **out, og_doc_kind kind, const json_t *data,
+                            const json_t *baseline, const og_docgen_brand *brand);
 
 /* Load project data from JSON text, refusing duplicate keys; OG_EINVAL with line and column. */
 int og_docgen_data_parse(json_t **out, const char *text, size_t len, const char *source);
@@ -125,6 +188,10 @@ typedef struct og_docgen_page {
     const char *number;   /* document number: running header */
     const char *date;     /* document date (from the data: output stays reproducible) */
     const char *subtitle; /* e.g. the project name */
+    const char *revision; /* document revision (title page) */
+    const char *provider; /* the provider's name: title page, running header, PDF Author */
+    const char *provider_address;
+    const og_docgen_brand *brand; /* logo and colours; NULL: none */
 } og_docgen_page;
 
 /* CommonMark to a standalone HTML page (cmark, plus GFM-style pipe tables, which core cmark lacks)
@@ -158,11 +225,23 @@ typedef struct og_md_table {
     char ***cells; /* cells[row][col], NUL-terminated, "" for missing cells */
 } og_md_table;
 
+/* One party of a signature block: a fenced code block with the info string "signatures" whose
+ * lines are "party: Client", "organisation: ...", "name: ...", "title: ...", a blank line between
+ * parties (the built-in partial signoff writes it). HTML and PDF lay it out as a block to sign
+ * (a signature line and a date line per party), kept on one page; Markdown shows it as is. */
+#define OG_MD_MAX_PARTIES 64
+typedef struct og_md_party {
+    char *party, *organisation, *name, *title; /* owned, "" when not given */
+} og_md_party;
+
 typedef struct og_md_segment {
     int is_table;
     const char *text; /* borrowed from the input: the Markdown of a text run */
     size_t len;
     og_md_table table; /* owned when is_table */
+    int is_signatures;
+    og_md_party *parties; /* owned when is_signatures */
+    size_t nparties;
 } og_md_segment;
 
 /* Split md into segments; caller frees with og_md_segments_free. OG_ETOOBIG past 100,000
@@ -184,6 +263,7 @@ typedef struct og_docgen_input {
     const char *template_name; /* for error messages, e.g. "sow@3" */
     og_tmpl_partial_fn partial;
     void *partial_ud;
+    const og_docgen_brand *brand; /* the provider's brand; NULL: the data's `provider` alone */
 } og_docgen_input;
 
 int og_docgen_generate(og_buf *out, const og_docgen_input *in, json_t **out_model,

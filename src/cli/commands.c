@@ -19,6 +19,7 @@ extern const og_command og_cmd_access;
 extern const og_command og_cmd_hold;
 extern const og_command og_cmd_template;
 extern const og_command og_cmd_generate;
+extern const og_command og_cmd_brand;
 
 const og_command *const og_cli_commands[] = {
     &og_cmd_init,
@@ -39,5 +40,6 @@ const og_command *const og_cli_commands[] = {
     &og_cmd_hold,
     &og_cmd_template,
     &og_cmd_generate,
+    &og_cmd_brand,
     NULL,
 };

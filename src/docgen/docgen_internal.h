@@ -4,6 +4,8 @@
 
 #include "opsgate/docgen.h"
 
+#include <cairo.h>
+
 /* Days between two "YYYY-MM-DD" dates (b - a). OG_EINVAL naming field for a bad date. */
 int og_docgen__days_between(const char *a, const char *b, const char *field, int64_t *out);
 /* Check a "YYYY-MM-DD" date; OG_EINVAL naming field. */
@@ -20,5 +22,25 @@ int og_docgen__pdf_breaks(og_buf *out, const char *m);
 
 /* Page furniture taken from a view model (all borrowed from it). */
 void og_docgen__page_from_model(const json_t *model, og_docgen_page *page);
+
+/* The cost impact of a change order: the plan of `data` minus the plan of `baseline` (the SOW it
+ * changes), in the data's currency (*digits: its minor unit). OG_EINVAL naming a bad field. */
+int og_docgen__co_delta(const json_t *data, const json_t *baseline, og_dec *delta, int *digits);
+
+/* The effective brand of tenant id tid ("" = the installation's), no rights checked (the caller
+ * checked its own). Free with og_docgen_brand_free. */
+int og_docgen__brand_load(og_ctx *ctx, const char *tid, og_docgen_brand *out);
+/* SHA-256 (hex) over an effective brand, "" when nothing is set: a document's provenance. */
+void og_docgen__brand_sha256(const og_docgen_brand *b, char out[65]);
+
+/* A brand's logo decoded for drawing (PNG through cairo, SVG through librsvg). *out is NULL when
+ * the brand has no logo. */
+typedef struct og_docgen__logo og_docgen__logo;
+int og_docgen__logo_open(og_docgen__logo **out, const og_docgen_brand *b);
+/* Draw the logo scaled into max_w x max_h at x, y (aspect kept, left-aligned, vertically centred);
+ * returns the width it takes. draw 0: only the width. NULL-safe (0). */
+double og_docgen__logo_draw(og_docgen__logo *l, cairo_t *cr, double x, double y, double max_w,
+                            double max_h, int draw);
+void og_docgen__logo_free(og_docgen__logo *l);
 
 #endif

@@ -143,7 +143,7 @@ int og_docgen_generate(og_buf *out, const og_docgen_input *in, json_t **out_mode
     og_buf_init(&md, out->cap);
     if (out_model)
         *out_model = NULL;
-    if ((error = og_docgen_model(&model, in->kind, in->data, in->baseline)) < 0)
+    if ((error = og_docgen_model_branded(&model, in->kind, in->data, in->baseline, in->brand)) < 0)
         goto cleanup;
     if (!src) {
         src = og_docgen_builtin(og_doc_kind_name(in->kind));
@@ -160,6 +160,30 @@ int og_docgen_generate(og_buf *out, const og_docgen_input *in, json_t **out_mode
         goto cleanup;
     }
     og_docgen__page_from_model(model, &page);
+    page.brand = in->brand;
+    {
+        /* names as written: the model's copies are escaped for Markdown (a '|' as "\\|") and
+         * on one line; an address keeps its lines on the cover */
+        const json_t *prov = json_object_get(in->data, "provider");
+        const char *pa = json_string_value(json_object_get(prov, "address"));
+        const char *pn = json_string_value(json_object_get(prov, "name"));
+        const char *cn =
+            json_string_value(json_object_get(json_object_get(in->data, "client"), "name"));
+        const char *pj =
+            json_string_value(json_object_get(json_object_get(in->data, "project"), "name"));
+        if (in->brand && in->brand->address && *in->brand->address)
+            page.provider_address = in->brand->address;
+        else if (pa)
+            page.provider_address = pa;
+        if (in->brand && in->brand->name && *in->brand->name)
+            page.provider = in->brand->name;
+        else if (pn)
+            page.provider = pn;
+        if (cn)
+            page.client = cn;
+        if (pj)
+            page.subtitle = pj;
+    }
     if (in->format == OG_DOC_HTML)
         error = og_docgen_md_to_html(out, md.data ? md.data : "", md.len, &page);
     else if (in->format == OG_DOC_PDF)

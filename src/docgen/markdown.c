@@ -128,12 +128,112 @@ static void table_free(og_md_table *t)
     memset(t, 0, sizeof(*t));
 }
 
+static void parties_free(og_md_party *ps, size_t n)
+{
+    for (size_t i = 0; ps && i < n; i++) {
+        free(ps[i].party);
+        free(ps[i].organisation);
+        free(ps[i].name);
+        free(ps[i].title);
+    }
+    free(ps);
+}
+
 void og_md_segments_free(og_md_segment *segs, size_t n)
 {
-    for (size_t i = 0; segs && i < n; i++)
+    for (size_t i = 0; segs && i < n; i++) {
         if (segs[i].is_table)
             table_free(&segs[i].table);
+        if (segs[i].is_signatures)
+            parties_free(segs[i].parties, segs[i].nparties);
+    }
     free(segs);
+}
+
+/* The fence opens a signature block: ``` or ~~~ followed by the info string "signatures". */
+static int is_signature_fence(const line *l)
+{
+    line t = trim(*l);
+    size_t i = 0;
+    while (i < t.len && (t.p[i] == '`' || t.p[i] == '~'))
+        i++;
+    while (i < t.len && t.p[i] == ' ')
+        i++;
+    return is_fence(l) && t.len - i == 10 && strncmp(t.p + i, "signatures", 10) == 0;
+}
+
+/* A value of a signature line, with the Markdown escapes the view model adds ("\|", "\<")
+ * taken out: the block is not Markdown. */
+static char *sig_value(const char *p, size_t n)
+{
+    char *o = malloc(n + 1), *w = o;
+    if (!o)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] == '\\' && i + 1 < n && (p[i + 1] == '|' || p[i + 1] == '<'))
+            i++;
+        *w++ = p[i];
+    }
+    *w = '\0';
+    return o;
+}
+
+/* Parse the lines of a signature block (between its fences) into parties. */
+static int parse_parties(const line *lines, size_t n, og_md_party **out, size_t *nout)
+{
+    og_md_party *ps = calloc(OG_MD_MAX_PARTIES, sizeof(*ps));
+    size_t np = 0;
+    int open = 0;
+    if (!ps)
+        return og_error_set(OG_ERROR, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        line t = trim(lines[i]);
+        if (!t.len) {
+            open = 0;
+            continue;
+        }
+        const char *colon = memchr(t.p, ':', t.len);
+        if (!colon)
+            continue;
+        size_t klen = (size_t)(colon - t.p);
+        line v = trim((line){colon + 1, t.len - klen - 1});
+        char **slot = NULL;
+        if (!open) {
+            if (np == OG_MD_MAX_PARTIES)
+                break;
+            np++;
+            open = 1;
+        }
+        og_md_party *p = &ps[np - 1];
+        if (klen == 5 && !strncmp(t.p, "party", 5))
+            slot = &p->party;
+        else if ((klen == 12 && !strncmp(t.p, "organisation", 12)) ||
+                 (klen == 12 && !strncmp(t.p, "organization", 12)))
+            slot = &p->organisation;
+        else if (klen == 4 && !strncmp(t.p, "name", 4))
+            slot = &p->name;
+        else if (klen == 5 && !strncmp(t.p, "title", 5))
+            slot = &p->title;
+        if (!slot)
+            continue;
+        free(*slot);
+        if (!(*slot = sig_value(v.p, v.len))) {
+            parties_free(ps, np);
+            return og_error_set(OG_ERROR, "out of memory");
+        }
+    }
+    for (size_t i = 0; i < np; i++) {
+        char **f[] = {&ps[i].party, &ps[i].organisation, &ps[i].name, &ps[i].title};
+        for (size_t k = 0; k < 4; k++) {
+            if (!*f[k] && !(*f[k] = strdup(""))) {
+                parties_free(ps, np);
+                return og_error_set(OG_ERROR, "out of memory");
+            }
+        }
+    }
+    *out = ps;
+    *nout = np;
+    return 0;
 }
 
 static int add_row(og_md_table *t, line l)
@@ -221,6 +321,27 @@ int og_md_split(const char *md, size_t len, og_md_segment **out, size_t *nout)
     } while (0)
 
     for (size_t i = 0; i < nlines; i++) {
+        if (!in_fence && is_signature_fence(&lines[i])) {
+            size_t j = i + 1, tstart = (size_t)(lines[i].p - md);
+            while (j < nlines && !is_fence(&lines[j]))
+                j++;
+            if (tstart > text_start) {
+                PUSH_SEG();
+                segs[nseg].text = md + text_start;
+                segs[nseg].len = tstart - text_start;
+                nseg++;
+            }
+            PUSH_SEG();
+            segs[nseg].is_signatures = 1;
+            nseg++;
+            if ((error = parse_parties(lines + i + 1, j - i - 1, &segs[nseg - 1].parties,
+                                       &segs[nseg - 1].nparties)) < 0)
+                goto cleanup;
+            j = j < nlines ? j + 1 : j; /* past the closing fence */
+            text_start = j < nlines ? (size_t)(lines[j].p - md) : len;
+            i = j - 1;
+            continue;
+        }
         if (is_fence(&lines[i])) {
             in_fence = !in_fence;
             continue;
@@ -341,20 +462,75 @@ static int table_html(og_buf *b, const og_md_table *t)
     return error;
 }
 
+/* A signature block: per party who signs, a signature line, name and title, a date line. */
+static int signatures_html(og_buf *b, const og_md_segment *sg)
+{
+    int error = og_buf_puts(b, "<section class=\"signatures\">\n");
+    for (size_t i = 0; !error && i < sg->nparties; i++) {
+        const og_md_party *p = &sg->parties[i];
+        if ((error = og_buf_puts(b, "<div class=\"party\"><p class=\"who\"><strong>")) < 0 ||
+            (error = html_escape(b, p->party)) < 0 ||
+            (error = og_buf_puts(b, "</strong><br>")) < 0 ||
+            (error = html_escape(b, p->organisation)) < 0 ||
+            (error = og_buf_puts(b, "</p>\n<p class=\"line\">Signature</p>\n<p>Name: ")) < 0 ||
+            (error = html_escape(b, p->name)) < 0 || (error = og_buf_puts(b, "<br>Title: ")) < 0 ||
+            (error = html_escape(b, p->title)) < 0 ||
+            (error = og_buf_puts(b, "</p>\n<p class=\"line\">Date</p></div>\n")) < 0)
+            return error;
+    }
+    return error ? error : og_buf_puts(b, "</section>\n");
+}
+
 static const char *const css =
     "body{font-family:'DejaVu Sans',Helvetica,Arial,sans-serif;font-size:11pt;color:#1a1a1a;"
     "max-width:60em;margin:2em auto;padding:0 1.5em;line-height:1.45}\n"
-    "header.running{display:flex;justify-content:space-between;font-size:9pt;color:#666;"
-    "border-bottom:1px solid #ccc;padding-bottom:.3em;margin-bottom:1.5em}\n"
-    "h1{font-size:20pt;margin:.2em 0 .5em}h2{font-size:15pt;margin-top:1.6em;"
-    "border-bottom:1px solid #ddd}h3{font-size:12pt;margin-top:1.2em}\n"
+    "header.running{display:flex;justify-content:space-between;align-items:center;gap:1em;"
+    "font-size:9pt;color:#666;border-bottom:1px solid var(--brand);padding-bottom:.3em;"
+    "margin-bottom:1.5em}\n"
+    "header.running img.logo{height:1.6em;vertical-align:middle;margin-right:.5em}\n"
+    "h1{font-size:20pt;margin:.2em 0 .5em;color:var(--brand)}h2{font-size:15pt;margin-top:1.6em;"
+    "border-bottom:1px solid var(--brand)}h3{font-size:12pt;margin-top:1.2em}\n"
     "table{border-collapse:collapse;width:100%;margin:.8em 0;font-size:9.5pt}\n"
-    "th,td{border:1px solid #ccc;padding:.3em .5em;vertical-align:top;text-align:left}\n"
-    "th{background:#f0f2f5}td.r,th.r{text-align:right;white-space:nowrap}"
-    "td.c,th.c{text-align:center}\n"
+    "th,td{border:1px solid #ccc;padding:.3em .5em;vertical-align:top;text-align:left;"
+    "hyphens:none}\n"
+    "th{background:color-mix(in srgb,var(--accent) 12%,white)}"
+    "td.r,th.r{text-align:right;white-space:nowrap}td.c,th.c{text-align:center}\n"
+    ".signatures{display:grid;grid-template-columns:1fr 1fr;gap:1em 3em;margin:1.5em 0;"
+    "break-inside:avoid;page-break-inside:avoid}\n"
+    ".signatures .line{border-top:1px solid #333;margin-top:3em;padding-top:.2em;"
+    "font-size:9pt;color:#555}\n"
     "code{font-family:'DejaVu Sans Mono',monospace;font-size:9.5pt;background:#f4f4f4;"
     "padding:0 .2em}\n"
     "@media print{body{margin:0;max-width:none}header.running{position:running(header)}}\n";
+
+/* The brand's colour (accent: its accent, else its colour), checked again here because a page
+ * may come from a caller: only "#rrggbb" reaches the stylesheet. */
+static const char *brand_color(const og_docgen_page *page, int accent)
+{
+    const og_docgen_brand *b = page->brand;
+    const char *c = b ? (accent && b->accent && *b->accent ? b->accent : b->color) : NULL;
+    char norm[8];
+    if (c && og_docgen_color_parse(c, "color", norm) == 0 && strlen(c) == 7)
+        return c;
+    og_error_clear();
+    return accent ? "#4a5d7a" : "#1f3b5c";
+}
+
+/* The logo as a data: URI image (decoded and checked when it was stored). */
+static int logo_html(og_buf *b, const og_docgen_brand *brand)
+{
+    int error;
+    if (!brand || !brand->logo || !brand->logo_len || !brand->logo_type)
+        return 0;
+    char *b64 = og_base64_encode(brand->logo, brand->logo_len);
+    if (!b64)
+        return og_error_set(OG_ERROR, "out of memory");
+    error = og_buf_printf(
+        b, "<img class=\"logo\" alt=\"\" src=\"data:%s;base64,%s\">",
+        strcmp(brand->logo_type, "image/svg+xml") == 0 ? "image/svg+xml" : "image/png", b64);
+    free(b64);
+    return error;
+}
 
 int og_docgen_md_to_html(og_buf *out, const char *md, size_t len, const og_docgen_page *page)
 {
@@ -375,17 +551,27 @@ int og_docgen_md_to_html(og_buf *out, const char *md, size_t len, const og_docge
          ((error = og_buf_puts(out, " ")) < 0 || (error = html_escape(out, page->number)) < 0)) ||
         (error = og_buf_printf(out,
                                "</title>\n<meta name=\"generator\" content=\"opsgate %s\">\n"
-                               "<style>\n%s</style>\n</head>\n<body>\n",
-                               OG_VERSION, css)) < 0 ||
-        (error = og_buf_puts(out, "<header class=\"running\"><span>")) < 0 ||
-        (error = html_escape(out, page->client)) < 0 ||
+                               "<style>\n:root{--brand:%s;--accent:%s}\n%s</style>\n</head>\n"
+                               "<body>\n",
+                               OG_VERSION, brand_color(page, 0), brand_color(page, 1), css)) < 0 ||
+        (error = og_buf_puts(out, "<header class=\"running\"><span class=\"provider\">")) < 0 ||
+        (error = logo_html(out, page->brand)) < 0 ||
+        (error = html_escape(out, page->provider)) < 0 ||
         (error = og_buf_puts(out, "</span><span>")) < 0 ||
+        (error = html_escape(out, page->client)) < 0 ||
+        (page->client && *page->client && page->number && *page->number &&
+         (error = og_buf_puts(out, " \xc2\xb7 ")) < 0) ||
         (error = html_escape(out, page->number)) < 0 ||
         (error = og_buf_puts(out, "</span></header>\n<main>\n")) < 0)
         goto cleanup;
     for (size_t i = 0; i < n; i++) {
         if (segs[i].is_table) {
             if ((error = table_html(out, &segs[i].table)) < 0)
+                goto cleanup;
+            continue;
+        }
+        if (segs[i].is_signatures) {
+            if ((error = signatures_html(out, &segs[i])) < 0)
                 goto cleanup;
             continue;
         }

@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #define PATH_MAX_LEN 160
 #define MAX_ITEMS    OG_DOCGEN_ITEMS_MAX /* bound on every list in project data */
@@ -492,7 +493,8 @@ static const char *const r_name[] = {"name", NULL};
 
 /* Fields every kind has: document, project, currency, parties, contacts, sign-off (required
  * when need_signoff). */
-static int build_common(vctx *v, const json_t *data, json_t *m, const char *title, int need_signoff)
+static int build_common(vctx *v, const json_t *data, json_t *m, const char *title, int need_signoff,
+                        const og_docgen_brand *brand)
 {
     const json_t *doc, *proj, *client, *provider;
     const char *s;
@@ -506,7 +508,7 @@ static int build_common(vctx *v, const json_t *data, json_t *m, const char *titl
     static const char *const contact_req[] = {"name", NULL};
     static const char *const contact_opt[] = {"side", "role", "email", "phone", NULL};
     static const char *const sign_req[] = {"party", "name", NULL};
-    static const char *const sign_opt[] = {"title", NULL};
+    static const char *const sign_opt[] = {"title", "organisation", NULL};
 
     if (!json_is_object(data))
         return og_error_set(OG_EINVAL, "project data: expected a JSON object");
@@ -549,16 +551,59 @@ static int build_common(vctx *v, const json_t *data, json_t *m, const char *titl
     if ((error = copy_fields(o, client, "client", r_name, client_opt)) < 0)
         return error;
 
-    if ((error = get_obj(data, "", "provider", 1, &provider)) < 0)
-        return error;
-    o = json_object();
-    json_object_set_new(m, "provider", o);
-    if ((error = copy_fields(o, provider, "provider", r_name, prov_opt)) < 0)
-        return error;
+    /* the provider: the brand's name and address where set (opsgate brand), else the data's */
+    {
+        int branded = brand && brand->name && *brand->name;
+        if ((error = get_obj(data, "", "provider", !branded, &provider)) < 0)
+            return error;
+        o = json_object();
+        json_object_set_new(m, "provider", o);
+        if (provider) {
+            if ((error = copy_fields(o, provider, "provider", branded ? NULL : r_name, prov_opt)) <
+                    0 ||
+                (branded && (error = copy_fields(o, provider, "provider", NULL, r_name)) < 0))
+                return error;
+        } else {
+            json_object_set_new(o, "address", json_string(""));
+        }
+        if (branded)
+            json_object_set_new(o, "name", json_string(brand->name));
+        if (brand && brand->address && *brand->address)
+            json_object_set_new(o, "address", json_string(brand->address));
+        json_object_set_new(m, "brand",
+                            json_pack("{s:s, s:s, s:s, s:s, s:b}", "name",
+                                      json_string_value(json_object_get(o, "name")), "address",
+                                      json_string_value(json_object_get(o, "address")), "color",
+                                      brand && brand->color ? brand->color : "", "accent",
+                                      brand && brand->accent ? brand->accent : "", "has_logo",
+                                      brand && brand->logo && brand->logo_len > 0));
+    }
 
     if ((error = obj_list(data, "", "contacts", 0, contact_req, contact_opt, m, "contacts")) < 0 ||
         (error = obj_list(data, "", "signoff", need_signoff, sign_req, sign_opt, m, "signoff")) < 0)
         return error;
+    /* who signs for whom: a party named Client or Provider signs for that party's organisation
+     * unless the data names another */
+    {
+        json_t *sg;
+        size_t i;
+        const char *cname =
+            json_string_value(json_object_get(json_object_get(m, "client"), "name"));
+        const char *pname =
+            json_string_value(json_object_get(json_object_get(m, "provider"), "name"));
+        json_array_foreach(json_object_get(m, "signoff"), i, sg)
+        {
+            const char *org = json_string_value(json_object_get(sg, "organisation"));
+            const char *party = json_string_value(json_object_get(sg, "party"));
+            if (org && *org)
+                continue;
+            if (party && strcasecmp(party, "client") == 0)
+                org = cname;
+            else if (party && strcasecmp(party, "provider") == 0)
+                org = pname;
+            json_object_set_new(sg, "organisation", json_string(org ? org : ""));
+        }
+    }
     /* contacts split by side for the two-column parts of the templates */
     {
         json_t *cl = json_array(), *pr = json_array(), *c;
@@ -855,6 +900,30 @@ cleanup:
     return error;
 }
 
+int og_docgen__co_delta(const json_t *data, const json_t *baseline, og_dec *delta, int *digits)
+{
+    vctx v;
+    plan p, b;
+    int error;
+    memset(&v, 0, sizeof(v));
+    memset(&p, 0, sizeof(p));
+    memset(&b, 0, sizeof(b));
+    *delta = 0;
+    if ((error = get_str(data, "", "currency", 1, &v.currency)) < 0 ||
+        (error = og_currency_digits(v.currency, &v.digits)) < 0)
+        return error;
+    *digits = v.digits;
+    if ((error = build_plan(&v, data, "", &p, NULL)) < 0 ||
+        (error = build_plan(&v, baseline, "", &b, NULL)) < 0 ||
+        (error = og_dec_sub(p.amount, b.amount, delta)) < 0)
+        goto cleanup;
+    error = 0;
+cleanup:
+    plan_free(&p);
+    plan_free(&b);
+    return error;
+}
+
 /* ---- runbook ---- */
 
 static int build_runbook(vctx *v, const json_t *data, json_t *m)
@@ -969,13 +1038,62 @@ static int build_runbook(vctx *v, const json_t *data, json_t *m)
 
 /* ---- closure ---- */
 
-static int build_closure(vctx *v, const json_t *data, json_t *m, plan *p)
+static int build_closure_plan(vctx *v, const json_t *data, const json_t *baseline, json_t *m,
+                              plan *p, plan *b);
+
+static int build_closure(vctx *v, const json_t *data, const json_t *baseline, json_t *m, plan *p)
+{
+    int error;
+    plan b;
+    memset(&b, 0, sizeof(b));
+    error = build_closure_plan(v, data, baseline, m, p, &b);
+    plan_free(&b);
+    return error;
+}
+
+/* Change orders of a closure: each with its signed amount; approved ones (status "approved", the
+ * default) add up to *sum. */
+static int closure_change_orders(vctx *v, const json_t *cl, json_t *m, og_dec *sum)
+{
+    static const char *const co_req[] = {"number", "description", NULL};
+    static const char *const co_opt[] = {"status", NULL};
+    json_t *cos, *co;
+    const json_t *src;
+    size_t k;
+    int error;
+    *sum = 0;
+    if ((error = obj_list(cl, "closure", "change_orders", 0, co_req, co_opt, m, "change_orders")) <
+        0)
+        return error;
+    cos = json_object_get(m, "change_orders");
+    src = json_object_get(cl, "change_orders");
+    json_array_foreach(cos, k, co)
+    {
+        char path[PATH_MAX_LEN];
+        og_dec amt = 0;
+        const char *st = json_string_value(json_object_get(co, "status"));
+        int approved = !st || !*st || strcasecmp(st, "approved") == 0;
+        snprintf(path, sizeof(path), "closure.change_orders[%zu]", k);
+        if ((error = get_dec(json_array_get(src, k), path, "amount", 1, &amt)) < 0)
+            return error;
+        if (!st || !*st)
+            json_object_set_new(co, "status", json_string("approved"));
+        json_object_set_new(co, "amount", signed_money(v, amt));
+        json_object_set_new(co, "approved", json_boolean(approved));
+        if (approved && (error = og_dec_add(*sum, amt, sum)) < 0)
+            return error;
+    }
+    return 0;
+}
+
+static int build_closure_plan(vctx *v, const json_t *data, const json_t *baseline, json_t *m,
+                              plan *p, plan *b)
 {
     int error;
     const json_t *cl, *act, *x, *dels;
     const char *date, *synopsis, *astart, *aend, *sponsor;
     size_t i;
-    og_dec ah_sum = 0, aa_sum = 0, vh, va;
+    og_dec ah_sum = 0, aa_sum = 0, vh, va, co_sum = 0, original = 0, original_hours = 0;
     json_t *rows, *mdel;
     static const char *const obj_req[] = {"objective", "status", NULL};
     static const char *const obj_opt[] = {"comment", NULL};
@@ -984,6 +1102,17 @@ static int build_closure(vctx *v, const json_t *data, json_t *m, plan *p)
 
     if ((error = build_plan(v, data, "", p, m)) < 0)
         return error;
+    /* the SOW as sold (closure.baseline): its total is the original budget */
+    if (baseline) {
+        const char *bcur = json_string_value(json_object_get(baseline, "currency"));
+        const char *bname =
+            json_string_value(json_object_get(json_object_get(data, "closure"), "baseline"));
+        if (!bcur || strcmp(bcur, v->currency) != 0)
+            return og_error_set(OG_EINVAL, "currency: '%s' differs from the baseline '%s' ('%s')",
+                                v->currency, bname ? bname : "", bcur ? bcur : "");
+        if ((error = build_plan(v, baseline, "", b, NULL)) < 0)
+            return og_error_wrap("baseline %s", bname ? bname : "");
+    }
     if ((error = get_obj(data, "", "closure", 1, &cl)) < 0 ||
         (error = get_date(cl, "closure", "date", 1, &date)) < 0 ||
         (error = get_str(cl, "closure", "synopsis", 1, &synopsis)) < 0 ||
@@ -1026,13 +1155,44 @@ static int build_closure(vctx *v, const json_t *data, json_t *m, plan *p)
         json_object_foreach((json_t *)act, k, val)
         {
             (void)val;
-            if (!find_task(p, k))
-                return og_error_set(OG_EINVAL, "closure.actual_hours.%s: no task with that id", k);
+            if (find_task(p, k))
+                continue;
+            if (find_task(b, k))
+                return og_error_set(OG_EINVAL,
+                                    "closure.actual_hours.%s: task %s is not in the plan (a change "
+                                    "order removed it); remove its hours",
+                                    k, k);
+            return og_error_set(OG_EINVAL, "closure.actual_hours.%s: no task with that id", k);
         }
     }
-    if ((error = og_dec_sub(ah_sum, p->hours, &vh)) < 0 ||
+    /* the budget: the original SOW plus the approved change orders, which is the plan the
+     * actuals are measured against (the data's phases, after the change orders) */
+    if ((error = closure_change_orders(v, cl, m, &co_sum)) < 0 ||
+        (error = og_dec_sub(ah_sum, p->hours, &vh)) < 0 ||
         (error = og_dec_sub(aa_sum, p->amount, &va)) < 0)
         return error;
+    if (baseline) {
+        og_dec expect;
+        if ((error = og_dec_add(b->amount, co_sum, &expect)) < 0)
+            return error;
+        if (expect != p->amount) {
+            char s1[OG_DEC_STR_MAX], s2[OG_DEC_STR_MAX + 1], s3[OG_DEC_STR_MAX], s4[OG_DEC_STR_MAX];
+            og_dec_format(b->amount, v->digits, 1, s1);
+            og_dec_format(co_sum, v->digits, 1, s2 + 1);
+            s2[0] = '+';
+            og_dec_format(expect, v->digits, 1, s3);
+            og_dec_format(p->amount, v->digits, 1, s4);
+            return og_error_set(OG_EINVAL,
+                                "closure.change_orders: the baseline SOW's %s plus the approved "
+                                "change orders' %s is %s, but the plan (phases) adds up to %s: "
+                                "list every approved change order with its amount",
+                                s1, co_sum < 0 ? s2 + 1 : s2, s3, s4);
+        }
+        original = b->amount;
+        original_hours = b->hours;
+    } else if ((error = og_dec_sub(p->amount, co_sum, &original)) < 0) {
+        return error;
+    }
     {
         og_dec pct = 0;
         char pcts[OG_DEC_STR_MAX + 2];
@@ -1043,25 +1203,39 @@ static int build_closure(vctx *v, const json_t *data, json_t *m, plan *p)
         }
         og_dec_format(pct, 1, 0, pcts + 1);
         pcts[0] = '+';
-        json_object_set_new(
-            m, "budget",
+        json_t *bud =
             json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:b}", "budget_hours", hours(p->hours),
                       "actual_hours", hours(ah_sum), "hours_variance", signed_hours(vh),
                       "budget_amount", money(v, p->amount), "actual_amount", money(v, aa_sum),
                       "amount_variance", signed_money(v, va), "amount_variance_percent",
-                      pct > 0 ? pcts : pcts + 1, "over_budget", va > 0));
+                      pct > 0 ? pcts : pcts + 1, "over_budget", va > 0);
+        json_object_set_new(bud, "original_amount", money(v, original));
+        json_object_set_new(bud, "original_hours",
+                            baseline ? hours(original_hours) : json_string(""));
+        json_object_set_new(bud, "change_orders_amount", signed_money(v, co_sum));
+        json_object_set_new(bud, "revised_amount", money(v, p->amount));
+        json_object_set_new(bud, "revised_hours", hours(p->hours));
+        json_object_set_new(bud, "has_baseline", json_boolean(baseline != NULL));
+        json_object_set_new(m, "budget", bud);
     }
     {
         int64_t days = 0;
         const char *pend = p->end ? p->end : "";
+        const char *oend = baseline && b->end ? b->end : "";
         if (*pend && (error = og_docgen__days_between(pend, aend, "closure.actual_end", &days)) < 0)
             return error;
-        json_object_set_new(m, "schedule",
-                            json_pack("{s:s, s:s, s:s, s:s, s:I, s:o, s:b}", "baseline_start",
-                                      p->start ? p->start : "", "baseline_end", pend,
-                                      "actual_start", astart, "actual_end", aend, "variance_days",
-                                      (json_int_t)days, "variance_text", days_text(days), "late",
-                                      days > 0));
+        json_t *sch = json_pack("{s:s, s:s, s:s, s:s, s:I, s:o, s:b}", "baseline_start",
+                                p->start ? p->start : "", "baseline_end", pend, "actual_start",
+                                astart, "actual_end", aend, "variance_days", (json_int_t)days,
+                                "variance_text", days_text(days), "late", days > 0);
+        json_object_set_new(sch, "planned_start", json_string(p->start ? p->start : ""));
+        json_object_set_new(sch, "planned_end", json_string(pend));
+        json_object_set_new(sch, "original_start",
+                            json_string(baseline && b->start ? b->start : ""));
+        json_object_set_new(sch, "original_end", json_string(oend));
+        json_object_set_new(sch, "has_original", json_boolean(*oend != 0));
+        json_object_set_new(sch, "changed", json_boolean(*oend && strcmp(oend, pend) != 0));
+        json_object_set_new(m, "schedule", sch);
     }
     json_object_set_new(m, "closure",
                         json_pack("{s:s, s:s, s:s}", "date", date, "synopsis", synopsis,
@@ -1108,28 +1282,6 @@ static int build_closure(vctx *v, const json_t *data, json_t *m, plan *p)
         (error = str_list(cl, "closure", "lessons", m, "lessons")) < 0 ||
         (error = str_list(cl, "closure", "risks", m, "risks")) < 0)
         return error;
-    {
-        static const char *const co_req[] = {"number", "description", NULL};
-        static const char *const co_opt[] = {"status", NULL};
-        json_t *cos;
-        const json_t *src;
-        size_t k;
-        if ((error = obj_list(cl, "closure", "change_orders", 0, co_req, co_opt, m,
-                              "change_orders")) < 0)
-            return error;
-        cos = json_object_get(m, "change_orders");
-        src = json_object_get(cl, "change_orders");
-        json_t *co;
-        json_array_foreach(cos, k, co)
-        {
-            char path[PATH_MAX_LEN];
-            og_dec amt = 0;
-            snprintf(path, sizeof(path), "closure.change_orders[%zu]", k);
-            if ((error = get_dec(json_array_get(src, k), path, "amount", 1, &amt)) < 0)
-                return error;
-            json_object_set_new(co, "amount", signed_money(v, amt));
-        }
-    }
     return 0;
 }
 
@@ -1200,7 +1352,43 @@ static void md_escape_all(json_t *v, int depth)
 static const char *const titles[] = {"Statement of Work", "Change Order", "Runbook",
                                      "Project Closure Report"};
 
+/* The identity of the document a reader sees on the cover and every page: number, date and
+ * revision. A SOW is `document`; a change order `change` (number, date, revision); a runbook and
+ * a closure their own section's number/date/revision, defaulting to the SOW's number with a
+ * suffix ("-RB", "-CLOSE"), the runbook's last review (closure: its date) and revision 1. */
+static int doc_identity(og_doc_kind kind, const json_t *data, json_t *m)
+{
+    static const char *const section[] = {"document", "change", "runbook", "closure"};
+    static const char *const suffix[] = {"", "", "-RB", "-CLOSE"};
+    const json_t *sec = json_object_get(data, section[kind]);
+    const char *number, *date, *rev, *sow;
+    char buf[OG_DOCGEN_NAME_MAX * 4 + 16];
+    int error;
+    sow = json_string_value(json_object_get(json_object_get(m, "document"), "number"));
+    if ((error = get_str(sec, section[kind], "number", kind <= OG_DOC_CHANGE_ORDER, &number)) < 0 ||
+        (error = get_date(sec, section[kind], "date", kind != OG_DOC_RUNBOOK, &date)) < 0 ||
+        (error = get_str(sec, section[kind], "revision", 0, &rev)) < 0)
+        return error;
+    if (!*number) {
+        snprintf(buf, sizeof(buf), "%s%s", sow ? sow : "", suffix[kind]);
+        number = buf;
+    }
+    json_object_set_new(m, "doc_number", json_string(number));
+    if (!*date) /* a runbook without a date of its own: when it was last reviewed */
+        date =
+            json_string_value(json_object_get(json_object_get(data, "runbook"), "last_reviewed"));
+    json_object_set_new(m, "doc_date", json_string(date ? date : ""));
+    json_object_set_new(m, "doc_revision", json_string(*rev ? rev : "1"));
+    return 0;
+}
+
 int og_docgen_model(json_t **out, og_doc_kind kind, const json_t *data, const json_t *baseline)
+{
+    return og_docgen_model_branded(out, kind, data, baseline, NULL);
+}
+
+int og_docgen_model_branded(json_t **out, og_doc_kind kind, const json_t *data,
+                            const json_t *baseline, const og_docgen_brand *brand)
 {
     int error = -1;
     vctx v;
@@ -1228,7 +1416,7 @@ int og_docgen_model(json_t **out, og_doc_kind kind, const json_t *data, const js
     }
     json_object_set_new(m, "kind", json_string(og_doc_kind_name(kind)));
     /* a runbook is an operating document: nobody signs it */
-    if ((error = build_common(&v, data, m, titles[kind], kind != OG_DOC_RUNBOOK)) < 0)
+    if ((error = build_common(&v, data, m, titles[kind], kind != OG_DOC_RUNBOOK, brand)) < 0)
         goto cleanup;
     switch (kind) {
     case OG_DOC_SOW:
@@ -1241,19 +1429,11 @@ int og_docgen_model(json_t **out, og_doc_kind kind, const json_t *data, const js
         error = build_runbook(&v, data, m);
         break;
     case OG_DOC_CLOSURE:
-        error = build_closure(&v, data, m, &p);
+        error = build_closure(&v, data, baseline, m, &p);
         break;
     }
-    if (error < 0)
+    if (error < 0 || (error = doc_identity(kind, data, m)) < 0)
         goto cleanup;
-    {
-        /* the number a reader sees on every page: the CO number for change orders */
-        const char *num =
-            json_string_value(json_object_get(json_object_get(m, "document"), "number"));
-        if (kind == OG_DOC_CHANGE_ORDER)
-            num = json_string_value(json_object_get(json_object_get(m, "change"), "number"));
-        json_object_set_new(m, "doc_number", json_string(num ? num : ""));
-    }
     md_escape_all(m, 0);
     *out = m;
     m = NULL;
@@ -1270,6 +1450,10 @@ void og_docgen__page_from_model(const json_t *model, og_docgen_page *page)
     page->title = json_string_value(json_object_get(model, "title"));
     page->client = json_string_value(json_object_get(json_object_get(model, "client"), "name"));
     page->number = json_string_value(json_object_get(model, "doc_number"));
-    page->date = json_string_value(json_object_get(json_object_get(model, "document"), "date"));
+    page->date = json_string_value(json_object_get(model, "doc_date"));
+    page->revision = json_string_value(json_object_get(model, "doc_revision"));
     page->subtitle = json_string_value(json_object_get(json_object_get(model, "project"), "name"));
+    page->provider = json_string_value(json_object_get(json_object_get(model, "provider"), "name"));
+    page->provider_address =
+        json_string_value(json_object_get(json_object_get(model, "provider"), "address"));
 }

@@ -120,7 +120,7 @@ typedef struct pdf {
     cairo_t *cr;
     cairo_surface_t *surface;
     PangoFontDescription *f_body, *f_bold, *f_h1, *f_h2, *f_h3, *f_small, *f_table, *f_mono,
-        *f_title, *f_sub;
+        *f_title, *f_sub, *f_fact;
     const og_docgen_page *page;
     int draw; /* 0 on the measuring pass: count pages only */
     int pageno;
@@ -138,6 +138,9 @@ typedef struct pdf {
     int ctx_stale;    /* p->cr changed since pctx was updated from it */
     int64_t deadline; /* monotonic microseconds */
     int64_t limit_us; /* OPSGATE_PDF_DEADLINE */
+    double prim[3];   /* the brand's colour: cover band, title, rules */
+    double tint[3];   /* a light tint of its accent: table heads */
+    og_docgen__logo *logo;
 } pdf;
 
 static cairo_status_t write_out(void *closure, const unsigned char *data, unsigned int len)
@@ -183,6 +186,48 @@ static int markup_escape(og_buf *b, const char *s, size_t n)
     return error;
 }
 
+/* "#rrggbb" to rgb in 0..1; 0 when c is not such a colour. */
+static int rgb_of(const char *c, double out[3])
+{
+    char norm[8];
+    if (!c || og_docgen_color_parse(c, "color", norm) < 0) {
+        og_error_clear();
+        return 0;
+    }
+    for (int i = 0; i < 3; i++) {
+        unsigned v = 0;
+        sscanf(norm + 1 + 2 * i, "%2x", &v);
+        out[i] = v / 255.0;
+    }
+    return 1;
+}
+
+/* The brand's colours, or opsgate's own: a dark blue, and table heads in a light grey-blue. */
+static void colors(pdf *p)
+{
+    const og_docgen_brand *b = p->page->brand;
+    double acc[3];
+    if (!b || !rgb_of(b->color, p->prim)) {
+        p->prim[0] = 0x1f / 255.0;
+        p->prim[1] = 0x3b / 255.0;
+        p->prim[2] = 0x5c / 255.0;
+    }
+    if (!b || !rgb_of(b->accent, acc))
+        memcpy(acc, p->prim, sizeof(acc));
+    for (int i = 0; i < 3; i++) /* 12 % of the accent on white */
+        p->tint[i] = 1.0 - 0.12 * (1.0 - acc[i]);
+}
+
+static void set_prim(pdf *p)
+{
+    cairo_set_source_rgb(p->cr, p->prim[0], p->prim[1], p->prim[2]);
+}
+
+static void set_tint(pdf *p)
+{
+    cairo_set_source_rgb(p->cr, p->tint[0], p->tint[1], p->tint[2]);
+}
+
 /* Draw (or only measure) markup at x, y with width w; returns the height in points. */
 /* Past the deadline: fail the render (once). Checked before every layout. */
 static int late(pdf *p)
@@ -223,6 +268,19 @@ static PangoLayout *layout_new(pdf *p, const char *markup, const PangoFontDescri
     }
     pango_layout_set_font_description(l, f);
     pango_layout_set_markup(l, p->brk.data ? p->brk.data : "", -1);
+    /* No hyphen is ever inserted where a line breaks inside a word: host names, addresses,
+     * identifiers, code and amounts must read exactly as they are (pango >= 1.44 hyphenates by
+     * default). Columns are sized so that such words do not break at all where they fit. */
+    {
+        PangoAttrList *al = pango_layout_get_attributes(l);
+        al = al ? pango_attr_list_copy(al) : pango_attr_list_new();
+        PangoAttribute *a = pango_attr_insert_hyphens_new(FALSE);
+        a->start_index = 0;
+        a->end_index = G_MAXUINT;
+        pango_attr_list_insert_before(al, a);
+        pango_layout_set_attributes(l, al);
+        pango_attr_list_unref(al);
+    }
     return l;
 }
 
@@ -289,29 +347,78 @@ static void text_line(pdf *p, const char *markup, const PangoFontDescription *f,
     show(p, l, x, y);
 }
 
-/* The running header (client, document number) of every page but the title page. */
+/* Width in points of markup set on one line in font f. */
+static double natural_width(pdf *p, const char *markup, const PangoFontDescription *f)
+{
+    int w = 0, h = 0;
+    PangoLayout *l = layout_new(p, markup, f);
+    if (!l)
+        return 0;
+    pango_layout_get_size(l, &w, &h);
+    g_object_unref(l);
+    return (double)w / PANGO_SCALE;
+}
+
+#define HEADER_TOP  26.0 /* the running header's text and logo */
+#define HEADER_RULE 44.0 /* and the rule under it */
+
+/* The running header of every page but the cover: the provider (logo and name) on the left, the
+ * client and the document number on the right, one line; where they would meet, the names are
+ * cut short with an ellipsis (the number never is); a rule in the brand's colour under them. */
 static void header(pdf *p)
 {
-    og_buf m;
+    og_buf l, r, n;
+    const og_docgen_page *pg = p->page;
+    double lx = MARGIN_X, lw, rw, gap = 18, want_l, want_r, want_n, room,
+           right = MARGIN_X + CONTENT_W;
     if (p->pageno <= 1)
         return;
-    og_buf_init(&m, 4096);
-    cairo_set_source_rgb(p->cr, 0.4, 0.4, 0.4);
-    markup_escape(&m, p->page->client ? p->page->client : "",
-                  p->page->client ? strlen(p->page->client) : 0);
-    text_line(p, m.data ? m.data : "", p->f_small, MARGIN_X, 30, CONTENT_W / 2 - 6,
-              PANGO_ALIGN_LEFT);
-    og_buf_reset(&m);
-    markup_escape(&m, p->page->number ? p->page->number : "",
-                  p->page->number ? strlen(p->page->number) : 0);
-    text_line(p, m.data ? m.data : "", p->f_small, MARGIN_X + CONTENT_W / 2 + 6, 30,
-              CONTENT_W / 2 - 6, PANGO_ALIGN_RIGHT);
-    cairo_set_line_width(p->cr, 0.5);
-    cairo_move_to(p->cr, MARGIN_X, 44);
-    cairo_line_to(p->cr, PAGE_W - MARGIN_X, 44);
-    cairo_stroke(p->cr);
+    og_buf_init(&l, 4096);
+    og_buf_init(&r, 4096);
+    og_buf_init(&n, 1024);
+    if (pg->provider)
+        markup_escape(&l, pg->provider, strlen(pg->provider));
+    if (pg->client)
+        markup_escape(&r, pg->client, strlen(pg->client));
+    if (pg->number && *pg->number) {
+        og_buf_puts(&n, "<b>");
+        markup_escape(&n, pg->number, strlen(pg->number));
+        og_buf_puts(&n, "</b>");
+        if (pg->client && *pg->client)
+            og_buf_puts(&r, "  \xc2\xb7");
+    }
+    if (p->logo) /* at most 16 pt high and 64 pt wide, before the name */
+        lx += og_docgen__logo_draw(p->logo, p->cr, MARGIN_X, HEADER_TOP - 4, 64, 16, p->draw) + 6;
+    want_n = n.len ? natural_width(p, n.data, p->f_small) + 4 : 0;
+    if (want_n > CONTENT_W / 2) /* a number this long is cut too */
+        want_n = CONTENT_W / 2;
+    room = right - want_n - lx - gap;
+    want_l = natural_width(p, l.data ? l.data : "", p->f_small);
+    want_r = natural_width(p, r.data ? r.data : "", p->f_small);
+    if (want_l + want_r <= room) {
+        lw = want_l;
+        rw = room - lw;
+    } else { /* both too long: each its share, neither below 40 % */
+        lw = want_l < room * 0.4 ? want_l : want_r < room * 0.6 ? room - want_r : room * 0.4;
+        rw = room - lw;
+    }
+    cairo_set_source_rgb(p->cr, 0.3, 0.3, 0.3);
+    text_line(p, l.data ? l.data : "", p->f_small, lx, HEADER_TOP, lw, PANGO_ALIGN_LEFT);
+    text_line(p, r.data ? r.data : "", p->f_small, right - want_n - rw, HEADER_TOP, rw,
+              PANGO_ALIGN_RIGHT);
+    if (n.len)
+        text_line(p, n.data, p->f_small, right - want_n, HEADER_TOP, want_n, PANGO_ALIGN_RIGHT);
+    if (p->draw) {
+        set_prim(p);
+        cairo_set_line_width(p->cr, 0.75);
+        cairo_move_to(p->cr, MARGIN_X, HEADER_RULE);
+        cairo_line_to(p->cr, PAGE_W - MARGIN_X, HEADER_RULE);
+        cairo_stroke(p->cr);
+    }
     cairo_set_source_rgb(p->cr, 0.1, 0.1, 0.1);
-    og_buf_free(&m);
+    og_buf_free(&l);
+    og_buf_free(&r);
+    og_buf_free(&n);
 }
 
 /* "Page N of M", drawn when the pages are put into the PDF and M is known. */
@@ -605,66 +712,116 @@ static void split_row(pdf *p, PangoLayout **mk, int ncols, const double *width, 
     }
 }
 
+/* A cell that holds a number, an amount, a percentage or a date (or nothing): it must never
+ * wrap. Bold markers and spaces are ignored. */
+static int numeric_cell(const char *s)
+{
+    int digit = 0;
+    for (; *s; s++) {
+        if (*s >= '0' && *s <= '9')
+            digit = 1;
+        else if (!strchr(" *+-.,%'", *s))
+            return 0;
+    }
+    return digit;
+}
+
+/* Width of the widest word of a cell (split at spaces; bold when the cell has bold) and, in
+ * *whole, of the cell on one line. */
+static double cell_widths(pdf *p, const char *cell, int header, double *whole)
+{
+    double widest = 0;
+    int bold = header || strstr(cell, "**") != NULL;
+    og_buf w;
+    og_buf_init(&w, (size_t)1 << 20);
+    *whole = 0;
+    if (!header) {
+        og_buf_reset(&p->markup);
+        cell_markup(&p->markup, cell);
+        *whole = line_width(p, p->markup.data ? p->markup.data : "");
+        if (!strchr(cell, ' ')) /* one word: the whole cell */
+            return *whole;
+    }
+    for (const char *w0 = cell; *w0 && !p->error;) {
+        size_t k = strcspn(w0, " ");
+        og_buf_reset(&w);
+        og_buf_append(&w, w0, k);
+        og_buf_reset(&p->markup);
+        if (bold)
+            og_buf_puts(&p->markup, "<b>");
+        cell_markup(&p->markup, w.data ? w.data : "");
+        if (bold)
+            og_buf_puts(&p->markup, "</b>");
+        double wd = line_width(p, p->markup.data ? p->markup.data : "");
+        if (wd > widest)
+            widest = wd;
+        w0 += k;
+        while (*w0 == ' ')
+            w0++;
+    }
+    og_buf_free(&w);
+    if (header) /* a header may wrap between its words: it asks only for its longest */
+        *whole = widest;
+    return widest;
+}
+
 static void render_table(pdf *p, const og_md_table *t, size_t seg)
 {
-    double natural[OG_MD_MAX_COLS], *width = p->widths[seg], total = 0;
+    double minw[OG_MD_MAX_COLS], maxw[OG_MD_MAX_COLS], *width = p->widths[seg];
+    int numeric[OG_MD_MAX_COLS];
     const double pad = 3;
     static const int aligns[] = {PANGO_ALIGN_LEFT, PANGO_ALIGN_CENTER, PANGO_ALIGN_RIGHT};
     /* both passes lay the table out alike: widths are computed on the first */
     if (!p->widths_done[seg]) {
-        /* Column widths. natural: the widest body cell on one line (a header may wrap between its
-         * words, so it only asks for its longest word). Narrow columns (numbers, ids, dates) keep
-         * their natural width so they never wrap; wide ones share what is left in proportion. */
+        /* Column widths as a browser's automatic table layout does it: each column wants at
+         * least its widest word (min) and at most its widest cell on one line (max). When every
+         * max fits, columns get max (stretched to the full width); else every column gets its
+         * min and the rest of the width goes to the columns in proportion to what they still
+         * want, so no word - a host name, an identifier, an amount - is broken where the words
+         * fit at all. When even the min widths do not fit, columns of numbers, amounts and dates
+         * keep theirs (an amount never wraps) and the others share what is left. */
+        double smin = 0, smax = 0, W = CONTENT_W;
         for (int c = 0; c < t->ncols; c++) {
-            natural[c] = 20;
+            minw[c] = maxw[c] = 20;
+            numeric[c] = 1;
             for (int r = 0; r < t->nrows && !p->error; r++) {
-                const char *cell = t->cells[r][c];
-                char word[256];
-                double wd;
-                if (r == 0) {
-                    /* the longest word of the header */
-                    for (const char *w0 = cell; *w0;) {
-                        size_t k = strcspn(w0, " ");
-                        snprintf(word, sizeof(word), "%.*s", (int)(k < 255 ? k : 255), w0);
-                        og_buf_reset(&p->markup);
-                        og_buf_puts(&p->markup, "<b>");
-                        cell_markup(&p->markup, word);
-                        og_buf_puts(&p->markup, "</b>");
-                        wd = line_width(p, p->markup.data) + 2 * pad + 2;
-                        if (wd > natural[c])
-                            natural[c] = wd;
-                        w0 += k;
-                        while (*w0 == ' ')
-                            w0++;
-                    }
-                    continue;
-                }
-                og_buf_reset(&p->markup);
-                cell_markup(&p->markup, cell);
-                wd = line_width(p, p->markup.data ? p->markup.data : "") + 2 * pad + 2;
-                if (wd > natural[c])
-                    natural[c] = wd;
+                double whole, word = cell_widths(p, t->cells[r][c], r == 0, &whole);
+                word += 2 * pad + 2;
+                whole += 2 * pad + 2;
+                if (word > minw[c])
+                    minw[c] = word;
+                if (whole > maxw[c])
+                    maxw[c] = whole;
+                if (r > 0 && t->cells[r][c][0] && !numeric_cell(t->cells[r][c]))
+                    numeric[c] = 0;
             }
-            total += natural[c];
+            if (!numeric[c] && minw[c] > W / 2) /* one long word may not starve the rest */
+                minw[c] = W / 2;
+            if (maxw[c] < minw[c])
+                maxw[c] = minw[c];
+            smin += minw[c];
+            smax += maxw[c];
         }
-        if (total <= CONTENT_W) {
+        if (smax <= W) {
             for (int c = 0; c < t->ncols; c++)
-                width[c] = natural[c] * CONTENT_W / total;
+                width[c] = maxw[c] * W / smax;
+        } else if (smin <= W) {
+            double want = smax - smin;
+            for (int c = 0; c < t->ncols; c++)
+                width[c] = minw[c] + (want > 0 ? (maxw[c] - minw[c]) * (W - smin) / want : 0);
         } else {
             double fixed = 0, flex = 0;
-            const double narrow = 80;
             for (int c = 0; c < t->ncols; c++) {
-                if (natural[c] <= narrow)
-                    fixed += natural[c];
+                if (numeric[c])
+                    fixed += minw[c];
                 else
-                    flex += natural[c];
+                    flex += minw[c];
             }
-            double left = CONTENT_W - fixed;
             for (int c = 0; c < t->ncols; c++) {
-                if (flex > 0 && left >= 100)
-                    width[c] = natural[c] <= narrow ? natural[c] : natural[c] * left / flex;
+                if (fixed < W && flex > 0)
+                    width[c] = numeric[c] ? minw[c] : minw[c] * (W - fixed) / flex;
                 else
-                    width[c] = natural[c] * CONTENT_W / total;
+                    width[c] = minw[c] * W / smin;
             }
         }
 
@@ -712,7 +869,7 @@ static void render_table(pdf *p, const og_md_table *t, size_t seg)
             }
             hh += 2 * pad;
             if (p->draw) {
-                cairo_set_source_rgb(p->cr, 0.92, 0.93, 0.95);
+                set_tint(p);
                 cairo_rectangle(p->cr, MARGIN_X, p->y, CONTENT_W, hh);
                 cairo_fill(p->cr);
                 cairo_set_source_rgb(p->cr, 0.1, 0.1, 0.1);
@@ -730,7 +887,7 @@ static void render_table(pdf *p, const og_md_table *t, size_t seg)
         }
         if (p->draw) {
             if (r == 0) {
-                cairo_set_source_rgb(p->cr, 0.92, 0.93, 0.95);
+                set_tint(p);
                 cairo_rectangle(p->cr, MARGIN_X, p->y, CONTENT_W, h);
                 cairo_fill(p->cr);
             }
@@ -770,7 +927,7 @@ static void render_blocks(pdf *p, cmark_node *parent, double indent, int depth)
             show(p, l, MARGIN_X + indent, p->y);
             p->y += h + 6;
             if (level == 2 && p->draw) {
-                cairo_set_source_rgb(p->cr, 0.8, 0.8, 0.8);
+                set_prim(p);
                 cairo_set_line_width(p->cr, 0.5);
                 cairo_move_to(p->cr, MARGIN_X + indent, p->y - 3);
                 cairo_line_to(p->cr, MARGIN_X + CONTENT_W, p->y - 3);
@@ -837,39 +994,213 @@ static void render_blocks(pdf *p, cmark_node *parent, double indent, int depth)
     }
 }
 
+/* ---- signature blocks ---- */
+
+#define SIG_GAP 30.0 /* between the two columns */
+
+/* One party's block in width w at x, y: who (party and organisation), a signature line, name and
+ * title, a date line. Returns its height; draws when p->draw. */
+static double party_block(pdf *p, const og_md_party *pt, double x, double y, double w)
+{
+    og_buf m;
+    double h, y0 = y;
+    PangoLayout *l;
+    og_buf_init(&m, 8192);
+    /* who signs */
+    og_buf_puts(&m, "<b>");
+    markup_escape(&m, pt->party, strlen(pt->party));
+    og_buf_puts(&m, "</b>");
+    if (*pt->organisation) {
+        og_buf_puts(&m, "\n");
+        markup_escape(&m, pt->organisation, strlen(pt->organisation));
+    }
+    l = lay(p, m.data, p->f_body, w, PANGO_ALIGN_LEFT, &h);
+    set_prim(p);
+    show(p, l, x, y);
+    y += h + 34; /* room to sign */
+    /* the signature line and its caption */
+    if (p->draw) {
+        cairo_set_source_rgb(p->cr, 0.2, 0.2, 0.2);
+        cairo_set_line_width(p->cr, 0.6);
+        cairo_move_to(p->cr, x, y);
+        cairo_line_to(p->cr, x + w, y);
+        cairo_stroke(p->cr);
+    }
+    cairo_set_source_rgb(p->cr, 0.4, 0.4, 0.4);
+    y += 2 + text_at(p, "Signature", p->f_small, x, y + 2, w, PANGO_ALIGN_LEFT) + 4;
+    /* name and title */
+    og_buf_reset(&m);
+    og_buf_puts(&m, "Name: ");
+    markup_escape(&m, pt->name, strlen(pt->name));
+    og_buf_puts(&m, "\nTitle: ");
+    markup_escape(&m, pt->title, strlen(pt->title));
+    cairo_set_source_rgb(p->cr, 0.1, 0.1, 0.1);
+    l = lay(p, m.data, p->f_body, w, PANGO_ALIGN_LEFT, &h);
+    show(p, l, x, y);
+    y += h + 30; /* room to date it */
+    if (p->draw) {
+        cairo_set_source_rgb(p->cr, 0.2, 0.2, 0.2);
+        cairo_move_to(p->cr, x, y);
+        cairo_line_to(p->cr, x + w * 0.6, y);
+        cairo_stroke(p->cr);
+    }
+    cairo_set_source_rgb(p->cr, 0.4, 0.4, 0.4);
+    y += 2 + text_at(p, "Date", p->f_small, x, y + 2, w, PANGO_ALIGN_LEFT);
+    cairo_set_source_rgb(p->cr, 0.1, 0.1, 0.1);
+    og_buf_free(&m);
+    return y - y0;
+}
+
+/* The parties side by side, two to a row. The whole block is kept on one page (a row at a time
+ * when there are so many parties that the block is taller than a page). */
+static void render_signatures(pdf *p, const og_md_segment *sg)
+{
+    double w = (CONTENT_W - SIG_GAP) / 2, total = 0, rows[OG_MD_MAX_PARTIES / 2 + 1];
+    size_t nrows = (sg->nparties + 1) / 2;
+    int d = p->draw;
+    p->draw = 0; /* measure */
+    for (size_t r = 0; r < nrows && !p->error; r++) {
+        rows[r] = 0;
+        for (size_t k = 0; k < 2 && 2 * r + k < sg->nparties; k++) {
+            double h = party_block(p, &sg->parties[2 * r + k], 0, 0, w);
+            if (h > rows[r])
+                rows[r] = h;
+        }
+        total += rows[r] + (r ? 18 : 0);
+    }
+    p->draw = d;
+    p->y += 8;
+    if (total <= PAGE_ROOM)
+        need(p, total);
+    for (size_t r = 0; r < nrows && !p->error; r++) {
+        if (r)
+            p->y += 18;
+        need(p, rows[r]);
+        for (size_t k = 0; k < 2 && 2 * r + k < sg->nparties; k++)
+            party_block(p, &sg->parties[2 * r + k], MARGIN_X + k * (w + SIG_GAP), p->y, w);
+        p->y += rows[r];
+    }
+    p->y += 12;
+}
+
+#define FACTS 5
+
+/* The cover: the provider's logo and name at the top, the document's title, project and facts
+ * (client, number, date, revision, provider) in the middle, the provider's address at the foot;
+ * the middle block sits a little above the centre of the room the other two leave. */
 static void title_page(pdf *p)
 {
     og_buf m;
     const og_docgen_page *pg = p->page;
+    const char *lab[FACTS] = {"Client", "Document", "Date", "Revision", "Provider"};
+    const char *val[FACTS] = {pg->client, pg->number, pg->date, pg->revision, pg->provider};
+    PangoLayout *lt = NULL, *ls = NULL, *lname = NULL, *lfoot = NULL, *fl[FACTS] = {0},
+                *fv[FACTS] = {0};
+    double top = 64, logo_h = 0, name_h = 0, foot_h = 0, th = 0, sh = 0, facts_h = 0, y,
+           fh[FACTS] = {0};
     og_buf_init(&m, 8192);
     new_page(p);
-    p->y = 250;
+    if (p->error)
+        goto cleanup;
+    if (p->draw) { /* a band of the brand's colour across the top */
+        set_prim(p);
+        cairo_rectangle(p->cr, 0, 0, PAGE_W, 14);
+        cairo_fill(p->cr);
+    }
+    /* top: the logo (at most 200 x 72 pt) and the provider's name */
+    if (p->logo) {
+        og_docgen__logo_draw(p->logo, p->cr, MARGIN_X, top, 200, 72, p->draw);
+        logo_h = 72 + 14;
+    }
+    if (pg->provider && *pg->provider) {
+        og_buf_puts(&m, "<b>");
+        markup_escape(&m, pg->provider, strlen(pg->provider));
+        og_buf_puts(&m, "</b>");
+        lname = lay(p, m.data, p->f_h3, CONTENT_W, PANGO_ALIGN_LEFT, &name_h);
+    }
+    cairo_set_source_rgb(p->cr, 0.1, 0.1, 0.1);
+    show(p, lname, MARGIN_X, top + logo_h);
+    lname = NULL;
+    top += logo_h + name_h;
+    /* foot: the provider's address, its lines as written */
+    if (pg->provider_address && *pg->provider_address) {
+        og_buf_reset(&m);
+        markup_escape(&m, pg->provider_address, strlen(pg->provider_address));
+        lfoot = lay(p, m.data, p->f_small, CONTENT_W, PANGO_ALIGN_LEFT, &foot_h);
+    }
+    /* middle: title, project, a short rule, the facts (label and value side by side) */
+    og_buf_reset(&m);
     markup_escape(&m, pg->title ? pg->title : "Document",
                   strlen(pg->title ? pg->title : "Document"));
-    p->y += text_at(p, m.data, p->f_title, MARGIN_X, p->y, CONTENT_W, PANGO_ALIGN_LEFT) + 12;
+    lt = lay(p, m.data, p->f_title, CONTENT_W, PANGO_ALIGN_LEFT, &th);
     if (pg->subtitle && *pg->subtitle) {
         og_buf_reset(&m);
         markup_escape(&m, pg->subtitle, strlen(pg->subtitle));
-        p->y += text_at(p, m.data, p->f_sub, MARGIN_X, p->y, CONTENT_W, PANGO_ALIGN_LEFT) + 30;
+        ls = lay(p, m.data, p->f_sub, CONTENT_W, PANGO_ALIGN_LEFT, &sh);
     }
-    og_buf_reset(&m);
-    if (pg->client && *pg->client) {
-        og_buf_puts(&m, "<b>Client:</b> ");
-        markup_escape(&m, pg->client, strlen(pg->client));
-        og_buf_puts(&m, "\n");
+    for (int i = 0; i < FACTS; i++) {
+        double hl = 0, hv = 0;
+        if (!val[i] || !*val[i])
+            continue;
+        og_buf_reset(&m);
+        markup_escape(&m, val[i], strlen(val[i]));
+        fl[i] = lay(p, lab[i], p->f_fact, 90, PANGO_ALIGN_LEFT, &hl);
+        fv[i] = lay(p, m.data, p->f_fact, CONTENT_W - 100, PANGO_ALIGN_LEFT, &hv);
+        fh[i] = (hl > hv ? hl : hv) + 4;
+        facts_h += fh[i];
     }
-    if (pg->number && *pg->number) {
-        og_buf_puts(&m, "<b>Document:</b> ");
-        markup_escape(&m, pg->number, strlen(pg->number));
-        og_buf_puts(&m, "\n");
+    {
+        double mid_h = th + 10 + sh + 26 + facts_h;
+        double room_top = top + 30, room_bottom = PAGE_H - MARGIN_BOTTOM - foot_h - 30;
+        y = room_top + (room_bottom - room_top - mid_h) * 0.42;
+        if (y < room_top)
+            y = room_top;
     }
-    if (pg->date && *pg->date) {
-        og_buf_puts(&m, "<b>Date:</b> ");
-        markup_escape(&m, pg->date, strlen(pg->date));
+    set_prim(p);
+    show(p, lt, MARGIN_X, y);
+    lt = NULL;
+    y += th + 10;
+    cairo_set_source_rgb(p->cr, 0.25, 0.25, 0.25);
+    show(p, ls, MARGIN_X, y);
+    ls = NULL;
+    y += sh + 12;
+    if (p->draw) {
+        set_prim(p);
+        cairo_set_line_width(p->cr, 1.5);
+        cairo_move_to(p->cr, MARGIN_X, y);
+        cairo_line_to(p->cr, MARGIN_X + 120, y);
+        cairo_stroke(p->cr);
     }
-    text_at(p, m.data ? m.data : "", p->f_body, MARGIN_X, p->y, CONTENT_W, PANGO_ALIGN_LEFT);
-    og_buf_free(&m);
+    y += 14;
+    for (int i = 0; i < FACTS; i++) {
+        if (!fl[i] && !fv[i])
+            continue;
+        cairo_set_source_rgb(p->cr, 0.4, 0.4, 0.4);
+        show(p, fl[i], MARGIN_X, y);
+        cairo_set_source_rgb(p->cr, 0.1, 0.1, 0.1);
+        show(p, fv[i], MARGIN_X + 100, y);
+        fl[i] = fv[i] = NULL;
+        y += fh[i];
+    }
+    cairo_set_source_rgb(p->cr, 0.4, 0.4, 0.4);
+    show(p, lfoot, MARGIN_X, PAGE_H - MARGIN_BOTTOM - foot_h);
+    lfoot = NULL;
+    cairo_set_source_rgb(p->cr, 0.1, 0.1, 0.1);
     new_page(p);
+cleanup:
+    for (int i = 0; i < FACTS; i++) {
+        if (fl[i])
+            g_object_unref(fl[i]);
+        if (fv[i])
+            g_object_unref(fv[i]);
+    }
+    if (lt)
+        g_object_unref(lt);
+    if (ls)
+        g_object_unref(ls);
+    if (lfoot)
+        g_object_unref(lfoot);
+    og_buf_free(&m);
 }
 
 /* One pass over the document: measuring (draw = 0) or drawing. */
@@ -879,6 +1210,10 @@ static int render_pass(pdf *p, const og_md_segment *segs, size_t n)
     for (size_t i = 0; i < n && !p->error; i++) {
         if (segs[i].is_table) {
             render_table(p, &segs[i].table, i);
+            continue;
+        }
+        if (segs[i].is_signatures) {
+            render_signatures(p, &segs[i]);
             continue;
         }
         cmark_node *doc = cmark_parse_document(segs[i].text, segs[i].len, CMARK_OPT_DEFAULT);
@@ -892,8 +1227,9 @@ static int render_pass(pdf *p, const og_md_segment *segs, size_t n)
 
 static void fonts_free(pdf *p)
 {
-    PangoFontDescription **fs[] = {&p->f_body,  &p->f_bold,  &p->f_h1,   &p->f_h2,    &p->f_h3,
-                                   &p->f_small, &p->f_table, &p->f_mono, &p->f_title, &p->f_sub};
+    PangoFontDescription **fs[] = {&p->f_body,  &p->f_bold,  &p->f_h1,    &p->f_h2,
+                                   &p->f_h3,    &p->f_small, &p->f_table, &p->f_mono,
+                                   &p->f_title, &p->f_sub,   &p->f_fact};
     for (size_t i = 0; i < sizeof(fs) / sizeof(fs[0]); i++) {
         if (*fs[i])
             pango_font_description_free(*fs[i]);
@@ -939,20 +1275,32 @@ int og_docgen_md_to_pdf(og_buf *out, const char *md, size_t len, const og_docgen
         error = og_error_set(OG_ERROR, "pango could not create a context");
         goto cleanup;
     }
+    /* the same language whatever the locale of the process: the same fonts, the same bytes */
+    pango_context_set_language(p.pctx, pango_language_from_string("en"));
     if (trace) /* test hook: when each render lays out, to show that renders overlap */
         fprintf(stderr, "opsgate: pdf layout start %lld\n", (long long)og_time_mono_us());
     p.page = page;
     p.out = out;
-    p.f_body = pango_font_description_from_string("DejaVu Sans 10");
-    p.f_bold = pango_font_description_from_string("DejaVu Sans Bold 10");
-    p.f_h1 = pango_font_description_from_string("DejaVu Sans Bold 18");
-    p.f_h2 = pango_font_description_from_string("DejaVu Sans Bold 14");
-    p.f_h3 = pango_font_description_from_string("DejaVu Sans Bold 11.5");
-    p.f_small = pango_font_description_from_string("DejaVu Sans 8");
-    p.f_table = pango_font_description_from_string("DejaVu Sans 8.5");
-    p.f_mono = pango_font_description_from_string("DejaVu Sans Mono 9");
-    p.f_title = pango_font_description_from_string("DejaVu Sans Bold 28");
-    p.f_sub = pango_font_description_from_string("DejaVu Sans 15");
+    /* DejaVu for Latin, Greek, Cyrillic, ...; Noto CJK (Debian fonts-noto-cjk) for Chinese,
+     * Japanese and Korean, named so that the fallback does not depend on the locale */
+#define SANS "DejaVu Sans,Noto Sans CJK JP,Noto Sans CJK SC,Noto Sans CJK KR,Noto Sans CJK TC "
+#define MONO "DejaVu Sans Mono,Noto Sans Mono CJK JP,Noto Sans Mono CJK SC "
+    p.f_body = pango_font_description_from_string(SANS "10");
+    p.f_bold = pango_font_description_from_string(SANS "Bold 10");
+    p.f_h1 = pango_font_description_from_string(SANS "Bold 18");
+    p.f_h2 = pango_font_description_from_string(SANS "Bold 14");
+    p.f_h3 = pango_font_description_from_string(SANS "Bold 11.5");
+    p.f_small = pango_font_description_from_string(SANS "8");
+    p.f_table = pango_font_description_from_string(SANS "8.5");
+    p.f_mono = pango_font_description_from_string(MONO "9");
+    p.f_title = pango_font_description_from_string(SANS "Bold 28");
+    p.f_sub = pango_font_description_from_string(SANS "15");
+    p.f_fact = pango_font_description_from_string(SANS "10.5");
+#undef SANS
+#undef MONO
+    colors(&p);
+    if ((error = og_docgen__logo_open(&p.logo, page->brand)) < 0)
+        goto cleanup;
 
     /* lay out once into recorded pages, then replay them into the PDF with "Page N of M" */
     p.draw = 1;
@@ -980,8 +1328,9 @@ int og_docgen_md_to_pdf(og_buf *out, const char *md, size_t len, const og_docgen
         cairo_pdf_surface_set_metadata(p.surface, CAIRO_PDF_METADATA_TITLE, page->title);
     if (page->number)
         cairo_pdf_surface_set_metadata(p.surface, CAIRO_PDF_METADATA_SUBJECT, page->number);
-    if (page->client)
-        cairo_pdf_surface_set_metadata(p.surface, CAIRO_PDF_METADATA_AUTHOR, page->client);
+    /* the author of the document is its provider (the MSP), not the client it is for */
+    if (page->provider && *page->provider)
+        cairo_pdf_surface_set_metadata(p.surface, CAIRO_PDF_METADATA_AUTHOR, page->provider);
     p.cr = cairo_create(p.surface);
     p.ctx_stale = 1;
     for (int i = 0; i < p.pageno && !p.error && !late(&p); i++) {
@@ -1015,6 +1364,7 @@ cleanup:
         cairo_surface_destroy(p.pages[i]);
     free(p.pages);
     fonts_free(&p);
+    og_docgen__logo_free(p.logo);
     free(p.widths);
     free(p.widths_done);
     og_buf_free(&p.markup);

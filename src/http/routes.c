@@ -415,6 +415,13 @@ const og_http_route og_http__routes[] = {
     {"POST", "/api/v1/projects/{key}/archive", og_http__project_archive, 0},
     {"POST", "/api/v1/projects/{key}/unarchive", og_http__project_unarchive, 0},
     {"POST", "/api/v1/projects/{key}/generate", og_http__generate, 0},
+    /* the provider's brand on documents: the installation's and a tenant's (brand_api.c) */
+    {"GET", "/api/v1/brand", og_http__brand_show, 0},
+    {"PUT", "/api/v1/brand", og_http__brand_set, 0},
+    {"DELETE", "/api/v1/brand", og_http__brand_clear, 0},
+    {"GET", "/api/v1/tenants/{tenant}/brand", og_http__brand_show, 0},
+    {"PUT", "/api/v1/tenants/{tenant}/brand", og_http__brand_set, 0},
+    {"DELETE", "/api/v1/tenants/{tenant}/brand", og_http__brand_clear, 0},
     {"POST", "/api/v1/projects/{key}/holds", og_http__hold_set, 0},
     {"DELETE", "/api/v1/projects/{key}/holds", og_http__hold_clear, 0},
     {"PUT", "/api/v1/projects/{key}/grants/{user}", og_http__grant_set, 0},

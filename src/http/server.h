@@ -176,6 +176,11 @@ int og_http__retention_set(og_http_req *r);
 /* ---- document generation (generate_api.c) ---- */
 int og_http__generate(og_http_req *r);
 
+/* ---- the provider's brand on documents (brand_api.c) ---- */
+int og_http__brand_show(og_http_req *r);
+int og_http__brand_set(og_http_req *r);
+int og_http__brand_clear(og_http_req *r);
+
 /* ---- server plumbing used by routes.c ---- */
 int og_http__metrics_handler(og_http_req *r);
 

@@ -84,7 +84,9 @@ grep -q $'\xe2\x80\x8b' "$OG_TMP/long.txt" && bad "a zero-width space in the ext
 
 # a table row taller than a page (a 10,000-character comment in the closure's objectives table)
 # goes on over pages instead of being cut off at the foot of one
-with "$OG_TMP/cell.json" --arg w "$long" '.closure.objectives[0].comment = $w'
+# (the closure is in the data after CO-001; its baseline SOW is not stored in this project)
+jq --arg w "$long" '.closure.objectives[0].comment = $w | del(.closure.baseline)' \
+  "$P/northwind-m365-co1.json" >"$OG_TMP/cell.json"
 og "${G[@]}" closure --input "$OG_TMP/cell.json" --dry-run -o "$OG_TMP/cell.pdf" 2>"$OG_TMP/err" ||
   bad "closure with a long table cell: $(cat "$OG_TMP/err")"
 pdftotext "$OG_TMP/cell.pdf" "$OG_TMP/cell.txt" || bad "pdftotext cell"

@@ -134,11 +134,46 @@ static void test_md__random_input_never_breaks_the_renderers(void **state)
     og_buf_free(&out);
 }
 
+/* A fenced block with the info string "signatures" is its own segment: one party per group of
+ * "key: value" lines, the view model's Markdown escapes taken out; HTML lays it out to sign. */
+static void test_md_split__a_signatures_block_is_parsed_into_parties(void **state)
+{
+    (void)state;
+    const char *md = "## Signatures\n\n```signatures\nparty: Client\norganisation: A\\|B AG\n"
+                     "name: Jonas Berger\ntitle: Head of IT\n\nparty: Provider\n"
+                     "organization: Bluefin\nname: Dana \\<Whitfield>\n\n```\nAfter.\n\n"
+                     "```\nparty: not a signature block\n```\n";
+    og_md_segment *s = NULL;
+    size_t n = 0;
+    og_buf html;
+    OG_ASSERT_OK(og_md_split(md, strlen(md), &s, &n));
+    assert_int_equal(n, 3);
+    assert_true(s[1].is_signatures);
+    assert_int_equal(s[1].nparties, 2);
+    assert_string_equal(s[1].parties[0].party, "Client");
+    assert_string_equal(s[1].parties[0].organisation, "A|B AG");
+    assert_string_equal(s[1].parties[0].title, "Head of IT");
+    assert_string_equal(s[1].parties[1].organisation, "Bluefin");
+    assert_string_equal(s[1].parties[1].name, "Dana <Whitfield>");
+    assert_string_equal(s[1].parties[1].title, ""); /* not given */
+    assert_false(s[2].is_signatures);               /* a plain fence stays code */
+    og_md_segments_free(s, n);
+    og_buf_init(&html, 1 << 20);
+    OG_ASSERT_OK(og_docgen_md_to_html(&html, md, strlen(md), NULL));
+    assert_non_null(strstr(html.data, "<section class=\"signatures\">"));
+    assert_non_null(strstr(html.data, "<p>Name: Dana &lt;Whitfield&gt;<br>Title: </p>"));
+    assert_non_null(strstr(html.data, "<strong>Client</strong><br>A|B AG"));
+    assert_null(strstr(html.data, "party: Client"));
+    assert_non_null(strstr(html.data, "party: not a signature block"));
+    og_buf_free(&html);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_md_split__finds_tables_between_text_runs),
         cmocka_unit_test(test_md_split__a_bar_line_without_delimiter_row_is_text),
+        cmocka_unit_test(test_md_split__a_signatures_block_is_parsed_into_parties),
         cmocka_unit_test(test_html__renders_tables_escapes_and_is_deterministic),
         cmocka_unit_test(test_pdf__has_pages_and_fixed_dates),
         cmocka_unit_test(test_md__random_input_never_breaks_the_renderers),

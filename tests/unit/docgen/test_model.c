@@ -115,20 +115,154 @@ static void test_model__change_order_lists_added_removed_changed_and_deltas(void
     json_decref(cur);
 }
 
+/* The closure comes from the data after CO-001 (the plan the project ran on), measured against
+ * the SOW as sold (northwind-m365.json, its baseline) plus the approved change orders. */
 static void test_model__closure_budget_against_actual_and_schedule_variance(void **state)
 {
     (void)state;
-    json_t *d = load_sample("northwind-m365.json"), *m = NULL;
-    OG_ASSERT_OK(og_docgen_model(&m, OG_DOC_CLOSURE, d, NULL));
-    assert_string_equal(get(m, "budget.budget_amount"), "18,366.25");
-    assert_string_equal(get(m, "budget.actual_amount"), "19,387.50");
-    assert_string_equal(get(m, "budget.amount_variance"), "+1,021.25");
-    assert_string_equal(get(m, "budget.actual_hours"), "153");
-    assert_string_equal(get(m, "budget.amount_variance_percent"), "+5.6");
-    assert_string_equal(get(m, "schedule.variance_text"), "+7 days");
+    json_t *base = load_sample("northwind-m365.json"), *d = load_sample("northwind-m365-co1.json");
+    json_t *m = NULL;
+    OG_ASSERT_OK(og_docgen_model(&m, OG_DOC_CLOSURE, d, base));
+    assert_string_equal(get(m, "budget.original_amount"), "18,366.25"); /* the SOW's total */
+    assert_string_equal(get(m, "budget.change_orders_amount"), "+1,670.00");
+    assert_string_equal(get(m, "budget.revised_amount"), "20,036.25"); /* = the CO's revised sum */
+    assert_string_equal(get(m, "budget.budget_amount"), "20,036.25");
+    assert_string_equal(get(m, "budget.actual_amount"), "20,872.50");
+    assert_string_equal(get(m, "budget.amount_variance"), "+836.25");
+    assert_string_equal(get(m, "budget.actual_hours"), "163");
+    assert_string_equal(get(m, "budget.amount_variance_percent"), "+4.2");
+    assert_string_equal(get(m, "change_orders.0.amount"), "+1,670.00");
+    /* the task removed by CO-001 is not in the closure; the task it added is */
+    json_t *row;
+    size_t i;
+    int t35 = 0;
+    json_array_foreach(json_object_get(m, "actuals"), i, row)
+    {
+        assert_string_not_equal(json_string_value(json_object_get(row, "id")), "T4.3");
+        t35 |= strcmp(json_string_value(json_object_get(row, "id")), "T3.5") == 0;
+    }
+    assert_true(t35);
+    /* on time against the plan after the change orders, a week after the original plan */
+    assert_string_equal(get(m, "schedule.planned_end"), "2027-02-12");
+    assert_string_equal(get(m, "schedule.original_end"), "2027-02-05");
+    assert_string_equal(get(m, "schedule.variance_text"), "Zero (0) days");
     assert_string_equal(get(m, "deliverables.3.status"), "accepted with remarks");
-    assert_string_equal(get(m, "change_orders.0.amount"), "+1,450.00");
     json_decref(m);
+
+    /* without the baseline the original budget is the plan less the approved change orders */
+    OG_ASSERT_OK(og_docgen_model(&m, OG_DOC_CLOSURE, d, NULL));
+    assert_string_equal(get(m, "budget.original_amount"), "18,366.25");
+    assert_true(json_is_false(json_object_get(json_object_get(m, "budget"), "has_baseline")));
+    json_decref(m);
+
+    /* a change order that is not approved is listed but not counted */
+    json_t *cos = json_object_get(json_object_get(d, "closure"), "change_orders");
+    json_array_append_new(cos,
+                          json_pack("{s:s, s:s, s:s, s:s}", "number", "CO-002", "description",
+                                    "Mobile devices", "amount", "2400.00", "status", "rejected"));
+    OG_ASSERT_OK(og_docgen_model(&m, OG_DOC_CLOSURE, d, base));
+    assert_string_equal(get(m, "budget.revised_amount"), "20,036.25");
+    assert_string_equal(get(m, "change_orders.1.amount"), "+2,400.00");
+    assert_true(json_is_false(
+        json_object_get(json_array_get(json_object_get(m, "change_orders"), 1), "approved")));
+    json_decref(m);
+    json_array_remove(cos, 1);
+
+    /* amounts that do not explain the plan are refused, with the figures */
+    json_object_set_new(json_array_get(cos, 0), "amount", json_string("1450.00"));
+    assert_int_equal(og_docgen_model(&m, OG_DOC_CLOSURE, d, base), OG_EINVAL);
+    assert_non_null(strstr(og_error_last(), "closure.change_orders: the baseline SOW's 18,366.25 "
+                                            "plus the approved change orders' +1,450.00 is "
+                                            "19,816.25, but the plan (phases) adds up to "
+                                            "20,036.25"));
+    json_object_set_new(json_array_get(cos, 0), "amount", json_string("1670.00"));
+
+    /* hours booked on a task a change order removed */
+    json_object_set_new(json_object_get(json_object_get(d, "closure"), "actual_hours"), "T4.3",
+                        json_string("4"));
+    assert_int_equal(og_docgen_model(&m, OG_DOC_CLOSURE, d, base), OG_EINVAL);
+    assert_non_null(strstr(og_error_last(), "closure.actual_hours.T4.3: task T4.3 is not in the "
+                                            "plan (a change order removed it)"));
+    json_decref(d);
+    json_decref(base);
+}
+
+/* Each kind carries its own number, date and revision; runbooks and closures default to the
+ * SOW's number with a suffix, their own date and revision 1. */
+static void test_model__each_kind_has_its_own_number_date_and_revision(void **state)
+{
+    (void)state;
+    json_t *base = load_sample("northwind-m365.json"), *co = load_sample("northwind-m365-co1.json");
+    json_t *m = NULL;
+    struct {
+        og_doc_kind kind;
+        json_t *data;
+        const char *number, *date, *rev;
+    } want[] = {
+        {OG_DOC_SOW, base, "SOW-2026-014", "2026-11-02", "1"},
+        {OG_DOC_CHANGE_ORDER, co, "CO-001", "2026-12-14", "1"},
+        {OG_DOC_RUNBOOK, base, "RB-2026-014", "2026-12-10", "2"},
+        {OG_DOC_CLOSURE, co, "PCR-2026-014", "2027-02-19", "1"},
+    };
+    for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+        OG_ASSERT_OK(og_docgen_model(&m, want[i].kind, want[i].data, base));
+        assert_string_equal(get(m, "doc_number"), want[i].number);
+        assert_string_equal(get(m, "doc_date"), want[i].date);
+        assert_string_equal(get(m, "doc_revision"), want[i].rev);
+        /* the SOW the document belongs to stays at hand */
+        assert_string_equal(get(m, "document.number"), "SOW-2026-014");
+        json_decref(m);
+    }
+    /* defaults */
+    json_t *rb = json_object_get(base, "runbook"), *cl = json_object_get(co, "closure"),
+           *ch = json_object_get(co, "change");
+    json_object_del(rb, "number");
+    json_object_del(rb, "revision");
+    json_object_set_new(rb, "date", json_string("2027-01-15"));
+    OG_ASSERT_OK(og_docgen_model(&m, OG_DOC_RUNBOOK, base, NULL));
+    assert_string_equal(get(m, "doc_number"), "SOW-2026-014-RB");
+    assert_string_equal(get(m, "doc_date"), "2027-01-15");
+    assert_string_equal(get(m, "doc_revision"), "1");
+    json_decref(m);
+    json_object_del(cl, "number");
+    OG_ASSERT_OK(og_docgen_model(&m, OG_DOC_CLOSURE, co, base));
+    assert_string_equal(get(m, "doc_number"), "SOW-2026-014-CLOSE");
+    json_decref(m);
+    json_object_set_new(ch, "revision", json_string("3"));
+    OG_ASSERT_OK(og_docgen_model(&m, OG_DOC_CHANGE_ORDER, co, base));
+    assert_string_equal(get(m, "doc_revision"), "3");
+    json_decref(m);
+    /* a date must be a date */
+    json_object_set_new(rb, "date", json_string("2027-13-01"));
+    assert_int_equal(og_docgen_model(&m, OG_DOC_RUNBOOK, base, NULL), OG_EINVAL);
+    assert_non_null(strstr(og_error_last(), "runbook.date"));
+    json_decref(base);
+    json_decref(co);
+}
+
+/* The brand's name and address are the provider's; the data's `provider` is then optional.
+ * Who signs for the client and the provider is named after them. */
+static void test_model__brand_names_the_provider_and_signatories_their_side(void **state)
+{
+    (void)state;
+    json_t *d = load_sample("northwind-m365.json"), *m = NULL;
+    og_docgen_brand b;
+    memset(&b, 0, sizeof(b));
+    b.name = "Bluefin MSP AG";
+    b.address = "Kai 1, Hamburg";
+    b.color = "#00aa55";
+    OG_ASSERT_OK(og_docgen_model_branded(&m, OG_DOC_SOW, d, NULL, &b));
+    assert_string_equal(get(m, "provider.name"), "Bluefin MSP AG");
+    assert_string_equal(get(m, "provider.address"), "Kai 1, Hamburg");
+    assert_string_equal(get(m, "brand.color"), "#00aa55");
+    assert_string_equal(get(m, "signoff.0.organisation"), "Northwind Logistics AG");
+    assert_string_equal(get(m, "signoff.1.organisation"), "Bluefin MSP AG");
+    json_decref(m);
+    json_object_del(d, "provider");
+    OG_ASSERT_OK(og_docgen_model_branded(&m, OG_DOC_SOW, d, NULL, &b));
+    json_decref(m);
+    assert_int_equal(og_docgen_model(&m, OG_DOC_SOW, d, NULL), OG_EINVAL);
+    assert_non_null(strstr(og_error_last(), "provider: missing"));
     json_decref(d);
 }
 
@@ -151,7 +285,9 @@ static void test_model__runbook_keeps_commands_verbatim(void **state)
 static void expect_invalid(og_doc_kind kind, const char *json_path_set, json_t *value,
                            const char *field)
 {
-    json_t *d = load_sample("northwind-m365.json"), *m = NULL, *parent = d;
+    json_t *d = load_sample(kind == OG_DOC_CLOSURE ? "northwind-m365-co1.json"
+                                                   : "northwind-m365.json"),
+           *m = NULL, *parent = d;
     char buf[256], *save = NULL, *last = NULL;
     snprintf(buf, sizeof(buf), "%s", json_path_set);
     for (char *t = strtok_r(buf, "/", &save); t; t = strtok_r(NULL, "/", &save)) {
@@ -218,8 +354,9 @@ static json_t *repeat(const char *unit, size_t n)
 /* A sample with one field set, then og_docgen_model for kind: 0 or the error. */
 static int model_with(og_doc_kind kind, const char *parent_path, const char *key, json_t *value)
 {
-    json_t *d = load_sample(kind == OG_DOC_CHANGE_ORDER ? "northwind-m365-co1.json"
-                                                        : "northwind-m365.json"),
+    json_t *d = load_sample(kind == OG_DOC_CHANGE_ORDER || kind == OG_DOC_CLOSURE
+                                ? "northwind-m365-co1.json"
+                                : "northwind-m365.json"),
            *m = NULL, *parent = d;
     char buf[256], *save = NULL;
     snprintf(buf, sizeof(buf), "%s", parent_path);
@@ -353,6 +490,8 @@ int main(void)
         cmocka_unit_test(test_model__zero_decimal_currency_rounds_lines_to_whole_units),
         cmocka_unit_test(test_model__change_order_lists_added_removed_changed_and_deltas),
         cmocka_unit_test(test_model__closure_budget_against_actual_and_schedule_variance),
+        cmocka_unit_test(test_model__each_kind_has_its_own_number_date_and_revision),
+        cmocka_unit_test(test_model__brand_names_the_provider_and_signatories_their_side),
         cmocka_unit_test(test_model__runbook_keeps_commands_verbatim),
         cmocka_unit_test(test_model__bad_data_names_the_field),
         cmocka_unit_test(test_model__text_fields_and_lists_have_documented_limits),
