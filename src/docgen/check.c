@@ -20,7 +20,9 @@ int og_docgen_sample(og_doc_kind kind, json_t **data, json_t **baseline)
     if ((error = og_docgen_data_parse(&d, og_docgen__sample_project,
                                       strlen(og_docgen__sample_project), "sample project")) < 0)
         return error;
-    if (kind == OG_DOC_CHANGE_ORDER) {
+    /* The change order and the closure are written against the plan after CO-001, with the
+     * baseline SOW's data beside them. */
+    if (kind == OG_DOC_CHANGE_ORDER || kind == OG_DOC_CLOSURE) {
         b = d;
         d = NULL;
         if ((error = og_docgen_data_parse(&d, og_docgen__sample_change_order,

@@ -181,7 +181,7 @@ fi
 expect_rc 1 "no stored data" og "${G[@]}" closure
 expect_grep "project.json" "$OG_TMP/err" "missing stored data named"
 expect_grep "pass the data with --input FILE.json" "$OG_TMP/err" "the CLI says how to give data"
-expect_rc 0 "put project.json" og artifact put --tenant acme --project northwind --name project.json "$P/northwind-m365.json"
+expect_rc 0 "put project.json" og artifact put --tenant acme --project northwind --name project.json "$P/northwind-m365-co1.json"
 expect_rc 0 "closure from stored data" og "${G[@]}" closure -o "$OG_TMP/closure2.md"
 if cmp -s "$OG_TMP/closure.md" "$OG_TMP/closure2.md"; then ok; else bad "closure from stored data differs"; fi
 
