@@ -21,6 +21,24 @@ const char *og_gate_level_name(og_gate_level l);            /* "L0" */
 int og_gate_level_parse(const char *s, og_gate_level *out); /* "L2" or "2"; OG_EINVAL naming s */
 
 /*
+ * The staged input of an action: what the requesting module computed and its execute needs, too
+ * big or too confidential for params (which are kept in plain text with the audit record), e.g.
+ * a generated document or an order placed before the gate. Borrowed. When the action runs at
+ * once (L0/L1) execute gets the caller's bytes; when it waits for approval (L2) the engine keeps
+ * them with the gate item sealed with the tenant's key (bound to "gate_staged:<item id>") and
+ * hands them to execute on approval, days later if need be; once the item is decided (approved,
+ * rejected or expired) they are dropped. At L3 a human acts and nothing executes: nothing is
+ * kept. At most OG_GATE_STAGED_MAX bytes (OG_ETOOBIG); media_type (1 to 127 characters) says how
+ * the owning module reads them.
+ */
+#define OG_GATE_STAGED_MAX ((size_t)16 * 1024 * 1024)
+typedef struct og_gate_staged {
+    const void *data;
+    size_t len;
+    const char *media_type; /* "application/vnd.opsgate.generate", ... */
+} og_gate_staged;
+
+/*
  * An action kind, registered once per process by the module that owns it.
  * execute runs inside a transaction the engine opened (together with the audit record and events);
  * it may do outside work (deploy a file, call a CA) — then it must be safe to retry and its
@@ -32,7 +50,9 @@ typedef struct og_action_kind {
     const char *area;            /* process area: "artifacts", "certs", ... */
     og_gate_level default_level; /* artifact kinds L0, certificate kinds L1 */
     const char *description;
-    int (*execute)(og_ctx *ctx, const char *tenant_id, json_t *params, json_t **result);
+    /* staged: the request's staged input (og_gate_request_staged), NULL when it had none */
+    int (*execute)(og_ctx *ctx, const char *tenant_id, json_t *params, const og_gate_staged *staged,
+                   json_t **result);
     int (*rollback)(og_ctx *ctx, const char *tenant_id, json_t *params, json_t *result);
     /* 1: anyone who may write in the tenant may ask for it with caller-chosen params through the
      * general endpoint (og_gate_request_general: `POST /tenants/{t}/gates`, `gate request`).
@@ -151,6 +171,12 @@ typedef struct og_gate_about {
 int og_gate_request_about(og_ctx *ctx, const char *tenant_id, const char *kind,
                           const og_gate_about *about, json_t *params, json_t *analysis,
                           og_gate_outcome *out);
+
+/* og_gate_request_about() with the action's staged input (staged may be NULL: then it is the
+ * same call), which execute receives now or on approval (see og_gate_staged). */
+int og_gate_request_staged(og_ctx *ctx, const char *tenant_id, const char *kind,
+                           const og_gate_about *about, json_t *params, json_t *analysis,
+                           const og_gate_staged *staged, og_gate_outcome *out);
 
 /* The general endpoint (`POST /api/v1/tenants/{t}/gates`, `opsgate gate request`): the same as
  * og_gate_request() for kinds marked requestable; any other kind is OG_EDENIED naming the

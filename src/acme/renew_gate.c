@@ -27,7 +27,7 @@
  */
 typedef struct prepared {
     char plan[OG_ID_LEN];
-    int error;                 /* the order's error code, 0 when is holds a certificate */
+    int error; /* the order's error code, 0 when is holds a certificate */
     char msg[1024];
     int replaces;
     og_acme_issued is;
@@ -65,12 +65,12 @@ static int renew_exec(og_ctx *ctx, const char *tid, const char *plan_id, json_t 
         return error;
     if (handoff && strcmp(handoff->plan, p.id) == 0) {
         prepared *pr = handoff;
-        handoff = NULL;   /* used once */
+        handoff = NULL; /* used once */
         if (pr->error < 0) {
             error = og_error_set(pr->error, "%s", pr->msg);
             goto cleanup;
         }
-        is = pr->is;      /* moved */
+        is = pr->is; /* moved */
         memset(&pr->is, 0, sizeof(pr->is));
         replaces = pr->replaces;
     } else if ((error = renew_order(ctx, tid, &p, &is, &replaces)) < 0) {
@@ -80,15 +80,15 @@ static int renew_exec(og_ctx *ctx, const char *tid, const char *plan_id, json_t 
     og_time_format(is.info.not_after_us, nna);
     if ((error = og_store_tx_begin(ctx->store)) < 0)
         goto cleanup;
-    if ((error = og_acme__record(ctx, tid, p.id, p.current[0] ? p.current : NULL, &is, cert_id)) < 0)
+    if ((error = og_acme__record(ctx, tid, p.id, p.current[0] ? p.current : NULL, &is, cert_id)) <
+        0)
         goto rollback;
     /* deploy targets follow a renewal (the deploy module's "certs.renewed" handler), and the
      * event exists only if the renewal commits */
     if (p.fingerprint[0]) {
-        ev = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "previous_fingerprint",
-                       p.fingerprint, "fingerprint", is.info.fingerprint, "plan", p.id,
-                       "old_serial", p.serial, "new_serial", is.info.serial, "old_not_after",
-                       ona, "new_not_after", nna);
+        ev = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "previous_fingerprint", p.fingerprint,
+                       "fingerprint", is.info.fingerprint, "plan", p.id, "old_serial", p.serial,
+                       "new_serial", is.info.serial, "old_not_after", ona, "new_not_after", nna);
         if (ev && p.names) /* what the notification names */
             json_object_set(ev, "names", p.names);
         /* the plan's named targets get it; without any, the deploy module finds the targets
@@ -107,11 +107,10 @@ static int renew_exec(og_ctx *ctx, const char *tid, const char *plan_id, json_t 
     }
     if ((error = og_store_tx_commit(ctx->store)) < 0)
         goto rollback;
-    *result = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b}", "plan", p.id,
-                        "old_cert", p.current, "new_cert", cert_id, "old_serial", p.serial,
-                        "new_serial", is.info.serial, "old_not_after", p.current[0] ? ona : "",
-                        "new_not_after", nna, "fingerprint", is.info.fingerprint, "replaces",
-                        replaces);
+    *result = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b}", "plan", p.id, "old_cert",
+                        p.current, "new_cert", cert_id, "old_serial", p.serial, "new_serial",
+                        is.info.serial, "old_not_after", p.current[0] ? ona : "", "new_not_after",
+                        nna, "fingerprint", is.info.fingerprint, "replaces", replaces);
     json_object_set_new(*result, "old_fingerprint", json_string(p.fingerprint));
     error = 0;
     goto cleanup;
@@ -124,8 +123,10 @@ cleanup:
     return error;
 }
 
-static int kind_execute(og_ctx *ctx, const char *tenant_id, json_t *params, json_t **result)
+static int kind_execute(og_ctx *ctx, const char *tenant_id, json_t *params,
+                        const og_gate_staged *staged, json_t **result)
 {
+    (void)staged;
     const char *id = json_string_value(json_object_get(params, "plan"));
     if (!id)
         return og_error_set(OG_EINVAL, "certs.renew needs params.plan");
@@ -152,8 +153,8 @@ static int kind_rollback(og_ctx *ctx, const char *tenant_id, json_t *params, jso
         return og_error_set(OG_ECONFLICT, "there is no previous certificate to restore");
     /* targets that already got the new certificate follow back to the restored one */
     if (oldfp && *oldfp && newfp) {
-        json_t *ev = json_pack("{s:s, s:s, s:s, s:b}", "previous_fingerprint", newfp,
-                               "fingerprint", oldfp, "plan", id, "override", 1);
+        json_t *ev = json_pack("{s:s, s:s, s:s, s:b}", "previous_fingerprint", newfp, "fingerprint",
+                               oldfp, "plan", id, "override", 1);
         error = og_event_emit(ctx, tenant_id, "certs.renewed", ev, NULL);
         json_decref(ev);
     }
@@ -257,7 +258,8 @@ int og_acme_cert_renew(og_ctx *ctx, const char *tenant, const char *id, json_t *
         return error;
     if (!id || !*id)
         return og_error_set(OG_EINVAL, "cert renew needs an ID");
-    if ((error = og_acme_register_kinds()) < 0 || (error = og_acme__plan_load(ctx, tid, id, &p)) < 0)
+    if ((error = og_acme_register_kinds()) < 0 ||
+        (error = og_acme__plan_load(ctx, tid, id, &p)) < 0)
         return error;
     (void)og_acme__retry_after_hint(1);
     char na[OG_TIME_LEN];
@@ -268,7 +270,7 @@ int og_acme_cert_renew(og_ctx *ctx, const char *tenant, const char *id, json_t *
     /* at L0/L1 the order goes first, outside the gate's transaction (see renew_exec) */
     og_gate_level level = OG_GATE_L2;
     if (og_gate_policy_get(ctx, tid, RENEW_KIND, &level) < 0)
-        level = OG_GATE_L2;   /* unknown: let execute order after the gate */
+        level = OG_GATE_L2; /* unknown: let execute order after the gate */
     og_error_clear();
     if (level <= OG_GATE_L1) {
         memset(&prep, 0, sizeof(prep));
@@ -307,7 +309,7 @@ int og_acme_cert_renew(og_ctx *ctx, const char *tenant, const char *id, json_t *
             json_object_set(*out, "result", oc.result);
     }
 cleanup:
-    og_acme__issued_clear(&prep.is);   /* not taken when the gate did not execute */
+    og_acme__issued_clear(&prep.is); /* not taken when the gate did not execute */
     json_decref(oc.result);
     json_decref(params);
     json_decref(analysis);

@@ -238,8 +238,10 @@ static int restore(og_ctx *ctx, const og_deploy_target *t, const og_deployer *d,
 
 /* ---- the action kind ---- */
 
-static int deploy_execute(og_ctx *ctx, const char *tenant_id, json_t *params, json_t **result)
+static int deploy_execute(og_ctx *ctx, const char *tenant_id, json_t *params,
+                          const og_gate_staged *staged, json_t **result)
 {
+    (void)staged;
     int error = -1, swapped = 0, live = 0;
     const char *tname = json_string_value(json_object_get(params, "target"));
     const char *fp = json_string_value(json_object_get(params, "certificate"));

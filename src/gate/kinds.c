@@ -38,8 +38,10 @@ int og_gate_level_parse(const char *s, og_gate_level *out)
  * execute writes a note row of the tenant (params {"text": "..."}); rollback marks it rolled back.
  * Both are idempotent: rolling back twice or a note that is gone changes nothing. */
 
-static int note_execute(og_ctx *ctx, const char *tenant_id, json_t *params, json_t **result)
+static int note_execute(og_ctx *ctx, const char *tenant_id, json_t *params,
+                        const og_gate_staged *staged, json_t **result)
 {
+    (void)staged;
     og_stmt *st = NULL;
     char id[OG_ID_LEN], now[OG_TIME_LEN];
     const char *text = json_string_value(json_object_get(params, "text"));

@@ -86,6 +86,13 @@ static const og_migration steps[] = {
      * it may name an artifact, whose name the artifact module seals too. NULL in rows written
      * before, and when the module said nothing: then the kind and target describe the item. */
     {3, "ALTER TABLE gate_items ADD COLUMN about BLOB;", NULL},
+    /* The staged input of an item waiting for approval (og_gate_staged): the bytes sealed with
+     * the tenant's key bound to "gate_staged:<id>", and their media type. Kept while the item is
+     * pending, set to NULL once it is decided. */
+    {4,
+     "ALTER TABLE gate_items ADD COLUMN staged BLOB;"
+     "ALTER TABLE gate_items ADD COLUMN staged_media TEXT;",
+     NULL},
 };
 
 static const char *const purge[] = {

@@ -3,11 +3,13 @@
 #include "og_test.h"
 #include "gate/gate_internal.h"
 #include "opsgate/audit.h"
+#include "opsgate/crypto.h"
 #include "opsgate/error.h"
 #include "opsgate/events.h"
 #include "opsgate/gate.h"
 #include "opsgate/tenant.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -274,15 +276,19 @@ static void test_gate__l3_task_records_the_humans_outcome(void **state)
 }
 
 /* A kind owned by "another module", defaulting to L1 like certificate kinds. */
-static int noop_execute(og_ctx *ctx, const char *tenant_id, json_t *params, json_t **result)
+static int noop_execute(og_ctx *ctx, const char *tenant_id, json_t *params,
+                        const og_gate_staged *staged, json_t **result)
 {
+    (void)staged;
     (void)ctx, (void)tenant_id, (void)params;
     *result = json_pack("{s:b}", "ran", 1);
     return 0;
 }
 
-static int fail_execute(og_ctx *ctx, const char *tenant_id, json_t *params, json_t **result)
+static int fail_execute(og_ctx *ctx, const char *tenant_id, json_t *params,
+                        const og_gate_staged *staged, json_t **result)
 {
+    (void)staged;
     (void)ctx, (void)tenant_id, (void)params, (void)result;
     return og_error_set(OG_ERROR, "the CA refused");
 }
@@ -428,6 +434,109 @@ static void test_gate__other_tenants_items_do_not_exist(void **state)
     json_decref(p);
 }
 
+/* A kind whose execute records the staged input it was given. */
+static char seen_staged[64];
+static char seen_media[64];
+static int staged_calls;
+static int echo_execute(og_ctx *ctx, const char *tenant_id, json_t *params,
+                        const og_gate_staged *staged, json_t **result)
+{
+    (void)ctx, (void)tenant_id, (void)params;
+    staged_calls++;
+    seen_staged[0] = seen_media[0] = '\0';
+    if (staged) {
+        snprintf(seen_staged, sizeof(seen_staged), "%.*s", (int)staged->len,
+                 (const char *)staged->data);
+        snprintf(seen_media, sizeof(seen_media), "%s", staged->media_type);
+    }
+    *result = json_pack("{s:b}", "ran", 1);
+    return 0;
+}
+static const og_action_kind staged_kind = {"test.staged",  "platform",   OG_GATE_L0,
+                                           "staged input", echo_execute, NULL};
+
+static int staged_column_is_null(og_test_env *env, const char *gate_id)
+{
+    og_stmt *st = NULL;
+    int isnull;
+    OG_ASSERT_OK(og_stmt_prepare(&st, env->store,
+                                 "SELECT staged IS NULL AND staged_media IS NULL FROM gate_items"
+                                 " WHERE id = ?"));
+    og_stmt_bind_text(st, 1, gate_id);
+    assert_int_equal(og_stmt_step(st), OG_ROW);
+    isnull = (int)og_stmt_col_int(st, 0);
+    og_stmt_free(st);
+    return isnull;
+}
+
+/* The staged input reaches execute at once (L0), and at L2 it is kept sealed with the item and
+ * reaches execute on approval; a decided item keeps none; too big or without a media type is
+ * refused. */
+static void test_gate__staged_input_reaches_execute_now_and_on_approval(void **state)
+{
+    og_test_env *env = *state;
+    og_gate_outcome out;
+    og_gate_about about = {.subject = "staged"};
+    og_gate_staged in = {"the document bytes", 18, "text/x-test"};
+    int rc = og_gate_kind_register(&staged_kind);
+    assert_true(rc == 0 || rc == OG_EEXISTS);
+    og_ctx eve = as_user(env, "eve"), ada = as_user(env, "ada");
+
+    staged_calls = 0;
+    OG_ASSERT_OK(
+        og_gate_request_staged(&eve, "acme", "test.staged", &about, NULL, NULL, &in, &out));
+    assert_int_equal(staged_calls, 1);
+    assert_string_equal(seen_staged, "the document bytes");
+    assert_string_equal(seen_media, "text/x-test");
+    assert_true(staged_column_is_null(env, out.gate_id)); /* nothing kept when it ran at once */
+    json_decref(out.result);
+
+    /* L2: kept sealed (not in plain text), executed on approval with the same bytes */
+    OG_ASSERT_OK(og_gate_policy_set(&env->ctx, "acme", "test.staged", OG_GATE_L2));
+    staged_calls = 0;
+    assert_int_equal(
+        og_gate_request_staged(&eve, "acme", "test.staged", &about, NULL, NULL, &in, &out),
+        OG_EPENDING);
+    assert_int_equal(staged_calls, 0);
+    assert_false(staged_column_is_null(env, out.gate_id));
+    {
+        og_stmt *st = NULL;
+        size_t len = 0;
+        OG_ASSERT_OK(
+            og_stmt_prepare(&st, env->store, "SELECT staged FROM gate_items WHERE id = ?"));
+        og_stmt_bind_text(st, 1, out.gate_id);
+        assert_int_equal(og_stmt_step(st), OG_ROW);
+        const char *b = og_stmt_col_blob(st, 0, &len);
+        assert_int_equal(len, 18 + OG_CRYPTO_SEAL_OVERHEAD);
+        assert_null(memmem(b, len, "document", 8));
+        og_stmt_free(st);
+    }
+    OG_ASSERT_OK(og_gate_decide(&ada, out.gate_id, "approve", NULL));
+    assert_int_equal(staged_calls, 1);
+    assert_string_equal(seen_staged, "the document bytes");
+    assert_string_equal(seen_media, "text/x-test");
+    assert_true(staged_column_is_null(env, out.gate_id)); /* dropped once decided */
+
+    /* a rejected item drops it too */
+    assert_int_equal(
+        og_gate_request_staged(&eve, "acme", "test.staged", &about, NULL, NULL, &in, &out),
+        OG_EPENDING);
+    OG_ASSERT_OK(og_gate_decide(&ada, out.gate_id, "reject", NULL));
+    assert_true(staged_column_is_null(env, out.gate_id));
+
+    /* bad staged input: refused before anything is recorded */
+    og_gate_staged big = {"x", OG_GATE_STAGED_MAX + 1, "text/x-test"};
+    assert_int_equal(
+        og_gate_request_staged(&eve, "acme", "test.staged", &about, NULL, NULL, &big, &out),
+        OG_ETOOBIG);
+    assert_non_null(strstr(og_error_last(), "staged input"));
+    og_gate_staged nomedia = {"x", 1, NULL};
+    assert_int_equal(
+        og_gate_request_staged(&eve, "acme", "test.staged", &about, NULL, NULL, &nomedia, &out),
+        OG_EINVAL);
+    assert_non_null(strstr(og_error_last(), "media type"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -450,6 +559,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_gate__other_tenants_items_do_not_exist, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_gate__staged_input_reaches_execute_now_and_on_approval,
+                                        setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
