@@ -64,6 +64,12 @@ typedef struct og_action_kind {
     /* 1: L2 approvals (and rejections) of this kind need a tenant-admin (or platform), not a
      * project-manager. */
     int admin_approval;
+    /* Optional, for a kind asked for through the general endpoint, whose caller describes
+     * nothing: the item's subject from its params into out (size bytes); 1 when it wrote one. */
+    int (*subject)(json_t *params, char *out, size_t size);
+    /* Optional: add what the action's own state says to the item as `gate show` shows it (doc:
+     * the item, with its result and outcome). */
+    void (*show)(json_t *doc);
 } og_action_kind;
 
 int og_gate_kind_register(const og_action_kind *kind); /* kind is borrowed for the process */
@@ -225,13 +231,19 @@ int og_gate_expire(og_ctx *ctx, int *n);
 
 /* ---- metrics ----
  * Appends the Prometheus text exposition of the gates (by tenant, area and kind: executed,
- * failed, approvals, rejections, expiries, overrides, escalations, override rate), of the event
- * bus and of notification channels. Counts come from the database, so they survive restarts and
- * include decisions made through the CLI. */
+ * failed, approvals, rejections, expiries, overrides, escalations, override rate) and of the
+ * event bus (the notification channels' are notify's: og_notify_metrics_render). Counts come from
+ * the database, so they survive restarts and include decisions made through the CLI. */
 int og_gate_metrics_render(og_store *s, og_buf *out);
 
+/* How an event's notifications went, for `gate show`: appends to arr one object per send (see
+ * og_notify_event_status). The gate emits events and knows no subscriber: app registers notify's
+ * at start-up (og_app_register_all). Without one, items show no notifications. */
+typedef int (*og_gate_delivery_status_fn)(og_store *s, const char *event_id, json_t *arr);
+void og_gate_delivery_status_register(og_gate_delivery_status_fn fn);
+
 /* ---- running inside the server ----
- * Registers the built-in event handlers (notification delivery), starts the event workers and a
+ * Starts the event workers (the handlers are registered beforehand: og_app_register_all) and a
  * timer that calls og_gate_expire() every 10 s (OPSGATE_GATE_EXPIRE_EVERY, a duration, overrides).
  * Event worker settings come from the environment when set: OPSGATE_EVENTS_WORKERS,
  * OPSGATE_EVENTS_MAX_ATTEMPTS, OPSGATE_EVENTS_BACKOFF (first retry delay, a duration),
@@ -241,8 +253,6 @@ int og_gate_server_start(og_store_pool *pool, og_keyring *keys, const char *data
                          void **handle);
 void og_gate_server_stop(void *handle); /* waits for running handlers; NULL-safe */
 
-/* Register the handlers every process that delivers events needs (idempotent). */
-int og_gate_handlers_register(void);
 /* Register the audit trail's namer of gate items (their kind). */
 int og_gate_audit_names_register(void);
 

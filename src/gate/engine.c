@@ -5,7 +5,6 @@
 #include "opsgate/crypto.h"
 #include "opsgate/error.h"
 #include "opsgate/events.h"
-#include "opsgate/notify.h"
 #include "opsgate/tenant.h"
 
 #include <stdio.h>
@@ -702,11 +701,11 @@ int og_gate_request_staged(og_ctx *ctx, const char *tenant_id, const char *kind,
     og_strlcpy(it.target_type, about->target_type ? about->target_type : "",
                sizeof(it.target_type));
     og_strlcpy(it.target_id, about->target_id ? about->target_id : "", sizeof(it.target_id));
-    /* the built-in note says its text (what it is about is its own params) */
-    char note_subject[OG_GATE_SUBJECT_MAX + 8];
+    /* a kind asked for through the general endpoint may say what its params are about */
+    char kind_subject[OG_GATE_SUBJECT_MAX + 8];
     const char *subject = about->subject;
-    if (!subject && og_gate__note_subject(k, params, note_subject, sizeof(note_subject)))
-        subject = note_subject;
+    if (!subject && k->subject && params && k->subject(params, kind_subject, sizeof(kind_subject)))
+        subject = kind_subject;
     clean_line(subject, it.subject, OG_GATE_SUBJECT_MAX);
     clean_line(about->project, it.project, OG_GATE_NAME_MAX);
     clean_line(about->target, it.target_name, OG_GATE_NAME_MAX);
@@ -1350,6 +1349,20 @@ int og_gate_item_resolve(og_store *s, const char *tenant_id, const char *ref, ch
     return 0;
 }
 
+/* How notifications went is the subscriber's to say (og_gate_delivery_status_register). */
+static _Atomic(og_gate_delivery_status_fn) delivery_fn;
+
+void og_gate_delivery_status_register(og_gate_delivery_status_fn fn)
+{
+    delivery_fn = fn;
+}
+
+static int delivery_status(og_store *s, const char *event_id, json_t *arr)
+{
+    og_gate_delivery_status_fn fn = delivery_fn;
+    return fn ? fn(s, event_id, arr) : 0;
+}
+
 int og_gate_show(og_ctx *ctx, const char *gate_id, json_t **out)
 {
     int error = -1;
@@ -1372,23 +1385,17 @@ int og_gate_show(og_ctx *ctx, const char *gate_id, json_t **out)
         goto cleanup;
     json_object_set_new(doc, "tenant_name", json_string(tenant_row.name));
     json_object_set_new(doc, "next", next_decisions(&it));
-    /* platform.note: show whether the note is still there or was rolled back by an override, so
-     * the effect of a rollback is visible to API and CLI users, not just in the database. */
-    if (strcmp(it.kind, "platform.note") == 0 &&
-        json_is_string(json_object_get(it.result, "note_id"))) {
-        char nstate[16];
-        if ((error = og_gate__note_state(ctx->store,
-                                         json_string_value(json_object_get(it.result, "note_id")),
-                                         nstate)) == 0)
-            json_object_set_new(doc, "note_state", json_string(nstate));
-        else if (error != OG_ENOTFOUND)
-            goto cleanup;
+    /* what the action's own state says (platform.note: whether its note stands) */
+    {
+        const og_action_kind *k = og_gate_kind_find(it.kind);
+        if (k && k->show)
+            k->show(doc);
     }
     hist = json_array();
     notes = json_array();
     if (json_is_string(json_object_get(doc, "event_id")) &&
-        (error = og_notify_event_status(
-             ctx->store, json_string_value(json_object_get(doc, "event_id")), notes)) < 0)
+        (error = delivery_status(ctx->store, json_string_value(json_object_get(doc, "event_id")),
+                                 notes)) < 0)
         goto cleanup;
     if ((error = og_stmt_prepare(&st, ctx->store,
                                  "SELECT n, decision, decided_by, decided_at, note, audit_seq,"
@@ -1411,7 +1418,7 @@ int og_gate_show(og_ctx *ctx, const char *gate_id, json_t **out)
         /* Decisions after the first carry their own notification event. */
         const char *ev = og_stmt_col_text(st, 7);
         if (ev && og_stmt_col_int(st, 0) > 1 &&
-            (error = og_notify_event_status(ctx->store, ev, notes)) < 0)
+            (error = delivery_status(ctx->store, ev, notes)) < 0)
             goto cleanup;
     }
     if (rc < 0) {

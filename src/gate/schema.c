@@ -1,5 +1,5 @@
-/* schema.c - tables owned by the gate module: policy, timing, assignees, gate items, decisions,
- * and the notes of the built-in platform.note action kind. */
+/* schema.c - tables owned by the gate module: policy, timing, assignees, gate items and
+ * decisions. */
 #include "opsgate/store.h"
 
 /*
@@ -93,10 +93,11 @@ static const og_migration steps[] = {
      "ALTER TABLE gate_items ADD COLUMN staged BLOB;"
      "ALTER TABLE gate_items ADD COLUMN staged_media TEXT;",
      NULL},
+    /* platform.note left the engine (src/app/note.c): its note is the gate item's result. */
+    {5, "DROP TABLE gate_notes;", NULL},
 };
 
 static const char *const purge[] = {
-    "DELETE FROM gate_notes WHERE tenant_id = ?",
     "DELETE FROM gate_items WHERE tenant_id = ?",
     "DELETE FROM gate_assignees WHERE tenant_id = ?",
     "DELETE FROM gate_settings WHERE tenant_id = ?",

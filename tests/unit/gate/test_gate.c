@@ -2,6 +2,7 @@
  * duties, override with rollback, expiry, audit records of every decision, metrics. */
 #include "og_test.h"
 #include "gate/gate_internal.h"
+#include "opsgate/app.h"
 #include "opsgate/audit.h"
 #include "opsgate/crypto.h"
 #include "opsgate/error.h"
@@ -18,6 +19,7 @@ static int setup(void **state)
 {
     og_test_env *env = calloc(1, sizeof(*env));
     og_test_env_setup(env);
+    OG_ASSERT_OK(og_app_register_all()); /* platform.note, as every opsgate process */
     OG_ASSERT_OK(og_tenant_create(&env->ctx, "acme", NULL));
     OG_ASSERT_OK(og_user_add(&env->ctx, "acme", "ada", OG_ROLE_TENANT_ADMIN, NULL));
     OG_ASSERT_OK(og_user_add(&env->ctx, "acme", "pam", OG_ROLE_PROJECT_MANAGER, NULL));
@@ -49,13 +51,14 @@ static json_t *note_params(const char *text)
     return json_pack("{s:s}", "text", text);
 }
 
-static void note_state(og_test_env *env, json_t *result, const char *want)
+/* The note of a platform.note item as `gate show` tells it (the note is the item's result). */
+static void note_state(og_test_env *env, const char *gate_id, const char *want)
 {
-    char st[16];
-    const char *id = json_string_value(json_object_get(result, "note_id"));
-    assert_non_null(id);
-    OG_ASSERT_OK(og_gate__note_state(env->store, id, st));
-    assert_string_equal(st, want);
+    json_t *doc = NULL;
+    OG_ASSERT_OK(og_gate_show(&env->ctx, gate_id, &doc));
+    assert_non_null(json_string_value(json_object_get(json_object_get(doc, "result"), "note_id")));
+    assert_string_equal(json_string_value(json_object_get(doc, "note_state")), want);
+    json_decref(doc);
 }
 
 static json_t *show(og_test_env *env, const char *id)
@@ -99,7 +102,7 @@ static void test_gate__l0_executes_at_once_and_records_auto(void **state)
     OG_ASSERT_OK(og_gate_request(&eve, "acme", "platform.note", "note", NULL, p, NULL, &out));
     assert_int_equal(out.level, OG_GATE_L0);
     assert_string_equal(out.state, "done");
-    note_state(env, out.result, "active");
+    note_state(env, out.gate_id, "active");
     json_t *rec = audit_rec(env, out.audit_seq);
     json_t *gate = json_object_get(rec, "gate");
     assert_string_equal(sfield(gate, "level"), "L0");
@@ -120,7 +123,7 @@ static void test_gate__l1_review_ack_and_override_rolls_back(void **state)
     og_ctx eve = as_user(env, "eve");
     OG_ASSERT_OK(og_gate_request(&eve, "acme", "platform.note", NULL, NULL, p, NULL, &out));
     assert_string_equal(out.state, "review");
-    note_state(env, out.result, "active"); /* L1 runs first */
+    note_state(env, out.gate_id, "active"); /* L1 runs first */
 
     /* the assignee is ed: another engineer may not decide, ed may */
     assert_int_equal(og_gate_decide(&eve, out.gate_id, "ack", NULL), OG_EDENIED);
@@ -137,7 +140,7 @@ static void test_gate__l1_review_ack_and_override_rolls_back(void **state)
     /* a second action, overridden: the note is rolled back, the record points at the original */
     OG_ASSERT_OK(og_gate_request(&eve, "acme", "platform.note", NULL, NULL, p, NULL, &out2));
     OG_ASSERT_OK(og_gate_decide(&ed, out2.gate_id, "override", "wrong tenant"));
-    note_state(env, out2.result, "rolled_back");
+    note_state(env, out2.gate_id, "rolled_back");
     doc = show(env, out2.gate_id);
     assert_string_equal(sfield(doc, "outcome"), "overridden");
     json_t *last = json_array_get(json_object_get(doc, "decisions"), 1);
@@ -166,7 +169,7 @@ static void test_gate__l1_escalation_hands_the_item_to_tenant_admins(void **stat
     OG_ASSERT_OK(og_gate_decide(&eve, out.gate_id, "escalate", "not sure"));
     assert_int_equal(og_gate_decide(&eve, out.gate_id, "ack", NULL), OG_EDENIED);
     OG_ASSERT_OK(og_gate_decide(&ada, out.gate_id, "override", NULL));
-    note_state(env, out.result, "rolled_back");
+    note_state(env, out.gate_id, "rolled_back");
     json_decref(out.result);
     json_decref(p);
 }
@@ -197,7 +200,7 @@ static void test_gate__l2_approval_enforces_separation_of_duties_and_roles(void 
     assert_string_equal(sfield(doc, "outcome"), "approved");
     assert_string_equal(sfield(json_object_get(doc, "recommendation"), "recommendation"),
                         "approve");
-    note_state(env, json_object_get(doc, "result"), "active");
+    note_state(env, out.gate_id, "active");
     json_t *last = json_array_get(json_object_get(doc, "decisions"), 1);
     json_t *rec = audit_rec(env, json_integer_value(json_object_get(last, "audit_seq")));
     assert_string_equal(sfield(json_object_get(rec, "gate"), "level"), "L2");
