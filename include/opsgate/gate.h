@@ -21,6 +21,24 @@ const char *og_gate_level_name(og_gate_level l);            /* "L0" */
 int og_gate_level_parse(const char *s, og_gate_level *out); /* "L2" or "2"; OG_EINVAL naming s */
 
 /*
+ * The staged input of an action: what the requesting module computed and its execute needs, too
+ * big or too confidential for params (which are kept in plain text with the audit record), e.g.
+ * a generated document or an order placed before the gate. Borrowed. When the action runs at
+ * once (L0/L1) execute gets the caller's bytes; when it waits for approval (L2) the engine keeps
+ * them with the gate item sealed with the tenant's key (bound to "gate_staged:<item id>") and
+ * hands them to execute on approval, days later if need be; once the item is decided (approved,
+ * rejected or expired) they are dropped. At L3 a human acts and nothing executes: nothing is
+ * kept. At most OG_GATE_STAGED_MAX bytes (OG_ETOOBIG); media_type (1 to 127 characters) says how
+ * the owning module reads them.
+ */
+#define OG_GATE_STAGED_MAX ((size_t)16 * 1024 * 1024)
+typedef struct og_gate_staged {
+    const void *data;
+    size_t len;
+    const char *media_type; /* "application/vnd.opsgate.generate", ... */
+} og_gate_staged;
+
+/*
  * An action kind, registered once per process by the module that owns it.
  * execute runs inside a transaction the engine opened (together with the audit record and events);
  * it may do outside work (deploy a file, call a CA) — then it must be safe to retry and its
@@ -32,7 +50,9 @@ typedef struct og_action_kind {
     const char *area;            /* process area: "artifacts", "certs", ... */
     og_gate_level default_level; /* artifact kinds L0, certificate kinds L1 */
     const char *description;
-    int (*execute)(og_ctx *ctx, const char *tenant_id, json_t *params, json_t **result);
+    /* staged: the request's staged input (og_gate_request_staged), NULL when it had none */
+    int (*execute)(og_ctx *ctx, const char *tenant_id, json_t *params, const og_gate_staged *staged,
+                   json_t **result);
     int (*rollback)(og_ctx *ctx, const char *tenant_id, json_t *params, json_t *result);
     /* 1: anyone who may write in the tenant may ask for it with caller-chosen params through the
      * general endpoint (og_gate_request_general: `POST /tenants/{t}/gates`, `gate request`).
@@ -44,6 +64,12 @@ typedef struct og_action_kind {
     /* 1: L2 approvals (and rejections) of this kind need a tenant-admin (or platform), not a
      * project-manager. */
     int admin_approval;
+    /* Optional, for a kind asked for through the general endpoint, whose caller describes
+     * nothing: the item's subject from its params into out (size bytes); 1 when it wrote one. */
+    int (*subject)(json_t *params, char *out, size_t size);
+    /* Optional: add what the action's own state says to the item as `gate show` shows it (doc:
+     * the item, with its result and outcome). */
+    void (*show)(json_t *doc);
 } og_action_kind;
 
 int og_gate_kind_register(const og_action_kind *kind); /* kind is borrowed for the process */
@@ -152,6 +178,12 @@ int og_gate_request_about(og_ctx *ctx, const char *tenant_id, const char *kind,
                           const og_gate_about *about, json_t *params, json_t *analysis,
                           og_gate_outcome *out);
 
+/* og_gate_request_about() with the action's staged input (staged may be NULL: then it is the
+ * same call), which execute receives now or on approval (see og_gate_staged). */
+int og_gate_request_staged(og_ctx *ctx, const char *tenant_id, const char *kind,
+                           const og_gate_about *about, json_t *params, json_t *analysis,
+                           const og_gate_staged *staged, og_gate_outcome *out);
+
 /* The general endpoint (`POST /api/v1/tenants/{t}/gates`, `opsgate gate request`): the same as
  * og_gate_request() for kinds marked requestable; any other kind is OG_EDENIED naming the
  * module command that asks for it (its params are that command's to build and check). */
@@ -199,13 +231,19 @@ int og_gate_expire(og_ctx *ctx, int *n);
 
 /* ---- metrics ----
  * Appends the Prometheus text exposition of the gates (by tenant, area and kind: executed,
- * failed, approvals, rejections, expiries, overrides, escalations, override rate), of the event
- * bus and of notification channels. Counts come from the database, so they survive restarts and
- * include decisions made through the CLI. */
+ * failed, approvals, rejections, expiries, overrides, escalations, override rate) and of the
+ * event bus (the notification channels' are notify's: og_notify_metrics_render). Counts come from
+ * the database, so they survive restarts and include decisions made through the CLI. */
 int og_gate_metrics_render(og_store *s, og_buf *out);
 
+/* How an event's notifications went, for `gate show`: appends to arr one object per send (see
+ * og_notify_event_status). The gate emits events and knows no subscriber: app registers notify's
+ * at start-up (og_app_register_all). Without one, items show no notifications. */
+typedef int (*og_gate_delivery_status_fn)(og_store *s, const char *event_id, json_t *arr);
+void og_gate_delivery_status_register(og_gate_delivery_status_fn fn);
+
 /* ---- running inside the server ----
- * Registers the built-in event handlers (notification delivery), starts the event workers and a
+ * Starts the event workers (the handlers are registered beforehand: og_app_register_all) and a
  * timer that calls og_gate_expire() every 10 s (OPSGATE_GATE_EXPIRE_EVERY, a duration, overrides).
  * Event worker settings come from the environment when set: OPSGATE_EVENTS_WORKERS,
  * OPSGATE_EVENTS_MAX_ATTEMPTS, OPSGATE_EVENTS_BACKOFF (first retry delay, a duration),
@@ -215,8 +253,6 @@ int og_gate_server_start(og_store_pool *pool, og_keyring *keys, const char *data
                          void **handle);
 void og_gate_server_stop(void *handle); /* waits for running handlers; NULL-safe */
 
-/* Register the handlers every process that delivers events needs (idempotent). */
-int og_gate_handlers_register(void);
 /* Register the audit trail's namer of gate items (their kind). */
 int og_gate_audit_names_register(void);
 

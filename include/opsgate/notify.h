@@ -72,7 +72,7 @@ int og_notify_handle_event(og_ctx *ctx, const og_event *ev, void *arg);
 #define OG_NOTIFY_PLATFORM_HANDLER "notify-platform" /* the platform's channels */
 /* Subscribe og_notify_handle_event to every event ("*"), as OG_NOTIFY_HANDLER for the tenants'
  * channels and OG_NOTIFY_PLATFORM_HANDLER for the platform's: the channels' filters choose.
- * Idempotent. Called by og_gate_handlers_register(). */
+ * Idempotent. Called at start-up by og_app_register_all(). */
 int og_notify_handlers_register(void);
 
 /* The message a person reads for an event: a one-line subject ("[opsgate] acme: shop.acme.example

@@ -19,9 +19,9 @@
 #define BADNONCE_RETRIES 10
 /* rateLimited or 503 answers with a Retry-After of at most RATE_WAIT_MAX_S are waited out and
  * retried, at most RATE_WAITS times per request */
-#define RATE_WAITS 2
+#define RATE_WAITS      2
 #define RATE_WAIT_MAX_S 10
-#define JOSE "application/jose+json"
+#define JOSE            "application/jose+json"
 
 int og_acme__client_open(og_acme_client **out, const char *directory_url, const char *ca_pem)
 {
@@ -34,6 +34,7 @@ int og_acme__client_open(og_acme_client **out, const char *directory_url, const 
     if (!c)
         return og_error_set(OG_ERROR, "out of memory");
     c->timeout_s = 120;
+    c->retry_after_s = -1;
     if (!directory_url || strlen(directory_url) >= sizeof(c->directory_url) ||
         (strncmp(directory_url, "https://", 8) != 0 && strncmp(directory_url, "http://", 7) != 0)) {
         error = og_error_set(OG_EINVAL, "bad ACME directory URL '%s' (https://...)",
@@ -52,8 +53,10 @@ int og_acme__client_open(og_acme_client **out, const char *directory_url, const 
     if (!json_is_object(c->dir) || !json_is_string(json_object_get(c->dir, "newNonce")) ||
         !json_is_string(json_object_get(c->dir, "newAccount")) ||
         !json_is_string(json_object_get(c->dir, "newOrder"))) {
-        error = og_error_set(OG_ERROR, "%s is not an ACME directory (no newNonce, newAccount, "
-                                       "newOrder)", directory_url);
+        error = og_error_set(OG_ERROR,
+                             "%s is not an ACME directory (no newNonce, newAccount, "
+                             "newOrder)",
+                             directory_url);
         goto cleanup;
     }
     *out = c;
@@ -85,8 +88,8 @@ static int fresh_nonce(og_acme_client *c)
     og_acme_resp r;
     int error = og_acme__http_do(c->http, "HEAD", og_acme__dir_url(c, "newNonce"), NULL, NULL, &r);
     if (error == 0 && !r.nonce[0])
-        error = og_error_set(OG_ERROR, "the CA's newNonce gave no Replay-Nonce (HTTP %ld)",
-                             r.status);
+        error =
+            og_error_set(OG_ERROR, "the CA's newNonce gave no Replay-Nonce (HTTP %ld)", r.status);
     if (error == 0)
         og_strlcpy(c->nonce, r.nonce, sizeof(c->nonce));
     og_acme__resp_clear(&r);
@@ -94,18 +97,6 @@ static int fresh_nonce(og_acme_client *c)
 }
 
 static void sleep_us(int64_t us);
-
-/* The Retry-After of the last rate-limited answer this thread gave up on (for the renewal
- * backoff); -1 when none. */
-static __thread int64_t retry_hint_s = -1;
-
-int64_t og_acme__retry_after_hint(int reset)
-{
-    int64_t v = retry_hint_s;
-    if (reset)
-        retry_hint_s = -1;
-    return v;
-}
 
 int og_acme__post(og_acme_client *c, const char *url, const char *payload, og_acme_resp *resp)
 {
@@ -120,7 +111,7 @@ int og_acme__post(og_acme_client *c, const char *url, const char *payload, og_ac
         jws = NULL;
         if ((error = og_acme__jws(&jws, c->key, c->kid, c->nonce, url, payload)) < 0)
             break;
-        c->nonce[0] = '\0';   /* a nonce is good for one request whatever the answer */
+        c->nonce[0] = '\0'; /* a nonce is good for one request whatever the answer */
         og_acme__resp_clear(resp);
         if ((error = og_acme__http_do(c->http, "POST", url, jws, JOSE, resp)) < 0)
             break;
@@ -131,8 +122,8 @@ int og_acme__post(og_acme_client *c, const char *url, const char *payload, og_ac
             break;
         }
         error = og_acme__problem(url, resp->status, resp->body.data, resp->body.len, type);
-        int rate = strcmp(type, "urn:ietf:params:acme:error:rateLimited") == 0 ||
-                   resp->status == 503;
+        int rate =
+            strcmp(type, "urn:ietf:params:acme:error:rateLimited") == 0 || resp->status == 503;
         if (rate) {
             /* a short Retry-After is waited out here; a long one is the caller's to schedule
              * (the renewal backoff takes it), so the message says how long */
@@ -145,7 +136,7 @@ int og_acme__post(og_acme_client *c, const char *url, const char *payload, og_ac
             }
             char msg[1024];
             og_strlcpy(msg, og_error_last(), sizeof(msg));
-            retry_hint_s = resp->retry_after_s;
+            c->retry_after_s = resp->retry_after_s;
             if (resp->retry_after_s > 0)
                 error = og_error_set(OG_EBUSY, "%s (retry after %lld s)", msg,
                                      (long long)resp->retry_after_s);
@@ -176,8 +167,7 @@ static int post_json(og_acme_client *c, const char *url, const char *payload, og
     if (!json_is_object(*out)) {
         json_decref(*out);
         *out = NULL;
-        return og_error_set(OG_ERROR, "%s: the CA answered with no JSON object (%s)", url,
-                            je.text);
+        return og_error_set(OG_ERROR, "%s: the CA answered with no JSON object (%s)", url, je.text);
     }
     return 0;
 }
@@ -343,8 +333,8 @@ static int poll_until(og_acme_client *c, const char *url, const char *what, cons
         json_decref(obj);
         if (og_time_mono_us() >= deadline) {
             og_acme__resp_clear(&r);
-            return og_error_set(OG_ERROR, "%s %s still '%s' after %d s", what, url,
-                                st ? st : "?", c->timeout_s);
+            return og_error_set(OG_ERROR, "%s %s still '%s' after %d s", what, url, st ? st : "?",
+                                c->timeout_s);
         }
         int64_t d = next_delay(&r, &backoff);
         og_acme__resp_clear(&r);
@@ -364,8 +354,7 @@ static int authz_failed(json_t *authz, const char *url)
         if (json_is_object(err)) {
             char *text = json_dumps(err, JSON_COMPACT);
             char what[300];
-            snprintf(what, sizeof(what), "validation of %s failed",
-                     name ? name : "an identifier");
+            snprintf(what, sizeof(what), "validation of %s failed", name ? name : "an identifier");
             long st = (long)json_integer_value(json_object_get(err, "status"));
             og_acme__problem(what, st, text, text ? strlen(text) : 0, NULL);
             free(text);
@@ -414,10 +403,9 @@ int og_acme__order(og_acme_client *c, const char *const *names, size_t n, const 
         return og_error_set(OG_EINVAL, "a certificate needs 1 to %d names", OG_ACME_MAX_NAMES);
     }
     for (size_t i = 0; i < n; i++) {
-        const char *type = strchr(names[i], ':') || strspn(names[i], "0123456789.") ==
-                                                          strlen(names[i])
-                               ? "ip"
-                               : "dns";
+        const char *type =
+            strchr(names[i], ':') || strspn(names[i], "0123456789.") == strlen(names[i]) ? "ip"
+                                                                                         : "dns";
         json_array_append_new(ids, json_pack("{s:s, s:s}", "type", type, "value", names[i]));
     }
     req = json_pack("{s:O}", "identifiers", ids);
@@ -454,7 +442,7 @@ int og_acme__order(og_acme_client *c, const char *const *names, size_t n, const 
         const char *dom =
             json_string_value(json_object_get(json_object_get(authz, "identifier"), "value"));
         if (st && strcmp(st, "valid") == 0)
-            continue;   /* reused authorization */
+            continue; /* reused authorization */
         if (!st || strcmp(st, "pending") != 0 || !dom) {
             error = og_error_set(OG_ERROR, "authorization of %s is '%s'", dom ? dom : "?",
                                  st ? st : "?");
@@ -469,8 +457,8 @@ int og_acme__order(og_acme_client *c, const char *const *names, size_t n, const 
         const char *token = json_string_value(json_object_get(ch, "token"));
         const char *curl = json_string_value(json_object_get(ch, "url"));
         if (!ch || !token || !curl) {
-            error = og_error_set(OG_ERROR, "the CA offers no %s challenge for %s", solver->type,
-                                 dom);
+            error =
+                og_error_set(OG_ERROR, "the CA offers no %s challenge for %s", solver->type, dom);
             goto cleanup;
         }
         char *ka = og_acme__key_authorization(c->key, token);
@@ -529,8 +517,7 @@ int og_acme__order(og_acme_client *c, const char *const *names, size_t n, const 
         if ((error = poll_until(c, order_url, "order", "valid", &order)) < 0)
             goto cleanup;
         if (strcmp(json_string_value(json_object_get(order, "status")), "valid") != 0) {
-            error = og_error_set(OG_ERROR, "order %s became invalid after finalization",
-                                 order_url);
+            error = og_error_set(OG_ERROR, "order %s became invalid after finalization", order_url);
             goto cleanup;
         }
     }
@@ -552,8 +539,8 @@ int og_acme__order(og_acme_client *c, const char *const *names, size_t n, const 
     for (int i = 0; i < nalts; i++) {
         char *pem = NULL;
         if (alts[i] && download(c, alts[i], &pem, &r) == 0)
-            json_array_append_new(res->alternates, json_pack("{s:s, s:s}", "url", alts[i],
-                                                             "chain", pem));
+            json_array_append_new(res->alternates,
+                                  json_pack("{s:s, s:s}", "url", alts[i], "chain", pem));
         og_acme__resp_clear(&r);
         free(pem);
         free(alts[i]);

@@ -104,7 +104,10 @@ typedef struct og_acme_client {
     int badnonce_retries;      /* counted for tests and metrics */
     int badnonce_retries_this; /* within the current request */
     int rate_waits;            /* Retry-After waits on rateLimited/503 answers */
-    int timeout_s;             /* for polling; default 120 */
+    /* the Retry-After (s) of the last rate-limited answer og_acme__post gave up on, -1 when
+     * none (0 when it named no time): the renewal backoff takes it */
+    int64_t retry_after_s;
+    int timeout_s; /* for polling; default 120 */
 } og_acme_client;
 
 int og_acme__client_open(og_acme_client **out, const char *directory_url, const char *ca_pem);
@@ -117,9 +120,6 @@ const char *og_acme__dir_url(og_acme_client *c, const char *name);
  * response is still filled). Caller clears resp.
  */
 int og_acme__post(og_acme_client *c, const char *url, const char *payload, og_acme_resp *resp);
-/* The Retry-After (s) of the last rate-limited answer og_acme__post gave up on in this thread,
- * -1 when none; reset != 0 clears it. */
-int64_t og_acme__retry_after_hint(int reset);
 /* Create the account (or find the existing one with only_existing); fills c->kid. *account
  * (may be NULL) receives the account object (new reference). */
 int og_acme__account(og_acme_client *c, int only_existing, const char *email, const char *eab_kid,

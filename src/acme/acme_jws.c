@@ -342,11 +342,11 @@ cleanup:
 
 #define ACME_URN "urn:ietf:params:acme:error:"
 
-static const char *short_type(const char *t)
+/* t with the ACME URN prefix shortened to "acme:", in buf when it had it (size bytes) */
+static const char *short_type(const char *t, char *buf, size_t size)
 {
-    static __thread char buf[160];
     if (strncmp(t, ACME_URN, strlen(ACME_URN)) == 0) {
-        snprintf(buf, sizeof(buf), "acme:%s", t + strlen(ACME_URN));
+        snprintf(buf, size, "acme:%s", t + strlen(ACME_URN));
         return buf;
     }
     return t;
@@ -360,6 +360,7 @@ int og_acme__problem(const char *what, long status, const char *body, size_t len
     const char *d = j ? json_string_value(json_object_get(j, "detail")) : NULL;
     json_t *subs = j ? json_object_get(j, "subproblems") : NULL;
     og_buf msg;
+    char tbuf[160];
     int code = OG_ERROR;
     if (type)
         type[0] = '\0';
@@ -370,7 +371,8 @@ int og_acme__problem(const char *what, long status, const char *body, size_t len
     } else {
         if (type)
             og_strlcpy(type, t, 128);
-        og_buf_printf(&msg, "%s: %s (HTTP %ld)", what ? what : "ACME", short_type(t), status);
+        og_buf_printf(&msg, "%s: %s (HTTP %ld)", what ? what : "ACME",
+                      short_type(t, tbuf, sizeof(tbuf)), status);
         if (d)
             og_buf_printf(&msg, ": %s", d);
         if (strcmp(t, ACME_URN "rateLimited") == 0)
@@ -388,7 +390,7 @@ int og_acme__problem(const char *what, long status, const char *body, size_t len
         const char *iv =
             json_string_value(json_object_get(json_object_get(s, "identifier"), "value"));
         og_buf_printf(&msg, "; %s%s%s%s%s", iv ? iv : "", iv ? ": " : "",
-                      st ? short_type(st) : "", sd ? ": " : "", sd ? sd : "");
+                      st ? short_type(st, tbuf, sizeof(tbuf)) : "", sd ? ": " : "", sd ? sd : "");
     }
     og_error_set(code, "%s", msg.data ? msg.data : "ACME error");
     og_buf_free(&msg);

@@ -21,74 +21,154 @@
 /*
  * The gate engine runs execute inside its write transaction. At L0/L1 execute runs at once
  * anyway, so og_acme_cert_renew places the order (seconds of CA round trips) before asking the
- * gate, outside any transaction, and hands the outcome to execute here, in the same thread:
- * execute then only records, and other writers are not held up by the CA. At L2/L3 the order
- * waits for the decision and execute places it itself.
+ * gate, outside any transaction, and passes its outcome to execute as the request's staged input
+ * (og_gate_staged, never kept: it holds the new key): execute then only records, and other
+ * writers are not held up by the CA. At L2/L3 the order waits for the decision and execute
+ * places it itself.
  */
-typedef struct prepared {
-    char plan[OG_ID_LEN];
-    int error;                 /* the order's error code, 0 when is holds a certificate */
-    char msg[1024];
-    int replaces;
-    og_acme_issued is;
-} prepared;
-static __thread prepared *handoff;
+#define ORDER_MEDIA "application/vnd.opsgate.acme-order"
 
-/* Order a renewal for plan p (network only). *replaces says whether `replaces` was sent. */
+/* The outcome of an order placed before the gate, as staged bytes (JSON). *out is wiped and
+ * freed by the caller. */
+static int order_encode(const char *plan, int order_error, const char *msg, int replaces,
+                        const og_acme_issued *is, char **out)
+{
+    json_t *j = json_pack("{s:s, s:i, s:s, s:b}", "plan", plan, "error", order_error, "msg",
+                          msg ? msg : "", "replaces", replaces);
+    if (j && order_error == 0) {
+        json_object_set_new(j, "chain_pem", json_string(is->res.chain_pem));
+        json_object_set_new(j, "key_pem", json_stringn(is->key_pem, is->key_len));
+        json_object_set_new(j, "order_url", json_string(is->res.order_url));
+        json_object_set_new(j, "cert_url", json_string(is->res.cert_url));
+        json_object_set(j, "alternates", is->res.alternates ? is->res.alternates : json_null());
+        json_object_set_new(j, "ari_id", json_string(is->ari_id));
+        json_object_set_new(j, "renew_at_us", json_integer(is->renew_at_us));
+        json_object_set_new(j, "ari", json_integer(is->ari));
+        json_object_set_new(j, "ari_check_us", json_integer(is->ari_check_us));
+    }
+    *out = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    json_decref(j);
+    return *out ? 0 : og_error_set(OG_ERROR, "out of memory");
+}
+
+/* The order placed before the gate for plan_id, from the staged input: *found 0 when there is
+ * none for this plan (execute orders itself); the order's own error when it failed. */
+static int order_decode(const og_gate_staged *in, const char *plan_id, og_acme_issued *is,
+                        int *replaces, int *found)
+{
+    json_t *j = NULL;
+    BIO *b = NULL;
+    X509 *x = NULL;
+    int error = -1, len;
+    const char *chain, *key;
+    *found = 0;
+    if (!in || !og_streq(in->media_type, ORDER_MEDIA))
+        return 0;
+    if (!(j = json_loadb(in->data, in->len, 0, NULL)) ||
+        !og_streq(json_string_value(json_object_get(j, "plan")), plan_id)) {
+        error = 0;
+        goto cleanup;
+    }
+    *found = 1;
+    *replaces = json_is_true(json_object_get(j, "replaces"));
+    if ((error = (int)json_integer_value(json_object_get(j, "error"))) < 0) {
+        og_error_set(error, "%s", json_string_value(json_object_get(j, "msg")));
+        goto cleanup;
+    }
+    chain = json_string_value(json_object_get(j, "chain_pem"));
+    key = json_string_value(json_object_get(j, "key_pem"));
+    error = og_error_set(OG_ECORRUPT, "certs.renew: the order placed before the gate is damaged");
+    if (!chain || !key || !(is->res.chain_pem = strdup(chain)) || !(is->key_pem = strdup(key)))
+        goto cleanup;
+    is->key_len = strlen(key);
+    og_strlcpy(is->res.order_url, json_string_value(json_object_get(j, "order_url")),
+               sizeof(is->res.order_url));
+    og_strlcpy(is->res.cert_url, json_string_value(json_object_get(j, "cert_url")),
+               sizeof(is->res.cert_url));
+    if (json_is_array(json_object_get(j, "alternates")))
+        is->res.alternates = json_incref(json_object_get(j, "alternates"));
+    og_strlcpy(is->ari_id, json_string_value(json_object_get(j, "ari_id")), sizeof(is->ari_id));
+    is->renew_at_us = json_integer_value(json_object_get(j, "renew_at_us"));
+    is->ari = (int)json_integer_value(json_object_get(j, "ari"));
+    is->ari_check_us = json_integer_value(json_object_get(j, "ari_check_us"));
+    if (!(b = BIO_new_mem_buf(is->res.chain_pem, -1)) ||
+        !(x = PEM_read_bio_X509(b, NULL, NULL, NULL)) || (len = i2d_X509(x, &is->der)) <= 0)
+        goto cleanup;
+    is->der_len = (size_t)len;
+    if ((error = og_certs_parse_der(&is->info, is->der, is->der_len)) < 0)
+        goto cleanup;
+    error = 0;
+cleanup:
+    if (j) {
+        const char *k = json_string_value(json_object_get(j, "key_pem"));
+        if (k) /* the key's copy in the JSON */
+            og_crypto_wipe((void *)k, strlen(k));
+    }
+    json_decref(j);
+    BIO_free(b);
+    X509_free(x);
+    if (error < 0) {
+        char saved[1024];
+        int code = og_error_code();
+        og_strlcpy(saved, og_error_last(), sizeof(saved));
+        og_acme__issued_clear(is);
+        og_error_set(code ? code : error, "%s", saved);
+    }
+    return error;
+}
+
+/* Order a renewal for plan p (network only). *replaces says whether `replaces` was sent;
+ * *retry_after_s (may be NULL) the Retry-After of a rate-limited answer it gave up on, or -1. */
 static int renew_order(og_ctx *ctx, const char *tid, const og_acme_plan *p, og_acme_issued *is,
-                       int *replaces)
+                       int *replaces, int64_t *retry_after_s)
 {
     og_acme_client *c = NULL;
     int error;
     *replaces = 0;
+    if (retry_after_s)
+        *retry_after_s = -1;
     if ((error = og_acme__account_open(ctx, tid, p->account, &c, NULL)) < 0)
         return error;
     const char *rep = og_acme__dir_url(c, "renewalInfo") && p->ari_id[0] ? p->ari_id : NULL;
     *replaces = rep != NULL;
     error = og_acme__issue_once(c, p->names, p->key_type, p->ch, rep, is);
+    if (retry_after_s)
+        *retry_after_s = c->retry_after_s;
     og_acme__client_free(c);
     return error;
 }
 
 /* The renewal itself (certs.renew's execute): order with `replaces` when the CA has ARI (or take
  * the order placed before the gate), then record it as current. */
-static int renew_exec(og_ctx *ctx, const char *tid, const char *plan_id, json_t **result)
+static int renew_exec(og_ctx *ctx, const char *tid, const char *plan_id,
+                      const og_gate_staged *staged, json_t **result)
 {
     json_t *ev = NULL;
     og_acme_plan p;
     og_acme_issued is;
     char cert_id[OG_ID_LEN], ona[OG_TIME_LEN], nna[OG_TIME_LEN];
-    int error, replaces = 0;
+    int error, replaces = 0, found = 0;
     memset(&is, 0, sizeof(is));
     *result = NULL;
     if ((error = og_acme__plan_load(ctx, tid, plan_id, &p)) < 0)
         return error;
-    if (handoff && strcmp(handoff->plan, p.id) == 0) {
-        prepared *pr = handoff;
-        handoff = NULL;   /* used once */
-        if (pr->error < 0) {
-            error = og_error_set(pr->error, "%s", pr->msg);
-            goto cleanup;
-        }
-        is = pr->is;      /* moved */
-        memset(&pr->is, 0, sizeof(pr->is));
-        replaces = pr->replaces;
-    } else if ((error = renew_order(ctx, tid, &p, &is, &replaces)) < 0) {
+    if ((error = order_decode(staged, p.id, &is, &replaces, &found)) < 0)
         goto cleanup;
-    }
+    if (!found && (error = renew_order(ctx, tid, &p, &is, &replaces, NULL)) < 0)
+        goto cleanup;
     og_time_format(p.not_after_us, ona);
     og_time_format(is.info.not_after_us, nna);
     if ((error = og_store_tx_begin(ctx->store)) < 0)
         goto cleanup;
-    if ((error = og_acme__record(ctx, tid, p.id, p.current[0] ? p.current : NULL, &is, cert_id)) < 0)
+    if ((error = og_acme__record(ctx, tid, p.id, p.current[0] ? p.current : NULL, &is, cert_id)) <
+        0)
         goto rollback;
     /* deploy targets follow a renewal (the deploy module's "certs.renewed" handler), and the
      * event exists only if the renewal commits */
     if (p.fingerprint[0]) {
-        ev = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "previous_fingerprint",
-                       p.fingerprint, "fingerprint", is.info.fingerprint, "plan", p.id,
-                       "old_serial", p.serial, "new_serial", is.info.serial, "old_not_after",
-                       ona, "new_not_after", nna);
+        ev = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "previous_fingerprint", p.fingerprint,
+                       "fingerprint", is.info.fingerprint, "plan", p.id, "old_serial", p.serial,
+                       "new_serial", is.info.serial, "old_not_after", ona, "new_not_after", nna);
         if (ev && p.names) /* what the notification names */
             json_object_set(ev, "names", p.names);
         /* the plan's named targets get it; without any, the deploy module finds the targets
@@ -107,11 +187,10 @@ static int renew_exec(og_ctx *ctx, const char *tid, const char *plan_id, json_t 
     }
     if ((error = og_store_tx_commit(ctx->store)) < 0)
         goto rollback;
-    *result = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b}", "plan", p.id,
-                        "old_cert", p.current, "new_cert", cert_id, "old_serial", p.serial,
-                        "new_serial", is.info.serial, "old_not_after", p.current[0] ? ona : "",
-                        "new_not_after", nna, "fingerprint", is.info.fingerprint, "replaces",
-                        replaces);
+    *result = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b}", "plan", p.id, "old_cert",
+                        p.current, "new_cert", cert_id, "old_serial", p.serial, "new_serial",
+                        is.info.serial, "old_not_after", p.current[0] ? ona : "", "new_not_after",
+                        nna, "fingerprint", is.info.fingerprint, "replaces", replaces);
     json_object_set_new(*result, "old_fingerprint", json_string(p.fingerprint));
     error = 0;
     goto cleanup;
@@ -124,12 +203,13 @@ cleanup:
     return error;
 }
 
-static int kind_execute(og_ctx *ctx, const char *tenant_id, json_t *params, json_t **result)
+static int kind_execute(og_ctx *ctx, const char *tenant_id, json_t *params,
+                        const og_gate_staged *staged, json_t **result)
 {
     const char *id = json_string_value(json_object_get(params, "plan"));
     if (!id)
         return og_error_set(OG_EINVAL, "certs.renew needs params.plan");
-    return renew_exec(ctx, tenant_id, id, result);
+    return renew_exec(ctx, tenant_id, id, staged, result);
 }
 
 /* Override: the previous certificate becomes current again (the new one stays recorded as
@@ -152,8 +232,8 @@ static int kind_rollback(og_ctx *ctx, const char *tenant_id, json_t *params, jso
         return og_error_set(OG_ECONFLICT, "there is no previous certificate to restore");
     /* targets that already got the new certificate follow back to the restored one */
     if (oldfp && *oldfp && newfp) {
-        json_t *ev = json_pack("{s:s, s:s, s:s, s:b}", "previous_fingerprint", newfp,
-                               "fingerprint", oldfp, "plan", id, "override", 1);
+        json_t *ev = json_pack("{s:s, s:s, s:s, s:b}", "previous_fingerprint", newfp, "fingerprint",
+                               oldfp, "plan", id, "override", 1);
         error = og_event_emit(ctx, tenant_id, "certs.renewed", ev, NULL);
         json_decref(ev);
     }
@@ -203,7 +283,8 @@ int og_acme_register_kinds(void)
 
 /* Count a failed renewal on the plan and push its next attempt back (1 h doubling to 1 day):
  * the current certificate stays current. */
-static void note_failure(og_ctx *ctx, const char *tid, const char *plan_id, const char *msg)
+static void note_failure(og_ctx *ctx, const char *tid, const char *plan_id, const char *msg,
+                         int64_t hint)
 {
     og_stmt *st = NULL;
     char saved[1024];
@@ -220,7 +301,7 @@ static void note_failure(og_ctx *ctx, const char *tid, const char *plan_id, cons
         goto rollback;
     /* a CA that said when to come back (rateLimited + Retry-After) is not asked earlier; the
      * backoff itself is 1 h at least, so only a longer Retry-After moves the time */
-    int64_t hint = og_acme__retry_after_hint(1), now = og_time_now_us();
+    int64_t now = og_time_now_us();
     og_stmt_bind_text(st, 1, saved);
     og_stmt_bind_int(st, 2, hint > 3600 ? now + (hint - 3600) * 1000000 : now);
     og_stmt_bind_text(st, 3, tid);
@@ -246,20 +327,24 @@ int og_acme_cert_renew(og_ctx *ctx, const char *tenant, const char *id, json_t *
     char tid[OG_ID_LEN];
     og_acme_plan p;
     og_gate_outcome oc;
-    prepared prep;
+    og_acme_issued is;
+    og_gate_staged staged = {NULL, 0, ORDER_MEDIA};
+    char *order = NULL;
+    int replaces = 0, order_rc;
+    int64_t retry_after_s = -1; /* of the order placed before the gate */
     json_t *params = NULL, *analysis = NULL;
     int error;
     memset(&oc, 0, sizeof(oc));
-    memset(&prep, 0, sizeof(prep));
+    memset(&is, 0, sizeof(is));
     if (out)
         *out = NULL;
     if ((error = og_acme__resolve(ctx, tenant, OG_PERM_WRITE, tid)) < 0)
         return error;
     if (!id || !*id)
         return og_error_set(OG_EINVAL, "cert renew needs an ID");
-    if ((error = og_acme_register_kinds()) < 0 || (error = og_acme__plan_load(ctx, tid, id, &p)) < 0)
+    if ((error = og_acme_register_kinds()) < 0 ||
+        (error = og_acme__plan_load(ctx, tid, id, &p)) < 0)
         return error;
-    (void)og_acme__retry_after_hint(1);
     char na[OG_TIME_LEN];
     og_time_format(p.not_after_us, na);
     params = json_pack("{s:s}", "plan", p.id);
@@ -268,14 +353,16 @@ int og_acme_cert_renew(og_ctx *ctx, const char *tenant, const char *id, json_t *
     /* at L0/L1 the order goes first, outside the gate's transaction (see renew_exec) */
     og_gate_level level = OG_GATE_L2;
     if (og_gate_policy_get(ctx, tid, RENEW_KIND, &level) < 0)
-        level = OG_GATE_L2;   /* unknown: let execute order after the gate */
+        level = OG_GATE_L2; /* unknown: let execute order after the gate */
     og_error_clear();
     if (level <= OG_GATE_L1) {
-        memset(&prep, 0, sizeof(prep));
-        og_strlcpy(prep.plan, p.id, sizeof(prep.plan));
-        if ((prep.error = renew_order(ctx, tid, &p, &prep.is, &prep.replaces)) < 0)
-            og_strlcpy(prep.msg, og_error_last(), sizeof(prep.msg));
-        handoff = &prep;
+        order_rc = renew_order(ctx, tid, &p, &is, &replaces, &retry_after_s);
+        if ((error = order_encode(p.id, order_rc, order_rc < 0 ? og_error_last() : NULL, replaces,
+                                  &is, &order)) < 0)
+            goto cleanup;
+        og_acme__issued_clear(&is);
+        staged.data = order;
+        staged.len = strlen(order);
     }
     /* what the gate item is about: the names of the certificate and the plan that renews it */
     char names[OG_GATE_NAME_MAX + 1] = "", subject[OG_GATE_SUBJECT_MAX + 1];
@@ -293,10 +380,10 @@ int og_acme_cert_renew(og_ctx *ctx, const char *tenant, const char *id, json_t *
              p.serial[0] ? " (serial " : "", p.serial, p.serial[0] ? ")" : "", p.id);
     og_gate_about about = {
         .target_type = "acme_plan", .target_id = p.id, .subject = subject, .object = names};
-    error = og_gate_request_about(ctx, tid, RENEW_KIND, &about, params, analysis, &oc);
-    handoff = NULL;
+    error = og_gate_request_staged(ctx, tid, RENEW_KIND, &about, params, analysis,
+                                   order ? &staged : NULL, &oc);
     if (error < 0 && error != OG_EPENDING) {
-        note_failure(ctx, tid, p.id, og_error_last());
+        note_failure(ctx, tid, p.id, og_error_last(), retry_after_s);
         error = og_error_code();
         goto cleanup;
     }
@@ -307,7 +394,10 @@ int og_acme_cert_renew(og_ctx *ctx, const char *tenant, const char *id, json_t *
             json_object_set(*out, "result", oc.result);
     }
 cleanup:
-    og_acme__issued_clear(&prep.is);   /* not taken when the gate did not execute */
+    og_acme__issued_clear(&is);
+    if (order) /* it holds the new key */
+        og_crypto_wipe(order, strlen(order));
+    free(order);
     json_decref(oc.result);
     json_decref(params);
     json_decref(analysis);

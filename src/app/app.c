@@ -1,6 +1,7 @@
 /* app.c - start-up registration of every module's action kinds, event handlers, tenant
  * deletion blockers and audit namers. */
 #include "opsgate/app.h"
+#include "app/app_internal.h"
 #include "opsgate/acme.h"
 #include "opsgate/artifacts.h"
 #include "opsgate/audit.h"
@@ -35,6 +36,8 @@ int og_app_register_all(void)
          * entry points, so a test that calls one module directly still works. */
         if ((error = og_artifacts_register_kinds()) < 0)
             og_error_wrap("registering artifact action kinds");
+        else if ((error = og_app__note_register()) < 0)
+            og_error_wrap("registering the demo action kind platform.note");
         else if ((error = og_tenant_blocker_register("artifacts", og_artifacts_tenant_blockers)) <
                  0)
             og_error_wrap("registering the artifacts' say on tenant deletion");
@@ -46,8 +49,8 @@ int og_app_register_all(void)
             og_error_wrap("registering the renewal of expiring certificates");
         else if ((error = og_deploy_register()) < 0)
             og_error_wrap("registering certificate deployment action kinds");
-        else if ((error = og_gate_handlers_register()) < 0)
-            og_error_wrap("registering event handlers");
+        else if ((error = og_notify_handlers_register()) < 0)
+            og_error_wrap("registering notification delivery");
         else if ((error = og_audit_publisher_register(checkpoint_event, NULL)) < 0)
             og_error_wrap("registering the publication of audit checkpoints");
         else if ((error = og_tenant_audit_names_register()) < 0 ||
@@ -58,6 +61,8 @@ int og_app_register_all(void)
                  (error = og_gate_audit_names_register()) < 0 ||
                  (error = og_notify_audit_names_register()) < 0)
             og_error_wrap("registering the audit trail's namers");
+        if (error == 0) /* `gate show` says how an item's notifications went */
+            og_gate_delivery_status_register(og_notify_event_status);
         done = error == 0;
     }
     pthread_mutex_unlock(&mu);

@@ -213,8 +213,10 @@ cleanup:
     return error;
 }
 
-static int kind_execute(og_ctx *ctx, const char *tenant_id, json_t *params, json_t **result)
+static int kind_execute(og_ctx *ctx, const char *tenant_id, json_t *params,
+                        const og_gate_staged *staged, json_t **result)
 {
+    (void)staged;
     const char *id = json_string_value(json_object_get(params, "artifact_id"));
     const char *from = json_string_value(json_object_get(params, "from"));
     const char *to = json_string_value(json_object_get(params, "to"));

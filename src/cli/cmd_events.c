@@ -152,8 +152,7 @@ static int run(og_cli *cli, int argc, char **argv)
         int d = 0;
         if ((error = og_cli_open(cli, NULL)))
             return error;
-        if ((error = og_gate_handlers_register()) < 0 ||
-            (error = og_events_run_once(&cli->ctx, NULL, &d)) < 0)
+        if ((error = og_events_run_once(&cli->ctx, NULL, &d)) < 0)
             return og_cli_fail(error);
         printf("%d delivered\n", d);
         return OG_EXIT_OK;

@@ -73,7 +73,8 @@ static int file_files(const json_t *config, og_deploy_fileset *out)
     return 0;
 }
 
-static int file_apply(const json_t *config, const og_deploy_fileset *fs, int *swapped)
+static int file_apply(const json_t *config, const og_deploy_fileset *fs, int *swapped,
+                      int64_t *swap_at_us)
 {
     int error;
     const char *cmd = og_deploy__config_str(config, "reload_cmd");
@@ -82,7 +83,7 @@ static int file_apply(const json_t *config, const og_deploy_fileset *fs, int *sw
     if ((error = og_deploy__stage(fs, og_deploy__config_str(config, "owner"))) < 0)
         return error;
     *swapped = 1;
-    if ((error = og_deploy__swap(fs)) < 0)
+    if ((error = og_deploy__swap(fs, swap_at_us)) < 0)
         return error;
     if (!cmd)
         return 0;

@@ -113,7 +113,8 @@ static void abort_tx(const char *sock, const char *path, int64_t timeout_us)
     og_buf_free(&ans);
 }
 
-static int haproxy_apply(const json_t *config, const og_deploy_fileset *fs, int *swapped)
+static int haproxy_apply(const json_t *config, const og_deploy_fileset *fs, int *swapped,
+                         int64_t *swap_at_us)
 {
     int error = -1;
     const char *sock = og_deploy__config_str(config, "socket");
@@ -132,7 +133,7 @@ static int haproxy_apply(const json_t *config, const og_deploy_fileset *fs, int 
         goto cleanup;
     }
     /* The payload ends at the first blank line, so render() left none inside it. */
-    og_deploy__mark_swap();
+    og_deploy__mark_swap(swap_at_us);
     if ((error = og_buf_printf(&cmd, "set ssl cert %s <<\n", f->path)) < 0 ||
         (error = og_buf_append(&cmd, f->data, f->len)) < 0 ||
         (error = og_buf_puts(&cmd, f->len && f->data[f->len - 1] == '\n' ? "\n" : "\n\n")) < 0)
@@ -164,7 +165,7 @@ static int haproxy_apply(const json_t *config, const og_deploy_fileset *fs, int 
     /* Committed: from here on HAProxy serves it; the file follows so a reload keeps it. */
     *swapped = 1;
     if ((error = og_deploy__stage(fs, og_deploy__config_str(config, "owner"))) < 0 ||
-        (error = og_deploy__swap(fs)) < 0)
+        (error = og_deploy__swap(fs, swap_at_us)) < 0)
         goto cleanup;
     error = 0;
 cleanup:

@@ -274,7 +274,8 @@ static int contains(const pid_t *set, int n, pid_t p)
     return 0;
 }
 
-static int nginx_apply(const json_t *config, const og_deploy_fileset *fs, int *swapped)
+static int nginx_apply(const json_t *config, const og_deploy_fileset *fs, int *swapped,
+                       int64_t *swap_at_us)
 {
     int error = -1, subs = 0, nold = 0, nnow = 0;
     const char *conf = og_deploy__config_str(config, "nginx_conf");
@@ -338,7 +339,7 @@ static int nginx_apply(const json_t *config, const og_deploy_fileset *fs, int *s
         goto unstage;
 
     *swapped = 1;
-    if ((error = og_deploy__swap(fs)) < 0)
+    if ((error = og_deploy__swap(fs, swap_at_us)) < 0)
         goto cleanup;
     og_buf_reset(&out);
     if (reload_cmd) {

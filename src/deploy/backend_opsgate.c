@@ -43,15 +43,16 @@ static int opsgate_files(const json_t *config, og_deploy_fileset *out)
 
 /* The listener picks the record up within its poll interval; the verification that follows waits
  * for the endpoint to serve it, so there is nothing to wait for here. */
-static int opsgate_apply(const json_t *config, const og_deploy_fileset *fs, int *swapped)
+static int opsgate_apply(const json_t *config, const og_deploy_fileset *fs, int *swapped,
+                         int64_t *swap_at_us)
 {
     int error;
     *swapped = 0;
-    og_deploy__mark_swap();
+    og_deploy__mark_swap(swap_at_us);
     if ((error = og_deploy__stage(fs, og_deploy__config_str(config, "owner"))) < 0)
         return error;
     *swapped = 1;
-    return og_deploy__swap(fs);
+    return og_deploy__swap(fs, swap_at_us);
 }
 
 const og_deployer og_deploy__opsgate = {

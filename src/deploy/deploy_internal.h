@@ -25,14 +25,13 @@ int og_deploy__write_file(const char *path, const void *data, size_t len, unsign
 int og_deploy__stage(const og_deploy_fileset *fs, const char *owner);
 /* Swap staged files in: the live file is kept as "<path>.og-prev" (hard link), then the staged
  * one renamed over it; an absent file is removed. Bounded, in the order of fs. */
-int og_deploy__swap(const og_deploy_fileset *fs);
-/* Note the moment (wall clock, microseconds) a deployer starts changing what the server uses:
- * the rename of the staged files, HAProxy's `set ssl cert`. deploy_execute takes it (0 when none)
- * and reports it as swap_started_at_us, so a benchmark can time a swap from its start rather
- * than from the command's (which includes staging and the `nginx -t` pre-check). The first
- * mark after a take wins. Per thread. */
-void og_deploy__mark_swap(void);
-int64_t og_deploy__swap_mark_take(void);
+/* Notes the start of the swap in *swap_at_us (og_deploy__mark_swap). */
+int og_deploy__swap(const og_deploy_fileset *fs, int64_t *swap_at_us);
+/* Note now (wall clock, microseconds) in *swap_at_us as the moment a deployer starts changing
+ * what the server uses (the rename of the staged files, HAProxy's `set ssl cert`), unless a
+ * moment is noted there already: the first mark wins (HAProxy's deployer also writes the file
+ * after its runtime-API swap). deploy_execute reports it as swap_started_at_us. */
+void og_deploy__mark_swap(int64_t *swap_at_us);
 /* Remove staged files (after a failed test). Never fails. */
 void og_deploy__unstage(const og_deploy_fileset *fs);
 /* Read the current contents of the paths in fs (a snapshot for rollback). */

@@ -170,28 +170,19 @@ void og_deploy__unstage(const og_deploy_fileset *fs)
             (void)unlink(staged);
 }
 
-static _Thread_local int64_t swap_mark_us;
-
-void og_deploy__mark_swap(void)
+void og_deploy__mark_swap(int64_t *swap_at_us)
 {
     /* The first mark of an apply wins: HAProxy's deployer also writes the file after its
      * runtime-API swap, which must not move the start later. */
-    if (swap_mark_us == 0)
-        swap_mark_us = og_time_now_us();
+    if (swap_at_us && *swap_at_us == 0)
+        *swap_at_us = og_time_now_us();
 }
 
-int64_t og_deploy__swap_mark_take(void)
-{
-    int64_t v = swap_mark_us;
-    swap_mark_us = 0;
-    return v;
-}
-
-int og_deploy__swap(const og_deploy_fileset *fs)
+int og_deploy__swap(const og_deploy_fileset *fs, int64_t *swap_at_us)
 {
     char staged[4200], prev[4200];
     int error;
-    og_deploy__mark_swap();
+    og_deploy__mark_swap(swap_at_us);
     for (int i = 0; i < fs->n && i < OG_DEPLOY_MAX_FILES; i++) {
         const og_deploy_file *f = &fs->f[i];
         if ((error = suffixed(staged, sizeof(staged), f->path, OG_DEPLOY_NEW_SUFFIX)) < 0 ||

@@ -225,7 +225,7 @@ static int restore(og_ctx *ctx, const og_deploy_target *t, const og_deployer *d,
 {
     int swapped = 0, error;
     (void)ctx;
-    if ((error = d->apply(t->config, prev, &swapped)) < 0)
+    if ((error = d->apply(t->config, prev, &swapped, NULL)) < 0)
         return og_error_wrap("restoring the previous certificate of target %s", t->name);
     if (prev_fp && *prev_fp &&
         (error = verify(
@@ -238,8 +238,10 @@ static int restore(og_ctx *ctx, const og_deploy_target *t, const og_deployer *d,
 
 /* ---- the action kind ---- */
 
-static int deploy_execute(og_ctx *ctx, const char *tenant_id, json_t *params, json_t **result)
+static int deploy_execute(og_ctx *ctx, const char *tenant_id, json_t *params,
+                          const og_gate_staged *staged, json_t **result)
 {
+    (void)staged;
     int error = -1, swapped = 0, live = 0;
     const char *tname = json_string_value(json_object_get(params, "target"));
     const char *fp = json_string_value(json_object_get(params, "certificate"));
@@ -274,9 +276,8 @@ static int deploy_execute(og_ctx *ctx, const char *tenant_id, json_t *params, js
 
     int64_t verify_us =
         og_deploy__config_us(t.config, "verify_timeout_us", OG_DEPLOY_DEFAULT_VERIFY_US);
-    (void)og_deploy__swap_mark_take();
-    error = d->apply(t.config, &fs_new, &swapped);
-    int64_t swap_at_us = og_deploy__swap_mark_take();
+    int64_t swap_at_us = 0;
+    error = d->apply(t.config, &fs_new, &swapped, &swap_at_us);
     live = swapped; /* the new files are in place: a failure from here on puts the old back */
     if (error < 0 && !swapped) {
         og_error_wrap("deploying to target %s", t.name); /* nothing changed on the target */

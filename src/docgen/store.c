@@ -351,21 +351,65 @@ cleanup:
 
 /* ---- the gate action: both puts in the gate's transaction ---- */
 
+/* What generate computed and its execute stores: the document and the data snapshot are far too
+ * big (and too confidential) for the gate item's params, which are kept in plain text with the
+ * audit record, so they go to the gate as its staged input (og_gate_staged), which the gate keeps
+ * sealed with the tenant's key while an approval is pending. The bytes are a JSON header (names,
+ * media type, provenance, the canonical data), a NUL, then the document's content. */
+#define STAGED_MEDIA "application/vnd.opsgate.generate"
+
 typedef struct staged {
-    char nonce[OG_ID_LEN];
-    const char *tenant, *project;
-    const char *doc_name, *data_name, *kind, *media;
+    const char *project, *doc_name, *data_name, *kind, *media;
     const char *content;
     size_t content_len;
     const char *data_text; /* canonical data */
-    json_t *prov;          /* provenance; data_version filled in by execute */
+    json_t *prov;          /* provenance (owned when parsed) */
+    json_t *header;        /* owned when parsed: what the strings above point into */
 } staged;
 
-/* The content is far too big (and too confidential) for the gate item's params, which are kept
- * in plain text with the audit record; execute takes it from the request that is running in this
- * thread. An approval decided later (a tenant that raised the kind to L2) finds nothing staged
- * and fails with a message saying to generate again. */
-static _Thread_local staged *tl_staged;
+static int staged_encode(const staged *s, og_buf *out)
+{
+    int error;
+    json_t *h = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:O}", "project", s->project, "doc",
+                          s->doc_name, "data_name", s->data_name, "kind", s->kind, "media",
+                          s->media, "data", s->data_text, "prov", s->prov);
+    char *text = h ? json_dumps(h, JSON_COMPACT) : NULL;
+    json_decref(h);
+    if (!text)
+        return og_error_set(OG_ERROR, "out of memory");
+    if ((error = og_buf_append(out, text, strlen(text) + 1)) == 0)
+        error = og_buf_append(out, s->content, s->content_len);
+    free(text);
+    return error;
+}
+
+static int staged_decode(const og_gate_staged *in, staged *s)
+{
+    const char *p = in ? in->data : NULL;
+    const char *nul = p ? memchr(p, '\0', in->len) : NULL;
+    memset(s, 0, sizeof(*s));
+    if (!in || !og_streq(in->media_type, STAGED_MEDIA) || !nul)
+        return og_error_set(OG_ECONFLICT,
+                            "artifacts.generate: the gate item holds no generated document "
+                            "(requested before documents were kept with it); generate it again");
+    s->header = json_loadb(p, (size_t)(nul - p), 0, NULL);
+    s->project = json_string_value(json_object_get(s->header, "project"));
+    s->doc_name = json_string_value(json_object_get(s->header, "doc"));
+    s->data_name = json_string_value(json_object_get(s->header, "data_name"));
+    s->kind = json_string_value(json_object_get(s->header, "kind"));
+    s->media = json_string_value(json_object_get(s->header, "media"));
+    s->data_text = json_string_value(json_object_get(s->header, "data"));
+    s->prov = json_object_get(s->header, "prov");
+    if (!s->project || !s->doc_name || !s->data_name || !s->kind || !s->media || !s->data_text ||
+        !json_is_object(s->prov)) {
+        json_decref(s->header);
+        s->header = NULL;
+        return og_error_set(OG_ECORRUPT, "artifacts.generate: the staged document is malformed");
+    }
+    s->content = nul + 1;
+    s->content_len = in->len - (size_t)(nul + 1 - p);
+    return 0;
+}
 
 /* *number = the latest version when its content is exactly data, else 0 (also when the artifact
  * does not exist yet). */
@@ -392,44 +436,44 @@ static int latest_same(og_ctx *ctx, const og_artifact_ref *ref, const void *data
     return 0;
 }
 
-static int generate_execute(og_ctx *ctx, const char *tenant_id, json_t *params, json_t **result)
+static int generate_execute(og_ctx *ctx, const char *tenant_id, json_t *params,
+                            const og_gate_staged *in, json_t **result)
 {
     int error;
-    staged *s = tl_staged;
+    staged st, *s = &st;
     og_artifact_ref dref, cref;
     og_artifact_put_opts o;
     og_artifact_version dv, cv;
     char *meta = NULL, *msg = NULL;
     int64_t data_version = 0, same = 0;
-    (void)tenant_id;
-    if (!s || !og_streq(json_string_value(json_object_get(params, "staged")), s->nonce))
-        return og_error_set(OG_ECONFLICT,
-                            "artifacts.generate: the document is generated when requested and "
-                            "is no longer staged; generate it again");
-    dref = (og_artifact_ref){s->tenant, s->project, s->data_name};
-    cref = (og_artifact_ref){s->tenant, s->project, s->doc_name};
+    (void)params;
+    if ((error = staged_decode(in, &st)) < 0)
+        return error;
+    dref = (og_artifact_ref){tenant_id, s->project, s->data_name};
+    cref = (og_artifact_ref){tenant_id, s->project, s->doc_name};
 
     /* the same bytes as the latest version (unchanged data and template): that version stands
      * with its own provenance; the artifact module keeps no duplicate versions */
     if ((error = latest_same(ctx, &cref, s->content, s->content_len, &same)) < 0)
-        return error;
+        goto cleanup;
     if (same) {
-        json_object_set_new(s->prov, "version", json_integer((json_int_t)same));
-        json_object_set_new(s->prov, "unchanged", json_true());
         *result = json_pack("{s:I, s:b}", "version", (json_int_t)same, "unchanged", 1);
-        return 0;
+        error = 0;
+        goto cleanup;
     }
     /* the data snapshot: a new version only when the data changed since the latest one */
     if ((error = latest_same(ctx, &dref, s->data_text, strlen(s->data_text), &data_version)) < 0)
-        return error;
+        goto cleanup;
     if (!data_version) {
         memset(&o, 0, sizeof(o));
         o.kind = s->kind;
         o.media_type = "application/json";
         o.message = "project data snapshot (opsgate generate)";
         if ((error = og_artifact_put_buffer(ctx, &dref, &o, s->data_text, strlen(s->data_text),
-                                            &dv)) < 0)
-            return og_error_wrap("storing the data snapshot");
+                                            &dv)) < 0) {
+            og_error_wrap("storing the data snapshot");
+            goto cleanup;
+        }
         data_version = dv.number;
     }
     json_object_set_new(s->prov, "data_version", json_integer((json_int_t)data_version));
@@ -450,7 +494,6 @@ static int generate_execute(og_ctx *ctx, const char *tenant_id, json_t *params, 
         og_error_wrap("storing the document");
         goto cleanup;
     }
-    json_object_set_new(s->prov, "version", json_integer((json_int_t)cv.number));
     *result = json_pack("{s:s, s:I, s:I, s:s}", "artifact_id", cv.artifact_id, "version",
                         (json_int_t)cv.number, "data_version", (json_int_t)data_version, "sha256",
                         cv.sha256);
@@ -458,6 +501,7 @@ static int generate_execute(og_ctx *ctx, const char *tenant_id, json_t *params, 
 cleanup:
     free(meta);
     free(msg);
+    json_decref(st.header);
     return error;
 }
 
@@ -705,9 +749,12 @@ int og_docgen_generate_store(og_ctx *ctx, const og_docgen_request *req, og_buf *
     og_tmpl_error terr;
     og_project proj;
     staged st;
+    og_buf sbytes;
+    og_gate_staged gst;
     og_gate_outcome outcome;
 
     memset(&brand, 0, sizeof(brand));
+    og_buf_init(&sbytes, OG_GATE_STAGED_MAX);
     og_buf_init(&tsrc, OG_TMPL_MAX_SOURCE);
     og_buf_init(&doc, out->cap);
     og_buf_init(&dtext, READ_CAP);
@@ -855,8 +902,6 @@ int og_docgen_generate_store(og_ctx *ctx, const og_docgen_request *req, og_buf *
             goto cleanup;
         }
         memset(&st, 0, sizeof(st));
-        og_id_new(st.nonce);
-        st.tenant = req->tenant;
         st.project = req->project;
         st.doc_name = doc_name;
         st.data_name = data_name;
@@ -866,13 +911,17 @@ int og_docgen_generate_store(og_ctx *ctx, const og_docgen_request *req, og_buf *
         st.content_len = doc.len;
         st.data_text = canonical;
         st.prov = prov;
+        if ((error = staged_encode(&st, &sbytes)) < 0) {
+            og_error_wrap("staging the document for the gate");
+            goto cleanup;
+        }
+        gst = (og_gate_staged){sbytes.data, sbytes.len, STAGED_MEDIA};
         /* params go into the gate item and the audit record in plain text: provenance without
          * names (artifact and project names are sealed by the artifact module) */
-        params = json_pack("{s:s, s:s, s:s, s:s, s:O, s:s, s:s, s:s}", "project_id", proj.id,
-                           "kind", og_doc_kind_name(req->kind), "format",
-                           og_doc_format_name(req->format), "template", tref, "partials", pc.used,
-                           "data_sha256", sha, "opsgate", OG_VERSION, "staged", st.nonce);
-        tl_staged = &st;
+        params = json_pack("{s:s, s:s, s:s, s:s, s:O, s:s, s:s}", "project_id", proj.id, "kind",
+                           og_doc_kind_name(req->kind), "format", og_doc_format_name(req->format),
+                           "template", tref, "partials", pc.used, "data_sha256", sha, "opsgate",
+                           OG_VERSION);
         char subject[OG_DOCGEN_REF_MAX + 400];
         snprintf(subject, sizeof(subject), "generate %s \"%s\" (%s) in project %s from template %s",
                  og_doc_kind_name(req->kind), doc_name, og_doc_format_name(req->format), proj.key,
@@ -882,13 +931,14 @@ int og_docgen_generate_store(og_ctx *ctx, const og_docgen_request *req, og_buf *
                                .subject = subject,
                                .project = proj.key,
                                .object = doc_name};
-        error = og_gate_request_about(ctx, req->tenant, "artifacts.generate", &about, params, NULL,
-                                      &outcome);
-        tl_staged = NULL;
+        error = og_gate_request_staged(ctx, req->tenant, "artifacts.generate", &about, params, NULL,
+                                       &gst, &outcome);
         if (error < 0)
             goto cleanup;
         if (strcmp(outcome.state, "done") != 0 && strcmp(outcome.state, "review") != 0) {
-            error = og_error_set(OG_EPENDING, "generation waits for approval (gate item %s)",
+            error = og_error_set(OG_EPENDING,
+                                 "generation waits for approval (gate item %s): the document is "
+                                 "stored when it is approved",
                                  outcome.gate_id);
             goto cleanup;
         }
@@ -899,6 +949,12 @@ int og_docgen_generate_store(og_ctx *ctx, const og_docgen_request *req, og_buf *
                 og_error_set(OG_ERROR, "generation failed (gate item %s)", outcome.gate_id);
             goto cleanup;
         }
+        /* what execute stored: the version, and the data snapshot's (or that nothing changed) */
+        json_object_set(prov, "version", json_object_get(outcome.result, "version"));
+        if (json_is_true(json_object_get(outcome.result, "unchanged")))
+            json_object_set_new(prov, "unchanged", json_true());
+        else
+            json_object_set(prov, "data_version", json_object_get(outcome.result, "data_version"));
         json_object_set_new(prov, "gate_id", json_string(outcome.gate_id));
     }
     if ((error = og_buf_append(out, doc.data ? doc.data : "", doc.len)) < 0)
@@ -922,5 +978,6 @@ cleanup:
     og_buf_free(&tsrc);
     og_buf_free(&doc);
     og_buf_free(&dtext);
+    og_buf_free(&sbytes);
     return error;
 }

@@ -5,7 +5,6 @@
 #include "opsgate/crypto.h"
 #include "opsgate/error.h"
 #include "opsgate/events.h"
-#include "opsgate/notify.h"
 #include "opsgate/tenant.h"
 
 #include <stdio.h>
@@ -39,6 +38,14 @@ typedef struct gate_item {
     char project[OG_GATE_NAME_MAX + 1];
     char target_name[OG_GATE_NAME_MAX + 1];
     char object_name[OG_GATE_NAME_MAX + 1];
+    /* the staged input: borrowed from the requester, or opened from the row on approval */
+    const og_gate_staged *staged;
+    og_gate_staged staged_open;
+    uint8_t *staged_sealed; /* the row's sealed bytes (owned) */
+    size_t staged_sealed_len;
+    uint8_t *staged_plain; /* opened (owned, wiped when freed) */
+    size_t staged_plain_len;
+    char staged_media[128];
 } gate_item;
 
 static void item_free(gate_item *it)
@@ -47,6 +54,12 @@ static void item_free(gate_item *it)
     json_decref(it->analysis);
     json_decref(it->result);
     it->params = it->analysis = it->result = NULL;
+    free(it->staged_sealed);
+    if (it->staged_plain)
+        og_crypto_wipe(it->staged_plain, it->staged_plain_len);
+    free(it->staged_plain);
+    it->staged_sealed = it->staged_plain = NULL;
+    it->staged = NULL;
 }
 
 static void copy_col(og_stmt *st, int col, char *out, size_t size)
@@ -64,8 +77,10 @@ static json_t *load_json(og_stmt *st, int col)
 #define ITEM_COLS                                                                                  \
     "id, tenant_id, kind, area, level, state, outcome, target_type, target_id, params, analysis,"  \
     " result, requested_by, requester_key, assignee, escalated, deadline_us, audit_seq,"           \
-    " created_at, decided_by, decided_at, note, executed, failed, error, event_id, about"
-#define COL_ABOUT 26
+    " created_at, decided_by, decided_at, note, executed, failed, error, event_id, about, staged," \
+    " staged_media"
+#define COL_ABOUT  26
+#define COL_STAGED 27
 
 static void item_from_row(og_stmt *st, gate_item *it)
 {
@@ -88,6 +103,14 @@ static void item_from_row(og_stmt *st, gate_item *it)
     it->escalated = (int)og_stmt_col_int(st, 15);
     it->deadline_us = og_stmt_col_is_null(st, 16) ? 0 : og_stmt_col_int(st, 16);
     it->audit_seq = og_stmt_col_int(st, 17);
+    if (!og_stmt_col_is_null(st, COL_STAGED)) {
+        size_t len = 0;
+        const void *b = og_stmt_col_blob(st, COL_STAGED, &len);
+        it->staged_sealed_len = b ? len : 0;
+        if (b && len && (it->staged_sealed = malloc(len)))
+            memcpy(it->staged_sealed, b, len);
+        copy_col(st, COL_STAGED + 1, it->staged_media, sizeof(it->staged_media));
+    }
 }
 
 static json_t *str_or_null(og_stmt *st, int col)
@@ -363,6 +386,50 @@ static int about_to_json(og_ctx *ctx, og_stmt *st, json_t *o)
     return 0;
 }
 
+/* ---- staged input ---- */
+
+static void staged_object_id(const char *gate_id, char *out, size_t size)
+{
+    snprintf(out, size, "gate_staged:%s", gate_id);
+}
+
+/* The staged input of an item that waits for approval, sealed for its row (*out stays NULL when
+ * there is none to keep: no input, or the item does not wait for an execution). */
+static int staged_seal(og_ctx *ctx, const gate_item *it, uint8_t **out, size_t *outlen)
+{
+    char oid[OG_ID_LEN + 16];
+    *out = NULL;
+    *outlen = 0;
+    if (!it->staged || it->level != OG_GATE_L2 || strcmp(it->state, "pending") != 0)
+        return 0;
+    if (!ctx->keys)
+        return og_error_set(OG_EINVAL, "%s: no keyring to seal its staged input with", it->kind);
+    staged_object_id(it->id, oid, sizeof(oid));
+    return og_crypto_seal(ctx->keys, ctx->store, it->tenant_id, oid,
+                          it->staged->data ? it->staged->data : "", it->staged->len, out, outlen);
+}
+
+/* Open the staged input kept with a pending item (loaded by item_load) for its execute. */
+static int staged_open(og_ctx *ctx, gate_item *it)
+{
+    char oid[OG_ID_LEN + 16];
+    if (!it->staged_sealed_len)
+        return 0;
+    if (!it->staged_sealed)
+        return og_error_set(OG_ERROR, "out of memory");
+    if (!ctx->keys)
+        return og_error_set(OG_EINVAL, "gate item %s: no keyring to open its staged input", it->id);
+    staged_object_id(it->id, oid, sizeof(oid));
+    if (og_crypto_open(ctx->keys, ctx->store, it->tenant_id, oid, it->staged_sealed,
+                       it->staged_sealed_len, &it->staged_plain, &it->staged_plain_len) < 0)
+        return og_error_wrap("gate item %s: its staged input", it->id);
+    it->staged_open.data = it->staged_plain;
+    it->staged_open.len = it->staged_plain_len;
+    it->staged_open.media_type = it->staged_media;
+    it->staged = &it->staged_open;
+    return 0;
+}
+
 /* Insert a new item row. */
 static int item_insert(og_ctx *ctx, const gate_item *it, const char *now, int executed, int failed,
                        const char *err, const char *event_id)
@@ -370,17 +437,18 @@ static int item_insert(og_ctx *ctx, const gate_item *it, const char *now, int ex
     og_stmt *st = NULL;
     int error;
     char *params = dump(it->params), *analysis = dump(it->analysis), *result = dump(it->result);
-    uint8_t *about = NULL;
-    size_t aboutlen = 0;
-    if ((error = about_seal(ctx, it, &about, &aboutlen)) < 0)
+    uint8_t *about = NULL, *staged = NULL;
+    size_t aboutlen = 0, stagedlen = 0;
+    if ((error = about_seal(ctx, it, &about, &aboutlen)) < 0 ||
+        (error = staged_seal(ctx, it, &staged, &stagedlen)) < 0)
         goto cleanup;
     if ((error = og_stmt_prepare(&st, ctx->store,
                                  "INSERT INTO gate_items (id, tenant_id, kind, area, level, state,"
                                  " outcome, target_type, target_id, params, analysis, result,"
                                  " requested_by, requester_key, assignee, executed, failed, error,"
-                                 " created_at, deadline_us, audit_seq, event_id, about) VALUES (?,"
-                                 " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-                                 " ?)")) < 0)
+                                 " created_at, deadline_us, audit_seq, event_id, about, staged,"
+                                 " staged_media) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+                                 " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) < 0)
         goto cleanup;
     og_stmt_bind_text(st, 1, it->id);
     og_stmt_bind_text(st, 2, it->tenant_id);
@@ -411,11 +479,19 @@ static int item_insert(og_ctx *ctx, const gate_item *it, const char *now, int ex
         og_stmt_bind_blob(st, 23, about, aboutlen);
     else
         og_stmt_bind_null(st, 23);
+    if (staged) {
+        og_stmt_bind_blob(st, 24, staged, stagedlen);
+        og_stmt_bind_text(st, 25, it->staged->media_type);
+    } else {
+        og_stmt_bind_null(st, 24);
+        og_stmt_bind_null(st, 25);
+    }
     error = og_stmt_step(st);
     error = error < 0 ? error : 0;
 cleanup:
     og_stmt_free(st);
     free(about);
+    free(staged);
     free(params);
     free(analysis);
     free(result);
@@ -540,7 +616,7 @@ static int run_execute(og_ctx *ctx, const og_action_kind *k, gate_item *it, int 
     if ((error = og_store_tx_begin(ctx->store)) < 0)
         return error;
     tl_exec = &x;
-    error = k->execute(ctx, it->tenant_id, it->params, result);
+    error = k->execute(ctx, it->tenant_id, it->params, it->staged, result);
     tl_exec = outer;
     if (error < 0) {
         snprintf(err, errsize, "%s", og_error_last()[0] ? og_error_last() : og_error_name(error));
@@ -569,6 +645,30 @@ int og_gate_request_about(og_ctx *ctx, const char *tenant_id, const char *kind,
                           const og_gate_about *about, json_t *params, json_t *analysis,
                           og_gate_outcome *out)
 {
+    return og_gate_request_staged(ctx, tenant_id, kind, about, params, analysis, NULL, out);
+}
+
+static int staged_check(const char *kind, const og_gate_staged *staged)
+{
+    size_t mlen;
+    if (!staged)
+        return 0;
+    if (staged->len > OG_GATE_STAGED_MAX)
+        return og_error_set(OG_ETOOBIG, "%s: the staged input is %zu bytes (at most %zu)", kind,
+                            staged->len, OG_GATE_STAGED_MAX);
+    if (staged->len && !staged->data)
+        return og_error_set(OG_EINVAL, "%s: the staged input has a length but no bytes", kind);
+    mlen = staged->media_type ? strlen(staged->media_type) : 0;
+    if (mlen == 0 || mlen >= 128)
+        return og_error_set(OG_EINVAL,
+                            "%s: the staged input needs a media type (1 to 127 characters)", kind);
+    return 0;
+}
+
+int og_gate_request_staged(og_ctx *ctx, const char *tenant_id, const char *kind,
+                           const og_gate_about *about, json_t *params, json_t *analysis,
+                           const og_gate_staged *staged, og_gate_outcome *out)
+{
     int error = -1, exec_rc = 0, executed = 0;
     static const og_gate_about none;
     const og_action_kind *k;
@@ -590,6 +690,8 @@ int og_gate_request_about(og_ctx *ctx, const char *tenant_id, const char *kind,
         return og_error_set(OG_EINVAL, "%s: params must be a JSON object", kind);
     if (analysis && !json_is_object(analysis))
         return og_error_set(OG_EINVAL, "%s: the recommendation must be a JSON object", kind);
+    if ((error = staged_check(kind, staged)) < 0)
+        return error;
     if ((error = og_gate__tenant(ctx, tenant_id, OG_PERM_WRITE, it.tenant_id)) < 0)
         return error;
     og_time_format(now_us, now);
@@ -599,17 +701,18 @@ int og_gate_request_about(og_ctx *ctx, const char *tenant_id, const char *kind,
     og_strlcpy(it.target_type, about->target_type ? about->target_type : "",
                sizeof(it.target_type));
     og_strlcpy(it.target_id, about->target_id ? about->target_id : "", sizeof(it.target_id));
-    /* the built-in note says its text (what it is about is its own params) */
-    char note_subject[OG_GATE_SUBJECT_MAX + 8];
+    /* a kind asked for through the general endpoint may say what its params are about */
+    char kind_subject[OG_GATE_SUBJECT_MAX + 8];
     const char *subject = about->subject;
-    if (!subject && og_gate__note_subject(k, params, note_subject, sizeof(note_subject)))
-        subject = note_subject;
+    if (!subject && k->subject && params && k->subject(params, kind_subject, sizeof(kind_subject)))
+        subject = kind_subject;
     clean_line(subject, it.subject, OG_GATE_SUBJECT_MAX);
     clean_line(about->project, it.project, OG_GATE_NAME_MAX);
     clean_line(about->target, it.target_name, OG_GATE_NAME_MAX);
     clean_line(about->object, it.object_name, OG_GATE_NAME_MAX);
     it.params = params ? json_incref(params) : json_object();
     it.analysis = analysis ? json_incref(analysis) : NULL;
+    it.staged = staged;
     og_actor_label(&ctx->actor, it.requested_by, sizeof(it.requested_by));
     actor_key(&ctx->actor, it.requester_key, sizeof(it.requester_key));
 
@@ -830,7 +933,10 @@ static int item_update(og_ctx *ctx, const gate_item *it, const char *by, const c
                                  "UPDATE gate_items SET state = ?, outcome = ?, assignee = ?,"
                                  " escalated = ?, result = ?, decided_by = ?, decided_at = ?,"
                                  " note = ?, executed = executed + ?, failed = ?,"
-                                 " error = COALESCE(?, error) WHERE id = ?")) < 0)
+                                 " error = COALESCE(?, error),"
+                                 " staged = CASE WHEN ? = 'done' THEN NULL ELSE staged END,"
+                                 " staged_media = CASE WHEN ? = 'done' THEN NULL ELSE"
+                                 " staged_media END WHERE id = ?")) < 0)
         goto cleanup;
     og_stmt_bind_text(st, 1, it->state);
     og_stmt_bind_text(st, 2, it->outcome);
@@ -843,7 +949,9 @@ static int item_update(og_ctx *ctx, const gate_item *it, const char *by, const c
     og_stmt_bind_int(st, 9, executed);
     og_stmt_bind_int(st, 10, failed);
     og_stmt_bind_text(st, 11, err);
-    og_stmt_bind_text(st, 12, it->id);
+    og_stmt_bind_text(st, 12, it->state);
+    og_stmt_bind_text(st, 13, it->state);
+    og_stmt_bind_text(st, 14, it->id);
     error = og_stmt_step(st);
     error = error < 0 ? error : 0;
 cleanup:
@@ -881,6 +989,8 @@ static int apply_decision(og_ctx *ctx, gate_item *it, const char *decision, cons
         recorded = "approved";
         json_decref(it->result);
         it->result = NULL;
+        if ((error = staged_open(ctx, it)) < 0)
+            return error;
         *exec_rc = run_execute(ctx, k, it, 1, err, errsize);
         if (*exec_rc < 0 && !err[0])
             return *exec_rc;
@@ -1239,6 +1349,20 @@ int og_gate_item_resolve(og_store *s, const char *tenant_id, const char *ref, ch
     return 0;
 }
 
+/* How notifications went is the subscriber's to say (og_gate_delivery_status_register). */
+static _Atomic(og_gate_delivery_status_fn) delivery_fn;
+
+void og_gate_delivery_status_register(og_gate_delivery_status_fn fn)
+{
+    delivery_fn = fn;
+}
+
+static int delivery_status(og_store *s, const char *event_id, json_t *arr)
+{
+    og_gate_delivery_status_fn fn = delivery_fn;
+    return fn ? fn(s, event_id, arr) : 0;
+}
+
 int og_gate_show(og_ctx *ctx, const char *gate_id, json_t **out)
 {
     int error = -1;
@@ -1261,23 +1385,17 @@ int og_gate_show(og_ctx *ctx, const char *gate_id, json_t **out)
         goto cleanup;
     json_object_set_new(doc, "tenant_name", json_string(tenant_row.name));
     json_object_set_new(doc, "next", next_decisions(&it));
-    /* platform.note: show whether the note is still there or was rolled back by an override, so
-     * the effect of a rollback is visible to API and CLI users, not just in the database. */
-    if (strcmp(it.kind, "platform.note") == 0 &&
-        json_is_string(json_object_get(it.result, "note_id"))) {
-        char nstate[16];
-        if ((error = og_gate__note_state(ctx->store,
-                                         json_string_value(json_object_get(it.result, "note_id")),
-                                         nstate)) == 0)
-            json_object_set_new(doc, "note_state", json_string(nstate));
-        else if (error != OG_ENOTFOUND)
-            goto cleanup;
+    /* what the action's own state says (platform.note: whether its note stands) */
+    {
+        const og_action_kind *k = og_gate_kind_find(it.kind);
+        if (k && k->show)
+            k->show(doc);
     }
     hist = json_array();
     notes = json_array();
     if (json_is_string(json_object_get(doc, "event_id")) &&
-        (error = og_notify_event_status(
-             ctx->store, json_string_value(json_object_get(doc, "event_id")), notes)) < 0)
+        (error = delivery_status(ctx->store, json_string_value(json_object_get(doc, "event_id")),
+                                 notes)) < 0)
         goto cleanup;
     if ((error = og_stmt_prepare(&st, ctx->store,
                                  "SELECT n, decision, decided_by, decided_at, note, audit_seq,"
@@ -1300,7 +1418,7 @@ int og_gate_show(og_ctx *ctx, const char *gate_id, json_t **out)
         /* Decisions after the first carry their own notification event. */
         const char *ev = og_stmt_col_text(st, 7);
         if (ev && og_stmt_col_int(st, 0) > 1 &&
-            (error = og_notify_event_status(ctx->store, ev, notes)) < 0)
+            (error = delivery_status(ctx->store, ev, notes)) < 0)
             goto cleanup;
     }
     if (rc < 0) {

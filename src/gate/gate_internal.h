@@ -28,11 +28,4 @@ void og_gate__actor_key(const og_actor *a, char *out, size_t size);
 /* Tenant-admins of their tenant and platform actors. */
 int og_gate__is_admin(const og_actor *a);
 
-/* The subject of a platform.note item (`note "text"`, cut to size) into out: 1 when k is
- * platform.note and params has its text, else 0. */
-int og_gate__note_subject(const og_action_kind *k, json_t *params, char *out, size_t size);
-
-/* The state of a platform.note ("active", "rolled_back"); tests and `gate show` use it. */
-int og_gate__note_state(og_store *s, const char *note_id, char state[16]);
-
 #endif

@@ -2,7 +2,6 @@
 #include "gate/gate_internal.h"
 #include "opsgate/error.h"
 #include "opsgate/events.h"
-#include "opsgate/notify.h"
 #include "opsgate/tenant.h"
 
 #include <string.h>
@@ -94,7 +93,8 @@ int og_gate_metrics_render(og_store *s, og_buf *out)
         goto cleanup;
     }
     for (int i = 0; i < 7; i++) {
-        og_buf_printf(out, "# HELP opsgate_gate_%s_total %s\n# TYPE opsgate_gate_%s_total counter\n",
+        og_buf_printf(out,
+                      "# HELP opsgate_gate_%s_total %s\n# TYPE opsgate_gate_%s_total counter\n",
                       counters[i].name, counters[i].help, counters[i].name);
         if (rows[i].len)
             og_buf_append(out, rows[i].data, rows[i].len);
@@ -103,8 +103,7 @@ int og_gate_metrics_render(og_store *s, og_buf *out)
                      "# TYPE opsgate_gate_override_rate gauge\n");
     if (rate.len)
         og_buf_append(out, rate.data, rate.len);
-    if ((error = og_events_metrics_render(s, out)) < 0 ||
-        (error = og_notify_metrics_render(s, out)) < 0)
+    if ((error = og_events_metrics_render(s, out)) < 0)
         goto cleanup;
     error = 0;
 cleanup:

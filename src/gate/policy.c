@@ -218,8 +218,10 @@ cleanup:
  * params {"kind", "from", "to"}. Runs only on approval, as the approver: the level must still be
  * "from" (anything else means the policy changed since the request, which is then stale). The
  * approver becomes the setter of the new level, so the requester cannot go lower on their own. */
-static int lower_execute(og_ctx *ctx, const char *tenant_id, json_t *params, json_t **result)
+static int lower_execute(og_ctx *ctx, const char *tenant_id, json_t *params,
+                         const og_gate_staged *staged, json_t **result)
 {
+    (void)staged;
     const og_gate_exec *x = og_gate_executing();
     const char *name = json_string_value(json_object_get(params, "kind"));
     const char *from_s = json_string_value(json_object_get(params, "from"));

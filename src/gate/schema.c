@@ -1,5 +1,5 @@
-/* schema.c - tables owned by the gate module: policy, timing, assignees, gate items, decisions,
- * and the notes of the built-in platform.note action kind. */
+/* schema.c - tables owned by the gate module: policy, timing, assignees, gate items and
+ * decisions. */
 #include "opsgate/store.h"
 
 /*
@@ -86,10 +86,18 @@ static const og_migration steps[] = {
      * it may name an artifact, whose name the artifact module seals too. NULL in rows written
      * before, and when the module said nothing: then the kind and target describe the item. */
     {3, "ALTER TABLE gate_items ADD COLUMN about BLOB;", NULL},
+    /* The staged input of an item waiting for approval (og_gate_staged): the bytes sealed with
+     * the tenant's key bound to "gate_staged:<id>", and their media type. Kept while the item is
+     * pending, set to NULL once it is decided. */
+    {4,
+     "ALTER TABLE gate_items ADD COLUMN staged BLOB;"
+     "ALTER TABLE gate_items ADD COLUMN staged_media TEXT;",
+     NULL},
+    /* platform.note left the engine (src/app/note.c): its note is the gate item's result. */
+    {5, "DROP TABLE gate_notes;", NULL},
 };
 
 static const char *const purge[] = {
-    "DELETE FROM gate_notes WHERE tenant_id = ?",
     "DELETE FROM gate_items WHERE tenant_id = ?",
     "DELETE FROM gate_assignees WHERE tenant_id = ?",
     "DELETE FROM gate_settings WHERE tenant_id = ?",

@@ -1,9 +1,8 @@
-/* server.c - what the gate module runs inside a long-lived process: event workers, the built-in
- * handlers, and the periodic expiry of approvals and review windows. */
+/* server.c - what the gate module runs inside a long-lived process: event workers and the
+ * periodic expiry of approvals and review windows. */
 #include "gate/gate_internal.h"
 #include "opsgate/error.h"
 #include "opsgate/events.h"
-#include "opsgate/notify.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -23,23 +22,6 @@ typedef struct gate_server {
     pthread_cond_t cv;
     int stop;
 } gate_server;
-
-static pthread_mutex_t handlers_mu = PTHREAD_MUTEX_INITIALIZER;
-static int handlers_done;
-
-int og_gate_handlers_register(void)
-{
-    int error = 0;
-    pthread_mutex_lock(&handlers_mu);
-    if (!handlers_done) {
-        /* Notifications: the notify handler takes every event and each channel's filter
-         * chooses (gate items, certificate alerts, renewals, deploy rollbacks ...). */
-        error = og_notify_handlers_register();
-        handlers_done = error == 0;
-    }
-    pthread_mutex_unlock(&handlers_mu);
-    return error;
-}
 
 static int64_t env_duration(const char *name, int64_t dflt)
 {
@@ -99,15 +81,12 @@ static void *timer_main(void *arg)
     return NULL;
 }
 
-int og_gate_server_start(og_store_pool *pool, og_keyring *keys, const char *data_dir,
-                         void **handle)
+int og_gate_server_start(og_store_pool *pool, og_keyring *keys, const char *data_dir, void **handle)
 {
     int error = -1;
     gate_server *g = NULL;
     og_events_config cfg;
     *handle = NULL;
-    if ((error = og_gate_handlers_register()) < 0)
-        return error;
     g = calloc(1, sizeof(*g));
     if (!g)
         return og_error_set(OG_ERROR, "out of memory");

@@ -386,6 +386,8 @@ int og_http__metrics_handler(og_http_req *r)
         og_actor_system(&mctx.actor, "metrics");
         error = og_gate_metrics_render(s, &out);
         if (error == 0)
+            error = og_notify_metrics_render(s, &out);
+        if (error == 0)
             error = og_certs_metrics_render(&mctx, &out);
         og_store_pool_put(r->srv->pool, s);
     }

@@ -4,6 +4,7 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* What a file of a target holds, rendered from a certificate, its chain and its key. */
 typedef enum og_deploy_role {
@@ -42,14 +43,19 @@ void og_deploy_fileset_clear(og_deploy_fileset *fs); /* wipes and frees contents
  *                get the previous certificate (e.g. nginx's old workers have exited). On failure
  *                set *swapped: 0 when nothing on the target changed (a failed `nginx -t`, a
  *                refused HAProxy transaction), 1 when something did (the caller restores).
- *                Contents with present == 0 mean "remove that file".
+ *                Contents with present == 0 mean "remove that file". *swap_at_us (0 when the
+ *                caller calls) receives the moment (wall clock, microseconds) it started
+ *                changing what the server uses (the rename of the staged files, HAProxy's
+ *                `set ssl cert`; og_deploy's swap helpers set it), reported as
+ *                swap_started_at_us: a swap is timed from its start, not from the command's.
  */
 typedef struct og_deployer {
     const char *type;
     const char *description;
     int (*config_check)(json_t *config);
     int (*files)(const json_t *config, og_deploy_fileset *out);
-    int (*apply)(const json_t *config, const og_deploy_fileset *fs, int *swapped);
+    int (*apply)(const json_t *config, const og_deploy_fileset *fs, int *swapped,
+                 int64_t *swap_at_us);
 } og_deployer;
 
 /* Register a backend for the process (borrowed). OG_EEXISTS for a type already registered. */

@@ -151,7 +151,12 @@ static void test_deploy__swap_keeps_previous_files_and_removes_absent_ones(void 
     char *s = read_text(fs.f[0].path);
     assert_string_equal(s, "old a"); /* staging touches nothing live */
     free(s);
-    OG_ASSERT_OK(og_deploy__swap(&fs));
+    int64_t swap_at = 0, before = og_time_now_us();
+    OG_ASSERT_OK(og_deploy__swap(&fs, &swap_at));
+    assert_true(swap_at >= before && swap_at <= og_time_now_us()); /* the swap's start, noted */
+    int64_t first = swap_at;
+    og_deploy__mark_swap(&swap_at); /* the first mark wins */
+    assert_true(swap_at == first);
     s = read_text(fs.f[0].path);
     assert_string_equal(s, "new a");
     free(s);
@@ -162,7 +167,7 @@ static void test_deploy__swap_keeps_previous_files_and_removes_absent_ones(void 
     free(s);
     /* restoring the snapshot puts both back */
     OG_ASSERT_OK(og_deploy__stage(&snap, NULL));
-    OG_ASSERT_OK(og_deploy__swap(&snap));
+    OG_ASSERT_OK(og_deploy__swap(&snap, NULL));
     s = read_text(fs.f[1].path);
     assert_string_equal(s, "old b");
     free(s);

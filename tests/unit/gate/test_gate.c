@@ -2,12 +2,15 @@
  * duties, override with rollback, expiry, audit records of every decision, metrics. */
 #include "og_test.h"
 #include "gate/gate_internal.h"
+#include "opsgate/app.h"
 #include "opsgate/audit.h"
+#include "opsgate/crypto.h"
 #include "opsgate/error.h"
 #include "opsgate/events.h"
 #include "opsgate/gate.h"
 #include "opsgate/tenant.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -16,6 +19,7 @@ static int setup(void **state)
 {
     og_test_env *env = calloc(1, sizeof(*env));
     og_test_env_setup(env);
+    OG_ASSERT_OK(og_app_register_all()); /* platform.note, as every opsgate process */
     OG_ASSERT_OK(og_tenant_create(&env->ctx, "acme", NULL));
     OG_ASSERT_OK(og_user_add(&env->ctx, "acme", "ada", OG_ROLE_TENANT_ADMIN, NULL));
     OG_ASSERT_OK(og_user_add(&env->ctx, "acme", "pam", OG_ROLE_PROJECT_MANAGER, NULL));
@@ -47,13 +51,14 @@ static json_t *note_params(const char *text)
     return json_pack("{s:s}", "text", text);
 }
 
-static void note_state(og_test_env *env, json_t *result, const char *want)
+/* The note of a platform.note item as `gate show` tells it (the note is the item's result). */
+static void note_state(og_test_env *env, const char *gate_id, const char *want)
 {
-    char st[16];
-    const char *id = json_string_value(json_object_get(result, "note_id"));
-    assert_non_null(id);
-    OG_ASSERT_OK(og_gate__note_state(env->store, id, st));
-    assert_string_equal(st, want);
+    json_t *doc = NULL;
+    OG_ASSERT_OK(og_gate_show(&env->ctx, gate_id, &doc));
+    assert_non_null(json_string_value(json_object_get(json_object_get(doc, "result"), "note_id")));
+    assert_string_equal(json_string_value(json_object_get(doc, "note_state")), want);
+    json_decref(doc);
 }
 
 static json_t *show(og_test_env *env, const char *id)
@@ -97,7 +102,7 @@ static void test_gate__l0_executes_at_once_and_records_auto(void **state)
     OG_ASSERT_OK(og_gate_request(&eve, "acme", "platform.note", "note", NULL, p, NULL, &out));
     assert_int_equal(out.level, OG_GATE_L0);
     assert_string_equal(out.state, "done");
-    note_state(env, out.result, "active");
+    note_state(env, out.gate_id, "active");
     json_t *rec = audit_rec(env, out.audit_seq);
     json_t *gate = json_object_get(rec, "gate");
     assert_string_equal(sfield(gate, "level"), "L0");
@@ -118,7 +123,7 @@ static void test_gate__l1_review_ack_and_override_rolls_back(void **state)
     og_ctx eve = as_user(env, "eve");
     OG_ASSERT_OK(og_gate_request(&eve, "acme", "platform.note", NULL, NULL, p, NULL, &out));
     assert_string_equal(out.state, "review");
-    note_state(env, out.result, "active"); /* L1 runs first */
+    note_state(env, out.gate_id, "active"); /* L1 runs first */
 
     /* the assignee is ed: another engineer may not decide, ed may */
     assert_int_equal(og_gate_decide(&eve, out.gate_id, "ack", NULL), OG_EDENIED);
@@ -135,7 +140,7 @@ static void test_gate__l1_review_ack_and_override_rolls_back(void **state)
     /* a second action, overridden: the note is rolled back, the record points at the original */
     OG_ASSERT_OK(og_gate_request(&eve, "acme", "platform.note", NULL, NULL, p, NULL, &out2));
     OG_ASSERT_OK(og_gate_decide(&ed, out2.gate_id, "override", "wrong tenant"));
-    note_state(env, out2.result, "rolled_back");
+    note_state(env, out2.gate_id, "rolled_back");
     doc = show(env, out2.gate_id);
     assert_string_equal(sfield(doc, "outcome"), "overridden");
     json_t *last = json_array_get(json_object_get(doc, "decisions"), 1);
@@ -164,7 +169,7 @@ static void test_gate__l1_escalation_hands_the_item_to_tenant_admins(void **stat
     OG_ASSERT_OK(og_gate_decide(&eve, out.gate_id, "escalate", "not sure"));
     assert_int_equal(og_gate_decide(&eve, out.gate_id, "ack", NULL), OG_EDENIED);
     OG_ASSERT_OK(og_gate_decide(&ada, out.gate_id, "override", NULL));
-    note_state(env, out.result, "rolled_back");
+    note_state(env, out.gate_id, "rolled_back");
     json_decref(out.result);
     json_decref(p);
 }
@@ -195,7 +200,7 @@ static void test_gate__l2_approval_enforces_separation_of_duties_and_roles(void 
     assert_string_equal(sfield(doc, "outcome"), "approved");
     assert_string_equal(sfield(json_object_get(doc, "recommendation"), "recommendation"),
                         "approve");
-    note_state(env, json_object_get(doc, "result"), "active");
+    note_state(env, out.gate_id, "active");
     json_t *last = json_array_get(json_object_get(doc, "decisions"), 1);
     json_t *rec = audit_rec(env, json_integer_value(json_object_get(last, "audit_seq")));
     assert_string_equal(sfield(json_object_get(rec, "gate"), "level"), "L2");
@@ -274,15 +279,19 @@ static void test_gate__l3_task_records_the_humans_outcome(void **state)
 }
 
 /* A kind owned by "another module", defaulting to L1 like certificate kinds. */
-static int noop_execute(og_ctx *ctx, const char *tenant_id, json_t *params, json_t **result)
+static int noop_execute(og_ctx *ctx, const char *tenant_id, json_t *params,
+                        const og_gate_staged *staged, json_t **result)
 {
+    (void)staged;
     (void)ctx, (void)tenant_id, (void)params;
     *result = json_pack("{s:b}", "ran", 1);
     return 0;
 }
 
-static int fail_execute(og_ctx *ctx, const char *tenant_id, json_t *params, json_t **result)
+static int fail_execute(og_ctx *ctx, const char *tenant_id, json_t *params,
+                        const og_gate_staged *staged, json_t **result)
 {
+    (void)staged;
     (void)ctx, (void)tenant_id, (void)params, (void)result;
     return og_error_set(OG_ERROR, "the CA refused");
 }
@@ -428,6 +437,109 @@ static void test_gate__other_tenants_items_do_not_exist(void **state)
     json_decref(p);
 }
 
+/* A kind whose execute records the staged input it was given. */
+static char seen_staged[64];
+static char seen_media[64];
+static int staged_calls;
+static int echo_execute(og_ctx *ctx, const char *tenant_id, json_t *params,
+                        const og_gate_staged *staged, json_t **result)
+{
+    (void)ctx, (void)tenant_id, (void)params;
+    staged_calls++;
+    seen_staged[0] = seen_media[0] = '\0';
+    if (staged) {
+        snprintf(seen_staged, sizeof(seen_staged), "%.*s", (int)staged->len,
+                 (const char *)staged->data);
+        snprintf(seen_media, sizeof(seen_media), "%s", staged->media_type);
+    }
+    *result = json_pack("{s:b}", "ran", 1);
+    return 0;
+}
+static const og_action_kind staged_kind = {"test.staged",  "platform",   OG_GATE_L0,
+                                           "staged input", echo_execute, NULL};
+
+static int staged_column_is_null(og_test_env *env, const char *gate_id)
+{
+    og_stmt *st = NULL;
+    int isnull;
+    OG_ASSERT_OK(og_stmt_prepare(&st, env->store,
+                                 "SELECT staged IS NULL AND staged_media IS NULL FROM gate_items"
+                                 " WHERE id = ?"));
+    og_stmt_bind_text(st, 1, gate_id);
+    assert_int_equal(og_stmt_step(st), OG_ROW);
+    isnull = (int)og_stmt_col_int(st, 0);
+    og_stmt_free(st);
+    return isnull;
+}
+
+/* The staged input reaches execute at once (L0), and at L2 it is kept sealed with the item and
+ * reaches execute on approval; a decided item keeps none; too big or without a media type is
+ * refused. */
+static void test_gate__staged_input_reaches_execute_now_and_on_approval(void **state)
+{
+    og_test_env *env = *state;
+    og_gate_outcome out;
+    og_gate_about about = {.subject = "staged"};
+    og_gate_staged in = {"the document bytes", 18, "text/x-test"};
+    int rc = og_gate_kind_register(&staged_kind);
+    assert_true(rc == 0 || rc == OG_EEXISTS);
+    og_ctx eve = as_user(env, "eve"), ada = as_user(env, "ada");
+
+    staged_calls = 0;
+    OG_ASSERT_OK(
+        og_gate_request_staged(&eve, "acme", "test.staged", &about, NULL, NULL, &in, &out));
+    assert_int_equal(staged_calls, 1);
+    assert_string_equal(seen_staged, "the document bytes");
+    assert_string_equal(seen_media, "text/x-test");
+    assert_true(staged_column_is_null(env, out.gate_id)); /* nothing kept when it ran at once */
+    json_decref(out.result);
+
+    /* L2: kept sealed (not in plain text), executed on approval with the same bytes */
+    OG_ASSERT_OK(og_gate_policy_set(&env->ctx, "acme", "test.staged", OG_GATE_L2));
+    staged_calls = 0;
+    assert_int_equal(
+        og_gate_request_staged(&eve, "acme", "test.staged", &about, NULL, NULL, &in, &out),
+        OG_EPENDING);
+    assert_int_equal(staged_calls, 0);
+    assert_false(staged_column_is_null(env, out.gate_id));
+    {
+        og_stmt *st = NULL;
+        size_t len = 0;
+        OG_ASSERT_OK(
+            og_stmt_prepare(&st, env->store, "SELECT staged FROM gate_items WHERE id = ?"));
+        og_stmt_bind_text(st, 1, out.gate_id);
+        assert_int_equal(og_stmt_step(st), OG_ROW);
+        const char *b = og_stmt_col_blob(st, 0, &len);
+        assert_int_equal(len, 18 + OG_CRYPTO_SEAL_OVERHEAD);
+        assert_null(memmem(b, len, "document", 8));
+        og_stmt_free(st);
+    }
+    OG_ASSERT_OK(og_gate_decide(&ada, out.gate_id, "approve", NULL));
+    assert_int_equal(staged_calls, 1);
+    assert_string_equal(seen_staged, "the document bytes");
+    assert_string_equal(seen_media, "text/x-test");
+    assert_true(staged_column_is_null(env, out.gate_id)); /* dropped once decided */
+
+    /* a rejected item drops it too */
+    assert_int_equal(
+        og_gate_request_staged(&eve, "acme", "test.staged", &about, NULL, NULL, &in, &out),
+        OG_EPENDING);
+    OG_ASSERT_OK(og_gate_decide(&ada, out.gate_id, "reject", NULL));
+    assert_true(staged_column_is_null(env, out.gate_id));
+
+    /* bad staged input: refused before anything is recorded */
+    og_gate_staged big = {"x", OG_GATE_STAGED_MAX + 1, "text/x-test"};
+    assert_int_equal(
+        og_gate_request_staged(&eve, "acme", "test.staged", &about, NULL, NULL, &big, &out),
+        OG_ETOOBIG);
+    assert_non_null(strstr(og_error_last(), "staged input"));
+    og_gate_staged nomedia = {"x", 1, NULL};
+    assert_int_equal(
+        og_gate_request_staged(&eve, "acme", "test.staged", &about, NULL, NULL, &nomedia, &out),
+        OG_EINVAL);
+    assert_non_null(strstr(og_error_last(), "media type"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -450,6 +562,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_gate__other_tenants_items_do_not_exist, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_gate__staged_input_reaches_execute_now_and_on_approval,
+                                        setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,6 +3,7 @@
  * a later approval), gate policy is tenant-admin work with two-person lowering, and the CLI's
  * requester check. */
 #include "og_test.h"
+#include "opsgate/app.h"
 #include "opsgate/artifacts.h"
 #include "opsgate/audit.h"
 #include "opsgate/error.h"
@@ -17,6 +18,7 @@ static int setup(void **state)
     og_test_env *env = calloc(1, sizeof(*env));
     og_ctx *c;
     og_test_env_setup(env);
+    OG_ASSERT_OK(og_app_register_all()); /* platform.note, as every opsgate process */
     c = &env->ctx;
     OG_ASSERT_OK(og_artifacts_register_kinds());
     OG_ASSERT_OK(og_tenant_create(c, "acme", NULL));

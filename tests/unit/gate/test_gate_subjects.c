@@ -3,6 +3,7 @@
  * sealed with the tenant's key and one line long, list and show name the tenant, show says what
  * can be decided next and by whom, and short ids resolve. */
 #include "og_test.h"
+#include "opsgate/app.h"
 #include "opsgate/acme.h"
 #include "opsgate/artifacts.h"
 #include "opsgate/certs.h"
@@ -33,6 +34,7 @@ static int setup(void **state)
     fixture *f = calloc(1, sizeof(*f));
     og_ctx *c;
     og_test_env_setup(&f->env);
+    OG_ASSERT_OK(og_app_register_all()); /* platform.note, as every opsgate process */
     c = &f->env.ctx;
     OG_ASSERT_OK(og_artifacts_register_kinds());
     OG_ASSERT_OK(og_docgen_register_kinds());
