@@ -5,7 +5,7 @@ DATA       ?= $(CURDIR)/opsgate-data
 LISTEN     ?= 127.0.0.1:8700
 JOBS       ?= $(shell nproc)
 
-.PHONY: all deps configure build check unit asan run bench demo-certs format clean
+.PHONY: all deps configure build check format-check unit asan run bench demo-certs format clean
 
 all: build
 
@@ -26,7 +26,7 @@ asan: deps $(ASAN_BUILD)/build.ninja
 
 # Unit tests under ASan+UBSan first, then the whole suite (unit + integration) on the normal build;
 # ctest's closing summary is the last thing printed.
-check: build asan
+check: format-check build asan
 	@scripts/test-deps.sh
 	cd $(ASAN_BUILD) && ctest -L unit --output-on-failure -j $(JOBS)
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
@@ -46,6 +46,10 @@ demo-certs: build
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
+
+# make check fails on a C file clang-format would change (run `make format`).
+format-check: deps
+	@scripts/format-check.sh
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

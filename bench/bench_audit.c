@@ -63,9 +63,13 @@ static void *writer(void *arg)
     og_actor actor;
     og_actor_system(&actor, "bench");
     for (int i = 0; i < a->n && a->rc == 0; i++) {
-        og_audit_rec rec = {.tenant_id = "bench-writers", .area = "platform",
-                            .action = "login.failed", .target_type = "user", .target_id = "bob",
-                            .failed = 1, .detail = "bad password"};
+        og_audit_rec rec = {.tenant_id = "bench-writers",
+                            .area = "platform",
+                            .action = "login.failed",
+                            .target_type = "user",
+                            .target_id = "bob",
+                            .failed = 1,
+                            .detail = "bad password"};
         a->rc = og_audit_append_durable(a->w, &actor, NULL, &rec, NULL);
     }
     return NULL;
@@ -93,7 +97,8 @@ static double durable_rate(const char *url, int threads, int per_thread)
     return threads * per_thread / dt;
 }
 
-/* Grow the bench chain to `total` records, 50,000 per transaction (this is set-up, not measured). */
+/* Grow the bench chain to `total` records, 50,000 per transaction (this is set-up, not measured).
+ */
 static void build_chain(og_ctx *ctx, int64_t have, int64_t total)
 {
     og_audit__appender app;
@@ -107,10 +112,15 @@ static void build_chain(og_ctx *ctx, int64_t have, int64_t total)
         for (int64_t j = 0; j < 50000 && i < total; j++, i++) {
             char id[32];
             snprintf(id, sizeof(id), "cert-%lld", (long long)i);
-            og_audit_rec rec = {.tenant_id = CHAIN, .area = "certs", .action = "cert.renew",
-                                .target_type = "certificate", .target_id = id,
-                                .analysis = analysis, .gate_level = "L1",
-                                .gate_decision = "auto", .gate_decided_by = "system:renewer",
+            og_audit_rec rec = {.tenant_id = CHAIN,
+                                .area = "certs",
+                                .action = "cert.renew",
+                                .target_type = "certificate",
+                                .target_id = id,
+                                .analysis = analysis,
+                                .gate_level = "L1",
+                                .gate_decision = "auto",
+                                .gate_decided_by = "system:renewer",
                                 .gate_decided_at = "2026-11-22T04:15:20Z"};
             if (og_audit__append(&app, &ctx->actor, NULL, &rec, NULL) < 0)
                 die("append");
@@ -146,8 +156,8 @@ static double verify_in_child(const char *data_dir, int64_t *records, long *rss_
         struct rusage ru;
         getrusage(RUSAGE_SELF, &ru);
         char line[128];
-        int n = snprintf(line, sizeof(line), "%f %lld %ld\n", dt, (long long)res.records,
-                         ru.ru_maxrss);
+        int n =
+            snprintf(line, sizeof(line), "%f %lld %ld\n", dt, (long long)res.records, ru.ru_maxrss);
         if (write(pipefd[1], line, (size_t)n) < 0)
             _exit(3);
         _exit(rc < 0 ? 1 : 0);
@@ -174,8 +184,8 @@ int main(void)
     const char *base = getenv("OG_BENCH_DIR") ? getenv("OG_BENCH_DIR")
                        : getenv("TMPDIR")     ? getenv("TMPDIR")
                                               : "/tmp";
-    int64_t total = getenv("OG_BENCH_AUDIT_RECORDS") ? atoll(getenv("OG_BENCH_AUDIT_RECORDS"))
-                                                     : 1000000;
+    int64_t total =
+        getenv("OG_BENCH_AUDIT_RECORDS") ? atoll(getenv("OG_BENCH_AUDIT_RECORDS")) : 1000000;
     if (total < 1000)
         total = 1000;
     char dir[4096], data[4200], url[4300], cmd[4400];
@@ -222,16 +232,18 @@ int main(void)
            fs);
     printf("| durable appends, 1 writer | %.0f /s | %.2f appends per fsync |\n", r1, r1 / fs);
     printf("| durable appends, 8 writers (group commit) | %.0f /s | %.2f appends per fsync; aim "
-           ">= 10000/s |\n", r8, r8 / fs);
+           ">= 10000/s |\n",
+           r8, r8 / fs);
     printf("| verify %lld records | %.2f s (%.0f records/s) | aim < 5 s for 1M |\n",
            (long long)rec_big, t_big, rec_big / t_big);
     printf("| verify %lld records | %.2f s (%.0f records/s) | |\n", (long long)rec_small, t_small,
            rec_small / t_small);
     printf("| verify peak RSS, %lld records | %ld KiB | |\n", (long long)rec_big, rss_big);
     printf("| verify peak RSS, %lld records | %ld KiB | 10x fewer records: memory does not grow "
-           "with the chain |\n", (long long)rec_small, rss_small);
-    printf("| checkpoint of %lld records | %.2f s | streams the chain once |\n",
-           (long long)rec_big, t_cp);
+           "with the chain |\n",
+           (long long)rec_small, rss_small);
+    printf("| checkpoint of %lld records | %.2f s | streams the chain once |\n", (long long)rec_big,
+           t_cp);
     snprintf(cmd, sizeof(cmd), "rm -rf '%.4300s'", dir);
     if (system(cmd) != 0)
         fprintf(stderr, "bench_audit: could not remove %s\n", dir);

@@ -287,10 +287,10 @@ int og_docgen_template_list(og_ctx *ctx, const char *tenant, json_t **out);
  * and the template does not list in {{! optional: ... }} is an error. A check finds those
  * problems before a template is used: */
 typedef struct og_docgen_check_opts {
-    const char *kind;         /* document kind to check against; NULL: the kind named like the
-                               * template, else (partials, custom names) every kind */
-    const json_t *data;       /* project data; NULL: the sample shipped with opsgate */
-    const json_t *baseline;   /* change orders with `data`: the baseline SOW's data */
+    const char *kind;       /* document kind to check against; NULL: the kind named like the
+                             * template, else (partials, custom names) every kind */
+    const json_t *data;     /* project data; NULL: the sample shipped with opsgate */
+    const json_t *baseline; /* change orders with `data`: the baseline SOW's data */
 } og_docgen_check_opts;
 
 /*

@@ -10,11 +10,11 @@
 
 typedef struct og_event {
     char id[OG_ID_LEN];
-    char type[64];                 /* "gate.review", "certs.expiring", "artifacts.published", ... */
-    char tenant_id[OG_ID_LEN];     /* "" for platform events */
-    json_t *payload;               /* borrowed for the duration of a handler call */
+    char type[64];             /* "gate.review", "certs.expiring", "artifacts.published", ... */
+    char tenant_id[OG_ID_LEN]; /* "" for platform events */
+    json_t *payload;           /* borrowed for the duration of a handler call */
     char created_at[OG_TIME_LEN];
-    int attempt;                   /* 1 on first delivery to this handler */
+    int attempt; /* 1 on first delivery to this handler */
 } og_event;
 
 /*
@@ -40,23 +40,24 @@ typedef int (*og_event_handler_fn)(og_ctx *ctx, const og_event *ev, void *arg);
  * with '*' ("certs.*"), or "*". name must be unique and stable: deliveries are tracked per
  * (event, handler name). */
 int og_events_subscribe(const char *name, const char *pattern, og_event_handler_fn fn, void *arg);
-void og_events_unsubscribe_all(void);   /* tests */
+void og_events_unsubscribe_all(void); /* tests */
 
 typedef struct og_events_config {
-    int workers;              /* delivery threads (default 2) */
-    int max_attempts;         /* before dead-lettering (default 8) */
-    int64_t backoff_base_us;  /* first retry delay (default 1 s), doubled each attempt, jittered */
-    int64_t backoff_max_us;   /* cap (default 10 min) */
-    int64_t poll_us;          /* how often workers look for due deliveries (default 200 ms) */
-    int64_t lease_us;         /* how long a claimed delivery may run before another worker may
-                               * take it again (default 5 min); a restart frees leases at once */
+    int workers;             /* delivery threads (default 2) */
+    int max_attempts;        /* before dead-lettering (default 8) */
+    int64_t backoff_base_us; /* first retry delay (default 1 s), doubled each attempt, jittered */
+    int64_t backoff_max_us;  /* cap (default 10 min) */
+    int64_t poll_us;         /* how often workers look for due deliveries (default 200 ms) */
+    int64_t lease_us;        /* how long a claimed delivery may run before another worker may
+                              * take it again (default 5 min); a restart frees leases at once */
 } og_events_config;
 
 typedef struct og_events og_events;
-/* Start delivery workers over a pool of stores; deliveries left pending by a crash are picked up. */
+/* Start delivery workers over a pool of stores; deliveries left pending by a crash are picked up.
+ */
 int og_events_start(og_events **out, og_store_pool *pool, og_keyring *keys, const char *data_dir,
                     const og_events_config *cfg);
-void og_events_stop(og_events *ev);   /* waits for in-flight handlers; NULL-safe */
+void og_events_stop(og_events *ev); /* waits for in-flight handlers; NULL-safe */
 
 /* One synchronous delivery pass of everything due (CLI, tests). *delivered may be NULL.
  * Counts deliveries that succeeded in this pass. cfg may be NULL (defaults). */

@@ -27,25 +27,25 @@
  * An og_tmpl is immutable once parsed, so one can be rendered from several threads at once.
  */
 
-#define OG_TMPL_MAX_SOURCE ((size_t)8 << 20)  /* bytes of one template or partial source */
-#define OG_TMPL_MAX_NESTING 256               /* open sections/blocks inside one source */
-#define OG_TMPL_DEFAULT_DEPTH 64              /* partial/parent nesting when opts leave it 0 */
-#define OG_TMPL_MAX_PARTIALS 1024             /* distinct partial names loaded by one render */
-#define OG_TMPL_MAX_OPTIONAL 1024             /* names in {{! optional: ... }} of one source */
+#define OG_TMPL_MAX_SOURCE    ((size_t)8 << 20) /* bytes of one template or partial source */
+#define OG_TMPL_MAX_NESTING   256               /* open sections/blocks inside one source */
+#define OG_TMPL_DEFAULT_DEPTH 64                /* partial/parent nesting when opts leave it 0 */
+#define OG_TMPL_MAX_PARTIALS  1024              /* distinct partial names loaded by one render */
+#define OG_TMPL_MAX_OPTIONAL  1024              /* names in {{! optional: ... }} of one source */
 
 typedef struct og_tmpl og_tmpl;
 
 /* Where and why parsing or rendering failed. Caller-owned, like jansson's json_error_t. */
 typedef struct og_tmpl_error {
-    int line;          /* 1-based line of the offending tag; 0 when the error has no position */
-    int column;        /* 1-based column in characters (UTF-8 code points) */
-    char source[128];  /* "" for the template itself, else the name of the partial at fault */
+    int line;         /* 1-based line of the offending tag; 0 when the error has no position */
+    int column;       /* 1-based column in characters (UTF-8 code points) */
+    char source[128]; /* "" for the template itself, else the name of the partial at fault */
     char message[256];
 } og_tmpl_error;
 
 typedef enum og_tmpl_escape {
-    OG_TMPL_ESCAPE_HTML = 0,  /* {{x}} escapes & < > " ' (the spec's default) */
-    OG_TMPL_ESCAPE_NONE = 1,  /* {{x}} is verbatim, for Markdown and plain-text output */
+    OG_TMPL_ESCAPE_HTML = 0, /* {{x}} escapes & < > " ' (the spec's default) */
+    OG_TMPL_ESCAPE_NONE = 1, /* {{x}} is verbatim, for Markdown and plain-text output */
 } og_tmpl_escape;
 
 /*
@@ -58,13 +58,13 @@ typedef int (*og_tmpl_partial_fn)(void *ud, const char *name, og_buf *out);
 
 /* A name the data did not provide, reported by the `missing` hook (all fields borrowed). */
 typedef struct og_tmpl_missing {
-    const char *name;    /* as written in the tag, e.g. "client.name" or "*kind" */
-    const char *source;  /* "" for the template itself, else the partial's name */
+    const char *name;   /* as written in the tag, e.g. "client.name" or "*kind" */
+    const char *source; /* "" for the template itself, else the partial's name */
     int line;
     int column;
-    int interpolation;   /* 1: {{x}}, {{{x}}} or {{&x}} (an error in strict mode); 0: a section,
-                          * inverted section or dynamic partial name (renders nothing) */
-    int optional;        /* 1: the source marks the name optional ({{! optional: x }}) */
+    int interpolation; /* 1: {{x}}, {{{x}}} or {{&x}} (an error in strict mode); 0: a section,
+                        * inverted section or dynamic partial name (renders nothing) */
+    int optional;      /* 1: the source marks the name optional ({{! optional: x }}) */
 } og_tmpl_missing;
 
 typedef void (*og_tmpl_missing_fn)(void *ud, const og_tmpl_missing *m);
@@ -85,12 +85,12 @@ typedef void (*og_tmpl_missing_fn)(void *ud, const og_tmpl_missing *m);
  */
 typedef struct og_tmpl_opts {
     og_tmpl_escape escape;
-    og_tmpl_partial_fn partial;  /* NULL: every partial and parent renders as "" */
+    og_tmpl_partial_fn partial; /* NULL: every partial and parent renders as "" */
     void *partial_ud;
-    og_tmpl_missing_fn missing;  /* called for each name lookup that fails (may repeat) */
+    og_tmpl_missing_fn missing; /* called for each name lookup that fails (may repeat) */
     void *missing_ud;
-    unsigned max_depth;          /* partial/parent nesting cap; 0 means OG_TMPL_DEFAULT_DEPTH */
-    int strict;                  /* nonzero: a missing, non-optional interpolation is an error */
+    unsigned max_depth; /* partial/parent nesting cap; 0 means OG_TMPL_DEFAULT_DEPTH */
+    int strict;         /* nonzero: a missing, non-optional interpolation is an error */
 } og_tmpl_opts;
 
 /*

@@ -9,10 +9,10 @@
 
 /* ---- bounded growable buffer (like curl's dynbuf): every buffer has a hard cap ---- */
 typedef struct og_buf {
-    char *data;   /* always NUL-terminated when non-NULL */
+    char *data; /* always NUL-terminated when non-NULL */
     size_t len;
     size_t alloc;
-    size_t cap;   /* hard limit on len; appends past it fail with OG_ETOOBIG */
+    size_t cap; /* hard limit on len; appends past it fail with OG_ETOOBIG */
 } og_buf;
 
 #define OG_BUF_DEFAULT_CAP ((size_t)64 << 20)
@@ -21,13 +21,13 @@ void og_buf_init(og_buf *b, size_t cap);
 int og_buf_append(og_buf *b, const void *data, size_t len);
 int og_buf_puts(og_buf *b, const char *s);
 int og_buf_printf(og_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void og_buf_reset(og_buf *b);            /* len = 0, keeps memory */
-char *og_buf_detach(og_buf *b);          /* caller frees; buffer is empty afterwards */
-void og_buf_free(og_buf *b);             /* no-op on a zeroed buffer */
+void og_buf_reset(og_buf *b);   /* len = 0, keeps memory */
+char *og_buf_detach(og_buf *b); /* caller frees; buffer is empty afterwards */
+void og_buf_free(og_buf *b);    /* no-op on a zeroed buffer */
 
 /* ---- time ---- */
-int64_t og_time_now_us(void);            /* wall clock, microseconds since the epoch (UTC) */
-int64_t og_time_mono_us(void);           /* monotonic clock, microseconds */
+int64_t og_time_now_us(void);  /* wall clock, microseconds since the epoch (UTC) */
+int64_t og_time_mono_us(void); /* monotonic clock, microseconds */
 /* The absolute time us_from_now (>= 0) after now on clock (CLOCK_MONOTONIC, CLOCK_REALTIME), for
  * pthread_cond_timedwait and friends. */
 void og_time_deadline(struct timespec *ts, clockid_t clock, int64_t us_from_now);
@@ -52,8 +52,8 @@ char *og_base64url_encode(const uint8_t *in, size_t len);
 int og_base64_decode(const char *in, uint8_t **out, size_t *outlen);
 
 /* ---- identifiers ---- */
-#define OG_ID_LEN 37  /* a UUID in text form plus NUL */
-void og_id_new(char out[OG_ID_LEN]);     /* random (v4) UUID, lower case */
+#define OG_ID_LEN 37                 /* a UUID in text form plus NUL */
+void og_id_new(char out[OG_ID_LEN]); /* random (v4) UUID, lower case */
 bool og_id_valid(const char *s);
 
 /* A name for tenants, users, projects: 1..63 of [a-z0-9._-], starting with a letter or digit. */
@@ -78,7 +78,7 @@ int og_name_check(const char *what, const char *s, size_t max_bytes);
 
 /* ---- strings ---- */
 size_t og_strlcpy(char *dst, const char *src, size_t size);
-bool og_streq(const char *a, const char *b);   /* NULL-safe */
+bool og_streq(const char *a, const char *b); /* NULL-safe */
 /* Constant-time comparison of two equal-length byte strings. */
 bool og_memeq_ct(const void *a, const void *b, size_t len);
 

@@ -68,8 +68,10 @@ int og_acme_account_create(og_ctx *ctx, const char *tenant, const og_acme_accoun
                                     "HMAC key");
     if ((error = og_acme__key_type_valid(key_type)) < 0 || strncmp(key_type, "rsa4096", 7) == 0)
         return error < 0 ? error
-                         : og_error_set(OG_EINVAL, "account key type '%s' is not offered "
-                                                   "(ec256, ec384, rsa2048, rsa3072)", key_type);
+                         : og_error_set(OG_EINVAL,
+                                        "account key type '%s' is not offered "
+                                        "(ec256, ec384, rsa2048, rsa3072)",
+                                        key_type);
     if (o->eab_hmac_b64 &&
         (og_base64_decode(o->eab_hmac_b64, &eab, &eab_len) < 0 || eab_len < 16)) {
         error = og_acme__bad_setting("eab-hmac-key", "bad External Account Binding HMAC key: not "
@@ -84,10 +86,11 @@ int og_acme_account_create(og_ctx *ctx, const char *tenant, const og_acme_accoun
             goto cleanup;
         }
         const char *alg = og_acme__jws_alg(key);
-        key_type = strcmp(alg, "ES256") == 0 ? "ec256" : strcmp(alg, "ES384") == 0 ? "ec384"
-                   : EVP_PKEY_get_bits(key) >= 4096                                ? "rsa4096"
-                   : EVP_PKEY_get_bits(key) >= 3072                                ? "rsa3072"
-                                                                                   : "rsa2048";
+        key_type = strcmp(alg, "ES256") == 0        ? "ec256"
+                   : strcmp(alg, "ES384") == 0      ? "ec384"
+                   : EVP_PKEY_get_bits(key) >= 4096 ? "rsa4096"
+                   : EVP_PKEY_get_bits(key) >= 3072 ? "rsa3072"
+                                                    : "rsa2048";
     }
     if ((error = og_acme__client_open(&c, o->directory, o->ca_pem)) < 0 ||
         (!key && (error = og_acme__key_generate(&key, key_type)) < 0))
@@ -149,9 +152,9 @@ int og_acme_account_create(og_ctx *ctx, const char *tenant, const og_acme_accoun
     og_stmt_bind_text(st, 12, now);
     if ((error = og_stmt_step(st)) < 0)
         goto rollback;
-    analysis = json_pack("{s:s, s:s, s:s, s:b, s:b}", "directory", o->directory, "account_url",
-                         c->kid, "key_type", key_type, "eab", o->eab_kid != NULL, "found_existing",
-                         found);
+    analysis =
+        json_pack("{s:s, s:s, s:s, s:b, s:b}", "directory", o->directory, "account_url", c->kid,
+                  "key_type", key_type, "eab", o->eab_kid != NULL, "found_existing", found);
     if ((error = og_audit_log(ctx, tid, "certs", "acme.account.create", "acme_account", id,
                               analysis)) < 0 ||
         (error = og_store_tx_commit(ctx->store)) < 0)
@@ -180,11 +183,11 @@ cleanup:
 
 static json_t *account_row_json(og_stmt *st)
 {
-    json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id", og_stmt_col_text(st, 0),
-                          "directory", og_stmt_col_text(st, 1), "key_type",
-                          og_stmt_col_text(st, 2), "account_url", og_stmt_col_text(st, 3),
-                          "status", og_stmt_col_text(st, 4), "created_at",
-                          og_stmt_col_text(st, 5), "updated_at", og_stmt_col_text(st, 6));
+    json_t *j =
+        json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id", og_stmt_col_text(st, 0), "directory",
+                  og_stmt_col_text(st, 1), "key_type", og_stmt_col_text(st, 2), "account_url",
+                  og_stmt_col_text(st, 3), "status", og_stmt_col_text(st, 4), "created_at",
+                  og_stmt_col_text(st, 5), "updated_at", og_stmt_col_text(st, 6));
     if (j && og_stmt_col_text(st, 7))
         json_object_set_new(j, "email", json_string(og_stmt_col_text(st, 7)));
     if (j && og_stmt_col_text(st, 8))
@@ -195,7 +198,7 @@ static json_t *account_row_json(og_stmt *st)
 }
 
 #define ACCOUNT_COLS                                                                               \
-    "id, directory_url, key_type, account_url, status, created_at, updated_at, email, eab_kid,"  \
+    "id, directory_url, key_type, account_url, status, created_at, updated_at, email, eab_kid,"    \
     " ca_pem IS NOT NULL AND ca_pem != '' AND ca_pem"
 
 int og_acme_account_list(og_ctx *ctx, const char *tenant, json_t **out)
@@ -355,7 +358,7 @@ int og_acme_account_rollover(og_ctx *ctx, const char *tenant, const char *id)
      * unusable, so the store write is one short transaction with nothing else that can fail */
     if ((error = og_acme__key_change(c, nk)) < 0)
         goto cleanup;
-    nk = NULL;   /* owned by c now */
+    nk = NULL; /* owned by c now */
     og_time_format(og_time_now_us(), now);
     if ((error = og_store_tx_begin(ctx->store)) < 0)
         goto cleanup;
@@ -371,8 +374,7 @@ int og_acme_account_rollover(og_ctx *ctx, const char *tenant, const char *id)
     og_stmt_bind_text(st, 4, aid);
     if ((error = og_stmt_step(st)) < 0)
         goto rollback;
-    analysis = json_pack("{s:s, s:s}", "old_key_thumbprint", old_tp, "new_key_thumbprint",
-                         new_tp);
+    analysis = json_pack("{s:s, s:s}", "old_key_thumbprint", old_tp, "new_key_thumbprint", new_tp);
     if ((error = og_audit_log(ctx, tid, "certs", "acme.account.rollover", "acme_account", aid,
                               analysis)) < 0 ||
         (error = og_store_tx_commit(ctx->store)) < 0)

@@ -252,8 +252,8 @@ static uint64_t rnd64(void)
 static void schedule(og_acme_client *c, og_acme_issued *is)
 {
     int64_t start, end, ra;
-    is->renew_at_us = og_acme_renew_fallback(is->info.not_before_us, is->info.not_after_us,
-                                             rnd64());
+    is->renew_at_us =
+        og_acme_renew_fallback(is->info.not_before_us, is->info.not_after_us, rnd64());
     if (og_acme_ari_cert_id(is->der, is->der_len, is->ari_id) < 0) {
         is->ari_id[0] = '\0';
         og_error_clear();
@@ -268,7 +268,7 @@ static void schedule(og_acme_client *c, og_acme_issued *is)
 }
 
 int og_acme__issue_once(og_acme_client *c, json_t *names, const char *key_type, json_t *ch,
-                      const char *replaces, og_acme_issued *is)
+                        const char *replaces, og_acme_issued *is)
 {
     const char *list[OG_ACME_MAX_NAMES];
     size_t n = json_array_size(names);
@@ -291,8 +291,7 @@ int og_acme__issue_once(og_acme_client *c, json_t *names, const char *key_type, 
     solver.type = type;
     solver.arg = &sc;
     if (strcmp(type, "dns-01") == 0) {
-        sc.dns = og_acme__dns_provider_find(json_string_value(json_object_get(ch,
-                                                                              "dns_provider")));
+        sc.dns = og_acme__dns_provider_find(json_string_value(json_object_get(ch, "dns_provider")));
         sc.dns_config = json_string_value(json_object_get(ch, "dns_config"));
         if (!sc.dns)
             return og_error_set(OG_ECORRUPT, "the plan's DNS provider is unknown");
@@ -361,7 +360,7 @@ cleanup:
  * too (og_certs_import seals the key under the tenant).
  */
 int og_acme__record(og_ctx *ctx, const char *tid, const char *plan_id, const char *old_cert,
-                  og_acme_issued *is, char cert_id[OG_ID_LEN])
+                    og_acme_issued *is, char cert_id[OG_ID_LEN])
 {
     og_stmt *st = NULL;
     uint8_t *sealed = NULL;
@@ -393,8 +392,8 @@ int og_acme__record(og_ctx *ctx, const char *tid, const char *plan_id, const cha
                                  "INSERT INTO acme_certs (id, tenant_id, plan_id, fingerprint,"
                                  " serial, not_before_us, not_after_us, chain_pem, alternates,"
                                  " sealed_key, order_url, cert_url, ari_cert_id, replaces, status,"
-                                 " created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,'current',?)"))
-        < 0)
+                                 " created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,'current',?)")) <
+        0)
         goto cleanup;
     og_stmt_bind_text(st, 1, cert_id);
     og_stmt_bind_text(st, 2, tid);
@@ -454,10 +453,10 @@ static json_t *issued_json(const char *plan_id, const char *cert_id, const og_ac
     char na[OG_TIME_LEN], ra[OG_TIME_LEN];
     og_time_format(is->info.not_after_us, na);
     og_time_format(is->renew_at_us, ra);
-    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i}", "id", plan_id, "cert_id",
-                     cert_id, "serial", is->info.serial, "fingerprint", is->info.fingerprint,
-                     "not_after", na, "renew_at", ra, "renew_at_from", is->ari ? "ari" : "2/3",
-                     "alternates", (int)json_array_size(is->res.alternates));
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i}", "id", plan_id, "cert_id", cert_id,
+                     "serial", is->info.serial, "fingerprint", is->info.fingerprint, "not_after",
+                     na, "renew_at", ra, "renew_at_from", is->ari ? "ari" : "2/3", "alternates",
+                     (int)json_array_size(is->res.alternates));
 }
 
 int og_acme_cert_issue(og_ctx *ctx, const char *tenant, const og_acme_issue_opts *o, json_t **out)
@@ -493,8 +492,8 @@ int og_acme_cert_issue(og_ctx *ctx, const char *tenant, const og_acme_issue_opts
     /* provider settings may hold secrets: sealed apart, never in the plain column */
     const char *dns_config = json_string_value(json_object_get(ch, "dns_config"));
     if (dns_config &&
-        (error = og_crypto_seal(ctx->keys, ctx->store, tid, plan_id, dns_config,
-                                strlen(dns_config), &dns_sealed, &dns_sealed_len)) < 0)
+        (error = og_crypto_seal(ctx->keys, ctx->store, tid, plan_id, dns_config, strlen(dns_config),
+                                &dns_sealed, &dns_sealed_len)) < 0)
         goto rollback;
     json_object_del(ch, "dns_config");
     ch_text = json_dumps(ch, JSON_COMPACT | JSON_SORT_KEYS);
@@ -618,8 +617,8 @@ int og_acme__plan_load(og_ctx *ctx, const char *tid, const char *id, og_acme_pla
     if (sealed) {
         uint8_t *plain = NULL;
         size_t plen = 0;
-        error = og_crypto_open(ctx->keys, ctx->store, tid, p->id, sealed, sealed_len, &plain,
-                               &plen);
+        error =
+            og_crypto_open(ctx->keys, ctx->store, tid, p->id, sealed, sealed_len, &plain, &plen);
         free(sealed);
         if (error < 0) {
             og_acme__plan_clear(p);

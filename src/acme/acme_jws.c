@@ -17,11 +17,11 @@
 
 static const struct {
     const char *name;
-    int rsa_bits;       /* 0 for EC */
+    int rsa_bits; /* 0 for EC */
     const char *curve;
 } key_types[] = {
-    {"ec256", 0, "P-256"},       {"ec384", 0, "P-384"},       {"rsa2048", 2048, NULL},
-    {"rsa3072", 3072, NULL},     {"rsa4096", 4096, NULL},
+    {"ec256", 0, "P-256"},   {"ec384", 0, "P-384"},   {"rsa2048", 2048, NULL},
+    {"rsa3072", 3072, NULL}, {"rsa4096", 4096, NULL},
 };
 
 int og_acme__key_type_valid(const char *type)
@@ -29,8 +29,10 @@ int og_acme__key_type_valid(const char *type)
     for (size_t i = 0; type && i < sizeof(key_types) / sizeof(key_types[0]); i++)
         if (strcmp(type, key_types[i].name) == 0)
             return 0;
-    return og_error_set(OG_EINVAL, "unknown key type '%s' (ec256, ec384, rsa2048, rsa3072, "
-                                   "rsa4096)", type ? type : "");
+    return og_error_set(OG_EINVAL,
+                        "unknown key type '%s' (ec256, ec384, rsa2048, rsa3072, "
+                        "rsa4096)",
+                        type ? type : "");
 }
 
 int og_acme__key_generate(EVP_PKEY **out, const char *type)
@@ -68,7 +70,7 @@ int og_acme__key_to_pem(EVP_PKEY *key, char **pem, size_t *len)
         *len = (size_t)n;
     error = 0;
 cleanup:
-    BIO_free(b);    /* BIO_s_mem frees its memory; the PEM text there is not wiped by OpenSSL */
+    BIO_free(b); /* BIO_s_mem frees its memory; the PEM text there is not wiped by OpenSSL */
     return error ? og_error_set(OG_ERROR, "encoding a private key failed") : 0;
 }
 
@@ -102,10 +104,14 @@ static int ec_size(EVP_PKEY *key)
 const char *og_acme__jws_alg(EVP_PKEY *key)
 {
     switch (ec_size(key)) {
-    case 0: return "RS256";
-    case 32: return "ES256";
-    case 48: return "ES384";
-    default: return NULL;
+    case 0:
+        return "RS256";
+    case 32:
+        return "ES256";
+    case 48:
+        return "ES384";
+    default:
+        return NULL;
     }
 }
 
@@ -141,8 +147,8 @@ json_t *og_acme__jwk(EVP_PKEY *key)
             goto cleanup;
         /* RFC 7518 §6.2.1.2: coordinates are the full field size, leading zeros kept */
         if ((sa = bn_b64url(a, sz)) && (sb = bn_b64url(b, sz)))
-            j = json_pack("{s:s, s:s, s:s, s:s}", "crv", sz == 32 ? "P-256" : "P-384", "kty",
-                          "EC", "x", sa, "y", sb);
+            j = json_pack("{s:s, s:s, s:s, s:s}", "crv", sz == 32 ? "P-256" : "P-384", "kty", "EC",
+                          "x", sa, "y", sb);
     }
 cleanup:
     BN_free(a);
@@ -263,8 +269,7 @@ int og_acme__jws_json(json_t **out, EVP_PKEY *key, const char *kid, const char *
     if (!(prot_text = json_dumps(prot, JSON_COMPACT | JSON_SORT_KEYS)) ||
         !(prot_b64 = og_base64url_encode((const uint8_t *)prot_text, strlen(prot_text))))
         goto cleanup;
-    pay_b64 = payload ? og_base64url_encode((const uint8_t *)payload, strlen(payload))
-                      : strdup("");
+    pay_b64 = payload ? og_base64url_encode((const uint8_t *)payload, strlen(payload)) : strdup("");
     if (!pay_b64)
         goto cleanup;
     if ((error = og_buf_printf(&input, "%s.%s", prot_b64, pay_b64)) < 0 ||
@@ -445,15 +450,14 @@ int og_acme__csr(char **out, EVP_PKEY *key, const char *const *names, size_t n)
     /* the CN is optional for ACME; put the first DNS name there when it fits (64 chars), never
      * an IP address (CAs refuse those in the CN) */
     uint8_t ipbuf[16];
-    int first_is_ip = inet_pton(AF_INET, names[0], ipbuf) == 1 ||
-                      inet_pton(AF_INET6, names[0], ipbuf) == 1;
+    int first_is_ip =
+        inet_pton(AF_INET, names[0], ipbuf) == 1 || inet_pton(AF_INET6, names[0], ipbuf) == 1;
     if (strlen(names[0]) <= 64 && !first_is_ip &&
         !X509_NAME_add_entry_by_txt(subj, "CN", MBSTRING_UTF8, (const uint8_t *)names[0], -1, -1,
                                     0))
         goto cleanup;
     if (!X509_REQ_set_version(req, 0) || !X509_REQ_set_subject_name(req, subj) ||
-        !X509_REQ_set_pubkey(req, key) ||
-        !(ext = X509V3_EXT_i2d(NID_subject_alt_name, 0, gens)) ||
+        !X509_REQ_set_pubkey(req, key) || !(ext = X509V3_EXT_i2d(NID_subject_alt_name, 0, gens)) ||
         !(exts = sk_X509_EXTENSION_new_null()) || !sk_X509_EXTENSION_push(exts, ext))
         goto cleanup;
     ext = NULL;

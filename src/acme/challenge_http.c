@@ -14,16 +14,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define PREFIX "/.well-known/acme-challenge/"
+#define PREFIX     "/.well-known/acme-challenge/"
 #define MAX_TOKENS OG_ACME_MAX_NAMES
-#define REQ_CAP 4096
+#define REQ_CAP    4096
 /* how often the accept loop looks at the stop flag: stopping waits at most this long, and an
  * order ends by stopping its responder */
 #define STOP_POLL_MS 10
 
 struct og_acme_http01 {
     int fd;
-    int stop;               /* set under mu; the thread polls with a short timeout */
+    int stop; /* set under mu; the thread polls with a short timeout */
     pthread_t thread;
     pthread_mutex_t mu;
     char *tokens[MAX_TOKENS];

@@ -21,7 +21,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#define MAX_NAMES OG_ACME_MAX_NAMES
+#define MAX_NAMES  OG_ACME_MAX_NAMES
 #define ACME_TLS_1 "acme-tls/1"
 /* how often the accept loop looks at the stop flag: stopping waits at most this long, and an
  * order ends by stopping its responder */
@@ -33,7 +33,7 @@ struct og_acme_tlsalpn {
     pthread_t thread;
     pthread_mutex_t mu;
     SSL_CTX *ctx;
-    EVP_PKEY *key;                 /* one key for every validation certificate */
+    EVP_PKEY *key; /* one key for every validation certificate */
     char *names[MAX_NAMES];
     X509 *certs[MAX_NAMES];
     int n;
@@ -89,9 +89,9 @@ cleanup:
     X509_EXTENSION_free(ext);
     ASN1_OBJECT_free(oid);
     ASN1_OCTET_STRING_free(val);
-    return error ? og_error_set(OG_ERROR, "building the tls-alpn-01 certificate of %s failed",
-                                domain)
-                 : 0;
+    return error
+               ? og_error_set(OG_ERROR, "building the tls-alpn-01 certificate of %s failed", domain)
+               : 0;
 }
 
 /* Only "acme-tls/1": a client that does not offer it gets no handshake (RFC 8737 §3). */

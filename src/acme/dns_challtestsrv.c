@@ -61,8 +61,7 @@ static int cts_check(const char *config)
 
 static const og_acme_dns_provider challtestsrv = {"challtestsrv", cts_present, cts_cleanup,
                                                   cts_check};
-static const og_acme_dns_provider *const providers[] = {&challtestsrv,
-                                                        &og_acme__rfc2136_provider};
+static const og_acme_dns_provider *const providers[] = {&challtestsrv, &og_acme__rfc2136_provider};
 
 const og_acme_dns_provider *og_acme__dns_provider_find(const char *name)
 {

@@ -17,14 +17,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MSG_CAP 4096
+#define MSG_CAP   4096
 #define MAX_CHECK 8
-#define T_TXT 16
-#define T_SOA 6
-#define T_TSIG 250
-#define C_IN 1
-#define C_NONE 254
-#define C_ANY 255
+#define T_TXT     16
+#define T_SOA     6
+#define T_TSIG    250
+#define C_IN      1
+#define C_NONE    254
+#define C_ANY     255
 
 /* Config: comma-separated key=value: server=HOST:PORT (required), zone=ZONE (required),
  * key=NAME and secret=BASE64 (TSIG, hmac-sha256; both or neither), check=HOST:PORT[;HOST:PORT]
@@ -240,7 +240,7 @@ static int tsig_sign(msg *m, const cfg *c)
     uint8_t mac[32];
     uint64_t now = (uint64_t)time(NULL);
     uint8_t t48[6] = {(uint8_t)(now >> 40), (uint8_t)(now >> 32), (uint8_t)(now >> 24),
-                      (uint8_t)(now >> 16), (uint8_t)(now >> 8), (uint8_t)now};
+                      (uint8_t)(now >> 16), (uint8_t)(now >> 8),  (uint8_t)now};
     int error;
     if ((error = put_name(&alg, "hmac-sha256")) < 0)
         return error;
@@ -251,11 +251,10 @@ static int tsig_sign(msg *m, const cfg *c)
     put32(&vars, 0);
     put(&vars, alg.b, alg.n);
     put(&vars, t48, 6);
-    put16(&vars, 300);   /* fudge */
-    put16(&vars, 0);     /* error */
-    put16(&vars, 0);     /* other len */
-    if (vars.over ||
-        og_crypto_hmac_sha256(c->secret, c->secret_len, vars.b, vars.n, mac) < 0)
+    put16(&vars, 300); /* fudge */
+    put16(&vars, 0);   /* error */
+    put16(&vars, 0);   /* other len */
+    if (vars.over || og_crypto_hmac_sha256(c->secret, c->secret_len, vars.b, vars.n, mac) < 0)
         return og_error_set(OG_ERROR, "TSIG signing failed");
     put_name(m, c->key);
     put16(m, T_TSIG);
@@ -267,7 +266,7 @@ static int tsig_sign(msg *m, const cfg *c)
     put16(m, 300);
     put16(m, 32);
     put(m, mac, 32);
-    put(m, m->b, 2);     /* original id */
+    put(m, m->b, 2); /* original id */
     put16(m, 0);
     put16(m, 0);
     unsigned ar = ((unsigned)m->b[10] << 8 | m->b[11]) + 1;
@@ -278,9 +277,9 @@ static int tsig_sign(msg *m, const cfg *c)
 
 static const char *rcode_name(int rc)
 {
-    static const char *const names[] = {"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP",
-                                        "REFUSED", "YXDOMAIN", "YXRRSET", "NXRRSET", "NOTAUTH",
-                                        "NOTZONE"};
+    static const char *const names[] = {"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN",
+                                        "NOTIMP",  "REFUSED", "YXDOMAIN", "YXRRSET",
+                                        "NXRRSET", "NOTAUTH", "NOTZONE"};
     return rc >= 0 && rc < 11 ? names[rc] : "rcode?";
 }
 
@@ -297,11 +296,11 @@ static int update(const cfg *c, const char *fqdn, const char *value, int add)
         return og_error_set(OG_EINVAL, "TXT value too long");
     (void)og_crypto_random(&id, sizeof(id));
     put16(&m, id);
-    put16(&m, 5u << 11);   /* opcode UPDATE */
-    put16(&m, 1);          /* zone count */
-    put16(&m, 0);          /* prerequisites */
-    put16(&m, 1);          /* updates */
-    put16(&m, 0);          /* additional */
+    put16(&m, 5u << 11); /* opcode UPDATE */
+    put16(&m, 1);        /* zone count */
+    put16(&m, 0);        /* prerequisites */
+    put16(&m, 1);        /* updates */
+    put16(&m, 0);        /* additional */
     if ((error = put_name(&m, c->zone)) < 0)
         return error;
     put16(&m, T_SOA);
@@ -309,7 +308,7 @@ static int update(const cfg *c, const char *fqdn, const char *value, int add)
     if ((error = put_name(&m, fqdn)) < 0)
         return error;
     put16(&m, T_TXT);
-    put16(&m, add ? C_IN : C_NONE);   /* class NONE: delete this RR (RFC 2136 §2.5.4) */
+    put16(&m, add ? C_IN : C_NONE); /* class NONE: delete this RR (RFC 2136 §2.5.4) */
     put32(&m, add ? (uint32_t)c->ttl : 0);
     put16(&m, (unsigned)(vlen + 1));
     uint8_t l = (uint8_t)vlen;
@@ -352,7 +351,7 @@ int og_acme__dns_txt_has(const char *server, const char *fqdn, const char *value
     int error;
     (void)og_crypto_random(&id, sizeof(id));
     put16(&q, id);
-    put16(&q, 0);   /* a plain query, no recursion desired: ask the server itself */
+    put16(&q, 0); /* a plain query, no recursion desired: ask the server itself */
     put16(&q, 1);
     put16(&q, 0);
     put16(&q, 0);
@@ -411,8 +410,9 @@ static int wait_propagation(const cfg *c, const char *fqdn, const char *value)
         if (rc != 1) {
             char why[512];
             og_strlcpy(why, rc < 0 ? og_error_last() : "", sizeof(why));
-            return og_error_set(OG_ERROR, "the TXT record of %s has not reached DNS server %s "
-                                          "after %d s%s%s",
+            return og_error_set(OG_ERROR,
+                                "the TXT record of %s has not reached DNS server %s "
+                                "after %d s%s%s",
                                 fqdn, c->check[i], c->wait_s, why[0] ? ": " : "", why);
         }
     }
@@ -451,4 +451,4 @@ static int r2136_check(const char *config)
 }
 
 const og_acme_dns_provider og_acme__rfc2136_provider = {"rfc2136", r2136_present, r2136_cleanup,
-                                                      r2136_check};
+                                                        r2136_check};

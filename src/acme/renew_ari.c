@@ -98,8 +98,7 @@ int og_acme_ari_parse(const char *body, size_t len, int64_t *start_us, int64_t *
     else if ((error = og_time_parse(s, start_us)) < 0 || (error = og_time_parse(e, end_us)) < 0)
         og_error_wrap("renewalInfo suggestedWindow");
     else if (*end_us <= *start_us)
-        error = og_error_set(OG_EINVAL, "renewalInfo window ends (%s) before it starts (%s)", e,
-                             s);
+        error = og_error_set(OG_EINVAL, "renewalInfo window ends (%s) before it starts (%s)", e, s);
     else
         error = 0;
     json_decref(j);
@@ -115,9 +114,8 @@ int og_acme__ari_fetch(og_acme_client *c, const char *cert_id, int64_t *start_us
     int error;
     *retry_after_s = -1;
     if (!base)
-        return OG_ENOTFOUND;   /* not an error: the CA has no ARI, the caller falls back */
-    snprintf(url, sizeof(url), "%s%s%s", base, base[strlen(base) - 1] == '/' ? "" : "/",
-             cert_id);
+        return OG_ENOTFOUND; /* not an error: the CA has no ARI, the caller falls back */
+    snprintf(url, sizeof(url), "%s%s%s", base, base[strlen(base) - 1] == '/' ? "" : "/", cert_id);
     if ((error = og_acme__http_do(c->http, "GET", url, NULL, NULL, &r)) < 0)
         return error;
     if (r.status != 200)

@@ -7,11 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_DUE 1000   /* plans handled per call; the rest wait for the next one */
+#define MAX_DUE 1000 /* plans handled per call; the rest wait for the next one */
 
 typedef struct due {
     char id[OG_ID_LEN], tenant[OG_ID_LEN], account[OG_ID_LEN], ari_id[256];
-    int64_t renew_at_us, ari_check_us;   /* ari_check_us -1: no ARI re-check planned */
+    int64_t renew_at_us, ari_check_us; /* ari_check_us -1: no ARI re-check planned */
 } due;
 
 /* Ask renewalInfo again and store the new renewal time and re-check time. Errors are kept quiet:
@@ -67,8 +67,8 @@ int og_acme_renew_due(og_ctx *ctx, const char *tenant, int *ran, int *failed)
              "SELECT p.id, p.tenant_id, p.account_id, c.ari_cert_id, p.renew_at_us,"
              " p.ari_check_us FROM acme_plans p LEFT JOIN acme_certs c ON c.id = p.current_cert"
              " WHERE (? = '' OR p.tenant_id = ?) AND (p.renew_at_us <= ? OR p.ari_check_us <= ?)"
-             " AND (c.status IS NULL OR c.status != 'revoked') ORDER BY p.renew_at_us LIMIT 1000"))
-        < 0)
+             " AND (c.status IS NULL OR c.status != 'revoked') ORDER BY p.renew_at_us LIMIT "
+             "1000")) < 0)
         goto cleanup;
     og_stmt_bind_text(st, 1, tid);
     og_stmt_bind_text(st, 2, tid);
@@ -97,8 +97,7 @@ int og_acme_renew_due(og_ctx *ctx, const char *tenant, int *ran, int *failed)
         if (d->renew_at_us > og_time_now_us())
             continue;
         nran++;
-        if (og_acme_cert_renew(ctx, d->tenant, d->id, NULL) < 0 &&
-            og_error_code() != OG_EPENDING)
+        if (og_acme_cert_renew(ctx, d->tenant, d->id, NULL) < 0 && og_error_code() != OG_EPENDING)
             nfail++;
         og_error_clear();
     }

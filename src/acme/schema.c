@@ -59,13 +59,11 @@ static const og_migration steps[] = {
      NULL},
     {2,
      /* when to ask the CA's renewalInfo again (its Retry-After); NULL without ARI */
-     "ALTER TABLE acme_plans ADD COLUMN ari_check_us INTEGER;",
-     NULL},
+     "ALTER TABLE acme_plans ADD COLUMN ari_check_us INTEGER;", NULL},
     {3,
      /* the dns-01 provider's settings (TSIG secrets, API credentials), sealed under (tenant,
       * plan id); the challenge column then holds no secret */
-     "ALTER TABLE acme_plans ADD COLUMN challenge_sealed BLOB;",
-     NULL},
+     "ALTER TABLE acme_plans ADD COLUMN challenge_sealed BLOB;", NULL},
     {4,
      /* the deploy targets (by name) a plan's renewals go to; none = the targets that hold the
       * previous certificate (docs/deploy.md) */

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define BEGIN "-----BEGIN "
-#define END "-----END "
+#define BEGIN  "-----BEGIN "
+#define END    "-----END "
 #define DASHES "-----"
 
 /* One line of buf at *pos: [*ls, *le) without the line end; advances *pos and *line. */
@@ -47,8 +47,8 @@ static int marker(const char *s, size_t n, const char *kind, char label[64])
 
 static int is_b64(char c)
 {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-           c == '+' || c == '/' || c == '=';
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
+           c == '/' || c == '=';
 }
 
 int og_certs__pem_next(const char *buf, size_t len, size_t *pos, int *line, const char *name,
@@ -81,8 +81,8 @@ int og_certs__pem_next(const char *buf, size_t len, size_t *pos, int *line, cons
     int in_headers = 1, b64_lines = 0;
     for (;;) {
         if (!next_line(buf, len, pos, line, &ls, &ll)) {
-            error = og_error_set(OG_EINVAL, "%s line %d: '%s' block has no END line", name,
-                                 b->line, b->label);
+            error = og_error_set(OG_EINVAL, "%s line %d: '%s' block has no END line", name, b->line,
+                                 b->label);
             goto cleanup;
         }
         if (ll >= 9 && memcmp(ls, END, 9) == 0) {
@@ -94,8 +94,8 @@ int og_certs__pem_next(const char *buf, size_t len, size_t *pos, int *line, cons
             break;
         }
         if (ll >= 11 && memcmp(ls, BEGIN, 11) == 0) {
-            error = og_error_set(OG_EINVAL, "%s line %d: '%s' block has no END line", name,
-                                 b->line, b->label);
+            error = og_error_set(OG_EINVAL, "%s line %d: '%s' block has no END line", name, b->line,
+                                 b->label);
             goto cleanup;
         }
         /* RFC 1421 headers (traditional encrypted keys) come before a blank line. */

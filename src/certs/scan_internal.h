@@ -12,11 +12,11 @@ enum { OG_TSPEC_NAME = 1, OG_TSPEC_ADDR, OG_TSPEC_CIDR };
 /* One parsed target. A spec with port 0 covers every port of the list. */
 typedef struct og_certs_tspec {
     int kind;
-    int family;           /* AF_INET / AF_INET6 for ADDR and CIDR, 0 for NAME */
-    uint8_t addr[16];     /* ADDR, or the CIDR's first address */
-    uint64_t count;       /* addresses (1 unless CIDR) */
-    int port;             /* 0 = the port list */
-    char host[254];       /* NAME (lower case) or the address text */
+    int family;       /* AF_INET / AF_INET6 for ADDR and CIDR, 0 for NAME */
+    uint8_t addr[16]; /* ADDR, or the CIDR's first address */
+    uint64_t count;   /* addresses (1 unless CIDR) */
+    int port;         /* 0 = the port list */
+    char host[254];   /* NAME (lower case) or the address text */
 } og_certs_tspec;
 
 struct og_certs_targets {
@@ -29,7 +29,7 @@ struct og_certs_targets {
 
 /* The resolution of spec i (NAME specs only). */
 typedef struct og_certs_resolved {
-    int family;           /* 0 when it did not resolve */
+    int family; /* 0 when it did not resolve */
     uint8_t addr[16];
     char error[160];
 } og_certs_resolved;
@@ -41,12 +41,12 @@ typedef struct og_certs_iter {
 } og_certs_iter;
 
 typedef struct og_certs_endpoint {
-    int family;           /* 0: unresolved, error says why */
+    int family; /* 0: unresolved, error says why */
     uint8_t addr[16];
     int port;
     char ip[46];
-    char name[254];       /* the name it was reached by (host name or address text) */
-    char target[300];     /* "name:port" */
+    char name[254];   /* the name it was reached by (host name or address text) */
+    char target[300]; /* "name:port" */
     char error[160];
 } og_certs_endpoint;
 

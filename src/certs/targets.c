@@ -14,9 +14,9 @@
 #include <string.h>
 #include <time.h>
 
-#define MAX_TARGET_LEN 300
+#define MAX_TARGET_LEN  300
 #define MAX_TARGET_FILE (16 << 20)
-#define MAX_SPECS 1000000
+#define MAX_SPECS       1000000
 
 int og_certs_ports_parse(const char *s, uint16_t **ports, size_t *nports)
 {
@@ -52,7 +52,7 @@ int og_certs_ports_parse(const char *s, uint16_t **ports, size_t *nports)
             }
         c = *end ? end + 1 : end;
         if (*end && !*c)
-            goto bad;   /* trailing comma */
+            goto bad; /* trailing comma */
     }
     *ports = out;
     *nports = n;
@@ -60,8 +60,9 @@ int og_certs_ports_parse(const char *s, uint16_t **ports, size_t *nports)
     error = 0;
     goto cleanup;
 bad:
-    error = og_error_set(OG_EINVAL, "bad port list '%s' (ports 1-65535, comma-separated, ranges "
-                                    "like 8000-8010)",
+    error = og_error_set(OG_EINVAL,
+                         "bad port list '%s' (ports 1-65535, comma-separated, ranges "
+                         "like 8000-8010)",
                          s);
 cleanup:
     free(seen);
@@ -317,11 +318,11 @@ void og_certs_targets_free(og_certs_targets *t)
 typedef struct resolver {
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    int refs;                 /* the caller + running workers */
-    int abandoned;            /* the caller left: workers free their results */
+    int refs;      /* the caller + running workers */
+    int abandoned; /* the caller left: workers free their results */
     size_t n, next, ndone;
-    char **names;             /* owned copies */
-    struct addrinfo **ai;     /* results; taken (set NULL) by the caller */
+    char **names;         /* owned copies */
+    struct addrinfo **ai; /* results; taken (set NULL) by the caller */
     int *rc;
     unsigned char *done;
 } resolver;
@@ -368,7 +369,7 @@ static void *resolver_main(void *arg)
         r->ndone++;
         pthread_cond_broadcast(&r->cv);
     }
-    resolver_unref_locked(r);   /* unlocks */
+    resolver_unref_locked(r); /* unlocks */
     return NULL;
 }
 
@@ -425,8 +426,7 @@ int og_certs__targets_resolve(og_certs_targets *t, int timeout_ms, og_certs_reso
             r->refs--;
             if (i == 0) {
                 pthread_attr_destroy(&attr);
-                error = og_error_set(OG_ERROR, "cannot start name resolution: %s",
-                                     strerror(errno));
+                error = og_error_set(OG_ERROR, "cannot start name resolution: %s", strerror(errno));
                 goto cleanup;
             }
             break;
@@ -477,7 +477,7 @@ cleanup:
         if (!locked)
             pthread_mutex_lock(&r->mu);
         r->abandoned = 1;
-        resolver_unref_locked(r);   /* unlocks */
+        resolver_unref_locked(r); /* unlocks */
     }
     free(res);
     return error;

@@ -14,8 +14,8 @@
 #include <time.h>
 
 static const char *const finding_names[OG_CERT_NFINDINGS] = {
-    "expired",          "expiring",    "hostname-mismatch", "untrusted-chain", "incomplete-chain",
-    "self-signed",      "weak-key",    "sha1-signature",    "long-validity",
+    "expired",     "expiring", "hostname-mismatch", "untrusted-chain", "incomplete-chain",
+    "self-signed", "weak-key", "sha1-signature",    "long-validity",
 };
 
 const char *og_certs_finding_name(unsigned bit)
@@ -68,8 +68,8 @@ int og_certs_max_validity_days(int64_t not_before_us)
     static const struct {
         int y, m, d, days;
     } limits[] = {
-        {2018, 3, 1, 1185}, {2020, 9, 1, 825}, {2026, 3, 15, 398}, {2027, 3, 15, 200},
-        {2029, 3, 15, 100},
+        {2018, 3, 1, 1185}, {2020, 9, 1, 825},  {2026, 3, 15, 398},
+        {2027, 3, 15, 200}, {2029, 3, 15, 100},
     };
     int64_t day = not_before_us / 86400000000LL;
     if (not_before_us < 0 && not_before_us % 86400000000LL)
@@ -86,7 +86,8 @@ static int64_t asn1_time_us(const ASN1_TIME *t)
     memset(&tm, 0, sizeof(tm));
     if (!t || ASN1_TIME_to_tm(t, &tm) != 1)
         return 0;
-    int64_t days = days_from_civil(tm.tm_year + 1900, (unsigned)tm.tm_mon + 1, (unsigned)tm.tm_mday);
+    int64_t days =
+        days_from_civil(tm.tm_year + 1900, (unsigned)tm.tm_mon + 1, (unsigned)tm.tm_mday);
     return ((days * 86400) + tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec) * 1000000LL;
 }
 
@@ -259,8 +260,8 @@ int og_certs__info_from_x509(og_cert_info *out, X509 *x)
     /* X509_get_extension_flags computes EXFLAG_* once (and caches them in the X509). */
     uint32_t xf = X509_get_extension_flags(x);
     out->is_ca = (xf & EXFLAG_CA) != 0;
-    out->self_signed = (xf & EXFLAG_SS) != 0 && X509_check_issued(x, x) == X509_V_OK &&
-                       pk && X509_verify(x, pk) == 1;
+    out->self_signed = (xf & EXFLAG_SS) != 0 && X509_check_issued(x, x) == X509_V_OK && pk &&
+                       X509_verify(x, pk) == 1;
 
     if ((sans = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL)) != NULL) {
         for (int i = 0; i < sk_GENERAL_NAME_num(sans) && i < 1000; i++)
@@ -306,8 +307,8 @@ int og_certs_parse_der(og_cert_info *out, const void *der, size_t len)
     X509 *x = NULL;
     int error;
     memset(out, 0, sizeof(*out));
-    if (!der || len == 0 || len > OG_CERTS_MAX_DER ||
-        (x = d2i_X509(NULL, &p, (long)len)) == NULL || p != (const unsigned char *)der + len) {
+    if (!der || len == 0 || len > OG_CERTS_MAX_DER || (x = d2i_X509(NULL, &p, (long)len)) == NULL ||
+        p != (const unsigned char *)der + len) {
         X509_free(x);
         return og_error_set(OG_EINVAL, "not a DER X.509 certificate");
     }

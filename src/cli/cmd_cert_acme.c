@@ -160,15 +160,22 @@ static void print_plan(json_t *p)
 int og_cli_cert_acme(og_cli *cli, int argc, char **argv)
 {
     static const struct option lo[] = {
-        {"tenant", required_argument, NULL, 't'},      {"name", required_argument, NULL, 'n'},
-        {"challenge", required_argument, NULL, 'c'},   {"http-listen", required_argument, NULL, 'l'},
-        {"webroot", required_argument, NULL, 'w'},     {"dns-provider", required_argument, NULL, 'p'},
-        {"dns-config", required_argument, NULL, 'C'},  {"key-type", required_argument, NULL, 'k'},
-        {"account", required_argument, NULL, 'a'},     {"timeout", required_argument, NULL, 'T'},
-        {"reason", required_argument, NULL, 'r'},      {"json", no_argument, NULL, 'j'},
+        {"tenant", required_argument, NULL, 't'},
+        {"name", required_argument, NULL, 'n'},
+        {"challenge", required_argument, NULL, 'c'},
+        {"http-listen", required_argument, NULL, 'l'},
+        {"webroot", required_argument, NULL, 'w'},
+        {"dns-provider", required_argument, NULL, 'p'},
+        {"dns-config", required_argument, NULL, 'C'},
+        {"key-type", required_argument, NULL, 'k'},
+        {"account", required_argument, NULL, 'a'},
+        {"timeout", required_argument, NULL, 'T'},
+        {"reason", required_argument, NULL, 'r'},
+        {"json", no_argument, NULL, 'j'},
         {"due", no_argument, NULL, 'D'},
         {"tls-listen", required_argument, NULL, 'L'},
-        {"target", required_argument, NULL, 'g'},      {"set-targets", required_argument, NULL, 'G'},
+        {"target", required_argument, NULL, 'g'},
+        {"set-targets", required_argument, NULL, 'G'},
         {NULL, 0, NULL, 0},
     };
     const char *names[OG_ACME_MAX_NAMES], *targets[64];
@@ -180,7 +187,7 @@ int og_cli_cert_acme(og_cli *cli, int argc, char **argv)
     int c, json = 0, due = 0, error;
     if (argc < 2 || (strcmp(argv[1], "issue") != 0 && strcmp(argv[1], "renew") != 0 &&
                      strcmp(argv[1], "revoke") != 0 && strcmp(argv[1], "plans") != 0))
-        return -1;   /* not ours: cmd_cert.c goes on */
+        return -1; /* not ours: cmd_cert.c goes on */
     const char *sub = argv[1];
     memset(&o, 0, sizeof(o));
     o.names = names;
@@ -189,31 +196,60 @@ int og_cli_cert_acme(og_cli *cli, int argc, char **argv)
     opterr = 0;
     while ((c = getopt_long(argc - 1, argv + 1, "", lo, NULL)) != -1) {
         switch (c) {
-        case 't': tenant = optarg; break;
+        case 't':
+            tenant = optarg;
+            break;
         case 'n':
             if (o.nnames >= OG_ACME_MAX_NAMES)
                 return og_cli_usage("cert", "too many --name (at most %d)", OG_ACME_MAX_NAMES);
             names[o.nnames++] = optarg;
             break;
-        case 'c': o.challenge = optarg; break;
-        case 'l': o.http_listen = optarg; break;
-        case 'w': o.webroot = optarg; break;
-        case 'p': o.dns_provider = optarg; break;
-        case 'C': o.dns_config = optarg; break;
-        case 'k': o.key_type = optarg; break;
-        case 'a': o.account = optarg; break;
-        case 'T': timeout = optarg; break;
-        case 'r': reason = optarg; break;
-        case 'j': json = 1; break;
-        case 'D': due = 1; break;
-        case 'L': o.tls_listen = optarg; break;
+        case 'c':
+            o.challenge = optarg;
+            break;
+        case 'l':
+            o.http_listen = optarg;
+            break;
+        case 'w':
+            o.webroot = optarg;
+            break;
+        case 'p':
+            o.dns_provider = optarg;
+            break;
+        case 'C':
+            o.dns_config = optarg;
+            break;
+        case 'k':
+            o.key_type = optarg;
+            break;
+        case 'a':
+            o.account = optarg;
+            break;
+        case 'T':
+            timeout = optarg;
+            break;
+        case 'r':
+            reason = optarg;
+            break;
+        case 'j':
+            json = 1;
+            break;
+        case 'D':
+            due = 1;
+            break;
+        case 'L':
+            o.tls_listen = optarg;
+            break;
         case 'g':
             if (o.ntargets >= 64)
                 return og_cli_usage("cert", "too many --target (at most 64)");
             targets[o.ntargets++] = optarg;
             break;
-        case 'G': set_targets = optarg; break;
-        default: return og_cli_badopt("cert", argv + 1);
+        case 'G':
+            set_targets = optarg;
+            break;
+        default:
+            return og_cli_badopt("cert", argv + 1);
         }
     }
     int npos = argc - 1 - optind;

@@ -7,8 +7,8 @@
 #include <string.h>
 #include <time.h>
 
-#define MAX_HANDLERS 32
-#define FANOUT_BATCH 500
+#define MAX_HANDLERS  32
+#define FANOUT_BATCH  500
 #define DELIVER_BATCH 16
 
 typedef struct subscription {
@@ -117,7 +117,8 @@ static int fanout_one(og_store *s, const subscription *sub, int *made)
     og_time_format(now_us, now);
     if ((error = og_store_tx_begin(s)) < 0)
         return error;
-    if ((error = og_stmt_prepare(&cur, s, "SELECT last_seq FROM event_cursors WHERE handler = ?")) < 0)
+    if ((error = og_stmt_prepare(&cur, s, "SELECT last_seq FROM event_cursors WHERE handler = ?")) <
+        0)
         goto cleanup;
     og_stmt_bind_text(cur, 1, sub->name);
     if ((error = og_stmt_step(cur)) < 0)

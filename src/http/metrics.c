@@ -15,13 +15,13 @@ static const int statuses[] = {200, 201, 202, 204, 400, 401, 403, 404, 405, 409,
 #define NSTATUS (sizeof(statuses) / sizeof(statuses[0]) + 1)
 
 /* Upper bounds in microseconds: 1 ms .. 10 s, the range between a token check and a big export. */
-static const int64_t buckets_us[] = {1000,   2500,    5000,    10000,   25000,   50000,  100000,
+static const int64_t buckets_us[] = {1000,   2500,   5000,    10000,   25000,   50000,   100000,
                                      250000, 500000, 1000000, 2500000, 5000000, 10000000};
-#define NBUCKET (sizeof(buckets_us) / sizeof(buckets_us[0]) + 1)   /* + the +Inf bucket */
+#define NBUCKET (sizeof(buckets_us) / sizeof(buckets_us[0]) + 1) /* + the +Inf bucket */
 
 typedef struct metrics_row {
     atomic_uint_fast64_t by_status[NSTATUS];
-    atomic_uint_fast64_t bucket[NBUCKET];   /* non-cumulative; summed when rendered */
+    atomic_uint_fast64_t bucket[NBUCKET]; /* non-cumulative; summed when rendered */
     atomic_uint_fast64_t sum_us;
     atomic_uint_fast64_t count;
 } metrics_row;
@@ -30,7 +30,7 @@ struct og_http_metrics {
     const og_http_route *routes;
     size_t nroutes;
     atomic_int_fast64_t inflight;
-    metrics_row rows[];   /* nroutes + 1: the last one counts unmatched requests */
+    metrics_row rows[]; /* nroutes + 1: the last one counts unmatched requests */
 };
 
 int og_http__metrics_new(og_http_metrics **out, const og_http_route *routes, size_t nroutes)
@@ -105,10 +105,10 @@ int og_http__metrics_render(og_http_metrics *m, og_buf *out)
     int error = 0;
     const char *route, *method;
 
-#define P(...)                                                                                    \
-    do {                                                                                          \
-        if ((error = og_buf_printf(out, __VA_ARGS__)) < 0)                                        \
-            goto cleanup;                                                                         \
+#define P(...)                                                                                     \
+    do {                                                                                           \
+        if ((error = og_buf_printf(out, __VA_ARGS__)) < 0)                                         \
+            goto cleanup;                                                                          \
     } while (0)
 
     P("# HELP opsgate_http_requests_total HTTP requests by route pattern, method and status.\n"

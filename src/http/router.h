@@ -12,8 +12,8 @@ struct og_http_req;
 typedef int (*og_http_handler)(struct og_http_req *req);
 
 /* Route flags. */
-#define OG_HTTP_ROUTE_PUBLIC 0x1   /* no bearer token needed (/healthz) */
-#define OG_HTTP_ROUTE_METRICS 0x2  /* /metrics: token rule decided by the server's config */
+#define OG_HTTP_ROUTE_PUBLIC  0x1 /* no bearer token needed (/healthz) */
+#define OG_HTTP_ROUTE_METRICS 0x2 /* /metrics: token rule decided by the server's config */
 /* The request body is not buffered: the handler runs after authentication, once the headers are
  * in (before any byte of the body), and sets og_http_req's body_write, body_finish and body_free;
  * max_body does not apply, the server's upload cap does (see server.h). */
@@ -25,15 +25,15 @@ typedef int (*og_http_handler)(struct og_http_req *req);
  * label, so metrics cardinality is bounded by the table, not by what clients send.
  */
 typedef struct og_http_route {
-    const char *method;    /* "GET", "POST", "DELETE" */
-    const char *pattern;   /* "/api/v1/tenants/{tenant}" */
+    const char *method;  /* "GET", "POST", "DELETE" */
+    const char *pattern; /* "/api/v1/tenants/{tenant}" */
     og_http_handler handler;
     unsigned flags;
 } og_http_route;
 
 #define OG_HTTP_MAX_PARAMS 4
-#define OG_HTTP_PARAM_MAX 256   /* longest segment value a parameter takes; longer never matches */
-#define OG_HTTP_PATH_MAX 2048   /* longer paths never match */
+#define OG_HTTP_PARAM_MAX  256  /* longest segment value a parameter takes; longer never matches */
+#define OG_HTTP_PATH_MAX   2048 /* longer paths never match */
 
 typedef struct og_http_param {
     char name[32];
@@ -41,17 +41,17 @@ typedef struct og_http_param {
 } og_http_param;
 
 typedef struct og_http_match {
-    const og_http_route *route;   /* the matched entry, NULL when none */
-    size_t index;                 /* its index in the table */
+    const og_http_route *route; /* the matched entry, NULL when none */
+    size_t index;               /* its index in the table */
     size_t nparams;
     og_http_param params[OG_HTTP_MAX_PARAMS];
-    char allow[128];              /* OG_HTTP_NO_METHOD: the methods the path accepts, "GET, POST" */
+    char allow[128]; /* OG_HTTP_NO_METHOD: the methods the path accepts, "GET, POST" */
 } og_http_match;
 
 enum og_http_route_result {
     OG_HTTP_FOUND = 0,
-    OG_HTTP_NO_ROUTE,    /* no pattern matches the path: 404 */
-    OG_HTTP_NO_METHOD,   /* some pattern matches the path, none with this method: 405 + Allow */
+    OG_HTTP_NO_ROUTE,  /* no pattern matches the path: 404 */
+    OG_HTTP_NO_METHOD, /* some pattern matches the path, none with this method: 405 + Allow */
 };
 
 /* Match method and path (no query string) against table[0..n). HEAD matches GET routes.
@@ -75,12 +75,12 @@ int og_http__target_check(const char *raw);
 
 /* What the framing headers of a request say, gathered by the server. */
 typedef struct og_http_framing {
-    int http10;           /* an HTTP/1.0 request */
-    int n_length;         /* Content-Length fields */
-    int length_differs;   /* ... not all with the same value */
-    int n_te;             /* Transfer-Encoding fields */
-    char te[256];         /* their values joined with ", " */
-    int te_long;          /* ... which did not fit in te */
+    int http10;         /* an HTTP/1.0 request */
+    int n_length;       /* Content-Length fields */
+    int length_differs; /* ... not all with the same value */
+    int n_te;           /* Transfer-Encoding fields */
+    char te[256];       /* their values joined with ", " */
+    int te_long;        /* ... which did not fit in te */
 } og_http_framing;
 
 /*
@@ -107,7 +107,7 @@ typedef struct og_http_metrics og_http_metrics;
 /* Counters for nroutes routes plus one "unmatched" row (index nroutes). routes is borrowed and
  * must outlive the metrics. Caller frees with og_http__metrics_free(). */
 int og_http__metrics_new(og_http_metrics **out, const og_http_route *routes, size_t nroutes);
-void og_http__metrics_free(og_http_metrics *m);   /* NULL-safe */
+void og_http__metrics_free(og_http_metrics *m); /* NULL-safe */
 /* Record one finished request. Thread-safe and lock-free; route >= nroutes means unmatched. */
 void og_http__metrics_observe(og_http_metrics *m, size_t route, int status, int64_t dur_us);
 void og_http__metrics_inflight(og_http_metrics *m, int delta);

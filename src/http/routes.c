@@ -292,7 +292,7 @@ static int h_token_create(og_http_req *r)
     error = og_http__reply(r, 201, out);
     out = NULL;
 cleanup:
-    og_crypto_wipe(token, sizeof(token));   /* the secret leaves only inside the reply */
+    og_crypto_wipe(token, sizeof(token)); /* the secret leaves only inside the reply */
     json_decref(out);
     json_decref(body);
     return error;

@@ -7,19 +7,30 @@
 int og_http__status_for(int code)
 {
     switch (code) {
-    case OG_OK: return 200;
-    case OG_EPENDING: return 202;
-    case OG_EINVAL: return 400;
-    case OG_EAUTH: return 401;
-    case OG_EDENIED: return 403;
-    case OG_ENOTFOUND: return 404;
-    case OG_EEXISTS: return 409;
-    case OG_ECONFLICT: return 409;
-    case OG_ETOOBIG: return 413;
-    case OG_EBUSY: return 503;
+    case OG_OK:
+        return 200;
+    case OG_EPENDING:
+        return 202;
+    case OG_EINVAL:
+        return 400;
+    case OG_EAUTH:
+        return 401;
+    case OG_EDENIED:
+        return 403;
+    case OG_ENOTFOUND:
+        return 404;
+    case OG_EEXISTS:
+        return 409;
+    case OG_ECONFLICT:
+        return 409;
+    case OG_ETOOBIG:
+        return 413;
+    case OG_EBUSY:
+        return 503;
     /* OG_ERROR, OG_ECORRUPT, OG_ESCHEMA and anything unknown: the server's fault. The caller
      * replaces the message so internals (paths, SQL) never reach the client. */
-    default: return 500;
+    default:
+        return 500;
     }
 }
 
@@ -31,8 +42,8 @@ char *og_http__error_body(const char *code, const char *message)
     json_t *msg = json_string(message ? message : "");
     if (!msg)
         msg = json_string("(message withheld: not valid UTF-8)");
-    json_t *doc = json_pack("{s:{s:s,s:o}}", "error", "code", code ? code : "internal", "message",
-                            msg);
+    json_t *doc =
+        json_pack("{s:{s:s,s:o}}", "error", "code", code ? code : "internal", "message", msg);
     if (doc)
         out = json_dumps(doc, JSON_COMPACT);
     json_decref(doc);

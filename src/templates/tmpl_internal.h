@@ -9,15 +9,15 @@
 #include <stdint.h>
 
 typedef enum tmpl_kind {
-    TK_TEXT,      /* literal bytes */
-    TK_VAR,       /* {{name}}: escaped per the render options */
-    TK_RAW,       /* {{{name}}} or {{&name}}: never escaped */
-    TK_SECTION,   /* {{#name}} ... {{/name}} */
-    TK_INVERTED,  /* {{^name}} ... {{/name}} */
-    TK_PARTIAL,   /* {{>name}} */
-    TK_PARENT,    /* {{<name}} ... {{/name}}: body holds only the argument blocks */
-    TK_BLOCK,     /* {{$name}} ... {{/name}} */
-    TK_NOP,       /* a comment or delimiter change that starts a line: only carries line_start */
+    TK_TEXT,     /* literal bytes */
+    TK_VAR,      /* {{name}}: escaped per the render options */
+    TK_RAW,      /* {{{name}}} or {{&name}}: never escaped */
+    TK_SECTION,  /* {{#name}} ... {{/name}} */
+    TK_INVERTED, /* {{^name}} ... {{/name}} */
+    TK_PARTIAL,  /* {{>name}} */
+    TK_PARENT,   /* {{<name}} ... {{/name}}: body holds only the argument blocks */
+    TK_BLOCK,    /* {{$name}} ... {{/name}} */
+    TK_NOP,      /* a comment or delimiter change that starts a line: only carries line_start */
 } tmpl_kind;
 
 /*
@@ -27,12 +27,13 @@ typedef enum tmpl_kind {
  */
 typedef struct tmpl_node {
     uint8_t kind;
-    bool line_start;   /* first node of a source line: a partial's indentation goes here */
-    bool dynamic;      /* {{>*name}} / {{<*name}}: `name` is looked up for the partial's name */
-    uint32_t end;      /* index after the last node of the body (i+1 for leaves) */
-    const char *s;     /* text, or the tag's name */
+    bool line_start; /* first node of a source line: a partial's indentation goes here */
+    bool dynamic;    /* {{>*name}} / {{<*name}}: `name` is looked up for the partial's name */
+    uint32_t end;    /* index after the last node of the body (i+1 for leaves) */
+    const char *s;   /* text, or the tag's name */
     size_t n;
-    const char *indent;  /* partial/parent: standalone indentation; block: indentation at expansion */
+    const char
+        *indent; /* partial/parent: standalone indentation; block: indentation at expansion */
     size_t indent_len;
     int line, column;
 } tmpl_node;
@@ -44,11 +45,11 @@ typedef struct tmpl_name {
 } tmpl_name;
 
 struct og_tmpl {
-    char *src;       /* owned copy of the source; nodes point into it */
+    char *src; /* owned copy of the source; nodes point into it */
     size_t src_len;
     tmpl_node *nodes;
     size_t n_nodes;
-    char *name;      /* owned; "" for a template parsed without a name */
+    char *name;          /* owned; "" for a template parsed without a name */
     tmpl_name *optional; /* names listed in {{! optional: a, b.c }} comments of this source */
     size_t n_optional;
 };

@@ -166,7 +166,8 @@ int og_file_write_atomic(const char *path, const void *data, size_t len, unsigne
     }
     fd = -1;
     if (rename(tmp, path) < 0) {
-        error = og_error_set(OG_ERROR, "cannot rename '%s' to '%s': %s", tmp, path, strerror(errno));
+        error =
+            og_error_set(OG_ERROR, "cannot rename '%s' to '%s': %s", tmp, path, strerror(errno));
         goto cleanup;
     }
     free(tmp);

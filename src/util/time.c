@@ -131,7 +131,9 @@ int og_time_parse(const char *s, int64_t *out_us)
     *out_us = ((int64_t)t - offset_s) * 1000000 + frac_us;
     return 0;
 bad:
-    return og_error_set(OG_EINVAL, "bad time '%s' (expected RFC 3339, e.g. 2026-11-22T04:15:20Z, or a date 2026-11-22)", s);
+    return og_error_set(
+        OG_EINVAL,
+        "bad time '%s' (expected RFC 3339, e.g. 2026-11-22T04:15:20Z, or a date 2026-11-22)", s);
 }
 
 int og_duration_parse(const char *s, int64_t *out_us)
@@ -160,5 +162,7 @@ int og_duration_parse(const char *s, int64_t *out_us)
     *out_us = v * unit;
     return 0;
 bad:
-    return og_error_set(OG_EINVAL, "bad duration '%s' (expected a positive number with s, m, h, d or w, e.g. 30d)", s);
+    return og_error_set(
+        OG_EINVAL, "bad duration '%s' (expected a positive number with s, m, h, d or w, e.g. 30d)",
+        s);
 }

@@ -18,9 +18,9 @@ void og_test_rmrf(const char *path);
 
 /* A data folder made by og_install_init, opened, with a local-operator context. */
 typedef struct og_test_env {
-    char *dir;          /* the temp folder holding data/ */
+    char *dir; /* the temp folder holding data/ */
     char *data_dir;
-    char token[128];    /* the platform admin's token */
+    char token[128]; /* the platform admin's token */
     og_store *store;
     og_keyring *keys;
     og_ctx ctx;
@@ -34,7 +34,7 @@ void og_test_env_teardown(og_test_env *env);
     do {                                                                                           \
         int og_rc_ = (call);                                                                       \
         if (og_rc_ != 0)                                                                           \
-            fail_msg("%s returned %d: %s", #call, og_rc_, og_error_last());                       \
+            fail_msg("%s returned %d: %s", #call, og_rc_, og_error_last());                        \
     } while (0)
 
 #endif

@@ -14,11 +14,11 @@ typedef struct og_notify_channel {
     const char *id;
     const char *tenant_id;
     const char *type;
-    const char *target;       /* URL, address, queue name ... as given at add time: secret (a URL
-                               * may carry credentials), name it only through og_url_redact() */
-    const uint8_t *secret;    /* the opened secret (HMAC key, credentials, SMTP URL), may be NULL */
+    const char *target;    /* URL, address, queue name ... as given at add time: secret (a URL
+                            * may carry credentials), name it only through og_url_redact() */
+    const uint8_t *secret; /* the opened secret (HMAC key, credentials, SMTP URL), may be NULL */
     size_t secret_len;
-    const json_t *config;     /* non-secret settings given at add time (an object) */
+    const json_t *config; /* non-secret settings given at add time (an object) */
     /* The addresses this send may connect to (egress.h): check the resolved address of every
      * connection with og_egress_check_sockaddr() before connecting. Never NULL from the notify
      * module; a NULL policy allows global unicast addresses only. */
@@ -27,18 +27,18 @@ typedef struct og_notify_channel {
 
 /* One notification. Borrowed for the call. */
 typedef struct og_notify_msg {
-    const char *event_id;     /* stable across retries: receivers deduplicate on it */
-    const char *event_type;   /* "gate.review", "gate.approval", "notify.test", ... */
+    const char *event_id;   /* stable across retries: receivers deduplicate on it */
+    const char *event_type; /* "gate.review", "gate.approval", "notify.test", ... */
     const char *tenant_id;
-    const char *subject;      /* one line for humans, UTF-8, no control characters: names the
-                               * client, the object, what happened and what to do */
-    const char *text;         /* the body for humans: plain UTF-8 text, lines end in "\n" */
-    const json_t *payload;    /* the event's machine fields (webhook body, ticket fields) */
-    const char *tenant_name;  /* the client's name; NULL for a platform event */
+    const char *subject;     /* one line for humans, UTF-8, no control characters: names the
+                              * client, the object, what happened and what to do */
+    const char *text;        /* the body for humans: plain UTF-8 text, lines end in "\n" */
+    const json_t *payload;   /* the event's machine fields (webhook body, ticket fields) */
+    const char *tenant_name; /* the client's name; NULL for a platform event */
 } og_notify_msg;
 
 typedef struct og_notifier {
-    const char *type;         /* "webhook", "email", "psa" */
+    const char *type; /* "webhook", "email", "psa" */
     /* Check target, secret and config when a channel is added (OG_EINVAL naming the problem).
      * May be NULL. */
     int (*validate)(const char *target, const void *secret, size_t secret_len,

@@ -26,9 +26,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAX_THREADS 16
+#define MAX_THREADS  16
 #define MAX_REQUESTS 100000
-#define LINE 200
+#define LINE         200
 
 static const char *req_path = "/";
 
@@ -60,8 +60,8 @@ static void add_line(worker *w, int64_t a, int64_t b, int ok, const char *fp, co
         w->out = p;
         w->cap = nc;
     }
-    int n = snprintf(w->out + w->len, LINE, "%lld %lld %d %s %s\n", (long long)a, (long long)b,
-                     ok, fp[0] ? fp : "-", err);
+    int n = snprintf(w->out + w->len, LINE, "%lld %lld %d %s %s\n", (long long)a, (long long)b, ok,
+                     fp[0] ? fp : "-", err);
     if (n > 0)
         w->len += (size_t)(n < LINE ? n : LINE - 1);
 }

@@ -29,7 +29,7 @@
 
 #define MAX_REQ (1 << 20)
 
-static int fixed_port;   /* --port: bind this one (a receiver coming back up on its old port) */
+static int fixed_port; /* --port: bind this one (a receiver coming back up on its old port) */
 
 static int listen_on(const char *port_file)
 {
@@ -96,9 +96,9 @@ static int header(const char *hdrs, const char *name, char *out, size_t size)
 static void reply(int fd, int status, const char *text)
 {
     char buf[256];
-    int n = snprintf(buf, sizeof(buf),
-                     "HTTP/1.1 %d %s\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", status,
-                     text);
+    int n =
+        snprintf(buf, sizeof(buf),
+                 "HTTP/1.1 %d %s\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", status, text);
     (void)!write(fd, buf, (size_t)n);
 }
 
@@ -111,12 +111,18 @@ static int webhook(int argc, char **argv)
     static char seen[4096][65];
     int nseen = 0;
     for (int i = 2; i + 1 < argc; i += 2) {
-        if (!strcmp(argv[i], "--port-file")) port_file = argv[i + 1];
-        else if (!strcmp(argv[i], "--secret-file")) secret_file = argv[i + 1];
-        else if (!strcmp(argv[i], "--log")) log = argv[i + 1];
-        else if (!strcmp(argv[i], "--fail")) fail = atoi(argv[i + 1]);
-        else if (!strcmp(argv[i], "--capture")) capture = argv[i + 1];
-        else if (!strcmp(argv[i], "--port")) fixed_port = atoi(argv[i + 1]);
+        if (!strcmp(argv[i], "--port-file"))
+            port_file = argv[i + 1];
+        else if (!strcmp(argv[i], "--secret-file"))
+            secret_file = argv[i + 1];
+        else if (!strcmp(argv[i], "--log"))
+            log = argv[i + 1];
+        else if (!strcmp(argv[i], "--fail"))
+            fail = atoi(argv[i + 1]);
+        else if (!strcmp(argv[i], "--capture"))
+            capture = argv[i + 1];
+        else if (!strcmp(argv[i], "--port"))
+            fixed_port = atoi(argv[i + 1]);
     }
     if (!port_file || !secret_file || !log)
         return 2;
@@ -273,8 +279,10 @@ static int smtp(int argc, char **argv)
     const char *port_file = NULL, *dir = NULL;
     int count = 0;
     for (int i = 2; i + 1 < argc; i += 2) {
-        if (!strcmp(argv[i], "--port-file")) port_file = argv[i + 1];
-        else if (!strcmp(argv[i], "--out")) dir = argv[i + 1];
+        if (!strcmp(argv[i], "--port-file"))
+            port_file = argv[i + 1];
+        else if (!strcmp(argv[i], "--out"))
+            dir = argv[i + 1];
     }
     if (!port_file || !dir)
         return 2;

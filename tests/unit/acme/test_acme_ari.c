@@ -65,7 +65,7 @@ static void test_acme_ari__fallback_is_two_thirds_with_jitter(void **state)
     int64_t nb = 1000 * DAY, na = nb + 90 * DAY;
     assert_true(og_acme_renew_fallback(nb, na, 0) == nb + 60 * DAY);
     int64_t t = og_acme_renew_fallback(nb, na, UINT64_MAX);
-    assert_true(t <= nb + 60 * DAY && t > nb + 57 * DAY);   /* jitter at most 1/30 = 3 days */
+    assert_true(t <= nb + 60 * DAY && t > nb + 57 * DAY); /* jitter at most 1/30 = 3 days */
     /* 6-day certificates renew on day 4 */
     assert_true(og_acme_renew_fallback(0, 6 * DAY, 0) == 4 * DAY);
     /* a nonsense lifetime does not go negative */
@@ -82,10 +82,14 @@ static void test_acme_ari__renewal_info_parses(void **state)
     OG_ASSERT_OK(og_time_parse("2026-01-02T04:00:00Z", &want));
     assert_true(s == want && e == want + DAY);
     const char *bad[] = {
-        "", "[]", "{}", "{\"suggestedWindow\":{}}",
+        "",
+        "[]",
+        "{}",
+        "{\"suggestedWindow\":{}}",
         "{\"suggestedWindow\":{\"start\":\"2026-01-02T04:00:00Z\"}}",
         "{\"suggestedWindow\":{\"start\":\"yesterday\",\"end\":\"2026-01-03T04:00:00Z\"}}",
-        "{\"suggestedWindow\":{\"start\":\"2026-01-03T04:00:00Z\",\"end\":\"2026-01-02T04:00:00Z\"}}",
+        "{\"suggestedWindow\":{\"start\":\"2026-01-03T04:00:00Z\",\"end\":\"2026-01-02T04:00:00Z\"}"
+        "}",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         assert_int_equal(og_acme_ari_parse(bad[i], strlen(bad[i]), &s, &e), OG_EINVAL);

@@ -107,7 +107,7 @@ static int jws_verifies(json_t *jws, EVP_PKEY *pub, const char *alg)
     snprintf(input, sizeof(input), "%s.%s", p, pl);
     if (alg[0] == 'E') {
         size_t half = strcmp(alg, "ES256") == 0 ? 32 : 48;
-        assert_int_equal(slen, 2 * half);   /* raw, not DER */
+        assert_int_equal(slen, 2 * half); /* raw, not DER */
         ECDSA_SIG *es = ECDSA_SIG_new();
         ECDSA_SIG_set0(es, BN_bin2bn(sig, (int)half, NULL), BN_bin2bn(sig + half, (int)half, NULL));
         derlen = i2d_ECDSA_SIG(es, &der);
@@ -116,8 +116,8 @@ static int jws_verifies(json_t *jws, EVP_PKEY *pub, const char *alg)
     EVP_MD_CTX *md = EVP_MD_CTX_new();
     EVP_DigestVerifyInit(md, NULL, strcmp(alg, "ES384") == 0 ? EVP_sha384() : EVP_sha256(), NULL,
                          pub);
-    ok = EVP_DigestVerify(md, der ? der : sig, der ? (size_t)derlen : slen,
-                          (const uint8_t *)input, strlen(input)) == 1;
+    ok = EVP_DigestVerify(md, der ? der : sig, der ? (size_t)derlen : slen, (const uint8_t *)input,
+                          strlen(input)) == 1;
     EVP_MD_CTX_free(md);
     OPENSSL_free(der);
     free(sig);
@@ -130,8 +130,8 @@ static void check_key_type(const char *type, const char *alg)
     json_t *jws = NULL;
     OG_ASSERT_OK(og_acme__key_generate(&key, type));
     assert_string_equal(og_acme__jws_alg(key), alg);
-    OG_ASSERT_OK(og_acme__jws_json(&jws, key, NULL, "nonce-1", "https://ca.test/new-acct",
-                                   "{\"a\":1}"));
+    OG_ASSERT_OK(
+        og_acme__jws_json(&jws, key, NULL, "nonce-1", "https://ca.test/new-acct", "{\"a\":1}"));
     json_t *prot = b64_json(json_string_value(json_object_get(jws, "protected")));
     assert_string_equal(json_string_value(json_object_get(prot, "alg")), alg);
     assert_string_equal(json_string_value(json_object_get(prot, "nonce")), "nonce-1");
@@ -147,8 +147,8 @@ static void check_key_type(const char *type, const char *alg)
     json_decref(prot);
     json_decref(jws);
     /* with a kid: no jwk in the header; POST-as-GET has the empty payload */
-    OG_ASSERT_OK(og_acme__jws_json(&jws, key, "https://ca.test/acct/1", "n2", "https://ca.test/o",
-                                   NULL));
+    OG_ASSERT_OK(
+        og_acme__jws_json(&jws, key, "https://ca.test/acct/1", "n2", "https://ca.test/o", NULL));
     prot = b64_json(json_string_value(json_object_get(jws, "protected")));
     assert_string_equal(json_string_value(json_object_get(prot, "kid")), "https://ca.test/acct/1");
     assert_null(json_object_get(prot, "jwk"));
@@ -226,15 +226,16 @@ static void test_acme_jws__eab_is_hs256_over_the_account_jwk(void **state)
     EVP_PKEY *key = NULL;
     json_t *eab = NULL;
     size_t klen;
-    uint8_t *mac_key = b64("zWNDZM6eQGHWpSRTPal5eIUYFTu7EajVIoguysqZ9wG44nMEtx3MUAsUDkMTQ12W",
-                           &klen);
+    uint8_t *mac_key =
+        b64("zWNDZM6eQGHWpSRTPal5eIUYFTu7EajVIoguysqZ9wG44nMEtx3MUAsUDkMTQ12W", &klen);
     OG_ASSERT_OK(og_acme__key_generate(&key, "ec256"));
     OG_ASSERT_OK(og_acme__eab(&eab, key, "kid-1", mac_key, klen, "https://ca.test/new-acct"));
     json_t *prot = b64_json(json_string_value(json_object_get(eab, "protected")));
     assert_string_equal(json_string_value(json_object_get(prot, "alg")), "HS256");
     assert_string_equal(json_string_value(json_object_get(prot, "kid")), "kid-1");
-    assert_string_equal(json_string_value(json_object_get(prot, "url")), "https://ca.test/new-acct");
-    assert_null(json_object_get(prot, "nonce"));   /* RFC 8555 §7.3.4: no nonce */
+    assert_string_equal(json_string_value(json_object_get(prot, "url")),
+                        "https://ca.test/new-acct");
+    assert_null(json_object_get(prot, "nonce")); /* RFC 8555 §7.3.4: no nonce */
     json_t *payload = b64_json(json_string_value(json_object_get(eab, "payload")));
     json_t *jwk = og_acme__jwk(key);
     assert_true(json_equal(payload, jwk));
@@ -438,7 +439,7 @@ static void test_acme_tlsalpn__certificate_carries_the_critical_acme_identifier(
     ASN1_OCTET_STRING *v = X509_EXTENSION_get_data(ext);
     og_crypto_sha256("tok.thumb", 9, h);
     assert_int_equal(ASN1_STRING_length(v), 34);
-    assert_int_equal(ASN1_STRING_get0_data(v)[0], 0x04);   /* DER OCTET STRING of the digest */
+    assert_int_equal(ASN1_STRING_get0_data(v)[0], 0x04); /* DER OCTET STRING of the digest */
     assert_int_equal(ASN1_STRING_get0_data(v)[1], 32);
     assert_memory_equal(ASN1_STRING_get0_data(v) + 2, h, 32);
     assert_int_equal(X509_check_host(x, "www.example.test", 0, 0, NULL), 1);

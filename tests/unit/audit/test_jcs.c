@@ -85,9 +85,10 @@ static void test_jcs__keys_sort_by_utf16_code_units(void **state)
 static void test_jcs__strings_literals_and_nesting(void **state)
 {
     (void)state;
-    char *s = jcs_of("{\"numbers\":[333333333.33333329,1E30,4.50,2e-3,0.000000000000000000000000001],"
-                     "\"string\":\"\\u20ac$\\u000F\\u000aA'\\u0042\\u0022\\u005c\\\\\\\"\\/\","
-                     "\"literals\":[null,true,false]}");
+    char *s =
+        jcs_of("{\"numbers\":[333333333.33333329,1E30,4.50,2e-3,0.000000000000000000000000001],"
+               "\"string\":\"\\u20ac$\\u000F\\u000aA'\\u0042\\u0022\\u005c\\\\\\\"\\/\","
+               "\"literals\":[null,true,false]}");
     assert_string_equal(s, "{\"literals\":[null,true,false],\"numbers\":[333333333.3333333,1e+30,"
                            "4.5,0.002,1e-27],\"string\":\"\xe2\x82\xac$\\u000f\\nA'B\\\"\\\\\\\\"
                            "\\\"/\"}");
@@ -122,18 +123,40 @@ static void test_jcs__record_canonical_form_equals_jcs_of_its_json(void **state)
 {
     (void)state;
     og_audit__row rows[2] = {
-        {.chain = "platform", .seq = 7, .time = "2026-11-22T04:15:20.123456Z",
-         .actor = "local:root as user:\xc3\xa9ve", .token_id = NULL, .area = "platform",
-         .action = "tenant.create", .target_type = "tenant", .target_id = "t-1",
-         .event_id = NULL, .analysis = "{\"a\":[1,2.5,\"x\\n\"],\"b\":null}", .gate_level = NULL,
-         .outcome = "ok", .detail = NULL, .rollback_of = 0,
+        {.chain = "platform",
+         .seq = 7,
+         .time = "2026-11-22T04:15:20.123456Z",
+         .actor = "local:root as user:\xc3\xa9ve",
+         .token_id = NULL,
+         .area = "platform",
+         .action = "tenant.create",
+         .target_type = "tenant",
+         .target_id = "t-1",
+         .event_id = NULL,
+         .analysis = "{\"a\":[1,2.5,\"x\\n\"],\"b\":null}",
+         .gate_level = NULL,
+         .outcome = "ok",
+         .detail = NULL,
+         .rollback_of = 0,
          .prev_hash = "00000000000000000000000000000000000000000000000000000000000000ff"},
-        {.chain = "1234", .seq = 1, .time = "2026-11-22T04:15:20.000000Z", .actor = "user:al\"ice",
-         .token_id = "tok", .area = "certs", .action = "cert.renew", .target_type = NULL,
-         .target_id = NULL, .event_id = "ev-9", .analysis = NULL, .gate_level = "L2",
-         .gate_decision = "approved", .gate_decided_by = "user:bob",
-         .gate_decided_at = "2026-11-22T04:15:19Z", .outcome = "failed",
-         .detail = "tab\there, quote \" and \\", .rollback_of = 3,
+        {.chain = "1234",
+         .seq = 1,
+         .time = "2026-11-22T04:15:20.000000Z",
+         .actor = "user:al\"ice",
+         .token_id = "tok",
+         .area = "certs",
+         .action = "cert.renew",
+         .target_type = NULL,
+         .target_id = NULL,
+         .event_id = "ev-9",
+         .analysis = NULL,
+         .gate_level = "L2",
+         .gate_decision = "approved",
+         .gate_decided_by = "user:bob",
+         .gate_decided_at = "2026-11-22T04:15:19Z",
+         .outcome = "failed",
+         .detail = "tab\there, quote \" and \\",
+         .rollback_of = 3,
          .prev_hash = "0000000000000000000000000000000000000000000000000000000000000000"},
     };
     for (int i = 0; i < 2; i++) {

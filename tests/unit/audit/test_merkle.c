@@ -46,7 +46,8 @@ static int proof_of(json_t *o, uint8_t proof[OG_MERKLE_MAX_PROOF][32])
         return 0;
     if (json_array_size(arr) > OG_MERKLE_MAX_PROOF)
         return -1;
-    json_array_foreach(arr, i, v) {
+    json_array_foreach(arr, i, v)
+    {
         uint8_t *raw = NULL;
         size_t len = 0;
         if (og_base64_decode(json_string_value(v), &raw, &len) < 0 || len != 32) {
@@ -125,8 +126,7 @@ static int one_vector(const char *path, const struct stat *sb, int type, struct 
         if (np < 0 || l1 < 0 || l2 < 0)
             rc = OG_ECORRUPT;
         else
-            rc = og_audit_merkle_verify_consistency(s1, s2, r1, (size_t)l1,
-                                                    r2, (size_t)l2,
+            rc = og_audit_merkle_verify_consistency(s1, s2, r1, (size_t)l1, r2, (size_t)l2,
                                                     (const uint8_t(*)[32])proof, (size_t)np);
     } else {
         uint8_t root[64], leaf[64];
@@ -141,8 +141,8 @@ static int one_vector(const char *path, const struct stat *sb, int type, struct 
     }
     n_files++;
     if (want_err ? rc == 0 : rc != 0) {
-        fprintf(stderr, "%s: %s (%s)\n", path, want_err ? "accepted a bad proof" : "rejected a good one",
-                og_error_last());
+        fprintf(stderr, "%s: %s (%s)\n", path,
+                want_err ? "accepted a bad proof" : "rejected a good one", og_error_last());
         n_failed++;
     }
     want_err ? n_bad++ : n_good++;
@@ -198,8 +198,13 @@ static int subtree(void *arg, uint64_t begin, uint64_t end, uint8_t out[32])
 
 static void rfc6962_leaves(void)
 {
-    static const char *const data[8] = {"", "\x00", "\x10", "\x20\x21", "\x30\x31",
-                                        "\x40\x41\x42\x43", "\x50\x51\x52\x53\x54\x55\x56\x57",
+    static const char *const data[8] = {"",
+                                        "\x00",
+                                        "\x10",
+                                        "\x20\x21",
+                                        "\x30\x31",
+                                        "\x40\x41\x42\x43",
+                                        "\x50\x51\x52\x53\x54\x55\x56\x57",
                                         "\x60\x61\x62\x63\x64\x65\x66\x67\x68\x69\x6a\x6b\x6c\x6d"
                                         "\x6e\x6f"};
     static const size_t len[8] = {0, 1, 1, 2, 2, 4, 8, 16};
@@ -221,8 +226,8 @@ static void test_merkle__generated_proofs_match_the_spec_happy_paths(void **stat
     og_audit_merkle_acc_root(&acc, root);
     og_hex_encode(root, 32, hex);
     assert_string_equal(hex, "5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328");
-    const char *files[] = {"inclusion/1/happy-path.json", "inclusion/2/happy-path.json",
-                           "inclusion/3/happy-path.json", "inclusion/4/happy-path.json",
+    const char *files[] = {"inclusion/1/happy-path.json",   "inclusion/2/happy-path.json",
+                           "inclusion/3/happy-path.json",   "inclusion/4/happy-path.json",
                            "consistency/1/happy-path.json", "consistency/2/happy-path.json",
                            "consistency/3/happy-path.json", "consistency/4/happy-path.json"};
     for (size_t f = 0; f < sizeof(files) / sizeof(files[0]); f++) {
@@ -263,19 +268,18 @@ static void test_merkle__streaming_root_and_proofs_agree_for_every_size(void **s
         mth(0, n, want);
         og_audit_merkle_acc_root(&acc, roots[n]);
         assert_memory_equal(roots[n], want, 32);
-        assert_true(acc.depth <= 7);   /* O(log n) memory */
+        assert_true(acc.depth <= 7); /* O(log n) memory */
     }
     for (uint64_t n = 1; n <= MAXLEAVES; n++) {
         for (uint64_t m = 0; m < n; m++) {
             uint8_t proof[OG_MERKLE_MAX_PROOF][32];
             size_t np;
             OG_ASSERT_OK(og_audit_merkle_inclusion_proof(subtree, NULL, m, n, proof, &np));
-            OG_ASSERT_OK(og_audit_merkle_verify_inclusion(m, n, leaves[m], 32,
-                                                          (const uint8_t(*)[32])proof, np,
-                                                          roots[n], 32));
+            OG_ASSERT_OK(og_audit_merkle_verify_inclusion(
+                m, n, leaves[m], 32, (const uint8_t(*)[32])proof, np, roots[n], 32));
             /* the same proof for the neighbouring leaf must fail */
-            assert_int_equal(og_audit_merkle_verify_inclusion(m, n, leaves[(m + 1) % MAXLEAVES],
-                                                              32, (const uint8_t(*)[32])proof, np,
+            assert_int_equal(og_audit_merkle_verify_inclusion(m, n, leaves[(m + 1) % MAXLEAVES], 32,
+                                                              (const uint8_t(*)[32])proof, np,
                                                               roots[n], 32),
                              OG_ECORRUPT);
         }
@@ -287,11 +291,10 @@ static void test_merkle__streaming_root_and_proofs_agree_for_every_size(void **s
                                                             (const uint8_t(*)[32])proof, np));
             if (m < n)
                 /* ... and must not prove consistency with another tree */
-                assert_int_equal(og_audit_merkle_verify_consistency(m, n, roots[m], 32,
-                                                                    roots[n - 1], 32,
-                                                                    (const uint8_t(*)[32])proof,
-                                                                    np),
-                                 OG_ECORRUPT);
+                assert_int_equal(
+                    og_audit_merkle_verify_consistency(m, n, roots[m], 32, roots[n - 1], 32,
+                                                       (const uint8_t(*)[32])proof, np),
+                    OG_ECORRUPT);
         }
     }
 }
@@ -304,7 +307,8 @@ int main(void)
     snprintf(probe, sizeof(probe), "%s/inclusion/1/happy-path.json", spec_dir);
     if (access(probe, R_OK) != 0) {
         printf("SKIP: the Merkle test vectors are missing: %s (set OG_SHARED_DIR to the folder "
-               "holding spec/merkle/{inclusion,consistency})\n", probe);
+               "holding spec/merkle/{inclusion,consistency})\n",
+               probe);
         return 77;
     }
     const struct CMUnitTest tests[] = {

@@ -69,8 +69,8 @@ static json_t *deliveries(og_test_env *env, const char *state)
     return arr;
 }
 
-static const og_events_config fast = {.max_attempts = 4, .backoff_base_us = 1000,
-                                      .backoff_max_us = 4000};
+static const og_events_config fast = {
+    .max_attempts = 4, .backoff_base_us = 1000, .backoff_max_us = 4000};
 
 /* Run passes until nothing is due for a while (bounded). */
 static void drain(og_test_env *env)
@@ -106,7 +106,7 @@ static void test_events__a_failing_handler_is_retried_until_it_succeeds(void **s
     char id[OG_ID_LEN];
     OG_ASSERT_OK(og_events_subscribe("flaky", "test.*", flaky_handler, &f));
     emit(env, "test.one", id);
-    emit(env, "other.type", NULL);   /* not for this handler */
+    emit(env, "other.type", NULL); /* not for this handler */
     drain(env);
     assert_int_equal(atomic_load(&f.calls), 3);
     assert_int_equal(f.last_attempt, 3);
@@ -130,9 +130,8 @@ static void test_events__dead_letter_after_max_attempts_then_retry(void **state)
     assert_int_equal(atomic_load(&f.calls), fast.max_attempts);
     json_t *dead = deliveries(env, "dead");
     assert_int_equal(json_array_size(dead), 1);
-    assert_non_null(strstr(json_string_value(json_object_get(json_array_get(dead, 0),
-                                                             "last_error")),
-                           "on purpose"));
+    assert_non_null(strstr(
+        json_string_value(json_object_get(json_array_get(dead, 0), "last_error")), "on purpose"));
     json_decref(dead);
     /* retry: back to pending, and once the handler works it is delivered */
     OG_ASSERT_OK(og_events_retry(&env->ctx, id));
@@ -180,7 +179,7 @@ static int counting_handler(og_ctx *ctx, const og_event *ev, void *arg)
         return seen;
     }
     if (!seen)
-        f->last_attempt++;   /* the effect */
+        f->last_attempt++; /* the effect */
     if ((error = og_store_tx_commit(ctx->store)) < 0)
         return error;
     return n == 1 ? og_error_set(OG_ERROR, "lost the ack") : 0;
@@ -193,15 +192,15 @@ static void test_events__redelivery_is_idempotent_by_event_id(void **state)
     OG_ASSERT_OK(og_events_subscribe("counter", "test.*", counting_handler, &f));
     emit(env, "test.count", NULL);
     drain(env);
-    assert_int_equal(atomic_load(&f.calls), 2);   /* delivered twice */
-    assert_int_equal(f.last_attempt, 1);          /* applied once */
+    assert_int_equal(atomic_load(&f.calls), 2); /* delivered twice */
+    assert_int_equal(f.last_attempt, 1);        /* applied once */
 }
 
 static void test_events__a_handler_registered_later_still_gets_earlier_events(void **state)
 {
     og_test_env *env = *state;
     flaky f = {0};
-    emit(env, "test.early", NULL);   /* e.g. by the CLI, while no server runs */
+    emit(env, "test.early", NULL); /* e.g. by the CLI, while no server runs */
     OG_ASSERT_OK(og_events_subscribe("late", "*", flaky_handler, &f));
     drain(env);
     assert_int_equal(atomic_load(&f.calls), 1);
@@ -228,7 +227,7 @@ static void test_events__worker_threads_deliver_in_the_background(void **state)
     og_events_stop(ev);
     og_store_pool_close(pool);
     free(url);
-    assert_int_equal(atomic_load(&f.calls), 6);   /* five events, one retry */
+    assert_int_equal(atomic_load(&f.calls), 6); /* five events, one retry */
     json_t *done = deliveries(env, "done");
     assert_int_equal(json_array_size(done), 5);
     json_decref(done);

@@ -29,20 +29,20 @@ static void test_metrics__labels_requests_by_pattern_method_and_status(void **st
     og_http__metrics_observe(m, 1, 200, 1500);
     og_http__metrics_observe(m, 1, 200, 1500);
     og_http__metrics_observe(m, 1, 404, 100);
-    og_http__metrics_observe(m, 2, 404, 100);   /* unmatched */
-    og_http__metrics_observe(m, 0, 299, 100);   /* a status outside the list */
+    og_http__metrics_observe(m, 2, 404, 100); /* unmatched */
+    og_http__metrics_observe(m, 0, 299, 100); /* a status outside the list */
     char *s = render(m);
     assert_non_null(strstr(s, "# TYPE opsgate_http_requests_total counter\n"));
-    assert_non_null(strstr(
-        s, "opsgate_http_requests_total{route=\"/api/v1/tenants/{tenant}\",method=\"GET\","
-           "status=\"200\"} 2\n"));
-    assert_non_null(strstr(
-        s, "opsgate_http_requests_total{route=\"/api/v1/tenants/{tenant}\",method=\"GET\","
-           "status=\"404\"} 1\n"));
     assert_non_null(
-        strstr(s, "opsgate_http_requests_total{route=\"unmatched\",method=\"any\",status=\"404\"} 1\n"));
+        strstr(s, "opsgate_http_requests_total{route=\"/api/v1/tenants/{tenant}\",method=\"GET\","
+                  "status=\"200\"} 2\n"));
     assert_non_null(
-        strstr(s, "opsgate_http_requests_total{route=\"/healthz\",method=\"GET\",status=\"other\"} 1\n"));
+        strstr(s, "opsgate_http_requests_total{route=\"/api/v1/tenants/{tenant}\",method=\"GET\","
+                  "status=\"404\"} 1\n"));
+    assert_non_null(strstr(
+        s, "opsgate_http_requests_total{route=\"unmatched\",method=\"any\",status=\"404\"} 1\n"));
+    assert_non_null(strstr(
+        s, "opsgate_http_requests_total{route=\"/healthz\",method=\"GET\",status=\"other\"} 1\n"));
     /* Rows with no requests are left out. */
     assert_null(strstr(s, "status=\"500\""));
     free(s);
@@ -54,11 +54,12 @@ static void test_metrics__histogram_buckets_are_cumulative_and_agree_with_count(
     (void)state;
     og_http_metrics *m;
     OG_ASSERT_OK(og_http__metrics_new(&m, table, 2));
-    og_http__metrics_observe(m, 0, 200, 500);        /* <= 1 ms */
-    og_http__metrics_observe(m, 0, 200, 3000);       /* <= 5 ms */
-    og_http__metrics_observe(m, 0, 200, 60000000);   /* a minute: +Inf only */
+    og_http__metrics_observe(m, 0, 200, 500);      /* <= 1 ms */
+    og_http__metrics_observe(m, 0, 200, 3000);     /* <= 5 ms */
+    og_http__metrics_observe(m, 0, 200, 60000000); /* a minute: +Inf only */
     char *s = render(m);
-    const char *p = "opsgate_http_request_duration_seconds_bucket{route=\"/healthz\",method=\"GET\",";
+    const char *p =
+        "opsgate_http_request_duration_seconds_bucket{route=\"/healthz\",method=\"GET\",";
     char want[256];
     snprintf(want, sizeof(want), "%sle=\"0.001\"} 1\n", p);
     assert_non_null(strstr(s, want));
@@ -93,7 +94,7 @@ static void test_metrics__in_flight_gauge_moves_both_ways(void **state)
     og_http__metrics_free(m);
 }
 
-#define THREADS 8
+#define THREADS    8
 #define PER_THREAD 20000
 static void *hammer(void *arg)
 {

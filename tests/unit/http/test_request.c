@@ -88,7 +88,7 @@ static void test_request__string_fields_check_presence_and_type(void **state)
     assert_error_mentions("missing field 'missing'");
     OG_ASSERT_OK(og_http__field_str(o, "missing", 0, &v));
     assert_null(v);
-    OG_ASSERT_OK(og_http__field_str(o, "ttl", 0, &v));   /* null counts as absent */
+    OG_ASSERT_OK(og_http__field_str(o, "ttl", 0, &v)); /* null counts as absent */
     assert_null(v);
     json_decref(o);
 }

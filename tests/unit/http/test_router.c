@@ -33,8 +33,9 @@ static void test_router__captures_named_parameters(void **state)
 {
     (void)state;
     og_http_match m;
-    assert_int_equal(og_http__route(table, N, "POST", "/api/v1/tenants/acme/users/alice/tokens", &m),
-                     OG_HTTP_FOUND);
+    assert_int_equal(
+        og_http__route(table, N, "POST", "/api/v1/tenants/acme/users/alice/tokens", &m),
+        OG_HTTP_FOUND);
     assert_int_equal(m.index, 6);
     assert_int_equal(m.nparams, 2);
     assert_string_equal(og_http__param(&m, "tenant"), "acme");

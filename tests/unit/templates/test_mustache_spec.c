@@ -1,4 +1,5 @@
-/* test_mustache_spec.c - runs the official Mustache spec JSON files (../shared/spec/mustache) in place. */
+/* test_mustache_spec.c - runs the official Mustache spec JSON files (../shared/spec/mustache) in
+ * place. */
 #include "og_test.h"
 #include "opsgate/error.h"
 #include "opsgate/templates.h"
@@ -11,8 +12,8 @@
 
 /* The modules issue 6 asks for; ~lambdas.json is out of scope (JSON data cannot hold code). */
 static const char *const modules[] = {
-    "comments", "delimiters", "interpolation", "inverted", "partials", "sections",
-    "~inheritance", "~dynamic-names",
+    "comments", "delimiters", "interpolation", "inverted",
+    "partials", "sections",   "~inheritance",  "~dynamic-names",
 };
 #define N_MODULES (sizeof(modules) / sizeof(modules[0]))
 
@@ -100,7 +101,8 @@ static void run_module(const char *module)
     int run = 0, passed = 0;
     size_t i;
     const json_t *tc;
-    json_array_foreach(tests, i, tc) {
+    json_array_foreach(tests, i, tc)
+    {
         run++;
         passed += run_case(module, tc);
     }
@@ -112,14 +114,46 @@ static void run_module(const char *module)
     assert_int_equal(passed, run);
 }
 
-static void test_spec__comments(void **state) { (void)state; run_module("comments"); }
-static void test_spec__delimiters(void **state) { (void)state; run_module("delimiters"); }
-static void test_spec__interpolation(void **state) { (void)state; run_module("interpolation"); }
-static void test_spec__inverted(void **state) { (void)state; run_module("inverted"); }
-static void test_spec__partials(void **state) { (void)state; run_module("partials"); }
-static void test_spec__sections(void **state) { (void)state; run_module("sections"); }
-static void test_spec__inheritance(void **state) { (void)state; run_module("~inheritance"); }
-static void test_spec__dynamic_names(void **state) { (void)state; run_module("~dynamic-names"); }
+static void test_spec__comments(void **state)
+{
+    (void)state;
+    run_module("comments");
+}
+static void test_spec__delimiters(void **state)
+{
+    (void)state;
+    run_module("delimiters");
+}
+static void test_spec__interpolation(void **state)
+{
+    (void)state;
+    run_module("interpolation");
+}
+static void test_spec__inverted(void **state)
+{
+    (void)state;
+    run_module("inverted");
+}
+static void test_spec__partials(void **state)
+{
+    (void)state;
+    run_module("partials");
+}
+static void test_spec__sections(void **state)
+{
+    (void)state;
+    run_module("sections");
+}
+static void test_spec__inheritance(void **state)
+{
+    (void)state;
+    run_module("~inheritance");
+}
+static void test_spec__dynamic_names(void **state)
+{
+    (void)state;
+    run_module("~dynamic-names");
+}
 
 int main(void)
 {
@@ -145,14 +179,10 @@ int main(void)
         return 77;
 
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_spec__comments),
-        cmocka_unit_test(test_spec__delimiters),
-        cmocka_unit_test(test_spec__interpolation),
-        cmocka_unit_test(test_spec__inverted),
-        cmocka_unit_test(test_spec__partials),
-        cmocka_unit_test(test_spec__sections),
-        cmocka_unit_test(test_spec__inheritance),
-        cmocka_unit_test(test_spec__dynamic_names),
+        cmocka_unit_test(test_spec__comments),      cmocka_unit_test(test_spec__delimiters),
+        cmocka_unit_test(test_spec__interpolation), cmocka_unit_test(test_spec__inverted),
+        cmocka_unit_test(test_spec__partials),      cmocka_unit_test(test_spec__sections),
+        cmocka_unit_test(test_spec__inheritance),   cmocka_unit_test(test_spec__dynamic_names),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     printf("mustache spec: total %d/%d passed\n", total_passed, total_run);
