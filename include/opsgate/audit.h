@@ -64,6 +64,16 @@ typedef int (*og_audit_namer_fn)(og_ctx *ctx, const char *tenant_id, const char 
  * is a no-op; another fn for a type already named replaces it. Thread-safe. OG_ERROR past 64. */
 int og_audit_namer_register(const char *target_type, og_audit_namer_fn fn, int flags);
 
+/* Helpers for namers. og_audit_namer_row: the row sql finds for (?1 = id, ?2 = tenant_id): 1 with
+ * *out on it (caller frees), 0 when none or tenant_id is NULL, negative on error.
+ * og_audit_name_list appends the strings of a JSON array text as "a, b, c, d +2 more" (each
+ * without the prefix drop, when given; a text that is not an array is appended as it is).
+ * og_audit_name_take copies b into out and frees b: 1 when it held a name, 0 when empty. */
+int og_audit_namer_row(og_ctx *ctx, const char *sql, const char *tenant_id, const char *id,
+                       og_stmt **out);
+void og_audit_name_list(og_buf *b, const char *json_text, const char *drop);
+int og_audit_name_take(og_buf *b, char *out, size_t size);
+
 /* ---- reading (auditor, tenant-admin, platform-admin) ---- */
 
 /* Records of one chain (tenant_id NULL = platform) with seq > after_seq, oldest first, at most

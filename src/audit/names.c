@@ -195,3 +195,55 @@ int og_audit__verify_report(og_ctx *ctx, og_audit_verify_result *res)
              label, (long long)res->bad_seq, rec, res->what);
     return og_error_set(OG_ECORRUPT, "%s", res->message);
 }
+
+int og_audit_namer_row(og_ctx *ctx, const char *sql, const char *tenant_id, const char *id,
+                       og_stmt **out)
+{
+    int rc;
+    *out = NULL;
+    if (!tenant_id)
+        return 0;
+    if ((rc = og_stmt_prepare(out, ctx->store, sql)) < 0)
+        return rc;
+    og_stmt_bind_text(*out, 1, id);
+    og_stmt_bind_text(*out, 2, tenant_id);
+    if ((rc = og_stmt_step(*out)) == OG_ROW)
+        return 1;
+    og_stmt_free(*out);
+    *out = NULL;
+    return rc == OG_DONE ? 0 : rc;
+}
+
+#define NAME_LIST_SHOWN 4 /* names of a list shown before "+N more" */
+
+void og_audit_name_list(og_buf *b, const char *json_text, const char *drop)
+{
+    json_t *arr = json_text ? json_loads(json_text, 0, NULL) : NULL;
+    size_t i, n = json_array_size(arr);
+    json_t *v;
+    json_array_foreach(arr, i, v)
+    {
+        const char *s = json_string_value(v);
+        if (!s)
+            continue;
+        if (i == NAME_LIST_SHOWN) {
+            og_buf_printf(b, " +%zu more", n - i);
+            break;
+        }
+        if (drop && strncmp(s, drop, strlen(drop)) == 0)
+            s += strlen(drop);
+        og_buf_printf(b, "%s%s", i ? ", " : "", s);
+    }
+    if (!json_is_array(arr) && json_text)
+        og_buf_puts(b, json_text);
+    json_decref(arr);
+}
+
+int og_audit_name_take(og_buf *b, char *out, size_t size)
+{
+    int named = b->len > 0 && b->data;
+    if (named)
+        og_strlcpy(out, b->data, size);
+    og_buf_free(b);
+    return named;
+}
