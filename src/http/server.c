@@ -1063,8 +1063,8 @@ int og_http_serve(const og_http_config *cfg)
         goto cleanup;
     if (cfg->port_file && (error = write_port_file(cfg->port_file, port)) < 0)
         goto cleanup;
-    fprintf(stderr, "opsgate: serving %s on port %u with %d threads%s\n", cfg->data_dir, port,
-            srv.threads, tls ? " (HTTPS)" : "");
+    fprintf(stderr, "opsgate: serving %s on port %u with %d requests at once%s\n", cfg->data_dir,
+            port, srv.threads, tls ? " (HTTPS)" : "");
 
     int sig = 0;
     while (sigwait(&stop_sigs, &sig) != 0)
