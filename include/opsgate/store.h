@@ -3,6 +3,7 @@
 #ifndef OPSGATE_STORE_H
 #define OPSGATE_STORE_H
 
+#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -20,6 +21,15 @@ typedef struct og_stmt og_stmt;
 
 #define OG_ROW  1
 #define OG_DONE 0
+
+/* The type of a column's value in the current row. */
+typedef enum og_col_type {
+    OG_COL_NULL,
+    OG_COL_INT,
+    OG_COL_REAL,
+    OG_COL_TEXT,
+    OG_COL_BLOB
+} og_col_type;
 
 /* ---- schema ---- */
 typedef struct og_migration {
@@ -67,6 +77,11 @@ int og_store_tx_begin(og_store *s);
 int og_store_tx_commit(og_store *s);
 void og_store_tx_rollback(og_store *s); /* rolls back the innermost level; safe to call on error */
 int og_store_tx_depth(const og_store *s);
+/* End the transaction begun for an operation: with error >= 0 commit it, otherwise (or when the
+ * commit fails) roll it back. Returns error, or the commit's error. Write `error =
+ * og_store_tx_end(ctx->store, error);` once on the cleanup path instead of a commit/rollback
+ * pair of labels. */
+int og_store_tx_end(og_store *s, int error);
 
 /* Run a parameterless SQL script (several statements). */
 int og_store_exec(og_store *s, const char *sql);
@@ -91,6 +106,23 @@ int64_t og_stmt_col_int(og_stmt *st, int col);
 const char *og_stmt_col_text(og_stmt *st, int col); /* NULL for SQL NULL */
 const void *og_stmt_col_blob(og_stmt *st, int col, size_t *len);
 int og_stmt_col_is_null(og_stmt *st, int col);
+int og_stmt_col_count(og_stmt *st);
+const char *og_stmt_col_name(og_stmt *st, int col); /* the column's name in the SELECT (AS) */
+og_col_type og_stmt_col_type(og_stmt *st, int col);
+
+/* ---- rows as JSON: the shape of every list a module returns ---- */
+/* The current row as a JSON object with one member per column, named as the SELECT names it (use
+ * `AS` for the API's field name): text as a string, integer as an integer, real as a number, NULL
+ * as null, a blob as lowercase hex. A column named `*_json` holding valid JSON text is parsed and
+ * stored under the name without the suffix. Returns a new reference, NULL when out of memory. */
+json_t *og_stmt_row_json(og_stmt *st);
+/* Builds one array element from the current row; NULL means failure (set a message, else
+ * "out of memory" is reported). */
+typedef json_t *(*og_stmt_row_fn)(og_stmt *st, void *arg);
+/* Step st to its end and put the rows in a new array at *out (caller frees): row(st, arg) builds
+ * each element, or og_stmt_row_json when row is NULL. On any failure *out is untouched and the
+ * error (the step's, or OG_ERROR for a NULL element) is returned. st stays the caller's. */
+int og_stmt_collect(og_stmt *st, og_stmt_row_fn row, void *arg, json_t **out);
 int og_stmt_reset(og_stmt *st); /* ready to bind and step again: bindings and bind error go */
 void og_stmt_free(og_stmt *st); /* NULL-safe */
 

@@ -184,6 +184,24 @@ static int fa_col_is_null(void *stmt, int col)
     return fs->fc->inner->col_is_null(fs->st, col);
 }
 
+static int fa_col_count(void *stmt)
+{
+    fault_stmt *fs = stmt;
+    return fs->fc->inner->col_count(fs->st);
+}
+
+static const char *fa_col_name(void *stmt, int col)
+{
+    fault_stmt *fs = stmt;
+    return fs->fc->inner->col_name(fs->st, col);
+}
+
+static og_col_type fa_col_type(void *stmt, int col)
+{
+    fault_stmt *fs = stmt;
+    return fs->fc->inner->col_type(fs->st, col);
+}
+
 static int fa_reset(void *stmt)
 {
     fault_stmt *fs = stmt;
@@ -232,6 +250,9 @@ const og_store_backend og_store__backend_faulty = {
     .col_text = fa_col_text,
     .col_blob = fa_col_blob,
     .col_is_null = fa_col_is_null,
+    .col_count = fa_col_count,
+    .col_name = fa_col_name,
+    .col_type = fa_col_type,
     .reset = fa_reset,
     .finalize = fa_finalize,
     .changes = fa_changes,

@@ -173,6 +173,32 @@ static int sq_col_is_null(void *stmt, int col)
     return sqlite3_column_type(stmt, col) == SQLITE_NULL;
 }
 
+static int sq_col_count(void *stmt)
+{
+    return sqlite3_column_count(stmt);
+}
+
+static const char *sq_col_name(void *stmt, int col)
+{
+    return sqlite3_column_name(stmt, col);
+}
+
+static og_col_type sq_col_type(void *stmt, int col)
+{
+    switch (sqlite3_column_type(stmt, col)) {
+    case SQLITE_INTEGER:
+        return OG_COL_INT;
+    case SQLITE_FLOAT:
+        return OG_COL_REAL;
+    case SQLITE_TEXT:
+        return OG_COL_TEXT;
+    case SQLITE_BLOB:
+        return OG_COL_BLOB;
+    default:
+        return OG_COL_NULL;
+    }
+}
+
 static int sq_reset(void *stmt)
 {
     sqlite3_reset(stmt);
@@ -218,6 +244,9 @@ const og_store_backend og_store_backend_sqlite = {
     .col_text = sq_col_text,
     .col_blob = sq_col_blob,
     .col_is_null = sq_col_is_null,
+    .col_count = sq_col_count,
+    .col_name = sq_col_name,
+    .col_type = sq_col_type,
     .reset = sq_reset,
     .finalize = sq_finalize,
     .changes = sq_changes,

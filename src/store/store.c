@@ -265,6 +265,22 @@ void og_store_tx_rollback(og_store *s)
     og_error_set(code, "%s", saved);
 }
 
+int og_store_tx_end(og_store *s, int error)
+{
+    if (error < 0) {
+        og_store_tx_rollback(s);
+        return error;
+    }
+    int depth = s->depth;
+    int rc = og_store_tx_commit(s);
+    if (rc < 0) {
+        if (s->depth == depth) /* a savepoint that would not release is still open */
+            og_store_tx_rollback(s);
+        return rc;
+    }
+    return error;
+}
+
 int og_store_tx_depth(const og_store *s)
 {
     return s->depth;
@@ -351,6 +367,21 @@ const void *og_stmt_col_blob(og_stmt *st, int col, size_t *len)
 int og_stmt_col_is_null(og_stmt *st, int col)
 {
     return st->be->col_is_null(st->st, col);
+}
+
+int og_stmt_col_count(og_stmt *st)
+{
+    return st->be->col_count(st->st);
+}
+
+const char *og_stmt_col_name(og_stmt *st, int col)
+{
+    return st->be->col_name(st->st, col);
+}
+
+og_col_type og_stmt_col_type(og_stmt *st, int col)
+{
+    return st->be->col_type(st->st, col);
 }
 
 int og_stmt_reset(og_stmt *st)

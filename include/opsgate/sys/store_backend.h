@@ -19,6 +19,9 @@ typedef struct og_store_backend {
     const char *(*col_text)(void *stmt, int col);
     const void *(*col_blob)(void *stmt, int col, size_t *len);
     int (*col_is_null)(void *stmt, int col);
+    int (*col_count)(void *stmt);
+    const char *(*col_name)(void *stmt, int col); /* as the SQL names it (AS) */
+    og_col_type (*col_type)(void *stmt, int col); /* of the current row's value */
     int (*reset)(void *stmt);
     void (*finalize)(void *stmt);
     int64_t (*changes)(void *conn);

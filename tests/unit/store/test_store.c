@@ -310,6 +310,77 @@ static void test_store__faults_fail_once_or_from_the_nth_call_on(void **state)
     assert_int_equal(count_rows(f->s), 1);
 }
 
+static void test_store__rows_become_json_named_by_the_select(void **state)
+{
+    fixture *f = *state;
+    og_stmt *st = NULL;
+    json_t *arr = NULL;
+    insert(f->s, "a", 7);
+    insert(f->s, "b", 9);
+    OG_ASSERT_OK(og_store_exec(f->s, "UPDATE t SET b = x'00ff' WHERE k = 'a'"));
+    OG_ASSERT_OK(og_stmt_prepare(&st, f->s,
+                                 "SELECT k AS id, v AS count, b AS raw, NULL AS gone, 1.5 AS ratio,"
+                                 " '{\"x\":[1]}' AS meta_json, 'not json' AS bad_json"
+                                 " FROM t ORDER BY k"));
+    OG_ASSERT_OK(og_stmt_collect(st, NULL, NULL, &arr));
+    og_stmt_free(st);
+    assert_int_equal(json_array_size(arr), 2);
+    json_t *a = json_array_get(arr, 0);
+    assert_string_equal(json_string_value(json_object_get(a, "id")), "a");
+    assert_int_equal(json_integer_value(json_object_get(a, "count")), 7);
+    assert_string_equal(json_string_value(json_object_get(a, "raw")), "00ff");
+    assert_true(json_is_null(json_object_get(a, "gone")));
+    assert_true(json_real_value(json_object_get(a, "ratio")) == 1.5);
+    assert_int_equal(
+        json_integer_value(json_array_get(json_object_get(json_object_get(a, "meta"), "x"), 0)), 1);
+    assert_null(json_object_get(a, "meta_json"));
+    assert_string_equal(json_string_value(json_object_get(a, "bad_json")), "not json");
+    assert_true(json_is_null(json_object_get(json_array_get(arr, 1), "raw")));
+    json_decref(arr);
+}
+
+static json_t *failing_row(og_stmt *st, void *arg)
+{
+    (void)st;
+    int *calls = arg;
+    if (++*calls == 2) {
+        og_error_set(OG_ECORRUPT, "row two is bad");
+        return NULL;
+    }
+    return json_true();
+}
+
+static void test_store__collect_reports_a_failed_row_and_keeps_out(void **state)
+{
+    fixture *f = *state;
+    og_stmt *st = NULL;
+    json_t *arr = json_string("untouched");
+    int calls = 0;
+    insert(f->s, "a", 1);
+    insert(f->s, "b", 2);
+    OG_ASSERT_OK(og_stmt_prepare(&st, f->s, "SELECT k FROM t"));
+    assert_int_equal(og_stmt_collect(st, failing_row, &calls, &arr), OG_ECORRUPT);
+    assert_string_equal(og_error_last(), "row two is bad");
+    assert_string_equal(json_string_value(arr), "untouched");
+    og_stmt_free(st);
+    json_decref(arr);
+}
+
+static void test_store__tx_end_commits_on_success_and_rolls_back_on_error(void **state)
+{
+    fixture *f = *state;
+    OG_ASSERT_OK(og_store_tx_begin(f->s));
+    insert(f->s, "kept", 1);
+    assert_int_equal(og_store_tx_end(f->s, 0), 0);
+    OG_ASSERT_OK(og_store_tx_begin(f->s));
+    insert(f->s, "lost", 2);
+    og_error_set(OG_EDENIED, "refused");
+    assert_int_equal(og_store_tx_end(f->s, OG_EDENIED), OG_EDENIED);
+    assert_string_equal(og_error_last(), "refused");
+    assert_int_equal(og_store_tx_depth(f->s), 0);
+    assert_int_equal(count_rows(f->s), 1);
+}
+
 static void test_store_pool__hands_out_every_connection_once(void **state)
 {
     fixture *f = *state;
@@ -351,6 +422,12 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_store__faults_fail_once_or_from_the_nth_call_on, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_store__rows_become_json_named_by_the_select, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_store__collect_reports_a_failed_row_and_keeps_out,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_store__tx_end_commits_on_success_and_rolls_back_on_error, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_pool__hands_out_every_connection_once, setup,
                                         teardown),
     };
