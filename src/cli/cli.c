@@ -16,13 +16,14 @@
 #include <string.h>
 
 static const char *const main_usage =
-    "usage: opsgate [--data DIR] [--as USER] COMMAND [ARGS...]\n"
+    "usage: opsgate [--data DIR] [--as USER] [--json] COMMAND [ARGS...]\n"
     "\n"
     "opsgate manages MSP clients' project artifacts and TLS certificates, tenant by tenant,\n"
     "with human-in-the-loop gates and a tamper-evident audit trail.\n"
     "\n"
     "Global options (accepted anywhere on the line):\n"
     "  --data DIR   the data folder (default: $OPSGATE_DATA, else ./opsgate-data)\n"
+    "  --json       print results as JSON, in the shapes the HTTP API returns\n"
     "  --as USER    act as USER of the command's tenant (--tenant), with that user's rights;\n"
     "               recorded in the audit trail as local:<you> as user:USER\n"
     "\n"
@@ -32,7 +33,7 @@ static const char *const main_usage =
     "\n"
     "Commands:\n";
 
-static void print_help(FILE *f)
+static void print_main_help(FILE *f)
 {
     fputs(main_usage, f);
     for (size_t i = 0; og_cli_commands[i]; i++)
@@ -47,8 +48,9 @@ static int command_owns_data(const char *name)
     return strcmp(name, "generate") == 0 || strcmp(name, "template") == 0;
 }
 
-/* Take --data and --as out of argv wherever they stand (before a lone "--"). */
-static int take_global_options(og_cli *cli, int *argc, char **argv)
+/* Legacy commands: take --data and --as out of argv wherever they stand (before a lone "--"),
+ * except a --data after generate or template. */
+static int take_legacy_global_options(og_cli *cli, int *argc, char **argv)
 {
     int out = 1;
     int i = 1;
@@ -95,11 +97,76 @@ static int take_global_options(og_cli *cli, int *argc, char **argv)
     return 0;
 }
 
+/* Take --data, --as and --json out of argv wherever they stand (before a lone "--"). */
+static int take_global_options(og_cli *cli, int *argc, char **argv)
+{
+    int out = 1, i = 1;
+    for (; i < *argc; i++) {
+        const char *a = argv[i], **slot = NULL, *name = NULL;
+        if (strcmp(a, "--") == 0)
+            break;
+        if (strcmp(a, "--json") == 0) {
+            cli->json = true;
+            continue;
+        }
+        if (strncmp(a, "--data", 6) == 0 && (a[6] == '\0' || a[6] == '=')) {
+            slot = &cli->data_dir;
+            name = "--data";
+        } else if (strncmp(a, "--as", 4) == 0 && (a[4] == '\0' || a[4] == '=')) {
+            slot = &cli->as_user;
+            name = "--as";
+        }
+        if (!slot) {
+            argv[out++] = argv[i];
+            continue;
+        }
+        const char *eq = strchr(a, '=');
+        if (eq)
+            *slot = eq + 1;
+        else if (i + 1 < *argc)
+            *slot = argv[++i];
+        else
+            return og_cli_usage(NULL, "%s needs a value", name);
+        if (!**slot)
+            return og_cli_usage(NULL, "%s needs a non-empty value", name);
+    }
+    for (; i < *argc; i++)
+        argv[out++] = argv[i];
+    argv[out] = NULL;
+    *argc = out;
+    return 0;
+}
+
+static const og_command *find_command(const char *name)
+{
+    for (size_t i = 0; og_cli_commands[i]; i++)
+        if (strcmp(og_cli_commands[i]->name, name) == 0)
+            return og_cli_commands[i];
+    return NULL;
+}
+
+/* The command named on the line: the first word that is not a global option or its value. */
+static const og_command *command_of(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--data") == 0 || strcmp(a, "--as") == 0) {
+            i++;
+            continue;
+        }
+        if (a[0] != '-')
+            return find_command(a);
+    }
+    return NULL;
+}
+
 int og_cli_main(int argc, char **argv)
 {
     og_cli cli;
     memset(&cli, 0, sizeof(cli));
-    int rc = take_global_options(&cli, &argc, argv);
+    const og_command *named = command_of(argc, argv);
+    int rc = named && named->legacy_run ? take_legacy_global_options(&cli, &argc, argv)
+                                        : take_global_options(&cli, &argc, argv);
     if (rc)
         return rc;
     if (!cli.data_dir)
@@ -107,42 +174,42 @@ int og_cli_main(int argc, char **argv)
     if (!cli.data_dir || !*cli.data_dir)
         cli.data_dir = "./opsgate-data";
     if (argc < 2) {
-        print_help(stderr);
+        print_main_help(stderr);
         return OG_EXIT_USAGE;
     }
     const char *name = argv[1];
     if (strcmp(name, "help") == 0 || strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0) {
         if (argc > 2 && strcmp(name, "help") == 0) {
-            for (size_t i = 0; og_cli_commands[i]; i++) {
-                if (strcmp(og_cli_commands[i]->name, argv[2]) == 0) {
-                    fputs(og_cli_commands[i]->help, stdout);
-                    return OG_EXIT_OK;
-                }
-            }
-            return og_cli_usage(NULL, "no such command '%s'", argv[2]);
+            const og_command *c = find_command(argv[2]);
+            if (!c)
+                return og_cli_usage(NULL, "no such command '%s'", argv[2]);
+            if (c->legacy_run)
+                fputs(c->legacy_help, stdout);
+            else
+                og_cli_print_help(stdout, c, NULL);
+            return OG_EXIT_OK;
         }
-        print_help(stdout);
+        print_main_help(stdout);
         return OG_EXIT_OK;
     }
     if (strcmp(name, "version") == 0 || strcmp(name, "--version") == 0) {
         printf("opsgate %s\n", OG_VERSION);
         return OG_EXIT_OK;
     }
-    for (size_t i = 0; og_cli_commands[i]; i++) {
-        const og_command *c = og_cli_commands[i];
-        if (strcmp(c->name, name) != 0)
-            continue;
-        if (og_cli_wants_help(c, argc - 1, argv + 1))
-            return OG_EXIT_OK;
-        /* Every command sees every action kind, whether or not it opens the data folder. */
-        if ((rc = og_app_register_all()) < 0)
-            return og_cli_fail(rc);
-        rc = c->run(&cli, argc - 1, argv + 1);
-        og_cli_close(&cli);
-        return rc;
+    const og_command *c = find_command(name);
+    if (!c) {
+        fprintf(stderr, "opsgate: unknown command '%s' (run `opsgate help` for the list)\n", name);
+        return OG_EXIT_USAGE;
     }
-    fprintf(stderr, "opsgate: unknown command '%s' (run `opsgate help` for the list)\n", name);
-    return OG_EXIT_USAGE;
+    if (c->legacy_run && og_cli_wants_help(c, argc - 1, argv + 1))
+        return OG_EXIT_OK;
+    /* Every command sees every action kind, whether or not it opens the data folder. */
+    if ((rc = og_app_register_all()) < 0)
+        return og_cli_fail(rc);
+    rc = c->legacy_run ? c->legacy_run(&cli, argc - 1, argv + 1)
+                       : og_cli_dispatch(&cli, c, argc - 1, argv + 1);
+    og_cli_close(&cli);
+    return rc;
 }
 
 int og_cli_open(og_cli *cli, const char *tenant)
@@ -272,7 +339,7 @@ bool og_cli_wants_help(const og_command *c, int argc, char **argv)
         if (strcmp(argv[i], "--") == 0)
             break;
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            fputs(c->help, stdout);
+            fputs(c->legacy_help, stdout);
             return true;
         }
     }

@@ -4,6 +4,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "opsgate/context.h"
 #include "opsgate/crypto.h"
@@ -17,17 +18,114 @@
 typedef struct og_cli {
     const char *data_dir; /* --data, $OPSGATE_DATA, else ./opsgate-data */
     const char *as_user;  /* --as USER: act as this user of the command's tenant */
+    bool json;            /* --json: print what the HTTP API returns, as JSON */
     og_store *store;      /* opened by og_cli_open() */
     og_keyring *keys;
     og_ctx ctx;
 } og_cli;
 
+/*
+ * The command table. Every command is an og_command with a NULL-terminated array of
+ * subcommands (og_cli_sub); each subcommand lists its options (og_cli_opt) and positional
+ * arguments and names its handler. One parser (og_cli_parse) reads every command line, one
+ * printer writes every --help, and the same tables will generate shell completion and man pages.
+ * A handler receives the parsed arguments: it never sees argv.
+ *
+ *   static const og_cli_opt revoke_opts[] = {OG_CLI_OPT_TENANT, {0}};
+ *   static const og_cli_sub subs[] = {
+ *       {"revoke", "ID", 1, 1, revoke_opts, "revoke a token", revoke},
+ *       {0},
+ *   };
+ *   const og_command og_cmd_token = {"token", "create, list and revoke API tokens", about, subs};
+ *
+ * A command without subcommands has one og_cli_sub whose name is NULL.
+ */
+#define OG_CLI_REQUIRED 1u /* the option must be given */
+#define OG_CLI_REPEAT   2u /* the option may be given more than once (og_cli_nth reads them) */
+
+typedef struct og_cli_opt {
+    const char *name;  /* long name without "--": "tenant" */
+    const char *value; /* what its value is, for help ("T", "FILE"); NULL for a flag */
+    const char *help;  /* one line (the printer wraps nothing: keep it under 60 columns) */
+    unsigned flags;    /* OG_CLI_REQUIRED, OG_CLI_REPEAT */
+    char short_name;   /* 'o' for -o, or 0 */
+} og_cli_opt;
+
+/* Options many subcommands share. */
+#define OG_CLI_OPT_TENANT                                                                          \
+    {                                                                                              \
+        "tenant", "T", "the tenant (client)", 0, 0                                                 \
+    }
+#define OG_CLI_OPT_TENANT_REQ                                                                      \
+    {                                                                                              \
+        "tenant", "T", "the tenant (client)", OG_CLI_REQUIRED, 0                                   \
+    }
+
+typedef struct og_cli_args og_cli_args;
+typedef struct og_cli og_cli;
+
+typedef struct og_cli_sub {
+    const char *name;       /* "create"; NULL for a command without subcommands */
+    const char *args;       /* positional arguments for help ("NAME", "ID [ID...]"), or NULL */
+    int min_args, max_args; /* how many positionals; max_args -1 for no limit */
+    const og_cli_opt *opts; /* terminated by an entry with a NULL name; NULL for none */
+    const char *summary;    /* one line for the command's help */
+    int (*run)(og_cli *cli, const og_cli_args *a);
+} og_cli_sub;
+
 typedef struct og_command {
     const char *name;
-    int (*run)(og_cli *cli, int argc, char **argv); /* argv[0] is the command name */
-    const char *summary;                            /* one line for `opsgate help` */
-    const char *help;                               /* full text for `opsgate COMMAND --help` */
+    const char *summary;    /* one line for `opsgate help` */
+    const char *about;      /* paragraphs printed after the usage lines; may be NULL */
+    const og_cli_sub *subs; /* terminated by an entry with NULL name and NULL run */
+    /* Transitional: a command not yet converted to the tables parses its own argv (argv[0] is
+     * the command name) and keeps the old global-option rules. Removed once every command has
+     * subs. */
+    int (*legacy_run)(og_cli *cli, int argc, char **argv);
+    const char *legacy_help;
 } og_command;
+
+/* Parsed arguments of one subcommand (valid during the handler). */
+struct og_cli_args {
+    const og_command *cmd;
+    const og_cli_sub *sub;
+    int npos;
+    char **pos; /* positional arguments */
+    int nvals;
+    struct og_cli_val {
+        const og_cli_opt *opt;
+        const char *value; /* "" for a flag */
+    } * vals;              /* every option given, in command-line order */
+};
+
+/* The last value given for option name, or NULL when absent. For a flag: "" when given. */
+const char *og_cli_get(const og_cli_args *a, const char *name);
+/* True when option name (a flag or an option with a value) was given. */
+bool og_cli_has(const og_cli_args *a, const char *name);
+/* How many times option name was given, and the i-th value (0-based) in command-line order. */
+int og_cli_count(const og_cli_args *a, const char *name);
+const char *og_cli_nth(const og_cli_args *a, const char *name, int i);
+/* "opsgate token create": the command and subcommand, for messages. */
+const char *og_cli_where(const og_cli_args *a, char *buf, size_t size);
+
+/* Run the command line argv[0..argc) (argv[0] is the command's name, global options already
+ * taken out): find the subcommand, parse its options and positionals, check what the table
+ * requires, print help for --help/-h, and call the handler. Usage errors print a message and
+ * return OG_EXIT_USAGE. */
+int og_cli_dispatch(og_cli *cli, const og_command *c, int argc, char **argv);
+/* Print the help of command c (sub NULL: every subcommand's usage line, the about text and the
+ * subcommands; else that subcommand's usage line and its options). */
+void og_cli_print_help(FILE *f, const og_command *c, const og_cli_sub *sub);
+
+/* --json output: one shape per noun on both faces. A list prints as the HTTP API returns it,
+ * wrapped in an object under its noun: og_cli_print_list("tokens", arr) prints
+ * {"tokens": [...]}. Both steal their argument. */
+void og_cli_print_list(const char *noun, json_t *list);
+/* Print a list: with --json as og_cli_print_list(noun, list), else as a table with the given
+ * headers, one column per field of each element (strings as they are, numbers in decimal,
+ * true/false as yes/no, null and absent as "-"). Both NULL-terminated. Steals list. */
+void og_cli_print_rows(const og_cli *cli, const char *noun, json_t *list,
+                       const char *const *headers, const char *const *fields);
 
 int og_cli_main(int argc, char **argv);
 
@@ -48,15 +146,16 @@ int og_cli_fail(int code);
 /* The same for a usage error the library found (OG_EINVAL): the message, its hint and a pointer
  * to `opsgate CMD --help`; returns OG_EXIT_USAGE. */
 int og_cli_fail_usage(const char *cmd, int code);
+/* Transitional, for legacy_run commands: see og_command. */
+int og_cli_badopt(const char *cmd, char **av);
+bool og_cli_wants_help(const og_command *c, int argc, char **argv);
+/* A usage error a handler finds in its parsed arguments: prints "opsgate: <msg> (see `opsgate
+ * CMD SUB --help`)"; returns OG_EXIT_USAGE. */
+int og_cli_bad(const og_cli_args *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Print "opsgate: <msg>" plus a hint to run `opsgate CMD --help`; returns OG_EXIT_USAGE. */
 int og_cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* After getopt_long() returned '?' or ':' on av (the argv it parsed): print which option was
- * unknown or lacks its value; returns OG_EXIT_USAGE. */
-int og_cli_badopt(const char *cmd, char **av);
 /* Print a JSON document on stdout (indented, one document). Steals j. */
 void og_cli_print_json(json_t *j);
-/* True if argv has --help or -h; then prints help and the caller returns 0. */
-bool og_cli_wants_help(const og_command *c, int argc, char **argv);
 
 /* All commands, NULL-terminated (commands.c). */
 extern const og_command *const og_cli_commands[];

@@ -133,5 +133,9 @@ static int run(og_cli *cli, int argc, char **argv)
     return OG_EXIT_OK;
 }
 
-const og_command og_cmd_access = {"access", run,
-                                  "per-project grants and the access report for reviews", help};
+const og_command og_cmd_access = {
+    .name = "access",
+    .summary = "per-project grants and the access report for reviews",
+    .legacy_run = run,
+    .legacy_help = help,
+};

@@ -204,4 +204,9 @@ static int run(og_cli *cli, int argc, char **argv)
                         sub);
 }
 
-const og_command og_cmd_acme = {"acme", run, "ACME CA accounts for certificate issuance", help};
+const og_command og_cmd_acme = {
+    .name = "acme",
+    .summary = "ACME CA accounts for certificate issuance",
+    .legacy_run = run,
+    .legacy_help = help,
+};

@@ -708,7 +708,10 @@ static int run(og_cli *cli, int argc, char **argv)
     return OG_EXIT_OK;
 }
 
-const og_command og_cmd_artifact = {"artifact", run,
-                                    "versioned project artifacts: put, get, diff, lock, "
-                                    "lifecycle, search",
-                                    help};
+const og_command og_cmd_artifact = {
+    .name = "artifact",
+    .summary = "versioned project artifacts: put, get, diff, lock, "
+               "lifecycle, search",
+    .legacy_run = run,
+    .legacy_help = help,
+};

@@ -514,5 +514,9 @@ static int run(og_cli *cli, int argc, char **argv)
                         sub);
 }
 
-const og_command og_cmd_audit = {"audit", run,
-                                 "verify, checkpoint, prove and export the audit trail", help};
+const og_command og_cmd_audit = {
+    .name = "audit",
+    .summary = "verify, checkpoint, prove and export the audit trail",
+    .legacy_run = run,
+    .legacy_help = help,
+};

@@ -203,7 +203,7 @@ cleanup:
 
 const og_command og_cmd_brand = {
     .name = "brand",
-    .run = run,
     .summary = "the provider's name, address, logo and colours on generated documents",
-    .help = help,
+    .legacy_run = run,
+    .legacy_help = help,
 };

@@ -960,5 +960,9 @@ static int run(og_cli *cli, int argc, char **argv)
     return og_cli_usage("cert", "unknown subcommand '%s'", argv[1]);
 }
 
-const og_command og_cmd_cert = {"cert", run, "certificate inventory: scan, import, expiry alerts",
-                                help};
+const og_command og_cmd_cert = {
+    .name = "cert",
+    .summary = "certificate inventory: scan, import, expiry alerts",
+    .legacy_run = run,
+    .legacy_help = help,
+};

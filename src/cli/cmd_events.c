@@ -165,5 +165,9 @@ static int run(og_cli *cli, int argc, char **argv)
     return og_cli_usage("events", "unknown subcommand '%s'", sub);
 }
 
-const og_command og_cmd_events = {"events", run, "the event bus: deliveries, retries, workers",
-                                  help};
+const og_command og_cmd_events = {
+    .name = "events",
+    .summary = "the event bus: deliveries, retries, workers",
+    .legacy_run = run,
+    .legacy_help = help,
+};

@@ -590,5 +590,9 @@ static int run(og_cli *cli, int argc, char **argv)
     return og_cli_usage("gate", "unknown subcommand '%s'", sub);
 }
 
-const og_command og_cmd_gate = {"gate", run, "human-in-the-loop gates: items, decisions, policy",
-                                help};
+const og_command og_cmd_gate = {
+    .name = "gate",
+    .summary = "human-in-the-loop gates: items, decisions, policy",
+    .legacy_run = run,
+    .legacy_help = help,
+};

@@ -198,7 +198,7 @@ cleanup:
 
 const og_command og_cmd_generate = {
     .name = "generate",
-    .run = run,
     .summary = "generate a SOW, change order, runbook or closure document from project data",
-    .help = help,
+    .legacy_run = run,
+    .legacy_help = help,
 };

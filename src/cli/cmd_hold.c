@@ -117,4 +117,9 @@ static int run(og_cli *cli, int argc, char **argv)
     return OG_EXIT_OK;
 }
 
-const og_command og_cmd_hold = {"hold", run, "legal holds that block deletion and purge", help};
+const og_command og_cmd_hold = {
+    .name = "hold",
+    .summary = "legal holds that block deletion and purge",
+    .legacy_run = run,
+    .legacy_help = help,
+};

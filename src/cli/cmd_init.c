@@ -86,17 +86,28 @@ static int run(og_cli *cli, int argc, char **argv)
 }
 
 const og_command og_cmd_init = {
-    "init", run, "create a data folder (database, master key, platform admin)",
-    "usage: opsgate init [--data DIR] [--audit-key PATH]\n"
-    "\n"
-    "Create the data folder DIR (mode 0700) with its SQLite database, the installation master key\n"
-    "(master.key, mode 0600) and a platform-admin user 'admin'. Prints a bearer token for 'admin'\n"
-    "on stdout, once: it is stored only as a hash. Refuses, changing nothing, if DIR exists and "
-    "is\n"
-    "not empty.\n"
-    "\n"
-    "  --audit-key PATH   create the audit signing key (Ed25519, PEM PKCS#8, mode 0600) in PATH,\n"
-    "                     which must not exist, and sign audit checkpoints only with it: keep it\n"
-    "                     outside the data folder (another disk, a secrets mount). `serve` and\n"
-    "                     `audit checkpoint` then need --audit-key PATH or OPSGATE_AUDIT_KEY.\n"
-    "                     Without it, the key is sealed inside the data folder (docs/audit.md).\n"};
+    .name = "init",
+    .summary = "create a data folder (database, master key, platform admin)",
+    .legacy_run = run,
+    .legacy_help =
+        "usage: opsgate init [--data DIR] [--audit-key PATH]\n"
+        "\n"
+        "Create the data folder DIR (mode 0700) with its SQLite database, the installation master "
+        "key\n"
+        "(master.key, mode 0600) and a platform-admin user 'admin'. Prints a bearer token for "
+        "'admin'\n"
+        "on stdout, once: it is stored only as a hash. Refuses, changing nothing, if DIR exists "
+        "and "
+        "is\n"
+        "not empty.\n"
+        "\n"
+        "  --audit-key PATH   create the audit signing key (Ed25519, PEM PKCS#8, mode 0600) in "
+        "PATH,\n"
+        "                     which must not exist, and sign audit checkpoints only with it: keep "
+        "it\n"
+        "                     outside the data folder (another disk, a secrets mount). `serve` "
+        "and\n"
+        "                     `audit checkpoint` then need --audit-key PATH or OPSGATE_AUDIT_KEY.\n"
+        "                     Without it, the key is sealed inside the data folder "
+        "(docs/audit.md).\n",
+};

@@ -335,7 +335,10 @@ static int run(og_cli *cli, int argc, char **argv)
     return og_cli_usage("notify", "unknown subcommand '%s'", sub);
 }
 
-const og_command og_cmd_notify = {"notify", run,
-                                  "notification channels of a tenant or the platform: webhook, "
-                                  "email",
-                                  help};
+const og_command og_cmd_notify = {
+    .name = "notify",
+    .summary = "notification channels of a tenant or the platform: webhook, "
+               "email",
+    .legacy_run = run,
+    .legacy_help = help,
+};

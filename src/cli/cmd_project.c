@@ -134,5 +134,9 @@ static int run(og_cli *cli, int argc, char **argv)
     return OG_EXIT_OK;
 }
 
-const og_command og_cmd_project = {"project", run, "create, list, rename and archive projects",
-                                   help};
+const og_command og_cmd_project = {
+    .name = "project",
+    .summary = "create, list, rename and archive projects",
+    .legacy_run = run,
+    .legacy_help = help,
+};

@@ -156,4 +156,9 @@ static int run(og_cli *cli, int argc, char **argv)
     return OG_EXIT_OK;
 }
 
-const og_command og_cmd_serve = {"serve", run, "run the HTTP API server", help};
+const og_command og_cmd_serve = {
+    .name = "serve",
+    .summary = "run the HTTP API server",
+    .legacy_run = run,
+    .legacy_help = help,
+};

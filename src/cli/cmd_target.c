@@ -270,4 +270,9 @@ cleanup:
     return error;
 }
 
-const og_command og_cmd_target = {"target", run, "deploy targets: files, nginx, HAProxy", help};
+const og_command og_cmd_target = {
+    .name = "target",
+    .summary = "deploy targets: files, nginx, HAProxy",
+    .legacy_run = run,
+    .legacy_help = help,
+};

@@ -387,7 +387,7 @@ static int run(og_cli *cli, int argc, char **argv)
 
 const og_command og_cmd_template = {
     .name = "template",
-    .run = run,
     .summary = "tenant document templates over the built-ins; check a template file",
-    .help = help,
+    .legacy_run = run,
+    .legacy_help = help,
 };

@@ -131,4 +131,9 @@ static int run(og_cli *cli, int argc, char **argv)
     return OG_EXIT_OK;
 }
 
-const og_command og_cmd_tenant = {"tenant", run, "create, list, suspend and delete tenants", help};
+const og_command og_cmd_tenant = {
+    .name = "tenant",
+    .summary = "create, list, suspend and delete tenants",
+    .legacy_run = run,
+    .legacy_help = help,
+};

@@ -4,112 +4,86 @@
 #include "opsgate/error.h"
 #include "opsgate/tenant.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
-static const char *const help =
-    "usage: opsgate token create [--tenant T] --user U [--ttl 30d]\n"
-    "       opsgate token list [--tenant T] [--user U] [--json]\n"
-    "       opsgate token revoke ID\n"
-    "\n"
+static const char *const about =
     "API bearer tokens: 256 random bits, shown once on creation and stored only as a hash.\n"
     "They expire after --ttl (s, m, h, d or w; default 30d, at most 366d) and can be revoked.\n"
     "Omit --tenant for a platform admin's token.\n";
 
-static int run(og_cli *cli, int argc, char **argv)
+static int create(og_cli *cli, const og_cli_args *a)
 {
-    static const struct option opts[] = {
-        {"json", no_argument, NULL, 'j'},
-        {"tenant", required_argument, NULL, 't'},
-        {"user", required_argument, NULL, 'u'},
-        {"ttl", required_argument, NULL, 'l'},
-        {NULL, 0, NULL, 0},
-    };
-    int json = 0, c, error;
-    const char *tenant = NULL, *user = NULL, *ttl_s = NULL;
-    if (argc < 2)
-        return og_cli_usage("token", "missing subcommand (create, list, revoke)");
-    const char *sub = argv[1];
-    optind = 0;
-    opterr = 0;
-    while ((c = getopt_long(argc - 1, argv + 1, "", opts, NULL)) != -1) {
-        if (c == 'j')
-            json = 1;
-        else if (c == 't')
-            tenant = optarg;
-        else if (c == 'u')
-            user = optarg;
-        else if (c == 'l')
-            ttl_s = optarg;
-        else
-            return og_cli_badopt("token", argv + 1);
+    int64_t ttl = 0;
+    int error;
+    char token[OG_TOKEN_MAX], id[OG_ID_LEN];
+    const char *tenant = og_cli_get(a, "tenant"), *user = og_cli_get(a, "user");
+    const char *ttl_s = og_cli_get(a, "ttl");
+    if (ttl_s && og_duration_parse(ttl_s, &ttl) < 0)
+        return og_cli_bad(a, "--ttl: %s", og_error_last());
+    if ((error = og_cli_open(cli, tenant)))
+        return error;
+    if ((error = og_token_create(&cli->ctx, tenant, user, ttl, token, id)) < 0)
+        return og_cli_fail(error);
+    if (cli->json) {
+        og_cli_print_json(json_pack("{s:s, s:s}", "id", id, "token", token));
+    } else {
+        fprintf(stderr, "opsgate: token %s for %s (shown once):\n", id, user);
+        printf("%s\n", token);
     }
-    int npos = argc - 1 - optind;
-    char **pos = argv + 1 + optind;
-
-    if (strcmp(sub, "create") == 0) {
-        int64_t ttl = 0;
-        char token[OG_TOKEN_MAX], id[OG_ID_LEN];
-        if (npos)
-            return og_cli_usage("token", "unexpected argument '%s'", pos[0]);
-        if (!user)
-            return og_cli_usage("token", "token create needs --user");
-        if (ttl_s && og_duration_parse(ttl_s, &ttl) < 0)
-            return og_cli_usage("token", "--ttl: %s", og_error_last());
-        if ((error = og_cli_open(cli, tenant)))
-            return error;
-        if ((error = og_token_create(&cli->ctx, tenant, user, ttl, token, id)) < 0)
-            return og_cli_fail(error);
-        if (json) {
-            og_cli_print_json(json_pack("{s:s, s:s}", "id", id, "token", token));
-        } else {
-            fprintf(stderr, "opsgate: token %s for %s (shown once):\n", id, user);
-            printf("%s\n", token);
-        }
-        memset(token, 0, sizeof(token));
-        return OG_EXIT_OK;
-    }
-    if (strcmp(sub, "list") == 0) {
-        json_t *arr = NULL;
-        if (npos)
-            return og_cli_usage("token", "unexpected argument '%s'", pos[0]);
-        if ((error = og_cli_open(cli, tenant)))
-            return error;
-        if ((error = og_token_list(&cli->ctx, tenant, user, &arr)) < 0)
-            return og_cli_fail(error);
-        if (json) {
-            og_cli_print_json(arr);
-            return OG_EXIT_OK;
-        }
-        size_t i;
-        json_t *x;
-        static const char *const head[] = {"ID", "USER", "STATE", "EXPIRES", NULL};
-        og_cli_table *t = og_cli_table_new(head);
-        json_array_foreach(arr, i, x)
-        {
-            og_cli_table_add(t,
-                             (const char *[]){json_string_value(json_object_get(x, "id")),
-                                              json_string_value(json_object_get(x, "user")),
-                                              json_string_value(json_object_get(x, "state")),
-                                              json_string_value(json_object_get(x, "expires_at"))});
-        }
-        og_cli_table_print(t, stdout, 1);
-        og_cli_table_free(t);
-        json_decref(arr);
-        return OG_EXIT_OK;
-    }
-    if (strcmp(sub, "revoke") == 0) {
-        if (npos != 1)
-            return og_cli_usage("token", "token revoke takes exactly one ID");
-        if ((error = og_cli_open(cli, tenant)))
-            return error;
-        if ((error = og_token_revoke(&cli->ctx, pos[0])) < 0)
-            return og_cli_fail(error);
-        fprintf(stderr, "opsgate: token %s revoked\n", pos[0]);
-        return OG_EXIT_OK;
-    }
-    return og_cli_usage("token", "unknown subcommand '%s'", sub);
+    memset(token, 0, sizeof(token));
+    return OG_EXIT_OK;
 }
 
-const og_command og_cmd_token = {"token", run, "create, list and revoke API tokens", help};
+static int list(og_cli *cli, const og_cli_args *a)
+{
+    static const char *const head[] = {"ID", "USER", "STATE", "EXPIRES", NULL};
+    static const char *const fields[] = {"id", "user", "state", "expires_at", NULL};
+    json_t *arr = NULL;
+    int error;
+    const char *tenant = og_cli_get(a, "tenant");
+    if ((error = og_cli_open(cli, tenant)))
+        return error;
+    if ((error = og_token_list(&cli->ctx, tenant, og_cli_get(a, "user"), &arr)) < 0)
+        return og_cli_fail(error);
+    og_cli_print_rows(cli, "tokens", arr, head, fields);
+    return OG_EXIT_OK;
+}
+
+static int revoke(og_cli *cli, const og_cli_args *a)
+{
+    int error;
+    if ((error = og_cli_open(cli, og_cli_get(a, "tenant"))))
+        return error;
+    if ((error = og_token_revoke(&cli->ctx, a->pos[0])) < 0)
+        return og_cli_fail(error);
+    fprintf(stderr, "opsgate: token %s revoked\n", a->pos[0]);
+    return OG_EXIT_OK;
+}
+
+static const og_cli_opt create_opts[] = {
+    OG_CLI_OPT_TENANT,
+    {"user", "U", "the user the token acts as", OG_CLI_REQUIRED, 0},
+    {"ttl", "DURATION", "lifetime: 30m, 12h, 30d, 4w (default 30d, at most 366d)", 0, 0},
+    {0},
+};
+static const og_cli_opt list_opts[] = {
+    OG_CLI_OPT_TENANT,
+    {"user", "U", "only this user's tokens", 0, 0},
+    {0},
+};
+static const og_cli_opt revoke_opts[] = {OG_CLI_OPT_TENANT, {0}};
+
+static const og_cli_sub subs[] = {
+    {"create", NULL, 0, 0, create_opts, "create a token; it is printed once", create},
+    {"list", NULL, 0, 0, list_opts, "list tokens with their state and expiry", list},
+    {"revoke", "ID", 1, 1, revoke_opts, "revoke a token now", revoke},
+    {0},
+};
+
+const og_command og_cmd_token = {
+    .name = "token",
+    .summary = "create, list and revoke API tokens",
+    .about = about,
+    .subs = subs,
+};

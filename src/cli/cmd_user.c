@@ -148,4 +148,9 @@ static int run(og_cli *cli, int argc, char **argv)
     return OG_EXIT_OK;
 }
 
-const og_command og_cmd_user = {"user", run, "add, list and manage the users of a tenant", help};
+const og_command og_cmd_user = {
+    .name = "user",
+    .summary = "add, list and manage the users of a tenant",
+    .legacy_run = run,
+    .legacy_help = help,
+};

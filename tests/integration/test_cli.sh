@@ -83,7 +83,7 @@ contains "$err" "not found" "other tenant is not found"
 expect 0 "token create --json" -- og token create --tenant acme --user eve --ttl 1d --json
 tid=$(printf '%s' "$out" | jq -r .id)
 expect 0 "token list" -- og token list --tenant acme --json
-[ "$(printf '%s' "$out" | jq -r --arg id "$tid" '.[] | select(.id==$id) | .state')" = active ] && ok || bad "token listed active"
+[ "$(printf '%s' "$out" | jq -r --arg id "$tid" '.tokens[] | select(.id==$id) | .state')" = active ] && ok || bad "token listed active"
 expect 0 "token revoke" -- og token revoke "$tid"
 expect 1 "token revoke twice" -- og token revoke "$tid"
 expect 1 "token revoke unknown" -- og token revoke 00000000-0000-4000-8000-000000000000
