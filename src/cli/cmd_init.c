@@ -5,7 +5,6 @@
 #include "opsgate/error.h"
 #include "opsgate/tenant.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -30,32 +29,13 @@ static int create_audit_key(const char *data_dir, const char *path)
     return error;
 }
 
-static int run(og_cli *cli, int argc, char **argv)
+static int run(og_cli *cli, const og_cli_args *a)
 {
-    static const struct option opts[] = {
-        {"audit-key", required_argument, NULL, 'K'},
-        {NULL, 0, NULL, 0},
-    };
     char token[OG_TOKEN_MAX];
-    const char *audit_key = NULL;
+    const char *audit_key = og_cli_get(a, "audit-key");
     struct stat sb;
-    int c;
-    optind = 0;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (c) {
-        case 'K':
-            audit_key = optarg;
-            break;
-        default:
-            return og_cli_badopt("init", argv);
-        }
-    }
-    if (optind < argc)
-        return og_cli_usage("init", "unexpected argument '%s'", argv[optind]);
     if (audit_key && (!audit_key[0] || lstat(audit_key, &sb) == 0))
-        return og_cli_usage("init", "--audit-key '%s' exists: refusing to overwrite a key",
-                            audit_key);
+        return og_cli_bad(a, "--audit-key '%s' exists: refusing to overwrite a key", audit_key);
     size_t dl = strlen(cli->data_dir);
     if (audit_key && strncmp(audit_key, cli->data_dir, dl) == 0 && audit_key[dl] == '/')
         fprintf(stderr,
@@ -85,29 +65,30 @@ static int run(og_cli *cli, int argc, char **argv)
     return OG_EXIT_OK;
 }
 
+static const char *const about =
+    "Create the data folder DIR (mode 0700) with its SQLite database, the installation master\n"
+    "key (master.key, mode 0600) and a platform-admin user 'admin'. Prints a bearer token for\n"
+    "'admin' on stdout, once: it is stored only as a hash. Refuses, changing nothing, if DIR\n"
+    "exists and is not empty.\n"
+    "\n"
+    "--audit-key PATH creates the audit signing key (Ed25519, PEM PKCS#8, mode 0600) in PATH,\n"
+    "which must not exist, and audit checkpoints are then signed only with it: keep it outside\n"
+    "the data folder (another disk, a secrets mount). `serve` and `audit checkpoint` then need\n"
+    "--audit-key PATH or OPSGATE_AUDIT_KEY.\n";
+
+static const og_cli_opt opts[] = {
+    {"audit-key", "PATH", "create the audit signing key here (outside the folder)", 0, 0},
+    {0},
+};
+
+static const og_cli_sub subs[] = {
+    {NULL, NULL, 0, 0, opts, "create a data folder", run},
+    {0},
+};
+
 const og_command og_cmd_init = {
     .name = "init",
     .summary = "create a data folder (database, master key, platform admin)",
-    .legacy_run = run,
-    .legacy_help =
-        "usage: opsgate init [--data DIR] [--audit-key PATH]\n"
-        "\n"
-        "Create the data folder DIR (mode 0700) with its SQLite database, the installation master "
-        "key\n"
-        "(master.key, mode 0600) and a platform-admin user 'admin'. Prints a bearer token for "
-        "'admin'\n"
-        "on stdout, once: it is stored only as a hash. Refuses, changing nothing, if DIR exists "
-        "and "
-        "is\n"
-        "not empty.\n"
-        "\n"
-        "  --audit-key PATH   create the audit signing key (Ed25519, PEM PKCS#8, mode 0600) in "
-        "PATH,\n"
-        "                     which must not exist, and sign audit checkpoints only with it: keep "
-        "it\n"
-        "                     outside the data folder (another disk, a secrets mount). `serve` "
-        "and\n"
-        "                     `audit checkpoint` then need --audit-key PATH or OPSGATE_AUDIT_KEY.\n"
-        "                     Without it, the key is sealed inside the data folder "
-        "(docs/audit.md).\n",
+    .about = about,
+    .subs = subs,
 };

@@ -1,20 +1,12 @@
 /* cmd_user.c - `opsgate user add|list|show|disable|enable|remove|set-role`. */
 #include "cli/cli.h"
-#include "cli/table.h"
 #include "opsgate/error.h"
 #include "opsgate/tenant.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
-static const char *const help =
-    "usage: opsgate user add [--tenant T] NAME --role ROLE\n"
-    "       opsgate user list [--tenant T] [--json]\n"
-    "       opsgate user show [--tenant T] NAME [--json]\n"
-    "       opsgate user disable|enable|remove [--tenant T] NAME [--json]\n"
-    "       opsgate user set-role [--tenant T] NAME --role ROLE [--json]\n"
-    "\n"
+static const char *const about =
     "Users belong to one tenant and hold one role: tenant-admin, project-manager, engineer,\n"
     "auditor (read-only, plus audit export) or client-viewer (published artifacts of its own\n"
     "projects only). Platform admins (role platform-admin) belong to no tenant: omit --tenant.\n"
@@ -32,125 +24,128 @@ static const char *const help =
     "(itself): another tenant-admin, or a platform admin, must. Every change is audited\n"
     "(user.add, user.disable, user.enable, user.remove, user.role).\n";
 
-static void print_user(const og_user *u, int json)
+static int print_user(const og_cli *cli, const og_user *u)
 {
-    if (json)
+    if (cli->json)
         og_cli_print_json(og_user_to_json(u));
     else
         printf("%s %s %s %s\n", u->name, og_role_name(u->role), u->state[0] ? u->state : "active",
                u->id);
-}
-
-static int run(og_cli *cli, int argc, char **argv)
-{
-    static const struct option opts[] = {
-        {"json", no_argument, NULL, 'j'},
-        {"tenant", required_argument, NULL, 't'},
-        {"role", required_argument, NULL, 'r'},
-        {NULL, 0, NULL, 0},
-    };
-    int json = 0, c, error;
-    const char *tenant = NULL, *role_s = NULL;
-    og_role role = OG_ROLE_NONE;
-    if (argc < 2)
-        return og_cli_usage("user", "missing subcommand (add, list, show, disable, enable, "
-                                    "remove, set-role)");
-    const char *sub = argv[1];
-    optind = 0;
-    opterr = 0;
-    while ((c = getopt_long(argc - 1, argv + 1, "", opts, NULL)) != -1) {
-        if (c == 'j')
-            json = 1;
-        else if (c == 't')
-            tenant = optarg;
-        else if (c == 'r')
-            role_s = optarg;
-        else
-            return og_cli_badopt("user", argv + 1);
-    }
-    int npos = argc - 1 - optind;
-    char **pos = argv + 1 + optind;
-    og_user u;
-    int add = strcmp(sub, "add") == 0, set_role = strcmp(sub, "set-role") == 0;
-    if (role_s && !add && !set_role)
-        return og_cli_usage("user", "--role goes with `user add` and `user set-role`");
-    if (add || set_role) {
-        if (!role_s)
-            return og_cli_usage("user", "user %s needs --role", sub);
-        if (og_role_parse(role_s, &role) < 0)
-            return og_cli_usage("user", "%s", og_error_last());
-        /* a missing --tenant is the command line's fault, not the data folder's */
-        if (!tenant && role != OG_ROLE_PLATFORM_ADMIN)
-            return og_cli_usage("user", "user %s with role %s needs --tenant", sub, role_s);
-    }
-
-    if (add) {
-        if (npos != 1)
-            return og_cli_usage("user", "user add takes exactly one NAME");
-        if ((error = og_cli_open(cli, tenant)))
-            return error;
-        if ((error = og_user_add(&cli->ctx, tenant, pos[0], role, &u)) < 0)
-            return og_cli_fail(error);
-    } else if (strcmp(sub, "list") == 0) {
-        json_t *arr = NULL;
-        if (npos)
-            return og_cli_usage("user", "unexpected argument '%s'", pos[0]);
-        if ((error = og_cli_open(cli, tenant)))
-            return error;
-        if ((error = og_user_list(&cli->ctx, tenant, &arr)) < 0)
-            return og_cli_fail(error);
-        if (json) {
-            og_cli_print_json(arr);
-            return OG_EXIT_OK;
-        }
-        size_t i;
-        json_t *x;
-        static const char *const head[] = {"NAME", "ROLE", "STATE", "CREATED", "ID", NULL};
-        og_cli_table *t = og_cli_table_new(head);
-        json_array_foreach(arr, i, x)
-        {
-            og_cli_table_add(t,
-                             (const char *[]){json_string_value(json_object_get(x, "name")),
-                                              json_string_value(json_object_get(x, "role")),
-                                              json_string_value(json_object_get(x, "state")),
-                                              json_string_value(json_object_get(x, "created_at")),
-                                              json_string_value(json_object_get(x, "id"))});
-        }
-        og_cli_table_print(t, stdout, 1);
-        og_cli_table_free(t);
-        json_decref(arr);
-        return OG_EXIT_OK;
-    } else if (strcmp(sub, "show") == 0 || strcmp(sub, "disable") == 0 ||
-               strcmp(sub, "enable") == 0 || strcmp(sub, "remove") == 0 || set_role) {
-        if (npos != 1)
-            return og_cli_usage("user", "user %s takes exactly one NAME", sub);
-        if ((error = og_cli_open(cli, tenant)))
-            return error;
-        if (sub[0] == 's' && sub[1] == 'h')
-            error = og_user_get(&cli->ctx, tenant, pos[0], &u);
-        else if (sub[0] == 'd')
-            error = og_user_disable(&cli->ctx, tenant, pos[0], &u);
-        else if (sub[0] == 'e')
-            error = og_user_enable(&cli->ctx, tenant, pos[0], &u);
-        else if (sub[0] == 'r')
-            error = og_user_remove(&cli->ctx, tenant, pos[0], &u);
-        else
-            error = og_user_set_role(&cli->ctx, tenant, pos[0], role, &u);
-        if (error < 0)
-            return og_cli_fail(error);
-    } else {
-        return og_cli_usage("user",
-                            "unknown subcommand '%s' (add, list, show, disable, enable, "
-                            "remove, set-role)",
-                            sub);
-    }
-    print_user(&u, json);
     return OG_EXIT_OK;
 }
+
+/* --role, checked: a role other than platform-admin needs --tenant. */
+static int role_of(const og_cli_args *a, og_role *role)
+{
+    const char *role_s = og_cli_get(a, "role");
+    if (og_role_parse(role_s, role) < 0)
+        return og_cli_bad(a, "%s", og_error_last());
+    /* a missing --tenant is the command line's fault, not the data folder's */
+    if (!og_cli_get(a, "tenant") && *role != OG_ROLE_PLATFORM_ADMIN)
+        return og_cli_bad(a, "user %s with role %s needs --tenant", a->sub->name, role_s);
+    return 0;
+}
+
+static int add(og_cli *cli, const og_cli_args *a)
+{
+    const char *tenant = og_cli_get(a, "tenant");
+    og_role role;
+    og_user u;
+    int error;
+    if ((error = role_of(a, &role)) || (error = og_cli_open(cli, tenant)))
+        return error;
+    if ((error = og_user_add(&cli->ctx, tenant, a->pos[0], role, &u)) < 0)
+        return og_cli_fail(error);
+    return print_user(cli, &u);
+}
+
+static int set_role(og_cli *cli, const og_cli_args *a)
+{
+    const char *tenant = og_cli_get(a, "tenant");
+    og_role role;
+    og_user u;
+    int error;
+    if ((error = role_of(a, &role)) || (error = og_cli_open(cli, tenant)))
+        return error;
+    if ((error = og_user_set_role(&cli->ctx, tenant, a->pos[0], role, &u)) < 0)
+        return og_cli_fail(error);
+    return print_user(cli, &u);
+}
+
+static int list(og_cli *cli, const og_cli_args *a)
+{
+    static const char *const head[] = {"NAME", "ROLE", "STATE", "CREATED", "ID", NULL};
+    static const char *const fields[] = {"name", "role", "state", "created_at", "id", NULL};
+    const char *tenant = og_cli_get(a, "tenant");
+    json_t *arr = NULL;
+    int error;
+    if ((error = og_cli_open(cli, tenant)))
+        return error;
+    if ((error = og_user_list(&cli->ctx, tenant, &arr)) < 0)
+        return og_cli_fail(error);
+    og_cli_print_rows(cli, "users", arr, head, fields);
+    return OG_EXIT_OK;
+}
+
+typedef int (*user_fn)(og_ctx *ctx, const char *tenant, const char *name, og_user *out);
+
+/* show, disable, enable, remove: one user by name, printed after. */
+static int one_user(og_cli *cli, const og_cli_args *a, user_fn fn)
+{
+    const char *tenant = og_cli_get(a, "tenant");
+    og_user u;
+    int error;
+    if ((error = og_cli_open(cli, tenant)))
+        return error;
+    if ((error = fn(&cli->ctx, tenant, a->pos[0], &u)) < 0)
+        return og_cli_fail(error);
+    return print_user(cli, &u);
+}
+
+static int show(og_cli *cli, const og_cli_args *a)
+{
+    return one_user(cli, a, og_user_get);
+}
+
+static int disable(og_cli *cli, const og_cli_args *a)
+{
+    return one_user(cli, a, og_user_disable);
+}
+
+static int enable(og_cli *cli, const og_cli_args *a)
+{
+    return one_user(cli, a, og_user_enable);
+}
+
+static int remove_user(og_cli *cli, const og_cli_args *a)
+{
+    return one_user(cli, a, og_user_remove);
+}
+
+#define ROLE_HELP "tenant-admin, project-manager, engineer, auditor, client-viewer"
+
+static const og_cli_opt tenant_opts[] = {OG_CLI_OPT_TENANT, {0}};
+static const og_cli_opt role_opts[] = {
+    OG_CLI_OPT_TENANT,
+    {"role", "ROLE", ROLE_HELP " (or platform-admin)", OG_CLI_REQUIRED, 0},
+    {0},
+};
+
+static const og_cli_sub subs[] = {
+    {"add", "NAME", 1, 1, role_opts, "add a user with a role", add},
+    {"list", NULL, 0, 0, tenant_opts, "list the tenant's users (removed ones left out)", list},
+    {"show", "NAME", 1, 1, tenant_opts, "show one user, removed ones too", show},
+    {"disable", "NAME", 1, 1, tenant_opts, "stop a user: its tokens are revoked", disable},
+    {"enable", "NAME", 1, 1, tenant_opts, "let a disabled user in again", enable},
+    {"remove", "NAME", 1, 1, tenant_opts, "remove a user for good; history keeps the name",
+     remove_user},
+    {"set-role", "NAME", 1, 1, role_opts, "change a user's role; its tokens are revoked", set_role},
+    {0},
+};
 
 const og_command og_cmd_user = {
     .name = "user",
     .summary = "add, list and manage the users of a tenant",
-    .legacy_run = run,
-    .legacy_help = help,
+    .about = about,
+    .subs = subs,
 };

@@ -111,8 +111,8 @@ expect 0 "list --json" og audit list --tenant acme --json --limit 1
 [ "$(jq -r .next "$tmp/out")" = "1" ] && pass "list gives a cursor" || fail "list: $(cat "$tmp/out")"
 
 # ---- names next to ids: a user acting, an artifact, a certificate ----
-acme=$(og tenant list --json | jq -r '(if type=="array" then . else .tenants end)[] | select(.name=="acme") | .id')
-alice=$(og user list --tenant acme --json | jq -r '(if type=="array" then . else .users end)[] | select(.name=="alice") | .id')
+acme=$(og tenant list --json | jq -r '.tenants[] | select(.name=="acme") | .id')
+alice=$(og user list --tenant acme --json | jq -r '.users[] | select(.name=="alice") | .id')
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=shop.acme.example \
   -addext subjectAltName=DNS:shop.acme.example,DNS:www.acme.example -days 30 \
   -keyout "$tmp/shop.key" -out "$tmp/shop.crt" 2>/dev/null

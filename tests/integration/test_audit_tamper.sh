@@ -74,8 +74,8 @@ run 0 "checkpoint with a witness file" og audit checkpoint --witness-file "$T/ba
 [ "$(wc -l <"$T/base.witness")" -eq 3 ] && ok || bad "3 witness lines (acme, globex, platform): $(cat "$T/base.witness")"
 jq -e -s 'map(.chain) | index("platform") == 2' "$T/base.witness" >/dev/null && ok ||
   bad "the platform chain is checkpointed last: $(cat "$T/base.witness")"
-acme=$(og tenant list --json | jq -r '(if type=="array" then . else .tenants end)[] | select(.name=="acme") | .id')
-globex=$(og tenant list --json | jq -r '(if type=="array" then . else .tenants end)[] | select(.name=="globex") | .id')
+acme=$(og tenant list --json | jq -r '.tenants[] | select(.name=="acme") | .id')
+globex=$(og tenant list --json | jq -r '.tenants[] | select(.name=="globex") | .id')
 [ -n "$acme" ] && [ -n "$globex" ] && ok || bad "tenant ids: '$acme' '$globex'"
 # every checkpoint is a record of the platform chain, and an event on the outbox
 n=$(db "SELECT count(*) FROM audit_record WHERE chain = 'platform' AND action = 'audit.checkpoint'")
@@ -219,7 +219,7 @@ err_has "tenant acme \(id $acme\) is broken at seq 0: the platform chain records
 # a tenant whose chain was never checkpointed: found by its tenant.create
 fresh
 og tenant create initech >/dev/null
-initech=$(og tenant list --json | jq -r '(if type=="array" then . else .tenants end)[] | select(.name=="initech") | .id')
+initech=$(og tenant list --json | jq -r '.tenants[] | select(.name=="initech") | .id')
 drop_triggers
 db "DELETE FROM audit_record WHERE chain = '$initech'"
 restore_triggers

@@ -59,14 +59,14 @@ contains "$err" "acme" "duplicate tenant is named"
 expect 1 "bad tenant name" -- og tenant create "Not Valid"
 contains "$err" "Not Valid" "bad tenant name is named"
 expect 0 "tenant list --json" -- og tenant list --json
-[ "$(printf '%s' "$out" | jq 'length')" = 2 ] && ok || bad "tenant list --json has 2 tenants: $out"
+[ "$(printf '%s' "$out" | jq '.tenants | length')" = 2 ] && ok || bad "tenant list --json has 2 tenants: $out"
 expect 0 "tenant show --json" -- og tenant show acme --json
 [ "$(printf '%s' "$out" | jq -r .state)" = active ] && ok || bad "tenant show state"
 expect 0 "user add" -- og user add --tenant acme alice --role tenant-admin
 expect 0 "user add engineer" -- og user add --tenant acme eve --role engineer
 expect 0 "user add globex" -- og user add --tenant globex bob --role engineer
 expect 0 "user list --json" -- og user list --tenant acme --json
-[ "$(printf '%s' "$out" | jq -r '[.[].name] | sort | join(",")')" = "alice,eve" ] && ok || bad "user list: $out"
+[ "$(printf '%s' "$out" | jq -r '[.users[].name] | sort | join(",")')" = "alice,eve" ] && ok || bad "user list: $out"
 expect 1 "user of unknown tenant" -- og user add --tenant nosuch x --role engineer
 contains "$err" "nosuch" "unknown tenant is named"
 

@@ -48,7 +48,7 @@ expect_grep "litigation 2026-17" "$OG_TMP/err" "the refusal names the hold's rea
 expect_grep "project 'fw'" "$OG_TMP/err" "the refusal names the held project"
 expect_grep "hold clear" "$OG_TMP/err" "the refusal says how to clear it"
 expect_rc 0 "tenant blockers" og tenant blockers acme --json
-if jq -e 'length == 1 and .[0].type == "hold" and .[0].project == "fw" and .[0].module == "artifacts"' "$OG_TMP/out" >/dev/null; then
+if jq -e '.blockers | length == 1 and .[0].type == "hold" and .[0].project == "fw" and .[0].module == "artifacts"' "$OG_TMP/out" >/dev/null; then
   ok; else bad "tenant blockers lists the hold: $(head -c 400 "$OG_TMP/out")"; fi
 expect_rc 1 "a tenant-admin cannot list what blocks deleting the tenant" og --as ada tenant blockers acme
 expect_rc 0 "the tenant is still there" og tenant show acme

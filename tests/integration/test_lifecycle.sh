@@ -73,7 +73,7 @@ expect_rc 1 "nor remove itself" -- og --as ada user remove --tenant acme ada
 og user add --tenant acme tmp --role engineer >/dev/null || bad "add tmp"
 expect_rc 0 "remove" -- og --as ada user remove --tenant acme tmp
 expect_rc 0 "list" -- og user list --tenant acme --json
-[ "$(printf '%s' "$out" | jq '[.[].name] | index("tmp")')" = null ] && ok || bad "a removed user is listed: $out"
+[ "$(printf '%s' "$out" | jq '[.users[].name] | index("tmp")')" = null ] && ok || bad "a removed user is listed: $out"
 expect_rc 0 "show finds a removed user" -- og user show --tenant acme tmp --json
 [ "$(printf '%s' "$out" | jq -r .state)" = removed ] && ok || bad "show of a removed user: $out"
 expect_rc 1 "a removed user's name is not reused" -- og user add --tenant acme tmp --role engineer

@@ -49,7 +49,7 @@ for t in acme globex; do run 0 "tenant $t" -- og tenant create "$t"; done
 run 0 "ada" -- og user add --tenant acme ada --role tenant-admin
 run 0 "pam" -- og user add --tenant acme pam --role project-manager
 run 0 "gus" -- og user add --tenant globex gus --role tenant-admin
-ACME_ID=$(og tenant list --json | jq -r '.[] | select(.name=="acme") | .id')
+ACME_ID=$(og tenant list --json | jq -r '.tenants[] | select(.name=="acme") | .id')
 
 printf 'a-webhook-secret-of-some-length\n' >"$OG_TMP/secret"
 for h in all certs; do
