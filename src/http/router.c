@@ -304,8 +304,14 @@ int og_http__framing_check(const og_http_framing *f)
     }
     if (other) {
         printable_copy(other, other_len, shown, sizeof(shown));
-        og_error_set(OG_EINVAL, "transfer coding '%s' is not supported (only chunked is)", shown);
+        og_error_set(OG_EINVAL,
+                     "transfer coding '%s' is not supported; send the body with Content-Length",
+                     shown);
         return 501;
     }
-    return 0;
+    /* Plain chunked: refused before libmicrohttpd parses a chunk line, so a chunk-size line longer
+     * than its connection buffer never gets its own 500 with an HTML body. */
+    og_error_set(OG_EINVAL, "chunked request bodies are not accepted; send the body with "
+                            "Content-Length");
+    return 411;
 }

@@ -495,7 +495,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 
 /* ---- streamed request bodies ---- */
 
-/* The declared Content-Length; 0 when absent or not a number (chunked bodies). */
+/* The declared Content-Length; 0 when absent or not a number. */
 static int declared_length(og_http_req *r, uint64_t *out)
 {
     const char *cl =
@@ -663,10 +663,11 @@ static enum MHD_Result length_header(void *cls, enum MHD_ValueKind kind, const c
     return MHD_YES;
 }
 
-/* 0, or the status (400, 501) for framing opsgate will not guess at, message in the error slot.
- * Runs in the first call of the handler, before any of the body is read: libmicrohttpd uses the
- * first Content-Length and treats any Transfer-Encoding but "chunked" as a body that lasts until
- * the connection closes (a client waiting for a reply then hangs). */
+/* 0, or the status (400, 411, 501) for framing opsgate will not guess at or does not take, message
+ * in the error slot. Runs in the first call of the handler, before any of the body is read:
+ * libmicrohttpd uses the first Content-Length, treats any Transfer-Encoding but "chunked" as a body
+ * that lasts until the connection closes (a client waiting for a reply then hangs), and answers a
+ * chunk-size line longer than its buffer with its own 500 and HTML body. */
 static int framing_status(og_http_req *r, const char *version)
 {
     og_http_framing f;
@@ -719,8 +720,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             /* Answered before the body: libmicrohttpd then closes the connection, so whatever
              * the client meant as a body is never read as a next request. */
             r->rr = OG_HTTP_NO_ROUTE;
-            return queue_error(r, fs, fs == 501 ? "not_implemented" : og_error_name(OG_EINVAL),
-                               og_error_last());
+            return queue_error(r, fs, og_http__framing_code(fs), og_error_last());
         }
         r->rr = og_http__route(og_http__routes, og_http__nroutes, method, url, &r->match);
         if (r->rr == OG_HTTP_FOUND && (r->match.route->flags & OG_HTTP_ROUTE_STREAM_BODY))
@@ -751,8 +751,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (r->streaming || r->stream_err)
             return stream_chunk(r, upload_data, n);
         if (!r->too_big && og_buf_append(&r->body, upload_data, n) < 0) {
-            /* Over the limit (chunked bodies have no length up front): stop buffering and answer
-             * now if this libmicrohttpd allows it mid-body, else after reading the rest. */
+            /* Over the limit (a safety net: a declared length over it was refused up front and
+             * chunked bodies are refused): stop buffering and answer now if this libmicrohttpd
+             * allows it mid-body, else after reading the rest. */
             r->too_big = 1;
             og_buf_free(&r->body);
             og_error_set(OG_ETOOBIG, "request body over the limit of %zu bytes", srv->max_body);
