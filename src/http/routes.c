@@ -12,23 +12,6 @@
 #include <string.h>
 #include <time.h>
 
-static int h_healthz(og_http_req *r)
-{
-    return og_http__reply(r, 200, json_pack("{s:s}", "status", "ok"));
-}
-
-/* Test-only: sleeps OPSGATE_TEST_SLOW_MS so a test can have a request in flight during SIGTERM.
- * Without that variable the route behaves as if it did not exist. */
-static int h_test_slow(og_http_req *r)
-{
-    if (r->srv->slow_ms <= 0)
-        return og_error_set(OG_ENOTFOUND, "not found");
-    struct timespec ts = {r->srv->slow_ms / 1000, (long)(r->srv->slow_ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0)
-        ;
-    return og_http__reply(r, 200, json_pack("{s:i}", "slept_ms", r->srv->slow_ms));
-}
-
 /* ---- tenants ---- */
 
 static int h_tenant_create(og_http_req *r)
@@ -346,9 +329,9 @@ static int h_whoami(og_http_req *r)
 /* Order matters only for readability: matching tries every entry, and 405's Allow lists every
  * method whose pattern matches the path. */
 const og_http_route og_http__routes[] = {
-    {"GET", "/healthz", h_healthz, OG_HTTP_ROUTE_PUBLIC},
+    {"GET", "/healthz", og_http__healthz, OG_HTTP_ROUTE_PUBLIC},
     {"GET", "/metrics", og_http__metrics_handler, OG_HTTP_ROUTE_METRICS},
-    {"GET", "/_test/slow", h_test_slow, OG_HTTP_ROUTE_PUBLIC},
+    {"GET", "/_test/slow", og_http__test_slow, OG_HTTP_ROUTE_PUBLIC},
     {"GET", "/api/v1/whoami", h_whoami, 0},
     {"POST", "/api/v1/tenants", h_tenant_create, 0},
     {"GET", "/api/v1/tenants", h_tenant_list, 0},

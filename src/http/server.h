@@ -88,7 +88,7 @@ typedef struct og_http_req {
 extern const og_http_route og_http__routes[];
 extern const size_t og_http__nroutes;
 
-/* ---- request input (server.c) ---- */
+/* ---- request input (request.c) ---- */
 /* A query-string argument, NULL when absent. Borrowed from MHD for the request's lifetime. */
 const char *og_http__query(og_http_req *r, const char *name);
 /*
@@ -108,12 +108,15 @@ int og_http__param_id(og_http_req *r, const char *name, const char *what, const 
 /* A path parameter that must be a valid name or id (OG_EINVAL naming it otherwise). */
 int og_http__param_ref(og_http_req *r, const char *name, const char **out);
 
-/* ---- replies (server.c) ---- */
+/* ---- replies (request.c) ---- */
 /* Steals body (which may be NULL for an empty 204). Returns 0, or OG_ERROR when body is NULL for a
  * status that needs one (a failed json_pack upstream). */
 int og_http__reply(og_http_req *r, int status, json_t *body);
 /* Steals text (malloc'd). */
 int og_http__reply_text(og_http_req *r, int status, const char *type, char *text, size_t len);
+/* Hand the request's store back to the pool and clear r->ctx.store (a streamed reply or body
+ * no longer needs it). No-op when the request holds none. */
+void og_http__store_release(og_http_req *r);
 
 /* ---- audit (audit_api.c) ---- */
 int og_http__audit_list(og_http_req *r);
@@ -181,7 +184,9 @@ int og_http__brand_show(og_http_req *r);
 int og_http__brand_set(og_http_req *r);
 int og_http__brand_clear(og_http_req *r);
 
-/* ---- server plumbing used by routes.c ---- */
+/* ---- the server's own routes (server.c) ---- */
+int og_http__healthz(og_http_req *r);
+int og_http__test_slow(og_http_req *r); /* only with OPSGATE_TEST_SLOW_MS, else 404 */
 int og_http__metrics_handler(og_http_req *r);
 
 #endif
