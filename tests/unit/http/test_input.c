@@ -95,6 +95,9 @@ static void test_framing__refuses_plain_chunked_with_411(void **state)
     assert_non_null(strstr(og_error_last(), "Content-Length"));
     assert_int_equal(framing("Chunked", 1, 0, 0, 0), 411);
     assert_int_equal(framing(" chunked ,", 1, 0, 0, 0), 411); /* empty list elements are ignored */
+    assert_string_equal(og_http__framing_code(411), "length_required");
+    assert_string_equal(og_http__framing_code(501), "not_implemented");
+    assert_string_equal(og_http__framing_code(400), "invalid");
 }
 
 static void test_framing__refuses_ambiguous_bodies_with_400(void **state)
