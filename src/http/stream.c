@@ -49,7 +49,7 @@ static enum MHD_Result stream_reply_failure(og_http_req *r)
 }
 
 /*
- * The headers of a streamed request are in: check the declared size, og_http__authenticate and run
+ * The headers of a streamed request are in: check the declared size, authenticate and run
  * the route's begin handler, so a doomed upload (401, 403, 404, a lock held by someone else) fails
  * before any byte of its body is read. Such a failure is answered at once when the client waits
  * for "100 Continue" (it sends nothing more) or announced more than STREAM_DISCARD_MAX bytes
