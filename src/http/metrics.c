@@ -11,7 +11,8 @@
 #include <stdlib.h>
 
 /* The statuses the server produces; anything else is counted under "other". */
-static const int statuses[] = {200, 201, 202, 204, 400, 401, 403, 404, 405, 409, 413, 500, 503};
+static const int statuses[] = {200, 201, 202, 204, 400, 401, 403, 404,
+                               405, 409, 411, 413, 500, 501, 503};
 #define NSTATUS (sizeof(statuses) / sizeof(statuses[0]) + 1)
 
 /* Upper bounds in microseconds: 1 ms .. 10 s, the range between a token check and a big export. */

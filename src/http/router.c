@@ -118,17 +118,6 @@ const char *og_http__param(const og_http_match *m, const char *name)
 
 /* ---- hostile input: the request target and the framing headers ---- */
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Decode s[0..n) into out the way libmicrohttpd 0.9.75 does (MHD_http_unescape: "%XX" with two
  * hex digits is one byte, any other '%' stays; '+' is a space in query parts). Returns the
  * length; out must hold n bytes. */
@@ -136,10 +125,12 @@ static size_t pct_decode(const char *s, size_t n, int plus_space, char *out)
 {
     size_t o = 0;
     for (size_t i = 0; i < n; i++) {
-        int hi, lo;
-        if (s[i] == '%' && i + 2 < n && (hi = hexval(s[i + 1])) >= 0 &&
-            (lo = hexval(s[i + 2])) >= 0) {
-            out[o++] = (char)(hi << 4 | lo);
+        char pair[3] = {0};
+        uint8_t byte;
+        if (s[i] == '%' && i + 2 < n)
+            memcpy(pair, s + i + 1, 2);
+        if (pair[0] && og_hex_decode(pair, &byte, 1) == 1) {
+            out[o++] = (char)byte;
             i += 2;
         } else {
             out[o++] = plus_space && s[i] == '+' ? ' ' : s[i];
@@ -304,8 +295,14 @@ int og_http__framing_check(const og_http_framing *f)
     }
     if (other) {
         printable_copy(other, other_len, shown, sizeof(shown));
-        og_error_set(OG_EINVAL, "transfer coding '%s' is not supported (only chunked is)", shown);
+        og_error_set(OG_EINVAL,
+                     "transfer coding '%s' is not supported; send the body with Content-Length",
+                     shown);
         return 501;
     }
-    return 0;
+    /* Plain chunked: refused before libmicrohttpd parses a chunk line, so a chunk-size line longer
+     * than its connection buffer never gets its own 500 with an HTML body. */
+    og_error_set(OG_EINVAL, "chunked request bodies are not accepted; send the body with "
+                            "Content-Length");
+    return 411;
 }

@@ -84,13 +84,17 @@ typedef struct og_http_framing {
 } og_http_framing;
 
 /*
- * 0 when the framing is one opsgate reads unambiguously: at most one Content-Length value, or a
- * Transfer-Encoding of exactly "chunked" (any case, list syntax allowed) without Content-Length in
- * HTTP/1.1. Otherwise the status to answer with, the message in the thread's error slot: 400 for
- * conflicting lengths, Transfer-Encoding with Content-Length or in HTTP/1.0, chunked not final or
- * repeated, an empty list; 501 for a transfer coding other than chunked (RFC 9112 6.1, 6.3).
+ * 0 when the request has no Transfer-Encoding and at most one Content-Length value. Otherwise the
+ * status to answer with, the message in the thread's error slot: 400 for conflicting lengths,
+ * Transfer-Encoding with Content-Length or in HTTP/1.0, chunked not final or repeated, an empty
+ * list; 501 for a transfer coding other than chunked (RFC 9112 6.1, 6.3); 411 for a plain
+ * "chunked" (any case, list syntax allowed): opsgate takes request bodies with Content-Length only.
  */
 int og_http__framing_check(const og_http_framing *f);
+
+/* The error code name for a status og_http__framing_check() returned: "length_required" (411),
+ * "not_implemented" (501), else og_error_name(OG_EINVAL). */
+const char *og_http__framing_code(int status);
 
 /* ---- errors ---- */
 

@@ -1,372 +1,32 @@
-/* routes.c - the route table and the thin handlers for tenants, users, tokens and whoami.
- * Handlers validate input and shape JSON; who may do what is decided inside the tenant library
- * (og_authz_check), never here. */
+/* routes.c - the route table: every route's method, path pattern, handler and flags. Handlers live
+ * in server.c (the server's own routes) and the *_api.c files. */
 #include "http/certs_api.h"
 #include "http/server.h"
-#include "opsgate/crypto.h"
-#include "opsgate/app.h"
-#include "opsgate/error.h"
-#include "opsgate/tenant.h"
-
-#include <stdio.h>
-#include <string.h>
-#include <time.h>
-
-static int h_healthz(og_http_req *r)
-{
-    return og_http__reply(r, 200, json_pack("{s:s}", "status", "ok"));
-}
-
-/* Test-only: sleeps OPSGATE_TEST_SLOW_MS so a test can have a request in flight during SIGTERM.
- * Without that variable the route behaves as if it did not exist. */
-static int h_test_slow(og_http_req *r)
-{
-    if (r->srv->slow_ms <= 0)
-        return og_error_set(OG_ENOTFOUND, "not found");
-    struct timespec ts = {r->srv->slow_ms / 1000, (long)(r->srv->slow_ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0)
-        ;
-    return og_http__reply(r, 200, json_pack("{s:i}", "slept_ms", r->srv->slow_ms));
-}
-
-/* ---- tenants ---- */
-
-static int h_tenant_create(og_http_req *r)
-{
-    static const char *const fields[] = {"name", NULL};
-    int error = -1;
-    json_t *body = NULL;
-    const char *name;
-    og_tenant t;
-
-    if ((error = og_http__body_object(r, 0, fields, &body)) < 0 ||
-        (error = og_http__field_str(body, "name", 1, &name)) < 0)
-        goto cleanup;
-    if (!og_name_valid(name)) {
-        error = og_error_set(OG_EINVAL,
-                             "field 'name': '%.64s' is not a valid name (1-63 of a-z 0-9 . _ -, "
-                             "starting with a letter or digit)",
-                             name);
-        goto cleanup;
-    }
-    if ((error = og_tenant_create(&r->ctx, name, &t)) < 0)
-        goto cleanup;
-    snprintf(r->location, sizeof(r->location), "/api/v1/tenants/%s", t.name);
-    error = og_http__reply(r, 201, og_tenant_to_json(&t));
-cleanup:
-    json_decref(body);
-    return error;
-}
-
-static int h_tenant_list(og_http_req *r)
-{
-    json_t *list = NULL;
-    int error = og_tenant_list(&r->ctx, &list);
-    if (error < 0)
-        return error;
-    return og_http__reply(r, 200, json_pack("{s:o}", "tenants", list));
-}
-
-static int h_tenant_get(og_http_req *r)
-{
-    const char *ref;
-    og_tenant t;
-    int error;
-    if ((error = og_http__param_ref(r, "tenant", &ref)) < 0 ||
-        (error = og_tenant_get(&r->ctx, ref, &t)) < 0)
-        return error;
-    return og_http__reply(r, 200, og_tenant_to_json(&t));
-}
-
-static int tenant_set_state(og_http_req *r, int suspend)
-{
-    const char *ref;
-    og_tenant t;
-    int error;
-    if ((error = og_http__param_ref(r, "tenant", &ref)) < 0 ||
-        (error = og_tenant_suspend(&r->ctx, ref, suspend)) < 0 ||
-        (error = og_tenant_get(&r->ctx, ref, &t)) < 0)
-        return error;
-    return og_http__reply(r, 200, og_tenant_to_json(&t));
-}
-
-static int h_tenant_suspend(og_http_req *r)
-{
-    return tenant_set_state(r, 1);
-}
-
-static int h_tenant_resume(og_http_req *r)
-{
-    return tenant_set_state(r, 0);
-}
-
-static int h_tenant_delete(og_http_req *r)
-{
-    const char *ref;
-    int error;
-    if ((error = og_http__param_ref(r, "tenant", &ref)) < 0 ||
-        (error = og_app_tenant_delete(&r->ctx, ref)) < 0)
-        return error;
-    return og_http__reply(r, 204, NULL);
-}
-
-static int h_tenant_blockers(og_http_req *r)
-{
-    const char *ref;
-    json_t *list = NULL;
-    int error;
-    if ((error = og_http__param_ref(r, "tenant", &ref)) < 0 ||
-        (error = og_tenant_delete_blockers(&r->ctx, ref, &list)) < 0)
-        return error;
-    return og_http__reply(r, 200, json_pack("{s:o}", "blockers", list));
-}
-
-/* ---- users ---- */
-
-static int h_user_add(og_http_req *r)
-{
-    static const char *const fields[] = {"name", "role", NULL};
-    int error = -1;
-    json_t *body = NULL;
-    const char *tenant, *name, *role_s;
-    og_role role;
-    og_user u;
-
-    if ((error = og_http__param_ref(r, "tenant", &tenant)) < 0 ||
-        (error = og_http__body_object(r, 0, fields, &body)) < 0 ||
-        (error = og_http__field_str(body, "name", 1, &name)) < 0 ||
-        (error = og_http__field_str(body, "role", 1, &role_s)) < 0)
-        goto cleanup;
-    if (!og_name_valid(name)) {
-        error = og_error_set(OG_EINVAL,
-                             "field 'name': '%.64s' is not a valid name (1-63 of a-z 0-9 . _ -, "
-                             "starting with a letter or digit)",
-                             name);
-        goto cleanup;
-    }
-    if ((error = og_role_parse(role_s, &role)) < 0) {
-        og_error_wrap("field 'role'");
-        goto cleanup;
-    }
-    if ((error = og_user_add(&r->ctx, tenant, name, role, &u)) < 0)
-        goto cleanup;
-    snprintf(r->location, sizeof(r->location), "/api/v1/tenants/%s/users/%s", tenant, u.name);
-    error = og_http__reply(r, 201, og_user_to_json(&u));
-cleanup:
-    json_decref(body);
-    return error;
-}
-
-static int h_user_list(og_http_req *r)
-{
-    const char *tenant;
-    json_t *list = NULL;
-    int error;
-    if ((error = og_http__param_ref(r, "tenant", &tenant)) < 0 ||
-        (error = og_user_list(&r->ctx, tenant, &list)) < 0)
-        return error;
-    return og_http__reply(r, 200, json_pack("{s:o}", "users", list));
-}
-
-static int h_user_get(og_http_req *r)
-{
-    const char *tenant, *user;
-    og_user u;
-    int error;
-    if ((error = og_http__param_ref(r, "tenant", &tenant)) < 0 ||
-        (error = og_http__param_ref(r, "user", &user)) < 0 ||
-        (error = og_user_get(&r->ctx, tenant, user, &u)) < 0)
-        return error;
-    return og_http__reply(r, 200, og_user_to_json(&u));
-}
-
-/* Disable, enable, remove: the user's record after the change (remove answers 204). */
-static int user_change(og_http_req *r, int (*fn)(og_ctx *, const char *, const char *, og_user *),
-                       int status)
-{
-    const char *tenant, *user;
-    og_user u;
-    int error;
-    if ((error = og_http__param_ref(r, "tenant", &tenant)) < 0 ||
-        (error = og_http__param_ref(r, "user", &user)) < 0 ||
-        (error = fn(&r->ctx, tenant, user, &u)) < 0)
-        return error;
-    return og_http__reply(r, status, status == 204 ? NULL : og_user_to_json(&u));
-}
-
-static int h_user_disable(og_http_req *r)
-{
-    return user_change(r, og_user_disable, 200);
-}
-
-static int h_user_enable(og_http_req *r)
-{
-    return user_change(r, og_user_enable, 200);
-}
-
-static int h_user_remove(og_http_req *r)
-{
-    return user_change(r, og_user_remove, 204);
-}
-
-static int h_user_role(og_http_req *r)
-{
-    static const char *const fields[] = {"role", NULL};
-    int error = -1;
-    json_t *body = NULL;
-    const char *tenant, *user, *role_s;
-    og_role role;
-    og_user u;
-    if ((error = og_http__param_ref(r, "tenant", &tenant)) < 0 ||
-        (error = og_http__param_ref(r, "user", &user)) < 0 ||
-        (error = og_http__body_object(r, 0, fields, &body)) < 0 ||
-        (error = og_http__field_str(body, "role", 1, &role_s)) < 0)
-        goto cleanup;
-    if ((error = og_role_parse(role_s, &role)) < 0) {
-        og_error_wrap("field 'role'");
-        goto cleanup;
-    }
-    if ((error = og_user_set_role(&r->ctx, tenant, user, role, &u)) < 0)
-        goto cleanup;
-    error = og_http__reply(r, 200, og_user_to_json(&u));
-cleanup:
-    json_decref(body);
-    return error;
-}
-
-/* ---- tokens ---- */
-
-/* The listed record of token id, with the secret added; NULL when the list does not show it. */
-static json_t *token_record(og_http_req *r, const char *tenant, const char *user, const char *id)
-{
-    json_t *list = NULL, *found = NULL;
-    if (og_token_list(&r->ctx, tenant, user, &list) < 0) {
-        og_error_clear();
-        return NULL;
-    }
-    size_t i;
-    json_t *t;
-    json_array_foreach(list, i, t)
-    {
-        if (og_streq(json_string_value(json_object_get(t, "id")), id)) {
-            found = json_deep_copy(t);
-            break;
-        }
-    }
-    json_decref(list);
-    return found;
-}
-
-static int h_token_create(og_http_req *r)
-{
-    static const char *const fields[] = {"ttl", NULL};
-    int error = -1;
-    json_t *body = NULL, *out = NULL;
-    const char *tenant, *user, *ttl_s;
-    int64_t ttl_us = 0;
-    char token[OG_TOKEN_MAX] = "";
-    char id[OG_ID_LEN];
-
-    if ((error = og_http__param_ref(r, "tenant", &tenant)) < 0 ||
-        (error = og_http__param_ref(r, "user", &user)) < 0 ||
-        (error = og_http__body_object(r, 1, fields, &body)) < 0 ||
-        (error = og_http__field_str(body, "ttl", 0, &ttl_s)) < 0)
-        goto cleanup;
-    if (ttl_s && (error = og_duration_parse(ttl_s, &ttl_us)) < 0) {
-        og_error_wrap("field 'ttl'");
-        goto cleanup;
-    }
-    if (ttl_s && ttl_us <= 0) {
-        error = og_error_set(OG_EINVAL, "field 'ttl' must be positive, got '%.32s'", ttl_s);
-        goto cleanup;
-    }
-    if ((error = og_token_create(&r->ctx, tenant, user, ttl_us, token, id)) < 0)
-        goto cleanup;
-    out = token_record(r, tenant, user, id);
-    if (!out)
-        out = json_pack("{s:s,s:s,s:s}", "id", id, "tenant", tenant, "user", user);
-    if (!out || json_object_set_new(out, "token", json_string(token)) < 0) {
-        error = og_error_set(OG_ERROR, "out of memory");
-        goto cleanup;
-    }
-    error = og_http__reply(r, 201, out);
-    out = NULL;
-cleanup:
-    og_crypto_wipe(token, sizeof(token)); /* the secret leaves only inside the reply */
-    json_decref(out);
-    json_decref(body);
-    return error;
-}
-
-static int h_token_list(og_http_req *r)
-{
-    const char *tenant, *user = og_http__query(r, "user");
-    json_t *list = NULL;
-    int error;
-    if ((error = og_http__param_ref(r, "tenant", &tenant)) < 0)
-        return error;
-    if (user && !og_name_valid(user) && !og_id_valid(user))
-        return og_error_set(OG_EINVAL, "query 'user': '%.64s' is not a valid name or id", user);
-    if ((error = og_token_list(&r->ctx, tenant, user, &list)) < 0)
-        return error;
-    return og_http__reply(r, 200, json_pack("{s:o}", "tokens", list));
-}
-
-static int h_token_revoke(og_http_req *r)
-{
-    const char *id = og_http__param(&r->match, "id");
-    int error;
-    if (!id || !og_id_valid(id))
-        return og_error_set(OG_EINVAL, "token id '%.64s' is not a valid id", id ? id : "");
-    if ((error = og_token_revoke(&r->ctx, id)) < 0)
-        return error;
-    return og_http__reply(r, 204, NULL);
-}
-
-/* ---- whoami ---- */
-
-static int h_whoami(og_http_req *r)
-{
-    const og_actor *a = &r->ctx.actor;
-    og_tenant t;
-    json_t *tenant = json_null(), *tenant_id = json_null();
-    if (a->tenant_id[0]) {
-        tenant_id = json_string(a->tenant_id);
-        if (og_tenant_get(&r->ctx, a->tenant_id, &t) == 0)
-            tenant = json_string(t.name);
-        else
-            og_error_clear();
-    }
-    return og_http__reply(r, 200,
-                          json_pack("{s:s,s:s,s:s,s:o,s:o,s:s}", "user", a->user_name, "user_id",
-                                    a->user_id, "role", og_role_name(a->role), "tenant", tenant,
-                                    "tenant_id", tenant_id, "token_id", a->token_id));
-}
 
 /* Order matters only for readability: matching tries every entry, and 405's Allow lists every
  * method whose pattern matches the path. */
 const og_http_route og_http__routes[] = {
-    {"GET", "/healthz", h_healthz, OG_HTTP_ROUTE_PUBLIC},
+    {"GET", "/healthz", og_http__healthz, OG_HTTP_ROUTE_PUBLIC},
     {"GET", "/metrics", og_http__metrics_handler, OG_HTTP_ROUTE_METRICS},
-    {"GET", "/_test/slow", h_test_slow, OG_HTTP_ROUTE_PUBLIC},
-    {"GET", "/api/v1/whoami", h_whoami, 0},
-    {"POST", "/api/v1/tenants", h_tenant_create, 0},
-    {"GET", "/api/v1/tenants", h_tenant_list, 0},
-    {"GET", "/api/v1/tenants/{tenant}", h_tenant_get, 0},
-    {"DELETE", "/api/v1/tenants/{tenant}", h_tenant_delete, 0},
-    {"GET", "/api/v1/tenants/{tenant}/delete-blockers", h_tenant_blockers, 0},
-    {"POST", "/api/v1/tenants/{tenant}/suspend", h_tenant_suspend, 0},
-    {"POST", "/api/v1/tenants/{tenant}/resume", h_tenant_resume, 0},
-    {"POST", "/api/v1/tenants/{tenant}/users", h_user_add, 0},
-    {"GET", "/api/v1/tenants/{tenant}/users", h_user_list, 0},
-    {"GET", "/api/v1/tenants/{tenant}/users/{user}", h_user_get, 0},
-    {"DELETE", "/api/v1/tenants/{tenant}/users/{user}", h_user_remove, 0},
-    {"POST", "/api/v1/tenants/{tenant}/users/{user}/disable", h_user_disable, 0},
-    {"POST", "/api/v1/tenants/{tenant}/users/{user}/enable", h_user_enable, 0},
-    {"PUT", "/api/v1/tenants/{tenant}/users/{user}/role", h_user_role, 0},
-    {"POST", "/api/v1/tenants/{tenant}/users/{user}/tokens", h_token_create, 0},
-    {"GET", "/api/v1/tenants/{tenant}/tokens", h_token_list, 0},
-    {"DELETE", "/api/v1/tokens/{id}", h_token_revoke, 0},
+    {"GET", "/_test/slow", og_http__test_slow, OG_HTTP_ROUTE_PUBLIC},
+    {"GET", "/api/v1/whoami", og_http__whoami, 0},
+    {"POST", "/api/v1/tenants", og_http__tenant_create, 0},
+    {"GET", "/api/v1/tenants", og_http__tenant_list, 0},
+    {"GET", "/api/v1/tenants/{tenant}", og_http__tenant_get, 0},
+    {"DELETE", "/api/v1/tenants/{tenant}", og_http__tenant_delete, 0},
+    {"GET", "/api/v1/tenants/{tenant}/delete-blockers", og_http__tenant_blockers, 0},
+    {"POST", "/api/v1/tenants/{tenant}/suspend", og_http__tenant_suspend, 0},
+    {"POST", "/api/v1/tenants/{tenant}/resume", og_http__tenant_resume, 0},
+    {"POST", "/api/v1/tenants/{tenant}/users", og_http__user_add, 0},
+    {"GET", "/api/v1/tenants/{tenant}/users", og_http__user_list, 0},
+    {"GET", "/api/v1/tenants/{tenant}/users/{user}", og_http__user_get, 0},
+    {"DELETE", "/api/v1/tenants/{tenant}/users/{user}", og_http__user_remove, 0},
+    {"POST", "/api/v1/tenants/{tenant}/users/{user}/disable", og_http__user_disable, 0},
+    {"POST", "/api/v1/tenants/{tenant}/users/{user}/enable", og_http__user_enable, 0},
+    {"PUT", "/api/v1/tenants/{tenant}/users/{user}/role", og_http__user_role, 0},
+    {"POST", "/api/v1/tenants/{tenant}/users/{user}/tokens", og_http__token_create, 0},
+    {"GET", "/api/v1/tenants/{tenant}/tokens", og_http__token_list, 0},
+    {"DELETE", "/api/v1/tokens/{id}", og_http__token_revoke, 0},
     {"GET", "/api/v1/audit", og_http__audit_list, 0},
     {"GET", "/api/v1/audit/export", og_http__audit_export, 0},
     /* gates, events and notification channels (gate_api.c) */
@@ -422,8 +82,8 @@ const og_http_route og_http__routes[] = {
     {"GET", "/api/v1/tenants/{tenant}/brand", og_http__brand_show, 0},
     {"PUT", "/api/v1/tenants/{tenant}/brand", og_http__brand_set, 0},
     {"DELETE", "/api/v1/tenants/{tenant}/brand", og_http__brand_clear, 0},
-    {"POST", "/api/v1/projects/{key}/holds", og_http__hold_set, 0},
-    {"DELETE", "/api/v1/projects/{key}/holds", og_http__hold_clear, 0},
+    {"POST", "/api/v1/projects/{key}/holds", og_http__hold_change, 0},
+    {"DELETE", "/api/v1/projects/{key}/holds", og_http__hold_change, 0},
     {"PUT", "/api/v1/projects/{key}/grants/{user}", og_http__grant_set, 0},
     {"DELETE", "/api/v1/projects/{key}/grants/{user}", og_http__grant_revoke, 0},
     {"GET", "/api/v1/projects/{key}/artifacts", og_http__artifact_list, 0},

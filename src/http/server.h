@@ -88,7 +88,7 @@ typedef struct og_http_req {
 extern const og_http_route og_http__routes[];
 extern const size_t og_http__nroutes;
 
-/* ---- request input (server.c) ---- */
+/* ---- request input (request.c) ---- */
 /* A query-string argument, NULL when absent. Borrowed from MHD for the request's lifetime. */
 const char *og_http__query(og_http_req *r, const char *name);
 /*
@@ -103,17 +103,55 @@ int og_http__field_str(json_t *obj, const char *field, int required, const char 
 /* og_http__field_str() for a string of 1 to max bytes when present (OG_EINVAL naming the field). */
 int og_http__field_str_max(json_t *obj, const char *field, int required, size_t max,
                            const char **out);
+/* The body as a JSON object with any fields (the client's own keys, such as metadata): an empty
+ * body, malformed JSON or another type is OG_EINVAL as in og_http__body_object(). Caller decrefs.
+ */
+int og_http__body_any_object(og_http_req *r, json_t **out);
+/* 0 when value, read from field, is a name (og_name_valid); else OG_EINVAL "field '<field>':
+ * '<value>' is not a valid <what> (1-63 of a-z 0-9 . _ -, ...)". */
+int og_http__check_name(const char *field, const char *what, const char *value);
+/* The tenant a request acts in: ?tenant= (name or id), else the token's. A tenant user naming
+ * another tenant gets the library's 404. OG_EINVAL for a bad name or a platform token without
+ * ?tenant=. *out is borrowed. */
+int og_http__query_tenant(og_http_req *r, const char **out);
+/* An optional integer query argument in [min, max]; *out keeps its value when absent. */
+int og_http__query_i64(og_http_req *r, const char *name, int64_t min, int64_t max, int64_t *out);
+/* ?NAME=1|true|(empty)|0|false; absent is 0. OG_EINVAL naming the argument otherwise. */
+int og_http__query_bool(og_http_req *r, const char *name, int *out);
 /* A path parameter that must be an id: OG_EINVAL "<what> '<value>' is not a valid id". */
 int og_http__param_id(og_http_req *r, const char *name, const char *what, const char **out);
 /* A path parameter that must be a valid name or id (OG_EINVAL naming it otherwise). */
 int og_http__param_ref(og_http_req *r, const char *name, const char **out);
 
-/* ---- replies (server.c) ---- */
+/* ---- replies (request.c) ---- */
 /* Steals body (which may be NULL for an empty 204). Returns 0, or OG_ERROR when body is NULL for a
  * status that needs one (a failed json_pack upstream). */
 int og_http__reply(og_http_req *r, int status, json_t *body);
 /* Steals text (malloc'd). */
 int og_http__reply_text(og_http_req *r, int status, const char *type, char *text, size_t len);
+/* Hand the request's store back to the pool and clear r->ctx.store (a streamed reply or body
+ * no longer needs it). No-op when the request holds none. */
+void og_http__store_release(og_http_req *r);
+
+/* ---- tenants, users, tokens, whoami (tenant_api.c) ---- */
+int og_http__tenant_create(og_http_req *r);
+int og_http__tenant_list(og_http_req *r);
+int og_http__tenant_get(og_http_req *r);
+int og_http__tenant_suspend(og_http_req *r);
+int og_http__tenant_resume(og_http_req *r);
+int og_http__tenant_delete(og_http_req *r);
+int og_http__tenant_blockers(og_http_req *r);
+int og_http__user_add(og_http_req *r);
+int og_http__user_list(og_http_req *r);
+int og_http__user_get(og_http_req *r);
+int og_http__user_disable(og_http_req *r);
+int og_http__user_enable(og_http_req *r);
+int og_http__user_remove(og_http_req *r);
+int og_http__user_role(og_http_req *r);
+int og_http__token_create(og_http_req *r);
+int og_http__token_list(og_http_req *r);
+int og_http__token_revoke(og_http_req *r);
+int og_http__whoami(og_http_req *r);
 
 /* ---- audit (audit_api.c) ---- */
 int og_http__audit_list(og_http_req *r);
@@ -142,7 +180,8 @@ int og_http__notify_channel_set_events(og_http_req *r);
 int og_http__notify_channel_remove(og_http_req *r);
 int og_http__notify_test(og_http_req *r);
 
-/* ---- artifacts, projects, access, search, retention (artifacts_api.c) ---- */
+/* ---- projects (projects_api.c), artifacts (artifacts_api.c), their contents
+ * (artifact_content_api.c), holds, access, search, retention (artifact_govern_api.c) ---- */
 int og_http__project_list(og_http_req *r);
 int og_http__project_create(og_http_req *r);
 int og_http__project_get(og_http_req *r);
@@ -163,8 +202,7 @@ int og_http__artifact_metadata(og_http_req *r);
 int og_http__artifact_delete(og_http_req *r);
 int og_http__artifact_purge(og_http_req *r);
 int og_http__artifact_undelete(og_http_req *r);
-int og_http__hold_set(og_http_req *r);
-int og_http__hold_clear(og_http_req *r);
+int og_http__hold_change(og_http_req *r); /* POST sets, DELETE clears */
 int og_http__hold_list(og_http_req *r);
 int og_http__grant_set(og_http_req *r);
 int og_http__grant_revoke(og_http_req *r);
@@ -181,7 +219,9 @@ int og_http__brand_show(og_http_req *r);
 int og_http__brand_set(og_http_req *r);
 int og_http__brand_clear(og_http_req *r);
 
-/* ---- server plumbing used by routes.c ---- */
+/* ---- the server's own routes (server.c) ---- */
+int og_http__healthz(og_http_req *r);
+int og_http__test_slow(og_http_req *r); /* only with OPSGATE_TEST_SLOW_MS, else 404 */
 int og_http__metrics_handler(og_http_req *r);
 
 #endif

@@ -34,6 +34,18 @@ int og_http__status_for(int code)
     }
 }
 
+const char *og_http__framing_code(int status)
+{
+    switch (status) {
+    case 411:
+        return "length_required";
+    case 501:
+        return "not_implemented";
+    default:
+        return og_error_name(OG_EINVAL);
+    }
+}
+
 char *og_http__error_body(const char *code, const char *message)
 {
     char *out = NULL;

@@ -125,7 +125,7 @@ expect_error 405 method_not_allowed "PATCH /healthz"
 api POST /api/v1/tenants "$admin" '{"name":"acme"}'
 expect_error 409 exists "duplicate tenant"
 
-# --- 413: declared length over the limit, and a chunked body that grows over it
+# --- 413: a declared length over the limit; chunked bodies are refused (411) whatever their size
 head -c 10000 /dev/zero | tr '\0' ' ' >"$OG_TMP/big.json"
 api POST /api/v1/tenants "$admin" "@$OG_TMP/big.json"
 expect_error 413 too_large "Content-Length over --max-body"
@@ -133,13 +133,17 @@ code=$(curl -sS --max-time 30 -o "$OG_TMP/body" -w '%{http_code}' -X POST \
   -H "Authorization: Bearer $admin" -H "Transfer-Encoding: chunked" \
   --data-binary "@$OG_TMP/big.json" "$OG_URL/api/v1/tenants")
 body=$(cat "$OG_TMP/body")
-expect_error 413 too_large "chunked body over --max-body"
+expect_error 411 length_required "a chunked body over --max-body"
 printf '{"name":"small"}' >"$OG_TMP/small.json"
 code=$(curl -sS --max-time 30 -o "$OG_TMP/body" -w '%{http_code}' -X POST \
   -H "Authorization: Bearer $admin" -H "Transfer-Encoding: chunked" \
   --data-binary "@$OG_TMP/small.json" "$OG_URL/api/v1/tenants")
 body=$(cat "$OG_TMP/body")
-expect_status 201 "a chunked body under the limit is fine"
+expect_error 411 length_required "a chunked body under the limit"
+api GET /api/v1/tenants/small "$admin"
+expect_status 404 "the chunked request created nothing"
+api POST /api/v1/tenants "$admin" "@$OG_TMP/small.json"
+expect_status 201 "the same body with Content-Length is fine"
 
 # --- /metrics: platform-admin token; counts by route pattern and status
 api GET /metrics
@@ -154,9 +158,10 @@ has '# TYPE opsgate_http_requests_total counter'
 has '# TYPE opsgate_http_request_duration_seconds histogram'
 has 'opsgate_http_requests_total{route="/api/v1/whoami",method="GET",status="401"} 7'
 has 'opsgate_http_requests_total{route="/api/v1/tenants",method="POST",status="400"}'
-has 'opsgate_http_requests_total{route="/api/v1/tenants",method="POST",status="413"} 2'
-has 'opsgate_http_requests_total{route="/api/v1/tenants/{tenant}",method="GET",status="404"} 1'
+has 'opsgate_http_requests_total{route="/api/v1/tenants",method="POST",status="413"} 1'
+has 'opsgate_http_requests_total{route="/api/v1/tenants/{tenant}",method="GET",status="404"} 2'
 has 'opsgate_http_requests_total{route="unmatched",method="any",status="404"} 2'
+has 'opsgate_http_requests_total{route="unmatched",method="any",status="411"} 2'
 has 'opsgate_http_requests_total{route="unmatched",method="any",status="405"}'
 has 'opsgate_http_request_duration_seconds_bucket{route="/healthz",method="GET",le="+Inf"}'
 has 'opsgate_http_request_duration_seconds_count{route="/api/v1/whoami",method="GET"}'

@@ -79,16 +79,25 @@ static int framing(const char *te, int n_te, int n_length, int differs, int http
     return og_http__framing_check(&f);
 }
 
-static void test_framing__accepts_one_length_or_plain_chunked(void **state)
+static void test_framing__accepts_one_length(void **state)
 {
     (void)state;
     assert_int_equal(framing(NULL, 0, 0, 0, 0), 0);
     assert_int_equal(framing(NULL, 0, 1, 0, 0), 0);
     assert_int_equal(framing(NULL, 0, 2, 0, 0), 0); /* the same value twice (RFC 9110 8.6) */
     assert_int_equal(framing(NULL, 0, 1, 0, 1), 0);
-    assert_int_equal(framing("chunked", 1, 0, 0, 0), 0);
-    assert_int_equal(framing("Chunked", 1, 0, 0, 0), 0);
-    assert_int_equal(framing(" chunked ,", 1, 0, 0, 0), 0); /* empty list elements are ignored */
+}
+
+static void test_framing__refuses_plain_chunked_with_411(void **state)
+{
+    (void)state;
+    assert_int_equal(framing("chunked", 1, 0, 0, 0), 411);
+    assert_non_null(strstr(og_error_last(), "Content-Length"));
+    assert_int_equal(framing("Chunked", 1, 0, 0, 0), 411);
+    assert_int_equal(framing(" chunked ,", 1, 0, 0, 0), 411); /* empty list elements are ignored */
+    assert_string_equal(og_http__framing_code(411), "length_required");
+    assert_string_equal(og_http__framing_code(501), "not_implemented");
+    assert_string_equal(og_http__framing_code(400), "invalid");
 }
 
 static void test_framing__refuses_ambiguous_bodies_with_400(void **state)
@@ -132,7 +141,8 @@ int main(void)
         cmocka_unit_test(test_target__accepts_ordinary_paths_and_queries),
         cmocka_unit_test(test_target__refuses_nul_anywhere),
         cmocka_unit_test(test_target__refuses_invalid_utf8_and_path_controls),
-        cmocka_unit_test(test_framing__accepts_one_length_or_plain_chunked),
+        cmocka_unit_test(test_framing__accepts_one_length),
+        cmocka_unit_test(test_framing__refuses_plain_chunked_with_411),
         cmocka_unit_test(test_framing__refuses_ambiguous_bodies_with_400),
         cmocka_unit_test(test_framing__refuses_unknown_codings_with_501_naming_them),
     };
