@@ -31,6 +31,26 @@ void og_gate__actor_key(const og_actor *a, char *out, size_t size);
 /* Tenant-admins of their tenant and platform actors. */
 bool og_gate__is_admin(const og_actor *a);
 
+/* ---- statements (item.c) ---- */
+
+/* Bind n texts to the parameters of st from first on (NULL binds SQL NULL; a failed bind is
+ * sticky: og_stmt_step reports it). OG_GATE__BIND_TEXTS(st, 1, a, b, c) counts them. */
+void og_gate__bind_texts(og_stmt *st, int first, size_t n, const char *const *v);
+#define OG_GATE__BIND_TEXTS(st, first, ...)                                                        \
+    og_gate__bind_texts((st), (first), sizeof((const char *[]){__VA_ARGS__}) / sizeof(char *),     \
+                        (const char *[]){__VA_ARGS__})
+/* Prepare sql on s, bind n texts from parameter 1 on and step once: OG_ROW with *st on the row
+ * (caller frees it), OG_DONE with *st NULL, or a negative code with *st NULL.
+ * OG_GATE__ROW(&st, s, sql, a, b) counts the texts. */
+int og_gate__row(og_stmt **st, og_store *s, const char *sql, size_t n, const char *const *v);
+#define OG_GATE__ROW(st, s, sql, ...)                                                              \
+    og_gate__row((st), (s), (sql), sizeof((const char *[]){__VA_ARGS__}) / sizeof(char *),         \
+                 (const char *[]){__VA_ARGS__})
+/* Bind v, or SQL NULL when v is 0. */
+void og_gate__bind_int_or_null(og_stmt *st, int idx, int64_t v);
+/* s, or NULL when it is empty (a column that holds NULL for "none"). */
+const char *og_gate__or_null(const char *s);
+
 /* ---- gate items (item.c) ---- */
 
 /* One gate item as loaded from its row. The JSON members are owned. */

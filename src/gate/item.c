@@ -9,6 +9,39 @@
 #include <stdlib.h>
 #include <string.h>
 
+void og_gate__bind_texts(og_stmt *st, int first, size_t n, const char *const *v)
+{
+    for (size_t i = 0; i < n; i++)
+        og_stmt_bind_text(st, first + (int)i, v[i]);
+}
+
+int og_gate__row(og_stmt **st, og_store *s, const char *sql, size_t n, const char *const *v)
+{
+    int rc;
+    *st = NULL;
+    if ((rc = og_stmt_prepare(st, s, sql)) < 0)
+        return rc;
+    og_gate__bind_texts(*st, 1, n, v);
+    if ((rc = og_stmt_step(*st)) != OG_ROW) {
+        og_stmt_free(*st);
+        *st = NULL;
+    }
+    return rc;
+}
+
+void og_gate__bind_int_or_null(og_stmt *st, int idx, int64_t v)
+{
+    if (v)
+        og_stmt_bind_int(st, idx, v);
+    else
+        og_stmt_bind_null(st, idx);
+}
+
+const char *og_gate__or_null(const char *s)
+{
+    return s && *s ? s : NULL;
+}
+
 void og_gate__item_free(og_gate__item *it)
 {
     json_decref(it->params);
@@ -118,12 +151,8 @@ json_t *og_gate__item_row_json(og_stmt *st)
 int og_gate__item_load(og_store *s, const char *id, og_gate__item *it, json_t **as_json)
 {
     og_stmt *st = NULL;
-    int error;
-    if ((error = og_stmt_prepare(&st, s,
-                                 "SELECT " OG_GATE__ITEM_COLS " FROM gate_items WHERE id = ?")) < 0)
-        return error;
-    og_stmt_bind_text(st, 1, id);
-    error = og_stmt_step(st);
+    int error =
+        OG_GATE__ROW(&st, s, "SELECT " OG_GATE__ITEM_COLS " FROM gate_items WHERE id = ?", id);
     if (error == OG_ROW) {
         if (it)
             item_from_row(st, it);
@@ -162,31 +191,17 @@ int og_gate__item_insert(og_ctx *ctx, const og_gate__item *it, const char *now, 
                                  " staged_media) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
                                  " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) < 0)
         goto cleanup;
-    og_stmt_bind_text(st, 1, it->id);
-    og_stmt_bind_text(st, 2, it->tenant_id);
-    og_stmt_bind_text(st, 3, it->kind);
-    og_stmt_bind_text(st, 4, it->area);
+    OG_GATE__BIND_TEXTS(st, 1, it->id, it->tenant_id, it->kind, it->area);
     og_stmt_bind_int(st, 5, it->level);
-    og_stmt_bind_text(st, 6, it->state);
-    og_stmt_bind_text(st, 7, it->outcome);
-    og_stmt_bind_text(st, 8, it->target_type[0] ? it->target_type : NULL);
-    og_stmt_bind_text(st, 9, it->target_id[0] ? it->target_id : NULL);
-    og_stmt_bind_text(st, 10, params ? params : "{}");
-    og_stmt_bind_text(st, 11, analysis);
-    og_stmt_bind_text(st, 12, result);
-    og_stmt_bind_text(st, 13, it->requested_by);
-    og_stmt_bind_text(st, 14, it->requester_key);
-    og_stmt_bind_text(st, 15, it->assignee[0] ? it->assignee : NULL);
+    OG_GATE__BIND_TEXTS(st, 6, it->state, it->outcome, og_gate__or_null(it->target_type),
+                        og_gate__or_null(it->target_id), params ? params : "{}", analysis, result,
+                        it->requested_by, it->requester_key, og_gate__or_null(it->assignee));
     og_stmt_bind_int(st, 16, executed);
     og_stmt_bind_int(st, 17, failed);
-    og_stmt_bind_text(st, 18, err);
-    og_stmt_bind_text(st, 19, now);
-    if (it->deadline_us)
-        og_stmt_bind_int(st, 20, it->deadline_us);
-    else
-        og_stmt_bind_null(st, 20);
+    OG_GATE__BIND_TEXTS(st, 18, err, now);
+    og_gate__bind_int_or_null(st, 20, it->deadline_us);
     og_stmt_bind_int(st, 21, it->audit_seq);
-    og_stmt_bind_text(st, 22, event_id && *event_id ? event_id : NULL);
+    og_stmt_bind_text(st, 22, og_gate__or_null(event_id));
     if (about)
         og_stmt_bind_blob(st, 23, about, aboutlen);
     else
@@ -226,20 +241,12 @@ int og_gate__item_update(og_ctx *ctx, const og_gate__item *it, const char *by, c
                                  " staged_media = CASE WHEN ? = 'done' THEN NULL ELSE"
                                  " staged_media END WHERE id = ?")) < 0)
         goto cleanup;
-    og_stmt_bind_text(st, 1, it->state);
-    og_stmt_bind_text(st, 2, it->outcome);
-    og_stmt_bind_text(st, 3, it->assignee[0] ? it->assignee : NULL);
+    OG_GATE__BIND_TEXTS(st, 1, it->state, it->outcome, og_gate__or_null(it->assignee));
     og_stmt_bind_int(st, 4, it->escalated);
-    og_stmt_bind_text(st, 5, result);
-    og_stmt_bind_text(st, 6, by);
-    og_stmt_bind_text(st, 7, at);
-    og_stmt_bind_text(st, 8, note);
+    OG_GATE__BIND_TEXTS(st, 5, result, by, at, note);
     og_stmt_bind_int(st, 9, executed);
     og_stmt_bind_int(st, 10, failed);
-    og_stmt_bind_text(st, 11, err);
-    og_stmt_bind_text(st, 12, it->state);
-    og_stmt_bind_text(st, 13, it->state);
-    og_stmt_bind_text(st, 14, it->id);
+    OG_GATE__BIND_TEXTS(st, 11, err, it->state, it->state, it->id);
     error = og_stmt_step(st);
     error = error < 0 ? error : 0;
 cleanup:
@@ -261,18 +268,10 @@ int og_gate__decision_insert(og_ctx *ctx, const char *gate_id, const char *decis
                                  " (SELECT COALESCE(MAX(n), 0) + 1 FROM gate_decisions WHERE"
                                  " gate_id = ?), ?, ?, ?, ?, ?, ?, ?)")) < 0)
         return error;
-    og_stmt_bind_text(st, 1, gate_id);
-    og_stmt_bind_text(st, 2, gate_id);
-    og_stmt_bind_text(st, 3, decision);
-    og_stmt_bind_text(st, 4, by);
-    og_stmt_bind_text(st, 5, at);
-    og_stmt_bind_text(st, 6, note);
+    OG_GATE__BIND_TEXTS(st, 1, gate_id, gate_id, decision, by, at, note);
     og_stmt_bind_int(st, 7, audit_seq);
-    if (rollback_of)
-        og_stmt_bind_int(st, 8, rollback_of);
-    else
-        og_stmt_bind_null(st, 8);
-    og_stmt_bind_text(st, 9, event_id && *event_id ? event_id : NULL);
+    og_gate__bind_int_or_null(st, 8, rollback_of);
+    og_stmt_bind_text(st, 9, og_gate__or_null(event_id));
     error = og_stmt_step(st);
     og_stmt_free(st);
     return error < 0 ? error : 0;

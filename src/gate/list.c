@@ -76,9 +76,7 @@ int og_gate_list(og_ctx *ctx, const char *tenant, const char *state, json_t **ou
                                  " AND (? = '' OR state = ?) ORDER BY created_at DESC, id"
                                  " LIMIT 1000")) < 0)
         return error;
-    og_stmt_bind_text(st, 1, tid);
-    og_stmt_bind_text(st, 2, state ? state : "");
-    og_stmt_bind_text(st, 3, state ? state : "");
+    OG_GATE__BIND_TEXTS(st, 1, tid, state ? state : "", state ? state : "");
     error = og_stmt_collect(st, list_row, &(list_arg){ctx, &tenant_row}, out);
     og_stmt_free(st);
     return error;
@@ -88,12 +86,8 @@ int og_gate_list(og_ctx *ctx, const char *tenant, const char *state, json_t **ou
 static int item_about(og_ctx *ctx, const char *id, json_t *doc)
 {
     og_stmt *st = NULL;
-    int error;
-    if ((error = og_stmt_prepare(&st, ctx->store,
-                                 "SELECT " OG_GATE__ITEM_COLS " FROM gate_items WHERE id = ?")) < 0)
-        return error;
-    og_stmt_bind_text(st, 1, id);
-    error = og_stmt_step(st);
+    int error = OG_GATE__ROW(&st, ctx->store,
+                             "SELECT " OG_GATE__ITEM_COLS " FROM gate_items WHERE id = ?", id);
     if (error == OG_ROW)
         error = og_gate__about_json(ctx, st, doc);
     else if (error == OG_DONE)
@@ -173,9 +167,7 @@ int og_gate_item_resolve(og_store *s, const char *tenant_id, const char *ref, ch
                                  "SELECT id FROM gate_items WHERE id LIKE ? AND (? = '' OR"
                                  " tenant_id = ?) ORDER BY id LIMIT 2")) < 0)
         return error;
-    og_stmt_bind_text(st, 1, pat);
-    og_stmt_bind_text(st, 2, tenant_id ? tenant_id : "");
-    og_stmt_bind_text(st, 3, tenant_id ? tenant_id : "");
+    OG_GATE__BIND_TEXTS(st, 1, pat, tenant_id ? tenant_id : "", tenant_id ? tenant_id : "");
     while ((rc = og_stmt_step(st)) == OG_ROW)
         if (found++ == 0)
             og_strlcpy(id, og_stmt_col_text(st, 0), OG_ID_LEN);
