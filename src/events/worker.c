@@ -187,14 +187,13 @@ static int claim(og_store *s, const subscription *sub, const og_events_config *c
     if ((error = og_store_tx_begin(s)) < 0)
         return error;
     if ((error = og_stmt_prepare(&sel, s,
-                                 "SELECT event_id, attempts FROM event_deliveries WHERE handler = ?"
-                                 " AND ((state = 'pending' AND next_us <= ?) OR"
-                                 " (state = 'running' AND lease_us <= ?)) ORDER BY next_us"
+                                 "SELECT event_id, attempts FROM event_deliveries WHERE handler ="
+                                 " ?1 AND ((state = 'pending' AND next_us <= ?2) OR"
+                                 " (state = 'running' AND lease_us <= ?2)) ORDER BY next_us"
                                  " LIMIT 1")) < 0)
         goto cleanup;
     og_stmt_bind_text(sel, 1, sub->name);
-    og_stmt_bind_int(sel, 2, now);
-    og_stmt_bind_int(sel, 3, now);
+    og_stmt_bind_int(sel, 2, now); /* due, or its lease ran out */
     if ((error = og_stmt_step(sel)) < 0)
         goto cleanup;
     if (error == OG_ROW) {

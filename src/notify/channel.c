@@ -315,10 +315,9 @@ int og_notify_channel_add(og_ctx *ctx, const char *tenant, const char *type, con
                                 " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     if (error < 0)
         goto end;
-    og_stmt_bind_text(st, 1, id);
-    og_stmt_bind_text(st, 2, type);
-    og_stmt_bind_text(st, 3, target_shown);
-    og_stmt_bind_text(st, 4, cfg_text ? cfg_text : "{}");
+    const char *shown_row[] = {id, type, target_shown, cfg_text ? cfg_text : "{}"};
+    for (int i = 0; i < 4; i++)
+        og_stmt_bind_text(st, i + 1, shown_row[i]);
     if (sealed)
         og_stmt_bind_blob(st, 5, sealed, sealed_len);
     else
