@@ -4,6 +4,7 @@
 #define OPSGATE_GATE_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "opsgate/context.h"
@@ -65,8 +66,8 @@ typedef struct og_action_kind {
      * project-manager. */
     int admin_approval;
     /* Optional, for a kind asked for through the general endpoint, whose caller describes
-     * nothing: the item's subject from its params into out (size bytes); 1 when it wrote one. */
-    int (*subject)(json_t *params, char *out, size_t size);
+     * nothing: the item's subject from its params into out (size bytes); true when it wrote one. */
+    bool (*subject)(json_t *params, char *out, size_t size);
     /* Optional: add what the action's own state says to the item as `gate show` shows it (doc:
      * the item, with its result and outcome). */
     void (*show)(json_t *doc);

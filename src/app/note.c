@@ -34,13 +34,13 @@ static int note_rollback(og_ctx *ctx, const char *tenant_id, json_t *params, jso
     return 0;
 }
 
-static int note_subject(json_t *params, char *out, size_t size)
+static bool note_subject(json_t *params, char *out, size_t size)
 {
     const char *text = json_string_value(json_object_get(params, "text"));
     if (!text)
-        return 0;
+        return false;
     snprintf(out, size, "note \"%s\"", text);
-    return 1;
+    return true;
 }
 
 /* `gate show`: whether the note stands ("active") or an override rolled it back. */

@@ -117,11 +117,40 @@ static json_t *text_or_null(const char *s)
     return s ? json_string(s) : json_null();
 }
 
+/* One delivery (or an event not fanned out yet) as listed. */
+static json_t *delivery_row(og_stmt *st, void *arg)
+{
+    char next[OG_TIME_LEN];
+    json_t *payload = json_loads(og_stmt_col_text(st, 4), 0, NULL);
+    json_t *o = json_object();
+    (void)arg;
+    if (!o) {
+        json_decref(payload);
+        return NULL;
+    }
+    json_object_set_new(o, "id", json_string(og_stmt_col_text(st, 0)));
+    json_object_set_new(o, "type", json_string(og_stmt_col_text(st, 1)));
+    json_object_set_new(o, "tenant_id", text_or_null(og_stmt_col_text(st, 2)));
+    json_object_set_new(o, "created_at", json_string(og_stmt_col_text(st, 3)));
+    json_object_set_new(o, "handler", text_or_null(og_stmt_col_text(st, 5)));
+    json_object_set_new(o, "state", json_string(og_stmt_col_text(st, 6)));
+    json_object_set_new(o, "attempts", json_integer(og_stmt_col_int(st, 7)));
+    if (!og_stmt_col_is_null(st, 8)) {
+        og_time_format(og_stmt_col_int(st, 8), next);
+        json_object_set_new(o, "next_attempt_at", json_string(next));
+    } else {
+        json_object_set_new(o, "next_attempt_at", json_null());
+    }
+    json_object_set_new(o, "last_error", text_or_null(og_stmt_col_text(st, 9)));
+    json_object_set_new(o, "updated_at", text_or_null(og_stmt_col_text(st, 10)));
+    json_object_set_new(o, "payload", payload ? payload : json_object());
+    return o;
+}
+
 int og_events_list(og_ctx *ctx, const char *tenant, const char *state, json_t **out)
 {
     int error = -1;
     og_stmt *st = NULL;
-    json_t *arr = NULL;
     char tid[OG_ID_LEN];
     static const char *const states[] = {"pending", "running", "done", "dead", NULL};
     int known = state == NULL;
@@ -145,40 +174,8 @@ int og_events_list(og_ctx *ctx, const char *tenant, const char *state, json_t **
     og_stmt_bind_text(st, 2, tid);
     og_stmt_bind_text(st, 3, state ? state : "");
     og_stmt_bind_text(st, 4, state ? state : "");
-    arr = json_array();
-    int rc;
-    while ((rc = og_stmt_step(st)) == OG_ROW) {
-        char next[OG_TIME_LEN];
-        json_t *payload = json_loads(og_stmt_col_text(st, 4), 0, NULL);
-        json_t *o = json_object();
-        json_object_set_new(o, "id", json_string(og_stmt_col_text(st, 0)));
-        json_object_set_new(o, "type", json_string(og_stmt_col_text(st, 1)));
-        json_object_set_new(o, "tenant_id", text_or_null(og_stmt_col_text(st, 2)));
-        json_object_set_new(o, "created_at", json_string(og_stmt_col_text(st, 3)));
-        json_object_set_new(o, "handler", text_or_null(og_stmt_col_text(st, 5)));
-        json_object_set_new(o, "state", json_string(og_stmt_col_text(st, 6)));
-        json_object_set_new(o, "attempts", json_integer(og_stmt_col_int(st, 7)));
-        if (!og_stmt_col_is_null(st, 8)) {
-            og_time_format(og_stmt_col_int(st, 8), next);
-            json_object_set_new(o, "next_attempt_at", json_string(next));
-        } else {
-            json_object_set_new(o, "next_attempt_at", json_null());
-        }
-        json_object_set_new(o, "last_error", text_or_null(og_stmt_col_text(st, 9)));
-        json_object_set_new(o, "updated_at", text_or_null(og_stmt_col_text(st, 10)));
-        json_object_set_new(o, "payload", payload ? payload : json_object());
-        json_array_append_new(arr, o);
-    }
-    if (rc < 0) {
-        error = rc;
-        goto cleanup;
-    }
-    *out = arr;
-    arr = NULL;
-    error = 0;
-cleanup:
+    error = og_stmt_collect(st, delivery_row, NULL, out);
     og_stmt_free(st);
-    json_decref(arr);
     return error;
 }
 
@@ -229,14 +226,9 @@ int og_events_retry(og_ctx *ctx, const char *event_id)
         goto cleanup;
     }
     analysis = json_pack("{s:s, s:I}", "event_id", event_id, "deliveries", (json_int_t)n);
-    if ((error = og_audit_log(ctx, tid, "events", "events.retry", "event", event_id, analysis)) < 0)
-        goto cleanup;
-    if ((error = og_store_tx_commit(ctx->store)) < 0)
-        goto cleanup;
-    error = 0;
+    error = og_audit_log(ctx, tid, "events", "events.retry", "event", event_id, analysis);
 cleanup:
-    if (error < 0)
-        og_store_tx_rollback(ctx->store);
+    error = og_store_tx_end(ctx->store, error);
     og_stmt_free(st);
     json_decref(analysis);
     return error;

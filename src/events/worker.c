@@ -3,6 +3,7 @@
 #include "opsgate/error.h"
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -67,7 +68,7 @@ static size_t subs_snapshot(subscription out[MAX_HANDLERS])
     return n;
 }
 
-static int pattern_match(const char *pattern, const char *type)
+static bool pattern_match(const char *pattern, const char *type)
 {
     size_t n = strlen(pattern);
     if (n && pattern[n - 1] == '*')
@@ -164,18 +165,13 @@ static int fanout_one(og_store *s, const subscription *sub, int *made)
         if ((error = og_stmt_step(put)) < 0)
             goto cleanup;
     }
-    og_stmt_free(cur);
-    og_stmt_free(ev);
-    og_stmt_free(ins);
-    og_stmt_free(put);
-    return og_store_tx_commit(s);
+    error = 0;
 cleanup:
     og_stmt_free(cur);
     og_stmt_free(ev);
     og_stmt_free(ins);
     og_stmt_free(put);
-    og_store_tx_rollback(s);
-    return error;
+    return og_store_tx_end(s, error);
 }
 
 /* Claim one due delivery of a handler: *got = 1 and its event id and attempt number. */
@@ -191,14 +187,13 @@ static int claim(og_store *s, const subscription *sub, const og_events_config *c
     if ((error = og_store_tx_begin(s)) < 0)
         return error;
     if ((error = og_stmt_prepare(&sel, s,
-                                 "SELECT event_id, attempts FROM event_deliveries WHERE handler = ?"
-                                 " AND ((state = 'pending' AND next_us <= ?) OR"
-                                 " (state = 'running' AND lease_us <= ?)) ORDER BY next_us"
+                                 "SELECT event_id, attempts FROM event_deliveries WHERE handler ="
+                                 " ?1 AND ((state = 'pending' AND next_us <= ?2) OR"
+                                 " (state = 'running' AND lease_us <= ?2)) ORDER BY next_us"
                                  " LIMIT 1")) < 0)
         goto cleanup;
     og_stmt_bind_text(sel, 1, sub->name);
-    og_stmt_bind_int(sel, 2, now);
-    og_stmt_bind_int(sel, 3, now);
+    og_stmt_bind_int(sel, 2, now); /* due, or its lease ran out */
     if ((error = og_stmt_step(sel)) < 0)
         goto cleanup;
     if (error == OG_ROW) {
@@ -218,14 +213,11 @@ static int claim(og_store *s, const subscription *sub, const og_events_config *c
             goto cleanup;
         *got = 1;
     }
-    og_stmt_free(sel);
-    og_stmt_free(upd);
-    return og_store_tx_commit(s);
+    error = 0;
 cleanup:
     og_stmt_free(sel);
     og_stmt_free(upd);
-    og_store_tx_rollback(s);
-    return error;
+    return og_store_tx_end(s, error);
 }
 
 /* Load an event; ev->payload is owned by the caller (json_decref). */

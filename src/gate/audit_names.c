@@ -9,25 +9,16 @@
 static int item_name(og_ctx *ctx, const char *tenant_id, const char *id, char *out, size_t size)
 {
     og_stmt *st = NULL;
-    int rc;
-    if (!tenant_id)
-        return 0;
-    if ((rc = og_stmt_prepare(&st, ctx->store,
-                              "SELECT kind, target_type, target_id FROM gate_items WHERE id = ? AND"
-                              " tenant_id = ?")) < 0)
-        return rc;
-    og_stmt_bind_text(st, 1, id);
-    og_stmt_bind_text(st, 2, tenant_id);
-    if ((rc = og_stmt_step(st)) == OG_ROW) {
+    int rc = og_audit_namer_row(
+        ctx, "SELECT kind, target_type, target_id FROM gate_items WHERE id = ? AND tenant_id = ?",
+        tenant_id, id, &st);
+    if (rc == 1) {
         const char *kind = og_stmt_col_text(st, 0), *tt = og_stmt_col_text(st, 1);
         const char *ti = og_stmt_col_text(st, 2);
         if (tt && tt[0] && ti && ti[0])
             snprintf(out, size, "%s of %s %s", kind ? kind : "?", tt, ti);
         else
             snprintf(out, size, "%s", kind ? kind : "?");
-        rc = 1;
-    } else if (rc == OG_DONE) {
-        rc = 0;
     }
     og_stmt_free(st);
     return rc;

@@ -8,9 +8,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-int og_gate__is_admin(const og_actor *a)
+bool og_gate__is_admin(const og_actor *a)
 {
     return og_actor_is_platform(a) || a->role == OG_ROLE_TENANT_ADMIN;
+}
+
+/* Who asked, for separation of duties: a user by id whichever way they authenticated; anyone
+ * else by their label. */
+void og_gate__actor_key(const og_actor *a, char *out, size_t size)
+{
+    if (a->kind == OG_ACTOR_USER)
+        snprintf(out, size, "user:%s", a->user_id);
+    else
+        og_actor_label(a, out, size);
 }
 
 int og_gate__tenant(og_ctx *ctx, const char *tenant, og_perm perm, char tenant_id[OG_ID_LEN])
@@ -26,12 +36,8 @@ int og_gate__level(og_store *s, const char *tenant_id, const og_action_kind *kin
     *out = kind->default_level;
     if (kind == &og_gate__policy_lower_kind)
         return 0; /* always L2: the second admin's approval is the point */
-    if ((error = og_stmt_prepare(
-             &st, s, "SELECT level FROM gate_policy WHERE tenant_id = ? AND kind = ?")) < 0)
-        return error;
-    og_stmt_bind_text(st, 1, tenant_id);
-    og_stmt_bind_text(st, 2, kind->name);
-    error = og_stmt_step(st);
+    error = OG_GATE__ROW(&st, s, "SELECT level FROM gate_policy WHERE tenant_id = ? AND kind = ?",
+                         tenant_id, kind->name);
     if (error == OG_ROW)
         *out = (og_gate_level)og_stmt_col_int(st, 0);
     og_stmt_free(st);
@@ -44,12 +50,10 @@ int og_gate__timing(og_store *s, const char *tenant_id, int64_t *approval_us, in
     int error;
     *approval_us = OG_GATE_DEFAULT_APPROVAL_TIMEOUT_US;
     *review_us = OG_GATE_DEFAULT_REVIEW_WINDOW_US;
-    if ((error = og_stmt_prepare(&st, s,
-                                 "SELECT approval_timeout_us, review_window_us FROM gate_settings"
-                                 " WHERE tenant_id = ?")) < 0)
-        return error;
-    og_stmt_bind_text(st, 1, tenant_id);
-    error = og_stmt_step(st);
+    error = OG_GATE__ROW(&st, s,
+                         "SELECT approval_timeout_us, review_window_us FROM gate_settings WHERE"
+                         " tenant_id = ?",
+                         tenant_id);
     if (error == OG_ROW) {
         *approval_us = og_stmt_col_int(st, 0);
         *review_us = og_stmt_col_int(st, 1);
@@ -63,13 +67,9 @@ int og_gate__assignee(og_store *s, const char *tenant_id, const char *area, char
     og_stmt *st = NULL;
     int error;
     out[0] = '\0';
-    if ((error = og_stmt_prepare(&st, s,
-                                 "SELECT user_name FROM gate_assignees WHERE tenant_id = ? AND"
-                                 " area = ?")) < 0)
-        return error;
-    og_stmt_bind_text(st, 1, tenant_id);
-    og_stmt_bind_text(st, 2, area);
-    error = og_stmt_step(st);
+    error = OG_GATE__ROW(&st, s,
+                         "SELECT user_name FROM gate_assignees WHERE tenant_id = ? AND area = ?",
+                         tenant_id, area);
     if (error == OG_ROW)
         og_strlcpy(out, og_stmt_col_text(st, 0), size);
     og_stmt_free(st);
@@ -104,13 +104,10 @@ static int policy_load(og_store *s, const char *tenant_id, const og_action_kind 
     out->level = k->default_level;
     out->exists = 0;
     out->setters = NULL;
-    if ((error = og_stmt_prepare(&st, s,
-                                 "SELECT level, setters, updated_by FROM gate_policy WHERE"
-                                 " tenant_id = ? AND kind = ?")) < 0)
-        return error;
-    og_stmt_bind_text(st, 1, tenant_id);
-    og_stmt_bind_text(st, 2, k->name);
-    error = og_stmt_step(st);
+    error = OG_GATE__ROW(&st, s,
+                         "SELECT level, setters, updated_by FROM gate_policy WHERE tenant_id = ?"
+                         " AND kind = ?",
+                         tenant_id, k->name);
     if (error == OG_ROW) {
         const char *txt = og_stmt_col_text(st, 1);
         out->exists = 1;
@@ -200,12 +197,9 @@ static int policy_write(og_store *s, const char *tenant_id, const og_action_kind
                                  " updated_at = excluded.updated_at, updated_by ="
                                  " excluded.updated_by, setters = excluded.setters")) < 0)
         goto cleanup;
-    og_stmt_bind_text(st, 1, tenant_id);
-    og_stmt_bind_text(st, 2, k->name);
+    OG_GATE__BIND_TEXTS(st, 1, tenant_id, k->name);
     og_stmt_bind_int(st, 3, level);
-    og_stmt_bind_text(st, 4, now);
-    og_stmt_bind_text(st, 5, by);
-    og_stmt_bind_text(st, 6, txt);
+    OG_GATE__BIND_TEXTS(st, 4, now, by, txt);
     error = og_stmt_step(st);
     error = error < 0 ? error : 0;
 cleanup:
@@ -282,19 +276,52 @@ const og_action_kind og_gate__policy_lower_kind = {
     .default_level = OG_GATE_L2,
     .description = "lower a gate level below one another user set: waits for a tenant-admin "
                    "other than the requester; always L2",
-    .execute = lower_execute,
-    .rollback = NULL,
-    .requestable = 0,
+    .execute = lower_execute, /* irreversible, and only the policy command asks for it */
     .command = "`opsgate gate policy set`",
     .route = "PUT /api/v1/tenants/{tenant}/gate-policy/{kind}",
     .admin_approval = 1,
 };
 
+/* A lowering below a level somebody else set, asked for as a gate.policy.lower item that a
+ * second tenant-admin approves: OG_EPENDING naming it. */
+static int lower_request(og_ctx *ctx, const char *tid, const og_action_kind *k, og_gate_level from,
+                         og_gate_level to, json_t *passed, og_gate_outcome *out)
+{
+    og_gate_outcome local;
+    char subject[160];
+    json_t *params, *analysis;
+    int error;
+    memset(&local, 0, sizeof(local));
+    params = json_pack("{s:s, s:s, s:s}", "kind", k->name, "from", og_gate_level_name(from), "to",
+                       og_gate_level_name(to));
+    analysis =
+        json_pack("{s:s, s:s, s:s, s:s, s:O, s:s}", "kind", k->name, "old_level",
+                  og_gate_level_name(from), "new_level", og_gate_level_name(to), "default_level",
+                  og_gate_level_name(k->default_level), "set_by", passed, "why",
+                  "the lowering goes below a level another user set: a tenant-admin "
+                  "other than the requester approves it");
+    snprintf(subject, sizeof(subject), "gate policy %s %s \u2192 %s", k->name,
+             og_gate_level_name(from), og_gate_level_name(to));
+    og_gate_about about = {.target_type = "gate_policy", .target_id = k->name, .subject = subject};
+    error = og_gate_request_about(ctx, tid, og_gate__policy_lower_kind.name, &about, params,
+                                  analysis, out ? out : &local);
+    json_decref(local.result);
+    if (error == OG_EPENDING)
+        og_error_set(OG_EPENDING,
+                     "lowering %s from %s to %s goes below a level another user set: it waits "
+                     "for a tenant-admin other than you (gate item %s)",
+                     k->name, og_gate_level_name(from), og_gate_level_name(to),
+                     out ? out->gate_id : local.gate_id);
+    json_decref(params);
+    json_decref(analysis);
+    return error;
+}
+
 int og_gate_policy_change(og_ctx *ctx, const char *tenant, const char *kind, og_gate_level level,
                           og_gate_outcome *out)
 {
     int error = -1, lowering;
-    json_t *analysis = NULL, *setters = NULL, *passed = NULL, *params = NULL;
+    json_t *analysis = NULL, *setters = NULL, *passed = NULL;
     const og_action_kind *k;
     policy_row row = {0};
     char tid[OG_ID_LEN], key[160], label[160];
@@ -327,30 +354,7 @@ int og_gate_policy_change(og_ctx *ctx, const char *tenant, const char *kind, og_
     if (passed && !og_actor_is_platform(&ctx->actor)) {
         /* below a level somebody else set: a second tenant-admin decides */
         og_store_tx_rollback(ctx->store);
-        params = json_pack("{s:s, s:s, s:s}", "kind", k->name, "from",
-                           og_gate_level_name(row.level), "to", og_gate_level_name(level));
-        analysis = json_pack("{s:s, s:s, s:s, s:s, s:O, s:s}", "kind", k->name, "old_level",
-                             og_gate_level_name(row.level), "new_level", og_gate_level_name(level),
-                             "default_level", og_gate_level_name(k->default_level), "set_by",
-                             passed, "why",
-                             "the lowering goes below a level another user set: a tenant-admin "
-                             "other than the requester approves it");
-        og_gate_outcome local;
-        memset(&local, 0, sizeof(local));
-        char subject[160];
-        snprintf(subject, sizeof(subject), "gate policy %s %s \u2192 %s", k->name,
-                 og_gate_level_name(row.level), og_gate_level_name(level));
-        og_gate_about about = {
-            .target_type = "gate_policy", .target_id = k->name, .subject = subject};
-        error = og_gate_request_about(ctx, tid, og_gate__policy_lower_kind.name, &about, params,
-                                      analysis, out ? out : &local);
-        json_decref(local.result);
-        if (error == OG_EPENDING)
-            og_error_set(OG_EPENDING,
-                         "lowering %s from %s to %s goes below a level another user set: it waits "
-                         "for a tenant-admin other than you (gate item %s)",
-                         k->name, og_gate_level_name(row.level), og_gate_level_name(level),
-                         out ? out->gate_id : local.gate_id);
+        error = lower_request(ctx, tid, k, row.level, level, passed, out);
         goto done;
     }
     setters = setters_after(row.setters, level, key, label);
@@ -362,20 +366,14 @@ int og_gate_policy_change(og_ctx *ctx, const char *tenant, const char *kind, og_
                          level < k->default_level);
     if (passed) /* a platform actor lowering what others set: say whose levels went */
         json_object_set(analysis, "set_by", passed);
-    if ((error = og_audit_log(ctx, tid, "gate", lowering ? "gate.policy.lower" : "gate.policy.set",
-                              "gate_policy", k->name, analysis)) < 0)
-        goto cleanup;
-    if ((error = og_store_tx_commit(ctx->store)) < 0)
-        goto cleanup;
-    error = 0;
-    goto done;
+    error = og_audit_log(ctx, tid, "gate", lowering ? "gate.policy.lower" : "gate.policy.set",
+                         "gate_policy", k->name, analysis);
 cleanup:
-    og_store_tx_rollback(ctx->store);
+    error = og_store_tx_end(ctx->store, error);
 done:
     json_decref(row.setters);
     json_decref(setters);
     json_decref(passed);
-    json_decref(params);
     json_decref(analysis);
     return error;
 }
@@ -423,20 +421,14 @@ int og_gate_timing_set(og_ctx *ctx, const char *tenant, int64_t approval_timeout
     og_stmt_bind_text(st, 1, tid);
     og_stmt_bind_int(st, 2, a);
     og_stmt_bind_int(st, 3, r);
-    og_stmt_bind_text(st, 4, now);
-    og_stmt_bind_text(st, 5, who);
+    OG_GATE__BIND_TEXTS(st, 4, now, who);
     if ((error = og_stmt_step(st)) < 0)
         goto cleanup;
     analysis = json_pack("{s:I, s:I}", "approval_timeout_s", (json_int_t)(a / 1000000),
                          "review_window_s", (json_int_t)(r / 1000000));
-    if ((error = og_audit_log(ctx, tid, "gate", "gate.timing.set", "tenant", tid, analysis)) < 0)
-        goto cleanup;
-    if ((error = og_store_tx_commit(ctx->store)) < 0)
-        goto cleanup;
-    error = 0;
+    error = og_audit_log(ctx, tid, "gate", "gate.timing.set", "tenant", tid, analysis);
 cleanup:
-    if (error < 0)
-        og_store_tx_rollback(ctx->store);
+    error = og_store_tx_end(ctx->store, error);
     og_stmt_free(st);
     json_decref(analysis);
     return error;
@@ -480,38 +472,19 @@ int og_gate_assignee_set(og_ctx *ctx, const char *tenant, const char *area, cons
     if ((error = og_stmt_step(st)) < 0)
         goto cleanup;
     analysis = json_pack("{s:s, s:s?}", "area", area, "assignee", clear ? NULL : u.name);
-    if ((error = og_audit_log(ctx, tid, "gate", "gate.assignee.set", "gate_area", area, analysis)) <
-        0)
-        goto cleanup;
-    if ((error = og_store_tx_commit(ctx->store)) < 0)
-        goto cleanup;
-    error = 0;
+    error = og_audit_log(ctx, tid, "gate", "gate.assignee.set", "gate_area", area, analysis);
 cleanup:
-    if (error < 0)
-        og_store_tx_rollback(ctx->store);
+    error = og_store_tx_end(ctx->store, error);
     og_stmt_free(st);
     json_decref(analysis);
     return error;
 }
 
-int og_gate_policy_show(og_ctx *ctx, const char *tenant, json_t **out)
+/* Every registered kind at its default level, as the policy shows it. */
+static json_t *default_levels(void)
 {
-    int error = -1;
-    og_stmt *st = NULL;
-    json_t *doc = NULL, *list = NULL, *assignees = NULL, *kinds = NULL;
-    char tid[OG_ID_LEN];
-    int64_t a, r;
+    json_t *kinds = og_gate_kinds_json(), *list = json_array(), *k;
     size_t i;
-    json_t *k;
-    if ((error = og_gate__tenant(ctx, tenant, OG_PERM_READ, tid)) < 0)
-        return error;
-    if ((error = og_gate__timing(ctx->store, tid, &a, &r)) < 0)
-        return error;
-    list = json_array();
-    assignees = json_object();
-    kinds = og_gate_kinds_json();
-    /* Every registered kind with its effective level, then policy rows of kinds this process
-     * does not know (a module not built in): shown, never dropped. */
     json_array_foreach(kinds, i, k)
     {
         const char *name = json_string_value(json_object_get(k, "name"));
@@ -522,62 +495,86 @@ int og_gate_policy_show(og_ctx *ctx, const char *tenant, json_t **out)
                                 "updated_by", "updated_at");
         json_array_append_new(list, row);
     }
-    if ((error = og_stmt_prepare(&st, ctx->store,
-                                 "SELECT kind, level, updated_by, updated_at FROM gate_policy"
-                                 " WHERE tenant_id = ? ORDER BY kind")) < 0)
-        goto cleanup;
-    og_stmt_bind_text(st, 1, tid);
+    json_decref(kinds);
+    return list;
+}
+
+/* The row of list for kind name; a new one (area and default unknown) when list has none. */
+static json_t *list_entry(json_t *list, const char *name)
+{
+    json_t *k, *row;
+    size_t i;
+    json_array_foreach(list, i, k)
+    {
+        if (strcmp(json_string_value(json_object_get(k, "kind")), name) == 0)
+            return k;
+    }
+    row = json_pack("{s:s, s:n, s:n}", "kind", name, "area", "default_level");
+    json_array_append_new(list, row);
+    return row;
+}
+
+/* The tenant's policy rows over the defaults in list. Rows of kinds this process does not know
+ * (a module not built in) are shown, never dropped. */
+static int policy_rows(og_store *s, const char *tid, json_t *list)
+{
+    og_stmt *st = NULL;
     int rc;
+    if ((rc = og_stmt_prepare(&st, s,
+                              "SELECT kind, level, updated_by, updated_at FROM gate_policy"
+                              " WHERE tenant_id = ? ORDER BY kind")) < 0)
+        return rc;
+    og_stmt_bind_text(st, 1, tid);
     while ((rc = og_stmt_step(st)) == OG_ROW) {
-        const char *name = og_stmt_col_text(st, 0);
-        json_t *row = NULL;
-        json_array_foreach(list, i, k)
-        {
-            if (strcmp(json_string_value(json_object_get(k, "kind")), name) == 0)
-                row = k;
-        }
-        if (!row) {
-            row = json_pack("{s:s, s:n, s:n}", "kind", name, "area", "default_level");
-            json_array_append_new(list, row);
-        }
+        json_t *row = list_entry(list, og_stmt_col_text(st, 0));
         json_object_set_new(row, "level",
                             json_string(og_gate_level_name((og_gate_level)og_stmt_col_int(st, 1))));
         json_object_set_new(row, "source", json_string("policy"));
         json_object_set_new(row, "updated_by", json_string(og_stmt_col_text(st, 2)));
         json_object_set_new(row, "updated_at", json_string(og_stmt_col_text(st, 3)));
     }
-    if (rc < 0) {
-        error = rc;
-        goto cleanup;
-    }
     og_stmt_free(st);
-    st = NULL;
-    if ((error = og_stmt_prepare(&st, ctx->store,
-                                 "SELECT area, user_name FROM gate_assignees WHERE tenant_id = ?"
-                                 " ORDER BY area")) < 0)
-        goto cleanup;
+    return rc < 0 ? rc : 0;
+}
+
+/* The tenant's assignees into obj, {area: user}. */
+static int assignees_add(og_store *s, const char *tid, json_t *obj)
+{
+    og_stmt *st = NULL;
+    int rc;
+    if ((rc = og_stmt_prepare(&st, s,
+                              "SELECT area, user_name FROM gate_assignees WHERE tenant_id = ?"
+                              " ORDER BY area")) < 0)
+        return rc;
     og_stmt_bind_text(st, 1, tid);
     while ((rc = og_stmt_step(st)) == OG_ROW)
-        json_object_set_new(assignees, og_stmt_col_text(st, 0),
-                            json_string(og_stmt_col_text(st, 1)));
-    if (rc < 0) {
-        error = rc;
-        goto cleanup;
+        json_object_set_new(obj, og_stmt_col_text(st, 0), json_string(og_stmt_col_text(st, 1)));
+    og_stmt_free(st);
+    return rc < 0 ? rc : 0;
+}
+
+int og_gate_policy_show(og_ctx *ctx, const char *tenant, json_t **out)
+{
+    int error = -1;
+    json_t *list = NULL, *assignees = NULL, *doc;
+    char tid[OG_ID_LEN];
+    int64_t a, r;
+    if ((error = og_gate__tenant(ctx, tenant, OG_PERM_READ, tid)) < 0 ||
+        (error = og_gate__timing(ctx->store, tid, &a, &r)) < 0)
+        return error;
+    list = default_levels();
+    assignees = json_object();
+    if ((error = policy_rows(ctx->store, tid, list)) < 0 ||
+        (error = assignees_add(ctx->store, tid, assignees)) < 0) {
+        json_decref(list);
+        json_decref(assignees);
+        return error;
     }
     doc = json_pack("{s:s, s:I, s:I, s:o, s:o}", "tenant_id", tid, "approval_timeout_s",
                     (json_int_t)(a / 1000000), "review_window_s", (json_int_t)(r / 1000000),
                     "assignees", assignees, "kinds", list);
-    assignees = list = NULL;
-    if (!doc) {
-        error = og_error_set(OG_ERROR, "out of memory");
-        goto cleanup;
-    }
+    if (!doc)
+        return og_error_set(OG_ERROR, "out of memory");
     *out = doc;
-    error = 0;
-cleanup:
-    og_stmt_free(st);
-    json_decref(kinds);
-    json_decref(list);
-    json_decref(assignees);
-    return error;
+    return 0;
 }

@@ -64,7 +64,7 @@ const og_notifier *og_notifier_find(const char *type)
 
 /* ---- scopes: a tenant's channels or the platform's ---- */
 
-static int is_admin(const og_actor *a)
+static bool is_admin(const og_actor *a)
 {
     return og_actor_is_platform(a) || a->role == OG_ROLE_TENANT_ADMIN;
 }
@@ -178,7 +178,7 @@ static int seal_legacy(og_ctx *ctx, const char *tid)
         goto cleanup;
     if ((error = og_store_tx_begin(ctx->store)) < 0)
         goto cleanup;
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; i < n && error >= 0; i++) {
         uint8_t *sealed = NULL;
         size_t sealed_len = 0;
         char obj[OG_ID_LEN + 8], shown[1024];
@@ -198,18 +198,10 @@ static int seal_legacy(og_ctx *ctx, const char *tid)
         og_stmt_free(st);
         st = NULL;
         free(sealed);
-        if (error < 0) {
-            og_store_tx_rollback(ctx->store);
-            goto cleanup;
-        }
-        sealed_count++;
+        sealed_count += error >= 0;
     }
-    if ((error = og_store_tx_commit(ctx->store)) < 0) {
-        og_store_tx_rollback(ctx->store);
-        goto cleanup;
-    }
-    og_error_clear();
-    error = 0;
+    if ((error = og_store_tx_end(ctx->store, error < 0 ? error : 0)) == 0)
+        og_error_clear();
 cleanup:
     og_stmt_free(st);
     for (int i = 0; i < n; i++) {
@@ -306,11 +298,11 @@ int og_notify_channel_add(og_ctx *ctx, const char *tenant, const char *type, con
     if (secret && secret_len &&
         (error = og_crypto_seal(ctx->keys, ctx->store, chain(&sc), id, secret, secret_len, &sealed,
                                 &sealed_len)) < 0)
-        goto rollback;
+        goto end;
     og_notify__target_object(id, obj);
     if ((error = og_crypto_seal(ctx->keys, ctx->store, chain(&sc), obj, target, strlen(target),
                                 &sealed_target, &sealed_target_len)) < 0)
-        goto rollback;
+        goto end;
     if (sc.platform)
         error = og_stmt_prepare(&st, ctx->store,
                                 "INSERT INTO notify_platform_channels (id, type, target, config,"
@@ -322,11 +314,10 @@ int og_notify_channel_add(og_ctx *ctx, const char *tenant, const char *type, con
                                 " created_at, created_by, target_sealed, events, tenant_id) VALUES"
                                 " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     if (error < 0)
-        goto rollback;
-    og_stmt_bind_text(st, 1, id);
-    og_stmt_bind_text(st, 2, type);
-    og_stmt_bind_text(st, 3, target_shown);
-    og_stmt_bind_text(st, 4, cfg_text ? cfg_text : "{}");
+        goto end;
+    const char *shown_row[] = {id, type, target_shown, cfg_text ? cfg_text : "{}"};
+    for (int i = 0; i < 4; i++)
+        og_stmt_bind_text(st, i + 1, shown_row[i]);
     if (sealed)
         og_stmt_bind_blob(st, 5, sealed, sealed_len);
     else
@@ -338,21 +329,15 @@ int og_notify_channel_add(og_ctx *ctx, const char *tenant, const char *type, con
     if (!sc.platform)
         og_stmt_bind_text(st, 10, sc.tid);
     if ((error = og_stmt_step(st)) < 0)
-        goto rollback;
+        goto end;
     analysis = json_pack("{s:s, s:s, s:O, s:o, s:s}", "type", type, "target", target_shown,
                          "config", cfg, "events", og_notify__events_json(filter), "scope",
                          sc.platform ? "platform" : "tenant");
-    if ((error = og_audit_log(ctx, chain(&sc), "notify", "notify.channel.add", object_type(&sc), id,
-                              analysis)) < 0)
-        goto rollback;
-    if ((error = og_store_tx_commit(ctx->store)) < 0)
-        goto rollback;
-    if (id_out)
+    error = og_audit_log(ctx, chain(&sc), "notify", "notify.channel.add", object_type(&sc), id,
+                         analysis);
+end:
+    if ((error = og_store_tx_end(ctx->store, error)) == 0 && id_out)
         memcpy(id_out, id, OG_ID_LEN);
-    error = 0;
-    goto cleanup;
-rollback:
-    og_store_tx_rollback(ctx->store);
 cleanup:
     og_stmt_free(st);
     json_decref(cfg);
@@ -406,12 +391,26 @@ static json_t *last_send(og_store *s, const og_notify__scope *sc, const char *ch
     return o ? o : json_null();
 }
 
+typedef struct list_arg {
+    og_store *store;
+    const og_notify__scope *sc;
+} list_arg;
+
+/* A channel as listed, with its latest send. */
+static json_t *list_row(og_stmt *st, void *arg)
+{
+    const list_arg *a = arg;
+    json_t *o = channel_row_json(a->sc, st);
+    if (o)
+        json_object_set_new(o, "last_send", last_send(a->store, a->sc, og_stmt_col_text(st, 0)));
+    return o;
+}
+
 /* The channels of a scope (or the one with id only), as listed. */
 static int channels_json(og_ctx *ctx, const og_notify__scope *sc, const char *only, json_t **out)
 {
-    int error, rc;
+    int error;
     og_stmt *st = NULL;
-    json_t *arr = NULL;
     if (!sc->platform && (error = og_notify__seal_legacy_tenant(ctx, sc->tid)) < 0)
         return error;
     if ((error = og_notify__scope_prepare(&st, ctx->store, sc,
@@ -421,19 +420,9 @@ static int channels_json(og_ctx *ctx, const og_notify__scope *sc, const char *on
     og_stmt_bind_text(st, 1, sc->tid);
     og_stmt_bind_text(st, 2, only ? only : "");
     og_stmt_bind_text(st, 3, only ? only : "");
-    arr = json_array();
-    while ((rc = og_stmt_step(st)) == OG_ROW) {
-        json_t *o = channel_row_json(sc, st);
-        json_object_set_new(o, "last_send", last_send(ctx->store, sc, og_stmt_col_text(st, 0)));
-        json_array_append_new(arr, o);
-    }
+    error = og_stmt_collect(st, list_row, &(list_arg){ctx->store, sc}, out);
     og_stmt_free(st);
-    if (rc < 0) {
-        json_decref(arr);
-        return rc;
-    }
-    *out = arr;
-    return 0;
+    return error;
 }
 
 int og_notify_channel_list(og_ctx *ctx, const char *tenant, json_t **out)
@@ -487,15 +476,10 @@ int og_notify_channel_remove(og_ctx *ctx, const char *tenant, const char *channe
         error = og_error_set(OG_ENOTFOUND, "channel '%s' not found", channel_id);
         goto cleanup;
     }
-    if ((error = og_audit_log(ctx, chain(&sc), "notify", "notify.channel.remove", object_type(&sc),
-                              channel_id, NULL)) < 0)
-        goto cleanup;
-    if ((error = og_store_tx_commit(ctx->store)) < 0)
-        goto cleanup;
-    error = 0;
+    error = og_audit_log(ctx, chain(&sc), "notify", "notify.channel.remove", object_type(&sc),
+                         channel_id, NULL);
 cleanup:
-    if (error < 0)
-        og_store_tx_rollback(ctx->store);
+    error = og_store_tx_end(ctx->store, error);
     og_stmt_free(st);
     return error;
 }
@@ -540,14 +524,10 @@ int og_notify_channel_set_events(og_ctx *ctx, const char *tenant, const char *ch
         goto cleanup;
     details = json_pack("{s:o, s:o}", "events", og_notify__events_json(filter), "previous",
                         og_notify__events_json(previous));
-    if ((error = og_audit_log(ctx, chain(&sc), "notify", "notify.channel.events", object_type(&sc),
-                              channel_id, details)) < 0 ||
-        (error = og_store_tx_commit(ctx->store)) < 0)
-        goto cleanup;
-    error = 0;
+    error = og_audit_log(ctx, chain(&sc), "notify", "notify.channel.events", object_type(&sc),
+                         channel_id, details);
 cleanup:
-    if (error < 0)
-        og_store_tx_rollback(ctx->store);
+    error = og_store_tx_end(ctx->store, error);
     og_stmt_free(st);
     json_decref(details);
     return error;

@@ -388,30 +388,39 @@ cleanup:
     return error;
 }
 
+/* A send as `gate show` lists it: the target redacted again (a row not sealed yet holds it as
+ * given). */
+static json_t *send_row(og_stmt *st, void *arg)
+{
+    char shown[1024];
+    json_t *o = og_stmt_row_json(st);
+    (void)arg;
+    og_url_redact(og_stmt_col_text(st, 3), shown, sizeof(shown));
+    if (o && json_object_set_new(o, "target", json_string(shown)) < 0) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
 int og_notify_event_status(og_store *s, const char *event_id, json_t *arr)
 {
     og_stmt *st = NULL;
-    int error, rc;
+    json_t *sends = NULL;
+    int error;
     if ((error = og_stmt_prepare(&st, s,
-                                 "SELECT n.event_id, n.channel_id, n.type, c.target, n.state,"
-                                 " n.attempts, n.last_error, n.at FROM notify_sends n JOIN"
-                                 " notify_channels c ON c.id = n.channel_id WHERE n.event_id = ?"
-                                 " ORDER BY n.channel_id")) < 0)
+                                 "SELECT n.event_id AS event_id, n.channel_id AS channel_id,"
+                                 " n.type AS type, c.target AS target, n.state AS state,"
+                                 " n.attempts AS attempts, n.last_error AS last_error, n.at AS at"
+                                 " FROM notify_sends n JOIN notify_channels c ON c.id ="
+                                 " n.channel_id WHERE n.event_id = ? ORDER BY n.channel_id")) < 0)
         return error;
     og_stmt_bind_text(st, 1, event_id);
-    while ((rc = og_stmt_step(st)) == OG_ROW) {
-        const char *e = og_stmt_col_text(st, 6);
-        char shown[1024];
-        og_url_redact(og_stmt_col_text(st, 3), shown, sizeof(shown));
-        json_array_append_new(
-            arr, json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:s?, s:s}", "event_id",
-                           og_stmt_col_text(st, 0), "channel_id", og_stmt_col_text(st, 1), "type",
-                           og_stmt_col_text(st, 2), "target", shown, "state",
-                           og_stmt_col_text(st, 4), "attempts", (json_int_t)og_stmt_col_int(st, 5),
-                           "last_error", e, "at", og_stmt_col_text(st, 7)));
-    }
+    if ((error = og_stmt_collect(st, send_row, NULL, &sends)) == 0)
+        json_array_extend(arr, sends);
+    json_decref(sends);
     og_stmt_free(st);
-    return rc < 0 ? rc : 0;
+    return error;
 }
 
 int og_notify_metrics_render(og_store *s, og_buf *out)

@@ -139,10 +139,9 @@ int og_egress_allow_add(og_ctx *ctx, const char *cidr, const char *note)
                                  " created_by) VALUES (?, ?, ?, ?) ON CONFLICT (cidr) DO"
                                  " NOTHING")) < 0)
         goto cleanup;
-    og_stmt_bind_text(st, 1, canon);
-    og_stmt_bind_text(st, 2, note);
-    og_stmt_bind_text(st, 3, now);
-    og_stmt_bind_text(st, 4, who);
+    const char *row[] = {canon, note, now, who};
+    for (int i = 0; i < 4; i++)
+        og_stmt_bind_text(st, i + 1, row[i]);
     if ((error = og_stmt_step(st)) < 0)
         goto cleanup;
     if (og_store_changes(ctx->store) == 0) {
@@ -150,14 +149,10 @@ int og_egress_allow_add(og_ctx *ctx, const char *cidr, const char *note)
         goto cleanup;
     }
     details = json_pack("{s:s, s:s?}", "range", canon, "note", note);
-    if ((error = og_audit_log(ctx, NULL, "notify", "notify.egress.allow", "egress_range", canon,
-                              details)) < 0 ||
-        (error = og_store_tx_commit(ctx->store)) < 0)
-        goto cleanup;
-    error = 0;
+    error =
+        og_audit_log(ctx, NULL, "notify", "notify.egress.allow", "egress_range", canon, details);
 cleanup:
-    if (error < 0)
-        og_store_tx_rollback(ctx->store);
+    error = og_store_tx_end(ctx->store, error);
     og_stmt_free(st);
     json_decref(details);
     return error;
@@ -184,40 +179,24 @@ int og_egress_allow_remove(og_ctx *ctx, const char *cidr)
                              canon);
         goto cleanup;
     }
-    if ((error = og_audit_log(ctx, NULL, "notify", "notify.egress.remove", "egress_range", canon,
-                              NULL)) < 0 ||
-        (error = og_store_tx_commit(ctx->store)) < 0)
-        goto cleanup;
-    error = 0;
+    error = og_audit_log(ctx, NULL, "notify", "notify.egress.remove", "egress_range", canon, NULL);
 cleanup:
-    if (error < 0)
-        og_store_tx_rollback(ctx->store);
+    error = og_store_tx_end(ctx->store, error);
     og_stmt_free(st);
     return error;
 }
 
 int og_egress_allow_list(og_ctx *ctx, json_t **out)
 {
-    int error, rc;
+    int error;
     og_stmt *st = NULL;
-    json_t *arr = NULL;
     if ((error = platform_only(ctx, "listing egress ranges")) < 0)
         return error;
     if ((error = og_stmt_prepare(&st, ctx->store,
-                                 "SELECT cidr, note, created_at, created_by FROM"
+                                 "SELECT cidr AS range, note, created_at, created_by FROM"
                                  " notify_egress_allow ORDER BY created_at, cidr")) < 0)
         return error;
-    arr = json_array();
-    while ((rc = og_stmt_step(st)) == OG_ROW)
-        json_array_append_new(
-            arr, json_pack("{s:s, s:s?, s:s, s:s}", "range", og_stmt_col_text(st, 0), "note",
-                           og_stmt_col_text(st, 1), "created_at", og_stmt_col_text(st, 2),
-                           "created_by", og_stmt_col_text(st, 3)));
+    error = og_stmt_collect(st, NULL, NULL, out);
     og_stmt_free(st);
-    if (rc < 0) {
-        json_decref(arr);
-        return rc;
-    }
-    *out = arr;
-    return 0;
+    return error;
 }

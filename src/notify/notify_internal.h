@@ -5,6 +5,8 @@
 #include "opsgate/notify.h"
 #include "opsgate/sys/notifier.h"
 
+#include <stdbool.h>
+
 /* The built-in channel types (transport.c). */
 extern const og_notifier og_notify__webhook;
 extern const og_notifier og_notify__email;
@@ -43,7 +45,7 @@ void og_notify__target_object(const char *channel_id, char out[OG_ID_LEN + 8]);
 /* Seal the legacy (pre step 2) targets of one tenant's channels; the number sealed. */
 int og_notify__seal_legacy_tenant(og_ctx *ctx, const char *tid);
 
-/* ---- channel event filters (render.c) ---- */
+/* ---- channel event filters (filter.c) ---- */
 #define OG_NOTIFY_MAX_PATTERNS 16
 #define OG_NOTIFY_PATTERN_MAX  63
 #define OG_NOTIFY_EVENTS_MAX   (OG_NOTIFY_MAX_PATTERNS * (OG_NOTIFY_PATTERN_MAX + 1) + 1)
@@ -54,8 +56,8 @@ int og_notify__seal_legacy_tenant(og_ctx *ctx, const char *tid);
  * an empty item, or a pattern that matches none of og_notify_event_types (a typo would mute the
  * channel silently). out holds OG_NOTIFY_EVENTS_MAX bytes. */
 int og_notify__events_parse(const char *spec, char *out, size_t size);
-/* 1 when type matches the canonical filter canon (NULL or "*" = every type). */
-int og_notify__events_match(const char *canon, const char *type);
+/* Whether type matches the canonical filter canon (NULL or "*" = every type). */
+bool og_notify__events_match(const char *canon, const char *type);
 /* The canonical filter as a JSON array of patterns (["*"] for every event). */
 json_t *og_notify__events_json(const char *canon);
 
