@@ -40,7 +40,7 @@ expect 2 "bad project key" -- og project create --tenant acme "Bad Key" "x"
 contains "$err" "Bad Key" "bad key is named"
 expect 1 "duplicate project" -- og project create --tenant acme fw "again"
 expect 0 "project list --json" -- og project list --tenant acme --json
-[ "$(printf '%s' "$out" | jq -r '.[0].key')" = fw ] && ok || bad "project list: $out"
+[ "$(printf '%s' "$out" | jq -r '.projects[0].key')" = fw ] && ok || bad "project list: $out"
 
 # --- put, get, log, diff, restore
 printf '# SOW\n\nScope: firewall cutover\nFee: 10k\n' > "$tmp/sow.md"
