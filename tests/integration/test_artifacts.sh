@@ -170,7 +170,7 @@ expect 1 "delete under hold" -- og --as eve artifact delete "${A[@]}" --name dia
 contains "$err" "dispute 2026-04" "hold names its reason"
 expect 2 "hold needs a reason" -- og --as ada hold clear "${A[@]}"
 expect 0 "hold list" -- og hold list --tenant acme --json
-[ "$(printf '%s' "$out" | jq -r '.[0].set_by')" = "local:$(id -un) as user:ada" ] && ok || bad "hold records who: $out"
+[ "$(printf '%s' "$out" | jq -r '.holds[0].set_by')" = "local:$(id -un) as user:ada" ] && ok || bad "hold records who: $out"
 expect 0 "clear the hold" -- og --as ada hold clear "${A[@]}" --reason "settled"
 expect 0 "delete" -- og --as eve artifact delete "${A[@]}" --name diagram.bin
 expect 0 "retention: other kept 1 year" -- og --as ada artifact retention set --tenant acme --kind other --keep 1y
