@@ -110,8 +110,8 @@ printf '{{#phases}}\n' >"$OG_TMP/broken.mustache"
 expect_rc 1 "template put broken" og template put --tenant acme sow "$OG_TMP/broken.mustache"
 expect_grep "1:1" "$OG_TMP/err" "broken template position"
 expect_rc 0 "template list" og template list --tenant acme --json
-if jq -e '[.[] | select(.name == "terms" and .source == "tenant")] | length == 1' "$OG_TMP/out" >/dev/null \
-   && jq -e '[.[] | select(.name == "sow" and .source == "builtin")] | length == 1' "$OG_TMP/out" >/dev/null; then ok; else bad "template list: $(cat "$OG_TMP/out")"; fi
+if jq -e '[.templates[] | select(.name == "terms" and .source == "tenant")] | length == 1' "$OG_TMP/out" >/dev/null \
+   && jq -e '[.templates[] | select(.name == "sow" and .source == "builtin")] | length == 1' "$OG_TMP/out" >/dev/null; then ok; else bad "template list: $(cat "$OG_TMP/out")"; fi
 expect_rc 0 "template log" og template log --tenant acme terms
 expect_grep "our terms" "$OG_TMP/out" "template log message"
 expect_rc 0 "template get builtin" og template get --tenant acme signoff
@@ -143,7 +143,7 @@ expect_rc 1 "put refuses a typo" og template put --tenant beta runbook "$OG_TMP/
 expect_grep "runbook.typo.mustache:3:14: error: 'client.nmae'" "$OG_TMP/err" "put lists the problem"
 expect_grep "store it anyway with --force" "$OG_TMP/err" "put says how to force"
 expect_rc 0 "nothing stored" og template list --tenant beta --json
-if jq -e '[.[] | select(.name == "runbook" and .source == "builtin")] | length == 1' "$OG_TMP/out" >/dev/null; then ok; else bad "a refused template was stored"; fi
+if jq -e '[.templates[] | select(.name == "runbook" and .source == "builtin")] | length == 1' "$OG_TMP/out" >/dev/null; then ok; else bad "a refused template was stored"; fi
 expect_rc 0 "put --force" og template put --tenant beta runbook "$OG_TMP/runbook.typo.mustache" --force
 expect_grep "runbook@1" "$OG_TMP/out" "forced put stores version 1"
 expect_grep "warning: 'client.nmae'" "$OG_TMP/err" "forced put warns"
