@@ -4,17 +4,11 @@
 #include "opsgate/docgen.h"
 #include "opsgate/error.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const help =
-    "usage: opsgate brand show [--tenant T] [--json]\n"
-    "       opsgate brand set [--tenant T] [--name NAME] [--address TEXT] [--logo FILE]\n"
-    "                         [--color '#RGB'] [--accent '#RGB']\n"
-    "       opsgate brand clear [--tenant T]\n"
-    "\n"
+static const char *const about =
     "The brand is the provider's identity (the MSP's) on every generated document: its name and\n"
     "address (on the cover, in the running header of each page, in the parties and signature\n"
     "block, as the PDF's author), its logo (cover and running header) and its colours (cover\n"
@@ -24,16 +18,16 @@ static const char *const help =
     "inherited. Where a brand names the provider, the project data's `provider` is not needed.\n"
     "\n"
     "set changes only the fields given; an empty value removes one (--logo '' removes the logo).\n"
-    "  --name NAME      up to 200 characters, one line\n"
-    "  --address TEXT   up to 1000 characters; \\n starts a new line on the cover\n"
-    "  --logo FILE      a PNG (at most 2048 x 2048 pixels) or an SVG (no DOCTYPE; external\n"
-    "                   files and URLs are never loaded), at most 512 KiB; decoded before it is\n"
-    "                   stored, refused with the reason when it does not decode\n"
-    "  --color, --accent  #rgb or #rrggbb, e.g. '#0a5'\n"
+    "A name is up to 200 characters on one line; an address up to 1000 characters, where \\n\n"
+    "starts a new line on the cover. A logo is a PNG (at most 2048 x 2048 pixels) or an SVG (no\n"
+    "DOCTYPE; external files and URLs are never loaded), at most 512 KiB; it is decoded before\n"
+    "it is stored, and refused with the reason when it does not decode. Colours are #rgb or\n"
+    "#rrggbb, e.g. '#0a5'.\n"
     "show prints the brand documents of that scope get and where each field comes from\n"
-    "(installation or tenant). clear removes the scope's own brand. set and clear are audited\n"
-    "(docgen.brand.set, docgen.brand.clear). The HTTP API: GET/PUT/DELETE /api/v1/brand and\n"
-    "/api/v1/tenants/{tenant}/brand (docs/branding.md).\n";
+    "(installation or tenant); with --json as GET /api/v1/brand returns it (set --json prints\n"
+    "the brand after the change, as PUT does). clear removes the scope's own brand. set and\n"
+    "clear are audited (docgen.brand.set, docgen.brand.clear). The HTTP API: GET/PUT/DELETE\n"
+    "/api/v1/brand and /api/v1/tenants/{tenant}/brand (docs/branding.md).\n";
 
 /* "\n" written on the command line becomes a newline in the address. */
 static char *unescape_newlines(const char *s)
@@ -85,125 +79,129 @@ static void print_brand(json_t *b)
         printf("  %-8s -\n", "logo");
 }
 
-static int run(og_cli *cli, int argc, char **argv)
+/* The brand of the scope: as a text block, or with --json as the API returns it. */
+static int show_brand(og_cli *cli, const char *tenant)
 {
-    static const struct option opts[] = {
-        {"tenant", required_argument, NULL, 't'},
-        {"json", no_argument, NULL, 'j'},
-        {"name", required_argument, NULL, 'n'},
-        {"address", required_argument, NULL, 'a'},
-        {"logo", required_argument, NULL, 'l'},
-        {"color", required_argument, NULL, 'c'},
-        {"colour", required_argument, NULL, 'c'},
-        {"accent", required_argument, NULL, 'x'},
-        {NULL, 0, NULL, 0},
-    };
-    int c, error, json = 0, rc = OG_EXIT_FAIL;
-    const char *tenant = NULL, *logo_file = NULL;
+    json_t *b = NULL;
+    int error;
+    if ((error = og_docgen_brand_show(&cli->ctx, tenant, &b)) < 0)
+        return og_cli_fail(error);
+    if (cli->json) {
+        og_cli_print_json(b);
+        return OG_EXIT_OK;
+    }
+    print_brand(b);
+    json_decref(b);
+    return OG_EXIT_OK;
+}
+
+static int show(og_cli *cli, const og_cli_args *a)
+{
+    const char *tenant = og_cli_get(a, "tenant");
+    int error;
+    if ((error = og_cli_open(cli, tenant)))
+        return error;
+    return show_brand(cli, tenant);
+}
+
+/* Read the logo file into u (--logo '' removes the logo). *logo is the caller's to free. */
+static int read_logo(const char *file, og_docgen_brand_update *u, char **logo)
+{
+    size_t len = 0;
+    int error;
+    u->set_logo = 1;
+    if (!*file)
+        return 0;
+    /* one byte over the limit is enough to say the file is too large */
+    error = og_file_read(file, OG_DOCGEN_LOGO_MAX + 1, logo, &len);
+    if (error == OG_ETOOBIG)
+        error = og_error_set(OG_EINVAL, "logo: '%s' is over the limit of %d bytes", file,
+                             OG_DOCGEN_LOGO_MAX);
+    if (error < 0)
+        return error;
+    u->logo = (const unsigned char *)*logo;
+    u->logo_len = len;
+    return 0;
+}
+
+static int set(og_cli *cli, const og_cli_args *a)
+{
+    const char *tenant = og_cli_get(a, "tenant"), *logo_file = og_cli_get(a, "logo");
     char *address = NULL, *logo = NULL;
-    size_t logo_len = 0;
+    int error, rc = OG_EXIT_FAIL;
     og_docgen_brand_update u;
     memset(&u, 0, sizeof(u));
-    if (argc < 2)
-        return og_cli_usage("brand", "missing subcommand (show, set, clear)");
-    const char *sub = argv[1];
-    optind = 0;
-    opterr = 0;
-    while ((c = getopt_long(argc - 1, argv + 1, "", opts, NULL)) != -1) {
-        switch (c) {
-        case 't':
-            tenant = optarg;
-            break;
-        case 'j':
-            json = 1;
-            break;
-        case 'n':
-            u.name = optarg;
-            break;
-        case 'a':
-            u.address = optarg;
-            break;
-        case 'l':
-            logo_file = optarg;
-            break;
-        case 'c':
-            u.color = optarg;
-            break;
-        case 'x':
-            u.accent = optarg;
-            break;
-        default:
-            return og_cli_badopt("brand", argv + 1);
-        }
-    }
-    if (argc - 1 - optind > 0)
-        return og_cli_usage("brand", "unexpected argument '%s'", argv[1 + optind]);
-    if (strcmp(sub, "show") != 0 && strcmp(sub, "set") != 0 && strcmp(sub, "clear") != 0)
-        return og_cli_usage("brand", "unknown subcommand '%s' (show, set, clear)", sub);
-    if (strcmp(sub, "set") != 0 && (u.name || u.address || u.color || u.accent || logo_file))
-        return og_cli_usage("brand", "brand %s takes only --tenant%s", sub,
-                            strcmp(sub, "show") == 0 ? " and --json" : "");
-    if (strcmp(sub, "set") == 0 && !u.name && !u.address && !u.color && !u.accent && !logo_file)
-        return og_cli_usage("brand",
-                            "brand set needs at least one of --name, --address, --logo, --color, "
-                            "--accent");
-    if (logo_file) {
-        u.set_logo = 1;
-        if (*logo_file) {
-            /* one byte over the limit is enough to say the file is too large */
-            error = og_file_read(logo_file, OG_DOCGEN_LOGO_MAX + 1, &logo, &logo_len);
-            if (error == OG_ETOOBIG)
-                error = og_error_set(OG_EINVAL, "logo: '%s' is over the limit of %d bytes",
-                                     logo_file, OG_DOCGEN_LOGO_MAX);
-            if (error < 0)
-                return og_cli_fail(error);
-            u.logo = (const unsigned char *)logo;
-            u.logo_len = logo_len;
-        }
-    }
+    u.name = og_cli_get(a, "name");
+    u.address = og_cli_get(a, "address");
+    u.color = og_cli_get(a, "color");
+    u.accent = og_cli_get(a, "accent");
+    if (og_cli_has(a, "colour") && u.color)
+        return og_cli_bad(a, "--colour is --color: give one of them");
+    if (!u.color)
+        u.color = og_cli_get(a, "colour");
+    if (!u.name && !u.address && !u.color && !u.accent && !logo_file)
+        return og_cli_bad(a, "brand set needs at least one of --name, --address, --logo, "
+                             "--color, --accent");
+    if (logo_file && (error = read_logo(logo_file, &u, &logo)) < 0)
+        return og_cli_fail(error);
     if (u.address && !(u.address = address = unescape_newlines(u.address))) {
-        free(logo);
-        return og_cli_fail(og_error_set(OG_ERROR, "out of memory"));
+        rc = og_cli_fail(og_error_set(OG_ERROR, "out of memory"));
+        goto cleanup;
     }
     if ((error = og_cli_open(cli, tenant))) {
         rc = error;
         goto cleanup;
     }
-    if (strcmp(sub, "show") == 0) {
-        json_t *b = NULL;
-        if ((error = og_docgen_brand_show(&cli->ctx, tenant, &b)) < 0) {
-            rc = og_cli_fail(error);
-            goto cleanup;
-        }
-        if (json) {
-            og_cli_print_json(b);
-        } else {
-            print_brand(b);
-            json_decref(b);
-        }
-        rc = OG_EXIT_OK;
-        goto cleanup;
-    }
-    if (strcmp(sub, "set") == 0)
-        error = og_docgen_brand_set(&cli->ctx, tenant, &u);
-    else
-        error = og_docgen_brand_clear(&cli->ctx, tenant);
-    if (error < 0) {
+    if ((error = og_docgen_brand_set(&cli->ctx, tenant, &u)) < 0) {
         rc = og_cli_fail(error);
         goto cleanup;
     }
-    fprintf(stderr, "opsgate: %s the %s brand\n", strcmp(sub, "set") == 0 ? "set" : "cleared",
-            tenant ? "tenant's" : "installation's");
-    rc = OG_EXIT_OK;
+    fprintf(stderr, "opsgate: set the %s brand\n", tenant ? "tenant's" : "installation's");
+    rc = cli->json ? show_brand(cli, tenant) : OG_EXIT_OK;
 cleanup:
     free(logo);
     free(address);
     return rc;
 }
 
+static int clear(og_cli *cli, const og_cli_args *a)
+{
+    const char *tenant = og_cli_get(a, "tenant");
+    int error;
+    if ((error = og_cli_open(cli, tenant)))
+        return error;
+    if ((error = og_docgen_brand_clear(&cli->ctx, tenant)) < 0)
+        return og_cli_fail(error);
+    fprintf(stderr, "opsgate: cleared the %s brand\n", tenant ? "tenant's" : "installation's");
+    return OG_EXIT_OK;
+}
+
+static const og_cli_opt scope_opts[] = {
+    {"tenant", "T", "the tenant's brand (default: the installation's)", 0, 0},
+    {0},
+};
+static const og_cli_opt set_opts[] = {
+    {"tenant", "T", "the tenant's brand (default: the installation's)", 0, 0},
+    {"name", "NAME", "the provider's name, one line", 0, 0},
+    {"address", "TEXT", "its address; \\n starts a new line", 0, 0},
+    {"logo", "FILE", "a PNG or SVG, at most 512 KiB ('' removes it)", 0, 0},
+    {"color", "'#RGB'", "the main colour, #rgb or #rrggbb", 0, 0},
+    {"colour", "'#RGB'", "the same as --color", 0, 0},
+    {"accent", "'#RGB'", "the accent colour (table heads)", 0, 0},
+    {0},
+};
+
+static const og_cli_sub subs[] = {
+    {"show", NULL, 0, 0, scope_opts, "the brand documents get, and where each field comes from",
+     show},
+    {"set", NULL, 0, 0, set_opts, "change the fields given ('' removes one)", set},
+    {"clear", NULL, 0, 0, scope_opts, "remove the scope's own brand", clear},
+    {0},
+};
+
 const og_command og_cmd_brand = {
     .name = "brand",
     .summary = "the provider's name, address, logo and colours on generated documents",
-    .legacy_run = run,
-    .legacy_help = help,
+    .about = about,
+    .subs = subs,
 };

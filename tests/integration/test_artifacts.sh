@@ -40,7 +40,7 @@ expect 2 "bad project key" -- og project create --tenant acme "Bad Key" "x"
 contains "$err" "Bad Key" "bad key is named"
 expect 1 "duplicate project" -- og project create --tenant acme fw "again"
 expect 0 "project list --json" -- og project list --tenant acme --json
-[ "$(printf '%s' "$out" | jq -r '.[0].key')" = fw ] && ok || bad "project list: $out"
+[ "$(printf '%s' "$out" | jq -r '.projects[0].key')" = fw ] && ok || bad "project list: $out"
 
 # --- put, get, log, diff, restore
 printf '# SOW\n\nScope: firewall cutover\nFee: 10k\n' > "$tmp/sow.md"
@@ -52,9 +52,9 @@ cmp -s "$tmp/sow.md" "$tmp/v1.md" && ok || bad "get v1 returns the first version
 expect 0 "get latest" -- og artifact get "${A[@]}" --name sow.md
 contains "$out" "VPN" "latest has the second version"
 expect 0 "log --json" -- og artifact log "${A[@]}" --name sow.md --json
-[ "$(printf '%s' "$out" | jq 'length')" = 2 ] && ok || bad "log has 2 versions: $out"
-[ "$(printf '%s' "$out" | jq -r '.[1].sha256')" = "$(sha256sum "$tmp/sow.md" | cut -d' ' -f1)" ] && ok || bad "log has the SHA-256 of v1"
-[ "$(printf '%s' "$out" | jq -r '.[0].media_type')" = "text/markdown" ] && ok || bad "media type by extension"
+[ "$(printf '%s' "$out" | jq '.versions | length')" = 2 ] && ok || bad "log has 2 versions: $out"
+[ "$(printf '%s' "$out" | jq -r '.versions[1].sha256')" = "$(sha256sum "$tmp/sow.md" | cut -d' ' -f1)" ] && ok || bad "log has the SHA-256 of v1"
+[ "$(printf '%s' "$out" | jq -r '.versions[0].media_type')" = "text/markdown" ] && ok || bad "media type by extension"
 expect 0 "diff" -- og artifact diff "${A[@]}" --name sow.md --from 1 --to 2
 contains "$out" "-Scope: firewall cutover" "diff shows the removed line"
 contains "$out" "+Scope: firewall and VPN cutover" "diff shows the added line"
@@ -152,7 +152,7 @@ expect 1 "viewer: draft is not found" -- og --as cli artifact get "${A[@]}" --na
 contains "$err" "not found" "draft is 404 for the viewer"
 expect 1 "viewer: old version is not found" -- og --as cli artifact get "${A[@]}" --name sow.md --version 1
 expect 0 "viewer list" -- og --as cli artifact list --tenant acme --json
-[ "$(printf '%s' "$out" | jq -r '[.[].name]|join(",")')" = sow.md ] && ok || bad "viewer lists published only: $out"
+[ "$(printf '%s' "$out" | jq -r '[.artifacts[].name]|join(",")')" = sow.md ] && ok || bad "viewer lists published only: $out"
 expect 0 "access report" -- og --as aud access report --tenant acme --json
 printf '%s' "$out" | jq -e '.entries[] | select(.user=="cli" and .project=="fw" and .right=="read" and (.via|startswith("grant read until")))' >/dev/null && ok || bad "report shows the viewer's grant: $out"
 printf '%s' "$out" | jq -e '.entries[] | select(.user=="eve" and .right=="write" and .via=="role engineer")' >/dev/null && ok || bad "report shows the engineer's role: $out"
@@ -170,7 +170,7 @@ expect 1 "delete under hold" -- og --as eve artifact delete "${A[@]}" --name dia
 contains "$err" "dispute 2026-04" "hold names its reason"
 expect 2 "hold needs a reason" -- og --as ada hold clear "${A[@]}"
 expect 0 "hold list" -- og hold list --tenant acme --json
-[ "$(printf '%s' "$out" | jq -r '.[0].set_by')" = "local:$(id -un) as user:ada" ] && ok || bad "hold records who: $out"
+[ "$(printf '%s' "$out" | jq -r '.holds[0].set_by')" = "local:$(id -un) as user:ada" ] && ok || bad "hold records who: $out"
 expect 0 "clear the hold" -- og --as ada hold clear "${A[@]}" --reason "settled"
 expect 0 "delete" -- og --as eve artifact delete "${A[@]}" --name diagram.bin
 expect 0 "retention: other kept 1 year" -- og --as ada artifact retention set --tenant acme --kind other --keep 1y
@@ -190,12 +190,12 @@ expect 1 "purged is gone" -- og artifact show "${A[@]}" --name diagram.bin
 printf 'Runbook: move the quokkaswitch uplinks to port-channel 7\n' > "$tmp/rb.md"
 expect 0 "put runbook" -- og artifact put "${A[@]}" --name "core cutover" --kind runbook --metadata '{"site":"Zanzibar"}' "$tmp/rb.md"
 expect 0 "search text" -- og artifact search --tenant acme quokkaswitch --json
-[ "$(printf '%s' "$out" | jq -r '.[0].name')" = "core cutover" ] && ok || bad "search finds by text: $out"
-contains "$(printf '%s' "$out" | jq -r '.[0].snippet')" "**quokkaswitch**" "snippet marks the match"
+[ "$(printf '%s' "$out" | jq -r '.results[0].name')" = "core cutover" ] && ok || bad "search finds by text: $out"
+contains "$(printf '%s' "$out" | jq -r '.results[0].snippet')" "**quokkaswitch**" "snippet marks the match"
 expect 0 "search metadata" -- og artifact search --tenant acme zanzibar --json
-[ "$(printf '%s' "$out" | jq 'length')" = 1 ] && ok || bad "search finds by metadata: $out"
+[ "$(printf '%s' "$out" | jq '.results | length')" = 1 ] && ok || bad "search finds by metadata: $out"
 expect 0 "viewer search sees nothing unpublished" -- og --as cli artifact search --tenant acme quokkaswitch --json
-[ "$(printf '%s' "$out" | jq 'length')" = 0 ] && ok || bad "viewer search: $out"
+[ "$(printf '%s' "$out" | jq '.results | length')" = 0 ] && ok || bad "viewer search: $out"
 expect 1 "search another tenant" -- og --as gus artifact search --tenant acme quokkaswitch
 
 # --- nothing readable at rest: content, names, metadata, messages

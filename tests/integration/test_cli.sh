@@ -104,12 +104,22 @@ for k in platform.note artifacts.publish.sow artifacts.generate certs.renew cert
     bad "gate kinds lists $k"
 done
 
-# --- generate and template own --data after their name (the project data file); before the
-# command it is still the data folder
+# --- --data is the data folder wherever it stands, after generate and template too; their
+# project data file is --input
 expect 0 "project for generate" -- og project create --tenant acme p1 "Project one"
-expect 0 "generate --data FILE.json" -- og generate sow --tenant acme --project p1 \
-  --data "$OG_SOURCE_DIR/tests/data/projects/northwind-m365.json" --format md -o "$tmp/sow.md"
-contains "$(head -1 "$tmp/sow.md")" "Statement of Work" "the SOW came from the --data file"
+expect 0 "generate --input FILE.json" -- og generate sow --tenant acme --project p1 \
+  --input "$OG_SOURCE_DIR/tests/data/projects/northwind-m365.json" --format md -o "$tmp/sow.md"
+contains "$(head -1 "$tmp/sow.md")" "Statement of Work" "the SOW came from the --input file"
+expect 0 "generate with --data DIR after the command" -- "$OPSGATE" generate sow --tenant acme \
+  --project p1 --data "$D" --input "$OG_SOURCE_DIR/tests/data/projects/northwind-m365.json" \
+  --dry-run -o "$tmp/sow2.md"
+contains "$(head -1 "$tmp/sow2.md")" "Statement of Work" "generate used the --data folder"
+expect 1 "generate --data FILE.json is a data folder" -- "$OPSGATE" generate sow --tenant acme \
+  --project p1 --data "$OG_SOURCE_DIR/tests/data/projects/northwind-m365.json" --dry-run
+contains "$err" "northwind-m365.json" "the bad data folder is named"
+printf 'Hello.\n' >"$tmp/hello.mustache"
+expect 0 "template check with --data DIR after the command" -- "$OPSGATE" template check \
+  "$tmp/hello.mustache" --data "$D"
 expect 0 "init --data DIR after the command" -- "$OPSGATE" init --data "$tmp/second"
 [ -e "$tmp/second/opsgate.db" ] && ok || bad "init --data after the command made no folder"
 

@@ -75,7 +75,7 @@ if cmp -s "$OG_TMP/sow.md" "$OG_TMP/got.md"; then ok; else bad "stored sow.md di
 expect_rc 0 "generate --json" og "${G[@]}" sow --input "$P/northwind-m365.json" --json
 if jq -e '.template == "sow@builtin" and (.data_sha256 | length == 64) and .opsgate != null and .version == 1' "$OG_TMP/out" >/dev/null; then ok; else bad "provenance JSON: $(cat "$OG_TMP/out")"; fi
 expect_rc 0 "artifact log" og artifact log --tenant acme --project northwind --name sow.md --json
-if jq -e '.[0].message | fromjson | .data_sha256 | length == 64' "$OG_TMP/out" >/dev/null; then ok; else bad "provenance not in the version message"; fi
+if jq -e '.versions[0].message | fromjson | .data_sha256 | length == 64' "$OG_TMP/out" >/dev/null; then ok; else bad "provenance not in the version message"; fi
 
 # ---- errors: field named, nothing stored; exit 1 ----
 jq 'del(.phases[1].tasks[0].rate)' "$P/northwind-m365.json" >"$OG_TMP/bad.json"
@@ -92,7 +92,7 @@ jq '.change.baseline = "sow.md@7"' "$P/northwind-m365-co1.json" >"$OG_TMP/co-bad
 expect_rc 1 "unknown baseline" og "${G[@]}" change-order --input "$OG_TMP/co-bad.json"
 expect_grep "no version 7 of 'sow.md'" "$OG_TMP/err" "unknown baseline named"
 expect_rc 0 "artifact log after errors" og artifact log --tenant acme --project northwind --name sow.html --json
-if [ "$(jq length "$OG_TMP/out")" = 1 ]; then ok; else bad "bad data added a version of sow.html"; fi
+if [ "$(jq '.versions | length' "$OG_TMP/out")" = 1 ]; then ok; else bad "bad data added a version of sow.html"; fi
 expect_rc 1 "unknown project" og generate sow --tenant acme --project nope --input "$P/northwind-m365.json"
 # usage errors: exit 2
 expect_rc 2 "unknown kind" og generate invoice --tenant acme --project northwind
@@ -110,8 +110,8 @@ printf '{{#phases}}\n' >"$OG_TMP/broken.mustache"
 expect_rc 1 "template put broken" og template put --tenant acme sow "$OG_TMP/broken.mustache"
 expect_grep "1:1" "$OG_TMP/err" "broken template position"
 expect_rc 0 "template list" og template list --tenant acme --json
-if jq -e '[.[] | select(.name == "terms" and .source == "tenant")] | length == 1' "$OG_TMP/out" >/dev/null \
-   && jq -e '[.[] | select(.name == "sow" and .source == "builtin")] | length == 1' "$OG_TMP/out" >/dev/null; then ok; else bad "template list: $(cat "$OG_TMP/out")"; fi
+if jq -e '[.templates[] | select(.name == "terms" and .source == "tenant")] | length == 1' "$OG_TMP/out" >/dev/null \
+   && jq -e '[.templates[] | select(.name == "sow" and .source == "builtin")] | length == 1' "$OG_TMP/out" >/dev/null; then ok; else bad "template list: $(cat "$OG_TMP/out")"; fi
 expect_rc 0 "template log" og template log --tenant acme terms
 expect_grep "our terms" "$OG_TMP/out" "template log message"
 expect_rc 0 "template get builtin" og template get --tenant acme signoff
@@ -143,7 +143,7 @@ expect_rc 1 "put refuses a typo" og template put --tenant beta runbook "$OG_TMP/
 expect_grep "runbook.typo.mustache:3:14: error: 'client.nmae'" "$OG_TMP/err" "put lists the problem"
 expect_grep "store it anyway with --force" "$OG_TMP/err" "put says how to force"
 expect_rc 0 "nothing stored" og template list --tenant beta --json
-if jq -e '[.[] | select(.name == "runbook" and .source == "builtin")] | length == 1' "$OG_TMP/out" >/dev/null; then ok; else bad "a refused template was stored"; fi
+if jq -e '[.templates[] | select(.name == "runbook" and .source == "builtin")] | length == 1' "$OG_TMP/out" >/dev/null; then ok; else bad "a refused template was stored"; fi
 expect_rc 0 "put --force" og template put --tenant beta runbook "$OG_TMP/runbook.typo.mustache" --force
 expect_grep "runbook@1" "$OG_TMP/out" "forced put stores version 1"
 expect_grep "warning: 'client.nmae'" "$OG_TMP/err" "forced put warns"

@@ -45,7 +45,7 @@ og "${G[@]}" sow --input "$OG_TMP/desc.json" -o "$OG_TMP/x.pdf" 2>"$OG_TMP/err" 
   bad "CLI: a 10,001-character description was accepted"
 grep -qF "environment: 10001 characters, over the limit of 10000" "$OG_TMP/err" && ok ||
   bad "CLI: prose limit: $(head -c 300 "$OG_TMP/err")"
-[ "$(og artifact list --tenant acme --project northwind --json 2>/dev/null | jq 'length')" = 0 ] &&
+[ "$(og artifact list --tenant acme --project northwind --json 2>/dev/null | jq '.artifacts | length')" = 0 ] &&
   ok || bad "nothing is stored after refused data"
 
 og_serve "$D" --threads 2 || exit 1

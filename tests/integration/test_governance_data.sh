@@ -87,7 +87,7 @@ expect_grep "sow.md" "$OG_TMP/err" "the refusal names the document it belongs to
 expect_rc 0 "the snapshot is still there" og artifact get "${N[@]}" --name sow.data.json -o "$OG_TMP/snap.json"
 expect_rc 0 "deleting the document" og --as eve artifact delete "${N[@]}" --name sow.md
 expect_rc 0 "list --deleted" og artifact list "${N[@]}" --deleted --json
-if jq -e '[.[] | select(.deleted_at != null) | .name] | sort == ["sow.data.json", "sow.md"]' "$OG_TMP/out" >/dev/null; then
+if jq -e '[.artifacts[] | select(.deleted_at != null) | .name] | sort == ["sow.data.json", "sow.md"]' "$OG_TMP/out" >/dev/null; then
   ok; else bad "the snapshot went with its document: $(cat "$OG_TMP/out")"; fi
 expect_rc 1 "an auditor cannot undelete" og --as aud artifact undelete "${N[@]}" --name sow.md
 expect_rc 0 "undelete the document" og --as eve artifact undelete "${N[@]}" --name sow.md

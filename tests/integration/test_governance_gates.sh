@@ -255,7 +255,7 @@ api POST /api/v1/projects/fw/generate "$cli" @"$OG_TMP/gen.json"
 [ "$code" = 403 ] || [ "$code" = 404 ] && ok || bad "a client viewer cannot dry-run a generate: $code"
 api POST /api/v1/projects/fw/generate "$eve" @"$OG_TMP/gen.json"
 expect_status 200 "an engineer may dry-run"
-run 1 "CLI: an auditor dry-runs" -- og --as aud generate sow --tenant acme --project fw --data "$P/northwind-m365.json" --dry-run
+run 1 "CLI: an auditor dry-runs" -- og --as aud generate sow --tenant acme --project fw --input "$P/northwind-m365.json" --dry-run
 has "$err" "write" "the CLI names the right"
 
 # ============ 6. tokens outside the caller's tenant are 404 ============

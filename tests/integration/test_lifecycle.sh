@@ -101,7 +101,7 @@ expect_rc 1 "archived: no generate" -- og --as pam generate sow --tenant acme --
 contains "$err" "archived" "generate says why"
 expect_rc 0 "archived: still readable" -- og --as eve artifact get --tenant acme --project fw --name a.md -o "$OG_TMP/got.md"
 expect_rc 0 "list" -- og project list --tenant acme --json
-[ "$(printf '%s' "$out" | jq -c '[.[].key]')" = '["m365"]' ] && ok || bad "list hides archived: $out"
+[ "$(printf '%s' "$out" | jq -c '[.projects[].key]')" = '["m365"]' ] && ok || bad "list hides archived: $out"
 expect_rc 0 "list --all" -- og project list --tenant acme --all
 contains "$out" "(archived)" "list --all marks archived"
 expect_rc 1 "archive twice" -- og project archive --tenant acme fw
