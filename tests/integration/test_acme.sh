@@ -30,7 +30,7 @@ set -e
 
 ACCT=$("$O" acme account create --tenant $T --directory "$PEBBLE_DIR" --ca-file "$PEBBLE_CA" --email ops@example.com)
 "$O" acme account show --tenant $T "$ACCT" --json | jq -e '.status == "valid" and (.account_url | test("/my-account/"))' >/dev/null || fail "account show"
-"$O" acme account list --tenant $T --json | jq -e 'length == 1' >/dev/null || fail "account list"
+"$O" acme account list --tenant $T --json | jq -e '.accounts | length == 1' >/dev/null || fail "account list"
 ! "$O" acme account show --tenant $T "$ACCT" --json | grep -qi "PRIVATE KEY" || fail "key shown"
 
 set +e
