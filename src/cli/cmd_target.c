@@ -1,6 +1,6 @@
 /* cmd_target.c - `opsgate target`: deploy targets of a tenant (files, nginx, HAProxy, opsgate). */
 #include "cli/cli.h"
-#include "cli/cmd_cert_deploy.h"
+#include "cli/cmd_cert.h"
 #include "cli/table.h"
 #include "opsgate/deploy.h"
 #include "opsgate/error.h"
