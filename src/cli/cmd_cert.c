@@ -360,34 +360,17 @@ static int check_expiry(og_cli *cli, const og_cli_args *a)
 
 /* ---- the table ---- */
 
-#define OPT_PORTS                                                                                  \
-    {                                                                                              \
-        "ports", "LIST", "ports of a bare host (default 443,8443,636,993,...)", 0, 0               \
-    }
-#define OPT_SNI                                                                                    \
-    {                                                                                              \
-        "sni", "NAME", "the name to send and check (default: the host)", 0, 0                      \
-    }
-#define OPT_CONCURRENCY                                                                            \
-    {                                                                                              \
-        "concurrency", "N", "connections in flight (default 128)", 0, 0                            \
-    }
-#define OPT_TIMEOUT                                                                                \
-    {                                                                                              \
-        "timeout", "MS", "per endpoint, in ms or as 5s (default 5000)", 0, 0                       \
-    }
-#define OPT_PASSWORD_FILE                                                                          \
-    {                                                                                              \
-        "password-file", "FILE", "the PKCS#12 or PEM key password: its first line", 0, 0           \
-    }
-#define OPT_PASSWORD                                                                               \
-    {                                                                                              \
-        "password", "PW", NULL, OG_CLI_HIDDEN, 0                                                   \
-    } /* refused, with a hint */
-#define OPT_TENANT_ANY                                                                             \
-    {                                                                                              \
-        "tenant", "T", "the tenant (default: every tenant)", 0, 0                                  \
-    }
+/* clang-format off */
+#define OPT_PORTS {"ports", "LIST", "ports of a bare host (default 443,8443,636,993,...)", 0, 0}
+#define OPT_SNI {"sni", "NAME", "the name to send and check (default: the host)", 0, 0}
+#define OPT_CONCURRENCY {"concurrency", "N", "connections in flight (default 128)", 0, 0}
+#define OPT_TIMEOUT {"timeout", "MS", "per endpoint, in ms or as 5s (default 5000)", 0, 0}
+#define OPT_PASSWORD_FILE \
+    {"password-file", "FILE", "the PKCS#12 or PEM key password: its first line", 0, 0}
+/* --password is refused with a hint (cmd_cert_files.c), never shown */
+#define OPT_PASSWORD {"password", "PW", NULL, OG_CLI_HIDDEN, 0}
+#define OPT_TENANT_ANY {"tenant", "T", "the tenant (default: every tenant)", 0, 0}
+/* clang-format on */
 
 static const og_cli_opt scan_opts[] = {
     OG_CLI_OPT_TENANT_REQ,
