@@ -26,6 +26,13 @@ out=$("$O" acme account create --tenant $T --directory "$PEBBLE_DIR" 2>&1); rc=$
 [ $rc -eq 1 ] && grep -q "not trusted (.*) (--ca-file PEM trusts a private CA)" <<<"$out" || fail "untrusted CA TLS must fail: $rc $out"
 out=$("$O" cert issue --tenant $T --name www.example.test --challenge http-01 --http-listen 127.0.0.1:1 2>&1); rc=$?
 [ $rc -eq 1 ] && grep -q "no ACME account (create one with \`opsgate acme account create\`)" <<<"$out" || fail "issue without account: $rc $out"
+# `acme account` is a group of subcommands: its own help, usage lines and errors
+out=$("$O" acme --help 2>&1); rc=$?
+[ $rc -eq 0 ] && grep -q "opsgate acme account rollover ID --tenant T" <<<"$out" || fail "acme --help lists the group's usage: $rc $out"
+out=$("$O" acme account frob --tenant $T 2>&1); rc=$?
+[ $rc -eq 2 ] && grep -q "unknown subcommand 'frob' (create, list, show, rollover)" <<<"$out" || fail "unknown acme account subcommand: $rc $out"
+out=$("$O" acme account show --tenant $T 2>&1); rc=$?
+[ $rc -eq 2 ] && grep -q "opsgate acme account show --help" <<<"$out" || fail "missing ID points at the subcommand's help: $rc $out"
 set -e
 
 ACCT=$("$O" acme account create --tenant $T --directory "$PEBBLE_DIR" --ca-file "$PEBBLE_CA" --email ops@example.com)

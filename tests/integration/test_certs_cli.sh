@@ -80,6 +80,8 @@ contains "$err" "$tmp/nope" "a missing password file is named"
 expect 2 "no --password option on argv" -- og cert import --tenant acme "$tmp/site.p12" --password "pa ss:word"
 lacks "$err" "pa ss:word" "a password on argv is never echoed"
 contains "$err" "--password-file" "it says where the password goes"
+expect 0 "import --help" -- og cert import --help
+lacks "$out" "--password PW" "the refused --password is not offered in help"
 
 # ---- scan-files: --password-file for bundles
 mkdir -p "$tmp/files"
