@@ -42,6 +42,7 @@ typedef struct og_cli {
  */
 #define OG_CLI_REQUIRED 1u /* the option must be given */
 #define OG_CLI_REPEAT   2u /* the option may be given more than once (og_cli_nth reads them) */
+#define OG_CLI_HIDDEN   4u /* left out of help: an option kept only to refuse it with a hint */
 
 typedef struct og_cli_opt {
     const char *name;  /* long name without "--": "tenant" */
@@ -78,6 +79,10 @@ typedef struct og_command {
     const char *summary;    /* one line for `opsgate help` */
     const char *about;      /* paragraphs printed after the usage lines; may be NULL */
     const og_cli_sub *subs; /* terminated by an entry with NULL name and NULL run */
+    /* Subcommands that have subcommands of their own ("acme account create"): commands named
+     * "<this command> <word>", NULL-terminated; `opsgate acme account ...` goes on in the one
+     * whose name ends in "account". May be NULL. */
+    const struct og_command *const *groups;
     /* Transitional: a command not yet converted to the tables parses its own argv (argv[0] is
      * the command name) and keeps the old global-option rules. Removed once every command has
      * subs. */

@@ -4,209 +4,197 @@
 #include "opsgate/acme.h"
 #include "opsgate/error.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const help =
-    "usage: opsgate acme account create --tenant T --directory URL [--ca-file PEM] [--email E]\n"
-    "                                   [--eab-kid K --eab-hmac-key B64]\n"
-    "                                   [--key-type ec256 | --key-file PEM] [--json]\n"
-    "       opsgate acme account list --tenant T [--json]\n"
-    "       opsgate acme account show --tenant T ID [--json]\n"
-    "       opsgate acme account rollover --tenant T ID\n"
-    "\n"
+static const char *const about =
     "Accounts at ACME certificate authorities (RFC 8555), one or more per tenant; certificates\n"
     "are then issued with `opsgate cert issue` and renewed with `opsgate cert renew`.\n"
     "create    Register a new account key with the CA at URL (its directory) and record it.\n"
     "          --ca-file: PEM trust anchors for the CA's own TLS certificate (a private CA or a\n"
-    "          test server); the system store otherwise. --email: contact address.\n"
+    "          test server); the system store otherwise.\n"
     "          --eab-kid/--eab-hmac-key: External Account Binding from CAs that require it\n"
-    "          (the MAC key as the CA gives it, base64url). --key-type: ec256 (default),\n"
-    "          ec384, rsa2048, rsa3072. The account key is sealed with the tenant's key and is\n"
-    "          never shown. --key-file: adopt an existing account key (e.g. from another\n"
-    "          client): its account is found at the CA (onlyReturnExisting), or registered.\n"
+    "          (the MAC key as the CA gives it, base64url). The account key is sealed with the\n"
+    "          tenant's key and is never shown. --key-file: adopt an existing account key (e.g.\n"
+    "          from another client): its account is found at the CA (onlyReturnExisting), or\n"
+    "          registered.\n"
     "list, show  The tenant's accounts (directory, account URL, key type, status).\n"
     "rollover  Replace the account key at the CA (keyChange) and in the store.\n"
+    "With --json, list prints {\"accounts\": [...]} and show one account object.\n"
     "Exit status: 0 done, 1 failed (the CA's problem type and detail are printed), 2 usage.\n";
 
 /* Usage errors found by the library (OG_EINVAL) exit 2 like those found here. */
 static int fail(int code)
 {
-    if (code == OG_EINVAL) {
+    if (code == OG_EINVAL)
         return og_cli_fail_usage("acme", code);
-    }
     return og_cli_fail(code);
 }
 
-static int run(og_cli *cli, int argc, char **argv)
+/* --ca-file and --key-file into o (the caller frees both, wiping the key). */
+static int read_files(const og_cli_args *a, og_acme_account_opts *o, char **ca_pem, char **key_pem,
+                      size_t *key_len)
 {
-    static const struct option lo[] = {
-        {"tenant", required_argument, NULL, 't'},   {"directory", required_argument, NULL, 'd'},
-        {"ca-file", required_argument, NULL, 'c'},  {"email", required_argument, NULL, 'e'},
-        {"eab-kid", required_argument, NULL, 'k'},  {"eab-hmac-key", required_argument, NULL, 'm'},
-        {"key-type", required_argument, NULL, 'K'}, {"json", no_argument, NULL, 'j'},
-        {"key-file", required_argument, NULL, 'f'}, {NULL, 0, NULL, 0},
-    };
-    og_acme_account_opts o;
-    const char *tenant = NULL, *ca_file = NULL, *key_file = NULL;
-    char *ca_pem = NULL, *key_pem = NULL;
-    size_t ca_len = 0, key_len = 0;
-    json_t *j = NULL;
-    int c, json = 0, error;
-    memset(&o, 0, sizeof(o));
-    if (argc < 2 || strcmp(argv[1], "account") != 0)
-        return og_cli_usage(
-            "acme", argc < 2 ? "missing subcommand (account)" : "unknown subcommand '%s' (account)",
-            argc < 2 ? "" : argv[1]);
-    if (argc < 3)
-        return og_cli_usage("acme", "missing acme account subcommand (create, list, show, "
-                                    "rollover)");
-    const char *sub = argv[2];
-    optind = 0;
-    opterr = 0;
-    while ((c = getopt_long(argc - 2, argv + 2, "", lo, NULL)) != -1) {
-        switch (c) {
-        case 't':
-            tenant = optarg;
-            break;
-        case 'd':
-            o.directory = optarg;
-            break;
-        case 'c':
-            ca_file = optarg;
-            break;
-        case 'e':
-            o.email = optarg;
-            break;
-        case 'k':
-            o.eab_kid = optarg;
-            break;
-        case 'm':
-            o.eab_hmac_b64 = optarg;
-            break;
-        case 'K':
-            o.key_type = optarg;
-            break;
-        case 'j':
-            json = 1;
-            break;
-        case 'f':
-            key_file = optarg;
-            break;
-        default:
-            return og_cli_badopt("acme", argv + 2);
-        }
+    const char *ca_file = og_cli_get(a, "ca-file"), *key_file = og_cli_get(a, "key-file");
+    size_t ca_len = 0;
+    int error;
+    if (ca_file) {
+        if ((error = og_file_read(ca_file, 1 << 20, ca_pem, &ca_len)) < 0)
+            return og_cli_fail(error);
+        if (!strstr(*ca_pem, "-----BEGIN CERTIFICATE-----"))
+            return og_cli_bad(a, "bad --ca-file '%s': no PEM certificate in it", ca_file);
+        o->ca_pem = *ca_pem;
     }
-    int npos = argc - 2 - optind;
-    char **pos = argv + 2 + optind;
-    if (!tenant)
-        return og_cli_usage("acme", "acme account %s needs --tenant", sub);
-
-    if (strcmp(sub, "create") == 0) {
-        char id[OG_ID_LEN];
-        if (npos)
-            return og_cli_usage("acme", "unexpected argument '%s'", pos[0]);
-        if (!o.directory)
-            return og_cli_usage("acme", "acme account create needs --directory URL");
-        if (ca_file) {
-            if ((error = og_file_read(ca_file, 1 << 20, &ca_pem, &ca_len)) < 0)
-                return og_cli_fail(error);
-            if (!strstr(ca_pem, "-----BEGIN CERTIFICATE-----")) {
-                free(ca_pem);
-                return og_cli_usage("acme", "bad --ca-file '%s': no PEM certificate in it",
-                                    ca_file);
-            }
-            o.ca_pem = ca_pem;
-        }
-        if (key_file) {
-            if (o.key_type) {
-                free(ca_pem);
-                return og_cli_usage("acme", "--key-file and --key-type exclude each other");
-            }
-            if ((error = og_file_read(key_file, 1 << 16, &key_pem, &key_len)) < 0) {
-                free(ca_pem);
-                return og_cli_fail(error);
-            }
-            o.key_pem = key_pem;
-        }
-        if ((error = og_cli_open(cli, tenant)))
-            goto done;
-        if ((error = og_acme_account_create(&cli->ctx, tenant, &o, id)) < 0) {
-            error = fail(error);
-            goto done;
-        }
-        if (json && og_acme_account_show(&cli->ctx, tenant, id, &j) == 0)
-            og_cli_print_json(j);
-        else
-            printf("%s\n", id);
-        error = OG_EXIT_OK;
-    done:
-        free(ca_pem);
-        if (key_pem)
-            og_crypto_wipe(key_pem, key_len);
-        free(key_pem);
-        return error;
+    if (key_file) {
+        if (o->key_type)
+            return og_cli_bad(a, "--key-file and --key-type exclude each other");
+        if ((error = og_file_read(key_file, 1 << 16, key_pem, key_len)) < 0)
+            return og_cli_fail(error);
+        o->key_pem = *key_pem;
     }
-    if (strcmp(sub, "list") == 0 || strcmp(sub, "show") == 0) {
-        int show = sub[0] == 's';
-        if (npos != show)
-            return og_cli_usage(
-                "acme", show ? "acme account show takes one ID" : "unexpected argument '%s'",
-                npos ? pos[0] : "");
-        if ((error = og_cli_open(cli, tenant)))
-            return error;
-        error = show ? og_acme_account_show(&cli->ctx, tenant, pos[0], &j)
-                     : og_acme_account_list(&cli->ctx, tenant, &j);
-        if (error < 0)
-            return fail(error);
-        if (json) {
-            og_cli_print_json(j);
-            return OG_EXIT_OK;
-        }
-        json_t *arr = show ? json_pack("[O]", j) : json_incref(j);
-        static const char *const head[] = {"ID", "KEY", "STATUS", "DIRECTORY", "EMAIL", NULL};
-        og_cli_table *t = og_cli_table_new(head);
-        for (size_t i = 0; i < json_array_size(arr); i++) {
-            json_t *a = json_array_get(arr, i);
-            og_cli_table_add(t, (const char *[]){json_string_value(json_object_get(a, "id")),
-                                                 json_string_value(json_object_get(a, "key_type")),
-                                                 json_string_value(json_object_get(a, "status")),
-                                                 json_string_value(json_object_get(a, "directory")),
-                                                 json_string_value(json_object_get(a, "email"))});
-        }
-        og_cli_table_print(t, stdout, 1);
-        og_cli_table_free(t);
-        if (show) {
-            char *url = og_cli_text_safe(
-                json_string_value(json_object_get(json_array_get(arr, 0), "account_url")));
-            printf("account URL: %s\n", url ? url : "");
-            free(url);
-        }
-        json_decref(arr);
-        json_decref(j);
-        return OG_EXIT_OK;
-    }
-    if (strcmp(sub, "rollover") == 0) {
-        if (npos != 1)
-            return og_cli_usage("acme", "acme account rollover takes one ID");
-        if ((error = og_cli_open(cli, tenant)))
-            return error;
-        if ((error = og_acme_account_rollover(&cli->ctx, tenant, pos[0])) < 0)
-            return fail(error);
-        printf("account %s has a new key\n", pos[0]);
-        return OG_EXIT_OK;
-    }
-    return og_cli_usage("acme",
-                        "unknown acme account subcommand '%s' (create, list, show, "
-                        "rollover)",
-                        sub);
+    return 0;
 }
+
+static int account_create(og_cli *cli, const og_cli_args *a)
+{
+    const char *tenant = og_cli_get(a, "tenant");
+    og_acme_account_opts o;
+    char *ca_pem = NULL, *key_pem = NULL, id[OG_ID_LEN];
+    size_t key_len = 0;
+    json_t *j = NULL;
+    int error;
+    memset(&o, 0, sizeof(o));
+    o.directory = og_cli_get(a, "directory");
+    o.email = og_cli_get(a, "email");
+    o.eab_kid = og_cli_get(a, "eab-kid");
+    o.eab_hmac_b64 = og_cli_get(a, "eab-hmac-key");
+    o.key_type = og_cli_get(a, "key-type");
+    if ((error = read_files(a, &o, &ca_pem, &key_pem, &key_len)) ||
+        (error = og_cli_open(cli, tenant)))
+        goto cleanup;
+    if ((error = og_acme_account_create(&cli->ctx, tenant, &o, id)) < 0) {
+        error = fail(error);
+        goto cleanup;
+    }
+    if (cli->json && og_acme_account_show(&cli->ctx, tenant, id, &j) == 0)
+        og_cli_print_json(j);
+    else
+        printf("%s\n", id);
+    error = OG_EXIT_OK;
+cleanup:
+    free(ca_pem);
+    if (key_pem)
+        og_crypto_wipe(key_pem, key_len);
+    free(key_pem);
+    return error;
+}
+
+/* The accounts of arr as a table. */
+static void print_accounts(json_t *arr)
+{
+    static const char *const head[] = {"ID", "KEY", "STATUS", "DIRECTORY", "EMAIL", NULL};
+    og_cli_table *t = og_cli_table_new(head);
+    for (size_t i = 0; i < json_array_size(arr); i++) {
+        json_t *x = json_array_get(arr, i);
+        og_cli_table_add(t, (const char *[]){json_string_value(json_object_get(x, "id")),
+                                             json_string_value(json_object_get(x, "key_type")),
+                                             json_string_value(json_object_get(x, "status")),
+                                             json_string_value(json_object_get(x, "directory")),
+                                             json_string_value(json_object_get(x, "email"))});
+    }
+    og_cli_table_print(t, stdout, 1);
+    og_cli_table_free(t);
+}
+
+static int account_list(og_cli *cli, const og_cli_args *a)
+{
+    const char *tenant = og_cli_get(a, "tenant");
+    json_t *arr = NULL;
+    int error;
+    if ((error = og_cli_open(cli, tenant)))
+        return error;
+    if ((error = og_acme_account_list(&cli->ctx, tenant, &arr)) < 0)
+        return fail(error);
+    if (cli->json) {
+        og_cli_print_list("accounts", arr);
+        return OG_EXIT_OK;
+    }
+    print_accounts(arr);
+    json_decref(arr);
+    return OG_EXIT_OK;
+}
+
+static int account_show(og_cli *cli, const og_cli_args *a)
+{
+    const char *tenant = og_cli_get(a, "tenant");
+    json_t *j = NULL;
+    int error;
+    if ((error = og_cli_open(cli, tenant)))
+        return error;
+    if ((error = og_acme_account_show(&cli->ctx, tenant, a->pos[0], &j)) < 0)
+        return fail(error);
+    if (cli->json) {
+        og_cli_print_json(j);
+        return OG_EXIT_OK;
+    }
+    json_t *arr = json_pack("[O]", j);
+    print_accounts(arr);
+    char *url = og_cli_text_safe(json_string_value(json_object_get(j, "account_url")));
+    printf("account URL: %s\n", url ? url : "");
+    free(url);
+    json_decref(arr);
+    json_decref(j);
+    return OG_EXIT_OK;
+}
+
+static int account_rollover(og_cli *cli, const og_cli_args *a)
+{
+    const char *tenant = og_cli_get(a, "tenant");
+    int error;
+    if ((error = og_cli_open(cli, tenant)))
+        return error;
+    if ((error = og_acme_account_rollover(&cli->ctx, tenant, a->pos[0])) < 0)
+        return fail(error);
+    printf("account %s has a new key\n", a->pos[0]);
+    return OG_EXIT_OK;
+}
+
+static const og_cli_opt create_opts[] = {
+    OG_CLI_OPT_TENANT_REQ,
+    {"directory", "URL", "the CA's ACME directory URL", OG_CLI_REQUIRED, 0},
+    {"ca-file", "PEM", "trust anchors for the CA's own TLS certificate", 0, 0},
+    {"email", "E", "contact address", 0, 0},
+    {"eab-kid", "K", "External Account Binding key ID", 0, 0},
+    {"eab-hmac-key", "B64", "External Account Binding MAC key (base64url)", 0, 0},
+    {"key-type", "TYPE", "ec256 (default), ec384, rsa2048, rsa3072", 0, 0},
+    {"key-file", "PEM", "adopt an existing account key", 0, 0},
+    {0},
+};
+static const og_cli_opt tenant_opts[] = {OG_CLI_OPT_TENANT_REQ, {0}};
+
+static const og_cli_sub account_subs[] = {
+    {"create", NULL, 0, 0, create_opts, "register an account at a CA", account_create},
+    {"list", NULL, 0, 0, tenant_opts, "list the tenant's accounts", account_list},
+    {"show", "ID", 1, 1, tenant_opts, "show one account", account_show},
+    {"rollover", "ID", 1, 1, tenant_opts, "replace the account key", account_rollover},
+    {0},
+};
+
+static const og_command acme_account = {
+    .name = "acme account",
+    .summary = "accounts at ACME CAs: create, list, show, rollover",
+    .about = about,
+    .subs = account_subs,
+};
+
+static const og_cli_sub no_subs[] = {{0}};
+static const og_command *const groups[] = {&acme_account, NULL};
 
 const og_command og_cmd_acme = {
     .name = "acme",
     .summary = "ACME CA accounts for certificate issuance",
-    .legacy_run = run,
-    .legacy_help = help,
+    .about = about,
+    .subs = no_subs,
+    .groups = groups,
 };

@@ -1,52 +1,15 @@
-/* cmd_cert.c - `opsgate cert scan|scan-files|import|list|show|policy|schedule|check-expiry`. */
-#include "cli/cli.h"
-#include "cli/cmd_cert_deploy.h"
+/* cmd_cert.c - `opsgate cert`: its command table and help, and list, show, policy, check-expiry.
+ * scan and schedule are in cmd_cert_scan.c, scan-files and import in cmd_cert_files.c, issue,
+ * renew, revoke and plans in cmd_cert_acme.c, deploy in cmd_cert_deploy.c. */
+#include "cli/cmd_cert.h"
 #include "cli/table.h"
-
-int og_cli_cert_acme(og_cli *cli, int argc, char **argv); /* cmd_cert_acme.c */
-#include "opsgate/certs.h"
-#include "opsgate/crypto.h"
 #include "opsgate/error.h"
 
-#include <ctype.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-static const char *const help =
-    "usage: opsgate cert scan --tenant T TARGET... [--ports LIST] [--sni NAME]\n"
-    "                         [--concurrency N] [--timeout MS] [--verbose] [--json]\n"
-    "       opsgate cert scan-files --tenant T PATH... [--password-file FILE] [--json]\n"
-    "       opsgate cert import --tenant T FILE [--password-file FILE] [--json]\n"
-    "       opsgate cert list --tenant T [--expiring 30d] [--finding F] [--json]\n"
-    "       opsgate cert list --all-tenants [--expiring 30d] [--finding F] [--json]\n"
-    "       opsgate cert show --tenant T ID [--json]\n"
-    "       opsgate cert policy --tenant T [--thresholds 30,14,7,1]\n"
-    "                           [--ca-bundle FILE | --ca-bundle-only FILE | --system-trust]\n"
-    "                           [--json]\n"
-    "       opsgate cert schedule --tenant T --every 6h TARGET... [--ports LIST] [--sni NAME]\n"
-    "                             [--concurrency N] [--timeout MS]\n"
-    "       opsgate cert schedule --tenant T --list [--json]\n"
-    "       opsgate cert schedule --tenant T --delete ID\n"
-    "       opsgate cert schedule --run-due\n"
-    "       opsgate cert check-expiry [--tenant T]\n"
-    "       opsgate cert issue --tenant T --name N [--name N2 ...]\n"
-    "                          --challenge http-01|dns-01|tls-alpn-01\n"
-    "                          [--http-listen ADDR | --webroot DIR] [--tls-listen ADDR]\n"
-    "                          [--dns-provider challtestsrv|rfc2136 --dns-config CONFIG]\n"
-    "                          [--key-type ec256] [--account ID] [--timeout 120s] [--json]\n"
-    "       opsgate cert renew --tenant T ID [--json]  |  cert renew --due [--tenant T]\n"
-    "       opsgate cert revoke --tenant T ID [--reason R]\n"
-    "       opsgate cert plans --tenant T [ID] [--json]\n"
-    "       opsgate cert deploy --tenant T ID --target NAME [--json]\n"
-    "\n"
-    "issue, renew, revoke and plans get certificates from the tenant's ACME CA (see\n"
-    "`opsgate acme --help` for accounts and docs/acme.md); renew runs as gate action certs.renew\n"
-    "(L1). deploy puts a certificate on a deploy target (see `opsgate target --help`) as gate\n"
-    "action certs.deploy (L1): it verifies every endpoint serves it and rolls back otherwise.\n"
-    "\n"
+static const char *const about =
     "The certificate inventory of a tenant: every certificate found on its endpoints, in its\n"
     "files or imported, once per SHA-256 fingerprint, with where and when it was seen.\n"
     "\n"
@@ -55,13 +18,12 @@ static const char *const help =
     "            443,8443,636,993,995,465), an IPv4 CIDR up to /16 (an IPv6 one up to /112), or\n"
     "            @FILE with one target a line. One epoll loop with non-blocking sockets and\n"
     "            handshakes: refused, unreachable, timed-out, non-TLS and failed endpoints are\n"
-    "            results, not errors. --concurrency connections in flight (default 128),\n"
-    "            --timeout per endpoint in ms or as 5s (default 5000), --sni the name to send and\n"
-    "            check the certificate against (default: the host name of the target; IP targets\n"
-    "            send none and are checked against IP SANs). On a terminal a progress line is\n"
-    "            shown on stderr. Endpoints that refuse, time out or have no route are counted\n"
-    "            on one line; --verbose lists each. --json prints one document with one result\n"
-    "            per endpoint, whatever --verbose says.\n"
+    "            results, not errors. --sni is the name to send and check the certificate\n"
+    "            against (default: the host name of the target; IP targets send none and are\n"
+    "            checked against IP SANs). On a terminal a progress line is shown on stderr.\n"
+    "            Endpoints that refuse, time out or have no route are counted on one line;\n"
+    "            --verbose lists each. --json prints what POST /certs/scan returns, with one\n"
+    "            result per endpoint, whatever --verbose says.\n"
     "scan-files  Find PEM and DER certificates and PKCS#12 bundles in files and folders\n"
     "            (recursively, symlinks not followed). PKCS#12 bundles are opened without a\n"
     "            password, then with the one in --password-file (its first line; never give a\n"
@@ -73,534 +35,70 @@ static const char *const help =
     "            public keys, and nothing is imported. Keys are sealed with the tenant's key and\n"
     "            are never printed or returned; `cert show` only says one is held.\n"
     "list        Soonest expiry first. --expiring 30d: those expiring within 30 days (expired\n"
-    "            ones included); --finding F: those with finding F (comma-separated for several).\n"
-    "            LEFT is the time left, never less than there is: days and hours rounded up to\n"
-    "            the hour (a fresh 5-day certificate shows 5d), under a day hours and minutes.\n"
-    "            SEEN AT is where it was last seen (host:port, file path, import:FILE) and how\n"
-    "            many other places. --all-tenants: every tenant's certificates in one list, each\n"
-    "            row naming its tenant (platform admins and the local operator only; with --as,\n"
-    "            --tenant names the user's tenant).\n"
+    "            ones included). LEFT is the time left, never less than there is: days and\n"
+    "            hours rounded up to the hour (a fresh 5-day certificate shows 5d), under a day\n"
+    "            hours and minutes. SEEN AT is where it was last seen (host:port, file path,\n"
+    "            import:FILE) and how many other places. --all-tenants: every tenant's\n"
+    "            certificates in one list, each row naming its tenant (platform admins and the\n"
+    "            local operator only; with --as, --tenant names the user's tenant).\n"
     "show        One certificate by SHA-256 fingerprint or a unique prefix (colons allowed).\n"
     "policy      Expiry alert thresholds in days (default 30,14,7,1) and the trust anchors\n"
     "            chains are checked against: the system store; --ca-bundle FILE adds the\n"
     "            certificates of FILE to it (private roots and intermediates); --ca-bundle-only\n"
     "            FILE trusts FILE's self-signed CAs instead of the system store; --system-trust\n"
     "            drops the tenant's bundle.\n"
-    "schedule    Scans the server runs every --every (at least 5m; shown as 6h, 1d12h).\n"
-    "            --run-due runs those due.\n"
+    "schedule    Scans the server runs every --every (at least 5m; shown as 6h, 1d12h):\n"
+    "            `schedule --every 6h TARGET...` adds one, --list lists them, --delete ID\n"
+    "            removes one, --run-due runs those due.\n"
     "check-expiry  Raise the expiry alerts due now (the server does this after every scheduled\n"
     "            run). Each threshold crossing raises one alert per certificate, never twice.\n"
     "\n"
     "Findings: expired, expiring, hostname-mismatch, untrusted-chain, incomplete-chain,\n"
-    "self-signed, weak-key, sha1-signature, long-validity.\n";
-
-typedef struct opts {
-    const char *tenant, *ports, *sni, *expiring, *finding, *thresholds, *ca_bundle, *every,
-        *delete_id, *timeout, *password_file;
-    int json, concurrency, system_trust, list, run_due, verbose, all_tenants, bundle_only;
-    const char *concurrency_s;
-} opts;
-
-static int parse(int argc, char **argv, opts *o, int *npos, char ***pos)
-{
-    static const struct option lo[] = {
-        {"tenant", required_argument, NULL, 't'},
-        {"json", no_argument, NULL, 'j'},
-        {"ports", required_argument, NULL, 'p'},
-        {"sni", required_argument, NULL, 's'},
-        {"concurrency", required_argument, NULL, 'c'},
-        {"timeout", required_argument, NULL, 'T'},
-        {"expiring", required_argument, NULL, 'e'},
-        {"finding", required_argument, NULL, 'f'},
-        {"thresholds", required_argument, NULL, 'h'},
-        {"ca-bundle", required_argument, NULL, 'b'},
-        {"ca-bundle-only", required_argument, NULL, 'B'},
-        {"password-file", required_argument, NULL, 'P'},
-        {"verbose", no_argument, NULL, 'v'},
-        {"all-tenants", no_argument, NULL, 'A'},
-        {"system-trust", no_argument, NULL, 'S'},
-        {"every", required_argument, NULL, 'E'},
-        {"list", no_argument, NULL, 'l'},
-        {"delete", required_argument, NULL, 'd'},
-        {"run-due", no_argument, NULL, 'r'},
-        {NULL, 0, NULL, 0},
-    };
-    int c;
-    memset(o, 0, sizeof(*o));
-    /* getopt_long takes "--password" for "--password-file": a password typed on the command line
-     * would then be echoed as a file name. Refuse any other --pass... spelling outright. */
-    for (int i = 2; i < argc && strcmp(argv[i], "--") != 0; i++)
-        if (strncmp(argv[i], "--pass", 6) == 0 && strcmp(argv[i], "--password-file") != 0 &&
-            strncmp(argv[i], "--password-file=", 16) != 0)
-            return og_cli_usage("cert", "passwords are never taken on the command line: put it "
-                                        "in a file and give --password-file FILE");
-    optind = 0;
-    opterr = 0;
-    while ((c = getopt_long(argc - 1, argv + 1, "", lo, NULL)) != -1) {
-        switch (c) {
-        case 't':
-            o->tenant = optarg;
-            break;
-        case 'j':
-            o->json = 1;
-            break;
-        case 'p':
-            o->ports = optarg;
-            break;
-        case 's':
-            o->sni = optarg;
-            break;
-        case 'c':
-            o->concurrency_s = optarg;
-            break;
-        case 'T':
-            o->timeout = optarg;
-            break;
-        case 'e':
-            o->expiring = optarg;
-            break;
-        case 'f':
-            o->finding = optarg;
-            break;
-        case 'h':
-            o->thresholds = optarg;
-            break;
-        case 'b':
-        case 'B':
-            if (o->ca_bundle)
-                return og_cli_usage("cert", "give one of --ca-bundle and --ca-bundle-only");
-            o->ca_bundle = optarg;
-            o->bundle_only = c == 'B';
-            break;
-        case 'P':
-            o->password_file = optarg;
-            break;
-        case 'v':
-            o->verbose = 1;
-            break;
-        case 'A':
-            o->all_tenants = 1;
-            break;
-        case 'S':
-            o->system_trust = 1;
-            break;
-        case 'E':
-            o->every = optarg;
-            break;
-        case 'l':
-            o->list = 1;
-            break;
-        case 'd':
-            o->delete_id = optarg;
-            break;
-        case 'r':
-            o->run_due = 1;
-            break;
-        default:
-            return og_cli_badopt("cert", argv + 1);
-        }
-    }
-    *npos = argc - 1 - optind;
-    *pos = argv + 1 + optind;
-    return 0;
-}
-
-static int need_tenant(const opts *o, const char *sub)
-{
-    if (!o->tenant)
-        return og_cli_usage("cert", "cert %s needs --tenant", sub);
-    return 0;
-}
-
-/* --concurrency N and --timeout MS (or a duration like 5s); usage errors name the value. */
-static int scan_numbers(const opts *o, int *concurrency, int *timeout_ms)
-{
-    *concurrency = 0;
-    *timeout_ms = 0;
-    if (o->concurrency_s) {
-        char *end = NULL;
-        long v = strtol(o->concurrency_s, &end, 10);
-        if (end == o->concurrency_s || *end || v < 1 || v > 10000)
-            return og_cli_usage("cert", "bad --concurrency '%s' (1 to 10000)", o->concurrency_s);
-        *concurrency = (int)v;
-    }
-    if (o->timeout) {
-        char *end = NULL;
-        long v = strtol(o->timeout, &end, 10);
-        int64_t us = 0;
-        if (end != o->timeout && *end == '\0')
-            us = (int64_t)v * 1000;
-        else if (og_duration_parse(o->timeout, &us) < 0)
-            us = -1;
-        if (us < 1000 || us > 600000000LL)
-            return og_cli_usage("cert", "bad --timeout '%s' (milliseconds, 1 to 600000, or 5s)",
-                                o->timeout);
-        *timeout_ms = (int)(us / 1000);
-    }
-    return 0;
-}
-
-static int parse_targets(const opts *o, int npos, char **pos, og_certs_targets **tg)
-{
-    uint16_t *ports = NULL;
-    size_t nports = 0;
-    int error;
-    if (npos == 0)
-        return og_cli_usage("cert", "no TARGET to scan");
-    if (o->ports && og_certs_ports_parse(o->ports, &ports, &nports) < 0)
-        return og_cli_usage("cert", "%s", og_error_last());
-    if (o->sni && (!*o->sni || strlen(o->sni) > 253))
-        return og_cli_usage("cert", "bad --sni '%s'", o->sni);
-    error = og_certs_targets_parse(tg, (const char *const *)pos, (size_t)npos, ports, nports);
-    free(ports);
-    if (error == OG_EINVAL || error == OG_ETOOBIG)
-        return og_cli_usage("cert", "%s", og_error_last());
-    if (error < 0)
-        return og_cli_fail(error);
-    return 0;
-}
-
-/* ---- scan ---- */
-
-#define SCAN_TABLE_BLOCK 1000 /* rows aligned together; bounds memory on huge verbose scans */
-
-typedef struct scan_out {
-    int json;
-    int first;
-    int tty;
-    int progress_shown;
-    int verbose;
-    og_cli_table *table;
-    uint64_t quiet[OG_SCAN_HANDSHAKE_ERROR + 1]; /* results not listed, by status */
-} scan_out;
-
-static void findings_text(unsigned f, char *out, size_t size)
-{
-    size_t o = 0;
-    out[0] = '\0';
-    for (int i = 0; i < OG_CERT_NFINDINGS && o < size; i++)
-        if (f & (1u << i))
-            o += (size_t)snprintf(out + o, size - o, "%s%s", o ? "," : "",
-                                  og_certs_finding_name(1u << i));
-}
-
-/* Closed ports, silent ones and addresses without a route say little one by one: a scan of a
- * few hosts over the default ports has dozens. Names that do not resolve are always listed. */
-static int quiet_result(const og_certs_scan_result *r)
-{
-    return r->status == OG_SCAN_REFUSED || r->status == OG_SCAN_TIMEOUT ||
-           (r->status == OG_SCAN_UNREACHABLE && r->address && r->address[0]);
-}
-
-static void on_result(void *arg, const og_certs_scan_result *r)
-{
-    scan_out *so = arg;
-    if (so->progress_shown) {
-        fputs("\r\033[K", stderr);
-        so->progress_shown = 0;
-    }
-    if (so->json) {
-        json_t *j = json_pack("{s:s, s:s, s:i, s:s}", "target", r->target, "address", r->address,
-                              "port", r->port, "status", og_certs_scan_status_name(r->status));
-        if (r->sni[0])
-            json_object_set_new(j, "sni", json_string(r->sni));
-        if (r->status == OG_SCAN_OK) {
-            char na[OG_TIME_LEN];
-            og_time_format(r->not_after_us, na);
-            json_object_set_new(j, "tls_version", json_string(r->tls_version));
-            json_object_set_new(j, "fingerprint", json_string(r->fingerprint));
-            json_object_set_new(j, "subject", json_string(r->subject));
-            json_object_set_new(j, "not_after", json_string(na));
-            json_object_set_new(j, "chain_length", json_integer(r->chain_len));
-            json_object_set_new(j, "findings", og_certs_findings_json(r->findings));
-        } else {
-            json_object_set_new(j, "error", json_string(r->error));
-        }
-        json_object_set_new(j, "elapsed_ms", json_integer(r->elapsed_us / 1000));
-        char *s = json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII);
-        printf("%s\n    %s", so->first ? "" : ",", s ? s : "{}");
-        so->first = 0;
-        free(s);
-        json_decref(j);
-        return;
-    }
-    if (!so->verbose && quiet_result(r)) {
-        so->quiet[r->status]++;
-        return;
-    }
-    if (r->status == OG_SCAN_OK) {
-        char na[OG_TIME_LEN], fp[17], findings[300];
-        og_time_format(r->not_after_us, na);
-        na[10] = '\0';
-        og_strlcpy(fp, r->fingerprint, sizeof(fp));
-        findings_text(r->findings, findings, sizeof(findings));
-        og_cli_table_add(so->table, (const char *[]){r->target, "ok", r->tls_version, fp, na,
-                                                     r->subject, findings});
-    } else {
-        og_cli_table_add(so->table,
-                         (const char *[]){r->target, og_certs_scan_status_name(r->status), "", "",
-                                          "", r->error, ""});
-    }
-    if (og_cli_table_rows(so->table) >= SCAN_TABLE_BLOCK) {
-        og_cli_table_print(so->table, stdout, 0);
-        fflush(stdout);
-    }
-}
-
-static void on_progress(void *arg, const og_certs_scan_progress *p)
-{
-    scan_out *so = arg;
-    double secs = (double)p->elapsed_us / 1e6;
-    double rate = secs > 0 ? (double)p->done / secs : 0;
-    double left = rate > 0 ? (double)(p->total - p->done) / rate : 0;
-    fprintf(stderr, "\r\033[K%llu/%llu endpoints, %llu certificates, %.0f/s, %.0fs left",
-            (unsigned long long)p->done, (unsigned long long)p->total, (unsigned long long)p->certs,
-            rate, left);
-    so->progress_shown = 1;
-}
-
-/* "12 endpoints refused or silent (9 refused, 2 timeout, 1 unreachable; --verbose lists each)" */
-static void print_quiet_line(const scan_out *so)
-{
-    static const og_certs_scan_status order[] = {OG_SCAN_REFUSED, OG_SCAN_TIMEOUT,
-                                                 OG_SCAN_UNREACHABLE};
-    uint64_t total = 0;
-    for (size_t i = 0; i < 3; i++)
-        total += so->quiet[order[i]];
-    if (!total)
-        return;
-    printf("%llu endpoint%s refused, timed out or unreachable (", (unsigned long long)total,
-           total == 1 ? "" : "s");
-    int first = 1;
-    for (size_t i = 0; i < 3; i++) {
-        if (!so->quiet[order[i]])
-            continue;
-        printf("%s%llu %s", first ? "" : ", ", (unsigned long long)so->quiet[order[i]],
-               og_certs_scan_status_name(order[i]));
-        first = 0;
-    }
-    printf("; use --verbose for each)\n");
-}
-
-static int cmd_scan(og_cli *cli, const opts *o, int npos, char **pos)
-{
-    static const char *const head[] = {"TARGET",    "RESULT",         "TLS",      "FINGERPRINT",
-                                       "NOT AFTER", "SUBJECT/DETAIL", "FINDINGS", NULL};
-    og_certs_targets *tg = NULL;
-    og_certs_scan_opts so;
-    og_certs_scan_summary sum;
-    scan_out out;
-    int error, concurrency, timeout_ms;
-    memset(&out, 0, sizeof(out));
-    out.json = o->json;
-    out.first = 1;
-    out.tty = isatty(2);
-    out.verbose = o->verbose;
-    if ((error = need_tenant(o, "scan")) || (error = scan_numbers(o, &concurrency, &timeout_ms)) ||
-        (error = parse_targets(o, npos, pos, &tg)))
-        return error;
-    if ((error = og_cli_open(cli, o->tenant))) {
-        og_certs_targets_free(tg);
-        return error;
-    }
-    if (!o->json && !(out.table = og_cli_table_new(head))) {
-        og_certs_targets_free(tg);
-        fprintf(stderr, "opsgate: out of memory\n");
-        return OG_EXIT_FAIL;
-    }
-    memset(&so, 0, sizeof(so));
-    so.sni = o->sni;
-    so.concurrency = concurrency;
-    so.timeout_ms = timeout_ms;
-    so.on_result = on_result;
-    so.on_progress = out.tty ? on_progress : NULL; /* piped, it stays quiet */
-    so.arg = &out;
-    if (o->json)
-        printf("{\n  \"results\": [");
-    fflush(stdout);
-    error = og_certs_scan(&cli->ctx, o->tenant, tg, &so, &sum);
-    og_certs_targets_free(tg);
-    if (out.progress_shown)
-        fputs("\r\033[K", stderr);
-    og_cli_table_print(out.table, stdout, 0);
-    og_cli_table_free(out.table);
-    if (error < 0) {
-        if (o->json)
-            printf("\n  ]\n}\n");
-        return og_cli_fail(error);
-    }
-    if (o->json) {
-        json_t *s = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "scan_id",
-                              sum.scan_id, "endpoints", (json_int_t)sum.endpoints, "ok",
-                              (json_int_t)sum.by_status[OG_SCAN_OK], "refused",
-                              (json_int_t)sum.by_status[OG_SCAN_REFUSED], "unreachable",
-                              (json_int_t)sum.by_status[OG_SCAN_UNREACHABLE], "timeout",
-                              (json_int_t)sum.by_status[OG_SCAN_TIMEOUT], "not_tls",
-                              (json_int_t)sum.by_status[OG_SCAN_NOT_TLS], "handshake_error",
-                              (json_int_t)sum.by_status[OG_SCAN_HANDSHAKE_ERROR], "certs_seen",
-                              (json_int_t)sum.certs_seen, "certs_new", (json_int_t)sum.certs_new,
-                              "elapsed_ms", (json_int_t)(sum.elapsed_us / 1000));
-        char *t = json_dumps(s, JSON_COMPACT | JSON_ENSURE_ASCII);
-        printf("\n  ],\n  \"summary\": %s\n}\n", t ? t : "{}");
-        free(t);
-        json_decref(s);
-    } else {
-        print_quiet_line(&out);
-        printf("scanned %llu endpoints in %.1fs: %llu ok, %llu refused, %llu unreachable, "
-               "%llu timeout, %llu not-tls, %llu handshake-error; %llu certificates (%llu new)\n",
-               (unsigned long long)sum.endpoints, (double)sum.elapsed_us / 1e6,
-               (unsigned long long)sum.by_status[OG_SCAN_OK],
-               (unsigned long long)sum.by_status[OG_SCAN_REFUSED],
-               (unsigned long long)sum.by_status[OG_SCAN_UNREACHABLE],
-               (unsigned long long)sum.by_status[OG_SCAN_TIMEOUT],
-               (unsigned long long)sum.by_status[OG_SCAN_NOT_TLS],
-               (unsigned long long)sum.by_status[OG_SCAN_HANDSHAKE_ERROR],
-               (unsigned long long)sum.certs_seen, (unsigned long long)sum.certs_new);
-    }
-    return OG_EXIT_OK;
-}
-
-/* ---- passwords ---- */
-
-/* The password in --password-file: its first line, without the line ending. NULL without the
- * option. The caller wipes and frees it with free_password(). */
-static int read_password(const opts *o, char **out)
-{
-    size_t len = 0;
-    int error;
-    *out = NULL;
-    if (!o->password_file)
-        return 0;
-    if ((error = og_file_read(o->password_file, 4096, out, &len)) < 0) {
-        og_error_wrap("--password-file '%s'", o->password_file);
-        return og_cli_fail(error);
-    }
-    char *nl = memchr(*out, '\n', len);
-    if (nl) {
-        og_crypto_wipe(nl, len - (size_t)(nl - *out));
-        if (nl > *out && nl[-1] == '\r')
-            nl[-1] = '\0';
-    }
-    return 0;
-}
-
-static void free_password(char *pw)
-{
-    if (pw) {
-        og_crypto_wipe(pw, strlen(pw));
-        free(pw);
-    }
-}
-
-/* ---- scan-files ---- */
-
-typedef struct files_out {
-    int json;
-    json_t *arr;
-    int password_given;
-} files_out;
-
-static void on_file(void *arg, const og_certs_file_result *r)
-{
-    files_out *fo = arg;
-    if (fo->json) {
-        json_array_append_new(fo->arr, json_pack("{s:s, s:s, s:s, s:i, s:s?}", "path", r->path,
-                                                 "kind", r->kind, "status", r->status, "certs",
-                                                 r->certs, "error", r->error));
-        return;
-    }
-    if (strcmp(r->status, "invalid") == 0)
-        fprintf(stderr, "opsgate: %s: %s\n", r->path, r->error ? r->error : "invalid");
-    else if (strcmp(r->status, "needs-password") == 0)
-        printf("%s: %s bundle needs a password (%s)\n", r->path, r->kind,
-               fo->password_given ? "the one in --password-file does not open it"
-                                  : "give it with --password-file FILE");
-    else
-        printf("%s: %d certificate%s (%s)\n", r->path, r->certs, r->certs == 1 ? "" : "s", r->kind);
-}
-
-static int cmd_scan_files(og_cli *cli, const opts *o, int npos, char **pos)
-{
-    files_out fo = {o->json, NULL, o->password_file != NULL};
-    og_certs_files_summary sum;
-    char *password = NULL;
-    int error;
-    if ((error = need_tenant(o, "scan-files")))
-        return error;
-    if (npos == 0)
-        return og_cli_usage("cert", "no file or folder to scan");
-    if ((error = og_cli_open(cli, o->tenant)) || (error = read_password(o, &password)))
-        return error;
-    fo.arr = json_array();
-    error = og_certs_scan_files(&cli->ctx, o->tenant, (const char *const *)pos, (size_t)npos,
-                                password, on_file, &fo, &sum);
-    free_password(password);
-    if (error < 0) {
-        json_decref(fo.arr);
-        return og_cli_fail(error);
-    }
-    if (o->json) {
-        og_cli_print_json(json_pack(
-            "{s:o, s:{s:I, s:I, s:I, s:I, s:I, s:I}}", "files", fo.arr, "summary", "files_seen",
-            (json_int_t)sum.files_seen, "files_with_certs", (json_int_t)sum.files_with_certs,
-            "needs_password", (json_int_t)sum.needs_password, "invalid", (json_int_t)sum.invalid,
-            "certs_seen", (json_int_t)sum.certs_seen, "certs_new", (json_int_t)sum.certs_new));
-    } else {
-        json_decref(fo.arr);
-        printf("%llu files: %llu with certificates, %llu need a password, %llu invalid; "
-               "%llu certificates (%llu new)\n",
-               (unsigned long long)sum.files_seen, (unsigned long long)sum.files_with_certs,
-               (unsigned long long)sum.needs_password, (unsigned long long)sum.invalid,
-               (unsigned long long)sum.certs_seen, (unsigned long long)sum.certs_new);
-    }
-    return sum.invalid ? OG_EXIT_FAIL : OG_EXIT_OK;
-}
-
-/* ---- import ---- */
-
-static int cmd_import(og_cli *cli, const opts *o, int npos, char **pos)
-{
-    char *buf = NULL, *password = NULL;
-    size_t len = 0;
-    og_certs_import_summary sum;
-    int error;
-    if ((error = need_tenant(o, "import")))
-        return error;
-    if (npos != 1)
-        return og_cli_usage("cert", "cert import takes exactly one FILE");
-    if ((error = og_cli_open(cli, o->tenant)) || (error = read_password(o, &password)))
-        return error;
-    if ((error = og_file_read(pos[0], 1024 * 1024, &buf, &len)) < 0) {
-        free_password(password);
-        og_error_wrap("cannot import '%s'", pos[0]);
-        return og_cli_fail(error);
-    }
-    error = og_certs_import_bundle(&cli->ctx, o->tenant, pos[0], buf, len, password, &sum);
-    /* the bundle may hold private keys */
-    og_crypto_wipe(buf, len);
-    free(buf);
-    free_password(password);
-    if (error < 0) {
-        if (!o->password_file && strstr(og_error_last(), "needs a password")) {
-            fprintf(stderr, "opsgate: %s (give it with --password-file FILE)\n", og_error_last());
-            return OG_EXIT_FAIL;
-        }
-        return og_cli_fail(error);
-    }
-    if (o->json)
-        og_cli_print_json(json_pack("{s:s, s:i, s:i, s:i, s:s}", "kind", sum.kind, "certs",
-                                    sum.certs, "certs_new", sum.certs_new, "keys_sealed", sum.keys,
-                                    "fingerprint", sum.first_fingerprint));
-    else
-        printf("imported %d certificate%s (%d new) from a %s file, %d private key%s sealed; "
-               "first %s\n",
-               sum.certs, sum.certs == 1 ? "" : "s", sum.certs_new,
-               strcmp(sum.kind, "pkcs12") == 0 ? "PKCS#12"
-               : strcmp(sum.kind, "der") == 0  ? "DER"
-                                               : "PEM",
-               sum.keys, sum.keys == 1 ? "" : "s", sum.first_fingerprint);
-    return OG_EXIT_OK;
-}
+    "self-signed, weak-key, sha1-signature, long-validity.\n"
+    "\n"
+    "issue, renew, revoke and plans get certificates from the tenant's ACME CA (see\n"
+    "`opsgate acme --help` for accounts and docs/acme.md).\n"
+    "issue       Get a certificate for the names from the tenant's ACME account and record it\n"
+    "            as the current certificate of a new renewal plan, and in the inventory with\n"
+    "            its key (sealed). http-01 answers from a responder on --http-listen host:port\n"
+    "            for the duration of the order, or from files written under --webroot\n"
+    "            DIR/.well-known/acme-challenge/. dns-01 sets TXT records through\n"
+    "            --dns-provider: challtestsrv (--dns-config is its management URL) or rfc2136\n"
+    "            (--dns-config server=H:P,zone=Z,key=NAME,secret=B64[,check=H:P;H:P][,wait=S]:\n"
+    "            TSIG-signed updates, then each check server must answer the TXT record).\n"
+    "            tls-alpn-01 answers TLS with acme-tls/1 on --tls-listen host:port. Nothing is\n"
+    "            recorded unless every step succeeded. --target NAME: a deploy target every\n"
+    "            renewal of the plan is deployed to; without any, a renewal goes to the targets\n"
+    "            that hold the previous certificate. Prints the plan ID.\n"
+    "renew       Renew plan ID (or the plan of certificate ID) now with its stored settings, as\n"
+    "            gate action certs.renew (L1 by default: it runs, the assignee is told the old\n"
+    "            and new serial and expiry, and an override makes the previous certificate\n"
+    "            current again). The renewal order names the old certificate (`replaces`) when\n"
+    "            the CA offers ARI. On failure the current certificate stays current, the plan\n"
+    "            records the error, event certs.renew.failed is raised, and the next attempt\n"
+    "            backs off (1 h doubling to 1 day). --due renews every plan whose renewal time\n"
+    "            has come (all tenants without --tenant), re-asking ARI windows first when the\n"
+    "            CA's Retry-After says to; the server does the same every minute.\n"
+    "revoke      Revoke the plan's current certificate (or certificate ID) at the CA.\n"
+    "plans       Renewal plans: names, challenge, current certificate, renew time (ARI window or\n"
+    "            two thirds of the lifetime), failures, deploy targets. --set-targets replaces\n"
+    "            plan ID's deploy targets (an empty list clears them); an unknown target is\n"
+    "            refused, naming it.\n"
+    "deploy      Deploy certificate ID (its private key must be in the inventory: cert import)\n"
+    "            to a deploy target (`opsgate target --help`) as gate action certs.deploy (L1\n"
+    "            by default: executed, then a review item for the certs assignee, who may ack,\n"
+    "            override = roll back, or escalate). The deploy stages the files, tests them\n"
+    "            (nginx -t, HAProxy transaction), swaps them in, reloads, then connects to every\n"
+    "            endpoint of the target with its SNI until it serves the new fingerprint. If it\n"
+    "            does not within the target's verify timeout, the previous files are restored\n"
+    "            and verified, the rollback is recorded, and the tenant's channels are notified.\n"
+    "\n"
+    "--json prints what the HTTP API returns: list {\"certs\": [...]}, schedule --list\n"
+    "{\"schedules\": [...]}, plans {\"plans\": [...]}; show, policy, import and plans ID one\n"
+    "object; scan-files {\"files\": [...], \"summary\": {...}}.\n"
+    "Exit status: 0 done (deploy: verified, or waiting on an approval at L2/L3), 1 failed\n"
+    "(deploy: failed or rolled back; scan-files: a file did not parse; renew --due: a renewal\n"
+    "failed), 2 usage.\n";
 
 /* ---- list and show ---- */
 
@@ -618,108 +116,120 @@ static void seen_at_text(json_t *c, char *out, size_t size)
         snprintf(out, size, "%s", first);
 }
 
-static int cmd_list(og_cli *cli, const opts *o, int npos, char **pos)
+/* --expiring and --finding into f; usage errors name the value. */
+static int list_filter(const og_cli_args *a, og_certs_filter *f)
 {
-    static const char *const head[] = {"TENANT",  "FINGERPRINT", "NOT AFTER", "LEFT",
-                                       "SUBJECT", "SEEN AT",     "FINDINGS",  NULL};
-    og_certs_filter f;
-    json_t *arr = NULL;
-    int error;
-    memset(&f, 0, sizeof(f));
-    if (o->all_tenants) {
-        /* --tenant then only says whose user --as names */
-        if (o->tenant && !cli->as_user)
-            return og_cli_usage("cert", "--all-tenants lists every tenant: drop --tenant (it only "
-                                        "goes with --as USER, to name that user's tenant)");
-    } else if ((error = need_tenant(o, "list"))) {
-        return error;
-    }
-    if (npos)
-        return og_cli_usage("cert", "unexpected argument '%s'", pos[0]);
-    if (o->expiring) {
+    const char *expiring = og_cli_get(a, "expiring"), *finding = og_cli_get(a, "finding");
+    memset(f, 0, sizeof(*f));
+    if (expiring) {
         char *end = NULL;
-        long days = strtol(o->expiring, &end, 10);
-        if (end != o->expiring && *end == '\0' && days > 0 && days <= 36500)
-            f.expiring_us = (int64_t)days * 86400000000LL;
-        else if (og_duration_parse(o->expiring, &f.expiring_us) < 0 || f.expiring_us <= 0)
-            return og_cli_usage("cert", "bad --expiring '%s' (a duration like 30d, 2w or 12h)",
-                                o->expiring);
+        long days = strtol(expiring, &end, 10);
+        if (end != expiring && *end == '\0' && days > 0 && days <= 36500)
+            f->expiring_us = (int64_t)days * 86400000000LL;
+        else if (og_duration_parse(expiring, &f->expiring_us) < 0 || f->expiring_us <= 0)
+            return og_cli_bad(a, "bad --expiring '%s' (a duration like 30d, 2w or 12h)", expiring);
     }
-    if (o->finding) {
+    if (finding) {
         char buf[256];
-        og_strlcpy(buf, o->finding, sizeof(buf));
+        og_strlcpy(buf, finding, sizeof(buf));
         char *save = NULL;
         for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
             unsigned bit;
             if (og_certs_finding_parse(t, &bit) < 0)
-                return og_cli_usage("cert", "%s", og_error_last());
-            f.finding |= bit;
+                return og_cli_bad(a, "%s", og_error_last());
+            f->finding |= bit;
         }
     }
-    if ((error = og_cli_open(cli, o->tenant)))
+    return 0;
+}
+
+/* One row of `cert list` (the TENANT column first, left out without --all-tenants). */
+static void list_row(og_cli_table *t, json_t *c, bool all)
+{
+    char findings[300] = "", fp[17], na[11], seen[600];
+    size_t k;
+    json_t *fj;
+    json_array_foreach(json_object_get(c, "findings"), k, fj)
+    {
+        size_t l = strlen(findings);
+        snprintf(findings + l, sizeof(findings) - l, "%s%s", k ? "," : "", json_string_value(fj));
+    }
+    og_strlcpy(fp, json_string_value(json_object_get(c, "fingerprint")), sizeof(fp));
+    og_strlcpy(na, json_string_value(json_object_get(c, "not_after")), sizeof(na));
+    seen_at_text(c, seen, sizeof(seen));
+    const char *row[] = {json_string_value(json_object_get(c, "tenant")),
+                         fp,
+                         na,
+                         json_string_value(json_object_get(c, "expires_in")),
+                         json_string_value(json_object_get(c, "subject")),
+                         seen,
+                         findings};
+    og_cli_table_add(t, all ? row : row + 1);
+}
+
+static int list(og_cli *cli, const og_cli_args *a)
+{
+    static const char *const head[] = {"TENANT",  "FINGERPRINT", "NOT AFTER", "LEFT",
+                                       "SUBJECT", "SEEN AT",     "FINDINGS",  NULL};
+    const char *tenant = og_cli_get(a, "tenant");
+    bool all = og_cli_has(a, "all-tenants");
+    og_certs_filter f;
+    json_t *arr = NULL, *c;
+    size_t i;
+    int error;
+    /* with --all-tenants, --tenant only says whose user --as names */
+    if (all && tenant && !cli->as_user)
+        return og_cli_bad(a, "--all-tenants lists every tenant: drop --tenant (it only goes with "
+                             "--as USER, to name that user's tenant)");
+    if (!all && !tenant)
+        return og_cli_bad(a, "cert list needs --tenant (or --all-tenants)");
+    if ((error = list_filter(a, &f)) || (error = og_cli_open(cli, tenant)))
         return error;
-    error = o->all_tenants ? og_certs_list_all(&cli->ctx, &f, &arr)
-                           : og_certs_list(&cli->ctx, o->tenant, &f, &arr);
+    error =
+        all ? og_certs_list_all(&cli->ctx, &f, &arr) : og_certs_list(&cli->ctx, tenant, &f, &arr);
     if (error < 0)
         return og_cli_fail(error);
-    if (o->json) {
-        og_cli_print_json(arr);
+    if (cli->json) {
+        og_cli_print_list("certs", arr);
         return OG_EXIT_OK;
     }
-    /* without --all-tenants the TENANT column is left out */
-    og_cli_table *t = og_cli_table_new(o->all_tenants ? head : head + 1);
+    og_cli_table *t = og_cli_table_new(all ? head : head + 1);
     if (!t) {
         json_decref(arr);
-        fprintf(stderr, "opsgate: out of memory\n");
-        return OG_EXIT_FAIL;
+        return og_cli_fail(og_error_set(OG_ERROR, "out of memory"));
     }
-    size_t i;
-    json_t *c;
-    json_array_foreach(arr, i, c)
-    {
-        char findings[300] = "", fp[17], na[11], seen[600];
-        size_t k;
-        json_t *fj;
-        json_array_foreach(json_object_get(c, "findings"), k, fj)
-        {
-            size_t l = strlen(findings);
-            snprintf(findings + l, sizeof(findings) - l, "%s%s", k ? "," : "",
-                     json_string_value(fj));
-        }
-        og_strlcpy(fp, json_string_value(json_object_get(c, "fingerprint")), sizeof(fp));
-        og_strlcpy(na, json_string_value(json_object_get(c, "not_after")), sizeof(na));
-        seen_at_text(c, seen, sizeof(seen));
-        const char *row[] = {json_string_value(json_object_get(c, "tenant")),
-                             fp,
-                             na,
-                             json_string_value(json_object_get(c, "expires_in")),
-                             json_string_value(json_object_get(c, "subject")),
-                             seen,
-                             findings};
-        og_cli_table_add(t, o->all_tenants ? row : row + 1);
-    }
+    json_array_foreach(arr, i, c) list_row(t, c, all);
     og_cli_table_print(t, stdout, 1);
     og_cli_table_free(t);
     json_decref(arr);
     return OG_EXIT_OK;
 }
 
-static int cmd_show(og_cli *cli, const opts *o, int npos, char **pos)
+/* The lists of `cert show` (sans, findings, ...) and where it was seen. */
+static void show_lists(json_t *doc)
 {
-    json_t *doc = NULL;
-    int error;
-    if ((error = need_tenant(o, "show")))
-        return error;
-    if (npos != 1)
-        return og_cli_usage("cert", "cert show takes exactly one ID (fingerprint or prefix)");
-    if ((error = og_cli_open(cli, o->tenant)))
-        return error;
-    if ((error = og_certs_show(&cli->ctx, o->tenant, pos[0], &doc)) < 0)
-        return og_cli_fail(error);
-    if (o->json) {
-        og_cli_print_json(doc);
-        return OG_EXIT_OK;
+    const char *lists[] = {"sans", "findings", "ocsp", "ca_issuers", "crl", NULL};
+    size_t k;
+    json_t *v, *s;
+    for (size_t i = 0; lists[i]; i++) {
+        printf("%-20s", lists[i]);
+        json_array_foreach(json_object_get(doc, lists[i]), k, v)
+            printf(" %s", json_string_value(v));
+        putchar('\n');
     }
+    json_array_foreach(json_object_get(doc, "sightings"), k, s)
+    {
+        json_t *sni = json_object_get(s, "sni");
+        printf("%-20s %s %s%s%s last %s\n", k ? "" : "seen",
+               json_string_value(json_object_get(s, "kind")),
+               json_string_value(json_object_get(s, "location")), sni ? " sni " : "",
+               sni ? json_string_value(sni) : "",
+               json_string_value(json_object_get(s, "last_seen")));
+    }
+}
+
+static void show_text(json_t *doc)
+{
     const char *keys[] = {
         "fingerprint",         "subject", "issuer", "serial", "not_before", "not_after",
         "signature_algorithm", NULL};
@@ -737,80 +247,60 @@ static int cmd_show(og_cli *cli, const opts *o, int npos, char **pos)
     printf("%-20s %s\n", "ca", json_is_true(json_object_get(doc, "ca")) ? "yes" : "no");
     printf("%-20s %s\n", "private_key",
            json_is_true(json_object_get(doc, "private_key")) ? "held (sealed)" : "no");
-    const char *lists[] = {"sans", "findings", "ocsp", "ca_issuers", "crl", NULL};
-    for (size_t i = 0; lists[i]; i++) {
-        size_t k;
-        json_t *v;
-        printf("%-20s", lists[i]);
-        json_array_foreach(json_object_get(doc, lists[i]), k, v)
-            printf(" %s", json_string_value(v));
-        putchar('\n');
+    show_lists(doc);
+}
+
+static int show(og_cli *cli, const og_cli_args *a)
+{
+    const char *tenant = og_cli_get(a, "tenant");
+    json_t *doc = NULL;
+    int error;
+    if ((error = og_cli_open(cli, tenant)))
+        return error;
+    if ((error = og_certs_show(&cli->ctx, tenant, a->pos[0], &doc)) < 0)
+        return og_cli_fail(error);
+    if (cli->json) {
+        og_cli_print_json(doc);
+        return OG_EXIT_OK;
     }
-    size_t k;
-    json_t *s;
-    json_array_foreach(json_object_get(doc, "sightings"), k, s)
-    {
-        json_t *sni = json_object_get(s, "sni");
-        printf("%-20s %s %s%s%s last %s\n", k ? "" : "seen",
-               json_string_value(json_object_get(s, "kind")),
-               json_string_value(json_object_get(s, "location")), sni ? " sni " : "",
-               sni ? json_string_value(sni) : "",
-               json_string_value(json_object_get(s, "last_seen")));
-    }
+    show_text(doc);
     json_decref(doc);
     return OG_EXIT_OK;
 }
 
-/* ---- policy, schedule, expiry ---- */
+/* ---- policy and expiry ---- */
 
-static int cmd_policy(og_cli *cli, const opts *o, int npos, char **pos)
+/* Set what the options of `cert policy` change (nothing when they change nothing). */
+static int policy_set(og_cli *cli, const og_cli_args *a, og_certs_policy *p)
 {
-    og_certs_policy p;
+    const char *tenant = og_cli_get(a, "tenant"), *only = og_cli_get(a, "ca-bundle-only");
+    const char *file = only ? only : og_cli_get(a, "ca-bundle");
     char *bundle = NULL;
     size_t blen = 0;
-    int error, set_bundle = 0;
-    memset(&p, 0, sizeof(p));
-    if ((error = need_tenant(o, "policy")))
-        return error;
-    if (npos)
-        return og_cli_usage("cert", "unexpected argument '%s'", pos[0]);
-    if (o->ca_bundle && o->system_trust)
-        return og_cli_usage("cert", "--%s and --system-trust exclude each other",
-                            o->bundle_only ? "ca-bundle-only" : "ca-bundle");
-    if (o->thresholds && og_certs_thresholds_parse(o->thresholds, &p) < 0)
-        return og_cli_usage("cert", "%s", og_error_last());
-    if ((error = og_cli_open(cli, o->tenant)))
-        return error;
-    if (o->ca_bundle) {
-        if ((error = og_file_read(o->ca_bundle, 8 << 20, &bundle, &blen)) < 0) {
-            og_error_wrap("CA bundle '%s'", o->ca_bundle);
+    int error = 0;
+    bool set_bundle = file || og_cli_has(a, "system-trust");
+    if (file) {
+        if ((error = og_file_read(file, 8 << 20, &bundle, &blen)) < 0) {
+            og_error_wrap("CA bundle '%s'", file);
             return og_cli_fail(error);
         }
-        p.ca_bundle_pem = bundle;
-        p.bundle_only = o->bundle_only;
-        set_bundle = 1;
-    } else if (o->system_trust) {
-        set_bundle = 1;
+        p->ca_bundle_pem = bundle;
+        p->bundle_only = only != NULL;
     }
-    if (p.nthresholds || set_bundle) {
-        error = og_certs_policy_set(&cli->ctx, o->tenant, &p, set_bundle);
-        if (error < 0) {
-            if (o->ca_bundle)
-                og_error_wrap("CA bundle '%s'", o->ca_bundle);
-            free(bundle);
-            return og_cli_fail(error);
+    if (p->nthresholds || set_bundle) {
+        if ((error = og_certs_policy_set(&cli->ctx, tenant, p, set_bundle)) < 0) {
+            if (file)
+                og_error_wrap("CA bundle '%s'", file);
+            error = og_cli_fail(error);
         }
     }
     free(bundle);
-    memset(&p, 0, sizeof(p));
-    if ((error = og_certs_policy_get(&cli->ctx, o->tenant, &p)) < 0)
-        return og_cli_fail(error);
-    json_t *j = og_certs_policy_to_json(&p);
-    og_certs_policy_clear(&p);
-    if (o->json) {
-        og_cli_print_json(j);
-        return OG_EXIT_OK;
-    }
+    p->ca_bundle_pem = NULL;
+    return error;
+}
+
+static void policy_text(json_t *j)
+{
     size_t i;
     json_t *v;
     printf("thresholds:");
@@ -821,148 +311,170 @@ static int cmd_policy(og_cli *cli, const opts *o, int npos, char **pos)
         printf(" (%lld certificates)",
                (long long)json_integer_value(json_object_get(j, "bundle_certificates")));
     putchar('\n');
+}
+
+static int policy(og_cli *cli, const og_cli_args *a)
+{
+    const char *tenant = og_cli_get(a, "tenant"), *thresholds = og_cli_get(a, "thresholds");
+    bool bundle = og_cli_has(a, "ca-bundle"), only = og_cli_has(a, "ca-bundle-only");
+    og_certs_policy p;
+    int error;
+    memset(&p, 0, sizeof(p));
+    if (bundle && only)
+        return og_cli_bad(a, "give one of --ca-bundle and --ca-bundle-only");
+    if ((bundle || only) && og_cli_has(a, "system-trust"))
+        return og_cli_bad(a, "--%s and --system-trust exclude each other",
+                          only ? "ca-bundle-only" : "ca-bundle");
+    if (thresholds && og_certs_thresholds_parse(thresholds, &p) < 0)
+        return og_cli_bad(a, "%s", og_error_last());
+    if ((error = og_cli_open(cli, tenant)) || (error = policy_set(cli, a, &p)))
+        return error;
+    memset(&p, 0, sizeof(p));
+    if ((error = og_certs_policy_get(&cli->ctx, tenant, &p)) < 0)
+        return og_cli_fail(error);
+    json_t *j = og_certs_policy_to_json(&p);
+    og_certs_policy_clear(&p);
+    if (cli->json) {
+        og_cli_print_json(j);
+        return OG_EXIT_OK;
+    }
+    policy_text(j);
     json_decref(j);
     return OG_EXIT_OK;
 }
 
-static int cmd_schedule(og_cli *cli, const opts *o, int npos, char **pos)
+static int check_expiry(og_cli *cli, const og_cli_args *a)
 {
-    int error;
-    if (o->run_due) {
-        int ran = 0;
-        if (npos)
-            return og_cli_usage("cert", "unexpected argument '%s'", pos[0]);
-        if ((error = og_cli_open(cli, o->tenant)))
-            return error;
-        if ((error = og_certs_schedule_run_due(&cli->ctx, &ran)) < 0)
-            return og_cli_fail(error);
-        printf("ran %d scheduled scan%s\n", ran, ran == 1 ? "" : "s");
-        return OG_EXIT_OK;
-    }
-    if ((error = need_tenant(o, "schedule")))
-        return error;
-    if (o->list) {
-        json_t *arr = NULL;
-        if ((error = og_cli_open(cli, o->tenant)))
-            return error;
-        if ((error = og_certs_schedule_list(&cli->ctx, o->tenant, &arr)) < 0)
-            return og_cli_fail(error);
-        if (o->json) {
-            og_cli_print_json(arr);
-            return OG_EXIT_OK;
-        }
-        static const char *const head[] = {"ID", "EVERY", "NEXT RUN", "LAST RUN", "TARGETS", NULL};
-        og_cli_table *t = og_cli_table_new(head);
-        size_t i, k;
-        json_t *s, *v;
-        json_array_foreach(arr, i, s)
-        {
-            char targets[1024] = "";
-            size_t l = 0;
-            json_array_foreach(json_object_get(s, "targets"), k, v)
-            {
-                if (l < sizeof(targets))
-                    l += (size_t)snprintf(targets + l, sizeof(targets) - l, "%s%s", k ? " " : "",
-                                          json_string_value(v));
-            }
-            const char *last = json_string_value(json_object_get(s, "last_run"));
-            og_cli_table_add(t, (const char *[]){json_string_value(json_object_get(s, "id")),
-                                                 json_string_value(json_object_get(s, "every")),
-                                                 json_string_value(json_object_get(s, "next_run")),
-                                                 last ? last : "never", targets});
-        }
-        og_cli_table_print(t, stdout, 1);
-        og_cli_table_free(t);
-        json_decref(arr);
-        return OG_EXIT_OK;
-    }
-    if (o->delete_id) {
-        if ((error = og_cli_open(cli, o->tenant)))
-            return error;
-        if ((error = og_certs_schedule_delete(&cli->ctx, o->tenant, o->delete_id)) < 0)
-            return og_cli_fail(error);
-        printf("deleted schedule %s\n", o->delete_id);
-        return OG_EXIT_OK;
-    }
-    int64_t every = 0;
-    int concurrency, timeout_ms;
-    og_certs_targets *tg = NULL;
-    if (!o->every)
-        return og_cli_usage("cert", "cert schedule needs --every (or --list, --delete, --run-due)");
-    if (og_certs_every_parse(o->every, &every) < 0 || every < 300000000LL)
-        return og_cli_usage("cert", "bad --every '%s' (a duration of at least 5m, like 6h)",
-                            o->every);
-    if ((error = scan_numbers(o, &concurrency, &timeout_ms)) ||
-        (error = parse_targets(o, npos, pos, &tg)))
-        return error;
-    og_certs_targets_free(tg);
-    if ((error = og_cli_open(cli, o->tenant)))
-        return error;
-    char id[OG_ID_LEN];
-    if ((error = og_certs_schedule_add(&cli->ctx, o->tenant, every, (const char *const *)pos,
-                                       (size_t)npos, o->ports, o->sni, timeout_ms, concurrency,
-                                       id)) < 0)
-        return og_cli_fail(error);
-    if (o->json)
-        og_cli_print_json(json_pack("{s:s}", "id", id));
-    else
-        printf("%s\n", id);
-    return OG_EXIT_OK;
-}
-
-static int cmd_check_expiry(og_cli *cli, const opts *o, int npos, char **pos)
-{
+    const char *tenant = og_cli_get(a, "tenant");
     int error, raised = 0;
-    if (npos)
-        return og_cli_usage("cert", "unexpected argument '%s'", pos[0]);
-    if ((error = og_cli_open(cli, o->tenant)))
+    if ((error = og_cli_open(cli, tenant)))
         return error;
-    if ((error = og_certs_expiry_run(&cli->ctx, o->tenant, &raised)) < 0)
+    if ((error = og_certs_expiry_run(&cli->ctx, tenant, &raised)) < 0)
         return og_cli_fail(error);
-    if (o->json)
+    if (cli->json)
         og_cli_print_json(json_pack("{s:i}", "alerts_raised", raised));
     else
         printf("%d expiry alert%s raised\n", raised, raised == 1 ? "" : "s");
     return OG_EXIT_OK;
 }
 
-static int run(og_cli *cli, int argc, char **argv)
-{
-    static const struct {
-        const char *name;
-        int (*fn)(og_cli *, const opts *, int, char **);
-    } subs[] = {
-        {"scan", cmd_scan},         {"scan-files", cmd_scan_files},
-        {"import", cmd_import},     {"list", cmd_list},
-        {"show", cmd_show},         {"policy", cmd_policy},
-        {"schedule", cmd_schedule}, {"check-expiry", cmd_check_expiry},
-    };
-    opts o;
-    int npos = 0, error;
-    char **pos = NULL;
-    if (argc < 2)
-        return og_cli_usage("cert", "missing subcommand (scan, scan-files, import, list, show, "
-                                    "policy, schedule, check-expiry, issue, renew, revoke, plans, "
-                                    "deploy)");
-    /* Renewal (ACME) and deployment live in their own files. */
-    if (strcmp(argv[1], "deploy") == 0)
-        return og_cli_cert_deploy(cli, argc - 1, argv + 1);
-    if (strcmp(argv[1], "issue") == 0 || strcmp(argv[1], "renew") == 0 ||
-        strcmp(argv[1], "revoke") == 0 || strcmp(argv[1], "plans") == 0)
-        return og_cli_cert_acme(cli, argc, argv);
-    for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
-        if (strcmp(argv[1], subs[i].name) != 0)
-            continue;
-        if ((error = parse(argc, argv, &o, &npos, &pos)))
-            return error;
-        return subs[i].fn(cli, &o, npos, pos);
-    }
-    return og_cli_usage("cert", "unknown subcommand '%s'", argv[1]);
-}
+/* ---- the table ---- */
+
+/* clang-format off */
+#define OPT_PORTS {"ports", "LIST", "ports of a bare host (default 443,8443,636,993,...)", 0, 0}
+#define OPT_SNI {"sni", "NAME", "the name to send and check (default: the host)", 0, 0}
+#define OPT_CONCURRENCY {"concurrency", "N", "connections in flight (default 128)", 0, 0}
+#define OPT_TIMEOUT {"timeout", "MS", "per endpoint, in ms or as 5s (default 5000)", 0, 0}
+#define OPT_PASSWORD_FILE \
+    {"password-file", "FILE", "the PKCS#12 or PEM key password: its first line", 0, 0}
+/* --password is refused with a hint (cmd_cert_files.c), never shown */
+#define OPT_PASSWORD {"password", "PW", NULL, OG_CLI_HIDDEN, 0}
+#define OPT_TENANT_ANY {"tenant", "T", "the tenant (default: every tenant)", 0, 0}
+/* clang-format on */
+
+static const og_cli_opt scan_opts[] = {
+    OG_CLI_OPT_TENANT_REQ,
+    OPT_PORTS,
+    OPT_SNI,
+    OPT_CONCURRENCY,
+    OPT_TIMEOUT,
+    {"verbose", NULL, "list every endpoint, refused and silent ones too", 0, 0},
+    {0},
+};
+static const og_cli_opt files_opts[] = {
+    OG_CLI_OPT_TENANT_REQ,
+    OPT_PASSWORD_FILE,
+    OPT_PASSWORD,
+    {0},
+};
+static const og_cli_opt list_opts[] = {
+    OG_CLI_OPT_TENANT,
+    {"all-tenants", NULL, "every tenant's certificates (platform admins)", 0, 0},
+    {"expiring", "DURATION", "only those expiring within it (30d, 2w, 12h)", 0, 0},
+    {"finding", "F", "only those with finding F (comma-separated)", 0, 0},
+    {0},
+};
+static const og_cli_opt tenant_opts[] = {OG_CLI_OPT_TENANT_REQ, {0}};
+static const og_cli_opt policy_opts[] = {
+    OG_CLI_OPT_TENANT_REQ,
+    {"thresholds", "DAYS", "alert thresholds in days, like 30,14,7,1", 0, 0},
+    {"ca-bundle", "FILE", "trust FILE's certificates besides the system's", 0, 0},
+    {"ca-bundle-only", "FILE", "trust FILE's CAs instead of the system's", 0, 0},
+    {"system-trust", NULL, "drop the tenant's bundle: the system store only", 0, 0},
+    {0},
+};
+static const og_cli_opt schedule_opts[] = {
+    OG_CLI_OPT_TENANT,
+    {"every", "DURATION", "add a schedule: scan every DURATION (at least 5m)", 0, 0},
+    {"list", NULL, "list the tenant's schedules", 0, 0},
+    {"delete", "ID", "delete schedule ID", 0, 0},
+    {"run-due", NULL, "run the schedules that are due (any tenant)", 0, 0},
+    OPT_PORTS,
+    OPT_SNI,
+    OPT_CONCURRENCY,
+    OPT_TIMEOUT,
+    {0},
+};
+static const og_cli_opt expiry_opts[] = {OPT_TENANT_ANY, {0}};
+static const og_cli_opt issue_opts[] = {
+    OG_CLI_OPT_TENANT_REQ,
+    {"name", "N", "a DNS name of the certificate (repeatable)", OG_CLI_REQUIRED | OG_CLI_REPEAT, 0},
+    {"challenge", "TYPE", "http-01, dns-01 or tls-alpn-01", OG_CLI_REQUIRED, 0},
+    {"http-listen", "ADDR", "http-01: answer on host:port", 0, 0},
+    {"webroot", "DIR", "http-01: write the answers under DIR", 0, 0},
+    {"tls-listen", "ADDR", "tls-alpn-01: answer on host:port", 0, 0},
+    {"dns-provider", "P", "dns-01: challtestsrv or rfc2136", 0, 0},
+    {"dns-config", "CONFIG", "dns-01: the provider's settings", 0, 0},
+    {"key-type", "TYPE", "ec256 (default), ec384, rsa2048, rsa3072, rsa4096", 0, 0},
+    {"account", "ID", "the ACME account, when the tenant has several", 0, 0},
+    {"timeout", "DURATION", "how long the order may take (1s to 1h)", 0, 0},
+    {"target", "NAME", "deploy each renewal to target NAME (repeatable)", OG_CLI_REPEAT, 0},
+    {0},
+};
+static const og_cli_opt renew_opts[] = {
+    OPT_TENANT_ANY,
+    {"due", NULL, "renew every plan whose renewal time has come", 0, 0},
+    {0},
+};
+static const og_cli_opt revoke_opts[] = {
+    OG_CLI_OPT_TENANT_REQ,
+    {"reason", "R", "unspecified, keyCompromise, superseded, ...", 0, 0},
+    {0},
+};
+static const og_cli_opt plans_opts[] = {
+    OG_CLI_OPT_TENANT_REQ,
+    {"set-targets", "NAMES", "replace plan ID's deploy targets (a,b; \"\" clears)", 0, 0},
+    {0},
+};
+static const og_cli_opt deploy_opts[] = {
+    OG_CLI_OPT_TENANT_REQ,
+    {"target", "NAME", "the deploy target", OG_CLI_REQUIRED, 0},
+    {0},
+};
+
+static const og_cli_sub subs[] = {
+    {"scan", "TARGET...", 1, -1, scan_opts, "scan TLS endpoints now", og_cli__cert_scan},
+    {"scan-files", "PATH...", 1, -1, files_opts, "find certificates in files and folders",
+     og_cli__cert_scan_files},
+    {"import", "FILE", 1, 1, files_opts, "import a PEM, DER or PKCS#12 bundle",
+     og_cli__cert_import},
+    {"list", NULL, 0, 0, list_opts, "list the inventory, soonest expiry first", list},
+    {"show", "ID", 1, 1, tenant_opts, "show one certificate", show},
+    {"policy", NULL, 0, 0, policy_opts, "show or set thresholds and trust anchors", policy},
+    {"schedule", "[TARGET...]", 0, -1, schedule_opts, "scheduled scans: add, list, delete, run",
+     og_cli__cert_schedule},
+    {"check-expiry", NULL, 0, 0, expiry_opts, "raise the expiry alerts due now", check_expiry},
+    {"issue", NULL, 0, 0, issue_opts, "get a certificate from the ACME CA", og_cli__cert_issue},
+    {"renew", "[ID]", 0, 1, renew_opts, "renew a plan now, or every plan due", og_cli__cert_renew},
+    {"revoke", "ID", 1, 1, revoke_opts, "revoke a certificate at the CA", og_cli__cert_revoke},
+    {"plans", "[ID]", 0, 1, plans_opts, "renewal plans, or one plan", og_cli__cert_plans},
+    {"deploy", "ID", 1, 1, deploy_opts, "deploy a certificate to a target", og_cli__cert_deploy},
+    {0},
+};
 
 const og_command og_cmd_cert = {
     .name = "cert",
     .summary = "certificate inventory: scan, import, expiry alerts",
-    .legacy_run = run,
-    .legacy_help = help,
+    .about = about,
+    .subs = subs,
 };

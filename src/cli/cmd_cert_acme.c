@@ -1,59 +1,12 @@
-/* cmd_cert_acme.c - `opsgate cert issue|renew|revoke|plans`: certificates from an ACME CA.
- * cmd_cert.c hands these subcommands here through og_cli_cert_acme(). */
-#include "cli/cli.h"
+/* cmd_cert_acme.c - `opsgate cert issue|renew|revoke|plans`: certificates from an ACME CA. */
+#include "cli/cmd_cert.h"
 #include "cli/table.h"
 #include "opsgate/acme.h"
 #include "opsgate/error.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-int og_cli_cert_acme(og_cli *cli, int argc, char **argv);
-
-const char og_cli_cert_acme_help[] =
-    "       opsgate cert issue --tenant T --name N [--name N2 ...]\n"
-    "                          --challenge http-01|dns-01|tls-alpn-01\n"
-    "                          [--http-listen ADDR | --webroot DIR] [--tls-listen ADDR]\n"
-    "                          [--dns-provider challtestsrv|rfc2136 --dns-config CONFIG]\n"
-    "                          [--key-type ec256] [--account ID] [--timeout 120s]\n"
-    "                          [--target NAME ...] [--json]\n"
-    "       opsgate cert renew --tenant T ID [--json]\n"
-    "       opsgate cert renew --due [--tenant T] [--json]\n"
-    "       opsgate cert revoke --tenant T ID [--reason R]\n"
-    "       opsgate cert plans --tenant T [ID] [--json]\n"
-    "       opsgate cert plans --tenant T ID --set-targets NAME[,NAME...]\n"
-    "\n"
-    "issue     Get a certificate for the names from the tenant's ACME account (--account when it\n"
-    "          has several) and record it as the current certificate of a new renewal plan,\n"
-    "          and in the inventory with its key (sealed). http-01 answers from a responder on\n"
-    "          --http-listen host:port for the duration of the order, or from files written\n"
-    "          under --webroot DIR/.well-known/acme-challenge/. dns-01 sets TXT records through\n"
-    "          --dns-provider: challtestsrv (--dns-config is its management URL) or rfc2136\n"
-    "          (--dns-config server=H:P,zone=Z,key=NAME,secret=B64[,check=H:P;H:P][,wait=S]:\n"
-    "          TSIG-signed updates, then each check server must answer the TXT record).\n"
-    "          tls-alpn-01 answers TLS with acme-tls/1 on --tls-listen host:port. --key-type:\n"
-    "          ec256 (default), ec384, rsa2048, rsa3072, rsa4096. Nothing is recorded unless\n"
-    "          every step succeeded. --target NAME (repeatable): a deploy target of the\n"
-    "          tenant (`opsgate target list`) every renewal of the plan is deployed to;\n"
-    "          without any, a renewal goes to the targets that hold the previous certificate.\n"
-    "          Prints the plan ID.\n"
-    "renew     Renew plan ID (or the plan of certificate ID) now with its stored settings, as\n"
-    "          gate action certs.renew (L1 by default: it runs, the assignee is told the old\n"
-    "          and new serial and expiry, and an override makes the previous certificate\n"
-    "          current again). The renewal order names the old certificate (`replaces`) when the\n"
-    "          CA offers ARI. On failure the current certificate stays current, the plan\n"
-    "          records the error, event certs.renew.failed is raised, and the next attempt\n"
-    "          backs off (1 h doubling to 1 day). --due renews every plan whose renewal time\n"
-    "          has come (all tenants without --tenant), re-asking ARI windows first when the\n"
-    "          CA's Retry-After says to; the server does the same every minute.\n"
-    "revoke    Revoke the plan's current certificate (or certificate ID) at the CA. --reason:\n"
-    "          unspecified, keyCompromise, affiliationChanged, superseded, cessationOfOperation.\n"
-    "plans     Renewal plans: names, challenge, current certificate, renew time (ARI window or\n"
-    "          two thirds of the lifetime), failures, deploy targets. --set-targets replaces\n"
-    "          plan ID's deploy targets (an empty list clears them); an unknown target is\n"
-    "          refused, naming it.\n";
 
 static int fail(int code)
 {
@@ -157,224 +110,160 @@ static void print_plan(json_t *p)
     og_cli_table_free(t);
 }
 
-int og_cli_cert_acme(og_cli *cli, int argc, char **argv)
+int og_cli__cert_issue(og_cli *cli, const og_cli_args *a)
 {
-    static const struct option lo[] = {
-        {"tenant", required_argument, NULL, 't'},
-        {"name", required_argument, NULL, 'n'},
-        {"challenge", required_argument, NULL, 'c'},
-        {"http-listen", required_argument, NULL, 'l'},
-        {"webroot", required_argument, NULL, 'w'},
-        {"dns-provider", required_argument, NULL, 'p'},
-        {"dns-config", required_argument, NULL, 'C'},
-        {"key-type", required_argument, NULL, 'k'},
-        {"account", required_argument, NULL, 'a'},
-        {"timeout", required_argument, NULL, 'T'},
-        {"reason", required_argument, NULL, 'r'},
-        {"json", no_argument, NULL, 'j'},
-        {"due", no_argument, NULL, 'D'},
-        {"tls-listen", required_argument, NULL, 'L'},
-        {"target", required_argument, NULL, 'g'},
-        {"set-targets", required_argument, NULL, 'G'},
-        {NULL, 0, NULL, 0},
-    };
+    const char *tenant = og_cli_get(a, "tenant"), *timeout = og_cli_get(a, "timeout");
     const char *names[OG_ACME_MAX_NAMES], *targets[64];
-    const char *set_targets = NULL;
-    char *set_buf = NULL;
     og_acme_issue_opts o;
-    const char *tenant = NULL, *reason = NULL, *timeout = NULL;
     json_t *j = NULL;
-    int c, json = 0, due = 0, error;
-    if (argc < 2 || (strcmp(argv[1], "issue") != 0 && strcmp(argv[1], "renew") != 0 &&
-                     strcmp(argv[1], "revoke") != 0 && strcmp(argv[1], "plans") != 0))
-        return -1; /* not ours: cmd_cert.c goes on */
-    const char *sub = argv[1];
+    int error;
     memset(&o, 0, sizeof(o));
-    o.names = names;
-    o.targets = targets;
-    optind = 0;
-    opterr = 0;
-    while ((c = getopt_long(argc - 1, argv + 1, "", lo, NULL)) != -1) {
-        switch (c) {
-        case 't':
-            tenant = optarg;
-            break;
-        case 'n':
-            if (o.nnames >= OG_ACME_MAX_NAMES)
-                return og_cli_usage("cert", "too many --name (at most %d)", OG_ACME_MAX_NAMES);
-            names[o.nnames++] = optarg;
-            break;
-        case 'c':
-            o.challenge = optarg;
-            break;
-        case 'l':
-            o.http_listen = optarg;
-            break;
-        case 'w':
-            o.webroot = optarg;
-            break;
-        case 'p':
-            o.dns_provider = optarg;
-            break;
-        case 'C':
-            o.dns_config = optarg;
-            break;
-        case 'k':
-            o.key_type = optarg;
-            break;
-        case 'a':
-            o.account = optarg;
-            break;
-        case 'T':
-            timeout = optarg;
-            break;
-        case 'r':
-            reason = optarg;
-            break;
-        case 'j':
-            json = 1;
-            break;
-        case 'D':
-            due = 1;
-            break;
-        case 'L':
-            o.tls_listen = optarg;
-            break;
-        case 'g':
-            if (o.ntargets >= 64)
-                return og_cli_usage("cert", "too many --target (at most 64)");
-            targets[o.ntargets++] = optarg;
-            break;
-        case 'G':
-            set_targets = optarg;
-            break;
-        default:
-            return og_cli_badopt("cert", argv + 1);
-        }
-    }
-    int npos = argc - 1 - optind;
-    char **pos = argv + 1 + optind;
-    if (o.ntargets && strcmp(sub, "issue") != 0)
-        return og_cli_usage("cert", "--target goes with `cert issue` (a plan's targets change "
-                                    "with `cert plans ID --set-targets`)");
-    if (set_targets && (strcmp(sub, "plans") != 0 || npos != 1))
-        return og_cli_usage("cert", "--set-targets goes with `cert plans --tenant T ID`");
-    if (due) {
-        int ran = 0, failed = 0;
-        if (strcmp(sub, "renew") != 0 || npos)
-            return og_cli_usage("cert", "--due goes with `cert renew` and no ID");
-        if ((error = og_cli_open(cli, tenant)))
-            return error;
-        if ((error = og_acme_renew_due(&cli->ctx, tenant, &ran, &failed)) < 0)
-            return fail(error);
-        if (json)
-            og_cli_print_json(json_pack("{s:i, s:i}", "renewed", ran - failed, "failed", failed));
-        else
-            printf("%d renewal%s due, %d failed\n", ran, ran == 1 ? "" : "s", failed);
-        return failed ? OG_EXIT_FAIL : OG_EXIT_OK;
-    }
-    if (!tenant)
-        return og_cli_usage("cert", "cert %s needs --tenant", sub);
+    if (og_cli_count(a, "name") > OG_ACME_MAX_NAMES)
+        return og_cli_bad(a, "too many --name (at most %d)", OG_ACME_MAX_NAMES);
+    if (og_cli_count(a, "target") > 64)
+        return og_cli_bad(a, "too many --target (at most 64)");
     if (timeout) {
         int64_t us = 0;
         if (og_duration_parse(timeout, &us) < 0 || us < 1000000 || us > 3600000000LL)
-            return og_cli_usage("cert", "bad --timeout '%s' (1s to 1h)", timeout);
+            return og_cli_bad(a, "bad --timeout '%s' (1s to 1h)", timeout);
         o.timeout_s = (int)(us / 1000000);
     }
-    if (strcmp(sub, "issue") == 0) {
-        if (npos)
-            return og_cli_usage("cert", "unexpected argument '%s' (names go in --name)", pos[0]);
-        if (!o.nnames)
-            return og_cli_usage("cert", "cert issue needs at least one --name");
-        if (!o.challenge)
-            return og_cli_usage("cert", "cert issue needs --challenge http-01, dns-01 or "
-                                        "tls-alpn-01");
-        if ((error = og_cli_open(cli, tenant)))
-            return error;
-        if ((error = og_acme_cert_issue(&cli->ctx, tenant, &o, &j)) < 0)
-            return fail(error);
-        if (json)
-            og_cli_print_json(j);
-        else {
-            printf("%s\n", json_string_value(json_object_get(j, "id")));
-            json_decref(j);
-        }
-        return OG_EXIT_OK;
-    }
-    if (strcmp(sub, "renew") == 0) {
-        if (npos != 1)
-            return og_cli_usage("cert", "cert renew takes one ID");
-        if ((error = og_cli_open(cli, tenant)))
-            return error;
-        error = og_acme_cert_renew(&cli->ctx, tenant, pos[0], &j);
-        if (error < 0 && error != OG_EPENDING)
-            return fail(error);
-        if (json) {
-            og_cli_print_json(j);
-        } else {
-            json_t *r = json_object_get(j, "result");
-            if (r)
-                printf("renewed %s: serial %s -> %s, expiry %s -> %s (gate %s, %s)\n",
-                       json_string_value(json_object_get(j, "id")),
-                       json_string_value(json_object_get(r, "old_serial")),
-                       json_string_value(json_object_get(r, "new_serial")),
-                       json_string_value(json_object_get(r, "old_not_after")),
-                       json_string_value(json_object_get(r, "new_not_after")),
-                       json_string_value(json_object_get(j, "gate_id")),
-                       json_string_value(json_object_get(j, "state")));
-            else
-                printf("renewal of %s is waiting at gate %s (%s)\n",
-                       json_string_value(json_object_get(j, "id")),
-                       json_string_value(json_object_get(j, "gate_id")),
-                       json_string_value(json_object_get(j, "state")));
-            json_decref(j);
-        }
-        return OG_EXIT_OK;
-    }
-    if (strcmp(sub, "revoke") == 0) {
-        int code;
-        if (npos != 1)
-            return og_cli_usage("cert", "cert revoke takes one ID");
-        if (reason && og_acme_reason_parse(reason, &code) < 0)
-            return og_cli_fail_usage("cert", OG_EINVAL);
-        if ((error = og_cli_open(cli, tenant)))
-            return error;
-        if ((error = og_acme_cert_revoke(&cli->ctx, tenant, pos[0], reason)) < 0)
-            return fail(error);
-        printf("revoked %s\n", pos[0]);
-        return OG_EXIT_OK;
-    }
-    /* plans */
-    if (npos > 1)
-        return og_cli_usage("cert", "cert plans takes at most one ID");
+    for (o.nnames = 0; o.nnames < (size_t)og_cli_count(a, "name"); o.nnames++)
+        names[o.nnames] = og_cli_nth(a, "name", (int)o.nnames);
+    for (o.ntargets = 0; o.ntargets < (size_t)og_cli_count(a, "target"); o.ntargets++)
+        targets[o.ntargets] = og_cli_nth(a, "target", (int)o.ntargets);
+    o.names = names;
+    o.targets = targets;
+    o.challenge = og_cli_get(a, "challenge");
+    o.http_listen = og_cli_get(a, "http-listen");
+    o.webroot = og_cli_get(a, "webroot");
+    o.tls_listen = og_cli_get(a, "tls-listen");
+    o.dns_provider = og_cli_get(a, "dns-provider");
+    o.dns_config = og_cli_get(a, "dns-config");
+    o.key_type = og_cli_get(a, "key-type");
+    o.account = og_cli_get(a, "account");
     if ((error = og_cli_open(cli, tenant)))
         return error;
-    if (set_targets) {
-        size_t n = 0;
-        char *save = NULL;
-        if (!(set_buf = strdup(set_targets)))
-            return og_cli_fail(og_error_set(OG_ERROR, "out of memory"));
-        for (char *t = strtok_r(set_buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-            if (n >= 64) {
-                free(set_buf);
-                return og_cli_usage("cert", "too many targets (at most 64)");
-            }
-            targets[n++] = t;
-        }
-        error = og_acme_plan_targets_set(&cli->ctx, tenant, pos[0], targets, n);
-        free(set_buf);
-        if (error < 0)
-            return fail(error);
-    }
-    error = npos ? og_acme_cert_show(&cli->ctx, tenant, pos[0], &j)
-                 : og_acme_cert_list(&cli->ctx, tenant, &j);
-    if (error < 0)
+    if ((error = og_acme_cert_issue(&cli->ctx, tenant, &o, &j)) < 0)
         return fail(error);
-    if (json) {
+    if (cli->json) {
         og_cli_print_json(j);
         return OG_EXIT_OK;
     }
-    if (npos)
+    printf("%s\n", json_string_value(json_object_get(j, "id")));
+    json_decref(j);
+    return OG_EXIT_OK;
+}
+
+/* `cert renew --due [--tenant T]`: every plan whose time has come. */
+static int renew_due(og_cli *cli, const og_cli_args *a)
+{
+    const char *tenant = og_cli_get(a, "tenant");
+    int ran = 0, failed = 0, error;
+    if (a->npos)
+        return og_cli_bad(a, "--due goes with `cert renew` and no ID");
+    if ((error = og_cli_open(cli, tenant)))
+        return error;
+    if ((error = og_acme_renew_due(&cli->ctx, tenant, &ran, &failed)) < 0)
+        return fail(error);
+    if (cli->json)
+        og_cli_print_json(json_pack("{s:i, s:i}", "renewed", ran - failed, "failed", failed));
+    else
+        printf("%d renewal%s due, %d failed\n", ran, ran == 1 ? "" : "s", failed);
+    return failed ? OG_EXIT_FAIL : OG_EXIT_OK;
+}
+
+int og_cli__cert_renew(og_cli *cli, const og_cli_args *a)
+{
+    const char *tenant = og_cli_get(a, "tenant");
+    json_t *j = NULL, *r;
+    int error;
+    if (og_cli_has(a, "due"))
+        return renew_due(cli, a);
+    if (!tenant)
+        return og_cli_bad(a, "cert renew needs --tenant");
+    if (a->npos != 1)
+        return og_cli_bad(a, "cert renew takes one ID");
+    if ((error = og_cli_open(cli, tenant)))
+        return error;
+    error = og_acme_cert_renew(&cli->ctx, tenant, a->pos[0], &j);
+    if (error < 0 && error != OG_EPENDING)
+        return fail(error);
+    if (cli->json) {
+        og_cli_print_json(j);
+        return OG_EXIT_OK;
+    }
+    if ((r = json_object_get(j, "result")))
+        printf("renewed %s: serial %s -> %s, expiry %s -> %s (gate %s, %s)\n", jstr(j, "id"),
+               jstr(r, "old_serial"), jstr(r, "new_serial"), jstr(r, "old_not_after"),
+               jstr(r, "new_not_after"), jstr(j, "gate_id"), jstr(j, "state"));
+    else
+        printf("renewal of %s is waiting at gate %s (%s)\n", jstr(j, "id"), jstr(j, "gate_id"),
+               jstr(j, "state"));
+    json_decref(j);
+    return OG_EXIT_OK;
+}
+
+int og_cli__cert_revoke(og_cli *cli, const og_cli_args *a)
+{
+    const char *tenant = og_cli_get(a, "tenant"), *reason = og_cli_get(a, "reason");
+    int code, error;
+    if (reason && og_acme_reason_parse(reason, &code) < 0)
+        return og_cli_fail_usage("cert", OG_EINVAL);
+    if ((error = og_cli_open(cli, tenant)))
+        return error;
+    if ((error = og_acme_cert_revoke(&cli->ctx, tenant, a->pos[0], reason)) < 0)
+        return fail(error);
+    printf("revoked %s\n", a->pos[0]);
+    return OG_EXIT_OK;
+}
+
+/* `cert plans ID --set-targets a,b`: replace the plan's deploy targets ("" clears them). */
+static int set_targets(og_cli *cli, const og_cli_args *a, const char *list)
+{
+    const char *targets[64];
+    char *buf = strdup(list), *save = NULL;
+    size_t n = 0;
+    int error = 0;
+    if (!buf)
+        return og_cli_fail(og_error_set(OG_ERROR, "out of memory"));
+    for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        if (n >= 64) {
+            free(buf);
+            return og_cli_bad(a, "too many targets (at most 64)");
+        }
+        targets[n++] = t;
+    }
+    if ((error = og_acme_plan_targets_set(&cli->ctx, og_cli_get(a, "tenant"), a->pos[0], targets,
+                                          n)) < 0)
+        error = fail(error);
+    free(buf);
+    return error;
+}
+
+int og_cli__cert_plans(og_cli *cli, const og_cli_args *a)
+{
+    const char *tenant = og_cli_get(a, "tenant"), *set = og_cli_get(a, "set-targets");
+    json_t *j = NULL;
+    int error;
+    if (set && a->npos != 1)
+        return og_cli_bad(a, "--set-targets goes with `cert plans --tenant T ID`");
+    if ((error = og_cli_open(cli, tenant)))
+        return error;
+    if (set && (error = set_targets(cli, a, set)))
+        return error;
+    error = a->npos ? og_acme_cert_show(&cli->ctx, tenant, a->pos[0], &j)
+                    : og_acme_cert_list(&cli->ctx, tenant, &j);
+    if (error < 0)
+        return fail(error);
+    if (cli->json) {
+        if (a->npos)
+            og_cli_print_json(j);
+        else
+            og_cli_print_list("plans", j);
+        return OG_EXIT_OK;
+    }
+    if (a->npos)
         print_plan(j);
     else
         print_plans(j);

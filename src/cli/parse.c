@@ -83,6 +83,8 @@ static void print_usage_line(FILE *f, const og_command *c, const og_cli_sub *sub
         fprintf(f, " %s", sub->args);
     for (const og_cli_opt *o = sub->opts; o && o->name; o++) {
         bool req = o->flags & OG_CLI_REQUIRED;
+        if (o->flags & OG_CLI_HIDDEN)
+            continue;
         fprintf(f, " %s--%s%s%s%s%s", req ? "" : "[", o->name, o->value ? " " : "",
                 o->value ? o->value : "", req ? "" : "]", o->flags & OG_CLI_REPEAT ? "..." : "");
     }
@@ -93,6 +95,8 @@ static void print_options(FILE *f, const og_cli_sub *sub)
 {
     int width = 0;
     for (const og_cli_opt *o = sub->opts; o && o->name; o++) {
+        if (o->flags & OG_CLI_HIDDEN)
+            continue;
         int w = (int)strlen(o->name) + 2 + (o->value ? (int)strlen(o->value) + 1 : 0) +
                 (o->short_name ? 4 : 0);
         if (w > width)
@@ -103,6 +107,8 @@ static void print_options(FILE *f, const og_cli_sub *sub)
     fputs("\nOptions:\n", f);
     for (const og_cli_opt *o = sub->opts; o && o->name; o++) {
         char lhs[128];
+        if (o->flags & OG_CLI_HIDDEN)
+            continue;
         if (o->short_name)
             snprintf(lhs, sizeof(lhs), "-%c, --%s%s%s", o->short_name, o->name, o->value ? " " : "",
                      o->value ? o->value : "");
@@ -113,8 +119,21 @@ static void print_options(FILE *f, const og_cli_sub *sub)
     }
 }
 
+/* The word that names group g of command c: "account" for "acme account". */
+static const char *group_word(const og_command *c, const og_command *g)
+{
+    return g->name + strlen(c->name) + 1;
+}
+
+/* True when c has subcommands (its own or in groups), false for a command that is one. */
+static bool has_subs(const og_command *c)
+{
+    return c->subs[0].name || c->groups;
+}
+
 void og_cli_print_help(FILE *f, const og_command *c, const og_cli_sub *sub)
 {
+    bool first = true;
     if (sub) {
         print_usage_line(f, c, sub, true);
         if (sub->summary)
@@ -128,14 +147,19 @@ void og_cli_print_help(FILE *f, const og_command *c, const og_cli_sub *sub)
             fprintf(f, "\n%s", c->about);
         return;
     }
-    for (const og_cli_sub *s = c->subs; s->name || s->run; s++)
-        print_usage_line(f, c, s, s == c->subs);
+    for (const og_cli_sub *s = c->subs; s->name || s->run; s++, first = false)
+        print_usage_line(f, c, s, first);
+    for (size_t g = 0; c->groups && c->groups[g]; g++)
+        for (const og_cli_sub *s = c->groups[g]->subs; s->name || s->run; s++, first = false)
+            print_usage_line(f, c->groups[g], s, first);
     if (c->about)
         fprintf(f, "\n%s", c->about);
-    if (c->subs[0].name) {
+    if (has_subs(c)) {
         fputs("\nSubcommands:\n", f);
         for (const og_cli_sub *s = c->subs; s->name || s->run; s++)
             fprintf(f, "  %-12s %s\n", s->name, s->summary ? s->summary : "");
+        for (size_t g = 0; c->groups && c->groups[g]; g++)
+            fprintf(f, "  %-12s %s\n", group_word(c, c->groups[g]), c->groups[g]->summary);
         fprintf(f, "\nRun `opsgate %s SUBCOMMAND --help` for its options.\n", c->name);
     } else {
         print_options(f, &c->subs[0]);
@@ -150,6 +174,17 @@ static void list_subs(const og_command *c, char *buf, size_t size)
     buf[0] = '\0';
     for (const og_cli_sub *s = c->subs; (s->name || s->run) && n < size; s++)
         n += (size_t)snprintf(buf + n, size - n, "%s%s", n ? ", " : "", s->name);
+    for (size_t g = 0; c->groups && c->groups[g] && n < size; g++)
+        n +=
+            (size_t)snprintf(buf + n, size - n, "%s%s", n ? ", " : "", group_word(c, c->groups[g]));
+}
+
+static const og_command *find_group(const og_command *c, const char *word)
+{
+    for (size_t g = 0; c->groups && c->groups[g]; g++)
+        if (strcmp(group_word(c, c->groups[g]), word) == 0)
+            return c->groups[g];
+    return NULL;
 }
 
 static const og_cli_sub *find_sub(const og_command *c, const char *name)
@@ -243,7 +278,7 @@ int og_cli_dispatch(og_cli *cli, const og_command *c, int argc, char **argv)
     og_cli_args a = {.cmd = c};
     int first = 1, rc;
     char names[256];
-    if (c->subs[0].name) {
+    if (has_subs(c)) {
         if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
             if (argc >= 2) {
                 og_cli_print_help(stdout, c, NULL);
@@ -252,6 +287,9 @@ int og_cli_dispatch(og_cli *cli, const og_command *c, int argc, char **argv)
             list_subs(c, names, sizeof(names));
             return og_cli_usage(c->name, "missing subcommand (%s)", names);
         }
+        const og_command *group = find_group(c, argv[1]);
+        if (group)
+            return og_cli_dispatch(cli, group, argc - 1, argv + 1);
         if (!(a.sub = find_sub(c, argv[1]))) {
             list_subs(c, names, sizeof(names));
             return og_cli_usage(c->name, "unknown subcommand '%s' (%s)", argv[1], names);
@@ -261,7 +299,7 @@ int og_cli_dispatch(og_cli *cli, const og_command *c, int argc, char **argv)
         a.sub = &c->subs[0];
     }
     if (wants_help(argc, argv)) {
-        og_cli_print_help(stdout, c, c->subs[0].name ? a.sub : NULL);
+        og_cli_print_help(stdout, c, has_subs(c) ? a.sub : NULL);
         return OG_EXIT_OK;
     }
     a.vals = calloc((size_t)argc + 1, sizeof(*a.vals));

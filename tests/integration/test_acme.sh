@@ -26,11 +26,18 @@ out=$("$O" acme account create --tenant $T --directory "$PEBBLE_DIR" 2>&1); rc=$
 [ $rc -eq 1 ] && grep -q "not trusted (.*) (--ca-file PEM trusts a private CA)" <<<"$out" || fail "untrusted CA TLS must fail: $rc $out"
 out=$("$O" cert issue --tenant $T --name www.example.test --challenge http-01 --http-listen 127.0.0.1:1 2>&1); rc=$?
 [ $rc -eq 1 ] && grep -q "no ACME account (create one with \`opsgate acme account create\`)" <<<"$out" || fail "issue without account: $rc $out"
+# `acme account` is a group of subcommands: its own help, usage lines and errors
+out=$("$O" acme --help 2>&1); rc=$?
+[ $rc -eq 0 ] && grep -q "opsgate acme account rollover ID --tenant T" <<<"$out" || fail "acme --help lists the group's usage: $rc $out"
+out=$("$O" acme account frob --tenant $T 2>&1); rc=$?
+[ $rc -eq 2 ] && grep -q "unknown subcommand 'frob' (create, list, show, rollover)" <<<"$out" || fail "unknown acme account subcommand: $rc $out"
+out=$("$O" acme account show --tenant $T 2>&1); rc=$?
+[ $rc -eq 2 ] && grep -q "opsgate acme account show --help" <<<"$out" || fail "missing ID points at the subcommand's help: $rc $out"
 set -e
 
 ACCT=$("$O" acme account create --tenant $T --directory "$PEBBLE_DIR" --ca-file "$PEBBLE_CA" --email ops@example.com)
 "$O" acme account show --tenant $T "$ACCT" --json | jq -e '.status == "valid" and (.account_url | test("/my-account/"))' >/dev/null || fail "account show"
-"$O" acme account list --tenant $T --json | jq -e 'length == 1' >/dev/null || fail "account list"
+"$O" acme account list --tenant $T --json | jq -e '.accounts | length == 1' >/dev/null || fail "account list"
 ! "$O" acme account show --tenant $T "$ACCT" --json | grep -qi "PRIVATE KEY" || fail "key shown"
 
 set +e
@@ -58,7 +65,7 @@ J=$("$O" cert issue --tenant $T --name www.example.test --name example.test --ch
 P1=$(jq -r .id <<<"$J"); S1=$(jq -r .serial <<<"$J")
 [ "$(jq -r .renew_at_from <<<"$J")" = "2/3" ] || fail "Pebble 2.4 has no ARI: renew at 2/3"
 # the inventory has it, with its key held (sealed)
-"$O" cert list --tenant $T --json | jq -e --arg f "$(jq -r .fingerprint <<<"$J")" 'map(select(.fingerprint == $f)) | length == 1' >/dev/null || fail "not in inventory"
+"$O" cert list --tenant $T --json | jq -e --arg f "$(jq -r .fingerprint <<<"$J")" '.certs | map(select(.fingerprint == $f)) | length == 1' >/dev/null || fail "not in inventory"
 # chain verifies against Pebble's root (fetched from its management API)
 curl -sf --cacert "$PEBBLE_CA" "$PEBBLE_MGMT/roots/0" >"$WORK/root.pem"
 sqlite3 "$OPSGATE_DATA/opsgate.db" "SELECT chain_pem FROM acme_certs WHERE plan_id = '$P1'" >"$WORK/chain.pem"
@@ -100,7 +107,7 @@ out=$("$O" cert issue --tenant $T --name fail.example.test --challenge http-01 -
 set -e
 [ $rc -eq 1 ] || fail "failed validation must exit 1: $out"
 grep -q "fail.example.test" <<<"$out" && grep -q "acme:connection\|acme:unauthorized\|acme:" <<<"$out" || fail "validation error: $out"
-[ "$("$O" cert plans --tenant $T --json | jq 'length')" = 4 ] || fail "a failed order recorded a plan"
+[ "$("$O" cert plans --tenant $T --json | jq '.plans | length')" = 4 ] || fail "a failed order recorded a plan"
 
 # ---- renewal: gate L1, old and new serial, previous kept; override restores it ----
 R=$("$O" cert renew --tenant $T "$P1" --json)
@@ -144,7 +151,7 @@ out=$("$O" --as aud cert issue --tenant $T --name a.example.test --challenge htt
 out=$("$O" --as eng acme account create --tenant $T --directory "$PEBBLE_DIR" --ca-file "$PEBBLE_CA" 2>&1); rc=$?
 [ $rc -eq 1 ] && grep -q "tenant-admin" <<<"$out" || fail "engineer created an account: $rc $out"
 set -e
-"$O" --as aud cert plans --tenant $T --json | jq -e 'length >= 4' >/dev/null || fail "auditor cannot read plans"
+"$O" --as aud cert plans --tenant $T --json | jq -e '.plans | length >= 4' >/dev/null || fail "auditor cannot read plans"
 "$O" --as eng cert issue --tenant $T --name eng.example.test --challenge http-01 --http-listen 127.0.0.1:$HTTP_PORT >/dev/null
 
 # ---- at L2 the renewal waits for approval; the order is placed only when approved ----

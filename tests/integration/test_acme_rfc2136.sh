@@ -80,5 +80,5 @@ out=$("$O" cert issue --tenant t1 --name x.example.test --challenge dns-01 --dns
       --dns-config "server=127.0.0.1:$KP,bogus=1" 2>&1); rc=$?
 [ $rc -eq 2 ] && grep -q "bogus" <<<"$out" || fail "bad config item: $rc $out"
 set -e
-[ "$("$O" cert plans --tenant t1 --json | jq length)" = 1 ] || fail "a failed order recorded a plan"
+[ "$("$O" cert plans --tenant t1 --json | jq '.plans | length')" = 1 ] || fail "a failed order recorded a plan"
 echo "test_acme_rfc2136: ok"

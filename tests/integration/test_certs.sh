@@ -119,12 +119,12 @@ eq "$(echo "$scan" | jq -r '.results[] | select(.target == "nonexistent.invalid:
   unreachable "a name that does not resolve"
 eq "$(echo "$scan" | jq -r '.results[] | select(.status == "timeout") | .elapsed_ms < 3000')" true \
   "the silent listener is cut at the timeout"
-eq "$(echo "$scan" | jq -r '.summary.ok')" "${#names[@]}" "summary counts ok"
-eq "$(echo "$scan" | jq -r '.summary.timeout')" 1 "summary counts timeouts"
+eq "$(echo "$scan" | jq -r '.by_status.ok')" "${#names[@]}" "summary counts ok"
+eq "$(echo "$scan" | jq -r '.by_status.timeout')" 1 "summary counts timeouts"
 
 # the inventory: deduplicated, with chains, SANs, key details, AIA/CRL, sightings
 expect 0 "list" -- og cert list --tenant acme --json
-list=$out
+list=$(echo "$out" | jq .certs)
 # 11 leaves + intermediate + the unrelated root served with its leaf
 eq "$(echo "$list" | jq length)" 13 "one row per distinct certificate"
 good_fp=$(echo "$scan" | jq -r --arg t "localhost:${port[good]}" '.results[] | select(.target == $t) | .fingerprint')
@@ -170,12 +170,12 @@ expect 1 "other tenant sees nothing" -- og cert show --tenant globex "$good_fp"
 
 # filters
 expect 0 "list --expiring 10d" -- og cert list --tenant acme --expiring 10d --json
-eq "$(echo "$out" | jq -r '[.[].subject] | sort | join(",")')" "CN=expired.test,CN=expiring.test" \
+eq "$(echo "$out" | jq -r '[.certs[].subject] | sort | join(",")')" "CN=expired.test,CN=expiring.test" \
   "--expiring lists those within the window, expired included"
 expect 0 "list --finding weak-key" -- og cert list --tenant acme --finding weak-key --json
-eq "$(echo "$out" | jq -r '.[].subject')" "CN=weak.test" "--finding"
+eq "$(echo "$out" | jq -r '.certs[].subject')" "CN=weak.test" "--finding"
 expect 0 "list --finding hostname-mismatch" -- og cert list --tenant acme --finding hostname-mismatch --json
-eq "$(echo "$out" | jq -r '.[].subject')" "CN=wronghost.test" "hostname-mismatch is kept per sighting"
+eq "$(echo "$out" | jq -r '.certs[].subject')" "CN=wronghost.test" "hostname-mismatch is kept per sighting"
 expect 0 "list text" -- og cert list --tenant acme
 contains "$out" "CN=weak.test" "list prints subjects"
 expect 2 "bad --expiring" -- og cert list --tenant acme --expiring soon
@@ -312,7 +312,7 @@ contains "$(echo "$out" | jq -c '[.sightings[].kind]')" "file" "file sightings a
 # ---- import: certificates and a sealed key
 cat "$P/good.crt" "$P/good.key" "$P/int.crt" > "$tmp/bundle.pem"
 expect 0 "import" -- og cert import --tenant acme "$tmp/bundle.pem" --json
-eq "$(echo "$out" | jq -r .keys_sealed)" 1 "the key is sealed"
+eq "$(echo "$out" | jq -r .keys)" 1 "the key is sealed"
 lacks "$out" "PRIVATE KEY" "import never prints the key"
 expect 0 "show after import" -- og cert show --tenant acme "$good_fp" --json
 eq "$(echo "$out" | jq -r .private_key)" true "show says a key is held"
@@ -343,8 +343,8 @@ contains "$out" "ran 1 " "the due schedule runs"
 expect 0 "run due again" -- og cert schedule --run-due
 contains "$out" "ran 0 " "a schedule runs once per period"
 expect 0 "schedule list" -- og cert schedule --tenant acme --list --json
-eq "$(echo "$out" | jq -r '.[0].last_result.status')" done "the run is recorded on the schedule"
-eq "$(echo "$out" | jq -r '.[0].last_result.ok')" 1 "the run's counts"
+eq "$(echo "$out" | jq -r '.schedules[0].last_result.status')" done "the run is recorded on the schedule"
+eq "$(echo "$out" | jq -r '.schedules[0].last_result.ok')" 1 "the run's counts"
 expect 0 "schedule delete" -- og cert schedule --tenant acme --delete "$sched"
 expect 1 "schedule delete again" -- og cert schedule --tenant acme --delete "$sched"
 contains "$err" "$sched" "unknown schedule is named"

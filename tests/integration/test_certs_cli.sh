@@ -50,10 +50,10 @@ crt_spki=$(openssl x509 -in "$P/good.crt" -pubkey -noout | openssl pkey -pubin -
 contains "$err" "$key_spki" "the key's public key hash is given (as openssl computes it)"
 contains "$err" "$crt_spki" "the certificate's public key hash is given"
 expect 0 "list after the refused import" -- og cert list --tenant acme --json
-eq "$(echo "$out" | jq length)" 0 "nothing was stored"
+eq "$(echo "$out" | jq '.certs | length')" 0 "nothing was stored"
 cat "$P/good.crt" "$P/good.key" "$P/int.crt" > "$tmp/good-bundle.pem"
 expect 0 "a matching key is imported" -- og cert import --tenant acme "$tmp/good-bundle.pem" --json
-eq "$(echo "$out" | jq -r .keys_sealed)" 1 "the matching key is sealed"
+eq "$(echo "$out" | jq -r .keys)" 1 "the matching key is sealed"
 
 # ---- import: DER and PKCS#12 with --password-file
 openssl x509 -in "$P/long.crt" -outform DER -out "$tmp/long.der"
@@ -70,7 +70,7 @@ expect 1 "PKCS#12 with a wrong password" -- og cert import --tenant acme "$tmp/s
 contains "$err" "does not open" "a wrong password says so"
 lacks "$err" "wrong" "the password is never echoed"
 expect 0 "PKCS#12 with --password-file" -- og cert import --tenant acme "$tmp/site.p12" --password-file "$tmp/pw" --json
-eq "$(echo "$out" | jq -r .kind)/$(echo "$out" | jq -r .certs)/$(echo "$out" | jq -r .keys_sealed)" \
+eq "$(echo "$out" | jq -r .kind)/$(echo "$out" | jq -r .certs)/$(echo "$out" | jq -r .keys)" \
   "pkcs12/2/1" "certificate, chain and key from the bundle"
 ecdsa_fp=$(echo "$out" | jq -r .fingerprint)
 expect 0 "show the PKCS#12 certificate" -- og cert show --tenant acme "$ecdsa_fp" --json
@@ -80,6 +80,8 @@ contains "$err" "$tmp/nope" "a missing password file is named"
 expect 2 "no --password option on argv" -- og cert import --tenant acme "$tmp/site.p12" --password "pa ss:word"
 lacks "$err" "pa ss:word" "a password on argv is never echoed"
 contains "$err" "--password-file" "it says where the password goes"
+expect 0 "import --help" -- og cert import --help
+lacks "$out" "--password PW" "the refused --password is not offered in help"
 
 # ---- scan-files: --password-file for bundles
 mkdir -p "$tmp/files"
@@ -102,7 +104,7 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
   -keyout "$tmp/long.key" -out "$tmp/longname.pem" 2>/dev/null || bad "openssl req"
 expect 0 "import a long subject" -- og cert import --tenant acme "$tmp/longname.pem"
 expect 0 "list --json" -- og cert list --tenant acme --json
-exp_row=$(echo "$out" | jq -c '.[] | select(.subject == "CN=expiring.test")')
+exp_row=$(echo "$out" | jq -c '.certs[] | select(.subject == "CN=expiring.test")')
 eq "$(echo "$exp_row" | jq -r .days_left)" 5 "a fresh 5-day certificate has 5 days left, not 4"
 eq "$(echo "$exp_row" | jq -r .expires_in)" 5d "and reads 5d"
 eq "$(echo "$exp_row" | jq -r .sightings)" 2 "two sightings"
@@ -152,14 +154,14 @@ eq "$(printf '%s\n' "$out" | grep -c '  1d12h  ')" 1 "36 hours read 1d12h"
 lacks "$out" "21600" "no seconds in text"
 lacks "$out" "129600" "no seconds in text"
 expect 0 "schedule list --json" -- og cert schedule --tenant acme --list --json
-eq "$(echo "$out" | jq -r '[.[] | "\(.every_s)=\(.every)"] | join(",")')" "21600=6h,129600=1d12h,21600=6h" \
+eq "$(echo "$out" | jq -r '[.schedules[] | "\(.every_s)=\(.every)"] | join(",")')" "21600=6h,129600=1d12h,21600=6h" \
   "JSON keeps seconds and adds the duration"
 
 # ---- every tenant at once
 cp "$P/expired.crt" "$tmp/globex-expired.pem"
 expect 0 "a globex certificate" -- og cert import --tenant globex "$tmp/globex-expired.pem"
 expect 0 "list --all-tenants" -- og cert list --all-tenants --expiring 30d --json
-all=$out
+all=$(echo "$out" | jq .certs)
 eq "$(echo "$all" | jq -r '.[0].tenant')/$(echo "$all" | jq -r '.[0].subject')" "globex/CN=expired.test" \
   "soonest first, across tenants"
 eq "$(echo "$all" | jq -r '[.[].tenant] | unique | join(",")')" "acme,globex" "both tenants"

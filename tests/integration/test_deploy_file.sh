@@ -84,7 +84,7 @@ run 0 "override b" og --as rev gate override "$gate_b"
 eq "$(fp "$O/cert.pem")" "$FA" "a restored by the override"
 run 1 "a second override is refused by the gate" og --as rev gate override "$gate_b"
 run 0 "target list --json" og target list --tenant acme --json
-eq "$(jq -r 'map(.name) | join(",")' <<<"$out")" "files,hang" "targets listed"
+eq "$(jq -r '.targets | map(.name) | join(",")' <<<"$out")" "files,hang" "targets listed"
 run 0 "target remove" og target remove --tenant acme hang
 run 1 "unknown target" deploy "$FA" hang
 contains "$err" "no deploy target 'hang'" "unknown target named"

@@ -76,7 +76,7 @@ eq "$(jq -r .action <<<"$rec")" certs.deploy.rollback "rollback recorded"
 eq "$(jq -r .rollback_of <<<"$rec")" "$sw" "rollback_of points at the failed swap"
 ev=$(og events list --tenant acme --json | jq -r '[.[] | select(.type=="certs.deploy.rolled_back")] | length')
 [ "$ev" -ge 1 ] && ok || bad "a certs.deploy.rolled_back event for the tenant's channels (got $ev)"
-eq "$(og target list --tenant acme --json | jq -r '.[] | select(.name=="wrong") | .last_deploy.state')" \
+eq "$(og target list --tenant acme --json | jq -r '.targets[] | select(.name=="wrong") | .last_deploy.state')" \
   rolled-back "target list shows the rollback"
 
 run 0 "deliver notifications" og events run
@@ -114,7 +114,7 @@ run 0 "reviewer" og user add --tenant acme rev --role tenant-admin
 run 0 "override" og --as rev gate override "$gate_b" --note "wrong certificate"
 eq "$(served 127.0.0.1 $site localhost)" "$FA" "site serves a again after the override"
 eq "$(og gate show "$gate_b" --json | jq -r .outcome)" overridden "gate item overridden"
-eq "$(og target list --tenant acme --json | jq -r '.[] | select(.name=="site") | .last_deploy.state')" \
+eq "$(og target list --tenant acme --json | jq -r '.targets[] | select(.name=="site") | .last_deploy.state')" \
   overridden "target list shows the override"
 run 0 "audit verify" og audit verify
 done_tests

@@ -25,7 +25,7 @@ set +e
 out=$("$O" cert issue --tenant $T --name pt.example.test --challenge http-01 \
         --http-listen 127.0.0.1:$HTTP_PORT --target named --target nosuch 2>&1); rc=$?
 [ $rc -eq 1 ] && grep -q "'nosuch'" <<<"$out" || fail "unknown target at issue: $rc $out"
-[ "$("$O" cert plans --tenant $T --json | jq length)" = 0 ] || fail "a plan was recorded"
+[ "$("$O" cert plans --tenant $T --json | jq '.plans | length')" = 0 ] || fail "a plan was recorded"
 out=$("$O" cert renew --tenant $T x --target named 2>&1); rc=$?
 [ $rc -eq 2 ] && grep -q -- "--target" <<<"$out" || fail "--target without issue: $rc $out"
 set -e
@@ -33,7 +33,7 @@ set -e
 J=$("$O" cert issue --tenant $T --name pt.example.test --challenge http-01 \
       --http-listen 127.0.0.1:$HTTP_PORT --target named --json)
 P=$(jq -r .id <<<"$J"); F1=$(jq -r .fingerprint <<<"$J")
-"$O" cert plans --tenant $T --json | jq -e '.[0].targets == ["named"]' >/dev/null ||
+"$O" cert plans --tenant $T --json | jq -e '.plans[0].targets == ["named"]' >/dev/null ||
   fail "plans --json lacks the targets"
 "$O" cert plans --tenant $T "$P" --json | jq -e '.targets == ["named"]' >/dev/null ||
   fail "plan --json lacks the targets"
