@@ -74,19 +74,40 @@ const char *og_cli_nth(const og_cli_args *a, const char *name, int nth)
 
 /* ---- help ---- */
 
+#define USAGE_WIDTH 96
+
+/* Append one word of a usage line, wrapping before it when the line would pass USAGE_WIDTH;
+ * continuation lines are indented under the first option. */
+static void usage_word(FILE *f, const char *word, int *col, int indent)
+{
+    int len = (int)strlen(word);
+    if (*col + 1 + len > USAGE_WIDTH && *col > indent) {
+        fprintf(f, "\n%*s", indent, "");
+        *col = indent;
+    } else {
+        fputc(' ', f);
+        (*col)++;
+    }
+    fputs(word, f);
+    *col += len;
+}
+
 static void print_usage_line(FILE *f, const og_command *c, const og_cli_sub *sub, bool first)
 {
-    fprintf(f, "%s opsgate %s", first ? "usage:" : "      ", c->name);
+    char word[160];
+    int col = fprintf(f, "%s opsgate %s", first ? "usage:" : "      ", c->name);
     if (sub->name)
-        fprintf(f, " %s", sub->name);
+        col += fprintf(f, " %s", sub->name);
     if (sub->args)
-        fprintf(f, " %s", sub->args);
+        col += fprintf(f, " %s", sub->args);
+    int indent = col + 1 > USAGE_WIDTH / 2 ? 14 : col + 1;
     for (const og_cli_opt *o = sub->opts; o && o->name; o++) {
         bool req = o->flags & OG_CLI_REQUIRED;
         if (o->flags & OG_CLI_HIDDEN)
             continue;
-        fprintf(f, " %s--%s%s%s%s%s", req ? "" : "[", o->name, o->value ? " " : "",
-                o->value ? o->value : "", req ? "" : "]", o->flags & OG_CLI_REPEAT ? "..." : "");
+        snprintf(word, sizeof(word), "%s--%s%s%s%s%s", req ? "" : "[", o->name, o->value ? " " : "",
+                 o->value ? o->value : "", req ? "" : "]", o->flags & OG_CLI_REPEAT ? "..." : "");
+        usage_word(f, word, &col, indent);
     }
     fputc('\n', f);
 }
@@ -136,8 +157,8 @@ void og_cli_print_help(FILE *f, const og_command *c, const og_cli_sub *sub)
     bool first = true;
     if (sub) {
         print_usage_line(f, c, sub, true);
-        if (sub->summary)
-            fprintf(f, "\n%s%s\n", sub->summary,
+        if (sub->summary && *sub->summary)
+            fprintf(f, "\n%c%s%s\n", toupper((unsigned char)sub->summary[0]), sub->summary + 1,
                     sub->summary[strlen(sub->summary) - 1] == '.' ? "" : ".");
         print_options(f, sub);
         fputs("\nGlobal options: --data DIR, --as USER, --json (see `opsgate help`).\n", f);
