@@ -101,7 +101,7 @@ case "$out" in *"UTF-8"*) ok ;; *) bad "CLI invalid UTF-8 is named: $out" ;; esa
 out=$(og --as pam project create --tenant acme p4 $'Pay\xe2\x80\xaeroll' 2>&1); rc=$?
 [ "$rc" -eq 1 ] && ok || bad "CLI project name with U+202E: exit $rc, want 1: $out"
 case "$out" in *"project name"*"U+202E"*) ok ;; *) bad "CLI project name error names field and code point: $out" ;; esac
-[ "$(og artifact list --tenant acme --project fw --json | jq length)" = 0 ] && ok ||
+[ "$(og artifact list --tenant acme --project fw --json | jq ".artifacts | length")" = 0 ] && ok ||
   bad "the CLI stored an artifact with a bad name"
 
 # --- framing: two different Content-Length headers
