@@ -17,7 +17,7 @@
  *  2. view models (og_docgen_model): validated project data -> the JSON a template renders;
  *  3. output (og_docgen_render, og_docgen_md_to_html, og_docgen_md_to_pdf);
  *  4. storage (og_docgen_template_*, og_docgen_generate_store): templates and generated documents
- *     as artifacts; the only part that touches the store (src/docgen/store.c).
+ *     as artifacts; the only part that touches the store (src/docgen/store*.c).
  * docs/project-data.md describes the project data format with a complete sample.
  */
 
