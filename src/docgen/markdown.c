@@ -14,12 +14,12 @@ typedef struct line {
     size_t len; /* without the newline */
 } line;
 
-static int is_blank(const line *l)
+static bool is_blank(const line *l)
 {
     for (size_t i = 0; i < l->len; i++)
         if (l->p[i] != ' ' && l->p[i] != '\t' && l->p[i] != '\r')
-            return 0;
-    return 1;
+            return false;
+    return true;
 }
 
 /* Trimmed view of a line. */
@@ -34,14 +34,14 @@ static line trim(line l)
     return l;
 }
 
-static int is_fence(const line *l)
+static bool is_fence(const line *l)
 {
     line t = trim(*l);
     return t.len >= 3 && (strncmp(t.p, "```", 3) == 0 || strncmp(t.p, "~~~", 3) == 0) &&
            (size_t)(t.p - l->p) <= 3;
 }
 
-static int is_pipe_row(const line *l)
+static bool is_pipe_row(const line *l)
 {
     line t = trim(*l);
     return t.len >= 2 && t.p[0] == '|';
@@ -151,7 +151,7 @@ void og_md_segments_free(og_md_segment *segs, size_t n)
 }
 
 /* The fence opens a signature block: ``` or ~~~ followed by the info string "signatures". */
-static int is_signature_fence(const line *l)
+static bool is_signature_fence(const line *l)
 {
     line t = trim(*l);
     size_t i = 0;

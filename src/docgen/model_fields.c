@@ -80,16 +80,27 @@ static int member(const json_t *obj, const char *path, const char *key, int requ
     return required ? field_fail(path, key, "missing") : 0;
 }
 
+/* obj.key when present, not null and of JSON type `type` (1); absent (0, or "missing" when
+ * required); else OG_EINVAL "expected <what>". */
+static int typed(const json_t *obj, const char *path, const char *key, int required, json_type type,
+                 const char *what, const json_t **v)
+{
+    int found = member(obj, path, key, required, v);
+    if (found > 0 && json_typeof(*v) != type) {
+        *v = NULL;
+        return field_fail(path, key, "expected %s", what);
+    }
+    return found;
+}
+
 int og_docgen__get_str(const json_t *obj, const char *path, const char *key, int required,
                        const char **out)
 {
     const json_t *v;
-    int found = member(obj, path, key, required, &v);
+    int found = typed(obj, path, key, required, JSON_STRING, "a string", &v);
     *out = found == 0 ? "" : NULL;
     if (found <= 0)
         return found;
-    if (!json_is_string(v))
-        return field_fail(path, key, "expected a string");
     if (og_docgen__check_len(v, limit_of(key), path, key, -1) < 0)
         return OG_EINVAL;
     *out = json_string_value(v);
@@ -101,30 +112,23 @@ int og_docgen__get_str(const json_t *obj, const char *path, const char *key, int
 int og_docgen__get_obj(const json_t *obj, const char *path, const char *key, int required,
                        const json_t **out)
 {
-    int found = member(obj, path, key, required, out);
-    if (found > 0 && !json_is_object(*out)) {
-        *out = NULL;
-        return field_fail(path, key, "expected an object");
-    }
+    int found = typed(obj, path, key, required, JSON_OBJECT, "an object", out);
     return found < 0 ? found : 0;
 }
 
 int og_docgen__get_arr(const json_t *obj, const char *path, const char *key, int required,
                        const json_t **out)
 {
-    const json_t *v;
-    int found = member(obj, path, key, required, &v);
-    *out = NULL;
-    if (found <= 0)
+    int found = typed(obj, path, key, required, JSON_ARRAY, "an array", out);
+    size_t n = json_array_size(*out);
+    if (found < 0)
         return found;
-    if (!json_is_array(v))
-        return field_fail(path, key, "expected an array");
-    if (json_array_size(v) > MAX_ITEMS)
-        return field_fail(path, key, "%zu items, over the limit of %d", json_array_size(v),
-                          MAX_ITEMS);
-    if (required && json_array_size(v) == 0)
+    if (n > MAX_ITEMS || (required && n == 0)) { /* present: too long, or empty when required */
+        *out = NULL;
+        if (n)
+            return field_fail(path, key, "%zu items, over the limit of %d", n, MAX_ITEMS);
         return field_fail(path, key, "must not be empty");
-    *out = v;
+    }
     return 0;
 }
 
@@ -267,12 +271,19 @@ json_t *og_docgen__days_text(int64_t d)
 
 /* ---- lists ---- */
 
-/* into.has_<as>: whether into.as has items. */
-static void set_has(json_t *into, const char *as, const json_t *list)
+/* A list built: into.as = out and into.has_<as> (whether it has items) when error is 0, else
+ * out is dropped. Returns error. */
+static int list_end(json_t *into, const char *as, json_t *out, int error)
 {
     char has[80];
+    if (error < 0) {
+        json_decref(out);
+        return error;
+    }
+    json_object_set_new(into, as, out);
     snprintf(has, sizeof(has), "has_%s", as);
-    json_object_set_new(into, has, json_boolean(json_array_size(list) > 0));
+    json_object_set_new(into, has, json_boolean(json_array_size(out) > 0));
+    return 0;
 }
 
 int og_docgen__str_list(const json_t *obj, const char *path, const char *key, json_t *into,
@@ -285,24 +296,19 @@ int og_docgen__str_list(const json_t *obj, const char *path, const char *key, js
     if (!out)
         return og_error_set(OG_ERROR, "out of memory");
     if ((error = og_docgen__get_arr(obj, path, key, 0, &a)) < 0)
-        goto fail;
+        return list_end(into, as, out, error);
     json_array_foreach(a, i, x)
     {
-        if (!json_is_string(x)) {
+        if (!json_is_string(x))
             error = og_error_set(OG_EINVAL, "%s%s%s[%zu]: expected a string", path,
                                  *path ? "." : "", key, i);
-            goto fail;
-        }
-        if ((error = og_docgen__check_len(x, OG_DOCGEN_TEXT_MAX, path, key, (long)i)) < 0)
-            goto fail;
+        else
+            error = og_docgen__check_len(x, OG_DOCGEN_TEXT_MAX, path, key, (long)i);
+        if (error < 0)
+            break;
         json_array_append(out, (json_t *)x);
     }
-    json_object_set_new(into, as, out);
-    set_has(into, as, out);
-    return 0;
-fail:
-    json_decref(out);
-    return error;
+    return list_end(into, as, out, error);
 }
 
 int og_docgen__copy_fields(json_t *into, const json_t *obj, const char *path,
@@ -333,23 +339,18 @@ int og_docgen__obj_list(const json_t *data, const char *path, const char *key, i
     char p[OG_DOCGEN__PATH_MAX];
     json_t *out = json_array();
     if ((error = og_docgen__get_arr(data, path, key, required, &a)) < 0)
-        goto fail;
+        return list_end(into, as, out, error);
     json_array_foreach(a, i, x)
     {
         json_t *o;
         snprintf(p, sizeof(p), "%s%s%s[%zu]", path, *path ? "." : "", key, i);
         if ((error = og_docgen__need_object(x, p)) < 0)
-            goto fail;
+            break;
         o = json_object();
         json_array_append_new(out, o);
         if ((error = og_docgen__copy_fields(o, x, p, req, opt)) < 0)
-            goto fail;
+            break;
         json_object_set_new(o, "n", json_integer((json_int_t)i + 1));
     }
-    json_object_set_new(into, as, out);
-    set_has(into, as, out);
-    return 0;
-fail:
-    json_decref(out);
-    return error;
+    return list_end(into, as, out, error);
 }

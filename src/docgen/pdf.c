@@ -14,9 +14,9 @@
  * in points (72 per inch), and pango's default of 96 dpi would set 10 pt text at 13.3 pt. (The
  * default font map is per thread: setting its resolution once per process left every other
  * server thread at 96 dpi, so the same document came out with different pages.) */
-int og_docgen_pdf_available(void)
+bool og_docgen_pdf_available(void)
 {
-    return 1;
+    return true;
 }
 
 /* ---- time bound ---- */
@@ -150,10 +150,7 @@ static void render_blocks(og_docgen__pdf *p, cmark_node *parent, double indent, 
             p->y += h + 6;
             if (level == 2 && p->draw) {
                 og_docgen__pdf_prim(p);
-                cairo_set_line_width(p->cr, 0.5);
-                cairo_move_to(p->cr, MARGIN_X + indent, p->y - 3);
-                cairo_line_to(p->cr, MARGIN_X + CONTENT_W, p->y - 3);
-                cairo_stroke(p->cr);
+                og_docgen__pdf_hline(p, MARGIN_X + indent, MARGIN_X + CONTENT_W, p->y - 3, 0.5);
                 cairo_set_source_rgb(p->cr, 0.1, 0.1, 0.1);
             }
             break;
@@ -204,12 +201,7 @@ static void render_blocks(og_docgen__pdf *p, cmark_node *parent, double indent, 
         }
         case CMARK_NODE_THEMATIC_BREAK:
             og_docgen__pdf_need(p, 12);
-            if (p->draw) {
-                cairo_set_line_width(p->cr, 0.5);
-                cairo_move_to(p->cr, MARGIN_X, p->y + 4);
-                cairo_line_to(p->cr, MARGIN_X + CONTENT_W, p->y + 4);
-                cairo_stroke(p->cr);
-            }
+            og_docgen__pdf_hline(p, MARGIN_X, MARGIN_X + CONTENT_W, p->y + 4, 0.5);
             p->y += 12;
             break;
         default:

@@ -30,10 +30,7 @@ static double party_block(og_docgen__pdf *p, const og_md_party *pt, double x, do
     /* the signature line and its caption */
     if (p->draw) {
         cairo_set_source_rgb(p->cr, 0.2, 0.2, 0.2);
-        cairo_set_line_width(p->cr, 0.6);
-        cairo_move_to(p->cr, x, y);
-        cairo_line_to(p->cr, x + w, y);
-        cairo_stroke(p->cr);
+        og_docgen__pdf_hline(p, x, x + w, y, 0.6);
     }
     cairo_set_source_rgb(p->cr, 0.4, 0.4, 0.4);
     y += 2 + og_docgen__pdf_text_at(p, "Signature", p->f_small, x, y + 2, w, PANGO_ALIGN_LEFT) + 4;
@@ -49,9 +46,7 @@ static double party_block(og_docgen__pdf *p, const og_md_party *pt, double x, do
     y += h + 30; /* room to date it */
     if (p->draw) {
         cairo_set_source_rgb(p->cr, 0.2, 0.2, 0.2);
-        cairo_move_to(p->cr, x, y);
-        cairo_line_to(p->cr, x + w * 0.6, y);
-        cairo_stroke(p->cr);
+        og_docgen__pdf_hline(p, x, x + w * 0.6, y, 0.6);
     }
     cairo_set_source_rgb(p->cr, 0.4, 0.4, 0.4);
     y += 2 + og_docgen__pdf_text_at(p, "Date", p->f_small, x, y + 2, w, PANGO_ALIGN_LEFT);
@@ -175,10 +170,7 @@ void og_docgen__pdf_title_page(og_docgen__pdf *p)
     y += sh + 12;
     if (p->draw) {
         og_docgen__pdf_prim(p);
-        cairo_set_line_width(p->cr, 1.5);
-        cairo_move_to(p->cr, MARGIN_X, y);
-        cairo_line_to(p->cr, MARGIN_X + 120, y);
-        cairo_stroke(p->cr);
+        og_docgen__pdf_hline(p, MARGIN_X, MARGIN_X + 120, y, 1.5);
     }
     y += 14;
     for (int i = 0; i < FACTS; i++) {

@@ -57,8 +57,11 @@ static inline int og_docgen__pdf_escape(og_buf *b, const char *s, size_t n)
 void og_docgen__pdf_colors(og_docgen__pdf *p);
 void og_docgen__pdf_prim(og_docgen__pdf *p); /* draw in the primary colour */
 void og_docgen__pdf_tint(og_docgen__pdf *p); /* fill with the table-head tint */
-/* Past the deadline: fail the render (once); 1 when the render has failed. */
-int og_docgen__pdf_late(og_docgen__pdf *p);
+/* A horizontal line from x0 to x1 at y, width points wide, in the current colour (when
+ * drawing). */
+void og_docgen__pdf_hline(og_docgen__pdf *p, double x0, double x1, double y, double width);
+/* Past the deadline: fail the render (once); true when the render has failed. */
+bool og_docgen__pdf_late(og_docgen__pdf *p);
 /* Draw (when drawing) markup at x, y in width w; returns its height in points. */
 double og_docgen__pdf_text_at(og_docgen__pdf *p, const char *markup, const PangoFontDescription *f,
                               double x, double y, double w, int align);

@@ -18,7 +18,7 @@
  * modifier or tag, the second of a flag's pair, a Hangul vowel or final. */
 #define LONG_RUN OG_DOCGEN__PDF_LONG_RUN
 
-static int joins(gunichar prev, gunichar c)
+static bool joins(gunichar prev, gunichar c)
 {
     return g_unichar_ismark(c) || c == 0x200D || prev == 0x200D || c == 0x200B ||
            (c >= 0xFE00 && c <= 0xFE0F) || (c >= 0x1F3FB && c <= 0x1F3FF) ||
@@ -109,23 +109,33 @@ void og_docgen__pdf_prim(og_docgen__pdf *p)
     cairo_set_source_rgb(p->cr, p->prim[0], p->prim[1], p->prim[2]);
 }
 
+void og_docgen__pdf_hline(og_docgen__pdf *p, double x0, double x1, double y, double width)
+{
+    if (!p->draw)
+        return;
+    cairo_set_line_width(p->cr, width);
+    cairo_move_to(p->cr, x0, y);
+    cairo_line_to(p->cr, x1, y);
+    cairo_stroke(p->cr);
+}
+
 void og_docgen__pdf_tint(og_docgen__pdf *p)
 {
     cairo_set_source_rgb(p->cr, p->tint[0], p->tint[1], p->tint[2]);
 }
 
 /* Past the deadline: fail the render (once). Checked before every layout. */
-int og_docgen__pdf_late(og_docgen__pdf *p)
+bool og_docgen__pdf_late(og_docgen__pdf *p)
 {
     if (p->error)
-        return 1;
+        return true;
     if (og_time_mono_us() <= p->deadline)
-        return 0;
+        return false;
     p->error = og_error_set(OG_ETOOBIG,
                             "the PDF layout took longer than %.3g s (OPSGATE_PDF_DEADLINE): "
                             "the document is too large to lay out",
                             (double)p->limit_us / 1e6);
-    return 1;
+    return true;
 }
 
 /* A new layout in this render's context for the current cairo context, with `markup` (break
@@ -296,10 +306,7 @@ static void header(og_docgen__pdf *p)
         text_line(p, n.data, p->f_small, right - want_n, HEADER_TOP, want_n, PANGO_ALIGN_RIGHT);
     if (p->draw) {
         og_docgen__pdf_prim(p);
-        cairo_set_line_width(p->cr, 0.75);
-        cairo_move_to(p->cr, MARGIN_X, HEADER_RULE);
-        cairo_line_to(p->cr, PAGE_W - MARGIN_X, HEADER_RULE);
-        cairo_stroke(p->cr);
+        og_docgen__pdf_hline(p, MARGIN_X, PAGE_W - MARGIN_X, HEADER_RULE, 0.75);
     }
     cairo_set_source_rgb(p->cr, 0.1, 0.1, 0.1);
     og_buf_free(&l);

@@ -10,10 +10,7 @@ static void row_rule(og_docgen__pdf *p, double y)
     if (!p->draw)
         return;
     cairo_set_source_rgb(p->cr, 0.75, 0.75, 0.75);
-    cairo_set_line_width(p->cr, 0.5);
-    cairo_move_to(p->cr, MARGIN_X, y);
-    cairo_line_to(p->cr, MARGIN_X + CONTENT_W, y);
-    cairo_stroke(p->cr);
+    og_docgen__pdf_hline(p, MARGIN_X, MARGIN_X + CONTENT_W, y, 0.5);
     cairo_set_source_rgb(p->cr, 0.1, 0.1, 0.1);
 }
 
@@ -95,14 +92,14 @@ static void split_row(og_docgen__pdf *p, PangoLayout **mk, int ncols, const doub
 
 /* A cell that holds a number, an amount, a percentage or a date (or nothing): it must never
  * wrap. Bold markers and spaces are ignored. */
-static int numeric_cell(const char *s)
+static bool numeric_cell(const char *s)
 {
-    int digit = 0;
+    bool digit = false;
     for (; *s; s++) {
         if (*s >= '0' && *s <= '9')
-            digit = 1;
+            digit = true;
         else if (!strchr(" *+-.,%'", *s))
-            return 0;
+            return false;
     }
     return digit;
 }

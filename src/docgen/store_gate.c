@@ -108,24 +108,19 @@ static int store_document(og_ctx *ctx, const og_artifact_ref *cref, const og_doc
                           og_artifact_version *cv)
 {
     og_artifact_put_opts o;
-    int error;
-    char *meta = json_dumps(s->prov, JSON_SORT_KEYS | JSON_COMPACT);
-    char *msg = json_dumps(s->prov, JSON_SORT_KEYS | JSON_COMPACT);
-    if (!meta || !msg) {
-        error = og_error_set(OG_ERROR, "out of memory");
-        goto cleanup;
-    }
+    int error = 0;
+    char *prov = json_dumps(s->prov, JSON_SORT_KEYS | JSON_COMPACT);
+    if (!prov)
+        return og_error_set(OG_ERROR, "out of memory");
     memset(&o, 0, sizeof(o));
     o.kind = s->kind;
     o.media_type = s->media;
-    o.message = msg;
-    o.metadata = meta;
+    o.message = prov;
+    o.metadata = prov;
     o.part = s->data_name; /* the snapshot goes with the document, never alone */
     if ((error = og_artifact_put_buffer(ctx, cref, &o, s->content, s->content_len, cv)) < 0)
         og_error_wrap("storing the document");
-cleanup:
-    free(meta);
-    free(msg);
+    free(prov);
     return error;
 }
 
