@@ -4,6 +4,7 @@
 #define OPSGATE_DOCGEN_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,7 +18,7 @@
  *  2. view models (og_docgen_model): validated project data -> the JSON a template renders;
  *  3. output (og_docgen_render, og_docgen_md_to_html, og_docgen_md_to_pdf);
  *  4. storage (og_docgen_template_*, og_docgen_generate_store): templates and generated documents
- *     as artifacts; the only part that touches the store (src/docgen/store.c).
+ *     as artifacts; the only part that touches the store (src/docgen/store*.c).
  * docs/project-data.md describes the project data format with a complete sample.
  */
 
@@ -209,8 +210,8 @@ int og_docgen_md_to_html(og_buf *out, const char *md, size_t len, const og_docge
  * OG_ETOOBIG and out is left as it was. */
 #define OG_DOCGEN_PDF_DEADLINE_S 10
 int og_docgen_md_to_pdf(og_buf *out, const char *md, size_t len, const og_docgen_page *page);
-/* Always 1 now that cairo and pango are linked (kept for callers that ask). */
-int og_docgen_pdf_available(void);
+/* Always true now that cairo and pango are linked (kept for callers that ask). */
+bool og_docgen_pdf_available(void);
 
 /* ---- pipe tables (GFM subset), shared by the HTML and PDF renderers ----
  * Markdown is cut into runs of ordinary CommonMark text and tables: a header row "| a | b |", a

@@ -542,168 +542,172 @@ static int check_text(const char *v, const char *field, size_t max, int lines)
     return 0;
 }
 
-int og_docgen_brand_set(og_ctx *ctx, const char *tenant, const og_docgen_brand_update *u)
+/* Run sql with the text parameters vals[0..n) (NULL binds SQL NULL). */
+static int exec_texts(og_ctx *ctx, const char *sql, const char *const *vals, int n)
 {
-    char tid[OG_ID_LEN], color[8] = "", accent[8] = "", now[OG_TIME_LEN], who[160], sha[65] = "";
-    const char *scope, *media = NULL;
     og_stmt *st = NULL;
-    json_t *analysis = NULL, *changed;
+    int error = og_stmt_prepare(&st, ctx->store, sql);
+    for (int i = 0; error == 0 && i < n; i++)
+        og_stmt_bind_text(st, i + 1, vals[i]);
+    if (error == 0)
+        error = og_stmt_step(st);
+    og_stmt_free(st);
+    return error < 0 ? error : 0;
+}
+
+/* A checked update of a brand: colours normalised, the logo decoded and hashed. */
+typedef struct brand_change {
+    const og_docgen_brand_update *u;
+    char tid[OG_ID_LEN]; /* "" for the installation */
+    const char *scope;
+    char color[8], accent[8], sha[65];
+    const char *media;
+} brand_change;
+
+static int brand_validate(og_ctx *ctx, const char *tenant, const og_docgen_brand_update *u,
+                          brand_change *c)
+{
     int error;
-    if ((error = scope_check(ctx, tenant, 1, tid)) < 0)
+    memset(c, 0, sizeof(*c));
+    c->u = u;
+    if ((error = scope_check(ctx, tenant, 1, c->tid)) < 0)
         return error;
     if (!u->name && !u->address && !u->color && !u->accent && !u->set_logo)
         return og_error_set(OG_EINVAL, "nothing to set (name, address, color, accent or logo)");
     if ((error = check_text(u->name, "name", OG_DOCGEN_NAME_MAX, 0)) < 0 ||
         (error = check_text(u->address, "address", 1000, 1)) < 0 ||
-        (u->color && *u->color && (error = og_docgen_color_parse(u->color, "color", color)) < 0) ||
+        (u->color && *u->color &&
+         (error = og_docgen_color_parse(u->color, "color", c->color)) < 0) ||
         (u->accent && *u->accent &&
-         (error = og_docgen_color_parse(u->accent, "accent", accent)) < 0))
+         (error = og_docgen_color_parse(u->accent, "accent", c->accent)) < 0))
         return error;
     if (u->set_logo && u->logo_len) {
         uint8_t h[32];
-        if ((error = og_docgen_logo_check(u->logo, u->logo_len, &media)) < 0)
+        if ((error = og_docgen_logo_check(u->logo, u->logo_len, &c->media)) < 0)
             return error;
         og_crypto_sha256(u->logo, u->logo_len, h);
-        og_hex_encode(h, sizeof(h), sha);
+        og_hex_encode(h, sizeof(h), c->sha);
     }
-    scope = tid[0] ? tid : INSTALLATION;
+    c->scope = c->tid[0] ? c->tid : INSTALLATION;
+    return 0;
+}
+
+/* The logo columns: set (media type and hash with it) or cleared. */
+static int brand_write_logo(og_ctx *ctx, const brand_change *c, json_t *changed)
+{
+    const og_docgen_brand_update *u = c->u;
+    og_stmt *st = NULL;
+    int error;
+    if ((error = og_stmt_prepare(&st, ctx->store,
+                                 "UPDATE docgen_brands SET logo = ?, logo_type = ?,"
+                                 " logo_sha256 = ? WHERE scope = ?")) < 0)
+        return error;
+    if (u->logo_len) {
+        og_stmt_bind_blob(st, 1, u->logo, u->logo_len);
+        og_stmt_bind_text(st, 2, c->media);
+        og_stmt_bind_text(st, 3, c->sha);
+    } else {
+        og_stmt_bind_null(st, 1);
+        og_stmt_bind_null(st, 2);
+        og_stmt_bind_null(st, 3);
+    }
+    og_stmt_bind_text(st, 4, c->scope);
+    error = og_stmt_step(st);
+    og_stmt_free(st);
+    if (error < 0)
+        return error;
+    json_object_set_new(changed, "logo",
+                        u->logo_len ? json_pack("{s:s, s:I, s:s}", "media_type", c->media, "size",
+                                                (json_int_t)u->logo_len, "sha256", c->sha)
+                                    : json_null());
+    return 0;
+}
+
+/* The scope's row (created with its fields NULL), then each given field: "" stores NULL. What
+ * changed goes into changed for the audit record. */
+static int brand_write(og_ctx *ctx, const brand_change *c, const char *who, const char *now,
+                       json_t *changed)
+{
+    const og_docgen_brand_update *u = c->u;
+    const char *row[] = {c->scope, c->tid[0] ? c->tid : NULL, who, now, c->scope};
+    const char *vals[] = {u->name, u->address, u->color ? c->color : NULL,
+                          u->accent ? c->accent : NULL};
+    static const char *const cols[] = {"name", "address", "color", "accent"};
+    int error;
+    if ((error = exec_texts(ctx,
+                            "INSERT INTO docgen_brands (scope, tenant_id, updated_by,"
+                            " updated_at) SELECT ?, ?, ?, ? WHERE NOT EXISTS"
+                            " (SELECT 1 FROM docgen_brands WHERE scope = ?)",
+                            row, 5)) < 0)
+        return error;
+    for (int i = 0; i < 4; i++) {
+        char sql[128];
+        if (!vals[i])
+            continue;
+        const char *args[] = {*vals[i] ? vals[i] : NULL, c->scope};
+        snprintf(sql, sizeof(sql), "UPDATE docgen_brands SET %s = ? WHERE scope = ?", cols[i]);
+        if ((error = exec_texts(ctx, sql, args, 2)) < 0)
+            return error;
+        json_object_set_new(changed, cols[i], *vals[i] ? json_string(vals[i]) : json_null());
+    }
+    if (u->set_logo && (error = brand_write_logo(ctx, c, changed)) < 0)
+        return error;
+    const char *stamp[] = {who, now, c->scope};
+    return exec_texts(
+        ctx, "UPDATE docgen_brands SET updated_by = ?, updated_at = ? WHERE scope = ?", stamp, 3);
+}
+
+/* The audit record of a brand change (docgen.brand.set / .clear) for scope. */
+static int brand_audit(og_ctx *ctx, const char *tid, const char *scope, const char *action,
+                       json_t *analysis)
+{
+    og_audit_rec rec = {.tenant_id = tid[0] ? tid : NULL,
+                        .area = "docgen",
+                        .action = action,
+                        .target_type = "brand",
+                        .target_id = scope,
+                        .target_name = tid[0] ? "tenant brand" : "installation brand",
+                        .analysis = analysis};
+    return og_audit_append(ctx, &rec, NULL);
+}
+
+int og_docgen_brand_set(og_ctx *ctx, const char *tenant, const og_docgen_brand_update *u)
+{
+    char now[OG_TIME_LEN], who[160];
+    brand_change c;
+    json_t *analysis = NULL, *changed;
+    int error;
+    if ((error = brand_validate(ctx, tenant, u, &c)) < 0)
+        return error;
     og_time_format(og_time_now_us(), now);
     og_actor_label(&ctx->actor, who, sizeof(who));
     if ((error = og_store_tx_begin(ctx->store)) < 0)
         return error;
-    /* the row exists (fields NULL), then each given field is set: "" stores NULL */
-    if ((error = og_stmt_prepare(&st, ctx->store,
-                                 "INSERT INTO docgen_brands (scope, tenant_id, updated_by,"
-                                 " updated_at) SELECT ?, ?, ?, ? WHERE NOT EXISTS"
-                                 " (SELECT 1 FROM docgen_brands WHERE scope = ?)")) < 0)
-        goto rollback;
-    og_stmt_bind_text(st, 1, scope);
-    og_stmt_bind_text(st, 2, tid[0] ? tid : NULL);
-    og_stmt_bind_text(st, 3, who);
-    og_stmt_bind_text(st, 4, now);
-    og_stmt_bind_text(st, 5, scope);
-    if ((error = og_stmt_step(st)) < 0)
-        goto rollback;
-    og_stmt_free(st);
-    st = NULL;
     changed = json_object();
-    analysis = json_pack("{s:s, s:o}", "scope", tid[0] ? "tenant" : INSTALLATION, "set", changed);
-    {
-        const char *vals[] = {u->name, u->address, u->color ? color : NULL,
-                              u->accent ? accent : NULL};
-        static const char *const cols[] = {"name", "address", "color", "accent"};
-        for (int i = 0; i < 4; i++) {
-            char sql[128];
-            if (!vals[i])
-                continue;
-            snprintf(sql, sizeof(sql), "UPDATE docgen_brands SET %s = ? WHERE scope = ?", cols[i]);
-            if ((error = og_stmt_prepare(&st, ctx->store, sql)) < 0)
-                goto rollback;
-            og_stmt_bind_text(st, 1, *vals[i] ? vals[i] : NULL);
-            og_stmt_bind_text(st, 2, scope);
-            if ((error = og_stmt_step(st)) < 0)
-                goto rollback;
-            og_stmt_free(st);
-            st = NULL;
-            json_object_set_new(changed, cols[i], *vals[i] ? json_string(vals[i]) : json_null());
-        }
-    }
-    if (u->set_logo) {
-        if ((error = og_stmt_prepare(&st, ctx->store,
-                                     "UPDATE docgen_brands SET logo = ?, logo_type = ?,"
-                                     " logo_sha256 = ? WHERE scope = ?")) < 0)
-            goto rollback;
-        if (u->logo_len) {
-            og_stmt_bind_blob(st, 1, u->logo, u->logo_len);
-            og_stmt_bind_text(st, 2, media);
-            og_stmt_bind_text(st, 3, sha);
-        } else {
-            og_stmt_bind_null(st, 1);
-            og_stmt_bind_null(st, 2);
-            og_stmt_bind_null(st, 3);
-        }
-        og_stmt_bind_text(st, 4, scope);
-        if ((error = og_stmt_step(st)) < 0)
-            goto rollback;
-        og_stmt_free(st);
-        st = NULL;
-        json_object_set_new(changed, "logo",
-                            u->logo_len ? json_pack("{s:s, s:I, s:s}", "media_type", media, "size",
-                                                    (json_int_t)u->logo_len, "sha256", sha)
-                                        : json_null());
-    }
-    if ((error = og_stmt_prepare(&st, ctx->store,
-                                 "UPDATE docgen_brands SET updated_by = ?, updated_at = ?"
-                                 " WHERE scope = ?")) < 0)
-        goto rollback;
-    og_stmt_bind_text(st, 1, who);
-    og_stmt_bind_text(st, 2, now);
-    og_stmt_bind_text(st, 3, scope);
-    if ((error = og_stmt_step(st)) < 0)
-        goto rollback;
-    {
-        char tname[160];
-        og_audit_rec rec = {.tenant_id = tid[0] ? tid : NULL,
-                            .area = "docgen",
-                            .action = "docgen.brand.set",
-                            .target_type = "brand",
-                            .target_id = scope,
-                            .analysis = analysis};
-        snprintf(tname, sizeof(tname), "%s brand", tid[0] ? "tenant" : "installation");
-        rec.target_name = tname;
-        if ((error = og_audit_append(ctx, &rec, NULL)) < 0)
-            goto rollback;
-    }
-    if ((error = og_store_tx_commit(ctx->store)) < 0)
-        goto rollback;
-    error = 0;
-    goto cleanup;
-rollback:
-    og_store_tx_rollback(ctx->store);
-cleanup:
-    og_stmt_free(st);
+    analysis = json_pack("{s:s, s:o}", "scope", c.tid[0] ? "tenant" : INSTALLATION, "set", changed);
+    if ((error = brand_write(ctx, &c, who, now, changed)) == 0)
+        error = brand_audit(ctx, c.tid, c.scope, "docgen.brand.set", analysis);
+    error = og_store_tx_end(ctx->store, error);
     json_decref(analysis);
-    return error;
+    return error < 0 ? error : 0;
 }
 
 int og_docgen_brand_clear(og_ctx *ctx, const char *tenant)
 {
     char tid[OG_ID_LEN];
     const char *scope;
-    og_stmt *st = NULL;
     int error;
     if ((error = scope_check(ctx, tenant, 1, tid)) < 0)
         return error;
     scope = tid[0] ? tid : INSTALLATION;
     if ((error = og_store_tx_begin(ctx->store)) < 0)
         return error;
-    if ((error = og_stmt_prepare(&st, ctx->store, "DELETE FROM docgen_brands WHERE scope = ?")) < 0)
-        goto rollback;
-    og_stmt_bind_text(st, 1, scope);
-    if ((error = og_stmt_step(st)) < 0)
-        goto rollback;
-    if (og_store_changes(ctx->store) == 0) {
+    if ((error = exec_texts(ctx, "DELETE FROM docgen_brands WHERE scope = ?", &scope, 1)) == 0 &&
+        og_store_changes(ctx->store) == 0)
         error = og_error_set(OG_ENOTFOUND, "%s has no brand of its own to clear",
                              tid[0] ? "the tenant" : "the installation");
-        goto rollback;
-    }
-    {
-        og_audit_rec rec = {.tenant_id = tid[0] ? tid : NULL,
-                            .area = "docgen",
-                            .action = "docgen.brand.clear",
-                            .target_type = "brand",
-                            .target_id = scope,
-                            .target_name = tid[0] ? "tenant brand" : "installation brand"};
-        if ((error = og_audit_append(ctx, &rec, NULL)) < 0)
-            goto rollback;
-    }
-    if ((error = og_store_tx_commit(ctx->store)) < 0)
-        goto rollback;
-    error = 0;
-    goto cleanup;
-rollback:
-    og_store_tx_rollback(ctx->store);
-cleanup:
-    og_stmt_free(st);
-    return error;
+    if (error == 0)
+        error = brand_audit(ctx, tid, scope, "docgen.brand.clear", NULL);
+    error = og_store_tx_end(ctx->store, error);
+    return error < 0 ? error : 0;
 }

@@ -20,6 +20,10 @@ int og_docgen__doc_base(og_doc_kind kind, const json_t *data, char *out, size_t 
 #define OG_DOCGEN__PDF_LONG_RUN 200
 int og_docgen__pdf_breaks(og_buf *out, const char *m);
 
+/* Append s[0..n) to b with & < > " escaped for HTML; pango 1: also ' and control characters
+ * but tab and newline (as spaces), for pango markup. */
+int og_docgen__xml_escape(og_buf *b, const char *s, size_t n, int pango);
+
 /* Page furniture taken from a view model (all borrowed from it). */
 void og_docgen__page_from_model(const json_t *model, og_docgen_page *page);
 

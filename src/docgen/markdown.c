@@ -14,12 +14,12 @@ typedef struct line {
     size_t len; /* without the newline */
 } line;
 
-static int is_blank(const line *l)
+static bool is_blank(const line *l)
 {
     for (size_t i = 0; i < l->len; i++)
         if (l->p[i] != ' ' && l->p[i] != '\t' && l->p[i] != '\r')
-            return 0;
-    return 1;
+            return false;
+    return true;
 }
 
 /* Trimmed view of a line. */
@@ -34,14 +34,14 @@ static line trim(line l)
     return l;
 }
 
-static int is_fence(const line *l)
+static bool is_fence(const line *l)
 {
     line t = trim(*l);
     return t.len >= 3 && (strncmp(t.p, "```", 3) == 0 || strncmp(t.p, "~~~", 3) == 0) &&
            (size_t)(t.p - l->p) <= 3;
 }
 
-static int is_pipe_row(const line *l)
+static bool is_pipe_row(const line *l)
 {
     line t = trim(*l);
     return t.len >= 2 && t.p[0] == '|';
@@ -151,7 +151,7 @@ void og_md_segments_free(og_md_segment *segs, size_t n)
 }
 
 /* The fence opens a signature block: ``` or ~~~ followed by the info string "signatures". */
-static int is_signature_fence(const line *l)
+static bool is_signature_fence(const line *l)
 {
     line t = trim(*l);
     size_t i = 0;
@@ -273,15 +273,52 @@ oom:
     return og_error_set(OG_ERROR, "out of memory");
 }
 
-int og_md_split(const char *md, size_t len, og_md_segment **out, size_t *nout)
+/* The segments found so far. */
+typedef struct seglist {
+    og_md_segment *segs;
+    size_t n, cap;
+} seglist;
+
+/* A new zeroed segment at the end, NULL (error set) past MAX_SEGMENTS or out of memory. */
+static og_md_segment *seg_new(seglist *sl)
 {
-    int error = -1, in_fence = 0;
+    if (sl->n >= MAX_SEGMENTS) {
+        og_error_set(OG_ETOOBIG, "Markdown has more than %d segments", MAX_SEGMENTS);
+        return NULL;
+    }
+    if (sl->n == sl->cap) {
+        size_t nc = sl->cap ? sl->cap * 2 : 16;
+        og_md_segment *ns = realloc(sl->segs, nc * sizeof(*sl->segs));
+        if (!ns) {
+            og_error_set(OG_ERROR, "out of memory");
+            return NULL;
+        }
+        sl->segs = ns;
+        sl->cap = nc;
+    }
+    og_md_segment *sg = &sl->segs[sl->n++];
+    memset(sg, 0, sizeof(*sg));
+    return sg;
+}
+
+/* The text md[from..to) as a segment, when it is not empty. */
+static int seg_text(seglist *sl, const char *md, size_t from, size_t to)
+{
+    og_md_segment *sg;
+    if (to <= from)
+        return 0;
+    if (!(sg = seg_new(sl)))
+        return og_error_code();
+    sg->text = md + from;
+    sg->len = to - from;
+    return 0;
+}
+
+/* md cut into lines (without their '\n'); caller frees *out. */
+static int cut_lines(const char *md, size_t len, line **out, size_t *nout)
+{
     line *lines = NULL;
-    size_t nlines = 0, cap = 0, nseg = 0, segcap = 0, text_start = 0;
-    og_md_segment *segs = NULL;
-    *out = NULL;
-    *nout = 0;
-    /* cut into lines */
+    size_t nlines = 0, cap = 0;
     for (size_t i = 0; i < len;) {
         const char *nl = memchr(md + i, '\n', len - i);
         size_t l = nl ? (size_t)(nl - (md + i)) : len - i;
@@ -289,8 +326,8 @@ int og_md_split(const char *md, size_t len, og_md_segment **out, size_t *nout)
             size_t nc = cap ? cap * 2 : 256;
             line *nl2 = realloc(lines, nc * sizeof(line));
             if (!nl2) {
-                error = og_error_set(OG_ERROR, "out of memory");
-                goto cleanup;
+                free(lines);
+                return og_error_set(OG_ERROR, "out of memory");
             }
             lines = nl2;
             cap = nc;
@@ -300,42 +337,35 @@ int og_md_split(const char *md, size_t len, og_md_segment **out, size_t *nout)
         nlines++;
         i += l + (nl ? 1 : 0);
     }
+    *out = lines;
+    *nout = nlines;
+    return 0;
+}
 
-#define PUSH_SEG()                                                                                 \
-    do {                                                                                           \
-        if (nseg >= MAX_SEGMENTS) {                                                                \
-            error = og_error_set(OG_ETOOBIG, "Markdown has more than %d segments", MAX_SEGMENTS);  \
-            goto cleanup;                                                                          \
-        }                                                                                          \
-        if (nseg == segcap) {                                                                      \
-            size_t nc_ = segcap ? segcap * 2 : 16;                                                 \
-            og_md_segment *ns_ = realloc(segs, nc_ * sizeof(*segs));                               \
-            if (!ns_) {                                                                            \
-                error = og_error_set(OG_ERROR, "out of memory");                                   \
-                goto cleanup;                                                                      \
-            }                                                                                      \
-            segs = ns_;                                                                            \
-            segcap = nc_;                                                                          \
-        }                                                                                          \
-        memset(&segs[nseg], 0, sizeof(segs[nseg]));                                                \
-    } while (0)
-
+int og_md_split(const char *md, size_t len, og_md_segment **out, size_t *nout)
+{
+    int error = -1, in_fence = 0;
+    line *lines = NULL;
+    size_t nlines = 0, text_start = 0;
+    seglist sl = {0};
+    og_md_segment *sg;
+    *out = NULL;
+    *nout = 0;
+    if ((error = cut_lines(md, len, &lines, &nlines)) < 0)
+        return error;
     for (size_t i = 0; i < nlines; i++) {
         if (!in_fence && is_signature_fence(&lines[i])) {
             size_t j = i + 1, tstart = (size_t)(lines[i].p - md);
             while (j < nlines && !is_fence(&lines[j]))
                 j++;
-            if (tstart > text_start) {
-                PUSH_SEG();
-                segs[nseg].text = md + text_start;
-                segs[nseg].len = tstart - text_start;
-                nseg++;
+            if ((error = seg_text(&sl, md, text_start, tstart)) < 0)
+                goto cleanup;
+            if (!(sg = seg_new(&sl))) {
+                error = og_error_code();
+                goto cleanup;
             }
-            PUSH_SEG();
-            segs[nseg].is_signatures = 1;
-            nseg++;
-            if ((error = parse_parties(lines + i + 1, j - i - 1, &segs[nseg - 1].parties,
-                                       &segs[nseg - 1].nparties)) < 0)
+            sg->is_signatures = 1;
+            if ((error = parse_parties(lines + i + 1, j - i - 1, &sg->parties, &sg->nparties)) < 0)
                 goto cleanup;
             j = j < nlines ? j + 1 : j; /* past the closing fence */
             text_start = j < nlines ? (size_t)(lines[j].p - md) : len;
@@ -352,52 +382,44 @@ int og_md_split(const char *md, size_t len, og_md_segment **out, size_t *nout)
         og_md_align align[OG_MD_MAX_COLS];
         if (ncols < 1 || ncols > OG_MD_MAX_COLS || !delimiter_row(lines[i + 1], ncols, align))
             continue;
-        /* the text before the table */
-        size_t tstart = (size_t)(lines[i].p - md);
-        if (tstart > text_start) {
-            PUSH_SEG();
-            segs[nseg].text = md + text_start;
-            segs[nseg].len = tstart - text_start;
-            nseg++;
+        /* the text before the table, then the table */
+        if ((error = seg_text(&sl, md, text_start, (size_t)(lines[i].p - md))) < 0)
+            goto cleanup;
+        if (!(sg = seg_new(&sl))) {
+            error = og_error_code();
+            goto cleanup;
         }
-        PUSH_SEG();
-        segs[nseg].is_table = 1;
-        segs[nseg].table.ncols = ncols;
-        memcpy(segs[nseg].table.align, align, sizeof(align[0]) * (size_t)ncols);
-        nseg++;
-        if ((error = add_row(&segs[nseg - 1].table, lines[i])) < 0)
+        sg->is_table = 1;
+        sg->table.ncols = ncols;
+        memcpy(sg->table.align, align, sizeof(align[0]) * (size_t)ncols);
+        if ((error = add_row(&sg->table, lines[i])) < 0)
             goto cleanup;
         size_t j = i + 2;
         for (; j < nlines && is_pipe_row(&lines[j]) && !is_blank(&lines[j]); j++)
-            if ((error = add_row(&segs[nseg - 1].table, lines[j])) < 0)
+            if ((error = add_row(&sg->table, lines[j])) < 0)
                 goto cleanup;
         text_start = j < nlines ? (size_t)(lines[j].p - md) : len;
         i = j - 1;
     }
-    if (text_start < len) {
-        PUSH_SEG();
-        segs[nseg].text = md + text_start;
-        segs[nseg].len = len - text_start;
-        nseg++;
-    }
-#undef PUSH_SEG
-    *out = segs;
-    *nout = nseg;
-    segs = NULL;
+    if ((error = seg_text(&sl, md, text_start, len)) < 0)
+        goto cleanup;
+    *out = sl.segs;
+    *nout = sl.n;
+    sl.segs = NULL;
     error = 0;
 cleanup:
-    og_md_segments_free(segs, nseg);
+    og_md_segments_free(sl.segs, sl.n);
     free(lines);
     return error;
 }
 
 /* ---- HTML ---- */
 
-static int html_escape(og_buf *b, const char *s)
+int og_docgen__xml_escape(og_buf *b, const char *s, size_t n, int pango)
 {
     int error = 0;
-    for (; s && *s && !error; s++) {
-        switch (*s) {
+    for (size_t i = 0; i < n && !error; i++) {
+        switch (s[i]) {
         case '&':
             error = og_buf_puts(b, "&amp;");
             break;
@@ -410,15 +432,25 @@ static int html_escape(og_buf *b, const char *s)
         case '"':
             error = og_buf_puts(b, "&quot;");
             break;
-        default:
-            error = og_buf_append(b, s, 1);
+        case '\'':
+            error = pango ? og_buf_puts(b, "&apos;") : og_buf_append(b, &s[i], 1);
             break;
+        default:
+            /* control characters are invalid in pango markup */
+            if (pango && (unsigned char)s[i] < 0x20 && s[i] != '\n' && s[i] != '\t')
+                error = og_buf_puts(b, " ");
+            else
+                error = og_buf_append(b, &s[i], 1);
         }
     }
     return error;
 }
 
-/* A cell's inline Markdown through cmark, without the paragraph wrapper. */
+static int html_escape(og_buf *b, const char *s)
+{
+    return og_docgen__xml_escape(b, s, s ? strlen(s) : 0, 0);
+}
+
 static int cell_html(og_buf *b, const char *cell)
 {
     int error;

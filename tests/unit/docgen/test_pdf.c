@@ -190,9 +190,22 @@ static void test_pdf__deadline_fails_the_render_and_leaves_nothing(void **state)
     og_buf_free(&out);
 }
 
+/* Predicates of the public header return bool (issue 14): a compile-time check, so the test
+ * binary does not build when the function returns int again. */
+_Static_assert(_Generic(og_docgen_pdf_available(), bool : 1, default : 0),
+               "og_docgen_pdf_available returns bool");
+
+static void test_pdf_available__is_a_bool_predicate_that_holds(void **state)
+{
+    (void)state;
+    bool ok = og_docgen_pdf_available();
+    assert_true(ok);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_pdf_available__is_a_bool_predicate_that_holds),
         cmocka_unit_test(test_pdf__same_bytes_on_every_thread),
         cmocka_unit_test(test_pdf_breaks__long_runs_get_break_opportunities_short_words_do_not),
         cmocka_unit_test(test_pdf__long_unbroken_words_lay_out),

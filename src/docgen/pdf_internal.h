@@ -1,0 +1,98 @@
+/* pdf_internal.h - shared by the PDF renderer's files (pdf*.c): the page geometry, the state of
+ * one render and the layout primitives they draw with. Not a public interface. */
+#ifndef OG_DOCGEN_PDF_INTERNAL_H
+#define OG_DOCGEN_PDF_INTERNAL_H
+
+#include "docgen/docgen_internal.h"
+
+#include <cairo.h>
+#include <pango/pangocairo.h>
+
+#define PAGE_W        595.276 /* A4 in points */
+#define PAGE_H        841.89
+#define MARGIN_X      56.0
+#define MARGIN_TOP    70.0
+#define MARGIN_BOTTOM 64.0
+#define CONTENT_W     (PAGE_W - 2 * MARGIN_X)
+#define MAX_PAGES     10000
+
+/* One render: its cairo and pango state, fonts, pages and scratch buffers. */
+typedef struct og_docgen__pdf {
+    cairo_t *cr;
+    cairo_surface_t *surface;
+    PangoFontDescription *f_body, *f_bold, *f_h1, *f_h2, *f_h3, *f_small, *f_table, *f_mono,
+        *f_title, *f_sub, *f_fact;
+    const og_docgen_page *page;
+    int draw; /* 0 on the measuring pass: count pages only */
+    int pageno;
+    cairo_surface_t **pages; /* one recording surface per page, replayed into the PDF at the end */
+    int npages_alloc;
+    double y;
+    int error;
+    og_buf *out;
+    og_buf markup;                    /* scratch */
+    og_buf brk;                       /* scratch: markup with break opportunities */
+    double (*widths)[OG_MD_MAX_COLS]; /* per segment: table column widths, computed once */
+    unsigned char *widths_done;
+    PangoFontMap *fontmap; /* this render's own: nothing shared with other threads */
+    PangoContext *pctx;
+    int ctx_stale;    /* p->cr changed since pctx was updated from it */
+    int64_t deadline; /* monotonic microseconds */
+    int64_t limit_us; /* OPSGATE_PDF_DEADLINE */
+    double prim[3];   /* the brand's colour: cover band, title, rules */
+    double tint[3];   /* a light tint of its accent: table heads */
+    og_docgen__logo *logo;
+} og_docgen__pdf;
+
+/* The height a block may have and still be placed whole on a fresh page. */
+#define PAGE_ROOM (PAGE_H - MARGIN_BOTTOM - MARGIN_TOP)
+
+/* ---- layout primitives (pdf_layout.c); after a failure p->error is set and they do nothing */
+/* Append s[0..n) to b escaped as pango markup (control characters become spaces). */
+static inline int og_docgen__pdf_escape(og_buf *b, const char *s, size_t n)
+{
+    return og_docgen__xml_escape(b, s, n, 1);
+}
+/* The brand's colours (p->prim, p->tint), or opsgate's own. */
+void og_docgen__pdf_colors(og_docgen__pdf *p);
+void og_docgen__pdf_prim(og_docgen__pdf *p); /* draw in the primary colour */
+void og_docgen__pdf_tint(og_docgen__pdf *p); /* fill with the table-head tint */
+/* A horizontal line from x0 to x1 at y, width points wide, in the current colour (when
+ * drawing). */
+void og_docgen__pdf_hline(og_docgen__pdf *p, double x0, double x1, double y, double width);
+/* Past the deadline: fail the render (once); true when the render has failed. */
+bool og_docgen__pdf_late(og_docgen__pdf *p);
+/* Draw (when drawing) markup at x, y in width w; returns its height in points. */
+double og_docgen__pdf_text_at(og_docgen__pdf *p, const char *markup, const PangoFontDescription *f,
+                              double x, double y, double w, int align);
+/* A layout of markup set in width w; *h its height. NULL (p->error set) on failure. */
+PangoLayout *og_docgen__pdf_lay(og_docgen__pdf *p, const char *markup,
+                                const PangoFontDescription *f, double w, int align, double *h);
+/* Draw (when drawing) and release a layout. NULL-safe. */
+void og_docgen__pdf_show(og_docgen__pdf *p, PangoLayout *l, double x, double y);
+/* Width in points of markup set on one line in font f. */
+double og_docgen__pdf_width(og_docgen__pdf *p, const char *markup, const PangoFontDescription *f);
+/* Height of markup in width w without drawing. */
+double og_docgen__pdf_measure(og_docgen__pdf *p, const char *markup, const PangoFontDescription *f,
+                              double w);
+/* A new recorded page with its running header; p->y at the top margin. */
+void og_docgen__pdf_new_page(og_docgen__pdf *p);
+/* Make room for h points, starting a page when needed. */
+void og_docgen__pdf_need(og_docgen__pdf *p, double h);
+/* Draw a layout taller than a page line by line over pages (bg: width of a grey background,
+ * 0 for none). Releases l. */
+void og_docgen__pdf_show_flow(og_docgen__pdf *p, PangoLayout *l, double x, double bg);
+/* A block of markup placed whole, or flowed over pages when taller than one. */
+void og_docgen__pdf_block(og_docgen__pdf *p, const char *markup, const PangoFontDescription *f,
+                          double indent, double space_after);
+/* "Page N of M", drawn when the pages are put into the PDF. */
+void og_docgen__pdf_footer(og_docgen__pdf *p, int pageno, int total);
+
+/* ---- parts of a document ---- */
+/* pdf_table.c: pipe table seg (its column widths computed on the first pass). */
+void og_docgen__pdf_table(og_docgen__pdf *p, const og_md_table *t, size_t seg);
+/* pdf_cover.c: the cover page, and a signature block. */
+void og_docgen__pdf_title_page(og_docgen__pdf *p);
+void og_docgen__pdf_signatures(og_docgen__pdf *p, const og_md_segment *sg);
+
+#endif
