@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-int art__tenant(og_ctx *ctx, const char *tenant, char tenant_id[OG_ID_LEN])
+int og_artifacts__tenant(og_ctx *ctx, const char *tenant, char tenant_id[OG_ID_LEN])
 {
     og_tenant t;
     int error;
@@ -84,8 +84,8 @@ static og_artifact_right combine(og_role role, og_artifact_right grant, int64_t 
     return r;
 }
 
-int art__right(og_ctx *ctx, const char *tenant_id, const char *project_id, og_artifact_right *out,
-               char *why, size_t whysz)
+int og_artifacts__right(og_ctx *ctx, const char *tenant_id, const char *project_id,
+                        og_artifact_right *out, char *why, size_t whysz)
 {
     og_artifact_right g;
     int64_t until;
@@ -144,20 +144,20 @@ static int project_find(og_ctx *ctx, const char *tenant_id, const char *key, og_
     return error;
 }
 
-int art__scope(og_ctx *ctx, const char *tenant, const char *project, og_artifact_right need,
-               art_scope *out)
+int og_artifacts__scope(og_ctx *ctx, const char *tenant, const char *project,
+                        og_artifact_right need, art_scope *out)
 {
     int error;
     char why[128];
     memset(out, 0, sizeof(*out));
     if (!project || !*project)
         return og_error_set(OG_EINVAL, "missing project: no project key given");
-    if ((error = art__tenant(ctx, tenant, out->tenant_id)) < 0)
+    if ((error = og_artifacts__tenant(ctx, tenant, out->tenant_id)) < 0)
         return error;
     if ((error = project_find(ctx, out->tenant_id, project, &out->project)) < 0)
         return error;
-    if ((error = art__right(ctx, out->tenant_id, out->project.id, &out->right, why, sizeof(why))) <
-        0)
+    if ((error = og_artifacts__right(ctx, out->tenant_id, out->project.id, &out->right, why,
+                                     sizeof(why))) < 0)
         return error;
     /* No right at all: the project does not exist for this actor. */
     if (out->right == OG_RIGHT_NONE)
@@ -197,7 +197,7 @@ int og_project_create(og_ctx *ctx, const char *tenant, const char *key, const ch
     json_t *analysis = NULL;
     char tenant_id[OG_ID_LEN];
     memset(&p, 0, sizeof(p));
-    if ((error = art__tenant(ctx, tenant, tenant_id)) < 0)
+    if ((error = og_artifacts__tenant(ctx, tenant, tenant_id)) < 0)
         return error;
     if ((error = og_authz_check(&ctx->actor, tenant_id, OG_PERM_WRITE)) < 0)
         return error;
@@ -223,7 +223,7 @@ int og_project_create(og_ctx *ctx, const char *tenant, const char *key, const ch
     og_strlcpy(p.key, key, sizeof(p.key));
     og_strlcpy(p.name, name, sizeof(p.name));
     og_time_format(og_time_now_us(), p.created_at);
-    art__actor_label(&ctx->actor, p.created_by, sizeof(p.created_by));
+    og_artifacts__actor_label(&ctx->actor, p.created_by, sizeof(p.created_by));
 
     if ((error = og_store_tx_begin(ctx->store)) < 0)
         return error;
@@ -262,7 +262,7 @@ cleanup:
 int og_project_get(og_ctx *ctx, const char *tenant, const char *key, og_project *out)
 {
     art_scope sc;
-    int error = art__scope(ctx, tenant, key, OG_RIGHT_READ, &sc);
+    int error = og_artifacts__scope(ctx, tenant, key, OG_RIGHT_READ, &sc);
     if (error < 0)
         return error;
     *out = sc.project;
@@ -275,7 +275,7 @@ static int project_list(og_ctx *ctx, const char *tenant, int all, json_t **out)
     og_stmt *st = NULL;
     char tenant_id[OG_ID_LEN], why[128];
     json_t *arr = json_array();
-    if ((error = art__tenant(ctx, tenant, tenant_id)) < 0)
+    if ((error = og_artifacts__tenant(ctx, tenant, tenant_id)) < 0)
         goto cleanup;
     if ((error = og_stmt_prepare(&st, ctx->store,
                                  "SELECT " PROJECT_COLS " FROM art_projects WHERE tenant_id = ?"
@@ -287,7 +287,7 @@ static int project_list(og_ctx *ctx, const char *tenant, int all, json_t **out)
         og_project p;
         og_artifact_right r;
         project_from_row(st, &p);
-        if ((error = art__right(ctx, tenant_id, p.id, &r, why, sizeof(why))) < 0)
+        if ((error = og_artifacts__right(ctx, tenant_id, p.id, &r, why, sizeof(why))) < 0)
             goto cleanup;
         if (r == OG_RIGHT_NONE)
             continue;
@@ -330,7 +330,7 @@ static int project_change(og_ctx *ctx, const char *tenant, const char *key, cons
     if (name && (!*name || strlen(name) >= sizeof(sc.project.name)))
         return og_error_set(OG_EINVAL, "bad project name '%s' (1 to %zu bytes)", name,
                             sizeof(sc.project.name) - 1);
-    if ((error = art__scope(ctx, tenant, key, OG_RIGHT_READ, &sc)) < 0)
+    if ((error = og_artifacts__scope(ctx, tenant, key, OG_RIGHT_READ, &sc)) < 0)
         return error;
     if (!og_actor_is_platform(&ctx->actor) && ctx->actor.role != OG_ROLE_TENANT_ADMIN &&
         ctx->actor.role != OG_ROLE_PROJECT_MANAGER)
@@ -342,7 +342,7 @@ static int project_change(og_ctx *ctx, const char *tenant, const char *key, cons
                                       : "unarchiving",
                             og_role_name(ctx->actor.role));
     og_time_format(og_time_now_us(), now);
-    art__actor_label(&ctx->actor, by, sizeof(by));
+    og_artifacts__actor_label(&ctx->actor, by, sizeof(by));
     if ((error = og_store_tx_begin(ctx->store)) < 0)
         return error;
     /* Again inside the transaction: a concurrent archive must not be missed. */
@@ -439,7 +439,7 @@ int og_access_grant(og_ctx *ctx, const char *tenant, const char *project, const 
         return og_error_set(OG_EINVAL, "bad right %d", (int)right);
     if (until_us && until_us <= og_time_now_us())
         return og_error_set(OG_EINVAL, "the expiry of a grant must be in the future");
-    if ((error = art__scope(ctx, tenant, project, OG_RIGHT_ADMIN, &sc)) < 0)
+    if ((error = og_artifacts__scope(ctx, tenant, project, OG_RIGHT_ADMIN, &sc)) < 0)
         return error;
     if ((error = og_user_get(ctx, sc.tenant_id, user, &u)) < 0)
         return error;
@@ -448,7 +448,7 @@ int og_access_grant(og_ctx *ctx, const char *tenant, const char *project, const 
     if (u.role == OG_ROLE_CLIENT_VIEWER && right != OG_RIGHT_READ)
         return og_error_set(
             OG_EINVAL, "user '%s' is a client-viewer: only the read right can be granted", u.name);
-    art__actor_label(&ctx->actor, by, sizeof(by));
+    og_artifacts__actor_label(&ctx->actor, by, sizeof(by));
     og_time_format(og_time_now_us(), now);
     if (until_us)
         og_time_format(until_us, until_s);
@@ -496,7 +496,7 @@ int og_access_revoke(og_ctx *ctx, const char *tenant, const char *project, const
     art_scope sc;
     og_user u;
     json_t *analysis = NULL;
-    if ((error = art__scope(ctx, tenant, project, OG_RIGHT_ADMIN, &sc)) < 0)
+    if ((error = og_artifacts__scope(ctx, tenant, project, OG_RIGHT_ADMIN, &sc)) < 0)
         return error;
     if ((error = og_user_get(ctx, sc.tenant_id, user, &u)) < 0)
         return error;
@@ -538,7 +538,7 @@ int og_access_report(og_ctx *ctx, const char *tenant, json_t **out)
     char tenant_id[OG_ID_LEN], why[128], now[OG_TIME_LEN];
     size_t i, j;
     json_t *u, *p;
-    if ((error = art__tenant(ctx, tenant, tenant_id)) < 0)
+    if ((error = og_artifacts__tenant(ctx, tenant, tenant_id)) < 0)
         goto cleanup;
     if ((error = og_authz_check(&ctx->actor, tenant_id, OG_PERM_AUDIT_READ)) < 0)
         goto cleanup;

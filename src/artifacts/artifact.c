@@ -15,7 +15,7 @@
 
 /* ---- rows ---- */
 
-void art__row_free(art_row *r)
+void og_artifacts__row_free(art_row *r)
 {
     if (!r)
         return;
@@ -28,8 +28,8 @@ static void row_object_id(const char *artifact_id, char out[64])
     snprintf(out, 64, "artifact:%s", artifact_id);
 }
 
-int art__seal_row(og_ctx *ctx, const char *tenant_id, const char *artifact_id, const char *name,
-                  json_t *meta, uint8_t **out, size_t *outlen)
+int og_artifacts__seal_row(og_ctx *ctx, const char *tenant_id, const char *artifact_id,
+                           const char *name, json_t *meta, uint8_t **out, size_t *outlen)
 {
     char oid[64];
     json_t *j =
@@ -47,7 +47,7 @@ int art__seal_row(og_ctx *ctx, const char *tenant_id, const char *artifact_id, c
 }
 
 /* Fill a row from a statement selecting ROW_COLS, opening its sealed name and metadata. */
-int art__row_from_stmt(og_ctx *ctx, const char *tenant_id, og_stmt *st, art_row *r)
+int og_artifacts__row_from_stmt(og_ctx *ctx, const char *tenant_id, og_stmt *st, art_row *r)
 {
     char oid[64];
     uint8_t *plain = NULL;
@@ -87,20 +87,21 @@ int art__row_from_stmt(og_ctx *ctx, const char *tenant_id, og_stmt *st, art_row 
     return 0;
 }
 
-int art__find(og_ctx *ctx, const art_scope *sc, const char *name, int allow_deleted, art_row *out)
+int og_artifacts__find(og_ctx *ctx, const art_scope *sc, const char *name, int allow_deleted,
+                       art_row *out)
 {
-    return art__find_k(ctx, sc, name, allow_deleted, NULL, out);
+    return og_artifacts__find_k(ctx, sc, name, allow_deleted, NULL, out);
 }
 
-int art__find_k(og_ctx *ctx, const art_scope *sc, const char *name, int allow_deleted,
-                const art_keys *keys, art_row *out)
+int og_artifacts__find_k(og_ctx *ctx, const art_scope *sc, const char *name, int allow_deleted,
+                         const art_keys *keys, art_row *out)
 {
     int error = -1;
     og_stmt *st = NULL;
     art_keys k;
     char mac[65];
     memset(out, 0, sizeof(*out));
-    if (!art__name_valid(name))
+    if (!og_artifacts__name_valid(name))
         return og_error_set(OG_EINVAL,
                             "bad artifact name '%s' (1 to %d bytes, no control characters, "
                             "slashes or surrounding spaces)",
@@ -109,13 +110,13 @@ int art__find_k(og_ctx *ctx, const art_scope *sc, const char *name, int allow_de
         k = *keys;
         error = 0;
     } else {
-        error = art__keys(ctx, sc->tenant_id, 0, &k);
+        error = og_artifacts__keys(ctx, sc->tenant_id, 0, &k);
     }
     if (error == OG_ENOTFOUND)
         goto notfound;
     if (error < 0)
         return error;
-    error = art__mac_hex(k.name, sc->project.id, name, mac);
+    error = og_artifacts__mac_hex(k.name, sc->project.id, name, mac);
     og_crypto_wipe(&k, sizeof(k));
     if (error < 0)
         return error;
@@ -129,11 +130,11 @@ int art__find_k(og_ctx *ctx, const art_scope *sc, const char *name, int allow_de
         goto cleanup;
     if (error != OG_ROW)
         goto notfound;
-    if ((error = art__row_from_stmt(ctx, sc->tenant_id, st, out)) < 0)
+    if ((error = og_artifacts__row_from_stmt(ctx, sc->tenant_id, st, out)) < 0)
         goto cleanup;
     if ((out->deleted_us && !allow_deleted) ||
         (sc->published_only && (strcmp(out->state, "published") != 0 || out->deleted_us))) {
-        art__row_free(out);
+        og_artifacts__row_free(out);
         goto notfound;
     }
     error = 0;
@@ -146,7 +147,7 @@ notfound:
                         sc->project.key);
 }
 
-int art__load(og_ctx *ctx, const char *tenant_id, const char *artifact_id, art_row *out)
+int og_artifacts__load(og_ctx *ctx, const char *tenant_id, const char *artifact_id, art_row *out)
 {
     og_stmt *st = NULL;
     int error = og_stmt_prepare(&st, ctx->store,
@@ -158,14 +159,14 @@ int art__load(og_ctx *ctx, const char *tenant_id, const char *artifact_id, art_r
     og_stmt_bind_text(st, 1, tenant_id);
     og_stmt_bind_text(st, 2, artifact_id);
     if ((error = og_stmt_step(st)) == OG_ROW)
-        error = art__row_from_stmt(ctx, tenant_id, st, out);
+        error = og_artifacts__row_from_stmt(ctx, tenant_id, st, out);
     else if (error == OG_DONE)
         error = og_error_set(OG_ENOTFOUND, "artifact %s not found", artifact_id);
     og_stmt_free(st);
     return error;
 }
 
-json_t *art__row_json(const art_row *r, const art_scope *sc)
+json_t *og_artifacts__row_json(const art_row *r, const art_scope *sc)
 {
     char t[OG_TIME_LEN];
     json_t *j =
@@ -244,8 +245,8 @@ static int version_from_stmt(og_ctx *ctx, const char *tenant_id, og_stmt *st,
 #define VERSION_COLS                                                                               \
     "artifact_id, number, author, created_at, size, media_type, object, sealed, restored_from"
 
-int art__version(og_ctx *ctx, const char *tenant_id, const art_row *a, int64_t number,
-                 og_artifact_version *out, char object[65])
+int og_artifacts__version(og_ctx *ctx, const char *tenant_id, const art_row *a, int64_t number,
+                          og_artifact_version *out, char object[65])
 {
     og_stmt *st = NULL;
     int error;
@@ -271,8 +272,8 @@ int art__version(og_ctx *ctx, const char *tenant_id, const art_row *a, int64_t n
     return error;
 }
 
-int art__version_add(og_ctx *ctx, const char *tenant_id, art_row *a, og_artifact_version *v,
-                     const char *object)
+int og_artifacts__version_add(og_ctx *ctx, const char *tenant_id, art_row *a,
+                              og_artifact_version *v, const char *object)
 {
     int error = -1;
     og_stmt *st = NULL;
@@ -361,7 +362,7 @@ static int link_part(og_ctx *ctx, const art_scope *sc, const art_keys *k, const 
 {
     og_stmt *st = NULL;
     art_row pr;
-    int error = art__find_k(ctx, sc, part, 0, k, &pr);
+    int error = og_artifacts__find_k(ctx, sc, part, 0, k, &pr);
     if (error == OG_ENOTFOUND)
         return og_error_set(OG_EINVAL, "part '%s' of artifact '%s' not found in project '%s'", part,
                             a->name, sc->project.key);
@@ -383,7 +384,7 @@ static int link_part(og_ctx *ctx, const art_scope *sc, const art_keys *k, const 
     error = 0;
 cleanup:
     og_stmt_free(st);
-    art__row_free(&pr);
+    og_artifacts__row_free(&pr);
     return error;
 }
 
@@ -445,7 +446,7 @@ static int check_writable(og_ctx *ctx, const art_row *a, const char *kind, const
                             "artifact '%s' is %s: new versions go to drafts only (set-state "
                             "draft first)",
                             name, a->state);
-    if ((error = art__lock_check(ctx, a->id)) < 0)
+    if ((error = og_artifacts__lock_check(ctx, a->id)) < 0)
         return error;
     return 0;
 }
@@ -469,19 +470,19 @@ int og_artifact_put_begin(og_artifact_put **out, og_ctx *ctx, const og_artifact_
                             "unknown kind '%s' (sow, change-order, runbook, closure, template, "
                             "other)",
                             opts->kind);
-    if (opts->media_type && !art__media_valid(opts->media_type))
+    if (opts->media_type && !og_artifacts__media_valid(opts->media_type))
         return og_error_set(OG_EINVAL, "bad media type '%s' (like text/markdown)",
                             opts->media_type);
     if (opts->message && strlen(opts->message) > OG_ARTIFACT_MSG_MAX)
         return og_error_set(OG_ETOOBIG, "the message is over %d bytes", OG_ARTIFACT_MSG_MAX);
     if ((error = og_name_check("artifact name", ref ? ref->name : NULL, OG_ARTIFACT_NAME_MAX)) < 0)
         return error;
-    if (!ref || !art__name_valid(ref->name))
+    if (!ref || !og_artifacts__name_valid(ref->name))
         return og_error_set(OG_EINVAL,
                             "bad artifact name '%s' (1 to %d bytes, no control characters, "
                             "slashes or surrounding spaces)",
                             ref && ref->name ? ref->name : "", OG_ARTIFACT_NAME_MAX);
-    if (opts->part && (!art__name_valid(opts->part) || strcmp(opts->part, ref->name) == 0))
+    if (opts->part && (!og_artifacts__name_valid(opts->part) || strcmp(opts->part, ref->name) == 0))
         return og_error_set(OG_EINVAL, "bad part '%s' of artifact '%s' (another artifact's name)",
                             opts->part, ref->name);
     if (!(p = calloc(1, sizeof(*p))))
@@ -491,11 +492,11 @@ int og_artifact_put_begin(og_artifact_put **out, og_ctx *ctx, const og_artifact_
         og_strlcpy(p->part, opts->part, sizeof(p->part));
     if ((error = parse_meta(opts->metadata, &p->meta)) < 0)
         goto cleanup;
-    if ((error = art__scope(ctx, ref->tenant, ref->project, OG_RIGHT_WRITE, &p->sc)) < 0)
+    if ((error = og_artifacts__scope(ctx, ref->tenant, ref->project, OG_RIGHT_WRITE, &p->sc)) < 0)
         goto cleanup;
-    if ((error = art__keys(ctx, p->sc.tenant_id, 1, &p->keys)) < 0)
+    if ((error = og_artifacts__keys(ctx, p->sc.tenant_id, 1, &p->keys)) < 0)
         goto cleanup;
-    error = art__find_k(ctx, &p->sc, ref->name, 1, &p->keys, &a);
+    error = og_artifacts__find_k(ctx, &p->sc, ref->name, 1, &p->keys, &a);
     if (error == 0) {
         if ((error = check_writable(ctx, &a, opts->kind, ref->name)) < 0)
             goto cleanup;
@@ -510,23 +511,24 @@ int og_artifact_put_begin(og_artifact_put **out, og_ctx *ctx, const og_artifact_
     og_strlcpy(p->message, opts->message ? opts->message : "", sizeof(p->message));
     if (opts->media_type)
         og_strlcpy(p->media, opts->media_type, sizeof(p->media));
-    else if (art__media_by_name(opts->filename))
-        og_strlcpy(p->media, art__media_by_name(opts->filename), sizeof(p->media));
-    else if (art__media_by_name(ref->name))
-        og_strlcpy(p->media, art__media_by_name(ref->name), sizeof(p->media));
-    if (!p->media[0] || art__media_is_text(p->media)) {
-        if (!(p->tok = art__tok_new(p->media[0] && art__media_is_html(p->media)))) {
+    else if (og_artifacts__media_by_name(opts->filename))
+        og_strlcpy(p->media, og_artifacts__media_by_name(opts->filename), sizeof(p->media));
+    else if (og_artifacts__media_by_name(ref->name))
+        og_strlcpy(p->media, og_artifacts__media_by_name(ref->name), sizeof(p->media));
+    if (!p->media[0] || og_artifacts__media_is_text(p->media)) {
+        if (!(p->tok =
+                  og_artifacts__tok_new(p->media[0] && og_artifacts__media_is_html(p->media)))) {
             error = og_error_set(OG_ERROR, "out of memory");
             goto cleanup;
         }
     }
-    if ((error = art__obj_writer_new(&p->w, ctx, p->sc.tenant_id)) < 0)
+    if ((error = og_artifacts__obj_writer_new(&p->w, ctx, p->sc.tenant_id)) < 0)
         goto cleanup;
     *out = p;
     p = NULL;
     error = 0;
 cleanup:
-    art__row_free(&a);
+    og_artifacts__row_free(&a);
     og_crypto_wipe(&k, sizeof(k));
     og_artifact_put_free(p);
     return error;
@@ -546,10 +548,10 @@ int og_artifact_put_write(og_artifact_put *p, const void *data, size_t len)
         size_t n = ART_INDEX_TEXT_MAX - p->tokenized < len
                        ? (size_t)(ART_INDEX_TEXT_MAX - p->tokenized)
                        : len;
-        art__tok_feed(p->tok, data, n);
+        og_artifacts__tok_feed(p->tok, data, n);
         p->tokenized += n;
     }
-    if ((error = art__obj_writer_write(p->w, data, len)) < 0)
+    if ((error = og_artifacts__obj_writer_write(p->w, data, len)) < 0)
         p->failed = 1;
     return error;
 }
@@ -574,25 +576,25 @@ int og_artifact_put_finish(og_artifact_put *p, og_artifact_version *out)
     if (p->failed || p->finished)
         return og_error_set(OG_ERROR, "this upload is finished or failed");
     p->failed = 1;
-    if ((error = art__obj_writer_end(p->w, sha, &v.size)) < 0)
+    if ((error = og_artifacts__obj_writer_end(p->w, sha, &v.size)) < 0)
         return error;
     og_hex_encode(sha, 32, sha_hex);
     og_strlcpy(v.sha256, sha_hex, sizeof(v.sha256));
     og_strlcpy(v.message, p->message, sizeof(v.message));
     if (!p->media[0])
-        og_strlcpy(p->media, art__media_sniff(p->head, p->headlen), sizeof(p->media));
+        og_strlcpy(p->media, og_artifacts__media_sniff(p->head, p->headlen), sizeof(p->media));
     og_strlcpy(v.media_type, p->media, sizeof(v.media_type));
     k = p->keys;
-    if ((error = art__obj_name(&k, sha, object)) < 0)
+    if ((error = og_artifacts__obj_name(&k, sha, object)) < 0)
         goto cleanup;
-    if (p->tok && art__media_is_text(p->media)) {
-        if ((error = art__tok_index(p->tok, k.search, &body)) < 0)
+    if (p->tok && og_artifacts__media_is_text(p->media)) {
+        if ((error = og_artifacts__tok_index(p->tok, k.search, &body)) < 0)
             goto cleanup;
     }
 
     if ((error = og_store_tx_begin(ctx->store)) < 0)
         goto cleanup;
-    error = art__find_k(ctx, &p->sc, p->name, 1, &k, &a);
+    error = og_artifacts__find_k(ctx, &p->sc, p->name, 1, &k, &a);
     if (error == 0) {
         if ((error = check_writable(ctx, &a, p->kind, p->name)) < 0)
             goto rollback;
@@ -623,10 +625,10 @@ int og_artifact_put_finish(og_artifact_put *p, og_artifact_version *out)
         og_actor_label(&ctx->actor, by, sizeof(by));
         og_strlcpy(a.created_at, now, sizeof(a.created_at));
         og_strlcpy(a.created_by, by, sizeof(a.created_by));
-        if ((error = art__mac_hex(k.name, p->sc.project.id, p->name, mac)) < 0)
+        if ((error = og_artifacts__mac_hex(k.name, p->sc.project.id, p->name, mac)) < 0)
             goto rollback;
-        if ((error = art__seal_row(ctx, p->sc.tenant_id, a.id, a.name, a.meta, &sealed,
-                                   &sealedlen)) < 0)
+        if ((error = og_artifacts__seal_row(ctx, p->sc.tenant_id, a.id, a.name, a.meta, &sealed,
+                                            &sealedlen)) < 0)
             goto rollback;
         if ((error = og_stmt_prepare(&st, ctx->store,
                                      "INSERT INTO art_artifacts (id, tenant_id, project_id,"
@@ -662,8 +664,8 @@ int og_artifact_put_finish(og_artifact_put *p, og_artifact_version *out)
         goto rollback;
     }
     if (p->meta && !new_artifact) {
-        if ((error = art__seal_row(ctx, p->sc.tenant_id, a.id, a.name, a.meta, &sealed,
-                                   &sealedlen)) < 0)
+        if ((error = og_artifacts__seal_row(ctx, p->sc.tenant_id, a.id, a.name, a.meta, &sealed,
+                                            &sealedlen)) < 0)
             goto rollback;
         if ((error = og_stmt_prepare(&st, ctx->store,
                                      "UPDATE art_artifacts SET sealed = ? WHERE id = ?")) < 0)
@@ -675,13 +677,14 @@ int og_artifact_put_finish(og_artifact_put *p, og_artifact_version *out)
         og_stmt_free(st);
         st = NULL;
     }
-    if ((error = art__obj_writer_commit(p->w, ctx, &k, object, &created_file)) < 0)
+    if ((error = og_artifacts__obj_writer_commit(p->w, ctx, &k, object, &created_file)) < 0)
         goto rollback;
-    if ((error = art__version_add(ctx, p->sc.tenant_id, &a, &v, object)) < 0)
+    if ((error = og_artifacts__version_add(ctx, p->sc.tenant_id, &a, &v, object)) < 0)
         goto rollback;
     if (p->part[0] && (error = link_part(ctx, &p->sc, &k, &a, p->part)) < 0)
         goto rollback;
-    if ((error = art__index_put(ctx, p->sc.tenant_id, &a, body.len ? body.data : NULL, 0, &k)) < 0)
+    if ((error = og_artifacts__index_put(ctx, p->sc.tenant_id, &a, body.len ? body.data : NULL, 0,
+                                         &k)) < 0)
         goto rollback;
     analysis =
         json_pack("{s:s, s:s, s:I, s:I, s:s, s:s, s:b}", "project", p->sc.project.key, "kind",
@@ -702,11 +705,11 @@ int og_artifact_put_finish(og_artifact_put *p, og_artifact_version *out)
 rollback:
     og_store_tx_rollback(ctx->store);
     if (created_file)
-        art__obj_unlink(ctx, p->sc.tenant_id, object);
+        og_artifacts__obj_unlink(ctx, p->sc.tenant_id, object);
 cleanup:
     og_stmt_free(st);
     og_crypto_wipe(&k, sizeof(k));
-    art__row_free(&a);
+    og_artifacts__row_free(&a);
     og_buf_free(&body);
     free(sealed);
     json_decref(analysis);
@@ -718,8 +721,8 @@ void og_artifact_put_free(og_artifact_put *p)
     if (!p)
         return;
     og_crypto_wipe(&p->keys, sizeof(p->keys));
-    art__obj_writer_free(p->w);
-    art__tok_free(p->tok);
+    og_artifacts__obj_writer_free(p->w);
+    og_artifacts__tok_free(p->tok);
     json_decref(p->meta);
     og_crypto_wipe(p->head, sizeof(p->head));
     free(p);
@@ -770,9 +773,9 @@ int og_artifact_get_open(og_artifact_reader **out, og_ctx *ctx, const og_artifac
         return og_error_set(OG_EINVAL, "missing artifact");
     if (version < 0)
         return og_error_set(OG_EINVAL, "bad version number %lld (1 or more)", (long long)version);
-    if ((error = art__scope(ctx, ref->tenant, ref->project, OG_RIGHT_READ, &sc)) < 0)
+    if ((error = og_artifacts__scope(ctx, ref->tenant, ref->project, OG_RIGHT_READ, &sc)) < 0)
         return error;
-    if ((error = art__find(ctx, &sc, ref->name, 0, &a)) < 0)
+    if ((error = og_artifacts__find(ctx, &sc, ref->name, 0, &a)) < 0)
         return error;
     /* Client viewers see what was published: the latest version, not the drafts before it. */
     if (sc.published_only && version != 0 && version != a.latest) {
@@ -780,7 +783,7 @@ int og_artifact_get_open(og_artifact_reader **out, og_ctx *ctx, const og_artifac
                              (long long)version);
         goto cleanup;
     }
-    if ((error = art__version(ctx, sc.tenant_id, &a, version, &v, object)) < 0)
+    if ((error = og_artifacts__version(ctx, sc.tenant_id, &a, version, &v, object)) < 0)
         goto cleanup;
     if ((error = sha_from_hex(v.sha256, sha)) < 0)
         goto cleanup;
@@ -790,7 +793,8 @@ int og_artifact_get_open(og_artifact_reader **out, og_ctx *ctx, const og_artifac
     }
     if (v.size <= ART_SMALL_OBJECT) {
         og_buf_init(&rd->mem, ART_SMALL_OBJECT);
-        if ((error = art__obj_read_all(ctx, sc.tenant_id, object, sha, v.size, &rd->mem)) < 0)
+        if ((error = og_artifacts__obj_read_all(ctx, sc.tenant_id, object, sha, v.size, &rd->mem)) <
+            0)
             goto cleanup;
     } else {
         /* First pass: check everything, release nothing. */
@@ -800,13 +804,15 @@ int og_artifact_get_open(og_artifact_reader **out, og_ctx *ctx, const og_artifac
             error = og_error_set(OG_ERROR, "out of memory");
             goto cleanup;
         }
-        error = art__obj_reader_open(&check, ctx, sc.tenant_id, object, sha, v.size);
-        while (error == 0 && (error = art__obj_reader_read(check, tmp, 65536, &got)) == 0 && got)
+        error = og_artifacts__obj_reader_open(&check, ctx, sc.tenant_id, object, sha, v.size);
+        while (error == 0 &&
+               (error = og_artifacts__obj_reader_read(check, tmp, 65536, &got)) == 0 && got)
             ;
         free(tmp);
         if (error < 0)
             goto cleanup;
-        if ((error = art__obj_reader_open(&rd->r, ctx, sc.tenant_id, object, sha, v.size)) < 0)
+        if ((error =
+                 og_artifacts__obj_reader_open(&rd->r, ctx, sc.tenant_id, object, sha, v.size)) < 0)
             goto cleanup;
     }
     if (info)
@@ -815,16 +821,16 @@ int og_artifact_get_open(og_artifact_reader **out, og_ctx *ctx, const og_artifac
     rd = NULL;
     error = 0;
 cleanup:
-    art__obj_reader_free(check);
+    og_artifacts__obj_reader_free(check);
     og_artifact_get_close(rd);
-    art__row_free(&a);
+    og_artifacts__row_free(&a);
     return error;
 }
 
 int og_artifact_get_read(og_artifact_reader *r, void *buf, size_t cap, size_t *got)
 {
     if (r->r)
-        return art__obj_reader_read(r->r, buf, cap, got);
+        return og_artifacts__obj_reader_read(r->r, buf, cap, got);
     size_t n = r->mem.len - r->pos < cap ? r->mem.len - r->pos : cap;
     if (n)
         memcpy(buf, r->mem.data + r->pos, n);
@@ -840,7 +846,7 @@ void og_artifact_get_close(og_artifact_reader *r)
     if (r->mem.data)
         og_crypto_wipe(r->mem.data, r->mem.len);
     og_buf_free(&r->mem);
-    art__obj_reader_free(r->r);
+    og_artifacts__obj_reader_free(r->r);
     free(r);
 }
 
@@ -868,10 +874,10 @@ int og_artifact_list(og_ctx *ctx, const char *tenant, const char *project, int i
     art_scope sc, one;
     memset(&one, 0, sizeof(one));
     if (project) {
-        if ((error = art__scope(ctx, tenant, project, OG_RIGHT_READ, &one)) < 0)
+        if ((error = og_artifacts__scope(ctx, tenant, project, OG_RIGHT_READ, &one)) < 0)
             return error;
         og_strlcpy(tenant_id, one.tenant_id, sizeof(tenant_id));
-    } else if ((error = art__tenant(ctx, tenant, tenant_id)) < 0) {
+    } else if ((error = og_artifacts__tenant(ctx, tenant, tenant_id)) < 0) {
         return error;
     }
     if ((error = og_stmt_prepare(&pst, ctx->store,
@@ -891,7 +897,7 @@ int og_artifact_list(og_ctx *ctx, const char *tenant, const char *project, int i
         og_strlcpy(sc.tenant_id, tenant_id, sizeof(sc.tenant_id));
         og_strlcpy(sc.project.id, og_stmt_col_text(pst, 0), sizeof(sc.project.id));
         og_strlcpy(sc.project.key, og_stmt_col_text(pst, 1), sizeof(sc.project.key));
-        if ((error = art__right(ctx, tenant_id, sc.project.id, &sc.right, NULL, 0)) < 0)
+        if ((error = og_artifacts__right(ctx, tenant_id, sc.project.id, &sc.right, NULL, 0)) < 0)
             goto cleanup;
         if (sc.right == OG_RIGHT_NONE)
             continue;
@@ -901,12 +907,12 @@ int og_artifact_list(og_ctx *ctx, const char *tenant, const char *project, int i
         og_stmt_bind_text(st, 1, sc.project.id);
         while ((error = og_stmt_step(st)) == OG_ROW) {
             art_row a;
-            if ((error = art__row_from_stmt(ctx, tenant_id, st, &a)) < 0)
+            if ((error = og_artifacts__row_from_stmt(ctx, tenant_id, st, &a)) < 0)
                 goto cleanup;
             int show = !(a.deleted_us && !(include_deleted && sc.right >= OG_RIGHT_WRITE)) &&
                        !(sc.published_only && strcmp(a.state, "published") != 0);
             if (show) {
-                json_t *j = art__row_json(&a, &sc);
+                json_t *j = og_artifacts__row_json(&a, &sc);
                 json_object_set_new(j, "size", json_integer(og_stmt_col_int(st, 12)));
                 const char *mt = og_stmt_col_text(st, 13);
                 json_object_set_new(j, "media_type", json_string(mt ? mt : ""));
@@ -915,7 +921,7 @@ int og_artifact_list(og_ctx *ctx, const char *tenant, const char *project, int i
                     json_t **ni = realloc(items, ncap * sizeof(*ni));
                     if (!ni) {
                         json_decref(j);
-                        art__row_free(&a);
+                        og_artifacts__row_free(&a);
                         error = og_error_set(OG_ERROR, "out of memory");
                         goto cleanup;
                     }
@@ -924,7 +930,7 @@ int og_artifact_list(og_ctx *ctx, const char *tenant, const char *project, int i
                 }
                 items[n++] = j;
             }
-            art__row_free(&a);
+            og_artifacts__row_free(&a);
         }
         if (error < 0)
             goto cleanup;
@@ -958,12 +964,12 @@ int og_artifact_show(og_ctx *ctx, const og_artifact_ref *ref, json_t **out)
     memset(&a, 0, sizeof(a));
     if (!ref)
         return og_error_set(OG_EINVAL, "missing artifact");
-    if ((error = art__scope(ctx, ref->tenant, ref->project, OG_RIGHT_READ, &sc)) < 0)
+    if ((error = og_artifacts__scope(ctx, ref->tenant, ref->project, OG_RIGHT_READ, &sc)) < 0)
         return error;
-    if ((error = art__find(ctx, &sc, ref->name, sc.right >= OG_RIGHT_WRITE, &a)) < 0)
+    if ((error = og_artifacts__find(ctx, &sc, ref->name, sc.right >= OG_RIGHT_WRITE, &a)) < 0)
         return error;
-    json_t *j = art__row_json(&a, &sc);
-    if (a.latest && (error = art__version(ctx, sc.tenant_id, &a, 0, &v, NULL)) == 0)
+    json_t *j = og_artifacts__row_json(&a, &sc);
+    if (a.latest && (error = og_artifacts__version(ctx, sc.tenant_id, &a, 0, &v, NULL)) == 0)
         json_object_set_new(j, "latest_version", og_artifact_version_to_json(&v));
     else if (error < 0)
         goto cleanup;
@@ -983,7 +989,7 @@ int og_artifact_show(og_ctx *ctx, const og_artifact_ref *ref, json_t **out)
         }
         if (error < 0)
             goto cleanup;
-        if ((error = art__held(ctx, a.project_id, a.id, why, sizeof(why))) < 0)
+        if ((error = og_artifacts__held(ctx, a.project_id, a.id, why, sizeof(why))) < 0)
             goto cleanup;
         if (error == 1)
             json_object_set_new(j, "legal_hold", json_string(why));
@@ -994,7 +1000,7 @@ int og_artifact_show(og_ctx *ctx, const og_artifact_ref *ref, json_t **out)
 cleanup:
     json_decref(j);
     og_stmt_free(st);
-    art__row_free(&a);
+    og_artifacts__row_free(&a);
     return error;
 }
 
@@ -1008,9 +1014,9 @@ int og_artifact_log(og_ctx *ctx, const og_artifact_ref *ref, json_t **out)
     memset(&a, 0, sizeof(a));
     if (!ref)
         return og_error_set(OG_EINVAL, "missing artifact");
-    if ((error = art__scope(ctx, ref->tenant, ref->project, OG_RIGHT_READ, &sc)) < 0)
+    if ((error = og_artifacts__scope(ctx, ref->tenant, ref->project, OG_RIGHT_READ, &sc)) < 0)
         return error;
-    if ((error = art__find(ctx, &sc, ref->name, 0, &a)) < 0)
+    if ((error = og_artifacts__find(ctx, &sc, ref->name, 0, &a)) < 0)
         return error;
     arr = json_array();
     if ((error = og_stmt_prepare(&st, ctx->store,
@@ -1034,7 +1040,7 @@ int og_artifact_log(og_ctx *ctx, const og_artifact_ref *ref, json_t **out)
 cleanup:
     og_stmt_free(st);
     json_decref(arr);
-    art__row_free(&a);
+    og_artifacts__row_free(&a);
     return error;
 }
 
@@ -1047,26 +1053,27 @@ static int body_index_of(og_ctx *ctx, const char *tenant_id, const char *object,
     int error;
     og_buf text;
     art_tok *tok = NULL;
-    if (!art__media_is_text(media))
+    if (!og_artifacts__media_is_text(media))
         return 0;
     og_buf_init(&text, ART_INDEX_TEXT_MAX + 1);
-    if ((error = art__obj_read_prefix(ctx, tenant_id, object, ART_INDEX_TEXT_MAX, &text)) < 0)
+    if ((error = og_artifacts__obj_read_prefix(ctx, tenant_id, object, ART_INDEX_TEXT_MAX, &text)) <
+        0)
         goto cleanup;
-    if (!(tok = art__tok_new(art__media_is_html(media)))) {
+    if (!(tok = og_artifacts__tok_new(og_artifacts__media_is_html(media)))) {
         error = og_error_set(OG_ERROR, "out of memory");
         goto cleanup;
     }
-    art__tok_feed(tok, text.data ? text.data : "", text.len);
-    error = art__tok_index(tok, k->search, body);
+    og_artifacts__tok_feed(tok, text.data ? text.data : "", text.len);
+    error = og_artifacts__tok_index(tok, k->search, body);
 cleanup:
     if (text.data)
         og_crypto_wipe(text.data, text.len);
     og_buf_free(&text);
-    art__tok_free(tok);
+    og_artifacts__tok_free(tok);
     return error;
 }
 
-int art__reindex(og_ctx *ctx, const char *tenant_id, const art_row *a)
+int og_artifacts__reindex(og_ctx *ctx, const char *tenant_id, const art_row *a)
 {
     int error;
     art_keys k;
@@ -1074,12 +1081,12 @@ int art__reindex(og_ctx *ctx, const char *tenant_id, const art_row *a)
     char object[65];
     og_buf body;
     og_buf_init(&body, (size_t)16 << 20);
-    if ((error = art__keys(ctx, tenant_id, 1, &k)) < 0)
+    if ((error = og_artifacts__keys(ctx, tenant_id, 1, &k)) < 0)
         return error;
-    if (a->latest && ((error = art__version(ctx, tenant_id, a, 0, &v, object)) < 0 ||
+    if (a->latest && ((error = og_artifacts__version(ctx, tenant_id, a, 0, &v, object)) < 0 ||
                       (error = body_index_of(ctx, tenant_id, object, v.media_type, &k, &body)) < 0))
         goto cleanup;
-    error = art__index_put(ctx, tenant_id, a, body.len ? body.data : NULL, 0, &k);
+    error = og_artifacts__index_put(ctx, tenant_id, a, body.len ? body.data : NULL, 0, &k);
 cleanup:
     og_crypto_wipe(&k, sizeof(k));
     og_buf_free(&body);
@@ -1107,17 +1114,17 @@ int og_artifact_restore(og_ctx *ctx, const og_artifact_ref *ref, int64_t version
         return og_error_set(OG_EINVAL, "bad version number %lld (1 or more)", (long long)version);
     if (message && strlen(message) > OG_ARTIFACT_MSG_MAX)
         return og_error_set(OG_ETOOBIG, "the message is over %d bytes", OG_ARTIFACT_MSG_MAX);
-    if ((error = art__scope(ctx, ref->tenant, ref->project, OG_RIGHT_WRITE, &sc)) < 0)
+    if ((error = og_artifacts__scope(ctx, ref->tenant, ref->project, OG_RIGHT_WRITE, &sc)) < 0)
         return error;
-    if ((error = art__keys(ctx, sc.tenant_id, 1, &k)) < 0)
+    if ((error = og_artifacts__keys(ctx, sc.tenant_id, 1, &k)) < 0)
         return error;
     if ((error = og_store_tx_begin(ctx->store)) < 0)
         goto cleanup;
-    if ((error = art__find_k(ctx, &sc, ref->name, 1, &k, &a)) < 0)
+    if ((error = og_artifacts__find_k(ctx, &sc, ref->name, 1, &k, &a)) < 0)
         goto rollback;
     if ((error = check_writable(ctx, &a, NULL, ref->name)) < 0)
         goto rollback;
-    if ((error = art__version(ctx, sc.tenant_id, &a, version, &v, object)) < 0)
+    if ((error = og_artifacts__version(ctx, sc.tenant_id, &a, version, &v, object)) < 0)
         goto rollback;
     if (version == a.latest) {
         error = og_error_set(OG_EEXISTS, "version %lld is already the latest of '%s'",
@@ -1131,9 +1138,10 @@ int og_artifact_restore(og_ctx *ctx, const og_artifact_ref *ref, int64_t version
         snprintf(v.message, sizeof(v.message), "restore version %lld", (long long)version);
     if ((error = body_index_of(ctx, sc.tenant_id, object, v.media_type, &k, &body)) < 0)
         goto rollback;
-    if ((error = art__version_add(ctx, sc.tenant_id, &a, &v, object)) < 0)
+    if ((error = og_artifacts__version_add(ctx, sc.tenant_id, &a, &v, object)) < 0)
         goto rollback;
-    if ((error = art__index_put(ctx, sc.tenant_id, &a, body.len ? body.data : NULL, 0, &k)) < 0)
+    if ((error = og_artifacts__index_put(ctx, sc.tenant_id, &a, body.len ? body.data : NULL, 0,
+                                         &k)) < 0)
         goto rollback;
     analysis = json_pack("{s:s, s:I, s:I}", "project", sc.project.key, "version",
                          (json_int_t)v.number, "restored_from", (json_int_t)version);
@@ -1151,7 +1159,7 @@ rollback:
 cleanup:
     og_crypto_wipe(&k, sizeof(k));
     og_buf_free(&body);
-    art__row_free(&a);
+    og_artifacts__row_free(&a);
     json_decref(analysis);
     return error;
 }
@@ -1172,17 +1180,18 @@ int og_artifact_metadata_set(og_ctx *ctx, const og_artifact_ref *ref, const char
         return og_error_set(OG_EINVAL, "missing metadata");
     if ((error = parse_meta(metadata, &meta)) < 0)
         return error;
-    if ((error = art__scope(ctx, ref->tenant, ref->project, OG_RIGHT_WRITE, &sc)) < 0)
+    if ((error = og_artifacts__scope(ctx, ref->tenant, ref->project, OG_RIGHT_WRITE, &sc)) < 0)
         goto cleanup;
     if ((error = og_store_tx_begin(ctx->store)) < 0)
         goto cleanup;
-    if ((error = art__find(ctx, &sc, ref->name, 0, &a)) < 0)
+    if ((error = og_artifacts__find(ctx, &sc, ref->name, 0, &a)) < 0)
         goto rollback;
-    if ((error = art__lock_check(ctx, a.id)) < 0)
+    if ((error = og_artifacts__lock_check(ctx, a.id)) < 0)
         goto rollback;
     json_decref(a.meta);
     a.meta = json_incref(meta);
-    if ((error = art__seal_row(ctx, sc.tenant_id, a.id, a.name, a.meta, &sealed, &sealedlen)) < 0)
+    if ((error = og_artifacts__seal_row(ctx, sc.tenant_id, a.id, a.name, a.meta, &sealed,
+                                        &sealedlen)) < 0)
         goto rollback;
     if ((error = og_stmt_prepare(&st, ctx->store,
                                  "UPDATE art_artifacts SET sealed = ?, updated_at = ?"
@@ -1196,7 +1205,7 @@ int og_artifact_metadata_set(og_ctx *ctx, const og_artifact_ref *ref, const char
     if ((error = og_stmt_step(st)) < 0)
         goto rollback;
     /* The body's index form stays; only name and metadata change. */
-    if ((error = art__index_put(ctx, sc.tenant_id, &a, NULL, 1, NULL)) < 0)
+    if ((error = og_artifacts__index_put(ctx, sc.tenant_id, &a, NULL, 1, NULL)) < 0)
         goto rollback;
     analysis = json_pack("{s:s, s:I}", "project", sc.project.key, "keys",
                          (json_int_t)json_object_size(meta));
@@ -1214,6 +1223,6 @@ cleanup:
     json_decref(meta);
     json_decref(analysis);
     free(sealed);
-    art__row_free(&a);
+    og_artifacts__row_free(&a);
     return error;
 }

@@ -16,12 +16,12 @@
 
 /* ---- locks ---- */
 
-int art__lock_check(og_ctx *ctx, const char *artifact_id)
+int og_artifacts__lock_check(og_ctx *ctx, const char *artifact_id)
 {
-    return art__lock_check_but(ctx, artifact_id, NULL);
+    return og_artifacts__lock_check_but(ctx, artifact_id, NULL);
 }
 
-int art__lock_check_but(og_ctx *ctx, const char *artifact_id, const char *other_key)
+int og_artifacts__lock_check_but(og_ctx *ctx, const char *artifact_id, const char *other_key)
 {
     og_stmt *st = NULL;
     char me[160];
@@ -61,7 +61,7 @@ int og_artifact_lock(og_ctx *ctx, const og_artifact_ref *ref, int64_t ttl_us, js
         ttl_us = DEFAULT_LOCK_US;
     if (ttl_us > MAX_LOCK_US)
         return og_error_set(OG_EINVAL, "a lock lasts at most 30 days");
-    if ((error = art__scope(ctx, ref->tenant, ref->project, OG_RIGHT_WRITE, &sc)) < 0)
+    if ((error = og_artifacts__scope(ctx, ref->tenant, ref->project, OG_RIGHT_WRITE, &sc)) < 0)
         return error;
     int64_t expires = og_time_now_us() + ttl_us;
     og_actor_key(&ctx->actor, key, sizeof(key));
@@ -70,9 +70,9 @@ int og_artifact_lock(og_ctx *ctx, const og_artifact_ref *ref, int64_t ttl_us, js
     og_time_format(expires, until);
     if ((error = og_store_tx_begin(ctx->store)) < 0)
         return error;
-    if ((error = art__find(ctx, &sc, ref->name, 0, &a)) < 0)
+    if ((error = og_artifacts__find(ctx, &sc, ref->name, 0, &a)) < 0)
         goto cleanup;
-    if ((error = art__lock_check(ctx, a.id)) < 0)
+    if ((error = og_artifacts__lock_check(ctx, a.id)) < 0)
         goto cleanup;
     if ((error = og_stmt_prepare(&st, ctx->store,
                                  "INSERT OR REPLACE INTO art_locks (artifact_id, tenant_id,"
@@ -101,7 +101,7 @@ cleanup:
         og_store_tx_rollback(ctx->store);
     og_stmt_free(st);
     json_decref(analysis);
-    art__row_free(&a);
+    og_artifacts__row_free(&a);
     return error;
 }
 
@@ -117,12 +117,12 @@ int og_artifact_unlock(og_ctx *ctx, const og_artifact_ref *ref, int force)
     memset(&a, 0, sizeof(a));
     if (!ref)
         return og_error_set(OG_EINVAL, "missing artifact");
-    if ((error = art__scope(ctx, ref->tenant, ref->project, OG_RIGHT_WRITE, &sc)) < 0)
+    if ((error = og_artifacts__scope(ctx, ref->tenant, ref->project, OG_RIGHT_WRITE, &sc)) < 0)
         return error;
     og_actor_key(&ctx->actor, me, sizeof(me));
     if ((error = og_store_tx_begin(ctx->store)) < 0)
         return error;
-    if ((error = art__find(ctx, &sc, ref->name, 0, &a)) < 0)
+    if ((error = og_artifacts__find(ctx, &sc, ref->name, 0, &a)) < 0)
         goto cleanup;
     if ((error = og_stmt_prepare(&st, ctx->store,
                                  "SELECT owner_key, owner_label, expires_us > ? FROM art_locks"
@@ -179,13 +179,14 @@ cleanup:
         og_store_tx_rollback(ctx->store);
     og_stmt_free(st);
     json_decref(analysis);
-    art__row_free(&a);
+    og_artifacts__row_free(&a);
     return error;
 }
 
 /* ---- legal holds ---- */
 
-int art__held(og_ctx *ctx, const char *project_id, const char *artifact_id, char *why, size_t whysz)
+int og_artifacts__held(og_ctx *ctx, const char *project_id, const char *artifact_id, char *why,
+                       size_t whysz)
 {
     og_stmt *st = NULL;
     int error = og_stmt_prepare(&st, ctx->store,
@@ -220,7 +221,7 @@ static int hold_begin(og_ctx *ctx, const og_artifact_ref *ref, const char *reaso
     if (!reason || !*reason || strlen(reason) > REASON_MAX)
         return og_error_set(OG_EINVAL, "%s needs a reason (1 to %d bytes)",
                             clearing ? "clearing a legal hold" : "a legal hold", REASON_MAX);
-    if ((error = art__scope(ctx, ref->tenant, ref->project, OG_RIGHT_ADMIN, sc)) < 0)
+    if ((error = og_artifacts__scope(ctx, ref->tenant, ref->project, OG_RIGHT_ADMIN, sc)) < 0)
         return error;
     /* A hold is what stands between the data and its deletion (and the tenant's): lifting it is
      * for the tenant's administrators or the platform's, not for whoever holds an admin grant on
@@ -234,9 +235,9 @@ static int hold_begin(og_ctx *ctx, const og_artifact_ref *ref, const char *reaso
     og_time_format(og_time_now_us(), now);
     if ((error = og_store_tx_begin(ctx->store)) < 0)
         return error;
-    if (ref->name && (error = art__find(ctx, sc, ref->name, 1, a)) < 0) {
+    if (ref->name && (error = og_artifacts__find(ctx, sc, ref->name, 1, a)) < 0) {
         og_store_tx_rollback(ctx->store);
-        art__row_free(a);
+        og_artifacts__row_free(a);
         return error;
     }
     return 0;
@@ -303,7 +304,7 @@ cleanup:
         og_store_tx_rollback(ctx->store);
     og_stmt_free(st);
     json_decref(analysis);
-    art__row_free(&a);
+    og_artifacts__row_free(&a);
     return error;
 }
 
@@ -345,7 +346,7 @@ cleanup:
         og_store_tx_rollback(ctx->store);
     og_stmt_free(st);
     json_decref(analysis);
-    art__row_free(&a);
+    og_artifacts__row_free(&a);
     return error;
 }
 
@@ -355,7 +356,7 @@ int og_artifact_hold_list(og_ctx *ctx, const char *tenant, int all, json_t **out
     og_stmt *st = NULL;
     char tenant_id[OG_ID_LEN];
     json_t *arr = json_array();
-    if ((error = art__tenant(ctx, tenant, tenant_id)) < 0)
+    if ((error = og_artifacts__tenant(ctx, tenant, tenant_id)) < 0)
         goto cleanup;
     if ((error = og_authz_check(&ctx->actor, tenant_id, OG_PERM_READ)) < 0)
         goto cleanup;
@@ -392,9 +393,9 @@ int og_artifact_hold_list(og_ctx *ctx, const char *tenant, int all, json_t **out
             }
             og_stmt_bind_text(one, 1, og_stmt_col_text(st, 10));
             if ((error = og_stmt_step(one)) == OG_ROW &&
-                (error = art__row_from_stmt(ctx, tenant_id, one, &a)) == 0) {
+                (error = og_artifacts__row_from_stmt(ctx, tenant_id, one, &a)) == 0) {
                 json_object_set_new(j, "artifact", json_string(a.name));
-                art__row_free(&a);
+                og_artifacts__row_free(&a);
             }
             og_stmt_free(one);
             if (error < 0) {
@@ -430,7 +431,7 @@ int og_artifact_retention_set(og_ctx *ctx, const char *tenant, const char *kind,
                             kind ? kind : "");
     if (keep_us < 0)
         return og_error_set(OG_EINVAL, "bad retention period");
-    if ((error = art__tenant(ctx, tenant, tenant_id)) < 0)
+    if ((error = og_artifacts__tenant(ctx, tenant, tenant_id)) < 0)
         return error;
     if ((error = og_authz_check(&ctx->actor, tenant_id, OG_PERM_USER_MANAGE)) < 0)
         return og_error_set(error, "setting retention needs the tenant-admin role");
@@ -475,7 +476,7 @@ int og_artifact_retention_list(og_ctx *ctx, const char *tenant, json_t **out)
     og_stmt *st = NULL;
     char tenant_id[OG_ID_LEN];
     json_t *arr = json_array();
-    if ((error = art__tenant(ctx, tenant, tenant_id)) < 0)
+    if ((error = og_artifacts__tenant(ctx, tenant, tenant_id)) < 0)
         goto cleanup;
     if ((error = og_authz_check(&ctx->actor, tenant_id, OG_PERM_READ)) < 0)
         goto cleanup;
@@ -537,12 +538,12 @@ static int wholes_of(og_ctx *ctx, const char *tenant_id, const char *part_id, in
     while ((error = og_stmt_step(st)) == OG_ROW) {
         if (++*count <= 3) {
             art_row w;
-            if ((error = art__load(ctx, tenant_id, og_stmt_col_text(st, 0), &w)) < 0)
+            if ((error = og_artifacts__load(ctx, tenant_id, og_stmt_col_text(st, 0), &w)) < 0)
                 break;
             int n = snprintf(names + used, size - used, "%s'%s'", used ? ", " : "", w.name);
             if (n > 0 && (size_t)n < size - used)
                 used += (size_t)n;
-            art__row_free(&w);
+            og_artifacts__row_free(&w);
         }
     }
     og_stmt_free(st);
@@ -595,7 +596,8 @@ static int set_deleted(og_ctx *ctx, const char *tenant_id, const art_row *a, int
     og_stmt_free(st);
     if (error < 0)
         return error;
-    return deleted_us ? art__index_remove(ctx, a->n) : art__reindex(ctx, tenant_id, a);
+    return deleted_us ? og_artifacts__index_remove(ctx, a->n)
+                      : og_artifacts__reindex(ctx, tenant_id, a);
 }
 
 static int audit_deletion(og_ctx *ctx, const art_scope *sc, const art_row *a, const char *action,
@@ -625,19 +627,19 @@ int og_artifact_delete(og_ctx *ctx, const og_artifact_ref *ref)
         error = og_error_set(OG_EINVAL, "missing artifact");
         goto done;
     }
-    if ((error = art__scope(ctx, ref->tenant, ref->project, OG_RIGHT_WRITE, &sc)) < 0)
+    if ((error = og_artifacts__scope(ctx, ref->tenant, ref->project, OG_RIGHT_WRITE, &sc)) < 0)
         goto done;
     if ((error = og_store_tx_begin(ctx->store)) < 0)
         goto done;
-    if ((error = art__find(ctx, &sc, ref->name, 0, &a)) < 0)
+    if ((error = og_artifacts__find(ctx, &sc, ref->name, 0, &a)) < 0)
         goto cleanup;
-    if ((error = art__held(ctx, a.project_id, a.id, why, sizeof(why))) < 0)
+    if ((error = og_artifacts__held(ctx, a.project_id, a.id, why, sizeof(why))) < 0)
         goto cleanup;
     if (error == 1) {
         error = og_error_set(OG_ECONFLICT, "artifact '%s' cannot be deleted: %s", ref->name, why);
         goto cleanup;
     }
-    if ((error = art__lock_check(ctx, a.id)) < 0)
+    if ((error = og_artifacts__lock_check(ctx, a.id)) < 0)
         goto cleanup;
     /* A part of a live artifact (a generated document's data snapshot) goes with it, never
      * alone: the document's provenance, and generating from it again, need it. */
@@ -658,7 +660,7 @@ int og_artifact_delete(og_ctx *ctx, const og_artifact_ref *ref)
         goto cleanup;
     json_array_foreach(parts, i, x)
     {
-        if ((error = art__load(ctx, sc.tenant_id, json_string_value(x), &pr)) < 0)
+        if ((error = og_artifacts__load(ctx, sc.tenant_id, json_string_value(x), &pr)) < 0)
             goto cleanup;
         if (pr.deleted_us)
             goto next;
@@ -667,7 +669,7 @@ int og_artifact_delete(og_ctx *ctx, const og_artifact_ref *ref)
             goto cleanup;
         if (count > 0)
             goto next;
-        if ((error = art__held(ctx, pr.project_id, pr.id, why, sizeof(why))) < 0)
+        if ((error = og_artifacts__held(ctx, pr.project_id, pr.id, why, sizeof(why))) < 0)
             goto cleanup;
         if (error == 1) {
             error = og_error_set(OG_ECONFLICT,
@@ -676,7 +678,7 @@ int og_artifact_delete(og_ctx *ctx, const og_artifact_ref *ref)
                                  ref->name, pr.name, why);
             goto cleanup;
         }
-        if ((error = art__lock_check(ctx, pr.id)) < 0) {
+        if ((error = og_artifacts__lock_check(ctx, pr.id)) < 0) {
             og_error_wrap("artifact '%s' cannot be deleted with its part '%s'", ref->name, pr.name);
             goto cleanup;
         }
@@ -684,7 +686,7 @@ int og_artifact_delete(og_ctx *ctx, const og_artifact_ref *ref)
             (error = audit_deletion(ctx, &sc, &pr, "artifact.delete", a.id)) < 0)
             goto cleanup;
     next:
-        art__row_free(&pr);
+        og_artifacts__row_free(&pr);
     }
     if ((error = og_store_tx_commit(ctx->store)) < 0)
         goto cleanup;
@@ -694,8 +696,8 @@ cleanup:
         og_store_tx_rollback(ctx->store);
 done:
     json_decref(parts);
-    art__row_free(&pr);
-    art__row_free(&a);
+    og_artifacts__row_free(&pr);
+    og_artifacts__row_free(&a);
     return error;
 }
 
@@ -715,17 +717,17 @@ int og_artifact_undelete(og_ctx *ctx, const og_artifact_ref *ref, json_t **out)
         error = og_error_set(OG_EINVAL, "missing artifact");
         goto done;
     }
-    if ((error = art__scope(ctx, ref->tenant, ref->project, OG_RIGHT_WRITE, &sc)) < 0)
+    if ((error = og_artifacts__scope(ctx, ref->tenant, ref->project, OG_RIGHT_WRITE, &sc)) < 0)
         goto done;
     if ((error = og_store_tx_begin(ctx->store)) < 0)
         goto done;
-    if ((error = art__find(ctx, &sc, ref->name, 1, &a)) < 0)
+    if ((error = og_artifacts__find(ctx, &sc, ref->name, 1, &a)) < 0)
         goto cleanup;
     if (!a.deleted_us) {
         error = og_error_set(OG_ECONFLICT, "artifact '%s' is not deleted", ref->name);
         goto cleanup;
     }
-    if ((error = art__lock_check(ctx, a.id)) < 0)
+    if ((error = og_artifacts__lock_check(ctx, a.id)) < 0)
         goto cleanup;
     if ((error = set_deleted(ctx, sc.tenant_id, &a, 0, NULL)) < 0 ||
         (error = audit_deletion(ctx, &sc, &a, "artifact.undelete", NULL)) < 0)
@@ -744,11 +746,11 @@ int og_artifact_undelete(og_ctx *ctx, const og_artifact_ref *ref, json_t **out)
     st = NULL;
     json_array_foreach(with, i, x)
     {
-        if ((error = art__load(ctx, sc.tenant_id, json_string_value(x), &pr)) < 0 ||
+        if ((error = og_artifacts__load(ctx, sc.tenant_id, json_string_value(x), &pr)) < 0 ||
             (error = set_deleted(ctx, sc.tenant_id, &pr, 0, NULL)) < 0 ||
             (error = audit_deletion(ctx, &sc, &pr, "artifact.undelete", a.id)) < 0)
             goto cleanup;
-        art__row_free(&pr);
+        og_artifacts__row_free(&pr);
     }
     if ((error = og_store_tx_commit(ctx->store)) < 0)
         goto cleanup;
@@ -761,8 +763,8 @@ cleanup:
 done:
     og_stmt_free(st);
     json_decref(with);
-    art__row_free(&pr);
-    art__row_free(&a);
+    og_artifacts__row_free(&pr);
+    og_artifacts__row_free(&a);
     return error;
 }
 
@@ -790,7 +792,7 @@ static int purge_blocked(og_ctx *ctx, const art_scope *sc, const art_row *a, cha
                          size_t whysz)
 {
     og_stmt *st = NULL;
-    int error = art__held(ctx, a->project_id, a->id, why, whysz);
+    int error = og_artifacts__held(ctx, a->project_id, a->id, why, whysz);
     if (error != 0)
         return error;
     if ((error = og_stmt_prepare(&st, ctx->store,
@@ -828,7 +830,7 @@ static int purge_rows(og_ctx *ctx, const art_scope *sc, const art_row *a, const 
     json_t *x, *analysis = NULL;
     if ((error = orphans(ctx, sc->tenant_id, a->id, gone)) < 0)
         return error;
-    if ((error = art__index_remove(ctx, a->n)) < 0)
+    if ((error = og_artifacts__index_remove(ctx, a->n)) < 0)
         return error;
     if ((error = exec1(ctx, "DELETE FROM art_versions WHERE artifact_id = ?", a->id, NULL)) < 0 ||
         (error = exec1(ctx, "DELETE FROM art_locks WHERE artifact_id = ?", a->id, NULL)) < 0 ||
@@ -867,11 +869,11 @@ int og_artifact_purge(og_ctx *ctx, const og_artifact_ref *ref)
         error = og_error_set(OG_EINVAL, "missing artifact");
         goto done;
     }
-    if ((error = art__scope(ctx, ref->tenant, ref->project, OG_RIGHT_ADMIN, &sc)) < 0)
+    if ((error = og_artifacts__scope(ctx, ref->tenant, ref->project, OG_RIGHT_ADMIN, &sc)) < 0)
         goto done;
     if ((error = og_store_tx_begin(ctx->store)) < 0)
         goto done;
-    if ((error = art__find(ctx, &sc, ref->name, 1, &a)) < 0)
+    if ((error = og_artifacts__find(ctx, &sc, ref->name, 1, &a)) < 0)
         goto cleanup;
     if (!a.deleted_us) {
         error =
@@ -900,7 +902,7 @@ int og_artifact_purge(og_ctx *ctx, const og_artifact_ref *ref)
      * those stay deleted, on their own, to be purged when they may. */
     json_array_foreach(parts, i, x)
     {
-        if ((error = art__load(ctx, sc.tenant_id, json_string_value(x), &pr)) < 0)
+        if ((error = og_artifacts__load(ctx, sc.tenant_id, json_string_value(x), &pr)) < 0)
             goto cleanup;
         if (pr.deleted_us &&
             (error = wholes_of(ctx, sc.tenant_id, pr.id, 0, NULL, names, sizeof(names), &count)) ==
@@ -909,13 +911,14 @@ int og_artifact_purge(og_ctx *ctx, const og_artifact_ref *ref)
             error = purge_rows(ctx, &sc, &pr, a.id, gone);
         if (error < 0)
             goto cleanup;
-        art__row_free(&pr);
+        og_artifacts__row_free(&pr);
     }
     if ((error = og_store_tx_commit(ctx->store)) < 0)
         goto cleanup;
     /* The rows are gone for good; now the files. A crash here leaves unreferenced ciphertext,
      * which nothing can name any more. */
-    json_array_foreach(gone, i, x) art__obj_unlink(ctx, sc.tenant_id, json_string_value(x));
+    json_array_foreach(gone, i, x)
+        og_artifacts__obj_unlink(ctx, sc.tenant_id, json_string_value(x));
     error = 0;
 cleanup:
     if (error < 0)
@@ -923,8 +926,8 @@ cleanup:
 done:
     json_decref(gone);
     json_decref(parts);
-    art__row_free(&pr);
-    art__row_free(&a);
+    og_artifacts__row_free(&pr);
+    og_artifacts__row_free(&a);
     return error;
 }
 
@@ -966,13 +969,13 @@ static int hold_blockers(og_ctx *ctx, const char *tenant_id, json_t *out)
         char on[OG_ARTIFACT_NAME_MAX + 128];
         if (!og_stmt_col_is_null(st, 1)) {
             art_row a;
-            if ((error = art__load(ctx, tenant_id, og_stmt_col_text(st, 1), &a)) < 0) {
+            if ((error = og_artifacts__load(ctx, tenant_id, og_stmt_col_text(st, 1), &a)) < 0) {
                 json_decref(b);
                 break;
             }
             json_object_set_new(b, "artifact", json_string(a.name));
             snprintf(on, sizeof(on), "artifact '%s' in project '%s'", a.name, project);
-            art__row_free(&a);
+            og_artifacts__row_free(&a);
         } else {
             snprintf(on, sizeof(on), "project '%s'", project);
         }
@@ -1019,7 +1022,7 @@ static int retention_blockers(og_ctx *ctx, const char *tenant_id, json_t *out)
         art_row a;
         if (++n > BLOCKERS_NAMED)
             continue;
-        if ((error = art__row_from_stmt(ctx, tenant_id, st, &a)) < 0)
+        if ((error = og_artifacts__row_from_stmt(ctx, tenant_id, st, &a)) < 0)
             break;
         const char *project = og_stmt_col_text(st, 12);
         int64_t keep = og_stmt_col_int(st, 13);
@@ -1038,7 +1041,7 @@ static int retention_blockers(og_ctx *ctx, const char *tenant_id, json_t *out)
                      "not archived yet)",
                      a.kind, a.name, project, a.kind, days);
         }
-        art__row_free(&a);
+        og_artifacts__row_free(&a);
         append_blocker(out, b, text, hint);
     }
     og_stmt_free(st);

@@ -46,7 +46,7 @@ cleanup:
     return error;
 }
 
-int art__keys(og_ctx *ctx, const char *tenant_id, int create, art_keys *out)
+int og_artifacts__keys(og_ctx *ctx, const char *tenant_id, int create, art_keys *out)
 {
     int error = keys_load(ctx, tenant_id, out);
     og_stmt *st = NULL;
@@ -84,7 +84,7 @@ cleanup:
     return error;
 }
 
-int art__mac_hex(const uint8_t key[32], const char *a, const char *b, char out[65])
+int og_artifacts__mac_hex(const uint8_t key[32], const char *a, const char *b, char out[65])
 {
     uint8_t mac[32];
     size_t alen = strlen(a), blen = strlen(b);
@@ -104,7 +104,7 @@ int art__mac_hex(const uint8_t key[32], const char *a, const char *b, char out[6
     return 0;
 }
 
-const char *art__actor_label(const og_actor *a, char *out, size_t size)
+const char *og_artifacts__actor_label(const og_actor *a, char *out, size_t size)
 {
     og_actor_label(a, out, size);
     return out;
@@ -112,7 +112,7 @@ const char *art__actor_label(const og_actor *a, char *out, size_t size)
 
 /* Names are free text for people (spaces, capitals, dots) but not control characters or
  * slashes, which would make URLs and file names ambiguous. */
-int art__name_valid(const char *name)
+int og_artifacts__name_valid(const char *name)
 {
     size_t n = name ? strlen(name) : 0;
     if (n == 0 || n > OG_ARTIFACT_NAME_MAX || name[0] == ' ' || name[n - 1] == ' ')

@@ -61,7 +61,7 @@ static uint32_t fnv1a(const char *s, size_t n)
     return h;
 }
 
-art_tok *art__tok_new(int html)
+art_tok *og_artifacts__tok_new(int html)
 {
     art_tok *t = calloc(1, sizeof(*t));
     if (!t)
@@ -71,12 +71,12 @@ art_tok *art__tok_new(int html)
     return t;
 }
 
-void art__tok_set_html(art_tok *t, int html)
+void og_artifacts__tok_set_html(art_tok *t, int html)
 {
     t->html = html;
 }
 
-void art__tok_free(art_tok *t)
+void og_artifacts__tok_free(art_tok *t)
 {
     if (!t)
         return;
@@ -171,7 +171,7 @@ static void end_word(art_tok *t)
     t->curlen = 0;
 }
 
-void art__tok_feed(art_tok *t, const void *data, size_t len)
+void og_artifacts__tok_feed(art_tok *t, const void *data, size_t len)
 {
     const uint8_t *p = data;
     size_t i = 0;
@@ -281,7 +281,7 @@ static int word_mac(const uint8_t key[32], uint64_t tag, const char *w, size_t n
     return 0;
 }
 
-int art__tok_index(art_tok *t, const uint8_t key[32], og_buf *out)
+int og_artifacts__tok_index(art_tok *t, const uint8_t key[32], og_buf *out)
 {
     char mac[18];
     int error;
@@ -301,13 +301,13 @@ int art__tok_index(art_tok *t, const uint8_t key[32], og_buf *out)
 
 static int index_text(const uint8_t key[32], const char *text, size_t len, og_buf *out)
 {
-    art_tok *t = art__tok_new(0);
+    art_tok *t = og_artifacts__tok_new(0);
     int error;
     if (!t)
         return og_error_set(OG_ERROR, "out of memory");
-    art__tok_feed(t, text, len);
-    error = art__tok_index(t, key, out);
-    art__tok_free(t);
+    og_artifacts__tok_feed(t, text, len);
+    error = og_artifacts__tok_index(t, key, out);
+    og_artifacts__tok_free(t);
     return error;
 }
 
@@ -352,8 +352,8 @@ static int meta_text(json_t *v, og_buf *out, int depth)
     }
 }
 
-int art__index_meta(const uint8_t key[32], const char *name, json_t *meta, og_buf *name_out,
-                    og_buf *meta_out)
+int og_artifacts__index_meta(const uint8_t key[32], const char *name, json_t *meta,
+                             og_buf *name_out, og_buf *meta_out)
 {
     og_buf text;
     int error;
@@ -372,7 +372,7 @@ cleanup:
     return error;
 }
 
-int art__index_remove(og_ctx *ctx, int64_t n)
+int og_artifacts__index_remove(og_ctx *ctx, int64_t n)
 {
     og_stmt *st = NULL;
     int error = og_stmt_prepare(&st, ctx->store, "DELETE FROM art_fts WHERE rowid = ?");
@@ -384,8 +384,8 @@ int art__index_remove(og_ctx *ctx, int64_t n)
     return error < 0 ? error : 0;
 }
 
-int art__index_put(og_ctx *ctx, const char *tenant_id, const art_row *a, const char *body_index,
-                   int keep_body, const art_keys *keys)
+int og_artifacts__index_put(og_ctx *ctx, const char *tenant_id, const art_row *a,
+                            const char *body_index, int keep_body, const art_keys *keys)
 {
     int error = -1;
     og_stmt *st = NULL;
@@ -396,9 +396,9 @@ int art__index_put(og_ctx *ctx, const char *tenant_id, const art_row *a, const c
     og_buf_init(&mb, (size_t)4 << 20);
     if (keys)
         k = *keys;
-    else if ((error = art__keys(ctx, tenant_id, 1, &k)) < 0)
+    else if ((error = og_artifacts__keys(ctx, tenant_id, 1, &k)) < 0)
         return error;
-    error = art__index_meta(k.search, a->name, a->meta, &nb, &mb);
+    error = og_artifacts__index_meta(k.search, a->name, a->meta, &nb, &mb);
     og_crypto_wipe(&k, sizeof(k));
     if (error < 0)
         goto cleanup;
@@ -415,7 +415,7 @@ int art__index_put(og_ctx *ctx, const char *tenant_id, const art_row *a, const c
         st = NULL;
         body_index = kept;
     }
-    if ((error = art__index_remove(ctx, a->n)) < 0)
+    if ((error = og_artifacts__index_remove(ctx, a->n)) < 0)
         goto cleanup;
     if ((error = og_stmt_prepare(
              &st, ctx->store,
@@ -576,12 +576,13 @@ static int snippet_of(og_ctx *ctx, const char *tenant_id, const art_row *a, cons
     media[0] = '\0';
     *size = 0;
     if (a->latest) {
-        if ((error = art__version(ctx, tenant_id, a, 0, &v, object)) < 0)
+        if ((error = og_artifacts__version(ctx, tenant_id, a, 0, &v, object)) < 0)
             goto cleanup;
         og_strlcpy(media, v.media_type, mediasz);
         *size = (int64_t)v.size;
-        if (art__media_is_text(v.media_type) &&
-            (error = art__obj_read_prefix(ctx, tenant_id, object, SNIPPET_SOURCE_MAX, &src)) < 0)
+        if (og_artifacts__media_is_text(v.media_type) &&
+            (error = og_artifacts__obj_read_prefix(ctx, tenant_id, object, SNIPPET_SOURCE_MAX,
+                                                   &src)) < 0)
             goto cleanup;
     }
     if (src.len == 0) {
@@ -592,7 +593,7 @@ static int snippet_of(og_ctx *ctx, const char *tenant_id, const art_row *a, cons
             og_buf_puts(&src, m);
         free(m);
     }
-    size_t n = flatten(src.data, src.len, art__media_is_html(media));
+    size_t n = flatten(src.data, src.len, og_artifacts__media_is_html(media));
     if (make_snippet(src.data, n, qw, nq, &snip) < 0) {
         error = og_error_code() ? og_error_code() : OG_ERROR;
         goto cleanup;
@@ -638,7 +639,7 @@ static int project_right(og_ctx *ctx, const char *tenant_id, const char *project
     og_stmt_free(st);
     if (error < 0)
         return error;
-    if ((error = art__right(ctx, tenant_id, project_id, &slot->right, NULL, 0)) < 0)
+    if ((error = og_artifacts__right(ctx, tenant_id, project_id, &slot->right, NULL, 0)) < 0)
         return error;
     if (slot == &tmp) {
         /* Cache full: hand back a copy that lives in the last slot. */
@@ -675,14 +676,14 @@ int og_artifact_search(og_ctx *ctx, const char *tenant, const char *query, int l
         error = og_error_set(OG_EINVAL, "bad query (1 to 1024 bytes)");
         goto cleanup;
     }
-    if ((error = art__tenant(ctx, tenant, tenant_id)) < 0)
+    if ((error = og_artifacts__tenant(ctx, tenant, tenant_id)) < 0)
         goto cleanup;
     if (!(nq = query_words(query, qw, QUERY_WORDS_MAX))) {
         error = og_error_set(
             OG_EINVAL, "query '%s' has no searchable word (2 or more letters or digits)", query);
         goto cleanup;
     }
-    error = art__keys(ctx, tenant_id, 0, &k);
+    error = og_artifacts__keys(ctx, tenant_id, 0, &k);
     if (error == OG_ENOTFOUND) { /* nothing was ever stored in this tenant */
         og_error_clear();
         *out = arr;
@@ -766,13 +767,13 @@ int og_artifact_search(og_ctx *ctx, const char *tenant, const char *query, int l
             if (pc->right < OG_RIGHT_READ)
                 continue;
             art_row a;
-            if ((error = art__row_from_stmt(ctx, tenant_id, rst, &a)) < 0)
+            if ((error = og_artifacts__row_from_stmt(ctx, tenant_id, rst, &a)) < 0)
                 goto cleanup;
             char *snip = NULL, media[128];
             int64_t size = 0;
             error = snippet_of(ctx, tenant_id, &a, qw, nq, &snip, media, sizeof(media), &size);
             if (error < 0) {
-                art__row_free(&a);
+                og_artifacts__row_free(&a);
                 goto cleanup;
             }
             json_array_append_new(arr,
@@ -781,7 +782,7 @@ int og_artifact_search(og_ctx *ctx, const char *tenant, const char *query, int l
                                             a.state, "version", (json_int_t)a.latest, "media_type",
                                             media, "size", (json_int_t)size, "snippet", snip));
             free(snip);
-            art__row_free(&a);
+            og_artifacts__row_free(&a);
         }
         if (error < 0)
             goto cleanup;
