@@ -5,6 +5,7 @@
 #include "opsgate/artifacts.h"
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #define ART_AREA "artifacts"
@@ -132,9 +133,9 @@ int og_artifacts__obj_read_prefix(og_ctx *ctx, const char *tenant_id, const char
 const char *og_artifacts__media_by_name(const char *name);
 /* Sniff from the first bytes. Never NULL. */
 const char *og_artifacts__media_sniff(const uint8_t *head, size_t len);
-int og_artifacts__media_valid(const char *t);
-int og_artifacts__media_is_text(const char *t);
-int og_artifacts__media_is_html(const char *t);
+bool og_artifacts__media_valid(const char *t);
+bool og_artifacts__media_is_text(const char *t);
+bool og_artifacts__media_is_html(const char *t);
 
 /* ---- search index ---- */
 typedef struct art_tok art_tok;
@@ -169,6 +170,6 @@ int og_artifacts__set_state_exec(og_ctx *ctx, const char *tenant_id, const char 
 
 /* ---- small helpers ---- */
 const char *og_artifacts__actor_label(const og_actor *a, char *out, size_t size);
-int og_artifacts__name_valid(const char *name);
+bool og_artifacts__name_valid(const char *name);
 
 #endif

@@ -106,32 +106,32 @@ const char *og_artifacts__media_sniff(const uint8_t *head, size_t len)
 }
 
 /* type/subtype of RFC 6838 restricted-name characters, optional parameters not allowed. */
-int og_artifacts__media_valid(const char *t)
+bool og_artifacts__media_valid(const char *t)
 {
     size_t n = t ? strlen(t) : 0;
     int slash = 0;
     if (n < 3 || n > 127)
-        return 0;
+        return false;
     for (size_t i = 0; i < n; i++) {
         char c = t[i];
         if (c == '/') {
             if (slash++ || i == 0 || i == n - 1)
-                return 0;
+                return false;
         } else if (!isalnum((unsigned char)c) && !strchr("!#$&-^_.+", c)) {
-            return 0;
+            return false;
         }
     }
     return slash == 1;
 }
 
-int og_artifacts__media_is_text(const char *t)
+bool og_artifacts__media_is_text(const char *t)
 {
     return t && (strncmp(t, "text/", 5) == 0 || strcmp(t, "application/json") == 0 ||
                  strcmp(t, "application/xml") == 0 || strcmp(t, "application/yaml") == 0 ||
                  strcmp(t, "image/svg+xml") == 0);
 }
 
-int og_artifacts__media_is_html(const char *t)
+bool og_artifacts__media_is_html(const char *t)
 {
     return t && (strcmp(t, "text/html") == 0 || strcmp(t, "application/xml") == 0 ||
                  strcmp(t, "image/svg+xml") == 0);
