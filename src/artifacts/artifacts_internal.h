@@ -67,6 +67,10 @@ int og_artifacts__find(og_ctx *ctx, const art_scope *sc, const char *name, int a
 /* The same with the tenant's keys already loaded (NULL = load them). */
 int og_artifacts__find_k(og_ctx *ctx, const art_scope *sc, const char *name, int allow_deleted,
                          const art_keys *keys, art_row *out);
+/* The columns a row is read from (og_artifacts__row_from_stmt), with the table as "a". */
+#define ART_ROW_COLS                                                                               \
+    "a.n, a.id, a.project_id, a.sealed, a.kind, a.state, a.latest, a.created_at, a.created_by,"    \
+    " a.updated_at, a.archived_us, a.deleted_us"
 /* Fill a row from a statement selecting the artifact columns in art_artifacts order (n, id,
  * project_id, sealed, kind, state, latest, created_at, created_by, updated_at, archived_us,
  * deleted_us), opening the sealed name and metadata. */
@@ -81,9 +85,23 @@ json_t *og_artifacts__row_json(const art_row *r, const art_scope *sc);
 /* Versions: load one (number 0 = latest) with its object name. */
 int og_artifacts__version(og_ctx *ctx, const char *tenant_id, const art_row *a, int64_t number,
                           og_artifact_version *out, char object[65]);
+/* The columns a version is read from (og_artifacts__version_from_stmt). */
+#define ART_VERSION_COLS                                                                           \
+    "artifact_id, number, author, created_at, size, media_type, object, sealed, restored_from"
+/* Fill v (and object, when not NULL) from a statement selecting ART_VERSION_COLS, opening the
+ * sealed hash and message. OG_ECORRUPT for a malformed record. */
+int og_artifacts__version_from_stmt(og_ctx *ctx, const char *tenant_id, og_stmt *st,
+                                    og_artifact_version *v, char object[65]);
 /* Add a version row and move the artifact's latest; audits nothing (callers do). */
 int og_artifacts__version_add(og_ctx *ctx, const char *tenant_id, art_row *a,
                               og_artifact_version *v, const char *object);
+
+/* Parse metadata text (NULL = none: *out NULL) into a JSON object (caller frees): OG_EINVAL
+ * naming the problem, OG_ETOOBIG past OG_ARTIFACT_META_MAX. */
+int og_artifacts__meta_parse(const char *text, json_t **out);
+/* 0 when the artifact may take a new version from this actor (not deleted, of this kind when
+ * kind is set, a draft, not locked by another); else OG_ECONFLICT or OG_EINVAL naming it. */
+int og_artifacts__writable(og_ctx *ctx, const art_row *a, const char *kind, const char *name);
 
 /* 0 when nobody else holds a live lock on the artifact; OG_ECONFLICT naming the holder. */
 int og_artifacts__lock_check(og_ctx *ctx, const char *artifact_id);
@@ -138,6 +156,25 @@ bool og_artifacts__media_is_text(const char *t);
 bool og_artifacts__media_is_html(const char *t);
 
 /* ---- search index ---- */
+/* Words: runs of ASCII letters and digits and of non-ASCII bytes (UTF-8 letters), ASCII folded to
+ * lower case, ART_WORD_MIN to ART_WORD_MAX bytes (longer runs are cut, the same way for documents
+ * and queries). */
+#define ART_WORD_MAX 64
+#define ART_WORD_MIN 2
+static inline bool og_artifacts__word_byte(uint8_t c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c >= 0x80;
+}
+static inline char og_artifacts__fold(uint8_t c)
+{
+    return (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+}
+/* A fingerprint of a search key (never 0), tagging the word hashes memoised under it. */
+uint64_t og_artifacts__key_tag(const uint8_t key[32]);
+/* The index form of one word: "h" + 16 hex of its keyed hash; out holds 18 bytes. tag is
+ * og_artifacts__key_tag(key). */
+int og_artifacts__word_mac(const uint8_t key[32], uint64_t tag, const char *w, size_t n,
+                           char out[18]);
 typedef struct art_tok art_tok;
 /* A streaming tokenizer collecting distinct words with counts, bounded in memory. html = skip
  * tags. Returns NULL when out of memory. */
