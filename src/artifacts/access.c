@@ -192,9 +192,7 @@ int og_project_create(og_ctx *ctx, const char *tenant, const char *key, const ch
                       og_project *out)
 {
     int error = -1;
-    og_stmt *st = NULL;
     og_project p;
-    json_t *analysis = NULL;
     char tenant_id[OG_ID_LEN];
     memset(&p, 0, sizeof(p));
     if ((error = og_artifacts__tenant(ctx, tenant, tenant_id)) < 0)
@@ -227,36 +225,21 @@ int og_project_create(og_ctx *ctx, const char *tenant, const char *key, const ch
 
     if ((error = og_store_tx_begin(ctx->store)) < 0)
         return error;
-    if ((error = og_stmt_prepare(&st, ctx->store,
-                                 "INSERT INTO art_projects (id, tenant_id, key, name, created_at,"
-                                 " created_by) VALUES (?, ?, ?, ?, ?, ?)")) < 0)
-        goto cleanup;
-    og_stmt_bind_text(st, 1, p.id);
-    og_stmt_bind_text(st, 2, p.tenant_id);
-    og_stmt_bind_text(st, 3, p.key);
-    og_stmt_bind_text(st, 4, p.name);
-    og_stmt_bind_text(st, 5, p.created_at);
-    og_stmt_bind_text(st, 6, p.created_by);
-    if ((error = og_stmt_step(st)) < 0) {
-        if (error == OG_EEXISTS)
-            og_error_set(OG_EEXISTS, "project '%s' already exists", key);
-        goto cleanup;
-    }
-    analysis = json_pack("{s:s, s:s}", "key", p.key, "name", p.name);
-    if ((error = og_audit_log(ctx, tenant_id, ART_AREA, "project.create", "project", p.id,
-                              analysis)) < 0)
-        goto cleanup;
-    if ((error = og_store_tx_commit(ctx->store)) < 0)
-        goto cleanup;
+    error =
+        og_artifacts__exec(ctx,
+                           "INSERT INTO art_projects (id, tenant_id, key, name, created_at,"
+                           " created_by) VALUES (?, ?, ?, ?, ?, ?)",
+                           "tttttt", p.id, p.tenant_id, p.key, p.name, p.created_at, p.created_by);
+    if (error == OG_EEXISTS)
+        og_error_set(OG_EEXISTS, "project '%s' already exists", key);
+    if (error >= 0)
+        error = og_artifacts__audit(ctx, tenant_id, "project.create", "project", p.id,
+                                    json_pack("{s:s, s:s}", "key", p.key, "name", p.name));
+    if ((error = og_store_tx_end(ctx->store, error)) < 0)
+        return error;
     if (out)
         *out = p;
-    error = 0;
-cleanup:
-    if (error < 0)
-        og_store_tx_rollback(ctx->store);
-    og_stmt_free(st);
-    json_decref(analysis);
-    return error;
+    return 0;
 }
 
 int og_project_get(og_ctx *ctx, const char *tenant, const char *key, og_project *out)
@@ -317,16 +300,56 @@ int og_project_list_all(og_ctx *ctx, const char *tenant, json_t **out)
     return project_list(ctx, tenant, 1, out);
 }
 
+/* The change itself, inside project_change's transaction: the row and the audit record. */
+static int project_change_row(og_ctx *ctx, const art_scope *sc, const char *name, int archive,
+                              const char *now, const char *by)
+{
+    int error;
+    json_t *analysis;
+    if (name) {
+        if (sc->project.archived_at[0])
+            return og_error_set(OG_ECONFLICT,
+                                "project '%s' is archived and read-only: unarchive it to "
+                                "rename it",
+                                sc->project.key);
+        if (strcmp(sc->project.name, name) == 0)
+            return og_error_set(OG_ECONFLICT, "project '%s' is already named '%s'", sc->project.key,
+                                name);
+        error = og_artifacts__exec(ctx, "UPDATE art_projects SET name = ? WHERE id = ?", "tt", name,
+                                   sc->project.id);
+        analysis = json_pack("{s:s, s:s, s:s}", "key", sc->project.key, "from", sc->project.name,
+                             "to", name);
+    } else {
+        if (!!sc->project.archived_at[0] == !!archive)
+            return og_error_set(OG_ECONFLICT, "project '%s' is %s", sc->project.key,
+                                archive ? "already archived" : "not archived");
+        error =
+            og_artifacts__exec(ctx,
+                               "UPDATE art_projects SET archived_at = ?, archived_by = ?"
+                               " WHERE id = ?",
+                               "ttt", archive ? now : NULL, archive ? by : NULL, sc->project.id);
+        analysis = archive ? json_pack("{s:s}", "key", sc->project.key)
+                           : json_pack("{s:s, s:s}", "key", sc->project.key, "archived_at",
+                                       sc->project.archived_at);
+    }
+    if (error < 0) {
+        json_decref(analysis);
+        return error;
+    }
+    return og_artifacts__audit(ctx, sc->tenant_id,
+                               name      ? "project.rename"
+                               : archive ? "project.archive"
+                                         : "project.unarchive",
+                               "project", sc->project.id, analysis);
+}
+
 /* Rename (name != NULL) or archive/unarchive (archive 1/0) a project. */
 static int project_change(og_ctx *ctx, const char *tenant, const char *key, const char *name,
                           int archive, og_project *out)
 {
     int error = -1;
-    og_stmt *st = NULL;
     art_scope sc;
-    json_t *analysis = NULL;
     char now[OG_TIME_LEN], by[160];
-    const char *action;
     if (name && (!*name || strlen(name) >= sizeof(sc.project.name)))
         return og_error_set(OG_EINVAL, "bad project name '%s' (1 to %zu bytes)", name,
                             sizeof(sc.project.name) - 1);
@@ -346,68 +369,17 @@ static int project_change(og_ctx *ctx, const char *tenant, const char *key, cons
     if ((error = og_store_tx_begin(ctx->store)) < 0)
         return error;
     /* Again inside the transaction: a concurrent archive must not be missed. */
-    if ((error = project_find(ctx, sc.tenant_id, sc.project.key, &sc.project)) < 0)
-        goto cleanup;
-    if (name) {
-        action = "project.rename";
-        if (sc.project.archived_at[0]) {
-            error = og_error_set(OG_ECONFLICT,
-                                 "project '%s' is archived and read-only: unarchive it to "
-                                 "rename it",
-                                 sc.project.key);
-            goto cleanup;
-        }
-        if (strcmp(sc.project.name, name) == 0) {
-            error = og_error_set(OG_ECONFLICT, "project '%s' is already named '%s'", sc.project.key,
-                                 name);
-            goto cleanup;
-        }
-        error = og_stmt_prepare(&st, ctx->store, "UPDATE art_projects SET name = ? WHERE id = ?");
-        if (error < 0)
-            goto cleanup;
-        og_stmt_bind_text(st, 1, name);
-        og_stmt_bind_text(st, 2, sc.project.id);
-        analysis = json_pack("{s:s, s:s, s:s}", "key", sc.project.key, "from", sc.project.name,
-                             "to", name);
-    } else {
-        action = archive ? "project.archive" : "project.unarchive";
-        if (!!sc.project.archived_at[0] == !!archive) {
-            error = og_error_set(OG_ECONFLICT, "project '%s' is %s", sc.project.key,
-                                 archive ? "already archived" : "not archived");
-            goto cleanup;
-        }
-        error = og_stmt_prepare(&st, ctx->store,
-                                "UPDATE art_projects SET archived_at = ?, archived_by = ?"
-                                " WHERE id = ?");
-        if (error < 0)
-            goto cleanup;
-        og_stmt_bind_text(st, 1, archive ? now : NULL);
-        og_stmt_bind_text(st, 2, archive ? by : NULL);
-        og_stmt_bind_text(st, 3, sc.project.id);
-        analysis = archive ? json_pack("{s:s}", "key", sc.project.key)
-                           : json_pack("{s:s, s:s}", "key", sc.project.key, "archived_at",
-                                       sc.project.archived_at);
-    }
-    if ((error = og_stmt_step(st)) < 0)
-        goto cleanup;
-    if ((error = og_audit_log(ctx, sc.tenant_id, ART_AREA, action, "project", sc.project.id,
-                              analysis)) < 0)
-        goto cleanup;
-    if ((error = og_store_tx_commit(ctx->store)) < 0)
-        goto cleanup;
+    if ((error = project_find(ctx, sc.tenant_id, sc.project.key, &sc.project)) >= 0)
+        error = project_change_row(ctx, &sc, name, archive, now, by);
+    if ((error = og_store_tx_end(ctx->store, error)) < 0)
+        return error;
     if (name)
         og_strlcpy(sc.project.name, name, sizeof(sc.project.name));
     else
         og_strlcpy(sc.project.archived_at, archive ? now : "", sizeof(sc.project.archived_at));
     if (out)
         *out = sc.project;
-    error = 0;
-cleanup:
-    if (error < 0)
-        og_store_tx_rollback(ctx->store);
-    og_stmt_free(st);
-    json_decref(analysis);
-    return error;
+    return 0;
 }
 
 int og_project_rename(og_ctx *ctx, const char *tenant, const char *key, const char *name,
@@ -430,10 +402,8 @@ int og_access_grant(og_ctx *ctx, const char *tenant, const char *project, const 
                     og_artifact_right right, int64_t until_us)
 {
     int error = -1;
-    og_stmt *st = NULL;
     art_scope sc;
     og_user u;
-    json_t *analysis = NULL;
     char by[160], now[OG_TIME_LEN], until_s[OG_TIME_LEN] = "";
     if (right < OG_RIGHT_READ || right > OG_RIGHT_ADMIN)
         return og_error_set(OG_EINVAL, "bad right %d", (int)right);
@@ -454,80 +424,44 @@ int og_access_grant(og_ctx *ctx, const char *tenant, const char *project, const 
         og_time_format(until_us, until_s);
     if ((error = og_store_tx_begin(ctx->store)) < 0)
         return error;
-    if ((error = og_stmt_prepare(&st, ctx->store,
-                                 "INSERT OR REPLACE INTO art_grants (project_id, user_id,"
-                                 " tenant_id, user_name, access, until_us, granted_by, granted_at)"
-                                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) < 0)
-        goto cleanup;
-    og_stmt_bind_text(st, 1, sc.project.id);
-    og_stmt_bind_text(st, 2, u.id);
-    og_stmt_bind_text(st, 3, sc.tenant_id);
-    og_stmt_bind_text(st, 4, u.name);
-    og_stmt_bind_text(st, 5, og_artifact_right_name(right));
-    if (until_us)
-        og_stmt_bind_int(st, 6, until_us);
-    else
-        og_stmt_bind_null(st, 6);
-    og_stmt_bind_text(st, 7, by);
-    og_stmt_bind_text(st, 8, now);
-    if ((error = og_stmt_step(st)) < 0)
-        goto cleanup;
-    analysis = json_pack("{s:s, s:s, s:s, s:s, s:s?}", "project", sc.project.key, "user", u.name,
-                         "user_id", u.id, "right", og_artifact_right_name(right), "until",
-                         until_us ? until_s : NULL);
-    if ((error = og_audit_log(ctx, sc.tenant_id, ART_AREA, "access.grant", "project", sc.project.id,
-                              analysis)) < 0)
-        goto cleanup;
-    if ((error = og_store_tx_commit(ctx->store)) < 0)
-        goto cleanup;
-    error = 0;
-cleanup:
-    if (error < 0)
-        og_store_tx_rollback(ctx->store);
-    og_stmt_free(st);
-    json_decref(analysis);
-    return error;
+    error = og_artifacts__exec(ctx,
+                               "INSERT OR REPLACE INTO art_grants (project_id, user_id,"
+                               " tenant_id, user_name, access, until_us, granted_by, granted_at)"
+                               " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                               "tttttItt", sc.project.id, u.id, sc.tenant_id, u.name,
+                               og_artifact_right_name(right), until_us, by, now);
+    if (error >= 0)
+        error = og_artifacts__audit(ctx, sc.tenant_id, "access.grant", "project", sc.project.id,
+                                    json_pack("{s:s, s:s, s:s, s:s, s:s?}", "project",
+                                              sc.project.key, "user", u.name, "user_id", u.id,
+                                              "right", og_artifact_right_name(right), "until",
+                                              until_us ? until_s : NULL));
+    error = og_store_tx_end(ctx->store, error);
+    return error < 0 ? error : 0;
 }
 
 int og_access_revoke(og_ctx *ctx, const char *tenant, const char *project, const char *user)
 {
     int error = -1;
-    og_stmt *st = NULL;
     art_scope sc;
     og_user u;
-    json_t *analysis = NULL;
     if ((error = og_artifacts__scope(ctx, tenant, project, OG_RIGHT_ADMIN, &sc)) < 0)
         return error;
     if ((error = og_user_get(ctx, sc.tenant_id, user, &u)) < 0)
         return error;
     if ((error = og_store_tx_begin(ctx->store)) < 0)
         return error;
-    if ((error = og_stmt_prepare(
-             &st, ctx->store, "DELETE FROM art_grants WHERE project_id = ? AND user_id = ?")) < 0)
-        goto cleanup;
-    og_stmt_bind_text(st, 1, sc.project.id);
-    og_stmt_bind_text(st, 2, u.id);
-    if ((error = og_stmt_step(st)) < 0)
-        goto cleanup;
-    if (og_store_changes(ctx->store) == 0) {
+    error = og_artifacts__exec(ctx, "DELETE FROM art_grants WHERE project_id = ? AND user_id = ?",
+                               "tt", sc.project.id, u.id);
+    if (error == 0 && og_store_changes(ctx->store) == 0)
         error = og_error_set(OG_ENOTFOUND, "user '%s' has no grant on project '%s'", u.name,
                              sc.project.key);
-        goto cleanup;
-    }
-    analysis =
-        json_pack("{s:s, s:s, s:s}", "project", sc.project.key, "user", u.name, "user_id", u.id);
-    if ((error = og_audit_log(ctx, sc.tenant_id, ART_AREA, "access.revoke", "project",
-                              sc.project.id, analysis)) < 0)
-        goto cleanup;
-    if ((error = og_store_tx_commit(ctx->store)) < 0)
-        goto cleanup;
-    error = 0;
-cleanup:
-    if (error < 0)
-        og_store_tx_rollback(ctx->store);
-    og_stmt_free(st);
-    json_decref(analysis);
-    return error;
+    if (error >= 0)
+        error = og_artifacts__audit(ctx, sc.tenant_id, "access.revoke", "project", sc.project.id,
+                                    json_pack("{s:s, s:s, s:s}", "project", sc.project.key, "user",
+                                              u.name, "user_id", u.id));
+    error = og_store_tx_end(ctx->store, error);
+    return error < 0 ? error : 0;
 }
 
 int og_access_report(og_ctx *ctx, const char *tenant, json_t **out)

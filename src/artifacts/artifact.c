@@ -41,6 +41,23 @@ int og_artifacts__seal_row(og_ctx *ctx, const char *tenant_id, const char *artif
     return error;
 }
 
+int og_artifacts__row_reseal(og_ctx *ctx, const char *tenant_id, const art_row *a,
+                             const char *updated_at)
+{
+    uint8_t *sealed = NULL;
+    size_t sealedlen = 0;
+    int error =
+        og_artifacts__seal_row(ctx, tenant_id, a->id, a->name, a->meta, &sealed, &sealedlen);
+    if (error < 0)
+        return error;
+    error = og_artifacts__exec(ctx,
+                               "UPDATE art_artifacts SET sealed = ?,"
+                               " updated_at = COALESCE(?, updated_at) WHERE id = ?",
+                               "btt", sealed, sealedlen, updated_at, a->id);
+    free(sealed);
+    return error;
+}
+
 /* Fill a row from a statement selecting ART_ROW_COLS, opening its sealed name and metadata. */
 int og_artifacts__row_from_stmt(og_ctx *ctx, const char *tenant_id, og_stmt *st, art_row *r)
 {

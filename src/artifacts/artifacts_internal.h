@@ -80,6 +80,10 @@ int og_artifacts__load(og_ctx *ctx, const char *tenant_id, const char *artifact_
 /* Seal {name, metadata} for the row's sealed column. Caller frees *out. */
 int og_artifacts__seal_row(og_ctx *ctx, const char *tenant_id, const char *artifact_id,
                            const char *name, json_t *meta, uint8_t **out, size_t *outlen);
+/* Seal the row's name and metadata again into its sealed column, and set updated_at unless it is
+ * NULL. Inside the caller's transaction. */
+int og_artifacts__row_reseal(og_ctx *ctx, const char *tenant_id, const art_row *a,
+                             const char *updated_at);
 json_t *og_artifacts__row_json(const art_row *r, const art_scope *sc);
 
 /* Versions: load one (number 0 = latest) with its object name. */
@@ -206,6 +210,15 @@ int og_artifacts__set_state_exec(og_ctx *ctx, const char *tenant_id, const char 
                                  const char *from, const char *to, int rollback);
 
 /* ---- small helpers ---- */
+/* Run one statement inside the caller's transaction, its parameters bound in
+ * order by the letters of types: 't' a text (const char *, NULL binds NULL), 'i' an int64_t, 'I'
+ * an int64_t where 0 binds NULL, 'b' a blob (const void *, size_t), 'n' NULL (no argument).
+ * 1 when it returned a row (a "SELECT 1 ..." check), 0 when not, or the error (OG_EEXISTS for a
+ * uniqueness conflict, as og_stmt_step says). */
+int og_artifacts__exec(og_ctx *ctx, const char *sql, const char *types, ...);
+/* og_audit_log() in the artifacts area; analysis is stolen (NULL = none). */
+int og_artifacts__audit(og_ctx *ctx, const char *tenant_id, const char *action,
+                        const char *target_type, const char *target_id, json_t *analysis);
 const char *og_artifacts__actor_label(const og_actor *a, char *out, size_t size);
 bool og_artifacts__name_valid(const char *name);
 

@@ -6,20 +6,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static int exec1(og_ctx *ctx, const char *sql, const char *a, const char *b)
-{
-    og_stmt *st = NULL;
-    int error = og_stmt_prepare(&st, ctx->store, sql);
-    if (error < 0)
-        return error;
-    og_stmt_bind_text(st, 1, a);
-    if (b)
-        og_stmt_bind_text(st, 2, b);
-    error = og_stmt_step(st);
-    og_stmt_free(st);
-    return error < 0 ? error : 0;
-}
-
 /* The artifacts `part_id` is a part of (all of them, or only live ones), except `except_id`:
  * *count of them, and the first few names quoted and joined into names ("'sow.md', 'sow.html'"). */
 static int wholes_of(og_ctx *ctx, const char *tenant_id, const char *part_id, int live_only,
@@ -77,27 +63,14 @@ static int parts_of(og_ctx *ctx, const char *whole_id, json_t *ids)
 static int set_deleted(og_ctx *ctx, const char *tenant_id, const art_row *a, int64_t deleted_us,
                        const char *with)
 {
-    og_stmt *st = NULL;
     char by[160];
     int error;
     og_actor_label(&ctx->actor, by, sizeof(by));
-    if ((error = og_stmt_prepare(&st, ctx->store,
-                                 "UPDATE art_artifacts SET deleted_us = ?, deleted_by = ?,"
-                                 " deleted_with = ? WHERE id = ?")) < 0)
-        return error;
-    if (deleted_us) {
-        og_stmt_bind_int(st, 1, deleted_us);
-        og_stmt_bind_text(st, 2, by);
-        og_stmt_bind_text(st, 3, with);
-    } else {
-        og_stmt_bind_null(st, 1);
-        og_stmt_bind_null(st, 2);
-        og_stmt_bind_null(st, 3);
-    }
-    og_stmt_bind_text(st, 4, a->id);
-    error = og_stmt_step(st);
-    og_stmt_free(st);
-    if (error < 0)
+    if ((error = og_artifacts__exec(ctx,
+                                    "UPDATE art_artifacts SET deleted_us = ?, deleted_by = ?,"
+                                    " deleted_with = ? WHERE id = ?",
+                                    "Ittt", deleted_us, deleted_us ? by : NULL,
+                                    deleted_us ? with : NULL, a->id)) < 0)
         return error;
     return deleted_us ? og_artifacts__index_remove(ctx, a->n)
                       : og_artifacts__reindex(ctx, tenant_id, a);
@@ -110,9 +83,7 @@ static int audit_deletion(og_ctx *ctx, const art_scope *sc, const art_row *a, co
                                  "state", a->state);
     if (with)
         json_object_set_new(analysis, "with", json_string(with));
-    int error = og_audit_log(ctx, sc->tenant_id, ART_AREA, action, "artifact", a->id, analysis);
-    json_decref(analysis);
-    return error;
+    return og_artifacts__audit(ctx, sc->tenant_id, action, "artifact", a->id, analysis);
 }
 
 int og_artifact_delete(og_ctx *ctx, const og_artifact_ref *ref)
@@ -191,12 +162,9 @@ int og_artifact_delete(og_ctx *ctx, const og_artifact_ref *ref)
     next:
         og_artifacts__row_free(&pr);
     }
-    if ((error = og_store_tx_commit(ctx->store)) < 0)
-        goto cleanup;
     error = 0;
 cleanup:
-    if (error < 0)
-        og_store_tx_rollback(ctx->store);
+    error = og_store_tx_end(ctx->store, error);
 done:
     json_decref(parts);
     og_artifacts__row_free(&pr);
@@ -255,14 +223,11 @@ int og_artifact_undelete(og_ctx *ctx, const og_artifact_ref *ref, json_t **out)
             goto cleanup;
         og_artifacts__row_free(&pr);
     }
-    if ((error = og_store_tx_commit(ctx->store)) < 0)
-        goto cleanup;
-    if (out && og_artifact_show(ctx, ref, out) < 0)
-        og_error_clear(); /* undeleted; the caller may show it again */
     error = 0;
 cleanup:
-    if (error < 0)
-        og_store_tx_rollback(ctx->store);
+    error = og_store_tx_end(ctx->store, error);
+    if (error == 0 && out && og_artifact_show(ctx, ref, out) < 0)
+        og_error_clear(); /* undeleted; the caller may show it again */
 done:
     og_stmt_free(st);
     json_decref(with);
@@ -335,16 +300,19 @@ static int purge_rows(og_ctx *ctx, const art_scope *sc, const art_row *a, const 
         return error;
     if ((error = og_artifacts__index_remove(ctx, a->n)) < 0)
         return error;
-    if ((error = exec1(ctx, "DELETE FROM art_versions WHERE artifact_id = ?", a->id, NULL)) < 0 ||
-        (error = exec1(ctx, "DELETE FROM art_locks WHERE artifact_id = ?", a->id, NULL)) < 0 ||
-        (error = exec1(ctx, "DELETE FROM art_parts WHERE whole_id = ? OR part_id = ?", a->id,
-                       a->id)) < 0 ||
-        (error = exec1(ctx, "DELETE FROM art_artifacts WHERE id = ?", a->id, NULL)) < 0)
+    if ((error = og_artifacts__exec(ctx, "DELETE FROM art_versions WHERE artifact_id = ?", "t",
+                                    a->id)) < 0 ||
+        (error = og_artifacts__exec(ctx, "DELETE FROM art_locks WHERE artifact_id = ?", "t",
+                                    a->id)) < 0 ||
+        (error = og_artifacts__exec(ctx, "DELETE FROM art_parts WHERE whole_id = ? OR part_id = ?",
+                                    "tt", a->id, a->id)) < 0 ||
+        (error = og_artifacts__exec(ctx, "DELETE FROM art_artifacts WHERE id = ?", "t", a->id)) < 0)
         return error;
     for (i = first; i < json_array_size(gone); i++) {
         x = json_array_get(gone, i);
-        if ((error = exec1(ctx, "DELETE FROM art_objects WHERE tenant_id = ? AND name = ?",
-                           sc->tenant_id, json_string_value(x))) < 0)
+        if ((error =
+                 og_artifacts__exec(ctx, "DELETE FROM art_objects WHERE tenant_id = ? AND name = ?",
+                                    "tt", sc->tenant_id, json_string_value(x))) < 0)
             return error;
     }
     analysis = json_pack("{s:s, s:s, s:I, s:I}", "project", sc->project.key, "kind", a->kind,
@@ -352,10 +320,7 @@ static int purge_rows(og_ctx *ctx, const art_scope *sc, const art_row *a, const 
                          (json_int_t)(json_array_size(gone) - first));
     if (with)
         json_object_set_new(analysis, "with", json_string(with));
-    error =
-        og_audit_log(ctx, sc->tenant_id, ART_AREA, "artifact.purge", "artifact", a->id, analysis);
-    json_decref(analysis);
-    return error;
+    return og_artifacts__audit(ctx, sc->tenant_id, "artifact.purge", "artifact", a->id, analysis);
 }
 
 int og_artifact_purge(og_ctx *ctx, const og_artifact_ref *ref)
@@ -416,16 +381,13 @@ int og_artifact_purge(og_ctx *ctx, const og_artifact_ref *ref)
             goto cleanup;
         og_artifacts__row_free(&pr);
     }
-    if ((error = og_store_tx_commit(ctx->store)) < 0)
-        goto cleanup;
-    /* The rows are gone for good; now the files. A crash here leaves unreferenced ciphertext,
-     * which nothing can name any more. */
-    json_array_foreach(gone, i, x)
-        og_artifacts__obj_unlink(ctx, sc.tenant_id, json_string_value(x));
     error = 0;
 cleanup:
-    if (error < 0)
-        og_store_tx_rollback(ctx->store);
+    /* Once the rows are gone for good, the files. A crash between leaves unreferenced
+     * ciphertext, which nothing can name any more. */
+    if ((error = og_store_tx_end(ctx->store, error)) == 0)
+        json_array_foreach(gone, i, x)
+            og_artifacts__obj_unlink(ctx, sc.tenant_id, json_string_value(x));
 done:
     json_decref(gone);
     json_decref(parts);

@@ -67,14 +67,19 @@ static int hold_begin(og_ctx *ctx, const og_artifact_ref *ref, const char *reaso
     return 0;
 }
 
-/* The audit record of a hold change (on the artifact, or the project) and the commit. */
-static int hold_finish(og_ctx *ctx, const og_artifact_ref *ref, const art_scope *sc,
-                       const art_row *a, const char *action, json_t *analysis)
+/* End what hold_begin opened: on success the audit record of the change (on the artifact, or the
+ * project) and the commit, else the rollback. analysis is stolen. */
+static int hold_end(og_ctx *ctx, const og_artifact_ref *ref, const art_scope *sc, art_row *a,
+                    const char *action, json_t *analysis, int error)
 {
-    int error =
-        og_audit_log(ctx, sc->tenant_id, ART_AREA, action, ref->name ? "artifact" : "project",
-                     ref->name ? a->id : sc->project.id, analysis);
-    return error < 0 ? error : og_store_tx_commit(ctx->store);
+    if (error >= 0)
+        error = og_artifacts__audit(ctx, sc->tenant_id, action, ref->name ? "artifact" : "project",
+                                    ref->name ? a->id : sc->project.id, analysis);
+    else
+        json_decref(analysis);
+    error = og_store_tx_end(ctx->store, error);
+    og_artifacts__row_free(a);
+    return error < 0 ? error : 0;
 }
 
 int og_artifact_hold_set(og_ctx *ctx, const og_artifact_ref *ref, const char *reason)
@@ -82,54 +87,30 @@ int og_artifact_hold_set(og_ctx *ctx, const og_artifact_ref *ref, const char *re
     int error = -1;
     art_scope sc;
     art_row a;
-    og_stmt *st = NULL;
-    json_t *analysis = NULL;
     char id[OG_ID_LEN], by[160], now[OG_TIME_LEN];
     memset(&a, 0, sizeof(a));
     if ((error = hold_begin(ctx, ref, reason, 0, &sc, &a, by, now)) < 0)
         return error;
     og_id_new(id);
-    if ((error = og_stmt_prepare(&st, ctx->store,
-                                 "SELECT 1 FROM art_holds WHERE project_id = ? AND"
-                                 " artifact_id IS ? AND cleared_at IS NULL")) < 0)
-        goto cleanup;
-    og_stmt_bind_text(st, 1, sc.project.id);
-    og_stmt_bind_text(st, 2, ref->name ? a.id : NULL);
-    if ((error = og_stmt_step(st)) < 0)
-        goto cleanup;
-    if (error == OG_ROW) {
+    const char *artifact_id = ref->name ? a.id : NULL;
+    error = og_artifacts__exec(ctx,
+                               "SELECT 1 FROM art_holds WHERE project_id = ? AND"
+                               " artifact_id IS ? AND cleared_at IS NULL",
+                               "tt", sc.project.id, artifact_id);
+    if (error == 1)
         error = og_error_set(OG_EEXISTS, "%s%s%s is already under a legal hold",
                              ref->name ? "artifact '" : "project '",
                              ref->name ? ref->name : sc.project.key, "'");
-        goto cleanup;
-    }
-    og_stmt_free(st);
-    st = NULL;
-    if ((error = og_stmt_prepare(&st, ctx->store,
-                                 "INSERT INTO art_holds (id, tenant_id, project_id, artifact_id,"
-                                 " reason, set_by, set_at) VALUES (?, ?, ?, ?, ?, ?, ?)")) < 0)
-        goto cleanup;
-    og_stmt_bind_text(st, 1, id);
-    og_stmt_bind_text(st, 2, sc.tenant_id);
-    og_stmt_bind_text(st, 3, sc.project.id);
-    og_stmt_bind_text(st, 4, ref->name ? a.id : NULL);
-    og_stmt_bind_text(st, 5, reason);
-    og_stmt_bind_text(st, 6, by);
-    og_stmt_bind_text(st, 7, now);
-    if ((error = og_stmt_step(st)) < 0)
-        goto cleanup;
-    analysis =
-        json_pack("{s:s, s:s, s:s}", "project", sc.project.key, "hold_id", id, "reason", reason);
-    if ((error = hold_finish(ctx, ref, &sc, &a, "hold.set", analysis)) < 0)
-        goto cleanup;
-    error = 0;
-cleanup:
-    if (error < 0)
-        og_store_tx_rollback(ctx->store);
-    og_stmt_free(st);
-    json_decref(analysis);
-    og_artifacts__row_free(&a);
-    return error;
+    if (error == 0)
+        error = og_artifacts__exec(ctx,
+                                   "INSERT INTO art_holds (id, tenant_id, project_id, artifact_id,"
+                                   " reason, set_by, set_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                                   "ttttttt", id, sc.tenant_id, sc.project.id, artifact_id, reason,
+                                   by, now);
+    return hold_end(
+        ctx, ref, &sc, &a, "hold.set",
+        json_pack("{s:s, s:s, s:s}", "project", sc.project.key, "hold_id", id, "reason", reason),
+        error);
 }
 
 int og_artifact_hold_clear(og_ctx *ctx, const og_artifact_ref *ref, const char *reason)
@@ -137,41 +118,55 @@ int og_artifact_hold_clear(og_ctx *ctx, const og_artifact_ref *ref, const char *
     int error = -1;
     art_scope sc;
     art_row a;
-    og_stmt *st = NULL;
-    json_t *analysis = NULL;
     char by[160], now[OG_TIME_LEN];
     memset(&a, 0, sizeof(a));
     if ((error = hold_begin(ctx, ref, reason, 1, &sc, &a, by, now)) < 0)
         return error;
-    if ((error = og_stmt_prepare(&st, ctx->store,
-                                 "UPDATE art_holds SET cleared_by = ?, cleared_at = ?,"
-                                 " clear_reason = ? WHERE project_id = ? AND artifact_id IS ?"
-                                 " AND cleared_at IS NULL")) < 0)
-        goto cleanup;
-    og_stmt_bind_text(st, 1, by);
-    og_stmt_bind_text(st, 2, now);
-    og_stmt_bind_text(st, 3, reason);
-    og_stmt_bind_text(st, 4, sc.project.id);
-    og_stmt_bind_text(st, 5, ref->name ? a.id : NULL);
-    if ((error = og_stmt_step(st)) < 0)
-        goto cleanup;
-    if (og_store_changes(ctx->store) == 0) {
+    error = og_artifacts__exec(ctx,
+                               "UPDATE art_holds SET cleared_by = ?, cleared_at = ?,"
+                               " clear_reason = ? WHERE project_id = ? AND artifact_id IS ?"
+                               " AND cleared_at IS NULL",
+                               "ttttt", by, now, reason, sc.project.id, ref->name ? a.id : NULL);
+    if (error == 0 && og_store_changes(ctx->store) == 0)
         error = og_error_set(OG_ENOTFOUND, "%s%s' is not under a legal hold",
                              ref->name ? "artifact '" : "project '",
                              ref->name ? ref->name : sc.project.key);
-        goto cleanup;
+    return hold_end(ctx, ref, &sc, &a, "hold.clear",
+                    json_pack("{s:s, s:s}", "project", sc.project.key, "reason", reason), error);
+}
+
+/* One hold as listed: with when and why it was cleared, and the held artifact's name. */
+static json_t *hold_row_json(og_stmt *st, void *arg)
+{
+    og_ctx *ctx = arg;
+    art_row a;
+    json_t *j = og_stmt_row_json(st);
+    const char *artifact_id = json_string_value(json_object_get(j, "artifact_id"));
+    int error = 0;
+    if (!j)
+        return NULL;
+    if (json_is_null(json_object_get(j, "cleared_at"))) {
+        json_object_del(j, "cleared_by");
+        json_object_del(j, "cleared_at");
+        json_object_del(j, "clear_reason");
     }
-    analysis = json_pack("{s:s, s:s}", "project", sc.project.key, "reason", reason);
-    if ((error = hold_finish(ctx, ref, &sc, &a, "hold.clear", analysis)) < 0)
-        goto cleanup;
-    error = 0;
-cleanup:
-    if (error < 0)
-        og_store_tx_rollback(ctx->store);
-    og_stmt_free(st);
-    json_decref(analysis);
-    og_artifacts__row_free(&a);
-    return error;
+    /* Open the held artifact's sealed name to show it. */
+    if (artifact_id &&
+        (error = og_artifacts__load(ctx, json_string_value(json_object_get(j, "tenant_id")),
+                                    artifact_id, &a)) == 0) {
+        json_object_set_new(j, "artifact", json_string(a.name));
+        og_artifacts__row_free(&a);
+    } else if (error == OG_ENOTFOUND) {
+        og_error_clear();
+        error = 0;
+    }
+    json_object_del(j, "artifact_id");
+    json_object_del(j, "tenant_id");
+    if (error < 0) {
+        json_decref(j);
+        return NULL;
+    }
+    return j;
 }
 
 int og_artifact_hold_list(og_ctx *ctx, const char *tenant, int all, json_t **out)
@@ -179,63 +174,22 @@ int og_artifact_hold_list(og_ctx *ctx, const char *tenant, int all, json_t **out
     int error = -1;
     og_stmt *st = NULL;
     char tenant_id[OG_ID_LEN];
-    json_t *arr = json_array();
-    if ((error = og_artifacts__tenant(ctx, tenant, tenant_id)) < 0)
-        goto cleanup;
-    if ((error = og_authz_check(&ctx->actor, tenant_id, OG_PERM_READ)) < 0)
-        goto cleanup;
+    if ((error = og_artifacts__tenant(ctx, tenant, tenant_id)) < 0 ||
+        (error = og_authz_check(&ctx->actor, tenant_id, OG_PERM_READ)) < 0)
+        return error;
     if ((error = og_stmt_prepare(&st, ctx->store,
-                                 "SELECT h.id, p.key, a.n, a.sealed, h.reason, h.set_by, h.set_at,"
-                                 " h.cleared_by, h.cleared_at, h.clear_reason, a.id, a.project_id,"
-                                 " a.kind, a.state, a.latest, a.created_at, a.created_by,"
-                                 " a.updated_at, a.archived_us, a.deleted_us"
+                                 "SELECT h.id AS id, p.key AS project, h.reason AS reason,"
+                                 " h.set_by AS set_by, h.set_at AS set_at,"
+                                 " h.cleared_by AS cleared_by, h.cleared_at AS cleared_at,"
+                                 " h.clear_reason AS clear_reason,"
+                                 " h.artifact_id AS artifact_id, h.tenant_id AS tenant_id"
                                  " FROM art_holds h JOIN art_projects p ON p.id = h.project_id"
-                                 " LEFT JOIN art_artifacts a ON a.id = h.artifact_id"
                                  " WHERE h.tenant_id = ? AND (? OR h.cleared_at IS NULL)"
                                  " ORDER BY h.set_at")) < 0)
-        goto cleanup;
+        return error;
     og_stmt_bind_text(st, 1, tenant_id);
     og_stmt_bind_int(st, 2, all);
-    while ((error = og_stmt_step(st)) == OG_ROW) {
-        json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", og_stmt_col_text(st, 0), "project",
-                              og_stmt_col_text(st, 1), "reason", og_stmt_col_text(st, 4), "set_by",
-                              og_stmt_col_text(st, 5), "set_at", og_stmt_col_text(st, 6));
-        if (!og_stmt_col_is_null(st, 8))
-            json_object_update_new(
-                j, json_pack("{s:s, s:s, s:s}", "cleared_by", og_stmt_col_text(st, 7), "cleared_at",
-                             og_stmt_col_text(st, 8), "clear_reason", og_stmt_col_text(st, 9)));
-        if (!og_stmt_col_is_null(st, 10)) {
-            /* Open the held artifact's sealed name to show it. */
-            og_stmt *one = NULL;
-            art_row a;
-            if ((error = og_stmt_prepare(&one, ctx->store,
-                                         "SELECT n, id, project_id, sealed, kind, state, latest,"
-                                         " created_at, created_by, updated_at, archived_us,"
-                                         " deleted_us FROM art_artifacts WHERE id = ?")) < 0) {
-                json_decref(j);
-                goto cleanup;
-            }
-            og_stmt_bind_text(one, 1, og_stmt_col_text(st, 10));
-            if ((error = og_stmt_step(one)) == OG_ROW &&
-                (error = og_artifacts__row_from_stmt(ctx, tenant_id, one, &a)) == 0) {
-                json_object_set_new(j, "artifact", json_string(a.name));
-                og_artifacts__row_free(&a);
-            }
-            og_stmt_free(one);
-            if (error < 0) {
-                json_decref(j);
-                goto cleanup;
-            }
-        }
-        json_array_append_new(arr, j);
-    }
-    if (error < 0)
-        goto cleanup;
-    *out = arr;
-    arr = NULL;
-    error = 0;
-cleanup:
+    error = og_stmt_collect(st, hold_row_json, ctx, out);
     og_stmt_free(st);
-    json_decref(arr);
     return error;
 }

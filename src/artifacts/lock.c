@@ -43,8 +43,6 @@ int og_artifact_lock(og_ctx *ctx, const og_artifact_ref *ref, int64_t ttl_us, js
     int error = -1;
     art_scope sc;
     art_row a;
-    og_stmt *st = NULL;
-    json_t *analysis = NULL;
     char key[160], label[160], now[OG_TIME_LEN], until[OG_TIME_LEN];
     memset(&a, 0, sizeof(a));
     if (!ref)
@@ -62,38 +60,47 @@ int og_artifact_lock(og_ctx *ctx, const og_artifact_ref *ref, int64_t ttl_us, js
     og_time_format(expires, until);
     if ((error = og_store_tx_begin(ctx->store)) < 0)
         return error;
-    if ((error = og_artifacts__find(ctx, &sc, ref->name, 0, &a)) < 0)
+    if ((error = og_artifacts__find(ctx, &sc, ref->name, 0, &a)) < 0 ||
+        (error = og_artifacts__lock_check(ctx, a.id)) < 0)
         goto cleanup;
-    if ((error = og_artifacts__lock_check(ctx, a.id)) < 0)
+    if ((error = og_artifacts__exec(ctx,
+                                    "INSERT OR REPLACE INTO art_locks (artifact_id, tenant_id,"
+                                    " owner_key, owner_label, expires_us, created_at)"
+                                    " VALUES (?, ?, ?, ?, ?, ?)",
+                                    "ttttit", a.id, sc.tenant_id, key, label, expires, now)) < 0)
         goto cleanup;
-    if ((error = og_stmt_prepare(&st, ctx->store,
-                                 "INSERT OR REPLACE INTO art_locks (artifact_id, tenant_id,"
-                                 " owner_key, owner_label, expires_us, created_at)"
-                                 " VALUES (?, ?, ?, ?, ?, ?)")) < 0)
-        goto cleanup;
-    og_stmt_bind_text(st, 1, a.id);
-    og_stmt_bind_text(st, 2, sc.tenant_id);
-    og_stmt_bind_text(st, 3, key);
-    og_stmt_bind_text(st, 4, label);
-    og_stmt_bind_int(st, 5, expires);
-    og_stmt_bind_text(st, 6, now);
-    if ((error = og_stmt_step(st)) < 0)
-        goto cleanup;
-    analysis = json_pack("{s:s, s:s}", "project", sc.project.key, "expires_at", until);
-    if ((error = og_audit_log(ctx, sc.tenant_id, ART_AREA, "artifact.lock", "artifact", a.id,
-                              analysis)) < 0)
-        goto cleanup;
-    if ((error = og_store_tx_commit(ctx->store)) < 0)
-        goto cleanup;
-    if (out)
-        *out = json_pack("{s:s, s:s, s:s}", "name", a.name, "owner", label, "expires_at", until);
-    error = 0;
+    error = og_artifacts__audit(
+        ctx, sc.tenant_id, "artifact.lock", "artifact", a.id,
+        json_pack("{s:s, s:s}", "project", sc.project.key, "expires_at", until));
 cleanup:
-    if (error < 0)
-        og_store_tx_rollback(ctx->store);
-    og_stmt_free(st);
-    json_decref(analysis);
+    error = og_store_tx_end(ctx->store, error);
+    if (error == 0 && out)
+        *out = json_pack("{s:s, s:s, s:s}", "name", a.name, "owner", label, "expires_at", until);
     og_artifacts__row_free(&a);
+    return error < 0 ? error : 0;
+}
+
+/* The artifact's lock (live or not): holder key and label, and whether it is live. OG_ENOTFOUND
+ * naming the artifact when it has none. */
+static int lock_of(og_ctx *ctx, const art_row *a, char key[160], char label[160], int *live)
+{
+    og_stmt *st = NULL;
+    int error = og_stmt_prepare(&st, ctx->store,
+                                "SELECT owner_key, owner_label, expires_us > ? FROM art_locks"
+                                " WHERE artifact_id = ?");
+    if (error < 0)
+        return error;
+    og_stmt_bind_int(st, 1, og_time_now_us());
+    og_stmt_bind_text(st, 2, a->id);
+    if ((error = og_stmt_step(st)) == OG_ROW) {
+        og_strlcpy(key, og_stmt_col_text(st, 0), 160);
+        og_strlcpy(label, og_stmt_col_text(st, 1), 160);
+        *live = (int)og_stmt_col_int(st, 2);
+        error = 0;
+    } else if (error == OG_DONE) {
+        error = og_error_set(OG_ENOTFOUND, "artifact '%s' is not locked", a->name);
+    }
+    og_stmt_free(st);
     return error;
 }
 
@@ -102,8 +109,6 @@ int og_artifact_unlock(og_ctx *ctx, const og_artifact_ref *ref, int force)
     int error = -1;
     art_scope sc;
     art_row a;
-    og_stmt *st = NULL;
-    json_t *analysis = NULL;
     char me[160], holder[160] = "", holder_key[160] = "";
     int live = 0;
     memset(&a, 0, sizeof(a));
@@ -114,63 +119,33 @@ int og_artifact_unlock(og_ctx *ctx, const og_artifact_ref *ref, int force)
     og_actor_key(&ctx->actor, me, sizeof(me));
     if ((error = og_store_tx_begin(ctx->store)) < 0)
         return error;
-    if ((error = og_artifacts__find(ctx, &sc, ref->name, 0, &a)) < 0)
+    if ((error = og_artifacts__find(ctx, &sc, ref->name, 0, &a)) < 0 ||
+        (error = lock_of(ctx, &a, holder_key, holder, &live)) < 0)
         goto cleanup;
-    if ((error = og_stmt_prepare(&st, ctx->store,
-                                 "SELECT owner_key, owner_label, expires_us > ? FROM art_locks"
-                                 " WHERE artifact_id = ?")) < 0)
-        goto cleanup;
-    og_stmt_bind_int(st, 1, og_time_now_us());
-    og_stmt_bind_text(st, 2, a.id);
-    if ((error = og_stmt_step(st)) < 0)
-        goto cleanup;
-    if (error != OG_ROW) {
-        error = og_error_set(OG_ENOTFOUND, "artifact '%s' is not locked", ref->name);
+    int broke = strcmp(holder_key, me) != 0 && live;
+    if (broke && !force) {
+        error = og_error_set(OG_ECONFLICT,
+                             "artifact '%s' is locked by %s; only they can unlock it (a "
+                             "tenant-admin can force the unlock to break it)",
+                             ref->name, holder);
         goto cleanup;
     }
-    og_strlcpy(holder_key, og_stmt_col_text(st, 0), sizeof(holder_key));
-    og_strlcpy(holder, og_stmt_col_text(st, 1), sizeof(holder));
-    live = (int)og_stmt_col_int(st, 2);
-    og_stmt_free(st);
-    st = NULL;
-    int mine = strcmp(holder_key, me) == 0;
-    if (!mine && live) {
-        if (!force) {
-            error = og_error_set(OG_ECONFLICT,
-                                 "artifact '%s' is locked by %s; only they can unlock it (a "
-                                 "tenant-admin can force the unlock to break it)",
-                                 ref->name, holder);
-            goto cleanup;
-        }
-        if (sc.right < OG_RIGHT_ADMIN) {
-            error = og_error_set(OG_EDENIED,
-                                 "breaking %s's lock on '%s' needs the admin right on project "
-                                 "'%s' (tenant-admin)",
-                                 holder, ref->name, sc.project.key);
-            goto cleanup;
-        }
+    if (broke && sc.right < OG_RIGHT_ADMIN) {
+        error = og_error_set(OG_EDENIED,
+                             "breaking %s's lock on '%s' needs the admin right on project "
+                             "'%s' (tenant-admin)",
+                             holder, ref->name, sc.project.key);
+        goto cleanup;
     }
-    if ((error = og_stmt_prepare(&st, ctx->store, "DELETE FROM art_locks WHERE artifact_id = ?")) <
-        0)
+    if ((error =
+             og_artifacts__exec(ctx, "DELETE FROM art_locks WHERE artifact_id = ?", "t", a.id)) < 0)
         goto cleanup;
-    og_stmt_bind_text(st, 1, a.id);
-    if ((error = og_stmt_step(st)) < 0)
-        goto cleanup;
-    int broke = !mine && live;
-    analysis =
-        json_pack("{s:s, s:s, s:b}", "project", sc.project.key, "holder", holder, "expired", !live);
-    if ((error = og_audit_log(ctx, sc.tenant_id, ART_AREA,
-                              broke ? "artifact.lock.break" : "artifact.unlock", "artifact", a.id,
-                              analysis)) < 0)
-        goto cleanup;
-    if ((error = og_store_tx_commit(ctx->store)) < 0)
-        goto cleanup;
-    error = 0;
+    error = og_artifacts__audit(ctx, sc.tenant_id,
+                                broke ? "artifact.lock.break" : "artifact.unlock", "artifact", a.id,
+                                json_pack("{s:s, s:s, s:b}", "project", sc.project.key, "holder",
+                                          holder, "expired", !live));
 cleanup:
-    if (error < 0)
-        og_store_tx_rollback(ctx->store);
-    og_stmt_free(st);
-    json_decref(analysis);
+    error = og_store_tx_end(ctx->store, error);
     og_artifacts__row_free(&a);
-    return error;
+    return error < 0 ? error : 0;
 }

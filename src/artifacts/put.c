@@ -225,21 +225,90 @@ int og_artifact_put_write(og_artifact_put *p, const void *data, size_t len)
     return error;
 }
 
+/* A new artifact row for the upload, in a, inside the transaction (a->n filled). */
+static int artifact_insert(og_artifact_put *p, const art_keys *k, art_row *a)
+{
+    og_ctx *ctx = p->ctx;
+    og_stmt *st = NULL;
+    uint8_t *sealed = NULL;
+    size_t sealedlen = 0;
+    char mac[65];
+    int error;
+    og_id_new(a->id);
+    og_strlcpy(a->project_id, p->sc.project.id, sizeof(a->project_id));
+    og_strlcpy(a->name, p->name, sizeof(a->name));
+    og_strlcpy(a->kind, p->kind, sizeof(a->kind));
+    og_strlcpy(a->state, "draft", sizeof(a->state));
+    a->meta = p->meta ? json_incref(p->meta) : json_object();
+    og_time_format(og_time_now_us(), a->created_at);
+    og_actor_label(&ctx->actor, a->created_by, sizeof(a->created_by));
+    if ((error = og_artifacts__mac_hex(k->name, p->sc.project.id, p->name, mac)) < 0 ||
+        (error = og_artifacts__seal_row(ctx, p->sc.tenant_id, a->id, a->name, a->meta, &sealed,
+                                        &sealedlen)) < 0)
+        goto cleanup;
+    if ((error = og_artifacts__exec(ctx,
+                                    "INSERT INTO art_artifacts (id, tenant_id, project_id,"
+                                    " name_mac, sealed, kind, state, latest, created_at,"
+                                    " created_by, updated_at)"
+                                    " VALUES (?, ?, ?, ?, ?, ?, 'draft', 0, ?, ?, ?)",
+                                    "ttttbtttt", a->id, p->sc.tenant_id, p->sc.project.id, mac,
+                                    sealed, sealedlen, a->kind, a->created_at, a->created_by,
+                                    a->created_at)) < 0)
+        goto cleanup;
+    if ((error = og_stmt_prepare(&st, ctx->store, "SELECT n FROM art_artifacts WHERE id = ?")) < 0)
+        goto cleanup;
+    og_stmt_bind_text(st, 1, a->id);
+    if ((error = og_stmt_step(st)) != OG_ROW) {
+        error = error < 0 ? error : og_error_set(OG_ERROR, "artifact row vanished");
+        goto cleanup;
+    }
+    a->n = og_stmt_col_int(st, 0);
+    error = 0;
+cleanup:
+    og_stmt_free(st);
+    free(sealed);
+    return error;
+}
+
+/* The artifact the upload makes a version of, inside the transaction: found (and checked, with
+ * new metadata sealed into it) or new (*created = 1). OG_EEXISTS when the content is the latest
+ * version's already. */
+static int put_target(og_artifact_put *p, const char *object, art_row *a, int *created)
+{
+    og_ctx *ctx = p->ctx;
+    char latest_obj[65] = "";
+    int error = og_artifacts__find_k(ctx, &p->sc, p->name, 1, &p->keys, a);
+    if (error == OG_ENOTFOUND) {
+        og_error_clear();
+        *created = 1;
+        return artifact_insert(p, &p->keys, a);
+    }
+    if (error < 0 || (error = og_artifacts__writable(ctx, a, p->kind, p->name)) < 0)
+        return error;
+    /* Same object name, same content: nothing to version. */
+    if ((error = latest_object(ctx, a, latest_obj)) < 0)
+        return error;
+    if (strcmp(latest_obj, object) == 0)
+        return og_error_set(OG_EEXISTS,
+                            "unchanged: the content is identical to version %lld of '%s'",
+                            (long long)a->latest, p->name);
+    if (!p->meta)
+        return 0;
+    json_decref(a->meta);
+    a->meta = json_incref(p->meta);
+    return og_artifacts__row_reseal(ctx, p->sc.tenant_id, a, NULL);
+}
+
 int og_artifact_put_finish(og_artifact_put *p, og_artifact_version *out)
 {
     int error = -1, created_file = 0, new_artifact = 0;
     og_ctx *ctx = p->ctx;
-    og_stmt *st = NULL;
     art_row a;
-    art_keys k;
     og_artifact_version v;
     og_buf body;
-    uint8_t sha[32], *sealed = NULL;
-    size_t sealedlen = 0;
-    char object[65] = "", sha_hex[65], latest_obj[65] = "";
-    json_t *analysis = NULL;
+    uint8_t sha[32];
+    char object[65] = "";
     memset(&a, 0, sizeof(a));
-    memset(&k, 0, sizeof(k));
     memset(&v, 0, sizeof(v));
     og_buf_init(&body, (size_t)16 << 20);
     if (p->failed || p->finished)
@@ -247,141 +316,45 @@ int og_artifact_put_finish(og_artifact_put *p, og_artifact_version *out)
     p->failed = 1;
     if ((error = og_artifacts__obj_writer_end(p->w, sha, &v.size)) < 0)
         return error;
-    og_hex_encode(sha, 32, sha_hex);
-    og_strlcpy(v.sha256, sha_hex, sizeof(v.sha256));
+    og_hex_encode(sha, 32, v.sha256);
     og_strlcpy(v.message, p->message, sizeof(v.message));
     if (!p->media[0])
         og_strlcpy(p->media, og_artifacts__media_sniff(p->head, p->headlen), sizeof(p->media));
     og_strlcpy(v.media_type, p->media, sizeof(v.media_type));
-    k = p->keys;
-    if ((error = og_artifacts__obj_name(&k, sha, object)) < 0)
+    if ((error = og_artifacts__obj_name(&p->keys, sha, object)) < 0)
         goto cleanup;
-    if (p->tok && og_artifacts__media_is_text(p->media)) {
-        if ((error = og_artifacts__tok_index(p->tok, k.search, &body)) < 0)
-            goto cleanup;
-    }
-
+    if (p->tok && og_artifacts__media_is_text(p->media) &&
+        (error = og_artifacts__tok_index(p->tok, p->keys.search, &body)) < 0)
+        goto cleanup;
     if ((error = og_store_tx_begin(ctx->store)) < 0)
         goto cleanup;
-    error = og_artifacts__find_k(ctx, &p->sc, p->name, 1, &k, &a);
-    if (error == 0) {
-        if ((error = og_artifacts__writable(ctx, &a, p->kind, p->name)) < 0)
-            goto rollback;
-        /* Same object name, same content: nothing to version. */
-        if ((error = latest_object(ctx, &a, latest_obj)) < 0)
-            goto rollback;
-        if (strcmp(latest_obj, object) == 0) {
-            error = og_error_set(OG_EEXISTS,
-                                 "unchanged: the content is identical to version %lld of '%s'",
-                                 (long long)a.latest, p->name);
-            goto rollback;
-        }
-        if (p->meta) {
-            json_decref(a.meta);
-            a.meta = json_incref(p->meta);
-        }
-    } else if (error == OG_ENOTFOUND) {
-        char mac[65], now[OG_TIME_LEN], by[160];
-        og_error_clear();
-        new_artifact = 1;
-        og_id_new(a.id);
-        og_strlcpy(a.project_id, p->sc.project.id, sizeof(a.project_id));
-        og_strlcpy(a.name, p->name, sizeof(a.name));
-        og_strlcpy(a.kind, p->kind, sizeof(a.kind));
-        og_strlcpy(a.state, "draft", sizeof(a.state));
-        a.meta = p->meta ? json_incref(p->meta) : json_object();
-        og_time_format(og_time_now_us(), now);
-        og_actor_label(&ctx->actor, by, sizeof(by));
-        og_strlcpy(a.created_at, now, sizeof(a.created_at));
-        og_strlcpy(a.created_by, by, sizeof(a.created_by));
-        if ((error = og_artifacts__mac_hex(k.name, p->sc.project.id, p->name, mac)) < 0)
-            goto rollback;
-        if ((error = og_artifacts__seal_row(ctx, p->sc.tenant_id, a.id, a.name, a.meta, &sealed,
-                                            &sealedlen)) < 0)
-            goto rollback;
-        if ((error = og_stmt_prepare(&st, ctx->store,
-                                     "INSERT INTO art_artifacts (id, tenant_id, project_id,"
-                                     " name_mac, sealed, kind, state, latest, created_at,"
-                                     " created_by, updated_at)"
-                                     " VALUES (?, ?, ?, ?, ?, ?, 'draft', 0, ?, ?, ?)")) < 0)
-            goto rollback;
-        og_stmt_bind_text(st, 1, a.id);
-        og_stmt_bind_text(st, 2, p->sc.tenant_id);
-        og_stmt_bind_text(st, 3, p->sc.project.id);
-        og_stmt_bind_text(st, 4, mac);
-        og_stmt_bind_blob(st, 5, sealed, sealedlen);
-        og_stmt_bind_text(st, 6, a.kind);
-        og_stmt_bind_text(st, 7, now);
-        og_stmt_bind_text(st, 8, by);
-        og_stmt_bind_text(st, 9, now);
-        if ((error = og_stmt_step(st)) < 0)
-            goto rollback;
-        og_stmt_free(st);
-        st = NULL;
-        if ((error = og_stmt_prepare(&st, ctx->store, "SELECT n FROM art_artifacts WHERE id = ?")) <
-            0)
-            goto rollback;
-        og_stmt_bind_text(st, 1, a.id);
-        if ((error = og_stmt_step(st)) != OG_ROW) {
-            error = error < 0 ? error : og_error_set(OG_ERROR, "artifact row vanished");
-            goto rollback;
-        }
-        a.n = og_stmt_col_int(st, 0);
-        og_stmt_free(st);
-        st = NULL;
-    } else {
-        goto rollback;
-    }
-    if (p->meta && !new_artifact) {
-        if ((error = og_artifacts__seal_row(ctx, p->sc.tenant_id, a.id, a.name, a.meta, &sealed,
-                                            &sealedlen)) < 0)
-            goto rollback;
-        if ((error = og_stmt_prepare(&st, ctx->store,
-                                     "UPDATE art_artifacts SET sealed = ? WHERE id = ?")) < 0)
-            goto rollback;
-        og_stmt_bind_blob(st, 1, sealed, sealedlen);
-        og_stmt_bind_text(st, 2, a.id);
-        if ((error = og_stmt_step(st)) < 0)
-            goto rollback;
-        og_stmt_free(st);
-        st = NULL;
-    }
-    if ((error = og_artifacts__obj_writer_commit(p->w, ctx, &k, object, &created_file)) < 0)
-        goto rollback;
-    if ((error = og_artifacts__version_add(ctx, p->sc.tenant_id, &a, &v, object)) < 0)
-        goto rollback;
-    if (p->part[0] && (error = link_part(ctx, &p->sc, &k, &a, p->part)) < 0)
-        goto rollback;
-    if ((error = og_artifacts__index_put(ctx, p->sc.tenant_id, &a, body.len ? body.data : NULL, 0,
-                                         &k)) < 0)
-        goto rollback;
-    analysis =
+    if ((error = put_target(p, object, &a, &new_artifact)) < 0 ||
+        (error = og_artifacts__obj_writer_commit(p->w, ctx, &p->keys, object, &created_file)) < 0 ||
+        (error = og_artifacts__version_add(ctx, p->sc.tenant_id, &a, &v, object)) < 0 ||
+        (p->part[0] && (error = link_part(ctx, &p->sc, &p->keys, &a, p->part)) < 0) ||
+        (error = og_artifacts__index_put(ctx, p->sc.tenant_id, &a, body.len ? body.data : NULL, 0,
+                                         &p->keys)) < 0)
+        goto end;
+    error = og_artifacts__audit(
+        ctx, p->sc.tenant_id, "artifact.put", "artifact", a.id,
         json_pack("{s:s, s:s, s:I, s:I, s:s, s:s, s:b}", "project", p->sc.project.key, "kind",
                   a.kind, "version", (json_int_t)v.number, "size", (json_int_t)v.size, "media_type",
-                  v.media_type, "object", object, "new_artifact", new_artifact);
-    if ((error = og_audit_log(ctx, p->sc.tenant_id, ART_AREA, "artifact.put", "artifact", a.id,
-                              analysis)) < 0)
-        goto rollback;
-    if ((error = og_store_tx_commit(ctx->store)) < 0)
-        goto rollback;
+                  v.media_type, "object", object, "new_artifact", new_artifact));
+end:
+    if ((error = og_store_tx_end(ctx->store, error)) < 0) {
+        if (created_file)
+            og_artifacts__obj_unlink(ctx, p->sc.tenant_id, object);
+        goto cleanup;
+    }
     v.created_artifact = new_artifact;
     if (out)
         *out = v;
     p->finished = 1;
     p->failed = 0;
     error = 0;
-    goto cleanup;
-rollback:
-    og_store_tx_rollback(ctx->store);
-    if (created_file)
-        og_artifacts__obj_unlink(ctx, p->sc.tenant_id, object);
 cleanup:
-    og_stmt_free(st);
-    og_crypto_wipe(&k, sizeof(k));
     og_artifacts__row_free(&a);
     og_buf_free(&body);
-    free(sealed);
-    json_decref(analysis);
     return error;
 }
 

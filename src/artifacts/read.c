@@ -268,13 +268,28 @@ cleanup:
     return error;
 }
 
+typedef struct log_arg {
+    og_ctx *ctx;
+    const char *tenant_id;
+    int error; /* the error of a version that could not be read */
+} log_arg;
+
+static json_t *log_row_json(og_stmt *st, void *arg)
+{
+    log_arg *la = arg;
+    og_artifact_version v;
+    if ((la->error = og_artifacts__version_from_stmt(la->ctx, la->tenant_id, st, &v, NULL)) < 0)
+        return NULL;
+    return og_artifact_version_to_json(&v);
+}
+
 int og_artifact_log(og_ctx *ctx, const og_artifact_ref *ref, json_t **out)
 {
     int error = -1;
     art_scope sc;
     art_row a;
     og_stmt *st = NULL;
-    json_t *arr = NULL;
+    log_arg la = {ctx, NULL, 0};
     memset(&a, 0, sizeof(a));
     if (!ref)
         return og_error_set(OG_EINVAL, "missing artifact");
@@ -282,29 +297,19 @@ int og_artifact_log(og_ctx *ctx, const og_artifact_ref *ref, json_t **out)
         return error;
     if ((error = og_artifacts__find(ctx, &sc, ref->name, 0, &a)) < 0)
         return error;
-    arr = json_array();
-    if ((error =
-             og_stmt_prepare(&st, ctx->store,
-                             "SELECT " ART_VERSION_COLS " FROM art_versions WHERE artifact_id = ?"
-                             " AND (? = 0 OR number = ?) ORDER BY number DESC")) < 0)
-        goto cleanup;
-    og_stmt_bind_text(st, 1, a.id);
-    og_stmt_bind_int(st, 2, sc.published_only);
-    og_stmt_bind_int(st, 3, a.latest);
-    while ((error = og_stmt_step(st)) == OG_ROW) {
-        og_artifact_version v;
-        if ((error = og_artifacts__version_from_stmt(ctx, sc.tenant_id, st, &v, NULL)) < 0)
-            goto cleanup;
-        json_array_append_new(arr, og_artifact_version_to_json(&v));
+    la.tenant_id = sc.tenant_id;
+    if ((error = og_stmt_prepare(&st, ctx->store,
+                                 "SELECT " ART_VERSION_COLS " FROM art_versions"
+                                 " WHERE artifact_id = ? AND (? = 0 OR number = ?)"
+                                 " ORDER BY number DESC")) == 0) {
+        og_stmt_bind_text(st, 1, a.id);
+        og_stmt_bind_int(st, 2, sc.published_only);
+        og_stmt_bind_int(st, 3, a.latest);
+        error = og_stmt_collect(st, log_row_json, &la, out);
+        if (error < 0 && la.error < 0)
+            error = la.error;
     }
-    if (error < 0)
-        goto cleanup;
-    *out = arr;
-    arr = NULL;
-    error = 0;
-cleanup:
     og_stmt_free(st);
-    json_decref(arr);
     og_artifacts__row_free(&a);
     return error;
 }

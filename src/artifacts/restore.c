@@ -66,7 +66,6 @@ int og_artifact_restore(og_ctx *ctx, const og_artifact_ref *ref, int64_t version
     og_artifact_version v;
     char object[65];
     og_buf body;
-    json_t *analysis = NULL;
     memset(&a, 0, sizeof(a));
     memset(&k, 0, sizeof(k));
     og_buf_init(&body, (size_t)16 << 20);
@@ -83,48 +82,37 @@ int og_artifact_restore(og_ctx *ctx, const og_artifact_ref *ref, int64_t version
         return error;
     if ((error = og_store_tx_begin(ctx->store)) < 0)
         goto cleanup;
-    if ((error = og_artifacts__find_k(ctx, &sc, ref->name, 1, &k, &a)) < 0)
-        goto rollback;
-    if ((error = og_artifacts__writable(ctx, &a, NULL, ref->name)) < 0)
-        goto rollback;
-    if ((error = og_artifacts__version(ctx, sc.tenant_id, &a, version, &v, object)) < 0)
-        goto rollback;
+    if ((error = og_artifacts__find_k(ctx, &sc, ref->name, 1, &k, &a)) < 0 ||
+        (error = og_artifacts__writable(ctx, &a, NULL, ref->name)) < 0 ||
+        (error = og_artifacts__version(ctx, sc.tenant_id, &a, version, &v, object)) < 0)
+        goto end;
     if (version == a.latest) {
         error = og_error_set(OG_EEXISTS, "version %lld is already the latest of '%s'",
                              (long long)version, ref->name);
-        goto rollback;
+        goto end;
     }
     v.restored_from = version;
     if (message && *message)
         og_strlcpy(v.message, message, sizeof(v.message));
     else
         snprintf(v.message, sizeof(v.message), "restore version %lld", (long long)version);
-    if ((error = body_index_of(ctx, sc.tenant_id, object, v.media_type, &k, &body)) < 0)
-        goto rollback;
-    if ((error = og_artifacts__version_add(ctx, sc.tenant_id, &a, &v, object)) < 0)
-        goto rollback;
-    if ((error = og_artifacts__index_put(ctx, sc.tenant_id, &a, body.len ? body.data : NULL, 0,
+    if ((error = body_index_of(ctx, sc.tenant_id, object, v.media_type, &k, &body)) < 0 ||
+        (error = og_artifacts__version_add(ctx, sc.tenant_id, &a, &v, object)) < 0 ||
+        (error = og_artifacts__index_put(ctx, sc.tenant_id, &a, body.len ? body.data : NULL, 0,
                                          &k)) < 0)
-        goto rollback;
-    analysis = json_pack("{s:s, s:I, s:I}", "project", sc.project.key, "version",
-                         (json_int_t)v.number, "restored_from", (json_int_t)version);
-    if ((error = og_audit_log(ctx, sc.tenant_id, ART_AREA, "artifact.restore", "artifact", a.id,
-                              analysis)) < 0)
-        goto rollback;
-    if ((error = og_store_tx_commit(ctx->store)) < 0)
-        goto rollback;
-    if (out)
+        goto end;
+    error =
+        og_artifacts__audit(ctx, sc.tenant_id, "artifact.restore", "artifact", a.id,
+                            json_pack("{s:s, s:I, s:I}", "project", sc.project.key, "version",
+                                      (json_int_t)v.number, "restored_from", (json_int_t)version));
+end: /* the transaction ends here, committed when error >= 0 */
+    if ((error = og_store_tx_end(ctx->store, error)) >= 0 && out)
         *out = v;
-    error = 0;
-    goto cleanup;
-rollback:
-    og_store_tx_rollback(ctx->store);
 cleanup:
     og_crypto_wipe(&k, sizeof(k));
     og_buf_free(&body);
     og_artifacts__row_free(&a);
-    json_decref(analysis);
-    return error;
+    return error < 0 ? error : 0;
 }
 
 int og_artifact_metadata_set(og_ctx *ctx, const og_artifact_ref *ref, const char *metadata)
@@ -132,10 +120,8 @@ int og_artifact_metadata_set(og_ctx *ctx, const og_artifact_ref *ref, const char
     int error = -1;
     art_scope sc;
     art_row a;
-    og_stmt *st = NULL;
-    json_t *meta = NULL, *analysis = NULL;
-    uint8_t *sealed = NULL;
-    size_t sealedlen = 0;
+    json_t *meta = NULL;
+    char now[OG_TIME_LEN];
     memset(&a, 0, sizeof(a));
     if (!ref)
         return og_error_set(OG_EINVAL, "missing artifact");
@@ -143,49 +129,26 @@ int og_artifact_metadata_set(og_ctx *ctx, const og_artifact_ref *ref, const char
         return og_error_set(OG_EINVAL, "missing metadata");
     if ((error = og_artifacts__meta_parse(metadata, &meta)) < 0)
         return error;
-    if ((error = og_artifacts__scope(ctx, ref->tenant, ref->project, OG_RIGHT_WRITE, &sc)) < 0)
+    if ((error = og_artifacts__scope(ctx, ref->tenant, ref->project, OG_RIGHT_WRITE, &sc)) < 0 ||
+        (error = og_store_tx_begin(ctx->store)) < 0)
         goto cleanup;
-    if ((error = og_store_tx_begin(ctx->store)) < 0)
-        goto cleanup;
-    if ((error = og_artifacts__find(ctx, &sc, ref->name, 0, &a)) < 0)
-        goto rollback;
-    if ((error = og_artifacts__lock_check(ctx, a.id)) < 0)
-        goto rollback;
+    if ((error = og_artifacts__find(ctx, &sc, ref->name, 0, &a)) < 0 ||
+        (error = og_artifacts__lock_check(ctx, a.id)) < 0)
+        goto end;
     json_decref(a.meta);
     a.meta = json_incref(meta);
-    if ((error = og_artifacts__seal_row(ctx, sc.tenant_id, a.id, a.name, a.meta, &sealed,
-                                        &sealedlen)) < 0)
-        goto rollback;
-    if ((error = og_stmt_prepare(&st, ctx->store,
-                                 "UPDATE art_artifacts SET sealed = ?, updated_at = ?"
-                                 " WHERE id = ?")) < 0)
-        goto rollback;
-    char now[OG_TIME_LEN];
     og_time_format(og_time_now_us(), now);
-    og_stmt_bind_blob(st, 1, sealed, sealedlen);
-    og_stmt_bind_text(st, 2, now);
-    og_stmt_bind_text(st, 3, a.id);
-    if ((error = og_stmt_step(st)) < 0)
-        goto rollback;
     /* The body's index form stays; only name and metadata change. */
-    if ((error = og_artifacts__index_put(ctx, sc.tenant_id, &a, NULL, 1, NULL)) < 0)
-        goto rollback;
-    analysis = json_pack("{s:s, s:I}", "project", sc.project.key, "keys",
-                         (json_int_t)json_object_size(meta));
-    if ((error = og_audit_log(ctx, sc.tenant_id, ART_AREA, "artifact.metadata", "artifact", a.id,
-                              analysis)) < 0)
-        goto rollback;
-    if ((error = og_store_tx_commit(ctx->store)) < 0)
-        goto rollback;
-    error = 0;
-    goto cleanup;
-rollback:
-    og_store_tx_rollback(ctx->store);
+    if ((error = og_artifacts__row_reseal(ctx, sc.tenant_id, &a, now)) < 0 ||
+        (error = og_artifacts__index_put(ctx, sc.tenant_id, &a, NULL, 1, NULL)) < 0)
+        goto end;
+    error = og_artifacts__audit(ctx, sc.tenant_id, "artifact.metadata", "artifact", a.id,
+                                json_pack("{s:s, s:I}", "project", sc.project.key, "keys",
+                                          (json_int_t)json_object_size(meta)));
+end:
+    error = og_store_tx_end(ctx->store, error);
 cleanup:
-    og_stmt_free(st);
     json_decref(meta);
-    json_decref(analysis);
-    free(sealed);
     og_artifacts__row_free(&a);
-    return error;
+    return error < 0 ? error : 0;
 }

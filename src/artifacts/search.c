@@ -228,26 +228,136 @@ static int project_right(og_ctx *ctx, const char *tenant_id, const char *project
     return 0;
 }
 
+/* What one query carries from candidate to candidate. */
+typedef struct search_run {
+    og_ctx *ctx;
+    const char *tenant_id;
+    const qword *qw;
+    size_t nq;
+    int published_only;
+    int limit;
+    proj_cache cache[64];
+    size_t ncache;
+    json_t *hits;
+} search_run;
+
+/* The FTS5 query (each word's keyed hash, quoted) in fq, and in *min_docs how many documents the
+ * rarest word is in (0: no match at all). */
+static int query_terms(og_ctx *ctx, const art_keys *k, const qword *qw, size_t nq, og_buf *fq,
+                       int64_t *min_docs)
+{
+    og_stmt *st = NULL;
+    uint64_t tag = og_artifacts__key_tag(k->search);
+    int error = og_stmt_prepare(&st, ctx->store, "SELECT doc FROM art_fts_v WHERE term = ?");
+    *min_docs = -1;
+    for (size_t i = 0; error >= 0 && i < nq; i++) {
+        char mac[18];
+        int64_t docs = 0;
+        if ((error = og_artifacts__word_mac(k->search, tag, qw[i].w, qw[i].len, mac)) < 0 ||
+            (error = og_buf_printf(fq, "%s\"%s\"", i ? " " : "", mac)) < 0)
+            break;
+        og_stmt_reset(st);
+        og_stmt_bind_text(st, 1, mac);
+        if ((error = og_stmt_step(st)) == OG_ROW)
+            docs = og_stmt_col_int(st, 0);
+        if (*min_docs < 0 || docs < *min_docs)
+            *min_docs = docs;
+    }
+    og_stmt_free(st);
+    return error < 0 ? error : 0;
+}
+
+/* One candidate (rst on its artifact row): appended to the hits when the actor may see it. */
+static int search_hit(search_run *r, og_stmt *rst)
+{
+    proj_cache *pc = NULL;
+    art_row a;
+    char *snip = NULL, media[128];
+    int64_t size = 0;
+    int error;
+    if (!og_stmt_col_is_null(rst, 11))
+        return 0; /* deleted */
+    if (r->published_only && strcmp(og_stmt_col_text(rst, 5), "published") != 0)
+        return 0;
+    if ((error = project_right(r->ctx, r->tenant_id, og_stmt_col_text(rst, 2), r->cache, &r->ncache,
+                               sizeof(r->cache) / sizeof(r->cache[0]), &pc)) < 0)
+        return error;
+    if (pc->right < OG_RIGHT_READ)
+        return 0;
+    if ((error = og_artifacts__row_from_stmt(r->ctx, r->tenant_id, rst, &a)) < 0)
+        return error;
+    error = snippet_of(r->ctx, r->tenant_id, &a, r->qw, r->nq, &snip, media, sizeof(media), &size);
+    if (error == 0)
+        json_array_append_new(r->hits,
+                              json_pack("{s:s, s:s, s:s, s:s, s:I, s:s, s:I, s:s}", "project",
+                                        pc->key, "name", a.name, "kind", a.kind, "state", a.state,
+                                        "version", (json_int_t)a.latest, "media_type", media,
+                                        "size", (json_int_t)size, "snippet", snip));
+    free(snip);
+    og_artifacts__row_free(&a);
+    return error;
+}
+
+/* Candidates come best first in pages; those the actor may not see are skipped. The scan is
+ * bounded, so a query matching mostly invisible documents ends rather than crawls. */
+static int search_scan(search_run *r, const char *fq, int ranked)
+{
+    og_stmt *st = NULL, *rst = NULL;
+    int error, page = r->limit * 4, scanned = 0;
+    if ((error = og_stmt_prepare(&st, r->ctx->store,
+                                 ranked ? "SELECT rowid FROM art_fts WHERE art_fts MATCH ?"
+                                          " AND rank MATCH 'bm25(10.0, 4.0, 1.0)'"
+                                          " ORDER BY rank LIMIT ? OFFSET ?"
+                                        : "SELECT rowid FROM art_fts WHERE art_fts MATCH ?"
+                                          " ORDER BY rowid DESC LIMIT ? OFFSET ?")) < 0 ||
+        (error = og_stmt_prepare(&rst, r->ctx->store,
+                                 "SELECT " ART_ROW_COLS " FROM art_artifacts a"
+                                 " WHERE a.n = ? AND a.tenant_id = ?")) < 0)
+        goto cleanup;
+    while ((int)json_array_size(r->hits) < r->limit && scanned < 20000) {
+        int got = 0;
+        og_stmt_reset(st);
+        og_stmt_bind_text(st, 1, fq);
+        og_stmt_bind_int(st, 2, page);
+        og_stmt_bind_int(st, 3, scanned);
+        while ((int)json_array_size(r->hits) < r->limit && (error = og_stmt_step(st)) == OG_ROW) {
+            got++;
+            og_stmt_reset(rst);
+            og_stmt_bind_int(rst, 1, og_stmt_col_int(st, 0));
+            og_stmt_bind_text(rst, 2, r->tenant_id);
+            if ((error = og_stmt_step(rst)) == OG_ROW)
+                error = search_hit(r, rst);
+            if (error < 0)
+                goto cleanup;
+        }
+        if (error < 0)
+            goto cleanup;
+        scanned += got;
+        if (got < page)
+            break;
+    }
+    error = 0;
+cleanup:
+    og_stmt_free(st);
+    og_stmt_free(rst);
+    return error;
+}
+
 int og_artifact_search(og_ctx *ctx, const char *tenant, const char *query, int limit, json_t **out)
 {
     int error = -1;
-    og_stmt *st = NULL, *rst = NULL;
     char tenant_id[OG_ID_LEN];
     qword qw[QUERY_WORDS_MAX];
-    size_t nq;
     art_keys k;
     og_buf fq;
-    json_t *arr = json_array();
-    proj_cache cache[64];
-    size_t ncache = 0;
-    int published_only =
-        ctx->actor.kind == OG_ACTOR_USER && ctx->actor.role == OG_ROLE_CLIENT_VIEWER;
+    int64_t min_docs = 0;
+    search_run r = {.ctx = ctx, .tenant_id = tenant_id, .qw = qw, .hits = json_array()};
+    r.published_only = ctx->actor.kind == OG_ACTOR_USER && ctx->actor.role == OG_ROLE_CLIENT_VIEWER;
     memset(&k, 0, sizeof(k));
     og_buf_init(&fq, 4096);
-    if (limit == 0)
-        limit = 20;
-    if (limit < 1 || limit > 100) {
-        error = og_error_set(OG_EINVAL, "bad limit %d (1 to 100)", limit);
+    r.limit = limit ? limit : 20;
+    if (r.limit < 1 || r.limit > 100) {
+        error = og_error_set(OG_EINVAL, "bad limit %d (1 to 100)", r.limit);
         goto cleanup;
     }
     if (!query || strlen(query) > 1024) {
@@ -256,7 +366,7 @@ int og_artifact_search(og_ctx *ctx, const char *tenant, const char *query, int l
     }
     if ((error = og_artifacts__tenant(ctx, tenant, tenant_id)) < 0)
         goto cleanup;
-    if (!(nq = query_words(query, qw, QUERY_WORDS_MAX))) {
+    if (!(r.nq = query_words(query, qw, QUERY_WORDS_MAX))) {
         error = og_error_set(
             OG_EINVAL, "query '%s' has no searchable word (2 or more letters or digits)", query);
         goto cleanup;
@@ -264,119 +374,21 @@ int og_artifact_search(og_ctx *ctx, const char *tenant, const char *query, int l
     error = og_artifacts__keys(ctx, tenant_id, 0, &k);
     if (error == OG_ENOTFOUND) { /* nothing was ever stored in this tenant */
         og_error_clear();
-        *out = arr;
-        arr = NULL;
         error = 0;
-        goto cleanup;
+    } else if (error == 0) {
+        /* The rarest word decides how to order, and a word in no document means no match. */
+        error = query_terms(ctx, &k, qw, r.nq, &fq, &min_docs);
+        if (error == 0 && min_docs != 0)
+            error = search_scan(&r, fq.data, min_docs <= RANK_MAX_DOCS);
     }
-    if (error < 0)
-        goto cleanup;
-    /* Each word's keyed hash goes into the query; the rarest word decides how to order, and a
-     * word in no document at all means no match. */
-    uint64_t tag = og_artifacts__key_tag(k.search);
-    int64_t min_docs = -1;
-    if ((error = og_stmt_prepare(&st, ctx->store, "SELECT doc FROM art_fts_v WHERE term = ?")) < 0)
-        goto cleanup;
-    for (size_t i = 0; i < nq; i++) {
-        char mac[18];
-        int64_t docs = 0;
-        if ((error = og_artifacts__word_mac(k.search, tag, qw[i].w, qw[i].len, mac)) < 0)
-            goto cleanup;
-        if ((error = og_buf_printf(&fq, "%s\"%s\"", i ? " " : "", mac)) < 0)
-            goto cleanup;
-        og_stmt_reset(st);
-        og_stmt_bind_text(st, 1, mac);
-        if ((error = og_stmt_step(st)) < 0)
-            goto cleanup;
-        if (error == OG_ROW)
-            docs = og_stmt_col_int(st, 0);
-        if (min_docs < 0 || docs < min_docs)
-            min_docs = docs;
+    if (error == 0) {
+        *out = r.hits;
+        r.hits = NULL;
     }
-    og_stmt_free(st);
-    st = NULL;
-    if (min_docs == 0) {
-        *out = arr;
-        arr = NULL;
-        error = 0;
-        goto cleanup;
-    }
-    if ((error = og_stmt_prepare(&st, ctx->store,
-                                 min_docs <= RANK_MAX_DOCS
-                                     ? "SELECT rowid FROM art_fts WHERE art_fts MATCH ?"
-                                       " AND rank MATCH 'bm25(10.0, 4.0, 1.0)'"
-                                       " ORDER BY rank LIMIT ? OFFSET ?"
-                                     : "SELECT rowid FROM art_fts WHERE art_fts MATCH ?"
-                                       " ORDER BY rowid DESC LIMIT ? OFFSET ?")) < 0)
-        goto cleanup;
-    if ((error = og_stmt_prepare(&rst, ctx->store,
-                                 "SELECT a.n, a.id, a.project_id, a.sealed, a.kind, a.state,"
-                                 " a.latest, a.created_at, a.created_by, a.updated_at,"
-                                 " a.archived_us, a.deleted_us FROM art_artifacts a"
-                                 " WHERE a.n = ? AND a.tenant_id = ?")) < 0)
-        goto cleanup;
-    /* Candidates come best first in pages; those the actor may not see are skipped. The scan is
-     * bounded, so a query matching mostly invisible documents ends rather than crawls. */
-    int page = limit * 4, scanned = 0;
-    while ((int)json_array_size(arr) < limit && scanned < 20000) {
-        int got = 0;
-        og_stmt_reset(st);
-        og_stmt_bind_text(st, 1, fq.data);
-        og_stmt_bind_int(st, 2, page);
-        og_stmt_bind_int(st, 3, scanned);
-        while ((int)json_array_size(arr) < limit && (error = og_stmt_step(st)) == OG_ROW) {
-            int64_t n = og_stmt_col_int(st, 0);
-            got++;
-            og_stmt_reset(rst);
-            og_stmt_bind_int(rst, 1, n);
-            og_stmt_bind_text(rst, 2, tenant_id);
-            if ((error = og_stmt_step(rst)) < 0)
-                goto cleanup;
-            if (error != OG_ROW)
-                continue;
-            if (!og_stmt_col_is_null(rst, 11))
-                continue; /* deleted */
-            if (published_only && strcmp(og_stmt_col_text(rst, 5), "published") != 0)
-                continue;
-            proj_cache *pc = NULL;
-            if ((error = project_right(ctx, tenant_id, og_stmt_col_text(rst, 2), cache, &ncache,
-                                       sizeof(cache) / sizeof(cache[0]), &pc)) < 0)
-                goto cleanup;
-            if (pc->right < OG_RIGHT_READ)
-                continue;
-            art_row a;
-            if ((error = og_artifacts__row_from_stmt(ctx, tenant_id, rst, &a)) < 0)
-                goto cleanup;
-            char *snip = NULL, media[128];
-            int64_t size = 0;
-            error = snippet_of(ctx, tenant_id, &a, qw, nq, &snip, media, sizeof(media), &size);
-            if (error < 0) {
-                og_artifacts__row_free(&a);
-                goto cleanup;
-            }
-            json_array_append_new(arr,
-                                  json_pack("{s:s, s:s, s:s, s:s, s:I, s:s, s:I, s:s}", "project",
-                                            pc->key, "name", a.name, "kind", a.kind, "state",
-                                            a.state, "version", (json_int_t)a.latest, "media_type",
-                                            media, "size", (json_int_t)size, "snippet", snip));
-            free(snip);
-            og_artifacts__row_free(&a);
-        }
-        if (error < 0)
-            goto cleanup;
-        scanned += got;
-        if (got < page)
-            break;
-    }
-    *out = arr;
-    arr = NULL;
-    error = 0;
 cleanup:
     og_crypto_wipe(&k, sizeof(k));
     og_crypto_wipe(qw, sizeof(qw));
-    og_stmt_free(st);
-    og_stmt_free(rst);
     og_buf_free(&fq);
-    json_decref(arr);
+    json_decref(r.hits);
     return error;
 }
