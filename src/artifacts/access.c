@@ -252,41 +252,52 @@ int og_project_get(og_ctx *ctx, const char *tenant, const char *key, og_project 
     return 0;
 }
 
+typedef struct project_list_arg {
+    og_ctx *ctx;
+    const char *tenant_id;
+    int error; /* the error of a right that could not be read */
+} project_list_arg;
+
+/* One project with the actor's right on it and why; JSON null for a project it has no right on
+ * (left out of the list). */
+static json_t *project_row_json(og_stmt *st, void *arg)
+{
+    project_list_arg *pa = arg;
+    og_project p;
+    og_artifact_right r;
+    char why[128];
+    project_from_row(st, &p);
+    if ((pa->error = og_artifacts__right(pa->ctx, pa->tenant_id, p.id, &r, why, sizeof(why))) < 0)
+        return NULL;
+    if (r == OG_RIGHT_NONE)
+        return json_null();
+    json_t *j = og_project_to_json(&p);
+    json_object_set_new(j, "right", json_string(og_artifact_right_name(r)));
+    json_object_set_new(j, "via", json_string(why));
+    return j;
+}
+
 static int project_list(og_ctx *ctx, const char *tenant, int all, json_t **out)
 {
-    int error = -1;
     og_stmt *st = NULL;
-    char tenant_id[OG_ID_LEN], why[128];
-    json_t *arr = json_array();
-    if ((error = og_artifacts__tenant(ctx, tenant, tenant_id)) < 0)
-        goto cleanup;
-    if ((error = og_stmt_prepare(&st, ctx->store,
-                                 "SELECT " PROJECT_COLS " FROM art_projects WHERE tenant_id = ?"
-                                 " AND (? OR archived_at IS NULL) ORDER BY key")) < 0)
-        goto cleanup;
+    char tenant_id[OG_ID_LEN];
+    project_list_arg pa = {ctx, tenant_id, 0};
+    int error = og_artifacts__tenant(ctx, tenant, tenant_id);
+    if (error < 0 || (error = og_stmt_prepare(&st, ctx->store,
+                                              "SELECT " PROJECT_COLS " FROM art_projects"
+                                              " WHERE tenant_id = ? AND (? OR archived_at IS NULL)"
+                                              " ORDER BY key")) < 0)
+        return error;
     og_stmt_bind_text(st, 1, tenant_id);
     og_stmt_bind_int(st, 2, all);
-    while ((error = og_stmt_step(st)) == OG_ROW) {
-        og_project p;
-        og_artifact_right r;
-        project_from_row(st, &p);
-        if ((error = og_artifacts__right(ctx, tenant_id, p.id, &r, why, sizeof(why))) < 0)
-            goto cleanup;
-        if (r == OG_RIGHT_NONE)
-            continue;
-        json_t *j = og_project_to_json(&p);
-        json_object_set_new(j, "right", json_string(og_artifact_right_name(r)));
-        json_object_set_new(j, "via", json_string(why));
-        json_array_append_new(arr, j);
+    if ((error = og_stmt_collect(st, project_row_json, &pa, out)) == 0) {
+        for (size_t i = json_array_size(*out); i-- > 0;)
+            if (json_is_null(json_array_get(*out, i)))
+                json_array_remove(*out, i);
+    } else if (pa.error < 0) {
+        error = pa.error;
     }
-    if (error < 0)
-        goto cleanup;
-    *out = arr;
-    arr = NULL;
-    error = 0;
-cleanup:
     og_stmt_free(st);
-    json_decref(arr);
     return error;
 }
 
@@ -472,9 +483,7 @@ int og_access_report(og_ctx *ctx, const char *tenant, json_t **out)
     char tenant_id[OG_ID_LEN], why[128], now[OG_TIME_LEN];
     size_t i, j;
     json_t *u, *p;
-    if ((error = og_artifacts__tenant(ctx, tenant, tenant_id)) < 0)
-        goto cleanup;
-    if ((error = og_authz_check(&ctx->actor, tenant_id, OG_PERM_AUDIT_READ)) < 0)
+    if ((error = og_tenant_resolve(ctx, tenant, OG_PERM_AUDIT_READ, tenant_id)) < 0)
         goto cleanup;
     if ((error = og_user_list(ctx, tenant_id, &users)) < 0)
         goto cleanup;

@@ -285,7 +285,6 @@ int og_artifacts__version_add(og_ctx *ctx, const char *tenant_id, art_row *a,
                               og_artifact_version *v, const char *object)
 {
     int error = -1;
-    og_stmt *st = NULL;
     char oid[80], *text = NULL;
     uint8_t *sealed = NULL;
     size_t sealedlen = 0;
@@ -303,41 +302,21 @@ int og_artifacts__version_add(og_ctx *ctx, const char *tenant_id, art_row *a,
     if ((error = og_crypto_seal(ctx->keys, ctx->store, tenant_id, oid, text, strlen(text), &sealed,
                                 &sealedlen)) < 0)
         goto cleanup;
-    if ((error = og_stmt_prepare(&st, ctx->store,
-                                 "INSERT INTO art_versions (" ART_VERSION_COLS ", tenant_id)"
-                                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) < 0)
-        goto cleanup;
-    og_stmt_bind_text(st, 1, a->id);
-    og_stmt_bind_int(st, 2, v->number);
-    og_stmt_bind_text(st, 3, v->author);
-    og_stmt_bind_text(st, 4, v->created_at);
-    og_stmt_bind_int(st, 5, (int64_t)v->size);
-    og_stmt_bind_text(st, 6, v->media_type);
-    og_stmt_bind_text(st, 7, object);
-    og_stmt_bind_blob(st, 8, sealed, sealedlen);
-    if (v->restored_from)
-        og_stmt_bind_int(st, 9, v->restored_from);
-    else
-        og_stmt_bind_null(st, 9);
-    og_stmt_bind_text(st, 10, tenant_id);
-    if ((error = og_stmt_step(st)) < 0)
-        goto cleanup;
-    og_stmt_free(st);
-    st = NULL;
-    if ((error = og_stmt_prepare(
-             &st, ctx->store, "UPDATE art_artifacts SET latest = ?, updated_at = ? WHERE id = ?")) <
-        0)
-        goto cleanup;
-    og_stmt_bind_int(st, 1, v->number);
-    og_stmt_bind_text(st, 2, v->created_at);
-    og_stmt_bind_text(st, 3, a->id);
-    if ((error = og_stmt_step(st)) < 0)
+    if ((error = og_artifacts__exec(ctx,
+                                    "INSERT INTO art_versions (" ART_VERSION_COLS ", tenant_id)"
+                                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                    "tittittbIt", a->id, v->number, v->author, v->created_at,
+                                    (int64_t)v->size, v->media_type, object, sealed, sealedlen,
+                                    v->restored_from, tenant_id)) < 0 ||
+        (error = og_artifacts__exec(ctx,
+                                    "UPDATE art_artifacts SET latest = ?, updated_at = ?"
+                                    " WHERE id = ?",
+                                    "itt", v->number, v->created_at, a->id)) < 0)
         goto cleanup;
     a->latest = v->number;
     og_strlcpy(a->updated_at, v->created_at, sizeof(a->updated_at));
     error = 0;
 cleanup:
-    og_stmt_free(st);
     json_decref(j);
     if (text) {
         og_crypto_wipe(text, strlen(text));

@@ -43,24 +43,59 @@ static int wholes_of(og_ctx *ctx, const char *tenant_id, const char *part_id, in
     return 0;
 }
 
-/* The ids of the parts of an artifact, appended to ids. */
-static int parts_of(og_ctx *ctx, const char *whole_id, json_t *ids)
+/* The first column of sql's rows (text ids or names; its parameters a and, unless NULL, b)
+ * appended to out. */
+static int texts_of(og_ctx *ctx, const char *sql, const char *a, const char *b, json_t *out)
 {
     og_stmt *st = NULL;
-    int error = og_stmt_prepare(&st, ctx->store,
-                                "SELECT p.part_id FROM art_parts p JOIN art_artifacts a"
-                                " ON a.id = p.part_id WHERE p.whole_id = ? ORDER BY a.n");
+    int error = og_stmt_prepare(&st, ctx->store, sql);
     if (error < 0)
         return error;
-    og_stmt_bind_text(st, 1, whole_id);
+    og_stmt_bind_text(st, 1, a);
+    if (b)
+        og_stmt_bind_text(st, 2, b);
     while ((error = og_stmt_step(st)) == OG_ROW)
-        json_array_append_new(ids, json_string(og_stmt_col_text(st, 0)));
+        json_array_append_new(out, json_string(og_stmt_col_text(st, 0)));
     og_stmt_free(st);
     return error < 0 ? error : 0;
 }
 
-/* Mark deleted (deleted_us set) or live again (deleted_us 0), out of or back into the index. */
-static int set_deleted(og_ctx *ctx, const char *tenant_id, const art_row *a, int64_t deleted_us,
+/* The start of delete, undelete and purge: the artifact (soft-deleted ones too when deleted != 0)
+ * found inside a transaction now open. On failure nothing is left open. */
+static int removal_begin(og_ctx *ctx, const og_artifact_ref *ref, og_artifact_right need,
+                         int deleted, art_scope *sc, art_row *a)
+{
+    int error;
+    memset(a, 0, sizeof(*a));
+    if (!ref)
+        return og_error_set(OG_EINVAL, "missing artifact");
+    if ((error = og_artifacts__scope(ctx, ref->tenant, ref->project, need, sc)) < 0 ||
+        (error = og_store_tx_begin(ctx->store)) < 0)
+        return error;
+    if ((error = og_artifacts__find(ctx, sc, ref->name, deleted, a)) < 0)
+        og_store_tx_end(ctx->store, error);
+    return error;
+}
+
+/* OG_ECONFLICT when the artifact is a part of another one (a live one when live_only): it is
+ * `done` ("deleted", "purged") only with that one. */
+static int whole_check(og_ctx *ctx, const art_scope *sc, const art_row *a, int live_only,
+                       const char *done)
+{
+    char names[600];
+    int count = 0;
+    int error = wholes_of(ctx, sc->tenant_id, a->id, live_only, NULL, names, sizeof(names), &count);
+    if (error < 0 || count == 0)
+        return error;
+    return og_error_set(OG_ECONFLICT,
+                        "artifact '%s' is part of %s (generated from it) and cannot be %s on its "
+                        "own; it is %s with %s",
+                        a->name, names, done, done, count > 1 ? "the last of them" : "it");
+}
+
+/* Mark deleted (deleted_us set, with the artifact whose deletion took it along, or NULL) or live
+ * again (deleted_us 0), out of or back into the index, and audit it (with naming that artifact). */
+static int set_deleted(og_ctx *ctx, const art_scope *sc, const art_row *a, int64_t deleted_us,
                        const char *with)
 {
     char by[160];
@@ -70,189 +105,143 @@ static int set_deleted(og_ctx *ctx, const char *tenant_id, const art_row *a, int
                                     "UPDATE art_artifacts SET deleted_us = ?, deleted_by = ?,"
                                     " deleted_with = ? WHERE id = ?",
                                     "Ittt", deleted_us, deleted_us ? by : NULL,
-                                    deleted_us ? with : NULL, a->id)) < 0)
+                                    deleted_us ? with : NULL, a->id)) < 0 ||
+        (error = deleted_us ? og_artifacts__index_remove(ctx, a->n)
+                            : og_artifacts__reindex(ctx, sc->tenant_id, a)) < 0)
         return error;
-    return deleted_us ? og_artifacts__index_remove(ctx, a->n)
-                      : og_artifacts__reindex(ctx, tenant_id, a);
-}
-
-static int audit_deletion(og_ctx *ctx, const art_scope *sc, const art_row *a, const char *action,
-                          const char *with)
-{
     json_t *analysis = json_pack("{s:s, s:s, s:s}", "project", sc->project.key, "kind", a->kind,
                                  "state", a->state);
     if (with)
         json_object_set_new(analysis, "with", json_string(with));
-    return og_artifacts__audit(ctx, sc->tenant_id, action, "artifact", a->id, analysis);
+    return og_artifacts__audit(ctx, sc->tenant_id,
+                               deleted_us ? "artifact.delete" : "artifact.undelete", "artifact",
+                               a->id, analysis);
+}
+
+/* A part of a deleted artifact goes with it unless it is deleted already or another live
+ * artifact holds it; a hold or a lock on it refuses the whole deletion. */
+static int delete_part(og_ctx *ctx, const art_scope *sc, const art_row *whole, const char *part_id,
+                       int64_t now)
+{
+    art_row pr;
+    char why[1400], names[600];
+    int count = 0;
+    int error = og_artifacts__load(ctx, sc->tenant_id, part_id, &pr);
+    if (error < 0)
+        return error;
+    if (pr.deleted_us ||
+        (error = wholes_of(ctx, sc->tenant_id, pr.id, 1, NULL, names, sizeof(names), &count)) < 0 ||
+        count > 0)
+        goto cleanup;
+    if ((error = og_artifacts__held(ctx, pr.project_id, pr.id, why, sizeof(why))) == 1) {
+        error = og_error_set(OG_ECONFLICT,
+                             "artifact '%s' cannot be deleted: its part '%s' would go with "
+                             "it and is under a %s",
+                             whole->name, pr.name, why);
+        goto cleanup;
+    }
+    if (error < 0)
+        goto cleanup;
+    if ((error = og_artifacts__lock_check(ctx, pr.id)) < 0) {
+        og_error_wrap("artifact '%s' cannot be deleted with its part '%s'", whole->name, pr.name);
+        goto cleanup;
+    }
+    error = set_deleted(ctx, sc, &pr, now, whole->id);
+cleanup:
+    og_artifacts__row_free(&pr);
+    return error < 0 ? error : 0;
 }
 
 int og_artifact_delete(og_ctx *ctx, const og_artifact_ref *ref)
 {
-    int error = -1, count = 0;
     art_scope sc;
-    art_row a, pr;
-    json_t *parts = json_array(), *x;
-    char why[1400], names[600];
+    art_row a;
+    json_t *parts = NULL, *x;
+    char why[1400];
     int64_t now = og_time_now_us();
     size_t i;
-    memset(&a, 0, sizeof(a));
-    memset(&pr, 0, sizeof(pr));
-    if (!ref) {
-        error = og_error_set(OG_EINVAL, "missing artifact");
-        goto done;
-    }
-    if ((error = og_artifacts__scope(ctx, ref->tenant, ref->project, OG_RIGHT_WRITE, &sc)) < 0)
-        goto done;
-    if ((error = og_store_tx_begin(ctx->store)) < 0)
-        goto done;
-    if ((error = og_artifacts__find(ctx, &sc, ref->name, 0, &a)) < 0)
-        goto cleanup;
-    if ((error = og_artifacts__held(ctx, a.project_id, a.id, why, sizeof(why))) < 0)
-        goto cleanup;
-    if (error == 1) {
-        error = og_error_set(OG_ECONFLICT, "artifact '%s' cannot be deleted: %s", ref->name, why);
-        goto cleanup;
-    }
-    if ((error = og_artifacts__lock_check(ctx, a.id)) < 0)
-        goto cleanup;
+    int error = removal_begin(ctx, ref, OG_RIGHT_WRITE, 0, &sc, &a);
+    if (error < 0)
+        return error;
+    if ((error = og_artifacts__held(ctx, a.project_id, a.id, why, sizeof(why))) == 1)
+        error = og_error_set(OG_ECONFLICT, "artifact '%s' cannot be deleted: %s", a.name, why);
     /* A part of a live artifact (a generated document's data snapshot) goes with it, never
      * alone: the document's provenance, and generating from it again, need it. */
-    if ((error = wholes_of(ctx, sc.tenant_id, a.id, 1, NULL, names, sizeof(names), &count)) < 0)
-        goto cleanup;
-    if (count > 0) {
-        error = og_error_set(OG_ECONFLICT,
-                             "artifact '%s' is part of %s (generated from it) and cannot be "
-                             "deleted on its own; it is deleted with %s",
-                             ref->name, names, count > 1 ? "the last of them" : "it");
-        goto cleanup;
-    }
-    if ((error = set_deleted(ctx, sc.tenant_id, &a, now, NULL)) < 0 ||
-        (error = audit_deletion(ctx, &sc, &a, "artifact.delete", NULL)) < 0)
-        goto cleanup;
+    if (error < 0 || (error = og_artifacts__lock_check(ctx, a.id)) < 0 ||
+        (error = whole_check(ctx, &sc, &a, 1, "deleted")) < 0 ||
+        (error = set_deleted(ctx, &sc, &a, now, NULL)) < 0)
+        goto end;
     /* Its parts that no other live artifact holds go with it. */
-    if ((error = parts_of(ctx, a.id, parts)) < 0)
-        goto cleanup;
+    parts = json_array();
+    if ((error = texts_of(ctx,
+                          "SELECT p.part_id FROM art_parts p JOIN art_artifacts a"
+                          " ON a.id = p.part_id WHERE p.whole_id = ? ORDER BY a.n",
+                          a.id, NULL, parts)) < 0)
+        goto end;
     json_array_foreach(parts, i, x)
     {
-        if ((error = og_artifacts__load(ctx, sc.tenant_id, json_string_value(x), &pr)) < 0)
-            goto cleanup;
-        if (pr.deleted_us)
-            goto next;
-        if ((error = wholes_of(ctx, sc.tenant_id, pr.id, 1, NULL, names, sizeof(names), &count)) <
-            0)
-            goto cleanup;
-        if (count > 0)
-            goto next;
-        if ((error = og_artifacts__held(ctx, pr.project_id, pr.id, why, sizeof(why))) < 0)
-            goto cleanup;
-        if (error == 1) {
-            error = og_error_set(OG_ECONFLICT,
-                                 "artifact '%s' cannot be deleted: its part '%s' would go with "
-                                 "it and is under a %s",
-                                 ref->name, pr.name, why);
-            goto cleanup;
-        }
-        if ((error = og_artifacts__lock_check(ctx, pr.id)) < 0) {
-            og_error_wrap("artifact '%s' cannot be deleted with its part '%s'", ref->name, pr.name);
-            goto cleanup;
-        }
-        if ((error = set_deleted(ctx, sc.tenant_id, &pr, now, a.id)) < 0 ||
-            (error = audit_deletion(ctx, &sc, &pr, "artifact.delete", a.id)) < 0)
-            goto cleanup;
-    next:
-        og_artifacts__row_free(&pr);
+        if ((error = delete_part(ctx, &sc, &a, json_string_value(x), now)) < 0)
+            break;
     }
-    error = 0;
-cleanup:
+end:
     error = og_store_tx_end(ctx->store, error);
-done:
     json_decref(parts);
-    og_artifacts__row_free(&pr);
     og_artifacts__row_free(&a);
-    return error;
+    return error < 0 ? error : 0;
 }
 
 int og_artifact_undelete(og_ctx *ctx, const og_artifact_ref *ref, json_t **out)
 {
-    int error = -1;
     art_scope sc;
     art_row a, pr;
-    og_stmt *st = NULL;
-    json_t *with = json_array(), *x;
+    json_t *with = NULL, *x;
     size_t i;
-    memset(&a, 0, sizeof(a));
-    memset(&pr, 0, sizeof(pr));
+    int error;
     if (out)
         *out = NULL;
-    if (!ref) {
-        error = og_error_set(OG_EINVAL, "missing artifact");
-        goto done;
-    }
-    if ((error = og_artifacts__scope(ctx, ref->tenant, ref->project, OG_RIGHT_WRITE, &sc)) < 0)
-        goto done;
-    if ((error = og_store_tx_begin(ctx->store)) < 0)
-        goto done;
-    if ((error = og_artifacts__find(ctx, &sc, ref->name, 1, &a)) < 0)
-        goto cleanup;
+    if ((error = removal_begin(ctx, ref, OG_RIGHT_WRITE, 1, &sc, &a)) < 0)
+        return error;
     if (!a.deleted_us) {
-        error = og_error_set(OG_ECONFLICT, "artifact '%s' is not deleted", ref->name);
-        goto cleanup;
+        error = og_error_set(OG_ECONFLICT, "artifact '%s' is not deleted", a.name);
+        goto end;
     }
-    if ((error = og_artifacts__lock_check(ctx, a.id)) < 0)
-        goto cleanup;
-    if ((error = set_deleted(ctx, sc.tenant_id, &a, 0, NULL)) < 0 ||
-        (error = audit_deletion(ctx, &sc, &a, "artifact.undelete", NULL)) < 0)
-        goto cleanup;
+    if ((error = og_artifacts__lock_check(ctx, a.id)) < 0 ||
+        (error = set_deleted(ctx, &sc, &a, 0, NULL)) < 0)
+        goto end;
     /* The parts its deletion took along come back with it. */
-    if ((error = og_stmt_prepare(&st, ctx->store,
-                                 "SELECT id FROM art_artifacts WHERE deleted_with = ?"
-                                 " AND deleted_us IS NOT NULL ORDER BY n")) < 0)
-        goto cleanup;
-    og_stmt_bind_text(st, 1, a.id);
-    while ((error = og_stmt_step(st)) == OG_ROW)
-        json_array_append_new(with, json_string(og_stmt_col_text(st, 0)));
-    if (error < 0)
-        goto cleanup;
-    og_stmt_free(st);
-    st = NULL;
+    with = json_array();
+    if ((error = texts_of(ctx,
+                          "SELECT id FROM art_artifacts WHERE deleted_with = ?"
+                          " AND deleted_us IS NOT NULL ORDER BY n",
+                          a.id, NULL, with)) < 0)
+        goto end;
     json_array_foreach(with, i, x)
     {
-        if ((error = og_artifacts__load(ctx, sc.tenant_id, json_string_value(x), &pr)) < 0 ||
-            (error = set_deleted(ctx, sc.tenant_id, &pr, 0, NULL)) < 0 ||
-            (error = audit_deletion(ctx, &sc, &pr, "artifact.undelete", a.id)) < 0)
-            goto cleanup;
+        if ((error = og_artifacts__load(ctx, sc.tenant_id, json_string_value(x), &pr)) < 0)
+            break;
+        error = set_deleted(ctx, &sc, &pr, 0, a.id);
         og_artifacts__row_free(&pr);
+        if (error < 0)
+            break;
     }
-    error = 0;
-cleanup:
+end:
     error = og_store_tx_end(ctx->store, error);
-    if (error == 0 && out && og_artifact_show(ctx, ref, out) < 0)
+    if (error >= 0 && out && og_artifact_show(ctx, ref, out) < 0)
         og_error_clear(); /* undeleted; the caller may show it again */
-done:
-    og_stmt_free(st);
     json_decref(with);
-    og_artifacts__row_free(&pr);
     og_artifacts__row_free(&a);
-    return error;
+    return error < 0 ? error : 0;
 }
 
 /* Objects that no version of the tenant uses any more after the artifact's versions went. */
 static int orphans(og_ctx *ctx, const char *tenant_id, const char *artifact_id, json_t *names)
 {
-    og_stmt *st = NULL;
-    int error = og_stmt_prepare(
-        &st, ctx->store,
+    return texts_of(
+        ctx,
         "SELECT DISTINCT v.object FROM art_versions v WHERE v.artifact_id = ? AND NOT EXISTS"
         " (SELECT 1 FROM art_versions w WHERE w.tenant_id = ? AND w.object = v.object"
-        " AND w.artifact_id <> v.artifact_id)");
-    if (error < 0)
-        return error;
-    og_stmt_bind_text(st, 1, artifact_id);
-    og_stmt_bind_text(st, 2, tenant_id);
-    while ((error = og_stmt_step(st)) == OG_ROW)
-        json_array_append_new(names, json_string(og_stmt_col_text(st, 0)));
-    og_stmt_free(st);
-    return error < 0 ? error : 0;
+        " AND w.artifact_id <> v.artifact_id)",
+        artifact_id, tenant_id, names);
 }
 
 /* 1 with why filled when a legal hold or retention keeps a deleted artifact, 0 when not. */
@@ -323,75 +312,63 @@ static int purge_rows(og_ctx *ctx, const art_scope *sc, const art_row *a, const 
     return og_artifacts__audit(ctx, sc->tenant_id, "artifact.purge", "artifact", a->id, analysis);
 }
 
+/* A deleted part of a purged artifact goes too, unless another artifact holds it or a hold or
+ * retention keeps it: then it stays deleted, on its own, to be purged when it may. */
+static int purge_part(og_ctx *ctx, const art_scope *sc, const art_row *whole, const char *part_id,
+                      json_t *gone)
+{
+    art_row pr;
+    char why[1400], names[600];
+    int count = 0;
+    int error = og_artifacts__load(ctx, sc->tenant_id, part_id, &pr);
+    if (error < 0)
+        return error;
+    if (pr.deleted_us &&
+        (error = wholes_of(ctx, sc->tenant_id, pr.id, 0, NULL, names, sizeof(names), &count)) ==
+            0 &&
+        count == 0 && (error = purge_blocked(ctx, sc, &pr, why, sizeof(why))) == 0)
+        error = purge_rows(ctx, sc, &pr, whole->id, gone);
+    og_artifacts__row_free(&pr);
+    return error < 0 ? error : 0;
+}
+
 int og_artifact_purge(og_ctx *ctx, const og_artifact_ref *ref)
 {
-    int error = -1, count = 0;
     art_scope sc;
-    art_row a, pr;
+    art_row a;
     json_t *gone = json_array(), *parts = json_array(), *x;
-    char why[1400], names[600];
+    char why[1400];
     size_t i;
-    memset(&a, 0, sizeof(a));
-    memset(&pr, 0, sizeof(pr));
-    if (!ref) {
-        error = og_error_set(OG_EINVAL, "missing artifact");
+    int error = removal_begin(ctx, ref, OG_RIGHT_ADMIN, 1, &sc, &a);
+    if (error < 0)
         goto done;
-    }
-    if ((error = og_artifacts__scope(ctx, ref->tenant, ref->project, OG_RIGHT_ADMIN, &sc)) < 0)
-        goto done;
-    if ((error = og_store_tx_begin(ctx->store)) < 0)
-        goto done;
-    if ((error = og_artifacts__find(ctx, &sc, ref->name, 1, &a)) < 0)
-        goto cleanup;
     if (!a.deleted_us) {
-        error =
-            og_error_set(OG_ECONFLICT, "artifact '%s' is not deleted; delete it first", ref->name);
-        goto cleanup;
+        error = og_error_set(OG_ECONFLICT, "artifact '%s' is not deleted; delete it first", a.name);
+        goto end;
     }
-    if ((error = purge_blocked(ctx, &sc, &a, why, sizeof(why))) < 0)
-        goto cleanup;
-    if (error == 1) {
-        error = og_error_set(OG_ECONFLICT, "artifact '%s' cannot be purged: %s", ref->name, why);
-        goto cleanup;
-    }
-    if ((error = wholes_of(ctx, sc.tenant_id, a.id, 0, NULL, names, sizeof(names), &count)) < 0)
-        goto cleanup;
-    if (count > 0) {
-        error = og_error_set(OG_ECONFLICT,
-                             "artifact '%s' is part of %s (generated from it) and cannot be "
-                             "purged on its own; it is purged with %s",
-                             ref->name, names, count > 1 ? "the last of them" : "it");
-        goto cleanup;
-    }
-    if ((error = parts_of(ctx, a.id, parts)) < 0 ||
+    if ((error = purge_blocked(ctx, &sc, &a, why, sizeof(why))) == 1)
+        error = og_error_set(OG_ECONFLICT, "artifact '%s' cannot be purged: %s", a.name, why);
+    if (error < 0 || (error = whole_check(ctx, &sc, &a, 0, "purged")) < 0 ||
+        (error = texts_of(ctx,
+                          "SELECT p.part_id FROM art_parts p JOIN art_artifacts a"
+                          " ON a.id = p.part_id WHERE p.whole_id = ? ORDER BY a.n",
+                          a.id, NULL, parts)) < 0 ||
         (error = purge_rows(ctx, &sc, &a, NULL, gone)) < 0)
-        goto cleanup;
-    /* Its deleted parts that nothing else holds go too, unless a hold or retention keeps them:
-     * those stay deleted, on their own, to be purged when they may. */
+        goto end;
     json_array_foreach(parts, i, x)
     {
-        if ((error = og_artifacts__load(ctx, sc.tenant_id, json_string_value(x), &pr)) < 0)
-            goto cleanup;
-        if (pr.deleted_us &&
-            (error = wholes_of(ctx, sc.tenant_id, pr.id, 0, NULL, names, sizeof(names), &count)) ==
-                0 &&
-            count == 0 && (error = purge_blocked(ctx, &sc, &pr, why, sizeof(why))) == 0)
-            error = purge_rows(ctx, &sc, &pr, a.id, gone);
-        if (error < 0)
-            goto cleanup;
-        og_artifacts__row_free(&pr);
+        if ((error = purge_part(ctx, &sc, &a, json_string_value(x), gone)) < 0)
+            break;
     }
-    error = 0;
-cleanup:
+end:
     /* Once the rows are gone for good, the files. A crash between leaves unreferenced
      * ciphertext, which nothing can name any more. */
-    if ((error = og_store_tx_end(ctx->store, error)) == 0)
+    if ((error = og_store_tx_end(ctx->store, error)) >= 0)
         json_array_foreach(gone, i, x)
             og_artifacts__obj_unlink(ctx, sc.tenant_id, json_string_value(x));
+    og_artifacts__row_free(&a);
 done:
     json_decref(gone);
     json_decref(parts);
-    og_artifacts__row_free(&pr);
-    og_artifacts__row_free(&a);
-    return error;
+    return error < 0 ? error : 0;
 }

@@ -3,6 +3,7 @@
 #include "artifacts/artifacts_internal.h"
 #include "opsgate/audit.h"
 #include "opsgate/error.h"
+#include "opsgate/tenant.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -174,8 +175,7 @@ int og_artifact_hold_list(og_ctx *ctx, const char *tenant, int all, json_t **out
     int error = -1;
     og_stmt *st = NULL;
     char tenant_id[OG_ID_LEN];
-    if ((error = og_artifacts__tenant(ctx, tenant, tenant_id)) < 0 ||
-        (error = og_authz_check(&ctx->actor, tenant_id, OG_PERM_READ)) < 0)
+    if ((error = og_tenant_resolve(ctx, tenant, OG_PERM_READ, tenant_id)) < 0)
         return error;
     if ((error = og_stmt_prepare(&st, ctx->store,
                                  "SELECT h.id AS id, p.key AS project, h.reason AS reason,"

@@ -1,6 +1,7 @@
 /* retention.c - retention policies: how long artifacts of a kind are kept after archive. */
 #include "artifacts/artifacts_internal.h"
 #include "opsgate/error.h"
+#include "opsgate/tenant.h"
 
 #define DAY_US (24LL * 3600 * 1000000)
 
@@ -42,10 +43,8 @@ int og_artifact_retention_list(og_ctx *ctx, const char *tenant, json_t **out)
     int error = -1;
     og_stmt *st = NULL;
     char tenant_id[OG_ID_LEN];
-    if ((error = og_artifacts__tenant(ctx, tenant, tenant_id)) < 0 ||
-        (error = og_authz_check(&ctx->actor, tenant_id, OG_PERM_READ)) < 0)
-        return error;
-    if ((error = og_stmt_prepare(&st, ctx->store,
+    if ((error = og_tenant_resolve(ctx, tenant, OG_PERM_READ, tenant_id)) < 0 ||
+        (error = og_stmt_prepare(&st, ctx->store,
                                  "SELECT kind, keep_us / 86400000000 AS keep_days, set_by, set_at"
                                  " FROM art_retention WHERE tenant_id = ? ORDER BY kind")) < 0)
         return error;

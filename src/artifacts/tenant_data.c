@@ -20,6 +20,20 @@ static void append_blocker(json_t *out, json_t *b, const char *text, const char 
     json_array_append_new(out, b);
 }
 
+/* After the error of the step loop that found n blockers of a type: those past the named ones,
+ * counted in one more blocker ("%d more <what>"). */
+static int blockers_end(json_t *out, int error, int n, const char *type, const char *what,
+                        const char *hint)
+{
+    char text[128];
+    if (error < 0 || n <= BLOCKERS_NAMED)
+        return error < 0 ? error : 0;
+    snprintf(text, sizeof(text), "%d more %s", n - BLOCKERS_NAMED, what);
+    append_blocker(out, json_pack("{s:s, s:i}", "type", type, "more", n - BLOCKERS_NAMED), text,
+                   hint);
+    return 0;
+}
+
 static int hold_blockers(og_ctx *ctx, const char *tenant_id, json_t *out)
 {
     static const char hint[] =
@@ -63,14 +77,7 @@ static int hold_blockers(og_ctx *ctx, const char *tenant_id, json_t *out)
         append_blocker(out, b, text, hint);
     }
     og_stmt_free(st);
-    if (error < 0)
-        return error;
-    if (n > BLOCKERS_NAMED) {
-        snprintf(text, sizeof(text), "%d more legal holds", n - BLOCKERS_NAMED);
-        append_blocker(out, json_pack("{s:s, s:i}", "type", "hold", "more", n - BLOCKERS_NAMED),
-                       text, hint);
-    }
-    return 0;
+    return blockers_end(out, error, n, "hold", "legal holds", hint);
 }
 
 /* Artifacts that retention keeps: of a kind with a policy, and either live and never archived
@@ -86,8 +93,7 @@ static int retention_blockers(og_ctx *ctx, const char *tenant_id, json_t *out)
     char text[600], t[OG_TIME_LEN];
     if ((error = og_stmt_prepare(
              &st, ctx->store,
-             "SELECT a.n, a.id, a.project_id, a.sealed, a.kind, a.state, a.latest, a.created_at,"
-             " a.created_by, a.updated_at, a.archived_us, a.deleted_us, p.key, r.keep_us"
+             "SELECT " ART_ROW_COLS ", p.key, r.keep_us"
              " FROM art_artifacts a JOIN art_retention r ON r.tenant_id = a.tenant_id"
              " AND r.kind = a.kind JOIN art_projects p ON p.id = a.project_id"
              " WHERE a.tenant_id = ? AND (COALESCE(a.archived_us, a.deleted_us) IS NULL"
@@ -122,15 +128,7 @@ static int retention_blockers(og_ctx *ctx, const char *tenant_id, json_t *out)
         append_blocker(out, b, text, hint);
     }
     og_stmt_free(st);
-    if (error < 0)
-        return error;
-    if (n > BLOCKERS_NAMED) {
-        snprintf(text, sizeof(text), "%d more artifacts under retention", n - BLOCKERS_NAMED);
-        append_blocker(out,
-                       json_pack("{s:s, s:i}", "type", "retention", "more", n - BLOCKERS_NAMED),
-                       text, hint);
-    }
-    return 0;
+    return blockers_end(out, error, n, "retention", "artifacts under retention", hint);
 }
 
 int og_artifacts_tenant_blockers(og_ctx *ctx, const char *tenant_id, json_t *out)
