@@ -252,17 +252,11 @@ int og_project_get(og_ctx *ctx, const char *tenant, const char *key, og_project 
     return 0;
 }
 
-typedef struct project_list_arg {
-    og_ctx *ctx;
-    const char *tenant_id;
-    int error; /* the error of a right that could not be read */
-} project_list_arg;
-
 /* One project with the actor's right on it and why; JSON null for a project it has no right on
  * (left out of the list). */
 static json_t *project_row_json(og_stmt *st, void *arg)
 {
-    project_list_arg *pa = arg;
+    art_rows *pa = arg;
     og_project p;
     og_artifact_right r;
     char why[128];
@@ -281,7 +275,7 @@ static int project_list(og_ctx *ctx, const char *tenant, int all, json_t **out)
 {
     og_stmt *st = NULL;
     char tenant_id[OG_ID_LEN];
-    project_list_arg pa = {ctx, tenant_id, 0};
+    art_rows pa = {ctx, tenant_id, 0};
     int error = og_artifacts__tenant(ctx, tenant, tenant_id);
     if (error < 0 || (error = og_stmt_prepare(&st, ctx->store,
                                               "SELECT " PROJECT_COLS " FROM art_projects"
@@ -290,12 +284,10 @@ static int project_list(og_ctx *ctx, const char *tenant, int all, json_t **out)
         return error;
     og_stmt_bind_text(st, 1, tenant_id);
     og_stmt_bind_int(st, 2, all);
-    if ((error = og_stmt_collect(st, project_row_json, &pa, out)) == 0) {
+    if ((error = og_artifacts__collect(st, project_row_json, &pa, out)) == 0) {
         for (size_t i = json_array_size(*out); i-- > 0;)
             if (json_is_null(json_array_get(*out, i)))
                 json_array_remove(*out, i);
-    } else if (pa.error < 0) {
-        error = pa.error;
     }
     og_stmt_free(st);
     return error;

@@ -216,6 +216,15 @@ int og_artifacts__set_state_exec(og_ctx *ctx, const char *tenant_id, const char 
  * 1 when it returned a row (a "SELECT 1 ..." check), 0 when not, or the error (OG_EEXISTS for a
  * uniqueness conflict, as og_stmt_step says). */
 int og_artifacts__exec(og_ctx *ctx, const char *sql, const char *types, ...);
+/* The argument of an og_stmt_collect() row function that reads through the context: the context,
+ * the tenant, and the error of a row it could not build. */
+typedef struct art_rows {
+    og_ctx *ctx;
+    const char *tenant_id;
+    int error;
+} art_rows;
+/* og_stmt_collect() reporting the row function's own error (arg->error) rather than OG_ERROR. */
+int og_artifacts__collect(og_stmt *st, og_stmt_row_fn row, art_rows *arg, json_t **out);
 /* og_audit_log() in the artifacts area; analysis is stolen (NULL = none). */
 int og_artifacts__audit(og_ctx *ctx, const char *tenant_id, const char *action,
                         const char *target_type, const char *target_id, json_t *analysis);

@@ -118,11 +118,51 @@ static int set_deleted(og_ctx *ctx, const art_scope *sc, const art_row *a, int64
                                a->id, analysis);
 }
 
+/* The parts of an artifact (its one parameter), in the order they were made. */
+#define PARTS_OF                                                                                   \
+    "SELECT p.part_id FROM art_parts p JOIN art_artifacts a ON a.id = p.part_id"                   \
+    " WHERE p.whole_id = ? ORDER BY a.n"
+
+typedef int (*part_fn)(og_ctx *ctx, const art_scope *sc, const art_row *whole, const char *id,
+                       const void *arg);
+
+/* fn on each artifact id that sql (its one parameter the whole's id) returns, up to an error. */
+static int each_part(og_ctx *ctx, const art_scope *sc, const art_row *whole, const char *sql,
+                     part_fn fn, const void *arg)
+{
+    json_t *ids = json_array(), *x;
+    size_t i;
+    int error = texts_of(ctx, sql, whole->id, NULL, ids);
+    json_array_foreach(ids, i, x)
+    {
+        if (error < 0)
+            break;
+        error = fn(ctx, sc, whole, json_string_value(x), arg);
+    }
+    json_decref(ids);
+    return error;
+}
+
+/* A part that the whole's deletion took along comes back with it. */
+static int undelete_part(og_ctx *ctx, const art_scope *sc, const art_row *whole,
+                         const char *part_id, const void *arg)
+{
+    art_row pr;
+    int error = og_artifacts__load(ctx, sc->tenant_id, part_id, &pr);
+    (void)arg;
+    if (error < 0)
+        return error;
+    error = set_deleted(ctx, sc, &pr, 0, whole->id);
+    og_artifacts__row_free(&pr);
+    return error;
+}
+
 /* A part of a deleted artifact goes with it unless it is deleted already or another live
  * artifact holds it; a hold or a lock on it refuses the whole deletion. */
 static int delete_part(og_ctx *ctx, const art_scope *sc, const art_row *whole, const char *part_id,
-                       int64_t now)
+                       const void *arg)
 {
+    int64_t now = *(const int64_t *)arg;
     art_row pr;
     char why[1400], names[600];
     int count = 0;
@@ -156,10 +196,8 @@ int og_artifact_delete(og_ctx *ctx, const og_artifact_ref *ref)
 {
     art_scope sc;
     art_row a;
-    json_t *parts = NULL, *x;
     char why[1400];
     int64_t now = og_time_now_us();
-    size_t i;
     int error = removal_begin(ctx, ref, OG_RIGHT_WRITE, 0, &sc, &a);
     if (error < 0)
         return error;
@@ -172,20 +210,9 @@ int og_artifact_delete(og_ctx *ctx, const og_artifact_ref *ref)
         (error = set_deleted(ctx, &sc, &a, now, NULL)) < 0)
         goto end;
     /* Its parts that no other live artifact holds go with it. */
-    parts = json_array();
-    if ((error = texts_of(ctx,
-                          "SELECT p.part_id FROM art_parts p JOIN art_artifacts a"
-                          " ON a.id = p.part_id WHERE p.whole_id = ? ORDER BY a.n",
-                          a.id, NULL, parts)) < 0)
-        goto end;
-    json_array_foreach(parts, i, x)
-    {
-        if ((error = delete_part(ctx, &sc, &a, json_string_value(x), now)) < 0)
-            break;
-    }
+    error = each_part(ctx, &sc, &a, PARTS_OF, delete_part, &now);
 end:
     error = og_store_tx_end(ctx->store, error);
-    json_decref(parts);
     og_artifacts__row_free(&a);
     return error < 0 ? error : 0;
 }
@@ -193,9 +220,7 @@ end:
 int og_artifact_undelete(og_ctx *ctx, const og_artifact_ref *ref, json_t **out)
 {
     art_scope sc;
-    art_row a, pr;
-    json_t *with = NULL, *x;
-    size_t i;
+    art_row a;
     int error;
     if (out)
         *out = NULL;
@@ -209,26 +234,14 @@ int og_artifact_undelete(og_ctx *ctx, const og_artifact_ref *ref, json_t **out)
         (error = set_deleted(ctx, &sc, &a, 0, NULL)) < 0)
         goto end;
     /* The parts its deletion took along come back with it. */
-    with = json_array();
-    if ((error = texts_of(ctx,
-                          "SELECT id FROM art_artifacts WHERE deleted_with = ?"
-                          " AND deleted_us IS NOT NULL ORDER BY n",
-                          a.id, NULL, with)) < 0)
-        goto end;
-    json_array_foreach(with, i, x)
-    {
-        if ((error = og_artifacts__load(ctx, sc.tenant_id, json_string_value(x), &pr)) < 0)
-            break;
-        error = set_deleted(ctx, &sc, &pr, 0, a.id);
-        og_artifacts__row_free(&pr);
-        if (error < 0)
-            break;
-    }
+    error = each_part(ctx, &sc, &a,
+                      "SELECT id FROM art_artifacts WHERE deleted_with = ?"
+                      " AND deleted_us IS NOT NULL ORDER BY n",
+                      undelete_part, NULL);
 end:
     error = og_store_tx_end(ctx->store, error);
     if (error >= 0 && out && og_artifact_show(ctx, ref, out) < 0)
         og_error_clear(); /* undeleted; the caller may show it again */
-    json_decref(with);
     og_artifacts__row_free(&a);
     return error < 0 ? error : 0;
 }
@@ -349,10 +362,7 @@ int og_artifact_purge(og_ctx *ctx, const og_artifact_ref *ref)
     if ((error = purge_blocked(ctx, &sc, &a, why, sizeof(why))) == 1)
         error = og_error_set(OG_ECONFLICT, "artifact '%s' cannot be purged: %s", a.name, why);
     if (error < 0 || (error = whole_check(ctx, &sc, &a, 0, "purged")) < 0 ||
-        (error = texts_of(ctx,
-                          "SELECT p.part_id FROM art_parts p JOIN art_artifacts a"
-                          " ON a.id = p.part_id WHERE p.whole_id = ? ORDER BY a.n",
-                          a.id, NULL, parts)) < 0 ||
+        (error = texts_of(ctx, PARTS_OF, a.id, NULL, parts)) < 0 ||
         (error = purge_rows(ctx, &sc, &a, NULL, gone)) < 0)
         goto end;
     json_array_foreach(parts, i, x)

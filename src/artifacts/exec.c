@@ -53,3 +53,11 @@ int og_artifacts__audit(og_ctx *ctx, const char *tenant_id, const char *action,
     json_decref(analysis);
     return error;
 }
+
+int og_artifacts__collect(og_stmt *st, og_stmt_row_fn row, art_rows *arg, json_t **out)
+{
+    int error;
+    arg->error = 0;
+    error = og_stmt_collect(st, row, arg, out);
+    return error < 0 && arg->error < 0 ? arg->error : error;
+}

@@ -268,15 +268,9 @@ cleanup:
     return error;
 }
 
-typedef struct log_arg {
-    og_ctx *ctx;
-    const char *tenant_id;
-    int error; /* the error of a version that could not be read */
-} log_arg;
-
 static json_t *log_row_json(og_stmt *st, void *arg)
 {
-    log_arg *la = arg;
+    art_rows *la = arg;
     og_artifact_version v;
     if ((la->error = og_artifacts__version_from_stmt(la->ctx, la->tenant_id, st, &v, NULL)) < 0)
         return NULL;
@@ -289,7 +283,7 @@ int og_artifact_log(og_ctx *ctx, const og_artifact_ref *ref, json_t **out)
     art_scope sc;
     art_row a;
     og_stmt *st = NULL;
-    log_arg la = {ctx, NULL, 0};
+    art_rows la = {ctx, NULL, 0};
     memset(&a, 0, sizeof(a));
     if (!ref)
         return og_error_set(OG_EINVAL, "missing artifact");
@@ -305,9 +299,7 @@ int og_artifact_log(og_ctx *ctx, const og_artifact_ref *ref, json_t **out)
         og_stmt_bind_text(st, 1, a.id);
         og_stmt_bind_int(st, 2, sc.published_only);
         og_stmt_bind_int(st, 3, a.latest);
-        error = og_stmt_collect(st, log_row_json, &la, out);
-        if (error < 0 && la.error < 0)
-            error = la.error;
+        error = og_artifacts__collect(st, log_row_json, &la, out);
     }
     og_stmt_free(st);
     og_artifacts__row_free(&a);
