@@ -118,6 +118,21 @@ static int set_deleted(og_ctx *ctx, const art_scope *sc, const art_row *a, int64
                                a->id, analysis);
 }
 
+/* Load the part part_id of a whole being removed into pr (the caller frees it): 1 when it goes
+ * with the whole, because it is live (deleted, for a purge) and no other artifact (live one, for a
+ * deletion) holds it; 0 when it stays. */
+static int part_goes(og_ctx *ctx, const art_scope *sc, const char *part_id, int deleted,
+                     art_row *pr)
+{
+    char names[600];
+    int count = 0;
+    int error = og_artifacts__load(ctx, sc->tenant_id, part_id, pr);
+    if (error < 0 || !pr->deleted_us != !deleted)
+        return error < 0 ? error : 0;
+    error = wholes_of(ctx, sc->tenant_id, pr->id, !deleted, NULL, names, sizeof(names), &count);
+    return error < 0 ? error : count == 0;
+}
+
 /* The parts of an artifact (its one parameter), in the order they were made. */
 #define PARTS_OF                                                                                   \
     "SELECT p.part_id FROM art_parts p JOIN art_artifacts a ON a.id = p.part_id"                   \
@@ -164,14 +179,9 @@ static int delete_part(og_ctx *ctx, const art_scope *sc, const art_row *whole, c
 {
     int64_t now = *(const int64_t *)arg;
     art_row pr;
-    char why[1400], names[600];
-    int count = 0;
-    int error = og_artifacts__load(ctx, sc->tenant_id, part_id, &pr);
-    if (error < 0)
-        return error;
-    if (pr.deleted_us ||
-        (error = wholes_of(ctx, sc->tenant_id, pr.id, 1, NULL, names, sizeof(names), &count)) < 0 ||
-        count > 0)
+    char why[1400];
+    int error = part_goes(ctx, sc, part_id, 0, &pr);
+    if (error <= 0)
         goto cleanup;
     if ((error = og_artifacts__held(ctx, pr.project_id, pr.id, why, sizeof(why))) == 1) {
         error = og_error_set(OG_ECONFLICT,
@@ -331,15 +341,9 @@ static int purge_part(og_ctx *ctx, const art_scope *sc, const art_row *whole, co
                       json_t *gone)
 {
     art_row pr;
-    char why[1400], names[600];
-    int count = 0;
-    int error = og_artifacts__load(ctx, sc->tenant_id, part_id, &pr);
-    if (error < 0)
-        return error;
-    if (pr.deleted_us &&
-        (error = wholes_of(ctx, sc->tenant_id, pr.id, 0, NULL, names, sizeof(names), &count)) ==
-            0 &&
-        count == 0 && (error = purge_blocked(ctx, sc, &pr, why, sizeof(why))) == 0)
+    char why[1400];
+    int error = part_goes(ctx, sc, part_id, 1, &pr);
+    if (error == 1 && (error = purge_blocked(ctx, sc, &pr, why, sizeof(why))) == 0)
         error = purge_rows(ctx, sc, &pr, whole->id, gone);
     og_artifacts__row_free(&pr);
     return error < 0 ? error : 0;
