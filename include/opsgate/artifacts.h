@@ -5,6 +5,7 @@
 #define OPSGATE_ARTIFACTS_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "opsgate/context.h"
@@ -83,11 +84,11 @@ typedef struct og_artifact_ref {
 } og_artifact_ref;
 
 /* "sow", "change-order", "runbook", "closure", "template", "other". */
-int og_artifact_kind_valid(const char *kind);
+bool og_artifact_kind_valid(const char *kind);
 /* "draft", "in-review", "approved", "published", "archived". */
-int og_artifact_state_valid(const char *state);
-/* 1 when from -> to is an allowed lifecycle transition (see docs/artifacts.md). */
-int og_artifact_transition_allowed(const char *from, const char *to);
+bool og_artifact_state_valid(const char *state);
+/* true when from -> to is an allowed lifecycle transition (see docs/artifacts.md). */
+bool og_artifact_transition_allowed(const char *from, const char *to);
 
 typedef struct og_artifact_version {
     char artifact_id[OG_ID_LEN];

@@ -3,6 +3,7 @@
 #ifndef OPSGATE_CONTEXT_H
 #define OPSGATE_CONTEXT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "opsgate/store.h"
@@ -76,6 +77,6 @@ typedef enum og_perm {
 int og_authz_check(const og_actor *a, const char *tenant_id, og_perm p);
 
 /* True for LOCAL, SYSTEM and platform-admin users. */
-int og_actor_is_platform(const og_actor *a);
+bool og_actor_is_platform(const og_actor *a);
 
 #endif

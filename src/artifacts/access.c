@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-int art__tenant(og_ctx *ctx, const char *tenant, char tenant_id[OG_ID_LEN])
+int og_artifacts__tenant(og_ctx *ctx, const char *tenant, char tenant_id[OG_ID_LEN])
 {
     og_tenant t;
     int error;
@@ -84,8 +84,8 @@ static og_artifact_right combine(og_role role, og_artifact_right grant, int64_t 
     return r;
 }
 
-int art__right(og_ctx *ctx, const char *tenant_id, const char *project_id, og_artifact_right *out,
-               char *why, size_t whysz)
+int og_artifacts__right(og_ctx *ctx, const char *tenant_id, const char *project_id,
+                        og_artifact_right *out, char *why, size_t whysz)
 {
     og_artifact_right g;
     int64_t until;
@@ -144,20 +144,20 @@ static int project_find(og_ctx *ctx, const char *tenant_id, const char *key, og_
     return error;
 }
 
-int art__scope(og_ctx *ctx, const char *tenant, const char *project, og_artifact_right need,
-               art_scope *out)
+int og_artifacts__scope(og_ctx *ctx, const char *tenant, const char *project,
+                        og_artifact_right need, art_scope *out)
 {
     int error;
     char why[128];
     memset(out, 0, sizeof(*out));
     if (!project || !*project)
         return og_error_set(OG_EINVAL, "missing project: no project key given");
-    if ((error = art__tenant(ctx, tenant, out->tenant_id)) < 0)
+    if ((error = og_artifacts__tenant(ctx, tenant, out->tenant_id)) < 0)
         return error;
     if ((error = project_find(ctx, out->tenant_id, project, &out->project)) < 0)
         return error;
-    if ((error = art__right(ctx, out->tenant_id, out->project.id, &out->right, why, sizeof(why))) <
-        0)
+    if ((error = og_artifacts__right(ctx, out->tenant_id, out->project.id, &out->right, why,
+                                     sizeof(why))) < 0)
         return error;
     /* No right at all: the project does not exist for this actor. */
     if (out->right == OG_RIGHT_NONE)
@@ -192,12 +192,10 @@ int og_project_create(og_ctx *ctx, const char *tenant, const char *key, const ch
                       og_project *out)
 {
     int error = -1;
-    og_stmt *st = NULL;
     og_project p;
-    json_t *analysis = NULL;
     char tenant_id[OG_ID_LEN];
     memset(&p, 0, sizeof(p));
-    if ((error = art__tenant(ctx, tenant, tenant_id)) < 0)
+    if ((error = og_artifacts__tenant(ctx, tenant, tenant_id)) < 0)
         return error;
     if ((error = og_authz_check(&ctx->actor, tenant_id, OG_PERM_WRITE)) < 0)
         return error;
@@ -223,87 +221,75 @@ int og_project_create(og_ctx *ctx, const char *tenant, const char *key, const ch
     og_strlcpy(p.key, key, sizeof(p.key));
     og_strlcpy(p.name, name, sizeof(p.name));
     og_time_format(og_time_now_us(), p.created_at);
-    art__actor_label(&ctx->actor, p.created_by, sizeof(p.created_by));
+    og_artifacts__actor_label(&ctx->actor, p.created_by, sizeof(p.created_by));
 
     if ((error = og_store_tx_begin(ctx->store)) < 0)
         return error;
-    if ((error = og_stmt_prepare(&st, ctx->store,
-                                 "INSERT INTO art_projects (id, tenant_id, key, name, created_at,"
-                                 " created_by) VALUES (?, ?, ?, ?, ?, ?)")) < 0)
-        goto cleanup;
-    og_stmt_bind_text(st, 1, p.id);
-    og_stmt_bind_text(st, 2, p.tenant_id);
-    og_stmt_bind_text(st, 3, p.key);
-    og_stmt_bind_text(st, 4, p.name);
-    og_stmt_bind_text(st, 5, p.created_at);
-    og_stmt_bind_text(st, 6, p.created_by);
-    if ((error = og_stmt_step(st)) < 0) {
-        if (error == OG_EEXISTS)
-            og_error_set(OG_EEXISTS, "project '%s' already exists", key);
-        goto cleanup;
-    }
-    analysis = json_pack("{s:s, s:s}", "key", p.key, "name", p.name);
-    if ((error = og_audit_log(ctx, tenant_id, ART_AREA, "project.create", "project", p.id,
-                              analysis)) < 0)
-        goto cleanup;
-    if ((error = og_store_tx_commit(ctx->store)) < 0)
-        goto cleanup;
+    error =
+        og_artifacts__exec(ctx,
+                           "INSERT INTO art_projects (id, tenant_id, key, name, created_at,"
+                           " created_by) VALUES (?, ?, ?, ?, ?, ?)",
+                           "tttttt", p.id, p.tenant_id, p.key, p.name, p.created_at, p.created_by);
+    if (error == OG_EEXISTS)
+        og_error_set(OG_EEXISTS, "project '%s' already exists", key);
+    if (error >= 0)
+        error = og_artifacts__audit(ctx, tenant_id, "project.create", "project", p.id,
+                                    json_pack("{s:s, s:s}", "key", p.key, "name", p.name));
+    if ((error = og_store_tx_end(ctx->store, error)) < 0)
+        return error;
     if (out)
         *out = p;
-    error = 0;
-cleanup:
-    if (error < 0)
-        og_store_tx_rollback(ctx->store);
-    og_stmt_free(st);
-    json_decref(analysis);
-    return error;
+    return 0;
 }
 
 int og_project_get(og_ctx *ctx, const char *tenant, const char *key, og_project *out)
 {
     art_scope sc;
-    int error = art__scope(ctx, tenant, key, OG_RIGHT_READ, &sc);
+    int error = og_artifacts__scope(ctx, tenant, key, OG_RIGHT_READ, &sc);
     if (error < 0)
         return error;
     *out = sc.project;
     return 0;
 }
 
+/* One project with the actor's right on it and why; JSON null for a project it has no right on
+ * (left out of the list). */
+static json_t *project_row_json(og_stmt *st, void *arg)
+{
+    art_rows *pa = arg;
+    og_project p;
+    og_artifact_right r;
+    char why[128];
+    project_from_row(st, &p);
+    if ((pa->error = og_artifacts__right(pa->ctx, pa->tenant_id, p.id, &r, why, sizeof(why))) < 0)
+        return NULL;
+    if (r == OG_RIGHT_NONE)
+        return json_null();
+    json_t *j = og_project_to_json(&p);
+    json_object_set_new(j, "right", json_string(og_artifact_right_name(r)));
+    json_object_set_new(j, "via", json_string(why));
+    return j;
+}
+
 static int project_list(og_ctx *ctx, const char *tenant, int all, json_t **out)
 {
-    int error = -1;
     og_stmt *st = NULL;
-    char tenant_id[OG_ID_LEN], why[128];
-    json_t *arr = json_array();
-    if ((error = art__tenant(ctx, tenant, tenant_id)) < 0)
-        goto cleanup;
-    if ((error = og_stmt_prepare(&st, ctx->store,
-                                 "SELECT " PROJECT_COLS " FROM art_projects WHERE tenant_id = ?"
-                                 " AND (? OR archived_at IS NULL) ORDER BY key")) < 0)
-        goto cleanup;
+    char tenant_id[OG_ID_LEN];
+    art_rows pa = {ctx, tenant_id, 0};
+    int error = og_artifacts__tenant(ctx, tenant, tenant_id);
+    if (error < 0 || (error = og_stmt_prepare(&st, ctx->store,
+                                              "SELECT " PROJECT_COLS " FROM art_projects"
+                                              " WHERE tenant_id = ? AND (? OR archived_at IS NULL)"
+                                              " ORDER BY key")) < 0)
+        return error;
     og_stmt_bind_text(st, 1, tenant_id);
     og_stmt_bind_int(st, 2, all);
-    while ((error = og_stmt_step(st)) == OG_ROW) {
-        og_project p;
-        og_artifact_right r;
-        project_from_row(st, &p);
-        if ((error = art__right(ctx, tenant_id, p.id, &r, why, sizeof(why))) < 0)
-            goto cleanup;
-        if (r == OG_RIGHT_NONE)
-            continue;
-        json_t *j = og_project_to_json(&p);
-        json_object_set_new(j, "right", json_string(og_artifact_right_name(r)));
-        json_object_set_new(j, "via", json_string(why));
-        json_array_append_new(arr, j);
+    if ((error = og_artifacts__collect(st, project_row_json, &pa, out)) == 0) {
+        for (size_t i = json_array_size(*out); i-- > 0;)
+            if (json_is_null(json_array_get(*out, i)))
+                json_array_remove(*out, i);
     }
-    if (error < 0)
-        goto cleanup;
-    *out = arr;
-    arr = NULL;
-    error = 0;
-cleanup:
     og_stmt_free(st);
-    json_decref(arr);
     return error;
 }
 
@@ -317,20 +303,60 @@ int og_project_list_all(og_ctx *ctx, const char *tenant, json_t **out)
     return project_list(ctx, tenant, 1, out);
 }
 
+/* The change itself, inside project_change's transaction: the row and the audit record. */
+static int project_change_row(og_ctx *ctx, const art_scope *sc, const char *name, int archive,
+                              const char *now, const char *by)
+{
+    int error;
+    json_t *analysis;
+    if (name) {
+        if (sc->project.archived_at[0])
+            return og_error_set(OG_ECONFLICT,
+                                "project '%s' is archived and read-only: unarchive it to "
+                                "rename it",
+                                sc->project.key);
+        if (strcmp(sc->project.name, name) == 0)
+            return og_error_set(OG_ECONFLICT, "project '%s' is already named '%s'", sc->project.key,
+                                name);
+        error = og_artifacts__exec(ctx, "UPDATE art_projects SET name = ? WHERE id = ?", "tt", name,
+                                   sc->project.id);
+        analysis = json_pack("{s:s, s:s, s:s}", "key", sc->project.key, "from", sc->project.name,
+                             "to", name);
+    } else {
+        if (!!sc->project.archived_at[0] == !!archive)
+            return og_error_set(OG_ECONFLICT, "project '%s' is %s", sc->project.key,
+                                archive ? "already archived" : "not archived");
+        error =
+            og_artifacts__exec(ctx,
+                               "UPDATE art_projects SET archived_at = ?, archived_by = ?"
+                               " WHERE id = ?",
+                               "ttt", archive ? now : NULL, archive ? by : NULL, sc->project.id);
+        analysis = archive ? json_pack("{s:s}", "key", sc->project.key)
+                           : json_pack("{s:s, s:s}", "key", sc->project.key, "archived_at",
+                                       sc->project.archived_at);
+    }
+    if (error < 0) {
+        json_decref(analysis);
+        return error;
+    }
+    return og_artifacts__audit(ctx, sc->tenant_id,
+                               name      ? "project.rename"
+                               : archive ? "project.archive"
+                                         : "project.unarchive",
+                               "project", sc->project.id, analysis);
+}
+
 /* Rename (name != NULL) or archive/unarchive (archive 1/0) a project. */
 static int project_change(og_ctx *ctx, const char *tenant, const char *key, const char *name,
                           int archive, og_project *out)
 {
     int error = -1;
-    og_stmt *st = NULL;
     art_scope sc;
-    json_t *analysis = NULL;
     char now[OG_TIME_LEN], by[160];
-    const char *action;
     if (name && (!*name || strlen(name) >= sizeof(sc.project.name)))
         return og_error_set(OG_EINVAL, "bad project name '%s' (1 to %zu bytes)", name,
                             sizeof(sc.project.name) - 1);
-    if ((error = art__scope(ctx, tenant, key, OG_RIGHT_READ, &sc)) < 0)
+    if ((error = og_artifacts__scope(ctx, tenant, key, OG_RIGHT_READ, &sc)) < 0)
         return error;
     if (!og_actor_is_platform(&ctx->actor) && ctx->actor.role != OG_ROLE_TENANT_ADMIN &&
         ctx->actor.role != OG_ROLE_PROJECT_MANAGER)
@@ -342,72 +368,21 @@ static int project_change(og_ctx *ctx, const char *tenant, const char *key, cons
                                       : "unarchiving",
                             og_role_name(ctx->actor.role));
     og_time_format(og_time_now_us(), now);
-    art__actor_label(&ctx->actor, by, sizeof(by));
+    og_artifacts__actor_label(&ctx->actor, by, sizeof(by));
     if ((error = og_store_tx_begin(ctx->store)) < 0)
         return error;
     /* Again inside the transaction: a concurrent archive must not be missed. */
-    if ((error = project_find(ctx, sc.tenant_id, sc.project.key, &sc.project)) < 0)
-        goto cleanup;
-    if (name) {
-        action = "project.rename";
-        if (sc.project.archived_at[0]) {
-            error = og_error_set(OG_ECONFLICT,
-                                 "project '%s' is archived and read-only: unarchive it to "
-                                 "rename it",
-                                 sc.project.key);
-            goto cleanup;
-        }
-        if (strcmp(sc.project.name, name) == 0) {
-            error = og_error_set(OG_ECONFLICT, "project '%s' is already named '%s'", sc.project.key,
-                                 name);
-            goto cleanup;
-        }
-        error = og_stmt_prepare(&st, ctx->store, "UPDATE art_projects SET name = ? WHERE id = ?");
-        if (error < 0)
-            goto cleanup;
-        og_stmt_bind_text(st, 1, name);
-        og_stmt_bind_text(st, 2, sc.project.id);
-        analysis = json_pack("{s:s, s:s, s:s}", "key", sc.project.key, "from", sc.project.name,
-                             "to", name);
-    } else {
-        action = archive ? "project.archive" : "project.unarchive";
-        if (!!sc.project.archived_at[0] == !!archive) {
-            error = og_error_set(OG_ECONFLICT, "project '%s' is %s", sc.project.key,
-                                 archive ? "already archived" : "not archived");
-            goto cleanup;
-        }
-        error = og_stmt_prepare(&st, ctx->store,
-                                "UPDATE art_projects SET archived_at = ?, archived_by = ?"
-                                " WHERE id = ?");
-        if (error < 0)
-            goto cleanup;
-        og_stmt_bind_text(st, 1, archive ? now : NULL);
-        og_stmt_bind_text(st, 2, archive ? by : NULL);
-        og_stmt_bind_text(st, 3, sc.project.id);
-        analysis = archive ? json_pack("{s:s}", "key", sc.project.key)
-                           : json_pack("{s:s, s:s}", "key", sc.project.key, "archived_at",
-                                       sc.project.archived_at);
-    }
-    if ((error = og_stmt_step(st)) < 0)
-        goto cleanup;
-    if ((error = og_audit_log(ctx, sc.tenant_id, ART_AREA, action, "project", sc.project.id,
-                              analysis)) < 0)
-        goto cleanup;
-    if ((error = og_store_tx_commit(ctx->store)) < 0)
-        goto cleanup;
+    if ((error = project_find(ctx, sc.tenant_id, sc.project.key, &sc.project)) >= 0)
+        error = project_change_row(ctx, &sc, name, archive, now, by);
+    if ((error = og_store_tx_end(ctx->store, error)) < 0)
+        return error;
     if (name)
         og_strlcpy(sc.project.name, name, sizeof(sc.project.name));
     else
         og_strlcpy(sc.project.archived_at, archive ? now : "", sizeof(sc.project.archived_at));
     if (out)
         *out = sc.project;
-    error = 0;
-cleanup:
-    if (error < 0)
-        og_store_tx_rollback(ctx->store);
-    og_stmt_free(st);
-    json_decref(analysis);
-    return error;
+    return 0;
 }
 
 int og_project_rename(og_ctx *ctx, const char *tenant, const char *key, const char *name,
@@ -430,16 +405,14 @@ int og_access_grant(og_ctx *ctx, const char *tenant, const char *project, const 
                     og_artifact_right right, int64_t until_us)
 {
     int error = -1;
-    og_stmt *st = NULL;
     art_scope sc;
     og_user u;
-    json_t *analysis = NULL;
     char by[160], now[OG_TIME_LEN], until_s[OG_TIME_LEN] = "";
     if (right < OG_RIGHT_READ || right > OG_RIGHT_ADMIN)
         return og_error_set(OG_EINVAL, "bad right %d", (int)right);
     if (until_us && until_us <= og_time_now_us())
         return og_error_set(OG_EINVAL, "the expiry of a grant must be in the future");
-    if ((error = art__scope(ctx, tenant, project, OG_RIGHT_ADMIN, &sc)) < 0)
+    if ((error = og_artifacts__scope(ctx, tenant, project, OG_RIGHT_ADMIN, &sc)) < 0)
         return error;
     if ((error = og_user_get(ctx, sc.tenant_id, user, &u)) < 0)
         return error;
@@ -448,86 +421,50 @@ int og_access_grant(og_ctx *ctx, const char *tenant, const char *project, const 
     if (u.role == OG_ROLE_CLIENT_VIEWER && right != OG_RIGHT_READ)
         return og_error_set(
             OG_EINVAL, "user '%s' is a client-viewer: only the read right can be granted", u.name);
-    art__actor_label(&ctx->actor, by, sizeof(by));
+    og_artifacts__actor_label(&ctx->actor, by, sizeof(by));
     og_time_format(og_time_now_us(), now);
     if (until_us)
         og_time_format(until_us, until_s);
     if ((error = og_store_tx_begin(ctx->store)) < 0)
         return error;
-    if ((error = og_stmt_prepare(&st, ctx->store,
-                                 "INSERT OR REPLACE INTO art_grants (project_id, user_id,"
-                                 " tenant_id, user_name, access, until_us, granted_by, granted_at)"
-                                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) < 0)
-        goto cleanup;
-    og_stmt_bind_text(st, 1, sc.project.id);
-    og_stmt_bind_text(st, 2, u.id);
-    og_stmt_bind_text(st, 3, sc.tenant_id);
-    og_stmt_bind_text(st, 4, u.name);
-    og_stmt_bind_text(st, 5, og_artifact_right_name(right));
-    if (until_us)
-        og_stmt_bind_int(st, 6, until_us);
-    else
-        og_stmt_bind_null(st, 6);
-    og_stmt_bind_text(st, 7, by);
-    og_stmt_bind_text(st, 8, now);
-    if ((error = og_stmt_step(st)) < 0)
-        goto cleanup;
-    analysis = json_pack("{s:s, s:s, s:s, s:s, s:s?}", "project", sc.project.key, "user", u.name,
-                         "user_id", u.id, "right", og_artifact_right_name(right), "until",
-                         until_us ? until_s : NULL);
-    if ((error = og_audit_log(ctx, sc.tenant_id, ART_AREA, "access.grant", "project", sc.project.id,
-                              analysis)) < 0)
-        goto cleanup;
-    if ((error = og_store_tx_commit(ctx->store)) < 0)
-        goto cleanup;
-    error = 0;
-cleanup:
-    if (error < 0)
-        og_store_tx_rollback(ctx->store);
-    og_stmt_free(st);
-    json_decref(analysis);
-    return error;
+    error = og_artifacts__exec(ctx,
+                               "INSERT OR REPLACE INTO art_grants (project_id, user_id,"
+                               " tenant_id, user_name, access, until_us, granted_by, granted_at)"
+                               " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                               "tttttItt", sc.project.id, u.id, sc.tenant_id, u.name,
+                               og_artifact_right_name(right), until_us, by, now);
+    if (error >= 0)
+        error = og_artifacts__audit(ctx, sc.tenant_id, "access.grant", "project", sc.project.id,
+                                    json_pack("{s:s, s:s, s:s, s:s, s:s?}", "project",
+                                              sc.project.key, "user", u.name, "user_id", u.id,
+                                              "right", og_artifact_right_name(right), "until",
+                                              until_us ? until_s : NULL));
+    error = og_store_tx_end(ctx->store, error);
+    return error < 0 ? error : 0;
 }
 
 int og_access_revoke(og_ctx *ctx, const char *tenant, const char *project, const char *user)
 {
     int error = -1;
-    og_stmt *st = NULL;
     art_scope sc;
     og_user u;
-    json_t *analysis = NULL;
-    if ((error = art__scope(ctx, tenant, project, OG_RIGHT_ADMIN, &sc)) < 0)
+    if ((error = og_artifacts__scope(ctx, tenant, project, OG_RIGHT_ADMIN, &sc)) < 0)
         return error;
     if ((error = og_user_get(ctx, sc.tenant_id, user, &u)) < 0)
         return error;
     if ((error = og_store_tx_begin(ctx->store)) < 0)
         return error;
-    if ((error = og_stmt_prepare(
-             &st, ctx->store, "DELETE FROM art_grants WHERE project_id = ? AND user_id = ?")) < 0)
-        goto cleanup;
-    og_stmt_bind_text(st, 1, sc.project.id);
-    og_stmt_bind_text(st, 2, u.id);
-    if ((error = og_stmt_step(st)) < 0)
-        goto cleanup;
-    if (og_store_changes(ctx->store) == 0) {
+    error = og_artifacts__exec(ctx, "DELETE FROM art_grants WHERE project_id = ? AND user_id = ?",
+                               "tt", sc.project.id, u.id);
+    if (error == 0 && og_store_changes(ctx->store) == 0)
         error = og_error_set(OG_ENOTFOUND, "user '%s' has no grant on project '%s'", u.name,
                              sc.project.key);
-        goto cleanup;
-    }
-    analysis =
-        json_pack("{s:s, s:s, s:s}", "project", sc.project.key, "user", u.name, "user_id", u.id);
-    if ((error = og_audit_log(ctx, sc.tenant_id, ART_AREA, "access.revoke", "project",
-                              sc.project.id, analysis)) < 0)
-        goto cleanup;
-    if ((error = og_store_tx_commit(ctx->store)) < 0)
-        goto cleanup;
-    error = 0;
-cleanup:
-    if (error < 0)
-        og_store_tx_rollback(ctx->store);
-    og_stmt_free(st);
-    json_decref(analysis);
-    return error;
+    if (error >= 0)
+        error = og_artifacts__audit(ctx, sc.tenant_id, "access.revoke", "project", sc.project.id,
+                                    json_pack("{s:s, s:s, s:s}", "project", sc.project.key, "user",
+                                              u.name, "user_id", u.id));
+    error = og_store_tx_end(ctx->store, error);
+    return error < 0 ? error : 0;
 }
 
 int og_access_report(og_ctx *ctx, const char *tenant, json_t **out)
@@ -538,9 +475,7 @@ int og_access_report(og_ctx *ctx, const char *tenant, json_t **out)
     char tenant_id[OG_ID_LEN], why[128], now[OG_TIME_LEN];
     size_t i, j;
     json_t *u, *p;
-    if ((error = art__tenant(ctx, tenant, tenant_id)) < 0)
-        goto cleanup;
-    if ((error = og_authz_check(&ctx->actor, tenant_id, OG_PERM_AUDIT_READ)) < 0)
+    if ((error = og_tenant_resolve(ctx, tenant, OG_PERM_AUDIT_READ, tenant_id)) < 0)
         goto cleanup;
     if ((error = og_user_list(ctx, tenant_id, &users)) < 0)
         goto cleanup;

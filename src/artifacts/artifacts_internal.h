@@ -5,6 +5,7 @@
 #include "opsgate/artifacts.h"
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #define ART_AREA "artifacts"
@@ -20,9 +21,9 @@ typedef struct art_keys {
 } art_keys;
 /* Load the tenant's keys; create them (in a nested transaction) when create != 0. OG_ENOTFOUND
  * when they do not exist and create == 0. Caller wipes *out. */
-int art__keys(og_ctx *ctx, const char *tenant_id, int create, art_keys *out);
+int og_artifacts__keys(og_ctx *ctx, const char *tenant_id, int create, art_keys *out);
 /* hex of HMAC(key, a NUL b); out holds 65 bytes. */
-int art__mac_hex(const uint8_t key[32], const char *a, const char *b, char out[65]);
+int og_artifacts__mac_hex(const uint8_t key[32], const char *a, const char *b, char out[65]);
 
 /* ---- who may do what ---- */
 typedef struct art_scope {
@@ -33,14 +34,14 @@ typedef struct art_scope {
 } art_scope;
 
 /* The tenant (name or id) resolved for the actor: OG_ENOTFOUND for other tenants'. */
-int art__tenant(og_ctx *ctx, const char *tenant, char tenant_id[OG_ID_LEN]);
+int og_artifacts__tenant(og_ctx *ctx, const char *tenant, char tenant_id[OG_ID_LEN]);
 /* The actor's right on a project and why ("role engineer", "grant write until ..."). */
-int art__right(og_ctx *ctx, const char *tenant_id, const char *project_id, og_artifact_right *out,
-               char *why, size_t whysz);
+int og_artifacts__right(og_ctx *ctx, const char *tenant_id, const char *project_id,
+                        og_artifact_right *out, char *why, size_t whysz);
 /* Resolve tenant + project and check the actor holds `need` on it. OG_ENOTFOUND when the actor
  * has no right at all; OG_EDENIED naming the role/right when it has less than need. */
-int art__scope(og_ctx *ctx, const char *tenant, const char *project, og_artifact_right need,
-               art_scope *out);
+int og_artifacts__scope(og_ctx *ctx, const char *tenant, const char *project,
+                        og_artifact_right need, art_scope *out);
 
 /* ---- artifact rows ---- */
 typedef struct art_row {
@@ -58,115 +59,176 @@ typedef struct art_row {
     int64_t archived_us; /* 0 when never archived */
     int64_t deleted_us;  /* 0 when not deleted */
 } art_row;
-void art__row_free(art_row *r); /* frees meta; NULL-safe */
+void og_artifacts__row_free(art_row *r); /* frees meta; NULL-safe */
 /* Find an artifact by name in the scope's project. allow_deleted = also soft-deleted ones.
  * Honours published_only. OG_ENOTFOUND naming the artifact and project. */
-int art__find(og_ctx *ctx, const art_scope *sc, const char *name, int allow_deleted, art_row *out);
+int og_artifacts__find(og_ctx *ctx, const art_scope *sc, const char *name, int allow_deleted,
+                       art_row *out);
 /* The same with the tenant's keys already loaded (NULL = load them). */
-int art__find_k(og_ctx *ctx, const art_scope *sc, const char *name, int allow_deleted,
-                const art_keys *keys, art_row *out);
+int og_artifacts__find_k(og_ctx *ctx, const art_scope *sc, const char *name, int allow_deleted,
+                         const art_keys *keys, art_row *out);
+/* The columns a row is read from (og_artifacts__row_from_stmt), with the table as "a". */
+#define ART_ROW_COLS                                                                               \
+    "a.n, a.id, a.project_id, a.sealed, a.kind, a.state, a.latest, a.created_at, a.created_by,"    \
+    " a.updated_at, a.archived_us, a.deleted_us"
 /* Fill a row from a statement selecting the artifact columns in art_artifacts order (n, id,
  * project_id, sealed, kind, state, latest, created_at, created_by, updated_at, archived_us,
  * deleted_us), opening the sealed name and metadata. */
-int art__row_from_stmt(og_ctx *ctx, const char *tenant_id, og_stmt *st, art_row *r);
+int og_artifacts__row_from_stmt(og_ctx *ctx, const char *tenant_id, og_stmt *st, art_row *r);
 /* Load by id inside a tenant without any rights check (gate actions). */
-int art__load(og_ctx *ctx, const char *tenant_id, const char *artifact_id, art_row *out);
+int og_artifacts__load(og_ctx *ctx, const char *tenant_id, const char *artifact_id, art_row *out);
 /* Seal {name, metadata} for the row's sealed column. Caller frees *out. */
-int art__seal_row(og_ctx *ctx, const char *tenant_id, const char *artifact_id, const char *name,
-                  json_t *meta, uint8_t **out, size_t *outlen);
-json_t *art__row_json(const art_row *r, const art_scope *sc);
+int og_artifacts__seal_row(og_ctx *ctx, const char *tenant_id, const char *artifact_id,
+                           const char *name, json_t *meta, uint8_t **out, size_t *outlen);
+/* Seal the row's name and metadata again into its sealed column, and set updated_at unless it is
+ * NULL. Inside the caller's transaction. */
+int og_artifacts__row_reseal(og_ctx *ctx, const char *tenant_id, const art_row *a,
+                             const char *updated_at);
+json_t *og_artifacts__row_json(const art_row *r, const art_scope *sc);
 
 /* Versions: load one (number 0 = latest) with its object name. */
-int art__version(og_ctx *ctx, const char *tenant_id, const art_row *a, int64_t number,
-                 og_artifact_version *out, char object[65]);
+int og_artifacts__version(og_ctx *ctx, const char *tenant_id, const art_row *a, int64_t number,
+                          og_artifact_version *out, char object[65]);
+/* The columns a version is read from (og_artifacts__version_from_stmt). */
+#define ART_VERSION_COLS                                                                           \
+    "artifact_id, number, author, created_at, size, media_type, object, sealed, restored_from"
+/* Fill v (and object, when not NULL) from a statement selecting ART_VERSION_COLS, opening the
+ * sealed hash and message. OG_ECORRUPT for a malformed record. */
+int og_artifacts__version_from_stmt(og_ctx *ctx, const char *tenant_id, og_stmt *st,
+                                    og_artifact_version *v, char object[65]);
 /* Add a version row and move the artifact's latest; audits nothing (callers do). */
-int art__version_add(og_ctx *ctx, const char *tenant_id, art_row *a, og_artifact_version *v,
-                     const char *object);
+int og_artifacts__version_add(og_ctx *ctx, const char *tenant_id, art_row *a,
+                              og_artifact_version *v, const char *object);
+
+/* Parse metadata text (NULL = none: *out NULL) into a JSON object (caller frees): OG_EINVAL
+ * naming the problem, OG_ETOOBIG past OG_ARTIFACT_META_MAX. */
+int og_artifacts__meta_parse(const char *text, json_t **out);
+/* 0 when the artifact may take a new version from this actor (not deleted, of this kind when
+ * kind is set, a draft, not locked by another); else OG_ECONFLICT or OG_EINVAL naming it. */
+int og_artifacts__writable(og_ctx *ctx, const art_row *a, const char *kind, const char *name);
 
 /* 0 when nobody else holds a live lock on the artifact; OG_ECONFLICT naming the holder. */
-int art__lock_check(og_ctx *ctx, const char *artifact_id);
+int og_artifacts__lock_check(og_ctx *ctx, const char *artifact_id);
 /* The same, but a lock owned by other_key (owner key, e.g. a gate item's requester) is no
- * conflict either; other_key NULL is art__lock_check. */
-int art__lock_check_but(og_ctx *ctx, const char *artifact_id, const char *other_key);
+ * conflict either; other_key NULL is og_artifacts__lock_check. */
+int og_artifacts__lock_check_but(og_ctx *ctx, const char *artifact_id, const char *other_key);
 /* 1 when a legal hold covers the artifact (or its project), filling why; 0 when not. */
-int art__held(og_ctx *ctx, const char *project_id, const char *artifact_id, char *why,
-              size_t whysz);
+int og_artifacts__held(og_ctx *ctx, const char *project_id, const char *artifact_id, char *why,
+                       size_t whysz);
 
 /* ---- objects: content-addressed, zstd-compressed, sealed files ---- */
 typedef struct art_obj_writer art_obj_writer;
-int art__obj_writer_new(art_obj_writer **out, og_ctx *ctx, const char *tenant_id);
-int art__obj_writer_write(art_obj_writer *w, const void *data, size_t len);
+int og_artifacts__obj_writer_new(art_obj_writer **out, og_ctx *ctx, const char *tenant_id);
+int og_artifacts__obj_writer_write(art_obj_writer *w, const void *data, size_t len);
 /* Flush compression and sealing, fsync the temporary file. */
-int art__obj_writer_end(art_obj_writer *w, uint8_t sha[32], uint64_t *size);
+int og_artifacts__obj_writer_end(art_obj_writer *w, uint8_t sha[32], uint64_t *size);
 /* Inside the caller's transaction: name the object (keyed hash of its SHA-256), and either find
  * it already stored (the temporary file is dropped) or record it and rename the file into place.
  * *created = 1 when a new file was put in place (to unlink if the transaction fails). */
-int art__obj_writer_commit(art_obj_writer *w, og_ctx *ctx, const art_keys *k, char name[65],
-                           int *created);
-void art__obj_writer_free(art_obj_writer *w); /* removes an uncommitted temporary file */
+int og_artifacts__obj_writer_commit(art_obj_writer *w, og_ctx *ctx, const art_keys *k,
+                                    char name[65], int *created);
+void og_artifacts__obj_writer_free(art_obj_writer *w); /* removes an uncommitted temporary file */
 /* Remove an object's file (after a failed transaction or a purge). Best effort. */
-void art__obj_unlink(og_ctx *ctx, const char *tenant_id, const char *name);
+void og_artifacts__obj_unlink(og_ctx *ctx, const char *tenant_id, const char *name);
 /* The object name of a content hash. */
-int art__obj_name(const art_keys *k, const uint8_t sha[32], char name[65]);
+int og_artifacts__obj_name(const art_keys *k, const uint8_t sha[32], char name[65]);
 
 typedef struct art_obj_reader art_obj_reader;
 /* Open a stored object for decoding. expect_sha (may be NULL) and expect_size are checked at
  * the end; prefix_only = the caller reads a prefix and never checks the end (snippets). */
-int art__obj_reader_open(art_obj_reader **out, og_ctx *ctx, const char *tenant_id, const char *name,
-                         const uint8_t *expect_sha, uint64_t expect_size);
+int og_artifacts__obj_reader_open(art_obj_reader **out, og_ctx *ctx, const char *tenant_id,
+                                  const char *name, const uint8_t *expect_sha,
+                                  uint64_t expect_size);
 /* *got = 0 at the end, after every check passed. */
-int art__obj_reader_read(art_obj_reader *r, void *buf, size_t cap, size_t *got);
-void art__obj_reader_free(art_obj_reader *r);
+int og_artifacts__obj_reader_read(art_obj_reader *r, void *buf, size_t cap, size_t *got);
+void og_artifacts__obj_reader_free(art_obj_reader *r);
 /* Decode a whole object into out (capped by out's cap), verified. */
-int art__obj_read_all(og_ctx *ctx, const char *tenant_id, const char *name,
-                      const uint8_t *expect_sha, uint64_t expect_size, og_buf *out);
+int og_artifacts__obj_read_all(og_ctx *ctx, const char *tenant_id, const char *name,
+                               const uint8_t *expect_sha, uint64_t expect_size, og_buf *out);
 /* Decode at most max bytes of an object's beginning into out, each chunk authenticated; the end
  * of the stream is not checked (for snippets only). */
-int art__obj_read_prefix(og_ctx *ctx, const char *tenant_id, const char *name, size_t max,
-                         og_buf *out);
+int og_artifacts__obj_read_prefix(og_ctx *ctx, const char *tenant_id, const char *name, size_t max,
+                                  og_buf *out);
 
 /* ---- media types ---- */
 /* By extension of name (NULL when unknown). */
-const char *art__media_by_name(const char *name);
+const char *og_artifacts__media_by_name(const char *name);
 /* Sniff from the first bytes. Never NULL. */
-const char *art__media_sniff(const uint8_t *head, size_t len);
-int art__media_valid(const char *t);
-int art__media_is_text(const char *t);
-int art__media_is_html(const char *t);
+const char *og_artifacts__media_sniff(const uint8_t *head, size_t len);
+bool og_artifacts__media_valid(const char *t);
+bool og_artifacts__media_is_text(const char *t);
+bool og_artifacts__media_is_html(const char *t);
 
 /* ---- search index ---- */
+/* Words: runs of ASCII letters and digits and of non-ASCII bytes (UTF-8 letters), ASCII folded to
+ * lower case, ART_WORD_MIN to ART_WORD_MAX bytes (longer runs are cut, the same way for documents
+ * and queries). */
+#define ART_WORD_MAX 64
+#define ART_WORD_MIN 2
+static inline bool og_artifacts__word_byte(uint8_t c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c >= 0x80;
+}
+static inline char og_artifacts__fold(uint8_t c)
+{
+    return (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+}
+/* A fingerprint of a search key (never 0), tagging the word hashes memoised under it. */
+uint64_t og_artifacts__key_tag(const uint8_t key[32]);
+/* The index form of one word: "h" + 16 hex of its keyed hash; out holds 18 bytes. tag is
+ * og_artifacts__key_tag(key). */
+int og_artifacts__word_mac(const uint8_t key[32], uint64_t tag, const char *w, size_t n,
+                           char out[18]);
 typedef struct art_tok art_tok;
 /* A streaming tokenizer collecting distinct words with counts, bounded in memory. html = skip
  * tags. Returns NULL when out of memory. */
-art_tok *art__tok_new(int html);
-void art__tok_feed(art_tok *t, const void *data, size_t len);
-void art__tok_set_html(art_tok *t, int html);
+art_tok *og_artifacts__tok_new(int html);
+void og_artifacts__tok_feed(art_tok *t, const void *data, size_t len);
+void og_artifacts__tok_set_html(art_tok *t, int html);
 /* Append the index form (hex keyed hashes, space separated) of the collected words to out. */
-int art__tok_index(art_tok *t, const uint8_t key[32], og_buf *out);
-void art__tok_free(art_tok *t); /* wipes the words; NULL-safe */
+int og_artifacts__tok_index(art_tok *t, const uint8_t key[32], og_buf *out);
+void og_artifacts__tok_free(art_tok *t); /* wipes the words; NULL-safe */
 /* Replace the artifact's index row: name and metadata from the row, body_index (NULL = no text)
  * unless keep_body, which keeps the indexed text. Inside the caller's transaction. */
-int art__index_put(og_ctx *ctx, const char *tenant_id, const art_row *a, const char *body_index,
-                   int keep_body, const art_keys *keys);
-int art__index_remove(og_ctx *ctx, int64_t n);
+int og_artifacts__index_put(og_ctx *ctx, const char *tenant_id, const art_row *a,
+                            const char *body_index, int keep_body, const art_keys *keys);
+int og_artifacts__index_remove(og_ctx *ctx, int64_t n);
 /* Index the artifact again from its latest version's content (undelete). Inside the caller's
  * transaction. */
-int art__reindex(og_ctx *ctx, const char *tenant_id, const art_row *a);
+int og_artifacts__reindex(og_ctx *ctx, const char *tenant_id, const art_row *a);
 /* The index form of a name and metadata. */
-int art__index_meta(const uint8_t key[32], const char *name, json_t *meta, og_buf *name_out,
-                    og_buf *meta_out);
+int og_artifacts__index_meta(const uint8_t key[32], const char *name, json_t *meta,
+                             og_buf *name_out, og_buf *meta_out);
 
 /* ---- diff ---- */
 /* Unified diff of two texts with `context` lines, headers from a_label/b_label. */
-int art__diff_unified(const char *a, size_t alen, const char *b, size_t blen, const char *a_label,
-                      const char *b_label, int context, og_buf *out);
+int og_artifacts__diff_unified(const char *a, size_t alen, const char *b, size_t blen,
+                               const char *a_label, const char *b_label, int context, og_buf *out);
 
 /* ---- gate kinds ---- */
-int art__set_state_exec(og_ctx *ctx, const char *tenant_id, const char *artifact_id,
-                        const char *from, const char *to, int rollback);
+int og_artifacts__set_state_exec(og_ctx *ctx, const char *tenant_id, const char *artifact_id,
+                                 const char *from, const char *to, int rollback);
 
 /* ---- small helpers ---- */
-const char *art__actor_label(const og_actor *a, char *out, size_t size);
-int art__name_valid(const char *name);
+/* Run one statement inside the caller's transaction, its parameters bound in
+ * order by the letters of types: 't' a text (const char *, NULL binds NULL), 'i' an int64_t, 'I'
+ * an int64_t where 0 binds NULL, 'b' a blob (const void *, size_t), 'n' NULL (no argument).
+ * 1 when it returned a row (a "SELECT 1 ..." check), 0 when not, or the error (OG_EEXISTS for a
+ * uniqueness conflict, as og_stmt_step says). */
+int og_artifacts__exec(og_ctx *ctx, const char *sql, const char *types, ...);
+/* The argument of an og_stmt_collect() row function that reads through the context: the context,
+ * the tenant, and the error of a row it could not build. */
+typedef struct art_rows {
+    og_ctx *ctx;
+    const char *tenant_id;
+    int error;
+} art_rows;
+/* og_stmt_collect() reporting the row function's own error (arg->error) rather than OG_ERROR. */
+int og_artifacts__collect(og_stmt *st, og_stmt_row_fn row, art_rows *arg, json_t **out);
+/* og_audit_log() in the artifacts area; analysis is stolen (NULL = none). */
+int og_artifacts__audit(og_ctx *ctx, const char *tenant_id, const char *action,
+                        const char *target_type, const char *target_id, json_t *analysis);
+const char *og_artifacts__actor_label(const og_actor *a, char *out, size_t size);
+bool og_artifacts__name_valid(const char *name);
 
 #endif

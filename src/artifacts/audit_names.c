@@ -69,16 +69,16 @@ static int artifact_name(og_ctx *ctx, const char *tenant_id, const char *id, cha
         return rc;
     if (!project_id[0])
         return 0;
-    if ((rc = art__right(ctx, tenant_id, project_id, &right, NULL, 0)) < 0)
+    if ((rc = og_artifacts__right(ctx, tenant_id, project_id, &right, NULL, 0)) < 0)
         return rc;
     if (right < OG_RIGHT_READ)
         return 0;
     if ((rc = project_of(ctx, tenant_id, project_id, key, pname)) <= 0)
         return rc;
-    if ((rc = art__load(ctx, tenant_id, id, &a)) < 0)
+    if ((rc = og_artifacts__load(ctx, tenant_id, id, &a)) < 0)
         return rc == OG_ENOTFOUND ? (og_error_clear(), 0) : rc;
     snprintf(out, size, "%s/%s", key, a.name);
-    art__row_free(&a);
+    og_artifacts__row_free(&a);
     return 1;
 }
 

@@ -233,8 +233,8 @@ static size_t hunk_start(size_t first, size_t count)
     return count ? first + 1 : first;
 }
 
-int art__diff_unified(const char *a, size_t alen, const char *b, size_t blen, const char *a_label,
-                      const char *b_label, int context, og_buf *out)
+int og_artifacts__diff_unified(const char *a, size_t alen, const char *b, size_t blen,
+                               const char *a_label, const char *b_label, int context, og_buf *out)
 {
     dctx d;
     int error = -1;
@@ -317,7 +317,7 @@ cleanup:
 
 static int is_binary(const char *media, const og_buf *b)
 {
-    if (!art__media_is_text(media))
+    if (!og_artifacts__media_is_text(media))
         return 1;
     size_t n = b->len < 8192 ? b->len : 8192;
     return b->len && memchr(b->data, '\0', n) != NULL;
@@ -340,17 +340,17 @@ int og_artifact_diff(og_ctx *ctx, const og_artifact_ref *ref, int64_t from, int6
     if (from <= 0 || to <= 0)
         return og_error_set(OG_EINVAL, "bad version number %lld (1 or more)",
                             (long long)(from <= 0 ? from : to));
-    if ((error = art__scope(ctx, ref->tenant, ref->project, OG_RIGHT_READ, &sc)) < 0)
+    if ((error = og_artifacts__scope(ctx, ref->tenant, ref->project, OG_RIGHT_READ, &sc)) < 0)
         return error;
-    if ((error = art__find(ctx, &sc, ref->name, 0, &a)) < 0)
+    if ((error = og_artifacts__find(ctx, &sc, ref->name, 0, &a)) < 0)
         return error;
     if (sc.published_only) { /* client viewers know only the published version */
         error = og_error_set(OG_ENOTFOUND, "artifact '%s' has no version %lld", ref->name,
                              (long long)(from != a.latest ? from : to));
         goto cleanup;
     }
-    if ((error = art__version(ctx, sc.tenant_id, &a, from, &va, oa)) < 0 ||
-        (error = art__version(ctx, sc.tenant_id, &a, to, &vb, ob)) < 0)
+    if ((error = og_artifacts__version(ctx, sc.tenant_id, &a, from, &va, oa)) < 0 ||
+        (error = og_artifacts__version(ctx, sc.tenant_id, &a, to, &vb, ob)) < 0)
         goto cleanup;
     if (va.size > OG_ARTIFACT_DIFF_MAX || vb.size > OG_ARTIFACT_DIFF_MAX) {
         error =
@@ -362,8 +362,8 @@ int og_artifact_diff(og_ctx *ctx, const og_artifact_ref *ref, int64_t from, int6
     }
     og_hex_decode(va.sha256, sa, 32);
     og_hex_decode(vb.sha256, sb, 32);
-    if ((error = art__obj_read_all(ctx, sc.tenant_id, oa, sa, va.size, &ta)) < 0 ||
-        (error = art__obj_read_all(ctx, sc.tenant_id, ob, sb, vb.size, &tb)) < 0)
+    if ((error = og_artifacts__obj_read_all(ctx, sc.tenant_id, oa, sa, va.size, &ta)) < 0 ||
+        (error = og_artifacts__obj_read_all(ctx, sc.tenant_id, ob, sb, vb.size, &tb)) < 0)
         goto cleanup;
     if (is_binary(va.media_type, &ta) || is_binary(vb.media_type, &tb)) {
         if (strcmp(va.sha256, vb.sha256) == 0)
@@ -385,8 +385,8 @@ int og_artifact_diff(og_ctx *ctx, const og_artifact_ref *ref, int64_t from, int6
         error = 0; /* identical: an empty diff, as diff(1) prints */
         goto cleanup;
     }
-    error = art__diff_unified(ta.data ? ta.data : "", ta.len, tb.data ? tb.data : "", tb.len, la,
-                              lb, 3, out);
+    error = og_artifacts__diff_unified(ta.data ? ta.data : "", ta.len, tb.data ? tb.data : "",
+                                       tb.len, la, lb, 3, out);
 cleanup:
     if (ta.data)
         og_crypto_wipe(ta.data, ta.len);
@@ -394,6 +394,6 @@ cleanup:
         og_crypto_wipe(tb.data, tb.len);
     og_buf_free(&ta);
     og_buf_free(&tb);
-    art__row_free(&a);
+    og_artifacts__row_free(&a);
     return error;
 }

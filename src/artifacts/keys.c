@@ -46,7 +46,7 @@ cleanup:
     return error;
 }
 
-int art__keys(og_ctx *ctx, const char *tenant_id, int create, art_keys *out)
+int og_artifacts__keys(og_ctx *ctx, const char *tenant_id, int create, art_keys *out)
 {
     int error = keys_load(ctx, tenant_id, out);
     og_stmt *st = NULL;
@@ -84,7 +84,7 @@ cleanup:
     return error;
 }
 
-int art__mac_hex(const uint8_t key[32], const char *a, const char *b, char out[65])
+int og_artifacts__mac_hex(const uint8_t key[32], const char *a, const char *b, char out[65])
 {
     uint8_t mac[32];
     size_t alen = strlen(a), blen = strlen(b);
@@ -104,7 +104,7 @@ int art__mac_hex(const uint8_t key[32], const char *a, const char *b, char out[6
     return 0;
 }
 
-const char *art__actor_label(const og_actor *a, char *out, size_t size)
+const char *og_artifacts__actor_label(const og_actor *a, char *out, size_t size)
 {
     og_actor_label(a, out, size);
     return out;
@@ -112,15 +112,15 @@ const char *art__actor_label(const og_actor *a, char *out, size_t size)
 
 /* Names are free text for people (spaces, capitals, dots) but not control characters or
  * slashes, which would make URLs and file names ambiguous. */
-int art__name_valid(const char *name)
+bool og_artifacts__name_valid(const char *name)
 {
     size_t n = name ? strlen(name) : 0;
     if (n == 0 || n > OG_ARTIFACT_NAME_MAX || name[0] == ' ' || name[n - 1] == ' ')
-        return 0;
+        return false;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)name[i];
         if (c < 0x20 || c == 0x7f || c == '/' || c == '\\')
-            return 0;
+            return false;
     }
     return strcmp(name, ".") != 0 && strcmp(name, "..") != 0;
 }
@@ -129,25 +129,25 @@ static const char *const kinds[] = {"sow",     "change-order", "runbook",
                                     "closure", "template",     "other"};
 static const char *const states[] = {"draft", "in-review", "approved", "published", "archived"};
 
-int og_artifact_kind_valid(const char *kind)
+bool og_artifact_kind_valid(const char *kind)
 {
     for (size_t i = 0; kind && i < sizeof(kinds) / sizeof(kinds[0]); i++)
         if (strcmp(kind, kinds[i]) == 0)
-            return 1;
-    return 0;
+            return true;
+    return false;
 }
 
-int og_artifact_state_valid(const char *state)
+bool og_artifact_state_valid(const char *state)
 {
     for (size_t i = 0; state && i < sizeof(states) / sizeof(states[0]); i++)
         if (strcmp(state, states[i]) == 0)
-            return 1;
-    return 0;
+            return true;
+    return false;
 }
 
 /* The lifecycle (docs/artifacts.md): forward one step at a time, back to draft for rework from
  * any state before archive, archive from anywhere, and reopen an archived artifact as a draft. */
-int og_artifact_transition_allowed(const char *from, const char *to)
+bool og_artifact_transition_allowed(const char *from, const char *to)
 {
     static const struct {
         const char *from, *to;
@@ -159,8 +159,8 @@ int og_artifact_transition_allowed(const char *from, const char *to)
     };
     for (size_t i = 0; from && to && i < sizeof(ok) / sizeof(ok[0]); i++)
         if (strcmp(from, ok[i].from) == 0 && strcmp(to, ok[i].to) == 0)
-            return 1;
-    return 0;
+            return true;
+    return false;
 }
 
 static const char *const right_names[] = {"none", "read", "write", "admin"};

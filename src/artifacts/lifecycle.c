@@ -116,14 +116,14 @@ static int exec_check(og_ctx *ctx, const char *tenant_id, const art_row *a, cons
     }
     if (a->latest == 0)
         return og_error_set(OG_ECONFLICT, "artifact '%s' has no version", a->name);
-    if ((error = art__right(ctx, tenant_id, a->project_id, &right, why, sizeof(why))) < 0)
+    if ((error = og_artifacts__right(ctx, tenant_id, a->project_id, &right, why, sizeof(why))) < 0)
         return error;
     if (right < OG_RIGHT_WRITE)
         return og_error_set(OG_EDENIED,
                             "moving artifact '%s' needs the write right on its project; you have "
                             "%s (%s)",
                             a->name, og_artifact_right_name(right), why);
-    if ((error = art__lock_check_but(ctx, a->id, x->requester_key)) < 0)
+    if ((error = og_artifacts__lock_check_but(ctx, a->id, x->requester_key)) < 0)
         return error;
     if (strcmp(to, "approved") == 0 && (error = review_check(ctx, a)) < 0)
         return error;
@@ -151,8 +151,8 @@ static int project_open_check(og_ctx *ctx, const art_row *a)
     return error;
 }
 
-int art__set_state_exec(og_ctx *ctx, const char *tenant_id, const char *artifact_id,
-                        const char *from, const char *to, int rollback)
+int og_artifacts__set_state_exec(og_ctx *ctx, const char *tenant_id, const char *artifact_id,
+                                 const char *from, const char *to, int rollback)
 {
     int error = -1;
     art_row a;
@@ -162,7 +162,7 @@ int art__set_state_exec(og_ctx *ctx, const char *tenant_id, const char *artifact
     memset(&a, 0, sizeof(a));
     if (!artifact_id || !og_artifact_state_valid(from) || !og_artifact_state_valid(to))
         return og_error_set(OG_EINVAL, "artifacts set-state: params need artifact_id, from, to");
-    if ((error = art__load(ctx, tenant_id, artifact_id, &a)) < 0)
+    if ((error = og_artifacts__load(ctx, tenant_id, artifact_id, &a)) < 0)
         return error;
     if (a.deleted_us) {
         error = og_error_set(OG_ECONFLICT, "artifact '%s' was deleted", a.name);
@@ -209,7 +209,7 @@ int art__set_state_exec(og_ctx *ctx, const char *tenant_id, const char *artifact
 cleanup:
     og_stmt_free(st);
     json_decref(analysis);
-    art__row_free(&a);
+    og_artifacts__row_free(&a);
     return error;
 }
 
@@ -220,7 +220,7 @@ static int kind_execute(og_ctx *ctx, const char *tenant_id, json_t *params,
     const char *id = json_string_value(json_object_get(params, "artifact_id"));
     const char *from = json_string_value(json_object_get(params, "from"));
     const char *to = json_string_value(json_object_get(params, "to"));
-    int error = art__set_state_exec(ctx, tenant_id, id, from, to, 0);
+    int error = og_artifacts__set_state_exec(ctx, tenant_id, id, from, to, 0);
     if (error < 0)
         return error;
     *result = json_pack("{s:s, s:s, s:s}", "artifact_id", id, "from", from, "to", to);
@@ -234,7 +234,7 @@ static int kind_rollback(og_ctx *ctx, const char *tenant_id, json_t *params, jso
     const char *from = json_string_value(json_object_get(params, "from"));
     const char *to = json_string_value(json_object_get(params, "to"));
     (void)result;
-    return art__set_state_exec(ctx, tenant_id, id, to, from, 1);
+    return og_artifacts__set_state_exec(ctx, tenant_id, id, to, from, 1);
 }
 
 #define KIND(nm, desc)                                                                             \
@@ -297,9 +297,9 @@ int og_artifact_set_state(og_ctx *ctx, const og_artifact_ref *ref, const char *s
         return og_error_set(OG_EINVAL,
                             "unknown state '%s' (draft, in-review, approved, published, archived)",
                             state ? state : "");
-    if ((error = art__scope(ctx, ref->tenant, ref->project, OG_RIGHT_WRITE, &sc)) < 0)
+    if ((error = og_artifacts__scope(ctx, ref->tenant, ref->project, OG_RIGHT_WRITE, &sc)) < 0)
         return error;
-    if ((error = art__find(ctx, &sc, ref->name, 0, &a)) < 0)
+    if ((error = og_artifacts__find(ctx, &sc, ref->name, 0, &a)) < 0)
         return error;
     if (strcmp(a.state, state) == 0) {
         error = og_error_set(OG_ECONFLICT, "artifact '%s' is already %s", ref->name, state);
@@ -324,7 +324,7 @@ int og_artifact_set_state(og_ctx *ctx, const og_artifact_ref *ref, const char *s
         error = og_error_set(OG_ECONFLICT, "artifact '%s' has no version", ref->name);
         goto cleanup;
     }
-    if ((error = art__lock_check(ctx, a.id)) < 0)
+    if ((error = og_artifacts__lock_check(ctx, a.id)) < 0)
         goto cleanup;
     /* the requester of "approved" is its reviewer (execute checks the approver again at L2) */
     if (strcmp(state, "approved") == 0 && (error = review_check(ctx, &a)) < 0)
@@ -351,7 +351,7 @@ cleanup:
     json_decref(local.result);
     json_decref(params);
     json_decref(analysis);
-    art__row_free(&a);
+    og_artifacts__row_free(&a);
     return error;
 }
 

@@ -36,7 +36,7 @@ static const struct {
     {"drawio", "application/vnd.jgraph.mxfile"},
 };
 
-const char *art__media_by_name(const char *name)
+const char *og_artifacts__media_by_name(const char *name)
 {
     const char *dot = name ? strrchr(name, '.') : NULL;
     if (!dot || !dot[1] || strchr(dot, '/'))
@@ -74,7 +74,7 @@ static int looks_like_text(const uint8_t *p, size_t len)
     return 1;
 }
 
-const char *art__media_sniff(const uint8_t *head, size_t len)
+const char *og_artifacts__media_sniff(const uint8_t *head, size_t len)
 {
     if (len >= 5 && memcmp(head, "%PDF-", 5) == 0)
         return "application/pdf";
@@ -106,32 +106,32 @@ const char *art__media_sniff(const uint8_t *head, size_t len)
 }
 
 /* type/subtype of RFC 6838 restricted-name characters, optional parameters not allowed. */
-int art__media_valid(const char *t)
+bool og_artifacts__media_valid(const char *t)
 {
     size_t n = t ? strlen(t) : 0;
     int slash = 0;
     if (n < 3 || n > 127)
-        return 0;
+        return false;
     for (size_t i = 0; i < n; i++) {
         char c = t[i];
         if (c == '/') {
             if (slash++ || i == 0 || i == n - 1)
-                return 0;
+                return false;
         } else if (!isalnum((unsigned char)c) && !strchr("!#$&-^_.+", c)) {
-            return 0;
+            return false;
         }
     }
     return slash == 1;
 }
 
-int art__media_is_text(const char *t)
+bool og_artifacts__media_is_text(const char *t)
 {
     return t && (strncmp(t, "text/", 5) == 0 || strcmp(t, "application/json") == 0 ||
                  strcmp(t, "application/xml") == 0 || strcmp(t, "application/yaml") == 0 ||
                  strcmp(t, "image/svg+xml") == 0);
 }
 
-int art__media_is_html(const char *t)
+bool og_artifacts__media_is_html(const char *t)
 {
     return t && (strcmp(t, "text/html") == 0 || strcmp(t, "application/xml") == 0 ||
                  strcmp(t, "image/svg+xml") == 0);

@@ -66,11 +66,11 @@ static int fsync_dir(const char *dir)
     return 0;
 }
 
-int art__obj_name(const art_keys *k, const uint8_t sha[32], char name[65])
+int og_artifacts__obj_name(const art_keys *k, const uint8_t sha[32], char name[65])
 {
     char hex[65];
     og_hex_encode(sha, 32, hex);
-    return art__mac_hex(k->name, "object", hex, name);
+    return og_artifacts__mac_hex(k->name, "object", hex, name);
 }
 
 /* ---- compression contexts ----
@@ -208,7 +208,7 @@ static int sink_file(void *arg, const void *data, size_t len)
     return write_fd(w, data, len);
 }
 
-int art__obj_writer_new(art_obj_writer **out, og_ctx *ctx, const char *tenant_id)
+int og_artifacts__obj_writer_new(art_obj_writer **out, og_ctx *ctx, const char *tenant_id)
 {
     int error = -1;
     char dir[PATH_MAX];
@@ -249,7 +249,7 @@ int art__obj_writer_new(art_obj_writer **out, og_ctx *ctx, const char *tenant_id
     w = NULL;
     error = 0;
 cleanup:
-    art__obj_writer_free(w);
+    og_artifacts__obj_writer_free(w);
     return error;
 }
 
@@ -271,7 +271,7 @@ static int compress_step(art_obj_writer *w, const void *data, size_t len, ZSTD_E
     }
 }
 
-int art__obj_writer_write(art_obj_writer *w, const void *data, size_t len)
+int og_artifacts__obj_writer_write(art_obj_writer *w, const void *data, size_t len)
 {
     int error;
     if (w->failed || w->ended)
@@ -283,7 +283,7 @@ int art__obj_writer_write(art_obj_writer *w, const void *data, size_t len)
     return error;
 }
 
-int art__obj_writer_end(art_obj_writer *w, uint8_t sha[32], uint64_t *size)
+int og_artifacts__obj_writer_end(art_obj_writer *w, uint8_t sha[32], uint64_t *size)
 {
     int error;
     if (w->failed || w->ended)
@@ -311,8 +311,8 @@ int art__obj_writer_end(art_obj_writer *w, uint8_t sha[32], uint64_t *size)
     return 0;
 }
 
-int art__obj_writer_commit(art_obj_writer *w, og_ctx *ctx, const art_keys *k, char name[65],
-                           int *created)
+int og_artifacts__obj_writer_commit(art_obj_writer *w, og_ctx *ctx, const art_keys *k,
+                                    char name[65], int *created)
 {
     int error = -1;
     og_stmt *st = NULL;
@@ -320,7 +320,7 @@ int art__obj_writer_commit(art_obj_writer *w, og_ctx *ctx, const art_keys *k, ch
     *created = 0;
     if (!w->ended)
         return og_error_set(OG_ERROR, "object writer not ended");
-    if ((error = art__obj_name(k, w->digest, name)) < 0)
+    if ((error = og_artifacts__obj_name(k, w->digest, name)) < 0)
         return error;
     if ((error = og_stmt_prepare(&st, ctx->store,
                                  "SELECT 1 FROM art_objects WHERE tenant_id = ? AND name = ?")) < 0)
@@ -381,7 +381,7 @@ cleanup:
     return error;
 }
 
-void art__obj_writer_free(art_obj_writer *w)
+void og_artifacts__obj_writer_free(art_obj_writer *w)
 {
     if (!w)
         return;
@@ -397,7 +397,7 @@ void art__obj_writer_free(art_obj_writer *w)
     free(w);
 }
 
-void art__obj_unlink(og_ctx *ctx, const char *tenant_id, const char *name)
+void og_artifacts__obj_unlink(og_ctx *ctx, const char *tenant_id, const char *name)
 {
     char path[PATH_MAX];
     if (path_object(path, sizeof(path), ctx, tenant_id, name) == 0)
@@ -499,8 +499,8 @@ static int sink_zbuf(void *arg, const void *data, size_t len)
     return og_buf_append(&r->zbuf, data, len);
 }
 
-int art__obj_reader_open(art_obj_reader **out, og_ctx *ctx, const char *tenant_id, const char *name,
-                         const uint8_t *expect_sha, uint64_t expect_size)
+int og_artifacts__obj_reader_open(art_obj_reader **out, og_ctx *ctx, const char *tenant_id,
+                                  const char *name, const uint8_t *expect_sha, uint64_t expect_size)
 {
     int error = -1;
     og_stmt *st = NULL;
@@ -563,7 +563,7 @@ int art__obj_reader_open(art_obj_reader **out, og_ctx *ctx, const char *tenant_i
     error = 0;
 cleanup:
     og_stmt_free(st);
-    art__obj_reader_free(r);
+    og_artifacts__obj_reader_free(r);
     return error;
 }
 
@@ -607,7 +607,7 @@ static int finish_checks(art_obj_reader *r)
     return 0;
 }
 
-int art__obj_reader_read(art_obj_reader *r, void *buf, size_t cap, size_t *got)
+int og_artifacts__obj_reader_read(art_obj_reader *r, void *buf, size_t cap, size_t *got)
 {
     int error;
     ZSTD_outBuffer out = {buf, cap, 0};
@@ -659,7 +659,7 @@ fail:
     return error;
 }
 
-void art__obj_reader_free(art_obj_reader *r)
+void og_artifacts__obj_reader_free(art_obj_reader *r)
 {
     if (!r)
         return;
@@ -674,8 +674,8 @@ void art__obj_reader_free(art_obj_reader *r)
     free(r);
 }
 
-int art__obj_read_all(og_ctx *ctx, const char *tenant_id, const char *name,
-                      const uint8_t *expect_sha, uint64_t expect_size, og_buf *out)
+int og_artifacts__obj_read_all(og_ctx *ctx, const char *tenant_id, const char *name,
+                               const uint8_t *expect_sha, uint64_t expect_size, og_buf *out)
 {
     int error = -1;
     art_obj_reader *r = NULL;
@@ -688,10 +688,11 @@ int art__obj_read_all(og_ctx *ctx, const char *tenant_id, const char *name,
                              (unsigned long long)expect_size, out->cap);
         goto cleanup;
     }
-    if ((error = art__obj_reader_open(&r, ctx, tenant_id, name, expect_sha, expect_size)) < 0)
+    if ((error = og_artifacts__obj_reader_open(&r, ctx, tenant_id, name, expect_sha, expect_size)) <
+        0)
         goto cleanup;
     for (;;) {
-        if ((error = art__obj_reader_read(r, tmp, 65536, &got)) < 0)
+        if ((error = og_artifacts__obj_reader_read(r, tmp, 65536, &got)) < 0)
             goto cleanup;
         if (got == 0)
             break;
@@ -700,26 +701,26 @@ int art__obj_read_all(og_ctx *ctx, const char *tenant_id, const char *name,
     }
     error = 0;
 cleanup:
-    art__obj_reader_free(r);
+    og_artifacts__obj_reader_free(r);
     free(tmp);
     return error;
 }
 
-int art__obj_read_prefix(og_ctx *ctx, const char *tenant_id, const char *name, size_t max,
-                         og_buf *out)
+int og_artifacts__obj_read_prefix(og_ctx *ctx, const char *tenant_id, const char *name, size_t max,
+                                  og_buf *out)
 {
     int error = -1;
     art_obj_reader *r = NULL;
     uint8_t tmp[16384];
     size_t got;
-    if ((error = art__obj_reader_open(&r, ctx, tenant_id, name, NULL, 0)) < 0)
+    if ((error = og_artifacts__obj_reader_open(&r, ctx, tenant_id, name, NULL, 0)) < 0)
         goto cleanup;
     /* Every chunk is authenticated as it is decoded; only the end of the stream goes unchecked
      * when we stop early, which does not matter for a snippet. */
     r->skip_size = 1;
     while (out->len < max) {
         size_t want = max - out->len < sizeof(tmp) ? max - out->len : sizeof(tmp);
-        if ((error = art__obj_reader_read(r, tmp, want, &got)) < 0)
+        if ((error = og_artifacts__obj_reader_read(r, tmp, want, &got)) < 0)
             goto cleanup;
         if (got == 0)
             break;
@@ -728,6 +729,6 @@ int art__obj_read_prefix(og_ctx *ctx, const char *tenant_id, const char *name, s
     }
     error = 0;
 cleanup:
-    art__obj_reader_free(r);
+    og_artifacts__obj_reader_free(r);
     return error;
 }

@@ -78,7 +78,7 @@ void og_actor_system(og_actor *a, const char *component)
     og_strlcpy(a->component, component, sizeof(a->component));
 }
 
-int og_actor_is_platform(const og_actor *a)
+bool og_actor_is_platform(const og_actor *a)
 {
     return a->kind != OG_ACTOR_USER || a->role == OG_ROLE_PLATFORM_ADMIN;
 }

@@ -6,6 +6,7 @@
 #include "tenant/tenant_internal.h"
 
 #include <pthread.h>
+#include <stdarg.h>
 #include <string.h>
 
 static void tenant_from_row(og_stmt *st, og_tenant *t)
@@ -28,16 +29,42 @@ int og_tenant__find(og_store *s, const char *name_or_id, og_tenant *out)
         return error;
     og_stmt_bind_text(st, 1, name_or_id);
     og_stmt_bind_text(st, 2, name_or_id);
-    int rc = og_stmt_step(st);
-    if (rc == OG_ROW) {
+    if ((error = og_tenant__row(st, "tenant", name_or_id)) == 0)
         tenant_from_row(st, out);
-        error = 0;
-    } else if (rc == OG_DONE) {
-        error = og_error_set(OG_ENOTFOUND, "tenant '%s' not found", name_or_id);
-    } else {
-        error = rc;
-    }
     og_stmt_free(st);
+    return error;
+}
+
+int og_tenant__row(og_stmt *st, const char *what, const char *name)
+{
+    int rc = og_stmt_step(st);
+    if (rc == OG_DONE)
+        return og_error_set(OG_ENOTFOUND, "%s '%s' not found", what, name);
+    return rc == OG_ROW ? 0 : rc;
+}
+
+int og_tenant__exec(og_store *s, const char *sql, int n, ...)
+{
+    og_stmt *st = NULL;
+    va_list ap;
+    int error = og_stmt_prepare(&st, s, sql);
+    if (error < 0)
+        return error;
+    va_start(ap, n);
+    for (int i = 1; i <= n; i++)
+        og_stmt_bind_text(st, i, va_arg(ap, const char *));
+    va_end(ap);
+    error = og_stmt_step(st);
+    og_stmt_free(st);
+    return error < 0 ? error : 0;
+}
+
+int og_tenant__audit(og_ctx *ctx, const char *tenant_id, const char *action,
+                     const char *target_type, const char *target_id, json_t *analysis)
+{
+    int error = og_audit_log(ctx, tenant_id && tenant_id[0] ? tenant_id : NULL, "platform", action,
+                             target_type, target_id, analysis);
+    json_decref(analysis);
     return error;
 }
 
@@ -75,9 +102,7 @@ json_t *og_tenant_to_json(const og_tenant *t)
 int og_tenant_create(og_ctx *ctx, const char *name, og_tenant *out)
 {
     int error = -1;
-    og_stmt *st = NULL;
     og_tenant t;
-    json_t *analysis = NULL;
     if ((error = og_authz_check(&ctx->actor, NULL, OG_PERM_PLATFORM)) < 0)
         return error;
     if ((error = og_name_check("tenant name", name, 63)) < 0)
@@ -95,35 +120,22 @@ int og_tenant_create(og_ctx *ctx, const char *name, og_tenant *out)
 
     if ((error = og_store_tx_begin(ctx->store)) < 0)
         return error;
-    if ((error = og_stmt_prepare(&st, ctx->store,
-                                 "INSERT INTO tenants (id, name, state, created_at)"
-                                 " VALUES (?, ?, 'active', ?)")) < 0)
-        goto cleanup;
-    og_stmt_bind_text(st, 1, t.id);
-    og_stmt_bind_text(st, 2, t.name);
-    og_stmt_bind_text(st, 3, t.created_at);
-    if ((error = og_stmt_step(st)) < 0) {
-        if (error == OG_EEXISTS)
-            og_error_set(OG_EEXISTS, "tenant '%s' already exists", name);
-        goto cleanup;
-    }
-    if ((error = og_crypto_scope_key_create(ctx->keys, ctx->store, t.id)) < 0)
-        goto cleanup;
-    analysis = json_pack("{s:s}", "name", t.name);
-    if ((error = og_audit_log(ctx, NULL, "platform", "tenant.create", "tenant", t.id, analysis)) <
-        0)
-        goto cleanup;
-    if ((error = og_store_tx_commit(ctx->store)) < 0)
-        goto cleanup;
+    error = og_tenant__exec(ctx->store,
+                            "INSERT INTO tenants (id, name, state, created_at)"
+                            " VALUES (?, ?, 'active', ?)",
+                            3, t.id, t.name, t.created_at);
+    if (error == OG_EEXISTS)
+        og_error_set(OG_EEXISTS, "tenant '%s' already exists", name);
+    if (error >= 0)
+        error = og_crypto_scope_key_create(ctx->keys, ctx->store, t.id);
+    if (error >= 0)
+        error = og_tenant__audit(ctx, NULL, "tenant.create", "tenant", t.id,
+                                 json_pack("{s:s}", "name", t.name));
+    if ((error = og_store_tx_end(ctx->store, error)) < 0)
+        return error;
     if (out)
         *out = t;
-    error = 0;
-cleanup:
-    if (error < 0)
-        og_store_tx_rollback(ctx->store);
-    og_stmt_free(st);
-    json_decref(analysis);
-    return error;
+    return 0;
 }
 
 int og_tenant_get(og_ctx *ctx, const char *name_or_id, og_tenant *out)
@@ -139,21 +151,6 @@ static json_t *tenant_row_json(og_stmt *st, void *arg)
     return og_tenant_to_json(&t);
 }
 
-int og_tenant__rows_json(og_stmt *st, json_t *(*row)(og_stmt *st, void *arg), void *arg,
-                         json_t **out)
-{
-    int rc;
-    json_t *arr = json_array();
-    while ((rc = og_stmt_step(st)) == OG_ROW)
-        json_array_append_new(arr, row(st, arg));
-    if (rc < 0) {
-        json_decref(arr);
-        return rc;
-    }
-    *out = arr;
-    return 0;
-}
-
 int og_tenant_list(og_ctx *ctx, json_t **out)
 {
     int error = -1;
@@ -165,7 +162,7 @@ int og_tenant_list(og_ctx *ctx, json_t **out)
         goto cleanup;
     og_stmt_bind_int(st, 1, platform);
     og_stmt_bind_text(st, 2, ctx->actor.tenant_id);
-    error = og_tenant__rows_json(st, tenant_row_json, NULL, out);
+    error = og_stmt_collect(st, tenant_row_json, NULL, out);
 cleanup:
     og_stmt_free(st);
     return error;
@@ -174,7 +171,6 @@ cleanup:
 int og_tenant_suspend(og_ctx *ctx, const char *name_or_id, int suspend)
 {
     int error = -1;
-    og_stmt *st = NULL;
     og_tenant t;
     const char *state = suspend ? "suspended" : "active";
     if ((error = og_authz_check(&ctx->actor, NULL, OG_PERM_PLATFORM)) < 0)
@@ -182,28 +178,19 @@ int og_tenant_suspend(og_ctx *ctx, const char *name_or_id, int suspend)
     if ((error = og_store_tx_begin(ctx->store)) < 0)
         return error;
     if ((error = og_tenant__find(ctx->store, name_or_id, &t)) < 0)
-        goto cleanup;
+        goto end;
     if (strcmp(t.state, state) == 0) {
         error = og_error_set(OG_ECONFLICT, "tenant '%s' is already %s", t.name, state);
-        goto cleanup;
+        goto end;
     }
-    if ((error = og_stmt_prepare(&st, ctx->store, "UPDATE tenants SET state = ? WHERE id = ?")) < 0)
-        goto cleanup;
-    og_stmt_bind_text(st, 1, state);
-    og_stmt_bind_text(st, 2, t.id);
-    if ((error = og_stmt_step(st)) < 0)
-        goto cleanup;
-    if ((error = og_audit_log(ctx, NULL, "platform", suspend ? "tenant.suspend" : "tenant.resume",
-                              "tenant", t.id, NULL)) < 0)
-        goto cleanup;
-    if ((error = og_store_tx_commit(ctx->store)) < 0)
-        goto cleanup;
-    error = 0;
-cleanup:
-    if (error < 0)
-        og_store_tx_rollback(ctx->store);
-    og_stmt_free(st);
-    return error;
+    if ((error = og_tenant__exec(ctx->store, "UPDATE tenants SET state = ? WHERE id = ?", 2, state,
+                                 t.id)) < 0)
+        goto end;
+    error = og_tenant__audit(ctx, NULL, suspend ? "tenant.suspend" : "tenant.resume", "tenant",
+                             t.id, NULL);
+end:
+    error = og_store_tx_end(ctx->store, error);
+    return error < 0 ? error : 0;
 }
 
 /* ---- deletion blockers ---- */
@@ -332,9 +319,8 @@ int og_tenant_delete_blockers(og_ctx *ctx, const char *name_or_id, json_t **out)
 int og_tenant_delete(og_ctx *ctx, const char *name_or_id)
 {
     int error = -1;
-    og_stmt *st = NULL;
     og_tenant t;
-    json_t *analysis = NULL, *found = NULL;
+    json_t *found = NULL;
     if ((error = og_authz_check(&ctx->actor, NULL, OG_PERM_PLATFORM)) < 0)
         return error;
     if ((error = og_store_tx_begin(ctx->store)) < 0)
@@ -355,26 +341,16 @@ int og_tenant_delete(og_ctx *ctx, const char *name_or_id)
         goto cleanup;
     if ((error = og_store_purge_tenant(ctx->store, t.id)) < 0)
         goto cleanup;
-    if ((error = og_stmt_prepare(&st, ctx->store, "DELETE FROM tenants WHERE id = ?")) < 0)
+    if ((error = og_tenant__exec(ctx->store, "DELETE FROM tenants WHERE id = ?", 1, t.id)) < 0)
         goto cleanup;
-    og_stmt_bind_text(st, 1, t.id);
-    if ((error = og_stmt_step(st)) < 0)
-        goto cleanup;
-    analysis = json_pack("{s:s, s:s}", "name", t.name, "key", "destroyed");
-    if ((error = og_audit_log(ctx, NULL, "platform", "tenant.delete", "tenant", t.id, analysis)) <
-        0)
-        goto cleanup;
-    if ((error = og_store_tx_commit(ctx->store)) < 0)
-        goto cleanup;
-    /* Best effort: readers may hold the log open; the key is already gone from the database. */
-    if (og_store_tx_depth(ctx->store) == 0 && og_store_checkpoint(ctx->store) < 0)
-        og_error_clear();
-    error = 0;
+    error = og_tenant__audit(ctx, NULL, "tenant.delete", "tenant", t.id,
+                             json_pack("{s:s, s:s}", "name", t.name, "key", "destroyed"));
 cleanup:
-    if (error < 0)
-        og_store_tx_rollback(ctx->store);
-    og_stmt_free(st);
-    json_decref(analysis);
+    /* Then best effort: readers may hold the log open; the key is already gone from the
+     * database. */
+    if ((error = og_store_tx_end(ctx->store, error)) >= 0 && og_store_tx_depth(ctx->store) == 0 &&
+        og_store_checkpoint(ctx->store) < 0)
+        og_error_clear();
     json_decref(found);
-    return error;
+    return error < 0 ? error : 0;
 }

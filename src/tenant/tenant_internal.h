@@ -10,10 +10,15 @@ int og_tenant__find(og_store *s, const char *name_or_id, og_tenant *out);
 int og_tenant__resolve(og_ctx *ctx, const char *name_or_id, og_perm perm, og_tenant *out);
 /* A user by name or id inside a tenant (tenant_id "" = platform admins), no authorization. */
 int og_user__find(og_store *s, const char *tenant_id, const char *name_or_id, og_user *out);
-/* Step st to its end, one array element per row made by row(st, arg) (a new reference); *out is
- * the array (caller frees) when every step succeeded, else the step's error and *out untouched.
- * st stays the caller's. */
-int og_tenant__rows_json(og_stmt *st, json_t *(*row)(og_stmt *st, void *arg), void *arg,
-                         json_t **out);
+/* Step st once for the row a lookup wants: 0 with the row ready, OG_ENOTFOUND "<what> '<name>'
+ * not found" when there is none, or the step's error. */
+int og_tenant__row(og_stmt *st, const char *what, const char *name);
+/* Run one statement with n text parameters (const char *, NULL binds NULL) inside the caller's
+ * transaction: 0 or the error (OG_EEXISTS for a uniqueness conflict). */
+int og_tenant__exec(og_store *s, const char *sql, int n, ...);
+/* og_audit_log() in the platform area, tenant_id "" meaning the platform's trail; analysis is
+ * stolen (NULL = none). */
+int og_tenant__audit(og_ctx *ctx, const char *tenant_id, const char *action,
+                     const char *target_type, const char *target_id, json_t *analysis);
 
 #endif

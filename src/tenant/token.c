@@ -41,7 +41,6 @@ int og_token_create(og_ctx *ctx, const char *tenant, const char *user, int64_t t
     uint8_t secret[32], hash[32];
     char *secret_b64 = NULL;
     char id[OG_ID_LEN], now[OG_TIME_LEN], label[256];
-    json_t *analysis = NULL;
     memset(&t, 0, sizeof(t));
 
     if (ttl_us <= 0)
@@ -89,28 +88,22 @@ int og_token_create(og_ctx *ctx, const char *tenant, const char *user, int64_t t
     og_stmt_bind_text(st, 5, now);
     og_stmt_bind_text(st, 6, label);
     og_stmt_bind_int(st, 7, og_time_now_us() + ttl_us);
-    if ((error = og_stmt_step(st)) < 0)
-        goto rollback;
-    analysis = json_pack("{s:s, s:s, s:I}", "user", u.name, "user_id", u.id, "ttl_seconds",
-                         (json_int_t)(ttl_us / 1000000));
-    if ((error = og_audit_log(ctx, t.id[0] ? t.id : NULL, "platform", "token.create", "token", id,
-                              analysis)) < 0)
-        goto rollback;
-    if ((error = og_store_tx_commit(ctx->store)) < 0)
-        goto cleanup;
-    snprintf(token_out, OG_TOKEN_MAX, "%s%s_%s", TOKEN_PREFIX, id, secret_b64);
-    og_strlcpy(id_out, id, OG_ID_LEN);
-    error = 0;
-    goto cleanup;
-rollback:
-    og_store_tx_rollback(ctx->store);
+    if ((error = og_stmt_step(st)) >= 0)
+        error = og_tenant__audit(ctx, t.id, "token.create", "token", id,
+                                 json_pack("{s:s, s:s, s:I}", "user", u.name, "user_id", u.id,
+                                           "ttl_seconds", (json_int_t)(ttl_us / 1000000)));
+rollback: /* the transaction ends here, committed when error >= 0 */
+    if ((error = og_store_tx_end(ctx->store, error)) >= 0) {
+        snprintf(token_out, OG_TOKEN_MAX, "%s%s_%s", TOKEN_PREFIX, id, secret_b64);
+        og_strlcpy(id_out, id, OG_ID_LEN);
+        error = 0;
+    }
 cleanup:
     og_crypto_wipe(secret, sizeof(secret));
     if (secret_b64)
         og_crypto_wipe(secret_b64, strlen(secret_b64));
     free(secret_b64);
     og_stmt_free(st);
-    json_decref(analysis);
     return error;
 }
 
@@ -128,15 +121,8 @@ int og_token_revoke(og_ctx *ctx, const char *token_id)
                                  " FROM tokens WHERE id = ?")) < 0)
         goto cleanup;
     og_stmt_bind_text(st, 1, token_id);
-    int rc = og_stmt_step(st);
-    if (rc < 0) {
-        error = rc;
+    if ((error = og_tenant__row(st, "token", token_id)) < 0)
         goto cleanup;
-    }
-    if (rc == OG_DONE) {
-        error = og_error_set(OG_ENOTFOUND, "token '%s' not found", token_id);
-        goto cleanup;
-    }
     og_strlcpy(tenant_id, og_stmt_col_text(st, 0), sizeof(tenant_id));
     og_strlcpy(user_id, og_stmt_col_text(st, 1), sizeof(user_id));
     revoked = (int)og_stmt_col_int(st, 2);
@@ -162,24 +148,13 @@ int og_token_revoke(og_ctx *ctx, const char *token_id)
         goto cleanup;
     }
     og_time_format(og_time_now_us(), now);
-    if ((error =
-             og_stmt_prepare(&st, ctx->store, "UPDATE tokens SET revoked_at = ? WHERE id = ?")) < 0)
-        goto cleanup;
-    og_stmt_bind_text(st, 1, now);
-    og_stmt_bind_text(st, 2, token_id);
-    if ((error = og_stmt_step(st)) < 0)
-        goto cleanup;
-    if ((error = og_audit_log(ctx, tenant_id[0] ? tenant_id : NULL, "platform", "token.revoke",
-                              "token", token_id, NULL)) < 0)
-        goto cleanup;
-    if ((error = og_store_tx_commit(ctx->store)) < 0)
-        goto cleanup;
-    error = 0;
+    if ((error = og_tenant__exec(ctx->store, "UPDATE tokens SET revoked_at = ? WHERE id = ?", 2,
+                                 now, token_id)) >= 0)
+        error = og_tenant__audit(ctx, tenant_id, "token.revoke", "token", token_id, NULL);
 cleanup:
-    if (error < 0)
-        og_store_tx_rollback(ctx->store);
+    error = og_store_tx_end(ctx->store, error);
     og_stmt_free(st);
-    return error;
+    return error < 0 ? error : 0;
 }
 
 /* One row of og_token_list's query as JSON; arg is the time (us) that tells expired from active. */
@@ -233,7 +208,7 @@ int og_token_list(og_ctx *ctx, const char *tenant, const char *user, json_t **ou
     og_stmt_bind_text(st, 2, filter);
     og_stmt_bind_text(st, 3, filter);
     int64_t now = og_time_now_us();
-    error = og_tenant__rows_json(st, token_row_json, &now, out);
+    error = og_stmt_collect(st, token_row_json, &now, out);
 cleanup:
     og_stmt_free(st);
     return error;

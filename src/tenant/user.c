@@ -34,15 +34,8 @@ int og_user__find(og_store *s, const char *tenant_id, const char *name_or_id, og
     og_stmt_bind_text(st, 1, tenant_id ? tenant_id : "");
     og_stmt_bind_text(st, 2, name_or_id);
     og_stmt_bind_text(st, 3, name_or_id);
-    int rc = og_stmt_step(st);
-    if (rc == OG_ROW) {
+    if ((error = og_tenant__row(st, "user", name_or_id)) == 0)
         user_from_row(st, out);
-        error = 0;
-    } else if (rc == OG_DONE) {
-        error = og_error_set(OG_ENOTFOUND, "user '%s' not found", name_or_id);
-    } else {
-        error = rc;
-    }
     og_stmt_free(st);
     return error;
 }
@@ -59,10 +52,8 @@ json_t *og_user_to_json(const og_user *u)
 int og_user_add(og_ctx *ctx, const char *tenant, const char *name, og_role role, og_user *out)
 {
     int error = -1;
-    og_stmt *st = NULL;
     og_tenant t;
     og_user u;
-    json_t *analysis = NULL;
     memset(&t, 0, sizeof(t));
     if (role == OG_ROLE_PLATFORM_ADMIN) {
         if (tenant && *tenant) {
@@ -101,43 +92,31 @@ int og_user_add(og_ctx *ctx, const char *tenant, const char *name, og_role role,
 
     if ((error = og_store_tx_begin(ctx->store)) < 0)
         return error;
-    if ((error = og_stmt_prepare(&st, ctx->store,
-                                 "INSERT INTO users (id, tenant_id, name, role, created_at)"
-                                 " VALUES (?, ?, ?, ?, ?)")) < 0)
-        goto cleanup;
-    og_stmt_bind_text(st, 1, u.id);
-    og_stmt_bind_text(st, 2, t.id[0] ? t.id : NULL);
-    og_stmt_bind_text(st, 3, u.name);
-    og_stmt_bind_text(st, 4, og_role_name(role));
-    og_stmt_bind_text(st, 5, u.created_at);
-    if ((error = og_stmt_step(st)) < 0) {
+    error =
+        og_tenant__exec(ctx->store,
+                        "INSERT INTO users (id, tenant_id, name, role, created_at)"
+                        " VALUES (?, ?, ?, ?, ?)",
+                        5, u.id, t.id[0] ? t.id : NULL, u.name, og_role_name(role), u.created_at);
+    if (error == OG_EEXISTS) {
         og_user old;
-        if (error == OG_EEXISTS && og_user__find(ctx->store, t.id, name, &old) == 0 &&
-            strcmp(old.state, "removed") == 0)
+        if (og_user__find(ctx->store, t.id, name, &old) == 0 && strcmp(old.state, "removed") == 0)
             og_error_set(OG_EEXISTS,
                          "user name '%s' belonged to a user removed at %s%s%s; names are not "
                          "reused, so that the history keeps meaning one person: choose another",
                          name, old.state_at, t.id[0] ? " in tenant " : "", t.name);
-        else if (error == OG_EEXISTS)
+        else
             og_error_set(OG_EEXISTS, "user '%s' already exists%s%s", name,
                          t.id[0] ? " in tenant " : "", t.name);
-        goto cleanup;
     }
-    analysis = json_pack("{s:s, s:s}", "name", u.name, "role", og_role_name(role));
-    if ((error = og_audit_log(ctx, t.id[0] ? t.id : NULL, "platform", "user.add", "user", u.id,
-                              analysis)) < 0)
-        goto cleanup;
-    if ((error = og_store_tx_commit(ctx->store)) < 0)
-        goto cleanup;
+    if (error >= 0)
+        error =
+            og_tenant__audit(ctx, t.id, "user.add", "user", u.id,
+                             json_pack("{s:s, s:s}", "name", u.name, "role", og_role_name(role)));
+    if ((error = og_store_tx_end(ctx->store, error)) < 0)
+        return error;
     if (out)
         *out = u;
-    error = 0;
-cleanup:
-    if (error < 0)
-        og_store_tx_rollback(ctx->store);
-    og_stmt_free(st);
-    json_decref(analysis);
-    return error;
+    return 0;
 }
 
 int og_user_get(og_ctx *ctx, const char *tenant, const char *name_or_id, og_user *out)
@@ -190,7 +169,7 @@ int og_user_list(og_ctx *ctx, const char *tenant, json_t **out)
                                  " = ? AND state != 'removed' ORDER BY name")) < 0)
         goto cleanup;
     og_stmt_bind_text(st, 1, t.id);
-    error = og_tenant__rows_json(st, user_row_json, NULL, out);
+    error = og_stmt_collect(st, user_row_json, NULL, out);
 cleanup:
     og_stmt_free(st);
     return error;
@@ -265,18 +244,12 @@ static int count_admins(og_store *s, const char *tenant_id, og_role role, const 
 /* Revoke the user's live tokens inside the caller's transaction; *n = how many. */
 static int revoke_tokens(og_store *s, const char *user_id, const char *now, int64_t *n)
 {
-    og_stmt *st = NULL;
-    int error = og_stmt_prepare(&st, s,
+    int error = og_tenant__exec(s,
                                 "UPDATE tokens SET revoked_at = ? WHERE user_id = ? AND"
-                                " revoked_at IS NULL");
-    if (error < 0)
-        return error;
-    og_stmt_bind_text(st, 1, now);
-    og_stmt_bind_text(st, 2, user_id);
-    error = og_stmt_step(st);
+                                " revoked_at IS NULL",
+                                2, now, user_id);
     *n = error < 0 ? 0 : og_store_changes(s);
-    og_stmt_free(st);
-    return error < 0 ? error : 0;
+    return error;
 }
 
 /* Would this change leave the scope without an active administrator? OG_ECONFLICT naming why
@@ -308,17 +281,64 @@ static int check_last_admin(og_ctx *ctx, const og_tenant *t, const og_user *u, u
                         u->name);
 }
 
+/* Is op a change for u (not removed, not already so)? OG_ECONFLICT naming why not. */
+static int change_applies(const og_user *u, user_op op, og_role role)
+{
+    if (strcmp(u->state, "removed") == 0)
+        return og_error_set(OG_ECONFLICT, "user '%s' was removed at %s; removal is final", u->name,
+                            u->state_at);
+    if (op == USER_DISABLE && strcmp(u->state, "disabled") == 0)
+        return og_error_set(OG_ECONFLICT, "user '%s' is already disabled", u->name);
+    if (op == USER_ENABLE && strcmp(u->state, "active") == 0)
+        return og_error_set(OG_ECONFLICT, "user '%s' is not disabled", u->name);
+    if (op == USER_ROLE && u->role == role)
+        return og_error_set(OG_ECONFLICT, "user '%s' already has the %s role", u->name,
+                            og_role_name(role));
+    return 0;
+}
+
+/* The change inside user_change's transaction: the row, the tokens and the audit record; u is
+ * updated to the new state. */
+static int user_change_row(og_ctx *ctx, const og_tenant *t, og_user *u, user_op op, og_role role,
+                           const char *now)
+{
+    int64_t revoked = 0;
+    json_t *analysis;
+    const char *state = op == USER_DISABLE  ? "disabled"
+                        : op == USER_REMOVE ? "removed"
+                        : op == USER_ENABLE ? "active"
+                                            : u->state;
+    int error = og_tenant__exec(
+        ctx->store, "UPDATE users SET state = ?, state_at = ?, role = ? WHERE id = ?", 4, state,
+        op == USER_ROLE ? (u->state_at[0] ? u->state_at : NULL) : now,
+        og_role_name(op == USER_ROLE ? role : u->role), u->id);
+    if (error < 0 ||
+        (op != USER_ENABLE && (error = revoke_tokens(ctx->store, u->id, now, &revoked)) < 0))
+        return error;
+    if (op == USER_ROLE)
+        analysis = json_pack("{s:s, s:s, s:s, s:I}", "name", u->name, "from", og_role_name(u->role),
+                             "to", og_role_name(role), "tokens_revoked", (json_int_t)revoked);
+    else
+        analysis = json_pack("{s:s, s:s, s:s, s:I}", "name", u->name, "role", og_role_name(u->role),
+                             "from", u->state, "tokens_revoked", (json_int_t)revoked);
+    if ((error = og_tenant__audit(ctx, t->id, op_action[op], "user", u->id, analysis)) < 0)
+        return error;
+    if (op == USER_ROLE) {
+        u->role = role;
+    } else {
+        og_strlcpy(u->state, state, sizeof(u->state));
+        og_strlcpy(u->state_at, now, sizeof(u->state_at));
+    }
+    return 0;
+}
+
 static int user_change(og_ctx *ctx, const char *tenant, const char *name_or_id, user_op op,
                        og_role role, og_user *out)
 {
     int error = -1;
-    og_stmt *st = NULL;
     og_tenant t;
     og_user u;
-    json_t *analysis = NULL;
     char now[OG_TIME_LEN];
-    const char *state;
-    int64_t revoked = 0;
     memset(&t, 0, sizeof(t));
     if (!name_or_id || !*name_or_id)
         return og_error_set(OG_EINVAL, "missing user name");
@@ -345,71 +365,15 @@ static int user_change(og_ctx *ctx, const char *tenant, const char *name_or_id, 
     if ((error = og_store_tx_begin(ctx->store)) < 0)
         return error;
     /* Read inside the transaction: two concurrent changes cannot both see a second admin. */
-    if ((error = og_user__find(ctx->store, t.id, name_or_id, &u)) < 0)
-        goto cleanup;
-    if (strcmp(u.state, "removed") == 0) {
-        error = og_error_set(OG_ECONFLICT, "user '%s' was removed at %s; removal is final", u.name,
-                             u.state_at);
-        goto cleanup;
-    }
-    if (op == USER_DISABLE && strcmp(u.state, "disabled") == 0) {
-        error = og_error_set(OG_ECONFLICT, "user '%s' is already disabled", u.name);
-        goto cleanup;
-    }
-    if (op == USER_ENABLE && strcmp(u.state, "active") == 0) {
-        error = og_error_set(OG_ECONFLICT, "user '%s' is not disabled", u.name);
-        goto cleanup;
-    }
-    if (op == USER_ROLE && u.role == role) {
-        error = og_error_set(OG_ECONFLICT, "user '%s' already has the %s role", u.name,
-                             og_role_name(role));
-        goto cleanup;
-    }
-    if ((error = check_last_admin(ctx, &t, &u, op, role)) < 0)
-        goto cleanup;
-
-    state = op == USER_DISABLE  ? "disabled"
-            : op == USER_REMOVE ? "removed"
-            : op == USER_ENABLE ? "active"
-                                : u.state;
-    if ((error = og_stmt_prepare(
-             &st, ctx->store, "UPDATE users SET state = ?, state_at = ?, role = ? WHERE id = ?")) <
-        0)
-        goto cleanup;
-    og_stmt_bind_text(st, 1, state);
-    og_stmt_bind_text(st, 2, op == USER_ROLE ? (u.state_at[0] ? u.state_at : NULL) : now);
-    og_stmt_bind_text(st, 3, og_role_name(op == USER_ROLE ? role : u.role));
-    og_stmt_bind_text(st, 4, u.id);
-    if ((error = og_stmt_step(st)) < 0)
-        goto cleanup;
-    if (op != USER_ENABLE && (error = revoke_tokens(ctx->store, u.id, now, &revoked)) < 0)
-        goto cleanup;
-    if (op == USER_ROLE)
-        analysis = json_pack("{s:s, s:s, s:s, s:I}", "name", u.name, "from", og_role_name(u.role),
-                             "to", og_role_name(role), "tokens_revoked", (json_int_t)revoked);
-    else
-        analysis = json_pack("{s:s, s:s, s:s, s:I}", "name", u.name, "role", og_role_name(u.role),
-                             "from", u.state, "tokens_revoked", (json_int_t)revoked);
-    if ((error = og_audit_log(ctx, t.id[0] ? t.id : NULL, "platform", op_action[op], "user", u.id,
-                              analysis)) < 0)
-        goto cleanup;
-    if ((error = og_store_tx_commit(ctx->store)) < 0)
-        goto cleanup;
-    if (op == USER_ROLE) {
-        u.role = role;
-    } else {
-        og_strlcpy(u.state, state, sizeof(u.state));
-        og_strlcpy(u.state_at, now, sizeof(u.state_at));
-    }
+    if ((error = og_user__find(ctx->store, t.id, name_or_id, &u)) >= 0 &&
+        (error = change_applies(&u, op, role)) >= 0 &&
+        (error = check_last_admin(ctx, &t, &u, op, role)) >= 0)
+        error = user_change_row(ctx, &t, &u, op, role, now);
+    if ((error = og_store_tx_end(ctx->store, error)) < 0)
+        return error;
     if (out)
         *out = u;
-    error = 0;
-cleanup:
-    if (error < 0)
-        og_store_tx_rollback(ctx->store);
-    og_stmt_free(st);
-    json_decref(analysis);
-    return error;
+    return 0;
 }
 
 int og_user_disable(og_ctx *ctx, const char *tenant, const char *name_or_id, og_user *out)

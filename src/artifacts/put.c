@@ -1,0 +1,385 @@
+/* put.c - a new version of an artifact: streamed in, stored once by content, indexed and audited
+ * in one transaction. */
+#include "artifacts/artifacts_internal.h"
+#include "opsgate/audit.h"
+#include "opsgate/crypto.h"
+#include "opsgate/error.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The object name of an artifact's latest version ("" when it has none). */
+static int latest_object(og_ctx *ctx, const art_row *a, char object[65])
+{
+    og_stmt *st = NULL;
+    int error = og_stmt_prepare(&st, ctx->store,
+                                "SELECT object FROM art_versions WHERE artifact_id = ?"
+                                " AND number = ?");
+    object[0] = '\0';
+    if (error < 0)
+        return error;
+    og_stmt_bind_text(st, 1, a->id);
+    og_stmt_bind_int(st, 2, a->latest);
+    if ((error = og_stmt_step(st)) == OG_ROW)
+        og_strlcpy(object, og_stmt_col_text(st, 0), 65);
+    og_stmt_free(st);
+    return error < 0 ? error : 0;
+}
+
+/* Record that `part` (by name, same project) is part of artifact a: it goes with a from now on. */
+static int link_part(og_ctx *ctx, const art_scope *sc, const art_keys *k, const art_row *a,
+                     const char *part)
+{
+    og_stmt *st = NULL;
+    art_row pr;
+    int error = og_artifacts__find_k(ctx, sc, part, 0, k, &pr);
+    if (error == OG_ENOTFOUND)
+        return og_error_set(OG_EINVAL, "part '%s' of artifact '%s' not found in project '%s'", part,
+                            a->name, sc->project.key);
+    if (error < 0)
+        return error;
+    if (strcmp(pr.id, a->id) == 0) {
+        error = og_error_set(OG_EINVAL, "artifact '%s' cannot be a part of itself", a->name);
+        goto cleanup;
+    }
+    if ((error = og_stmt_prepare(&st, ctx->store,
+                                 "INSERT INTO art_parts (whole_id, part_id, tenant_id)"
+                                 " VALUES (?, ?, ?) ON CONFLICT DO NOTHING")) < 0)
+        goto cleanup;
+    og_stmt_bind_text(st, 1, a->id);
+    og_stmt_bind_text(st, 2, pr.id);
+    og_stmt_bind_text(st, 3, sc->tenant_id);
+    if ((error = og_stmt_step(st)) < 0)
+        goto cleanup;
+    error = 0;
+cleanup:
+    og_stmt_free(st);
+    og_artifacts__row_free(&pr);
+    return error;
+}
+
+struct og_artifact_put {
+    og_ctx *ctx;
+    art_scope sc;
+    art_keys keys; /* the tenant's module keys, loaded once; wiped on free */
+    char name[OG_ARTIFACT_NAME_MAX + 1];
+    char kind[16];
+    char media[128]; /* "" until known */
+    char message[OG_ARTIFACT_MSG_MAX + 1];
+    char part[OG_ARTIFACT_NAME_MAX + 1]; /* "" = none */
+    json_t *meta;                        /* NULL = keep */
+    art_obj_writer *w;
+    art_tok *tok;
+    uint64_t tokenized;
+    uint8_t head[512];
+    size_t headlen;
+    int failed;
+    int finished;
+};
+
+int og_artifacts__meta_parse(const char *text, json_t **out)
+{
+    json_error_t jerr;
+    *out = NULL;
+    if (!text)
+        return 0;
+    if (strlen(text) > OG_ARTIFACT_META_MAX)
+        return og_error_set(OG_ETOOBIG, "metadata is over %d bytes", OG_ARTIFACT_META_MAX);
+    json_t *j = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
+    if (!j)
+        return og_error_set(OG_EINVAL, "bad metadata JSON at line %d column %d: %s", jerr.line,
+                            jerr.column, jerr.text);
+    if (!json_is_object(j)) {
+        json_decref(j);
+        return og_error_set(OG_EINVAL, "metadata must be a JSON object, got '%.40s'", text);
+    }
+    *out = j;
+    return 0;
+}
+
+/* The checks shared by begin and finish: the artifact may take a new version from this actor. */
+int og_artifacts__writable(og_ctx *ctx, const art_row *a, const char *kind, const char *name)
+{
+    int error;
+    if (a->deleted_us)
+        return og_error_set(
+            OG_ECONFLICT,
+            "artifact '%s' is deleted; undelete it (artifact undelete), purge it or "
+            "choose another name",
+            name);
+    if (kind && *kind && strcmp(kind, a->kind) != 0)
+        return og_error_set(OG_EINVAL, "artifact '%s' is a %s, not a %s", name, a->kind, kind);
+    if (strcmp(a->state, "draft") != 0)
+        return og_error_set(OG_ECONFLICT,
+                            "artifact '%s' is %s: new versions go to drafts only (set-state "
+                            "draft first)",
+                            name, a->state);
+    if ((error = og_artifacts__lock_check(ctx, a->id)) < 0)
+        return error;
+    return 0;
+}
+
+int og_artifact_put_begin(og_artifact_put **out, og_ctx *ctx, const og_artifact_ref *ref,
+                          const og_artifact_put_opts *opts)
+{
+    int error = -1;
+    art_row a;
+    art_keys k;
+    og_artifact_put *p = NULL;
+    og_artifact_put_opts none;
+    memset(&a, 0, sizeof(a));
+    memset(&k, 0, sizeof(k));
+    memset(&none, 0, sizeof(none));
+    if (!opts)
+        opts = &none;
+    og_artifacts_register_kinds();
+    if (opts->kind && !og_artifact_kind_valid(opts->kind))
+        return og_error_set(OG_EINVAL,
+                            "unknown kind '%s' (sow, change-order, runbook, closure, template, "
+                            "other)",
+                            opts->kind);
+    if (opts->media_type && !og_artifacts__media_valid(opts->media_type))
+        return og_error_set(OG_EINVAL, "bad media type '%s' (like text/markdown)",
+                            opts->media_type);
+    if (opts->message && strlen(opts->message) > OG_ARTIFACT_MSG_MAX)
+        return og_error_set(OG_ETOOBIG, "the message is over %d bytes", OG_ARTIFACT_MSG_MAX);
+    if ((error = og_name_check("artifact name", ref ? ref->name : NULL, OG_ARTIFACT_NAME_MAX)) < 0)
+        return error;
+    if (!ref || !og_artifacts__name_valid(ref->name))
+        return og_error_set(OG_EINVAL,
+                            "bad artifact name '%s' (1 to %d bytes, no control characters, "
+                            "slashes or surrounding spaces)",
+                            ref && ref->name ? ref->name : "", OG_ARTIFACT_NAME_MAX);
+    if (opts->part && (!og_artifacts__name_valid(opts->part) || strcmp(opts->part, ref->name) == 0))
+        return og_error_set(OG_EINVAL, "bad part '%s' of artifact '%s' (another artifact's name)",
+                            opts->part, ref->name);
+    if (!(p = calloc(1, sizeof(*p))))
+        return og_error_set(OG_ERROR, "out of memory");
+    p->ctx = ctx;
+    if (opts->part)
+        og_strlcpy(p->part, opts->part, sizeof(p->part));
+    if ((error = og_artifacts__meta_parse(opts->metadata, &p->meta)) < 0)
+        goto cleanup;
+    if ((error = og_artifacts__scope(ctx, ref->tenant, ref->project, OG_RIGHT_WRITE, &p->sc)) < 0)
+        goto cleanup;
+    if ((error = og_artifacts__keys(ctx, p->sc.tenant_id, 1, &p->keys)) < 0)
+        goto cleanup;
+    error = og_artifacts__find_k(ctx, &p->sc, ref->name, 1, &p->keys, &a);
+    if (error == 0) {
+        if ((error = og_artifacts__writable(ctx, &a, opts->kind, ref->name)) < 0)
+            goto cleanup;
+        og_strlcpy(p->kind, a.kind, sizeof(p->kind));
+    } else if (error == OG_ENOTFOUND) {
+        og_error_clear();
+        og_strlcpy(p->kind, opts->kind ? opts->kind : "other", sizeof(p->kind));
+    } else {
+        goto cleanup;
+    }
+    og_strlcpy(p->name, ref->name, sizeof(p->name));
+    og_strlcpy(p->message, opts->message ? opts->message : "", sizeof(p->message));
+    if (opts->media_type)
+        og_strlcpy(p->media, opts->media_type, sizeof(p->media));
+    else if (og_artifacts__media_by_name(opts->filename))
+        og_strlcpy(p->media, og_artifacts__media_by_name(opts->filename), sizeof(p->media));
+    else if (og_artifacts__media_by_name(ref->name))
+        og_strlcpy(p->media, og_artifacts__media_by_name(ref->name), sizeof(p->media));
+    if (!p->media[0] || og_artifacts__media_is_text(p->media)) {
+        if (!(p->tok =
+                  og_artifacts__tok_new(p->media[0] && og_artifacts__media_is_html(p->media)))) {
+            error = og_error_set(OG_ERROR, "out of memory");
+            goto cleanup;
+        }
+    }
+    if ((error = og_artifacts__obj_writer_new(&p->w, ctx, p->sc.tenant_id)) < 0)
+        goto cleanup;
+    *out = p;
+    p = NULL;
+    error = 0;
+cleanup:
+    og_artifacts__row_free(&a);
+    og_crypto_wipe(&k, sizeof(k));
+    og_artifact_put_free(p);
+    return error;
+}
+
+int og_artifact_put_write(og_artifact_put *p, const void *data, size_t len)
+{
+    int error;
+    if (p->failed || p->finished)
+        return og_error_set(OG_ERROR, "this upload is finished or failed");
+    if (p->headlen < sizeof(p->head)) {
+        size_t n = sizeof(p->head) - p->headlen < len ? sizeof(p->head) - p->headlen : len;
+        memcpy(p->head + p->headlen, data, n);
+        p->headlen += n;
+    }
+    if (p->tok && p->tokenized < ART_INDEX_TEXT_MAX) {
+        size_t n = ART_INDEX_TEXT_MAX - p->tokenized < len
+                       ? (size_t)(ART_INDEX_TEXT_MAX - p->tokenized)
+                       : len;
+        og_artifacts__tok_feed(p->tok, data, n);
+        p->tokenized += n;
+    }
+    if ((error = og_artifacts__obj_writer_write(p->w, data, len)) < 0)
+        p->failed = 1;
+    return error;
+}
+
+/* A new artifact row for the upload, in a, inside the transaction (a->n filled). */
+static int artifact_insert(og_artifact_put *p, const art_keys *k, art_row *a)
+{
+    og_ctx *ctx = p->ctx;
+    og_stmt *st = NULL;
+    uint8_t *sealed = NULL;
+    size_t sealedlen = 0;
+    char mac[65];
+    int error;
+    og_id_new(a->id);
+    og_strlcpy(a->project_id, p->sc.project.id, sizeof(a->project_id));
+    og_strlcpy(a->name, p->name, sizeof(a->name));
+    og_strlcpy(a->kind, p->kind, sizeof(a->kind));
+    og_strlcpy(a->state, "draft", sizeof(a->state));
+    a->meta = p->meta ? json_incref(p->meta) : json_object();
+    og_time_format(og_time_now_us(), a->created_at);
+    og_actor_label(&ctx->actor, a->created_by, sizeof(a->created_by));
+    if ((error = og_artifacts__mac_hex(k->name, p->sc.project.id, p->name, mac)) < 0 ||
+        (error = og_artifacts__seal_row(ctx, p->sc.tenant_id, a->id, a->name, a->meta, &sealed,
+                                        &sealedlen)) < 0)
+        goto cleanup;
+    if ((error = og_artifacts__exec(ctx,
+                                    "INSERT INTO art_artifacts (id, tenant_id, project_id,"
+                                    " name_mac, sealed, kind, state, latest, created_at,"
+                                    " created_by, updated_at)"
+                                    " VALUES (?, ?, ?, ?, ?, ?, 'draft', 0, ?, ?, ?)",
+                                    "ttttbtttt", a->id, p->sc.tenant_id, p->sc.project.id, mac,
+                                    sealed, sealedlen, a->kind, a->created_at, a->created_by,
+                                    a->created_at)) < 0)
+        goto cleanup;
+    if ((error = og_stmt_prepare(&st, ctx->store, "SELECT n FROM art_artifacts WHERE id = ?")) < 0)
+        goto cleanup;
+    og_stmt_bind_text(st, 1, a->id);
+    if ((error = og_stmt_step(st)) != OG_ROW) {
+        error = error < 0 ? error : og_error_set(OG_ERROR, "artifact row vanished");
+        goto cleanup;
+    }
+    a->n = og_stmt_col_int(st, 0);
+    error = 0;
+cleanup:
+    og_stmt_free(st);
+    free(sealed);
+    return error;
+}
+
+/* The artifact the upload makes a version of, inside the transaction: found (and checked, with
+ * new metadata sealed into it) or new (*created = 1). OG_EEXISTS when the content is the latest
+ * version's already. */
+static int put_target(og_artifact_put *p, const char *object, art_row *a, int *created)
+{
+    og_ctx *ctx = p->ctx;
+    char latest_obj[65] = "";
+    int error = og_artifacts__find_k(ctx, &p->sc, p->name, 1, &p->keys, a);
+    if (error == OG_ENOTFOUND) {
+        og_error_clear();
+        *created = 1;
+        return artifact_insert(p, &p->keys, a);
+    }
+    if (error < 0 || (error = og_artifacts__writable(ctx, a, p->kind, p->name)) < 0)
+        return error;
+    /* Same object name, same content: nothing to version. */
+    if ((error = latest_object(ctx, a, latest_obj)) < 0)
+        return error;
+    if (strcmp(latest_obj, object) == 0)
+        return og_error_set(OG_EEXISTS,
+                            "unchanged: the content is identical to version %lld of '%s'",
+                            (long long)a->latest, p->name);
+    if (!p->meta)
+        return 0;
+    json_decref(a->meta);
+    a->meta = json_incref(p->meta);
+    return og_artifacts__row_reseal(ctx, p->sc.tenant_id, a, NULL);
+}
+
+int og_artifact_put_finish(og_artifact_put *p, og_artifact_version *out)
+{
+    int error = -1, created_file = 0, new_artifact = 0;
+    og_ctx *ctx = p->ctx;
+    art_row a;
+    og_artifact_version v;
+    og_buf body;
+    uint8_t sha[32];
+    char object[65] = "";
+    memset(&a, 0, sizeof(a));
+    memset(&v, 0, sizeof(v));
+    og_buf_init(&body, (size_t)16 << 20);
+    if (p->failed || p->finished)
+        return og_error_set(OG_ERROR, "this upload is finished or failed");
+    p->failed = 1;
+    if ((error = og_artifacts__obj_writer_end(p->w, sha, &v.size)) < 0)
+        return error;
+    og_hex_encode(sha, 32, v.sha256);
+    og_strlcpy(v.message, p->message, sizeof(v.message));
+    if (!p->media[0])
+        og_strlcpy(p->media, og_artifacts__media_sniff(p->head, p->headlen), sizeof(p->media));
+    og_strlcpy(v.media_type, p->media, sizeof(v.media_type));
+    if ((error = og_artifacts__obj_name(&p->keys, sha, object)) < 0)
+        goto cleanup;
+    if (p->tok && og_artifacts__media_is_text(p->media) &&
+        (error = og_artifacts__tok_index(p->tok, p->keys.search, &body)) < 0)
+        goto cleanup;
+    if ((error = og_store_tx_begin(ctx->store)) < 0)
+        goto cleanup;
+    if ((error = put_target(p, object, &a, &new_artifact)) < 0 ||
+        (error = og_artifacts__obj_writer_commit(p->w, ctx, &p->keys, object, &created_file)) < 0 ||
+        (error = og_artifacts__version_add(ctx, p->sc.tenant_id, &a, &v, object)) < 0 ||
+        (p->part[0] && (error = link_part(ctx, &p->sc, &p->keys, &a, p->part)) < 0) ||
+        (error = og_artifacts__index_put(ctx, p->sc.tenant_id, &a, body.len ? body.data : NULL, 0,
+                                         &p->keys)) < 0)
+        goto end;
+    error = og_artifacts__audit(
+        ctx, p->sc.tenant_id, "artifact.put", "artifact", a.id,
+        json_pack("{s:s, s:s, s:I, s:I, s:s, s:s, s:b}", "project", p->sc.project.key, "kind",
+                  a.kind, "version", (json_int_t)v.number, "size", (json_int_t)v.size, "media_type",
+                  v.media_type, "object", object, "new_artifact", new_artifact));
+end:
+    if ((error = og_store_tx_end(ctx->store, error)) < 0) {
+        if (created_file)
+            og_artifacts__obj_unlink(ctx, p->sc.tenant_id, object);
+        goto cleanup;
+    }
+    v.created_artifact = new_artifact;
+    if (out)
+        *out = v;
+    p->finished = 1;
+    p->failed = 0;
+    error = 0;
+cleanup:
+    og_artifacts__row_free(&a);
+    og_buf_free(&body);
+    return error;
+}
+
+void og_artifact_put_free(og_artifact_put *p)
+{
+    if (!p)
+        return;
+    og_crypto_wipe(&p->keys, sizeof(p->keys));
+    og_artifacts__obj_writer_free(p->w);
+    og_artifacts__tok_free(p->tok);
+    json_decref(p->meta);
+    og_crypto_wipe(p->head, sizeof(p->head));
+    free(p);
+}
+
+int og_artifact_put_buffer(og_ctx *ctx, const og_artifact_ref *ref,
+                           const og_artifact_put_opts *opts, const void *data, size_t len,
+                           og_artifact_version *out)
+{
+    og_artifact_put *p = NULL;
+    int error = og_artifact_put_begin(&p, ctx, ref, opts);
+    if (error == 0)
+        error = og_artifact_put_write(p, data, len);
+    if (error == 0)
+        error = og_artifact_put_finish(p, out);
+    og_artifact_put_free(p);
+    return error;
+}
