@@ -46,7 +46,7 @@ int og_acme_account_create(og_ctx *ctx, const char *tenant, const og_acme_accoun
                            char id_out[OG_ID_LEN])
 {
     og_acme_client *c = NULL;
-    EVP_PKEY *key = NULL;
+    og_crypto_key *key = NULL;
     json_t *acct = NULL, *analysis = NULL;
     og_stmt *st = NULL;
     char *pem = NULL;
@@ -66,7 +66,7 @@ int og_acme_account_create(og_ctx *ctx, const char *tenant, const og_acme_accoun
         return og_acme__bad_setting("eab-kid and --eab-hmac-key",
                                     "External Account Binding needs both the key id and the "
                                     "HMAC key");
-    if ((error = og_acme__key_type_valid(key_type)) < 0 || strncmp(key_type, "rsa4096", 7) == 0)
+    if ((error = og_crypto_key_type_check(key_type)) < 0 || strncmp(key_type, "rsa4096", 7) == 0)
         return error < 0 ? error
                          : og_error_set(OG_EINVAL,
                                         "account key type '%s' is not offered "
@@ -85,15 +85,10 @@ int og_acme_account_create(og_ctx *ctx, const char *tenant, const og_acme_accoun
                                                      "RSA private key in PEM");
             goto cleanup;
         }
-        const char *alg = og_acme__jws_alg(key);
-        key_type = strcmp(alg, "ES256") == 0        ? "ec256"
-                   : strcmp(alg, "ES384") == 0      ? "ec384"
-                   : EVP_PKEY_get_bits(key) >= 4096 ? "rsa4096"
-                   : EVP_PKEY_get_bits(key) >= 3072 ? "rsa3072"
-                                                    : "rsa2048";
+        key_type = og_crypto_key_type(key);
     }
     if ((error = og_acme__client_open(&c, o->directory, o->ca_pem)) < 0 ||
-        (!key && (error = og_acme__key_generate(&key, key_type)) < 0))
+        (!key && (error = og_crypto_key_generate(&key, key_type)) < 0))
         goto cleanup;
     c->key = key;
     key = NULL;
@@ -108,7 +103,7 @@ int og_acme_account_create(og_ctx *ctx, const char *tenant, const og_acme_accoun
     }
     if ((!found &&
          (error = og_acme__account(c, 0, o->email, o->eab_kid, eab, eab_len, &acct)) < 0) ||
-        (error = og_acme__key_to_pem(c->key, &pem, &pem_len)) < 0)
+        (error = og_crypto_key_to_pem(c->key, &pem, &pem_len)) < 0)
         goto cleanup;
     og_id_new(id);
     og_time_format(og_time_now_us(), now);
@@ -168,7 +163,7 @@ rollback:
 cleanup:
     og_stmt_free(st);
     og_acme__client_free(c);
-    EVP_PKEY_free(key);
+    og_crypto_key_free(key);
     json_decref(acct);
     json_decref(analysis);
     if (pem)
@@ -328,7 +323,7 @@ cleanup:
 int og_acme_account_rollover(og_ctx *ctx, const char *tenant, const char *id)
 {
     og_acme_client *c = NULL;
-    EVP_PKEY *nk = NULL;
+    og_crypto_key *nk = NULL;
     og_stmt *st = NULL;
     json_t *analysis = NULL;
     char tid[OG_ID_LEN], aid[OG_ID_LEN], now[OG_TIME_LEN], old_tp[44], new_tp[44];
@@ -343,16 +338,16 @@ int og_acme_account_rollover(og_ctx *ctx, const char *tenant, const char *id)
         return og_error_set(OG_EINVAL, "key rollover needs an account ID");
     if ((error = og_acme__account_open(ctx, tid, id, &c, aid)) < 0)
         return error;
-    const char *alg = og_acme__jws_alg(c->key);
-    if (alg && strcmp(alg, "ES384") == 0)
-        og_strlcpy(key_type, "ec384", sizeof(key_type));
-    else if (alg && strcmp(alg, "RS256") == 0)
-        og_strlcpy(key_type, EVP_PKEY_get_bits(c->key) >= 3072 ? "rsa3072" : "rsa2048",
+    /* the same type again; an RSA account key of 4096 bits rolls over to 3072 (the largest
+     * offered for accounts) */
+    const char *old_type = og_crypto_key_type(c->key);
+    if (old_type)
+        og_strlcpy(key_type, strcmp(old_type, "rsa4096") == 0 ? "rsa3072" : old_type,
                    sizeof(key_type));
     if ((error = og_acme__thumbprint(c->key, old_tp)) < 0 ||
-        (error = og_acme__key_generate(&nk, key_type)) < 0 ||
+        (error = og_crypto_key_generate(&nk, key_type)) < 0 ||
         (error = og_acme__thumbprint(nk, new_tp)) < 0 ||
-        (error = og_acme__key_to_pem(nk, &pem, &pem_len)) < 0)
+        (error = og_crypto_key_to_pem(nk, &pem, &pem_len)) < 0)
         goto cleanup;
     /* the CA switches first: if storing then fails, the new key is lost and the account is
      * unusable, so the store write is one short transaction with nothing else that can fail */
@@ -386,7 +381,7 @@ rollback:
 cleanup:
     og_stmt_free(st);
     og_acme__client_free(c);
-    EVP_PKEY_free(nk);
+    og_crypto_key_free(nk);
     json_decref(analysis);
     if (pem)
         og_crypto_wipe(pem, pem_len);

@@ -84,7 +84,7 @@ static int settings_build(const og_acme_issue_opts *o, json_t **names_out, json_
             }
         json_array_append_new(names, json_string(o->names[i]));
     }
-    if (o->key_type && og_acme__key_type_valid(o->key_type) < 0)
+    if (o->key_type && og_crypto_key_type_check(o->key_type) < 0)
         goto cleanup;
     if (o->timeout_s < 0 || o->timeout_s > 3600) {
         error = og_error_set(OG_EINVAL, "bad timeout %d s (1 to 3600)", o->timeout_s);
@@ -272,7 +272,7 @@ int og_acme__issue_once(og_acme_client *c, json_t *names, const char *key_type, 
 {
     const char *list[OG_ACME_MAX_NAMES];
     size_t n = json_array_size(names);
-    EVP_PKEY *key = NULL;
+    og_crypto_key *key = NULL;
     og_acme_http01 *srv = NULL;
     og_acme_tlsalpn *tls = NULL;
     solve_ctx sc = {0};
@@ -314,9 +314,9 @@ int og_acme__issue_once(og_acme_client *c, json_t *names, const char *key_type, 
         solver.present = http_present;
         solver.cleanup = http_cleanup;
     }
-    if ((error = og_acme__key_generate(&key, key_type)) < 0 ||
+    if ((error = og_crypto_key_generate(&key, key_type)) < 0 ||
         (error = og_acme__order(c, list, n, replaces, key, &solver, &is->res)) < 0 ||
-        (error = og_acme__key_to_pem(key, &is->key_pem, &is->key_len)) < 0)
+        (error = og_crypto_key_to_pem(key, &is->key_pem, &is->key_len)) < 0)
         goto cleanup;
     error = OG_ERROR;
     if (!(b = BIO_new_mem_buf(is->res.chain_pem, -1)) ||
@@ -330,7 +330,7 @@ int og_acme__issue_once(og_acme_client *c, json_t *names, const char *key_type, 
     is->der_len = (size_t)len;
     if ((error = og_certs_parse_der(&is->info, is->der, is->der_len)) < 0)
         goto cleanup;
-    if (X509_check_private_key(x, key) != 1) {
+    if (!og_crypto_key_matches_cert(key, is->der, is->der_len)) {
         error = og_error_set(OG_ERROR, "the CA's certificate is not for the key of the CSR");
         goto cleanup;
     }
@@ -339,7 +339,7 @@ int og_acme__issue_once(og_acme_client *c, json_t *names, const char *key_type, 
 cleanup:
     og_acme__http01_stop(srv);
     og_acme__tlsalpn_stop(tls);
-    EVP_PKEY_free(key);
+    og_crypto_key_free(key);
     BIO_free(b);
     X509_free(x);
     if (error < 0) {

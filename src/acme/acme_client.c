@@ -74,7 +74,7 @@ void og_acme__client_free(og_acme_client *c)
         return;
     og_acme__http_free(c->http);
     json_decref(c->dir);
-    EVP_PKEY_free(c->key);
+    og_crypto_key_free(c->key);
     free(c);
 }
 
@@ -222,7 +222,7 @@ cleanup:
     return error;
 }
 
-int og_acme__key_change(og_acme_client *c, EVP_PKEY *new_key)
+int og_acme__key_change(og_acme_client *c, og_crypto_key *new_key)
 {
     const char *url = og_acme__dir_url(c, "keyChange");
     json_t *inner_payload = NULL, *inner = NULL;
@@ -249,7 +249,7 @@ int og_acme__key_change(og_acme_client *c, EVP_PKEY *new_key)
         og_error_wrap("ACME key change");
         goto cleanup;
     }
-    EVP_PKEY_free(c->key);
+    og_crypto_key_free(c->key);
     c->key = new_key;
     error = 0;
 cleanup:
@@ -387,7 +387,8 @@ static int download(og_acme_client *c, const char *url, char **pem, og_acme_resp
 }
 
 int og_acme__order(og_acme_client *c, const char *const *names, size_t n, const char *replaces,
-                   EVP_PKEY *cert_key, const og_acme_solver *solver, og_acme_order_result *res)
+                   const og_crypto_key *cert_key, const og_acme_solver *solver,
+                   og_acme_order_result *res)
 {
     json_t *req = NULL, *ids = json_array(), *order = NULL, *authz = NULL, *fin = NULL;
     char *payload = NULL, *csr = NULL, *presented_tok[OG_ACME_MAX_NAMES] = {0};

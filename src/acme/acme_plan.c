@@ -127,11 +127,13 @@ int og_acme__plan_targets_put(og_ctx *ctx, const char *tid, const char *plan_id,
         if (!targets[i] || !*targets[i])
             return og_error_set(OG_EINVAL, "an empty target name");
         /* a plan names targets that exist when it is set */
-        if ((rc = og_deploy_target_exists(ctx, tid, targets[i])) < 0)
-            return rc;
-        if (rc == 0)
-            return og_error_set(OG_ENOTFOUND, "unknown deploy target '%s'", targets[i]),
-                   og_error_set_detail(OG_ACME_DETAIL_UNKNOWN_TARGET);
+        og_error_clear();
+        if (og_deploy_target_exists(ctx, tid, targets[i]))
+            continue;
+        if ((rc = og_error_code()) < 0)
+            return rc; /* the store could not tell */
+        return og_error_set(OG_ENOTFOUND, "unknown deploy target '%s'", targets[i]),
+               og_error_set_detail(OG_ACME_DETAIL_UNKNOWN_TARGET);
     }
     if (!plan_id)
         return 0; /* only checked */

@@ -511,19 +511,16 @@ cleanup:
     return error;
 }
 
-int og_crypto_scope_key_exists(og_store *s, const char *scope)
+bool og_crypto_scope_key_exists(og_store *s, const char *scope)
 {
-    int error = -1;
     og_stmt *st = NULL;
-    if ((error = og_stmt_prepare(&st, s, "SELECT 1 FROM crypto_data_key WHERE scope = ?")) < 0 ||
-        (error = og_stmt_bind_text(st, 1, og_crypto__scope_key(scope))) < 0)
-        goto cleanup;
-    if ((error = og_stmt_step(st)) < 0)
-        goto cleanup;
-    error = error == OG_ROW ? 1 : 0;
-cleanup:
+    int rc = og_stmt_prepare(&st, s, "SELECT 1 FROM crypto_data_key WHERE scope = ?");
+    if (rc == 0) {
+        og_stmt_bind_text(st, 1, og_crypto__scope_key(scope));
+        rc = og_stmt_step(st);
+    }
     og_stmt_free(st);
-    return error;
+    return rc == OG_ROW;
 }
 
 /* ---- sealing ---- */

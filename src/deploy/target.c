@@ -323,18 +323,18 @@ cleanup:
     return error;
 }
 
-int og_deploy_target_exists(og_ctx *ctx, const char *tenant_id, const char *name)
+bool og_deploy_target_exists(og_ctx *ctx, const char *tenant_id, const char *name)
 {
     og_stmt *st = NULL;
-    int rc;
-    if ((rc = og_stmt_prepare(&st, ctx->store,
-                              "SELECT 1 FROM deploy_targets WHERE tenant_id = ? AND name = ?")) < 0)
-        return rc;
-    og_stmt_bind_text(st, 1, tenant_id);
-    og_stmt_bind_text(st, 2, name);
-    rc = og_stmt_step(st);
+    int rc = og_stmt_prepare(&st, ctx->store,
+                             "SELECT 1 FROM deploy_targets WHERE tenant_id = ? AND name = ?");
+    if (rc == 0) {
+        og_stmt_bind_text(st, 1, tenant_id);
+        og_stmt_bind_text(st, 2, name);
+        rc = og_stmt_step(st);
+    }
     og_stmt_free(st);
-    return rc < 0 ? rc : rc == OG_ROW;
+    return rc == OG_ROW;
 }
 
 void og_deploy__target_clear(og_deploy_target *t)
