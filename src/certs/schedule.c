@@ -13,6 +13,7 @@ int og_certs_schedule_add(og_ctx *ctx, const char *tenant, int64_t every_us,
                           const char *const *targets, size_t n, const char *ports, const char *sni,
                           int timeout_ms, int concurrency, char id_out[OG_ID_LEN])
 {
+    int in_tx = 0;
     int error = -1;
     og_tenant t;
     og_certs_targets *tg = NULL;
@@ -46,11 +47,12 @@ int og_certs_schedule_add(og_ctx *ctx, const char *tenant, int64_t every_us,
     og_time_format(og_time_now_us(), now);
     if ((error = og_store_tx_begin(ctx->store)) < 0)
         goto cleanup;
+    in_tx = 1;
     if ((error = og_stmt_prepare(&st, ctx->store,
                                  "INSERT INTO cert_schedules (id, tenant_id, every_us, targets,"
                                  " ports, sni, timeout_ms, concurrency, next_run_us, created_at)"
                                  " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) < 0)
-        goto rollback;
+        goto cleanup;
     og_stmt_bind_text(st, 1, id);
     og_stmt_bind_text(st, 2, t.id);
     og_stmt_bind_int(st, 3, every_us);
@@ -62,23 +64,20 @@ int og_certs_schedule_add(og_ctx *ctx, const char *tenant, int64_t every_us,
     og_stmt_bind_int(st, 9, og_time_now_us());
     og_stmt_bind_text(st, 10, now);
     if ((error = og_stmt_step(st)) < 0)
-        goto rollback;
+        goto cleanup;
     analysis =
         json_pack("{s:O, s:I, s:s?, s:s?, s:I}", "targets", tj, "every_s",
                   (json_int_t)(every_us / 1000000), "ports", ports, "sni", sni && *sni ? sni : NULL,
                   "endpoints", (json_int_t)og_certs_targets_count(tg));
     if ((error = og_audit_log(ctx, t.id, "certs", "certs.schedule.add", "schedule", id, analysis)) <
         0)
-        goto rollback;
-    if ((error = og_store_tx_commit(ctx->store)) < 0)
-        goto rollback;
-    if (id_out)
-        memcpy(id_out, id, OG_ID_LEN);
+        goto cleanup;
     error = 0;
-    goto cleanup;
-rollback:
-    og_store_tx_rollback(ctx->store);
 cleanup:
+    if (in_tx && (error = og_store_tx_end(ctx->store, error)) >= 0) {
+        if (id_out)
+            memcpy(id_out, id, OG_ID_LEN);
+    }
     og_certs_targets_free(tg);
     free(pl);
     og_stmt_free(st);
@@ -208,14 +207,9 @@ int og_certs_schedule_delete(og_ctx *ctx, const char *tenant, const char *id)
         error = og_error_set(OG_ENOTFOUND, "no scan schedule '%s' in tenant '%s'", id, tenant);
         goto cleanup;
     }
-    if ((error = og_audit_log(ctx, t.id, "certs", "certs.schedule.delete", "schedule", id, NULL)) <
-            0 ||
-        (error = og_store_tx_commit(ctx->store)) < 0)
-        goto cleanup;
-    error = 0;
+    error = og_audit_log(ctx, t.id, "certs", "certs.schedule.delete", "schedule", id, NULL);
 cleanup:
-    if (error < 0)
-        og_store_tx_rollback(ctx->store);
+    error = og_store_tx_end(ctx->store, error);
     og_stmt_free(st);
     return error;
 }
@@ -261,14 +255,11 @@ static int claim_one(og_ctx *ctx, due *d)
         goto cleanup;
     og_stmt_bind_int(st, 1, now + every);
     og_stmt_bind_text(st, 2, d->id);
-    if ((error = og_stmt_step(st)) < 0 || (error = og_store_tx_commit(ctx->store)) < 0)
+    if ((error = og_stmt_step(st)) < 0)
         goto cleanup;
     error = 1;
 cleanup:
-    if (error < 0)
-        og_store_tx_rollback(ctx->store);
-    else if (error == 0)
-        og_store_tx_commit(ctx->store);
+    error = og_store_tx_end(ctx->store, error);
     og_stmt_free(st);
     return error;
 }
