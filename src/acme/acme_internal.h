@@ -5,6 +5,7 @@
 
 #include <jansson.h>
 #include <openssl/x509.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -187,6 +188,9 @@ typedef struct og_acme_issued {
     int64_t ari_check_us; /* when to ask renewalInfo again; 0 without ARI */
 } og_acme_issued;
 void og_acme__issued_clear(og_acme_issued *is);
+/* The DER of the first certificate (the leaf) of a PEM chain into *der (caller frees); OG_ERROR
+ * without a message when there is none. */
+int og_acme__leaf_der(const char *chain_pem, uint8_t **der, size_t *len);
 /* Order a certificate for names with the plan's key type and challenge settings (network only;
  * nothing recorded). replaces: the old CertID for an ARI renewal, or NULL. */
 int og_acme__issue_once(og_acme_client *c, json_t *names, const char *key_type, json_t *ch,
@@ -226,6 +230,9 @@ void og_acme__http01_stop(og_acme_http01 *s); /* NULL-safe */
 
 /* A listening TCP socket on "host:port" / "[v6]:port" (what names the use in errors). */
 int og_acme__listen(const char *listen, const char *what, int *fd);
+/* The next connection accepted on the listening fd, checking *stop (under mu) every few
+ * milliseconds: the connected socket (caller closes), or -1 once *stop is set. */
+int og_acme__accept_next(int fd, pthread_mutex_t *mu, const int *stop);
 
 /* tls-alpn-01 (RFC 8737, challenge_tls.c): a TLS responder that negotiates only "acme-tls/1" and
  * answers each SNI name with a self-signed certificate carrying the critical acmeIdentifier

@@ -8,7 +8,6 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
-#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -23,9 +22,6 @@
 #define ACME_TLS_1 "acme-tls/1"
 /* id-pe-acmeIdentifier (RFC 8737 §6.1) */
 #define ACME_IDENTIFIER_OID "1.3.6.1.5.5.7.1.31"
-/* how often the accept loop looks at the stop flag: stopping waits at most this long, and an
- * order ends by stopping its responder */
-#define STOP_POLL_MS 10
 
 struct og_acme_tlsalpn {
     int fd;
@@ -111,18 +107,8 @@ static void *run(void *arg)
     sigemptyset(&pipe);
     sigaddset(&pipe, SIGPIPE);
     pthread_sigmask(SIG_BLOCK, &pipe, NULL);
-    for (;;) {
-        pthread_mutex_lock(&s->mu);
-        int stop = s->stop;
-        pthread_mutex_unlock(&s->mu);
-        if (stop)
-            break;
-        struct pollfd p = {s->fd, POLLIN, 0};
-        if (poll(&p, 1, STOP_POLL_MS) <= 0)
-            continue;
-        int cfd = accept(s->fd, NULL, NULL);
-        if (cfd < 0)
-            continue;
+    int cfd;
+    while ((cfd = og_acme__accept_next(s->fd, &s->mu, &s->stop)) >= 0) {
         /* a stalled client is dropped after 2 s */
         struct timeval tv = {2, 0};
         setsockopt(cfd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
