@@ -245,6 +245,15 @@ int og_acme__leaf_der(const char *chain_pem, uint8_t **der, size_t *len)
     return *der ? 0 : OG_ERROR;
 }
 
+int og_acme__issued_discard(og_acme_issued *is, int error)
+{
+    char saved[1024];
+    int code = og_error_code();
+    og_strlcpy(saved, og_error_last(), sizeof(saved));
+    og_acme__issued_clear(is);
+    return og_error_set(code ? code : error, "%s", saved);
+}
+
 void og_acme__issued_clear(og_acme_issued *is)
 {
     og_acme__order_result_clear(&is->res);
@@ -348,14 +357,7 @@ cleanup:
     og_acme__http01_stop(srv);
     og_acme__tlsalpn_stop(tls);
     og_crypto_key_free(key);
-    if (error < 0) {
-        char saved[1024];
-        int code = og_error_code();
-        og_strlcpy(saved, og_error_last(), sizeof(saved));
-        og_acme__issued_clear(is);
-        og_error_set(code ? code : error, "%s", saved);
-    }
-    return error;
+    return error < 0 ? og_acme__issued_discard(is, error) : error;
 }
 
 /* ---- recording ---- */

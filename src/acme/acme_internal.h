@@ -188,6 +188,9 @@ typedef struct og_acme_issued {
     int64_t ari_check_us; /* when to ask renewalInfo again; 0 without ARI */
 } og_acme_issued;
 void og_acme__issued_clear(og_acme_issued *is);
+/* og_acme__issued_clear() after a failure, keeping the thread's error (and its code, error when
+ * none was set). Returns that code. */
+int og_acme__issued_discard(og_acme_issued *is, int error);
 /* The DER of the first certificate (the leaf) of a PEM chain into *der (caller frees); OG_ERROR
  * without a message when there is none. */
 int og_acme__leaf_der(const char *chain_pem, uint8_t **der, size_t *len);
@@ -233,6 +236,8 @@ int og_acme__listen(const char *listen, const char *what, int *fd);
 /* The next connection accepted on the listening fd, checking *stop (under mu) every few
  * milliseconds: the connected socket (caller closes), or -1 once *stop is set. */
 int og_acme__accept_next(int fd, pthread_mutex_t *mu, const int *stop);
+/* Stop a responder thread that runs og_acme__accept_next(): set *stop, join it, close fd. */
+void og_acme__accept_stop(pthread_t thread, int fd, pthread_mutex_t *mu, int *stop);
 
 /* tls-alpn-01 (RFC 8737, challenge_tls.c): a TLS responder that negotiates only "acme-tls/1" and
  * answers each SNI name with a self-signed certificate carrying the critical acmeIdentifier

@@ -120,6 +120,15 @@ int og_acme__accept_next(int fd, pthread_mutex_t *mu, const int *stop)
     }
 }
 
+void og_acme__accept_stop(pthread_t thread, int fd, pthread_mutex_t *mu, int *stop)
+{
+    pthread_mutex_lock(mu);
+    *stop = 1;
+    pthread_mutex_unlock(mu);
+    pthread_join(thread, NULL);
+    close(fd);
+}
+
 static void *run(void *arg)
 {
     og_acme_http01 *s = arg;
@@ -206,11 +215,7 @@ void og_acme__http01_stop(og_acme_http01 *s)
 {
     if (!s)
         return;
-    pthread_mutex_lock(&s->mu);
-    s->stop = 1;
-    pthread_mutex_unlock(&s->mu);
-    pthread_join(s->thread, NULL);
-    close(s->fd);
+    og_acme__accept_stop(s->thread, s->fd, &s->mu, &s->stop);
     for (int i = 0; i < MAX_TOKENS; i++) {
         free(s->tokens[i]);
         free(s->answers[i]);

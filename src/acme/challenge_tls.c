@@ -185,11 +185,7 @@ void og_acme__tlsalpn_stop(og_acme_tlsalpn *s)
 {
     if (!s)
         return;
-    pthread_mutex_lock(&s->mu);
-    s->stop = 1;
-    pthread_mutex_unlock(&s->mu);
-    pthread_join(s->thread, NULL);
-    close(s->fd);
+    og_acme__accept_stop(s->thread, s->fd, &s->mu, &s->stop);
     for (int i = 0; i < s->n; i++) {
         free(s->names[i]);
         X509_free(s->certs[i]);

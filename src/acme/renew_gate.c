@@ -99,14 +99,7 @@ cleanup:
             og_crypto_wipe((void *)k, strlen(k));
     }
     json_decref(j);
-    if (error < 0) {
-        char saved[1024];
-        int code = og_error_code();
-        og_strlcpy(saved, og_error_last(), sizeof(saved));
-        og_acme__issued_clear(is);
-        og_error_set(code ? code : error, "%s", saved);
-    }
-    return error;
+    return error < 0 ? og_acme__issued_discard(is, error) : error;
 }
 
 /* Order a renewal for plan p (network only). *replaces says whether `replaces` was sent;

@@ -146,45 +146,40 @@ void og_certs__duration_text(int64_t us, char *out, size_t size)
     }
 }
 
+/* One schedule of the list, with its period and next run as text. */
+static json_t *schedule_row_json(og_stmt *st, void *arg)
+{
+    (void)arg;
+    char next[OG_TIME_LEN], every[64];
+    og_time_format(og_stmt_col_int(st, 7), next);
+    const char *lr = og_stmt_col_text(st, 9);
+    og_certs__duration_text(og_stmt_col_int(st, 1), every, sizeof(every));
+    return json_pack(
+        "{s:s, s:I, s:s, s:o, s:s?, s:s?, s:i, s:i, s:s, s:s?, s:o, s:s}", "id",
+        og_stmt_col_text(st, 0), "every_s", (json_int_t)(og_stmt_col_int(st, 1) / 1000000), "every",
+        every, "targets", json_loads(og_stmt_col_text(st, 2), 0, NULL), "ports",
+        og_stmt_col_text(st, 3), "sni", og_stmt_col_text(st, 4), "timeout_ms",
+        (int)og_stmt_col_int(st, 5), "concurrency", (int)og_stmt_col_int(st, 6), "next_run", next,
+        "last_run", og_stmt_col_text(st, 8), "last_result",
+        lr ? json_loads(lr, 0, NULL) : json_null(), "created_at", og_stmt_col_text(st, 10));
+}
+
 int og_certs_schedule_list(og_ctx *ctx, const char *tenant, json_t **out)
 {
-    int error, rc;
+    int error;
     og_tenant t;
     og_stmt *st = NULL;
-    json_t *arr = NULL;
-    if ((error = og_certs__tenant(ctx, tenant, OG_PERM_READ, &t)) < 0)
-        return error;
-    if ((error = og_stmt_prepare(&st, ctx->store,
+    if ((error = og_certs__tenant(ctx, tenant, OG_PERM_READ, &t)) < 0 ||
+        (error = og_stmt_prepare(&st, ctx->store,
                                  "SELECT id, every_us, targets, ports, sni, timeout_ms,"
                                  " concurrency, next_run_us, last_run_at, last_result, created_at"
                                  " FROM cert_schedules WHERE tenant_id = ? ORDER BY created_at")) <
-        0)
+            0)
         return error;
     og_stmt_bind_text(st, 1, t.id);
-    arr = json_array();
-    while ((rc = og_stmt_step(st)) == OG_ROW) {
-        char next[OG_TIME_LEN];
-        og_time_format(og_stmt_col_int(st, 7), next);
-        const char *lr = og_stmt_col_text(st, 9);
-        char every[64];
-        og_certs__duration_text(og_stmt_col_int(st, 1), every, sizeof(every));
-        json_t *o = json_pack(
-            "{s:s, s:I, s:s, s:o, s:s?, s:s?, s:i, s:i, s:s, s:s?, s:o, s:s}", "id",
-            og_stmt_col_text(st, 0), "every_s", (json_int_t)(og_stmt_col_int(st, 1) / 1000000),
-            "every", every, "targets", json_loads(og_stmt_col_text(st, 2), 0, NULL), "ports",
-            og_stmt_col_text(st, 3), "sni", og_stmt_col_text(st, 4), "timeout_ms",
-            (int)og_stmt_col_int(st, 5), "concurrency", (int)og_stmt_col_int(st, 6), "next_run",
-            next, "last_run", og_stmt_col_text(st, 8), "last_result",
-            lr ? json_loads(lr, 0, NULL) : json_null(), "created_at", og_stmt_col_text(st, 10));
-        json_array_append_new(arr, o);
-    }
+    error = og_stmt_collect(st, schedule_row_json, NULL, out);
     og_stmt_free(st);
-    if (rc < 0) {
-        json_decref(arr);
-        return rc;
-    }
-    *out = arr;
-    return 0;
+    return error;
 }
 
 int og_certs_schedule_delete(og_ctx *ctx, const char *tenant, const char *id)

@@ -40,13 +40,8 @@ static int nginx_check(json_t *config)
 static int nginx_files(const json_t *config, og_deploy_fileset *out)
 {
     memset(out, 0, sizeof(*out));
-    og_strlcpy(out->f[0].path, og_deploy__config_str(config, "cert_path"), sizeof(out->f[0].path));
-    out->f[0].role = OG_DEPLOY_FULLCHAIN;
-    out->f[0].mode = 0644;
-    og_strlcpy(out->f[1].path, og_deploy__config_str(config, "key_path"), sizeof(out->f[1].path));
-    out->f[1].role = OG_DEPLOY_KEY;
-    out->f[1].mode = 0600;
-    out->n = 2;
+    og_deploy__file_add(out, config, "cert_path", OG_DEPLOY_FULLCHAIN, 0644);
+    og_deploy__file_add(out, config, "key_path", OG_DEPLOY_KEY, 0600);
     return 0;
 }
 
