@@ -3,6 +3,7 @@
 #ifndef OPSGATE_CRYPTO_H
 #define OPSGATE_CRYPTO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -46,8 +47,9 @@ int og_crypto_scope_key_create_with(og_keyring *k, og_store *s, const char *scop
  * Note the row is deleted from the live database only: backups and database pages not yet
  * overwritten keep the wrapped key until the store overwrites them. */
 int og_crypto_scope_key_destroy(og_keyring *k, og_store *s, const char *scope);
-/* 1 when the scope has a data key, 0 when not, negative on a database error. */
-int og_crypto_scope_key_exists(og_store *s, const char *scope);
+/* true when the scope has a data key; false when not, or when the database cannot tell (the
+ * thread's error is then set). */
+bool og_crypto_scope_key_exists(og_store *s, const char *scope);
 
 /*
  * Seal plaintext for (scope, object_id) with AES-256-GCM under the scope's data key. The scope and
@@ -144,6 +146,58 @@ int og_crypto_ed25519_sign(const uint8_t priv[32], const void *msg, size_t len, 
 /* 0 when valid, OG_ECORRUPT when not. */
 int og_crypto_ed25519_verify(const uint8_t pub[32], const void *msg, size_t len,
                              const uint8_t sig[64]);
+
+/* ---- asymmetric keys: ACME accounts, certificate keys, JWS, CSRs ----
+ * An og_crypto_key is an opaque private key. Key types by name: "ec256" (P-256, the default of
+ * callers), "ec384" (P-384), "rsa2048", "rsa3072", "rsa4096". Keys travel and rest as PKCS#8 PEM
+ * (sealed with og_crypto_seal() by their owner); nothing here touches the store.
+ */
+typedef struct og_crypto_key og_crypto_key;
+
+/* 0 when type names a key type above; OG_EINVAL naming it (and the valid names) otherwise. */
+int og_crypto_key_type_check(const char *type);
+/* A new private key of the type. OG_EINVAL for an unknown type. Caller frees *out. */
+int og_crypto_key_generate(og_crypto_key **out, const char *type);
+/* Parse a PEM private key (any kind OpenSSL reads; og_crypto_key_type() says whether it is one
+ * of the types above). OG_ECORRUPT when it does not parse. Caller frees *out. */
+int og_crypto_key_from_pem(og_crypto_key **out, const char *pem, size_t len);
+/* The private key as PKCS#8 PEM text, NUL-terminated; *len (may be NULL) without the NUL.
+ * Caller wipes (og_crypto_wipe) and frees *pem. */
+int og_crypto_key_to_pem(const og_crypto_key *key, char **pem, size_t *len);
+/* The private key as DER in its type's own form (SEC1 for EC, PKCS#1 for RSA), as a TLS library
+ * loads it (SSL_use_PrivateKey_ASN1). Caller wipes and frees *der. */
+int og_crypto_key_to_der(const og_crypto_key *key, uint8_t **der, size_t *len);
+/* The key's type name ("ec256", ...; an RSA key of other size: the largest type not above it,
+ * "rsa2048" below 3072 bits), NULL for a key of none of these kinds (another curve, Ed25519).
+ * Static string. */
+const char *og_crypto_key_type(const og_crypto_key *key);
+void og_crypto_key_free(og_crypto_key *key); /* NULL-safe; frees the key material */
+
+/* The public JWK (RFC 7517) of the key as JSON text in RFC 7638 canonical form (required members
+ * only, sorted, no whitespace), so SHA-256 over it is the key's thumbprint: EC {crv,kty,x,y} with
+ * coordinates at full field size, RSA {e,kty,n}. OG_EINVAL for a key of no type above. Caller
+ * frees *json. */
+int og_crypto_key_jwk(const og_crypto_key *key, char **json);
+/* Sign data with the key as JWS (RFC 7518 §3) wants it: ec256 ES256 and ec384 ES384 as the raw
+ * r||s of fixed size (64 or 96 bytes, not DER), RSA keys RS256 (PKCS#1 v1.5, SHA-256).
+ * OG_EINVAL for a key of no type above. Caller frees *sig. */
+int og_crypto_key_sign(const og_crypto_key *key, const void *data, size_t len, uint8_t **sig,
+                       size_t *siglen);
+/* A PKCS#10 CSR (DER) for names[0..n) (1 to 100), signed with the key (SHA-384 for ec384,
+ * SHA-256 otherwise): each name a DNS name, or an IPv4/IPv6 literal that becomes an IP SAN; the
+ * first name is the subject CN when it is a DNS name of at most 64 bytes. OG_EINVAL for a bad
+ * count. Caller frees *der. */
+int og_crypto_csr_build(const og_crypto_key *key, const char *const *names, size_t n, uint8_t **der,
+                        size_t *len);
+/* A self-signed X.509 v3 certificate (DER) whose one SAN is name (a DNS name of at most 253 bytes,
+ * or an IP literal), valid from an hour ago for 7 days with a random serial, signed with the key
+ * (SHA-256); with ext_oid (dotted text) it also carries that extension, critical, with the DER
+ * value ext_value[0..ext_len) (the tls-alpn-01 acmeIdentifier). Caller frees *der. */
+int og_crypto_cert_selfsigned(const og_crypto_key *key, const char *name, const char *ext_oid,
+                              const void *ext_value, size_t ext_len, uint8_t **der, size_t *len);
+/* true when the X.509 certificate der[0..len) carries the public half of the key; false when it
+ * does not or does not parse. */
+bool og_crypto_key_matches_cert(const og_crypto_key *key, const void *der, size_t len);
 
 /* Wipe memory that held secrets (not optimised away). NULL-safe. */
 void og_crypto_wipe(void *p, size_t len);

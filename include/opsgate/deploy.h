@@ -6,6 +6,7 @@
 
 #include <jansson.h>
 #include <stdint.h>
+#include <stdbool.h>
 
 #include "opsgate/certs.h"
 #include "opsgate/context.h"
@@ -41,9 +42,10 @@ int og_deploy_target_add(og_ctx *ctx, const char *tenant, const char *name, cons
                          json_t *config, json_t *endpoints, char id_out[OG_ID_LEN]);
 /* The tenant's targets with their last deploy (caller decrefs). OG_PERM_READ. */
 int og_deploy_target_list(og_ctx *ctx, const char *tenant, json_t **out);
-/* Whether tenant_id (an id; no authorization check: the caller has one) has a target called name:
- * 1 yes, 0 no, negative on a store error. For modules that name targets (ACME renewal plans). */
-int og_deploy_target_exists(og_ctx *ctx, const char *tenant_id, const char *name);
+/* Whether tenant_id (an id; no authorization check: the caller has one) has a target called name.
+ * false also when the store cannot tell: og_error_code() is then negative (clear the error
+ * before asking when that matters). For modules that name targets (ACME renewal plans). */
+bool og_deploy_target_exists(og_ctx *ctx, const char *tenant_id, const char *name);
 /* Remove a target (its deploy history goes with it). Audited. Platform actors, as for add. */
 int og_deploy_target_remove(og_ctx *ctx, const char *tenant, const char *name);
 

@@ -42,22 +42,12 @@ static int email_valid(const char *e)
            !strpbrk(e, " ,<>\"\r\n");
 }
 
-int og_acme_account_create(og_ctx *ctx, const char *tenant, const og_acme_account_opts *o,
-                           char id_out[OG_ID_LEN])
+/* The settings of a new account that need no CA: the directory, the contact, both halves of
+ * External Account Binding and the key type (*key_type: the one asked for, or ec256). */
+static int account_opts_check(const og_acme_account_opts *o, const char **key_type)
 {
-    og_acme_client *c = NULL;
-    EVP_PKEY *key = NULL;
-    json_t *acct = NULL, *analysis = NULL;
-    og_stmt *st = NULL;
-    char *pem = NULL;
-    uint8_t *eab = NULL, *sealed = NULL;
-    size_t pem_len = 0, eab_len = 0, sealed_len = 0;
-    char tid[OG_ID_LEN], id[OG_ID_LEN], now[OG_TIME_LEN];
-    const char *key_type = o && o->key_type ? o->key_type : "ec256";
-    int error, found = 0;
-    if ((error = og_acme__resolve(ctx, tenant, OG_PERM_WRITE, tid)) < 0 ||
-        (error = need_admin(ctx, "creating an ACME account")) < 0)
-        return error;
+    int error;
+    *key_type = o && o->key_type ? o->key_type : "ec256";
     if (!o || !o->directory || !*o->directory)
         return og_acme__bad_setting("directory", "an ACME account needs the CA's directory URL");
     if (o->email && !email_valid(o->email))
@@ -66,77 +56,55 @@ int og_acme_account_create(og_ctx *ctx, const char *tenant, const og_acme_accoun
         return og_acme__bad_setting("eab-kid and --eab-hmac-key",
                                     "External Account Binding needs both the key id and the "
                                     "HMAC key");
-    if ((error = og_acme__key_type_valid(key_type)) < 0 || strncmp(key_type, "rsa4096", 7) == 0)
+    if ((error = og_crypto_key_type_check(*key_type)) < 0 || strncmp(*key_type, "rsa4096", 7) == 0)
         return error < 0 ? error
                          : og_error_set(OG_EINVAL,
                                         "account key type '%s' is not offered "
                                         "(ec256, ec384, rsa2048, rsa3072)",
-                                        key_type);
-    if (o->eab_hmac_b64 &&
-        (og_base64_decode(o->eab_hmac_b64, &eab, &eab_len) < 0 || eab_len < 16)) {
-        error = og_acme__bad_setting("eab-hmac-key", "bad External Account Binding HMAC key: not "
-                                                     "base64url of at least 16 bytes");
-        goto cleanup;
-    }
-    if (o->key_pem) {
-        if (og_acme__key_from_pem(&key, o->key_pem, strlen(o->key_pem)) < 0 ||
-            !og_acme__jws_alg(key)) {
-            error = og_acme__bad_setting("key-file", "bad account key: not an EC P-256/P-384 or "
-                                                     "RSA private key in PEM");
-            goto cleanup;
-        }
-        const char *alg = og_acme__jws_alg(key);
-        key_type = strcmp(alg, "ES256") == 0        ? "ec256"
-                   : strcmp(alg, "ES384") == 0      ? "ec384"
-                   : EVP_PKEY_get_bits(key) >= 4096 ? "rsa4096"
-                   : EVP_PKEY_get_bits(key) >= 3072 ? "rsa3072"
-                                                    : "rsa2048";
-    }
-    if ((error = og_acme__client_open(&c, o->directory, o->ca_pem)) < 0 ||
-        (!key && (error = og_acme__key_generate(&key, key_type)) < 0))
-        goto cleanup;
-    c->key = key;
-    key = NULL;
-    /* an existing key: find its account first (RFC 8555 §7.3.1), register only if it has none */
-    found = 0;
-    if (o->key_pem) {
-        error = og_acme__account(c, 1, NULL, NULL, NULL, 0, &acct);
-        if (error == 0)
-            found = 1;
-        else if (error != OG_ENOTFOUND)
-            goto cleanup;
-    }
-    if ((!found &&
-         (error = og_acme__account(c, 0, o->email, o->eab_kid, eab, eab_len, &acct)) < 0) ||
-        (error = og_acme__key_to_pem(c->key, &pem, &pem_len)) < 0)
-        goto cleanup;
-    og_id_new(id);
+                                        *key_type);
+    return 0;
+}
+
+/* Record the account that client c registered (or found) as id of tenant tid, its key sealed, in
+ * one audited transaction. OG_EEXISTS when the tenant has this CA account already. */
+static int account_insert(og_ctx *ctx, const char *tid, const char *id,
+                          const og_acme_account_opts *o, og_acme_client *c, const char *key_type,
+                          json_t *acct, int found)
+{
+    og_stmt *st = NULL;
+    json_t *analysis = NULL;
+    char *pem = NULL, now[OG_TIME_LEN];
+    uint8_t *sealed = NULL;
+    size_t pem_len = 0, sealed_len = 0;
+    int error;
+    if ((error = og_crypto_key_to_pem(c->key, &pem, &pem_len)) < 0)
+        return error;
     og_time_format(og_time_now_us(), now);
     if ((error = og_store_tx_begin(ctx->store)) < 0)
-        goto cleanup;
+        goto cleanup_notx;
     /* the same CA account twice in one tenant would make "the tenant's account" ambiguous */
     if ((error = og_stmt_prepare(&st, ctx->store,
                                  "SELECT id FROM acme_accounts WHERE tenant_id = ? AND"
                                  " account_url = ?")) < 0)
-        goto rollback;
+        goto cleanup;
     og_stmt_bind_text(st, 1, tid);
     og_stmt_bind_text(st, 2, c->kid);
     if ((error = og_stmt_step(st)) == OG_ROW) {
         error = og_error_set(OG_EEXISTS, "the tenant already has this CA account (%s) as %s",
                              c->kid, og_stmt_col_text(st, 0));
-        goto rollback;
+        goto cleanup;
     }
     og_stmt_free(st);
     st = NULL;
     if (error < 0)
-        goto rollback;
+        goto cleanup;
     if ((error = og_crypto_seal(ctx->keys, ctx->store, tid, id, pem, pem_len, &sealed,
                                 &sealed_len)) < 0 ||
         (error = og_stmt_prepare(&st, ctx->store,
                                  "INSERT INTO acme_accounts (id, tenant_id, directory_url, ca_pem,"
                                  " email, key_type, sealed_key, account_url, eab_kid, status,"
                                  " created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)")) < 0)
-        goto rollback;
+        goto cleanup;
     og_stmt_bind_text(st, 1, id);
     og_stmt_bind_text(st, 2, tid);
     og_stmt_bind_text(st, 3, o->directory);
@@ -151,38 +119,86 @@ int og_acme_account_create(og_ctx *ctx, const char *tenant, const og_acme_accoun
     og_stmt_bind_text(st, 11, now);
     og_stmt_bind_text(st, 12, now);
     if ((error = og_stmt_step(st)) < 0)
-        goto rollback;
+        goto cleanup;
     analysis =
         json_pack("{s:s, s:s, s:s, s:b, s:b}", "directory", o->directory, "account_url", c->kid,
                   "key_type", key_type, "eab", o->eab_kid != NULL, "found_existing", found);
-    if ((error = og_audit_log(ctx, tid, "certs", "acme.account.create", "acme_account", id,
-                              analysis)) < 0 ||
-        (error = og_store_tx_commit(ctx->store)) < 0)
-        goto rollback;
-    if (id_out)
-        memcpy(id_out, id, OG_ID_LEN);
-    error = 0;
-    goto cleanup;
-rollback:
-    og_store_tx_rollback(ctx->store);
+    error = og_audit_log(ctx, tid, "certs", "acme.account.create", "acme_account", id, analysis);
 cleanup:
+    error = og_store_tx_end(ctx->store, error < 0 ? error : 0);
+cleanup_notx:
     og_stmt_free(st);
-    og_acme__client_free(c);
-    EVP_PKEY_free(key);
-    json_decref(acct);
     json_decref(analysis);
-    if (pem)
-        og_crypto_wipe(pem, pem_len);
+    og_crypto_wipe(pem, pem_len);
     free(pem);
-    if (eab)
-        og_crypto_wipe(eab, eab_len);
-    free(eab);
     free(sealed);
     return error;
 }
 
-static json_t *account_row_json(og_stmt *st)
+int og_acme_account_create(og_ctx *ctx, const char *tenant, const og_acme_account_opts *o,
+                           char id_out[OG_ID_LEN])
 {
+    og_acme_client *c = NULL;
+    og_crypto_key *key = NULL;
+    json_t *acct = NULL;
+    uint8_t *eab = NULL;
+    size_t eab_len = 0;
+    char tid[OG_ID_LEN], id[OG_ID_LEN];
+    const char *key_type = NULL;
+    int error, found = 0;
+    if ((error = og_acme__resolve(ctx, tenant, OG_PERM_WRITE, tid)) < 0 ||
+        (error = need_admin(ctx, "creating an ACME account")) < 0 ||
+        (error = account_opts_check(o, &key_type)) < 0)
+        return error;
+    if (o->eab_hmac_b64 &&
+        (og_base64_decode(o->eab_hmac_b64, &eab, &eab_len) < 0 || eab_len < 16)) {
+        error = og_acme__bad_setting("eab-hmac-key", "bad External Account Binding HMAC key: not "
+                                                     "base64url of at least 16 bytes");
+        goto cleanup;
+    }
+    if (o->key_pem) {
+        if (og_acme__key_from_pem(&key, o->key_pem, strlen(o->key_pem)) < 0 ||
+            !og_acme__jws_alg(key)) {
+            error = og_acme__bad_setting("key-file", "bad account key: not an EC P-256/P-384 or "
+                                                     "RSA private key in PEM");
+            goto cleanup;
+        }
+        key_type = og_crypto_key_type(key);
+    }
+    if ((error = og_acme__client_open(&c, o->directory, o->ca_pem)) < 0 ||
+        (!key && (error = og_crypto_key_generate(&key, key_type)) < 0))
+        goto cleanup;
+    c->key = key;
+    key = NULL;
+    /* an existing key: find its account first (RFC 8555 §7.3.1), register only if it has none */
+    if (o->key_pem) {
+        error = og_acme__account(c, 1, NULL, NULL, NULL, 0, &acct);
+        if (error == 0)
+            found = 1;
+        else if (error != OG_ENOTFOUND)
+            goto cleanup;
+    }
+    if (!found && (error = og_acme__account(c, 0, o->email, o->eab_kid, eab, eab_len, &acct)) < 0)
+        goto cleanup;
+    og_id_new(id);
+    if ((error = account_insert(ctx, tid, id, o, c, key_type, acct, found)) < 0)
+        goto cleanup;
+    if (id_out)
+        memcpy(id_out, id, OG_ID_LEN);
+    error = 0;
+cleanup:
+    og_acme__client_free(c);
+    og_crypto_key_free(key);
+    json_decref(acct);
+    if (eab)
+        og_crypto_wipe(eab, eab_len);
+    free(eab);
+    return error;
+}
+
+static json_t *account_row_json(og_stmt *st, void *arg)
+{
+    (void)arg;
     json_t *j =
         json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id", og_stmt_col_text(st, 0), "directory",
                   og_stmt_col_text(st, 1), "key_type", og_stmt_col_text(st, 2), "account_url",
@@ -205,7 +221,7 @@ int og_acme_account_list(og_ctx *ctx, const char *tenant, json_t **out)
 {
     og_stmt *st = NULL;
     char tid[OG_ID_LEN];
-    int error, rc;
+    int error;
     *out = NULL;
     if ((error = og_acme__resolve(ctx, tenant, OG_PERM_READ, tid)) < 0)
         return error;
@@ -214,16 +230,9 @@ int og_acme_account_list(og_ctx *ctx, const char *tenant, json_t **out)
                                  " ORDER BY created_at, id")) < 0)
         return error;
     og_stmt_bind_text(st, 1, tid);
-    json_t *arr = json_array();
-    for (int i = 0; i < 100000 && (rc = og_stmt_step(st)) == OG_ROW; i++)
-        json_array_append_new(arr, account_row_json(st));
+    error = og_stmt_collect(st, account_row_json, NULL, out);
     og_stmt_free(st);
-    if (rc < 0) {
-        json_decref(arr);
-        return rc;
-    }
-    *out = arr;
-    return 0;
+    return error;
 }
 
 int og_acme_account_show(og_ctx *ctx, const char *tenant, const char *id, json_t **out)
@@ -241,7 +250,7 @@ int og_acme_account_show(og_ctx *ctx, const char *tenant, const char *id, json_t
     og_stmt_bind_text(st, 1, tid);
     og_stmt_bind_text(st, 2, id ? id : "");
     if ((rc = og_stmt_step(st)) == OG_ROW)
-        *out = account_row_json(st);
+        *out = account_row_json(st, NULL);
     og_stmt_free(st);
     if (rc < 0)
         return rc;
@@ -328,14 +337,14 @@ cleanup:
 int og_acme_account_rollover(og_ctx *ctx, const char *tenant, const char *id)
 {
     og_acme_client *c = NULL;
-    EVP_PKEY *nk = NULL;
+    og_crypto_key *nk = NULL;
     og_stmt *st = NULL;
     json_t *analysis = NULL;
     char tid[OG_ID_LEN], aid[OG_ID_LEN], now[OG_TIME_LEN], old_tp[44], new_tp[44];
     char *pem = NULL, key_type[16] = "ec256";
     uint8_t *sealed = NULL;
     size_t pem_len = 0, sealed_len = 0;
-    int error;
+    int error, in_tx = 0;
     if ((error = og_acme__resolve(ctx, tenant, OG_PERM_WRITE, tid)) < 0 ||
         (error = need_admin(ctx, "rolling an ACME account key over")) < 0)
         return error;
@@ -343,16 +352,16 @@ int og_acme_account_rollover(og_ctx *ctx, const char *tenant, const char *id)
         return og_error_set(OG_EINVAL, "key rollover needs an account ID");
     if ((error = og_acme__account_open(ctx, tid, id, &c, aid)) < 0)
         return error;
-    const char *alg = og_acme__jws_alg(c->key);
-    if (alg && strcmp(alg, "ES384") == 0)
-        og_strlcpy(key_type, "ec384", sizeof(key_type));
-    else if (alg && strcmp(alg, "RS256") == 0)
-        og_strlcpy(key_type, EVP_PKEY_get_bits(c->key) >= 3072 ? "rsa3072" : "rsa2048",
+    /* the same type again; an RSA account key of 4096 bits rolls over to 3072 (the largest
+     * offered for accounts) */
+    const char *old_type = og_crypto_key_type(c->key);
+    if (old_type)
+        og_strlcpy(key_type, strcmp(old_type, "rsa4096") == 0 ? "rsa3072" : old_type,
                    sizeof(key_type));
     if ((error = og_acme__thumbprint(c->key, old_tp)) < 0 ||
-        (error = og_acme__key_generate(&nk, key_type)) < 0 ||
+        (error = og_crypto_key_generate(&nk, key_type)) < 0 ||
         (error = og_acme__thumbprint(nk, new_tp)) < 0 ||
-        (error = og_acme__key_to_pem(nk, &pem, &pem_len)) < 0)
+        (error = og_crypto_key_to_pem(nk, &pem, &pem_len)) < 0)
         goto cleanup;
     /* the CA switches first: if storing then fails, the new key is lost and the account is
      * unusable, so the store write is one short transaction with nothing else that can fail */
@@ -362,31 +371,27 @@ int og_acme_account_rollover(og_ctx *ctx, const char *tenant, const char *id)
     og_time_format(og_time_now_us(), now);
     if ((error = og_store_tx_begin(ctx->store)) < 0)
         goto cleanup;
+    in_tx = 1;
     if ((error = og_crypto_seal(ctx->keys, ctx->store, tid, aid, pem, pem_len, &sealed,
                                 &sealed_len)) < 0 ||
         (error = og_stmt_prepare(&st, ctx->store,
                                  "UPDATE acme_accounts SET sealed_key = ?, updated_at = ? WHERE"
                                  " tenant_id = ? AND id = ?")) < 0)
-        goto rollback;
+        goto cleanup;
     og_stmt_bind_blob(st, 1, sealed, sealed_len);
     og_stmt_bind_text(st, 2, now);
     og_stmt_bind_text(st, 3, tid);
     og_stmt_bind_text(st, 4, aid);
     if ((error = og_stmt_step(st)) < 0)
-        goto rollback;
+        goto cleanup;
     analysis = json_pack("{s:s, s:s}", "old_key_thumbprint", old_tp, "new_key_thumbprint", new_tp);
-    if ((error = og_audit_log(ctx, tid, "certs", "acme.account.rollover", "acme_account", aid,
-                              analysis)) < 0 ||
-        (error = og_store_tx_commit(ctx->store)) < 0)
-        goto rollback;
-    error = 0;
-    goto cleanup;
-rollback:
-    og_store_tx_rollback(ctx->store);
+    error = og_audit_log(ctx, tid, "certs", "acme.account.rollover", "acme_account", aid, analysis);
 cleanup:
+    if (in_tx)
+        error = og_store_tx_end(ctx->store, error);
     og_stmt_free(st);
     og_acme__client_free(c);
-    EVP_PKEY_free(nk);
+    og_crypto_key_free(nk);
     json_decref(analysis);
     if (pem)
         og_crypto_wipe(pem, pem_len);

@@ -9,7 +9,6 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <openssl/pem.h>
-#include <openssl/x509.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,7 +83,7 @@ static int settings_build(const og_acme_issue_opts *o, json_t **names_out, json_
             }
         json_array_append_new(names, json_string(o->names[i]));
     }
-    if (o->key_type && og_acme__key_type_valid(o->key_type) < 0)
+    if (o->key_type && og_crypto_key_type_check(o->key_type) < 0)
         goto cleanup;
     if (o->timeout_s < 0 || o->timeout_s > 3600) {
         error = og_error_set(OG_EINVAL, "bad timeout %d s (1 to 3600)", o->timeout_s);
@@ -229,13 +228,39 @@ static void dns_cleanup(void *arg, const char *domain, const char *token, const 
 
 /* ---- one issuance (network only; nothing recorded) ---- */
 
+int og_acme__leaf_der(const char *chain_pem, uint8_t **der, size_t *len)
+{
+    BIO *b = chain_pem ? BIO_new_mem_buf(chain_pem, -1) : NULL;
+    X509 *x = b ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
+    uint8_t *d = NULL;
+    int n = x ? i2d_X509(x, &d) : 0;
+    *der = n > 0 ? malloc((size_t)n) : NULL;
+    if (*der) {
+        memcpy(*der, d, (size_t)n);
+        *len = (size_t)n;
+    }
+    OPENSSL_free(d);
+    X509_free(x);
+    BIO_free(b);
+    return *der ? 0 : OG_ERROR;
+}
+
+int og_acme__issued_discard(og_acme_issued *is, int error)
+{
+    char saved[1024];
+    int code = og_error_code();
+    og_strlcpy(saved, og_error_last(), sizeof(saved));
+    og_acme__issued_clear(is);
+    return og_error_set(code ? code : error, "%s", saved);
+}
+
 void og_acme__issued_clear(og_acme_issued *is)
 {
     og_acme__order_result_clear(&is->res);
     if (is->key_pem)
         og_crypto_wipe(is->key_pem, is->key_len);
     free(is->key_pem);
-    OPENSSL_free(is->der);
+    free(is->der);
     og_cert_info_clear(&is->info);
     memset(is, 0, sizeof(*is));
 }
@@ -272,13 +297,11 @@ int og_acme__issue_once(og_acme_client *c, json_t *names, const char *key_type, 
 {
     const char *list[OG_ACME_MAX_NAMES];
     size_t n = json_array_size(names);
-    EVP_PKEY *key = NULL;
+    og_crypto_key *key = NULL;
     og_acme_http01 *srv = NULL;
     og_acme_tlsalpn *tls = NULL;
     solve_ctx sc = {0};
     og_acme_solver solver = {0};
-    BIO *b = NULL;
-    X509 *x = NULL;
     int error;
     const char *type = json_string_value(json_object_get(ch, "type"));
     memset(is, 0, sizeof(*is));
@@ -314,23 +337,17 @@ int og_acme__issue_once(og_acme_client *c, json_t *names, const char *key_type, 
         solver.present = http_present;
         solver.cleanup = http_cleanup;
     }
-    if ((error = og_acme__key_generate(&key, key_type)) < 0 ||
+    if ((error = og_crypto_key_generate(&key, key_type)) < 0 ||
         (error = og_acme__order(c, list, n, replaces, key, &solver, &is->res)) < 0 ||
-        (error = og_acme__key_to_pem(key, &is->key_pem, &is->key_len)) < 0)
+        (error = og_crypto_key_to_pem(key, &is->key_pem, &is->key_len)) < 0)
         goto cleanup;
-    error = OG_ERROR;
-    if (!(b = BIO_new_mem_buf(is->res.chain_pem, -1)) ||
-        !(x = PEM_read_bio_X509(b, NULL, NULL, NULL))) {
+    if (og_acme__leaf_der(is->res.chain_pem, &is->der, &is->der_len) < 0) {
         error = og_error_set(OG_ERROR, "the CA's certificate chain does not parse");
         goto cleanup;
     }
-    int len = i2d_X509(x, &is->der);
-    if (len <= 0)
-        goto cleanup;
-    is->der_len = (size_t)len;
     if ((error = og_certs_parse_der(&is->info, is->der, is->der_len)) < 0)
         goto cleanup;
-    if (X509_check_private_key(x, key) != 1) {
+    if (!og_crypto_key_matches_cert(key, is->der, is->der_len)) {
         error = og_error_set(OG_ERROR, "the CA's certificate is not for the key of the CSR");
         goto cleanup;
     }
@@ -339,17 +356,8 @@ int og_acme__issue_once(og_acme_client *c, json_t *names, const char *key_type, 
 cleanup:
     og_acme__http01_stop(srv);
     og_acme__tlsalpn_stop(tls);
-    EVP_PKEY_free(key);
-    BIO_free(b);
-    X509_free(x);
-    if (error < 0) {
-        char saved[1024];
-        int code = og_error_code();
-        og_strlcpy(saved, og_error_last(), sizeof(saved));
-        og_acme__issued_clear(is);
-        og_error_set(code ? code : error, "%s", saved);
-    }
-    return error;
+    og_crypto_key_free(key);
+    return error < 0 ? og_acme__issued_discard(is, error) : error;
 }
 
 /* ---- recording ---- */
@@ -461,6 +469,7 @@ static json_t *issued_json(const char *plan_id, const char *cert_id, const og_ac
 
 int og_acme_cert_issue(og_ctx *ctx, const char *tenant, const og_acme_issue_opts *o, json_t **out)
 {
+    int in_tx = 0;
     og_acme_client *c = NULL;
     json_t *names = NULL, *ch = NULL, *analysis = NULL;
     og_stmt *st = NULL;
@@ -489,19 +498,20 @@ int og_acme_cert_issue(og_ctx *ctx, const char *tenant, const og_acme_issue_opts
     og_time_format(og_time_now_us(), now);
     if ((error = og_store_tx_begin(ctx->store)) < 0)
         goto cleanup;
+    in_tx = 1;
     /* provider settings may hold secrets: sealed apart, never in the plain column */
     const char *dns_config = json_string_value(json_object_get(ch, "dns_config"));
     if (dns_config &&
         (error = og_crypto_seal(ctx->keys, ctx->store, tid, plan_id, dns_config, strlen(dns_config),
                                 &dns_sealed, &dns_sealed_len)) < 0)
-        goto rollback;
+        goto cleanup;
     json_object_del(ch, "dns_config");
     ch_text = json_dumps(ch, JSON_COMPACT | JSON_SORT_KEYS);
     if ((error = og_stmt_prepare(&st, ctx->store,
                                  "INSERT INTO acme_plans (id, tenant_id, account_id, names,"
                                  " key_type, challenge, created_at, updated_at,"
                                  " challenge_sealed) VALUES (?,?,?,?,?,?,?,?,?)")) < 0)
-        goto rollback;
+        goto cleanup;
     if (dns_sealed)
         og_stmt_bind_blob(st, 9, dns_sealed, dns_sealed_len);
     else
@@ -517,26 +527,24 @@ int og_acme_cert_issue(og_ctx *ctx, const char *tenant, const og_acme_issue_opts
     if ((error = og_stmt_step(st)) < 0 ||
         (error = og_acme__record(ctx, tid, plan_id, NULL, &is, cert_id)) < 0 ||
         (error = og_acme__plan_targets_put(ctx, tid, plan_id, o->targets, o->ntargets)) < 0)
-        goto rollback;
+        goto cleanup;
     analysis = json_pack("{s:O, s:s, s:s, s:s, s:s}", "names", names, "key_type", key_type,
                          "challenge", json_string_value(json_object_get(ch, "type")), "serial",
                          is.info.serial, "fingerprint", is.info.fingerprint);
     if ((error = og_audit_log(ctx, tid, "certs", "acme.cert.issue", "acme_plan", plan_id,
-                              analysis)) < 0 ||
-        (error = og_store_tx_commit(ctx->store)) < 0)
-        goto rollback;
-    if (out && (*out = issued_json(plan_id, cert_id, &is))) {
-        json_t *targets = json_array();
-        for (size_t i = 0; i < o->ntargets; i++)
-            json_array_append_new(targets, json_string(o->targets[i]));
-        json_object_set_new(*out, "targets", targets);
-        json_object_set_new(*out, "badnonce_retries", json_integer(c->badnonce_retries));
-    }
+                              analysis)) < 0)
+        goto cleanup;
     error = 0;
-    goto cleanup;
-rollback:
-    og_store_tx_rollback(ctx->store);
 cleanup:
+    if (in_tx && (error = og_store_tx_end(ctx->store, error)) >= 0) {
+        if (out && (*out = issued_json(plan_id, cert_id, &is))) {
+            json_t *targets = json_array();
+            for (size_t i = 0; i < o->ntargets; i++)
+                json_array_append_new(targets, json_string(o->targets[i]));
+            json_object_set_new(*out, "targets", targets);
+            json_object_set_new(*out, "badnonce_retries", json_integer(c->badnonce_retries));
+        }
+    }
     og_stmt_free(st);
     og_acme__client_free(c);
     json_decref(names);

@@ -74,7 +74,7 @@ void og_acme__client_free(og_acme_client *c)
         return;
     og_acme__http_free(c->http);
     json_decref(c->dir);
-    EVP_PKEY_free(c->key);
+    og_crypto_key_free(c->key);
     free(c);
 }
 
@@ -222,7 +222,7 @@ cleanup:
     return error;
 }
 
-int og_acme__key_change(og_acme_client *c, EVP_PKEY *new_key)
+int og_acme__key_change(og_acme_client *c, og_crypto_key *new_key)
 {
     const char *url = og_acme__dir_url(c, "keyChange");
     json_t *inner_payload = NULL, *inner = NULL;
@@ -249,7 +249,7 @@ int og_acme__key_change(og_acme_client *c, EVP_PKEY *new_key)
         og_error_wrap("ACME key change");
         goto cleanup;
     }
-    EVP_PKEY_free(c->key);
+    og_crypto_key_free(c->key);
     c->key = new_key;
     error = 0;
 cleanup:
@@ -386,22 +386,32 @@ static int download(og_acme_client *c, const char *url, char **pem, og_acme_resp
     return *pem ? 0 : og_error_set(OG_ERROR, "out of memory");
 }
 
-int og_acme__order(og_acme_client *c, const char *const *names, size_t n, const char *replaces,
-                   EVP_PKEY *cert_key, const og_acme_solver *solver, og_acme_order_result *res)
+/* The key authorizations an order presented, to clean up whatever the outcome. */
+typedef struct presented {
+    char *tok[OG_ACME_MAX_NAMES], *ka[OG_ACME_MAX_NAMES], *dom[OG_ACME_MAX_NAMES];
+    size_t n;
+} presented;
+
+static void presented_cleanup(presented *p, const og_acme_solver *solver)
 {
-    json_t *req = NULL, *ids = json_array(), *order = NULL, *authz = NULL, *fin = NULL;
-    char *payload = NULL, *csr = NULL, *presented_tok[OG_ACME_MAX_NAMES] = {0};
-    char *presented_ka[OG_ACME_MAX_NAMES] = {0}, *presented_dom[OG_ACME_MAX_NAMES] = {0};
-    size_t npresented = 0;
-    char order_url[1024] = "";
+    for (size_t i = 0; i < p->n; i++) {
+        if (solver->cleanup && p->dom[i] && p->tok[i])
+            solver->cleanup(solver->arg, p->dom[i], p->tok[i], p->ka[i]);
+        free(p->tok[i]);
+        free(p->dom[i]);
+        free(p->ka[i]);
+    }
+}
+
+/* newOrder for names (with replaces when set): the order object in *order, its URL in url. */
+static int new_order(og_acme_client *c, const char *const *names, size_t n, const char *replaces,
+                     json_t **order, char url[1024])
+{
+    json_t *req = NULL, *ids = json_array();
+    char *payload = NULL;
     og_acme_resp r;
     int error = OG_ERROR;
     memset(&r, 0, sizeof(r));
-    memset(res, 0, sizeof(*res));
-    if (!n || n > OG_ACME_MAX_NAMES) {
-        json_decref(ids);
-        return og_error_set(OG_EINVAL, "a certificate needs 1 to %d names", OG_ACME_MAX_NAMES);
-    }
     for (size_t i = 0; i < n; i++) {
         const char *type =
             strchr(names[i], ':') || strspn(names[i], "0123456789.") == strlen(names[i]) ? "ip"
@@ -413,7 +423,7 @@ int og_acme__order(og_acme_client *c, const char *const *names, size_t n, const 
         json_object_set_new(req, "replaces", json_string(replaces));
     if (!req || !(payload = json_dumps(req, JSON_COMPACT)))
         goto cleanup;
-    if ((error = post_json(c, og_acme__dir_url(c, "newOrder"), payload, &r, &order)) < 0) {
+    if ((error = post_json(c, og_acme__dir_url(c, "newOrder"), payload, &r, order)) < 0) {
         og_error_wrap("new order");
         goto cleanup;
     }
@@ -421,115 +431,143 @@ int og_acme__order(og_acme_client *c, const char *const *names, size_t n, const 
         error = og_error_set(OG_ERROR, "the CA created an order without a Location");
         goto cleanup;
     }
-    og_strlcpy(order_url, r.location, sizeof(order_url));
-    og_strlcpy(res->order_url, order_url, sizeof(res->order_url));
+    og_strlcpy(url, r.location, 1024);
+cleanup:
+    json_decref(req);
+    json_decref(ids);
+    free(payload);
     og_acme__resp_clear(&r);
+    return error;
+}
 
-    /* each pending authorization: present the answer, then tell the CA to validate */
-    json_t *authzs = json_object_get(order, "authorizations");
-    if (!json_is_array(authzs) || json_array_size(authzs) > OG_ACME_MAX_NAMES) {
-        error = og_error_set(OG_ERROR, "order %s has no list of authorizations", order_url);
+/* Settle the authorization at aurl of the order at order_url: a pending one is answered through
+ * the solver (recorded in p) and polled until valid; a valid one is reused. */
+static int authorize(og_acme_client *c, const char *order_url, const char *aurl,
+                     const og_acme_solver *solver, presented *p)
+{
+    json_t *authz = NULL;
+    og_acme_resp r;
+    int error;
+    memset(&r, 0, sizeof(r));
+    if (!aurl || (error = post_json(c, aurl, NULL, &r, &authz)) < 0) {
+        if (!aurl)
+            og_error_set(OG_ERROR, "an authorization is not a URL");
+        error = og_error_wrap("order %s", order_url);
         goto cleanup;
     }
-    for (size_t i = 0; i < json_array_size(authzs); i++) {
-        const char *aurl = json_string_value(json_array_get(authzs, i));
-        json_decref(authz);
-        authz = NULL;
-        if (!aurl || (error = post_json(c, aurl, NULL, &r, &authz)) < 0)
-            goto cleanup_err;
-        og_acme__resp_clear(&r);
-        const char *st = json_string_value(json_object_get(authz, "status"));
-        const char *dom =
-            json_string_value(json_object_get(json_object_get(authz, "identifier"), "value"));
-        if (st && strcmp(st, "valid") == 0)
-            continue; /* reused authorization */
-        if (!st || strcmp(st, "pending") != 0 || !dom) {
-            error = og_error_set(OG_ERROR, "authorization of %s is '%s'", dom ? dom : "?",
-                                 st ? st : "?");
-            goto cleanup;
-        }
-        json_t *chs = json_object_get(authz, "challenges"), *ch = NULL;
-        for (size_t k = 0; k < json_array_size(chs); k++) {
-            const char *t = json_string_value(json_object_get(json_array_get(chs, k), "type"));
-            if (t && strcmp(t, solver->type) == 0)
-                ch = json_array_get(chs, k);
-        }
-        const char *token = json_string_value(json_object_get(ch, "token"));
-        const char *curl = json_string_value(json_object_get(ch, "url"));
-        if (!ch || !token || !curl) {
-            error =
-                og_error_set(OG_ERROR, "the CA offers no %s challenge for %s", solver->type, dom);
-            goto cleanup;
-        }
-        char *ka = og_acme__key_authorization(c->key, token);
-        if (!ka) {
-            error = OG_ERROR;
-            goto cleanup;
-        }
-        presented_tok[npresented] = strdup(token);
-        presented_dom[npresented] = strdup(dom);
-        presented_ka[npresented++] = ka;
-        if ((error = solver->present(solver->arg, dom, token, ka)) < 0)
-            goto cleanup;
-        if ((error = og_acme__post(c, curl, "{}", &r)) < 0) {
-            og_error_wrap("answering the %s challenge of %s", solver->type, dom);
-            goto cleanup;
-        }
-        og_acme__resp_clear(&r);
-        json_decref(authz);
-        authz = NULL;
-        if ((error = poll_until(c, aurl, "authorization", "valid", &authz)) < 0)
-            goto cleanup;
-        if (strcmp(json_string_value(json_object_get(authz, "status")), "valid") != 0) {
-            error = authz_failed(authz, aurl);
-            goto cleanup;
-        }
-    }
-
-    /* finalize with a CSR once the order is ready, then wait for the certificate */
-    json_decref(order);
-    order = NULL;
-    if ((error = poll_until(c, order_url, "order", "ready,valid", &order)) < 0)
+    og_acme__resp_clear(&r);
+    const char *st = json_string_value(json_object_get(authz, "status"));
+    const char *dom =
+        json_string_value(json_object_get(json_object_get(authz, "identifier"), "value"));
+    if (st && strcmp(st, "valid") == 0) {
+        error = 0; /* reused authorization */
         goto cleanup;
-    const char *ost = json_string_value(json_object_get(order, "status"));
+    }
+    if (!st || strcmp(st, "pending") != 0 || !dom) {
+        error =
+            og_error_set(OG_ERROR, "authorization of %s is '%s'", dom ? dom : "?", st ? st : "?");
+        goto cleanup;
+    }
+    json_t *chs = json_object_get(authz, "challenges"), *ch = NULL;
+    for (size_t k = 0; k < json_array_size(chs); k++) {
+        const char *t = json_string_value(json_object_get(json_array_get(chs, k), "type"));
+        if (t && strcmp(t, solver->type) == 0)
+            ch = json_array_get(chs, k);
+    }
+    const char *token = json_string_value(json_object_get(ch, "token"));
+    const char *curl = json_string_value(json_object_get(ch, "url"));
+    if (!ch || !token || !curl) {
+        error = og_error_set(OG_ERROR, "the CA offers no %s challenge for %s", solver->type, dom);
+        goto cleanup;
+    }
+    char *ka = og_acme__key_authorization(c->key, token);
+    if (!ka) {
+        error = OG_ERROR;
+        goto cleanup;
+    }
+    p->tok[p->n] = strdup(token);
+    p->dom[p->n] = strdup(dom);
+    p->ka[p->n++] = ka;
+    if ((error = solver->present(solver->arg, dom, token, ka)) < 0)
+        goto cleanup;
+    if ((error = og_acme__post(c, curl, "{}", &r)) < 0) {
+        og_error_wrap("answering the %s challenge of %s", solver->type, dom);
+        goto cleanup;
+    }
+    og_acme__resp_clear(&r);
+    json_decref(authz);
+    authz = NULL;
+    if ((error = poll_until(c, aurl, "authorization", "valid", &authz)) < 0)
+        goto cleanup;
+    if (strcmp(json_string_value(json_object_get(authz, "status")), "valid") != 0)
+        error = authz_failed(authz, aurl);
+cleanup:
+    json_decref(authz);
+    og_acme__resp_clear(&r);
+    return error;
+}
+
+/* Once the order at url is ready, finalize it with a CSR of cert_key for names and wait until it
+ * is valid; *order receives the last order object (new reference). */
+static int finalize(og_acme_client *c, const char *url, const og_crypto_key *cert_key,
+                    const char *const *names, size_t n, json_t **order)
+{
+    json_t *fin = NULL;
+    char *payload = NULL, *csr = NULL;
+    og_acme_resp r;
+    int error;
+    memset(&r, 0, sizeof(r));
+    if ((error = poll_until(c, url, "order", "ready,valid", order)) < 0)
+        goto cleanup;
+    const char *ost = json_string_value(json_object_get(*order, "status"));
     if (strcmp(ost, "invalid") == 0) {
-        error = og_error_set(OG_ERROR, "order %s became invalid", order_url);
+        error = og_error_set(OG_ERROR, "order %s became invalid", url);
         goto cleanup;
     }
-    if (strcmp(ost, "ready") == 0) {
-        const char *furl = json_string_value(json_object_get(order, "finalize"));
-        free(payload);
-        payload = NULL;
-        if ((error = og_acme__csr(&csr, cert_key, names, n)) < 0)
-            goto cleanup;
-        fin = json_pack("{s:s}", "csr", csr);
-        if (!furl || !fin || !(payload = json_dumps(fin, JSON_COMPACT))) {
-            error = og_error_set(OG_ERROR, "order %s has no finalize URL", order_url);
-            goto cleanup;
-        }
-        if ((error = og_acme__post(c, furl, payload, &r)) < 0) {
-            og_error_wrap("finalizing the order");
-            goto cleanup;
-        }
-        og_acme__resp_clear(&r);
-        json_decref(order);
-        order = NULL;
-        if ((error = poll_until(c, order_url, "order", "valid", &order)) < 0)
-            goto cleanup;
-        if (strcmp(json_string_value(json_object_get(order, "status")), "valid") != 0) {
-            error = og_error_set(OG_ERROR, "order %s became invalid after finalization", order_url);
-            goto cleanup;
-        }
+    if (strcmp(ost, "ready") != 0)
+        goto cleanup; /* already valid */
+    const char *furl = json_string_value(json_object_get(*order, "finalize"));
+    if ((error = og_acme__csr(&csr, cert_key, names, n)) < 0)
+        goto cleanup;
+    fin = json_pack("{s:s}", "csr", csr);
+    if (!furl || !fin || !(payload = json_dumps(fin, JSON_COMPACT))) {
+        error = og_error_set(OG_ERROR, "order %s has no finalize URL", url);
+        goto cleanup;
     }
+    if ((error = og_acme__post(c, furl, payload, &r)) < 0) {
+        og_error_wrap("finalizing the order");
+        goto cleanup;
+    }
+    json_decref(*order);
+    *order = NULL;
+    if ((error = poll_until(c, url, "order", "valid", order)) < 0)
+        goto cleanup;
+    if (strcmp(json_string_value(json_object_get(*order, "status")), "valid") != 0)
+        error = og_error_set(OG_ERROR, "order %s became invalid after finalization", url);
+cleanup:
+    json_decref(fin);
+    free(payload);
+    free(csr);
+    og_acme__resp_clear(&r);
+    return error;
+}
+
+/* Download the chain of the valid order and its alternates (RFC 8555 §7.4.2) into res. */
+static int fetch_chains(og_acme_client *c, json_t *order, const char *order_url,
+                        og_acme_order_result *res)
+{
+    og_acme_resp r;
+    int error;
+    memset(&r, 0, sizeof(r));
     const char *cert_url = json_string_value(json_object_get(order, "certificate"));
-    if (!cert_url) {
-        error = og_error_set(OG_ERROR, "valid order %s has no certificate URL", order_url);
-        goto cleanup;
-    }
+    if (!cert_url)
+        return og_error_set(OG_ERROR, "valid order %s has no certificate URL", order_url);
     og_strlcpy(res->cert_url, cert_url, sizeof(res->cert_url));
-    if ((error = download(c, cert_url, &res->chain_pem, &r)) < 0)
-        goto cleanup;
-    /* alternate chains (RFC 8555 §7.4.2): kept beside the default one */
+    if ((error = download(c, cert_url, &res->chain_pem, &r)) < 0) {
+        og_acme__resp_clear(&r);
+        return error;
+    }
+    /* alternate chains: kept beside the default one */
     res->alternates = json_array();
     char *alts[OG_ACME_MAX_LINKS] = {0};
     int nalts = r.nalternates;
@@ -545,18 +583,43 @@ int og_acme__order(og_acme_client *c, const char *const *names, size_t n, const 
         free(pem);
         free(alts[i]);
     }
-    error = 0;
-    goto cleanup;
-cleanup_err:
-    og_error_wrap("order %s", order_url);
-cleanup:
-    for (size_t i = 0; i < npresented; i++) {
-        if (solver->cleanup && presented_dom[i] && presented_tok[i])
-            solver->cleanup(solver->arg, presented_dom[i], presented_tok[i], presented_ka[i]);
-        free(presented_tok[i]);
-        free(presented_dom[i]);
-        free(presented_ka[i]);
+    return 0;
+}
+
+int og_acme__order(og_acme_client *c, const char *const *names, size_t n, const char *replaces,
+                   const og_crypto_key *cert_key, const og_acme_solver *solver,
+                   og_acme_order_result *res)
+{
+    json_t *order = NULL;
+    presented p;
+    char order_url[1024] = "";
+    int error = OG_ERROR;
+    memset(&p, 0, sizeof(p));
+    memset(res, 0, sizeof(*res));
+    if (!n || n > OG_ACME_MAX_NAMES)
+        return og_error_set(OG_EINVAL, "a certificate needs 1 to %d names", OG_ACME_MAX_NAMES);
+    if ((error = new_order(c, names, n, replaces, &order, order_url)) < 0)
+        goto cleanup;
+    og_strlcpy(res->order_url, order_url, sizeof(res->order_url));
+    /* each pending authorization: present the answer, then tell the CA to validate */
+    json_t *authzs = json_object_get(order, "authorizations");
+    if (!json_is_array(authzs) || json_array_size(authzs) > OG_ACME_MAX_NAMES) {
+        error = og_error_set(OG_ERROR, "order %s has no list of authorizations", order_url);
+        goto cleanup;
     }
+    for (size_t i = 0; i < json_array_size(authzs); i++)
+        if ((error = authorize(c, order_url, json_string_value(json_array_get(authzs, i)), solver,
+                               &p)) < 0)
+            goto cleanup;
+    /* finalize with a CSR once the order is ready, then wait for the certificate */
+    json_decref(order);
+    order = NULL;
+    if ((error = finalize(c, order_url, cert_key, names, n, &order)) < 0 ||
+        (error = fetch_chains(c, order, order_url, res)) < 0)
+        goto cleanup;
+    error = 0;
+cleanup:
+    presented_cleanup(&p, solver);
     if (error < 0) {
         char saved[1024];
         int code = og_error_code();
@@ -564,13 +627,6 @@ cleanup:
         og_acme__order_result_clear(res);
         og_error_set(code ? code : error, "%s", saved);
     }
-    json_decref(req);
-    json_decref(ids);
     json_decref(order);
-    json_decref(authz);
-    json_decref(fin);
-    free(payload);
-    free(csr);
-    og_acme__resp_clear(&r);
     return error;
 }

@@ -4,13 +4,14 @@
 #define OPSGATE_ACME_INTERNAL_H
 
 #include <jansson.h>
-#include <openssl/evp.h>
 #include <openssl/x509.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "opsgate/acme.h"
 #include "opsgate/certs.h"
+#include "opsgate/crypto.h"
 #include "opsgate/error.h"
 #include "opsgate/util.h"
 
@@ -19,41 +20,41 @@
 #define og_acme__bad_setting(setting, ...)                                                         \
     (og_error_set(OG_EINVAL, __VA_ARGS__), og_error_set_detail_arg(OG_ACME_DETAIL_SETTING, setting))
 
-/* ---- keys (acme_jws.c) ----
- * Key types by name: "ec256" (default), "ec384", "rsa2048", "rsa3072", "rsa4096". */
-int og_acme__key_type_valid(const char *type);
-/* A new private key of the type. Caller frees *out with EVP_PKEY_free(). */
-int og_acme__key_generate(EVP_PKEY **out, const char *type);
-/* PKCS#8 PEM of the private key (caller wipes and frees *pem). */
-int og_acme__key_to_pem(EVP_PKEY *key, char **pem, size_t *len);
-int og_acme__key_from_pem(EVP_PKEY **out, const char *pem, size_t len);
+/* ---- keys (acme_jws.c), over crypto.h's og_crypto_key ----
+ * Key types by name as og_crypto_key_type_check(): "ec256" (default), "ec384", "rsa2048",
+ * "rsa3072", "rsa4096". */
+/* og_crypto_key_from_pem() with the message of a stored ACME key (OG_ECORRUPT). */
+int og_acme__key_from_pem(og_crypto_key **out, const char *pem, size_t len);
 /* "ES256", "ES384" or "RS256" for the key; NULL for a key ACME accounts cannot use. */
-const char *og_acme__jws_alg(EVP_PKEY *key);
-/* The public JWK (RFC 7517) of the key (new reference). */
-json_t *og_acme__jwk(EVP_PKEY *key);
-/* RFC 7638 thumbprint, base64url of SHA-256 over the canonical JWK; out holds 44 bytes. */
-int og_acme__thumbprint(EVP_PKEY *key, char out[44]);
+const char *og_acme__jws_alg(const og_crypto_key *key);
+/* The public JWK (RFC 7517) of the key (new reference); NULL on failure. */
+json_t *og_acme__jwk(const og_crypto_key *key);
+/* RFC 7638 thumbprint of a JWK: base64url of SHA-256 over its canonical form; out holds 44
+ * bytes. */
+int og_acme__jwk_thumbprint(json_t *jwk, char out[44]);
+/* The thumbprint of the key's public JWK. */
+int og_acme__thumbprint(const og_crypto_key *key, char out[44]);
 /* The key authorization "token.thumbprint" (caller frees). */
-char *og_acme__key_authorization(EVP_PKEY *key, const char *token);
+char *og_acme__key_authorization(const og_crypto_key *key, const char *token);
 
 /*
  * A flattened JWS (RFC 7515 §7.2.2) as ACME wants it: the protected header has alg, url, the
  * nonce (omitted when NULL: the inner JWS of a key change) and kid, or the jwk when kid is NULL.
  * payload NULL is the empty payload of a POST-as-GET. ES256/ES384 signatures are the raw r||s
- * the JWA requires, not OpenSSL's DER. *out is the JSON text (caller frees).
+ * the JWA requires (og_crypto_key_sign()). *out is the JSON text (caller frees).
  */
-int og_acme__jws(char **out, EVP_PKEY *key, const char *kid, const char *nonce, const char *url,
-                 const char *payload);
+int og_acme__jws(char **out, const og_crypto_key *key, const char *kid, const char *nonce,
+                 const char *url, const char *payload);
 /* The same as a JSON object (new reference in *out). */
-int og_acme__jws_json(json_t **out, EVP_PKEY *key, const char *kid, const char *nonce,
+int og_acme__jws_json(json_t **out, const og_crypto_key *key, const char *kid, const char *nonce,
                       const char *url, const char *payload);
 /*
  * The externalAccountBinding of a newAccount request (RFC 8555 §7.3.4): a JWS with alg HS256,
  * kid = eab_kid, url = the newAccount URL, payload = the account's public JWK, MAC'd with the
  * CA-issued key (already base64url-decoded). New reference in *out.
  */
-int og_acme__eab(json_t **out, EVP_PKEY *account_key, const char *eab_kid, const uint8_t *hmac_key,
-                 size_t hmac_len, const char *url);
+int og_acme__eab(json_t **out, const og_crypto_key *account_key, const char *eab_kid,
+                 const uint8_t *hmac_key, size_t hmac_len, const char *url);
 
 /*
  * Turn an ACME problem document (RFC 7807 / RFC 8555 §6.7) into the thread's error:
@@ -67,7 +68,7 @@ int og_acme__problem(const char *what, long status, const char *body, size_t len
 
 /* A DER CSR for names (DNS names, or IP literals as IP SANs), base64url in *out (caller frees).
  * OG_EINVAL naming a name that is neither. */
-int og_acme__csr(char **out, EVP_PKEY *key, const char *const *names, size_t n);
+int og_acme__csr(char **out, const og_crypto_key *key, const char *const *names, size_t n);
 
 /* ---- transport (acme_http.c, over netclient.h) ---- */
 #define OG_ACME_MAX_LINKS 8
@@ -99,7 +100,7 @@ typedef struct og_acme_client {
     json_t *dir; /* the directory object */
     char directory_url[1024];
     char nonce[256];
-    EVP_PKEY *key;             /* the account key, owned */
+    og_crypto_key *key;        /* the account key, owned */
     char kid[1024];            /* the account URL, "" before create/find */
     int badnonce_retries;      /* counted for tests and metrics */
     int badnonce_retries_this; /* within the current request */
@@ -125,7 +126,7 @@ int og_acme__post(og_acme_client *c, const char *url, const char *payload, og_ac
 int og_acme__account(og_acme_client *c, int only_existing, const char *email, const char *eab_kid,
                      const uint8_t *eab_key, size_t eab_len, json_t **account);
 /* Roll the account over to new_key (steals it on success). */
-int og_acme__key_change(og_acme_client *c, EVP_PKEY *new_key);
+int og_acme__key_change(og_acme_client *c, og_crypto_key *new_key);
 /* Deactivate nothing, revoke a certificate (DER) with reason (0..10, -1 = none). */
 int og_acme__revoke(og_acme_client *c, const uint8_t *der, size_t der_len, int reason);
 
@@ -153,7 +154,8 @@ void og_acme__order_result_clear(og_acme_order_result *res);
  * validation is an error naming the identifier and the CA's problem. res is filled on success.
  */
 int og_acme__order(og_acme_client *c, const char *const *names, size_t n, const char *replaces,
-                   EVP_PKEY *cert_key, const og_acme_solver *solver, og_acme_order_result *res);
+                   const og_crypto_key *cert_key, const og_acme_solver *solver,
+                   og_acme_order_result *res);
 
 /* GET renewalInfo/<cert_id>: the suggested window and Retry-After (-1 if none). OG_ENOTFOUND
  * without a message when the CA's directory has no renewalInfo. */
@@ -186,6 +188,12 @@ typedef struct og_acme_issued {
     int64_t ari_check_us; /* when to ask renewalInfo again; 0 without ARI */
 } og_acme_issued;
 void og_acme__issued_clear(og_acme_issued *is);
+/* og_acme__issued_clear() after a failure, keeping the thread's error (and its code, error when
+ * none was set). Returns that code. */
+int og_acme__issued_discard(og_acme_issued *is, int error);
+/* The DER of the first certificate (the leaf) of a PEM chain into *der (caller frees); OG_ERROR
+ * without a message when there is none. */
+int og_acme__leaf_der(const char *chain_pem, uint8_t **der, size_t *len);
 /* Order a certificate for names with the plan's key type and challenge settings (network only;
  * nothing recorded). replaces: the old CertID for an ARI renewal, or NULL. */
 int og_acme__issue_once(og_acme_client *c, json_t *names, const char *key_type, json_t *ch,
@@ -225,6 +233,11 @@ void og_acme__http01_stop(og_acme_http01 *s); /* NULL-safe */
 
 /* A listening TCP socket on "host:port" / "[v6]:port" (what names the use in errors). */
 int og_acme__listen(const char *listen, const char *what, int *fd);
+/* The next connection accepted on the listening fd, checking *stop (under mu) every few
+ * milliseconds: the connected socket (caller closes), or -1 once *stop is set. */
+int og_acme__accept_next(int fd, pthread_mutex_t *mu, const int *stop);
+/* Stop a responder thread that runs og_acme__accept_next(): set *stop, join it, close fd. */
+void og_acme__accept_stop(pthread_t thread, int fd, pthread_mutex_t *mu, int *stop);
 
 /* tls-alpn-01 (RFC 8737, challenge_tls.c): a TLS responder that negotiates only "acme-tls/1" and
  * answers each SNI name with a self-signed certificate carrying the critical acmeIdentifier
@@ -234,7 +247,8 @@ int og_acme__tlsalpn_start(og_acme_tlsalpn **out, const char *listen);
 int og_acme__tlsalpn_add(og_acme_tlsalpn *s, const char *domain, const char *key_auth);
 void og_acme__tlsalpn_stop(og_acme_tlsalpn *s); /* NULL-safe */
 /* The validation certificate for domain (exposed for tests). Caller frees both. */
-int og_acme__tlsalpn_cert(const char *domain, const char *key_auth, EVP_PKEY *key, X509 **out);
+int og_acme__tlsalpn_cert(const char *domain, const char *key_auth, const og_crypto_key *key,
+                          X509 **out);
 
 /* Write/remove DIR/.well-known/acme-challenge/TOKEN. */
 int og_acme__webroot_put(const char *dir, const char *token, const char *key_auth);

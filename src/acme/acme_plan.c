@@ -6,8 +6,6 @@
 #include "opsgate/deploy.h"
 #include "opsgate/error.h"
 
-#include <openssl/pem.h>
-#include <openssl/x509.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,11 +34,10 @@ int og_acme_cert_revoke(og_ctx *ctx, const char *tenant, const char *id, const c
     og_stmt *st = NULL;
     json_t *analysis = NULL;
     og_acme_plan p;
-    BIO *b = NULL;
-    X509 *x = NULL;
     uint8_t *der = NULL;
+    size_t der_len = 0;
     char tid[OG_ID_LEN], cert_id[OG_ID_LEN] = "";
-    int error, code = -1, rc;
+    int error, code = -1, rc, in_tx = 0;
     memset(&p, 0, sizeof(p));
     if ((error = og_acme__resolve(ctx, tenant, OG_PERM_WRITE, tid)) < 0)
         return error;
@@ -64,12 +61,11 @@ int og_acme_cert_revoke(og_ctx *ctx, const char *tenant, const char *id, const c
             error = og_error_set(OG_ECONFLICT, "certificate %s is already revoked", cert_id);
             goto cleanup;
         }
-        b = BIO_new_mem_buf(og_stmt_col_text(st, 1), -1);
-        x = b ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
+        og_acme__leaf_der(og_stmt_col_text(st, 1), &der, &der_len);
     }
     og_stmt_free(st);
     st = NULL;
-    if (rc < 0 || !cert_id[0] || !x) {
+    if (rc < 0 || !cert_id[0] || !der) {
         error = rc < 0 ? rc
                        : og_error_set(OG_ENOTFOUND,
                                       "ACME certificate '%s' has no "
@@ -77,42 +73,30 @@ int og_acme_cert_revoke(og_ctx *ctx, const char *tenant, const char *id, const c
                                       id);
         goto cleanup;
     }
-    int len = i2d_X509(x, &der);
-    if (len <= 0) {
-        error = og_error_set(OG_ERROR, "encoding the certificate failed");
-        goto cleanup;
-    }
     if ((error = og_acme__account_open(ctx, tid, p.account, &c, NULL)) < 0 ||
-        (error = og_acme__revoke(c, der, (size_t)len, code)) < 0)
+        (error = og_acme__revoke(c, der, der_len, code)) < 0 ||
+        (error = og_store_tx_begin(ctx->store)) < 0)
         goto cleanup;
-    if ((error = og_store_tx_begin(ctx->store)) < 0)
-        goto cleanup;
+    in_tx = 1;
     if ((error = og_stmt_prepare(&st, ctx->store,
                                  "UPDATE acme_certs SET status = 'revoked', revoked_reason = ?"
                                  " WHERE tenant_id = ? AND id = ?")) < 0)
-        goto rollback;
+        goto cleanup;
     og_stmt_bind_text(st, 1, reason ? reason : "unspecified");
     og_stmt_bind_text(st, 2, tid);
     og_stmt_bind_text(st, 3, cert_id);
     if ((error = og_stmt_step(st)) < 0)
-        goto rollback;
+        goto cleanup;
     analysis = json_pack("{s:s, s:s}", "cert", cert_id, "reason", reason ? reason : "unspecified");
-    if ((error = og_audit_log(ctx, tid, "certs", "acme.cert.revoke", "acme_plan", p.id, analysis)) <
-            0 ||
-        (error = og_store_tx_commit(ctx->store)) < 0)
-        goto rollback;
-    error = 0;
-    goto cleanup;
-rollback:
-    og_store_tx_rollback(ctx->store);
+    error = og_audit_log(ctx, tid, "certs", "acme.cert.revoke", "acme_plan", p.id, analysis);
 cleanup:
+    if (in_tx)
+        error = og_store_tx_end(ctx->store, error);
     og_stmt_free(st);
     og_acme__client_free(c);
     json_decref(analysis);
     og_acme__plan_clear(&p);
-    BIO_free(b);
-    X509_free(x);
-    OPENSSL_free(der);
+    free(der);
     return error;
 }
 
@@ -127,11 +111,13 @@ int og_acme__plan_targets_put(og_ctx *ctx, const char *tid, const char *plan_id,
         if (!targets[i] || !*targets[i])
             return og_error_set(OG_EINVAL, "an empty target name");
         /* a plan names targets that exist when it is set */
-        if ((rc = og_deploy_target_exists(ctx, tid, targets[i])) < 0)
-            return rc;
-        if (rc == 0)
-            return og_error_set(OG_ENOTFOUND, "unknown deploy target '%s'", targets[i]),
-                   og_error_set_detail(OG_ACME_DETAIL_UNKNOWN_TARGET);
+        og_error_clear();
+        if (og_deploy_target_exists(ctx, tid, targets[i]))
+            continue;
+        if ((rc = og_error_code()) < 0)
+            return rc; /* the store could not tell */
+        return og_error_set(OG_ENOTFOUND, "unknown deploy target '%s'", targets[i]),
+               og_error_set_detail(OG_ACME_DETAIL_UNKNOWN_TARGET);
     }
     if (!plan_id)
         return 0; /* only checked */
@@ -198,14 +184,9 @@ int og_acme_plan_targets_set(og_ctx *ctx, const char *tenant, const char *id,
     if ((error = og_store_tx_begin(ctx->store)) < 0)
         goto cleanup;
     analysis = json_pack("{s:O}", "targets", names);
-    if ((error = og_acme__plan_targets_put(ctx, tid, p.id, targets, n)) < 0 ||
-        (error = og_audit_log(ctx, tid, "certs", "acme.plan.targets", "acme_plan", p.id,
-                              analysis)) < 0 ||
-        (error = og_store_tx_commit(ctx->store)) < 0) {
-        og_store_tx_rollback(ctx->store);
-        goto cleanup;
-    }
-    error = 0;
+    if ((error = og_acme__plan_targets_put(ctx, tid, p.id, targets, n)) == 0)
+        error = og_audit_log(ctx, tid, "certs", "acme.plan.targets", "acme_plan", p.id, analysis);
+    error = og_store_tx_end(ctx->store, error);
 cleanup:
     json_decref(analysis);
     json_decref(names);
@@ -213,8 +194,9 @@ cleanup:
     return error;
 }
 
-static json_t *plan_row_json(og_stmt *st)
+static json_t *plan_row_json(og_stmt *st, void *arg)
 {
+    (void)arg;
     json_error_t je;
     char ra[OG_TIME_LEN], na[OG_TIME_LEN];
     json_t *j = json_pack(
@@ -250,21 +232,18 @@ int og_acme_cert_list(og_ctx *ctx, const char *tenant, json_t **out)
 {
     og_stmt *st = NULL;
     char tid[OG_ID_LEN];
-    int error, rc;
+    int error;
     *out = NULL;
     if ((error = og_acme__resolve(ctx, tenant, OG_PERM_READ, tid)) < 0)
         return error;
     if ((error = og_stmt_prepare(&st, ctx->store, PLAN_SELECT " ORDER BY p.created_at, p.id")) < 0)
         return error;
     og_stmt_bind_text(st, 1, tid);
-    json_t *arr = json_array();
-    for (int i = 0; i < 100000 && (rc = og_stmt_step(st)) == OG_ROW; i++)
-        json_array_append_new(arr, plan_row_json(st));
+    json_t *arr = NULL;
+    error = og_stmt_collect(st, plan_row_json, NULL, &arr);
     og_stmt_free(st);
-    if (rc < 0) {
-        json_decref(arr);
-        return rc;
-    }
+    if (error < 0)
+        return error;
     /* targets after the plans: one statement at a time */
     for (size_t i = 0; i < json_array_size(arr); i++) {
         json_t *pj = json_array_get(arr, i);
@@ -295,7 +274,7 @@ int og_acme_cert_show(og_ctx *ctx, const char *tenant, const char *id, json_t **
     og_stmt_bind_text(st, 1, tid);
     og_stmt_bind_text(st, 2, p.id);
     if ((rc = og_stmt_step(st)) == OG_ROW)
-        *out = plan_row_json(st);
+        *out = plan_row_json(st, NULL);
     og_stmt_free(st);
     st = NULL;
     if ((error = og_stmt_prepare(&st, ctx->store,

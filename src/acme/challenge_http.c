@@ -103,21 +103,37 @@ static void serve_one(og_acme_http01 *s, int cfd)
         (void)send(cfd, resp, (size_t)n, MSG_NOSIGNAL);
 }
 
+int og_acme__accept_next(int fd, pthread_mutex_t *mu, const int *stop)
+{
+    for (;;) {
+        pthread_mutex_lock(mu);
+        int stopping = *stop;
+        pthread_mutex_unlock(mu);
+        if (stopping)
+            return -1;
+        struct pollfd p = {fd, POLLIN, 0};
+        if (poll(&p, 1, STOP_POLL_MS) <= 0)
+            continue;
+        int cfd = accept(fd, NULL, NULL);
+        if (cfd >= 0)
+            return cfd;
+    }
+}
+
+void og_acme__accept_stop(pthread_t thread, int fd, pthread_mutex_t *mu, int *stop)
+{
+    pthread_mutex_lock(mu);
+    *stop = 1;
+    pthread_mutex_unlock(mu);
+    pthread_join(thread, NULL);
+    close(fd);
+}
+
 static void *run(void *arg)
 {
     og_acme_http01 *s = arg;
-    for (;;) {
-        pthread_mutex_lock(&s->mu);
-        int stop = s->stop;
-        pthread_mutex_unlock(&s->mu);
-        if (stop)
-            break;
-        struct pollfd p = {s->fd, POLLIN, 0};
-        if (poll(&p, 1, STOP_POLL_MS) <= 0)
-            continue;
-        int cfd = accept(s->fd, NULL, NULL);
-        if (cfd < 0)
-            continue;
+    int cfd;
+    while ((cfd = og_acme__accept_next(s->fd, &s->mu, &s->stop)) >= 0) {
         serve_one(s, cfd);
         close(cfd);
     }
@@ -199,11 +215,7 @@ void og_acme__http01_stop(og_acme_http01 *s)
 {
     if (!s)
         return;
-    pthread_mutex_lock(&s->mu);
-    s->stop = 1;
-    pthread_mutex_unlock(&s->mu);
-    pthread_join(s->thread, NULL);
-    close(s->fd);
+    og_acme__accept_stop(s->thread, s->fd, &s->mu, &s->stop);
     for (int i = 0; i < MAX_TOKENS; i++) {
         free(s->tokens[i]);
         free(s->answers[i]);

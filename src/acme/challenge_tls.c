@@ -5,12 +5,9 @@
 #include "opsgate/crypto.h"
 #include "opsgate/error.h"
 
-#include <arpa/inet.h>
-#include <openssl/bn.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
-#include <openssl/x509v3.h>
-#include <poll.h>
+#include <openssl/x509.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -23,9 +20,8 @@
 
 #define MAX_NAMES  OG_ACME_MAX_NAMES
 #define ACME_TLS_1 "acme-tls/1"
-/* how often the accept loop looks at the stop flag: stopping waits at most this long, and an
- * order ends by stopping its responder */
-#define STOP_POLL_MS 10
+/* id-pe-acmeIdentifier (RFC 8737 §6.1) */
+#define ACME_IDENTIFIER_OID "1.3.6.1.5.5.7.1.31"
 
 struct og_acme_tlsalpn {
     int fd;
@@ -33,65 +29,36 @@ struct og_acme_tlsalpn {
     pthread_t thread;
     pthread_mutex_t mu;
     SSL_CTX *ctx;
-    EVP_PKEY *key; /* one key for every validation certificate */
+    og_crypto_key *key; /* one key for every validation certificate */
+    uint8_t *key_der;   /* the same as PKCS#8 DER for libssl (wiped on stop) */
+    size_t key_der_len;
     char *names[MAX_NAMES];
     X509 *certs[MAX_NAMES];
     int n;
 };
 
-int og_acme__tlsalpn_cert(const char *domain, const char *key_auth, EVP_PKEY *key, X509 **out)
+int og_acme__tlsalpn_cert(const char *domain, const char *key_auth, const og_crypto_key *key,
+                          X509 **out)
 {
-    X509 *x = X509_new();
-    X509_EXTENSION *ext = NULL;
-    ASN1_OBJECT *oid = NULL;
-    ASN1_OCTET_STRING *val = NULL;
-    X509V3_CTX v3;
-    uint8_t h[32], der[34], serial[16], ip[16];
-    char san[300];
-    int error = OG_ERROR;
+    uint8_t h[32], value[34], *der = NULL;
+    size_t len = 0;
     *out = NULL;
-    if (!x || strlen(domain) > 253)
-        goto cleanup;
-    /* extnValue is the DER of an OCTET STRING holding the 32-byte digest (RFC 8737 §3) */
-    og_crypto_sha256(key_auth, strlen(key_auth), h);
-    der[0] = 0x04;
-    der[1] = 32;
-    memcpy(der + 2, h, 32);
-    if (og_crypto_random(serial, sizeof(serial)) < 0)
-        goto cleanup;
-    serial[0] &= 0x7f;
-    BIGNUM *bn = BN_bin2bn(serial, sizeof(serial), NULL);
-    if (!bn || !BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(x))) {
-        BN_free(bn);
-        goto cleanup;
+    if (strlen(domain) <= 253) {
+        /* extnValue is the DER of an OCTET STRING holding the 32-byte digest (RFC 8737 §3) */
+        og_crypto_sha256(key_auth, strlen(key_auth), h);
+        value[0] = 0x04;
+        value[1] = 32;
+        memcpy(value + 2, h, 32);
+        if (og_crypto_cert_selfsigned(key, domain, ACME_IDENTIFIER_OID, value, sizeof(value), &der,
+                                      &len) == 0) {
+            const uint8_t *p = der;
+            *out = d2i_X509(NULL, &p, (long)len);
+        }
     }
-    BN_free(bn);
-    int is_ip = inet_pton(AF_INET, domain, ip) == 1 || inet_pton(AF_INET6, domain, ip) == 1;
-    snprintf(san, sizeof(san), "%s:%s", is_ip ? "IP" : "DNS", domain);
-    X509V3_set_ctx(&v3, x, x, NULL, NULL, 0);
-    if (!X509_set_version(x, 2) || !X509_gmtime_adj(X509_getm_notBefore(x), -3600) ||
-        !X509_gmtime_adj(X509_getm_notAfter(x), 7 * 86400) || !X509_set_pubkey(x, key) ||
-        !(ext = X509V3_EXT_conf_nid(NULL, &v3, NID_subject_alt_name, san)) ||
-        !X509_add_ext(x, ext, -1))
-        goto cleanup;
-    X509_EXTENSION_free(ext);
-    ext = NULL;
-    if (!(oid = OBJ_txt2obj("1.3.6.1.5.5.7.1.31", 1)) || !(val = ASN1_OCTET_STRING_new()) ||
-        !ASN1_OCTET_STRING_set(val, der, sizeof(der)) ||
-        !(ext = X509_EXTENSION_create_by_OBJ(NULL, oid, 1, val)) || !X509_add_ext(x, ext, -1) ||
-        !X509_sign(x, key, EVP_sha256()))
-        goto cleanup;
-    *out = x;
-    x = NULL;
-    error = 0;
-cleanup:
-    X509_free(x);
-    X509_EXTENSION_free(ext);
-    ASN1_OBJECT_free(oid);
-    ASN1_OCTET_STRING_free(val);
-    return error
-               ? og_error_set(OG_ERROR, "building the tls-alpn-01 certificate of %s failed", domain)
-               : 0;
+    free(der);
+    if (!*out)
+        return og_error_set(OG_ERROR, "building the tls-alpn-01 certificate of %s failed", domain);
+    return 0;
 }
 
 /* Only "acme-tls/1": a client that does not offer it gets no handshake (RFC 8737 §3). */
@@ -119,7 +86,10 @@ static int on_sni(SSL *ssl, int *alert, void *arg)
     for (int i = 0; name && i < s->n; i++)
         if (strcasecmp(s->names[i], name) == 0)
             cert = s->certs[i];
-    int ok = cert && SSL_use_certificate(ssl, cert) == 1 && SSL_use_PrivateKey(ssl, s->key) == 1;
+    /* the key is P-256 (id-ecPublicKey), handed to libssl as DER so no EVP handle leaves crypto */
+    int ok = cert && SSL_use_certificate(ssl, cert) == 1 &&
+             SSL_use_PrivateKey_ASN1(NID_X9_62_id_ecPublicKey, ssl, s->key_der,
+                                     (long)s->key_der_len) == 1;
     pthread_mutex_unlock(&s->mu);
     if (!ok) {
         *alert = SSL_AD_UNRECOGNIZED_NAME;
@@ -137,18 +107,8 @@ static void *run(void *arg)
     sigemptyset(&pipe);
     sigaddset(&pipe, SIGPIPE);
     pthread_sigmask(SIG_BLOCK, &pipe, NULL);
-    for (;;) {
-        pthread_mutex_lock(&s->mu);
-        int stop = s->stop;
-        pthread_mutex_unlock(&s->mu);
-        if (stop)
-            break;
-        struct pollfd p = {s->fd, POLLIN, 0};
-        if (poll(&p, 1, STOP_POLL_MS) <= 0)
-            continue;
-        int cfd = accept(s->fd, NULL, NULL);
-        if (cfd < 0)
-            continue;
+    int cfd;
+    while ((cfd = og_acme__accept_next(s->fd, &s->mu, &s->stop)) >= 0) {
         /* a stalled client is dropped after 2 s */
         struct timeval tv = {2, 0};
         setsockopt(cfd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
@@ -171,7 +131,8 @@ int og_acme__tlsalpn_start(og_acme_tlsalpn **out, const char *listen_addr)
     if ((error = og_acme__listen(listen_addr, "tls-alpn-01", &fd)) < 0)
         return error;
     if (!(s = calloc(1, sizeof(*s))) || !(s->ctx = SSL_CTX_new(TLS_server_method())) ||
-        !(s->key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256"))) {
+        og_crypto_key_generate(&s->key, "ec256") < 0 ||
+        og_crypto_key_to_der(s->key, &s->key_der, &s->key_der_len) < 0) {
         error = og_error_set(OG_ERROR, "cannot set up the tls-alpn-01 responder");
         goto fail;
     }
@@ -191,7 +152,9 @@ int og_acme__tlsalpn_start(og_acme_tlsalpn **out, const char *listen_addr)
 fail:
     if (s) {
         SSL_CTX_free(s->ctx);
-        EVP_PKEY_free(s->key);
+        og_crypto_key_free(s->key);
+        og_crypto_wipe(s->key_der, s->key_der_len);
+        free(s->key_der);
         free(s);
     }
     close(fd);
@@ -222,17 +185,15 @@ void og_acme__tlsalpn_stop(og_acme_tlsalpn *s)
 {
     if (!s)
         return;
-    pthread_mutex_lock(&s->mu);
-    s->stop = 1;
-    pthread_mutex_unlock(&s->mu);
-    pthread_join(s->thread, NULL);
-    close(s->fd);
+    og_acme__accept_stop(s->thread, s->fd, &s->mu, &s->stop);
     for (int i = 0; i < s->n; i++) {
         free(s->names[i]);
         X509_free(s->certs[i]);
     }
     SSL_CTX_free(s->ctx);
-    EVP_PKEY_free(s->key);
+    og_crypto_key_free(s->key);
+    og_crypto_wipe(s->key_der, s->key_der_len);
+    free(s->key_der);
     pthread_mutex_destroy(&s->mu);
     free(s);
 }

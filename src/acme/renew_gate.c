@@ -9,8 +9,6 @@
 #include "opsgate/events.h"
 #include "opsgate/gate.h"
 
-#include <openssl/pem.h>
-#include <openssl/x509.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,9 +55,7 @@ static int order_decode(const og_gate_staged *in, const char *plan_id, og_acme_i
                         int *replaces, int *found)
 {
     json_t *j = NULL;
-    BIO *b = NULL;
-    X509 *x = NULL;
-    int error = -1, len;
+    int error = -1;
     const char *chain, *key;
     *found = 0;
     if (!in || !og_streq(in->media_type, ORDER_MEDIA))
@@ -91,10 +87,8 @@ static int order_decode(const og_gate_staged *in, const char *plan_id, og_acme_i
     is->renew_at_us = json_integer_value(json_object_get(j, "renew_at_us"));
     is->ari = (int)json_integer_value(json_object_get(j, "ari"));
     is->ari_check_us = json_integer_value(json_object_get(j, "ari_check_us"));
-    if (!(b = BIO_new_mem_buf(is->res.chain_pem, -1)) ||
-        !(x = PEM_read_bio_X509(b, NULL, NULL, NULL)) || (len = i2d_X509(x, &is->der)) <= 0)
+    if (og_acme__leaf_der(is->res.chain_pem, &is->der, &is->der_len) < 0)
         goto cleanup;
-    is->der_len = (size_t)len;
     if ((error = og_certs_parse_der(&is->info, is->der, is->der_len)) < 0)
         goto cleanup;
     error = 0;
@@ -105,16 +99,7 @@ cleanup:
             og_crypto_wipe((void *)k, strlen(k));
     }
     json_decref(j);
-    BIO_free(b);
-    X509_free(x);
-    if (error < 0) {
-        char saved[1024];
-        int code = og_error_code();
-        og_strlcpy(saved, og_error_last(), sizeof(saved));
-        og_acme__issued_clear(is);
-        og_error_set(code ? code : error, "%s", saved);
-    }
-    return error;
+    return error < 0 ? og_acme__issued_discard(is, error) : error;
 }
 
 /* Order a renewal for plan p (network only). *replaces says whether `replaces` was sent;
@@ -143,6 +128,7 @@ static int renew_order(og_ctx *ctx, const char *tid, const og_acme_plan *p, og_a
 static int renew_exec(og_ctx *ctx, const char *tid, const char *plan_id,
                       const og_gate_staged *staged, json_t **result)
 {
+    int in_tx = 0;
     json_t *ev = NULL;
     og_acme_plan p;
     og_acme_issued is;
@@ -160,9 +146,10 @@ static int renew_exec(og_ctx *ctx, const char *tid, const char *plan_id,
     og_time_format(is.info.not_after_us, nna);
     if ((error = og_store_tx_begin(ctx->store)) < 0)
         goto cleanup;
+    in_tx = 1;
     if ((error = og_acme__record(ctx, tid, p.id, p.current[0] ? p.current : NULL, &is, cert_id)) <
         0)
-        goto rollback;
+        goto cleanup;
     /* deploy targets follow a renewal (the deploy module's "certs.renewed" handler), and the
      * event exists only if the renewal commits */
     if (p.fingerprint[0]) {
@@ -176,27 +163,25 @@ static int renew_exec(og_ctx *ctx, const char *tid, const char *plan_id,
         json_t *targets = og_acme__plan_targets(ctx, tid, p.id);
         if (!targets) {
             error = OG_ERROR;
-            goto rollback;
+            goto cleanup;
         }
         if (json_array_size(targets))
             json_object_set_new(ev, "targets", targets);
         else
             json_decref(targets);
         if ((error = og_event_emit(ctx, tid, "certs.renewed", ev, NULL)) < 0)
-            goto rollback;
+            goto cleanup;
     }
-    if ((error = og_store_tx_commit(ctx->store)) < 0)
-        goto rollback;
-    *result = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b}", "plan", p.id, "old_cert",
-                        p.current, "new_cert", cert_id, "old_serial", p.serial, "new_serial",
-                        is.info.serial, "old_not_after", p.current[0] ? ona : "", "new_not_after",
-                        nna, "fingerprint", is.info.fingerprint, "replaces", replaces);
-    json_object_set_new(*result, "old_fingerprint", json_string(p.fingerprint));
     error = 0;
-    goto cleanup;
-rollback:
-    og_store_tx_rollback(ctx->store);
 cleanup:
+    if (in_tx && (error = og_store_tx_end(ctx->store, error)) >= 0) {
+        *result =
+            json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b}", "plan", p.id, "old_cert",
+                      p.current, "new_cert", cert_id, "old_serial", p.serial, "new_serial",
+                      is.info.serial, "old_not_after", p.current[0] ? ona : "", "new_not_after",
+                      nna, "fingerprint", is.info.fingerprint, "replaces", replaces);
+        json_object_set_new(*result, "old_fingerprint", json_string(p.fingerprint));
+    }
     json_decref(ev);
     og_acme__plan_clear(&p);
     og_acme__issued_clear(&is);
@@ -288,17 +273,18 @@ static void note_failure(og_ctx *ctx, const char *tid, const char *plan_id, cons
 {
     og_stmt *st = NULL;
     char saved[1024];
-    int code = og_error_code();
+    int code = og_error_code(), error;
     json_t *payload = NULL;
     og_strlcpy(saved, msg, sizeof(saved));
     /* best effort: the renewal's own error is what the caller reports */
     if (og_store_tx_begin(ctx->store) < 0)
         goto done;
-    if (og_stmt_prepare(&st, ctx->store,
-                        "UPDATE acme_plans SET failures = failures + 1, last_error = ?,"
-                        " renew_at_us = ? + (CASE WHEN failures >= 5 THEN 86400000000 ELSE"
-                        " 3600000000 * (1 << failures) END) WHERE tenant_id = ? AND id = ?") < 0)
-        goto rollback;
+    error = og_stmt_prepare(&st, ctx->store,
+                            "UPDATE acme_plans SET failures = failures + 1, last_error = ?,"
+                            " renew_at_us = ? + (CASE WHEN failures >= 5 THEN 86400000000 ELSE"
+                            " 3600000000 * (1 << failures) END) WHERE tenant_id = ? AND id = ?");
+    if (error < 0)
+        goto end;
     /* a CA that said when to come back (rateLimited + Retry-After) is not asked earlier; the
      * backoff itself is 1 h at least, so only a longer Retry-After moves the time */
     int64_t now = og_time_now_us();
@@ -306,16 +292,13 @@ static void note_failure(og_ctx *ctx, const char *tid, const char *plan_id, cons
     og_stmt_bind_int(st, 2, hint > 3600 ? now + (hint - 3600) * 1000000 : now);
     og_stmt_bind_text(st, 3, tid);
     og_stmt_bind_text(st, 4, plan_id);
-    if (og_stmt_step(st) < 0)
-        goto rollback;
+    if ((error = og_stmt_step(st)) < 0)
+        goto end;
     /* the alert: notification channels get it through the event bus */
     payload = json_pack("{s:s, s:s}", "plan", plan_id, "error", saved);
-    if (og_event_emit(ctx, tid, "certs.renew.failed", payload, NULL) < 0 ||
-        og_store_tx_commit(ctx->store) < 0)
-        goto rollback;
-    goto done;
-rollback:
-    og_store_tx_rollback(ctx->store);
+    error = og_event_emit(ctx, tid, "certs.renew.failed", payload, NULL);
+end:
+    og_store_tx_end(ctx->store, error);
 done:
     og_stmt_free(st);
     json_decref(payload);

@@ -66,18 +66,12 @@ static int record(og_ctx *ctx, const og_event *ev, const char *fp, const current
                   "reason", reason);
     if ((error = og_store_tx_begin(ctx->store)) < 0)
         goto cleanup;
-    if ((seen = og_event_seen(ctx, "renew-on-expiry", ev->id)) < 0) {
+    if ((seen = og_event_seen(ctx, "renew-on-expiry", ev->id)) < 0)
         error = seen;
-        goto rollback;
-    }
-    if (!seen && (error = og_audit_log(ctx, ev->tenant_id, "certs", "certs.renew.trigger",
-                                       "acme_plan", c->plan, analysis)) < 0)
-        goto rollback;
-    if ((error = og_store_tx_commit(ctx->store)) < 0)
-        goto rollback;
-    goto cleanup;
-rollback:
-    og_store_tx_rollback(ctx->store);
+    else if (!seen)
+        error = og_audit_log(ctx, ev->tenant_id, "certs", "certs.renew.trigger", "acme_plan",
+                             c->plan, analysis);
+    error = og_store_tx_end(ctx->store, error);
 cleanup:
     json_decref(analysis);
     return error;

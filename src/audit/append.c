@@ -94,6 +94,43 @@ static int names_now(og_audit__appender *a, const og_actor *actor, const og_audi
     return rc < 0 ? rc : 0;
 }
 
+/* Insert the record r with its hash through the appender's prepared INSERT st. */
+static int row_insert(og_stmt *st, const og_audit__row *r, const char *hash)
+{
+    int error;
+    og_stmt_reset(st);
+    og_stmt_bind_text(st, 1, r->chain);
+    og_stmt_bind_int(st, 2, r->seq);
+    og_stmt_bind_text(st, 3, r->time);
+    og_stmt_bind_text(st, 4, r->actor);
+    og_stmt_bind_text(st, 5, r->token_id);
+    og_stmt_bind_text(st, 6, r->area);
+    og_stmt_bind_text(st, 7, r->action);
+    og_stmt_bind_text(st, 8, r->target_type);
+    og_stmt_bind_text(st, 9, r->target_id);
+    og_stmt_bind_text(st, 10, r->event_id);
+    og_stmt_bind_text(st, 11, r->analysis);
+    og_stmt_bind_text(st, 12, r->gate_level);
+    og_stmt_bind_text(st, 13, r->gate_decision);
+    og_stmt_bind_text(st, 14, r->gate_decided_by);
+    og_stmt_bind_text(st, 15, r->gate_decided_at);
+    og_stmt_bind_text(st, 16, r->outcome);
+    og_stmt_bind_text(st, 17, r->detail);
+    if (r->rollback_of)
+        og_stmt_bind_int(st, 18, r->rollback_of);
+    else
+        og_stmt_bind_null(st, 18);
+    og_stmt_bind_text(st, 19, r->prev_hash);
+    og_stmt_bind_text(st, 20, hash);
+    og_stmt_bind_text(st, 21, r->tenant_name);
+    og_stmt_bind_text(st, 22, r->actor_id);
+    og_stmt_bind_text(st, 23, r->target_name);
+    if ((error = og_stmt_step(st)) < 0)
+        return og_error_wrap("appending to audit chain '%s'", r->chain);
+    og_stmt_reset(st);
+    return 0;
+}
+
 int og_audit__append(og_audit__appender *a, const og_actor *actor, const char *event_id,
                      const og_audit_rec *rec, int64_t *out_seq)
 {
@@ -159,39 +196,8 @@ int og_audit__append(og_audit__appender *a, const og_actor *actor, const char *e
     if ((error = og_audit__row_hash(&a->scratch, &r, hash)) < 0)
         goto cleanup;
 
-    og_stmt *st = a->ins;
-    og_stmt_reset(st);
-    og_stmt_bind_text(st, 1, r.chain);
-    og_stmt_bind_int(st, 2, r.seq);
-    og_stmt_bind_text(st, 3, r.time);
-    og_stmt_bind_text(st, 4, r.actor);
-    og_stmt_bind_text(st, 5, r.token_id);
-    og_stmt_bind_text(st, 6, r.area);
-    og_stmt_bind_text(st, 7, r.action);
-    og_stmt_bind_text(st, 8, r.target_type);
-    og_stmt_bind_text(st, 9, r.target_id);
-    og_stmt_bind_text(st, 10, r.event_id);
-    og_stmt_bind_text(st, 11, r.analysis);
-    og_stmt_bind_text(st, 12, r.gate_level);
-    og_stmt_bind_text(st, 13, r.gate_decision);
-    og_stmt_bind_text(st, 14, r.gate_decided_by);
-    og_stmt_bind_text(st, 15, r.gate_decided_at);
-    og_stmt_bind_text(st, 16, r.outcome);
-    og_stmt_bind_text(st, 17, r.detail);
-    if (r.rollback_of)
-        og_stmt_bind_int(st, 18, r.rollback_of);
-    else
-        og_stmt_bind_null(st, 18);
-    og_stmt_bind_text(st, 19, r.prev_hash);
-    og_stmt_bind_text(st, 20, hash);
-    og_stmt_bind_text(st, 21, r.tenant_name);
-    og_stmt_bind_text(st, 22, r.actor_id);
-    og_stmt_bind_text(st, 23, r.target_name);
-    if ((error = og_stmt_step(st)) < 0) {
-        og_error_wrap("appending to audit chain '%s'", r.chain);
+    if ((error = row_insert(a->ins, &r, hash)) < 0)
         goto cleanup;
-    }
-    og_stmt_reset(st);
     if (out_seq)
         *out_seq = seq;
     if (og_streq(r.chain, OG_AUDIT_PLATFORM_CHAIN) && og_streq(rec->action, "tenant.create") &&

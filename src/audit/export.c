@@ -442,33 +442,19 @@ static json_t *observation(const og_audit__row *r, const char *hash, const char 
     return o;
 }
 
-/* The document around the observations: metadata with one party per actor, the result, and the
- * signed checkpoint covering the export in back-matter. */
-static int oscal_frame(og_store *s, const char *chain, const char *tenant_name, const char *since,
-                       const char *until, json_t *cp, int64_t count, const char *first,
-                       const char *last, const char *cp_uuid, json_t **out)
+/* The parties of the export into parties: the client whose chain it is (not on the platform
+ * chain), then each actor of a record in [since, until) (at most EXPORT_MAX_PARTIES). */
+static int oscal_parties(og_store *s, const char *chain, const char *tenant_name, const char *since,
+                         const char *until, json_t *parties)
 {
-    int error = -1;
     og_stmt *st = NULL;
-    json_t *parties = json_array(), *doc = NULL, *meta_props = json_array();
-    json_t *result_props = json_array(), *resources = json_array();
-    char now[OG_TIME_LEN], doc_uuid[OG_ID_LEN], res_uuid[OG_ID_LEN], ap_uuid[OG_ID_LEN];
-    char href[64], label[400], title[512], rtitle[512];
-    int nparties = 0;
-    int platform = og_streq(chain, OG_AUDIT_PLATFORM_CHAIN);
-    og_time_format(og_time_now_us(), now);
-    og_id_new(doc_uuid);
-    og_id_new(res_uuid);
-    og_id_new(ap_uuid);
+    int error, nparties = 0;
     if ((error = og_stmt_prepare(&st, s,
                                  "SELECT DISTINCT actor, actor_id FROM audit_record WHERE"
                                  " chain = ? AND time >= ? AND time < ? ORDER BY actor,"
                                  " actor_id")) < 0)
-        goto cleanup;
-    og_audit__chain_label(chain, tenant_name, label, sizeof(label));
-    snprintf(title, sizeof(title), "opsgate audit trail export: %s", label);
-    snprintf(rtitle, sizeof(rtitle), "Audit records of %s", label);
-    if (!platform) {
+        return error;
+    if (!og_streq(chain, OG_AUDIT_PLATFORM_CHAIN)) {
         /* the client whose chain this is, as a party of its own */
         char key[128], tuuid[OG_ID_LEN];
         json_t *tprops = json_array();
@@ -487,15 +473,14 @@ static int oscal_frame(og_store *s, const char *chain, const char *tenant_name, 
     while ((error = og_stmt_step(st)) == OG_ROW) {
         char puuid[OG_ID_LEN];
         const char *actor = og_stmt_col_text(st, 0), *actor_id = og_stmt_col_text(st, 1);
-        char *name = oscal_str(actor);
         if (++nparties > EXPORT_MAX_PARTIES) {
-            free(name);
             error = og_error_set(OG_ETOOBIG,
                                  "export names more than %d actors: narrow it with a "
                                  "since/until time range",
                                  EXPORT_MAX_PARTIES);
-            goto cleanup;
+            break;
         }
+        char *name = oscal_str(actor);
         party_uuid(actor, actor_id, puuid);
         json_t *party = json_pack("{s:s,s:s,s:s}", "uuid", puuid, "type",
                                   strncmp(actor, "system:", 7) == 0 ? "organization" : "person",
@@ -507,7 +492,61 @@ static int oscal_frame(og_store *s, const char *chain, const char *tenant_name, 
         json_array_append_new(parties, party);
         free(name);
     }
-    if (error < 0)
+    og_stmt_free(st);
+    return error < 0 ? error : 0;
+}
+
+/* The signed checkpoint cp as a back-matter resource (cp_uuid) of resources, and its fields as
+ * props of the result (result_props). */
+static void checkpoint_resource(json_t *cp, const char *cp_uuid, json_t *result_props,
+                                json_t *resources)
+{
+    char *cp_text = json_dumps(cp, JSON_COMPACT | JSON_SORT_KEYS);
+    char *b64 = cp_text ? og_base64_encode((const uint8_t *)cp_text, strlen(cp_text)) : NULL;
+    char size[24];
+    json_t *cprops = json_array();
+    snprintf(size, sizeof(size), "%lld",
+             (long long)json_integer_value(json_object_get(cp, "tree_size")));
+    add_prop(cprops, "checkpoint-chain", json_string_value(json_object_get(cp, "chain")));
+    add_prop(cprops, "checkpoint-tree-size", size);
+    add_prop(cprops, "checkpoint-root-hash", json_string_value(json_object_get(cp, "root_hash")));
+    add_prop(cprops, "checkpoint-time", json_string_value(json_object_get(cp, "time")));
+    add_prop(cprops, "checkpoint-key-id", json_string_value(json_object_get(cp, "key_id")));
+    add_prop(cprops, "checkpoint-signature", json_string_value(json_object_get(cp, "signature")));
+    json_array_extend(result_props, cprops);
+    json_array_append_new(
+        resources,
+        json_pack("{s:s,s:s,s:s,s:o,s:{s:s,s:s,s:s}}", "uuid", cp_uuid, "title",
+                  "Signed audit checkpoint", "description",
+                  "Ed25519-signed checkpoint (chain, tree size, RFC 9162 Merkle root, time) "
+                  "covering the records of this export; verify with opsgate audit pubkey and "
+                  "opsgate audit verify-proof.",
+                  "props", cprops, "base64", "filename", "checkpoint.json", "media-type",
+                  "application/json", "value", b64 ? b64 : ""));
+    free(cp_text);
+    free(b64);
+}
+
+/* The document around the observations: metadata with one party per actor, the result, and the
+ * signed checkpoint covering the export in back-matter. */
+static int oscal_frame(og_store *s, const char *chain, const char *tenant_name, const char *since,
+                       const char *until, json_t *cp, int64_t count, const char *first,
+                       const char *last, const char *cp_uuid, json_t **out)
+{
+    int error = -1;
+    json_t *parties = json_array(), *doc = NULL, *meta_props = json_array();
+    json_t *result_props = json_array(), *resources = json_array();
+    char now[OG_TIME_LEN], doc_uuid[OG_ID_LEN], res_uuid[OG_ID_LEN], ap_uuid[OG_ID_LEN];
+    char href[64], label[400], title[512], rtitle[512];
+    int platform = og_streq(chain, OG_AUDIT_PLATFORM_CHAIN);
+    og_time_format(og_time_now_us(), now);
+    og_id_new(doc_uuid);
+    og_id_new(res_uuid);
+    og_id_new(ap_uuid);
+    og_audit__chain_label(chain, tenant_name, label, sizeof(label));
+    snprintf(title, sizeof(title), "opsgate audit trail export: %s", label);
+    snprintf(rtitle, sizeof(rtitle), "Audit records of %s", label);
+    if ((error = oscal_parties(s, chain, tenant_name, since, until, parties)) < 0)
         goto cleanup;
     add_prop(meta_props, "chain", chain);
     add_prop(meta_props, "tenant-id", platform ? NULL : chain);
@@ -524,34 +563,8 @@ static int oscal_frame(og_store *s, const char *chain, const char *tenant_name, 
                              "opsgate continuous audit trail", "description",
                              "There is no separate assessment plan: the observations are "
                              "opsgate's tamper-evident audit records, exported as recorded."));
-    if (cp) {
-        char *cp_text = json_dumps(cp, JSON_COMPACT | JSON_SORT_KEYS);
-        char *b64 = cp_text ? og_base64_encode((const uint8_t *)cp_text, strlen(cp_text)) : NULL;
-        char size[24];
-        json_t *cprops = json_array();
-        snprintf(size, sizeof(size), "%lld",
-                 (long long)json_integer_value(json_object_get(cp, "tree_size")));
-        add_prop(cprops, "checkpoint-chain", json_string_value(json_object_get(cp, "chain")));
-        add_prop(cprops, "checkpoint-tree-size", size);
-        add_prop(cprops, "checkpoint-root-hash",
-                 json_string_value(json_object_get(cp, "root_hash")));
-        add_prop(cprops, "checkpoint-time", json_string_value(json_object_get(cp, "time")));
-        add_prop(cprops, "checkpoint-key-id", json_string_value(json_object_get(cp, "key_id")));
-        add_prop(cprops, "checkpoint-signature",
-                 json_string_value(json_object_get(cp, "signature")));
-        json_array_extend(result_props, cprops);
-        json_array_append_new(
-            resources,
-            json_pack("{s:s,s:s,s:s,s:o,s:{s:s,s:s,s:s}}", "uuid", cp_uuid, "title",
-                      "Signed audit checkpoint", "description",
-                      "Ed25519-signed checkpoint (chain, tree size, RFC 9162 Merkle root, time) "
-                      "covering the records of this export; verify with opsgate audit pubkey and "
-                      "opsgate audit verify-proof.",
-                      "props", cprops, "base64", "filename", "checkpoint.json", "media-type",
-                      "application/json", "value", b64 ? b64 : ""));
-        free(cp_text);
-        free(b64);
-    }
+    if (cp)
+        checkpoint_resource(cp, cp_uuid, result_props, resources);
     snprintf(href, sizeof(href), "#%s", ap_uuid);
     doc = json_pack(
         "{s:{s:s,s:{s:s,s:s,s:s,s:s,s:o},s:{s:s},s:[{s:s,s:s,s:s,s:s,s:{s:[{s:{}}]}}],"
@@ -581,7 +594,6 @@ static int oscal_frame(og_store *s, const char *chain, const char *tenant_name, 
     *out = doc;
     error = 0;
 cleanup:
-    og_stmt_free(st);
     json_decref(parties);
     json_decref(meta_props);
     json_decref(result_props);
@@ -612,6 +624,48 @@ static int export_range(og_store *s, const char *chain, const char *since, const
     return error < 0 ? error : 0;
 }
 
+typedef enum { F_OSCAL, F_JSONL, F_CSV } export_format;
+
+/* The record at st's row, the n-th of the export (from 0), appended to buf in format f: a CSV
+ * row, a JSON line (canonical, with its hash and resolved names) or an OSCAL observation
+ * (comma-separated; cp_href names the checkpoint resource, NULL when none). */
+static int export_row(og_buf *buf, export_format f, reader_names *names, og_stmt *st,
+                      const char *cp_href, int64_t n)
+{
+    int error;
+    og_audit__row r;
+    rec_names nm;
+    const char *hash = og_audit__row_from_stmt(&r, st);
+    names_of(names, &r, &nm);
+    if (f == F_CSV) {
+        error = csv_row(buf, &r, hash, &nm);
+    } else {
+        json_t *j =
+            f == F_OSCAL ? observation(&r, hash, cp_href, &nm) : og_audit__row_json(&r, hash);
+        json_t *res = f == F_JSONL && j ? resolved_json(&nm) : NULL;
+        if (res)
+            json_object_set_new(j, "resolved", res);
+        if (!j) {
+            error =
+                og_error_set(OG_ECORRUPT, "audit record %lld cannot be exported", (long long)r.seq);
+        } else if (f == F_JSONL) {
+            /* each line is the record's canonical JSON with its hash */
+            if ((error = og_audit__jcs(buf, j)) == 0)
+                error = og_buf_append(buf, "\n", 1);
+        } else {
+            char *text = json_dumps(j, JSON_COMPACT);
+            error = text ? 0 : og_error_set(OG_ERROR, "out of memory");
+            if (error == 0 && n > 0)
+                error = og_buf_append(buf, ",", 1);
+            if (error == 0)
+                error = og_buf_puts(buf, text);
+            free(text);
+        }
+        json_decref(j);
+    }
+    return error;
+}
+
 int og_audit_export(og_ctx *ctx, const char *tenant_id, const char *format, const char *since,
                     const char *until, og_audit_sink sink, void *arg)
 {
@@ -626,7 +680,7 @@ int og_audit_export(og_ctx *ctx, const char *tenant_id, const char *format, cons
     int64_t count = 0, n = 0;
     exporter x = {sink, arg, {0}, 0};
     reader_names *names = NULL;
-    enum { F_OSCAL, F_JSONL, F_CSV } f;
+    export_format f;
     og_buf_init(&x.buf, OG_AUDIT_RECORD_CAP * 2);
     if (og_streq(format, "oscal")) {
         f = F_OSCAL;
@@ -695,36 +749,7 @@ int og_audit_export(og_ctx *ctx, const char *tenant_id, const char *format, cons
     og_stmt_bind_text(st, 2, since_s);
     og_stmt_bind_text(st, 3, until_s);
     while ((error = og_stmt_step(st)) == OG_ROW) {
-        og_audit__row r;
-        rec_names nm;
-        const char *hash = og_audit__row_from_stmt(&r, st);
-        names_of(names, &r, &nm);
-        if (f == F_CSV) {
-            error = csv_row(&x.buf, &r, hash, &nm);
-        } else {
-            json_t *j = f == F_OSCAL ? observation(&r, hash, cp ? cp_href : NULL, &nm)
-                                     : og_audit__row_json(&r, hash);
-            json_t *res = f == F_JSONL && j ? resolved_json(&nm) : NULL;
-            if (res)
-                json_object_set_new(j, "resolved", res);
-            if (!j) {
-                error = og_error_set(OG_ECORRUPT, "audit record %lld cannot be exported",
-                                     (long long)r.seq);
-            } else if (f == F_JSONL) {
-                /* each line is the record's canonical JSON with its hash */
-                if ((error = og_audit__jcs(&x.buf, j)) == 0)
-                    error = og_buf_append(&x.buf, "\n", 1);
-            } else {
-                char *text = json_dumps(j, JSON_COMPACT);
-                error = text ? 0 : og_error_set(OG_ERROR, "out of memory");
-                if (error == 0 && n > 0)
-                    error = og_buf_append(&x.buf, ",", 1);
-                if (error == 0)
-                    error = og_buf_puts(&x.buf, text);
-                free(text);
-            }
-            json_decref(j);
-        }
+        error = export_row(&x.buf, f, names, st, cp ? cp_href : NULL, n);
         if (error < 0 || (error = emit_buf(&x)) < 0)
             goto rollback;
         n++;

@@ -76,6 +76,17 @@ static uint64_t split_point(uint64_t n)
     return k;
 }
 
+/* Append the hash of the subtree D[begin:end] to proof (at *n). */
+static int push(og_merkle_subtree_fn fn, void *arg, uint64_t begin, uint64_t end,
+                uint8_t proof[OG_MERKLE_MAX_PROOF][32], size_t *n)
+{
+    int rc = fn(arg, begin, end, proof[*n]);
+    if (rc < 0)
+        return rc;
+    (*n)++;
+    return 0;
+}
+
 /* PATH(m, D[begin:end]) of RFC 9162 2.1.3.1, written leaf-first into proof. */
 static int inclusion_path(og_merkle_subtree_fn fn, void *arg, uint64_t m, uint64_t begin,
                           uint64_t end, uint8_t proof[OG_MERKLE_MAX_PROOF][32], size_t *n)
@@ -85,19 +96,13 @@ static int inclusion_path(og_merkle_subtree_fn fn, void *arg, uint64_t m, uint64
     if (size <= 1)
         return 0;
     uint64_t k = split_point(size);
-    if (m < k) {
-        if ((rc = inclusion_path(fn, arg, m, begin, begin + k, proof, n)) < 0)
-            return rc;
-        rc = fn(arg, begin + k, end, proof[*n]);
-    } else {
-        if ((rc = inclusion_path(fn, arg, m - k, begin + k, end, proof, n)) < 0)
-            return rc;
-        rc = fn(arg, begin, begin + k, proof[*n]);
-    }
-    if (rc < 0)
-        return rc;
-    (*n)++;
-    return 0;
+    if (m < k)
+        return (rc = inclusion_path(fn, arg, m, begin, begin + k, proof, n)) < 0
+                   ? rc
+                   : push(fn, arg, begin + k, end, proof, n);
+    return (rc = inclusion_path(fn, arg, m - k, begin + k, end, proof, n)) < 0
+               ? rc
+               : push(fn, arg, begin, begin + k, proof, n);
 }
 
 int og_audit_merkle_inclusion_proof(og_merkle_subtree_fn fn, void *arg, uint64_t index,
@@ -117,28 +122,16 @@ static int consistency_sub(og_merkle_subtree_fn fn, void *arg, uint64_t m, uint6
 {
     int rc;
     uint64_t size = end - begin;
-    if (m == size) {
-        if (b)
-            return 0;
-        if ((rc = fn(arg, begin, end, proof[*n])) < 0)
-            return rc;
-        (*n)++;
-        return 0;
-    }
+    if (m == size)
+        return b ? 0 : push(fn, arg, begin, end, proof, n);
     uint64_t k = split_point(size);
-    if (m <= k) {
-        if ((rc = consistency_sub(fn, arg, m, begin, begin + k, b, proof, n)) < 0)
-            return rc;
-        rc = fn(arg, begin + k, end, proof[*n]);
-    } else {
-        if ((rc = consistency_sub(fn, arg, m - k, begin + k, end, 0, proof, n)) < 0)
-            return rc;
-        rc = fn(arg, begin, begin + k, proof[*n]);
-    }
-    if (rc < 0)
-        return rc;
-    (*n)++;
-    return 0;
+    if (m <= k)
+        return (rc = consistency_sub(fn, arg, m, begin, begin + k, b, proof, n)) < 0
+                   ? rc
+                   : push(fn, arg, begin + k, end, proof, n);
+    return (rc = consistency_sub(fn, arg, m - k, begin + k, end, 0, proof, n)) < 0
+               ? rc
+               : push(fn, arg, begin, begin + k, proof, n);
 }
 
 int og_audit_merkle_consistency_proof(og_merkle_subtree_fn fn, void *arg, uint64_t size1,

@@ -144,55 +144,41 @@ static int get_int(const json_t *o, const char *key, int64_t min, int64_t *out, 
     return 0;
 }
 
-int og_audit_proof_verify(const json_t *proof, const uint8_t pub[32])
+/* The audit path of the proof document: at most OG_MERKLE_MAX_PROOF hex hashes. */
+static int path_parse(const json_t *proof, uint8_t path[OG_MERKLE_MAX_PROOF][32], size_t *npath)
 {
-    int error = -1;
-    uint8_t record_hash[32], root[32], leaf[32], path[OG_MERKLE_MAX_PROOF][32], sig[64];
-    uint8_t *sigraw = NULL;
-    size_t siglen = 0, npath;
-    int64_t seq, leaf_index, size, cp_size;
-    char key_id[OG_AUDIT_KEY_ID_LEN];
-    og_buf buf = {0};
-    const json_t *cp, *arr, *record;
-    const char *chain, *cp_chain, *cp_time, *cp_key, *cp_sig, *cp_root;
-    og_buf_init(&buf, OG_AUDIT_RECORD_CAP);
-
-    if (!json_is_object(proof) ||
-        !og_streq(json_string_value(json_object_get(proof, "format")), PROOF_FORMAT)) {
-        error = og_error_set(OG_EINVAL, "not an opsgate audit proof (format is not '%s')",
-                             PROOF_FORMAT);
-        goto cleanup;
-    }
-    if (!(chain = json_string_value(json_object_get(proof, "chain")))) {
-        error = og_error_set(OG_EINVAL, "proof: missing string field 'chain'");
-        goto cleanup;
-    }
-    if ((error = get_int(proof, "seq", 1, &seq, "proof")) < 0 ||
-        (error = get_int(proof, "leaf_index", 0, &leaf_index, "proof")) < 0 ||
-        (error = get_int(proof, "tree_size", 1, &size, "proof")) < 0 ||
-        (error = get_hex32(proof, "record_hash", record_hash, "proof")) < 0 ||
-        (error = get_hex32(proof, "root_hash", root, "proof")) < 0)
-        goto cleanup;
-    arr = json_object_get(proof, "proof");
-    if (!json_is_array(arr) || json_array_size(arr) > OG_MERKLE_MAX_PROOF) {
-        error = og_error_set(OG_EINVAL,
-                             "proof: field 'proof' must be an array of at most %d "
-                             "hashes",
-                             OG_MERKLE_MAX_PROOF);
-        goto cleanup;
-    }
-    npath = json_array_size(arr);
-    for (size_t i = 0; i < npath; i++) {
+    const json_t *arr = json_object_get(proof, "proof");
+    if (!json_is_array(arr) || json_array_size(arr) > OG_MERKLE_MAX_PROOF)
+        return og_error_set(OG_EINVAL,
+                            "proof: field 'proof' must be an array of at most %d "
+                            "hashes",
+                            OG_MERKLE_MAX_PROOF);
+    *npath = json_array_size(arr);
+    for (size_t i = 0; i < *npath; i++) {
         const char *s = json_string_value(json_array_get(arr, i));
-        if (!s || strlen(s) != 64 || og_hex_decode(s, path[i], 32) != 32) {
-            error = og_error_set(OG_EINVAL,
-                                 "proof: hash %zu of the audit path is not 64 hex "
-                                 "digits",
-                                 i);
-            goto cleanup;
-        }
+        if (!s || strlen(s) != 64 || og_hex_decode(s, path[i], 32) != 32)
+            return og_error_set(OG_EINVAL,
+                                "proof: hash %zu of the audit path is not 64 hex "
+                                "digits",
+                                i);
     }
-    cp = json_object_get(proof, "checkpoint");
+    return 0;
+}
+
+/* The proof's checkpoint: well formed (OG_EINVAL), then signed by pub and for the proof's chain,
+ * size and root (OG_ECORRUPT: evidence of tampering). */
+static int checkpoint_verify(const json_t *proof, const uint8_t pub[32], const char *chain,
+                             int64_t size, const uint8_t root[32])
+{
+    const json_t *cp = json_object_get(proof, "checkpoint");
+    const char *cp_chain, *cp_time, *cp_key, *cp_sig, *cp_root;
+    char key_id[OG_AUDIT_KEY_ID_LEN], root_hex[OG_AUDIT_HASH_HEX];
+    uint8_t sig[64], *sigraw = NULL;
+    size_t siglen = 0;
+    int64_t cp_size;
+    og_buf buf;
+    int error;
+    og_buf_init(&buf, OG_AUDIT_RECORD_CAP);
     if (!json_is_object(cp)) {
         error = og_error_set(OG_EINVAL, "proof: missing object 'checkpoint'");
         goto cleanup;
@@ -237,58 +223,77 @@ int og_audit_proof_verify(const json_t *proof, const uint8_t pub[32])
                              chain, (long long)size, cp_chain, (long long)cp_size);
         goto cleanup;
     }
-    {
-        char root_hex[OG_AUDIT_HASH_HEX];
-        og_hex_encode(root, 32, root_hex);
-        if (!og_streq(root_hex, cp_root)) {
-            error = og_error_set(OG_ECORRUPT, "the proof's root is not the checkpoint's root");
-            goto cleanup;
-        }
-    }
-    if (leaf_index != seq - 1) {
-        error = og_error_set(OG_ECORRUPT, "leaf index %lld does not belong to seq %lld",
-                             (long long)leaf_index, (long long)seq);
-        goto cleanup;
-    }
-    record = json_object_get(proof, "record");
-    if (record) {
-        json_t *copy = NULL;
-        uint8_t h[32];
-        if (!json_is_object(record)) {
-            error = og_error_set(OG_EINVAL, "proof: 'record' must be an object");
-            goto cleanup;
-        }
-        if (!og_streq(json_string_value(json_object_get(record, "chain")), chain) ||
-            json_integer_value(json_object_get(record, "seq")) != seq) {
-            error = og_error_set(OG_ECORRUPT, "the record is not seq %lld of chain '%s'",
-                                 (long long)seq, chain);
-            goto cleanup;
-        }
-        copy = json_deep_copy(record);
-        if (!copy) {
-            error = og_error_set(OG_ERROR, "out of memory");
-            goto cleanup;
-        }
-        json_object_del(copy, "hash");
-        og_buf_reset(&buf);
-        error = og_audit__jcs(&buf, copy);
-        json_decref(copy);
-        if (error < 0)
-            goto cleanup;
-        og_crypto_sha256(buf.data, buf.len, h);
-        if (memcmp(h, record_hash, 32) != 0) {
-            error = og_error_set(OG_ECORRUPT, "the record's content does not hash to record_hash:"
-                                              " it was changed");
-            goto cleanup;
-        }
-    }
-    og_audit_merkle_leaf(record_hash, 32, leaf);
-    if ((error = og_audit_merkle_verify_inclusion((uint64_t)leaf_index, (uint64_t)size, leaf, 32,
-                                                  (const uint8_t(*)[32])path, npath, root, 32)) < 0)
-        goto cleanup;
-    error = 0;
+    og_hex_encode(root, 32, root_hex);
+    if (!og_streq(root_hex, cp_root))
+        error = og_error_set(OG_ECORRUPT, "the proof's root is not the checkpoint's root");
 cleanup:
     free(sigraw);
     og_buf_free(&buf);
     return error;
+}
+
+/* The record the proof carries (optional): seq of chain, and its content hashes to
+ * record_hash. */
+static int record_verify(const json_t *record, const char *chain, int64_t seq,
+                         const uint8_t record_hash[32])
+{
+    json_t *copy = NULL;
+    uint8_t h[32];
+    og_buf buf;
+    int error;
+    if (!record)
+        return 0;
+    if (!json_is_object(record))
+        return og_error_set(OG_EINVAL, "proof: 'record' must be an object");
+    if (!og_streq(json_string_value(json_object_get(record, "chain")), chain) ||
+        json_integer_value(json_object_get(record, "seq")) != seq)
+        return og_error_set(OG_ECORRUPT, "the record is not seq %lld of chain '%s'", (long long)seq,
+                            chain);
+    if (!(copy = json_deep_copy(record)))
+        return og_error_set(OG_ERROR, "out of memory");
+    json_object_del(copy, "hash");
+    og_buf_init(&buf, OG_AUDIT_RECORD_CAP);
+    error = og_audit__jcs(&buf, copy);
+    json_decref(copy);
+    if (error == 0) {
+        og_crypto_sha256(buf.data, buf.len, h);
+        if (memcmp(h, record_hash, 32) != 0)
+            error = og_error_set(OG_ECORRUPT, "the record's content does not hash to record_hash:"
+                                              " it was changed");
+    }
+    og_buf_free(&buf);
+    return error;
+}
+
+int og_audit_proof_verify(const json_t *proof, const uint8_t pub[32])
+{
+    int error;
+    uint8_t record_hash[32], root[32], leaf[32], path[OG_MERKLE_MAX_PROOF][32];
+    size_t npath = 0;
+    int64_t seq, leaf_index, size;
+    const char *chain;
+    if (!json_is_object(proof) ||
+        !og_streq(json_string_value(json_object_get(proof, "format")), PROOF_FORMAT))
+        return og_error_set(OG_EINVAL, "not an opsgate audit proof (format is not '%s')",
+                            PROOF_FORMAT);
+    if (!(chain = json_string_value(json_object_get(proof, "chain"))))
+        return og_error_set(OG_EINVAL, "proof: missing string field 'chain'");
+    if ((error = get_int(proof, "seq", 1, &seq, "proof")) < 0 ||
+        (error = get_int(proof, "leaf_index", 0, &leaf_index, "proof")) < 0 ||
+        (error = get_int(proof, "tree_size", 1, &size, "proof")) < 0 ||
+        (error = get_hex32(proof, "record_hash", record_hash, "proof")) < 0 ||
+        (error = get_hex32(proof, "root_hash", root, "proof")) < 0 ||
+        (error = path_parse(proof, path, &npath)) < 0 ||
+        (error = checkpoint_verify(proof, pub, chain, size, root)) < 0)
+        return error;
+    if (leaf_index != seq - 1)
+        return og_error_set(OG_ECORRUPT, "leaf index %lld does not belong to seq %lld",
+                            (long long)leaf_index, (long long)seq);
+    if ((error = record_verify(json_object_get(proof, "record"), chain, seq, record_hash)) < 0)
+        return error;
+    og_audit_merkle_leaf(record_hash, 32, leaf);
+    if ((error = og_audit_merkle_verify_inclusion((uint64_t)leaf_index, (uint64_t)size, leaf, 32,
+                                                  (const uint8_t(*)[32])path, npath, root, 32)) < 0)
+        return error;
+    return 0;
 }

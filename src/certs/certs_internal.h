@@ -3,6 +3,7 @@
 #ifndef OPSGATE_CERTS_INTERNAL_H
 #define OPSGATE_CERTS_INTERNAL_H
 
+#include <openssl/pkcs12.h>
 #include <openssl/x509.h>
 
 #include "opsgate/certs.h"
@@ -70,6 +71,11 @@ int og_certs__resolve_id(og_ctx *ctx, const char *tenant_id, const char *id, cha
 /* Resolve the tenant for an operation needing perm; OG_ENOTFOUND for other tenants' actors. */
 int og_certs__tenant(og_ctx *ctx, const char *tenant, og_perm perm, og_tenant *out);
 
+/* Open a PKCS#12 bundle (files.c): without a password (empty or absent), then with `password`.
+ * 1 when it opened, 0 when not. */
+int og_certs__p12_open(PKCS12 *p12, const char *password, EVP_PKEY **pk, X509 **cert,
+                       STACK_OF(X509) * *ca);
+
 /* Certificates and sightings gathered by a scan, written in one transaction. Unique certificates
  * are kept once (by fingerprint), so memory grows with distinct certificates and endpoints found,
  * not with bytes served. */
@@ -91,6 +97,9 @@ size_t og_certs__batch_ncerts(const og_certs_batch *b);
 int og_certs__batch_write(og_ctx *ctx, const char *tenant_id, og_certs_batch *b, int64_t now_us,
                           uint64_t *certs_new);
 /* Load the tenant's CA certificates as chain helpers of t (at most 10000). */
+/* End a scan's transaction (og_store_tx_end with error); once it committed, raise the tenant's
+ * expiry alerts in a transaction of their own. Returns error or the first failure. */
+int og_certs__scan_end(og_ctx *ctx, const char *tenant_id, int error);
 int og_certs__trust_load_inventory(og_ctx *ctx, const char *tenant_id, og_certs_trust *t);
 /* Trust from a tenant's policy: the system store, plus or instead of its CA bundle. */
 int og_certs__trust_from_policy(og_certs_trust **out, const og_certs_policy *p);

@@ -117,6 +117,36 @@ static int record_alert(og_stmt *ins, const char *tenant_id, const char *fp, int
     return rc < 0 ? rc : 0;
 }
 
+/* The event payload of the alert for the certificate at sel's row (fingerprint, subject,
+ * not_after_us, info) with left_us to go: the thresholds crossed (list, stolen), where it was
+ * seen, its names and its renewal plan. New reference in *out. */
+static int alert_payload(og_store *s, const char *tenant_id, og_stmt *sel, int64_t left_us,
+                         int threshold, json_t *list, json_t **out)
+{
+    const char *fp = og_stmt_col_text(sel, 0);
+    char dl[OG_TIME_LEN], plan[OG_ID_LEN];
+    json_t *locs = NULL, *payload = NULL;
+    int error;
+    if ((error = locations_of(s, tenant_id, fp, &locs)) < 0) {
+        json_decref(list);
+        return error;
+    }
+    og_time_format(og_stmt_col_int(sel, 2), dl);
+    payload = json_pack("{s:s, s:s, s:s, s:I, s:i, s:o, s:o}", "fingerprint", fp, "subject",
+                        og_stmt_col_text(sel, 1), "not_after", dl, "days_left",
+                        (json_int_t)og_certs__days_left(left_us), "threshold_days", threshold,
+                        "crossed", list, "locations", locs);
+    if ((error = renewal_plan_of(s, tenant_id, fp, plan)) < 0) {
+        json_decref(payload);
+        return error;
+    }
+    json_object_set_new(payload, "names", names_of(og_stmt_col_text(sel, 3)));
+    if (plan[0])
+        json_object_set_new(payload, "renewal_plan", json_string(plan));
+    *out = payload;
+    return 0;
+}
+
 /* One tenant, in its own transaction (nested if the caller has one). */
 static int expiry_tenant(og_ctx *ctx, const char *tenant_id, int *raised)
 {
@@ -176,27 +206,10 @@ static int expiry_tenant(og_ctx *ctx, const char *tenant_id, int *raised)
                 tightest = pol.thresholds[i];
                 json_array_append_new(list, json_integer(pol.thresholds[i]));
             }
-        char dl[OG_TIME_LEN];
-        json_t *locs = NULL;
-        if ((error = locations_of(ctx->store, tenant_id, fp, &locs)) < 0) {
-            json_decref(list);
+        json_t *payload = NULL;
+        if ((error = alert_payload(ctx->store, tenant_id, sel, na - now, expired ? 0 : tightest,
+                                   list, &payload)) < 0)
             goto cleanup;
-        }
-        og_time_format(na, dl);
-        int64_t left = na - now;
-        json_t *payload =
-            json_pack("{s:s, s:s, s:s, s:I, s:i, s:o, s:o}", "fingerprint", fp, "subject",
-                      og_stmt_col_text(sel, 1), "not_after", dl, "days_left",
-                      (json_int_t)og_certs__days_left(left), "threshold_days",
-                      expired ? 0 : tightest, "crossed", list, "locations", locs);
-        char plan[OG_ID_LEN];
-        if ((error = renewal_plan_of(ctx->store, tenant_id, fp, plan)) < 0) {
-            json_decref(payload);
-            goto cleanup;
-        }
-        json_object_set_new(payload, "names", names_of(og_stmt_col_text(sel, 3)));
-        if (plan[0])
-            json_object_set_new(payload, "renewal_plan", json_string(plan));
         char ev[OG_ID_LEN];
         error = og_event_emit(ctx, tenant_id, expired ? "certs.expired" : "certs.expiring", payload,
                               ev);
@@ -227,14 +240,10 @@ static int expiry_tenant(og_ctx *ctx, const char *tenant_id, int *raised)
         if (error < 0)
             goto cleanup;
     }
-    if ((error = og_store_tx_commit(ctx->store)) < 0)
-        goto cleanup;
-    if (raised)
-        *raised += n;
     error = 0;
 cleanup:
-    if (error < 0)
-        og_store_tx_rollback(ctx->store);
+    if ((error = og_store_tx_end(ctx->store, error)) >= 0 && raised)
+        *raised += n;
     og_certs_policy_clear(&pol);
     og_stmt_free(sel);
     og_stmt_free(al);

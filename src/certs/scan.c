@@ -510,6 +510,7 @@ static int run_loop(scanner *s, const og_certs_targets *t, const og_certs_resolv
 int og_certs_scan(og_ctx *ctx, const char *tenant, const og_certs_targets *targets,
                   const og_certs_scan_opts *opts, og_certs_scan_summary *summary)
 {
+    int in_tx = 0;
     int error = -1;
     og_tenant t;
     scanner s;
@@ -568,8 +569,9 @@ int og_certs_scan(og_ctx *ctx, const char *tenant, const og_certs_targets *targe
     /* One transaction: every certificate, every sighting and the one audit record of the scan. */
     if ((error = og_store_tx_begin(ctx->store)) < 0)
         goto cleanup;
+    in_tx = 1;
     if ((error = og_certs__batch_write(ctx, t.id, s.batch, og_time_now_us(), &sum.certs_new)) < 0)
-        goto rollback;
+        goto cleanup;
     sum.elapsed_us = og_time_mono_us() - t0;
     analysis = json_pack("{s:s, s:I, s:{s:I, s:I, s:I, s:I, s:I, s:I}, s:I, s:I, s:I, s:i, s:i}",
                          "scan_id", sum.scan_id, "endpoints", (json_int_t)sum.endpoints, "results",
@@ -583,18 +585,11 @@ int og_certs_scan(og_ctx *ctx, const char *tenant, const og_certs_targets *targe
                          "elapsed_ms", (json_int_t)(sum.elapsed_us / 1000), "concurrency",
                          concurrency, "timeout_ms", timeout_ms);
     if ((error = og_audit_log(ctx, t.id, "certs", "certs.scan", "scan", sum.scan_id, analysis)) < 0)
-        goto rollback;
-    if ((error = og_store_tx_commit(ctx->store)) < 0)
-        goto rollback;
-    if ((error = og_certs_expiry_run(ctx, t.id, NULL)) < 0)
         goto cleanup;
-    if (summary)
-        *summary = sum;
     error = 0;
-    goto cleanup;
-rollback:
-    og_store_tx_rollback(ctx->store);
 cleanup:
+    if (in_tx && (error = og_certs__scan_end(ctx, t.id, error)) >= 0 && summary)
+        *summary = sum;
     for (int i = 0; s.conns && i < concurrency; i++) {
         if (s.conns[i].state != C_FREE) {
             SSL_free(s.conns[i].ssl);

@@ -13,6 +13,7 @@ int og_certs_schedule_add(og_ctx *ctx, const char *tenant, int64_t every_us,
                           const char *const *targets, size_t n, const char *ports, const char *sni,
                           int timeout_ms, int concurrency, char id_out[OG_ID_LEN])
 {
+    int in_tx = 0;
     int error = -1;
     og_tenant t;
     og_certs_targets *tg = NULL;
@@ -46,11 +47,12 @@ int og_certs_schedule_add(og_ctx *ctx, const char *tenant, int64_t every_us,
     og_time_format(og_time_now_us(), now);
     if ((error = og_store_tx_begin(ctx->store)) < 0)
         goto cleanup;
+    in_tx = 1;
     if ((error = og_stmt_prepare(&st, ctx->store,
                                  "INSERT INTO cert_schedules (id, tenant_id, every_us, targets,"
                                  " ports, sni, timeout_ms, concurrency, next_run_us, created_at)"
                                  " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) < 0)
-        goto rollback;
+        goto cleanup;
     og_stmt_bind_text(st, 1, id);
     og_stmt_bind_text(st, 2, t.id);
     og_stmt_bind_int(st, 3, every_us);
@@ -62,23 +64,20 @@ int og_certs_schedule_add(og_ctx *ctx, const char *tenant, int64_t every_us,
     og_stmt_bind_int(st, 9, og_time_now_us());
     og_stmt_bind_text(st, 10, now);
     if ((error = og_stmt_step(st)) < 0)
-        goto rollback;
+        goto cleanup;
     analysis =
         json_pack("{s:O, s:I, s:s?, s:s?, s:I}", "targets", tj, "every_s",
                   (json_int_t)(every_us / 1000000), "ports", ports, "sni", sni && *sni ? sni : NULL,
                   "endpoints", (json_int_t)og_certs_targets_count(tg));
     if ((error = og_audit_log(ctx, t.id, "certs", "certs.schedule.add", "schedule", id, analysis)) <
         0)
-        goto rollback;
-    if ((error = og_store_tx_commit(ctx->store)) < 0)
-        goto rollback;
-    if (id_out)
-        memcpy(id_out, id, OG_ID_LEN);
+        goto cleanup;
     error = 0;
-    goto cleanup;
-rollback:
-    og_store_tx_rollback(ctx->store);
 cleanup:
+    if (in_tx && (error = og_store_tx_end(ctx->store, error)) >= 0) {
+        if (id_out)
+            memcpy(id_out, id, OG_ID_LEN);
+    }
     og_certs_targets_free(tg);
     free(pl);
     og_stmt_free(st);
@@ -147,45 +146,40 @@ void og_certs__duration_text(int64_t us, char *out, size_t size)
     }
 }
 
+/* One schedule of the list, with its period and next run as text. */
+static json_t *schedule_row_json(og_stmt *st, void *arg)
+{
+    (void)arg;
+    char next[OG_TIME_LEN], every[64];
+    og_time_format(og_stmt_col_int(st, 7), next);
+    const char *lr = og_stmt_col_text(st, 9);
+    og_certs__duration_text(og_stmt_col_int(st, 1), every, sizeof(every));
+    return json_pack(
+        "{s:s, s:I, s:s, s:o, s:s?, s:s?, s:i, s:i, s:s, s:s?, s:o, s:s}", "id",
+        og_stmt_col_text(st, 0), "every_s", (json_int_t)(og_stmt_col_int(st, 1) / 1000000), "every",
+        every, "targets", json_loads(og_stmt_col_text(st, 2), 0, NULL), "ports",
+        og_stmt_col_text(st, 3), "sni", og_stmt_col_text(st, 4), "timeout_ms",
+        (int)og_stmt_col_int(st, 5), "concurrency", (int)og_stmt_col_int(st, 6), "next_run", next,
+        "last_run", og_stmt_col_text(st, 8), "last_result",
+        lr ? json_loads(lr, 0, NULL) : json_null(), "created_at", og_stmt_col_text(st, 10));
+}
+
 int og_certs_schedule_list(og_ctx *ctx, const char *tenant, json_t **out)
 {
-    int error, rc;
+    int error;
     og_tenant t;
     og_stmt *st = NULL;
-    json_t *arr = NULL;
-    if ((error = og_certs__tenant(ctx, tenant, OG_PERM_READ, &t)) < 0)
-        return error;
-    if ((error = og_stmt_prepare(&st, ctx->store,
+    if ((error = og_certs__tenant(ctx, tenant, OG_PERM_READ, &t)) < 0 ||
+        (error = og_stmt_prepare(&st, ctx->store,
                                  "SELECT id, every_us, targets, ports, sni, timeout_ms,"
                                  " concurrency, next_run_us, last_run_at, last_result, created_at"
                                  " FROM cert_schedules WHERE tenant_id = ? ORDER BY created_at")) <
-        0)
+            0)
         return error;
     og_stmt_bind_text(st, 1, t.id);
-    arr = json_array();
-    while ((rc = og_stmt_step(st)) == OG_ROW) {
-        char next[OG_TIME_LEN];
-        og_time_format(og_stmt_col_int(st, 7), next);
-        const char *lr = og_stmt_col_text(st, 9);
-        char every[64];
-        og_certs__duration_text(og_stmt_col_int(st, 1), every, sizeof(every));
-        json_t *o = json_pack(
-            "{s:s, s:I, s:s, s:o, s:s?, s:s?, s:i, s:i, s:s, s:s?, s:o, s:s}", "id",
-            og_stmt_col_text(st, 0), "every_s", (json_int_t)(og_stmt_col_int(st, 1) / 1000000),
-            "every", every, "targets", json_loads(og_stmt_col_text(st, 2), 0, NULL), "ports",
-            og_stmt_col_text(st, 3), "sni", og_stmt_col_text(st, 4), "timeout_ms",
-            (int)og_stmt_col_int(st, 5), "concurrency", (int)og_stmt_col_int(st, 6), "next_run",
-            next, "last_run", og_stmt_col_text(st, 8), "last_result",
-            lr ? json_loads(lr, 0, NULL) : json_null(), "created_at", og_stmt_col_text(st, 10));
-        json_array_append_new(arr, o);
-    }
+    error = og_stmt_collect(st, schedule_row_json, NULL, out);
     og_stmt_free(st);
-    if (rc < 0) {
-        json_decref(arr);
-        return rc;
-    }
-    *out = arr;
-    return 0;
+    return error;
 }
 
 int og_certs_schedule_delete(og_ctx *ctx, const char *tenant, const char *id)
@@ -208,14 +202,9 @@ int og_certs_schedule_delete(og_ctx *ctx, const char *tenant, const char *id)
         error = og_error_set(OG_ENOTFOUND, "no scan schedule '%s' in tenant '%s'", id, tenant);
         goto cleanup;
     }
-    if ((error = og_audit_log(ctx, t.id, "certs", "certs.schedule.delete", "schedule", id, NULL)) <
-            0 ||
-        (error = og_store_tx_commit(ctx->store)) < 0)
-        goto cleanup;
-    error = 0;
+    error = og_audit_log(ctx, t.id, "certs", "certs.schedule.delete", "schedule", id, NULL);
 cleanup:
-    if (error < 0)
-        og_store_tx_rollback(ctx->store);
+    error = og_store_tx_end(ctx->store, error);
     og_stmt_free(st);
     return error;
 }
@@ -261,14 +250,11 @@ static int claim_one(og_ctx *ctx, due *d)
         goto cleanup;
     og_stmt_bind_int(st, 1, now + every);
     og_stmt_bind_text(st, 2, d->id);
-    if ((error = og_stmt_step(st)) < 0 || (error = og_store_tx_commit(ctx->store)) < 0)
+    if ((error = og_stmt_step(st)) < 0)
         goto cleanup;
     error = 1;
 cleanup:
-    if (error < 0)
-        og_store_tx_rollback(ctx->store);
-    else if (error == 0)
-        og_store_tx_commit(ctx->store);
+    error = og_store_tx_end(ctx->store, error);
     og_stmt_free(st);
     return error;
 }

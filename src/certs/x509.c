@@ -50,15 +50,15 @@ json_t *og_certs_findings_json(unsigned findings)
     return a;
 }
 
-/* Days since the epoch of a civil date (Howard Hinnant's algorithm), for the fixed dates below. */
-static int64_t days_from_civil(int y, unsigned m, unsigned d)
+/* Days since the epoch of a civil date (UTC), for the fixed dates below. */
+static int64_t days_from_civil(int y, int m, int d)
 {
-    y -= m <= 2;
-    const int64_t era = (y >= 0 ? y : y - 399) / 400;
-    const unsigned yoe = (unsigned)(y - era * 400);
-    const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + (int64_t)doe - 719468;
+    struct tm tm;
+    memset(&tm, 0, sizeof(tm));
+    tm.tm_year = y - 1900;
+    tm.tm_mon = m - 1;
+    tm.tm_mday = d;
+    return (int64_t)timegm(&tm) / 86400;
 }
 
 int og_certs_max_validity_days(int64_t not_before_us)
@@ -75,7 +75,7 @@ int og_certs_max_validity_days(int64_t not_before_us)
     if (not_before_us < 0 && not_before_us % 86400000000LL)
         day--;
     for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++)
-        if (day < days_from_civil(limits[i].y, (unsigned)limits[i].m, (unsigned)limits[i].d))
+        if (day < days_from_civil(limits[i].y, limits[i].m, limits[i].d))
             return limits[i].days;
     return 47;
 }
@@ -86,9 +86,7 @@ static int64_t asn1_time_us(const ASN1_TIME *t)
     memset(&tm, 0, sizeof(tm));
     if (!t || ASN1_TIME_to_tm(t, &tm) != 1)
         return 0;
-    int64_t days =
-        days_from_civil(tm.tm_year + 1900, (unsigned)tm.tm_mon + 1, (unsigned)tm.tm_mday);
-    return ((days * 86400) + tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec) * 1000000LL;
+    return (int64_t)timegm(&tm) * 1000000LL;
 }
 
 static char *name_text(const X509_NAME *n)

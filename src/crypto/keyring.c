@@ -408,16 +408,11 @@ int og_crypto_scope_key_create_with(og_keyring *k, og_store *s, const char *scop
             og_error_wrap("storing the data key of %s", label);
         goto cleanup;
     }
-    og_stmt_free(st);
-    st = NULL;
-    if ((error = og_store_tx_commit(s)) < 0)
-        goto cleanup;
     error = 0;
 cleanup:
     og_stmt_free(st);
-    /* Undo our level on any failure (also a failed commit that left it open). */
-    while (og_store_tx_depth(s) > depth)
-        og_store_tx_rollback(s);
+    if (og_store_tx_depth(s) > depth)
+        error = og_store_tx_end(s, error);
     og_crypto_wipe(dek, sizeof(dek));
     free(wrapped);
     return error;
@@ -492,16 +487,11 @@ int og_crypto_scope_key_destroy(og_keyring *k, og_store *s, const char *scope)
                              label);
         goto cleanup;
     }
-    og_stmt_free(st);
-    st = NULL;
-    if ((error = og_store_tx_commit(s)) < 0)
-        goto cleanup;
     error = 0;
 cleanup:
     og_stmt_free(st);
-    /* Undo our level on any failure (also a failed commit that left it open). */
-    while (og_store_tx_depth(s) > depth)
-        og_store_tx_rollback(s);
+    if (og_store_tx_depth(s) > depth)
+        error = og_store_tx_end(s, error);
     free(zeros);
     /* Drop the unwrapped key from memory whatever happened: it is re-read from the row if the
      * caller's transaction rolls back. */
@@ -511,19 +501,16 @@ cleanup:
     return error;
 }
 
-int og_crypto_scope_key_exists(og_store *s, const char *scope)
+bool og_crypto_scope_key_exists(og_store *s, const char *scope)
 {
-    int error = -1;
     og_stmt *st = NULL;
-    if ((error = og_stmt_prepare(&st, s, "SELECT 1 FROM crypto_data_key WHERE scope = ?")) < 0 ||
-        (error = og_stmt_bind_text(st, 1, og_crypto__scope_key(scope))) < 0)
-        goto cleanup;
-    if ((error = og_stmt_step(st)) < 0)
-        goto cleanup;
-    error = error == OG_ROW ? 1 : 0;
-cleanup:
+    int rc = og_stmt_prepare(&st, s, "SELECT 1 FROM crypto_data_key WHERE scope = ?");
+    if (rc == 0) {
+        og_stmt_bind_text(st, 1, og_crypto__scope_key(scope));
+        rc = og_stmt_step(st);
+    }
     og_stmt_free(st);
-    return error;
+    return rc == OG_ROW;
 }
 
 /* ---- sealing ---- */

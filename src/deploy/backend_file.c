@@ -61,15 +61,9 @@ static int file_check(json_t *config)
 static int file_files(const json_t *config, og_deploy_fileset *out)
 {
     memset(out, 0, sizeof(*out));
-    for (size_t i = 0; i < sizeof(file_paths) / sizeof(file_paths[0]); i++) {
-        const char *p = og_deploy__config_str(config, file_paths[i].key);
-        if (!p)
-            continue;
-        og_strlcpy(out->f[out->n].path, p, sizeof(out->f[out->n].path));
-        out->f[out->n].role = file_paths[i].role;
-        out->f[out->n].mode = file_paths[i].role == OG_DEPLOY_KEY ? 0600 : 0644;
-        out->n++;
-    }
+    for (size_t i = 0; i < sizeof(file_paths) / sizeof(file_paths[0]); i++)
+        og_deploy__file_add(out, config, file_paths[i].key, file_paths[i].role,
+                            file_paths[i].role == OG_DEPLOY_KEY ? 0600 : 0644);
     return 0;
 }
 

@@ -40,13 +40,8 @@ static int nginx_check(json_t *config)
 static int nginx_files(const json_t *config, og_deploy_fileset *out)
 {
     memset(out, 0, sizeof(*out));
-    og_strlcpy(out->f[0].path, og_deploy__config_str(config, "cert_path"), sizeof(out->f[0].path));
-    out->f[0].role = OG_DEPLOY_FULLCHAIN;
-    out->f[0].mode = 0644;
-    og_strlcpy(out->f[1].path, og_deploy__config_str(config, "key_path"), sizeof(out->f[1].path));
-    out->f[1].role = OG_DEPLOY_KEY;
-    out->f[1].mode = 0600;
-    out->n = 2;
+    og_deploy__file_add(out, config, "cert_path", OG_DEPLOY_FULLCHAIN, 0644);
+    og_deploy__file_add(out, config, "key_path", OG_DEPLOY_KEY, 0600);
     return 0;
 }
 
@@ -274,10 +269,43 @@ static int contains(const pid_t *set, int n, pid_t p)
     return 0;
 }
 
+/* The reload is finished when every old worker (old[0..nold)) of master has exited and new ones
+ * run: until then an old worker may still accept a connection and answer it with the previous
+ * certificate. Waits at most timeout_us. */
+static int reload_wait(pid_t master, const pid_t *old, int nold, int64_t timeout_us)
+{
+    pid_t now[MAX_WORKERS];
+    int nnow = 0, error;
+    int64_t deadline = og_time_mono_us() + timeout_us;
+    for (;;) {
+        int stale = 0, fresh = 0;
+        if ((error = children(master, now, &nnow)) < 0)
+            return error;
+        for (int i = 0; i < nnow; i++) {
+            if (contains(old, nold, now[i]))
+                stale++;
+            else
+                fresh++;
+        }
+        if (kill(master, 0) < 0)
+            return og_error_set(OG_ERROR, "the nginx master %ld exited during the reload",
+                                (long)master);
+        if (stale == 0 && fresh > 0)
+            return 0;
+        if (og_time_mono_us() > deadline)
+            return og_error_set(OG_ERROR,
+                                "nginx did not finish reloading within %lld ms: %d "
+                                "old worker(s) still running, %d new (see nginx's "
+                                "error log)",
+                                (long long)(timeout_us / 1000), stale, fresh);
+        usleep(10000);
+    }
+}
+
 static int nginx_apply(const json_t *config, const og_deploy_fileset *fs, int *swapped,
                        int64_t *swap_at_us)
 {
-    int error = -1, subs = 0, nold = 0, nnow = 0;
+    int error = -1, subs = 0, nold = 0;
     const char *conf = og_deploy__config_str(config, "nginx_conf");
     const char *prefix = og_deploy__config_str(config, "nginx_prefix");
     const char *bin = og_deploy__config_str(config, "nginx_bin");
@@ -285,7 +313,7 @@ static int nginx_apply(const json_t *config, const og_deploy_fileset *fs, int *s
     int64_t reload_us =
         og_deploy__config_us(config, "reload_timeout_us", OG_DEPLOY_DEFAULT_RELOAD_US);
     char confdir[4096], testconf[4200], pidpath[4096], staged[2][4200];
-    pid_t master, old[MAX_WORKERS], now[MAX_WORKERS];
+    pid_t master, old[MAX_WORKERS];
     og_buf text, out;
     og_buf_init(&text, CONF_MAX);
     og_buf_init(&out, OG_DEPLOY_OUTPUT_CAP);
@@ -352,37 +380,7 @@ static int nginx_apply(const json_t *config, const og_deploy_fileset *fs, int *s
     }
     if (error < 0)
         goto cleanup;
-    /* The reload is finished when every old worker has exited and new ones run: until then an
-     * old worker may still accept a connection and answer it with the previous certificate. */
-    int64_t deadline = og_time_mono_us() + reload_us;
-    for (;;) {
-        int stale = 0, fresh = 0;
-        if ((error = children(master, now, &nnow)) < 0)
-            goto cleanup;
-        for (int i = 0; i < nnow; i++) {
-            if (contains(old, nold, now[i]))
-                stale++;
-            else
-                fresh++;
-        }
-        if (kill(master, 0) < 0) {
-            error = og_error_set(OG_ERROR, "the nginx master %ld exited during the reload",
-                                 (long)master);
-            goto cleanup;
-        }
-        if (stale == 0 && fresh > 0)
-            break;
-        if (og_time_mono_us() > deadline) {
-            error = og_error_set(OG_ERROR,
-                                 "nginx did not finish reloading within %lld ms: %d "
-                                 "old worker(s) still running, %d new (see nginx's "
-                                 "error log)",
-                                 (long long)(reload_us / 1000), stale, fresh);
-            goto cleanup;
-        }
-        usleep(10000);
-    }
-    error = 0;
+    error = reload_wait(master, old, nold, reload_us);
     goto cleanup;
 unstage:
     og_deploy__unstage(fs);

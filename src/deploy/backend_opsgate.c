@@ -34,10 +34,7 @@ static int opsgate_check(json_t *config)
 static int opsgate_files(const json_t *config, og_deploy_fileset *out)
 {
     memset(out, 0, sizeof(*out));
-    og_strlcpy(out->f[0].path, og_deploy__config_str(config, "cert_path"), sizeof(out->f[0].path));
-    out->f[0].role = OG_DEPLOY_LEAF;
-    out->f[0].mode = 0644;
-    out->n = 1;
+    og_deploy__file_add(out, config, "cert_path", OG_DEPLOY_LEAF, 0644);
     return 0;
 }
 

@@ -44,6 +44,10 @@ int og_deploy__run(const char *what, const char *const *argv, int sh, int64_t ti
 /* Duration option of config in µs (dflt when absent). */
 int64_t og_deploy__config_us(const json_t *config, const char *key, int64_t dflt);
 const char *og_deploy__config_str(const json_t *config, const char *key);
+/* Append the file named by config's key (skipped when the key is absent) to fs with its role and
+ * mode. */
+void og_deploy__file_add(og_deploy_fileset *fs, const json_t *config, const char *key,
+                         og_deploy_role role, unsigned mode);
 /* Check that config's key names an absolute path (required or not). OG_EINVAL naming it. */
 int og_deploy__check_path(const json_t *config, const char *key, int required);
 

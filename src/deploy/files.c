@@ -38,6 +38,18 @@ const char *og_deploy__config_str(const json_t *config, const char *key)
     return s && *s ? s : NULL;
 }
 
+void og_deploy__file_add(og_deploy_fileset *fs, const json_t *config, const char *key,
+                         og_deploy_role role, unsigned mode)
+{
+    const char *p = og_deploy__config_str(config, key);
+    if (!p || fs->n >= OG_DEPLOY_MAX_FILES)
+        return;
+    og_strlcpy(fs->f[fs->n].path, p, sizeof(fs->f[fs->n].path));
+    fs->f[fs->n].role = role;
+    fs->f[fs->n].mode = mode;
+    fs->n++;
+}
+
 int64_t og_deploy__config_us(const json_t *config, const char *key, int64_t dflt)
 {
     json_t *v = json_object_get(config, key);

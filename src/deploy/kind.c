@@ -238,6 +238,73 @@ static int restore(og_ctx *ctx, const og_deploy_target *t, const og_deployer *d,
 
 /* ---- the action kind ---- */
 
+/* The new files of run_id were swapped in but are not served (or the reload failed): put the
+ * previous files back, and record both steps - the failed swap, and its reversal pointing at it -
+ * and tell the tenant's channels. *live becomes 0 once the restore was tried; *result is the
+ * run's outcome. */
+static int undo_swap(og_ctx *ctx, const char *tenant_id, const og_deploy_target *t,
+                     const og_deployer *d, const og_deploy_fileset *fs_prev, const char *fp,
+                     const char *prev_fp, const char *run_id, json_t *report,
+                     json_t *restore_report, int64_t t0, int *live, json_t **result)
+{
+    char failure[1024];
+    int error;
+    og_strlcpy(failure, og_error_last(), sizeof(failure));
+    int64_t swap_seq = 0, rb_seq = 0;
+    og_audit_rec rec;
+    memset(&rec, 0, sizeof(rec));
+    json_t *analysis =
+        json_pack("{s:s, s:s, s:s, s:s?, s:O}", "run_id", run_id, "target", t->name, "fingerprint",
+                  fp, "previous_fingerprint", prev_fp[0] ? prev_fp : NULL, "endpoints", report);
+    rec.tenant_id = tenant_id;
+    rec.area = OG_DEPLOY_AREA;
+    rec.action = "certs.deploy.swap";
+    rec.target_type = "deploy_target";
+    rec.target_id = t->id;
+    rec.analysis = analysis;
+    rec.failed = 1;
+    rec.detail = failure;
+    if ((error = og_audit_append(ctx, &rec, &swap_seq)) < 0)
+        goto done;
+    int rrc = restore(ctx, t, d, fs_prev, prev_fp, restore_report);
+    *live = 0;
+    char restored[600];
+    og_strlcpy(restored, rrc < 0 ? og_error_last() : "the previous certificate is served again",
+               sizeof(restored));
+    json_decref(analysis);
+    analysis =
+        json_pack("{s:s, s:s, s:s?, s:O}", "run_id", run_id, "target", t->name,
+                  "restored_fingerprint", prev_fp[0] ? prev_fp : NULL, "endpoints", restore_report);
+    rec.action = "certs.deploy.rollback";
+    rec.analysis = analysis;
+    rec.failed = rrc < 0;
+    rec.detail = restored;
+    rec.rollback_of = swap_seq;
+    const char *status = rrc < 0 ? "rollback-failed" : "rolled-back";
+    if ((error = og_audit_append(ctx, &rec, &rb_seq)) < 0 ||
+        (error = run_state(ctx, run_id, status, failure)) < 0)
+        goto done;
+    *result =
+        json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s, s:s, s:I, s:I, s:I, s:O, s:O}", "status", status,
+                  "run_id", run_id, "target", t->name, "fingerprint", fp, "previous_fingerprint",
+                  prev_fp[0] ? prev_fp : NULL, "error", failure, "restore", restored,
+                  "swap_audit_seq", (json_int_t)swap_seq, "rollback_audit_seq", (json_int_t)rb_seq,
+                  "elapsed_ms", (json_int_t)((og_time_mono_us() - t0) / 1000), "endpoints", report,
+                  "restore_endpoints", restore_report);
+    /* The humans hear of it through the tenant's channels (certs.deploy.* is delivered). */
+    json_t *ev = json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s, s:s, s:I}", "status", status, "run_id",
+                           run_id, "target", t->name, "fingerprint", fp, "previous_fingerprint",
+                           prev_fp[0] ? prev_fp : NULL, "error", failure, "restore", restored,
+                           "rollback_audit_seq", (json_int_t)rb_seq);
+    error = og_event_emit(ctx, tenant_id,
+                          rrc < 0 ? "certs.deploy.rollback_failed" : "certs.deploy.rolled_back", ev,
+                          NULL);
+    json_decref(ev);
+done:
+    json_decref(analysis);
+    return error;
+}
+
 static int deploy_execute(og_ctx *ctx, const char *tenant_id, json_t *params,
                           const og_gate_staged *staged, json_t **result)
 {
@@ -249,8 +316,8 @@ static int deploy_execute(og_ctx *ctx, const char *tenant_id, json_t *params,
     const og_deployer *d;
     og_certs_material m;
     og_deploy_fileset fs_new, fs_prev;
-    char run_id[OG_ID_LEN], prev_fp[65], failure[1024] = "";
-    json_t *report = json_array(), *restore_report = json_array(), *analysis = NULL;
+    char run_id[OG_ID_LEN], prev_fp[65];
+    json_t *report = json_array(), *restore_report = json_array();
     int64_t t0 = og_time_mono_us();
     memset(&t, 0, sizeof(t));
     memset(&m, 0, sizeof(m));
@@ -299,59 +366,8 @@ static int deploy_execute(og_ctx *ctx, const char *tenant_id, json_t *params,
         goto cleanup;
     }
 
-    /* Swapped but not served (or the reload failed): put the previous files back, and record
-     * both steps — the failed swap, and its reversal pointing at it. */
-    og_strlcpy(failure, og_error_last(), sizeof(failure));
-    int64_t swap_seq = 0, rb_seq = 0;
-    og_audit_rec rec;
-    memset(&rec, 0, sizeof(rec));
-    analysis =
-        json_pack("{s:s, s:s, s:s, s:s?, s:O}", "run_id", run_id, "target", t.name, "fingerprint",
-                  fp, "previous_fingerprint", prev_fp[0] ? prev_fp : NULL, "endpoints", report);
-    rec.tenant_id = tenant_id;
-    rec.area = OG_DEPLOY_AREA;
-    rec.action = "certs.deploy.swap";
-    rec.target_type = "deploy_target";
-    rec.target_id = t.id;
-    rec.analysis = analysis;
-    rec.failed = 1;
-    rec.detail = failure;
-    if ((error = og_audit_append(ctx, &rec, &swap_seq)) < 0)
-        goto cleanup;
-    int rrc = restore(ctx, &t, d, &fs_prev, prev_fp, restore_report);
-    live = 0;
-    char restored[600];
-    og_strlcpy(restored, rrc < 0 ? og_error_last() : "the previous certificate is served again",
-               sizeof(restored));
-    json_decref(analysis);
-    analysis =
-        json_pack("{s:s, s:s, s:s?, s:O}", "run_id", run_id, "target", t.name,
-                  "restored_fingerprint", prev_fp[0] ? prev_fp : NULL, "endpoints", restore_report);
-    rec.action = "certs.deploy.rollback";
-    rec.analysis = analysis;
-    rec.failed = rrc < 0;
-    rec.detail = restored;
-    rec.rollback_of = swap_seq;
-    const char *status = rrc < 0 ? "rollback-failed" : "rolled-back";
-    if ((error = og_audit_append(ctx, &rec, &rb_seq)) < 0 ||
-        (error = run_state(ctx, run_id, status, failure)) < 0)
-        goto cleanup;
-    *result =
-        json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s, s:s, s:I, s:I, s:I, s:O, s:O}", "status", status,
-                  "run_id", run_id, "target", t.name, "fingerprint", fp, "previous_fingerprint",
-                  prev_fp[0] ? prev_fp : NULL, "error", failure, "restore", restored,
-                  "swap_audit_seq", (json_int_t)swap_seq, "rollback_audit_seq", (json_int_t)rb_seq,
-                  "elapsed_ms", (json_int_t)((og_time_mono_us() - t0) / 1000), "endpoints", report,
-                  "restore_endpoints", restore_report);
-    /* The humans hear of it through the tenant's channels (certs.deploy.* is delivered). */
-    json_t *ev = json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s, s:s, s:I}", "status", status, "run_id",
-                           run_id, "target", t.name, "fingerprint", fp, "previous_fingerprint",
-                           prev_fp[0] ? prev_fp : NULL, "error", failure, "restore", restored,
-                           "rollback_audit_seq", (json_int_t)rb_seq);
-    error = og_event_emit(ctx, tenant_id,
-                          rrc < 0 ? "certs.deploy.rollback_failed" : "certs.deploy.rolled_back", ev,
-                          NULL);
-    json_decref(ev);
+    error = undo_swap(ctx, tenant_id, &t, d, &fs_prev, fp, prev_fp, run_id, report, restore_report,
+                      t0, &live, result);
 cleanup:
     if (error < 0 && live) {
         /* Recording the deploy failed after the swap: the transaction rolls back, and so do the
@@ -367,7 +383,6 @@ cleanup:
     og_deploy_fileset_clear(&fs_prev);
     json_decref(report);
     json_decref(restore_report);
-    json_decref(analysis);
     return error;
 }
 

@@ -121,15 +121,11 @@ static int platform_only(og_ctx *ctx, const char *what)
                         what, og_role_name(ctx->actor.role));
 }
 
-int og_deploy_target_add(og_ctx *ctx, const char *tenant, const char *name, const char *type,
-                         json_t *config, json_t *endpoints, char id_out[OG_ID_LEN])
+/* The name, type and endpoints of a new target, before anything is looked up. */
+static int target_input_check(const char *name, const char *type, const og_deployer *d,
+                              json_t *endpoints)
 {
-    int error = -1;
-    char tid[OG_ID_LEN], id[OG_ID_LEN], now[OG_TIME_LEN], by[160];
-    const og_deployer *d = og_deployer_find(type);
-    json_t *cfg = NULL, *analysis = NULL;
-    char *cfg_text = NULL, *ep_text = NULL;
-    og_stmt *st = NULL;
+    int error;
     size_t i;
     json_t *v;
     if ((error = og_name_check("target name", name, 63)) < 0)
@@ -157,7 +153,20 @@ int og_deploy_target_add(og_ctx *ctx, const char *tenant, const char *name, cons
                             "a %s target needs at least one endpoint HOST:PORT[/SNI] "
                             "to verify what it serves",
                             type);
-    if ((error = og_deploy__tenant(ctx, tenant, OG_PERM_WRITE, tid)) < 0 ||
+    return 0;
+}
+
+int og_deploy_target_add(og_ctx *ctx, const char *tenant, const char *name, const char *type,
+                         json_t *config, json_t *endpoints, char id_out[OG_ID_LEN])
+{
+    int error = -1, in_tx = 0;
+    char tid[OG_ID_LEN], id[OG_ID_LEN], now[OG_TIME_LEN], by[160];
+    const og_deployer *d = og_deployer_find(type);
+    json_t *cfg = NULL, *analysis = NULL;
+    char *cfg_text = NULL, *ep_text = NULL;
+    og_stmt *st = NULL;
+    if ((error = target_input_check(name, type, d, endpoints)) < 0 ||
+        (error = og_deploy__tenant(ctx, tenant, OG_PERM_WRITE, tid)) < 0 ||
         (error = platform_only(ctx, "add")) < 0)
         return error;
     cfg = config ? json_deep_copy(config) : json_object();
@@ -188,23 +197,19 @@ int og_deploy_target_add(og_ctx *ctx, const char *tenant, const char *name, cons
     og_actor_label(&ctx->actor, by, sizeof(by));
     if ((error = og_store_tx_begin(ctx->store)) < 0)
         goto cleanup;
-    if ((error = og_stmt_prepare(&st, ctx->store,
-                                 "SELECT 1 FROM deploy_targets WHERE tenant_id"
-                                 " = ? AND name = ?")) < 0)
-        goto rollback;
-    og_stmt_bind_text(st, 1, tid);
-    og_stmt_bind_text(st, 2, name);
-    if ((error = og_stmt_step(st)) != OG_DONE) {
-        if (error == OG_ROW)
-            error = og_error_set(OG_EEXISTS, "target '%s' already exists in this tenant", name);
-        goto rollback;
+    in_tx = 1;
+    og_error_clear();
+    if (og_deploy_target_exists(ctx, tid, name) || og_error_code() < 0) {
+        error = og_error_code() < 0
+                    ? og_error_code()
+                    : og_error_set(OG_EEXISTS, "target '%s' already exists in this tenant", name);
+        goto cleanup;
     }
-    og_stmt_free(st);
     if ((error = og_stmt_prepare(&st, ctx->store,
                                  "INSERT INTO deploy_targets (id, tenant_id, name, type, config,"
                                  " endpoints, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?,"
                                  " ?)")) < 0)
-        goto rollback;
+        goto cleanup;
     og_stmt_bind_text(st, 1, id);
     og_stmt_bind_text(st, 2, tid);
     og_stmt_bind_text(st, 3, name);
@@ -214,20 +219,16 @@ int og_deploy_target_add(og_ctx *ctx, const char *tenant, const char *name, cons
     og_stmt_bind_text(st, 7, by);
     og_stmt_bind_text(st, 8, now);
     if ((error = og_stmt_step(st)) < 0)
-        goto rollback;
+        goto cleanup;
     analysis = json_pack("{s:s, s:s, s:O, s:o}", "name", name, "type", type, "config", cfg,
                          "endpoints", endpoints ? json_incref(endpoints) : json_array());
     if ((error = og_audit_log(ctx, tid, OG_DEPLOY_AREA, "deploy.target.add", "deploy_target", id,
-                              analysis)) < 0 ||
-        (error = og_store_tx_commit(ctx->store)) < 0)
-        goto rollback;
-    if (id_out)
-        og_strlcpy(id_out, id, OG_ID_LEN);
+                              analysis)) < 0)
+        goto cleanup;
     error = 0;
-    goto cleanup;
-rollback:
-    og_store_tx_rollback(ctx->store);
 cleanup:
+    if (in_tx && (error = og_store_tx_end(ctx->store, error)) >= 0 && id_out)
+        og_strlcpy(id_out, id, OG_ID_LEN);
     og_stmt_free(st);
     json_decref(cfg);
     json_decref(analysis);
@@ -236,16 +237,31 @@ cleanup:
     return error;
 }
 
+/* A target of the list with its latest run (NULL when none): what it serves as far as opsgate
+ * knows. */
+static json_t *target_row_json(og_stmt *st, void *arg)
+{
+    (void)arg;
+    json_t *cfg = json_loads(og_stmt_col_text(st, 3), 0, NULL);
+    json_t *eps = json_loads(og_stmt_col_text(st, 4), 0, NULL);
+    json_t *last = og_stmt_col_is_null(st, 6)
+                       ? json_null()
+                       : json_pack("{s:s, s:s, s:s, s:s}", "run_id", og_stmt_col_text(st, 9),
+                                   "fingerprint", og_stmt_col_text(st, 6), "state",
+                                   og_stmt_col_text(st, 7), "at", og_stmt_col_text(st, 8));
+    return json_pack("{s:s, s:s, s:s, s:o, s:o, s:s, s:o}", "id", og_stmt_col_text(st, 0), "name",
+                     og_stmt_col_text(st, 1), "type", og_stmt_col_text(st, 2), "config",
+                     cfg ? cfg : json_object(), "endpoints", eps ? eps : json_array(), "created_at",
+                     og_stmt_col_text(st, 5), "last_deploy", last);
+}
+
 int og_deploy_target_list(og_ctx *ctx, const char *tenant, json_t **out)
 {
-    int error = -1, rc;
+    int error;
     char tid[OG_ID_LEN];
     og_stmt *st = NULL;
-    json_t *arr = NULL;
-    if ((error = og_deploy__tenant(ctx, tenant, OG_PERM_READ, tid)) < 0)
-        return error;
-    /* The latest run of each target rides along: what it serves as far as opsgate knows. */
-    if ((error = og_stmt_prepare(&st, ctx->store,
+    if ((error = og_deploy__tenant(ctx, tenant, OG_PERM_READ, tid)) < 0 ||
+        (error = og_stmt_prepare(&st, ctx->store,
                                  "SELECT t.id, t.name, t.type, t.config, t.endpoints, t.created_at,"
                                  " r.fingerprint, r.state, r.updated_at, r.id FROM deploy_targets t"
                                  " LEFT JOIN deploy_runs r ON r.target_id = t.id AND r.n ="
@@ -253,36 +269,22 @@ int og_deploy_target_list(og_ctx *ctx, const char *tenant, json_t **out)
                                  " WHERE t.tenant_id = ? ORDER BY t.name LIMIT 10000")) < 0)
         return error;
     og_stmt_bind_text(st, 1, tid);
-    if (!(arr = json_array())) {
-        error = og_error_set(OG_ERROR, "out of memory");
-        goto cleanup;
-    }
-    while ((rc = og_stmt_step(st)) == OG_ROW) {
-        json_t *cfg = json_loads(og_stmt_col_text(st, 3), 0, NULL);
-        json_t *eps = json_loads(og_stmt_col_text(st, 4), 0, NULL);
-        json_t *last = og_stmt_col_is_null(st, 6)
-                           ? json_null()
-                           : json_pack("{s:s, s:s, s:s, s:s}", "run_id", og_stmt_col_text(st, 9),
-                                       "fingerprint", og_stmt_col_text(st, 6), "state",
-                                       og_stmt_col_text(st, 7), "at", og_stmt_col_text(st, 8));
-        json_array_append_new(
-            arr,
-            json_pack("{s:s, s:s, s:s, s:o, s:o, s:s, s:o}", "id", og_stmt_col_text(st, 0), "name",
-                      og_stmt_col_text(st, 1), "type", og_stmt_col_text(st, 2), "config",
-                      cfg ? cfg : json_object(), "endpoints", eps ? eps : json_array(),
-                      "created_at", og_stmt_col_text(st, 5), "last_deploy", last));
-    }
-    if (rc < 0) {
-        error = rc;
-        goto cleanup;
-    }
-    *out = arr;
-    arr = NULL;
-    error = 0;
-cleanup:
+    error = og_stmt_collect(st, target_row_json, NULL, out);
     og_stmt_free(st);
-    json_decref(arr);
     return error;
+}
+
+/* Run sql (a DELETE of one target's rows, ?1 its id). */
+static int delete_of(og_ctx *ctx, const char *sql, const char *target_id)
+{
+    og_stmt *st = NULL;
+    int error = og_stmt_prepare(&st, ctx->store, sql);
+    if (error == 0) {
+        og_stmt_bind_text(st, 1, target_id);
+        error = og_stmt_step(st);
+    }
+    og_stmt_free(st);
+    return error < 0 ? error : 0;
 }
 
 int og_deploy_target_remove(og_ctx *ctx, const char *tenant, const char *name)
@@ -290,7 +292,6 @@ int og_deploy_target_remove(og_ctx *ctx, const char *tenant, const char *name)
     int error = -1;
     char tid[OG_ID_LEN];
     og_deploy_target t;
-    og_stmt *st = NULL;
     memset(&t, 0, sizeof(t));
     if ((error = og_deploy__tenant(ctx, tenant, OG_PERM_WRITE, tid)) < 0 ||
         (error = platform_only(ctx, "remove")) < 0)
@@ -298,43 +299,30 @@ int og_deploy_target_remove(og_ctx *ctx, const char *tenant, const char *name)
     if ((error = og_store_tx_begin(ctx->store)) < 0)
         return error;
     if ((error = og_deploy__target_load(ctx->store, tid, name, &t)) < 0 ||
-        (error = og_stmt_prepare(&st, ctx->store, "DELETE FROM deploy_runs WHERE target_id = ?")) <
-            0)
-        goto rollback;
-    og_stmt_bind_text(st, 1, t.id);
-    if ((error = og_stmt_step(st)) < 0)
-        goto rollback;
-    og_stmt_free(st);
-    if ((error = og_stmt_prepare(&st, ctx->store, "DELETE FROM deploy_targets WHERE id = ?")) < 0)
-        goto rollback;
-    og_stmt_bind_text(st, 1, t.id);
-    if ((error = og_stmt_step(st)) < 0 ||
+        (error = delete_of(ctx, "DELETE FROM deploy_runs WHERE target_id = ?", t.id)) < 0 ||
+        (error = delete_of(ctx, "DELETE FROM deploy_targets WHERE id = ?", t.id)) < 0 ||
         (error = og_audit_log(ctx, tid, OG_DEPLOY_AREA, "deploy.target.remove", "deploy_target",
-                              t.id, NULL)) < 0 ||
-        (error = og_store_tx_commit(ctx->store)) < 0)
-        goto rollback;
+                              t.id, NULL)) < 0)
+        goto cleanup;
     error = 0;
-    goto cleanup;
-rollback:
-    og_store_tx_rollback(ctx->store);
 cleanup:
-    og_stmt_free(st);
+    error = og_store_tx_end(ctx->store, error);
     og_deploy__target_clear(&t);
     return error;
 }
 
-int og_deploy_target_exists(og_ctx *ctx, const char *tenant_id, const char *name)
+bool og_deploy_target_exists(og_ctx *ctx, const char *tenant_id, const char *name)
 {
     og_stmt *st = NULL;
-    int rc;
-    if ((rc = og_stmt_prepare(&st, ctx->store,
-                              "SELECT 1 FROM deploy_targets WHERE tenant_id = ? AND name = ?")) < 0)
-        return rc;
-    og_stmt_bind_text(st, 1, tenant_id);
-    og_stmt_bind_text(st, 2, name);
-    rc = og_stmt_step(st);
+    int rc = og_stmt_prepare(&st, ctx->store,
+                             "SELECT 1 FROM deploy_targets WHERE tenant_id = ? AND name = ?");
+    if (rc == 0) {
+        og_stmt_bind_text(st, 1, tenant_id);
+        og_stmt_bind_text(st, 2, name);
+        rc = og_stmt_step(st);
+    }
     og_stmt_free(st);
-    return rc < 0 ? rc : rc == OG_ROW;
+    return rc == OG_ROW;
 }
 
 void og_deploy__target_clear(og_deploy_target *t)

@@ -64,6 +64,10 @@ plant "libcurl outside its owner" library \
 plant "OpenSSL EVP outside crypto" library \
   "src/notify/render.c:[0-9]+: module notify uses OpenSSL EVP \(EVP_MD_CTX_new\)" \
   src/notify/render.c 'static void *planted(void) { return EVP_MD_CTX_new(); }'
+# acme's keys, JWS and CSRs go through crypto.h: EVP in acme is a violation again
+plant "OpenSSL EVP in acme" library \
+  "src/acme/acme_jws.c:[0-9]+: module acme uses OpenSSL EVP" \
+  src/acme/acme_jws.c '#include <openssl/evp.h>'
 
 # SQL on another module's table is a dependency too: deploy naming acme's table closes a cycle
 # (acme uses deploy.h), reported with the table

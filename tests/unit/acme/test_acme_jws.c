@@ -14,6 +14,7 @@
 #include <openssl/ec.h>
 #include <openssl/hmac.h>
 #include <openssl/param_build.h>
+#include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 #include <stdlib.h>
@@ -124,11 +125,26 @@ static int jws_verifies(json_t *jws, EVP_PKEY *pub, const char *alg)
     return ok;
 }
 
+/* The OpenSSL key behind an og_crypto_key, read back from its PEM (caller frees). */
+static EVP_PKEY *evp_of(const og_crypto_key *key)
+{
+    char *pem = NULL;
+    size_t len = 0;
+    OG_ASSERT_OK(og_crypto_key_to_pem(key, &pem, &len));
+    BIO *b = BIO_new_mem_buf(pem, (int)len);
+    EVP_PKEY *pk = PEM_read_bio_PrivateKey(b, NULL, NULL, NULL);
+    BIO_free(b);
+    free(pem);
+    assert_non_null(pk);
+    return pk;
+}
+
 static void check_key_type(const char *type, const char *alg)
 {
-    EVP_PKEY *key = NULL;
+    og_crypto_key *key = NULL;
     json_t *jws = NULL;
-    OG_ASSERT_OK(og_acme__key_generate(&key, type));
+    OG_ASSERT_OK(og_crypto_key_generate(&key, type));
+    assert_string_equal(og_crypto_key_type(key), type);
     assert_string_equal(og_acme__jws_alg(key), alg);
     OG_ASSERT_OK(
         og_acme__jws_json(&jws, key, NULL, "nonce-1", "https://ca.test/new-acct", "{\"a\":1}"));
@@ -155,7 +171,7 @@ static void check_key_type(const char *type, const char *alg)
     assert_string_equal(json_string_value(json_object_get(jws, "payload")), "");
     json_decref(prot);
     json_decref(jws);
-    EVP_PKEY_free(key);
+    og_crypto_key_free(key);
 }
 
 static void test_acme_jws__es256_verifies_against_its_jwk(void **state)
@@ -177,8 +193,8 @@ static void test_acme_jws__ec_coordinates_keep_leading_zeros(void **state)
     /* about 1 key in 128 has a coordinate under 2^248; generate until one shows up, so the
      * fixed-size encoding (RFC 7518 §6.2.1.2) is exercised */
     for (int i = 0; i < 2000; i++) {
-        EVP_PKEY *key = NULL;
-        OG_ASSERT_OK(og_acme__key_generate(&key, "ec256"));
+        og_crypto_key *key = NULL;
+        OG_ASSERT_OK(og_crypto_key_generate(&key, "ec256"));
         json_t *jwk = og_acme__jwk(key);
         size_t xl, yl;
         uint8_t *x = b64(json_string_value(json_object_get(jwk, "x")), &xl);
@@ -189,7 +205,7 @@ static void test_acme_jws__ec_coordinates_keep_leading_zeros(void **state)
         free(x);
         free(y);
         json_decref(jwk);
-        EVP_PKEY_free(key);
+        og_crypto_key_free(key);
         if (leading_zero)
             return;
     }
@@ -205,30 +221,42 @@ static void test_acme_jws__thumbprint_matches_rfc7638_example(void **state)
         "ECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FD"
         "W2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4v"
         "MQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw");
-    EVP_PKEY *pub = key_from_jwk(jwk);
-    char tp[44];
-    OG_ASSERT_OK(og_acme__thumbprint(pub, tp));
+    char tp[44], expect[128];
+    OG_ASSERT_OK(og_acme__jwk_thumbprint(jwk, tp));
     assert_string_equal(tp, "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs");
-    char *ka = og_acme__key_authorization(pub, "tok");
-    assert_string_equal(ka, "tok.NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs");
+    /* a key's JWK from crypto.h is already canonical: its thumbprint is that of its JWK */
+    og_crypto_key *key = NULL;
+    char *text = NULL;
+    OG_ASSERT_OK(og_crypto_key_generate(&key, "rsa2048"));
+    OG_ASSERT_OK(og_crypto_key_jwk(key, &text));
+    json_t *parsed = json_loads(text, 0, NULL);
+    char *canon = json_dumps(parsed, JSON_COMPACT | JSON_SORT_KEYS);
+    assert_string_equal(text, canon);
+    OG_ASSERT_OK(og_acme__thumbprint(key, tp));
+    char *ka = og_acme__key_authorization(key, "tok");
+    snprintf(expect, sizeof(expect), "tok.%s", tp);
+    assert_string_equal(ka, expect);
     char *v = og_acme__dns01_value(ka);
     assert_int_equal(strlen(v), 43);
     assert_null(strpbrk(v, "+/="));
     free(v);
     free(ka);
-    EVP_PKEY_free(pub);
+    free(canon);
+    free(text);
+    json_decref(parsed);
+    og_crypto_key_free(key);
     json_decref(jwk);
 }
 
 static void test_acme_jws__eab_is_hs256_over_the_account_jwk(void **state)
 {
     (void)state;
-    EVP_PKEY *key = NULL;
+    og_crypto_key *key = NULL;
     json_t *eab = NULL;
     size_t klen;
     uint8_t *mac_key =
         b64("zWNDZM6eQGHWpSRTPal5eIUYFTu7EajVIoguysqZ9wG44nMEtx3MUAsUDkMTQ12W", &klen);
-    OG_ASSERT_OK(og_acme__key_generate(&key, "ec256"));
+    OG_ASSERT_OK(og_crypto_key_generate(&key, "ec256"));
     OG_ASSERT_OK(og_acme__eab(&eab, key, "kid-1", mac_key, klen, "https://ca.test/new-acct"));
     json_t *prot = b64_json(json_string_value(json_object_get(eab, "protected")));
     assert_string_equal(json_string_value(json_object_get(prot, "alg")), "HS256");
@@ -259,39 +287,53 @@ static void test_acme_jws__eab_is_hs256_over_the_account_jwk(void **state)
     json_decref(jwk);
     json_decref(eab);
     free(mac_key);
-    EVP_PKEY_free(key);
+    og_crypto_key_free(key);
 }
 
 static void test_acme_jws__bad_input_is_refused(void **state)
 {
     (void)state;
-    EVP_PKEY *key = NULL;
+    og_crypto_key *key = NULL;
     json_t *j = NULL;
-    assert_int_equal(og_acme__key_generate(&key, "dsa"), OG_EINVAL);
+    assert_int_equal(og_crypto_key_generate(&key, "dsa"), OG_EINVAL);
     assert_non_null(strstr(og_error_last(), "'dsa'"));
     assert_null(key);
-    assert_int_equal(og_acme__key_generate(&key, NULL), OG_EINVAL);
-    OG_ASSERT_OK(og_acme__key_generate(&key, "ec256"));
+    assert_int_equal(og_crypto_key_generate(&key, NULL), OG_EINVAL);
+    OG_ASSERT_OK(og_crypto_key_generate(&key, "ec256"));
     assert_int_equal(og_acme__jws_json(&j, key, NULL, "n", NULL, "{}"), OG_EINVAL);
     assert_int_equal(og_acme__jws_json(&j, key, NULL, "n", "", "{}"), OG_EINVAL);
     assert_null(j);
-    /* an Ed25519 key is not an ACME account key here */
-    EVP_PKEY *ed = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+    /* an Ed25519 key parses but is not an ACME account key here */
+    EVP_PKEY *ed_evp = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+    BIO *b = BIO_new(BIO_s_mem());
+    char *p = NULL;
+    assert_true(PEM_write_bio_PrivateKey(b, ed_evp, NULL, NULL, 0, NULL, NULL));
+    long n = BIO_get_mem_data(b, &p);
+    og_crypto_key *ed = NULL;
+    OG_ASSERT_OK(og_acme__key_from_pem(&ed, p, (size_t)n));
+    BIO_free(b);
+    EVP_PKEY_free(ed_evp);
+    assert_null(og_crypto_key_type(ed));
     assert_null(og_acme__jws_alg(ed));
     assert_int_equal(og_acme__jws_json(&j, ed, NULL, "n", "https://x", "{}"), OG_EINVAL);
-    EVP_PKEY_free(ed);
+    og_crypto_key_free(ed);
     /* PEM round trip; garbage does not parse */
-    char *pem = NULL;
-    size_t len = 0;
-    EVP_PKEY *back = NULL;
-    OG_ASSERT_OK(og_acme__key_to_pem(key, &pem, &len));
+    char *pem = NULL, *pem2 = NULL;
+    size_t len = 0, len2 = 0;
+    og_crypto_key *back = NULL;
+    OG_ASSERT_OK(og_crypto_key_to_pem(key, &pem, &len));
     OG_ASSERT_OK(og_acme__key_from_pem(&back, pem, len));
-    assert_int_equal(EVP_PKEY_eq(key, back), 1);
-    EVP_PKEY_free(back);
+    OG_ASSERT_OK(og_crypto_key_to_pem(back, &pem2, &len2));
+    assert_int_equal(len, len2);
+    assert_string_equal(pem, pem2);
+    og_crypto_key_free(back);
+    back = NULL;
     assert_int_equal(og_acme__key_from_pem(&back, "junk", 4), OG_ECORRUPT);
+    assert_non_null(strstr(og_error_last(), "stored ACME key"));
     assert_null(back);
     free(pem);
-    EVP_PKEY_free(key);
+    free(pem2);
+    og_crypto_key_free(key);
 }
 
 static void test_acme_problem__type_detail_and_subproblems_are_named(void **state)
@@ -327,17 +369,18 @@ static void test_acme_problem__type_detail_and_subproblems_are_named(void **stat
 static void test_acme_csr__names_become_sans_and_it_is_signed(void **state)
 {
     (void)state;
-    EVP_PKEY *key = NULL;
+    og_crypto_key *key = NULL;
     char *csr = NULL;
     const char *names[] = {"www.example.test", "example.test", "192.0.2.7"};
-    OG_ASSERT_OK(og_acme__key_generate(&key, "ec384"));
+    OG_ASSERT_OK(og_crypto_key_generate(&key, "ec384"));
+    EVP_PKEY *pk = evp_of(key);
     OG_ASSERT_OK(og_acme__csr(&csr, key, names, 3));
     size_t len;
     uint8_t *der = b64(csr, &len);
     const uint8_t *p = der;
     X509_REQ *req = d2i_X509_REQ(NULL, &p, (long)len);
     assert_non_null(req);
-    assert_int_equal(X509_REQ_verify(req, key), 1);
+    assert_int_equal(X509_REQ_verify(req, pk), 1);
     STACK_OF(X509_EXTENSION) *exts = X509_REQ_get_extensions(req);
     GENERAL_NAMES *g = NULL;
     for (int i = 0; i < sk_X509_EXTENSION_num(exts) && !g; i++)
@@ -365,7 +408,8 @@ static void test_acme_csr__names_become_sans_and_it_is_signed(void **state)
     csr = NULL;
     assert_int_equal(og_acme__csr(&csr, key, names, 0), OG_EINVAL);
     assert_null(csr);
-    EVP_PKEY_free(key);
+    EVP_PKEY_free(pk);
+    og_crypto_key_free(key);
 }
 
 /* GET path from the responder on port; returns the HTTP status, body into out */
@@ -426,10 +470,10 @@ static void test_acme_http01__serves_known_tokens_only(void **state)
 static void test_acme_tlsalpn__certificate_carries_the_critical_acme_identifier(void **state)
 {
     (void)state;
-    EVP_PKEY *key = NULL;
+    og_crypto_key *key = NULL;
     X509 *x = NULL;
     uint8_t h[32];
-    OG_ASSERT_OK(og_acme__key_generate(&key, "ec256"));
+    OG_ASSERT_OK(og_crypto_key_generate(&key, "ec256"));
     OG_ASSERT_OK(og_acme__tlsalpn_cert("www.example.test", "tok.thumb", key, &x));
     ASN1_OBJECT *oid = OBJ_txt2obj("1.3.6.1.5.5.7.1.31", 1);
     int idx = X509_get_ext_by_OBJ(x, oid, -1);
@@ -443,10 +487,12 @@ static void test_acme_tlsalpn__certificate_carries_the_critical_acme_identifier(
     assert_int_equal(ASN1_STRING_get0_data(v)[1], 32);
     assert_memory_equal(ASN1_STRING_get0_data(v) + 2, h, 32);
     assert_int_equal(X509_check_host(x, "www.example.test", 0, 0, NULL), 1);
-    assert_int_equal(X509_verify(x, key), 1);
+    EVP_PKEY *pk = evp_of(key);
+    assert_int_equal(X509_verify(x, pk), 1);
+    EVP_PKEY_free(pk);
     ASN1_OBJECT_free(oid);
     X509_free(x);
-    EVP_PKEY_free(key);
+    og_crypto_key_free(key);
 }
 
 int main(void)

@@ -215,8 +215,8 @@ static void test_crypto_scope_key_create__refuses_a_second_key(void **state)
 {
     fx *f = *state;
     assert_ok(og_crypto_scope_key_create(f->k, f->s, TENANT_A));
-    assert_int_equal(og_crypto_scope_key_exists(f->s, TENANT_A), 1);
-    assert_int_equal(og_crypto_scope_key_exists(f->s, TENANT_B), 0);
+    assert_true(og_crypto_scope_key_exists(f->s, TENANT_A));
+    assert_false(og_crypto_scope_key_exists(f->s, TENANT_B));
     assert_int_equal(og_crypto_scope_key_create(f->k, f->s, TENANT_A), OG_EEXISTS);
     assert_msg_contains("tenant " TENANT_A " already has a data key");
     assert_int_equal(og_store_tx_depth(f->s), 0);
@@ -316,7 +316,7 @@ static void test_crypto_scope_key_create__joins_the_callers_transaction(void **s
     seal_secret(f, TENANT_A, "secret-1", &sealed, &len);
     assert_opens_to_secret(f, TENANT_A, "secret-1", sealed, len);
     og_store_tx_rollback(f->s);
-    assert_int_equal(og_crypto_scope_key_exists(f->s, TENANT_A), 0);
+    assert_false(og_crypto_scope_key_exists(f->s, TENANT_A));
     assert_int_equal(open_rc(f, TENANT_A, "secret-1", sealed, len), OG_ENOTFOUND);
     free(sealed);
 }
@@ -347,7 +347,7 @@ static void test_crypto_scope_key__is_shredded_by_the_tenant_purge_too(void **st
     assert_opens_to_secret(f, TENANT_A, "secret-1", sealed, len);
     assert_ok(og_store_purge_tenant(f->s, TENANT_A));
     assert_int_equal(open_rc(f, TENANT_A, "secret-1", sealed, len), OG_ENOTFOUND);
-    assert_int_equal(og_crypto_scope_key_exists(f->s, NULL), 1);
+    assert_true(og_crypto_scope_key_exists(f->s, NULL));
     free(sealed);
 }
 

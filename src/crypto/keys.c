@@ -1,0 +1,407 @@
+/* keys.c - asymmetric private keys (EC P-256/P-384, RSA): PEM, public JWK, JWS signatures, CSRs
+ * and self-signed certificates, so that no other module drives OpenSSL's EVP for them. */
+#include "crypto_internal.h"
+
+#include "opsgate/error.h"
+#include "opsgate/util.h"
+
+#include <arpa/inet.h>
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/ec.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct og_crypto_key {
+    EVP_PKEY *pkey;
+};
+
+/* the most names a CSR carries (ACME asks for at most 100 too) */
+#define CSR_MAX_NAMES 100
+
+static const struct {
+    const char *name;
+    int rsa_bits; /* 0 for EC */
+    const char *curve;
+} key_types[] = {
+    {"ec256", 0, "P-256"},   {"ec384", 0, "P-384"},   {"rsa2048", 2048, NULL},
+    {"rsa3072", 3072, NULL}, {"rsa4096", 4096, NULL},
+};
+#define NTYPES (sizeof(key_types) / sizeof(key_types[0]))
+
+int og_crypto_key_type_check(const char *type)
+{
+    for (size_t i = 0; type && i < NTYPES; i++)
+        if (strcmp(type, key_types[i].name) == 0)
+            return 0;
+    return og_error_set(OG_EINVAL,
+                        "unknown key type '%s' (ec256, ec384, rsa2048, rsa3072, "
+                        "rsa4096)",
+                        type ? type : "");
+}
+
+static int key_wrap(og_crypto_key **out, EVP_PKEY *pkey)
+{
+    if (!pkey)
+        return OG_ERROR;
+    if (!(*out = malloc(sizeof(**out)))) {
+        EVP_PKEY_free(pkey);
+        return og_error_set(OG_ERROR, "out of memory");
+    }
+    (*out)->pkey = pkey;
+    return 0;
+}
+
+int og_crypto_key_generate(og_crypto_key **out, const char *type)
+{
+    EVP_PKEY *pkey = NULL;
+    *out = NULL;
+    if (og_crypto_key_type_check(type) < 0)
+        return OG_EINVAL;
+    for (size_t i = 0; i < NTYPES; i++) {
+        if (strcmp(type, key_types[i].name) != 0)
+            continue;
+        if (key_types[i].rsa_bits)
+            pkey = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)key_types[i].rsa_bits);
+        else
+            pkey = EVP_PKEY_Q_keygen(NULL, NULL, "EC", key_types[i].curve);
+    }
+    if (key_wrap(out, pkey) < 0)
+        return og_error_set(OG_ERROR, "generating a %s key failed", type);
+    return 0;
+}
+
+int og_crypto_key_from_pem(og_crypto_key **out, const char *pem, size_t len)
+{
+    BIO *b = len <= (size_t)INT32_MAX ? BIO_new_mem_buf(pem, (int)len) : NULL;
+    EVP_PKEY *pkey = b ? PEM_read_bio_PrivateKey(b, NULL, NULL, NULL) : NULL;
+    *out = NULL;
+    BIO_free(b);
+    if (!pkey)
+        return og_error_set(OG_ECORRUPT, "a private key does not parse");
+    return key_wrap(out, pkey);
+}
+
+int og_crypto_key_to_pem(const og_crypto_key *key, char **pem, size_t *len)
+{
+    BIO *b = BIO_new(BIO_s_mem());
+    char *p = NULL;
+    int error = OG_ERROR;
+    *pem = NULL;
+    if (!b || !PEM_write_bio_PrivateKey(b, key->pkey, NULL, NULL, 0, NULL, NULL))
+        goto cleanup;
+    long n = BIO_get_mem_data(b, &p);
+    if (n <= 0 || !(*pem = malloc((size_t)n + 1)))
+        goto cleanup;
+    memcpy(*pem, p, (size_t)n);
+    (*pem)[n] = '\0';
+    if (len)
+        *len = (size_t)n;
+    error = 0;
+cleanup:
+    BIO_free(b); /* BIO_s_mem frees its memory; the PEM text there is not wiped by OpenSSL */
+    return error ? og_error_set(OG_ERROR, "encoding a private key failed") : 0;
+}
+
+int og_crypto_key_to_der(const og_crypto_key *key, uint8_t **der, size_t *len)
+{
+    uint8_t *p = NULL;
+    int n = i2d_PrivateKey(key->pkey, &p);
+    *der = NULL;
+    if (n <= 0 || !(*der = malloc((size_t)n))) {
+        if (n > 0)
+            OPENSSL_clear_free(p, (size_t)n);
+        return og_error_set(OG_ERROR, "encoding a private key failed");
+    }
+    memcpy(*der, p, (size_t)n);
+    *len = (size_t)n;
+    OPENSSL_clear_free(p, (size_t)n);
+    return 0;
+}
+
+/* EC curve size in bytes (32 or 48), 0 for RSA, -1 otherwise. */
+static int ec_size(const EVP_PKEY *key)
+{
+    char group[64];
+    if (EVP_PKEY_is_a(key, "RSA"))
+        return 0;
+    if (!EVP_PKEY_is_a(key, "EC") ||
+        !EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof(group),
+                                        NULL))
+        return -1;
+    if (strcmp(group, "prime256v1") == 0 || strcmp(group, "P-256") == 0)
+        return 32;
+    if (strcmp(group, "secp384r1") == 0 || strcmp(group, "P-384") == 0)
+        return 48;
+    return -1;
+}
+
+const char *og_crypto_key_type(const og_crypto_key *key)
+{
+    int bits;
+    switch (key ? ec_size(key->pkey) : -1) {
+    case 0:
+        bits = EVP_PKEY_get_bits(key->pkey);
+        return bits >= 4096 ? "rsa4096" : bits >= 3072 ? "rsa3072" : "rsa2048";
+    case 32:
+        return "ec256";
+    case 48:
+        return "ec384";
+    default:
+        return NULL;
+    }
+}
+
+void og_crypto_key_free(og_crypto_key *key)
+{
+    if (!key)
+        return;
+    EVP_PKEY_free(key->pkey);
+    free(key);
+}
+
+/* base64url of a big number, left-padded with zeros to pad bytes (0 = minimal). */
+static char *bn_b64url(const BIGNUM *bn, int pad)
+{
+    int n = pad ? pad : BN_num_bytes(bn);
+    uint8_t *buf = malloc((size_t)(n ? n : 1));
+    char *s = NULL;
+    if (buf && BN_bn2binpad(bn, buf, n) == n)
+        s = og_base64url_encode(buf, (size_t)n);
+    free(buf);
+    return s;
+}
+
+int og_crypto_key_jwk(const og_crypto_key *key, char **json)
+{
+    BIGNUM *a = NULL, *b = NULL;
+    char *sa = NULL, *sb = NULL;
+    og_buf out;
+    int sz = ec_size(key->pkey), error = OG_ERROR;
+    *json = NULL;
+    if (sz < 0)
+        return og_error_set(OG_EINVAL, "the key is not EC P-256, P-384 or RSA");
+    og_buf_init(&out, 4096);
+    /* the members are base64url text, so no JSON escaping is needed; RFC 7638 order */
+    if (sz == 0) {
+        if (EVP_PKEY_get_bn_param(key->pkey, OSSL_PKEY_PARAM_RSA_N, &a) &&
+            EVP_PKEY_get_bn_param(key->pkey, OSSL_PKEY_PARAM_RSA_E, &b) && (sa = bn_b64url(a, 0)) &&
+            (sb = bn_b64url(b, 0)) &&
+            og_buf_printf(&out, "{\"e\":\"%s\",\"kty\":\"RSA\",\"n\":\"%s\"}", sb, sa) == 0)
+            error = 0;
+    } else {
+        /* RFC 7518 §6.2.1.2: coordinates are the full field size, leading zeros kept */
+        if (EVP_PKEY_get_bn_param(key->pkey, OSSL_PKEY_PARAM_EC_PUB_X, &a) &&
+            EVP_PKEY_get_bn_param(key->pkey, OSSL_PKEY_PARAM_EC_PUB_Y, &b) &&
+            (sa = bn_b64url(a, sz)) && (sb = bn_b64url(b, sz)) &&
+            og_buf_printf(&out, "{\"crv\":\"%s\",\"kty\":\"EC\",\"x\":\"%s\",\"y\":\"%s\"}",
+                          sz == 32 ? "P-256" : "P-384", sa, sb) == 0)
+            error = 0;
+    }
+    if (error == 0)
+        *json = og_buf_detach(&out);
+    og_buf_free(&out);
+    BN_free(a);
+    BN_free(b);
+    free(sa);
+    free(sb);
+    return error ? og_error_set(OG_ERROR, "encoding a public JWK failed") : 0;
+}
+
+int og_crypto_key_sign(const og_crypto_key *key, const void *data, size_t len, uint8_t **sig,
+                       size_t *siglen)
+{
+    EVP_MD_CTX *md = NULL;
+    ECDSA_SIG *es = NULL;
+    uint8_t *der = NULL;
+    size_t derlen = 0;
+    int error = OG_ERROR, sz = ec_size(key->pkey);
+    *sig = NULL;
+    if (sz < 0)
+        return og_error_set(OG_EINVAL, "the key is not EC P-256, P-384 or RSA");
+    if (!(md = EVP_MD_CTX_new()) ||
+        EVP_DigestSignInit(md, NULL, sz == 48 ? EVP_sha384() : EVP_sha256(), NULL, key->pkey) !=
+            1 ||
+        EVP_DigestSign(md, NULL, &derlen, data, len) != 1 || !(der = malloc(derlen)) ||
+        EVP_DigestSign(md, der, &derlen, data, len) != 1)
+        goto cleanup;
+    if (sz == 0) {
+        *sig = der;
+        *siglen = derlen;
+        der = NULL;
+        error = 0;
+        goto cleanup;
+    }
+    /* JWA §3.4: the signature is R and S as fixed-size big-endian octets, not a DER sequence */
+    const uint8_t *p = der;
+    if (!(es = d2i_ECDSA_SIG(NULL, &p, (long)derlen)) || !(*sig = malloc((size_t)sz * 2)))
+        goto cleanup;
+    if (BN_bn2binpad(ECDSA_SIG_get0_r(es), *sig, sz) != sz ||
+        BN_bn2binpad(ECDSA_SIG_get0_s(es), *sig + sz, sz) != sz) {
+        free(*sig);
+        *sig = NULL;
+        goto cleanup;
+    }
+    *siglen = (size_t)sz * 2;
+    error = 0;
+cleanup:
+    EVP_MD_CTX_free(md);
+    ECDSA_SIG_free(es);
+    free(der);
+    return error ? og_error_set(OG_ERROR, "signing a JWS failed") : 0;
+}
+
+/* The general name of one CSR name: an IP SAN for an address literal, else a DNS SAN. */
+static GENERAL_NAME *general_name(const char *name)
+{
+    uint8_t ip[16];
+    GENERAL_NAME *g = GENERAL_NAME_new();
+    ASN1_OCTET_STRING *os = NULL;
+    ASN1_IA5STRING *ia5 = NULL;
+    int iplen = inet_pton(AF_INET, name, ip) == 1 ? 4 : inet_pton(AF_INET6, name, ip) == 1 ? 16 : 0;
+    if (!g)
+        return NULL;
+    if (iplen) {
+        if (!(os = ASN1_OCTET_STRING_new()) || !ASN1_OCTET_STRING_set(os, ip, iplen)) {
+            ASN1_OCTET_STRING_free(os);
+            GENERAL_NAME_free(g);
+            return NULL;
+        }
+        GENERAL_NAME_set0_value(g, GEN_IPADD, os);
+    } else {
+        if (!(ia5 = ASN1_IA5STRING_new()) || !ASN1_STRING_set(ia5, name, -1)) {
+            ASN1_IA5STRING_free(ia5);
+            GENERAL_NAME_free(g);
+            return NULL;
+        }
+        GENERAL_NAME_set0_value(g, GEN_DNS, ia5);
+    }
+    return g;
+}
+
+/* d (from an i2d_ call, n bytes, OpenSSL's memory) copied to *out; frees d. */
+static int der_out(uint8_t *d, int n, uint8_t **out, size_t *len)
+{
+    *out = n > 0 ? malloc((size_t)n) : NULL;
+    if (*out) {
+        memcpy(*out, d, (size_t)n);
+        *len = (size_t)n;
+    }
+    OPENSSL_free(d);
+    return *out ? 0 : OG_ERROR;
+}
+
+int og_crypto_csr_build(const og_crypto_key *key, const char *const *names, size_t n, uint8_t **der,
+                        size_t *len)
+{
+    X509_REQ *req = NULL;
+    X509_NAME *subj = NULL;
+    GENERAL_NAMES *gens = NULL;
+    STACK_OF(X509_EXTENSION) *exts = NULL;
+    X509_EXTENSION *ext = NULL;
+    uint8_t *d = NULL;
+    int error = OG_ERROR;
+    *der = NULL;
+    if (!n || n > CSR_MAX_NAMES)
+        return og_error_set(OG_EINVAL, "a CSR needs 1 to %d names", CSR_MAX_NAMES);
+    if (!(req = X509_REQ_new()) || !(subj = X509_NAME_new()) || !(gens = GENERAL_NAMES_new()))
+        goto cleanup;
+    for (size_t i = 0; i < n; i++) {
+        GENERAL_NAME *g = general_name(names[i]);
+        if (!g || !sk_GENERAL_NAME_push(gens, g)) {
+            GENERAL_NAME_free(g);
+            goto cleanup;
+        }
+    }
+    /* the CN is optional for ACME; put the first DNS name there when it fits (64 chars), never
+     * an IP address (CAs refuse those in the CN) */
+    uint8_t ipbuf[16];
+    int first_is_ip =
+        inet_pton(AF_INET, names[0], ipbuf) == 1 || inet_pton(AF_INET6, names[0], ipbuf) == 1;
+    if (strlen(names[0]) <= 64 && !first_is_ip &&
+        !X509_NAME_add_entry_by_txt(subj, "CN", MBSTRING_UTF8, (const uint8_t *)names[0], -1, -1,
+                                    0))
+        goto cleanup;
+    if (!X509_REQ_set_version(req, 0) || !X509_REQ_set_subject_name(req, subj) ||
+        !X509_REQ_set_pubkey(req, key->pkey) ||
+        !(ext = X509V3_EXT_i2d(NID_subject_alt_name, 0, gens)) ||
+        !(exts = sk_X509_EXTENSION_new_null()) || !sk_X509_EXTENSION_push(exts, ext))
+        goto cleanup;
+    ext = NULL;
+    if (!X509_REQ_add_extensions(req, exts) ||
+        !X509_REQ_sign(req, key->pkey, ec_size(key->pkey) == 48 ? EVP_sha384() : EVP_sha256()))
+        goto cleanup;
+    error = der_out(d, i2d_X509_REQ(req, &d), der, len);
+cleanup:
+    X509_REQ_free(req);
+    X509_NAME_free(subj);
+    GENERAL_NAMES_free(gens);
+    X509_EXTENSION_free(ext);
+    sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
+    return error ? og_error_set(OG_ERROR, "building the CSR failed") : 0;
+}
+
+/* The critical extension oid (dotted) with the DER value, added to x. */
+static int add_critical_ext(X509 *x, const char *oid_text, const void *value, size_t len)
+{
+    ASN1_OBJECT *oid = OBJ_txt2obj(oid_text, 1);
+    ASN1_OCTET_STRING *val = ASN1_OCTET_STRING_new();
+    X509_EXTENSION *ext = NULL;
+    int ok = oid && val && len <= INT32_MAX && ASN1_OCTET_STRING_set(val, value, (int)len) &&
+             (ext = X509_EXTENSION_create_by_OBJ(NULL, oid, 1, val)) && X509_add_ext(x, ext, -1);
+    X509_EXTENSION_free(ext);
+    ASN1_OBJECT_free(oid);
+    ASN1_OCTET_STRING_free(val);
+    return ok ? 0 : OG_ERROR;
+}
+
+int og_crypto_cert_selfsigned(const og_crypto_key *key, const char *name, const char *ext_oid,
+                              const void *ext_value, size_t ext_len, uint8_t **der, size_t *len)
+{
+    X509 *x = X509_new();
+    X509_EXTENSION *ext = NULL;
+    X509V3_CTX v3;
+    uint8_t serial[16], ip[16], *d = NULL;
+    char san[300];
+    int error = OG_ERROR;
+    *der = NULL;
+    if (!x || !name || strlen(name) > 253 || og_crypto_random(serial, sizeof(serial)) < 0)
+        goto cleanup;
+    serial[0] &= 0x7f;
+    BIGNUM *bn = BN_bin2bn(serial, sizeof(serial), NULL);
+    if (!bn || !BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(x))) {
+        BN_free(bn);
+        goto cleanup;
+    }
+    BN_free(bn);
+    int is_ip = inet_pton(AF_INET, name, ip) == 1 || inet_pton(AF_INET6, name, ip) == 1;
+    snprintf(san, sizeof(san), "%s:%s", is_ip ? "IP" : "DNS", name);
+    X509V3_set_ctx(&v3, x, x, NULL, NULL, 0);
+    if (!X509_set_version(x, 2) || !X509_gmtime_adj(X509_getm_notBefore(x), -3600) ||
+        !X509_gmtime_adj(X509_getm_notAfter(x), 7 * 86400) || !X509_set_pubkey(x, key->pkey) ||
+        !(ext = X509V3_EXT_conf_nid(NULL, &v3, NID_subject_alt_name, san)) ||
+        !X509_add_ext(x, ext, -1))
+        goto cleanup;
+    if ((ext_oid && add_critical_ext(x, ext_oid, ext_value, ext_len) < 0) ||
+        !X509_sign(x, key->pkey, EVP_sha256()))
+        goto cleanup;
+    error = der_out(d, i2d_X509(x, &d), der, len);
+cleanup:
+    X509_free(x);
+    X509_EXTENSION_free(ext);
+    return error ? og_error_set(OG_ERROR, "building a self-signed certificate failed") : 0;
+}
+
+bool og_crypto_key_matches_cert(const og_crypto_key *key, const void *der, size_t len)
+{
+    const uint8_t *p = der;
+    X509 *x = len <= (size_t)INT32_MAX ? d2i_X509(NULL, &p, (long)len) : NULL;
+    bool ok = x && X509_check_private_key(x, key->pkey) == 1;
+    X509_free(x);
+    return ok;
+}

@@ -1,0 +1,128 @@
+/* test_keys.c - asymmetric keys of crypto.h: types, PEM and DER, JWK, JWS signatures, CSRs,
+ * self-signed certificates and the key-matches-certificate check. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <jansson.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "og_test.h"
+#include "opsgate/crypto.h"
+#include "opsgate/error.h"
+
+static void test_crypto_keys__types_round_trip_through_pem(void **state)
+{
+    (void)state;
+    const char *types[] = {"ec256", "ec384", "rsa2048"};
+    for (size_t i = 0; i < 3; i++) {
+        og_crypto_key *k = NULL, *back = NULL;
+        char *pem = NULL, *jwk = NULL, *jwk2 = NULL;
+        size_t len = 0;
+        OG_ASSERT_OK(og_crypto_key_generate(&k, types[i]));
+        assert_string_equal(og_crypto_key_type(k), types[i]);
+        OG_ASSERT_OK(og_crypto_key_to_pem(k, &pem, &len));
+        assert_int_equal(strlen(pem), len);
+        assert_non_null(strstr(pem, "-----BEGIN PRIVATE KEY-----"));
+        OG_ASSERT_OK(og_crypto_key_from_pem(&back, pem, len));
+        assert_string_equal(og_crypto_key_type(back), types[i]);
+        OG_ASSERT_OK(og_crypto_key_jwk(k, &jwk));
+        OG_ASSERT_OK(og_crypto_key_jwk(back, &jwk2));
+        assert_string_equal(jwk, jwk2);
+        og_crypto_wipe(pem, len);
+        free(pem);
+        free(jwk);
+        free(jwk2);
+        og_crypto_key_free(k);
+        og_crypto_key_free(back);
+    }
+    og_crypto_key_free(NULL);
+    og_crypto_key *none = NULL;
+    assert_int_equal(og_crypto_key_type_check("ed25519"), OG_EINVAL);
+    assert_non_null(strstr(og_error_last(), "'ed25519'"));
+    assert_int_equal(og_crypto_key_from_pem(&none, "-----BEGIN PRIVATE KEY-----\n", 28),
+                     OG_ECORRUPT);
+    assert_null(none);
+    assert_null(og_crypto_key_type(NULL));
+}
+
+static void test_crypto_keys__es256_signature_is_raw_r_and_s(void **state)
+{
+    (void)state;
+    og_crypto_key *k = NULL;
+    uint8_t *sig = NULL;
+    size_t siglen = 0;
+    OG_ASSERT_OK(og_crypto_key_generate(&k, "ec256"));
+    OG_ASSERT_OK(og_crypto_key_sign(k, "abc", 3, &sig, &siglen));
+    assert_int_equal(siglen, 64);
+    free(sig);
+    og_crypto_key_free(k);
+    OG_ASSERT_OK(og_crypto_key_generate(&k, "ec384"));
+    OG_ASSERT_OK(og_crypto_key_sign(k, "abc", 3, &sig, &siglen));
+    assert_int_equal(siglen, 96);
+    free(sig);
+    og_crypto_key_free(k);
+    OG_ASSERT_OK(og_crypto_key_generate(&k, "rsa2048"));
+    OG_ASSERT_OK(og_crypto_key_sign(k, "abc", 3, &sig, &siglen));
+    assert_int_equal(siglen, 256);
+    free(sig);
+    og_crypto_key_free(k);
+}
+
+static void test_crypto_keys__csr_and_selfsigned_certificate_carry_the_key(void **state)
+{
+    (void)state;
+    og_crypto_key *k = NULL, *other = NULL;
+    uint8_t *der = NULL, *key_der = NULL;
+    size_t len = 0, key_len = 0;
+    const char *names[] = {"a.example.test", "2001:db8::1"};
+    OG_ASSERT_OK(og_crypto_key_generate(&k, "ec256"));
+    OG_ASSERT_OK(og_crypto_key_generate(&other, "ec256"));
+    OG_ASSERT_OK(og_crypto_csr_build(k, names, 2, &der, &len));
+    const uint8_t *p = der;
+    X509_REQ *req = d2i_X509_REQ(NULL, &p, (long)len);
+    assert_non_null(req);
+    X509_REQ_free(req);
+    free(der);
+    assert_int_equal(og_crypto_csr_build(k, names, 0, &der, &len), OG_EINVAL);
+    assert_null(der);
+
+    /* an IP literal becomes an IP SAN; the certificate matches its own key only */
+    OG_ASSERT_OK(og_crypto_cert_selfsigned(k, "192.0.2.9", NULL, NULL, 0, &der, &len));
+    p = der;
+    X509 *x = d2i_X509(NULL, &p, (long)len);
+    assert_non_null(x);
+    assert_int_equal(X509_check_ip_asc(x, "192.0.2.9", 0), 1);
+    X509_free(x);
+    assert_true(og_crypto_key_matches_cert(k, der, len));
+    assert_false(og_crypto_key_matches_cert(other, der, len));
+    assert_false(og_crypto_key_matches_cert(k, "junk", 4));
+    free(der);
+
+    /* the DER form loads as the same key */
+    OG_ASSERT_OK(og_crypto_key_to_der(k, &key_der, &key_len));
+    p = key_der;
+    EVP_PKEY *pk = d2i_AutoPrivateKey(NULL, &p, (long)key_len);
+    assert_non_null(pk);
+    EVP_PKEY_free(pk);
+    og_crypto_wipe(key_der, key_len);
+    free(key_der);
+    og_crypto_key_free(k);
+    og_crypto_key_free(other);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_crypto_keys__types_round_trip_through_pem),
+        cmocka_unit_test(test_crypto_keys__es256_signature_is_raw_r_and_s),
+        cmocka_unit_test(test_crypto_keys__csr_and_selfsigned_certificate_carry_the_key),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
