@@ -106,7 +106,7 @@ contains "$err" "key too small" "nginx's own reason passed on"
 eq "$(md5sum "$L/site.crt" "$L/site.key")" "$before" "live files untouched after nginx -t failed"
 eq "$(served 127.0.0.1 $site localhost)" "$FB" "site still serves b"
 [ ! -e "$L/site.crt.og-new" ] && ok || bad "staged files removed after nginx -t failed"
-st=$(og gate list --tenant acme --json | jq -r '[.[] | select(.kind=="certs.deploy")][0] | .outcome')
+st=$(og gate list --tenant acme --json | jq -r '[.gates[] | select(.kind=="certs.deploy")][0] | .outcome')
 eq "$st" failed "the failed deploy is a failed gate item"
 
 # ---- a human overrides the verified L1 deploy of b: a is served again

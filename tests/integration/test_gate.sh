@@ -114,7 +114,7 @@ run 1 "engineer cannot approve" -- og --as eve gate approve "$L2"
 has "$err" "project-manager" "names the roles"
 run 1 "ack is not for L2" -- og --as ada gate ack "$L2"
 run 0 "pending list" -- og gate list --tenant acme --state pending --json
-jqis "$out" "map(select(.id==\"$L2\")) | length" 1 "listed as pending"
+jqis "$out" ".gates | map(select(.id==\"$L2\")) | length" 1 "listed as pending"
 run 0 "approve" -- og --as ada gate approve "$L2" --note "fine"
 run 0 "show approved" -- og gate show "$L2" --json
 jqis "$out" '.outcome' approved "approved and executed"

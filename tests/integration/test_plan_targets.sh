@@ -64,7 +64,7 @@ F2=$(jq -r .result.fingerprint <<<"$R")
 "$O" events run >/dev/null
 [ "$(fp "$WORK/named/cert.pem")" = "$F2" ] || fail "the named target did not get the renewal"
 [ "$(fp "$WORK/other/cert.pem")" = "$F1" ] || fail "the unnamed target got the renewal"
-"$O" gate list --tenant $T --json | jq -e '[.[] | select(.kind == "certs.deploy")] | length == 3' \
+"$O" gate list --tenant $T --json | jq -e '[.gates[] | select(.kind == "certs.deploy")] | length == 3' \
   >/dev/null || fail "not a certs.deploy gate action"
 
 # ---- cleared: renewals follow the previous certificate again (both targets) ----
