@@ -74,7 +74,7 @@ og audit list --tenant acme --json > "$T/audit.json" 2>/dev/null || og audit lis
 rec=$(jq -c --argjson s "$rb" '(if type=="array" then . else .records end) | .[] | select(.seq==$s)' "$T/audit.json")
 eq "$(jq -r .action <<<"$rec")" certs.deploy.rollback "rollback recorded"
 eq "$(jq -r .rollback_of <<<"$rec")" "$sw" "rollback_of points at the failed swap"
-ev=$(og events list --tenant acme --json | jq -r '[.[] | select(.type=="certs.deploy.rolled_back")] | length')
+ev=$(og events list --tenant acme --json | jq -r '[.events[] | select(.type=="certs.deploy.rolled_back")] | length')
 [ "$ev" -ge 1 ] && ok || bad "a certs.deploy.rolled_back event for the tenant's channels (got $ev)"
 eq "$(og target list --tenant acme --json | jq -r '.[] | select(.name=="wrong") | .last_deploy.state')" \
   rolled-back "target list shows the rollback"

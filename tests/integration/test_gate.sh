@@ -170,6 +170,6 @@ run 0 "show failures" -- og gate show "$LX" --json
 jqis "$out" '.notifications | map(select(.state=="failed")) | length' 1 "the dead channel's failure shows"
 jqis "$out" '.notifications | map(select(.state=="sent")) | length' 2 "the others were sent"
 run 0 "events list" -- og events list --tenant acme --state pending --json
-jqis "$out" 'map(select(.last_error != null)) | length > 0' true "the delivery waits for a retry with its error"
+jqis "$out" '.events | map(select(.last_error != null)) | length > 0' true "the delivery waits for a retry with its error"
 
 og_done

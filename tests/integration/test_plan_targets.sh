@@ -59,7 +59,7 @@ set -e
 R=$("$O" cert renew --tenant $T "$P" --json)
 F2=$(jq -r .result.fingerprint <<<"$R")
 [ -n "$F2" ] && [ "$F2" != "$F1" ] || fail "renew: $R"
-"$O" events list --tenant $T --json | jq -e '[.[] | select(.type == "certs.renewed" and
+"$O" events list --tenant $T --json | jq -e '[.events[] | select(.type == "certs.renewed" and
   .payload.targets == ["named"])] | length == 1' >/dev/null || fail "certs.renewed lacks targets"
 "$O" events run >/dev/null
 [ "$(fp "$WORK/named/cert.pem")" = "$F2" ] || fail "the named target did not get the renewal"
