@@ -45,7 +45,7 @@ run 1 "engineer cannot add channels" -- og --as eve notify add --tenant acme web
 run 0 "add webhook" -- og notify add --tenant acme webhook "$HOOK" --secret-file "$OG_TMP/secret"
 run 0 "add email" -- og notify add --tenant acme email ops@acme.example --smtp "$SMTP" --from opsgate@msp.example
 run 0 "list channels" -- og notify list --tenant acme --json
-jqis "$out" 'length' 2 "two channels"
+jqis "$out" '.channels | length' 2 "two channels"
 has "$out" "smtp://127.0.0.1" "the SMTP host is shown"
 case "$out" in *s3cret-pw*) bad "SMTP password shown by notify list" ;; *) ok ;; esac
 if grep -rqa "s3cret-pw" "$D" 2>/dev/null; then bad "SMTP password in clear in the data folder"; else ok; fi
