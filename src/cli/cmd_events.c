@@ -22,6 +22,14 @@ static const char *const about =
     "With --json `list` prints {\"events\": [...]} and `retry` {\"event_id\", \"state\"}, as\n"
     "the HTTP API does.\n";
 
+static const og_cli_opt list_opts[] = {
+    OG_CLI_OPT_TENANT,
+    {"state", "STATE", "only this state: pending, running, done, dead", 0, 0},
+    {0},
+};
+
+static const og_cli_opt retry_opts[] = {OG_CLI_OPT_TENANT, {0}};
+
 static int cmd_work(og_cli *cli)
 {
     int error = -1, sig = 0;
@@ -151,13 +159,6 @@ static int work(og_cli *cli, const og_cli_args *a)
     (void)a;
     return cmd_work(cli);
 }
-
-static const og_cli_opt list_opts[] = {
-    OG_CLI_OPT_TENANT,
-    {"state", "STATE", "only this state: pending, running, done, dead", 0, 0},
-    {0},
-};
-static const og_cli_opt retry_opts[] = {OG_CLI_OPT_TENANT, {0}};
 
 static const og_cli_sub subs[] = {
     {"list", NULL, 0, 0, list_opts, "list deliveries, one per (event, handler)", list},

@@ -41,6 +41,32 @@ static const char *const about =
     "With --json: `gate list` prints {\"gates\": [...]}, `gate kinds` {\"kinds\": [...]}, a\n"
     "decision and `gate show` the item, `gate policy` the tenant's policy, as the HTTP API does.\n";
 
+static const og_cli_opt list_opts[] = {
+    OG_CLI_OPT_TENANT_REQ,
+    {"state", "STATE", "only items in this state: pending, review, task, done", 0, 0},
+    {0},
+};
+
+static const og_cli_opt item_opts[] = {
+    {"tenant", "T", "the item's tenant (default: the item's own)", 0, 0},
+    {0},
+};
+
+static const og_cli_opt decide_opts[] = {
+    {"tenant", "T", "the item's tenant (default: the item's own)", 0, 0},
+    {"note", "TEXT", "why: kept with the decision and audited", 0, 0},
+    {0},
+};
+
+static const og_cli_opt request_opts[] = {
+    OG_CLI_OPT_TENANT_REQ,
+    {"params", "JSON", "the action's parameters (a JSON object)", 0, 0},
+    {"recommendation", "JSON", "the recommendation shown to deciders (object)", 0, 0},
+    {"target-type", "TYPE", "what the action is about (type)", 0, 0},
+    {"target-id", "ID", "what the action is about (id)", 0, 0},
+    {0},
+};
+
 /* Decisions only a named user takes (--as): someone other than the requester. */
 static int personal(const char *decision)
 {
@@ -419,29 +445,6 @@ static int expire(og_cli *cli, const og_cli_args *a)
         printf("%d expired or closed\n", n);
     return OG_EXIT_OK;
 }
-
-static const og_cli_opt list_opts[] = {
-    OG_CLI_OPT_TENANT_REQ,
-    {"state", "STATE", "only items in this state: pending, review, task, done", 0, 0},
-    {0},
-};
-static const og_cli_opt item_opts[] = {
-    {"tenant", "T", "the item's tenant (default: the item's own)", 0, 0},
-    {0},
-};
-static const og_cli_opt decide_opts[] = {
-    {"tenant", "T", "the item's tenant (default: the item's own)", 0, 0},
-    {"note", "TEXT", "why: kept with the decision and audited", 0, 0},
-    {0},
-};
-static const og_cli_opt request_opts[] = {
-    OG_CLI_OPT_TENANT_REQ,
-    {"params", "JSON", "the action's parameters (a JSON object)", 0, 0},
-    {"recommendation", "JSON", "the recommendation shown to deciders (object)", 0, 0},
-    {"target-type", "TYPE", "what the action is about (type)", 0, 0},
-    {"target-id", "ID", "what the action is about (id)", 0, 0},
-    {0},
-};
 
 static const og_cli_sub subs[] = {
     {"list", NULL, 0, 0, list_opts, "list a tenant's gate items, newest first", list},
