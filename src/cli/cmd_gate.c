@@ -259,32 +259,52 @@ static void print_history(json_t *doc)
     og_cli_table_free(t);
 }
 
+/* print_show's plain fields, label and key, in the order shown; a NULL key is a line made by
+ * print_show itself. */
+static const struct {
+    const char *label, *key;
+} show_fields[] = {
+    {"gate item", "id"},
+    {"subject", "subject"},
+    {"state", NULL},
+    {"tenant", NULL},
+    {"project", "project"},
+    {"target", "target_name"},
+    {"object", "object_name"},
+    {"kind", "kind"},
+    {"area", "area"},
+    {"requested by", "requested_by"},
+    {"requested at", "created_at"},
+    {"deadline", NULL},
+    {"assignee", "assignee"},
+    {"escalated", NULL},
+    {"decided by", "decided_by"},
+    {"decided at", "decided_at"},
+    {"error", "error"},
+    {"note state", "note_state"},
+};
+
 static void print_show(json_t *doc)
 {
-    char head[160], tenant[200];
-    snprintf(head, sizeof(head), "%s, %s (%s)", jstr(doc, "level"), jstr(doc, "state"),
+    char state[160], tenant[200];
+    snprintf(state, sizeof(state), "%s, %s (%s)", jstr(doc, "level"), jstr(doc, "state"),
              jstr(doc, "outcome"));
     snprintf(tenant, sizeof(tenant), "%s (%s)", jstr(doc, "tenant_name"), jstr(doc, "tenant_id"));
-    kv("gate item", jstr(doc, "id"));
-    kv("subject", jstr(doc, "subject"));
-    kv("state", head);
-    kv("tenant", tenant);
-    kv("project", jstr(doc, "project"));
-    kv("target", jstr(doc, "target_name"));
-    kv("object", jstr(doc, "object_name"));
-    kv("kind", jstr(doc, "kind"));
-    kv("area", jstr(doc, "area"));
-    kv("requested by", jstr(doc, "requested_by"));
-    kv("requested at", jstr(doc, "created_at"));
-    if (strcmp(jstr(doc, "state"), "done") != 0)
-        kv("deadline", jstr(doc, "deadline"));
-    kv("assignee", jstr(doc, "assignee"));
-    if (json_is_true(json_object_get(doc, "escalated")))
-        kv("escalated", "yes: a tenant-admin decides");
-    kv("decided by", jstr(doc, "decided_by"));
-    kv("decided at", jstr(doc, "decided_at"));
-    kv("error", jstr(doc, "error"));
-    kv("note state", jstr(doc, "note_state"));
+    for (size_t i = 0; i < sizeof(show_fields) / sizeof(show_fields[0]); i++) {
+        const char *label = show_fields[i].label, *value;
+        if (show_fields[i].key)
+            value = jstr(doc, show_fields[i].key);
+        else if (strcmp(label, "state") == 0)
+            value = state;
+        else if (strcmp(label, "tenant") == 0)
+            value = tenant;
+        else if (strcmp(label, "deadline") == 0) /* a decided item has none left */
+            value = strcmp(jstr(doc, "state"), "done") != 0 ? jstr(doc, "deadline") : NULL;
+        else /* escalated */
+            value = json_is_true(json_object_get(doc, "escalated")) ? "yes: a tenant-admin decides"
+                                                                    : NULL;
+        kv(label, value);
+    }
     kv_json("recommendation", json_object_get(doc, "recommendation"));
     kv_json("params", json_object_get(doc, "params"));
     kv_json("result", json_object_get(doc, "result"));
@@ -292,15 +312,22 @@ static void print_show(json_t *doc)
     print_next(doc);
 }
 
+/* The item states `gate list --state` takes (as the API's ?state=). */
+static int check_state(const og_cli_args *a, const char *state)
+{
+    static const char *const states[] = {"pending", "review", "task", "done", NULL};
+    for (size_t i = 0; state && states[i]; i++)
+        if (strcmp(state, states[i]) == 0)
+            return 0;
+    return state ? og_cli_bad(a, "bad --state '%s' (pending, review, task or done)", state) : 0;
+}
+
 static int list(og_cli *cli, const og_cli_args *a)
 {
     const char *tenant = og_cli_get(a, "tenant"), *state = og_cli_get(a, "state");
     json_t *arr = NULL;
     int error;
-    if (state && strcmp(state, "pending") && strcmp(state, "review") && strcmp(state, "task") &&
-        strcmp(state, "done"))
-        return og_cli_bad(a, "bad --state '%s' (pending, review, task or done)", state);
-    if ((error = og_cli_open(cli, tenant)))
+    if ((error = check_state(a, state)) || (error = og_cli_open(cli, tenant)))
         return error;
     if ((error = og_gate_list(&cli->ctx, tenant, state, &arr)) < 0)
         return og_cli_fail(error);
