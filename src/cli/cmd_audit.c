@@ -7,7 +7,7 @@
 #include "opsgate/tenant.h"
 
 #include <errno.h>
-#include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,18 +16,7 @@
 #define PUBKEY_FILE_CAP ((size_t)16 << 10)
 #define WITNESS_CAP     ((size_t)256 << 20)
 
-static const char *const help =
-    "usage: opsgate audit verify [--tenant T] [--witness FILE|URL [--pubkey FILE]] [--json]\n"
-    "       opsgate audit checkpoint [--tenant T] [--audit-key PATH] [--witness-file PATH]\n"
-    "                                [--json]\n"
-    "       opsgate audit pubkey [--json]\n"
-    "       opsgate audit prove [--tenant T] --seq N\n"
-    "       opsgate audit verify-proof FILE --pubkey FILE\n"
-    "       opsgate audit export [--tenant T] --format oscal|jsonl|csv [--since TIME]\n"
-    "                            [--until TIME]\n"
-    "       opsgate audit list [--tenant T] [--after SEQ] [--limit N] [--action A]\n"
-    "                          [--since TIME] [--json]\n"
-    "\n"
+static const char *const about =
     "The audit trail is one hash chain per tenant plus the platform chain (omit --tenant for it,\n"
     "or for all chains where that makes sense). Records are immutable: the database refuses to\n"
     "change or delete them.\n"
@@ -66,9 +55,56 @@ static const char *const help =
     "                and id) as they were when it was written; names a record does not carry\n"
     "                (sealed artifact names, older records) are resolved now and marked so.\n"
     "  list          list records, oldest first, with those names; --after continues from a\n"
-    "                previous page.\n"
+    "                previous page. With --json it prints what GET /api/v1/audit returns:\n"
+    "                {\"tenant\": {\"id\", \"name\"} (null for the platform), \"records\": [...],\n"
+    "                \"next\": the cursor for --after, as a string, or null}.\n"
     "\n"
     "TIME is RFC 3339 (2026-11-22T04:15:20Z) or a date (2026-11-22, midnight UTC).\n";
+
+static const og_cli_opt verify_opts[] = {
+    OG_CLI_OPT_TENANT,
+    {"witness", "FILE|URL", "also check the checkpoints of this witness", 0, 0},
+    {"pubkey", "FILE", "the public key the witness is signed with", 0, 0},
+    {"audit-key", "PATH", "the signing key file (else $OPSGATE_AUDIT_KEY)", 0, 0},
+    {"key", "PATH", "the same as --audit-key", 0, 0},
+    {0},
+};
+
+static const og_cli_opt checkpoint_opts[] = {
+    OG_CLI_OPT_TENANT,
+    {"audit-key", "PATH", "the signing key file (else $OPSGATE_AUDIT_KEY)", 0, 0},
+    {"key", "PATH", "the same as --audit-key", 0, 0},
+    {"witness-file", "PATH", "append each new checkpoint as a JSON line", 0, 0},
+    {0},
+};
+
+static const og_cli_opt prove_opts[] = {
+    OG_CLI_OPT_TENANT,
+    {"seq", "N", "the record to prove (1, 2, ...)", OG_CLI_REQUIRED, 0},
+    {0},
+};
+
+static const og_cli_opt verify_proof_opts[] = {
+    {"pubkey", "FILE", "the audit public key (PEM, `audit pubkey`)", OG_CLI_REQUIRED, 0},
+    {0},
+};
+
+static const og_cli_opt export_opts[] = {
+    OG_CLI_OPT_TENANT,
+    {"format", "FORMAT", "oscal, jsonl or csv", OG_CLI_REQUIRED, 0},
+    {"since", "TIME", "records at or after TIME", 0, 0},
+    {"until", "TIME", "records before TIME", 0, 0},
+    {0},
+};
+
+static const og_cli_opt list_opts[] = {
+    OG_CLI_OPT_TENANT,
+    {"after", "SEQ", "records after SEQ (the previous page's cursor)", 0, 0},
+    {"limit", "N", "at most N records (1 to 1000, default 100)", 0, 0},
+    {"action", "A", "only records of this action", 0, 0},
+    {"since", "TIME", "records at or after TIME", 0, 0},
+    {0},
+};
 
 static int sink_stdout(void *arg, const void *data, size_t len)
 {
@@ -78,18 +114,30 @@ static int sink_stdout(void *arg, const void *data, size_t len)
     return 0;
 }
 
-/* A tenant by name or id into its id; NULL/"" stays NULL (the platform chain). */
-static int tenant_id(og_cli *cli, const char *tenant, char out[OG_ID_LEN], const char **id)
+/* The chain --tenant names: the tenant (by name or id) into *t and *id = t->id; without
+ * --tenant, *id = NULL (the platform chain, or all chains) and *t stays zeroed. */
+static int chain_of(og_cli *cli, const char *tenant, og_tenant *t, const char **id)
 {
-    og_tenant t;
     int error;
+    memset(t, 0, sizeof(*t));
     *id = NULL;
     if (!tenant || !tenant[0])
         return 0;
-    if ((error = og_tenant_get(&cli->ctx, tenant, &t)) < 0)
+    if ((error = og_tenant_get(&cli->ctx, tenant, t)) < 0)
         return error;
-    og_strlcpy(out, t.id, OG_ID_LEN);
-    *id = out;
+    *id = t->id;
+    return 0;
+}
+
+/* Open the data folder and find the chain --tenant names; prints the failure. */
+static int open_chain(og_cli *cli, const og_cli_args *a, og_tenant *t, const char **id)
+{
+    const char *tenant = og_cli_get(a, "tenant");
+    int error = og_cli_open(cli, tenant);
+    if (error)
+        return error;
+    if ((error = chain_of(cli, tenant, t, id)) < 0)
+        return og_cli_fail(error);
     return 0;
 }
 
@@ -227,296 +275,268 @@ static int audit_fail(int error)
     return og_cli_fail(error);
 }
 
-static int run(og_cli *cli, int argc, char **argv)
+/* --since/--until are checked before the data folder is opened: a typo is a usage error. */
+static int check_time(const og_cli_args *a, const char *name)
 {
-    static const struct option opts[] = {
-        {"json", no_argument, NULL, 'j'},
-        {"tenant", required_argument, NULL, 't'},
-        {"seq", required_argument, NULL, 'n'},
-        {"pubkey", required_argument, NULL, 'k'},
-        {"format", required_argument, NULL, 'f'},
-        {"since", required_argument, NULL, 's'},
-        {"until", required_argument, NULL, 'u'},
-        {"after", required_argument, NULL, 'a'},
-        {"limit", required_argument, NULL, 'l'},
-        {"action", required_argument, NULL, 'c'},
-        {"audit-key", required_argument, NULL, 'K'},
-        {"key", required_argument, NULL, 'K'},
-        {"witness-file", required_argument, NULL, 'W'},
-        {"witness", required_argument, NULL, 'w'},
-        {NULL, 0, NULL, 0},
-    };
-    int json = 0, c, error;
-    const char *tenant = NULL, *seq_s = NULL, *pubkey = NULL, *format = NULL, *since = NULL;
-    const char *until = NULL, *after_s = NULL, *limit_s = NULL, *action = NULL;
-    const char *key_file = NULL, *witness_file = NULL, *witness = NULL;
-    char idbuf[OG_ID_LEN];
-    const char *tid = NULL;
-    if (argc < 2)
-        return og_cli_usage("audit", "missing subcommand (verify, checkpoint, pubkey, prove, "
-                                     "verify-proof, export, list)");
-    const char *sub = argv[1];
-    optind = 0;
-    opterr = 0;
-    while ((c = getopt_long(argc - 1, argv + 1, "", opts, NULL)) != -1) {
-        switch (c) {
-        case 'j':
-            json = 1;
-            break;
-        case 't':
-            tenant = optarg;
-            break;
-        case 'n':
-            seq_s = optarg;
-            break;
-        case 'k':
-            pubkey = optarg;
-            break;
-        case 'f':
-            format = optarg;
-            break;
-        case 's':
-            since = optarg;
-            break;
-        case 'u':
-            until = optarg;
-            break;
-        case 'a':
-            after_s = optarg;
-            break;
-        case 'l':
-            limit_s = optarg;
-            break;
-        case 'c':
-            action = optarg;
-            break;
-        case 'K':
-            key_file = optarg;
-            break;
-        case 'W':
-            witness_file = optarg;
-            break;
-        case 'w':
-            witness = optarg;
-            break;
-        default:
-            return og_cli_badopt("audit", argv + 1);
-        }
-    }
-    int npos = argc - 1 - optind;
-    char **pos = argv + 1 + optind;
+    const char *v = og_cli_get(a, name);
     int64_t ignored;
-    /* Values are checked before the data folder is opened: a typo is a usage error (exit 2). */
-    if (since && og_time_parse(since, &ignored) < 0)
-        return og_cli_usage("audit", "--since '%s' is not an RFC 3339 time or a date", since);
-    if (until && og_time_parse(until, &ignored) < 0)
-        return og_cli_usage("audit", "--until '%s' is not an RFC 3339 time or a date", until);
+    if (v && og_time_parse(v, &ignored) < 0)
+        return og_cli_bad(a, "--%s '%s' is not an RFC 3339 time or a date", name, v);
+    return 0;
+}
 
-    if (strcmp(sub, "verify-proof") == 0) {
-        if (npos != 1)
-            return og_cli_usage("audit", "verify-proof needs exactly one proof FILE");
-        if (!pubkey)
-            return og_cli_usage("audit", "verify-proof needs --pubkey FILE");
-        return cmd_verify_proof(pos[0], pubkey);
-    }
-    if (npos)
-        return og_cli_usage("audit", "unexpected argument '%s'", pos[0]);
+/* The signing key file: --audit-key or its alias --key; NULL when neither is given. */
+static const char *key_file(const og_cli_args *a)
+{
+    const char *k = og_cli_get(a, "audit-key");
+    return k ? k : og_cli_get(a, "key");
+}
 
-    if (key_file && strcmp(sub, "checkpoint") != 0 && strcmp(sub, "verify") != 0)
-        return og_cli_usage("audit", "--audit-key is for checkpoint and verify");
-    if (witness_file && strcmp(sub, "checkpoint") != 0)
-        return og_cli_usage("audit", "--witness-file is for checkpoint (verify takes --witness)");
-    if (witness && strcmp(sub, "verify") != 0)
-        return og_cli_usage("audit", "--witness is for verify");
-    if (pubkey && strcmp(sub, "verify") == 0 && !witness)
-        return og_cli_usage("audit", "verify --pubkey checks a witness: give --witness FILE|URL");
-    if (strcmp(sub, "verify") == 0) {
-        og_audit_verify_result res;
-        uint8_t pub[32];
-        const uint8_t *wpub = NULL;
-        char *wtext = NULL;
-        size_t wlen = 0;
-        if (witness) {
-            /* the key the witness must be signed with: given, else the key file's public half */
-            const char *kf = key_file ? key_file : getenv("OPSGATE_AUDIT_KEY");
-            if (pubkey) {
-                char *pem = NULL;
-                size_t len = 0;
-                if (og_file_read(pubkey, PUBKEY_FILE_CAP, &pem, &len) < 0) {
-                    fprintf(stderr, "opsgate: cannot read public key file '%s': %s\n", pubkey,
-                            og_error_last());
-                    return OG_EXIT_FAIL;
-                }
-                error = og_audit_pubkey_parse(pem, pub);
-                free(pem);
-                if (error < 0)
-                    return og_cli_usage("audit", "public key file '%s': %s", pubkey,
-                                        og_error_last());
-                wpub = pub;
-            } else if (kf && kf[0]) {
-                if (og_audit_key_file_check(kf, NULL, pub) < 0)
-                    return og_cli_usage("audit", "%s", og_error_last());
-                wpub = pub;
-            }
-            if ((error = og_audit_witness_load(witness, WITNESS_CAP, &wtext, &wlen)) < 0)
-                return error == OG_EINVAL ? og_cli_usage("audit", "%s", og_error_last())
-                                          : og_cli_fail(error);
-        }
-        if ((error = og_cli_open(cli, tenant))) {
-            free(wtext);
-            return error;
-        }
-        if ((error = tenant_id(cli, tenant, idbuf, &tid)) < 0) {
-            free(wtext);
-            return og_cli_fail(error);
-        }
-        error = witness ? og_audit_verify_witness(&cli->ctx, tid, wtext, wlen, wpub, &res)
-                        : og_audit_verify(&cli->ctx, tid, &res);
-        free(wtext);
-        if (error == OG_EINVAL && witness) {
-            fprintf(stderr, "opsgate: witness '%s': %s\n", witness, og_error_last());
-            return OG_EXIT_USAGE; /* not a witness: bad input, not a broken trail */
-        }
-        if (error < 0 && error != OG_ECORRUPT)
-            return og_cli_fail(error);
-        if (json) {
-            json_t *j = json_pack("{s:b,s:I,s:I,s:I}", "intact", error == 0, "chains",
-                                  (json_int_t)res.chains, "records", (json_int_t)res.records,
-                                  "checkpoints", (json_int_t)res.checkpoints);
-            if (witness)
-                json_object_set_new(j, "witnessed", json_integer(res.witnessed));
-            if (error)
-                json_object_set_new(
-                    j, "problem",
-                    json_pack("{s:s,s:s?,s:I,s:s?,s:s?,s:s,s:s}", "chain", res.chain, "tenant_name",
-                              res.tenant_name[0] ? res.tenant_name : NULL, "seq",
-                              (json_int_t)res.bad_seq, "action", res.action[0] ? res.action : NULL,
-                              "actor", res.actor[0] ? res.actor : NULL, "what", res.what, "message",
-                              res.message));
-            og_cli_print_json(j);
-        } else if (error == 0) {
-            printf("audit trail intact: %lld chain(s), %lld record(s), %lld checkpoint(s) "
-                   "verified",
-                   (long long)res.chains, (long long)res.records, (long long)res.checkpoints);
-            if (witness)
-                printf(", %lld witnessed checkpoint(s) consistent", (long long)res.witnessed);
-            printf("\n");
-        }
-        if (error) {
-            fprintf(stderr, "opsgate: %s\n", res.message);
+/* The key a witness must be signed with, into pub: --pubkey FILE, else the public half of the
+ * key file (--audit-key or OPSGATE_AUDIT_KEY); *wpub stays NULL when there is neither. */
+static int witness_key(const og_cli_args *a, uint8_t pub[32], const uint8_t **wpub)
+{
+    const char *pubkey = og_cli_get(a, "pubkey"), *kf = key_file(a);
+    char *pem = NULL;
+    size_t len = 0;
+    int error;
+    *wpub = NULL;
+    if (!kf)
+        kf = getenv("OPSGATE_AUDIT_KEY");
+    if (pubkey) {
+        if (og_file_read(pubkey, PUBKEY_FILE_CAP, &pem, &len) < 0) {
+            fprintf(stderr, "opsgate: cannot read public key file '%s': %s\n", pubkey,
+                    og_error_last());
             return OG_EXIT_FAIL;
         }
-        return OG_EXIT_OK;
+        error = og_audit_pubkey_parse(pem, pub);
+        free(pem);
+        if (error < 0)
+            return og_cli_bad(a, "public key file '%s': %s", pubkey, og_error_last());
+        *wpub = pub;
+    } else if (kf && kf[0]) {
+        if (og_audit_key_file_check(kf, NULL, pub) < 0)
+            return og_cli_bad(a, "%s", og_error_last());
+        *wpub = pub;
     }
-    if (strcmp(sub, "checkpoint") == 0) {
-        og_audit_opts aopts = {.key_file = key_file, .witness_file = witness_file};
-        if (key_file && og_audit_key_file_check(key_file, NULL, NULL) < 0)
-            return og_cli_usage("audit", "%s", og_error_last());
-        if ((error = og_cli_open(cli, tenant)))
+    return 0;
+}
+
+/* verify's answer: error is 0 (intact) or OG_ECORRUPT (res says where). */
+static void print_verify(const og_cli *cli, int error, const og_audit_verify_result *res,
+                         bool witness)
+{
+    if (!cli->json) {
+        if (error)
+            return;
+        printf("audit trail intact: %lld chain(s), %lld record(s), %lld checkpoint(s) verified",
+               (long long)res->chains, (long long)res->records, (long long)res->checkpoints);
+        if (witness)
+            printf(", %lld witnessed checkpoint(s) consistent", (long long)res->witnessed);
+        printf("\n");
+        return;
+    }
+    json_t *j =
+        json_pack("{s:b,s:I,s:I,s:I}", "intact", error == 0, "chains", (json_int_t)res->chains,
+                  "records", (json_int_t)res->records, "checkpoints", (json_int_t)res->checkpoints);
+    if (witness)
+        json_object_set_new(j, "witnessed", json_integer(res->witnessed));
+    if (error)
+        json_object_set_new(j, "problem",
+                            json_pack("{s:s,s:s?,s:I,s:s?,s:s?,s:s,s:s}", "chain", res->chain,
+                                      "tenant_name", res->tenant_name[0] ? res->tenant_name : NULL,
+                                      "seq", (json_int_t)res->bad_seq, "action",
+                                      res->action[0] ? res->action : NULL, "actor",
+                                      res->actor[0] ? res->actor : NULL, "what", res->what,
+                                      "message", res->message));
+    og_cli_print_json(j);
+}
+
+static int verify(og_cli *cli, const og_cli_args *a)
+{
+    const char *witness = og_cli_get(a, "witness"), *tid;
+    og_audit_verify_result res;
+    uint8_t pub[32];
+    const uint8_t *wpub = NULL;
+    char *wtext = NULL;
+    size_t wlen = 0;
+    og_tenant t;
+    int error;
+    if (og_cli_has(a, "pubkey") && !witness)
+        return og_cli_bad(a, "verify --pubkey checks a witness: give --witness FILE|URL");
+    if (witness) {
+        if ((error = witness_key(a, pub, &wpub)))
             return error;
-        if ((error = tenant_id(cli, tenant, idbuf, &tid)) < 0)
-            return og_cli_fail(error);
-        if (tenant) {
-            json_t *cp = NULL;
-            if ((error = og_audit_checkpoint_with(&cli->ctx, tid, &aopts, &cp)) < 0)
-                return audit_fail(error);
-            if (json)
-                og_cli_print_json(cp);
-            else {
-                printf("checkpoint: chain %s, tree size %lld, root %s\n",
-                       json_string_value(json_object_get(cp, "chain")),
-                       (long long)json_integer_value(json_object_get(cp, "tree_size")),
-                       json_string_value(json_object_get(cp, "root_hash")));
-                json_decref(cp);
-            }
-            return OG_EXIT_OK;
-        }
-        int made = 0;
+        if ((error = og_audit_witness_load(witness, WITNESS_CAP, &wtext, &wlen)) < 0)
+            return error == OG_EINVAL ? og_cli_bad(a, "%s", og_error_last()) : og_cli_fail(error);
+    }
+    if ((error = open_chain(cli, a, &t, &tid))) {
+        free(wtext);
+        return error;
+    }
+    memset(&res, 0, sizeof(res));
+    error = witness ? og_audit_verify_witness(&cli->ctx, tid, wtext, wlen, wpub, &res)
+                    : og_audit_verify(&cli->ctx, tid, &res);
+    free(wtext);
+    if (error == OG_EINVAL && witness) {
+        fprintf(stderr, "opsgate: witness '%s': %s\n", witness, og_error_last());
+        return OG_EXIT_USAGE; /* not a witness: bad input, not a broken trail */
+    }
+    if (error < 0 && error != OG_ECORRUPT)
+        return og_cli_fail(error);
+    print_verify(cli, error, &res, witness != NULL);
+    if (error) {
+        fprintf(stderr, "opsgate: %s\n", res.message);
+        return OG_EXIT_FAIL;
+    }
+    return OG_EXIT_OK;
+}
+
+static int checkpoint(og_cli *cli, const og_cli_args *a)
+{
+    og_audit_opts aopts = {.key_file = key_file(a), .witness_file = og_cli_get(a, "witness-file")};
+    const char *tid;
+    json_t *cp = NULL;
+    og_tenant t;
+    int made = 0, error;
+    if (aopts.key_file && og_audit_key_file_check(aopts.key_file, NULL, NULL) < 0)
+        return og_cli_bad(a, "%s", og_error_last());
+    if ((error = open_chain(cli, a, &t, &tid)))
+        return error;
+    if (!og_cli_has(a, "tenant")) {
         if ((error = og_audit_checkpoint_all_with(&cli->ctx, &aopts, &made)) < 0)
             return audit_fail(error);
-        if (json)
+        if (cli->json)
             og_cli_print_json(json_pack("{s:i}", "checkpoints_made", made));
         else
             printf("%d new checkpoint(s) signed\n", made);
         return OG_EXIT_OK;
     }
-    if (strcmp(sub, "pubkey") == 0) {
-        char *pem = NULL;
-        if (tenant)
-            return og_cli_usage("audit", "pubkey takes no --tenant: one key signs every chain");
-        if ((error = og_cli_open(cli, NULL)))
-            return error;
-        if ((error = og_audit_pubkey_pem(&cli->ctx, &pem)) < 0)
-            return og_cli_fail(error);
-        if (json)
-            og_cli_print_json(json_pack("{s:s,s:s}", "algorithm", "ed25519", "pem", pem));
-        else
-            fputs(pem, stdout);
-        free(pem);
+    if ((error = og_audit_checkpoint_with(&cli->ctx, tid, &aopts, &cp)) < 0)
+        return audit_fail(error);
+    if (cli->json) {
+        og_cli_print_json(cp);
         return OG_EXIT_OK;
     }
-    if (strcmp(sub, "prove") == 0) {
-        int64_t seq;
-        json_t *proof = NULL;
-        if (!seq_s)
-            return og_cli_usage("audit", "prove needs --seq N");
-        if (parse_i64(seq_s, 1, INT64_MAX, &seq) < 0)
-            return og_cli_usage("audit", "--seq '%s' is not a sequence number (1, 2, ...)", seq_s);
-        if ((error = og_cli_open(cli, tenant)))
-            return error;
-        if ((error = tenant_id(cli, tenant, idbuf, &tid)) < 0 ||
-            (error = og_audit_prove(&cli->ctx, tid, seq, &proof)) < 0)
-            return audit_fail(error);
-        og_cli_print_json(proof);
-        return OG_EXIT_OK;
-    }
-    if (strcmp(sub, "export") == 0) {
-        if (!format)
-            return og_cli_usage("audit", "export needs --format oscal, jsonl or csv");
-        if (strcmp(format, "oscal") && strcmp(format, "jsonl") && strcmp(format, "csv"))
-            return og_cli_usage("audit", "unknown --format '%s' (oscal, jsonl or csv)", format);
-        if ((error = og_cli_open(cli, tenant)))
-            return error;
-        if ((error = tenant_id(cli, tenant, idbuf, &tid)) < 0 ||
-            (error = og_audit_export(&cli->ctx, tid, format, since, until, sink_stdout, NULL)) < 0)
-            return audit_fail(error);
-        if (fflush(stdout) != 0)
-            return og_cli_fail(og_error_set(OG_ERROR, "writing the export: %s", strerror(errno)));
-        return OG_EXIT_OK;
-    }
-    if (strcmp(sub, "list") == 0) {
-        int64_t after = 0, limit = 100, next = 0;
-        json_t *arr = NULL;
-        if (after_s && parse_i64(after_s, 0, INT64_MAX, &after) < 0)
-            return og_cli_usage("audit", "--after '%s' is not a sequence number", after_s);
-        if (limit_s && parse_i64(limit_s, 1, 1000, &limit) < 0)
-            return og_cli_usage("audit", "--limit '%s' is not a number from 1 to 1000", limit_s);
-        if ((error = og_cli_open(cli, tenant)))
-            return error;
-        if ((error = tenant_id(cli, tenant, idbuf, &tid)) < 0 ||
-            (error = og_audit_list(&cli->ctx, tid, after, (int)limit, action, since, &arr, &next)) <
-                0)
-            return og_cli_fail(error);
-        if (json) {
-            og_cli_print_json(json_pack("{s:o,s:o}", "records", arr, "next",
-                                        next ? json_integer(next) : json_null()));
-            return OG_EXIT_OK;
-        }
-        print_list(arr, tid, tenant);
-        if (next)
-            printf("(more: --after %lld)\n", (long long)next);
-        json_decref(arr);
-        return OG_EXIT_OK;
-    }
-    return og_cli_usage("audit",
-                        "unknown subcommand '%s' (verify, checkpoint, pubkey, prove, "
-                        "verify-proof, export, list)",
-                        sub);
+    printf("checkpoint: chain %s, tree size %lld, root %s\n",
+           json_string_value(json_object_get(cp, "chain")),
+           (long long)json_integer_value(json_object_get(cp, "tree_size")),
+           json_string_value(json_object_get(cp, "root_hash")));
+    json_decref(cp);
+    return OG_EXIT_OK;
 }
+
+static int pubkey(og_cli *cli, const og_cli_args *a)
+{
+    char *pem = NULL;
+    int error;
+    (void)a;
+    if ((error = og_cli_open(cli, NULL)))
+        return error;
+    if ((error = og_audit_pubkey_pem(&cli->ctx, &pem)) < 0)
+        return og_cli_fail(error);
+    if (cli->json)
+        og_cli_print_json(json_pack("{s:s,s:s}", "algorithm", "ed25519", "pem", pem));
+    else
+        fputs(pem, stdout);
+    free(pem);
+    return OG_EXIT_OK;
+}
+
+static int prove(og_cli *cli, const og_cli_args *a)
+{
+    const char *seq_s = og_cli_get(a, "seq"), *tid;
+    json_t *proof = NULL;
+    og_tenant t;
+    int64_t seq;
+    int error;
+    if (parse_i64(seq_s, 1, INT64_MAX, &seq) < 0)
+        return og_cli_bad(a, "--seq '%s' is not a sequence number (1, 2, ...)", seq_s);
+    if ((error = open_chain(cli, a, &t, &tid)))
+        return error;
+    if ((error = og_audit_prove(&cli->ctx, tid, seq, &proof)) < 0)
+        return audit_fail(error);
+    og_cli_print_json(proof);
+    return OG_EXIT_OK;
+}
+
+static int verify_proof(og_cli *cli, const og_cli_args *a)
+{
+    (void)cli;
+    return cmd_verify_proof(a->pos[0], og_cli_get(a, "pubkey"));
+}
+
+static int export(og_cli *cli, const og_cli_args *a)
+{
+    const char *format = og_cli_get(a, "format"), *tid;
+    og_tenant t;
+    int error;
+    if (strcmp(format, "oscal") && strcmp(format, "jsonl") && strcmp(format, "csv"))
+        return og_cli_bad(a, "unknown --format '%s' (oscal, jsonl or csv)", format);
+    if ((error = check_time(a, "since")) || (error = check_time(a, "until")) ||
+        (error = open_chain(cli, a, &t, &tid)))
+        return error;
+    if ((error = og_audit_export(&cli->ctx, tid, format, og_cli_get(a, "since"),
+                                 og_cli_get(a, "until"), sink_stdout, NULL)) < 0)
+        return audit_fail(error);
+    if (fflush(stdout) != 0)
+        return og_cli_fail(og_error_set(OG_ERROR, "writing the export: %s", strerror(errno)));
+    return OG_EXIT_OK;
+}
+
+/* list --json: what GET /api/v1/audit returns (the cursor as a string). Steals arr. */
+static void print_list_json(json_t *arr, const og_tenant *t, const char *tid, int64_t next)
+{
+    char cursor[24];
+    json_t *tenant =
+        tid ? json_pack("{s:s,s:s?}", "id", tid, "name", t->name[0] ? t->name : NULL) : json_null();
+    snprintf(cursor, sizeof(cursor), "%lld", (long long)next);
+    og_cli_print_json(json_pack("{s:o,s:o,s:o}", "tenant", tenant, "records", arr, "next",
+                                next > 0 ? json_string(cursor) : json_null()));
+}
+
+static int list(og_cli *cli, const og_cli_args *a)
+{
+    const char *after_s = og_cli_get(a, "after"), *limit_s = og_cli_get(a, "limit"), *tid;
+    int64_t after = 0, limit = 100, next = 0;
+    json_t *arr = NULL;
+    og_tenant t;
+    int error;
+    if (after_s && parse_i64(after_s, 0, INT64_MAX, &after) < 0)
+        return og_cli_bad(a, "--after '%s' is not a sequence number", after_s);
+    if (limit_s && parse_i64(limit_s, 1, 1000, &limit) < 0)
+        return og_cli_bad(a, "--limit '%s' is not a number from 1 to 1000", limit_s);
+    if ((error = check_time(a, "since")) || (error = open_chain(cli, a, &t, &tid)))
+        return error;
+    if ((error = og_audit_list(&cli->ctx, tid, after, (int)limit, og_cli_get(a, "action"),
+                               og_cli_get(a, "since"), &arr, &next)) < 0)
+        return og_cli_fail(error);
+    if (cli->json) {
+        print_list_json(arr, &t, tid, next);
+        return OG_EXIT_OK;
+    }
+    print_list(arr, tid, og_cli_get(a, "tenant"));
+    if (next)
+        printf("(more: --after %lld)\n", (long long)next);
+    json_decref(arr);
+    return OG_EXIT_OK;
+}
+
+static const og_cli_sub subs[] = {
+    {"verify", NULL, 0, 0, verify_opts, "check every chain, checkpoint and witness", verify},
+    {"checkpoint", NULL, 0, 0, checkpoint_opts, "sign a checkpoint of the chains that grew",
+     checkpoint},
+    {"pubkey", NULL, 0, 0, NULL, "print the audit public key (PEM)", pubkey},
+    {"prove", NULL, 0, 0, prove_opts, "print an inclusion proof of one record", prove},
+    {"verify-proof", "FILE", 1, 1, verify_proof_opts, "check a proof offline", verify_proof},
+    {"export", NULL, 0, 0, export_opts, "write records as OSCAL, JSON lines or CSV", export},
+    {"list", NULL, 0, 0, list_opts, "list records with their names, oldest first", list},
+    {0},
+};
 
 const og_command og_cmd_audit = {
     .name = "audit",
     .summary = "verify, checkpoint, prove and export the audit trail",
-    .legacy_run = run,
-    .legacy_help = help,
+    .about = about,
+    .subs = subs,
 };

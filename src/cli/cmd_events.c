@@ -6,25 +6,29 @@
 #include "opsgate/gate.h"
 #include "opsgate/tenant.h"
 
-#include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const help =
-    "usage: opsgate events list [--tenant T] [--state pending|running|done|dead] [--json]\n"
-    "       opsgate events retry ID\n"
-    "       opsgate events run\n"
-    "       opsgate events work\n"
-    "\n"
+static const char *const about =
     "Events are written to an outbox in the same transaction as the change that causes them and\n"
     "delivered at least once to each handler (notifications, ...), with retries and exponential\n"
     "backoff; after the last attempt a delivery is dead until `events retry ID` revives it.\n"
     "`list` shows one line per (event, handler); without --tenant it needs platform rights.\n"
     "`run` makes one delivery pass now. `work` runs the delivery workers and the gate expiry\n"
-    "timer in the foreground until SIGTERM or SIGINT (what `opsgate serve` runs inside).\n";
+    "timer in the foreground until SIGTERM or SIGINT (what `opsgate serve` runs inside).\n"
+    "With --json `list` prints {\"events\": [...]} and `retry` {\"event_id\", \"state\"}, as\n"
+    "the HTTP API does.\n";
+
+static const og_cli_opt list_opts[] = {
+    OG_CLI_OPT_TENANT,
+    {"state", "STATE", "only this state: pending, running, done, dead", 0, 0},
+    {0},
+};
+
+static const og_cli_opt retry_opts[] = {OG_CLI_OPT_TENANT, {0}};
 
 static int cmd_work(og_cli *cli)
 {
@@ -67,107 +71,106 @@ cleanup:
     return error < 0 ? og_cli_fail(error) : OG_EXIT_OK;
 }
 
-static int run(og_cli *cli, int argc, char **argv)
+static void print_events(json_t *arr)
 {
-    static const struct option opts[] = {
-        {"json", no_argument, NULL, 'j'},
-        {"tenant", required_argument, NULL, 't'},
-        {"state", required_argument, NULL, 's'},
-        {NULL, 0, NULL, 0},
-    };
-    int json = 0, c, error;
-    const char *tenant = NULL, *state = NULL;
-    if (argc < 2)
-        return og_cli_usage("events", "missing subcommand (list, retry, run, work)");
-    const char *sub = argv[1];
-    optind = 0;
-    opterr = 0;
-    while ((c = getopt_long(argc - 1, argv + 1, "", opts, NULL)) != -1) {
-        if (c == 'j')
-            json = 1;
-        else if (c == 't')
-            tenant = optarg;
-        else if (c == 's')
-            state = optarg;
-        else
-            return og_cli_badopt("events", argv + 1);
+    static const char *const head[] = {"EVENT", "TYPE",    "HANDLER",    "STATE",
+                                       "TRY",   "CREATED", "LAST ERROR", NULL};
+    og_cli_table *t = og_cli_table_new(head);
+    size_t i;
+    json_t *x;
+    if (!t) {
+        fprintf(stderr, "opsgate: out of memory\n");
+        return;
     }
-    int npos = argc - 1 - optind;
-    char **pos = argv + 1 + optind;
-
-    if (strcmp(sub, "list") == 0) {
-        json_t *arr = NULL;
-        if (npos)
-            return og_cli_usage("events", "unexpected argument '%s'", pos[0]);
-        if (state && strcmp(state, "pending") && strcmp(state, "running") &&
-            strcmp(state, "done") && strcmp(state, "dead"))
-            return og_cli_usage("events", "bad --state '%s' (pending, running, done or dead)",
-                                state);
-        if ((error = og_cli_open(cli, tenant)))
-            return error;
-        if ((error = og_events_list(&cli->ctx, tenant, state, &arr)) < 0)
-            return og_cli_fail(error);
-        if (json) {
-            og_cli_print_json(arr);
-            return OG_EXIT_OK;
-        }
-        size_t i;
-        json_t *x;
-        static const char *const head[] = {"EVENT", "TYPE",    "HANDLER",    "STATE",
-                                           "TRY",   "CREATED", "LAST ERROR", NULL};
-        og_cli_table *t = og_cli_table_new(head);
-        og_cli_table_right(t, 4);
-        json_array_foreach(arr, i, x)
-        {
-            const char *h = json_string_value(json_object_get(x, "handler"));
-            const char *e = json_string_value(json_object_get(x, "last_error"));
-            const char *at = json_string_value(json_object_get(x, "created_at"));
-            char tries[24];
-            snprintf(tries, sizeof(tries), "%lld",
-                     (long long)json_integer_value(json_object_get(x, "attempts")));
-            og_cli_table_add(t, (const char *[]){json_string_value(json_object_get(x, "id")),
-                                                 json_string_value(json_object_get(x, "type")),
-                                                 h ? h : "-",
-                                                 json_string_value(json_object_get(x, "state")),
-                                                 tries, at ? at : "", e ? e : ""});
-        }
-        og_cli_table_print(t, stdout, 1);
-        og_cli_table_free(t);
-        json_decref(arr);
-        return OG_EXIT_OK;
+    og_cli_table_right(t, 4);
+    json_array_foreach(arr, i, x)
+    {
+        const char *h = json_string_value(json_object_get(x, "handler"));
+        const char *e = json_string_value(json_object_get(x, "last_error"));
+        const char *at = json_string_value(json_object_get(x, "created_at"));
+        char tries[24];
+        snprintf(tries, sizeof(tries), "%lld",
+                 (long long)json_integer_value(json_object_get(x, "attempts")));
+        og_cli_table_add(t, (const char *[]){json_string_value(json_object_get(x, "id")),
+                                             json_string_value(json_object_get(x, "type")),
+                                             h ? h : "-",
+                                             json_string_value(json_object_get(x, "state")), tries,
+                                             at ? at : "", e ? e : ""});
     }
-    if (strcmp(sub, "retry") == 0) {
-        if (npos != 1)
-            return og_cli_usage("events", "events retry takes exactly one event ID");
-        if (!og_id_valid(pos[0]))
-            return og_cli_usage("events", "bad event id '%s'", pos[0]);
-        if ((error = og_cli_open(cli, tenant)))
-            return error;
-        if ((error = og_events_retry(&cli->ctx, pos[0])) < 0)
-            return og_cli_fail(error);
-        printf("%s: pending\n", pos[0]);
-        return OG_EXIT_OK;
-    }
-    if (strcmp(sub, "run") == 0) {
-        int d = 0;
-        if ((error = og_cli_open(cli, NULL)))
-            return error;
-        if ((error = og_events_run_once(&cli->ctx, NULL, &d)) < 0)
-            return og_cli_fail(error);
-        printf("%d delivered\n", d);
-        return OG_EXIT_OK;
-    }
-    if (strcmp(sub, "work") == 0) {
-        if (npos)
-            return og_cli_usage("events", "unexpected argument '%s'", pos[0]);
-        return cmd_work(cli);
-    }
-    return og_cli_usage("events", "unknown subcommand '%s'", sub);
+    og_cli_table_print(t, stdout, 1);
+    og_cli_table_free(t);
 }
+
+static int list(og_cli *cli, const og_cli_args *a)
+{
+    const char *tenant = og_cli_get(a, "tenant"), *state = og_cli_get(a, "state");
+    json_t *arr = NULL;
+    int error;
+    if (state && strcmp(state, "pending") && strcmp(state, "running") && strcmp(state, "done") &&
+        strcmp(state, "dead"))
+        return og_cli_bad(a, "bad --state '%s' (pending, running, done or dead)", state);
+    if ((error = og_cli_open(cli, tenant)))
+        return error;
+    if ((error = og_events_list(&cli->ctx, tenant, state, &arr)) < 0)
+        return og_cli_fail(error);
+    if (cli->json) {
+        og_cli_print_list("events", arr);
+        return OG_EXIT_OK;
+    }
+    print_events(arr);
+    json_decref(arr);
+    return OG_EXIT_OK;
+}
+
+static int retry(og_cli *cli, const og_cli_args *a)
+{
+    const char *id = a->pos[0];
+    int error;
+    if (!og_id_valid(id))
+        return og_cli_bad(a, "bad event id '%s'", id);
+    if ((error = og_cli_open(cli, og_cli_get(a, "tenant"))))
+        return error;
+    if ((error = og_events_retry(&cli->ctx, id)) < 0)
+        return og_cli_fail(error);
+    if (cli->json)
+        og_cli_print_json(json_pack("{s:s, s:s}", "event_id", id, "state", "pending"));
+    else
+        printf("%s: pending\n", id);
+    return OG_EXIT_OK;
+}
+
+static int run_once(og_cli *cli, const og_cli_args *a)
+{
+    int d = 0, error;
+    (void)a;
+    if ((error = og_cli_open(cli, NULL)))
+        return error;
+    if ((error = og_events_run_once(&cli->ctx, NULL, &d)) < 0)
+        return og_cli_fail(error);
+    if (cli->json)
+        og_cli_print_json(json_pack("{s:i}", "delivered", d));
+    else
+        printf("%d delivered\n", d);
+    return OG_EXIT_OK;
+}
+
+static int work(og_cli *cli, const og_cli_args *a)
+{
+    (void)a;
+    return cmd_work(cli);
+}
+
+static const og_cli_sub subs[] = {
+    {"list", NULL, 0, 0, list_opts, "list deliveries, one per (event, handler)", list},
+    {"retry", "ID", 1, 1, retry_opts, "deliver a dead event again", retry},
+    {"run", NULL, 0, 0, NULL, "make one delivery pass now", run_once},
+    {"work", NULL, 0, 0, NULL, "run the delivery workers until SIGTERM or SIGINT", work},
+    {0},
+};
 
 const og_command og_cmd_events = {
     .name = "events",
     .summary = "the event bus: deliveries, retries, workers",
-    .legacy_run = run,
-    .legacy_help = help,
+    .about = about,
+    .subs = subs,
 };

@@ -1,31 +1,17 @@
-/* cmd_gate.c - `opsgate gate`: action kinds, per-tenant policy, gate items and decisions. */
+/* cmd_gate.c - `opsgate gate`: action kinds, gate items and decisions (policy:
+ * cmd_gate_policy.c). */
 #include "cli/cli.h"
+#include "cli/cmd_gate.h"
 #include "cli/table.h"
 #include "opsgate/error.h"
 #include "opsgate/gate.h"
 #include "opsgate/tenant.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const help =
-    "usage: opsgate gate list --tenant T [--state pending|review|task|done] [--json]\n"
-    "       opsgate gate show ID [--json]\n"
-    "       opsgate --as USER gate approve|reject ID [--note TEXT]  (L2 approvals)\n"
-    "       opsgate --as USER gate ack|override ID [--note TEXT]    (L1 reviews)\n"
-    "       opsgate [--as USER] gate escalate ID [--note TEXT]      (L1 reviews)\n"
-    "       opsgate [--as USER] gate done|failed ID [--note TEXT]   (L3 tasks)\n"
-    "       opsgate gate request --tenant T KIND [--params JSON] [--recommendation JSON]\n"
-    "                            [--target-type TYPE] [--target-id ID] [--json]\n"
-    "       opsgate gate kinds [--json]\n"
-    "       opsgate gate policy show --tenant T [--json]\n"
-    "       opsgate gate policy set --tenant T KIND LEVEL\n"
-    "       opsgate gate policy set --tenant T [--approval-timeout DUR] [--review-window DUR]\n"
-    "       opsgate gate policy assign --tenant T AREA [USER]\n"
-    "       opsgate gate expire\n"
-    "\n"
+static const char *const about =
     "Every action runs through a gate level, per tenant and action kind:\n"
     "  L0  executes at once and is recorded;\n"
     "  L1  executes, then the area's assignee reviews it within the review window: ack,\n"
@@ -37,9 +23,13 @@ static const char *const help =
     "Changing a kind's level needs tenant-admin. Lowering it is recorded as gate.policy.lower\n"
     "with the old and new level; a lowering below a level another user set waits (exit 0,\n"
     "\"pending\") as a gate.policy.lower item for a tenant-admin other than you to approve.\n"
+    "`gate policy set` takes either KIND LEVEL or --approval-timeout/--review-window;\n"
+    "`gate policy assign AREA` without USER removes the area's assignee.\n"
     "approve, reject, ack and override need --as USER naming the user who decides, who is not\n"
     "the requester (the tenant is taken from the item); the local operator alone is nobody's\n"
-    "second pair of eyes. Every decision, with who, when and the note, is in the audit trail.\n"
+    "second pair of eyes. escalate, done and failed take --as USER too; without it they are\n"
+    "recorded as the local operator (local:<you>). Every decision, with who, when and the note,\n"
+    "is in the audit trail.\n"
     "`gate list` shows a table: the short ID (its first 8 characters; commands take it or the\n"
     "whole id), the state (what became of a decided item), level, tenant, kind, the subject (what\n"
     "the item is about, as the module that asked said: the artifact and its project, the\n"
@@ -49,43 +39,41 @@ static const char *const help =
     "`gate request` runs a requestable action kind by hand (platform.note with\n"
     "--params '{\"text\":\"...\"}'); kinds of a module (artifacts.*, certs.*) are asked for by\n"
     "that module's command, which checks what they need. `gate expire` runs the expiry the\n"
-    "server runs every 10 s.\n";
+    "server runs every 10 s.\n"
+    "With --json: `gate list` prints {\"gates\": [...]}, `gate kinds` {\"kinds\": [...]}, a\n"
+    "decision and `gate show` the item, `gate policy` the tenant's policy, as the HTTP API does.\n";
 
-static const char *const decisions[] = {"approve",  "reject", "ack",    "override",
-                                        "escalate", "done",   "failed", NULL};
+static const og_cli_opt list_opts[] = {
+    OG_CLI_OPT_TENANT_REQ,
+    {"state", "STATE", "only items in this state: pending, review, task, done", 0, 0},
+    {0},
+};
 
-/* The item ref names (a full id or the short id `gate list` shows) into id. */
-static int resolve_item(og_cli *cli, const char *ref, char id[OG_ID_LEN])
+static const og_cli_opt item_opts[] = {
+    {"tenant", "T", "the item's tenant (default: the item's own)", 0, 0},
+    {0},
+};
+
+static const og_cli_opt decide_opts[] = {
+    {"tenant", "T", "the item's tenant (default: the item's own)", 0, 0},
+    {"note", "TEXT", "why: kept with the decision and audited", 0, 0},
+    {0},
+};
+
+static const og_cli_opt request_opts[] = {
+    OG_CLI_OPT_TENANT_REQ,
+    {"params", "JSON", "the action's parameters (a JSON object)", 0, 0},
+    {"recommendation", "JSON", "the recommendation shown to deciders (object)", 0, 0},
+    {"target-type", "TYPE", "what the action is about (type)", 0, 0},
+    {"target-id", "ID", "what the action is about (id)", 0, 0},
+    {0},
+};
+
+/* Decisions only a named user takes (--as): someone other than the requester. */
+static int personal(const char *decision)
 {
-    const og_actor *a = &cli->ctx.actor;
-    int error = og_gate_item_resolve(cli->store, a->tenant_id[0] ? a->tenant_id : NULL, ref, id);
-    if (error == OG_EINVAL)
-        return og_cli_usage("gate", "%s", og_error_last());
-    return error < 0 ? og_cli_fail(error) : 0;
-}
-
-/* Open the data folder and resolve the item ref names into id; with --as and no --tenant, act
- * as the user of the item's tenant. */
-static int open_for_item(og_cli *cli, const char *tenant, const char *ref, char id[OG_ID_LEN])
-{
-    int error;
-    char tid[OG_ID_LEN];
-    const char *as = cli->as_user;
-    if (tenant || !as) {
-        if ((error = og_cli_open(cli, tenant)))
-            return error;
-        return resolve_item(cli, ref, id);
-    }
-    cli->as_user = NULL;
-    error = og_cli_open(cli, NULL);
-    cli->as_user = as;
-    if (error || (error = resolve_item(cli, ref, id)))
-        return error;
-    if ((error = og_gate_item_tenant(cli->store, id, tid)) < 0)
-        return og_cli_fail(error);
-    if ((error = og_actor_become(&cli->ctx, tid, as)) < 0)
-        return og_cli_fail(og_cli_as_error(error, tid));
-    return 0;
+    return strcmp(decision, "approve") == 0 || strcmp(decision, "reject") == 0 ||
+           strcmp(decision, "ack") == 0 || strcmp(decision, "override") == 0;
 }
 
 static const char *jstr(json_t *o, const char *key)
@@ -94,8 +82,12 @@ static const char *jstr(json_t *o, const char *key)
     return s ? s : "";
 }
 
-/* A short duration, its two largest units: "45s", "12m 5s", "3h", "3h 5m", "2d 4h". */
-static void fmt_span(int64_t us, char *out, size_t size)
+const char *og_cli__gate_str(json_t *o, const char *key)
+{
+    return jstr(o, key);
+}
+
+void og_cli__gate_span(int64_t us, char *out, size_t size)
 {
     static const struct {
         long long secs;
@@ -112,17 +104,52 @@ static void fmt_span(int64_t us, char *out, size_t size)
         snprintf(out, size, "%lld%c", big, units[i].unit);
 }
 
+/* The item ref names (a full id or the short id `gate list` shows) into id. */
+static int resolve_item(og_cli *cli, const og_cli_args *a, const char *ref, char id[OG_ID_LEN])
+{
+    const og_actor *who = &cli->ctx.actor;
+    int error =
+        og_gate_item_resolve(cli->store, who->tenant_id[0] ? who->tenant_id : NULL, ref, id);
+    if (error == OG_EINVAL)
+        return og_cli_bad(a, "%s", og_error_last());
+    return error < 0 ? og_cli_fail(error) : 0;
+}
+
+/* Open the data folder and resolve the item a->pos[0] names into id; with --as and no --tenant,
+ * act as the user of the item's tenant. */
+static int open_for_item(og_cli *cli, const og_cli_args *a, char id[OG_ID_LEN])
+{
+    int error;
+    char tid[OG_ID_LEN];
+    const char *as = cli->as_user, *tenant = og_cli_get(a, "tenant");
+    if (tenant || !as) {
+        if ((error = og_cli_open(cli, tenant)))
+            return error;
+        return resolve_item(cli, a, a->pos[0], id);
+    }
+    cli->as_user = NULL;
+    error = og_cli_open(cli, NULL);
+    cli->as_user = as;
+    if (error || (error = resolve_item(cli, a, a->pos[0], id)))
+        return error;
+    if ((error = og_gate_item_tenant(cli->store, id, tid)) < 0)
+        return og_cli_fail(error);
+    if ((error = og_actor_become(&cli->ctx, tid, as)) < 0)
+        return og_cli_fail(og_cli_as_error(error, tid));
+    return 0;
+}
+
 /* How long ago the item was asked for and, while it waits, the time left to decide. */
 static void item_age(json_t *x, char *out, size_t size)
 {
     int64_t now = og_time_now_us(), created, deadline;
     char age[32] = "?", left[32];
     if (og_time_parse(jstr(x, "created_at"), &created) == 0)
-        fmt_span(now - created, age, sizeof(age));
+        og_cli__gate_span(now - created, age, sizeof(age));
     if (strcmp(jstr(x, "state"), "done") != 0 &&
         og_time_parse(jstr(x, "deadline"), &deadline) == 0) {
         if (deadline > now) {
-            fmt_span(deadline - now, left, sizeof(left));
+            og_cli__gate_span(deadline - now, left, sizeof(left));
             snprintf(out, size, "%s, %s left", age, left);
         } else {
             snprintf(out, size, "%s, overdue", age);
@@ -195,50 +222,21 @@ static void print_next(json_t *doc)
     json_array_foreach(next, i, x)
     {
         const char *d = jstr(x, "decision");
-        /* approve, reject, ack and override need the deciding user named (see run()) */
-        int personal = strcmp(d, "approve") == 0 || strcmp(d, "reject") == 0 ||
-                       strcmp(d, "ack") == 0 || strcmp(d, "override") == 0;
         char *who = og_cli_text_safe(jstr(x, "who"));
         printf("  %-9s opsgate %sgate %s %s [--note TEXT]\n            by %s\n", d,
-               personal ? "--as USER " : "[--as USER] ", d, id, who ? who : "");
+               personal(d) ? "--as USER " : "[--as USER] ", d, id, who ? who : "");
         free(who);
     }
 }
 
-static void print_show(json_t *doc)
+/* The item's decisions and notifications as tables. */
+static void print_history(json_t *doc)
 {
-    char head[160], tenant[200];
+    static const char *const dhead[] = {"WHEN", "DECISION", "BY", "NOTE", NULL};
+    static const char *const nhead[] = {"NOTIFY", "TARGET", "STATE", "TRIES", "ERROR", NULL};
+    og_cli_table *t = og_cli_table_new(dhead);
     size_t i;
     json_t *x;
-    snprintf(head, sizeof(head), "%s, %s (%s)", jstr(doc, "level"), jstr(doc, "state"),
-             jstr(doc, "outcome"));
-    snprintf(tenant, sizeof(tenant), "%s (%s)", jstr(doc, "tenant_name"), jstr(doc, "tenant_id"));
-    kv("gate item", jstr(doc, "id"));
-    kv("subject", jstr(doc, "subject"));
-    kv("state", head);
-    kv("tenant", tenant);
-    kv("project", jstr(doc, "project"));
-    kv("target", jstr(doc, "target_name"));
-    kv("object", jstr(doc, "object_name"));
-    kv("kind", jstr(doc, "kind"));
-    kv("area", jstr(doc, "area"));
-    kv("requested by", jstr(doc, "requested_by"));
-    kv("requested at", jstr(doc, "created_at"));
-    if (strcmp(jstr(doc, "state"), "done") != 0)
-        kv("deadline", jstr(doc, "deadline"));
-    kv("assignee", jstr(doc, "assignee"));
-    if (json_is_true(json_object_get(doc, "escalated")))
-        kv("escalated", "yes: a tenant-admin decides");
-    kv("decided by", jstr(doc, "decided_by"));
-    kv("decided at", jstr(doc, "decided_at"));
-    kv("error", jstr(doc, "error"));
-    kv("note state", jstr(doc, "note_state"));
-    kv_json("recommendation", json_object_get(doc, "recommendation"));
-    kv_json("params", json_object_get(doc, "params"));
-    kv_json("result", json_object_get(doc, "result"));
-
-    static const char *const dhead[] = {"WHEN", "DECISION", "BY", "NOTE", NULL};
-    og_cli_table *t = og_cli_table_new(dhead);
     if (t) {
         printf("\ndecisions:\n");
         json_array_foreach(json_object_get(doc, "decisions"), i, x)
@@ -247,352 +245,257 @@ static void print_show(json_t *doc)
         og_cli_table_print(t, stdout, 1);
         og_cli_table_free(t);
     }
-    static const char *const nhead[] = {"NOTIFY", "TARGET", "STATE", "TRIES", "ERROR", NULL};
-    if (json_array_size(json_object_get(doc, "notifications")) && (t = og_cli_table_new(nhead))) {
-        printf("\nnotifications:\n");
-        og_cli_table_right(t, 3);
-        json_array_foreach(json_object_get(doc, "notifications"), i, x)
-        {
-            char tries[24];
-            snprintf(tries, sizeof(tries), "%lld",
-                     (long long)json_integer_value(json_object_get(x, "attempts")));
-            og_cli_table_add(t, (const char *[]){jstr(x, "type"), jstr(x, "target"),
-                                                 jstr(x, "state"), tries, jstr(x, "last_error")});
-        }
-        og_cli_table_print(t, stdout, 1);
-        og_cli_table_free(t);
+    if (!json_array_size(json_object_get(doc, "notifications")) || !(t = og_cli_table_new(nhead)))
+        return;
+    printf("\nnotifications:\n");
+    og_cli_table_right(t, 3);
+    json_array_foreach(json_object_get(doc, "notifications"), i, x)
+    {
+        char tries[24];
+        snprintf(tries, sizeof(tries), "%lld",
+                 (long long)json_integer_value(json_object_get(x, "attempts")));
+        og_cli_table_add(t, (const char *[]){jstr(x, "type"), jstr(x, "target"), jstr(x, "state"),
+                                             tries, jstr(x, "last_error")});
     }
+    og_cli_table_print(t, stdout, 1);
+    og_cli_table_free(t);
+}
+
+/* print_show's plain fields, label and key, in the order shown; a NULL key is a line made by
+ * print_show itself. */
+static const struct {
+    const char *label, *key;
+} show_fields[] = {
+    {"gate item", "id"},
+    {"subject", "subject"},
+    {"state", NULL},
+    {"tenant", NULL},
+    {"project", "project"},
+    {"target", "target_name"},
+    {"object", "object_name"},
+    {"kind", "kind"},
+    {"area", "area"},
+    {"requested by", "requested_by"},
+    {"requested at", "created_at"},
+    {"deadline", NULL},
+    {"assignee", "assignee"},
+    {"escalated", NULL},
+    {"decided by", "decided_by"},
+    {"decided at", "decided_at"},
+    {"error", "error"},
+    {"note state", "note_state"},
+};
+
+static void print_show(json_t *doc)
+{
+    char state[160], tenant[200];
+    snprintf(state, sizeof(state), "%s, %s (%s)", jstr(doc, "level"), jstr(doc, "state"),
+             jstr(doc, "outcome"));
+    snprintf(tenant, sizeof(tenant), "%s (%s)", jstr(doc, "tenant_name"), jstr(doc, "tenant_id"));
+    for (size_t i = 0; i < sizeof(show_fields) / sizeof(show_fields[0]); i++) {
+        const char *label = show_fields[i].label, *value;
+        if (show_fields[i].key)
+            value = jstr(doc, show_fields[i].key);
+        else if (strcmp(label, "state") == 0)
+            value = state;
+        else if (strcmp(label, "tenant") == 0)
+            value = tenant;
+        else if (strcmp(label, "deadline") == 0) /* a decided item has none left */
+            value = strcmp(jstr(doc, "state"), "done") != 0 ? jstr(doc, "deadline") : NULL;
+        else /* escalated */
+            value = json_is_true(json_object_get(doc, "escalated")) ? "yes: a tenant-admin decides"
+                                                                    : NULL;
+        kv(label, value);
+    }
+    kv_json("recommendation", json_object_get(doc, "recommendation"));
+    kv_json("params", json_object_get(doc, "params"));
+    kv_json("result", json_object_get(doc, "result"));
+    print_history(doc);
     print_next(doc);
 }
 
-static int parse_json_arg(const char *what, const char *text, json_t **out)
+/* The item states `gate list --state` takes (as the API's ?state=). */
+static int check_state(const og_cli_args *a, const char *state)
 {
+    static const char *const states[] = {"pending", "review", "task", "done", NULL};
+    for (size_t i = 0; state && states[i]; i++)
+        if (strcmp(state, states[i]) == 0)
+            return 0;
+    return state ? og_cli_bad(a, "bad --state '%s' (pending, review, task or done)", state) : 0;
+}
+
+static int list(og_cli *cli, const og_cli_args *a)
+{
+    const char *tenant = og_cli_get(a, "tenant"), *state = og_cli_get(a, "state");
+    json_t *arr = NULL;
+    int error;
+    if ((error = check_state(a, state)) || (error = og_cli_open(cli, tenant)))
+        return error;
+    if ((error = og_gate_list(&cli->ctx, tenant, state, &arr)) < 0)
+        return og_cli_fail(error);
+    if (cli->json) {
+        og_cli_print_list("gates", arr);
+        return OG_EXIT_OK;
+    }
+    print_items(arr);
+    json_decref(arr);
+    return OG_EXIT_OK;
+}
+
+static int show(og_cli *cli, const og_cli_args *a)
+{
+    json_t *doc = NULL;
+    char id[OG_ID_LEN];
+    int error;
+    if ((error = open_for_item(cli, a, id)))
+        return error;
+    if ((error = og_gate_show(&cli->ctx, id, &doc)) < 0)
+        return og_cli_fail(error);
+    if (cli->json) {
+        og_cli_print_json(doc);
+        return OG_EXIT_OK;
+    }
+    print_show(doc);
+    json_decref(doc);
+    return OG_EXIT_OK;
+}
+
+/* approve, reject, ack, override, escalate, done, failed: the subcommand's name is the decision.
+ * With --json the decided item is printed, as the API answers. */
+static int decide(og_cli *cli, const og_cli_args *a)
+{
+    const char *d = a->sub->name;
+    json_t *doc = NULL;
+    char id[OG_ID_LEN];
+    int error;
+    /* A decision is a person's: the local operator names the user it decides as, and that user
+     * is not the one who asked (separation of duties is not nominal). */
+    if (personal(d) && !cli->as_user)
+        return og_cli_bad(a,
+                          "gate %s needs --as USER, the user who decides (not the requester), "
+                          "e.g. `opsgate --as ada gate %s %s`",
+                          d, d, a->pos[0]);
+    if ((error = open_for_item(cli, a, id)))
+        return error;
+    if (personal(d)) {
+        int mine = og_gate_item_requested_by(cli->store, id, &cli->ctx.actor);
+        if (mine < 0)
+            return og_cli_fail(mine);
+        if (mine)
+            return og_cli_bad(a,
+                              "%s is the requester of gate item %s and cannot %s it: give --as "
+                              "another user",
+                              cli->as_user, id, d);
+    }
+    if ((error = og_gate_decide(&cli->ctx, id, d, og_cli_get(a, "note"))) < 0)
+        return og_cli_fail(error);
+    if (!cli->json) {
+        printf("%s: %s\n", id, d);
+        return OG_EXIT_OK;
+    }
+    if ((error = og_gate_show(&cli->ctx, id, &doc)) < 0)
+        return og_cli_fail(error);
+    og_cli_print_json(doc);
+    return OG_EXIT_OK;
+}
+
+/* Option name's value as a JSON object into *out (NULL when absent; caller decrefs). */
+static int json_opt(const og_cli_args *a, const char *name, json_t **out)
+{
+    const char *text = og_cli_get(a, name);
     json_error_t e;
+    *out = NULL;
+    if (!text)
+        return 0;
     *out = json_loads(text, 0, &e);
     if (!*out || !json_is_object(*out)) {
         json_decref(*out);
         *out = NULL;
-        return og_cli_usage("gate", "%s is not a JSON object: '%s' (%s)", what, text,
-                            e.text[0] ? e.text : "not an object");
+        return og_cli_bad(a, "--%s is not a JSON object: '%s' (%s)", name, text,
+                          e.text[0] ? e.text : "not an object");
     }
     return 0;
 }
 
-static int cmd_policy(og_cli *cli, const char *tenant, int json, const char *approval,
-                      const char *review, int npos, char **pos)
+static int request(og_cli *cli, const og_cli_args *a)
 {
+    const char *tenant = og_cli_get(a, "tenant");
+    json_t *params = NULL, *rec = NULL;
+    og_gate_outcome out;
     int error;
-    if (npos < 1)
-        return og_cli_usage("gate", "gate policy needs show, set or assign");
-    const char *sub = pos[0];
-    if (strcmp(sub, "show") == 0) {
-        json_t *doc = NULL;
-        if (npos != 1)
-            return og_cli_usage("gate", "unexpected argument '%s'", pos[1]);
-        if ((error = og_cli_open(cli, tenant)))
-            return error;
-        if ((error = og_gate_policy_show(&cli->ctx, tenant, &doc)) < 0)
-            return og_cli_fail(error);
-        if (json) {
-            og_cli_print_json(doc);
-            return OG_EXIT_OK;
-        }
-        char approval_s[32], review_s[32];
-        fmt_span(json_integer_value(json_object_get(doc, "approval_timeout_s")) * 1000000,
-                 approval_s, sizeof(approval_s));
-        fmt_span(json_integer_value(json_object_get(doc, "review_window_s")) * 1000000, review_s,
-                 sizeof(review_s));
-        printf("approval timeout %s, review window %s\n", approval_s, review_s);
-        const char *area;
-        json_t *v;
-        json_object_foreach(json_object_get(doc, "assignees"), area, v)
-            printf("assignee %s: %s\n", area, json_string_value(v));
-        size_t i;
-        json_t *k;
-        static const char *const head[] = {"KIND", "AREA", "LEVEL", "DEFAULT", "SOURCE", NULL};
-        og_cli_table *t = og_cli_table_new(head);
-        if (!t) {
-            json_decref(doc);
-            return og_cli_fail(og_error_set(OG_ERROR, "out of memory"));
-        }
-        json_array_foreach(json_object_get(doc, "kinds"), i, k)
-        {
-            const char *a = json_string_value(json_object_get(k, "area"));
-            const char *d = json_string_value(json_object_get(k, "default_level"));
-            og_cli_table_add(t, (const char *[]){jstr(k, "kind"), a ? a : "?", jstr(k, "level"),
-                                                 d ? d : "?", jstr(k, "source")});
-        }
-        og_cli_table_print(t, stdout, 1);
-        og_cli_table_free(t);
-        json_decref(doc);
-        return OG_EXIT_OK;
+    memset(&out, 0, sizeof(out));
+    if ((error = json_opt(a, "params", &params)) || (error = json_opt(a, "recommendation", &rec)) ||
+        (error = og_cli_open(cli, tenant)))
+        goto cleanup;
+    error = og_gate_request_general(&cli->ctx, tenant, a->pos[0], og_cli_get(a, "target-type"),
+                                    og_cli_get(a, "target-id"), params, rec, &out);
+    if (error < 0 && error != OG_EPENDING) {
+        error = og_cli_fail(error);
+        goto cleanup;
     }
-    if (strcmp(sub, "set") == 0) {
-        if (approval || review) {
-            int64_t a = 0, r = 0;
-            if (npos != 1)
-                return og_cli_usage("gate", "give either KIND LEVEL or the timing options");
-            if (approval && og_duration_parse(approval, &a) < 0)
-                return og_cli_usage("gate", "bad --approval-timeout '%s' (e.g. 30s, 4h, 2d)",
-                                    approval);
-            if (review && og_duration_parse(review, &r) < 0)
-                return og_cli_usage("gate", "bad --review-window '%s' (e.g. 30s, 4h, 2d)", review);
-            if (a <= 0 && approval)
-                return og_cli_usage("gate", "bad --approval-timeout '%s'", approval);
-            if (r <= 0 && review)
-                return og_cli_usage("gate", "bad --review-window '%s'", review);
-            if ((error = og_cli_open(cli, tenant)))
-                return error;
-            if ((error = og_gate_timing_set(&cli->ctx, tenant, a, r)) < 0)
-                return og_cli_fail(error);
-            return OG_EXIT_OK;
-        }
-        og_gate_level l;
-        if (npos != 3)
-            return og_cli_usage("gate", "gate policy set takes KIND LEVEL");
-        if (og_gate_level_parse(pos[2], &l) < 0)
-            return og_cli_usage("gate", "%s", og_error_last());
-        og_gate_outcome oc;
-        if ((error = og_cli_open(cli, tenant)))
-            return error;
-        error = og_gate_policy_change(&cli->ctx, tenant, pos[1], l, &oc);
-        if (error == OG_EPENDING) {
-            /* accepted: a second tenant-admin approves the lowering */
-            if (json)
-                og_cli_print_json(json_pack("{s:s, s:s, s:s, s:s}", "kind", pos[1], "level",
-                                            og_gate_level_name(l), "state", "pending", "gate_id",
-                                            oc.gate_id));
-            else
-                printf("%s: lowering to %s is pending approval by another tenant-admin (gate "
-                       "item %s): `opsgate --as ADMIN gate approve %s`\n",
-                       pos[1], og_gate_level_name(l), oc.gate_id, oc.gate_id);
-            json_decref(oc.result);
-            return OG_EXIT_OK;
-        }
-        if (error < 0)
-            return og_cli_fail(error);
-        if (json)
-            og_cli_print_json(json_pack("{s:s, s:s, s:s}", "kind", pos[1], "level",
-                                        og_gate_level_name(l), "state", "done"));
-        else
-            printf("%s: %s\n", pos[1], og_gate_level_name(l));
-        return OG_EXIT_OK;
-    }
-    if (strcmp(sub, "assign") == 0) {
-        if (npos != 2 && npos != 3)
-            return og_cli_usage("gate", "gate policy assign takes AREA [USER]");
-        if ((error = og_cli_open(cli, tenant)))
-            return error;
-        if ((error = og_gate_assignee_set(&cli->ctx, tenant, pos[1], npos == 3 ? pos[2] : NULL)) <
-            0)
-            return og_cli_fail(error);
-        return OG_EXIT_OK;
-    }
-    return og_cli_usage("gate", "unknown policy subcommand '%s' (show, set, assign)", sub);
+    if (cli->json)
+        og_cli_print_json(json_pack("{s:s, s:s, s:s, s:I, s:O}", "gate_id", out.gate_id, "level",
+                                    og_gate_level_name(out.level), "state", out.state, "audit_seq",
+                                    (json_int_t)out.audit_seq, "result",
+                                    out.result ? out.result : json_null()));
+    else
+        printf("%s %s %s\n", out.gate_id, og_gate_level_name(out.level), out.state);
+    error = OG_EXIT_OK;
+cleanup:
+    json_decref(out.result);
+    json_decref(params);
+    json_decref(rec);
+    return error;
 }
 
-static int run(og_cli *cli, int argc, char **argv)
+static int kinds(og_cli *cli, const og_cli_args *a)
 {
-    static const struct option opts[] = {
-        {"json", no_argument, NULL, 'j'},
-        {"tenant", required_argument, NULL, 't'},
-        {"state", required_argument, NULL, 's'},
-        {"note", required_argument, NULL, 'n'},
-        {"params", required_argument, NULL, 'p'},
-        {"recommendation", required_argument, NULL, 'r'},
-        {"target-type", required_argument, NULL, 'T'},
-        {"target-id", required_argument, NULL, 'I'},
-        {"approval-timeout", required_argument, NULL, 'a'},
-        {"review-window", required_argument, NULL, 'w'},
-        {NULL, 0, NULL, 0},
-    };
-    int json = 0, c, error;
-    const char *tenant = NULL, *state = NULL, *note = NULL, *params_s = NULL, *rec_s = NULL;
-    const char *ttype = NULL, *tid = NULL, *approval = NULL, *review = NULL;
-    if (argc < 2)
-        return og_cli_usage("gate", "missing subcommand (list, show, approve, reject, ack, "
-                                    "override, escalate, done, failed, request, kinds, policy)");
-    const char *sub = argv[1];
-    optind = 0;
-    opterr = 0;
-    while ((c = getopt_long(argc - 1, argv + 1, "", opts, NULL)) != -1) {
-        switch (c) {
-        case 'j':
-            json = 1;
-            break;
-        case 't':
-            tenant = optarg;
-            break;
-        case 's':
-            state = optarg;
-            break;
-        case 'n':
-            note = optarg;
-            break;
-        case 'p':
-            params_s = optarg;
-            break;
-        case 'r':
-            rec_s = optarg;
-            break;
-        case 'T':
-            ttype = optarg;
-            break;
-        case 'I':
-            tid = optarg;
-            break;
-        case 'a':
-            approval = optarg;
-            break;
-        case 'w':
-            review = optarg;
-            break;
-        default:
-            return og_cli_badopt("gate", argv + 1);
-        }
-    }
-    int npos = argc - 1 - optind;
-    char **pos = argv + 1 + optind;
-
-    for (size_t i = 0; decisions[i]; i++) {
-        if (strcmp(sub, decisions[i]) != 0)
-            continue;
-        char id[OG_ID_LEN];
-        if (npos != 1)
-            return og_cli_usage("gate", "gate %s takes exactly one gate item ID", sub);
-        /* A decision is a person's: the local operator names the user it decides as, and that
-         * user is not the one who asked (separation of duties is not nominal). */
-        int personal = strcmp(sub, "approve") == 0 || strcmp(sub, "reject") == 0 ||
-                       strcmp(sub, "ack") == 0 || strcmp(sub, "override") == 0;
-        if (personal && !cli->as_user)
-            return og_cli_usage("gate",
-                                "gate %s needs --as USER, the user who decides (not the "
-                                "requester), e.g. `opsgate --as ada gate %s %s`",
-                                sub, sub, pos[0]);
-        if ((error = open_for_item(cli, tenant, pos[0], id)))
-            return error;
-        if (personal) {
-            int mine = og_gate_item_requested_by(cli->store, id, &cli->ctx.actor);
-            if (mine < 0)
-                return og_cli_fail(mine);
-            if (mine)
-                return og_cli_usage("gate",
-                                    "%s is the requester of gate item %s and cannot %s it: give "
-                                    "--as another user",
-                                    cli->as_user, id, sub);
-        }
-        if ((error = og_gate_decide(&cli->ctx, id, sub, note)) < 0)
-            return og_cli_fail(error);
-        printf("%s: %s\n", id, sub);
-        return OG_EXIT_OK;
-    }
-    if (strcmp(sub, "policy") == 0)
-        return cmd_policy(cli, tenant, json, approval, review, npos, pos);
-    if (strcmp(sub, "kinds") == 0) {
-        json_t *arr = og_gate_kinds_json();
-        if (json) {
-            og_cli_print_json(arr);
-            return OG_EXIT_OK;
-        }
-        size_t i;
-        json_t *k;
-        static const char *const head[] = {"KIND", "AREA", "DEFAULT", "DESCRIPTION", NULL};
-        og_cli_table *t = og_cli_table_new(head);
-        json_array_foreach(arr, i, k)
-            og_cli_table_add(t, (const char *[]){jstr(k, "name"), jstr(k, "area"),
-                                                 jstr(k, "default_level"), jstr(k, "description")});
-        og_cli_table_print(t, stdout, 1);
-        og_cli_table_free(t);
-        json_decref(arr);
-        return OG_EXIT_OK;
-    }
-    if (strcmp(sub, "list") == 0) {
-        json_t *arr = NULL;
-        if (npos)
-            return og_cli_usage("gate", "unexpected argument '%s'", pos[0]);
-        if (!tenant)
-            return og_cli_usage("gate", "gate list needs --tenant");
-        if (state && strcmp(state, "pending") && strcmp(state, "review") && strcmp(state, "task") &&
-            strcmp(state, "done"))
-            return og_cli_usage("gate", "bad --state '%s' (pending, review, task or done)", state);
-        if ((error = og_cli_open(cli, tenant)))
-            return error;
-        if ((error = og_gate_list(&cli->ctx, tenant, state, &arr)) < 0)
-            return og_cli_fail(error);
-        if (json) {
-            og_cli_print_json(arr);
-            return OG_EXIT_OK;
-        }
-        print_items(arr);
-        json_decref(arr);
-        return OG_EXIT_OK;
-    }
-    if (strcmp(sub, "show") == 0) {
-        json_t *doc = NULL;
-        char id[OG_ID_LEN];
-        if (npos != 1)
-            return og_cli_usage("gate", "gate show takes exactly one gate item ID");
-        if ((error = open_for_item(cli, tenant, pos[0], id)))
-            return error;
-        if ((error = og_gate_show(&cli->ctx, id, &doc)) < 0)
-            return og_cli_fail(error);
-        if (json) {
-            og_cli_print_json(doc);
-            return OG_EXIT_OK;
-        }
-        print_show(doc);
-        json_decref(doc);
-        return OG_EXIT_OK;
-    }
-    if (strcmp(sub, "request") == 0) {
-        json_t *params = NULL, *rec = NULL;
-        og_gate_outcome out;
-        if (npos != 1)
-            return og_cli_usage("gate", "gate request takes exactly one KIND");
-        if (!tenant)
-            return og_cli_usage("gate", "gate request needs --tenant");
-        if (params_s && (error = parse_json_arg("--params", params_s, &params)))
-            return error;
-        if (rec_s && (error = parse_json_arg("--recommendation", rec_s, &rec))) {
-            json_decref(params);
-            return error;
-        }
-        if ((error = og_cli_open(cli, tenant))) {
-            json_decref(params);
-            json_decref(rec);
-            return error;
-        }
-        error = og_gate_request_general(&cli->ctx, tenant, pos[0], ttype, tid, params, rec, &out);
-        json_decref(params);
-        json_decref(rec);
-        if (error < 0 && error != OG_EPENDING)
-            return og_cli_fail(error);
-        if (json) {
-            og_cli_print_json(json_pack("{s:s, s:s, s:s, s:I, s:o}", "gate_id", out.gate_id,
-                                        "level", og_gate_level_name(out.level), "state", out.state,
-                                        "audit_seq", (json_int_t)out.audit_seq, "result",
-                                        out.result ? out.result : json_null()));
-        } else {
-            printf("%s %s %s\n", out.gate_id, og_gate_level_name(out.level), out.state);
-            json_decref(out.result);
-        }
-        return OG_EXIT_OK;
-    }
-    if (strcmp(sub, "expire") == 0) {
-        int n = 0;
-        if ((error = og_cli_open(cli, NULL)))
-            return error;
-        if ((error = og_gate_expire(&cli->ctx, &n)) < 0)
-            return og_cli_fail(error);
-        printf("%d expired or closed\n", n);
-        return OG_EXIT_OK;
-    }
-    return og_cli_usage("gate", "unknown subcommand '%s'", sub);
+    static const char *const head[] = {"KIND", "AREA", "DEFAULT", "DESCRIPTION", NULL};
+    static const char *const fields[] = {"name", "area", "default_level", "description", NULL};
+    json_t *arr = og_gate_kinds_json();
+    (void)a;
+    if (!arr)
+        return og_cli_fail(og_error_set(OG_ERROR, "out of memory"));
+    og_cli_print_rows(cli, "kinds", arr, head, fields);
+    return OG_EXIT_OK;
 }
+
+static int expire(og_cli *cli, const og_cli_args *a)
+{
+    int n = 0, error;
+    (void)a;
+    if ((error = og_cli_open(cli, NULL)))
+        return error;
+    if ((error = og_gate_expire(&cli->ctx, &n)) < 0)
+        return og_cli_fail(error);
+    if (cli->json)
+        og_cli_print_json(json_pack("{s:i}", "expired", n));
+    else
+        printf("%d expired or closed\n", n);
+    return OG_EXIT_OK;
+}
+
+static const og_cli_sub subs[] = {
+    {"list", NULL, 0, 0, list_opts, "list a tenant's gate items, newest first", list},
+    {"show", "ID", 1, 1, item_opts, "show an item, its decisions and what is next", show},
+    {"approve", "ID", 1, 1, decide_opts, "approve an L2 item (needs --as USER)", decide},
+    {"reject", "ID", 1, 1, decide_opts, "reject an L2 item (needs --as USER)", decide},
+    {"ack", "ID", 1, 1, decide_opts, "acknowledge an L1 review (needs --as USER)", decide},
+    {"override", "ID", 1, 1, decide_opts, "roll an L1 action back (needs --as USER)", decide},
+    {"escalate", "ID", 1, 1, decide_opts, "hand an L1 review to the tenant-admins", decide},
+    {"done", "ID", 1, 1, decide_opts, "record an L3 task as done", decide},
+    {"failed", "ID", 1, 1, decide_opts, "record an L3 task as failed", decide},
+    {"request", "KIND", 1, 1, request_opts, "run a requestable action kind by hand", request},
+    {"kinds", NULL, 0, 0, NULL, "list the action kinds and their default levels", kinds},
+    {"policy", "show|set [KIND LEVEL]|assign AREA [USER]", 1, 3, og_cli__gate_policy_opts,
+     "show or change a tenant's levels, timing, assignees", og_cli__gate_policy},
+    {"expire", NULL, 0, 0, NULL, "expire overdue approvals and close review windows", expire},
+    {0},
+};
 
 const og_command og_cmd_gate = {
     .name = "gate",
     .summary = "human-in-the-loop gates: items, decisions, policy",
-    .legacy_run = run,
-    .legacy_help = help,
+    .about = about,
+    .subs = subs,
 };

@@ -6,28 +6,16 @@
 #include "opsgate/error.h"
 #include "opsgate/notify.h"
 
-#include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const help =
-    "usage: opsgate notify add SCOPE webhook URL --secret-file FILE [--events PATTERNS]\n"
-    "       opsgate notify add SCOPE email ADDRESS --smtp URL [--from ADDRESS] [--events "
-    "PATTERNS]\n"
-    "       opsgate notify list SCOPE [--json]\n"
-    "       opsgate notify show SCOPE CHANNEL_ID [--json]\n"
-    "       opsgate notify set-events SCOPE CHANNEL_ID PATTERNS\n"
-    "       opsgate notify test SCOPE [CHANNEL_ID] [--json]\n"
-    "       opsgate notify remove SCOPE CHANNEL_ID\n"
-    "       opsgate notify events\n"
-    "       opsgate notify egress allow CIDR [--note TEXT]\n"
-    "       opsgate notify egress list [--json]\n"
-    "       opsgate notify egress remove CIDR\n"
-    "SCOPE is --tenant T (a client's channels, managed by its tenant-admins) or --platform (the\n"
-    "MSP's own channels, which get the chosen events of EVERY tenant; platform-admins only,\n"
-    "audited on the platform chain, never shown to a tenant; with --as, --tenant names the\n"
-    "user's tenant).\n"
+static const char *const about =
+    "Channels have a scope, given to every subcommand but `events` and `egress`: --tenant T (a\n"
+    "client's channels, managed by its tenant-admins) or --platform (the MSP's own channels,\n"
+    "which get the chosen events of EVERY tenant; platform-admins only, audited on the platform\n"
+    "chain, never shown to a tenant; with --as, --tenant names the user's tenant).\n"
     "\n"
     "Channels get the events opsgate notifies about (`notify events` lists them: gate items\n"
     "waiting for a person or decided, certificate expiry alerts, renewals and their failures,\n"
@@ -57,7 +45,31 @@ static const char *const help =
     "  connection; redirects are not followed, proxies from the environment are not used)\n"
     "  unless a platform-admin allows a range holding them, e.g. `notify egress allow\n"
     "  10.20.0.0/16 --note \"PSA on the MSP network\"`. Allowing and removing ranges is\n"
-    "  audited on the platform chain (notify.egress.allow, notify.egress.remove).\n";
+    "  audited on the platform chain (notify.egress.allow, notify.egress.remove).\n"
+    "With --json, as the HTTP API answers: `list` prints {\"channels\": [...]}; `add`, `show`\n"
+    "and `set-events` the channel; `test` {\"ok\", \"results\": [...]}. `egress list` prints\n"
+    "{\"ranges\": [...]} and `events` {\"event_types\": [...]}.\n";
+
+static const og_cli_opt scope_opts[] = {
+    {"tenant", "T", "a tenant's channels (with --as: the user's tenant)", 0, 0},
+    {"platform", NULL, "the platform's channels (platform-admins)", 0, 0},
+    {0},
+};
+static const og_cli_opt add_opts[] = {
+    {"tenant", "T", "a tenant's channels (with --as: the user's tenant)", 0, 0},
+    {"platform", NULL, "the platform's channels (platform-admins)", 0, 0},
+    {"secret-file", "FILE", "webhook: the HMAC key (at least 16 bytes)", 0, 0},
+    {"smtp", "URL", "email: smtp[s]://[user:pass@]host:port", 0, 0},
+    {"from", "ADDRESS", "email: the sender address", 0, 0},
+    {"events", "PATTERNS", "only these events: 'certs.*,gate.review'", 0, 0},
+    {0},
+};
+
+static const og_cli_opt egress_opts[] = {
+    {"tenant", "T", "with --as: the user's tenant", 0, 0},
+    {"note", "TEXT", "allow: why the range is allowed", 0, 0},
+    {0},
+};
 
 /* Channels as a text table: id, type, target, events. */
 static void print_channels(json_t *arr)
@@ -85,260 +97,271 @@ static void print_channels(json_t *arr)
     og_cli_table_free(t);
 }
 
-/* `notify egress allow|list|remove`: the address ranges channels may connect to. */
-static int egress(og_cli *cli, const char *tenant, char **pos, int npos, const char *note, int json)
+/* The scope the options name into *scope: a tenant (--tenant) or the platform (--platform). */
+static int scope_of(og_cli *cli, const og_cli_args *a, const char **scope)
 {
-    int error;
-    const char *action = npos ? pos[0] : "";
-    if (strcmp(action, "list") == 0) {
-        json_t *arr = NULL, *x;
-        size_t i;
-        if (npos != 1)
-            return og_cli_usage("notify", "notify egress list takes no argument");
-        if ((error = og_cli_open(cli, tenant)))
-            return error;
-        if ((error = og_egress_allow_list(&cli->ctx, &arr)) < 0)
-            return og_cli_fail(error);
-        if (json) {
-            og_cli_print_json(arr);
-            return OG_EXIT_OK;
-        }
-        static const char *const head[] = {"RANGE", "ALLOWED AT", "BY", "NOTE", NULL};
-        og_cli_table *t = og_cli_table_new(head);
-        json_array_foreach(arr, i, x)
-        {
-            og_cli_table_add(t,
-                             (const char *[]){json_string_value(json_object_get(x, "range")),
-                                              json_string_value(json_object_get(x, "created_at")),
-                                              json_string_value(json_object_get(x, "created_by")),
-                                              json_string_value(json_object_get(x, "note"))});
-        }
-        og_cli_table_print(t, stdout, 1);
-        og_cli_table_free(t);
-        json_decref(arr);
-        return OG_EXIT_OK;
-    }
-    if (strcmp(action, "allow") == 0 || strcmp(action, "remove") == 0) {
-        int allow = action[0] == 'a';
-        if (npos != 2)
-            return og_cli_usage("notify", "notify egress %s takes one CIDR (like 10.0.0.0/8)",
-                                action);
-        if (note && !allow)
-            return og_cli_usage("notify", "--note applies to `notify egress allow` only");
-        if ((error = og_cli_open(cli, tenant)))
-            return error;
-        error = allow ? og_egress_allow_add(&cli->ctx, pos[1], note)
-                      : og_egress_allow_remove(&cli->ctx, pos[1]);
-        return error < 0 ? og_cli_fail(error) : OG_EXIT_OK;
-    }
-    return og_cli_usage("notify", "notify egress takes allow, list or remove%s%s",
-                        npos ? ", not " : "", npos ? action : "");
-}
-
-static int run(og_cli *cli, int argc, char **argv)
-{
-    static const struct option opts[] = {
-        {"json", no_argument, NULL, 'j'},
-        {"tenant", required_argument, NULL, 't'},
-        {"platform", no_argument, NULL, 'p'},
-        {"secret-file", required_argument, NULL, 's'},
-        {"smtp", required_argument, NULL, 'm'},
-        {"from", required_argument, NULL, 'f'},
-        {"note", required_argument, NULL, 'n'},
-        {"events", required_argument, NULL, 'e'},
-        {NULL, 0, NULL, 0},
-    };
-    int json = 0, platform = 0, c, error;
-    const char *tenant = NULL, *secret_file = NULL, *smtp = NULL, *from = NULL, *note = NULL;
-    const char *events = NULL, *scope;
-    if (argc < 2)
-        return og_cli_usage("notify", "missing subcommand (add, list, show, set-events, test, "
-                                      "remove, events, egress)");
-    const char *sub = argv[1];
-    optind = 0;
-    opterr = 0;
-    while ((c = getopt_long(argc - 1, argv + 1, "", opts, NULL)) != -1) {
-        switch (c) {
-        case 'j':
-            json = 1;
-            break;
-        case 't':
-            tenant = optarg;
-            break;
-        case 'p':
-            platform = 1;
-            break;
-        case 's':
-            secret_file = optarg;
-            break;
-        case 'm':
-            smtp = optarg;
-            break;
-        case 'f':
-            from = optarg;
-            break;
-        case 'n':
-            note = optarg;
-            break;
-        case 'e':
-            events = optarg;
-            break;
-        default:
-            return og_cli_badopt("notify", argv + 1);
-        }
-    }
-    int npos = argc - 1 - optind;
-    char **pos = argv + 1 + optind;
-    if (strcmp(sub, "egress") == 0) { /* platform scope: --tenant only names an --as user's */
-        if (platform || events)
-            return og_cli_usage("notify", "notify egress takes no --%s",
-                                platform ? "platform" : "events");
-        return egress(cli, tenant, pos, npos, note, json);
-    }
-    if (note)
-        return og_cli_usage("notify", "--note applies to `notify egress allow` only");
-    if (strcmp(sub, "events") == 0) {
-        if (npos)
-            return og_cli_usage("notify", "notify events takes no argument");
-        for (int i = 0; og_notify_event_types[i]; i++)
-            printf("%s\n", og_notify_event_types[i]);
-        return OG_EXIT_OK;
-    }
+    const char *tenant = og_cli_get(a, "tenant");
+    bool platform = og_cli_has(a, "platform");
     if (platform && tenant && !cli->as_user)
-        return og_cli_usage("notify", "--platform and --tenant exclude each other (--tenant goes "
-                                      "with --platform only to name an --as user's tenant)");
+        return og_cli_bad(a, "--platform and --tenant exclude each other (--tenant goes with "
+                             "--platform only to name an --as user's tenant)");
     if (!platform && !tenant)
-        return og_cli_usage("notify", "notify %s needs --tenant T or --platform", sub);
-    scope = platform ? OG_NOTIFY_PLATFORM : tenant;
-    if (events && strcmp(sub, "add") != 0)
-        return og_cli_usage("notify", "--events goes with `notify add` (`notify set-events` "
-                                      "changes a channel's)");
+        return og_cli_bad(a, "notify %s needs --tenant T or --platform", a->sub->name);
+    *scope = platform ? OG_NOTIFY_PLATFORM : tenant;
+    return 0;
+}
 
-    if (strcmp(sub, "add") == 0) {
-        char id[OG_ID_LEN];
-        char *secret = NULL;
-        size_t len = 0;
-        json_t *cfg = NULL;
-        if (npos != 2)
-            return og_cli_usage("notify", "notify add takes TYPE and TARGET (webhook URL or "
-                                          "email ADDRESS)");
-        if (strcmp(pos[0], "webhook") == 0) {
-            if (!secret_file)
-                return og_cli_usage("notify", "a webhook needs --secret-file FILE");
-            if ((error = og_file_read(secret_file, 4096, &secret, &len)) < 0)
-                return og_cli_fail(error);
-            while (len && (secret[len - 1] == '\n' || secret[len - 1] == '\r'))
-                secret[--len] = '\0';
-        } else if (strcmp(pos[0], "email") == 0) {
-            if (!smtp)
-                return og_cli_usage("notify", "an email channel needs --smtp URL");
-            secret = strdup(smtp);
-            len = strlen(smtp);
-            cfg = json_pack("{s:s?}", "from", from);
-        } else {
-            return og_cli_usage("notify", "unknown channel type '%s' (webhook or email)", pos[0]);
-        }
-        if ((error = og_cli_open(cli, tenant)) == 0) {
-            error = og_notify_channel_add(&cli->ctx, scope, pos[0], pos[1], secret, len, cfg,
-                                          events, id);
-            error = error < 0 ? og_cli_fail(error) : OG_EXIT_OK;
-        }
-        if (secret) {
-            og_crypto_wipe(secret, len);
-            free(secret);
-        }
-        json_decref(cfg);
-        if (error == OG_EXIT_OK)
-            printf("%s\n", id);
+/* Open the data folder for the scope the options name. */
+static int open_scope(og_cli *cli, const og_cli_args *a, const char **scope)
+{
+    int error = scope_of(cli, a, scope);
+    return error ? error : og_cli_open(cli, og_cli_get(a, "tenant"));
+}
+
+/* The channel as the API shows it (after add and set-events with --json). */
+static int print_channel_json(og_cli *cli, const char *scope, const char *id)
+{
+    json_t *ch = NULL;
+    int error = og_notify_channel_get(&cli->ctx, scope, id, &ch);
+    if (error < 0)
+        return og_cli_fail(error);
+    og_cli_print_json(ch);
+    return OG_EXIT_OK;
+}
+
+/* The secret of a new channel of type a->pos[0]: the webhook's secret file (trailing newline
+ * dropped) or the SMTP URL; *cfg the email settings. Caller wipes and frees *secret. */
+static int channel_secret(const og_cli_args *a, char **secret, size_t *len, json_t **cfg)
+{
+    const char *type = a->pos[0], *file = og_cli_get(a, "secret-file");
+    const char *smtp = og_cli_get(a, "smtp");
+    int error;
+    if (strcmp(type, "webhook") == 0) {
+        if (!file)
+            return og_cli_bad(a, "a webhook needs --secret-file FILE");
+        if ((error = og_file_read(file, 4096, secret, len)) < 0)
+            return og_cli_fail(error);
+        while (*len && ((*secret)[*len - 1] == '\n' || (*secret)[*len - 1] == '\r'))
+            (*secret)[--*len] = '\0';
+        return 0;
+    }
+    if (strcmp(type, "email") != 0)
+        return og_cli_bad(a, "unknown channel type '%s' (webhook or email)", type);
+    if (!smtp)
+        return og_cli_bad(a, "an email channel needs --smtp URL");
+    *cfg = json_pack("{s:s?}", "from", og_cli_get(a, "from"));
+    *secret = strdup(smtp);
+    *len = strlen(smtp);
+    if (!*secret || !*cfg)
+        return og_cli_fail(og_error_set(OG_ERROR, "out of memory"));
+    return 0;
+}
+
+static int add(og_cli *cli, const og_cli_args *a)
+{
+    char id[OG_ID_LEN], *secret = NULL;
+    const char *scope;
+    size_t len = 0;
+    json_t *cfg = NULL;
+    int error;
+    if ((error = scope_of(cli, a, &scope)) || (error = channel_secret(a, &secret, &len, &cfg)) ||
+        (error = og_cli_open(cli, og_cli_get(a, "tenant"))))
+        goto cleanup;
+    if ((error = og_notify_channel_add(&cli->ctx, scope, a->pos[0], a->pos[1], secret, len, cfg,
+                                       og_cli_get(a, "events"), id)) < 0) {
+        error = og_cli_fail(error);
+        goto cleanup;
+    }
+    if (cli->json) {
+        error = print_channel_json(cli, scope, id);
+        goto cleanup;
+    }
+    printf("%s\n", id);
+    error = OG_EXIT_OK;
+cleanup:
+    if (secret) {
+        og_crypto_wipe(secret, len);
+        free(secret);
+    }
+    json_decref(cfg);
+    return error;
+}
+
+static int list(og_cli *cli, const og_cli_args *a)
+{
+    const char *scope;
+    json_t *arr = NULL;
+    int error;
+    if ((error = open_scope(cli, a, &scope)))
         return error;
-    }
-    if (strcmp(sub, "list") == 0) {
-        json_t *arr = NULL;
-        if (npos)
-            return og_cli_usage("notify", "unexpected argument '%s'", pos[0]);
-        if ((error = og_cli_open(cli, tenant)))
-            return error;
-        if ((error = og_notify_channel_list(&cli->ctx, scope, &arr)) < 0)
-            return og_cli_fail(error);
-        if (json) {
-            og_cli_print_json(arr);
-            return OG_EXIT_OK;
-        }
-        print_channels(arr);
-        json_decref(arr);
+    if ((error = og_notify_channel_list(&cli->ctx, scope, &arr)) < 0)
+        return og_cli_fail(error);
+    if (cli->json) {
+        og_cli_print_list("channels", arr);
         return OG_EXIT_OK;
     }
-    if (strcmp(sub, "show") == 0) {
-        json_t *ch = NULL;
-        if (npos != 1)
-            return og_cli_usage("notify", "notify show takes exactly one CHANNEL_ID");
-        if ((error = og_cli_open(cli, tenant)))
-            return error;
-        if ((error = og_notify_channel_get(&cli->ctx, scope, pos[0], &ch)) < 0)
-            return og_cli_fail(error);
-        if (json) {
-            og_cli_print_json(ch);
-            return OG_EXIT_OK;
-        }
-        json_t *one = json_pack("[O]", ch);
-        print_channels(one);
-        json_decref(one);
-        printf("created %s by %s\n", json_string_value(json_object_get(ch, "created_at")),
-               json_string_value(json_object_get(ch, "created_by")));
-        json_decref(ch);
+    print_channels(arr);
+    json_decref(arr);
+    return OG_EXIT_OK;
+}
+
+static int show(og_cli *cli, const og_cli_args *a)
+{
+    const char *scope;
+    json_t *ch = NULL, *one;
+    int error;
+    if ((error = open_scope(cli, a, &scope)))
+        return error;
+    if ((error = og_notify_channel_get(&cli->ctx, scope, a->pos[0], &ch)) < 0)
+        return og_cli_fail(error);
+    if (cli->json) {
+        og_cli_print_json(ch);
         return OG_EXIT_OK;
     }
-    if (strcmp(sub, "set-events") == 0) {
-        if (npos != 2)
-            return og_cli_usage("notify", "notify set-events takes CHANNEL_ID and PATTERNS (like "
-                                          "'certs.*,gate.review', or '*' for every event)");
-        if ((error = og_cli_open(cli, tenant)))
-            return error;
-        if ((error = og_notify_channel_set_events(&cli->ctx, scope, pos[0], pos[1])) < 0)
-            return og_cli_fail(error);
-        return OG_EXIT_OK;
+    one = json_pack("[O]", ch);
+    print_channels(one);
+    json_decref(one);
+    printf("created %s by %s\n", json_string_value(json_object_get(ch, "created_at")),
+           json_string_value(json_object_get(ch, "created_by")));
+    json_decref(ch);
+    return OG_EXIT_OK;
+}
+
+static int set_events(og_cli *cli, const og_cli_args *a)
+{
+    const char *scope;
+    int error;
+    if ((error = open_scope(cli, a, &scope)))
+        return error;
+    if ((error = og_notify_channel_set_events(&cli->ctx, scope, a->pos[0], a->pos[1])) < 0)
+        return og_cli_fail(error);
+    return cli->json ? print_channel_json(cli, scope, a->pos[0]) : OG_EXIT_OK;
+}
+
+/* Send a test message to one channel or all of the scope; a failed channel fails the command. */
+static int test(og_cli *cli, const og_cli_args *a)
+{
+    const char *scope, *id = a->npos ? a->pos[0] : NULL;
+    json_t *report = NULL, *x;
+    size_t i;
+    int error, failed = 0;
+    if (id && !og_id_valid(id))
+        return og_cli_bad(a, "bad channel id '%s'", id);
+    if ((error = open_scope(cli, a, &scope)))
+        return error;
+    error = og_notify_test(&cli->ctx, scope, id, &report);
+    json_array_foreach(report, i, x)
+    {
+        const char *e = json_string_value(json_object_get(x, "error"));
+        failed |= !json_is_true(json_object_get(x, "ok"));
+        if (!cli->json)
+            printf("%s %s %s%s%s\n", json_string_value(json_object_get(x, "channel_id")),
+                   json_string_value(json_object_get(x, "target")), e ? "FAILED" : "ok",
+                   e ? ": " : "", e ? e : "");
     }
-    if (strcmp(sub, "test") == 0) {
-        json_t *report = NULL;
-        if (npos > 1)
-            return og_cli_usage("notify", "notify test takes at most one CHANNEL_ID");
-        if (npos == 1 && !og_id_valid(pos[0]))
-            return og_cli_usage("notify", "bad channel id '%s'", pos[0]);
-        if ((error = og_cli_open(cli, tenant)))
-            return error;
-        error = og_notify_test(&cli->ctx, scope, npos ? pos[0] : NULL, &report);
-        if (json) {
-            og_cli_print_json(report);
-        } else {
-            size_t i;
-            json_t *x;
-            json_array_foreach(report, i, x)
-            {
-                const char *e = json_string_value(json_object_get(x, "error"));
-                printf("%s %s %s%s%s\n", json_string_value(json_object_get(x, "channel_id")),
-                       json_string_value(json_object_get(x, "target")), e ? "FAILED" : "ok",
-                       e ? ": " : "", e ? e : "");
-            }
-            json_decref(report);
-        }
+    if (cli->json)
+        og_cli_print_json(json_pack("{s:b, s:O}", "ok", !failed && error >= 0, "results",
+                                    report ? report : json_array()));
+    json_decref(report);
+    return error < 0 ? og_cli_fail(error) : OG_EXIT_OK;
+}
+
+static int remove_channel(og_cli *cli, const og_cli_args *a)
+{
+    const char *scope;
+    int error;
+    if ((error = open_scope(cli, a, &scope)))
+        return error;
+    if ((error = og_notify_channel_remove(&cli->ctx, scope, a->pos[0])) < 0)
+        return og_cli_fail(error);
+    return OG_EXIT_OK;
+}
+
+/* The event types channels may choose (no data folder needed). */
+static int event_types(og_cli *cli, const og_cli_args *a)
+{
+    json_t *arr = cli->json ? json_array() : NULL;
+    (void)a;
+    for (int i = 0; og_notify_event_types[i]; i++) {
+        if (arr)
+            json_array_append_new(arr, json_string(og_notify_event_types[i]));
+        else
+            printf("%s\n", og_notify_event_types[i]);
+    }
+    if (cli->json)
+        og_cli_print_list("event_types", arr);
+    return OG_EXIT_OK;
+}
+
+static void print_ranges(json_t *arr)
+{
+    static const char *const head[] = {"RANGE", "ALLOWED AT", "BY", "NOTE", NULL};
+    og_cli_table *t = og_cli_table_new(head);
+    size_t i;
+    json_t *x;
+    json_array_foreach(arr, i, x)
+    {
+        og_cli_table_add(t, (const char *[]){json_string_value(json_object_get(x, "range")),
+                                             json_string_value(json_object_get(x, "created_at")),
+                                             json_string_value(json_object_get(x, "created_by")),
+                                             json_string_value(json_object_get(x, "note"))});
+    }
+    og_cli_table_print(t, stdout, 1);
+    og_cli_table_free(t);
+}
+
+/* `notify egress allow|list|remove`: the address ranges channels may connect to (platform
+ * scope: --tenant only names an --as user's tenant). */
+static int egress(og_cli *cli, const og_cli_args *a)
+{
+    const char *action = a->pos[0], *note = og_cli_get(a, "note");
+    int error, allow = strcmp(action, "allow") == 0;
+    json_t *arr = NULL;
+    if (strcmp(action, "list") == 0) {
+        if (a->npos != 1)
+            return og_cli_bad(a, "notify egress list takes no argument");
+    } else if (!allow && strcmp(action, "remove") != 0) {
+        return og_cli_bad(a, "notify egress takes allow, list or remove, not %s", action);
+    } else if (a->npos != 2) {
+        return og_cli_bad(a, "notify egress %s takes one CIDR (like 10.0.0.0/8)", action);
+    }
+    if (note && !allow)
+        return og_cli_bad(a, "--note applies to `notify egress allow` only");
+    if ((error = og_cli_open(cli, og_cli_get(a, "tenant"))))
+        return error;
+    if (allow || strcmp(action, "remove") == 0) {
+        error = allow ? og_egress_allow_add(&cli->ctx, a->pos[1], note)
+                      : og_egress_allow_remove(&cli->ctx, a->pos[1]);
         return error < 0 ? og_cli_fail(error) : OG_EXIT_OK;
     }
-    if (strcmp(sub, "remove") == 0) {
-        if (npos != 1)
-            return og_cli_usage("notify", "notify remove takes exactly one CHANNEL_ID");
-        if ((error = og_cli_open(cli, tenant)))
-            return error;
-        if ((error = og_notify_channel_remove(&cli->ctx, scope, pos[0])) < 0)
-            return og_cli_fail(error);
+    if ((error = og_egress_allow_list(&cli->ctx, &arr)) < 0)
+        return og_cli_fail(error);
+    if (cli->json) {
+        og_cli_print_list("ranges", arr);
         return OG_EXIT_OK;
     }
-    return og_cli_usage("notify", "unknown subcommand '%s'", sub);
+    print_ranges(arr);
+    json_decref(arr);
+    return OG_EXIT_OK;
 }
+
+static const og_cli_sub subs[] = {
+    {"add", "webhook URL|email ADDRESS", 2, 2, add_opts, "add a channel; prints its id", add},
+    {"list", NULL, 0, 0, scope_opts, "list the scope's channels", list},
+    {"show", "CHANNEL_ID", 1, 1, scope_opts, "show one channel", show},
+    {"set-events", "CHANNEL_ID PATTERNS", 2, 2, scope_opts,
+     "change which events a channel gets ('*' for all)", set_events},
+    {"test", "[CHANNEL_ID]", 0, 1, scope_opts, "send a test message now and report", test},
+    {"remove", "CHANNEL_ID", 1, 1, scope_opts, "remove a channel", remove_channel},
+    {"events", NULL, 0, 0, NULL, "list the event types channels may choose", event_types},
+    {"egress", "allow CIDR|list|remove CIDR", 1, 2, egress_opts,
+     "the address ranges channels may reach (platform)", egress},
+    {0},
+};
 
 const og_command og_cmd_notify = {
     .name = "notify",
-    .summary = "notification channels of a tenant or the platform: webhook, "
-               "email",
-    .legacy_run = run,
-    .legacy_help = help,
+    .summary = "notification channels of a tenant or the platform: webhook, email",
+    .about = about,
+    .subs = subs,
 };

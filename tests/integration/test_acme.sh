@@ -116,10 +116,10 @@ R=$("$O" cert renew --tenant $T "$P1" --json)
 S2=$(jq -r .result.new_serial <<<"$R"); [ "$S2" != "$S1" ] || fail "new serial"
 G=$(jq -r .gate_id <<<"$R")
 "$O" cert plans --tenant $T "$P1" --json | jq -e --arg s "$S2" '.current.serial == $s and (.certificates | length == 2) and (.certificates[1].replaces != null)' >/dev/null || fail "plan after renew"
-"$O" events list --tenant $T --json | jq -e --arg s "$S2" '[.[] | select(.type == "certs.renewed" and .payload.new_serial == $s and (.payload.previous_fingerprint | length) == 64)] | length == 1' >/dev/null || fail "no certs.renewed event for deploy"
+"$O" events list --tenant $T --json | jq -e --arg s "$S2" '[.events[] | select(.type == "certs.renewed" and .payload.new_serial == $s and (.payload.previous_fingerprint | length) == 64)] | length == 1' >/dev/null || fail "no certs.renewed event for deploy"
 "$O" user add --tenant $T ops --role tenant-admin >/dev/null
 "$O" --as ops gate override "$G" --note "new cert broke the client" >/dev/null
-"$O" events list --tenant $T --json | jq -e '[.[] | select(.type == "certs.renewed" and .payload.override == true)] | length == 1' >/dev/null || fail "override did not send targets back"
+"$O" events list --tenant $T --json | jq -e '[.events[] | select(.type == "certs.renewed" and .payload.override == true)] | length == 1' >/dev/null || fail "override did not send targets back"
 "$O" cert plans --tenant $T "$P1" --json | jq -e --arg s "$S1" '.current.serial == $s' >/dev/null || fail "override did not restore the previous certificate"
 
 # ---- revocation, checked through Pebble's management API ----

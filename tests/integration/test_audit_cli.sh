@@ -109,6 +109,12 @@ expect 0 "export csv since tomorrow is only a header" og audit export --tenant a
 [ "$(wc -l <"$tmp/out")" -eq 1 ] && pass "no rows" || fail "rows: $(cat "$tmp/out")"
 expect 0 "list --json" og audit list --tenant acme --json --limit 1
 [ "$(jq -r .next "$tmp/out")" = "1" ] && pass "list gives a cursor" || fail "list: $(cat "$tmp/out")"
+# the shape GET /api/v1/audit returns: the chain's tenant, the records, the cursor as a string
+jq -e '.tenant.name == "acme" and (.tenant.id | length) == 36 and .next == "1" and (.records | length) == 1' \
+  "$tmp/out" >/dev/null && pass "list --json is the API's shape" || fail "list shape: $(cat "$tmp/out")"
+expect 0 "list --json of the platform chain" og audit list --json
+jq -e '.tenant == null and (.records | length) > 0' "$tmp/out" >/dev/null &&
+  pass "the platform chain has no tenant" || fail "platform list: $(cat "$tmp/out")"
 
 # ---- names next to ids: a user acting, an artifact, a certificate ----
 acme=$(og tenant list --json | jq -r '.tenants[] | select(.name=="acme") | .id')

@@ -100,7 +100,7 @@ expect 1 "deleted is gone" -- og tenant show globex
 # --- every process knows every action kind (registered at start-up, not lazily by one module)
 expect 0 "gate kinds" -- "$OPSGATE" gate kinds --json
 for k in platform.note artifacts.publish.sow artifacts.generate certs.renew certs.deploy; do
-  [ "$(printf '%s' "$out" | jq -r --arg k "$k" '[.[] | select(.name==$k)] | length')" = 1 ] && ok ||
+  [ "$(printf '%s' "$out" | jq -r --arg k "$k" '[.kinds[] | select(.name==$k)] | length')" = 1 ] && ok ||
     bad "gate kinds lists $k"
 done
 

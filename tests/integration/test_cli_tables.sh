@@ -111,7 +111,7 @@ quiet notify add --tenant "$TEN" webhook "https://hooks-$L.example.com/very/long
 quiet notify add --tenant "$TEN" webhook https://h.example.com/ --secret-file "$T/secret"
 quiet notify egress allow 10.0.0.0/8 --note "the PSA and the mail relay, $L"
 quiet notify egress allow 2001:db8:aaaa:bbbb:cccc:dddd:eeee:0/112
-chan=$(og notify list --tenant "$TEN" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
+chan=$(og notify list --tenant "$TEN" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["channels"][0]["id"])')
 
 table "tenant list" 2 -- tenant list
 table "user list" 2 -- user list --tenant "$TEN"

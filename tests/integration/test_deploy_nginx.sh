@@ -74,7 +74,7 @@ og audit list --tenant acme --json > "$T/audit.json" 2>/dev/null || og audit lis
 rec=$(jq -c --argjson s "$rb" '(if type=="array" then . else .records end) | .[] | select(.seq==$s)' "$T/audit.json")
 eq "$(jq -r .action <<<"$rec")" certs.deploy.rollback "rollback recorded"
 eq "$(jq -r .rollback_of <<<"$rec")" "$sw" "rollback_of points at the failed swap"
-ev=$(og events list --tenant acme --json | jq -r '[.[] | select(.type=="certs.deploy.rolled_back")] | length')
+ev=$(og events list --tenant acme --json | jq -r '[.events[] | select(.type=="certs.deploy.rolled_back")] | length')
 [ "$ev" -ge 1 ] && ok || bad "a certs.deploy.rolled_back event for the tenant's channels (got $ev)"
 eq "$(og target list --tenant acme --json | jq -r '.targets[] | select(.name=="wrong") | .last_deploy.state')" \
   rolled-back "target list shows the rollback"
@@ -106,7 +106,7 @@ contains "$err" "key too small" "nginx's own reason passed on"
 eq "$(md5sum "$L/site.crt" "$L/site.key")" "$before" "live files untouched after nginx -t failed"
 eq "$(served 127.0.0.1 $site localhost)" "$FB" "site still serves b"
 [ ! -e "$L/site.crt.og-new" ] && ok || bad "staged files removed after nginx -t failed"
-st=$(og gate list --tenant acme --json | jq -r '[.[] | select(.kind=="certs.deploy")][0] | .outcome')
+st=$(og gate list --tenant acme --json | jq -r '[.gates[] | select(.kind=="certs.deploy")][0] | .outcome')
 eq "$st" failed "the failed deploy is a failed gate item"
 
 # ---- a human overrides the verified L1 deploy of b: a is served again

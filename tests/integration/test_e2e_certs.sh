@@ -171,7 +171,7 @@ has_action() {
 serves_other() { local f; f=$(served 127.0.0.1 "$1" "$2"); [ -n "$f" ] && [ "$f" != "$3" ]; }
 deploy_done() {
   og gate list --tenant "$1" --json 2>/dev/null |
-    jq -e --arg fp "$2" '[.[] | select(.kind=="certs.deploy" and .result.previous_fingerprint==$fp)] | length > 0' >/dev/null
+    jq -e --arg fp "$2" '[.gates[] | select(.kind=="certs.deploy" and .result.previous_fingerprint==$fp)] | length > 0' >/dev/null
 }
 
 serve_up
@@ -195,10 +195,10 @@ plan=$(og cert plans --tenant acme "${PLAN[acme]}" --json)
 eq "$(jq -r '[.. | objects | select(.status? == "current") | .fingerprint][0]' <<<"$plan")" "$F2" \
   "nginx serves the plan's new current certificate"
 dep=$(og gate list --tenant acme --json | jq -c --arg fp "${F1[acme]}" \
-  '[.[] | select(.kind=="certs.deploy" and .result.previous_fingerprint==$fp)][0]')
+  '[.gates[] | select(.kind=="certs.deploy" and .result.previous_fingerprint==$fp)][0]')
 eq "$(jq -r .result.status <<<"$dep")" verified "the deploy of the renewal is verified"
 eq "$(jq -r .level <<<"$dep")" L1 "the deploy ran at L1"
-ren=$(og gate list --tenant acme --json | jq -c '[.[] | select(.kind=="certs.renew")]')
+ren=$(og gate list --tenant acme --json | jq -c '[.gates[] | select(.kind=="certs.renew")]')
 eq "$(jq -r length <<<"$ren")" 1 "exactly one renewal (the renewed 5-day certificate is not renewed again)"
 eq "$(jq -r '.[0].level' <<<"$ren")" L1 "the renewal ran at L1"
 
@@ -277,7 +277,7 @@ wait_for 40 "globex: the deploy rolled back" has_action globex certs.deploy.roll
 eq "$(served 127.0.0.1 "$site2" www.globex.test)" "${F1[globex]}" "globex's site serves the old certificate again"
 eq "$(fp "$L2/site.crt")" "${F1[globex]}" "globex's files hold the old certificate again"
 dep=$(og gate list --tenant globex --json | jq -c --arg fp "${F1[globex]}" \
-  '[.[] | select(.kind=="certs.deploy" and .result.previous_fingerprint==$fp)][0]')
+  '[.gates[] | select(.kind=="certs.deploy" and .result.previous_fingerprint==$fp)][0]')
 eq "$(jq -r .result.status <<<"$dep")" rolled-back "the gate item says rolled-back"
 audit_json globex > "$T/audit2.json"
 sw=$(jq -r '[.[] | select(.action=="certs.deploy.swap" and .outcome.status=="failed")][0].seq' "$T/audit2.json")

@@ -36,7 +36,7 @@ start_server() {
   worker_pid=$OG_SERVER_PID
 }
 attempted() {   # how many notify deliveries have been tried at least once
-  og events list --tenant acme --json | jq '[.[] | select(.handler=="notify" and .attempts > 0)] | length'
+  og events list --tenant acme --json | jq '[.events[] | select(.handler=="notify" and .attempts > 0)] | length'
 }
 
 start_server || { bad "server start"; og_done; }
@@ -47,7 +47,7 @@ for i in 1 2 3; do
 done
 for i in $(seq 1 50); do [ "$(attempted)" -ge 3 ] && break; sleep 0.1; done
 [ "$(attempted)" -ge 3 ] && ok || bad "deliveries were not attempted while the receiver was down"
-n=$(og events list --tenant acme --state done --json | jq '[.[] | select(.handler=="notify")] | length')
+n=$(og events list --tenant acme --state done --json | jq '[.events[] | select(.handler=="notify")] | length')
 [ "$n" = 0 ] && ok || bad "$n deliveries done while the receiver was down"
 
 # SIGKILL: no chance to clean up; the outbox and its delivery rows are all there is
@@ -69,7 +69,7 @@ for id in "${ids[@]}"; do
   st=$(printf '%s' "$out" | jq -r '.notifications[0].state')
   [ "$st" = sent ] && ok || bad "gate $id: notification state '$st'"
 done
-n=$(og events list --tenant acme --state done --json | jq '[.[] | select(.handler=="notify")] | length')
+n=$(og events list --tenant acme --state done --json | jq '[.events[] | select(.handler=="notify")] | length')
 [ "$n" = 3 ] && ok || bad "$n of 3 deliveries done"
 # each event was accepted once: the receiver saw no duplicate ids
 dups=$(grep '^ok ' "$OG_TMP/hook.log" | awk '{print $2}' | sort | uniq -d | wc -l)

@@ -45,7 +45,7 @@ run 1 "engineer cannot add channels" -- og --as eve notify add --tenant acme web
 run 0 "add webhook" -- og notify add --tenant acme webhook "$HOOK" --secret-file "$OG_TMP/secret"
 run 0 "add email" -- og notify add --tenant acme email ops@acme.example --smtp "$SMTP" --from opsgate@msp.example
 run 0 "list channels" -- og notify list --tenant acme --json
-jqis "$out" 'length' 2 "two channels"
+jqis "$out" '.channels | length' 2 "two channels"
 has "$out" "smtp://127.0.0.1" "the SMTP host is shown"
 case "$out" in *s3cret-pw*) bad "SMTP password shown by notify list" ;; *) ok ;; esac
 if grep -rqa "s3cret-pw" "$D" 2>/dev/null; then bad "SMTP password in clear in the data folder"; else ok; fi
@@ -114,7 +114,7 @@ run 1 "engineer cannot approve" -- og --as eve gate approve "$L2"
 has "$err" "project-manager" "names the roles"
 run 1 "ack is not for L2" -- og --as ada gate ack "$L2"
 run 0 "pending list" -- og gate list --tenant acme --state pending --json
-jqis "$out" "map(select(.id==\"$L2\")) | length" 1 "listed as pending"
+jqis "$out" ".gates | map(select(.id==\"$L2\")) | length" 1 "listed as pending"
 run 0 "approve" -- og --as ada gate approve "$L2" --note "fine"
 run 0 "show approved" -- og gate show "$L2" --json
 jqis "$out" '.outcome' approved "approved and executed"
@@ -170,6 +170,6 @@ run 0 "show failures" -- og gate show "$LX" --json
 jqis "$out" '.notifications | map(select(.state=="failed")) | length' 1 "the dead channel's failure shows"
 jqis "$out" '.notifications | map(select(.state=="sent")) | length' 2 "the others were sent"
 run 0 "events list" -- og events list --tenant acme --state pending --json
-jqis "$out" 'map(select(.last_error != null)) | length > 0' true "the delivery waits for a retry with its error"
+jqis "$out" '.events | map(select(.last_error != null)) | length > 0' true "the delivery waits for a retry with its error"
 
 og_done

@@ -91,10 +91,10 @@ aligned "$LIST" "gate list" STATE LEVEL TENANT KIND SUBJECT "REQUESTED BY" "AGE/
 [ "$(printf '%s\n' "$LIST" | wc -l)" -ge 5 ] && ok || bad "gate list has every item: $LIST"
 
 run 0 "gate list --json" -- og gate list --tenant acme-north --json
-jqis "$out" ".[] | select(.id==\"$GID\") | .subject" "$SUBJECT" "JSON subject"
-jqis "$out" ".[] | select(.id==\"$GID\") | .tenant_name" acme-north "JSON tenant name"
-jqis "$out" ".[] | select(.id==\"$GID\") | .project" nwind-42 "JSON project"
-jqis "$out" ".[] | select(.id==\"$GID\") | .object_name" "$LONG" "JSON object name"
+jqis "$out" ".gates[] | select(.id==\"$GID\") | .subject" "$SUBJECT" "JSON subject"
+jqis "$out" ".gates[] | select(.id==\"$GID\") | .tenant_name" acme-north "JSON tenant name"
+jqis "$out" ".gates[] | select(.id==\"$GID\") | .project" nwind-42 "JSON project"
+jqis "$out" ".gates[] | select(.id==\"$GID\") | .object_name" "$LONG" "JSON object name"
 
 # --- gate show by its short id: everything named, and the command that decides
 run 0 "gate show short id" -- og gate show "${GID:0:8}"

@@ -25,7 +25,7 @@ rc=$?
 [ "$rc" -ne 0 ] && grep -q "needs approval: gate item" "$OG_TMP/err" && ok || bad "L2 generate did not wait: rc $rc $(cat "$OG_TMP/err")"
 if og artifact get --tenant acme --project northwind --name sow.md -o "$OG_TMP/none.md" 2>/dev/null; then
   bad "the document was stored before approval"; else ok; fi
-GID=$(og gate list --tenant acme --state pending --json | jq -r '(if type == "array" then . else .gates end)[0].id')
+GID=$(og gate list --tenant acme --state pending --json | jq -r '.gates[0].id')
 [ -n "$GID" ] && [ "$GID" != null ] && ok || bad "no pending gate item"
 # the document is not in the item's params (plain text) nor in the database in the clear
 og gate show "$GID" --json | jq -e '.params | has("staged") | not' >/dev/null && ok || bad "params carry a staging token"
@@ -43,7 +43,7 @@ og gate show "$GID" --json | jq -e '.outcome == "approved" and .result.version =
 
 # rejected: nothing stored, the kept document dropped
 og --as pam "${G[@]}" runbook --input "$P/northwind-m365.json" -o "$OG_TMP/rb.md" 2>/dev/null
-GID2=$(og gate list --tenant acme --state pending --json | jq -r '(if type == "array" then . else .gates end)[0].id')
+GID2=$(og gate list --tenant acme --state pending --json | jq -r '.gates[0].id')
 og --as ada gate reject "$GID2" >/dev/null 2>&1 && ok || bad "reject failed"
 if og artifact get --tenant acme --project northwind --name runbook.md -o "$OG_TMP/rb2.md" 2>/dev/null; then
   bad "a rejected document was stored"; else ok; fi

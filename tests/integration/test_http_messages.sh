@@ -42,7 +42,7 @@ og target add --tenant acme files --type file --cert-path "$OG_TMP/out.pem" \
   --key-path "$OG_TMP/out.key" >/dev/null || bad "target add"
 og gate policy set --tenant acme certs.deploy L2 >/dev/null || bad "deploys at L2"
 cli 0 "deploy waits for an approval" --as ada cert deploy --tenant acme "${fp:0:16}" --target files
-gate=$(og gate list --tenant acme --json | jq -r '.[] | select(.kind == "certs.deploy") | .id' | head -n 1)
+gate=$(og gate list --tenant acme --json | jq -r '.gates[] | select(.kind == "certs.deploy") | .id' | head -n 1)
 
 og_serve "$D" || exit 1
 

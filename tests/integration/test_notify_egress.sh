@@ -80,8 +80,8 @@ run 0 "platform-admin allows loopback" -- og notify egress allow 127.0.0.0/8 --n
 run 1 "twice is a conflict" -- og notify egress allow 127.0.0.0/8
 run 0 "also ::1" -- og notify egress allow ::1/128
 run 0 "list ranges" -- og notify egress list --json
-jqis "$out" '[.[].range] | join(",")' "127.0.0.0/8,::1/128" "both ranges listed"
-jqis "$out" '.[0].note' "test receivers" "the note is kept"
+jqis "$out" '[.ranges[].range] | join(",")' "127.0.0.0/8,::1/128" "both ranges listed"
+jqis "$out" '.ranges[0].note' "test receivers" "the note is kept"
 run 0 "audit" -- og audit list --json
 jqis "$out" '[.records // . | .[] | select(.action=="notify.egress.allow")] | length' 2 "allowing is audited on the platform chain"
 run 0 "localhost now delivers" -- og notify test --tenant acme "$LOCAL_ID"
@@ -97,7 +97,7 @@ SEALED_ID=$out
 for who in "" ada pam eve aud; do
   if [ -n "$who" ]; then run 0 "list as $who" -- og --as "$who" notify list --tenant acme --json
   else run 0 "list as platform" -- og notify list --tenant acme --json; fi
-  t=$(printf '%s' "$out" | jq -r --arg id "$SEALED_ID" '.[] | select(.id==$id) | .target')
+  t=$(printf '%s' "$out" | jq -r --arg id "$SEALED_ID" '.channels[] | select(.id==$id) | .target')
   [ "$t" = "http://127.0.0.1:$P/…" ] && ok || bad "list as ${who:-platform} shows '$t'"
   for s in hunter2-pw hookuser "$TOKEN" querysecret; do hasnt "$out" "$s" "list as ${who:-platform}"; done
 done

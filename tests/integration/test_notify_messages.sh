@@ -91,7 +91,7 @@ hasnt "$out" "$MSP_ID" "the platform channel is not in acme's list"
 hasnt "$out" "noc@msp.example" "nor its address"
 run 1 "acme's admin cannot show it" -- og --as ada notify show --tenant acme "$MSP_ID"
 run 0 "the platform lists it" -- og notify list --platform --json
-eq "$(jq -r --arg id "$MSP_ID" '.[] | select(.id==$id) | .scope' <<<"$out")" platform "scope platform"
+eq "$(jq -r --arg id "$MSP_ID" '.channels[] | select(.id==$id) | .scope' <<<"$out")" platform "scope platform"
 run 0 "platform audit" -- og audit list --json
 eq "$(jq '[.records // . | .[] | select(.action=="notify.channel.add")] | length' <<<"$out")" 1 "the platform channel is audited on the platform chain"
 

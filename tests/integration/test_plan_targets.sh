@@ -59,12 +59,12 @@ set -e
 R=$("$O" cert renew --tenant $T "$P" --json)
 F2=$(jq -r .result.fingerprint <<<"$R")
 [ -n "$F2" ] && [ "$F2" != "$F1" ] || fail "renew: $R"
-"$O" events list --tenant $T --json | jq -e '[.[] | select(.type == "certs.renewed" and
+"$O" events list --tenant $T --json | jq -e '[.events[] | select(.type == "certs.renewed" and
   .payload.targets == ["named"])] | length == 1' >/dev/null || fail "certs.renewed lacks targets"
 "$O" events run >/dev/null
 [ "$(fp "$WORK/named/cert.pem")" = "$F2" ] || fail "the named target did not get the renewal"
 [ "$(fp "$WORK/other/cert.pem")" = "$F1" ] || fail "the unnamed target got the renewal"
-"$O" gate list --tenant $T --json | jq -e '[.[] | select(.kind == "certs.deploy")] | length == 3' \
+"$O" gate list --tenant $T --json | jq -e '[.gates[] | select(.kind == "certs.deploy")] | length == 3' \
   >/dev/null || fail "not a certs.deploy gate action"
 
 # ---- cleared: renewals follow the previous certificate again (both targets) ----
