@@ -4,6 +4,8 @@
 #include "opsgate/util.h"
 
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /*
@@ -25,6 +27,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     og_error_clear();
     int rc = og_acme__problem("new-order", status, (const char *)data + 2, size - 2, type);
     const char *msg = og_error_last();
+    if (getenv("OG_FUZZ_DEBUG"))
+        fprintf(stderr, "rc=%d type=%.128s msg=%s\n", rc, type, msg);
     if (rc != OG_EBUSY && rc != OG_ENOTFOUND && rc != OG_ECONFLICT && rc != OG_ERROR)
         __builtin_trap();
     if (!*msg || !og_utf8_valid(msg, strlen(msg), NULL) || !strstr(msg, "new-order"))

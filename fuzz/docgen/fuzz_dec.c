@@ -10,8 +10,8 @@
 
 /*
  * The input is two amounts separated by a NUL byte, as project data gives them. The oracle is
- * og_dec_parse's documented grammar: an optional sign, one or more digits, optionally '.' and
- * 1 to 4 digits; nothing else; within +-922,337,203,685.4775. For what it accepts:
+ * og_dec_parse's documented grammar: an optional sign, 1 to 15 digits, optionally '.' and 1 to 4
+ * digits; nothing else; within +-922,337,203,685.4775. For what it accepts:
  * - the value equals the oracle's exact reading (integer arithmetic on the digits);
  * - og_dec_format_min gives text that parses back to the same value (round trip);
  * - og_dec_format with 0..4 digits and grouping fits OG_DEC_STR_MAX and is NUL-terminated;
@@ -30,10 +30,11 @@ static bool oracle(const char *s, og_dec *out)
         neg = *p++ == '-';
     if (*p < '0' || *p > '9')
         return false;
+    int intdigits = 0;
     while (*p >= '0' && *p <= '9') {
         v = v * 10 + (*p++ - '0');
-        if (v > (__int128)INT64_MAX * 10)
-            v = (__int128)INT64_MAX * 10; /* stays out of range */
+        if (++intdigits > 15) /* the documented cap, leading zeros included */
+            return false;
     }
     if (*p == '.') {
         p++;

@@ -11,7 +11,8 @@
 /*
  * The input is a duration as a command line or a JSON field gives it. The oracle is the grammar
  * the help texts state: one or more ASCII digits, a value from 1 to 100000000, then exactly one
- * unit letter of s, m, h, d, w, and nothing else (no sign, no space). og_duration_parse must
+ * unit letter of s, m, h, d, w, and nothing else (no sign, no space); the result must fit in
+ * int64 microseconds. og_duration_parse must
  * accept exactly that, with the value times the unit in microseconds, and refuse anything else
  * with OG_EINVAL and a message that names the input.
  */
@@ -38,6 +39,8 @@ static bool oracle(const char *s, int64_t *us)
         return false;
     for (size_t u = 0; u < sizeof(units) / sizeof(units[0]); u++)
         if (s[i] == units[u].unit) {
+            if (v > INT64_MAX / units[u].us) /* 100000000w does not fit in microseconds */
+                return false;
             *us = v * units[u].us;
             return true;
         }
