@@ -1,11 +1,13 @@
 # opsgate - thin wrapper over CMake + Ninja. See README.md.
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
 DATA       ?= $(CURDIR)/opsgate-data
 LISTEN     ?= 127.0.0.1:8700
 JOBS       ?= $(shell nproc)
 
-.PHONY: all deps configure build check format-check unit asan run bench demo-certs format clean
+.PHONY: all deps configure build check format-check unit asan fuzz-build fuzz run bench demo-certs format clean
 
 all: build
 
@@ -24,11 +26,23 @@ build: deps $(BUILD)/build.ninja
 asan: deps $(ASAN_BUILD)/build.ninja
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 
-# Unit tests under ASan+UBSan first, then the whole suite (unit + integration) on the normal build;
-# ctest's closing summary is the last thing printed.
-check: format-check build asan
+# libFuzzer targets (fuzz/) under ASan+UBSan, built with clang; only the fuzz targets are built.
+$(FUZZ_BUILD)/build.ninja: | deps
+	cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOG_FUZZ=ON
+
+fuzz-build: deps $(FUZZ_BUILD)/build.ninja
+	cmake --build $(FUZZ_BUILD) -j $(JOBS)
+
+# Every target for FUZZ_SECONDS each (make fuzz FUZZ_SECONDS=600), or only FUZZ_TARGETS.
+fuzz: fuzz-build
+	@scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+# Unit tests under ASan+UBSan first, then each fuzz target for a fixed number of runs, then the whole
+# suite (unit + integration) on the normal build; ctest's closing summary is the last thing printed.
+check: format-check build asan fuzz-build
 	@scripts/test-deps.sh
 	cd $(ASAN_BUILD) && ctest -L unit --output-on-failure -j $(JOBS)
+	cd $(FUZZ_BUILD) && ctest -L fuzz --output-on-failure -j $(JOBS)
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
 unit: build
@@ -52,4 +66,4 @@ format-check: deps
 	@scripts/format-check.sh
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

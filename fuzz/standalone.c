@@ -9,7 +9,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define REPLAY_MAX_INPUT 4096
+#define REPLAY_MAX_INPUT 65536
 #define MAX_FILES        1024
 
 static uint8_t *inputs[MAX_FILES];

@@ -33,7 +33,7 @@ typedef int64_t og_dec;
 #define OG_DEC_DIGITS  4
 #define OG_DEC_STR_MAX 40 /* enough for any formatted og_dec with grouping and sign */
 
-/* "145", "145.00", "-7.5", "+0.25": optional sign, digits, optional '.' and 1..4 digits.
+/* "145", "145.00", "-7.5", "+0.25": optional sign, 1..15 digits, optional '.' and 1..4 digits.
  * No exponents, no grouping, no spaces. OG_EINVAL naming s (and why) otherwise. */
 int og_dec_parse(const char *s, og_dec *out);
 int og_dec_add(og_dec a, og_dec b, og_dec *out);

@@ -216,10 +216,11 @@ int og_acme__problem(const char *what, long status, const char *body, size_t len
     } else {
         if (type)
             og_strlcpy(type, t, 128);
-        og_buf_printf(&msg, "%s: %s (HTTP %ld)", what ? what : "ACME",
+        /* The CA writes these: cap each so the message always names the operation. */
+        og_buf_printf(&msg, "%s: %.120s (HTTP %ld)", what ? what : "ACME",
                       short_type(t, tbuf, sizeof(tbuf)), status);
         if (d)
-            og_buf_printf(&msg, ": %s", d);
+            og_buf_printf(&msg, ": %.1000s", d);
         if (strcmp(t, ACME_URN "rateLimited") == 0)
             code = OG_EBUSY;
         else if (strcmp(t, ACME_URN "accountDoesNotExist") == 0)
@@ -234,7 +235,7 @@ int og_acme__problem(const char *what, long status, const char *body, size_t len
         const char *sd = json_string_value(json_object_get(s, "detail"));
         const char *iv =
             json_string_value(json_object_get(json_object_get(s, "identifier"), "value"));
-        og_buf_printf(&msg, "; %s%s%s%s%s", iv ? iv : "", iv ? ": " : "",
+        og_buf_printf(&msg, "; %.255s%s%.120s%s%.200s", iv ? iv : "", iv ? ": " : "",
                       st ? short_type(st, tbuf, sizeof(tbuf)) : "", sd ? ": " : "", sd ? sd : "");
     }
     og_error_set(code, "%s", msg.data ? msg.data : "ACME error");

@@ -13,12 +13,31 @@ static _Thread_local int errcode;
 static _Thread_local const char *errdetail;
 static _Thread_local char errdetail_arg[256];
 
+/* Messages quote what callers were given (a file's PEM label, a name, a header) and end up in
+ * JSON error bodies, logs and terminals: make the message valid UTF-8 (each byte of an invalid
+ * sequence, including a character cut by the size cap, becomes '?') and replace control
+ * characters other than newline and tab with '?'. */
+static void clean_message(char *msg)
+{
+    size_t len = strlen(msg), bad;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)msg[i];
+        if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f)
+            msg[i] = '?';
+    }
+    for (size_t from = 0; from < len && !og_utf8_valid(msg + from, len - from, &bad);) {
+        msg[from + bad] = '?';
+        from += bad + 1;
+    }
+}
+
 int og_error_set(int code, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(errmsg, sizeof(errmsg), fmt, ap);
     va_end(ap);
+    clean_message(errmsg);
     errcode = code;
     errdetail = NULL;
     errdetail_arg[0] = '\0';
@@ -53,6 +72,11 @@ int og_error_wrap(const char *fmt, ...)
 {
     char prefix[OG_ERRMSG_MAX];
     char old[OG_ERRMSG_MAX];
+    /* The buffer below sets its own error when the message is full: keep code and detail. */
+    int code = errcode;
+    const char *detail = errdetail;
+    char detail_arg[sizeof(errdetail_arg)];
+    memcpy(detail_arg, errdetail_arg, sizeof(detail_arg));
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(prefix, sizeof(prefix), fmt, ap);
@@ -66,8 +90,10 @@ int og_error_wrap(const char *fmt, ...)
     }
     og_strlcpy(errmsg, b.data ? b.data : prefix, sizeof(errmsg));
     og_buf_free(&b);
-    if (errcode == OG_OK)
-        errcode = OG_ERROR;
+    clean_message(errmsg);
+    errcode = code == OG_OK ? OG_ERROR : code;
+    errdetail = detail;
+    memcpy(errdetail_arg, detail_arg, sizeof(detail_arg));
     return errcode;
 }
 

@@ -140,6 +140,8 @@ int og_duration_parse(const char *s, int64_t *out_us)
 {
     if (!s || !*s)
         return og_error_set(OG_EINVAL, "missing duration");
+    if (*s < '0' || *s > '9') /* strtoll would take a sign and leading spaces */
+        goto bad;
     char *end = NULL;
     long long v = strtoll(s, &end, 10);
     if (end == s || v <= 0 || v > 100000000LL)

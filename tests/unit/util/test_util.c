@@ -217,9 +217,33 @@ static void test_error__detail_arg_is_copied_and_reset_with_the_error(void **sta
     assert_string_equal(og_error_detail_arg(), "");
 }
 
+static void test_error__messages_are_valid_utf8_without_controls(void **state)
+{
+    (void)state;
+    /* a PEM label with a stray byte, an escape sequence and a character cut by the cap */
+    og_error_set(OG_EINVAL, "END does not match BEGIN C\xc9RTIFICATE \x1b[31m");
+    const char *m = og_error_last();
+    assert_true(og_utf8_valid(m, strlen(m), NULL));
+    assert_string_equal(m, "END does not match BEGIN C?RTIFICATE ?[31m");
+    og_error_set(OG_EINVAL, "line one\n\tline two \xc3\xa9");
+    assert_string_equal(og_error_last(), "line one\n\tline two \xc3\xa9");
+    char long_name[2000];
+    memset(long_name, 'a', sizeof(long_name));
+    memcpy(long_name + 1017, "\xe2\x82\xac\xe2\x82\xac", 6);
+    long_name[1023] = '\0';
+    og_error_set(OG_EINVAL, "%s", long_name);
+    m = og_error_last();
+    assert_true(og_utf8_valid(m, strlen(m), NULL));
+    og_error_wrap("wrapping \xff");
+    m = og_error_last();
+    assert_true(og_utf8_valid(m, strlen(m), NULL));
+    assert_int_equal(og_error_code(), OG_EINVAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_error__messages_are_valid_utf8_without_controls),
         cmocka_unit_test(test_buf__refuses_to_grow_past_its_cap),
         cmocka_unit_test(test_time__formats_and_parses_rfc3339_round_trip),
         cmocka_unit_test(test_time__rejects_bad_input_naming_it),
