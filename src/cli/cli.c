@@ -9,7 +9,6 @@
 #include "opsgate/tenant.h"
 #include "opsgate/util.h"
 
-#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,62 +38,6 @@ static void print_main_help(FILE *f)
     for (size_t i = 0; og_cli_commands[i]; i++)
         fprintf(f, "  %-10s %s\n", og_cli_commands[i]->name, og_cli_commands[i]->summary);
     fputs("\nRun `opsgate COMMAND --help` for a command's options.\n", f);
-}
-
-/* Commands whose own --data (a project data file) follows the command name: for them, only a
- * --data before the command is the data folder. */
-static int command_owns_data(const char *name)
-{
-    return strcmp(name, "generate") == 0 || strcmp(name, "template") == 0;
-}
-
-/* Legacy commands: take --data and --as out of argv wherever they stand (before a lone "--"),
- * except a --data after generate or template. */
-static int take_legacy_global_options(og_cli *cli, int *argc, char **argv)
-{
-    int out = 1;
-    int i = 1;
-    const char *command = NULL;
-    for (; i < *argc; i++) {
-        const char *a = argv[i];
-        const char **slot = NULL;
-        const char *name = NULL;
-        if (strcmp(a, "--") == 0)
-            break;
-        int is_data = strncmp(a, "--data", 6) == 0 && (a[6] == '\0' || a[6] == '=');
-        if (!command && a[0] != '-') {
-            command = a;
-        } else if (is_data && command && command_owns_data(command)) {
-            argv[out++] = argv[i];
-            continue;
-        }
-        if (is_data) {
-            slot = &cli->data_dir;
-            name = "--data";
-        } else if (strncmp(a, "--as", 4) == 0 && (a[4] == '\0' || a[4] == '=')) {
-            slot = &cli->as_user;
-            name = "--as";
-        }
-        if (!slot) {
-            argv[out++] = argv[i];
-            continue;
-        }
-        const char *eq = strchr(a, '=');
-        if (eq) {
-            *slot = eq + 1;
-        } else if (i + 1 < *argc) {
-            *slot = argv[++i];
-        } else {
-            return og_cli_usage(NULL, "%s needs a value", name);
-        }
-        if (!**slot)
-            return og_cli_usage(NULL, "%s needs a non-empty value", name);
-    }
-    for (; i < *argc; i++)
-        argv[out++] = argv[i];
-    argv[out] = NULL;
-    *argc = out;
-    return 0;
 }
 
 /* Take --data, --as and --json out of argv wherever they stand (before a lone "--"). */
@@ -145,28 +88,11 @@ static const og_command *find_command(const char *name)
     return NULL;
 }
 
-/* The command named on the line: the first word that is not a global option or its value. */
-static const og_command *command_of(int argc, char **argv)
-{
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--data") == 0 || strcmp(a, "--as") == 0) {
-            i++;
-            continue;
-        }
-        if (a[0] != '-')
-            return find_command(a);
-    }
-    return NULL;
-}
-
 int og_cli_main(int argc, char **argv)
 {
     og_cli cli;
     memset(&cli, 0, sizeof(cli));
-    const og_command *named = command_of(argc, argv);
-    int rc = named && named->legacy_run ? take_legacy_global_options(&cli, &argc, argv)
-                                        : take_global_options(&cli, &argc, argv);
+    int rc = take_global_options(&cli, &argc, argv);
     if (rc)
         return rc;
     if (!cli.data_dir)
@@ -183,10 +109,7 @@ int og_cli_main(int argc, char **argv)
             const og_command *c = find_command(argv[2]);
             if (!c)
                 return og_cli_usage(NULL, "no such command '%s'", argv[2]);
-            if (c->legacy_run)
-                fputs(c->legacy_help, stdout);
-            else
-                og_cli_print_help(stdout, c, NULL);
+            og_cli_print_help(stdout, c, NULL);
             return OG_EXIT_OK;
         }
         print_main_help(stdout);
@@ -201,13 +124,10 @@ int og_cli_main(int argc, char **argv)
         fprintf(stderr, "opsgate: unknown command '%s' (run `opsgate help` for the list)\n", name);
         return OG_EXIT_USAGE;
     }
-    if (c->legacy_run && og_cli_wants_help(c, argc - 1, argv + 1))
-        return OG_EXIT_OK;
     /* Every command sees every action kind, whether or not it opens the data folder. */
     if ((rc = og_app_register_all()) < 0)
         return og_cli_fail(rc);
-    rc = c->legacy_run ? c->legacy_run(&cli, argc - 1, argv + 1)
-                       : og_cli_dispatch(&cli, c, argc - 1, argv + 1);
+    rc = og_cli_dispatch(&cli, c, argc - 1, argv + 1);
     og_cli_close(&cli);
     return rc;
 }
@@ -315,14 +235,6 @@ int og_cli_usage(const char *cmd, const char *fmt, ...)
     return OG_EXIT_USAGE;
 }
 
-int og_cli_badopt(const char *cmd, char **av)
-{
-    const char *arg = optind > 0 ? av[optind - 1] : "?";
-    if (optopt && optopt != '?' && strncmp(arg, "--", 2) != 0)
-        return og_cli_usage(cmd, "unknown option '-%c' or it needs a value", optopt);
-    return og_cli_usage(cmd, "unknown option '%s', or it needs a value", arg);
-}
-
 void og_cli_print_json(json_t *j)
 {
     char *s = json_dumps(j, JSON_INDENT(2) | JSON_ENSURE_ASCII);
@@ -331,17 +243,4 @@ void og_cli_print_json(json_t *j)
         free(s);
     }
     json_decref(j);
-}
-
-bool og_cli_wants_help(const og_command *c, int argc, char **argv)
-{
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--") == 0)
-            break;
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            fputs(c->legacy_help, stdout);
-            return true;
-        }
-    }
-    return false;
 }

@@ -83,11 +83,6 @@ typedef struct og_command {
      * "<this command> <word>", NULL-terminated; `opsgate acme account ...` goes on in the one
      * whose name ends in "account". May be NULL. */
     const struct og_command *const *groups;
-    /* Transitional: a command not yet converted to the tables parses its own argv (argv[0] is
-     * the command name) and keeps the old global-option rules. Removed once every command has
-     * subs. */
-    int (*legacy_run)(og_cli *cli, int argc, char **argv);
-    const char *legacy_help;
 } og_command;
 
 /* Parsed arguments of one subcommand (valid during the handler). */
@@ -151,9 +146,6 @@ int og_cli_fail(int code);
 /* The same for a usage error the library found (OG_EINVAL): the message, its hint and a pointer
  * to `opsgate CMD --help`; returns OG_EXIT_USAGE. */
 int og_cli_fail_usage(const char *cmd, int code);
-/* Transitional, for legacy_run commands: see og_command. */
-int og_cli_badopt(const char *cmd, char **av);
-bool og_cli_wants_help(const og_command *c, int argc, char **argv);
 /* A usage error a handler finds in its parsed arguments: prints "opsgate: <msg> (see `opsgate
  * CMD SUB --help`)"; returns OG_EXIT_USAGE. */
 int og_cli_bad(const og_cli_args *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
