@@ -4,6 +4,7 @@
 #define OPSGATE_STORE_H
 
 #include <jansson.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -109,6 +110,21 @@ int og_stmt_col_is_null(og_stmt *st, int col);
 int og_stmt_col_count(og_stmt *st);
 const char *og_stmt_col_name(og_stmt *st, int col); /* the column's name in the SELECT (AS) */
 og_col_type og_stmt_col_type(og_stmt *st, int col);
+
+/* ---- statements with their parameters in one call ----
+ * types spells the parameters in order, one letter each: 't' a text (const char *; NULL binds
+ * NULL), 'i' an int64_t, 'I' an int64_t where 0 binds NULL, 'b' a blob (const void *, size_t),
+ * 'n' NULL (takes no argument). Pass int64_t for 'i'/'I' (cast literals): they are read with
+ * va_arg. */
+/* Bind st's parameters 1, 2, ... from ap by the letters of types (a failed bind is sticky). */
+void og_stmt_bind_va(og_stmt *st, const char *types, va_list ap);
+/* Prepare sql and bind its parameters; *out as og_stmt_prepare. */
+int og_stmt_prepare_args(og_stmt **out, og_store *s, const char *sql, const char *types, ...);
+/* Prepare, bind, step once and free: 1 when the statement returned a row ("SELECT 1 ..."
+ * checks), 0 when it did not, or the error (OG_EEXISTS for a uniqueness conflict). For writes
+ * inside the caller's transaction. */
+int og_store_run(og_store *s, const char *sql, const char *types, ...);
+int og_store_run_va(og_store *s, const char *sql, const char *types, va_list ap);
 
 /* ---- rows as JSON: the shape of every list a module returns ---- */
 /* The current row as a JSON object with one member per column, named as the SELECT names it (use

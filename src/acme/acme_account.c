@@ -98,27 +98,16 @@ static int account_insert(og_ctx *ctx, const char *tid, const char *id,
     st = NULL;
     if (error < 0)
         goto cleanup;
+    const char *status = json_string_value(json_object_get(acct, "status"));
     if ((error = og_crypto_seal(ctx->keys, ctx->store, tid, id, pem, pem_len, &sealed,
                                 &sealed_len)) < 0 ||
-        (error = og_stmt_prepare(&st, ctx->store,
-                                 "INSERT INTO acme_accounts (id, tenant_id, directory_url, ca_pem,"
-                                 " email, key_type, sealed_key, account_url, eab_kid, status,"
-                                 " created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)")) < 0)
-        goto cleanup;
-    og_stmt_bind_text(st, 1, id);
-    og_stmt_bind_text(st, 2, tid);
-    og_stmt_bind_text(st, 3, o->directory);
-    og_stmt_bind_text(st, 4, o->ca_pem);
-    og_stmt_bind_text(st, 5, o->email);
-    og_stmt_bind_text(st, 6, key_type);
-    og_stmt_bind_blob(st, 7, sealed, sealed_len);
-    og_stmt_bind_text(st, 8, c->kid);
-    og_stmt_bind_text(st, 9, o->eab_kid);
-    const char *status = json_string_value(json_object_get(acct, "status"));
-    og_stmt_bind_text(st, 10, status ? status : "valid");
-    og_stmt_bind_text(st, 11, now);
-    og_stmt_bind_text(st, 12, now);
-    if ((error = og_stmt_step(st)) < 0)
+        (error = og_store_run(ctx->store,
+                              "INSERT INTO acme_accounts (id, tenant_id, directory_url, ca_pem,"
+                              " email, key_type, sealed_key, account_url, eab_kid, status,"
+                              " created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                              "ttttttbttttt", id, tid, o->directory, o->ca_pem, o->email, key_type,
+                              sealed, sealed_len, c->kid, o->eab_kid, status ? status : "valid",
+                              now, now)) < 0)
         goto cleanup;
     analysis =
         json_pack("{s:s, s:s, s:s, s:b, s:b}", "directory", o->directory, "account_url", c->kid,

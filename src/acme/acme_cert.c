@@ -507,24 +507,12 @@ int og_acme_cert_issue(og_ctx *ctx, const char *tenant, const og_acme_issue_opts
         goto cleanup;
     json_object_del(ch, "dns_config");
     ch_text = json_dumps(ch, JSON_COMPACT | JSON_SORT_KEYS);
-    if ((error = og_stmt_prepare(&st, ctx->store,
-                                 "INSERT INTO acme_plans (id, tenant_id, account_id, names,"
-                                 " key_type, challenge, created_at, updated_at,"
-                                 " challenge_sealed) VALUES (?,?,?,?,?,?,?,?,?)")) < 0)
-        goto cleanup;
-    if (dns_sealed)
-        og_stmt_bind_blob(st, 9, dns_sealed, dns_sealed_len);
-    else
-        og_stmt_bind_null(st, 9);
-    og_stmt_bind_text(st, 1, plan_id);
-    og_stmt_bind_text(st, 2, tid);
-    og_stmt_bind_text(st, 3, aid);
-    og_stmt_bind_text(st, 4, names_text);
-    og_stmt_bind_text(st, 5, key_type);
-    og_stmt_bind_text(st, 6, ch_text);
-    og_stmt_bind_text(st, 7, now);
-    og_stmt_bind_text(st, 8, now);
-    if ((error = og_stmt_step(st)) < 0 ||
+    if ((error = og_store_run(ctx->store,
+                              "INSERT INTO acme_plans (id, tenant_id, account_id, names,"
+                              " key_type, challenge, created_at, updated_at,"
+                              " challenge_sealed) VALUES (?,?,?,?,?,?,?,?,?)",
+                              dns_sealed ? "ttttttttb" : "ttttttttn", plan_id, tid, aid, names_text,
+                              key_type, ch_text, now, now, dns_sealed, dns_sealed_len)) < 0 ||
         (error = og_acme__record(ctx, tid, plan_id, NULL, &is, cert_id)) < 0 ||
         (error = og_acme__plan_targets_put(ctx, tid, plan_id, o->targets, o->ntargets)) < 0)
         goto cleanup;
@@ -575,19 +563,16 @@ int og_acme__plan_load(og_ctx *ctx, const char *tid, const char *id, og_acme_pla
     size_t sealed_len = 0;
     int rc, error;
     memset(p, 0, sizeof(*p));
-    if ((error = og_stmt_prepare(
+    if ((error = og_stmt_prepare_args(
              &st, ctx->store,
              "SELECT p.id, p.account_id, p.key_type, p.names, p.challenge, p.current_cert,"
              " c.serial, c.ari_cert_id, c.not_after_us, p.challenge_sealed, c.fingerprint"
              " FROM acme_plans p"
              " LEFT JOIN acme_certs c"
-             " ON c.id = p.current_cert WHERE p.tenant_id = ? AND (p.id = ? OR p.id = (SELECT"
-             " plan_id FROM acme_certs WHERE tenant_id = ? AND id = ?))")) < 0)
+             " ON c.id = p.current_cert WHERE p.tenant_id = ?1 AND (p.id = ?2 OR p.id = (SELECT"
+             " plan_id FROM acme_certs WHERE tenant_id = ?1 AND id = ?2))",
+             "tt", tid, id)) < 0)
         return error;
-    og_stmt_bind_text(st, 1, tid);
-    og_stmt_bind_text(st, 2, id);
-    og_stmt_bind_text(st, 3, tid);
-    og_stmt_bind_text(st, 4, id);
     if ((rc = og_stmt_step(st)) == OG_ROW) {
         og_strlcpy(p->id, og_stmt_col_text(st, 0), sizeof(p->id));
         og_strlcpy(p->account, og_stmt_col_text(st, 1), sizeof(p->account));

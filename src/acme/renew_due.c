@@ -62,18 +62,15 @@ int og_acme_renew_due(og_ctx *ctx, const char *tenant, int *ran, int *failed)
                                         "actor");
     if (!(list = calloc(MAX_DUE, sizeof(*list))))
         return og_error_set(OG_ERROR, "out of memory");
-    if ((error = og_stmt_prepare(
+    if ((error = og_stmt_prepare_args(
              &st, ctx->store,
              "SELECT p.id, p.tenant_id, p.account_id, c.ari_cert_id, p.renew_at_us,"
              " p.ari_check_us FROM acme_plans p LEFT JOIN acme_certs c ON c.id = p.current_cert"
-             " WHERE (? = '' OR p.tenant_id = ?) AND (p.renew_at_us <= ? OR p.ari_check_us <= ?)"
-             " AND (c.status IS NULL OR c.status != 'revoked') ORDER BY p.renew_at_us LIMIT "
-             "1000")) < 0)
+             " WHERE (?1 = '' OR p.tenant_id = ?1) AND (p.renew_at_us <= ?2 OR"
+             " p.ari_check_us <= ?2) AND (c.status IS NULL OR c.status != 'revoked')"
+             " ORDER BY p.renew_at_us LIMIT 1000",
+             "ti", tid, (int64_t)now)) < 0)
         goto cleanup;
-    og_stmt_bind_text(st, 1, tid);
-    og_stmt_bind_text(st, 2, tid);
-    og_stmt_bind_int(st, 3, now);
-    og_stmt_bind_int(st, 4, now);
     while (n < MAX_DUE && (rc = og_stmt_step(st)) == OG_ROW) {
         due *d = &list[n++];
         og_strlcpy(d->id, og_stmt_col_text(st, 0), sizeof(d->id));

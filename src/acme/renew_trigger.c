@@ -25,14 +25,13 @@ static int plan_of(og_store *s, const char *tenant_id, const char *fp, current_c
     og_stmt *st = NULL;
     int rc;
     memset(out, 0, sizeof(*out));
-    if ((rc = og_stmt_prepare(&st, s,
-                              "SELECT p.id, c.not_after_us - c.not_before_us, c.replaces"
-                              " FROM acme_plans p JOIN acme_certs c ON c.id = p.current_cert"
-                              " WHERE p.tenant_id = ? AND c.tenant_id = p.tenant_id AND"
-                              " c.fingerprint = ? AND c.status = 'current' LIMIT 1")) < 0)
+    if ((rc = og_stmt_prepare_args(&st, s,
+                                   "SELECT p.id, c.not_after_us - c.not_before_us, c.replaces"
+                                   " FROM acme_plans p JOIN acme_certs c ON c.id = p.current_cert"
+                                   " WHERE p.tenant_id = ? AND c.tenant_id = p.tenant_id AND"
+                                   " c.fingerprint = ? AND c.status = 'current' LIMIT 1",
+                                   "tt", tenant_id, fp)) < 0)
         return rc;
-    og_stmt_bind_text(st, 1, tenant_id);
-    og_stmt_bind_text(st, 2, fp);
     if ((rc = og_stmt_step(st)) == OG_ROW) {
         og_strlcpy(out->plan, og_stmt_col_text(st, 0), sizeof(out->plan));
         out->lifetime_us = og_stmt_col_int(st, 1);

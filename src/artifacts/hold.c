@@ -177,18 +177,17 @@ int og_artifact_hold_list(og_ctx *ctx, const char *tenant, int all, json_t **out
     char tenant_id[OG_ID_LEN];
     if ((error = og_tenant_resolve(ctx, tenant, OG_PERM_READ, tenant_id)) < 0)
         return error;
-    if ((error = og_stmt_prepare(&st, ctx->store,
-                                 "SELECT h.id AS id, p.key AS project, h.reason AS reason,"
-                                 " h.set_by AS set_by, h.set_at AS set_at,"
-                                 " h.cleared_by AS cleared_by, h.cleared_at AS cleared_at,"
-                                 " h.clear_reason AS clear_reason,"
-                                 " h.artifact_id AS artifact_id, h.tenant_id AS tenant_id"
-                                 " FROM art_holds h JOIN art_projects p ON p.id = h.project_id"
-                                 " WHERE h.tenant_id = ? AND (? OR h.cleared_at IS NULL)"
-                                 " ORDER BY h.set_at")) < 0)
+    if ((error = og_stmt_prepare_args(&st, ctx->store,
+                                      "SELECT h.id AS id, p.key AS project, h.reason AS reason,"
+                                      " h.set_by AS set_by, h.set_at AS set_at,"
+                                      " h.cleared_by AS cleared_by, h.cleared_at AS cleared_at,"
+                                      " h.clear_reason AS clear_reason,"
+                                      " h.artifact_id AS artifact_id, h.tenant_id AS tenant_id"
+                                      " FROM art_holds h JOIN art_projects p ON p.id = h.project_id"
+                                      " WHERE h.tenant_id = ? AND (? OR h.cleared_at IS NULL)"
+                                      " ORDER BY h.set_at",
+                                      "ti", tenant_id, (int64_t)all)) < 0)
         return error;
-    og_stmt_bind_text(st, 1, tenant_id);
-    og_stmt_bind_int(st, 2, all);
     error = og_stmt_collect(st, hold_row_json, ctx, out);
     og_stmt_free(st);
     return error;

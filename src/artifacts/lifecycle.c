@@ -183,20 +183,15 @@ int og_artifacts__set_state_exec(og_ctx *ctx, const char *tenant_id, const char 
     if (!rollback && (error = exec_check(ctx, tenant_id, &a, to)) < 0)
         goto cleanup;
     og_time_format(og_time_now_us(), now);
-    if ((error = og_stmt_prepare(&st, ctx->store,
-                                 "UPDATE art_artifacts SET state = ?, updated_at = ?,"
-                                 " archived_us = CASE WHEN ? = 'archived' THEN ? ELSE"
-                                 " (CASE WHEN ? THEN archived_us ELSE NULL END) END"
-                                 " WHERE id = ? AND state = ?")) < 0)
-        goto cleanup;
-    og_stmt_bind_text(st, 1, to);
-    og_stmt_bind_text(st, 2, now);
-    og_stmt_bind_text(st, 3, to);
-    og_stmt_bind_int(st, 4, og_time_now_us());
     /* Leaving archive clears the retention clock; a rollback of an archive also clears it. */
-    og_stmt_bind_int(st, 5, 0);
-    og_stmt_bind_text(st, 6, a.id);
-    og_stmt_bind_text(st, 7, from);
+    if ((error =
+             og_stmt_prepare_args(&st, ctx->store,
+                                  "UPDATE art_artifacts SET state = ?1, updated_at = ?2,"
+                                  " archived_us = CASE WHEN ?1 = 'archived' THEN ?3 ELSE"
+                                  " (CASE WHEN ?4 THEN archived_us ELSE NULL END) END"
+                                  " WHERE id = ?5 AND state = ?6",
+                                  "ttiitt", to, now, og_time_now_us(), (int64_t)0, a.id, from)) < 0)
+        goto cleanup;
     if ((error = og_stmt_step(st)) < 0)
         goto cleanup;
     analysis = json_pack("{s:s, s:s, s:s, s:I, s:b}", "kind", a.kind, "from", from, "to", to,

@@ -203,16 +203,16 @@ static int cross_checkpoints(og_store *s, const char *chain, og_audit_verify_res
 {
     og_stmt *cp = NULL, *rec = NULL;
     int error, crc, rrc, platform = og_streq(chain, OG_AUDIT_PLATFORM_CHAIN);
-    if ((error = og_stmt_prepare(&cp, s,
-                                 "SELECT tree_size, root, time, key_id, signature FROM"
-                                 " audit_checkpoint WHERE chain = ? ORDER BY tree_size")) < 0 ||
-        (error = og_stmt_prepare(&rec, s,
-                                 "SELECT seq, analysis FROM audit_record WHERE chain = 'platform'"
-                                 " AND action = 'audit.checkpoint' AND target_id = ?"
-                                 " ORDER BY seq")) < 0)
+    if ((error = og_stmt_prepare_args(&cp, s,
+                                      "SELECT tree_size, root, time, key_id, signature FROM"
+                                      " audit_checkpoint WHERE chain = ? ORDER BY tree_size",
+                                      "t", chain)) < 0 ||
+        (error = og_stmt_prepare_args(&rec, s,
+                                      "SELECT seq, analysis FROM audit_record WHERE chain ="
+                                      " 'platform' AND action = 'audit.checkpoint' AND"
+                                      " target_id = ? ORDER BY seq",
+                                      "t", chain)) < 0)
         goto cleanup;
-    og_stmt_bind_text(cp, 1, chain);
-    og_stmt_bind_text(rec, 1, chain);
     crc = og_stmt_step(cp);
     rrc = og_stmt_step(rec);
     for (;;) {

@@ -234,13 +234,12 @@ static int key_load(og_ctx *ctx, const char *tenant_id, const char *fp, char **k
     int error, encrypted_only = 0;
     uint8_t *plain = NULL;
     size_t plen = 0;
-    if ((error = og_stmt_prepare(&st, ctx->store,
-                                 "SELECT id, encrypted, sealed FROM cert_keys WHERE tenant_id = ?"
-                                 " AND fingerprint = ? ORDER BY encrypted, created_at DESC"
-                                 " LIMIT 4")) < 0)
+    if ((error = og_stmt_prepare_args(&st, ctx->store,
+                                      "SELECT id, encrypted, sealed FROM cert_keys WHERE"
+                                      " tenant_id = ? AND fingerprint = ? ORDER BY encrypted,"
+                                      " created_at DESC LIMIT 4",
+                                      "tt", tenant_id, fp)) < 0)
         return error;
-    og_stmt_bind_text(st, 1, tenant_id);
-    og_stmt_bind_text(st, 2, fp);
     error = og_error_set(OG_ENOTFOUND,
                          "certificate %.16s... has no private key in the inventory (import the "
                          "certificate together with its key)",

@@ -200,20 +200,12 @@ cleanup:
 
 static int run_state(og_ctx *ctx, const char *run_id, const char *state, const char *detail)
 {
-    og_stmt *st = NULL;
     char now[OG_TIME_LEN];
-    int error;
     og_time_format(og_time_now_us(), now);
-    if ((error = og_stmt_prepare(&st, ctx->store,
-                                 "UPDATE deploy_runs SET state = ?, detail = ?,"
-                                 " updated_at = ? WHERE id = ?")) < 0)
-        return error;
-    og_stmt_bind_text(st, 1, state);
-    og_stmt_bind_text(st, 2, detail);
-    og_stmt_bind_text(st, 3, now);
-    og_stmt_bind_text(st, 4, run_id);
-    error = og_stmt_step(st);
-    og_stmt_free(st);
+    int error = og_store_run(ctx->store,
+                             "UPDATE deploy_runs SET state = ?, detail = ?, updated_at = ?"
+                             " WHERE id = ?",
+                             "tttt", state, detail, now, run_id);
     return error < 0 ? error : 0;
 }
 
@@ -404,15 +396,14 @@ static int deploy_rollback(og_ctx *ctx, const char *tenant_id, json_t *params, j
         error = og_error_set(OG_EINVAL, OG_DEPLOY_KIND " rollback: the result names no run");
         goto cleanup;
     }
-    if ((error = og_stmt_prepare(&st, ctx->store,
-                                 "SELECT r.state, r.previous_fingerprint, r.previous_sealed,"
-                                 " r.target_id, (SELECT id FROM deploy_runs WHERE target_id ="
-                                 " r.target_id AND state <> 'rolled-back' ORDER BY n DESC LIMIT 1)"
-                                 " FROM deploy_runs r WHERE"
-                                 " r.id = ? AND r.tenant_id = ?")) < 0)
+    if ((error =
+             og_stmt_prepare_args(&st, ctx->store,
+                                  "SELECT r.state, r.previous_fingerprint, r.previous_sealed,"
+                                  " r.target_id, (SELECT id FROM deploy_runs WHERE target_id ="
+                                  " r.target_id AND state <> 'rolled-back' ORDER BY n DESC LIMIT 1)"
+                                  " FROM deploy_runs r WHERE r.id = ? AND r.tenant_id = ?",
+                                  "tt", run_id, tenant_id)) < 0)
         goto cleanup;
-    og_stmt_bind_text(st, 1, run_id);
-    og_stmt_bind_text(st, 2, tenant_id);
     if ((error = og_stmt_step(st)) != OG_ROW) {
         if (error == OG_DONE)
             error = og_error_set(OG_ENOTFOUND, "deploy run %s is gone (target removed?)", run_id);

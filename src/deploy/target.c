@@ -205,20 +205,10 @@ int og_deploy_target_add(og_ctx *ctx, const char *tenant, const char *name, cons
                     : og_error_set(OG_EEXISTS, "target '%s' already exists in this tenant", name);
         goto cleanup;
     }
-    if ((error = og_stmt_prepare(&st, ctx->store,
-                                 "INSERT INTO deploy_targets (id, tenant_id, name, type, config,"
-                                 " endpoints, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?,"
-                                 " ?)")) < 0)
-        goto cleanup;
-    og_stmt_bind_text(st, 1, id);
-    og_stmt_bind_text(st, 2, tid);
-    og_stmt_bind_text(st, 3, name);
-    og_stmt_bind_text(st, 4, type);
-    og_stmt_bind_text(st, 5, cfg_text);
-    og_stmt_bind_text(st, 6, ep_text);
-    og_stmt_bind_text(st, 7, by);
-    og_stmt_bind_text(st, 8, now);
-    if ((error = og_stmt_step(st)) < 0)
+    if ((error = og_store_run(ctx->store,
+                              "INSERT INTO deploy_targets (id, tenant_id, name, type, config,"
+                              " endpoints, created_by, created_at) VALUES (?,?,?,?,?,?,?,?)",
+                              "tttttttt", id, tid, name, type, cfg_text, ep_text, by, now)) < 0)
         goto cleanup;
     analysis = json_pack("{s:s, s:s, s:O, s:o}", "name", name, "type", type, "config", cfg,
                          "endpoints", endpoints ? json_incref(endpoints) : json_array());

@@ -75,23 +75,16 @@ cleanup:
 
 int og_event_seen(og_ctx *ctx, const char *handler, const char *event_id)
 {
-    og_stmt *st = NULL;
     char now[OG_TIME_LEN];
-    int error;
     if (!handler || !*handler || !event_id || !*event_id)
         return og_error_set(OG_EINVAL, "og_event_seen needs a handler name and an event id");
     og_time_format(og_time_now_us(), now);
-    if ((error = og_stmt_prepare(&st, ctx->store,
-                                 "INSERT INTO event_seen (handler, event_id, at) VALUES (?, ?, ?)"
-                                 " ON CONFLICT (handler, event_id) DO NOTHING")) < 0)
-        return error;
-    og_stmt_bind_text(st, 1, handler);
-    og_stmt_bind_text(st, 2, event_id);
-    og_stmt_bind_text(st, 3, now);
-    error = og_stmt_step(st);
+    int error = og_store_run(ctx->store,
+                             "INSERT INTO event_seen (handler, event_id, at) VALUES (?, ?, ?)"
+                             " ON CONFLICT (handler, event_id) DO NOTHING",
+                             "ttt", handler, event_id, now);
     if (error >= 0)
         error = og_store_changes(ctx->store) == 0 ? 1 : 0;
-    og_stmt_free(st);
     return error;
 }
 
@@ -162,18 +155,15 @@ int og_events_list(og_ctx *ctx, const char *tenant, const char *state, json_t **
     if ((error = resolve_scope(ctx, tenant, tid)) < 0)
         return error;
     /* Events not fanned out yet have no delivery row: they show as pending with no handler. */
-    if ((error = og_stmt_prepare(
+    if ((error = og_stmt_prepare_args(
              &st, ctx->store,
              "SELECT e.id, e.type, e.tenant_id, e.created_at, e.payload, d.handler,"
              " COALESCE(d.state, 'pending'), COALESCE(d.attempts, 0), d.next_us, d.last_error,"
              " d.updated_at FROM events e LEFT JOIN event_deliveries d ON d.event_id = e.id"
-             " WHERE (? = '' OR e.tenant_id = ?) AND (? = '' OR COALESCE(d.state, 'pending') = ?)"
-             " ORDER BY e.seq, d.handler LIMIT 10000")) < 0)
+             " WHERE (?1 = '' OR e.tenant_id = ?1) AND (?2 = '' OR"
+             " COALESCE(d.state, 'pending') = ?2) ORDER BY e.seq, d.handler LIMIT 10000",
+             "tt", tid, state ? state : "")) < 0)
         return error;
-    og_stmt_bind_text(st, 1, tid);
-    og_stmt_bind_text(st, 2, tid);
-    og_stmt_bind_text(st, 3, state ? state : "");
-    og_stmt_bind_text(st, 4, state ? state : "");
     error = og_stmt_collect(st, delivery_row, NULL, out);
     og_stmt_free(st);
     return error;

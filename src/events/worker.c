@@ -252,7 +252,6 @@ static int load_event(og_store *s, const char *id, og_event *ev)
 static int finish(og_store *s, const subscription *sub, const og_events_config *cfg,
                   const char *event_id, int attempt, int rc, const char *msg)
 {
-    og_stmt *st = NULL;
     int error;
     const char *state = "done";
     int64_t now = og_time_now_us(), next = now;
@@ -266,19 +265,11 @@ static int finish(og_store *s, const subscription *sub, const og_events_config *
             next = now + og_events__backoff_us(cfg, attempt, (double)random() / RAND_MAX);
         }
     }
-    if ((error = og_stmt_prepare(&st, s,
-                                 "UPDATE event_deliveries SET state = ?, next_us = ?, lease_us = 0,"
-                                 " last_error = ?, updated_at = ? WHERE event_id = ? AND"
-                                 " handler = ?")) < 0)
-        return error;
-    og_stmt_bind_text(st, 1, state);
-    og_stmt_bind_int(st, 2, next);
-    og_stmt_bind_text(st, 3, rc < 0 ? msg : NULL);
-    og_stmt_bind_text(st, 4, now_s);
-    og_stmt_bind_text(st, 5, event_id);
-    og_stmt_bind_text(st, 6, sub->name);
-    error = og_stmt_step(st);
-    og_stmt_free(st);
+    error = og_store_run(s,
+                         "UPDATE event_deliveries SET state = ?, next_us = ?, lease_us = 0,"
+                         " last_error = ?, updated_at = ? WHERE event_id = ? AND handler = ?",
+                         "titttt", state, (int64_t)next, rc < 0 ? msg : NULL, now_s, event_id,
+                         sub->name);
     return error < 0 ? error : 0;
 }
 

@@ -410,19 +410,14 @@ int og_gate_timing_set(og_ctx *ctx, const char *tenant, int64_t approval_timeout
         a = approval_timeout_us;
     if (review_window_us)
         r = review_window_us;
-    if ((error = og_stmt_prepare(&st, ctx->store,
-                                 "INSERT INTO gate_settings (tenant_id, approval_timeout_us,"
-                                 " review_window_us, updated_at, updated_by) VALUES (?, ?, ?, ?, ?)"
-                                 " ON CONFLICT (tenant_id) DO UPDATE SET approval_timeout_us ="
-                                 " excluded.approval_timeout_us, review_window_us ="
-                                 " excluded.review_window_us, updated_at = excluded.updated_at,"
-                                 " updated_by = excluded.updated_by")) < 0)
-        goto cleanup;
-    og_stmt_bind_text(st, 1, tid);
-    og_stmt_bind_int(st, 2, a);
-    og_stmt_bind_int(st, 3, r);
-    OG_GATE__BIND_TEXTS(st, 4, now, who);
-    if ((error = og_stmt_step(st)) < 0)
+    if ((error = og_store_run(ctx->store,
+                              "INSERT INTO gate_settings (tenant_id, approval_timeout_us,"
+                              " review_window_us, updated_at, updated_by) VALUES (?, ?, ?, ?, ?)"
+                              " ON CONFLICT (tenant_id) DO UPDATE SET approval_timeout_us ="
+                              " excluded.approval_timeout_us, review_window_us ="
+                              " excluded.review_window_us, updated_at = excluded.updated_at,"
+                              " updated_by = excluded.updated_by",
+                              "tiitt", tid, (int64_t)a, (int64_t)r, now, who)) < 0)
         goto cleanup;
     analysis = json_pack("{s:I, s:I}", "approval_timeout_s", (json_int_t)(a / 1000000),
                          "review_window_s", (json_int_t)(r / 1000000));

@@ -381,6 +381,29 @@ static void test_store__tx_end_commits_on_success_and_rolls_back_on_error(void *
     assert_int_equal(count_rows(f->s), 1);
 }
 
+static void test_store__run_binds_by_letters_and_reports_a_row(void **state)
+{
+    fixture *f = *state;
+    og_stmt *st = NULL;
+    const unsigned char blob[] = {0, 1, 2};
+    assert_int_equal(og_store_run(f->s, "INSERT INTO t (k, v, b) VALUES (?, ?, ?)", "tib", "a",
+                                  (int64_t)5000000000, blob, sizeof(blob)),
+                     0);
+    assert_int_equal(
+        og_store_run(f->s, "INSERT INTO t (k, v, b) VALUES (?, ?, ?)", "tIn", "b", (int64_t)0), 0);
+    assert_int_equal(
+        og_store_run(f->s, "SELECT 1 FROM t WHERE k = ? AND v = ?", "ti", "a", (int64_t)5000000000),
+        1);
+    assert_int_equal(og_store_run(f->s, "SELECT 1 FROM t WHERE k = ?", "t", "zz"), 0);
+    assert_int_equal(og_store_run(f->s, "INSERT INTO t (k) VALUES (?)", "t", "a"), OG_EEXISTS);
+    OG_ASSERT_OK(og_stmt_prepare_args(&st, f->s, "SELECT v IS NULL, b IS NULL FROM t WHERE k = ?",
+                                      "t", "b"));
+    assert_int_equal(og_stmt_step(st), OG_ROW);
+    assert_int_equal(og_stmt_col_int(st, 0), 1);
+    assert_int_equal(og_stmt_col_int(st, 1), 1);
+    og_stmt_free(st);
+}
+
 static void test_store_pool__hands_out_every_connection_once(void **state)
 {
     fixture *f = *state;
@@ -428,6 +451,8 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(
             test_store__tx_end_commits_on_success_and_rolls_back_on_error, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store__run_binds_by_letters_and_reports_a_row, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_store_pool__hands_out_every_connection_once, setup,
                                         teardown),
     };
