@@ -3,7 +3,8 @@
 # on the tree, and fails (exit 1, naming the rule) on a copy of src/ and include/ with one planted
 # violation of each kind: another module's *_internal.h, SQL on another module's table, two
 # public headers including each other, a cycle between modules, an outside library used outside
-# its owner. Needs python3 only; runs in a second.
+# its owner. Then tools/check-sizes.py: no function over 120 lines (80 in the CLI), no file over
+# 800, checked on the tree and on planted long ones. Needs python3 only; runs in a second.
 set -uo pipefail
 src="${OG_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}"
 command -v python3 >/dev/null 2>&1 || { echo "SKIP: python3 is not installed" >&2; exit 77; }
@@ -77,6 +78,29 @@ out=$(python3 "$check" "$tmp/t" 2>&1); rc=$?
 [ $rc -eq 1 ] && grep -q "^table: src/deploy/target.c" <<<"$out" &&
   grep -q "^cycle: " <<<"$out" && ok "SQL on acme's table from deploy: table and cycle" ||
   bad "SQL cycle: $out"
+
+# ---- sizes: no function over 120 lines (80 in the CLI), no file over 800 ----
+sizes="$src/tools/check-sizes.py"
+out=$(python3 "$sizes" "$src/src" 2>&1); rc=$?
+[ $rc -eq 0 ] && ok "every function and file is within its size limit" ||
+  { bad "size limits (exit $rc):"; printf '%s
+' "$out"; }
+long_fn() { # NAME LINES: a function of LINES lines
+  printf 'int %s(void)\n{\n' "$1"; for ((i = 0; i < $2 - 4; i++)); do printf '    (void)0;\n'; done
+  printf '    return 0;\n}\n'
+}
+long_fn planted_long 121 >>"$tmp/t/src/gate/list.c"
+long_fn planted_cli 81 >>"$tmp/t/src/cli/cmd_token.c"
+out=$(python3 "$sizes" "$tmp/t/src" 2>&1); rc=$?
+[ $rc -eq 1 ] && grep -q "gate/list.c:.*function of 121 lines (at most 120)" <<<"$out" &&
+  grep -q "cli/cmd_token.c:.*function of 81 lines (at most 80)" <<<"$out" &&
+  ok "a planted 121-line function and an 81-line CLI function are caught" ||
+  bad "planted long functions: exit $rc: $out"
+long_fn planted_many 100 >>"$tmp/t/src/gate/list.c"; long_fn more 100 >>"$tmp/t/src/gate/list.c"
+long_fn more2 100 >>"$tmp/t/src/gate/list.c"; long_fn more3 100 >>"$tmp/t/src/gate/list.c"
+out=$(python3 "$sizes" "$tmp/t/src" 2>&1)
+grep -q "gate/list.c: [0-9]* lines (at most 800)" <<<"$out" && ok "a planted 800+ line file is caught" ||
+  bad "planted long file: $out"
 
 # a usage error is 2, not a pass
 python3 "$check" "$tmp/nowhere" >/dev/null 2>&1; rc=$?
