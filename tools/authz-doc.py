@@ -24,7 +24,7 @@ def table(routes):
            "TA tenant-admin, PM project-manager, EN engineer, AU auditor, CV client-viewer); "
            "Other/missing: another tenant's object, answered exactly like a missing one; then no "
            "token, a revoked and an expired token. `ok`: allowed (the outcome depends on the "
-           "request); `-`: no object in the path.",
+           "request); `-`: not asked (public routes); for a route without an object in its path, Other/missing is the tenant named in `?tenant=`.",
            "",
            "| Method | Path | PA | TA | PM | EN | AU | CV | Other/missing | No token | Revoked | Expired |",
            "|---|---|---|---|---|---|---|---|---|---|---|---|"]

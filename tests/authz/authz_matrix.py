@@ -380,6 +380,18 @@ def main():
                 if answers_differ(so, bo, sm, bm, used_o + used_m):
                     fails.append("%s as %s: another tenant's object answers %d %s, a missing one %d %s"
                                  % (r.key, role, so, bo[:200], sm, bm[:200]))
+        elif not path.startswith(("/healthz", "/metrics", "/_test")):
+            # no object in the path: another tenant named in the query, as a platform token would
+            for role in TENANT_ROLES:
+                tok = fx.role_token[role]
+                sep = "&" if q else "?"
+                so, bo = c.req(method, path + q + sep + "tenant=globex", tok, body_for(role))
+                sm, bm = c.req(method, path + q + sep + "tenant=nosuch", tok, body_for(role))
+                if role == "tenant-admin":
+                    got["other"], got["missing"] = so, sm
+                if answers_differ(so, bo, sm, bm, ["globex", "nosuch"]):
+                    fails.append("%s?tenant= as %s: another tenant answers %d %s, a missing one %d %s"
+                                 % (r.key, role, so, bo[:200], sm, bm[:200]))
         else:
             got["other"] = got["missing"] = "-"
         p_own, _ = subst(path, fx.own["engineer"]) if "{" in path else (path, [])

@@ -2,8 +2,8 @@
 
 One line per route: METHOD PATH, then one cell per column of COLUMNS. A cell is an exact status
 (`403`), alternatives (`200|409`), `ok` (allowed: any status but 401, 403, 404 and 5xx, for an
-outcome that is not cheap to pin down) or `-` (not applicable: a route without an object in its
-path has no "another tenant's object"). Lines starting with # are comments.
+outcome that is not cheap to pin down) or `-` (not asked: the public routes have no
+tenant to ask about). Lines starting with # are comments.
 """
 import re
 
