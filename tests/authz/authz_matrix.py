@@ -69,10 +69,10 @@ BODIES = {
     "PUT /api/v1/tenants/{tenant}/gate-settings": lambda r: {"approval_timeout": "4h"},
     "PUT /api/v1/tenants/{tenant}/gate-assignees/{area}": lambda r: {"user": "en"},
     "POST /api/v1/tenants/{tenant}/notify-channels":
-        lambda r: {"type": "webhook", "url": "https://hooks.example.com/x", "secret": "s3cret-matrix-0123456789", "events": ["gate.*"]},
+        lambda r: {"type": "webhook", "url": "https://hooks.invalid/x", "secret": "s3cret-matrix-0123456789", "events": ["gate.*"]},
     "PUT /api/v1/tenants/{tenant}/notify-channels/{id}/events": lambda r: {"events": ["certs.*"]},
     "POST /api/v1/notify-channels":
-        lambda r: {"type": "webhook", "url": "https://hooks.example.com/p", "secret": "s3cret-matrix-0123456789", "events": ["gate.*"]},
+        lambda r: {"type": "webhook", "url": "https://hooks.invalid/p", "secret": "s3cret-matrix-0123456789", "events": ["gate.*"]},
     "PUT /api/v1/notify-channels/{id}/events": lambda r: {"events": ["certs.*"]},
     "PUT /api/v1/tenants/{tenant}/certs/policy": lambda r: {"thresholds": [30, 14, 7, 1]},
     "POST /api/v1/tenants/{tenant}/certs/schedules":
@@ -216,7 +216,7 @@ class Fixtures:
                      {"kind": "platform.note", "params": {"text": "matrix"}})
             o["gate"] = g.get("gate_id") or g.get("id")
             ch = c.ok(201, "POST", "/api/v1/tenants/%s/notify-channels" % tenant, a,
-                      {"type": "webhook", "url": "https://h.example.com/" + suffix, "secret": "s3cret-matrix-0123456789", "events": ["gate.*"]})
+                      {"type": "webhook", "url": "https://h.invalid/" + suffix, "secret": "s3cret-matrix-0123456789", "events": ["gate.*"]})
             o["channel"] = ch["id"]
             s = c.ok(201, "POST", "/api/v1/tenants/%s/certs/schedules" % tenant, a,
                      {"every": "6h", "targets": ["127.0.0.1:1"]})
@@ -238,11 +238,11 @@ class Fixtures:
         for role in ROLES:
             self.own[role]["cert"] = cert["acme"]
             ch = c.ok(201, "POST", "/api/v1/notify-channels", a,
-                      {"type": "webhook", "url": "https://p.example.com/" + role, "secret": "s3cret-matrix-0123456789", "events": ["gate.*"]})
+                      {"type": "webhook", "url": "https://p.invalid/" + role, "secret": "s3cret-matrix-0123456789", "events": ["gate.*"]})
             self.own[role]["pchannel"] = ch["id"]
         self.other["cert"] = cert["globex"]
         self.other["pchannel"] = c.ok(201, "POST", "/api/v1/notify-channels", a, {
-            "type": "webhook", "url": "https://p.example.com/o", "secret": "s3cret-matrix-0123456789",
+            "type": "webhook", "url": "https://p.invalid/o", "secret": "s3cret-matrix-0123456789",
             "events": ["gate.*"]})["id"]
         ev = c.ok(200, "GET", "/api/v1/events?tenant=acme", a).get("events", [])
         gev = c.ok(200, "GET", "/api/v1/events?tenant=globex", a).get("events", [])
