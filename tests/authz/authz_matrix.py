@@ -226,8 +226,12 @@ class Fixtures:
         for role, n in [("platform-admin", "pa")] + list(names.items()):
             self.own[role] = tenant_objects("acme", self.tok["ta"], n, "a")
         self.other = tenant_objects("globex", gta, "g", "g")
-        # the client-viewer sees what it is granted: read on its own project (a client's view)
+        # the client-viewer sees what it is granted: read on its own project (a client's view),
+        # and a published document in it (an unpublished one is invisible to it: test_http_artifacts)
         c.ok(200, "PUT", "/api/v1/projects/acv/grants/cv", self.tok["ta"], {"right": "read"})
+        for who, state in (("ta", "in-review"), ("pm", "approved"), ("pm", "published")):
+            c.ok(200, "POST", "/api/v1/projects/acv/artifacts/doc.md/state", self.tok[who],
+                 {"state": state})
         # shared objects: a certificate per tenant, a platform channel per role, events
         c.ok(201, "POST", "/api/v1/tenants/acme/certs/import?name=m.pem", a, pem)
         c.ok(201, "POST", "/api/v1/tenants/globex/certs/import?name=m.pem", a,
