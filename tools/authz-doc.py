@@ -9,6 +9,7 @@ not what it would write.
 import os
 import sys
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "authz"))
 import matrix as mx  # noqa: E402
 
