@@ -259,8 +259,9 @@ class Fixtures:
             self.role_token[role] = self.tok[n]
 
 
-def subst(path, o, missing=False):
-    """PATH with its parameters from the object set O; MISSING: the object itself absent."""
+def subst(path, o, missing=False, inner=False):
+    """PATH with its parameters from the object set O; MISSING: the object itself absent (its
+    tenant, when the path names one); INNER: the last object of the path absent, its containers (tenant, project) those of O."""
     def obj_id(prefix):
         if "/tokens/" in prefix:
             return o["token_id"]
@@ -278,6 +279,8 @@ def subst(path, o, missing=False):
             return o["channel"]
         raise KeyError(prefix)
 
+    objs = re.findall(r"\{(tenant|user|id|key|name)\}", path)
+    last = objs[-1] if objs else None
     out, used = "", []
     for part in re.split(r"(\{[a-z]+\})", path):
         if not part.startswith("{"):
@@ -286,7 +289,7 @@ def subst(path, o, missing=False):
         p = part[1:-1]
         if p == "id":
             v = obj_id(out)
-            if missing:
+            if missing or (inner and p == last):
                 v = "0" * 64 if v == o.get("cert") else MISSING_UUID
         elif p == "decision":
             v = "approve"
@@ -295,12 +298,14 @@ def subst(path, o, missing=False):
         elif p == "area":
             v = "platform"
         elif p == "tenant":
-            v = "nosuch" if missing else o["tenant"]
+            v = "nosuch" if missing or (inner and p == last) else o["tenant"]
+        elif inner and p == last:
+            v = "nosuch" if p != "name" else "nosuch.md"
         elif p == "key":
             v = "nosuch" if missing and "{tenant}" not in path else o["key"]
         else:
             v = o[p]
-        if v not in ("approve", "platform.note", "runbook", "platform", "doc.md", "acme"):
+        if v not in ("approve", "platform.note", "runbook", "platform", "acme"):
             used.append(v)
         out += v
     return out, used
@@ -378,13 +383,19 @@ def main():
                 tok = fx.role_token[role]
                 po, used_o = subst(path, fx.other)
                 pm, used_m = subst(path, fx.own[role], missing=True)
+                pi, used_i = subst(path, fx.other, inner=True)
                 so, bo = c.req(method, po + q, tok, body_for(role))
                 sm, bm = c.req(method, pm + q, tok, body_for(role))
+                si, bi = c.req(method, pi + q, tok, body_for(role)) if pi != po else (so, bo)
                 if role == "tenant-admin":
                     got["other"], got["missing"] = so, sm
-                if answers_differ(so, bo, sm, bm, used_o + used_m):
+                vals = used_o + used_m + used_i
+                if answers_differ(so, bo, sm, bm, vals):
                     fails.append("%s as %s: another tenant's object answers %d %s, a missing one %d %s"
                                  % (r.key, role, so, bo[:200], sm, bm[:200]))
+                if answers_differ(so, bo, si, bi, vals):
+                    fails.append("%s as %s: another tenant's object answers %d %s, a missing object of"
+                                 " that tenant %d %s" % (r.key, role, so, bo[:200], si, bi[:200]))
         elif not path.startswith(("/healthz", "/metrics", "/_test")):
             # no object in the path: another tenant named in the query, as a platform token would
             for role in TENANT_ROLES:
