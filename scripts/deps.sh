@@ -21,8 +21,9 @@ BUILD_PKGS=(
 #   nmap prometheus-blackbox-exporter  certs bench peers;  pandoc  docgen bench peer;  git  artifacts bench peer
 #   lego certbot   ACME issuance bench peers (bench/acme_bench.sh)
 #   nodejs npm     ajv-cli validates the OSCAL export
+#   python3        the authorization matrix (tests/authz, tools/authz-doc.py)
 TEST_PKGS=(
-  curl openssl sqlite3 jq ca-certificates procps git
+  curl openssl sqlite3 jq ca-certificates procps git python3
   nginx-light haproxy pebble knot poppler-utils
   nmap prometheus-blackbox-exporter pandoc lego certbot
 )
