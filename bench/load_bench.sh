@@ -11,7 +11,8 @@
 # per class, errors (connect, read, write, timeout, non-2xx), the RSS series, and the issue's
 # aims with PASS/MISS: 0 errors, p99 of reads < 20 ms, p99 of /healthz < 50 ms, RSS growth over
 # the last 40 s (or the last 2/3 of a shorter run) < 5%.
-# Usage: OPSGATE=build/opsgate [BENCH_LOAD_SECONDS=10] bash bench/load_bench.sh
+# Usage: OPSGATE=build/opsgate [BENCH_LOAD_SECONDS=10] [BENCH_LOAD_CLASSES="read write"] \
+#          bash bench/load_bench.sh
 set -uo pipefail
 : "${OPSGATE:=build/opsgate}"
 SECS=${BENCH_LOAD_SECONDS:-60}
@@ -82,6 +83,14 @@ curl -fs -o "$T/scan.out" -X POST -H "Authorization: Bearer $ada" -H 'Content-Ty
   done ) > "$T/rss" &
 samp=$!
 classes=(read:4:20 write:2:50 search:1:100 generate:1:500 scan:1:1000 health:1:100)
+# BENCH_LOAD_CLASSES="read health" runs only those (to find which class an RSS growth follows).
+if [ -n "${BENCH_LOAD_CLASSES:-}" ]; then
+  sel=()
+  for spec in "${classes[@]}"; do
+    case " $BENCH_LOAD_CLASSES " in *" ${spec%%:*} "*) sel+=("$spec") ;; esac
+  done
+  classes=("${sel[@]}")
+fi
 pids=()
 for spec in "${classes[@]}"; do
   IFS=: read -r cls conns pause <<<"$spec"
