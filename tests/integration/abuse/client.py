@@ -74,7 +74,7 @@ def slow_writer():
         stop.wait(1.0)
 
 
-probes, probe_fail, worst, fail_why = 0, 0, 0.0, []
+probes, probe_fail, worst, fail_why, times = 0, 0, 0.0, [], []
 
 
 def probe():
@@ -115,6 +115,7 @@ while time.monotonic() < end:
     ok, dt, why = probe()
     probes += 1
     worst = max(worst, dt)
+    times.append(dt)
     if not ok:
         probe_fail += 1
         if len(fail_why) < 3:
@@ -127,4 +128,7 @@ print(json.dumps({
     "held_1s": held_1s, "held": len(conns) - closed,
     "slow_held": sum(1 for k, s in conns if k != "idle" and not is_closed(s)), "probes": probes, "probe_failures": probe_fail,
     "worst_ms": round(worst * 1000, 1), "why": fail_why,
+    "p50_ms": round(sorted(times)[len(times) // 2] * 1000, 2) if times else None,
+    "p99_ms": round(sorted(times)[min(len(times) - 1, len(times) * 99 // 100)] * 1000, 2)
+    if times else None,
 }))
