@@ -26,4 +26,8 @@ for s in tests/integration/deploy/bench.sh; do
   OPSGATE="$build/opsgate" bash "$s" || status=1
   echo
 done
+# The mixed load on opsgate serve (wrk, one client per route class; BENCH_LOAD_SECONDS, 60).
+echo "== bench/load_bench.sh"
+OPSGATE="$build/opsgate" bash bench/load_bench.sh || status=1
+echo
 exit $status

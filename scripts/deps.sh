@@ -20,12 +20,13 @@ BUILD_PKGS=(
 #   pebble knot    ACME server and RFC 2136 DNS    poppler-utils  pdftotext reads generated PDFs
 #   nmap prometheus-blackbox-exporter  certs bench peers;  pandoc  docgen bench peer;  git  artifacts bench peer
 #   lego certbot   ACME issuance bench peers (bench/acme_bench.sh)
+#   wrk            mixed load bench (bench/load_bench.sh)   sslscan  TLS listener scan (test_serve_tls_scan.sh)
 #   nodejs npm     ajv-cli validates the OSCAL export
 #   python3        the authorization matrix (tests/authz, tools/authz-doc.py)
 TEST_PKGS=(
   curl openssl sqlite3 jq ca-certificates procps git python3
   nginx-light haproxy pebble knot poppler-utils
-  nmap prometheus-blackbox-exporter pandoc lego certbot
+  nmap prometheus-blackbox-exporter pandoc lego certbot wrk sslscan
 )
 
 what=${1:-all}

@@ -24,6 +24,10 @@ typedef struct og_http_config {
                                * a restart by deploys to the tenant's "opsgate" target on the
                                * listening port (docs/deploy.md). NULL = plain HTTP */
     const char *tls_tenant;   /* the tenant (name or id) holding tls_cert_id; required with it */
+    int idle_timeout_s;       /* a connection silent this long is closed (0 = 60) */
+    int max_connections;      /* connections served at once; more are closed (0 = 512) */
+    int max_per_ip;           /* connections at once from one source address, so that one client
+                               * cannot take every slot (0 = 128; -1 = no limit) */
 } og_http_config;
 
 /* Serve until SIGTERM or SIGINT: then stop accepting, let in-flight requests finish, close the

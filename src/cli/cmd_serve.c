@@ -21,6 +21,10 @@ static const char *const about =
     "of --tls-tenant's inventory whose private key was imported. A deploy to the tenant's\n"
     "target of type opsgate with --endpoint on this port swaps it without a restart\n"
     "(docs/deploy.md); --tls-cert-id is served until one does.\n"
+    "Each connection has its own thread: at most --max-connections at once (512), at most\n"
+    "--max-connections-per-ip from one source address (128; raise it behind a reverse proxy,\n"
+    "whose connections all come from one address), each closed after --idle-timeout seconds\n"
+    "of silence (60). Connections beyond a limit are closed at once.\n"
     "\n"
     "At start, temporary files of interrupted uploads (objects/<tenant>/tmp/*.part) older\n"
     "than an hour and held by no running upload are removed.\n"
@@ -45,13 +49,19 @@ static int int_option(const og_cli_args *a, const char *name, long lo, long hi, 
 static int config_of(const og_cli_args *a, og_http_config *cfg)
 {
     const char *s;
-    long threads = 0, timeout = 0, max_body = 0;
+    long threads = 0, timeout = 0, max_body = 0, idle = 0, conns = 0, per_ip = -1;
     int64_t us;
     int rc;
     if ((rc = int_option(a, "threads", 1, 64, "1 to 64", &threads)) ||
         (rc = int_option(a, "shutdown-timeout", 1, 3600, "1 to 3600 seconds", &timeout)) ||
-        (rc = int_option(a, "max-body", 1024, 1L << 40, "bytes, at least 1024", &max_body)))
+        (rc = int_option(a, "max-body", 1024, 1L << 40, "bytes, at least 1024", &max_body)) ||
+        (rc = int_option(a, "idle-timeout", 1, 3600, "1 to 3600 seconds", &idle)) ||
+        (rc = int_option(a, "max-connections", 1, 10000, "1 to 10000", &conns)) ||
+        (rc = int_option(a, "max-connections-per-ip", 0, 10000, "0 (no limit) to 10000", &per_ip)))
         return rc;
+    cfg->idle_timeout_s = (int)idle;
+    cfg->max_connections = (int)conns;
+    cfg->max_per_ip = per_ip < 0 ? 0 : per_ip == 0 ? -1 : (int)per_ip;
     cfg->threads = (int)threads;
     cfg->shutdown_timeout_ms = (int)timeout * 1000;
     cfg->max_body = (size_t)max_body;
@@ -113,6 +123,10 @@ static const og_cli_opt opts[] = {
     {"metrics-open", NULL, "/metrics without a token (default: platform-admin)", 0, 0},
     {"access-log", NULL, "one line per request on stderr", 0, 0},
     {"shutdown-timeout", "SECONDS", "time in-flight requests get after SIGTERM (30)", 0, 0},
+    {"idle-timeout", "SECONDS", "close a connection silent this long (60)", 0, 0},
+    {"max-connections", "N", "connections at once; more are closed (512)", 0, 0},
+    {"max-connections-per-ip", "N", "connections at once from one address (128; 0: no limit)", 0,
+     0},
     {"checkpoint-every", "DURATION", "sign audit checkpoints every D (5m), or never", 0, 0},
     {"audit-key", "PATH", "sign checkpoints with this key file", 0, 0},
     {"witness-file", "PATH", "append each checkpoint as a JSON line to PATH", 0, 0},

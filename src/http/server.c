@@ -37,6 +37,15 @@
 #define IDLE_TIMEOUT_S  60
 /* Connections served at once, each by its own thread (more are refused until one closes). */
 #define MAX_CONNECTIONS 512
+/* Connections at once from one source address: slow or idle clients on one address (slowloris)
+ * cannot take every slot and starve /healthz and everyone else. */
+#define MAX_CONNECTIONS_PER_IP 128
+/* The HTTPS listener's GnuTLS priorities (Mozilla "intermediate"): TLS 1.2 and 1.3 only, AEAD
+ * ciphers only (no CBC, so no CBC-SHA1; no RC4, 3DES, NULL or EXPORT), forward secrecy only (no
+ * static RSA key exchange). test_serve_tls_scan.sh scans it with sslscan. */
+#define TLS_PRIORITIES                                                                             \
+    "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:+AES-256-GCM:+AES-128-GCM:"            \
+    "+CHACHA20-POLY1305:-KX-ALL:+ECDHE-ECDSA:+ECDHE-RSA:+DHE-RSA"
 /* Streamed uploads (OG_HTTP_ROUTE_STREAM_BODY) are capped separately from max_body:
  * OPSGATE_MAX_UPLOAD (bytes, 0 = no cap) overrides this default. */
 #define DEFAULT_MAX_UPLOAD ((uint64_t)64 << 30)
@@ -189,8 +198,10 @@ int og_http_check(const og_http_config *cfg)
         return og_error_set(OG_EINVAL, "no data folder given");
     if ((error = parse_listen(cfg->listen ? cfg->listen : DEFAULT_LISTEN, &addr, &addrlen)) < 0)
         goto cleanup;
-    if (cfg->threads < 0 || cfg->shutdown_timeout_ms < 0) {
-        error = og_error_set(OG_EINVAL, "threads and shutdown timeout must not be negative");
+    if (cfg->threads < 0 || cfg->shutdown_timeout_ms < 0 || cfg->idle_timeout_s < 0 ||
+        cfg->max_connections < 0) {
+        error = og_error_set(OG_EINVAL, "threads, shutdown timeout, idle timeout and connection "
+                                        "limit must not be negative");
         goto cleanup;
     }
     if (!cfg->tls_cert_id != !cfg->tls_tenant) {
@@ -338,17 +349,25 @@ static int serve_listen(serve_state *st, const og_http_config *cfg, const char *
     struct MHD_OptionItem tls_opts[] = {
         {st->tls ? MHD_OPTION_HTTPS_CERT_CALLBACK : MHD_OPTION_END, 0,
          st->tls ? og_http__tls_cert_callback() : NULL},
+        {MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)TLS_PRIORITIES},
         {MHD_OPTION_END, 0, NULL},
     };
     if (st->tls)
         flags |= MHD_USE_TLS;
+    unsigned idle = cfg->idle_timeout_s > 0 ? (unsigned)cfg->idle_timeout_s : IDLE_TIMEOUT_S;
+    unsigned max_conns =
+        cfg->max_connections > 0 ? (unsigned)cfg->max_connections : MAX_CONNECTIONS;
+    unsigned per_ip = cfg->max_per_ip < 0   ? 0
+                      : cfg->max_per_ip > 0 ? (unsigned)cfg->max_per_ip
+                                            : MAX_CONNECTIONS_PER_IP;
     /* The logger must come first or libmicrohttpd logs the options before it its own way. */
     st->daemon = MHD_start_daemon(
         flags, 0, NULL, NULL, og_http__on_request, &st->srv, MHD_OPTION_EXTERNAL_LOGGER, mhd_log,
         NULL, MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)addr, MHD_OPTION_CONNECTION_LIMIT,
-        (unsigned)MAX_CONNECTIONS, MHD_OPTION_NOTIFY_COMPLETED, og_http__on_completed, &st->srv,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)IDLE_TIMEOUT_S, MHD_OPTION_URI_LOG_CALLBACK,
-        og_http__on_uri, &st->srv, MHD_OPTION_ARRAY, tls_opts, MHD_OPTION_END);
+        max_conns, MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip, MHD_OPTION_NOTIFY_COMPLETED,
+        og_http__on_completed, &st->srv, MHD_OPTION_CONNECTION_TIMEOUT, idle,
+        MHD_OPTION_URI_LOG_CALLBACK, og_http__on_uri, &st->srv, MHD_OPTION_ARRAY, tls_opts,
+        MHD_OPTION_END);
     if (!st->daemon)
         return og_error_set(OG_ERROR, "cannot listen on %s: %s", listen,
                             errno ? strerror(errno) : "libmicrohttpd refused to start");
