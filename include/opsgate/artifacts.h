@@ -251,11 +251,13 @@ int og_artifacts_tenant_files_remove(const char *data_dir, const char *tenant_id
 
 /* Interrupted uploads leave their temporary files (DATA/objects/<tenant>/tmp/<id>.part, sealed
  * ciphertext that nothing refers to). Remove those whose last change is older than min_age_s
- * (<= 0: OG_ARTIFACTS_TMP_STALE_S) and that no writer holds: a live upload keeps an exclusive
- * flock on its file, so even a stalled upload older than the age is left alone. Only regular
- * files named *.part directly under each tenant's tmp/ are touched. *removed (may be NULL)
+ * (0: OG_ARTIFACTS_TMP_STALE_S; OG_ARTIFACTS_TMP_ANY_AGE: whatever their age) and that no writer
+ * holds: a live upload keeps an exclusive flock on its file from its creation until it is
+ * renamed into place or removed, so even a stalled upload older than the age is left alone. Only
+ * regular files named *.part directly under each tenant's tmp/ are touched. *removed (may be NULL)
  * counts them. A missing objects/ folder is not an error. Called when `opsgate serve` starts. */
 #define OG_ARTIFACTS_TMP_STALE_S 3600
+#define OG_ARTIFACTS_TMP_ANY_AGE (-1)
 int og_artifacts_tmp_sweep(const char *data_dir, int64_t min_age_s, int *removed);
 
 /* ---- access governance ---- */

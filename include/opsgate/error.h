@@ -21,7 +21,11 @@ enum og_errcode {
     OG_ECORRUPT = -10, /* integrity failure: bad tag, broken chain, tampered data */
     OG_EBUSY = -11,    /* try again later (HTTP 503) */
     OG_ESCHEMA = -12,  /* the data folder was written by a newer opsgate */
+    OG_ENOSPACE = -13, /* out of storage: disk full, quota or file-size limit (HTTP 507) */
 };
+
+/* OG_ENOSPACE for an errno that means "no room to write" (ENOSPC, EDQUOT, EFBIG), else OG_ERROR. */
+int og_error_for_errno(int errnum);
 
 /* Set the thread's error and return code, so callers can write `return og_error_set(...)`. */
 int og_error_set(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

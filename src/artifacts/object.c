@@ -176,7 +176,8 @@ static int write_fd(art_obj_writer *w, const void *data, size_t len)
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)
-            return og_error_set(OG_ERROR, "cannot write '%s': %s", w->tmp_path, strerror(errno));
+            return og_error_set(og_error_for_errno(errno), "cannot write '%s': %s", w->tmp_path,
+                                strerror(errno));
         p += n;
         len -= (size_t)n;
     }
@@ -195,11 +196,17 @@ static int sink_file(void *arg, const void *data, size_t len)
     if (!w->spilled) {
         w->fd = open(w->tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
         if (w->fd < 0)
-            return og_error_set(OG_ERROR, "cannot create '%s': %s", w->tmp_path, strerror(errno));
+            return og_error_set(og_error_for_errno(errno), "cannot create '%s': %s", w->tmp_path,
+                                strerror(errno));
         /* Held while the upload writes: og_artifacts_tmp_sweep leaves a locked file alone, however
          * old (a new file: nobody else can hold it). */
+        struct stat sb;
         if (flock(w->fd, LOCK_EX | LOCK_NB) < 0)
             return og_error_set(OG_ERROR, "cannot lock '%s': %s", w->tmp_path, strerror(errno));
+        /* A start-up sweep may have removed it between the create and the lock. */
+        if (fstat(w->fd, &sb) < 0 || sb.st_nlink == 0)
+            return og_error_set(OG_EBUSY, "temporary file '%s' was removed by a sweep; retry",
+                                w->tmp_path);
         w->spilled = 1;
         if ((error = write_fd(w, w->mem.data, w->mem.len)) < 0)
             return error;
@@ -297,12 +304,10 @@ int og_artifacts__obj_writer_end(art_obj_writer *w, uint8_t sha[32], uint64_t *s
     w->sha = NULL;
     if (w->spilled) {
         if (fsync(w->fd) < 0)
-            return og_error_set(OG_ERROR, "cannot sync '%s': %s", w->tmp_path, strerror(errno));
-        if (close(w->fd) < 0) {
-            w->fd = -1;
-            return og_error_set(OG_ERROR, "cannot close '%s': %s", w->tmp_path, strerror(errno));
-        }
-        w->fd = -1;
+            return og_error_set(og_error_for_errno(errno), "cannot sync '%s': %s", w->tmp_path,
+                                strerror(errno));
+        /* The file stays open, and so locked, until the writer is freed: after the commit's
+         * rename, or after a failure (which unlinks it). A sweep never sees it unlocked. */
     }
     w->failed = 0;
     w->ended = 1;
@@ -408,8 +413,9 @@ void og_artifacts__obj_unlink(og_ctx *ctx, const char *tenant_id, const char *na
 
 /* ---- stale temporary files ---- */
 
-/* Remove DIR/<name>.part files older than min_age_s that no live writer locks. */
+/* Remove DIR/<name>.part files older than min_age_s (< 0: any age) that no live writer locks. */
 static int sweep_dir(const char *dir, int64_t min_age_s, int *removed)
+
 {
     DIR *d = opendir(dir);
     struct dirent *e;
@@ -426,7 +432,8 @@ static int sweep_dir(const char *dir, int64_t min_age_s, int *removed)
             continue;
         if (snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >= (int)sizeof(path))
             continue;
-        if (lstat(path, &sb) < 0 || !S_ISREG(sb.st_mode) || now - sb.st_mtime < min_age_s)
+        if (lstat(path, &sb) < 0 || !S_ISREG(sb.st_mode) ||
+            (min_age_s > 0 && now - sb.st_mtime < min_age_s))
             continue;
         int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
         if (fd < 0)
@@ -450,7 +457,7 @@ int og_artifacts_tmp_sweep(const char *data_dir, int64_t min_age_s, int *removed
         *removed = 0;
     if (!data_dir || !*data_dir)
         return og_error_set(OG_EINVAL, "no data folder given");
-    if (min_age_s <= 0)
+    if (min_age_s == 0)
         min_age_s = OG_ARTIFACTS_TMP_STALE_S;
     if (snprintf(objects, sizeof(objects), "%s/objects", data_dir) >= (int)sizeof(objects))
         return og_error_set(OG_EINVAL, "path too long under '%s'", data_dir);

@@ -101,9 +101,10 @@ static int run(og_cli *cli, const og_cli_args *a)
         return error;
     cfg.data_dir = cli->data_dir;
     if (!check) {
-        /* Interrupted uploads' temporary files (docs/ops.md): an hour old and held by no writer. */
+        /* Interrupted uploads' temporary files (docs/ops.md): any that no writer holds. A killed
+         * server's uploads hold no lock any more; a live CLI upload's file stays locked. */
         int removed = 0;
-        if (og_artifacts_tmp_sweep(cfg.data_dir, 0, &removed) < 0)
+        if (og_artifacts_tmp_sweep(cfg.data_dir, OG_ARTIFACTS_TMP_ANY_AGE, &removed) < 0)
             fprintf(stderr, "opsgate: warning: %s\n", og_error_last());
         else if (removed > 0)
             fprintf(stderr, "opsgate: removed %d stale temporary upload file(s)\n", removed);

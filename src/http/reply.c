@@ -99,6 +99,13 @@ enum MHD_Result og_http__queue_failure(og_http_req *r, int code)
         snprintf(msg, sizeof(msg), "internal error; the server log has the details");
         return og_http__queue_error(r, 500, "internal", msg);
     }
+    if (status == 507) {
+        /* Out of storage: the operator needs the path (server log); the client needs to know the
+         * write was not made and why, not where. */
+        fprintf(stderr, "opsgate: http: %s %s: %s\n", r->method, r->path, og_error_last());
+        snprintf(msg, sizeof(msg), "the server is out of storage space; nothing was written");
+        return og_http__queue_error(r, 507, og_error_name(code), msg);
+    }
     if (status == 404) {
         /* One message for "does not exist" and "belongs to another tenant", whichever the library
          * reported, so a response never tells the two apart. */

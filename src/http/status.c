@@ -27,6 +27,8 @@ int og_http__status_for(int code)
         return 413;
     case OG_EBUSY:
         return 503;
+    case OG_ENOSPACE:
+        return 507;
     /* OG_ERROR, OG_ECORRUPT, OG_ESCHEMA and anything unknown: the server's fault. The caller
      * replaces the message so internals (paths, SQL) never reach the client. */
     default:

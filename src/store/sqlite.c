@@ -20,6 +20,10 @@ static int sq_err(sqlite3 *db, const char *what)
         code = OG_EEXISTS;
     else if ((ext & 0xff) == SQLITE_CORRUPT || (ext & 0xff) == SQLITE_NOTADB)
         code = OG_ECORRUPT;
+    else if ((ext & 0xff) == SQLITE_FULL ||
+             ((ext & 0xff) == SQLITE_IOERR &&
+              og_error_for_errno(sqlite3_system_errno(db)) == OG_ENOSPACE))
+        code = OG_ENOSPACE; /* disk full, quota, or a file-size limit (EFBIG) */
     return og_error_set(code, "database: %s: %s", what, sqlite3_errmsg(db));
 }
 

@@ -1,5 +1,7 @@
 /* error.c - per-thread error slot behind og_error_set()/og_error_last(). */
 #include "opsgate/error.h"
+
+#include <errno.h>
 #include "opsgate/util.h"
 
 #include <stdarg.h>
@@ -142,7 +144,14 @@ const char *og_error_name(int code)
         return "busy";
     case OG_ESCHEMA:
         return "schema_too_new";
+    case OG_ENOSPACE:
+        return "insufficient_storage";
     default:
         return "internal";
     }
+}
+
+int og_error_for_errno(int errnum)
+{
+    return errnum == ENOSPC || errnum == EDQUOT || errnum == EFBIG ? OG_ENOSPACE : OG_ERROR;
 }

@@ -8,7 +8,9 @@
  * Both listen on 127.0.0.1, an ephemeral port written to F, and serve one connection at a time
  * until killed. The webhook answers 200 to a good request, 401 to a bad or stale signature, 409 to
  * a replayed one, 503 to the first N good ones (--fail), and logs one line per request to L:
- * "ok EVENT_ID TYPE" or "reject REASON". --capture keeps the first accepted raw request.
+ * "ok EVENT_ID TYPE", "dup EVENT_ID TYPE" (an event id it already accepted: acknowledged with 200
+ * and not processed again, dedup by idempotency key) or "reject REASON". --capture keeps the first
+ * accepted raw request.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -109,7 +111,8 @@ static int webhook(int argc, char **argv)
     char secret[4096];
     size_t secret_len = 0;
     static char seen[4096][65];
-    int nseen = 0;
+    static char seen_ev[4096][128]; /* accepted X-Opsgate-Event ids: the idempotency keys */
+    int nseen = 0, nseen_ev = 0;
     for (int i = 2; i + 1 < argc; i += 2) {
         if (!strcmp(argv[i], "--port-file"))
             port_file = argv[i + 1];
@@ -222,6 +225,19 @@ static int webhook(int argc, char **argv)
         }
         if (nseen < 4096)
             strcpy(seen[nseen++], v1);
+        /* At-least-once delivery: a redelivered event (same id, fresh signature) is acknowledged
+         * and not processed again, the way a real receiver dedups by the idempotency key. */
+        int dup = 0;
+        for (int i = 0; i < nseen_ev && !dup; i++)
+            dup = strcmp(seen_ev[i], ev) == 0;
+        if (dup) {
+            logf_line(log, "dup %s %s", ev, type);
+            reply(fd, 200, "OK");
+            close(fd);
+            continue;
+        }
+        if (nseen_ev < 4096)
+            strcpy(seen_ev[nseen_ev++], ev);
         if (capture && !captured) {
             FILE *cf = fopen(capture, "w");
             if (cf) {

@@ -1148,6 +1148,14 @@ static void test_artifacts_tmp__stale_part_files_are_swept_live_ones_kept(void *
     assert_int_equal(access(held, F_OK), 0);
     assert_int_equal(access(other, F_OK), 0);
     assert_int_equal(access(sub, F_OK), 0);
+    /* at start-up, any age: the fresh unheld file goes, the held ones (the other process's and
+     * the running upload's) and the rest stay */
+    OG_ASSERT_OK(og_artifacts_tmp_sweep(f->env.data_dir, OG_ARTIFACTS_TMP_ANY_AGE, &removed));
+    assert_int_equal(removed, 1);
+    assert_int_equal(access(fresh, F_OK), -1);
+    assert_int_equal(access(held, F_OK), 0);
+    assert_int_equal(access(other, F_OK), 0);
+    assert_int_equal(access(sub, F_OK), 0);
     /* the running upload still finishes */
     OG_ASSERT_OK(og_artifact_put_finish(p, NULL));
     og_artifact_put_free(p);
