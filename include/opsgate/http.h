@@ -24,6 +24,10 @@ typedef struct og_http_config {
                                * a restart by deploys to the tenant's "opsgate" target on the
                                * listening port (docs/deploy.md). NULL = plain HTTP */
     const char *tls_tenant;   /* the tenant (name or id) holding tls_cert_id; required with it */
+    int auth_fail_limit;      /* failed authentications per source address, and per token
+                               * prefix, within auth_fail_window_s before 429 (0 = 10; -1 = no
+                               * limit) */
+    int auth_fail_window_s;   /* the window of auth_fail_limit in seconds (0 = 60) */
 } og_http_config;
 
 /* Serve until SIGTERM or SIGINT: then stop accepting, let in-flight requests finish, close the
