@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test_secrets_leak_acme.sh - the ACME secrets of test_secrets_leak.sh, on accounts that really
 # exist (Pebble requiring External Account Binding): the account key file adopted with --key-file,
-# a generated account key after a key rollover, the EAB MAC key. Creates, lists, shows, a refused
+# a generated account key after a key rollover, the EAB MAC key (from a file, or the command
+# line). Creates, lists, shows, a refused
 # create, the audit trail and its exports; then every output and every file of the data folder is
 # searched for each secret in clear, hex and base64 (secrets/scan.sh). Test of the test: the EAB
 # key id (not secret, recorded) must be found by the same scan.
@@ -31,8 +32,10 @@ pem_secret account-key "$K/acct.pem"
 
 run create-wrong acme account create --tenant t1 --directory "$PEBBLE_DIR" --ca-file "$PEBBLE_CA" \
   --eab-kid kid-1 --eab-hmac-key "$KEY2" --key-file "$K/acct.pem"
+# The right key from a file: a command line is readable by every local user (ps, /proc).
+printf '%s\n' "$KEY1" >"$K/eab-1"
 run create acme account create --tenant t1 --directory "$PEBBLE_DIR" --ca-file "$PEBBLE_CA" \
-  --eab-kid kid-1 --eab-hmac-key "$KEY1" --key-file "$K/acct.pem"
+  --eab-kid kid-1 --eab-hmac-key-file "$K/eab-1" --key-file "$K/acct.pem"
 A=$(tail -1 "$OUT/$n-create.out")
 [ -n "$A" ] || { cat "$OUT/$n-create.err" >&2; fail "the account was not created"; }
 run create-again acme account create --tenant t1 --directory "$PEBBLE_DIR" --ca-file "$PEBBLE_CA" \
