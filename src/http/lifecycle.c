@@ -20,7 +20,9 @@
 
 /* ---- authentication ---- */
 
-/* The client's address, numeric ("-" when unknown). */
+/* The source the failed-authentication limit counts by, numeric ("-" when unknown): the client's
+ * IPv4 address, or its IPv6 /64 (one host commonly holds a whole /64, so counting single IPv6
+ * addresses would let it pick a fresh one per guess). */
 static void peer_address(og_http_req *r, char *out, size_t size)
 {
     const union MHD_ConnectionInfo *ci =
@@ -28,9 +30,21 @@ static void peer_address(og_http_req *r, char *out, size_t size)
     og_strlcpy(out, "-", size);
     if (!ci || !ci->client_addr)
         return;
-    socklen_t len = ci->client_addr->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-                                                           : sizeof(struct sockaddr_in);
-    if (getnameinfo(ci->client_addr, len, out, (socklen_t)size, NULL, 0, NI_NUMERICHOST) != 0)
+    if (ci->client_addr->sa_family == AF_INET6) {
+        struct sockaddr_in6 a6;
+        memcpy(&a6, ci->client_addr, sizeof(a6));
+        int mapped = IN6_IS_ADDR_V4MAPPED(&a6.sin6_addr);
+        if (!mapped)
+            memset(&a6.sin6_addr.s6_addr[8], 0, 8);
+        if (getnameinfo((struct sockaddr *)&a6, sizeof(a6), out, (socklen_t)size, NULL, 0,
+                        NI_NUMERICHOST) != 0)
+            og_strlcpy(out, "-", size);
+        else if (!mapped && strlen(out) + 4 < size)
+            strcat(out, "/64");
+        return;
+    }
+    if (getnameinfo(ci->client_addr, sizeof(struct sockaddr_in), out, (socklen_t)size, NULL, 0,
+                    NI_NUMERICHOST) != 0)
         og_strlcpy(out, "-", size);
 }
 
