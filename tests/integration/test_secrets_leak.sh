@@ -6,7 +6,8 @@
 # product is driven over the CLI and HTTP (creates, lists, shows, errors on purpose, audit lists
 # and exports in every format, /metrics, serve's access log and stderr); then every output and
 # every file under the data folder (the SQLite database included) is searched for each secret in
-# clear, hex and base64 (tests/integration/secrets/scan.sh).
+# clear, hex and base64 (tests/integration/secrets/scan.sh). Channel hosts are under .invalid
+# (RFC 6761): deliveries are attempted and fail, and nothing leaves the machine.
 # Test of the test: a marker planted in a field that is not secret (a project name) must be found
 # by the same scan in the outputs and the database; otherwise the scan is blind and the test fails.
 . "$(dirname "$0")/lib.sh"
@@ -58,24 +59,24 @@ wh_user=$(marker wh-user); wh_pass=$(marker wh-pass); wh_path=$(marker wh-path)
 wh_query=$(marker wh-query); wh_secret=$(marker wh-secret)
 sm_user=$(marker smtp-user); sm_pass=$(marker smtp-pass)
 printf '%s\n' "$wh_secret" >"$K/wh-secret"
-run notify-add notify add webhook "https://$wh_user:$wh_pass@hooks.example.com/$wh_path?k=$wh_query" \
+run notify-add notify add webhook "https://$wh_user:$wh_pass@hooks.invalid/$wh_path?k=$wh_query" \
   --tenant acme --secret-file "$K/wh-secret" --events 'certs.*'
 wh_id=$(tail -1 "$OUT/$n-notify-add.out")
-run notify-add-platform notify add webhook "https://hooks.example.com/$wh_path/p?k=$wh_query" \
+run notify-add-platform notify add webhook "https://hooks.invalid/$wh_path/p?k=$wh_query" \
   --platform --secret-file "$K/wh-secret"
 run notify-add-email notify add email ops@example.com --tenant acme \
-  --smtp "smtps://$sm_user:$sm_pass@mail.example.com:465" --from noc@example.com
+  --smtp "smtps://$sm_user:$sm_pass@mail.invalid:465" --from noc@example.com
 em_id=$(tail -1 "$OUT/$n-notify-add-email.out")
 # errors on purpose: bad scheme, refused address, a space, a short secret, bad SMTP URLs
-run notify-bad-scheme notify add webhook "ftp://$wh_user:$wh_pass@hooks.example.com/$wh_path?k=$wh_query" --tenant acme --secret-file "$K/wh-secret"
+run notify-bad-scheme notify add webhook "ftp://$wh_user:$wh_pass@hooks.invalid/$wh_path?k=$wh_query" --tenant acme --secret-file "$K/wh-secret"
 run notify-loopback notify add webhook "https://$wh_user:$wh_pass@127.0.0.1/$wh_path?k=$wh_query" --tenant acme --secret-file "$K/wh-secret"
-run notify-space notify add webhook "https://$wh_user:$wh_pass@hooks.example.com/$wh_path x?k=$wh_query" --tenant acme --secret-file "$K/wh-secret"
+run notify-space notify add webhook "https://$wh_user:$wh_pass@hooks.invalid/$wh_path x?k=$wh_query" --tenant acme --secret-file "$K/wh-secret"
 run notify-nohost notify add webhook "https://$wh_user:$wh_pass@/$wh_path?k=$wh_query" --tenant acme --secret-file "$K/wh-secret"
 short=$(marker wh-short); short=${short:0:14}; printf '%s' "$short" >"$S/wh-short"
 printf '%s\n' "$short" >"$K/short"
-run notify-short notify add webhook "https://hooks.example.com/x" --tenant acme --secret-file "$K/short"
-run smtp-scheme notify add email ops@example.com --tenant acme --smtp "smtpx://$sm_user:$sm_pass@mail.example.com:25"
-run smtp-port notify add email ops@example.com --tenant acme --smtp "smtp://$sm_user:$sm_pass@mail.example.com:99999"
+run notify-short notify add webhook "https://hooks.invalid/x" --tenant acme --secret-file "$K/short"
+run smtp-scheme notify add email ops@example.com --tenant acme --smtp "smtpx://$sm_user:$sm_pass@mail.invalid:25"
+run smtp-port notify add email ops@example.com --tenant acme --smtp "smtp://$sm_user:$sm_pass@mail.invalid:99999"
 run smtp-loop notify add email ops@example.com --tenant acme --smtp "smtp://$sm_user:$sm_pass@127.0.0.1:25"
 run notify-list notify list --tenant acme
 run notify-list-json --json notify list --tenant acme
@@ -133,7 +134,7 @@ run project project create web "$planted" --tenant acme
 mv "$S/planted-project-name" "$OG_TMP/planted"
 
 # ---- the API: lists, shows, creates with secrets in the body, errors on purpose, bad tokens
-og_serve "$D" --access-log --metrics-open --auth-fail-limit 0 || exit 1
+og_serve "$D" --access-log --metrics-open || exit 1
 req whoami GET /api/v1/whoami "$admin"
 req notify-list GET /api/v1/tenants/acme/notify-channels "$admin"
 req notify-get GET "/api/v1/tenants/acme/notify-channels/$wh_id" "$admin"
@@ -141,19 +142,19 @@ req notify-get-em GET "/api/v1/tenants/acme/notify-channels/$em_id" "$admin"
 req notify-platform GET /api/v1/notify-channels "$admin"
 h_path=$(marker http-wh-path); h_secret=$(marker http-wh-secret); h_pass=$(marker http-smtp-pass)
 req notify-add POST /api/v1/tenants/acme/notify-channels "$admin" \
-  "{\"type\":\"webhook\",\"url\":\"https://u:$h_pass@hooks.example.com/$h_path\",\"secret\":\"$h_secret\"}"
+  "{\"type\":\"webhook\",\"url\":\"https://u:$h_pass@hooks.invalid/$h_path\",\"secret\":\"$h_secret\"}"
 req notify-add-bad POST /api/v1/tenants/acme/notify-channels "$admin" \
-  "{\"type\":\"webhook\",\"url\":\"gopher://u:$h_pass@hooks.example.com/$h_path\",\"secret\":\"$h_secret\"}"
+  "{\"type\":\"webhook\",\"url\":\"gopher://u:$h_pass@hooks.invalid/$h_path\",\"secret\":\"$h_secret\"}"
 req notify-add-loop POST /api/v1/tenants/acme/notify-channels "$admin" \
   "{\"type\":\"webhook\",\"url\":\"https://u:$h_pass@127.0.0.1/$h_path\",\"secret\":\"$h_secret\"}"
 req notify-add-short POST /api/v1/tenants/acme/notify-channels "$admin" \
-  "{\"type\":\"webhook\",\"url\":\"https://hooks.example.com/$h_path\",\"secret\":\"${h_secret:0:10}\"}"
+  "{\"type\":\"webhook\",\"url\":\"https://hooks.invalid/$h_path\",\"secret\":\"${h_secret:0:10}\"}"
 req smtp-add POST /api/v1/tenants/acme/notify-channels "$admin" \
-  "{\"type\":\"email\",\"address\":\"a@example.com\",\"smtp\":\"smtp://u:$h_pass@mail.example.com:25\"}"
+  "{\"type\":\"email\",\"address\":\"a@example.com\",\"smtp\":\"smtp://u:$h_pass@mail.invalid:25\"}"
 req smtp-bad POST /api/v1/tenants/acme/notify-channels "$admin" \
-  "{\"type\":\"email\",\"address\":\"a@example.com\",\"smtp\":\"smtp://u:$h_pass@mail.example.com:0\"}"
+  "{\"type\":\"email\",\"address\":\"a@example.com\",\"smtp\":\"smtp://u:$h_pass@mail.invalid:0\"}"
 req smtp-badjson POST /api/v1/tenants/acme/notify-channels "$admin" \
-  "{\"type\":\"email\",\"address\":\"a@example.com\",\"smtp\":\"smtp://u:$h_pass@mail.example.com:25\",}"
+  "{\"type\":\"email\",\"address\":\"a@example.com\",\"smtp\":\"smtp://u:$h_pass@mail.invalid:25\",}"
 req notify-list2 GET /api/v1/tenants/acme/notify-channels "$admin"
 req certs GET /api/v1/tenants/acme/certs "$admin"
 req certs-all GET /api/v1/certificates "$admin"
