@@ -64,9 +64,13 @@ run notify-add notify add webhook "https://$wh_user:$wh_pass@hooks.invalid/$wh_p
 wh_id=$(tail -1 "$OUT/$n-notify-add.out")
 run notify-add-platform notify add webhook "https://hooks.invalid/$wh_path/p?k=$wh_query" \
   --platform --secret-file "$K/wh-secret"
-run notify-add-email notify add email ops@example.com --tenant acme \
-  --smtp "smtps://$sm_user:$sm_pass@mail.invalid:465" --from noc@example.com
+printf '%s\n' "smtps://$sm_user:$sm_pass@mail.invalid:465" >"$K/smtp"  # off the command line
+run notify-add-email notify add email ops@example.com --tenant acme --smtp-file "$K/smtp" \
+  --from noc@example.com
 em_id=$(tail -1 "$OUT/$n-notify-add-email.out")
+[ "${#em_id}" = 36 ] && ok || bad "email channel from --smtp-file: $(cat "$OUT/$n-notify-add-email.err")"
+run notify-add-email2 notify add email noc@example.com --tenant acme \
+  --smtp "smtp://$sm_user:$sm_pass@mail.invalid:25"
 # errors on purpose: bad scheme, refused address, a space, a short secret, bad SMTP URLs
 run notify-bad-scheme notify add webhook "ftp://$wh_user:$wh_pass@hooks.invalid/$wh_path?k=$wh_query" --tenant acme --secret-file "$K/wh-secret"
 run notify-loopback notify add webhook "https://$wh_user:$wh_pass@127.0.0.1/$wh_path?k=$wh_query" --tenant acme --secret-file "$K/wh-secret"
