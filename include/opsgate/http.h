@@ -28,6 +28,10 @@ typedef struct og_http_config {
     int max_connections;      /* connections served at once; more are closed (0 = 512) */
     int max_per_ip;           /* connections at once from one source address, so that one client
                                * cannot take every slot (0 = 128; -1 = no limit) */
+    int auth_fail_limit;      /* failed authentications per source address, and per token
+                               * prefix, within auth_fail_window_s before 429 (0 = 10; -1 = no
+                               * limit) */
+    int auth_fail_window_s;   /* the window of auth_fail_limit in seconds (0 = 60) */
 } og_http_config;
 
 /* Serve until SIGTERM or SIGINT: then stop accepting, let in-flight requests finish, close the

@@ -112,6 +112,12 @@ int og_token_list(og_ctx *ctx, const char *tenant, const char *user, json_t **ou
  * revoked tokens and for disabled or removed users (the message says which); OG_EDENIED when the
  * tenant is suspended. */
 int og_token_authenticate(og_store *s, const char *bearer, og_actor *actor);
+/* Record in the platform chain that authentications from source (an address) or against the
+ * token id prefix (may be empty) were refused after failures within window_s seconds: action
+ * auth.throttled, by "source" or "token_prefix". Never given the token's secret. Own transaction.
+ */
+int og_token_audit_throttled(og_ctx *ctx, const char *source, const char *prefix, const char *by,
+                             int failures, int window_s);
 
 /* Make ctx->actor act as user `user` of `tenant` (the CLI's --as), keeping the local user.
  * tenant NULL or "" = among the platform admins. OG_ENOTFOUND for no such user, OG_EDENIED for a

@@ -14,11 +14,12 @@ static const char *const about =
     "create    Register a new account key with the CA at URL (its directory) and record it.\n"
     "          --ca-file: PEM trust anchors for the CA's own TLS certificate (a private CA or a\n"
     "          test server); the system store otherwise.\n"
-    "          --eab-kid/--eab-hmac-key: External Account Binding from CAs that require it\n"
-    "          (the MAC key as the CA gives it, base64url). The account key is sealed with the\n"
-    "          tenant's key and is never shown. --key-file: adopt an existing account key (e.g.\n"
-    "          from another client): its account is found at the CA (onlyReturnExisting), or\n"
-    "          registered.\n"
+    "          --eab-kid/--eab-hmac-key-file: External Account Binding from CAs that require it\n"
+    "          (the MAC key as the CA gives it, base64url: the file's first line). --eab-hmac-key\n"
+    "          B64 takes it on the command line, where every local user can read it (ps).\n"
+    "          The account key is sealed with the tenant's key and is never shown. --key-file:\n"
+    "          adopt an existing account key (e.g. from another client): its account is found\n"
+    "          at the CA (onlyReturnExisting), or registered.\n"
     "list, show  The tenant's accounts (directory, account URL, key type, status).\n"
     "rollover  Replace the account key at the CA (keyChange) and in the store.\n"
     "With --json, list prints {\"accounts\": [...]} and show one account object.\n"
@@ -32,13 +33,35 @@ static int fail(int code)
     return og_cli_fail(code);
 }
 
-/* --ca-file and --key-file into o (the caller frees both, wiping the key). */
+/* --eab-hmac-key-file into o: its first line, without the line ending (the caller wipes and
+ * frees *mac, of *mac_len bytes). */
+static int read_eab_file(const og_cli_args *a, og_acme_account_opts *o, char **mac, size_t *mac_len)
+{
+    const char *file = og_cli_get(a, "eab-hmac-key-file");
+    int error;
+    if (!file)
+        return 0;
+    if (o->eab_hmac_b64)
+        return og_cli_bad(a, "--eab-hmac-key and --eab-hmac-key-file exclude each other");
+    if ((error = og_file_read(file, 4096, mac, mac_len)) < 0) {
+        og_error_wrap("--eab-hmac-key-file '%s'", file);
+        return og_cli_fail(error);
+    }
+    (*mac)[strcspn(*mac, "\r\n")] = '\0';
+    o->eab_hmac_b64 = *mac;
+    return 0;
+}
+
+/* --ca-file, --key-file and --eab-hmac-key-file into o (the caller frees all three, wiping the
+ * keys). */
 static int read_files(const og_cli_args *a, og_acme_account_opts *o, char **ca_pem, char **key_pem,
-                      size_t *key_len)
+                      size_t *key_len, char **mac, size_t *mac_len)
 {
     const char *ca_file = og_cli_get(a, "ca-file"), *key_file = og_cli_get(a, "key-file");
     size_t ca_len = 0;
     int error;
+    if ((error = read_eab_file(a, o, mac, mac_len)))
+        return error;
     if (ca_file) {
         if ((error = og_file_read(ca_file, 1 << 20, ca_pem, &ca_len)) < 0)
             return og_cli_fail(error);
@@ -60,8 +83,8 @@ static int account_create(og_cli *cli, const og_cli_args *a)
 {
     const char *tenant = og_cli_get(a, "tenant");
     og_acme_account_opts o;
-    char *ca_pem = NULL, *key_pem = NULL, id[OG_ID_LEN];
-    size_t key_len = 0;
+    char *ca_pem = NULL, *key_pem = NULL, *mac = NULL, id[OG_ID_LEN];
+    size_t key_len = 0, mac_len = 0;
     json_t *j = NULL;
     int error;
     memset(&o, 0, sizeof(o));
@@ -70,7 +93,7 @@ static int account_create(og_cli *cli, const og_cli_args *a)
     o.eab_kid = og_cli_get(a, "eab-kid");
     o.eab_hmac_b64 = og_cli_get(a, "eab-hmac-key");
     o.key_type = og_cli_get(a, "key-type");
-    if ((error = read_files(a, &o, &ca_pem, &key_pem, &key_len)) ||
+    if ((error = read_files(a, &o, &ca_pem, &key_pem, &key_len, &mac, &mac_len)) ||
         (error = og_cli_open(cli, tenant)))
         goto cleanup;
     if ((error = og_acme_account_create(&cli->ctx, tenant, &o, id)) < 0) {
@@ -87,6 +110,9 @@ cleanup:
     if (key_pem)
         og_crypto_wipe(key_pem, key_len);
     free(key_pem);
+    if (mac)
+        og_crypto_wipe(mac, mac_len);
+    free(mac);
     return error;
 }
 
@@ -166,7 +192,8 @@ static const og_cli_opt create_opts[] = {
     {"ca-file", "PEM", "trust anchors for the CA's own TLS certificate", 0, 0},
     {"email", "E", "contact address", 0, 0},
     {"eab-kid", "K", "External Account Binding key ID", 0, 0},
-    {"eab-hmac-key", "B64", "External Account Binding MAC key (base64url)", 0, 0},
+    {"eab-hmac-key", "B64", "External Account Binding MAC key (base64url; seen in ps)", 0, 0},
+    {"eab-hmac-key-file", "FILE", "the EAB MAC key: the file's first line", 0, 0},
     {"key-type", "TYPE", "ec256 (default), ec384, rsa2048, rsa3072", 0, 0},
     {"key-file", "PEM", "adopt an existing account key", 0, 0},
     {0},

@@ -34,7 +34,8 @@ static const char *const about =
     "  check authenticity, refuse stale timestamps (replays) and deduplicate by event id.\n"
     "  The secret file's content (at least 16 bytes, trailing newline dropped) is the key.\n"
     "email: sends a text/plain UTF-8 message through SMTP (smtp://[user:pass@]host:port or\n"
-    "  smtps://).\n"
+    "  smtps://), given by --smtp-file FILE (its first line) or --smtp URL (a command line\n"
+    "  is readable by every local user: keep credentials in the file).\n"
     "Secrets, webhook URLs and SMTP URLs are sealed with the tenant's key (the platform's for\n"
     "platform channels); lists, messages and the audit trail show URLs redacted to\n"
     "scheme://host[:port]/… (no credentials, path or query). Adding, changing and removing\n"
@@ -60,6 +61,7 @@ static const og_cli_opt add_opts[] = {
     {"platform", NULL, "the platform's channels (platform-admins)", 0, 0},
     {"secret-file", "FILE", "webhook: the HMAC key (at least 16 bytes)", 0, 0},
     {"smtp", "URL", "email: smtp[s]://[user:pass@]host:port", 0, 0},
+    {"smtp-file", "FILE", "email: the SMTP URL, the file's first line (keeps it out of ps)", 0, 0},
     {"from", "ADDRESS", "email: the sender address", 0, 0},
     {"events", "PATTERNS", "only these events: 'certs.*,gate.review'", 0, 0},
     {0},
@@ -134,7 +136,7 @@ static int print_channel_json(og_cli *cli, const char *scope, const char *id)
 static int channel_secret(const og_cli_args *a, char **secret, size_t *len, json_t **cfg)
 {
     const char *type = a->pos[0], *file = og_cli_get(a, "secret-file");
-    const char *smtp = og_cli_get(a, "smtp");
+    const char *smtp = og_cli_get(a, "smtp"), *smtp_file = og_cli_get(a, "smtp-file");
     int error;
     if (strcmp(type, "webhook") == 0) {
         if (!file)
@@ -147,11 +149,24 @@ static int channel_secret(const og_cli_args *a, char **secret, size_t *len, json
     }
     if (strcmp(type, "email") != 0)
         return og_cli_bad(a, "unknown channel type '%s' (webhook or email)", type);
-    if (!smtp)
-        return og_cli_bad(a, "an email channel needs --smtp URL");
+    if (smtp && smtp_file)
+        return og_cli_bad(a, "--smtp and --smtp-file exclude each other");
+    if (!smtp && !smtp_file)
+        return og_cli_bad(a, "an email channel needs --smtp-file FILE or --smtp URL");
+    if (smtp_file) {
+        /* The URL's credentials stay off the command line, which every local user can read. */
+        if ((error = og_file_read(smtp_file, 4096, secret, len)) < 0) {
+            og_error_wrap("--smtp-file '%s'", smtp_file);
+            return og_cli_fail(error);
+        }
+        size_t end = strcspn(*secret, "\r\n");
+        og_crypto_wipe(*secret + end, *len - end);
+        *len = end;
+    } else {
+        *secret = strdup(smtp);
+        *len = strlen(smtp);
+    }
     *cfg = json_pack("{s:s?}", "from", og_cli_get(a, "from"));
-    *secret = strdup(smtp);
-    *len = strlen(smtp);
     if (!*secret || !*cfg)
         return og_cli_fail(og_error_set(OG_ERROR, "out of memory"));
     return 0;

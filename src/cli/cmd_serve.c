@@ -26,6 +26,12 @@ static const char *const about =
     "whose connections all come from one address), each closed after --idle-timeout seconds\n"
     "of silence (60). Connections beyond a limit are closed at once.\n"
     "\n"
+    "--auth-fail-limit N: after N failed authentications (bad, expired or revoked tokens) from\n"
+    "one address, or against one token id, within --auth-fail-window (60s), further requests\n"
+    "with a token from that address (good tokens too), or with that token id, get 429 with\n"
+    "Retry-After until the window ends; the first refusal of a window is audited\n"
+    "(auth.throttled). Default 10; 0 turns the limit off (docs/api.md).\n"
+    "\n"
     "At start, temporary files of interrupted uploads (objects/<tenant>/tmp/*.part) older\n"
     "than an hour and held by no running upload are removed.\n"
     "SIGTERM or SIGINT: in-flight requests finish, the database closes, exit 0.\n";
@@ -50,6 +56,7 @@ static int config_of(const og_cli_args *a, og_http_config *cfg)
 {
     const char *s;
     long threads = 0, timeout = 0, max_body = 0, idle = 0, conns = 0, per_ip = -1;
+    long fail_limit = -2;
     int64_t us;
     int rc;
     if ((rc = int_option(a, "threads", 1, 64, "1 to 64", &threads)) ||
@@ -57,11 +64,20 @@ static int config_of(const og_cli_args *a, og_http_config *cfg)
         (rc = int_option(a, "max-body", 1024, 1L << 40, "bytes, at least 1024", &max_body)) ||
         (rc = int_option(a, "idle-timeout", 1, 3600, "1 to 3600 seconds", &idle)) ||
         (rc = int_option(a, "max-connections", 1, 10000, "1 to 10000", &conns)) ||
-        (rc = int_option(a, "max-connections-per-ip", 0, 10000, "0 (no limit) to 10000", &per_ip)))
+        (rc =
+             int_option(a, "max-connections-per-ip", 0, 10000, "0 (no limit) to 10000", &per_ip)) ||
+        (rc = int_option(a, "auth-fail-limit", 0, 1000000, "0 (no limit) to 1000000", &fail_limit)))
         return rc;
     cfg->idle_timeout_s = (int)idle;
     cfg->max_connections = (int)conns;
     cfg->max_per_ip = per_ip < 0 ? 0 : per_ip == 0 ? -1 : (int)per_ip;
+    /* 0 on the command line turns the limit off; 0 in the config means the default. */
+    cfg->auth_fail_limit = fail_limit == -2 ? 0 : fail_limit == 0 ? -1 : (int)fail_limit;
+    if ((s = og_cli_get(a, "auth-fail-window"))) {
+        if (og_duration_parse(s, &us) < 0 || us < 1000000 || us > 86400LL * 1000000)
+            return og_cli_bad(a, "bad --auth-fail-window '%s' (1s to 24h)", s);
+        cfg->auth_fail_window_s = (int)(us / 1000000);
+    }
     cfg->threads = (int)threads;
     cfg->shutdown_timeout_ms = (int)timeout * 1000;
     cfg->max_body = (size_t)max_body;
@@ -133,6 +149,9 @@ static const og_cli_opt opts[] = {
     {"witness-file", "PATH", "append each checkpoint as a JSON line to PATH", 0, 0},
     {"tls-cert-id", "ID", "serve HTTPS with this certificate of --tls-tenant", 0, 0},
     {"tls-tenant", "T", "the tenant holding --tls-cert-id", 0, 0},
+    {"auth-fail-limit", "N", "failed authentications per address or token id before 429 (10)", 0,
+     0},
+    {"auth-fail-window", "DURATION", "the window --auth-fail-limit counts in (60s)", 0, 0},
     {"check", NULL, "validate the configuration and the data folder, then exit", 0, 0},
     {0},
 };

@@ -5,7 +5,10 @@
 #include "opsgate/error.h"
 #include "opsgate/tenant.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,23 +20,99 @@
 
 /* ---- authentication ---- */
 
+/* The source the failed-authentication limit counts by, numeric ("-" when unknown): the client's
+ * IPv4 address, or its IPv6 /64 (one host commonly holds a whole /64, so counting single IPv6
+ * addresses would let it pick a fresh one per guess). */
+static void peer_address(og_http_req *r, char *out, size_t size)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    og_strlcpy(out, "-", size);
+    if (!ci || !ci->client_addr)
+        return;
+    if (ci->client_addr->sa_family == AF_INET6) {
+        struct sockaddr_in6 a6;
+        memcpy(&a6, ci->client_addr, sizeof(a6));
+        int mapped = IN6_IS_ADDR_V4MAPPED(&a6.sin6_addr);
+        if (!mapped)
+            memset(&a6.sin6_addr.s6_addr[8], 0, 8);
+        if (getnameinfo((struct sockaddr *)&a6, sizeof(a6), out, (socklen_t)size, NULL, 0,
+                        NI_NUMERICHOST) != 0)
+            og_strlcpy(out, "-", size);
+        else if (!mapped && strlen(out) + 4 < size)
+            strcat(out, "/64");
+        return;
+    }
+    if (getnameinfo(ci->client_addr, sizeof(struct sockaddr_in), out, (socklen_t)size, NULL, 0,
+                    NI_NUMERICHOST) != 0)
+        og_strlcpy(out, "-", size);
+}
+
+/* The token's id part (the prefix the limit counts by), or "" when it has none. */
+static void token_prefix(const char *bearer, char out[OG_ID_LEN])
+{
+    out[0] = '\0';
+    if (strncmp(bearer, "og_", 3) != 0 || strlen(bearer) < 3 + 36)
+        return;
+    memcpy(out, bearer + 3, 36);
+    out[36] = '\0';
+    if (!og_id_valid(out))
+        out[0] = '\0';
+}
+
+/* Refused by the failed-authentication limit: count it, audit the first refusal of the window
+ * (never the token, only its id part), and fail with r->retry_after set (429). */
+static int throttled(og_http_req *r, const char *source, const char *prefix,
+                     const og_http_authlimit_refusal *why)
+{
+    og_http__metrics_throttled(r->srv->metrics);
+    r->retry_after = why->retry_after;
+    if (why->first) {
+        og_ctx ctx;
+        memset(&ctx, 0, sizeof(ctx));
+        ctx.store = r->store = r->store ? r->store : og_store_pool_get(r->srv->pool);
+        ctx.keys = r->srv->keys;
+        ctx.data_dir = r->srv->cfg->data_dir;
+        og_actor_system(&ctx.actor, "http");
+        if (og_token_audit_throttled(&ctx, source, prefix, why->by, why->failures,
+                                     og_http__authlimit_window_s(r->srv->authlimit)) < 0)
+            fprintf(stderr, "opsgate: http: auditing a throttled authentication: %s\n",
+                    og_error_last());
+        og_http__store_release(r);
+    }
+    return og_error_set(OG_EBUSY, "too many failed authentications from this %s; retry in %d s",
+                        strcmp(why->by, "source") == 0 ? "address" : "token", why->retry_after);
+}
+
 int og_http__authenticate(og_http_req *r)
 {
     const char *h =
         MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
     if (!h || !*h)
         return og_error_set(OG_EAUTH, "missing bearer token (send Authorization: Bearer TOKEN)");
-    if (strncasecmp(h, "Bearer ", 7) != 0)
-        return og_error_set(OG_EAUTH, "the Authorization header must use the Bearer scheme");
-    h += 7;
-    while (*h == ' ')
-        h++;
-    if (!*h)
-        return og_error_set(OG_EAUTH, "empty bearer token");
-    if (!r->store)
-        r->store = og_store_pool_get(r->srv->pool);
-    memset(&r->ctx, 0, sizeof(r->ctx));
-    int rc = og_token_authenticate(r->store, h, &r->ctx.actor);
+    /* A credential was sent: the limit applies before anything looks at it. */
+    char source[INET6_ADDRSTRLEN + 8], prefix[OG_ID_LEN];
+    og_http_authlimit_refusal why;
+    peer_address(r, source, sizeof(source));
+    const char *b = strncasecmp(h, "Bearer ", 7) == 0 ? h + 7 : h;
+    while (*b == ' ')
+        b++;
+    token_prefix(b, prefix);
+    if (og_http__authlimit_check(r->srv->authlimit, source, prefix, &why) > 0)
+        return throttled(r, source, prefix, &why);
+    int rc;
+    if (strncasecmp(h, "Bearer ", 7) != 0) {
+        rc = og_error_set(OG_EAUTH, "the Authorization header must use the Bearer scheme");
+    } else if (!*b) {
+        rc = og_error_set(OG_EAUTH, "empty bearer token");
+    } else {
+        if (!r->store)
+            r->store = og_store_pool_get(r->srv->pool);
+        memset(&r->ctx, 0, sizeof(r->ctx));
+        rc = og_token_authenticate(r->store, b, &r->ctx.actor);
+    }
+    if (rc == OG_EAUTH)
+        og_http__authlimit_fail(r->srv->authlimit, source, prefix);
     if (rc < 0)
         return rc;
     r->ctx.store = r->store;

@@ -12,7 +12,7 @@
 
 /* The statuses the server produces; anything else is counted under "other". */
 static const int statuses[] = {200, 201, 202, 204, 400, 401, 403, 404,
-                               405, 409, 411, 413, 500, 501, 503};
+                               405, 409, 411, 413, 429, 500, 501, 503};
 #define NSTATUS (sizeof(statuses) / sizeof(statuses[0]) + 1)
 
 /* Upper bounds in microseconds: 1 ms .. 10 s, the range between a token check and a big export. */
@@ -31,6 +31,7 @@ struct og_http_metrics {
     const og_http_route *routes;
     size_t nroutes;
     atomic_int_fast64_t inflight;
+    atomic_uint_fast64_t throttled;
     metrics_row rows[]; /* nroutes + 1: the last one counts unmatched requests */
 };
 
@@ -82,6 +83,12 @@ void og_http__metrics_inflight(og_http_metrics *m, int delta)
 {
     if (m)
         atomic_fetch_add_explicit(&m->inflight, delta, memory_order_relaxed);
+}
+
+void og_http__metrics_throttled(og_http_metrics *m)
+{
+    if (m)
+        atomic_fetch_add_explicit(&m->throttled, 1, memory_order_relaxed);
 }
 
 static uint64_t load(atomic_uint_fast64_t *v)
@@ -162,6 +169,11 @@ int og_http__metrics_render(og_http_metrics *m, og_buf *out)
       "# TYPE opsgate_http_requests_in_flight gauge\n"
       "opsgate_http_requests_in_flight %lld\n",
       (long long)atomic_load_explicit(&m->inflight, memory_order_relaxed));
+    P("# HELP opsgate_http_auth_throttled_total Requests refused (429) by the failed-authentication"
+      " limit.\n"
+      "# TYPE opsgate_http_auth_throttled_total counter\n"
+      "opsgate_http_auth_throttled_total %llu\n",
+      (unsigned long long)load(&m->throttled));
 #undef P
 cleanup:
     return error;

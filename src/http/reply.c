@@ -74,6 +74,11 @@ enum MHD_Result og_http__queue_error(og_http_req *r, int status, const char *cod
     }
     if (status == 405)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->match.allow);
+    if (status == 429) {
+        char s[16];
+        snprintf(s, sizeof(s), "%d", r->retry_after);
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, s);
+    }
     return queue(r, status, resp);
 }
 
@@ -93,6 +98,11 @@ enum MHD_Result og_http__queue_failure(og_http_req *r, int code)
 {
     int status = og_http__status_for(code);
     char msg[600];
+    if (r->retry_after > 0) {
+        /* Refused by the failed-authentication limit (lifecycle.c). */
+        snprintf(msg, sizeof(msg), "%.500s", og_error_last());
+        return og_http__queue_error(r, 429, "rate_limited", msg);
+    }
     if (status == 500) {
         /* The real cause (file paths, SQL errors) goes to the server log only. */
         fprintf(stderr, "opsgate: http: %s %s: %s\n", r->method, r->path, og_error_last());

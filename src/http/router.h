@@ -115,6 +115,8 @@ void og_http__metrics_free(og_http_metrics *m); /* NULL-safe */
 /* Record one finished request. Thread-safe and lock-free; route >= nroutes means unmatched. */
 void og_http__metrics_observe(og_http_metrics *m, size_t route, int status, int64_t dur_us);
 void og_http__metrics_inflight(og_http_metrics *m, int delta);
+/* One request refused by the failed-authentication limit (opsgate_http_auth_throttled_total). */
+void og_http__metrics_throttled(og_http_metrics *m);
 /* Append the Prometheus text exposition (format 0.0.4) to out. */
 int og_http__metrics_render(og_http_metrics *m, og_buf *out);
 

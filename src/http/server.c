@@ -30,6 +30,11 @@
 #define DEFAULT_MAX_BODY     ((size_t)1 << 20)
 #define DEFAULT_SHUTDOWN_MS  30000
 #define DEFAULT_CHECKPOINT_S 300
+/* Failed authentications per source address or token prefix in a window before 429, and how
+ * many keys the limiter remembers (about 100 bytes each; the oldest window is evicted). */
+#define AUTH_FAIL_LIMIT    10
+#define AUTH_FAIL_WINDOW_S 60
+#define AUTH_FAIL_KEYS     4096
 /* Stores the gate module's event workers (2 by default) and expiry timer hold, plus one spare. */
 #define GATE_POOL_EXTRA 4
 /* Stores the background jobs hold (checkpoints, certificate schedules, renewals). */
@@ -327,6 +332,11 @@ static int serve_open(serve_state *st, const og_http_config *cfg)
     st->store = NULL;
     if ((error = og_http__metrics_new(&srv->metrics, og_http__routes, og_http__nroutes)) < 0)
         return error;
+    if ((error = og_http__authlimit_new(
+             &srv->authlimit, cfg->auth_fail_limit ? cfg->auth_fail_limit : AUTH_FAIL_LIMIT,
+             cfg->auth_fail_window_s ? cfg->auth_fail_window_s : AUTH_FAIL_WINDOW_S,
+             AUTH_FAIL_KEYS)) < 0)
+        return error;
     pthread_mutex_init(&srv->mu, NULL);
     pthread_cond_init(&srv->idle, NULL);
     st->sync_init = 1;
@@ -423,6 +433,7 @@ static void serve_stop(serve_state *st)
     og_store_close(st->store);
     og_keyring_free(st->srv.keys);
     og_http__metrics_free(st->srv.metrics);
+    og_http__authlimit_free(st->srv.authlimit);
     free(st->db_url);
     if (st->sync_init) {
         pthread_mutex_destroy(&st->srv.mu);

@@ -8,6 +8,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "http/authlimit.h"
 #include "http/router.h"
 #include "opsgate/context.h"
 #include "opsgate/http.h"
@@ -27,8 +28,9 @@ typedef struct og_http_server {
     og_store_pool *pool;
     og_keyring *keys;
     og_http_metrics *metrics;
-    int slow_ms;     /* OPSGATE_TEST_SLOW_MS: enables /_test/slow; 0 = off */
-    int max_exports; /* concurrent audit exports (each holds a store) */
+    og_http_authlimit *authlimit; /* NULL = failed authentications are not limited */
+    int slow_ms;                  /* OPSGATE_TEST_SLOW_MS: enables /_test/slow; 0 = off */
+    int max_exports;              /* concurrent audit exports (each holds a store) */
     atomic_int exports;
     atomic_int draining; /* set once SIGTERM/SIGINT arrived */
     pthread_mutex_t mu;  /* guards inflight for the drain wait */
@@ -58,6 +60,7 @@ typedef struct og_http_req {
     og_store *store;    /* from the pool while the request holds one, else NULL */
     og_ctx ctx;         /* valid for authenticated routes */
     int authenticated;
+    int retry_after; /* > 0: refused by the authentication limit; Retry-After seconds (429) */
 
     /* The reply a handler builds (og_http__reply*); the server sends it. */
     int status;

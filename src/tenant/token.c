@@ -287,3 +287,22 @@ cleanup:
     og_stmt_free(st);
     return error;
 }
+
+int og_token_audit_throttled(og_ctx *ctx, const char *source, const char *prefix, const char *by,
+                             int failures, int window_s)
+{
+    int error;
+    int has_prefix = prefix && prefix[0];
+    json_t *analysis =
+        json_pack("{s:s, s:s?, s:s, s:i, s:i}", "source", source ? source : "-", "token_prefix",
+                  has_prefix ? prefix : NULL, "by", by, "failures", failures, "window_s", window_s);
+    if (!analysis)
+        return og_error_set(OG_ERROR, "out of memory");
+    if ((error = og_store_tx_begin(ctx->store)) < 0) {
+        json_decref(analysis);
+        return error;
+    }
+    error = og_tenant__audit(ctx, NULL, "auth.throttled", has_prefix ? "token" : NULL,
+                             has_prefix ? prefix : NULL, analysis);
+    return og_store_tx_end(ctx->store, error);
+}
