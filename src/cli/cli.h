@@ -124,6 +124,10 @@ void og_cli_print_list(const char *noun, json_t *list);
 /* Print a list: with --json as og_cli_print_list(noun, list), else as a table with the given
  * headers, one column per field of each element (strings as they are, numbers in decimal,
  * true/false as yes/no, null and absent as "-"). Both NULL-terminated. Steals list. */
+/* With --json og_cli_print_list(noun, list), else print(list) for a table of the caller's own.
+ * Steals list; returns OG_EXIT_OK. */
+int og_cli_print_list_or(const og_cli *cli, const char *noun, json_t *list,
+                         void (*print)(json_t *list));
 void og_cli_print_rows(const og_cli *cli, const char *noun, json_t *list,
                        const char *const *headers, const char *const *fields);
 

@@ -291,13 +291,7 @@ static int list(og_cli *cli, const og_cli_args *a)
     if ((error = og_artifact_list(&cli->ctx, tenant, og_cli_get(a, "project"),
                                   og_cli_has(a, "deleted"), &j)) < 0)
         return og_cli_fail(error);
-    if (cli->json) {
-        og_cli_print_list("artifacts", j);
-        return OG_EXIT_OK;
-    }
-    print_list(j);
-    json_decref(j);
-    return OG_EXIT_OK;
+    return og_cli_print_list_or(cli, "artifacts", j, print_list);
 }
 
 static void print_log(json_t *arr)

@@ -113,13 +113,7 @@ static int list(og_cli *cli, const og_cli_args *a)
         return error;
     if ((error = og_events_list(&cli->ctx, tenant, state, &arr)) < 0)
         return og_cli_fail(error);
-    if (cli->json) {
-        og_cli_print_list("events", arr);
-        return OG_EXIT_OK;
-    }
-    print_events(arr);
-    json_decref(arr);
-    return OG_EXIT_OK;
+    return og_cli_print_list_or(cli, "events", arr, print_events);
 }
 
 static int retry(og_cli *cli, const og_cli_args *a)

@@ -333,13 +333,7 @@ static int list(og_cli *cli, const og_cli_args *a)
         return error;
     if ((error = og_gate_list(&cli->ctx, tenant, state, &arr)) < 0)
         return og_cli_fail(error);
-    if (cli->json) {
-        og_cli_print_list("gates", arr);
-        return OG_EXIT_OK;
-    }
-    print_items(arr);
-    json_decref(arr);
-    return OG_EXIT_OK;
+    return og_cli_print_list_or(cli, "gates", arr, print_items);
 }
 
 static int show(og_cli *cli, const og_cli_args *a)

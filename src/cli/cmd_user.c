@@ -46,7 +46,11 @@ static int role_of(const og_cli_args *a, og_role *role)
     return 0;
 }
 
-static int add(og_cli *cli, const og_cli_args *a)
+typedef int (*role_fn)(og_ctx *ctx, const char *tenant, const char *name, og_role role,
+                       og_user *out);
+
+/* add and set-role: one user by name and the --role given, printed after. */
+static int with_role(og_cli *cli, const og_cli_args *a, role_fn fn)
 {
     const char *tenant = og_cli_get(a, "tenant");
     og_role role;
@@ -54,22 +58,19 @@ static int add(og_cli *cli, const og_cli_args *a)
     int error;
     if ((error = role_of(a, &role)) || (error = og_cli_open(cli, tenant)))
         return error;
-    if ((error = og_user_add(&cli->ctx, tenant, a->pos[0], role, &u)) < 0)
+    if ((error = fn(&cli->ctx, tenant, a->pos[0], role, &u)) < 0)
         return og_cli_fail(error);
     return print_user(cli, &u);
 }
 
+static int add(og_cli *cli, const og_cli_args *a)
+{
+    return with_role(cli, a, og_user_add);
+}
+
 static int set_role(og_cli *cli, const og_cli_args *a)
 {
-    const char *tenant = og_cli_get(a, "tenant");
-    og_role role;
-    og_user u;
-    int error;
-    if ((error = role_of(a, &role)) || (error = og_cli_open(cli, tenant)))
-        return error;
-    if ((error = og_user_set_role(&cli->ctx, tenant, a->pos[0], role, &u)) < 0)
-        return og_cli_fail(error);
-    return print_user(cli, &u);
+    return with_role(cli, a, og_user_set_role);
 }
 
 static int list(og_cli *cli, const og_cli_args *a)

@@ -56,3 +56,15 @@ void og_cli_print_rows(const og_cli *cli, const char *noun, json_t *list,
     free(bufs);
     json_decref(list);
 }
+
+int og_cli_print_list_or(const og_cli *cli, const char *noun, json_t *list,
+                         void (*print)(json_t *list))
+{
+    if (cli->json) {
+        og_cli_print_list(noun, list);
+        return OG_EXIT_OK;
+    }
+    print(list);
+    json_decref(list);
+    return OG_EXIT_OK;
+}
