@@ -32,8 +32,8 @@ static const char *const about =
     "Retry-After until the window ends; the first refusal of a window is audited\n"
     "(auth.throttled). Default 10; 0 turns the limit off (docs/api.md).\n"
     "\n"
-    "At start, temporary files of interrupted uploads (objects/<tenant>/tmp/*.part) older\n"
-    "than an hour and held by no running upload are removed.\n"
+    "At start, temporary files of interrupted uploads (objects/<tenant>/tmp/*.part) that no\n"
+    "running upload holds are removed (a killed server's uploads leave such files).\n"
     "SIGTERM or SIGINT: in-flight requests finish, the database closes, exit 0.\n";
 
 /* Integer option name in [lo, hi] into *out; 0 or a usage error. */

@@ -5,7 +5,8 @@
 # a generated document's data snapshot cannot be deleted on its own, goes with its document and
 # comes back with `artifact undelete` (CLI and HTTP); every file of the data folder is 0600
 # (after init, writes and while serve runs, WAL and shared memory included); stale interrupted
-# uploads (objects/<tenant>/tmp/*.part) are removed when serve starts, fresh ones are kept.
+# uploads (objects/<tenant>/tmp/*.part) are removed when serve starts, those a running upload
+# holds (flock) are kept.
 . "$(dirname "$0")/lib.sh"
 
 umask 022 # what a default shell gives: files must not depend on the operator's umask
@@ -119,6 +120,10 @@ mkdir -p "$tmpd"
 printf 'ciphertext of an interrupted upload' >"$tmpd/stale.part"
 touch -d '3 hours ago' "$tmpd/stale.part"
 printf 'an upload still running' >"$tmpd/fresh.part"
+printf 'a killed upload, no writer left' >"$tmpd/orphan.part"
+# a running upload holds an flock on its file until the rename (docs/ops.md): hold one
+flock "$tmpd/fresh.part" sleep 60 &
+holder=$!
 printf 'not ours' >"$tmpd/keep.txt"
 touch -d '3 hours ago' "$tmpd/keep.txt"
 loose=$(loose_files | grep -v "/tmp/" || true)
@@ -126,8 +131,10 @@ loose=$(loose_files | grep -v "/tmp/" || true)
 
 og_serve "$D" || exit 1
 [ -e "$tmpd/stale.part" ] && bad "serve start removes a stale .part file" || ok
-[ -e "$tmpd/fresh.part" ] && ok || bad "serve start keeps a fresh .part file (an upload may be running)"
+[ -e "$tmpd/fresh.part" ] && ok || bad "serve start keeps a .part file a running upload holds"
+[ -e "$tmpd/orphan.part" ] && bad "serve start removes a fresh .part file no upload holds" || ok
 [ -e "$tmpd/keep.txt" ] && ok || bad "serve start removes only .part files"
+kill "$holder" 2>/dev/null; wait "$holder" 2>/dev/null
 rm -f "$tmpd/fresh.part" "$tmpd/keep.txt"
 
 expect_rc 0 "hold again" og --as ada hold set "${A[@]}" --reason "regulator 42"
