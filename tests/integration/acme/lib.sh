@@ -26,8 +26,22 @@ acme_need() {
   fi
 }
 
+# A port free now, picked below the kernel's ephemeral range (32768+): the port is bound later by
+# another process, and a port-0 bind or an outgoing connection of a parallel test could otherwise
+# take it in between (seen as "Address already in use" for http-01).
 free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+  python3 -c '
+import random, socket
+for _ in range(200):
+    p = random.randint(20000, 32000)
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", p)); print(p); break
+    except OSError:
+        pass
+    finally:
+        s.close()
+'
 }
 
 acme_cleanup() {
