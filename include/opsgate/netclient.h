@@ -19,11 +19,12 @@ typedef void (*og_netclient_header_fn)(void *arg, const char *name, size_t name_
                                        const char *value, size_t value_len);
 
 typedef struct og_netclient_req {
-    const char *method;         /* "GET" (default), "HEAD" or "POST"; not used for SMTP */
+    const char *method;         /* "GET" (default), "HEAD", "POST", "PUT", "PATCH" or "DELETE";
+                                 * not used for SMTP */
     const char *url;            /* borrowed */
     const char *protocols;      /* allowed schemes, "http,https" by default; "smtp,smtps" */
     const char *const *headers; /* "Name: value" lines, NULL-terminated; may be NULL */
-    const void *body;           /* POST body, or the SMTP message; may be NULL */
+    const void *body;           /* POST/PUT/PATCH body, or the SMTP message; may be NULL */
     size_t body_len;
     const char *mail_from;  /* SMTP envelope: "<a@b>" */
     const char *mail_rcpt;  /* SMTP envelope: one recipient "<c@d>" */

@@ -208,9 +208,14 @@ int og_netclient_do(og_netclient *c, const og_netclient_req *req, og_netclient_r
         curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
     } else if (strcmp(method, "HEAD") == 0) {
         curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
-    } else if (strcmp(method, "POST") == 0) {
+    } else if (strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0 ||
+               strcmp(method, "PATCH") == 0) {
         curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
         curl_easy_setopt(h, CURLOPT_POSTFIELDS, req->body ? (const char *)req->body : "");
+        if (strcmp(method, "POST") != 0)
+            curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
+    } else if (strcmp(method, "DELETE") == 0) {
+        curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
     } else if (strcmp(method, "GET") != 0) {
         error = og_error_set(OG_EINVAL, "unsupported method '%s'", method);
         goto cleanup;
