@@ -27,6 +27,9 @@ typedef struct og_conn {
     json_t *options;           /* non-secret options (an object, never NULL) */
     char *ca_pem;              /* trust anchors for TLS, NULL = the system store */
     og_egress *egress;         /* owned; NULL allows global unicast addresses only */
+    /* Who may be connected to: og_conn_open sets og_conn_egress_allows over c->egress; a test
+     * driver that talks to loopback simulators sets NULL (any address). */
+    og_netclient_allow_fn allow_connect;
     og_netclient *net;
     int64_t budget;            /* requests this operation may still send (each attempt counts) */
     int64_t requests;          /* requests sent */
@@ -50,6 +53,17 @@ typedef struct og_conn {
 int og_conn_open(og_conn **out, const char *kind, const char *base_url, const json_t *creds,
                  const json_t *options);
 void og_conn_free(og_conn *c); /* NULL-safe; wipes credentials and the bearer */
+/* og_netclient_allow_fn over an og_conn's egress policy (arg: the og_conn). */
+int og_conn_egress_allows(void *arg, const void *sa, size_t len);
+
+/* Load a stored connector for one operation: the actor's right checked (perm on the
+ * connector's scope: a tenant's, or the platform's for a platform connector; another tenant's
+ * connector is OG_ENOTFOUND like a missing one), credentials opened, the egress policy loaded,
+ * id, name and tenant_id set. tenant and name as in connector.h. Caller frees with og_conn_free.
+ */
+int og_conn_load(og_ctx *ctx, const char *tenant, const char *name, og_perm perm, og_conn **out);
+/* The same by id, without a rights check (event handlers and webhooks, as the system). */
+int og_conn_load_id(og_ctx *ctx, const char *id, og_conn **out);
 
 /* A credential field ("" when absent; never NULL). */
 const char *og_conn_cred(const og_conn *c, const char *field);

@@ -53,6 +53,7 @@ int og_conn_open(og_conn **out, const char *kind, const char *base_url, const js
     if (!(c = calloc(1, sizeof(*c))))
         return og_error_set(OG_ERROR, "out of memory");
     c->vendor = v;
+    c->allow_connect = og_conn_egress_allows;
     og_strlcpy(c->base_url, base_url, sizeof(c->base_url));
     size_t n = strlen(c->base_url);
     while (n > 0 && c->base_url[n - 1] == '/')
@@ -244,9 +245,9 @@ static void on_header(void *arg, const char *name, size_t nl, const char *value,
     }
 }
 
-static int egress_allows(void *arg, const void *sa, size_t len)
+int og_conn_egress_allows(void *arg, const void *sa, size_t len)
 {
-    return og_egress_check_sockaddr(arg, sa, len);
+    return og_egress_check_sockaddr(((og_conn *)arg)->egress, sa, len);
 }
 
 /* scheme://host[:port] of url into out; OG_EINVAL when it does not parse. */
@@ -397,8 +398,8 @@ static int one_attempt(og_conn *c, const og_conn_request *rq, const char *url,
         .timeout_s = c->timeout_s,
         .body_cap = rq->body_cap ? rq->body_cap : DEFAULT_BODY_CAP,
         .no_proxy = 1,
-        .allow_connect = egress_allows,
-        .allow_arg = c->egress,
+        .allow_connect = c->allow_connect,
+        .allow_arg = c,
         .on_header = on_header,
         .header_arg = &hs,
     };
