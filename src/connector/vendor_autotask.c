@@ -238,9 +238,17 @@ int at_each(og_conn *c, const char *path, at_item_fn fn, void *arg)
     for (;;) {
         size_t i;
         json_t *it;
-        if ((error = og_conn_page_seen(c)) < 0 ||
-            (error = og_conn_get_json(c, cur, &page, NULL)) < 0)
+        if ((error = og_conn_page_seen(c)) < 0)
             goto cleanup;
+        if ((error = og_conn_get_json(c, cur, &page, NULL)) < 0) {
+            if (error == OG_ETOOBIG) { /* the HTTP path's message names no connector */
+                char msg[256];
+                og_strlcpy(msg, og_error_last(), sizeof(msg));
+                error = og_error_set(error, "connector %s (autotask): a query page: %s",
+                                     at_name(c), msg);
+            }
+            goto cleanup;
+        }
         json_t *items = json_object_get(page, "items");
         if (!json_is_array(items)) {
             error = og_error_set(OG_ERROR,

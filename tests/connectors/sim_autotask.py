@@ -16,7 +16,7 @@ Admin (never behind Prism):
   POST /_sim/task    {"project": P, "id": T, "estimatedHours": 9}  changes a task (stamp moves)
   POST /_sim/mode    {"storm429": K, "retry_after": S, "malformed": K, "loop": bool,
                       "huge": bool, "slow": seconds, "redirect": URL, "zone_url": URL,
-                      "page_size_cap": N, "creds": {...}}
+                      "page_size_cap": N, "next_base": URL, "creds": {...}}
   GET  /_sim/state   {"requests": N, "by_path": {...}, "attachments": [...], "tickets": {...}}
   POST /_sim/reset_counts
 Credentials (headers UserName, Secret, ApiIntegrationCode) default to the values in CREDS below.
@@ -143,6 +143,7 @@ def match(rec, flt):
 
 class H(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
 
     def log_message(self, fmt, *args):
         pass
@@ -164,7 +165,8 @@ class H(BaseHTTPRequestHandler):
         return json.loads(data) if data else {}
 
     def base(self):
-        return S.get("public_url") or ("http://127.0.0.1:%d%s" % (self.server.server_port, PREFIX))
+        return (S["mode"].get("zone_url") or S.get("public_url") or
+                "http://127.0.0.1:%d%s" % (self.server.server_port, PREFIX))
 
     # ---- admin ----
     def admin(self, method, path):
@@ -188,7 +190,7 @@ class H(BaseHTTPRequestHandler):
                         t.update(req)
                         t["lastActivityDateTime"] = tick()
                 # Autotask moves the project's activity stamp with its tasks' activity
-                S["projects"][pid]["lastActivityDateTime"] = stamp(S["clock"])
+                S["projects"][pid]["lastActivityDateTime"] = tick()
             elif path == "/_sim/mode":
                 if "creds" in req:
                     S["creds"] = dict(CREDS) | req.pop("creds")
@@ -252,6 +254,9 @@ class H(BaseHTTPRequestHandler):
             q2 = dict(query)
             pd["nextPageUrl"] = "%s/V1.0/%s/query?search=%s" % (
                 self.base(), entity, urllib.parse.quote(json.dumps(q2, separators=(",", ":"))))
+        elif len(rows) > size and S["mode"].get("next_base"):
+            pd["nextPageUrl"] = "%s/V1.0/%s/query?search=%s" % (
+                S["mode"]["next_base"], entity, urllib.parse.quote(json.dumps(query)))
         elif len(rows) > size:
             q2 = dict(query)
             base_flt = [f for f in flt if not (f.get("field") == "id" and f.get("op") == "gt")]
