@@ -244,8 +244,8 @@ int at_each(og_conn *c, const char *path, at_item_fn fn, void *arg)
             if (error == OG_ETOOBIG) { /* the HTTP path's message names no connector */
                 char msg[256];
                 og_strlcpy(msg, og_error_last(), sizeof(msg));
-                error = og_error_set(error, "connector %s (autotask): a query page: %s",
-                                     at_name(c), msg);
+                error = og_error_set(error, "connector %s (autotask): a query page: %s", at_name(c),
+                                     msg);
             }
             goto cleanup;
         }
@@ -261,6 +261,13 @@ int at_each(og_conn *c, const char *path, at_item_fn fn, void *arg)
             json_string_value(json_object_get(json_object_get(page, "pageDetails"), "nextPageUrl"));
         if (!nx || !*nx)
             break;
+        if (strncmp(nx, "https://", 8) != 0 && strncmp(nx, "http://", 7) != 0) {
+            error = og_error_set(OG_ERROR,
+                                 "connector %s (autotask): the next page link is not an "
+                                 "absolute URL",
+                                 at_name(c));
+            goto cleanup;
+        }
         if (strcmp(nx, cur) == 0) {
             error = og_error_set(OG_ETOOBIG,
                                  "connector %s (autotask): the next page link repeats the page "

@@ -37,6 +37,12 @@ const char *at_str(const json_t *v);
 /* A copy of s of at most max bytes, cut on a UTF-8 boundary. Caller frees. */
 char *at_cut(const char *s, size_t max);
 
+/* A JSON number as a decimal string with at most 4 decimals (vendor_autotask_map.c has the
+ * rounding); *n (may be NULL) the value in ten-thousandths. 1 when v is no usable number. */
+int at_decimal(const json_t *v, char *out, size_t size, long long *n);
+/* An Autotask date-time as RFC 3339 UTC ("" when it is none). */
+void at_stamp(const json_t *v, char *out, size_t size);
+
 int at_projects(og_conn *c, const char *since, og_conn_project_fn fn, void *arg);
 int at_project(og_conn *c, const char *remote_id, og_conn_project_fn fn, void *arg);
 

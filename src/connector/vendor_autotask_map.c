@@ -34,7 +34,7 @@ static int format_e4(long long t, char *out, size_t size)
  * rounded at the 4th. *n receives the value in ten-thousandths. 1 when v is absent, null or not a
  * number, or too large to be an amount (the field is then left out).
  */
-static int at_decimal(const json_t *v, char *out, size_t size, long long *n)
+int at_decimal(const json_t *v, char *out, size_t size, long long *n)
 {
     long long t;
     if (json_is_integer(v)) {
@@ -89,7 +89,7 @@ static void set_date(json_t *o, const char *key, const json_t *v)
 /* An Autotask date-time as RFC 3339 UTC: kept as sent (fraction included, so a later
  * "gt" filter with it is exact) when it is "YYYY-MM-DDTHH:MM:SS[.f]Z"; "Z" added when the zone
  * is missing (Autotask's times are UTC); "" when it is not a date-time. */
-static void at_stamp(const json_t *v, char *out, size_t size)
+void at_stamp(const json_t *v, char *out, size_t size)
 {
     const char *s = json_string_value(v);
     char d[11];
@@ -390,9 +390,18 @@ int at_project(og_conn *c, const char *remote_id, og_conn_project_fn fn, void *a
     if ((error = at_ready(c)) < 0 || (error = og_conn_get_json(c, path, &ans, NULL)) < 0)
         goto cleanup;
     json_t *item = json_object_get(ans, "item");
+    char got[32];
     if (!json_is_object(item)) { /* Autotask answers {"item": null} for an unknown id */
         error = og_error_set(OG_ENOTFOUND, "connector %s (autotask): no project %s", at_name(c),
                              remote_id);
+        goto cleanup;
+    }
+    if (at_id_text(json_object_get(item, "id"), got, sizeof(got)) < 0 ||
+        strtoll(got, NULL, 10) != strtoll(remote_id, NULL, 10)) {
+        error = og_error_set(OG_ERROR,
+                             "connector %s (autotask): asked for project %s, the answer is "
+                             "another record",
+                             at_name(c), remote_id);
         goto cleanup;
     }
     error = emit_project(c, item, fn, arg);
