@@ -290,7 +290,30 @@ drv "$D" o project 99999
 check "unknown project: not found" test "$rc" = 1 && grep -q "(not_found" "$T/err"
 
 echo "section done at ${SECONDS}s"
-# ==== 5. Secrets never appear in any output ====
+# ==== 5. End to end: the registry's connector, through Prism --errors ====
+DATA=$T/data
+O() { "$OPSGATE" --data "$DATA" "$@" >"$T/out" 2>"$T/err"; rc=$?; cat "$T/out" "$T/err" >>"$T/all-output"; }
+"$OPSGATE" --data "$DATA" init >/dev/null 2>&1 || bad "init"
+O tenant create acme
+simpost mode "{\"zone_url\": \"$E\"}"
+O connector add psa --tenant acme --kind autotask --base-url "$E" --credentials-file - <"$T/creds.json"
+check "e2e: a loopback base URL needs an egress allowance" test "$rc" -ne 0
+O notify egress allow 127.0.0.0/8
+O connector add psa --tenant acme --kind autotask --base-url "$E" --credentials-file - <"$T/creds.json"
+check "e2e: connector add" test "$rc" = 0
+O connector test psa --tenant acme
+check "e2e: connector test accepted" grep -q 'psa accepted the credentials; account "api@example.test"' "$T/out"
+O connector update psa --tenant acme --credentials-file - <"$T/bad.json"
+O connector test psa --tenant acme
+check "e2e: wrong credentials quote the vendor" grep -q "The user name, secret or API integration code is not valid" "$T/out" "$T/err"
+O connector show psa --tenant acme --json
+check "e2e: show has no secret" test "$(jq -r '.fields | join(",")' "$T/out")" = "username,secret,integration_code"
+if grep -rqa -e "$SECRET" -e "$INTEG" "$DATA"; then bad "e2e: a credential is stored in clear"; else ok; fi
+
+viol=$(violations "$T/proxy.log" | grep -v "Unable to match the returned status code")
+if [ -n "$viol" ]; then bad "proxy (e2e): violations: $(echo "$viol" | head -5)"; else ok; fi
+
+# ==== 6. Secrets never appear in any output ====
 if grep -q -e "$SECRET" -e "$INTEG" "$T/all-output"; then bad "a credential leaked into output"; else ok; fi
 
 og_done
