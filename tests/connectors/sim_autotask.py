@@ -16,7 +16,7 @@ Admin (never behind Prism):
   POST /_sim/task    {"project": P, "id": T, "estimatedHours": 9}  changes a task (stamp moves)
   POST /_sim/mode    {"storm429": K, "retry_after": S, "malformed": K, "loop": bool,
                       "huge": bool, "slow": seconds, "redirect": URL, "zone_url": URL,
-                      "page_size_cap": N, "next_base": URL, "creds": {...}}
+                      "page_size_cap": N, "next_base": URL, "post_fail": K, "creds": {...}}
   GET  /_sim/state   {"requests": N, "by_path": {...}, "attachments": [...], "tickets": {...}}
   POST /_sim/reset_counts
 Credentials (headers UserName, Secret, ApiIntegrationCode) default to the values in CREDS below.
@@ -317,6 +317,9 @@ class H(BaseHTTPRequestHandler):
             a.update({"id": S["next_id"], "parentID": int(rid), "projectID": int(rid),
                       "attachDate": tick()})
             S["attachments"].append(a)
+            if S["mode"].get("post_fail", 0) > 0:  # created, then the answer is lost in a 500
+                S["mode"]["post_fail"] -= 1
+                return self.send(500, {"errors": ["Internal error after the attachment was saved"]})
             return self.send(200, {"itemId": S["next_id"]})
         if entity == "Tickets" and method == "POST" and not rid:
             t = self.body()

@@ -218,6 +218,13 @@ check "attach over the limit: says so" grep -q "over the attachment limit of 10 
 drv "$N" nz attach "1001/../Tickets" "$T/sow.pdf" sow.pdf application/pdf "x"
 check "attach: a project id that is not a number is refused" grep -q "is not a number" "$T/err"
 
+n0=$(simstate | jq '.attachments | length')
+simpost mode '{"post_fail": 1}'
+drv "$N" nz attach 1001 "$T/sow.pdf" sow.pdf application/pdf "Statement of work v2"
+check "attach answered 500: an error quoting the vendor" grep -q 'answered 500: "Internal error after the attachment was saved"' "$T/err"
+check "attach answered 500: the POST is not repeated (no duplicate)" test "$(simstate | jq '.attachments | length')" = $((n0 + 1))
+simpost mode '{"post_fail": 0}'
+
 drv "$N" nz ticket-open 2 alert-1 "Certificate www.example.com expires" "Expires in 7 days."
 TK=$(echo "$out" | jq -r .remote_id)
 check "ticket-open: id" test "$rc" = 0 -a -n "$TK"
