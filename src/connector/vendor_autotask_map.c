@@ -86,6 +86,55 @@ static void set_date(json_t *o, const char *key, const json_t *v)
         json_object_set_new(o, key, json_string(d));
 }
 
+/* A name for project data: one line (control characters become spaces), at most 200
+ * characters (project data's limit for names; the whole text stays in raw). A new reference
+ * ("" when v is no string); NULL only when out of memory. */
+static json_t *name_of(const json_t *v)
+{
+    const char *s = json_string_value(v);
+    size_t n = 0, chars = 0;
+    if (!s)
+        return json_string("");
+    char *o = malloc(strlen(s) + 1);
+    if (!o)
+        return NULL;
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if ((ch & 0xC0) != 0x80 && ++chars > 200)
+            break;
+        o[n++] = (ch < 0x20 || ch == 0x7f) ? ' ' : (char)ch;
+    }
+    o[n] = '\0';
+    json_t *j = json_string(o);
+    free(o);
+    return j;
+}
+
+/* Order records by their numeric id (creation order): the same data whatever order Autotask
+ * sends them in, so an unchanged project maps to the same snapshot. */
+static int by_id(const void *a, const void *b)
+{
+    json_int_t x = json_integer_value(json_object_get(*(json_t *const *)a, "id"));
+    json_int_t y = json_integer_value(json_object_get(*(json_t *const *)b, "id"));
+    return x < y ? -1 : x > y;
+}
+
+static int sort_by_id(json_t *list)
+{
+    size_t n = json_array_size(list), i;
+    json_t **v = n ? malloc(n * sizeof(*v)) : NULL;
+    if (n && !v)
+        return og_error_set(OG_ERROR, "out of memory");
+    for (i = 0; i < n; i++)
+        v[i] = json_incref(json_array_get(list, i));
+    qsort(v, n, sizeof(*v), by_id);
+    json_array_clear(list);
+    for (i = 0; i < n; i++)
+        json_array_append_new(list, v[i]);
+    free(v);
+    return 0;
+}
+
 /* An Autotask date-time as RFC 3339 UTC: kept as sent (fraction included, so a later
  * "gt" filter with it is exact) when it is "YYYY-MM-DDTHH:MM:SS[.f]Z"; "Z" added when the zone
  * is missing (Autotask's times are UTC); "" when it is not a date-time. */
@@ -177,21 +226,23 @@ static json_t *map_task(const json_t *t)
         return NULL;
     char tid[40];
     snprintf(tid, sizeof(tid), "task-%s", id);
-    json_t *o = json_pack("{s:s, s:s}", "id", tid, "name", at_str(json_object_get(t, "title")));
+    json_t *o = json_pack("{s:s, s:o}", "id", tid, "name", name_of(json_object_get(t, "title")));
     if (o)
         set_decimal(o, "hours", json_object_get(t, "estimatedHours"));
     return o;
 }
 
-/* data.phases and raw.phases: each phase with its tasks (nested phases flattened, in the order
- * Autotask sends them); tasks without a (known) phase go to a last phase "Project tasks". */
+/* data.phases and raw.phases: each phase with its tasks (nested phases flattened, phases and
+ * tasks in id order); tasks without a (known) phase go to a last phase "Project tasks". */
 static int map_phases(const char *pid, json_t *phases, json_t *tasks, json_t *data, json_t *raw)
 {
     json_t *dp = json_array(), *rp = json_array(), *loose = json_array(), *dloose = json_array();
+    json_t *index = json_object(); /* "phase-<id>" -> its position in dp */
     size_t i, j;
     json_t *ph, *t;
     int error = og_error_set(OG_ERROR, "out of memory");
-    if (!dp || !rp || !loose || !dloose)
+    if (!dp || !rp || !loose || !dloose || !index || sort_by_id(phases) < 0 ||
+        sort_by_id(tasks) < 0)
         goto cleanup;
     json_array_foreach(phases, i, ph)
     {
@@ -199,10 +250,14 @@ static int map_phases(const char *pid, json_t *phases, json_t *tasks, json_t *da
         if (!json_is_object(ph) || at_id_text(json_object_get(ph, "id"), id, sizeof(id)) < 0)
             continue;
         snprintf(phid, sizeof(phid), "phase-%s", id);
-        json_t *p = json_pack("{s:s, s:s, s:[]}", "id", phid, "name",
-                              at_str(json_object_get(ph, "title")), "tasks");
+        if (json_object_get(index, phid))
+            continue; /* the same phase twice in the answer */
+        json_t *p = json_pack("{s:s, s:o, s:[]}", "id", phid, "name",
+                              name_of(json_object_get(ph, "title")), "tasks");
         json_t *r = json_deep_copy(ph);
-        if (!p || !r || json_array_append_new(dp, p) < 0 || json_array_append_new(rp, r) < 0 ||
+        if (!p || !r ||
+            json_object_set_new(index, phid, json_integer((json_int_t)json_array_size(dp))) < 0 ||
+            json_array_append_new(dp, p) < 0 || json_array_append_new(rp, r) < 0 ||
             json_object_set_new(r, "tasks", json_array()) < 0)
             goto cleanup;
         set_date(p, "start", json_object_get(ph, "startDate"));
@@ -217,9 +272,9 @@ static int map_phases(const char *pid, json_t *phases, json_t *tasks, json_t *da
         size_t at = json_array_size(dp);
         if (at_id_text(json_object_get(t, "phaseID"), phase, sizeof(phase)) == 0) {
             snprintf(want, sizeof(want), "phase-%s", phase);
-            for (at = 0; at < json_array_size(dp); at++)
-                if (strcmp(at_str(json_object_get(json_array_get(dp, at), "id")), want) == 0)
-                    break;
+            json_t *pos = json_object_get(index, want);
+            if (pos)
+                at = (size_t)json_integer_value(pos);
         }
         if (at < json_array_size(dp)) {
             json_array_append_new(json_object_get(json_array_get(dp, at), "tasks"), mt);
@@ -244,6 +299,7 @@ cleanup:
     json_decref(rp);
     json_decref(loose);
     json_decref(dloose);
+    json_decref(index);
     return error;
 }
 
@@ -309,17 +365,19 @@ static int emit_project(og_conn *c, json_t *p, og_conn_project_fn fn, void *arg)
         goto cleanup;
     raw =
         json_pack("{s:O, s:{s:s, s:s}}", "project", p, "company", "id", cid, "companyName", cname);
-    data =
-        json_pack("{s:{s:s}, s:{s:s}, s:[]}", "project", "name",
-                  at_str(json_object_get(p, "projectName")), "client", "name", cname, "contacts");
+    json_t *cn = json_string(cname);
+    data = json_pack("{s:{s:o}, s:{s:o}, s:[]}", "project", "name",
+                     name_of(json_object_get(p, "projectName")), "client", "name", name_of(cn),
+                     "contacts");
+    json_decref(cn);
     psa = map_psa(c, p, pid, cid, stamp);
     if (!raw || !data || !psa || json_object_set(data, "psa", psa) < 0) {
         error = og_error_set(OG_ERROR, "out of memory or a text that is not UTF-8");
         goto cleanup;
     }
-    const char *number = at_str(json_object_get(p, "projectNumber"));
-    if (*number)
-        json_object_set_new(json_object_get(data, "project"), "key", json_string(number));
+    if (*at_str(json_object_get(p, "projectNumber")))
+        json_object_set_new(json_object_get(data, "project"), "key",
+                            name_of(json_object_get(p, "projectNumber")));
     if ((error = map_phases(pid, phases, tasks, data, raw)) < 0)
         goto cleanup;
     og_conn_project op = {

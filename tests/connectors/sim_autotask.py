@@ -16,7 +16,8 @@ Admin (never behind Prism):
   POST /_sim/task    {"project": P, "id": T, "estimatedHours": 9}  changes a task (stamp moves)
   POST /_sim/mode    {"storm429": K, "retry_after": S, "malformed": K, "loop": bool,
                       "huge": bool, "slow": seconds, "redirect": URL, "zone_url": URL,
-                      "page_size_cap": N, "next_base": URL, "post_fail": K, "creds": {...}}
+                      "page_size_cap": N, "next_base": URL, "post_fail": K, "reverse": bool,
+                      "creds": {...}}
   GET  /_sim/state   {"requests": N, "by_path": {...}, "attachments": [...], "tickets": {...}}
   POST /_sim/reset_counts
 Credentials (headers UserName, Secret, ApiIntegrationCode) default to the values in CREDS below.
@@ -302,6 +303,8 @@ class H(BaseHTTPRequestHandler):
             if pid not in S["projects"]:
                 return self.send(404, {"errors": ["project %s not found" % rid]})
             recs = (S["phases"] if child == "Phases" else S["tasks"]).get(pid, [])
+            if S["mode"].get("reverse"):  # Autotask promises no order
+                recs = list(reversed(recs))
             return self.send(200, {"items": recs, "pageDetails": {"count": len(recs), "requestCount": 500}})
         if entity == "Projects" and rid and child == "Attachments" and method == "POST":
             a = self.body()

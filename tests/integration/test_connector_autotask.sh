@@ -253,6 +253,18 @@ drv "$D" o projects "$LAST"
 check "2,500 projects, nothing changed: zone + one page" test "$(requests)" = 2 -a "$(echo "$out" | grep -c remote_id)" = 0
 simpost seed '{"projects": 3}'
 
+drv "$D" o project 1002
+before=$(echo "$out" | jq -c .data)
+simpost mode '{"reverse": true}'
+drv "$D" o project 1002
+check "children in another order: the same project data" test "$(echo "$out" | jq -c .data)" = "$before"
+simpost mode '{"reverse": false}'
+long=$(python3 -c 'print("\u00e9" * 300)')
+simpost touch "{\"id\": 1002, \"projectName\": \"line1\\nline2 $long\"}"
+drv "$D" o project 1002
+check "a long name with a line break: one line of 200 characters" test "$(echo "$out" | jq -r '.data.project.name | [length, test("\n")] | map(tostring) | join(",")')" = "200,false"
+check "a long name: raw keeps it whole" test "$(echo "$out" | jq -r '.raw.project.projectName | length')" = 312
+
 simpost mode '{"malformed": 1}'
 drv "$D" o projects
 check "malformed JSON: a clear error" grep -q "the answer is not JSON" "$T/err"
