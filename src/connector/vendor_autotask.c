@@ -110,7 +110,7 @@ static int host_is_below(const char *host, const char *suffix)
 /* Whether the zone URL may become this operation's base: same scheme as the configured base
  * (never a downgrade to http), no query/fragment/credentials, and either the configured host or
  * a host below one of options.zone_hosts (default ".autotask.net"). */
-static int zone_url_check(og_conn *c, const char *url, char *host, size_t host_size)
+int at_zone_url_check(og_conn *c, const char *url, char *host, size_t host_size)
 {
     char scheme[16], bscheme[16], bhost[256];
     const json_t *zh = json_object_get(c->options, "zone_hosts");
@@ -175,7 +175,7 @@ int at_ready(og_conn *c)
         goto cleanup;
     }
     sprintf(path, "/V1.0/ZoneInformation?user=%s", user);
-    if ((error = og_conn_get_json(c, path, &zi, NULL)) < 0)
+    if ((error = at_get(c, path, &zi)) < 0)
         goto cleanup;
     const char *url = json_string_value(json_object_get(zi, "url"));
     if (!url || !*url) {
@@ -183,7 +183,7 @@ int at_ready(og_conn *c)
                              at_name(c));
         goto cleanup;
     }
-    if ((error = zone_url_check(c, url, host, sizeof(host))) < 0)
+    if ((error = at_zone_url_check(c, url, host, sizeof(host))) < 0)
         goto cleanup;
     og_strlcpy(c->base_url, url, sizeof(c->base_url));
     size_t n = strlen(c->base_url);
@@ -199,6 +199,17 @@ cleanup:
 }
 
 /* ---- queries ---- */
+
+int at_get(og_conn *c, const char *path_or_url, json_t **out)
+{
+    int error = og_conn_get_json(c, path_or_url, out, NULL);
+    if (error == OG_ETOOBIG) { /* the HTTP path's message names no connector */
+        char msg[256];
+        og_strlcpy(msg, og_error_last(), sizeof(msg));
+        error = og_error_set(error, "connector %s (autotask): %s", at_name(c), msg);
+    }
+    return error;
+}
 
 char *at_search_path(const char *entity, json_t *query)
 {
@@ -240,15 +251,8 @@ int at_each(og_conn *c, const char *path, at_item_fn fn, void *arg)
         json_t *it;
         if ((error = og_conn_page_seen(c)) < 0)
             goto cleanup;
-        if ((error = og_conn_get_json(c, cur, &page, NULL)) < 0) {
-            if (error == OG_ETOOBIG) { /* the HTTP path's message names no connector */
-                char msg[256];
-                og_strlcpy(msg, og_error_last(), sizeof(msg));
-                error = og_error_set(error, "connector %s (autotask): a query page: %s", at_name(c),
-                                     msg);
-            }
+        if ((error = at_get(c, cur, &page)) < 0)
             goto cleanup;
-        }
         json_t *items = json_object_get(page, "items");
         if (!json_is_array(items)) {
             error = og_error_set(OG_ERROR,
@@ -341,7 +345,7 @@ static int at_test(og_conn *c, json_t **out)
         error = og_error_set(OG_ERROR, "out of memory");
         goto cleanup;
     }
-    if ((error = og_conn_get_json(c, path, &page, NULL)) < 0)
+    if ((error = at_get(c, path, &page)) < 0)
         goto cleanup;
     at_state *st = at_state_of(c);
     *out = json_pack("{s:s, s:s, s:s}", "account", og_conn_cred(c, "username"), "zone",
@@ -523,7 +527,7 @@ static int at_ticket_note(og_conn *c, const char *remote_id, const og_conn_ticke
         return og_error_set(OG_EINVAL, "connector %s (autotask): ticket id '%.40s' is not a number",
                             at_name(c), remote_id ? remote_id : "");
     snprintf(path, sizeof(path), "/V1.0/Tickets/%s", remote_id);
-    if ((error = at_ready(c)) < 0 || (error = og_conn_get_json(c, path, &cur, NULL)) < 0)
+    if ((error = at_ready(c)) < 0 || (error = at_get(c, path, &cur)) < 0)
         goto cleanup;
     json_t *item = json_object_get(cur, "item");
     if (!json_is_object(item)) {

@@ -18,6 +18,13 @@ const char *at_name(const og_conn *c);
 /* The zone lookup, once per operation (a no-op after the first call). */
 int at_ready(og_conn *c);
 
+/* Whether the zone lookup's url may become this operation's base URL (its host into host);
+ * OG_EDENIED for a host that is neither the configured one nor below options.zone_hosts
+ * (default ".autotask.net"), OG_ERROR for another scheme, a query, credentials. */
+int at_zone_url_check(og_conn *c, const char *url, char *host, size_t host_size);
+/* og_conn_get_json whose "too large" error names the connector. */
+int at_get(og_conn *c, const char *path_or_url, json_t **out);
+
 /* {"filter": filter (stolen), "MaxRecords": max_records (when > 0)}; NULL when out of memory. */
 json_t *at_query(json_t *filter, int64_t max_records);
 /* "/V1.0/<entity>/query?search=<query as JSON, percent-encoded>". Caller frees. */

@@ -189,7 +189,6 @@ static int company_name(og_conn *c, const char *id, const char **out)
     int error = 0;
     char path[64];
     json_t *item = NULL;
-    og_conn_response r = {0};
     at_state *st = at_state_of(c);
     *out = "";
     if (!st || (!st->company_names && !(st->company_names = json_object())))
@@ -199,7 +198,7 @@ static int company_name(og_conn *c, const char *id, const char **out)
     json_t *known = json_object_get(st->company_names, id);
     if (!known) {
         snprintf(path, sizeof(path), "/V1.0/Companies/%s", id);
-        error = og_conn_get_json(c, path, &item, &r);
+        error = at_get(c, path, &item);
         if (error == OG_ENOTFOUND) {
             error = 0;
         } else if (error < 0) {
@@ -214,7 +213,6 @@ static int company_name(og_conn *c, const char *id, const char **out)
     }
     *out = at_str(known);
 cleanup:
-    og_conn_response_clear(&r);
     json_decref(item);
     return error;
 }
@@ -445,7 +443,7 @@ int at_project(og_conn *c, const char *remote_id, og_conn_project_fn fn, void *a
                             "connector %s (autotask): project id '%.40s' is not a number",
                             at_name(c), remote_id ? remote_id : "");
     snprintf(path, sizeof(path), "/V1.0/Projects/%s", remote_id);
-    if ((error = at_ready(c)) < 0 || (error = og_conn_get_json(c, path, &ans, NULL)) < 0)
+    if ((error = at_ready(c)) < 0 || (error = at_get(c, path, &ans)) < 0)
         goto cleanup;
     json_t *item = json_object_get(ans, "item");
     char got[32];

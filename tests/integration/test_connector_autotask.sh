@@ -284,7 +284,7 @@ simpost mode '{"next_base": ""}'
 
 simpost mode '{"huge": true}'
 drv "$D" o projects
-check "a 20 MB answer: too big, a clear error" grep -q "connector driver (autotask): a query page: the answer is too large (too_large)" "$T/err"
+check "a 20 MB answer: too big, a clear error" grep -q "connector driver (autotask): the answer is too large (too_large)" "$T/err"
 simpost mode '{"huge": false}'
 
 echo '{"timeout_s": 1, "max_attempts": 1}' >"$T/slow.json"

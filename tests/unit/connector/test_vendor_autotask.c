@@ -160,6 +160,51 @@ static void test_vendor_autotask__query_travels_as_escaped_json(void **state)
     json_decref(q);
 }
 
+static int zone_check(const char *base, const char *options, const char *url)
+{
+    og_conn *c = NULL;
+    char host[256];
+    json_t *o = options ? json_loads(options, 0, NULL) : NULL;
+    json_t *creds = json_pack("{s:s}", "username", "api@example.test");
+    OG_ASSERT_OK(og_conn_open(&c, "autotask", base, creds, o));
+    int rc = at_zone_url_check(c, url, host, sizeof(host));
+    og_conn_free(c);
+    json_decref(o);
+    json_decref(creds);
+    return rc;
+}
+
+static void test_vendor_autotask__zone_stays_on_autotask_hosts(void **state)
+{
+    (void)state;
+    const char *b = "https://webservices.autotask.net/ATServicesRest";
+    OG_ASSERT_OK(zone_check(b, NULL, "https://webservices5.autotask.net/ATServicesRest/"));
+    OG_ASSERT_OK(zone_check(b, NULL, "https://webservices.autotask.net/ATServicesRest"));
+    assert_int_equal(zone_check(b, NULL, "https://evil.example/ATServicesRest"), OG_EDENIED);
+    assert_non_null(strstr(og_error_last(), "pointed to evil.example, not an Autotask host"));
+    assert_int_equal(zone_check(b, NULL, "https://webservices5.autotask.net.evil.example/"),
+                     OG_EDENIED);
+    assert_int_equal(zone_check(b, NULL, "https://evilautotask.net/"), OG_EDENIED);
+    assert_int_equal(zone_check(b, NULL, "https://autotask.net/"), OG_EDENIED);
+    /* never a downgrade, a query, credentials or a control character */
+    assert_true(zone_check(b, NULL, "http://webservices5.autotask.net/ATServicesRest") < 0);
+    assert_true(zone_check(b, NULL, "https://webservices5.autotask.net/?x=1") < 0);
+    assert_true(zone_check(b, NULL, "https://a:b@webservices5.autotask.net/") < 0);
+    assert_true(zone_check(b, NULL, "https://webservices5.autotask.net/\x01") < 0);
+    assert_true(zone_check(b, NULL, "ftp://webservices5.autotask.net/") < 0);
+    assert_true(zone_check(b, NULL, "not a url") < 0);
+    /* options.zone_hosts replaces the list */
+    const char *o = "{\"zone_hosts\": [\".psa.example.org\"]}";
+    OG_ASSERT_OK(zone_check(b, o, "https://eu.psa.example.org/ATServicesRest"));
+    assert_int_equal(zone_check(b, o, "https://webservices5.autotask.net/"), OG_EDENIED);
+    /* an http base (a test simulator) may get an http zone on its own host */
+    OG_ASSERT_OK(zone_check("http://127.0.0.1:8080/ATServicesRest", NULL,
+                            "http://127.0.0.1:9090/ATServicesRest/"));
+    assert_int_equal(
+        zone_check("http://127.0.0.1:8080/ATServicesRest", NULL, "http://127.0.0.2/ATServicesRest"),
+        OG_EDENIED);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -170,6 +215,7 @@ int main(void)
         cmocka_unit_test(test_vendor_autotask__error_message_quotes_the_errors_list),
         cmocka_unit_test(test_vendor_autotask__auth_sends_three_headers_and_names_a_missing_one),
         cmocka_unit_test(test_vendor_autotask__query_travels_as_escaped_json),
+        cmocka_unit_test(test_vendor_autotask__zone_stays_on_autotask_hosts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
