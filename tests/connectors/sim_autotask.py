@@ -14,7 +14,7 @@ Admin (never behind Prism):
   POST /_sim/seed    {"projects": N, "companies": N, "phases": N, "tasks": N}  (replaces all)
   POST /_sim/touch   {"id": P, "estimatedTime": 12.5, ...}  changes project P (stamp moves on)
   POST /_sim/task    {"project": P, "id": T, "estimatedHours": 9}  changes a task (stamp moves)
-  POST /_sim/mode    {"storm429": K, "retry_after": S, "malformed": K, "loop": bool,
+  POST /_sim/mode    {"storm429": K, "retry_after": S, "malformed": K, "loop": true|"vary",
                       "huge": bool, "slow": seconds, "redirect": URL, "zone_url": URL,
                       "page_size_cap": N, "next_base": URL, "post_fail": K, "reverse": bool,
                       "creds": {...}}
@@ -253,6 +253,8 @@ class H(BaseHTTPRequestHandler):
         pd = {"count": len(items), "requestCount": size}
         if S["mode"].get("loop") and entity == "Projects":
             q2 = dict(query)
+            if S["mode"]["loop"] == "vary":  # a new link every time: only max_pages stops it
+                q2["_n"] = int(q2.get("_n", 0)) + 1
             pd["nextPageUrl"] = "%s/V1.0/%s/query?search=%s" % (
                 self.base(), entity, urllib.parse.quote(json.dumps(q2, separators=(",", ":"))))
         elif len(rows) > size and S["mode"].get("next_base"):

@@ -273,6 +273,11 @@ check "malformed JSON: nothing emitted" test -z "$out"
 simpost mode '{"loop": true}'
 drv "$D" o projects
 check "a page that never ends: stopped" grep -q "never ends" "$T/err"
+simpost mode '{"loop": "vary"}'
+echo '{"max_pages": 20}' >"$T/mp.json"
+drv "$D" mp projects
+check "a page that never ends, with new links: stopped at max_pages" grep -q "more than 20 pages: stopped" "$T/err"
+check "a page that never ends, with new links: no more than 20 pages read" test "$(pages)" -le 21
 simpost mode '{"loop": false}'
 
 simpost seed '{"projects": 30}'
