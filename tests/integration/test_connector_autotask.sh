@@ -102,14 +102,13 @@ violations() {
 simpost() { curl -fsS -X POST --data "$2" "$SIM/_sim/$1" >/dev/null || bad "simulator admin $1"; }
 simstate() { curl -fsS "$SIM/_sim/state"; }
 
-# drv BASE OPTS OP ARGS...: run the driver; $out, $err, $rc; the last stderr line is the counters
+# drv BASE OPTS OP ARGS...: run the driver; $out, $rc, stderr in $T/err (its last line: counters)
 drv() {
   local base=$1 opts=$2
   shift 2
   "$DRV" autotask "$base" "$T/${CREDS:-creds}.json" "$T/$opts.json" "$@" >"$T/out" 2>"$T/err"
   rc=$?
   out=$(cat "$T/out")
-  err=$(cat "$T/err")
   cat "$T/out" "$T/err" >>"$T/all-output"
 }
 requests() { tail -n 1 "$T/err" | jq -r .requests; }
