@@ -163,8 +163,10 @@ int at_ready(og_conn *c)
     at_state *st = at_state_of(c);
     if (!st)
         return og_error_set(OG_ERROR, "out of memory");
-    if (st->zone_done || json_is_false(json_object_get(c->options, "zone_lookup")))
-        return 0;
+    const json_t *zl = json_object_get(c->options, "zone_lookup");
+    if (st->zone_done || json_is_false(zl) || (json_is_integer(zl) && !json_integer_value(zl)) ||
+        (json_is_string(zl) && strcmp(json_string_value(zl), "false") == 0))
+        return 0; /* false, 0 or "false" (--option zone_lookup=false) */
     if (!*og_conn_cred(c, "username"))
         return og_error_set(OG_EINVAL,
                             "connector %s (autotask): credential field 'username' is missing",
