@@ -187,8 +187,9 @@ int og_actor_become(og_ctx *ctx, const char *tenant, const char *user)
     if (tenant && *tenant && (error = og_tenant__find(ctx->store, tenant, &t)) < 0 &&
         error != OG_ENOTFOUND)
         return error;
-    if (error == 0 && (error = og_user__find(ctx->store, t.id, user, &u)) == OG_ENOTFOUND &&
-        t.id[0])
+    if (error == 0)
+        error = og_user__find(ctx->store, t.id, user, &u);
+    if (error == OG_ENOTFOUND && tenant && *tenant)
         error = og_user__find(ctx->store, NULL, user, &u);
     if (error < 0) {
         if (error == OG_ENOTFOUND && tenant && *tenant)
