@@ -497,7 +497,8 @@ static int each_page(og_conn *c, const char *base_query, const char *list_a, con
             (error = og_conn_get_json(c, path, &page, NULL)) < 0)
             goto cleanup;
         json_t *list = page_list(page, list_a, list_b);
-        json_t *count = json_object_get(page, "record_count");
+        json_t *cnt = json_object_get(page, "record_count");
+        long long count = json_is_integer(cnt) ? (long long)json_integer_value(cnt) : -1;
         if (!list) {
             error = og_error_set(OG_ERROR,
                                  "connector %s (halopsa): GET %.*s: the answer holds no "
@@ -522,8 +523,7 @@ static int each_page(og_conn *c, const char *base_query, const char *list_a, con
         seen += (long long)n;
         json_decref(page);
         page = NULL;
-        if (n == 0 || n < (size_t)size ||
-            (json_is_integer(count) && seen >= json_integer_value(count)))
+        if (n == 0 || n < (size_t)size || (count >= 0 && seen >= count))
             break;
     }
 cleanup:
