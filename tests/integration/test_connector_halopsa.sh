@@ -295,6 +295,42 @@ printf 'x-halo-secret: %s\n' "$HOOK_MARK" >"$T/h_custom"
 run "$PB" "$T/opts_hdr.json" webhook "$T/h_custom" "$T/hook_tid.json"
 check "$([ "$rc" = 0 ] && [ "$(jq -r .project_id "$out")" = 7 ] && echo 0 || echo 1)" "webhook with a custom header"
 
+# hostile ids and webhook bodies: refused before anything is sent
+run "$PB" "$T/opts.json" project "7/../Client"
+check "$([ "$rc" = 1 ] && has "$err" "must be a Halo record number" && [ "$reqs" = 0 ] && echo 0 || echo 1)" "a project id that is not a number"
+run "$PB" "$T/opts.json" attach "7?x=1" "$T/sow.pdf" sow.pdf application/pdf "x"
+check "$([ "$rc" = 1 ] && has "$err" "must be a Halo record number" && [ "$reqs" = 0 ] && echo 0 || echo 1)" "an attachment target that is not a number"
+printf '{"ticket": ' >"$T/hook_bad.json"
+run "$PB" "$T/opts.json" webhook "$T/h_bearer" "$T/hook_bad.json"
+check "$([ "$rc" = 1 ] && has "$err" "not a JSON object" && has "$err" "(invalid)" && echo 0 || echo 1)" "a webhook body that is not JSON"
+echo '{"event": "ping"}' >"$T/hook_none.json"
+run "$PB" "$T/opts.json" webhook "$T/h_bearer" "$T/hook_none.json"
+check "$([ "$rc" = 0 ] && [ "$(jq -r .project_id "$out")" = "" ] && echo 0 || echo 1)" "a webhook naming no record"
+
+sect "e2e"
+# ---- end to end: the registry adds a halopsa connector (credentials from stdin) and tests it ----
+D="$T/data"
+og() { "$OPSGATE" --data "$D" "$@"; }
+og init >/dev/null 2>&1 && og tenant create acme >/dev/null && og notify egress allow 127.0.0.0/8 >/dev/null ||
+  bad "e2e: init, tenant, egress"
+n=$((n + 1)); out="$T/out.$n" err="$T/err.$n"
+og connector add halo --tenant acme --kind halopsa --base-url "$PB" --credentials-file - \
+  <"$T/creds.json" >"$out" 2>"$err"
+rc=$?
+check "$([ "$rc" = 0 ] && echo 0 || echo 1)" "e2e: connector add"
+n=$((n + 1)); out="$T/out.$n" err="$T/err.$n"
+og connector test halo --tenant acme --json >"$out" 2>"$err"
+rc=$?
+check "$([ "$rc" = 0 ] && [ "$(jq -r '.ok' "$out")" = true ] && [ "$(jq -r '.account' "$out")" = og-client ] && echo 0 || echo 1)" "e2e: connector test"
+n=$((n + 1)); out="$T/out.$n" err="$T/err.$n"
+og connector show halo --tenant acme --json >"$out" 2>"$err"
+check "$([ "$(jq -r '.fields | join(",")' "$out")" = "client_id,client_secret,webhook_secret" ] && echo 0 || echo 1)" "e2e: connector show"
+n=$((n + 1)); out="$T/out.$n" err="$T/err.$n"
+og connector add halo-bad --tenant acme --kind halopsa --base-url "$PB" --credentials-file - \
+  <"$T/bad.json" >"$out" 2>&1 && og connector test halo-bad --tenant acme >"$out" 2>"$err"
+rc=$?
+check "$([ "$rc" = 1 ] && has "$err" "halo-bad" && has "$err" "The client credentials are invalid" && echo 0 || echo 1)" "e2e: wrong credentials"
+
 sect "4."
 # ---- 4. Prism saw no request violation; no secret anywhere in what the driver printed ----
 if prism_rejects "$T/proxy.log" >/dev/null; then
