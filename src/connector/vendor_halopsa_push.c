@@ -53,6 +53,7 @@ static int post_one(og_conn *c, const char *path, json_t *record, char *id, size
                              "record id",
                              cname(c), path);
 cleanup:
+    og_conn_response_clear(&resp);
     free(body);
     json_decref(arr);
     return error;
