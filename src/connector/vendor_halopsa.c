@@ -170,7 +170,10 @@ static void halo_error_message(long status, const og_buf *body, const json_t *js
         "error_description", "message", "Message", "title", "error", NULL};
     const char *msg = NULL;
     size_t len = 0;
+    json_t *own = NULL;
     (void)status;
+    if (!json && body && body->len > 1 && body->data[0] == '"') /* a bare JSON string */
+        json = own = json_loadb(body->data, body->len, JSON_DECODE_ANY, NULL);
     if (json_is_string(json))
         msg = json_string_value(json);
     for (int i = 0; !msg && json_is_object(json) && keys[i]; i++)
@@ -188,6 +191,7 @@ static void halo_error_message(long status, const og_buf *body, const json_t *js
     }
     if (size)
         out[o] = '\0';
+    json_decref(own);
 }
 
 /* ---- values ---- */
