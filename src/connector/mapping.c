@@ -482,8 +482,11 @@ int og_conn__project_data(const og_conn *c, const og_conn_project *p, const char
     json_object_set_new(proj, "key", json_string(key));
     if (!json_is_string(json_object_get(client, "name")) && p->company_name && *p->company_name)
         json_object_set_new(client, "name", json_string(p->company_name));
-    if (json_is_object(psa = json_object_get(d, "psa")))
-        json_object_del(psa, "updated_at");
+    if ((error = ensure_object(d, "psa", &psa)) < 0)
+        goto cleanup;
+    json_object_del(psa, "updated_at");
+    /* the vendor's closed flag is data: a project that only closes is a change */
+    json_object_set_new(psa, "closed", json_boolean(p->closed));
     d = reals_to_strings(d);
     if (!d || !(canon = og_docgen_data_canonical(d))) {
         error = og_error_set(OG_ERROR, "out of memory");

@@ -36,7 +36,8 @@ int og_conn__path_get(const json_t *root, const char *path, const json_t **out);
 int og_conn__project_key(const og_conn *c, const char *remote_id, char out[64]);
 
 /* The project data stored for a pulled project: options.defaults, under the adaptor's data,
- * then options.mapping; project.key set to key; psa.updated_at left out (it is provenance, in
+ * then options.mapping; project.key set to key; psa.closed set from the vendor's status;
+ * psa.updated_at left out (it is provenance, in
  * the version's metadata: a vendor stamp alone is no change); JSON reals made decimal strings.
  * *out (caller decrefs) and sha256 of its canonical form. OG_ETOOBIG past OG_CONN_DATA_MAX. */
 int og_conn__project_data(const og_conn *c, const og_conn_project *p, const char *key, json_t **out,

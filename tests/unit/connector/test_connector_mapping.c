@@ -131,10 +131,11 @@ static void test_project_data__layers_key_and_stable_hash(void **state)
     json_t *o1 = NULL, *o2 = NULL, *o3 = NULL;
     char s1[65], s2[65], s3[65];
     OG_ASSERT_OK(og_conn__project_data(c, &p, "cw-100", &o1, s1));
-    assert_json_eq(o1, "{\"currency\": \"EUR\", \"payment_terms\": {\"terms\": \"Net 30\"},"
-                       " \"project\": {\"name\": \"P\", \"key\": \"cw-100\"},"
-                       " \"client\": {\"name\": \"Client One\", \"po_number\": \"PO-77\"},"
-                       " \"psa\": {\"budget_hours\": \"7.25\", \"status\": \"Open\"}}");
+    assert_json_eq(
+        o1, "{\"currency\": \"EUR\", \"payment_terms\": {\"terms\": \"Net 30\"},"
+            " \"project\": {\"name\": \"P\", \"key\": \"cw-100\"},"
+            " \"client\": {\"name\": \"Client One\", \"po_number\": \"PO-77\"},"
+            " \"psa\": {\"budget_hours\": \"7.25\", \"status\": \"Open\", \"closed\": false}}");
     /* another key order, a real written as a string, a new vendor stamp: the same data */
     p.data = d2;
     OG_ASSERT_OK(og_conn__project_data(c, &p, "cw-100", &o2, s2));
