@@ -4,6 +4,8 @@
 #include "og_test.h"
 #include "connector/sync_internal.h"
 #include "opsgate/error.h"
+#include "opsgate/events.h"
+#include "opsgate/notify.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -257,6 +259,42 @@ static void test_state__alerts_once_then_recovers_once(void **state)
     assert_string_equal(s, "ok");
 }
 
+static void rendered(const char *type, const char *payload, const char *in_subject,
+                     const char *in_body)
+{
+    og_event ev;
+    char *subj = NULL, *text = NULL;
+    memset(&ev, 0, sizeof(ev));
+    snprintf(ev.type, sizeof(ev.type), "%s", type);
+    snprintf(ev.id, sizeof(ev.id), "e1");
+    ev.payload = J(payload);
+    OG_ASSERT_OK(og_notify_render(&ev, 0, &subj, &text));
+    if (!strstr(subj, in_subject) || !strstr(text, in_body))
+        fail_msg("%s: subject '%s' / body '%s'", type, subj, text);
+    bool listed = false;
+    for (int i = 0; og_notify_event_types[i]; i++)
+        listed |= strcmp(og_notify_event_types[i], type) == 0;
+    assert_true(listed);
+    free(subj);
+    free(text);
+    json_decref(ev.payload);
+}
+
+static void test_notify__psa_and_connector_events_read_as_sentences(void **state)
+{
+    (void)state;
+    const char *p = "{\"tenant_name\": \"acme\", \"project\": \"cw-100\", \"connector\": "
+                    "\"cw\", \"kind\": \"sow\", \"remote_id\": \"100\", \"data_version\": 2, "
+                    "\"error\": \"payment_terms: missing\"}";
+    rendered("psa.project.created", p, "project cw-100 is new in the PSA", "Connector cw pulled");
+    rendered("psa.project.scope_changed", p, "changed scope", "version 2");
+    rendered("psa.project.closed", p, "closure draft", "cw-100");
+    rendered("psa.automation.failed", p, "could not draft the sow of project cw-100",
+             "payment_terms: missing");
+    rendered("connector.failing", p, "connector cw is failing", "opsgate connector test cw");
+    rendered("connector.recovered", p, "connector cw works again", "synced again");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -268,6 +306,7 @@ int main(void)
         cmocka_unit_test(test_scope_diff__decimals_by_value_and_what_changed),
         cmocka_unit_test(test_cursor__max_seen_minus_overlap_never_backwards),
         cmocka_unit_test(test_state__alerts_once_then_recovers_once),
+        cmocka_unit_test(test_notify__psa_and_connector_events_read_as_sentences),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
