@@ -9,6 +9,7 @@
 #include "opsgate/audit.h"
 #include "opsgate/error.h"
 #include "opsgate/events.h"
+#include "opsgate/tenant.h"
 #include "sync_internal.h"
 
 #define DEFAULT_OVERLAP_S  300
@@ -232,7 +233,11 @@ int og_connector_metrics_render(og_store *s, og_buf *out)
         "# HELP opsgate_connector_state 1 for the connector's state (ok or failing).\n"
         "# TYPE opsgate_connector_state gauge\n";
     og_stmt *st = NULL;
+    og_ctx ctx;
     int error;
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.store = s;
+    og_actor_system(&ctx.actor, "metrics");
     if ((error = og_stmt_prepare(
              &st, s,
              "SELECT c.id, c.name, COALESCE(c.tenant_id, ''), c.kind, c.state, "
@@ -252,10 +257,14 @@ int og_connector_metrics_render(og_store *s, og_buf *out)
         char l[512];
         int64_t last = 0;
         const char *state = og_stmt_col_text(st, 4);
-        /* names are [a-z0-9-] and ids UUIDs: nothing to escape in a label */
-        snprintf(l, sizeof(l), "connector=\"%s\",connector_id=\"%s\",tenant_id=\"%s\",kind=\"%s\"",
-                 og_stmt_col_text(st, 1), og_stmt_col_text(st, 0), og_stmt_col_text(st, 2),
-                 og_stmt_col_text(st, 3));
+        char tname[64] = "";
+        og_tenant t;
+        if (*og_stmt_col_text(st, 2) && og_tenant_get(&ctx, og_stmt_col_text(st, 2), &t) == 0)
+            og_strlcpy(tname, t.name, sizeof(tname));
+        og_error_clear();
+        /* names are [a-z0-9._-] and ids UUIDs: nothing to escape in a label */
+        snprintf(l, sizeof(l), "connector=\"%s\",connector_id=\"%s\",tenant=\"%s\",kind=\"%s\"",
+                 og_stmt_col_text(st, 1), og_stmt_col_text(st, 0), tname, og_stmt_col_text(st, 3));
         if (og_stmt_col_text(st, 7) && og_time_parse(og_stmt_col_text(st, 7), &last) < 0)
             og_error_clear();
         error =

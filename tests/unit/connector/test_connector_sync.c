@@ -351,6 +351,7 @@ static void test_sync__failure_keeps_snapshot_and_cursor_and_alerts_once(void **
     og_buf_init(&m, 1 << 20);
     OG_ASSERT_OK(og_connector_metrics_render(f->env.store, &m));
     assert_non_null(strstr(m.data, "opsgate_connector_syncs_total{connector=\"cw\""));
+    assert_non_null(strstr(m.data, ",tenant=\"acme\",kind=\"connectwise\""));
     assert_non_null(strstr(m.data, "outcome=\"failed\"} 3\n"));
     assert_non_null(strstr(m.data, "outcome=\"ok\"} 2\n"));
     assert_non_null(strstr(m.data, "opsgate_connector_records{connector=\"cw\""));
