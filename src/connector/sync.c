@@ -502,11 +502,18 @@ int og_conn__sync_run(og_ctx *ctx, og_conn *c, const og_connector_sync_opts *opt
     if ((error = og_conn__mapping_check(json_object_get(c->options, "mapping"))) < 0 ||
         (error = og_conn__sync_begin(&r)) < 0)
         goto cleanup;
+    /* The cursor, unless a company was mapped since the last successful sync: its projects
+     * were skipped by earlier syncs and would not show up in an incremental pull. */
     if (!opts->full && !opts->remote_id) {
         og_stmt *st = NULL;
         if ((error = og_stmt_prepare_args(
-                 &st, ctx->store, "SELECT cursor FROM connectors WHERE id = ?", "t", c->id)) == 0 &&
-            og_stmt_step(st) == OG_ROW && og_stmt_col_text(st, 0))
+                 &st, ctx->store,
+                 "SELECT cursor, COALESCE((SELECT MAX(mapped_at) FROM connector_companies m "
+                 "WHERE m.connector_id = c.id), '') > COALESCE((SELECT MAX(started_at) FROM "
+                 "connector_syncs s WHERE s.connector_id = c.id AND s.outcome = 'ok'), '') "
+                 "FROM connectors c WHERE c.id = ?",
+                 "t", c->id)) == 0 &&
+            og_stmt_step(st) == OG_ROW && og_stmt_col_text(st, 0) && !og_stmt_col_int(st, 1))
             og_strlcpy(cursor, og_stmt_col_text(st, 0), sizeof(cursor));
         og_stmt_free(st);
         if (error < 0)

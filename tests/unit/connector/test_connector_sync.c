@@ -65,6 +65,24 @@ static int fake_projects(og_conn *c, const char *since, og_conn_project_fn fn, v
     return 0;
 }
 
+static int fake_project_one(og_conn *c, const char *remote_id, og_conn_project_fn fn, void *arg)
+{
+    int saved = F.n, rc = OG_ENOTFOUND;
+    for (int i = 0; i < saved; i++) {
+        if (strcmp(F.p[i].id, remote_id) != 0)
+            continue;
+        fake_project keep = F.p[0];
+        F.p[0] = F.p[i];
+        F.n = 1;
+        rc = fake_projects(c, NULL, fn, arg);
+        F.p[i] = F.p[0];
+        F.p[0] = keep;
+        F.n = saved;
+        break;
+    }
+    return rc == OG_ENOTFOUND ? og_error_set(rc, "no project %s", remote_id) : rc;
+}
+
 static og_conn_vendor fake_vendor;
 
 /* ---- fixture ---- */
@@ -139,7 +157,7 @@ static int setup(void **state)
     fake_vendor = og_conn_connectwise;
     fake_vendor.companies = fake_companies;
     fake_vendor.projects = fake_projects;
-    fake_vendor.project = NULL;
+    fake_vendor.project = fake_project_one;
     memset(&F, 0, sizeof(F));
     F.fail_after = -1;
     open_conn(f, 1);
@@ -428,6 +446,83 @@ static void test_automation__missing_data_fails_once_recorded(void **state)
                      1);
 }
 
+static void test_sync__a_company_mapped_later_gets_a_full_pull(void **state)
+{
+    fx *f = *state;
+    og_project p;
+    char now[OG_TIME_LEN];
+    add_project("200", "C2");
+    OG_ASSERT_OK(sync(f, NULL));
+    OG_ASSERT_OK(sync(f, NULL));
+    assert_string_equal(F.since, "2026-12-01T09:55:00Z"); /* incremental */
+    assert_int_equal(og_project_get(&f->env.ctx, "acme", "cw-200", &p), OG_ENOTFOUND);
+    og_time_format(og_time_now_us(), now);
+    OG_ASSERT_OK(og_store_run(f->env.store,
+                              "UPDATE connector_companies SET tenant_id = ?, mapped_at = ? WHERE "
+                              "company_id = 'C2'",
+                              "tt", f->t.id, now) < 0);
+    OG_ASSERT_OK(sync(f, NULL));
+    assert_string_equal(F.since, ""); /* everything again: its projects were skipped before */
+    OG_ASSERT_OK(og_project_get(&f->env.ctx, "acme", "cw-200", &p));
+    OG_ASSERT_OK(sync(f, NULL));
+    assert_string_equal(F.since, "2026-12-01T09:55:00Z");
+}
+
+static void test_sync__webhook_pulls_one_project_and_keeps_the_cursor(void **state)
+{
+    fx *f = *state;
+    og_connector_sync_opts o = {.trigger = "webhook", .remote_id = "101"};
+    json_t *out = NULL;
+    og_project p;
+    add_project("100", "C1");
+    add_project("101", "C1");
+    OG_ASSERT_OK(og_conn__sync_run(&f->env.ctx, f->c, &o, &out));
+    assert_int_equal(jint(out, "records"), 1);
+    json_decref(out);
+    OG_ASSERT_OK(og_project_get(&f->env.ctx, "acme", "cw-101", &p));
+    assert_int_equal(og_project_get(&f->env.ctx, "acme", "cw-100", &p), OG_ENOTFOUND);
+    assert_int_equal(count(f, "SELECT COUNT(*) FROM connectors WHERE cursor IS NULL", NULL), 1);
+    assert_int_equal(count(f,
+                           "SELECT COUNT(*) FROM audit_record WHERE action = ? AND analysis "
+                           "LIKE '%\"trigger\":\"webhook\"%'",
+                           "connector.sync.project"),
+                     1);
+    o.remote_id = "999";
+    assert_int_equal(og_conn__sync_run(&f->env.ctx, f->c, &o, NULL), OG_ENOTFOUND);
+}
+
+static void publish(fx *f, const char *name)
+{
+    static const char *const path[] = {"in-review", "approved", "published"};
+    og_artifact_ref r = {"acme", "cw-100", name};
+    for (size_t i = 0; i < 3; i++)
+        OG_ASSERT_OK(og_artifact_set_state(&f->env.ctx, &r, path[i], NULL));
+}
+
+static void test_sync__scope_is_measured_against_the_published_sow(void **state)
+{
+    fx *f = *state;
+    OG_ASSERT_OK(og_connector__automation_register());
+    add_project("100", "C1");
+    OG_ASSERT_OK(sync(f, NULL));
+    drain(f);
+    publish(f, "sow.md");
+    json_object_set_new(task(0, 0), "hours", json_string("8"));
+    OG_ASSERT_OK(sync(f, NULL));
+    assert_int_equal(count(f,
+                           "SELECT COUNT(*) FROM events WHERE type = ? AND payload LIKE "
+                           "'%\"baseline\":\"sow.data.json@1\"%'",
+                           "psa.project.scope_changed"),
+                     1);
+    drain(f);
+    assert_int_equal(versions(f, "cw-100", "change-order-CO-001.md"), 1);
+    /* back to what the SOW sold: the scope changed in this sync, but not against the SOW */
+    json_object_set_new(task(0, 0), "hours", json_string("6.00"));
+    OG_ASSERT_OK(sync(f, NULL));
+    assert_int_equal(versions(f, "cw-100", "project.json"), 3);
+    assert_int_equal(events(f, "psa.project.scope_changed"), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -441,6 +536,12 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_automation__missing_data_fails_once_recorded, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_sync__a_company_mapped_later_gets_a_full_pull, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_sync__webhook_pulls_one_project_and_keeps_the_cursor,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sync__scope_is_measured_against_the_published_sow,
+                                        setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
