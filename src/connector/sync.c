@@ -527,7 +527,11 @@ int og_conn__sync_run(og_ctx *ctx, og_conn *c, const og_connector_sync_opts *opt
                 og_error_set(OG_EINVAL, "a %s connector cannot fetch one project", c->vendor->kind);
         else
             error = c->vendor->project(c, opts->remote_id, on_project, &r);
-        if (error < 0)
+        if (error == OG_ENOTFOUND && r.records == 0) {
+            /* deleted in the PSA since it was named: nothing to pull, the connector works */
+            r.not_found = opts->remote_id;
+            og_error_clear();
+        } else if (error < 0)
             og_conn__sync_fail(&r, error);
     } else if (!c->vendor->projects) {
         og_conn__sync_fail(

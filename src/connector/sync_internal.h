@@ -76,7 +76,8 @@ typedef struct og_conn_sync {
     json_t *companies; /* company id -> {name, tenant (id or null)} */
     json_t *unmapped;  /* company id -> {company_id, company_name} */
     int64_t records, changes, unmapped_n, errors;
-    int64_t max_seen_us; /* latest vendor stamp seen */
+    int64_t max_seen_us;   /* latest vendor stamp seen */
+    const char *not_found; /* a one-project pull whose project the PSA no longer has */
     int first_error;
     char first_msg[1024];
 } og_conn_sync;

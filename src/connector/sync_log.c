@@ -80,14 +80,15 @@ static json_t *outcome_json(const og_conn_sync *r, int ok, int64_t ms, const cha
     const char *k;
     json_t *v;
     json_object_foreach(r->unmapped, k, v) json_array_append(unmapped, v);
-    return json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:s?, s:o, s:s?}",
+    return json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:s?, s:o, s:s?, "
+                     "s:s?}",
                      "id", r->id, "connector", r->c->name, "outcome", ok ? "ok" : "failed",
                      "trigger", r->trigger, "pages", (json_int_t)r->c->pages, "requests",
                      (json_int_t)r->c->requests, "records", (json_int_t)r->records, "changes",
                      (json_int_t)r->changes, "unmapped", (json_int_t)r->unmapped_n, "errors",
                      (json_int_t)r->errors, "duration_ms", (json_int_t)ms, "error",
                      ok ? NULL : r->first_msg, "unmapped_companies", unmapped, "cursor",
-                     cursor && *cursor ? cursor : NULL);
+                     cursor && *cursor ? cursor : NULL, "not_found", r->not_found);
 }
 
 /* connector.failing / connector.recovered, in the finishing transaction. */
