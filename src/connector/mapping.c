@@ -275,7 +275,8 @@ int og_conn__merge(json_t *base, const json_t *over)
 
 typedef struct rule {
     path target, source;
-    int from; /* 0 raw, 1 data (before the rules), 2 constant, 3 remove */
+    int from;         /* 0 raw, 1 data (before the rules), 2 constant, 3 remove */
+    int only_missing; /* "?=text": only where the target has no value */
     const json_t *constant;
 } rule;
 
@@ -288,6 +289,7 @@ static int rule_parse(const char *target, const json_t *src, rule *r)
         return rc;
     snprintf(what, sizeof(what), "options.mapping[\"%.*s\"]: source", PATH_MAX_LEN, target);
     r->constant = NULL;
+    r->only_missing = 0;
     if (json_is_null(src))
         r->from = 3;
     else if (!json_is_string(src))
@@ -295,8 +297,9 @@ static int rule_parse(const char *target, const json_t *src, rule *r)
     else {
         const char *s = json_string_value(src);
         r->from = 0;
-        if (s[0] == '=') {
+        if (s[0] == '=' || (s[0] == '?' && s[1] == '=')) {
             r->from = 2;
+            r->only_missing = s[0] == '?';
             r->constant = src; /* the text after '=' (made when applied) */
         } else {
             if (strncmp(s, "raw:", 4) == 0)
@@ -307,10 +310,10 @@ static int rule_parse(const char *target, const json_t *src, rule *r)
                 return rc;
         }
     }
-    if (r->from >= 2 && r->target.each > 0)
+    if (r->from >= 2 && r->target.each > 0 && r->target.s[r->target.n - 1].type != SEG_NAME)
         return og_error_set(OG_EINVAL,
-                            "options.mapping[\"%s\"]: a constant or null cannot go to every "
-                            "element ('[]'); name one ([N] or [key=value])",
+                            "options.mapping[\"%s\"]: a constant or null for every element "
+                            "('[]') must name a member of it, as in \"tasks[].rate\"",
                             target);
     if (r->from < 2 && r->source.each != r->target.each)
         return og_error_set(OG_EINVAL,
@@ -344,7 +347,29 @@ int og_conn__mapping_check(const json_t *mapping)
 typedef struct apply_arg {
     json_t *data;
     const path *target;
+    const rule *r;
+    json_t *value; /* a constant or NULL (remove), for every element of the target */
 } apply_arg;
+
+/* A constant (or removal) for the member the target's last part names, in each object its
+ * other parts name (v: one of them, inside data). */
+static int apply_member(void *arg, const json_t *v, const size_t *idx)
+{
+    apply_arg *a = arg;
+    const char *name = a->target->s[a->target->n - 1].name;
+    json_t *obj = (json_t *)v, *cur;
+    (void)idx;
+    if (!json_is_object(obj))
+        return 0;
+    cur = json_object_get(obj, name);
+    if (!a->value)
+        return json_object_del(obj, name), 0;
+    if (a->r->only_missing && cur && !json_is_null(cur))
+        return 0;
+    return json_object_set_new(obj, name, json_deep_copy(a->value)) < 0
+               ? og_error_set(OG_ERROR, "out of memory")
+               : 0;
+}
 
 static int apply_one(void *arg, const json_t *v, const size_t *idx)
 {
@@ -356,6 +381,21 @@ static int apply_one(void *arg, const json_t *v, const size_t *idx)
     rc = set_at(a->data, a->target, idx, copy);
     json_decref(copy);
     return rc < 0 ? og_error_set(OG_ERROR, "out of memory") : 0;
+}
+
+static int has_one(void *arg, const json_t *v, const size_t *idx)
+{
+    (void)idx;
+    *(int *)arg = !json_is_null(v);
+    return 0;
+}
+
+static int has_value(const json_t *data, const path *pa)
+{
+    size_t idx[EACH_MAX] = {0};
+    int found = 0;
+    walk(data, pa, 0, idx, 0, has_one, &found);
+    return found;
 }
 
 int og_conn__mapping_apply(json_t *data, const json_t *raw, const json_t *mapping)
@@ -373,16 +413,25 @@ int og_conn__mapping_apply(json_t *data, const json_t *raw, const json_t *mappin
         return og_error_set(OG_ERROR, "out of memory");
     json_object_foreach((json_t *)mapping, k, v)
     {
-        apply_arg a = {data, &r.target};
+        apply_arg a = {data, &r.target, &r, NULL};
         if ((error = rule_parse(k, v, &r)) < 0)
             break;
-        if (r.from == 3)
-            error = set_at(data, &r.target, idx, NULL);
-        else if (r.from == 2) {
+        if (r.from >= 2) {
             const char *s = json_string_value(r.constant);
-            json_t *c = s ? json_string(s + 1) : json_deep_copy(r.constant);
-            error = c ? apply_one(&a, c, idx) : og_error_set(OG_ERROR, "out of memory");
-            json_decref(c);
+            path parent = r.target;
+            a.value = r.from == 3 ? NULL
+                      : s         ? json_string(s + (r.only_missing ? 2 : 1))
+                                  : reals_to_strings(json_deep_copy(r.constant));
+            if (r.from == 2 && !a.value) {
+                error = og_error_set(OG_ERROR, "out of memory");
+                break;
+            }
+            parent.n--; /* the objects that hold the member, each one */
+            if (r.target.each > 0)
+                error = walk(data, &parent, 0, idx, 0, apply_member, &a);
+            else if (!r.only_missing || !has_value(data, &r.target))
+                error = set_at(data, &r.target, idx, a.value); /* objects on the way made */
+            json_decref(a.value);
         } else
             error = walk(r.from == 1 ? before : raw, &r.source, 0, idx, 0, apply_one, &a);
         if (error < 0)

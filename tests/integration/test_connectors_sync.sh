@@ -76,7 +76,8 @@ EOF
 sed 's/AT-SECRET-MARKER-7731/WRONG/' "$T/creds.json" >"$T/bad.json"
 # What the PSA does not hold, for the drafts (docs/connectors-sync.md)
 opts() { # opts [EXTRA-JSON]: the options file
-  jq -n --argjson extra "${1:-{\}}" '{zone_lookup: false, defaults: {
+  jq -n --argjson extra "${1:-{\}}" '{zone_lookup: false,
+      mapping: {"phases[].tasks[].rate": "?=120.00"}, defaults: {
       currency: "EUR", provider: {name: "Bluefin Managed Services"},
       payment_terms: {billing: "monthly", terms: "Net 30 days"},
       signoff: [{party: "Client", name: "Client sponsor"}, {party: "Provider", name: "PM"}],

@@ -95,10 +95,36 @@ static void test_mapping__bad_rules_are_refused_naming_them(void **state)
     refused("{\"a\": \"x[\"}", "'[' without ']'");
     refused("{\"a\": \"x[abc]\"}", "inside []");
     refused("{\"a[].b\": \"x\"}", "the target has 1 '[]' but its source 0");
-    refused("{\"a[].b\": \"=k\"}", "constant or null cannot go to every element");
+    refused("{\"a[]\": \"=k\"}", "must name a member of it");
     refused("{\"a\": \"x]\"}", "']' without '['");
     refused("[1]", "expected an object");
     OG_ASSERT_OK(og_conn__mapping_check(NULL));
+}
+
+static void test_mapping__a_default_for_every_element_only_where_missing(void **state)
+{
+    (void)state;
+    json_t *data = J("{\"phases\": [{\"tasks\": [{\"id\": \"T1\"}, {\"id\": \"T2\", \"rate\": "
+                     "\"90\"}]}, {\"tasks\": [{\"id\": \"T3\", \"role\": \"x\"}]}]}");
+    json_t *m = J("{\"phases[].tasks[].rate\": \"?=120.00\", \"phases[].tasks[].role\": null,"
+                  " \"acceptance.review_days\": 10, \"currency\": \"?=EUR\"}");
+    OG_ASSERT_OK(og_conn__mapping_apply(data, NULL, m));
+    assert_json_eq(data, "{\"phases\": [{\"tasks\": [{\"id\": \"T1\", \"rate\": \"120.00\"},"
+                         " {\"id\": \"T2\", \"rate\": \"90\"}]}, {\"tasks\": [{\"id\": \"T3\","
+                         " \"rate\": \"120.00\"}]}], \"acceptance\": {\"review_days\": 10},"
+                         " \"currency\": \"EUR\"}");
+    json_decref(m);
+    m = J("{\"phases[].tasks[].rate\": \"=100\", \"currency\": \"?=USD\"}");
+    OG_ASSERT_OK(og_conn__mapping_apply(data, NULL, m));
+    assert_string_equal(json_string_value(json_object_get(data, "currency")), "EUR");
+    assert_string_equal(
+        json_string_value(json_object_get(
+            json_array_get(
+                json_object_get(json_array_get(json_object_get(data, "phases"), 0), "tasks"), 1),
+            "rate")),
+        "100");
+    json_decref(m);
+    json_decref(data);
 }
 
 static void test_merge__defaults_under_data_null_keeps_default(void **state)
@@ -300,6 +326,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_mapping__paths_fan_out_and_select_by_key),
         cmocka_unit_test(test_mapping__bad_rules_are_refused_naming_them),
+        cmocka_unit_test(test_mapping__a_default_for_every_element_only_where_missing),
         cmocka_unit_test(test_merge__defaults_under_data_null_keeps_default),
         cmocka_unit_test(test_project_data__layers_key_and_stable_hash),
         cmocka_unit_test(test_project_key__prefix_and_sanitising),
