@@ -64,7 +64,7 @@ nevents() { # nevents [TYPE]: distinct events of the tenant (of that type)
     jq -r --arg t "${1:-}" '[.events[] | select($t == "" or .type == $t) | .id] | unique | length'
 }
 naudit() {
-  "$OPSGATE" --data "$DATA" audit list --tenant acme --limit 100000 --json | jq -r '.records | length'
+  "$OPSGATE" --data "$DATA" audit list --tenant acme --limit 1000 --json | jq -r '.records | length'
 }
 sync() { O connector sync psa --tenant acme --json "$@"; }
 field() { jq -r "$1" "$T/out"; }
