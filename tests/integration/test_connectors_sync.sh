@@ -49,7 +49,7 @@ SIM=http://127.0.0.1:$SP
 simpost() { curl -fsS -X POST --data "$2" "$SIM/_sim/$1" >/dev/null || bad "simulator admin $1"; }
 
 # O ARGS...: run opsgate on the data folder; $rc, $T/out, $T/err
-O() { "$OPSGATE" --data "$DATA" "$@" >"$T/out" 2>"$T/err"; rc=$?; }
+O() { "$OPSGATE" --data "$DATA" "$@" >"$T/out" 2>"$T/err"; rc=$?; cat "$T/out" "$T/err" >>"$T/all-output"; }
 check() { # check WHAT COMMAND...
   local what=$1
   shift
@@ -212,5 +212,11 @@ done
 check "serve ran a scheduled sync" test -n "$seen"
 og_stop
 
-if grep -rq "AT-SECRET-MARKER-7731" "$T/out" "$T/err"; then bad "a credential leaked"; else ok; fi
+# the credentials appear in no output, no log and nowhere in clear in the data folder
+if grep -rqa -e "AT-SECRET-MARKER-7731" -e "AT-INTEG-MARKER-5519" "$T/all-output" \
+  "$OG_SERVER_LOG" "$DATA"; then
+  bad "a credential leaked"
+else
+  ok
+fi
 og_done
