@@ -206,13 +206,7 @@ cleanup:
 
 int at_get(og_conn *c, const char *path_or_url, json_t **out)
 {
-    int error = og_conn_get_json(c, path_or_url, out, NULL);
-    if (error == OG_ETOOBIG) { /* the HTTP path's message names no connector */
-        char msg[256];
-        og_strlcpy(msg, og_error_last(), sizeof(msg));
-        error = og_error_set(error, "connector %s (autotask): %s", at_name(c), msg);
-    }
-    return error;
+    return og_conn_get_json(c, path_or_url, out, NULL);
 }
 
 char *at_search_path(const char *entity, json_t *query)

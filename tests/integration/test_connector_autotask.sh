@@ -292,7 +292,7 @@ simpost mode '{"next_base": ""}'
 
 simpost mode '{"huge": true}'
 drv "$D" o projects
-check "a 20 MB answer: too big, a clear error" grep -q "connector driver (autotask): the answer is too large (too_large)" "$T/err"
+check "a 20 MB answer: too big, a clear error" grep -q "connector driver (autotask): GET /ATServicesRest/V1.0/Projects/query: the answer is over 16777216 bytes: refused (too_large)" "$T/err"
 simpost mode '{"huge": false}'
 
 echo '{"timeout_s": 1, "max_attempts": 1}' >"$T/slow.json"
