@@ -3,6 +3,7 @@
 #include "acme/acme_internal.h"
 #include "opsgate/error.h"
 
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -486,8 +487,15 @@ cleanup:
  * names the base domain, RFC 8555 §7.1.4): the solver must not act for any other name. */
 static int authz_for_order(const og_acme_authz_obj *a, const char *const *names, size_t n)
 {
+    uint8_t ip[16], want_ip[16];
+    int af = strchr(a->id_value, ':') ? AF_INET6 : AF_INET;
+    int is_ip = strcmp(a->id_type, "ip") == 0 && inet_pton(af, a->id_value, ip) == 1;
     for (size_t i = 0; i < n; i++) {
         const char *want = names[i];
+        /* an address in another spelling ("2001:DB8:0::1" asked, "2001:db8::1" answered) */
+        if (is_ip && inet_pton(af, want, want_ip) == 1 &&
+            memcmp(ip, want_ip, af == AF_INET6 ? 16 : 4) == 0)
+            return 1;
         if (strncmp(want, "*.", 2) == 0 && a->wildcard)
             want += 2;
         if (strcmp(want, a->id_value) == 0)
