@@ -208,7 +208,7 @@ static void check_jws(const og_crypto_key *key, const char *url, const char *non
     FUZZ_ASSERT(json_is_object(prot));
     FUZZ_ASSERT(strcmp(json_string_value(json_object_get(prot, "alg")), og_acme__jws_alg(key)) ==
                 0);
-    FUZZ_ASSERT(json_equal(json_object_get(prot, "url"), json_string(url)) ||
+    FUZZ_ASSERT(json_string_value(json_object_get(prot, "url")) &&
                 strcmp(json_string_value(json_object_get(prot, "url")), url) == 0);
     FUZZ_ASSERT(nonce ? json_object_get(prot, "nonce") &&
                             strcmp(json_string_value(json_object_get(prot, "nonce")), nonce) == 0
