@@ -32,6 +32,10 @@ static const char *const about =
     "Retry-After until the window ends; the first refusal of a window is audited\n"
     "(auth.throttled). Default 10; 0 turns the limit off (docs/api.md).\n"
     "\n"
+    "Memory: each request thread's database connection keeps at most --db-cache KiB of\n"
+    "pages (512); the request pool has 2 x --threads + 1 connections, so the cache is bounded\n"
+    "by the configuration, not by the size of the data (docs/ops.md).\n"
+    "\n"
     "At start, temporary files of interrupted uploads (objects/<tenant>/tmp/*.part) that no\n"
     "running upload holds are removed (a killed server's uploads leave such files).\n"
     "SIGTERM or SIGINT: in-flight requests finish, the database closes, exit 0.\n";
@@ -56,7 +60,7 @@ static int config_of(const og_cli_args *a, og_http_config *cfg)
 {
     const char *s;
     long threads = 0, timeout = 0, max_body = 0, idle = 0, conns = 0, per_ip = -1;
-    long fail_limit = -2;
+    long fail_limit = -2, db_cache = 0;
     int64_t us;
     int rc;
     if ((rc = int_option(a, "threads", 1, 64, "1 to 64", &threads)) ||
@@ -66,8 +70,11 @@ static int config_of(const og_cli_args *a, og_http_config *cfg)
         (rc = int_option(a, "max-connections", 1, 10000, "1 to 10000", &conns)) ||
         (rc =
              int_option(a, "max-connections-per-ip", 0, 10000, "0 (no limit) to 10000", &per_ip)) ||
-        (rc = int_option(a, "auth-fail-limit", 0, 1000000, "0 (no limit) to 1000000", &fail_limit)))
+        (rc = int_option(a, "auth-fail-limit", 0, 1000000, "0 (no limit) to 1000000",
+                         &fail_limit)) ||
+        (rc = int_option(a, "db-cache", 64, 1L << 20, "64 to 1048576 KiB", &db_cache)))
         return rc;
+    cfg->db_cache_kib = (int)db_cache;
     cfg->idle_timeout_s = (int)idle;
     cfg->max_connections = (int)conns;
     cfg->max_per_ip = per_ip < 0 ? 0 : per_ip == 0 ? -1 : (int)per_ip;
@@ -152,6 +159,7 @@ static const og_cli_opt opts[] = {
     {"auth-fail-limit", "N", "failed authentications per address or token id before 429 (10)", 0,
      0},
     {"auth-fail-window", "DURATION", "the window --auth-fail-limit counts in (60s)", 0, 0},
+    {"db-cache", "KIB", "page cache per database connection of the request pool (512)", 0, 0},
     {"check", NULL, "validate the configuration and the data folder, then exit", 0, 0},
     {0},
 };

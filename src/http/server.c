@@ -39,7 +39,14 @@
 #define GATE_POOL_EXTRA 4
 /* Stores the background jobs hold (checkpoints, certificate schedules, renewals). */
 #define JOBS_POOL_EXTRA 3
-#define IDLE_TIMEOUT_S  60
+/* The page cache of each request connection to the database (KiB), and of each background one
+ * (mostly idle; small writes). SQLite's own default (2000 KiB) fills with the pages read and is
+ * never given back, so the server's memory grew with the data; with these bounds the cache memory
+ * is at most (2 x threads + 1) x DB_CACHE_KIB + (GATE_POOL_EXTRA + JOBS_POOL_EXTRA + 1) x
+ * BG_CACHE_KIB, and pages beyond it are read again from the operating system's file cache. */
+#define DB_CACHE_KIB   512
+#define BG_CACHE_KIB   128
+#define IDLE_TIMEOUT_S 60
 /* Connections served at once, each by its own thread (more are refused until one closes). */
 #define MAX_CONNECTIONS 512
 /* Connections at once from one source address: slow or idle clients on one address (slowloris)
@@ -309,16 +316,17 @@ static int serve_open(serve_state *st, const og_http_config *cfg)
         return og_error_set(OG_ERROR, "out of memory");
     /* Each worker holds at most one store, each running export one more (capped at max_exports),
      * so a worker never waits on the pool behind an export that waits on a worker. */
-    if ((error = og_store_pool_open(&srv->pool, st->db_url, srv->threads + srv->max_exports + 1)) <
-        0)
+    if ((error = og_store_pool_open_bounded(
+             &srv->pool, st->db_url, srv->threads + srv->max_exports + 1,
+             cfg->db_cache_kib > 0 ? cfg->db_cache_kib : DB_CACHE_KIB)) < 0)
         return error;
     /* The server's own threads (TLS certificate lookups, event workers and the gate timer,
      * background jobs) have a pool of their own: with a thread per connection, requests may
      * outnumber the request pool and wait for it, and the server's own work must not wait
      * behind them. */
-    if ((error = og_store_pool_open(&st->bg_pool, st->db_url,
-                                    GATE_POOL_EXTRA + JOBS_POOL_EXTRA +
-                                        (cfg->tls_cert_id ? 1 : 0))) < 0)
+    if ((error = og_store_pool_open_bounded(
+             &st->bg_pool, st->db_url,
+             GATE_POOL_EXTRA + JOBS_POOL_EXTRA + (cfg->tls_cert_id ? 1 : 0), BG_CACHE_KIB)) < 0)
         return error;
     /* HTTPS: the certificate and key from the inventory, before anything listens. */
     if (cfg->tls_cert_id &&
