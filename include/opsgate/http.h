@@ -35,6 +35,11 @@ typedef struct og_http_config {
     int db_cache_kib;         /* page cache of each pooled request connection to the database, in
                                * KiB (0 = 512): the server's cache memory is bounded by its
                                * connections, not by the data's size (docs/ops.md) */
+    int request_timeout_s;    /* a request's headers must be complete this long after its first
+                               * byte, and its body gets this long plus 1 s per min_body_rate
+                               * bytes received; past that the connection is closed (0 = 60;
+                               * -1 = no deadline) */
+    int min_body_rate;        /* bytes per second a body earns a second with (0 = 500) */
 } og_http_config;
 
 /* Serve until SIGTERM or SIGINT: then stop accepting, let in-flight requests finish, close the

@@ -1,5 +1,6 @@
 /* server.c - og_http_serve(): start the libmicrohttpd daemon and the server's threads, wait for
  * SIGTERM/SIGINT, drain and stop; and the server's own routes (/healthz, /metrics, /_test/slow). */
+#include "http/deadline.h"
 #include "http/lifecycle.h"
 #include "http/tls.h"
 #include "opsgate/app.h"
@@ -47,6 +48,11 @@
 #define DB_CACHE_KIB   512
 #define BG_CACHE_KIB   128
 #define IDLE_TIMEOUT_S 60
+/* The whole-request deadline (deadline.h): headers within REQUEST_TIMEOUT_S of the request's
+ * first byte; the body within REQUEST_TIMEOUT_S plus a second per MIN_BODY_RATE bytes received
+ * (a 5 MB upload may take 2 h 47 min, a trickler one byte a second is cut after about 60 s). */
+#define REQUEST_TIMEOUT_S 60
+#define MIN_BODY_RATE     500
 /* Connections served at once, each by its own thread (more are refused until one closes). */
 #define MAX_CONNECTIONS 512
 /* Connections at once from one source address: slow or idle clients on one address (slowloris)
@@ -211,9 +217,11 @@ int og_http_check(const og_http_config *cfg)
     if ((error = parse_listen(cfg->listen ? cfg->listen : DEFAULT_LISTEN, &addr, &addrlen)) < 0)
         goto cleanup;
     if (cfg->threads < 0 || cfg->shutdown_timeout_ms < 0 || cfg->idle_timeout_s < 0 ||
-        cfg->max_connections < 0) {
-        error = og_error_set(OG_EINVAL, "threads, shutdown timeout, idle timeout and connection "
-                                        "limit must not be negative");
+        cfg->max_connections < 0 || cfg->db_cache_kib < 0 || cfg->request_timeout_s < -1 ||
+        cfg->min_body_rate < 0) {
+        error = og_error_set(OG_EINVAL, "threads, shutdown timeout, idle timeout, connection "
+                                        "limit, database cache, request timeout and minimum body "
+                                        "rate must not be negative");
         goto cleanup;
     }
     if (!cfg->tls_cert_id != !cfg->tls_tenant) {
@@ -372,6 +380,12 @@ static int serve_listen(serve_state *st, const og_http_config *cfg, const char *
     };
     if (st->tls)
         flags |= MHD_USE_TLS;
+    if (cfg->request_timeout_s >= 0 &&
+        (error = og_http__deadlines_new(
+             &st->srv.deadlines,
+             cfg->request_timeout_s ? cfg->request_timeout_s : REQUEST_TIMEOUT_S,
+             cfg->min_body_rate ? cfg->min_body_rate : MIN_BODY_RATE)) < 0)
+        return error;
     unsigned idle = cfg->idle_timeout_s > 0 ? (unsigned)cfg->idle_timeout_s : IDLE_TIMEOUT_S;
     unsigned max_conns =
         cfg->max_connections > 0 ? (unsigned)cfg->max_connections : MAX_CONNECTIONS;
@@ -385,7 +399,7 @@ static int serve_listen(serve_state *st, const og_http_config *cfg, const char *
         max_conns, MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip, MHD_OPTION_NOTIFY_COMPLETED,
         og_http__on_completed, &st->srv, MHD_OPTION_CONNECTION_TIMEOUT, idle,
         MHD_OPTION_URI_LOG_CALLBACK, og_http__on_uri, &st->srv, MHD_OPTION_ARRAY, tls_opts,
-        MHD_OPTION_END);
+        MHD_OPTION_NOTIFY_CONNECTION, og_http__deadlines_notify, st->srv.deadlines, MHD_OPTION_END);
     if (!st->daemon)
         return og_error_set(OG_ERROR, "cannot listen on %s: %s", listen,
                             errno ? strerror(errno) : "libmicrohttpd refused to start");
@@ -433,6 +447,7 @@ static void serve_stop(serve_state *st)
     og_gate_server_stop(st->gate);
     if (st->daemon)
         MHD_stop_daemon(st->daemon);
+    og_http__deadlines_free(st->srv.deadlines); /* after the daemon: no connection is left */
     og_http__tls_free(st->tls); /* after the daemon: no handshake can use the credentials */
     if (st->listen_fd != MHD_INVALID_SOCKET)
         close(st->listen_fd);
