@@ -33,7 +33,7 @@ typedef struct og_http_config {
                                * limit) */
     int auth_fail_window_s;   /* the window of auth_fail_limit in seconds (0 = 60) */
     int db_cache_kib;         /* page cache of each pooled request connection to the database, in
-                               * KiB (0 = 512): the server's cache memory is bounded by its
+                               * KiB (0 = 256): the server's cache memory is bounded by its
                                * connections, not by the data's size (docs/ops.md) */
     int request_timeout_s;    /* a request's headers must be complete this long after its first
                                * byte, and its body gets this long plus 1 s per min_body_rate

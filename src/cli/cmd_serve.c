@@ -37,7 +37,7 @@ static const char *const about =
     "(auth.throttled). Default 10; 0 turns the limit off (docs/api.md).\n"
     "\n"
     "Memory: each request thread's database connection keeps at most --db-cache KiB of\n"
-    "pages (512); the request pool has 2 x --threads + 1 connections, so the cache is bounded\n"
+    "pages (256); the request pool has 2 x --threads + 1 connections, so the cache is bounded\n"
     "by the configuration, not by the size of the data (docs/ops.md).\n"
     "\n"
     "At start, temporary files of interrupted uploads (objects/<tenant>/tmp/*.part) that no\n"
@@ -172,7 +172,7 @@ static const og_cli_opt opts[] = {
      0, 0},
     {"min-body-rate", "BYTES", "a body gets --request-timeout + 1 s per BYTES received (500)", 0,
      0},
-    {"db-cache", "KIB", "page cache per database connection of the request pool (512)", 0, 0},
+    {"db-cache", "KIB", "page cache per database connection of the request pool (256)", 0, 0},
     {"check", NULL, "validate the configuration and the data folder, then exit", 0, 0},
     {0},
 };

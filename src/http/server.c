@@ -45,7 +45,7 @@
  * never given back, so the server's memory grew with the data; with these bounds the cache memory
  * is at most (2 x threads + 1) x DB_CACHE_KIB + (GATE_POOL_EXTRA + JOBS_POOL_EXTRA + 1) x
  * BG_CACHE_KIB, and pages beyond it are read again from the operating system's file cache. */
-#define DB_CACHE_KIB   512
+#define DB_CACHE_KIB   256
 #define BG_CACHE_KIB   128
 #define IDLE_TIMEOUT_S 60
 /* The whole-request deadline (deadline.h): headers within REQUEST_TIMEOUT_S of the request's
