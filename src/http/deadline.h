@@ -23,8 +23,9 @@ void og_http__deadlines_free(og_http_deadlines *d);
 void og_http__deadlines_notify(void *cls, struct MHD_Connection *conn, void **socket_context,
                                enum MHD_ConnectionNotificationCode toe);
 /* The steps of a request on conn (each a no-op when d is NULL): its request line arrived, its
- * headers are complete (the body's time starts), n body bytes arrived, the body is complete (the
- * server's time: no deadline), the request ended (the connection waits for the next one). */
+ * first body byte arrived (the body's time starts), n body bytes arrived, the server works on it
+ * (headers or the whole body are in: no deadline), the request ended (the connection waits for
+ * the next one). */
 void og_http__deadlines_request(og_http_deadlines *d, struct MHD_Connection *conn);
 void og_http__deadlines_body(og_http_deadlines *d, struct MHD_Connection *conn);
 void og_http__deadlines_progress(og_http_deadlines *d, struct MHD_Connection *conn, size_t n);

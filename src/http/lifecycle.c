@@ -322,7 +322,9 @@ enum MHD_Result og_http__on_request(void *cls, struct MHD_Connection *conn, cons
             if ((unsigned char)*p < 0x20 || *p == 0x7f)
                 *p = '?';
         r->start_us = og_time_mono_us();
-        og_http__deadlines_body(srv->deadlines, conn);
+        /* Routing, authentication and a stream's begin (which may wait for the store pool) are
+         * the server's time; the body's starts with its first byte. */
+        og_http__deadlines_served(srv->deadlines, conn);
         og_buf_init(&r->body, srv->max_body);
         pthread_mutex_lock(&srv->mu);
         srv->inflight++;
@@ -365,6 +367,10 @@ enum MHD_Result og_http__on_request(void *cls, struct MHD_Connection *conn, cons
     if (*upload_size) {
         size_t n = *upload_size;
         *upload_size = 0;
+        if (!r->body_seen) {
+            r->body_seen = 1;
+            og_http__deadlines_body(srv->deadlines, conn);
+        }
         og_http__deadlines_progress(srv->deadlines, conn, n);
         if (r->queued)
             return MHD_YES;

@@ -57,6 +57,7 @@ typedef struct og_http_req {
     og_buf body; /* capped at srv->max_body */
     int too_big;
     uint64_t discarded; /* body bytes dropped after the limit was hit */
+    int body_seen;      /* a body byte arrived (the request deadline's body time started) */
     int queued;         /* a response has been queued */
     og_store *store;    /* from the pool while the request holds one, else NULL */
     og_ctx ctx;         /* valid for authenticated routes */

@@ -6,17 +6,12 @@
 # per-address connection limit keeps the attackers' slots bounded, the global cap closes
 # connections beyond it at once, idle connections are closed after --idle-timeout, and the server
 # serves normally afterwards.
-# Tricklers (abuse/trickle.py): a client sending its headers, or its body, one byte every 0.5 s is
-# cut off by the whole-request deadline (--request-timeout 3) within the deadline + 3 s while
-# /healthz keeps answering; a kept-alive connection silent for longer than the deadline is still
-# served, and a legitimate slow upload of 3 MB over 6 s (twice the deadline) succeeds.
+# Tricklers that keep sending (the request deadline) are in test_http_trickle.sh.
 # Test of the test: the same attack against a server started without the protection
-# (--max-connections-per-ip 0, a 3600 s idle timeout) must make the probe fail; a trickler
-# against a server without the deadline (--request-timeout 0) is never cut by the idle timeout.
+# (--max-connections-per-ip 0, a 3600 s idle timeout) must make the probe fail.
 . "$(dirname "$0")/lib.sh"
 command -v python3 >/dev/null || { echo "SKIP: python3 is not installed"; exit 77; }
 CLIENT="$(dirname "$0")/abuse/client.py"
-TRICKLE="$(dirname "$0")/abuse/trickle.py"
 # 2000 client sockets here, as many on the server's side (same user): raise the soft limit.
 ulimit -n 8192 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 [ "$(ulimit -n)" -ge 4200 ] || { echo "SKIP: cannot open 4200 files (ulimit -Hn $(ulimit -Hn))"; exit 77; }
@@ -27,7 +22,6 @@ D="$OG_TMP/data"
 admin=$(og_init "$D") || exit 1
 port() { echo "${OG_URL##*:}"; }
 jqv() { jq -r "$1" <<<"$res"; }
-og() { "$OPSGATE" --data "$D" "$@"; }
 
 # ---- protected: the defaults (512 connections, 128 per address, 60 s idle timeout)
 og_serve "$D" || exit 1
@@ -39,7 +33,7 @@ echo "defaults, 50 slow-header + 50 slow-body + 2000 idle from one address: $res
 [ "$(jqv .held)" -le 128 ] && ok || bad "at most 128 attacking connections held (at the end): $res"
 [ "$(jqv .closed_by_server)" -ge 1972 ] && ok || bad "connections beyond the limit are closed: $res"
 # A slow client that keeps sending is not idle: libmicrohttpd's idle timeout never closes it;
-# the per-address limit bounds how many, the request deadline (below) for how long.
+# the per-address limit bounds how many, the request deadline (test_http_trickle.sh) how long.
 api GET /api/v1/whoami "$admin"
 expect_status 200 "whoami after the attack"
 kill -0 "$OG_SERVER_PID" 2>/dev/null && ok || bad "the server survived"
@@ -60,47 +54,6 @@ echo "--idle-timeout 3, 20 idle connections after 6 s: $res"
 [ "$(jqv .closed)" = 20 ] && ok || bad "idle connections closed after the idle timeout: $res"
 api GET /healthz
 expect_status 200 "/healthz once the idle ones timed out"
-og_stop
-
-# ---- tricklers: the whole-request deadline
-og tenant create acme >/dev/null && og user add --tenant acme pam --role project-manager >/dev/null &&
-  og --as pam project create --tenant acme northwind "Northwind" >/dev/null || bad "setup"
-pam=$(og token create --tenant acme --user pam --json | jq -r .token)
-og_serve "$D" --request-timeout 3 --idle-timeout 30 || exit 1
-clients=()
-for i in 1 2 3 4 5; do
-  python3 "$TRICKLE" "$(port)" headers --every 0.5 --max 20 >"$OG_TMP/th.$i" & clients+=($!)
-  python3 "$TRICKLE" "$(port)" body --every 0.5 --max 20 >"$OG_TMP/tb.$i" & clients+=($!)
-done
-python3 "$TRICKLE" "$(port)" keepalive --idle 4.5 >"$OG_TMP/keep" & clients+=($!)
-python3 "$TRICKLE" "$(port)" upload --path /api/v1/projects/northwind/artifacts/slow.bin \
-  --token "$pam" --bytes 3000000 --seconds 6 >"$OG_TMP/upload" & clients+=($!)
-probes=0 probe_fail=0
-for _ in $(seq 20); do
-  curl -fsS -o /dev/null --max-time 2 "$OG_URL/healthz" 2>/dev/null || probe_fail=$((probe_fail + 1))
-  probes=$((probes + 1)); sleep 0.3
-done
-wait "${clients[@]}"
-[ "$probe_fail" = 0 ] && ok || bad "/healthz failed $probe_fail of $probes times while tricklers ran"
-for f in "$OG_TMP"/th.* "$OG_TMP"/tb.*; do
-  res=$(cat "$f"); echo "trickler $(basename "$f"): $res"
-  after=$(jqv .closed_after)
-  [ "$after" != null ] && awk -v t="$after" 'BEGIN { exit !(t >= 2.5 && t <= 6) }' && ok ||
-    bad "a trickler is cut off after the 3 s deadline, within 3 s of slack: $res"
-done
-res=$(cat "$OG_TMP/keep"); echo "kept alive, silent 4.5 s: $res"
-[ "$(jqv .second)" = 200 ] && ok || bad "a kept-alive connection silent past the deadline is served: $res"
-res=$(cat "$OG_TMP/upload"); echo "3 MB over 6 s: $res"
-[ "$(jqv .status)" = 201 ] && ok || bad "a slow legitimate upload succeeds: $res"
-grep -q "took over the request deadline" "$OG_SERVER_LOG" && ok || bad "the cut is logged"
-og_stop
-
-# ---- test of the test: a trickler against a server without the deadline is never cut (the idle
-# timeout restarts with each byte)
-og_serve "$D" --request-timeout 0 --idle-timeout 1 || exit 1
-res=$(python3 "$TRICKLE" "$(port)" headers --every 0.5 --max 4)
-echo "no deadline (--request-timeout 0, --idle-timeout 1), header trickler for 4 s: $res"
-[ "$(jqv .closed_after)" = null ] && ok || bad "the check must catch a server without the deadline: $res"
 og_stop
 
 # ---- test of the test: the same attack against a server without the protection
