@@ -592,7 +592,11 @@ static int project_page(og_conn *c, void *arg, json_t *page)
         if (og_conn__cw_id_text(json_object_get(p, "id"), id, sizeof(id)) < 0 ||
             (w->seen && json_object_get(w->seen, id)))
             continue;
-        json_array_clear(w->phases);
+        json_decref(w->phases); /* a new list: the last project's raw may still hold the old */
+        if (!(w->phases = json_array())) {
+            error = og_error_set(OG_ERROR, "out of memory");
+            goto cleanup;
+        }
         snprintf(path, sizeof(path), "/project/projects/%s/phases?orderBy=id%%20asc", id);
         if ((error = cw_pages(c, path, phase_page, w)) < 0)
             goto cleanup;
