@@ -1,6 +1,6 @@
 /* vendor_connectwise_hook.c - ConnectWise callbacks: the x-content-signature check (HMAC-SHA256
- * of the body under the key named by the callback's key_url, fetched only from below the base
- * URL, or under a configured webhook_secret) and the project a callback is about. */
+ * of the body under the key named by the callback's key_url, fetched only from the base URL's
+ * host, or under a configured webhook_secret) and the project a callback is about. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,20 +50,24 @@ void og_conn__cw_state_free(og_conn *c)
     c->vendor_state = NULL;
 }
 
-/* The signing key named by a callback's Metadata.key_url: fetched only from below the base URL
- * (same scheme, host, port and path prefix), then kept for the connector's life. */
+/* The signing key named by a callback's Metadata.key_url: fetched only from the base URL's
+ * scheme, host and port (og_conn_http enforces it too), then kept for the connector's life. */
 static int callback_key(og_conn *c, const char *key_url, const uint8_t **key, size_t *len)
 {
     int error = 0;
     json_t *j = NULL;
     cw_state *st = c->vendor_state;
-    size_t bl = strlen(c->base_url);
-    if (!key_url || strncasecmp(key_url, c->base_url, bl) != 0 || key_url[bl] != '/' ||
-        strstr(key_url, "/..") || strlen(key_url) >= sizeof(st->key_url))
+    const char *host = strstr(c->base_url, "://");
+    size_t bl = host ? (size_t)(host + 3 - c->base_url) + strcspn(host + 3, "/") : 0;
+    if (!key_url || bl == 0 || strncasecmp(key_url, c->base_url, bl) != 0 || key_url[bl] != '/' ||
+        strpbrk(key_url, " \t\r\n\\") || strlen(key_url) >= sizeof(((cw_state *)0)->key_url)) {
+        char red[200];
+        og_url_redact(key_url ? key_url : "(none)", red, sizeof(red));
         return og_error_set(OG_EAUTH,
-                            "connector %s (connectwise): the callback's key_url is not below the "
-                            "connector's base URL: not fetched",
-                            og_conn__cw_name(c));
+                            "connector %s (connectwise): the callback's key_url %s is not on the "
+                            "connector's base URL host: not fetched",
+                            og_conn__cw_name(c), red);
+    }
     if (st && st->key && strcmp(st->key_url, key_url) == 0)
         goto done;
     if (!st && !(st = c->vendor_state = calloc(1, sizeof(*st))))
@@ -72,7 +76,7 @@ static int callback_key(og_conn *c, const char *key_url, const uint8_t **key, si
         og_crypto_wipe(st->key, st->key_len);
     free(st->key);
     st->key = NULL;
-    if ((error = og_conn_get_json(c, key_url, &j, NULL)) < 0) {
+    if ((error = og_conn__cw_get_json(c, key_url, &j)) < 0) {
         error = og_error_set(OG_EAUTH,
                              "connector %s (connectwise): cannot fetch the callback "
                              "signing key: %s",
