@@ -273,10 +273,11 @@ static const char *ref_name(const json_t *o, const char *key)
 /* Called with each page (a JSON array, borrowed). */
 typedef int (*cw_page_fn)(og_conn *c, void *arg, json_t *page);
 
-/* GET path (a query already encoded) page by page: pageSize, page=1 (or forward-only paging
- * with pageId when options.forward_only is true), then the answer's Link rel="next" until there
- * is none. Each page counts against options.max_pages; a next link that repeats the page just
- * read is an error (a page that never ends). */
+/* GET path (a query already encoded) page by page, in id order: pageSize, orderBy=id asc and
+ * page=1 (or forward-only paging with pageId when options.forward_only is true: ordered by id
+ * by ConnectWise, no orderBy), then the answer's Link rel="next" until there is none. Each page
+ * counts against options.max_pages; a next link that repeats the page just read is an error (a page
+ * that never ends). */
 static int cw_pages(og_conn *c, const char *path, cw_page_fn fn, void *arg)
 {
     int error = 0;
@@ -289,7 +290,7 @@ static int cw_pages(og_conn *c, const char *path, cw_page_fn fn, void *arg)
         size = CW_PAGE_MAX;
     if ((size_t)snprintf(first, sizeof(first), "%s%spageSize=%lld%s", path,
                          strchr(path, '?') ? "&" : "?", (long long)size,
-                         forward ? "" : "&page=1") >= sizeof(first))
+                         forward ? "" : "&orderBy=id%20asc&page=1") >= sizeof(first))
         return og_error_set(OG_EINVAL, "connector %s: request path too long", og_conn__cw_name(c));
     for (;;) {
         og_conn_request rq = {
@@ -388,7 +389,7 @@ static int company_page(og_conn *c, void *arg, json_t *page)
 static int cw_companies(og_conn *c, og_conn_company_fn fn, void *arg)
 {
     company_walk w = {fn, arg};
-    return cw_pages(c, "/company/companies?orderBy=id%20asc", company_page, &w);
+    return cw_pages(c, "/company/companies", company_page, &w);
 }
 
 /* ---- projects ---- */
@@ -620,7 +621,6 @@ static int project_page(og_conn *c, void *arg, json_t *page)
         og_buf_reset(&q);
         if ((error = og_buf_puts(&q, "/project/tickets?conditions=")) < 0 ||
             (error = ids_condition(ids, from, to, "project/id", &q)) < 0 ||
-            (error = og_buf_puts(&q, "&orderBy=id%20asc")) < 0 ||
             (error = cw_pages(c, (const char *)q.data, ticket_page, w)) < 0)
             goto cleanup;
     }
@@ -635,7 +635,7 @@ static int project_page(og_conn *c, void *arg, json_t *page)
             error = og_error_set(OG_ERROR, "out of memory");
             goto cleanup;
         }
-        snprintf(path, sizeof(path), "/project/projects/%s/phases?orderBy=id%%20asc", id);
+        snprintf(path, sizeof(path), "/project/projects/%s/phases", id);
         if ((error = cw_pages(c, path, phase_page, w)) < 0)
             goto cleanup;
         json_t *tickets = json_object_get(w->tickets, id);
@@ -682,7 +682,7 @@ static int cw_projects(og_conn *c, const char *since, og_conn_project_fn fn, voi
         goto cleanup;
     }
     if (!since || !*since) {
-        error = cw_pages(c, "/project/projects?orderBy=id%20asc", project_page, &w);
+        error = cw_pages(c, "/project/projects", project_page, &w);
         goto cleanup;
     }
     if (cw_time(since, t) < 0) {
@@ -693,15 +693,13 @@ static int cw_projects(og_conn *c, const char *since, og_conn_project_fn fn, voi
     /* conditions=lastUpdated>[2026-01-01T00:00:00Z], encoded */
     snprintf(path, sizeof(path),
              "/project/"
-             "tickets?conditions=lastUpdated%%3E%%5B%.4s-%.2s-%.2sT%.2s%%3A%.2s%%3A%.2sZ%%5D&"
-             "orderBy=id%%20asc",
+             "tickets?conditions=lastUpdated%%3E%%5B%.4s-%.2s-%.2sT%.2s%%3A%.2s%%3A%.2sZ%%5D",
              t, t + 5, t + 8, t + 11, t + 14, t + 17);
     if ((error = cw_pages(c, path, changed_ticket_page, changed)) < 0)
         goto cleanup;
     snprintf(path, sizeof(path),
              "/project/"
-             "projects?conditions=lastUpdated%%3E%%5B%.4s-%.2s-%.2sT%.2s%%3A%.2s%%3A%.2sZ%%5D&"
-             "orderBy=id%%20asc",
+             "projects?conditions=lastUpdated%%3E%%5B%.4s-%.2s-%.2sT%.2s%%3A%.2s%%3A%.2sZ%%5D",
              t, t + 5, t + 8, t + 11, t + 14, t + 17);
     if ((error = cw_pages(c, path, project_page, &w)) < 0)
         goto cleanup;
@@ -718,7 +716,6 @@ static int cw_projects(og_conn *c, const char *since, og_conn_project_fn fn, voi
         og_buf_reset(&q);
         if ((error = og_buf_puts(&q, "/project/projects?conditions=")) < 0 ||
             (error = ids_condition(rest, from, to, "id", &q)) < 0 ||
-            (error = og_buf_puts(&q, "&orderBy=id%20asc")) < 0 ||
             (error = cw_pages(c, (const char *)q.data, project_page, &w)) < 0)
             goto cleanup;
     }
