@@ -6,6 +6,7 @@
 #include "opsgate/artifacts.h"
 #include "opsgate/audit.h"
 #include "opsgate/certs.h"
+#include "opsgate/connector.h"
 #include "opsgate/deploy.h"
 #include "opsgate/docgen.h"
 #include "opsgate/error.h"
@@ -51,6 +52,8 @@ int og_app_register_all(void)
             og_error_wrap("registering certificate deployment action kinds");
         else if ((error = og_notify_handlers_register()) < 0)
             og_error_wrap("registering notification delivery");
+        else if ((error = og_connector_register()) < 0)
+            og_error_wrap("registering the connectors' event handlers and notifier");
         else if ((error = og_audit_publisher_register(checkpoint_event, NULL)) < 0)
             og_error_wrap("registering the publication of audit checkpoints");
         else if ((error = og_tenant_audit_names_register()) < 0 ||
@@ -59,7 +62,8 @@ int og_app_register_all(void)
                  (error = og_acme_audit_names_register()) < 0 ||
                  (error = og_deploy_audit_names_register()) < 0 ||
                  (error = og_gate_audit_names_register()) < 0 ||
-                 (error = og_notify_audit_names_register()) < 0)
+                 (error = og_notify_audit_names_register()) < 0 ||
+                 (error = og_connector_audit_names_register()) < 0)
             og_error_wrap("registering the audit trail's namers");
         if (error == 0) /* `gate show` says how an item's notifications went */
             og_gate_delivery_status_register(og_notify_event_status);

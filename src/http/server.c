@@ -4,6 +4,7 @@
 #include "http/tls.h"
 #include "opsgate/app.h"
 #include "opsgate/certs.h"
+#include "opsgate/connector.h"
 #include "opsgate/gate.h"
 #include "opsgate/crypto.h"
 #include "opsgate/egress.h"
@@ -94,6 +95,8 @@ int og_http__metrics_handler(og_http_req *r)
             error = og_notify_metrics_render(s, &out);
         if (error == 0)
             error = og_certs_metrics_render(&mctx, &out);
+        if (error == 0)
+            error = og_connector_metrics_render(s, &out);
         og_store_pool_put(r->srv->pool, s);
     }
     if (error < 0) {

@@ -183,6 +183,22 @@ int og_http__notify_channel_set_events(og_http_req *r);
 int og_http__notify_channel_remove(og_http_req *r);
 int og_http__notify_test(og_http_req *r);
 
+/* ---- connectors (connectors_api.c): ?tenant=, else the token's tenant, else the platform's;
+ * the webhook route takes no token ---- */
+int og_http__connector_kinds(og_http_req *r);
+int og_http__connector_list(og_http_req *r);
+int og_http__connector_add(og_http_req *r);
+int og_http__connector_get(og_http_req *r);
+int og_http__connector_update(og_http_req *r);
+int og_http__connector_remove(og_http_req *r);
+int og_http__connector_test(og_http_req *r);
+int og_http__connector_sync(og_http_req *r);
+int og_http__connector_syncs(og_http_req *r);
+int og_http__connector_companies(og_http_req *r);
+int og_http__connector_map(og_http_req *r);
+int og_http__connector_unmap(og_http_req *r);
+int og_http__connector_webhook(og_http_req *r); /* OG_HTTP_ROUTE_PUBLIC */
+
 /* ---- projects (projects_api.c), artifacts (artifacts_api.c), their contents
  * (artifact_content_api.c), holds, access, search, retention (artifact_govern_api.c) ---- */
 int og_http__project_list(og_http_req *r);

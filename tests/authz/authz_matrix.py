@@ -46,6 +46,7 @@ LATE = [
     "DELETE /api/v1/projects/{key}/grants/{user}",
     "DELETE /api/v1/tenants/{tenant}/notify-channels/{id}",
     "DELETE /api/v1/notify-channels/{id}",
+    "DELETE /api/v1/connectors/{connector}",
     "DELETE /api/v1/tenants/{tenant}/certs/schedules/{id}",
     "DELETE /api/v1/tenants/{tenant}/gate-assignees/{area}",
     "DELETE /api/v1/tokens/{id}",
@@ -92,13 +93,19 @@ BODIES = {
     "POST /api/v1/projects/{key}/artifacts/{name}/state": lambda r: {"state": "in-review"},
     "PUT /api/v1/projects/{key}/artifacts/{name}/metadata": lambda r: {"owner": r},
     "PUT /api/v1/retention/{kind}": lambda r: {"keep": "7y"},
+    "POST /api/v1/connectors": lambda r: dict(CONNECTOR, name="n" + r),
+    "PATCH /api/v1/connectors/{connector}": lambda r: {"options": {"page_size": 50}},
 }
+# A connector's body: kind, base URL and credentials built from the kind's own fields (set by
+# the fixtures from /api/v1/connector-kinds); one attempt per request, short timeouts.
+CONNECTOR = {"kind": "halopsa", "base_url": "https://psa.invalid", "credentials": {},
+             "options": {"max_attempts": 1, "timeout_s": 3}}
 PEM = []  # the certificate the import route sends (made with the fixtures)
 RAW_BODIES = {"PUT /api/v1/projects/{key}/artifacts/{name}": lambda r: b"# doc\nby " + r.encode() + b"\n",
               "POST /api/v1/tenants/{tenant}/certs/import": lambda r: PEM[0]}
 # Routes that take the tenant from the token: a platform token names it in the query.
 PA_TENANT_QUERY = ("/api/v1/projects", "/api/v1/holds", "/api/v1/access-report",
-                   "/api/v1/artifacts/search", "/api/v1/retention")
+                   "/api/v1/artifacts/search", "/api/v1/retention", "/api/v1/connectors")
 # Run before each role's own request: puts back what the previous role's allowed request removed.
 PREP = {"DELETE /api/v1/tenants/{tenant}/brand":
         lambda c, a: c.ok(200, "PUT", "/api/v1/tenants/acme/brand", a, {"name": "Tenant brand"})}
@@ -198,6 +205,9 @@ class Fixtures:
         self.expired_at = time.time() + 1.5
         pem = self_signed_pem("matrix.example.com")
         PEM.append(pem)
+        for k in c.ok(200, "GET", "/api/v1/connector-kinds", a)["kinds"]:
+            if k["kind"] == CONNECTOR["kind"]:
+                CONNECTOR["credentials"] = {f["name"]: "matrix-" + f["name"] for f in k["fields"]}
         for t in ("acme", "globex"):  # gate items stay pending until decided
             c.ok(200, "PUT", "/api/v1/tenants/%s/gate-policy/platform.note" % t, a, {"level": "L2"})
 
@@ -222,6 +232,9 @@ class Fixtures:
             s = c.ok(201, "POST", "/api/v1/tenants/%s/certs/schedules" % tenant, a,
                      {"every": "6h", "targets": ["127.0.0.1:1"]})
             o["schedule"] = s["id"]
+            cn = c.ok(201, "POST", "/api/v1/connectors?tenant=%s" % tenant, a,
+                      dict(CONNECTOR, name="conn-%s%s" % (prefix, suffix)))
+            o["connector"], o["connector_id"] = cn["name"], cn["id"]
             return o
 
         for role, n in [("platform-admin", "pa")] + list(names.items()):
@@ -273,13 +286,15 @@ def subst(path, o, missing=False, inner=False):
             return o["schedule"]
         if "/certs/" in prefix:
             return o["cert"]
+        if prefix.startswith("/api/v1/connectors/"):
+            return o["connector_id"]
         if prefix.startswith("/api/v1/notify-channels"):
             return o["pchannel"]
         if "/notify-channels/" in prefix:
             return o["channel"]
         raise KeyError(prefix)
 
-    objs = re.findall(r"\{(tenant|user|id|key|name)\}", path)
+    objs = re.findall(r"\{(tenant|user|id|key|name|connector|company)\}", path)
     last = objs[-1] if objs else None
     out, used = "", []
     for part in re.split(r"(\{[a-z]+\})", path):
@@ -303,6 +318,10 @@ def subst(path, o, missing=False, inner=False):
             v = "nosuch" if p != "name" else "nosuch.md"
         elif p == "key":
             v = "nosuch" if missing and "{tenant}" not in path else o["key"]
+        elif p == "connector":
+            v = "nosuch" if missing else o["connector"]
+        elif p == "company":
+            v = "c1"
         else:
             v = o[p]
         if v not in ("approve", "platform.note", "runbook", "platform", "acme"):
@@ -378,7 +397,7 @@ def main():
             return None
 
         # another tenant's object and a missing one, as every tenant role: same bytes
-        if re.search(r"\{(tenant|user|id|key|name)\}", path):
+        if re.search(r"\{(tenant|user|id|key|name|connector)\}", path):
             for role in TENANT_ROLES:
                 tok = fx.role_token[role]
                 po, used_o = subst(path, fx.other)
