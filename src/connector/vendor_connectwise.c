@@ -782,5 +782,5 @@ const og_conn_vendor og_conn_connectwise = {
     .ticket_note = og_conn__cw_ticket_note,
     .ticket_close = og_conn__cw_ticket_close,
     .webhook = og_conn__cw_webhook,
-    .state_free = og_conn__cw_state_free,
+    .state_free = NULL,
 };

@@ -24,6 +24,5 @@ int og_conn__cw_ticket_note(og_conn *c, const char *remote_id, const og_conn_tic
 int og_conn__cw_ticket_close(og_conn *c, const char *remote_id, const og_conn_ticket *t);
 
 int og_conn__cw_webhook(og_conn *c, const og_conn_webhook *w, char *project_id, size_t size);
-void og_conn__cw_state_free(og_conn *c); /* the cached callback key */
 
 #endif

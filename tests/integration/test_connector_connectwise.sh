@@ -11,7 +11,8 @@
 #     redirects, which Prism would follow itself, callback keys) and the 2,500-project pull:
 #     429 storms, wrong credentials, malformed JSON, endless pages, a 20 MB answer, a slow server,
 #     redirects and page links to another host, callbacks signed with the key_url key or a shared
-#     secret, and no secret in any output.
+#     secret, and no secret in any output;
+#  4. end to end through the registry's CLI: connector add (credentials on stdin), test, show.
 # Prism takes a while to start on a loaded machine: a longer watchdog than lib.sh's default
 OG_TEST_TIMEOUT=${OG_TEST_TIMEOUT:-240}
 . "$(dirname "$0")/lib.sh"
@@ -45,20 +46,11 @@ trap cw_cleanup EXIT
 free_port() {
   python3 -c 'import socket,random
 for _ in range(200):
-    p=random.randint(20000,30000); s=socket.socket()
+    p=random.randint(10000,30000); s=socket.socket()
     try: s.bind(("127.0.0.1",p)); s.close(); print(p); break
     except OSError: pass'
 }
-wait_port() { # PORT PID WHAT
-  local i
-  for i in $(seq 1 300); do
-    if curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$1/"; then return 0; fi
-    kill -0 "$2" 2>/dev/null || { echo "FAIL: $3 exited early" >&2; exit 1; }
-    sleep 0.2
-  done
-  echo "FAIL: $3 did not listen on $1 in 60 s" >&2
-  exit 1
-}
+up() { curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$1/"; }
 
 # the simulator, then Prism as a mock and as a validating proxy in front of the simulator
 python3 "$src/tests/connectors/sim_connectwise.py" --port-file "$T/sim.port" >"$T/sim.log" 2>&1 &
@@ -66,16 +58,31 @@ pids+=($!)
 for i in $(seq 1 150); do [ -s "$T/sim.port" ] && break; sleep 0.2; done
 [ -s "$T/sim.port" ] || { echo "FAIL: the simulator did not start: $(cat "$T/sim.log")" >&2; exit 1; }
 SIM="http://127.0.0.1:$(cat "$T/sim.port")"
-MOCK_PORT=$(free_port)
-"$src/scripts/connector-mock.sh" mock connectwise "$MOCK_PORT" >"$T/mock.log" 2>&1 &
-pids+=($!)
-mock_pid=$!
-PROXY_PORT=$(free_port)
-"$src/scripts/connector-mock.sh" proxy connectwise "$PROXY_PORT" "$SIM" --errors >"$T/proxy.log" 2>&1 &
-pids+=($!)
-proxy_pid=$!
-wait_port "$MOCK_PORT" "$mock_pid" "Prism mock"
-wait_port "$PROXY_PORT" "$proxy_pid" "Prism proxy"
+# Both Prisms start at once; one that exits (another test took its port between the check and
+# its bind) starts again on another port.
+MOCK_PORT="" PROXY_PORT="" mock_pid="" proxy_pid=""
+for try in 1 2 3 4 5; do
+  if [ -z "$mock_pid" ]; then
+    MOCK_PORT=$(free_port)
+    "$src/scripts/connector-mock.sh" mock connectwise "$MOCK_PORT" >"$T/mock.log" 2>&1 &
+    mock_pid=$!; pids+=($!)
+  fi
+  if [ -z "$proxy_pid" ]; then
+    PROXY_PORT=$(free_port)
+    "$src/scripts/connector-mock.sh" proxy connectwise "$PROXY_PORT" "$SIM" --errors >"$T/proxy.log" 2>&1 &
+    proxy_pid=$!; pids+=($!)
+  fi
+  for i in $(seq 1 300); do
+    up "$MOCK_PORT" && up "$PROXY_PORT" && break
+    kill -0 "$mock_pid" 2>/dev/null || break
+    kill -0 "$proxy_pid" 2>/dev/null || break
+    sleep 0.2
+  done
+  kill -0 "$mock_pid" 2>/dev/null || { echo "prism mock exited (try $try): $(tail -n 2 "$T/mock.log")" >&2; mock_pid=""; }
+  kill -0 "$proxy_pid" 2>/dev/null || { echo "prism proxy exited (try $try): $(tail -n 2 "$T/proxy.log")" >&2; proxy_pid=""; }
+  [ -n "$mock_pid" ] && [ -n "$proxy_pid" ] && up "$MOCK_PORT" && up "$PROXY_PORT" && break
+done
+up "$MOCK_PORT" && up "$PROXY_PORT" || { echo "FAIL: Prism did not start" >&2; exit 1; }
 API=/v4_6_release/apis/3.0
 MOCK="http://127.0.0.1:$MOCK_PORT$API"
 PROXY="http://127.0.0.1:$PROXY_PORT$API"
@@ -273,8 +280,29 @@ echo "$(date +%T) big done" >&2
 eq "2,500 projects, each once" "$(jq -r .remote_id "$T/out.$n" | sort -u | wc -l)" 2500
 eq "2,500 projects: 3 project pages, 25 ticket batches, 2,500 phase lists" "$reqs" 2528
 
+# ---- 4. end to end: the registry's CLI adds the connector and tests it against the simulator
+sim config '{"projects": 30}' >/dev/null
+D="$T/data"
+e2e() { n=$((n + 1)); "$OPSGATE" --data "$D" "$@" >"$T/out.$n" 2>"$T/err.$n"; rc=$?; out=$(cat "$T/out.$n"); err=$(cat "$T/err.$n"); }
+og_init "$D" >"$T/out.init" || bad "opsgate init failed"
+e2e tenant create acme
+e2e notify egress allow 127.0.0.0/8 --note "connectwise simulator"
+e2e connector add cw --tenant acme --kind connectwise --base-url "$DIRECT" --credentials-file - <"$T/creds.json"
+want_ok "e2e: connector add (credentials on stdin)"
+e2e --json connector test cw --tenant acme
+want_ok "e2e: connector test"
+eq "e2e: connector test reaches the simulator" "$(jq -r '[.ok, .account] | join(",")' <<<"$out")" "true,acme"
+e2e --json connector show cw --tenant acme
+eq "e2e: show lists the secret field by name only" "$(jq -r '.fields | index("private_key") != null' <<<"$out")" "true"
+e2e connector update cw --tenant acme --credentials-file - <"$T/bad.json"
+e2e --json connector test cw --tenant acme
+eq "e2e: wrong credentials fail the test" "$rc" 1
+grep -q 'Authentication failed: invalid member keys' "$T/out.$n" "$T/err.$n" && ok ||
+  bad "e2e: the vendor's message is not quoted: $out $err"
+
 # no secret in any output
-if grep -lE "$PRIV|$HOOKSECRET|sim-signing-key-123" "$T"/out.* "$T"/err.* 2>/dev/null; then
+basic=$(printf 'acme+pubKEY:%s' "$PRIV" | base64 -w0)
+if grep -lE "$PRIV|$HOOKSECRET|sim-signing-key-123|$basic" "$T"/out.* "$T"/err.* 2>/dev/null; then
   bad "a secret appears in the driver's output"
 else ok; fi
 [ "$og_fails" -eq 0 ] || cat "$T/times" >&2
