@@ -17,6 +17,7 @@
 #define CW_KEYS         32                        /* keys cached (connector and key_url) */
 #define CW_KEY_TTL_US   ((int64_t)3600 * 1000000) /* a cached key is fetched again after */
 #define CW_KEY_RETRY_US ((int64_t)60 * 1000000)   /* a mismatch refetches a key this old */
+#define CW_FETCHES      10                        /* key fetches per connector per minute */
 
 /* Signing keys by connector (id and base URL) and key_url: each callback loads its connector
  * anew, so a per-connector cache would fetch the key for every callback. */
@@ -97,6 +98,41 @@ static const char *header_value(const og_conn_webhook *w, const char *name, size
     return NULL;
 }
 
+/* Key fetches per connector and minute, so that forged callbacks (any key_url on the host)
+ * cannot make opsgate call the PSA without bound. */
+static struct {
+    char who[sizeof(keys[0].who)];
+    int64_t since_us;
+    int n;
+} fetches[CW_KEYS];
+
+static int fetch_allowed(const og_conn *c)
+{
+    char who[sizeof(keys[0].who)];
+    int slot = 0, ok;
+    int64_t now = og_time_mono_us();
+    key_who(c, who, sizeof(who));
+    pthread_mutex_lock(&keys_lock);
+    for (int i = 0; i < CW_KEYS; i++) {
+        if (fetches[i].since_us && strcmp(fetches[i].who, who) == 0) {
+            slot = i;
+            break;
+        }
+        if (fetches[i].since_us < fetches[slot].since_us)
+            slot = i;
+    }
+    if (strcmp(fetches[slot].who, who) != 0 || now - fetches[slot].since_us > CW_KEY_RETRY_US) {
+        og_strlcpy(fetches[slot].who, who, sizeof(fetches[slot].who));
+        fetches[slot].since_us = now;
+        fetches[slot].n = 0;
+    }
+    ok = fetches[slot].n < CW_FETCHES;
+    if (ok)
+        fetches[slot].n++;
+    pthread_mutex_unlock(&keys_lock);
+    return ok;
+}
+
 /* Fetch the signing key named by a callback's Metadata.key_url into key (CW_KEY_MAX bytes):
  * only from the base URL's scheme, host and port (checked here before any request, and again
  * by og_conn_http), answer {"signing_key": "..."}. */
@@ -104,6 +140,11 @@ static int key_fetch(og_conn *c, const char *key_url, uint8_t *key, size_t *len)
 {
     int error = 0;
     json_t *j = NULL;
+    if (!fetch_allowed(c))
+        return og_error_set(OG_EAUTH,
+                            "connector %s (connectwise): more than %d callback key fetches in a "
+                            "minute: callback refused",
+                            og_conn__cw_name(c), CW_FETCHES);
     if ((error = og_conn__cw_get_json(c, key_url, &j)) < 0) {
         error = og_error_set(
             OG_EAUTH, "connector %s (connectwise): cannot fetch the callback signing key: %s",

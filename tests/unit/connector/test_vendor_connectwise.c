@@ -7,8 +7,13 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "connector/connector_internal.h"
 #include "connector/vendor_connectwise.h"
@@ -196,6 +201,114 @@ static void test_vendor_connectwise__key_url_off_the_base_host_is_not_fetched(vo
     og_conn_free(c);
 }
 
+/* ---- a key server on loopback: answers every request with a signing key, counts them ---- */
+typedef struct key_server {
+    int fd;
+    int port;
+    int requests;
+    pthread_t thread;
+} key_server;
+
+static void *key_serve(void *arg)
+{
+    key_server *ks = arg;
+    static const char answer[] = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                                 "Content-Length: 26\r\nConnection: close\r\n\r\n"
+                                 "{\"signing_key\":\"cw-key-1\"}";
+    for (;;) {
+        int fd = accept(ks->fd, NULL, NULL);
+        if (fd < 0)
+            return NULL;
+        char buf[4096];
+        size_t got = 0;
+        ssize_t r;
+        while (got < sizeof(buf) - 1 && (r = read(fd, buf + got, sizeof(buf) - 1 - got)) > 0) {
+            got += (size_t)r;
+            buf[got] = '\0';
+            if (strstr(buf, "\r\n\r\n"))
+                break;
+        }
+        __atomic_add_fetch(&ks->requests, 1, __ATOMIC_SEQ_CST);
+        ssize_t w = write(fd, answer, sizeof(answer) - 1); /* a client gone is no matter */
+        (void)w;
+        close(fd);
+    }
+}
+
+static void key_server_start(key_server *ks)
+{
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof(a);
+    memset(ks, 0, sizeof(*ks));
+    ks->fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(ks->fd >= 0);
+    assert_int_equal(bind(ks->fd, (struct sockaddr *)&a, sizeof(a)), 0);
+    assert_int_equal(listen(ks->fd, 16), 0);
+    assert_int_equal(getsockname(ks->fd, (struct sockaddr *)&a, &len), 0);
+    ks->port = ntohs(a.sin_port);
+    assert_int_equal(pthread_create(&ks->thread, NULL, key_serve, ks), 0);
+}
+
+static void key_server_stop(key_server *ks)
+{
+    shutdown(ks->fd, SHUT_RDWR);
+    close(ks->fd);
+    pthread_join(ks->thread, NULL);
+}
+
+static og_conn *open_local(int port)
+{
+    og_conn *c = NULL;
+    char base[128];
+    json_t *creds = json_pack("{s:s, s:s, s:s, s:s}", "company_id", "acme", "public_key", "pub",
+                              "private_key", PRIV, "client_id", "guid-1");
+    snprintf(base, sizeof(base), "http://127.0.0.1:%d/v4_6_release/apis/3.0", port);
+    OG_ASSERT_OK(og_conn_open(&c, "connectwise", base, creds, NULL));
+    c->allow_connect = NULL; /* loopback */
+    json_decref(creds);
+    return c;
+}
+
+static void test_vendor_connectwise__callback_key_is_cached_and_fetches_are_bounded(void **state)
+{
+    (void)state;
+    key_server ks;
+    char id[32], body[512];
+    key_server_start(&ks);
+    /* two callbacks, each with its own run-time connector (as webhooks load them): one fetch */
+    for (int i = 0; i < 2; i++) {
+        og_conn *c = open_local(ks.port);
+        snprintf(body, sizeof(body),
+                 "{\"Type\":\"project\",\"ID\":%d,\"Metadata\":{\"key_url\":"
+                 "\"http://127.0.0.1:%d/keys/a\"}}",
+                 40 + i, ks.port);
+        OG_ASSERT_OK(callback(c, body, "cw-key-1", id, sizeof(id)));
+        assert_int_equal(atoi(id), 40 + i);
+        og_conn_free(c);
+    }
+    assert_int_equal(__atomic_load_n(&ks.requests, __ATOMIC_SEQ_CST), 1);
+    /* a wrong signature against a fresh key: refused without another fetch */
+    og_conn *c = open_local(ks.port);
+    snprintf(body, sizeof(body),
+             "{\"Type\":\"project\",\"ID\":1,\"Metadata\":{\"key_url\":"
+             "\"http://127.0.0.1:%d/keys/a\"}}",
+             ks.port);
+    assert_int_equal(callback(c, body, "forged", id, sizeof(id)), OG_EAUTH);
+    assert_int_equal(__atomic_load_n(&ks.requests, __ATOMIC_SEQ_CST), 1);
+    /* forged callbacks naming ever new key URLs: at most 10 fetches a minute (1 done) */
+    for (int i = 0; i < 15; i++) {
+        snprintf(body, sizeof(body),
+                 "{\"Type\":\"project\",\"ID\":1,\"Metadata\":{\"key_url\":"
+                 "\"http://127.0.0.1:%d/keys/x%d\"}}",
+                 ks.port, i);
+        assert_int_equal(callback(c, body, "forged", id, sizeof(id)), OG_EAUTH);
+    }
+    assert_int_equal(__atomic_load_n(&ks.requests, __ATOMIC_SEQ_CST), 10);
+    assert_non_null(strstr(og_error_last(), "key fetches in a minute"));
+    og_conn_free(c);
+    key_server_stop(&ks);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -206,6 +319,7 @@ int main(void)
         cmocka_unit_test(test_vendor_connectwise__callback_names_the_project),
         cmocka_unit_test(test_vendor_connectwise__callback_refuses_bad_signatures),
         cmocka_unit_test(test_vendor_connectwise__key_url_off_the_base_host_is_not_fetched),
+        cmocka_unit_test(test_vendor_connectwise__callback_key_is_cached_and_fetches_are_bounded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
