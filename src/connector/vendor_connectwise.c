@@ -3,7 +3,6 @@
  * lastUpdated). Pushes are in vendor_connectwise_push.c, callbacks in vendor_connectwise_hook.c;
  * the mapping is documented field by field in docs/connectors/connectwise.md. */
 #include <ctype.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -189,64 +188,7 @@ static void cw_error_message(long status, const og_buf *body, const json_t *json
     one_line(tmp, strlen(tmp), out, size);
 }
 
-/* ---- numbers, dates, times ---- */
-
-/* A JSON number as a decimal string with at most 4 decimals (NULL for anything else). Values
- * come as binary doubles: printing with 4 decimals and dropping trailing zeros gives back the
- * vendor's text for every value of up to 15 significant digits ("7.5" stays "7.5"). */
-static json_t *cw_dec(const json_t *v)
-{
-    char buf[64];
-    if (json_is_integer(v))
-        return json_sprintf("%" JSON_INTEGER_FORMAT, json_integer_value(v));
-    if (!json_is_real(v))
-        return NULL;
-    double d = json_real_value(v);
-    if (!isfinite(d) || fabs(d) >= 1e11)
-        return NULL;
-    snprintf(buf, sizeof(buf), "%.4f", d);
-    char *dot = strchr(buf, '.');
-    if (dot) {
-        char *e = buf + strlen(buf) - 1;
-        while (e > dot && *e == '0')
-            *e-- = '\0';
-        if (e == dot)
-            *e = '\0';
-    }
-    return json_string(strcmp(buf, "-0") == 0 ? "0" : buf);
-}
-
-static void put_dec(json_t *o, const char *key, const json_t *v)
-{
-    json_t *d = cw_dec(v);
-    if (d)
-        json_object_set_new(o, key, d);
-}
-
-/* "2026-01-05T00:00:00Z" -> "2026-01-05" (a real date), else NULL. */
-static json_t *cw_date(const json_t *v)
-{
-    const char *s = json_string_value(v);
-    char d[11];
-    int64_t us;
-    if (!s || strlen(s) < 10)
-        return NULL;
-    memcpy(d, s, 10);
-    d[10] = '\0';
-    for (int i = 0; i < 10; i++)
-        if ((i == 4 || i == 7) ? d[i] != '-' : !isdigit((unsigned char)d[i]))
-            return NULL;
-    if (og_time_parse(d, &us) < 0)
-        return NULL;
-    return json_string(d);
-}
-
-static void put_date(json_t *o, const char *key, const json_t *v)
-{
-    json_t *d = cw_date(v);
-    if (d)
-        json_object_set_new(o, key, d);
-}
+/* ---- times ---- */
 
 /* RFC 3339 into ConnectWise's "YYYY-MM-DDTHH:MM:SSZ" (UTC); OG_EINVAL for anything else, so
  * nothing but a time ever reaches a condition. */
@@ -260,12 +202,6 @@ static int cw_time(const char *s, char out[32])
     if (!gmtime_r(&t, &tm) || strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
         return OG_EINVAL;
     return 0;
-}
-
-static const char *ref_name(const json_t *o, const char *key)
-{
-    const char *s = json_string_value(json_object_get(json_object_get(o, key), "name"));
-    return s && *s ? s : NULL;
 }
 
 /* ---- pages ---- */
@@ -434,156 +370,28 @@ static int phase_page(og_conn *c, void *arg, json_t *page)
                : 0;
 }
 
-/* One task out of a project ticket; rate: the phase's hourlyRate when it has one. */
-static json_t *map_task(const json_t *t, const json_t *phase)
-{
-    char id[32];
-    if (og_conn__cw_id_text(json_object_get(t, "id"), id, sizeof(id)) < 0)
-        return NULL;
-    const char *name = json_string_value(json_object_get(t, "summary"));
-    json_t *o = json_pack("{s:s+, s:s}", "id", "ticket-", id, "name", name ? name : "");
-    if (!o)
-        return NULL;
-    put_dec(o, "hours", json_object_get(t, "budgetHours"));
-    put_dec(o, "rate", json_object_get(phase, "hourlyRate"));
-    if (ref_name(t, "workRole"))
-        json_object_set_new(o, "role", json_string(ref_name(t, "workRole")));
-    return o;
-}
-
-/* phases[] of the project data: each phase with its tickets (by phase.id); tickets of a phase
- * the project does not list go to a phase "phase-none". */
-static json_t *map_phases(const json_t *phases, const json_t *tickets)
-{
-    json_t *out = json_array(), *ph, *t, *none = NULL;
-    size_t i, j;
-    char id[32], tid[32];
-    json_array_foreach(phases, i, ph)
-    {
-        if (og_conn__cw_id_text(json_object_get(ph, "id"), id, sizeof(id)) < 0)
-            continue;
-        const char *name = json_string_value(json_object_get(ph, "description"));
-        json_t *o =
-            json_pack("{s:s+, s:s, s:[]}", "id", "phase-", id, "name", name ? name : "", "tasks");
-        if (!o || json_array_append_new(out, o) < 0)
-            goto oom;
-        json_t *start = json_object_get(ph, "scheduledStart"), *end;
-        put_date(o, "start", json_is_string(start) ? start : json_object_get(ph, "startDate"));
-        end = json_object_get(ph, "scheduledEnd");
-        put_date(o, "end", json_is_string(end) ? end : json_object_get(ph, "endDate"));
-        json_array_foreach(tickets, j, t)
-        {
-            if (og_conn__cw_id_text(json_object_get(json_object_get(t, "phase"), "id"), tid,
-                                    sizeof(tid)) < 0 ||
-                strcmp(tid, id) != 0)
-                continue;
-            json_t *task = map_task(t, ph);
-            if (task && json_array_append_new(json_object_get(o, "tasks"), task) < 0)
-                goto oom;
-        }
-    }
-    json_array_foreach(tickets, j, t)
-    {
-        int found = 0;
-        og_conn__cw_id_text(json_object_get(json_object_get(t, "phase"), "id"), tid, sizeof(tid));
-        json_array_foreach(phases, i, ph)
-        {
-            if (og_conn__cw_id_text(json_object_get(ph, "id"), id, sizeof(id)) == 0 &&
-                strcmp(tid, id) == 0)
-                found = 1;
-        }
-        if (found)
-            continue;
-        if (!none) {
-            none = json_pack("{s:s, s:s, s:[]}", "id", "phase-none", "name", "Unphased", "tasks");
-            if (!none || json_array_append_new(out, none) < 0)
-                goto oom;
-        }
-        json_t *task = map_task(t, NULL);
-        if (task && json_array_append_new(json_object_get(none, "tasks"), task) < 0)
-            goto oom;
-    }
-    return out;
-oom:
-    json_decref(out);
-    return NULL;
-}
-
-static json_t *map_contacts(const json_t *p)
-{
-    json_t *a = json_array();
-    if (ref_name(p, "contact"))
-        json_array_append_new(a, json_pack("{s:s, s:s, s:s}", "name", ref_name(p, "contact"),
-                                           "side", "client", "role", "Project contact"));
-    if (ref_name(p, "billToContact") &&
-        !og_streq(ref_name(p, "billToContact"), ref_name(p, "contact")))
-        json_array_append_new(a, json_pack("{s:s, s:s, s:s}", "name", ref_name(p, "billToContact"),
-                                           "side", "client", "role", "Billing contact"));
-    if (ref_name(p, "manager"))
-        json_array_append_new(a, json_pack("{s:s, s:s, s:s}", "name", ref_name(p, "manager"),
-                                           "side", "provider", "role", "Project manager"));
-    return a;
-}
-
-static int status_closed(const json_t *p)
-{
-    const char *s = ref_name(p, "status");
-    if (json_is_true(json_object_get(p, "closedFlag")))
-        return 1;
-    return s && (strcasestr(s, "closed") || strcasestr(s, "complete") || strcasestr(s, "cancel"));
-}
-
 /* Map one project and hand it to the walk's callback. */
 static int emit_project(project_walk *w, json_t *p, json_t *phases, json_t *tickets)
 {
     int error = 0;
     char id[32], co[32] = "", upd[32] = "";
-    json_t *raw = NULL, *data = NULL, *psa = NULL, *proj = NULL;
+    json_t *raw = NULL, *data = NULL, *company = json_object_get(p, "company");
     if (og_conn__cw_id_text(json_object_get(p, "id"), id, sizeof(id)) < 0)
         return 0;
-    json_t *company = json_object_get(p, "company");
     og_conn__cw_id_text(json_object_get(company, "id"), co, sizeof(co));
     const char *upd_in =
         json_string_value(json_object_get(json_object_get(p, "_info"), "lastUpdated"));
     if (upd_in && cw_time(upd_in, upd) < 0)
         upd[0] = '\0';
-    const char *name = json_string_value(json_object_get(p, "name"));
-    const char *status = ref_name(p, "status");
-    raw = json_pack("{s:O, s:O, s:O}", "project", p, "phases", phases, "tickets", tickets);
-    proj = json_pack("{s:s}", "name", name ? name : "");
-    psa = json_pack("{s:s, s:s, s:s}", "remote_id", id, "company_id", co, "status",
-                    status ? status : "");
-    data = json_pack("{s:O, s:{s:s}, s:o, s:o}", "project", proj, "client", "name",
-                     ref_name(p, "company") ? ref_name(p, "company") : "", "phases",
-                     map_phases(phases, tickets), "contacts", map_contacts(p));
-    if (!raw || !proj || !psa || !data) {
-        error = og_error_set(OG_ERROR, "out of memory");
-        goto cleanup;
-    }
-    if (ref_name(p, "manager"))
-        json_object_set_new(proj, "manager", json_string(ref_name(p, "manager")));
-    put_dec(psa, "budget_hours", json_object_get(p, "budgetHours"));
-    put_dec(psa, "actual_hours", json_object_get(p, "actualHours"));
-    json_t *amount = json_object_get(p, "billingAmount");
-    put_dec(psa, "budget_amount",
-            json_is_number(amount) && json_number_value(amount) != 0
-                ? amount
-                : json_object_get(p, "estimatedTimeRevenue"));
-    put_date(psa, "start", json_object_get(p, "estimatedStart"));
-    put_date(psa, "end", json_object_get(p, "estimatedEnd"));
-    json_object_set_new(psa, "updated_at", json_string(upd));
-    json_object_set(data, "psa", psa);
-    og_conn_project op = {
-        id,  co,  ref_name(p, "company") ? ref_name(p, "company") : "", upd, status_closed(p),
-        raw, data};
+    if ((error = og_conn__cw_map(p, phases, tickets, id, co, upd, &raw, &data)) < 0)
+        return error;
+    const char *co_name = json_string_value(json_object_get(company, "name"));
+    og_conn_project op = {id, co, co_name ? co_name : "", upd, og_conn__cw_closed(p), raw, data};
     if (w->seen)
         json_object_set_new(w->seen, id, json_true());
     error = w->fn(w->arg, &op);
-cleanup:
     json_decref(raw);
     json_decref(data);
-    json_decref(psa);
-    json_decref(proj);
     return error;
 }
 

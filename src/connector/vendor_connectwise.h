@@ -18,6 +18,13 @@ int og_conn__cw_http(og_conn *c, const og_conn_request *rq, og_conn_response *re
 /* A GET whose answer must be JSON; *out is a new reference. */
 int og_conn__cw_get_json(og_conn *c, const char *path_or_url, json_t **out);
 
+/* A project's raw records and project data (new references) from its ConnectWise records; id,
+ * co (company id) and upd (stamp) already extracted. 0 or OG_ERROR. */
+int og_conn__cw_map(const json_t *p, const json_t *phases, const json_t *tickets, const char *id,
+                    const char *co, const char *upd, json_t **raw_out, json_t **data_out);
+/* 1 when the project's closedFlag or status says closed, complete or cancelled. */
+int og_conn__cw_closed(const json_t *p);
+
 int og_conn__cw_attach(og_conn *c, const og_conn_attachment *a, char *remote_id, size_t size);
 int og_conn__cw_ticket_open(og_conn *c, const og_conn_ticket *t, char *remote_id, size_t size);
 int og_conn__cw_ticket_note(og_conn *c, const char *remote_id, const og_conn_ticket *t);

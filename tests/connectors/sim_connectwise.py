@@ -88,6 +88,11 @@ class State:
                            "workRole": {"id": 3, "name": "Engineer"}, "budgetHours": hours,
                            "actualHours": 0, "closedFlag": False,
                            "_info": {"lastUpdated": stamp(0)}})
+            if i % 10 == 3:  # a ticket of a phase the project no longer lists
+                tl.append({"id": i * 100 + 9, "summary": "Leftover %d" % i,
+                           "project": {"id": i, "name": "Project %d" % i},
+                           "phase": {"id": 999999, "name": "Old phase"}, "budgetHours": 2,
+                           "_info": {"lastUpdated": stamp(0)}})
             self.tickets[i] = tl
 
     def tick(self):
