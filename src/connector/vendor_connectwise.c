@@ -122,6 +122,11 @@ static int cw_auth(og_conn *c, og_conn_headers *h)
                             "connector %s (connectwise): the credentials need company_id, "
                             "public_key, private_key and client_id",
                             og_conn__cw_name(c));
+    if (strchr(co, ':') || strchr(pub, ':'))
+        return og_error_set(OG_EAUTH,
+                            "connector %s (connectwise): company_id and public_key must not hold "
+                            "':' (it ends the user name of Basic authentication)",
+                            og_conn__cw_name(c));
     size_t n = strlen(co) + strlen(pub) + strlen(priv) + 3;
     if (!(plain = malloc(n))) {
         error = og_error_set(OG_ERROR, "out of memory");

@@ -76,6 +76,15 @@ static void test_vendor_connectwise__missing_credentials_name_no_value(void **st
     assert_int_equal(h.n, 0);
     json_decref(creds);
     og_conn_free(c);
+    /* a ':' in the user name would move the split between user and password */
+    creds = json_pack("{s:s, s:s, s:s, s:s}", "company_id", "acme", "public_key", "pu:b",
+                      "private_key", PRIV, "client_id", "guid-1");
+    OG_ASSERT_OK(og_conn_open(&c, "connectwise", BASE, creds, NULL));
+    assert_int_equal(c->vendor->auth(c, &h), OG_EAUTH);
+    assert_non_null(strstr(og_error_last(), "must not hold ':'"));
+    assert_int_equal(h.n, 0);
+    json_decref(creds);
+    og_conn_free(c);
 }
 
 static void test_vendor_connectwise__quotes_the_vendors_error(void **state)
