@@ -60,44 +60,6 @@ int og_conn__cw_id_text(const json_t *v, char *out, size_t size)
     return og_error_set(OG_EINVAL, "not a ConnectWise record id");
 }
 
-int og_conn__cw_http(og_conn *c, const og_conn_request *rq, og_conn_response *resp)
-{
-    int error = og_conn_http(c, rq, resp);
-    if (error == OG_ETOOBIG && strncmp(og_error_last(), "connector ", 10) != 0) {
-        const char *p = rq->url ? strstr(rq->url, "://") : NULL;
-        p = p ? p + 3 + strcspn(p + 3, "/") : (rq->path ? rq->path : "");
-        size_t cap = rq->body_cap ? rq->body_cap : (size_t)16 << 20;
-        error = og_error_set(OG_ETOOBIG,
-                             "connector %s (connectwise): %s %.*s: the answer is larger than "
-                             "%zu bytes: refused",
-                             og_conn__cw_name(c), rq->method ? rq->method : "GET",
-                             (int)strcspn(p, "?"), p, cap);
-    }
-    return error;
-}
-
-/* A GET answered with JSON, through og_conn__cw_http. *out: new reference. */
-int og_conn__cw_get_json(og_conn *c, const char *path_or_url, json_t **out)
-{
-    og_conn_response resp = {0};
-    og_conn_request rq = {0};
-    *out = NULL;
-    if (strstr(path_or_url, "://"))
-        rq.url = path_or_url;
-    else
-        rq.path = path_or_url;
-    int error = og_conn__cw_http(c, &rq, &resp);
-    if (error == 0 && !resp.json)
-        error = og_error_set(OG_ERROR,
-                             "connector %s (connectwise): an empty answer where JSON "
-                             "was expected",
-                             og_conn__cw_name(c));
-    if (error == 0)
-        *out = json_incref(resp.json);
-    og_conn_response_clear(&resp);
-    return error;
-}
-
 /* ---- authentication and errors ---- */
 
 /* The API version pinned in every request's Accept header (options.api_version, default the
@@ -236,7 +198,7 @@ static int cw_pages(og_conn *c, const char *path, cw_page_fn fn, void *arg)
     for (;;) {
         og_conn_request rq = {
             .path = url ? NULL : first, .url = url, .headers = forward ? hdrs : NULL};
-        if ((error = og_conn_page_seen(c)) < 0 || (error = og_conn__cw_http(c, &rq, &resp)) < 0)
+        if ((error = og_conn_page_seen(c)) < 0 || (error = og_conn_http(c, &rq, &resp)) < 0)
             goto cleanup;
         if (!json_is_array(resp.json)) {
             char p[200];
@@ -290,7 +252,7 @@ static int cw_test(og_conn *c, json_t **out)
     og_conn_response resp = {0};
     og_conn_request rq = {.path = "/company/companies?pageSize=1&page=1"};
     *out = NULL;
-    int error = og_conn__cw_http(c, &rq, &resp);
+    int error = og_conn_http(c, &rq, &resp);
     if (error == 0 && !json_is_array(resp.json))
         error = og_error_set(OG_ERROR,
                              "connector %s (connectwise): GET /company/companies: the answer is "
@@ -555,7 +517,7 @@ static int cw_project(og_conn *c, const char *remote_id, og_conn_project_fn fn, 
         goto cleanup;
     }
     snprintf(path, sizeof(path), "/project/projects/%s", remote_id);
-    if ((error = og_conn__cw_get_json(c, path, &p)) < 0)
+    if ((error = og_conn_get_json(c, path, &p, NULL)) < 0)
         goto cleanup;
     if (!json_is_object(p)) {
         error = og_error_set(OG_ERROR,

@@ -13,11 +13,6 @@ int og_conn__cw_id_ok(const char *s);
 /* A record id out of a JSON integer (or digit string) into out; 0 or OG_EINVAL. */
 int og_conn__cw_id_text(const json_t *v, char *out, size_t size);
 
-/* og_conn_http, with an over-size answer named by connector, method and path. */
-int og_conn__cw_http(og_conn *c, const og_conn_request *rq, og_conn_response *resp);
-/* A GET whose answer must be JSON; *out is a new reference. */
-int og_conn__cw_get_json(og_conn *c, const char *path_or_url, json_t **out);
-
 /* A project's raw records and project data (new references) from its ConnectWise records; id,
  * co (company id) and upd (stamp) already extracted. 0 or OG_ERROR. */
 int og_conn__cw_map(const json_t *p, const json_t *phases, const json_t *tickets, const char *id,

@@ -145,7 +145,7 @@ static int key_fetch(og_conn *c, const char *key_url, uint8_t *key, size_t *len)
                             "connector %s (connectwise): more than %d callback key fetches in a "
                             "minute: callback refused",
                             og_conn__cw_name(c), CW_FETCHES);
-    if ((error = og_conn__cw_get_json(c, key_url, &j)) < 0) {
+    if ((error = og_conn_get_json(c, key_url, &j, NULL)) < 0) {
         error = og_error_set(
             OG_EAUTH, "connector %s (connectwise): cannot fetch the callback signing key: %s",
             og_conn__cw_name(c), og_error_last());

@@ -109,7 +109,7 @@ static int upload(og_conn *c, const char *record_type, const char *record_id, co
                           .content_type = ct,
                           .body = b.data,
                           .body_len = b.len};
-    if ((error = og_conn__cw_http(c, &rq, &resp)) < 0)
+    if ((error = og_conn_http(c, &rq, &resp)) < 0)
         goto cleanup;
     if (og_conn__cw_id_text(json_object_get(resp.json, "id"), remote_id, size) < 0)
         error = og_error_set(OG_ERROR,
@@ -204,7 +204,7 @@ int og_conn__cw_ticket_open(og_conn *c, const og_conn_ticket *t, char *remote_id
     }
     og_conn_request rq = {
         .method = "POST", .path = "/project/tickets", .body = body, .body_len = strlen(body)};
-    if ((error = og_conn__cw_http(c, &rq, &resp)) < 0)
+    if ((error = og_conn_http(c, &rq, &resp)) < 0)
         goto cleanup;
     if (og_conn__cw_id_text(json_object_get(resp.json, "id"), remote_id, size) < 0)
         error = og_error_set(OG_ERROR,
@@ -264,7 +264,7 @@ int og_conn__cw_ticket_close(og_conn *c, const char *remote_id, const og_conn_ti
     }
     snprintf(path, sizeof(path), "/project/tickets/%s", remote_id);
     og_conn_request rq = {.method = "PATCH", .path = path, .body = body, .body_len = strlen(body)};
-    error = og_conn__cw_http(c, &rq, &resp);
+    error = og_conn_http(c, &rq, &resp);
 cleanup:
     og_conn_response_clear(&resp);
     json_decref(o);
