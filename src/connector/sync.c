@@ -388,6 +388,8 @@ static int project_sync(og_conn_sync *r, const og_conn_project *p, const char *t
     }
     if (rec.found && !adopted && (error = og_project_get(&r->sys, tenant, key, &ch.proj)) < 0)
         goto cleanup;
+    if (ch.proj.archived_at[0])
+        goto cleanup; /* archived by a person: read-only, the PSA's changes are not taken */
     if ((error = decide(r, &ch, label, sizeof(label))) < 0)
         goto cleanup;
     if ((error = og_store_tx_begin(r->sys.store)) < 0)

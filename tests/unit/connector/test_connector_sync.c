@@ -327,6 +327,11 @@ static void test_sync__scope_change_then_other_change_then_closed(void **state)
     OG_ASSERT_OK(sync(f, NULL)); /* and stays closed: nothing more */
     assert_int_equal(events(f, "psa.project.closed"), 1);
     assert_int_equal(versions(f, "cw-100", "project.json"), 4);
+    /* archived by a person: the PSA's later changes are not taken, and that is no failure */
+    OG_ASSERT_OK(og_project_archive(&f->env.ctx, "acme", "cw-100", 1, NULL));
+    json_object_set_new(task(0, 1), "hours", json_string("30"));
+    OG_ASSERT_OK(sync(f, NULL));
+    assert_int_equal(versions(f, "cw-100", "project.json"), 4);
 }
 
 static void test_sync__failure_keeps_snapshot_and_cursor_and_alerts_once(void **state)
