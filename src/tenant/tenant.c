@@ -43,22 +43,6 @@ int og_tenant__row(og_stmt *st, const char *what, const char *name)
     return rc == OG_ROW ? 0 : rc;
 }
 
-int og_tenant__exec(og_store *s, const char *sql, int n, ...)
-{
-    og_stmt *st = NULL;
-    va_list ap;
-    int error = og_stmt_prepare(&st, s, sql);
-    if (error < 0)
-        return error;
-    va_start(ap, n);
-    for (int i = 1; i <= n; i++)
-        og_stmt_bind_text(st, i, va_arg(ap, const char *));
-    va_end(ap);
-    error = og_stmt_step(st);
-    og_stmt_free(st);
-    return error < 0 ? error : 0;
-}
-
 int og_tenant__audit(og_ctx *ctx, const char *tenant_id, const char *action,
                      const char *target_type, const char *target_id, json_t *analysis)
 {
@@ -120,10 +104,10 @@ int og_tenant_create(og_ctx *ctx, const char *name, og_tenant *out)
 
     if ((error = og_store_tx_begin(ctx->store)) < 0)
         return error;
-    error = og_tenant__exec(ctx->store,
-                            "INSERT INTO tenants (id, name, state, created_at)"
-                            " VALUES (?, ?, 'active', ?)",
-                            3, t.id, t.name, t.created_at);
+    error = og_store_run(ctx->store,
+                         "INSERT INTO tenants (id, name, state, created_at)"
+                         " VALUES (?, ?, 'active', ?)",
+                         "ttt", t.id, t.name, t.created_at);
     if (error == OG_EEXISTS)
         og_error_set(OG_EEXISTS, "tenant '%s' already exists", name);
     if (error >= 0)
@@ -183,8 +167,8 @@ int og_tenant_suspend(og_ctx *ctx, const char *name_or_id, int suspend)
         error = og_error_set(OG_ECONFLICT, "tenant '%s' is already %s", t.name, state);
         goto end;
     }
-    if ((error = og_tenant__exec(ctx->store, "UPDATE tenants SET state = ? WHERE id = ?", 2, state,
-                                 t.id)) < 0)
+    if ((error = og_store_run(ctx->store, "UPDATE tenants SET state = ? WHERE id = ?", "tt", state,
+                              t.id)) < 0)
         goto end;
     error = og_tenant__audit(ctx, NULL, suspend ? "tenant.suspend" : "tenant.resume", "tenant",
                              t.id, NULL);
@@ -341,7 +325,7 @@ int og_tenant_delete(og_ctx *ctx, const char *name_or_id)
         goto cleanup;
     if ((error = og_store_purge_tenant(ctx->store, t.id)) < 0)
         goto cleanup;
-    if ((error = og_tenant__exec(ctx->store, "DELETE FROM tenants WHERE id = ?", 1, t.id)) < 0)
+    if ((error = og_store_run(ctx->store, "DELETE FROM tenants WHERE id = ?", "t", t.id)) < 0)
         goto cleanup;
     error = og_tenant__audit(ctx, NULL, "tenant.delete", "tenant", t.id,
                              json_pack("{s:s, s:s}", "name", t.name, "key", "destroyed"));

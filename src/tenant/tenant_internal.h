@@ -13,9 +13,6 @@ int og_user__find(og_store *s, const char *tenant_id, const char *name_or_id, og
 /* Step st once for the row a lookup wants: 0 with the row ready, OG_ENOTFOUND "<what> '<name>'
  * not found" when there is none, or the step's error. */
 int og_tenant__row(og_stmt *st, const char *what, const char *name);
-/* Run one statement with n text parameters (const char *, NULL binds NULL) inside the caller's
- * transaction: 0 or the error (OG_EEXISTS for a uniqueness conflict). */
-int og_tenant__exec(og_store *s, const char *sql, int n, ...);
 /* og_audit_log() in the platform area, tenant_id "" meaning the platform's trail; analysis is
  * stolen (NULL = none). */
 int og_tenant__audit(og_ctx *ctx, const char *tenant_id, const char *action,

@@ -148,8 +148,8 @@ int og_token_revoke(og_ctx *ctx, const char *token_id)
         goto cleanup;
     }
     og_time_format(og_time_now_us(), now);
-    if ((error = og_tenant__exec(ctx->store, "UPDATE tokens SET revoked_at = ? WHERE id = ?", 2,
-                                 now, token_id)) >= 0)
+    if ((error = og_store_run(ctx->store, "UPDATE tokens SET revoked_at = ? WHERE id = ?", "tt",
+                              now, token_id)) >= 0)
         error = og_tenant__audit(ctx, tenant_id, "token.revoke", "token", token_id, NULL);
 cleanup:
     error = og_store_tx_end(ctx->store, error);

@@ -92,11 +92,11 @@ int og_user_add(og_ctx *ctx, const char *tenant, const char *name, og_role role,
 
     if ((error = og_store_tx_begin(ctx->store)) < 0)
         return error;
-    error =
-        og_tenant__exec(ctx->store,
-                        "INSERT INTO users (id, tenant_id, name, role, created_at)"
-                        " VALUES (?, ?, ?, ?, ?)",
-                        5, u.id, t.id[0] ? t.id : NULL, u.name, og_role_name(role), u.created_at);
+    error = og_store_run(ctx->store,
+                         "INSERT INTO users (id, tenant_id, name, role, created_at)"
+                         " VALUES (?, ?, ?, ?, ?)",
+                         "ttttt", u.id, t.id[0] ? t.id : NULL, u.name, og_role_name(role),
+                         u.created_at);
     if (error == OG_EEXISTS) {
         og_user old;
         if (og_user__find(ctx->store, t.id, name, &old) == 0 && strcmp(old.state, "removed") == 0)
@@ -244,12 +244,12 @@ static int count_admins(og_store *s, const char *tenant_id, og_role role, const 
 /* Revoke the user's live tokens inside the caller's transaction; *n = how many. */
 static int revoke_tokens(og_store *s, const char *user_id, const char *now, int64_t *n)
 {
-    int error = og_tenant__exec(s,
-                                "UPDATE tokens SET revoked_at = ? WHERE user_id = ? AND"
-                                " revoked_at IS NULL",
-                                2, now, user_id);
+    int error = og_store_run(s,
+                             "UPDATE tokens SET revoked_at = ? WHERE user_id = ? AND"
+                             " revoked_at IS NULL",
+                             "tt", now, user_id);
     *n = error < 0 ? 0 : og_store_changes(s);
-    return error;
+    return error < 0 ? error : 0;
 }
 
 /* Would this change leave the scope without an active administrator? OG_ECONFLICT naming why
@@ -308,10 +308,10 @@ static int user_change_row(og_ctx *ctx, const og_tenant *t, og_user *u, user_op 
                         : op == USER_REMOVE ? "removed"
                         : op == USER_ENABLE ? "active"
                                             : u->state;
-    int error = og_tenant__exec(
-        ctx->store, "UPDATE users SET state = ?, state_at = ?, role = ? WHERE id = ?", 4, state,
-        op == USER_ROLE ? (u->state_at[0] ? u->state_at : NULL) : now,
-        og_role_name(op == USER_ROLE ? role : u->role), u->id);
+    int error =
+        og_store_run(ctx->store, "UPDATE users SET state = ?, state_at = ?, role = ? WHERE id = ?",
+                     "tttt", state, op == USER_ROLE ? (u->state_at[0] ? u->state_at : NULL) : now,
+                     og_role_name(op == USER_ROLE ? role : u->role), u->id);
     if (error < 0 ||
         (op != USER_ENABLE && (error = revoke_tokens(ctx->store, u->id, now, &revoked)) < 0))
         return error;
