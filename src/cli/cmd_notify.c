@@ -33,6 +33,9 @@ static const char *const about =
     "  of \"<t>.<body>\" keyed with the secret> and X-Opsgate-Event: <event id>, so receivers\n"
     "  check authenticity, refuse stale timestamps (replays) and deduplicate by event id.\n"
     "  The secret file's content (at least 16 bytes, trailing newline dropped) is the key.\n"
+    "psa: opens a ticket in the PSA through the connector named CONNECTOR (the tenant's, else\n"
+    "  the platform's) for the tenant's mapped company, notes while it is open, closes it when\n"
+    "  resolved (docs/connectors.md); no secret: the connector holds the credentials.\n"
     "email: sends a text/plain UTF-8 message through SMTP (smtp://[user:pass@]host:port or\n"
     "  smtps://), given by --smtp-file FILE (its first line) or --smtp URL (a command line\n"
     "  is readable by every local user: keep credentials in the file).\n"
@@ -147,8 +150,10 @@ static int channel_secret(const og_cli_args *a, char **secret, size_t *len, json
             (*secret)[--*len] = '\0';
         return 0;
     }
+    if (strcmp(type, "psa") == 0) /* a connector name: the connector holds the credentials */
+        return file || smtp || smtp_file ? og_cli_bad(a, "a psa channel takes no secret") : 0;
     if (strcmp(type, "email") != 0)
-        return og_cli_bad(a, "unknown channel type '%s' (webhook or email)", type);
+        return og_cli_bad(a, "unknown channel type '%s' (webhook, email or psa)", type);
     if (smtp && smtp_file)
         return og_cli_bad(a, "--smtp and --smtp-file exclude each other");
     if (!smtp && !smtp_file)
@@ -361,7 +366,8 @@ static int egress(og_cli *cli, const og_cli_args *a)
 }
 
 static const og_cli_sub subs[] = {
-    {"add", "webhook URL|email ADDRESS", 2, 2, add_opts, "add a channel; prints its id", add},
+    {"add", "webhook URL|email ADDRESS|psa CONNECTOR", 2, 2, add_opts,
+     "add a channel; prints its id", add},
     {"list", NULL, 0, 0, scope_opts, "list the scope's channels", list},
     {"show", "CHANNEL_ID", 1, 1, scope_opts, "show one channel", show},
     {"set-events", "CHANNEL_ID PATTERNS", 2, 2, scope_opts,
