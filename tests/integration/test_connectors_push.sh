@@ -59,6 +59,7 @@ og project create local "Not from the PSA" --tenant acme >/dev/null || bad "proj
 og_serve "$D" || exit 1
 publish() { # PROJECT NAME CONTENT
   printf '%s' "$3" >"$OG_TMP/doc.md"
+  [ "${4:-}" = again ] && { og --as ta artifact set-state draft --tenant acme --project "$1" --name "$2" >/dev/null || return 1; }
   og artifact put "$OG_TMP/doc.md" --tenant acme --project "$1" --name "$2" --kind sow >/dev/null &&
     og --as ta artifact set-state in-review --tenant acme --project "$1" --name "$2" >/dev/null &&
     og --as pm artifact set-state approved --tenant acme --project "$1" --name "$2" >/dev/null &&
@@ -71,7 +72,7 @@ wait_attachments() { for _ in $(seq 1 100); do [ "$(attachments)" -ge "$1" ] && 
 publish "$key" sow.md "# SOW v1" || bad "publish v1: $(cat "$OG_TMP/err")"
 wait_attachments 1 && ok || bad "the published SOW was not attached: $(stats | jq -c .attachments)"
 publish local sow.md "# not for the PSA" || bad "publish in a local project: $(cat "$OG_TMP/err")"
-publish "$key" sow.md "# SOW v2" || bad "publish v2: $(cat "$OG_TMP/err")"
+publish "$key" sow.md "# SOW v2" again || bad "publish v2: $(cat "$OG_TMP/err")"
 wait_attachments 2 && ok || bad "the second version was not attached"
 sleep 2 # redeliveries and the local project's event have had their chance
 [ "$(attachments)" = 2 ] && ok || bad "attachments: $(stats | jq -c .attachments)"
