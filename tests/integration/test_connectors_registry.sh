@@ -174,7 +174,7 @@ run as-ta-platform --as ta connector list
 want_rc 1 "a tenant-admin lists the platform's connectors"
 
 # ---- HTTP
-og_serve "$D" --access-log || exit 1
+og_serve "$D" --access-log --auth-fail-limit 3 || exit 1
 body_c=$(jq -c --arg k "$kind" --arg u "$URL" '{name: "hc", kind: $k, base_url: $u, credentials: ., options: {page_size: 10}}' "$(creds hc)")
 req h-add-en POST /api/v1/connectors "$T_EN" "$body_c"; expect_status 403 "an engineer adds over HTTP"
 req h-add POST /api/v1/connectors "$T_TA" "$body_c"; expect_status 201 "a tenant-admin adds over HTTP"
@@ -223,6 +223,11 @@ req h-audit GET "/api/v1/audit/export?format=jsonl&tenant=acme" "$admin"; expect
 req h-del-au DELETE /api/v1/connectors/hc "$T_AU"; expect_status 403 "an auditor removes"
 req h-del DELETE /api/v1/connectors/hc "$T_TA"; expect_status 204 "a tenant-admin removes"
 req h-del-again GET /api/v1/connectors/hc "$T_TA"; expect_status 404 "removed"
+# failed webhook authentications count against the address like bad tokens (limit 3 here)
+req h-hook-3 POST /api/v1/connectors/00000000-0000-4000-8000-000000000000/webhook "" '{}'
+expect_status 401 "a third failed webhook"
+req h-hook-4 POST /api/v1/connectors/00000000-0000-4000-8000-000000000000/webhook "" '{}'
+expect_status 429 "a fourth failed webhook from the same address is throttled"
 og_stop
 cp "$OG_SERVER_LOG" "$OUT/server.log"
 grep -q "POST /api/v1/connectors " "$OUT/server.log" && ok || bad "the access log is not in the server log"
