@@ -425,6 +425,14 @@ int og_conn_http(og_conn *c, const og_conn_request *rq, og_conn_response *resp)
     for (int attempt = 1;; attempt++) {
         og_netclient_resp_clear(&nr);
         error = one_attempt(c, rq, url, resp, &nr);
+        if (error == OG_ETOOBIG) {
+            char path[256];
+            path_for_message(url, path, sizeof(path));
+            error = og_error_set(OG_ETOOBIG,
+                                 "connector %s (%s): %s %s: the answer is over %zu bytes: refused",
+                                 c->name, c->vendor->kind, rq->method ? rq->method : "GET", path,
+                                 rq->body_cap ? rq->body_cap : DEFAULT_BODY_CAP);
+        }
         if (error == OG_EBUSY || error == OG_EDENIED || error == OG_ETOOBIG || error == OG_EINVAL ||
             error == OG_EAUTH)
             goto cleanup; /* budget, egress, size, a bad request, a refused token: no retry */
@@ -454,7 +462,11 @@ int og_conn_http(og_conn *c, const og_conn_request *rq, og_conn_response *resp)
                 goto cleanup;
             }
             wait = nr.retry_after_s >= 0 ? nr.retry_after_s * 1000 : jitter_ms(delay);
-        } else if (resp->status >= 500 && attempt < c->max_attempts) {
+        } else if (resp->status >= 500 && attempt < c->max_attempts &&
+                   (rq->no_auth || !rq->method || strcmp(rq->method, "POST") != 0)) {
+            /* a POST answered 5xx may have created its record (an attachment, a ticket):
+             * repeating it could create a second one, so it fails instead (a token request,
+             * no_auth, creates nothing and is repeated) */
             wait = jitter_ms(delay);
         } else {
             resp->body = nr.body;
