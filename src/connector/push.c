@@ -195,8 +195,9 @@ int og_conn__ticket(og_ctx *ctx, og_conn *c, const char *tenant_id, int close,
 
 /* ---- registration ---- */
 
-int og_connector__psa_notifier_register(void);                     /* psa_notifier.c */
-int og_connector__automation_register(void) __attribute__((weak)); /* sync's automation.c */
+int og_connector__psa_notifier_register(void); /* psa_notifier.c */
+int og_connector__automation_register(void);   /* automation.c (the sync's; pending_automation.c
+                                                * until it lands) */
 
 int og_connector_register(void)
 {
@@ -205,7 +206,7 @@ int og_connector_register(void)
         error = 0;
     if (error >= 0)
         error = og_connector__psa_notifier_register();
-    if (error >= 0 && og_connector__automation_register)
+    if (error >= 0)
         error = og_connector__automation_register();
     if (error >= 0)
         og_error_clear();
