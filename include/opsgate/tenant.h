@@ -120,8 +120,11 @@ int og_token_audit_throttled(og_ctx *ctx, const char *source, const char *prefix
                              int failures, int window_s);
 
 /* Make ctx->actor act as user `user` of `tenant` (the CLI's --as), keeping the local user.
- * tenant NULL or "" = among the platform admins. OG_ENOTFOUND for no such user, OG_EDENIED for a
- * disabled or removed user (the messages name the user, not the option: the caller adds it). */
+ * tenant NULL or "" = among the platform admins; a name that is no user of `tenant` is looked up
+ * among the platform admins too (they act on every tenant). OG_ENOTFOUND for no such user, with
+ * the same message whether or not the tenant exists; OG_EDENIED for a disabled or removed user,
+ * or a user of a suspended tenant (the messages name the user, not the option: the caller adds
+ * it). */
 int og_actor_become(og_ctx *ctx, const char *tenant, const char *user);
 
 /* ---- installation ---- */

@@ -72,7 +72,13 @@ typedef struct og_cli_sub {
     const og_cli_opt *opts; /* terminated by an entry with a NULL name; NULL for none */
     const char *summary;    /* one line for the command's help */
     int (*run)(og_cli *cli, const og_cli_args *a);
+    unsigned flags; /* OG_CLI_LOCAL, or 0 */
 } og_cli_sub;
+
+/* og_cli_sub.flags: the subcommand acts as the local operator only (it starts the installation, a
+ * server or workers, or uses files of the host): `--as USER` is refused with a usage error rather
+ * than ignored (tests/authz/cli_matrix.txt marks these `local`). */
+#define OG_CLI_LOCAL 1u
 
 typedef struct og_command {
     const char *name;

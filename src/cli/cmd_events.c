@@ -158,7 +158,8 @@ static const og_cli_sub subs[] = {
     {"list", NULL, 0, 0, list_opts, "list deliveries, one per (event, handler)", list},
     {"retry", "ID", 1, 1, retry_opts, "deliver a dead event again", retry},
     {"run", NULL, 0, 0, NULL, "make one delivery pass now", run_once},
-    {"work", NULL, 0, 0, NULL, "run the delivery workers until SIGTERM or SIGINT", work},
+    {"work", NULL, 0, 0, NULL, "run the delivery workers until SIGTERM or SIGINT", work,
+     OG_CLI_LOCAL},
     {0},
 };
 

@@ -25,11 +25,13 @@ static const char *const about =
     "\"pending\") as a gate.policy.lower item for a tenant-admin other than you to approve.\n"
     "`gate policy set` takes either KIND LEVEL or --approval-timeout/--review-window;\n"
     "`gate policy assign AREA` without USER removes the area's assignee.\n"
-    "approve, reject, ack and override need --as USER naming the user who decides, who is not\n"
-    "the requester (the tenant is taken from the item); the local operator alone is nobody's\n"
-    "second pair of eyes. escalate, done and failed take --as USER too; without it they are\n"
-    "recorded as the local operator (local:<you>). Every decision, with who, when and the note,\n"
-    "is in the audit trail.\n"
+    "Every decision (approve, reject, ack, override, escalate, done, failed) needs --as USER\n"
+    "naming the user who decides (a user of the item's tenant, or a platform admin; the tenant\n"
+    "is taken from the item), whose role and assignment the gate checks as for an API token:\n"
+    "the local operator is a platform-admin but a decision is a person's, recorded with that\n"
+    "person's name. approve, reject, ack and override also refuse the requester: the local\n"
+    "operator alone is nobody's second pair of eyes. Every decision, with who, when and the\n"
+    "note, is in the audit trail.\n"
     "`gate list` shows a table: the short ID (its first 8 characters; commands take it or the\n"
     "whole id), the state (what became of a decided item), level, tenant, kind, the subject (what\n"
     "the item is about, as the module that asked said: the artifact and its project, the\n"
@@ -69,7 +71,8 @@ static const og_cli_opt request_opts[] = {
     {0},
 };
 
-/* Decisions only a named user takes (--as): someone other than the requester. */
+/* Decisions a second pair of eyes takes: someone other than the requester. (Every decision names
+ * the user who takes it with --as.) */
 static int personal(const char *decision)
 {
     return strcmp(decision, "approve") == 0 || strcmp(decision, "reject") == 0 ||
@@ -223,8 +226,8 @@ static void print_next(json_t *doc)
     {
         const char *d = jstr(x, "decision");
         char *who = og_cli_text_safe(jstr(x, "who"));
-        printf("  %-9s opsgate %sgate %s %s [--note TEXT]\n            by %s\n", d,
-               personal(d) ? "--as USER " : "[--as USER] ", d, id, who ? who : "");
+        printf("  %-9s opsgate --as USER gate %s %s [--note TEXT]\n            by %s\n", d, d, id,
+               who ? who : "");
         free(who);
     }
 }
@@ -362,13 +365,14 @@ static int decide(og_cli *cli, const og_cli_args *a)
     json_t *doc = NULL;
     char id[OG_ID_LEN];
     int error;
-    /* A decision is a person's: the local operator names the user it decides as, and that user
-     * is not the one who asked (separation of duties is not nominal). */
-    if (personal(d) && !cli->as_user)
+    /* A decision is a person's: the local operator names the user it decides as, whose role and
+     * assignment the gate checks (as for an API token); for approve, reject, ack and override that
+     * user is not the one who asked (separation of duties is not nominal). */
+    if (!cli->as_user)
         return og_cli_bad(a,
-                          "gate %s needs --as USER, the user who decides (not the requester), "
-                          "e.g. `opsgate --as ada gate %s %s`",
-                          d, d, a->pos[0]);
+                          "gate %s needs --as USER, the user who decides%s, e.g. `opsgate --as "
+                          "ada gate %s %s`",
+                          d, personal(d) ? " (not the requester)" : "", d, a->pos[0]);
     if ((error = open_for_item(cli, a, id)))
         return error;
     if (personal(d)) {
@@ -476,9 +480,10 @@ static const og_cli_sub subs[] = {
     {"reject", "ID", 1, 1, decide_opts, "reject an L2 item (needs --as USER)", decide},
     {"ack", "ID", 1, 1, decide_opts, "acknowledge an L1 review (needs --as USER)", decide},
     {"override", "ID", 1, 1, decide_opts, "roll an L1 action back (needs --as USER)", decide},
-    {"escalate", "ID", 1, 1, decide_opts, "hand an L1 review to the tenant-admins", decide},
-    {"done", "ID", 1, 1, decide_opts, "record an L3 task as done", decide},
-    {"failed", "ID", 1, 1, decide_opts, "record an L3 task as failed", decide},
+    {"escalate", "ID", 1, 1, decide_opts, "hand an L1 review to the tenant-admins (--as USER)",
+     decide},
+    {"done", "ID", 1, 1, decide_opts, "record an L3 task as done (needs --as USER)", decide},
+    {"failed", "ID", 1, 1, decide_opts, "record an L3 task as failed (needs --as USER)", decide},
     {"request", "KIND", 1, 1, request_opts, "run a requestable action kind by hand", request},
     {"kinds", NULL, 0, 0, NULL, "list the action kinds and their default levels", kinds},
     {"policy", "show|set [KIND LEVEL]|assign AREA [USER]", 1, 3, og_cli__gate_policy_opts,

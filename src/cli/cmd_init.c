@@ -82,7 +82,7 @@ static const og_cli_opt opts[] = {
 };
 
 static const og_cli_sub subs[] = {
-    {NULL, NULL, 0, 0, opts, "create a data folder", run},
+    {NULL, NULL, 0, 0, opts, "create a data folder", run, OG_CLI_LOCAL},
     {0},
 };
 

@@ -33,6 +33,9 @@ static const char *const about =
     "  of \"<t>.<body>\" keyed with the secret> and X-Opsgate-Event: <event id>, so receivers\n"
     "  check authenticity, refuse stale timestamps (replays) and deduplicate by event id.\n"
     "  The secret file's content (at least 16 bytes, trailing newline dropped) is the key.\n"
+    "  The URL is a secret too (a path or query often holds a token): give it with --url-file\n"
+    "  FILE (its first line; '-' reads it from stdin). A URL on the command line is readable\n"
+    "  by every local user: it still works, with a warning.\n"
     "email: sends a text/plain UTF-8 message through SMTP (smtp://[user:pass@]host:port or\n"
     "  smtps://), given by --smtp-file FILE (its first line) or --smtp URL (a command line\n"
     "  is readable by every local user: keep credentials in the file).\n"
@@ -60,6 +63,7 @@ static const og_cli_opt add_opts[] = {
     {"tenant", "T", "a tenant's channels (with --as: the user's tenant)", 0, 0},
     {"platform", NULL, "the platform's channels (platform-admins)", 0, 0},
     {"secret-file", "FILE", "webhook: the HMAC key (at least 16 bytes)", 0, 0},
+    {"url-file", "FILE", "webhook: the URL, the file's first line ('-': stdin)", 0, 0},
     {"smtp", "URL", "email: smtp[s]://[user:pass@]host:port", 0, 0},
     {"smtp-file", "FILE", "email: the SMTP URL, the file's first line (keeps it out of ps)", 0, 0},
     {"from", "ADDRESS", "email: the sender address", 0, 0},
@@ -172,18 +176,80 @@ static int channel_secret(const og_cli_args *a, char **secret, size_t *len, json
     return 0;
 }
 
+/* The first line of stdin, at most cap bytes, into *out (caller wipes and frees). */
+static int read_stdin_line(size_t cap, char **out, size_t *len)
+{
+    char *buf = malloc(cap + 1);
+    size_t n = 0;
+    int c = 0;
+    if (!buf)
+        return og_error_set(OG_ERROR, "out of memory");
+    while (n <= cap && (c = getchar()) != EOF && c != '\n' && c != '\r')
+        if (n < cap)
+            buf[n++] = (char)c;
+        else
+            n++;
+    if (n > cap) {
+        og_crypto_wipe(buf, cap);
+        free(buf);
+        return og_error_set(OG_ETOOBIG, "the URL on stdin is longer than %zu bytes", cap);
+    }
+    buf[n] = '\0';
+    *out = buf;
+    *len = n;
+    return 0;
+}
+
+/* The webhook URL: --url-file FILE (its first line; '-': stdin) or the positional URL, which
+ * every local user can read in ps (a warning says so). Caller wipes and frees *url. */
+static int webhook_url(const og_cli_args *a, char **url, size_t *len)
+{
+    const char *file = og_cli_get(a, "url-file");
+    int error;
+    if (strcmp(a->pos[0], "webhook") != 0) {
+        if (file)
+            return og_cli_bad(a, "--url-file is for webhook channels");
+        if (strcmp(a->pos[0], "email") == 0 && a->npos < 2)
+            return og_cli_bad(a, "an email channel needs its ADDRESS");
+        return 0; /* an unknown type: channel_secret() names it */
+    }
+    if (file && a->npos == 2)
+        return og_cli_bad(a, "give the webhook URL once: --url-file or the URL argument");
+    if (!file && a->npos < 2)
+        return og_cli_bad(a, "a webhook needs its URL: --url-file FILE (or '-' for stdin)");
+    if (!file) {
+        fputs("opsgate: warning: a webhook URL on the command line is readable by every local "
+              "user (ps, shell history); give it with --url-file FILE or --url-file -\n",
+              stderr);
+        return 0;
+    }
+    error = strcmp(file, "-") == 0 ? read_stdin_line(4096, url, len)
+                                   : og_file_read(file, 4096, url, len);
+    if (error < 0) {
+        og_error_wrap("--url-file '%s'", file);
+        return og_cli_fail(error);
+    }
+    size_t end = strcspn(*url, "\r\n");
+    og_crypto_wipe(*url + end, *len - end);
+    *len = end;
+    if (!end)
+        return og_cli_bad(a, "--url-file '%s' holds no URL on its first line", file);
+    return 0;
+}
+
 static int add(og_cli *cli, const og_cli_args *a)
 {
-    char id[OG_ID_LEN], *secret = NULL;
+    char id[OG_ID_LEN], *secret = NULL, *url = NULL;
     const char *scope;
-    size_t len = 0;
+    size_t len = 0, url_len = 0;
     json_t *cfg = NULL;
     int error;
-    if ((error = scope_of(cli, a, &scope)) || (error = channel_secret(a, &secret, &len, &cfg)) ||
+    if ((error = scope_of(cli, a, &scope)) || (error = webhook_url(a, &url, &url_len)) ||
+        (error = channel_secret(a, &secret, &len, &cfg)) ||
         (error = og_cli_open(cli, og_cli_get(a, "tenant"))))
         goto cleanup;
-    if ((error = og_notify_channel_add(&cli->ctx, scope, a->pos[0], a->pos[1], secret, len, cfg,
-                                       og_cli_get(a, "events"), id)) < 0) {
+    if ((error = og_notify_channel_add(&cli->ctx, scope, a->pos[0], url ? url : a->pos[1], secret,
+                                       len, cfg, og_cli_get(a, "events"), id)) < 0) {
         error = og_cli_fail(error);
         goto cleanup;
     }
@@ -197,6 +263,10 @@ cleanup:
     if (secret) {
         og_crypto_wipe(secret, len);
         free(secret);
+    }
+    if (url) {
+        og_crypto_wipe(url, url_len);
+        free(url);
     }
     json_decref(cfg);
     return error;
@@ -361,7 +431,7 @@ static int egress(og_cli *cli, const og_cli_args *a)
 }
 
 static const og_cli_sub subs[] = {
-    {"add", "webhook URL|email ADDRESS", 2, 2, add_opts, "add a channel; prints its id", add},
+    {"add", "webhook [URL]|email ADDRESS", 1, 2, add_opts, "add a channel; prints its id", add},
     {"list", NULL, 0, 0, scope_opts, "list the scope's channels", list},
     {"show", "CHANNEL_ID", 1, 1, scope_opts, "show one channel", show},
     {"set-events", "CHANNEL_ID PATTERNS", 2, 2, scope_opts,

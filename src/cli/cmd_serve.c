@@ -157,7 +157,7 @@ static const og_cli_opt opts[] = {
 };
 
 static const og_cli_sub subs[] = {
-    {NULL, NULL, 0, 0, opts, "run the HTTP API server", run},
+    {NULL, NULL, 0, 0, opts, "run the HTTP API server", run, OG_CLI_LOCAL},
     {0},
 };
 

@@ -161,6 +161,8 @@ void og_cli_print_help(FILE *f, const og_command *c, const og_cli_sub *sub)
             fprintf(f, "\n%c%s%s\n", toupper((unsigned char)sub->summary[0]), sub->summary + 1,
                     sub->summary[strlen(sub->summary) - 1] == '.' ? "" : ".");
         print_options(f, sub);
+        if (sub->flags & OG_CLI_LOCAL)
+            fputs("\nActs as the local operator only: --as USER is refused.\n", f);
         fputs("\nGlobal options: --data DIR, --as USER, --json (see `opsgate help`).\n", f);
         if (sub->name)
             fprintf(f, "More: `opsgate %s --help`.\n", c->name);
@@ -184,6 +186,8 @@ void og_cli_print_help(FILE *f, const og_command *c, const og_cli_sub *sub)
         fprintf(f, "\nRun `opsgate %s SUBCOMMAND --help` for its options.\n", c->name);
     } else {
         print_options(f, &c->subs[0]);
+        if (c->subs[0].flags & OG_CLI_LOCAL)
+            fputs("\nActs as the local operator only: --as USER is refused.\n", f);
     }
 }
 
@@ -323,6 +327,9 @@ int og_cli_dispatch(og_cli *cli, const og_command *c, int argc, char **argv)
         og_cli_print_help(stdout, c, has_subs(c) ? a.sub : NULL);
         return OG_EXIT_OK;
     }
+    if ((a.sub->flags & OG_CLI_LOCAL) && cli->as_user)
+        return og_cli_bad(&a, "--as does not apply: `opsgate %s` acts as the local operator only",
+                          og_cli_where(&a, names, sizeof(names)));
     a.vals = calloc((size_t)argc + 1, sizeof(*a.vals));
     a.pos = calloc((size_t)argc + 1, sizeof(*a.pos));
     if (!a.vals || !a.pos) {

@@ -110,9 +110,10 @@ void og_conn_response_clear(og_conn_response *r);
  * Send a request as the connector: adds the vendor's authentication (vendor->auth, which may
  * fetch and cache a token with a no_auth request), checks every resolved address against the
  * egress policy, never follows redirects (a 3xx is an error naming where it pointed), retries
- * network errors and 5xx with exponential backoff and jitter, waits as told by Retry-After on
- * 429 and 503 (up to retry_after_max_s), drops a cached token and retries once on 401, counts
- * every attempt against the budget (OG_EBUSY "request budget of N exhausted" when spent).
+ * network errors and 5xx (not a POST's 5xx, which may have created its record; a token request's
+ * is) with exponential backoff and jitter, waits as told by Retry-After on 429 and 503 (up to
+ * retry_after_max_s), drops a cached token and retries once on 401, counts every attempt
+ * against the budget (OG_EBUSY "request budget of N exhausted" when spent).
  * 0 only for a 2xx answer; otherwise the error names the connector, the method and the path
  * (not the query: it may hold a filter with names) and quotes the vendor's message
  * (vendor->error_message); the code is OG_EAUTH for 401/403, OG_ENOTFOUND for 404,

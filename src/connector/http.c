@@ -462,7 +462,11 @@ int og_conn_http(og_conn *c, const og_conn_request *rq, og_conn_response *resp)
                 goto cleanup;
             }
             wait = nr.retry_after_s >= 0 ? nr.retry_after_s * 1000 : jitter_ms(delay);
-        } else if (resp->status >= 500 && attempt < c->max_attempts) {
+        } else if (resp->status >= 500 && attempt < c->max_attempts &&
+                   (rq->no_auth || !rq->method || strcmp(rq->method, "POST") != 0)) {
+            /* a POST answered 5xx may have created its record (an attachment, a ticket):
+             * repeating it could create a second one, so it fails instead (a token request,
+             * no_auth, creates nothing and is repeated) */
             wait = jitter_ms(delay);
         } else {
             resp->body = nr.body;

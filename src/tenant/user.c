@@ -179,22 +179,29 @@ int og_actor_become(og_ctx *ctx, const char *tenant, const char *user)
 {
     og_tenant t;
     og_user u;
-    int error;
+    int error = 0;
     memset(&t, 0, sizeof(t));
-    if (tenant && *tenant) {
-        if ((error = og_tenant__find(ctx->store, tenant, &t)) < 0)
-            return error;
-        if (strcmp(t.state, "suspended") == 0)
-            return og_error_set(OG_EDENIED, "tenant '%s' is suspended", t.name);
-    }
-    if ((error = og_user__find(ctx->store, t.id, user, &u)) < 0) {
-        if (error == OG_ENOTFOUND)
-            og_error_set(OG_ENOTFOUND, "user '%s' not found%s%s", user,
-                         t.id[0] ? " in tenant " : " among platform admins", t.name);
+    /* A tenant that does not exist answers like a tenant without this user (and a user of it
+     * like one of another tenant); a name that is no user of the tenant may be a platform admin,
+     * who acts on every tenant. */
+    if (tenant && *tenant && (error = og_tenant__find(ctx->store, tenant, &t)) < 0 &&
+        error != OG_ENOTFOUND)
+        return error;
+    if (error == 0)
+        error = og_user__find(ctx->store, t.id, user, &u);
+    if (error == OG_ENOTFOUND && tenant && *tenant)
+        error = og_user__find(ctx->store, NULL, user, &u);
+    if (error < 0) {
+        if (error == OG_ENOTFOUND && tenant && *tenant)
+            og_error_set(OG_ENOTFOUND, "user '%s' not found in tenant %s", user, tenant);
+        else if (error == OG_ENOTFOUND)
+            og_error_set(OG_ENOTFOUND, "user '%s' not found among platform admins", user);
         return error;
     }
     if (strcmp(u.state, "active") != 0)
         return og_error_set(OG_EDENIED, "user '%s' is %s", u.name, u.state);
+    if (u.tenant_id[0] && strcmp(t.state, "suspended") == 0)
+        return og_error_set(OG_EDENIED, "tenant '%s' is suspended", t.name);
     char local[64];
     og_strlcpy(local, ctx->actor.local_user, sizeof(local));
     memset(&ctx->actor, 0, sizeof(ctx->actor));

@@ -89,6 +89,8 @@ run 2 "the requester cannot ack her own review" -- og --as eve gate ack "$L1"
 has "$err" "requester" "says why"
 run 1 "another user cannot ack ed's review" -- og --as pam gate ack "$L1"
 has "$err" "assigned to ed" "names the assignee"
+run 2 "the local operator alone escalates nothing" -- og gate escalate "$L1"
+has "$err" "--as USER" "names --as"
 run 0 "override" -- og --as ed gate override "$L1" --note "wrong text"
 run 0 "show" -- og gate show "$L1" --json
 jqis "$out" '.outcome' overridden "overridden"
@@ -136,9 +138,16 @@ run 0 "raise to L3" -- og gate policy set --tenant acme platform.note L3
 run 0 "L3 request" -- og --as eve gate request --tenant acme platform.note --params '{"text":"by hand"}' --json
 jqis "$out" '.state' task "L3 is a task"
 L3=$(printf '%s' "$out" | jq -r .gate_id)
+# every decision names the person who takes it: the local operator alone records no outcome
+run 2 "the local operator alone records no task outcome" -- og gate done "$L3" --note "x"
+has "$err" "--as USER" "names --as"
+run 2 "nor a failure" -- og gate failed "$L3"
+run 1 "an engineer not assigned cannot record it" -- og --as eve gate done "$L3"
+has "$err" "assigned to ed" "names the assignee"
 run 0 "done" -- og --as ed gate done "$L3" --note "did it on site"
 run 0 "show done" -- og gate show "$L3" --json
 jqis "$out" '.outcome' done "done"
+jqis "$out" '.decided_by' "local:$(id -un 2>/dev/null || echo root) as user:ed" "the outcome names the human"
 jqis "$out" '.note' "did it on site" "note kept"
 
 # --- the policy shows the level; bad input (policy rights: test_governance_gates.sh)

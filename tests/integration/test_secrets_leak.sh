@@ -59,11 +59,23 @@ wh_user=$(marker wh-user); wh_pass=$(marker wh-pass); wh_path=$(marker wh-path)
 wh_query=$(marker wh-query); wh_secret=$(marker wh-secret)
 sm_user=$(marker smtp-user); sm_pass=$(marker smtp-pass)
 printf '%s\n' "$wh_secret" >"$K/wh-secret"
-run notify-add notify add webhook "https://$wh_user:$wh_pass@hooks.invalid/$wh_path?k=$wh_query" \
+# the webhook URL off the command line: from a file, and from stdin
+printf '%s\n' "https://$wh_user:$wh_pass@hooks.invalid/$wh_path?k=$wh_query" >"$K/wh-url"
+run notify-add notify add webhook --url-file "$K/wh-url" \
   --tenant acme --secret-file "$K/wh-secret" --events 'certs.*'
 wh_id=$(tail -1 "$OUT/$n-notify-add.out")
-run notify-add-platform notify add webhook "https://hooks.invalid/$wh_path/p?k=$wh_query" \
-  --platform --secret-file "$K/wh-secret"
+[ "${#wh_id}" = 36 ] && ok || bad "webhook from --url-file: $(cat "$OUT/$n-notify-add.err")"
+n=$((n + 1))
+printf '%s\n' "https://hooks.invalid/$wh_path/p?k=$wh_query" | "$OPSGATE" notify add webhook \
+  --url-file - --platform --secret-file "$K/wh-secret" >"$OUT/$n-notify-add-platform.out" \
+  2>"$OUT/$n-notify-add-platform.err"
+grep -Eq '^[0-9a-f-]{36}$' "$OUT/$n-notify-add-platform.out" && ok ||
+  bad "webhook from --url-file -: $(cat "$OUT/$n-notify-add-platform.err")"
+# the URL as an argument still works, with a warning (the marker is a throwaway one)
+run notify-add-argv notify add webhook "https://hooks.invalid/argv-form" --tenant acme \
+  --secret-file "$K/wh-secret"
+grep -q "warning: a webhook URL on the command line" "$OUT/$n-notify-add-argv.err" && ok ||
+  bad "no warning for a webhook URL on the command line: $(cat "$OUT/$n-notify-add-argv.err")"
 printf '%s\n' "smtps://$sm_user:$sm_pass@mail.invalid:465" >"$K/smtp"  # off the command line
 run notify-add-email notify add email ops@example.com --tenant acme --smtp-file "$K/smtp" \
   --from noc@example.com
@@ -72,10 +84,14 @@ em_id=$(tail -1 "$OUT/$n-notify-add-email.out")
 run notify-add-email2 notify add email noc@example.com --tenant acme \
   --smtp "smtp://$sm_user:$sm_pass@mail.invalid:25"
 # errors on purpose: bad scheme, refused address, a space, a short secret, bad SMTP URLs
-run notify-bad-scheme notify add webhook "ftp://$wh_user:$wh_pass@hooks.invalid/$wh_path?k=$wh_query" --tenant acme --secret-file "$K/wh-secret"
-run notify-loopback notify add webhook "https://$wh_user:$wh_pass@127.0.0.1/$wh_path?k=$wh_query" --tenant acme --secret-file "$K/wh-secret"
-run notify-space notify add webhook "https://$wh_user:$wh_pass@hooks.invalid/$wh_path x?k=$wh_query" --tenant acme --secret-file "$K/wh-secret"
-run notify-nohost notify add webhook "https://$wh_user:$wh_pass@/$wh_path?k=$wh_query" --tenant acme --secret-file "$K/wh-secret"
+printf '%s\n' "ftp://$wh_user:$wh_pass@hooks.invalid/$wh_path?k=$wh_query" >"$K/notify-bad-scheme.url"
+run notify-bad-scheme notify add webhook --url-file "$K/notify-bad-scheme.url" --tenant acme --secret-file "$K/wh-secret"
+printf '%s\n' "https://$wh_user:$wh_pass@127.0.0.1/$wh_path?k=$wh_query" >"$K/notify-loopback.url"
+run notify-loopback notify add webhook --url-file "$K/notify-loopback.url" --tenant acme --secret-file "$K/wh-secret"
+printf '%s\n' "https://$wh_user:$wh_pass@hooks.invalid/$wh_path x?k=$wh_query" >"$K/notify-space.url"
+run notify-space notify add webhook --url-file "$K/notify-space.url" --tenant acme --secret-file "$K/wh-secret"
+printf '%s\n' "https://$wh_user:$wh_pass@/$wh_path?k=$wh_query" >"$K/notify-nohost.url"
+run notify-nohost notify add webhook --url-file "$K/notify-nohost.url" --tenant acme --secret-file "$K/wh-secret"
 short=$(marker wh-short); short=${short:0:14}; printf '%s' "$short" >"$S/wh-short"
 printf '%s\n' "$short" >"$K/short"
 run notify-short notify add webhook "https://hooks.invalid/x" --tenant acme --secret-file "$K/short"
