@@ -219,24 +219,6 @@ int og_halo_check_id(og_conn *c, const char *what, const char *id)
     return 0;
 }
 
-int og_halo_too_big(og_conn *c, int error, const char *method, const char *path)
-{
-    if (error != OG_ETOOBIG)
-        return error;
-    char msg[256];
-    og_strlcpy(msg, og_error_last(), sizeof(msg)); /* the HTTP path's names no connector */
-    const char *host = strstr(c->base_url, "://");
-    const char *base = host ? strchr(host + 3, '/') : NULL;
-    return og_error_set(OG_ETOOBIG, "connector %s (halopsa): %s %s%.*s: %s", cname(c), method,
-                        base ? base : "", (int)strcspn(path, "?"), path, msg);
-}
-
-/* GET path as JSON; an answer over the size cap names the connector and the call. */
-static int halo_get(og_conn *c, const char *path, json_t **out)
-{
-    return og_halo_too_big(c, og_conn_get_json(c, path, out, NULL), "GET", path);
-}
-
 /* Hours and money as decimal strings: Halo sends JSON numbers, which jansson holds as doubles;
  * "%.4f" of the double nearest to a number with at most 4 decimals gives back its digits
  * exactly (well inside a double's 15 significant digits), trailing zeros are dropped. More
@@ -515,7 +497,8 @@ static int each_page(og_conn *c, const char *base_query, const char *list_a, con
         char path[2600];
         snprintf(path, sizeof(path), "%s%spageinate=true&page_size=%d&page_no=%d", base_query,
                  strchr(base_query, '?') ? "&" : "?", size, no);
-        if ((error = og_conn_page_seen(c)) < 0 || (error = halo_get(c, path, &page)) < 0)
+        if ((error = og_conn_page_seen(c)) < 0 ||
+            (error = og_conn_get_json(c, path, &page, NULL)) < 0)
             goto cleanup;
         json_t *list = page_list(page, list_a, list_b);
         json_t *cnt = json_object_get(page, "record_count");
@@ -639,7 +622,7 @@ static int halo_project(og_conn *c, const char *remote_id, og_conn_project_fn fn
     if ((error = og_halo_check_id(c, "the project id", remote_id)) < 0)
         return error;
     snprintf(path, sizeof(path), "/Projects/%s", remote_id);
-    if ((error = halo_get(c, path, &p)) < 0)
+    if ((error = og_conn_get_json(c, path, &p, NULL)) < 0)
         goto cleanup;
     if (!json_is_object(p)) {
         error = og_error_set(OG_ERROR, "connector %s (halopsa): GET /Projects/%s: not a record",
@@ -681,7 +664,7 @@ static int halo_test(og_conn *c, json_t **out)
 {
     json_t *page = NULL;
     *out = NULL;
-    int error = halo_get(c, "/Client?pageinate=true&page_size=1&page_no=1", &page);
+    int error = og_conn_get_json(c, "/Client?pageinate=true&page_size=1&page_no=1", &page, NULL);
     if (error < 0)
         return error;
     json_t *count = json_object_get(page, "record_count");

@@ -11,10 +11,6 @@ int og_halo_id_text(const json_t *v, char *out, size_t size);
 /* A remote id given to us (a ticket or project number): digits only, 1..10 of them. */
 int og_halo_check_id(og_conn *c, const char *what, const char *id);
 
-/* An OG_ETOOBIG of the HTTP path re-said naming the connector, the method and the path (below
- * /api, without the query); any other error is returned as is. */
-int og_halo_too_big(og_conn *c, int error, const char *method, const char *path);
-
 int og_halo_attach(og_conn *c, const og_conn_attachment *a, char *remote_id, size_t size);
 int og_halo_ticket_open(og_conn *c, const og_conn_ticket *t, char *remote_id, size_t size);
 int og_halo_ticket_note(og_conn *c, const char *remote_id, const og_conn_ticket *t);

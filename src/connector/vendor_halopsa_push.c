@@ -44,8 +44,7 @@ static int post_one(og_conn *c, const char *path, json_t *record, char *id, size
         goto cleanup;
     }
     og_conn_request rq = {.method = "POST", .path = path, .body = body, .body_len = strlen(body)};
-    error = og_halo_too_big(c, og_conn_http(c, &rq, &resp), "POST", path);
-    if (error < 0 || !id)
+    if ((error = og_conn_http(c, &rq, &resp)) < 0 || !id)
         goto cleanup;
     json_t *r = json_is_array(resp.json) ? json_array_get(resp.json, 0) : resp.json;
     if (og_halo_id_text(json_object_get(r, "id"), id, size) < 0)

@@ -255,7 +255,7 @@ simpost front '{"direct": true}'
 simpost fault '{"kind": "huge", "mb": 20}'
 run "$PB" "$T/opts.json" projects
 simpost front '{"direct": false}'
-check "$([ "$rc" = 1 ] && has "$err" "connector driver (halopsa): GET /api/Projects: the answer is too large" && has "$err" "(too_large)" && echo 0 || echo 1)" "a 20 MB answer"
+check "$([ "$rc" = 1 ] && has "$err" "connector driver (halopsa): GET /api/Projects: the answer is over" && has "$err" "(too_large)" && echo 0 || echo 1)" "a 20 MB answer"
 sect "a slow server"
 # a slow server
 simpost fault '{"kind": "slow", "seconds": 4}'
