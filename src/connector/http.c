@@ -425,6 +425,14 @@ int og_conn_http(og_conn *c, const og_conn_request *rq, og_conn_response *resp)
     for (int attempt = 1;; attempt++) {
         og_netclient_resp_clear(&nr);
         error = one_attempt(c, rq, url, resp, &nr);
+        if (error == OG_ETOOBIG) {
+            char path[256];
+            path_for_message(url, path, sizeof(path));
+            error = og_error_set(OG_ETOOBIG,
+                                 "connector %s (%s): %s %s: the answer is over %zu bytes: refused",
+                                 c->name, c->vendor->kind, rq->method ? rq->method : "GET", path,
+                                 rq->body_cap ? rq->body_cap : DEFAULT_BODY_CAP);
+        }
         if (error == OG_EBUSY || error == OG_EDENIED || error == OG_ETOOBIG || error == OG_EINVAL ||
             error == OG_EAUTH)
             goto cleanup; /* budget, egress, size, a bad request, a refused token: no retry */
