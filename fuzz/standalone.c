@@ -1,11 +1,14 @@
 /* standalone.c - runs a libFuzzer target without libFuzzer: every corpus file, then a fixed
  * number of deterministic mutations of them, so `make check` exercises each target with gcc. */
 #include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -57,6 +60,31 @@ static void load_arg(const char *path)
         closedir(d);
 }
 
+/* The input being run, saved when the target dies so a mutation that crashed can be replayed and
+ * kept in the corpus: to $OG_REPLAY_CRASH, else ./standalone-crash. */
+static const uint8_t *current;
+static size_t current_len;
+
+static void on_crash(int sig)
+{
+    const char *path = getenv("OG_REPLAY_CRASH");
+    int fd = open(path ? path : "standalone-crash", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd >= 0) {
+        ssize_t w = write(fd, current, current_len);
+        (void)w;
+        close(fd);
+    }
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static void run(const uint8_t *data, size_t size)
+{
+    current = data;
+    current_len = size;
+    LLVMFuzzerTestOneInput(data, size);
+}
+
 static uint64_t rng = 0x9E3779B97F4A7C15ull;
 static uint64_t next(void)
 {
@@ -104,6 +132,10 @@ static size_t mutate(uint8_t *buf, size_t n)
 int main(int argc, char **argv)
 {
     long mutations = 0;
+    signal(SIGILL, on_crash);
+    signal(SIGSEGV, on_crash);
+    signal(SIGABRT, on_crash);
+    signal(SIGTRAP, on_crash);
     for (int i = 1; i < argc; i++) {
         if (strncmp(argv[i], "-mutations=", 11) == 0)
             mutations = strtol(argv[i] + 11, NULL, 10);
@@ -111,13 +143,13 @@ int main(int argc, char **argv)
             load_arg(argv[i]);
     }
     for (size_t i = 0; i < ninputs; i++)
-        LLVMFuzzerTestOneInput(inputs[i], sizes[i]);
+        run(inputs[i], sizes[i]);
     uint8_t *buf = malloc(REPLAY_MAX_INPUT);
     for (long m = 0; buf && ninputs && m < mutations; m++) {
         size_t pick = next() % ninputs;
         memcpy(buf, inputs[pick], sizes[pick]);
         size_t n = mutate(buf, sizes[pick]);
-        LLVMFuzzerTestOneInput(buf, n);
+        run(buf, n);
     }
     free(buf);
     for (size_t i = 0; i < ninputs; i++)

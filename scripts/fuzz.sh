@@ -18,7 +18,7 @@ if [ ${#targets[@]} -eq 0 ]; then
   for src in "$root"/fuzz/*/fuzz_*.c; do targets+=("$(basename "$src" .c)"); done
 fi
 failed=()
-printf '%-22s %10s %8s %s\n' TARGET RUNS CORPUS RESULT
+printf '%-22s %10s %8s %8s %s\n' TARGET RUNS EXEC/S CORPUS RESULT
 for t in "${targets[@]}"; do
   src=$(ls "$root"/fuzz/*/"$t".c 2>/dev/null | head -n 1)
   if [ -z "$src" ] || [ ! -x "$build/fuzz/$t" ]; then
@@ -36,8 +36,11 @@ for t in "${targets[@]}"; do
     failed+=("$t")
   fi
   runs=$(grep -o 'Done [0-9]* runs' "$log" | grep -o '[0-9]*' | tail -n 1 || true)
+  secs=$(grep -o 'Done [0-9]* runs in [0-9]* second' "$log" | grep -o '[0-9]* second' | grep -o '[0-9]*' | tail -n 1 || true)
+  rate=-
+  [ -n "$runs" ] && [ -n "$secs" ] && [ "$secs" -gt 0 ] && rate=$((runs / secs))
   ncorpus=$(ls "$build/fuzz/$t-new" | wc -l)
-  printf '%-22s %10s %8s %s\n' "$t" "${runs:--}" "$ncorpus" "$result"
+  printf '%-22s %10s %8s %8s %s\n' "$t" "${runs:--}" "$rate" "$ncorpus" "$result"
 done
 if [ ${#failed[@]} -gt 0 ]; then
   echo "fuzz.sh: crashes in: ${failed[*]}" >&2

@@ -1,4 +1,5 @@
 /* fuzz_cert_import.c - libFuzzer target for certificate import: PEM, DER and PKCS#12 bundles. */
+#include "fuzz_util.h"
 #include "opsgate/certs.h"
 #include "opsgate/context.h"
 #include "opsgate/error.h"
@@ -54,19 +55,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memset(&sum, 0, sizeof(sum));
     og_error_clear();
     int rc = og_certs_import_bundle(&ctx, "acme", "fuzz.pem", data + 1, size - 1, password, &sum);
-    if (getenv("OG_FUZZ_DEBUG"))
-        fprintf(stderr, "rc=%d certs=%d msg=%s\n", rc, sum.certs, og_error_last());
-    if (og_store_tx_depth(ctx.store) != 0)
-        __builtin_trap();
+    fuzz_log("rc=%d certs=%d msg=%s", rc, sum.certs, og_error_last());
+    FUZZ_ASSERT(og_store_tx_depth(ctx.store) == 0);
     if (rc < 0) {
-        const char *msg = og_error_last();
-        if ((rc != OG_EINVAL && rc != OG_ETOOBIG) || !*msg ||
-            !og_utf8_valid(msg, strlen(msg), NULL))
-            __builtin_trap();
+        FUZZ_CHECK_REFUSAL(rc, OG_EINVAL, OG_ETOOBIG);
     } else {
         json_t *shown = NULL;
-        if (sum.certs < 1 || og_certs_show(&ctx, "acme", sum.first_fingerprint, &shown) != 0)
-            __builtin_trap();
+        FUZZ_ASSERT(sum.certs >= 1);
+        FUZZ_ASSERT(og_certs_show(&ctx, "acme", sum.first_fingerprint, &shown) == 0);
         json_decref(shown);
     }
     return 0;

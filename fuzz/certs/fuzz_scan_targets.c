@@ -1,4 +1,5 @@
 /* fuzz_scan_targets.c - libFuzzer target for scan target lists and port lists. */
+#include "fuzz_util.h"
 #include "opsgate/certs.h"
 #include "opsgate/error.h"
 #include "opsgate/util.h"
@@ -21,15 +22,6 @@
  */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void check_refusal(int rc)
-{
-    const char *msg = og_error_last();
-    if (getenv("OG_FUZZ_DEBUG"))
-        fprintf(stderr, "refused rc=%d msg=%s\n", rc, msg);
-    if ((rc != OG_EINVAL && rc != OG_ETOOBIG) || !*msg || !og_utf8_valid(msg, strlen(msg), NULL))
-        __builtin_trap();
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char *text = malloc(size + 1), *save = NULL;
@@ -46,31 +38,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         goto done;
     og_error_clear();
     int rc = og_certs_ports_parse(line, &ports, &nports);
-    if (getenv("OG_FUZZ_DEBUG"))
-        fprintf(stderr, "ports rc=%d n=%zu msg=%s\n", rc, nports, og_error_last());
+    fuzz_log("ports rc=%d n=%zu msg=%s", rc, nports, og_error_last());
     if (rc < 0) {
-        check_refusal(rc);
+        FUZZ_CHECK_REFUSAL(rc, OG_EINVAL, OG_ETOOBIG);
         goto done;
     }
-    if (nports < 1 || nports > 65535)
-        __builtin_trap();
+    FUZZ_ASSERT(nports >= 1 && nports <= 65535);
     for (size_t i = 0; i < nports; i++)
-        if (ports[i] == 0)
-            __builtin_trap();
+        FUZZ_ASSERT(ports[i] != 0);
     while ((line = strtok_r(NULL, "\n", &save)))
         if (line[0] != '@') /* @FILE reads a file: the CLI's, refused over HTTP, not fuzzed */
             targets[n++] = line;
     og_error_clear();
     if ((rc = og_certs_targets_parse(&t, targets, n, ports, nports)) < 0) {
-        check_refusal(rc);
+        FUZZ_CHECK_REFUSAL(rc, OG_EINVAL, OG_ETOOBIG);
         goto done;
     }
     uint64_t count = og_certs_targets_count(t);
-    if (getenv("OG_FUZZ_DEBUG"))
-        fprintf(stderr, "targets n=%zu count=%llu\n", n, (unsigned long long)count);
-    if (n > 0 &&
-        (count < 1 || count > OG_CERTS_MAX_ENDPOINTS || count > (uint64_t)n * nports * 65536))
-        __builtin_trap();
+    fuzz_log("targets n=%zu count=%llu", n, (unsigned long long)count);
+    FUZZ_ASSERT(n == 0 || (count >= 1 && count <= OG_CERTS_MAX_ENDPOINTS &&
+                           count <= (uint64_t)n * nports * 65536));
 done:
     og_certs_targets_free(t);
     free(ports);

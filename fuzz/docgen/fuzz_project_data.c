@@ -1,4 +1,5 @@
 /* fuzz_project_data.c - libFuzzer target for project data: parsing, validation, rendering. */
+#include "fuzz_util.h"
 #include "opsgate/docgen.h"
 #include "opsgate/error.h"
 #include "opsgate/util.h"
@@ -21,13 +22,6 @@
  * - the view model holds no JSON reals (amounts are formatted strings).
  */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void check_refusal(int rc)
-{
-    const char *msg = og_error_last();
-    if ((rc != OG_EINVAL && rc != OG_ETOOBIG) || !*msg || !og_utf8_valid(msg, strlen(msg), NULL))
-        __builtin_trap();
-}
 
 static bool has_real(const json_t *v)
 {
@@ -54,13 +48,12 @@ static void generate(og_doc_kind kind, og_doc_format format, const json_t *d, co
     og_error_clear();
     int rc = og_docgen_generate(&a, &in, &model, NULL);
     if (rc < 0) {
-        check_refusal(rc);
+        FUZZ_CHECK_REFUSAL(rc, OG_EINVAL, OG_ETOOBIG);
     } else {
-        if (!og_utf8_valid(a.data, a.len, NULL) || has_real(model))
-            __builtin_trap();
-        if (og_docgen_generate(&b, &in, NULL, NULL) != 0 || a.len != b.len ||
-            memcmp(a.data, b.data, a.len) != 0)
-            __builtin_trap();
+        FUZZ_ASSERT(og_utf8_valid(a.data, a.len, NULL));
+        FUZZ_ASSERT(!has_real(model));
+        FUZZ_ASSERT(og_docgen_generate(&b, &in, NULL, NULL) == 0);
+        FUZZ_ASSERT(a.len == b.len && memcmp(a.data, b.data, a.len) == 0);
     }
     json_decref(model);
     og_buf_free(&a);
@@ -77,7 +70,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     og_error_clear();
     int rc = og_docgen_data_parse(&d, (const char *)data, size, "fuzz.json");
     if (rc < 0) {
-        check_refusal(rc);
+        FUZZ_CHECK_REFUSAL(rc, OG_EINVAL, OG_ETOOBIG);
         return 0;
     }
     for (int k = OG_DOC_SOW; k <= OG_DOC_CLOSURE; k++) {

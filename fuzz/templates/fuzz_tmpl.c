@@ -1,4 +1,5 @@
 /* fuzz_tmpl.c - libFuzzer target for the Mustache parser and renderer. */
+#include "fuzz_util.h"
 #include "opsgate/error.h"
 #include "opsgate/templates.h"
 
@@ -31,8 +32,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     json_t *d = NULL, *partials = NULL;
 
     if (og_tmpl_parse(&t, (const char *)data, size, &err) < 0) {
-        if (err.message[0] == '\0' || err.line < 0 || err.column < 0)
-            __builtin_trap();
+        fuzz_log("refused at %d:%d: %s", err.line, err.column, err.message);
+        FUZZ_ASSERT(err.message[0] != '\0' && err.line >= 0 && err.column >= 0);
+        FUZZ_ASSERT(og_utf8_valid(err.message, strlen(err.message), NULL));
         return 0;
     }
     d = fixed_data();
@@ -50,8 +52,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         };
         og_buf_init(&out, mode == 2 ? 64 : (size_t)1 << 20);
         int rc = og_tmpl_render(&out, t, d, &opts, &err);
-        if (rc < 0 && (err.message[0] == '\0' || out.len != 0))
-            __builtin_trap();
+        if (rc < 0) {
+            fuzz_log("render mode %d refused: %s", mode, err.message);
+            FUZZ_ASSERT(err.message[0] != '\0' && out.len == 0);
+        }
         og_buf_free(&out);
     }
     json_decref(partials);

@@ -1,4 +1,5 @@
 /* fuzz_duration.c - libFuzzer target for og_duration_parse(), against an oracle. */
+#include "fuzz_util.h"
 #include "opsgate/error.h"
 #include "opsgate/util.h"
 
@@ -58,12 +59,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     bool ok = oracle(s, &want);
     og_error_clear();
     int rc = og_duration_parse(s, &got);
+    fuzz_log("'%s': oracle %s, rc=%d", s, ok ? "accepts" : "refuses", rc);
     if (ok != (rc == 0))
-        __builtin_trap();
+        FUZZ_FAIL("'%s': the oracle %s it, og_duration_parse gave %d", s,
+                  ok ? "accepts" : "refuses", rc);
     if (ok && got != want)
-        __builtin_trap();
-    if (!ok && (rc != OG_EINVAL || !*og_error_last()))
-        __builtin_trap();
+        FUZZ_FAIL("'%s': %lld us, the oracle says %lld", s, (long long)got, (long long)want);
+    if (!ok)
+        FUZZ_CHECK_REFUSAL(rc, OG_EINVAL);
     free(s);
     return 0;
 }

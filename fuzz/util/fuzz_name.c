@@ -1,4 +1,5 @@
 /* fuzz_name.c - libFuzzer target for og_name_check() and og_utf8_valid(), against an oracle. */
+#include "fuzz_util.h"
 #include "opsgate/error.h"
 #include "opsgate/util.h"
 
@@ -95,8 +96,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     size_t got_at = (size_t)-1;
     bool valid = og_utf8_valid((const char *)data, size, &got_at);
-    if (valid != (bad_at == size) || (!valid && got_at != bad_at))
-        __builtin_trap();
+    FUZZ_ASSERT(valid == (bad_at == size));
+    FUZZ_ASSERT(valid || got_at == bad_at);
 
     /* The same bytes as a C string (a NUL ends the name, as it does for every caller). */
     char *s = malloc(size + 1);
@@ -109,15 +110,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int rc = og_name_check("fuzzed name", s, CAP);
     if (rc == 0) {
         bool ok_utf8 = len == size ? valid : og_utf8_valid(s, len, NULL);
-        if (!ok_utf8 || len == 0 || len > CAP)
-            __builtin_trap();
-        if (len == size && forbidden)
-            __builtin_trap();
+        FUZZ_ASSERT(ok_utf8 && len > 0 && len <= CAP);
+        FUZZ_ASSERT(len != size || !forbidden);
     } else {
-        const char *msg = og_error_last();
-        if (rc != OG_EINVAL || strncmp(msg, "fuzzed name ", 12) != 0 ||
-            !og_utf8_valid(msg, strlen(msg), NULL))
-            __builtin_trap();
+        FUZZ_CHECK_REFUSAL(rc, OG_EINVAL);
+        FUZZ_ASSERT(strncmp(og_error_last(), "fuzzed name ", 12) == 0);
     }
     free(s);
     return 0;

@@ -125,6 +125,12 @@ int og_connector_webhook(og_ctx *ctx, const char *connector_id, const char *cons
 /* Prometheus text: syncs by connector and outcome, last sync time, records, requests, state. */
 int og_connector_metrics_render(og_store *s, og_buf *out);
 
+/* The scheduled pull (`opsgate serve` runs it every minute with a system actor): every
+ * connector whose last sync started longer ago than its options.sync_interval (a duration,
+ * default "15m"; "off" never) gets an incremental sync, trigger "schedule". A failing sync is
+ * recorded with its connector (and alerts once); the others still run. */
+int og_connector_scheduler_job(og_ctx *ctx);
+
 /* Register the module's event handlers (automation policies and pushes) and its notifier
  * ("psa"), idempotent; called by og_app_register_all(). */
 int og_connector_register(void);

@@ -167,11 +167,14 @@ int og_crypto_key_to_pem(const og_crypto_key *key, char **pem, size_t *len);
 /* The private key as DER in its type's own form (SEC1 for EC, PKCS#1 for RSA), as a TLS library
  * loads it (SSL_use_PrivateKey_ASN1). Caller wipes and frees *der. */
 int og_crypto_key_to_der(const og_crypto_key *key, uint8_t **der, size_t *len);
-/* The key's type name ("ec256", ...; an RSA key of other size: the largest type not above it,
- * "rsa2048" below 3072 bits), NULL for a key of none of these kinds (another curve, Ed25519).
+/* The key's type name ("ec256", ...; an RSA key of other size: the largest type not above it),
+ * NULL for a key of none of these kinds (RSA below 2048 bits, another curve, Ed25519).
  * Static string. */
 const char *og_crypto_key_type(const og_crypto_key *key);
 void og_crypto_key_free(og_crypto_key *key); /* NULL-safe; frees the key material */
+/* Whether the private and public halves of a key belong together (a damaged PEM can load as a
+ * key whose signatures verify with nothing): 0, else OG_EINVAL with a message. */
+int og_crypto_key_check(const og_crypto_key *key);
 
 /* The public JWK (RFC 7517) of the key as JSON text in RFC 7638 canonical form (required members
  * only, sorted, no whitespace), so SHA-256 over it is the key's thumbprint: EC {crv,kty,x,y} with

@@ -30,6 +30,11 @@ int og_error_for_errno(int errnum);
 /* Set the thread's error and return code, so callers can write `return og_error_set(...)`. */
 int og_error_set(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Make text valid UTF-8 in place as og_error_set() does with its messages: each byte of an
+ * invalid sequence and each control character other than newline and tab becomes '?'. For
+ * messages kept outside the error slot (a template's parse error, printed by the CLI). */
+void og_error_clean_text(char *msg);
+
 /* Prefix the current message with context: "opening x: <old message>". Returns the current code. */
 int og_error_wrap(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -146,12 +146,8 @@ int og_acme_account_create(og_ctx *ctx, const char *tenant, const og_acme_accoun
         goto cleanup;
     }
     if (o->key_pem) {
-        if (og_acme__key_from_pem(&key, o->key_pem, strlen(o->key_pem)) < 0 ||
-            !og_acme__jws_alg(key)) {
-            error = og_acme__bad_setting("key-file", "bad account key: not an EC P-256/P-384 or "
-                                                     "RSA private key in PEM");
+        if ((error = og_acme__account_key_import(&key, o->key_pem, strlen(o->key_pem))) < 0)
             goto cleanup;
-        }
         key_type = og_crypto_key_type(key);
     }
     if ((error = og_acme__client_open(&c, o->directory, o->ca_pem)) < 0 ||

@@ -3,6 +3,7 @@
 #include "acme/acme_internal.h"
 #include "opsgate/error.h"
 
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,7 +28,6 @@ int og_acme__client_open(og_acme_client **out, const char *directory_url, const 
 {
     og_acme_client *c = calloc(1, sizeof(*c));
     og_acme_resp r;
-    json_error_t je;
     int error = OG_ERROR;
     memset(&r, 0, sizeof(r));
     *out = NULL;
@@ -49,16 +49,8 @@ int og_acme__client_open(og_acme_client **out, const char *directory_url, const 
         error = og_acme__problem("ACME directory", r.status, r.body.data, r.body.len, NULL);
         goto cleanup;
     }
-    c->dir = json_loadb(r.body.data ? r.body.data : "", r.body.len, 0, &je);
-    if (!json_is_object(c->dir) || !json_is_string(json_object_get(c->dir, "newNonce")) ||
-        !json_is_string(json_object_get(c->dir, "newAccount")) ||
-        !json_is_string(json_object_get(c->dir, "newOrder"))) {
-        error = og_error_set(OG_ERROR,
-                             "%s is not an ACME directory (no newNonce, newAccount, "
-                             "newOrder)",
-                             directory_url);
+    if ((error = og_acme__directory_parse(r.body.data, r.body.len, directory_url, &c->dir)) < 0)
         goto cleanup;
-    }
     *out = c;
     c = NULL;
     error = 0;
@@ -307,61 +299,107 @@ static int64_t next_delay(const og_acme_resp *r, int64_t *backoff)
     return d;
 }
 
+/* An object's parser for poll_until(): fills obj, points *status into it. */
+typedef struct poll_kind {
+    const char *what; /* "order", "authorization" */
+    int (*parse)(const char *json, size_t len, const char *url, void *obj, const char **status);
+    void (*clear)(void *obj);
+} poll_kind;
+
+static int order_parse(const char *json, size_t len, const char *url, void *obj,
+                       const char **status)
+{
+    og_acme_order_obj *o = obj;
+    int error = og_acme__order_parse(json, len, url, o);
+    *status = o->status;
+    return error;
+}
+
+static void order_clear(void *obj)
+{
+    og_acme__order_obj_clear(obj);
+}
+
+static int authz_parse(const char *json, size_t len, const char *url, void *obj,
+                       const char **status)
+{
+    og_acme_authz_obj *a = obj;
+    int error = og_acme__authz_parse(json, len, url, a);
+    *status = a->status;
+    return error;
+}
+
+static void authz_clear(void *obj)
+{
+    og_acme__authz_obj_clear(obj);
+}
+
+static const poll_kind POLL_ORDER = {"order", order_parse, order_clear};
+static const poll_kind POLL_AUTHZ = {"authorization", authz_parse, authz_clear};
+
+/* Whether status st is one of the comma-separated list (whole words: "" or "alid" are not). */
+static int status_in(const char *list, const char *st)
+{
+    size_t n = strlen(st);
+    for (const char *p = list; n && *p;) {
+        size_t k = strcspn(p, ",");
+        if (k == n && strncmp(p, st, n) == 0)
+            return 1;
+        p += k + (p[k] == ',');
+    }
+    return 0;
+}
+
 /*
  * Poll an object (POST-as-GET) until its status is one of done (comma-separated) or "invalid",
- * or the client's timeout passes. *out receives the last object (new reference).
+ * or the client's timeout passes. obj receives the last object (the kind's parse), cleared on
+ * failure.
  */
-static int poll_until(og_acme_client *c, const char *url, const char *what, const char *done,
-                      json_t **out)
+static int poll_until(og_acme_client *c, const char *url, const poll_kind *kind, const char *done,
+                      void *obj)
 {
     int64_t deadline = og_time_mono_us() + (int64_t)c->timeout_s * 1000000, backoff = 50000;
     og_acme_resp r;
     int error;
-    *out = NULL;
     for (int i = 0; i < 10000; i++) {
-        json_t *obj = NULL;
-        if ((error = post_json(c, url, NULL, &r, &obj)) < 0) {
+        const char *st = "";
+        if ((error = og_acme__post(c, url, NULL, &r)) < 0 ||
+            (error = kind->parse(r.body.data, r.body.len, url, obj, &st)) < 0) {
             og_acme__resp_clear(&r);
             return error;
         }
-        const char *st = json_string_value(json_object_get(obj, "status"));
-        if (st && (strstr(done, st) || strcmp(st, "invalid") == 0)) {
+        if (status_in(done, st) || strcmp(st, "invalid") == 0) {
             og_acme__resp_clear(&r);
-            *out = obj;
             return 0;
         }
-        json_decref(obj);
         if (og_time_mono_us() >= deadline) {
             og_acme__resp_clear(&r);
-            return og_error_set(OG_ERROR, "%s %s still '%s' after %d s", what, url, st ? st : "?",
-                                c->timeout_s);
+            error = og_error_set(OG_ERROR, "%s %s still '%s' after %d s", kind->what, url, st,
+                                 c->timeout_s);
+            kind->clear(obj);
+            return error;
         }
+        kind->clear(obj);
         int64_t d = next_delay(&r, &backoff);
         og_acme__resp_clear(&r);
         sleep_us(d);
     }
-    return og_error_set(OG_ERROR, "%s %s: too many polls", what, url);
+    return og_error_set(OG_ERROR, "%s %s: too many polls", kind->what, url);
 }
 
 /* Error from an invalid authorization: the failed challenge's problem names the cause. */
-static int authz_failed(json_t *authz, const char *url)
+static int authz_failed(const og_acme_authz_obj *a, const char *url)
 {
-    const char *name =
-        json_string_value(json_object_get(json_object_get(authz, "identifier"), "value"));
-    json_t *chs = json_object_get(authz, "challenges");
-    for (size_t i = 0; i < json_array_size(chs); i++) {
-        json_t *err = json_object_get(json_array_get(chs, i), "error");
-        if (json_is_object(err)) {
-            char *text = json_dumps(err, JSON_COMPACT);
+    for (size_t i = 0; i < a->nch; i++) {
+        if (a->ch[i].error) {
             char what[300];
-            snprintf(what, sizeof(what), "validation of %s failed", name ? name : "an identifier");
-            long st = (long)json_integer_value(json_object_get(err, "status"));
-            og_acme__problem(what, st, text, text ? strlen(text) : 0, NULL);
-            free(text);
+            snprintf(what, sizeof(what), "validation of %s failed", a->id_value);
+            og_acme__problem(what, a->ch[i].error_status, a->ch[i].error, strlen(a->ch[i].error),
+                             NULL);
             return OG_ERROR;
         }
     }
-    return og_error_set(OG_ERROR, "authorization %s of %s is invalid", url, name ? name : "?");
+    return og_error_set(OG_ERROR, "authorization %s of %s is invalid", url, a->id_value);
 }
 
 void og_acme__order_result_clear(og_acme_order_result *res)
@@ -403,15 +441,17 @@ static void presented_cleanup(presented *p, const og_acme_solver *solver)
     }
 }
 
-/* newOrder for names (with replaces when set): the order object in *order, its URL in url. */
+/* newOrder for names (with replaces when set): the order in *order, its URL in url. */
 static int new_order(og_acme_client *c, const char *const *names, size_t n, const char *replaces,
-                     json_t **order, char url[1024])
+                     og_acme_order_obj *order, char url[OG_ACME_URL_MAX])
 {
     json_t *req = NULL, *ids = json_array();
+    const char *new_url = og_acme__dir_url(c, "newOrder");
     char *payload = NULL;
     og_acme_resp r;
     int error = OG_ERROR;
     memset(&r, 0, sizeof(r));
+    memset(order, 0, sizeof(*order));
     for (size_t i = 0; i < n; i++) {
         const char *type =
             strchr(names[i], ':') || strspn(names[i], "0123456789.") == strlen(names[i]) ? "ip"
@@ -423,126 +463,143 @@ static int new_order(og_acme_client *c, const char *const *names, size_t n, cons
         json_object_set_new(req, "replaces", json_string(replaces));
     if (!req || !(payload = json_dumps(req, JSON_COMPACT)))
         goto cleanup;
-    if ((error = post_json(c, og_acme__dir_url(c, "newOrder"), payload, &r, order)) < 0) {
+    if ((error = og_acme__post(c, new_url, payload, &r)) < 0 ||
+        (error = og_acme__order_parse(r.body.data, r.body.len, new_url, order)) < 0) {
         og_error_wrap("new order");
         goto cleanup;
     }
-    if (!r.location[0]) {
-        error = og_error_set(OG_ERROR, "the CA created an order without a Location");
+    if (!og_acme__url_ok(r.location)) {
+        error = og_error_set(OG_ERROR, "the CA created an order without a Location URL");
         goto cleanup;
     }
-    og_strlcpy(url, r.location, 1024);
+    og_strlcpy(url, r.location, OG_ACME_URL_MAX);
 cleanup:
     json_decref(req);
     json_decref(ids);
     free(payload);
     og_acme__resp_clear(&r);
+    if (error < 0)
+        og_acme__order_obj_clear(order);
     return error;
 }
 
-/* Settle the authorization at aurl of the order at order_url: a pending one is answered through
- * the solver (recorded in p) and polled until valid; a valid one is reused. */
-static int authorize(og_acme_client *c, const char *order_url, const char *aurl,
-                     const og_acme_solver *solver, presented *p)
+/* Whether an authorization's identifier is one the order asked for (a wildcard's authorization
+ * names the base domain, RFC 8555 §7.1.4): the solver must not act for any other name. */
+static int authz_for_order(const og_acme_authz_obj *a, const char *const *names, size_t n)
 {
-    json_t *authz = NULL;
+    uint8_t ip[16], want_ip[16];
+    int af = strchr(a->id_value, ':') ? AF_INET6 : AF_INET;
+    int is_ip = strcmp(a->id_type, "ip") == 0 && inet_pton(af, a->id_value, ip) == 1;
+    for (size_t i = 0; i < n; i++) {
+        const char *want = names[i];
+        /* an address in another spelling ("2001:DB8:0::1" asked, "2001:db8::1" answered) */
+        if (is_ip && inet_pton(af, want, want_ip) == 1 &&
+            memcmp(ip, want_ip, af == AF_INET6 ? 16 : 4) == 0)
+            return 1;
+        if (strncmp(want, "*.", 2) == 0 && a->wildcard)
+            want += 2;
+        if (strcmp(want, a->id_value) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* Settle the authorization at aurl of the order at order_url for names: a pending one is
+ * answered through the solver (recorded in p) and polled until valid; a valid one is reused. */
+static int authorize(og_acme_client *c, const char *order_url, const char *aurl,
+                     const char *const *names, size_t n, const og_acme_solver *solver, presented *p)
+{
+    og_acme_authz_obj authz;
     og_acme_resp r;
     int error;
     memset(&r, 0, sizeof(r));
-    if (!aurl || (error = post_json(c, aurl, NULL, &r, &authz)) < 0) {
-        if (!aurl)
-            og_error_set(OG_ERROR, "an authorization is not a URL");
+    memset(&authz, 0, sizeof(authz));
+    if ((error = og_acme__post(c, aurl, NULL, &r)) < 0 ||
+        (error = og_acme__authz_parse(r.body.data, r.body.len, aurl, &authz)) < 0) {
         error = og_error_wrap("order %s", order_url);
         goto cleanup;
     }
     og_acme__resp_clear(&r);
-    const char *st = json_string_value(json_object_get(authz, "status"));
-    const char *dom =
-        json_string_value(json_object_get(json_object_get(authz, "identifier"), "value"));
-    if (st && strcmp(st, "valid") == 0) {
+    const char *dom = authz.id_value;
+    if (!authz_for_order(&authz, names, n)) {
+        error = og_error_set(OG_ERROR,
+                             "order %s: the CA sent an authorization for %s, a name "
+                             "the order did not ask for",
+                             order_url, dom);
+        goto cleanup;
+    }
+    if (strcmp(authz.status, "valid") == 0) {
         error = 0; /* reused authorization */
         goto cleanup;
     }
-    if (!st || strcmp(st, "pending") != 0 || !dom) {
-        error =
-            og_error_set(OG_ERROR, "authorization of %s is '%s'", dom ? dom : "?", st ? st : "?");
+    if (strcmp(authz.status, "pending") != 0) {
+        error = og_error_set(OG_ERROR, "authorization of %s is '%s'", dom, authz.status);
         goto cleanup;
     }
-    json_t *chs = json_object_get(authz, "challenges"), *ch = NULL;
-    for (size_t k = 0; k < json_array_size(chs); k++) {
-        const char *t = json_string_value(json_object_get(json_array_get(chs, k), "type"));
-        if (t && strcmp(t, solver->type) == 0)
-            ch = json_array_get(chs, k);
-    }
-    const char *token = json_string_value(json_object_get(ch, "token"));
-    const char *curl = json_string_value(json_object_get(ch, "url"));
-    if (!ch || !token || !curl) {
+    const og_acme_challenge_obj *ch = og_acme__authz_challenge(&authz, solver->type);
+    if (!ch || !ch->token[0]) {
         error = og_error_set(OG_ERROR, "the CA offers no %s challenge for %s", solver->type, dom);
         goto cleanup;
     }
-    char *ka = og_acme__key_authorization(c->key, token);
+    char *ka = og_acme__key_authorization(c->key, ch->token);
     if (!ka) {
         error = OG_ERROR;
         goto cleanup;
     }
-    p->tok[p->n] = strdup(token);
+    p->tok[p->n] = strdup(ch->token);
     p->dom[p->n] = strdup(dom);
     p->ka[p->n++] = ka;
-    if ((error = solver->present(solver->arg, dom, token, ka)) < 0)
+    if ((error = solver->present(solver->arg, dom, ch->token, ka)) < 0)
         goto cleanup;
-    if ((error = og_acme__post(c, curl, "{}", &r)) < 0) {
+    if ((error = og_acme__post(c, ch->url, "{}", &r)) < 0) {
         og_error_wrap("answering the %s challenge of %s", solver->type, dom);
         goto cleanup;
     }
     og_acme__resp_clear(&r);
-    json_decref(authz);
-    authz = NULL;
-    if ((error = poll_until(c, aurl, "authorization", "valid", &authz)) < 0)
+    og_acme__authz_obj_clear(&authz);
+    if ((error = poll_until(c, aurl, &POLL_AUTHZ, "valid", &authz)) < 0)
         goto cleanup;
-    if (strcmp(json_string_value(json_object_get(authz, "status")), "valid") != 0)
-        error = authz_failed(authz, aurl);
+    if (strcmp(authz.status, "valid") != 0)
+        error = authz_failed(&authz, aurl);
 cleanup:
-    json_decref(authz);
+    og_acme__authz_obj_clear(&authz);
     og_acme__resp_clear(&r);
     return error;
 }
 
 /* Once the order at url is ready, finalize it with a CSR of cert_key for names and wait until it
- * is valid; *order receives the last order object (new reference). */
+ * is valid; order receives the last order object. */
 static int finalize(og_acme_client *c, const char *url, const og_crypto_key *cert_key,
-                    const char *const *names, size_t n, json_t **order)
+                    const char *const *names, size_t n, og_acme_order_obj *order)
 {
     json_t *fin = NULL;
     char *payload = NULL, *csr = NULL;
     og_acme_resp r;
     int error;
     memset(&r, 0, sizeof(r));
-    if ((error = poll_until(c, url, "order", "ready,valid", order)) < 0)
+    if ((error = poll_until(c, url, &POLL_ORDER, "ready,valid", order)) < 0)
         goto cleanup;
-    const char *ost = json_string_value(json_object_get(*order, "status"));
-    if (strcmp(ost, "invalid") == 0) {
+    if (strcmp(order->status, "invalid") == 0) {
         error = og_error_set(OG_ERROR, "order %s became invalid", url);
         goto cleanup;
     }
-    if (strcmp(ost, "ready") != 0)
+    if (strcmp(order->status, "ready") != 0)
         goto cleanup; /* already valid */
-    const char *furl = json_string_value(json_object_get(*order, "finalize"));
     if ((error = og_acme__csr(&csr, cert_key, names, n)) < 0)
         goto cleanup;
     fin = json_pack("{s:s}", "csr", csr);
-    if (!furl || !fin || !(payload = json_dumps(fin, JSON_COMPACT))) {
-        error = og_error_set(OG_ERROR, "order %s has no finalize URL", url);
+    if (!fin || !(payload = json_dumps(fin, JSON_COMPACT))) {
+        error = og_error_set(OG_ERROR, "out of memory");
         goto cleanup;
     }
-    if ((error = og_acme__post(c, furl, payload, &r)) < 0) {
+    if ((error = og_acme__post(c, order->finalize, payload, &r)) < 0) {
         og_error_wrap("finalizing the order");
         goto cleanup;
     }
-    json_decref(*order);
-    *order = NULL;
-    if ((error = poll_until(c, url, "order", "valid", order)) < 0)
+    og_acme__order_obj_clear(order);
+    if ((error = poll_until(c, url, &POLL_ORDER, "valid", order)) < 0)
         goto cleanup;
-    if (strcmp(json_string_value(json_object_get(*order, "status")), "valid") != 0)
+    if (strcmp(order->status, "valid") != 0)
         error = og_error_set(OG_ERROR, "order %s became invalid after finalization", url);
 cleanup:
     json_decref(fin);
@@ -553,14 +610,14 @@ cleanup:
 }
 
 /* Download the chain of the valid order and its alternates (RFC 8555 §7.4.2) into res. */
-static int fetch_chains(og_acme_client *c, json_t *order, const char *order_url,
+static int fetch_chains(og_acme_client *c, const og_acme_order_obj *order, const char *order_url,
                         og_acme_order_result *res)
 {
     og_acme_resp r;
     int error;
     memset(&r, 0, sizeof(r));
-    const char *cert_url = json_string_value(json_object_get(order, "certificate"));
-    if (!cert_url)
+    const char *cert_url = order->certificate;
+    if (!cert_url[0])
         return og_error_set(OG_ERROR, "valid order %s has no certificate URL", order_url);
     og_strlcpy(res->cert_url, cert_url, sizeof(res->cert_url));
     if ((error = download(c, cert_url, &res->chain_pem, &r)) < 0) {
@@ -590,11 +647,12 @@ int og_acme__order(og_acme_client *c, const char *const *names, size_t n, const 
                    const og_crypto_key *cert_key, const og_acme_solver *solver,
                    og_acme_order_result *res)
 {
-    json_t *order = NULL;
+    og_acme_order_obj order;
     presented p;
-    char order_url[1024] = "";
+    char order_url[OG_ACME_URL_MAX] = "";
     int error = OG_ERROR;
     memset(&p, 0, sizeof(p));
+    memset(&order, 0, sizeof(order));
     memset(res, 0, sizeof(*res));
     if (!n || n > OG_ACME_MAX_NAMES)
         return og_error_set(OG_EINVAL, "a certificate needs 1 to %d names", OG_ACME_MAX_NAMES);
@@ -602,20 +660,13 @@ int og_acme__order(og_acme_client *c, const char *const *names, size_t n, const 
         goto cleanup;
     og_strlcpy(res->order_url, order_url, sizeof(res->order_url));
     /* each pending authorization: present the answer, then tell the CA to validate */
-    json_t *authzs = json_object_get(order, "authorizations");
-    if (!json_is_array(authzs) || json_array_size(authzs) > OG_ACME_MAX_NAMES) {
-        error = og_error_set(OG_ERROR, "order %s has no list of authorizations", order_url);
-        goto cleanup;
-    }
-    for (size_t i = 0; i < json_array_size(authzs); i++)
-        if ((error = authorize(c, order_url, json_string_value(json_array_get(authzs, i)), solver,
-                               &p)) < 0)
+    for (size_t i = 0; i < order.nauthz; i++)
+        if ((error = authorize(c, order_url, order.authz[i], names, n, solver, &p)) < 0)
             goto cleanup;
     /* finalize with a CSR once the order is ready, then wait for the certificate */
-    json_decref(order);
-    order = NULL;
+    og_acme__order_obj_clear(&order);
     if ((error = finalize(c, order_url, cert_key, names, n, &order)) < 0 ||
-        (error = fetch_chains(c, order, order_url, res)) < 0)
+        (error = fetch_chains(c, &order, order_url, res)) < 0)
         goto cleanup;
     error = 0;
 cleanup:
@@ -627,6 +678,6 @@ cleanup:
         og_acme__order_result_clear(res);
         og_error_set(code ? code : error, "%s", saved);
     }
-    json_decref(order);
+    og_acme__order_obj_clear(&order);
     return error;
 }

@@ -25,6 +25,9 @@
  * "rsa3072", "rsa4096". */
 /* og_crypto_key_from_pem() with the message of a stored ACME key (OG_ECORRUPT). */
 int og_acme__key_from_pem(og_crypto_key **out, const char *pem, size_t len);
+/* An account key a user imports (`acme account create --key-file`): OG_EINVAL (setting
+ * "key-file") unless the PEM is an EC P-256/P-384 or RSA (2048 bits or more) private key. */
+int og_acme__account_key_import(og_crypto_key **out, const char *pem, size_t len);
 /* "ES256", "ES384" or "RS256" for the key; NULL for a key ACME accounts cannot use. */
 const char *og_acme__jws_alg(const og_crypto_key *key);
 /* The public JWK (RFC 7517) of the key (new reference); NULL on failure. */
@@ -93,6 +96,51 @@ void og_acme__http_free(og_acme_http *h);
  * URL; HTTP error statuses are not errors here (the caller reads the problem document). */
 int og_acme__http_do(og_acme_http *h, const char *method, const char *url, const char *body,
                      const char *content_type, og_acme_resp *resp);
+
+/* ---- server objects (acme_objects.c) ----
+ * What the CA answers, checked and copied out before the client uses any of it. Each parse takes
+ * the response body as received; what names the request in messages (the URL asked). A body
+ * that is not what RFC 8555 §7.1 describes is OG_ERROR (the CA is at fault, not the caller) with
+ * a message naming `what` and the member at fault; nothing is filled then. Every URL taken is
+ * absolute http(s), printable ASCII, under OG_ACME_URL_MAX bytes (og_acme__url_ok). */
+#define OG_ACME_URL_MAX        1024
+#define OG_ACME_MAX_CHALLENGES 8
+int og_acme__url_ok(const char *s);
+
+/* The directory: newNonce, newAccount and newOrder required; keyChange, revokeCert and
+ * renewalInfo optional. *out (new reference) holds only those members, each a checked URL. */
+int og_acme__directory_parse(const char *json, size_t len, const char *what, json_t **out);
+
+typedef struct og_acme_order_obj {
+    char status[16];                   /* pending, ready, processing, valid, invalid */
+    char finalize[OG_ACME_URL_MAX];    /* required */
+    char certificate[OG_ACME_URL_MAX]; /* "" when absent */
+    char *authz[OG_ACME_MAX_NAMES];    /* authorization URLs, owned */
+    size_t nauthz;
+} og_acme_order_obj;
+int og_acme__order_parse(const char *json, size_t len, const char *what, og_acme_order_obj *o);
+void og_acme__order_obj_clear(og_acme_order_obj *o); /* NULL-safe */
+
+typedef struct og_acme_challenge_obj {
+    char type[32];   /* "http-01", "dns-01", "tls-alpn-01", or another [a-z0-9-] type */
+    char status[16]; /* pending, processing, valid, invalid */
+    char url[OG_ACME_URL_MAX];
+    char token[200];   /* base64url; "" when the challenge has none */
+    char *error;       /* its problem document as compact JSON, NULL when none; owned */
+    long error_status; /* the problem's "status", 0 when none */
+} og_acme_challenge_obj;
+typedef struct og_acme_authz_obj {
+    char status[16];    /* pending, valid, invalid, deactivated, expired, revoked */
+    char id_type[8];    /* "dns" or "ip" */
+    char id_value[256]; /* a DNS name of [A-Za-z0-9-_.] or an IP literal */
+    int wildcard;
+    og_acme_challenge_obj ch[OG_ACME_MAX_CHALLENGES];
+    size_t nch;
+} og_acme_authz_obj;
+int og_acme__authz_parse(const char *json, size_t len, const char *what, og_acme_authz_obj *a);
+void og_acme__authz_obj_clear(og_acme_authz_obj *a); /* NULL-safe */
+/* The first challenge of the type, NULL when the authorization offers none. */
+const og_acme_challenge_obj *og_acme__authz_challenge(const og_acme_authz_obj *a, const char *type);
 
 /* ---- protocol client (acme_client.c) ---- */
 typedef struct og_acme_client {

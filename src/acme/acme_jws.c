@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define B64URL "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
 /* "ES256", "ES384" or "RS256" by the key's type; NULL for a key ACME accounts cannot use. */
 const char *og_acme__jws_alg(const og_crypto_key *key)
 {
@@ -21,6 +23,19 @@ int og_acme__key_from_pem(og_crypto_key **out, const char *pem, size_t len)
 {
     if (og_crypto_key_from_pem(out, pem, len) < 0)
         return og_error_set(OG_ECORRUPT, "a stored ACME key does not parse");
+    return 0;
+}
+
+int og_acme__account_key_import(og_crypto_key **out, const char *pem, size_t len)
+{
+    *out = NULL;
+    if (!pem || og_crypto_key_from_pem(out, pem, len) < 0 || !og_acme__jws_alg(*out) ||
+        og_crypto_key_check(*out) < 0) {
+        og_crypto_key_free(*out);
+        *out = NULL;
+        return og_acme__bad_setting("key-file", "bad account key: not an intact EC P-256/P-384 "
+                                                "or RSA (2048 bits or more) private key in PEM");
+    }
     return 0;
 }
 
@@ -97,15 +112,17 @@ int og_acme__jws_json(json_t **out, const og_crypto_key *key, const char *kid, c
         return og_error_set(OG_EINVAL, "the account key is not EC P-256, P-384 or RSA");
     if (!url || !*url)
         return og_error_set(OG_EINVAL, "a JWS needs a url");
+    /* RFC 8555 §6.5.1: a nonce is base64url; what the CA sent goes into the header as is */
+    if (nonce && (!*nonce || strspn(nonce, B64URL) != strlen(nonce)))
+        return og_error_set(OG_ERROR, "the CA sent a Replay-Nonce that is not base64url");
     prot = json_pack("{s:s, s:s}", "alg", alg, "url", url);
-    if (!prot)
+    /* a member jansson refuses (text that is not UTF-8) must not silently go missing */
+    if (!prot || (nonce && json_object_set_new(prot, "nonce", json_string(nonce)) < 0) ||
+        json_object_set_new(prot, kid && *kid ? "kid" : "jwk",
+                            kid && *kid ? json_string(kid) : og_acme__jwk(key)) < 0) {
+        error = og_error_set(OG_ERROR, "building a JWS failed: url or account URL is not UTF-8");
         goto cleanup;
-    if (nonce)
-        json_object_set_new(prot, "nonce", json_string(nonce));
-    if (kid && *kid)
-        json_object_set_new(prot, "kid", json_string(kid));
-    else
-        json_object_set_new(prot, "jwk", og_acme__jwk(key));
+    }
     if (!(prot_text = json_dumps(prot, JSON_COMPACT | JSON_SORT_KEYS)) ||
         !(prot_b64 = og_base64url_encode((const uint8_t *)prot_text, strlen(prot_text))))
         goto cleanup;

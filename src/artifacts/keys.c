@@ -111,11 +111,13 @@ const char *og_artifacts__actor_label(const og_actor *a, char *out, size_t size)
 }
 
 /* Names are free text for people (spaces, capitals, dots) but not control characters or
- * slashes, which would make URLs and file names ambiguous. */
+ * slashes, which would make URLs and file names ambiguous, and always valid UTF-8 (put checks
+ * that too: a read of a name no put accepts is a bad name, not a missing artifact). */
 bool og_artifacts__name_valid(const char *name)
 {
     size_t n = name ? strlen(name) : 0;
-    if (n == 0 || n > OG_ARTIFACT_NAME_MAX || name[0] == ' ' || name[n - 1] == ' ')
+    if (n == 0 || n > OG_ARTIFACT_NAME_MAX || name[0] == ' ' || name[n - 1] == ' ' ||
+        !og_utf8_valid(name, n, NULL))
         return false;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)name[i];

@@ -10,7 +10,9 @@ int og_connector_webhook(og_ctx *ctx, const char *connector_id, const char *cons
     return og_error_set(OG_ENOTFOUND, "no such connector");
 }
 
+int og_connector__automation_register(void); /* automation.c (sync_internal.h) */
+
 int og_connector_register(void)
 {
-    return 0;
+    return og_connector__automation_register();
 }

@@ -89,9 +89,11 @@ static void at_error_message(long status, const og_buf *body, const json_t *json
     }
     if (b.len && b.data) {
         size_t n = 0;
-        for (const unsigned char *p = (const unsigned char *)b.data;
-             p < (const unsigned char *)b.data + b.len && n + 1 < size; p++)
-            out[n++] = (*p < 0x20 || *p == 0x7f) ? ' ' : (char)*p;
+        const unsigned char *src = (const unsigned char *)b.data;
+        for (; n < b.len && n + 1 < size; n++)
+            out[n] = (src[n] < 0x20 || src[n] == 0x7f) ? ' ' : (char)src[n];
+        while (n > 0 && n < b.len && (src[n] & 0xC0) == 0x80)
+            n--; /* cut before a character, never inside one */
         out[n] = '\0';
     }
     og_buf_free(&b);
@@ -204,13 +206,7 @@ cleanup:
 
 int at_get(og_conn *c, const char *path_or_url, json_t **out)
 {
-    int error = og_conn_get_json(c, path_or_url, out, NULL);
-    if (error == OG_ETOOBIG) { /* the HTTP path's message names no connector */
-        char msg[256];
-        og_strlcpy(msg, og_error_last(), sizeof(msg));
-        error = og_error_set(error, "connector %s (autotask): %s", at_name(c), msg);
-    }
-    return error;
+    return og_conn_get_json(c, path_or_url, out, NULL);
 }
 
 char *at_search_path(const char *entity, json_t *query)

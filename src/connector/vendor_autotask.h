@@ -22,7 +22,7 @@ int at_ready(og_conn *c);
  * OG_EDENIED for a host that is neither the configured one nor below options.zone_hosts
  * (default ".autotask.net"), OG_ERROR for another scheme, a query, credentials. */
 int at_zone_url_check(og_conn *c, const char *url, char *host, size_t host_size);
-/* og_conn_get_json whose "too large" error names the connector. */
+/* og_conn_get_json of path_or_url without the response (its errors name the connector). */
 int at_get(og_conn *c, const char *path_or_url, json_t **out);
 
 /* {"filter": filter (stolen), "MaxRecords": max_records (when > 0)}; NULL when out of memory. */

@@ -9,6 +9,7 @@
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -146,8 +147,13 @@ const char *og_crypto_key_type(const og_crypto_key *key)
     int bits;
     switch (key ? ec_size(key->pkey) : -1) {
     case 0:
+        /* below 2048 bits an RSA key is none of the types (it was "rsa2048": an imported
+         * 1024-bit ACME account key passed) */
         bits = EVP_PKEY_get_bits(key->pkey);
-        return bits >= 4096 ? "rsa4096" : bits >= 3072 ? "rsa3072" : "rsa2048";
+        return bits >= 4096   ? "rsa4096"
+               : bits >= 3072 ? "rsa3072"
+               : bits >= 2048 ? "rsa2048"
+                              : NULL;
     case 32:
         return "ec256";
     case 48:
@@ -163,6 +169,15 @@ void og_crypto_key_free(og_crypto_key *key)
         return;
     EVP_PKEY_free(key->pkey);
     free(key);
+}
+
+int og_crypto_key_check(const og_crypto_key *key)
+{
+    EVP_PKEY_CTX *pc = key ? EVP_PKEY_CTX_new_from_pkey(NULL, key->pkey, NULL) : NULL;
+    int ok = pc && EVP_PKEY_pairwise_check(pc) == 1;
+    EVP_PKEY_CTX_free(pc);
+    ERR_clear_error();
+    return ok ? 0 : og_error_set(OG_EINVAL, "the private key is inconsistent (damaged?)");
 }
 
 /* base64url of a big number, left-padded with zeros to pad bytes (0 = minimal). */

@@ -1,10 +1,11 @@
 /* background.c - the server's periodic jobs (audit checkpoints, scheduled certificate scans and
- * expiry alerts, ACME renewals), each on its own thread so that a long scan or renewal never
- * delays a checkpoint; every thread stops promptly at shutdown. */
+ * expiry alerts, ACME renewals, connector syncs), each on its own thread so that a long scan or
+ * renewal never delays a checkpoint; every thread stops promptly at shutdown. */
 #include "http/background.h"
 #include "opsgate/acme.h"
 #include "opsgate/audit.h"
 #include "opsgate/certs.h"
+#include "opsgate/connector.h"
 #include "opsgate/error.h"
 
 #include <errno.h>
@@ -130,6 +131,9 @@ int og_http__background_start(og_http_background *bg, og_store_pool *pool, og_ke
                             og_certs_scheduler_job);
     /* Renewals whose time has come (ARI window or two thirds of the lifetime), one at a time. */
     og_http__background_add(bg, "acme renewals", "renewer", every_us, job_acme_renewals);
+    /* PSA connectors whose options.sync_interval (default 15m) has passed: an incremental pull. */
+    og_http__background_add(bg, "connector syncs", "scheduler", every_us,
+                            og_connector_scheduler_job);
     for (size_t i = 0; i < bg->njobs; i++) {
         if (pthread_create(&bg->jobs[i].thread, NULL, job_main, &bg->jobs[i]) != 0) {
             og_http__background_stop(bg);

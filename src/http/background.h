@@ -46,8 +46,8 @@ typedef struct og_http_background {
 int og_http__background_add(og_http_background *bg, const char *name, const char *component,
                             int64_t every_us, og_http_job_fn run);
 /* Start one thread per job (checkpoint_every_us > 0 adds the periodic audit checkpoint job, which
- * signs with bg->audit, set before; the certificate schedule and ACME renewal jobs run every
- * minute). */
+ * signs with bg->audit, set before; the certificate schedule, ACME renewal and connector sync
+ * jobs run every minute). */
 int og_http__background_start(og_http_background *bg, og_store_pool *pool, og_keyring *keys,
                               const char *data_dir, int64_t checkpoint_every_us);
 /* Stop and join; safe on a zeroed or never-started struct. */

@@ -36,6 +36,12 @@ const char *const og_notify_event_types[] = {
     "certs.deploy.rolled_back",
     "certs.deploy.rollback_failed",
     "notify.test",
+    "psa.project.created",
+    "psa.project.scope_changed",
+    "psa.project.closed",
+    "psa.automation.failed",
+    "connector.failing",
+    "connector.recovered",
     NULL,
 };
 
@@ -622,6 +628,58 @@ static void render_deploy(msg *m)
             m->tenant, fp, target);
 }
 
+/* Pulled PSA projects (connector module) and the connector's own health. */
+static void render_psa(msg *m)
+{
+    const char *t = m->ev->type, *key = or (str(m->p, "project"), "?");
+    const char *conn = or (str(m->p, "connector"), "?"), *err = or (str(m->p, "error"), "?");
+    if (strncmp(t, "connector.", 10) == 0) {
+        int failing = strcmp(t, "connector.failing") == 0;
+        subject(m, "connector %s %s", conn,
+                failing ? "is failing " DASH " PSA syncs stopped" : "works again");
+        if (failing)
+            say(m, "Syncing connector %s (%s) failed:\n  %s\n\n", conn, or (str(m->p, "kind"), "?"),
+                err);
+        else
+            say(m, "Connector %s (%s) synced again.\n\n", conn, or (str(m->p, "kind"), "?"));
+        client_line(m);
+        if (failing)
+            say(m,
+                "What to do: check it with `opsgate connector test %s` and its syncs with\n"
+                "`opsgate connector show %s`. You hear once more, when it works again.\n",
+                conn, conn);
+        return;
+    }
+    if (strcmp(t, "psa.automation.failed") == 0) {
+        subject(m, "could not draft the %s of project %s " DASH " data missing",
+                or (str(m->p, "kind"), "document"), key);
+        say(m, "Drafting the %s of project %s from the PSA failed:\n  %s\n\n",
+            or (str(m->p, "kind"), "document"), key, err);
+        client_line(m);
+        say(m,
+            "What to do: give the connector the tenant's defaults it lacks (options.defaults,\n"
+            "docs/connectors-sync.md) or fix the PSA project, then generate it by hand:\n"
+            "  opsgate generate %s --tenant %s --project %s\n",
+            or (str(m->p, "kind"), "sow"), m->tenant, key);
+        return;
+    }
+    const char *what = strcmp(t, "psa.project.created") == 0 ? "is new in the PSA " DASH
+                                                               " SOW draft"
+                       : strcmp(t, "psa.project.closed") == 0
+                           ? "was closed in the PSA " DASH " closure draft"
+                           : "changed scope in the PSA " DASH " change order draft";
+    subject(m, "project %s %s", key, what);
+    say(m, "Connector %s pulled project %s (%s; PSA project %s, company %s).\n\n", conn, key,
+        or (str(m->p, "project_name"), "?"), or (str(m->p, "remote_id"), "?"),
+        or (str(m->p, "company_name"), "?"));
+    client_line(m);
+    say(m,
+        "opsgate drafts the document from the project's data (artifact project.json version "
+        "%lld);\n"
+        "review it with `opsgate artifact list --tenant %s --project %s`.\n",
+        (long long)json_integer_value(json_object_get(m->p, "data_version")), m->tenant, key);
+}
+
 static void render_test(msg *m)
 {
     subject(m, "test notification " DASH " no action needed");
@@ -678,6 +736,8 @@ int og_notify_render(const og_event *ev, int64_t now_us, char **subject_out, cha
         render_deploy(&m);
     else if (strcmp(type, "notify.test") == 0)
         render_test(&m);
+    else if (strncmp(type, "psa.", 4) == 0 || strncmp(type, "connector.", 10) == 0)
+        render_psa(&m);
     else
         render_generic(&m);
     footer(&m);

@@ -42,6 +42,9 @@ int og_tmpl__fail(og_tmpl_error *err, int code, const char *source, int line, in
         err->column = column;
         og_strlcpy(err->source, source, sizeof(err->source));
         og_strlcpy(err->message, msg, sizeof(err->message));
+        /* both quote the template (a tag name cut mid-character): printed by the CLI */
+        og_error_clean_text(err->source);
+        og_error_clean_text(err->message);
     }
     if (line > 0)
         return og_error_set(code, "template %s%s%d:%d: %s", source, *source ? ":" : "", line,

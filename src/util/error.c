@@ -33,6 +33,12 @@ static void clean_message(char *msg)
     }
 }
 
+void og_error_clean_text(char *msg)
+{
+    if (msg)
+        clean_message(msg);
+}
+
 int og_error_set(int code, const char *fmt, ...)
 {
     va_list ap;

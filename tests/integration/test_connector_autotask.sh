@@ -134,6 +134,10 @@ drv "$M" nz attach 1001 "$T/sow.pdf" sow.pdf application/pdf "Statement of work 
 check "mock: attach is not refused" test "$(grep -c 'answered 422' "$T/err")" = 0
 drv "$M" nz ticket-open 2 k1 "Certificate expires" "www.example.com expires in 7 days"
 check "mock: ticket-open is not refused" test "$(grep -c 'answered 422' "$T/err")" = 0
+drv "$M" nz ticket-note 900002 k1 "Still expiring" "3 days left."
+check "mock: ticket-note (GET, PATCH) is accepted" test "$rc" = 0
+drv "$M" nz ticket-close 900002 k1 "Resolved" "Renewed."
+check "mock: ticket-close (PATCH) is accepted" test "$rc" = 0
 if violations "$T/mock.log" | grep -q "Violation: request"; then
   bad "mock: request violations: $(violations "$T/mock.log" | grep 'Violation: request' | head -5)"
 else
@@ -288,7 +292,7 @@ simpost mode '{"next_base": ""}'
 
 simpost mode '{"huge": true}'
 drv "$D" o projects
-check "a 20 MB answer: too big, a clear error" grep -q "connector driver (autotask): the answer is too large (too_large)" "$T/err"
+check "a 20 MB answer: too big, a clear error" grep -q "connector driver (autotask): GET /ATServicesRest/V1.0/Projects/query: the answer is over 16777216 bytes: refused (too_large)" "$T/err"
 simpost mode '{"huge": false}'
 
 echo '{"timeout_s": 1, "max_attempts": 1}' >"$T/slow.json"

@@ -109,6 +109,12 @@ static void test_vendor_autotask__error_message_quotes_the_errors_list(void **st
     og_conn_autotask.error_message(400, NULL, j, out, 11);
     assert_string_equal(out, "0123456789"); /* cut to the buffer */
     json_decref(j);
+    j = json_loads("{\"errors\": [\"abcdefgh\u00e9t\u00e9\"]}", 0, NULL);
+    og_conn_autotask.error_message(400, NULL, j, out, 10); /* 9 bytes: "abcdefgh" + half an é */
+    assert_string_equal(out, "abcdefgh");
+    og_conn_autotask.error_message(400, NULL, j, out, 11);
+    assert_string_equal(out, "abcdefgh\xc3\xa9");
+    json_decref(j);
 }
 
 static void test_vendor_autotask__auth_sends_three_headers_and_names_a_missing_one(void **state)

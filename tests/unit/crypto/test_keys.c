@@ -117,12 +117,32 @@ static void test_crypto_keys__csr_and_selfsigned_certificate_carry_the_key(void 
     og_crypto_key_free(other);
 }
 
+/* An RSA key under 2048 bits is none of the types (it was "rsa2048", so ACME took an imported
+ * 1024-bit account key; found by fuzz_acme_jws). */
+static void test_crypto_keys__rsa_under_2048_bits_has_no_type(void **state)
+{
+    (void)state;
+    EVP_PKEY *weak = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)1024);
+    BIO *b = BIO_new(BIO_s_mem());
+    char *pem = NULL;
+    og_crypto_key *k = NULL;
+    assert_non_null(weak);
+    assert_int_equal(PEM_write_bio_PrivateKey(b, weak, NULL, NULL, 0, NULL, NULL), 1);
+    long n = BIO_get_mem_data(b, &pem);
+    OG_ASSERT_OK(og_crypto_key_from_pem(&k, pem, (size_t)n));
+    assert_null(og_crypto_key_type(k));
+    og_crypto_key_free(k);
+    BIO_free(b);
+    EVP_PKEY_free(weak);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_crypto_keys__types_round_trip_through_pem),
         cmocka_unit_test(test_crypto_keys__es256_signature_is_raw_r_and_s),
         cmocka_unit_test(test_crypto_keys__csr_and_selfsigned_certificate_carry_the_key),
+        cmocka_unit_test(test_crypto_keys__rsa_under_2048_bits_has_no_type),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,551 @@
+/* test_connector_sync.c - the pull engine over a test vendor (an og_conn opened with
+ * og_conn_open whose vendor is this file's fake PSA, and a connectors row made by hand): first
+ * sight, nothing changed writes nothing, scope changes and closures make their events, unmapped
+ * companies are listed and skipped, a failure keeps the snapshot and the cursor and alerts once;
+ * and the automation that drafts the SOW, the change order and the closure from the events. */
+#include "og_test.h"
+#include "connector/sync_internal.h"
+#include "opsgate/artifacts.h"
+#include "opsgate/error.h"
+#include "opsgate/events.h"
+#include "opsgate/tenant.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NPROJ 3
+
+/* ---- the fake PSA ---- */
+typedef struct fake_project {
+    char id[16], company[8], updated[32];
+    int closed;
+    json_t *data;
+} fake_project;
+
+static struct {
+    int n;
+    fake_project p[NPROJ];
+    int fail_after; /* -1: never; else the pull fails after this many projects */
+    char since[64];
+} F;
+
+static int fake_companies(og_conn *c, og_conn_company_fn fn, void *arg)
+{
+    og_conn_company a = {"C1", "Client One"}, b = {"C2", "Other Co"};
+    int rc;
+    c->requests++;
+    if ((rc = fn(arg, &a)) < 0)
+        return rc;
+    return fn(arg, &b);
+}
+
+static int fake_projects(og_conn *c, const char *since, og_conn_project_fn fn, void *arg)
+{
+    snprintf(F.since, sizeof(F.since), "%s", since ? since : "");
+    c->pages++, c->requests++;
+    for (int i = 0; i < F.n; i++) {
+        fake_project *f = &F.p[i];
+        json_t *raw = json_pack("{s:{s:s, s:s}}", "project", "id", f->id, "po", "PO-1");
+        og_conn_project p = {
+            f->id,      f->company, strcmp(f->company, "C1") ? "Other Co" : "Client One",
+            f->updated, f->closed,  raw,
+            f->data};
+        int rc;
+        if (F.fail_after >= 0 && i >= F.fail_after) {
+            json_decref(raw);
+            return og_error_set(OG_EBUSY, "connector cw: GET /project/projects: the vendor "
+                                          "answered 503 (test)");
+        }
+        rc = fn(arg, &p);
+        json_decref(raw);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+static int fake_project_one(og_conn *c, const char *remote_id, og_conn_project_fn fn, void *arg)
+{
+    int saved = F.n, rc = OG_ENOTFOUND;
+    for (int i = 0; i < saved; i++) {
+        if (strcmp(F.p[i].id, remote_id) != 0)
+            continue;
+        fake_project keep = F.p[0];
+        F.p[0] = F.p[i];
+        F.n = 1;
+        rc = fake_projects(c, NULL, fn, arg);
+        F.p[i] = F.p[0];
+        F.p[0] = keep;
+        F.n = saved;
+        break;
+    }
+    return rc == OG_ENOTFOUND ? og_error_set(rc, "no project %s", remote_id) : rc;
+}
+
+static og_conn_vendor fake_vendor;
+
+/* ---- fixture ---- */
+typedef struct fx {
+    og_test_env env;
+    og_tenant t;
+    og_conn *c;
+} fx;
+
+static const char *PROJECT_DATA =
+    "{\"project\": {\"name\": \"Mail migration\", \"manager\": \"Dana\"},"
+    " \"phases\": [{\"id\": \"P1\", \"name\": \"Build\", \"start\": \"2026-11-02\", \"end\": "
+    "\"2026-11-30\", \"tasks\": [{\"id\": \"T1\", \"name\": \"Design\", \"hours\": \"6\", "
+    "\"rate\": \"120.00\", \"actual_hours\": \"7\"}, {\"id\": \"T2\", \"name\": \"Migrate\", "
+    "\"hours\": \"10\", \"rate\": \"110.00\", \"actual_hours\": \"9.5\"}]}],"
+    " \"psa\": {\"budget_hours\": \"16\", \"status\": \"Open\", \"remote_id\": \"ID\"}}";
+
+static const char *DEFAULTS =
+    "{\"currency\": \"EUR\", \"provider\": {\"name\": \"Bluefin\"},"
+    " \"scope\": {\"in\": [\"What the PSA project lists\"]},"
+    " \"deliverables\": [{\"id\": \"D1\", \"name\": \"Working mail\", \"acceptance\": "
+    "\"Mail flows\"}], \"objectives\": [\"Move the mail\"],"
+    " \"signoff\": [{\"party\": \"Client\", \"name\": \"Jonas\"}, {\"party\": \"Provider\", "
+    "\"name\": \"Dana\"}]%s}";
+
+static void add_project(const char *id, const char *company)
+{
+    fake_project *f = &F.p[F.n++];
+    json_error_t e;
+    snprintf(f->id, sizeof(f->id), "%s", id);
+    snprintf(f->company, sizeof(f->company), "%s", company);
+    snprintf(f->updated, sizeof(f->updated), "2026-12-01T10:00:00Z");
+    f->closed = 0;
+    f->data = json_loads(PROJECT_DATA, 0, &e);
+    assert_non_null(f->data);
+}
+
+static json_t *task(int project, int i)
+{
+    json_t *ph = json_array_get(json_object_get(F.p[project].data, "phases"), 0);
+    return json_array_get(json_object_get(ph, "tasks"), (size_t)i);
+}
+
+static void open_conn(fx *f, int payment_terms)
+{
+    char opts[2048], defaults[1500];
+    json_t *o;
+    json_error_t e;
+    snprintf(defaults, sizeof(defaults), DEFAULTS,
+             payment_terms ? ", \"payment_terms\": {\"billing\": \"monthly\", \"terms\": \"Net "
+                             "30\"}"
+                           : "");
+    snprintf(opts, sizeof(opts),
+             "{\"defaults\": %s, \"mapping\": {\"client.po_number\": "
+             "\"project.po\"}}",
+             defaults);
+    assert_non_null(o = json_loads(opts, 0, &e));
+    og_conn_free(f->c);
+    OG_ASSERT_OK(og_conn_open(&f->c, "connectwise", "https://psa.example", NULL, o));
+    json_decref(o);
+    f->c->vendor = &fake_vendor;
+    snprintf(f->c->name, sizeof(f->c->name), "cw");
+    snprintf(f->c->id, sizeof(f->c->id), "11111111-2222-4333-8444-555555555555");
+    snprintf(f->c->tenant_id, sizeof(f->c->tenant_id), "%s", f->t.id);
+}
+
+static int setup(void **state)
+{
+    fx *f = calloc(1, sizeof(*f));
+    og_test_env_setup(&f->env);
+    OG_ASSERT_OK(og_tenant_create(&f->env.ctx, "acme", &f->t));
+    fake_vendor = og_conn_connectwise;
+    fake_vendor.companies = fake_companies;
+    fake_vendor.projects = fake_projects;
+    fake_vendor.project = fake_project_one;
+    memset(&F, 0, sizeof(F));
+    F.fail_after = -1;
+    open_conn(f, 1);
+    OG_ASSERT_OK(og_store_run(f->env.store,
+                              "INSERT INTO connectors (id, tenant_id, name, kind, base_url, "
+                              "secret, created_at, created_by, updated_at) VALUES (?, ?, 'cw', "
+                              "'connectwise', 'https://psa.example', X'00', 't', 'test', 't')",
+                              "tt", f->c->id, f->t.id) < 0);
+    OG_ASSERT_OK(og_store_run(f->env.store,
+                              "INSERT INTO connector_companies (connector_id, company_id, "
+                              "company_name, tenant_id, first_seen) VALUES (?, 'C1', 'Client "
+                              "One', ?, 't')",
+                              "tt", f->c->id, f->t.id) < 0);
+    og_events_unsubscribe_all();
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fx *f = *state;
+    for (int i = 0; i < F.n; i++)
+        json_decref(F.p[i].data);
+    og_events_unsubscribe_all();
+    og_conn_free(f->c);
+    og_test_env_teardown(&f->env);
+    free(f);
+    return 0;
+}
+
+/* ---- helpers ---- */
+static int64_t count(fx *f, const char *sql, const char *arg)
+{
+    og_stmt *st = NULL;
+    int64_t n = -1;
+    OG_ASSERT_OK(og_stmt_prepare_args(&st, f->env.store, sql, arg ? "t" : "", arg));
+    if (og_stmt_step(st) == OG_ROW)
+        n = og_stmt_col_int(st, 0);
+    og_stmt_free(st);
+    return n;
+}
+
+static int64_t events(fx *f, const char *type)
+{
+    return count(f, "SELECT COUNT(*) FROM events WHERE type = ?", type);
+}
+
+static int64_t audits(fx *f, const char *action)
+{
+    return count(f, "SELECT COUNT(*) FROM audit_record WHERE action = ?", action);
+}
+
+static int64_t versions(fx *f, const char *project, const char *name)
+{
+    og_artifact_ref r = {"acme", project, name};
+    json_t *log = NULL;
+    int64_t n;
+    if (og_artifact_log(&f->env.ctx, &r, &log) < 0)
+        return 0;
+    n = (int64_t)json_array_size(log);
+    json_decref(log);
+    return n;
+}
+
+static int sync(fx *f, json_t **out)
+{
+    og_connector_sync_opts o = {.trigger = "manual"};
+    json_t *res = NULL;
+    int rc = og_conn__sync_run(&f->env.ctx, f->c, &o, &res);
+    if (out)
+        *out = res;
+    else
+        json_decref(res);
+    return rc;
+}
+
+static int64_t jint(const json_t *o, const char *k)
+{
+    return json_integer_value(json_object_get(o, k));
+}
+
+/* ---- tests ---- */
+static void test_sync__first_sight_then_nothing_changed_writes_nothing(void **state)
+{
+    fx *f = *state;
+    json_t *out = NULL;
+    og_project p;
+    char cursor[64];
+    add_project("100", "C1");
+    add_project("200", "C2");
+    OG_ASSERT_OK(sync(f, &out));
+    assert_int_equal(jint(out, "records"), 2);
+    assert_int_equal(jint(out, "changes"), 1);
+    assert_int_equal(jint(out, "unmapped"), 1);
+    assert_string_equal(
+        json_string_value(json_object_get(
+            json_array_get(json_object_get(out, "unmapped_companies"), 0), "company_id")),
+        "C2");
+    json_decref(out);
+    OG_ASSERT_OK(og_project_get(&f->env.ctx, "acme", "cw-100", &p));
+    assert_string_equal(p.name, "Mail migration");
+    assert_string_equal(p.created_by, "system:connector:cw");
+    assert_int_equal(og_project_get(&f->env.ctx, "acme", "cw-200", &p), OG_ENOTFOUND);
+    assert_int_equal(count(f,
+                           "SELECT COUNT(*) FROM connector_companies WHERE company_id = ? AND "
+                           "tenant_id IS NULL",
+                           "C2"),
+                     1);
+    assert_int_equal(versions(f, "cw-100", "project.json"), 1);
+    assert_int_equal(events(f, "psa.project.created"), 1);
+    assert_int_equal(audits(f, "connector.sync.project"), 1);
+    assert_int_equal(audits(f, "connector.sync"), 1);
+    int64_t all_events = count(f, "SELECT COUNT(*) FROM events", NULL);
+    int64_t all_audit = count(f, "SELECT COUNT(*) FROM audit_record", NULL);
+    /* the cursor: the latest vendor stamp less five minutes, given to the next pull */
+    snprintf(cursor, sizeof(cursor), "2026-12-01T09:55:00Z");
+    assert_int_equal(count(f, "SELECT COUNT(*) FROM connectors WHERE cursor = ?", cursor), 1);
+
+    OG_ASSERT_OK(sync(f, &out));
+    assert_string_equal(F.since, cursor);
+    assert_int_equal(jint(out, "changes"), 0);
+    json_decref(out);
+    assert_int_equal(versions(f, "cw-100", "project.json"), 1);
+    assert_int_equal(count(f, "SELECT COUNT(*) FROM events", NULL), all_events);
+    /* the sync's own record is the only one added */
+    assert_int_equal(count(f, "SELECT COUNT(*) FROM audit_record", NULL), all_audit + 1);
+    assert_int_equal(audits(f, "connector.sync"), 2);
+    assert_int_equal(count(f, "SELECT COUNT(*) FROM connector_syncs WHERE outcome = ?", "ok"), 2);
+}
+
+static void test_sync__scope_change_then_other_change_then_closed(void **state)
+{
+    fx *f = *state;
+    json_t *payload = NULL;
+    add_project("100", "C1");
+    OG_ASSERT_OK(sync(f, NULL));
+    /* hours of T1 grow: a scope change against the previous snapshot */
+    json_object_set_new(task(0, 0), "hours", json_string("8"));
+    OG_ASSERT_OK(sync(f, NULL));
+    assert_int_equal(versions(f, "cw-100", "project.json"), 2);
+    assert_int_equal(events(f, "psa.project.scope_changed"), 1);
+    og_stmt *st = NULL;
+    OG_ASSERT_OK(og_stmt_prepare_args(&st, f->env.store,
+                                      "SELECT payload FROM events WHERE type = ?", "t",
+                                      "psa.project.scope_changed"));
+    assert_int_equal(og_stmt_step(st), OG_ROW);
+    payload = json_loads(og_stmt_col_text(st, 0), 0, NULL);
+    og_stmt_free(st);
+    assert_string_equal(json_string_value(json_object_get(payload, "baseline")), "project.json@1");
+    assert_string_equal(json_string_value(json_object_get(payload, "project")), "cw-100");
+    json_t *ch =
+        json_array_get(json_object_get(json_object_get(payload, "changes"), "tasks_changed"), 0);
+    assert_string_equal(json_string_value(json_array_get(json_object_get(ch, "hours"), 1)), "8");
+    json_decref(payload);
+    /* the manager changes: a new snapshot, but no event */
+    json_object_set_new(json_object_get(F.p[0].data, "project"), "manager", json_string("Mira"));
+    OG_ASSERT_OK(sync(f, NULL));
+    assert_int_equal(versions(f, "cw-100", "project.json"), 3);
+    assert_int_equal(events(f, "psa.project.scope_changed"), 1);
+    /* the vendor closes it */
+    F.p[0].closed = 1;
+    json_object_set_new(json_object_get(F.p[0].data, "psa"), "status", json_string("Closed"));
+    OG_ASSERT_OK(sync(f, NULL));
+    assert_int_equal(versions(f, "cw-100", "project.json"), 4);
+    assert_int_equal(events(f, "psa.project.closed"), 1);
+    assert_int_equal(events(f, "psa.project.scope_changed"), 1);
+    OG_ASSERT_OK(sync(f, NULL)); /* and stays closed: nothing more */
+    assert_int_equal(events(f, "psa.project.closed"), 1);
+    assert_int_equal(versions(f, "cw-100", "project.json"), 4);
+}
+
+static void test_sync__failure_keeps_snapshot_and_cursor_and_alerts_once(void **state)
+{
+    fx *f = *state;
+    json_t *out = NULL;
+    og_buf m;
+    add_project("100", "C1");
+    add_project("101", "C1");
+    OG_ASSERT_OK(sync(f, NULL));
+    assert_int_equal(
+        count(f, "SELECT COUNT(*) FROM connectors WHERE cursor = ?", "2026-12-01T09:55:00Z"), 1);
+    for (int i = 0; i < 2; i++) {
+        json_object_set_new(task(i, 1), "hours", json_string("12"));
+        snprintf(F.p[i].updated, sizeof(F.p[i].updated), "2026-12-02T10:00:00Z");
+    }
+    F.fail_after = 1; /* the pull dies after the first project */
+    for (int k = 0; k < 3; k++) {
+        assert_int_equal(sync(f, &out), OG_EBUSY);
+        assert_non_null(strstr(og_error_last(), "503"));
+        assert_string_equal(json_string_value(json_object_get(out, "outcome")), "failed");
+        assert_string_equal(json_string_value(json_object_get(out, "state")), "failing");
+        json_decref(out);
+    }
+    assert_int_equal(versions(f, "cw-100", "project.json"), 2); /* committed, kept */
+    assert_int_equal(versions(f, "cw-101", "project.json"), 1); /* its previous snapshot */
+    assert_int_equal(
+        count(f, "SELECT COUNT(*) FROM connectors WHERE cursor = ?", "2026-12-01T09:55:00Z"), 1);
+    assert_int_equal(events(f, "connector.failing"), 1);
+    assert_int_equal(count(f, "SELECT COUNT(*) FROM connector_syncs WHERE outcome = ?", "failed"),
+                     3);
+    F.fail_after = -1;
+    OG_ASSERT_OK(sync(f, NULL));
+    assert_int_equal(versions(f, "cw-101", "project.json"), 2);
+    assert_int_equal(events(f, "connector.recovered"), 1);
+    assert_int_equal(events(f, "connector.failing"), 1);
+    assert_int_equal(count(f, "SELECT COUNT(*) FROM connectors WHERE cursor = ? AND state = 'ok'",
+                           "2026-12-02T09:55:00Z"),
+                     1);
+    og_buf_init(&m, 1 << 20);
+    OG_ASSERT_OK(og_connector_metrics_render(f->env.store, &m));
+    assert_non_null(strstr(m.data, "opsgate_connector_syncs_total{connector=\"cw\""));
+    assert_non_null(strstr(m.data, ",tenant=\"acme\",kind=\"connectwise\""));
+    assert_non_null(strstr(m.data, "outcome=\"failed\"} 3\n"));
+    assert_non_null(strstr(m.data, "outcome=\"ok\"} 2\n"));
+    assert_non_null(strstr(m.data, "opsgate_connector_records{connector=\"cw\""));
+    assert_non_null(strstr(m.data, "state=\"failing\"} 0\n"));
+    og_buf_free(&m);
+}
+
+static void drain(fx *f)
+{
+    og_events_config cfg = {.max_attempts = 3, .backoff_base_us = 1000, .backoff_max_us = 2000};
+    for (int i = 0; i < 20; i++) {
+        int d = 0;
+        OG_ASSERT_OK(og_events_run_once(&f->env.ctx, &cfg, &d));
+        if (d == 0 && i > 3)
+            break;
+    }
+}
+
+static void test_automation__sow_change_order_and_closure_from_events(void **state)
+{
+    fx *f = *state;
+    OG_ASSERT_OK(og_connector__automation_register());
+    add_project("100", "C1");
+    OG_ASSERT_OK(sync(f, NULL));
+    drain(f);
+    assert_int_equal(versions(f, "cw-100", "sow.md"), 1);
+    /* the generation's audit record names the triggering event */
+    assert_int_equal(count(f,
+                           "SELECT COUNT(*) FROM audit_record a JOIN events e ON e.id = "
+                           "a.event_id WHERE e.type = ? AND a.action = 'artifacts.generate'",
+                           "psa.project.created"),
+                     1);
+    json_object_set_new(task(0, 1), "hours", json_string("14"));
+    OG_ASSERT_OK(sync(f, NULL));
+    drain(f);
+    assert_int_equal(versions(f, "cw-100", "change-order-CO-001.md"), 1);
+    assert_int_equal(versions(f, "cw-100", "sow.md"), 1);
+    F.p[0].closed = 1;
+    OG_ASSERT_OK(sync(f, NULL));
+    drain(f);
+    assert_int_equal(versions(f, "cw-100", "closure.md"), 1);
+    assert_int_equal(events(f, "psa.automation.failed"), 0);
+    /* redelivering changes nothing: handlers are idempotent by event id */
+    OG_ASSERT_OK(og_store_run(f->env.store,
+                              "UPDATE event_deliveries SET state = 'pending', next_us = 0",
+                              "") < 0);
+    drain(f);
+    assert_int_equal(versions(f, "cw-100", "sow.md"), 1);
+    assert_int_equal(versions(f, "cw-100", "change-order-CO-001.md"), 1);
+    assert_int_equal(versions(f, "cw-100", "change-order-CO-002.md"), 0);
+}
+
+static void test_automation__missing_data_fails_once_recorded(void **state)
+{
+    fx *f = *state;
+    open_conn(f, 0); /* no payment_terms in the tenant's defaults */
+    OG_ASSERT_OK(og_connector__automation_register());
+    add_project("100", "C1");
+    OG_ASSERT_OK(sync(f, NULL));
+    drain(f);
+    drain(f);
+    assert_int_equal(versions(f, "cw-100", "sow.md"), 0);
+    assert_int_equal(events(f, "psa.automation.failed"), 1);
+    assert_int_equal(count(f,
+                           "SELECT COUNT(*) FROM audit_record WHERE action = ? AND outcome "
+                           "!= 'ok' AND detail LIKE '%payment_terms%'",
+                           "connector.automation"),
+                     1);
+    /* done, not retried nor dead-lettered */
+    assert_int_equal(count(f,
+                           "SELECT COUNT(*) FROM event_deliveries WHERE handler = ? AND "
+                           "state = 'done' AND attempts = 1",
+                           "connector-sow"),
+                     1);
+}
+
+static void test_sync__a_company_mapped_later_gets_a_full_pull(void **state)
+{
+    fx *f = *state;
+    og_project p;
+    char now[OG_TIME_LEN];
+    add_project("200", "C2");
+    OG_ASSERT_OK(sync(f, NULL));
+    OG_ASSERT_OK(sync(f, NULL));
+    assert_string_equal(F.since, "2026-12-01T09:55:00Z"); /* incremental */
+    assert_int_equal(og_project_get(&f->env.ctx, "acme", "cw-200", &p), OG_ENOTFOUND);
+    og_time_format(og_time_now_us(), now);
+    OG_ASSERT_OK(og_store_run(f->env.store,
+                              "UPDATE connector_companies SET tenant_id = ?, mapped_at = ? WHERE "
+                              "company_id = 'C2'",
+                              "tt", f->t.id, now) < 0);
+    OG_ASSERT_OK(sync(f, NULL));
+    assert_string_equal(F.since, ""); /* everything again: its projects were skipped before */
+    OG_ASSERT_OK(og_project_get(&f->env.ctx, "acme", "cw-200", &p));
+    OG_ASSERT_OK(sync(f, NULL));
+    assert_string_equal(F.since, "2026-12-01T09:55:00Z");
+}
+
+static void test_sync__webhook_pulls_one_project_and_keeps_the_cursor(void **state)
+{
+    fx *f = *state;
+    og_connector_sync_opts o = {.trigger = "webhook", .remote_id = "101"};
+    json_t *out = NULL;
+    og_project p;
+    add_project("100", "C1");
+    add_project("101", "C1");
+    OG_ASSERT_OK(og_conn__sync_run(&f->env.ctx, f->c, &o, &out));
+    assert_int_equal(jint(out, "records"), 1);
+    json_decref(out);
+    OG_ASSERT_OK(og_project_get(&f->env.ctx, "acme", "cw-101", &p));
+    assert_int_equal(og_project_get(&f->env.ctx, "acme", "cw-100", &p), OG_ENOTFOUND);
+    assert_int_equal(count(f, "SELECT COUNT(*) FROM connectors WHERE cursor IS NULL", NULL), 1);
+    assert_int_equal(count(f,
+                           "SELECT COUNT(*) FROM audit_record WHERE action = ? AND analysis "
+                           "LIKE '%\"trigger\":\"webhook\"%'",
+                           "connector.sync.project"),
+                     1);
+    /* a project deleted in the PSA since the webhook named it: nothing to pull, no alert */
+    o.remote_id = "999";
+    OG_ASSERT_OK(og_conn__sync_run(&f->env.ctx, f->c, &o, &out));
+    assert_string_equal(json_string_value(json_object_get(out, "not_found")), "999");
+    json_decref(out);
+    assert_int_equal(events(f, "connector.failing"), 0);
+}
+
+static void publish(fx *f, const char *name)
+{
+    static const char *const path[] = {"in-review", "approved", "published"};
+    og_artifact_ref r = {"acme", "cw-100", name};
+    for (size_t i = 0; i < 3; i++)
+        OG_ASSERT_OK(og_artifact_set_state(&f->env.ctx, &r, path[i], NULL));
+}
+
+static void test_sync__scope_is_measured_against_the_published_sow(void **state)
+{
+    fx *f = *state;
+    OG_ASSERT_OK(og_connector__automation_register());
+    add_project("100", "C1");
+    OG_ASSERT_OK(sync(f, NULL));
+    drain(f);
+    publish(f, "sow.md");
+    json_object_set_new(task(0, 0), "hours", json_string("8"));
+    OG_ASSERT_OK(sync(f, NULL));
+    assert_int_equal(count(f,
+                           "SELECT COUNT(*) FROM events WHERE type = ? AND payload LIKE "
+                           "'%\"baseline\":\"sow.data.json@1\"%'",
+                           "psa.project.scope_changed"),
+                     1);
+    drain(f);
+    assert_int_equal(versions(f, "cw-100", "change-order-CO-001.md"), 1);
+    /* back to what the SOW sold: the scope changed in this sync, but not against the SOW */
+    json_object_set_new(task(0, 0), "hours", json_string("6.00"));
+    OG_ASSERT_OK(sync(f, NULL));
+    assert_int_equal(versions(f, "cw-100", "project.json"), 3);
+    assert_int_equal(events(f, "psa.project.scope_changed"), 1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_sync__first_sight_then_nothing_changed_writes_nothing,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sync__scope_change_then_other_change_then_closed,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_sync__failure_keeps_snapshot_and_cursor_and_alerts_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_automation__sow_change_order_and_closure_from_events,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_automation__missing_data_fails_once_recorded, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_sync__a_company_mapped_later_gets_a_full_pull, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_sync__webhook_pulls_one_project_and_keeps_the_cursor,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sync__scope_is_measured_against_the_published_sow,
+                                        setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
