@@ -327,6 +327,21 @@ check "$([ "$rc" = 0 ] && [ "$(jq -r '.ok' "$out")" = true ] && [ "$(jq -r '.acc
 n=$((n + 1)); out="$T/out.$n" err="$T/err.$n"
 og connector show halo --tenant acme --json >"$out" 2>"$err"
 check "$([ "$(jq -r '.fields | join(",")' "$out")" = "client_id,client_secret,webhook_secret" ] && echo 0 || echo 1)" "e2e: connector show"
+# a sync through the registry: a mapped company's project becomes an opsgate project with its
+# Halo data (project.json); a second sync changes nothing
+simpost seed '{"clients": 3, "projects": 3, "tasks_every": 1, "tasks": 3}'
+og connector map halo --tenant acme --company 1 >/dev/null 2>&1 || bad "e2e: connector map"
+n=$((n + 1)); out="$T/out.$n" err="$T/err.$n"
+og connector sync halo --tenant acme --json >"$out" 2>"$err"
+rc=$?
+check "$([ "$rc" = 0 ] && [ "$(jq -r '.outcome + "|" + (.changes|tostring) + "|" + (.unmapped|tostring)' "$out")" = "ok|1|2" ] && echo 0 || echo 1)" "e2e: connector sync"
+n=$((n + 1)); out="$T/out.$n" err="$T/err.$n"
+og artifact get --tenant acme --project halo-1 --name project.json --output "$out" 2>"$err"
+check "$([ "$(jq -r '.psa.budget_hours + "|" + .phases[0].tasks[0].hours + "|" + .client.name' "$out" 2>/dev/null)" = "40.5|7.5|Client 1" ] && echo 0 || echo 1)" "e2e: the synced project data"
+n=$((n + 1)); out="$T/out.$n" err="$T/err.$n"
+og connector sync halo --tenant acme --json >"$out" 2>"$err"
+rc=$?
+check "$([ "$rc" = 0 ] && [ "$(jq -r '.changes' "$out")" = 0 ] && echo 0 || echo 1)" "e2e: a second sync changes nothing"
 n=$((n + 1)); out="$T/out.$n" err="$T/err.$n"
 og connector add halo-bad --tenant acme --kind halopsa --base-url "$PB" --credentials-file - \
   <"$T/bad.json" >"$out" 2>&1 && og connector test halo-bad --tenant acme >"$out" 2>"$err"
