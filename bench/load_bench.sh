@@ -13,7 +13,10 @@
 # the last 40 s (or the last 2/3 of a shorter run) < 5%. Then 10 s of connection abuse
 # (tests/integration/abuse/client.py) with the worst /healthz answer against 50 ms.
 # Usage: OPSGATE=build/opsgate [BENCH_LOAD_SECONDS=10] [BENCH_LOAD_CLASSES="read write"] \
-#          bash bench/load_bench.sh
+#          [BENCH_LOAD_SERVER_LOG=FILE (keep the server's stderr)] \
+#          [BENCH_LOAD_SERVE_ARGS="--db-cache 2000" (more serve options)] bash bench/load_bench.sh
+# The machine's load (load average, CPU pressure) is printed with the results: on a shared
+# machine the tail latencies follow it more than anything in opsgate.
 set -uo pipefail
 : "${OPSGATE:=build/opsgate}"
 SECS=${BENCH_LOAD_SECONDS:-60}
@@ -29,6 +32,7 @@ cleanup() {
   [ -n "$samp" ] && kill "$samp" 2>/dev/null
   [ -n "$spid" ] && { kill -TERM "$spid" 2>/dev/null; wait "$spid" 2>/dev/null; }
   bash "$root/tests/integration/certs/nginx.sh" stop "$T/nginx" 2>/dev/null
+  [ -n "${BENCH_LOAD_SERVER_LOG:-}" ] && cp "$T/server.log" "$BENCH_LOAD_SERVER_LOG" 2>/dev/null
   rm -rf "$T"
 }
 trap cleanup EXIT
@@ -57,7 +61,9 @@ bash "$root/tests/integration/certs/nginx.sh" start "$T/nginx" "$T/servers.conf"
   { echo "| load | skipped: nginx did not start (scripts/test-deps.sh installs nginx-light) |"; exit 0; }
 
 # ---- the server
-"$OPSGATE" --data "$D" serve --listen 127.0.0.1:0 --port-file "$T/port" >"$T/server.log" 2>&1 &
+# shellcheck disable=SC2086 # BENCH_LOAD_SERVE_ARGS is a list of options
+"$OPSGATE" --data "$D" serve --listen 127.0.0.1:0 --port-file "$T/port" ${BENCH_LOAD_SERVE_ARGS:-} \
+  >"$T/server.log" 2>&1 &
 spid=$!
 for _ in $(seq 100); do [ -s "$T/port" ] && curl -fs "http://127.0.0.1:$(cat "$T/port")/healthz" >/dev/null && break; sleep 0.1; done
 PORT=$(cat "$T/port" 2>/dev/null) || die "serve did not start"
@@ -81,6 +87,8 @@ curl -fs -o "$T/scan.out" -X POST -H "Authorization: Bearer $ada" -H 'Content-Ty
   --data-binary @"$T/scan.json" "$URL/api/v1/tenants/acme/certs/scan" || die "setup: scan"
 
 # ---- the run
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+psi_before=$(awk '/^some/ { print $5 }' /proc/pressure/cpu 2>/dev/null)
 ( i=0; while kill -0 "$spid" 2>/dev/null; do
     echo "$i $(awk '/^VmRSS/ { print $2 }' "/proc/$spid/status" 2>/dev/null)"; i=$((i + 1)); sleep 1
   done ) > "$T/rss" &
@@ -107,6 +115,15 @@ done
 for p in "${pids[@]}"; do wait "$p"; done
 kill "$samp" 2>/dev/null; wait "$samp" 2>/dev/null; samp=""
 kill -0 "$spid" 2>/dev/null || die "the server died during the run"
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+psi_after=$(awk '/^some/ { print $5 }' /proc/pressure/cpu 2>/dev/null)
+psi_us() { echo "${1#total=}"; }
+psi_pct=""
+if [ -n "$psi_before" ] && [ -n "$psi_after" ]; then
+  psi_pct=$(awk -v a="$(psi_us "$psi_before")" -v b="$(psi_us "$psi_after")" -v s="$SECS" \
+    'BEGIN { p = (b - a) / (s * 1e6) * 100; printf "%.0f", (p > 100 ? 100 : p) }')
+fi
+db_kb=$(du -sk "$D"/*.db* 2>/dev/null | awk '{ s += $1 } END { print s + 0 }')
 # Connection abuse (tests/integration/abuse/client.py, as in test_http_abuse.sh): 50 slow-header,
 # 50 slow-body and 2000 idle connections from 127.0.0.2 while /healthz is probed from 127.0.0.1.
 abuse=""
@@ -117,6 +134,8 @@ fi
 
 # ---- the tables
 echo "mixed load, ${SECS} s, wrk $(wrk -v 2>&1 | head -1 | awk '{print $2}'), closed loop paced by delay()"
+echo "machine: $(nproc) CPUs, load average $load_before before, $load_after after;" \
+  "some task waited for a CPU ${psi_pct:-?}% of the run (/proc/pressure/cpu); database $((db_kb / 1024)) MiB at the end"
 echo
 echo "| route class | conns x pause | offered max req/s | requests | req/s | p50 ms | p95 ms | p99 ms | max ms | errors |"
 echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"

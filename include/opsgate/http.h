@@ -32,6 +32,14 @@ typedef struct og_http_config {
                                * prefix, within auth_fail_window_s before 429 (0 = 10; -1 = no
                                * limit) */
     int auth_fail_window_s;   /* the window of auth_fail_limit in seconds (0 = 60) */
+    int db_cache_kib;         /* page cache of each pooled request connection to the database, in
+                               * KiB (0 = 256): the server's cache memory is bounded by its
+                               * connections, not by the data's size (docs/ops.md) */
+    int request_timeout_s;    /* a request's headers must be complete this long after its first
+                               * byte, and its body gets this long plus 1 s per min_body_rate
+                               * bytes received; past that the connection is closed (0 = 60;
+                               * -1 = no deadline) */
+    int min_body_rate;        /* bytes per second a body earns a second with (0 = 500) */
 } og_http_config;
 
 /* Serve until SIGTERM or SIGINT: then stop accepting, let in-flight requests finish, close the

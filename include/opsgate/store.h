@@ -145,9 +145,17 @@ void og_stmt_free(og_stmt *st); /* NULL-safe */
 /* Rows changed by the last INSERT/UPDATE/DELETE on this connection. */
 int64_t og_store_changes(og_store *s);
 
+/* Bound the page cache the connection keeps to kib KiB (1 or more); without this a connection keeps
+ * the backend's default (SQLite: 2000 KiB). The cache fills with the pages read and is never given
+ * back while the connection is open. */
+int og_store_cache_limit(og_store *s, int kib);
+
 /* ---- a pool of connections for the server's threads ---- */
 typedef struct og_store_pool og_store_pool;
 int og_store_pool_open(og_store_pool **out, const char *url, int size);
+/* og_store_pool_open() with each connection's page cache bounded to cache_kib KiB (0: the backend's
+ * default): the pool's cache memory is at most size x cache_kib KiB, whatever the data's size. */
+int og_store_pool_open_bounded(og_store_pool **out, const char *url, int size, int cache_kib);
 og_store *og_store_pool_get(og_store_pool *p); /* blocks until one is free */
 void og_store_pool_put(og_store_pool *p, og_store *s);
 void og_store_pool_close(og_store_pool *p); /* NULL-safe */

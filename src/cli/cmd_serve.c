@@ -25,12 +25,20 @@ static const char *const about =
     "--max-connections-per-ip from one source address (128; raise it behind a reverse proxy,\n"
     "whose connections all come from one address), each closed after --idle-timeout seconds\n"
     "of silence (60). Connections beyond a limit are closed at once.\n"
+    "A client that keeps trickling bytes is not silent: a request's headers must be complete\n"
+    "--request-timeout seconds after its first byte (60), and its body gets as long again plus\n"
+    "one second per --min-body-rate bytes received (500); past that the connection is closed.\n"
+    "The time opsgate takes to answer is not counted. --request-timeout 0: no deadline.\n"
     "\n"
     "--auth-fail-limit N: after N failed authentications (bad, expired or revoked tokens) from\n"
     "one address, or against one token id, within --auth-fail-window (60s), further requests\n"
     "with a token from that address (good tokens too), or with that token id, get 429 with\n"
     "Retry-After until the window ends; the first refusal of a window is audited\n"
     "(auth.throttled). Default 10; 0 turns the limit off (docs/api.md).\n"
+    "\n"
+    "Memory: each request thread's database connection keeps at most --db-cache KiB of\n"
+    "pages (256); the request pool has 2 x --threads + 1 connections, so the cache is bounded\n"
+    "by the configuration, not by the size of the data (docs/ops.md).\n"
     "\n"
     "At start, temporary files of interrupted uploads (objects/<tenant>/tmp/*.part) that no\n"
     "running upload holds are removed (a killed server's uploads leave such files).\n"
@@ -56,7 +64,7 @@ static int config_of(const og_cli_args *a, og_http_config *cfg)
 {
     const char *s;
     long threads = 0, timeout = 0, max_body = 0, idle = 0, conns = 0, per_ip = -1;
-    long fail_limit = -2;
+    long fail_limit = -2, db_cache = 0, req_timeout = -1, min_rate = 0;
     int64_t us;
     int rc;
     if ((rc = int_option(a, "threads", 1, 64, "1 to 64", &threads)) ||
@@ -66,8 +74,16 @@ static int config_of(const og_cli_args *a, og_http_config *cfg)
         (rc = int_option(a, "max-connections", 1, 10000, "1 to 10000", &conns)) ||
         (rc =
              int_option(a, "max-connections-per-ip", 0, 10000, "0 (no limit) to 10000", &per_ip)) ||
-        (rc = int_option(a, "auth-fail-limit", 0, 1000000, "0 (no limit) to 1000000", &fail_limit)))
+        (rc = int_option(a, "auth-fail-limit", 0, 1000000, "0 (no limit) to 1000000",
+                         &fail_limit)) ||
+        (rc = int_option(a, "db-cache", 64, 1L << 20, "64 to 1048576 KiB", &db_cache)) ||
+        (rc = int_option(a, "request-timeout", 0, 3600, "0 (no deadline) to 3600 seconds",
+                         &req_timeout)) ||
+        (rc = int_option(a, "min-body-rate", 1, 1L << 30, "1 to 1073741824 bytes/s", &min_rate)))
         return rc;
+    cfg->db_cache_kib = (int)db_cache;
+    cfg->request_timeout_s = req_timeout < 0 ? 0 : req_timeout == 0 ? -1 : (int)req_timeout;
+    cfg->min_body_rate = (int)min_rate;
     cfg->idle_timeout_s = (int)idle;
     cfg->max_connections = (int)conns;
     cfg->max_per_ip = per_ip < 0 ? 0 : per_ip == 0 ? -1 : (int)per_ip;
@@ -152,6 +168,11 @@ static const og_cli_opt opts[] = {
     {"auth-fail-limit", "N", "failed authentications per address or token id before 429 (10)", 0,
      0},
     {"auth-fail-window", "DURATION", "the window --auth-fail-limit counts in (60s)", 0, 0},
+    {"request-timeout", "SECONDS", "headers must be in this long after a request's first byte (60)",
+     0, 0},
+    {"min-body-rate", "BYTES", "a body gets --request-timeout + 1 s per BYTES received (500)", 0,
+     0},
+    {"db-cache", "KIB", "page cache per database connection of the request pool (256)", 0, 0},
     {"check", NULL, "validate the configuration and the data folder, then exit", 0, 0},
     {0},
 };

@@ -189,6 +189,21 @@ typedef struct og_conn_webhook {
     size_t body_len;
 } og_conn_webhook;
 
+/* One device of an RMM. Borrowed for the callback. */
+typedef struct og_conn_device {
+    const char *remote_id;
+    const char *company_id;       /* organization (NinjaOne) or site (Datto RMM) id */
+    const char *name;             /* DNS name when known, else the system/host name */
+    const char *device_class;     /* "server", "workstation", "network", "other" */
+    const char *const *addresses; /* IP addresses as text (internal first, then public) */
+    size_t naddresses;
+    int deleted; /* the RMM marks it deleted */
+    int offline;
+    const char *updated_at; /* RFC 3339 UTC, "" when the RMM gives none */
+    const json_t *raw;      /* the RMM's record as fetched */
+} og_conn_device;
+typedef int (*og_conn_device_fn)(void *arg, const og_conn_device *d);
+
 /* A credential or option field of a kind (for `connector kinds`, validation and help). */
 typedef struct og_conn_field {
     const char *name;
@@ -229,6 +244,10 @@ struct og_conn_vendor {
      * (the vendor sends none). */
     int (*webhook)(og_conn *c, const og_conn_webhook *w, char *project_id, size_t size);
     void (*state_free)(og_conn *c); /* may be NULL */
+    /* RMM (category "rmm"): every device changed since `since` (NULL or "" = all, which is
+     * also how removals are found: a device a full pull no longer lists is gone). companies()
+     * lists the organizations/sites the company map assigns to tenants. NULL for PSAs. */
+    int (*devices)(og_conn *c, const char *since, og_conn_device_fn fn, void *arg);
 };
 
 extern const og_conn_vendor og_conn_connectwise;

@@ -1,6 +1,7 @@
 /* lifecycle.c - a request's way through libmicrohttpd: the raw target and framing checked before
  * routing, the body buffered under its limit, bearer authentication, the handler, the metrics
  * and access log when it completes. */
+#include "http/deadline.h"
 #include "http/lifecycle.h"
 #include "opsgate/error.h"
 #include "opsgate/tenant.h"
@@ -180,7 +181,7 @@ void og_http__on_completed(void *cls, struct MHD_Connection *conn, void **con_cl
 {
     og_http_server *srv = cls;
     og_http_req *r = *con_cls;
-    (void)conn;
+    og_http__deadlines_idle(srv->deadlines, conn);
     if (!r)
         return;
     *con_cls = NULL;
@@ -229,6 +230,7 @@ void *og_http__on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
         return NULL; /* og_http__on_request refuses a request with no state: fail closed */
     r->srv = cls;
     r->conn = conn;
+    og_http__deadlines_request(r->srv->deadlines, conn);
     if (og_http__target_check(uri) < 0) {
         r->target_err = og_error_code();
         og_strlcpy(r->target_msg, og_error_last(), sizeof(r->target_msg));
@@ -320,6 +322,9 @@ enum MHD_Result og_http__on_request(void *cls, struct MHD_Connection *conn, cons
             if ((unsigned char)*p < 0x20 || *p == 0x7f)
                 *p = '?';
         r->start_us = og_time_mono_us();
+        /* Routing, authentication and a stream's begin (which may wait for the store pool) are
+         * the server's time; the body's starts with its first byte. */
+        og_http__deadlines_served(srv->deadlines, conn);
         og_buf_init(&r->body, srv->max_body);
         pthread_mutex_lock(&srv->mu);
         srv->inflight++;
@@ -362,6 +367,11 @@ enum MHD_Result og_http__on_request(void *cls, struct MHD_Connection *conn, cons
     if (*upload_size) {
         size_t n = *upload_size;
         *upload_size = 0;
+        if (!r->body_seen) {
+            r->body_seen = 1;
+            og_http__deadlines_body(srv->deadlines, conn);
+        }
+        og_http__deadlines_progress(srv->deadlines, conn, n);
         if (r->queued)
             return MHD_YES;
         if (r->streaming || r->stream_err)
@@ -382,6 +392,7 @@ enum MHD_Result og_http__on_request(void *cls, struct MHD_Connection *conn, cons
         }
         return MHD_YES;
     }
+    og_http__deadlines_served(srv->deadlines, conn); /* the body is in: the server's time now */
     if (r->queued)
         return MHD_YES;
     if (r->streaming || r->stream_err)

@@ -1,5 +1,6 @@
 /* server.c - og_http_serve(): start the libmicrohttpd daemon and the server's threads, wait for
  * SIGTERM/SIGINT, drain and stop; and the server's own routes (/healthz, /metrics, /_test/slow). */
+#include "http/deadline.h"
 #include "http/lifecycle.h"
 #include "http/tls.h"
 #include "opsgate/app.h"
@@ -40,7 +41,19 @@
 #define GATE_POOL_EXTRA 4
 /* Stores the background jobs hold (checkpoints, certificate schedules, renewals). */
 #define JOBS_POOL_EXTRA 3
-#define IDLE_TIMEOUT_S  60
+/* The page cache of each request connection to the database (KiB), and of each background one
+ * (mostly idle; small writes). SQLite's own default (2000 KiB) fills with the pages read and is
+ * never given back, so the server's memory grew with the data; with these bounds the cache memory
+ * is at most (2 x threads + 1) x DB_CACHE_KIB + (GATE_POOL_EXTRA + JOBS_POOL_EXTRA + 1) x
+ * BG_CACHE_KIB, and pages beyond it are read again from the operating system's file cache. */
+#define DB_CACHE_KIB   256
+#define BG_CACHE_KIB   128
+#define IDLE_TIMEOUT_S 60
+/* The whole-request deadline (deadline.h): headers within REQUEST_TIMEOUT_S of the request's
+ * first byte; the body within REQUEST_TIMEOUT_S plus a second per MIN_BODY_RATE bytes received
+ * (a 5 MB upload may take 2 h 47 min, a trickler one byte a second is cut after about 60 s). */
+#define REQUEST_TIMEOUT_S 60
+#define MIN_BODY_RATE     500
 /* Connections served at once, each by its own thread (more are refused until one closes). */
 #define MAX_CONNECTIONS 512
 /* Connections at once from one source address: slow or idle clients on one address (slowloris)
@@ -207,9 +220,11 @@ int og_http_check(const og_http_config *cfg)
     if ((error = parse_listen(cfg->listen ? cfg->listen : DEFAULT_LISTEN, &addr, &addrlen)) < 0)
         goto cleanup;
     if (cfg->threads < 0 || cfg->shutdown_timeout_ms < 0 || cfg->idle_timeout_s < 0 ||
-        cfg->max_connections < 0) {
-        error = og_error_set(OG_EINVAL, "threads, shutdown timeout, idle timeout and connection "
-                                        "limit must not be negative");
+        cfg->max_connections < 0 || cfg->db_cache_kib < 0 || cfg->request_timeout_s < -1 ||
+        cfg->min_body_rate < 0) {
+        error = og_error_set(OG_EINVAL, "threads, shutdown timeout, idle timeout, connection "
+                                        "limit, database cache, request timeout and minimum body "
+                                        "rate must not be negative");
         goto cleanup;
     }
     if (!cfg->tls_cert_id != !cfg->tls_tenant) {
@@ -312,16 +327,17 @@ static int serve_open(serve_state *st, const og_http_config *cfg)
         return og_error_set(OG_ERROR, "out of memory");
     /* Each worker holds at most one store, each running export one more (capped at max_exports),
      * so a worker never waits on the pool behind an export that waits on a worker. */
-    if ((error = og_store_pool_open(&srv->pool, st->db_url, srv->threads + srv->max_exports + 1)) <
-        0)
+    if ((error = og_store_pool_open_bounded(
+             &srv->pool, st->db_url, srv->threads + srv->max_exports + 1,
+             cfg->db_cache_kib > 0 ? cfg->db_cache_kib : DB_CACHE_KIB)) < 0)
         return error;
     /* The server's own threads (TLS certificate lookups, event workers and the gate timer,
      * background jobs) have a pool of their own: with a thread per connection, requests may
      * outnumber the request pool and wait for it, and the server's own work must not wait
      * behind them. */
-    if ((error = og_store_pool_open(&st->bg_pool, st->db_url,
-                                    GATE_POOL_EXTRA + JOBS_POOL_EXTRA +
-                                        (cfg->tls_cert_id ? 1 : 0))) < 0)
+    if ((error = og_store_pool_open_bounded(
+             &st->bg_pool, st->db_url,
+             GATE_POOL_EXTRA + JOBS_POOL_EXTRA + (cfg->tls_cert_id ? 1 : 0), BG_CACHE_KIB)) < 0)
         return error;
     /* HTTPS: the certificate and key from the inventory, before anything listens. */
     if (cfg->tls_cert_id &&
@@ -367,6 +383,12 @@ static int serve_listen(serve_state *st, const og_http_config *cfg, const char *
     };
     if (st->tls)
         flags |= MHD_USE_TLS;
+    if (cfg->request_timeout_s >= 0 &&
+        (error = og_http__deadlines_new(
+             &st->srv.deadlines,
+             cfg->request_timeout_s ? cfg->request_timeout_s : REQUEST_TIMEOUT_S,
+             cfg->min_body_rate ? cfg->min_body_rate : MIN_BODY_RATE)) < 0)
+        return error;
     unsigned idle = cfg->idle_timeout_s > 0 ? (unsigned)cfg->idle_timeout_s : IDLE_TIMEOUT_S;
     unsigned max_conns =
         cfg->max_connections > 0 ? (unsigned)cfg->max_connections : MAX_CONNECTIONS;
@@ -380,7 +402,7 @@ static int serve_listen(serve_state *st, const og_http_config *cfg, const char *
         max_conns, MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip, MHD_OPTION_NOTIFY_COMPLETED,
         og_http__on_completed, &st->srv, MHD_OPTION_CONNECTION_TIMEOUT, idle,
         MHD_OPTION_URI_LOG_CALLBACK, og_http__on_uri, &st->srv, MHD_OPTION_ARRAY, tls_opts,
-        MHD_OPTION_END);
+        MHD_OPTION_NOTIFY_CONNECTION, og_http__deadlines_notify, st->srv.deadlines, MHD_OPTION_END);
     if (!st->daemon)
         return og_error_set(OG_ERROR, "cannot listen on %s: %s", listen,
                             errno ? strerror(errno) : "libmicrohttpd refused to start");
@@ -428,6 +450,7 @@ static void serve_stop(serve_state *st)
     og_gate_server_stop(st->gate);
     if (st->daemon)
         MHD_stop_daemon(st->daemon);
+    og_http__deadlines_free(st->srv.deadlines); /* after the daemon: no connection is left */
     og_http__tls_free(st->tls); /* after the daemon: no handshake can use the credentials */
     if (st->listen_fd != MHD_INVALID_SOCKET)
         close(st->listen_fd);

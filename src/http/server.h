@@ -28,9 +28,10 @@ typedef struct og_http_server {
     og_store_pool *pool;
     og_keyring *keys;
     og_http_metrics *metrics;
-    og_http_authlimit *authlimit; /* NULL = failed authentications are not limited */
-    int slow_ms;                  /* OPSGATE_TEST_SLOW_MS: enables /_test/slow; 0 = off */
-    int max_exports;              /* concurrent audit exports (each holds a store) */
+    og_http_authlimit *authlimit;        /* NULL = failed authentications are not limited */
+    struct og_http_deadlines *deadlines; /* NULL = no whole-request deadline */
+    int slow_ms;                         /* OPSGATE_TEST_SLOW_MS: enables /_test/slow; 0 = off */
+    int max_exports;                     /* concurrent audit exports (each holds a store) */
     atomic_int exports;
     atomic_int draining; /* set once SIGTERM/SIGINT arrived */
     pthread_mutex_t mu;  /* guards inflight for the drain wait */
@@ -56,6 +57,7 @@ typedef struct og_http_req {
     og_buf body; /* capped at srv->max_body */
     int too_big;
     uint64_t discarded; /* body bytes dropped after the limit was hit */
+    int body_seen;      /* a body byte arrived (the request deadline's body time started) */
     int queued;         /* a response has been queued */
     og_store *store;    /* from the pool while the request holds one, else NULL */
     og_ctx ctx;         /* valid for authenticated routes */

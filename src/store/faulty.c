@@ -229,6 +229,13 @@ static int fa_checkpoint(void *conn)
     return fc->inner->checkpoint(fc->conn);
 }
 
+/* A setting, not a statement: never failed. */
+static int fa_cache_limit(void *conn, int kib)
+{
+    fault_conn *fc = conn;
+    return fc->inner->cache_limit(fc->conn, kib);
+}
+
 /* Never called: og_store_fault_arm wraps a store whose schema is already applied. */
 static const char *fa_migration_sql(const og_migration *m)
 {
@@ -257,6 +264,7 @@ const og_store_backend og_store__backend_faulty = {
     .finalize = fa_finalize,
     .changes = fa_changes,
     .checkpoint = fa_checkpoint,
+    .cache_limit = fa_cache_limit,
     .begin_sql = "BEGIN IMMEDIATE",
     .migration_sql = fa_migration_sql,
 };

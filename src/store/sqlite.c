@@ -228,6 +228,13 @@ static int sq_checkpoint(void *conn)
     return 0;
 }
 
+static int sq_cache_limit(void *conn, int kib)
+{
+    char sql[64];
+    snprintf(sql, sizeof(sql), "PRAGMA cache_size=-%d", kib > 0 ? kib : 1);
+    return sq_exec(conn, sql);
+}
+
 static const char *sq_migration_sql(const og_migration *m)
 {
     return m->sqlite;
@@ -255,6 +262,7 @@ const og_store_backend og_store_backend_sqlite = {
     .finalize = sq_finalize,
     .changes = sq_changes,
     .checkpoint = sq_checkpoint,
+    .cache_limit = sq_cache_limit,
     .begin_sql = "BEGIN IMMEDIATE",
     .migration_sql = sq_migration_sql,
 };

@@ -440,7 +440,19 @@ struct og_store_pool {
     int size;
 };
 
+int og_store_cache_limit(og_store *s, int kib)
+{
+    if (kib < 1)
+        return og_error_set(OG_EINVAL, "page cache of %d KiB: must be at least 1 KiB", kib);
+    return s->be->cache_limit(s->conn, kib);
+}
+
 int og_store_pool_open(og_store_pool **out, const char *url, int size)
+{
+    return og_store_pool_open_bounded(out, url, size, 0);
+}
+
+int og_store_pool_open_bounded(og_store_pool **out, const char *url, int size, int cache_kib)
 {
     int error = -1;
     og_store_pool *p = calloc(1, sizeof(*p));
@@ -459,6 +471,8 @@ int og_store_pool_open(og_store_pool **out, const char *url, int size)
         if ((error = og_store_open(&p->free_list[i], url, 0)) < 0)
             goto cleanup;
         p->nfree++;
+        if (cache_kib > 0 && (error = og_store_cache_limit(p->free_list[i], cache_kib)) < 0)
+            goto cleanup;
     }
     *out = p;
     return 0;

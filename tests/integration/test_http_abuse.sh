@@ -6,6 +6,7 @@
 # per-address connection limit keeps the attackers' slots bounded, the global cap closes
 # connections beyond it at once, idle connections are closed after --idle-timeout, and the server
 # serves normally afterwards.
+# Tricklers that keep sending (the request deadline) are in test_http_trickle.sh.
 # Test of the test: the same attack against a server started without the protection
 # (--max-connections-per-ip 0, a 3600 s idle timeout) must make the probe fail.
 . "$(dirname "$0")/lib.sh"
@@ -31,8 +32,8 @@ echo "defaults, 50 slow-header + 50 slow-body + 2000 idle from one address: $res
 [ "$(jqv .held_1s)" -le 128 ] && ok || bad "at most 128 attacking connections held (1 s in): $res"
 [ "$(jqv .held)" -le 128 ] && ok || bad "at most 128 attacking connections held (at the end): $res"
 [ "$(jqv .closed_by_server)" -ge 1972 ] && ok || bad "connections beyond the limit are closed: $res"
-# A slow client that keeps sending is not idle: the idle timeout never closes it (libmicrohttpd
-# has no whole-request deadline); the per-address limit is what bounds slow clients.
+# A slow client that keeps sending is not idle: libmicrohttpd's idle timeout never closes it;
+# the per-address limit bounds how many, the request deadline (test_http_trickle.sh) how long.
 api GET /api/v1/whoami "$admin"
 expect_status 200 "whoami after the attack"
 kill -0 "$OG_SERVER_PID" 2>/dev/null && ok || bad "the server survived"

@@ -26,6 +26,8 @@ typedef struct og_store_backend {
     void (*finalize)(void *stmt);
     int64_t (*changes)(void *conn);
     int (*checkpoint)(void *conn); /* flush and truncate the write-ahead log */
+    /* Bound the connection's page cache to kib KiB (SQLite: PRAGMA cache_size=-kib). */
+    int (*cache_limit)(void *conn, int kib);
     /* Transaction verbs as the backend spells them. */
     const char *begin_sql; /* "BEGIN IMMEDIATE" */
     /* Script text of a migration for this backend. */

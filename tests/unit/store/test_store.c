@@ -419,6 +419,42 @@ static void test_store_pool__hands_out_every_connection_once(void **state)
     og_store_pool_close(p);
 }
 
+static int64_t cache_size_of(og_store *s)
+{
+    og_stmt *st = NULL;
+    OG_ASSERT_OK(og_stmt_prepare(&st, s, "PRAGMA cache_size"));
+    assert_int_equal(og_stmt_step(st), OG_ROW);
+    int64_t v = og_stmt_col_int(st, 0);
+    og_stmt_free(st);
+    return v;
+}
+
+/* A bounded pool: every connection's page cache is the bound given (PRAGMA cache_size is negative
+ * KiB), not SQLite's default, so the pool's memory does not grow with the data. */
+static void test_store_pool__bounds_every_connection_page_cache(void **state)
+{
+    fixture *f = *state;
+    og_store_pool *p = NULL;
+    OG_ASSERT_OK(og_store_pool_open_bounded(&p, f->url, 3, 256));
+    og_store *a = og_store_pool_get(p), *b = og_store_pool_get(p), *c = og_store_pool_get(p);
+    assert_int_equal(cache_size_of(a), -256);
+    assert_int_equal(cache_size_of(b), -256);
+    assert_int_equal(cache_size_of(c), -256);
+    assert_int_equal(og_store_cache_limit(a, 0), OG_EINVAL);
+    OG_ASSERT_OK(og_store_cache_limit(a, 64));
+    assert_int_equal(cache_size_of(a), -64);
+    og_store_pool_put(p, a);
+    og_store_pool_put(p, b);
+    og_store_pool_put(p, c);
+    og_store_pool_close(p);
+    /* Unbounded: the backend's default stays. */
+    OG_ASSERT_OK(og_store_pool_open(&p, f->url, 1));
+    a = og_store_pool_get(p);
+    assert_int_equal(cache_size_of(a), -2000);
+    og_store_pool_put(p, a);
+    og_store_pool_close(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -452,6 +488,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(
             test_store__tx_end_commits_on_success_and_rolls_back_on_error, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store__run_binds_by_letters_and_reports_a_row, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_store_pool__bounds_every_connection_page_cache, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_store_pool__hands_out_every_connection_once, setup,
                                         teardown),
