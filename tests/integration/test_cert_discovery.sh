@@ -36,7 +36,7 @@ PORT=$(bash "$here/certs/ports.sh" 1) || exit 1
 serve 127.0.0.1 d1.test
 serve 127.0.0.2 d2.test
 
-og init >/dev/null 2>&1 || { echo "FAIL: init" >&2; exit 1; }
+TOKEN=$(og_init "$D") || { echo "FAIL: init" >&2; exit 1; }
 og tenant create acme >/dev/null || { echo "FAIL: tenant" >&2; exit 1; }
 og tenant create globex >/dev/null || { echo "FAIL: tenant" >&2; exit 1; }
 DB=$D/opsgate.db
@@ -103,9 +103,29 @@ R=$(og --json cert schedule --tenant acme --list | jq -c '.schedules[0].last_res
 eq "$(jq -r .endpoints <<<"$R")" 1 "one endpoint"
 
 # ---- nothing discovered any more: the run is done, with no endpoint
-sqlite3 "$DB" "UPDATE cert_discovered SET retired_at = '2026-12-02T00:00:00Z'"
+sqlite3 "$DB" "UPDATE cert_discovered SET retired_at = '2026-12-02T00:00:00Z' WHERE tenant_id = '$ACME'"
 sqlite3 "$DB" "UPDATE cert_schedules SET next_run_us = 0 WHERE id = '$SID'"
 og cert schedule --run-due >/dev/null 2>&1 || bad "run-due 3"
 R=$(og --json cert schedule --tenant acme --list | jq -c '.schedules[0].last_result')
 eq "$(jq -r .status <<<"$R")/$(jq -r .endpoints <<<"$R")" "done/0" "an empty run"
+
+# ---- the same over HTTP
+og_serve "$D" || exit 1
+api GET /api/v1/tenants/acme/certs/discovery "$TOKEN"
+expect_status 200 "GET discovery"
+expect_jq .classes.server "$PORT" "GET discovery: server ports"
+api PUT /api/v1/tenants/acme/certs/discovery "$TOKEN" '{"class": "printer", "ports": "443"}'
+expect_error 400 invalid "PUT discovery: unknown class"
+api PUT /api/v1/tenants/acme/certs/discovery "$TOKEN" '{"class": "server"}'
+expect_error 400 invalid "PUT discovery: no ports"
+api PUT /api/v1/tenants/acme/certs/discovery "$TOKEN" '{"class": "workstation", "ports": "3389"}'
+expect_status 200 "PUT discovery"
+expect_jq .classes.workstation 3389 "PUT discovery: set"
+api PUT /api/v1/tenants/acme/certs/discovery "$TOKEN" '{"class": "server", "ports": null}'
+expect_jq .classes.server 443,8443,636,993,995,465,587,3389 "PUT discovery: back to the default"
+api GET "/api/v1/tenants/acme/certs/targets?all=1" "$TOKEN"
+expect_jq '.targets | length' 3 "GET targets?all=1"
+api GET /api/v1/tenants/globex/certs/targets "$TOKEN"
+expect_jq '.targets[0].name' gsrv "GET globex's targets"
+og_stop
 og_done
