@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define MAX_ID     128
 #define MAX_NAME   253
@@ -36,10 +37,22 @@ static const char *class_norm(const char *c)
     return i < 0 ? "other" : classes[i];
 }
 
-static int ip_literal(const char *a)
+/* An IP literal worth scanning as a device's address: not the scanner's own loopback, not
+ * unspecified, link-local (cloud metadata lives there), multicast or broadcast, whatever an
+ * RMM says. */
+static int usable_address(const char *a)
 {
-    unsigned char buf[16];
-    return a && (inet_pton(AF_INET, a, buf) == 1 || inet_pton(AF_INET6, a, buf) == 1);
+    unsigned char b[16];
+    static const unsigned char zero[16], v4mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    if (a && inet_pton(AF_INET, a, b) == 1)
+        return !(b[0] == 127 || b[0] == 0 || (b[0] == 169 && b[1] == 254) || b[0] >= 224);
+    if (!a || inet_pton(AF_INET6, a, b) != 1)
+        return 0;
+    if (memcmp(b, v4mapped, 12) == 0) /* ::ffff:a.b.c.d: as the IPv4 address */
+        return !(b[12] == 127 || b[12] == 0 || (b[12] == 169 && b[13] == 254) || b[12] >= 224);
+    if (memcmp(b, zero, 15) == 0 && (b[15] == 0 || b[15] == 1)) /* :: and ::1 */
+        return 0;
+    return !(b[0] == 0xff || (b[0] == 0xfe && (b[1] & 0xc0) == 0x80));
 }
 
 /* The device as stored: {remote_id, name, device_class, addresses}. */
@@ -47,7 +60,7 @@ static json_t *device_json(const og_certs_device *d)
 {
     json_t *addrs = json_array();
     for (size_t i = 0; addrs && i < d->naddresses && json_array_size(addrs) < MAX_ADDRS; i++)
-        if (ip_literal(d->addresses[i]))
+        if (usable_address(d->addresses[i]))
             json_array_append_new(addrs, json_string(d->addresses[i]));
     return json_pack("{s:s, s:s, s:s, s:o}", "remote_id", d->remote_id, "name",
                      d->name ? d->name : "", "device_class", class_norm(d->device_class),
@@ -429,7 +442,9 @@ static int endpoint_add(json_t *out, json_t *seen, const char *host, const char 
 /* A name worth scanning by name: a DNS name with a dot, letters, digits, '-' and '.'. */
 static int dns_name(const char *n)
 {
-    if (!n || !strchr(n, '.') || *n == '.' || *n == '-')
+    size_t len = n ? strlen(n) : 0;
+    if (!n || !strchr(n, '.') || *n == '.' || *n == '-' || strncasecmp(n, "localhost.", 10) == 0 ||
+        (len >= 10 && strcasecmp(n + len - 10, ".localhost") == 0))
         return 0;
     for (const char *c = n; *c; c++)
         if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||

@@ -3,6 +3,7 @@
  * tenant isolation, bad input writing nothing; the discovery policy; and @discovered schedules
  * expanding to the active targets with their class's ports. */
 #include "og_test.h"
+#include "certs/certs_internal.h"
 #include "opsgate/audit.h"
 #include "opsgate/certs.h"
 #include "opsgate/error.h"
@@ -32,7 +33,10 @@ static int teardown(void **state)
 }
 
 static const char *const A1[] = {"10.0.0.5", "203.0.113.7"};
-static const char *const A2[] = {"10.0.0.6", "not-an-ip"};
+/* only 10.0.0.6 and 2001:db8::6 are scanned: the rest is not an address or not a device's */
+static const char *const A2[] = {"10.0.0.6",         "not-an-ip",  "127.0.0.1", "169.254.169.254",
+                                 "fe80::1",          "::1",        "0.0.0.0",   "224.0.0.1",
+                                 "::ffff:127.0.0.1", "2001:db8::6"};
 
 static size_t changes_n(json_t *ch, const char *k)
 {
@@ -62,7 +66,7 @@ static void test_discovered__add_update_retire_complete_and_incremental(void **s
 {
     og_test_env *env = *state;
     og_certs_device d[2] = {{"D1", "srv1.acme.example", "server", A1, 2, 0},
-                            {"D2", "PC-7", "workstation", A2, 2, 0}};
+                            {"D2", "PC-7", "workstation", A2, 10, 0}};
     json_t *ch = NULL, *l;
     OG_ASSERT_OK(og_certs_discovered_sync(&env->ctx, "acme", SRC, d, 2, 1, &ch));
     assert_int_equal(changes_n(ch, "added"), 2);
@@ -73,7 +77,7 @@ static void test_discovered__add_update_retire_complete_and_incremental(void **s
     /* ordered by name; the bad address is dropped; ports by class */
     json_t *pc = json_array_get(l, 0), *srv = json_array_get(l, 1);
     assert_string_equal(json_string_value(json_object_get(pc, "name")), "PC-7");
-    assert_int_equal(json_array_size(json_object_get(pc, "addresses")), 1);
+    assert_int_equal(json_array_size(json_object_get(pc, "addresses")), 2);
     assert_string_equal(json_string_value(json_object_get(pc, "ports")), "");
     assert_string_equal(json_string_value(json_object_get(srv, "ports")),
                         OG_CERTS_DISCOVERY_SERVER);
@@ -213,6 +217,31 @@ static void test_schedule__discovered_is_accepted_and_listed(void **state)
     json_decref(l);
 }
 
+static void test_expand__active_targets_with_their_class_ports(void **state)
+{
+    og_test_env *env = *state;
+    static const char *const v6[] = {"2001:db8::6"};
+    og_certs_device d[4] = {{"D1", "srv1.acme.example", "server", A1, 2, 0},
+                            {"D2", "localhost.localdomain", "network", v6, 1, 0},
+                            {"D3", "pc", "workstation", A2, 10, 0},
+                            {"D4", "gone.acme.example", "server", A1, 1, 1}};
+    og_tenant t;
+    json_t *tj = json_pack("[s, s]", "other.example:8443", OG_CERTS_DISCOVERED_TARGET);
+    OG_ASSERT_OK(og_tenant_get(&env->ctx, "acme", &t));
+    OG_ASSERT_OK(og_certs_discovery_set(&env->ctx, "acme", "server", "443,636"));
+    OG_ASSERT_OK(og_certs_discovered_sync(&env->ctx, "acme", SRC, d, 4, 1, NULL));
+    OG_ASSERT_OK(og_certs__discovered_expand(&env->ctx, t.id, tj));
+    char *txt = json_dumps(tj, JSON_COMPACT);
+    /* the other target stays; srv1's two addresses and DNS name on both server ports; the
+     * network device's v6 address (its name is a loopback name: not scanned by name); no
+     * workstation; D4 (deleted, never active) nothing; each endpoint once */
+    assert_string_equal(txt, "[\"other.example:8443\",\"[2001:db8::6]:443\",\"10.0.0.5:443\","
+                             "\"203.0.113.7:443\",\"srv1.acme.example:443\",\"10.0.0.5:636\","
+                             "\"203.0.113.7:636\",\"srv1.acme.example:636\"]");
+    free(txt);
+    json_decref(tj);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -223,6 +252,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_discovery_policy__defaults_set_reset_and_bad_input,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_schedule__discovered_is_accepted_and_listed, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_expand__active_targets_with_their_class_ports, setup,
                                         teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
