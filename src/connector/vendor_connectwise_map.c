@@ -87,6 +87,7 @@ static json_t *map_task(const json_t *t, const json_t *phase)
     if (!o)
         return NULL;
     put_dec(o, "hours", json_object_get(t, "budgetHours"));
+    put_dec(o, "actual_hours", json_object_get(t, "actualHours"));
     put_dec(o, "rate", json_object_get(phase, "hourlyRate"));
     if (ref_name(t, "workRole"))
         json_object_set_new(o, "role", json_string(ref_name(t, "workRole")));

@@ -79,14 +79,14 @@ class State:
                  "scheduledStart": "2026-05-01T00:00:00Z", "scheduledEnd": "2026-06-30T00:00:00Z",
                  "budgetHours": 20.5, "_info": {"lastUpdated": stamp(0)}}]
             tl = []
-            for k, (ph, hours) in enumerate([(0, 7.5), (1, 0.1), (1, 12.9999)]):
+            for k, (ph, hours, booked) in enumerate([(0, 7.5, 6.25), (1, 0.1, 0), (1, 12.9999, 13.5)]):
                 p = self.phases[i][ph]
                 tl.append({"id": i * 100 + k, "summary": "Task %d.%d" % (i, k),
                            "project": {"id": i, "name": "Project %d" % i},
                            "phase": {"id": p["id"], "name": p["description"]},
                            "company": {"id": co["id"], "identifier": co["identifier"], "name": co["name"]},
                            "workRole": {"id": 3, "name": "Engineer"}, "budgetHours": hours,
-                           "actualHours": 0, "closedFlag": False,
+                           "actualHours": booked, "closedFlag": False,
                            "_info": {"lastUpdated": stamp(0)}})
             if i % 10 == 3:  # a ticket of a phase the project no longer lists
                 tl.append({"id": i * 100 + 9, "summary": "Leftover %d" % i,

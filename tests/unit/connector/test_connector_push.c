@@ -55,17 +55,27 @@ typedef struct fx {
     og_conn_vendor v;
 } fx;
 
+/* The ConnectWise kind's credential fields, with made-up values. */
+static json_t *cw_creds(void)
+{
+    return json_pack("{s:s, s:s, s:s, s:s}", "company_id", "acme", "public_key", "pub",
+                     "private_key", "priv", "client_id", "00000000-0000-4000-8000-000000000000");
+}
+
 static int setup(void **state)
 {
     fx *f = calloc(1, sizeof(*f));
     json_t *out = NULL;
     og_test_env_setup(&f->env);
     OG_ASSERT_OK(og_tenant_create(&f->env.ctx, "acme", &f->t));
+    json_t *creds = cw_creds();
     og_connector_spec spec = {.tenant = "acme",
                               .name = "cw",
                               .kind = "connectwise",
-                              .base_url = "https://psa.example/api"};
+                              .base_url = "https://psa.example/api",
+                              .credentials = creds};
     OG_ASSERT_OK(og_connector_add(&f->env.ctx, &spec, &out));
+    json_decref(creds);
     OG_ASSERT_OK(
         og_conn_load_id(&f->env.ctx, json_string_value(json_object_get(out, "id")), &f->c));
     json_decref(out);
@@ -158,10 +168,13 @@ static void test_connector_registry__names_the_field_never_the_value(void **stat
     assert_null(strstr(og_error_last(), "VALUE-MARKER-123"));
     json_decref(opts);
     spec.options = NULL;
+    creds = cw_creds();
+    spec.credentials = creds;
     spec.base_url = "http://10.0.0.8/api"; /* a private address without an allowed range */
     assert_int_equal(og_connector_add(&f->env.ctx, &spec, NULL), OG_EDENIED);
     spec.base_url = "https://user:pw@psa.example/api";
     assert_int_equal(og_connector_add(&f->env.ctx, &spec, NULL), OG_EINVAL);
+    json_decref(creds);
 }
 
 static void test_connector_webhook__unknown_id_answers_like_a_failed_authentication(void **state)

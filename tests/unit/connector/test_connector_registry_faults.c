@@ -75,11 +75,18 @@ typedef int (*op_fn)(fx *f);
 
 static int op_add(fx *f)
 {
+    /* the ConnectWise kind's credential fields, with made-up values */
+    json_t *creds =
+        json_pack("{s:s, s:s, s:s, s:s}", "company_id", "acme", "public_key", "pub", "private_key",
+                  "priv", "client_id", "00000000-0000-4000-8000-000000000000");
     og_connector_spec s = {.tenant = "acme",
                            .name = "cw",
                            .kind = "connectwise",
-                           .base_url = "https://psa.example/api"};
-    return og_connector_add(&f->env.ctx, &s, NULL);
+                           .base_url = "https://psa.example/api",
+                           .credentials = creds};
+    int rc = og_connector_add(&f->env.ctx, &s, NULL);
+    json_decref(creds);
+    return rc;
 }
 
 static int op_update(fx *f)
