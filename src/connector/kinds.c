@@ -11,6 +11,7 @@ const og_conn_vendor *const og_conn_vendors[] = {
     &og_conn_autotask,
     &og_conn_halopsa,
     &og_conn_ninjaone,
+    &og_conn_dattormm,
     NULL,
 };
 /* clang-format on */
