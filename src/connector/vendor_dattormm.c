@@ -141,12 +141,12 @@ static int datto_test(og_conn *c, json_t **out)
     strcat(url, "/api/v2/account/sites?max=1");
     int error = og_conn_get_json(c, url, &page, &resp);
     if (error == 0) {
+        /* the account: the accountUid of its sites (Datto's documented paths name no other) */
         json_t *total = json_object_get(json_object_get(page, "pageDetails"), "totalCount");
-        *out = json_pack(
-            "{s:s, s:I}", "account", "Datto RMM", "sites",
-            (json_int_t)(json_is_integer(total)
-                             ? json_integer_value(total)
-                             : (json_int_t)json_array_size(json_object_get(page, "sites"))));
+        const char *acct = json_string_value(
+            json_object_get(json_array_get(json_object_get(page, "sites"), 0), "accountUid"));
+        *out = json_pack("{s:s, s:I}", "account", acct && *acct ? acct : "Datto RMM", "sites",
+                         (json_int_t)(json_is_integer(total) ? json_integer_value(total) : 0));
     }
     json_decref(page);
     og_conn_response_clear(&resp);

@@ -132,7 +132,7 @@ else ok; fi
 sect "2. simulator behind Prism proxy"
 simpost seed '{"sites": 3, "devices": 14}' >/dev/null
 run "$PB" "$T/opts.json" test
-check "$([ "$rc" = 0 ] && [ "$(jq -r .sites "$out")" = 3 ] && echo 0 || echo 1)" "test call"
+check "$([ "$rc" = 0 ] && [ "$(jq -r .sites "$out")" = 3 ] && [ "$(jq -r .account "$out")" = acct-1 ] && echo 0 || echo 1)" "test call"
 run "$PB" "$T/opts.json" companies
 check "$([ "$rc" = 0 ] && [ "$(wc -l <"$out")" = 3 ] && [ "$(jq -r 'select(.id=="00000002-0000-4000-8000-000000000002").name' "$out")" = "Site 2" ] && echo 0 || echo 1)" "companies (sites by uid)"
 run "$PB" "$T/opts.json" devices
@@ -227,6 +227,25 @@ simpost fault '{"kind": "redirect"}' >/dev/null
 run "$PB" "$T/opts.json" devices
 check "$([ "$rc" = 1 ] && has "$err" "a redirect to http://elsewhere.example:8080" && has "$err" "not followed" && [ ! -s "$out" ] && echo 0 || echo 1)" "redirect to another host"
 simpost front '{"direct": false}' >/dev/null
+
+sect "e2e"
+# ---- end to end: the registry adds a dattormm connector (credentials from stdin) and tests it ----
+D="$T/data"
+og() { "$OPSGATE" --data "$D" "$@"; }
+og init >/dev/null 2>&1 && og tenant create acme >/dev/null && og notify egress allow 127.0.0.0/8 >/dev/null ||
+  bad "e2e: init, tenant, egress"
+n=$((n + 1)); out="$T/out.$n" err="$T/err.$n"
+og connector add datto --tenant acme --kind dattormm --base-url "$PB" --credentials-file - \
+  <"$T/creds.json" >"$out" 2>"$err"
+rc=$?
+check "$([ "$rc" = 0 ] && echo 0 || echo 1)" "e2e: connector add"
+n=$((n + 1)); out="$T/out.$n" err="$T/err.$n"
+og connector test datto --tenant acme --json >"$out" 2>"$err"
+rc=$?
+check "$([ "$rc" = 0 ] && [ "$(jq -r '.ok' "$out")" = true ] && [ "$(jq -r '.account' "$out")" = acct-1 ] && echo 0 || echo 1)" "e2e: connector test"
+n=$((n + 1)); out="$T/out.$n" err="$T/err.$n"
+og connector kinds --json >"$out" 2>"$err"
+check "$([ "$(jq -r '.kinds // . | map(select(.kind == "dattormm"))[0] | .category + ":" + (.pulls | join(","))' "$out")" = "rmm:companies,devices" ] && echo 0 || echo 1)" "e2e: connector kinds"
 
 sect "4. violations, secrets"
 if prism_rejects "$T/proxy.log" >/dev/null; then

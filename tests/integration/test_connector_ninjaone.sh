@@ -236,6 +236,25 @@ run "$PB" "$T/opts.json" devices
 check "$([ "$rc" = 1 ] && has "$err" "a redirect to http://elsewhere.example:8080" && has "$err" "not followed" && [ ! -s "$out" ] && echo 0 || echo 1)" "redirect to another host"
 simpost front '{"direct": false}' >/dev/null
 
+sect "e2e"
+# ---- end to end: the registry adds a ninjaone connector (credentials from stdin) and tests it ----
+D="$T/data"
+og() { "$OPSGATE" --data "$D" "$@"; }
+og init >/dev/null 2>&1 && og tenant create acme >/dev/null && og notify egress allow 127.0.0.0/8 >/dev/null ||
+  bad "e2e: init, tenant, egress"
+n=$((n + 1)); out="$T/out.$n" err="$T/err.$n"
+og connector add ninja --tenant acme --kind ninjaone --base-url "$PB" --credentials-file - \
+  <"$T/creds.json" >"$out" 2>"$err"
+rc=$?
+check "$([ "$rc" = 0 ] && echo 0 || echo 1)" "e2e: connector add"
+n=$((n + 1)); out="$T/out.$n" err="$T/err.$n"
+og connector test ninja --tenant acme --json >"$out" 2>"$err"
+rc=$?
+check "$([ "$rc" = 0 ] && [ "$(jq -r '.ok' "$out")" = true ] && [ "$(jq -r '.account' "$out")" = og-client ] && echo 0 || echo 1)" "e2e: connector test"
+n=$((n + 1)); out="$T/out.$n" err="$T/err.$n"
+og connector kinds --json >"$out" 2>"$err"
+check "$([ "$(jq -r '.kinds // . | map(select(.kind == "ninjaone"))[0] | .category + ":" + (.pulls | join(","))' "$out")" = "rmm:companies,devices" ] && echo 0 || echo 1)" "e2e: connector kinds"
+
 sect "4. violations, secrets"
 if prism_rejects "$T/proxy.log" >/dev/null; then
   bad "Prism proxy: a request violates NinjaOne's document: $(prism_rejects "$T/proxy.log" | head -3)"
