@@ -100,6 +100,19 @@ ARGS = {
     "notify test": "notify test {CH} --tenant {T}",
     "notify remove": "notify remove {CH} --tenant {T}",
     "notify events": "notify events",
+    "connector kinds": "connector kinds",
+    "connector add": "connector add n{R} --kind halopsa --base-url https://psa.invalid/api"
+                     " --credentials-file {F}/creds.json --option max_attempts=1 --tenant {T}",
+    "connector update": "connector update {CN} --option page_size=5 --tenant {T}",
+    "connector list": "connector list --tenant {T}",
+    "connector show": "connector show {CN} --tenant {T}",
+    "connector test": "connector test {CN} --tenant {T}",
+    "connector sync": "connector sync {CN} --tenant {T}",
+    "connector sync-log": "connector sync-log {CN} --tenant {T}",
+    "connector map": "connector map {CN} --company c2 --tenant {T}",
+    "connector unmap": "connector unmap {CN} --company c1 --tenant {T}",
+    "connector companies": "connector companies {CN} --tenant {T}",
+    "connector remove": "connector remove {CN} --tenant {T}",
     "notify egress:allow": "notify egress allow 10.99.0.0/16 --note m --tenant {T}",
     "notify egress:list": "notify egress list --tenant {T}",
     "notify egress:remove": "notify egress remove 10.98.0.0/16 --tenant {T}",
@@ -175,7 +188,7 @@ ARGS = {
 # Run after all others, in this order: what destroys or freezes the fixture's objects.
 LATE = ["gate policy:set", "artifact unlock", "artifact delete", "artifact undelete",
         "artifact purge", "project archive", "project unarchive", "hold clear", "access revoke",
-        "notify remove", "cert schedule:delete", "target remove", "token revoke", "user disable",
+        "notify remove", "connector unmap", "connector remove", "cert schedule:delete", "target remove", "token revoke", "user disable",
         "user enable", "user set-role", "user remove", "tenant suspend", "tenant resume",
         "tenant delete"]
 # Each late line after the one it undoes: hold clear after hold set, which is early.
@@ -214,7 +227,7 @@ class Fixture:
         self.own, self.other = {}, {}
         self.missing = {"T": "nosuch", "P": "nosuch", "P2": "nosuch", "P3": "nosuch",
                         "N": "nosuch.md", "N2": "nosuch.md", "U": "nosuch", "UG": "nosuch",
-                        "TGT": "nosuch", "TPL": "nosuch", "CERT": MISSING_FP}
+                        "TGT": "nosuch", "TPL": "nosuch", "CERT": MISSING_FP, "CN": "nosuch"}
         for k in ("TOK", "G2A", "G2B", "G1A", "G1B", "G1C", "G3A", "G3B", "EV", "CH", "SCH", "ACC"):
             self.missing[k] = MISSING_UUID
 
@@ -266,6 +279,10 @@ class Fixture:
             self.og("user", "add", name, "--tenant", "acme", "--role", role)
         self.og("user", "disable", "dis", "--tenant", "acme")
         self.og("notify", "egress", "allow", "10.98.0.0/16")
+        # a connector's credentials: every field of the kind, from its catalogue
+        kinds = self.ogj("connector", "kinds")["kinds"]
+        fields = next(k["fields"] for k in kinds if k["kind"] == "halopsa")
+        self.file("creds.json", json.dumps({f["name"]: "matrix-" + f["name"] for f in fields}))
         for name, role in (("gta", "tenant-admin"), ("gv", "engineer")):
             self.og("user", "add", name, "--tenant", "globex", "--role", role)
         self.objects("acme", "a", "v", "cv", self.own)
@@ -299,6 +316,11 @@ class Fixture:
                 o[n] = self.ogj("gate", "request", "platform.note", "--tenant", t,
                                 "--params", '{"text":"matrix"}')["gate_id"]
         self.og("template", "put", o["TPL"], F + "/tpl.mustache", "--tenant", t, "--force")
+        o["CN"] = "cn" + p
+        self.og("connector", "add", o["CN"], "--kind", "halopsa", "--base-url",
+                "https://psa.invalid/api", "--credentials-file", F + "/creds.json", "--option",
+                "max_attempts=1", "--option", "timeout_s=3", "--tenant", t)
+        self.og("connector", "map", o["CN"], "--company", "c1", "--tenant", t)
         o["CH"] = self.ogj("notify", "add", "webhook", "--url-file", F + "/url", "--secret-file",
                            F + "/secret", "--tenant", t)["id"]
         # with its key, so that deploy has something to write
