@@ -113,15 +113,18 @@ void og_rmm_error_message(long status, const og_buf *body, const json_t *json, c
         msg = (const char *)body->data;
         len = body->len;
     }
-    size_t o = 0;
-    for (size_t i = 0; msg && i < len && o + 1 < size && o < 300; i++) {
+    size_t o = 0, i = 0;
+    for (; msg && i < len && o + 1 < size && o < 300; i++) {
         unsigned char ch = (unsigned char)msg[i];
         out[o++] = (ch < 0x20 || ch == 0x7f) ? ' ' : (char)ch;
     }
-    while (o > 0 && ((unsigned char)out[o - 1] & 0xC0) == 0x80 && o >= 300)
-        o--; /* do not cut a character in two */
-    if (o > 0 && o >= 300 && (unsigned char)out[o - 1] >= 0xC0)
-        o--;
+    if (msg && i < len && o > 0 && ((unsigned char)out[o - 1] & 0x80)) {
+        /* cut: drop the last (possibly partial) multi-byte character whole */
+        while (o > 0 && ((unsigned char)out[o - 1] & 0xC0) == 0x80)
+            o--;
+        if (o > 0 && ((unsigned char)out[o - 1] & 0xC0) == 0xC0)
+            o--;
+    }
     if (size)
         out[o] = '\0';
 }
