@@ -446,8 +446,9 @@ static int remove_connector(og_cli *cli, const og_cli_args *a)
 static const og_cli_opt scope_opts[] = {TENANT_OPT, {0}};
 static const og_cli_opt add_opts[] = {
     TENANT_OPT,
-    {"kind", "KIND", "connectwise, autotask or halopsa", OG_CLI_REQUIRED, 0},
-    {"base-url", "URL", "the PSA's API URL (default: the kind's, if any)", 0, 0},
+    {"kind", "KIND", "connectwise, autotask, halopsa (PSA), ninjaone or dattormm (RMM)",
+     OG_CLI_REQUIRED, 0},
+    {"base-url", "URL", "the PSA's or RMM's API URL (default: the kind's, if any)", 0, 0},
     {"credentials-file", "FILE|-", "JSON object of the kind's fields (- for stdin)", 0, 0},
     {"option", "KEY=VALUE", "a non-secret option (repeatable)", OG_CLI_REPEAT, 0},
     {"options-file", "FILE", "the options as one JSON object", 0, 0},

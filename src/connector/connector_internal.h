@@ -253,6 +253,8 @@ struct og_conn_vendor {
 extern const og_conn_vendor og_conn_connectwise;
 extern const og_conn_vendor og_conn_autotask;
 extern const og_conn_vendor og_conn_halopsa;
+extern const og_conn_vendor og_conn_ninjaone;
+extern const og_conn_vendor og_conn_dattormm;
 
 /* The catalogue, NULL-terminated; og_conn_vendor_find(kind) or NULL. */
 extern const og_conn_vendor *const og_conn_vendors[];

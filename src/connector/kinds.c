@@ -4,12 +4,17 @@
 #include "connector_internal.h"
 #include "opsgate/error.h"
 
+/* one kind a line */
+/* clang-format off */
 const og_conn_vendor *const og_conn_vendors[] = {
     &og_conn_connectwise,
     &og_conn_autotask,
     &og_conn_halopsa,
+    &og_conn_ninjaone,
+    &og_conn_dattormm,
     NULL,
 };
+/* clang-format on */
 
 const og_conn_vendor *og_conn_vendor_find(const char *kind)
 {
@@ -39,6 +44,8 @@ static json_t *capabilities(const og_conn_vendor *v, int push)
             json_array_append_new(a, json_string("companies"));
         if (v->projects)
             json_array_append_new(a, json_string("projects"));
+        if (v->devices)
+            json_array_append_new(a, json_string("devices"));
     } else {
         if (v->attach)
             json_array_append_new(a, json_string("documents"));

@@ -8,6 +8,8 @@
  *   projects [SINCE]               -> one JSON object per line {remote_id, company_id,
  *                                     company_name, updated_at, closed, data, raw}
  *   project REMOTE_ID              -> the same for one project
+ *   devices [SINCE]                -> one JSON object per line {remote_id, company_id, name,
+ *                                     class, addresses, deleted, offline, updated_at, raw} (RMM)
  *   attach PROJECT_ID FILE NAME MEDIA_TYPE TITLE -> {"remote_id": ...}
  *   ticket-open COMPANY_ID KEY TITLE BODY        -> {"remote_id": ...}
  *   ticket-note REMOTE_ID KEY TITLE BODY
@@ -43,6 +45,27 @@ static int print_project(void *arg, const og_conn_project *p)
                           p->data ? p->data : json_null(), "raw", p->raw ? p->raw : json_null());
     if (!o)
         return og_error_set(OG_ERROR, "cannot build the project line");
+    char *s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+    printf("%s\n", s);
+    free(s);
+    json_decref(o);
+    return 0;
+}
+
+static int print_device(void *arg, const og_conn_device *d)
+{
+    (void)arg;
+    json_t *addrs = json_array();
+    for (size_t i = 0; addrs && i < d->naddresses; i++)
+        json_array_append_new(addrs, json_string(d->addresses[i]));
+    json_t *o =
+        json_pack("{s:s, s:s, s:s, s:s, s:o, s:b, s:b, s:s, s:O}", "remote_id", d->remote_id,
+                  "company_id", d->company_id ? d->company_id : "", "name", d->name ? d->name : "",
+                  "class", d->device_class ? d->device_class : "", "addresses", addrs, "deleted",
+                  d->deleted, "offline", d->offline, "updated_at",
+                  d->updated_at ? d->updated_at : "", "raw", d->raw ? d->raw : json_null());
+    if (!o)
+        return og_error_set(OG_ERROR, "cannot build the device line");
     char *s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
     printf("%s\n", s);
     free(s);
@@ -90,6 +113,9 @@ static int run(og_conn *c, int argc, char **argv)
     if (strcmp(op, "projects") == 0)
         return v->projects ? v->projects(c, argc > 6 ? argv[6] : "", print_project, NULL)
                            : og_error_set(OG_EINVAL, "no projects call");
+    if (strcmp(op, "devices") == 0)
+        return v->devices ? v->devices(c, argc > 6 ? argv[6] : "", print_device, NULL)
+                          : og_error_set(OG_EINVAL, "no devices call");
     if (strcmp(op, "project") == 0)
         return (error = need(argc, 7)) < 0 ? error
                : v->project                ? v->project(c, argv[6], print_project, NULL)

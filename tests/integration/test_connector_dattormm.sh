@@ -1,0 +1,261 @@
+#!/usr/bin/env bash
+# test_connector_dattormm.sh - the Datto RMM adaptor against Datto's own API description (Prism,
+# the .prism copy with the 200 page schemas) and a stateful simulator
+# (tests/connectors/sim_dattormm.py) checked by Prism, through og_conn_driver.
+#
+# Layout: the simulator's front (the OAuth server at /auth/oauth/token, which is not in Datto's
+# document) passes every /api call to Prism: a Prism mock of the document (every request
+# validated), or a Prism proxy with --errors in front of the simulator's API (requests and
+# answers checked; the simulator's nextPageUrl points at the front, as Datto's points at the
+# platform's host). Paging 3,000 devices runs through the proxy too (12 pages of 250). Faults
+# Prism's proxy would rewrite (a redirect it follows, a malformed or huge body, error answers the
+# document does not declare) go from the simulator straight to the adaptor (/_sim/front direct).
+export OG_TEST_TIMEOUT=${OG_TEST_TIMEOUT:-300}
+. "$(dirname "$0")/lib.sh"
+start_s=$(date +%s)
+
+src=${OG_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+drv=${OG_BUILD_DIR:-$src/build}/og_conn_driver
+shared=${OG_SHARED_DIR:-$src/../shared}
+prism=$src/tools/node/node_modules/.bin/prism
+for need in python3 node; do
+  command -v "$need" >/dev/null 2>&1 || { echo "SKIP: $need is not installed" >&2; exit 77; }
+done
+[ -x "$drv" ] || { echo "SKIP: $drv is not built" >&2; exit 77; }
+[ -f "$shared/spec/connectors/dattormm/openapi-subset.prism.yaml" ] ||
+  { echo "SKIP: Datto's API description is missing ($shared/spec/connectors/dattormm)" >&2; exit 77; }
+[ -x "$prism" ] || { echo "SKIP: Prism is not installed (scripts/test-deps.sh)" >&2; exit 77; }
+
+SECRET_MARK="datto-secret-MARK-9e27b1"
+KEY_MARK="datto-key-MARK-31aa07"
+T=$OG_TMP
+PIDS=""
+rmm_cleanup() {
+  for p in $PIDS; do kill "$p" 2>/dev/null; done
+  for p in $PIDS; do wait "$p" 2>/dev/null; done
+  og_cleanup
+}
+trap rmm_cleanup EXIT
+
+free_port() {
+  python3 -c '
+import random, socket
+for _ in range(200):
+    p = random.randint(20000, 32000)
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", p)); print(p); break
+    except OSError:
+        pass
+    finally:
+        s.close()
+'
+}
+wait_file() { for _ in $(seq 1 300); do [ -s "$1" ] && return 0; sleep 0.1; done; return 1; }
+wait_http() { # port seconds
+  for _ in $(seq 1 $(($2 * 4))); do
+    curl -s -o /dev/null "http://127.0.0.1:$1/" && return 0
+    sleep 0.25
+  done
+  return 1
+}
+# sim NAME UPSTREAM_PORT: start a simulator; sets <NAME>_API and <NAME>_FRONT
+sim() {
+  python3 "$src/tests/connectors/sim_dattormm.py" --upstream "http://127.0.0.1:$2" \
+    --port-file "$T/$1.ports" --client-id "$KEY_MARK" --client-secret "$SECRET_MARK" >"$T/$1.log" 2>&1 &
+  PIDS="$PIDS $!"
+  wait_file "$T/$1.ports" || { echo "FAIL: simulator $1 did not start" >&2; cat "$T/$1.log" >&2; exit 1; }
+  read -r api front <"$T/$1.ports"
+  eval "${1}_API=$api ${1}_FRONT=$front"
+}
+
+MOCK_PORT=$(free_port)
+PROXY_PORT=$(free_port)
+sim M "$MOCK_PORT"
+sim P "$PROXY_PORT"
+"$src/scripts/connector-mock.sh" mock dattormm "$MOCK_PORT" >"$T/mock.log" 2>&1 &
+PIDS="$PIDS $!"
+"$src/scripts/connector-mock.sh" proxy dattormm "$PROXY_PORT" "http://127.0.0.1:$P_API" --errors \
+  >"$T/proxy.log" 2>&1 &
+PIDS="$PIDS $!"
+wait_http "$MOCK_PORT" 200 || { echo "FAIL: Prism mock did not start" >&2; tail "$T/mock.log" >&2; exit 1; }
+wait_http "$PROXY_PORT" 200 || { echo "FAIL: Prism proxy did not start" >&2; tail "$T/proxy.log" >&2; exit 1; }
+echo "Prism up after $(($(date +%s) - start_s))s"
+
+cat >"$T/creds.json" <<EOF2
+{"api_key": "$KEY_MARK", "api_secret": "$SECRET_MARK"}
+EOF2
+echo '{"max_attempts": 3, "backoff_base_ms": 50}' >"$T/opts.json"
+MB="http://127.0.0.1:$M_FRONT"
+PB="http://127.0.0.1:$P_FRONT"
+SIM="http://127.0.0.1:$P_API"
+n=0
+# run BASE OPTS OP ARGS...: the driver; sets out, err, rc, reqs, pages
+run() {
+  n=$((n + 1))
+  local base=$1 opts=$2
+  shift 2
+  out="$T/out.$n" err="$T/err.$n"
+  "$drv" dattormm "$base" "$T/creds.json" "$opts" "$@" >"$out" 2>"$err"
+  rc=$?
+  reqs=$(tail -n 1 "$err" | jq -r '.requests // empty' 2>/dev/null)
+  pages=$(tail -n 1 "$err" | jq -r '.pages // empty' 2>/dev/null)
+}
+simpost() { curl -s -X POST "$SIM/_sim/$1" -d "${2:-{\}}"; }
+check() { # CONDITION-RESULT WHAT
+  if [ "$1" = 0 ]; then ok; else bad "$2 (rc=$rc: $(head -c 600 "$err"))"; fi
+}
+has() { grep -q -- "$2" "$1"; }
+sect() { echo "[$(($(date +%s) - start_s))s] $*"; }
+
+sect "1. Prism mock"
+# ---- 1. Prism mock of Datto's document: every call is accepted, answers parsed ----
+run "$MB" "$T/opts.json" test
+[ "$rc" = 0 ] && ok || bad "mock: test was not accepted by Prism: $(head -c 400 "$err")"
+# Prism's static example names "string" as the next page: the first page is read and accepted,
+# then the adaptor refuses a next-page link that is not a URL (and follows nothing)
+for pair in companies:sites devices:devices; do
+  op=${pair%%:*}
+  run "$MB" "$T/opts.json" "$op"
+  [ "$rc" = 1 ] && has "$err" "GET /api/v2/account/${pair#*:}: nextPageUrl is not an http(s) URL" &&
+    [ "$(wc -l <"$out")" = 1 ] && [ "$pages" = 1 ] && ok ||
+    bad "mock: $op: $(head -c 400 "$err")"
+done
+# the base URL may name the API root (/api) too
+run "$MB/api" "$T/opts.json" test
+[ "$rc" = 0 ] && ok || bad "mock: a base URL ending in /api: $(head -c 400 "$err")"
+prism_rejects() { grep -E "Violation: request|UNPROCESSABLE_ENTITY|\[HTTP SERVER\] get /api.*(✖|error)" "$1"; }
+if prism_rejects "$T/mock.log" >/dev/null; then
+  bad "Prism mock rejected a request: $(prism_rejects "$T/mock.log" | head -3)"
+else ok; fi
+
+sect "2. simulator behind Prism proxy"
+simpost seed '{"sites": 3, "devices": 14}' >/dev/null
+run "$PB" "$T/opts.json" test
+check "$([ "$rc" = 0 ] && [ "$(jq -r .sites "$out")" = 3 ] && [ "$(jq -r .account "$out")" = acct-1 ] && echo 0 || echo 1)" "test call"
+run "$PB" "$T/opts.json" companies
+check "$([ "$rc" = 0 ] && [ "$(wc -l <"$out")" = 3 ] && [ "$(jq -r 'select(.id=="00000002-0000-4000-8000-000000000002").name' "$out")" = "Site 2" ] && echo 0 || echo 1)" "companies (sites by uid)"
+run "$PB" "$T/opts.json" devices
+check "$([ "$rc" = 0 ] && [ "$(wc -l <"$out")" = 14 ] && echo 0 || echo 1)" "14 devices"
+d1=$(jq -c 'select(.raw.id==1)' "$out")
+[ "$(jq -r '[.company_id, .name, .class, (.addresses | join(",")), .deleted, .offline, .updated_at] | map(tostring) | join("|")' <<<"$d1")" = \
+  "00000001-0000-4000-8000-000000000001|HOST-00001.corp1.example|server|10.1.0.2,198.51.100.2|false|false|" ] && ok ||
+  bad "mapping: device 1 $(jq -c 'del(.raw)' <<<"$d1")"
+[ "$(jq -r 'select(.raw.id==2) | .name' "$out")" = "HOST-00002" ] && ok || bad "mapping: WORKGROUP is no DNS domain"
+[ "$(jq -r 'select(.raw.id==5) | .offline' "$out")" = true ] && ok || bad "mapping: offline"
+[ "$(jq -r .class "$out" | paste -sd,)" = \
+  "server,workstation,workstation,network,server,network,other,server,workstation,workstation,network,server,network,other" ] && ok ||
+  bad "mapping: classes $(jq -r .class "$out" | paste -sd,)"
+uid3=$(jq -r 'select(.raw.id==3) | .remote_id' "$out")
+# a hostile record: a host name with a shell command, addresses that are not addresses
+simpost add '{"siteId": 2, "category": "Server", "hostname": "x;reboot", "intIpAddress": "10.0.0.9, bogus, 10.0.0.10", "extIpAddress": "::ffff:1.2.3.4"}' >/dev/null
+simpost delete "{\"uid\": \"$uid3\", \"flag\": true}" >/dev/null
+run "$PB" "$T/opts.json" devices
+[ "$(jq -r 'select(.raw.hostname=="x;reboot") | .name + "|" + (.addresses | join(","))' "$out")" = "|10.0.0.9,10.0.0.10,::ffff:1.2.3.4" ] && ok ||
+  bad "hostile name/addresses: $(jq -c 'select(.raw.hostname=="x;reboot") | del(.raw)' "$out")"
+[ "$(jq -r "select(.remote_id==\"$uid3\") | .deleted" "$out")" = true ] && ok || bad "deleted flag"
+
+sect "3,000 devices"
+simpost seed '{"sites": 40, "devices": 3000}' >/dev/null
+run "$PB" "$T/opts.json" devices
+check "$([ "$rc" = 0 ] && [ "$(wc -l <"$out")" = 3000 ] && [ "$(jq -r .remote_id "$out" | sort -u | wc -l)" = 3000 ] && echo 0 || echo 1)" "3,000 devices"
+check "$([ "$pages" = 12 ] && [ "$reqs" = 13 ] && echo 0 || echo 1)" "3,000 devices: 12 pages + a token, got pages=$pages requests=$reqs"
+[ "$(jq -r .company_id "$out" | sort -u | wc -l)" = 40 ] && ok || bad "3,000 devices: 40 sites"
+# a device added and one deleted between two (full) pulls
+newuid=$(simpost add '{"siteId": 5, "category": "Server", "hostname": "NEWSRV"}' | jq -r .uid)
+gone=$(jq -r 'select(.raw.id==43) | .remote_id' "$out")
+simpost delete "{\"uid\": \"$gone\"}" >/dev/null
+run "$PB" "$T/opts.json" devices "2026-01-01T00:00:00Z"
+check "$([ "$rc" = 0 ] && [ "$(wc -l <"$out")" = 3000 ] && ! jq -e "select(.remote_id==\"$gone\")" "$out" >/dev/null && [ "$(jq -r "select(.remote_id==\"$newuid\") | .name + \"|\" + .class" "$out")" = "NEWSRV.corp5.example|server" ] && echo 0 || echo 1)" "second pull: the deleted device is gone, the new one there"
+run "$PB" "$T/opts.json" devices "yesterday"
+check "$([ "$rc" = 1 ] && [ "$reqs" = 0 ] && echo 0 || echo 1)" "a since that is not a time"
+
+sect "faults"
+simpost seed '{"sites": 30, "devices": 20}' >/dev/null
+echo '{"max_attempts": 3, "backoff_base_ms": 50, "page_size": 5}' >"$T/opts5.json"
+# the next-page link on another host: refused before anything is sent there
+simpost fault '{"kind": "offhost"}' >/dev/null
+run "$PB" "$T/opts5.json" devices
+simpost clear >/dev/null
+check "$([ "$rc" = 1 ] && has "$err" "http://elsewhere.example:8080/" && has "$err" "not followed (forbidden)" && [ "$pages" = 2 ] && echo 0 || echo 1)" "a nextPageUrl on another host"
+simpost fault '{"kind": "loop"}' >/dev/null
+run "$PB" "$T/opts5.json" devices
+simpost clear >/dev/null
+check "$([ "$rc" = 1 ] && has "$err" "repeats the previous page" && echo 0 || echo 1)" "a nextPageUrl that points to itself"
+echo '{"max_pages": 5, "page_size": 10}' >"$T/opts_pages.json"
+simpost fault '{"kind": "endless"}' >/dev/null
+run "$PB" "$T/opts_pages.json" devices
+simpost clear >/dev/null
+check "$([ "$rc" = 1 ] && has "$err" "more than 5 pages" && [ "$pages" = 6 ] && echo 0 || echo 1)" "endless pages stop at max_pages"
+simpost fault '{"kind": "slow", "seconds": 4}' >/dev/null
+echo '{"timeout_s": 1, "max_attempts": 1}' >"$T/opts_slow.json"
+t0=$(date +%s)
+run "$PB" "$T/opts_slow.json" companies
+t1=$(date +%s)
+simpost clear >/dev/null
+check "$([ "$rc" = 1 ] && has "$err" "GET /api/v2/account/sites" && [ $((t1 - t0)) -le 3 ] && echo 0 || echo 1)" "a slow server times out"
+# wrong credentials (the token endpoint is the front's)
+jq '.api_secret = "wrong-secret"' "$T/creds.json" >"$T/bad.json"
+n=$((n + 1)); out="$T/out.$n" err="$T/err.$n"
+"$drv" dattormm "$PB" "$T/bad.json" "$T/opts.json" test >"$out" 2>"$err"
+rc=$?
+check "$([ "$rc" = 1 ] && has "$err" "connector driver" && has "$err" "Bad credentials (DATTO-4410)" && has "$err" "(unauthorized)" && ! has "$err" "wrong-secret" && echo 0 || echo 1)" "wrong credentials"
+# straight to the adaptor: 429 storm, token expiry (Datto's document declares neither answer),
+# a huge answer, malformed JSON, a redirect to another host
+simpost front '{"direct": true}' >/dev/null
+simpost fault '{"kind": "429", "count": 2, "retry_after": 1}' >/dev/null
+t0=$(date +%s)
+run "$PB" "$T/opts5.json" companies
+t1=$(date +%s)
+check "$([ "$rc" = 0 ] && [ $((t1 - t0)) -ge 2 ] && [ "$(wc -l <"$out")" = 30 ] && echo 0 || echo 1)" "429 storm: waited $((t1 - t0))s"
+simpost fault '{"kind": "429", "count": 9, "retry_after": 1}' >/dev/null
+run "$PB" "$T/opts.json" companies
+simpost clear >/dev/null
+check "$([ "$rc" = 1 ] && has "$err" "(busy)" && echo 0 || echo 1)" "a 429 storm longer than the retries: busy"
+before=$(curl -s "$SIM/_sim/stats" | jq .tokens)
+simpost fault '{"kind": "expire", "count": 1}' >/dev/null
+run "$PB" "$T/opts5.json" devices
+after=$(curl -s "$SIM/_sim/stats" | jq .tokens)
+check "$([ "$rc" = 0 ] && [ "$(wc -l <"$out")" = 20 ] && [ $((after - before)) = 2 ] && echo 0 || echo 1)" "token expiry: one re-auth (tokens $before -> $after)"
+simpost fault '{"kind": "huge", "mb": 20}' >/dev/null
+run "$PB" "$T/opts.json" devices
+check "$([ "$rc" = 1 ] && has "$err" "GET /api/v2/account/devices: the answer is over" && has "$err" "(too_large)" && [ ! -s "$out" ] && echo 0 || echo 1)" "a 20 MB answer"
+simpost fault '{"kind": "malformed"}' >/dev/null
+run "$PB" "$T/opts.json" devices
+check "$([ "$rc" = 1 ] && has "$err" "GET /api/v2/account/devices: the answer is not JSON" && [ ! -s "$out" ] && echo 0 || echo 1)" "malformed JSON"
+simpost fault '{"kind": "redirect"}' >/dev/null
+run "$PB" "$T/opts.json" devices
+check "$([ "$rc" = 1 ] && has "$err" "a redirect to http://elsewhere.example:8080" && has "$err" "not followed" && [ ! -s "$out" ] && echo 0 || echo 1)" "redirect to another host"
+simpost front '{"direct": false}' >/dev/null
+
+sect "e2e"
+# ---- end to end: the registry adds a dattormm connector (credentials from stdin) and tests it ----
+D="$T/data"
+og() { "$OPSGATE" --data "$D" "$@"; }
+og init >/dev/null 2>&1 && og tenant create acme >/dev/null && og notify egress allow 127.0.0.0/8 >/dev/null ||
+  bad "e2e: init, tenant, egress"
+n=$((n + 1)); out="$T/out.$n" err="$T/err.$n"
+og connector add datto --tenant acme --kind dattormm --base-url "$PB" --credentials-file - \
+  <"$T/creds.json" >"$out" 2>"$err"
+rc=$?
+check "$([ "$rc" = 0 ] && echo 0 || echo 1)" "e2e: connector add"
+n=$((n + 1)); out="$T/out.$n" err="$T/err.$n"
+og connector test datto --tenant acme --json >"$out" 2>"$err"
+rc=$?
+check "$([ "$rc" = 0 ] && [ "$(jq -r '.ok' "$out")" = true ] && [ "$(jq -r '.account' "$out")" = acct-1 ] && echo 0 || echo 1)" "e2e: connector test"
+n=$((n + 1)); out="$T/out.$n" err="$T/err.$n"
+og connector kinds --json >"$out" 2>"$err"
+check "$([ "$(jq -r '.kinds // . | map(select(.kind == "dattormm"))[0] | .category + ":" + (.pulls | join(","))' "$out")" = "rmm:companies,devices" ] && echo 0 || echo 1)" "e2e: connector kinds"
+
+sect "4. violations, secrets"
+if prism_rejects "$T/proxy.log" >/dev/null; then
+  bad "Prism proxy: a request violates Datto's document: $(prism_rejects "$T/proxy.log" | head -3)"
+else ok; fi
+if grep "Violation: response" "$T/proxy.log" | grep -vq "Unable to match the returned status code"; then
+  bad "Prism proxy: a simulator answer violates the document: $(grep 'Violation: response' "$T/proxy.log" | grep -v 'status code' | head -3)"
+else ok; fi
+if grep -l -e "$SECRET_MARK" -e "$KEY_MARK" "$T"/out.* "$T"/err.* 2>/dev/null | grep -q .; then
+  bad "a secret was printed: $(grep -l -e "$SECRET_MARK" -e "$KEY_MARK" "$T"/out.* "$T"/err.*)"
+else ok; fi
+echo "done after $(($(date +%s) - start_s))s"
+og_done

@@ -1,0 +1,269 @@
+#!/usr/bin/env bash
+# test_connector_ninjaone.sh - the NinjaOne adaptor against NinjaOne's own API description
+# (Prism) and a stateful simulator (tests/connectors/sim_ninjaone.py) checked by Prism, through
+# og_conn_driver.
+#
+# Layout: the simulator's front (the OAuth server at /ws/oauth/token, which is not in NinjaOne's
+# document) passes every /v2 call to Prism: a Prism mock of the document (every request
+# validated, bearer required), or a Prism proxy with --errors in front of the simulator's API
+# (requests and answers checked). Paging 3,000 devices runs through the proxy too (6 pages of
+# 500). Faults Prism's proxy would rewrite (a redirect it follows, a malformed or huge body, and
+# any error status: the document's only answer is a `default` array) go from the simulator
+# straight to the adaptor (/_sim/front direct).
+export OG_TEST_TIMEOUT=${OG_TEST_TIMEOUT:-300}
+. "$(dirname "$0")/lib.sh"
+start_s=$(date +%s)
+
+src=${OG_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+drv=${OG_BUILD_DIR:-$src/build}/og_conn_driver
+shared=${OG_SHARED_DIR:-$src/../shared}
+prism=$src/tools/node/node_modules/.bin/prism
+for need in python3 node; do
+  command -v "$need" >/dev/null 2>&1 || { echo "SKIP: $need is not installed" >&2; exit 77; }
+done
+[ -x "$drv" ] || { echo "SKIP: $drv is not built" >&2; exit 77; }
+[ -f "$shared/spec/connectors/ninjaone/openapi-subset.yaml" ] ||
+  { echo "SKIP: NinjaOne's API description is missing ($shared/spec/connectors/ninjaone)" >&2; exit 77; }
+[ -x "$prism" ] || { echo "SKIP: Prism is not installed (scripts/test-deps.sh)" >&2; exit 77; }
+
+SECRET_MARK="ninja-secret-MARK-4c1d88"
+T=$OG_TMP
+PIDS=""
+rmm_cleanup() {
+  for p in $PIDS; do kill "$p" 2>/dev/null; done
+  for p in $PIDS; do wait "$p" 2>/dev/null; done
+  og_cleanup
+}
+trap rmm_cleanup EXIT
+
+free_port() {
+  python3 -c '
+import random, socket
+for _ in range(200):
+    p = random.randint(20000, 32000)
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", p)); print(p); break
+    except OSError:
+        pass
+    finally:
+        s.close()
+'
+}
+wait_file() { for _ in $(seq 1 300); do [ -s "$1" ] && return 0; sleep 0.1; done; return 1; }
+wait_http() { # port seconds
+  for _ in $(seq 1 $(($2 * 4))); do
+    curl -s -o /dev/null "http://127.0.0.1:$1/" && return 0
+    sleep 0.25
+  done
+  return 1
+}
+# sim NAME UPSTREAM_PORT: start a simulator; sets <NAME>_API and <NAME>_FRONT
+sim() {
+  python3 "$src/tests/connectors/sim_ninjaone.py" --upstream "http://127.0.0.1:$2" \
+    --port-file "$T/$1.ports" --client-secret "$SECRET_MARK" >"$T/$1.log" 2>&1 &
+  PIDS="$PIDS $!"
+  wait_file "$T/$1.ports" || { echo "FAIL: simulator $1 did not start" >&2; cat "$T/$1.log" >&2; exit 1; }
+  read -r api front <"$T/$1.ports"
+  eval "${1}_API=$api ${1}_FRONT=$front"
+}
+
+MOCK_PORT=$(free_port)
+PROXY_PORT=$(free_port)
+sim M "$MOCK_PORT"
+sim P "$PROXY_PORT"
+"$src/scripts/connector-mock.sh" mock ninjaone "$MOCK_PORT" >"$T/mock.log" 2>&1 &
+PIDS="$PIDS $!"
+"$src/scripts/connector-mock.sh" proxy ninjaone "$PROXY_PORT" "http://127.0.0.1:$P_API" --errors \
+  >"$T/proxy.log" 2>&1 &
+PIDS="$PIDS $!"
+wait_http "$MOCK_PORT" 200 || { echo "FAIL: Prism mock did not start" >&2; tail "$T/mock.log" >&2; exit 1; }
+wait_http "$PROXY_PORT" 200 || { echo "FAIL: Prism proxy did not start" >&2; tail "$T/proxy.log" >&2; exit 1; }
+echo "Prism up after $(($(date +%s) - start_s))s"
+
+cat >"$T/creds.json" <<EOF2
+{"client_id": "og-client", "client_secret": "$SECRET_MARK"}
+EOF2
+echo '{"max_attempts": 3, "backoff_base_ms": 50}' >"$T/opts.json"
+MB="http://127.0.0.1:$M_FRONT"
+PB="http://127.0.0.1:$P_FRONT"
+SIM="http://127.0.0.1:$P_API"
+n=0
+# run BASE OPTS OP ARGS...: the driver; sets out, err, rc, reqs, pages
+run() {
+  n=$((n + 1))
+  local base=$1 opts=$2
+  shift 2
+  out="$T/out.$n" err="$T/err.$n"
+  "$drv" ninjaone "$base" "$T/creds.json" "$opts" "$@" >"$out" 2>"$err"
+  rc=$?
+  reqs=$(tail -n 1 "$err" | jq -r '.requests // empty' 2>/dev/null)
+  pages=$(tail -n 1 "$err" | jq -r '.pages // empty' 2>/dev/null)
+}
+simpost() { curl -s -X POST "$SIM/_sim/$1" -d "${2:-{\}}"; }
+check() { # CONDITION-RESULT WHAT
+  if [ "$1" = 0 ]; then ok; else bad "$2 (rc=$rc: $(head -c 600 "$err"))"; fi
+}
+has() { grep -q -- "$2" "$1"; }
+sect() { echo "[$(($(date +%s) - start_s))s] $*"; }
+
+sect "1. Prism mock"
+# ---- 1. Prism mock of NinjaOne's document: every call is accepted, answers parsed ----
+for op in "test" "companies" "devices" "devices 2026-01-01T00:00:00Z"; do
+  # shellcheck disable=SC2086
+  run "$MB" "$T/opts.json" $op
+  [ "$rc" = 0 ] && ok || bad "mock: $op was not accepted by Prism: $(head -c 400 "$err")"
+done
+echo '{"detailed": 0}' >"$T/opts_plain.json"
+run "$MB" "$T/opts_plain.json" devices
+[ "$rc" = 0 ] && ok || bad "mock: /v2/devices was not accepted by Prism: $(head -c 400 "$err")"
+prism_rejects() { grep -E "Violation: request|UNPROCESSABLE_ENTITY|\[HTTP SERVER\] get /v2.*(✖|error)" "$1"; }
+if prism_rejects "$T/mock.log" >/dev/null; then
+  bad "Prism mock rejected a request: $(prism_rejects "$T/mock.log" | head -3)"
+else ok; fi
+# the mock requires the bearer: without it Prism answers 401 (the adaptor always sends one)
+code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$MOCK_PORT/v2/organizations")
+[ "$code" = 401 ] && ok || bad "mock: Prism should want a bearer (got $code)"
+
+sect "2. simulator behind Prism proxy"
+simpost seed '{"orgs": 3, "devices": 12}' >/dev/null
+run "$PB" "$T/opts.json" test
+check "$([ "$rc" = 0 ] && [ "$(jq -r .account "$out")" = og-client ] && echo 0 || echo 1)" "test call"
+scopes=$(curl -s "$SIM/_sim/stats" | jq -r '.scopes[-1]')
+[ "$scopes" = "monitoring management" ] && ok || bad "token scope: '$scopes'"
+run "$PB" "$T/opts.json" companies
+check "$([ "$rc" = 0 ] && [ "$(wc -l <"$out")" = 3 ] && [ "$(jq -r 'select(.id=="2").name' "$out")" = "Org 2" ] && echo 0 || echo 1)" "companies"
+run "$PB" "$T/opts.json" devices
+check "$([ "$rc" = 0 ] && [ "$(wc -l <"$out")" = 12 ] && echo 0 || echo 1)" "12 devices"
+d1=$(jq -c 'select(.remote_id=="1")' "$out")
+[ "$(jq -r '[.company_id, .name, .class, (.addresses | join(",")), .deleted, .offline, .updated_at] | map(tostring) | join("|")' <<<"$d1")" = \
+  "1|host-00001.org1.example|server|10.1.0.2,fe80::1,203.0.113.2|false|false|2026-01-05T08:00:00Z" ] && ok ||
+  bad "mapping: device 1 $(jq -c 'del(.raw)' <<<"$d1")"
+[ "$(jq -r 'select(.remote_id=="7") | .offline' "$out")" = true ] && ok || bad "mapping: offline"
+[ "$(jq -r '[.class] | join(",")' "$out" | paste -sd,)" = \
+  "server,workstation,server,workstation,network,server,workstation,other,network,server,server,workstation" ] && ok ||
+  bad "mapping: classes $(jq -r .class "$out" | paste -sd,)"
+[ "$(jq -r 'select(.remote_id=="1") | .raw.nodeClass + "|" + (.raw.lastUpdate | tostring)' "$out")" = "WINDOWS_SERVER|1767600000.75" ] && ok ||
+  bad "raw record"
+# a hostile record: a name that is not a host name, an address that is not one
+simpost touch '{"id": 2, "dnsName": "evil host; rm -rf /", "ipAddresses": ["10.9.9.9", "not-an-ip", "1.2.3.4/../"], "publicIP": ""}' >/dev/null
+simpost touch '{"id": 3, "approvalStatus": "DECOMMISSIONED"}' >/dev/null
+run "$PB" "$T/opts.json" devices
+[ "$(jq -r 'select(.remote_id=="2") | .name + "|" + (.addresses | join(","))' "$out")" = "HOST-00002|10.9.9.9" ] && ok ||
+  bad "hostile name/addresses: $(jq -c 'select(.remote_id=="2") | del(.raw)' "$out")"
+[ "$(jq -r 'select(.remote_id=="3") | .deleted' "$out")" = true ] && ok || bad "decommissioned -> deleted"
+
+sect "3,000 devices"
+simpost seed '{"orgs": 40, "devices": 3000}' >/dev/null
+run "$PB" "$T/opts.json" devices
+check "$([ "$rc" = 0 ] && [ "$(wc -l <"$out")" = 3000 ] && [ "$(jq -r .remote_id "$out" | sort -u | wc -l)" = 3000 ] && echo 0 || echo 1)" "3,000 devices"
+check "$([ "$pages" = 7 ] && [ "$reqs" = 8 ] && echo 0 || echo 1)" "3,000 devices: 6 full pages + an empty one + a token, got pages=$pages requests=$reqs"
+[ "$(jq -r .company_id "$out" | sort -u | wc -l)" = 40 ] && ok || bad "3,000 devices: 40 organizations"
+# incremental: nothing changed since -> nothing yielded (NinjaOne has no change filter: every page is read)
+sleep 1
+since=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+sleep 1
+run "$PB" "$T/opts.json" devices "$since"
+check "$([ "$rc" = 0 ] && [ ! -s "$out" ] && echo 0 || echo 1)" "incremental, nothing changed"
+# a device added, one changed, one deleted between two pulls
+new=$(simpost add '{"organizationId": 5, "nodeClass": "LINUX_SERVER", "dnsName": "new.org5.example"}' | jq -r .id)
+simpost touch '{"id": 42, "offline": true}' >/dev/null
+simpost delete '{"id": 43}' >/dev/null
+run "$PB" "$T/opts.json" devices "$since"
+check "$([ "$rc" = 0 ] && [ "$(jq -r .remote_id "$out" | sort -n | paste -sd,)" = "42,$new" ] && echo 0 || echo 1)" "incremental: the changed devices only"
+[ "$(jq -r "select(.remote_id==\"$new\") | .name + \"|\" + .class + \"|\" + .company_id" "$out")" = "new.org5.example|server|5" ] && ok || bad "added device"
+run "$PB" "$T/opts.json" devices
+check "$([ "$rc" = 0 ] && [ "$(wc -l <"$out")" = 3000 ] && ! jq -e 'select(.remote_id=="43")' "$out" >/dev/null && jq -e "select(.remote_id==\"$new\")" "$out" >/dev/null && echo 0 || echo 1)" "full pull: the deleted device is gone, the new one there"
+run "$PB" "$T/opts.json" devices "yesterday"
+check "$([ "$rc" = 1 ] && [ "$reqs" = 0 ] && echo 0 || echo 1)" "a since that is not a time"
+
+sect "faults"
+simpost seed '{"orgs": 30, "devices": 20}' >/dev/null
+# NinjaOne's document declares one `default` answer (an array) for every status: Prism --errors
+# turns any error answer (429, 401) into its own 500, so these go straight to the adaptor
+simpost front '{"direct": true}' >/dev/null
+simpost fault '{"kind": "429", "count": 2, "retry_after": 1}' >/dev/null
+t0=$(date +%s)
+run "$PB" "$T/opts.json" companies
+t1=$(date +%s)
+check "$([ "$rc" = 0 ] && [ $((t1 - t0)) -ge 2 ] && [ "$(wc -l <"$out")" = 30 ] && echo 0 || echo 1)" "429 storm: waited $((t1 - t0))s"
+simpost fault '{"kind": "429", "count": 9, "retry_after": 1}' >/dev/null
+run "$PB" "$T/opts.json" companies
+check "$([ "$rc" = 1 ] && has "$err" "(busy)" && echo 0 || echo 1)" "a 429 storm longer than the retries: busy"
+simpost clear >/dev/null
+# token expiry mid-pull: one re-auth
+echo '{"max_attempts": 3, "backoff_base_ms": 50, "page_size": 5}' >"$T/opts5.json"
+before=$(curl -s "$SIM/_sim/stats" | jq .tokens)
+simpost fault '{"kind": "expire", "count": 1}' >/dev/null
+run "$PB" "$T/opts5.json" devices
+after=$(curl -s "$SIM/_sim/stats" | jq .tokens)
+check "$([ "$rc" = 0 ] && [ "$(wc -l <"$out")" = 20 ] && [ $((after - before)) = 2 ] && echo 0 || echo 1)" "token expiry: one re-auth (tokens $before -> $after)"
+simpost front '{"direct": false}' >/dev/null
+# wrong credentials
+jq '.client_secret = "wrong-secret"' "$T/creds.json" >"$T/bad.json"
+n=$((n + 1)); out="$T/out.$n" err="$T/err.$n"
+"$drv" ninjaone "$PB" "$T/bad.json" "$T/opts.json" test >"$out" 2>"$err"
+rc=$?
+check "$([ "$rc" = 1 ] && has "$err" "connector driver" && has "$err" "Invalid client credentials (NINJA-AUTH-2231)" && has "$err" "(unauthorized)" && ! has "$err" "wrong-secret" && echo 0 || echo 1)" "wrong credentials"
+# a cursor that never moves, and pages that never end
+simpost fault '{"kind": "loop"}' >/dev/null
+run "$PB" "$T/opts5.json" devices
+simpost clear >/dev/null
+check "$([ "$rc" = 1 ] && has "$err" "repeats the previous page" && echo 0 || echo 1)" "a cursor that does not move"
+echo '{"max_pages": 5, "page_size": 10}' >"$T/opts_pages.json"
+simpost fault '{"kind": "endless"}' >/dev/null
+run "$PB" "$T/opts_pages.json" devices
+simpost clear >/dev/null
+check "$([ "$rc" = 1 ] && has "$err" "more than 5 pages" && [ "$pages" = 6 ] && echo 0 || echo 1)" "endless pages stop at max_pages"
+# a slow server
+simpost fault '{"kind": "slow", "seconds": 4}' >/dev/null
+echo '{"timeout_s": 1, "max_attempts": 1}' >"$T/opts_slow.json"
+t0=$(date +%s)
+run "$PB" "$T/opts_slow.json" companies
+t1=$(date +%s)
+simpost clear >/dev/null
+check "$([ "$rc" = 1 ] && has "$err" "GET /v2/organizations" && [ $((t1 - t0)) -le 3 ] && echo 0 || echo 1)" "a slow server times out"
+# straight to the adaptor: a huge answer, malformed JSON, a redirect to another host
+simpost front '{"direct": true}' >/dev/null
+simpost fault '{"kind": "huge", "mb": 20}' >/dev/null
+run "$PB" "$T/opts.json" devices
+check "$([ "$rc" = 1 ] && has "$err" "GET /v2/devices-detailed: the answer is over" && has "$err" "(too_large)" && [ ! -s "$out" ] && echo 0 || echo 1)" "a 20 MB answer"
+simpost fault '{"kind": "malformed"}' >/dev/null
+run "$PB" "$T/opts.json" devices
+check "$([ "$rc" = 1 ] && has "$err" "GET /v2/devices-detailed: the answer is not JSON" && [ ! -s "$out" ] && echo 0 || echo 1)" "malformed JSON"
+simpost fault '{"kind": "redirect"}' >/dev/null
+run "$PB" "$T/opts.json" devices
+check "$([ "$rc" = 1 ] && has "$err" "a redirect to http://elsewhere.example:8080" && has "$err" "not followed" && [ ! -s "$out" ] && echo 0 || echo 1)" "redirect to another host"
+simpost front '{"direct": false}' >/dev/null
+
+sect "e2e"
+# ---- end to end: the registry adds a ninjaone connector (credentials from stdin) and tests it ----
+D="$T/data"
+og() { "$OPSGATE" --data "$D" "$@"; }
+og init >/dev/null 2>&1 && og tenant create acme >/dev/null && og notify egress allow 127.0.0.0/8 >/dev/null ||
+  bad "e2e: init, tenant, egress"
+n=$((n + 1)); out="$T/out.$n" err="$T/err.$n"
+og connector add ninja --tenant acme --kind ninjaone --base-url "$PB" --credentials-file - \
+  <"$T/creds.json" >"$out" 2>"$err"
+rc=$?
+check "$([ "$rc" = 0 ] && echo 0 || echo 1)" "e2e: connector add"
+n=$((n + 1)); out="$T/out.$n" err="$T/err.$n"
+og connector test ninja --tenant acme --json >"$out" 2>"$err"
+rc=$?
+check "$([ "$rc" = 0 ] && [ "$(jq -r '.ok' "$out")" = true ] && [ "$(jq -r '.account' "$out")" = og-client ] && echo 0 || echo 1)" "e2e: connector test"
+n=$((n + 1)); out="$T/out.$n" err="$T/err.$n"
+og connector kinds --json >"$out" 2>"$err"
+check "$([ "$(jq -r '.kinds // . | map(select(.kind == "ninjaone"))[0] | .category + ":" + (.pulls | join(","))' "$out")" = "rmm:companies,devices" ] && echo 0 || echo 1)" "e2e: connector kinds"
+
+sect "4. violations, secrets"
+if prism_rejects "$T/proxy.log" >/dev/null; then
+  bad "Prism proxy: a request violates NinjaOne's document: $(prism_rejects "$T/proxy.log" | head -3)"
+else ok; fi
+if grep "Violation: response" "$T/proxy.log" | grep -vq "Unable to match the returned status code"; then
+  bad "Prism proxy: a simulator answer violates the document: $(grep 'Violation: response' "$T/proxy.log" | grep -v 'status code' | head -3)"
+else ok; fi
+if grep -l -e "$SECRET_MARK" "$T"/out.* "$T"/err.* 2>/dev/null | grep -q .; then
+  bad "a secret was printed: $(grep -l -e "$SECRET_MARK" "$T"/out.* "$T"/err.*)"
+else ok; fi
+echo "done after $(($(date +%s) - start_s))s"
+og_done
