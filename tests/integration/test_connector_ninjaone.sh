@@ -255,6 +255,23 @@ n=$((n + 1)); out="$T/out.$n" err="$T/err.$n"
 og connector kinds --json >"$out" 2>"$err"
 check "$([ "$(jq -r '.kinds // . | map(select(.kind == "ninjaone"))[0] | .category + ":" + (.pulls | join(","))' "$out")" = "rmm:companies,devices" ] && echo 0 || echo 1)" "e2e: connector kinds"
 
+# ---- devices become discovered scan targets of the tenant their organization is mapped to ----
+simpost seed '{"orgs": 2, "devices": 6}' >/dev/null
+og connector map ninja --tenant acme --company 1 >/dev/null 2>&1 || bad "e2e: connector map"
+n=$((n + 1)); out="$T/out.$n" err="$T/err.$n"
+og --json connector sync ninja --tenant acme >"$out" 2>"$err"
+check "$([ "$(jq -r '[.outcome, .changes, .unmapped] | join(",")' "$out")" = "ok,3,3" ] && echo 0 || echo 1)" "e2e: sync: org 1's three devices, org 2's unmapped"
+n=$((n + 1)); out="$T/out.$n" err="$T/err.$n"
+og --json cert targets --tenant acme >"$out" 2>"$err"
+check "$([ "$(jq -r '.targets | map(.name) | sort | join(",")' "$out")" = "host-00001.org1.example,host-00003.org1.example,host-00005.org1.example" ] && echo 0 || echo 1)" "e2e: the devices are scan targets of acme"
+simpost delete '{"id": 1}' >/dev/null
+n=$((n + 1)); out="$T/out.$n" err="$T/err.$n"
+og --json connector sync ninja --tenant acme --full >"$out" 2>"$err"
+check "$([ "$(jq -r '[.outcome, .changes] | join(",")' "$out")" = "ok,1" ] && echo 0 || echo 1)" "e2e: a full sync sees the deleted device"
+n=$((n + 1)); out="$T/out.$n" err="$T/err.$n"
+og --json cert targets --tenant acme --all >"$out" 2>"$err"
+check "$([ "$(jq -r '[.targets[] | select(.retired_at != null) | .name] | join(",")' "$out")" = "host-00001.org1.example" ] && echo 0 || echo 1)" "e2e: its target is retired"
+
 sect "4. violations, secrets"
 if prism_rejects "$T/proxy.log" >/dev/null; then
   bad "Prism proxy: a request violates NinjaOne's document: $(prism_rejects "$T/proxy.log" | head -3)"
