@@ -501,7 +501,7 @@ static const og_cli_sub subs[] = {
 
 const og_command og_cmd_connector = {
     .name = "connector",
-    .summary = "connectors to the PSA: ConnectWise, Autotask, HaloPSA",
+    .summary = "connectors to the PSA and RMM: ConnectWise, Autotask, HaloPSA, NinjaOne, Datto RMM",
     .about = about,
     .subs = subs,
 };
