@@ -488,11 +488,13 @@ static int deferred_sync(og_conn_sync *r, int on)
 {
     if (strcmp(og_store_backend_name(r->sys.store), "sqlite") != 0)
         return 0;
-    if (on && og_store_exec(r->sys.store, "PRAGMA synchronous=NORMAL") < 0) {
+    if (on && og_store_exec(r->sys.store, "PRAGMA synchronous=NORMAL; PRAGMA "
+                                          "wal_autocheckpoint=16384") < 0) {
         og_error_clear(); /* FULL stays (SQLite refuses inside a transaction): only slower */
         return 0;
     }
-    if (!on && og_store_exec(r->sys.store, "PRAGMA synchronous=FULL") < 0)
+    if (!on && og_store_exec(r->sys.store, "PRAGMA synchronous=FULL; PRAGMA "
+                                           "wal_autocheckpoint=1000") < 0)
         og_conn__sync_fail(r,
                            og_error_wrap("connector %s: restoring synchronous=FULL", r->c->name));
     return on;
