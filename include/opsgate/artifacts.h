@@ -157,6 +157,14 @@ int og_artifact_get_open(og_artifact_reader **out, og_ctx *ctx, const og_artifac
 int og_artifact_get_read(og_artifact_reader *r, void *buf, size_t cap, size_t *got);
 void og_artifact_get_close(og_artifact_reader *r); /* NULL-safe */
 
+/* The content of version `version` (0 = the latest) of a tenant's artifact by its id, with its
+ * name, for the system's readers (event handlers: events carry artifact ids, never the sealed
+ * names). At most cap bytes (OG_ETOOBIG past); *out is initialised here, the caller frees it.
+ * Checked as og_artifact_get_open() checks; info may be NULL. */
+int og_artifact_read_id(og_ctx *ctx, const char *tenant_id, const char *artifact_id,
+                        int64_t version, size_t cap, char name[OG_ARTIFACT_NAME_MAX + 1],
+                        og_artifact_version *info, og_buf *out);
+
 /* ---- version control ---- */
 /* Artifacts the actor can see (client viewers: published ones of granted projects), project
  * NULL = all projects. include_deleted lists soft-deleted ones too (needs write). */

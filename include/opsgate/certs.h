@@ -307,6 +307,60 @@ int og_certs_schedule_run_due(og_ctx *ctx, int *ran);
 /* The same in the shape of a server background job (int (*)(og_ctx *)). */
 int og_certs_scheduler_job(og_ctx *ctx);
 
+/* ---- discovered targets (devices of an RMM) and the discovery policy ---- */
+/* Device classes: "server", "network", "workstation", "other" (anything else counts as other). */
+#define OG_CERTS_DISCOVERY_CLASSES                                                                 \
+    {                                                                                              \
+        "server", "network", "workstation", "other"                                                \
+    }
+/* The ports scanned per class until a tenant sets its own; "" = not scanned. */
+#define OG_CERTS_DISCOVERY_SERVER      "443,8443,636,993,995,465,587,3389"
+#define OG_CERTS_DISCOVERY_NETWORK     "443"
+#define OG_CERTS_DISCOVERY_WORKSTATION ""
+#define OG_CERTS_DISCOVERY_OTHER       "443"
+#define OG_CERTS_DISCOVERY_MAX_PORTS   64 /* ports of one class */
+
+/* One device as a source reports it. Borrowed for the call. */
+typedef struct og_certs_device {
+    const char *remote_id; /* the source's id of the device (1..128 bytes) */
+    const char *name;      /* DNS or host name ("" when none; at most 253 bytes) */
+    const char *device_class;
+    const char *const *addresses; /* IP literals; anything else is ignored */
+    size_t naddresses;
+    int deleted; /* the source says it is gone: retired */
+} og_certs_device;
+
+/*
+ * Keep the tenant's discovered targets of `source` ("connector:<id>", at most 128 bytes) in step
+ * with devs: a device not known (or retired) is added, a changed one (name, class, addresses)
+ * updated, a deleted one retired; with complete (devs is everything the source has), every
+ * active device of the source that devs does not list is retired too. Retired devices keep their
+ * row (retired_at set); their certificates stay in the inventory with their last sighting. One
+ * transaction (a savepoint when the caller has one open, so the caller's events go with it), one
+ * audit record certs.discovered.sync when anything changed. *changes (may be NULL) gets
+ * {added: [device], updated: [device], removed: [device]} where device is {remote_id, name,
+ * device_class, addresses}. OG_EINVAL naming a device without an id, or with a duplicate id or an
+ * overlong field: nothing is written. OG_PERM_WRITE.
+ */
+int og_certs_discovered_sync(og_ctx *ctx, const char *tenant, const char *source,
+                             const og_certs_device *devs, size_t n, int complete, json_t **changes);
+/* The tenant's discovered targets (caller decrefs), active ones first by name, each {source,
+ * remote_id, name, device_class, addresses, ports, first_seen, last_seen, retired_at};
+ * retired ones only with all. ports are those of the class under the tenant's policy.
+ * OG_PERM_READ. */
+int og_certs_discovered_list(og_ctx *ctx, const char *tenant, int all, json_t **out);
+/* The tenant's discovery policy (caller decrefs): {classes: {server: "443,...", ...}, defaults:
+ * [class names still at their default]}. OG_PERM_READ. */
+int og_certs_discovery_get(og_ctx *ctx, const char *tenant, json_t **out);
+/* Set the ports of one class ("" or "none": not scanned; NULL: back to the default). OG_EINVAL
+ * naming an unknown class or a bad or too long port list. Audited as certs.discovery.set.
+ * OG_PERM_WRITE. */
+int og_certs_discovery_set(og_ctx *ctx, const char *tenant, const char *device_class,
+                           const char *ports);
+/* The schedule target that stands for the tenant's active discovered targets, each address
+ * and DNS name with the ports of its class, expanded when the schedule runs. */
+#define OG_CERTS_DISCOVERED_TARGET "@discovered"
+
 /* ---- deployable material ---- */
 /* A certificate of the inventory as PEM texts, ready to serve or deploy (owned; the key is wiped
  * by og_certs_material_clear). */

@@ -3,6 +3,7 @@
 #include "artifacts/artifacts_internal.h"
 #include "opsgate/audit.h"
 #include "opsgate/error.h"
+#include "opsgate/events.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -151,6 +152,26 @@ static int project_open_check(og_ctx *ctx, const art_row *a)
     return error;
 }
 
+/* "artifacts.published", in the publishing transaction: what subscribers (the connectors' push
+ * of documents to their PSA project) need to find the version. The artifact's name is sealed at
+ * rest, so the event carries its id, never its name. */
+static int published_event(og_ctx *ctx, const char *tenant_id, const art_row *a)
+{
+    og_stmt *st = NULL;
+    json_t *ev = NULL;
+    int error = og_stmt_prepare_args(&st, ctx->store, "SELECT key FROM art_projects WHERE id = ?",
+                                     "t", a->project_id);
+    if (error >= 0 && (error = og_stmt_step(st)) == OG_ROW)
+        ev = json_pack("{s:s, s:s, s:s, s:I}", "artifact_id", a->id, "kind", a->kind, "project",
+                       og_stmt_col_text(st, 0), "version", (json_int_t)a->latest);
+    if (error >= 0)
+        error = ev ? og_event_emit(ctx, tenant_id, "artifacts.published", ev, NULL)
+                   : og_error_set(OG_ERROR, "artifact '%s': its project is gone", a->name);
+    og_stmt_free(st);
+    json_decref(ev);
+    return error;
+}
+
 int og_artifacts__set_state_exec(og_ctx *ctx, const char *tenant_id, const char *artifact_id,
                                  const char *from, const char *to, int rollback)
 {
@@ -199,6 +220,9 @@ int og_artifacts__set_state_exec(og_ctx *ctx, const char *tenant_id, const char 
     if ((error = og_audit_log(ctx, tenant_id, ART_AREA,
                               rollback ? "artifact.state.rollback" : "artifact.state", "artifact",
                               a.id, analysis)) < 0)
+        goto cleanup;
+    if (!rollback && strcmp(to, "published") == 0 &&
+        (error = published_event(ctx, tenant_id, &a)) < 0)
         goto cleanup;
     error = 0;
 cleanup:

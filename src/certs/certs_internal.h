@@ -56,6 +56,11 @@ void og_certs__pem_block_clear(og_certs_pem_block *b);
 /* A duration as "6h", "30m", "1d12h", "1m30s" (whole seconds; "0s" for none). */
 void og_certs__duration_text(int64_t us, char *out, size_t size);
 
+/* ---- discovered.c ---- */
+/* Replace each "@discovered" of the JSON array targets (changed) with the tenant's active
+ * discovered endpoints ("addr:port", "[v6]:port", "name:port"); other members stay. */
+int og_certs__discovered_expand(og_ctx *ctx, const char *tenant_id, json_t *targets);
+
 /* ---- inventory.c ---- */
 /* Whole days left, rounded up while valid (a fresh 5-day certificate has 5, one with an hour
  * left has 1), and rounded away from zero once expired (-1: expired within the last day). */

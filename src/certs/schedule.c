@@ -9,6 +9,38 @@
 
 #define MIN_EVERY_US (5 * 60 * 1000000LL)
 
+/* Validate a schedule's targets as a run would see them now (@discovered expanded; none is
+ * fine when @discovered is one of them). *tg may stay NULL. */
+static int schedule_check(og_ctx *ctx, const char *tenant_id, const json_t *tj, const char *ports,
+                          og_certs_targets **tg)
+{
+    json_t *x = json_deep_copy(tj);
+    uint16_t *pl = NULL;
+    size_t np = 0, nx;
+    const char **tv = NULL;
+    int error;
+    if (!x)
+        return og_error_set(OG_ERROR, "out of memory");
+    if ((error = og_certs__discovered_expand(ctx, tenant_id, x)) < 0 ||
+        (ports && (error = og_certs_ports_parse(ports, &pl, &np)) < 0))
+        goto cleanup;
+    nx = json_array_size(x);
+    if (nx == 0 && json_array_size(tj) > 0)
+        goto cleanup; /* only @discovered, and nothing discovered yet */
+    if (!(tv = calloc(nx ? nx : 1, sizeof(*tv)))) {
+        error = og_error_set(OG_ERROR, "out of memory");
+        goto cleanup;
+    }
+    for (size_t k = 0; k < nx; k++)
+        tv[k] = json_string_value(json_array_get(x, k));
+    error = og_certs_targets_parse(tg, tv, nx, pl, np);
+cleanup:
+    json_decref(x);
+    free(pl);
+    free(tv);
+    return error;
+}
+
 int og_certs_schedule_add(og_ctx *ctx, const char *tenant, int64_t every_us,
                           const char *const *targets, size_t n, const char *ports, const char *sni,
                           int timeout_ms, int concurrency, char id_out[OG_ID_LEN])
@@ -17,8 +49,6 @@ int og_certs_schedule_add(og_ctx *ctx, const char *tenant, int64_t every_us,
     int error = -1;
     og_tenant t;
     og_certs_targets *tg = NULL;
-    uint16_t *pl = NULL;
-    size_t np = 0;
     og_stmt *st = NULL;
     json_t *tj = json_array(), *analysis = NULL;
     char *tjs = NULL, id[OG_ID_LEN], now[OG_TIME_LEN];
@@ -34,11 +64,11 @@ int og_certs_schedule_add(og_ctx *ctx, const char *tenant, int64_t every_us,
     }
     /* Validate now, so a schedule never fails later on its own syntax. @FILE targets are read
      * again at each run (the file may grow). */
-    if ((ports && (error = og_certs_ports_parse(ports, &pl, &np)) < 0) ||
-        (error = og_certs_targets_parse(&tg, targets, n, pl, np)) < 0)
-        goto cleanup;
     for (size_t i = 0; i < n; i++)
         json_array_append_new(tj, json_string(targets[i]));
+    /* @discovered is expanded at each run: validate the others (if any) */
+    if ((error = schedule_check(ctx, t.id, tj, ports, &tg)) < 0)
+        goto cleanup;
     if (!(tjs = json_dumps(tj, JSON_COMPACT))) {
         error = og_error_set(OG_ERROR, "out of memory");
         goto cleanup;
@@ -68,7 +98,7 @@ int og_certs_schedule_add(og_ctx *ctx, const char *tenant, int64_t every_us,
     analysis =
         json_pack("{s:O, s:I, s:s?, s:s?, s:I}", "targets", tj, "every_s",
                   (json_int_t)(every_us / 1000000), "ports", ports, "sni", sni && *sni ? sni : NULL,
-                  "endpoints", (json_int_t)og_certs_targets_count(tg));
+                  "endpoints", (json_int_t)(tg ? og_certs_targets_count(tg) : 0));
     if ((error = og_audit_log(ctx, t.id, "certs", "certs.schedule.add", "schedule", id, analysis)) <
         0)
         goto cleanup;
@@ -79,7 +109,6 @@ cleanup:
             memcpy(id_out, id, OG_ID_LEN);
     }
     og_certs_targets_free(tg);
-    free(pl);
     og_stmt_free(st);
     json_decref(tj);
     json_decref(analysis);
@@ -304,6 +333,8 @@ int og_certs_schedule_run_due(og_ctx *ctx, int *ran)
             break;
         }
         tj = json_loads(d.targets, 0, NULL);
+        size_t nt0 = json_array_size(tj);
+        int xrc = tj ? og_certs__discovered_expand(ctx, d.tenant_id, tj) : 0;
         size_t nt = json_array_size(tj);
         const char **tv = calloc(nt ? nt : 1, sizeof(*tv));
         for (size_t k = 0; tv && k < nt; k++)
@@ -314,8 +345,11 @@ int og_certs_schedule_run_due(og_ctx *ctx, int *ran)
         opts.sni = d.sni;
         opts.timeout_ms = d.timeout_ms;
         opts.concurrency = d.concurrency;
+        memset(&sum, 0, sizeof(sum));
         if (!tv)
             rc = og_error_set(OG_ERROR, "out of memory");
+        else if ((rc = xrc) < 0 || (nt == 0 && nt0 > 0))
+            ; /* nothing discovered (yet, or any more): a run with no endpoint */
         else if ((d.ports && (rc = og_certs_ports_parse(d.ports, &pl, &np)) < 0) ||
                  (rc = og_certs_targets_parse(&tg, tv, nt, pl, np)) < 0)
             ;

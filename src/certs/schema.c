@@ -84,6 +84,28 @@ static const og_migration steps[] = {
      /* 1: the tenant's CA bundle replaces the system store (how every bundle set before this step
       * worked, hence the default); 0: it adds to the system store (`cert policy --ca-bundle`). */
      "ALTER TABLE cert_policies ADD COLUMN ca_bundle_only INTEGER NOT NULL DEFAULT 1;", NULL},
+    {3,
+     /* Devices a source (an RMM connector) reported for the tenant: scan targets of schedules
+      * with @discovered while retired_at is NULL. addresses is a JSON array of IP literals. */
+     "CREATE TABLE cert_discovered ("
+     "  tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+     "  source TEXT NOT NULL,"
+     "  remote_id TEXT NOT NULL,"
+     "  name TEXT NOT NULL,"
+     "  device_class TEXT NOT NULL,"
+     "  addresses TEXT NOT NULL,"
+     "  first_seen TEXT NOT NULL,"
+     "  last_seen TEXT NOT NULL,"
+     "  retired_at TEXT,"
+     "  PRIMARY KEY (tenant_id, source, remote_id));"
+     /* The ports scanned per device class; a class without a row has its default. */
+     "CREATE TABLE cert_discovery_ports ("
+     "  tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+     "  device_class TEXT NOT NULL,"
+     "  ports TEXT NOT NULL,"
+     "  updated_at TEXT NOT NULL,"
+     "  PRIMARY KEY (tenant_id, device_class));",
+     NULL},
 };
 
 const og_schema og_certs_schema = {"certs", steps, sizeof(steps) / sizeof(steps[0])};

@@ -49,7 +49,16 @@ static const char *const about =
     "            drops the tenant's bundle.\n"
     "schedule    Scans the server runs every --every (at least 5m; shown as 6h, 1d12h):\n"
     "            `schedule --every 6h TARGET...` adds one, --list lists them, --delete ID\n"
-    "            removes one, --run-due runs those due.\n"
+    "            removes one, --run-due runs those due. The target @discovered stands for the\n"
+    "            tenant's discovered targets as they are when it runs (see targets).\n"
+    "targets     Scan targets discovered by RMM connectors (NinjaOne, Datto RMM): each device\n"
+    "            with its addresses and the ports of its class; --all lists retired ones too\n"
+    "            (devices the RMM deleted or no longer lists: no longer scanned, their\n"
+    "            certificates stay in the inventory).\n"
+    "discovery   `discovery show` the ports scanned per device class; `discovery set --class\n"
+    "            server --ports 443,8443` sets them (none: not scanned; --default: back to the\n"
+    "            default). Defaults: server 443,8443,636,993,995,465,587,3389, network 443,\n"
+    "            workstation none, other 443.\n"
     "check-expiry  Raise the expiry alerts due now (the server does this after every scheduled\n"
     "            run). Each threshold crossing raises one alert per certificate, never twice.\n"
     "\n"
@@ -416,6 +425,18 @@ static const og_cli_opt schedule_opts[] = {
     {0},
 };
 static const og_cli_opt expiry_opts[] = {OPT_TENANT_ANY, {0}};
+static const og_cli_opt discovery_opts[] = {
+    OG_CLI_OPT_TENANT_REQ,
+    {"class", "C", "set: server, network, workstation or other", 0, 0},
+    {"ports", "LIST", "set: the ports of the class (443,8443; none)", 0, 0},
+    {"default", NULL, "set: the class's default ports again", 0, 0},
+    {0},
+};
+static const og_cli_opt targets_opts[] = {
+    OG_CLI_OPT_TENANT_REQ,
+    {"all", NULL, "retired targets too", 0, 0},
+    {0},
+};
 static const og_cli_opt issue_opts[] = {
     OG_CLI_OPT_TENANT_REQ,
     {"name", "N", "a DNS name of the certificate (repeatable)", OG_CLI_REQUIRED | OG_CLI_REPEAT, 0},
@@ -463,6 +484,10 @@ static const og_cli_sub subs[] = {
     {"policy", NULL, 0, 0, policy_opts, "show or set thresholds and trust anchors", policy},
     {"schedule", "[TARGET...]", 0, -1, schedule_opts, "scheduled scans: add, list, delete, run",
      og_cli__cert_schedule},
+    {"discovery", "show|set", 1, 1, discovery_opts, "ports scanned per discovered device class",
+     og_cli__cert_discovery},
+    {"targets", NULL, 0, 0, targets_opts, "scan targets discovered by RMM connectors",
+     og_cli__cert_targets},
     {"check-expiry", NULL, 0, 0, expiry_opts, "raise the expiry alerts due now", check_expiry},
     {"issue", NULL, 0, 0, issue_opts, "get a certificate from the ACME CA", og_cli__cert_issue},
     {"renew", "[ID]", 0, 1, renew_opts, "renew a plan now, or every plan due", og_cli__cert_renew},

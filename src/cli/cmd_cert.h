@@ -8,6 +8,9 @@
 /* cmd_cert_scan.c: scan and schedule */
 int og_cli__cert_scan(og_cli *cli, const og_cli_args *a);
 int og_cli__cert_schedule(og_cli *cli, const og_cli_args *a);
+/* cmd_cert_discovery.c: discovery and targets */
+int og_cli__cert_discovery(og_cli *cli, const og_cli_args *a);
+int og_cli__cert_targets(og_cli *cli, const og_cli_args *a);
 /* cmd_cert_files.c: scan-files and import */
 int og_cli__cert_scan_files(og_cli *cli, const og_cli_args *a);
 int og_cli__cert_import(og_cli *cli, const og_cli_args *a);

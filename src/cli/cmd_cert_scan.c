@@ -339,7 +339,11 @@ static int schedule_add(og_cli *cli, const og_cli_args *a, const char *tenant)
         return og_cli_bad(a, "cert schedule needs --every (or --list, --delete, --run-due)");
     if (og_certs_every_parse(every_s, &every) < 0 || every < 300000000LL)
         return og_cli_bad(a, "bad --every '%s' (a duration of at least 5m, like 6h)", every_s);
-    if ((error = scan_numbers(a, &concurrency, &timeout_ms)) || (error = parse_targets(a, &tg)))
+    bool discovered = false; /* @discovered is checked by the library, against the data */
+    for (int i = 0; i < a->npos; i++)
+        discovered |= strcmp(a->pos[i], OG_CERTS_DISCOVERED_TARGET) == 0;
+    if ((error = scan_numbers(a, &concurrency, &timeout_ms)) ||
+        (!discovered && (error = parse_targets(a, &tg))))
         return error;
     og_certs_targets_free(tg);
     if ((error = og_cli_open(cli, tenant)))

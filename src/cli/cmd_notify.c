@@ -36,6 +36,9 @@ static const char *const about =
     "  The URL is a secret too (a path or query often holds a token): give it with --url-file\n"
     "  FILE (its first line; '-' reads it from stdin). A URL on the command line is readable\n"
     "  by every local user: it still works, with a warning.\n"
+    "psa: opens a ticket in the PSA through the connector named CONNECTOR (the tenant's, else\n"
+    "  the platform's) for the tenant's mapped company, notes while it is open, closes it when\n"
+    "  resolved (docs/connectors.md); no secret: the connector holds the credentials.\n"
     "email: sends a text/plain UTF-8 message through SMTP (smtp://[user:pass@]host:port or\n"
     "  smtps://), given by --smtp-file FILE (its first line) or --smtp URL (a command line\n"
     "  is readable by every local user: keep credentials in the file).\n"
@@ -151,8 +154,10 @@ static int channel_secret(const og_cli_args *a, char **secret, size_t *len, json
             (*secret)[--*len] = '\0';
         return 0;
     }
+    if (strcmp(type, "psa") == 0) /* a connector name: the connector holds the credentials */
+        return file || smtp || smtp_file ? og_cli_bad(a, "a psa channel takes no secret") : 0;
     if (strcmp(type, "email") != 0)
-        return og_cli_bad(a, "unknown channel type '%s' (webhook or email)", type);
+        return og_cli_bad(a, "unknown channel type '%s' (webhook, email or psa)", type);
     if (smtp && smtp_file)
         return og_cli_bad(a, "--smtp and --smtp-file exclude each other");
     if (!smtp && !smtp_file)
@@ -211,6 +216,8 @@ static int webhook_url(const og_cli_args *a, char **url, size_t *len)
             return og_cli_bad(a, "--url-file is for webhook channels");
         if (strcmp(a->pos[0], "email") == 0 && a->npos < 2)
             return og_cli_bad(a, "an email channel needs its ADDRESS");
+        if (strcmp(a->pos[0], "psa") == 0 && a->npos < 2)
+            return og_cli_bad(a, "a psa channel needs its CONNECTOR (a connector's name)");
         return 0; /* an unknown type: channel_secret() names it */
     }
     if (file && a->npos == 2)
@@ -431,7 +438,8 @@ static int egress(og_cli *cli, const og_cli_args *a)
 }
 
 static const og_cli_sub subs[] = {
-    {"add", "webhook [URL]|email ADDRESS", 1, 2, add_opts, "add a channel; prints its id", add},
+    {"add", "webhook [URL]|email ADDRESS|psa CONNECTOR", 1, 2, add_opts,
+     "add a channel; prints its id", add},
     {"list", NULL, 0, 0, scope_opts, "list the scope's channels", list},
     {"show", "CHANNEL_ID", 1, 1, scope_opts, "show one channel", show},
     {"set-events", "CHANNEL_ID PATTERNS", 2, 2, scope_opts,

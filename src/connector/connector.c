@@ -11,6 +11,7 @@
 #include "opsgate/error.h"
 #include "opsgate/tenant.h"
 #include "registry.h"
+#include "sync_internal.h"
 
 #define CRED_MAX 16384 /* one credential value */
 
@@ -188,6 +189,20 @@ static int secret_looking(const char *k)
     return 0;
 }
 
+/* options.sync_interval: "off", or a duration of at least a minute ("15m", "6h"). */
+static int sync_interval_check(const json_t *x)
+{
+    const char *v = json_string_value(x);
+    int64_t us = 0;
+    if (v && strcmp(v, "off") == 0)
+        return 0;
+    if (!v || og_duration_parse(v, &us) < 0 || us < 60 * (int64_t)1000000)
+        return og_error_set(OG_EINVAL,
+                            "option 'sync_interval' must be \"off\" or a duration of at least "
+                            "a minute (\"15m\", \"6h\")");
+    return 0;
+}
+
 static int options_check(const og_conn_vendor *v, const json_t *opts)
 {
     static const char *const ints[] = {"request_budget", "page_size",         "max_pages",
@@ -221,6 +236,10 @@ static int options_check(const og_conn_vendor *v, const json_t *opts)
             return og_error_set(OG_EINVAL, "option '%s' must be a string", k);
         if (strcmp(k, "ca_pem") == 0 && !strstr(json_string_value(x), "-----BEGIN CERTIFICATE"))
             return og_error_set(OG_EINVAL, "option 'ca_pem' must hold PEM certificates");
+        if (strcmp(k, "mapping") == 0 && og_conn__mapping_check(x) < 0)
+            return og_error_code();
+        if (strcmp(k, "sync_interval") == 0 && sync_interval_check(x) < 0)
+            return og_error_code();
     }
     return 0;
 }

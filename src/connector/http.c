@@ -362,6 +362,19 @@ static int fail_status(og_conn *c, const og_conn_request *rq, const char *url,
                         resp->status, vmsg[0] ? ": \"" : "", vmsg, vmsg[0] ? "\"" : "");
 }
 
+/* 1 when the vendor's headers or the request's already say what they accept (ConnectWise pins
+ * its API version in Accept). */
+static int has_accept(const og_conn_headers *h, const og_conn_request *rq)
+{
+    for (int i = 0; i < h->n; i++)
+        if (strncasecmp(h->line[i], "Accept:", 7) == 0)
+            return 1;
+    for (int i = 0; rq->headers && rq->headers[i]; i++)
+        if (strncasecmp(rq->headers[i], "Accept:", 7) == 0)
+            return 1;
+    return 0;
+}
+
 static int one_attempt(og_conn *c, const og_conn_request *rq, const char *url,
                        og_conn_response *resp, og_netclient_resp *nr)
 {
@@ -381,7 +394,7 @@ static int one_attempt(og_conn *c, const og_conn_request *rq, const char *url,
         (error = og_conn_headers_add(&h, "Content-Type: %s",
                                      rq->content_type ? rq->content_type : "application/json")) < 0)
         goto cleanup;
-    if ((error = og_conn_headers_add(&h, "Accept: application/json")) < 0)
+    if (!has_accept(&h, rq) && (error = og_conn_headers_add(&h, "Accept: application/json")) < 0)
         goto cleanup;
     for (int i = 0; rq->headers && rq->headers[i]; i++)
         if ((error = og_conn_headers_add(&h, "%s", rq->headers[i])) < 0)

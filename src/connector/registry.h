@@ -35,4 +35,14 @@ void og_conn__row_clear(og_conn_row *row);
 /* The connector name_or_id of scope sc into *row. OG_ENOTFOUND "connector 'X' not found". */
 int og_conn__find(og_ctx *ctx, const og_conn_scope *sc, const char *name_or_id, og_conn_row *row);
 
+/* Attach a to the PSA through c once per key (connector_pushes 'attachment'): 1 when it was
+ * attached before (nothing sent), 0 when attached now (remote receives the vendor's id). */
+int og_conn__attach_once(og_ctx *ctx, og_conn *c, const char *tenant_id, const char *key,
+                         const og_conn_attachment *a, char *remote, size_t size);
+
+/* A ticket for an alert through c (connector_pushes 'ticket', keyed t->key): opened when none is
+ * open (recorded 'pending' first), a note while one is open, closed when close is set. */
+int og_conn__ticket(og_ctx *ctx, og_conn *c, const char *tenant_id, int close,
+                    const og_conn_ticket *t);
+
 #endif

@@ -8,6 +8,7 @@
 
 #include "opsgate/artifacts.h"
 #include "opsgate/audit.h"
+#include "opsgate/docgen.h"
 #include "opsgate/error.h"
 #include "opsgate/events.h"
 #include "sync_internal.h"
@@ -189,6 +190,43 @@ static int project_ensure(og_conn_sync *r, const char *tenant, const char *key, 
     return og_project_create(&r->sys, tenant, key, nm, proj);
 }
 
+/* A project this connector's name made, whose record went with an earlier connector of that
+ * name (removed, then added again): taken back as it stands, rec filled from its latest
+ * project.json. 1 adopted, 0 none (a first sight), negative on error (OG_ECONFLICT: a project
+ * of that key that this connector's name did not make is never taken over). */
+static int adopt(og_conn_sync *r, const char *tenant, const char *key, record *rec,
+                 og_project *proj)
+{
+    og_artifact_ref ref = {tenant, key, PROJECT_JSON};
+    json_t *show = NULL, *data = NULL;
+    char me[160];
+    int error = og_project_get(&r->sys, tenant, key, proj);
+    if (error == OG_ENOTFOUND) {
+        og_error_clear();
+        return 0;
+    }
+    if (error < 0)
+        return error;
+    og_actor_label(&r->sys.actor, me, sizeof(me));
+    if (strcmp(proj->created_by, me) != 0 || og_artifact_show(&r->sys, &ref, &show) < 0 ||
+        og_conn__read_json(&r->sys, tenant, key, PROJECT_JSON, 0, &data) < 0) {
+        json_decref(show);
+        return og_error_set(OG_ECONFLICT,
+                            "project %s exists and was not made by connector %s: set "
+                            "options.project_key_prefix to another prefix",
+                            key, r->c->name);
+    }
+    rec->found = 1;
+    og_strlcpy(rec->tenant_id, tenant, sizeof(rec->tenant_id));
+    og_strlcpy(rec->key, key, sizeof(rec->key));
+    rec->version = json_integer_value(json_object_get(show, "latest"));
+    rec->closed = json_is_true(json_object_get(json_object_get(data, "psa"), "closed"));
+    error = og_docgen_data_sha256(data, rec->sha256);
+    json_decref(show);
+    json_decref(data);
+    return error < 0 ? error : 1;
+}
+
 typedef struct change {
     const og_conn_project *p;
     const char *tenant;
@@ -326,7 +364,7 @@ static int project_sync(og_conn_sync *r, const og_conn_project *p, const char *t
     record rec, now;
     change ch;
     char key[64], sha[65], label[OG_ARTIFACT_NAME_MAX + 32];
-    int error;
+    int error = 0, adopted = 0;
     memset(&ch, 0, sizeof(ch));
     if ((error = record_get(r, p->remote_id, &rec)) < 0)
         return error;
@@ -334,21 +372,30 @@ static int project_sync(og_conn_sync *r, const og_conn_project *p, const char *t
         memset(&rec, 0, sizeof(rec)); /* its company now belongs to another tenant: new there */
     if (rec.found)
         og_strlcpy(key, rec.key, sizeof(key));
-    else if ((error = og_conn__project_key(r->c, p->remote_id, key)) < 0)
-        return error;
+    else if ((error = og_conn__project_key(r->c, p->remote_id, key)) < 0 ||
+             (adopted = adopt(r, tenant, key, &rec, &ch.proj)) < 0)
+        return adopted < 0 ? adopted : error;
     if ((error = og_conn__project_data(r->c, p, key, &ch.data, sha)) < 0)
         return error;
-    if (rec.found && strcmp(sha, rec.sha256) == 0 && rec.closed == (p->closed != 0))
-        goto cleanup; /* nothing changed: nothing is written */
     ch.p = p, ch.tenant = tenant, ch.key = key, ch.rec = &rec, ch.sha256 = sha;
-    if (rec.found && (error = og_project_get(&r->sys, tenant, key, &ch.proj)) < 0)
+    if (rec.found && strcmp(sha, rec.sha256) == 0 && rec.closed == (p->closed != 0)) {
+        if (adopted) { /* taken back unchanged: its record only */
+            ch.v.number = rec.version;
+            if ((error = og_store_tx_begin(r->sys.store)) == 0)
+                error = og_store_tx_end(r->sys.store, record_put(r, &ch));
+        }
+        goto cleanup; /* nothing changed: nothing is written */
+    }
+    if (rec.found && !adopted && (error = og_project_get(&r->sys, tenant, key, &ch.proj)) < 0)
         goto cleanup;
+    if (ch.proj.archived_at[0])
+        goto cleanup; /* archived by a person: read-only, the PSA's changes are not taken */
     if ((error = decide(r, &ch, label, sizeof(label))) < 0)
         goto cleanup;
     if ((error = og_store_tx_begin(r->sys.store)) < 0)
         goto cleanup;
     /* Another sync of this connector may have written it meanwhile (the write lock is ours). */
-    if ((error = record_get(r, p->remote_id, &now)) == 0 && now.found == rec.found &&
+    if ((error = record_get(r, p->remote_id, &now)) == 0 && now.found == (rec.found && !adopted) &&
         (!now.found || now.version == rec.version)) {
         if ((rec.found || (error = project_ensure(r, tenant, key, ch.data, &ch.proj)) == 0) &&
             (error = write_version(r, &ch)) == 0 && (error = record_put(r, &ch)) == 0 &&
@@ -559,6 +606,9 @@ int og_conn__sync_run(og_ctx *ctx, og_conn *c, const og_connector_sync_opts *opt
             og_error_clear();
         } else if (error < 0)
             og_conn__sync_fail(&r, error);
+    } else if (c->vendor->category && strcmp(c->vendor->category, "rmm") == 0) {
+        if ((error = og_conn__sync_devices(&r, cursor[0] ? cursor : NULL)) < 0)
+            og_conn__sync_fail(&r, error); /* devices.c: RMM devices become scan targets */
     } else if (!c->vendor->projects) {
         og_conn__sync_fail(
             &r, og_error_set(OG_EINVAL, "a %s connector pulls no projects", c->vendor->kind));

@@ -106,6 +106,12 @@ void og_conn__cursor_next(const char *prev, int64_t max_seen_us, int64_t overlap
  * "connector.recovered" (failing -> ok) or NULL; returns the new state. */
 const char *og_conn__state_next(const char *prev, int ok, const char **emit);
 
+/* ---- devices.c ---- */
+/* The pull of an RMM connector (category "rmm"), in place of the project pull: devices since
+ * the cursor (NULL: a full, complete pull) into the discovered targets of their companies'
+ * tenants, with rmm.device.added/removed events. A failed pull writes nothing. */
+int og_conn__sync_devices(og_conn_sync *r, const char *since);
+
 /* ---- automation.c ---- */
 int og_connector__automation_register(void);
 

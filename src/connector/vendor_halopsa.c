@@ -313,8 +313,8 @@ static int is_closed(og_conn *c, const json_t *p)
     return 0;
 }
 
-/* One child ticket as a task: {id: "task-<id>", name, hours} (Halo has no money rate on a
- * ticket: its chargerate is a rate id; the rate is left out). */
+/* One child ticket as a task: {id: "task-<id>", name, hours, actual_hours} (Halo has no money rate
+ * on a ticket: its chargerate is a rate id; the rate is left out). */
 static json_t *map_task(const json_t *t, const char *id)
 {
     json_t *o = json_object();
@@ -325,6 +325,8 @@ static json_t *map_task(const json_t *t, const char *id)
     json_object_set_new(o, "name", json_string(name && *name ? name : tid));
     json_t *h = dec(json_object_get(t, "estimate"));
     set_new(o, "hours", h ? h : dec(json_object_get(t, "projecttimebudget")));
+    json_t *a = dec(json_object_get(t, "timetaken"));
+    set_new(o, "actual_hours", a ? a : dec(json_object_get(t, "projecttimeactual")));
     return o;
 }
 

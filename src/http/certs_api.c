@@ -394,3 +394,57 @@ int og_http__certs_schedule_delete(og_http_req *r)
         return error;
     return og_http__reply(r, 204, NULL);
 }
+
+/* ---- discovered targets and the discovery policy ---- */
+
+int og_http__certs_discovery_get(og_http_req *r)
+{
+    const char *tenant;
+    json_t *j = NULL;
+    int error;
+    if ((error = og_http__param_ref(r, "tenant", &tenant)) < 0 ||
+        (error = og_certs_discovery_get(&r->ctx, tenant, &j)) < 0)
+        return error;
+    return og_http__reply(r, 200, j);
+}
+
+/* {class, ports}: ports a list like "443,8443", "" for none, null for the class's default. */
+int og_http__certs_discovery_set(og_http_req *r)
+{
+    static const char *const fields[] = {"class", "ports", NULL};
+    const char *tenant;
+    json_t *body = NULL, *ports, *j = NULL;
+    int error;
+    if ((error = og_http__param_ref(r, "tenant", &tenant)) < 0 ||
+        (error = og_http__body_object(r, 0, fields, &body)) < 0)
+        goto cleanup;
+    ports = json_object_get(body, "ports");
+    if (!json_is_string(json_object_get(body, "class")) || !ports ||
+        (!json_is_string(ports) && !json_is_null(ports))) {
+        error = og_error_set(OG_EINVAL, "the body needs 'class' (a string) and 'ports' (a port "
+                                        "list like \"443,8443\", \"\" for none, or null for the "
+                                        "default)");
+        goto cleanup;
+    }
+    if ((error = og_certs_discovery_set(&r->ctx, tenant,
+                                        json_string_value(json_object_get(body, "class")),
+                                        json_string_value(ports))) < 0 ||
+        (error = og_certs_discovery_get(&r->ctx, tenant, &j)) < 0)
+        goto cleanup;
+    error = og_http__reply(r, 200, j);
+cleanup:
+    json_decref(body);
+    return error;
+}
+
+int og_http__certs_targets(og_http_req *r)
+{
+    const char *tenant, *all = og_http__query(r, "all");
+    json_t *list = NULL;
+    int error;
+    if ((error = og_http__param_ref(r, "tenant", &tenant)) < 0 ||
+        (error = og_certs_discovered_list(&r->ctx, tenant, all && strcmp(all, "1") == 0, &list)) <
+            0)
+        return error;
+    return og_http__reply(r, 200, json_pack("{s:o}", "targets", list));
+}

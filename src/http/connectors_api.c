@@ -3,12 +3,14 @@
  * token's tenant, else (a platform token) the platform's connectors. Credentials come only in
  * a JSON body and leave the request only sealed. The inbound webhook route takes no token: the
  * vendor's own authentication is checked by the library. */
+#include "http/lifecycle.h"
 #include "http/server.h"
 #include "opsgate/connector.h"
 #include "opsgate/crypto.h"
 #include "opsgate/error.h"
 
 #include <microhttpd.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -281,7 +283,18 @@ int og_http__connector_webhook(og_http_req *r)
     header_list h = {0};
     json_t *out = NULL;
     const char *id = og_http__param(&r->match, "id");
+    og_http_authlimit_refusal why;
+    char source[INET6_ADDRSTRLEN + 8];
     int error;
+    /* a webhook authenticates by a secret: failures count against the client's address as
+     * failed token authentications do (docs/api.md "Authentication failures") */
+    og_http__peer_address(r, source, sizeof(source));
+    if (og_http__authlimit_check(r->srv->authlimit, source, "", &why) > 0) {
+        r->retry_after = why.retry_after;
+        return og_error_set(OG_EBUSY,
+                            "too many failed authentications from this address; retry in %d s",
+                            why.retry_after);
+    }
     if (!r->store)
         r->store = og_store_pool_get(r->srv->pool);
     memset(&r->ctx, 0, sizeof(r->ctx));
@@ -298,6 +311,7 @@ int og_http__connector_webhook(og_http_req *r)
     }
     if (error == OG_EAUTH || error == OG_ENOTFOUND) {
         /* an unknown connector answers exactly like a failed authentication */
+        og_http__authlimit_fail(r->srv->authlimit, source, "");
         json_decref(out);
         return og_error_set(OG_EAUTH, "webhook not accepted");
     }

@@ -24,7 +24,7 @@
 /* The source the failed-authentication limit counts by, numeric ("-" when unknown): the client's
  * IPv4 address, or its IPv6 /64 (one host commonly holds a whole /64, so counting single IPv6
  * addresses would let it pick a fresh one per guess). */
-static void peer_address(og_http_req *r, char *out, size_t size)
+void og_http__peer_address(og_http_req *r, char *out, size_t size)
 {
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
@@ -94,7 +94,7 @@ int og_http__authenticate(og_http_req *r)
     /* A credential was sent: the limit applies before anything looks at it. */
     char source[INET6_ADDRSTRLEN + 8], prefix[OG_ID_LEN];
     og_http_authlimit_refusal why;
-    peer_address(r, source, sizeof(source));
+    og_http__peer_address(r, source, sizeof(source));
     const char *b = strncasecmp(h, "Bearer ", 7) == 0 ? h + 7 : h;
     while (*b == ' ')
         b++;

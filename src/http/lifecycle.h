@@ -22,6 +22,9 @@ void og_http__on_completed(void *cls, struct MHD_Connection *conn, void **con_cl
 /* Fill r->ctx from the bearer token (takes a store from the pool). OG_EAUTH (401) or OG_EDENIED
  * (403, suspended tenant). */
 int og_http__authenticate(og_http_req *r);
+/* The client's address as the failed-authentication limit counts it (an IPv6 client by its /64),
+ * "-" when unknown. */
+void og_http__peer_address(og_http_req *r, char *out, size_t size);
 
 /* ---- queueing replies (reply.c) ---- */
 /* Send {"error":{"code":code,"message":msg}} with status; WWW-Authenticate for 401, Allow for 405.

@@ -94,8 +94,8 @@ static int no_field(json_t *body, const char *field, const char *type)
 
 int og_http__notify_channel_add(og_http_req *r)
 {
-    static const char *const fields[] = {"type", "url",  "secret", "address",
-                                         "smtp", "from", "events", NULL};
+    static const char *const fields[] = {"type", "url",    "secret",    "address", "smtp",
+                                         "from", "events", "connector", NULL};
     int error = -1;
     json_t *body = NULL, *cfg = NULL, *rec = NULL;
     const char *scope, *type, *target = NULL, *secret = NULL, *from = NULL;
@@ -129,10 +129,19 @@ int og_http__notify_channel_add(og_http_req *r)
             error = og_error_set(OG_ERROR, "out of memory");
             goto cleanup;
         }
+    } else if (strcmp(type, "psa") == 0) {
+        /* a connector's name: the connector holds the credentials */
+        if ((error = no_field(body, "url", type)) < 0 ||
+            (error = no_field(body, "secret", type)) < 0 ||
+            (error = no_field(body, "address", type)) < 0 ||
+            (error = no_field(body, "smtp", type)) < 0 ||
+            (error = og_http__field_str_max(body, "connector", 1, 63, &target)) < 0)
+            goto cleanup;
+        secret = "";
     } else {
         error = og_error_set(OG_EINVAL,
-                             "field 'type': unknown channel type '%.32s' (webhook or "
-                             "email)",
+                             "field 'type': unknown channel type '%.32s' (webhook, email or "
+                             "psa)",
                              type);
         goto cleanup;
     }
@@ -149,7 +158,7 @@ int og_http__notify_channel_add(og_http_req *r)
     rec = NULL;
 cleanup:
     /* The secret leaves the request only sealed: wipe the parsed copy and the raw body. */
-    if (secret)
+    if (secret && *secret)
         og_crypto_wipe((char *)secret, strlen(secret));
     if (r->body.data)
         og_crypto_wipe(r->body.data, r->body.len);

@@ -173,7 +173,8 @@ static int send_one(og_ctx *ctx, const char *tid, const channel_row *ch, const o
     og_notify_channel c = {ch->id,     ch->platform ? "" : tid,
                            ch->type,   target_str ? target_str : ch->target,
                            secret,     secret_len,
-                           ch->config, egress};
+                           ch->config, egress,
+                           ctx};
     error = n->send(&c, m);
 cleanup:
     if (secret) {

@@ -42,6 +42,8 @@ const char *const og_notify_event_types[] = {
     "psa.automation.failed",
     "connector.failing",
     "connector.recovered",
+    "rmm.device.added",
+    "rmm.device.removed",
     NULL,
 };
 
@@ -680,6 +682,23 @@ static void render_psa(msg *m)
         (long long)json_integer_value(json_object_get(m->p, "data_version")), m->tenant, key);
 }
 
+static void render_rmm(msg *m)
+{
+    int added = strcmp(m->ev->type, "rmm.device.added") == 0;
+    const char *dev = or (str(m->p, "device"), or (str(m->p, "remote_id"), "?"));
+    subject(m, "device %s %s", dev,
+            added ? "discovered " DASH " now a scan target" : "removed " DASH " no longer scanned");
+    say(m, "Connector %s (%s) %s device %s (%s, RMM id %s, company %s).\n\n",
+        or (str(m->p, "connector"), "?"), or (str(m->p, "kind"), "?"),
+        added ? "found" : "no longer lists", dev, or (str(m->p, "device_class"), "?"),
+        or (str(m->p, "remote_id"), "?"), or (str(m->p, "company_name"), "?"));
+    client_line(m);
+    say(m, "%s\nSee `opsgate cert targets --tenant %s`.\n",
+        added ? "Schedules with @discovered scan it with its class's ports from their next run."
+              : "Its certificates stay in the inventory with their last sighting.",
+        m->tenant);
+}
+
 static void render_test(msg *m)
 {
     subject(m, "test notification " DASH " no action needed");
@@ -738,6 +757,8 @@ int og_notify_render(const og_event *ev, int64_t now_us, char **subject_out, cha
         render_test(&m);
     else if (strncmp(type, "psa.", 4) == 0 || strncmp(type, "connector.", 10) == 0)
         render_psa(&m);
+    else if (strncmp(type, "rmm.device.", 11) == 0)
+        render_rmm(&m);
     else
         render_generic(&m);
     footer(&m);

@@ -77,6 +77,7 @@ BODIES = {
         lambda r: {"type": "webhook", "url": "https://hooks.invalid/p", "secret": "s3cret-matrix-0123456789", "events": ["gate.*"]},
     "PUT /api/v1/notify-channels/{id}/events": lambda r: {"events": ["certs.*"]},
     "PUT /api/v1/tenants/{tenant}/certs/policy": lambda r: {"thresholds": [30, 14, 7, 1]},
+    "PUT /api/v1/tenants/{tenant}/certs/discovery": lambda r: {"class": "server", "ports": "443"},
     "POST /api/v1/tenants/{tenant}/certs/schedules":
         lambda r: {"every": "6h", "targets": ["127.0.0.1:1"]},
     "POST /api/v1/tenants/{tenant}/certs/scan": lambda r: {"targets": ["127.0.0.1:1"]},

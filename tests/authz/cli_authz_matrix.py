@@ -19,6 +19,7 @@ compared with MATRIX. Exit 0 when everything matches, 1 otherwise (each differen
 --record writes the observed matrix to OUT (tests/integration/test_authz_cli.sh compares it with a
 loosened copy of MATRIX: the test of the test).
 """
+import atexit
 import concurrent.futures
 import json
 import os
@@ -42,6 +43,11 @@ AS_USER = {"platform-admin": "padm", "tenant-admin": "ta", "project-manager": "p
 # a disabled platform admin.
 AS_PLATFORM_DISABLED = "pdis"
 EQ_ROLES = TENANT_ROLES  # every tenant role: another tenant's object answers like a missing one
+# The Autotask simulator (tests/connectors/sim_autotask.py) the connectors of the fixture call:
+# its credentials, and its base URL once started ({SIM} in ARGS).
+AT_CREDS = {"username": "api@example.test", "secret": "AT-SECRET-MARKER-7731",
+            "integration_code": "AT-INTEG-MARKER-5519"}
+SIM = {"url": None, "proc": None}
 
 # The command line of each matrix line: {X} are the fixture's objects (own, another tenant's or
 # missing ones, FIXTURE below), {F} the fixture files, {R} a word unique to the column.
@@ -110,6 +116,9 @@ ARGS = {
     "cert show": "cert show {CERT} --tenant {T}",
     "cert policy:show": "cert policy --tenant {T}",
     "cert policy:set": "cert policy --tenant {T} --thresholds 30,14,7,1",
+    "cert discovery:show": "cert discovery show --tenant {T}",
+    "cert discovery:set": "cert discovery set --tenant {T} --class server --ports 443",
+    "cert targets": "cert targets --tenant {T}",
     "cert schedule:add": "cert schedule 127.0.0.1:1 --tenant {T} --every 6h",
     "cert schedule:list": "cert schedule --list --tenant {T}",
     "cert schedule:delete": "cert schedule --delete {SCH} --tenant {T}",
@@ -170,12 +179,29 @@ ARGS = {
     "brand set": "brand set --tenant {T} --name Tenant",
     "brand set:installation": "brand set --name Provider",
     "brand clear": "brand clear --tenant {T}",
+    # connectors: {SIM} the Autotask simulator's base URL (on loopback, allowed by the fixture)
+    "connector kinds": "connector kinds",
+    "connector add": "connector add n{R} --tenant {T} --kind autotask --base-url {SIM}"
+                     " --credentials-file {F}/at.json",
+    "connector add:platform": "connector add p{R} --kind autotask --base-url {SIM}"
+                              " --credentials-file {F}/at.json",
+    "connector update": "connector update {CONN} --tenant {T} --option page_size=50",
+    "connector list": "connector list --tenant {T}",
+    "connector show": "connector show {CONN} --tenant {T}",
+    "connector test": "connector test {CONN} --tenant {T}",
+    "connector sync": "connector sync {CONN} --tenant {T}",
+    "connector sync-log": "connector sync-log {CONNID} --tenant {T}",
+    "connector map": "connector map {CONN} --company 2 --tenant {T}",
+    "connector map:platform": "connector map {PCONN} --company 3 --tenant {T}",
+    "connector unmap": "connector unmap {CONN} --company 1 --tenant {T}",
+    "connector companies": "connector companies {CONNID} --tenant {T}",
+    "connector remove": "connector remove {CONN} --tenant {T}",
 }
 
 # Run after all others, in this order: what destroys or freezes the fixture's objects.
 LATE = ["gate policy:set", "artifact unlock", "artifact delete", "artifact undelete",
         "artifact purge", "project archive", "project unarchive", "hold clear", "access revoke",
-        "notify remove", "cert schedule:delete", "target remove", "token revoke", "user disable",
+        "notify remove", "connector unmap", "connector remove", "cert schedule:delete", "target remove", "token revoke", "user disable",
         "user enable", "user set-role", "user remove", "tenant suspend", "tenant resume",
         "tenant delete"]
 # Each late line after the one it undoes: hold clear after hold set, which is early.
@@ -214,8 +240,9 @@ class Fixture:
         self.own, self.other = {}, {}
         self.missing = {"T": "nosuch", "P": "nosuch", "P2": "nosuch", "P3": "nosuch",
                         "N": "nosuch.md", "N2": "nosuch.md", "U": "nosuch", "UG": "nosuch",
-                        "TGT": "nosuch", "TPL": "nosuch", "CERT": MISSING_FP}
-        for k in ("TOK", "G2A", "G2B", "G1A", "G1B", "G1C", "G3A", "G3B", "EV", "CH", "SCH", "ACC"):
+                        "TGT": "nosuch", "TPL": "nosuch", "CERT": MISSING_FP,
+                        "CONN": "nosuch", "PCONN": "nosuch"}
+        for k in ("CONNID", "TOK", "G2A", "G2B", "G1A", "G1B", "G1C", "G3A", "G3B", "EV", "CH", "SCH", "ACC"):
             self.missing[k] = MISSING_UUID
 
     def og(self, *argv, as_user=None, want=0):
@@ -266,14 +293,34 @@ class Fixture:
             self.og("user", "add", name, "--tenant", "acme", "--role", role)
         self.og("user", "disable", "dis", "--tenant", "acme")
         self.og("notify", "egress", "allow", "10.98.0.0/16")
+        # a connector's credentials: every field of the kind, from its catalogue
+        kinds = self.ogj("connector", "kinds")["kinds"]
+        fields = next(k["fields"] for k in kinds if k["kind"] == "halopsa")
+        self.file("creds.json", json.dumps({f["name"]: "matrix-" + f["name"] for f in fields}))
         for name, role in (("gta", "tenant-admin"), ("gv", "engineer")):
             self.og("user", "add", name, "--tenant", "globex", "--role", role)
         self.objects("acme", "a", "v", "cv", self.own)
         self.objects("globex", "g", "gv", "gv", self.other)
+        self.connectors()
         # the client-viewer's read grant on the project (access revoke removes it)
         self.og("audit", "checkpoint", "--audit-key", F + "/audit.key")
         with open(F + "/proof.json", "w") as f:
             f.write(self.og("audit", "prove", "--tenant", "acme", "--seq", "1"))
+
+    def connectors(self):
+        """A connector in each tenant (aconn, gconn: company 1 mapped to it) and a platform one
+        (pconn), all of the Autotask simulator on loopback, which a platform-admin allows."""
+        F = self.files
+        self.og("notify", "egress", "allow", "127.0.0.1/32")
+        self.file("at.json", json.dumps(AT_CREDS))
+        for t, o, name in (("acme", self.own, "aconn"), ("globex", self.other, "gconn")):
+            c = self.ogj("connector", "add", name, "--tenant", t, "--kind", "autotask",
+                         "--base-url", SIM["url"], "--credentials-file", F + "/at.json")
+            o["CONN"], o["CONNID"] = name, c["id"]
+            self.og("connector", "map", name, "--company", "1", "--tenant", t)
+        self.og("connector", "add", "pconn", "--kind", "autotask", "--base-url", SIM["url"],
+                "--credentials-file", F + "/at.json")
+        self.own["PCONN"] = self.other["PCONN"] = "pconn"
 
     def objects(self, t, p, victim, grantee, o):
         """One set of objects in tenant T (projects and names prefixed by P) into O."""
@@ -322,7 +369,7 @@ def argv_for(key, values, files, tag):
     text = ARGS[key]
     for k in sorted(values, key=len, reverse=True):
         text = text.replace("{" + k + "}", values[k])
-    text = text.replace("{F}", files).replace("{R}", tag)
+    text = text.replace("{F}", files).replace("{R}", tag).replace("{SIM}", SIM["url"] or "")
     text = text.replace("{{", "{").replace("}}", "}")
     return shlex.split(text)
 
@@ -418,7 +465,7 @@ def cross_job(fx, lines, role, driver_path):
     foreign = dict(fx.other, T=fx.own["T"])
     inner = dict(fx.missing, T=fx.own["T"])
     for ln in lines:
-        keys = set(re.findall(r"\{([A-Z0-9]+)\}", ARGS[ln.key])) - {"F", "R"}
+        keys = set(re.findall(r"\{([A-Z0-9]+)\}", ARGS[ln.key])) - {"F", "R", "SIM"}
         if ln.kind != "data" or not keys:
             got_o[ln.key] = got_m[ln.key] = "-"
             continue
@@ -439,6 +486,38 @@ def cross_job(fx, lines, role, driver_path):
                 fails.append("%s as %s: %s succeeds" % (ln.key, role, what))
     drv.close()
     return role, (got_o, got_m), fails
+
+
+def start_simulator(work):
+    """The Autotask simulator on loopback (port 0), stopped when this script ends."""
+    src = os.path.dirname(os.path.abspath(__file__))
+    port_file = os.path.join(work, "sim.port")
+    os.makedirs(work, exist_ok=True)
+    log = open(os.path.join(work, "sim.log"), "w")
+    SIM["proc"] = subprocess.Popen([sys.executable, os.path.join(src, "..", "connectors",
+                                                                 "sim_autotask.py"),
+                                    "--port-file", port_file], stdout=log, stderr=log)
+    atexit.register(stop_simulator)
+    for _ in range(300):
+        if os.path.exists(port_file):
+            with open(port_file) as f:
+                SIM["url"] = "http://127.0.0.1:%s/ATServicesRest" % f.read().strip()
+            return
+        if SIM["proc"].poll() is not None:
+            break
+        time.sleep(0.1)
+    sys.exit("the Autotask simulator did not start (%s)" % os.path.join(work, "sim.log"))
+
+
+def stop_simulator():
+    p = SIM["proc"]
+    if p and p.poll() is None:
+        p.terminate()
+        try:
+            p.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
 
 
 def main():
@@ -462,6 +541,7 @@ def main():
         return 1
     early = [ln for ln in lines if ln.key not in LATE]
     lines = early + sorted((ln for ln in lines if ln.key in LATE), key=lambda ln: LATE.index(ln.key))
+    start_simulator(work)
     drv = Driver(driver_path)
     fx = Fixture(drv, work)
     fx.build()

@@ -3,7 +3,8 @@
 # as the local operator, as every role with --as and as a disabled user; another tenant's objects
 # answer like missing ones; the local-operator-only commands refuse --as on the real binary;
 # docs/ops.md's CLI permission matrix is up to date; and the tests of the test: a loosened cell
-# (the local operator recording an L3 outcome alone, a client-viewer removing a user) is caught,
+# (the local operator recording an L3 outcome alone, a client-viewer removing a user, an
+# engineer removing a connector) is caught,
 # and so is a cross-tenant answer that differs from a missing one.
 # (tests/unit/cli/test_authz_commands.c checks that every subcommand has a line.)
 . "$(dirname "$0")/lib.sh"
@@ -54,12 +55,14 @@ case "$err" in *"--as USER"*) ok ;; *) bad "gate done without --as does not name
 # the local operator recording an L3 task's outcome alone; a client-viewer removing a user)
 sed -E -e '/^gate done /s/^(gate done +data +)usage /\1ok    /' \
   -e '/^user remove /s/ denied( +[a-z|-]+ +[a-z|-]+ +[a-z|-]+)( *#.*)?$/ ok    \1/' \
+  -e '/^connector remove /s/^(connector remove +data +([a-z|-]+ +){4})denied /\1ok     /' \
   "$M" >"$OG_TMP/loosened.txt"
 if cmp -s "$M" "$OG_TMP/loosened.txt"; then bad "planting the loosened cells changed nothing"; fi
 out=$(python3 "$SRC/tests/authz/cli_matrix.py" compare "$OG_TMP/loosened.txt" "$OG_TMP/observed.txt")
 expect_rc 1 $? "loosened cells are caught"
 case "$out" in *"gate done: local answers usage"*) ok ;; *) bad "the loosened gate done cell is not named: $out" ;; esac
 case "$out" in *"user remove: client-viewer answers denied"*) ok ;; *) bad "the loosened user remove cell is not named: $out" ;; esac
+case "$out" in *"connector remove: engineer answers denied"*) ok ;; *) bad "the loosened connector remove cell is not named: $out" ;; esac
 out=$(python3 "$SRC/tests/authz/cli_authz_matrix.py" --selftest 2>&1)
 expect_rc 0 $? "a cross-tenant answer that differs from a missing one is caught: $out"
 

@@ -11,6 +11,8 @@
 #  - the simulator directly for volume and hostile answers (2,500 projects, malformed JSON, a page
 #    that never ends, 20 MB, slow, redirect, zone or page link on another host);
 #  - the credentials never appear in any output.
+# Prism takes a while to start on a loaded machine: a longer watchdog than lib.sh's default.
+export OG_TEST_TIMEOUT=${OG_TEST_TIMEOUT:-300}
 . "$(dirname "$0")/lib.sh"
 
 SRC=${OG_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}

@@ -10,6 +10,7 @@
 # the simulator straight to the adaptor (/_sim/front direct).
 export OG_TEST_TIMEOUT=${OG_TEST_TIMEOUT:-300}
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/secrets/scan.sh"
 start_s=$(date +%s)
 
 src=${OG_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -26,6 +27,7 @@ done
 
 SECRET_MARK="halo-secret-MARK-7f3a9c"
 HOOK_MARK="halo-hook-MARK-51b2e0"
+CLIENT_MARK="og-client-NOTSECRET-c41d" # not a secret: shown and stored, so the scan must see it
 T=$OG_TMP
 PIDS=""
 halo_cleanup() {
@@ -61,7 +63,7 @@ wait_http() { # port seconds
 # sim NAME UPSTREAM_PORT: start a simulator; sets <NAME>_API and <NAME>_FRONT
 sim() {
   python3 "$src/tests/connectors/sim_halopsa.py" --upstream "http://127.0.0.1:$2" \
-    --port-file "$T/$1.ports" --client-secret "$SECRET_MARK" >"$T/$1.log" 2>&1 &
+    --port-file "$T/$1.ports" --client-id "$CLIENT_MARK" --client-secret "$SECRET_MARK" >"$T/$1.log" 2>&1 &
   PIDS="$PIDS $!"
   wait_file "$T/$1.ports" || { echo "FAIL: simulator $1 did not start" >&2; cat "$T/$1.log" >&2; exit 1; }
   read -r api front <"$T/$1.ports"
@@ -82,7 +84,7 @@ wait_http "$PROXY_PORT" 200 || { echo "FAIL: Prism proxy did not start" >&2; tai
 echo "Prism up after $(($(date +%s) - start_s))s"
 
 cat >"$T/creds.json" <<EOF
-{"client_id": "og-client", "client_secret": "$SECRET_MARK", "webhook_secret": "$HOOK_MARK"}
+{"client_id": "$CLIENT_MARK", "client_secret": "$SECRET_MARK", "webhook_secret": "$HOOK_MARK"}
 EOF
 echo '{"max_attempts": 3, "backoff_base_ms": 50}' >"$T/opts.json"
 echo '{"max_attempts": 3, "backoff_base_ms": 50, "ticket_path": "/Projects"}' >"$T/opts_pp.json"
@@ -321,10 +323,25 @@ check "$([ "$rc" = 0 ] && echo 0 || echo 1)" "e2e: connector add"
 n=$((n + 1)); out="$T/out.$n" err="$T/err.$n"
 og connector test halo --tenant acme --json >"$out" 2>"$err"
 rc=$?
-check "$([ "$rc" = 0 ] && [ "$(jq -r '.ok' "$out")" = true ] && [ "$(jq -r '.account' "$out")" = og-client ] && echo 0 || echo 1)" "e2e: connector test"
+check "$([ "$rc" = 0 ] && [ "$(jq -r '.ok' "$out")" = true ] && [ "$(jq -r '.account' "$out")" = "$CLIENT_MARK" ] && echo 0 || echo 1)" "e2e: connector test"
 n=$((n + 1)); out="$T/out.$n" err="$T/err.$n"
 og connector show halo --tenant acme --json >"$out" 2>"$err"
 check "$([ "$(jq -r '.fields | join(",")' "$out")" = "client_id,client_secret,webhook_secret" ] && echo 0 || echo 1)" "e2e: connector show"
+# a sync through the registry: a mapped company's project becomes an opsgate project with its
+# Halo data (project.json); a second sync changes nothing
+simpost seed '{"clients": 3, "projects": 3, "tasks_every": 1, "tasks": 3}'
+og connector map halo --tenant acme --company 1 >/dev/null 2>&1 || bad "e2e: connector map"
+n=$((n + 1)); out="$T/out.$n" err="$T/err.$n"
+og connector sync halo --tenant acme --json >"$out" 2>"$err"
+rc=$?
+check "$([ "$rc" = 0 ] && [ "$(jq -r '.outcome + "|" + (.changes|tostring) + "|" + (.unmapped|tostring)' "$out")" = "ok|1|2" ] && echo 0 || echo 1)" "e2e: connector sync"
+n=$((n + 1)); out="$T/out.$n" err="$T/err.$n"
+og artifact get --tenant acme --project halo-1 --name project.json --output "$out" 2>"$err"
+check "$([ "$(jq -r '.psa.budget_hours + "|" + .phases[0].tasks[0].hours + "|" + .client.name' "$out" 2>/dev/null)" = "40.5|7.5|Client 1" ] && echo 0 || echo 1)" "e2e: the synced project data"
+n=$((n + 1)); out="$T/out.$n" err="$T/err.$n"
+og connector sync halo --tenant acme --json >"$out" 2>"$err"
+rc=$?
+check "$([ "$rc" = 0 ] && [ "$(jq -r '.changes' "$out")" = 0 ] && echo 0 || echo 1)" "e2e: a second sync changes nothing"
 n=$((n + 1)); out="$T/out.$n" err="$T/err.$n"
 og connector add halo-bad --tenant acme --kind halopsa --base-url "$PB" --credentials-file - \
   <"$T/bad.json" >"$out" 2>&1 && og connector test halo-bad --tenant acme >"$out" 2>"$err"
@@ -340,8 +357,21 @@ else ok; fi
 if grep "Violation: response" "$T/proxy.log" | grep -vq "Unable to match the returned status code"; then
   bad "Prism proxy: a simulator answer violates the document: $(grep 'Violation: response' "$T/proxy.log" | grep -v 'status code' | head -3)"
 else ok; fi
-if grep -l -e "$SECRET_MARK" -e "$HOOK_MARK" "$T"/out.* "$T"/err.* 2>/dev/null | grep -q .; then
-  bad "a secret was printed: $(grep -l -e "$SECRET_MARK" -e "$HOOK_MARK" "$T"/out.* "$T"/err.*)"
-else ok; fi
+# every output of the driver and the CLI, and every file of the data folder (the database too),
+# in clear, hex and base64 (secrets/scan.sh); the client id, not secret, must be seen
+SCAN_CACHE="$T/scan"
+mkdir -p "$SCAN_CACHE"
+mapfile -t scanned < <(find "$T" -maxdepth 1 \( -name 'out.*' -o -name 'err.*' \); find "$D" -type f)
+scan_prepare "${scanned[@]}"
+for m in SECRET_MARK HOOK_MARK CLIENT_MARK; do
+  printf '%s' "${!m}" >"$T/$m.bytes"
+  secret_forms "$T/$m.bytes" "$T/$m.forms"
+  hits=$(scan_hits "$T/$m.forms")
+  if [ "$m" = CLIENT_MARK ]; then
+    [ -n "$hits" ] && ok || bad "the scan is blind: the client id was not found"
+  elif [ -n "$hits" ]; then
+    bad "$m leaked into: $hits"
+  else ok; fi
+done
 echo "done after $(($(date +%s) - start_s))s"
 og_done

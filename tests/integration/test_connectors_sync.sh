@@ -11,7 +11,7 @@
 #  - a sync that dies mid-way (request budget) keeps the committed project and the previous
 #    snapshot of the other, and the cursor; the next one catches up;
 #  - a failing connector (wrong credentials) alerts once over 3 failing syncs, and recovers once;
-#  - `opsgate serve` runs the scheduled sync (options.sync_interval).
+#  - `opsgate serve` runs the scheduled sync (options.sync_interval) and exports the metrics.
 . "$(dirname "$0")/lib.sh"
 
 SRC=${OG_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -86,7 +86,7 @@ opts() { # opts [EXTRA-JSON]: the options file
       objectives: ["Deliver the project"]}} + $extra' >"$T/opts.json"
 }
 
-"$OPSGATE" --data "$DATA" init >/dev/null 2>&1 || bad "init"
+TOKEN=$(og_init "$DATA") || bad "init"
 O tenant create acme
 O notify egress allow 127.0.0.0/8
 simpost seed '{"projects": 3, "companies": 2, "phases": 1, "tasks": 2}'
@@ -210,6 +210,11 @@ for _ in $(seq 1 60); do
   sleep 0.5
 done
 check "serve ran a scheduled sync" test -n "$seen"
+api GET /metrics "$TOKEN"
+expect_status 200 "metrics"
+check "metrics: syncs by outcome" grep -q 'opsgate_connector_syncs_total{connector="psa",.*tenant="acme",kind="autotask",outcome="failed"} [1-9]' "$OG_TMP/body"
+check "metrics: the connector is ok" grep -q 'opsgate_connector_state{connector="psa",.*state="ok"} 1' "$OG_TMP/body"
+check "metrics: records" grep -q 'opsgate_connector_records{connector="psa",.*} 2' "$OG_TMP/body"
 og_stop
 
 # the credentials appear in no output, no log and nowhere in clear in the data folder

@@ -23,6 +23,10 @@ typedef struct og_notify_channel {
      * connection with og_egress_check_sockaddr() before connecting. Never NULL from the notify
      * module; a NULL policy allows global unicast addresses only. */
     const struct og_egress *egress;
+    /* The delivery's context (store, keys, the system actor), for notifiers that keep state
+     * (the psa notifier's ticket records) or use another module's objects (a connector). Never
+     * NULL from the notify module; no transaction is open. */
+    og_ctx *ctx;
 } og_notify_channel;
 
 /* One notification. Borrowed for the call. */

@@ -334,6 +334,11 @@ static void test_sync__scope_change_then_other_change_then_closed(void **state)
     OG_ASSERT_OK(sync(f, NULL)); /* and stays closed: nothing more */
     assert_int_equal(events(f, "psa.project.closed"), 1);
     assert_int_equal(versions(f, "cw-100", "project.json"), 4);
+    /* archived by a person: the PSA's later changes are not taken, and that is no failure */
+    OG_ASSERT_OK(og_project_archive(&f->env.ctx, "acme", "cw-100", 1, NULL));
+    json_object_set_new(task(0, 1), "hours", json_string("30"));
+    OG_ASSERT_OK(sync(f, NULL));
+    assert_int_equal(versions(f, "cw-100", "project.json"), 4);
 }
 
 static void test_sync__failure_keeps_snapshot_and_cursor_and_alerts_once(void **state)
@@ -554,6 +559,33 @@ static void test_sync__projects_commit_without_fsync_then_full_again(void **stat
     assert_int_equal(count(f, "PRAGMA synchronous", NULL), 2);
 }
 
+static void test_sync__takes_back_its_projects_never_others(void **state)
+{
+    fx *f = *state;
+    add_project("100", "C1");
+    add_project("300", "C1");
+    OG_ASSERT_OK(og_project_create(&f->env.ctx, "acme", "cw-300", "made by hand", NULL));
+    assert_int_equal(sync(f, NULL), OG_ECONFLICT);
+    assert_non_null(strstr(og_error_last(), "project cw-300 exists and was not made by connector "
+                                            "cw"));
+    assert_int_equal(versions(f, "cw-300", "project.json"), 0);
+    assert_int_equal(versions(f, "cw-100", "project.json"), 1);
+    /* the connector is removed and added again: its records are gone, its projects stay */
+    OG_ASSERT_OK(og_store_run(f->env.store, "DELETE FROM connector_records", "") < 0);
+    int64_t created = events(f, "psa.project.created");
+    F.n = 1;
+    OG_ASSERT_OK(sync(f, NULL));
+    assert_int_equal(versions(f, "cw-100", "project.json"), 1);
+    assert_int_equal(events(f, "psa.project.created"), created);
+    assert_int_equal(
+        count(f, "SELECT COUNT(*) FROM connector_records WHERE project_key = ?", "cw-100"), 1);
+    json_object_set_new(task(0, 0), "hours", json_string("7"));
+    OG_ASSERT_OK(sync(f, NULL));
+    assert_int_equal(versions(f, "cw-100", "project.json"), 2);
+    assert_int_equal(events(f, "psa.project.scope_changed"), 1);
+    F.n = 2; /* teardown frees both */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -575,6 +607,8 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_sync__scope_is_measured_against_the_published_sow,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sync__takes_back_its_projects_never_others, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -238,6 +238,23 @@ static void test_render__renewals_deploys_tests_and_unknown_events(void **state)
     HAS(r.subject, "test notification " DASH " no action needed");
     rendered_free(&r);
 
+    /* RMM devices that became or stopped being scan targets */
+    r = render("rmm.device.added",
+               "{\"tenant_name\":\"acme\",\"connector\":\"ninja\",\"kind\":\"ninjaone\","
+               "\"remote_id\":\"42\",\"device\":\"srv1.acme.example\",\"device_class\":"
+               "\"server\",\"addresses\":[\"10.0.0.5\"],\"company_name\":\"Acme HQ\"}");
+    common(&r);
+    HAS(r.subject, "device srv1.acme.example discovered " DASH " now a scan target");
+    HAS(r.text, "Connector ninja (ninjaone) found device srv1.acme.example (server, RMM id 42");
+    HAS(r.text, "opsgate cert targets --tenant acme");
+    rendered_free(&r);
+    r = render("rmm.device.removed", "{\"tenant_name\":\"acme\",\"remote_id\":\"42\","
+                                     "\"device\":\"srv1\\nBcc: x\"}");
+    common(&r);
+    HAS(r.subject, "removed " DASH " no longer scanned");
+    HAS(r.text, "certificates stay in the inventory");
+    rendered_free(&r);
+
     /* An event type nobody wrote a message for: a generic line and its plain fields. */
     r = render("artifacts.archived", "{\"tenant_name\":\"acme\",\"project\":\"northwind\","
                                      "\"count\":3,\"nested\":{\"a\":1}}");
