@@ -26,6 +26,11 @@ for s in tests/integration/deploy/bench.sh; do
   OPSGATE="$build/opsgate" bash "$s" || status=1
   echo
 done
+# The connector sync: full and incremental pulls of 2,500..10,000 projects from the HaloPSA
+# simulator (BENCH_CONN_SIZES).
+echo "== bench/connector_bench.sh"
+OPSGATE="$build/opsgate" bash bench/connector_bench.sh || status=1
+echo
 # The mixed load on opsgate serve (wrk, one client per route class; BENCH_LOAD_SECONDS, 60).
 echo "== bench/load_bench.sh"
 OPSGATE="$build/opsgate" bash bench/load_bench.sh || status=1

@@ -22,10 +22,7 @@ int og_audit__appender_init(og_audit__appender *a, og_store *s)
                                  "INSERT INTO audit_record (" OG_AUDIT__COLUMNS ") VALUES"
                                  " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
                                  " ?, ?, ?)")) < 0 ||
-        (error = og_stmt_prepare(&a->named, s,
-                                 "SELECT target_name FROM audit_record WHERE chain = ? AND"
-                                 " target_type = ? AND target_id = ? AND target_name IS NOT NULL"
-                                 " ORDER BY seq DESC LIMIT 1")) < 0)
+        (error = og_stmt_prepare(&a->named, s, OG_AUDIT__NAMED_SQL)) < 0)
         og_audit__appender_free(a);
     return error;
 }

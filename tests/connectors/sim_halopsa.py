@@ -6,6 +6,7 @@ Two listeners in one process:
     answering Halo's documented shapes ({"record_count": N, "projects"|"tickets"|"clients"|
     "attachments": [...]}, a record for GET /{id}, the record created for a POST of an array),
     with bearer tokens from the front, and an admin endpoint /_sim/... (state and faults);
+    (with --auth-on-api also POST /auth/token, so a client needs no front: the benchmark);
   * the front (--front-port): the Halo authorisation server (POST /auth/token, client
     credentials) and a pass-through of everything else to --upstream (a Prism proxy in front of
     the API, or a Prism mock), so the adaptor sees one Halo instance while Prism checks every
@@ -13,8 +14,11 @@ Two listeners in one process:
 Ports are written to --port-file as "API FRONT" once both listen. Standard library only.
 
 Admin (POST JSON to the API port):
-  /_sim/seed {"clients": N, "projects": N, "tasks_every": K, "tasks": T}  fresh data
+  /_sim/seed {"clients": N, "projects": N, "tasks_every": K, "tasks": T, "spread": S}  fresh
+                                        data (spread: project p last updated p*S s into 2025;
+                                        0, the default: all at 2026-01-05T09:00:00.000Z)
   /_sim/touch {"id": N, ...fields}      change a record (project or task), bumps last_update
+  /_sim/touch {"ids": [N, ...], ...}    the same for many projects at once (the benchmark)
   /_sim/fault {"kind": ..., "count": N, ...} next N API answers: "429" (retry_after), "slow"
                 (seconds), "malformed", "huge" (mb), "redirect", "expire" (tokens die: 401), "loop" (same page forever),
                 "endless" (new ids forever), "500"
@@ -47,8 +51,9 @@ def now_stamp():
     return t.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (t.microsecond // 1000)
 
 
-def reset(clients=3, projects=3, tasks_every=1, tasks=3):
-    st = {"clients": {}, "projects": {}, "tasks": {}, "attachments": [], "tickets": {},
+def reset(clients=3, projects=3, tasks_every=1, tasks=3, spread=0):
+    st = {"clients": {}, "projects": {}, "tasks": {}, "by_parent": {}, "attachments": [],
+          "tickets": {},
           "tokens": {}, "token_count": 0, "requests": {}, "faults": [], "next_id": 100000,
           "client_id": STATE.get("client_id", "og-client"),
           "client_secret": STATE.get("client_secret", "og-secret"),
@@ -56,7 +61,11 @@ def reset(clients=3, projects=3, tasks_every=1, tasks=3):
     stamp = "2026-01-05T09:00:00.000Z"
     for c in range(1, clients + 1):
         st["clients"][c] = {"id": c, "name": "Client %d" % c, "inactive": False}
+    t0 = datetime.datetime(2025, 1, 1, tzinfo=datetime.timezone.utc)
     for p in range(1, projects + 1):
+        if spread:  # project p last updated p * spread seconds into 2025
+            stamp = (t0 + datetime.timedelta(seconds=p * spread)).strftime(
+                "%Y-%m-%dT%H:%M:%S.000Z")
         cid = (p - 1) % clients + 1
         with_tasks = tasks_every > 0 and (p - 1) % tasks_every == 0
         st["projects"][p] = {
@@ -80,6 +89,7 @@ def reset(clients=3, projects=3, tasks_every=1, tasks=3):
                     "milestone_startdate": "2026-0%d-01T00:00:00" % (1 + ms),
                     "milestone_enddate": "2026-0%d-28T00:00:00" % (1 + ms),
                     "status_id": 1, "last_update": stamp}
+                st["by_parent"].setdefault(p, []).append(st["tasks"][tid])  # ids ascending
     STATE.clear()
     STATE.update(st)
 
@@ -99,6 +109,8 @@ def page(items, q, key):
 
 class API(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out as two writes: no 40 ms stalls
+    auth_here = False  # --auth-on-api
 
     def log_message(self, fmt, *args):
         pass
@@ -169,6 +181,8 @@ class API(BaseHTTPRequestHandler):
         path = u.path
         if path.startswith("/_sim/"):
             return self.admin(method, path)
+        if API.auth_here and path == "/auth/token" and method == "POST":
+            return Front.token(self)
         with LOCK:
             STATE["requests"][path] = STATE["requests"].get(path, 0) + 1
         if not self.authed():
@@ -201,8 +215,7 @@ class API(BaseHTTPRequestHandler):
                 return self.send(200, page(items, q, "clients"))
             if path == "/api/Projects" and "parent_id" in q:
                 pid = int(q["parent_id"][0])
-                items = [t for t in sorted(STATE["tasks"].values(), key=lambda r: r["id"])
-                         if t["parent_id"] == pid]
+                items = STATE["by_parent"].get(pid, [])  # the seeded tasks, in id order
                 return self.send(200, page(items, q, "tickets"))
             if path == "/api/Projects":
                 since = q.get("lastupdatefromdate", [None])[0]
@@ -267,9 +280,15 @@ class API(BaseHTTPRequestHandler):
                 b = body or {}
                 STATE["client_id"] = b.get("client_id", STATE.get("client_id"))
                 reset(b.get("clients", 3), b.get("projects", 3), b.get("tasks_every", 1),
-                      b.get("tasks", 3))
+                      b.get("tasks", 3), b.get("spread", 0))
                 STATE["token_ttl"] = b.get("token_ttl", 3600)
                 return self.send(200, {"ok": True})
+            if path == "/_sim/touch" and "ids" in body:
+                stamp = now_stamp()
+                for rid in body["ids"]:
+                    STATE["projects"][rid].update({k: v for k, v in body.items() if k != "ids"})
+                    STATE["projects"][rid]["last_update"] = stamp
+                return self.send(200, {"ok": True, "touched": len(body["ids"])})
             if path == "/_sim/touch":
                 rid = body["id"]
                 rec = STATE["projects"].get(rid) or STATE["tasks"].get(rid)
@@ -363,7 +382,10 @@ def main():
     ap.add_argument("--port-file", required=True)
     ap.add_argument("--client-id", default="og-client")
     ap.add_argument("--client-secret", default="og-secret")
+    ap.add_argument("--auth-on-api", action="store_true",
+                    help="the API port answers POST /auth/token too (the benchmark: no front)")
     a = ap.parse_args()
+    API.auth_here = a.auth_on_api
     STATE.update({"client_id": a.client_id, "client_secret": a.client_secret})
     reset()
     Front.upstream = a.upstream

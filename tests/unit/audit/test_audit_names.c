@@ -347,6 +347,21 @@ static void test_verify__message_names_the_tenant_and_the_faulty_record(void **s
     assert_string_equal(res.tenant_name, "acme");
 }
 
+/* The last-name lookup of a target uses the target index, not a walk of the whole chain. */
+static void test_names__lookup_uses_the_target_index(void **state)
+{
+    fixture *f = *state;
+    og_stmt *st = NULL;
+    int found = 0;
+    OG_ASSERT_OK(og_stmt_prepare_args(&st, f->env.store, "EXPLAIN QUERY PLAN " OG_AUDIT__NAMED_SQL,
+                                      "ttt", "platform", "widget", "w-9"));
+    while (og_stmt_step(st) == OG_ROW)
+        if (og_stmt_col_text(st, 3) && strstr(og_stmt_col_text(st, 3), "audit_record_by_target"))
+            found = 1;
+    og_stmt_free(st);
+    assert_true(found);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -357,6 +372,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(
             test_names__sealed_names_are_resolved_on_read_never_recorded, setup, teardown),
         cmocka_unit_test(test_names__records_without_names_hash_as_before),
+        cmocka_unit_test_setup_teardown(test_names__lookup_uses_the_target_index, setup, teardown),
         cmocka_unit_test_setup_teardown(test_verify__message_names_the_tenant_and_the_faulty_record,
                                         setup, teardown),
     };

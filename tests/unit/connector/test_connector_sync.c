@@ -26,7 +26,8 @@ typedef struct fake_project {
 static struct {
     int n;
     fake_project p[NPROJ];
-    int fail_after; /* -1: never; else the pull fails after this many projects */
+    int fail_after;      /* -1: never; else the pull fails after this many projects */
+    int64_t synchronous; /* PRAGMA synchronous of the sync's connection during the pull */
     char since[64];
 } F;
 
@@ -44,6 +45,12 @@ static int fake_projects(og_conn *c, const char *since, og_conn_project_fn fn, v
 {
     snprintf(F.since, sizeof(F.since), "%s", since ? since : "");
     c->pages++, c->requests++;
+    og_stmt *st = NULL;
+    if (og_stmt_prepare_args(&st, ((og_conn_sync *)arg)->sys.store, "PRAGMA synchronous", "") ==
+            0 &&
+        og_stmt_step(st) == OG_ROW)
+        F.synchronous = og_stmt_col_int(st, 0);
+    og_stmt_free(st);
     for (int i = 0; i < F.n; i++) {
         fake_project *f = &F.p[i];
         json_t *raw = json_pack("{s:{s:s, s:s}}", "project", "id", f->id, "po", "PO-1");
@@ -532,6 +539,26 @@ static void test_sync__scope_is_measured_against_the_published_sow(void **state)
     assert_int_equal(events(f, "psa.project.scope_changed"), 1);
 }
 
+/* The pull commits with synchronous=NORMAL (no fsync per project); the sync's own record is
+ * committed with FULL again, whose fsync of the WAL makes every project durable with it, and
+ * the connection goes back to its pool at FULL. */
+static void test_sync__projects_commit_without_fsync_then_full_again(void **state)
+{
+    fx *f = *state;
+    json_t *out = NULL;
+    add_project("100", "C1");
+    F.synchronous = -1;
+    OG_ASSERT_OK(sync(f, &out));
+    assert_int_equal(jint(out, "changes"), 1);
+    json_decref(out);
+    assert_int_equal(F.synchronous, 1);                        /* NORMAL during the pull */
+    assert_int_equal(count(f, "PRAGMA synchronous", NULL), 2); /* FULL after it */
+    F.fail_after = 0;                                          /* a failed pull restores FULL too */
+    assert_true(sync(f, NULL) < 0);
+    assert_int_equal(F.synchronous, 1);
+    assert_int_equal(count(f, "PRAGMA synchronous", NULL), 2);
+}
+
 static void test_sync__takes_back_its_projects_never_others(void **state)
 {
     fx *f = *state;
@@ -575,6 +602,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_sync__a_company_mapped_later_gets_a_full_pull, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_sync__webhook_pulls_one_project_and_keeps_the_cursor,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sync__projects_commit_without_fsync_then_full_again,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_sync__scope_is_measured_against_the_published_sow,
                                         setup, teardown),
