@@ -189,17 +189,18 @@ static int secret_looking(const char *k)
     return 0;
 }
 
-/* options.sync_interval: "off", or a duration of at least a minute ("15m", "6h"). */
+/* options.sync_interval: "off", or a duration ("15m", "6h"; `serve` looks for due syncs once a
+ * minute, so anything shorter means every minute). */
 static int sync_interval_check(const json_t *x)
 {
     const char *v = json_string_value(x);
     int64_t us = 0;
     if (v && strcmp(v, "off") == 0)
         return 0;
-    if (!v || og_duration_parse(v, &us) < 0 || us < 60 * (int64_t)1000000)
+    if (!v || og_duration_parse(v, &us) < 0)
         return og_error_set(OG_EINVAL,
-                            "option 'sync_interval' must be \"off\" or a duration of at least "
-                            "a minute (\"15m\", \"6h\")");
+                            "option 'sync_interval' must be \"off\" or a duration (\"15m\", "
+                            "\"6h\")");
     return 0;
 }
 

@@ -125,8 +125,8 @@ want_rc 2 "changing the kind"
 printf '{"mapping": {"phases[": "raw:project.name"}}' >"$OUT/badmap.json"
 run update-badmap connector update cw --tenant acme --options-file "$OUT/badmap.json"
 want_rc 2 "a mapping that does not parse"; want_err "options.mapping: target 'phases" "the bad path is named"
-run update-badint connector update cw --tenant acme --option sync_interval=5s
-want_rc 2 "a sync interval under a minute"; want_err "sync_interval" "the option is named"
+run update-badint connector update cw --tenant acme --option sync_interval=soon
+want_rc 2 "a sync interval that is no duration"; want_err "sync_interval" "the option is named"
 run update-opts-kept --json connector show cw --tenant acme
 jq -e '.options.page_size == 25' <<<"$out" >/dev/null && ok || bad "a refused update changed the options: $out"
 run map connector map cw --tenant acme --company 42
