@@ -65,7 +65,7 @@ static int verify(const og_deploy_target *t, const og_deployer *d, const char *w
     }
     for (int i = 0; i < t->nendpoints; i++) {
         const og_deploy_endpoint *ep = &t->endpoints[i];
-        char served[65] = "", name[600], err[1024] = "";
+        char served[65] = "", name[600], err[1024] = "", seen[1024] = "";
         int streak = 0, probes = 0;
         snprintf(name, sizeof(name), "%s:%d%s%s", ep->host, ep->port, ep->sni[0] ? "/" : "",
                  ep->sni);
@@ -82,13 +82,20 @@ static int verify(const og_deploy_target *t, const og_deployer *d, const char *w
                 streak++;
                 continue; /* the next fresh connection at once */
             } else {
-                snprintf(err, sizeof(err), "%s serves %.16s..., not the expected %.16s...", name,
+                snprintf(seen, sizeof(seen), "%s serves %.16s..., not the expected %.16s...", name,
                          served, want);
+                og_strlcpy(err, seen, sizeof(err));
                 streak = 0;
             }
             usleep(PROBE_PAUSE_US);
         }
         int ok = streak >= VERIFY_STREAK;
+        /* what the endpoint was seen serving says more than a later probe that timed out */
+        if (!ok && seen[0] && strcmp(seen, err) != 0) {
+            char last[400];
+            og_strlcpy(last, err, sizeof(last));
+            snprintf(err, sizeof(err), "%.600s (last probe: %s)", seen, last);
+        }
         if (report)
             json_array_append_new(
                 report, json_pack("{s:s, s:b, s:I, s:i, s:s, s:s?}", "endpoint", name, "ok", ok,

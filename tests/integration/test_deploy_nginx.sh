@@ -49,7 +49,7 @@ common=(--type nginx --nginx-conf "$T/nginx/nginx.conf" --nginx-prefix "$T/nginx
         --cert-path "$L/site.crt" --key-path "$L/site.key")
 run 0 "target add site" og target add --tenant acme site "${common[@]}" --endpoint "127.0.0.1:$site/localhost"
 run 0 "target add wrong" og target add --tenant acme wrong "${common[@]}" \
-  --endpoint "127.0.0.1:$other/localhost" --verify-timeout 2s
+  --endpoint "127.0.0.1:$other/localhost" --verify-timeout 5s
 run 2 "target add without endpoint" og target add --tenant acme x --type nginx --nginx-conf /etc/nginx/nginx.conf --cert-path /a --key-path /b
 run 2 "bad endpoint is a usage error" og target add --tenant acme y "${common[@]}" --endpoint "127.0.0.1:99999"
 contains "$err" "opsgate: bad endpoint '127.0.0.1:99999'" "bad endpoint named"
