@@ -19,53 +19,16 @@ typedef struct dev_pull {
                           company_id, company_name}] */
 } dev_pull;
 
-/* The tenant of a device's company (NULL: unmapped, listed in the outcome). */
-static int device_tenant(og_conn_sync *r, const char *cid, const char **tenant)
-{
-    json_t *co = json_object_get(r->companies, cid);
-    int error;
-    *tenant = NULL;
-    if (!co && *cid) { /* not in the vendor's list: seen now */
-        if ((error = og_store_tx_begin(r->sys.store)) < 0 ||
-            (error = og_store_tx_end(
-                 r->sys.store,
-                 og_store_run(r->sys.store,
-                              "INSERT INTO connector_companies (connector_id, company_id, "
-                              "company_name, first_seen) VALUES (?, ?, '', ?) ON CONFLICT "
-                              "(connector_id, company_id) DO NOTHING",
-                              "ttt", r->c->id, cid, r->synced_at))) < 0)
-            return error;
-        json_object_set_new(r->companies, cid, json_pack("{s:s, s:n}", "name", "", "tenant"));
-        co = json_object_get(r->companies, cid);
-    }
-    *tenant = json_string_value(json_object_get(co, "tenant"));
-    if (!*tenant && !json_object_get(r->unmapped, cid))
-        json_object_set_new(r->unmapped, cid,
-                            json_pack("{s:s, s:s}", "company_id", cid, "company_name",
-                                      json_string_value(json_object_get(co, "name")) ?: ""));
-    return 0;
-}
-
 static int on_device(void *arg, const og_conn_device *d)
 {
     dev_pull *p = arg;
     og_conn_sync *r = p->r;
     const char *tenant, *cid = d->company_id ? d->company_id : "";
     json_t *list, *addrs, *dj;
-    int64_t at;
     int error;
-    r->records++;
-    if (d->updated_at && *d->updated_at && og_time_parse(d->updated_at, &at) == 0) {
-        if (at > r->max_seen_us)
-            r->max_seen_us = at;
-    } else
-        og_error_clear();
-    if (!d->remote_id || !*d->remote_id) {
-        og_error_set(OG_EINVAL, "a device without a remote id");
-        og_conn__sync_fail(r, OG_EINVAL);
+    if (og_conn__record_seen(r, "device", d->remote_id, d->updated_at))
         return 0;
-    }
-    if ((error = device_tenant(r, cid, &tenant)) < 0)
+    if ((error = og_conn__company_tenant(r, cid, NULL, &tenant)) < 0)
         return error; /* the database failed: stop */
     if (!tenant) {
         r->unmapped_n++;

@@ -470,19 +470,24 @@ static int companies_load(og_conn_sync *r)
 }
 
 /* The tenant of a project's company (NULL: unmapped, listed in the outcome). */
-static int company_tenant(og_conn_sync *r, const og_conn_project *p, const char **tenant)
+int og_conn__company_tenant(og_conn_sync *r, const char *cid, const char *name, const char **tenant)
 {
-    const char *cid = p->company_id ? p->company_id : "";
     json_t *co = json_object_get(r->companies, cid);
     int error = 0;
     *tenant = NULL;
     if (!co && *cid) { /* not in the vendor's list: seen now */
         if ((error = og_store_tx_begin(r->sys.store)) < 0 ||
-            (error = og_store_tx_end(r->sys.store, company_upsert(r, cid, p->company_name))) < 0)
+            (error = og_store_tx_end(
+                 r->sys.store,
+                 name ? company_upsert(r, cid, name)
+                      : og_store_run(r->sys.store,
+                                     "INSERT INTO connector_companies (connector_id, "
+                                     "company_id, company_name, first_seen) VALUES (?, ?, '', ?) "
+                                     "ON CONFLICT (connector_id, company_id) DO NOTHING",
+                                     "ttt", r->c->id, cid, r->synced_at))) < 0)
             return error;
-        json_object_set_new(
-            r->companies, cid,
-            json_pack("{s:s, s:n}", "name", p->company_name ? p->company_name : "", "tenant"));
+        json_object_set_new(r->companies, cid,
+                            json_pack("{s:s, s:n}", "name", name ? name : "", "tenant"));
         co = json_object_get(r->companies, cid);
     }
     *tenant = json_string_value(json_object_get(co, "tenant"));
@@ -493,24 +498,32 @@ static int company_tenant(og_conn_sync *r, const og_conn_project *p, const char 
     return 0;
 }
 
-static int on_project(void *arg, const og_conn_project *p)
+int og_conn__record_seen(og_conn_sync *r, const char *what, const char *remote_id,
+                         const char *updated_at)
 {
-    og_conn_sync *r = arg;
-    const char *tenant;
     int64_t at;
-    int error;
     r->records++;
-    if (p->updated_at && *p->updated_at && og_time_parse(p->updated_at, &at) == 0) {
+    if (updated_at && *updated_at && og_time_parse(updated_at, &at) == 0) {
         if (at > r->max_seen_us)
             r->max_seen_us = at;
     } else
         og_error_clear();
-    if (!p->remote_id || !*p->remote_id) {
-        og_error_set(OG_EINVAL, "a project without a remote id");
-        og_conn__sync_fail(r, OG_EINVAL);
+    if (remote_id && *remote_id)
         return 0;
-    }
-    if ((error = company_tenant(r, p, &tenant)) < 0)
+    og_error_set(OG_EINVAL, "a %s without a remote id", what);
+    og_conn__sync_fail(r, OG_EINVAL);
+    return 1;
+}
+
+static int on_project(void *arg, const og_conn_project *p)
+{
+    og_conn_sync *r = arg;
+    const char *tenant;
+    int error;
+    if (og_conn__record_seen(r, "project", p->remote_id, p->updated_at))
+        return 0;
+    if ((error = og_conn__company_tenant(r, p->company_id ? p->company_id : "",
+                                         p->company_name ? p->company_name : "", &tenant)) < 0)
         return error; /* the database failed: stop */
     if (!tenant) {
         r->unmapped_n++;

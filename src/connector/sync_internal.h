@@ -90,6 +90,15 @@ int og_conn__sync_begin(og_conn_sync *r);
 int og_conn__sync_finish(og_conn_sync *r, int error, json_t **out);
 /* A failure of one project or of the pull: counted, the first one kept for the record. */
 void og_conn__sync_fail(og_conn_sync *r, int code);
+/* The tenant a record's company is mapped to (*tenant NULL: unmapped, listed in the outcome). A
+ * company the vendor's list did not have is recorded as seen now: with its name (an update of
+ * the stored one) when name is not NULL, else kept as stored. Negative when the database failed. */
+int og_conn__company_tenant(og_conn_sync *r, const char *cid, const char *name,
+                            const char **tenant);
+/* Count one pulled record and its vendor stamp (max_seen_us); a record without a remote id fails
+ * the sync's outcome (the pull goes on) and returns 1, else 0. what: "project", "device". */
+int og_conn__record_seen(og_conn_sync *r, const char *what, const char *remote_id,
+                         const char *updated_at);
 
 /* The engine of og_connector_sync over a loaded connector (unit tests build c with og_conn_open
  * and a test vendor, and set c->id, c->name, c->tenant_id): ctx is the caller's (who triggered
