@@ -361,6 +361,38 @@ int og_certs_discovery_set(og_ctx *ctx, const char *tenant, const char *device_c
  * and DNS name with the ports of its class, expanded when the schedule runs. */
 #define OG_CERTS_DISCOVERED_TARGET "@discovered"
 
+/* ---- cloud app credentials ----
+ * Client secrets and certificate credentials of a client's cloud app registrations (Microsoft
+ * Entra applications and service principals, reported by the msgraph connector). Each becomes an
+ * inventory entry of kind "app-credential" beside the tenant's X.509 certificates: the same
+ * lists (og_certs_list, og_certs_list_all: rows carry "kind"), expired/expiring findings from the
+ * same policy, threshold alerts by og_certs_expiry_run ("certs.expiring"/"certs.expired" with
+ * "kind":"app-credential"), and metrics. Secret values are never part of it. */
+typedef struct og_certs_app_credential {
+    const char *key_id;      /* the credential's keyId (GUID, 1..64 bytes): unique per object */
+    const char *object_id;   /* the application's or service principal's object id */
+    const char *object_type; /* "application" | "servicePrincipal" */
+    const char *app_id;      /* appId (client id) */
+    const char *app_name;    /* displayName of the app ("" when none) */
+    const char *type;        /* "secret" | "certificate" */
+    const char *name;        /* the credential's displayName ("" when none) */
+    const char *hint;        /* a secret's hint (its first characters), "" otherwise */
+    const char *thumbprint;  /* a certificate's customKeyIdentifier (hex), "" otherwise */
+    int64_t start_us;        /* startDateTime; 0 when unknown */
+    int64_t end_us;          /* endDateTime (required) */
+} og_certs_app_credential;
+
+/*
+ * Keep the tenant's app credentials of `source` ("connector:<id>") in step with creds (all the
+ * source has: a credential not listed any more is removed from the inventory, its alerts with
+ * it). Adds new ones, updates changed ones; one transaction (a savepoint when the caller has one
+ * open), one audit record certs.app_credentials.sync when anything changed. *changes (may be
+ * NULL) gets {added: [..], updated: [..], removed: [..]} of {object_id, key_id, app_name, type,
+ * name, end}. OG_EINVAL naming a bad or duplicate entry (nothing written). OG_PERM_WRITE.
+ */
+int og_certs_app_credentials_sync(og_ctx *ctx, const char *tenant, const char *source,
+                                  const og_certs_app_credential *creds, size_t n, json_t **changes);
+
 /* ---- deployable material ---- */
 /* A certificate of the inventory as PEM texts, ready to serve or deploy (owned; the key is wiped
  * by og_certs_material_clear). */
