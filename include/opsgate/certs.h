@@ -284,7 +284,10 @@ json_t *og_certs_policy_to_json(const og_certs_policy *p);
  * and emit one "certs.expiring" event (payload: fingerprint, subject, not_after, days_left,
  * threshold_days = the tightest threshold crossed, crossed = all newly crossed, locations) in the
  * same transaction; an expired certificate raises "certs.expired" once. A crossing is never alerted
- * twice. *raised (may be NULL) receives the number of events.
+ * twice. App credentials are alerted the same way, their payload with kind "app-credential", id
+ * and fingerprint (its "app:" id), label, app_name, app_id, object_type, object_id, type, name,
+ * hint, key_id, end (= not_after), days_left, threshold_days, crossed. *raised (may be NULL)
+ * receives the number of events.
  */
 int og_certs_expiry_run(og_ctx *ctx, const char *tenant, int *raised);
 

@@ -184,6 +184,7 @@ static int alert_payload(og_store *s, const char *tenant_id, og_stmt *sel, int64
         json_decref(payload);
         return error;
     }
+    json_object_set_new(payload, "kind", json_string(OG_CERTS_KIND_X509));
     json_object_set_new(payload, "names", names_of(og_stmt_col_text(sel, 3)));
     if (plan[0])
         json_object_set_new(payload, "renewal_plan", json_string(plan));

@@ -571,6 +571,8 @@ int og_certs_show(og_ctx *ctx, const char *tenant, const char *id, json_t **out)
         (error = collect_of_cert(ctx, ALERTS_SELECT, t.id, fp, NULL, NULL, &alerts)) < 0 ||
         (error = show_has_key(ctx, t.id, fp, &has_key)) < 0)
         goto cleanup;
+    json_object_set_new(doc, "kind", json_string(OG_CERTS_KIND_X509));
+    json_object_set_new(doc, "id", json_string(fp));
     json_object_set_new(doc, "private_key", json_boolean(has_key));
     json_object_set_new(doc, "findings", og_certs_findings_json(findings));
     json_object_set_new(doc, "sightings", sightings);

@@ -11,6 +11,10 @@
 #include "opsgate/notify.h"
 #include "opsgate/tenant.h"
 
+#include <openssl/ec.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -492,6 +496,75 @@ static void test_app__no_secret_value_is_stored(void **state)
     assert_true(folder_holds(env->data_dir, "ci-2025")); /* the search does find what is there */
 }
 
+/* A self-signed certificate for name valid for days more, as PEM (caller frees). */
+static char *cert_pem(const char *name, long days)
+{
+    EVP_PKEY *k = EVP_EC_gen("prime256v1");
+    X509 *x = X509_new();
+    BIO *b = BIO_new(BIO_s_mem());
+    char *data = NULL, *pem;
+    assert_non_null(k);
+    X509_set_version(x, 2);
+    ASN1_INTEGER_set(X509_get_serialNumber(x), 7);
+    X509_gmtime_adj(X509_getm_notBefore(x), -86400);
+    X509_gmtime_adj(X509_getm_notAfter(x), days * 86400);
+    X509_set_pubkey(x, k);
+    X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_ASC,
+                               (const unsigned char *)name, -1, -1, 0);
+    X509_set_issuer_name(x, X509_get_subject_name(x));
+    assert_true(X509_sign(x, k, EVP_sha256()) > 0);
+    PEM_write_bio_X509(b, x);
+    long len = BIO_get_mem_data(b, &data);
+    pem = strndup(data, (size_t)len);
+    BIO_free(b);
+    X509_free(x);
+    EVP_PKEY_free(k);
+    return pem;
+}
+
+static void test_app__one_list_with_certificates_soonest_first(void **state)
+{
+    og_test_env *env = *state;
+    og_certs_app_credential c[2];
+    og_certs_import_summary sum;
+    json_t *l;
+    char *pem = cert_pem("shop.acme.example", 20);
+    creds_make(c, 10);
+    OG_ASSERT_OK(og_certs_import(&env->ctx, "acme", "shop.pem", pem, strlen(pem), &sum));
+    free(pem);
+    OG_ASSERT_OK(og_certs_app_credentials_sync(&env->ctx, "acme", SRC, c, 2, NULL));
+    /* the secret (10 days), the certificate (20), the certificate credential (400) */
+    OG_ASSERT_OK(og_certs_list_all(&env->ctx, NULL, &l));
+    assert_int_equal(json_array_size(l), 3);
+    const char *kinds[] = {"app-credential", "x509", "app-credential"};
+    for (size_t i = 0; i < 3; i++)
+        assert_string_equal(json_string_value(json_object_get(json_array_get(l, i), "kind")),
+                            kinds[i]);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(l, 1), "id")),
+                        sum.first_fingerprint);
+    json_decref(l);
+    l = list(env, "acme", "x509");
+    assert_int_equal(json_array_size(l), 1);
+    json_decref(l);
+    /* one alert each, the certificate's as before (kind x509) */
+    int raised = -1;
+    OG_ASSERT_OK(og_certs_expiry_run(&env->ctx, "acme", &raised));
+    assert_int_equal(raised, 1); /* the import alerted the certificate already */
+    assert_int_equal(events(env, "certs.expiring"), 2);
+    assert_int_equal(
+        count(env, "SELECT COUNT(*) FROM events WHERE payload LIKE ?", "%\"kind\":\"x509\"%"), 1);
+    /* removing app credentials leaves the certificate alone */
+    OG_ASSERT_OK(og_certs_app_credentials_sync(&env->ctx, "acme", SRC, NULL, 0, NULL));
+    l = list(env, "acme", NULL);
+    assert_int_equal(json_array_size(l), 1);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(l, 0), "kind")), "x509");
+    json_decref(l);
+    json_t *doc = NULL;
+    OG_ASSERT_OK(og_certs_show(&env->ctx, "acme", sum.first_fingerprint, &doc));
+    assert_string_equal(json_string_value(json_object_get(doc, "kind")), "x509");
+    json_decref(doc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -505,6 +578,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_app__kind_filter_fleet_show_and_metrics, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_app__no_secret_value_is_stored, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_app__one_list_with_certificates_soonest_first, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
