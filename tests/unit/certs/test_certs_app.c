@@ -565,6 +565,40 @@ static void test_app__one_list_with_certificates_soonest_first(void **state)
     json_decref(doc);
 }
 
+/* Inside a caller's transaction the sync is a savepoint: the caller's rollback takes it back.
+ * The audit trail names an app credential as people read it. */
+static void test_app__sync_joins_the_callers_transaction_and_the_trail_names_it(void **state)
+{
+    og_test_env *env = *state;
+    og_certs_app_credential c[2];
+    og_tenant t;
+    json_t *l;
+    creds_make(c, 50);
+    OG_ASSERT_OK(og_store_tx_begin(env->store));
+    OG_ASSERT_OK(og_certs_app_credentials_sync(&env->ctx, "acme", SRC, c, 2, NULL));
+    assert_int_equal(og_store_tx_end(env->store, -1), -1);
+    l = list(env, "acme", NULL);
+    assert_int_equal(json_array_size(l), 0);
+    json_decref(l);
+    assert_int_equal(audits(env), 0);
+
+    OG_ASSERT_OK(og_certs_audit_names_register());
+    OG_ASSERT_OK(og_certs_app_credentials_sync(&env->ctx, "acme", SRC, c, 2, NULL));
+    OG_ASSERT_OK(og_tenant_get(&env->ctx, "acme", &t));
+    l = list(env, "acme", NULL);
+    const char *id = json_string_value(json_object_get(row_of(l, "k-secret-1"), "id"));
+    OG_ASSERT_OK(og_store_tx_begin(env->store));
+    OG_ASSERT_OK(og_audit_log(&env->ctx, t.id, "certs", "test.named", "app-credential", id, NULL));
+    OG_ASSERT_OK(og_audit_log(&env->ctx, t.id, "certs", "test.named", "certificate", id, NULL));
+    OG_ASSERT_OK(og_store_tx_end(env->store, 0));
+    json_decref(l);
+    assert_int_equal(count(env,
+                           "SELECT COUNT(*) FROM audit_record WHERE action = 'test.named' AND"
+                           " target_name = ?",
+                           "app 'Payroll sync' secret 'ci-2025'"),
+                     2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -580,6 +614,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_app__no_secret_value_is_stored, setup, teardown),
         cmocka_unit_test_setup_teardown(test_app__one_list_with_certificates_soonest_first, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(
+            test_app__sync_joins_the_callers_transaction_and_the_trail_names_it, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
