@@ -10,6 +10,9 @@
 # platform's host). Paging 3,000 devices runs through the proxy too (12 pages of 250). Faults
 # Prism's proxy would rewrite (a redirect it follows, a malformed or huge body, error answers the
 # document does not declare) go from the simulator straight to the adaptor (/_sim/front direct).
+# The e2e part runs `opsgate`: a platform connector's sites mapped to two tenants, a sync of 3,000
+# devices making them the tenants' scan targets with rmm.device.added|removed events, retirement
+# (deleted: true, or no longer listed), token expiry and throttling storms mid-sync.
 export OG_TEST_TIMEOUT=${OG_TEST_TIMEOUT:-300}
 . "$(dirname "$0")/lib.sh"
 start_s=$(date +%s)
@@ -246,6 +249,97 @@ check "$([ "$rc" = 0 ] && [ "$(jq -r '.ok' "$out")" = true ] && [ "$(jq -r '.acc
 n=$((n + 1)); out="$T/out.$n" err="$T/err.$n"
 og connector kinds --json >"$out" 2>"$err"
 check "$([ "$(jq -r '.kinds // . | map(select(.kind == "dattormm"))[0] | .category + ":" + (.pulls | join(","))' "$out")" = "rmm:companies,devices" ] && echo 0 || echo 1)" "e2e: connector kinds"
+
+# ---- a platform connector: sites mapped to tenants, devices become their scan targets ----
+sect "e2e sync"
+og tenant create beta >/dev/null || bad "e2e: tenant beta"
+simpost seed '{"sites": 3, "devices": 3000}' >/dev/null # device i in site (i-1)%3+1
+S1=00000001-0000-4000-8000-000000000001 S2=00000002-0000-4000-8000-000000000002
+S3=00000003-0000-4000-8000-000000000003
+uid() { printf 'dev-%06d-00000000' "$1"; } # the simulator's uid of device N
+n=$((n + 1)); out="$T/out.$n" err="$T/err.$n"
+og connector add rmm --kind dattormm --base-url "$PB" --credentials-file - \
+  --option max_attempts=3 --option backoff_base_ms=50 <"$T/creds.json" >"$out" 2>"$err"
+rc=$?
+check "$([ "$rc" = 0 ] && echo 0 || echo 1)" "e2e: a platform dattormm connector"
+og connector map rmm --company "$S1" --tenant acme >/dev/null 2>"$T/map.err" &&
+  og connector map rmm --company "$S2" --tenant beta >/dev/null 2>>"$T/map.err" && ok ||
+  bad "e2e: map sites 1 and 2: $(cat "$T/map.err")"
+osync() { # [--full]: the platform connector's sync; its outcome (JSON) in out
+  n=$((n + 1)); out="$T/out.$n" err="$T/err.$n"
+  og --json connector sync rmm "$@" >"$out" 2>"$err"
+  rc=$?
+}
+targets() { # TENANT [--all]: one line per target, name|class|retired
+  og --json cert targets --tenant "$@" |
+    jq -r '.targets[] | [.name, .device_class, (.retired_at != null)] | map(tostring) | join("|")'
+}
+events_of() { # TENANT TYPE: the device names of those events, one line each
+  og --json events list --tenant "$1" |
+    jq -r --arg t "$2" '[.events[] | select(.type == $t) | {id, d: .payload.device}] | unique_by(.id) | .[].d'
+}
+outcome() { jq -r "[$1] | map(tostring) | join(\",\")" "$out"; }
+t0=$(date +%s)
+osync
+t1=$(date +%s)
+# 3,000 devices: 12 pages of 250 following nextPageUrl through the Prism proxy, 1 page of sites,
+# 1 token
+check "$([ "$(outcome '.outcome, .changes, .unmapped, .pages, .requests')" = "ok,2000,1000,13,14" ] && echo 0 || echo 1)" "e2e sync: 2,000 devices of sites 1 and 2, site 3's 1,000 unmapped, 13 pages, 14 requests ($((t1 - t0))s): $(jq -c 'del(.unmapped_companies)' "$out")"
+check "$([ "$(jq -r '.unmapped_companies | map(.company_id) | join(",")' "$out")" = "$S3" ] && echo 0 || echo 1)" "e2e sync: site 3 listed unmapped: $(jq -c .unmapped_companies "$out")"
+targets acme >"$T/acme.t"
+targets beta >"$T/beta.t"
+check "$([ "$(wc -l <"$T/acme.t")" = 1000 ] && [ "$(wc -l <"$T/beta.t")" = 1000 ] && echo 0 || echo 1)" "e2e: 1,000 targets each in acme and beta ($(wc -l <"$T/acme.t"), $(wc -l <"$T/beta.t"))"
+# device 1: site 1, a server in corp1.example; device 2: site 2, WORKGROUP (the bare host name)
+check "$(grep -qx 'HOST-00001.corp1.example|server|false' "$T/acme.t" && grep -qx 'HOST-00002|workstation|false' "$T/beta.t" && echo 0 || echo 1)" "e2e: device 1 is acme's server, device 2 beta's workstation"
+# device 3 is in site 3, mapped to nobody; device 2 only in beta
+check "$(! grep -q '^HOST-00003[|.]' "$T/acme.t" "$T/beta.t" && ! grep -q '^HOST-00002|' "$T/acme.t" && echo 0 || echo 1)" "e2e: a device of an unmapped site lands nowhere"
+events_of acme rmm.device.added >"$T/acme.added"
+check "$([ "$(wc -l <"$T/acme.added")" = 1000 ] && grep -qx 'HOST-00001.corp1.example' "$T/acme.added" && ! grep -q '^HOST-00002$' "$T/acme.added" && echo 0 || echo 1)" "e2e: 1,000 rmm.device.added events in acme ($(wc -l <"$T/acme.added"))"
+check "$([ "$(events_of beta rmm.device.added | wc -l)" = 1000 ] && echo 0 || echo 1)" "e2e: 1,000 rmm.device.added events in beta"
+osync
+check "$([ "$(outcome '.outcome, .changes')" = "ok,0" ] && [ "$(events_of acme rmm.device.added | wc -l)" = 1000 ] && echo 0 || echo 1)" "e2e: a second sync, nothing changed: $(outcome '.outcome, .changes')"
+
+sect "e2e: deleted devices"
+# Datto lists a deleted device with deleted: true: an incremental sync retires its target
+simpost delete "{\"uid\": \"$(uid 4)\", \"flag\": true}" >/dev/null
+osync
+check "$([ "$(outcome '.outcome, .changes')" = "ok,1" ] && echo 0 || echo 1)" "e2e: deleted: true, one change: $(outcome '.outcome, .changes')"
+check "$(grep -qx 'HOST-00004|network|true' <(targets acme --all) && ! grep -q '^HOST-00004|' <(targets acme) && [ "$(targets acme | wc -l)" = 999 ] && echo 0 || echo 1)" "e2e: its target is retired, 999 left"
+check "$([ "$(events_of acme rmm.device.removed)" = HOST-00004 ] && [ -z "$(events_of beta rmm.device.removed)" ] && echo 0 || echo 1)" "e2e: one rmm.device.removed in acme: $(events_of acme rmm.device.removed | head -3 | paste -sd,)"
+# a device Datto no longer lists at all: Datto has no change filter, every sync reads the whole
+# list (no cursor), so the next sync retires it; a --full one after that finds nothing more
+simpost delete "{\"uid\": \"$(uid 5)\"}" >/dev/null # device 5: site 2, an ESXi host
+osync
+check "$([ "$(outcome '.outcome, .changes')" = "ok,1" ] && grep -qx 'HOST-00005.corp2.example|server|true' <(targets beta --all) && [ "$(events_of beta rmm.device.removed)" = HOST-00005.corp2.example ] && echo 0 || echo 1)" "e2e: a device no longer listed is retired, rmm.device.removed in beta: $(outcome '.outcome, .changes, .cursor')"
+osync --full
+check "$([ "$(outcome '.outcome, .changes')" = "ok,0" ] && [ "$(events_of beta rmm.device.removed | wc -l)" = 1 ] && echo 0 || echo 1)" "e2e: a full sync then changes nothing: $(outcome '.outcome, .changes')"
+
+sect "e2e: token expiry, throttling"
+# Datto's document declares neither a 401 nor a 429: these go straight to the adaptor
+simpost front '{"direct": true}' >/dev/null
+simpost add '{"siteId": 1, "category": "Server", "hostname": "NEWSRV"}' >/dev/null
+before=$(curl -s "$SIM/_sim/stats" | jq .tokens)
+simpost fault '{"kind": "expire", "count": 1}' >/dev/null
+osync
+after=$(curl -s "$SIM/_sim/stats" | jq .tokens)
+check "$([ "$(outcome '.outcome, .changes')" = "ok,1" ] && [ $((after - before)) = 2 ] && grep -qx 'NEWSRV.corp1.example|server|false' <(targets acme) && echo 0 || echo 1)" "e2e: a token that dies mid-sync: one re-auth (tokens $before -> $after), the new server a target: $(outcome '.outcome, .changes, .error')"
+simpost add '{"siteId": 2, "category": "Server", "hostname": "STORMSRV"}' >/dev/null
+simpost fault '{"kind": "429", "count": 2, "retry_after": 1}' >/dev/null
+t0=$(date +%s)
+osync
+t1=$(date +%s)
+check "$([ "$(outcome '.outcome, .changes')" = "ok,1" ] && [ $((t1 - t0)) -ge 2 ] && grep -qx 'STORMSRV|server|false' <(targets beta) && echo 0 || echo 1)" "e2e: a 429 storm waited out ($((t1 - t0))s, Retry-After 1 twice): $(outcome '.outcome, .changes, .error')"
+# a storm longer than the retries: the sync fails, says why, and writes nothing (the device Datto
+# marked deleted meanwhile keeps its target until a sync succeeds)
+simpost delete "{\"uid\": \"$(uid 7)\", \"flag\": true}" >/dev/null
+simpost fault '{"kind": "429", "count": 9, "retry_after": 1}' >/dev/null
+osync
+simpost clear >/dev/null
+check "$([ "$rc" != 0 ] && [ "$(outcome '.outcome')" = failed ] && jq -r .error "$out" | grep -q 'answered 429' && echo 0 || echo 1)" "e2e: a storm longer than the retries fails the sync: $(outcome '.outcome, .error') $(head -c 300 "$err")"
+check "$(grep -qx 'HOST-00007.corp1.example|other|false' <(targets acme) && [ "$(targets acme | wc -l)" = 1000 ] && echo 0 || echo 1)" "e2e: the failed sync wrote nothing"
+osync
+check "$([ "$(outcome '.outcome, .changes')" = "ok,1" ] && grep -qx 'HOST-00007.corp1.example|other|true' <(targets acme --all) && echo 0 || echo 1)" "e2e: the next sync catches up: $(outcome '.outcome, .changes')"
+simpost front '{"direct": false}' >/dev/null
 
 sect "4. violations, secrets"
 if prism_rejects "$T/proxy.log" >/dev/null; then
