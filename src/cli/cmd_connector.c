@@ -446,7 +446,8 @@ static int remove_connector(og_cli *cli, const og_cli_args *a)
 static const og_cli_opt scope_opts[] = {TENANT_OPT, {0}};
 static const og_cli_opt add_opts[] = {
     TENANT_OPT,
-    {"kind", "KIND", "connectwise, autotask, halopsa (PSA), ninjaone or dattormm (RMM)",
+    {"kind", "KIND",
+     "connectwise, autotask, halopsa (PSA), ninjaone, dattormm (RMM) or msgraph (cloud)",
      OG_CLI_REQUIRED, 0},
     {"base-url", "URL", "the PSA's or RMM's API URL (default: the kind's, if any)", 0, 0},
     {"credentials-file", "FILE|-", "JSON object of the kind's fields (- for stdin)", 0, 0},
