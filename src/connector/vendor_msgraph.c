@@ -217,8 +217,9 @@ static int each_item(og_conn *c, const char *path, item_fn fn, void *arg, long *
             else
                 og_strlcpy(url, next, sizeof(url));
         }
+        int last = error < 0 || !next || !*next; /* next lives in page */
         json_decref(page);
-        if (error < 0 || !next || !*next)
+        if (last)
             return error;
     }
 }
