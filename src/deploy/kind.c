@@ -535,6 +535,13 @@ int og_deploy_cert(og_ctx *ctx, const char *tenant, const char *cert_id, const c
         (error = og_certs_show(ctx, tid, cert_id, &cert)) < 0 ||
         (error = og_deploy__target_load(ctx->store, tid, target, &t)) < 0)
         goto cleanup;
+    if (og_streq(json_string_value(json_object_get(cert, "kind")), OG_CERTS_KIND_APP)) {
+        error = og_error_set(OG_EINVAL,
+                             "'%s' is a cloud app credential, not a certificate: it cannot be "
+                             "deployed",
+                             cert_id);
+        goto cleanup;
+    }
     og_strlcpy(fp, or_empty(json_string_value(json_object_get(cert, "fingerprint"))), sizeof(fp));
     json_t *eps = json_array();
     for (int i = 0; i < t.nendpoints; i++)
