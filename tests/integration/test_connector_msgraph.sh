@@ -246,7 +246,7 @@ sect "e2e"
 D="$T/data"
 og() { "$OPSGATE" --data "$D" "$@"; }
 ogo() { n=$((n + 1)); out="$T/out.$n" err="$T/err.$n"; og "$@" >"$out" 2>"$err"; rc=$?; }
-og init >/dev/null 2>&1 && og tenant create acme >/dev/null && og tenant create beta >/dev/null &&
+admin=$(og_init "$D") && og tenant create acme >/dev/null && og tenant create beta >/dev/null &&
   og notify egress allow 127.0.0.0/8 >/dev/null || bad "e2e: init, tenants, egress"
 simpost seed '{"apps": 3, "sps": 2, "devices": 4}' >/dev/null
 ogo connector add graph --tenant acme --kind msgraph --base-url "$PB" --option "login_base_url=http://127.0.0.1:$P_LOGIN" \
@@ -285,6 +285,13 @@ ogo --json cert list --tenant acme
 check "$([ "$(jq -r '[.certs[] | select(.kind == "app-credential")] | length' "$out")" = 6 ] && echo 0 || echo 1)" "e2e: one added, one removed"
 ogo --json cert targets --tenant acme
 check "$([ "$(jq -r '.targets | map(.name) | length' "$out")" = 4 ] && echo 0 || echo 1)" "e2e: devices kept while Intune is not granted"
+# the same sync over HTTP
+og_serve "$D" >/dev/null
+api POST "/api/v1/connectors/graph/sync?tenant=acme" "$admin" '{}'
+expect_status 200 "e2e: HTTP sync"
+expect_jq '[.outcome, .changes, (.notes | join(";"))] | join(",")' "ok,0,intune: not granted" "e2e: HTTP sync outcome"
+printf '%s' "$body" >"$T/out.http"
+og_stop
 # a wrong Entra tenant: the sync refuses, nothing written
 simpost seed '{"apps": 1, "sps": 0, "org_id": "99999999-8888-4777-8666-555555555555"}' >/dev/null
 ogo --json connector sync graph --tenant acme
@@ -309,6 +316,7 @@ else ok; fi
 # test of the scan: what is not secret (a credential's name) is found in the data folder
 grep -rlaq -e "secret 3.1" "$D" && ok || bad "the scan is blind: a credential name is not in $D"
 key_line=$(sed -n 2p "$T/key.pem")
+[ -n "${OG_SERVER_LOG:-}" ] && cp "$OG_SERVER_LOG" "$T/out.serverlog"
 if grep -rla -e "$SECRET_MARK" -e "LEAKED-secretText" -e "$key_line" "$T"/out.* "$T"/err.* "$D" 2>/dev/null | grep -q .; then
   bad "a secret was printed or stored in clear: $(grep -rla -e "$SECRET_MARK" -e "LEAKED-secretText" -e "$key_line" "$T"/out.* "$T"/err.* "$D")"
 else ok; fi
