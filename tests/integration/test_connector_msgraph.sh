@@ -246,8 +246,15 @@ sect "e2e"
 D="$T/data"
 og() { "$OPSGATE" --data "$D" "$@"; }
 ogo() { n=$((n + 1)); out="$T/out.$n" err="$T/err.$n"; og "$@" >"$out" 2>"$err"; rc=$?; }
-admin=$(og_init "$D") && og tenant create acme >/dev/null && og tenant create beta >/dev/null &&
-  og notify egress allow 127.0.0.0/8 >/dev/null || bad "e2e: init, tenants, egress"
+admin=$(og_init "$D") && og tenant create acme >/dev/null && og tenant create beta >/dev/null ||
+  bad "e2e: init, tenants"
+# the login base obeys the egress policy as the Graph base does: loopback is refused until allowed
+ogo connector add fenced --tenant acme --kind msgraph --base-url "http://localhost:$P_FRONT" \
+  --option "login_base_url=http://127.0.0.1:$P_LOGIN" --credentials-file - <"$T/creds.json"
+before=$(stats | jq .tokens)
+ogo connector test fenced --tenant acme
+check "$([ "$rc" = 1 ] && has "$err" "connecting to 127.0.0.1 is refused" && [ "$(stats | jq .tokens)" = "$before" ] && echo 0 || echo 1)" "e2e: the login base obeys the egress policy"
+og notify egress allow 127.0.0.0/8 >/dev/null || bad "e2e: egress allow"
 simpost seed '{"apps": 3, "sps": 2, "devices": 4}' >/dev/null
 ogo connector add graph --tenant acme --kind msgraph --base-url "$PB" --option "login_base_url=http://127.0.0.1:$P_LOGIN" \
   --option backoff_base_ms=50 --credentials-file - <"$T/creds.json"
