@@ -31,7 +31,7 @@ static int on_cred(void *arg, const og_conn_app_cred *a)
     const char *tenant;
     json_t *list, *o;
     int error;
-    if (og_conn__record_seen(p->r, "app credential", k->key_id, NULL))
+    if (og_conn__record_seen(p->r, "credential", k->key_id, NULL))
         return 0; /* counted as a failure: nothing is written */
     if ((error = og_conn__company_tenant(p->r, a->company_id ? a->company_id : "", NULL, &tenant)) <
         0)

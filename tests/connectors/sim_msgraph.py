@@ -22,7 +22,8 @@ Admin (POST JSON to the API port):
   /_sim/cred {"op": "add"|"change"|"remove", "app": N, ...}  a credential of application N
   /_sim/fault {"kind": ..., "count": N}  next N API answers: "429" (retry_after), "malformed",
                "huge" (mb), "expire" (tokens die: 401), "endless" (nextLink forever),
-               "secret_text" (credentials carry a secretText, as a hostile server would)
+               "secret_text" (credentials carry a secretText, as a hostile server would),
+               "bad_keyid" (a credential without its keyId)
   /_sim/grant {"intune": bool}           the app is (not) granted Intune's devices (403)
   /_sim/front {"direct": true|false}
   /_sim/clear                            forget queued faults and counts
@@ -166,7 +167,7 @@ class API(BaseHTTPRequestHandler):
             return False
         f = STATE["faults"][0]
         kind = f["kind"]
-        if kind in ("secret_text", "endless"):
+        if kind in ("secret_text", "endless", "bad_keyid"):
             return False  # shapes the listing itself
         f["count"] -= 1
         if f["count"] <= 0:
@@ -197,6 +198,9 @@ class API(BaseHTTPRequestHandler):
             for o in page:
                 for c in o.get("passwordCredentials", []):
                     c["secretText"] = "LEAKED-secretText-%s" % c["keyId"][-4:]
+        if "bad_keyid" in kinds and page and page[0].get("passwordCredentials"):
+            page = json.loads(json.dumps(page))
+            page[0]["passwordCredentials"][0]["keyId"] = None
         out = {"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#x", "value": page}
         endless = "endless" in kinds
         if skip + top < len(items) or endless:

@@ -305,6 +305,14 @@ ogo --json connector sync graph --tenant acme
 check "$([ "$rc" = 1 ] && has "$err" "not the configured $ORG: refused" && echo 0 || echo 1)" "e2e: a wrong Entra tenant is refused"
 ogo --json cert list --tenant acme
 check "$([ "$(jq -r '[.certs[] | select(.kind == "app-credential")] | length' "$out")" = 6 ] && echo 0 || echo 1)" "e2e: nothing written by the refused sync"
+# a credential without a key id: the sync fails naming it, nothing written
+simpost seed '{"apps": 3, "sps": 2}' >/dev/null
+simpost fault '{"kind": "bad_keyid"}' >/dev/null
+ogo --json connector sync graph --tenant acme
+simpost clear >/dev/null
+check "$([ "$rc" = 1 ] && has "$err" "a credential without a remote id" && echo 0 || echo 1)" "e2e: a credential without a key id fails the sync"
+ogo --json cert list --tenant acme
+check "$([ "$(jq -r '[.certs[] | select(.kind == "app-credential")] | length' "$out")" = 6 ] && echo 0 || echo 1)" "e2e: nothing written by the failed sync"
 # a hostile server's secretText is not stored; the client secret appears nowhere
 simpost seed '{"apps": 3, "sps": 2}' >/dev/null
 simpost fault '{"kind": "secret_text", "count": 1}' >/dev/null
