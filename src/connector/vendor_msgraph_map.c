@@ -12,7 +12,9 @@
 #include "vendor_msgraph.h"
 #include "vendor_rmm.h"
 
-#define THUMB_MAX 64 /* bytes of a customKeyIdentifier kept (a SHA-1 thumbprint is 20) */
+#define THUMB_MAX 64  /* bytes of a customKeyIdentifier kept (a SHA-1 thumbprint is 20) */
+#define NAME_MAX_ 256 /* bytes of a name the inventory keeps (docs/certs.md) */
+#define HINT_MAX  8   /* a longer "hint" would be more of the secret than a hint */
 
 int og_msgraph_is_guid(const char *s)
 {
@@ -68,6 +70,20 @@ static void thumbprint(const json_t *k, char out[2 * THUMB_MAX + 1])
     free(raw);
 }
 
+/* s cut to at most NAME_MAX_ bytes, on a UTF-8 character boundary. */
+static const char *cut(const char *s, char out[NAME_MAX_ + 1])
+{
+    size_t n = strlen(s);
+    if (n <= NAME_MAX_)
+        return s;
+    n = NAME_MAX_;
+    while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+        n--; /* s[n] continues a character: cut before the character */
+    memcpy(out, s, n);
+    out[n] = '\0';
+    return out;
+}
+
 static int each_cred(const json_t *obj, const char *list, const char *object_type,
                      const char *company_id, og_conn_app_cred_fn fn, void *arg)
 {
@@ -76,8 +92,9 @@ static int each_cred(const json_t *obj, const char *list, const char *object_typ
     int error = 0, keys = strcmp(list, "keyCredentials") == 0;
     json_array_foreach(json_object_get(obj, list), i, k)
     {
-        char thumb[2 * THUMB_MAX + 1] = "";
-        int64_t end = when(k, "endDateTime");
+        char thumb[2 * THUMB_MAX + 1] = "", app_name[NAME_MAX_ + 1], name[NAME_MAX_ + 1];
+        int64_t end = when(k, "endDateTime"), start = when(k, "startDateTime");
+        const char *hint = keys ? "" : str(k, "hint");
         const char *key_id = str(k, "keyId");
         if (!json_is_object(k) || end <= 0)
             continue; /* no end date: it never expires, nothing to watch */
@@ -91,14 +108,14 @@ static int each_cred(const json_t *obj, const char *list, const char *object_typ
                     .object_id = str(obj, "id"),
                     .object_type = object_type,
                     .app_id = str(obj, "appId"),
-                    .app_name = str(obj, "displayName"),
+                    .app_name = cut(str(obj, "displayName"), app_name),
                     /* a keyCredential of type Symmetric is a shared secret, not a certificate */
                     .type = !keys || strcasecmp(str(k, "type"), "Symmetric") == 0 ? "secret"
                                                                                   : "certificate",
-                    .name = str(k, "displayName"),
-                    .hint = keys ? "" : str(k, "hint"),
+                    .name = cut(str(k, "displayName"), name),
+                    .hint = strlen(hint) <= HINT_MAX ? hint : "",
                     .thumbprint = thumb,
-                    .start_us = when(k, "startDateTime"),
+                    .start_us = start <= end ? start : 0,
                     .end_us = end,
                 },
         };
