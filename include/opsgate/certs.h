@@ -406,7 +406,13 @@ typedef struct og_certs_app_credential {
  * it). Adds new ones, updates changed ones; one transaction (a savepoint when the caller has one
  * open), one audit record certs.app_credentials.sync when anything changed. *changes (may be
  * NULL) gets {added: [..], updated: [..], removed: [..]} of {object_id, key_id, app_name, type,
- * name, end}. OG_EINVAL naming a bad or duplicate entry (nothing written). OG_PERM_WRITE.
+ * name, end} (and id, the entry's "app:" id). OG_EINVAL naming a bad or duplicate entry (nothing
+ * written). OG_PERM_WRITE.
+ * Bad: a key_id missing, over 64 bytes or with spaces or control characters; an object_id missing
+ * or over 128 bytes (likewise); an app_id over 128; another object_type or type; app_name or name
+ * over 1024 bytes or not UTF-8 (control characters in them are stored as spaces); a hint over 8
+ * bytes; a thumbprint not hex or over 128 digits; end_us <= 0; start_us after end_us; the same
+ * (object_id, key_id) twice; more than 100000 entries. A change of end clears the entry's alerts.
  */
 int og_certs_app_credentials_sync(og_ctx *ctx, const char *tenant, const char *source,
                                   const og_certs_app_credential *creds, size_t n, json_t **changes);

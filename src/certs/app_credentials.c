@@ -14,7 +14,8 @@
 #define MAX_SOURCE 128
 #define MAX_KEY_ID 64
 #define MAX_ID     128 /* object id, app id */
-#define MAX_NAME   256 /* app name, credential name */
+/* app name, credential name: Entra allows 256 characters, up to 1024 bytes of UTF-8 */
+#define MAX_NAME 1024
 /* Graph's hint is a secret's first three characters; more would be more of the secret than a
  * hint, so a longer one is refused rather than stored. */
 #define MAX_HINT       8
@@ -51,16 +52,31 @@ void og_certs__app_id(const char *source, const char *object_id, const char *key
 void og_certs__app_label(const char *app_name, const char *app_id, const char *type,
                          const char *name, const char *key_id, char *out, size_t size)
 {
-    char app[300], cred[300];
-    if (app_name && *app_name)
-        snprintf(app, sizeof(app), "app '%s'", app_name);
-    else
-        snprintf(app, sizeof(app), "app %s", app_id && *app_id ? app_id : "(no name)");
-    if (name && *name)
-        snprintf(cred, sizeof(cred), "'%s'", name);
-    else
-        snprintf(cred, sizeof(cred), "%.8s", key_id ? key_id : "");
-    snprintf(out, size, "%s %s %s", app, type ? type : "credential", cred);
+    char *label = NULL;
+    int n;
+    if (!size)
+        return;
+    n = asprintf(&label, "app %s%s%s %s %s%.*s%s", app_name && *app_name ? "'" : "",
+                 app_name && *app_name ? app_name
+                 : app_id && *app_id   ? app_id
+                                       : "(no name)",
+                 app_name && *app_name ? "'" : "", type ? type : "credential",
+                 name && *name ? "'" : "", name && *name ? 1024 : 8,
+                 name && *name ? name
+                 : key_id      ? key_id
+                               : "",
+                 name && *name ? "'" : "");
+    if (n < 0) {
+        out[0] = '\0';
+        return;
+    }
+    /* cut to size without splitting a UTF-8 sequence (the names are valid UTF-8) */
+    size_t len = (size_t)n < size ? (size_t)n : size - 1;
+    while (len < (size_t)n && len > 0 && ((unsigned char)label[len] & 0xc0) == 0x80)
+        len--;
+    memcpy(out, label, len);
+    out[len] = '\0';
+    free(label);
 }
 
 /* ---- checking what the source gave ---- */
@@ -189,7 +205,7 @@ static int row_differs(og_stmt *st, const og_certs_app_credential *c, const char
 static int cred_apply(sync_run *s, const og_certs_app_credential *c)
 {
     og_stmt *st = NULL;
-    char id[65], label[700];
+    char id[65], label[OG_CERTS__LABEL_MAX];
     char *app_name = name_clean(c->app_name), *name = name_clean(c->name);
     int error, rc, end_moved = 0, found = 0;
     if (!app_name || !name) {
@@ -326,7 +342,7 @@ static json_t *audit_list(const json_t *list)
     size_t i;
     json_array_foreach(list, i, c)
     {
-        char label[700];
+        char label[OG_CERTS__LABEL_MAX];
         if (i >= AUDIT_LIST)
             break;
         og_certs__app_label(json_string_value(json_object_get(c, "app_name")), NULL,

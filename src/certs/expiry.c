@@ -125,7 +125,7 @@ static int app_payload(og_store *s, const char *tenant_id, const char *fp, int64
                        int64_t left_us, int threshold, json_t *list, json_t **out)
 {
     og_stmt *st = NULL;
-    char end[OG_TIME_LEN], label[700];
+    char end[OG_TIME_LEN], label[OG_CERTS__LABEL_MAX];
     int error, rc;
     *out = NULL;
     og_time_format(end_us, end);

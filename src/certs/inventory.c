@@ -130,7 +130,7 @@ static const char *col(og_stmt *st, int i)
  * credential is where its app is). Its hint is all there is of a secret. */
 static json_t *app_row(og_stmt *st, unsigned findings, int64_t now)
 {
-    char label[700];
+    char label[OG_CERTS__LABEL_MAX];
     int64_t nb = og_stmt_col_int(st, 21), na = og_stmt_col_int(st, 3);
     og_certs__app_label(col(st, 11), col(st, 12), col(st, 15), col(st, 16), col(st, 19), label,
                         sizeof(label));

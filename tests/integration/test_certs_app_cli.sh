@@ -75,7 +75,8 @@ contains "$out" "0 expiry alerts raised" "no second alert"
 out=$(og cert show --tenant acme "$id" --json)
 [ "$(printf '%s' "$out" | jq '[.alerts[].threshold_days] | join(",")' -r)" = "30,14" ] && ok ||
   bad "alerted 30 and 14: $out"
-og cert deploy --tenant acme "$id" --target nosuch >/dev/null 2>&1 && bad "deployed an app credential" || ok
+out=$(og cert deploy --tenant acme "$id" --target nosuch 2>&1) && bad "deployed an app credential" || ok
+contains "$out" "is a cloud app credential, not a certificate" "deploy refused"
 
 # ---- HTTP
 og_serve "$D" || { bad "serve"; og_done; }

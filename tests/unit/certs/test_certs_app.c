@@ -232,11 +232,14 @@ static void test_app__bad_input_is_refused_naming_the_entry_and_writes_nothing(v
     b[1].hint = SECRET; /* more than a hint: refused, never stored */
     refused(env, b, 2, "hint over 8 bytes");
     memcpy(b, c, sizeof(c));
-    char longname[300];
+    char longname[1030];
     memset(longname, 'n', sizeof(longname) - 1);
     longname[sizeof(longname) - 1] = '\0';
     b[1].name = longname;
-    refused(env, b, 2, "over 256 bytes");
+    refused(env, b, 2, "over 1024 bytes");
+    memcpy(b, c, sizeof(c));
+    b[1].app_name = "Lohn\xff";
+    refused(env, b, 2, "not UTF-8");
     memcpy(b, c, sizeof(c));
     b[1].thumbprint = "not hex";
     refused(env, b, 2, "thumbprint");
@@ -249,6 +252,31 @@ static void test_app__bad_input_is_refused_naming_the_entry_and_writes_nothing(v
     refused(env, b, 2, "app credential 2 (object sp-object-2, key id k-cert-1)");
     assert_int_equal(og_certs_app_credentials_sync(&env->ctx, "acme", "", c, 2, NULL), OG_EINVAL);
     assert_int_equal(count(env, "SELECT COUNT(*) FROM certs WHERE kind = ?", "app-credential"), 0);
+}
+
+/* Entra's 256-character names are up to 1024 bytes of UTF-8: accepted whole, and a label cut
+ * short never splits a character. */
+static void test_app__long_utf8_names_are_kept_and_labels_cut_cleanly(void **state)
+{
+    og_test_env *env = *state;
+    og_certs_app_credential c[2];
+    char name[1025] = "", label[16];
+    json_t *l;
+    for (int i = 0; i < 256; i++)
+        strcat(name, "\xe3\x81\x82"); /* あ: 3 bytes, 768 in all */
+    creds_make(c, 50);
+    c[0].app_name = name;
+    c[0].name = "ci\n2025"; /* a newline in a name is a space in the inventory */
+    OG_ASSERT_OK(og_certs_app_credentials_sync(&env->ctx, "acme", SRC, c, 2, NULL));
+    l = list(env, "acme", NULL);
+    json_t *r = row_of(l, "k-secret-1");
+    assert_string_equal(json_string_value(json_object_get(r, "app_name")), name);
+    assert_string_equal(json_string_value(json_object_get(r, "name")), "ci 2025");
+    assert_non_null(json_string_value(json_object_get(r, "label")));
+    json_decref(l);
+    og_certs__app_label(name, NULL, "secret", "x", "k", label, sizeof(label));
+    assert_true(og_utf8_valid(label, strlen(label), NULL));
+    assert_string_equal(label, "app '\xe3\x81\x82\xe3\x81\x82\xe3\x81\x82"); /* 14 bytes */
 }
 
 static void test_app__tenants_are_isolated(void **state)
@@ -565,6 +593,40 @@ static void test_app__one_list_with_certificates_soonest_first(void **state)
     json_decref(doc);
 }
 
+/* Inside a caller's transaction the sync is a savepoint: the caller's rollback takes it back.
+ * The audit trail names an app credential as people read it. */
+static void test_app__sync_joins_the_callers_transaction_and_the_trail_names_it(void **state)
+{
+    og_test_env *env = *state;
+    og_certs_app_credential c[2];
+    og_tenant t;
+    json_t *l;
+    creds_make(c, 50);
+    OG_ASSERT_OK(og_store_tx_begin(env->store));
+    OG_ASSERT_OK(og_certs_app_credentials_sync(&env->ctx, "acme", SRC, c, 2, NULL));
+    assert_int_equal(og_store_tx_end(env->store, -1), -1);
+    l = list(env, "acme", NULL);
+    assert_int_equal(json_array_size(l), 0);
+    json_decref(l);
+    assert_int_equal(audits(env), 0);
+
+    OG_ASSERT_OK(og_certs_audit_names_register());
+    OG_ASSERT_OK(og_certs_app_credentials_sync(&env->ctx, "acme", SRC, c, 2, NULL));
+    OG_ASSERT_OK(og_tenant_get(&env->ctx, "acme", &t));
+    l = list(env, "acme", NULL);
+    const char *id = json_string_value(json_object_get(row_of(l, "k-secret-1"), "id"));
+    OG_ASSERT_OK(og_store_tx_begin(env->store));
+    OG_ASSERT_OK(og_audit_log(&env->ctx, t.id, "certs", "test.named", "app-credential", id, NULL));
+    OG_ASSERT_OK(og_audit_log(&env->ctx, t.id, "certs", "test.named", "certificate", id, NULL));
+    OG_ASSERT_OK(og_store_tx_end(env->store, 0));
+    json_decref(l);
+    assert_int_equal(count(env,
+                           "SELECT COUNT(*) FROM audit_record WHERE action = 'test.named' AND"
+                           " target_name = ?",
+                           "app 'Payroll sync' secret 'ci-2025'"),
+                     2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -573,6 +635,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(
             test_app__bad_input_is_refused_naming_the_entry_and_writes_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_app__tenants_are_isolated, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_app__long_utf8_names_are_kept_and_labels_cut_cleanly,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_app__findings_and_alerts_once_per_crossing, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_app__kind_filter_fleet_show_and_metrics, setup,
@@ -580,6 +644,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_app__no_secret_value_is_stored, setup, teardown),
         cmocka_unit_test_setup_teardown(test_app__one_list_with_certificates_soonest_first, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(
+            test_app__sync_joins_the_callers_transaction_and_the_trail_names_it, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
