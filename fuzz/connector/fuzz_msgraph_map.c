@@ -58,7 +58,7 @@ static int on_cred(void *arg, const og_conn_app_cred *a)
     FUZZ_ASSERT(strcmp(k->type, "secret") == 0 || strcmp(k->type, "certificate") == 0);
     FUZZ_ASSERT(k->end_us > 0);
     /* what the inventory refuses (docs/certs.md) never comes out: the sync would fail whole */
-    FUZZ_ASSERT(strlen(k->name) <= 256 && strlen(k->app_name) <= 256 && strlen(k->hint) <= 8);
+    FUZZ_ASSERT(strlen(k->name) <= 1024 && strlen(k->app_name) <= 1024 && strlen(k->hint) <= 8);
     FUZZ_ASSERT(k->start_us <= k->end_us);
     json_t *u1 = json_string(k->name), *u2 = json_string(k->app_name); /* NULL: not UTF-8 */
     FUZZ_ASSERT(u1 && u2);

@@ -12,9 +12,9 @@
 #include "vendor_msgraph.h"
 #include "vendor_rmm.h"
 
-#define THUMB_MAX 64  /* bytes of a customKeyIdentifier kept (a SHA-1 thumbprint is 20) */
-#define NAME_MAX_ 256 /* bytes of a name the inventory keeps (docs/certs.md) */
-#define HINT_MAX  8   /* a longer "hint" would be more of the secret than a hint */
+#define THUMB_MAX 64   /* bytes of a customKeyIdentifier kept (a SHA-1 thumbprint is 20) */
+#define NAME_MAX_ 1024 /* bytes of a name the inventory keeps (og_certs_app_credentials_sync) */
+#define HINT_MAX  8    /* a longer "hint" would be more of the secret than a hint */
 
 int og_msgraph_is_guid(const char *s)
 {
