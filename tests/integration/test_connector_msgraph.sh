@@ -261,6 +261,11 @@ ogo connector add graph --tenant acme --kind msgraph --base-url "$PB" --option "
 check "$([ "$rc" = 0 ] && echo 0 || echo 1)" "e2e: connector add"
 ogo --json connector test graph --tenant acme
 check "$([ "$rc" = 0 ] && [ "$(jq -r '.ok' "$out")" = true ] && [ "$(jq -r '.account' "$out")" = "Contoso Ltd" ] && echo 0 || echo 1)" "e2e: connector test"
+# the certificate credential through the registry: sealed, and it signs in
+ogo connector add graphcert --tenant acme --kind msgraph --base-url "$PB" --option "login_base_url=http://127.0.0.1:$P_LOGIN" \
+  --credentials-file - <"$T/cert_creds.json"
+ogo --json connector test graphcert --tenant acme
+check "$([ "$rc" = 0 ] && [ "$(jq -r '.account' "$out")" = "Contoso Ltd" ] && [ "$(stats | jq -r '.asserted[-1]')" = RS256 ] && echo 0 || echo 1)" "e2e: certificate credential"
 ogo --json connector kinds
 check "$([ "$(jq -r '.kinds // . | map(select(.kind == "msgraph"))[0] | .category + ":" + (.pulls | join(","))' "$out")" = "cloud:companies,devices,app-credentials" ] && echo 0 || echo 1)" "e2e: connector kinds"
 # before the map: everything is unmapped, nothing written
