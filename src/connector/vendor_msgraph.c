@@ -103,7 +103,7 @@ static int form_credential(og_conn *c, const char *token_url, og_buf *form)
                                 "connector %s: give client_secret, or private_key_pem and "
                                 "certificate_pem",
                                 cname(c));
-        return og_rmm_form_add(form, "client_secret", secret);
+        return og_conn_form_add(form, "client_secret", secret);
     }
     if (!*key || !*cert)
         return og_error_set(OG_EAUTH,
@@ -113,19 +113,20 @@ static int form_credential(og_conn *c, const char *token_url, og_buf *form)
     if ((error = og_msgraph_assertion(key, cert, og_conn_cred(c, "client_id"), token_url,
                                       og_time_now_us() / 1000000, &jwt)) < 0)
         return og_error_wrap("connector %s", cname(c));
-    if ((error = og_rmm_form_add(form, "client_assertion_type", ASSERTION_TYPE)) == 0)
-        error = og_rmm_form_add(form, "client_assertion", jwt);
+    if ((error = og_conn_form_add(form, "client_assertion_type", ASSERTION_TYPE)) == 0)
+        error = og_conn_form_add(form, "client_assertion", jwt);
     og_crypto_wipe(jwt, strlen(jwt));
     free(jwt);
     return error;
 }
 
-/* POST {login}/{tenant}/oauth2/v2.0/token. The token host is not the Graph host: the request
- * runs with the login base as the connector's base (the same-host rule and the egress policy
- * apply to it as to any call), then the Graph base is put back. */
+/* POST {login}/{tenant}/oauth2/v2.0/token. The login host is the kind's token_origin (Entra's
+ * public cloud) or the Graph base's own origin; og_conn_token_fetch refuses any other (a client
+ * secret is never sent to a host an option names), and the egress policy applies to it as to any
+ * call. */
 static int fetch_token(og_conn *c)
 {
-    char login[512], url[900], graph[sizeof(c->base_url)];
+    char login[512], url[900];
     const char *tenant, *id = og_conn_cred(c, "client_id");
     const char *scope = json_string_value(json_object_get(c->options, "scope"));
     og_buf form = {0};
@@ -136,15 +137,12 @@ static int fetch_token(og_conn *c)
         return og_error_set(OG_EAUTH, "connector %s: client_id is required", cname(c));
     snprintf(url, sizeof(url), "%s/%s/oauth2/v2.0/token", login, tenant);
     og_buf_init(&form, 64 * 1024);
-    if ((error = og_rmm_form_add(&form, "grant_type", "client_credentials")) < 0 ||
-        (error = og_rmm_form_add(&form, "client_id", id)) < 0 ||
-        (error = og_rmm_form_add(&form, "scope", scope && *scope ? scope : DEFAULT_SCOPE)) < 0 ||
+    if ((error = og_conn_form_add(&form, "grant_type", "client_credentials")) < 0 ||
+        (error = og_conn_form_add(&form, "client_id", id)) < 0 ||
+        (error = og_conn_form_add(&form, "scope", scope && *scope ? scope : DEFAULT_SCOPE)) < 0 ||
         (error = form_credential(c, url, &form)) < 0)
         goto cleanup;
-    og_strlcpy(graph, c->base_url, sizeof(graph));
-    og_strlcpy(c->base_url, login, sizeof(c->base_url));
-    error = og_rmm_fetch_token(c, url, &form, NULL);
-    og_strlcpy(c->base_url, graph, sizeof(c->base_url));
+    error = og_conn_token_fetch(c, url, &form, NULL);
 cleanup:
     if (form.data)
         og_crypto_wipe(form.data, form.len);
@@ -154,7 +152,7 @@ cleanup:
 
 static int graph_auth(og_conn *c, og_conn_headers *h)
 {
-    return og_rmm_bearer(c, h, fetch_token);
+    return og_conn_bearer_auth(c, h, fetch_token);
 }
 
 /* Graph's errors are {"error": {"code", "message"}}; the token endpoint's are OAuth's
@@ -397,11 +395,12 @@ const og_conn_vendor og_conn_msgraph = {
     .default_base_url = "https://graph.microsoft.com",
     .fields = fields,
     .auth = graph_auth,
-    .auth_reset = og_rmm_auth_reset,
+    .auth_reset = og_conn_token_reset,
     .error_message = graph_error_message,
     .test = graph_test,
     .companies = graph_companies,
     .state_free = graph_state_free,
     .devices = graph_devices,
     .app_credentials = graph_app_credentials,
+    .token_origin = DEFAULT_LOGIN,
 };
