@@ -6,10 +6,12 @@ Three listeners in one process:
     with $select and $top, pages along @odata.nextLink with a $skiptoken), and Intune's
     /v1.0/deviceManagement/managedDevices, in Graph's documented shapes, bearer tokens from the
     login listener; an admin endpoint /_sim/...;
-  * the front (--front-port): a pass-through of everything to --upstream (a Prism proxy in front
-    of the API, or a Prism mock), or straight to the API (/_sim/front {"direct": true}), so the
-    adaptor sees one Graph host while Prism checks every request and answer;
-  * the login host (--login-port): POST /{tenant}/oauth2/v2.0/token, client credentials with a
+  * the front: a pass-through of everything to --upstream (a Prism proxy in front of the API, or
+    a Prism mock), or straight to the API (/_sim/front {"direct": true}), so the adaptor sees one
+    Graph host while Prism checks every request and answer; and Entra's token endpoint, as the
+    login listener has it (the adaptor sends a token request only to Entra's public login host
+    or to the Graph base's own origin);
+  * a login listener of its own: POST /{tenant}/oauth2/v2.0/token, client credentials with a
     client secret or a client assertion (a JWT checked as Entra does: x5t#S256 of the registered
     certificate, the signature with openssl, aud, iss, sub, exp), scope
     https://graph.microsoft.com/.default. Entra's token endpoint is not part of Graph's document.
@@ -352,7 +354,7 @@ class Login(API):
                 return self.send(400, {"error": "unauthorized_client", "error_description":
                                        "AADSTS700016: Application not found in the directory."})
             if "client_assertion" in form:
-                aud = "http://127.0.0.1:%d%s" % (Login.port, path)
+                aud = "http://127.0.0.1:%d%s" % (self.server.server_address[1], path)
                 err = None
                 if get("client_assertion_type") != \
                         "urn:ietf:params:oauth:client-assertion-type:jwt-bearer":
@@ -381,6 +383,9 @@ class Front(API):
     direct = False
 
     def route(self, method):
+        if method == "POST" and urllib.parse.urlsplit(self.path).path.endswith(
+                "/oauth2/v2.0/token"):
+            return Login.route(self, method)  # Entra's endpoint, outside Graph's document
         n = int(self.headers.get("Content-Length") or 0)
         data = self.rfile.read(n) if n else None
         up = urllib.parse.urlsplit(self.upstream)

@@ -6,8 +6,10 @@
 #
 # Layout: the adaptor's Graph base is the simulator's front, which passes every /v1.0 call to
 # Prism (a mock of the document, or a proxy with --errors in front of the simulator's API:
-# requests and answers checked); its login base is the simulator's login listener (Entra's token
-# endpoint is not part of Graph's document: tokens never go through Prism). Faults Prism's proxy
+# requests and answers checked), and answers Entra's token endpoint itself (it is not part of
+# Graph's document: tokens never go through Prism; the adaptor sends a token request only to
+# Entra's login host or the Graph base's own origin, so the login base is the front too; the
+# simulator's separate login listener is the "another host" that must never see one). Faults Prism's proxy
 # would rewrite (a malformed or huge body) go from the simulator straight to the adaptor
 # (/_sim/front direct).
 export OG_TEST_TIMEOUT=${OG_TEST_TIMEOUT:-300}
@@ -93,7 +95,7 @@ cat >"$T/creds.json" <<EOF2
 EOF2
 jq --rawfile k "$T/key.pem" --rawfile c "$T/cert.pem" \
   '{entra_tenant, client_id, private_key_pem: $k, certificate_pem: $c}' "$T/creds.json" >"$T/cert_creds.json"
-echo "{\"login_base_url\": \"http://127.0.0.1:$P_LOGIN\", \"max_attempts\": 3, \"backoff_base_ms\": 50}" >"$T/opts.json"
+echo "{\"login_base_url\": \"http://127.0.0.1:$P_FRONT\", \"max_attempts\": 3, \"backoff_base_ms\": 50}" >"$T/opts.json"
 jq '.page_size = 4' "$T/opts.json" >"$T/opts4.json"
 PB="http://127.0.0.1:$P_FRONT"
 SIM="http://127.0.0.1:$P_API"
@@ -121,8 +123,8 @@ SELECT="id,appId,displayName,passwordCredentials,keyCredentials"
 sect "1. Prism mock"
 # ---- 1. Prism mock of Graph's document: the requests are accepted (its example organization
 # has no tenant id, so the adaptor then refuses it: the answer was read and checked) ----
-echo "{\"login_base_url\": \"http://127.0.0.1:$M_LOGIN\"}" >"$T/opts_mock.json"
-run "$T/creds.json" "http://127.0.0.1:$MOCK_PORT" "$T/opts_mock.json" test
+echo "{\"login_base_url\": \"http://127.0.0.1:$M_FRONT\"}" >"$T/opts_mock.json"
+run "$T/creds.json" "http://127.0.0.1:$M_FRONT" "$T/opts_mock.json" test
 check "$([ "$rc" = 1 ] && has "$err" "/v1.0/organization names no tenant id" && echo 0 || echo 1)" "mock: /v1.0/organization"
 # the adaptor's other requests, as it sends them, each accepted by the mock
 for p in "/v1.0/applications?\$select=$SELECT&\$top=999" "/v1.0/servicePrincipals?\$select=$SELECT&\$top=999" \
@@ -159,10 +161,15 @@ check "$([ "$rc" = 1 ] && [ "$reqs" = 0 ] && has "$err" "certificate_pem is not 
 jq --rawfile k "$T/key2.pem" --rawfile c "$T/cert2.pem" '.private_key_pem = $k | .certificate_pem = $c' "$T/cert_creds.json" >"$T/cc_other.json"
 run "$T/cc_other.json" "$PB" "$T/opts.json" test
 check "$([ "$rc" = 1 ] && has "$err" "AADSTS700027" && has "$err" "(unauthorized)" && echo 0 || echo 1)" "a certificate the app does not have"
+# a login base on another origin than Entra's or the Graph base's: nothing is sent there
+before=$(stats | jq '.grants | length')
+jq ".login_base_url = \"http://127.0.0.1:$P_LOGIN\"" "$T/opts.json" >"$T/opts_elsewhere.json"
+run "$T/creds.json" "$PB" "$T/opts_elsewhere.json" test
+check "$([ "$rc" = 1 ] && has "$err" "neither the base URL's host nor the vendor's token host: not sent" && [ "$(stats | jq '.grants | length')" = "$before" ] && echo 0 || echo 1)" "a token endpoint on another host is refused"
 # wrong client secret: Entra's AADSTS message, never the secret
 jq '.client_secret = "wrong-secret-VALUE-99"' "$T/creds.json" >"$T/bad.json"
 run "$T/bad.json" "$PB" "$T/opts.json" test
-check "$([ "$rc" = 1 ] && has "$err" "connector driver (msgraph): POST /$ORG/oauth2/v2.0/token answered 401" && has "$err" "AADSTS7000215: Invalid client secret provided" && has "$err" "(unauthorized)" && ! grep -q "wrong-secret-VALUE" "$out" "$err" && echo 0 || echo 1)" "wrong client secret"
+check "$([ "$rc" = 1 ] && has "$err" "connector driver (msgraph): the token request POST /$ORG/oauth2/v2.0/token was refused (401)" && has "$err" "AADSTS7000215: Invalid client secret provided" && has "$err" "(unauthorized)" && ! grep -q "wrong-secret-VALUE" "$out" "$err" && echo 0 || echo 1)" "wrong client secret"
 
 # app credentials: both lists, every page, the documented $select only
 simpost seed '{"apps": 25, "sps": 7, "devices": 9}' >/dev/null
@@ -226,7 +233,7 @@ run "$T/creds.json" "$PB" "$T/opts4.json" app-credentials
 after=$(stats | jq .tokens)
 check "$([ "$rc" = 0 ] && [ "$(wc -l <"$out")" = 18 ] && [ $((after - before)) = 2 ] && echo 0 || echo 1)" "token expiry: one re-auth (tokens $before -> $after)"
 # pages that never end
-echo "{\"login_base_url\": \"http://127.0.0.1:$P_LOGIN\", \"max_pages\": 5, \"page_size\": 4}" >"$T/opts_pages.json"
+echo "{\"login_base_url\": \"http://127.0.0.1:$P_FRONT\", \"max_pages\": 5, \"page_size\": 4}" >"$T/opts_pages.json"
 simpost fault '{"kind": "endless"}' >/dev/null
 run "$T/creds.json" "$PB" "$T/opts_pages.json" app-credentials
 simpost clear >/dev/null
@@ -248,21 +255,21 @@ og() { "$OPSGATE" --data "$D" "$@"; }
 ogo() { n=$((n + 1)); out="$T/out.$n" err="$T/err.$n"; og "$@" >"$out" 2>"$err"; rc=$?; }
 admin=$(og_init "$D") && og tenant create acme >/dev/null && og tenant create beta >/dev/null ||
   bad "e2e: init, tenants"
-# the login base obeys the egress policy as the Graph base does: loopback is refused until allowed
+# the login host obeys the egress policy: loopback is refused until allowed
 ogo connector add fenced --tenant acme --kind msgraph --base-url "http://localhost:$P_FRONT" \
-  --option "login_base_url=http://127.0.0.1:$P_LOGIN" --credentials-file - <"$T/creds.json"
-before=$(stats | jq .tokens)
+  --option "login_base_url=http://localhost:$P_FRONT" --credentials-file - <"$T/creds.json"
+before=$(stats | jq '.grants | length')
 ogo connector test fenced --tenant acme
-check "$([ "$rc" = 1 ] && has "$err" "connecting to 127.0.0.1 is refused" && [ "$(stats | jq .tokens)" = "$before" ] && echo 0 || echo 1)" "e2e: the login base obeys the egress policy"
+check "$([ "$rc" = 1 ] && has "$err" "is refused: a loopback address" && [ "$(stats | jq '.grants | length')" = "$before" ] && echo 0 || echo 1)" "e2e: the login host obeys the egress policy"
 og notify egress allow 127.0.0.0/8 >/dev/null || bad "e2e: egress allow"
 simpost seed '{"apps": 3, "sps": 2, "devices": 4}' >/dev/null
-ogo connector add graph --tenant acme --kind msgraph --base-url "$PB" --option "login_base_url=http://127.0.0.1:$P_LOGIN" \
+ogo connector add graph --tenant acme --kind msgraph --base-url "$PB" --option "login_base_url=http://127.0.0.1:$P_FRONT" \
   --option backoff_base_ms=50 --credentials-file - <"$T/creds.json"
 check "$([ "$rc" = 0 ] && echo 0 || echo 1)" "e2e: connector add"
 ogo --json connector test graph --tenant acme
 check "$([ "$rc" = 0 ] && [ "$(jq -r '.ok' "$out")" = true ] && [ "$(jq -r '.account' "$out")" = "Contoso Ltd" ] && echo 0 || echo 1)" "e2e: connector test"
 # the certificate credential through the registry: sealed, and it signs in
-ogo connector add graphcert --tenant acme --kind msgraph --base-url "$PB" --option "login_base_url=http://127.0.0.1:$P_LOGIN" \
+ogo connector add graphcert --tenant acme --kind msgraph --base-url "$PB" --option "login_base_url=http://127.0.0.1:$P_FRONT" \
   --credentials-file - <"$T/cert_creds.json"
 ogo --json connector test graphcert --tenant acme
 check "$([ "$rc" = 0 ] && [ "$(jq -r '.account' "$out")" = "Contoso Ltd" ] && [ "$(stats | jq -r '.asserted[-1]')" = RS256 ] && echo 0 || echo 1)" "e2e: certificate credential"
