@@ -49,7 +49,7 @@ T_GTA=$(tok globex gta)
 run kinds --json connector kinds
 kind=$(jq -r '[.kinds[] | select(any(.fields[]; .secret))][0].kind // empty' <<<"$out")
 [ -n "$kind" ] || { echo "SKIP: no connector kind with a secret credential field is built yet" >&2; exit 77; }
-jq -e '(.kinds | length) == 5 and ([.kinds[] | select(.category == "rmm")] | length) == 2' <<<"$out" >/dev/null && ok || bad "connector kinds: $out"
+jq -e '(.kinds | length) == 6 and ([.kinds[] | select(.category == "rmm")] | length) == 2 and ([.kinds[] | select(.category == "cloud")] | length) == 1' <<<"$out" >/dev/null && ok || bad "connector kinds: $out"
 run kinds-text connector kinds
 grep -q "^$kind - " <<<"$out" && ok || bad "connector kinds (text) lacks $kind: $out"
 
