@@ -87,7 +87,12 @@ int og_store_tx_end(og_store *s, int error);
 /* Run a parameterless SQL script (several statements). */
 int og_store_exec(og_store *s, const char *sql);
 
-/* ---- statements ---- */
+/* ---- statements ----
+ * A connection keeps the statements freed on it (up to 64, reset and with their bindings
+ * cleared) and hands one back when the same SQL text is prepared again, so a statement run once
+ * per record is compiled once per connection. For the caller nothing changes: a prepared
+ * statement has no bindings and no row, and is the caller's until og_stmt_free(). Free
+ * statements before closing their connection when you can; one freed later is finalized. */
 int og_stmt_prepare(og_stmt **out, og_store *s, const char *sql);
 /* Parameters are numbered from 1. Text and blobs are copied. A NULL text binds SQL NULL.
  * A failed bind returns its error and is also sticky: the statement remembers the first failed

@@ -358,8 +358,7 @@ static int decide(og_conn_sync *r, change *ch, char *label, size_t size)
     return error;
 }
 
-/* One pulled project of a mapped company. 0 when unchanged or written. */
-static int project_sync(og_conn_sync *r, const og_conn_project *p, const char *tenant)
+int og_conn__project_sync(og_conn_sync *r, const og_conn_project *p, const char *tenant)
 {
     record rec, now;
     change ch;
@@ -529,9 +528,15 @@ static int on_project(void *arg, const og_conn_project *p)
         r->unmapped_n++;
         return 0;
     }
-    if ((error = project_sync(r, p, tenant)) < 0)
-        og_conn__sync_fail(r, error); /* this one keeps its snapshot; the others go on */
-    return 0;
+    return og_conn__batch_add(r, p, tenant); /* written with the next ones (sync_batch.c) */
+}
+
+/* Write the projects still queued at the end of a pull. */
+static void pull_end(og_conn_sync *r)
+{
+    int error = og_conn__batch_flush(r);
+    if (error < 0)
+        og_conn__sync_fail(r, error);
 }
 
 /*
@@ -543,18 +548,25 @@ static int on_project(void *arg, const og_conn_project *p)
  * own record: og_conn__sync_finish commits it (and the cursor) with synchronous=FULL again,
  * and that fsync of the WAL makes every earlier commit durable with it. A lost tail is pulled
  * again by the next sync (the cursor did not move). See docs/connectors-sync.md.
+ * The pull's projects are written in batches (sync_batch.c), each project under a savepoint of
+ * the batch's transaction; SQLite keeps what a savepoint would roll back in a sub-journal, which
+ * spills to a temporary file (a copy of database pages in the temporary folder, written and
+ * deleted once per transaction) past 64 KiB: with temp_store=MEMORY it stays in memory, bounded
+ * by one batch's pages.
  */
 static int deferred_sync(og_conn_sync *r, int on)
 {
     if (strcmp(og_store_backend_name(r->sys.store), "sqlite") != 0)
         return 0;
-    if (on && og_store_exec(r->sys.store, "PRAGMA synchronous=NORMAL; PRAGMA "
-                                          "wal_autocheckpoint=16384") < 0) {
+    if (on &&
+        og_store_exec(r->sys.store, "PRAGMA synchronous=NORMAL; PRAGMA "
+                                    "wal_autocheckpoint=16384; PRAGMA temp_store=MEMORY") < 0) {
         og_error_clear(); /* FULL stays (SQLite refuses inside a transaction): only slower */
         return 0;
     }
-    if (!on && og_store_exec(r->sys.store, "PRAGMA synchronous=FULL; PRAGMA "
-                                           "wal_autocheckpoint=1000") < 0)
+    if (!on &&
+        og_store_exec(r->sys.store, "PRAGMA synchronous=FULL; PRAGMA "
+                                    "wal_autocheckpoint=1000; PRAGMA temp_store=DEFAULT") < 0)
         og_conn__sync_fail(r,
                            og_error_wrap("connector %s: restoring synchronous=FULL", r->c->name));
     return on;
@@ -613,6 +625,7 @@ int og_conn__sync_run(og_ctx *ctx, og_conn *c, const og_connector_sync_opts *opt
                 og_error_set(OG_EINVAL, "a %s connector cannot fetch one project", c->vendor->kind);
         else
             error = c->vendor->project(c, opts->remote_id, on_project, &r);
+        pull_end(&r);
         if (error == OG_ENOTFOUND && r.records == 0) {
             /* deleted in the PSA since it was named: nothing to pull, the connector works */
             r.not_found = opts->remote_id;
@@ -631,11 +644,13 @@ int og_conn__sync_run(og_ctx *ctx, og_conn *c, const og_connector_sync_opts *opt
         int deferred = deferred_sync(&r, 1);
         if ((error = c->vendor->projects(c, cursor[0] ? cursor : NULL, on_project, &r)) < 0)
             og_conn__sync_fail(&r, error);
+        pull_end(&r);
         if (deferred)
             deferred_sync(&r, 0);
     }
     error = og_conn__sync_finish(&r, r.first_error, out);
 cleanup:
+    og_conn__batch_free(&r);
     json_decref(r.companies);
     json_decref(r.unmapped);
     return error;

@@ -80,7 +80,20 @@ typedef struct og_conn_sync {
     const char *not_found; /* a one-project pull whose project the PSA no longer has */
     int first_error;
     char first_msg[1024];
+    struct og_conn__batch *batch; /* pulled projects waiting to be written (sync_batch.c) */
 } og_conn_sync;
+
+/* ---- sync_batch.c ---- */
+/* Queue a pulled project of tenant's (copied) to be written with others in one transaction; the
+ * queue is written when full. Negative when that write failed as a whole (nothing of it was
+ * written: stop the pull); a failing project is counted in the outcome and the others go on. */
+int og_conn__batch_add(og_conn_sync *r, const og_conn_project *p, const char *tenant);
+/* Write what is queued now (end of the pull), same outcome as og_conn__batch_add. */
+int og_conn__batch_flush(og_conn_sync *r);
+void og_conn__batch_free(og_conn_sync *r); /* what is still queued is dropped */
+/* sync.c: one pulled project of a mapped company: 0 when unchanged or written, its writes in
+ * one transaction (a savepoint inside the batch's). */
+int og_conn__project_sync(og_conn_sync *r, const og_conn_project *p, const char *tenant);
 
 /* Record the sync as running (its own transaction). */
 int og_conn__sync_begin(og_conn_sync *r);

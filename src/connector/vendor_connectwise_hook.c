@@ -13,11 +13,14 @@
 #include "opsgate/error.h"
 #include "vendor_connectwise.h"
 
-#define CW_KEY_MAX      4096                      /* longest callback signing key accepted */
-#define CW_KEYS         32                        /* keys cached (connector and key_url) */
-#define CW_KEY_TTL_US   ((int64_t)3600 * 1000000) /* a cached key is fetched again after */
-#define CW_KEY_RETRY_US ((int64_t)60 * 1000000)   /* a mismatch refetches a key this old */
-#define CW_FETCHES      10                        /* key fetches per connector per minute */
+#define CW_KEY_MAX      4096                           /* longest callback signing key accepted */
+#define CW_KEYS         32                             /* keys cached (connector and key_url) */
+#define CW_KEY_TTL_US   ((int64_t)3600 * 1000000)      /* a cached key is fetched again after */
+#define CW_KEY_RETRY_US ((int64_t)60 * 1000000)        /* a mismatch refetches a key this old */
+#define CW_FETCHES      10                             /* key fetches per connector per minute */
+#define CW_SEEN         8192                           /* accepted deliveries remembered */
+#define CW_SEEN_TTL_US  ((int64_t)24 * 3600 * 1000000) /* a delivery is remembered for */
+#define CW_MSGID_MAX    128                            /* longest MessageId accepted */
 
 /* Signing keys by connector (id and base URL) and key_url: each callback loads its connector
  * anew, so a per-connector cache would fetch the key for every callback. */
@@ -198,6 +201,50 @@ static int signed_by(const char *sig, const og_conn_webhook *w, const uint8_t *k
     return ok;
 }
 
+/* Deliveries accepted (connector id and MessageId, hashed), oldest overwritten first: a
+ * callback carries no timestamp, but each delivery its own MessageId, covered by the signature. */
+static struct {
+    uint8_t h[16];
+    int64_t at_us; /* 0: free */
+} seen[CW_SEEN];
+static size_t seen_next;
+
+/* 0 and the delivery remembered when (c, msgid) was not accepted in the last CW_SEEN_TTL_US,
+ * else OG_EAUTH (a replay). */
+static int delivery_new(const og_conn *c, const char *msgid)
+{
+    uint8_t h[32];
+    og_buf b;
+    int error = 0;
+    int64_t now = og_time_mono_us();
+    og_buf_init(&b, 4096);
+    if (og_buf_printf(&b, "%s|%s", c->id, msgid) < 0) {
+        og_buf_free(&b);
+        return og_error_set(OG_ERROR, "out of memory");
+    }
+    og_crypto_sha256(b.data, b.len, h);
+    og_buf_free(&b);
+    pthread_mutex_lock(&keys_lock);
+    for (size_t i = 0; i < CW_SEEN; i++)
+        if (seen[i].at_us && now - seen[i].at_us < CW_SEEN_TTL_US &&
+            memcmp(seen[i].h, h, sizeof(seen[i].h)) == 0) {
+            error = OG_EAUTH;
+            break;
+        }
+    if (!error) {
+        memcpy(seen[seen_next].h, h, sizeof(seen[seen_next].h));
+        seen[seen_next].at_us = now ? now : 1;
+        seen_next = (seen_next + 1) % CW_SEEN;
+    }
+    pthread_mutex_unlock(&keys_lock);
+    if (error)
+        return og_error_set(OG_EAUTH,
+                            "connector %s (connectwise): callback %.64s was accepted before: a "
+                            "replay, refused",
+                            og_conn__cw_name(c), msgid);
+    return 0;
+}
+
 /* The project a callback is about: Type "project" -> ID; a (project) ticket -> its Entity's
  * project.id (Entity is the record as a JSON string, or an object). */
 static void callback_project(const json_t *b, char *out, size_t size)
@@ -271,6 +318,17 @@ int og_conn__cw_webhook(og_conn *c, const og_conn_webhook *w, char *project_id, 
                              og_conn__cw_name(c));
         goto cleanup;
     }
+    /* ConnectWise gives every delivery a MessageId: a signed body seen before is a replay */
+    const char *msgid = json_string_value(json_object_get(b, "MessageId"));
+    if (!msgid || !*msgid || strlen(msgid) > CW_MSGID_MAX) {
+        error = og_error_set(OG_EAUTH,
+                             "connector %s (connectwise): callback without a MessageId (1-%d "
+                             "characters): refused, a replay could not be told apart",
+                             og_conn__cw_name(c), CW_MSGID_MAX);
+        goto cleanup;
+    }
+    if ((error = delivery_new(c, msgid)) < 0)
+        goto cleanup;
     callback_project(b, project_id, size);
 cleanup:
     if (key)

@@ -6,25 +6,46 @@
 #include "store/store_internal.h"
 
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/*
+ * The statement cache: og_stmt_free() of a statement prepared on a connection keeps it, reset and
+ * with its bindings cleared, and the next og_stmt_prepare() of the same SQL text on that
+ * connection takes it back instead of compiling the text again (the backend prepares with
+ * SQLITE_PREPARE_PERSISTENT; SQLite re-prepares a kept statement by itself when the schema
+ * changed). At most STMT_CACHE_MAX statements are kept per connection, the least recently freed
+ * going first; they are finalized when the connection closes. Statements handed out are on a
+ * list so that one freed after its connection closed does not reach the gone connection. While
+ * failures are injected (og_store_fault_arm) nothing is kept or taken: every call reaches the
+ * faulty backend as before.
+ */
+#define STMT_CACHE_MAX 64
+
+/* A statement keeps the backend it was prepared with, so that statements prepared before
+ * og_store_fault_arm() wrapped the connection keep working. */
+struct og_stmt {
+    og_store *s; /* NULL once its connection closed */
+    const og_store_backend *be;
+    void *st;
+    int bind_error;       /* the first failed bind since prepare or reset, 0 if none */
+    char *bind_msg;       /* its message (owned), NULL if none or out of memory */
+    char *sql;            /* the text it was prepared from (owned), NULL: not to be cached */
+    uint64_t hash;        /* of sql */
+    og_stmt *prev, *next; /* on its connection's list of statements handed out */
+};
 
 struct og_store {
     const og_store_backend *be;   /* what calls go through: the backend, or the faulty one */
     const og_store_backend *real; /* the backend itself: its name and SQL dialect */
     void *conn;
-    int depth; /* transaction nesting depth */
-};
-
-/* A statement keeps the backend it was prepared with, so that statements prepared before
- * og_store_fault_arm() wrapped the connection keep working. */
-struct og_stmt {
-    og_store *s;
-    const og_store_backend *be;
-    void *st;
-    int bind_error; /* the first failed bind since prepare or reset, 0 if none */
-    char *bind_msg; /* its message (owned), NULL if none or out of memory */
+    int depth;                      /* transaction nesting depth */
+    og_stmt *cache[STMT_CACHE_MAX]; /* statements kept for reuse, oldest first */
+    int ncache;
+    og_stmt *out;   /* statements handed out */
+    int64_t reused; /* prepares answered from the cache */
 };
 
 static int backend_for(const char *url, const og_store_backend **be, const char **location)
@@ -144,12 +165,31 @@ cleanup:
     return error;
 }
 
+static void stmt_destroy(og_stmt *st)
+{
+    st->be->finalize(st->st);
+    free(st->bind_msg);
+    free(st->sql);
+    free(st);
+}
+
+/* Finalize every kept statement (the connection closes, or failures are about to be injected). */
+static void cache_flush(og_store *s)
+{
+    for (int i = 0; i < s->ncache; i++)
+        stmt_destroy(s->cache[i]);
+    s->ncache = 0;
+}
+
 void og_store_close(og_store *s)
 {
     if (!s)
         return;
     while (s->depth > 0)
         og_store_tx_rollback(s);
+    cache_flush(s);
+    for (og_stmt *st = s->out; st; st = st->next)
+        st->s = NULL; /* freed later: finalized then, on the closed connection (SQLite allows) */
     if (s->conn)
         s->be->close(s->conn);
     free(s);
@@ -291,19 +331,70 @@ int og_store_exec(og_store *s, const char *sql)
     return s->be->exec(s->conn, sql);
 }
 
+static uint64_t sql_hash(const char *sql)
+{
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+    for (const unsigned char *p = (const unsigned char *)sql; *p; p++)
+        h = (h ^ *p) * 1099511628211ULL;
+    return h;
+}
+
+static void out_link(og_store *s, og_stmt *st)
+{
+    st->prev = NULL;
+    st->next = s->out;
+    if (s->out)
+        s->out->prev = st;
+    s->out = st;
+}
+
+static void out_unlink(og_store *s, og_stmt *st)
+{
+    if (st->prev)
+        st->prev->next = st->next;
+    else if (s->out == st)
+        s->out = st->next;
+    if (st->next)
+        st->next->prev = st->prev;
+    st->prev = st->next = NULL;
+}
+
+/* A kept statement of that text, taken out of the cache; NULL when none. */
+static og_stmt *cache_take(og_store *s, const char *sql, uint64_t hash)
+{
+    for (int i = s->ncache - 1; i >= 0; i--) {
+        og_stmt *st = s->cache[i];
+        if (st->hash != hash || strcmp(st->sql, sql) != 0)
+            continue;
+        memmove(&s->cache[i], &s->cache[i + 1], (size_t)(s->ncache - i - 1) * sizeof(og_stmt *));
+        s->ncache--;
+        return st;
+    }
+    return NULL;
+}
+
 int og_stmt_prepare(og_stmt **out, og_store *s, const char *sql)
 {
-    og_stmt *st = calloc(1, sizeof(*st));
+    int caching = s->be == s->real;
+    uint64_t hash = caching ? sql_hash(sql) : 0;
+    og_stmt *st = caching ? cache_take(s, sql, hash) : NULL;
     *out = NULL;
-    if (!st)
-        return og_error_set(OG_ERROR, "out of memory");
-    int rc = s->be->prepare(&st->st, s->conn, sql);
-    if (rc < 0) {
-        free(st);
-        return rc;
+    if (st) {
+        s->reused++;
+    } else {
+        if (!(st = calloc(1, sizeof(*st))))
+            return og_error_set(OG_ERROR, "out of memory");
+        int rc = s->be->prepare(&st->st, s->conn, sql);
+        if (rc < 0) {
+            free(st);
+            return rc;
+        }
+        st->be = s->be;
+        st->hash = hash;
+        st->sql = caching ? strdup(sql) : NULL; /* out of memory: this one is not kept */
     }
     st->s = s;
-    st->be = s->be;
+    out_link(s, st);
     *out = st;
     return 0;
 }
@@ -394,11 +485,31 @@ int og_stmt_reset(og_stmt *st)
 
 void og_stmt_free(og_stmt *st)
 {
+    og_store *s;
     if (!st)
         return;
-    st->be->finalize(st->st);
-    free(st->bind_msg);
-    free(st);
+    if (!(s = st->s)) { /* its connection is closed */
+        stmt_destroy(st);
+        return;
+    }
+    out_unlink(s, st);
+    if (!st->sql || st->be != s->be || s->be != s->real) {
+        stmt_destroy(st);
+        return;
+    }
+    og_stmt_reset(st); /* kept reset, bindings cleared: no lock held, no value kept */
+    if (s->ncache == STMT_CACHE_MAX) {
+        stmt_destroy(s->cache[0]);
+        memmove(&s->cache[0], &s->cache[1], (STMT_CACHE_MAX - 1) * sizeof(og_stmt *));
+        s->ncache--;
+    }
+    s->cache[s->ncache++] = st;
+}
+
+void og_store_stmt_cache_stats(const og_store *s, int *kept, int64_t *reused)
+{
+    *kept = s->ncache;
+    *reused = s->reused;
 }
 
 /* ---- fault injection ---- */
@@ -406,6 +517,7 @@ int og_store_fault_arm(og_store *s, long nth, int sticky)
 {
     if (s->be != &og_store__backend_faulty) {
         void *wrapped = NULL;
+        cache_flush(s); /* every statement prepared from now on goes through the faulty one */
         int rc = og_store__fault_wrap(&wrapped, s->be, s->conn);
         if (rc < 0)
             return rc;

@@ -244,7 +244,7 @@ sed "s#$SIM#http://127.0.0.2:$(cat "$T/sim.port")#" "$T/h1.json" >"$T/h3.json"
 hook "$T/h3.json" "$(sign sim-signing-key-123 "$T/h3.json")"
 drv "$DIRECT" creds.json opts.json webhook "$T/hook.h" "$T/h3.json"; want_fail "callback: key_url on another host" "not on the connector's base URL host: not fetched"
 eq "callback: key_url on another host: nothing fetched" "$reqs" 0
-printf '{"Type":"project","ID":8}' >"$T/h4.json"
+printf '{"MessageId":"m4","Type":"project","ID":8}' >"$T/h4.json"
 hook "$T/h4.json" "$(sign "$HOOKSECRET" "$T/h4.json")"
 drv "$DIRECT" hookcreds.json opts.json webhook "$T/hook.h" "$T/h4.json"; want_ok "callback: signed with the shared secret"
 eq "callback: shared secret, project named" "$out" '{"project_id":"8"}'

@@ -216,6 +216,8 @@ check "metrics: syncs by outcome" grep -q 'opsgate_connector_syncs_total{connect
 check "metrics: the connector is ok" grep -q 'opsgate_connector_state{connector="psa",.*state="ok"} 1' "$OG_TMP/body"
 check "metrics: records" grep -q 'opsgate_connector_records{connector="psa",.*} 2' "$OG_TMP/body"
 og_stop
+# every sync's records (projects, versions, events, batches of them) keep the chain intact
+check "the synced tenant's audit trail verifies" "$OPSGATE" --data "$DATA" audit verify --tenant acme
 
 # the credentials appear in no output, no log and nowhere in clear in the data folder
 if grep -rqa -e "AT-SECRET-MARKER-7731" -e "AT-INTEG-MARKER-5519" "$T/all-output" \

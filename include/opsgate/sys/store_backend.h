@@ -55,6 +55,10 @@ long og_store_fault_calls(const og_store *s);
 /* Failures injected since the last arm. */
 long og_store_fault_fired(const og_store *s);
 
+/* The statement cache of a connection (store.c): statements kept now, and how many prepares
+ * were answered from it since the connection opened. For tests and profiling. */
+void og_store_stmt_cache_stats(const og_store *s, int *kept, int64_t *reused);
+
 /* Every module with tables lists its schema here (src/store/schemas.c). */
 extern const og_schema *const og_store_schemas[];
 extern const size_t og_store_nschemas;

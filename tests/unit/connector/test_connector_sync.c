@@ -6,6 +6,7 @@
 #include "og_test.h"
 #include "connector/sync_internal.h"
 #include "opsgate/artifacts.h"
+#include "opsgate/audit.h"
 #include "opsgate/error.h"
 #include "opsgate/events.h"
 #include "opsgate/tenant.h"
@@ -14,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NPROJ 3
+#define NPROJ 80
 
 /* ---- the fake PSA ---- */
 typedef struct fake_project {
@@ -559,6 +560,49 @@ static void test_sync__projects_commit_without_fsync_then_full_again(void **stat
     assert_int_equal(count(f, "PRAGMA synchronous", NULL), 2);
 }
 
+/* More projects than one batch (sync_batch.c writes 64 per transaction), one of which fails
+ * (too big): every other project is written with its record, event and audit record, the failing
+ * one keeps nothing half-written, the outcome counts it, and the audit trail verifies. */
+static void test_sync__batches_write_every_project_but_the_failing_one(void **state)
+{
+    fx *f = *state;
+    json_t *out = NULL;
+    og_project p;
+    char id[16];
+    og_audit_verify_result res;
+    for (int i = 0; i < 70; i++) {
+        snprintf(id, sizeof(id), "%d", 1000 + i);
+        add_project(id, "C1");
+    }
+    char *big = malloc(OG_CONN_DATA_MAX + 2);
+    memset(big, 'x', OG_CONN_DATA_MAX + 1);
+    big[OG_CONN_DATA_MAX + 1] = '\0';
+    json_object_set_new(json_object_get(F.p[65].data, "project"), "notes", json_string(big));
+    free(big);
+    assert_true(sync(f, &out) < 0);
+    assert_int_equal(jint(out, "records"), 70);
+    assert_int_equal(jint(out, "changes"), 69);
+    assert_int_equal(jint(out, "errors"), 1);
+    assert_non_null(strstr(json_string_value(json_object_get(out, "error")), "1065"));
+    json_decref(out);
+    assert_int_equal(count(f, "SELECT COUNT(*) FROM connector_records", NULL), 69);
+    assert_int_equal(og_project_get(&f->env.ctx, "acme", "cw-1065", &p), OG_ENOTFOUND);
+    OG_ASSERT_OK(og_project_get(&f->env.ctx, "acme", "cw-1069", &p));
+    assert_int_equal(versions(f, "cw-1000", "project.json"), 1);
+    assert_int_equal(versions(f, "cw-1069", "project.json"), 1);
+    assert_int_equal(events(f, "psa.project.created"), 69);
+    assert_int_equal(audits(f, "connector.sync.project"), 69);
+    memset(&res, 0, sizeof(res));
+    OG_ASSERT_OK(og_audit_verify(&f->env.ctx, f->t.id, &res));
+    /* fixed in the PSA: the next sync writes it alone */
+    json_object_del(json_object_get(F.p[65].data, "project"), "notes");
+    OG_ASSERT_OK(sync(f, &out));
+    assert_int_equal(jint(out, "changes"), 1);
+    json_decref(out);
+    assert_int_equal(count(f, "SELECT COUNT(*) FROM connector_records", NULL), 70);
+    OG_ASSERT_OK(og_audit_verify(&f->env.ctx, f->t.id, &res));
+}
+
 static void test_sync__takes_back_its_projects_never_others(void **state)
 {
     fx *f = *state;
@@ -606,6 +650,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_sync__projects_commit_without_fsync_then_full_again,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_sync__scope_is_measured_against_the_published_sow,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sync__batches_write_every_project_but_the_failing_one,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_sync__takes_back_its_projects_never_others, setup,
                                         teardown),

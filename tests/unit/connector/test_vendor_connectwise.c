@@ -146,25 +146,31 @@ static void test_vendor_connectwise__callback_names_the_project(void **state)
     (void)state;
     char id[32];
     og_conn *c = open_cw(1, NULL);
-    OG_ASSERT_OK(callback(c, "{\"Type\":\"project\",\"ID\":77,\"Action\":\"updated\"}", HOOK, id,
-                          sizeof(id)));
+    OG_ASSERT_OK(
+        callback(c, "{\"MessageId\":\"n1\",\"Type\":\"project\",\"ID\":77,\"Action\":\"updated\"}",
+                 HOOK, id, sizeof(id)));
     assert_string_equal(id, "77");
-    OG_ASSERT_OK(callback(c,
-                          "{\"Type\":\"ticket\",\"ID\":5,\"Entity\":\"{\\\"id\\\":5,"
-                          "\\\"project\\\":{\\\"id\\\":12}}\"}",
-                          HOOK, id, sizeof(id)));
+    OG_ASSERT_OK(
+        callback(c,
+                 "{\"MessageId\":\"n2\",\"Type\":\"ticket\",\"ID\":5,\"Entity\":\"{\\\"id\\\":5,"
+                 "\\\"project\\\":{\\\"id\\\":12}}\"}",
+                 HOOK, id, sizeof(id)));
     assert_string_equal(id, "12");
-    OG_ASSERT_OK(callback(c, "{\"Type\":\"ProjectTicket\",\"Entity\":{\"project\":{\"id\":13}}}",
-                          HOOK, id, sizeof(id)));
+    OG_ASSERT_OK(callback(
+        c, "{\"MessageId\":\"n3\",\"Type\":\"ProjectTicket\",\"Entity\":{\"project\":{\"id\":13}}}",
+        HOOK, id, sizeof(id)));
     assert_string_equal(id, "13");
     /* a service ticket, a company: authenticated, no project */
-    OG_ASSERT_OK(callback(c, "{\"Type\":\"ticket\",\"ID\":6,\"Entity\":\"{\\\"id\\\":6}\"}", HOOK,
-                          id, sizeof(id)));
+    OG_ASSERT_OK(callback(
+        c, "{\"MessageId\":\"n4\",\"Type\":\"ticket\",\"ID\":6,\"Entity\":\"{\\\"id\\\":6}\"}",
+        HOOK, id, sizeof(id)));
     assert_string_equal(id, "");
-    OG_ASSERT_OK(callback(c, "{\"Type\":\"company\",\"ID\":6}", HOOK, id, sizeof(id)));
+    OG_ASSERT_OK(
+        callback(c, "{\"MessageId\":\"n5\",\"Type\":\"company\",\"ID\":6}", HOOK, id, sizeof(id)));
     assert_string_equal(id, "");
     /* an id that is not an int32 names nothing */
-    OG_ASSERT_OK(callback(c, "{\"Type\":\"project\",\"ID\":\"../x\"}", HOOK, id, sizeof(id)));
+    OG_ASSERT_OK(callback(c, "{\"MessageId\":\"n6\",\"Type\":\"project\",\"ID\":\"../x\"}", HOOK,
+                          id, sizeof(id)));
     assert_string_equal(id, "");
     assert_int_equal(c->requests, 0);
     og_conn_free(c);
@@ -183,6 +189,38 @@ static void test_vendor_connectwise__callback_refuses_bad_signatures(void **stat
     og_conn_webhook w = {none, "{}", 2};
     assert_int_equal(c->vendor->webhook(c, &w, id, sizeof(id)), OG_EAUTH);
     assert_int_equal(callback(c, "[1]", HOOK, id, sizeof(id)), OG_EAUTH);
+    og_conn_free(c);
+}
+
+/* A delivery is accepted once: the same MessageId again (a replay, signature and all) is
+ * refused, as is a callback without one; another connector's delivery of that id is its own. */
+static void test_vendor_connectwise__callback_replays_are_refused(void **state)
+{
+    (void)state;
+    char id[32];
+    og_conn *c = open_cw(1, NULL);
+    const char *body = "{\"MessageId\":\"r-1\",\"Type\":\"project\",\"ID\":31}";
+    OG_ASSERT_OK(callback(c, body, HOOK, id, sizeof(id)));
+    assert_string_equal(id, "31");
+    strcpy(id, "x");
+    assert_int_equal(callback(c, body, HOOK, id, sizeof(id)), OG_EAUTH);
+    assert_non_null(strstr(og_error_last(), "a replay, refused"));
+    assert_string_equal(id, "");
+    assert_int_equal(callback(c, "{\"Type\":\"project\",\"ID\":31}", HOOK, id, sizeof(id)),
+                     OG_EAUTH);
+    assert_non_null(strstr(og_error_last(), "without a MessageId"));
+    assert_int_equal(
+        callback(c, "{\"MessageId\":\"\",\"Type\":\"project\",\"ID\":31}", HOOK, id, sizeof(id)),
+        OG_EAUTH);
+    /* a forged replay does not even reach the replay check, nor mark anything */
+    assert_int_equal(callback(c, "{\"MessageId\":\"r-2\",\"Type\":\"project\",\"ID\":31}",
+                              "other key", id, sizeof(id)),
+                     OG_EAUTH);
+    OG_ASSERT_OK(callback(c, "{\"MessageId\":\"r-2\",\"Type\":\"project\",\"ID\":31}", HOOK, id,
+                          sizeof(id)));
+    og_strlcpy(c->id, "another-connector", sizeof(c->id));
+    OG_ASSERT_OK(callback(c, body, HOOK, id, sizeof(id)));
+    assert_string_equal(id, "31");
     og_conn_free(c);
 }
 
@@ -288,9 +326,9 @@ static void test_vendor_connectwise__callback_key_is_cached_and_fetches_are_boun
     for (int i = 0; i < 2; i++) {
         og_conn *c = open_local(ks.port);
         snprintf(body, sizeof(body),
-                 "{\"Type\":\"project\",\"ID\":%d,\"Metadata\":{\"key_url\":"
-                 "\"http://127.0.0.1:%d/keys/a\"}}",
-                 40 + i, ks.port);
+                 "{\"MessageId\":\"k%d\",\"Type\":\"project\",\"ID\":%d,\"Metadata\":"
+                 "{\"key_url\":\"http://127.0.0.1:%d/keys/a\"}}",
+                 i, 40 + i, ks.port);
         OG_ASSERT_OK(callback(c, body, "cw-key-1", id, sizeof(id)));
         assert_int_equal(atoi(id), 40 + i);
         og_conn_free(c);
@@ -327,6 +365,7 @@ int main(void)
         cmocka_unit_test(test_vendor_connectwise__record_ids_are_int32),
         cmocka_unit_test(test_vendor_connectwise__callback_names_the_project),
         cmocka_unit_test(test_vendor_connectwise__callback_refuses_bad_signatures),
+        cmocka_unit_test(test_vendor_connectwise__callback_replays_are_refused),
         cmocka_unit_test(test_vendor_connectwise__key_url_off_the_base_host_is_not_fetched),
         cmocka_unit_test(test_vendor_connectwise__callback_key_is_cached_and_fetches_are_bounded),
     };

@@ -404,6 +404,68 @@ static void test_store__run_binds_by_letters_and_reports_a_row(void **state)
     og_stmt_free(st);
 }
 
+/* A statement freed is kept and handed back for the same SQL, reset with no binding left; the
+ * cache is bounded; injecting faults empties it; a statement freed after its connection closed is
+ * finalized without touching the connection. */
+static void test_store__statements_are_kept_for_reuse_and_come_back_clean(void **state)
+{
+    fixture *f = *state;
+    og_stmt *st = NULL, *other = NULL;
+    int kept;
+    int64_t reused, before;
+    og_store_stmt_cache_stats(f->s, &kept, &before);
+    OG_ASSERT_OK(og_stmt_prepare(&st, f->s, "SELECT ?1, ?2"));
+    OG_ASSERT_OK(og_stmt_bind_int(st, 1, 42));
+    OG_ASSERT_OK(og_stmt_bind_text(st, 2, "kept"));
+    assert_int_equal(og_stmt_step(st), OG_ROW);
+    og_stmt_free(st); /* mid-result: kept reset */
+    OG_ASSERT_OK(og_stmt_prepare(&st, f->s, "SELECT ?1, ?2"));
+    og_store_stmt_cache_stats(f->s, &kept, &reused);
+    assert_int_equal(reused, before + 1);
+    assert_int_equal(og_stmt_step(st), OG_ROW); /* the bindings went with the reset */
+    assert_true(og_stmt_col_is_null(st, 0));
+    assert_true(og_stmt_col_is_null(st, 1));
+    /* the same SQL twice at once: two statements, both kept afterwards */
+    OG_ASSERT_OK(og_stmt_prepare(&other, f->s, "SELECT ?1, ?2"));
+    assert_ptr_not_equal(st, other);
+    og_stmt_free(st);
+    og_stmt_free(other);
+    /* a write through og_store_run, twice: compiled once */
+    og_store_stmt_cache_stats(f->s, &kept, &before);
+    assert_int_equal(
+        og_store_run(f->s, "INSERT INTO t (k, v) VALUES (?, ?)", "ti", "a", (int64_t)1), 0);
+    assert_int_equal(
+        og_store_run(f->s, "INSERT INTO t (k, v) VALUES (?, ?)", "ti", "b", (int64_t)2), 0);
+    og_store_stmt_cache_stats(f->s, &kept, &reused);
+    assert_int_equal(reused, before + 1);
+    assert_int_equal(
+        og_store_run(f->s, "SELECT 1 FROM t WHERE k = ? AND v = ?", "ti", "b", (int64_t)2), 1);
+    /* bounded: 100 texts keep 64 */
+    for (int i = 0; i < 100; i++) {
+        char sql[64];
+        snprintf(sql, sizeof(sql), "SELECT %d", i);
+        OG_ASSERT_OK(og_stmt_prepare(&st, f->s, sql));
+        og_stmt_free(st);
+    }
+    og_store_stmt_cache_stats(f->s, &kept, &reused);
+    assert_int_equal(kept, 64);
+    /* faults reach every call: nothing is kept while armed */
+    OG_ASSERT_OK(og_store_fault_arm(f->s, 0, 0));
+    og_store_stmt_cache_stats(f->s, &kept, &reused);
+    assert_int_equal(kept, 0);
+    OG_ASSERT_OK(og_stmt_prepare(&st, f->s, "SELECT 1"));
+    og_stmt_free(st);
+    og_store_stmt_cache_stats(f->s, &kept, &reused);
+    assert_int_equal(kept, 0);
+    /* freed after its connection closed */
+    og_store *s2 = NULL;
+    OG_ASSERT_OK(og_store_open(&s2, f->url, 0));
+    OG_ASSERT_OK(og_stmt_prepare(&st, s2, "SELECT k FROM t"));
+    assert_int_equal(og_stmt_step(st), OG_ROW);
+    og_store_close(s2);
+    og_stmt_free(st);
+}
+
 static void test_store_pool__hands_out_every_connection_once(void **state)
 {
     fixture *f = *state;
@@ -489,6 +551,8 @@ int main(void)
             test_store__tx_end_commits_on_success_and_rolls_back_on_error, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store__run_binds_by_letters_and_reports_a_row, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(
+            test_store__statements_are_kept_for_reuse_and_come_back_clean, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_pool__bounds_every_connection_page_cache, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_store_pool__hands_out_every_connection_once, setup,
