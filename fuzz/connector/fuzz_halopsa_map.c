@@ -28,6 +28,15 @@ static int on_project(void *arg, const og_conn_project *p)
     return 0;
 }
 
+/* A Halo record id: a positive integer, or 1..31 digits. */
+static int has_id(const json_t *v)
+{
+    const char *s = json_string_value(v);
+    if (json_is_integer(v))
+        return json_integer_value(v) > 0;
+    return s && *s && strlen(s) < 32 && strspn(s, "0123456789") == strlen(s);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     json_t *in = json_loadb((const char *)data, size, 0, NULL);
@@ -43,6 +52,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                           on_project, &calls);
     fuzz_log("halopsa: rc=%d calls=%d", rc, calls);
     if (rc < 0) {
+        /* only a record without a numeric id (or out of memory) is refused */
+        if (has_id(json_object_get(json_object_get(in, "project"), "id")))
+            FUZZ_FAIL("a project with id failed to map (%d): %s", rc, og_error_last());
         FUZZ_CHECK_REFUSAL(rc, OG_ERROR);
         FUZZ_ASSERT(calls == 0);
         goto cleanup;

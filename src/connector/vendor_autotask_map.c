@@ -337,8 +337,10 @@ static json_t *map_psa(og_conn *c, const json_t *p, const char *pid, const char 
         snprintf(st, sizeof(st), "%lld", (long long)json_integer_value(s));
         const char *label =
             json_string_value(json_object_get(json_object_get(c->options, "status_labels"), st));
-        if (label)
-            snprintf(st, sizeof(st), "%.31s", label);
+        char *cut = label ? at_cut(label, sizeof(st) - 1) : NULL; /* whole characters */
+        if (cut)
+            snprintf(st, sizeof(st), "%s", cut);
+        free(cut);
     }
     json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "remote_id", pid, "company_id", cid, "status", st,
                           "updated_at", stamp);
