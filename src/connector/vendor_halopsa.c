@@ -228,7 +228,7 @@ static json_t *dec(const json_t *v)
     char b[64];
     if (json_is_integer(v)) {
         json_int_t i = json_integer_value(v);
-        if (i >= 1000000000000LL || i <= -1000000000000LL) /* og_dec's range: not an amount */
+        if (i >= 1000000000000LL || i <= -1000000000000LL) /* as for reals: no amount */
             return NULL;
         snprintf(b, sizeof(b), "%" JSON_INTEGER_FORMAT, i);
     } else if (json_is_real(v)) {
