@@ -132,6 +132,32 @@ char *og_conn_query_escape(const char *s);
  * vendor whose pages never end cannot loop forever. */
 int og_conn_page_seen(og_conn *c);
 
+/* ---- OAuth 2.0 bearer tokens (every token vendor: HaloPSA, NinjaOne, Datto RMM, Graph) ---- */
+
+/* Append name=value (value percent-encoded) to a form body, '&'-separated. */
+int og_conn_form_add(og_buf *b, const char *name, const char *value);
+/*
+ * POST form (application/x-www-form-urlencoded; the grant is whatever the form says:
+ * client_credentials with client_secret or client_assertion, password, ...) to url as a no_auth
+ * request, with an optional extra header ("Authorization: Basic ..." for a client that
+ * authenticates that way; NULL for none), and cache the answer's access_token in c->bearer until
+ * a little before expires_in (a number or a digit string; 3600 when absent). token_type, when
+ * given, must be Bearer. url is on the base URL's scheme, host and port, or on the vendor's
+ * token_origin (OG_EDENIED otherwise: nothing is sent).
+ * Errors name the connector and its kind: a refused grant (400/401/403) is OG_EAUTH quoting the
+ * vendor's OAuth "error" and "error_description"; an answer without a usable token is OG_EAUTH;
+ * other failures keep og_conn_http's code. No message holds a secret of the form (any value but
+ * grant_type, scope, client_id, client_assertion_type, tenant, resource, audience is blanked
+ * where the vendor echoes it) or the token.
+ */
+int og_conn_token_fetch(og_conn *c, const char *url, const og_buf *form, const char *extra_header);
+/* An "Authorization: Bearer" header for one request (a vendor's auth): fetch(c) (which calls
+ * og_conn_token_fetch) first when no token is cached or it expired. A failed fetch that already
+ * ran its retries is OG_EBUSY so the API call does not repeat it. */
+int og_conn_bearer_auth(og_conn *c, og_conn_headers *h, int (*fetch)(og_conn *c));
+/* Forget the cached token (a vendor's auth_reset, after a 401). */
+void og_conn_token_reset(og_conn *c);
+
 /* ---- what the adaptors produce ---- */
 
 /* One PSA company. */
@@ -248,6 +274,10 @@ struct og_conn_vendor {
      * also how removals are found: a device a full pull no longer lists is gone). companies()
      * lists the organizations/sites the company map assigns to tenants. NULL for PSAs. */
     int (*devices)(og_conn *c, const char *since, og_conn_device_fn fn, void *arg);
+    /* The origin of the vendor's OAuth token endpoint when it is not the base URL's
+     * ("https://login.microsoftonline.com"): og_conn_token_fetch may send there. A constant of
+     * the kind, never a credential, an option or a vendor's answer. NULL = the base URL's. */
+    const char *token_origin;
 };
 
 extern const og_conn_vendor og_conn_connectwise;
