@@ -4,6 +4,7 @@
 # Usage: scripts/fuzz.sh BUILD_DIR [SECONDS] [TARGET...]
 #   SECONDS  per target (default 60; FUZZ_SECONDS in the environment also works)
 #   TARGET   fuzz_name, fuzz_dec, ... (default: every target)
+# A target's dictionary fuzz/<module>/<target>.dict is used when there is one.
 # New interesting inputs go to BUILD_DIR/fuzz/<target>-new/ (not the repository). A crash leaves
 # BUILD_DIR/fuzz/<target>-crash-<sha1>: fix the bug, then copy the file into
 # fuzz/<module>/corpus/<target>/ so the suite replays it for good.
@@ -26,10 +27,12 @@ for t in "${targets[@]}"; do
     exit 2
   fi
   corpus="$(dirname "$src")/corpus/$t"
+  dict=()
+  [ -f "$(dirname "$src")/$t.dict" ] && dict=(-dict="$(dirname "$src")/$t.dict")
   mkdir -p "$build/fuzz/$t-new"
   log="$build/fuzz/$t.log"
   if "$build/fuzz/$t" -max_total_time="$seconds" -max_len=65536 -timeout=20 -rss_limit_mb=2048 \
-      -artifact_prefix="$build/fuzz/$t-" "$build/fuzz/$t-new" "$corpus" >"$log" 2>&1; then
+      -artifact_prefix="$build/fuzz/$t-" "${dict[@]}" "$build/fuzz/$t-new" "$corpus" >"$log" 2>&1; then
     result=ok
   else
     result="CRASH (see $log)"

@@ -50,6 +50,14 @@ int at_decimal(const json_t *v, char *out, size_t size, long long *n);
 /* An Autotask date-time as RFC 3339 UTC ("" when it is none). */
 void at_stamp(const json_t *v, char *out, size_t size);
 
+/* The pure mapping of one project (vendor_autotask_map.c; fuzzed by fuzz_autotask_map): p the
+ * Projects record, phases and tasks its Phases and Tasks records (arrays, sorted by id in place;
+ * may be NULL), cname its company's name ("" when unknown). Builds og_conn_project (raw and data
+ * as in connector_internal.h, c->options' status_labels and closed_statuses applied) and returns
+ * fn's result; 0 without calling fn when p is no project record; OG_ERROR when out of memory. */
+int at_map_project(og_conn *c, const json_t *p, json_t *phases, json_t *tasks, const char *cname,
+                   og_conn_project_fn fn, void *arg);
+
 int at_projects(og_conn *c, const char *since, og_conn_project_fn fn, void *arg);
 int at_project(og_conn *c, const char *remote_id, og_conn_project_fn fn, void *arg);
 

@@ -64,11 +64,13 @@ static void set_decimal(json_t *o, const char *key, const json_t *v)
         json_object_set_new(o, key, json_string(s));
 }
 
-/* The date part (YYYY-MM-DD) of an Autotask date-time; 0 when it has one. */
+/* The date part (YYYY-MM-DD) of an Autotask date-time; 0 when it has one that exists (not
+ * 2026-02-30: project data refuses it). */
 static int at_date(const json_t *v, char out[11])
 {
     const char *s = json_string_value(v);
     static const char pat[] = "dddd-dd-dd";
+    int64_t us;
     if (!s || strlen(s) < 10)
         return -1;
     for (int i = 0; i < 10; i++)
@@ -76,7 +78,7 @@ static int at_date(const json_t *v, char out[11])
             return -1;
     memcpy(out, s, 10);
     out[10] = '\0';
-    return 0;
+    return og_time_parse(out, &us) < 0 ? -1 : 0;
 }
 
 static void set_date(json_t *o, const char *key, const json_t *v)
@@ -122,8 +124,10 @@ static int by_id(const void *a, const void *b)
 static int sort_by_id(json_t *list)
 {
     size_t n = json_array_size(list), i;
-    json_t **v = n ? malloc(n * sizeof(*v)) : NULL;
-    if (n && !v)
+    if (n == 0)
+        return 0; /* nothing to sort (and qsort must not get a NULL array) */
+    json_t **v = malloc(n * sizeof(*v));
+    if (!v)
         return og_error_set(OG_ERROR, "out of memory");
     for (i = 0; i < n; i++)
         v[i] = json_incref(json_array_get(list, i));
@@ -149,6 +153,9 @@ void at_stamp(const json_t *v, char *out, size_t size)
     if (n < 19 || (s[n] && !(s[n] == 'Z' && !s[n + 1]) && strcmp(s + n, "+00:00") != 0))
         return;
     snprintf(out, size, "%.*sZ", (int)n, s);
+    int64_t us;
+    if (og_time_parse(out, &us) < 0) /* "25:99:99", "12:00:00.Z" */
+        out[0] = '\0';
 }
 
 /* ---- one project ---- */
@@ -235,7 +242,7 @@ static json_t *map_task(const json_t *t)
 static int map_phases(const char *pid, json_t *phases, json_t *tasks, json_t *data, json_t *raw)
 {
     json_t *dp = json_array(), *rp = json_array(), *loose = json_array(), *dloose = json_array();
-    json_t *index = json_object(); /* "phase-<id>" -> its position in dp */
+    json_t *index = json_object(); /* "phase-<id>" -> its position in dp; "task-<id>" seen */
     size_t i, j;
     json_t *ph, *t;
     int error = og_error_set(OG_ERROR, "out of memory");
@@ -265,8 +272,12 @@ static int map_phases(const char *pid, json_t *phases, json_t *tasks, json_t *da
     {
         char phase[32], want[40];
         json_t *mt = json_is_object(t) ? map_task(t) : NULL;
-        if (!mt)
+        const char *tid = json_string_value(json_object_get(mt, "id"));
+        if (!mt || json_object_get(index, tid) ||
+            json_object_set_new(index, tid, json_true()) < 0) {
+            json_decref(mt); /* the same task twice in the answer: task ids are unique */
             continue;
+        }
         size_t at = json_array_size(dp);
         if (at_id_text(json_object_get(t, "phaseID"), phase, sizeof(phase)) == 0) {
             snprintf(want, sizeof(want), "phase-%s", phase);
@@ -326,8 +337,10 @@ static json_t *map_psa(og_conn *c, const json_t *p, const char *pid, const char 
         snprintf(st, sizeof(st), "%lld", (long long)json_integer_value(s));
         const char *label =
             json_string_value(json_object_get(json_object_get(c->options, "status_labels"), st));
-        if (label)
-            snprintf(st, sizeof(st), "%.31s", label);
+        char *cut = label ? at_cut(label, sizeof(st) - 1) : NULL; /* whole characters */
+        if (cut)
+            snprintf(st, sizeof(st), "%s", cut);
+        free(cut);
     }
     json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "remote_id", pid, "company_id", cid, "status", st,
                           "updated_at", stamp);
@@ -346,21 +359,18 @@ static json_t *map_psa(og_conn *c, const json_t *p, const char *pid, const char 
     return o;
 }
 
-/* Fetch a project's phases, tasks and company, map it and hand it to fn. */
-static int emit_project(og_conn *c, json_t *p, og_conn_project_fn fn, void *arg)
+/* Map a project with its phases, tasks (both sorted by id in place) and its company's name,
+ * and hand it to fn (no request: the fetching is emit_project's). */
+int at_map_project(og_conn *c, const json_t *p, json_t *phases, json_t *tasks, const char *cname,
+                   og_conn_project_fn fn, void *arg)
 {
     int error = 0;
     char pid[32], cid[32] = "", stamp[48];
-    const char *cname = "";
-    json_t *phases = NULL, *tasks = NULL, *raw = NULL, *data = NULL, *psa = NULL;
+    json_t *raw = NULL, *data = NULL, *psa = NULL;
     if (!json_is_object(p) || at_id_text(json_object_get(p, "id"), pid, sizeof(pid)) < 0)
         return 0; /* not a project record: nothing to map */
     at_id_text(json_object_get(p, "companyID"), cid, sizeof(cid));
     at_stamp(json_object_get(p, "lastActivityDateTime"), stamp, sizeof(stamp));
-    if ((error = fetch_children(c, pid, "Phases", &phases)) < 0 ||
-        (error = fetch_children(c, pid, "Tasks", &tasks)) < 0 ||
-        (error = company_name(c, cid, &cname)) < 0)
-        goto cleanup;
     raw =
         json_pack("{s:O, s:{s:s, s:s}}", "project", p, "company", "id", cid, "companyName", cname);
     json_t *cn = json_string(cname);
@@ -389,11 +399,30 @@ static int emit_project(og_conn *c, json_t *p, og_conn_project_fn fn, void *arg)
     };
     error = fn(arg, &op);
 cleanup:
-    json_decref(phases);
-    json_decref(tasks);
     json_decref(raw);
     json_decref(data);
     json_decref(psa);
+    return error;
+}
+
+/* Fetch a project's phases, tasks and company, map it and hand it to fn. */
+static int emit_project(og_conn *c, json_t *p, og_conn_project_fn fn, void *arg)
+{
+    int error = 0;
+    char pid[32], cid[32] = "";
+    const char *cname = "";
+    json_t *phases = NULL, *tasks = NULL;
+    if (!json_is_object(p) || at_id_text(json_object_get(p, "id"), pid, sizeof(pid)) < 0)
+        return 0; /* not a project record: nothing to map */
+    at_id_text(json_object_get(p, "companyID"), cid, sizeof(cid));
+    if ((error = fetch_children(c, pid, "Phases", &phases)) < 0 ||
+        (error = fetch_children(c, pid, "Tasks", &tasks)) < 0 ||
+        (error = company_name(c, cid, &cname)) < 0)
+        goto cleanup;
+    error = at_map_project(c, p, phases, tasks, cname, fn, arg);
+cleanup:
+    json_decref(phases);
+    json_decref(tasks);
     return error;
 }
 

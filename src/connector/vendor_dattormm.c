@@ -212,12 +212,11 @@ typedef struct device_cb {
     void *arg;
 } device_cb;
 
-static int device_item(og_conn *c, const json_t *d, void *arg)
+/* One device record to og_conn_device and the callback (vendor_rmm.h). */
+int og_rmm_datto_device(const json_t *d, og_conn_device_fn fn, void *arg)
 {
-    (void)c;
-    device_cb *cb = arg;
     const char *addrs[DATTO_ADDRS_MAX];
-    char site[64] = "", ints[512], name[600] = "";
+    char site[32] = "", name[600] = "", *ints = NULL;
     size_t n = 0;
     const char *uid = json_string_value(json_object_get(d, "uid"));
     const char *su = json_string_value(json_object_get(d, "siteUid"));
@@ -226,12 +225,12 @@ static int device_item(og_conn *c, const json_t *d, void *arg)
     json_t *sid = json_object_get(d, "siteId");
     if (!uid || !*uid)
         return 0;
-    if (su && *su)
-        og_strlcpy(site, su, sizeof(site));
-    else if (json_is_integer(sid))
+    if (json_is_integer(sid))
         snprintf(site, sizeof(site), "%" JSON_INTEGER_FORMAT, json_integer_value(sid));
-    /* intIpAddress may hold several addresses separated by commas */
-    og_strlcpy(ints, json_string_value(json_object_get(d, "intIpAddress")) ?: "", sizeof(ints));
+    /* intIpAddress may hold several addresses separated by commas: split a whole copy (a cut
+     * one could end in another address, "10.0.0.12" of "10.0.0.123") */
+    if (!(ints = strdup(json_string_value(json_object_get(d, "intIpAddress")) ?: "")))
+        return og_error_set(OG_ERROR, "out of memory");
     for (char *save = NULL, *a = strtok_r(ints, ", ", &save); a; a = strtok_r(NULL, ", ", &save))
         n = og_rmm_addr_add(addrs, n, DATTO_ADDRS_MAX, a);
     n = og_rmm_addr_add(addrs, n, DATTO_ADDRS_MAX,
@@ -245,7 +244,7 @@ static int device_item(og_conn *c, const json_t *d, void *arg)
     }
     og_conn_device dev = {
         .remote_id = uid,
-        .company_id = site,
+        .company_id = su && *su ? su : site, /* whole: a cut uid could name another site */
         .name = name,
         .device_class = device_class(d),
         .addresses = addrs,
@@ -255,7 +254,16 @@ static int device_item(og_conn *c, const json_t *d, void *arg)
         .updated_at = "",
         .raw = d,
     };
-    return cb->fn(cb->arg, &dev);
+    int error = fn(arg, &dev);
+    free(ints);
+    return error;
+}
+
+static int device_item(og_conn *c, const json_t *d, void *arg)
+{
+    (void)c;
+    device_cb *cb = arg;
+    return og_rmm_datto_device(d, cb->fn, cb->arg);
 }
 
 /* Datto has no change stamp or filter on devices: every pull is a full one (since is checked

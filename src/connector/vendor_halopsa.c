@@ -165,7 +165,10 @@ static json_t *dec(const json_t *v)
 {
     char b[64];
     if (json_is_integer(v)) {
-        snprintf(b, sizeof(b), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+        json_int_t i = json_integer_value(v);
+        if (i >= 1000000000000LL || i <= -1000000000000LL) /* as for reals: no amount */
+            return NULL;
+        snprintf(b, sizeof(b), "%" JSON_INTEGER_FORMAT, i);
     } else if (json_is_real(v)) {
         double d = json_real_value(v);
         if (!isfinite(d) || fabs(d) >= 1e12)
@@ -184,15 +187,23 @@ static json_t *dec(const json_t *v)
     return json_string(b);
 }
 
-/* YYYY-MM-DD of a Halo date-time; NULL when absent or Halo's "no date" (1900-01-01). */
+/* YYYY-MM-DD of a Halo date-time; NULL when absent, not a date that exists ("2026-+1-01",
+ * "2026-02-30") or Halo's "no date" (1900-01-01, any year up to 1900). */
 static json_t *date_of(const json_t *v)
 {
     const char *s = json_string_value(v);
-    int y, m, d;
-    if (!s || strlen(s) < 10 || sscanf(s, "%4d-%2d-%2d", &y, &m, &d) != 3 || y <= 1900 || m < 1 ||
-        m > 12 || d < 1 || d > 31)
+    char d[11];
+    int64_t us;
+    if (!s || strlen(s) < 10)
         return NULL;
-    return json_stringn(s, 10);
+    for (int i = 0; i < 10; i++)
+        if ((i == 4 || i == 7) ? s[i] != '-' : !isdigit((unsigned char)s[i]))
+            return NULL;
+    memcpy(d, s, 10);
+    d[10] = '\0';
+    if (strncmp(d, "1901", 4) < 0 || og_time_parse(d, &us) < 0)
+        return NULL;
+    return json_string(d);
 }
 
 /* A Halo date-time as RFC 3339 UTC ("" when absent). Halo's API speaks UTC; a time without an
@@ -206,7 +217,8 @@ static void utc_of(const json_t *v, char *out, size_t size)
     if (!s ||
         sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
                &tm.tm_min, &tm.tm_sec, &n) != 6 ||
-        tm.tm_year <= 1900)
+        tm.tm_year <= 1900 || tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 ||
+        tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60)
         return;
     const char *p = s + n;
     if (*p == '.')
@@ -219,14 +231,27 @@ static void utc_of(const json_t *v, char *out, size_t size)
     time_t t = timegm(&tm) - (time_t)off * 60;
     struct tm g;
     gmtime_r(&t, &g);
+    if (g.tm_year + 1900 > 9999) /* an offset past the year 9999: no RFC 3339 stamp */
+        return;
     strftime(out, size, "%Y-%m-%dT%H:%M:%SZ", &g);
+}
+
+/* s cut to project data's limit for names (200 characters, on a character boundary; the whole
+ * text stays in raw). A new reference. */
+static json_t *text_of(const char *s)
+{
+    size_t n = 0, chars = 0;
+    for (; s[n]; n++)
+        if (((unsigned char)s[n] & 0xC0) != 0x80 && ++chars > 200)
+            break;
+    return json_stringn(s, n);
 }
 
 static void set_str(json_t *o, const char *key, const json_t *v)
 {
     const char *s = json_string_value(v);
     if (s && *s)
-        json_object_set_new(o, key, json_string(s));
+        json_object_set_new(o, key, text_of(s));
 }
 
 static void set_new(json_t *o, const char *key, json_t *v)
@@ -260,12 +285,30 @@ static json_t *map_task(const json_t *t, const char *id)
     snprintf(tid, sizeof(tid), "task-%s", id);
     json_object_set_new(o, "id", json_string(tid));
     const char *name = json_string_value(json_object_get(t, "summary"));
-    json_object_set_new(o, "name", json_string(name && *name ? name : tid));
+    json_object_set_new(o, "name", text_of(name && *name ? name : tid));
     json_t *h = dec(json_object_get(t, "estimate"));
     set_new(o, "hours", h ? h : dec(json_object_get(t, "projecttimebudget")));
     json_t *a = dec(json_object_get(t, "timetaken"));
     set_new(o, "actual_hours", a ? a : dec(json_object_get(t, "projecttimeactual")));
     return o;
+}
+
+/* 1 when a phase already holds the task "task-<id>". */
+static int task_seen(const json_t *phases, const char *id)
+{
+    char tid[48];
+    size_t i, k;
+    const json_t *ph, *t;
+    snprintf(tid, sizeof(tid), "task-%s", id);
+    json_array_foreach(phases, i, ph)
+    {
+        json_array_foreach(json_object_get(ph, "tasks"), k, t)
+        {
+            if (strcmp(json_string_value(json_object_get(t, "id")), tid) == 0)
+                return 1;
+        }
+    }
+    return 0;
 }
 
 /* The tasks grouped by their milestone: phases {id, name, start, end, tasks} in order of
@@ -279,8 +322,8 @@ static int map_phases(const json_t *project, const json_t *children, json_t *pha
     json_array_foreach(children, i, t)
     {
         char id[32], pid[48];
-        if (og_halo_id_text(json_object_get(t, "id"), id, sizeof(id)) < 0)
-            continue;
+        if (og_halo_id_text(json_object_get(t, "id"), id, sizeof(id)) < 0 || task_seen(phases, id))
+            continue; /* no id, or the same child twice: task ids are unique */
         json_t *ms = json_object_get(t, "milestone_id");
         if (json_is_integer(ms) && json_integer_value(ms) > 0)
             snprintf(pid, sizeof(pid), "milestone-%" JSON_INTEGER_FORMAT, json_integer_value(ms));
@@ -296,10 +339,10 @@ static int map_phases(const json_t *project, const json_t *children, json_t *pha
         if (k == json_array_size(phases)) {
             const char *mn = json_string_value(json_object_get(t, "milestone_name"));
             const char *pn = json_string_value(json_object_get(project, "summary"));
-            ph = json_pack("{s:s, s:s, s:[]}", "id", pid, "name",
-                           strcmp(pid, "project") == 0 ? (pn && *pn ? pn : "Project")
-                           : mn && *mn                 ? mn
-                                                       : pid,
+            ph = json_pack("{s:s, s:o, s:[]}", "id", pid, "name",
+                           text_of(strcmp(pid, "project") == 0 ? (pn && *pn ? pn : "Project")
+                                   : mn && *mn                 ? mn
+                                                               : pid),
                            "tasks");
             if (!ph)
                 return og_error_set(OG_ERROR, "out of memory");
@@ -343,21 +386,21 @@ static json_t *map_contacts(const json_t *p)
     json_t *list = json_array();
     const char *user = json_string_value(json_object_get(p, "user_name"));
     if (user && *user) {
-        json_t *o =
-            json_pack("{s:s, s:s, s:s}", "name", user, "side", "client", "role", "requester");
+        json_t *o = json_pack("{s:o, s:s, s:s}", "name", text_of(user), "side", "client", "role",
+                              "requester");
         set_str(o, "email", json_object_get(p, "user_email"));
         json_array_append_new(list, o);
     }
     const char *agent = json_string_value(json_object_get(p, "agent_name"));
     if (agent && *agent)
-        json_array_append_new(list, json_pack("{s:s, s:s, s:s}", "name", agent, "side", "provider",
-                                              "role", "project manager"));
+        json_array_append_new(list, json_pack("{s:o, s:s, s:s}", "name", text_of(agent), "side",
+                                              "provider", "role", "project manager"));
     return list;
 }
 
-/* Map one project with its child tickets and hand it to fn. */
-static int emit(og_conn *c, const json_t *p, const json_t *children, og_conn_project_fn fn,
-                void *arg)
+/* Map one project with its child tickets and hand it to fn (vendor_halopsa.h). */
+int og_halo_emit(og_conn *c, const json_t *p, const json_t *children, og_conn_project_fn fn,
+                 void *arg)
 {
     int error = 0;
     char id[32], company[32] = "", updated[40];
@@ -374,11 +417,11 @@ static int emit(og_conn *c, const json_t *p, const json_t *children, og_conn_pro
     int closed = is_closed(c, p);
     const char *name = json_string_value(json_object_get(p, "summary"));
     const char *client = json_string_value(json_object_get(p, "client_name"));
-    json_t *project = json_pack("{s:s}", "name", name && *name ? name : id);
+    json_t *project = json_pack("{s:o}", "name", text_of(name && *name ? name : id));
     set_str(project, "manager", json_object_get(p, "agent_name"));
-    data = json_pack("{s:o, s:{s:s}, s:O, s:o, s:o}", "project", project, "client", "name",
-                     client ? client : "", "phases", phases, "contacts", map_contacts(p), "psa",
-                     map_psa(p, id, company, updated, closed));
+    data = json_pack("{s:o, s:{s:o}, s:O, s:o, s:o}", "project", project, "client", "name",
+                     text_of(client ? client : ""), "phases", phases, "contacts", map_contacts(p),
+                     "psa", map_psa(p, id, company, updated, closed));
     raw = json_pack("{s:O, s:O}", "project", p, "phases", raw_phases);
     if (!data || !raw) {
         error = og_error_set(OG_ERROR, "out of memory");
@@ -510,7 +553,7 @@ static int one_project(og_conn *c, const json_t *p, void *arg)
                             cname(c));
     int error = children_of(c, p, id, &children);
     if (error == 0)
-        error = emit(c, p, children, pl->fn, pl->arg);
+        error = og_halo_emit(c, p, children, pl->fn, pl->arg);
     json_decref(children);
     return error;
 }

@@ -194,10 +194,8 @@ static const char *str(const json_t *o, const char *key)
     return s ? s : "";
 }
 
-/* One device record to og_conn_device and the callback. Records without an id are skipped;
- * since_s < 0 takes every device, else those updated at or after since_s (and those without
- * lastUpdate). */
-static int emit_device(const json_t *d, double since_s, og_conn_device_fn fn, void *arg)
+/* One device record to og_conn_device and the callback (vendor_rmm.h). */
+int og_rmm_ninja_device(const json_t *d, double since_s, og_conn_device_fn fn, void *arg)
 {
     char id[32], org[32] = "", updated[40];
     const char *addrs[NINJA_ADDRS_MAX];
@@ -251,7 +249,7 @@ static int ninja_devices(og_conn *c, const char *since, og_conn_device_fn fn, vo
             return error;
         json_array_foreach(page, i, d)
         {
-            if ((error = emit_device(d, since_s, fn, arg)) < 0)
+            if ((error = og_rmm_ninja_device(d, since_s, fn, arg)) < 0)
                 break;
         }
         size_t n = json_array_size(page);

@@ -18,4 +18,11 @@ size_t og_rmm_addr_add(const char **addrs, size_t n, size_t cap, const char *s);
 /* A device name fit for a scan target: 1..253 bytes of letters, digits, '-', '_', '.'. */
 int og_rmm_name_ok(const char *s);
 
+/* The pure device mappings (no request; fuzzed by fuzz_ninjaone_device and
+ * fuzz_dattormm_device): one vendor device record to og_conn_device, handed to fn (its result
+ * returned). Records without an id are skipped (0). NinjaOne: since_s < 0 takes every device,
+ * else those updated at or after since_s epoch seconds (and those without lastUpdate). */
+int og_rmm_ninja_device(const json_t *d, double since_s, og_conn_device_fn fn, void *arg);
+int og_rmm_datto_device(const json_t *d, og_conn_device_fn fn, void *arg);
+
 #endif

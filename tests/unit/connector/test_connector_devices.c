@@ -3,7 +3,7 @@
  * events, unmapped companies are listed and their devices skipped, a full pull retires the
  * devices it no longer lists (rmm.device.removed), an incremental one retires only deleted ones,
  * and a failed pull writes nothing and is recorded as a failed sync. */
-#include "og_test.h"
+#include "conn_fixture.h"
 #include "connector/sync_internal.h"
 #include "opsgate/certs.h"
 #include "opsgate/error.h"
@@ -29,16 +29,6 @@ static struct {
 
 static const char *const ADDRS[] = {"10.1.0.9", "198.51.100.4"};
 
-static int fake_companies(og_conn *c, og_conn_company_fn fn, void *arg)
-{
-    og_conn_company a = {"C1", "Client One"}, b = {"C2", "Other Co"};
-    int rc;
-    c->requests++;
-    if ((rc = fn(arg, &a)) < 0)
-        return rc;
-    return fn(arg, &b);
-}
-
 static int fake_devices(og_conn *c, const char *since, og_conn_device_fn fn, void *arg)
 {
     snprintf(F.since, sizeof(F.since), "%s", since ? since : "");
@@ -57,14 +47,6 @@ static int fake_devices(og_conn *c, const char *since, og_conn_device_fn fn, voi
     }
     return 0;
 }
-
-static og_conn_vendor fake_vendor;
-
-typedef struct fx {
-    og_test_env env;
-    og_tenant t;
-    og_conn *c;
-} fx;
 
 static void add_device(const char *id, const char *company, const char *name, const char *cls)
 {
@@ -91,20 +73,8 @@ static int setup(void **state)
     fake_vendor.devices = fake_devices;
     memset(&F, 0, sizeof(F));
     OG_ASSERT_OK(og_conn_open(&f->c, "connectwise", "https://rmm.example", NULL, NULL));
-    f->c->vendor = &fake_vendor;
-    snprintf(f->c->name, sizeof(f->c->name), "rmm");
-    snprintf(f->c->id, sizeof(f->c->id), "11111111-2222-4333-8444-555555555555");
-    snprintf(f->c->tenant_id, sizeof(f->c->tenant_id), "%s", f->t.id);
-    OG_ASSERT_OK(og_store_run(f->env.store,
-                              "INSERT INTO connectors (id, tenant_id, name, kind, base_url, "
-                              "secret, created_at, created_by, updated_at) VALUES (?, ?, 'rmm', "
-                              "'connectwise', 'https://rmm.example', X'00', 't', 'test', 't')",
-                              "tt", f->c->id, f->t.id) < 0);
-    OG_ASSERT_OK(og_store_run(f->env.store,
-                              "INSERT INTO connector_companies (connector_id, company_id, "
-                              "company_name, tenant_id, first_seen) VALUES (?, 'C1', 'Client "
-                              "One', ?, 't')",
-                              "tt", f->c->id, f->t.id) < 0);
+    fx_conn_name(f, "rmm");
+    fx_conn_rows(f, "https://rmm.example");
     og_events_unsubscribe_all();
     *state = f;
     return 0;
@@ -118,22 +88,6 @@ static int teardown(void **state)
     og_test_env_teardown(&f->env);
     free(f);
     return 0;
-}
-
-static int64_t count(fx *f, const char *sql, const char *arg)
-{
-    og_stmt *st = NULL;
-    int64_t n = -1;
-    OG_ASSERT_OK(og_stmt_prepare_args(&st, f->env.store, sql, arg ? "t" : "", arg));
-    if (og_stmt_step(st) == OG_ROW)
-        n = og_stmt_col_int(st, 0);
-    og_stmt_free(st);
-    return n;
-}
-
-static int64_t events(fx *f, const char *type)
-{
-    return count(f, "SELECT COUNT(*) FROM events WHERE type = ?", type);
 }
 
 static int sync(fx *f, int full, json_t **out)

@@ -3,7 +3,7 @@
  * sight, nothing changed writes nothing, scope changes and closures make their events, unmapped
  * companies are listed and skipped, a failure keeps the snapshot and the cursor and alerts once;
  * and the automation that drafts the SOW, the change order and the closure from the events. */
-#include "og_test.h"
+#include "conn_fixture.h"
 #include "connector/sync_internal.h"
 #include "opsgate/artifacts.h"
 #include "opsgate/audit.h"
@@ -31,16 +31,6 @@ static struct {
     int64_t synchronous; /* PRAGMA synchronous of the sync's connection during the pull */
     char since[64];
 } F;
-
-static int fake_companies(og_conn *c, og_conn_company_fn fn, void *arg)
-{
-    og_conn_company a = {"C1", "Client One"}, b = {"C2", "Other Co"};
-    int rc;
-    c->requests++;
-    if ((rc = fn(arg, &a)) < 0)
-        return rc;
-    return fn(arg, &b);
-}
 
 static int fake_projects(og_conn *c, const char *since, og_conn_project_fn fn, void *arg)
 {
@@ -91,15 +81,7 @@ static int fake_project_one(og_conn *c, const char *remote_id, og_conn_project_f
     return rc == OG_ENOTFOUND ? og_error_set(rc, "no project %s", remote_id) : rc;
 }
 
-static og_conn_vendor fake_vendor;
-
-/* ---- fixture ---- */
-typedef struct fx {
-    og_test_env env;
-    og_tenant t;
-    og_conn *c;
-} fx;
-
+/* ---- fixture (conn_fixture.h) ---- */
 static const char *PROJECT_DATA =
     "{\"project\": {\"name\": \"Mail migration\", \"manager\": \"Dana\"},"
     " \"phases\": [{\"id\": \"P1\", \"name\": \"Build\", \"start\": \"2026-11-02\", \"end\": "
@@ -151,10 +133,7 @@ static void open_conn(fx *f, int payment_terms)
     og_conn_free(f->c);
     OG_ASSERT_OK(og_conn_open(&f->c, "connectwise", "https://psa.example", NULL, o));
     json_decref(o);
-    f->c->vendor = &fake_vendor;
-    snprintf(f->c->name, sizeof(f->c->name), "cw");
-    snprintf(f->c->id, sizeof(f->c->id), "11111111-2222-4333-8444-555555555555");
-    snprintf(f->c->tenant_id, sizeof(f->c->tenant_id), "%s", f->t.id);
+    fx_conn_name(f, "cw");
 }
 
 static int setup(void **state)
@@ -169,16 +148,7 @@ static int setup(void **state)
     memset(&F, 0, sizeof(F));
     F.fail_after = -1;
     open_conn(f, 1);
-    OG_ASSERT_OK(og_store_run(f->env.store,
-                              "INSERT INTO connectors (id, tenant_id, name, kind, base_url, "
-                              "secret, created_at, created_by, updated_at) VALUES (?, ?, 'cw', "
-                              "'connectwise', 'https://psa.example', X'00', 't', 'test', 't')",
-                              "tt", f->c->id, f->t.id) < 0);
-    OG_ASSERT_OK(og_store_run(f->env.store,
-                              "INSERT INTO connector_companies (connector_id, company_id, "
-                              "company_name, tenant_id, first_seen) VALUES (?, 'C1', 'Client "
-                              "One', ?, 't')",
-                              "tt", f->c->id, f->t.id) < 0);
+    fx_conn_rows(f, "https://psa.example");
     og_events_unsubscribe_all();
     *state = f;
     return 0;
@@ -197,22 +167,6 @@ static int teardown(void **state)
 }
 
 /* ---- helpers ---- */
-static int64_t count(fx *f, const char *sql, const char *arg)
-{
-    og_stmt *st = NULL;
-    int64_t n = -1;
-    OG_ASSERT_OK(og_stmt_prepare_args(&st, f->env.store, sql, arg ? "t" : "", arg));
-    if (og_stmt_step(st) == OG_ROW)
-        n = og_stmt_col_int(st, 0);
-    og_stmt_free(st);
-    return n;
-}
-
-static int64_t events(fx *f, const char *type)
-{
-    return count(f, "SELECT COUNT(*) FROM events WHERE type = ?", type);
-}
-
 static int64_t audits(fx *f, const char *action)
 {
     return count(f, "SELECT COUNT(*) FROM audit_record WHERE action = ?", action);
