@@ -25,10 +25,11 @@ BUILD_PKGS=(
 #   wrk            mixed load bench (bench/load_bench.sh)   sslscan  TLS listener scan (test_serve_tls_scan.sh)
 #   nodejs npm     ajv-cli validates the OSCAL export
 #   python3        the authorization matrix (tests/authz, tools/authz-doc.py)
+#   chromium       the console's browser tests (Playwright drives it headless)
 TEST_PKGS=(
   curl openssl sqlite3 jq ca-certificates procps git python3
   nginx-light haproxy pebble knot poppler-utils
-  nmap prometheus-blackbox-exporter pandoc lego certbot wrk sslscan
+  nmap prometheus-blackbox-exporter pandoc lego certbot wrk sslscan chromium
 )
 
 what=${1:-all}

@@ -36,9 +36,12 @@ static int fleet_query_read(og_http_req *r, fleet_query *q, og_certs_filter *f)
     q->finding = (s = og_http__query(r, "finding")) ? s : "";
     if (*q->finding && og_certs_finding_parse(q->finding, &f->finding) < 0)
         return og_error_wrap("filter 'finding'");
-    int error = og_http__query_i64(r, "days", 0, 3650, &q->days);
+    /* An empty choice in the form ("any") is no filter. */
+    int error = (s = og_http__query(r, "days")) && *s
+                    ? og_http__query_i64(r, "days", 0, 3650, &q->days)
+                    : 0;
     if (error < 0)
-        return og_error_wrap("filter 'days left'");
+        return error;
     f->expiring_us = q->days * DAY_US;
     q->sort = "expiry";
     if ((s = og_http__query(r, "sort")) && *s) {

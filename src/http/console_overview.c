@@ -8,14 +8,15 @@
 #include <stdio.h>
 #include <string.h>
 
-/* The fleet's filter for a bucket: certificates expiring within that many days. */
+/* Each bucket's label, and the fleet's filter its link opens: certificates expiring within that
+ * many days (so the list holds the bucket and the ones before it, soonest first). */
 static const struct {
     const char *label;
     int days; /* 0: no days filter (the later bucket: the whole fleet) */
     const char *finding;
 } bucket_view[OG_CERTS_NBUCKETS] = {
-    {"Expired", 0, "expired"},    {"Within 7 days", 7, NULL}, {"Within 30 days", 30, NULL},
-    {"Within 90 days", 90, NULL}, {"Later", 0, NULL},
+    {"Expired", 0, "expired"},   {"7 days or less", 7, NULL},    {"8 to 30 days", 30, NULL},
+    {"31 to 90 days", 90, NULL}, {"More than 90 days", 0, NULL},
 };
 
 static json_t *buckets_json(const uint64_t counts[OG_CERTS_NBUCKETS], const char *tenant)
