@@ -203,6 +203,9 @@ int og_tenant_session_resolve(og_ctx *ctx, const char *cookie, og_session *out)
         goto cleanup;
     }
     if ((error = og_tenant__token_actor(ctx->store, token_id, NULL, &s.actor)) < 0) {
+        /* Only the token's own refusal ends the session; a failing database does not. */
+        if (error != OG_EAUTH && error != OG_EDENIED)
+            goto cleanup;
         char why[300];
         og_strlcpy(why, og_error_last(), sizeof(why));
         if ((error = session_end(ctx, id, tenant_id, user_id, "session.end", why)) >= 0)
