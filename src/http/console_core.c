@@ -266,6 +266,7 @@ enum MHD_Result og_http__console_failure(og_http_req *r, int code)
             og_strlcpy(r->location, "/console/sign-in", sizeof(r->location));
         og_buf_free(&loc);
         r->status = 303;
+        json_decref(r->json);
         r->json = NULL;
         return og_http__queue_reply(r);
     }
@@ -273,6 +274,10 @@ enum MHD_Result og_http__console_failure(og_http_req *r, int code)
         fprintf(stderr, "opsgate: http: %s %s: %s\n", r->method, r->path, og_error_last());
         status = 500;
         snprintf(msg, sizeof(msg), "internal error; the server log has the details");
+    } else if (status == 507) {
+        /* As the API: the operator needs the path (server log), the client only the fact. */
+        fprintf(stderr, "opsgate: http: %s %s: %s\n", r->method, r->path, og_error_last());
+        snprintf(msg, sizeof(msg), "the server is out of storage space; nothing was written");
     } else if (status == 404) {
         /* One wording for missing and another tenant's, as the API. */
         snprintf(msg, sizeof(msg), "There is no such page, or it is not yours to see.");

@@ -3,6 +3,7 @@
 // passes what it made in the environment). Each check prints "ok" or "FAIL"; exit 1 on any FAIL.
 //
 // Environment: OG_URL, TOKEN_A (an engineer of tenant acme), TOKEN_B (an engineer of globex),
+// TOKEN_PA (a platform-admin),
 // TENANT_A, FP_A (acme's expiring certificate, whose subject holds <script>), OUT (screenshots),
 // CHROMIUM (the browser binary).
 import { chromium, request } from "playwright-core";
@@ -170,6 +171,35 @@ await inspect(pb, "not-found");
 resp = await pb.goto(`${URL}/console/certificates?tenant=${TENANT_A}`);
 check(resp.status() === 404, `tenant B naming tenant A in the fleet gets 404 (${resp.status()})`);
 
+// Without JavaScript: reading works, and the filter is a plain GET form.
+const nojs = await browser.newContext({ javaScriptEnabled: false });
+nojs.problems = [];
+const pn = await nojs.newPage();
+await signIn(pn, env("TOKEN_A"));
+await pn.goto(`${URL}/console/certificates`);
+check(await pn.locator("table.fleet tbody tr", { hasText: SCRIPT_TEXT }).count() === 1, "without JavaScript the fleet reads");
+await pn.getByLabel("Expiring within").selectOption("7");
+await pn.getByRole("button", { name: "Filter" }).click();
+await pn.waitForURL(/days=7/);
+check(await pn.locator("table.fleet tbody tr", { hasText: SCRIPT_TEXT }).count() === 1, "without JavaScript the filter works");
+await pn.goto(`${URL}/console`);
+check(await pn.locator("table.figures").count() === 1, "without JavaScript the overview shows its figures");
+await nojs.close();
+
+// A platform-admin: every tenant's certificates in one fleet, and the tenant switcher.
+const d = await newContext();
+const pd = await d.newPage();
+await signIn(pd, env("TOKEN_PA"));
+await pd.goto(`${URL}/console/certificates`);
+check(await pd.locator("table.fleet tbody tr").count() === 2, "a platform-admin's fleet has every tenant's certificates");
+check(await pd.getByRole("columnheader", { name: "Tenant" }).count() === 1, "with a tenant column");
+await inspect(pd, "certificates-platform");
+await pd.getByLabel("Tenant", { exact: true }).selectOption("globex");
+await pd.getByRole("button", { name: "Switch" }).click();
+await pd.waitForURL(/tenant=globex/);
+check(await pd.locator("table.fleet tbody tr", { hasText: "globex.example" }).count() === 1 &&
+  await pd.locator("table.fleet tbody tr").count() === 1, "switching to globex shows only its certificate");
+
 // Sign out: the old cookie is refused afterwards (sign-in page, 401 on a POST).
 await page.getByRole("button", { name: "Sign out" }).click();
 await page.waitForURL(/\/console\/sign-in\?bye=1/);
@@ -182,7 +212,7 @@ check(pc.url().startsWith(`${URL}/console/sign-in`), `the old cookie after sign-
 resp = await pc.request.post(`${URL}/console/sign-out`, { form: { csrf: "x" } });
 check(resp.status() === 401, `the old cookie's POST is refused with 401 (${resp.status()})`);
 
-for (const ctx of [a, b, c])
+for (const ctx of [a, b, c, d])
   for (const p of ctx.problems) check(false, `browser reported ${p}`);
 await api.dispose();
 await browser.close();

@@ -110,4 +110,24 @@ done
 n=$(printf '%s' "$plat" | jq '[.records[] | select(.action == "session.refused")] | length')
 if [ "$n" -ge 3 ]; then ok; else bad "refused sign-ins: $n records, want 3"; fi
 if printf '%s%s' "$acme_list" "$plat" | grep -q "${tok##*_}"; then bad "a token secret in the audit trail"; else ok; fi
+
+# --- over HTTPS: the cookie is __Host- prefixed and Secure, pages send HSTS
+og_stop
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 20 -subj '/CN=localhost' \
+  -keyout "$OG_TMP/t.key" -out "$OG_TMP/t.pem" >/dev/null 2>&1 || exit 1
+cat "$OG_TMP/t.pem" "$OG_TMP/t.key" >"$OG_TMP/tls.pem"
+og cert import --tenant acme "$OG_TMP/tls.pem" >/dev/null || exit 1
+tfp=$(openssl x509 -in "$OG_TMP/t.pem" -noout -fingerprint -sha256 | cut -d= -f2 | tr -d : | tr A-F a-f)
+"$OPSGATE" --data "$D" serve --listen 127.0.0.1:0 --port-file "$OG_TMP/tport" \
+  --tls-cert-id "$tfp" --tls-tenant acme >"$OG_TMP/tls.log" 2>&1 &
+OG_SERVER_PID=$!  # lib.sh's cleanup stops it
+for _ in $(seq 100); do [ -s "$OG_TMP/tport" ] && break; sleep 0.1; done
+TU="https://127.0.0.1:$(cat "$OG_TMP/tport")"
+for _ in $(seq 50); do curl -sk --max-time 2 "$TU/healthz" >/dev/null && break; sleep 0.1; done
+req -k "${form[@]}" "$TU/console/sign-in"; want 303 "$code" "sign-in over HTTPS"
+tc=$(hdr set-cookie)
+has "__Host-og_session=" "$tc" "the __Host- cookie"; has "Secure" "$tc" "Secure over HTTPS"
+has "max-age" "$(hdr strict-transport-security)" "HSTS"
+req -k -H "Cookie: $(printf '%s' "$tc" | cut -d';' -f1)" "$TU/console"; want 200 "$code" "the __Host- cookie works"
+req -k -H "Cookie: og_session=${tc#*=}" "$TU/console"; want 303 "$code" "the plain name is not read over HTTPS"
 og_done
