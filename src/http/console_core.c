@@ -178,8 +178,10 @@ static json_t *nav_of(og_http_req *r)
     for (size_t i = 0; i < sizeof(pages) / sizeof(pages[0]); i++) {
         if (!pages[i].shown)
             continue;
+        /* A certificate's page (/console/tenants/T/certificates/ID) is under Certificates. */
         int current = strcmp(r->path, pages[i].href) == 0 ||
-                      (i > 0 && strncmp(r->path, pages[i].href, strlen(pages[i].href)) == 0);
+                      (i > 0 && strncmp(r->path, pages[i].href, strlen(pages[i].href)) == 0) ||
+                      (i == 1 && strncmp(r->path, "/console/tenants/", 17) == 0);
         json_array_append_new(nav, json_pack("{s:s, s:s, s:b}", "href", pages[i].href, "label",
                                              pages[i].label, "current", current));
     }
