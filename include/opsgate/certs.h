@@ -217,11 +217,20 @@ int og_certs_import_bundle(og_ctx *ctx, const char *tenant, const char *name, co
 int og_certs_import(og_ctx *ctx, const char *tenant, const char *name, const char *pem, size_t len,
                     og_certs_import_summary *summary);
 
-/* ---- inventory ---- */
+/* ---- inventory ----
+ * Entries are of a kind: "x509" (a certificate, id = its SHA-256 fingerprint) or
+ * "app-credential" (a cloud app's secret or certificate credential, id = "app:" and 60 hex
+ * digits; see "cloud app credentials" below). */
+#define OG_CERTS_KIND_X509 "x509"
+#define OG_CERTS_KIND_APP  "app-credential"
+/* 0 when kind is NULL, "" or one of the kinds; OG_EINVAL naming it otherwise. */
+int og_certs_kind_check(const char *kind);
+
 typedef struct og_certs_filter {
     int64_t expiring_us; /* > 0: only those expiring within this (expired ones included) */
     unsigned finding;    /* != 0: only those with all of these findings */
     int limit;           /* 0 = 10000 */
+    const char *kind;    /* NULL or "": every kind; else only entries of that kind (borrowed) */
 } og_certs_filter;
 
 /*
@@ -230,7 +239,11 @@ typedef struct og_certs_filter {
  * days_left (whole days, rounded up while valid so a fresh 5-day certificate has 5; once expired,
  * -N means it expired within the last N days), expires_in ("4d 23h", never less time than is left;
  * "expired 3d ago"), key, ca, findings, locations (up to 10, most recent first), sightings (their
- * number), first_seen, last_seen.
+ * number), first_seen, last_seen; and kind "x509" and id (= fingerprint). App credentials are rows
+ * of kind "app-credential" with id and fingerprint (both "app:..."), label ("app 'Payroll'
+ * secret 'ci-2025'"), app_name, app_id, object_type, object_id, type, name, hint, thumbprint,
+ * key_id, source, start (null when unknown), end, not_after (= end), the time left as above,
+ * findings (expired/expiring only), first_seen and last_changed. OG_EINVAL for an unknown kind.
  */
 int og_certs_list(og_ctx *ctx, const char *tenant, const og_certs_filter *f, json_t **out);
 /*
@@ -240,7 +253,9 @@ int og_certs_list(og_ctx *ctx, const char *tenant, const og_certs_filter *f, jso
  */
 int og_certs_list_all(og_ctx *ctx, const og_certs_filter *f, json_t **out);
 /* One certificate by fingerprint or a unique prefix (colons allowed) with its sightings,
- * chains and findings. OG_ENOTFOUND, or OG_EINVAL for an ambiguous prefix naming the matches. */
+ * chains and findings; or one app credential by its id "app:..." or a unique prefix of it (its
+ * list row with its alerts). OG_ENOTFOUND, or OG_EINVAL for an ambiguous prefix naming the
+ * matches. */
 int og_certs_show(og_ctx *ctx, const char *tenant, const char *id, json_t **out);
 
 /* ---- policy ---- */
@@ -269,7 +284,10 @@ json_t *og_certs_policy_to_json(const og_certs_policy *p);
  * and emit one "certs.expiring" event (payload: fingerprint, subject, not_after, days_left,
  * threshold_days = the tightest threshold crossed, crossed = all newly crossed, locations) in the
  * same transaction; an expired certificate raises "certs.expired" once. A crossing is never alerted
- * twice. *raised (may be NULL) receives the number of events.
+ * twice. App credentials are alerted the same way, their payload with kind "app-credential", id
+ * and fingerprint (its "app:" id), label, app_name, app_id, object_type, object_id, type, name,
+ * hint, key_id, end (= not_after), days_left, threshold_days, crossed. *raised (may be NULL)
+ * receives the number of events.
  */
 int og_certs_expiry_run(og_ctx *ctx, const char *tenant, int *raised);
 
@@ -388,7 +406,13 @@ typedef struct og_certs_app_credential {
  * it). Adds new ones, updates changed ones; one transaction (a savepoint when the caller has one
  * open), one audit record certs.app_credentials.sync when anything changed. *changes (may be
  * NULL) gets {added: [..], updated: [..], removed: [..]} of {object_id, key_id, app_name, type,
- * name, end}. OG_EINVAL naming a bad or duplicate entry (nothing written). OG_PERM_WRITE.
+ * name, end} (and id, the entry's "app:" id). OG_EINVAL naming a bad or duplicate entry (nothing
+ * written). OG_PERM_WRITE.
+ * Bad: a key_id missing, over 64 bytes or with spaces or control characters; an object_id missing
+ * or over 128 bytes (likewise); an app_id over 128; another object_type or type; app_name or name
+ * over 1024 bytes or not UTF-8 (control characters in them are stored as spaces); a hint over 8
+ * bytes; a thumbprint not hex or over 128 digits; end_us <= 0; start_us after end_us; the same
+ * (object_id, key_id) twice; more than 100000 entries. A change of end clears the entry's alerts.
  */
 int og_certs_app_credentials_sync(og_ctx *ctx, const char *tenant, const char *source,
                                   const og_certs_app_credential *creds, size_t n, json_t **changes);
@@ -425,16 +449,18 @@ int og_certs_pem_fingerprint(const char *pem, size_t len, char fp[65]);
 /* ---- metrics ---- */
 /*
  * Append Prometheus text lines to out:
- *   opsgate_certs{tenant="acme",bucket="expired|7d|30d|90d|later"} N
- *   opsgate_certs_earliest_expiry_seconds{tenant="acme"} UNIX_TIME
- * for every tenant with certificates. ctx needs a platform actor.
+ *   opsgate_certs{tenant="acme",kind="x509|app-credential",bucket="expired|7d|30d|90d|later"} N
+ *   opsgate_certs_earliest_expiry_seconds{tenant="acme",kind="x509"} UNIX_TIME
+ * for every tenant with inventory entries: the five buckets of kind x509 always, those of
+ * app-credential when the tenant has any; the earliest expiry per kind it has. ctx needs a
+ * platform actor.
  */
 int og_certs_metrics_render(og_ctx *ctx, og_buf *out);
-/* Certificates by time left until expiry, counted as og_certs_metrics_render() counts them for
- * opsgate_certs{bucket=...} (one source for /metrics and the console's charts): counts[b] for
- * bucket b, named by og_certs_bucket_name(b) ("expired", "7d", "30d", "90d", "later"). tenant
- * (name or id) needs OG_PERM_READ in it; NULL or "" counts every tenant and needs a platform
- * actor (OG_EDENIED otherwise). */
+/* Inventory entries (every kind) by time left until expiry, counted as og_certs_metrics_render()
+ * counts them for opsgate_certs{bucket=...}, summed over kind (one source for /metrics and the
+ * console's charts): counts[b] for bucket b, named by og_certs_bucket_name(b) ("expired", "7d",
+ * "30d", "90d", "later"). tenant (name or id) needs OG_PERM_READ in it; NULL or "" counts every
+ * tenant and needs a platform actor (OG_EDENIED otherwise). */
 #define OG_CERTS_NBUCKETS 5
 int og_certs_expiry_buckets(og_ctx *ctx, const char *tenant, uint64_t counts[OG_CERTS_NBUCKETS]);
 const char *og_certs_bucket_name(int bucket); /* NULL outside 0..OG_CERTS_NBUCKETS-1 */

@@ -61,6 +61,17 @@ void og_certs__duration_text(int64_t us, char *out, size_t size);
  * discovered endpoints ("addr:port", "[v6]:port", "name:port"); other members stay. */
 int og_certs__discovered_expand(og_ctx *ctx, const char *tenant_id, json_t *targets);
 
+/* ---- app_credentials.c ---- */
+/* The id of an app credential entry: "app:" and the first 60 hex digits of the SHA-256 of
+ * source, object id and key id (64 characters, like a fingerprint, never one). */
+#define OG_CERTS__APP_PREFIX "app:"
+void og_certs__app_id(const char *source, const char *object_id, const char *key_id, char out[65]);
+/* "app 'Payroll sync' secret 'ci-2025'" (without names: the app id, the key id's start), cut at
+ * size without splitting a UTF-8 character. OG_CERTS__LABEL_MAX holds any label whole. */
+#define OG_CERTS__LABEL_MAX 2400
+void og_certs__app_label(const char *app_name, const char *app_id, const char *type,
+                         const char *name, const char *key_id, char *out, size_t size);
+
 /* ---- inventory.c ---- */
 /* Whole days left, rounded up while valid (a fresh 5-day certificate has 5, one with an hour
  * left has 1), and rounded away from zero once expired (-1: expired within the last day). */

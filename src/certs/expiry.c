@@ -117,9 +117,50 @@ static int record_alert(og_stmt *ins, const char *tenant_id, const char *fp, int
     return rc < 0 ? rc : 0;
 }
 
-/* The event payload of the alert for the certificate at sel's row (fingerprint, subject,
- * not_after_us, info) with left_us to go: the thresholds crossed (list, stolen), where it was
- * seen, its names and its renewal plan. New reference in *out. */
+/* The payload of an app credential's alert (id fp, ending at end_us, left_us to go, the
+ * thresholds crossed in list, stolen): kind, id (also as fingerprint, the key alert readers
+ * such as PSA tickets follow), label, app_name, app_id, object_type, object_id, type, name, hint,
+ * key_id, end (= not_after), days_left, threshold_days, crossed. New reference in *out. */
+static int app_payload(og_store *s, const char *tenant_id, const char *fp, int64_t end_us,
+                       int64_t left_us, int threshold, json_t *list, json_t **out)
+{
+    og_stmt *st = NULL;
+    char end[OG_TIME_LEN], label[OG_CERTS__LABEL_MAX];
+    int error, rc;
+    *out = NULL;
+    og_time_format(end_us, end);
+    if ((error = og_stmt_prepare_args(&st, s,
+                                      "SELECT app_name, app_id, object_type, object_id, type, name,"
+                                      " hint, key_id FROM cert_app_credentials WHERE tenant_id = ?"
+                                      " AND fingerprint = ?",
+                                      "tt", tenant_id, fp)) < 0)
+        goto cleanup;
+    if ((rc = og_stmt_step(st)) != OG_ROW) {
+        error = rc < 0 ? rc : og_error_set(OG_ECORRUPT, "app credential %s has no details", fp);
+        goto cleanup;
+    }
+    const char *c[8];
+    for (int i = 0; i < 8; i++)
+        c[i] = og_stmt_col_text(st, i) ? og_stmt_col_text(st, i) : "";
+    og_certs__app_label(c[0], c[1], c[4], c[5], c[7], label, sizeof(label));
+    *out = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I,"
+                     " s:i, s:O}",
+                     "kind", OG_CERTS_KIND_APP, "id", fp, "fingerprint", fp, "label", label,
+                     "app_name", c[0], "app_id", c[1], "object_type", c[2], "object_id", c[3],
+                     "type", c[4], "name", c[5], "hint", c[6], "key_id", c[7], "end", end,
+                     "not_after", end, "days_left", (json_int_t)og_certs__days_left(left_us),
+                     "threshold_days", threshold, "crossed", list);
+    if (!*out)
+        error = og_error_set(OG_ERROR, "out of memory");
+cleanup:
+    og_stmt_free(st);
+    json_decref(list);
+    return error;
+}
+
+/* The event payload of the alert for the entry at sel's row (fingerprint, subject, not_after_us,
+ * info, kind) with left_us to go: the thresholds crossed (list, stolen), where it was seen, its
+ * names and its renewal plan; an app credential's is app_payload's. New reference in *out. */
 static int alert_payload(og_store *s, const char *tenant_id, og_stmt *sel, int64_t left_us,
                          int threshold, json_t *list, json_t **out)
 {
@@ -127,6 +168,9 @@ static int alert_payload(og_store *s, const char *tenant_id, og_stmt *sel, int64
     char dl[OG_TIME_LEN], plan[OG_ID_LEN];
     json_t *locs = NULL, *payload = NULL;
     int error;
+    if (og_streq(og_stmt_col_text(sel, 4), OG_CERTS_KIND_APP))
+        return app_payload(s, tenant_id, fp, og_stmt_col_int(sel, 2), left_us, threshold, list,
+                           out);
     if ((error = locations_of(s, tenant_id, fp, &locs)) < 0) {
         json_decref(list);
         return error;
@@ -140,6 +184,7 @@ static int alert_payload(og_store *s, const char *tenant_id, og_stmt *sel, int64
         json_decref(payload);
         return error;
     }
+    json_object_set_new(payload, "kind", json_string(OG_CERTS_KIND_X509));
     json_object_set_new(payload, "names", names_of(og_stmt_col_text(sel, 3)));
     if (plan[0])
         json_object_set_new(payload, "renewal_plan", json_string(plan));
@@ -165,10 +210,11 @@ static int expiry_tenant(og_ctx *ctx, const char *tenant_id, int *raised)
     }
     if ((error = og_certs__policy_load(ctx->store, tenant_id, &pol)) < 0)
         goto cleanup;
-    if ((error = og_stmt_prepare(&sel, ctx->store,
-                                 "SELECT fingerprint, subject, not_after_us, info FROM certs WHERE"
-                                 " tenant_id = ? AND not_after_us <= ? ORDER BY not_after_us"
-                                 " LIMIT 100000")) < 0 ||
+    if ((error = og_stmt_prepare(
+             &sel, ctx->store,
+             "SELECT fingerprint, subject, not_after_us, info, kind FROM certs WHERE"
+             " tenant_id = ? AND not_after_us <= ? ORDER BY not_after_us"
+             " LIMIT 100000")) < 0 ||
         (error = og_stmt_prepare(&al, ctx->store,
                                  "SELECT threshold_days FROM cert_alerts WHERE tenant_id = ? AND"
                                  " fingerprint = ?")) < 0 ||
@@ -362,9 +408,50 @@ int og_certs_expiry_buckets(og_ctx *ctx, const char *tenant, uint64_t counts[OG_
     return rc < 0 ? rc : 0;
 }
 
+/* One tenant's gauges: the five buckets of each kind (x509 always, app-credential when it has
+ * any) into out, the earliest expiry of each kind it has into gauges. */
+static int metrics_tenant(og_stmt *st, const char *tid, const char *label, int64_t now, og_buf *out,
+                          og_buf *gauges)
+{
+    static const char *const kinds[] = {OG_CERTS_KIND_X509, OG_CERTS_KIND_APP};
+    uint64_t count[2][5] = {{0}}, n[2] = {0};
+    int64_t earliest[2] = {INT64_MAX, INT64_MAX};
+    int rc, error;
+    og_stmt_reset(st);
+    og_stmt_bind_text(st, 1, tid);
+    while ((rc = og_stmt_step(st)) == OG_ROW) {
+        int64_t na = og_stmt_col_int(st, 0), left = na - now;
+        int k = og_streq(og_stmt_col_text(st, 1), OG_CERTS_KIND_APP);
+        count[k][bucket_of(left)]++;
+        n[k]++;
+        if (na < earliest[k])
+            earliest[k] = na;
+    }
+    if (rc < 0)
+        return rc;
+    for (int k = 0; k < 2; k++) {
+        if (k && !n[k])
+            continue;
+        for (int b = 0; b < 5; b++)
+            if ((error = og_buf_printf(out,
+                                       "opsgate_certs{tenant=\"%s\",kind=\"%s\",bucket=\"%s\"}"
+                                       " %llu\n",
+                                       label, kinds[k], buckets[b],
+                                       (unsigned long long)count[k][b])) < 0)
+                return error;
+        if (n[k] &&
+            (error = og_buf_printf(gauges,
+                                   "opsgate_certs_earliest_expiry_seconds{tenant=\"%s\","
+                                   "kind=\"%s\"} %lld\n",
+                                   label, kinds[k], (long long)(earliest[k] / 1000000))) < 0)
+            return error;
+    }
+    return 0;
+}
+
 int og_certs_metrics_render(og_ctx *ctx, og_buf *out)
 {
-    int error = -1, rc;
+    int error = -1;
     og_stmt *st = NULL;
     json_t *ids = NULL;
     og_buf gauges;
@@ -374,12 +461,14 @@ int og_certs_metrics_render(og_ctx *ctx, og_buf *out)
     if ((error = tenants_with_certs(ctx->store, &ids)) < 0)
         goto cleanup;
     if ((error = og_stmt_prepare(&st, ctx->store,
-                                 "SELECT not_after_us FROM certs WHERE tenant_id = ?")) < 0)
+                                 "SELECT not_after_us, kind FROM certs WHERE tenant_id = ?")) < 0)
         goto cleanup;
-    if ((error = og_buf_puts(out, "# HELP opsgate_certs Certificates in the inventory by time "
+    if ((error = og_buf_puts(out, "# HELP opsgate_certs Inventory entries (certificates, kind "
+                                  "x509; cloud app credentials, kind app-credential) by time "
                                   "left until expiry.\n# TYPE opsgate_certs gauge\n")) < 0 ||
         (error = og_buf_puts(&gauges, "# HELP opsgate_certs_earliest_expiry_seconds The earliest "
-                                      "notAfter of a tenant's certificates (Unix time).\n"
+                                      "expiry of a tenant's inventory entries of a kind (Unix "
+                                      "time).\n"
                                       "# TYPE opsgate_certs_earliest_expiry_seconds gauge\n")) < 0)
         goto cleanup;
     int64_t now = og_time_now_us();
@@ -390,32 +479,11 @@ int og_certs_metrics_render(og_ctx *ctx, og_buf *out)
         const char *tid = json_string_value(v);
         og_tenant t;
         char label[160];
-        uint64_t count[5] = {0};
-        int64_t earliest = INT64_MAX;
         /* the label is the tenant's name; a tenant being deleted right now is skipped */
         if (og_tenant_get(ctx, tid, &t) < 0)
             continue;
         label_escape(t.name, label, sizeof(label));
-        og_stmt_reset(st);
-        og_stmt_bind_text(st, 1, tid);
-        while ((rc = og_stmt_step(st)) == OG_ROW) {
-            int64_t na = og_stmt_col_int(st, 0);
-            count[bucket_of(na - now)]++;
-            if (na < earliest)
-                earliest = na;
-        }
-        if (rc < 0) {
-            error = rc;
-            goto cleanup;
-        }
-        for (int b = 0; b < 5; b++)
-            if ((error = og_buf_printf(out, "opsgate_certs{tenant=\"%s\",bucket=\"%s\"} %llu\n",
-                                       label, buckets[b], (unsigned long long)count[b])) < 0)
-                goto cleanup;
-        if (earliest != INT64_MAX &&
-            (error = og_buf_printf(&gauges,
-                                   "opsgate_certs_earliest_expiry_seconds{tenant=\"%s\"} %lld\n",
-                                   label, (long long)(earliest / 1000000))) < 0)
+        if ((error = metrics_tenant(st, tid, label, now, out, &gauges)) < 0)
             goto cleanup;
     }
     if ((error = og_buf_append(out, gauges.data ? gauges.data : "", gauges.len)) < 0)

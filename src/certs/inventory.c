@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 int og_certs__tenant(og_ctx *ctx, const char *tenant, og_perm perm, og_tenant *out)
 {
@@ -107,7 +108,94 @@ static char *location_text(const char *kind, const char *location, const char *s
     return asprintf(&s, "%s:%s", kind, location) < 0 ? NULL : s;
 }
 
-/* Append the certificates of tenant t matching f (at most limit) to arr, soonest expiry first;
+/* The inventory's entries with what an app credential adds (NULL for certificates): columns 0
+ * fingerprint, 1 subject, 2 issuer, 3 not_after_us, 4 key_type, 5 key_bits, 6 is_ca, 7 findings,
+ * 8 first_seen_us, 9 last_seen_us, 10 kind, 11 app_name, 12 app_id, 13 object_type,
+ * 14 object_id, 15 type, 16 name, 17 hint, 18 thumbprint, 19 key_id, 20 source,
+ * 21 not_before_us. */
+#define ENTRY_SELECT                                                                               \
+    "SELECT c.fingerprint, c.subject, c.issuer, c.not_after_us, c.key_type, c.key_bits,"           \
+    " c.is_ca, c.findings, c.first_seen_us, c.last_seen_us, c.kind, a.app_name, a.app_id,"         \
+    " a.object_type, a.object_id, a.type, a.name, a.hint, a.thumbprint, a.key_id, a.source,"       \
+    " c.not_before_us FROM certs c LEFT JOIN cert_app_credentials a ON a.tenant_id ="              \
+    " c.tenant_id AND a.fingerprint = c.fingerprint"
+
+static const char *col(og_stmt *st, int i)
+{
+    const char *v = og_stmt_col_text(st, i);
+    return v ? v : "";
+}
+
+/* An app credential's row from an ENTRY_SELECT row, findings given (no sightings: a cloud
+ * credential is where its app is). Its hint is all there is of a secret. */
+static json_t *app_row(og_stmt *st, unsigned findings, int64_t now)
+{
+    char label[OG_CERTS__LABEL_MAX];
+    int64_t nb = og_stmt_col_int(st, 21), na = og_stmt_col_int(st, 3);
+    og_certs__app_label(col(st, 11), col(st, 12), col(st, 15), col(st, 16), col(st, 19), label,
+                        sizeof(label));
+    json_t *row = json_pack(
+        "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o, "
+        "s:o, s:o, s:o}",
+        "kind", OG_CERTS_KIND_APP, "id", col(st, 0), "fingerprint", col(st, 0), "label", label,
+        "app_name", col(st, 11), "app_id", col(st, 12), "object_type", col(st, 13), "object_id",
+        col(st, 14), "type", col(st, 15), "name", col(st, 16), "hint", col(st, 17), "thumbprint",
+        col(st, 18), "key_id", col(st, 19), "source", col(st, 20), "start",
+        nb ? time_json(nb) : json_null(), "end", time_json(na), "not_after", time_json(na),
+        "findings", og_certs_findings_json(findings), "first_seen",
+        time_json(og_stmt_col_int(st, 8)), "last_changed", time_json(og_stmt_col_int(st, 9)));
+    if (row)
+        left_json(row, na, now);
+    return row;
+}
+
+/* A certificate's row from an ENTRY_SELECT row, with its findings and places (stolen). */
+static json_t *x509_row(og_stmt *st, unsigned findings, json_t *locs, int nsight, int64_t now)
+{
+    const char *fp = col(st, 0);
+    int64_t na = og_stmt_col_int(st, 3);
+    json_t *row = json_pack(
+        "{s:s, s:s, s:s, s:s, s:s, s:o, s:{s:s, s:i}, s:b, s:o, s:o, s:i, s:o, s:o}", "kind",
+        OG_CERTS_KIND_X509, "id", fp, "fingerprint", fp, "subject", col(st, 1), "issuer",
+        col(st, 2), "not_after", time_json(na), "key", "type", col(st, 4), "bits",
+        (int)og_stmt_col_int(st, 5), "ca", (int)og_stmt_col_int(st, 6), "findings",
+        og_certs_findings_json(findings), "locations", locs, "sightings", nsight, "first_seen",
+        time_json(og_stmt_col_int(st, 8)), "last_seen", time_json(og_stmt_col_int(st, 9)));
+    if (row)
+        left_json(row, na, now);
+    return row;
+}
+
+/* Where certificate fp was seen (up to 10, newest first) into *locs, their number into *nsight,
+ * their findings or'ed into *findings. */
+static int places_of(og_stmt *ss, const char *tid, const char *fp, json_t **locs, int *nsight,
+                     unsigned *findings)
+{
+    int rc;
+    *locs = json_array();
+    *nsight = 0;
+    og_stmt_reset(ss);
+    og_stmt_bind_text(ss, 1, tid);
+    og_stmt_bind_text(ss, 2, fp);
+    while ((rc = og_stmt_step(ss)) == OG_ROW) {
+        *findings |= (unsigned)og_stmt_col_int(ss, 3);
+        if ((*nsight)++ < 10) {
+            char *l = location_text(og_stmt_col_text(ss, 0), og_stmt_col_text(ss, 1),
+                                    og_stmt_col_text(ss, 2));
+            if (l)
+                json_array_append_new(*locs, json_string(l));
+            free(l);
+        }
+    }
+    if (rc < 0) {
+        json_decref(*locs);
+        *locs = NULL;
+        return rc;
+    }
+    return 0;
+}
+
+/* Append the entries of tenant t matching f (at most limit) to arr, soonest expiry first;
  * with_tenant adds the tenant's name and id to each row. */
 static int list_tenant(og_ctx *ctx, const og_tenant *t, int with_tenant, const og_certs_filter *f,
                        int64_t now, size_t limit, json_t *arr)
@@ -116,14 +204,14 @@ static int list_tenant(og_ctx *ctx, const og_tenant *t, int with_tenant, const o
     og_certs_policy pol;
     og_stmt *st = NULL, *ss = NULL;
     size_t added = 0;
+    const char *kind = f && f->kind ? f->kind : "";
     memset(&pol, 0, sizeof(pol));
     if ((error = og_certs__policy_load(ctx->store, t->id, &pol)) < 0)
         goto cleanup;
     if ((error = og_stmt_prepare(&st, ctx->store,
-                                 "SELECT fingerprint, subject, issuer, not_after_us, key_type,"
-                                 " key_bits, is_ca, findings, first_seen_us, last_seen_us"
-                                 " FROM certs WHERE tenant_id = ? AND not_after_us <= ?"
-                                 " ORDER BY not_after_us, fingerprint")) < 0 ||
+                                 ENTRY_SELECT " WHERE c.tenant_id = ? AND c.not_after_us <= ?"
+                                              " AND (? = '' OR c.kind = ?)"
+                                              " ORDER BY c.not_after_us, c.fingerprint")) < 0 ||
         (error = og_stmt_prepare(&ss, ctx->store,
                                  "SELECT kind, location, sni, findings FROM cert_sightings"
                                  " WHERE tenant_id = ? AND fingerprint = ?"
@@ -131,47 +219,23 @@ static int list_tenant(og_ctx *ctx, const og_tenant *t, int with_tenant, const o
         goto cleanup;
     og_stmt_bind_text(st, 1, t->id);
     og_stmt_bind_int(st, 2, f && f->expiring_us > 0 ? now + f->expiring_us : INT64_MAX);
+    og_stmt_bind_text(st, 3, kind);
+    og_stmt_bind_text(st, 4, kind);
     while (added < limit && (rc = og_stmt_step(st)) == OG_ROW) {
-        const char *fp = og_stmt_col_text(st, 0);
-        int64_t na = og_stmt_col_int(st, 3);
-        unsigned findings =
-            (unsigned)og_stmt_col_int(st, 7) | expiry_findings(na, now, pol.thresholds[0]);
-        json_t *locs = json_array();
-        int nsight = 0;
-        og_stmt_reset(ss);
-        og_stmt_bind_text(ss, 1, t->id);
-        og_stmt_bind_text(ss, 2, fp);
-        while ((rc = og_stmt_step(ss)) == OG_ROW) {
-            findings |= (unsigned)og_stmt_col_int(ss, 3);
-            if (nsight++ < 10) {
-                char *l = location_text(og_stmt_col_text(ss, 0), og_stmt_col_text(ss, 1),
-                                        og_stmt_col_text(ss, 2));
-                if (l)
-                    json_array_append_new(locs, json_string(l));
-                free(l);
-            }
-        }
-        if (rc < 0) {
-            json_decref(locs);
-            error = rc;
+        int app = strcmp(col(st, 10), OG_CERTS_KIND_APP) == 0, nsight = 0;
+        unsigned findings = (unsigned)og_stmt_col_int(st, 7) |
+                            expiry_findings(og_stmt_col_int(st, 3), now, pol.thresholds[0]);
+        json_t *locs = NULL, *row;
+        if (!app && (error = places_of(ss, t->id, col(st, 0), &locs, &nsight, &findings)) < 0)
             goto cleanup;
-        }
         if (f && f->finding && (findings & f->finding) != f->finding) {
             json_decref(locs);
             continue;
         }
-        json_t *row = json_pack(
-            "{s:s, s:s, s:s, s:o, s:{s:s, s:i}, s:b, s:o, s:o, s:i, s:o, s:o}", "fingerprint", fp,
-            "subject", og_stmt_col_text(st, 1), "issuer", og_stmt_col_text(st, 2), "not_after",
-            time_json(na), "key", "type", og_stmt_col_text(st, 4), "bits",
-            (int)og_stmt_col_int(st, 5), "ca", (int)og_stmt_col_int(st, 6), "findings",
-            og_certs_findings_json(findings), "locations", locs, "sightings", nsight, "first_seen",
-            time_json(og_stmt_col_int(st, 8)), "last_seen", time_json(og_stmt_col_int(st, 9)));
-        if (!row) {
+        if (!(row = app ? app_row(st, findings, now) : x509_row(st, findings, locs, nsight, now))) {
             error = og_error_set(OG_ERROR, "out of memory");
             goto cleanup;
         }
-        left_json(row, na, now);
         if (with_tenant) {
             json_object_set_new(row, "tenant", json_string(t->name));
             json_object_set_new(row, "tenant_id", json_string(t->id));
@@ -192,7 +256,8 @@ int og_certs_list(og_ctx *ctx, const char *tenant, const og_certs_filter *f, jso
     int error;
     og_tenant t;
     json_t *arr = NULL;
-    if ((error = og_certs__tenant(ctx, tenant, OG_PERM_READ, &t)) < 0)
+    if ((error = og_certs__tenant(ctx, tenant, OG_PERM_READ, &t)) < 0 ||
+        (error = og_certs_kind_check(f ? f->kind : NULL)) < 0)
         return error;
     if (!(arr = json_array()))
         return og_error_set(OG_ERROR, "out of memory");
@@ -217,8 +282,8 @@ static int cmp_expiry(const void *a, const void *b)
                    json_string_value(json_object_get(y, "tenant")));
     if (c)
         return c;
-    return strcmp(json_string_value(json_object_get(x, "fingerprint")),
-                  json_string_value(json_object_get(y, "fingerprint")));
+    return strcmp(json_string_value(json_object_get(x, "id")),
+                  json_string_value(json_object_get(y, "id")));
 }
 
 int og_certs_list_all(og_ctx *ctx, const og_certs_filter *f, json_t **out)
@@ -233,7 +298,8 @@ int og_certs_list_all(og_ctx *ctx, const og_certs_filter *f, json_t **out)
                             "listing the certificates of every tenant needs the "
                             "platform-admin role (you are %s)",
                             og_role_name(ctx->actor.role));
-    if ((error = og_tenant_list(ctx, &tenants)) < 0)
+    if ((error = og_certs_kind_check(f ? f->kind : NULL)) < 0 ||
+        (error = og_tenant_list(ctx, &tenants)) < 0)
         return error;
     if (!(all = json_array()) || !(sorted = json_array())) {
         error = og_error_set(OG_ERROR, "out of memory");
@@ -277,14 +343,19 @@ int og_certs__resolve_id(og_ctx *ctx, const char *tenant_id, const char *id, cha
     int error = -1, rc, n = 0;
     og_stmt *st = NULL;
     char prefix[96], pattern[100], matches[200];
-    size_t len = id ? strlen(id) : 0;
+    size_t len = id ? strlen(id) : 0, skip = 0;
     if (len < 1 || len > 95)
         return og_error_set(OG_EINVAL,
                             "bad certificate id '%s' (a SHA-256 fingerprint or a prefix of it)",
                             id ? id : "");
-    for (size_t i = 0; i <= len; i++) {
+    /* an app credential's id: "app:" and hex digits (at most 60 of them) */
+    if (strncasecmp(id, OG_CERTS__APP_PREFIX, 4) == 0) {
+        memcpy(prefix, OG_CERTS__APP_PREFIX, 4);
+        n = skip = 4;
+    }
+    for (size_t i = skip; i <= len; i++) {
         char c = id[i];
-        if (c == ':') /* accept colon-separated fingerprints as openssl prints them */
+        if (c == ':' && !skip) /* accept colon-separated fingerprints as openssl prints them */
             continue;
         if (c && !isxdigit((unsigned char)c))
             return og_error_set(OG_EINVAL, "bad certificate id '%s' (hex digits only)", id);
@@ -296,10 +367,12 @@ int og_certs__resolve_id(og_ctx *ctx, const char *tenant_id, const char *id, cha
     snprintf(pattern, sizeof(pattern), "%s%%", prefix);
     if ((error = og_stmt_prepare(&st, ctx->store,
                                  "SELECT fingerprint FROM certs WHERE tenant_id = ? AND"
-                                 " fingerprint LIKE ? ORDER BY fingerprint LIMIT 4")) < 0)
+                                 " fingerprint LIKE ? AND kind = ? ORDER BY fingerprint"
+                                 " LIMIT 4")) < 0)
         return error;
     og_stmt_bind_text(st, 1, tenant_id);
     og_stmt_bind_text(st, 2, pattern);
+    og_stmt_bind_text(st, 3, skip ? OG_CERTS_KIND_APP : OG_CERTS_KIND_X509);
     n = 0;
     matches[0] = '\0';
     while ((rc = og_stmt_step(st)) == OG_ROW) {
@@ -437,6 +510,33 @@ static int show_has_key(og_ctx *ctx, const char *tid, const char *fp, int *has)
     return rc;
 }
 
+/* The alerts raised for an entry (?1 tenant, ?2 its fingerprint or id), loosest first. */
+#define ALERTS_SELECT                                                                              \
+    "SELECT threshold_days, raised_at, event_id FROM cert_alerts WHERE tenant_id = ? AND"          \
+    " fingerprint = ? ORDER BY threshold_days DESC"
+
+/* An app credential's row (as lists show it) into a new *doc. */
+static int show_app(og_ctx *ctx, const char *tid, const char *id, const og_certs_policy *pol,
+                    json_t **doc)
+{
+    og_stmt *st = NULL;
+    int64_t now = og_time_now_us();
+    int error, rc;
+    if ((error = og_stmt_prepare_args(&st, ctx->store,
+                                      ENTRY_SELECT " WHERE c.tenant_id = ? AND c.fingerprint = ?",
+                                      "tt", tid, id)) < 0)
+        return error;
+    if ((rc = og_stmt_step(st)) == OG_ROW) {
+        unsigned findings = expiry_findings(og_stmt_col_int(st, 3), now, pol->thresholds[0]);
+        if (!(*doc = app_row(st, findings, now)))
+            error = og_error_set(OG_ERROR, "out of memory");
+    } else {
+        error = rc < 0 ? rc : og_error_set(OG_ENOTFOUND, "no app credential '%s'", id);
+    }
+    og_stmt_free(st);
+    return error;
+}
+
 int og_certs_show(og_ctx *ctx, const char *tenant, const char *id, json_t **out)
 {
     int error = -1, has_key = 0;
@@ -449,21 +549,30 @@ int og_certs_show(og_ctx *ctx, const char *tenant, const char *id, json_t **out)
     if ((error = og_certs__tenant(ctx, tenant, OG_PERM_READ, &t)) < 0)
         return error;
     if ((error = og_certs__resolve_id(ctx, t.id, id, fp)) < 0 ||
-        (error = og_certs__policy_load(ctx->store, t.id, &pol)) < 0 ||
-        (error = show_cert(ctx, t.id, fp, id, &pol, &findings, &doc, &pem)) < 0 ||
+        (error = og_certs__policy_load(ctx->store, t.id, &pol)) < 0)
+        goto cleanup;
+    if (strncmp(fp, OG_CERTS__APP_PREFIX, 4) == 0) {
+        if ((error = show_app(ctx, t.id, fp, &pol, &doc)) < 0 ||
+            (error = collect_of_cert(ctx, ALERTS_SELECT, t.id, fp, NULL, NULL, &alerts)) < 0)
+            goto cleanup;
+        json_object_set_new(doc, "alerts", alerts);
+        alerts = NULL;
+        *out = doc;
+        doc = NULL;
+        goto cleanup;
+    }
+    if ((error = show_cert(ctx, t.id, fp, id, &pol, &findings, &doc, &pem)) < 0 ||
         (error = collect_of_cert(ctx,
                                  "SELECT kind, location, sni, findings, chain, detail,"
                                  " first_seen_us, last_seen_us FROM cert_sightings WHERE"
                                  " tenant_id = ? AND fingerprint = ? ORDER BY last_seen_us DESC,"
                                  " location LIMIT 1000",
                                  t.id, fp, sighting_json, &findings, &sightings)) < 0 ||
-        (error = collect_of_cert(ctx,
-                                 "SELECT threshold_days, raised_at, event_id FROM cert_alerts"
-                                 " WHERE tenant_id = ? AND fingerprint = ?"
-                                 " ORDER BY threshold_days DESC",
-                                 t.id, fp, NULL, NULL, &alerts)) < 0 ||
+        (error = collect_of_cert(ctx, ALERTS_SELECT, t.id, fp, NULL, NULL, &alerts)) < 0 ||
         (error = show_has_key(ctx, t.id, fp, &has_key)) < 0)
         goto cleanup;
+    json_object_set_new(doc, "kind", json_string(OG_CERTS_KIND_X509));
+    json_object_set_new(doc, "id", json_string(fp));
     json_object_set_new(doc, "private_key", json_boolean(has_key));
     json_object_set_new(doc, "findings", og_certs_findings_json(findings));
     json_object_set_new(doc, "sightings", sightings);

@@ -133,7 +133,7 @@ static int cert_row(og_store *s, const char *tenant_id, const char *fp, uint8_t 
     int error;
     if ((error = og_stmt_prepare(&st, s,
                                  "SELECT der, issuer FROM certs WHERE tenant_id = ? AND"
-                                 " fingerprint = ?")) < 0)
+                                 " fingerprint = ? AND kind = '" OG_CERTS_KIND_X509 "'")) < 0)
         return error;
     og_stmt_bind_text(st, 1, tenant_id);
     og_stmt_bind_text(st, 2, fp);
@@ -327,5 +327,10 @@ int og_certs_material_get(og_ctx *ctx, const char *tenant, const char *cert_id,
     if ((error = og_certs__tenant(ctx, tenant, OG_PERM_WRITE, &t)) < 0 ||
         (error = og_certs__resolve_id(ctx, t.id, cert_id, fp)) < 0)
         return error;
+    if (strncmp(fp, OG_CERTS__APP_PREFIX, 4) == 0)
+        return og_error_set(OG_EINVAL,
+                            "'%s' is a cloud app credential, not a certificate: there is nothing "
+                            "of it to deploy",
+                            cert_id);
     return og_certs_material_load(ctx, t.id, fp, out);
 }

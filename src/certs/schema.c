@@ -106,6 +106,39 @@ static const og_migration steps[] = {
      "  updated_at TEXT NOT NULL,"
      "  PRIMARY KEY (tenant_id, device_class));",
      NULL},
+    {4,
+     /* Cloud app credentials (client secrets and certificate credentials of Entra applications
+      * and service principals, og_certs_app_credentials_sync) are inventory entries beside the
+      * X.509 certificates: one certs row each, kind 'app-credential', so the lists, the fleet
+      * view, the expiry alerts (cert_alerts by the row's fingerprint column) and the metrics
+      * count them through the very queries certificates go through. Their id in the fingerprint
+      * column is "app:" and 60 hex digits of the SHA-256 of source, object id and key id: never
+      * a certificate's fingerprint (64 hex digits), and it fits every fingerprint buffer. The
+      * certs row holds what every entry has (not_before_us/not_after_us = start/end, subject = a
+      * readable label, first seen and last changed; der empty, no findings stored); what only a
+      * credential has is in cert_app_credentials, removed with its row. A separate table unioned
+      * into each query was the alternative: every query over certs (alerts, metrics, lists, the
+      * tenants with entries) would need a second branch kept in step by hand. There is no column
+      * for a secret value: only its hint (a few first characters, as Graph reports it). */
+     "ALTER TABLE certs ADD COLUMN kind TEXT NOT NULL DEFAULT 'x509';"
+     "CREATE TABLE cert_app_credentials ("
+     "  tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+     "  fingerprint TEXT NOT NULL,"
+     "  source TEXT NOT NULL,"
+     "  object_id TEXT NOT NULL,"
+     "  object_type TEXT NOT NULL,"
+     "  app_id TEXT NOT NULL,"
+     "  app_name TEXT NOT NULL,"
+     "  key_id TEXT NOT NULL,"
+     "  type TEXT NOT NULL,"
+     "  name TEXT NOT NULL,"
+     "  hint TEXT NOT NULL,"
+     "  thumbprint TEXT NOT NULL,"
+     "  PRIMARY KEY (tenant_id, fingerprint),"
+     "  UNIQUE (tenant_id, source, object_id, key_id),"
+     "  FOREIGN KEY (tenant_id, fingerprint) REFERENCES certs (tenant_id, fingerprint)"
+     "    ON DELETE CASCADE);",
+     NULL},
 };
 
 const og_schema og_certs_schema = {"certs", steps, sizeof(steps) / sizeof(steps[0])};

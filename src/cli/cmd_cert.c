@@ -41,7 +41,14 @@ static const char *const about =
     "            import:FILE) and how many other places. --all-tenants: every tenant's\n"
     "            certificates in one list, each row naming its tenant (platform admins and the\n"
     "            local operator only; with --as, --tenant names the user's tenant).\n"
-    "show        One certificate by SHA-256 fingerprint or a unique prefix (colons allowed).\n"
+    "            Cloud app credentials (client secrets and certificate credentials of Entra\n"
+    "            apps, kept in step by the msgraph connector) are in the same list with their\n"
+    "            expired/expiring findings: ID app:..., SUBJECT \"app 'Payroll' secret 'ci'\",\n"
+    "            SEEN AT their source. --kind app-credential lists only them (ID, APP,\n"
+    "            CREDENTIAL, TYPE, HINT, EXPIRES, LEFT); --kind x509 only certificates. A\n"
+    "            secret's value is never fetched or stored: its hint is its first characters.\n"
+    "show        One certificate by SHA-256 fingerprint or a unique prefix (colons allowed),\n"
+    "            or one app credential by its id app:... or a unique prefix of it.\n"
     "policy      Expiry alert thresholds in days (default 30,14,7,1) and the trust anchors\n"
     "            chains are checked against: the system store; --ca-bundle FILE adds the\n"
     "            certificates of FILE to it (private roots and intermediates); --ca-bundle-only\n"
@@ -125,11 +132,14 @@ static void seen_at_text(json_t *c, char *out, size_t size)
         snprintf(out, size, "%s", first);
 }
 
-/* --expiring and --finding into f; usage errors name the value. */
+/* --expiring, --finding and --kind into f; usage errors name the value. */
 static int list_filter(const og_cli_args *a, og_certs_filter *f)
 {
     const char *expiring = og_cli_get(a, "expiring"), *finding = og_cli_get(a, "finding");
     memset(f, 0, sizeof(*f));
+    f->kind = og_cli_get(a, "kind");
+    if (og_certs_kind_check(f->kind) < 0)
+        return og_cli_bad(a, "bad --kind: %s", og_error_last());
     if (expiring) {
         char *end = NULL;
         long days = strtol(expiring, &end, 10);
@@ -152,27 +162,49 @@ static int list_filter(const og_cli_args *a, og_certs_filter *f)
     return 0;
 }
 
-/* One row of `cert list` (the TENANT column first, left out without --all-tenants). */
-static void list_row(og_cli_table *t, json_t *c, bool all)
+static const char *jstr(const json_t *o, const char *k)
 {
-    char findings[300] = "", fp[17], na[11], seen[600];
+    return json_string_value(json_object_get(o, k));
+}
+
+/* One row of `cert list` (the TENANT column first, left out without --all-tenants). An app
+ * credential shows its label as SUBJECT and its source as SEEN AT; with --kind app-credential
+ * the table is app_row's. */
+static void list_row(og_cli_table *t, json_t *c, bool all, bool apps)
+{
+    char findings[300] = "", fp[17], na[11], seen[600], cred[80];
     size_t k;
     json_t *fj;
+    bool app = og_streq(jstr(c, "kind"), OG_CERTS_KIND_APP);
     json_array_foreach(json_object_get(c, "findings"), k, fj)
     {
         size_t l = strlen(findings);
         snprintf(findings + l, sizeof(findings) - l, "%s%s", k ? "," : "", json_string_value(fj));
     }
-    og_strlcpy(fp, json_string_value(json_object_get(c, "fingerprint")), sizeof(fp));
-    og_strlcpy(na, json_string_value(json_object_get(c, "not_after")), sizeof(na));
-    seen_at_text(c, seen, sizeof(seen));
-    const char *row[] = {json_string_value(json_object_get(c, "tenant")),
-                         fp,
-                         na,
-                         json_string_value(json_object_get(c, "expires_in")),
-                         json_string_value(json_object_get(c, "subject")),
-                         seen,
-                         findings};
+    og_strlcpy(fp, jstr(c, "id"), sizeof(fp));
+    og_strlcpy(na, jstr(c, "not_after"), sizeof(na));
+    if (apps) {
+        const char *name = jstr(c, "name"), *app_name = jstr(c, "app_name");
+        snprintf(cred, sizeof(cred), "%.70s", name && *name ? name : jstr(c, "key_id"));
+        const char *row[] = {jstr(c, "tenant"),
+                             fp,
+                             app_name && *app_name ? app_name : jstr(c, "app_id"),
+                             cred,
+                             jstr(c, "type"),
+                             jstr(c, "hint"),
+                             na,
+                             jstr(c, "expires_in"),
+                             findings};
+        og_cli_table_add(t, all ? row : row + 1);
+        return;
+    }
+    if (app)
+        og_strlcpy(seen, jstr(c, "source"), sizeof(seen));
+    else
+        seen_at_text(c, seen, sizeof(seen));
+    const char *row[] = {
+        jstr(c, "tenant"), fp, na, jstr(c, "expires_in"), jstr(c, app ? "label" : "subject"), seen,
+        findings};
     og_cli_table_add(t, all ? row : row + 1);
 }
 
@@ -180,6 +212,8 @@ static int list(og_cli *cli, const og_cli_args *a)
 {
     static const char *const head[] = {"TENANT",  "FINGERPRINT", "NOT AFTER", "LEFT",
                                        "SUBJECT", "SEEN AT",     "FINDINGS",  NULL};
+    static const char *const app_head[] = {"TENANT", "ID",      "APP",  "CREDENTIAL", "TYPE",
+                                           "HINT",   "EXPIRES", "LEFT", "FINDINGS",   NULL};
     const char *tenant = og_cli_get(a, "tenant");
     bool all = og_cli_has(a, "all-tenants");
     og_certs_filter f;
@@ -202,12 +236,14 @@ static int list(og_cli *cli, const og_cli_args *a)
         og_cli_print_list("certs", arr);
         return OG_EXIT_OK;
     }
-    og_cli_table *t = og_cli_table_new(all ? head : head + 1);
+    bool apps = og_streq(f.kind, OG_CERTS_KIND_APP);
+    const char *const *h = apps ? app_head : head;
+    og_cli_table *t = og_cli_table_new(all ? h : h + 1);
     if (!t) {
         json_decref(arr);
         return og_cli_fail(og_error_set(OG_ERROR, "out of memory"));
     }
-    json_array_foreach(arr, i, c) list_row(t, c, all);
+    json_array_foreach(arr, i, c) list_row(t, c, all, apps);
     og_cli_table_print(t, stdout, 1);
     og_cli_table_free(t);
     json_decref(arr);
@@ -237,8 +273,37 @@ static void show_lists(json_t *doc)
     }
 }
 
+/* `cert show` of an app credential: its fields, time left and alerts (the hint is all there is
+ * of a secret). Values print as a table prints them (no control characters). */
+static void show_app_text(json_t *doc)
+{
+    const char *keys[] = {"id",           "label", "app_name", "app_id", "object_type",
+                          "object_id",    "type",  "name",     "hint",   "thumbprint",
+                          "key_id",       "start", "end",      "source", "first_seen",
+                          "last_changed", NULL};
+    size_t k;
+    json_t *v;
+    for (size_t i = 0; keys[i]; i++) {
+        char *safe = og_cli_text_safe(jstr(doc, keys[i]));
+        printf("%-20s %s\n", keys[i], safe ? safe : "");
+        free(safe);
+    }
+    printf("%-20s %s (%lld days)\n", "expires_in", jstr(doc, "expires_in"),
+           (long long)json_integer_value(json_object_get(doc, "days_left")));
+    printf("%-20s", "findings");
+    json_array_foreach(json_object_get(doc, "findings"), k, v) printf(" %s", json_string_value(v));
+    printf("\n%-20s", "alerted");
+    json_array_foreach(json_object_get(doc, "alerts"), k, v)
+        printf(" %lldd", (long long)json_integer_value(json_object_get(v, "threshold_days")));
+    putchar('\n');
+}
+
 static void show_text(json_t *doc)
 {
+    if (og_streq(jstr(doc, "kind"), OG_CERTS_KIND_APP)) {
+        show_app_text(doc);
+        return;
+    }
     const char *keys[] = {
         "fingerprint",         "subject", "issuer", "serial", "not_before", "not_after",
         "signature_algorithm", NULL};
@@ -401,6 +466,7 @@ static const og_cli_opt list_opts[] = {
     {"all-tenants", NULL, "every tenant's certificates (platform admins)", 0, 0},
     {"expiring", "DURATION", "only those expiring within it (30d, 2w, 12h)", 0, 0},
     {"finding", "F", "only those with finding F (comma-separated)", 0, 0},
+    {"kind", "K", "only entries of kind K: x509 or app-credential", 0, 0},
     {0},
 };
 static const og_cli_opt tenant_opts[] = {OG_CLI_OPT_TENANT_REQ, {0}};

@@ -17,6 +17,10 @@ static const char *const about =
     "A connector pulls projects from a PSA (ConnectWise PSA, Datto Autotask, HaloPSA) into\n"
     "opsgate projects and project data, and pushes documents and tickets back. `connector\n"
     "kinds` lists the kinds built in, with the credential fields each takes.\n"
+    "A cloud connector (msgraph: one client's Microsoft Entra tenant) puts the expiry of the\n"
+    "client's app secrets and certificate credentials into the certificate inventory and its\n"
+    "Intune devices among the scan targets; its one company is the Entra tenant (`map NAME\n"
+    "--company <directory id> --to T`; docs/connectors/msgraph.md).\n"
     "\n"
     "Scope: --tenant T works on that tenant's connectors (managed by its tenant-admins);\n"
     "without --tenant, on the platform's connectors (platform-admins), which serve many\n"
@@ -446,7 +450,8 @@ static int remove_connector(og_cli *cli, const og_cli_args *a)
 static const og_cli_opt scope_opts[] = {TENANT_OPT, {0}};
 static const og_cli_opt add_opts[] = {
     TENANT_OPT,
-    {"kind", "KIND", "connectwise, autotask, halopsa (PSA), ninjaone or dattormm (RMM)",
+    {"kind", "KIND",
+     "connectwise, autotask, halopsa (PSA), ninjaone, dattormm (RMM) or msgraph (cloud)",
      OG_CLI_REQUIRED, 0},
     {"base-url", "URL", "the PSA's or RMM's API URL (default: the kind's, if any)", 0, 0},
     {"credentials-file", "FILE|-", "JSON object of the kind's fields (- for stdin)", 0, 0},
@@ -501,7 +506,7 @@ static const og_cli_sub subs[] = {
 
 const og_command og_cmd_connector = {
     .name = "connector",
-    .summary = "connectors to the PSA and RMM: ConnectWise, Autotask, HaloPSA, NinjaOne, Datto RMM",
+    .summary = "connectors: ConnectWise, Autotask, HaloPSA, NinjaOne, Datto RMM, Microsoft Graph",
     .about = about,
     .subs = subs,
 };

@@ -506,8 +506,18 @@ int og_connector_update(og_ctx *ctx, const og_connector_spec *spec, json_t **out
     const char *url = spec->base_url ? spec->base_url : row.base_url;
     if ((error = prepare(ctx, spec, og_conn_vendor_find(row.kind), url, &p)) < 0)
         goto cleanup;
-    if (spec->base_url && strcmp(p.base_url, row.base_url) != 0)
+    if (spec->base_url && strcmp(p.base_url, row.base_url) != 0) {
+        /* The sealed secrets go wherever the base URL points: whoever moves it must know them. */
+        if (!spec->credentials) {
+            error = og_error_set(OG_EINVAL,
+                                 "connector '%s': a new base URL needs the credentials again "
+                                 "(--credentials-file): the sealed ones are never sent to a "
+                                 "host they were not given for",
+                                 row.name);
+            goto cleanup;
+        }
         json_array_append_new(changed, json_string("base_url"));
+    }
     if (spec->credentials)
         json_array_append_new(changed, json_string("credentials"));
     if (spec->options)

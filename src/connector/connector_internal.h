@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "opsgate/certs.h"
 #include "opsgate/connector.h"
 #include "opsgate/egress.h"
 #include "opsgate/netclient.h"
@@ -43,6 +44,9 @@ typedef struct og_conn {
     char bearer[4096];
     int64_t bearer_expires_us;
     void *vendor_state; /* the adaptor's own, freed by vendor->state_free */
+    /* What a pull left out and why, one line each ("intune: not granted"): not a failure; the
+     * sync outcome lists them under "notes". */
+    char notes[512];
 } og_conn;
 
 /*
@@ -132,6 +136,32 @@ char *og_conn_query_escape(const char *s);
  * vendor whose pages never end cannot loop forever. */
 int og_conn_page_seen(og_conn *c);
 
+/* ---- OAuth 2.0 bearer tokens (every token vendor: HaloPSA, NinjaOne, Datto RMM, Graph) ---- */
+
+/* Append name=value (value percent-encoded) to a form body, '&'-separated. */
+int og_conn_form_add(og_buf *b, const char *name, const char *value);
+/*
+ * POST form (application/x-www-form-urlencoded; the grant is whatever the form says:
+ * client_credentials with client_secret or client_assertion, password, ...) to url as a no_auth
+ * request, with an optional extra header ("Authorization: Basic ..." for a client that
+ * authenticates that way; NULL for none), and cache the answer's access_token in c->bearer until
+ * a little before expires_in (a number or a digit string; 3600 when absent). token_type, when
+ * given, must be Bearer. url is on the base URL's scheme, host and port, or on the vendor's
+ * token_origin (OG_EDENIED otherwise: nothing is sent).
+ * Errors name the connector and its kind: a refused grant (400/401/403) is OG_EAUTH quoting the
+ * vendor's OAuth "error" and "error_description"; an answer without a usable token is OG_EAUTH;
+ * other failures keep og_conn_http's code. No message holds a secret of the form (any value but
+ * grant_type, scope, client_id, client_assertion_type, tenant, resource, audience is blanked
+ * where the vendor echoes it) or the token.
+ */
+int og_conn_token_fetch(og_conn *c, const char *url, const og_buf *form, const char *extra_header);
+/* An "Authorization: Bearer" header for one request (a vendor's auth): fetch(c) (which calls
+ * og_conn_token_fetch) first when no token is cached or it expired. A failed fetch that already
+ * ran its retries is OG_EBUSY so the API call does not repeat it. */
+int og_conn_bearer_auth(og_conn *c, og_conn_headers *h, int (*fetch)(og_conn *c));
+/* Forget the cached token (a vendor's auth_reset, after a 401). */
+void og_conn_token_reset(og_conn *c);
+
 /* ---- what the adaptors produce ---- */
 
 /* One PSA company. */
@@ -204,6 +234,15 @@ typedef struct og_conn_device {
 } og_conn_device;
 typedef int (*og_conn_device_fn)(void *arg, const og_conn_device *d);
 
+/* One credential (client secret, certificate) of a cloud app registration. Borrowed for the
+ * callback. Its key_id is "" when the vendor's record has none that is usable (the sync then
+ * fails its outcome and writes none of them). */
+typedef struct og_conn_app_cred {
+    const char *company_id; /* the directory it belongs to (a company of the map) */
+    og_certs_app_credential cred;
+} og_conn_app_cred;
+typedef int (*og_conn_app_cred_fn)(void *arg, const og_conn_app_cred *a);
+
 /* A credential or option field of a kind (for `connector kinds`, validation and help). */
 typedef struct og_conn_field {
     const char *name;
@@ -246,8 +285,17 @@ struct og_conn_vendor {
     void (*state_free)(og_conn *c); /* may be NULL */
     /* RMM (category "rmm"): every device changed since `since` (NULL or "" = all, which is
      * also how removals are found: a device a full pull no longer lists is gone). companies()
-     * lists the organizations/sites the company map assigns to tenants. NULL for PSAs. */
+     * lists the organizations/sites the company map assigns to tenants. NULL for PSAs.
+     * A cloud adaptor's devices() returns 1 when the vendor declined to list them (a right
+     * not granted, said in c->notes): nothing is known, so nothing is retired. */
     int (*devices)(og_conn *c, const char *since, og_conn_device_fn fn, void *arg);
+    /* Cloud (category "cloud"): every credential of every app registration, a complete list
+     * each time (a credential no longer listed is gone). NULL for the others. */
+    int (*app_credentials)(og_conn *c, og_conn_app_cred_fn fn, void *arg);
+    /* The origin of the vendor's OAuth token endpoint when it is not the base URL's
+     * ("https://login.microsoftonline.com"): og_conn_token_fetch may send there. A constant of
+     * the kind, never a credential, an option or a vendor's answer. NULL = the base URL's. */
+    const char *token_origin;
 };
 
 extern const og_conn_vendor og_conn_connectwise;
@@ -255,6 +303,7 @@ extern const og_conn_vendor og_conn_autotask;
 extern const og_conn_vendor og_conn_halopsa;
 extern const og_conn_vendor og_conn_ninjaone;
 extern const og_conn_vendor og_conn_dattormm;
+extern const og_conn_vendor og_conn_msgraph;
 
 /* The catalogue, NULL-terminated; og_conn_vendor_find(kind) or NULL. */
 extern const og_conn_vendor *const og_conn_vendors[];

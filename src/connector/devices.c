@@ -153,6 +153,10 @@ int og_conn__sync_devices(og_conn_sync *r, const char *since)
     }
     if ((error = r->c->vendor->devices(r->c, since, on_device, &p)) < 0)
         goto cleanup; /* nothing half-written: the previous targets stay */
+    if (error > 0) {  /* not granted (c->notes says so): nothing known, nothing retired */
+        error = 0;
+        goto cleanup;
+    }
     if (r->first_error)
         goto cleanup; /* a bad device: recorded, and nothing written either */
     /* A complete pull retires the devices of every mapped tenant it listed none of. */

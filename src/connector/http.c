@@ -1,6 +1,7 @@
-/* http.c - the one HTTP path of every connector call: the vendor's authentication, the egress
- * guard, the same-host rule for page links, retries with backoff and jitter, Retry-After, the
- * request budget, and errors that name the connector and quote the vendor. */
+/* http.c - the one HTTP path of every connector call: the vendor's authentication (the one OAuth
+ * token helper every token vendor uses), the egress guard, the same-host rule for page links,
+ * retries with backoff and jitter, Retry-After, the request budget, and errors that name the
+ * connector and quote the vendor. */
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -278,7 +279,9 @@ static int build_url(og_conn *c, const og_conn_request *rq, char **out)
         if (error < 0)
             return og_error_set(OG_EDENIED, "connector %s: page link is not a URL", c->name);
         origin_of(c->base_url, b, sizeof(b));
-        if (strcmp(a, b) != 0) {
+        /* a token request may also go to the vendor's own token origin (a constant) */
+        if (strcmp(a, b) != 0 && !(rq->no_auth && c->vendor->token_origin &&
+                                   strcasecmp(a, c->vendor->token_origin) == 0)) {
             char red[200];
             og_url_redact(rq->url, red, sizeof(red));
             return og_error_set(OG_EDENIED,
@@ -555,4 +558,220 @@ char *og_conn_query_escape(const char *s)
     }
     *o = '\0';
     return out;
+}
+
+/* ---- OAuth 2.0 bearer tokens ---- */
+
+int og_conn_form_add(og_buf *b, const char *name, const char *value)
+{
+    char *v = og_conn_query_escape(value);
+    if (!v)
+        return og_error_set(OG_ERROR, "out of memory");
+    int error = og_buf_printf(b, "%s%s=%s", b->len ? "&" : "", name, v);
+    og_crypto_wipe(v, strlen(v));
+    free(v);
+    return error;
+}
+
+static const char *conn_name(const og_conn *c)
+{
+    return c->name[0] ? c->name : c->vendor->kind;
+}
+
+static int hexval(int ch)
+{
+    return ch >= '0' && ch <= '9'   ? ch - '0'
+           : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
+           : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10
+                                    : -1;
+}
+
+/* Blank in msg every occurrence of s (len bytes). */
+static void blank_all(char *msg, const char *s, size_t len)
+{
+    if (len < 4) /* shorter values ("1") would blank ordinary words */
+        return;
+    for (char *p = msg; (p = strstr(p, s)) != NULL; p += len)
+        memset(p, '*', len);
+}
+
+/* Blank in msg the value of every form field that may be a secret (all but the named ones),
+ * percent-decoded as the vendor would echo it, and as sent. */
+static void redact_form(char *msg, const og_buf *form)
+{
+    static const char *const open_names[] = {
+        "grant_type", "scope",    "client_id", "client_assertion_type",
+        "tenant",     "resource", "audience",  NULL};
+    const char *p = form && form->data ? (const char *)form->data : NULL;
+    const char *end = p ? p + form->len : NULL;
+    char val[4096];
+    while (p && p < end) {
+        const char *amp = memchr(p, '&', (size_t)(end - p)), *stop = amp ? amp : end;
+        const char *eq = memchr(p, '=', (size_t)(stop - p));
+        int open = 0;
+        for (int i = 0; eq && open_names[i]; i++)
+            open |= strlen(open_names[i]) == (size_t)(eq - p) &&
+                    memcmp(open_names[i], p, (size_t)(eq - p)) == 0;
+        if (eq && !open && (size_t)(stop - eq) < sizeof(val)) {
+            size_t n = 0;
+            memcpy(val, eq + 1, (size_t)(stop - eq - 1));
+            val[stop - eq - 1] = '\0';
+            blank_all(msg, val, strlen(val)); /* as sent */
+            for (const char *q = eq + 1; q < stop; q++) {
+                if (*q == '%' && stop - q >= 3 && hexval(q[1]) >= 0 && hexval(q[2]) >= 0) {
+                    val[n++] = (char)(hexval(q[1]) * 16 + hexval(q[2]));
+                    q += 2;
+                } else {
+                    val[n++] = *q == '+' ? ' ' : *q;
+                }
+            }
+            val[n] = '\0';
+            blank_all(msg, val, n);
+            og_crypto_wipe(val, sizeof(val));
+        }
+        p = amp ? amp + 1 : end;
+    }
+}
+
+/* s cut to at most max bytes (never inside a UTF-8 character), control characters blanked. */
+static void quote_clean(const char *s, char *out, size_t size, size_t max)
+{
+    size_t o = 0, len = strlen(s), i = 0;
+    for (; i < len && o + 1 < size && o < max; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        out[o++] = (ch < 0x20 || ch == 0x7f) ? ' ' : (char)ch;
+    }
+    if (i < len && o > 0 && ((unsigned char)out[o - 1] & 0x80)) {
+        while (o > 0 && ((unsigned char)out[o - 1] & 0xC0) == 0x80)
+            o--;
+        if (o > 0 && ((unsigned char)out[o - 1] & 0xC0) == 0xC0)
+            o--;
+    }
+    out[o] = '\0';
+}
+
+/* The error of a token request og_conn_http refused: a refused grant quoting the vendor's OAuth
+ * error (RFC 6749 5.2) is OG_EAUTH; other answers keep og_conn_http's message and code. The
+ * secrets of the form are blanked either way. */
+static int token_failed(og_conn *c, int error, const char *url, const og_conn_response *resp,
+                        const og_buf *form)
+{
+    char msg[1200], err[120] = "", desc[400] = "", path[256];
+    og_strlcpy(msg, og_error_last(), sizeof(msg));
+    json_t *j = NULL;
+    if (resp->status == 400 || resp->status == 401 || resp->status == 403) {
+        error = OG_EAUTH;
+        if (resp->body.data && resp->body.len)
+            j = json_loadb((const char *)resp->body.data, resp->body.len, 0, NULL);
+    }
+    const char *e = json_string_value(json_object_get(j, "error"));
+    const char *d = json_string_value(json_object_get(j, "error_description"));
+    if (e && *e) {
+        quote_clean(e, err, sizeof(err), 100);
+        if (d && *d)
+            quote_clean(d, desc, sizeof(desc), 300);
+        path_for_message(url, path, sizeof(path));
+        snprintf(msg, sizeof(msg),
+                 "connector %s (%s): the token request POST %s was refused (%ld): %s%s%s%s",
+                 conn_name(c), c->vendor->kind, path, resp->status, err, desc[0] ? ": \"" : "",
+                 desc, desc[0] ? "\"" : "");
+    }
+    json_decref(j);
+    redact_form(msg, form);
+    return og_error_set(error, "%s", msg);
+}
+
+/* expires_in in seconds: a JSON number or a digit string (older Entra answers), else dflt. */
+static int64_t expires_in(const json_t *v, int64_t dflt)
+{
+    if (json_is_number(v))
+        return (int64_t)json_number_value(v);
+    const char *s = json_string_value(v);
+    if (s && *s && strlen(s) <= 9 && strspn(s, "0123456789") == strlen(s))
+        return (int64_t)strtoll(s, NULL, 10);
+    return dflt;
+}
+
+int og_conn_token_fetch(og_conn *c, const char *url, const og_buf *form, const char *extra_header)
+{
+    int error = 0;
+    og_conn_response resp = {0};
+    const char *hdrs[2] = {extra_header, NULL};
+    char a[600], b[600];
+    if (!url || origin_of(url, a, sizeof(a)) < 0 ||
+        (strncmp(a, "http://", 7) != 0 && strncmp(a, "https://", 8) != 0))
+        return og_error_set(OG_EINVAL, "connector %s (%s): the token URL is not an http(s) URL",
+                            conn_name(c), c->vendor->kind);
+    origin_of(c->base_url, b, sizeof(b));
+    if (strcmp(a, b) != 0 &&
+        !(c->vendor->token_origin && strcasecmp(a, c->vendor->token_origin) == 0))
+        return og_error_set(OG_EDENIED,
+                            "connector %s (%s): the token URL is on %s, neither the base URL's "
+                            "host nor the vendor's token host: not sent",
+                            conn_name(c), c->vendor->kind, a);
+    og_conn_request rq = {.method = "POST",
+                          .url = url,
+                          .headers = extra_header ? hdrs : NULL,
+                          .content_type = "application/x-www-form-urlencoded",
+                          .body = form ? form->data : NULL,
+                          .body_len = form ? form->len : 0,
+                          .body_cap = 64 * 1024,
+                          .no_auth = 1};
+    if ((error = og_conn_http(c, &rq, &resp)) < 0) {
+        error = token_failed(c, error, url, &resp, form);
+        goto cleanup;
+    }
+    const char *tok = json_string_value(json_object_get(resp.json, "access_token"));
+    const char *type = json_string_value(json_object_get(resp.json, "token_type"));
+    if (!tok || !*tok || strlen(tok) >= sizeof(c->bearer) || strpbrk(tok, "\r\n")) {
+        error = og_error_set(OG_EAUTH,
+                             "connector %s (%s): the token answer holds no usable access_token",
+                             conn_name(c), c->vendor->kind);
+        goto cleanup;
+    }
+    if (type && strcasecmp(type, "bearer") != 0) {
+        char t[40];
+        quote_clean(type, t, sizeof(t), 32);
+        error = og_error_set(OG_EAUTH,
+                             "connector %s (%s): the token answer's token_type is \"%s\", not "
+                             "Bearer",
+                             conn_name(c), c->vendor->kind, t);
+        goto cleanup;
+    }
+    int64_t secs = expires_in(json_object_get(resp.json, "expires_in"), 3600);
+    if (secs <= 0 || secs > 30 * 86400)
+        secs = secs <= 0 ? 60 : 30 * 86400;
+    secs -= secs > 600 ? 60 : secs / 10; /* renew a little before the vendor drops it */
+    og_strlcpy(c->bearer, tok, sizeof(c->bearer));
+    c->bearer_expires_us = og_time_now_us() + secs * 1000000;
+cleanup:
+    if (resp.body.data)
+        og_crypto_wipe(resp.body.data, resp.body.len);
+    if (resp.json)
+        wipe_json_strings(resp.json);
+    og_conn_response_clear(&resp);
+    return error;
+}
+
+int og_conn_bearer_auth(og_conn *c, og_conn_headers *h, int (*fetch)(og_conn *c))
+{
+    int error = 0;
+    if (!c->bearer[0] || og_time_now_us() >= c->bearer_expires_us) {
+        og_conn_token_reset(c);
+        if ((error = fetch(c)) < 0) {
+            if (error != OG_ERROR)
+                return error;
+            /* the token request already ran its retries: the API call must not retry it */
+            char msg[1200];
+            og_strlcpy(msg, og_error_last(), sizeof(msg));
+            return og_error_set(OG_EBUSY, "%s", msg);
+        }
+    }
+    return og_conn_headers_add(h, "Authorization: Bearer %s", c->bearer);
+}
+
+void og_conn_token_reset(og_conn *c)
+{
+    og_crypto_wipe(c->bearer, sizeof(c->bearer));
+    c->bearer_expires_us = 0;
 }

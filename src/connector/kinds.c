@@ -12,6 +12,7 @@ const og_conn_vendor *const og_conn_vendors[] = {
     &og_conn_halopsa,
     &og_conn_ninjaone,
     &og_conn_dattormm,
+    &og_conn_msgraph,
     NULL,
 };
 /* clang-format on */
@@ -46,6 +47,8 @@ static json_t *capabilities(const og_conn_vendor *v, int push)
             json_array_append_new(a, json_string("projects"));
         if (v->devices)
             json_array_append_new(a, json_string("devices"));
+        if (v->app_credentials)
+            json_array_append_new(a, json_string("app-credentials"));
     } else {
         if (v->attach)
             json_array_append_new(a, json_string("documents"));

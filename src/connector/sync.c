@@ -622,6 +622,8 @@ int og_conn__sync_run(og_ctx *ctx, og_conn *c, const og_connector_sync_opts *opt
     } else if (c->vendor->category && strcmp(c->vendor->category, "rmm") == 0) {
         if ((error = og_conn__sync_devices(&r, cursor[0] ? cursor : NULL)) < 0)
             og_conn__sync_fail(&r, error); /* devices.c: RMM devices become scan targets */
+    } else if (c->vendor->category && strcmp(c->vendor->category, "cloud") == 0) {
+        og_conn__sync_cloud(&r); /* cloud.c: app credentials into the inventory, devices */
     } else if (!c->vendor->projects) {
         og_conn__sync_fail(
             &r, og_error_set(OG_EINVAL, "a %s connector pulls no projects", c->vendor->kind));

@@ -121,6 +121,14 @@ const char *og_conn__state_next(const char *prev, int ok, const char **emit);
  * tenants, with rmm.device.added/removed events. A failed pull writes nothing. */
 int og_conn__sync_devices(og_conn_sync *r, const char *since);
 
+/* ---- cloud.c ---- */
+/* The pull of a cloud connector (category "cloud"), in place of the project pull: every app
+ * credential of the directories the company map assigns to tenants into their inventory
+ * (og_certs_app_credentials_sync, always a complete list), then the devices the vendor lists
+ * (og_conn__sync_devices, a full pull). Failures are recorded in r; a failed pull of either
+ * writes nothing of it. */
+void og_conn__sync_cloud(og_conn_sync *r);
+
 /* ---- automation.c ---- */
 int og_connector__automation_register(void);
 

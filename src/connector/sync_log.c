@@ -91,6 +91,22 @@ static json_t *outcome_json(const og_conn_sync *r, int ok, int64_t ms, const cha
                      cursor && *cursor ? cursor : NULL, "not_found", r->not_found);
 }
 
+/* o with "notes": what the pull left out and why (og_conn.notes, one a line), when any. */
+static json_t *with_notes(const og_conn_sync *r, json_t *o)
+{
+    json_t *notes = json_array();
+    for (const char *p = r->c->notes; o && notes && *p;) {
+        size_t n = strcspn(p, "\n");
+        if (n)
+            json_array_append_new(notes, json_stringn(p, n));
+        p += n + (p[n] == '\n');
+    }
+    if (o && json_array_size(notes))
+        json_object_set(o, "notes", notes);
+    json_decref(notes);
+    return o;
+}
+
 /* connector.failing / connector.recovered, in the finishing transaction. */
 static int state_event(og_conn_sync *r, const char *type, int64_t ms)
 {
@@ -149,7 +165,7 @@ static int finish_tx(og_conn_sync *r, int ok, int64_t ms, char cursor[OG_TIME_LE
         return error;
     if (emit && (error = state_event(r, emit, ms)) < 0)
         return error;
-    analysis = outcome_json(r, ok, ms, cursor);
+    analysis = with_notes(r, outcome_json(r, ok, ms, cursor));
     json_object_set_new(analysis, "state", json_string(state));
     if (emit)
         json_object_set_new(analysis, "state_event", json_string(emit));
@@ -181,7 +197,7 @@ int og_conn__sync_finish(og_conn_sync *r, int sync_error, json_t **out)
     if (error < 0)
         return og_error_wrap("connector %s: recording its sync", r->c->name);
     if (out)
-        *out = outcome_json(r, ok, ms, cursor);
+        *out = with_notes(r, outcome_json(r, ok, ms, cursor));
     if (out && *out)
         json_object_set_new(*out, "state", json_string(state));
     if (!ok)

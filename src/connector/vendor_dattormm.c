@@ -50,11 +50,11 @@ static int fetch_token(og_conn *c)
     root_url(c, url, sizeof(url) - 32);
     strcat(url, "/auth/oauth/token");
     og_buf_init(&form, 4096);
-    if ((error = og_rmm_form_add(&form, "grant_type", "password")) < 0 ||
-        (error = og_rmm_form_add(&form, "username", key)) < 0 ||
-        (error = og_rmm_form_add(&form, "password", secret)) < 0)
+    if ((error = og_conn_form_add(&form, "grant_type", "password")) < 0 ||
+        (error = og_conn_form_add(&form, "username", key)) < 0 ||
+        (error = og_conn_form_add(&form, "password", secret)) < 0)
         goto cleanup;
-    error = og_rmm_fetch_token(c, url, &form, header);
+    error = og_conn_token_fetch(c, url, &form, header);
 cleanup:
     if (form.data)
         og_crypto_wipe(form.data, form.len);
@@ -64,7 +64,7 @@ cleanup:
 
 static int datto_auth(og_conn *c, og_conn_headers *h)
 {
-    return og_rmm_bearer(c, h, fetch_token);
+    return og_conn_bearer_auth(c, h, fetch_token);
 }
 
 /* ---- pages ---- */
@@ -277,7 +277,7 @@ const og_conn_vendor og_conn_dattormm = {
     .default_base_url = NULL, /* the account's platform: https://<platform>-api.centrastage.net */
     .fields = fields,
     .auth = datto_auth,
-    .auth_reset = og_rmm_auth_reset,
+    .auth_reset = og_conn_token_reset,
     .error_message = og_rmm_error_message,
     .test = datto_test,
     .companies = datto_companies,

@@ -59,23 +59,11 @@ static int token_url(og_conn *c, char *out, size_t size)
     return 0;
 }
 
-static int form_add(og_buf *b, const char *name, const char *value)
-{
-    char *v = og_conn_query_escape(value);
-    if (!v)
-        return og_error_set(OG_ERROR, "out of memory");
-    int error = og_buf_printf(b, "%s%s=%s", b->len ? "&" : "", name, v);
-    og_crypto_wipe(v, strlen(v));
-    free(v);
-    return error;
-}
-
 static int fetch_token(og_conn *c)
 {
     int error = 0;
     char url[1200];
     og_buf form = {0};
-    og_conn_response resp = {0};
     const char *id = og_conn_cred(c, "client_id"), *secret = og_conn_cred(c, "client_secret");
     const char *tenant = og_conn_cred(c, "tenant");
     if (!*id || !*secret)
@@ -92,73 +80,23 @@ static int fetch_token(og_conn *c)
         snprintf(url + n, sizeof(url) - n, "?tenant=%.250s", t);
         free(t);
     }
-    if ((error = form_add(&form, "grant_type", "client_credentials")) < 0 ||
-        (error = form_add(&form, "client_id", id)) < 0 ||
-        (error = form_add(&form, "client_secret", secret)) < 0 ||
-        (error = form_add(&form, "scope", "all")) < 0 ||
-        (*tenant && (error = form_add(&form, "tenant", tenant)) < 0))
+    if ((error = og_conn_form_add(&form, "grant_type", "client_credentials")) < 0 ||
+        (error = og_conn_form_add(&form, "client_id", id)) < 0 ||
+        (error = og_conn_form_add(&form, "client_secret", secret)) < 0 ||
+        (error = og_conn_form_add(&form, "scope", "all")) < 0 ||
+        (*tenant && (error = og_conn_form_add(&form, "tenant", tenant)) < 0))
         goto cleanup;
-    og_conn_request rq = {.method = "POST",
-                          .url = url,
-                          .content_type = "application/x-www-form-urlencoded",
-                          .body = form.data,
-                          .body_len = form.len,
-                          .body_cap = 64 * 1024,
-                          .no_auth = 1};
-    if ((error = og_conn_http(c, &rq, &resp)) < 0) {
-        if (resp.status == 400 || resp.status == 401 || resp.status == 403) {
-            char msg[700];
-            og_strlcpy(msg, og_error_last(), sizeof(msg));
-            error = og_error_set(OG_EAUTH, "%s", msg); /* Halo answers 400 invalid_client */
-        }
-        goto cleanup;
-    }
-    const char *tok = json_string_value(json_object_get(resp.json, "access_token"));
-    json_t *exp = json_object_get(resp.json, "expires_in");
-    if (!tok || !*tok || strlen(tok) >= sizeof(c->bearer) || strpbrk(tok, "\r\n")) {
-        error = og_error_set(OG_EAUTH,
-                             "connector %s (halopsa): the token answer holds no usable "
-                             "access_token",
-                             cname(c));
-        goto cleanup;
-    }
-    int64_t secs = json_is_number(exp) ? (int64_t)json_number_value(exp) : 3600;
-    if (secs <= 0)
-        secs = 60;
-    secs -= secs > 600 ? 60 : secs / 10; /* renew a little before Halo drops it */
-    og_strlcpy(c->bearer, tok, sizeof(c->bearer));
-    c->bearer_expires_us = og_time_now_us() + secs * 1000000;
+    error = og_conn_token_fetch(c, url, &form, NULL); /* Halo answers 400 invalid_client */
 cleanup:
     if (form.data)
         og_crypto_wipe(form.data, form.len);
     og_buf_free(&form);
-    if (resp.body.data)
-        og_crypto_wipe(resp.body.data, resp.body.len);
-    og_conn_response_clear(&resp);
     return error;
 }
 
 static int halo_auth(og_conn *c, og_conn_headers *h)
 {
-    int error = 0;
-    if (!c->bearer[0] || og_time_now_us() >= c->bearer_expires_us) {
-        c->bearer[0] = '\0';
-        if ((error = fetch_token(c)) < 0) {
-            if (error != OG_ERROR)
-                return error;
-            /* the token request already ran its retries: the API call must not retry it */
-            char msg[700];
-            og_strlcpy(msg, og_error_last(), sizeof(msg));
-            return og_error_set(OG_EBUSY, "%s", msg);
-        }
-    }
-    return og_conn_headers_add(h, "Authorization: Bearer %s", c->bearer);
-}
-
-static void halo_auth_reset(og_conn *c)
-{
-    og_crypto_wipe(c->bearer, sizeof(c->bearer));
-    c->bearer_expires_us = 0;
+    return og_conn_bearer_auth(c, h, fetch_token);
 }
 
 /* Halo's error answers: a JSON string, {"error", "error_description"} from the auth server,
@@ -683,7 +621,7 @@ const og_conn_vendor og_conn_halopsa = {
     .default_base_url = NULL,
     .fields = fields,
     .auth = halo_auth,
-    .auth_reset = halo_auth_reset,
+    .auth_reset = og_conn_token_reset,
     .error_message = halo_error_message,
     .test = halo_test,
     .companies = halo_companies,

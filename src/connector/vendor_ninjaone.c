@@ -35,12 +35,12 @@ static int fetch_token(og_conn *c)
                             og_rmm_cname(c));
     snprintf(url, sizeof(url), "%s/ws/oauth/token", c->base_url);
     og_buf_init(&form, 4096);
-    if ((error = og_rmm_form_add(&form, "grant_type", "client_credentials")) < 0 ||
-        (error = og_rmm_form_add(&form, "client_id", id)) < 0 ||
-        (error = og_rmm_form_add(&form, "client_secret", secret)) < 0 ||
-        (error = og_rmm_form_add(&form, "scope", "monitoring management")) < 0)
+    if ((error = og_conn_form_add(&form, "grant_type", "client_credentials")) < 0 ||
+        (error = og_conn_form_add(&form, "client_id", id)) < 0 ||
+        (error = og_conn_form_add(&form, "client_secret", secret)) < 0 ||
+        (error = og_conn_form_add(&form, "scope", "monitoring management")) < 0)
         goto cleanup;
-    error = og_rmm_fetch_token(c, url, &form, NULL);
+    error = og_conn_token_fetch(c, url, &form, NULL);
 cleanup:
     if (form.data)
         og_crypto_wipe(form.data, form.len);
@@ -50,7 +50,7 @@ cleanup:
 
 static int ninja_auth(og_conn *c, og_conn_headers *h)
 {
-    return og_rmm_bearer(c, h, fetch_token);
+    return og_conn_bearer_auth(c, h, fetch_token);
 }
 
 /* ---- pages ---- */
@@ -270,7 +270,7 @@ const og_conn_vendor og_conn_ninjaone = {
     .default_base_url = "https://app.ninjarmm.com",
     .fields = fields,
     .auth = ninja_auth,
-    .auth_reset = og_rmm_auth_reset,
+    .auth_reset = og_conn_token_reset,
     .error_message = og_rmm_error_message,
     .test = ninja_test,
     .companies = ninja_companies,

@@ -1,5 +1,5 @@
-/* vendor_rmm.h - what the RMM adaptors (NinjaOne, Datto RMM) share: a cached OAuth bearer token,
- * the vendors' error shapes, and checks on what a device record names. Adaptor-private. */
+/* vendor_rmm.h - what the RMM adaptors (NinjaOne, Datto RMM) share: the vendors' error shapes and
+ * checks on what a device record names. Adaptor-private. */
 #ifndef OPSGATE_CONNECTOR_VENDOR_RMM_H
 #define OPSGATE_CONNECTOR_VENDOR_RMM_H
 
@@ -7,15 +7,6 @@
 
 /* The connector's name for messages (its kind when unnamed). */
 const char *og_rmm_cname(const og_conn *c);
-/* Append name=value (percent-encoded) to a form body. */
-int og_rmm_form_add(og_buf *b, const char *name, const char *value);
-/* POST form to url (no_auth) with an optional extra header (e.g. a Basic client header) and
- * cache the answer's access_token in c->bearer until a little before expires_in. A 400/401/403
- * answer is OG_EAUTH quoting the vendor. */
-int og_rmm_fetch_token(og_conn *c, const char *url, const og_buf *form, const char *header);
-/* The bearer for one request: fetch (fetch_token) when none or expired. */
-int og_rmm_bearer(og_conn *c, og_conn_headers *h, int (*fetch_token)(og_conn *c));
-void og_rmm_auth_reset(og_conn *c);
 /* The RMMs' error answers: OAuth {error, error_description}, NinjaOne {errorMessage}, Spring
  * {message, error}, or plain text; control characters blanked, at most 300 bytes. */
 void og_rmm_error_message(long status, const og_buf *body, const json_t *json, char *out,

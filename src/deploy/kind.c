@@ -532,8 +532,16 @@ int og_deploy_cert(og_ctx *ctx, const char *tenant, const char *cert_id, const c
     memset(o, 0, sizeof(*o));
     if ((error = og_deploy_register()) < 0 ||
         (error = og_deploy__tenant(ctx, tenant, OG_PERM_WRITE, tid)) < 0 ||
-        (error = og_certs_show(ctx, tid, cert_id, &cert)) < 0 ||
-        (error = og_deploy__target_load(ctx->store, tid, target, &t)) < 0)
+        (error = og_certs_show(ctx, tid, cert_id, &cert)) < 0)
+        goto cleanup;
+    if (og_streq(json_string_value(json_object_get(cert, "kind")), OG_CERTS_KIND_APP)) {
+        error = og_error_set(OG_EINVAL,
+                             "'%s' is a cloud app credential, not a certificate: it cannot be "
+                             "deployed",
+                             cert_id);
+        goto cleanup;
+    }
+    if ((error = og_deploy__target_load(ctx->store, tid, target, &t)) < 0)
         goto cleanup;
     og_strlcpy(fp, or_empty(json_string_value(json_object_get(cert, "fingerprint"))), sizeof(fp));
     json_t *eps = json_array();

@@ -13,12 +13,16 @@
 #define HTTP_SCAN_MAX_ENDPOINTS 4096
 #define HTTP_SCAN_MAX_TARGETS   256
 
-/* The query of both lists: expiring (a duration), finding (comma-separated), limit. */
+/* The query of both lists: expiring (a duration), finding (comma-separated), limit, kind
+ * (x509 or app-credential). */
 static int list_filter(og_http_req *r, og_certs_filter *f)
 {
     const char *expiring = og_http__query(r, "expiring"), *finding = og_http__query(r, "finding"),
                *limit = og_http__query(r, "limit");
     memset(f, 0, sizeof(*f));
+    f->kind = og_http__query(r, "kind");
+    if (og_certs_kind_check(f->kind) < 0)
+        return og_error_wrap("query 'kind'");
     if (expiring && og_duration_parse(expiring, &f->expiring_us) < 0)
         return og_error_wrap("query 'expiring'");
     if (finding) {

@@ -123,6 +123,15 @@ static json_t *fleet_row(const json_t *c, const char *own_tenant)
     const char *na = json_string_value(json_object_get(c, "not_after"));
     json_int_t days = json_integer_value(json_object_get(c, "days_left"));
     char href[400], date[11] = "";
+    /* A cloud app credential (kind app-credential) has a label and its app instead of a
+     * subject and an issuer, and no page of its own yet. */
+    const char *subject = json_string_value(json_object_get(c, "subject"));
+    const char *issuer = json_string_value(json_object_get(c, "issuer"));
+    int app = !subject;
+    if (app) {
+        subject = json_string_value(json_object_get(c, "label"));
+        issuer = json_string_value(json_object_get(c, "app_name"));
+    }
     if (!tenant)
         tenant = own_tenant;
     snprintf(href, sizeof(href), "/console/tenants/%s/certificates/%s", tenant, fp ? fp : "");
@@ -133,11 +142,10 @@ static json_t *fleet_row(const json_t *c, const char *own_tenant)
     json_array_foreach(json_object_get(c, "findings"), i, f)
         json_array_append_new(findings, json_pack("{s:O}", "name", f));
     const json_t *loc = json_array_get(json_object_get(c, "locations"), 0);
-    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:o, s:s, s:I, s:s}", "subject",
-                     json_string_value(json_object_get(c, "subject")), "issuer",
-                     json_string_value(json_object_get(c, "issuer")), "tenant", tenant,
-                     "fingerprint", fp ? fp : "", "href", href, "not_after", na ? na : "",
-                     "days_left", days, "date", date, "findings", findings, "where",
+    return json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s, s:I, s:s, s:o, s:s, s:I, s:s}", "subject",
+                     subject ? subject : (fp ? fp : ""), "issuer", issuer ? issuer : "", "tenant",
+                     tenant, "fingerprint", fp ? fp : "", "href", app ? NULL : href, "not_after",
+                     na ? na : "", "days_left", days, "date", date, "findings", findings, "where",
                      loc ? json_string_value(loc) : "", "sightings",
                      json_integer_value(json_object_get(c, "sightings")), "state",
                      days <= 0    ? "expired"

@@ -45,6 +45,13 @@ void og_notify__target_object(const char *channel_id, char out[OG_ID_LEN + 8]);
 /* Seal the legacy (pre step 2) targets of one tenant's channels; the number sealed. */
 int og_notify__seal_legacy_tenant(og_ctx *ctx, const char *tid);
 
+/* ---- payload values made safe to show (clean.c) ---- */
+/* n bytes of s or fewer, never splitting a UTF-8 sequence. */
+size_t og_notify__utf8_cut(const char *s, size_t n);
+/* A deep copy of v with every string cleaned: control characters made spaces, at most 300
+ * bytes (object keys 64) ending in "…" when cut; depth and size bounded. New reference. */
+json_t *og_notify__clean_json(const json_t *v, int depth);
+
 /* ---- channel event filters (filter.c) ---- */
 #define OG_NOTIFY_MAX_PATTERNS 16
 #define OG_NOTIFY_PATTERN_MAX  63

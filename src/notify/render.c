@@ -16,9 +16,8 @@
 #define DAY_US  86400000000LL
 #define HOUR_US 3600000000LL
 
-/* Longest payload string kept for a message (a subject line or a scanned certificate's subject
- * could be anything); longer values are cut at a UTF-8 boundary and end in "…". */
-#define VALUE_MAX   300
+/* Payload values are cleaned first (clean.c): control characters made spaces, at most 300
+ * bytes, cut at a UTF-8 boundary and ending in "…". */
 #define SUBJECT_MAX 250
 #define DASH        "\xe2\x80\x94" /* — */
 #define ELLIPSIS    "\xe2\x80\xa6" /* … */
@@ -46,73 +45,6 @@ const char *const og_notify_event_types[] = {
     "rmm.device.removed",
     NULL,
 };
-
-/* ---- values made safe to show ---- */
-
-/* n bytes of s or fewer, never splitting a UTF-8 sequence. */
-static size_t utf8_cut(const char *s, size_t n)
-{
-    while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
-        n--;
-    return n;
-}
-
-/* A copy of s with control characters (CR, LF, TAB, ESC ...) made spaces and at most max bytes:
- * a payload value can neither add a line to the body nor a header to an email. */
-static char *clean_str(const char *s, size_t max)
-{
-    size_t len = strlen(s), keep = len > max ? utf8_cut(s, max) : len;
-    char *out = malloc(keep + sizeof(ELLIPSIS));
-    if (!out)
-        return NULL;
-    for (size_t i = 0; i < keep; i++) {
-        unsigned char ch = (unsigned char)s[i];
-        out[i] = ch < 0x20 || ch == 0x7f ? ' ' : (char)ch;
-    }
-    out[keep] = '\0';
-    if (keep < len)
-        memcpy(out + keep, ELLIPSIS, sizeof(ELLIPSIS));
-    return out;
-}
-
-/* A deep copy of v with every string cleaned (depth and size bounded). */
-static json_t *clean_json(const json_t *v, int depth)
-{
-    if (json_is_string(v)) {
-        char *c = clean_str(json_string_value(v), VALUE_MAX);
-        json_t *s = c ? json_string(c) : NULL;
-        free(c);
-        return s ? s : json_string("?");
-    }
-    if (json_is_array(v)) {
-        json_t *a = json_array(), *x;
-        size_t i;
-        if (depth > 4)
-            return a;
-        json_array_foreach(v, i, x)
-        {
-            if (i >= 50)
-                break;
-            json_array_append_new(a, clean_json(x, depth + 1));
-        }
-        return a;
-    }
-    if (json_is_object(v)) {
-        json_t *o = json_object(), *x;
-        const char *k;
-        if (depth > 4)
-            return o;
-        json_object_foreach((json_t *)v, k, x)
-        {
-            char *ck = clean_str(k, 64);
-            if (ck)
-                json_object_set_new(o, ck, clean_json(x, depth + 1));
-            free(ck);
-        }
-        return o;
-    }
-    return v ? json_deep_copy(v) : json_null();
-}
 
 static const char *str(const json_t *o, const char *k)
 {
@@ -499,9 +431,48 @@ static void cert_lines(msg *m, const char *name)
     }
 }
 
+/* A cloud app's secret or certificate credential (kind app-credential): it reads as the app's
+ * credential to rotate in Entra, not as a certificate without a subject. */
+static void render_app_expiry(msg *m)
+{
+    const json_t *p = m->p;
+    const char *app = or (str(p, "app_name"), or (str(p, "app_id"), "?")), *cred = str(p, "name");
+    const char *what =
+        og_streq(str(p, "type"), "certificate") ? "certificate credential" : "client secret";
+    const char *id = or (str(p, "id"), "ID"), *obj = or (str(p, "object_type"), "application");
+    int expired = strcmp(m->ev->type, "certs.expired") == 0;
+    char rel[64], na[64];
+    const char *na_s = or (TIME_OF(m, "end", na), "?");
+    when(m, "end", "days_left", rel, sizeof(rel));
+    subject(m, "%s %s%s%s of app '%s' %s %s " DASH " %s", what, cred ? "'" : "", cred ? cred : "",
+            cred ? "'" : "", app, expired ? "EXPIRED" : "expires", rel,
+            expired ? "rotate it now" : "rotation needed");
+    say(m, "The %s %s%s%sof app '%s' %s %s (%s). What signs in with it %s.\n\n", what,
+        cred ? "'" : "", cred ? cred : "", cred ? "' " : "", app, expired ? "expired" : "expires",
+        rel, na_s, expired ? "fails now" : "fails from then on");
+    client_line(m);
+    say(m, "App:         %s (app id %s, %s %s)\n", app, or (str(p, "app_id"), "?"), obj,
+        or (str(p, "object_id"), "?"));
+    say(m, "Credential:  %s%s%s%s (key id %s%s%s)\n", what, cred ? " '" : "", cred ? cred : "",
+        cred ? "'" : "", or (str(p, "key_id"), "?"), str(p, "hint") ? ", hint " : "",
+        or (str(p, "hint"), ""));
+    say(m, "Expires:     %s\n\n", na_s);
+    say(m,
+        "What to do: add a new %s to the app in Microsoft Entra (%s,\n"
+        "Certificates & secrets), switch what uses this one over to it, then delete this one;\n"
+        "the next sync removes it from the inventory.\n",
+        what, og_streq(obj, "servicePrincipal") ? "Enterprise applications" : "App registrations");
+    say(m, "Details: opsgate cert show --tenant %s %s   or   GET /api/v1/tenants/%s/certs/%s\n",
+        m->tenant, id, m->tenant, id);
+}
+
 static void render_expiry(msg *m)
 {
     const json_t *p = m->p;
+    if (og_streq(str(p, "kind"), "app-credential")) {
+        render_app_expiry(m);
+        return;
+    }
     const char *plan = str(p, "renewal_plan"), *fp = or (str(p, "fingerprint"), "ID");
     int expired = strcmp(m->ev->type, "certs.expired") == 0;
     char name[256], rel[64];
@@ -728,7 +699,7 @@ int og_notify_render(const og_event *ev, int64_t now_us, char **subject_out, cha
     memset(&m, 0, sizeof(m));
     og_buf_init(&m.subj, 4096);
     og_buf_init(&m.body, 64 * 1024);
-    clean = clean_json(ev->payload ? ev->payload : NULL, 0);
+    clean = og_notify__clean_json(ev->payload ? ev->payload : NULL, 0);
     if (!json_is_object(clean)) {
         json_decref(clean);
         clean = json_object();
@@ -771,7 +742,7 @@ int og_notify_render(const og_event *ev, int64_t now_us, char **subject_out, cha
         if ((unsigned char)*c < 0x20)
             *c = ' ';
     if (m.subj.len > SUBJECT_MAX) {
-        size_t n = utf8_cut(m.subj.data, SUBJECT_MAX - 3);
+        size_t n = og_notify__utf8_cut(m.subj.data, SUBJECT_MAX - 3);
         m.subj.len = n;
         m.subj.data[n] = '\0';
         og_buf_puts(&m.subj, ELLIPSIS);

@@ -10,6 +10,9 @@
  *   project REMOTE_ID              -> the same for one project
  *   devices [SINCE]                -> one JSON object per line {remote_id, company_id, name,
  *                                     class, addresses, deleted, offline, updated_at, raw} (RMM)
+ *   app-credentials                -> one JSON object per line {company_id, key_id, object_id,
+ *                                     object_type, app_id, app_name, type, name, hint,
+ *                                     thumbprint, start, end} (cloud)
  *   attach PROJECT_ID FILE NAME MEDIA_TYPE TITLE -> {"remote_id": ...}
  *   ticket-open COMPANY_ID KEY TITLE BODY        -> {"remote_id": ...}
  *   ticket-note REMOTE_ID KEY TITLE BODY
@@ -73,6 +76,28 @@ static int print_device(void *arg, const og_conn_device *d)
     return 0;
 }
 
+static int print_app_cred(void *arg, const og_conn_app_cred *a)
+{
+    const og_certs_app_credential *k = &a->cred;
+    char start[OG_TIME_LEN] = "", end[OG_TIME_LEN] = "";
+    (void)arg;
+    if (k->start_us)
+        og_time_format(k->start_us, start);
+    og_time_format(k->end_us, end);
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
+                          "company_id", a->company_id ? a->company_id : "", "key_id", k->key_id,
+                          "object_id", k->object_id, "object_type", k->object_type, "app_id",
+                          k->app_id, "app_name", k->app_name, "type", k->type, "name", k->name,
+                          "hint", k->hint, "thumbprint", k->thumbprint, "start", start, "end", end);
+    if (!o)
+        return og_error_set(OG_ERROR, "cannot build the app credential line");
+    char *s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+    printf("%s\n", s);
+    free(s);
+    json_decref(o);
+    return 0;
+}
+
 static json_t *load(const char *path)
 {
     json_error_t e;
@@ -116,6 +141,9 @@ static int run(og_conn *c, int argc, char **argv)
     if (strcmp(op, "devices") == 0)
         return v->devices ? v->devices(c, argc > 6 ? argv[6] : "", print_device, NULL)
                           : og_error_set(OG_EINVAL, "no devices call");
+    if (strcmp(op, "app-credentials") == 0)
+        return v->app_credentials ? v->app_credentials(c, print_app_cred, NULL)
+                                  : og_error_set(OG_EINVAL, "no app-credentials call");
     if (strcmp(op, "project") == 0)
         return (error = need(argc, 7)) < 0 ? error
                : v->project                ? v->project(c, argv[6], print_project, NULL)

@@ -26,10 +26,13 @@ import argparse
 import base64
 import json
 import re
+import sys
 import threading
 import time
 import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+import sim_common as sc  # noqa: E402
 
 CREDS = {"username": "api@example.test", "secret": "AT-SECRET-MARKER-7731",
          "integration_code": "AT-INTEG-MARKER-5519"}
@@ -142,28 +145,8 @@ def match(rec, flt):
     return True
 
 
-class H(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True
-
-    def log_message(self, fmt, *args):
-        pass
-
-    def send(self, code, obj=None, raw=None, headers=None):
-        body = raw if raw is not None else (b"" if obj is None else json.dumps(obj).encode())
-        self.send_response(code)
-        for k, v in (headers or {}).items():
-            self.send_header(k, v)
-        if body or obj is not None:
-            self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def body(self):
-        n = int(self.headers.get("Content-Length") or 0)
-        data = self.rfile.read(n) if n else b""
-        return json.loads(data) if data else {}
+class H(sc.Handler):
+    content_type = "application/json; charset=utf-8"
 
     def base(self):
         return (S["mode"].get("zone_url") or S.get("public_url") or
@@ -177,7 +160,7 @@ class H(BaseHTTPRequestHandler):
                                        "attachments": [{k: a[k] for k in a if k != "data"} | {"size": len(base64.b64decode(a["data"]))}
                                                        for a in S["attachments"]],
                                        "tickets": S["tickets"], "projects": len(S["projects"])})
-            req = self.body() if method == "POST" else {}
+            req = self.body_json({}) if method == "POST" else {}
             if path == "/_sim/seed":
                 seed(req)
             elif path == "/_sim/touch":
@@ -204,7 +187,7 @@ class H(BaseHTTPRequestHandler):
             return self.send(200, {"ok": True})
 
     # ---- the API ----
-    def handle_any(self, method):
+    def route(self, method):
         u = urllib.parse.urlsplit(self.path)
         path = u.path
         if path.startswith("/_sim/"):
@@ -225,8 +208,7 @@ class H(BaseHTTPRequestHandler):
             time.sleep(delay)
         with lock:
             mode = S["mode"]
-            if mode.get("storm429", 0) > 0:
-                mode["storm429"] -= 1
+            if sc.counter_take(mode, "storm429"):
                 return self.send(429, {"errors": ["Request limit exceeded: slow down"]},
                                  headers={"Retry-After": str(mode.get("retry_after", 1))})
             if mode.get("redirect"):
@@ -236,11 +218,10 @@ class H(BaseHTTPRequestHandler):
             if (h.get("UserName") != c["username"] or h.get("Secret") != c["secret"] or
                     h.get("ApiIntegrationCode") != c["integration_code"]):
                 return self.send(401, {"errors": ["The user name, secret or API integration code is not valid"]})
-            if mode.get("malformed", 0) > 0 and path != "/V1.0/ZoneInformation":
-                mode["malformed"] -= 1
+            if path != "/V1.0/ZoneInformation" and sc.counter_take(mode, "malformed"):
                 return self.send(200, raw=b'{"items": [{"id": 1, "projectName": "cut')
             try:
-                return self.route(method, path, q)
+                return self.api(method, path, q)
             except (KeyError, ValueError) as e:
                 return self.send(500, {"errors": ["simulator: %s" % e]})
 
@@ -273,7 +254,7 @@ class H(BaseHTTPRequestHandler):
             items = [dict(items[0], description="x" * (20 << 20))] + items[1:] if items else items
         return self.send(200, {"items": items, "pageDetails": pd})
 
-    def route(self, method, path, q):
+    def api(self, method, path, q):
         m = re.fullmatch(r"/V1\.0/(\w+)(?:/(\d+))?(?:/(\w+))?(?:/(\d+))?", path)
         if path == "/V1.0/ZoneInformation" and method == "GET":
             if q.get("user", [""])[0].lower() != S["creds"]["username"].lower():
@@ -293,7 +274,7 @@ class H(BaseHTTPRequestHandler):
             if method == "GET":
                 query = json.loads(q["search"][0])
             else:
-                query = self.body()
+                query = self.body_json({})
             return self.page(entity, list(table[entity].values()), query)
         if rid and not child and method == "GET":
             rec = table[entity].get(int(rid))
@@ -309,7 +290,7 @@ class H(BaseHTTPRequestHandler):
                 recs = list(reversed(recs))
             return self.send(200, {"items": recs, "pageDetails": {"count": len(recs), "requestCount": 500}})
         if entity == "Projects" and rid and child == "Attachments" and method == "POST":
-            a = self.body()
+            a = self.body_json({})
             if int(rid) not in S["projects"]:
                 return self.send(404, {"errors": ["project %s not found" % rid]})
             for k in ("attachmentType", "title", "fullPath", "data", "publish"):
@@ -327,7 +308,7 @@ class H(BaseHTTPRequestHandler):
                 return self.send(500, {"errors": ["Internal error after the attachment was saved"]})
             return self.send(200, {"itemId": S["next_id"]})
         if entity == "Tickets" and method == "POST" and not rid:
-            t = self.body()
+            t = self.body_json({})
             for k in ("companyID", "title", "status", "priority"):
                 if k not in t:
                     return self.send(400, {"errors": ["%s is required" % k]})
@@ -339,7 +320,7 @@ class H(BaseHTTPRequestHandler):
             S["tickets"][S["next_id"]] = t
             return self.send(200, {"itemId": S["next_id"]})
         if entity == "Tickets" and method == "PATCH" and not rid:
-            t = self.body()
+            t = self.body_json({})
             cur = S["tickets"].get(int(t.get("id", 0)))
             if cur is None:
                 return self.send(404, {"errors": ["ticket %s not found" % t.get("id")]})
@@ -347,18 +328,6 @@ class H(BaseHTTPRequestHandler):
             cur["lastActivityDate"] = tick()
             return self.send(200, {"itemId": cur["id"]})
         return self.send(404, {"errors": ["not simulated: %s %s" % (method, path)]})
-
-    def do_GET(self):
-        self.handle_any("GET")
-
-    def do_POST(self):
-        self.handle_any("POST")
-
-    def do_PATCH(self):
-        self.handle_any("PATCH")
-
-    def do_PUT(self):
-        self.handle_any("PUT")
 
 
 def main():
@@ -369,13 +338,7 @@ def main():
     reset_state()
     S["public_url"] = a.public_url
     seed({})
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), H)
-    srv.daemon_threads = True
-    with open(a.port_file + ".tmp", "w") as f:
-        f.write(str(srv.server_port))
-    import os
-    os.rename(a.port_file + ".tmp", a.port_file)
-    srv.serve_forever()
+    sc.serve_one(H, a.port_file)
 
 
 if __name__ == "__main__":

@@ -25,11 +25,13 @@ import base64
 import datetime
 import json
 import re
-import socket
+import sys
 import threading
 import time
 import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+import sim_common as sc  # noqa: E402
 
 PREFIX = "/v4_6_release/apis/3.0"
 CT = "application/vnd.connectwise.com+json; version=2025.1"
@@ -130,32 +132,9 @@ def cond_filter(cond):
 
 
 def make_handler(st):
-    class H(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, fmt, *a):
-            pass
-
-        def setup(self):
-            super().setup()
-            # headers and body go out in two writes: without this, Nagle and delayed ACKs
-            # stall every keep-alive answer by 40 ms
-            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-        def reply(self, code, obj=None, raw=None, headers=None, ct=CT):
-            data = raw if raw is not None else (json.dumps(obj).encode() if obj is not None else b"")
-            self.send_response(code)
-            for k, v in (headers or {}).items():
-                self.send_header(k, v)
-            if data or code not in (204,):
-                self.send_header("Content-Type", ct)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def body(self):
-            n = int(self.headers.get("Content-Length") or 0)
-            return self.rfile.read(n) if n else b""
+    class H(sc.Handler):
+        content_type = CT
+        type_on_empty = True
 
         def authed(self):
             want = "acme+pubKEY:" + st.cfg["private_key"]
@@ -168,7 +147,7 @@ def make_handler(st):
                     ok = False
             if ok and self.headers.get("clientId") == st.args.client_id:
                 return True
-            self.reply(401, {"code": "Unauthorized",
+            self.send(401, {"code": "Unauthorized",
                              "message": "Authentication failed: invalid member keys for company acme."})
             return False
 
@@ -193,7 +172,7 @@ def make_handler(st):
                 chunk = records[(page - 1) * size: page * size]
                 more = len(records) > page * size
                 hdr = {"Link": self.link(path, q, page=page + 1)} if more else {}
-            self.reply(200, chunk, headers=hdr)
+            self.send(200, chunk, headers=hdr)
 
         def route(self, method):
             u = urllib.parse.urlsplit(self.path)
@@ -205,29 +184,27 @@ def make_handler(st):
                 key = method + " " + re.sub(r"/-?\d+", "/{id}", path)
                 st.paths[key] = st.paths.get(key, 0) + 1
                 slow, redirect = st.cfg["slow"], st.cfg["redirect"]
-                storm = st.cfg["storm"] > 0
-                if storm:
-                    st.cfg["storm"] -= 1
+                storm = sc.counter_take(st.cfg, "storm")
                 if redirect:
                     st.cfg["redirect"] = ""
             if slow:
                 time.sleep(slow)
             if redirect:
-                return self.reply(302, {"message": "moved"}, headers={"Location": redirect})
+                return self.send(302, {"message": "moved"}, headers={"Location": redirect})
             if storm:
-                return self.reply(429, {"code": "TooManyRequests", "message": "Slow down"},
+                return self.send(429, {"code": "TooManyRequests", "message": "Slow down"},
                                   headers={"Retry-After": "1"})
             if path.startswith("/cb/keys/"):  # callback signing keys (not in the document)
-                return self.reply(200, {"signing_key": st.cfg["signing_key"]}, ct="application/json")
+                return self.send(200, {"signing_key": st.cfg["signing_key"]}, ct="application/json")
             if not path.startswith(PREFIX):
-                return self.reply(404, {"code": "NotFound", "message": "no such path"})
+                return self.send(404, {"code": "NotFound", "message": "no such path"})
             if not self.authed():
                 return
             rel = path[len(PREFIX):]
             try:
                 return self.api(method, rel, path, q)
             except ValueError as e:
-                return self.reply(400, {"code": "InvalidObject", "message": str(e)})
+                return self.send(400, {"code": "InvalidObject", "message": str(e)})
 
         def api(self, method, rel, path, q):
             cond = q.get("conditions", [""])[0]
@@ -237,24 +214,24 @@ def make_handler(st):
                 if method == "GET" and rel == "/project/projects":
                     if st.cfg["malformed"]:
                         st.cfg["malformed"] = False
-                        return self.reply(200, raw=b'[{"id": 1, "name": "cut')
+                        return self.send(200, raw=b'[{"id": 1, "name": "cut')
                     if st.cfg["huge"]:
                         st.cfg["huge"] = False
                         p = dict(st.projects[1])
                         p["description"] = "x" * (20 << 20)
-                        return self.reply(200, [p])
+                        return self.send(200, [p])
                     recs = [p for p in st.projects.values() if cond_filter(cond)(p)]
                     if st.cfg["loop"]:
                         size, page, _ = page_params(q)
                         recs = sorted(recs, key=lambda r: r["id"])[:size]
-                        return self.reply(200, recs, headers={"Link": self.link(path, q, page=page + 1)})
+                        return self.send(200, recs, headers={"Link": self.link(path, q, page=page + 1)})
                     return self.listing(path, q, recs)
                 m = re.fullmatch(r"/project/projects/(-?\d+)", rel)
                 if method == "GET" and m:
                     p = st.projects.get(int(m.group(1)))
                     if not p:
-                        return self.reply(404, {"code": "NotFound", "message": "Project not found"})
-                    return self.reply(200, p)
+                        return self.send(404, {"code": "NotFound", "message": "Project not found"})
+                    return self.send(200, p)
                 m = re.fullmatch(r"/project/projects/(-?\d+)/phases", rel)
                 if method == "GET" and m:
                     return self.listing(path, q, st.phases.get(int(m.group(1)), []))
@@ -262,41 +239,41 @@ def make_handler(st):
                     f = cond_filter(cond)
                     return self.listing(path, q, [t for tl in st.tickets.values() for t in tl if f(t)])
                 if method == "POST" and rel == "/project/tickets":
-                    t = json.loads(self.body() or b"{}")
+                    t = json.loads(self.read_body() or b"{}")
                     if not t.get("summary") or not isinstance(t.get("phase"), dict):
-                        return self.reply(400, {"code": "InvalidObject", "message": "summary and phase are required"})
+                        return self.send(400, {"code": "InvalidObject", "message": "summary and phase are required"})
                     t["id"] = 900000 + len(st.opened)
                     t["status"] = {"id": 1, "name": "New"}
                     t.pop("initialDescription", None)
                     t["_info"] = {"lastUpdated": st.tick()}
                     st.opened.append(t)
-                    return self.reply(201, t)
+                    return self.send(201, t)
                 m = re.fullmatch(r"/project/tickets/(-?\d+)", rel)
                 if m and method == "PATCH":
-                    ops = json.loads(self.body() or b"[]")
+                    ops = json.loads(self.read_body() or b"[]")
                     for t in st.opened:
                         if t["id"] == int(m.group(1)):
                             for op in ops:
                                 if op.get("path") == "status":
                                     t["status"] = op.get("value")
-                            return self.reply(200, t)
-                    return self.reply(404, {"code": "NotFound", "message": "Ticket not found"})
+                            return self.send(200, t)
+                    return self.send(404, {"code": "NotFound", "message": "Ticket not found"})
                 if method == "POST" and rel == "/system/documents":
                     return self.upload()
                 if method == "GET" and rel == "/system/documents":
                     rt, rid = q.get("recordType", [""])[0], q.get("recordId", [""])[0]
                     docs = [d for d in st.documents if d["recordType"] == rt and str(d["recordId"]) == rid]
                     return self.listing(path, q, [d["info"] for d in docs])
-            return self.reply(404, {"code": "NotFound", "message": "no such path"})
+            return self.send(404, {"code": "NotFound", "message": "no such path"})
 
         def upload(self):
             ctype = self.headers.get("Content-Type", "")
             m = re.match(r"multipart/form-data;\s*boundary=(\S+)", ctype)
             if not m:
-                return self.reply(400, {"code": "InvalidObject", "message": "multipart expected"})
+                return self.send(400, {"code": "InvalidObject", "message": "multipart expected"})
             b = ("--" + m.group(1)).encode()
             fields, fname = {}, ""
-            for part in self.body().split(b)[1:]:
+            for part in self.read_body().split(b)[1:]:
                 if part.startswith(b"--"):
                     break
                 head, _, data = part[2:].partition(b"\r\n\r\n")
@@ -308,17 +285,17 @@ def make_handler(st):
                         fname = hm.group(2).decode()
             for k in ("recordType", "recordId", "title", "file"):
                 if k not in fields:
-                    return self.reply(400, {"code": "InvalidObject", "message": "missing " + k})
+                    return self.send(400, {"code": "InvalidObject", "message": "missing " + k})
             info = {"id": 5000 + len(st.documents), "title": fields["title"].decode(),
                     "fileName": fname, "size": len(fields["file"]),
                     "_info": {"lastUpdated": st.tick()}}
             st.documents.append({"recordType": fields["recordType"].decode(),
                                  "recordId": int(fields["recordId"]), "info": info,
                                  "data": fields["file"].decode("latin-1")})
-            return self.reply(201, info)
+            return self.send(201, info)
 
         def admin(self, method, path):
-            body = json.loads(self.body() or b"{}") if method == "POST" else {}
+            body = json.loads(self.read_body() or b"{}") if method == "POST" else {}
             with st.lock:
                 if path == "/_sim/config":
                     if "projects" in body:
@@ -341,22 +318,13 @@ def make_handler(st):
                 elif path == "/_sim/reset-stats":
                     st.requests, st.paths = 0, {}
                 elif path != "/_sim/stats":
-                    return self.reply(404, {"message": "no such admin path"}, ct="application/json")
+                    return self.send(404, {"message": "no such admin path"}, ct="application/json")
                 out = {"requests": st.requests, "paths": st.paths, "clock": stamp(st.clock),
                        "documents": [{"recordType": d["recordType"], "recordId": d["recordId"],
                                       "title": d["info"]["title"], "fileName": d["info"]["fileName"],
                                       "data": d["data"][:200]} for d in st.documents],
                        "tickets": st.opened}
-            return self.reply(200, out, ct="application/json")
-
-        def do_GET(self):
-            self.route("GET")
-
-        def do_POST(self):
-            self.route("POST")
-
-        def do_PATCH(self):
-            self.route("PATCH")
+            return self.send(200, out, ct="application/json")
 
     return H
 
@@ -369,13 +337,7 @@ def main():
     ap.add_argument("--client-id", default="11111111-2222-3333-4444-555555555555")
     args = ap.parse_args()
     st = State(args)
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(st))
-    srv.daemon_threads = True
-    with open(args.port_file + ".tmp", "w") as f:
-        f.write(str(srv.server_address[1]))
-    import os
-    os.rename(args.port_file + ".tmp", args.port_file)
-    srv.serve_forever()
+    sc.serve_one(make_handler(st), args.port_file)
 
 
 if __name__ == "__main__":

@@ -24,17 +24,13 @@ Admin (POST JSON to the API port):
   /_sim/clear                             forget queued faults and request counts
   /_sim/stats (GET)                       {"requests": {path: n}, "tokens": n}
 """
-import argparse
 import base64
-import http.client
-import json
-import os
 import sys
 import threading
-import time
-import urllib.parse
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+import sim_common as sc  # noqa: E402
 
 LOCK = threading.Lock()
 STATE = {}
@@ -79,9 +75,9 @@ def reset(sites=3, devices=3):
 
 
 def page_body(items, q, key, path, front):
-    size = int(q.get("max", ["250"])[0] or 250)
-    no = int(q.get("page", ["0"])[0] or 0)
-    chunk = items[no * size:(no + 1) * size]
+    size = sc.qint(q, "max", 250)
+    no = sc.qint(q, "page", 0)
+    chunk = sc.page_slice(items, no, size)
     pd = {"count": len(chunk), "totalCount": len(items)}
     link = "http://127.0.0.1:%d%s?max=%d&page=%%d" % (front, path, size)
     if no > 0:
@@ -91,52 +87,18 @@ def page_body(items, q, key, path, front):
     return {"pageDetails": pd, key: chunk}
 
 
-class API(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, fmt, *args):
-        pass
-
-    def send(self, status, body, headers=None, raw=False):
-        data = body if raw else json.dumps(body).encode()
-        self.send_response(status)
-        hs = dict(headers or {})
-        if "Content-Type" not in hs and data:
-            hs["Content-Type"] = "application/json"
-        for k, v in hs.items():
-            self.send_header(k, v)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def body_json(self):
-        n = int(self.headers.get("Content-Length") or 0)
-        data = self.rfile.read(n) if n else b""
-        return json.loads(data.decode() or "{}")
-
-    def do_GET(self):
-        self.route("GET")
-
-    def do_POST(self):
-        self.route("POST")
-
-    def authed(self):
-        auth = self.headers.get("Authorization") or ""
-        tok = auth[7:] if auth.startswith("Bearer ") else None
-        exp = STATE["tokens"].get(tok)
-        return exp is not None and exp > time.time()
-
+class API(sc.Handler):
     def fault(self, path, q):
         """Consume one queued fault for this API request; True when it answered."""
-        if not STATE["faults"]:
+        f = sc.fault_peek(STATE)
+        if not f:
             return False
-        f = STATE["faults"][0]
         kind = f["kind"]
         if kind in ("loop", "endless", "offhost"):
             if path != "/api/v2/account/devices":
                 return False
-            size = int(q.get("max", ["250"])[0] or 250)
-            no = int(q.get("page", ["0"])[0] or 0)
+            size = sc.qint(q, "max", 250)
+            no = sc.qint(q, "page", 0)
             host = ("http://elsewhere.example:8080" if kind == "offhost"
                     else "http://127.0.0.1:%d" % Front.front_port)
             nxt = no if kind == "loop" else no + 1
@@ -145,46 +107,20 @@ class API(BaseHTTPRequestHandler):
             devs = [device(900000 + no * size + k, 1) for k in range(size)]
             self.send(200, {"pageDetails": pd, "devices": devs})
             return True
-        f["count"] -= 1
-        if f["count"] <= 0:
-            STATE["faults"].pop(0)
-        if kind == "429":
-            self.send(429, b"", {"Retry-After": str(f.get("retry_after", 1))}, raw=True)
-        elif kind == "500":
-            self.send(500, b"", raw=True)
-        elif kind == "slow":
-            return float(f.get("seconds", 5))  # slept outside the lock
-        elif kind == "malformed":
-            self.send(200, b'{"pageDetails": {"count": 1}, "devices": [{"uid": "x', raw=True)
-        elif kind == "huge":
-            blob = "x" * int(float(f.get("mb", 20)) * 1024 * 1024)
-            self.send(200, {"pageDetails": {"count": 1},
-                            "devices": [device(1, 1, description=blob)]})
-        elif kind == "expire":  # the token dies mid-pull, as a revoked Datto token does
-            STATE["tokens"] = {}
-            self.send(401, b"", raw=True)
-        elif kind == "redirect":
-            self.send(302, b"", {"Location": "http://elsewhere.example:8080/api/v2/account/devices"},
-                      raw=True)
-        else:
-            return False
-        return True
+        sc.fault_take(STATE)
+        # the token dies mid-pull (expire), as a revoked Datto token does
+        return sc.fault_answer(
+            self, f, STATE,
+            malformed=b'{"pageDetails": {"count": 1}, "devices": [{"uid": "x',
+            huge=lambda blob: {"pageDetails": {"count": 1},
+                               "devices": [device(1, 1, description=blob)]},
+            redirect="http://elsewhere.example:8080/api/v2/account/devices")
 
     def route(self, method):
-        u = urllib.parse.urlsplit(self.path)
-        q = urllib.parse.parse_qs(u.query)
-        path = u.path
-        if path.startswith("/_sim/"):
-            return self.admin(method, path)
-        with LOCK:
-            STATE["requests"][path] = STATE["requests"].get(path, 0) + 1
-            if not self.authed():
-                return self.send(401, b"", raw=True)
-            answered = self.fault(path, q)
-        if answered is True:
+        got = self.api_begin(method, LOCK, STATE)
+        if not got:
             return
-        if answered:
-            time.sleep(answered)
+        path, q = got
         if method != "GET":
             return self.send(405, {"error": "Method Not Allowed", "message": "not here"})
         with LOCK:
@@ -197,8 +133,10 @@ class API(BaseHTTPRequestHandler):
         return self.send(404, {"error": "Not Found", "message": "no route"})
 
     def admin(self, method, path):
-        body = self.body_json() if method == "POST" else None
+        body = self.body_json({}) if method == "POST" else None
         with LOCK:
+            if sc.admin_common(self, path, body, STATE, Front):
+                return
             if path == "/_sim/seed":
                 b = body or {}
                 reset(b.get("sites", 3), b.get("devices", 3))
@@ -218,101 +156,40 @@ class API(BaseHTTPRequestHandler):
                         else:
                             del STATE["devices"][i]
                 return self.send(200, {"ok": True})
-            if path == "/_sim/fault":
-                STATE["faults"].append(dict(body, count=body.get("count", 1)))
-                return self.send(200, {"ok": True})
-            if path == "/_sim/clear":
-                STATE["faults"] = []
-                STATE["requests"] = {}
-                return self.send(200, {"ok": True})
-            if path == "/_sim/front":
-                Front.direct = bool(body.get("direct"))
-                return self.send(200, {"ok": True})
             if path == "/_sim/stats":
                 return self.send(200, {"requests": STATE["requests"],
                                        "tokens": STATE["token_count"]})
         return self.send(404, {"message": "no admin route"})
 
 
-class Front(API):
+class Front(sc.Front, API):
     """The OAuth server, and a pass-through of the API to the upstream (Prism)."""
-    upstream = None
-    api_port = None
-    front_port = None
-    direct = False
-
-    def route(self, method):
-        if urllib.parse.urlsplit(self.path).path == "/auth/oauth/token" and method == "POST":
-            return self.token()
-        return self.forward(method)
+    token_path = "/auth/oauth/token"
 
     def token(self):
-        n = int(self.headers.get("Content-Length") or 0)
-        form = urllib.parse.parse_qs(self.rfile.read(n).decode())
-        get = lambda k: form.get(k, [""])[0]
+        form, get = self.read_form()
         basic = "Basic " + base64.b64encode(b"public-client:public").decode()
         with LOCK:
             if self.headers.get("Authorization") != basic:
                 return self.send(401, {"error": "unauthorized",
                                        "error_description": "Full authentication is required"})
-            if self.headers.get("Content-Type", "").split(";")[0] != \
-                    "application/x-www-form-urlencoded" or get("grant_type") != "password":
+            if not self.form_type_ok() or get("grant_type") != "password":
                 return self.send(400, {"error": "unsupported_grant_type",
                                        "error_description": "Unsupported grant type"})
             if get("username") != STATE["client_id"] or \
                     get("password") != STATE["client_secret"]:
                 return self.send(400, {"error": "invalid_grant",
                                        "error_description": "Bad credentials (DATTO-4410)"})
-            tok = uuid.uuid4().hex
-            STATE["tokens"][tok] = time.time() + STATE["token_ttl"]
-            STATE["token_count"] += 1
+            tok = sc.token_issue(STATE)
             return self.send(200, {"access_token": tok, "token_type": "bearer",
                                    "expires_in": STATE["token_ttl"], "scope": "default"})
 
-    def forward(self, method):
-        n = int(self.headers.get("Content-Length") or 0)
-        data = self.rfile.read(n) if n else None
-        up = urllib.parse.urlsplit(self.upstream)
-        host, port = (("127.0.0.1", Front.api_port) if Front.direct else (up.hostname, up.port))
-        conn = http.client.HTTPConnection(host, port, timeout=120)
-        hs = {k: v for k, v in self.headers.items()
-              if k.lower() not in ("host", "connection", "content-length")}
-        try:
-            conn.request(method, self.path, body=data, headers=hs)
-            r = conn.getresponse()
-            body = r.read()
-        except OSError as e:
-            return self.send(502, {"message": "front: upstream failed: %s" % e})
-        finally:
-            conn.close()
-        out = {k: v for k, v in r.getheaders()
-               if k.lower() not in ("content-length", "connection", "transfer-encoding",
-                                    "keep-alive")}
-        return self.send(r.status, body, out, raw=True)
-
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--port", type=int, default=0)
-    ap.add_argument("--front-port", type=int, default=0)
-    ap.add_argument("--upstream", required=True)
-    ap.add_argument("--port-file", required=True)
-    ap.add_argument("--client-id", default="og-key")
-    ap.add_argument("--client-secret", default="og-secret")
-    a = ap.parse_args()
+    a = sc.pair_args("og-key").parse_args()
     STATE.update({"client_id": a.client_id, "client_secret": a.client_secret})
     reset()
-    Front.upstream = a.upstream
-    api = ThreadingHTTPServer(("127.0.0.1", a.port), API)
-    front = ThreadingHTTPServer(("127.0.0.1", a.front_port), Front)
-    api.daemon_threads = front.daemon_threads = True
-    Front.api_port = api.server_address[1]
-    Front.front_port = front.server_address[1]
-    threading.Thread(target=front.serve_forever, daemon=True).start()
-    with open(a.port_file + ".tmp", "w") as f:
-        f.write("%d %d\n" % (api.server_address[1], front.server_address[1]))
-    os.replace(a.port_file + ".tmp", a.port_file)
-    api.serve_forever()
+    sc.serve_pair(API, Front, a)
 
 
 if __name__ == "__main__":

@@ -30,17 +30,15 @@ Admin (POST JSON to the API port):
   /_sim/stats (GET)                     {"requests": {path: n}, "tokens": n, "attachments": [...],
                                          "tickets": {...}}
 """
-import argparse
 import base64
 import datetime
-import http.client
-import json
 import sys
 import threading
 import time
 import urllib.parse
-import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+import sim_common as sc  # noqa: E402
 
 LOCK = threading.Lock()
 STATE = {}
@@ -96,84 +94,36 @@ def reset(clients=3, projects=3, tasks_every=1, tasks=3, spread=0):
 
 def page(items, q, key):
     pag = q.get("pageinate", ["false"])[0].lower() == "true"
-    size = int(q.get("page_size", ["50"])[0] or 50)
-    no = int(q.get("page_no", ["1"])[0] or 1)
+    size = sc.qint(q, "page_size", 50)
+    no = sc.qint(q, "page_no", 1)
     total = len(items)
     if pag:
-        items = items[(no - 1) * size: no * size]
+        items = sc.page_slice(items, no, size, first=1)
     body = {"record_count": total, key: items}
     if pag:
         body.update({"page_no": no, "page_size": size})
     return body
 
 
-class API(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True  # headers and body go out as two writes: no 40 ms stalls
+class API(sc.Handler):
+    content_type = "application/json; charset=utf-8"
+    type_on_empty = True
     auth_here = False  # --auth-on-api
 
-    def log_message(self, fmt, *args):
-        pass
-
-    def send(self, status, body, headers=None, raw=False):
-        data = body if raw else json.dumps(body).encode()
-        self.send_response(status)
-        hs = dict(headers or {})
-        if "Content-Type" not in hs:
-            hs["Content-Type"] = "application/json; charset=utf-8"
-        for k, v in hs.items():
-            self.send_header(k, v)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def body_json(self):
-        n = int(self.headers.get("Content-Length") or 0)
-        data = self.rfile.read(n) if n else b""
-        return json.loads(data.decode() or "null")
-
-    def do_GET(self):
-        self.route("GET")
-
-    def do_POST(self):
-        self.route("POST")
-
     def authed(self):
-        auth = self.headers.get("Authorization") or ""
-        tok = auth[7:] if auth.startswith("Bearer ") else None
-        exp = STATE["tokens"].get(tok)
-        return exp is not None and exp > time.time()
+        return sc.bearer_ok(self.headers, STATE)
 
     def fault(self):
         """Consume one queued fault for this API request; True when it answered."""
-        if not STATE["faults"]:
+        f = sc.fault_take(STATE)
+        if not f:
             return False
-        f = STATE["faults"][0]
-        f["count"] -= 1
-        if f["count"] <= 0:
-            STATE["faults"].pop(0)
-        kind = f["kind"]
-        if kind == "429":
-            self.send(429, {"message": "Too many requests"},
-                      {"Retry-After": str(f.get("retry_after", 1))})
-        elif kind == "500":
-            self.send(500, {"message": "Internal error"})
-        elif kind == "slow":
-            return float(f.get("seconds", 5))  # slept outside the lock
-        elif kind == "malformed":
-            self.send(200, b'{"record_count": 3, "projects": [{"id": 1, "summ', raw=True)
-        elif kind == "huge":
-            blob = "x" * int(float(f.get("mb", 20)) * 1024 * 1024)
-            self.send(200, {"record_count": 1, "projects": [{"id": 1, "details": blob}]})
-        elif kind == "expire":  # the token dies mid-pull, as Halo's do after expires_in
-            STATE["tokens"] = {}
-            self.send(401, {"message": "Authorization has been denied for this request."})
-        elif kind == "redirect":
-            self.send(302, {"message": "moved"},
-                      {"Location": "http://elsewhere.example:8080/api/Projects"})
-        else:
-            return False
-        return True
+        # the token dies mid-pull (expire), as Halo's do after expires_in
+        return sc.fault_answer(
+            self, f, STATE, msg=lambda text: {"message": text},
+            malformed=b'{"record_count": 3, "projects": [{"id": 1, "summ',
+            huge=lambda blob: {"record_count": 1, "projects": [{"id": 1, "details": blob}]},
+            redirect="http://elsewhere.example:8080/api/Projects")
 
     def route(self, method):
         u = urllib.parse.urlsplit(self.path)
@@ -184,14 +134,14 @@ class API(BaseHTTPRequestHandler):
         if API.auth_here and path == "/auth/token" and method == "POST":
             return Front.token(self)
         with LOCK:
-            STATE["requests"][path] = STATE["requests"].get(path, 0) + 1
+            sc.count_request(STATE, path)
         if not self.authed():
             return self.send(401, {"message": "Authorization has been denied for this request."})
         with LOCK:
-            f = STATE["faults"][0] if STATE["faults"] else None
+            f = sc.fault_peek(STATE)
             if f and f["kind"] in ("loop", "endless") and path == "/api/Projects":
-                no = int(q.get("page_no", ["1"])[0] or 1)
-                size = int(q.get("page_size", ["50"])[0] or 50)
+                no = sc.qint(q, "page_no", 1)
+                size = sc.qint(q, "page_size", 50)
                 base = 1 if f["kind"] == "loop" else (no - 1) * size + 1
                 recs = [{"id": 900000 + base + i, "summary": "Loop", "child_count": 0}
                         for i in range(size)]
@@ -276,6 +226,8 @@ class API(BaseHTTPRequestHandler):
     def admin(self, method, path):
         body = self.body_json() if method == "POST" else None
         with LOCK:
+            if sc.admin_common(self, path, body, STATE, Front):
+                return
             if path == "/_sim/seed":
                 b = body or {}
                 STATE["client_id"] = b.get("client_id", STATE.get("client_id"))
@@ -297,16 +249,6 @@ class API(BaseHTTPRequestHandler):
                 if rid in STATE["tasks"]:  # Halo bumps the project with its task
                     STATE["projects"][rec["parent_id"]]["last_update"] = rec["last_update"]
                 return self.send(200, rec)
-            if path == "/_sim/fault":
-                STATE["faults"].append(dict(body, count=body.get("count", 1)))
-                return self.send(200, {"ok": True})
-            if path == "/_sim/clear":
-                STATE["faults"] = []
-                STATE["requests"] = {}
-                return self.send(200, {"ok": True})
-            if path == "/_sim/front":  # hostile answers Prism would rewrite go around it
-                Front.direct = bool(body.get("direct"))
-                return self.send(200, {"ok": True})
             if path == "/_sim/expire":
                 STATE["tokens"] = {}
                 return self.send(200, {"ok": True})
@@ -318,26 +260,16 @@ class API(BaseHTTPRequestHandler):
         return self.send(404, {"message": "no admin route"})
 
 
-class Front(API):
+class Front(sc.Front, API):
     """The authorisation server, and a pass-through of the API to the upstream (Prism)."""
-    upstream = None
-    api_port = None
-    direct = False
-
-    def route(self, method):
-        if urllib.parse.urlsplit(self.path).path == "/auth/token" and method == "POST":
-            return self.token()
-        return self.forward(method)
+    token_path = "/auth/token"
 
     def token(self):
-        n = int(self.headers.get("Content-Length") or 0)
-        form = urllib.parse.parse_qs(self.rfile.read(n).decode())
-        get = lambda k: form.get(k, [""])[0]
+        form, get = self.read_form()
         with LOCK:
             STATE.setdefault("token_forms", []).append(sorted(form.keys()))
-            if self.headers.get("Content-Type", "").split(";")[0] != \
-                    "application/x-www-form-urlencoded" or get("grant_type") != \
-                    "client_credentials" or get("scope") != "all":
+            if not self.form_type_ok() or get("grant_type") != "client_credentials" or \
+                    get("scope") != "all":
                 return self.send(400, {"error": "unsupported_grant_type",
                                        "error_description": "grant_type must be "
                                        "client_credentials"})
@@ -346,59 +278,20 @@ class Front(API):
                 return self.send(400, {"error": "invalid_client",
                                        "error_description": "The client credentials are "
                                        "invalid (HALO-AUTH-4711)"})
-            tok = uuid.uuid4().hex
-            STATE["tokens"][tok] = time.time() + STATE["token_ttl"]
-            STATE["token_count"] += 1
+            tok = sc.token_issue(STATE)
             return self.send(200, {"access_token": tok, "token_type": "Bearer",
                                    "expires_in": STATE["token_ttl"], "scope": "all"})
 
-    def forward(self, method):
-        n = int(self.headers.get("Content-Length") or 0)
-        data = self.rfile.read(n) if n else None
-        up = urllib.parse.urlsplit(self.upstream)
-        host, port = (("127.0.0.1", Front.api_port) if Front.direct else (up.hostname, up.port))
-        conn = http.client.HTTPConnection(host, port, timeout=120)
-        hs = {k: v for k, v in self.headers.items()
-              if k.lower() not in ("host", "connection", "content-length")}
-        try:
-            conn.request(method, self.path, body=data, headers=hs)
-            r = conn.getresponse()
-            body = r.read()
-        except OSError as e:
-            return self.send(502, {"message": "front: upstream failed: %s" % e})
-        finally:
-            conn.close()
-        out = {k: v for k, v in r.getheaders()
-               if k.lower() not in ("content-length", "connection", "transfer-encoding",
-                                    "keep-alive")}
-        return self.send(r.status, body, out, raw=True)
-
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--port", type=int, default=0)
-    ap.add_argument("--front-port", type=int, default=0)
-    ap.add_argument("--upstream", required=True)
-    ap.add_argument("--port-file", required=True)
-    ap.add_argument("--client-id", default="og-client")
-    ap.add_argument("--client-secret", default="og-secret")
+    ap = sc.pair_args("og-client")
     ap.add_argument("--auth-on-api", action="store_true",
                     help="the API port answers POST /auth/token too (the benchmark: no front)")
     a = ap.parse_args()
     API.auth_here = a.auth_on_api
     STATE.update({"client_id": a.client_id, "client_secret": a.client_secret})
     reset()
-    Front.upstream = a.upstream
-    api = ThreadingHTTPServer(("127.0.0.1", a.port), API)
-    front = ThreadingHTTPServer(("127.0.0.1", a.front_port), Front)
-    api.daemon_threads = front.daemon_threads = True
-    Front.api_port = api.server_address[1]
-    threading.Thread(target=front.serve_forever, daemon=True).start()
-    with open(a.port_file + ".tmp", "w") as f:
-        f.write("%d %d\n" % (api.server_address[1], front.server_address[1]))
-    import os
-    os.replace(a.port_file + ".tmp", a.port_file)
-    api.serve_forever()
+    sc.serve_pair(API, Front, a)
 
 
 if __name__ == "__main__":

@@ -23,16 +23,13 @@ Admin (POST JSON to the API port):
   /_sim/clear                            forget queued faults and request counts
   /_sim/stats (GET)                      {"requests": {path: n}, "tokens": n, "scopes": [...]}
 """
-import argparse
-import http.client
-import json
-import os
 import sys
 import threading
 import time
-import urllib.parse
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+import sim_common as sc  # noqa: E402
 
 LOCK = threading.Lock()
 STATE = {}
@@ -71,99 +68,36 @@ def reset(orgs=3, devices=3):
 
 
 def cursor_page(items, q):
-    size = int(q.get("pageSize", ["1000"])[0] or 1000)
-    after = int(q.get("after", ["0"])[0] or 0)
-    return [r for r in items if r["id"] > after][:size]
+    return sc.after_slice(items, sc.qint(q, "after", 0), sc.qint(q, "pageSize", 1000))
 
 
-class API(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, fmt, *args):
-        pass
-
-    def send(self, status, body, headers=None, raw=False):
-        data = body if raw else json.dumps(body).encode()
-        self.send_response(status)
-        hs = dict(headers or {})
-        if "Content-Type" not in hs and data:
-            hs["Content-Type"] = "application/json"
-        for k, v in hs.items():
-            self.send_header(k, v)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def body_json(self):
-        n = int(self.headers.get("Content-Length") or 0)
-        data = self.rfile.read(n) if n else b""
-        return json.loads(data.decode() or "{}")
-
-    def do_GET(self):
-        self.route("GET")
-
-    def do_POST(self):
-        self.route("POST")
-
-    def authed(self):
-        auth = self.headers.get("Authorization") or ""
-        tok = auth[7:] if auth.startswith("Bearer ") else None
-        exp = STATE["tokens"].get(tok)
-        return exp is not None and exp > time.time()
-
+class API(sc.Handler):
     def fault(self, path, q):
         """Consume one queued fault for this API request; True when it answered."""
-        if not STATE["faults"]:
+        f = sc.fault_peek(STATE)
+        if not f:
             return False
-        f = STATE["faults"][0]
         kind = f["kind"]
         if kind in ("loop", "endless"):
             if not path.startswith("/v2/devices"):
                 return False
-            size = int(q.get("pageSize", ["1000"])[0] or 1000)
-            after = int(q.get("after", ["0"])[0] or 0)
+            size = sc.qint(q, "pageSize", 1000)
+            after = sc.qint(q, "after", 0)
             base = 900000 if kind == "loop" else max(after, 900000)
             self.send(200, [device(base + 1 + i, 1) for i in range(size)])
             return True
-        f["count"] -= 1
-        if f["count"] <= 0:
-            STATE["faults"].pop(0)
-        if kind == "429":
-            self.send(429, b"", {"Retry-After": str(f.get("retry_after", 1))}, raw=True)
-        elif kind == "500":
-            self.send(500, b"", raw=True)
-        elif kind == "slow":
-            return float(f.get("seconds", 5))  # slept outside the lock
-        elif kind == "malformed":
-            self.send(200, b'[{"id": 1, "nodeClass": "WINDOWS_SERV', raw=True)
-        elif kind == "huge":
-            blob = "x" * int(float(f.get("mb", 20)) * 1024 * 1024)
-            self.send(200, [device(1, 1, notes=[{"text": blob}])])
-        elif kind == "expire":  # the token dies mid-pull, as NinjaOne's do after expires_in
-            STATE["tokens"] = {}
-            self.send(401, b"", raw=True)
-        elif kind == "redirect":
-            self.send(302, b"", {"Location": "http://elsewhere.example:8080/v2/devices"},
-                      raw=True)
-        else:
-            return False
-        return True
+        sc.fault_take(STATE)
+        # the token dies mid-pull (expire), as NinjaOne's do after expires_in
+        return sc.fault_answer(
+            self, f, STATE, malformed=b'[{"id": 1, "nodeClass": "WINDOWS_SERV',
+            huge=lambda blob: [device(1, 1, notes=[{"text": blob}])],
+            redirect="http://elsewhere.example:8080/v2/devices")
 
     def route(self, method):
-        u = urllib.parse.urlsplit(self.path)
-        q = urllib.parse.parse_qs(u.query)
-        path = u.path
-        if path.startswith("/_sim/"):
-            return self.admin(method, path)
-        with LOCK:
-            STATE["requests"][path] = STATE["requests"].get(path, 0) + 1
-            if not self.authed():
-                return self.send(401, b"", raw=True)
-            answered = self.fault(path, q)
-        if answered is True:
+        got = self.api_begin(method, LOCK, STATE)
+        if not got:
             return
-        if answered:
-            time.sleep(answered)
+        path, q = got
         if method != "GET":
             return self.send(405, {"resultCode": "FAILURE", "errorMessage": "not here"})
         with LOCK:
@@ -181,8 +115,10 @@ class API(BaseHTTPRequestHandler):
         return self.send(404, {"resultCode": "FAILURE", "errorMessage": "no route"})
 
     def admin(self, method, path):
-        body = self.body_json() if method == "POST" else None
+        body = self.body_json({}) if method == "POST" else None
         with LOCK:
+            if sc.admin_common(self, path, body, STATE, Front):
+                return
             if path == "/_sim/seed":
                 b = body or {}
                 reset(b.get("orgs", 3), b.get("devices", 3))
@@ -204,16 +140,6 @@ class API(BaseHTTPRequestHandler):
                 d.update({k: v for k, v in body.items() if k != "id"})
                 d["lastUpdate"] = time.time()
                 return self.send(200, d)
-            if path == "/_sim/fault":
-                STATE["faults"].append(dict(body, count=body.get("count", 1)))
-                return self.send(200, {"ok": True})
-            if path == "/_sim/clear":
-                STATE["faults"] = []
-                STATE["requests"] = {}
-                return self.send(200, {"ok": True})
-            if path == "/_sim/front":
-                Front.direct = bool(body.get("direct"))
-                return self.send(200, {"ok": True})
             if path == "/_sim/stats":
                 return self.send(200, {"requests": STATE["requests"],
                                        "tokens": STATE["token_count"],
@@ -221,26 +147,16 @@ class API(BaseHTTPRequestHandler):
         return self.send(404, {"errorMessage": "no admin route"})
 
 
-class Front(API):
+class Front(sc.Front, API):
     """The OAuth server, and a pass-through of the API to the upstream (Prism)."""
-    upstream = None
-    api_port = None
-    direct = False
-
-    def route(self, method):
-        if urllib.parse.urlsplit(self.path).path == "/ws/oauth/token" and method == "POST":
-            return self.token()
-        return self.forward(method)
+    token_path = "/ws/oauth/token"
+    error_key = "errorMessage"
 
     def token(self):
-        n = int(self.headers.get("Content-Length") or 0)
-        form = urllib.parse.parse_qs(self.rfile.read(n).decode())
-        get = lambda k: form.get(k, [""])[0]
+        form, get = self.read_form()
         with LOCK:
             STATE["scopes"].append(get("scope"))
-            if self.headers.get("Content-Type", "").split(";")[0] != \
-                    "application/x-www-form-urlencoded" or \
-                    get("grant_type") != "client_credentials":
+            if not self.form_type_ok() or get("grant_type") != "client_credentials":
                 return self.send(400, {"error": "unsupported_grant_type",
                                        "error_description": "grant_type must be "
                                        "client_credentials"})
@@ -252,56 +168,17 @@ class Front(API):
             if sorted(get("scope").split()) != ["management", "monitoring"]:
                 return self.send(400, {"error": "invalid_scope",
                                        "error_description": "scope not granted"})
-            tok = uuid.uuid4().hex
-            STATE["tokens"][tok] = time.time() + STATE["token_ttl"]
-            STATE["token_count"] += 1
+            tok = sc.token_issue(STATE)
             return self.send(200, {"access_token": tok, "token_type": "Bearer",
                                    "expires_in": STATE["token_ttl"],
                                    "scope": "monitoring management"})
 
-    def forward(self, method):
-        n = int(self.headers.get("Content-Length") or 0)
-        data = self.rfile.read(n) if n else None
-        up = urllib.parse.urlsplit(self.upstream)
-        host, port = (("127.0.0.1", Front.api_port) if Front.direct else (up.hostname, up.port))
-        conn = http.client.HTTPConnection(host, port, timeout=120)
-        hs = {k: v for k, v in self.headers.items()
-              if k.lower() not in ("host", "connection", "content-length")}
-        try:
-            conn.request(method, self.path, body=data, headers=hs)
-            r = conn.getresponse()
-            body = r.read()
-        except OSError as e:
-            return self.send(502, {"errorMessage": "front: upstream failed: %s" % e})
-        finally:
-            conn.close()
-        out = {k: v for k, v in r.getheaders()
-               if k.lower() not in ("content-length", "connection", "transfer-encoding",
-                                    "keep-alive")}
-        return self.send(r.status, body, out, raw=True)
-
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--port", type=int, default=0)
-    ap.add_argument("--front-port", type=int, default=0)
-    ap.add_argument("--upstream", required=True)
-    ap.add_argument("--port-file", required=True)
-    ap.add_argument("--client-id", default="og-client")
-    ap.add_argument("--client-secret", default="og-secret")
-    a = ap.parse_args()
+    a = sc.pair_args("og-client").parse_args()
     STATE.update({"client_id": a.client_id, "client_secret": a.client_secret})
     reset()
-    Front.upstream = a.upstream
-    api = ThreadingHTTPServer(("127.0.0.1", a.port), API)
-    front = ThreadingHTTPServer(("127.0.0.1", a.front_port), Front)
-    api.daemon_threads = front.daemon_threads = True
-    Front.api_port = api.server_address[1]
-    threading.Thread(target=front.serve_forever, daemon=True).start()
-    with open(a.port_file + ".tmp", "w") as f:
-        f.write("%d %d\n" % (api.server_address[1], front.server_address[1]))
-    os.replace(a.port_file + ".tmp", a.port_file)
-    api.serve_forever()
+    sc.serve_pair(API, Front, a)
 
 
 if __name__ == "__main__":

@@ -14,54 +14,15 @@
 # Prism takes a while to start on a loaded machine: a longer watchdog than lib.sh's default.
 export OG_TEST_TIMEOUT=${OG_TEST_TIMEOUT:-300}
 . "$(dirname "$0")/lib.sh"
-
-SRC=${OG_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-SHARED=${OG_SHARED_DIR:-$SRC/../shared}
-DRV=${OG_BUILD_DIR:-$SRC/build}/og_conn_driver
-if [ ! -f "$SHARED/spec/connectors/autotask/openapi-subset.prism.yaml" ]; then
-  echo "SKIP: $SHARED/spec/connectors/autotask (the shared vendor documents) is missing" >&2
-  exit 77
-fi
-if [ ! -x "$DRV" ]; then
-  echo "SKIP: $DRV is not built" >&2
-  exit 77
-fi
-if ! command -v python3 >/dev/null 2>&1; then
-  echo "SKIP: python3 is not installed" >&2
-  exit 77
-fi
+. "$(dirname "$0")/connector_lib.sh"
+SRC=$CONN_SRC SHARED=$CONN_SHARED DRV=$CONN_DRV
+conn_need_spec autotask openapi-subset.prism.yaml Autotask
+conn_need_driver
+conn_need_tools python3
 if ! "$SRC/scripts/connector-mock.sh" --install >/dev/null 2>&1; then
   echo "SKIP: Stoplight Prism cannot be installed (scripts/connector-mock.sh --install)" >&2
   exit 77
 fi
-
-PIDS=()
-at_cleanup() {
-  local p
-  for p in "${PIDS[@]}"; do
-    kill "$p" 2>/dev/null
-  done
-  for p in "${PIDS[@]}"; do
-    wait "$p" 2>/dev/null
-  done
-  og_cleanup
-}
-trap at_cleanup EXIT
-
-free_port() {
-  python3 -c '
-import random, socket
-for _ in range(200):
-    p = random.randint(20000, 32000)
-    s = socket.socket()
-    try:
-        s.bind(("127.0.0.1", p)); print(p); break
-    except OSError:
-        pass
-    finally:
-        s.close()
-'
-}
 
 T=$OG_TMP
 SECRET=AT-SECRET-MARKER-7731
@@ -77,17 +38,14 @@ echo '{"zone_lookup": false}' >"$T/nz.json"
 echo '{"page_size": 10}' >"$T/p10.json"
 
 # ---- start the simulator and three Prism instances at once ----
-python3 "$SRC/tests/connectors/sim_autotask.py" --port-file "$T/sim.port" >"$T/sim.log" 2>&1 &
-PIDS+=($!)
+conn_bg python3 "$SRC/tests/connectors/sim_autotask.py" --port-file "$T/sim.port" >"$T/sim.log" 2>&1
 MP=$(free_port) EP=$(free_port)
-"$SRC/scripts/connector-mock.sh" mock autotask "$MP" >"$T/mock.log" 2>&1 &
-PIDS+=($!)
-for _ in $(seq 1 100); do [ -s "$T/sim.port" ] && break; sleep 0.1; done
+conn_bg "$SRC/scripts/connector-mock.sh" mock autotask "$MP" >"$T/mock.log" 2>&1
+wait_file "$T/sim.port"
 SP=$(cat "$T/sim.port" 2>/dev/null)
 [ -n "$SP" ] || { echo "the simulator did not start: $(cat "$T/sim.log")" >&2; exit 1; }
 SIM=http://127.0.0.1:$SP
-"$SRC/scripts/connector-mock.sh" proxy autotask "$EP" "$SIM" --errors >"$T/proxy.log" 2>&1 &
-PIDS+=($!)
+conn_bg "$SRC/scripts/connector-mock.sh" proxy autotask "$EP" "$SIM" --errors >"$T/proxy.log" 2>&1
 for port in $MP $EP; do
   up=""
   for _ in $(seq 1 240); do
@@ -115,7 +73,7 @@ drv() {
 }
 requests() { tail -n 1 "$T/err" | jq -r .requests; }
 pages() { tail -n 1 "$T/err" | jq -r .pages; }
-check() { # check WHAT CONDITION...
+check() { # check WHAT CONDITION... (this test's own form, not connector_lib.sh's)
   local what=$1
   shift
   if "$@"; then ok; else bad "$what (rc=$rc, err: $(head -c 400 "$T/err"))"; fi

@@ -17,46 +17,20 @@
 # Prism takes a while to start on a loaded machine: a longer watchdog than lib.sh's default
 OG_TEST_TIMEOUT=${OG_TEST_TIMEOUT:-240}
 . "$(dirname "$0")/lib.sh"
-
-src="${OG_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}"
-shared="${OG_SHARED_DIR:-$src/../shared}"
-driver="${OG_BUILD_DIR:-$src/build}/og_conn_driver"
-if [ ! -f "$shared/spec/connectors/connectwise/openapi-subset.prism.yaml" ]; then
-  echo "SKIP: ConnectWise's API description is missing ($shared/spec/connectors/connectwise: the shared spec data)" >&2
-  exit 77
-fi
-for t in python3 openssl; do
-  if ! command -v $t >/dev/null 2>&1; then echo "SKIP: $t is not installed" >&2; exit 77; fi
-done
-if [ ! -x "$driver" ]; then echo "SKIP: $driver is not built" >&2; exit 77; fi
-if [ ! -x "$src/tools/node/node_modules/.bin/prism" ]; then
-  echo "SKIP: Prism is not installed (scripts/test-deps.sh or scripts/connector-mock.sh --install)" >&2
-  exit 77
-fi
+. "$(dirname "$0")/connector_lib.sh"
+src=$CONN_SRC driver=$CONN_DRV
+conn_need_spec connectwise openapi-subset.prism.yaml ConnectWise
+conn_need_tools python3 openssl
+conn_need_driver
+conn_need_prism
 
 T=$OG_TMP
 echo "$(date +%T) start" >&2
-pids=()
-cw_cleanup() {
-  local p
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-  og_cleanup
-}
-trap cw_cleanup EXIT
-
-free_port() {
-  python3 -c 'import socket,random
-for _ in range(200):
-    p=random.randint(10000,30000); s=socket.socket()
-    try: s.bind(("127.0.0.1",p)); s.close(); print(p); break
-    except OSError: pass'
-}
 up() { curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$1/"; }
 
 # the simulator, then Prism as a mock and as a validating proxy in front of the simulator
-python3 "$src/tests/connectors/sim_connectwise.py" --port-file "$T/sim.port" >"$T/sim.log" 2>&1 &
-pids+=($!)
-for i in $(seq 1 150); do [ -s "$T/sim.port" ] && break; sleep 0.2; done
+conn_bg python3 "$src/tests/connectors/sim_connectwise.py" --port-file "$T/sim.port" >"$T/sim.log" 2>&1
+wait_file "$T/sim.port"
 [ -s "$T/sim.port" ] || { echo "FAIL: the simulator did not start: $(cat "$T/sim.log")" >&2; exit 1; }
 SIM="http://127.0.0.1:$(cat "$T/sim.port")"
 # Both Prisms start at once; one that exits (another test took its port between the check and
@@ -65,13 +39,13 @@ MOCK_PORT="" PROXY_PORT="" mock_pid="" proxy_pid=""
 for try in 1 2 3 4 5; do
   if [ -z "$mock_pid" ]; then
     MOCK_PORT=$(free_port)
-    "$src/scripts/connector-mock.sh" mock connectwise "$MOCK_PORT" >"$T/mock.log" 2>&1 &
-    mock_pid=$!; pids+=($!)
+    conn_bg "$src/scripts/connector-mock.sh" mock connectwise "$MOCK_PORT" >"$T/mock.log" 2>&1
+    mock_pid=$!
   fi
   if [ -z "$proxy_pid" ]; then
     PROXY_PORT=$(free_port)
-    "$src/scripts/connector-mock.sh" proxy connectwise "$PROXY_PORT" "$SIM" --errors >"$T/proxy.log" 2>&1 &
-    proxy_pid=$!; pids+=($!)
+    conn_bg "$src/scripts/connector-mock.sh" proxy connectwise "$PROXY_PORT" "$SIM" --errors >"$T/proxy.log" 2>&1
+    proxy_pid=$!
   fi
   for i in $(seq 1 300); do
     up "$MOCK_PORT" && up "$PROXY_PORT" && break

@@ -10,77 +10,19 @@
 # platform's host). Paging 3,000 devices runs through the proxy too (12 pages of 250). Faults
 # Prism's proxy would rewrite (a redirect it follows, a malformed or huge body, error answers the
 # document does not declare) go from the simulator straight to the adaptor (/_sim/front direct).
+# The e2e part runs `opsgate`: a platform connector's sites mapped to two tenants, a sync of 3,000
+# devices making them the tenants' scan targets with rmm.device.added|removed events, retirement
+# (deleted: true, or no longer listed), token expiry and throttling storms mid-sync.
 export OG_TEST_TIMEOUT=${OG_TEST_TIMEOUT:-300}
 . "$(dirname "$0")/lib.sh"
-start_s=$(date +%s)
-
-src=${OG_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-drv=${OG_BUILD_DIR:-$src/build}/og_conn_driver
-shared=${OG_SHARED_DIR:-$src/../shared}
-prism=$src/tools/node/node_modules/.bin/prism
-for need in python3 node; do
-  command -v "$need" >/dev/null 2>&1 || { echo "SKIP: $need is not installed" >&2; exit 77; }
-done
-[ -x "$drv" ] || { echo "SKIP: $drv is not built" >&2; exit 77; }
-[ -f "$shared/spec/connectors/dattormm/openapi-subset.prism.yaml" ] ||
-  { echo "SKIP: Datto's API description is missing ($shared/spec/connectors/dattormm)" >&2; exit 77; }
-[ -x "$prism" ] || { echo "SKIP: Prism is not installed (scripts/test-deps.sh)" >&2; exit 77; }
+. "$(dirname "$0")/connector_lib.sh"
+drv=$CONN_DRV CONN_KIND=dattormm
+conn_need dattormm openapi-subset.prism.yaml Datto
 
 SECRET_MARK="datto-secret-MARK-9e27b1"
 KEY_MARK="datto-key-MARK-31aa07"
 T=$OG_TMP
-PIDS=""
-rmm_cleanup() {
-  for p in $PIDS; do kill "$p" 2>/dev/null; done
-  for p in $PIDS; do wait "$p" 2>/dev/null; done
-  og_cleanup
-}
-trap rmm_cleanup EXIT
-
-free_port() {
-  python3 -c '
-import random, socket
-for _ in range(200):
-    p = random.randint(20000, 32000)
-    s = socket.socket()
-    try:
-        s.bind(("127.0.0.1", p)); print(p); break
-    except OSError:
-        pass
-    finally:
-        s.close()
-'
-}
-wait_file() { for _ in $(seq 1 300); do [ -s "$1" ] && return 0; sleep 0.1; done; return 1; }
-wait_http() { # port seconds
-  for _ in $(seq 1 $(($2 * 4))); do
-    curl -s -o /dev/null "http://127.0.0.1:$1/" && return 0
-    sleep 0.25
-  done
-  return 1
-}
-# sim NAME UPSTREAM_PORT: start a simulator; sets <NAME>_API and <NAME>_FRONT
-sim() {
-  python3 "$src/tests/connectors/sim_dattormm.py" --upstream "http://127.0.0.1:$2" \
-    --port-file "$T/$1.ports" --client-id "$KEY_MARK" --client-secret "$SECRET_MARK" >"$T/$1.log" 2>&1 &
-  PIDS="$PIDS $!"
-  wait_file "$T/$1.ports" || { echo "FAIL: simulator $1 did not start" >&2; cat "$T/$1.log" >&2; exit 1; }
-  read -r api front <"$T/$1.ports"
-  eval "${1}_API=$api ${1}_FRONT=$front"
-}
-
-MOCK_PORT=$(free_port)
-PROXY_PORT=$(free_port)
-sim M "$MOCK_PORT"
-sim P "$PROXY_PORT"
-"$src/scripts/connector-mock.sh" mock dattormm "$MOCK_PORT" >"$T/mock.log" 2>&1 &
-PIDS="$PIDS $!"
-"$src/scripts/connector-mock.sh" proxy dattormm "$PROXY_PORT" "http://127.0.0.1:$P_API" --errors \
-  >"$T/proxy.log" 2>&1 &
-PIDS="$PIDS $!"
-wait_http "$MOCK_PORT" 200 || { echo "FAIL: Prism mock did not start" >&2; tail "$T/mock.log" >&2; exit 1; }
-wait_http "$PROXY_PORT" 200 || { echo "FAIL: Prism proxy did not start" >&2; tail "$T/proxy.log" >&2; exit 1; }
-echo "Prism up after $(($(date +%s) - start_s))s"
+conn_pair dattormm --client-id "$KEY_MARK" --client-secret "$SECRET_MARK"
 
 cat >"$T/creds.json" <<EOF2
 {"api_key": "$KEY_MARK", "api_secret": "$SECRET_MARK"}
@@ -89,24 +31,6 @@ echo '{"max_attempts": 3, "backoff_base_ms": 50}' >"$T/opts.json"
 MB="http://127.0.0.1:$M_FRONT"
 PB="http://127.0.0.1:$P_FRONT"
 SIM="http://127.0.0.1:$P_API"
-n=0
-# run BASE OPTS OP ARGS...: the driver; sets out, err, rc, reqs, pages
-run() {
-  n=$((n + 1))
-  local base=$1 opts=$2
-  shift 2
-  out="$T/out.$n" err="$T/err.$n"
-  "$drv" dattormm "$base" "$T/creds.json" "$opts" "$@" >"$out" 2>"$err"
-  rc=$?
-  reqs=$(tail -n 1 "$err" | jq -r '.requests // empty' 2>/dev/null)
-  pages=$(tail -n 1 "$err" | jq -r '.pages // empty' 2>/dev/null)
-}
-simpost() { curl -s -X POST "$SIM/_sim/$1" -d "${2:-{\}}"; }
-check() { # CONDITION-RESULT WHAT
-  if [ "$1" = 0 ]; then ok; else bad "$2 (rc=$rc: $(head -c 600 "$err"))"; fi
-}
-has() { grep -q -- "$2" "$1"; }
-sect() { echo "[$(($(date +%s) - start_s))s] $*"; }
 
 sect "1. Prism mock"
 # ---- 1. Prism mock of Datto's document: every call is accepted, answers parsed ----
@@ -124,9 +48,8 @@ done
 # the base URL may name the API root (/api) too
 run "$MB/api" "$T/opts.json" test
 [ "$rc" = 0 ] && ok || bad "mock: a base URL ending in /api: $(head -c 400 "$err")"
-prism_rejects() { grep -E "Violation: request|UNPROCESSABLE_ENTITY|\[HTTP SERVER\] get /api.*(✖|error)" "$1"; }
-if prism_rejects "$T/mock.log" >/dev/null; then
-  bad "Prism mock rejected a request: $(prism_rejects "$T/mock.log" | head -3)"
+if prism_rejects "$T/mock.log" "get /api" >/dev/null; then
+  bad "Prism mock rejected a request: $(prism_rejects "$T/mock.log" "get /api" | head -3)"
 else ok; fi
 
 sect "2. simulator behind Prism proxy"
@@ -234,28 +157,108 @@ D="$T/data"
 og() { "$OPSGATE" --data "$D" "$@"; }
 og init >/dev/null 2>&1 && og tenant create acme >/dev/null && og notify egress allow 127.0.0.0/8 >/dev/null ||
   bad "e2e: init, tenant, egress"
-n=$((n + 1)); out="$T/out.$n" err="$T/err.$n"
-og connector add datto --tenant acme --kind dattormm --base-url "$PB" --credentials-file - \
-  <"$T/creds.json" >"$out" 2>"$err"
-rc=$?
+conn_og connector add datto --tenant acme --kind dattormm --base-url "$PB" --credentials-file - \
+  <"$T/creds.json"
 check "$([ "$rc" = 0 ] && echo 0 || echo 1)" "e2e: connector add"
-n=$((n + 1)); out="$T/out.$n" err="$T/err.$n"
-og connector test datto --tenant acme --json >"$out" 2>"$err"
-rc=$?
+conn_og connector test datto --tenant acme --json
 check "$([ "$rc" = 0 ] && [ "$(jq -r '.ok' "$out")" = true ] && [ "$(jq -r '.account' "$out")" = acct-1 ] && echo 0 || echo 1)" "e2e: connector test"
-n=$((n + 1)); out="$T/out.$n" err="$T/err.$n"
-og connector kinds --json >"$out" 2>"$err"
+conn_og connector kinds --json
 check "$([ "$(jq -r '.kinds // . | map(select(.kind == "dattormm"))[0] | .category + ":" + (.pulls | join(","))' "$out")" = "rmm:companies,devices" ] && echo 0 || echo 1)" "e2e: connector kinds"
 
+# ---- a platform connector: sites mapped to tenants, devices become their scan targets ----
+sect "e2e sync"
+og tenant create beta >/dev/null || bad "e2e: tenant beta"
+simpost seed '{"sites": 3, "devices": 3000}' >/dev/null # device i in site (i-1)%3+1
+S1=00000001-0000-4000-8000-000000000001 S2=00000002-0000-4000-8000-000000000002
+S3=00000003-0000-4000-8000-000000000003
+uid() { printf 'dev-%06d-00000000' "$1"; } # the simulator's uid of device N
+conn_og connector add rmm --kind dattormm --base-url "$PB" --credentials-file - \
+  --option max_attempts=3 --option backoff_base_ms=50 <"$T/creds.json"
+check "$([ "$rc" = 0 ] && echo 0 || echo 1)" "e2e: a platform dattormm connector"
+og connector map rmm --company "$S1" --tenant acme >/dev/null 2>"$T/map.err" &&
+  og connector map rmm --company "$S2" --tenant beta >/dev/null 2>>"$T/map.err" && ok ||
+  bad "e2e: map sites 1 and 2: $(cat "$T/map.err")"
+osync() { conn_og --json connector sync rmm "$@"; } # [--full]: the outcome (JSON) in out
+targets() { # TENANT [--all]: one line per target, name|class|retired
+  og --json cert targets --tenant "$@" |
+    jq -r '.targets[] | [.name, .device_class, (.retired_at != null)] | map(tostring) | join("|")'
+}
+events_of() { # TENANT TYPE: the device names of those events, one line each
+  og --json events list --tenant "$1" |
+    jq -r --arg t "$2" '[.events[] | select(.type == $t) | {id, d: .payload.device}] | unique_by(.id) | .[].d'
+}
+outcome() { jq -r "[$1] | map(tostring) | join(\",\")" "$out"; }
+t0=$(date +%s)
+osync
+t1=$(date +%s)
+# 3,000 devices: 12 pages of 250 following nextPageUrl through the Prism proxy, 1 page of sites,
+# 1 token
+check "$([ "$(outcome '.outcome, .changes, .unmapped, .pages, .requests')" = "ok,2000,1000,13,14" ] && echo 0 || echo 1)" "e2e sync: 2,000 devices of sites 1 and 2, site 3's 1,000 unmapped, 13 pages, 14 requests ($((t1 - t0))s): $(jq -c 'del(.unmapped_companies)' "$out")"
+check "$([ "$(jq -r '.unmapped_companies | map(.company_id) | join(",")' "$out")" = "$S3" ] && echo 0 || echo 1)" "e2e sync: site 3 listed unmapped: $(jq -c .unmapped_companies "$out")"
+targets acme >"$T/acme.t"
+targets beta >"$T/beta.t"
+check "$([ "$(wc -l <"$T/acme.t")" = 1000 ] && [ "$(wc -l <"$T/beta.t")" = 1000 ] && echo 0 || echo 1)" "e2e: 1,000 targets each in acme and beta ($(wc -l <"$T/acme.t"), $(wc -l <"$T/beta.t"))"
+# device 1: site 1, a server in corp1.example; device 2: site 2, WORKGROUP (the bare host name)
+check "$(grep -qx 'HOST-00001.corp1.example|server|false' "$T/acme.t" && grep -qx 'HOST-00002|workstation|false' "$T/beta.t" && echo 0 || echo 1)" "e2e: device 1 is acme's server, device 2 beta's workstation"
+# device 3 is in site 3, mapped to nobody; device 2 only in beta
+check "$(! grep -q '^HOST-00003[|.]' "$T/acme.t" "$T/beta.t" && ! grep -q '^HOST-00002|' "$T/acme.t" && echo 0 || echo 1)" "e2e: a device of an unmapped site lands nowhere"
+events_of acme rmm.device.added >"$T/acme.added"
+check "$([ "$(wc -l <"$T/acme.added")" = 1000 ] && grep -qx 'HOST-00001.corp1.example' "$T/acme.added" && ! grep -q '^HOST-00002$' "$T/acme.added" && echo 0 || echo 1)" "e2e: 1,000 rmm.device.added events in acme ($(wc -l <"$T/acme.added"))"
+check "$([ "$(events_of beta rmm.device.added | wc -l)" = 1000 ] && echo 0 || echo 1)" "e2e: 1,000 rmm.device.added events in beta"
+osync
+check "$([ "$(outcome '.outcome, .changes')" = "ok,0" ] && [ "$(events_of acme rmm.device.added | wc -l)" = 1000 ] && echo 0 || echo 1)" "e2e: a second sync, nothing changed: $(outcome '.outcome, .changes')"
+
+sect "e2e: deleted devices"
+# Datto lists a deleted device with deleted: true: an incremental sync retires its target
+simpost delete "{\"uid\": \"$(uid 4)\", \"flag\": true}" >/dev/null
+osync
+check "$([ "$(outcome '.outcome, .changes')" = "ok,1" ] && echo 0 || echo 1)" "e2e: deleted: true, one change: $(outcome '.outcome, .changes')"
+check "$(grep -qx 'HOST-00004|network|true' <(targets acme --all) && ! grep -q '^HOST-00004|' <(targets acme) && [ "$(targets acme | wc -l)" = 999 ] && echo 0 || echo 1)" "e2e: its target is retired, 999 left"
+check "$([ "$(events_of acme rmm.device.removed)" = HOST-00004 ] && [ -z "$(events_of beta rmm.device.removed)" ] && echo 0 || echo 1)" "e2e: one rmm.device.removed in acme: $(events_of acme rmm.device.removed | head -3 | paste -sd,)"
+# a device Datto no longer lists at all: Datto has no change filter, every sync reads the whole
+# list (no cursor), so the next sync retires it; a --full one after that finds nothing more
+simpost delete "{\"uid\": \"$(uid 5)\"}" >/dev/null # device 5: site 2, an ESXi host
+osync
+check "$([ "$(outcome '.outcome, .changes')" = "ok,1" ] && grep -qx 'HOST-00005.corp2.example|server|true' <(targets beta --all) && [ "$(events_of beta rmm.device.removed)" = HOST-00005.corp2.example ] && echo 0 || echo 1)" "e2e: a device no longer listed is retired, rmm.device.removed in beta: $(outcome '.outcome, .changes, .cursor')"
+osync --full
+check "$([ "$(outcome '.outcome, .changes')" = "ok,0" ] && [ "$(events_of beta rmm.device.removed | wc -l)" = 1 ] && echo 0 || echo 1)" "e2e: a full sync then changes nothing: $(outcome '.outcome, .changes')"
+
+sect "e2e: token expiry, throttling"
+# Datto's document declares neither a 401 nor a 429: these go straight to the adaptor
+simpost front '{"direct": true}' >/dev/null
+simpost add '{"siteId": 1, "category": "Server", "hostname": "NEWSRV"}' >/dev/null
+before=$(curl -s "$SIM/_sim/stats" | jq .tokens)
+simpost fault '{"kind": "expire", "count": 1}' >/dev/null
+osync
+after=$(curl -s "$SIM/_sim/stats" | jq .tokens)
+check "$([ "$(outcome '.outcome, .changes')" = "ok,1" ] && [ $((after - before)) = 2 ] && grep -qx 'NEWSRV.corp1.example|server|false' <(targets acme) && echo 0 || echo 1)" "e2e: a token that dies mid-sync: one re-auth (tokens $before -> $after), the new server a target: $(outcome '.outcome, .changes, .error')"
+simpost add '{"siteId": 2, "category": "Server", "hostname": "STORMSRV"}' >/dev/null
+simpost fault '{"kind": "429", "count": 2, "retry_after": 1}' >/dev/null
+t0=$(date +%s)
+osync
+t1=$(date +%s)
+check "$([ "$(outcome '.outcome, .changes')" = "ok,1" ] && [ $((t1 - t0)) -ge 2 ] && grep -qx 'STORMSRV|server|false' <(targets beta) && echo 0 || echo 1)" "e2e: a 429 storm waited out ($((t1 - t0))s, Retry-After 1 twice): $(outcome '.outcome, .changes, .error')"
+# a storm longer than the retries: the sync fails, says why, and writes nothing (the device Datto
+# marked deleted meanwhile keeps its target until a sync succeeds)
+simpost delete "{\"uid\": \"$(uid 7)\", \"flag\": true}" >/dev/null
+simpost fault '{"kind": "429", "count": 9, "retry_after": 1}' >/dev/null
+osync
+simpost clear >/dev/null
+check "$([ "$rc" != 0 ] && [ "$(outcome '.outcome')" = failed ] && jq -r .error "$out" | grep -q 'answered 429' && echo 0 || echo 1)" "e2e: a storm longer than the retries fails the sync: $(outcome '.outcome, .error') $(head -c 300 "$err")"
+check "$(grep -qx 'HOST-00007.corp1.example|other|false' <(targets acme) && [ "$(targets acme | wc -l)" = 1000 ] && echo 0 || echo 1)" "e2e: the failed sync wrote nothing"
+osync
+check "$([ "$(outcome '.outcome, .changes')" = "ok,1" ] && grep -qx 'HOST-00007.corp1.example|other|true' <(targets acme --all) && echo 0 || echo 1)" "e2e: the next sync catches up: $(outcome '.outcome, .changes')"
+simpost front '{"direct": false}' >/dev/null
+
 sect "4. violations, secrets"
-if prism_rejects "$T/proxy.log" >/dev/null; then
-  bad "Prism proxy: a request violates Datto's document: $(prism_rejects "$T/proxy.log" | head -3)"
+if prism_rejects "$T/proxy.log" "get /api" >/dev/null; then
+  bad "Prism proxy: a request violates Datto's document: $(prism_rejects "$T/proxy.log" "get /api" | head -3)"
 else ok; fi
-if grep "Violation: response" "$T/proxy.log" | grep -vq "Unable to match the returned status code"; then
-  bad "Prism proxy: a simulator answer violates the document: $(grep 'Violation: response' "$T/proxy.log" | grep -v 'status code' | head -3)"
+if prism_answer_violations "$T/proxy.log" >/dev/null; then
+  bad "Prism proxy: a simulator answer violates the document: $(prism_answer_violations "$T/proxy.log" | head -3)"
 else ok; fi
 if grep -l -e "$SECRET_MARK" -e "$KEY_MARK" "$T"/out.* "$T"/err.* 2>/dev/null | grep -q .; then
   bad "a secret was printed: $(grep -l -e "$SECRET_MARK" -e "$KEY_MARK" "$T"/out.* "$T"/err.*)"
 else ok; fi
-echo "done after $(($(date +%s) - start_s))s"
+echo "done after $(($(date +%s) - CONN_START_S))s"
 og_done

@@ -49,7 +49,7 @@ T_GTA=$(tok globex gta)
 run kinds --json connector kinds
 kind=$(jq -r '[.kinds[] | select(any(.fields[]; .secret))][0].kind // empty' <<<"$out")
 [ -n "$kind" ] || { echo "SKIP: no connector kind with a secret credential field is built yet" >&2; exit 77; }
-jq -e '(.kinds | length) == 5 and ([.kinds[] | select(.category == "rmm")] | length) == 2' <<<"$out" >/dev/null && ok || bad "connector kinds: $out"
+jq -e '(.kinds | length) == 6 and ([.kinds[] | select(.category == "rmm")] | length) == 2 and ([.kinds[] | select(.category == "cloud")] | length) == 1' <<<"$out" >/dev/null && ok || bad "connector kinds: $out"
 run kinds-text connector kinds
 grep -q "^$kind - " <<<"$out" && ok || bad "connector kinds (text) lacks $kind: $out"
 
@@ -120,6 +120,15 @@ want_rc 0 "connector update --credentials-file -"
 jq -e '.options.page_size == 50' <<<"$out" >/dev/null && ok || bad "update of credentials dropped the options: $out"
 run update-opts --json connector update cw --tenant acme --option page_size=25 --option project_key_prefix=cw-
 jq -e '.options.page_size == 25 and .options.project_key_prefix == "cw-"' <<<"$out" >/dev/null && ok || bad "update options: $out"
+run update-url connector update cw --tenant acme --base-url https://evil.invalid/api
+want_rc 2 "a new base URL without the credentials"; want_err "needs the credentials again" "base URL move refused"
+run update-url-kept --json connector show cw --tenant acme
+jq -e --arg u "$URL" '.base_url == $u' <<<"$out" >/dev/null && ok || bad "a refused base URL change moved it: $out"
+runin update-url-creds "$f3" --json connector update cw --tenant acme --base-url https://psa2.invalid/api --credentials-file -
+want_rc 0 "a base URL change with the credentials"
+jq -e '.base_url == "https://psa2.invalid/api"' <<<"$out" >/dev/null && ok || bad "base URL with credentials: $out"
+runin update-url-back "$f3" connector update cw --tenant acme --base-url "$URL" --credentials-file -
+want_rc 0 "the base URL moved back"
 run update-kind connector update cw --tenant acme --kind nosuch --option page_size=5
 want_rc 2 "changing the kind"
 printf '{"mapping": {"phases[": "raw:project.name"}}' >"$OUT/badmap.json"

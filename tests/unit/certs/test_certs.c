@@ -445,8 +445,12 @@ static void test_expiry__alerts_each_crossing_once(void **state)
     og_buf b;
     og_buf_init(&b, 1 << 20);
     OG_ASSERT_OK(og_certs_metrics_render(&env->ctx, &b));
-    assert_non_null(strstr(b.data, "opsgate_certs{tenant=\"acme\",bucket=\"30d\"} 1"));
-    assert_non_null(strstr(b.data, "opsgate_certs_earliest_expiry_seconds{tenant=\"acme\"}"));
+    assert_non_null(
+        strstr(b.data, "opsgate_certs{tenant=\"acme\",kind=\"x509\",bucket=\"30d\"} 1"));
+    assert_non_null(
+        strstr(b.data, "opsgate_certs_earliest_expiry_seconds{tenant=\"acme\",kind=\"x509\"}"));
+    /* a tenant without app credentials has no app-credential series */
+    assert_null(strstr(b.data, "kind=\"app-credential\""));
     og_buf_free(&b);
     free(pem);
     X509_free(x);
