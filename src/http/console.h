@@ -62,6 +62,11 @@ json_t *og_http__console_base(og_http_req *r, const char *tenant);
 int og_http__console_render(og_http_req *r, int status, const char *page, json_t *data);
 /* A 303 to location (a path of this server). */
 int og_http__console_redirect(og_http_req *r, const char *location);
+/* Where a sign-in goes next: `in` (the next= parameter) when it is a console path ("/console",
+ * "/console/...", "/console?..."), shorter than OG_CONSOLE_NEXT_MAX, of printable ASCII without
+ * a backslash and not a sign-in/sign-out page; else "/console". Never another site. */
+#define OG_CONSOLE_NEXT_MAX 256
+void og_http__console_safe_next(const char *in, char out[OG_CONSOLE_NEXT_MAX]);
 /* An application/x-www-form-urlencoded field of the request body, decoded into out (size
  * bytes). 1 when found, 0 when absent, OG_EINVAL naming the field when too long or not UTF-8. */
 int og_http__console_form(og_http_req *r, const char *name, char *out, size_t size);

@@ -9,8 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NEXT_MAX 256
-
 /* Over HTTPS the cookie is __Host- prefixed (browsers then insist on Secure, Path=/ and no
  * Domain); over plain HTTP (loopback, a TLS-terminating proxy) it cannot be. */
 static const char *cookie_name(const og_http_req *r)
@@ -108,10 +106,10 @@ int og_http__console_authenticate(og_http_req *r)
 
 /* next= as a path of the console ("/console..."), else "/console": never another site (no
  * scheme, no "//host", no backslash), no control bytes for the Location header. */
-static void safe_next(const char *in, char out[NEXT_MAX])
+void og_http__console_safe_next(const char *in, char out[OG_CONSOLE_NEXT_MAX])
 {
-    og_strlcpy(out, "/console", NEXT_MAX);
-    if (!in || strlen(in) >= NEXT_MAX || strncmp(in, "/console", 8) != 0 ||
+    og_strlcpy(out, "/console", OG_CONSOLE_NEXT_MAX);
+    if (!in || strlen(in) >= OG_CONSOLE_NEXT_MAX || strncmp(in, "/console", 8) != 0 ||
         (in[8] != '\0' && in[8] != '/' && in[8] != '?'))
         return;
     for (const char *p = in; *p; p++)
@@ -119,7 +117,7 @@ static void safe_next(const char *in, char out[NEXT_MAX])
             return;
     if (strncmp(in, "/console/sign-", 14) == 0)
         return;
-    og_strlcpy(out, in, NEXT_MAX);
+    og_strlcpy(out, in, OG_CONSOLE_NEXT_MAX);
 }
 
 static int signin_page(og_http_req *r, int status, const char *next, const char *error)
@@ -133,8 +131,8 @@ static int signin_page(og_http_req *r, int status, const char *next, const char 
 
 int og_http__console_signin_form(og_http_req *r)
 {
-    char next[NEXT_MAX];
-    safe_next(og_http__query(r, "next"), next);
+    char next[OG_CONSOLE_NEXT_MAX];
+    og_http__console_safe_next(og_http__query(r, "next"), next);
     if (r->authenticated)
         return og_http__console_redirect(r, next);
     return signin_page(r, 200, next, NULL);
@@ -154,13 +152,13 @@ static char *trim(char *s)
 int og_http__console_signin(og_http_req *r)
 {
     int error;
-    char raw[OG_TOKEN_MAX + 64], nextraw[NEXT_MAX + 1], next[NEXT_MAX];
+    char raw[OG_TOKEN_MAX + 64], nextraw[OG_CONSOLE_NEXT_MAX + 1], next[OG_CONSOLE_NEXT_MAX];
     char source[80], prefix[OG_ID_LEN], cookie[OG_SESSION_COOKIE_MAX];
     og_http_authlimit_refusal why;
     og_session s;
     if ((error = og_http__console_form(r, "next", nextraw, sizeof(nextraw))) < 0)
         og_error_clear();
-    safe_next(error > 0 ? nextraw : NULL, next);
+    og_http__console_safe_next(error > 0 ? nextraw : NULL, next);
     if ((error = og_http__console_form(r, "token", raw, sizeof(raw))) < 0)
         return signin_page(r, 400, next, og_error_last());
     char *token = trim(raw);

@@ -333,9 +333,9 @@ static int form_decode(const char *s, size_t len, char *out, size_t size)
                 return OG_EINVAL;
             c = hi * 16 + lo;
             i += 2;
-            if (c == 0)
-                return OG_EINVAL; /* a NUL would cut the value short unseen */
         }
+        if (c == 0)
+            return OG_EINVAL; /* a NUL (sent raw or as %00) would cut the value short unseen */
         if (o + 1 >= size)
             return OG_ETOOBIG;
         out[o++] = (char)c;
