@@ -6,13 +6,15 @@
 set -euo pipefail
 
 # librsvg2-dev draws SVG logos (opsgate brand); the fonts are what PDFs are set in: DejaVu, with
-# Noto CJK as the fallback for Chinese, Japanese and Korean text.
+# Noto CJK as the fallback for Chinese, Japanese and Korean text. gzip compresses the web console's
+# assets (htmx, uPlot: web/package-lock.json) that the build embeds; npm fetches them (web_assets
+# below installs Debian's nodejs and npm when no npm is on the PATH).
 BUILD_PKGS=(
   build-essential cmake ninja-build pkg-config clang-format clang libclang-rt-14-dev
   libssl-dev libcurl4-openssl-dev libjansson-dev libsqlite3-dev
   libmicrohttpd-dev libcmark-dev libcairo2-dev libpango1.0-dev libzstd-dev
   uuid-dev libcmocka-dev libgnutls28-dev libutf8proc-dev librsvg2-dev
-  fonts-dejavu-core fonts-noto-cjk
+  fonts-dejavu-core fonts-noto-cjk gzip
 )
 # What the test suite runs against (real servers, not mocks) and the benchmarks' peers:
 #   curl jq        HTTP integration tests          sqlite3     tamper tests on the database file
@@ -23,10 +25,11 @@ BUILD_PKGS=(
 #   wrk            mixed load bench (bench/load_bench.sh)   sslscan  TLS listener scan (test_serve_tls_scan.sh)
 #   nodejs npm     ajv-cli validates the OSCAL export
 #   python3        the authorization matrix (tests/authz, tools/authz-doc.py)
+#   chromium       the console's browser tests (Playwright drives it headless)
 TEST_PKGS=(
   curl openssl sqlite3 jq ca-certificates procps git python3
   nginx-light haproxy pebble knot poppler-utils
-  nmap prometheus-blackbox-exporter pandoc lego certbot wrk sslscan
+  nmap prometheus-blackbox-exporter pandoc lego certbot wrk sslscan chromium
 )
 
 what=${1:-all}
@@ -43,16 +46,36 @@ for p in "${want[@]}"; do
   fi
 done
 
+# The web console's build-time assets (web/package.json, pinned by web/package-lock.json): npm ci
+# into web/node_modules when they are missing or older than the lock file. Nothing of it runs at
+# run time: web/embed.cmake compiles the files into the binary.
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+web_assets() {
+  local web
+  web="$(cd "$(dirname "$0")/.." && pwd)/web"
+  if [ -f "$web/node_modules/.package-lock.json" ] &&
+     ! [ "$web/package-lock.json" -nt "$web/node_modules/.package-lock.json" ]; then
+    return 0
+  fi
+  if ! command -v npm >/dev/null 2>&1; then
+    echo "deps.sh: installing nodejs and npm" >&2
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+  fi
+  echo "deps.sh: installing the console's assets (npm ci in web/)" >&2
+  (cd "$web" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+}
+
 if [ ${#missing[@]} -eq 0 ]; then
+  web_assets
   exit 0
 fi
 
 echo "deps.sh: installing ${missing[*]}" >&2
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
 # Refresh the package lists only when they are missing or older than a day.
 if [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' -mtime -1 2>/dev/null | head -n 1)" ]; then
   $SUDO apt-get update -qq
 fi
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+web_assets

@@ -49,6 +49,7 @@ token=$(cat "$tokfile" 2>/dev/null || echo "(token file missing: create one with
 cat <<MSG
 opsgate is starting on http://$listen  (data folder: $data)
 
+  console:     http://$listen/console  (sign in with the token below; docs/console.md)
   health:      curl http://$listen/healthz
   metrics:     curl http://$listen/metrics
   who am I:    curl -H "Authorization: Bearer $token" http://$listen/api/v1/whoami

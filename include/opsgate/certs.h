@@ -456,6 +456,14 @@ int og_certs_pem_fingerprint(const char *pem, size_t len, char fp[65]);
  * platform actor.
  */
 int og_certs_metrics_render(og_ctx *ctx, og_buf *out);
+/* Inventory entries (every kind) by time left until expiry, counted as og_certs_metrics_render()
+ * counts them for opsgate_certs{bucket=...}, summed over kind (one source for /metrics and the
+ * console's charts): counts[b] for bucket b, named by og_certs_bucket_name(b) ("expired", "7d",
+ * "30d", "90d", "later"). tenant (name or id) needs OG_PERM_READ in it; NULL or "" counts every
+ * tenant and needs a platform actor (OG_EDENIED otherwise). */
+#define OG_CERTS_NBUCKETS 5
+int og_certs_expiry_buckets(og_ctx *ctx, const char *tenant, uint64_t counts[OG_CERTS_NBUCKETS]);
+const char *og_certs_bucket_name(int bucket); /* NULL outside 0..OG_CERTS_NBUCKETS-1 */
 
 /* Register the audit trail's namers of certificates (subject and SANs) and scan schedules
  * (og_audit_namer_register). */

@@ -1,4 +1,5 @@
-/* http.h - the HTTP API server (libmicrohttpd): /api/v1, /healthz, /metrics. See docs/api.md. */
+/* http.h - the HTTP API server (libmicrohttpd): /api/v1, /healthz, /metrics, and the web console
+ * (/console). See docs/api.md and docs/console.md. */
 #ifndef OPSGATE_HTTP_H
 #define OPSGATE_HTTP_H
 
@@ -40,6 +41,8 @@ typedef struct og_http_config {
                                * bytes received; past that the connection is closed (0 = 60;
                                * -1 = no deadline) */
     int min_body_rate;        /* bytes per second a body earns a second with (0 = 500) */
+    int session_idle_s;       /* a console session unused this long ends (0 = 1800) */
+    int session_max_s;        /* a console session ends this long after sign-in (0 = 43200) */
 } og_http_config;
 
 /* Serve until SIGTERM or SIGINT: then stop accepting, let in-flight requests finish, close the

@@ -132,6 +132,47 @@ int og_token_authenticate(og_store *s, const char *bearer, og_actor *actor);
 int og_token_audit_throttled(og_ctx *ctx, const char *source, const char *prefix, const char *by,
                              int failures, int window_s);
 
+/* ---- console sessions (docs/console.md) ----
+ * A browser signs in with an API token and gets a session: a cookie "<session id>.<secret>"
+ * (256 random bits, stored only as a SHA-256 hash) that resolves to exactly the actor its token
+ * authenticates as, checked again at every use (a revoked or expired token, a disabled user or a
+ * suspended tenant ends the session at once). A session ends on sign-out, after idle_us without
+ * use or max_us after sign-in, whichever comes first. Each session has a CSRF token derived from
+ * its secret (HMAC-SHA256), which the console puts in its forms. Every sign-in (and refused
+ * sign-in), sign-out and end is audited (session.create, session.refused, session.revoke,
+ * session.expire, session.end). */
+#define OG_SESSION_COOKIE_MAX      96 /* "<36-char id>.<43-char secret>" and its NUL */
+#define OG_SESSION_CSRF_MAX        48
+#define OG_SESSION_IDLE_DEFAULT_US (30LL * 60 * 1000000)   /* 30 minutes */
+#define OG_SESSION_MAX_DEFAULT_US  (12LL * 3600 * 1000000) /* 12 hours */
+
+typedef struct og_session {
+    char id[OG_ID_LEN];             /* the session's public id (audit records name it) */
+    char csrf[OG_SESSION_CSRF_MAX]; /* the session's CSRF token */
+    int64_t expires_us;             /* absolute expiry */
+    og_actor actor;                 /* who it acts as: the token's actor */
+} og_session;
+
+/* Sign in with bearer (an API token): og_token_authenticate()'s checks, then a new session with
+ * idle_us and max_us (<= 0: the defaults above; at most 7 days) from source (an address, for the
+ * audit record). cookie_out gets the cookie's value, out the session. OG_EAUTH (the message
+ * saying why) or OG_EDENIED as og_token_authenticate(), audited as session.refused in the
+ * platform trail with the token's id part, never its secret. ctx: store and keys; its actor is
+ * not used (the record names the user signing in). */
+int og_tenant_session_create(og_ctx *ctx, const char *bearer, int64_t idle_us, int64_t max_us,
+                             const char *source, char cookie_out[OG_SESSION_COOKIE_MAX],
+                             og_session *out);
+/* The session of a cookie, its last use set to now. OG_EAUTH for a malformed or unknown cookie
+ * and for a session that has ended; an expired one (idle or absolute) is deleted and audited as
+ * session.expire, one whose token no longer authenticates as session.end. */
+int og_tenant_session_resolve(og_ctx *ctx, const char *cookie, og_session *out);
+/* Sign-out: delete the cookie's session (session.revoke, by the session's actor). OG_EAUTH when
+ * the cookie names no live session. */
+int og_tenant_session_revoke(og_ctx *ctx, const char *cookie);
+/* Delete and audit (session.expire) every session past its idle or absolute expiry; *ended (may
+ * be NULL) gets how many. Run by the server's background thread. */
+int og_tenant_session_sweep(og_ctx *ctx, int *ended);
+
 /* Make ctx->actor act as user `user` of `tenant` (the CLI's --as), keeping the local user.
  * tenant NULL or "" = among the platform admins; a name that is no user of `tenant` is looked up
  * among the platform admins too (they act on every tenant). OG_ENOTFOUND for no such user, with

@@ -367,12 +367,52 @@ static void label_escape(const char *in, char *out, size_t size)
     out[o] = '\0';
 }
 
+/* The expiry buckets /metrics exports (opsgate_certs{bucket=...}) and the console charts. */
+static const char *const buckets[OG_CERTS_NBUCKETS] = {"expired", "7d", "30d", "90d", "later"};
+
+const char *og_certs_bucket_name(int bucket)
+{
+    return bucket >= 0 && bucket < OG_CERTS_NBUCKETS ? buckets[bucket] : NULL;
+}
+
+static int bucket_of(int64_t left)
+{
+    return left <= 0                ? 0
+           : left <= 7 * OG_DAY_US  ? 1
+           : left <= 30 * OG_DAY_US ? 2
+           : left <= 90 * OG_DAY_US ? 3
+                                    : 4;
+}
+
+int og_certs_expiry_buckets(og_ctx *ctx, const char *tenant, uint64_t counts[OG_CERTS_NBUCKETS])
+{
+    int error, rc;
+    og_stmt *st = NULL;
+    char tid[OG_ID_LEN] = "";
+    memset(counts, 0, OG_CERTS_NBUCKETS * sizeof(counts[0]));
+    if (tenant && *tenant)
+        error = og_tenant_resolve(ctx, tenant, OG_PERM_READ, tid);
+    else
+        error = og_authz_check(&ctx->actor, NULL, OG_PERM_PLATFORM);
+    if (error < 0)
+        return error;
+    if ((error = og_stmt_prepare_args(&st, ctx->store,
+                                      "SELECT not_after_us FROM certs"
+                                      " WHERE ? = '' OR tenant_id = ?",
+                                      "tt", tid, tid)) < 0)
+        return error;
+    int64_t now = og_time_now_us();
+    while ((rc = og_stmt_step(st)) == OG_ROW)
+        counts[bucket_of(og_stmt_col_int(st, 0) - now)]++;
+    og_stmt_free(st);
+    return rc < 0 ? rc : 0;
+}
+
 /* One tenant's gauges: the five buckets of each kind (x509 always, app-credential when it has
  * any) into out, the earliest expiry of each kind it has into gauges. */
 static int metrics_tenant(og_stmt *st, const char *tid, const char *label, int64_t now, og_buf *out,
                           og_buf *gauges)
 {
-    static const char *const buckets[] = {"expired", "7d", "30d", "90d", "later"};
     static const char *const kinds[] = {OG_CERTS_KIND_X509, OG_CERTS_KIND_APP};
     uint64_t count[2][5] = {{0}}, n[2] = {0};
     int64_t earliest[2] = {INT64_MAX, INT64_MAX};
@@ -382,12 +422,7 @@ static int metrics_tenant(og_stmt *st, const char *tid, const char *label, int64
     while ((rc = og_stmt_step(st)) == OG_ROW) {
         int64_t na = og_stmt_col_int(st, 0), left = na - now;
         int k = og_streq(og_stmt_col_text(st, 1), OG_CERTS_KIND_APP);
-        int b = left <= 0                ? 0
-                : left <= 7 * OG_DAY_US  ? 1
-                : left <= 30 * OG_DAY_US ? 2
-                : left <= 90 * OG_DAY_US ? 3
-                                         : 4;
-        count[k][b]++;
+        count[k][bucket_of(left)]++;
         n[k]++;
         if (na < earliest[k])
             earliest[k] = na;

@@ -10,8 +10,9 @@
 #include <string.h>
 
 static const char *const about =
-    "Serve the HTTP API (/api/v1/...), /healthz and /metrics on ADDR:PORT (default\n"
-    "127.0.0.1:8700; port 0 picks a free port, written to --port-file when given).\n"
+    "Serve the HTTP API (/api/v1/...), the web console (/console), /healthz and /metrics on\n"
+    "ADDR:PORT (default 127.0.0.1:8700; port 0 picks a free port, written to --port-file when\n"
+    "given).\n"
     "\n"
     "--threads bounds the requests using the database at once; each connection has its own\n"
     "thread. --audit-key defaults to OPSGATE_AUDIT_KEY, else the key sealed in the data folder\n"
@@ -42,6 +43,10 @@ static const char *const about =
     "\n"
     "At start, temporary files of interrupted uploads (objects/<tenant>/tmp/*.part) that no\n"
     "running upload holds are removed (a killed server's uploads leave such files).\n"
+    "The web console is served on the same port: http://ADDR:PORT/console (docs/console.md).\n"
+    "Sign in with an API token; the session cookie ends after --session-idle without use\n"
+    "(30m), --session-max after sign-in (12h), on sign-out, or when the token is revoked.\n"
+    "\n"
     "SIGTERM or SIGINT: in-flight requests finish, the database closes, exit 0.\n";
 
 /* Integer option name in [lo, hi] into *out; 0 or a usage error. */
@@ -97,6 +102,16 @@ static int config_of(const og_cli_args *a, og_http_config *cfg)
     cfg->threads = (int)threads;
     cfg->shutdown_timeout_ms = (int)timeout * 1000;
     cfg->max_body = (size_t)max_body;
+    if ((s = og_cli_get(a, "session-idle"))) {
+        if (og_duration_parse(s, &us) < 0 || us < 60 * 1000000LL || us > 7 * 86400LL * 1000000)
+            return og_cli_bad(a, "bad --session-idle '%s' (1m to 7d)", s);
+        cfg->session_idle_s = (int)(us / 1000000);
+    }
+    if ((s = og_cli_get(a, "session-max"))) {
+        if (og_duration_parse(s, &us) < 0 || us < 60 * 1000000LL || us > 7 * 86400LL * 1000000)
+            return og_cli_bad(a, "bad --session-max '%s' (1m to 7d)", s);
+        cfg->session_max_s = (int)(us / 1000000);
+    }
     if ((s = og_cli_get(a, "checkpoint-every")) && strcmp(s, "never") == 0) {
         cfg->checkpoint_every_s = -1;
     } else if (s) {
@@ -173,6 +188,8 @@ static const og_cli_opt opts[] = {
     {"min-body-rate", "BYTES", "a body gets --request-timeout + 1 s per BYTES received (500)", 0,
      0},
     {"db-cache", "KIB", "page cache per database connection of the request pool (256)", 0, 0},
+    {"session-idle", "DURATION", "a console session unused this long ends (30m)", 0, 0},
+    {"session-max", "DURATION", "a console session ends this long after sign-in (12h)", 0, 0},
     {"check", NULL, "validate the configuration and the data folder, then exit", 0, 0},
     {0},
 };

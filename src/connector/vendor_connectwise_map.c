@@ -19,8 +19,12 @@
 static json_t *cw_dec(const json_t *v)
 {
     char buf[64];
-    if (json_is_integer(v))
-        return json_sprintf("%" JSON_INTEGER_FORMAT, json_integer_value(v));
+    if (json_is_integer(v)) {
+        json_int_t i = json_integer_value(v);
+        if (i >= 100000000000LL || i <= -100000000000LL) /* as for reals: no such amount */
+            return NULL;
+        return json_sprintf("%" JSON_INTEGER_FORMAT, i);
+    }
     if (!json_is_real(v))
         return NULL;
     double d = json_real_value(v);

@@ -7,6 +7,7 @@
 #include "opsgate/certs.h"
 #include "opsgate/connector.h"
 #include "opsgate/error.h"
+#include "opsgate/tenant.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -109,6 +110,11 @@ int og_http__background_add(og_http_background *bg, const char *name, const char
     return 0;
 }
 
+static int job_session_sweep(og_ctx *ctx)
+{
+    return og_tenant_session_sweep(ctx, NULL);
+}
+
 int og_http__background_start(og_http_background *bg, og_store_pool *pool, og_keyring *keys,
                               const char *data_dir, int64_t checkpoint_every_us)
 {
@@ -134,6 +140,8 @@ int og_http__background_start(og_http_background *bg, og_store_pool *pool, og_ke
     /* PSA connectors whose options.sync_interval (default 15m) has passed: an incremental pull. */
     og_http__background_add(bg, "connector syncs", "scheduler", every_us,
                             og_connector_scheduler_job);
+    /* Console sessions past their idle or absolute expiry: deleted and audited (session.expire). */
+    og_http__background_add(bg, "console sessions", "console", every_us, job_session_sweep);
     for (size_t i = 0; i < bg->njobs; i++) {
         if (pthread_create(&bg->jobs[i].thread, NULL, job_main, &bg->jobs[i]) != 0) {
             og_http__background_stop(bg);

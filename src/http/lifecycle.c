@@ -1,6 +1,7 @@
 /* lifecycle.c - a request's way through libmicrohttpd: the raw target and framing checked before
  * routing, the body buffered under its limit, bearer authentication, the handler, the metrics
  * and access log when it completes. */
+#include "http/console.h"
 #include "http/deadline.h"
 #include "http/lifecycle.h"
 #include "opsgate/error.h"
@@ -49,8 +50,7 @@ void og_http__peer_address(og_http_req *r, char *out, size_t size)
         og_strlcpy(out, "-", size);
 }
 
-/* The token's id part (the prefix the limit counts by), or "" when it has none. */
-static void token_prefix(const char *bearer, char out[OG_ID_LEN])
+void og_http__token_prefix(const char *bearer, char out[OG_ID_LEN])
 {
     out[0] = '\0';
     if (strncmp(bearer, "og_", 3) != 0 || strlen(bearer) < 3 + 36)
@@ -63,8 +63,8 @@ static void token_prefix(const char *bearer, char out[OG_ID_LEN])
 
 /* Refused by the failed-authentication limit: count it, audit the first refusal of the window
  * (never the token, only its id part), and fail with r->retry_after set (429). */
-static int throttled(og_http_req *r, const char *source, const char *prefix,
-                     const og_http_authlimit_refusal *why)
+int og_http__throttled(og_http_req *r, const char *source, const char *prefix,
+                       const og_http_authlimit_refusal *why)
 {
     og_http__metrics_throttled(r->srv->metrics);
     r->retry_after = why->retry_after;
@@ -98,9 +98,9 @@ int og_http__authenticate(og_http_req *r)
     const char *b = strncasecmp(h, "Bearer ", 7) == 0 ? h + 7 : h;
     while (*b == ' ')
         b++;
-    token_prefix(b, prefix);
+    og_http__token_prefix(b, prefix);
     if (og_http__authlimit_check(r->srv->authlimit, source, prefix, &why) > 0)
-        return throttled(r, source, prefix, &why);
+        return og_http__throttled(r, source, prefix, &why);
     int rc;
     if (strncasecmp(h, "Bearer ", 7) != 0) {
         rc = og_error_set(OG_EAUTH, "the Authorization header must use the Bearer scheme");
@@ -128,6 +128,12 @@ int og_http__authenticate(og_http_req *r)
 static enum MHD_Result dispatch(og_http_req *r)
 {
     int rc;
+    if (r->rr == OG_HTTP_NO_ROUTE && og_http__console_path(r->path)) {
+        /* A console URL that names no page: the console's own 404 page. */
+        r->console = 1;
+        og_error_set(OG_ENOTFOUND, "no such page");
+        return og_http__queue_failure(r, OG_ENOTFOUND);
+    }
     if (r->rr == OG_HTTP_NO_ROUTE) {
         char msg[600];
         snprintf(msg, sizeof(msg), "no route for %.16s %.512s", r->method, r->path);
@@ -145,11 +151,16 @@ static enum MHD_Result dispatch(og_http_req *r)
     }
 
     const og_http_route *route = r->match.route;
-    int needs_token = !(route->flags & OG_HTTP_ROUTE_PUBLIC);
+    int needs_token = !(route->flags & (OG_HTTP_ROUTE_PUBLIC | OG_HTTP_ROUTE_CONSOLE));
     if ((route->flags & OG_HTTP_ROUTE_METRICS) && r->srv->cfg->metrics_open)
         needs_token = 0;
     og_error_clear();
-    if (needs_token) {
+    if (route->flags & OG_HTTP_ROUTE_CONSOLE) {
+        /* The session cookie (and, on a state-changing method, the CSRF token) instead. */
+        r->console = 1;
+        if ((rc = og_http__console_authenticate(r)) < 0)
+            goto fail;
+    } else if (needs_token) {
         if ((rc = og_http__authenticate(r)) < 0)
             goto fail;
         if ((route->flags & OG_HTTP_ROUTE_METRICS) && !og_actor_is_platform(&r->ctx.actor)) {

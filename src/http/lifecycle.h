@@ -25,6 +25,12 @@ int og_http__authenticate(og_http_req *r);
 /* The client's address as the failed-authentication limit counts it (an IPv6 client by its /64),
  * "-" when unknown. */
 void og_http__peer_address(og_http_req *r, char *out, size_t size);
+/* The token's id part (the prefix the limit counts by), or "" when it has none. */
+void og_http__token_prefix(const char *bearer, char out[OG_ID_LEN]);
+/* Refused by the failed-authentication limit: count it, audit the first refusal of the window
+ * (never the token, only its id part), and fail with r->retry_after set (429). */
+int og_http__throttled(og_http_req *r, const char *source, const char *prefix,
+                       const og_http_authlimit_refusal *why);
 
 /* ---- queueing replies (reply.c) ---- */
 /* Send {"error":{"code":code,"message":msg}} with status; WWW-Authenticate for 401, Allow for 405.

@@ -1,5 +1,6 @@
 /* reply.c - the replies queued to libmicrohttpd: common headers, JSON errors (one wording per
  * status, hints by error detail) and what a handler built. */
+#include "http/console.h"
 #include "http/lifecycle.h"
 #include "opsgate/egress.h"
 #include "opsgate/error.h"
@@ -12,10 +13,13 @@
 
 static void add_common_headers(og_http_req *r, int status, struct MHD_Response *resp)
 {
-    MHD_add_response_header(resp, "Cache-Control", "no-store");
+    MHD_add_response_header(resp, "Cache-Control",
+                            r->cache_control ? r->cache_control : "no-store");
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-    if (status == 201 && r->location[0])
+    if ((status == 201 || status == 303) && r->location[0])
         MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, r->location);
+    if (r->console)
+        og_http__console_headers(r, resp);
     /* While draining, tell keep-alive clients not to send another request on this connection. */
     if (atomic_load(&r->srv->draining))
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
@@ -98,6 +102,8 @@ enum MHD_Result og_http__queue_failure(og_http_req *r, int code)
 {
     int status = og_http__status_for(code);
     char msg[600];
+    if (r->console)
+        return og_http__console_failure(r, code);
     if (r->retry_after > 0) {
         /* Refused by the failed-authentication limit (lifecycle.c). */
         snprintf(msg, sizeof(msg), "%.500s", og_error_last());

@@ -18,6 +18,11 @@ typedef int (*og_http_handler)(struct og_http_req *req);
  * in (before any byte of the body), and sets og_http_req's body_write, body_finish and body_free;
  * max_body does not apply, the server's upload cap does (see server.h). */
 #define OG_HTTP_ROUTE_STREAM_BODY 0x4
+/* A web console route (console_*.c): authenticated by the session cookie, not a bearer token
+ * (with OG_HTTP_ROUTE_PUBLIC: no session needed); a state-changing method needs the session's
+ * CSRF token and a same-origin request; replies carry the console's security headers and errors
+ * are HTML pages (docs/console.md). */
+#define OG_HTTP_ROUTE_CONSOLE 0x8
 
 /*
  * One entry of a route table: a method and a path pattern whose segments are literal or a

@@ -1,6 +1,7 @@
 /* routes.c - the route table: every route's method, path pattern, handler and flags. Handlers live
  * in server.c (the server's own routes) and the *_api.c files. */
 #include "http/certs_api.h"
+#include "http/console.h"
 #include "http/server.h"
 
 /* Order matters only for readability: matching tries every entry, and 405's Allow lists every
@@ -9,6 +10,19 @@ const og_http_route og_http__routes[] = {
     {"GET", "/healthz", og_http__healthz, OG_HTTP_ROUTE_PUBLIC},
     {"GET", "/metrics", og_http__metrics_handler, OG_HTTP_ROUTE_METRICS},
     {"GET", "/_test/slow", og_http__test_slow, OG_HTTP_ROUTE_PUBLIC},
+    /* the web console (console_*.c, docs/console.md): a session cookie instead of a token */
+    {"GET", "/", og_http__console_root, OG_HTTP_ROUTE_PUBLIC | OG_HTTP_ROUTE_CONSOLE},
+    {"GET", "/console/assets/{name}", og_http__console_asset,
+     OG_HTTP_ROUTE_PUBLIC | OG_HTTP_ROUTE_CONSOLE},
+    {"GET", "/console/sign-in", og_http__console_signin_form,
+     OG_HTTP_ROUTE_PUBLIC | OG_HTTP_ROUTE_CONSOLE},
+    {"POST", "/console/sign-in", og_http__console_signin,
+     OG_HTTP_ROUTE_PUBLIC | OG_HTTP_ROUTE_CONSOLE},
+    {"POST", "/console/sign-out", og_http__console_signout, OG_HTTP_ROUTE_CONSOLE},
+    {"GET", "/console", og_http__console_overview, OG_HTTP_ROUTE_CONSOLE},
+    {"GET", "/console/certificates", og_http__console_certs, OG_HTTP_ROUTE_CONSOLE},
+    {"GET", "/console/tenants/{tenant}/certificates/{id}", og_http__console_cert,
+     OG_HTTP_ROUTE_CONSOLE},
     {"GET", "/api/v1/whoami", og_http__whoami, 0},
     {"POST", "/api/v1/tenants", og_http__tenant_create, 0},
     {"GET", "/api/v1/tenants", og_http__tenant_list, 0},

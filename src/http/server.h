@@ -71,7 +71,16 @@ typedef struct og_http_req {
     size_t text_len;
     const char *text_type;
     struct MHD_Response *raw; /* owned until queued: a streaming response */
-    char location[512];
+    char location[512];       /* Location of a 201 or 303 */
+
+    /* The web console (console_*.c, OG_HTTP_ROUTE_CONSOLE). */
+    int console;               /* an HTML route: security headers, HTML error pages */
+    const char *cache_control; /* static string; NULL = "no-store" */
+    char etag[40];             /* ETag of a static asset, "" = none */
+    const char *encoding;      /* Content-Encoding of the reply ("gzip") or NULL */
+    char set_cookie[256];      /* one Set-Cookie header, "" = none */
+    char csrf[64];             /* the session's CSRF token, once a session resolved */
+    char session_id[40];       /* ... and its id */
 
     /* Streamed request bodies (OG_HTTP_ROUTE_STREAM_BODY). The route's handler is the begin step:
      * on success it sets body_write (called per chunk as it arrives, without r->store: the store

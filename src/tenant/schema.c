@@ -34,10 +34,27 @@ static const og_migration steps[] = {
      "  CHECK (state IN ('active', 'disabled', 'removed'));"
      "ALTER TABLE users ADD COLUMN state_at TEXT;",
      NULL},
+    /* Console sessions (session.c): a browser signed in with an API token holds a cookie whose
+     * secret is stored only as its SHA-256 hash. The row lives while the session does (sign-out,
+     * expiry and the token's revocation delete it); each resolves to its token's actor. */
+    {3,
+     "CREATE TABLE sessions ("
+     "  id TEXT PRIMARY KEY,"
+     "  secret_hash BLOB NOT NULL,"
+     "  token_id TEXT NOT NULL REFERENCES tokens(id) ON DELETE CASCADE,"
+     "  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+     "  tenant_id TEXT REFERENCES tenants(id) ON DELETE CASCADE,"
+     "  source TEXT NOT NULL,"
+     "  created_us INTEGER NOT NULL,"
+     "  last_us INTEGER NOT NULL,"
+     "  idle_us INTEGER NOT NULL,"
+     "  expires_us INTEGER NOT NULL);"
+     "CREATE INDEX sessions_token ON sessions (token_id);",
+     NULL},
     /* Process areas enabled per tenant (area.c): which of certs and artifacts a tenant uses, who
      * changed that last and when, and what enabling provisioned (JSON, for the console). The
      * tenant module stores the rows; src/app decides what an area is and provisions it. */
-    {3,
+    {4,
      "CREATE TABLE tenant_areas ("
      "  tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
      "  area TEXT NOT NULL,"

@@ -17,5 +17,10 @@ int og_tenant__row(og_stmt *st, const char *what, const char *name);
  * stolen (NULL = none). */
 int og_tenant__audit(og_ctx *ctx, const char *tenant_id, const char *action,
                      const char *target_type, const char *target_id, json_t *analysis);
+/* The actor a token (by id) authenticates as, with every check og_token_authenticate() makes: the
+ * user active, the token neither revoked nor expired, the tenant not suspended (OG_EAUTH or
+ * OG_EDENIED, the message saying which). hash (32 bytes) is compared in constant time with the
+ * stored one when given; NULL skips it (a session holds the token id it was signed in with). */
+int og_tenant__token_actor(og_store *s, const char *id, const uint8_t *hash, og_actor *actor);
 
 #endif

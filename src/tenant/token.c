@@ -214,25 +214,10 @@ cleanup:
     return error;
 }
 
-int og_token_authenticate(og_store *s, const char *bearer, og_actor *actor)
+int og_tenant__token_actor(og_store *s, const char *id, const uint8_t *hash, og_actor *actor)
 {
     int error = -1;
     og_stmt *st = NULL;
-    char id[OG_ID_LEN];
-    const char *secret = NULL;
-    uint8_t *raw = NULL;
-    size_t rawlen = 0;
-    uint8_t hash[32];
-
-    if (!bearer || !*bearer)
-        return og_error_set(OG_EAUTH, "missing bearer token");
-    if ((error = token_parse(bearer, id, &secret)) < 0)
-        return error;
-    if (og_base64_decode(secret, &raw, &rawlen) < 0 || rawlen != 32) {
-        error = og_error_set(OG_EAUTH, "malformed token");
-        goto cleanup;
-    }
-    og_crypto_sha256(raw, rawlen, hash);
     if ((error = og_stmt_prepare(&st, s,
                                  "SELECT t.secret_hash, t.expires_us, t.revoked_at IS NOT NULL,"
                                  " u.id, u.name, u.role, COALESCE(u.tenant_id, ''),"
@@ -248,7 +233,7 @@ int og_token_authenticate(og_store *s, const char *bearer, og_actor *actor)
     }
     size_t hlen = 0;
     const void *stored = rc == OG_ROW ? og_stmt_col_blob(st, 0, &hlen) : NULL;
-    if (rc == OG_DONE || hlen != sizeof(hash) || !og_memeq_ct(stored, hash, sizeof(hash))) {
+    if (rc == OG_DONE || (hash && (hlen != 32 || !og_memeq_ct(stored, hash, 32)))) {
         error = og_error_set(OG_EAUTH, "unknown token");
         goto cleanup;
     }
@@ -280,11 +265,34 @@ int og_token_authenticate(og_store *s, const char *bearer, og_actor *actor)
     og_strlcpy(actor->token_id, id, sizeof(actor->token_id));
     error = 0;
 cleanup:
+    og_stmt_free(st);
+    return error;
+}
+
+int og_token_authenticate(og_store *s, const char *bearer, og_actor *actor)
+{
+    int error = -1;
+    char id[OG_ID_LEN];
+    const char *secret = NULL;
+    uint8_t *raw = NULL;
+    size_t rawlen = 0;
+    uint8_t hash[32];
+
+    if (!bearer || !*bearer)
+        return og_error_set(OG_EAUTH, "missing bearer token");
+    if ((error = token_parse(bearer, id, &secret)) < 0)
+        return error;
+    if (og_base64_decode(secret, &raw, &rawlen) < 0 || rawlen != 32) {
+        error = og_error_set(OG_EAUTH, "malformed token");
+        goto cleanup;
+    }
+    og_crypto_sha256(raw, rawlen, hash);
+    error = og_tenant__token_actor(s, id, hash, actor);
+cleanup:
     if (raw) {
         og_crypto_wipe(raw, rawlen);
         free(raw);
     }
-    og_stmt_free(st);
     return error;
 }
 

@@ -110,9 +110,15 @@ PA_TENANT_QUERY = ("/api/v1/projects", "/api/v1/holds", "/api/v1/access-report",
 # Run before each role's own request: puts back what the previous role's allowed request removed.
 PREP = {"DELETE /api/v1/tenants/{tenant}/brand":
         lambda c, a: c.ok(200, "PUT", "/api/v1/tenants/acme/brand", a, {"name": "Tenant brand"})}
+# Public routes: no tenant's object, so no other-tenant or missing-object column.
+PUBLIC_PATHS = ("/healthz", "/metrics", "/_test", "/console/assets/", "/console/sign-in")
 QUERIES = {"GET /api/v1/projects/{key}/artifacts/{name}/diff": "?from=1&to=1",
            "GET /api/v1/artifacts/search": "?q=doc",
            "GET /api/v1/audit/export": "?format=jsonl"}
+
+
+def is_console(path):
+    return path == "/" or path.startswith("/console")
 
 
 class Client:
@@ -121,8 +127,51 @@ class Client:
         self.host, self.port = u.hostname, u.port
         self.conn = None
         self.count = 0
+        self.sessions = {}  # token -> (cookie, csrf) of a console session signed in with it
+
+    def session(self, token):
+        """The console session signed in with TOKEN (made once; None when the sign-in fails)."""
+        if token not in self.sessions:
+            st, _, hdrs = self.raw("POST", "/console/sign-in", form={"token": token})
+            cookie = None
+            for k, v in hdrs:
+                if k.lower() == "set-cookie" and v.startswith("og_session="):
+                    cookie = v.split(";")[0]
+            csrf = ""
+            if st == 303 and cookie:
+                _, page, _ = self.raw("GET", "/console", cookie=cookie)
+                m = re.search(rb'name="csrf" value="([^"]+)"', page)
+                csrf = m.group(1).decode() if m else ""
+            self.sessions[token] = (cookie, csrf) if cookie else None
+        return self.sessions[token]
 
     def req(self, method, path, token=None, body=None):
+        if not is_console(path):
+            return self.api(method, path, token, body)
+        # The console: the token signs in (the sign-in form), then its session cookie is the
+        # credential, with the session's CSRF token in every POST form.
+        if method == "POST" and path.split("?")[0] == "/console/sign-in":
+            st, raw, _ = self.raw(method, path, form={"token": token} if token else {})
+            return st, raw
+        s = self.session(token) if token else None
+        form = {"csrf": s[1]} if s and method == "POST" else ({} if method == "POST" else None)
+        st, raw, _ = self.raw(method, path, cookie=s[0] if s else None, form=form)
+        if path.split("?")[0] == "/console/sign-out":
+            self.sessions.pop(token, None)
+        return st, raw
+
+    def raw(self, method, path, cookie=None, form=None):
+        headers = {}
+        data = None
+        if cookie:
+            headers["Cookie"] = cookie
+        if form is not None:
+            data = urllib.parse.urlencode(form).encode()
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            headers["Origin"] = "http://%s:%d" % (self.host, self.port)
+        return self.send(method, path, headers, data)
+
+    def api(self, method, path, token=None, body=None):
         headers = {}
         data = None
         if token:
@@ -133,6 +182,10 @@ class Client:
         elif body is not None:
             data = json.dumps(body).encode()
             headers["Content-Type"] = "application/json"
+        st, raw, _ = self.send(method, path, headers, data, token)
+        return st, raw
+
+    def send(self, method, path, headers, data, token=None):
         for attempt in (0, 1):
             if self.conn is None:
                 self.conn = http.client.HTTPConnection(self.host, self.port, timeout=30)
@@ -148,7 +201,7 @@ class Client:
                 if resp.getheader("Connection", "").lower() == "close":
                     self.conn.close()
                     self.conn = None
-                return resp.status, raw
+                return resp.status, raw, resp.getheaders()
             except (http.client.HTTPException, OSError):
                 self.conn.close()
                 self.conn = None
@@ -201,8 +254,10 @@ class Fixtures:
         c.ok(201, "POST", "/api/v1/tenants/globex/users", a, {"name": "gv", "role": "engineer"})
         # revoked and expired tokens of the engineer
         self.revoked, rid = self.token("acme", "en")
+        c.session(self.revoked)  # a console session of each, made while the token still works
         c.ok(204, "DELETE", "/api/v1/tokens/" + rid, a)
         self.expired = self.token("acme", "en", "1s")[0]
+        c.session(self.expired)
         self.expired_at = time.time() + 1.5
         pem = self_signed_pem("matrix.example.com")
         PEM.append(pem)
@@ -285,7 +340,7 @@ def subst(path, o, missing=False, inner=False):
             return o["event"]
         if "/schedules/" in prefix:
             return o["schedule"]
-        if "/certs/" in prefix:
+        if "/certs/" in prefix or "/certificates/" in prefix:
             return o["cert"]
         if prefix.startswith("/api/v1/connectors/"):
             return o["connector_id"]
@@ -323,6 +378,8 @@ def subst(path, o, missing=False, inner=False):
             v = "nosuch" if missing else o["connector"]
         elif p == "company":
             v = "c1"
+        elif p == "name" and out.startswith("/console/assets/"):
+            v = "console.css"
         else:
             v = o[p]
         if v not in ("approve", "platform.note", "runbook", "platform", "certs", "acme"):
@@ -398,7 +455,8 @@ def main():
             return None
 
         # another tenant's object and a missing one, as every tenant role: same bytes
-        if re.search(r"\{(tenant|user|id|key|name|connector)\}", path):
+        if re.search(r"\{(tenant|user|id|key|name|connector)\}", path) and \
+                not path.startswith(PUBLIC_PATHS):
             for role in TENANT_ROLES:
                 tok = fx.role_token[role]
                 po, used_o = subst(path, fx.other)
@@ -416,7 +474,7 @@ def main():
                 if answers_differ(so, bo, si, bi, vals):
                     fails.append("%s as %s: another tenant's object answers %d %s, a missing object of"
                                  " that tenant %d %s" % (r.key, role, so, bo[:200], si, bi[:200]))
-        elif not path.startswith(("/healthz", "/metrics", "/_test")):
+        elif not path.startswith(PUBLIC_PATHS) and path != "/":
             # no object in the path: another tenant named in the query, as a platform token would
             for role in TENANT_ROLES:
                 tok = fx.role_token[role]

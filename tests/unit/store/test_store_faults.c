@@ -745,6 +745,51 @@ static void test_faults__certificate_deploy(void **state)
     fault_both(f, &dep, &a);
 }
 
+/* ---- console sessions: sign-in and sign-out ---- */
+
+typedef struct session_arg {
+    char token[OG_TOKEN_MAX];
+    char cookie[OG_SESSION_COOKIE_MAX];
+    int signed_out;
+} session_arg;
+
+static int op_session_create(fixture *f, void *arg)
+{
+    session_arg *a = arg;
+    og_session s;
+    return og_tenant_session_create(&f->env.ctx, a->token, 0, 0, "-", a->cookie, &s);
+}
+
+static int op_session_revoke(fixture *f, void *arg)
+{
+    return og_tenant_session_revoke(&f->env.ctx, ((session_arg *)arg)->cookie);
+}
+
+/* A failed sign-in leaves no session behind its cookie; a failed sign-out leaves it working. */
+static void check_session(fixture *f, void *arg, int failed, const char *what, long n)
+{
+    session_arg *a = arg;
+    og_session s;
+    int rc = og_tenant_session_resolve(&f->env.ctx, a->cookie, &s);
+    int want = a->signed_out ? (failed ? 0 : OG_EAUTH) : (failed ? OG_EAUTH : 0);
+    if (a->cookie[0] && rc != want)
+        fail_msg("%s, fault at call %ld: resolving the cookie gave %d, want %d", what, n, rc, want);
+}
+
+static void test_faults__console_session(void **state)
+{
+    fixture *f = *state;
+    session_arg a;
+    char id[OG_ID_LEN];
+    memset(&a, 0, sizeof(a));
+    OG_ASSERT_OK(og_token_create(&f->env.ctx, "acme", "ada", 0, a.token, id));
+    fault_op in = {"session sign-in", NULL, op_session_create, check_session, 0};
+    fault_each(f, &in, &a);
+    a.signed_out = 1;
+    fault_op out = {"session sign-out", NULL, op_session_revoke, check_session, 0};
+    fault_each(f, &out, &a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -755,6 +800,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_faults__gate_approve, setup, teardown),
         cmocka_unit_test_setup_teardown(test_faults__certificate_import, setup, teardown),
         cmocka_unit_test_setup_teardown(test_faults__certificate_deploy, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_faults__console_session, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# test_console_http.sh - the web console over plain HTTP (no browser): redirects and next=, the
+# session cookie's attributes, security and cache headers, embedded assets (ETag, 304, gzip),
+# login CSRF and CSRF refusals, the sign-in limit, another tenant's page, and the audit records of
+# sign-in, refusal, sign-out and expiry.
+. "$(dirname "$0")/lib.sh"
+
+D="$OG_TMP/data"
+og_init "$D" >/dev/null || exit 1
+og() { "$OPSGATE" --data "$D" "$@"; }
+og tenant create acme >/dev/null && og tenant create globex >/dev/null || exit 1
+og user add --tenant acme eve --role engineer >/dev/null || exit 1
+og user add --tenant globex bob --role engineer >/dev/null || exit 1
+tok=$(og token create --tenant acme --user eve 2>/dev/null)
+tok_b=$(og token create --tenant globex --user bob 2>/dev/null)
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 20 -subj '/CN=a.example' \
+  -keyout "$OG_TMP/a.key" -out "$OG_TMP/a.pem" >/dev/null 2>&1 || exit 1
+og cert import --tenant acme "$OG_TMP/a.pem" >/dev/null || exit 1
+fp=$(og cert list --tenant acme --json | jq -r '.certs[0].fingerprint')
+og_serve "$D" --auth-fail-limit 3 --session-idle 1m || exit 1
+
+H="$OG_TMP/h"
+# req ARGS...: curl with headers in $H; sets $code.
+req() { code=$(curl -s -o "$OG_TMP/b" -D "$H" -w '%{http_code}' "$@"); }
+hdr() { tr -d '\r' <"$H" | grep -i "^$1:" | head -n 1 | cut -d' ' -f2-; }
+want() { if [ "$2" = "$1" ]; then ok; else bad "$3: got '$2', want '$1'"; fi; }
+has() { if printf '%s' "$2" | grep -q -- "$1"; then ok; else bad "$3: '$2' lacks '$1'"; fi; }
+
+# --- not signed in
+req "$OG_URL/"; want 303 "$code" "/"; want /console "$(hdr location)" "/ goes to the console"
+req "$OG_URL/console/certificates"; want 303 "$code" "a page without a session"
+want "/console/sign-in?next=/console/certificates" "$(hdr location)" "... goes to sign-in with next="
+req "$OG_URL/console/sign-in"; want 200 "$code" "the sign-in page"
+has "default-src 'self'" "$(hdr content-security-policy)" "CSP"
+has "frame-ancestors 'none'" "$(hdr content-security-policy)" "no framing"
+want same-origin "$(hdr referrer-policy)" "Referrer-Policy"
+want nosniff "$(hdr x-content-type-options)" "nosniff"
+want no-store "$(hdr cache-control)" "pages are not cached"
+if grep -q '<script>[^<]' "$OG_TMP/b" || grep -qi ' style=\| on[a-z]*=' "$OG_TMP/b"; then
+  bad "the sign-in page has inline script or style"; else ok; fi
+req "$OG_URL/console/nosuch"; want 404 "$code" "an unknown console page"
+has "text/html" "$(hdr content-type)" "... as an HTML page"
+
+# --- assets: long cache, ETag, 304, gzip
+req "$OG_URL/console/assets/htmx.min.js"; want 200 "$code" "htmx"
+has "immutable" "$(hdr cache-control)" "assets are cached"; etag=$(hdr etag)
+has '"' "$etag" "an ETag"
+req -H "If-None-Match: $etag" "$OG_URL/console/assets/htmx.min.js"; want 304 "$code" "If-None-Match"
+req -H "Accept-Encoding: gzip" "$OG_URL/console/assets/uPlot.min.js"; want gzip "$(hdr content-encoding)" "gzip"
+if gzip -t "$OG_TMP/b" 2>/dev/null; then ok; else bad "the gzip body is not gzip"; fi
+req "$OG_URL/console/assets/..%2fopsgate.db"; want 404 "$code" "no path out of the assets"
+
+# --- sign-in: cookie attributes, next= stays on this site, login CSRF refused
+form=(--data-urlencode "token=$tok")
+req -H "Origin: http://evil.example" "${form[@]}" "$OG_URL/console/sign-in"
+want 403 "$code" "a sign-in posted from another origin (login CSRF)"
+req -H "Sec-Fetch-Site: cross-site" "${form[@]}" "$OG_URL/console/sign-in"; want 403 "$code" "Sec-Fetch-Site: cross-site"
+for n in "https://evil.example/" "//evil.example/console" "/console\\@evil" "/consolex" "/console/%0d%0aX: y"; do
+  req "${form[@]}" --data-urlencode "next=$n" "$OG_URL/console/sign-in"
+  want /console "$(hdr location)" "next=$n is not followed"
+done
+req "${form[@]}" --data-urlencode "next=/console/certificates?days=7" "$OG_URL/console/sign-in"
+want 303 "$code" "sign-in"; want "/console/certificates?days=7" "$(hdr location)" "a console next= is followed"
+cookie=$(hdr set-cookie)
+has "HttpOnly" "$cookie" "HttpOnly"; has "SameSite=Strict" "$cookie" "SameSite=Strict"; has "Path=/" "$cookie" "Path=/"
+if printf '%s' "$cookie" | grep -q Secure; then bad "Secure over plain HTTP"; else ok; fi
+c=$(printf '%s' "$cookie" | cut -d';' -f1)
+# a session id chosen by the client is never taken (no fixation): the cookie is always new
+req -H "Cookie: og_session=00000000-0000-4000-8000-000000000000.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" \
+  "${form[@]}" "$OG_URL/console/sign-in"
+if [ "$(hdr set-cookie | cut -d';' -f1)" != "og_session=00000000-0000-4000-8000-000000000000.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" ]; then ok; else bad "a client-chosen session was kept"; fi
+
+req -H "Cookie: $c" "$OG_URL/console/certificates"; want 200 "$code" "the fleet with the session"
+has "a.example" "$(cat "$OG_TMP/b")" "... lists the certificate"
+req -H "Cookie: $c" "$OG_URL/console/tenants/acme/certificates/$fp"; want 200 "$code" "its page"
+csrf=$(grep -o 'name="csrf" value="[^"]*"' "$OG_TMP/b" | head -n 1 | sed 's/.*value="//; s/"$//')
+[ -n "$csrf" ] && ok || bad "no CSRF token in the page"
+# the bearer token is no console credential, and the cookie no API credential
+req -H "Authorization: Bearer $tok" "$OG_URL/console"; want 303 "$code" "a bearer token on a console page"
+req -H "Cookie: $c" "$OG_URL/api/v1/whoami"; want 401 "$code" "the session cookie on the API"
+
+# --- tenant B: another tenant's console URL is 404, like a missing one
+req "${form[@]/$tok/$tok_b}" "$OG_URL/console/sign-in"; cb=$(hdr set-cookie | cut -d';' -f1)
+req -H "Cookie: $cb" "$OG_URL/console/tenants/acme/certificates/$fp"; want 404 "$code" "tenant B on tenant A's certificate"
+cp "$OG_TMP/b" "$OG_TMP/other"
+req -H "Cookie: $cb" "$OG_URL/console/tenants/nosuch/certificates/$fp"; want 404 "$code" "a missing tenant"
+if cmp -s "$OG_TMP/other" "$OG_TMP/b"; then ok; else bad "another tenant's page differs from a missing one"; fi
+
+# --- CSRF: a state-changing request needs the session's token
+req -H "Cookie: $c" -X POST "$OG_URL/console/sign-out"; want 403 "$code" "sign-out without the CSRF token"
+req -H "Cookie: $c" --data "csrf=${csrf}x" "$OG_URL/console/sign-out"; want 403 "$code" "a wrong CSRF token"
+req -H "Cookie: $c" -H "X-CSRF-Token: $csrf" -X POST "$OG_URL/console/sign-out"; want 303 "$code" "sign-out with the header"
+has "Max-Age=0" "$(hdr set-cookie)" "the cookie is cleared"
+req -H "Cookie: $c" "$OG_URL/console"; want 303 "$code" "the old cookie after sign-out"
+req -H "Cookie: $c" --data "csrf=$csrf" "$OG_URL/console/sign-out"; want 401 "$code" "the old cookie's POST"
+
+# --- the sign-in limit (--auth-fail-limit 3): then 429 with Retry-After, even for a good token
+for i in 1 2 3; do req --data "token=og_wrong$i" "$OG_URL/console/sign-in"; done
+want 401 "$code" "a bad token"
+req "${form[@]}" "$OG_URL/console/sign-in"; want 429 "$code" "the fourth attempt"
+has "[0-9]" "$(hdr retry-after)" "Retry-After"
+
+# --- the audit trail
+acme_list=$(og audit list --tenant acme --json)
+plat=$(og audit list --json)
+for a in session.create session.revoke; do
+  n=$(printf '%s' "$acme_list" | jq --arg a "$a" '[.records[] | select(.action == $a)] | length')
+  if [ "$n" -ge 1 ]; then ok; else bad "no $a record in acme's chain"; fi
+done
+n=$(printf '%s' "$plat" | jq '[.records[] | select(.action == "session.refused")] | length')
+if [ "$n" -ge 3 ]; then ok; else bad "refused sign-ins: $n records, want 3"; fi
+if printf '%s%s' "$acme_list" "$plat" | grep -q "${tok##*_}"; then bad "a token secret in the audit trail"; else ok; fi
+
+# --- over HTTPS: the cookie is __Host- prefixed and Secure, pages send HSTS
+og_stop
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 20 -subj '/CN=localhost' \
+  -keyout "$OG_TMP/t.key" -out "$OG_TMP/t.pem" >/dev/null 2>&1 || exit 1
+cat "$OG_TMP/t.pem" "$OG_TMP/t.key" >"$OG_TMP/tls.pem"
+og cert import --tenant acme "$OG_TMP/tls.pem" >/dev/null || exit 1
+tfp=$(openssl x509 -in "$OG_TMP/t.pem" -noout -fingerprint -sha256 | cut -d= -f2 | tr -d : | tr A-F a-f)
+"$OPSGATE" --data "$D" serve --listen 127.0.0.1:0 --port-file "$OG_TMP/tport" \
+  --tls-cert-id "$tfp" --tls-tenant acme >"$OG_TMP/tls.log" 2>&1 &
+OG_SERVER_PID=$!  # lib.sh's cleanup stops it
+for _ in $(seq 100); do [ -s "$OG_TMP/tport" ] && break; sleep 0.1; done
+TU="https://127.0.0.1:$(cat "$OG_TMP/tport")"
+for _ in $(seq 50); do curl -sk --max-time 2 "$TU/healthz" >/dev/null && break; sleep 0.1; done
+req -k "${form[@]}" "$TU/console/sign-in"; want 303 "$code" "sign-in over HTTPS"
+tc=$(hdr set-cookie)
+has "__Host-og_session=" "$tc" "the __Host- cookie"; has "Secure" "$tc" "Secure over HTTPS"
+has "max-age" "$(hdr strict-transport-security)" "HSTS"
+req -k -H "Cookie: $(printf '%s' "$tc" | cut -d';' -f1)" "$TU/console"; want 200 "$code" "the __Host- cookie works"
+req -k -H "Cookie: og_session=${tc#*=}" "$TU/console"; want 303 "$code" "the plain name is not read over HTTPS"
+og_done

@@ -1,0 +1,54 @@
+/* console.js - the opsgate console's script (docs/console.md). Pages work without it: it only
+   adds charts drawn from the figures a page already shows as a table, and htmx (its own file)
+   adds partial updates. Loaded from this origin with defer; nothing inline, no eval. */
+(function () {
+  "use strict";
+
+  /* A bar chart (uPlot) of a table marked data-chart="ID": first column (or a row's data-label)
+     labels, second column values.
+     The table stays: it is the accessible form of the same figures. */
+  function barChart(table) {
+    var target = document.getElementById(table.getAttribute("data-chart"));
+    if (!target || typeof uPlot === "undefined") return;
+    var labels = [], xs = [], ys = [];
+    table.querySelectorAll("tbody tr").forEach(function (tr, i) {
+      var cells = tr.querySelectorAll("th, td");
+      if (cells.length < 2) return;
+      labels.push(tr.getAttribute("data-label") || cells[0].textContent.trim());
+      xs.push(i);
+      ys.push(Number(cells[1].textContent.trim()) || 0);
+    });
+    if (!xs.length) return;
+    var width = Math.max(200, Math.min(640, target.clientWidth || 640));
+    var opts = {
+      width: width,
+      height: 220,
+      legend: { show: false },
+      cursor: { show: false },
+      scales: { x: { time: false, range: [-0.5, xs.length - 0.5] }, y: { range: [0, Math.max(1, Math.max.apply(null, ys))] } },
+      axes: [
+        { splits: function () { return xs; }, values: function (u, vals) { return vals.map(function (v) { return labels[v] || ""; }); }, size: 40 },
+        { size: 40, incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000] }
+      ],
+      series: [
+        {},
+        { label: "Certificates", stroke: "#1f3b5c", fill: "rgba(31, 59, 92, 0.55)", width: 1,
+          points: { show: false }, paths: uPlot.paths.bars({ size: [0.6, 80] }) }
+      ]
+    };
+    var plot = new uPlot(opts, [xs, ys], target);
+    /* Follow the page's width (a phone held upright, a resized window). */
+    if (typeof ResizeObserver !== "undefined") {
+      new ResizeObserver(function () {
+        var w = Math.max(200, Math.min(640, target.clientWidth));
+        if (w !== plot.width) plot.setSize({ width: w, height: 220 });
+      }).observe(target);
+    }
+  }
+
+  function init() {
+    document.querySelectorAll("table[data-chart]").forEach(barChart);
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
+  else init();
+})();
