@@ -18,6 +18,10 @@ if [ ! -e "$data/opsgate.db" ]; then
   "$bin" --data "$data" user add --tenant demo alice --role tenant-admin >/dev/null
   "$bin" --data "$data" user add --tenant demo eve --role engineer >/dev/null
   "$bin" --data "$data" user add --tenant demo carol --role auditor >/dev/null
+  # Both process areas, as a tenant-admin would: default gate policies, notification rules
+  # (pending: the demo tenant has no channel) and the dashboards (opsgate tenant areas).
+  "$bin" --data "$data" tenant enable --tenant demo certs >/dev/null
+  "$bin" --data "$data" tenant enable --tenant demo artifacts >/dev/null
   # The provider's brand, and a project with the four documents generated from the sample
   # project data: the SOW (sow.md@1 is the baseline of the change order and the closure) and
   # the runbook from the data as sold, change order CO-001 and the closure from the data after it.

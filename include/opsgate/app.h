@@ -3,6 +3,8 @@
 #ifndef OPSGATE_APP_H
 #define OPSGATE_APP_H
 
+#include <jansson.h>
+
 /* Register every module's action kinds with the gate engine and the event handlers, so that any
  * process can request, approve, override or list any kind (`gate kinds`, `gate policy set`),
  * the modules' tenant deletion blockers (og_tenant_blocker_register: legal holds and
@@ -20,5 +22,32 @@ typedef struct og_ctx og_ctx;
  * made unreadable. A failure to remove files after the commit is reported but the tenant stays
  * deleted. */
 int og_app_tenant_delete(og_ctx *ctx, const char *name_or_id);
+
+/* ---- process areas ----
+ * Enable a process area ("certs": certificate management, "artifacts": artifact management)
+ * for a tenant, in one transaction with one audit record (tenant.area.enable, its details what
+ * was provisioned): the area recorded as enabled (tenant_areas), the default gate policy of each
+ * of the area's action kinds where the tenant has none (og_gate_policy_defaults: certificate
+ * kinds L1, artifact kinds L0; a level an admin chose is kept and listed as kept), the area's
+ * default notification rules on the tenant's first channel (og_notify_rules_defaults; "pending"
+ * when the tenant has no channel: none is invented) and the console pages each role sees.
+ * Needs tenant-admin of the tenant or a platform actor (OG_EDENIED); another tenant's is
+ * OG_ENOTFOUND; an unknown area is OG_EINVAL naming the valid ones (detail
+ * OG_APP_DETAIL_UNKNOWN_AREA). Enabling an enabled area changes nothing and writes no record:
+ * *out then says "already_enabled": true with what is in place. *out (caller decrefs):
+ * {tenant_id, area, state: "enabled", already_enabled, provisioned: {gate_policies: {set: [{kind,
+ * level}], kept: [...]}, notifications: {state: "added"|"kept"|"pending", ...}, dashboard:
+ * {role: [page, ...]}}}. */
+#define OG_APP_DETAIL_UNKNOWN_AREA "unknown_process_area"
+int og_app_tenant_area_enable(og_ctx *ctx, const char *tenant, const char *area, json_t **out);
+/* Mark the area disabled (audited as tenant.area.disable); its gate policies and notification
+ * rules stay as they are, and *out says so: {tenant_id, area, state: "disabled",
+ * already_disabled, kept}. Same rights as enabling; disabling a disabled area writes nothing. */
+int og_app_tenant_area_disable(og_ctx *ctx, const char *tenant, const char *area, json_t **out);
+/* Every process area of the tenant, for the console (anyone of the tenant):
+ * {tenant_id, areas: [{area, title, state: "enabled"|"disabled"|"not_enabled", dashboard: [the
+ * pages the caller's role sees, empty unless enabled], and for roles that may read the tenant
+ * (not client-viewers) changed_at, changed_by, provisioned}]}. Caller decrefs *out. */
+int og_app_tenant_areas(og_ctx *ctx, const char *tenant, json_t **out);
 
 #endif

@@ -118,6 +118,14 @@ int og_gate_policy_change(og_ctx *ctx, const char *tenant, const char *kind, og_
 int og_gate_policy_get(og_ctx *ctx, const char *tenant_id, const char *kind, og_gate_level *out);
 int og_gate_policy_show(og_ctx *ctx, const char *tenant, json_t **out);
 
+/* For og_app_tenant_area_enable (app.h): pin each registered kind of a process area ("certs",
+ * "artifacts") at its default level where the tenant (an id the caller resolved) has no policy
+ * yet; a level an admin chose is never touched. Needs tenant-admin (or platform), OG_EDENIED
+ * otherwise. Runs inside the caller's transaction (OG_EINVAL outside one) and writes no audit
+ * record of its own: the caller's record names what was set. *out (caller decrefs):
+ * {"set": [{kind, level}], "kept": [{kind, level}]}. */
+int og_gate_policy_defaults(og_ctx *ctx, const char *tenant_id, const char *area, json_t **out);
+
 /* Per-tenant timing of the gates. 0 in either leaves that one unchanged. Needs tenant-admin (or
  * platform), audited. Defaults: L2 approvals expire after 24 h, L1 reviews close after 7 days. */
 #define OG_GATE_DEFAULT_APPROVAL_TIMEOUT_US ((int64_t)24 * 3600 * 1000000)

@@ -56,6 +56,17 @@ int og_notify_channel_remove(og_ctx *ctx, const char *tenant, const char *channe
 int og_notify_channel_set_events(og_ctx *ctx, const char *tenant, const char *channel_id,
                                  const char *events);
 
+/* For og_app_tenant_area_enable (app.h): the default notification rules of a process area.
+ * events (NULL-terminated event types) go to the tenant's first channel (the oldest): the types
+ * its filter does not match yet are added to it; none is removed. When the tenant has no
+ * channel nothing is invented: *out says the rules are pending. No authorization (the caller
+ * checked tenant-admin) and no audit record of its own: runs inside the caller's transaction
+ * (OG_EINVAL outside one), whose record names what was added. *out (caller decrefs):
+ * {"state": "added"|"kept", "channel_id", "added": [...], "kept": [...]} or
+ * {"state": "pending", "events": [...], "reason"}. */
+int og_notify_rules_defaults(og_ctx *ctx, const char *tenant_id, const char *const *events,
+                             json_t **out);
+
 /* Send a test notification now, synchronously, to one channel (channel_id) or all (NULL) of a
  * tenant, or of the platform (OG_NOTIFY_PLATFORM), whatever their event filters. *out: one
  * {channel_id, scope, type, target, ok, error} per channel (caller decrefs). Returns 0 when every

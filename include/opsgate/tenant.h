@@ -71,6 +71,19 @@ int og_tenant_delete_blockers(og_ctx *ctx, const char *name_or_id, json_t **out)
 json_t *og_tenant_to_json(const og_tenant *t);
 
 /* ---- users ---- */
+/* ---- process areas ----
+ * Which process areas ("certs", "artifacts") a tenant has enabled. The tenant module only keeps
+ * the rows; og_app_tenant_area_enable (app.h) checks the area name and the actor's rights,
+ * provisions the area and audits the whole step. og_tenant_area_write runs inside the caller's
+ * transaction (OG_EINVAL outside one) and writes no audit record: the caller's record names it.
+ * It records state "enabled" or "disabled", the actor and the time; provisioned (may be NULL:
+ * keep what was recorded) is what enabling set up. */
+int og_tenant_area_write(og_ctx *ctx, const char *tenant_id, const char *area, bool enabled,
+                         json_t *provisioned);
+/* The tenant's area rows: [{area, state, changed_at, changed_by, provisioned}], by area name.
+ * No authorization of its own: the caller resolved the tenant. Caller decrefs *out. */
+int og_tenant_area_list(og_ctx *ctx, const char *tenant_id, json_t **out);
+
 /* tenant may be NULL only for role platform-admin. */
 int og_user_add(og_ctx *ctx, const char *tenant, const char *name, og_role role, og_user *out);
 int og_user_get(og_ctx *ctx, const char *tenant, const char *name_or_id, og_user *out);

@@ -1,5 +1,7 @@
-/* cmd_tenant.c - `opsgate tenant create|list|show|suspend|resume|delete|blockers`. */
+/* cmd_tenant.c - `opsgate tenant create|list|show|suspend|resume|delete|blockers|enable|
+ * disable|areas`. */
 #include "cli/cli.h"
+#include "cli/cmd_tenant.h"
 #include "opsgate/app.h"
 #include "opsgate/error.h"
 #include "opsgate/tenant.h"
@@ -15,7 +17,17 @@ static const char *const about =
     "tenant must be kept: a legal hold on one of its projects or artifacts (a tenant-admin or\n"
     "platform-admin clears it with `opsgate hold clear`) or an artifact its retention policy\n"
     "still keeps; the refusal names them, and `blockers` lists them all. Tenant administration\n"
-    "needs the platform-admin role.\n";
+    "needs the platform-admin role.\n"
+    "\n"
+    "A tenant's process areas: `enable --tenant T certs|artifacts` provisions an area in one\n"
+    "audited step (tenant.area.enable): the default gate policy of each of its action kinds\n"
+    "(certificate kinds L1, artifact kinds L0) where the tenant has none (a level an admin\n"
+    "chose is kept and listed as kept), its notification rules on the tenant's first channel\n"
+    "(pending, and said so, when it has none) and the console pages each role sees. Enabling\n"
+    "an enabled area changes nothing and shows what is in place. `disable` marks the area\n"
+    "disabled and keeps its policies and rules. Both need tenant-admin or platform-admin;\n"
+    "`areas` (anyone of the tenant) shows each area's state and your dashboard. Exit 1 on a\n"
+    "refusal, 2 on bad usage (an unknown area names the valid ones).\n";
 
 /* Print a tenant as the API does (--json) or as one line. */
 static int print_tenant(const og_cli *cli, const og_tenant *t)
@@ -127,6 +139,11 @@ static const og_cli_opt delete_opts[] = {
     {0},
 };
 
+static const og_cli_opt area_opts[] = {
+    {"tenant", "T", "the tenant (name or id)", OG_CLI_REQUIRED, 't'},
+    {0},
+};
+
 static const og_cli_sub subs[] = {
     {"create", "NAME", 1, 1, NULL, "create a tenant with its own data key", create},
     {"list", NULL, 0, 0, NULL, "list tenants", list},
@@ -135,12 +152,18 @@ static const og_cli_sub subs[] = {
     {"resume", "NAME", 1, 1, NULL, "resume a suspended tenant", resume},
     {"delete", "NAME", 1, 1, delete_opts, "crypto-shred a tenant (needs --yes)", delete},
     {"blockers", "NAME", 1, 1, NULL, "list what blocks deleting a tenant", blockers},
+    {"enable", "certs|artifacts", 1, 1, area_opts,
+     "enable a process area: gate policies, notification rules, dashboard", og_cli__tenant_enable},
+    {"disable", "certs|artifacts", 1, 1, area_opts,
+     "disable a process area (keeps its policies and rules)", og_cli__tenant_disable},
+    {"areas", NULL, 0, 0, area_opts, "show a tenant's process areas and your dashboard",
+     og_cli__tenant_areas},
     {0},
 };
 
 const og_command og_cmd_tenant = {
     .name = "tenant",
-    .summary = "create, list, suspend and delete tenants",
+    .summary = "create, list, suspend and delete tenants; enable process areas",
     .about = about,
     .subs = subs,
 };

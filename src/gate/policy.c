@@ -573,3 +573,52 @@ int og_gate_policy_show(og_ctx *ctx, const char *tenant, json_t **out)
     *out = doc;
     return 0;
 }
+
+/* Pin each of an area's kinds at its default level where the tenant has no policy row yet. */
+int og_gate_policy_defaults(og_ctx *ctx, const char *tenant_id, const char *area, json_t **out)
+{
+    int error = 0;
+    json_t *kinds = NULL, *set = json_array(), *kept = json_array(), *k;
+    char key[160], label[160];
+    size_t i;
+    *out = NULL;
+    if (!og_gate__is_admin(&ctx->actor))
+        return og_error_set(OG_EDENIED,
+                            "setting gate policies needs the tenant-admin role "
+                            "(you are %s)",
+                            og_role_name(ctx->actor.role));
+    if (og_store_tx_depth(ctx->store) == 0)
+        return og_error_set(OG_EINVAL, "default gate policies need the caller's transaction");
+    og_gate__actor_key(&ctx->actor, key, sizeof(key));
+    og_actor_label(&ctx->actor, label, sizeof(label));
+    kinds = og_gate_kinds_json();
+    json_array_foreach(kinds, i, k)
+    {
+        const og_action_kind *kind;
+        policy_row row = {0};
+        json_t *setters = NULL;
+        if (strcmp(json_string_value(json_object_get(k, "area")), area) != 0 ||
+            og_gate__kind_lookup(json_string_value(json_object_get(k, "name")), &kind) < 0)
+            continue;
+        if ((error = policy_load(ctx->store, tenant_id, kind, &row)) == 0 && !row.exists) {
+            setters = setters_after(row.setters, kind->default_level, key, label);
+            error = policy_write(ctx->store, tenant_id, kind, kind->default_level, setters, label);
+        }
+        if (error == 0)
+            json_array_append_new(row.exists ? kept : set,
+                                  json_pack("{s:s, s:s}", "kind", kind->name, "level",
+                                            og_gate_level_name(row.level)));
+        json_decref(row.setters);
+        json_decref(setters);
+        if (error < 0)
+            break;
+    }
+    json_decref(kinds);
+    if (error == 0)
+        *out = json_pack("{s:o, s:o}", "set", set, "kept", kept);
+    else {
+        json_decref(set);
+        json_decref(kept);
+    }
+    return error;
+}

@@ -155,6 +155,10 @@ int og_http__tenant_suspend(og_http_req *r);
 int og_http__tenant_resume(og_http_req *r);
 int og_http__tenant_delete(og_http_req *r);
 int og_http__tenant_blockers(og_http_req *r);
+/* tenant_area_api.c: a tenant's process areas */
+int og_http__tenant_area_enable(og_http_req *r);
+int og_http__tenant_area_disable(og_http_req *r);
+int og_http__tenant_areas(og_http_req *r);
 int og_http__user_add(og_http_req *r);
 int og_http__user_list(og_http_req *r);
 int og_http__user_get(og_http_req *r);

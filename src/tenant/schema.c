@@ -1,4 +1,4 @@
-/* schema.c - tables owned by the tenant module: tenants, users, tokens. */
+/* schema.c - tables owned by the tenant module: tenants, users, tokens, enabled process areas. */
 #include "opsgate/store.h"
 
 static const og_migration steps[] = {
@@ -50,6 +50,19 @@ static const og_migration steps[] = {
      "  idle_us INTEGER NOT NULL,"
      "  expires_us INTEGER NOT NULL);"
      "CREATE INDEX sessions_token ON sessions (token_id);",
+     NULL},
+    /* Process areas enabled per tenant (area.c): which of certs and artifacts a tenant uses, who
+     * changed that last and when, and what enabling provisioned (JSON, for the console). The
+     * tenant module stores the rows; src/app decides what an area is and provisions it. */
+    {4,
+     "CREATE TABLE tenant_areas ("
+     "  tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+     "  area TEXT NOT NULL,"
+     "  state TEXT NOT NULL CHECK (state IN ('enabled', 'disabled')),"
+     "  changed_at TEXT NOT NULL,"
+     "  changed_by TEXT NOT NULL,"
+     "  provisioned_json TEXT,"
+     "  PRIMARY KEY (tenant_id, area));",
      NULL},
 };
 

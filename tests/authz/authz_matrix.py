@@ -367,7 +367,7 @@ def subst(path, o, missing=False, inner=False):
         elif p == "kind":
             v = "platform.note" if "gate-policy" in out else "runbook"
         elif p == "area":
-            v = "platform"
+            v = "certs" if "/areas/" in out else "platform"
         elif p == "tenant":
             v = "nosuch" if missing or (inner and p == last) else o["tenant"]
         elif inner and p == last:
@@ -382,7 +382,7 @@ def subst(path, o, missing=False, inner=False):
             v = "console.css"
         else:
             v = o[p]
-        if v not in ("approve", "platform.note", "runbook", "platform", "acme"):
+        if v not in ("approve", "platform.note", "runbook", "platform", "certs", "acme"):
             used.append(v)
         out += v
     return out, used
