@@ -19,6 +19,7 @@ const env = (k) => {
 };
 const URL = env("OG_URL"), OUT = env("OUT");
 const G_PUB = env("G_PUB"), G_ACK = env("G_ACK"), G_OVR = env("G_OVR"), G_TASK = env("G_TASK");
+const G_DEP = env("G_DEP"), FP_B = env("FP_B");
 const MISSING = "00000000-0000-4000-8000-000000000000";
 let fails = 0;
 const check = (cond, what) => { if (!cond) { fails++; console.error(`FAIL: ${what}`); } };
@@ -65,6 +66,7 @@ async function decide(page, item, label, note) {
   const [resp] = await Promise.all([page.waitForNavigation(), card.getByRole("button", { name: label }).click()]);
   return resp.status();
 }
+let r0;
 const main = async (page) => (await page.locator("main").innerText()).trim();
 
 // --- pam requested the publish: her approval is refused with the library's message, 403
@@ -118,6 +120,14 @@ text = await main(ed);
 check(status === 200 && /Overridden: platform\.note of '.*' — overridden/.test(text), `the override's flash: ${text.slice(0, 200)}`);
 status = await decide(ed, G_ACK, "Acknowledge");
 check(status === 200 && /Acknowledged: platform\.note/.test(await main(ed)), "the acknowledgement's flash");
+// the L1 deploy of b: its card links b's certificate page; the override rolls it back
+const certLink = ed.locator(`#g-${G_DEP}`).getByRole("link", { name: "the certificate's page" });
+check((await certLink.getAttribute("href")) === `/console/tenants/acme/certificates/${FP_B}`, "the deploy links its certificate");
+status = await decide(ed, G_DEP, "Override (roll back)", "b breaks the shop");
+check(status === 200 && /Overridden: certs\.deploy of '.*' — overridden/.test(await main(ed)), `the deploy override's flash: ${(await main(ed)).slice(0, 200)}`);
+r0 = await ed.goto(`${URL}/console/tenants/acme/certificates/${FP_B}`);
+check(r0.status() === 200, `the linked certificate page opens (${r0.status()})`);
+await ed.goto(`${URL}/console/inbox`);
 status = await decide(ed, G_TASK, "Mark done", "written by hand");
 text = await main(ed);
 check(status === 200 && /Marked done: platform\.note/.test(text), `the task's flash: ${text.slice(0, 200)}`);
