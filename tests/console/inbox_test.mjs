@@ -118,8 +118,20 @@ check(wrong.status() === 409, `approve on an L3 task is a conflict (${wrong.stat
 status = await decide(ed, G_OVR, "Override (roll back)", "wrong text");
 text = await main(ed);
 check(status === 200 && /Overridden: platform\.note of '.*' — overridden/.test(text), `the override's flash: ${text.slice(0, 200)}`);
+const nocsrf = await ed.request.post(`${URL}/console/tenants/acme/gates/${G_ACK}/ack`, { form: { note: "x" } });
+check(nocsrf.status() === 403, `a decision without the CSRF token is 403 (${nocsrf.status()})`);
+const long = await ed.request.post(`${URL}/console/tenants/acme/gates/${G_ACK}/ack`, { form: { csrf, note: "x".repeat(5000) } });
+check(long.status() === 400 && /too long/.test(await long.text()), `a note past 4096 bytes is 400 (${long.status()})`);
+// escalated by ed, the review is a tenant-admin's: ed's acknowledgement is refused, ada's taken
+status = await decide(ed, G_ACK, "Escalate", "not sure");
+check(status === 200 && /Escalated: platform\.note/.test(await main(ed)), `the escalation's flash: ${(await main(ed)).slice(0, 200)}`);
+check((await ed.locator(`#g-${G_ACK}`).getByRole("button", { name: "Escalate" }).count()) === 0, "an escalated review offers no second escalation");
 status = await decide(ed, G_ACK, "Acknowledge");
-check(status === 200 && /Acknowledged: platform\.note/.test(await main(ed)), "the acknowledgement's flash");
+check(status === 403 && /escalated/.test(await main(ed)), `ed's acknowledgement of an escalated review is 403 (${status})`);
+await ed.goto(`${URL}/console/inbox`);
+await ada.goto(`${URL}/console/inbox`);
+status = await decide(ada, G_ACK, "Acknowledge", "fine after all");
+check(status === 200 && /Acknowledged: platform\.note/.test(await main(ada)), "the acknowledgement's flash");
 // the L1 deploy of b: its card links b's certificate page; the override rolls it back
 const certLink = ed.locator(`#g-${G_DEP}`).getByRole("link", { name: "the certificate's page" });
 check((await certLink.getAttribute("href")) === `/console/tenants/acme/certificates/${FP_B}`, "the deploy links its certificate");

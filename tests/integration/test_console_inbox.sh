@@ -2,7 +2,8 @@
 # test_console_inbox.sh - the console's inbox in a real browser (tests/console/inbox_test.mjs):
 # an L2 publish of a SOW requested by pam (project-manager) is refused to pam on the page with the
 # separation-of-duties message (403) and approved by ada (tenant-admin), after which the CLI sees
-# the artifact published; two L1 platform.note reviews: one acknowledged, one overridden (a note
+# the artifact published; two L1 platform.note reviews: one escalated by its assignee (whose
+# acknowledgement is then 403) and acknowledged by ada, one overridden (a note
 # is required first; the CLI then sees the note rolled back); an L1 certs.deploy of certificate b
 # to a file target overridden, after which the target's files hold the previous certificate a
 # again; an L3 task marked done; an unknown
