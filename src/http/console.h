@@ -35,7 +35,11 @@ int og_http__console_signin(og_http_req *r);      /* POST /console/sign-in */
 int og_http__console_signout(og_http_req *r);     /* POST /console/sign-out */
 int og_http__console_overview(og_http_req *r);    /* GET /console */
 int og_http__console_certs(og_http_req *r);       /* GET /console/certificates */
-int og_http__console_cert(og_http_req *r); /* GET /console/tenants/{tenant}/certificates/{id} */
+int og_http__console_cert(og_http_req *r);  /* GET /console/tenants/{tenant}/certificates/{id} */
+int og_http__console_inbox(og_http_req *r); /* GET /console/inbox */
+int og_http__console_gate(og_http_req *r);  /* GET /console/tenants/{tenant}/gates/{id} */
+/* POST /console/tenants/{tenant}/gates/{id}/{decision} */
+int og_http__console_gate_decide(og_http_req *r);
 
 /* ---- the server's side (lifecycle.c, reply.c) ---- */
 /* "/console" or under "/console/". */

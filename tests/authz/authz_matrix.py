@@ -36,6 +36,7 @@ MISSING_UUID = "00000000-0000-4000-8000-000000000000"
 # per role anyway).
 LATE = [
     "POST /api/v1/gates/{id}/{decision}",
+    "POST /console/tenants/{tenant}/gates/{id}/{decision}",
     "POST /api/v1/projects/{key}/archive",
     "POST /api/v1/projects/{key}/unarchive",
     "DELETE /api/v1/projects/{key}/artifacts/{name}/lock",

@@ -1,0 +1,176 @@
+// inbox_test.mjs - the console's inbox in a real browser (started by
+// tests/integration/test_console_inbox.sh, which made the gate items with the CLI and passes them
+// in the environment): separation of duties refused on the page, an L2 approval, an L1
+// acknowledgement and override, an L3 task done, bad input refused, another tenant's item 404.
+// Each check prints "FAIL: ..." when it fails; exit 1 on any.
+//
+// Environment: OG_URL, TOKEN_PAM (acme project-manager, the publish's requester), TOKEN_ADA (acme
+// tenant-admin), TOKEN_ED (acme engineer, the platform area's assignee), TOKEN_GUS (globex
+// tenant-admin), TOKEN_PA (platform-admin), G_PUB (the L2 publish), G_ACK and G_OVR (L1 reviews),
+// G_TASK (an L3 task), OUT (screenshots), CHROMIUM.
+import { chromium } from "playwright-core";
+import { AxeBuilder } from "@axe-core/playwright";
+import fs from "node:fs";
+import path from "node:path";
+
+const env = (k) => {
+  if (!process.env[k]) throw new Error(`${k} is not set`);
+  return process.env[k];
+};
+const URL = env("OG_URL"), OUT = env("OUT");
+const G_PUB = env("G_PUB"), G_ACK = env("G_ACK"), G_OVR = env("G_OVR"), G_TASK = env("G_TASK");
+const G_DEP = env("G_DEP"), FP_B = env("FP_B");
+const MISSING = "00000000-0000-4000-8000-000000000000";
+let fails = 0;
+const check = (cond, what) => { if (!cond) { fails++; console.error(`FAIL: ${what}`); } };
+fs.mkdirSync(OUT, { recursive: true });
+process.on("unhandledRejection", (e) => { console.error(`FAIL: ${e.message}`); process.exit(1); });
+
+const browser = await chromium.launch({
+  executablePath: env("CHROMIUM"), headless: true,
+  args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+});
+const problems = [];
+async function session(token) {
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await ctx.newPage();
+  page.on("console", (m) => {
+    if (m.type() === "error" && !m.text().startsWith("Failed to load resource"))
+      problems.push(`console: ${m.text()}`);
+  });
+  page.on("pageerror", (e) => problems.push(`script error: ${e.message}`));
+  await page.goto(`${URL}/console/sign-in`);
+  await page.getByLabel("API token").fill(token);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForLoadState();
+  return page;
+}
+async function inspect(page, name) {
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.screenshot({ path: path.join(OUT, `inbox-${name}-1280.png`), fullPage: true });
+  const axe = await new AxeBuilder({ page }).analyze();
+  const bad = axe.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  check(bad.length === 0, `${name}: accessibility violations: ` +
+    bad.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`).join("; "));
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.waitForTimeout(50);
+  const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+  check(wide <= 391, `${name}: at 390 px the page is ${wide} px wide`);
+  await page.screenshot({ path: path.join(OUT, `inbox-${name}-390.png`), fullPage: true });
+  await page.setViewportSize({ width: 1280, height: 800 });
+}
+// Click a decision button and return the final response's status (after any 303).
+async function decide(page, item, label, note) {
+  const card = page.locator(`#g-${item}`);
+  if (note !== undefined) await card.getByLabel("Note").fill(note);
+  const [resp] = await Promise.all([page.waitForNavigation(), card.getByRole("button", { name: label }).click()]);
+  return resp.status();
+}
+let r0;
+const main = async (page) => (await page.locator("main").innerText()).trim();
+
+// --- pam requested the publish: her approval is refused with the library's message, 403
+const pam = await session(env("TOKEN_PAM"));
+await pam.goto(`${URL}/console/inbox`);
+check(await pam.getByRole("link", { name: "Inbox" }).getAttribute("aria-current") === "page", "the nav marks the inbox");
+let text = await main(pam);
+for (const want of ["Approvals (L2)", "artifacts.publish.sow", "SOW v2", "user:pam", "fw", "acme"])
+  check(text.includes(want), `pam's inbox shows '${want}'`);
+await inspect(pam, "pam");
+let status = await decide(pam, G_PUB, "Approve");
+text = await main(pam);
+check(status === 403, `pam's own approval answers 403 (got ${status})`);
+check(/separation of duties/.test(text), `the refusal says why: ${text.slice(0, 200)}`);
+await inspect(pam, "refused");
+
+// --- ada approves it from the item's page: published, the flash says so
+const ada = await session(env("TOKEN_ADA"));
+await ada.goto(`${URL}/console/tenants/acme/gates/${G_PUB}`);
+text = await main(ada);
+for (const want of ["SOW v2", "artifacts.publish.sow", "user:pam", "Still open"])
+  check(text.includes(want), `the item page shows '${want}'`);
+await inspect(ada, "item");
+const [r1] = await Promise.all([ada.waitForNavigation(),
+  (async () => { await ada.getByLabel("Note").fill("scope checked"); await ada.getByRole("button", { name: "Approve" }).click(); })()]);
+check(r1.status() === 200 && ada.url().includes("/console/inbox?decided="), `approval lands on the inbox (${r1.status()} ${ada.url()})`);
+text = await main(ada);
+check(/Approved: artifacts\.publish\.sow of 'SOW v2' — approved, executed/.test(text), `the flash says what happened: ${text.slice(0, 300)}`);
+check((await ada.locator(`#g-${G_PUB}`).count()) === 0, "the approved item left the inbox");
+await inspect(ada, "approved");
+
+// --- ed: the reviews and the task
+const ed = await session(env("TOKEN_ED"));
+await ed.goto(`${URL}/console/inbox`);
+text = await main(ed);
+check(text.includes("Reviews (L1)") && (await ed.locator(`#g-${G_ACK}`).count()) === 1 &&
+      (await ed.locator(`#g-${G_OVR}`).count()) === 1 && (await ed.locator(`#g-${G_TASK}`).count()) === 1,
+      "ed sees both reviews and the task");
+await inspect(ed, "reviews");
+status = await decide(ed, G_OVR, "Override (roll back)", "");
+check(status === 400 && /needs a note/.test(await main(ed)), `an override without a note is refused (${status})`);
+await ed.goto(`${URL}/console/inbox`);
+check((await ed.locator(`#g-${G_OVR}`).count()) === 1, "the refused override changed nothing");
+const csrf = await ed.locator('input[name="csrf"]').first().inputValue();
+const bogus = await ed.request.post(`${URL}/console/tenants/acme/gates/${G_TASK}/approve-all`, { form: { csrf } });
+check(bogus.status() === 400 && /unknown decision/.test(await bogus.text()), `an unknown decision is 400 (${bogus.status()})`);
+const wrong = await ed.request.post(`${URL}/console/tenants/acme/gates/${G_TASK}/approve`, { form: { csrf } });
+check(wrong.status() === 409, `approve on an L3 task is a conflict (${wrong.status()})`);
+status = await decide(ed, G_OVR, "Override (roll back)", "wrong text");
+text = await main(ed);
+check(status === 200 && /Overridden: platform\.note of '.*' — overridden/.test(text), `the override's flash: ${text.slice(0, 200)}`);
+const nocsrf = await ed.request.post(`${URL}/console/tenants/acme/gates/${G_ACK}/ack`, { form: { note: "x" } });
+check(nocsrf.status() === 403, `a decision without the CSRF token is 403 (${nocsrf.status()})`);
+const long = await ed.request.post(`${URL}/console/tenants/acme/gates/${G_ACK}/ack`, { form: { csrf, note: "x".repeat(5000) } });
+check(long.status() === 400 && /too long/.test(await long.text()), `a note past 4096 bytes is 400 (${long.status()})`);
+// escalated by ed, the review is a tenant-admin's: ed's acknowledgement is refused, ada's taken
+status = await decide(ed, G_ACK, "Escalate", "not sure");
+check(status === 200 && /Escalated: platform\.note/.test(await main(ed)), `the escalation's flash: ${(await main(ed)).slice(0, 200)}`);
+check((await ed.locator(`#g-${G_ACK}`).getByRole("button", { name: "Escalate" }).count()) === 0, "an escalated review offers no second escalation");
+status = await decide(ed, G_ACK, "Acknowledge");
+check(status === 403 && /escalated/.test(await main(ed)), `ed's acknowledgement of an escalated review is 403 (${status})`);
+await ed.goto(`${URL}/console/inbox`);
+await ada.goto(`${URL}/console/inbox`);
+status = await decide(ada, G_ACK, "Acknowledge", "fine after all");
+check(status === 200 && /Acknowledged: platform\.note/.test(await main(ada)), "the acknowledgement's flash");
+// the L1 deploy of b: its card links b's certificate page; the override rolls it back
+const certLink = ed.locator(`#g-${G_DEP}`).getByRole("link", { name: "the certificate's page" });
+check((await certLink.getAttribute("href")) === `/console/tenants/acme/certificates/${FP_B}`, "the deploy links its certificate");
+status = await decide(ed, G_DEP, "Override (roll back)", "b breaks the shop");
+check(status === 200 && /Overridden: certs\.deploy of '.*' — overridden/.test(await main(ed)), `the deploy override's flash: ${(await main(ed)).slice(0, 200)}`);
+r0 = await ed.goto(`${URL}/console/tenants/acme/certificates/${FP_B}`);
+check(r0.status() === 200, `the linked certificate page opens (${r0.status()})`);
+await ed.goto(`${URL}/console/inbox`);
+status = await decide(ed, G_TASK, "Mark done", "written by hand");
+text = await main(ed);
+check(status === 200 && /Marked done: platform\.note/.test(text), `the task's flash: ${text.slice(0, 200)}`);
+check(/Nothing waits for a review/.test(text) && /No task waits/.test(text), "ed's inbox is empty now");
+await inspect(ed, "done");
+
+// --- another tenant: acme's item is 404, word for word like a missing one
+const gus = await session(env("TOKEN_GUS"));
+let r = await gus.goto(`${URL}/console/tenants/acme/gates/${G_PUB}`);
+const other = await main(gus);
+check(r.status() === 404, `globex's session on acme's item: ${r.status()}`);
+r = await gus.goto(`${URL}/console/tenants/acme/gates/${MISSING}`);
+check(r.status() === 404 && (await main(gus)) === other, "the same answer as a missing item");
+r = await gus.goto(`${URL}/console/tenants/globex/gates/${G_PUB}`);
+check(r.status() === 404 && (await main(gus)) === other, "acme's item under globex's name is 404 too");
+const csrf2 = await gus.locator('input[name="csrf"]').first().inputValue();
+const cross = await gus.request.post(`${URL}/console/tenants/acme/gates/${G_TASK}/done`, { form: { csrf: csrf2 } });
+check(cross.status() === 404, `globex deciding acme's item: ${cross.status()}`);
+r = await gus.goto(`${URL}/console/inbox?tenant=acme`);
+check(r.status() === 404, `globex's inbox for acme: ${r.status()}`);
+
+// --- the platform-admin sees every tenant's items
+const pa = await session(env("TOKEN_PA"));
+await pa.goto(`${URL}/console/inbox`);
+text = await main(pa);
+check(/of every tenant/.test(text), "the platform-admin's inbox spans the tenants");
+await pa.goto(`${URL}/console/inbox?tenant=globex`);
+check(/of globex: 0 approval/.test(await main(pa)), "the tenant switcher narrows it");
+await inspect(pa, "platform");
+
+check(problems.length === 0, `script errors or CSP violations: ${problems.join("; ")}`);
+await browser.close();
+if (fails) { console.error(`${fails} check(s) failed`); process.exit(1); }
+console.log("inbox: all checks passed");
