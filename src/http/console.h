@@ -36,6 +36,11 @@ int og_http__console_signout(og_http_req *r);     /* POST /console/sign-out */
 int og_http__console_overview(og_http_req *r);    /* GET /console */
 int og_http__console_certs(og_http_req *r);       /* GET /console/certificates */
 int og_http__console_cert(og_http_req *r); /* GET /console/tenants/{tenant}/certificates/{id} */
+/* GET /console/audit: the platform chain (platform actors), else to the own tenant's page;
+ * ?tenant= (the switcher) to that tenant's page. */
+int og_http__console_audit_home(og_http_req *r);
+int og_http__console_audit(og_http_req *r);        /* GET /console/tenants/{tenant}/audit */
+int og_http__console_audit_export(og_http_req *r); /* GET .../audit/export: the API's export */
 
 /* ---- the server's side (lifecycle.c, reply.c) ---- */
 /* "/console" or under "/console/". */
