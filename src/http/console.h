@@ -41,6 +41,9 @@ int og_http__console_cert(og_http_req *r); /* GET /console/tenants/{tenant}/cert
 int og_http__console_audit_home(og_http_req *r);
 int og_http__console_audit(og_http_req *r);        /* GET /console/tenants/{tenant}/audit */
 int og_http__console_audit_export(og_http_req *r); /* GET .../audit/export: the API's export */
+int og_http__console_settings(og_http_req *r);     /* GET /console/tenants/{tenant}/settings */
+/* POST /console/tenants/{tenant}/notify-channels/{id}/test: og_notify_test, then the page */
+int og_http__console_channel_test(og_http_req *r);
 
 /* ---- the server's side (lifecycle.c, reply.c) ---- */
 /* "/console" or under "/console/". */

@@ -185,11 +185,20 @@ static json_t *nav_of(og_http_req *r)
         /* A certificate's page (/console/tenants/T/certificates/ID) is under Certificates. */
         int current = strcmp(r->path, pages[i].href) == 0 ||
                       (i > 0 && strncmp(r->path, pages[i].href, strlen(pages[i].href)) == 0) ||
-                      (i == 1 && strncmp(r->path, "/console/tenants/", 17) == 0 && !in_audit) ||
+                      (i == 1 && strncmp(r->path, "/console/tenants/", 17) == 0 && !in_audit &&
+                       !strstr(r->path, "/settings") && !strstr(r->path, "/notify-channels/")) ||
                       (i == 2 && in_audit);
         json_array_append_new(nav, json_pack("{s:s, s:s, s:b}", "href", pages[i].href, "label",
                                              pages[i].label, "current", current));
     }
+    /* A tenant's settings (console_settings.c): the own tenant's, for its members who may read. */
+    char own[64], href[128];
+    if (certs && r->ctx.actor.tenant_id[0] && og_http__console_own_tenant(r, own) == 0 && own[0]) {
+        snprintf(href, sizeof(href), "/console/tenants/%s/settings", own);
+        json_array_append_new(nav, json_pack("{s:s, s:s, s:b}", "href", href, "label", "Settings",
+                                             "current", strstr(r->path, "/settings") != NULL));
+    }
+    og_error_clear();
     return nav;
 }
 

@@ -131,6 +131,24 @@ check(resp.status() === 403, `an engineer gets the API's 403 (${resp.status()})`
 resp = await pe.request.get(`${AUDIT_A}/export?format=csv`);
 check(resp.status() === 403, `and no export (${resp.status()})`);
 
+// The settings page (console_settings.c), as the engineer: gate policies, the channel and its
+// test button (a POST with the CSRF token), connectors; without the token, 403.
+const SETTINGS_A = `${URL}/console/tenants/${TENANT_A}/settings`;
+await pe.getByRole("link", { name: "Settings", exact: true }).click();
+await pe.waitForURL(SETTINGS_A);
+check(await pe.locator("table.policies tbody tr").count() > 3, "the settings list the gate policies per action kind");
+const channel = pe.locator("table.channels tbody tr", { hasText: "hook.invalid" });
+check(await channel.count() === 1, "and the notification channel");
+check(await pe.locator("table.connectors tbody", { hasText: "No connector" }).count() === 1, "and the connectors (none)");
+await inspect(pe, "settings");
+await channel.getByRole("button", { name: /Send a test notification/ }).click();
+await pe.waitForLoadState();
+const result = await pe.locator("#test-result").innerText();
+check(result.includes("failed") && result.includes("Could not resolve host"), `the test answers with the channel's error (${result})`);
+resp = await pe.request.post(pe.url(), { form: { csrf: "" } });
+check(resp.status() === 403, `a test without the CSRF token is refused (${resp.status()})`);
+const channelId = (await pe.locator("table.channels form").getAttribute("action")).split("/")[5];
+
 // Tenant B's auditor on tenant A's trail: 404, as a page that does not exist.
 const pb = await newPage();
 await signIn(pb, env("TOKEN_B"));
@@ -142,6 +160,11 @@ check(resp.status() === 404 && (await pb.locator("main").innerText()) === notFou
   "the same 404 as a tenant that does not exist");
 resp = await pb.request.get(`${AUDIT_A}/export?format=oscal`);
 check(resp.status() === 404, `and its export is 404 (${resp.status()})`);
+resp = await pb.goto(SETTINGS_A);
+check(resp.status() === 404, `tenant B's session gets 404 on tenant A's settings (${resp.status()})`);
+resp = await pb.request.post(`${URL}/console/tenants/${TENANT_A}/notify-channels/${channelId}/test`, {
+  form: { csrf: await pb.locator("input[name=csrf]").first().inputValue() } });
+check(resp.status() === 404, `and on its channel's test (${resp.status()})`);
 
 // A platform-admin: the platform trail, and the switcher to a tenant's.
 const pa = await newPage();

@@ -5,7 +5,9 @@
 # OSCAL/JSONL exports download with the API's headers (the OSCAL validated with ajv against the
 # NIST schema when ../shared/spec is there, its root key checked always; the JSONL the same bytes
 # as the API's); an engineer gets the API's 403, tenant B's session 404 on tenant A's audit, a
-# certificate subject with <script> shown as text. Screenshots at 1280 and 390 px, axe-core.
+# certificate subject with <script> shown as text. Then the settings page (gate policies, channels
+# with their test button, connectors) as an engineer, tenant B 404 there. Screenshots at 1280 and
+# 390 px, axe-core.
 OG_TEST_TIMEOUT=${OG_TEST_TIMEOUT:-240}
 . "$(dirname "$0")/lib.sh"
 
@@ -33,6 +35,11 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
   -subj '/CN=x<script>alert(1)<\/script>.example' -keyout "$OG_TMP/a.key" -out "$OG_TMP/a.pem" \
   >/dev/null 2>&1 || exit 1
 og cert import --tenant acme "$OG_TMP/a.pem" >/dev/null || exit 1
+# A notification channel for the settings page (its test fails: the host does not resolve).
+echo 'https://hook.invalid/x' >"$OG_TMP/url"
+head -c 32 /dev/urandom | base64 >"$OG_TMP/secret"
+og notify add webhook --url-file "$OG_TMP/url" --secret-file "$OG_TMP/secret" --tenant acme \
+  >/dev/null || exit 1
 og audit checkpoint >/dev/null || exit 1
 og_serve "$D" || exit 1
 
