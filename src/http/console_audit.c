@@ -11,7 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PAGE_SIZE  50
+#define PAGE_SIZE  50 /* records a page, unless ?limit= (1..PAGE_MAX) */
+#define PAGE_MAX   200
 #define SCAN_BLOCK 1000
 #define QUERY_MAX  1024
 
@@ -19,6 +20,7 @@ typedef struct audit_query {
     const char *action, *actor, *target, *since, *until; /* "" = no filter */
     int64_t until_us;
     int64_t before; /* show records with seq < before; 0 = from the newest */
+    int64_t limit;  /* records a page */
 } audit_query;
 
 static const char *query_str(og_http_req *r, const char *name)
@@ -47,9 +49,13 @@ static int audit_query_read(og_http_req *r, audit_query *q)
     if (*q->until && og_time_parse(q->until, &q->until_us) < 0)
         return og_error_set(OG_EINVAL, "filter 'until': '%.64s' is not an RFC 3339 time or a date",
                             q->until);
-    const char *b = og_http__query(r, "before");
-    if (b && *b)
-        return og_http__query_i64(r, "before", 1, INT64_MAX, &q->before);
+    const char *b = og_http__query(r, "before"), *l = og_http__query(r, "limit");
+    int error = 0;
+    q->limit = PAGE_SIZE;
+    if (b && *b && (error = og_http__query_i64(r, "before", 1, INT64_MAX, &q->before)) < 0)
+        return error;
+    if (l && *l && (error = og_http__query_i64(r, "limit", 1, PAGE_MAX, &q->limit)) < 0)
+        return error;
     return 0;
 }
 
@@ -106,18 +112,20 @@ static json_t *record_row(const json_t *rec)
     return row;
 }
 
-/* The page of records: the newest `PAGE_SIZE` that match with seq < q->before, newest first.
+/* The page of records: the newest q->limit that match with seq < q->before, newest first.
  * og_audit_list reads a chain oldest first with a cursor, so the chain is read up to the page
- * in blocks, keeping the last PAGE_SIZE matches. *older is 1 when matches older than the page
+ * in blocks, keeping the last q->limit matches. *older is 1 when matches older than the page
  * exist. */
 static int records_page(og_http_req *r, const char *chain, const audit_query *q, json_t **out,
                         int *older)
 {
-    json_t *ring[PAGE_SIZE] = {0}, *list = NULL, *rec;
+    json_t **ring = calloc((size_t)q->limit, sizeof(*ring)), *list = NULL, *rec;
     int64_t after = 0, next = 0, matched = 0;
     int error = 0, done = 0;
     *out = NULL;
     *older = 0;
+    if (!ring)
+        return og_error_set(OG_ERROR, "out of memory");
     while (!done) {
         if ((error = og_audit_list(&r->ctx, chain, after, SCAN_BLOCK, *q->action ? q->action : NULL,
                                    *q->since ? q->since : NULL, &list, &next)) < 0)
@@ -134,8 +142,8 @@ static int records_page(og_http_req *r, const char *chain, const audit_query *q,
             }
             if (!record_matches(rec, q))
                 continue;
-            json_decref(ring[matched % PAGE_SIZE]);
-            ring[matched % PAGE_SIZE] = json_incref(rec);
+            json_decref(ring[matched % q->limit]);
+            ring[matched % q->limit] = json_incref(rec);
             matched++;
         }
         json_decref(list);
@@ -145,12 +153,13 @@ static int records_page(og_http_req *r, const char *chain, const audit_query *q,
         after = next;
     }
     *out = json_array();
-    for (int64_t k = matched - 1; k >= 0 && k >= matched - PAGE_SIZE; k--)
-        json_array_append_new(*out, record_row(ring[k % PAGE_SIZE]));
-    *older = matched > PAGE_SIZE;
+    for (int64_t k = matched - 1; k >= 0 && k >= matched - q->limit; k--)
+        json_array_append_new(*out, record_row(ring[k % q->limit]));
+    *older = matched > q->limit;
 cleanup:
-    for (size_t k = 0; k < PAGE_SIZE; k++)
+    for (int64_t k = 0; k < q->limit; k++)
         json_decref(ring[k]);
+    free(ring);
     json_decref(list);
     return error;
 }
@@ -204,6 +213,10 @@ static json_t *audit_href(const char *base, const audit_query *q, int64_t before
             continue;
         og_buf_printf(&b, "%c%s=", sep, keys[i]);
         og_http__console_urlencode(&b, vals[i]);
+        sep = '&';
+    }
+    if (!export_only && q->limit != PAGE_SIZE) {
+        og_buf_printf(&b, "%climit=%lld", sep, (long long)q->limit);
         sep = '&';
     }
     if (before)

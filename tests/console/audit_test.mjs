@@ -99,6 +99,16 @@ await p.waitForURL(/target=nothing/);
 check(await p.locator("table.audit tbody", { hasText: "No record matches" }).count() === 1, "a target filter can empty the table");
 let resp = await p.goto(`${AUDIT_A}?since=yesterday-ish`);
 check(resp.status() === 400 && (await p.locator("main").innerText()).includes("since"), `a bad time is a 400 naming it (${resp.status()})`);
+// Paging: 3 a page, newest first, "Older records" goes on where the page ended.
+await p.goto(`${AUDIT_A}?limit=3`);
+const page1 = await p.locator("table.audit tbody tr td.num").allInnerTexts();
+await p.getByRole("link", { name: "Older records" }).click();
+await p.waitForURL(/before=/);
+const page2 = await p.locator("table.audit tbody tr td.num").allInnerTexts();
+check(page1.length === 3 && page2.length === 3 && Number(page2[0]) === Number(page1[2]) - 1,
+  `pages follow each other (${page1} then ${page2})`);
+resp = await p.goto(`${AUDIT_A}?limit=5000`);
+check(resp.status() === 400, `the page size is bounded (${resp.status()})`);
 await p.goto(AUDIT_A);
 
 // The exports: downloads with the API's headers.
