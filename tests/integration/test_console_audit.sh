@@ -7,7 +7,7 @@
 # as the API's); an engineer gets the API's 403, tenant B's session 404 on tenant A's audit, a
 # certificate subject with <script> shown as text. Then the settings page (gate policies, channels
 # with their test button, connectors) as an engineer, tenant B 404 there. Screenshots at 1280 and
-# 390 px, axe-core.
+# 390 px, axe-core. Last, a record changed with sqlite3: the page names the first broken one.
 OG_TEST_TIMEOUT=${OG_TEST_TIMEOUT:-240}
 . "$(dirname "$0")/lib.sh"
 
@@ -79,5 +79,24 @@ if [ "$size" -gt 0 ] && cmp -s -n "$size" "$dl/audit.jsonl" "$OG_TMP/api.jsonl";
   ok
 else
   bad "the console's JSONL download ($size bytes) is not the API's export"
+fi
+# A record changed behind opsgate's back (sqlite3 on the data folder, trigger dropped): the page
+# says the chain is broken and names the first broken record, as `opsgate audit verify` does.
+if command -v sqlite3 >/dev/null 2>&1; then
+  db="$D/opsgate.db"
+  tid=$(sqlite3 "$db" "SELECT id FROM tenants WHERE name = 'acme'" 2>/dev/null ||
+        "$OPSGATE" --data "$D" tenant get acme --json | jq -r .id)
+  sqlite3 "$db" "DROP TRIGGER audit_record_no_update; UPDATE audit_record SET actor = 'user:mallory' WHERE chain = '$tid' AND seq = 2" ||
+    bad "cannot tamper with the audit record"
+  jar="$OG_TMP/jar"
+  curl -sS -o /dev/null -c "$jar" --data-urlencode "token=$tok_au" "$OG_URL/console/sign-in"
+  curl -sS -b "$jar" -o "$OG_TMP/broken.html" "$OG_URL/console/tenants/acme/audit"
+  if grep -q 'class="verify-bad" id="verify-status">Broken at record 2 (user.add by user:mallory)' "$OG_TMP/broken.html"; then
+    ok
+  else
+    bad "a tampered chain is not reported broken at record 2: $(grep -o 'id="verify-status">[^<]*' "$OG_TMP/broken.html")"
+  fi
+else
+  echo "note: no sqlite3: the broken-chain check is skipped" >&2
 fi
 og_done
