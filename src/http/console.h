@@ -44,6 +44,8 @@ int og_http__console_audit_export(og_http_req *r); /* GET .../audit/export: the 
 int og_http__console_settings(og_http_req *r);     /* GET /console/tenants/{tenant}/settings */
 /* POST /console/tenants/{tenant}/notify-channels/{id}/test: og_notify_test, then the page */
 int og_http__console_channel_test(og_http_req *r);
+/* POST /console/tenants/{tenant}/gate-policy/{kind} (form: level): og_gate_policy_change */
+int og_http__console_policy_set(og_http_req *r);
 
 /* ---- the server's side (lifecycle.c, reply.c) ---- */
 /* "/console" or under "/console/". */

@@ -28,8 +28,27 @@ static void channels_shape(json_t *channels)
     }
 }
 
-/* The page, with the outcome of a channel test when one was asked for (tested, may be NULL). */
-static int settings_page(og_http_req *r, const char *tenant, json_t *tested)
+/* Each kind's level choices for its change form, the current one selected. */
+static void kinds_shape(json_t *policy)
+{
+    json_t *k;
+    size_t i;
+    json_array_foreach(json_object_get(policy, "kinds"), i, k)
+    {
+        const char *level = json_string_value(json_object_get(k, "level"));
+        json_t *levels = json_array();
+        for (int l = 0; l <= 3; l++) {
+            const char *n = og_gate_level_name((og_gate_level)l);
+            json_array_append_new(levels, json_pack("{s:s, s:b}", "name", n, "selected",
+                                                    level && strcmp(level, n) == 0));
+        }
+        json_object_set_new(k, "levels", levels);
+    }
+}
+
+/* The page, with the outcome of a channel test or a policy change when one was asked for (tested,
+ * may be NULL: {"tested": {ok, results}} or {"changed": text}, merged into the page's data). */
+static int settings_page(og_http_req *r, int status, const char *tenant, json_t *tested)
 {
     json_t *policy = NULL, *channels = NULL, *connectors = NULL, *d = NULL;
     og_tenant t;
@@ -40,6 +59,7 @@ static int settings_page(og_http_req *r, const char *tenant, json_t *tested)
         (error = og_connector_list(&r->ctx, t.name, &connectors)) < 0)
         goto cleanup;
     channels_shape(channels);
+    kinds_shape(policy);
     if (!(d = og_http__console_base(r, og_actor_is_platform(&r->ctx.actor) ? t.name : NULL))) {
         error = og_error_set(OG_ERROR, "out of memory");
         goto cleanup;
@@ -49,8 +69,8 @@ static int settings_page(og_http_req *r, const char *tenant, json_t *tested)
     json_object_set(d, "channels", channels);
     json_object_set(d, "connectors", connectors);
     if (tested)
-        json_object_set(d, "tested", tested);
-    error = og_http__console_render(r, 200, "settings", d);
+        json_object_update(d, tested);
+    error = og_http__console_render(r, status, "settings", d);
     d = NULL;
 cleanup:
     json_decref(policy);
@@ -66,7 +86,7 @@ int og_http__console_settings(og_http_req *r)
     int error;
     if ((error = og_http__param_ref(r, "tenant", &tenant)) < 0)
         return error;
-    return settings_page(r, tenant, NULL);
+    return settings_page(r, 200, tenant, NULL);
 }
 
 /* POST .../notify-channels/{id}/test: og_notify_test as the API's test, then the page with each
@@ -88,9 +108,48 @@ int og_http__console_channel_test(og_http_req *r)
         return error;
     }
     og_error_clear();
-    json_t *tested =
-        json_pack("{s:b, s:o}", "ok", !failed, "results", report ? report : json_array());
-    error = settings_page(r, tenant, tested);
+    json_t *tested = json_pack("{s:{s:b, s:o}}", "tested", "ok", !failed, "results",
+                               report ? report : json_array());
+    error = settings_page(r, 200, tenant, tested);
     json_decref(tested);
+    return error;
+}
+
+/* POST .../gate-policy/{kind} (form: level): og_gate_policy_change as the API's PUT. A lowering
+ * that needs a second tenant-admin is accepted and waits (202, as the API), naming the item. */
+int og_http__console_policy_set(og_http_req *r)
+{
+    const char *tenant, *kind;
+    char level_s[8];
+    og_gate_level level;
+    og_gate_outcome oc;
+    int error;
+    memset(&oc, 0, sizeof(oc));
+    if ((error = og_http__param_ref(r, "tenant", &tenant)) < 0 ||
+        (error = og_http__param_ref(r, "kind", &kind)) < 0)
+        return error;
+    if ((error = og_http__console_form(r, "level", level_s, sizeof(level_s))) <= 0)
+        return error < 0 ? error : og_error_set(OG_EINVAL, "field 'level' is required");
+    if (og_gate_level_parse(level_s, &level) < 0)
+        return og_error_set(OG_EINVAL, "field 'level': '%.16s' is not a gate level (L0..L3)",
+                            level_s);
+    if (!og_gate_kind_find(kind))
+        return og_error_set(OG_EINVAL, "unknown action kind '%.64s'", kind);
+    error = og_gate_policy_change(&r->ctx, tenant, kind, level, &oc);
+    if (error < 0 && error != OG_EPENDING)
+        return error;
+    char msg[300];
+    if (error == OG_EPENDING)
+        snprintf(msg, sizeof(msg),
+                 "Lowering %s to %s waits for another tenant-admin's approval "
+                 "(gate item %s).",
+                 kind, og_gate_level_name(level), oc.gate_id);
+    else
+        snprintf(msg, sizeof(msg), "%s is now %s.", kind, og_gate_level_name(level));
+    json_decref(oc.result);
+    og_error_clear();
+    json_t *changed = json_pack("{s:s}", "changed", msg);
+    error = settings_page(r, error == OG_EPENDING ? 202 : 200, tenant, changed);
+    json_decref(changed);
     return error;
 }

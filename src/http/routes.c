@@ -31,6 +31,8 @@ const og_http_route og_http__routes[] = {
     {"GET", "/console/tenants/{tenant}/settings", og_http__console_settings, OG_HTTP_ROUTE_CONSOLE},
     {"POST", "/console/tenants/{tenant}/notify-channels/{id}/test", og_http__console_channel_test,
      OG_HTTP_ROUTE_CONSOLE},
+    {"POST", "/console/tenants/{tenant}/gate-policy/{kind}", og_http__console_policy_set,
+     OG_HTTP_ROUTE_CONSOLE},
     {"GET", "/api/v1/whoami", og_http__whoami, 0},
     {"POST", "/api/v1/tenants", og_http__tenant_create, 0},
     {"GET", "/api/v1/tenants", og_http__tenant_list, 0},

@@ -157,6 +157,12 @@ const result = await pe.locator("#test-result").innerText();
 check(result.includes("failed") && result.includes("Could not resolve host"), `the test answers with the channel's error (${result})`);
 resp = await pe.request.post(pe.url(), { form: { csrf: "" } });
 check(resp.status() === 403, `a test without the CSRF token is refused (${resp.status()})`);
+// The policy forms: an engineer may not change a level (the API's 403).
+await pe.goto(SETTINGS_A);
+await pe.getByLabel("Level of platform.note", { exact: true }).selectOption("L3");
+const [denied] = await Promise.all([pe.waitForNavigation(), pe.getByRole("button", { name: "Set the level of platform.note" }).click()]);
+check(denied.status() === 403, `an engineer's policy change is refused as by the API (${denied.status()})`);
+await pe.goto(SETTINGS_A);
 const channelId = (await pe.locator("table.channels form").getAttribute("action")).split("/")[5];
 
 // Tenant B's auditor on tenant A's trail: 404, as a page that does not exist.
@@ -188,6 +194,15 @@ await pa.getByLabel("Tenant", { exact: true }).selectOption(TENANT_A);
 await pa.getByRole("button", { name: "Switch" }).click();
 await pa.waitForURL(AUDIT_A);
 check(await pa.locator("table.audit tbody tr", { hasText: "certs.import" }).count() === 1, "the switcher opens acme's trail");
+
+// A platform-admin raises a level through the settings form (og_gate_policy_change).
+await pa.goto(SETTINGS_A);
+await pa.getByLabel("Level of platform.note", { exact: true }).selectOption("L3");
+await pa.getByRole("button", { name: "Set the level of platform.note" }).click();
+await pa.waitForLoadState();
+check((await pa.locator("#policy-result").innerText()).includes("platform.note is now L3"), "a platform-admin raises a level");
+check(await pa.getByLabel("Level of platform.note", { exact: true }).inputValue() === "L3", "and the form shows the new level");
+await inspect(pa, "settings-changed");
 
 check(problems.length === 0, `no script error, CSP violation or dialog: ${problems.join("; ")}`);
 await browser.close();
