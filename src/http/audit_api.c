@@ -25,12 +25,12 @@
 #define AUDIT_LIMIT_MAX     1000
 #define EXPORT_BLOCK        32768
 
-/* The chain a request names: ?tenant= (name or id), else the token's own tenant, else (platform
- * actors) the platform chain, given as NULL. out must hold OG_ID_LEN bytes; named (may be NULL)
- * receives the tenant ("" name for the platform). */
-static int resolve_chain(og_http_req *r, char *out, const char **chain, og_tenant *named)
+/* The chain a request names: q (?tenant=, or the console's path; name or id), else the token's
+ * own tenant, else (platform actors) the platform chain, given as NULL. out must hold OG_ID_LEN
+ * bytes; named (may be NULL) receives the tenant ("" name for the platform). */
+static int resolve_chain(og_http_req *r, const char *q, char *out, const char **chain,
+                         og_tenant *named)
 {
-    const char *q = og_http__query(r, "tenant");
     og_tenant t;
     *chain = NULL;
     if (named)
@@ -95,7 +95,7 @@ int og_http__audit_list(og_http_req *r)
     json_t *records = NULL;
     og_tenant t;
 
-    if ((error = resolve_chain(r, tid, &chain, &t)) < 0 ||
+    if ((error = resolve_chain(r, og_http__query(r, "tenant"), tid, &chain, &t)) < 0 ||
         (error = query_time(r, "since", &since)) < 0 ||
         (error = query_int(r, "after", 0, INT64_MAX, &after)) < 0 ||
         (error = query_int(r, "limit", 1, AUDIT_LIMIT_MAX, &limit)) < 0)
@@ -217,6 +217,11 @@ static const char *export_type(const char *format)
 
 int og_http__audit_export(og_http_req *r)
 {
+    return og_http__audit_export_of(r, og_http__query(r, "tenant"));
+}
+
+int og_http__audit_export_of(og_http_req *r, const char *tenant)
+{
     int error = -1;
     export_job *j = NULL;
     char tid[OG_ID_LEN];
@@ -229,7 +234,7 @@ int og_http__audit_export(og_http_req *r)
     if (strcmp(format, "oscal") && strcmp(format, "jsonl") && strcmp(format, "csv"))
         return og_error_set(OG_EINVAL, "query 'format': '%.32s' is not oscal, jsonl or csv",
                             format);
-    if ((error = resolve_chain(r, tid, &chain, NULL)) < 0 ||
+    if ((error = resolve_chain(r, tenant, tid, &chain, NULL)) < 0 ||
         (error = query_time(r, "since", &since)) < 0 ||
         (error = query_time(r, "until", &until)) < 0)
         return error;

@@ -40,6 +40,16 @@ int og_http__console_inbox(og_http_req *r); /* GET /console/inbox */
 int og_http__console_gate(og_http_req *r);  /* GET /console/tenants/{tenant}/gates/{id} */
 /* POST /console/tenants/{tenant}/gates/{id}/{decision} */
 int og_http__console_gate_decide(og_http_req *r);
+/* GET /console/audit: the platform chain (platform actors), else to the own tenant's page;
+ * ?tenant= (the switcher) to that tenant's page. */
+int og_http__console_audit_home(og_http_req *r);
+int og_http__console_audit(og_http_req *r);        /* GET /console/tenants/{tenant}/audit */
+int og_http__console_audit_export(og_http_req *r); /* GET .../audit/export: the API's export */
+int og_http__console_settings(og_http_req *r);     /* GET /console/tenants/{tenant}/settings */
+/* POST /console/tenants/{tenant}/notify-channels/{id}/test: og_notify_test, then the page */
+int og_http__console_channel_test(og_http_req *r);
+/* POST /console/tenants/{tenant}/gate-policy/{kind} (form: level): og_gate_policy_change */
+int og_http__console_policy_set(og_http_req *r);
 
 /* ---- the server's side (lifecycle.c, reply.c) ---- */
 /* "/console" or under "/console/". */

@@ -165,32 +165,82 @@ int og_http__console_own_tenant(og_http_req *r, char out[64])
     return 0;
 }
 
+/* The section of the navigation a console path belongs to, by its first segment after /console
+ * or after /console/tenants/{tenant} (never by a substring: an artifact may be named "audit"). */
+static const char *section_of(const char *path)
+{
+    static const struct {
+        const char *segment, *section;
+    } map[] = {{"certificates", "certificates"},
+               {"inbox", "inbox"},
+               {"gates", "inbox"},
+               {"audit", "audit"},
+               {"settings", "settings"},
+               {"notify-channels", "settings"},
+               {"gate-policy", "settings"},
+               {"projects", "artifacts"},
+               {"search", "artifacts"}};
+    const char *seg;
+    if (strncmp(path, "/console/tenants/", 17) == 0) {
+        seg = strchr(path + 17, '/');
+        if (!seg)
+            return "";
+        seg++;
+    } else if (strncmp(path, "/console/", 9) == 0) {
+        seg = path + 9;
+    } else {
+        return strcmp(path, "/console") == 0 ? "overview" : "";
+    }
+    size_t n = strcspn(seg, "/?");
+    for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+        if (strlen(map[i].segment) == n && strncmp(seg, map[i].segment, n) == 0)
+            return map[i].section;
+    return "";
+}
+
 /* The pages of the navigation, each shown when the actor's role may read what it shows. */
 static json_t *nav_of(og_http_req *r)
 {
     json_t *nav = json_array();
     int certs = og_authz_check(&r->ctx.actor, r->ctx.actor.tenant_id, OG_PERM_READ) == 0;
+    int audit = og_authz_check(&r->ctx.actor, r->ctx.actor.tenant_id, OG_PERM_AUDIT_READ) == 0;
     og_error_clear();
+    const char *section = section_of(r->path);
     const struct {
-        const char *href, *label;
+        const char *href, *label, *section;
         int shown;
-    } pages[] = {{"/console", "Overview", 1},
-                 {"/console/certificates", "Certificates", certs},
-                 {"/console/inbox", "Inbox", certs}};
+    } pages[] = {{"/console", "Overview", "overview", 1},
+                 {"/console/certificates", "Certificates", "certificates", certs},
+                 {"/console/inbox", "Inbox", "inbox", certs},
+                 {"/console/projects", "Artifacts", "artifacts", 1},
+                 {"/console/audit", "Audit", "audit", audit}};
     for (size_t i = 0; i < sizeof(pages) / sizeof(pages[0]); i++) {
         if (!pages[i].shown)
             continue;
-        /* A certificate's page (/console/tenants/T/certificates/ID) is under Certificates. */
-        int current = strcmp(r->path, pages[i].href) == 0 ||
-                      (i > 0 && strncmp(r->path, pages[i].href, strlen(pages[i].href)) == 0) ||
-                      (i == 1 && strncmp(r->path, "/console/tenants/", 17) == 0 &&
-                       !strstr(r->path, "/gates/")) ||
-                      (i == 2 && strncmp(r->path, "/console/tenants/", 17) == 0 &&
-                       strstr(r->path, "/gates/"));
         json_array_append_new(nav, json_pack("{s:s, s:s, s:b}", "href", pages[i].href, "label",
-                                             pages[i].label, "current", current));
+                                             pages[i].label, "current",
+                                             strcmp(section, pages[i].section) == 0));
     }
+    /* A tenant's settings (console_settings.c): the own tenant's, for its members who may read. */
+    char own[64], href[128];
+    if (certs && r->ctx.actor.tenant_id[0] && og_http__console_own_tenant(r, own) == 0 && own[0]) {
+        snprintf(href, sizeof(href), "/console/tenants/%s/settings", own);
+        json_array_append_new(nav, json_pack("{s:s, s:s, s:b}", "href", href, "label", "Settings",
+                                             "current", strcmp(section, "settings") == 0));
+    }
+    og_error_clear();
     return nav;
+}
+
+/* Where the tenant switcher goes: the same section's page for the tenant chosen. */
+static const char *switch_action_of(const char *path)
+{
+    const char *section = section_of(path);
+    return strcmp(section, "overview") == 0    ? "/console"
+           : strcmp(section, "inbox") == 0     ? "/console/inbox"
+           : strcmp(section, "audit") == 0     ? "/console/audit"
+           : strcmp(section, "artifacts") == 0 ? "/console/projects"
+                                               : "/console/certificates";
 }
 
 json_t *og_http__console_base(og_http_req *r, const char *tenant)
@@ -222,11 +272,7 @@ json_t *og_http__console_base(og_http_req *r, const char *tenant)
         json_object_set_new(d, "platform", json_true());
         json_object_set_new(d, "tenants", tenants);
         /* The switcher reloads the overview or the fleet for the tenant chosen. */
-        json_object_set_new(d, "switch_action",
-                            json_string(strcmp(r->path, "/console") == 0         ? "/console"
-                                        : strcmp(r->path, "/console/inbox") == 0 ? "/console/inbox"
-                                        : strstr(r->path, "/gates/")             ? "/console/inbox"
-                                                                     : "/console/certificates"));
+        json_object_set_new(d, "switch_action", json_string(switch_action_of(r->path)));
     }
     return d;
 }

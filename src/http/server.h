@@ -174,6 +174,9 @@ int og_http__whoami(og_http_req *r);
 /* ---- audit (audit_api.c) ---- */
 int og_http__audit_list(og_http_req *r);
 int og_http__audit_export(og_http_req *r);
+/* The export of tenant's chain (name or id; NULL or "": the actor's own, or the platform's for a
+ * platform actor), the query's format, since and until: the console's export is the API's. */
+int og_http__audit_export_of(og_http_req *r, const char *tenant);
 
 /* ---- gates and events (gate_api.c) ---- */
 int og_http__gate_list(og_http_req *r);

@@ -69,6 +69,7 @@ BODIES = {
     "POST /api/v1/tenants/{tenant}/gates": lambda r: {"kind": "platform.note", "params": {"text": "matrix"}},
     "POST /api/v1/gates/{id}/{decision}": lambda r: {"note": "matrix"},
     "PUT /api/v1/tenants/{tenant}/gate-policy/{kind}": lambda r: {"level": "L0"},
+    "POST /console/tenants/{tenant}/gate-policy/{kind}": lambda r: {"level": "L2"},  # as it is: the API's rows above rely on it
     "PUT /api/v1/tenants/{tenant}/gate-settings": lambda r: {"approval_timeout": "4h"},
     "PUT /api/v1/tenants/{tenant}/gate-assignees/{area}": lambda r: {"user": "en"},
     "POST /api/v1/tenants/{tenant}/notify-channels":
@@ -156,6 +157,8 @@ class Client:
             return st, raw
         s = self.session(token) if token else None
         form = {"csrf": s[1]} if s and method == "POST" else ({} if method == "POST" else None)
+        if form is not None and isinstance(body, dict):
+            form.update(body)  # a console form's fields (BODIES), beside the CSRF token
         st, raw, _ = self.raw(method, path, cookie=s[0] if s else None, form=form)
         if path.split("?")[0] == "/console/sign-out":
             self.sessions.pop(token, None)
