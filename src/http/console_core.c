@@ -174,14 +174,19 @@ static json_t *nav_of(og_http_req *r)
     const struct {
         const char *href, *label;
         int shown;
-    } pages[] = {{"/console", "Overview", 1}, {"/console/certificates", "Certificates", certs}};
+    } pages[] = {{"/console", "Overview", 1},
+                 {"/console/certificates", "Certificates", certs},
+                 {"/console/projects", "Artifacts", 1}};
     for (size_t i = 0; i < sizeof(pages) / sizeof(pages[0]); i++) {
         if (!pages[i].shown)
             continue;
         /* A certificate's page (/console/tenants/T/certificates/ID) is under Certificates. */
         int current = strcmp(r->path, pages[i].href) == 0 ||
                       (i > 0 && strncmp(r->path, pages[i].href, strlen(pages[i].href)) == 0) ||
-                      (i == 1 && strncmp(r->path, "/console/tenants/", 17) == 0);
+                      (i == 1 && strncmp(r->path, "/console/tenants/", 17) == 0 &&
+                       strstr(r->path, "/certificates/")) ||
+                      (i == 2 && strncmp(r->path, "/console/tenants/", 17) == 0 &&
+                       !strstr(r->path, "/certificates/"));
         json_array_append_new(nav, json_pack("{s:s, s:s, s:b}", "href", pages[i].href, "label",
                                              pages[i].label, "current", current));
     }
@@ -217,9 +222,10 @@ json_t *og_http__console_base(og_http_req *r, const char *tenant)
         json_object_set_new(d, "platform", json_true());
         json_object_set_new(d, "tenants", tenants);
         /* The switcher reloads the overview or the fleet for the tenant chosen. */
-        json_object_set_new(
-            d, "switch_action",
-            json_string(strcmp(r->path, "/console") == 0 ? "/console" : "/console/certificates"));
+        json_object_set_new(d, "switch_action",
+                            json_string(strcmp(r->path, "/console") == 0   ? "/console"
+                                        : strstr(r->path, "/certificates") ? "/console/certificates"
+                                                                           : "/console/projects"));
     }
     return d;
 }
