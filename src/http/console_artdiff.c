@@ -250,7 +250,14 @@ int og_http__console_search(og_http_req *r)
         return error;
     if (q && strlen(q) > SEARCH_QUERY_MAX)
         return og_error_set(OG_EINVAL, "query 'q' is over %d bytes", SEARCH_QUERY_MAX);
-    if (q && *q && (error = og_artifact_search(&r->ctx, ref.tenant, q, 50, &list)) < 0)
+    if (q && *q)
+        error = og_artifact_search(&r->ctx, ref.tenant, q, 50, &list);
+    else if ((error = og_project_list(&r->ctx, ref.tenant, &list)) == 0) {
+        /* No words yet: only the tenant is checked (another's is 404 as with words). */
+        json_decref(list);
+        list = NULL;
+    }
+    if (error < 0)
         return error;
     size_t i;
     json_array_foreach(list, i, h)

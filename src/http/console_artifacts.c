@@ -208,8 +208,8 @@ static json_t *moves_of(const char *state)
     return out;
 }
 
-/* Versions with their download links, and the diff form's choices. */
-static void versions_shape(json_t *d, json_t *log, const og_artifact_ref *ref)
+/* Versions with their download links, and the diff form's choices (none for a viewer). */
+static void versions_shape(json_t *d, json_t *log, const og_artifact_ref *ref, int viewer)
 {
     json_t *v;
     size_t i, n = json_array_size(log);
@@ -225,7 +225,7 @@ static void versions_shape(json_t *d, json_t *log, const og_artifact_ref *ref)
         json_object_set_new(v, "to_selected", json_boolean(i == 0));
     }
     json_object_set_new(d, "versions", json_incref(log));
-    json_object_set_new(d, "can_diff", json_boolean(n > 0));
+    json_object_set_new(d, "can_diff", json_boolean(n > 0 && !viewer));
 }
 
 /* GET /console/tenants/{tenant}/projects/{key}/artifacts/{name}[?pending=GATE|changed=STATE] */
@@ -263,7 +263,8 @@ int og_http__console_artifact(og_http_req *r)
                         og_http__console_arthref(ref.tenant, ref.project, ref.name, "/state"));
     json_object_set_new(d, "diff_action",
                         og_http__console_arthref(ref.tenant, ref.project, ref.name, "/diff"));
-    versions_shape(d, log, &ref);
+    /* The library never diffs for a client-viewer (docs/artifacts.md): no form that 404s. */
+    versions_shape(d, log, &ref, r->ctx.actor.role == OG_ROLE_CLIENT_VIEWER);
     json_object_set_new(d, "project", json_string(ref.project));
     json_object_set_new(d, "artifact", art);
     art = NULL;

@@ -112,6 +112,8 @@ has '>public.md</a>' "the client-viewer sees public.md"; hasnt '>notes.md</a>' "
 req -b "$cv" "$A/notes.md"; want 404 "$code" "client-viewer on an unpublished artifact"
 req -b "$cv" "$A/public.md"; want 200 "$code" "client-viewer on the published artifact"
 hasnt 'name="state"' "no lifecycle buttons for a client-viewer"
+hasnt 'Show differences' "no diff form for a client-viewer (the library never diffs for one)"
+req -b "$cv" "$A/public.md/diff"; want 404 "$code" "client-viewer diff, as the API"
 req -b "$cv" "$OG_URL/console/tenants/acme/search?q=alpha"; has '>public.md</a>' "client-viewer search"
 hasnt '>notes.md</a>' "client-viewer search shows no draft"
 
