@@ -124,6 +124,16 @@ if cmp -s "$OG_TMP/b" "$OG_TMP/other"; then ok; else bad "another tenant's artif
 req -b "$cb" "$A/notes.md/content?version=1"; want 404 "$code" "globex downloading acme's artifact"
 req -b "$cb" "$OG_URL/console/tenants/acme/search?q=beta"; want 404 "$code" "globex searching acme"
 
+# --- a platform-admin chooses the tenant in the switcher
+cp=$(signin "$admin")
+req -b "$cp" "$OG_URL/console/projects"; want 200 "$code" "a platform-admin without a tenant"
+has 'Choose a tenant' "a platform-admin is asked to choose a tenant"
+req -b "$cp" "$OG_URL/console/projects?tenant=acme"; want 303 "$code" "the switcher on Artifacts"
+want /console/tenants/acme/projects "$(hdr location)" "... goes to acme's projects"
+req -b "$cp" "$P/web"; want 200 "$code" "a platform-admin on acme's project"
+has '<option value="acme" selected>acme</option>' "the switcher shows acme"
+has 'action="/console/projects"' "the switcher stays on Artifacts"
+
 # --- the browser
 if ! "$SRC/scripts/console-test.sh" --install >"$OG_TMP/install.log" 2>&1 ||
    ! command -v chromium >/dev/null 2>&1 || ! command -v node >/dev/null 2>&1; then
