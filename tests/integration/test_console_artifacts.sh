@@ -28,6 +28,7 @@ put "$OG_TMP/v1.md" '<script>alert(1).md' markup || exit 1
 put "$OG_TMP/v1.md" public.md shown || exit 1
 og artifact set-state in-review --tenant acme --project web --name notes.md >/dev/null || exit 1
 og access grant --tenant acme --project web --user cv --right read >/dev/null || exit 1
+og hold set --tenant acme --project web --name notes.md --reason 'case <b>42</b>' >/dev/null || exit 1
 tok_pm=$(og token create --tenant acme --user pm 2>/dev/null)
 tok_cv=$(og token create --tenant acme --user cv 2>/dev/null)
 tok_b=$(og token create --tenant globex --user bob 2>/dev/null)
@@ -66,6 +67,7 @@ has '%3Cscript%3Ealert%281%29.md' "the <script> artifact's link is percent-encod
 req -b "$c" "$A/notes.md"; want 200 "$code" "artifact"
 has '<td>second</td>' "version 2's message"; has '<td>first</td>' "version 1's message"
 has 'notes.md/content?version=1' "a download link"
+has 'Held (this artifact) since' "the legal hold is shown"; has 'case &lt;b&gt;42&lt;/b&gt;' "with its reason, escaped"
 want no-store "$(hdr cache-control)" "pages are no-store"
 
 # --- diff: the changed line on both sides, marked in words too
