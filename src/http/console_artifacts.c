@@ -306,6 +306,11 @@ int og_http__console_artifact_state(og_http_req *r)
         snprintf(q, sizeof(q), "?changed=%s", state);
     og_error_clear();
     json_t *href = og_http__console_arthref(ref.tenant, ref.project, ref.name, q);
+    /* A long name percent-encoded may not fit a Location: then to the project's page. */
+    if (strlen(json_string_value(href)) >= sizeof(r->location)) {
+        json_decref(href);
+        href = og_http__console_arthref(ref.tenant, ref.project, NULL, NULL);
+    }
     error = og_http__console_redirect(r, json_string_value(href));
     json_decref(href);
     return error;

@@ -107,6 +107,13 @@ if [ -n "$gate" ] && og gate show "$gate" --json 2>/dev/null | jq -e '.state == 
 else bad "a gated publish did not leave a pending gate item ($gate)"; fi
 req -b "$c" "$A/notes.md?pending=$gate"; has "gate item <code>$gate</code>" "the page names the gate item"
 req -b "$c" -H "Origin: $OG_URL" --data "csrf=$csrf&state=bogus" "$A/notes.md/state"; want 400 "$code" "a bad state"
+# a 200-byte name percent-encodes past a Location's room: the redirect goes to the project
+long=$(printf 'é%.0s' $(seq 1 100))
+og artifact put "$OG_TMP/v1.md" --tenant acme --project web --name "$long" >/dev/null || exit 1
+enc=$(printf '%%C3%%A9%.0s' $(seq 1 100))
+req -b "$c" "$A/$enc"; want 200 "$code" "a 200-byte name's page"
+req -b "$c" -H "Origin: $OG_URL" --data "csrf=$csrf&state=archived" "$A/$enc/state"
+want 303 "$code" "archive a 200-byte name"; want /console/tenants/acme/projects/web "$(hdr location)" "... back to the project"
 
 # --- a client-viewer: the published artifact, nothing else
 req -b "$cv" "$P/web"; want 200 "$code" "client-viewer project"
