@@ -50,6 +50,15 @@ int og_http__console_settings(og_http_req *r);     /* GET /console/tenants/{tena
 int og_http__console_channel_test(og_http_req *r);
 /* POST /console/tenants/{tenant}/gate-policy/{kind} (form: level): og_gate_policy_change */
 int og_http__console_policy_set(og_http_req *r);
+/* console_artifacts.c, console_artdiff.c; A = /console/tenants/{tenant}/projects/{key}/artifacts */
+int og_http__console_projects_home(og_http_req *r);    /* GET /console/projects */
+int og_http__console_projects(og_http_req *r);         /* GET /console/tenants/{tenant}/projects */
+int og_http__console_project(og_http_req *r);          /* GET .../projects/{key} */
+int og_http__console_artifact(og_http_req *r);         /* GET A/{name} */
+int og_http__console_artifact_state(og_http_req *r);   /* POST A/{name}/state */
+int og_http__console_artifact_diff(og_http_req *r);    /* GET A/{name}/diff */
+int og_http__console_artifact_content(og_http_req *r); /* GET A/{name}/content */
+int og_http__console_search(og_http_req *r);           /* GET /console/tenants/{tenant}/search */
 
 /* ---- the server's side (lifecycle.c, reply.c) ---- */
 /* "/console" or under "/console/". */
@@ -88,5 +97,13 @@ int og_http__console_form(og_http_req *r, const char *name, char *out, size_t si
 int og_http__console_urlencode(og_buf *out, const char *s);
 /* The tenant the actor belongs to, by name ("" for platform actors); out has 64 bytes. */
 int og_http__console_own_tenant(og_http_req *r, char out[64]);
+
+/* ---- for the artifact pages (console_artifacts.c) ---- */
+struct og_artifact_ref;
+/* The path's tenant, and the project key (want_name >= 0) and artifact name (want_name > 0). */
+int og_http__console_artref(og_http_req *r, int want_name, struct og_artifact_ref *ref);
+/* "/console/tenants/T/projects[/P[/artifacts/N]]SUFFIX", each segment percent-encoded. */
+json_t *og_http__console_arthref(const char *tenant, const char *project, const char *name,
+                                 const char *suffix);
 
 #endif
