@@ -330,6 +330,17 @@ simpost seed '{"apps": 3, "sps": 2}' >/dev/null
 simpost fault '{"kind": "secret_text", "count": 1}' >/dev/null
 ogo --json connector sync graph --tenant acme
 simpost clear >/dev/null
+ogo --json cert list --tenant acme
+before=$(jq -r '[.certs[] | select(.kind == "app-credential")] | length' "$out")
+# the Entra tenant unmapped: its app credentials leave acme's inventory and its devices retire
+ogo connector unmap graph --tenant acme --company "$ORG"
+check "$([ "$rc" = 0 ] && echo 0 || echo 1)" "e2e: connector unmap"
+ogo --json cert list --tenant acme
+check "$([ "$before" -gt 0 ] && [ "$(jq -r '[.certs[] | select(.kind == "app-credential")] | length' "$out")" = 0 ] && echo 0 || echo 1)" "e2e: unmapped: its $before app credentials left acme's cert list"
+ogo --json cert targets --tenant acme
+check "$([ "$(jq -r '.targets | length' "$out")" = 0 ] && echo 0 || echo 1)" "e2e: unmapped: its devices retired"
+ogo audit verify
+check "$([ "$rc" = 0 ] && echo 0 || echo 1)" "e2e: audit verify"
 ogo audit list --tenant acme --limit 1000 --json
 ogo audit export --format jsonl
 
