@@ -178,6 +178,8 @@ static void print_connector(json_t *c)
     if (json_is_object(last))
         printf("last sync: %s %s\n", json_string_value(json_object_get(last, "started_at")),
                json_string_value(json_object_get(last, "outcome")));
+    json_array_foreach(json_object_get(last, "notes"), i, x)
+        printf("notes:     %s\n", json_string_value(x));
     printf("created:   %s by %s\n", json_string_value(json_object_get(c, "created_at")),
            json_string_value(json_object_get(c, "created_by")));
     json_array_foreach(json_object_get(c, "companies"), i, x)

@@ -311,6 +311,11 @@ expect_status 200 "e2e: HTTP sync"
 expect_jq '[.outcome, .changes, (.notes | join(";"))] | join(",")' "ok,0,intune: not granted" "e2e: HTTP sync outcome"
 printf '%s' "$body" >"$T/out.http"
 og_stop
+# the note is in the stored history too
+ogo --json connector sync-log graph --tenant acme --limit 2
+check "$([ "$(jq -r '.syncs // . | map((.notes // []) | join(";")) | join(",")' "$out")" = "intune: not granted,intune: not granted" ] && echo 0 || echo 1)" "e2e: sync-log lists the notes"
+ogo connector show graph --tenant acme
+check "$(grep -q '^notes: *intune: not granted$' "$out" && echo 0 || echo 1)" "e2e: connector show lists the last sync's notes"
 # a wrong Entra tenant: the sync refuses, nothing written
 simpost seed '{"apps": 1, "sps": 0, "org_id": "99999999-8888-4777-8666-555555555555"}' >/dev/null
 ogo --json connector sync graph --tenant acme
