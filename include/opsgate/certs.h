@@ -346,6 +346,9 @@ typedef struct og_certs_device {
     const char *const *addresses; /* IP literals; anything else is ignored */
     size_t naddresses;
     int deleted; /* the source says it is gone: retired */
+    /* the source's company of the device (RMM organization or site, directory): what
+     * og_certs_source_company_retire retires by ("" or NULL: none; at most 128 bytes) */
+    const char *company_id;
 } og_certs_device;
 
 /*
@@ -398,6 +401,7 @@ typedef struct og_certs_app_credential {
     const char *thumbprint;  /* a certificate's customKeyIdentifier (hex), "" otherwise */
     int64_t start_us;        /* startDateTime; 0 when unknown */
     int64_t end_us;          /* endDateTime (required) */
+    const char *company_id;  /* the source's company (directory) ("" or NULL: none; <= 128) */
 } og_certs_app_credential;
 
 /*
@@ -416,6 +420,20 @@ typedef struct og_certs_app_credential {
  */
 int og_certs_app_credentials_sync(og_ctx *ctx, const char *tenant, const char *source,
                                   const og_certs_app_credential *creds, size_t n, json_t **changes);
+/*
+ * What `source` wrote into the tenant for one of its companies stops being the tenant's (the
+ * company was mapped to another tenant, or unmapped): its active discovered targets of that
+ * company retire (rows kept, retired_at set; certificates stay with their last sighting) and its
+ * app credentials of that company are removed from the inventory with their alerts. Only rows
+ * the source tagged with company_id (certs schema step 5; a row written before carries none
+ * until the next sync of its source). One transaction (a savepoint inside the caller's, so the
+ * caller's events and audit go with it), one audit record certs.source.company_retired on the
+ * tenant when anything changed. *changes (may be NULL) gets {devices: [device], credentials:
+ * [credential]} as og_certs_discovered_sync's removed and og_certs_app_credentials_sync's
+ * removed. OG_EINVAL for a missing or overlong source or company id. OG_PERM_WRITE.
+ */
+int og_certs_source_company_retire(og_ctx *ctx, const char *tenant, const char *source,
+                                   const char *company_id, json_t **changes);
 
 /* ---- deployable material ---- */
 /* A certificate of the inventory as PEM texts, ready to serve or deploy (owned; the key is wiped

@@ -136,6 +136,8 @@ static int cred_check(const og_certs_app_credential *c, size_t i)
     }
     if (!text_ok(c->thumbprint, MAX_THUMBPRINT, 1) || !hex_ok(c->thumbprint))
         return bad(i, c, "thumbprint must be hex, at most 128 digits");
+    if (!text_ok(c->company_id, MAX_ID, 1))
+        return bad(i, c, "overlong or unprintable company id");
     if (c->end_us <= 0)
         return bad(i, c, "missing end");
     if (c->start_us < 0 || (c->start_us && c->start_us > c->end_us))
@@ -216,14 +218,22 @@ static int cred_apply(sync_run *s, const og_certs_app_credential *c)
     og_certs__app_label(app_name, c->app_id, c->type, name, c->key_id, label, sizeof(label));
     if ((error = og_stmt_prepare_args(&st, s->ctx->store,
                                       "SELECT a.app_id, a.app_name, a.object_type, a.type, a.name,"
-                                      " a.hint, a.thumbprint, c.not_before_us, c.not_after_us"
-                                      " FROM cert_app_credentials a JOIN certs c ON c.tenant_id ="
+                                      " a.hint, a.thumbprint, c.not_before_us, c.not_after_us,"
+                                      " a.company_id FROM cert_app_credentials a JOIN certs c ON"
+                                      " c.tenant_id ="
                                       " a.tenant_id AND c.fingerprint = a.fingerprint"
                                       " WHERE a.tenant_id = ? AND a.fingerprint = ?",
                                       "tt", s->tenant_id, id)) < 0)
         goto cleanup;
     if ((rc = og_stmt_step(st)) == OG_ROW) {
         found = 1;
+        if (strcmp(og_stmt_col_text(st, 9) ? og_stmt_col_text(st, 9) : "",
+                   c->company_id ? c->company_id : "") != 0 &&
+            (error = og_store_run(s->ctx->store,
+                                  "UPDATE cert_app_credentials SET company_id = ? WHERE"
+                                  " tenant_id = ? AND fingerprint = ?",
+                                  "ttt", c->company_id ? c->company_id : "", s->tenant_id, id)) < 0)
+            goto cleanup; /* its company is bookkeeping, not a change of the credential */
         if (!row_differs(st, c, app_name, name, &end_moved))
             goto cleanup;
     } else if (rc < 0) {
@@ -262,12 +272,13 @@ static int cred_apply(sync_run *s, const og_certs_app_credential *c)
                (error = og_store_run(s->ctx->store,
                                      "INSERT INTO cert_app_credentials (tenant_id, fingerprint,"
                                      " source, object_id, object_type, app_id, app_name, key_id,"
-                                     " type, name, hint, thumbprint) VALUES (?, ?, ?, ?, ?, ?, ?,"
-                                     " ?, ?, ?, ?, ?)",
-                                     "tttttttttttt", s->tenant_id, id, s->source, c->object_id,
+                                     " type, name, hint, thumbprint, company_id) VALUES (?, ?, ?,"
+                                     " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                     "ttttttttttttt", s->tenant_id, id, s->source, c->object_id,
                                      c->object_type, c->app_id ? c->app_id : "", app_name,
                                      c->key_id, c->type, name, c->hint ? c->hint : "",
-                                     c->thumbprint ? c->thumbprint : "")) < 0) {
+                                     c->thumbprint ? c->thumbprint : "",
+                                     c->company_id ? c->company_id : "")) < 0) {
         goto cleanup;
     }
     error = json_array_append_new(

@@ -75,6 +75,9 @@ static int device_check(const og_certs_device *devs, size_t i)
     if (d->name && strlen(d->name) > MAX_NAME)
         return og_error_set(OG_EINVAL, "device %.128s: name longer than %d bytes", d->remote_id,
                             MAX_NAME);
+    if (d->company_id && strlen(d->company_id) > MAX_ID)
+        return og_error_set(OG_EINVAL, "device %.128s: company id longer than %d bytes",
+                            d->remote_id, MAX_ID);
     for (size_t k = 0; k < i; k++)
         if (strcmp(devs[k].remote_id, d->remote_id) == 0)
             return og_error_set(OG_EINVAL, "device %.128s listed twice", d->remote_id);
@@ -144,15 +147,16 @@ static int device_apply(sync_run *s, const og_certs_device *d)
     }
     if ((error = og_store_run(s->ctx->store,
                               "INSERT INTO cert_discovered (tenant_id, source, remote_id, name, "
-                              "device_class, addresses, first_seen, last_seen) VALUES (?, ?, ?, "
-                              "?, ?, ?, ?, ?) ON CONFLICT (tenant_id, source, remote_id) DO "
-                              "UPDATE SET name = excluded.name, device_class = "
+                              "device_class, addresses, first_seen, last_seen, company_id) VALUES "
+                              "(?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant_id, source, "
+                              "remote_id) DO UPDATE SET name = excluded.name, device_class = "
                               "excluded.device_class, addresses = excluded.addresses, "
-                              "last_seen = excluded.last_seen, retired_at = NULL",
-                              "tttttttt", s->tenant_id, s->source, d->remote_id,
+                              "last_seen = excluded.last_seen, retired_at = NULL, company_id = "
+                              "excluded.company_id",
+                              "ttttttttt", s->tenant_id, s->source, d->remote_id,
                               json_string_value(json_object_get(dj, "name")),
                               json_string_value(json_object_get(dj, "device_class")), addrs, s->now,
-                              s->now)) < 0)
+                              s->now, d->company_id ? d->company_id : "")) < 0)
         goto cleanup;
     if (!found || !active)
         json_array_append(s->added, dj);

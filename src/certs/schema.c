@@ -139,6 +139,17 @@ static const og_migration steps[] = {
      "  FOREIGN KEY (tenant_id, fingerprint) REFERENCES certs (tenant_id, fingerprint)"
      "    ON DELETE CASCADE);",
      NULL},
+    {5,
+     /* The source's company (RMM organization or site, cloud directory) of each discovered
+      * device and app credential, so that what a connector wrote for a company can leave the
+      * tenant when the company is mapped elsewhere or unmapped (og_certs_source_company_retire).
+      * Rows written before this step carry '' until their source's next sync tags them. */
+     "ALTER TABLE cert_discovered ADD COLUMN company_id TEXT NOT NULL DEFAULT '';"
+     "ALTER TABLE cert_app_credentials ADD COLUMN company_id TEXT NOT NULL DEFAULT '';"
+     "CREATE INDEX cert_discovered_company ON cert_discovered (tenant_id, source, company_id);"
+     "CREATE INDEX cert_app_credentials_company ON cert_app_credentials (tenant_id, source,"
+     "  company_id);",
+     NULL},
 };
 
 const og_schema og_certs_schema = {"certs", steps, sizeof(steps) / sizeof(steps[0])};

@@ -47,7 +47,9 @@ static const char *const about =
     "\n"
     "Companies: a sync lists the PSA companies it sees; `map NAME --company ID --to T` says\n"
     "which tenant a company belongs to (a tenant's connector maps only to its own tenant;\n"
-    "--to defaults to --tenant). Unmapped companies are listed, never guessed.\n"
+    "--to defaults to --tenant). Unmapped companies are listed, never guessed. When an RMM\n"
+    "or cloud company is mapped elsewhere or unmapped, its discovered targets retire and its\n"
+    "app credentials leave the old tenant at once; the next sync fills the new one.\n"
     "`test` makes one authenticated call and stores nothing; `sync` pulls what changed since\n"
     "the last successful sync (--full: everything; --project ID: one PSA project).\n"
     "\n"
@@ -176,6 +178,8 @@ static void print_connector(json_t *c)
     if (json_is_object(last))
         printf("last sync: %s %s\n", json_string_value(json_object_get(last, "started_at")),
                json_string_value(json_object_get(last, "outcome")));
+    json_array_foreach(json_object_get(last, "notes"), i, x)
+        printf("notes:     %s\n", json_string_value(x));
     printf("created:   %s by %s\n", json_string_value(json_object_get(c, "created_at")),
            json_string_value(json_object_get(c, "created_by")));
     json_array_foreach(json_object_get(c, "companies"), i, x)

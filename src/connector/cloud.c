@@ -50,6 +50,7 @@ static int on_cred(void *arg, const og_conn_app_cred *a)
         json_object_set_new(o, cred_keys[i], json_string(vals[i] ? vals[i] : ""));
     json_object_set_new(o, "start_us", json_integer((json_int_t)k->start_us));
     json_object_set_new(o, "end_us", json_integer((json_int_t)k->end_us));
+    json_object_set_new(o, "company_id", json_string(a->company_id ? a->company_id : ""));
     if (!list || json_array_append_new(list, o) < 0)
         return og_error_set(OG_ERROR, "out of memory");
     return 0;
@@ -75,6 +76,7 @@ static int tenant_apply(og_conn_sync *r, const char *tenant, const json_t *pulle
             *s[k] = json_string_value(json_object_get(v, cred_keys[k]));
         creds[i].start_us = json_integer_value(json_object_get(v, "start_us"));
         creds[i].end_us = json_integer_value(json_object_get(v, "end_us"));
+        creds[i].company_id = json_string_value(json_object_get(v, "company_id"));
     }
     if ((error = og_certs_app_credentials_sync(&r->sys, tenant, source, creds, n, &changes)) == 0)
         r->changes += (int64_t)(json_array_size(json_object_get(changes, "added")) +

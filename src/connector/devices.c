@@ -100,6 +100,7 @@ static int tenant_apply(og_conn_sync *r, const char *tenant, const json_t *pulle
         devs[i].name = json_string_value(json_object_get(v, "name"));
         devs[i].device_class = json_string_value(json_object_get(v, "device_class"));
         devs[i].deleted = json_is_true(json_object_get(v, "deleted"));
+        devs[i].company_id = json_string_value(json_object_get(v, "company_id"));
         devs[i].naddresses = json_array_size(a);
         if (!(addrs[i] = calloc(devs[i].naddresses + 1, sizeof(char *)))) {
             error = og_error_set(OG_ERROR, "out of memory");

@@ -45,4 +45,8 @@ int og_conn__attach_once(og_ctx *ctx, og_conn *c, const char *tenant_id, const c
 int og_conn__ticket(og_ctx *ctx, og_conn *c, const char *tenant_id, int close,
                     const og_conn_ticket *t);
 
+/* Rows of connector_syncs as collected (sync_log.c): each "notes" text becomes an array of its
+ * lines, dropped when none. */
+void og_conn__sync_rows_notes(json_t *rows);
+
 #endif

@@ -84,6 +84,10 @@ static const og_migration steps[] = {
      "  PRIMARY KEY (connector_id, what, local_key));"
      "CREATE INDEX connector_pushes_tenant ON connector_pushes (tenant_id);",
      NULL},
+    {2,
+     /* What a sync's pull left out and why ("intune: not granted"), one a line; NULL: nothing.
+      * Listed as the sync's "notes" by `connector show` and `sync-log`, as in its outcome. */
+     "ALTER TABLE connector_syncs ADD COLUMN notes TEXT;", NULL},
 };
 
 static const char *const purge[] = {

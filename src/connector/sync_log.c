@@ -10,6 +10,7 @@
 #include "opsgate/error.h"
 #include "opsgate/events.h"
 #include "opsgate/tenant.h"
+#include "registry.h"
 #include "sync_internal.h"
 
 #define DEFAULT_OVERLAP_S  300
@@ -91,11 +92,11 @@ static json_t *outcome_json(const og_conn_sync *r, int ok, int64_t ms, const cha
                      cursor && *cursor ? cursor : NULL, "not_found", r->not_found);
 }
 
-/* o with "notes": what the pull left out and why (og_conn.notes, one a line), when any. */
-static json_t *with_notes(const og_conn_sync *r, json_t *o)
+/* o with "notes": the lines of text (what the pull left out and why), when any. */
+static json_t *notes_set(json_t *o, const char *text)
 {
     json_t *notes = json_array();
-    for (const char *p = r->c->notes; o && notes && *p;) {
+    for (const char *p = text ? text : ""; o && notes && *p;) {
         size_t n = strcspn(p, "\n");
         if (n)
             json_array_append_new(notes, json_stringn(p, n));
@@ -105,6 +106,24 @@ static json_t *with_notes(const og_conn_sync *r, json_t *o)
         json_object_set(o, "notes", notes);
     json_decref(notes);
     return o;
+}
+
+static json_t *with_notes(const og_conn_sync *r, json_t *o)
+{
+    return notes_set(o, r->c->notes);
+}
+
+void og_conn__sync_rows_notes(json_t *rows)
+{
+    size_t i;
+    json_t *row;
+    json_array_foreach(rows, i, row)
+    {
+        json_t *text = json_incref(json_object_get(row, "notes"));
+        json_object_del(row, "notes");
+        notes_set(row, json_string_value(text));
+        json_decref(text);
+    }
 }
 
 /* connector.failing / connector.recovered, in the finishing transaction. */
@@ -158,10 +177,11 @@ static int finish_tx(og_conn_sync *r, int ok, int64_t ms, char cursor[OG_TIME_LE
         (error = og_store_run(r->sys.store,
                               "UPDATE connector_syncs SET outcome = ?, finished_at = ?, pages = "
                               "?, requests = ?, records = ?, changes = ?, unmapped = ?, errors = "
-                              "?, duration_ms = ?, error = ? WHERE id = ?",
-                              "ttiiiiiiitt", ok ? "ok" : "failed", end, (int64_t)r->c->pages,
+                              "?, duration_ms = ?, error = ?, notes = ? WHERE id = ?",
+                              "ttiiiiiiittt", ok ? "ok" : "failed", end, (int64_t)r->c->pages,
                               (int64_t)r->c->requests, r->records, r->changes, r->unmapped_n,
-                              r->errors, ms, ok ? NULL : r->first_msg, r->id)) < 0)
+                              r->errors, ms, ok ? NULL : r->first_msg,
+                              r->c->notes[0] ? r->c->notes : NULL, r->id)) < 0)
         return error;
     if (emit && (error = state_event(r, emit, ms)) < 0)
         return error;
@@ -224,10 +244,11 @@ int og_connector_sync_log(og_ctx *ctx, const char *tenant, const char *name, int
     if ((error = og_stmt_prepare_args(
              &st, ctx->store,
              "SELECT id, trigger, outcome, started_at, finished_at, pages, requests, records, "
-             "changes, unmapped, errors, duration_ms, error FROM connector_syncs WHERE "
+             "changes, unmapped, errors, duration_ms, error, notes FROM connector_syncs WHERE "
              "connector_id = ? ORDER BY started_at DESC, rowid DESC LIMIT ?",
-             "ti", c->id, (int64_t)limit)) == 0)
-        error = og_stmt_collect(st, NULL, NULL, out);
+             "ti", c->id, (int64_t)limit)) == 0 &&
+        (error = og_stmt_collect(st, NULL, NULL, out)) == 0)
+        og_conn__sync_rows_notes(*out);
     og_stmt_free(st);
     og_conn_free(c);
     return error;

@@ -11,7 +11,7 @@
 
 #define SYNC_COLS                                                                                  \
     "SELECT id, trigger, outcome, started_at, finished_at, pages, requests, records, changes,"     \
-    " unmapped, errors, duration_ms, error FROM connector_syncs WHERE connector_id = ?"            \
+    " unmapped, errors, duration_ms, error, notes FROM connector_syncs WHERE connector_id = ?"     \
     " ORDER BY started_at DESC, rowid DESC LIMIT ?"
 
 /* The latest syncs of a connector, newest first (an array; empty when none or unreadable). */
@@ -25,6 +25,7 @@ static json_t *syncs_of(og_store *s, const char *id, int limit)
         arr = json_array();
     }
     og_stmt_free(st);
+    og_conn__sync_rows_notes(arr);
     return arr;
 }
 

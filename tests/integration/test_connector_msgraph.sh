@@ -311,6 +311,11 @@ expect_status 200 "e2e: HTTP sync"
 expect_jq '[.outcome, .changes, (.notes | join(";"))] | join(",")' "ok,0,intune: not granted" "e2e: HTTP sync outcome"
 printf '%s' "$body" >"$T/out.http"
 og_stop
+# the note is in the stored history too
+ogo --json connector sync-log graph --tenant acme --limit 2
+check "$([ "$(jq -r '.syncs // . | map((.notes // []) | join(";")) | join(",")' "$out")" = "intune: not granted,intune: not granted" ] && echo 0 || echo 1)" "e2e: sync-log lists the notes"
+ogo connector show graph --tenant acme
+check "$(grep -q '^notes: *intune: not granted$' "$out" && echo 0 || echo 1)" "e2e: connector show lists the last sync's notes"
 # a wrong Entra tenant: the sync refuses, nothing written
 simpost seed '{"apps": 1, "sps": 0, "org_id": "99999999-8888-4777-8666-555555555555"}' >/dev/null
 ogo --json connector sync graph --tenant acme
@@ -330,6 +335,17 @@ simpost seed '{"apps": 3, "sps": 2}' >/dev/null
 simpost fault '{"kind": "secret_text", "count": 1}' >/dev/null
 ogo --json connector sync graph --tenant acme
 simpost clear >/dev/null
+ogo --json cert list --tenant acme
+before=$(jq -r '[.certs[] | select(.kind == "app-credential")] | length' "$out")
+# the Entra tenant unmapped: its app credentials leave acme's inventory and its devices retire
+ogo connector unmap graph --tenant acme --company "$ORG"
+check "$([ "$rc" = 0 ] && echo 0 || echo 1)" "e2e: connector unmap"
+ogo --json cert list --tenant acme
+check "$([ "$before" -gt 0 ] && [ "$(jq -r '[.certs[] | select(.kind == "app-credential")] | length' "$out")" = 0 ] && echo 0 || echo 1)" "e2e: unmapped: its $before app credentials left acme's cert list"
+ogo --json cert targets --tenant acme
+check "$([ "$(jq -r '.targets | length' "$out")" = 0 ] && echo 0 || echo 1)" "e2e: unmapped: its devices retired"
+ogo audit verify
+check "$([ "$rc" = 0 ] && echo 0 || echo 1)" "e2e: audit verify"
 ogo audit list --tenant acme --limit 1000 --json
 ogo audit export --format jsonl
 

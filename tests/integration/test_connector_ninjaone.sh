@@ -183,6 +183,32 @@ check "$([ "$(jq -r '[.outcome, .changes] | join(",")' "$out")" = "ok,1" ] && ec
 conn_og --json cert targets --tenant acme --all
 check "$([ "$(jq -r '[.targets[] | select(.retired_at != null) | .name] | join(",")' "$out")" = "host-00001.org1.example" ] && echo 0 || echo 1)" "e2e: its target is retired"
 
+# ---- an organization mapped to another tenant, or unmapped, leaves the old tenant at once ----
+og tenant create globex >/dev/null || bad "e2e: tenant globex"
+conn_og connector add ninjap --kind ninjaone --base-url "$PB" --credentials-file - <"$T/creds.json"
+check "$([ "$rc" = 0 ] && echo 0 || echo 1)" "e2e: platform connector add"
+conn_og --json connector show ninjap
+SRC="connector:$(jq -r '.id' "$out")"
+# names of tenant $1's active targets from the platform connector
+ptargets() {
+  conn_og --json cert targets --tenant "$1"
+  jq -r --arg s "$SRC" '[.targets[] | select(.source == $s) | .name | sub("host-0000"; "")] | sort | join(",")' "$out"
+}
+og connector map ninjap --company 1 --tenant acme >/dev/null 2>&1 &&
+  og connector map ninjap --company 2 --tenant acme >/dev/null 2>&1 || bad "e2e: platform map"
+conn_og --json connector sync ninjap
+check "$([ "$(jq -r '.outcome' "$out")" = ok ] && [ "$(ptargets acme)" = "2.org2.example,3.org1.example,4.org2.example,5.org1.example,6.org2.example" ] && echo 0 || echo 1)" "e2e: both organizations in acme"
+og connector map ninjap --company 1 --tenant globex >/dev/null 2>&1 || bad "e2e: remap org 1"
+check "$([ "$(ptargets acme)" = "2.org2.example,4.org2.example,6.org2.example" ] && [ "$(ptargets globex)" = "" ] && echo 0 || echo 1)" "e2e: remapped: org 1's targets retired in acme at once, org 2's stay"
+conn_og --json audit list --tenant acme --action certs.source.company_retired
+check "$([ "$(jq -r '.records // . | length' "$out")" = 1 ] && echo 0 || echo 1)" "e2e: the retirement is audited in acme"
+conn_og --json connector sync ninjap
+check "$([ "$(ptargets globex)" = "3.org1.example,5.org1.example" ] && [ "$(ptargets acme)" = "2.org2.example,4.org2.example,6.org2.example" ] && echo 0 || echo 1)" "e2e: the next sync fills globex"
+og connector unmap ninjap --company 1 >/dev/null 2>&1 || bad "e2e: unmap org 1"
+check "$([ "$(ptargets globex)" = "" ] && [ "$(ptargets acme)" = "2.org2.example,4.org2.example,6.org2.example" ] && echo 0 || echo 1)" "e2e: unmapped: retired in globex"
+conn_og audit verify
+check "$([ "$rc" = 0 ] && echo 0 || echo 1)" "e2e: audit verify"
+
 sect "4. violations, secrets"
 if prism_rejects "$T/proxy.log" "get /v2" >/dev/null; then
   bad "Prism proxy: a request violates NinjaOne's document: $(prism_rejects "$T/proxy.log" "get /v2" | head -3)"

@@ -242,6 +242,46 @@ static void test_expand__active_targets_with_their_class_ports(void **state)
     json_decref(tj);
 }
 
+/* og_certs_source_company_retire: only the source's devices of that company in that tenant. */
+static void test_company_retire__only_that_company_source_and_tenant(void **state)
+{
+    og_test_env *env = *state;
+    og_certs_device d[3] = {{"D1", "srv1", "server", A1, 2, 0, "ORG1"},
+                            {"D2", "srv2", "server", A1, 2, 0, "ORG2"},
+                            {"D3", "srv3", "server", A1, 2, 0, NULL}}; /* no company */
+    json_t *ch = NULL, *l;
+    OG_ASSERT_OK(og_certs_discovered_sync(&env->ctx, "acme", SRC, d, 3, 1, NULL));
+    OG_ASSERT_OK(og_certs_discovered_sync(&env->ctx, "acme", "connector:other", d, 1, 1, NULL));
+    OG_ASSERT_OK(og_certs_discovered_sync(&env->ctx, "globex", SRC, d, 1, 1, NULL));
+    OG_ASSERT_OK(og_certs_source_company_retire(&env->ctx, "acme", SRC, "ORG1", &ch));
+    assert_int_equal(changes_n(ch, "devices"), 1);
+    assert_string_equal(json_string_value(json_object_get(
+                            json_array_get(json_object_get(ch, "devices"), 0), "remote_id")),
+                        "D1");
+    assert_int_equal(changes_n(ch, "credentials"), 0);
+    json_decref(ch);
+    assert_int_equal(audits(env, "certs.source.company_retired"), 1);
+    l = list(env, "acme", 0); /* D2, D3 of SRC and D1 of the other source stay */
+    assert_int_equal(json_array_size(l), 3);
+    json_decref(l);
+    l = list(env, "globex", 0);
+    assert_int_equal(json_array_size(l), 1);
+    json_decref(l);
+    /* again: nothing left to retire, nothing audited */
+    OG_ASSERT_OK(og_certs_source_company_retire(&env->ctx, "acme", SRC, "ORG1", &ch));
+    assert_int_equal(changes_n(ch, "devices"), 0);
+    json_decref(ch);
+    assert_int_equal(audits(env, "certs.source.company_retired"), 1);
+    /* listed again by a sync: active again */
+    OG_ASSERT_OK(og_certs_discovered_sync(&env->ctx, "acme", SRC, d, 1, 0, NULL));
+    l = list(env, "acme", 0);
+    assert_int_equal(json_array_size(l), 4);
+    json_decref(l);
+    assert_int_equal(og_certs_source_company_retire(&env->ctx, "acme", SRC, "", NULL), OG_EINVAL);
+    assert_int_equal(og_certs_source_company_retire(&env->ctx, "acme", NULL, "ORG1", NULL),
+                     OG_EINVAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -253,6 +293,8 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_schedule__discovered_is_accepted_and_listed, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_company_retire__only_that_company_source_and_tenant,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_expand__active_targets_with_their_class_ports, setup,
                                         teardown),
     };

@@ -6,6 +6,7 @@
 #include "og_test.h"
 #include "connector/sync_internal.h"
 #include "opsgate/certs.h"
+#include "opsgate/connector.h"
 #include "opsgate/error.h"
 #include "opsgate/tenant.h"
 
@@ -203,7 +204,7 @@ static void test_cloud__bad_or_failed_pull_writes_nothing(void **state)
 static void test_cloud__devices_not_granted_are_a_note(void **state)
 {
     fx *f = *state;
-    json_t *out = NULL;
+    json_t *out = NULL, *notes;
     add_cred("k1", "D1");
     OG_ASSERT_OK(sync(f, NULL));
     assert_int_equal(targets(f), 1);
@@ -215,6 +216,15 @@ static void test_cloud__devices_not_granted_are_a_note(void **state)
     json_decref(out);
     assert_int_equal(targets(f), 1); /* nothing known: nothing retired */
     assert_int_equal(app_creds(f), 1);
+    /* the note is in the stored history too: `connector show` and the sync log list it */
+    OG_ASSERT_OK(og_connector_show(&f->env.ctx, "acme", "cloud", &out));
+    notes = json_object_get(json_array_get(json_object_get(out, "syncs"), 0), "notes");
+    assert_true(json_is_array(notes));
+    assert_string_equal(json_string_value(json_array_get(notes, 0)) ?: "", "intune: not granted");
+    assert_null(json_object_get(json_array_get(json_object_get(out, "syncs"), 1), "notes"));
+    notes = json_object_get(json_object_get(out, "last_sync"), "notes");
+    assert_string_equal(json_string_value(json_array_get(notes, 0)) ?: "", "intune: not granted");
+    json_decref(out);
 }
 
 int main(void)
