@@ -349,11 +349,16 @@ typedef struct og_certs_device {
     /* the source's company of the device (RMM organization or site, directory): what
      * og_certs_source_company_retire retires by ("" or NULL: none; at most 128 bytes) */
     const char *company_id;
+    /* the source's compliance state of the device (Intune's complianceState: "compliant",
+     * "noncompliant", "inGracePeriod", ...; "" or NULL: the source reports none; at most 32
+     * letters): kept and listed with the target, a change counts as an update */
+    const char *compliance;
 } og_certs_device;
 
 /*
  * Keep the tenant's discovered targets of `source` ("connector:<id>", at most 128 bytes) in step
- * with devs: a device not known (or retired) is added, a changed one (name, class, addresses)
+ * with devs: a device not known (or retired) is added, a changed one (name, class, addresses,
+ * compliance)
  * updated, a deleted one retired; with complete (devs is everything the source has), every
  * active device of the source that devs does not list is retired too. Retired devices keep their
  * row (retired_at set); their certificates stay in the inventory with their last sighting. One

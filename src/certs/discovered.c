@@ -11,11 +11,12 @@
 #include <string.h>
 #include <strings.h>
 
-#define MAX_ID     128
-#define MAX_NAME   253
-#define MAX_ADDRS  32
-#define AUDIT_LIST 50 /* devices named per change list in the audit record */
-#define EXPAND_CAP 100000
+#define MAX_ID         128
+#define MAX_NAME       253
+#define MAX_COMPLIANCE 32
+#define MAX_ADDRS      32
+#define AUDIT_LIST     50 /* devices named per change list in the audit record */
+#define EXPAND_CAP     100000
 
 static const char *const classes[] = OG_CERTS_DISCOVERY_CLASSES;
 static const char *const class_defaults[] = {OG_CERTS_DISCOVERY_SERVER, OG_CERTS_DISCOVERY_NETWORK,
@@ -55,16 +56,16 @@ static int usable_address(const char *a)
     return !(b[0] == 0xff || (b[0] == 0xfe && (b[1] & 0xc0) == 0x80));
 }
 
-/* The device as stored: {remote_id, name, device_class, addresses}. */
+/* The device as stored: {remote_id, name, device_class, addresses, compliance}. */
 static json_t *device_json(const og_certs_device *d)
 {
     json_t *addrs = json_array();
     for (size_t i = 0; addrs && i < d->naddresses && json_array_size(addrs) < MAX_ADDRS; i++)
         if (usable_address(d->addresses[i]))
             json_array_append_new(addrs, json_string(d->addresses[i]));
-    return json_pack("{s:s, s:s, s:s, s:o}", "remote_id", d->remote_id, "name",
+    return json_pack("{s:s, s:s, s:s, s:o, s:s}", "remote_id", d->remote_id, "name",
                      d->name ? d->name : "", "device_class", class_norm(d->device_class),
-                     "addresses", addrs);
+                     "addresses", addrs, "compliance", d->compliance ? d->compliance : "");
 }
 
 static int device_check(const og_certs_device *devs, size_t i)
@@ -78,6 +79,13 @@ static int device_check(const og_certs_device *devs, size_t i)
     if (d->company_id && strlen(d->company_id) > MAX_ID)
         return og_error_set(OG_EINVAL, "device %.128s: company id longer than %d bytes",
                             d->remote_id, MAX_ID);
+    if (d->compliance &&
+        (strlen(d->compliance) > MAX_COMPLIANCE ||
+         strspn(d->compliance, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") !=
+             strlen(d->compliance)))
+        return og_error_set(OG_EINVAL,
+                            "device %.128s: compliance state is not a word of at most %d letters",
+                            d->remote_id, MAX_COMPLIANCE);
     for (size_t k = 0; k < i; k++)
         if (strcmp(devs[k].remote_id, d->remote_id) == 0)
             return og_error_set(OG_EINVAL, "device %.128s listed twice", d->remote_id);
@@ -119,17 +127,19 @@ static int device_apply(sync_run *s, const og_certs_device *d)
         error = og_error_set(OG_ERROR, "out of memory");
         goto cleanup;
     }
-    if ((error = og_stmt_prepare_args(&st, s->ctx->store,
-                                      "SELECT name, device_class, addresses, retired_at IS NULL "
-                                      "FROM cert_discovered WHERE tenant_id = ? AND source = ? "
-                                      "AND remote_id = ?",
-                                      "ttt", s->tenant_id, s->source, d->remote_id)) < 0)
+    if ((error = og_stmt_prepare_args(
+             &st, s->ctx->store,
+             "SELECT name, device_class, addresses, retired_at IS NULL, "
+             "compliance FROM cert_discovered WHERE tenant_id = ? AND source = ? "
+             "AND remote_id = ?",
+             "ttt", s->tenant_id, s->source, d->remote_id)) < 0)
         goto cleanup;
     if ((rc = og_stmt_step(st)) == OG_ROW) {
         found = 1;
         active = (int)og_stmt_col_int(st, 3);
-        old = json_pack("{s:s, s:s, s:s}", "name", og_stmt_col_text(st, 0), "device_class",
-                        og_stmt_col_text(st, 1), "addresses", og_stmt_col_text(st, 2));
+        old = json_pack("{s:s, s:s, s:s, s:s}", "name", og_stmt_col_text(st, 0), "device_class",
+                        og_stmt_col_text(st, 1), "addresses", og_stmt_col_text(st, 2), "compliance",
+                        og_stmt_col_text(st, 4));
     } else if (rc < 0) {
         error = rc;
         goto cleanup;
@@ -147,16 +157,18 @@ static int device_apply(sync_run *s, const og_certs_device *d)
     }
     if ((error = og_store_run(s->ctx->store,
                               "INSERT INTO cert_discovered (tenant_id, source, remote_id, name, "
-                              "device_class, addresses, first_seen, last_seen, company_id) VALUES "
-                              "(?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant_id, source, "
-                              "remote_id) DO UPDATE SET name = excluded.name, device_class = "
-                              "excluded.device_class, addresses = excluded.addresses, "
-                              "last_seen = excluded.last_seen, retired_at = NULL, company_id = "
-                              "excluded.company_id",
-                              "ttttttttt", s->tenant_id, s->source, d->remote_id,
+                              "device_class, addresses, first_seen, last_seen, company_id, "
+                              "compliance) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT "
+                              "(tenant_id, source, remote_id) DO UPDATE SET name = excluded.name, "
+                              "device_class = excluded.device_class, addresses = "
+                              "excluded.addresses, last_seen = excluded.last_seen, retired_at = "
+                              "NULL, company_id = excluded.company_id, compliance = "
+                              "excluded.compliance",
+                              "tttttttttt", s->tenant_id, s->source, d->remote_id,
                               json_string_value(json_object_get(dj, "name")),
                               json_string_value(json_object_get(dj, "device_class")), addrs, s->now,
-                              s->now, d->company_id ? d->company_id : "")) < 0)
+                              s->now, d->company_id ? d->company_id : "",
+                              json_string_value(json_object_get(dj, "compliance")))) < 0)
         goto cleanup;
     if (!found || !active)
         json_array_append(s->added, dj);
@@ -164,7 +176,9 @@ static int device_apply(sync_run *s, const og_certs_device *d)
                     json_string_value(json_object_get(dj, "name"))) != 0 ||
              strcmp(json_string_value(json_object_get(old, "device_class")),
                     json_string_value(json_object_get(dj, "device_class"))) != 0 ||
-             strcmp(json_string_value(json_object_get(old, "addresses")), addrs) != 0)
+             strcmp(json_string_value(json_object_get(old, "addresses")), addrs) != 0 ||
+             strcmp(json_string_value(json_object_get(old, "compliance")),
+                    json_string_value(json_object_get(dj, "compliance"))) != 0)
         json_array_append(s->updated, dj);
 cleanup:
     og_stmt_free(st);
@@ -392,12 +406,13 @@ static json_t *discovered_row(og_stmt *st, void *arg)
 {
     list_arg *la = arg;
     int i = class_index(og_stmt_col_text(st, 3));
-    return json_pack(
-        "{s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:s?}", "source", og_stmt_col_text(st, 0),
-        "remote_id", og_stmt_col_text(st, 1), "name", og_stmt_col_text(st, 2), "device_class",
-        og_stmt_col_text(st, 3), "addresses", json_loads(og_stmt_col_text(st, 4), 0, NULL), "ports",
-        la->ports[i < 0 ? NCLASSES - 1 : (size_t)i], "first_seen", og_stmt_col_text(st, 5),
-        "last_seen", og_stmt_col_text(st, 6), "retired_at", og_stmt_col_text(st, 7));
+    return json_pack("{s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:s?, s:s}", "source",
+                     og_stmt_col_text(st, 0), "remote_id", og_stmt_col_text(st, 1), "name",
+                     og_stmt_col_text(st, 2), "device_class", og_stmt_col_text(st, 3), "addresses",
+                     json_loads(og_stmt_col_text(st, 4), 0, NULL), "ports",
+                     la->ports[i < 0 ? NCLASSES - 1 : (size_t)i], "first_seen",
+                     og_stmt_col_text(st, 5), "last_seen", og_stmt_col_text(st, 6), "retired_at",
+                     og_stmt_col_text(st, 7), "compliance", og_stmt_col_text(st, 8));
 }
 
 static int list_rows(og_ctx *ctx, const char *tenant_id, int all, json_t **out)
@@ -409,7 +424,8 @@ static int list_rows(og_ctx *ctx, const char *tenant_id, int all, json_t **out)
     if ((error = policy_load(ctx, tenant_id, ports, dflt)) == 0 &&
         (error = og_stmt_prepare_args(&st, ctx->store,
                                       "SELECT source, remote_id, name, device_class, addresses, "
-                                      "first_seen, last_seen, retired_at FROM cert_discovered "
+                                      "first_seen, last_seen, retired_at, compliance FROM "
+                                      "cert_discovered "
                                       "WHERE tenant_id = ? AND (? OR retired_at IS NULL) ORDER "
                                       "BY retired_at IS NOT NULL, name, remote_id",
                                       "ti", tenant_id, (int64_t)(all != 0))) == 0)

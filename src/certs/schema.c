@@ -150,6 +150,9 @@ static const og_migration steps[] = {
      "CREATE INDEX cert_app_credentials_company ON cert_app_credentials (tenant_id, source,"
      "  company_id);",
      NULL},
+    {6,
+     /* The source's compliance state of a discovered device (Intune's complianceState). */
+     "ALTER TABLE cert_discovered ADD COLUMN compliance TEXT NOT NULL DEFAULT '';", NULL},
 };
 
 const og_schema og_certs_schema = {"certs", steps, sizeof(steps) / sizeof(steps[0])};

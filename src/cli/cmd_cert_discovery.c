@@ -73,11 +73,14 @@ int og_cli__cert_targets(og_cli *cli, const og_cli_args *a)
         char *addrs = json_dumps(json_object_get(d, "addresses"), JSON_COMPACT);
         const char *ports = json_string_value(json_object_get(d, "ports"));
         const char *retired = json_string_value(json_object_get(d, "retired_at"));
-        printf("%-30s %-11s %-32s ports %-20s %s%s%s\n",
+        const char *compliance = json_string_value(json_object_get(d, "compliance"));
+        printf("%-30s %-11s %-32s ports %-20s %s%s%s%s%s\n",
                json_string_value(json_object_get(d, "name")),
                json_string_value(json_object_get(d, "device_class")), addrs ? addrs : "[]",
                ports && *ports ? ports : "none", json_string_value(json_object_get(d, "source")),
-               retired ? " retired " : "", retired ? retired : "");
+               compliance && *compliance ? " compliance " : "",
+               compliance && *compliance ? compliance : "", retired ? " retired " : "",
+               retired ? retired : "");
         free(addrs);
     }
     json_decref(list);

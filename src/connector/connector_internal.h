@@ -231,6 +231,7 @@ typedef struct og_conn_device {
     int offline;
     const char *updated_at; /* RFC 3339 UTC, "" when the RMM gives none */
     const json_t *raw;      /* the RMM's record as fetched */
+    const char *compliance; /* the source's compliance state (Intune), "" or NULL when none */
 } og_conn_device;
 typedef int (*og_conn_device_fn)(void *arg, const og_conn_device *d);
 

@@ -43,10 +43,11 @@ static int on_device(void *arg, const og_conn_device *d)
         if (d->addresses[i])
             json_array_append_new(addrs, json_string(d->addresses[i]));
     dj = json_pack(
-        "{s:s, s:s, s:s, s:o, s:b, s:s, s:s}", "remote_id", d->remote_id, "name",
+        "{s:s, s:s, s:s, s:o, s:b, s:s, s:s, s:s}", "remote_id", d->remote_id, "name",
         d->name ? d->name : "", "device_class", d->device_class ? d->device_class : "other",
         "addresses", addrs, "deleted", d->deleted != 0, "company_id", cid, "company_name",
-        json_string_value(json_object_get(json_object_get(r->companies, cid), "name")) ?: "");
+        json_string_value(json_object_get(json_object_get(r->companies, cid), "name")) ?: "",
+        "compliance", d->compliance ? d->compliance : "");
     if (!list || !dj || json_array_append_new(list, dj) < 0)
         return og_error_set(OG_ERROR, "out of memory");
     return 0;
@@ -101,6 +102,7 @@ static int tenant_apply(og_conn_sync *r, const char *tenant, const json_t *pulle
         devs[i].device_class = json_string_value(json_object_get(v, "device_class"));
         devs[i].deleted = json_is_true(json_object_get(v, "deleted"));
         devs[i].company_id = json_string_value(json_object_get(v, "company_id"));
+        devs[i].compliance = json_string_value(json_object_get(v, "compliance"));
         devs[i].naddresses = json_array_size(a);
         if (!(addrs[i] = calloc(devs[i].naddresses + 1, sizeof(char *)))) {
             error = og_error_set(OG_ERROR, "out of memory");

@@ -149,6 +149,18 @@ const char *og_msgraph_device_class(const char *os)
     return "other";
 }
 
+/* Intune's complianceState is one of a few camelCase words: anything else is not kept. */
+static int compliance_ok(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 32)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z')))
+            return 0;
+    return 1;
+}
+
 int og_msgraph_map_device(const json_t *d, const char *company_id, og_conn_device_fn fn, void *arg)
 {
     char updated[OG_TIME_LEN] = "";
@@ -167,6 +179,7 @@ int og_msgraph_map_device(const json_t *d, const char *company_id, og_conn_devic
         .addresses = NULL,
         .naddresses = 0,
         .updated_at = updated,
+        .compliance = compliance_ok(str(d, "complianceState")) ? str(d, "complianceState") : "",
         .raw = d,
     };
     return fn(arg, &dev);

@@ -289,6 +289,7 @@ ogo --json cert list --tenant beta
 check "$([ "$(jq -r '[.certs[] | select(.kind == "app-credential")] | length' "$out")" = 0 ] && echo 0 || echo 1)" "e2e: none in another tenant"
 ogo --json cert targets --tenant acme
 check "$([ "$(jq -r '.targets | map(.name) | sort | join(",")' "$out")" = "PC-0001,PC-0002,PC-0003,PC-0004" ] && echo 0 || echo 1)" "e2e: Intune devices are scan targets"
+check "$([ "$(jq -r '.targets | sort_by(.name) | map(.compliance) | join(",")' "$out")" = "compliant,noncompliant,compliant,noncompliant" ] && echo 0 || echo 1)" "e2e: Intune compliance kept with each target"
 # expiry alerts: App 1's secret expires in 10 days, App 2's expired
 ogo cert check-expiry --tenant acme
 ogo --json events list --tenant acme

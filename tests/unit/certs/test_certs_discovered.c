@@ -128,6 +128,41 @@ static void test_discovered__add_update_retire_complete_and_incremental(void **s
     json_decref(ch);
 }
 
+/* Intune's compliance state: kept and listed, a change is an update, a bad one is refused. */
+static void test_discovered__compliance_is_kept_and_a_change_is_an_update(void **state)
+{
+    og_test_env *env = *state;
+    og_certs_device d = {.remote_id = "M1",
+                         .name = "laptop-1",
+                         .device_class = "workstation",
+                         .compliance = "noncompliant"};
+    json_t *ch = NULL, *l;
+    OG_ASSERT_OK(og_certs_discovered_sync(&env->ctx, "acme", SRC, &d, 1, 1, &ch));
+    assert_int_equal(changes_n(ch, "added"), 1);
+    json_decref(ch);
+    l = list(env, "acme", 0);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(l, 0), "compliance")),
+                        "noncompliant");
+    json_decref(l);
+    d.compliance = "compliant";
+    OG_ASSERT_OK(og_certs_discovered_sync(&env->ctx, "acme", SRC, &d, 1, 1, &ch));
+    assert_int_equal(changes_n(ch, "updated"), 1);
+    assert_string_equal(json_string_value(json_object_get(
+                            json_array_get(json_object_get(ch, "updated"), 0), "compliance")),
+                        "compliant");
+    json_decref(ch);
+    OG_ASSERT_OK(og_certs_discovered_sync(&env->ctx, "acme", SRC, &d, 1, 1, &ch));
+    assert_int_equal(changes_n(ch, "updated"), 0);
+    json_decref(ch);
+    d.compliance = "compliant; DROP";
+    assert_int_equal(og_certs_discovered_sync(&env->ctx, "acme", SRC, &d, 1, 1, NULL), OG_EINVAL);
+    assert_non_null(strstr(og_error_last(), "compliance state"));
+    l = list(env, "acme", 0);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(l, 0), "compliance")),
+                        "compliant");
+    json_decref(l);
+}
+
 static void test_discovered__tenants_are_isolated_and_bad_input_writes_nothing(void **state)
 {
     og_test_env *env = *state;
@@ -285,6 +320,8 @@ static void test_company_retire__only_that_company_source_and_tenant(void **stat
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(
+            test_discovered__compliance_is_kept_and_a_change_is_an_update, setup, teardown),
         cmocka_unit_test_setup_teardown(test_discovered__add_update_retire_complete_and_incremental,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(
