@@ -98,25 +98,56 @@ conn_prism() {
       >"$OG_TMP/proxy.log" 2>&1
   fi
 }
-conn_prism_wait() { # PORT MODE
-  wait_http "$1" 200 ||
-    { echo "FAIL: Prism $2 did not start" >&2; tail "$OG_TMP/$2.log" >&2; exit 1; }
+# conn_prism_wait PORT MODE: 0 once Prism's own log says it listens on PORT (a port answering is
+# not enough: it may be another test's server), 1 when the port was taken (EADDRINUSE); fails the
+# test when Prism neither starts nor fails within 200 s
+conn_prism_wait() {
+  local log="$OG_TMP/$2.log"
+  for _ in $(seq 1 800); do
+    grep -q "Prism is listening on http://127.0.0.1:$1" "$log" 2>/dev/null && return 0
+    grep -q "EADDRINUSE" "$log" 2>/dev/null && return 1
+    sleep 0.25
+  done
+  echo "FAIL: Prism $2 did not start" >&2
+  tail "$log" >&2
+  exit 1
 }
 # conn_pair VENDOR [SIM OPTIONS...]: simulator M in front of a Prism mock of the vendor's document
 # and simulator P in front of a Prism proxy (--errors) of its own API, both Prisms up; sets
-# MOCK_PORT, PROXY_PORT, M_API, M_FRONT, P_API, P_FRONT
+# MOCK_PORT, PROXY_PORT, M_API, M_FRONT, P_API, P_FRONT. free_port cannot reserve a port until
+# Prism binds it (seconds later): when another process took one meanwhile, everything this call
+# started is stopped and started again on new ports (three tries). With CONN_SIM set, the
+# simulators are started by that function instead (called as CONN_SIM NAME UPSTREAM_PORT).
 conn_pair() {
-  local vendor=$1
+  local vendor=$1 try before p up
   shift
-  MOCK_PORT=$(free_port)
-  PROXY_PORT=$(free_port)
-  conn_sim "$vendor" M "$MOCK_PORT" "$@"
-  conn_sim "$vendor" P "$PROXY_PORT" "$@"
-  conn_prism mock "$vendor" "$MOCK_PORT"
-  conn_prism proxy "$vendor" "$PROXY_PORT" "http://127.0.0.1:$P_API"
-  conn_prism_wait "$MOCK_PORT" mock
-  conn_prism_wait "$PROXY_PORT" proxy
-  echo "Prism up after $(($(date +%s) - CONN_START_S))s"
+  for try in 1 2 3; do
+    before=$CONN_PIDS
+    MOCK_PORT=$(free_port)
+    PROXY_PORT=$(free_port)
+    if [ -n "${CONN_SIM:-}" ]; then
+      "$CONN_SIM" M "$MOCK_PORT"
+      "$CONN_SIM" P "$PROXY_PORT"
+    else
+      conn_sim "$vendor" M "$MOCK_PORT" "$@"
+      conn_sim "$vendor" P "$PROXY_PORT" "$@"
+    fi
+    conn_prism mock "$vendor" "$MOCK_PORT"
+    conn_prism proxy "$vendor" "$PROXY_PORT" "http://127.0.0.1:$P_API"
+    up=1
+    conn_prism_wait "$MOCK_PORT" mock || up=0
+    conn_prism_wait "$PROXY_PORT" proxy || up=0
+    if [ "$up" = 1 ]; then
+      echo "Prism up after $(($(date +%s) - CONN_START_S))s"
+      return 0
+    fi
+    echo "a port was taken before Prism bound it (try $try): starting again" >&2
+    for p in ${CONN_PIDS#"$before"}; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+    CONN_PIDS=$before
+    rm -f "$OG_TMP/M.ports" "$OG_TMP/P.ports"
+  done
+  echo "FAIL: Prism found no free port in three tries" >&2
+  exit 1
 }
 # Prism's log lines of a request it refused (REQ_RE: the API's requests, e.g. "get /v2")
 prism_rejects() { # LOG REQ_RE

@@ -43,18 +43,7 @@ sim() {
   eval "${1}_API=$api ${1}_FRONT=$front ${1}_LOGIN=$login"
 }
 
-MOCK_PORT=$(free_port)
-PROXY_PORT=$(free_port)
-sim M "$MOCK_PORT"
-sim P "$PROXY_PORT"
-"$src/scripts/connector-mock.sh" mock msgraph "$MOCK_PORT" >"$T/mock.log" 2>&1 &
-CONN_PIDS="$CONN_PIDS $!"
-"$src/scripts/connector-mock.sh" proxy msgraph "$PROXY_PORT" "http://127.0.0.1:$P_API" --errors \
-  >"$T/proxy.log" 2>&1 &
-CONN_PIDS="$CONN_PIDS $!"
-wait_http "$MOCK_PORT" 200 || { echo "FAIL: Prism mock did not start" >&2; tail "$T/mock.log" >&2; exit 1; }
-wait_http "$PROXY_PORT" 200 || { echo "FAIL: Prism proxy did not start" >&2; tail "$T/proxy.log" >&2; exit 1; }
-echo "Prism up after $(($(date +%s) - start_s))s"
+CONN_SIM=sim conn_pair msgraph
 
 cat >"$T/creds.json" <<EOF2
 {"entra_tenant": "$ORG", "client_id": "$CLIENT", "client_secret": "$SECRET_MARK"}
