@@ -6,70 +6,17 @@
 // Environment: OG_URL, TOKEN_PM (acme's project-manager), TOKEN_CV (acme's client-viewer with a
 // read grant on web), TOKEN_B (globex's engineer), V1 (notes.md version 1's file), OUT
 // (screenshots), CHROMIUM (the browser binary).
-import { chromium } from "playwright-core";
-import { AxeBuilder } from "@axe-core/playwright";
+import { env, checker, launch, newContext as contextOf, signIn, inspect as inspectWith } from "./common.mjs";
 import fs from "node:fs";
-import path from "node:path";
 
-const env = (k) => {
-  if (!process.env[k]) throw new Error(`${k} is not set`);
-  return process.env[k];
-};
 const URL = env("OG_URL"), OUT = env("OUT");
 const PROJECT = `${URL}/console/tenants/acme/projects/web`;
 const NOTES = `${PROJECT}/artifacts/notes.md`;
-let fails = 0, passes = 0;
-const check = (cond, what) => {
-  if (cond) { passes++; } else { fails++; console.error(`FAIL: ${what}`); }
-};
-fs.mkdirSync(OUT, { recursive: true });
-process.on("unhandledRejection", (e) => { console.error(`FAIL: ${e.message}`); process.exit(1); });
+const { check, done } = checker();
 const t0 = Date.now();
-
-const browser = await chromium.launch({
-  executablePath: env("CHROMIUM"),
-  headless: true,
-  args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
-});
-
-// A context whose pages report script errors, CSP violations and dialogs (an alert() would mean
-// injected script ran).
-async function newContext() {
-  const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
-  ctx.problems = [];
-  ctx.on("page", (page) => {
-    page.on("console", (m) => {
-      if (m.type() === "error" && !m.text().startsWith("Failed to load resource"))
-        ctx.problems.push(`console: ${m.text()}`);
-    });
-    page.on("pageerror", (e) => ctx.problems.push(`script error: ${e.message}`));
-    page.on("dialog", async (d) => { ctx.problems.push(`dialog: ${d.message()}`); await d.dismiss(); });
-  });
-  return ctx;
-}
-
-// Screenshots at 1280 and 390 px, no sideways scrolling at 390, axe: no serious or critical.
-async function inspect(page, name) {
-  await page.setViewportSize({ width: 1280, height: 800 });
-  await page.screenshot({ path: path.join(OUT, `${name}-1280.png`), fullPage: true });
-  const axe = await new AxeBuilder({ page }).analyze();
-  const bad = axe.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-  check(bad.length === 0, `${name}: accessibility violations: ` +
-    bad.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`).join("; "));
-  await page.setViewportSize({ width: 390, height: 844 });
-  await page.waitForTimeout(50);
-  const wide = await page.evaluate(() => document.documentElement.scrollWidth);
-  check(wide <= 391, `${name}: at 390 px the page is ${wide} px wide (sideways scrolling)`);
-  await page.screenshot({ path: path.join(OUT, `${name}-390.png`), fullPage: true });
-  await page.setViewportSize({ width: 1280, height: 800 });
-}
-
-async function signIn(page, token) {
-  await page.goto(`${URL}/console/sign-in`);
-  await page.getByLabel("API token").fill(token);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForLoadState();
-}
+const browser = await launch();
+const newContext = () => contextOf(browser, { acceptDownloads: true });
+const inspect = (page, name) => inspectWith(page, name, check);
 
 // The project-manager: Artifacts in the navigation, the project, the artifact, its versions.
 const a = await newContext();
@@ -146,8 +93,6 @@ resp = await pb.goto(NOTES);
 check(resp.status() === 404, `tenant B's session gets 404 on tenant A's artifact (${resp.status()})`);
 check(await pb.locator("table.versions").count() === 0, "and no versions");
 
-for (const ctx of [a, b, c])
-  for (const p of ctx.problems) check(false, `browser reported ${p}`);
 await browser.close();
-console.log(`console artifacts browser test: ${passes} passed, ${fails} failed, ${((Date.now() - t0) / 1000).toFixed(1)}s; screenshots in ${OUT}`);
-process.exit(fails ? 1 : 0);
+console.log(`console artifacts browser test: ${((Date.now() - t0) / 1000).toFixed(1)}s; screenshots in ${OUT}`);
+done([a, b, c].flatMap((ctx) => ctx.problems));

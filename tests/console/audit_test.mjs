@@ -5,59 +5,23 @@
 // Environment: OG_URL, TOKEN_AU (an auditor of tenant acme), TOKEN_EN (an engineer of acme),
 // TOKEN_B (an auditor of globex), TOKEN_PA (a platform-admin), TENANT_A, OUT (screenshots),
 // DOWNLOADS (where the exports are saved: audit.oscal.json, audit.jsonl), CHROMIUM.
-import { chromium, request } from "playwright-core";
-import { AxeBuilder } from "@axe-core/playwright";
+import { request } from "playwright-core";
+import { env, checker, launch, newContext, signIn, inspect as inspectWith } from "./common.mjs";
 import fs from "node:fs";
 import path from "node:path";
 
-const env = (k) => {
-  if (!process.env[k]) throw new Error(`${k} is not set`);
-  return process.env[k];
-};
 const URL = env("OG_URL"), OUT = env("OUT"), DL = env("DOWNLOADS"), TENANT_A = env("TENANT_A");
 const AUDIT_A = `${URL}/console/tenants/${TENANT_A}/audit`;
 const SCRIPT_TEXT = /<script\\?>alert\(1\)\\?<\/script/;
-let fails = 0;
-const check = (cond, what) => { if (!cond) { fails++; console.error(`FAIL: ${what}`); } };
-fs.mkdirSync(OUT, { recursive: true });
-process.on("unhandledRejection", (e) => { console.error(`FAIL: ${e.message}`); process.exit(1); });
-
-const browser = await chromium.launch({
-  executablePath: env("CHROMIUM"), headless: true,
-  args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
-});
-const problems = [];
+const { check, done } = checker();
+const browser = await launch();
+const contexts = [];
 async function newPage() {
-  const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
-  const page = await ctx.newPage();
-  page.on("console", (m) => {
-    if (m.type() === "error" && !m.text().startsWith("Failed to load resource")) problems.push(`console: ${m.text()}`);
-  });
-  page.on("pageerror", (e) => problems.push(`script error: ${e.message}`));
-  page.on("dialog", async (d) => { problems.push(`dialog: ${d.message()}`); await d.dismiss(); });
-  return page;
+  const ctx = await newContext(browser, { acceptDownloads: true });
+  contexts.push(ctx);
+  return ctx.newPage();
 }
-async function signIn(page, token) {
-  await page.goto(`${URL}/console/sign-in`);
-  await page.getByLabel("API token").fill(token);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForLoadState();
-}
-// Screenshots at 1280 and 390 px, no sideways scrolling at 390, no serious/critical axe finding.
-async function inspect(page, name) {
-  await page.setViewportSize({ width: 1280, height: 800 });
-  await page.screenshot({ path: path.join(OUT, `${name}-1280.png`), fullPage: true });
-  const axe = await new AxeBuilder({ page }).analyze();
-  const bad = axe.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-  check(bad.length === 0, `${name}: accessibility violations: ` +
-    bad.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`).join("; "));
-  await page.setViewportSize({ width: 390, height: 844 });
-  await page.waitForTimeout(50);
-  const wide = await page.evaluate(() => document.documentElement.scrollWidth);
-  check(wide <= 391, `${name}: at 390 px the page is ${wide} px wide (sideways scrolling)`);
-  await page.screenshot({ path: path.join(OUT, `${name}-390.png`), fullPage: true });
-  await page.setViewportSize({ width: 1280, height: 800 });
-}
+const inspect = (page, name) => inspectWith(page, name, check);
 
 // The auditor: the nav's Audit link leads to the own tenant's trail.
 const p = await newPage();
@@ -204,7 +168,5 @@ check((await pa.locator("#policy-result").innerText()).includes("platform.note i
 check(await pa.getByLabel("Level of platform.note", { exact: true }).inputValue() === "L3", "and the form shows the new level");
 await inspect(pa, "settings-changed");
 
-check(problems.length === 0, `no script error, CSP violation or dialog: ${problems.join("; ")}`);
 await browser.close();
-if (fails) process.exit(1);
-console.log("audit page: all checks passed");
+done(contexts.flatMap((ctx) => ctx.problems));

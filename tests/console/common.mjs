@@ -51,9 +51,10 @@ export async function launch() {
 
 // A browser context whose pages record script errors, console errors (CSP violations among them)
 // and dialogs (an alert() would mean injected script ran) in ctx.problems. Error statuses a test
-// asks for on purpose (401, 404) are logged as failed loads: not a problem.
-export async function newContext(browser) {
-  const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+// asks for on purpose (401, 404) are logged as failed loads: not a problem. options: Playwright's
+// context options (acceptDownloads, ...).
+export async function newContext(browser, options = {}) {
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, ...options });
   ctx.problems = [];
   ctx.on("page", (page) => {
     page.on("console", (m) => {

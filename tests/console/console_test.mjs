@@ -6,76 +6,19 @@
 // TOKEN_PA (a platform-admin),
 // TENANT_A, FP_A (acme's expiring certificate, whose subject holds <script>), OUT (screenshots),
 // CHROMIUM (the browser binary).
-import { chromium, request } from "playwright-core";
-import { AxeBuilder } from "@axe-core/playwright";
-import fs from "node:fs";
-import path from "node:path";
+import { request } from "playwright-core";
+import { env, checker, launch, newContext as contextOf, signIn, inspect as inspectWith } from "./common.mjs";
 
-const env = (k) => {
-  if (!process.env[k]) throw new Error(`${k} is not set`);
-  return process.env[k];
-};
 const URL = env("OG_URL"), OUT = env("OUT"), FP_A = env("FP_A"), TENANT_A = env("TENANT_A");
 const CERT_A = `${URL}/console/tenants/${TENANT_A}/certificates/${FP_A}`;
 // The subject as the inventory prints it (RFC 4514 escapes < and > with a backslash).
 const SCRIPT_TEXT = /<script\\?>alert\(1\)\\?<\/script/;
-let fails = 0, passes = 0;
-const check = (cond, what) => {
-  if (cond) { passes++; } else { fails++; console.error(`FAIL: ${what}`); }
-};
-fs.mkdirSync(OUT, { recursive: true });
-
-const browser = await chromium.launch({
-  executablePath: env("CHROMIUM"),
-  headless: true,
-  args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
-});
-
-// A context whose pages report script errors, CSP violations and dialogs (an alert() would mean
-// injected script ran).
-async function newContext() {
-  const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  ctx.problems = [];
-  ctx.on("page", watch);
-  return ctx;
-}
-function watch(page) {
-  const ctx = page.context();
-  // Error statuses the tests ask for (401, 404) are logged as failed loads: not a problem.
-  page.on("console", (m) => {
-    if (m.type() === "error" && !m.text().startsWith("Failed to load resource"))
-      ctx.problems.push(`console: ${m.text()}`);
-  });
-  page.on("pageerror", (e) => ctx.problems.push(`script error: ${e.message}`));
-  page.on("dialog", async (d) => { ctx.problems.push(`dialog: ${d.message()}`); await d.dismiss(); });
-}
-
-// Screenshots at 1280 and 390 px, no sideways scrolling at 390, and axe-core: no serious or
-// critical violation.
-async function inspect(page, name) {
-  await page.setViewportSize({ width: 1280, height: 800 });
-  await page.screenshot({ path: path.join(OUT, `${name}-1280.png`), fullPage: true });
-  const axe = await new AxeBuilder({ page }).analyze();
-  const bad = axe.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-  check(bad.length === 0, `${name}: accessibility violations: ` +
-    bad.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`).join("; "));
-  await page.setViewportSize({ width: 390, height: 844 });
-  await page.waitForTimeout(50);
-  const wide = await page.evaluate(() => document.documentElement.scrollWidth);
-  check(wide <= 391, `${name}: at 390 px the page is ${wide} px wide (sideways scrolling)`);
-  await page.screenshot({ path: path.join(OUT, `${name}-390.png`), fullPage: true });
-  await page.setViewportSize({ width: 1280, height: 800 });
-}
-
-async function signIn(page, token) {
-  await page.goto(`${URL}/console/sign-in`);
-  await page.getByLabel("API token").fill(token);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForLoadState();
-}
+const { check, done } = checker();
+const browser = await launch();
+const newContext = () => contextOf(browser);
+const inspect = (page, name) => inspectWith(page, name, check);
 
 const t0 = Date.now();
-process.on("unhandledRejection", (e) => { console.error(`FAIL: ${e.message}`); process.exit(1); });
 const a = await newContext();
 const page = await a.newPage();
 
@@ -212,9 +155,7 @@ check(pc.url().startsWith(`${URL}/console/sign-in`), `the old cookie after sign-
 resp = await pc.request.post(`${URL}/console/sign-out`, { form: { csrf: "x" } });
 check(resp.status() === 401, `the old cookie's POST is refused with 401 (${resp.status()})`);
 
-for (const ctx of [a, b, c, d])
-  for (const p of ctx.problems) check(false, `browser reported ${p}`);
 await api.dispose();
 await browser.close();
-console.log(`console browser test: ${passes} passed, ${fails} failed, ${((Date.now() - t0) / 1000).toFixed(1)}s; screenshots in ${OUT}`);
-process.exit(fails ? 1 : 0);
+console.log(`console browser test: ${((Date.now() - t0) / 1000).toFixed(1)}s; screenshots in ${OUT}`);
+done([a, b, c, d].flatMap((ctx) => ctx.problems));

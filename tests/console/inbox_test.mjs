@@ -8,57 +8,23 @@
 // tenant-admin), TOKEN_ED (acme engineer, the platform area's assignee), TOKEN_GUS (globex
 // tenant-admin), TOKEN_PA (platform-admin), G_PUB (the L2 publish), G_ACK and G_OVR (L1 reviews),
 // G_TASK (an L3 task), OUT (screenshots), CHROMIUM.
-import { chromium } from "playwright-core";
-import { AxeBuilder } from "@axe-core/playwright";
-import fs from "node:fs";
-import path from "node:path";
+import { env, checker, launch, newContext, signIn, inspect as inspectWith } from "./common.mjs";
 
-const env = (k) => {
-  if (!process.env[k]) throw new Error(`${k} is not set`);
-  return process.env[k];
-};
 const URL = env("OG_URL"), OUT = env("OUT");
 const G_PUB = env("G_PUB"), G_ACK = env("G_ACK"), G_OVR = env("G_OVR"), G_TASK = env("G_TASK");
 const G_DEP = env("G_DEP"), FP_B = env("FP_B");
 const MISSING = "00000000-0000-4000-8000-000000000000";
-let fails = 0;
-const check = (cond, what) => { if (!cond) { fails++; console.error(`FAIL: ${what}`); } };
-fs.mkdirSync(OUT, { recursive: true });
-process.on("unhandledRejection", (e) => { console.error(`FAIL: ${e.message}`); process.exit(1); });
-
-const browser = await chromium.launch({
-  executablePath: env("CHROMIUM"), headless: true,
-  args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
-});
-const problems = [];
+const { check, done } = checker();
+const browser = await launch();
+const contexts = [];
 async function session(token) {
-  const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const ctx = await newContext(browser);
+  contexts.push(ctx);
   const page = await ctx.newPage();
-  page.on("console", (m) => {
-    if (m.type() === "error" && !m.text().startsWith("Failed to load resource"))
-      problems.push(`console: ${m.text()}`);
-  });
-  page.on("pageerror", (e) => problems.push(`script error: ${e.message}`));
-  await page.goto(`${URL}/console/sign-in`);
-  await page.getByLabel("API token").fill(token);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForLoadState();
+  await signIn(page, token);
   return page;
 }
-async function inspect(page, name) {
-  await page.setViewportSize({ width: 1280, height: 800 });
-  await page.screenshot({ path: path.join(OUT, `inbox-${name}-1280.png`), fullPage: true });
-  const axe = await new AxeBuilder({ page }).analyze();
-  const bad = axe.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-  check(bad.length === 0, `${name}: accessibility violations: ` +
-    bad.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`).join("; "));
-  await page.setViewportSize({ width: 390, height: 844 });
-  await page.waitForTimeout(50);
-  const wide = await page.evaluate(() => document.documentElement.scrollWidth);
-  check(wide <= 391, `${name}: at 390 px the page is ${wide} px wide`);
-  await page.screenshot({ path: path.join(OUT, `inbox-${name}-390.png`), fullPage: true });
-  await page.setViewportSize({ width: 1280, height: 800 });
-}
+const inspect = (page, name) => inspectWith(page, `inbox-${name}`, check);
 // Click a decision button and return the final response's status (after any 303).
 async function decide(page, item, label, note) {
   const card = page.locator(`#g-${item}`);
@@ -170,7 +136,5 @@ await pa.goto(`${URL}/console/inbox?tenant=globex`);
 check(/of globex: 0 approval/.test(await main(pa)), "the tenant switcher narrows it");
 await inspect(pa, "platform");
 
-check(problems.length === 0, `script errors or CSP violations: ${problems.join("; ")}`);
 await browser.close();
-if (fails) { console.error(`${fails} check(s) failed`); process.exit(1); }
-console.log("inbox: all checks passed");
+done(contexts.flatMap((ctx) => ctx.problems));
