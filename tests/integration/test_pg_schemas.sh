@@ -6,8 +6,12 @@
 # uniqueness, partiality and columns, foreign keys with their ON DELETE, CHECK counts, triggers).
 # Then the behaviour SQL cannot show in a catalogue: the audit tables refuse UPDATE, DELETE and
 # TRUNCATE, a record must extend its chain, numbered columns number, and the search index finds
-# a document by its keyed-hash tokens through its GIN index.
+# a document by its keyed-hash tokens through its GIN index. Last, the SQL the module unit tests
+# run is prepared on this database: what PostgreSQL refuses, or answers with a boolean where
+# SQLite gives an integer, fails (docs/postgres.md "Portable SQL").
 # A module step without a PostgreSQL text fails the test. Skips (77) without PostgreSQL 15.
+# It runs about twenty unit tests under the trace: the watchdog waits longer than lib.sh's 120 s.
+OG_TEST_TIMEOUT=${OG_TEST_TIMEOUT:-500}
 . "$(dirname "$0")/lib.sh"
 
 SRC=${OG_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -163,5 +167,40 @@ plan=$(pg -c "SET enable_seqscan = off; EXPLAIN SELECT rowid FROM art_fts
 echo "$plan" | grep -q 'art_fts_terms' && ok || bad "the token search uses the GIN index: $plan"
 pg -c "DELETE FROM art_fts WHERE rowid IN (SELECT n FROM art_artifacts WHERE tenant_id = 'T')" &&
   [ "$(pg -c "SELECT count(*) FROM art_fts")" = 1 ] && ok || bad "the tenant purge of the index"
+
+# ---- module SQL: what the module unit tests ran on SQLite, prepared on PostgreSQL ----
+# Under tests/schema/sql_trace.c (LD_PRELOAD) the unit tests write every statement SQLite
+# prepares; tests/schema/pg_prepare.py prepares each on this database (the store's ? -> $n) and
+# refuses any PostgreSQL rejects or that returns a boolean or numeric column. Not in a sanitizer
+# build (the preload would have to come after the sanitizer's runtime).
+BUILD=${OG_BUILD_DIR:-$(dirname "$OPSGATE")}
+UNITS="artifacts_test_artifacts audit_test_audit audit_test_audit_names audit_test_audit_trail
+  tenant_test_tenant tenant_test_session certs_test_certs certs_test_certs_discovered
+  certs_test_certs_app connector_test_connector_sync connector_test_connector_push
+  notify_test_notify gate_test_gate gate_test_gate_governance events_test_events
+  deploy_test_deploy acme_test_acme_trigger docgen_test_brand app_test_area"
+if ! command -v python3 >/dev/null 2>&1; then
+  echo "note: no python3, module SQL not prepared on PostgreSQL" >&2
+elif ldd "$BUILD/unit_tenant_test_tenant" 2>/dev/null | grep -q 'libasan\|libubsan'; then
+  echo "note: sanitizer build, module SQL not prepared on PostgreSQL" >&2
+else
+  : >"$OG_TMP/trace.sql"
+  for u in $UNITS; do
+    if [ ! -x "$BUILD/unit_$u" ]; then
+      bad "unit test $u is not built"
+      continue
+    fi
+    (cd "$OG_TMP" && OG_SQL_TRACE="$OG_TMP/trace.sql" LD_PRELOAD="$BUILD/libog_sql_trace.so" \
+      "$BUILD/unit_$u" >"$OG_TMP/unit.log" 2>&1) || bad "unit test $u failed under the trace"
+  done
+  [ "$(wc -l <"$OG_TMP/trace.sql")" -gt 1000 ] && ok || bad "the trace caught too little SQL"
+  if python3 "$SRC/tests/schema/pg_prepare.py" "$OG_TMP/trace.sql" "$PSQL" "$url" "$SRC" \
+    >"$OG_TMP/prepare.log" 2>&1; then
+    ok
+  else
+    bad "module SQL PostgreSQL refuses:"; cat "$OG_TMP/prepare.log" >&2
+  fi
+  tail -1 "$OG_TMP/prepare.log"
+fi
 
 og_done
