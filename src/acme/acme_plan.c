@@ -133,8 +133,9 @@ int og_acme__plan_targets_put(og_ctx *ctx, const char *tid, const char *plan_id,
     for (size_t i = 0; i < n && error == 0; i++) {
         /* a name given twice is one target */
         if ((error = og_stmt_prepare(&st, ctx->store,
-                                     "INSERT OR IGNORE INTO acme_plan_targets (plan_id,"
-                                     " tenant_id, target) VALUES (?,?,?)")) < 0)
+                                     "INSERT INTO acme_plan_targets (plan_id, tenant_id,"
+                                     " target) VALUES (?,?,?)"
+                                     " ON CONFLICT (plan_id, target) DO NOTHING")) < 0)
             break;
         og_stmt_bind_text(st, 1, plan_id);
         og_stmt_bind_text(st, 2, tid);

@@ -282,7 +282,8 @@ static void note_failure(og_ctx *ctx, const char *tid, const char *plan_id, cons
     error = og_stmt_prepare(&st, ctx->store,
                             "UPDATE acme_plans SET failures = failures + 1, last_error = ?,"
                             " renew_at_us = ? + (CASE WHEN failures >= 5 THEN 86400000000 ELSE"
-                            " 3600000000 * (1 << failures) END) WHERE tenant_id = ? AND id = ?");
+                            " 3600000000 * (CAST(1 AS BIGINT) << CAST(failures AS INTEGER)) END)"
+                            " WHERE tenant_id = ? AND id = ?");
     if (error < 0)
         goto end;
     /* a CA that said when to come back (rateLimited + Retry-After) is not asked earlier; the

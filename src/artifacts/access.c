@@ -277,10 +277,11 @@ static int project_list(og_ctx *ctx, const char *tenant, int all, json_t **out)
     char tenant_id[OG_ID_LEN];
     art_rows pa = {ctx, tenant_id, 0};
     int error = og_artifacts__tenant(ctx, tenant, tenant_id);
-    if (error < 0 || (error = og_stmt_prepare(&st, ctx->store,
-                                              "SELECT " PROJECT_COLS " FROM art_projects"
-                                              " WHERE tenant_id = ? AND (? OR archived_at IS NULL)"
-                                              " ORDER BY key")) < 0)
+    if (error < 0 ||
+        (error = og_stmt_prepare(&st, ctx->store,
+                                 "SELECT " PROJECT_COLS " FROM art_projects"
+                                 " WHERE tenant_id = ? AND (? <> 0 OR archived_at IS NULL)"
+                                 " ORDER BY key")) < 0)
         return error;
     og_stmt_bind_text(st, 1, tenant_id);
     og_stmt_bind_int(st, 2, all);
@@ -427,12 +428,17 @@ int og_access_grant(og_ctx *ctx, const char *tenant, const char *project, const 
         og_time_format(until_us, until_s);
     if ((error = og_store_tx_begin(ctx->store)) < 0)
         return error;
-    error = og_artifacts__exec(ctx,
-                               "INSERT OR REPLACE INTO art_grants (project_id, user_id,"
-                               " tenant_id, user_name, access, until_us, granted_by, granted_at)"
-                               " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                               "tttttItt", sc.project.id, u.id, sc.tenant_id, u.name,
-                               og_artifact_right_name(right), until_us, by, now);
+    error =
+        og_artifacts__exec(ctx,
+                           "INSERT INTO art_grants (project_id, user_id, tenant_id,"
+                           " user_name, access, until_us, granted_by, granted_at)"
+                           " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                           " ON CONFLICT (project_id, user_id) DO UPDATE SET"
+                           " tenant_id = excluded.tenant_id, user_name = excluded.user_name,"
+                           " access = excluded.access, until_us = excluded.until_us,"
+                           " granted_by = excluded.granted_by, granted_at = excluded.granted_at",
+                           "tttttItt", sc.project.id, u.id, sc.tenant_id, u.name,
+                           og_artifact_right_name(right), until_us, by, now);
     if (error >= 0)
         error = og_artifacts__audit(ctx, sc.tenant_id, "access.grant", "project", sc.project.id,
                                     json_pack("{s:s, s:s, s:s, s:s, s:s?}", "project",

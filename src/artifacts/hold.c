@@ -14,10 +14,12 @@ int og_artifacts__held(og_ctx *ctx, const char *project_id, const char *artifact
                        size_t whysz)
 {
     og_stmt *st = NULL;
-    int error = og_stmt_prepare(&st, ctx->store,
-                                "SELECT artifact_id IS NULL, reason, set_by, set_at FROM art_holds"
-                                " WHERE project_id = ? AND (artifact_id IS NULL OR artifact_id = ?)"
-                                " AND cleared_at IS NULL ORDER BY set_at LIMIT 1");
+    int error = og_stmt_prepare(
+        &st, ctx->store,
+        "SELECT CASE WHEN artifact_id IS NULL THEN 1 ELSE 0 END, reason, set_by, set_at"
+        " FROM art_holds"
+        " WHERE project_id = ? AND (artifact_id IS NULL OR artifact_id = ?)"
+        " AND cleared_at IS NULL ORDER BY set_at LIMIT 1");
     if (error < 0)
         return error;
     og_stmt_bind_text(st, 1, project_id);
@@ -94,10 +96,11 @@ int og_artifact_hold_set(og_ctx *ctx, const og_artifact_ref *ref, const char *re
         return error;
     og_id_new(id);
     const char *artifact_id = ref->name ? a.id : NULL;
-    error = og_artifacts__exec(ctx,
-                               "SELECT 1 FROM art_holds WHERE project_id = ? AND"
-                               " artifact_id IS ? AND cleared_at IS NULL",
-                               "tt", sc.project.id, artifact_id);
+    error =
+        og_artifacts__exec(ctx,
+                           "SELECT 1 FROM art_holds WHERE project_id = ? AND"
+                           " COALESCE(artifact_id, '') = COALESCE(?, '') AND cleared_at IS NULL",
+                           "tt", sc.project.id, artifact_id);
     if (error == 1)
         error = og_error_set(OG_EEXISTS, "%s%s%s is already under a legal hold",
                              ref->name ? "artifact '" : "project '",
@@ -125,7 +128,8 @@ int og_artifact_hold_clear(og_ctx *ctx, const og_artifact_ref *ref, const char *
         return error;
     error = og_artifacts__exec(ctx,
                                "UPDATE art_holds SET cleared_by = ?, cleared_at = ?,"
-                               " clear_reason = ? WHERE project_id = ? AND artifact_id IS ?"
+                               " clear_reason = ? WHERE project_id = ? AND"
+                               " COALESCE(artifact_id, '') = COALESCE(?, '')"
                                " AND cleared_at IS NULL",
                                "ttttt", by, now, reason, sc.project.id, ref->name ? a.id : NULL);
     if (error == 0 && og_store_changes(ctx->store) == 0)
@@ -184,7 +188,7 @@ int og_artifact_hold_list(og_ctx *ctx, const char *tenant, int all, json_t **out
                                       " h.clear_reason AS clear_reason,"
                                       " h.artifact_id AS artifact_id, h.tenant_id AS tenant_id"
                                       " FROM art_holds h JOIN art_projects p ON p.id = h.project_id"
-                                      " WHERE h.tenant_id = ? AND (? OR h.cleared_at IS NULL)"
+                                      " WHERE h.tenant_id = ? AND (? <> 0 OR h.cleared_at IS NULL)"
                                       " ORDER BY h.set_at",
                                       "ti", tenant_id, (int64_t)all)) < 0)
         return error;

@@ -209,7 +209,7 @@ int og_artifacts__set_state_exec(og_ctx *ctx, const char *tenant_id, const char 
              og_stmt_prepare_args(&st, ctx->store,
                                   "UPDATE art_artifacts SET state = ?1, updated_at = ?2,"
                                   " archived_us = CASE WHEN ?1 = 'archived' THEN ?3 ELSE"
-                                  " (CASE WHEN ?4 THEN archived_us ELSE NULL END) END"
+                                  " (CASE WHEN ?4 <> 0 THEN archived_us ELSE NULL END) END"
                                   " WHERE id = ?5 AND state = ?6",
                                   "ttiitt", to, now, og_time_now_us(), (int64_t)0, a.id, from)) < 0)
         goto cleanup;

@@ -64,9 +64,14 @@ int og_artifact_lock(og_ctx *ctx, const og_artifact_ref *ref, int64_t ttl_us, js
         (error = og_artifacts__lock_check(ctx, a.id)) < 0)
         goto cleanup;
     if ((error = og_artifacts__exec(ctx,
-                                    "INSERT OR REPLACE INTO art_locks (artifact_id, tenant_id,"
-                                    " owner_key, owner_label, expires_us, created_at)"
-                                    " VALUES (?, ?, ?, ?, ?, ?)",
+                                    "INSERT INTO art_locks (artifact_id, tenant_id, owner_key,"
+                                    " owner_label, expires_us, created_at)"
+                                    " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (artifact_id)"
+                                    " DO UPDATE SET tenant_id = excluded.tenant_id,"
+                                    " owner_key = excluded.owner_key,"
+                                    " owner_label = excluded.owner_label,"
+                                    " expires_us = excluded.expires_us,"
+                                    " created_at = excluded.created_at",
                                     "ttttit", a.id, sc.tenant_id, key, label, expires, now)) < 0)
         goto cleanup;
     error = og_artifacts__audit(
@@ -85,9 +90,11 @@ cleanup:
 static int lock_of(og_ctx *ctx, const art_row *a, char key[160], char label[160], int *live)
 {
     og_stmt *st = NULL;
-    int error = og_stmt_prepare(&st, ctx->store,
-                                "SELECT owner_key, owner_label, expires_us > ? FROM art_locks"
-                                " WHERE artifact_id = ?");
+    int error =
+        og_stmt_prepare(&st, ctx->store,
+                        "SELECT owner_key, owner_label, CASE WHEN expires_us > ? THEN 1 ELSE 0 END"
+                        " FROM art_locks"
+                        " WHERE artifact_id = ?");
     if (error < 0)
         return error;
     og_stmt_bind_int(st, 1, og_time_now_us());

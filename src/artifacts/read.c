@@ -145,7 +145,7 @@ int og_artifact_list(og_ctx *ctx, const char *tenant, const char *project, int i
     }
     if ((error = og_stmt_prepare(&pst, ctx->store,
                                  "SELECT id, key FROM art_projects WHERE tenant_id = ?"
-                                 " AND (? IS NULL OR id = ?)")) < 0)
+                                 " AND (CAST(? AS TEXT) IS NULL OR id = ?)")) < 0)
         goto cleanup;
     og_stmt_bind_text(pst, 1, tenant_id);
     og_stmt_bind_text(pst, 2, project ? one.project.id : NULL);

@@ -24,12 +24,16 @@ int og_artifact_retention_set(og_ctx *ctx, const char *tenant, const char *kind,
     og_time_format(og_time_now_us(), now);
     if ((error = og_store_tx_begin(ctx->store)) < 0)
         return error;
-    error = og_artifacts__exec(ctx,
-                               keep_us ? "INSERT OR REPLACE INTO art_retention (tenant_id, kind,"
-                                         " keep_us, set_by, set_at) VALUES (?, ?, ?, ?, ?)"
-                                       : "DELETE FROM art_retention WHERE tenant_id = ? AND"
-                                         " kind = ?",
-                               keep_us ? "ttitt" : "tt", tenant_id, kind, keep_us, by, now);
+    error =
+        og_artifacts__exec(ctx,
+                           keep_us ? "INSERT INTO art_retention (tenant_id, kind, keep_us, set_by,"
+                                     " set_at) VALUES (?, ?, ?, ?, ?)"
+                                     " ON CONFLICT (tenant_id, kind) DO UPDATE SET"
+                                     " keep_us = excluded.keep_us, set_by = excluded.set_by,"
+                                     " set_at = excluded.set_at"
+                                   : "DELETE FROM art_retention WHERE tenant_id = ? AND"
+                                     " kind = ?",
+                           keep_us ? "ttitt" : "tt", tenant_id, kind, keep_us, by, now);
     if (error >= 0)
         error = og_artifacts__audit(
             ctx, tenant_id, "retention.set", "tenant", tenant_id,

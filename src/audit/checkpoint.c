@@ -251,7 +251,7 @@ int og_audit__next_chain(og_store *s, const char *after, char *out, size_t size)
         og_stmt_prepare(&st, s,
                         "SELECT min(chain) FROM (SELECT min(chain) AS chain FROM audit_record"
                         " WHERE chain > ? UNION ALL SELECT min(chain) FROM audit_checkpoint"
-                        " WHERE chain > ?)");
+                        " WHERE chain > ?) AS c");
     if (error < 0)
         return error;
     og_stmt_bind_text(st, 1, after ? after : "");

@@ -145,7 +145,8 @@ int og_audit_list(og_ctx *ctx, const char *tenant_id, int64_t after_seq, int lim
         return error;
     if ((error = og_stmt_prepare(&st, ctx->store,
                                  "SELECT " OG_AUDIT__COLUMNS " FROM audit_record"
-                                 " WHERE chain = ? AND seq > ? AND (? IS NULL OR action = ?)"
+                                 " WHERE chain = ? AND seq > ?"
+                                 " AND (CAST(? AS TEXT) IS NULL OR action = ?)"
                                  " AND time >= ? ORDER BY seq LIMIT ?")) < 0)
         goto cleanup;
     og_stmt_bind_text(st, 1, og_audit__chain_name(tenant_id));

@@ -97,10 +97,99 @@ static const char v3_sqlite[] =
     "CREATE INDEX audit_record_by_target ON audit_record (chain, target_type, target_id, seq)"
     " WHERE target_name IS NOT NULL;";
 
+/*
+ * PostgreSQL (the same tables, indexes and refusals): one trigger function raises the message its
+ * trigger passes, for UPDATE and DELETE of every row and for TRUNCATE (which skips row triggers);
+ * the chain guard is a plpgsql function with the test of SQLite's WHEN clause. The triggers keep
+ * their SQLite names, so `audit verify` can look for them by name on either backend.
+ */
+#define AUDIT_REFUSE_PG(table, what)                                                               \
+    "CREATE TRIGGER " table "_no_update BEFORE UPDATE ON " table " FOR EACH ROW EXECUTE FUNCTION"  \
+    " og_audit_refuse('" what " are immutable: UPDATE refused');"                                  \
+    "CREATE TRIGGER " table "_no_delete BEFORE DELETE ON " table " FOR EACH ROW EXECUTE FUNCTION"  \
+    " og_audit_refuse('" what " are immutable: DELETE refused');"                                  \
+    "CREATE TRIGGER " table "_no_truncate BEFORE TRUNCATE ON " table                               \
+    " FOR EACH STATEMENT EXECUTE FUNCTION og_audit_refuse('" what " are immutable: TRUNCATE"       \
+    " refused');"
+
+// clang-format off
+static const char v1_postgres[] =
+    "CREATE FUNCTION og_audit_refuse() RETURNS trigger LANGUAGE plpgsql AS $$"
+    " BEGIN RAISE EXCEPTION '%', TG_ARGV[0] USING ERRCODE = 'integrity_constraint_violation';"
+    " END $$;"
+    "CREATE TABLE audit_record ("
+    " chain TEXT NOT NULL,"
+    " seq BIGINT NOT NULL,"
+    " time TEXT NOT NULL,"
+    " actor TEXT NOT NULL,"
+    " token_id TEXT,"
+    " area TEXT NOT NULL,"
+    " action TEXT NOT NULL,"
+    " target_type TEXT,"
+    " target_id TEXT,"
+    " event_id TEXT,"
+    " analysis TEXT,"
+    " gate_level TEXT,"
+    " gate_decision TEXT,"
+    " gate_decided_by TEXT,"
+    " gate_decided_at TEXT,"
+    " outcome TEXT NOT NULL,"
+    " detail TEXT,"
+    " rollback_of BIGINT,"
+    " prev_hash TEXT NOT NULL,"
+    " hash TEXT NOT NULL,"
+    " PRIMARY KEY (chain, seq)"
+    ");"
+    "CREATE INDEX audit_record_by_time ON audit_record (chain, time);"
+    "CREATE INDEX audit_record_by_action ON audit_record (chain, action, seq);"
+    AUDIT_REFUSE_PG("audit_record", "audit records")
+    "CREATE TABLE audit_checkpoint ("
+    " chain TEXT NOT NULL,"
+    " tree_size BIGINT NOT NULL,"
+    " root TEXT NOT NULL,"
+    " time TEXT NOT NULL,"
+    " key_id TEXT NOT NULL,"
+    " signature TEXT NOT NULL,"
+    " PRIMARY KEY (chain, tree_size)"
+    ");"
+    AUDIT_REFUSE_PG("audit_checkpoint", "audit checkpoints")
+    "CREATE TABLE audit_key ("
+    " key_id TEXT PRIMARY KEY,"
+    " public_key BYTEA NOT NULL,"
+    " sealed BYTEA NOT NULL,"
+    " created_at TEXT NOT NULL"
+    ");"
+    AUDIT_REFUSE_PG("audit_key", "audit signing keys");
+// clang-format on
+
+static const char v2_postgres[] =
+    "CREATE FUNCTION og_audit_record_extends_chain() RETURNS trigger LANGUAGE plpgsql AS $$"
+    " BEGIN"
+    " IF NEW.seq IS DISTINCT FROM coalesce((SELECT max(seq) FROM audit_record"
+    " WHERE chain = NEW.chain), 0) + 1 OR NEW.prev_hash IS DISTINCT FROM coalesce((SELECT hash"
+    " FROM audit_record WHERE chain = NEW.chain AND seq = NEW.seq - 1),"
+    " '0000000000000000000000000000000000000000000000000000000000000000') THEN"
+    " RAISE EXCEPTION 'audit records must extend their chain: seq must be the last seq + 1 and"
+    " prev_hash the last record''s hash' USING ERRCODE = 'integrity_constraint_violation';"
+    " END IF;"
+    " RETURN NEW;"
+    " END $$;"
+    "CREATE TRIGGER audit_record_extends_chain BEFORE INSERT ON audit_record"
+    " FOR EACH ROW EXECUTE FUNCTION og_audit_record_extends_chain();"
+    "CREATE INDEX audit_record_checkpoints ON audit_record (target_id, seq)"
+    " WHERE chain = 'platform' AND action = 'audit.checkpoint';";
+
+static const char v3_postgres[] =
+    "ALTER TABLE audit_record ADD COLUMN tenant_name TEXT;"
+    "ALTER TABLE audit_record ADD COLUMN actor_id TEXT;"
+    "ALTER TABLE audit_record ADD COLUMN target_name TEXT;"
+    "CREATE INDEX audit_record_by_target ON audit_record (chain, target_type, target_id, seq)"
+    " WHERE target_name IS NOT NULL;";
+
 static const og_migration steps[] = {
-    {1, v1_sqlite, NULL},
-    {2, v2_sqlite, NULL},
-    {3, v3_sqlite, NULL},
+    {1, v1_sqlite, v1_postgres},
+    {2, v2_sqlite, v2_postgres},
+    {3, v3_sqlite, v3_postgres},
 };
 
 const og_schema og_audit_schema = {"audit", steps, sizeof(steps) / sizeof(steps[0])};

@@ -435,9 +435,11 @@ static int cross_vanished(og_store *s, og_audit_verify_result *res)
     if ((error = og_stmt_prepare(&t, s,
                                  "SELECT DISTINCT target_id FROM audit_record WHERE chain ="
                                  " 'platform' AND action = 'audit.checkpoint'")) < 0 ||
-        (error = og_stmt_prepare(&here, s,
-                                 "SELECT EXISTS (SELECT 1 FROM audit_record WHERE chain = ?1) OR"
-                                 " EXISTS (SELECT 1 FROM audit_checkpoint WHERE chain = ?1)")) < 0)
+        (error = og_stmt_prepare(
+             &here, s,
+             "SELECT CASE WHEN EXISTS (SELECT 1 FROM audit_record"
+             " WHERE chain = ?1) OR EXISTS (SELECT 1 FROM audit_checkpoint WHERE chain = ?1)"
+             " THEN 1 ELSE 0 END")) < 0)
         goto cleanup;
     while ((rc = og_stmt_step(t)) == OG_ROW) {
         const char *chain = og_stmt_col_text(t, 0);

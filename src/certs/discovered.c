@@ -129,7 +129,8 @@ static int device_apply(sync_run *s, const og_certs_device *d)
     }
     if ((error = og_stmt_prepare_args(
              &st, s->ctx->store,
-             "SELECT name, device_class, addresses, retired_at IS NULL, "
+             "SELECT name, device_class, addresses, CASE WHEN retired_at IS NULL THEN 1 ELSE 0 "
+             "END, "
              "compliance FROM cert_discovered WHERE tenant_id = ? AND source = ? "
              "AND remote_id = ?",
              "ttt", s->tenant_id, s->source, d->remote_id)) < 0)
@@ -422,13 +423,14 @@ static int list_rows(og_ctx *ctx, const char *tenant_id, int all, json_t **out)
     og_stmt *st = NULL;
     list_arg la = {ports};
     if ((error = policy_load(ctx, tenant_id, ports, dflt)) == 0 &&
-        (error = og_stmt_prepare_args(&st, ctx->store,
-                                      "SELECT source, remote_id, name, device_class, addresses, "
-                                      "first_seen, last_seen, retired_at, compliance FROM "
-                                      "cert_discovered "
-                                      "WHERE tenant_id = ? AND (? OR retired_at IS NULL) ORDER "
-                                      "BY retired_at IS NOT NULL, name, remote_id",
-                                      "ti", tenant_id, (int64_t)(all != 0))) == 0)
+        (error =
+             og_stmt_prepare_args(&st, ctx->store,
+                                  "SELECT source, remote_id, name, device_class, addresses, "
+                                  "first_seen, last_seen, retired_at, compliance FROM "
+                                  "cert_discovered "
+                                  "WHERE tenant_id = ? AND (? <> 0 OR retired_at IS NULL) ORDER "
+                                  "BY retired_at IS NOT NULL, name, remote_id",
+                                  "ti", tenant_id, (int64_t)(all != 0))) == 0)
         error = og_stmt_collect(st, discovered_row, &la, out);
     og_stmt_free(st);
     policy_free(ports);

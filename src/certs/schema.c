@@ -79,11 +79,80 @@ static const og_migration steps[] = {
      "  last_result TEXT,"
      "  created_at TEXT NOT NULL);"
      "CREATE INDEX cert_schedules_due ON cert_schedules (next_run_us);",
-     NULL},
+     "CREATE TABLE certs ("
+     "  tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+     "  fingerprint TEXT NOT NULL,"
+     "  subject TEXT NOT NULL,"
+     "  issuer TEXT NOT NULL,"
+     "  serial TEXT NOT NULL,"
+     "  not_before_us BIGINT NOT NULL,"
+     "  not_after_us BIGINT NOT NULL,"
+     "  key_type TEXT NOT NULL,"
+     "  key_bits BIGINT NOT NULL,"
+     "  sig_alg TEXT NOT NULL,"
+     "  is_ca BIGINT NOT NULL,"
+     "  findings BIGINT NOT NULL,"
+     "  info TEXT NOT NULL,"
+     "  der BYTEA NOT NULL,"
+     "  first_seen_us BIGINT NOT NULL,"
+     "  last_seen_us BIGINT NOT NULL,"
+     "  PRIMARY KEY (tenant_id, fingerprint));"
+     "CREATE INDEX certs_expiry ON certs (tenant_id, not_after_us);"
+     "CREATE TABLE cert_sightings ("
+     "  tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+     "  fingerprint TEXT NOT NULL,"
+     "  kind TEXT NOT NULL,"
+     "  location TEXT NOT NULL,"
+     "  sni TEXT NOT NULL DEFAULT '',"
+     "  findings BIGINT NOT NULL DEFAULT 0,"
+     "  chain TEXT,"
+     "  detail TEXT,"
+     "  first_seen_us BIGINT NOT NULL,"
+     "  last_seen_us BIGINT NOT NULL,"
+     "  PRIMARY KEY (tenant_id, fingerprint, kind, location, sni),"
+     "  FOREIGN KEY (tenant_id, fingerprint) REFERENCES certs (tenant_id, fingerprint)"
+     "    ON DELETE CASCADE);"
+     "CREATE TABLE cert_keys ("
+     "  id TEXT PRIMARY KEY,"
+     "  tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+     "  fingerprint TEXT,"
+     "  key_type TEXT NOT NULL,"
+     "  encrypted BIGINT NOT NULL,"
+     "  sealed BYTEA NOT NULL,"
+     "  source TEXT NOT NULL,"
+     "  created_at TEXT NOT NULL);"
+     "CREATE INDEX cert_keys_cert ON cert_keys (tenant_id, fingerprint);"
+     "CREATE TABLE cert_policies ("
+     "  tenant_id TEXT PRIMARY KEY REFERENCES tenants(id) ON DELETE CASCADE,"
+     "  thresholds TEXT NOT NULL,"
+     "  ca_bundle TEXT,"
+     "  updated_at TEXT NOT NULL);"
+     "CREATE TABLE cert_alerts ("
+     "  tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+     "  fingerprint TEXT NOT NULL,"
+     "  threshold_days BIGINT NOT NULL,"
+     "  event_id TEXT,"
+     "  raised_at TEXT NOT NULL,"
+     "  PRIMARY KEY (tenant_id, fingerprint, threshold_days));"
+     "CREATE TABLE cert_schedules ("
+     "  id TEXT PRIMARY KEY,"
+     "  tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+     "  every_us BIGINT NOT NULL,"
+     "  targets TEXT NOT NULL,"
+     "  ports TEXT,"
+     "  sni TEXT,"
+     "  timeout_ms BIGINT NOT NULL,"
+     "  concurrency BIGINT NOT NULL,"
+     "  next_run_us BIGINT NOT NULL,"
+     "  last_run_at TEXT,"
+     "  last_result TEXT,"
+     "  created_at TEXT NOT NULL);"
+     "CREATE INDEX cert_schedules_due ON cert_schedules (next_run_us);"},
     {2,
      /* 1: the tenant's CA bundle replaces the system store (how every bundle set before this step
       * worked, hence the default); 0: it adds to the system store (`cert policy --ca-bundle`). */
-     "ALTER TABLE cert_policies ADD COLUMN ca_bundle_only INTEGER NOT NULL DEFAULT 1;", NULL},
+     "ALTER TABLE cert_policies ADD COLUMN ca_bundle_only INTEGER NOT NULL DEFAULT 1;",
+     "ALTER TABLE cert_policies ADD COLUMN ca_bundle_only BIGINT NOT NULL DEFAULT 1;"},
     {3,
      /* Devices a source (an RMM connector) reported for the tenant: scan targets of schedules
       * with @discovered while retired_at is NULL. addresses is a JSON array of IP literals. */
@@ -105,7 +174,23 @@ static const og_migration steps[] = {
      "  ports TEXT NOT NULL,"
      "  updated_at TEXT NOT NULL,"
      "  PRIMARY KEY (tenant_id, device_class));",
-     NULL},
+     "CREATE TABLE cert_discovered ("
+     "  tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+     "  source TEXT NOT NULL,"
+     "  remote_id TEXT NOT NULL,"
+     "  name TEXT NOT NULL,"
+     "  device_class TEXT NOT NULL,"
+     "  addresses TEXT NOT NULL,"
+     "  first_seen TEXT NOT NULL,"
+     "  last_seen TEXT NOT NULL,"
+     "  retired_at TEXT,"
+     "  PRIMARY KEY (tenant_id, source, remote_id));"
+     "CREATE TABLE cert_discovery_ports ("
+     "  tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+     "  device_class TEXT NOT NULL,"
+     "  ports TEXT NOT NULL,"
+     "  updated_at TEXT NOT NULL,"
+     "  PRIMARY KEY (tenant_id, device_class));"},
     {4,
      /* Cloud app credentials (client secrets and certificate credentials of Entra applications
       * and service principals, og_certs_app_credentials_sync) are inventory entries beside the
@@ -138,7 +223,24 @@ static const og_migration steps[] = {
      "  UNIQUE (tenant_id, source, object_id, key_id),"
      "  FOREIGN KEY (tenant_id, fingerprint) REFERENCES certs (tenant_id, fingerprint)"
      "    ON DELETE CASCADE);",
-     NULL},
+     "ALTER TABLE certs ADD COLUMN kind TEXT NOT NULL DEFAULT 'x509';"
+     "CREATE TABLE cert_app_credentials ("
+     "  tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+     "  fingerprint TEXT NOT NULL,"
+     "  source TEXT NOT NULL,"
+     "  object_id TEXT NOT NULL,"
+     "  object_type TEXT NOT NULL,"
+     "  app_id TEXT NOT NULL,"
+     "  app_name TEXT NOT NULL,"
+     "  key_id TEXT NOT NULL,"
+     "  type TEXT NOT NULL,"
+     "  name TEXT NOT NULL,"
+     "  hint TEXT NOT NULL,"
+     "  thumbprint TEXT NOT NULL,"
+     "  PRIMARY KEY (tenant_id, fingerprint),"
+     "  UNIQUE (tenant_id, source, object_id, key_id),"
+     "  FOREIGN KEY (tenant_id, fingerprint) REFERENCES certs (tenant_id, fingerprint)"
+     "    ON DELETE CASCADE);"},
     {5,
      /* The source's company (RMM organization or site, cloud directory) of each discovered
       * device and app credential, so that what a connector wrote for a company can leave the
@@ -149,10 +251,15 @@ static const og_migration steps[] = {
      "CREATE INDEX cert_discovered_company ON cert_discovered (tenant_id, source, company_id);"
      "CREATE INDEX cert_app_credentials_company ON cert_app_credentials (tenant_id, source,"
      "  company_id);",
-     NULL},
+     "ALTER TABLE cert_discovered ADD COLUMN company_id TEXT NOT NULL DEFAULT '';"
+     "ALTER TABLE cert_app_credentials ADD COLUMN company_id TEXT NOT NULL DEFAULT '';"
+     "CREATE INDEX cert_discovered_company ON cert_discovered (tenant_id, source, company_id);"
+     "CREATE INDEX cert_app_credentials_company ON cert_app_credentials (tenant_id, source,"
+     "  company_id);"},
     {6,
      /* The source's compliance state of a discovered device (Intune's complianceState). */
-     "ALTER TABLE cert_discovered ADD COLUMN compliance TEXT NOT NULL DEFAULT '';", NULL},
+     "ALTER TABLE cert_discovered ADD COLUMN compliance TEXT NOT NULL DEFAULT '';",
+     "ALTER TABLE cert_discovered ADD COLUMN compliance TEXT NOT NULL DEFAULT '';"},
 };
 
 const og_schema og_certs_schema = {"certs", steps, sizeof(steps) / sizeof(steps[0])};

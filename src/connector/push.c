@@ -48,7 +48,8 @@ static int push_set(og_ctx *ctx, const og_conn *c, const char *tenant_id, const 
                      " remote_id, state, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
                      " ON CONFLICT (connector_id, what, local_key) DO UPDATE SET"
                      " state = excluded.state, remote_id = COALESCE(excluded.remote_id,"
-                     " CASE WHEN excluded.state = 'pending' THEN NULL ELSE remote_id END),"
+                     " CASE WHEN excluded.state = 'pending' THEN NULL"
+                     " ELSE connector_pushes.remote_id END),"
                      " updated_at = excluded.updated_at",
                      "tttttttt", c->id, what, key, tenant_id && *tenant_id ? tenant_id : NULL,
                      remote, state, now, now);

@@ -606,9 +606,10 @@ int og_conn__sync_run(og_ctx *ctx, og_conn *c, const og_connector_sync_opts *opt
         og_stmt *st = NULL;
         if ((error = og_stmt_prepare_args(
                  &st, ctx->store,
-                 "SELECT cursor, COALESCE((SELECT MAX(mapped_at) FROM connector_companies m "
-                 "WHERE m.connector_id = c.id), '') > COALESCE((SELECT MAX(started_at) FROM "
-                 "connector_syncs s WHERE s.connector_id = c.id AND s.outcome = 'ok'), '') "
+                 "SELECT cursor, CASE WHEN COALESCE((SELECT MAX(mapped_at) FROM "
+                 "connector_companies m WHERE m.connector_id = c.id), '') > COALESCE((SELECT "
+                 "MAX(started_at) FROM connector_syncs s WHERE s.connector_id = c.id AND "
+                 "s.outcome = 'ok'), '') THEN 1 ELSE 0 END "
                  "FROM connectors c WHERE c.id = ?",
                  "t", c->id)) == 0 &&
             og_stmt_step(st) == OG_ROW && og_stmt_col_text(st, 0) && !og_stmt_col_int(st, 1))

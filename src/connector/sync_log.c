@@ -245,7 +245,7 @@ int og_connector_sync_log(og_ctx *ctx, const char *tenant, const char *name, int
              &st, ctx->store,
              "SELECT id, trigger, outcome, started_at, finished_at, pages, requests, records, "
              "changes, unmapped, errors, duration_ms, error, notes FROM connector_syncs WHERE "
-             "connector_id = ? ORDER BY started_at DESC, rowid DESC LIMIT ?",
+             "connector_id = ? ORDER BY started_at DESC, id DESC LIMIT ?",
              "ti", c->id, (int64_t)limit)) == 0 &&
         (error = og_stmt_collect(st, NULL, NULL, out)) == 0)
         og_conn__sync_rows_notes(*out);
@@ -285,8 +285,8 @@ int og_connector_metrics_render(og_store *s, og_buf *out)
              "x.outcome = 'failed'), "
              "(SELECT MAX(finished_at) FROM connector_syncs x WHERE x.connector_id = c.id AND "
              "x.outcome = 'ok'), "
-             "(SELECT COALESCE(SUM(requests), 0) FROM connector_syncs x WHERE x.connector_id = "
-             "c.id), "
+             "(SELECT CAST(COALESCE(SUM(requests), 0) AS BIGINT) FROM connector_syncs x WHERE "
+             "x.connector_id = c.id), "
              "(SELECT COUNT(*) FROM connector_records r WHERE r.connector_id = c.id) "
              "FROM connectors c ORDER BY c.id")) < 0)
         return error;

@@ -12,7 +12,7 @@
 #define SYNC_COLS                                                                                  \
     "SELECT id, trigger, outcome, started_at, finished_at, pages, requests, records, changes,"     \
     " unmapped, errors, duration_ms, error, notes FROM connector_syncs WHERE connector_id = ?"     \
-    " ORDER BY started_at DESC, rowid DESC LIMIT ?"
+    " ORDER BY started_at DESC, id DESC LIMIT ?"
 
 /* The latest syncs of a connector, newest first (an array; empty when none or unreadable). */
 static json_t *syncs_of(og_store *s, const char *id, int limit)

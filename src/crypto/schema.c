@@ -21,7 +21,7 @@ static const og_migration steps[] = {
      "CREATE TABLE crypto_data_key ("
      " scope TEXT PRIMARY KEY,"
      " kek TEXT NOT NULL,"
-     " key_version INTEGER NOT NULL,"
+     " key_version BIGINT NOT NULL,"
      " wrapped BYTEA NOT NULL,"
      " created_at TEXT NOT NULL"
      ");"},

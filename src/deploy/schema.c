@@ -29,7 +29,29 @@ static const og_migration steps[] = {
      "  created_at TEXT NOT NULL,"
      "  updated_at TEXT NOT NULL);"
      "CREATE UNIQUE INDEX deploy_runs_target ON deploy_runs (target_id, n);",
-     NULL},
+     "CREATE TABLE deploy_targets ("
+     "  id TEXT PRIMARY KEY,"
+     "  tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+     "  name TEXT NOT NULL,"
+     "  type TEXT NOT NULL,"
+     "  config TEXT NOT NULL,"
+     "  endpoints TEXT NOT NULL,"
+     "  created_by TEXT NOT NULL,"
+     "  created_at TEXT NOT NULL,"
+     "  UNIQUE (tenant_id, name));"
+     "CREATE TABLE deploy_runs ("
+     "  id TEXT PRIMARY KEY,"
+     "  tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+     "  target_id TEXT NOT NULL REFERENCES deploy_targets(id) ON DELETE CASCADE,"
+     "  n BIGINT NOT NULL,"
+     "  fingerprint TEXT NOT NULL,"
+     "  previous_fingerprint TEXT,"
+     "  previous_sealed BYTEA,"
+     "  state TEXT NOT NULL,"
+     "  detail TEXT,"
+     "  created_at TEXT NOT NULL,"
+     "  updated_at TEXT NOT NULL);"
+     "CREATE UNIQUE INDEX deploy_runs_target ON deploy_runs (target_id, n);"},
 };
 
 static const char *const purge[] = {

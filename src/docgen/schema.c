@@ -22,7 +22,18 @@ static const og_migration steps[] = {
      "  logo_sha256 TEXT,"
      "  updated_by TEXT NOT NULL,"
      "  updated_at TEXT NOT NULL);",
-     NULL},
+     "CREATE TABLE docgen_brands ("
+     "  scope TEXT PRIMARY KEY,"
+     "  tenant_id TEXT REFERENCES tenants(id) ON DELETE CASCADE,"
+     "  name TEXT,"
+     "  address TEXT,"
+     "  color TEXT,"
+     "  accent TEXT,"
+     "  logo BYTEA,"
+     "  logo_type TEXT,"
+     "  logo_sha256 TEXT,"
+     "  updated_by TEXT NOT NULL,"
+     "  updated_at TEXT NOT NULL);"},
 };
 
 static const char *const purge[] = {

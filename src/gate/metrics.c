@@ -48,13 +48,14 @@ int og_gate_metrics_render(og_store *s, og_buf *out)
     og_buf_init(&rate, OG_BUF_DEFAULT_CAP);
     if ((error = og_stmt_prepare(
              &st, s,
-             "SELECT tenant_id, area, kind, SUM(executed), SUM(failed),"
+             "SELECT tenant_id, area, kind, CAST(SUM(executed) AS BIGINT), CAST(SUM(failed) AS "
+             "BIGINT),"
              " SUM(CASE WHEN outcome IN ('approved') OR (level = 2 AND executed > 0) THEN 1 ELSE"
              " 0 END),"
              " SUM(CASE WHEN outcome = 'rejected' THEN 1 ELSE 0 END),"
              " SUM(CASE WHEN outcome = 'expired' THEN 1 ELSE 0 END),"
              " SUM(CASE WHEN outcome = 'overridden' THEN 1 ELSE 0 END),"
-             " SUM(escalated),"
+             " CAST(SUM(escalated) AS BIGINT),"
              " SUM(CASE WHEN level = 1 AND executed > 0 THEN 1 ELSE 0 END)"
              " FROM gate_items GROUP BY tenant_id, area, kind ORDER BY tenant_id, area, kind")) < 0)
         goto cleanup;

@@ -13,7 +13,7 @@ static int channel_name(og_ctx *ctx, const char *tenant_id, const char *id, char
     int rc;
     if ((rc = og_stmt_prepare(&st, ctx->store,
                               "SELECT type, target FROM notify_channels WHERE id = ?1 AND"
-                              " (?2 IS NULL OR tenant_id = ?2)")) < 0)
+                              " (CAST(?2 AS TEXT) IS NULL OR tenant_id = ?2)")) < 0)
         return rc;
     og_stmt_bind_text(st, 1, id);
     og_stmt_bind_text(st, 2, tenant_id);

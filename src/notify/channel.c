@@ -349,7 +349,8 @@ cleanup:
 }
 
 #define CHANNEL_COLS                                                                               \
-    "SELECT id, type, target, config, created_at, created_by, secret IS NOT NULL, events FROM %T"
+    "SELECT id, type, target, config, created_at, created_by,"                                     \
+    " CASE WHEN secret IS NULL THEN 0 ELSE 1 END, events FROM %T"
 
 static json_t *channel_row_json(const og_notify__scope *sc, og_stmt *st)
 {

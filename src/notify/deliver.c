@@ -430,7 +430,8 @@ int og_notify_metrics_render(og_store *s, og_buf *out)
     int error, rc;
     /* A platform channel's sends of platform events have no tenant: labelled tenant_id="". */
     if ((error = og_stmt_prepare(&st, s,
-                                 "SELECT tenant_id, type, sent, failed, scope FROM (SELECT"
+                                 "SELECT tenant_id, type, CAST(sent AS BIGINT),"
+                                 " CAST(failed AS BIGINT), scope FROM (SELECT"
                                  " tenant_id, type, SUM(CASE WHEN state = 'sent' THEN 1 ELSE 0"
                                  " END) AS sent, SUM(attempts - CASE WHEN state = 'sent' THEN 1"
                                  " ELSE 0 END) AS failed, '' AS scope FROM notify_sends GROUP BY"
@@ -438,7 +439,7 @@ int og_notify_metrics_render(og_store *s, og_buf *out)
                                  " SUM(CASE WHEN state = 'sent' THEN 1 ELSE 0 END),"
                                  " SUM(attempts - CASE WHEN state = 'sent' THEN 1 ELSE 0 END),"
                                  " 'platform' FROM notify_platform_sends GROUP BY"
-                                 " COALESCE(tenant_id, ''), type) ORDER BY scope, tenant_id,"
+                                 " COALESCE(tenant_id, ''), type) AS s ORDER BY scope, tenant_id,"
                                  " type")) < 0)
         return error;
     og_buf lines;

@@ -32,7 +32,26 @@ static const og_migration steps[] = {
      "  last_error TEXT,"
      "  at TEXT NOT NULL,"
      "  PRIMARY KEY (event_id, channel_id));",
-     NULL},
+     "CREATE TABLE notify_channels ("
+     "  id TEXT PRIMARY KEY,"
+     "  tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+     "  type TEXT NOT NULL,"
+     "  target TEXT NOT NULL,"
+     "  config TEXT NOT NULL,"
+     "  secret BYTEA,"
+     "  created_at TEXT NOT NULL,"
+     "  created_by TEXT NOT NULL);"
+     "CREATE INDEX notify_channels_tenant ON notify_channels (tenant_id);"
+     "CREATE TABLE notify_sends ("
+     "  event_id TEXT NOT NULL,"
+     "  channel_id TEXT NOT NULL REFERENCES notify_channels(id) ON DELETE CASCADE,"
+     "  tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+     "  type TEXT NOT NULL,"
+     "  state TEXT NOT NULL CHECK (state IN ('sent', 'failed')),"
+     "  attempts BIGINT NOT NULL,"
+     "  last_error TEXT,"
+     "  at TEXT NOT NULL,"
+     "  PRIMARY KEY (event_id, channel_id));"},
     /* Step 2: the real target (a webhook URL may carry credentials or a token in its path) is
      * sealed in target_sealed, bound to "<channel id>:target"; target keeps only the redacted
      * form. Rows from before this step are sealed by og_notify_seal_legacy() (it needs the keys,
@@ -45,7 +64,12 @@ static const og_migration steps[] = {
      "  note TEXT,"
      "  created_at TEXT NOT NULL,"
      "  created_by TEXT NOT NULL);",
-     NULL},
+     "ALTER TABLE notify_channels ADD COLUMN target_sealed BYTEA;"
+     "CREATE TABLE notify_egress_allow ("
+     "  cidr TEXT PRIMARY KEY,"
+     "  note TEXT,"
+     "  created_at TEXT NOT NULL,"
+     "  created_by TEXT NOT NULL);"},
     /* Step 3: per-channel event filters (events: canonical comma-separated globs over event
      * types, "*" = every event), and the platform's own channels, which receive the chosen
      * events of every tenant. They live in their own tables, so no query of a tenant's channels
@@ -74,7 +98,28 @@ static const og_migration steps[] = {
      "  at TEXT NOT NULL,"
      "  PRIMARY KEY (event_id, channel_id));"
      "CREATE INDEX notify_platform_sends_tenant ON notify_platform_sends (tenant_id);",
-     NULL},
+     "ALTER TABLE notify_channels ADD COLUMN events TEXT NOT NULL DEFAULT '*';"
+     "CREATE TABLE notify_platform_channels ("
+     "  id TEXT PRIMARY KEY,"
+     "  type TEXT NOT NULL,"
+     "  target TEXT NOT NULL,"
+     "  config TEXT NOT NULL,"
+     "  secret BYTEA,"
+     "  target_sealed BYTEA NOT NULL,"
+     "  events TEXT NOT NULL DEFAULT '*',"
+     "  created_at TEXT NOT NULL,"
+     "  created_by TEXT NOT NULL);"
+     "CREATE TABLE notify_platform_sends ("
+     "  event_id TEXT NOT NULL,"
+     "  channel_id TEXT NOT NULL REFERENCES notify_platform_channels(id) ON DELETE CASCADE,"
+     "  tenant_id TEXT REFERENCES tenants(id) ON DELETE CASCADE,"
+     "  type TEXT NOT NULL,"
+     "  state TEXT NOT NULL CHECK (state IN ('sent', 'failed')),"
+     "  attempts BIGINT NOT NULL,"
+     "  last_error TEXT,"
+     "  at TEXT NOT NULL,"
+     "  PRIMARY KEY (event_id, channel_id));"
+     "CREATE INDEX notify_platform_sends_tenant ON notify_platform_sends (tenant_id);"},
 };
 
 static const char *const purge[] = {

@@ -31,22 +31,25 @@ static int one_text(og_ctx *ctx, const char *sql, const char *tenant_id, const c
 
 static int tenant_name(og_ctx *ctx, const char *tenant_id, const char *id, char *out, size_t size)
 {
-    return one_text(ctx, "SELECT name FROM tenants WHERE id = ?1 AND (?2 IS NULL OR id = ?2)",
-                    tenant_id, id, "", out, size);
+    return one_text(
+        ctx, "SELECT name FROM tenants WHERE id = ?1 AND (CAST(?2 AS TEXT) IS NULL OR id = ?2)",
+        tenant_id, id, "", out, size);
 }
 
 /* Users and tokens are named within the chain's tenant only (platform records: any). */
 static int user_name(og_ctx *ctx, const char *tenant_id, const char *id, char *out, size_t size)
 {
-    return one_text(ctx, "SELECT name FROM users WHERE id = ?1 AND (?2 IS NULL OR tenant_id = ?2)",
-                    tenant_id, id, "", out, size);
+    return one_text(
+        ctx,
+        "SELECT name FROM users WHERE id = ?1 AND (CAST(?2 AS TEXT) IS NULL OR tenant_id = ?2)",
+        tenant_id, id, "", out, size);
 }
 
 static int token_name(og_ctx *ctx, const char *tenant_id, const char *id, char *out, size_t size)
 {
     return one_text(ctx,
                     "SELECT u.name FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.id = ?1"
-                    " AND (?2 IS NULL OR t.tenant_id = ?2)",
+                    " AND (CAST(?2 AS TEXT) IS NULL OR t.tenant_id = ?2)",
                     tenant_id, id, "of user ", out, size);
 }
 

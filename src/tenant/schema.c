@@ -25,7 +25,28 @@ static const og_migration steps[] = {
      "  expires_us INTEGER NOT NULL,"
      "  revoked_at TEXT);"
      "CREATE INDEX tokens_user ON tokens (user_id);",
-     NULL},
+     "CREATE TABLE tenants ("
+     "  id TEXT PRIMARY KEY,"
+     "  name TEXT NOT NULL UNIQUE,"
+     "  state TEXT NOT NULL DEFAULT 'active' CHECK (state IN ('active', 'suspended')),"
+     "  created_at TEXT NOT NULL);"
+     "CREATE TABLE users ("
+     "  id TEXT PRIMARY KEY,"
+     "  tenant_id TEXT REFERENCES tenants(id) ON DELETE CASCADE,"
+     "  name TEXT NOT NULL,"
+     "  role TEXT NOT NULL,"
+     "  created_at TEXT NOT NULL);"
+     "CREATE UNIQUE INDEX users_tenant_name ON users (COALESCE(tenant_id, ''), name);"
+     "CREATE TABLE tokens ("
+     "  id TEXT PRIMARY KEY,"
+     "  tenant_id TEXT REFERENCES tenants(id) ON DELETE CASCADE,"
+     "  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+     "  secret_hash BYTEA NOT NULL,"
+     "  created_at TEXT NOT NULL,"
+     "  created_by TEXT NOT NULL,"
+     "  expires_us BIGINT NOT NULL,"
+     "  revoked_at TEXT);"
+     "CREATE INDEX tokens_user ON tokens (user_id);"},
     /* User lifecycle (user.c): a disabled user cannot authenticate until enabled; a removed one
      * stays as a tombstone so that its id and name keep meaning one person in the history (audit
      * records, gate items, artifact versions), and the name is never given to someone else. */
@@ -33,7 +54,9 @@ static const og_migration steps[] = {
      "ALTER TABLE users ADD COLUMN state TEXT NOT NULL DEFAULT 'active'"
      "  CHECK (state IN ('active', 'disabled', 'removed'));"
      "ALTER TABLE users ADD COLUMN state_at TEXT;",
-     NULL},
+     "ALTER TABLE users ADD COLUMN state TEXT NOT NULL DEFAULT 'active'"
+     "  CHECK (state IN ('active', 'disabled', 'removed'));"
+     "ALTER TABLE users ADD COLUMN state_at TEXT;"},
     /* Console sessions (session.c): a browser signed in with an API token holds a cookie whose
      * secret is stored only as its SHA-256 hash. The row lives while the session does (sign-out,
      * expiry and the token's revocation delete it); each resolves to its token's actor. */
@@ -50,7 +73,18 @@ static const og_migration steps[] = {
      "  idle_us INTEGER NOT NULL,"
      "  expires_us INTEGER NOT NULL);"
      "CREATE INDEX sessions_token ON sessions (token_id);",
-     NULL},
+     "CREATE TABLE sessions ("
+     "  id TEXT PRIMARY KEY,"
+     "  secret_hash BYTEA NOT NULL,"
+     "  token_id TEXT NOT NULL REFERENCES tokens(id) ON DELETE CASCADE,"
+     "  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+     "  tenant_id TEXT REFERENCES tenants(id) ON DELETE CASCADE,"
+     "  source TEXT NOT NULL,"
+     "  created_us BIGINT NOT NULL,"
+     "  last_us BIGINT NOT NULL,"
+     "  idle_us BIGINT NOT NULL,"
+     "  expires_us BIGINT NOT NULL);"
+     "CREATE INDEX sessions_token ON sessions (token_id);"},
     /* Process areas enabled per tenant (area.c): which of certs and artifacts a tenant uses, who
      * changed that last and when, and what enabling provisioned (JSON, for the console). The
      * tenant module stores the rows; src/app decides what an area is and provisions it. */
@@ -63,7 +97,14 @@ static const og_migration steps[] = {
      "  changed_by TEXT NOT NULL,"
      "  provisioned_json TEXT,"
      "  PRIMARY KEY (tenant_id, area));",
-     NULL},
+     "CREATE TABLE tenant_areas ("
+     "  tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+     "  area TEXT NOT NULL,"
+     "  state TEXT NOT NULL CHECK (state IN ('enabled', 'disabled')),"
+     "  changed_at TEXT NOT NULL,"
+     "  changed_by TEXT NOT NULL,"
+     "  provisioned_json TEXT,"
+     "  PRIMARY KEY (tenant_id, area));"},
 };
 
 const og_schema og_tenant_schema = {"tenant", steps, sizeof(steps) / sizeof(steps[0])};

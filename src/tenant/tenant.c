@@ -142,7 +142,7 @@ int og_tenant_list(og_ctx *ctx, json_t **out)
     int platform = og_actor_is_platform(&ctx->actor);
     if ((error = og_stmt_prepare(&st, ctx->store,
                                  "SELECT id, name, state, created_at FROM tenants"
-                                 " WHERE ? OR id = ? ORDER BY name")) < 0)
+                                 " WHERE ? <> 0 OR id = ? ORDER BY name")) < 0)
         goto cleanup;
     og_stmt_bind_int(st, 1, platform);
     og_stmt_bind_text(st, 2, ctx->actor.tenant_id);

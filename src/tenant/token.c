@@ -117,7 +117,8 @@ int og_token_revoke(og_ctx *ctx, const char *token_id)
     if ((error = og_store_tx_begin(ctx->store)) < 0)
         return error;
     if ((error = og_stmt_prepare(&st, ctx->store,
-                                 "SELECT COALESCE(tenant_id, ''), user_id, revoked_at IS NOT NULL"
+                                 "SELECT COALESCE(tenant_id, ''), user_id,"
+                                 " CASE WHEN revoked_at IS NULL THEN 0 ELSE 1 END"
                                  " FROM tokens WHERE id = ?")) < 0)
         goto cleanup;
     og_stmt_bind_text(st, 1, token_id);
@@ -219,7 +220,8 @@ int og_tenant__token_actor(og_store *s, const char *id, const uint8_t *hash, og_
     int error = -1;
     og_stmt *st = NULL;
     if ((error = og_stmt_prepare(&st, s,
-                                 "SELECT t.secret_hash, t.expires_us, t.revoked_at IS NOT NULL,"
+                                 "SELECT t.secret_hash, t.expires_us,"
+                                 " CASE WHEN t.revoked_at IS NULL THEN 0 ELSE 1 END,"
                                  " u.id, u.name, u.role, COALESCE(u.tenant_id, ''),"
                                  " COALESCE(n.state, 'active'), COALESCE(n.name, ''), u.state"
                                  " FROM tokens t JOIN users u ON u.id = t.user_id"
