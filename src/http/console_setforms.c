@@ -375,5 +375,7 @@ int og_http__console_connector_sync(og_http_req *r)
     json_object_set_new(
         out, "failed",
         json_boolean(!og_streq(json_string_value(json_object_get(out, "outcome")), "ok")));
+    json_object_set_new(out, "has_unmapped",
+                        json_boolean(json_array_size(json_object_get(out, "unmapped_companies"))));
     return page_with(r, tenant, "synced", out);
 }
