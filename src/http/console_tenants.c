@@ -46,6 +46,13 @@ static json_t *tenant_row(og_http_req *r, const json_t *t)
                   "areas", areas, "has_areas", json_array_size(areas) > 0);
     if (!row)
         return NULL;
+    char date[11] = "";
+    og_strlcpy(date,
+               json_string_value(json_object_get(t, "created_at"))
+                   ? json_string_value(json_object_get(t, "created_at"))
+                   : "",
+               sizeof(date));
+    json_object_set_new(row, "created_date", json_string(date));
     if (og_actor_is_platform(&r->ctx.actor))
         snprintf(href, sizeof(href), "/console?tenant=%s", name);
     else
