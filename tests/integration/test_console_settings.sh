@@ -79,6 +79,35 @@ check_eq "$(og connector list --tenant acme --json | jq -r '[.connectors[].name]
   "the connector is there (the engineer's forged removal changed nothing)"
 check_eq "$(og connector sync-log psa --tenant acme --json | jq -r '[.syncs[] | .trigger + ":" + .outcome] | join(",")')" \
   "manual:ok" "one manual sync, ok"
+# Bad input without a browser: a clear 400 naming the field, nothing added.
+jar="$OG_TMP/jar"
+curl -sS -o /dev/null -c "$jar" --data-urlencode "token=$tok_ta" "$OG_URL/console/sign-in"
+csrf=$(curl -sS -b "$jar" "$OG_URL/console/tenants/acme/settings" |
+  grep -o 'name="csrf" value="[^"]*"' | head -n 1 | sed 's/.*value="//; s/"$//')
+post() { # PATH FORM...: status in $code, the page's error in $msg
+  local path=$1
+  shift
+  code=$(curl -sS -o "$OG_TMP/page" -w '%{http_code}' -b "$jar" --data-urlencode "csrf=$csrf" "$@" \
+    "$OG_URL/console/tenants/acme$path")
+  msg=$(grep -o '<p class="error">[^<]*' "$OG_TMP/page" | sed "s/<p class=\"error\">//; s/&#39;/'/g")
+}
+expect_refusal() { # WANT_STATUS WANT_MESSAGE_PART WHAT
+  if [ "$code" = "$1" ] && [[ "$msg" == *"$2"* ]]; then ok; else bad "$3: $code '$msg'"; fi
+}
+post /notify-channels --data "type=webhook&url=https://hook.invalid/x&secret=short"
+expect_refusal 400 "field 'secret' must be 16" "a short webhook secret"
+post /notify-channels --data "type=webhook&url=https://hook.invalid/x&secret=0123456789abcdef0&address=a@b.example"
+expect_refusal 400 "field 'address' does not apply to a webhook channel" "a field of another type"
+post /notify-channels --data "type=pager"
+expect_refusal 400 "unknown channel type" "an unknown channel type"
+post /connectors --data "name=x&kind=nosuch"
+expect_refusal 400 "unknown connector kind" "an unknown connector kind"
+post /connectors --data "name=psa3&kind=autotask" --data-urlencode "base_url=http://127.0.0.1:$SP/ATServicesRest"
+expect_refusal 400 "username" "a missing credential is named"
+post /areas/nosuch/enable
+expect_refusal 400 "nosuch" "an unknown process area"
+check_eq "$(og notify list --tenant acme --json | jq -r '.channels | length'),$(og connector list --tenant acme --json | jq -r '.connectors | length')" \
+  "0,1" "nothing was added by the bad forms"
 # No secret typed into a form is kept in clear or logged.
 for s in s3cret-console-0123456789 AT-SECRET-MARKER-7731 AT-INTEG-MARKER-5519 acme-hook-token; do
   if grep -rqa -- "$s" "$D" "$OG_SERVER_LOG"; then bad "'$s' is in the data folder or the log"; else ok; fi
