@@ -50,6 +50,21 @@ int og_http__console_settings(og_http_req *r);     /* GET /console/tenants/{tena
 int og_http__console_channel_test(og_http_req *r);
 /* POST /console/tenants/{tenant}/gate-policy/{kind} (form: level): og_gate_policy_change */
 int og_http__console_policy_set(og_http_req *r);
+/* The settings page of tenant with status (0: 200) and the outcome of a change merged into its
+ * data (borrowed, may be NULL). console_settings.c. */
+int og_http__console_settings_page(og_http_req *r, int status, const char *tenant, json_t *outcome);
+/* console_setforms.c; S = /console/tenants/{tenant}: the settings page's changes, each through
+ * the API's library call, then the settings page saying what was done. */
+int og_http__console_area_enable(og_http_req *r);    /* POST S/areas/{area}/enable */
+int og_http__console_area_disable(og_http_req *r);   /* POST S/areas/{area}/disable */
+int og_http__console_channel_add(og_http_req *r);    /* POST S/notify-channels */
+int og_http__console_channel_remove(og_http_req *r); /* POST S/notify-channels/{id}/remove */
+int og_http__console_connector_add(og_http_req *r);  /* POST S/connectors */
+/* POST S/connectors/{connector}/remove */
+int og_http__console_connector_remove(og_http_req *r);
+int og_http__console_connector_sync(og_http_req *r); /* POST S/connectors/{connector}/sync */
+/* GET /console/tenants: every tenant (platform actors; others their own), ?tenant= one. */
+int og_http__console_tenants(og_http_req *r);
 /* console_artifacts.c, console_artdiff.c; A = /console/tenants/{tenant}/projects/{key}/artifacts */
 int og_http__console_projects_home(og_http_req *r);    /* GET /console/projects */
 int og_http__console_projects(og_http_req *r);         /* GET /console/tenants/{tenant}/projects */

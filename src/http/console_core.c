@@ -178,6 +178,9 @@ static const char *section_of(const char *path)
                {"settings", "settings"},
                {"notify-channels", "settings"},
                {"gate-policy", "settings"},
+               {"areas", "settings"},
+               {"connectors", "settings"},
+               {"tenants", "tenants"},
                {"projects", "artifacts"},
                {"search", "artifacts"}};
     const char *seg;
@@ -213,7 +216,8 @@ static json_t *nav_of(og_http_req *r)
                  {"/console/certificates", "Certificates", "certificates", certs},
                  {"/console/inbox", "Inbox", "inbox", certs},
                  {"/console/projects", "Artifacts", "artifacts", 1},
-                 {"/console/audit", "Audit", "audit", audit}};
+                 {"/console/audit", "Audit", "audit", audit},
+                 {"/console/tenants", "Tenants", "tenants", og_actor_is_platform(&r->ctx.actor)}};
     for (size_t i = 0; i < sizeof(pages) / sizeof(pages[0]); i++) {
         if (!pages[i].shown)
             continue;
@@ -240,7 +244,9 @@ static const char *switch_action_of(const char *path)
            : strcmp(section, "inbox") == 0     ? "/console/inbox"
            : strcmp(section, "audit") == 0     ? "/console/audit"
            : strcmp(section, "artifacts") == 0 ? "/console/projects"
-                                               : "/console/certificates";
+           : strcmp(section, "tenants") == 0 || strcmp(section, "settings") == 0
+               ? "/console/tenants"
+               : "/console/certificates";
 }
 
 json_t *og_http__console_base(og_http_req *r, const char *tenant)

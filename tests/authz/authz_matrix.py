@@ -98,6 +98,11 @@ BODIES = {
     "PUT /api/v1/retention/{kind}": lambda r: {"keep": "7y"},
     "POST /api/v1/connectors": lambda r: dict(CONNECTOR, name="n" + r),
     "PATCH /api/v1/connectors/{connector}": lambda r: {"options": {"page_size": 50}},
+    "POST /console/tenants/{tenant}/notify-channels":
+        lambda r: {"type": "webhook", "url": "https://hooks.invalid/c", "secret": "s3cret-matrix-0123456789", "events": "gate.*"},
+    "POST /console/tenants/{tenant}/connectors": lambda r: dict(
+        {"cred_" + k: v for k, v in CONNECTOR["credentials"].items()},
+        name="cn" + r, kind=CONNECTOR["kind"], base_url=CONNECTOR["base_url"]),
 }
 # A connector's body: kind, base URL and credentials built from the kind's own fields (set by
 # the fixtures from /api/v1/connector-kinds); one attempt per request, short timeouts.
@@ -295,6 +300,13 @@ class Fixtures:
             cn = c.ok(201, "POST", "/api/v1/connectors?tenant=%s" % tenant, a,
                       dict(CONNECTOR, name="conn-%s%s" % (prefix, suffix)))
             o["connector"], o["connector_id"] = cn["name"], cn["id"]
+            # the console's remove forms take their own channel and connector (the API's
+            # DELETE lines remove the ones above)
+            o["cchannel"] = c.ok(201, "POST", "/api/v1/tenants/%s/notify-channels" % tenant, a,
+                                 {"type": "webhook", "url": "https://h.invalid/c" + suffix,
+                                  "secret": "s3cret-matrix-0123456789", "events": ["gate.*"]})["id"]
+            o["cconnector"] = c.ok(201, "POST", "/api/v1/connectors?tenant=%s" % tenant, a,
+                                   dict(CONNECTOR, name="cconn-%s%s" % (prefix, suffix)))["name"]
             return o
 
         for role, n in [("platform-admin", "pa")] + list(names.items()):
@@ -351,9 +363,10 @@ def subst(path, o, missing=False, inner=False):
         if prefix.startswith("/api/v1/notify-channels"):
             return o["pchannel"]
         if "/notify-channels/" in prefix:
-            return o["channel"]
+            return o["cchannel" if console_remove else "channel"]
         raise KeyError(prefix)
 
+    console_remove = path.startswith("/console/") and path.endswith("/remove")
     objs = re.findall(r"\{(tenant|user|id|key|name|connector|company)\}", path)
     last = objs[-1] if objs else None
     out, used = "", []
@@ -379,7 +392,7 @@ def subst(path, o, missing=False, inner=False):
         elif p == "key":
             v = "nosuch" if missing and "{tenant}" not in path else o["key"]
         elif p == "connector":
-            v = "nosuch" if missing else o["connector"]
+            v = "nosuch" if missing else o["cconnector" if console_remove else "connector"]
         elif p == "company":
             v = "c1"
         elif p == "name" and out.startswith("/console/assets/"):
