@@ -4,7 +4,8 @@
 // browser.md, one version). tia (tenant-admin) sees the diff inside the item and approves it;
 // places and releases a legal hold on browser.md (a delete over the API is refused meanwhile);
 // grants cleo (client-viewer) read on web, then revokes it; aud (auditor) sees no button and its
-// forged POST is 403; bob (globex) gets 404. Screenshots artgov-* at 1280 and 390 px, axe.
+// forged POST is 403; bob (globex) gets 404. Screenshots artgov-* (gate, artifact, project, auditor) at 1280
+// and 390 px, axe.
 //
 // Environment: OG_URL, TOKEN_TIA, TOKEN_PAM, TOKEN_AUD, TOKEN_CLEO, TOKEN_BOB, GATE, OUT, CHROMIUM.
 import { env, checker, launch, newContext, signIn, inspect } from "./common.mjs";
@@ -31,7 +32,6 @@ const a = await newContext(browser);
 const tia = await a.newPage();
 await signIn(tia, env("TOKEN_TIA"));
 await tia.goto(`${URL}/console/inbox`);
-await inspect(tia, "artgov-inbox", check);
 await tia.locator(`a[href$="${env("GATE")}#changes"]`).click();
 await tia.waitForURL(/#changes$/);
 const changes = tia.locator("#changes");
