@@ -199,6 +199,9 @@ static json_t *holds_of(og_http_req *r, const og_artifact_ref *ref)
             h, "scope",
             a ? json_sprintf("%s %s", ref->name ? "this" : "artifact", ref->name ? "artifact" : a)
               : json_string("the project"));
+        /* What the release form names (never looked up in the page around: a project's hold
+         * on an artifact's page must not post that artifact). */
+        json_object_set_new(h, "release_artifact", a ? json_string(a) : json_false());
         json_array_append(out, h);
     }
     json_decref(list);

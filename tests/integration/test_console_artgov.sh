@@ -139,6 +139,9 @@ api DELETE /api/v1/projects/web/artifacts/held.md "$tok_tia"; want 204 "$code" "
 post "$c_tia" "$P/holds" reason='whole project'; want 303 "$code" "a hold on the project"
 want "$P?done=hold-set" "$(hdr location)" "back to the project's page"
 req -b "$c_tia" "$OG_URL$P"; has 'Held (the project)' "the project page shows the hold"
+req -b "$c_tia" "$OG_URL$P/artifacts/old.md"; has 'Held (the project)' "an artifact's page shows its project's hold"
+n=$(grep -c 'name="artifact"' "$OG_TMP/b")
+want 1 "$n" "on an artifact's page only the place form names the artifact (the project's hold's release does not)"
 post "$c_tia" "$P/holds/release" reason=done; want 303 "$code" "release the project's hold"
 want '[]' "$(holds)" "no hold left"
 # bad input: 400, nothing changed
