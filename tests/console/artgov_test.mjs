@@ -4,10 +4,10 @@
 // browser.md, one version). tia (tenant-admin) sees the diff inside the item and approves it;
 // places and releases a legal hold on browser.md (a delete over the API is refused meanwhile);
 // grants cleo (client-viewer) read on web, then revokes it; aud (auditor) sees no button and its
-// forged POST is 403; bob (globex) gets 404. Screenshots artgov-* (gate, artifact, project, auditor) at 1280
+// forged POST is 403 (another tenant's 404s are checked over HTTP by the script). Screenshots artgov-* (gate, artifact, project, auditor) at 1280
 // and 390 px, axe.
 //
-// Environment: OG_URL, TOKEN_TIA, TOKEN_PAM, TOKEN_AUD, TOKEN_CLEO, TOKEN_BOB, GATE, OUT, CHROMIUM.
+// Environment: OG_URL, TOKEN_TIA, TOKEN_AUD, TOKEN_CLEO, GATE, OUT, CHROMIUM.
 import { env, checker, launch, newContext, signIn, inspect } from "./common.mjs";
 
 const URL = env("OG_URL");
@@ -19,13 +19,6 @@ const t0 = Date.now();
 const browser = await launch();
 const problems = [];
 const bodyText = (page) => page.locator("main").innerText();
-
-// --- the requester sees what they asked for, the diff, in the item
-const p = await newContext(browser);
-const pam = await p.newPage();
-await signIn(pam, env("TOKEN_PAM"));
-await pam.goto(GATE);
-check((await bodyText(pam)).includes("third text to publish"), "pam: the item shows the version to publish");
 
 // --- tia: from the inbox to the item's differences, then approves
 const a = await newContext(browser);
@@ -107,16 +100,7 @@ check(forged.status() === 403, `the auditor's forged hold is 403: ${forged.statu
 await aud.goto(BROWSER_MD);
 check((await bodyText(aud)).includes("None that you can see."), "the forged hold placed nothing");
 
-// --- another tenant: 404
-const b = await newContext(browser);
-const bob = await b.newPage();
-await signIn(bob, env("TOKEN_BOB"));
-resp = await bob.goto(PROJECT);
-check(resp.status() === 404, `globex on acme's project: ${resp.status()}`);
-resp = await bob.goto(GATE);
-check(resp.status() === 404, `globex on acme's gate item: ${resp.status()}`);
-
-for (const ctx of [p, a, c, u, b]) problems.push(...ctx.problems);
+for (const ctx of [a, c, u]) problems.push(...ctx.problems);
 await browser.close();
 console.log(`artgov browser test: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 done(problems);
