@@ -90,6 +90,8 @@ has 'class="line removed">.*removed: </span><code>published line</code>' "the pu
 has 'class="line added">.*added: </span><code>third text to publish</code>' "the line to publish, added, on the right"
 hasnt 'second draft' "version 2 (never published) is not the base"
 has "diff?from=1&amp;to=3" "a link to the comparison's own page"
+req -b "$c_pam" "$OG_URL$G/$gate"; want 200 "$code" "the requester's view of the item"
+has 'added: </span><code>third text to publish</code>' "the requester sees what they asked to publish"
 req -b "$c_tia" "$OG_URL$G/$gate1"; want 200 "$code" "a first version's item"
 has 'its first' "a first version says there is nothing to compare"
 req -b "$c_tia" "$OG_URL/console/inbox"; want 200 "$code" "the inbox"
