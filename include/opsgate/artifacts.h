@@ -279,6 +279,20 @@ int og_access_revoke(og_ctx *ctx, const char *tenant, const char *project, const
  * Needs tenant-admin or auditor. Caller decrefs *out: {"tenant":..., "entries":[...]}. */
 int og_access_report(og_ctx *ctx, const char *tenant, json_t **out);
 
+/* What a front end asks before it offers a button: whether the actor may do op on the project,
+ * by the very checks the operation itself makes first (the right on the project, read-only
+ * archived projects for state moves, the role needed to clear a hold), without doing it and
+ * without an audit record. 0 when it may; otherwise the code and message the operation would
+ * give (OG_ENOTFOUND, OG_EDENIED, OG_ECONFLICT). Object-level checks come later (the artifact's
+ * state and lock, an existing hold, separation of duties): the operation may still refuse. */
+typedef enum og_artifact_op {
+    OG_ARTIFACT_OP_SET_STATE,  /* og_artifact_set_state */
+    OG_ARTIFACT_OP_HOLD_SET,   /* og_artifact_hold_set */
+    OG_ARTIFACT_OP_HOLD_CLEAR, /* og_artifact_hold_clear */
+    OG_ARTIFACT_OP_GRANT,      /* og_access_grant, og_access_revoke */
+} og_artifact_op;
+int og_artifact_may(og_ctx *ctx, const char *tenant, const char *project, og_artifact_op op);
+
 /* ---- search ----
  * Full-text search over names, metadata and the latest version's text (text-like media types)
  * of the artifacts the actor can read; ranked (BM25, names weigh most; when even the rarest query

@@ -178,6 +178,24 @@ int og_artifacts__scope(og_ctx *ctx, const char *tenant, const char *project,
     return 0;
 }
 
+int og_artifact_may(og_ctx *ctx, const char *tenant, const char *project, og_artifact_op op)
+{
+    art_scope sc;
+    int error;
+    switch (op) {
+    case OG_ARTIFACT_OP_SET_STATE:
+        return og_artifacts__scope(ctx, tenant, project, OG_RIGHT_WRITE, &sc);
+    case OG_ARTIFACT_OP_HOLD_SET:
+    case OG_ARTIFACT_OP_GRANT:
+        return og_artifacts__scope(ctx, tenant, project, OG_RIGHT_ADMIN, &sc);
+    case OG_ARTIFACT_OP_HOLD_CLEAR:
+        if ((error = og_artifacts__scope(ctx, tenant, project, OG_RIGHT_ADMIN, &sc)) < 0)
+            return error;
+        return og_artifacts__hold_clear_role(&ctx->actor);
+    }
+    return og_error_set(OG_EINVAL, "unknown artifact operation %d", (int)op);
+}
+
 /* ---- projects ---- */
 
 json_t *og_project_to_json(const og_project *p)

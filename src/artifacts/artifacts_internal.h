@@ -42,6 +42,9 @@ int og_artifacts__right(og_ctx *ctx, const char *tenant_id, const char *project_
  * has no right at all; OG_EDENIED naming the role/right when it has less than need. */
 int og_artifacts__scope(og_ctx *ctx, const char *tenant, const char *project,
                         og_artifact_right need, art_scope *out);
+/* Clearing a legal hold also needs the tenant-admin or platform-admin role: 0, or OG_EDENIED
+ * saying so. */
+int og_artifacts__hold_clear_role(const og_actor *a);
 
 /* ---- artifact rows ---- */
 typedef struct art_row {

@@ -36,6 +36,16 @@ int og_artifacts__held(og_ctx *ctx, const char *project_id, const char *artifact
     return error;
 }
 
+int og_artifacts__hold_clear_role(const og_actor *a)
+{
+    if (og_actor_is_platform(a) || a->role == OG_ROLE_TENANT_ADMIN)
+        return 0;
+    return og_error_set(OG_EDENIED,
+                        "clearing a legal hold needs the tenant-admin or platform-admin role "
+                        "(you are %s; an admin grant on the project is not enough)",
+                        og_role_name(a->role));
+}
+
 /* What setting and clearing a hold share: the reason, the scope (admin right on the project;
  * clearing also needs the tenant-admin or platform-admin role), the actor's label and the time,
  * and an open transaction with the named artifact found in a. On failure nothing is left open. */
@@ -53,11 +63,8 @@ static int hold_begin(og_ctx *ctx, const og_artifact_ref *ref, const char *reaso
     /* A hold is what stands between the data and its deletion (and the tenant's): lifting it is
      * for the tenant's administrators or the platform's, not for whoever holds an admin grant on
      * the project. */
-    if (clearing && !og_actor_is_platform(&ctx->actor) && ctx->actor.role != OG_ROLE_TENANT_ADMIN)
-        return og_error_set(OG_EDENIED,
-                            "clearing a legal hold needs the tenant-admin or platform-admin role "
-                            "(you are %s; an admin grant on the project is not enough)",
-                            og_role_name(ctx->actor.role));
+    if (clearing && (error = og_artifacts__hold_clear_role(&ctx->actor)) < 0)
+        return error;
     og_actor_label(&ctx->actor, by, 160);
     og_time_format(og_time_now_us(), now);
     if ((error = og_store_tx_begin(ctx->store)) < 0)

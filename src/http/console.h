@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "http/lifecycle.h"
 
@@ -74,6 +75,11 @@ int og_http__console_artifact_state(og_http_req *r);   /* POST A/{name}/state */
 int og_http__console_artifact_diff(og_http_req *r);    /* GET A/{name}/diff */
 int og_http__console_artifact_content(og_http_req *r); /* GET A/{name}/content */
 int og_http__console_search(og_http_req *r);           /* GET /console/tenants/{tenant}/search */
+/* console_artgov.c; P = /console/tenants/{tenant}/projects/{key} (forms: csrf and as below) */
+int og_http__console_hold_set(og_http_req *r);     /* POST P/holds (reason, artifact) */
+int og_http__console_hold_clear(og_http_req *r);   /* POST P/holds/release (reason, artifact) */
+int og_http__console_grant_set(og_http_req *r);    /* POST P/grants (user, right, until) */
+int og_http__console_grant_revoke(og_http_req *r); /* POST P/grants/revoke (user) */
 
 /* ---- the server's side (lifecycle.c, reply.c) ---- */
 /* "/console" or under "/console/". */
@@ -117,6 +123,20 @@ int og_http__console_own_tenant(og_http_req *r, char out[64]);
 struct og_artifact_ref;
 /* The path's tenant, and the project key (want_name >= 0) and artifact name (want_name > 0). */
 int og_http__console_artref(og_http_req *r, int want_name, struct og_artifact_ref *ref);
+/* The diff of two versions (og_artifact_diff, as the actor) shaped for the `diff_table` partial
+ * into d: from, to, rows (side by side, at most max_rows), has_rows, binary (its line, or
+ * false), identical, truncated, max_rows. The library's error when it cannot diff. */
+#define OG_CONSOLE_DIFF_ROWS 5000
+int og_http__console_diff_into(og_http_req *r, const struct og_artifact_ref *ref, int64_t from,
+                               int64_t to, size_t max_rows, json_t *d);
+/* A gate item about an artifact (og_gate_show's doc): its diff into doc's "diff" (the version the
+ * item moves against the last published one, else the one before); "diff_error" when it cannot
+ * be shown. Nothing for other items. (console_gatediff.c) */
+void og_http__console_gate_diff(og_http_req *r, json_t *doc);
+/* For the project page (ref->name NULL) and the artifact page: may_move, may_hold, may_release,
+ * may_grant (og_artifact_may: the buttons shown), the forms' actions, hold_artifact, the
+ * project's grants (those the actor may see), and the flash line of ?done=. (console_artgov.c) */
+void og_http__console_artgov(og_http_req *r, const struct og_artifact_ref *ref, json_t *d);
 /* "/console/tenants/T/projects[/P[/artifacts/N]]SUFFIX", each segment percent-encoded. */
 json_t *og_http__console_arthref(const char *tenant, const char *project, const char *name,
                                  const char *suffix);

@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define DIFF_ROWS_MAX    5000 /* rows of a diff page; past it the page says so */
-#define SEARCH_QUERY_MAX 1024 /* as the API's */
+#define DIFF_ROWS_MAX    OG_CONSOLE_DIFF_ROWS /* rows of a diff page; past it the page says so */
+#define SEARCH_QUERY_MAX 1024                 /* as the API's */
 #define CONTENT_BLOCK    65536
 
 /* ---- the diff ---- */
@@ -22,6 +22,7 @@ typedef struct side {
     json_t *del, *add; /* pending '-' and '+' lines of the current change, paired up on flush */
     size_t lno, rno;
     int truncated;
+    size_t max; /* rows kept; past it truncated is set */
 } side;
 
 static json_t *cell(size_t no, const char *text, size_t len, const char *kind)
@@ -31,7 +32,7 @@ static json_t *cell(size_t no, const char *text, size_t len, const char *kind)
 
 static void row_add(side *s, json_t *left, json_t *right)
 {
-    if (json_array_size(s->rows) >= DIFF_ROWS_MAX) {
+    if (json_array_size(s->rows) >= s->max) {
         s->truncated = 1;
         json_decref(left);
         json_decref(right);
@@ -106,53 +107,60 @@ static int diff_versions(og_http_req *r, const og_artifact_ref *ref, int64_t *fr
     return 0;
 }
 
-/* GET .../artifacts/{name}/diff?from=N&to=M */
-int og_http__console_artifact_diff(og_http_req *r)
+int og_http__console_diff_into(og_http_req *r, const og_artifact_ref *ref, int64_t from, int64_t to,
+                               size_t max_rows, json_t *d)
 {
-    og_artifact_ref ref;
-    int64_t from, to;
     og_buf out;
-    side s = {json_array(), json_array(), json_array(), 0, 0, 0};
-    json_t *d = NULL;
+    side s = {json_array(), json_array(), json_array(), 0, 0, 0, max_rows};
     int error;
     og_buf_init(&out, OG_ARTIFACT_DIFF_MAX * 4);
-    if ((error = og_http__console_artref(r, 1, &ref)) < 0 ||
-        (error = diff_versions(r, &ref, &from, &to)) < 0 ||
-        (error = og_artifact_diff(&r->ctx, &ref, from, to, &out)) < 0)
+    if ((error = og_artifact_diff(&r->ctx, ref, from, to, &out)) < 0)
         goto cleanup;
     const char *text = out.data ? out.data : "";
     int binary = strncmp(text, "Binary versions", 15) == 0;
     if (!binary)
         diff_rows(text, out.len, &s);
-    if (!(d = og_http__console_base(r, og_actor_is_platform(&r->ctx.actor) ? ref.tenant : NULL))) {
-        error = og_error_set(OG_ERROR, "out of memory");
-        goto cleanup;
-    }
-    json_object_set_new(d, "tenant", json_string(ref.tenant));
-    json_object_set_new(d, "project", json_string(ref.project));
-    json_object_set_new(d, "name", json_string(ref.name));
     json_object_set_new(d, "from", json_integer(from));
     json_object_set_new(d, "to", json_integer(to));
-    json_object_set_new(d, "project_href",
-                        og_http__console_arthref(ref.tenant, ref.project, NULL, NULL));
-    json_object_set_new(d, "artifact_href",
-                        og_http__console_arthref(ref.tenant, ref.project, ref.name, NULL));
-    if (binary)
-        json_object_set_new(d, "binary", json_stringn(text, strcspn(text, "\n")));
-    else if (json_array_size(s.rows) == 0)
-        json_object_set_new(d, "identical", json_true());
+    json_object_set_new(d, "binary",
+                        binary ? json_stringn(text, strcspn(text, "\n")) : json_false());
+    json_object_set_new(d, "identical", json_boolean(!binary && json_array_size(s.rows) == 0));
     json_object_set_new(d, "rows", json_incref(s.rows));
     json_object_set_new(d, "has_rows", json_boolean(json_array_size(s.rows) > 0));
     json_object_set_new(d, "truncated", json_boolean(s.truncated));
-    error = og_http__console_render(r, 200, "artdiff", d);
-    d = NULL;
+    json_object_set_new(d, "max_rows", json_integer((json_int_t)max_rows));
 cleanup:
     json_decref(s.rows);
     json_decref(s.del);
     json_decref(s.add);
-    json_decref(d);
     og_buf_free(&out);
     return error;
+}
+
+/* GET .../artifacts/{name}/diff?from=N&to=M */
+int og_http__console_artifact_diff(og_http_req *r)
+{
+    og_artifact_ref ref;
+    int64_t from, to;
+    json_t *d = NULL;
+    int error;
+    if ((error = og_http__console_artref(r, 1, &ref)) < 0 ||
+        (error = diff_versions(r, &ref, &from, &to)) < 0)
+        return error;
+    if (!(d = og_http__console_base(r, og_actor_is_platform(&r->ctx.actor) ? ref.tenant : NULL)))
+        return og_error_set(OG_ERROR, "out of memory");
+    if ((error = og_http__console_diff_into(r, &ref, from, to, DIFF_ROWS_MAX, d)) < 0) {
+        json_decref(d);
+        return error;
+    }
+    json_object_set_new(d, "tenant", json_string(ref.tenant));
+    json_object_set_new(d, "project", json_string(ref.project));
+    json_object_set_new(d, "name", json_string(ref.name));
+    json_object_set_new(d, "project_href",
+                        og_http__console_arthref(ref.tenant, ref.project, NULL, NULL));
+    json_object_set_new(d, "artifact_href",
+                        og_http__console_arthref(ref.tenant, ref.project, ref.name, NULL));
+    return og_http__console_render(r, 200, "artdiff", d);
 }
 
 /* ---- the download ---- */

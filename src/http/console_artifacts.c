@@ -146,6 +146,8 @@ int og_http__console_projects(og_http_req *r)
     return og_http__console_render(r, 200, "projects", d);
 }
 
+static json_t *holds_of(og_http_req *r, const og_artifact_ref *ref);
+
 /* GET /console/tenants/{tenant}/projects/{key} */
 int og_http__console_project(og_http_req *r)
 {
@@ -170,13 +172,15 @@ int og_http__console_project(og_http_req *r)
         return og_error_set(OG_ERROR, "out of memory");
     }
     json_object_set_new(d, "project", og_project_to_json(&p));
+    json_object_set_new(d, "holds", holds_of(r, &ref));
+    og_http__console_artgov(r, &ref, d);
     json_object_set_new(d, "count", json_integer((json_int_t)json_array_size(list)));
     json_object_set_new(d, "artifacts", list);
     return og_http__console_render(r, 200, "project", d);
 }
 
-/* The active legal holds on this artifact or its whole project; none when the actor may not list
- * holds (the list is the tenant's: the library decides). */
+/* The active legal holds on this artifact or its whole project (ref->name NULL: on the project
+ * and any of its artifacts); none when the actor may not list holds (the library decides). */
 static json_t *holds_of(og_http_req *r, const og_artifact_ref *ref)
 {
     json_t *list = NULL, *h, *out = json_array();
@@ -189,10 +193,16 @@ static json_t *holds_of(og_http_req *r, const og_artifact_ref *ref)
     {
         const char *p = json_string_value(json_object_get(h, "project"));
         const char *a = json_string_value(json_object_get(h, "artifact"));
-        if (p && strcmp(p, ref->project) == 0 && (!a || strcmp(a, ref->name) == 0)) {
-            json_object_set_new(h, "scope", json_string(a ? "this artifact" : "the project"));
-            json_array_append(out, h);
-        }
+        if (!p || strcmp(p, ref->project) != 0 || (a && ref->name && strcmp(a, ref->name) != 0))
+            continue;
+        json_object_set_new(
+            h, "scope",
+            a ? json_sprintf("%s %s", ref->name ? "this" : "artifact", ref->name ? "artifact" : a)
+              : json_string("the project"));
+        /* What the release form names (never looked up in the page around: a project's hold
+         * on an artifact's page must not post that artifact). */
+        json_object_set_new(h, "release_artifact", a ? json_string(a) : json_false());
+        json_array_append(out, h);
     }
     json_decref(list);
     return out;
@@ -250,9 +260,10 @@ int og_http__console_artifact(og_http_req *r)
         json_object_set_new(d, "changed", json_string(changed));
     const char *state = json_string_value(json_object_get(art, "state"));
     json_t *moves = moves_of(state);
+    og_http__console_artgov(r, &ref, d); /* may_move: the library's own check */
     json_object_set_new(
         d, "has_moves",
-        json_boolean(json_array_size(moves) > 0 && r->ctx.actor.role != OG_ROLE_CLIENT_VIEWER));
+        json_boolean(json_array_size(moves) > 0 && json_is_true(json_object_get(d, "may_move"))));
     json_object_set_new(d, "moves", moves);
     json_object_set_new(d, "holds", holds_of(r, &ref));
     json_object_set_new(d, "project_href",

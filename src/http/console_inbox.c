@@ -72,6 +72,12 @@ static void item_shape(json_t *it)
     snprintf(href, sizeof(href), "/console/tenants/%s/gates/%s", tenant ? tenant : "",
              id ? id : "");
     json_object_set_new(it, "href", json_string(href));
+    const char *tt = json_string_value(json_object_get(it, "target_type"));
+    if (tt && strcmp(tt, "artifact") == 0) {
+        snprintf(href, sizeof(href), "/console/tenants/%s/gates/%s#changes", tenant ? tenant : "",
+                 id ? id : "");
+        json_object_set_new(it, "diff_href", json_string(href));
+    }
     const char *fp = cert_of(it);
     if (fp) {
         snprintf(href, sizeof(href), "/console/tenants/%s/certificates/%s", tenant ? tenant : "",
@@ -265,6 +271,7 @@ int og_http__console_gate(og_http_req *r)
     if (error < 0)
         return error;
     item_shape(doc);
+    og_http__console_gate_diff(r, doc);
     json_t *h;
     size_t i;
     json_array_foreach(json_object_get(doc, "decisions"), i, h)

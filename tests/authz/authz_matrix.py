@@ -70,6 +70,10 @@ BODIES = {
     "POST /api/v1/gates/{id}/{decision}": lambda r: {"note": "matrix"},
     "PUT /api/v1/tenants/{tenant}/gate-policy/{kind}": lambda r: {"level": "L0"},
     "POST /console/tenants/{tenant}/gate-policy/{kind}": lambda r: {"level": "L2"},  # as it is: the API's rows above rely on it
+    "POST /console/tenants/{tenant}/projects/{key}/holds": lambda r: {"reason": "matrix"},
+    "POST /console/tenants/{tenant}/projects/{key}/holds/release": lambda r: {"reason": "matrix done"},
+    "POST /console/tenants/{tenant}/projects/{key}/grants": lambda r: {"user": "en", "right": "read"},
+    "POST /console/tenants/{tenant}/projects/{key}/grants/revoke": lambda r: {"user": "en"},
     "PUT /api/v1/tenants/{tenant}/gate-settings": lambda r: {"approval_timeout": "4h"},
     "PUT /api/v1/tenants/{tenant}/gate-assignees/{area}": lambda r: {"user": "en"},
     "POST /api/v1/tenants/{tenant}/notify-channels":
