@@ -9,7 +9,7 @@
 # acme's certificate and its POSTs; a cloud app credential (seeded by og_app_seed, the msgraph
 # stand-in) has its own page linked from the fleet. The renewal plan and deploy history show on
 # the page. Screenshots certact-* in $OG_BUILD_DIR/console-screenshots/; axe on every page.
-OG_TEST_TIMEOUT=${OG_TEST_TIMEOUT:-200}
+OG_TEST_TIMEOUT=${OG_TEST_TIMEOUT:-300}
 . "$(dirname "$0")/lib.sh"
 
 SRC=${OG_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -87,7 +87,7 @@ out="${OG_BUILD_DIR:-$OG_TMP}/console-screenshots"
 if OG_URL="$OG_URL" TOKEN_ADA="$tok_ada" TOKEN_EVE="$tok_eve" TOKEN_ED="$tok_ed" TOKEN_AUD="$tok_aud" \
    TOKEN_GUS="$tok_gus" FP_A="$FA" FP_B="$FB" FP_R="$FR" PLAN="$PLAN" APP="$APP" OUT="$out" \
    CHROMIUM="$(command -v chromium)" NODE_PATH="$SRC/tests/console/node_modules" \
-   timeout 150 node "$SRC/tests/console/certactions_test.mjs"; then
+   timeout 240 node "$SRC/tests/console/certactions_test.mjs"; then
   ok
 else
   bad "the certificate actions browser test failed (FAIL lines above; screenshots in $out)"
