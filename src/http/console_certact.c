@@ -68,19 +68,24 @@ static json_t *flash_of(og_http_req *r, const char *tenant, const char *fp, cons
         return NULL;
     }
     const char *tn = json_string_value(json_object_get(doc, "tenant_name"));
+    const char *ti = json_string_value(json_object_get(doc, "tenant_id"));
     const char *kind = json_string_value(json_object_get(doc, "kind"));
     const char *about = json_string_value(json_object_get(doc, "target_id"));
     const char *state = json_string_value(json_object_get(doc, "state"));
     const json_t *res = json_object_get(doc, "result");
     const char *old = json_string_value(json_object_get(res, "old_fingerprint"));
     int deploy = og_streq(kind, OG_DEPLOY_KIND), renew = og_streq(kind, "certs.renew");
-    if (!tn || strcmp(tn, tenant) != 0 || !state || !about ||
+    if (!(og_streq(tn, tenant) || og_streq(ti, tenant)) || !state || !about ||
         !((deploy && og_streq(about, fp)) ||
           (renew && (og_streq(about, plan) || og_streq(old, fp)))))
         goto cleanup;
     const char *target = json_string_value(json_object_get(doc, "target_name"));
     const char *level = json_string_value(json_object_get(doc, "level"));
-    char msg[600], href[300];
+    const char *outcome = json_string_value(json_object_get(doc, "outcome"));
+    char msg[600], href[300], st[64];
+    /* "review", or "done: overridden" once closed */
+    int closed = strcmp(state, "done") == 0 && outcome && *outcome;
+    snprintf(st, sizeof(st), "%s%s%.40s", state, closed ? ": " : "", closed ? outcome : "");
     if (strcmp(state, "pending") == 0 || strcmp(state, "task") == 0)
         snprintf(msg, sizeof(msg), "The %s%s%s waits for %s (%s): gate item %s.",
                  deploy ? "deploy to target " : "renewal", deploy && target ? target : "",
@@ -92,7 +97,7 @@ static json_t *flash_of(og_http_req *r, const char *tenant, const char *fp, cons
                  json_string_value(json_object_get(res, "status"))
                      ? json_string_value(json_object_get(res, "status"))
                      : "done",
-                 level, id, state,
+                 level, id, st,
                  strcmp(state, "review") == 0
                      ? ". Review it: acknowledge, or override to put the previous certificate back."
                      : ".");
@@ -104,7 +109,7 @@ static json_t *flash_of(og_http_req *r, const char *tenant, const char *fp, cons
                  json_string_value(json_object_get(res, "new_not_after"))
                      ? json_string_value(json_object_get(res, "new_not_after"))
                      : "?",
-                 level, id, state,
+                 level, id, st,
                  strcmp(state, "review") == 0
                      ? ". Review it: acknowledge, or override to make the previous certificate "
                        "current again."

@@ -76,8 +76,12 @@ check((await card.count()) === 1, "the deploy's review is in ed's inbox");
 await card.getByLabel("Note").fill("b breaks the shop");
 [resp] = await Promise.all([ed.waitForNavigation(), card.getByRole("button", { name: "Override (roll back)" }).click()]);
 check(resp.status() === 200 && /Overridden: certs\.deploy of '.*' — overridden/.test(await main(ed)), `the override's flash: ${(await main(ed)).slice(0, 200)}`);
-await ed.goto(cert(FP_B));
-check(/replaced it with/.test(await main(ed)) || /overridden/.test(await main(ed)), "b's deploy history shows the override");
+await ed.goto(`${cert(FP_B)}?gate=${gDep}`);
+text = await main(ed);
+check(/Deployed to target web: verified \(L1, gate item .*, done: overridden\)/.test(text), `the line follows the item: ${text.slice(0, 300)}`);
+check(/deployed this certificate, replacing \w+\s+overridden: a human overrode the deploy/.test(text), `b's deploy history shows the override: ${text}`);
+await ed.goto(cert(FP_A));
+check(/replaced it with/.test(await main(ed)), "a's deploy history shows b replacing it");
 
 // --- renew at L2: eve's click makes a pending item; ada approves it
 await eve.goto(cert(FP_R));
