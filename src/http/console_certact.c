@@ -164,9 +164,19 @@ int og_http__console_cert_extras(og_http_req *r, const char *tenant, const json_
     }
     json_t *h;
     size_t i;
-    json_array_foreach(history, i, h) json_object_set_new(
-        h, "deployed",
-        json_boolean(og_streq(json_string_value(json_object_get(h, "role")), "deployed")));
+    json_array_foreach(history, i, h)
+    {
+        int deployed = og_streq(json_string_value(json_object_get(h, "role")), "deployed");
+        /* the other certificate of the run: the one replaced, or the one that replaced it */
+        const char *other = json_string_value(
+            json_object_get(h, deployed ? "previous_fingerprint" : "fingerprint"));
+        json_object_set_new(h, "deployed", json_boolean(deployed));
+        if (other && strlen(other) == 64) {
+            cert_path(href, tenant, other, NULL);
+            json_object_set_new(h, "other",
+                                json_pack("{s:s, s:s%}", "href", href, "short", other, (size_t)16));
+        }
+    }
     json_object_set_new(d, "history", history);
     json_object_set_new(d, "has_history", json_boolean(json_array_size(history) > 0));
     if (plan) {
