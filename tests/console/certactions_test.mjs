@@ -2,7 +2,7 @@
 // credential's page, in a real browser (started by tests/integration/test_console_certactions.sh,
 // which made the certificates, the file target, the ACME plan and the app credential).
 //
-// Environment: OG_URL, TOKEN_EVE (acme engineer: deploys and renews), TOKEN_ED (acme engineer,
+// Environment: OG_URL, TOKEN_PA (platform-admin), TOKEN_EVE (acme engineer: deploys and renews), TOKEN_ED (acme engineer,
 // the certs area's reviewer), TOKEN_ADA (acme tenant-admin: approves), TOKEN_AUD (acme auditor:
 // no buttons), TOKEN_GUS (globex tenant-admin), FP_A (on the target), FP_B (to deploy), FP_R (the
 // ACME plan's certificate), PLAN, APP (the app credential's id), OUT, CHROMIUM.
@@ -82,6 +82,17 @@ check(/Deployed to target web: verified \(L1, gate item .*, done: overridden\)/.
 check(/deployed this certificate, replacing [0-9a-f]{16}…\s+overridden: a human overrode the deploy/.test(text), `b's deploy history shows the override: ${text}`);
 await ed.goto(cert(FP_A));
 check(/replaced it with/.test(await main(ed)), "a's deploy history shows b replacing it");
+
+// --- at L0 (the platform-admin sets the level through the API) a deploy is done, no review
+const put = await fetch(`${URL}/api/v1/tenants/acme/gate-policy/certs.deploy`, {
+  method: "PUT", headers: { Authorization: `Bearer ${env("TOKEN_PA")}`, "Content-Type": "application/json" },
+  body: JSON.stringify({ level: "L0" }) });
+check(put.status === 200, `certs.deploy set to L0 (${put.status})`);
+await eve.goto(cert(FP_A));
+await eve.getByLabel("Deploy to target").selectOption("web");
+[resp] = await Promise.all([eve.waitForNavigation(), eve.getByRole("button", { name: "Deploy" }).click()]);
+text = await main(eve);
+check(resp.status() === 200 && /Deployed to target web: verified \(L0, gate item .*, done: executed\)\./.test(text), `the L0 deploy is done: ${text.slice(0, 300)}`);
 
 // --- renew at L2: eve's click makes a pending item; ada approves it
 await eve.goto(cert(FP_R));

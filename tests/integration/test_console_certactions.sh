@@ -2,7 +2,8 @@
 # test_console_certactions.sh - the certificate page's Renew and Deploy buttons in a real browser
 # (tests/console/certactions_test.mjs): eve (engineer) deploys certificate b to a file target from
 # the page at L1 (the files then hold b; the page names the review item and links it), ed
-# overrides that review from the inbox (the files hold a again); a certificate issued by a real
+# overrides that review from the inbox (the files hold a again), and at L0 a deploy is done with
+# no review; a certificate issued by a real
 # Pebble renewed from the page at L2 is a pending item that ada approves on its page (the plan's
 # current certificate then changes); an auditor sees no button and its forged POSTs are 403 with
 # nothing changed; bad input is a 400 page with nothing changed; globex's session gets 404 for
@@ -79,12 +80,10 @@ JSON
   { bad "seed: $(cat "$OG_TMP/err")"; og_done; }
 APP=$(og cert list --tenant acme --kind app-credential --json | jq -r '.certs[0].id')
 
-gates() { og gate list --tenant acme --json | jq '.gates | length'; }
-n_gates=$(gates)
 og_serve "$D" || exit 1
 
 out="${OG_BUILD_DIR:-$OG_TMP}/console-screenshots"
-if OG_URL="$OG_URL" TOKEN_ADA="$tok_ada" TOKEN_EVE="$tok_eve" TOKEN_ED="$tok_ed" TOKEN_AUD="$tok_aud" \
+if OG_URL="$OG_URL" TOKEN_PA="$admin" TOKEN_ADA="$tok_ada" TOKEN_EVE="$tok_eve" TOKEN_ED="$tok_ed" TOKEN_AUD="$tok_aud" \
    TOKEN_GUS="$tok_gus" FP_A="$FA" FP_B="$FB" FP_R="$FR" PLAN="$PLAN" APP="$APP" OUT="$out" \
    CHROMIUM="$(command -v chromium)" NODE_PATH="$SRC/tests/console/node_modules" \
    timeout 240 node "$SRC/tests/console/certactions_test.mjs"; then
@@ -96,9 +95,12 @@ fi
 
 # --- what the browser did, seen through the CLI
 [ "$(fp "$O/cert.pem")" = "$FA" ] && ok || bad "the override from the inbox put a back on the target"
-dep=$(og gate list --tenant acme --state done --json | jq -r --arg f "$FB" \
-  '[.gates[] | select(.kind == "certs.deploy" and .target_id == $f)] | length')
-[ "$dep" = 1 ] && ok || bad "one deploy of b (the console's), none by the refused requests: $dep"
+deps() { og gate list --tenant acme --state done --json | jq -r --arg f "$1" \
+  '[.gates[] | select(.kind == "certs.deploy" and .target_id == $f)] | length'; }
+[ "$(deps "$FB")" = 1 ] && ok || bad "one deploy of b (the console's), none by the refused requests: $(deps "$FB")"
+ren=$(og gate list --tenant acme --state done --json | jq '[.gates[] | select(.kind == "certs.renew")] | length')
+[ "$ren" = 1 ] && ok || bad "one renewal (the approved one), none by the refused requests: $ren"
+[ "$(deps "$FA")" = 2 ] && ok || bad "a deployed twice (the CLI's, the console's at L0): $(deps "$FA")"
 cur=$(og cert plans --tenant acme "$PLAN" --json | jq -r .current.serial)
 [ -n "$cur" ] && [ "$cur" != "$SERIAL" ] && ok || bad "the approved renewal changed the plan's certificate: $cur (was $SERIAL)"
 og audit list --tenant acme --action gate.rollback --json | grep -q overridden && ok ||
