@@ -126,7 +126,8 @@ cleanup:
     return out;
 }
 
-/* The deploy form's choices: the tenant's targets, marking those whose last deploy is fp. */
+/* The deploy form's choices: the tenant's targets, marking those whose last deploy put fp there
+ * and stayed (verified: not rolled back, not overridden). */
 static json_t *targets_of(og_http_req *r, const char *tenant, const char *fp)
 {
     json_t *list = NULL, *t, *out = json_array();
@@ -137,11 +138,11 @@ static json_t *targets_of(og_http_req *r, const char *tenant, const char *fp)
     }
     json_array_foreach(list, i, t)
     {
-        const char *last =
-            json_string_value(json_object_get(json_object_get(t, "last_deploy"), "fingerprint"));
+        const json_t *last = json_object_get(t, "last_deploy");
+        int holds = og_streq(json_string_value(json_object_get(last, "fingerprint")), fp) &&
+                    og_streq(json_string_value(json_object_get(last, "state")), "verified");
         json_array_append_new(out, json_pack("{s:O, s:O, s:b}", "name", json_object_get(t, "name"),
-                                             "type", json_object_get(t, "type"), "holds",
-                                             og_streq(last, fp)));
+                                             "type", json_object_get(t, "type"), "holds", holds));
     }
     json_decref(list);
     return out;

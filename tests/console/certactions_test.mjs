@@ -80,6 +80,8 @@ await ed.goto(`${cert(FP_B)}?gate=${gDep}`);
 text = await main(ed);
 check(/Deployed to target web: verified \(L1, gate item .*, done: overridden\)/.test(text), `the line follows the item: ${text.slice(0, 300)}`);
 check(/deployed this certificate, replacing [0-9a-f]{16}…\s+overridden: a human overrode the deploy/.test(text), `b's deploy history shows the override: ${text}`);
+check(!(await ed.getByLabel("Deploy to target").locator("option").allInnerTexts()).some((o) => /holds it now/.test(o)),
+  "after the override web no longer says it holds b");
 await ed.goto(cert(FP_A));
 check(/replaced it with/.test(await main(ed)), "a's deploy history shows b replacing it");
 
