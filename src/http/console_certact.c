@@ -181,6 +181,8 @@ int og_http__console_cert_extras(og_http_req *r, const char *tenant, const json_
     json_object_set_new(d, "history", history);
     json_object_set_new(d, "has_history", json_boolean(json_array_size(history) > 0));
     if (plan) {
+        if (json_integer_value(json_object_get(plan, "failures")) == 0)
+            json_object_del(plan, "failures"); /* Mustache shows a 0; no line for none */
         json_object_set_new(plan, "has_targets",
                             json_boolean(json_array_size(json_object_get(plan, "targets")) > 0));
         json_object_set_new(d, "plan", plan);

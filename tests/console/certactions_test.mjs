@@ -100,6 +100,7 @@ check(resp.status() === 200 && /Deployed to target web: verified \(L0, gate item
 await eve.goto(cert(FP_R));
 text = await main(eve);
 check(text.includes(PLAN) && text.includes("renew.acme.test"), "the renewal plan shows with its names");
+check(!text.includes("Failed attempts"), "no failed attempts line for a plan that never failed");
 [resp] = await Promise.all([eve.waitForNavigation(), eve.getByRole("button", { name: "Renew now" }).click()]);
 text = await main(eve);
 check(resp.status() === 200 && /The renewal waits for approval \(L2\): gate item/.test(text), `the renew is pending: ${text.slice(0, 300)}`);
