@@ -36,7 +36,17 @@ int og_http__console_signin(og_http_req *r);      /* POST /console/sign-in */
 int og_http__console_signout(og_http_req *r);     /* POST /console/sign-out */
 int og_http__console_overview(og_http_req *r);    /* GET /console */
 int og_http__console_certs(og_http_req *r);       /* GET /console/certificates */
-int og_http__console_cert(og_http_req *r);  /* GET /console/tenants/{tenant}/certificates/{id} */
+int og_http__console_cert(og_http_req *r); /* GET /console/tenants/{tenant}/certificates/{id} */
+/* console_certact.c: POST .../certificates/{id}/renew (form: csrf) and .../deploy (form: csrf,
+ * target): og_acme_cert_renew and og_deploy_cert through the gates, then 303 to the page with
+ * ?gate=ID; the page reads what happened from the item. */
+int og_http__console_cert_renew(og_http_req *r);
+int og_http__console_cert_deploy(og_http_req *r);
+/* The certificate page's renewal plan, deploy history, buttons (for the roles the library lets
+ * renew and deploy) and the ?gate= line, into d. */
+int og_http__console_cert_extras(og_http_req *r, const char *tenant, const json_t *cert, json_t *d);
+/* A cloud app credential's page (kind app-credential; cred as og_certs_show gives it, stolen). */
+int og_http__console_appcred_render(og_http_req *r, const char *tenant, json_t *cred);
 int og_http__console_inbox(og_http_req *r); /* GET /console/inbox */
 int og_http__console_gate(og_http_req *r);  /* GET /console/tenants/{tenant}/gates/{id} */
 /* POST /console/tenants/{tenant}/gates/{id}/{decision} */

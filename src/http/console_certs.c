@@ -1,7 +1,7 @@
 /* console_certs.c - the console's certificate pages: the fleet (every tenant's for platform-admins,
  * the own tenant's for others; filters by tenant, finding and days left; sortable) and one
  * certificate, from the same library calls as the API (og_certs_list, og_certs_list_all,
- * og_certs_show). */
+ * og_certs_show); its renewal plan, deploy history and buttons are console_certact.c's. */
 #include "http/console.h"
 #include "opsgate/certs.h"
 #include "opsgate/error.h"
@@ -124,7 +124,7 @@ static json_t *fleet_row(const json_t *c, const char *own_tenant)
     json_int_t days = json_integer_value(json_object_get(c, "days_left"));
     char href[400], date[11] = "";
     /* A cloud app credential (kind app-credential) has a label and its app instead of a
-     * subject and an issuer, and no page of its own yet. */
+     * subject and an issuer; its page is at the same address (console_certact.c). */
     const char *subject = json_string_value(json_object_get(c, "subject"));
     const char *issuer = json_string_value(json_object_get(c, "issuer"));
     int app = !subject;
@@ -144,8 +144,8 @@ static json_t *fleet_row(const json_t *c, const char *own_tenant)
     const json_t *loc = json_array_get(json_object_get(c, "locations"), 0);
     return json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s, s:I, s:s, s:o, s:s, s:I, s:s}", "subject",
                      subject ? subject : (fp ? fp : ""), "issuer", issuer ? issuer : "", "tenant",
-                     tenant, "fingerprint", fp ? fp : "", "href", app ? NULL : href, "not_after",
-                     na ? na : "", "days_left", days, "date", date, "findings", findings, "where",
+                     tenant, "fingerprint", fp ? fp : "", "href", href, "not_after", na ? na : "",
+                     "days_left", days, "date", date, "findings", findings, "where",
                      loc ? json_string_value(loc) : "", "sightings",
                      json_integer_value(json_object_get(c, "sightings")), "state",
                      days <= 0    ? "expired"
@@ -253,6 +253,8 @@ int og_http__console_cert(og_http_req *r)
         return og_error_set(OG_EINVAL, "'%.64s' is not a certificate fingerprint", id ? id : "");
     if ((error = og_certs_show(&r->ctx, tenant, id, &cert)) < 0)
         return error;
+    if (og_streq(json_string_value(json_object_get(cert, "kind")), OG_CERTS_KIND_APP))
+        return og_http__console_appcred_render(r, tenant, cert);
     size_t i;
     json_array_foreach(json_object_get(cert, "sightings"), i, s) chain_strings(s);
     json_t *names = json_array(), *f;
@@ -271,6 +273,11 @@ int og_http__console_cert(og_http_req *r)
     if (!d) {
         json_decref(cert);
         return og_error_set(OG_ERROR, "out of memory");
+    }
+    if ((error = og_http__console_cert_extras(r, tenant, cert, d)) < 0) {
+        json_decref(cert);
+        json_decref(d);
+        return error;
     }
     json_object_set_new(d, "cert", cert);
     json_object_set_new(d, "tenant", json_string(tenant));

@@ -400,6 +400,39 @@ static void test_deploy__deploy_verifies_and_an_override_restores_the_previous(v
     json_decref(cfg);
 }
 
+/* The history of a certificate: the runs that deployed it and the one that replaced it, newest
+ * first; another tenant's certificate has none there; a bad fingerprint is refused. */
+static void test_deploy__history_lists_the_runs_that_deployed_or_replaced_it(void **state)
+{
+    fixture *f = *state;
+    json_t *cfg = file_config(f, NULL), *h = NULL;
+    og_gate_outcome a, b;
+    OG_ASSERT_OK(og_deploy_target_add(&f->env.ctx, "acme", "files", "file", cfg, NULL, NULL));
+    OG_ASSERT_OK(og_deploy_history(&f->env.ctx, "acme", f->fp[0], &h));
+    assert_int_equal(json_array_size(h), 0);
+    json_decref(h);
+    OG_ASSERT_OK(og_deploy_cert(&f->env.ctx, "acme", f->fp[0], "files", &a));
+    OG_ASSERT_OK(og_deploy_cert(&f->env.ctx, "acme", f->fp[1], "files", &b));
+    OG_ASSERT_OK(og_deploy_history(&f->env.ctx, "acme", f->fp[0], &h));
+    assert_int_equal(json_array_size(h), 2);
+    json_t *newest = json_array_get(h, 0), *oldest = json_array_get(h, 1);
+    assert_string_equal(json_string_value(json_object_get(newest, "role")), "replaced");
+    assert_string_equal(json_string_value(json_object_get(newest, "fingerprint")), f->fp[1]);
+    assert_string_equal(json_string_value(json_object_get(oldest, "role")), "deployed");
+    assert_string_equal(json_string_value(json_object_get(oldest, "target")), "files");
+    assert_string_equal(json_string_value(json_object_get(oldest, "state")), "verified");
+    json_decref(h);
+    h = NULL;
+    assert_int_equal(og_deploy_history(&f->env.ctx, "acme", "abc", &h), OG_EINVAL);
+    assert_null(h);
+    OG_ASSERT_OK(og_deploy_history(&f->env.ctx, "globex", f->fp[0], &h));
+    assert_int_equal(json_array_size(h), 0); /* runs are per tenant */
+    json_decref(h);
+    json_decref(a.result);
+    json_decref(b.result);
+    json_decref(cfg);
+}
+
 static void test_deploy__failed_reload_rolls_back_and_records_it(void **state)
 {
     fixture *f = *state;
@@ -550,6 +583,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(
             test_deploy__deploy_verifies_and_an_override_restores_the_previous, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_deploy__history_lists_the_runs_that_deployed_or_replaced_it, setup, teardown),
         cmocka_unit_test_setup_teardown(test_deploy__failed_reload_rolls_back_and_records_it, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(
