@@ -74,6 +74,10 @@ void og_http__console_headers(og_http_req *r, struct MHD_Response *resp);
 /* A failed console request as an HTML page with the status og_http__status_for(code) gives; a
  * GET that is not signed in becomes a 303 to the sign-in page with next= the page asked for. */
 enum MHD_Result og_http__console_failure(og_http_req *r, int code);
+/* The console's error page with this status and message (404 and 500 with their fixed wording),
+ * with the console's headers (and Allow on a 405): every error on a console path is one, never
+ * JSON (og_http__queue_error sends console requests here). */
+enum MHD_Result og_http__console_error(og_http_req *r, int status, const char *message);
 
 /* ---- for the pages (console_core.c) ---- */
 /* The data every page has (borrowed by nobody; caller owns): the user, role, navigation, CSRF

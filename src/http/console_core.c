@@ -333,12 +333,22 @@ enum MHD_Result og_http__console_failure(og_http_req *r, int code)
         /* As the API: the operator needs the path (server log), the client only the fact. */
         fprintf(stderr, "opsgate: http: %s %s: %s\n", r->method, r->path, og_error_last());
         snprintf(msg, sizeof(msg), "the server is out of storage space; nothing was written");
-    } else if (status == 404) {
-        /* One wording for missing and another tenant's, as the API. */
-        snprintf(msg, sizeof(msg), "There is no such page, or it is not yours to see.");
     } else {
         snprintf(msg, sizeof(msg), "%.500s", og_error_last());
     }
+    return og_http__console_error(r, status, msg);
+}
+
+enum MHD_Result og_http__console_error(og_http_req *r, int status, const char *message)
+{
+    char msg[600];
+    if (status == 404) /* one wording for missing and another tenant's, as the API */
+        snprintf(msg, sizeof(msg), "There is no such page, or it is not yours to see.");
+    else if (status == 500)
+        snprintf(msg, sizeof(msg), "internal error; the server log has the details");
+    else
+        snprintf(msg, sizeof(msg), "%.500s", message ? message : "");
+    r->console = 1;
     /* The page's frame names the user and their tenants: a store again for that (the failed
      * handler's went back to the pool). */
     if (r->authenticated && !r->store) {
@@ -354,6 +364,8 @@ enum MHD_Result og_http__console_failure(og_http_req *r, int code)
     }
     free(r->text);
     r->text = NULL;
+    json_decref(r->json);
+    r->json = NULL;
     og_error_clear();
     if (og_http__console_render(r, status, "error", d) < 0) {
         fprintf(stderr, "opsgate: http: rendering an error page: %s\n", og_error_last());
