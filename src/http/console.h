@@ -94,6 +94,12 @@ int og_http__console_redirect(og_http_req *r, const char *location);
  * a backslash and not a sign-in/sign-out page; else "/console". Never another site. */
 #define OG_CONSOLE_NEXT_MAX 256
 void og_http__console_safe_next(const char *in, char out[OG_CONSOLE_NEXT_MAX]);
+/* The session's CSRF token masked for one response (BREACH): base64url of 32 fresh random bytes
+ * and the token XOR them, so no two responses carry the same bytes; the check unmasks it. */
+#define OG_CONSOLE_CSRF_MASKED 96
+int og_http__console_csrf_masked(og_http_req *r, char out[OG_CONSOLE_CSRF_MASKED]);
+/* Whether an Accept-Encoding value accepts gzip (gzip, x-gzip or *, without q=0). */
+bool og_http__accepts_gzip(const char *accept_encoding);
 /* An application/x-www-form-urlencoded field of the request body, decoded into out (size
  * bytes). 1 when found, 0 when absent, OG_EINVAL naming the field when too long or not UTF-8. */
 int og_http__console_form(og_http_req *r, const char *name, char *out, size_t size);
