@@ -98,6 +98,9 @@ void og_http__console_safe_next(const char *in, char out[OG_CONSOLE_NEXT_MAX]);
  * and the token XOR them, so no two responses carry the same bytes; the check unmasks it. */
 #define OG_CONSOLE_CSRF_MASKED 96
 int og_http__console_csrf_masked(og_http_req *r, char out[OG_CONSOLE_CSRF_MASKED]);
+/* Whether the request is htmx's (HX-Request: true): a partial update, answered with a fragment
+ * (the decided inbox card, an error's reason) instead of a page. */
+bool og_http__console_hx(og_http_req *r);
 /* Whether an Accept-Encoding value accepts gzip (gzip, x-gzip or *, without q=0). */
 bool og_http__accepts_gzip(const char *accept_encoding);
 /* An application/x-www-form-urlencoded field of the request body, decoded into out (size

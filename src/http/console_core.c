@@ -93,6 +93,12 @@ int og_http__console_asset(og_http_req *r)
 
 /* ---- rendering ---- */
 
+bool og_http__console_hx(og_http_req *r)
+{
+    const char *h = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "HX-Request");
+    return h && strcmp(h, "true") == 0;
+}
+
 bool og_http__accepts_gzip(const char *ae)
 {
     int gzip = -1, star = -1; /* -1 not named, 0 refused (q=0), 1 accepted */
@@ -448,6 +454,9 @@ enum MHD_Result og_http__console_error(og_http_req *r, int status, const char *m
     json_decref(r->json);
     r->json = NULL;
     og_error_clear();
+    /* a partial update (htmx) gets the reason alone, put where the person acted (reply.c) */
+    if (og_http__console_hx(r) && og_http__console_render(r, status, "error_fragment", d) == 0)
+        return og_http__queue_reply(r);
     if (og_http__console_render(r, status, "error", d) < 0) {
         fprintf(stderr, "opsgate: http: rendering an error page: %s\n", og_error_last());
         return MHD_NO;

@@ -22,6 +22,11 @@ static void add_common_headers(og_http_req *r, int status, struct MHD_Response *
         og_http__console_headers(r, resp);
     if (r->console && status == 405 && r->match.allow[0])
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->match.allow);
+    if (r->console && status >= 400 && og_http__console_hx(r)) {
+        /* error_fragment.mustache: put at the top of the part acted on, whatever it selected */
+        MHD_add_response_header(resp, "HX-Reswap", "afterbegin");
+        MHD_add_response_header(resp, "HX-Reselect", ".hx-error");
+    }
     /* While draining, tell keep-alive clients not to send another request on this connection. */
     if (atomic_load(&r->srv->draining))
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
