@@ -12,7 +12,7 @@ set -euo pipefail
 BUILD_PKGS=(
   build-essential cmake ninja-build pkg-config clang-format clang libclang-rt-14-dev
   libssl-dev libcurl4-openssl-dev libjansson-dev libsqlite3-dev
-  libmicrohttpd-dev libcmark-dev libcairo2-dev libpango1.0-dev libzstd-dev
+  libmicrohttpd-dev libcmark-dev libcairo2-dev libpango1.0-dev libzstd-dev zlib1g-dev
   uuid-dev libcmocka-dev libgnutls28-dev libutf8proc-dev librsvg2-dev
   fonts-dejavu-core fonts-noto-cjk gzip
 )

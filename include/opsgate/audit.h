@@ -85,6 +85,42 @@ int og_audit_name_take(og_buf *b, char *out, size_t size);
 int og_audit_list(og_ctx *ctx, const char *tenant_id, int64_t after_seq, int limit,
                   const char *action, const char *since, json_t **out, int64_t *next_cursor);
 
+/* Filters of og_audit_list_desc; every field may be NULL or "" (no filter). */
+typedef struct og_audit_filter {
+    const char *action; /* exactly this action */
+    const char *since;  /* time >= since (RFC 3339 or a date) */
+    const char *until;  /* time < until */
+    const char *actor;  /* a substring of the actor label */
+    const char *target; /* a substring of the target's id or name (recorded or resolved) */
+} og_audit_filter;
+
+/* Records examined at most by one og_audit_list_desc call with an actor or target filter. */
+#define OG_AUDIT_SCAN_MAX 10000
+
+/*
+ * Records of one chain (tenant_id NULL = platform) newest first: those with seq < before_seq (0 =
+ * from the newest) that pass the filters, at most limit (1..1000). Walks the chain's indexes
+ * backwards from before_seq (the action index for an action, the time index for since/until), so
+ * a page costs O(limit) whatever the chain's length. The actor and target filters are substrings
+ * (no index can serve them): such a call examines at most OG_AUDIT_SCAN_MAX records and may then
+ * return fewer than limit with a cursor to go on from. *out as og_audit_list's; *next_before is
+ * the seq to pass as before_seq for the next (older) page, 0 when there are no more. Checks
+ * OG_PERM_AUDIT_READ; OG_EINVAL naming a bad limit, cursor or time.
+ */
+int og_audit_list_desc(og_ctx *ctx, const char *tenant_id, int64_t before_seq, int limit,
+                       const og_audit_filter *f, json_t **out, int64_t *next_before);
+
+/*
+ * The latest signed checkpoint of a chain (tenant_id NULL = platform), as stored: {chain,
+ * tree_size, root_hash, time, algorithm, key_id, signature, "signature_ok": whether the signature
+ * verifies with the installation's key of that id}; *out is NULL when the chain has none yet.
+ * *chain_size (may be NULL) receives the chain's number of records. Two index probes: it does not
+ * recompute the tree (og_audit_verify does, og_audit_prove for one record). Checks
+ * OG_PERM_AUDIT_READ. Caller decrefs *out.
+ */
+int og_audit_checkpoint_latest(og_ctx *ctx, const char *tenant_id, json_t **out,
+                               int64_t *chain_size);
+
 /* Where an export writes its bytes; return 0 to go on, negative to stop. */
 typedef int (*og_audit_sink)(void *arg, const void *data, size_t len);
 

@@ -78,6 +78,33 @@ int og_audit__row_hash(og_buf *scratch, const og_audit__row *r, char hex[OG_AUDI
  * stored analysis. */
 json_t *og_audit__row_json(const og_audit__row *r, const char *hash);
 
+/* ---- readers (export.c, page.c) ----
+ * The names a reader is shown (recorded, else resolved now with the reader's ctx and cached):
+ * og_audit__reader_new for one chain (caller free()s), og_audit__reader_json for one record. */
+typedef struct reader_names og_audit__reader;
+og_audit__reader *og_audit__reader_new(og_ctx *ctx, const char *chain);
+json_t *og_audit__reader_json(og_audit__reader *n, const og_audit__row *r, const char *hash);
+
+/* Newest-first paging (page.c). Each statement walks one index backwards from a bound, so a page
+ * costs O(page) whatever the chain's length; time predicates carry a unary + so that the
+ * planner never trades the seq order for the time index (the tests check the plans).
+ * ?1 chain, ?2 seq below, ?3 lowest seq, ?4 since, ?5 until, [?6 action], last: rows. */
+#define OG_AUDIT__DESC_SQL                                                                         \
+    "SELECT " OG_AUDIT__COLUMNS " FROM audit_record WHERE chain = ?1 AND seq < ?2 AND seq >= ?3"   \
+    " AND +time >= ?4 AND +time < ?5 ORDER BY seq DESC LIMIT ?6"
+#define OG_AUDIT__DESC_ACTION_SQL                                                                  \
+    "SELECT " OG_AUDIT__COLUMNS " FROM audit_record INDEXED BY audit_record_by_action"             \
+    " WHERE chain = ?1 AND action = ?6 AND seq < ?2 AND seq >= ?3 AND +time >= ?4 AND +time < ?5"  \
+    " ORDER BY seq DESC LIMIT ?7"
+/* The seq bounds of a time window, through the time index: the last record before until, the
+ * first at or after since (records are appended in time order within a chain). */
+#define OG_AUDIT__SEQ_BEFORE_SQL                                                                   \
+    "SELECT seq FROM audit_record INDEXED BY audit_record_by_time WHERE chain = ? AND time < ?"    \
+    " ORDER BY time DESC, seq DESC LIMIT 1"
+#define OG_AUDIT__SEQ_FROM_SQL                                                                     \
+    "SELECT seq FROM audit_record INDEXED BY audit_record_by_time WHERE chain = ? AND time >= ?"   \
+    " ORDER BY time, seq LIMIT 1"
+
 /* ---- names (names.c) ---- */
 #define OG_AUDIT_NAME_MAX 256 /* bytes of one recorded name, NUL included */
 /* The name of a target through its module's namer: on_write = 0 asks any namer (a reader),

@@ -48,7 +48,7 @@ typedef struct rec_names {
     char buf[OG_AUDIT_NAME_MAX];
 } rec_names;
 
-static reader_names *reader_new(og_ctx *ctx, const char *chain)
+reader_names *og_audit__reader_new(og_ctx *ctx, const char *chain)
 {
     reader_names *n = calloc(1, sizeof(*n));
     if (!n)
@@ -112,7 +112,7 @@ static json_t *resolved_json(const rec_names *nm)
 }
 
 /* The record as readers get it: its JSON with hash, plus "resolved" names. */
-static json_t *reader_json(reader_names *n, const og_audit__row *r, const char *hash)
+json_t *og_audit__reader_json(reader_names *n, const og_audit__row *r, const char *hash)
 {
     rec_names nm;
     json_t *j = og_audit__row_json(r, hash), *res;
@@ -155,7 +155,8 @@ int og_audit_list(og_ctx *ctx, const char *tenant_id, int64_t after_seq, int lim
     og_stmt_bind_text(st, 4, action && action[0] ? action : NULL);
     og_stmt_bind_text(st, 5, since_s);
     og_stmt_bind_int(st, 6, limit + 1);
-    if (!(arr = json_array()) || !(names = reader_new(ctx, og_audit__chain_name(tenant_id)))) {
+    if (!(arr = json_array()) ||
+        !(names = og_audit__reader_new(ctx, og_audit__chain_name(tenant_id)))) {
         error = og_error_set(OG_ERROR, "out of memory");
         goto cleanup;
     }
@@ -167,7 +168,7 @@ int og_audit_list(og_ctx *ctx, const char *tenant_id, int64_t after_seq, int lim
             *next_cursor = last; /* there is at least one more */
             break;
         }
-        json_t *j = reader_json(names, &r, hash);
+        json_t *j = og_audit__reader_json(names, &r, hash);
         if (!j || json_array_append_new(arr, j) < 0) {
             error = og_error_set(OG_ECORRUPT, "audit record %lld cannot be read", (long long)r.seq);
             goto cleanup;
@@ -704,7 +705,7 @@ int og_audit_export(og_ctx *ctx, const char *tenant_id, const char *format, cons
         error = og_error_set(OG_EINVAL, "since %s is after until %s", since, until);
         goto cleanup;
     }
-    if (!(names = reader_new(ctx, chain))) {
+    if (!(names = og_audit__reader_new(ctx, chain))) {
         error = og_error_set(OG_ERROR, "out of memory");
         goto cleanup;
     }

@@ -86,15 +86,45 @@ static int query_int(og_http_req *r, const char *name, int64_t min, int64_t max,
     return 0;
 }
 
+/* ?order=desc: newest first from ?before= (og_audit_list_desc), with until, actor and target. */
+static int audit_list_desc(og_http_req *r, const char *chain, const char *action, const char *since,
+                           int64_t limit, json_t **records, int64_t *next)
+{
+    og_audit_filter f = {.action = action, .since = since};
+    int64_t before = 0;
+    int error;
+    f.actor = og_http__query(r, "actor");
+    f.target = og_http__query(r, "target");
+    if ((error = query_time(r, "until", &f.until)) < 0 ||
+        (error = query_int(r, "before", 1, INT64_MAX, &before)) < 0)
+        return error;
+    if ((f.actor && strlen(f.actor) > 160) || (f.target && strlen(f.target) > 160))
+        return og_error_set(OG_EINVAL, "queries 'actor' and 'target' are at most 160 characters");
+    return og_audit_list_desc(&r->ctx, chain, before, (int)limit, &f, records, next);
+}
+
 int og_http__audit_list(og_http_req *r)
 {
     int error = -1;
     char tid[OG_ID_LEN];
     const char *chain, *since, *action = og_http__query(r, "action");
+    const char *order = og_http__query(r, "order");
     int64_t after = 0, limit = AUDIT_LIMIT_DEFAULT, next = 0;
     json_t *records = NULL;
     og_tenant t;
+    int desc = order && strcmp(order, "desc") == 0;
 
+    if (order && !desc && strcmp(order, "asc") != 0)
+        return og_error_set(OG_EINVAL, "query 'order': '%.16s' is neither 'asc' nor 'desc'", order);
+    if (!desc) {
+        const char *only[] = {"before", "until", "actor", "target"};
+        for (size_t i = 0; i < 4; i++)
+            if (og_http__query(r, only[i]))
+                return og_error_set(OG_EINVAL, "query '%s' needs order=desc", only[i]);
+    } else if (og_http__query(r, "after")) {
+        return og_error_set(OG_EINVAL, "query 'after' pages oldest first: with order=desc, use "
+                                       "'before'");
+    }
     if ((error = resolve_chain(r, og_http__query(r, "tenant"), tid, &chain, &t)) < 0 ||
         (error = query_time(r, "since", &since)) < 0 ||
         (error = query_int(r, "after", 0, INT64_MAX, &after)) < 0 ||
@@ -102,8 +132,11 @@ int og_http__audit_list(og_http_req *r)
         return error;
     if (action && (!*action || strlen(action) > 64))
         return og_error_set(OG_EINVAL, "query 'action' must be 1-64 characters");
-    if ((error = og_audit_list(&r->ctx, chain, after, (int)limit, action, since, &records, &next)) <
-        0)
+    if (desc)
+        error = audit_list_desc(r, chain, action, since, limit, &records, &next);
+    else
+        error = og_audit_list(&r->ctx, chain, after, (int)limit, action, since, &records, &next);
+    if (error < 0)
         return error;
     /* The cursor is opaque to clients; today it is the last sequence number, as text. */
     char cursor[24];
@@ -113,6 +146,25 @@ int og_http__audit_list(og_http_req *r)
     return og_http__reply(r, 200,
                           json_pack("{s:o,s:o,s:o}", "tenant", tenant, "records", records, "next",
                                     next > 0 ? json_string(cursor) : json_null()));
+}
+
+/* GET /api/v1/audit/checkpoint?tenant=: the chain's latest signed checkpoint and its size. */
+int og_http__audit_checkpoint(og_http_req *r)
+{
+    char tid[OG_ID_LEN];
+    const char *chain;
+    json_t *cp = NULL;
+    int64_t size = 0;
+    og_tenant t;
+    int error;
+    if ((error = resolve_chain(r, og_http__query(r, "tenant"), tid, &chain, &t)) < 0 ||
+        (error = og_audit_checkpoint_latest(&r->ctx, chain, &cp, &size)) < 0)
+        return error;
+    json_t *tenant = chain ? json_pack("{s:s,s:s?}", "id", chain, "name", t.name[0] ? t.name : NULL)
+                           : json_null();
+    return og_http__reply(r, 200,
+                          json_pack("{s:o,s:I,s:o}", "tenant", tenant, "records", (json_int_t)size,
+                                    "checkpoint", cp ? cp : json_null()));
 }
 
 /* ---- streamed export ---- */

@@ -105,6 +105,10 @@ void og_http__console_headers(og_http_req *r, struct MHD_Response *resp);
 /* A failed console request as an HTML page with the status og_http__status_for(code) gives; a
  * GET that is not signed in becomes a 303 to the sign-in page with next= the page asked for. */
 enum MHD_Result og_http__console_failure(og_http_req *r, int code);
+/* The console's error page with this status and message (404 and 500 with their fixed wording),
+ * with the console's headers (and Allow on a 405): every error on a console path is one, never
+ * JSON (og_http__queue_error sends console requests here). */
+enum MHD_Result og_http__console_error(og_http_req *r, int status, const char *message);
 
 /* ---- for the pages (console_core.c) ---- */
 /* The data every page has (borrowed by nobody; caller owns): the user, role, navigation, CSRF
@@ -121,6 +125,15 @@ int og_http__console_redirect(og_http_req *r, const char *location);
  * a backslash and not a sign-in/sign-out page; else "/console". Never another site. */
 #define OG_CONSOLE_NEXT_MAX 256
 void og_http__console_safe_next(const char *in, char out[OG_CONSOLE_NEXT_MAX]);
+/* The session's CSRF token masked for one response (BREACH): base64url of 32 fresh random bytes
+ * and the token XOR them, so no two responses carry the same bytes; the check unmasks it. */
+#define OG_CONSOLE_CSRF_MASKED 96
+int og_http__console_csrf_masked(og_http_req *r, char out[OG_CONSOLE_CSRF_MASKED]);
+/* Whether the request is htmx's (HX-Request: true): a partial update, answered with a fragment
+ * (the decided inbox card, an error's reason) instead of a page. */
+bool og_http__console_hx(og_http_req *r);
+/* Whether an Accept-Encoding value accepts gzip (gzip, x-gzip or *, without q=0). */
+bool og_http__accepts_gzip(const char *accept_encoding);
 /* An application/x-www-form-urlencoded field of the request body, decoded into out (size
  * bytes). 1 when found, 0 when absent, OG_EINVAL naming the field when too long or not UTF-8. */
 int og_http__console_form(og_http_req *r, const char *name, char *out, size_t size);

@@ -11,16 +11,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PAGE_SIZE  50 /* records a page, unless ?limit= (1..PAGE_MAX) */
-#define PAGE_MAX   200
-#define SCAN_BLOCK 1000
-#define QUERY_MAX  1024
+#define PAGE_SIZE     50 /* records a page, unless ?limit= (1..PAGE_MAX) */
+#define PAGE_MAX      200
+#define VERIFY_INLINE 50000 /* records verified on every newest page; more: on demand */
+#define QUERY_MAX     1024
 
 typedef struct audit_query {
     const char *action, *actor, *target, *since, *until; /* "" = no filter */
     int64_t until_us;
     int64_t before; /* show records with seq < before; 0 = from the newest */
     int64_t limit;  /* records a page */
+    int verify;     /* ?verify=1: verify the chain whatever its length */
 } audit_query;
 
 static const char *query_str(og_http_req *r, const char *name)
@@ -56,6 +57,10 @@ static int audit_query_read(og_http_req *r, audit_query *q)
         return error;
     if (l && *l && (error = og_http__query_i64(r, "limit", 1, PAGE_MAX, &q->limit)) < 0)
         return error;
+    const char *v = og_http__query(r, "verify");
+    if (v && *v && strcmp(v, "1") != 0)
+        return og_error_set(OG_EINVAL, "'verify' must be 1 (verify the chain now)");
+    q->verify = v && *v;
     return 0;
 }
 
@@ -72,18 +77,6 @@ static const char *target_name(const json_t *rec)
 {
     const char *n = str_at(rec, "target", "name");
     return n ? n : str_at(rec, "resolved", "target_name");
-}
-
-/* Whether a record passes the filters the library does not apply (actor, target). */
-static int record_matches(const json_t *rec, const audit_query *q)
-{
-    const char *actor = str_at(rec, "actor", NULL), *name = target_name(rec);
-    const char *tid = str_at(rec, "target", "id");
-    if (*q->actor && !(actor && strstr(actor, q->actor)))
-        return 0;
-    if (*q->target && !((name && strstr(name, q->target)) || (tid && strstr(tid, q->target))))
-        return 0;
-    return 1;
 }
 
 /* One row of the table from one of the library's records. */
@@ -112,56 +105,27 @@ static json_t *record_row(const json_t *rec)
     return row;
 }
 
-/* The page of records: the newest q->limit that match with seq < q->before, newest first.
- * og_audit_list reads a chain oldest first with a cursor, so the chain is read up to the page
- * in blocks, keeping the last q->limit matches. *older is 1 when matches older than the page
- * exist. */
+/* The page of records: the newest q->limit that match with seq < q->before, newest first, read
+ * backwards through the chain's indexes (og_audit_list_desc): O(page) on any chain. *next is the
+ * "before" of the older page, 0 when there is none. */
 static int records_page(og_http_req *r, const char *chain, const audit_query *q, json_t **out,
-                        int *older)
+                        int64_t *next)
 {
-    json_t **ring = calloc((size_t)q->limit, sizeof(*ring)), *list = NULL, *rec;
-    int64_t after = 0, next = 0, matched = 0;
-    int error = 0, done = 0;
+    og_audit_filter f = {.action = q->action,
+                         .since = q->since,
+                         .until = q->until,
+                         .actor = q->actor,
+                         .target = q->target};
+    json_t *list = NULL, *rec;
+    size_t i;
+    int error;
     *out = NULL;
-    *older = 0;
-    if (!ring)
-        return og_error_set(OG_ERROR, "out of memory");
-    while (!done) {
-        if ((error = og_audit_list(&r->ctx, chain, after, SCAN_BLOCK, *q->action ? q->action : NULL,
-                                   *q->since ? q->since : NULL, &list, &next)) < 0)
-            goto cleanup;
-        size_t i;
-        json_array_foreach(list, i, rec)
-        {
-            int64_t seq = json_integer_value(json_object_get(rec, "seq")), t;
-            const char *time = str_at(rec, "time", NULL);
-            if ((q->before && seq >= q->before) ||
-                (*q->until && time && og_time_parse(time, &t) == 0 && t >= q->until_us)) {
-                done = 1;
-                break;
-            }
-            if (!record_matches(rec, q))
-                continue;
-            json_decref(ring[matched % q->limit]);
-            ring[matched % q->limit] = json_incref(rec);
-            matched++;
-        }
-        json_decref(list);
-        list = NULL;
-        if (next <= 0)
-            break;
-        after = next;
-    }
+    if ((error = og_audit_list_desc(&r->ctx, chain, q->before, (int)q->limit, &f, &list, next)) < 0)
+        return error;
     *out = json_array();
-    for (int64_t k = matched - 1; k >= 0 && k >= matched - q->limit; k--)
-        json_array_append_new(*out, record_row(ring[k % q->limit]));
-    *older = matched > q->limit;
-cleanup:
-    for (int64_t k = 0; k < q->limit; k++)
-        json_decref(ring[k]);
-    free(ring);
+    json_array_foreach(list, i, rec) json_array_append_new(*out, record_row(rec));
     json_decref(list);
-    return error;
+    return 0;
 }
 
 /* The chain's verification, as `opsgate audit verify` runs it: {ok, message, bad_seq}. */
@@ -183,19 +147,17 @@ static int verify_status(og_http_req *r, const char *chain, json_t *d)
     return 0;
 }
 
-/* The chain's latest signed checkpoint: the one an inclusion proof of its first record uses. */
-static int checkpoint_of(og_http_req *r, const char *chain, json_t *d)
+/* The chain's latest signed checkpoint as stored, its signature checked
+ * (og_audit_checkpoint_latest: no walk of the chain); *size receives the chain's length. */
+static int checkpoint_of(og_http_req *r, const char *chain, json_t *d, int64_t *size)
 {
-    json_t *proof = NULL;
-    int error = og_audit_prove(&r->ctx, chain, 1, &proof);
-    if (error == OG_ENOTFOUND || error == OG_ECORRUPT) {
-        og_error_clear(); /* none yet (or broken: the verification says where) */
-        return 0;
-    }
+    json_t *cp = NULL;
+    int error = og_audit_checkpoint_latest(&r->ctx, chain, &cp, size);
     if (error < 0)
         return error;
-    json_object_set(d, "checkpoint", json_object_get(proof, "checkpoint"));
-    json_decref(proof);
+    if (cp)
+        json_object_set_new(d, "checkpoint", cp);
+    json_object_set_new(d, "chain_size", json_integer(*size));
     return 0;
 }
 
@@ -226,7 +188,7 @@ static json_t *audit_href(const char *base, const audit_query *q, int64_t before
     return s;
 }
 
-static void audit_links(json_t *d, const char *tenant, const audit_query *q, int older)
+static void audit_links(json_t *d, const char *tenant, const audit_query *q, int64_t next)
 {
     char page[200], exp[240];
     if (tenant)
@@ -234,12 +196,19 @@ static void audit_links(json_t *d, const char *tenant, const audit_query *q, int
     else
         snprintf(page, sizeof(page), "/console/audit");
     snprintf(exp, sizeof(exp), "%s/export?format=", page);
-    json_t *recs = json_object_get(d, "records");
-    int64_t oldest =
-        json_integer_value(json_object_get(json_array_get(recs, json_array_size(recs) - 1), "seq"));
     json_object_set_new(d, "action_url", json_string(page));
-    if (older && oldest > 0)
-        json_object_set_new(d, "next_href", audit_href(page, q, oldest, 0));
+    if (next > 0)
+        json_object_set_new(d, "next_href", audit_href(page, q, next, 0));
+    if (!json_object_get(d, "verify")) {
+        json_t *v = audit_href(page, q, q->before, 0);
+        og_buf b;
+        og_buf_init(&b, QUERY_MAX);
+        og_buf_printf(&b, "%s%cverify=1", json_string_value(v),
+                      strchr(json_string_value(v), '?') ? '&' : '?');
+        json_object_set_new(d, "verify_href", json_string(b.data));
+        og_buf_free(&b);
+        json_decref(v);
+    }
     if (q->before)
         json_object_set_new(d, "first_href", audit_href(page, q, 0, 0));
     json_t *exports = json_array();
@@ -263,7 +232,8 @@ static int audit_page(og_http_req *r, const char *tenant)
     audit_query q;
     og_tenant t;
     json_t *records = NULL, *d = NULL;
-    int error, older = 0;
+    int error;
+    int64_t next = 0, size = 0;
     const char *chain = NULL;
     if ((error = audit_query_read(r, &q)) < 0)
         return error;
@@ -272,7 +242,7 @@ static int audit_page(og_http_req *r, const char *tenant)
             return error;
         chain = t.id;
     }
-    if ((error = records_page(r, chain, &q, &records, &older)) < 0)
+    if ((error = records_page(r, chain, &q, &records, &next)) < 0)
         return error;
     d = og_http__console_base(r,
                               og_actor_is_platform(&r->ctx.actor) ? (tenant ? t.name : "") : NULL);
@@ -283,11 +253,15 @@ static int audit_page(og_http_req *r, const char *tenant)
     json_object_set_new(d, "records", records);
     json_object_set_new(d, "scope", json_string(tenant ? t.name : "the platform"));
     json_object_set_new(d, "tenant", json_string(tenant ? t.name : ""));
-    if ((error = verify_status(r, chain, d)) < 0 || (error = checkpoint_of(r, chain, d)) < 0) {
+    /* verifying walks every record: on the newest page of a chain of up to VERIFY_INLINE records,
+     * else when asked (?verify=1), so that a page of a long chain stays O(page) */
+    if ((error = checkpoint_of(r, chain, d, &size)) < 0 ||
+        ((q.verify || (!q.before && size <= VERIFY_INLINE)) &&
+         (error = verify_status(r, chain, d)) < 0)) {
         json_decref(d);
         return error;
     }
-    audit_links(d, tenant ? t.name : NULL, &q, older);
+    audit_links(d, tenant ? t.name : NULL, &q, next);
     return og_http__console_render(r, 200, "audit", d);
 }
 

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define CSRF_RAW 32 /* bytes of the session's CSRF token (an HMAC-SHA256) */
+
 /* Over HTTPS the cookie is __Host- prefixed (browsers then insist on Secure, Path=/ and no
  * Domain); over plain HTTP (loopback, a TLS-terminating proxy) it cannot be. */
 static const char *cookie_name(const og_http_req *r)
@@ -49,18 +51,59 @@ static int same_origin(og_http_req *r)
     return 0;
 }
 
-/* The session's CSRF token, from the X-CSRF-Token header (htmx) or the csrf form field,
- * compared in constant time. */
+/* The session's CSRF token as raw bytes (it is base64url text in r->csrf). */
+static int csrf_raw(og_http_req *r, uint8_t raw[CSRF_RAW])
+{
+    uint8_t *b = NULL;
+    size_t n = 0;
+    int ok = r->csrf[0] && og_base64_decode(r->csrf, &b, &n) == 0 && n == CSRF_RAW;
+    if (ok)
+        memcpy(raw, b, CSRF_RAW);
+    free(b);
+    og_error_clear();
+    return ok ? 0 : og_error_set(OG_ERROR, "the session's CSRF token is malformed");
+}
+
+int og_http__console_csrf_masked(og_http_req *r, char out[OG_CONSOLE_CSRF_MASKED])
+{
+    uint8_t raw[CSRF_RAW], both[2 * CSRF_RAW];
+    int error;
+    out[0] = '\0';
+    if ((error = csrf_raw(r, raw)) < 0 || (error = og_crypto_random(both, CSRF_RAW)) < 0)
+        return error;
+    for (size_t i = 0; i < CSRF_RAW; i++)
+        both[CSRF_RAW + i] = both[i] ^ raw[i];
+    char *b = og_base64url_encode(both, sizeof(both));
+    if (!b)
+        return og_error_set(OG_ERROR, "out of memory");
+    og_strlcpy(out, b, OG_CONSOLE_CSRF_MASKED);
+    free(b);
+    return 0;
+}
+
+/* The session's CSRF token, from the X-CSRF-Token header (htmx) or the csrf form field: a masked
+ * token (mask || mask XOR token, og_http__console_csrf_masked), unmasked and compared in constant
+ * time. */
 static int csrf_check(og_http_req *r)
 {
-    char given[80] = "";
+    char given[OG_CONSOLE_CSRF_MASKED + 8] = "";
+    uint8_t raw[CSRF_RAW], *b = NULL;
+    size_t n = 0;
+    int ok = 0;
     const char *h = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "X-CSRF-Token");
     if (h)
         og_strlcpy(given, h, sizeof(given));
     else if (og_http__console_form(r, "csrf", given, sizeof(given)) < 0)
         og_error_clear();
-    size_t n = strlen(r->csrf);
-    if (!given[0] || strlen(given) != n || !og_memeq_ct(given, r->csrf, n))
+    if (given[0] && csrf_raw(r, raw) == 0 && og_base64_decode(given, &b, &n) == 0 &&
+        n == 2 * CSRF_RAW) {
+        for (size_t i = 0; i < CSRF_RAW; i++)
+            b[CSRF_RAW + i] ^= b[i];
+        ok = og_memeq_ct(b + CSRF_RAW, raw, CSRF_RAW);
+    }
+    free(b);
+    og_error_clear();
+    if (!ok)
         return og_error_set(OG_EDENIED, "the form's CSRF token is missing or wrong: reload the "
                                         "page and try again");
     return 0;

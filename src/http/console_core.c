@@ -6,9 +6,12 @@
 #include "opsgate/templates.h"
 #include "opsgate/tenant.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <zlib.h>
 
 /* default-src 'self' with nothing inline (no script, no style attribute or element), no plugins,
  * no framing, forms and <base> kept to this origin. */
@@ -17,6 +20,7 @@
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 #define PAGE_MAX    ((size_t)4 << 20) /* a rendered page */
 #define ASSET_CACHE "public, max-age=31536000, immutable"
+#define GZIP_MIN    256 /* bytes of a page below which it is sent as it is */
 
 bool og_http__console_path(const char *path)
 {
@@ -76,7 +80,7 @@ int og_http__console_asset(og_http_req *r)
         return 0;
     }
     const char *ae = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Accept-Encoding");
-    int gz = ae && strstr(ae, "gzip") && a->gz;
+    int gz = og_http__accepts_gzip(ae) && a->gz;
     const unsigned char *src = gz ? a->gz : a->data;
     size_t len = gz ? a->gzlen : a->len;
     char *copy = malloc(len ? len : 1);
@@ -88,6 +92,67 @@ int og_http__console_asset(og_http_req *r)
 }
 
 /* ---- rendering ---- */
+
+bool og_http__console_hx(og_http_req *r)
+{
+    const char *h = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "HX-Request");
+    return h && strcmp(h, "true") == 0;
+}
+
+bool og_http__accepts_gzip(const char *ae)
+{
+    int gzip = -1, star = -1; /* -1 not named, 0 refused (q=0), 1 accepted */
+    while (ae && *ae) {
+        size_t n = strcspn(ae, ",");
+        char m[64] = "";
+        if (n < sizeof(m))
+            memcpy(m, ae, n);
+        ae += n + (ae[n] == ',');
+        char *p = m, *q;
+        while (*p == ' ' || *p == '\t')
+            p++;
+        size_t name = strcspn(p, " \t;");
+        int ok = 1;
+        if ((q = strstr(p + name, "q=")) != NULL) {
+            double v = strtod(q + 2, NULL);
+            ok = v > 0.0;
+        }
+        if ((name == 4 && strncasecmp(p, "gzip", 4) == 0) ||
+            (name == 6 && strncasecmp(p, "x-gzip", 6) == 0))
+            gzip = ok;
+        else if (name == 1 && *p == '*')
+            star = ok;
+    }
+    return gzip >= 0 ? gzip == 1 : star == 1;
+}
+
+/* The page gzip-compressed (deflate, gzip wrapper) into *out (caller frees). */
+static int gzip_page(const char *in, size_t len, char **out, size_t *outlen)
+{
+    z_stream z;
+    memset(&z, 0, sizeof(z));
+    *out = NULL;
+    if (deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+        return og_error_set(OG_ERROR, "zlib: cannot start compressing a page");
+    uLong cap = deflateBound(&z, (uLong)len);
+    char *buf = malloc(cap ? cap : 1);
+    int rc = Z_MEM_ERROR;
+    if (buf) {
+        z.next_in = (Bytef *)(uintptr_t)in;
+        z.avail_in = (uInt)len;
+        z.next_out = (Bytef *)buf;
+        z.avail_out = (uInt)cap;
+        rc = deflate(&z, Z_FINISH);
+    }
+    *outlen = z.total_out;
+    deflateEnd(&z);
+    if (rc != Z_STREAM_END) {
+        free(buf);
+        return og_error_set(OG_ERROR, "zlib: compressing a page failed (%d)", rc);
+    }
+    *out = buf;
+    return 0;
+}
 
 static int partial_load(void *ud, const char *name, og_buf *out)
 {
@@ -125,6 +190,7 @@ int og_http__console_render(og_http_req *r, int status, const char *page, json_t
     asset_url(assets, "uplot_css", "uPlot.min.css");
     json_object_set_new(data, "assets", assets);
     json_object_set_new(data, "version", json_string(OG_VERSION));
+    r->encoding = NULL;
     if ((error = partial_load(NULL, page, &src)) < 0) {
         error = og_error_set(OG_ERROR, "console template '%s' is not built in", page);
         goto cleanup;
@@ -135,8 +201,21 @@ int og_http__console_render(og_http_req *r, int status, const char *page, json_t
     if ((error = og_tmpl_render(&out, t, data, &opts, &terr)) < 0)
         goto cleanup;
     size_t len = out.len;
-    error = og_http__reply_text(r, status ? status : 200, "text/html; charset=utf-8",
-                                og_buf_detach(&out), len);
+    char *body = og_buf_detach(&out), *gz = NULL;
+    size_t gzlen = 0;
+    /* Compressed when the client takes gzip (Vary: Accept-Encoding is always sent). The CSRF
+     * token is masked anew for every response, so compression cannot reveal it (BREACH). */
+    if (len >= GZIP_MIN &&
+        og_http__accepts_gzip(
+            MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Accept-Encoding")) &&
+        gzip_page(body, len, &gz, &gzlen) == 0) {
+        free(body);
+        body = gz;
+        len = gzlen;
+        r->encoding = "gzip";
+    }
+    og_error_clear();
+    error = og_http__reply_text(r, status ? status : 200, "text/html; charset=utf-8", body, len);
 cleanup:
     og_tmpl_free(t);
     og_buf_free(&out);
@@ -260,7 +339,12 @@ json_t *og_http__console_base(og_http_req *r, const char *tenant)
     json_object_set_new(d, "user",
                         json_pack("{s:s, s:s, s:s?}", "name", r->ctx.actor.user_name, "role",
                                   og_role_name(r->ctx.actor.role), "home", own[0] ? own : NULL));
-    json_object_set_new(d, "csrf", json_string(r->csrf));
+    char masked[OG_CONSOLE_CSRF_MASKED];
+    if (og_http__console_csrf_masked(r, masked) < 0) {
+        json_decref(d);
+        return NULL;
+    }
+    json_object_set_new(d, "csrf", json_string(masked));
     json_object_set_new(d, "nav", nav_of(r));
     if (og_actor_is_platform(&r->ctx.actor)) {
         json_t *list = NULL, *tenants = json_array(), *t;
@@ -339,12 +423,22 @@ enum MHD_Result og_http__console_failure(og_http_req *r, int code)
         /* As the API: the operator needs the path (server log), the client only the fact. */
         fprintf(stderr, "opsgate: http: %s %s: %s\n", r->method, r->path, og_error_last());
         snprintf(msg, sizeof(msg), "the server is out of storage space; nothing was written");
-    } else if (status == 404) {
-        /* One wording for missing and another tenant's, as the API. */
-        snprintf(msg, sizeof(msg), "There is no such page, or it is not yours to see.");
     } else {
         snprintf(msg, sizeof(msg), "%.500s", og_error_last());
     }
+    return og_http__console_error(r, status, msg);
+}
+
+enum MHD_Result og_http__console_error(og_http_req *r, int status, const char *message)
+{
+    char msg[600];
+    if (status == 404) /* one wording for missing and another tenant's, as the API */
+        snprintf(msg, sizeof(msg), "There is no such page, or it is not yours to see.");
+    else if (status == 500)
+        snprintf(msg, sizeof(msg), "internal error; the server log has the details");
+    else
+        snprintf(msg, sizeof(msg), "%.500s", message ? message : "");
+    r->console = 1;
     /* The page's frame names the user and their tenants: a store again for that (the failed
      * handler's went back to the pool). */
     if (r->authenticated && !r->store) {
@@ -354,13 +448,21 @@ enum MHD_Result og_http__console_failure(og_http_req *r, int code)
     json_t *d = og_http__console_base(r, NULL);
     og_http__store_release(r);
     if (d) {
+        /* No CSRF token on an error page: it may reflect the request's text (BREACH), it changes
+         * nothing, and so another tenant's page stays byte for byte a missing one's. */
+        json_object_del(d, "csrf");
         json_object_set_new(d, "heading", json_string(heading_of(status)));
         json_object_set_new(d, "message", json_string(msg));
         json_object_set_new(d, "signin", json_boolean(status == 401));
     }
     free(r->text);
     r->text = NULL;
+    json_decref(r->json);
+    r->json = NULL;
     og_error_clear();
+    /* a partial update (htmx) gets the reason alone, put where the person acted (reply.c) */
+    if (og_http__console_hx(r) && og_http__console_render(r, status, "error_fragment", d) == 0)
+        return og_http__queue_reply(r);
     if (og_http__console_render(r, status, "error", d) < 0) {
         fprintf(stderr, "opsgate: http: rendering an error page: %s\n", og_error_last());
         return MHD_NO;

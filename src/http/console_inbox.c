@@ -197,6 +197,10 @@ static int all_items(og_http_req *r, json_t *groups[3])
 
 static void group_set(json_t *d, const char *key, json_t *items)
 {
+    size_t i;
+    json_t *it;
+    /* inbox cards decide in place with htmx (the item's page posts and comes back) */
+    json_array_foreach(items, i, it) json_object_set_new(it, "card", json_true());
     json_object_set_new(d, key, items);
     char count[32];
     snprintf(count, sizeof(count), "%s_count", key);
@@ -290,6 +294,29 @@ int og_http__console_gate(og_http_req *r)
     return og_http__console_render(r, 200, "gate", d);
 }
 
+/* The inbox card of an item just decided, for htmx to swap in place of the one acted on (the
+ * decision came with HX-Request): the item as it is now (still open after an escalation, with
+ * its form) and the line saying what happened, as the inbox shows it after ?decided=. */
+static int decided_card(og_http_req *r, const char *gid)
+{
+    json_t *d = NULL, *flash = flash_of(r, gid);
+    char masked[OG_CONSOLE_CSRF_MASKED];
+    int error;
+    if (!flash)
+        return og_error_set(OG_ERROR, "gate item %s cannot be read after its decision", gid);
+    if ((error = og_gate_show(&r->ctx, gid, &d)) < 0 ||
+        (error = og_http__console_csrf_masked(r, masked)) < 0) {
+        json_decref(flash);
+        json_decref(d);
+        return error;
+    }
+    item_shape(d);
+    json_object_set_new(d, "card", json_true());
+    json_object_set_new(d, "card_flash", flash); /* not "flash": the inbox page's own line */
+    json_object_set_new(d, "csrf", json_string(masked));
+    return og_http__console_render(r, 200, "gate_card", d);
+}
+
 int og_http__console_gate_decide(og_http_req *r)
 {
     const char *decision = og_http__param(&r->match, "decision");
@@ -324,6 +351,8 @@ int og_http__console_gate_decide(og_http_req *r)
     if (error < 0)
         return error;
     og_error_clear();
+    if (og_http__console_hx(r))
+        return decided_card(r, gid);
     og_buf b;
     og_buf_init(&b, sizeof(loc) - 1);
     og_buf_printf(&b, "/console/inbox?decided=%s", gid);

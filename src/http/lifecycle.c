@@ -328,6 +328,9 @@ enum MHD_Result og_http__on_request(void *cls, struct MHD_Connection *conn, cons
         og_strlcpy(r->method, method, sizeof(r->method));
         if (!r->target_err)
             og_strlcpy(r->path, url, sizeof(r->path));
+        /* Every reply on a console path, errors before routing included, is the console's:
+         * HTML pages with its headers. */
+        r->console = og_http__console_path(r->path);
         /* The path is unescaped client input: no control bytes into logs or messages. */
         for (char *p = r->path; *p; p++)
             if ((unsigned char)*p < 0x20 || *p == 0x7f)

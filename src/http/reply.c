@@ -20,6 +20,13 @@ static void add_common_headers(og_http_req *r, int status, struct MHD_Response *
         MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, r->location);
     if (r->console)
         og_http__console_headers(r, resp);
+    if (r->console && status == 405 && r->match.allow[0])
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->match.allow);
+    if (r->console && status >= 400 && og_http__console_hx(r)) {
+        /* error_fragment.mustache: put at the top of the part acted on, whatever it selected */
+        MHD_add_response_header(resp, "HX-Reswap", "afterbegin");
+        MHD_add_response_header(resp, "HX-Reselect", ".hx-error");
+    }
     /* While draining, tell keep-alive clients not to send another request on this connection. */
     if (atomic_load(&r->srv->draining))
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
@@ -53,6 +60,8 @@ static enum MHD_Result queue_buffer(og_http_req *r, int status, const char *type
 /* Send {"error":{...}} for code with message; extra headers for 401 and 405. */
 enum MHD_Result og_http__queue_error(og_http_req *r, int status, const char *code, const char *msg)
 {
+    if (r->console) /* a console path: the console's HTML error page, never JSON */
+        return og_http__console_error(r, status, msg);
     char *body = og_http__error_body(code, msg);
     size_t len = body ? strlen(body) : 0;
     char *nl = body ? realloc(body, len + 2) : NULL;

@@ -100,6 +100,7 @@ const og_http_route og_http__routes[] = {
     {"DELETE", "/api/v1/tokens/{id}", og_http__token_revoke, 0},
     {"GET", "/api/v1/audit", og_http__audit_list, 0},
     {"GET", "/api/v1/audit/export", og_http__audit_export, 0},
+    {"GET", "/api/v1/audit/checkpoint", og_http__audit_checkpoint, 0},
     /* gates, events and notification channels (gate_api.c) */
     {"GET", "/api/v1/gate-kinds", og_http__gate_kinds, 0},
     {"GET", "/api/v1/tenants/{tenant}/gates", og_http__gate_list, 0},

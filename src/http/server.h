@@ -173,6 +173,7 @@ int og_http__whoami(og_http_req *r);
 
 /* ---- audit (audit_api.c) ---- */
 int og_http__audit_list(og_http_req *r);
+int og_http__audit_checkpoint(og_http_req *r); /* GET /api/v1/audit/checkpoint */
 int og_http__audit_export(og_http_req *r);
 /* The export of tenant's chain (name or id; NULL or "": the actor's own, or the platform's for a
  * platform actor), the query's format, since and until: the console's export is the API's. */

@@ -144,6 +144,7 @@ resp = await pb.request.get(`${AUDIT_A}/export?format=oscal`);
 check(resp.status() === 404, `and its export is 404 (${resp.status()})`);
 resp = await pb.goto(SETTINGS_A);
 check(resp.status() === 404, `tenant B's session gets 404 on tenant A's settings (${resp.status()})`);
+await pb.goto(`${URL}/console`); // error pages carry no CSRF token: take B's from a page of its own
 resp = await pb.request.post(`${URL}/console/tenants/${TENANT_A}/notify-channels/${channelId}/test`, {
   form: { csrf: await pb.locator("input[name=csrf]").first().inputValue() } });
 check(resp.status() === 404, `and on its channel's test (${resp.status()})`);

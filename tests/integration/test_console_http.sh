@@ -86,6 +86,50 @@ cp "$OG_TMP/b" "$OG_TMP/other"
 req -H "Cookie: $cb" "$OG_URL/console/tenants/nosuch/certificates/$fp"; want 404 "$code" "a missing tenant"
 if cmp -s "$OG_TMP/other" "$OG_TMP/b"; then ok; else bad "another tenant's page differs from a missing one"; fi
 
+# --- errors on console paths are the console's HTML error page, never the API's JSON
+# (h-core: 405 with Allow, 413, 400 before routing, 404; each with the console's headers)
+console_error() { # STATUS WHAT: the last reply is the console's error page with that status
+  want "$1" "$code" "$2"
+  has "text/html" "$(hdr content-type)" "$2: an HTML page"
+  has "default-src 'self'" "$(hdr content-security-policy)" "$2: the console's CSP"
+  want DENY "$(hdr x-frame-options)" "$2: X-Frame-Options"
+  want no-store "$(hdr cache-control)" "$2: not cached"
+  if grep -q '{"error"' "$OG_TMP/b" || ! grep -q '<main id="main"' "$OG_TMP/b"; then
+    bad "$2: not the console's page: $(head -c 200 "$OG_TMP/b")"; else ok; fi
+}
+req -H "Cookie: $c" --data "csrf=$csrf" "$OG_URL/console/certificates"
+console_error 405 "POST on a GET-only console page"; has GET "$(hdr allow)" "... with Allow"
+req -X DELETE "$OG_URL/console/sign-in"; console_error 405 "DELETE on the sign-in page, not signed in"
+has "POST" "$(hdr allow)" "... Allow names GET and POST"
+req -H "Cookie: $c" -H "Content-Length: 99999999999" --data "csrf=$csrf" "$OG_URL/console/sign-out"
+console_error 413 "a console body over the limit"
+req -H "Cookie: $c" "$OG_URL/console/a%00b"; console_error 400 "a console path with %00"
+req -H "Cookie: $c" "$OG_URL/console/nosuch"; console_error 404 "an unknown console page, signed in"
+req -X POST "$OG_URL/api/v1/whoami"; want 405 "$code" "the API keeps its JSON 405"
+has "application/json" "$(hdr content-type)" "... as JSON"
+# pages gzip-compressed when the client takes it; the CSRF token masked anew in every response
+# (BREACH), each masked token valid
+tok_of() { grep -o 'name="csrf" value="[^"]*"' "$1" | head -n 1 | sed 's/.*value="//; s/"$//'; }
+req -H "Cookie: $c" "$OG_URL/console/certificates"; cp "$OG_TMP/b" "$OG_TMP/plain.html"
+want "" "$(hdr content-encoding)" "no gzip unless asked"; m1=$(tok_of "$OG_TMP/plain.html")
+req -H "Cookie: $c" -H "Accept-Encoding: gzip, deflate" "$OG_URL/console/certificates"
+want gzip "$(hdr content-encoding)" "a page gzip-compressed"; has "Accept-Encoding" "$(hdr vary)" "Vary: Accept-Encoding"
+if gzip -dc "$OG_TMP/b" >"$OG_TMP/gz.html" 2>/dev/null; then ok; else bad "the gzip page does not decode"; fi
+m2=$(tok_of "$OG_TMP/gz.html")
+if [ -n "$m1" ] && [ -n "$m2" ] && [ "$m1" != "$m2" ]; then ok; else bad "two renders carry the same CSRF bytes: '$m1' '$m2'"; fi
+[ "${#m1}" = 86 ] && ok || bad "a masked token is mask and token (86 characters): ${#m1}"
+if diff <(sed "s/$m1/TOKEN/g" "$OG_TMP/plain.html") <(sed "s/$m2/TOKEN/g" "$OG_TMP/gz.html") >/dev/null; then ok
+else bad "the gzip page decodes to another page: $(diff <(sed "s/$m1/TOKEN/g" "$OG_TMP/plain.html") <(sed "s/$m2/TOKEN/g" "$OG_TMP/gz.html") | head -n 5)"; fi
+req -H "Cookie: $c" -H "Accept-Encoding: gzip;q=0, br" "$OG_URL/console/certificates"
+want "" "$(hdr content-encoding)" "gzip;q=0 is a refusal"
+# both masked tokens pass the CSRF check (the decision then finds no item: 404, not 403)
+nog=/console/tenants/acme/gates/00000000-0000-4000-8000-000000000000/approve
+for m in "$m1" "$m2"; do req -H "Cookie: $c" --data-urlencode "csrf=$m" "$OG_URL$nog"; want 404 "$code" "a masked token validates"; done
+req -H "Cookie: $c" -H "X-CSRF-Token: $m2" -X POST "$OG_URL$nog"; want 404 "$code" "... in the header too"
+flip=$(printf '%s' "$m1" | sed 's/^./A/; t; s/^/A/'); [ "$flip" = "$m1" ] && flip="B${m1#?}"
+req -H "Cookie: $c" --data-urlencode "csrf=$flip" "$OG_URL$nog"; want 403 "$code" "a changed mask does not"
+req -H "Cookie: $cb" --data-urlencode "csrf=$m1" "$OG_URL$nog"; want 403 "$code" "another session's token does not"
+
 # --- CSRF: a state-changing request needs the session's token
 req -H "Cookie: $c" -X POST "$OG_URL/console/sign-out"; want 403 "$code" "sign-out without the CSRF token"
 req -H "Cookie: $c" --data "csrf=${csrf}x" "$OG_URL/console/sign-out"; want 403 "$code" "a wrong CSRF token"

@@ -46,6 +46,28 @@
     }
   }
 
+  /* A partial update (htmx) the server refused: htmx swaps nothing on an error status, so say
+     why where the person acted, with the reason the console's error page gives (as text). */
+  document.addEventListener("htmx:responseError", function (e) {
+    var xhr = e.detail.xhr, elt = e.detail.elt;
+    var where = (elt && elt.closest && elt.closest(".card, form")) || document.getElementById("main");
+    if (!where) return;
+    var msg = "The request failed (" + xhr.status + ").";
+    try {
+      var doc = new DOMParser().parseFromString(xhr.responseText || "", "text/html");
+      var p = doc.querySelector("main .error");
+      if (p && p.textContent) msg = p.textContent;
+    } catch (err) { /* keep the status line */ }
+    var box = where.querySelector(".hx-error");
+    if (!box) {
+      box = document.createElement("p");
+      box.className = "flash error hx-error";
+      box.setAttribute("role", "alert");
+      where.insertBefore(box, where.firstChild);
+    }
+    box.textContent = msg;
+  });
+
   function init() {
     document.querySelectorAll("table[data-chart]").forEach(barChart);
   }

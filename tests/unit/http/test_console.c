@@ -100,6 +100,23 @@ static void test_console__templates_parse_and_escape(void **state)
     json_decref(data);
 }
 
+static void test_console__accept_encoding_gzip(void **state)
+{
+    (void)state;
+    assert_true(og_http__accepts_gzip("gzip"));
+    assert_true(og_http__accepts_gzip("deflate, gzip;q=0.5, br"));
+    assert_true(og_http__accepts_gzip("x-gzip"));
+    assert_true(og_http__accepts_gzip("*"));
+    assert_true(og_http__accepts_gzip(" GZIP ; q=1"));
+    assert_false(og_http__accepts_gzip(NULL));
+    assert_false(og_http__accepts_gzip(""));
+    assert_false(og_http__accepts_gzip("br, deflate"));
+    assert_false(og_http__accepts_gzip("gzip;q=0"));
+    assert_false(og_http__accepts_gzip("*, gzip;q=0.000"));
+    assert_false(og_http__accepts_gzip("*;q=0"));
+    assert_false(og_http__accepts_gzip("gzipped"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -107,6 +124,7 @@ int main(void)
         cmocka_unit_test(test_console__bad_form_fields_are_refused_naming_the_field),
         cmocka_unit_test(test_console__urlencode_and_console_paths),
         cmocka_unit_test(test_console__templates_parse_and_escape),
+        cmocka_unit_test(test_console__accept_encoding_gzip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
