@@ -397,9 +397,10 @@ static void window_links(json_t *d, const char *tenant, const char *window, cons
                          int64_t window_us)
 {
     char label[48];
-    if (window_us % DAY_US == 0)
-        snprintf(label, sizeof(label), "last %lld day%s", (long long)(window_us / DAY_US),
-                 window_us == DAY_US ? "" : "s");
+    if (window_us == DAY_US)
+        snprintf(label, sizeof(label), "last 24 hours");
+    else if (window_us % DAY_US == 0)
+        snprintf(label, sizeof(label), "last %lld days", (long long)(window_us / DAY_US));
     else
         snprintf(label, sizeof(label), "last %lld hours",
                  (long long)((window_us + HOUR_US - 1) / HOUR_US));
