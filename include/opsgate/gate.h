@@ -241,8 +241,9 @@ int og_gate_expire(og_ctx *ctx, int *n);
 /* ---- metrics ----
  * Appends the Prometheus text exposition of the gates (by tenant, area and kind: executed,
  * failed, approvals, rejections, expiries, overrides, escalations, override rate; the items open
- * now by state, opsgate_gate_open) and of the event bus (the notification channels' are notify's: og_notify_metrics_render). Counts come from
- * the database, so they survive restarts and include decisions made through the CLI. */
+ * now by state, opsgate_gate_open) and of the event bus (the notification channels' are notify's:
+ * og_notify_metrics_render). Counts come from the database, so they survive restarts and include
+ * decisions made through the CLI. */
 int og_gate_metrics_render(og_store *s, og_buf *out);
 
 /*
