@@ -487,6 +487,17 @@ int og_certs_metrics_render(og_ctx *ctx, og_buf *out);
 #define OG_CERTS_NBUCKETS 5
 int og_certs_expiry_buckets(og_ctx *ctx, const char *tenant, uint64_t counts[OG_CERTS_NBUCKETS]);
 const char *og_certs_bucket_name(int bucket); /* NULL outside 0..OG_CERTS_NBUCKETS-1 */
+/* The fleet's expiry timeline: inventory entries (every kind) expiring in each period of
+ * step_days days over the next horizon_days (1 to OG_CERTS_TIMELINE_MAX_DAYS; step 1 to the
+ * horizon; OG_EINVAL otherwise), from now. Period i holds the entries with time left in
+ * (i * step, (i + 1) * step] days (the last one ends at the horizon), time left counted as
+ * og_certs_expiry_buckets counts it: the first 7 daily periods sum to its "7d" bucket, and
+ * "expired" is its "expired". tenant and authorization as og_certs_expiry_buckets. Caller decrefs
+ * *out: {"tenant": name|null, "from" (now), "horizon_days", "step_days",
+ * "periods": [{"from", "to", "count"}], "expired": N, "later": N (past the horizon)}. */
+#define OG_CERTS_TIMELINE_MAX_DAYS 366
+int og_certs_expiry_timeline(og_ctx *ctx, const char *tenant, int horizon_days, int step_days,
+                             json_t **out);
 
 /* Register the audit trail's namers of certificates (subject and SANs) and scan schedules
  * (og_audit_namer_register). */

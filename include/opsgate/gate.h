@@ -240,10 +240,32 @@ int og_gate_expire(og_ctx *ctx, int *n);
 
 /* ---- metrics ----
  * Appends the Prometheus text exposition of the gates (by tenant, area and kind: executed,
- * failed, approvals, rejections, expiries, overrides, escalations, override rate) and of the
- * event bus (the notification channels' are notify's: og_notify_metrics_render). Counts come from
- * the database, so they survive restarts and include decisions made through the CLI. */
+ * failed, approvals, rejections, expiries, overrides, escalations, override rate; the items open
+ * now by state, opsgate_gate_open) and of the event bus (the notification channels' are notify's:
+ * og_notify_metrics_render). Counts come from the database, so they survive restarts and include
+ * decisions made through the CLI. */
 int og_gate_metrics_render(og_store *s, og_buf *out);
+
+/*
+ * The same counters over time, for the console's overview and GET /api/v1/gate-stats: the
+ * counters /metrics exports (from the same definitions), summed by area over every kind and, for
+ * tenant NULL or "", over every tenant (a platform actor only; OG_EDENIED otherwise); a tenant
+ * (name or id) needs OG_PERM_READ in it, as og_gate_list (another tenant's is OG_ENOTFOUND).
+ * window_us (1 hour to OG_GATE_STATS_WINDOW_MAX_US, OG_EINVAL otherwise) is rounded up to whole
+ * hours, the last one the hour now. Caller decrefs *out:
+ *   {"tenant": name|null, "since", "until" (now), "bucket_seconds": 3600, "hours_count",
+ *    "hours": [start of each hour], "areas": [{"area",
+ *      "totals": {counter: N}   all time, what /metrics sums to (executed, failed, approvals,
+ *                               rejections, expiries, overrides, escalations, l1_executed),
+ *      "window": {counter: N}   the sum of the series,
+ *      "open": {"pending", "review", "task"}   open now (opsgate_gate_open),
+ *      "series": {counter or open state: [one value per hour]}}]}
+ * A counter counts in the hour its event happened (an L2 action's execution when approved, a
+ * decision when decided); an open state's value is the items open at the end of the hour (the
+ * last one: now). Every registered kind's area is listed, with zeros when it has no items.
+ */
+#define OG_GATE_STATS_WINDOW_MAX_US ((int64_t)31 * 24 * 3600 * 1000000)
+int og_gate_stats(og_ctx *ctx, const char *tenant, int64_t window_us, json_t **out);
 
 /* How an event's notifications went, for `gate show`: appends to arr one object per send (see
  * og_notify_event_status). The gate emits events and knows no subscriber: app registers notify's

@@ -384,18 +384,25 @@ static int bucket_of(int64_t left)
                                     : 4;
 }
 
-int og_certs_expiry_buckets(og_ctx *ctx, const char *tenant, uint64_t counts[OG_CERTS_NBUCKETS])
+/* The time left of every inventory entry of tenant (name or id; NULL or "": every tenant, a
+ * platform actor only), from now, passed to fn: the one scan og_certs_expiry_buckets and
+ * og_certs_expiry_timeline count from. *name gets the tenant's name ("" for every tenant). */
+static int expiry_scan(og_ctx *ctx, const char *tenant, void (*fn)(int64_t left, void *arg),
+                       void *arg, char name[64])
 {
     int error, rc;
     og_stmt *st = NULL;
     char tid[OG_ID_LEN] = "";
-    memset(counts, 0, OG_CERTS_NBUCKETS * sizeof(counts[0]));
+    og_tenant t;
+    name[0] = '\0';
     if (tenant && *tenant)
         error = og_tenant_resolve(ctx, tenant, OG_PERM_READ, tid);
     else
         error = og_authz_check(&ctx->actor, NULL, OG_PERM_PLATFORM);
-    if (error < 0)
+    if (error < 0 || (tid[0] && (error = og_tenant_get(ctx, tid, &t)) < 0))
         return error;
+    if (tid[0])
+        og_strlcpy(name, t.name, 64);
     if ((error = og_stmt_prepare_args(&st, ctx->store,
                                       "SELECT not_after_us FROM certs"
                                       " WHERE ? = '' OR tenant_id = ?",
@@ -403,9 +410,79 @@ int og_certs_expiry_buckets(og_ctx *ctx, const char *tenant, uint64_t counts[OG_
         return error;
     int64_t now = og_time_now_us();
     while ((rc = og_stmt_step(st)) == OG_ROW)
-        counts[bucket_of(og_stmt_col_int(st, 0) - now)]++;
+        fn(og_stmt_col_int(st, 0) - now, arg);
     og_stmt_free(st);
     return rc < 0 ? rc : 0;
+}
+
+static void bucket_count(int64_t left, void *arg)
+{
+    ((uint64_t *)arg)[bucket_of(left)]++;
+}
+
+int og_certs_expiry_buckets(og_ctx *ctx, const char *tenant, uint64_t counts[OG_CERTS_NBUCKETS])
+{
+    char name[64];
+    memset(counts, 0, OG_CERTS_NBUCKETS * sizeof(counts[0]));
+    return expiry_scan(ctx, tenant, bucket_count, counts, name);
+}
+
+typedef struct timeline {
+    int64_t step_us, horizon_us;
+    uint64_t expired, later;
+    uint64_t counts[OG_CERTS_TIMELINE_MAX_DAYS];
+} timeline;
+
+/* Period i holds the time left in (i * step, (i + 1) * step]: as bucket_of, 0 is expired. */
+static void timeline_count(int64_t left, void *arg)
+{
+    timeline *tl = arg;
+    if (left <= 0)
+        tl->expired++;
+    else if (left > tl->horizon_us)
+        tl->later++;
+    else
+        tl->counts[(left - 1) / tl->step_us]++;
+}
+
+int og_certs_expiry_timeline(og_ctx *ctx, const char *tenant, int horizon_days, int step_days,
+                             json_t **out)
+{
+    int error;
+    char name[64], from[OG_TIME_LEN], to[OG_TIME_LEN];
+    timeline *tl = NULL;
+    *out = NULL;
+    if (horizon_days < 1 || horizon_days > OG_CERTS_TIMELINE_MAX_DAYS || step_days < 1 ||
+        step_days > horizon_days)
+        return og_error_set(OG_EINVAL,
+                            "an expiry timeline covers 1 to %d days in periods of 1 day to the "
+                            "whole span (asked: %d days by %d)",
+                            OG_CERTS_TIMELINE_MAX_DAYS, horizon_days, step_days);
+    if (!(tl = calloc(1, sizeof(*tl))))
+        return og_error_set(OG_ERROR, "out of memory");
+    tl->step_us = step_days * OG_DAY_US;
+    tl->horizon_us = horizon_days * OG_DAY_US;
+    int64_t now = og_time_now_us();
+    if ((error = expiry_scan(ctx, tenant, timeline_count, tl, name)) < 0)
+        goto cleanup;
+    json_t *periods = json_array();
+    int n = (horizon_days + step_days - 1) / step_days;
+    for (int i = 0; i < n; i++) {
+        int64_t end = (i + 1) * tl->step_us;
+        og_time_format(now + i * tl->step_us, from);
+        og_time_format(now + (end < tl->horizon_us ? end : tl->horizon_us), to);
+        json_array_append_new(periods, json_pack("{s:s, s:s, s:I}", "from", from, "to", to, "count",
+                                                 (json_int_t)tl->counts[i]));
+    }
+    og_time_format(now, from);
+    *out = json_pack("{s:s?, s:s, s:i, s:i, s:o, s:I, s:I}", "tenant", name[0] ? name : NULL,
+                     "from", from, "horizon_days", horizon_days, "step_days", step_days, "periods",
+                     periods, "expired", (json_int_t)tl->expired, "later", (json_int_t)tl->later);
+    if (!*out)
+        error = og_error_set(OG_ERROR, "out of memory");
+cleanup:
+    free(tl);
+    return error;
 }
 
 /* One tenant's gauges: the five buckets of each kind (x509 always, app-credential when it has

@@ -201,6 +201,30 @@ int og_http__gate_kinds(og_http_req *r)
     return og_http__reply(r, 200, json_pack("{s:o}", "kinds", kinds));
 }
 
+/* GET /api/v1/gate-stats?tenant=T&window=24h: the /metrics gate counters by hour (og_gate_stats);
+ * the tenant is the query's, else the token's, else every tenant (platform actors). */
+int og_http__gate_stats(og_http_req *r)
+{
+    const char *tenant = og_http__query(r, "tenant"), *window = og_http__query(r, "window");
+    int64_t window_us = 0;
+    json_t *out = NULL;
+    int error;
+    if (tenant && *tenant && !og_name_valid(tenant) && !og_id_valid(tenant))
+        return og_error_set(OG_EINVAL, "query 'tenant': '%.64s' is not a valid name or id", tenant);
+    if ((!tenant || !*tenant) && r->ctx.actor.tenant_id[0])
+        tenant = r->ctx.actor.tenant_id;
+    if (!window || !*window)
+        window = "24h";
+    if (strlen(window) > 16 || og_duration_parse(window, &window_us) < 0) {
+        og_error_clear();
+        return og_error_set(OG_EINVAL, "query 'window': '%.16s' is not a duration (24h, 7d)",
+                            window);
+    }
+    if ((error = og_gate_stats(&r->ctx, tenant, window_us, &out)) < 0)
+        return error;
+    return og_http__reply(r, 200, out);
+}
+
 /* ---- policy, timing, assignees ---- */
 
 /* Reply with the tenant's whole policy document: what a setter changed, in context. */

@@ -103,6 +103,7 @@ const og_http_route og_http__routes[] = {
     {"GET", "/api/v1/audit/checkpoint", og_http__audit_checkpoint, 0},
     /* gates, events and notification channels (gate_api.c) */
     {"GET", "/api/v1/gate-kinds", og_http__gate_kinds, 0},
+    {"GET", "/api/v1/gate-stats", og_http__gate_stats, 0},
     {"GET", "/api/v1/tenants/{tenant}/gates", og_http__gate_list, 0},
     {"POST", "/api/v1/tenants/{tenant}/gates", og_http__gate_request, 0},
     {"GET", "/api/v1/gates/{id}", og_http__gate_show, 0},

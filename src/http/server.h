@@ -185,6 +185,7 @@ int og_http__gate_request(og_http_req *r);
 int og_http__gate_show(og_http_req *r);
 int og_http__gate_decide(og_http_req *r);
 int og_http__gate_kinds(og_http_req *r);
+int og_http__gate_stats(og_http_req *r); /* GET /api/v1/gate-stats */
 int og_http__gate_policy_show(og_http_req *r);
 int og_http__gate_policy_set(og_http_req *r);
 int og_http__gate_settings_set(og_http_req *r);

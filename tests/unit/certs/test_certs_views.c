@@ -404,6 +404,75 @@ static void test_policy__a_bundle_adds_to_the_system_store_unless_only(void **st
     EVP_PKEY_free(ik);
 }
 
+/* The expiry timeline counts time left as the buckets of /metrics do: its first 7 daily periods
+ * are the "7d" bucket, its 90 days the 7d, 30d and 90d buckets, per tenant or across tenants. */
+static void test_timeline__periods_add_up_to_the_expiry_buckets(void **state)
+{
+    og_test_env *env = *state;
+    EVP_PKEY *k = keygen();
+    const struct {
+        const char *tenant, *name;
+        long from_s, to_s;
+    } certs[] = {{"acme", "gone", -10 * DAY_S, -DAY_S}, {"acme", "d2", 0, 2 * DAY_S - 60},
+                 {"acme", "d3", 0, 2 * DAY_S + 60},     {"acme", "w2", 0, 10 * DAY_S},
+                 {"acme", "m2", 0, 45 * DAY_S},         {"acme", "y1", 0, 200 * DAY_S},
+                 {"globex", "d1", 0, DAY_S / 2}};
+    for (size_t i = 0; i < sizeof(certs) / sizeof(certs[0]); i++) {
+        X509 *x = make_cert(certs[i].name, certs[i].from_s, certs[i].to_s, k, NULL, NULL, 0);
+        char *pem = pem_of(x, NULL);
+        OG_ASSERT_OK(
+            og_certs_import(&env->ctx, certs[i].tenant, certs[i].name, pem, strlen(pem), NULL));
+        free(pem);
+        X509_free(x);
+    }
+    EVP_PKEY_free(k);
+    uint64_t b[OG_CERTS_NBUCKETS];
+    json_t *tl = NULL;
+    OG_ASSERT_OK(og_certs_expiry_buckets(&env->ctx, "acme", b));
+    OG_ASSERT_OK(og_certs_expiry_timeline(&env->ctx, "acme", 90, 1, &tl));
+    json_t *p = json_object_get(tl, "periods");
+    assert_int_equal(json_array_size(p), 90);
+    uint64_t week = 0, all = 0;
+    for (size_t i = 0; i < 90; i++) {
+        uint64_t n = (uint64_t)json_integer_value(json_object_get(json_array_get(p, i), "count"));
+        week += i < 7 ? n : 0;
+        all += n;
+    }
+    assert_int_equal(week, b[1]);
+    assert_int_equal(all, b[1] + b[2] + b[3]);
+    assert_int_equal(json_integer_value(json_object_get(tl, "expired")), b[0]);
+    assert_int_equal(json_integer_value(json_object_get(tl, "later")), b[4]);
+    /* the days themselves: 1 day 23:59 left is the second day, 2 days 00:01 the third */
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(p, 1), "count")), 1);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(p, 2), "count")), 1);
+    assert_string_equal(json_string_value(json_object_get(tl, "tenant")), "acme");
+    json_decref(tl);
+    /* weeks: 13 periods, the last one ending at the horizon */
+    OG_ASSERT_OK(og_certs_expiry_timeline(&env->ctx, NULL, 90, 7, &tl));
+    p = json_object_get(tl, "periods");
+    assert_int_equal(json_array_size(p), 13);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(p, 0), "count")), 3);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(p, 1), "count")), 1);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(p, 6), "count")), 1);
+    assert_true(json_is_null(json_object_get(tl, "tenant")));
+    json_decref(tl);
+    /* bad spans, and who may read */
+    tl = NULL;
+    assert_int_equal(og_certs_expiry_timeline(&env->ctx, "acme", 0, 1, &tl), OG_EINVAL);
+    assert_int_equal(og_certs_expiry_timeline(&env->ctx, "acme", 400, 7, &tl), OG_EINVAL);
+    assert_int_equal(og_certs_expiry_timeline(&env->ctx, "acme", 30, 31, &tl), OG_EINVAL);
+    assert_non_null(strstr(og_error_last(), "30 days by 31"));
+    og_ctx ada = env->ctx, cv = env->ctx;
+    OG_ASSERT_OK(og_user_add(&env->ctx, "acme", "ada", OG_ROLE_TENANT_ADMIN, NULL));
+    OG_ASSERT_OK(og_user_add(&env->ctx, "acme", "cv", OG_ROLE_CLIENT_VIEWER, NULL));
+    OG_ASSERT_OK(og_actor_become(&ada, "acme", "ada"));
+    OG_ASSERT_OK(og_actor_become(&cv, "acme", "cv"));
+    assert_int_equal(og_certs_expiry_timeline(&ada, NULL, 90, 7, &tl), OG_EDENIED);
+    assert_int_equal(og_certs_expiry_timeline(&ada, "globex", 90, 7, &tl), OG_ENOTFOUND);
+    assert_int_equal(og_certs_expiry_timeline(&cv, "acme", 90, 7, &tl), OG_EDENIED);
+    assert_null(tl);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -419,6 +488,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_policy__a_bundle_adds_to_the_system_store_unless_only,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(test_timeline__periods_add_up_to_the_expiry_buckets, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
