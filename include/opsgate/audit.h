@@ -84,6 +84,11 @@ int og_audit_name_take(og_buf *b, char *out, size_t size);
  * (OG_PERM_AUDIT_READ). */
 int og_audit_list(og_ctx *ctx, const char *tenant_id, int64_t after_seq, int limit,
                   const char *action, const char *since, json_t **out, int64_t *next_cursor);
+/* The same newest first: records with seq < before_seq (0: from the newest); *next_cursor is
+ * the before_seq of the next (older) page, 0 when there are no more. A page costs what it shows,
+ * however long the chain. */
+int og_audit_list_newest(og_ctx *ctx, const char *tenant_id, int64_t before_seq, int limit,
+                         const char *action, const char *since, json_t **out, int64_t *next_cursor);
 
 /* Where an export writes its bytes; return 0 to go on, negative to stop. */
 typedef int (*og_audit_sink)(void *arg, const void *data, size_t len);

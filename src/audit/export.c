@@ -124,8 +124,10 @@ static json_t *reader_json(reader_names *n, const og_audit__row *r, const char *
     return j;
 }
 
-int og_audit_list(og_ctx *ctx, const char *tenant_id, int64_t after_seq, int limit,
-                  const char *action, const char *since, json_t **out, int64_t *next_cursor)
+/* og_audit_list (newest 0: seq > bound, oldest first) and og_audit_list_newest (newest 1:
+ * seq < bound or every seq when bound is 0, newest first), from fixed SQL texts. */
+static int list_rows(og_ctx *ctx, const char *tenant_id, int64_t after_seq, int newest, int limit,
+                     const char *action, const char *since, json_t **out, int64_t *next_cursor)
 {
     int error = -1, n = 0;
     og_stmt *st = NULL;
@@ -144,12 +146,15 @@ int og_audit_list(og_ctx *ctx, const char *tenant_id, int64_t after_seq, int lim
     if (since && since[0] && (error = time_bound(since, "since", since_s)) < 0)
         return error;
     if ((error = og_stmt_prepare(&st, ctx->store,
-                                 "SELECT " OG_AUDIT__COLUMNS " FROM audit_record"
-                                 " WHERE chain = ? AND seq > ? AND (? IS NULL OR action = ?)"
-                                 " AND time >= ? ORDER BY seq LIMIT ?")) < 0)
+                                 newest ? "SELECT " OG_AUDIT__COLUMNS " FROM audit_record WHERE"
+                                          " chain = ? AND seq < ? AND (? IS NULL OR action = ?)"
+                                          " AND time >= ? ORDER BY seq DESC LIMIT ?"
+                                        : "SELECT " OG_AUDIT__COLUMNS " FROM audit_record WHERE"
+                                          " chain = ? AND seq > ? AND (? IS NULL OR action = ?)"
+                                          " AND time >= ? ORDER BY seq LIMIT ?")) < 0)
         goto cleanup;
     og_stmt_bind_text(st, 1, og_audit__chain_name(tenant_id));
-    og_stmt_bind_int(st, 2, after_seq);
+    og_stmt_bind_int(st, 2, newest && after_seq == 0 ? INT64_MAX : after_seq);
     og_stmt_bind_text(st, 3, action && action[0] ? action : NULL);
     og_stmt_bind_text(st, 4, action && action[0] ? action : NULL);
     og_stmt_bind_text(st, 5, since_s);
@@ -184,6 +189,18 @@ cleanup:
     og_stmt_free(st);
     free(names);
     return error;
+}
+
+int og_audit_list(og_ctx *ctx, const char *tenant_id, int64_t after_seq, int limit,
+                  const char *action, const char *since, json_t **out, int64_t *next_cursor)
+{
+    return list_rows(ctx, tenant_id, after_seq, 0, limit, action, since, out, next_cursor);
+}
+
+int og_audit_list_newest(og_ctx *ctx, const char *tenant_id, int64_t before_seq, int limit,
+                         const char *action, const char *since, json_t **out, int64_t *next_cursor)
+{
+    return list_rows(ctx, tenant_id, before_seq, 1, limit, action, since, out, next_cursor);
 }
 
 /* ---- export ---- */

@@ -112,55 +112,47 @@ static json_t *record_row(const json_t *rec)
     return row;
 }
 
-/* The page of records: the newest q->limit that match with seq < q->before, newest first.
- * og_audit_list reads a chain oldest first with a cursor, so the chain is read up to the page
- * in blocks, keeping the last q->limit matches. *older is 1 when matches older than the page
- * exist. */
+/* The page of records: the newest q->limit that match with seq < q->before, newest first, read
+ * newest first in blocks (og_audit_list_newest) until the page and one more match are found, so
+ * a page costs what it shows and skips, not the chain's length. *older is 1 when matches older
+ * than the page exist. */
 static int records_page(og_http_req *r, const char *chain, const audit_query *q, json_t **out,
                         int *older)
 {
-    json_t **ring = calloc((size_t)q->limit, sizeof(*ring)), *list = NULL, *rec;
-    int64_t after = 0, next = 0, matched = 0;
-    int error = 0, done = 0;
-    *out = NULL;
+    json_t *list = NULL, *rec;
+    int64_t before = q->before, next = 0, matched = 0;
+    int error = 0, block = (int)q->limit + 1; /* grows while filters pass records over */
     *older = 0;
-    if (!ring)
+    if (!(*out = json_array()))
         return og_error_set(OG_ERROR, "out of memory");
-    while (!done) {
-        if ((error = og_audit_list(&r->ctx, chain, after, SCAN_BLOCK, *q->action ? q->action : NULL,
-                                   *q->since ? q->since : NULL, &list, &next)) < 0)
-            goto cleanup;
+    do {
+        if ((error =
+                 og_audit_list_newest(&r->ctx, chain, before, block, *q->action ? q->action : NULL,
+                                      *q->since ? q->since : NULL, &list, &next)) < 0)
+            break;
         size_t i;
         json_array_foreach(list, i, rec)
         {
-            int64_t seq = json_integer_value(json_object_get(rec, "seq")), t;
+            int64_t t;
             const char *time = str_at(rec, "time", NULL);
-            if ((q->before && seq >= q->before) ||
-                (*q->until && time && og_time_parse(time, &t) == 0 && t >= q->until_us)) {
-                done = 1;
+            if ((*q->until && time && og_time_parse(time, &t) == 0 && t >= q->until_us) ||
+                !record_matches(rec, q))
+                continue;
+            if (matched++ == q->limit) {
+                *older = 1;
                 break;
             }
-            if (!record_matches(rec, q))
-                continue;
-            json_decref(ring[matched % q->limit]);
-            ring[matched % q->limit] = json_incref(rec);
-            matched++;
+            json_array_append_new(*out, record_row(rec));
         }
         json_decref(list);
         list = NULL;
-        if (next <= 0)
-            break;
-        after = next;
+        before = next;
+        block = block * 2 > SCAN_BLOCK ? SCAN_BLOCK : block * 2;
+    } while (!*older && next > 0);
+    if (error < 0) {
+        json_decref(*out);
+        *out = NULL;
     }
-    *out = json_array();
-    for (int64_t k = matched - 1; k >= 0 && k >= matched - q->limit; k--)
-        json_array_append_new(*out, record_row(ring[k % q->limit]));
-    *older = matched > q->limit;
-cleanup:
-    for (int64_t k = 0; k < q->limit; k++)
-        json_decref(ring[k]);
-    free(ring);
-    json_decref(list);
     return error;
 }
 
