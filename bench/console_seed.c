@@ -157,7 +157,7 @@ cleanup:
 static char *doc_make(int n, int v, size_t *len)
 {
     og_buf b;
-    og_buf_init(&b, 4096);
+    og_buf_init(&b, 1 << 20);
     og_buf_puts(&b, "# Statement of work\n\n");
     uint64_t saved = rng;
     rng = 0x2545f4914f6cdd1dull + (uint64_t)n;
