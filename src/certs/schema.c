@@ -158,7 +158,10 @@ static const og_migration steps[] = {
       * them for every row they show (bench_console: a sorter set up per row was 40% of a fleet
       * page). */
      "CREATE INDEX cert_sightings_recent ON cert_sightings (tenant_id, fingerprint,"
-     "  last_seen_us DESC, location);",
+     "  last_seen_us DESC, location);"
+     /* The fleet sorted by subject or issuer: a page read in order, not every row sorted. */
+     "CREATE INDEX certs_subject ON certs (tenant_id, subject, fingerprint);"
+     "CREATE INDEX certs_issuer ON certs (tenant_id, issuer, fingerprint);",
      NULL},
 };
 
