@@ -231,6 +231,12 @@ typedef struct og_certs_filter {
     unsigned finding;    /* != 0: only those with all of these findings */
     int limit;           /* 0 = 10000 */
     const char *kind;    /* NULL or "": every kind; else only entries of that kind (borrowed) */
+    /* Paging: skip the first `offset` matches (0..1,000,000); the order is `sort`: NULL or
+     * "expiry" (soonest first), "subject", "issuer", "tenant" (its name, then expiry), ties by
+     * fingerprint; `desc` reverses it. An unknown sort is OG_EINVAL. */
+    int offset;
+    const char *sort;
+    int desc;
 } og_certs_filter;
 
 /*

@@ -217,6 +217,11 @@ int og_gate_decide(og_ctx *ctx, const char *gate_id, const char *decision, const
  * (null when the requesting module gave none; items written before these existed get a subject
  * made of their kind and target). Caller decrefs *out. */
 int og_gate_list(og_ctx *ctx, const char *tenant, const char *state, json_t **out);
+/* A page of og_gate_list(): at most limit (1..1000) items after the newest offset (0..1000000)
+ * are passed over, and in *total (may be NULL) how many match in all. tenant NULL or "": every
+ * tenant's items, newest first, for platform actors only (OG_EDENIED otherwise). */
+int og_gate_list_page(og_ctx *ctx, const char *tenant, const char *state, int limit, int offset,
+                      json_t **out, int64_t *total);
 /* One item (as og_gate_list() shows it) with its decision history, the delivery state of its
  * notifications, and "next": the decisions still open on it, each {"decision", "who"} (who may
  * take it, in words), empty once decided. */

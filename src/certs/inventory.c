@@ -113,12 +113,15 @@ static char *location_text(const char *kind, const char *location, const char *s
  * 8 first_seen_us, 9 last_seen_us, 10 kind, 11 app_name, 12 app_id, 13 object_type,
  * 14 object_id, 15 type, 16 name, 17 hint, 18 thumbprint, 19 key_id, 20 source,
  * 21 not_before_us. */
-#define ENTRY_SELECT                                                                               \
+#define ENTRY_COLS                                                                                 \
     "SELECT c.fingerprint, c.subject, c.issuer, c.not_after_us, c.key_type, c.key_bits,"           \
     " c.is_ca, c.findings, c.first_seen_us, c.last_seen_us, c.kind, a.app_name, a.app_id,"         \
     " a.object_type, a.object_id, a.type, a.name, a.hint, a.thumbprint, a.key_id, a.source,"       \
-    " c.not_before_us FROM certs c LEFT JOIN cert_app_credentials a ON a.tenant_id ="              \
-    " c.tenant_id AND a.fingerprint = c.fingerprint"
+    " c.not_before_us FROM certs c"
+#define ENTRY_JOIN                                                                                 \
+    " LEFT JOIN cert_app_credentials a ON a.tenant_id = c.tenant_id AND a.fingerprint ="           \
+    " c.fingerprint"
+#define ENTRY_SELECT ENTRY_COLS ENTRY_JOIN
 
 static const char *col(og_stmt *st, int i)
 {
@@ -195,145 +198,264 @@ static int places_of(og_stmt *ss, const char *tid, const char *fp, json_t **locs
     return 0;
 }
 
-/* Append the entries of tenant t matching f (at most limit) to arr, soonest expiry first;
- * with_tenant adds the tenant's name and id to each row. */
-static int list_tenant(og_ctx *ctx, const og_tenant *t, int with_tenant, const og_certs_filter *f,
-                       int64_t now, size_t limit, json_t *arr)
+/* The orders a list can have: the ORDER BY of each, ascending and descending (fixed strings:
+ * nothing of the caller's reaches the SQL). "tenant" orders by expiry inside one tenant. */
+static const struct {
+    const char *name, *asc, *desc;
+    const char *index; /* read in the order's index, not sorted (the planner prefers the expiry
+                        * range's index and sorts the tenant's every row otherwise) */
+} orders[] = {
+    {"expiry", " ORDER BY c.not_after_us, c.fingerprint",
+     " ORDER BY c.not_after_us DESC, c.fingerprint DESC", ""},
+    {"subject", " ORDER BY c.subject, c.fingerprint",
+     " ORDER BY c.subject DESC, c.fingerprint DESC", " INDEXED BY certs_subject"},
+    {"issuer", " ORDER BY c.issuer, c.fingerprint", " ORDER BY c.issuer DESC, c.fingerprint DESC",
+     " INDEXED BY certs_issuer"},
+    {"tenant", " ORDER BY c.not_after_us, c.fingerprint",
+     " ORDER BY c.not_after_us DESC, c.fingerprint DESC", ""},
+};
+#define NORDERS    (sizeof(orders) / sizeof(orders[0]))
+#define OFFSET_MAX 1000000
+
+/* The filter's order (an index of orders) and offset, checked. */
+static int list_order(const og_certs_filter *f, size_t *order)
 {
-    int error = -1, rc;
+    *order = 0;
+    if (f && (f->offset < 0 || f->offset > OFFSET_MAX))
+        return og_error_set(OG_EINVAL, "offset %d is out of range (0 to %d)", f->offset,
+                            OFFSET_MAX);
+    if (!f || !f->sort || !*f->sort)
+        return 0;
+    while (*order < NORDERS && strcmp(orders[*order].name, f->sort) != 0)
+        (*order)++;
+    if (*order == NORDERS)
+        return og_error_set(OG_EINVAL, "cannot sort by '%.32s' (expiry, subject, issuer or tenant)",
+                            f->sort);
+    return 0;
+}
+
+/* The range of not_after the filter can match, [lo, hi): its days, and its expired or expiring
+ * finding (computed from the clock and the policy, so they bound the query itself). */
+static void list_bounds(const og_certs_filter *f, int64_t now, int max_threshold_days, int64_t *lo,
+                        int64_t *hi)
+{
+    *lo = INT64_MIN;
+    *hi = f && f->expiring_us > 0 ? now + f->expiring_us : INT64_MAX;
+    if (f && (f->finding & OG_CERT_F_EXPIRED) && *hi > now)
+        *hi = now;
+    if (f && (f->finding & OG_CERT_F_EXPIRING)) {
+        *lo = now;
+        if (*hi > now + (int64_t)max_threshold_days * OG_DAY_US)
+            *hi = now + (int64_t)max_threshold_days * OG_DAY_US;
+    }
+}
+
+/* A tenant's entries matching the filter, in the list's order, one at a time: a list of every
+ * tenant merges one cursor per tenant, so only the rows shown (and those passed over by an
+ * offset) are read, and only the rows shown are built. Sightings are read for a row shown, or
+ * when the row's match depends on them (a finding only a sighting has). */
+typedef struct cursor {
+    og_tenant t;
     og_certs_policy pol;
-    og_stmt *st = NULL, *ss = NULL;
-    size_t added = 0;
+    og_stmt *st;
+    int live; /* st is on a matching row */
+    unsigned findings;
+    json_t *locs; /* its places, when read to match */
+    int nsight;
+} cursor;
+
+static void cursor_close(cursor *c)
+{
+    og_certs_policy_clear(&c->pol);
+    og_stmt_free(c->st);
+    json_decref(c->locs);
+    c->st = NULL;
+    c->locs = NULL;
+}
+
+/* Step c to its next matching row (or c->live = 0 at the end). */
+static int cursor_next(cursor *c, og_stmt *ss, unsigned want, int64_t now)
+{
+    int rc;
+    json_decref(c->locs);
+    c->locs = NULL;
+    c->live = 0;
+    while ((rc = og_stmt_step(c->st)) == OG_ROW) {
+        int app = strcmp(col(c->st, 10), OG_CERTS_KIND_APP) == 0, error;
+        c->findings = (unsigned)og_stmt_col_int(c->st, 7) |
+                      expiry_findings(og_stmt_col_int(c->st, 3), now, c->pol.thresholds[0]);
+        if (!app && (want & c->findings) != want &&
+            (error = places_of(ss, c->t.id, col(c->st, 0), &c->locs, &c->nsight, &c->findings)) < 0)
+            return error;
+        if ((c->findings & want) == want) {
+            c->live = 1;
+            return 0;
+        }
+        json_decref(c->locs);
+        c->locs = NULL;
+    }
+    return rc < 0 ? rc : 0;
+}
+
+static int cursor_open(og_ctx *ctx, cursor *c, og_stmt *ss, const og_certs_filter *f, int64_t now,
+                       size_t order)
+{
+    int error;
+    int64_t lo, hi;
+    char sql[1024];
     const char *kind = f && f->kind ? f->kind : "";
-    memset(&pol, 0, sizeof(pol));
-    if ((error = og_certs__policy_load(ctx->store, t->id, &pol)) < 0)
+    if ((error = og_certs__policy_load(ctx->store, c->t.id, &c->pol)) < 0)
+        return error;
+    list_bounds(f, now, c->pol.thresholds[0], &lo, &hi);
+    snprintf(sql, sizeof(sql), "%s%s%s%s", ENTRY_COLS, orders[order].index,
+             ENTRY_JOIN " WHERE c.tenant_id = ? AND c.not_after_us <= ? AND c.not_after_us > ?"
+                        " AND (? = '' OR c.kind = ?)",
+             f && f->desc ? orders[order].desc : orders[order].asc);
+    if ((error = og_stmt_prepare(&c->st, ctx->store, sql)) < 0)
+        return error;
+    og_stmt_bind_text(c->st, 1, c->t.id);
+    og_stmt_bind_int(c->st, 2, hi);
+    og_stmt_bind_int(c->st, 3, lo);
+    og_stmt_bind_text(c->st, 4, kind);
+    og_stmt_bind_text(c->st, 5, kind);
+    return cursor_next(c, ss, f ? f->finding : 0, now);
+}
+
+/* The list's order between two cursors' rows, as their queries order them; across tenants,
+ * equal keys by tenant name. "tenant": the name, then expiry. */
+static int cursor_cmp(const cursor *a, const cursor *b, size_t order, int desc)
+{
+    int c = order == 3 ? strcmp(a->t.name, b->t.name) : 0;
+    if (!c && (order == 1 || order == 2))
+        c = strcmp(col(a->st, (int)order), col(b->st, (int)order));
+    if (!c && order != 1 && order != 2) {
+        int64_t x = og_stmt_col_int(a->st, 3), y = og_stmt_col_int(b->st, 3);
+        c = x < y ? -1 : x > y;
+    }
+    if (!c)
+        c = strcmp(col(a->st, 0), col(b->st, 0));
+    if (!c && order != 3)
+        c = strcmp(a->t.name, b->t.name);
+    return desc ? -c : c;
+}
+
+/* c's row as the lists show it. */
+static json_t *cursor_row(cursor *c, og_stmt *ss, int with_tenant, int64_t now, int *error)
+{
+    int app = strcmp(col(c->st, 10), OG_CERTS_KIND_APP) == 0;
+    json_t *row;
+    *error = 0;
+    if (!app && !c->locs &&
+        (*error = places_of(ss, c->t.id, col(c->st, 0), &c->locs, &c->nsight, &c->findings)) < 0)
+        return NULL;
+    row = app ? app_row(c->st, c->findings, now)
+              : x509_row(c->st, c->findings, c->locs, c->nsight, now);
+    c->locs = NULL; /* stolen by x509_row */
+    if (!row) {
+        *error = og_error_set(OG_ERROR, "out of memory");
+        return NULL;
+    }
+    if (with_tenant) {
+        json_object_set_new(row, "tenant", json_string(c->t.name));
+        json_object_set_new(row, "tenant_id", json_string(c->t.id));
+    }
+    return row;
+}
+
+/* The rows of cursors cs[0..n) merged in order: the first f->offset passed over, then at most
+ * the limit into *out. */
+static int list_merge(og_ctx *ctx, cursor *cs, size_t n, int with_tenant, const og_certs_filter *f,
+                      json_t **out)
+{
+    int error = -1;
+    og_stmt *ss = NULL;
+    size_t order, matched = 0, added = 0, i;
+    size_t skip = f ? (size_t)f->offset : 0, limit = f && f->limit > 0 ? (size_t)f->limit : 10000;
+    int64_t now = og_time_now_us();
+    json_t *arr = json_array();
+    if ((error = list_order(f, &order)) < 0)
         goto cleanup;
-    if ((error = og_stmt_prepare(&st, ctx->store,
-                                 ENTRY_SELECT " WHERE c.tenant_id = ? AND c.not_after_us <= ?"
-                                              " AND (? = '' OR c.kind = ?)"
-                                              " ORDER BY c.not_after_us, c.fingerprint")) < 0 ||
-        (error = og_stmt_prepare(&ss, ctx->store,
+    if (!arr) {
+        error = og_error_set(OG_ERROR, "out of memory");
+        goto cleanup;
+    }
+    if ((error = og_stmt_prepare(&ss, ctx->store,
                                  "SELECT kind, location, sni, findings FROM cert_sightings"
                                  " WHERE tenant_id = ? AND fingerprint = ?"
                                  " ORDER BY last_seen_us DESC, location")) < 0)
         goto cleanup;
-    og_stmt_bind_text(st, 1, t->id);
-    og_stmt_bind_int(st, 2, f && f->expiring_us > 0 ? now + f->expiring_us : INT64_MAX);
-    og_stmt_bind_text(st, 3, kind);
-    og_stmt_bind_text(st, 4, kind);
-    while (added < limit && (rc = og_stmt_step(st)) == OG_ROW) {
-        int app = strcmp(col(st, 10), OG_CERTS_KIND_APP) == 0, nsight = 0;
-        unsigned findings = (unsigned)og_stmt_col_int(st, 7) |
-                            expiry_findings(og_stmt_col_int(st, 3), now, pol.thresholds[0]);
-        json_t *locs = NULL, *row;
-        if (!app && (error = places_of(ss, t->id, col(st, 0), &locs, &nsight, &findings)) < 0)
+    for (i = 0; i < n; i++)
+        if ((error = cursor_open(ctx, &cs[i], ss, f, now, order)) < 0)
             goto cleanup;
-        if (f && f->finding && (findings & f->finding) != f->finding) {
-            json_decref(locs);
-            continue;
+    while (added < limit) {
+        cursor *best = NULL;
+        for (i = 0; i < n; i++)
+            if (cs[i].live && (!best || cursor_cmp(&cs[i], best, order, f && f->desc) < 0))
+                best = &cs[i];
+        if (!best)
+            break;
+        if (matched++ >= skip) {
+            json_t *row = cursor_row(best, ss, with_tenant, now, &error);
+            if (!row)
+                goto cleanup;
+            json_array_append_new(arr, row);
+            added++;
         }
-        if (!(row = app ? app_row(st, findings, now) : x509_row(st, findings, locs, nsight, now))) {
-            error = og_error_set(OG_ERROR, "out of memory");
+        if ((error = cursor_next(best, ss, f ? f->finding : 0, now)) < 0)
             goto cleanup;
-        }
-        if (with_tenant) {
-            json_object_set_new(row, "tenant", json_string(t->name));
-            json_object_set_new(row, "tenant_id", json_string(t->id));
-        }
-        json_array_append_new(arr, row);
-        added++;
     }
-    error = rc < 0 ? rc : 0;
+    *out = arr;
+    arr = NULL;
+    error = 0;
 cleanup:
-    og_certs_policy_clear(&pol);
-    og_stmt_free(st);
+    for (i = 0; i < n; i++)
+        cursor_close(&cs[i]);
     og_stmt_free(ss);
+    json_decref(arr);
     return error;
 }
 
 int og_certs_list(og_ctx *ctx, const char *tenant, const og_certs_filter *f, json_t **out)
 {
     int error;
-    og_tenant t;
-    json_t *arr = NULL;
-    if ((error = og_certs__tenant(ctx, tenant, OG_PERM_READ, &t)) < 0 ||
-        (error = og_certs_kind_check(f ? f->kind : NULL)) < 0)
+    size_t order;
+    cursor c;
+    memset(&c, 0, sizeof(c));
+    if ((error = og_certs__tenant(ctx, tenant, OG_PERM_READ, &c.t)) < 0 ||
+        (error = og_certs_kind_check(f ? f->kind : NULL)) < 0 ||
+        (error = list_order(f, &order)) < 0)
         return error;
-    if (!(arr = json_array()))
-        return og_error_set(OG_ERROR, "out of memory");
-    if ((error = list_tenant(ctx, &t, 0, f, og_time_now_us(),
-                             f && f->limit > 0 ? (size_t)f->limit : 10000, arr)) < 0) {
-        json_decref(arr);
-        return error;
-    }
-    *out = arr;
-    return 0;
-}
-
-/* Soonest expiry first; ties by tenant name, then fingerprint, so the order is stable. */
-static int cmp_expiry(const void *a, const void *b)
-{
-    json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
-    json_int_t lx = json_integer_value(json_object_get(x, "seconds_left"));
-    json_int_t ly = json_integer_value(json_object_get(y, "seconds_left"));
-    if (lx != ly)
-        return lx < ly ? -1 : 1;
-    int c = strcmp(json_string_value(json_object_get(x, "tenant")),
-                   json_string_value(json_object_get(y, "tenant")));
-    if (c)
-        return c;
-    return strcmp(json_string_value(json_object_get(x, "id")),
-                  json_string_value(json_object_get(y, "id")));
+    return list_merge(ctx, &c, 1, 0, f, out);
 }
 
 int og_certs_list_all(og_ctx *ctx, const og_certs_filter *f, json_t **out)
 {
     int error = -1;
-    json_t *tenants = NULL, *all = NULL, *sorted = NULL, *tj;
-    json_t **rows = NULL;
-    size_t i, n, limit = f && f->limit > 0 ? (size_t)f->limit : 10000;
-    int64_t now = og_time_now_us();
+    json_t *tenants = NULL, *tj;
+    cursor *cs = NULL;
+    size_t i, n, order;
     if ((error = og_authz_check(&ctx->actor, NULL, OG_PERM_PLATFORM)) < 0)
         return og_error_set(error,
                             "listing the certificates of every tenant needs the "
                             "platform-admin role (you are %s)",
                             og_role_name(ctx->actor.role));
     if ((error = og_certs_kind_check(f ? f->kind : NULL)) < 0 ||
-        (error = og_tenant_list(ctx, &tenants)) < 0)
+        (error = list_order(f, &order)) < 0 || (error = og_tenant_list(ctx, &tenants)) < 0)
         return error;
-    if (!(all = json_array()) || !(sorted = json_array())) {
-        error = og_error_set(OG_ERROR, "out of memory");
-        goto cleanup;
+    n = json_array_size(tenants);
+    if (!(cs = calloc(n ? n : 1, sizeof(*cs)))) {
+        json_decref(tenants);
+        return og_error_set(OG_ERROR, "out of memory");
     }
-    /* Each tenant's list is sorted and cut at the limit, so the first `limit` of the merge are
-     * the first `limit` overall. */
     json_array_foreach(tenants, i, tj)
     {
-        og_tenant t;
-        memset(&t, 0, sizeof(t));
-        og_strlcpy(t.id, json_string_value(json_object_get(tj, "id")), sizeof(t.id));
-        og_strlcpy(t.name, json_string_value(json_object_get(tj, "name")), sizeof(t.name));
-        if ((error = list_tenant(ctx, &t, 1, f, now, limit, all)) < 0)
-            goto cleanup;
+        og_strlcpy(cs[i].t.id, json_string_value(json_object_get(tj, "id")), sizeof(cs[i].t.id));
+        og_strlcpy(cs[i].t.name, json_string_value(json_object_get(tj, "name")),
+                   sizeof(cs[i].t.name));
     }
-    n = json_array_size(all);
-    if (n && !(rows = malloc(n * sizeof(*rows)))) {
-        error = og_error_set(OG_ERROR, "out of memory");
-        goto cleanup;
-    }
-    for (i = 0; i < n; i++)
-        rows[i] = json_array_get(all, i);
-    qsort(rows, n, sizeof(*rows), cmp_expiry);
-    for (i = 0; i < n && i < limit; i++)
-        json_array_append(sorted, rows[i]);
-    *out = sorted;
-    sorted = NULL;
-    error = 0;
-cleanup:
-    free(rows);
+    error = list_merge(ctx, cs, n, 1, f, out);
+    free(cs);
     json_decref(tenants);
-    json_decref(all);
-    json_decref(sorted);
     return error;
 }
 

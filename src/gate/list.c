@@ -37,16 +37,21 @@ int og_gate_item_requested_by(og_store *s, const char *gate_id, const og_actor *
 
 typedef struct list_arg {
     og_ctx *ctx;
-    const og_tenant *tenant;
+    og_tenant *tenant; /* every tenant's list: the last row's, looked up when it changes */
 } list_arg;
 
 /* One item of a list: as the API shows it, with its tenant's name and what it is about. */
 static json_t *list_row(og_stmt *st, void *arg)
 {
-    const list_arg *a = arg;
+    list_arg *a = arg;
     json_t *o = og_gate__item_row_json(st);
     if (!o)
         return NULL;
+    const char *tid = og_stmt_col_text(st, 1);
+    if (strcmp(a->tenant->id, tid ? tid : "") != 0 && og_tenant_get(a->ctx, tid, a->tenant) < 0) {
+        json_decref(o);
+        return NULL;
+    }
     json_object_set_new(o, "tenant_name", json_string(a->tenant->name));
     if (og_gate__about_json(a->ctx, st, o) < 0) {
         json_decref(o);
@@ -77,6 +82,56 @@ int og_gate_list(og_ctx *ctx, const char *tenant, const char *state, json_t **ou
                                  " LIMIT 1000")) < 0)
         return error;
     OG_GATE__BIND_TEXTS(st, 1, tid, state ? state : "", state ? state : "");
+    error = og_stmt_collect(st, list_row, &(list_arg){ctx, &tenant_row}, out);
+    og_stmt_free(st);
+    return error;
+}
+
+int og_gate_list_page(og_ctx *ctx, const char *tenant, const char *state, int limit, int offset,
+                      json_t **out, int64_t *total)
+{
+    int error = -1;
+    og_stmt *st = NULL;
+    char tid[OG_ID_LEN] = "", sql[512];
+    og_tenant tenant_row;
+    static const char *const states[] = {"pending", "review", "task", "done", NULL};
+    int known = state == NULL;
+    for (size_t i = 0; state && states[i]; i++)
+        known |= strcmp(state, states[i]) == 0;
+    if (!known)
+        return og_error_set(OG_EINVAL, "unknown gate state '%s' (pending, review, task or done)",
+                            state);
+    if (limit < 1 || limit > 1000 || offset < 0 || offset > 1000000)
+        return og_error_set(OG_EINVAL, "a page of gate items is 1 to 1000 items from 0 to 1000000");
+    memset(&tenant_row, 0, sizeof(tenant_row));
+    if (tenant && *tenant) {
+        if ((error = og_gate__tenant(ctx, tenant, OG_PERM_READ, tid)) < 0)
+            return error;
+    } else if ((error = og_authz_check(&ctx->actor, NULL, OG_PERM_PLATFORM)) < 0)
+        return og_error_set(error, "every tenant's gate items are for platform-admins only");
+    /* Fixed texts: a tenant's items through gate_items_tenant_state, every tenant's sorted. */
+    const char *where =
+        *tid
+            ? (state ? " WHERE tenant_id = ?1 AND state = ?2" : " WHERE tenant_id = ?1 AND ?2 = ''")
+            : (state ? " WHERE ?1 = '' AND state = ?2" : " WHERE ?1 = '' AND ?2 = ''");
+    if (total) {
+        snprintf(sql, sizeof(sql), "SELECT count(*) FROM gate_items%s", where);
+        error = OG_GATE__ROW(&st, ctx->store, sql, tid, state ? state : "");
+        *total = error == OG_ROW ? og_stmt_col_int(st, 0) : 0;
+        og_stmt_free(st);
+        st = NULL;
+        if (error < 0)
+            return error;
+    }
+    snprintf(sql, sizeof(sql),
+             "SELECT " OG_GATE__ITEM_COLS " FROM gate_items%s ORDER BY created_at DESC, id"
+             " LIMIT ?3 OFFSET ?4",
+             where);
+    if ((error = og_stmt_prepare(&st, ctx->store, sql)) < 0)
+        return error;
+    OG_GATE__BIND_TEXTS(st, 1, tid, state ? state : "");
+    og_stmt_bind_int(st, 3, limit);
+    og_stmt_bind_int(st, 4, offset);
     error = og_stmt_collect(st, list_row, &(list_arg){ctx, &tenant_row}, out);
     og_stmt_free(st);
     return error;

@@ -14,7 +14,8 @@
 #define HTTP_SCAN_MAX_TARGETS   256
 
 /* The query of both lists: expiring (a duration), finding (comma-separated), limit, kind
- * (x509 or app-credential). */
+ * (x509 or app-credential), and a page of it: offset, sort (expiry, subject, issuer, tenant; the
+ * library checks it), dir (asc or desc). */
 static int list_filter(og_http_req *r, og_certs_filter *f)
 {
     const char *expiring = og_http__query(r, "expiring"), *finding = og_http__query(r, "finding"),
@@ -48,6 +49,17 @@ static int list_filter(og_http_req *r, og_certs_filter *f)
                                 limit);
         f->limit = (int)v;
     }
+    const char *dir = og_http__query(r, "dir");
+    int64_t offset = 0;
+    int error =
+        og_http__query(r, "offset") ? og_http__query_i64(r, "offset", 0, 1000000, &offset) : 0;
+    if (error < 0)
+        return error;
+    if (dir && strcmp(dir, "asc") != 0 && strcmp(dir, "desc") != 0)
+        return og_error_set(OG_EINVAL, "query 'dir': '%.32s' is not asc or desc", dir);
+    f->offset = (int)offset;
+    f->sort = og_http__query(r, "sort");
+    f->desc = dir && strcmp(dir, "desc") == 0;
     return 0;
 }
 

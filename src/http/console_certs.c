@@ -10,8 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define QUERY_MAX 512
-#define DAY_US    86400000000LL
+#define QUERY_MAX  512
+#define DAY_US     86400000000LL
+#define FLEET_PAGE 100 /* rows a page; the library sorts and pages (og_certs_filter) */
 
 static const char *const sort_keys[] = {"expiry", "subject", "tenant", "issuer", NULL};
 static const char *const sort_labels[] = {"Expires", "Subject", "Tenant", "Issuer"};
@@ -22,6 +23,7 @@ typedef struct fleet_query {
     int64_t days;        /* 0 = any */
     const char *sort;    /* one of sort_keys */
     int desc;
+    int64_t page; /* 1.. */
 } fleet_query;
 
 /* The query string, each argument checked: OG_EINVAL naming the one that is wrong. */
@@ -56,11 +58,19 @@ static int fleet_query_read(og_http_req *r, fleet_query *q, og_certs_filter *f)
         q->sort = sort_keys[i];
     }
     q->desc = (s = og_http__query(r, "dir")) && strcmp(s, "desc") == 0;
+    q->page = 1;
+    if ((s = og_http__query(r, "page")) && *s &&
+        (error = og_http__query_i64(r, "page", 1, 10000, &q->page)) < 0)
+        return error;
+    f->sort = q->sort;
+    f->desc = q->desc;
+    f->offset = (int)((q->page - 1) * FLEET_PAGE);
+    f->limit = FLEET_PAGE + 1; /* one more: is there a next page? */
     return 0;
 }
 
-/* "/console/certificates?tenant=..&finding=..&days=..&sort=S&dir=D" */
-static json_t *fleet_href(const fleet_query *q, const char *sort, int desc)
+/* "/console/certificates?tenant=..&finding=..&days=..&sort=S&dir=D[&page=N]" */
+static json_t *fleet_href_page(const fleet_query *q, const char *sort, int desc, int64_t page)
 {
     og_buf b;
     og_buf_init(&b, QUERY_MAX);
@@ -77,42 +87,16 @@ static json_t *fleet_href(const fleet_query *q, const char *sort, int desc)
     }
     if (q->days)
         og_buf_printf(&b, "&days=%lld", (long long)q->days);
+    if (page > 1)
+        og_buf_printf(&b, "&page=%lld", (long long)page);
     json_t *s = json_string(b.data ? b.data : "/console/certificates");
     og_buf_free(&b);
     return s;
 }
 
-typedef struct sort_by {
-    const char *field;
-    int desc;
-} sort_by;
-
-static int row_cmp(const void *a, const void *b, void *arg)
+static json_t *fleet_href(const fleet_query *q, const char *sort, int desc)
 {
-    const sort_by *by = arg;
-    const char *x = json_string_value(json_object_get(*(json_t *const *)a, by->field));
-    const char *y = json_string_value(json_object_get(*(json_t *const *)b, by->field));
-    int c = strcmp(x ? x : "", y ? y : "");
-    return by->desc ? -c : c;
-}
-
-/* Sort the rows by the query's column (the library gives them soonest expiry first). */
-static void rows_sort(json_t *rows, const fleet_query *q)
-{
-    size_t n = json_array_size(rows);
-    if (n < 2 || (strcmp(q->sort, "expiry") == 0 && !q->desc))
-        return;
-    json_t **v = malloc(n * sizeof(*v));
-    if (!v)
-        return;
-    for (size_t i = 0; i < n; i++)
-        v[i] = json_incref(json_array_get(rows, i));
-    sort_by by = {strcmp(q->sort, "expiry") == 0 ? "not_after" : q->sort, q->desc};
-    qsort_r(v, n, sizeof(*v), row_cmp, &by);
-    json_array_clear(rows);
-    for (size_t i = 0; i < n; i++)
-        json_array_append_new(rows, v[i]);
-    free(v);
+    return fleet_href_page(q, sort, desc, 1);
 }
 
 /* One row of the table from one of the library's rows. */
@@ -186,6 +170,21 @@ static void fleet_columns(json_t *d, const fleet_query *q, int all_tenants)
     json_object_set_new(d, "columns", cols);
 }
 
+/* Which rows of the sorted fleet the page shows ("first" to "last"), and the links to the pages
+ * before and after it. */
+static void fleet_pager(json_t *d, const fleet_query *q, size_t n, int more)
+{
+    int64_t first = (q->page - 1) * FLEET_PAGE + 1;
+    json_object_set_new(d, "count", json_integer((json_int_t)n));
+    json_object_set_new(d, "first", json_integer(n ? first : 0));
+    json_object_set_new(d, "last", json_integer(first + (json_int_t)n - 1));
+    json_object_set_new(d, "paged", json_boolean(more || q->page > 1));
+    if (q->page > 1)
+        json_object_set_new(d, "prev_href", fleet_href_page(q, q->sort, q->desc, q->page - 1));
+    if (more)
+        json_object_set_new(d, "next_href", fleet_href_page(q, q->sort, q->desc, q->page + 1));
+}
+
 int og_http__console_certs(og_http_req *r)
 {
     int error;
@@ -205,16 +204,16 @@ int og_http__console_certs(og_http_req *r)
         return error;
     rows = json_array();
     size_t i;
-    json_array_foreach(list, i, c)
+    int more = json_array_size(list) > FLEET_PAGE;
+    json_array_foreach(list, i, c) if (i < FLEET_PAGE)
         json_array_append_new(rows, fleet_row(c, *q.tenant ? q.tenant : own));
     json_decref(list);
-    rows_sort(rows, &q);
     json_t *d = og_http__console_base(r, q.tenant);
     if (!d) {
         json_decref(rows);
         return og_error_set(OG_ERROR, "out of memory");
     }
-    json_object_set_new(d, "count", json_integer((json_int_t)json_array_size(rows)));
+    fleet_pager(d, &q, json_array_size(rows), more);
     json_object_set_new(d, "certs", rows);
     json_object_set_new(d, "all_tenants", json_boolean(all));
     json_object_set_new(d, "scope", json_string(all ? "every tenant" : *q.tenant ? q.tenant : own));

@@ -157,14 +157,20 @@ static json_t *flash_of(og_http_req *r, const char *id)
     return out;
 }
 
-/* The open items of one tenant into the three groups. */
-static int tenant_items(og_http_req *r, const char *tenant, json_t *groups[3])
+#define INBOX_PAGE 25 /* items a group shows; the rest a page at a time (?group=&page=) */
+static const char *const group_keys[3] = {"approvals", "reviews", "tasks"};
+
+/* The open items of the tenant ("": every tenant, for platform-admins) into the three groups, a
+ * page of each (page[g], from 1): the library pages and counts them (og_gate_list_page). */
+static int tenant_items(og_http_req *r, const char *tenant, const int64_t page[3],
+                        json_t *groups[3], int64_t totals[3])
 {
     static const char *const states[3] = {"pending", "review", "task"};
     for (int g = 0; g < 3; g++) {
         json_t *list = NULL, *it;
         size_t i;
-        int error = og_gate_list(&r->ctx, tenant, states[g], &list);
+        int error = og_gate_list_page(&r->ctx, tenant, states[g], INBOX_PAGE,
+                                      (int)((page[g] - 1) * INBOX_PAGE), &list, &totals[g]);
         if (error < 0)
             return error;
         json_array_foreach(list, i, it)
@@ -177,36 +183,61 @@ static int tenant_items(og_http_req *r, const char *tenant, json_t *groups[3])
     return 0;
 }
 
-/* Every tenant's open items (a platform-admin without a tenant chosen). */
-static int all_items(og_http_req *r, json_t *groups[3])
+/* A group's items, its total and, past one page, the links to its pages before and after. */
+static void group_set(json_t *d, int g, json_t *items, int64_t total, int64_t page,
+                      const char *tenant)
 {
-    json_t *list = NULL, *t;
-    size_t i;
-    int error = og_tenant_list(&r->ctx, &list);
-    if (error < 0)
-        return error;
-    json_array_foreach(list, i, t)
-    {
-        const char *name = json_string_value(json_object_get(t, "name"));
-        if (name && (error = tenant_items(r, name, groups)) < 0)
-            break;
-    }
-    json_decref(list);
-    return error;
-}
-
-static void group_set(json_t *d, const char *key, json_t *items)
-{
+    const char *key = group_keys[g];
+    char name[64], href[256];
     size_t i;
     json_t *it;
     /* inbox cards decide in place with htmx (the item's page posts and comes back) */
     json_array_foreach(items, i, it) json_object_set_new(it, "card", json_true());
     json_object_set_new(d, key, items);
-    char count[32];
-    snprintf(count, sizeof(count), "%s_count", key);
-    json_object_set_new(d, count, json_integer((json_int_t)json_array_size(items)));
-    snprintf(count, sizeof(count), "has_%s", key);
-    json_object_set_new(d, count, json_boolean(json_array_size(items) > 0));
+    snprintf(name, sizeof(name), "%s_count", key);
+    json_object_set_new(d, name, json_integer(total));
+    snprintf(name, sizeof(name), "has_%s", key);
+    json_object_set_new(d, name, json_boolean(json_array_size(items) > 0));
+    json_t *pager = json_object();
+    if (page > 1) {
+        snprintf(href, sizeof(href), "/console/inbox?tenant=%s&group=%s&page=%lld#h-%s", tenant,
+                 key, (long long)(page - 1), key);
+        json_object_set_new(pager, "newer", json_string(href));
+    }
+    if (page * INBOX_PAGE < total) {
+        snprintf(href, sizeof(href), "/console/inbox?tenant=%s&group=%s&page=%lld#h-%s", tenant,
+                 key, (long long)(page + 1), key);
+        json_object_set_new(pager, "older", json_string(href));
+    }
+    json_object_set_new(pager, "first", json_integer(total ? (page - 1) * INBOX_PAGE + 1 : 0));
+    json_object_set_new(pager, "last",
+                        json_integer((page - 1) * INBOX_PAGE + (json_int_t)json_array_size(items)));
+    snprintf(name, sizeof(name), "%s_pager", key);
+    json_object_set_new(d, name, total > INBOX_PAGE ? pager : json_null());
+    if (total <= INBOX_PAGE)
+        json_decref(pager);
+}
+
+/* ?group=G&page=N: that group's page N; the others their first. */
+static int pages_read(og_http_req *r, int64_t page[3])
+{
+    const char *group = og_http__query(r, "group");
+    int64_t n = 1;
+    int error;
+    page[0] = page[1] = page[2] = 1;
+    if (og_http__query(r, "page") && (error = og_http__query_i64(r, "page", 1, 40000, &n)) < 0)
+        return error;
+    if (!group || !*group)
+        return 0;
+    for (int g = 0; g < 3; g++)
+        if (strcmp(group, group_keys[g]) == 0) {
+            page[g] = n;
+            return 0;
+        }
+    return og_error_set(OG_EINVAL,
+                        "'%.32s' is not a group of the inbox (approvals, reviews or "
+                        "tasks)",
+                        group);
 }
 
 int og_http__console_inbox(og_http_req *r)
@@ -215,6 +246,9 @@ int og_http__console_inbox(og_http_req *r)
     const char *tenant = og_http__query(r, "tenant"), *decided = og_http__query(r, "decided");
     char own[64] = "";
     json_t *groups[3] = {json_array(), json_array(), json_array()};
+    int64_t page[3], totals[3] = {0, 0, 0};
+    if ((error = pages_read(r, page)) < 0)
+        goto fail;
     if (tenant && *tenant && !og_name_valid(tenant) && !og_id_valid(tenant)) {
         error = og_error_set(OG_EINVAL, "'%.64s' is not a tenant name", tenant);
         goto fail;
@@ -223,16 +257,15 @@ int og_http__console_inbox(og_http_req *r)
         goto fail;
     if (!tenant || !*tenant)
         tenant = og_actor_is_platform(&r->ctx.actor) ? "" : own;
-    if ((error = *tenant ? tenant_items(r, tenant, groups) : all_items(r, groups)) < 0)
+    if ((error = tenant_items(r, tenant, page, groups, totals)) < 0)
         goto fail;
     json_t *d = og_http__console_base(r, tenant);
     if (!d) {
         error = og_error_set(OG_ERROR, "out of memory");
         goto fail;
     }
-    group_set(d, "approvals", groups[0]);
-    group_set(d, "reviews", groups[1]);
-    group_set(d, "tasks", groups[2]);
+    for (int g = 0; g < 3; g++)
+        group_set(d, g, groups[g], totals[g], page[g], tenant);
     json_object_set_new(d, "scope", json_string(*tenant ? tenant : "every tenant"));
     json_object_set_new(d, "all_tenants", json_boolean(!*tenant));
     json_t *flash = decided ? flash_of(r, decided) : NULL;

@@ -65,6 +65,20 @@ int og_http__gate_list(og_http_req *r)
                             "query 'state': '%.32s' is not a gate state (pending, review, task or "
                             "done)",
                             state);
+    /* ?limit=&offset=: a page, with the total (og_gate_list_page); without them, as before. */
+    int64_t limit = 1000, offset = 0, total = 0;
+    int paged = og_http__query(r, "limit") || og_http__query(r, "offset");
+    if ((og_http__query(r, "limit") &&
+         (error = og_http__query_i64(r, "limit", 1, 1000, &limit)) < 0) ||
+        (og_http__query(r, "offset") &&
+         (error = og_http__query_i64(r, "offset", 0, 1000000, &offset)) < 0))
+        return error;
+    if (paged) {
+        if ((error = og_gate_list_page(&r->ctx, tenant, state, (int)limit, (int)offset, &list,
+                                       &total)) < 0)
+            return error;
+        return og_http__reply(r, 200, json_pack("{s:o, s:I}", "gates", list, "total", total));
+    }
     if ((error = og_gate_list(&r->ctx, tenant, state, &list)) < 0)
         return error;
     return og_http__reply(r, 200, json_pack("{s:o}", "gates", list));

@@ -72,6 +72,15 @@ if [ "$(hdr set-cookie | cut -d';' -f1)" != "og_session=00000000-0000-4000-8000-
 
 req -H "Cookie: $c" "$OG_URL/console/certificates"; want 200 "$code" "the fleet with the session"
 has "a.example" "$(cat "$OG_TMP/b")" "... lists the certificate"
+# the fleet is paged (100 rows a page, the library sorts): past the end nothing, a bad page 400
+req -H "Cookie: $c" "$OG_URL/console/certificates?sort=subject&dir=desc&page=2"; want 200 "$code" "a second page"
+has "No certificate matches" "$(cat "$OG_TMP/b")" "... past the end is empty"
+has "Previous page" "$(cat "$OG_TMP/b")" "... and links back"
+req -H "Cookie: $c" "$OG_URL/console/certificates?page=0"; want 400 "$code" "page 0"
+# the inbox pages each group (25 items; ?group=&page=): a bad group or page is 400
+req -H "Cookie: $c" "$OG_URL/console/inbox?group=reviews&page=2"; want 200 "$code" "an inbox page"
+req -H "Cookie: $c" "$OG_URL/console/inbox?group=nope"; want 400 "$code" "an unknown inbox group"
+req -H "Cookie: $c" "$OG_URL/console/inbox?page=0"; want 400 "$code" "inbox page 0"
 req -H "Cookie: $c" "$OG_URL/console/tenants/acme/certificates/$fp"; want 200 "$code" "its page"
 csrf=$(grep -o 'name="csrf" value="[^"]*"' "$OG_TMP/b" | head -n 1 | sed 's/.*value="//; s/"$//')
 [ -n "$csrf" ] && ok || bad "no CSRF token in the page"

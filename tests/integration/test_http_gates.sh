@@ -289,6 +289,15 @@ expect_jq .outcome failed "recorded as failed"
 expect_jq .failed true "failed flag"
 api GET "/api/v1/tenants/acme/gates?state=done" "$eve"
 expect_jq ".gates | map(.id) | index(\"$L3\") != null" true "listed as done"
+# a page of the list: limit and offset, with the total
+api GET "/api/v1/tenants/acme/gates?state=done" "$eve"
+done_n=$(jq '.gates | length' <<<"$body")
+api GET "/api/v1/tenants/acme/gates?state=done&limit=1&offset=1" "$eve"
+expect_status 200 "a page of the list"
+expect_jq '.gates | length' 1 "limit one"
+expect_jq .total "$done_n" "the total of the state"
+api GET "/api/v1/tenants/acme/gates?limit=0" "$eve"
+expect_error 400 invalid "limit 0"
 
 # --- cross-tenant: exactly like a missing item
 api GET /api/v1/gates/00000000-0000-4000-8000-000000000000 "$gary"

@@ -475,6 +475,33 @@ static void test_pubkey__parse_refuses_what_is_not_an_ed25519_pem(void **state)
                      OG_EINVAL);
 }
 
+static void test_list_newest__pages_back_from_the_newest(void **state)
+{
+    fixture *f = *state;
+    append_n(f, 25, NULL); /* seq 1 (the chain's opening record) to 26 */
+    json_t *arr = NULL;
+    int64_t next = 0, before = 0, want = 26;
+    int pages = 0;
+    do {
+        OG_ASSERT_OK(og_audit_list_desc(&f->env.ctx, f->t.id, before, 10, NULL, &arr, &next));
+        json_t *r;
+        size_t i;
+        json_array_foreach(arr, i, r)
+            assert_int_equal(json_integer_value(json_object_get(r, "seq")), want--);
+        json_decref(arr);
+        before = next;
+        pages++;
+    } while (next);
+    assert_int_equal(want, 0);
+    assert_int_equal(pages, 3);
+    OG_ASSERT_OK(og_audit_list_desc(&f->env.ctx, f->t.id, 3, 10, NULL, &arr, &next));
+    assert_int_equal(json_array_size(arr), 2);
+    assert_int_equal(next, 0);
+    json_decref(arr);
+    assert_int_equal(og_audit_list_desc(&f->env.ctx, f->t.id, -1, 10, NULL, &arr, &next),
+                     OG_EINVAL);
+}
+
 static void test_list__pages_with_a_cursor_and_filters(void **state)
 {
     fixture *f = *state;
@@ -700,6 +727,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_prove__proof_verifies_offline_and_detects_changes,
                                         setup, teardown),
         cmocka_unit_test(test_pubkey__parse_refuses_what_is_not_an_ed25519_pem),
+        cmocka_unit_test_setup_teardown(test_list_newest__pages_back_from_the_newest, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_list__pages_with_a_cursor_and_filters, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(

@@ -228,6 +228,115 @@ static void test_list_all__one_view_sorted_by_expiry_for_platform_admins(void **
     EVP_PKEY_free(k);
 }
 
+/* Pages of the fleet: offset and limit over the sorted view, each sort the same in one tenant's
+ * list and across tenants, the expiry findings as bounds, refusals named. */
+static const char *subject_at(json_t *list, size_t i)
+{
+    return json_string_value(json_object_get(json_array_get(list, i), "subject"));
+}
+
+static void test_list__pages_in_each_order(void **state)
+{
+    og_test_env *env = *state;
+    EVP_PKEY *k = keygen();
+    static const struct {
+        const char *tenant, *cn;
+        long days;
+    } certs[] = {{"acme", "d.acme", 40},
+                 {"globex", "b.globex", 5},
+                 {"acme", "e.acme", -3},
+                 {"globex", "a.globex", 90},
+                 {"acme", "c.acme", 10}};
+    for (size_t i = 0; i < 5; i++) {
+        X509 *x = make_cert(certs[i].cn, -DAY_S * 10, certs[i].days * DAY_S, k, NULL, NULL, 0);
+        char *pem = pem_of(x, NULL);
+        OG_ASSERT_OK(
+            og_certs_import(&env->ctx, certs[i].tenant, certs[i].cn, pem, strlen(pem), NULL));
+        free(pem);
+        X509_free(x);
+    }
+    json_t *list = NULL;
+    og_certs_filter f;
+    memset(&f, 0, sizeof(f));
+    /* every tenant, soonest first: e (expired), b, c, d, a; the second page of two */
+    f.limit = 2;
+    f.offset = 2;
+    OG_ASSERT_OK(og_certs_list_all(&env->ctx, &f, &list));
+    assert_int_equal(json_array_size(list), 2);
+    assert_string_equal(subject_at(list, 0), "CN=c.acme");
+    assert_string_equal(subject_at(list, 1), "CN=d.acme");
+    json_decref(list);
+    /* by subject, descending: e d c b a; offset 1 */
+    f.sort = "subject";
+    f.desc = 1;
+    f.offset = 1;
+    f.limit = 3;
+    OG_ASSERT_OK(og_certs_list_all(&env->ctx, &f, &list));
+    assert_int_equal(json_array_size(list), 3);
+    assert_string_equal(subject_at(list, 0), "CN=d.acme");
+    assert_string_equal(subject_at(list, 1), "CN=c.acme");
+    assert_string_equal(subject_at(list, 2), "CN=b.globex");
+    json_decref(list);
+    /* by tenant: acme (e c d by expiry), then globex (b a) */
+    f.sort = "tenant";
+    f.desc = 0;
+    f.offset = 2;
+    f.limit = 2;
+    OG_ASSERT_OK(og_certs_list_all(&env->ctx, &f, &list));
+    assert_string_equal(subject_at(list, 0), "CN=d.acme");
+    assert_string_equal(subject_at(list, 1), "CN=b.globex");
+    json_decref(list);
+    /* one tenant by issuer (self-signed: issuer = subject): c d e; past the end: empty */
+    f.sort = "issuer";
+    f.offset = 1;
+    f.limit = 5;
+    OG_ASSERT_OK(og_certs_list(&env->ctx, "acme", &f, &list));
+    assert_int_equal(json_array_size(list), 2);
+    assert_string_equal(subject_at(list, 0), "CN=d.acme");
+    assert_string_equal(subject_at(list, 1), "CN=e.acme");
+    json_decref(list);
+    f.offset = 3;
+    OG_ASSERT_OK(og_certs_list(&env->ctx, "acme", &f, &list));
+    assert_int_equal(json_array_size(list), 0);
+    json_decref(list);
+    /* expiring (within 30 days, the default policy) skips the expired one and the later ones,
+     * and the offset counts matches only */
+    memset(&f, 0, sizeof(f));
+    f.finding = OG_CERT_F_EXPIRING;
+    OG_ASSERT_OK(og_certs_list_all(&env->ctx, &f, &list));
+    assert_int_equal(json_array_size(list), 2);
+    assert_string_equal(subject_at(list, 0), "CN=b.globex");
+    assert_string_equal(subject_at(list, 1), "CN=c.acme");
+    json_decref(list);
+    f.offset = 1;
+    OG_ASSERT_OK(og_certs_list_all(&env->ctx, &f, &list));
+    assert_int_equal(json_array_size(list), 1);
+    assert_string_equal(subject_at(list, 0), "CN=c.acme");
+    json_decref(list);
+    f.finding = OG_CERT_F_EXPIRED;
+    f.offset = 0;
+    OG_ASSERT_OK(og_certs_list(&env->ctx, "acme", &f, &list));
+    assert_int_equal(json_array_size(list), 1);
+    assert_string_equal(subject_at(list, 0), "CN=e.acme");
+    json_decref(list);
+    f.finding = OG_CERT_F_EXPIRED | OG_CERT_F_EXPIRING;
+    OG_ASSERT_OK(og_certs_list(&env->ctx, "acme", &f, &list));
+    assert_int_equal(json_array_size(list), 0);
+    json_decref(list);
+    /* refusals name the value */
+    list = NULL;
+    f.finding = 0;
+    f.sort = "serial";
+    assert_int_equal(og_certs_list_all(&env->ctx, &f, &list), OG_EINVAL);
+    assert_non_null(strstr(og_error_last(), "serial"));
+    f.sort = NULL;
+    f.offset = -1;
+    assert_int_equal(og_certs_list(&env->ctx, "acme", &f, &list), OG_EINVAL);
+    assert_non_null(strstr(og_error_last(), "offset"));
+    assert_null(list);
+    EVP_PKEY_free(k);
+}
+
 /* ---- import ---- */
 
 static void test_import__a_key_matching_no_certificate_is_refused(void **state)
@@ -482,6 +591,7 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(
             test_list_all__one_view_sorted_by_expiry_for_platform_admins, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_list__pages_in_each_order, setup, teardown),
         cmocka_unit_test_setup_teardown(test_import__a_key_matching_no_certificate_is_refused,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_import__reads_der_and_pkcs12_with_a_password, setup,

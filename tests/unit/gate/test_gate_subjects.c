@@ -532,6 +532,63 @@ static void test_gate_subjects__short_ids_resolve_when_unique(void **state)
     json_decref(x);
 }
 
+/* A page of the list: newest first, offset and limit, the total; every tenant's for platform
+ * actors only, each item naming its tenant. */
+static void test_gate_list_page__pages_and_counts(void **state)
+{
+    fixture *f = *state;
+    og_ctx *c = &f->env.ctx;
+    json_t *arr = NULL, *all = NULL;
+    int64_t total = -1;
+    OG_ASSERT_OK(og_gate_policy_set(c, "acme", "platform.note", OG_GATE_L2));
+    OG_ASSERT_OK(og_gate_policy_set(c, "globex", "platform.note", OG_GATE_L2));
+    for (int i = 0; i < 7; i++) {
+        char text[32];
+        og_gate_outcome o;
+        snprintf(text, sizeof(text), "note %d", i);
+        json_t *p = json_pack("{s:s}", "text", text);
+        assert_int_equal(og_gate_request(c, i < 5 ? f->t.id : "globex", "platform.note", "note",
+                                         "n", p, NULL, &o),
+                         OG_EPENDING);
+        json_decref(p);
+    }
+    og_error_clear();
+    OG_ASSERT_OK(og_gate_list(c, "acme", "pending", &all));
+    OG_ASSERT_OK(og_gate_list_page(c, "acme", "pending", 2, 1, &arr, &total));
+    assert_int_equal(total, 5);
+    assert_int_equal(json_array_size(arr), 2);
+    assert_string_equal(sfield(json_array_get(arr, 0), "id"), sfield(json_array_get(all, 1), "id"));
+    assert_string_equal(sfield(json_array_get(arr, 1), "id"), sfield(json_array_get(all, 2), "id"));
+    json_decref(arr);
+    json_decref(all);
+    OG_ASSERT_OK(og_gate_list_page(c, "acme", "pending", 10, 5, &arr, &total));
+    assert_int_equal(json_array_size(arr), 0);
+    json_decref(arr);
+    /* every tenant: 7 pending, each naming its own tenant */
+    OG_ASSERT_OK(og_gate_list_page(c, NULL, "pending", 10, 0, &arr, &total));
+    assert_int_equal(total, 7);
+    assert_int_equal(json_array_size(arr), 7);
+    int globex = 0;
+    for (size_t i = 0; i < 7; i++)
+        globex += strcmp(sfield(json_array_get(arr, i), "tenant_name"), "globex") == 0;
+    assert_int_equal(globex, 2);
+    json_decref(arr);
+    arr = NULL;
+    /* a tenant-admin sees its own tenant's page, never every tenant's; bad pages are refused */
+    og_ctx ada = as_user(f, "ada");
+    OG_ASSERT_OK(og_gate_list_page(&ada, "acme", NULL, 3, 0, &arr, NULL));
+    assert_int_equal(json_array_size(arr), 3);
+    json_decref(arr);
+    arr = NULL;
+    assert_int_equal(og_gate_list_page(&ada, NULL, "pending", 10, 0, &arr, &total), OG_EDENIED);
+    assert_int_equal(og_gate_list_page(&ada, "globex", "pending", 10, 0, &arr, &total),
+                     OG_ENOTFOUND);
+    assert_int_equal(og_gate_list_page(c, "acme", "pending", 0, 0, &arr, &total), OG_EINVAL);
+    assert_int_equal(og_gate_list_page(c, "acme", "pending", 10, -1, &arr, &total), OG_EINVAL);
+    assert_int_equal(og_gate_list_page(c, "acme", "limbo", 10, 0, &arr, &total), OG_EINVAL);
+    assert_null(arr);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -551,6 +608,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(
             test_gate_subjects__without_one_the_kind_and_target_describe_it, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_gate_list_page__pages_and_counts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_gate_subjects__short_ids_resolve_when_unique, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(
