@@ -50,12 +50,24 @@ typedef struct og_schema {
 } og_schema;
 
 /* ---- connections ---- */
-/* Open (creating if create != 0) the database at url: "sqlite:PATH" or a bare PATH.
+/* The prefix of a PostgreSQL store named by a libpq key=value connection string. */
+#define OG_STORE_LIBPQ_PREFIX "libpq:"
+
+/* Open (creating if create != 0) the database at url: "sqlite:PATH" or a bare PATH (SQLite); or
+ * PostgreSQL: a libpq URI "postgres://..." or "postgresql://..." (multi-host and parameters such
+ * as target_session_attrs included), or "libpq:" followed by a key=value connection string
+ * ("libpq:host=/run/pg dbname=opsgate"). A PostgreSQL database must exist (create is ignored);
+ * a server that cannot be reached is OG_EBUSY, a malformed connection string OG_EINVAL; other
+ * "postgres:" forms are OG_EINVAL. Messages never repeat the URL (it may hold a password).
  * Applies pending migrations of every module. A database whose schema is newer than this binary
  * knows is refused with OG_ESCHEMA. Caller closes with og_store_close(). */
 int og_store_open(og_store **out, const char *url, int create);
-void og_store_close(og_store *s);                     /* NULL-safe */
-const char *og_store_backend_name(const og_store *s); /* "sqlite" */
+void og_store_close(og_store *s); /* NULL-safe */
+/* 1 when location names a PostgreSQL database (postgres:..., postgresql:..., libpq:...) rather
+ * than a file or a folder, else 0: front ends check it before taking a location for a path, so
+ * that a URL never becomes a folder. */
+int og_store_url_is_server(const char *location);
+const char *og_store_backend_name(const og_store *s); /* "sqlite" or "postgres" */
 
 /* The schema version applied for a module (0 if none) and the newest this binary knows. */
 int og_store_schema_version(og_store *s, const char *module, int *applied, int *known);
@@ -64,13 +76,15 @@ int og_store_schema_version(og_store *s, const char *module, int *applied, int *
 int og_store_purge_tenant(og_store *s, const char *tenant_id);
 
 /* Fold the write-ahead log into the database and truncate it, so that deleted secrets do not
- * linger in the log (called after a crypto-shred). Outside any transaction. */
+ * linger in the log (called after a crypto-shred). Outside any transaction. PostgreSQL: nothing
+ * (the server owns its log; docs/postgres.md). */
 int og_store_checkpoint(og_store *s);
 
 /* ---- transactions ----
  * Nested calls use savepoints, so a function can open its own transaction whether or not its caller
- * has one. The outermost begin takes the write lock at once (BEGIN IMMEDIATE on SQLite), so a
- * read-modify-write inside is never raced by another writer. */
+ * has one. The outermost begin takes the write lock at once (BEGIN IMMEDIATE on SQLite, a
+ * database-wide advisory lock on PostgreSQL), so a read-modify-write inside is never raced by
+ * another writer. A statement that fails inside a transaction undoes only itself. */
 int og_store_tx_begin(og_store *s);
 /* A failed commit is followed by og_store_tx_rollback(), as any failure inside the transaction:
  * at the outermost level the commit has rolled back already and that call does nothing; at a
@@ -151,7 +165,8 @@ void og_stmt_free(og_stmt *st); /* NULL-safe */
 int64_t og_store_changes(og_store *s);
 
 /* Bound the page cache the connection keeps to kib KiB (1 or more); without this a connection keeps
- * the backend's default (SQLite: 2000 KiB). The cache fills with the pages read and is never given
+ * the backend's default (SQLite: 2000 KiB; PostgreSQL: nothing to bound, the cache is the
+ * server's). The cache fills with the pages read and is never given
  * back while the connection is open. */
 int og_store_cache_limit(og_store *s, int kib);
 

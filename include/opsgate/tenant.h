@@ -183,7 +183,10 @@ int og_actor_become(og_ctx *ctx, const char *tenant, const char *user);
 
 /* ---- installation ---- */
 /* Create the data folder, database, master key and platform key; add the platform admin "admin"
- * and put a token for it in token_out. Refuses (OG_EEXISTS) if DATA_DIR exists and is not empty. */
+ * and put a token for it in token_out. Refuses (OG_EEXISTS) if DATA_DIR exists and is not empty.
+ * Both refuse a PostgreSQL URL (og_store_url_is_server) with OG_EINVAL, creating nothing: an
+ * installation on PostgreSQL needs its keys and artifact objects out of the folder first
+ * (docs/postgres.md). */
 int og_install_init(const char *data_dir, char token_out[OG_TOKEN_MAX]);
 /* Open an existing data folder: store (migrated) and keyring. */
 int og_install_open(const char *data_dir, og_store **store, og_keyring **keys);

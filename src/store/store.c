@@ -44,10 +44,14 @@ struct og_store {
     int depth;                      /* transaction nesting depth */
     og_stmt *cache[STMT_CACHE_MAX]; /* statements kept for reuse, oldest first */
     int ncache;
-    og_stmt *out;   /* statements handed out */
-    int64_t reused; /* prepares answered from the cache */
+    og_stmt *out;                    /* statements handed out */
+    int64_t reused;                  /* prepares answered from the cache */
+    const og_schema *const *schemas; /* the modules whose schemas it keeps (borrowed) */
+    size_t nschemas;
 };
 
+/* The backend of a store URL and what it is given. URLs are not echoed in messages: a
+ * PostgreSQL URL may hold a password. */
 static int backend_for(const char *url, const og_store_backend **be, const char **location)
 {
     if (strncmp(url, "sqlite:", 7) == 0) {
@@ -55,11 +59,30 @@ static int backend_for(const char *url, const og_store_backend **be, const char 
         *location = url + 7;
         return 0;
     }
+    if (strncmp(url, "postgres://", 11) == 0 || strncmp(url, "postgresql://", 13) == 0) {
+        *be = &og_store_backend_postgres;
+        *location = url; /* libpq reads the URI itself: multi-host, target_session_attrs... */
+        return 0;
+    }
+    if (strncmp(url, OG_STORE_LIBPQ_PREFIX, strlen(OG_STORE_LIBPQ_PREFIX)) == 0) {
+        *be = &og_store_backend_postgres;
+        *location = url + strlen(OG_STORE_LIBPQ_PREFIX); /* host=... dbname=... */
+        return 0;
+    }
     if (strncmp(url, "postgres:", 9) == 0 || strncmp(url, "postgresql:", 11) == 0)
-        return og_error_set(OG_EINVAL, "store '%s': the PostgreSQL backend is not built yet", url);
+        return og_error_set(OG_EINVAL, "a PostgreSQL store is named by a URL postgres://... or "
+                                       "postgresql://..., or by " OG_STORE_LIBPQ_PREFIX
+                                       "KEY=VALUE ... (a libpq connection string)");
     *be = &og_store_backend_sqlite;
     *location = url;
     return 0;
+}
+
+int og_store_url_is_server(const char *location)
+{
+    return location &&
+           (strncmp(location, "postgres:", 9) == 0 || strncmp(location, "postgresql:", 11) == 0 ||
+            strncmp(location, OG_STORE_LIBPQ_PREFIX, strlen(OG_STORE_LIBPQ_PREFIX)) == 0);
 }
 
 /* Create the bookkeeping table and bring every module's schema up to date, in one transaction. */
@@ -67,12 +90,14 @@ static int store_migrate(og_store *s)
 {
     int error = -1;
     og_stmt *get = NULL, *put = NULL;
+    /* Inside the transaction: its writer lock makes stores opened at once on a new database
+     * (several nodes, a pool) create the table and apply each step one after the other. */
+    if ((error = og_store_tx_begin(s)) < 0)
+        return error;
     if ((error = og_store_exec(s, "CREATE TABLE IF NOT EXISTS og_schema ("
                                   " module TEXT PRIMARY KEY, version INTEGER NOT NULL,"
                                   " applied_at TEXT NOT NULL)")) < 0)
-        return error;
-    if ((error = og_store_tx_begin(s)) < 0)
-        return error;
+        goto cleanup;
     if ((error = og_stmt_prepare(&get, s, "SELECT version FROM og_schema WHERE module = ?")) < 0 ||
         (error =
              og_stmt_prepare(&put, s,
@@ -80,8 +105,8 @@ static int store_migrate(og_store *s)
                              " ON CONFLICT (module) DO UPDATE SET version = excluded.version,"
                              " applied_at = excluded.applied_at")) < 0)
         goto cleanup;
-    for (size_t i = 0; i < og_store_nschemas; i++) {
-        const og_schema *sc = og_store_schemas[i];
+    for (size_t i = 0; i < s->nschemas; i++) {
+        const og_schema *sc = s->schemas[i];
         int applied = 0;
         og_stmt_reset(get);
         og_stmt_bind_text(get, 1, sc->module);
@@ -139,6 +164,12 @@ cleanup:
 
 int og_store_open(og_store **out, const char *url, int create)
 {
+    return og_store_open_schemas(out, url, create, og_store_schemas, og_store_nschemas);
+}
+
+int og_store_open_schemas(og_store **out, const char *url, int create,
+                          const og_schema *const *schemas, size_t nschemas)
+{
     int error = -1;
     const og_store_backend *be = NULL;
     const char *location = NULL;
@@ -153,6 +184,8 @@ int og_store_open(og_store **out, const char *url, int create)
     }
     s->be = be;
     s->real = be;
+    s->schemas = schemas;
+    s->nschemas = nschemas;
     if ((error = be->open(&s->conn, location, create)) < 0)
         goto cleanup;
     if ((error = store_migrate(s)) < 0)
@@ -205,8 +238,8 @@ int og_store_schema_version(og_store *s, const char *module, int *applied, int *
     og_stmt *st = NULL;
     *applied = 0;
     *known = 0;
-    for (size_t i = 0; i < og_store_nschemas; i++) {
-        const og_schema *sc = og_store_schemas[i];
+    for (size_t i = 0; i < s->nschemas; i++) {
+        const og_schema *sc = s->schemas[i];
         if (strcmp(sc->module, module) == 0 && sc->nsteps)
             *known = sc->steps[sc->nsteps - 1].version;
     }
@@ -223,8 +256,8 @@ int og_store_schema_version(og_store *s, const char *module, int *applied, int *
 
 int og_store_purge_tenant(og_store *s, const char *tenant_id)
 {
-    for (size_t i = 0; i < og_store_nschemas; i++) {
-        const og_schema *sc = og_store_schemas[i];
+    for (size_t i = 0; i < s->nschemas; i++) {
+        const og_schema *sc = s->schemas[i];
         for (size_t j = 0; sc->purge_tenant && sc->purge_tenant[j]; j++) {
             og_stmt *st = NULL;
             int rc = og_stmt_prepare(&st, s, sc->purge_tenant[j]);

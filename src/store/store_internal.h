@@ -14,4 +14,12 @@ void og_store__fault_arm(void *fconn, long nth, int sticky);
 long og_store__fault_calls(const void *fconn);
 long og_store__fault_fired(const void *fconn);
 
+/* PostgreSQL's text of portable SQL (pgsql.c): each `?` outside string literals, quoted
+ * identifiers, dollar-quoted strings and comments becomes `$n` (a bare `?` the number after the
+ * largest so far, `?NNN` that number, as SQLite numbers them); SQLite's planner hint
+ * `INDEXED BY name` there is dropped; everything else is copied as is.
+ * *out (caller frees) and *nparams (the largest number) on success; OG_EINVAL for a number out
+ * of 1..65535 or of more than 5 digits. */
+int og_store__pg_translate(const char *sql, char **out, int *nparams);
+
 #endif

@@ -21,6 +21,18 @@ char *og_install_db_url(const char *data_dir)
     return url;
 }
 
+/* A PostgreSQL URL is never taken for a folder name (it would make a folder "postgresql:"). */
+static int refuse_server_url(const char *data_dir)
+{
+    if (!og_store_url_is_server(data_dir))
+        return 0;
+    /* The URL is not repeated: it may hold a password. */
+    return og_error_set(OG_EINVAL,
+                        "the data location is a PostgreSQL URL: opsgate cannot run on PostgreSQL "
+                        "yet (the store can; the master key, the audit signing key and artifact "
+                        "objects still live in a data folder): give a folder");
+}
+
 /* 1 if the folder exists and has entries, 0 if missing or empty, negative on error. */
 static int folder_has_entries(const char *dir)
 {
@@ -68,6 +80,8 @@ int og_install_init(const char *data_dir, char token_out[OG_TOKEN_MAX])
     char token_id[OG_ID_LEN];
     struct stat sb;
 
+    if ((error = refuse_server_url(data_dir)) < 0)
+        return error;
     int has = folder_has_entries(data_dir);
     if (has < 0)
         return has;
@@ -126,6 +140,8 @@ int og_install_open(const char *data_dir, og_store **store, og_keyring **keys)
     struct stat sb;
     *store = NULL;
     *keys = NULL;
+    if ((error = refuse_server_url(data_dir)) < 0)
+        return error;
     snprintf(path, sizeof(path), "%s/" DB_FILE, data_dir);
     if (stat(path, &sb) < 0) {
         og_error_set(OG_ENOTFOUND, "no opsgate data folder at '%s'", data_dir);

@@ -29,6 +29,17 @@ typedef struct og_test_env {
 void og_test_env_setup(og_test_env *env);
 void og_test_env_teardown(og_test_env *env);
 
+/* ---- PostgreSQL (tests/support/og_test_pg.c) ----
+ * The suite's server: OPSGATE_TEST_PG, a store URL set by tests/support/pg_run.sh (CTest fixture
+ * "pg"), NULL when there is none (the test then skips, exit 77). */
+const char *og_test_pg_url(void);
+/* A fresh schema on it, first on the search path of the store URL returned ("libpq:...
+ * dbname=... options='-c search_path=...'"), in a database of this process's (dropped at exit);
+ * *schema its name (caller frees both). Fails the test when the server refuses. */
+char *og_test_pg_create(char **schema);
+/* Drop it with everything in it. NULL-safe. */
+void og_test_pg_drop(const char *schema);
+
 /* Assert a call returned 0, printing og_error_last() otherwise. */
 #define OG_ASSERT_OK(call)                                                                         \
     do {                                                                                           \

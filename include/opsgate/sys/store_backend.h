@@ -35,6 +35,14 @@ typedef struct og_store_backend {
 } og_store_backend;
 
 extern const og_store_backend og_store_backend_sqlite;
+/* PostgreSQL over libpq (src/store/pg.c, docs/postgres.md). */
+extern const og_store_backend og_store_backend_postgres;
+
+/* og_store_open() keeping the schemas of the modules listed (borrowed for the store's life)
+ * instead of every module's (og_store_schemas): for tests with tables of their own, and tools.
+ * The store's bookkeeping table (og_schema) is made either way. */
+int og_store_open_schemas(og_store **out, const char *url, int create,
+                          const og_schema *const *schemas, size_t nschemas);
 
 /*
  * ---- fault injection, for tests ----

@@ -792,6 +792,13 @@ static void test_faults__console_session(void **state)
 
 int main(void)
 {
+    const char *backend = getenv("OG_TEST_BACKEND");
+    if (backend && strcmp(backend, "pg") == 0) {
+        /* These operations use every module's tables: their PostgreSQL schemas come with the
+         * modules' portable SQL (issue 19). */
+        printf("SKIP: the modules have no PostgreSQL schema yet (og_migration.postgres is NULL)\n");
+        return 77;
+    }
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_faults__artifact_put, setup, teardown),
         cmocka_unit_test_setup_teardown(test_faults__generate, setup, teardown),

@@ -1,0 +1,3 @@
+SELECT 1 FROM t indexed
+	by
+ i2 WHERE a=?1, INDEXED BY $x, xINDEXED BY y, INDEXED BY z$
