@@ -86,15 +86,18 @@ og_audit__reader *og_audit__reader_new(og_ctx *ctx, const char *chain);
 json_t *og_audit__reader_json(og_audit__reader *n, const og_audit__row *r, const char *hash);
 
 /* Newest-first paging (page.c). Each statement walks one index backwards from a bound, so a page
- * costs O(page) whatever the chain's length; time predicates carry a unary + so that the
- * planner never trades the seq order for the time index (the tests check the plans).
+ * costs O(page) whatever the chain's length; time predicates compare `time || ''` (an
+ * expression, no index can serve it) so that the planner never trades the seq order for the time
+ * index (the tests check the plans); SQLite's unary + would do the same but is no text operator
+ * on PostgreSQL.
  * ?1 chain, ?2 seq below, ?3 lowest seq, ?4 since, ?5 until, [?6 action], last: rows. */
 #define OG_AUDIT__DESC_SQL                                                                         \
     "SELECT " OG_AUDIT__COLUMNS " FROM audit_record WHERE chain = ?1 AND seq < ?2 AND seq >= ?3"   \
-    " AND +time >= ?4 AND +time < ?5 ORDER BY seq DESC LIMIT ?6"
+    " AND time || '' >= ?4 AND time || '' < ?5 ORDER BY seq DESC LIMIT ?6"
 #define OG_AUDIT__DESC_ACTION_SQL                                                                  \
     "SELECT " OG_AUDIT__COLUMNS " FROM audit_record INDEXED BY audit_record_by_action"             \
-    " WHERE chain = ?1 AND action = ?6 AND seq < ?2 AND seq >= ?3 AND +time >= ?4 AND +time < ?5"  \
+    " WHERE chain = ?1 AND action = ?6 AND seq < ?2 AND seq >= ?3 AND time || '' >= ?4"            \
+    " AND time || '' < ?5"                                                                         \
     " ORDER BY seq DESC LIMIT ?7"
 /* The seq bounds of a time window, through the time index: the last record before until, the
  * first at or after since (records are appended in time order within a chain). */
