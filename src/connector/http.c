@@ -715,7 +715,7 @@ int og_conn_token_fetch(og_conn *c, const char *url, const og_buf *form, const c
         !(c->vendor->token_origin && strcasecmp(a, c->vendor->token_origin) == 0))
         return og_error_set(OG_EDENIED,
                             "connector %s (%s): the token URL is on %s, neither the base URL's "
-                            "host (%s) nor the vendor's token host: not sent",
+                            "host nor the vendor's token host: not sent (the base URL is on %s)",
                             conn_name(c), c->vendor->kind, a, b);
     og_conn_request rq = {.method = "POST",
                           .url = url,
