@@ -45,7 +45,8 @@ int og_deploy_target_list(og_ctx *ctx, const char *tenant, json_t **out);
 /* A certificate's deploy history (fingerprint: 64 hex digits): the runs that deployed it
  * (role "deployed") or replaced it on a target (role "replaced"), newest first, at most 200:
  * {run_id, target, type, n, role, fingerprint, previous_fingerprint, state (applying, verified,
- * rolled-back, rollback-failed, overridden), detail, created_at, updated_at} (caller decrefs).
+ * rolled-back, rollback-failed, overridden, restored: put back by an override whose detail names
+ * the run rolled back), detail, created_at, updated_at} (caller decrefs).
  * OG_PERM_READ. */
 int og_deploy_history(og_ctx *ctx, const char *tenant, const char *fingerprint, json_t **out);
 /* Whether tenant_id (an id; no authorization check: the caller has one) has a target called name.

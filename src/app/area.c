@@ -136,6 +136,52 @@ static int provision(og_ctx *ctx, const char *tid, const area_def *d, json_t **p
     return og_tenant_area_write(ctx, tid, d->name, true, *prov);
 }
 
+/* The area is enabled: if its notification rules were pending (the tenant had no channel then),
+ * add them now, inside the open transaction, and record it (tenant.area.complete). A fully
+ * provisioned area, or one still without a channel, is left as it is and *out says so. */
+static int complete(og_ctx *ctx, const char *tid, const area_def *d, json_t *row, json_t **out)
+{
+    json_t *prov = json_deep_copy(json_object_get(row, "provisioned")), *rules = NULL, *done;
+    const char *st =
+        json_string_value(json_object_get(json_object_get(prov, "notifications"), "state"));
+    int error = 0;
+    done = json_array();
+    if (!prov)
+        prov = json_object();
+    if (st && strcmp(st, "pending") == 0) {
+        if ((error = og_notify_rules_defaults(ctx, tid, d->events, &rules)) < 0) {
+            error = og_error_wrap("adding the pending notification rules of %s", d->name);
+            goto cleanup;
+        }
+        if (strcmp(json_string_value(json_object_get(rules, "state")), "pending") != 0) {
+            json_object_set(prov, "notifications", rules);
+            json_array_append_new(done, json_string("notifications"));
+            json_t *details = json_pack("{s:s, s:O, s:O}", "area", d->name, "completed", done,
+                                        "notifications", rules);
+            if ((error = og_tenant_area_write(ctx, tid, d->name, true, prov)) >= 0)
+                error = og_audit_log(ctx, tid, "tenant", "tenant.area.complete", "tenant_area",
+                                     d->name, details);
+            json_decref(details);
+            if (error < 0)
+                goto cleanup;
+        }
+    }
+    *out =
+        json_pack("{s:s, s:s, s:s, s:b, s:O, s:O, s:s}", "tenant_id", tid, "area", d->name, "state",
+                  "enabled", "already_enabled", 1, "completed", done, "provisioned", prov, "note",
+                  json_array_size(done) ? "completed what was pending: the notification rules"
+                  : st && strcmp(st, "pending") == 0
+                      ? "nothing changed: the notification rules are still pending (the "
+                        "tenant has no notification channel)"
+                      : "nothing changed: the area is fully provisioned");
+    error = *out ? 0 : og_error_set(OG_ERROR, "out of memory");
+cleanup:
+    json_decref(prov);
+    json_decref(rules);
+    json_decref(done);
+    return error < 0 ? error : 0;
+}
+
 int og_app_tenant_area_enable(og_ctx *ctx, const char *tenant, const char *area, json_t **out)
 {
     const area_def *d;
@@ -155,10 +201,8 @@ int og_app_tenant_area_enable(og_ctx *ctx, const char *tenant, const char *area,
         return error;
     if ((error = og_tenant_area_list(ctx, tid, &rows)) < 0)
         goto cleanup;
-    if ((row = area_row(rows, d->name)) && row_enabled(row)) { /* nothing to do */
-        *out = json_pack("{s:s, s:s, s:s, s:b, s:O*}", "tenant_id", tid, "area", d->name, "state",
-                         "enabled", "already_enabled", 1, "provisioned",
-                         json_object_get(row, "provisioned"));
+    if ((row = area_row(rows, d->name)) && row_enabled(row)) { /* complete what is pending */
+        error = complete(ctx, tid, d, row, out);
         goto cleanup;
     }
     if ((error = provision(ctx, tid, d, &prov)) < 0)

@@ -24,10 +24,11 @@ static const char *const about =
     "(certificate kinds L1, artifact kinds L0) where the tenant has none (a level an admin\n"
     "chose is kept and listed as kept), its notification rules on the tenant's first channel\n"
     "(pending, and said so, when it has none) and the console pages each role sees. Enabling\n"
-    "an enabled area changes nothing and shows what is in place. `disable` marks the area\n"
-    "disabled and keeps its policies and rules. Both need tenant-admin or platform-admin;\n"
-    "`areas` (anyone of the tenant) shows each area's state and your dashboard. Exit 1 on a\n"
-    "refusal, 2 on bad usage (an unknown area names the valid ones).\n";
+    "an enabled area whose rules are pending adds them once a channel exists (audited as\n"
+    "tenant.area.complete); otherwise it changes nothing and shows what is in place. `disable`\n"
+    "marks the area disabled and keeps its policies and rules. Both need tenant-admin or\n"
+    "platform-admin; `areas` (anyone of the tenant) shows each area's state and your\n"
+    "dashboard. Exit 1 on a refusal, 2 on bad usage (an unknown area names the valid ones).\n";
 
 /* Print a tenant as the API does (--json) or as one line. */
 static int print_tenant(const og_cli *cli, const og_tenant *t)

@@ -76,7 +76,9 @@ static int area_change(og_cli *cli, const og_cli_args *a, bool enable)
                tenant, json_string_value(json_object_get(out, "kept")));
     else {
         printf("%s %s for tenant %s\n", area,
-               json_is_true(json_object_get(out, "already_enabled"))
+               json_array_size(json_object_get(out, "completed"))
+                   ? "already enabled; completed what was pending; in place"
+               : json_is_true(json_object_get(out, "already_enabled"))
                    ? "already enabled (nothing changed); in place"
                    : "enabled; provisioned",
                tenant);

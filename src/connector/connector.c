@@ -339,8 +339,10 @@ static int prepare(og_ctx *ctx, const og_connector_spec *spec, const og_conn_ven
         return error;
     if ((error = options_check(v, spec->options)) < 0)
         return error;
-    return base_url_resolve(ctx, v->kind, base_url, spec->options, p->base_url,
-                            sizeof(p->base_url));
+    if ((error = base_url_resolve(ctx, v->kind, base_url, spec->options, p->base_url,
+                                  sizeof(p->base_url))) < 0)
+        return error;
+    return p->plain && v->creds_check ? v->creds_check(p->base_url, p->plain) : 0;
 }
 
 int og_connector_add(og_ctx *ctx, const og_connector_spec *spec, json_t **out)

@@ -155,6 +155,9 @@ int og_conn_form_add(og_buf *b, const char *name, const char *value);
  * where the vendor echoes it) or the token.
  */
 int og_conn_token_fetch(og_conn *c, const char *url, const og_buf *form, const char *extra_header);
+/* scheme://host[:port] of an absolute http(s) URL, lower-cased, into out; OG_EINVAL otherwise
+ * (a URL carrying credentials too). */
+int og_conn_origin(const char *url, char *out, size_t size);
 /* An "Authorization: Bearer" header for one request (a vendor's auth): fetch(c) (which calls
  * og_conn_token_fetch) first when no token is cached or it expired. A failed fetch that already
  * ran its retries is OG_EBUSY so the API call does not repeat it. */
@@ -297,6 +300,10 @@ struct og_conn_vendor {
      * ("https://login.microsoftonline.com"): og_conn_token_fetch may send there. A constant of
      * the kind, never a credential, an option or a vendor's answer. NULL = the base URL's. */
     const char *token_origin;
+    /* Checks the non-secret credential fields against the base URL when a connector is added
+     * or its credentials replaced (an auth server that must be on the base URL's host); names
+     * the field, never a secret. NULL: nothing to check. */
+    int (*creds_check)(const char *base_url, const json_t *plain);
 };
 
 extern const og_conn_vendor og_conn_connectwise;

@@ -270,6 +270,14 @@ static int origin_of(const char *url, char *out, size_t size)
     return 0;
 }
 
+int og_conn_origin(const char *url, char *out, size_t size)
+{
+    if (!url || origin_of(url, out, size) < 0 ||
+        (strncmp(out, "http://", 7) != 0 && strncmp(out, "https://", 8) != 0))
+        return og_error_set(OG_EINVAL, "not an absolute http(s) URL");
+    return 0;
+}
+
 static int build_url(og_conn *c, const og_conn_request *rq, char **out)
 {
     char a[600], b[600];
@@ -707,8 +715,8 @@ int og_conn_token_fetch(og_conn *c, const char *url, const og_buf *form, const c
         !(c->vendor->token_origin && strcasecmp(a, c->vendor->token_origin) == 0))
         return og_error_set(OG_EDENIED,
                             "connector %s (%s): the token URL is on %s, neither the base URL's "
-                            "host nor the vendor's token host: not sent",
-                            conn_name(c), c->vendor->kind, a);
+                            "host nor the vendor's token host: not sent (the base URL is on %s)",
+                            conn_name(c), c->vendor->kind, a, b);
     og_conn_request rq = {.method = "POST",
                           .url = url,
                           .headers = extra_header ? hdrs : NULL,

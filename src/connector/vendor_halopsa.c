@@ -36,12 +36,40 @@ static const char *cname(const og_conn *c)
 
 /* ---- authentication ---- */
 
+/* auth_url (when given) is on the base URL's host: same scheme, host and port. */
+static int auth_url_check(const char *base_url, const char *auth)
+{
+    char a[600], b[600];
+    if (!auth || !*auth)
+        return 0;
+    if (og_conn_origin(auth, a, sizeof(a)) < 0)
+        return og_error_set(OG_EINVAL, "credentials: auth_url must be an absolute http(s) URL "
+                                       "without user or password");
+    if (og_conn_origin(base_url, b, sizeof(b)) < 0)
+        return og_error_set(OG_EINVAL, "the base URL must be an absolute http(s) URL");
+    if (strcmp(a, b) != 0)
+        return og_error_set(OG_EINVAL,
+                            "credentials: auth_url is on %s, not on the base URL's host %s: "
+                            "Halo's authorisation server must be on the same host (scheme, host "
+                            "and port)",
+                            a, b);
+    return 0;
+}
+
+static int halo_creds_check(const char *base_url, const json_t *plain)
+{
+    return auth_url_check(base_url, json_string_value(json_object_get(plain, "auth_url")));
+}
+
 /* <auth_url>/token, where auth_url defaults to the base URL without its "/api" + "/auth". */
 static int token_url(og_conn *c, char *out, size_t size)
 {
     const char *auth = og_conn_cred(c, "auth_url");
     int n;
     if (*auth) {
+        int error = auth_url_check(c->base_url, auth);
+        if (error < 0)
+            return og_error_wrap("connector %s", cname(c));
         size_t len = strlen(auth);
         while (len > 0 && auth[len - 1] == '/')
             len--;
@@ -675,4 +703,5 @@ const og_conn_vendor og_conn_halopsa = {
     .ticket_note = og_halo_ticket_note,
     .ticket_close = og_halo_ticket_close,
     .webhook = og_halo_webhook,
+    .creds_check = halo_creds_check,
 };

@@ -385,31 +385,65 @@ cleanup:
     return error;
 }
 
+/* The override put prev_fp back on t: record that as a run of its own (state "restored", detail
+ * naming the run it rolled back), so that the target's last deploy and the certificate's history
+ * say what the target holds, with its audit record, in the override's transaction. */
+static int restored_run(og_ctx *ctx, const og_deploy_target *t, const char *undone_run,
+                        const char *undone_fp, const char *prev_fp, const og_deploy_fileset *undone,
+                        json_t *report)
+{
+    char run_id[OG_ID_LEN], detail[200];
+    og_audit_rec rec;
+    int error;
+    og_id_new(run_id);
+    snprintf(detail, sizeof(detail), "rollback of run %s: a human overrode the deploy", undone_run);
+    json_t *analysis =
+        json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:O}", "run_id", run_id, "rollback_of_run",
+                  undone_run, "target", t->name, "trigger", "override", "restored_fingerprint",
+                  prev_fp, "replaced_fingerprint", undone_fp, "endpoints", report);
+    memset(&rec, 0, sizeof(rec));
+    rec.tenant_id = t->tenant_id;
+    rec.area = OG_DEPLOY_AREA;
+    rec.action = "certs.deploy.restore";
+    rec.target_type = "deploy_target";
+    rec.target_id = t->id;
+    rec.analysis = analysis;
+    rec.detail = detail;
+    if ((error = run_insert(ctx, t, run_id, prev_fp, undone_fp, undone)) == 0 &&
+        (error = run_state(ctx, run_id, "restored", detail)) == 0)
+        error = og_audit_append(ctx, &rec, NULL);
+    json_decref(analysis);
+    return error < 0 ? error : 0;
+}
+
 static int deploy_rollback(og_ctx *ctx, const char *tenant_id, json_t *params, json_t *result)
 {
     int error = -1;
     const char *run_id = json_string_value(json_object_get(result, "run_id"));
     og_stmt *st = NULL;
     og_deploy_target t;
-    og_deploy_fileset prev;
+    og_deploy_fileset prev, undone;
     const og_deployer *d;
     char state[32] = "", prev_fp[65] = "", target_id[OG_ID_LEN] = "", newest[OG_ID_LEN] = "";
+    char undone_fp[65] = "";
     uint8_t *plain = NULL;
     size_t plen = 0;
     json_t *files = NULL, *report = json_array();
     memset(&t, 0, sizeof(t));
     memset(&prev, 0, sizeof(prev));
+    memset(&undone, 0, sizeof(undone));
     if (!run_id) {
         error = og_error_set(OG_EINVAL, OG_DEPLOY_KIND " rollback: the result names no run");
         goto cleanup;
     }
-    if ((error =
-             og_stmt_prepare_args(&st, ctx->store,
-                                  "SELECT r.state, r.previous_fingerprint, r.previous_sealed,"
-                                  " r.target_id, (SELECT id FROM deploy_runs WHERE target_id ="
-                                  " r.target_id AND state <> 'rolled-back' ORDER BY n DESC LIMIT 1)"
-                                  " FROM deploy_runs r WHERE r.id = ? AND r.tenant_id = ?",
-                                  "tt", run_id, tenant_id)) < 0)
+    if ((error = og_stmt_prepare_args(
+             &st, ctx->store,
+             "SELECT r.state, r.previous_fingerprint, r.previous_sealed,"
+             " r.target_id, (SELECT id FROM deploy_runs WHERE target_id ="
+             " r.target_id AND state <> 'rolled-back' ORDER BY n DESC LIMIT 1),"
+             " r.fingerprint FROM deploy_runs r WHERE r.id = ? AND"
+             " r.tenant_id = ?",
+             "tt", run_id, tenant_id)) < 0)
         goto cleanup;
     if ((error = og_stmt_step(st)) != OG_ROW) {
         if (error == OG_DONE)
@@ -420,6 +454,7 @@ static int deploy_rollback(og_ctx *ctx, const char *tenant_id, json_t *params, j
     og_strlcpy(prev_fp, og_stmt_col_text(st, 1) ? og_stmt_col_text(st, 1) : "", sizeof(prev_fp));
     og_strlcpy(target_id, og_stmt_col_text(st, 3), sizeof(target_id));
     og_strlcpy(newest, og_stmt_col_text(st, 4), sizeof(newest));
+    og_strlcpy(undone_fp, og_stmt_col_text(st, 5), sizeof(undone_fp));
     size_t slen;
     const void *sealed = og_stmt_col_blob(st, 2, &slen);
     if (strcmp(state, "verified") != 0) {
@@ -461,8 +496,10 @@ static int deploy_rollback(og_ctx *ctx, const char *tenant_id, json_t *params, j
         goto cleanup;
     }
     (void)params;
-    if ((error = restore(ctx, &t, d, &prev, prev_fp, report)) < 0 ||
-        (error = run_state(ctx, run_id, "overridden", "a human overrode the deploy")) < 0)
+    if ((error = d->files(t.config, &undone)) < 0 || (error = og_deploy__snapshot(&undone)) < 0 ||
+        (error = restore(ctx, &t, d, &prev, prev_fp, report)) < 0 ||
+        (error = run_state(ctx, run_id, "overridden", "a human overrode the deploy")) < 0 ||
+        (error = restored_run(ctx, &t, run_id, undone_fp, prev_fp, &undone, report)) < 0)
         goto cleanup;
     error = 0;
 cleanup:
@@ -474,6 +511,7 @@ cleanup:
     json_decref(files);
     json_decref(report);
     og_deploy_fileset_clear(&prev);
+    og_deploy_fileset_clear(&undone);
     og_deploy__target_clear(&t);
     return error;
 }

@@ -127,7 +127,7 @@ cleanup:
 }
 
 /* The deploy form's choices: the tenant's targets, marking those whose last deploy put fp there
- * and stayed (verified: not rolled back, not overridden). */
+ * and stayed (verified, or restored by an override; not rolled back, not overridden). */
 static json_t *targets_of(og_http_req *r, const char *tenant, const char *fp)
 {
     json_t *list = NULL, *t, *out = json_array();
@@ -140,7 +140,8 @@ static json_t *targets_of(og_http_req *r, const char *tenant, const char *fp)
     {
         const json_t *last = json_object_get(t, "last_deploy");
         int holds = og_streq(json_string_value(json_object_get(last, "fingerprint")), fp) &&
-                    og_streq(json_string_value(json_object_get(last, "state")), "verified");
+                    (og_streq(json_string_value(json_object_get(last, "state")), "verified") ||
+                     og_streq(json_string_value(json_object_get(last, "state")), "restored"));
         json_array_append_new(out, json_pack("{s:O, s:O, s:b}", "name", json_object_get(t, "name"),
                                              "type", json_object_get(t, "type"), "holds", holds));
     }

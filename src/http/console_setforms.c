@@ -98,7 +98,8 @@ static json_t *area_outcome(const json_t *out, int enable)
     json_t *res = json_pack(
         "{s:s, s:s, s:b, s:b}", "area", json_string_value(json_object_get(out, "area")), "state",
         json_string_value(json_object_get(out, "state")), "enable", enable, "already",
-        json_is_true(json_object_get(out, enable ? "already_enabled" : "already_disabled")));
+        json_is_true(json_object_get(out, enable ? "already_enabled" : "already_disabled")) &&
+            !json_array_size(json_object_get(out, "completed"))); /* completed: it changed */
     if (!res)
         return NULL;
     if (!enable) {

@@ -277,6 +277,8 @@ class Fixtures:
         for k in c.ok(200, "GET", "/api/v1/connector-kinds", a)["kinds"]:
             if k["kind"] == CONNECTOR["kind"]:
                 CONNECTOR["credentials"] = {f["name"]: "matrix-" + f["name"] for f in k["fields"]}
+                if "auth_url" in CONNECTOR["credentials"]:  # must be on the base URL's host
+                    CONNECTOR["credentials"]["auth_url"] = CONNECTOR["base_url"] + "/auth"
         for t in ("acme", "globex"):  # gate items stay pending until decided
             c.ok(200, "PUT", "/api/v1/tenants/%s/gate-policy/platform.note" % t, a, {"level": "L2"})
 

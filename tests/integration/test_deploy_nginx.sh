@@ -114,7 +114,7 @@ run 0 "reviewer" og user add --tenant acme rev --role tenant-admin
 run 0 "override" og --as rev gate override "$gate_b" --note "wrong certificate"
 eq "$(served 127.0.0.1 $site localhost)" "$FA" "site serves a again after the override"
 eq "$(og gate show "$gate_b" --json | jq -r .outcome)" overridden "gate item overridden"
-eq "$(og target list --tenant acme --json | jq -r '.targets[] | select(.name=="site") | .last_deploy.state')" \
-  overridden "target list shows the override"
+eq "$(og target list --tenant acme --json | jq -r '.targets[] | select(.name=="site") | .last_deploy | "\(.state) \(.fingerprint)"')" \
+  "restored $FA" "target list shows the restoration: what the target holds"
 run 0 "audit verify" og audit verify
 done_tests

@@ -28,6 +28,19 @@ grep -q "already enabled" <<<"$txt" && grep -q "kept (already chosen): certs.dep
   ok || bad "not one tenant.area.enable record"
 [ "$(og --json gate policy show --tenant acme | jq -r '.kinds[] | select(.kind=="certs.deploy") | .level')" = L2 ] &&
   ok || bad "certs.deploy level changed"
+# rules pending, a channel added: enabling again adds them, once, audited; then nothing changes
+printf '0123456789abcdef0123\n' >"$OG_TMP/secret"
+og notify add --tenant acme webhook https://hooks.example.test/a --secret-file "$OG_TMP/secret" \
+  --events gate.task >/dev/null ||
+  bad "notify add"
+out=$(og --as ada --json tenant enable --tenant acme certs) && ok || bad "enable again: $out"
+[ "$(jq -r '.completed | join(",")' <<<"$out")" = notifications ] &&
+  [ "$(jq -r .provisioned.notifications.state <<<"$out")" = added ] && ok ||
+  bad "pending rules not completed: $out"
+txt=$(og --as ada tenant enable --tenant acme certs)
+grep -q "already enabled (nothing changed)" <<<"$txt" && ok || bad "third enable text: $txt"
+[ "$(og --json audit list --tenant acme --action tenant.area.complete | jq '.records | length')" = 1 ] &&
+  ok || bad "not one tenant.area.complete record"
 err=$(og --as eve tenant enable --tenant acme artifacts 2>&1); rc=$?
 [ $rc = 1 ] && grep -q "tenant-admin" <<<"$err" && ok || bad "engineer enable: rc $rc $err"
 err=$(og --as gil tenant enable --tenant acme artifacts 2>&1); rc=$?

@@ -193,6 +193,59 @@ static void test_area_enable__refuses_bad_areas_and_other_roles(void **state)
     json_decref(out);
 }
 
+/* Enabling an enabled area whose notification rules were pending (no channel then) adds them
+ * once a channel exists, in one audited step; a fully provisioned area is left as it is. */
+static void test_area_enable__again_completes_pending_rules(void **state)
+{
+    og_test_env *env = *state;
+    og_ctx ada = as_user(env, "acme", "ada");
+    json_t *out = NULL, *ch = NULL, *nr, *a;
+    char id[OG_ID_LEN];
+    size_t i;
+    OG_ASSERT_OK(og_app_tenant_area_enable(&ada, "acme", "certs", &out));
+    json_decref(out);
+    /* still no channel: nothing to complete, nothing written */
+    OG_ASSERT_OK(og_app_tenant_area_enable(&ada, "acme", "certs", &out));
+    assert_true(json_is_true(json_object_get(out, "already_enabled")));
+    assert_int_equal(json_array_size(json_object_get(out, "completed")), 0);
+    json_decref(out);
+    assert_int_equal(records(env, "tenant.area.complete"), 0);
+    OG_ASSERT_OK(og_notify_channel_add(&ada, "acme", "webhook", "https://hooks.example.test/x",
+                                       "s3cret-s3cret-s3cret", 20, NULL, "gate.task", id));
+    OG_ASSERT_OK(og_app_tenant_area_enable(&ada, "acme", "certs", &out));
+    assert_true(json_is_true(json_object_get(out, "already_enabled")));
+    assert_string_equal(json_string_value(json_array_get(json_object_get(out, "completed"), 0)),
+                        "notifications");
+    nr = json_object_get(json_object_get(out, "provisioned"), "notifications");
+    assert_string_equal(json_string_value(json_object_get(nr, "state")), "added");
+    assert_string_equal(json_string_value(json_object_get(nr, "channel_id")), id);
+    assert_non_null(json_object_get(json_object_get(out, "provisioned"), "gate_policies"));
+    json_decref(out);
+    assert_int_equal(records(env, "tenant.area.complete"), 1);
+    assert_int_equal(records(env, "tenant.area.enable"), 1);
+    OG_ASSERT_OK(og_notify_channel_get(&ada, "acme", id, &ch));
+    assert_true(json_array_size(json_object_get(ch, "events")) >= 8);
+    json_decref(ch);
+    /* the recorded provisioning says so too */
+    OG_ASSERT_OK(og_app_tenant_areas(&env->ctx, "acme", &out));
+    json_array_foreach(json_object_get(out, "areas"), i, a)
+    {
+        if (strcmp(json_string_value(json_object_get(a, "area")), "certs") == 0)
+            assert_string_equal(
+                json_string_value(json_object_get(
+                    json_object_get(json_object_get(a, "provisioned"), "notifications"), "state")),
+                "added");
+    }
+    json_decref(out);
+    /* fully provisioned now: untouched, says so, no record */
+    OG_ASSERT_OK(og_app_tenant_area_enable(&ada, "acme", "certs", &out));
+    assert_true(json_is_true(json_object_get(out, "already_enabled")));
+    assert_int_equal(json_array_size(json_object_get(out, "completed")), 0);
+    assert_non_null(strstr(json_string_value(json_object_get(out, "note")), "fully provisioned"));
+    json_decref(out);
+    assert_int_equal(records(env, "tenant.area.complete"), 1);
+}
+
 /* A database failure at any call of the step leaves nothing: no area, no policy, no record. */
 static void test_area_enable__a_fault_anywhere_leaves_nothing(void **state)
 {
@@ -235,6 +288,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_area_enable__refuses_bad_areas_and_other_roles, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_area_enable__a_fault_anywhere_leaves_nothing, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_area_enable__again_completes_pending_rules, setup,
                                         teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

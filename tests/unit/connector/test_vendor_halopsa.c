@@ -12,7 +12,9 @@
 
 #include "connector/connector_internal.h"
 #include "og_test.h"
+#include "opsgate/connector.h"
 #include "opsgate/error.h"
+#include "opsgate/tenant.h"
 
 #define HOOK_SECRET "hook-SECRET-9d1f"
 
@@ -162,6 +164,61 @@ static void test_halopsa__webhook_refuses_what_does_not_authenticate(void **stat
     json_decref(creds);
 }
 
+/* auth_url must be on the base URL's host: refused when the connector is added or its
+ * credentials replaced, and at connect time (a row stored before), naming both hosts. */
+static void test_halopsa__auth_url_must_be_on_the_base_urls_host(void **state)
+{
+    (void)state;
+    og_test_env env;
+    og_test_env_setup(&env);
+    OG_ASSERT_OK(og_tenant_create(&env.ctx, "acme", NULL));
+    json_t *bad = json_pack("{s:s, s:s, s:s}", "client_id", "og", "client_secret", "cs-SECRET",
+                            "auth_url", "https://evil.example/auth");
+    json_t *good = json_pack("{s:s, s:s, s:s}", "client_id", "og", "client_secret", "cs-SECRET",
+                             "auth_url", "https://acme.halopsa.com/auth/");
+    og_connector_spec spec = {.tenant = "acme",
+                              .name = "halo",
+                              .kind = "halopsa",
+                              .base_url = "https://acme.halopsa.com/api",
+                              .credentials = bad};
+    assert_int_equal(og_connector_add(&env.ctx, &spec, NULL), OG_EINVAL);
+    assert_non_null(strstr(og_error_last(), "evil.example"));
+    assert_non_null(strstr(og_error_last(), "acme.halopsa.com"));
+    assert_null(strstr(og_error_last(), "cs-SECRET"));
+    json_t *list = NULL;
+    OG_ASSERT_OK(og_connector_list(&env.ctx, "acme", &list));
+    assert_int_equal(json_array_size(list), 0); /* nothing stored */
+    json_decref(list);
+    spec.credentials = good;
+    OG_ASSERT_OK(og_connector_add(&env.ctx, &spec, NULL));
+    /* replacing the credentials, or moving the base URL away from the auth server */
+    spec.credentials = bad;
+    assert_int_equal(og_connector_update(&env.ctx, &spec, NULL), OG_EINVAL);
+    assert_non_null(strstr(og_error_last(), "evil.example"));
+    spec.credentials = good;
+    spec.base_url = "https://other.halopsa.com/api";
+    assert_int_equal(og_connector_update(&env.ctx, &spec, NULL), OG_EINVAL);
+    assert_non_null(strstr(og_error_last(), "other.halopsa.com"));
+    spec.base_url = "http://acme.halopsa.com/api"; /* same host, another scheme: not the same */
+    assert_int_equal(og_connector_update(&env.ctx, &spec, NULL), OG_EINVAL);
+    json_decref(bad);
+    json_decref(good);
+    og_test_env_teardown(&env);
+    /* at connect time: a token request never leaves for another host */
+    og_conn *c = NULL;
+    og_conn_headers h = {0};
+    json_t *creds = json_pack("{s:s, s:s, s:s}", "client_id", "og", "client_secret", "cs-SECRET",
+                              "auth_url", "https://evil.example/auth");
+    OG_ASSERT_OK(og_conn_open(&c, "halopsa", "https://acme.halopsa.com/api", creds, NULL));
+    assert_true(c->vendor->auth(c, &h) < 0);
+    assert_non_null(strstr(og_error_last(), "evil.example"));
+    assert_non_null(strstr(og_error_last(), "acme.halopsa.com"));
+    assert_int_equal(c->requests, 0);
+    og_conn_headers_clear(&h);
+    og_conn_free(c);
+    json_decref(creds);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -169,6 +226,7 @@ int main(void)
         cmocka_unit_test(test_halopsa__quotes_halos_error_shapes),
         cmocka_unit_test(test_halopsa__webhook_takes_basic_bearer_or_the_value),
         cmocka_unit_test(test_halopsa__webhook_refuses_what_does_not_authenticate),
+        cmocka_unit_test(test_halopsa__auth_url_must_be_on_the_base_urls_host),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -400,6 +400,47 @@ static void test_deploy__deploy_verifies_and_an_override_restores_the_previous(v
     json_decref(cfg);
 }
 
+/* An override records the restoration as a run of its own: the target's last deploy and the
+ * restored certificate's history say what the target holds, pointing at the run rolled back,
+ * with one audit record. */
+static void test_deploy__an_override_records_the_restoration_as_a_run(void **state)
+{
+    fixture *f = *state;
+    json_t *cfg = file_config(f, NULL), *list = NULL, *h = NULL, *recs = NULL;
+    og_gate_outcome a, b;
+    og_tenant t;
+    int64_t next = 0;
+    OG_ASSERT_OK(og_deploy_target_add(&f->env.ctx, "acme", "files", "file", cfg, NULL, NULL));
+    OG_ASSERT_OK(og_deploy_cert(&f->env.ctx, "acme", f->fp[0], "files", &a));
+    OG_ASSERT_OK(og_deploy_cert(&f->env.ctx, "acme", f->fp[1], "files", &b));
+    const char *brun = json_string_value(json_object_get(b.result, "run_id"));
+    OG_ASSERT_OK(og_gate_decide(&f->env.ctx, b.gate_id, "override", "wrong one"));
+    OG_ASSERT_OK(og_deploy_target_list(&f->env.ctx, "acme", &list));
+    json_t *last = json_object_get(json_array_get(list, 0), "last_deploy");
+    assert_string_equal(json_string_value(json_object_get(last, "fingerprint")), f->fp[0]);
+    assert_string_equal(json_string_value(json_object_get(last, "state")), "restored");
+    json_decref(list);
+    OG_ASSERT_OK(og_deploy_history(&f->env.ctx, "acme", f->fp[0], &h));
+    assert_int_equal(json_array_size(h), 3); /* deployed, replaced, restored */
+    json_t *newest = json_array_get(h, 0);
+    assert_string_equal(json_string_value(json_object_get(newest, "role")), "deployed");
+    assert_string_equal(json_string_value(json_object_get(newest, "state")), "restored");
+    assert_string_equal(json_string_value(json_object_get(newest, "previous_fingerprint")),
+                        f->fp[1]);
+    assert_non_null(strstr(json_string_value(json_object_get(newest, "detail")), brun));
+    assert_string_equal(json_string_value(json_object_get(json_array_get(h, 1), "state")),
+                        "overridden");
+    json_decref(h);
+    OG_ASSERT_OK(og_tenant_get(&f->env.ctx, "acme", &t));
+    OG_ASSERT_OK(
+        og_audit_list(&f->env.ctx, t.id, 0, 1000, "certs.deploy.restore", NULL, &recs, &next));
+    assert_int_equal(json_array_size(recs), 1);
+    json_decref(recs);
+    json_decref(a.result);
+    json_decref(b.result);
+    json_decref(cfg);
+}
+
 /* The history of a certificate: the runs that deployed it and the one that replaced it, newest
  * first; another tenant's certificate has none there; a bad fingerprint is refused. */
 static void test_deploy__history_lists_the_runs_that_deployed_or_replaced_it(void **state)
@@ -583,6 +624,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(
             test_deploy__deploy_verifies_and_an_override_restores_the_previous, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_deploy__an_override_records_the_restoration_as_a_run,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(
             test_deploy__history_lists_the_runs_that_deployed_or_replaced_it, setup, teardown),
         cmocka_unit_test_setup_teardown(test_deploy__failed_reload_rolls_back_and_records_it, setup,
