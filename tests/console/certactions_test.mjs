@@ -74,7 +74,11 @@ await ed.goto(`${URL}/console/inbox`);
 const card = ed.locator(`#g-${gDep}`);
 check((await card.count()) === 1, "the deploy's review is in ed's inbox");
 await card.getByLabel("Note").fill("b breaks the shop");
-[resp] = await Promise.all([ed.waitForNavigation(), card.getByRole("button", { name: "Override (roll back)" }).click()]);
+// the inbox decides in place (htmx swaps the card): wait for the decision's answer and its flash
+[resp] = await Promise.all([
+  ed.waitForResponse((r) => r.request().method() === "POST" && r.url().includes(`/gates/${gDep}/`)),
+  card.getByRole("button", { name: "Override (roll back)" }).click()]);
+await ed.locator(`#g-${gDep} .flash`).first().waitFor({ timeout: 10000 }).catch(() => {});
 check(resp.status() === 200 && /Overridden: certs\.deploy of '.*' — overridden/.test(await main(ed)), `the override's flash: ${(await main(ed)).slice(0, 200)}`);
 await ed.goto(`${cert(FP_B)}?gate=${gDep}`);
 text = await main(ed);
@@ -144,6 +148,7 @@ const other = await main(gus);
 check(r.status() === 404, `globex's session on acme's certificate: ${r.status()}`);
 r = await gus.goto(cert("0".repeat(64)));
 check(r.status() === 404, `a missing certificate: ${r.status()}`);
+await gus.goto(`${URL}/console`); // error pages carry no CSRF token: gus's own page does
 const gcsrf = await csrfOf(gus);
 p = await gus.request.post(`${cert(FP_B)}/deploy`, { form: { csrf: gcsrf, target: "web" } });
 check(p.status() === 404, `globex deploying acme's certificate: ${p.status()}`);

@@ -147,6 +147,8 @@ check(resp.status() === 404, `tenant B's session gets 404 on acme's settings (${
 const nf = await pb.locator("main").innerText();
 resp = await pb.goto(`${URL}/console/tenants/nosuch/settings`);
 check(resp.status() === 404 && (await pb.locator("main").innerText()) === nf, "the same 404 as a missing tenant");
+// error pages carry no CSRF token: take B's from one of B's own pages
+await pb.goto(`${URL}/console`);
 const csrfB = await csrfOf(pb);
 for (const p of ["/areas/certs/disable", "/connectors/psa/sync", "/connectors/psa/remove"]) {
   resp = await pb.request.post(`${S}${p}`, { form: { csrf: csrfB } });
