@@ -32,10 +32,19 @@ typedef struct cache_entry {
     uint64_t used; /* LRU clock value of the last use */
 } cache_entry;
 
+/* A KEK for one scope only; replaced ones stay (retired) until the keyring is freed. */
+typedef struct scope_kek {
+    char *scope; /* owned: the scope key */
+    og_kek kek;
+    int retired;
+} scope_kek;
+
 struct og_keyring {
     pthread_mutex_t mu;    /* guards everything below */
     og_kek keks[MAX_KEKS]; /* entries are only added, never removed, until free */
     size_t nkeks;
+    scope_kek *skeks; /* nskeks in use, of cap */
+    size_t nskeks, cap;
     cache_entry *cache; /* CACHE_MAX slots, ncache in use */
     size_t ncache;
     uint64_t clock;
@@ -186,6 +195,11 @@ void og_keyring_free(og_keyring *k)
         return;
     for (size_t i = 0; i < k->nkeks; i++)
         k->keks[i].provider->free(k->keks[i].self);
+    for (size_t i = 0; i < k->nskeks; i++) {
+        k->skeks[i].kek.provider->free(k->skeks[i].kek.self);
+        free(k->skeks[i].scope);
+    }
+    free(k->skeks);
     while (k->ncache > 0)
         cache_drop(k, k->ncache - 1);
     free(k->cache);
@@ -228,12 +242,69 @@ cleanup:
     return error;
 }
 
-/* A copy of the KEK registered under name; 0 or OG_ENOTFOUND (no message set). Entries are never
- * removed while the keyring lives, so the copy's self stays valid. */
-static int kek_find(og_keyring *k, const char *name, og_kek *out)
+int og_keyring_scope_kek_set(og_keyring *k, const char *scope, const og_kek *kek)
+{
+    int error = -1;
+    char *copy = NULL;
+    const char *key = og_crypto__scope_key(scope);
+    const char *name = kek->provider->name;
+    int locked = 0;
+    if ((error = og_crypto__check_names(scope, NULL)) < 0)
+        goto cleanup;
+    if (kek->key_version < 1) {
+        error = og_error_set(OG_EINVAL, "KEK '%s' has bad key version %d", name, kek->key_version);
+        goto cleanup;
+    }
+    if (!(copy = strdup(key))) {
+        error = og_error_set(OG_ERROR, "out of memory");
+        goto cleanup;
+    }
+    pthread_mutex_lock(&k->mu);
+    locked = 1;
+    if (k->nskeks == k->cap) {
+        size_t cap = k->cap ? k->cap * 2 : 8;
+        scope_kek *n = realloc(k->skeks, cap * sizeof(*n));
+        if (!n) {
+            error = og_error_set(OG_ERROR, "out of memory");
+            goto cleanup;
+        }
+        k->skeks = n;
+        k->cap = cap;
+    }
+    for (size_t i = 0; i < k->nskeks; i++)
+        if (strcmp(k->skeks[i].scope, key) == 0 &&
+            strcmp(k->skeks[i].kek.provider->name, name) == 0)
+            k->skeks[i].retired = 1;
+    k->skeks[k->nskeks++] = (scope_kek){copy, *kek, 0};
+    copy = NULL;
+    /* Keys unwrapped with the replaced KEK are dropped: the next use unwraps with this one. */
+    cache_evict_scope(k, key);
+    error = 0;
+cleanup:
+    if (locked)
+        pthread_mutex_unlock(&k->mu);
+    free(copy);
+    if (error < 0)
+        kek->provider->free(kek->self);
+    return error;
+}
+
+/* A copy of the KEK registered under name for a scope (scope_key), or else keyring-wide; 0 or
+ * OG_ENOTFOUND (no message set). Entries are never removed while the keyring lives, so the copy's
+ * self stays valid. */
+static int kek_find(og_keyring *k, const char *scope_key, const char *name, og_kek *out)
 {
     int error = OG_ENOTFOUND;
     pthread_mutex_lock(&k->mu);
+    for (size_t i = 0; i < k->nskeks; i++) {
+        scope_kek *e = &k->skeks[i];
+        if (!e->retired && strcmp(e->scope, scope_key) == 0 &&
+            strcmp(e->kek.provider->name, name) == 0) {
+            *out = e->kek;
+            pthread_mutex_unlock(&k->mu);
+            return 0;
+        }
+    }
     for (size_t i = 0; i < k->nkeks; i++) {
         if (strcmp(k->keks[i].provider->name, name) == 0) {
             *out = k->keks[i];
@@ -323,7 +394,7 @@ int og_keyring__scope_dek(og_keyring *k, og_store *s, const char *scope, uint8_t
         error = 0;
         goto cleanup;
     }
-    if (kek_find(k, kek_name, &kek) < 0) {
+    if (kek_find(k, key, kek_name, &kek) < 0) {
         error = og_error_set(OG_ERROR,
                              "the data key of %s is wrapped by the KEK provider '%s', which this "
                              "keyring has not loaded",
@@ -375,7 +446,7 @@ int og_crypto_scope_key_create_with(og_keyring *k, og_store *s, const char *scop
     if ((error = og_crypto__check_names(scope, NULL)) < 0)
         goto cleanup;
     og_crypto__scope_label(scope, label, sizeof(label));
-    if (kek_find(k, kek_name, &kek) < 0) {
+    if (kek_find(k, key, kek_name, &kek) < 0) {
         error = og_error_set(OG_ENOTFOUND,
                              "cannot create a data key for %s: no KEK provider "
                              "named '%s' is loaded",
