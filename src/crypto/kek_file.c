@@ -193,37 +193,47 @@ const og_kek_provider og_kek_provider_file = {
     .wrap = file_wrap,
     .unwrap = file_unwrap,
     .free = file_free,
+    .uncached = 1,
 };
 
-int og_kek_file_load(og_kek *out, const char *path, int key_version)
+/* A file KEK on path, checking the path's form but not the file. */
+static int file_new(og_kek *out, const char *path, int key_version)
 {
-    int error = -1;
     file_kek *fk = NULL;
-    uint8_t key[OG_CRYPTO_KEY_LEN];
     memset(out, 0, sizeof(*out));
-    if (!path || path[0] != '/' || strlen(path) > PATH_MAX_LEN) {
-        error = og_error_set(OG_EINVAL, "key file path '%s' must be absolute (at most %d bytes)",
-                             path ? path : "", PATH_MAX_LEN);
-        goto cleanup;
-    }
-    if (key_version < 1) {
-        error = og_error_set(OG_EINVAL, "bad key version %d for key file '%s'", key_version, path);
-        goto cleanup;
-    }
-    /* Check the file now, so a bad one is refused when it is configured, not at first use. */
-    if ((error = read_key(path, key)) < 0)
-        goto cleanup;
+    if (!path || path[0] != '/' || strlen(path) > PATH_MAX_LEN)
+        return og_error_set(OG_EINVAL, "key file path '%s' must be absolute (at most %d bytes)",
+                            path ? path : "", PATH_MAX_LEN);
+    if (key_version < 1)
+        return og_error_set(OG_EINVAL, "bad key version %d for key file '%s'", key_version, path);
     if (!(fk = calloc(1, sizeof(*fk))) || !(fk->path = strdup(path))) {
-        error = og_error_set(OG_ERROR, "out of memory");
-        goto cleanup;
+        free(fk);
+        return og_error_set(OG_ERROR, "out of memory");
     }
     out->provider = &og_kek_provider_file;
     out->self = fk;
     out->key_version = key_version;
-    fk = NULL;
-    error = 0;
-cleanup:
+    return 0;
+}
+
+int og_kek__open(const char *name, const char *config, int version, int check, og_kek *out)
+{
+    if (strcmp(name, "file") == 0)
+        return check ? og_kek_file_load(out, config, version) : file_new(out, config, version);
+    return og_error_set(OG_EINVAL, "unknown KEK provider '%s' (known: master, file)", name);
+}
+
+int og_kek_file_load(og_kek *out, const char *path, int key_version)
+{
+    int error = -1;
+    uint8_t key[OG_CRYPTO_KEY_LEN];
+    if ((error = file_new(out, path, key_version)) < 0)
+        return error;
+    /* Check the file now, so a bad one is refused when it is configured, not at first use. */
+    if ((error = read_key(path, key)) < 0) {
+        file_free(out->self);
+        memset(out, 0, sizeof(*out));
+    }
     og_crypto_wipe(key, sizeof(key));
-    file_free(fk);
     return error;
 }

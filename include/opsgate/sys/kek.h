@@ -31,6 +31,9 @@ typedef struct og_kek_provider {
     int (*wrap)(void *self, const uint8_t dek[32], const char *aad, uint8_t **out, size_t *outlen);
     int (*unwrap)(void *self, const uint8_t *wrapped, size_t len, const char *aad, uint8_t dek[32]);
     void (*free)(void *self);
+    /* Nonzero: the keyring keeps no unwrapped copy of keys this provider wraps (it reads its key
+     * at every use, so withdrawing the key takes effect at the next request). */
+    int uncached;
 } og_kek_provider;
 
 #define OG_KEK_NAME_MAX 32

@@ -95,9 +95,11 @@ static void test_kek_file__is_for_its_scope_only(void **state)
      * scope is bound. */
     use_file_key(f, f->k, TENANT_B, path, 1);
     assert_ok(og_crypto_seal(f->k, f->s, TENANT_A, "obj", secret, sizeof(secret), &sealed, &len));
-    assert_ok(og_stmt_prepare(&st, f->s,
-                              "INSERT INTO crypto_data_key SELECT ?, kek, key_version, wrapped,"
-                              " created_at FROM crypto_data_key WHERE scope = ?"));
+    assert_ok(
+        og_stmt_prepare(&st, f->s,
+                        "INSERT INTO crypto_data_key (scope, kek, key_version, wrapped, created_at)"
+                        " SELECT ?, kek, key_version, wrapped,"
+                        " created_at FROM crypto_data_key WHERE scope = ?"));
     assert_ok(og_stmt_bind_text(st, 1, TENANT_B));
     assert_ok(og_stmt_bind_text(st, 2, TENANT_A));
     assert_int_equal(og_stmt_step(st), OG_DONE);
@@ -197,6 +199,73 @@ static void test_kek_file__refuses_unusable_files(void **state)
     kek.provider->free(kek.self);
 }
 
+static void test_kek_file__rewrap_moves_a_key_without_re_encrypting(void **state)
+{
+    fx *f = *state;
+    char path[512];
+    og_crypto_key_info info;
+    uint8_t *sa = NULL, *sb = NULL;
+    size_t la = 0, lb = 0;
+    write_key(f, "client-a.key", 32, 0600, path, sizeof(path));
+    assert_ok(og_crypto_scope_key_create(f->k, f->s, TENANT_A));
+    assert_ok(og_crypto_scope_key_create(f->k, f->s, TENANT_B));
+    assert_ok(og_crypto_seal(f->k, f->s, TENANT_A, "obj", secret, sizeof(secret), &sa, &la));
+    assert_ok(og_crypto_seal(f->k, f->s, TENANT_B, "obj", secret, sizeof(secret), &sb, &lb));
+    assert_ok(og_crypto_scope_key_rewrap(f->k, f->s, TENANT_A, "file", path));
+    assert_ok(og_crypto_scope_key_info(f->s, TENANT_A, &info));
+    assert_string_equal(info.provider, "file");
+    assert_int_equal(info.key_version, 1);
+    assert_string_equal(info.config, path);
+    free(info.config);
+    assert_ok(open_rc(f->k, f, TENANT_A, sa, la)); /* same data key */
+    /* A restarted process finds the key file from the row alone. */
+    og_keyring *k2 = NULL;
+    assert_ok(og_keyring_open(&k2, f->dir));
+    assert_ok(open_rc(k2, f, TENANT_A, sa, la));
+    /* Without the file, A fails at once (no cached key), with no fallback to master; B serves. */
+    char moved[600];
+    snprintf(moved, sizeof(moved), "%s.away", path);
+    assert_int_equal(rename(path, moved), 0);
+    assert_int_equal(open_rc(k2, f, TENANT_A, sa, la), OG_EBUSY);
+    assert_msg_contains("the client's key is not available");
+    assert_int_equal(open_rc(f->k, f, TENANT_A, sa, la), OG_EBUSY);
+    assert_ok(open_rc(k2, f, TENANT_B, sb, lb));
+    /* Nor can it be moved back to master while its KEK is unavailable. */
+    assert_int_equal(og_crypto_scope_key_rewrap(f->k, f->s, TENANT_A, "master", NULL), OG_EBUSY);
+    assert_msg_contains("cannot move the data key of tenant " TENANT_A);
+    assert_int_equal(rename(moved, path), 0);
+    assert_ok(open_rc(k2, f, TENANT_A, sa, la));
+    assert_ok(og_crypto_scope_key_rewrap(f->k, f->s, TENANT_A, "master", NULL));
+    assert_ok(og_crypto_scope_key_info(f->s, TENANT_A, &info));
+    assert_string_equal(info.provider, "master");
+    assert_null(info.config);
+    assert_int_equal(unlink(path), 0);
+    assert_ok(open_rc(k2, f, TENANT_A, sa, la));
+    og_keyring_free(k2);
+    free(sa);
+    free(sb);
+}
+
+static void test_kek_file__rewrap_to_an_unusable_file_changes_nothing(void **state)
+{
+    fx *f = *state;
+    char path[512];
+    og_crypto_key_info info;
+    assert_ok(og_crypto_scope_key_create(f->k, f->s, TENANT_A));
+    write_key(f, "wide.key", 32, 0644, path, sizeof(path));
+    assert_int_equal(og_crypto_scope_key_rewrap(f->k, f->s, TENANT_A, "file", path), OG_EINVAL);
+    assert_msg_contains("cannot move the data key of tenant " TENANT_A " to KEK 'file'");
+    assert_msg_contains("wider than 0600");
+    snprintf(path, sizeof(path), "%s/none.key", f->dir);
+    assert_int_equal(og_crypto_scope_key_rewrap(f->k, f->s, TENANT_A, "file", path), OG_EBUSY);
+    assert_int_equal(og_crypto_scope_key_rewrap(f->k, f->s, TENANT_A, "file", NULL), OG_EINVAL);
+    assert_int_equal(og_crypto_scope_key_rewrap(f->k, f->s, TENANT_A, "hsm", "x"), OG_EINVAL);
+    assert_msg_contains("unknown KEK provider 'hsm'");
+    assert_ok(og_crypto_scope_key_info(f->s, TENANT_A, &info));
+    assert_string_equal(info.provider, "master");
+    assert_null(info.config);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -206,6 +275,8 @@ int main(void)
         T(test_kek_file__another_key_in_the_file_does_not_authenticate),
         T(test_kek_file__a_removed_file_fails_that_tenant_only),
         T(test_kek_file__refuses_unusable_files),
+        T(test_kek_file__rewrap_moves_a_key_without_re_encrypting),
+        T(test_kek_file__rewrap_to_an_unusable_file_changes_nothing),
 #undef T
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
