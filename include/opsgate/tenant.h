@@ -50,6 +50,16 @@ int og_tenant_suspend(og_ctx *ctx, const char *name_or_id, int suspend); /* 0 = 
  * reports anything: legal holds, records under retention. */
 int og_tenant_delete(og_ctx *ctx, const char *name_or_id);
 
+/* ---- the tenant's key custody (src/tenant/key.c) ----
+ * show (tenant-admin, platform-admin): {tenant_id, provider ("master"|"file"), key_version,
+ * created_at, key_file (file only)}. set (platform-admin: the key file is a path on the server)
+ * re-wraps the tenant's data key under provider ("master", key_file NULL; or "file" with the
+ * absolute path of a 32-byte 0600 key file), nothing re-encrypted, audited as tenant.key.set with
+ * the from/to custody in the same transaction; *out as for show. Nothing changes on failure. */
+int og_tenant_key_show(og_ctx *ctx, const char *name_or_id, json_t **out);
+int og_tenant_key_set(og_ctx *ctx, const char *name_or_id, const char *provider,
+                      const char *key_file, json_t **out);
+
 /* ---- deletion blockers ----
  * A module that keeps data which must outlive a deletion request (legal holds, retention)
  * registers a blocker at start-up (og_app_register_all); the tenant module cannot depend on

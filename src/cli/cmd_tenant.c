@@ -1,5 +1,5 @@
 /* cmd_tenant.c - `opsgate tenant create|list|show|suspend|resume|delete|blockers|enable|
- * disable|areas`. */
+ * disable|areas|key`. */
 #include "cli/cli.h"
 #include "cli/cmd_tenant.h"
 #include "opsgate/app.h"
@@ -27,7 +27,18 @@ static const char *const about =
     "an enabled area changes nothing and shows what is in place. `disable` marks the area\n"
     "disabled and keeps its policies and rules. Both need tenant-admin or platform-admin;\n"
     "`areas` (anyone of the tenant) shows each area's state and your dashboard. Exit 1 on a\n"
-    "refusal, 2 on bad usage (an unknown area names the valid ones).\n";
+    "refusal, 2 on bad usage (an unknown area names the valid ones).\n"
+    "\n"
+    "A tenant's key custody: `key show --tenant T` (tenant-admin or platform-admin) says which\n"
+    "key-encryption key (KEK) wraps the tenant's data key: `master` (the installation's\n"
+    "master.key) or `file` (a 32-byte key in a file the client controls), with its key version\n"
+    "and key file. `key set --tenant T --provider file --key-file PATH` (platform-admin) re-wraps\n"
+    "the data key under the key in PATH (absolute; a regular file of exactly 32 bytes, mode\n"
+    "0600 or narrower, no symbolic link), `--provider master` moves it back; no data is\n"
+    "re-encrypted, the move is audited (tenant.key.set, from/to) and the path is kept with the\n"
+    "key so a restarted server finds it. From then on only that key opens the tenant's data:\n"
+    "while the file is missing or unreadable the tenant's requests fail (HTTP 503, the message\n"
+    "naming the key file) and nothing falls back to another key; other tenants keep serving.\n";
 
 /* Print a tenant as the API does (--json) or as one line. */
 static int print_tenant(const og_cli *cli, const og_tenant *t)
@@ -144,6 +155,13 @@ static const og_cli_opt area_opts[] = {
     {0},
 };
 
+static const og_cli_opt key_opts[] = {
+    {"tenant", "T", "the tenant (name or id)", OG_CLI_REQUIRED, 't'},
+    {"provider", "P", "set: master or file", 0, 0},
+    {"key-file", "PATH", "set, file: the client's 32-byte key file", 0, 0},
+    {0},
+};
+
 static const og_cli_sub subs[] = {
     {"create", "NAME", 1, 1, NULL, "create a tenant with its own data key", create},
     {"list", NULL, 0, 0, NULL, "list tenants", list},
@@ -158,6 +176,8 @@ static const og_cli_sub subs[] = {
      "disable a process area (keeps its policies and rules)", og_cli__tenant_disable},
     {"areas", NULL, 0, 0, area_opts, "show a tenant's process areas and your dashboard",
      og_cli__tenant_areas},
+    {"key", "show|set", 1, 1, key_opts, "show or move the KEK holding the tenant's data key",
+     og_cli__tenant_key},
     {0},
 };
 

@@ -1,0 +1,54 @@
+/* cmd_tenant_key.c - `opsgate tenant key show|set`: which KEK holds a tenant's data key, and moving
+ * it to the client's own key file (or back to the installation's master key). */
+#include "cli/cli.h"
+#include "cli/cmd_tenant.h"
+#include "opsgate/error.h"
+#include "opsgate/tenant.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static void print_key(json_t *o)
+{
+    const char *file = json_string_value(json_object_get(o, "key_file"));
+    printf("tenant %s: data key wrapped by KEK '%s', key version %lld%s%s%s\n",
+           json_string_value(json_object_get(o, "tenant_id")),
+           json_string_value(json_object_get(o, "provider")),
+           (long long)json_integer_value(json_object_get(o, "key_version")),
+           file ? " (key file " : "", file ? file : "", file ? ")" : "");
+}
+
+int og_cli__tenant_key(og_cli *cli, const og_cli_args *a)
+{
+    const char *tenant = og_cli_get(a, "tenant"), *mode = a->pos[0];
+    const char *provider = og_cli_get(a, "provider"), *key_file = og_cli_get(a, "key-file");
+    json_t *out = NULL;
+    int error, set = strcmp(mode, "set") == 0;
+    if (!set && strcmp(mode, "show") != 0) {
+        og_error_set(OG_EINVAL, "unknown mode '%s': show or set", mode);
+        return og_cli_fail_usage("tenant", OG_EINVAL);
+    }
+    if (!set && (provider || key_file)) {
+        og_error_set(OG_EINVAL, "--provider and --key-file go with `tenant key set` only");
+        return og_cli_fail_usage("tenant", OG_EINVAL);
+    }
+    if (set && !provider) {
+        og_error_set(OG_EINVAL, "`tenant key set` needs --provider master|file");
+        return og_cli_fail_usage("tenant", OG_EINVAL);
+    }
+    if ((error = og_cli_open(cli, tenant)))
+        return error;
+    error = set ? og_tenant_key_set(&cli->ctx, tenant, provider, key_file, &out)
+                : og_tenant_key_show(&cli->ctx, tenant, &out);
+    if (error < 0)
+        return og_cli_fail(error);
+    if (cli->json)
+        og_cli_print_json(out);
+    else {
+        if (set)
+            printf("moved (re-wrapped, no data re-encrypted; audited as tenant.key.set)\n");
+        print_key(out);
+    }
+    json_decref(out);
+    return OG_EXIT_OK;
+}
