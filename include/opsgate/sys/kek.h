@@ -68,6 +68,24 @@ int og_kek_master_load(og_kek *out, const char *path);
  */
 int og_kek_file_load(og_kek *out, const char *path, int key_version);
 
+/* An AES-256 key in a PKCS#11 token ("pkcs11"): AES-GCM inside the token, the scope as AAD. */
+extern const og_kek_provider og_kek_provider_pkcs11;
+
+typedef struct og_kek_pkcs11_config {
+    const char *uri;      /* RFC 7512: pkcs11:token=...;object=... (parsed by p11-kit) */
+    const char *module;   /* absolute path of the PKCS#11 module, dlopen'ed */
+    const char *pin_file; /* absolute path of a file holding the user PIN, or NULL */
+    const char *pin_env;  /* or the name of an environment variable holding it */
+} og_kek_pkcs11_config;
+
+/*
+ * A "pkcs11" KEK. The PIN is read at every use, never kept. check != 0 logs in and finds the key
+ * now (OG_EBUSY naming the problem: module not loadable, no such token, PIN incorrect, no such
+ * key, several keys); check == 0 only parses (a token unavailable now fails at use). OG_EINVAL
+ * for a bad URI or configuration. Calls are serialised per KEK (thread-safe with any module).
+ */
+int og_kek_pkcs11_load(og_kek *out, const og_kek_pkcs11_config *cfg, int key_version, int check);
+
 /*
  * Make another KEK available to a keyring, under kek->provider->name (which must be unique in the
  * keyring: OG_EEXISTS otherwise). The keyring takes ownership of kek->self in every case, also on
