@@ -38,7 +38,11 @@ static const char *const about =
     "re-encrypted, the move is audited (tenant.key.set, from/to) and the path is kept with the\n"
     "key so a restarted server finds it. From then on only that key opens the tenant's data:\n"
     "while the file is missing or unreadable the tenant's requests fail (HTTP 503, the message\n"
-    "naming the key file) and nothing falls back to another key; other tenants keep serving.\n";
+    "naming the key file) and nothing falls back to another key; other tenants keep serving.\n"
+    "`--provider pkcs11 --pkcs11-uri 'pkcs11:token=T;object=K' --pkcs11-module SO` with\n"
+    "`--pin-file PATH` or `--pin-env NAME` puts it under an AES-256 key inside a PKCS#11 token\n"
+    "(an HSM; the key never leaves it); the PIN is read at each use from that file or from that\n"
+    "variable of the process (the server's too), never stored, never on the command line.\n";
 
 /* Print a tenant as the API does (--json) or as one line. */
 static int print_tenant(const og_cli *cli, const og_tenant *t)
@@ -157,8 +161,12 @@ static const og_cli_opt area_opts[] = {
 
 static const og_cli_opt key_opts[] = {
     {"tenant", "T", "the tenant (name or id)", OG_CLI_REQUIRED, 't'},
-    {"provider", "P", "set: master or file", 0, 0},
+    {"provider", "P", "set: master, file or pkcs11", 0, 0},
     {"key-file", "PATH", "set, file: the client's 32-byte key file", 0, 0},
+    {"pkcs11-uri", "URI", "set, pkcs11: pkcs11:token=...;object=...", 0, 0},
+    {"pkcs11-module", "PATH", "set, pkcs11: the PKCS#11 module (.so)", 0, 0},
+    {"pin-file", "PATH", "set, pkcs11: a file holding the token PIN", 0, 0},
+    {"pin-env", "NAME", "set, pkcs11: or a variable holding the PIN", 0, 0},
     {0},
 };
 

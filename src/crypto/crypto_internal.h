@@ -57,5 +57,7 @@ int og_keyring__kek_for(og_keyring *k, const char *scope_key, const char *name, 
 /* Open a KEK of a provider from its stored configuration ("file": the key file's path). check = 0
  * only remembers the configuration (a key missing now fails at use, for that scope only). */
 int og_kek__open(const char *name, const char *config, int version, int check, og_kek *out);
+/* The same for "pkcs11": config is JSON {uri, module, pin_file | pin_env}. */
+int og_kek__pkcs11_open(const char *config, int version, int check, og_kek *out);
 
 #endif

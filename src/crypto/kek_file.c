@@ -220,7 +220,9 @@ int og_kek__open(const char *name, const char *config, int version, int check, o
 {
     if (strcmp(name, "file") == 0)
         return check ? og_kek_file_load(out, config, version) : file_new(out, config, version);
-    return og_error_set(OG_EINVAL, "unknown KEK provider '%s' (known: master, file)", name);
+    if (strcmp(name, "pkcs11") == 0)
+        return og_kek__pkcs11_open(config, version, check, out);
+    return og_error_set(OG_EINVAL, "unknown KEK provider '%s' (known: master, file, pkcs11)", name);
 }
 
 int og_kek_file_load(og_kek *out, const char *path, int key_version)

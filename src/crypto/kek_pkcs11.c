@@ -8,6 +8,7 @@
 #include "opsgate/error.h"
 
 #include <dlfcn.h>
+#include <jansson.h>
 #include <errno.h>
 #include <p11-kit/pkcs11.h>
 #include <p11-kit/uri.h>
@@ -322,5 +323,25 @@ int og_kek_pkcs11_load(og_kek *out, const og_kek_pkcs11_config *cfg, int key_ver
     error = 0;
 cleanup:
     p11_free(p);
+    return error;
+}
+
+int og_kek__pkcs11_open(const char *config, int version, int check, og_kek *out)
+{
+    json_t *j = json_loads(config ? config : "", 0, NULL);
+    int error;
+    memset(out, 0, sizeof(*out));
+    if (!json_is_object(j)) {
+        json_decref(j);
+        return og_error_set(OG_EINVAL, "bad pkcs11 KEK configuration (not a JSON object)");
+    }
+    og_kek_pkcs11_config c = {
+        json_string_value(json_object_get(j, "uri")),
+        json_string_value(json_object_get(j, "module")),
+        json_string_value(json_object_get(j, "pin_file")),
+        json_string_value(json_object_get(j, "pin_env")),
+    };
+    error = og_kek_pkcs11_load(out, &c, version, check);
+    json_decref(j);
     return error;
 }
