@@ -71,6 +71,11 @@ int og_crypto_scope_key_info(og_store *s, const char *scope, og_crypto_key_info 
  */
 int og_crypto_scope_key_rewrap(og_keyring *k, og_store *s, const char *scope, const char *provider,
                                const char *config);
+/* Rotate: the same, to a new key of the scope's current customer-managed provider (a new key
+ * file, another key in the token), recorded as the next key version. OG_ECONFLICT when the scope
+ * is under master or another provider. */
+int og_crypto_scope_key_rotate(og_keyring *k, og_store *s, const char *scope, const char *provider,
+                               const char *config);
 
 /*
  * Seal plaintext for (scope, object_id) with AES-256-GCM under the scope's data key. The scope and

@@ -68,6 +68,10 @@ typedef struct og_tenant_key_spec {
 int og_tenant_key_show(og_ctx *ctx, const char *name_or_id, json_t **out);
 int og_tenant_key_set(og_ctx *ctx, const char *name_or_id, const og_tenant_key_spec *spec,
                       json_t **out);
+/* rotate: like set, to a new key of the tenant's current provider (file or pkcs11), recorded as the
+ * next key version, audited as tenant.key.rotate. OG_ECONFLICT under master or another provider. */
+int og_tenant_key_rotate(og_ctx *ctx, const char *name_or_id, const og_tenant_key_spec *spec,
+                         json_t **out);
 
 /* ---- deletion blockers ----
  * A module that keeps data which must outlive a deletion request (legal holds, retention)

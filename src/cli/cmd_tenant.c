@@ -42,7 +42,10 @@ static const char *const about =
     "`--provider pkcs11 --pkcs11-uri 'pkcs11:token=T;object=K' --pkcs11-module SO` with\n"
     "`--pin-file PATH` or `--pin-env NAME` puts it under an AES-256 key inside a PKCS#11 token\n"
     "(an HSM; the key never leaves it); the PIN is read at each use from that file or from that\n"
-    "variable of the process (the server's too), never stored, never on the command line.\n";
+    "variable of the process (the server's too), never stored, never on the command line.\n"
+    "`key rotate` with the same options moves the data key to a new key of the same provider (a\n"
+    "new key file, another key in the token), recorded as the next key version\n"
+    "(tenant.key.rotate); the old key is no longer needed afterwards.\n";
 
 /* Print a tenant as the API does (--json) or as one line. */
 static int print_tenant(const og_cli *cli, const og_tenant *t)
@@ -184,8 +187,8 @@ static const og_cli_sub subs[] = {
      "disable a process area (keeps its policies and rules)", og_cli__tenant_disable},
     {"areas", NULL, 0, 0, area_opts, "show a tenant's process areas and your dashboard",
      og_cli__tenant_areas},
-    {"key", "show|set", 1, 1, key_opts, "show or move the KEK holding the tenant's data key",
-     og_cli__tenant_key},
+    {"key", "show|set|rotate", 1, 1, key_opts,
+     "show, move or rotate the KEK of the tenant's data key", og_cli__tenant_key},
     {0},
 };
 

@@ -28,31 +28,33 @@ int og_cli__tenant_key(og_cli *cli, const og_cli_args *a)
                                og_cli_get(a, "pkcs11-uri"), og_cli_get(a, "pkcs11-module"),
                                og_cli_get(a, "pin-file"),   og_cli_get(a, "pin-env")};
     json_t *out = NULL;
-    int error, set = strcmp(mode, "set") == 0;
+    int error, rotate = strcmp(mode, "rotate") == 0, set = rotate || strcmp(mode, "set") == 0;
     if (!set && strcmp(mode, "show") != 0) {
-        og_error_set(OG_EINVAL, "unknown mode '%s': show or set", mode);
+        og_error_set(OG_EINVAL, "unknown mode '%s': show, set or rotate", mode);
         return og_cli_fail_usage("tenant", OG_EINVAL);
     }
     if (!set && (spec.provider || spec.key_file || spec.pkcs11_uri || spec.pkcs11_module ||
                  spec.pin_file || spec.pin_env)) {
-        og_error_set(OG_EINVAL, "--provider and its options go with `tenant key set` only");
+        og_error_set(OG_EINVAL, "--provider and its options go with `tenant key set|rotate` only");
         return og_cli_fail_usage("tenant", OG_EINVAL);
     }
     if (set && !spec.provider) {
-        og_error_set(OG_EINVAL, "`tenant key set` needs --provider master|file|pkcs11");
+        og_error_set(OG_EINVAL, "`tenant key %s` needs --provider master|file|pkcs11", mode);
         return og_cli_fail_usage("tenant", OG_EINVAL);
     }
     if ((error = og_cli_open(cli, tenant)))
         return error;
-    error = set ? og_tenant_key_set(&cli->ctx, tenant, &spec, &out)
-                : og_tenant_key_show(&cli->ctx, tenant, &out);
+    error = rotate ? og_tenant_key_rotate(&cli->ctx, tenant, &spec, &out)
+            : set  ? og_tenant_key_set(&cli->ctx, tenant, &spec, &out)
+                   : og_tenant_key_show(&cli->ctx, tenant, &out);
     if (error < 0)
         return og_cli_fail(error);
     if (cli->json)
         og_cli_print_json(out);
     else {
         if (set)
-            printf("moved (re-wrapped, no data re-encrypted; audited as tenant.key.set)\n");
+            printf("%s (re-wrapped, no data re-encrypted; audited as tenant.key.%s)\n",
+                   rotate ? "rotated" : "moved", rotate ? "rotate" : "set");
         print_key(out);
     }
     json_decref(out);

@@ -47,8 +47,10 @@ cleanup:
     return error;
 }
 
-int og_crypto_scope_key_rewrap(og_keyring *k, og_store *s, const char *scope, const char *provider,
-                               const char *config)
+/* Re-wrap under (provider, version, config); rotate != 0 requires the same provider, not master,
+ * and takes the next version. */
+static int rewrap(og_keyring *k, og_store *s, const char *scope, const char *provider,
+                  const char *config, int rotate)
 {
     int error = -1;
     int depth = og_store_tx_depth(s);
@@ -63,6 +65,8 @@ int og_crypto_scope_key_rewrap(og_keyring *k, og_store *s, const char *scope, co
     if ((error = og_crypto__check_names(scope, NULL)) < 0)
         goto cleanup;
     og_crypto__scope_label(scope, label, sizeof(label));
+    og_crypto_key_info cur = {0};
+    int version = 1;
     if (!provider || (strcmp(provider, "master") == 0) != (config == NULL)) {
         error = og_error_set(OG_EINVAL,
                              "cannot move the data key of %s: the master KEK takes no "
@@ -77,7 +81,20 @@ int og_crypto_scope_key_rewrap(og_keyring *k, og_store *s, const char *scope, co
         og_error_wrap("cannot move the data key of %s", label);
         goto cleanup;
     }
-    if ((error = og_keyring__kek_for(k, key, provider, 1, config, 1, &kek)) < 0) {
+    if (rotate) {
+        if ((error = og_crypto_scope_key_info(s, scope, &cur)) < 0)
+            goto cleanup;
+        if (strcmp(cur.provider, provider) != 0 || strcmp(provider, "master") == 0) {
+            error = og_error_set(OG_ECONFLICT,
+                                 "cannot rotate the KEK of %s: it is under '%s'; rotation moves "
+                                 "to a new key of the same customer-managed provider (use set "
+                                 "to change provider)",
+                                 label, cur.provider);
+            goto cleanup;
+        }
+        version = (int)cur.key_version + 1;
+    }
+    if ((error = og_keyring__kek_for(k, key, provider, version, config, 1, &kek)) < 0) {
         og_error_wrap("cannot move the data key of %s to KEK '%s'", label, provider);
         goto cleanup;
     }
@@ -104,5 +121,18 @@ cleanup:
         error = og_store_tx_end(s, error);
     og_crypto_wipe(dek, sizeof(dek));
     free(wrapped);
+    free(cur.config);
     return error;
+}
+
+int og_crypto_scope_key_rewrap(og_keyring *k, og_store *s, const char *scope, const char *provider,
+                               const char *config)
+{
+    return rewrap(k, s, scope, provider, config, 0);
+}
+
+int og_crypto_scope_key_rotate(og_keyring *k, og_store *s, const char *scope, const char *provider,
+                               const char *config)
+{
+    return rewrap(k, s, scope, provider, config, 1);
 }

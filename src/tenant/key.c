@@ -81,8 +81,8 @@ int og_tenant_key_show(og_ctx *ctx, const char *name_or_id, json_t **out)
     return *out ? 0 : og_error_set(OG_ERROR, "out of memory");
 }
 
-int og_tenant_key_set(og_ctx *ctx, const char *name_or_id, const og_tenant_key_spec *spec,
-                      json_t **out)
+static int key_change(og_ctx *ctx, const char *name_or_id, const og_tenant_key_spec *spec,
+                      int rotate, json_t **out)
 {
     og_tenant t;
     og_crypto_key_info before = {0}, after = {0};
@@ -102,8 +102,8 @@ int og_tenant_key_set(og_ctx *ctx, const char *name_or_id, const og_tenant_key_s
     if ((error = og_store_tx_begin(ctx->store)) < 0)
         return error;
     if ((error = og_crypto_scope_key_info(ctx->store, t.id, &before)) < 0 ||
-        (error = og_crypto_scope_key_rewrap(ctx->keys, ctx->store, t.id, spec->provider, config)) <
-            0 ||
+        (error = (rotate ? og_crypto_scope_key_rotate : og_crypto_scope_key_rewrap)(
+             ctx->keys, ctx->store, t.id, spec->provider, config)) < 0 ||
         (error = og_crypto_scope_key_info(ctx->store, t.id, &after)) < 0)
         goto cleanup;
     details =
@@ -114,8 +114,9 @@ int og_tenant_key_set(og_ctx *ctx, const char *name_or_id, const og_tenant_key_s
     }
     json_object_del(json_object_get(details, "from"), "tenant_id");
     json_object_del(json_object_get(details, "to"), "tenant_id");
-    if ((error = og_audit_log(ctx, t.id, "platform", "tenant.key.set", "tenant_key", t.id,
-                              details)) < 0)
+    if ((error =
+             og_audit_log(ctx, t.id, "platform", rotate ? "tenant.key.rotate" : "tenant.key.set",
+                          "tenant_key", t.id, details)) < 0)
         goto cleanup;
     *out = info_json(t.id, &after);
 cleanup:
@@ -129,4 +130,16 @@ cleanup:
     free(after.config);
     free(config);
     return error;
+}
+
+int og_tenant_key_set(og_ctx *ctx, const char *name_or_id, const og_tenant_key_spec *spec,
+                      json_t **out)
+{
+    return key_change(ctx, name_or_id, spec, 0, out);
+}
+
+int og_tenant_key_rotate(og_ctx *ctx, const char *name_or_id, const og_tenant_key_spec *spec,
+                         json_t **out)
+{
+    return key_change(ctx, name_or_id, spec, 1, out);
 }

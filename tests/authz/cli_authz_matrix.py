@@ -66,6 +66,7 @@ ARGS = {
     "tenant areas": "tenant areas --tenant {T}",
     "tenant key:show": "tenant key show --tenant {T}",
     "tenant key:set": "tenant key set --tenant {T} --provider file --key-file {F}/cmk.key",
+    "tenant key:rotate": "tenant key rotate --tenant {T} --provider file --key-file {F}/cmk.key",
     "user add": "user add n{R} --tenant {T} --role engineer",
     "user list": "user list --tenant {T}",
     "user show": "user show {U} --tenant {T}",

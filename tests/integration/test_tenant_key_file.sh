@@ -95,8 +95,16 @@ else grep -q "not available" "$OG_TMP/err" && ok || bad "no fallback: $(cat "$OG
 mv "$KEY.away" "$KEY"
 fetch "$eve" /api/v1/projects/fw/artifacts/sow.md
 expect_status 200 "acme readable again"; same_doc "acme readable again"
-og tenant key set --tenant acme --provider master >/dev/null || bad "key set master"
+# --- rotate to a new key file: version 2, the old file no longer needed
+KEY2="$OG_TMP/client/acme-2.key"
+head -c 32 /dev/urandom >"$KEY2" && chmod 600 "$KEY2"
+og tenant key rotate --tenant acme --provider file --key-file "$KEY2" >/dev/null || bad "rotate"
+[ "$(og --json tenant key show --tenant acme | jq -r '.key_version')" = 2 ] && ok || bad "version 2"
 rm "$KEY"
+fetch "$eve" /api/v1/projects/fw/artifacts/sow.md
+expect_status 200 "acme readable after rotation"; same_doc "acme readable after rotation"
+og tenant key set --tenant acme --provider master >/dev/null || bad "key set master"
+rm "$KEY2"
 fetch "$eve" /api/v1/projects/fw/artifacts/plan.md
 expect_status 200 "acme on master needs no key file"; same_doc "acme on master"
 og_stop

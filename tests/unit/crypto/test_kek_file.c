@@ -266,6 +266,34 @@ static void test_kek_file__rewrap_to_an_unusable_file_changes_nothing(void **sta
     assert_null(info.config);
 }
 
+static void test_kek_file__rotate_moves_to_a_new_key_file_as_the_next_version(void **state)
+{
+    fx *f = *state;
+    char old_path[512], new_path[512];
+    og_crypto_key_info info;
+    uint8_t *sealed = NULL;
+    size_t len = 0;
+    assert_ok(og_crypto_scope_key_create(f->k, f->s, TENANT_A));
+    assert_int_equal(og_crypto_scope_key_rotate(f->k, f->s, TENANT_A, "master", NULL),
+                     OG_ECONFLICT);
+    assert_msg_contains("it is under 'master'");
+    write_key(f, "v1.key", 32, 0600, old_path, sizeof(old_path));
+    write_key(f, "v2.key", 32, 0600, new_path, sizeof(new_path));
+    assert_ok(og_crypto_scope_key_rewrap(f->k, f->s, TENANT_A, "file", old_path));
+    assert_ok(og_crypto_seal(f->k, f->s, TENANT_A, "obj", secret, sizeof(secret), &sealed, &len));
+    assert_ok(og_crypto_scope_key_rotate(f->k, f->s, TENANT_A, "file", new_path));
+    assert_ok(og_crypto_scope_key_info(f->s, TENANT_A, &info));
+    assert_int_equal(info.key_version, 2);
+    assert_string_equal(info.config, new_path);
+    free(info.config);
+    assert_int_equal(unlink(old_path), 0); /* the old key is no longer needed */
+    og_keyring *k2 = NULL;
+    assert_ok(og_keyring_open(&k2, f->dir));
+    assert_ok(open_rc(k2, f, TENANT_A, sealed, len));
+    og_keyring_free(k2);
+    free(sealed);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -277,6 +305,7 @@ int main(void)
         T(test_kek_file__refuses_unusable_files),
         T(test_kek_file__rewrap_moves_a_key_without_re_encrypting),
         T(test_kek_file__rewrap_to_an_unusable_file_changes_nothing),
+        T(test_kek_file__rotate_moves_to_a_new_key_file_as_the_next_version),
 #undef T
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
