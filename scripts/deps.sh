@@ -14,7 +14,7 @@ BUILD_PKGS=(
   libssl-dev libcurl4-openssl-dev libjansson-dev libsqlite3-dev
   libmicrohttpd-dev libcmark-dev libcairo2-dev libpango1.0-dev libzstd-dev zlib1g-dev
   uuid-dev libcmocka-dev libgnutls28-dev libutf8proc-dev librsvg2-dev
-  fonts-dejavu-core fonts-noto-cjk gzip
+  fonts-dejavu-core fonts-noto-cjk gzip libp11-kit-dev
 )
 # What the test suite runs against (real servers, not mocks) and the benchmarks' peers:
 #   curl jq        HTTP integration tests          sqlite3     tamper tests on the database file
@@ -26,10 +26,11 @@ BUILD_PKGS=(
 #   nodejs npm     ajv-cli validates the OSCAL export
 #   python3        the authorization matrix (tests/authz, tools/authz-doc.py)
 #   chromium       the console's browser tests (Playwright drives it headless)
+#   softhsm2       a PKCS#11 token for the customer-managed key tests (libp11-kit-dev: its headers)
 TEST_PKGS=(
   curl openssl sqlite3 jq ca-certificates procps git python3
   nginx-light haproxy pebble knot poppler-utils
-  nmap prometheus-blackbox-exporter pandoc lego certbot wrk sslscan chromium
+  nmap prometheus-blackbox-exporter pandoc lego certbot wrk sslscan chromium softhsm2
 )
 
 what=${1:-all}

@@ -51,6 +51,32 @@ int og_crypto_scope_key_destroy(og_keyring *k, og_store *s, const char *scope);
  * thread's error is then set). */
 bool og_crypto_scope_key_exists(og_store *s, const char *scope);
 
+/* Which KEK holds a scope's data key. */
+typedef struct og_crypto_key_info {
+    char provider[32]; /* "master", "file" */
+    int64_t key_version;
+    char *config; /* malloc'ed, caller frees: the provider's configuration (the key file's
+                   * path), NULL for master; never a secret */
+    char created_at[40];
+} og_crypto_key_info;
+/* OG_ENOTFOUND when the scope has no key. */
+int og_crypto_scope_key_info(og_store *s, const char *scope, og_crypto_key_info *out);
+/*
+ * Re-wrap a scope's data key under another KEK: provider "master" (config NULL) or "file" (config
+ * = the absolute path of a 32-byte, 0600 key file, checked now). The data key itself does not
+ * change, so nothing sealed is re-encrypted. The provider, key version and configuration are
+ * stored with the wrapped key (a restarted process finds them); from then on only that KEK opens
+ * the scope's data, never another one. Fails, changing nothing, when the current KEK cannot open
+ * the key or the new one is unusable. Runs in the caller's transaction if it has one.
+ */
+int og_crypto_scope_key_rewrap(og_keyring *k, og_store *s, const char *scope, const char *provider,
+                               const char *config);
+/* Rotate: the same, to a new key of the scope's current customer-managed provider (a new key
+ * file, another key in the token), recorded as the next key version. OG_ECONFLICT when the scope
+ * is under master or another provider. */
+int og_crypto_scope_key_rotate(og_keyring *k, og_store *s, const char *scope, const char *provider,
+                               const char *config);
+
 /*
  * Seal plaintext for (scope, object_id) with AES-256-GCM under the scope's data key. The scope and
  * the object id are bound as associated data: a ciphertext copied to another row or another tenant

@@ -50,6 +50,29 @@ int og_tenant_suspend(og_ctx *ctx, const char *name_or_id, int suspend); /* 0 = 
  * reports anything: legal holds, records under retention. */
 int og_tenant_delete(og_ctx *ctx, const char *name_or_id);
 
+/* ---- the tenant's key custody (src/tenant/key.c) ----
+ * show (tenant-admin, platform-admin): {tenant_id, provider ("master"|"file"|"pkcs11"),
+ * key_version, created_at, and key_file (file) or pkcs11_uri, pkcs11_module, pin_file | pin_env
+ * (pkcs11)}. set (platform-admin: paths on the server) re-wraps the tenant's data key under the
+ * provider of spec, nothing re-encrypted, audited as tenant.key.set with the from/to custody in the
+ * same transaction; *out as for show. The PIN itself is never stored. Nothing changes on failure.
+ */
+typedef struct og_tenant_key_spec {
+    const char *provider;      /* "master", "file", "pkcs11" */
+    const char *key_file;      /* file: absolute path of the 32-byte 0600 key file */
+    const char *pkcs11_uri;    /* pkcs11: RFC 7512 URI of the token and key */
+    const char *pkcs11_module; /* pkcs11: absolute path of the module */
+    const char *pin_file;      /* pkcs11: absolute path of a file holding the PIN, or */
+    const char *pin_env;       /* the name of an environment variable of the server holding it */
+} og_tenant_key_spec;
+int og_tenant_key_show(og_ctx *ctx, const char *name_or_id, json_t **out);
+int og_tenant_key_set(og_ctx *ctx, const char *name_or_id, const og_tenant_key_spec *spec,
+                      json_t **out);
+/* rotate: like set, to a new key of the tenant's current provider (file or pkcs11), recorded as the
+ * next key version, audited as tenant.key.rotate. OG_ECONFLICT under master or another provider. */
+int og_tenant_key_rotate(og_ctx *ctx, const char *name_or_id, const og_tenant_key_spec *spec,
+                         json_t **out);
+
 /* ---- deletion blockers ----
  * A module that keeps data which must outlive a deletion request (legal holds, retention)
  * registers a blocker at start-up (og_app_register_all); the tenant module cannot depend on

@@ -1,5 +1,5 @@
 /* cmd_tenant.c - `opsgate tenant create|list|show|suspend|resume|delete|blockers|enable|
- * disable|areas`. */
+ * disable|areas|key`. */
 #include "cli/cli.h"
 #include "cli/cmd_tenant.h"
 #include "opsgate/app.h"
@@ -28,7 +28,25 @@ static const char *const about =
     "tenant.area.complete); otherwise it changes nothing and shows what is in place. `disable`\n"
     "marks the area disabled and keeps its policies and rules. Both need tenant-admin or\n"
     "platform-admin; `areas` (anyone of the tenant) shows each area's state and your\n"
-    "dashboard. Exit 1 on a refusal, 2 on bad usage (an unknown area names the valid ones).\n";
+    "dashboard. Exit 1 on a refusal, 2 on bad usage (an unknown area names the valid ones).\n"
+    "\n"
+    "A tenant's key custody: `key show --tenant T` (tenant-admin or platform-admin) says which\n"
+    "key-encryption key (KEK) wraps the tenant's data key: `master` (the installation's\n"
+    "master.key) or `file` (a 32-byte key in a file the client controls), with its key version\n"
+    "and key file. `key set --tenant T --provider file --key-file PATH` (platform-admin) re-wraps\n"
+    "the data key under the key in PATH (absolute; a regular file of exactly 32 bytes, mode\n"
+    "0600 or narrower, no symbolic link), `--provider master` moves it back; no data is\n"
+    "re-encrypted, the move is audited (tenant.key.set, from/to) and the path is kept with the\n"
+    "key so a restarted server finds it. From then on only that key opens the tenant's data:\n"
+    "while the file is missing or unreadable the tenant's requests fail (HTTP 503, the message\n"
+    "naming the key file) and nothing falls back to another key; other tenants keep serving.\n"
+    "`--provider pkcs11 --pkcs11-uri 'pkcs11:token=T;object=K' --pkcs11-module SO` with\n"
+    "`--pin-file PATH` or `--pin-env NAME` puts it under an AES-256 key inside a PKCS#11 token\n"
+    "(an HSM; the key never leaves it); the PIN is read at each use from that file or from that\n"
+    "variable of the process (the server's too), never stored, never on the command line.\n"
+    "`key rotate` with the same options moves the data key to a new key of the same provider (a\n"
+    "new key file, another key in the token), recorded as the next key version\n"
+    "(tenant.key.rotate); the old key is no longer needed afterwards.\n";
 
 /* Print a tenant as the API does (--json) or as one line. */
 static int print_tenant(const og_cli *cli, const og_tenant *t)
@@ -145,6 +163,17 @@ static const og_cli_opt area_opts[] = {
     {0},
 };
 
+static const og_cli_opt key_opts[] = {
+    {"tenant", "T", "the tenant (name or id)", OG_CLI_REQUIRED, 't'},
+    {"provider", "P", "set: master, file or pkcs11", 0, 0},
+    {"key-file", "PATH", "set, file: the client's 32-byte key file", 0, 0},
+    {"pkcs11-uri", "URI", "set, pkcs11: pkcs11:token=...;object=...", 0, 0},
+    {"pkcs11-module", "PATH", "set, pkcs11: the PKCS#11 module (.so)", 0, 0},
+    {"pin-file", "PATH", "set, pkcs11: a file holding the token PIN", 0, 0},
+    {"pin-env", "NAME", "set, pkcs11: or a variable holding the PIN", 0, 0},
+    {0},
+};
+
 static const og_cli_sub subs[] = {
     {"create", "NAME", 1, 1, NULL, "create a tenant with its own data key", create},
     {"list", NULL, 0, 0, NULL, "list tenants", list},
@@ -159,6 +188,8 @@ static const og_cli_sub subs[] = {
      "disable a process area (keeps its policies and rules)", og_cli__tenant_disable},
     {"areas", NULL, 0, 0, area_opts, "show a tenant's process areas and your dashboard",
      og_cli__tenant_areas},
+    {"key", "show|set|rotate", 1, 1, key_opts,
+     "show, move or rotate the KEK of the tenant's data key", og_cli__tenant_key},
     {0},
 };
 

@@ -7,6 +7,7 @@
 
 #include "opsgate/crypto.h"
 #include "opsgate/store.h"
+#include "opsgate/sys/kek.h"
 
 #define OG_CRYPTO_KEY_LEN   32
 #define OG_CRYPTO_NONCE_LEN 12
@@ -15,6 +16,9 @@
 /* The scope key of the platform scope (scope == NULL). '@' appears in no tenant id or name, so it
  * cannot collide with a tenant's row. */
 #define OG_CRYPTO_PLATFORM_SCOPE "@platform"
+
+/* What a data key's wrap binds, followed by the scope key. */
+#define DEK_AAD_PREFIX "opsgate-dek-v1 scope="
 
 /*
  * AES-256-GCM in one call. out receives len bytes (it may equal in); tag 16 bytes.
@@ -41,5 +45,19 @@ int og_crypto__check_names(const char *scope, const char *object_id);
  * show when the scope has no key. The caller wipes dek after use.
  */
 int og_keyring__scope_dek(og_keyring *k, og_store *s, const char *scope, uint8_t dek[32]);
+
+/*
+ * The KEK for a scope's row: keyring-wide (or given by og_keyring_scope_kek_set) when config is
+ * NULL, else the scope's KEK opened from (name, config, version), opened once and kept. check != 0
+ * opens it afresh, checking the key is there (used before wrapping under it). Sets a message.
+ */
+int og_keyring__kek_for(og_keyring *k, const char *scope_key, const char *name, int version,
+                        const char *config, int check, og_kek *out);
+
+/* Open a KEK of a provider from its stored configuration ("file": the key file's path). check = 0
+ * only remembers the configuration (a key missing now fails at use, for that scope only). */
+int og_kek__open(const char *name, const char *config, int version, int check, og_kek *out);
+/* The same for "pkcs11": config is JSON {uri, module, pin_file | pin_env}. */
+int og_kek__pkcs11_open(const char *config, int version, int check, og_kek *out);
 
 #endif

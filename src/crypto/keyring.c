@@ -11,14 +11,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_KEKS       8
-#define CACHE_MAX      1024 /* unwrapped data keys kept; least recently used goes first */
-#define SCOPE_MAX      255
-#define OBJECT_ID_MAX  1024
-#define SEAL_VERSION   0x01
-#define SEAL_DOMAIN    "opsgate-seal-v1"
-#define DEK_AAD_PREFIX "opsgate-dek-v1 scope="
-#define DEFAULT_KEK    "master"
+#define MAX_KEKS      8
+#define CACHE_MAX     1024 /* unwrapped data keys kept; least recently used goes first */
+#define SCOPE_MAX     255
+#define OBJECT_ID_MAX 1024
+#define SEAL_VERSION  0x01
+#define SEAL_DOMAIN   "opsgate-seal-v1"
+#define DEFAULT_KEK   "master"
 
 /*
  * A cached data key is found by a fingerprint of the row it was unwrapped from (scope, KEK name,
@@ -32,10 +31,20 @@ typedef struct cache_entry {
     uint64_t used; /* LRU clock value of the last use */
 } cache_entry;
 
+/* A KEK for one scope only; replaced ones stay (retired) until the keyring is freed. */
+typedef struct scope_kek {
+    char *scope; /* owned: the scope key */
+    og_kek kek;
+    char *config; /* owned: the configuration it was opened from (NULL: given by a caller) */
+    int retired;
+} scope_kek;
+
 struct og_keyring {
     pthread_mutex_t mu;    /* guards everything below */
     og_kek keks[MAX_KEKS]; /* entries are only added, never removed, until free */
     size_t nkeks;
+    scope_kek *skeks; /* nskeks in use, of cap */
+    size_t nskeks, cap;
     cache_entry *cache; /* CACHE_MAX slots, ncache in use */
     size_t ncache;
     uint64_t clock;
@@ -186,6 +195,12 @@ void og_keyring_free(og_keyring *k)
         return;
     for (size_t i = 0; i < k->nkeks; i++)
         k->keks[i].provider->free(k->keks[i].self);
+    for (size_t i = 0; i < k->nskeks; i++) {
+        k->skeks[i].kek.provider->free(k->skeks[i].kek.self);
+        free(k->skeks[i].scope);
+        free(k->skeks[i].config);
+    }
+    free(k->skeks);
     while (k->ncache > 0)
         cache_drop(k, k->ncache - 1);
     free(k->cache);
@@ -228,12 +243,79 @@ cleanup:
     return error;
 }
 
-/* A copy of the KEK registered under name; 0 or OG_ENOTFOUND (no message set). Entries are never
- * removed while the keyring lives, so the copy's self stays valid. */
-static int kek_find(og_keyring *k, const char *name, og_kek *out)
+/* Add a scope KEK opened from config (NULL allowed), retiring the scope's older one of that name.
+ * Takes kek->self in every case. */
+static int scope_kek_put(og_keyring *k, const char *key, const og_kek *kek, const char *config)
+{
+    int error = -1;
+    char *copy = NULL, *cfg = NULL;
+    const char *name = kek->provider->name;
+    int locked = 0;
+    if (kek->key_version < 1) {
+        error = og_error_set(OG_EINVAL, "KEK '%s' has bad key version %d", name, kek->key_version);
+        goto cleanup;
+    }
+    if (!(copy = strdup(key)) || (config && !(cfg = strdup(config)))) {
+        error = og_error_set(OG_ERROR, "out of memory");
+        goto cleanup;
+    }
+    pthread_mutex_lock(&k->mu);
+    locked = 1;
+    if (k->nskeks == k->cap) {
+        size_t cap = k->cap ? k->cap * 2 : 8;
+        scope_kek *n = realloc(k->skeks, cap * sizeof(*n));
+        if (!n) {
+            error = og_error_set(OG_ERROR, "out of memory");
+            goto cleanup;
+        }
+        k->skeks = n;
+        k->cap = cap;
+    }
+    for (size_t i = 0; i < k->nskeks; i++)
+        if (strcmp(k->skeks[i].scope, key) == 0 &&
+            strcmp(k->skeks[i].kek.provider->name, name) == 0)
+            k->skeks[i].retired = 1;
+    k->skeks[k->nskeks++] = (scope_kek){copy, *kek, cfg, 0};
+    copy = cfg = NULL;
+    /* Keys unwrapped with the replaced KEK are dropped: the next use unwraps with this one. */
+    cache_evict_scope(k, key);
+    error = 0;
+cleanup:
+    if (locked)
+        pthread_mutex_unlock(&k->mu);
+    free(copy);
+    free(cfg);
+    if (error < 0)
+        kek->provider->free(kek->self);
+    return error;
+}
+
+int og_keyring_scope_kek_set(og_keyring *k, const char *scope, const og_kek *kek)
+{
+    int error = og_crypto__check_names(scope, NULL);
+    if (error < 0) {
+        kek->provider->free(kek->self);
+        return error;
+    }
+    return scope_kek_put(k, og_crypto__scope_key(scope), kek, NULL);
+}
+
+/* A copy of the KEK registered under name for a scope (scope_key), or else keyring-wide; 0 or
+ * OG_ENOTFOUND (no message set). Entries are never removed while the keyring lives, so the copy's
+ * self stays valid. */
+static int kek_find(og_keyring *k, const char *scope_key, const char *name, og_kek *out)
 {
     int error = OG_ENOTFOUND;
     pthread_mutex_lock(&k->mu);
+    for (size_t i = 0; i < k->nskeks; i++) {
+        scope_kek *e = &k->skeks[i];
+        if (!e->retired && !e->config && strcmp(e->scope, scope_key) == 0 &&
+            strcmp(e->kek.provider->name, name) == 0) {
+            *out = e->kek;
+            pthread_mutex_unlock(&k->mu);
+            return 0;
+        }
+    }
     for (size_t i = 0; i < k->nkeks; i++) {
         if (strcmp(k->keks[i].provider->name, name) == 0) {
             *out = k->keks[i];
@@ -245,6 +327,36 @@ static int kek_find(og_keyring *k, const char *name, og_kek *out)
     return error;
 }
 
+int og_keyring__kek_for(og_keyring *k, const char *scope_key, const char *name, int version,
+                        const char *config, int check, og_kek *out)
+{
+    int error = -1;
+    og_kek kek = {0};
+    if (!config)
+        return kek_find(k, scope_key, name, out) < 0
+                   ? og_error_set(OG_ENOTFOUND, "no KEK provider named '%s' is loaded", name)
+                   : 0;
+    if (!check) {
+        pthread_mutex_lock(&k->mu);
+        for (size_t i = 0; i < k->nskeks; i++) {
+            scope_kek *e = &k->skeks[i];
+            if (!e->retired && e->config && strcmp(e->scope, scope_key) == 0 &&
+                strcmp(e->kek.provider->name, name) == 0 && strcmp(e->config, config) == 0 &&
+                e->kek.key_version == version) {
+                *out = e->kek;
+                pthread_mutex_unlock(&k->mu);
+                return 0;
+            }
+        }
+        pthread_mutex_unlock(&k->mu);
+    }
+    if ((error = og_kek__open(name, config, version, check, &kek)) < 0 ||
+        (error = scope_kek_put(k, scope_key, &kek, config)) < 0)
+        return error;
+    *out = kek;
+    return 0;
+}
+
 /* ---- data keys ---- */
 static void dek_aad(const char *scope_key, char *out, size_t size)
 {
@@ -252,7 +364,7 @@ static void dek_aad(const char *scope_key, char *out, size_t size)
 }
 
 static void row_fingerprint(const char *scope_key, const char *kek, int64_t version,
-                            const void *wrapped, size_t wlen, uint8_t fp[32])
+                            const char *config, const void *wrapped, size_t wlen, uint8_t fp[32])
 {
     uint8_t v[8];
     og_sha256 *h = og_sha256_new();
@@ -266,6 +378,7 @@ static void row_fingerprint(const char *scope_key, const char *kek, int64_t vers
     og_sha256_update(h, scope_key, strlen(scope_key) + 1);
     og_sha256_update(h, kek, strlen(kek) + 1);
     og_sha256_update(h, v, sizeof(v));
+    og_sha256_update(h, config ? config : "", config ? strlen(config) + 1 : 0);
     og_sha256_update(h, wrapped, wlen);
     og_sha256_final(h, fp);
 }
@@ -290,8 +403,8 @@ int og_keyring__scope_dek(og_keyring *k, og_store *s, const char *scope, uint8_t
     const char *key = og_crypto__scope_key(scope);
     og_crypto__scope_label(scope, label, sizeof(label));
     if ((error = og_stmt_prepare(&st, s,
-                                 "SELECT kek, key_version, wrapped FROM crypto_data_key"
-                                 " WHERE scope = ?")) < 0 ||
+                                 "SELECT kek, key_version, wrapped, kek_config FROM"
+                                 " crypto_data_key WHERE scope = ?")) < 0 ||
         (error = og_stmt_bind_text(st, 1, key)) < 0)
         goto cleanup;
     error = og_stmt_step(st);
@@ -315,19 +428,28 @@ int og_keyring__scope_dek(og_keyring *k, og_store *s, const char *scope, uint8_t
         error = og_error_set(OG_ECORRUPT, "the data key row of %s is incomplete", label);
         goto cleanup;
     }
-    row_fingerprint(key, kek_name, version, wrapped, wlen, fp);
-    pthread_mutex_lock(&k->mu);
-    int hit = cache_get(k, fp, dek);
-    pthread_mutex_unlock(&k->mu);
-    if (hit) {
-        error = 0;
-        goto cleanup;
-    }
-    if (kek_find(k, kek_name, &kek) < 0) {
+    const char *config = og_stmt_col_text(st, 3);
+    row_fingerprint(key, kek_name, version, config, wrapped, wlen, fp);
+    if (config) {
+        if ((error = og_keyring__kek_for(k, key, kek_name, (int)version, config, 0, &kek)) < 0) {
+            og_error_wrap("the data key of %s is wrapped by KEK '%s'", label, kek_name);
+            goto cleanup;
+        }
+    } else if (kek_find(k, key, kek_name, &kek) < 0) {
         error = og_error_set(OG_ERROR,
                              "the data key of %s is wrapped by the KEK provider '%s', which this "
                              "keyring has not loaded",
                              label, kek_name);
+        goto cleanup;
+    }
+    /* A provider that reads its key at every use (a client's key file) is not cached either, so
+     * taking its key away takes effect at the next request. */
+    int cacheable = !kek.provider->uncached;
+    pthread_mutex_lock(&k->mu);
+    int hit = cacheable && cache_get(k, fp, dek);
+    pthread_mutex_unlock(&k->mu);
+    if (hit) {
+        error = 0;
         goto cleanup;
     }
     if (version != kek.key_version) {
@@ -342,9 +464,11 @@ int og_keyring__scope_dek(og_keyring *k, og_store *s, const char *scope, uint8_t
         og_error_wrap("cannot unwrap the data key of %s with KEK '%s'", label, kek_name);
         goto cleanup;
     }
-    pthread_mutex_lock(&k->mu);
-    cache_put(k, key, fp, tmp);
-    pthread_mutex_unlock(&k->mu);
+    if (cacheable) {
+        pthread_mutex_lock(&k->mu);
+        cache_put(k, key, fp, tmp);
+        pthread_mutex_unlock(&k->mu);
+    }
     memcpy(dek, tmp, OG_CRYPTO_KEY_LEN);
     error = 0;
 cleanup:
@@ -375,7 +499,7 @@ int og_crypto_scope_key_create_with(og_keyring *k, og_store *s, const char *scop
     if ((error = og_crypto__check_names(scope, NULL)) < 0)
         goto cleanup;
     og_crypto__scope_label(scope, label, sizeof(label));
-    if (kek_find(k, kek_name, &kek) < 0) {
+    if (kek_find(k, key, kek_name, &kek) < 0) {
         error = og_error_set(OG_ENOTFOUND,
                              "cannot create a data key for %s: no KEK provider "
                              "named '%s' is loaded",

@@ -25,6 +25,11 @@ static const og_migration steps[] = {
      " wrapped BYTEA NOT NULL,"
      " created_at TEXT NOT NULL"
      ");"},
+    /* kek_config: where a scope's own KEK is (the "file" provider: the key file's path); NULL for
+     * keyring-wide KEKs (master). Kept in the row, so a restarted server finds it and a re-wrap
+     * changes provider, version, configuration and wrapped key in one update. Never a secret. */
+    {2, "ALTER TABLE crypto_data_key ADD COLUMN kek_config TEXT;",
+     "ALTER TABLE crypto_data_key ADD COLUMN kek_config TEXT;"},
 };
 
 /* A safety net: deleting a tenant destroys its key first (og_crypto_scope_key_destroy()); should a

@@ -64,6 +64,9 @@ ARGS = {
     "tenant enable": "tenant enable certs --tenant {T}",
     "tenant disable": "tenant disable certs --tenant {T}",
     "tenant areas": "tenant areas --tenant {T}",
+    "tenant key:show": "tenant key show --tenant {T}",
+    "tenant key:set": "tenant key set --tenant {T} --provider file --key-file {F}/cmk.key",
+    "tenant key:rotate": "tenant key rotate --tenant {T} --provider file --key-file {F}/cmk.key",
     "user add": "user add n{R} --tenant {T} --role engineer",
     "user list": "user list --tenant {T}",
     "user show": "user show {U} --tenant {T}",
@@ -273,6 +276,8 @@ class Fixture:
         F = self.files
         self.og("init", "--audit-key", F + "/audit.key")
         self.file("doc.md", "# doc\n")
+        self.file("cmk.key", os.urandom(32))
+        os.chmod(os.path.join(F, "cmk.key"), 0o600)
         self.file("secret", "s3cret-matrix-0123456789\n")
         self.file("url", "https://hooks.invalid/matrix\n")
         self.file("tpl.mustache", "# {{project.name}}\n")

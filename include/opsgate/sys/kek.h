@@ -1,5 +1,5 @@
-/* kek.h - key-encryption key providers: the installation master key now; a customer-managed key
- * per tenant (key file, PKCS#11) later, chosen by name for each scope. */
+/* kek.h - key-encryption key providers: the installation master key, and a customer-managed key
+ * per tenant (a key file now; PKCS#11 later), chosen by name for each scope. */
 #ifndef OPSGATE_SYS_KEK_H
 #define OPSGATE_SYS_KEK_H
 
@@ -31,6 +31,9 @@ typedef struct og_kek_provider {
     int (*wrap)(void *self, const uint8_t dek[32], const char *aad, uint8_t **out, size_t *outlen);
     int (*unwrap)(void *self, const uint8_t *wrapped, size_t len, const char *aad, uint8_t dek[32]);
     void (*free)(void *self);
+    /* Nonzero: the keyring keeps no unwrapped copy of keys this provider wraps (it reads its key
+     * at every use, so withdrawing the key takes effect at the next request). */
+    int uncached;
 } og_kek_provider;
 
 #define OG_KEK_NAME_MAX 32
@@ -44,6 +47,8 @@ typedef struct og_kek {
 
 /* The installation master key (DATA_DIR/master.key): AES-256-GCM key wrap, key version 1. */
 extern const og_kek_provider og_kek_provider_master;
+/* A client's own 256-bit key in a file ("file"): AES-256-GCM key wrap binding the scope. */
+extern const og_kek_provider og_kek_provider_file;
 
 /*
  * Load the master key file at path as a KEK. Refuses (OG_EINVAL, naming the file and the problem)
@@ -54,10 +59,47 @@ extern const og_kek_provider og_kek_provider_master;
 int og_kek_master_load(og_kek *out, const char *path);
 
 /*
+ * A "file" KEK on the key file at path (absolute), recorded as key_version (>= 1). The file is
+ * checked now and read again at every wrap and unwrap (its key is never kept in memory), so taking
+ * it away withdraws the key. Refuses (OG_EINVAL, naming the file and the problem) a relative path,
+ * a symbolic link, a file that is not a regular file, is not exactly 32 bytes, or whose permissions
+ * are wider than 0600; OG_EBUSY when it is missing or unreadable (the client's key is unavailable);
+ * the same codes come back from wrap and unwrap later. The caller owns out->self as above.
+ */
+int og_kek_file_load(og_kek *out, const char *path, int key_version);
+
+/* An AES-256 key in a PKCS#11 token ("pkcs11"): AES-GCM inside the token, the scope as AAD. */
+extern const og_kek_provider og_kek_provider_pkcs11;
+
+typedef struct og_kek_pkcs11_config {
+    const char *uri;      /* RFC 7512: pkcs11:token=...;object=... (parsed by p11-kit) */
+    const char *module;   /* absolute path of the PKCS#11 module, dlopen'ed */
+    const char *pin_file; /* absolute path of a file holding the user PIN, or NULL */
+    const char *pin_env;  /* or the name of an environment variable holding it */
+} og_kek_pkcs11_config;
+
+/*
+ * A "pkcs11" KEK. The PIN is read at every use, never kept. check != 0 logs in and finds the key
+ * now (OG_EBUSY naming the problem: module not loadable, no such token, PIN incorrect, no such
+ * key, several keys); check == 0 only parses (a token unavailable now fails at use). OG_EINVAL
+ * for a bad URI or configuration. Calls are serialised per KEK (thread-safe with any module).
+ */
+int og_kek_pkcs11_load(og_kek *out, const og_kek_pkcs11_config *cfg, int key_version, int check);
+
+/*
  * Make another KEK available to a keyring, under kek->provider->name (which must be unique in the
  * keyring: OG_EEXISTS otherwise). The keyring takes ownership of kek->self in every case, also on
  * failure, and frees it with the keyring. Safe to call while other threads use the keyring.
  */
 int og_keyring_kek_add(og_keyring *k, const og_kek *kek);
+
+/*
+ * Make a KEK available for one scope only (a tenant id; NULL = the platform scope): the data key of
+ * that scope, when its row names kek->provider->name, is wrapped and unwrapped with this KEK and
+ * with no other (never with a keyring-wide KEK of the same name). Replaces the scope's earlier KEK
+ * of the same provider name (whose state stays alive until the keyring is freed, as threads may be
+ * using it). Takes ownership of kek->self in every case. Thread-safe.
+ */
+int og_keyring_scope_kek_set(og_keyring *k, const char *scope, const og_kek *kek);
 
 #endif

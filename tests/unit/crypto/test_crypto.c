@@ -125,9 +125,11 @@ static void test_crypto_open__fails_for_a_tenant_sharing_the_key_row(void **stat
      * database access), the wrapped key is bound to its scope and A's data stays closed to B. */
     assert_ok(og_crypto_scope_key_create(f->k, f->s, TENANT_A));
     seal_secret(f, TENANT_A, "secret-1", &sealed, &len);
-    assert_ok(og_stmt_prepare(&st, f->s,
-                              "INSERT INTO crypto_data_key SELECT ?, kek, key_version, wrapped,"
-                              " created_at FROM crypto_data_key WHERE scope = ?"));
+    assert_ok(
+        og_stmt_prepare(&st, f->s,
+                        "INSERT INTO crypto_data_key (scope, kek, key_version, wrapped, created_at)"
+                        " SELECT ?, kek, key_version, wrapped,"
+                        " created_at FROM crypto_data_key WHERE scope = ?"));
     assert_ok(og_stmt_bind_text(st, 1, TENANT_B));
     assert_ok(og_stmt_bind_text(st, 2, TENANT_A));
     assert_int_equal(og_stmt_step(st), OG_DONE);

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# test_tenant_key_pkcs11.sh - a tenant's data key under an AES-256 key inside a PKCS#11 token
+# (SoftHSM2, initialised here in a temp folder; issue 20): `tenant key set --provider pkcs11`,
+# artifacts through `opsgate serve` before and after, a restarted server finds the token from the
+# store; a wrong PIN fails that tenant with 503 naming it, another tenant serves; a missing object
+# or a wrong PIN at set time is refused with a clear error, changing nothing.
+. "$(dirname "$0")/lib.sh"
+
+MODULE=/usr/lib/softhsm/libsofthsm2.so
+[ -r "$MODULE" ] || { echo "FAIL: SoftHSM2 is not installed (scripts/deps.sh test)" >&2; exit 1; }
+export SOFTHSM2_CONF="$OG_TMP/softhsm2.conf"
+mkdir -p "$OG_TMP/tokens"
+printf 'directories.tokendir = %s\nobjects.store.backend = file\n' "$OG_TMP/tokens" >"$SOFTHSM2_CONF"
+softhsm2-util --init-token --free --label og-it --pin 1234 --so-pin 5678 >/dev/null || bad "init token"
+KEYGEN=${OG_BUILD_DIR:-$(dirname "$OPSGATE")}/og_p11_keygen
+"$KEYGEN" "$MODULE" og-it acme-kek 1234 || bad "generate the AES key in the token"
+PIN="$OG_TMP/pin"; printf '1234\n' >"$PIN"; chmod 600 "$PIN"
+URI='pkcs11:token=og-it;object=acme-kek'
+
+D="$OG_TMP/data"
+og_init "$D" >/dev/null || exit 1
+og() { "$OPSGATE" --data "$D" "$@"; }
+og tenant create acme >/dev/null && og tenant create globex >/dev/null || bad "tenants"
+og user add --tenant acme eve --role engineer >/dev/null
+og user add --tenant acme pam --role project-manager >/dev/null
+og user add --tenant globex gus --role project-manager >/dev/null
+tok() { og token create --tenant "$1" --user "$2" --json | jq -r .token; }
+eve=$(tok acme eve); pam=$(tok acme pam); gus=$(tok globex gus)
+printf '# statement of work\n' >"$OG_TMP/doc.md"
+put() {
+  code=$(curl -sS --max-time 30 -X PUT -o "$OG_TMP/body" -w '%{http_code}' \
+    -H "Authorization: Bearer $1" -H 'Content-Type: text/markdown' \
+    --data-binary @"$OG_TMP/doc.md" "$OG_URL$2" 2>"$OG_TMP/curl.err") || code=curl-failed
+  body=$(cat "$OG_TMP/body" 2>/dev/null)
+}
+fetch() {
+  code=$(curl -sS --max-time 30 -o "$OG_TMP/got" -w '%{http_code}' \
+    -H "Authorization: Bearer $1" "$OG_URL$2/content" 2>"$OG_TMP/curl.err") || code=curl-failed
+  body=$(cat "$OG_TMP/got" 2>/dev/null)
+}
+same_doc() { if cmp -s "$OG_TMP/got" "$OG_TMP/doc.md"; then ok; else bad "$1: content differs"; fi; }
+set_hsm() { og tenant key set --tenant acme --provider pkcs11 --pkcs11-uri "$1" \
+  --pkcs11-module "$MODULE" --pin-file "$2"; }
+
+og_serve "$D" || exit 1
+api POST /api/v1/projects "$pam" '{"key":"fw","name":"Firewall"}'; expect_status 201 "acme project"
+api POST /api/v1/projects "$gus" '{"key":"gw","name":"Gateway"}'; expect_status 201 "globex project"
+put "$eve" /api/v1/projects/fw/artifacts/sow.md; expect_status 201 "acme upload under master"
+put "$gus" /api/v1/projects/gw/artifacts/sow.md; expect_status 201 "globex upload"
+
+# --- refusals at set time change nothing
+if set_hsm 'pkcs11:token=og-it;object=nosuch' "$PIN" 2>"$OG_TMP/err"; then bad "missing object accepted"
+else grep -q "no secret key object matches" "$OG_TMP/err" && ok || bad "missing object: $(cat "$OG_TMP/err")"; fi
+printf '9999\n' >"$OG_TMP/badpin"
+if set_hsm "$URI" "$OG_TMP/badpin" 2>"$OG_TMP/err"; then bad "wrong PIN accepted"
+else grep -q "PIN incorrect" "$OG_TMP/err" && ok || bad "wrong PIN: $(cat "$OG_TMP/err")"; fi
+[ "$(og --json tenant key show --tenant acme | jq -r .provider)" = master ] && ok || bad "still master"
+
+# --- set: old data readable, new data under the token's key; the PIN is not stored
+set_hsm "$URI" "$PIN" >/dev/null || bad "key set pkcs11"
+og --json tenant key show --tenant acme >"$OG_TMP/show.json"
+[ "$(jq -r '[.provider, .pkcs11_uri, .pin_file] | join(" ")' "$OG_TMP/show.json")" = "pkcs11 $URI $PIN" ] \
+  && ok || bad "key show: $(cat "$OG_TMP/show.json")"
+if sqlite3 "$D/opsgate.db" "SELECT kek_config FROM crypto_data_key" | grep -q 1234; then
+  bad "the PIN is stored"; else ok; fi
+fetch "$eve" /api/v1/projects/fw/artifacts/sow.md; expect_status 200 "acme read after the move"
+same_doc "acme read after the move"
+put "$eve" /api/v1/projects/fw/artifacts/plan.md; expect_status 201 "acme upload under the HSM key"
+
+# --- a restarted server finds the token; then with a wrong PIN: acme 503, globex serves
+og_stop; og_serve "$D" || exit 1
+fetch "$eve" /api/v1/projects/fw/artifacts/plan.md; expect_status 200 "acme read after a restart"
+same_doc "acme read after a restart"
+og_stop
+printf '9999\n' >"$PIN"
+og_serve "$D" || exit 1
+fetch "$eve" /api/v1/projects/fw/artifacts/plan.md; expect_status 503 "acme with a wrong PIN"
+printf '%s' "$body" | jq -e '.error.message | test("PIN incorrect")' >/dev/null && ok \
+  || bad "wrong PIN message: $body"
+fetch "$gus" /api/v1/projects/gw/artifacts/sow.md; expect_status 200 "globex serves"
+same_doc "globex serves"
+printf '1234\n' >"$PIN"
+fetch "$eve" /api/v1/projects/fw/artifacts/plan.md; expect_status 200 "acme back with the right PIN"
+same_doc "acme back"
+og_stop
+og_done
