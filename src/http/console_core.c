@@ -410,7 +410,10 @@ enum MHD_Result og_http__console_failure(og_http_req *r, int code)
         else
             og_strlcpy(r->location, "/console/sign-in", sizeof(r->location));
         og_buf_free(&loc);
-        r->status = 303;
+        /* An htmx swap would follow a 303 and put the sign-in page inside the part it replaces:
+         * tell htmx to load the sign-in page as a whole instead (an empty 200, HX-Redirect). */
+        r->hx_redirect = og_http__console_hx(r);
+        r->status = r->hx_redirect ? 200 : 303;
         json_decref(r->json);
         r->json = NULL;
         return og_http__queue_reply(r);

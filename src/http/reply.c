@@ -18,6 +18,8 @@ static void add_common_headers(og_http_req *r, int status, struct MHD_Response *
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
     if ((status == 201 || status == 303) && r->location[0])
         MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, r->location);
+    if (r->hx_redirect && r->location[0])
+        MHD_add_response_header(resp, "HX-Redirect", r->location);
     if (r->console)
         og_http__console_headers(r, resp);
     if (r->console && status == 405 && r->match.allow[0])

@@ -72,6 +72,7 @@ typedef struct og_http_req {
     const char *text_type;
     struct MHD_Response *raw; /* owned until queued: a streaming response */
     char location[512];       /* Location of a 201 or 303 */
+    int hx_redirect;          /* send location as HX-Redirect (htmx loads it as a whole page) */
 
     /* The web console (console_*.c, OG_HTTP_ROUTE_CONSOLE). */
     int console;               /* an HTML route: security headers, HTML error pages */

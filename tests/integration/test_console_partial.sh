@@ -59,6 +59,14 @@ if grep -q 'class="flash error hx-error" role="alert">Not allowed: ' "$OG_TMP/b"
 req -H "Cookie: $c" -X POST "$OG_URL/console/tenants/acme/gates/$g3/approve"
 grep -q '<html' "$OG_TMP/b" && [ -z "$(hdr hx-reswap)" ] && ok || bad "without HX-Request a refusal is the error page"
 [ "$(og gate show "$g3" --json | jq -r .state)" = pending ] && ok || bad "the refused decision changed nothing"
+# a swap asked for after the session ended: htmx is told to load the sign-in page as a whole
+# (HX-Redirect), not to follow a 303 and put the sign-in page inside the audit table
+req -H "HX-Request: true" "$OG_URL/console/tenants/acme/audit?action=x"
+[ "$code" = 200 ] && [ "$(hdr hx-redirect)" = "/console/sign-in?next=/console/tenants/acme/audit" ] &&
+  [ -z "$(hdr location)" ] && [ ! -s "$OG_TMP/b" ] && ok ||
+  bad "an htmx GET without a session: $code, HX-Redirect '$(hdr hx-redirect)', Location '$(hdr location)'"
+req "$OG_URL/console/tenants/acme/audit"
+[ "$code" = 303 ] && [ -z "$(hdr hx-redirect)" ] && ok || bad "without HX-Request it stays a 303: $code"
 
 out="${OG_BUILD_DIR:-$OG_TMP}/console-screenshots"
 if OG_URL="$OG_URL" TOKEN_ADA="$tok_ada" TOKEN_EVE="$tok_eve" G1="$g1" G2="$g2" G3="$g3" OUT="$out" \
