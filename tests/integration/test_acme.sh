@@ -74,7 +74,7 @@ sqlite3 "$OPSGATE_DATA/opsgate.db" "SELECT chain_pem FROM acme_certs WHERE plan_
   awk 'BEGIN{n=0} /BEGIN CERT/{n++} n>1' "$WORK/chain.pem" >"$WORK/inter.pem"
   openssl verify -CAfile "$WORK/root.pem" -untrusted "$WORK/inter.pem" "$WORK/chain.pem" >/dev/null || fail "chain does not verify"
   openssl x509 -in "$WORK/chain.pem" -noout -ext subjectAltName | grep -q "DNS:example.test" || fail "SAN"
-  openssl x509 -in "$WORK/chain.pem" -noout -text | grep -q "prime256v1\|P-256" || fail "ec256 default"
+  grep -q "prime256v1\|P-256" <<<"$(openssl x509 -in "$WORK/chain.pem" -noout -text)" || fail "ec256 default"
 }
 # no private key in clear anywhere in the data folder
 ! grep -rqa "BEGIN PRIVATE KEY" "$OPSGATE_DATA" || fail "a private key in clear in the data folder"

@@ -131,7 +131,7 @@ grep -q "^$acme,acme,1," "$tmp/out" && pass "csv: tenant name next to its id" ||
 grep -q ",user,$alice,alice," "$tmp/out" && pass "csv: the user added, by name and id" || fail "csv user: $(cat "$tmp/out")"
 grep -Eq "local:[^,]+ as user:alice,$alice,.*,artifact\.put,artifact,[0-9a-f-]+,fw/sow\.md," "$tmp/out" &&
   pass "csv: alice's put names her id and the artifact fw/sow.md" || fail "csv artifact: $(cat "$tmp/out")"
-grep "artifact\.put" "$tmp/out" | grep -q ",target_name.$" && pass "csv: the artifact's name is marked resolved" ||
+grep -q ",target_name.$" <<<"$(grep "artifact\.put" "$tmp/out")" && pass "csv: the artifact's name is marked resolved" ||
   fail "csv resolved: $(cat "$tmp/out")"
 grep -q 'certs.import,certificate,[0-9a-f]*,"CN=shop.acme.example (SANs shop.acme.example, www.acme.example)",' "$tmp/out" &&
   pass "csv: the certificate by subject and SANs" || fail "csv cert: $(cat "$tmp/out")"

@@ -124,7 +124,7 @@ while IFS= read -r line; do
   rest=${line:$col}
   case "$rest" in import:*|/*) ok ;; *) bad "SEEN AT is not aligned at column $col: '$line'" ;; esac
 done < <(printf '%s\n' "$list" | tail -n +2)
-printf '%s\n' "$list" | grep -q ' $' && bad "lines end in spaces" || ok
+grep -q ' $' <<<"$list" && bad "lines end in spaces" || ok
 
 # ---- scan: closed ports on one line
 base=$(bash "$H/ports.sh" 3) || exit 1

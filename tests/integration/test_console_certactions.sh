@@ -103,6 +103,6 @@ ren=$(og gate list --tenant acme --state done --json | jq '[.gates[] | select(.k
 [ "$(deps "$FA")" = 2 ] && ok || bad "a deployed twice (the CLI's, the console's at L0): $(deps "$FA")"
 cur=$(og cert plans --tenant acme "$PLAN" --json | jq -r .current.serial)
 [ -n "$cur" ] && [ "$cur" != "$SERIAL" ] && ok || bad "the approved renewal changed the plan's certificate: $cur (was $SERIAL)"
-og audit list --tenant acme --action gate.rollback --json | grep -q overridden && ok ||
+grep -q overridden <<<"$(og audit list --tenant acme --action gate.rollback --json)" && ok ||
   bad "the audit trail has the inbox's override"
 og_done

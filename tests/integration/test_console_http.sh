@@ -24,7 +24,7 @@ H="$OG_TMP/h"
 req() { code=$(curl -s -o "$OG_TMP/b" -D "$H" -w '%{http_code}' "$@"); }
 hdr() { tr -d '\r' <"$H" | grep -i "^$1:" | head -n 1 | cut -d' ' -f2-; }
 want() { if [ "$2" = "$1" ]; then ok; else bad "$3: got '$2', want '$1'"; fi; }
-has() { if printf '%s' "$2" | grep -q -- "$1"; then ok; else bad "$3: '$2' lacks '$1'"; fi; }
+has() { if grep -q -- "$1" <<<"$2"; then ok; else bad "$3: '$2' lacks '$1'"; fi; }
 
 # --- not signed in
 req "$OG_URL/"; want 303 "$code" "/"; want /console "$(hdr location)" "/ goes to the console"
@@ -63,7 +63,7 @@ req "${form[@]}" --data-urlencode "next=/console/certificates?days=7" "$OG_URL/c
 want 303 "$code" "sign-in"; want "/console/certificates?days=7" "$(hdr location)" "a console next= is followed"
 cookie=$(hdr set-cookie)
 has "HttpOnly" "$cookie" "HttpOnly"; has "SameSite=Strict" "$cookie" "SameSite=Strict"; has "Path=/" "$cookie" "Path=/"
-if printf '%s' "$cookie" | grep -q Secure; then bad "Secure over plain HTTP"; else ok; fi
+if grep -q Secure <<<"$cookie"; then bad "Secure over plain HTTP"; else ok; fi
 c=$(printf '%s' "$cookie" | cut -d';' -f1)
 # a session id chosen by the client is never taken (no fixation): the cookie is always new
 req -H "Cookie: og_session=00000000-0000-4000-8000-000000000000.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" \
@@ -165,7 +165,7 @@ if [ "$n" -ge 3 ]; then ok; else bad "refused sign-ins: $n records, want 3"; fi
 # the secret: what follows og_<uuid>_ (base64url, which may itself hold `_`)
 secret=${tok:40}
 [ "${#secret}" -ge 40 ] && ok || bad "the token's secret part: '${secret}'"
-if printf '%s%s' "$acme_list" "$plat" | grep -qF -- "$secret"; then bad "a token secret in the audit trail"; else ok; fi
+if grep -qF -- "$secret" <<<"$acme_list$plat"; then bad "a token secret in the audit trail"; else ok; fi
 
 # --- over HTTPS: the cookie is __Host- prefixed and Secure, pages send HSTS
 og_stop

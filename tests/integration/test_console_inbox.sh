@@ -100,6 +100,6 @@ case "$(st "$g_pub" '.decisions | map(.decided_by) | join(",")')" in *pam*) bad 
 [ "$(st "$g_task" .outcome)" = done ] && ok || bad "the task is done: $(st "$g_task" .outcome)"
 [ "$(fp "$O/cert.pem")" = "$FA" ] && ok || bad "the console's override of b's deploy restored a"
 [ "$(st "$g_dep" .outcome)" = overridden ] && ok || bad "the deploy review is overridden"
-og audit list --tenant acme --action gate.rollback --json | grep -q overridden && ok ||
+grep -q overridden <<<"$(og audit list --tenant acme --action gate.rollback --json)" && ok ||
   bad "the audit trail has the console's override"
 og_done

@@ -21,7 +21,7 @@ cli() {
 has() { case "$1" in *"$2"*) ok ;; *) bad "$3: '$2' not in: $1" ;; esac; }
 # no_cli_words TEXT WHAT: TEXT names no CLI option (--x) and no opsgate command line
 no_cli_words() {
-  if printf '%s' "$1" | grep -qE '(^|[^-a-zA-Z0-9])--[a-z]|`opsgate|opsgate (access|acme|artifact|audit|cert|events|gate|generate|hold|init|notify|project|serve|target|template|tenant|token|user) '; then
+  if grep -qE '(^|[^-a-zA-Z0-9])--[a-z]|`opsgate|opsgate (access|acme|artifact|audit|cert|events|gate|generate|hold|init|notify|project|serve|target|template|tenant|token|user) ' <<<"$1"; then
     bad "$2: the HTTP reply names a CLI option or command: $1"
   else ok; fi
 }

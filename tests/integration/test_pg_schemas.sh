@@ -164,7 +164,7 @@ got=$(pg -c "SELECT string_agg(rowid::text, ',' ORDER BY rowid) FROM art_fts
 [ "$got" = 1 ] && ok || bad "a document holding both tokens: got $got"
 plan=$(pg -c "SET enable_seqscan = off; EXPLAIN SELECT rowid FROM art_fts
               WHERE art_fts_terms(name, meta, body) @> ARRAY['h00bb']")
-echo "$plan" | grep -q 'art_fts_terms' && ok || bad "the token search uses the GIN index: $plan"
+grep -q 'art_fts_terms' <<<"$plan" && ok || bad "the token search uses the GIN index: $plan"
 pg -c "DELETE FROM art_fts WHERE rowid IN (SELECT n FROM art_artifacts WHERE tenant_id = 'T')" &&
   [ "$(pg -c "SELECT count(*) FROM art_fts")" = 1 ] && ok || bad "the tenant purge of the index"
 

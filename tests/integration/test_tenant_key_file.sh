@@ -62,7 +62,7 @@ og --json tenant key show --tenant acme >"$OG_TMP/show.json"
 [ "$(jq -r '.provider + " " + (.key_version|tostring) + " " + .key_file' "$OG_TMP/show.json")" \
   = "file 1 $KEY" ] && ok || bad "key show: $(cat "$OG_TMP/show.json")"
 og audit list --tenant acme --json | jq -e '[.[] | select(.action == "tenant.key.set")]
-  | length == 1' >/dev/null 2>&1 || og audit list --tenant acme | grep -q tenant.key.set \
+  | length == 1' >/dev/null 2>&1 || grep -q tenant.key.set <<<"$(og audit list --tenant acme)" \
   && ok || bad "tenant.key.set audited"
 fetch "$eve" /api/v1/projects/fw/artifacts/sow.md
 expect_status 200 "acme download after the move"; same_doc "acme download after the move"
