@@ -170,6 +170,18 @@ int64_t og_store_changes(og_store *s);
  * back while the connection is open. */
 int og_store_cache_limit(og_store *s, int kib);
 
+/* ---- copying an installation (opsgate migrate) ----
+ * Copy every row of every table of from into to, as they are. Both keep the same modules at the
+ * same schema versions (else OG_EINVAL saying which differs) and every table of to is empty (else
+ * OG_EEXISTS naming the first that holds rows; checked before any row moves). Tables go in the
+ * order they were made (parents before children), each in batches of a few hundred rows, one
+ * transaction each on to; numbered columns of to continue past the copied numbers. progress
+ * (when not NULL) hears each table and its row count once copied. The source is an
+ * installation's SQLite database (a PostgreSQL source is refused). A failure part way leaves to
+ * partly filled: the caller starts again on an empty database. Outside transactions only. */
+typedef void (*og_store_copy_progress)(const char *table, int64_t rows, void *arg);
+int og_store_copy(og_store *from, og_store *to, og_store_copy_progress progress, void *arg);
+
 /* ---- a pool of connections for the server's threads ---- */
 typedef struct og_store_pool og_store_pool;
 int og_store_pool_open(og_store_pool **out, const char *url, int size);

@@ -692,4 +692,14 @@ const og_store_backend og_store_backend_postgres = {
     .cache_limit = pg_cache_limit,
     .begin_sql = BEGIN_SQL,
     .migration_sql = pg_migration_sql,
+    .copy_tables_sql = NULL, /* a copy's source is an installation's SQLite database */
+    .copy_is_table_sql = "SELECT 1 FROM information_schema.tables WHERE table_schema ="
+                         " current_schema() AND table_name = ? AND table_type = 'BASE TABLE'",
+    /* identities inserted with explicit numbers do not move their sequences */
+    .copy_done_sql =
+        "DO $$ DECLARE r record; BEGIN FOR r IN SELECT table_name, column_name FROM"
+        " information_schema.columns WHERE table_schema = current_schema() AND is_identity ="
+        " 'YES' LOOP EXECUTE format('SELECT setval(pg_get_serial_sequence(%L, %L),"
+        " COALESCE((SELECT max(%I) FROM %I), 0) + 1, false)', r.table_name, r.column_name,"
+        " r.column_name, r.table_name); END LOOP; END $$",
 };

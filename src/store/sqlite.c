@@ -265,4 +265,15 @@ const og_store_backend og_store_backend_sqlite = {
     .cache_limit = sq_cache_limit,
     .begin_sql = "BEGIN IMMEDIATE",
     .migration_sql = sq_migration_sql,
+    /* FTS5 tables are copied with their rowid (the artifact's n); their shadow tables and
+     * fts5vocab views over them are not tables of their own. */
+    .copy_tables_sql = "SELECT m.name, CASE WHEN l.type = 'virtual' THEN 1 ELSE 0 END"
+                       " FROM sqlite_master m JOIN pragma_table_list AS l ON l.name = m.name"
+                       " AND l.schema = 'main' WHERE m.type = 'table' AND l.type IN ('table',"
+                       " 'virtual') AND m.name NOT LIKE 'sqlite%' AND m.name <> 'og_schema' AND"
+                       " m.sql NOT LIKE '%fts5vocab%' ORDER BY m.rowid",
+    .copy_is_table_sql = "SELECT 1 FROM sqlite_master m JOIN pragma_table_list AS l ON l.name ="
+                         " m.name AND l.schema = 'main' WHERE m.name = ? AND l.type IN"
+                         " ('table', 'virtual') AND m.sql NOT LIKE '%fts5vocab%'",
+    .copy_done_sql = NULL, /* AUTOINCREMENT follows the largest number inserted by itself */
 };

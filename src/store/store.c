@@ -50,6 +50,11 @@ struct og_store {
     size_t nschemas;
 };
 
+const og_store_backend *og_store__dialect(const og_store *s)
+{
+    return s->real;
+}
+
 /* The backend of a store URL and what it is given. URLs are not echoed in messages: a
  * PostgreSQL URL may hold a password. */
 static int backend_for(const char *url, const og_store_backend **be, const char **location)

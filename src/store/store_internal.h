@@ -22,4 +22,7 @@ long og_store__fault_fired(const void *fconn);
  * of 1..65535 or of more than 5 digits. */
 int og_store__pg_translate(const char *sql, char **out, int *nparams);
 
+/* The backend whose dialect a store speaks (the real one, under a faulty wrapper). */
+const og_store_backend *og_store__dialect(const og_store *s);
+
 #endif

@@ -32,6 +32,15 @@ typedef struct og_store_backend {
     const char *begin_sql; /* "BEGIN IMMEDIATE" */
     /* Script text of a migration for this backend. */
     const char *(*migration_sql)(const og_migration *m);
+    /* og_store_copy's dialect (copy.c). copy_tables_sql lists the tables whose rows a copy takes,
+     * (name, virtual: 1 when rows are read with their rowid), parents before children (the order
+     * they were made in); NULL: the backend is no copy's source. copy_is_table_sql (one
+     * parameter, a name) returns a row when the name is a table a copy can write to.
+     * copy_done_sql runs on the target after the rows: numbered columns (identities) continue
+     * past the copied numbers; NULL: nothing to do. */
+    const char *copy_tables_sql;
+    const char *copy_is_table_sql;
+    const char *copy_done_sql;
 } og_store_backend;
 
 extern const og_store_backend og_store_backend_sqlite;
