@@ -89,9 +89,11 @@ enum MHD_Result og_http__queue_error(og_http_req *r, int status, const char *cod
     }
     if (status == 405)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->match.allow);
-    if (status == 429) {
+    if (status == 429 || status == 503) {
+        /* 503: busy or the database out of reach (a failover, a lost connection): worth a retry
+         * in a moment, and a client library told so waits instead of failing the user's work */
         char s[16];
-        snprintf(s, sizeof(s), "%d", r->retry_after);
+        snprintf(s, sizeof(s), "%d", r->retry_after > 0 ? r->retry_after : 1);
         MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, s);
     }
     return queue(r, status, resp);

@@ -79,6 +79,9 @@ expect_status 200 "acme download after a restart"; same_doc "acme download after
 mv "$KEY" "$KEY.away"
 fetch "$eve" /api/v1/projects/fw/artifacts/plan.md
 expect_status 503 "acme download without its key file"
+curl -sS --max-time 30 -o /dev/null -D "$OG_TMP/headers" -H "Authorization: Bearer $eve" \
+  "$OG_URL/api/v1/projects/fw/artifacts/plan.md/content" || true
+expect_header Retry-After '[0-9]+' "a 503 says when to try again"
 printf '%s' "$body" | jq -e '.error.message | test("key file .* does not exist: the client.s key is not available")' \
   >/dev/null && ok || bad "503 message: $body"
 put "$eve" /api/v1/projects/fw/artifacts/new.md
