@@ -261,8 +261,17 @@ int og_crypto_stream_seal_update(og_crypto_stream *st, const void *data, size_t 
 int og_crypto_stream_seal_finish(og_crypto_stream *st)
 {
     int error = -1;
+    uint8_t tmp[OG_CRYPTO_KEY_LEN];
     if ((error = stream_usable(st, 1)) < 0)
         return error;
+    /* A long stream may outlive a data-key rotation: once the version it is sealed under is
+     * retired, the stream would never open again. Refuse it now rather than store it. */
+    error = og_keyring__dek_version(st->k, st->s, st->scope, st->dek_version, tmp);
+    og_crypto_wipe(tmp, sizeof(tmp));
+    if (error < 0)
+        return stream_fail(st, og_error_wrap("stream of %s: its data key changed while it was "
+                                             "written; write it again",
+                                             st->what));
     if ((error = seal_chunk(st, 1)) < 0)
         return stream_fail(st, error);
     st->finished = 1;

@@ -193,6 +193,24 @@ static void test_datakey__streams_name_their_version_and_reseal(void **st)
     free(data);
 }
 
+static void test_datakey__a_stream_outliving_its_retired_version_is_refused(void **st)
+{
+    fx *f = *st;
+    og_buf out;
+    og_crypto_stream *w = NULL;
+    og_buf_init(&out, 1 << 20);
+    assert_ok(og_crypto_scope_key_create(f->k, f->s, TENANT_A));
+    assert_ok(og_crypto_stream_seal_begin(&w, f->k, f->s, TENANT_A, "obj", buf_sink, &out));
+    assert_ok(og_crypto_stream_seal_update(w, text, sizeof(text)));
+    /* A rotation runs to its end while the upload is still being written. */
+    assert_ok(og_crypto_datakey_rotate(f->k, f->s, TENANT_A, NULL));
+    assert_ok(og_crypto_datakey_retire(f->k, f->s, TENANT_A, NULL));
+    assert_int_equal(og_crypto_stream_seal_finish(w), OG_ENOTFOUND);
+    assert_msg_contains("its data key changed while it was written");
+    og_crypto_stream_free(w);
+    og_buf_free(&out);
+}
+
 /* ---- a module's rows, in resumable batches ---- */
 static const og_crypto_reseal_part parts[] = {
     {"t.secret", "SELECT count(*) FROM t WHERE tenant_id = ? AND secret IS NOT NULL",
@@ -297,6 +315,7 @@ int main(void)
         T(test_datakey_rotate__new_seals_use_the_new_version_and_old_data_still_opens),
         T(test_datakey__a_value_of_the_format_before_versions_opens_as_version_1),
         T(test_datakey__streams_name_their_version_and_reseal),
+        T(test_datakey__a_stream_outliving_its_retired_version_is_refused),
         T(test_datakey_reseal_parts__batches_resume_from_the_cursor),
         T(test_datakey__a_kek_rewrap_during_a_rotation_keeps_the_old_version),
 #undef T
