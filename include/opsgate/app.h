@@ -50,4 +50,23 @@ int og_app_tenant_area_disable(og_ctx *ctx, const char *tenant, const char *area
  * (not client-viewers) changed_at, changed_by, provisioned}]}. Caller decrefs *out. */
 int og_app_tenant_areas(og_ctx *ctx, const char *tenant, json_t **out);
 
+/* ---- data-key rotation: re-sealing a tenant's data (src/app/datakey.c) ----
+ * og_tenant_key_datakey_rotate (a new data-key version; platform-admin, audited
+ * tenant.key.datakey.begin), then with wait != 0 og_app_tenant_datakey_run to the end in the
+ * caller's thread (`opsgate tenant key rotate --data-key --wait`); otherwise `serve`'s background
+ * job does it. *out: og_tenant_key_datakey_status. */
+int og_app_tenant_datakey_rotate(og_ctx *ctx, const char *tenant, int wait, json_t **out);
+/* Re-seal a tenant's data sealed under earlier data-key versions, module by module (each module's
+ * og_<module>_reseal walks its own tables), at most max_batches batches (< 0: to the end), each
+ * batch one transaction with its progress (og_crypto_reseal_*), so a crash resumes where it
+ * stopped. A walker that finishes is audited tenant.key.datakey.progress; once all are through
+ * and a last full pass finds nothing under an earlier version, those versions are destroyed,
+ * audited tenant.key.datakey.done. *finished: nothing is left. No rights are checked: callers
+ * are the CLI after og_tenant_key_datakey_rotate and the server's background job. */
+int og_app_tenant_datakey_run(og_ctx *ctx, const char *tenant_id, int max_batches, int *finished);
+/* The background job: runs every tenant with an unfinished rotation (max_batches each); one
+ * tenant's failure (its key revoked or unavailable) is logged and does not stop the others.
+ * *pending: tenants not finished yet. */
+int og_app_datakey_work(og_ctx *ctx, int max_batches, int *pending);
+
 #endif

@@ -301,4 +301,11 @@ int og_artifact_may(og_ctx *ctx, const char *tenant, const char *project, og_art
  * per-tenant search key). limit 1..100 (0 = 20). Caller decrefs *out (an array). */
 int og_artifact_search(og_ctx *ctx, const char *tenant, const char *query, int limit, json_t **out);
 
+/* Re-seal this module's sealed data of a tenant under the tenant's current data-key version: one
+ * batch (og_crypto_reseal_batch, crypto.h; counting, or up to b->limit items from b->part and
+ * b->cursor), in the caller's transaction. The composition layer runs it for `tenant key rotate
+ * --data-key`; items already under the current version are left as they are. */
+struct og_crypto_reseal_batch;
+int og_artifacts_reseal(og_ctx *ctx, const char *tenant_id, struct og_crypto_reseal_batch *b);
+
 #endif

@@ -82,15 +82,17 @@ int og_crypto_scope_key_rotate(og_keyring *k, og_store *s, const char *scope, co
  * the object id are bound as associated data: a ciphertext copied to another row or another tenant
  * fails to open with OG_ECORRUPT and a clear message. Caller frees *out.
  *
- * Format: 1 version byte (0x01) | 12-byte random nonce | ciphertext | 16-byte tag, so
- * *outlen = len + OG_CRYPTO_SEAL_OVERHEAD. Associated data: "opsgate-seal-v1" NUL, the version
- * byte, the scope key (tenant id, or "@platform"), NUL, the object id.
+ * Format: 1 version byte (0x02) | the data-key version that sealed it (4 bytes, big endian) |
+ * 12-byte random nonce | ciphertext | 16-byte tag, so *outlen = len + OG_CRYPTO_SEAL_OVERHEAD.
+ * Associated data: "opsgate-seal-v1" NUL, the version byte, the 4 data-key version bytes, the
+ * scope key (tenant id, or "@platform"), NUL, the object id. Format 0x01 (before data-key
+ * versions: no version bytes, overhead 29) still opens, as data-key version 1.
  * object_id must be a non-empty string (OG_EINVAL otherwise).
  * Errors: OG_ENOTFOUND when the scope has no data key (destroyed or never created);
  * on open, OG_ECORRUPT for truncated input, an unknown version byte, or a tag that does not verify.
  * *out of og_crypto_open() is wiped and freed by the caller if it is secret.
  */
-#define OG_CRYPTO_SEAL_OVERHEAD (1 + 12 + 16)
+#define OG_CRYPTO_SEAL_OVERHEAD (1 + 4 + 12 + 16)
 int og_crypto_seal(og_keyring *k, og_store *s, const char *scope, const char *object_id,
                    const void *plaintext, size_t len, uint8_t **out, size_t *outlen);
 int og_crypto_open(og_keyring *k, og_store *s, const char *scope, const char *object_id,
@@ -98,7 +100,9 @@ int og_crypto_open(og_keyring *k, og_store *s, const char *scope, const char *ob
 
 /* ---- streaming seal, for large files with flat memory ----
  *
- * Format: a 33-byte header (version byte 0x01 | 32-byte random salt), then chunks of
+ * Format: a 37-byte header (version byte 0x02 | the data-key version, 4 bytes big endian |
+ * 32-byte random salt; format 0x01, before data-key versions, has a 33-byte header without the
+ * version bytes and opens as data-key version 1), then chunks of
  * OG_CRYPTO_STREAM_CHUNK plaintext bytes each sealed with AES-256-GCM (ciphertext | 16-byte tag);
  * the last chunk holds 0..OG_CRYPTO_STREAM_CHUNK bytes and is marked final. An empty plaintext is
  * one empty final chunk.
@@ -120,7 +124,7 @@ int og_crypto_open(og_keyring *k, og_store *s, const char *scope, const char *ob
  * After any error the stream refuses further input; free it with og_crypto_stream_free().
  */
 #define OG_CRYPTO_STREAM_CHUNK      65536
-#define OG_CRYPTO_STREAM_HEADER_LEN 33
+#define OG_CRYPTO_STREAM_HEADER_LEN 37
 #define OG_CRYPTO_STREAM_TAG_LEN    16
 
 typedef struct og_crypto_stream og_crypto_stream;
@@ -146,8 +150,92 @@ int og_crypto_stream_open_finish(og_crypto_stream *st);
 
 void og_crypto_stream_free(og_crypto_stream *st); /* NULL-safe; wipes key material */
 
+/* Re-seal a stream under the scope's current data-key version (same scope and object id, a new
+ * salt): the sealed bytes come from src (returns 0 with *got = 0 at the end, or an error), the new
+ * ones go to sink. Memory stays at a few chunks. As with opening, the output is whole only when
+ * this returns 0: write it somewhere temporary and replace the original only then. */
+typedef int (*og_crypto_source)(void *ctx, void *buf, size_t cap, size_t *got);
+int og_crypto_stream_reseal(og_keyring *k, og_store *s, const char *scope, const char *object_id,
+                            og_crypto_source src, void *src_ctx, og_crypto_sink sink,
+                            void *sink_ctx);
+
 /* The sealed size of a plaintext of len bytes (header, chunks and tags). */
 uint64_t og_crypto_stream_sealed_size(uint64_t len);
+
+/* ---- data-key versions and rotation (datakey.c) ----
+ * A scope's data key has a version (1 when created); every sealed value and stream names the
+ * version that sealed it. Rotating makes a new version that new seals use at once; the earlier
+ * ones are kept (each wrapped by the current data key, so KEK re-wraps and revocations cover
+ * them) until og_crypto_datakey_retire() destroys them, once everything is re-sealed.
+ */
+/* Make a new data-key version for the scope, wrapped by the scope's current KEK. OG_ECONFLICT
+ * when an earlier rotation still keeps old versions (finish it first); OG_ENOTFOUND when the
+ * scope has no key. *new_version (may be NULL) receives the new version. Runs in the caller's
+ * transaction if it has one. */
+int og_crypto_datakey_rotate(og_keyring *k, og_store *s, const char *scope, int64_t *new_version);
+/* Destroy every kept earlier version of the scope's data key (overwritten, then deleted): data
+ * still sealed under them no longer opens. *n (may be NULL) receives how many were destroyed. */
+int og_crypto_datakey_retire(og_keyring *k, og_store *s, const char *scope, int *n);
+/* The current data-key version of a scope and the oldest one still kept (== current when none
+ * is). OG_ENOTFOUND when the scope has no key. */
+int og_crypto_datakey_versions(og_store *s, const char *scope, int64_t *current, int64_t *oldest);
+/* The data-key version named by a sealed value (og_crypto_seal) or by the first bytes of a stream
+ * (is_stream != 0; at least OG_CRYPTO_STREAM_HEADER_LEN bytes, or the whole stream if shorter).
+ * OG_ECORRUPT for a value of an unknown format. */
+int og_crypto_sealed_version(const void *sealed, size_t len, int is_stream, int64_t *version);
+/* Re-seal a value for (scope, object_id) under the scope's current data-key version: 1 with *out
+ * (caller frees) when it was sealed under an earlier version, 0 with *out NULL when it is under
+ * the current one already; errors as og_crypto_open(). */
+int og_crypto_reseal(og_keyring *k, og_store *s, const char *scope, const char *object_id,
+                     const void *sealed, size_t len, uint8_t **out, size_t *outlen);
+
+/*
+ * Re-sealing a module's sealed column after a rotation, in batches. A module describes each of its
+ * sealed columns with SQL over its own tables (? are bound in the order shown):
+ *   count:  SELECT count(*) ... WHERE <tenant> = ?1
+ *   select: SELECT <key>, <object id>, <sealed> ... WHERE <tenant> = ?1 AND <key> > ?2
+ *           ORDER BY <key> LIMIT ?3                (the key is text, unique in the table)
+ *   update: UPDATE ... SET <sealed> = ?1 WHERE <key> = ?2 AND <tenant> = ?3
+ * and calls og_crypto_reseal_parts() from its og_<module>_reseal() function.
+ */
+typedef struct og_crypto_reseal_part {
+    const char *name; /* for messages: "connectors.secret" */
+    const char *count, *select, *update;
+} og_crypto_reseal_part;
+/* One batch of a walker (a module's og_<module>_reseal): in: part and cursor (where the last
+ * batch stopped; 0 and "" at first), limit (items per batch), counting (count only: total = the
+ * items of every part, nothing changed); out: part, cursor advanced, seen (items looked at),
+ * changed (items re-sealed), finished (nothing left). */
+typedef struct og_crypto_reseal_batch {
+    int part;
+    char cursor[256];
+    int limit;
+    int counting;
+    int64_t total, seen, changed;
+    int finished;
+} og_crypto_reseal_batch;
+/* Run one batch over parts[0..n) for a tenant, in the caller's transaction: re-seals each row not
+ * yet under the current data-key version (og_crypto_reseal) and updates it. */
+int og_crypto_reseal_parts(og_keyring *k, og_store *s, const char *tenant_id,
+                           const og_crypto_reseal_part *parts, size_t n, og_crypto_reseal_batch *b);
+
+/* Progress of a tenant's re-seal, one row per walker, in the crypto module's table (so that it is
+ * resumable after a crash). start: (re)creates the walker's row for dek_version with its total
+ * unless one for that version exists (then it is kept: a resumed run goes on from its cursor).
+ * get: the walker's row (OG_ENOTFOUND when none). save: the batch's new position, in the batch's
+ * transaction. list: every row of the scope as JSON [{walker, dek_version, done, total,
+ * finished, updated_at}]. clear: removes the scope's rows. */
+int og_crypto_reseal_start(og_store *s, const char *scope, const char *walker, int64_t dek_version,
+                           int64_t total);
+int og_crypto_reseal_get(og_store *s, const char *scope, const char *walker,
+                         og_crypto_reseal_batch *b, int64_t *done);
+int og_crypto_reseal_save(og_store *s, const char *scope, const char *walker,
+                          const og_crypto_reseal_batch *b, int64_t done);
+int og_crypto_reseal_list(og_store *s, const char *scope, json_t **out);
+int og_crypto_reseal_clear(og_store *s, const char *scope);
+/* The tenant scopes (ids) whose data-key rotation is not finished (earlier versions kept), as a
+ * JSON array of strings: what a background job has to re-seal. */
+int og_crypto_datakey_rotating(og_store *s, json_t **out);
 
 /* ---- primitives ---- */
 /* Fill buf with cryptographically strong random bytes. OG_ERROR if the generator fails. */

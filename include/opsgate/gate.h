@@ -292,4 +292,11 @@ void og_gate_server_stop(void *handle); /* waits for running handlers; NULL-safe
 /* Register the audit trail's namer of gate items (their kind). */
 int og_gate_audit_names_register(void);
 
+/* Re-seal this module's sealed data of a tenant under the tenant's current data-key version: one
+ * batch (og_crypto_reseal_batch, crypto.h; counting, or up to b->limit items from b->part and
+ * b->cursor), in the caller's transaction. The composition layer runs it for `tenant key rotate
+ * --data-key`; items already under the current version are left as they are. */
+struct og_crypto_reseal_batch;
+int og_gate_reseal(og_ctx *ctx, const char *tenant_id, struct og_crypto_reseal_batch *b);
+
 #endif

@@ -115,4 +115,11 @@ int og_notify_metrics_render(og_store *s, og_buf *out);
 /* Register the audit trail's namer of notification channels (type and redacted target). */
 int og_notify_audit_names_register(void);
 
+/* Re-seal this module's sealed data of a tenant under the tenant's current data-key version: one
+ * batch (og_crypto_reseal_batch, crypto.h; counting, or up to b->limit items from b->part and
+ * b->cursor), in the caller's transaction. The composition layer runs it for `tenant key rotate
+ * --data-key`; items already under the current version are left as they are. */
+struct og_crypto_reseal_batch;
+int og_notify_reseal(og_ctx *ctx, const char *tenant_id, struct og_crypto_reseal_batch *b);
+
 #endif

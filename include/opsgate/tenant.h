@@ -72,6 +72,16 @@ int og_tenant_key_set(og_ctx *ctx, const char *name_or_id, const og_tenant_key_s
  * next key version, audited as tenant.key.rotate. OG_ECONFLICT under master or another provider. */
 int og_tenant_key_rotate(og_ctx *ctx, const char *name_or_id, const og_tenant_key_spec *spec,
                          json_t **out);
+/* Data-key rotation (src/tenant/datakey.c; platform-admin): a new version of the tenant's data key,
+ * wrapped by its current KEK, which new seals use at once; audited as tenant.key.datakey.begin
+ * {provider, key_version, from_data_key_version, to_data_key_version}. The re-seal of the data
+ * sealed under earlier versions is the composition layer's (og_app_tenant_datakey_run), which
+ * destroys them once nothing needs them. OG_ECONFLICT while an earlier rotation is unfinished.
+ * *out as datakey_status. */
+int og_tenant_key_datakey_rotate(og_ctx *ctx, const char *name_or_id, json_t **out);
+/* {tenant_id, data_key_version, oldest_kept_version, state ("idle" | "re-sealing"), progress:
+ * [{walker, dek_version, done, total, finished, updated_at}]} (tenant-admin, platform-admin). */
+int og_tenant_key_datakey_status(og_ctx *ctx, const char *name_or_id, json_t **out);
 
 /* ---- deletion blockers ----
  * A module that keeps data which must outlive a deletion request (legal holds, retention)

@@ -133,6 +133,9 @@ int og_artifacts__obj_writer_commit(art_obj_writer *w, og_ctx *ctx, const art_ke
 void og_artifacts__obj_writer_free(art_obj_writer *w); /* removes an uncommitted temporary file */
 /* Remove an object's file (after a failed transaction or a purge). Best effort. */
 void og_artifacts__obj_unlink(og_ctx *ctx, const char *tenant_id, const char *name);
+/* The path of an object's file (whether or not it exists). */
+int og_artifacts__obj_path(char *out, size_t size, og_ctx *ctx, const char *tenant_id,
+                           const char *name);
 /* The object name of a content hash. */
 int og_artifacts__obj_name(const art_keys *k, const uint8_t sha[32], char name[65]);
 

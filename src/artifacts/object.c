@@ -53,6 +53,12 @@ static int path_object(char *out, size_t size, og_ctx *ctx, const char *tenant_i
     return 0;
 }
 
+int og_artifacts__obj_path(char *out, size_t size, og_ctx *ctx, const char *tenant_id,
+                           const char *name)
+{
+    return path_object(out, size, ctx, tenant_id, name);
+}
+
 static int fsync_dir(const char *dir)
 {
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -209,4 +209,9 @@ void og_audit__uuid_from(const void *data, size_t len, char out[OG_ID_LEN]);
 int og_audit__problem(og_audit_verify_result *res, const char *chain, int64_t seq, const char *fmt,
                       ...) __attribute__((format(printf, 4, 5)));
 
+/* Key custody records (tenant.key.*: set, rotate, revoke, restore, datakey.*) as OSCAL properties
+ * of their observation, class "key-custody": the event, provider and key version (from/to),
+ * data-key versions, re-seal progress (custody.c). Nothing for other actions. */
+void og_audit__custody_props(json_t *props, const char *action, const char *analysis);
+
 #endif

@@ -365,6 +365,7 @@ static json_t *observation(const og_audit__row *r, const char *hash, const char 
         snprintf(rb, sizeof(rb), "%lld", (long long)r->rollback_of);
         add_prop(props, "rollback-of", rb);
     }
+    og_audit__custody_props(props, r->action, r->analysis);
     add_prop(props, "prev-hash", r->prev_hash);
     add_prop(props, "record-hash", hash);
     if (nm->tenant_resolved || nm->target_resolved)

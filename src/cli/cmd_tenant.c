@@ -46,7 +46,15 @@ static const char *const about =
     "variable of the process (the server's too), never stored, never on the command line.\n"
     "`key rotate` with the same options moves the data key to a new key of the same provider (a\n"
     "new key file, another key in the token), recorded as the next key version\n"
-    "(tenant.key.rotate); the old key is no longer needed afterwards.\n";
+    "(tenant.key.rotate); the old key is no longer needed afterwards.\n"
+    "`key rotate --data-key` instead makes a new version of the tenant's data key itself\n"
+    "(wrapped by its current KEK; platform-admin; tenant.key.datakey.begin): new data is sealed\n"
+    "under it at once, and every item sealed before (artifacts and their objects, connector and\n"
+    "channel secrets, certificate and ACME keys, gate inputs, deploy rollbacks) is re-sealed\n"
+    "under it in the background of `serve`, in batches that resume after a crash; with --wait\n"
+    "the command does it itself (and finishes an interrupted rotation). When nothing needs the\n"
+    "old version any more it is destroyed (tenant.key.datakey.done). `key show` prints the\n"
+    "data-key version and the re-seal's progress (items done of total per module).\n";
 
 /* Print a tenant as the API does (--json) or as one line. */
 static int print_tenant(const og_cli *cli, const og_tenant *t)
@@ -171,6 +179,8 @@ static const og_cli_opt key_opts[] = {
     {"pkcs11-module", "PATH", "set, pkcs11: the PKCS#11 module (.so)", 0, 0},
     {"pin-file", "PATH", "set, pkcs11: a file holding the token PIN", 0, 0},
     {"pin-env", "NAME", "set, pkcs11: or a variable holding the PIN", 0, 0},
+    {"data-key", NULL, "rotate: a new data key, data re-sealed", 0, 0},
+    {"wait", NULL, "rotate --data-key: re-seal here, to the end", 0, 0},
     {0},
 };
 

@@ -45,6 +45,17 @@ int og_crypto__check_names(const char *scope, const char *object_id);
  * show when the scope has no key. The caller wipes dek after use.
  */
 int og_keyring__scope_dek(og_keyring *k, og_store *s, const char *scope, uint8_t dek[32]);
+/* The same, with the version of that data key (read from the same row, so a seal names the
+ * version of the key that sealed it even while a rotation commits). dek_version may be NULL. */
+int og_keyring__scope_dek_cur(og_keyring *k, og_store *s, const char *scope, uint8_t dek[32],
+                              int64_t *dek_version);
+/* A given version of a scope's data key: the current one, or an earlier one a rotation still
+ * keeps (datakey.c). OG_ENOTFOUND naming the version when it is destroyed. */
+int og_keyring__dek_version(og_keyring *k, og_store *s, const char *scope, int64_t version,
+                            uint8_t dek[32]);
+/* 4 bytes big endian of a data-key version in sealed headers. */
+void og_crypto__put_version(uint8_t out[4], int64_t version);
+int64_t og_crypto__get_version(const uint8_t in[4]);
 
 /*
  * The KEK for a scope's row: keyring-wide (or given by og_keyring_scope_kek_set) when config is

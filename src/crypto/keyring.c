@@ -15,7 +15,8 @@
 #define CACHE_MAX     1024 /* unwrapped data keys kept; least recently used goes first */
 #define SCOPE_MAX     255
 #define OBJECT_ID_MAX 1024
-#define SEAL_VERSION  0x01
+#define SEAL_V1       0x01 /* before data-key versions: opens as version 1 */
+#define SEAL_V2       0x02
 #define SEAL_DOMAIN   "opsgate-seal-v1"
 #define DEFAULT_KEK   "master"
 
@@ -393,6 +394,12 @@ static int no_key_error(const char *scope)
 
 int og_keyring__scope_dek(og_keyring *k, og_store *s, const char *scope, uint8_t dek[32])
 {
+    return og_keyring__scope_dek_cur(k, s, scope, dek, NULL);
+}
+
+int og_keyring__scope_dek_cur(og_keyring *k, og_store *s, const char *scope, uint8_t dek[32],
+                              int64_t *dek_version)
+{
     int error = -1;
     og_stmt *st = NULL;
     og_kek kek;
@@ -403,8 +410,8 @@ int og_keyring__scope_dek(og_keyring *k, og_store *s, const char *scope, uint8_t
     const char *key = og_crypto__scope_key(scope);
     og_crypto__scope_label(scope, label, sizeof(label));
     if ((error = og_stmt_prepare(&st, s,
-                                 "SELECT kek, key_version, wrapped, kek_config FROM"
-                                 " crypto_data_key WHERE scope = ?")) < 0 ||
+                                 "SELECT kek, key_version, wrapped, kek_config, dek_version"
+                                 " FROM crypto_data_key WHERE scope = ?")) < 0 ||
         (error = og_stmt_bind_text(st, 1, key)) < 0)
         goto cleanup;
     error = og_stmt_step(st);
@@ -429,6 +436,8 @@ int og_keyring__scope_dek(og_keyring *k, og_store *s, const char *scope, uint8_t
         goto cleanup;
     }
     const char *config = og_stmt_col_text(st, 3);
+    if (dek_version)
+        *dek_version = og_stmt_col_int(st, 4);
     row_fingerprint(key, kek_name, version, config, wrapped, wlen, fp);
     if (config) {
         if ((error = og_keyring__kek_for(k, key, kek_name, (int)version, config, 0, &kek)) < 0) {
@@ -611,6 +620,10 @@ int og_crypto_scope_key_destroy(og_keyring *k, og_store *s, const char *scope)
                              label);
         goto cleanup;
     }
+    /* Earlier data-key versions are wrapped by the destroyed key: unreadable now; gone too. */
+    if ((error = og_crypto_datakey_retire(k, s, scope, NULL)) < 0 ||
+        (error = og_crypto_reseal_clear(s, scope)) < 0)
+        goto cleanup;
     error = 0;
 cleanup:
     og_stmt_free(st);
@@ -639,20 +652,21 @@ bool og_crypto_scope_key_exists(og_store *s, const char *scope)
 
 /* ---- sealing ---- */
 /* Associated data of a sealed value: domain NUL version scope-key NUL object-id. Caller frees. */
-static int seal_aad(const char *scope, const char *object_id, uint8_t version, uint8_t **out,
-                    size_t *outlen)
+/* hdr: the version byte, and for format 0x02 the 4 data-key version bytes (hlen 1 or 5). */
+static int seal_aad(const char *scope, const char *object_id, const uint8_t *hdr, size_t hlen,
+                    uint8_t **out, size_t *outlen)
 {
     const char *key = og_crypto__scope_key(scope);
     size_t dl = sizeof(SEAL_DOMAIN), kl = strlen(key) + 1, ol = strlen(object_id);
-    uint8_t *p = malloc(dl + 1 + kl + ol);
+    uint8_t *p = malloc(dl + hlen + kl + ol);
     if (!p)
         return og_error_set(OG_ERROR, "out of memory");
     memcpy(p, SEAL_DOMAIN, dl);
-    p[dl] = version;
-    memcpy(p + dl + 1, key, kl);
-    memcpy(p + dl + 1 + kl, object_id, ol);
+    memcpy(p + dl, hdr, hlen);
+    memcpy(p + dl + hlen, key, kl);
+    memcpy(p + dl + hlen + kl, object_id, ol);
     *out = p;
-    *outlen = dl + 1 + kl + ol;
+    *outlen = dl + hlen + kl + ol;
     return 0;
 }
 
@@ -663,6 +677,7 @@ int og_crypto_seal(og_keyring *k, og_store *s, const char *scope, const char *ob
     uint8_t dek[OG_CRYPTO_KEY_LEN];
     uint8_t *aad = NULL, *buf = NULL;
     size_t aadlen = 0;
+    int64_t dek_version = 0;
     char label[300];
     *out = NULL;
     *outlen = 0;
@@ -678,19 +693,20 @@ int og_crypto_seal(og_keyring *k, og_store *s, const char *scope, const char *ob
             og_error_set(OG_EINVAL, "cannot seal object %s of %s: bad plaintext", object_id, label);
         goto cleanup;
     }
-    if ((error = og_keyring__scope_dek(k, s, scope, dek)) < 0)
-        goto cleanup;
-    if ((error = seal_aad(scope, object_id, SEAL_VERSION, &aad, &aadlen)) < 0)
+    if ((error = og_keyring__scope_dek_cur(k, s, scope, dek, &dek_version)) < 0)
         goto cleanup;
     if (!(buf = malloc(len + OG_CRYPTO_SEAL_OVERHEAD))) {
         error = og_error_set(OG_ERROR, "out of memory sealing object %s of %s", object_id, label);
         goto cleanup;
     }
-    buf[0] = SEAL_VERSION;
-    if ((error = og_crypto_random(buf + 1, OG_CRYPTO_NONCE_LEN)) < 0 ||
-        (error = og_crypto__gcm_seal(dek, buf + 1, aad, aadlen, plaintext, len,
-                                     buf + 1 + OG_CRYPTO_NONCE_LEN,
-                                     buf + 1 + OG_CRYPTO_NONCE_LEN + len)) < 0) {
+    buf[0] = SEAL_V2;
+    og_crypto__put_version(buf + 1, dek_version);
+    if ((error = seal_aad(scope, object_id, buf, 5, &aad, &aadlen)) < 0)
+        goto cleanup;
+    if ((error = og_crypto_random(buf + 5, OG_CRYPTO_NONCE_LEN)) < 0 ||
+        (error = og_crypto__gcm_seal(dek, buf + 5, aad, aadlen, plaintext, len,
+                                     buf + 5 + OG_CRYPTO_NONCE_LEN,
+                                     buf + 5 + OG_CRYPTO_NONCE_LEN + len)) < 0) {
         og_error_wrap("cannot seal object %s of %s", object_id, label);
         goto cleanup;
     }
@@ -711,7 +727,8 @@ int og_crypto_open(og_keyring *k, og_store *s, const char *scope, const char *ob
     int error = -1;
     uint8_t dek[OG_CRYPTO_KEY_LEN];
     uint8_t *aad = NULL, *buf = NULL;
-    size_t aadlen = 0, n = 0;
+    size_t aadlen = 0, n = 0, hlen = 1;
+    int64_t dek_version = 1;
     const uint8_t *in = sealed;
     char label[300];
     *out = NULL;
@@ -724,32 +741,22 @@ int og_crypto_open(og_keyring *k, og_store *s, const char *scope, const char *ob
     }
     if ((error = og_crypto__check_names(scope, object_id)) < 0)
         goto cleanup;
-    if (!in || len < OG_CRYPTO_SEAL_OVERHEAD) {
-        error = og_error_set(OG_ECORRUPT,
-                             "cannot open sealed data for object %s of %s: truncated (%zu bytes; "
-                             "sealed data has at least %d)",
-                             object_id, label, in ? len : 0, OG_CRYPTO_SEAL_OVERHEAD);
+    if ((error = og_crypto_sealed_version(in, len, 0, &dek_version)) < 0) {
+        og_error_wrap("cannot open sealed data for object %s of %s", object_id, label);
         goto cleanup;
     }
-    if (in[0] != SEAL_VERSION) {
-        error = og_error_set(OG_ECORRUPT,
-                             "cannot open sealed data for object %s of %s: unknown format version "
-                             "0x%02x (this opsgate reads 0x%02x; corrupt or written by a newer "
-                             "opsgate)",
-                             object_id, label, in[0], SEAL_VERSION);
+    hlen = in[0] == SEAL_V1 ? 1 : 5;
+    if ((error = og_keyring__dek_version(k, s, scope, dek_version, dek)) < 0)
         goto cleanup;
-    }
-    if ((error = og_keyring__scope_dek(k, s, scope, dek)) < 0)
+    if ((error = seal_aad(scope, object_id, in, hlen, &aad, &aadlen)) < 0)
         goto cleanup;
-    if ((error = seal_aad(scope, object_id, in[0], &aad, &aadlen)) < 0)
-        goto cleanup;
-    n = len - OG_CRYPTO_SEAL_OVERHEAD;
+    n = len - hlen - OG_CRYPTO_NONCE_LEN - OG_CRYPTO_TAG_LEN;
     if (!(buf = malloc(n ? n : 1))) {
         error = og_error_set(OG_ERROR, "out of memory opening object %s of %s", object_id, label);
         goto cleanup;
     }
-    error = og_crypto__gcm_open(dek, in + 1, aad, aadlen, in + 1 + OG_CRYPTO_NONCE_LEN, n,
-                                in + 1 + OG_CRYPTO_NONCE_LEN + n, buf);
+    error = og_crypto__gcm_open(dek, in + hlen, aad, aadlen, in + hlen + OG_CRYPTO_NONCE_LEN, n,
+                                in + hlen + OG_CRYPTO_NONCE_LEN + n, buf);
     if (error == OG_ECORRUPT) {
         og_error_set(OG_ECORRUPT,
                      "cannot open sealed data for object %s of %s: authentication failed (wrong "

@@ -30,6 +30,49 @@ static const og_migration steps[] = {
      * changes provider, version, configuration and wrapped key in one update. Never a secret. */
     {2, "ALTER TABLE crypto_data_key ADD COLUMN kek_config TEXT;",
      "ALTER TABLE crypto_data_key ADD COLUMN kek_config TEXT;"},
+    /* Data-key versions (datakey.c). dek_version: the version of the scope's current data key,
+     * which every new seal names. crypto_data_key_old: the earlier versions a data-key rotation
+     * still needs until every sealed item is re-sealed, each wrapped (AES-256-GCM) by the scope's
+     * current data key, so a KEK re-wrap, rotation or revocation covers them too. crypto_reseal:
+     * the progress of a rotation's re-seal, one row per walker (a module's sealed column): its
+     * cursor, items seen of total, finished; kept by the composition layer through crypto.h. */
+    {3,
+     "ALTER TABLE crypto_data_key ADD COLUMN dek_version INTEGER NOT NULL DEFAULT 1;"
+     "CREATE TABLE crypto_data_key_old ("
+     " scope TEXT NOT NULL,"
+     " dek_version INTEGER NOT NULL,"
+     " wrapped BLOB NOT NULL,"
+     " created_at TEXT NOT NULL,"
+     " PRIMARY KEY (scope, dek_version));"
+     "CREATE TABLE crypto_reseal ("
+     " scope TEXT NOT NULL,"
+     " walker TEXT NOT NULL,"
+     " dek_version INTEGER NOT NULL,"
+     " part INTEGER NOT NULL DEFAULT 0,"
+     " cursor TEXT NOT NULL DEFAULT '',"
+     " done INTEGER NOT NULL DEFAULT 0,"
+     " total INTEGER NOT NULL DEFAULT 0,"
+     " finished INTEGER NOT NULL DEFAULT 0,"
+     " updated_at TEXT NOT NULL,"
+     " PRIMARY KEY (scope, walker));",
+     "ALTER TABLE crypto_data_key ADD COLUMN dek_version BIGINT NOT NULL DEFAULT 1;"
+     "CREATE TABLE crypto_data_key_old ("
+     " scope TEXT NOT NULL,"
+     " dek_version BIGINT NOT NULL,"
+     " wrapped BYTEA NOT NULL,"
+     " created_at TEXT NOT NULL,"
+     " PRIMARY KEY (scope, dek_version));"
+     "CREATE TABLE crypto_reseal ("
+     " scope TEXT NOT NULL,"
+     " walker TEXT NOT NULL,"
+     " dek_version BIGINT NOT NULL,"
+     " part BIGINT NOT NULL DEFAULT 0,"
+     " cursor TEXT NOT NULL DEFAULT '',"
+     " done BIGINT NOT NULL DEFAULT 0,"
+     " total BIGINT NOT NULL DEFAULT 0,"
+     " finished BIGINT NOT NULL DEFAULT 0,"
+     " updated_at TEXT NOT NULL,"
+     " PRIMARY KEY (scope, walker));"},
 };
 
 /* A safety net: deleting a tenant destroys its key first (og_crypto_scope_key_destroy()); should a
@@ -37,6 +80,8 @@ static const og_migration steps[] = {
  * cannot be reached this way. */
 static const char *const purge_tenant[] = {
     "DELETE FROM crypto_data_key WHERE scope = ?",
+    "DELETE FROM crypto_data_key_old WHERE scope = ?",
+    "DELETE FROM crypto_reseal WHERE scope = ?",
     NULL,
 };
 

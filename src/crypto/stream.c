@@ -8,10 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define STREAM_VERSION  0x01
+#define STREAM_V1       0x01 /* before data-key versions: 33-byte header, data-key version 1 */
+#define STREAM_V2       0x02
+#define V1_HEADER_LEN   33
 #define STREAM_DOMAIN   "opsgate-stream-v1"
 #define STREAM_KEY_INFO "opsgate-stream-v1 key"
-#define SALT_LEN        (OG_CRYPTO_STREAM_HEADER_LEN - 1)
+#define SALT_LEN        32
 #define CHUNK           OG_CRYPTO_STREAM_CHUNK
 #define SEALED_CHUNK    (OG_CRYPTO_STREAM_CHUNK + OG_CRYPTO_STREAM_TAG_LEN)
 /* 2^32 chunks of 64 KiB = 256 TiB: far beyond any artifact, and keeps GCM's per-key limits. */
@@ -27,15 +29,21 @@ struct og_crypto_stream {
     uint8_t key[OG_CRYPTO_KEY_LEN]; /* the stream key, derived from the DEK and the salt */
     int have_key;
     uint8_t header[OG_CRYPTO_STREAM_HEADER_LEN];
-    size_t header_len; /* opening: header bytes received so far */
-    uint64_t counter;  /* index of the next chunk */
-    uint8_t *buf;      /* pending input: plaintext (seal) or a sealed chunk (open) */
+    size_t header_len;   /* opening: header bytes received so far */
+    size_t hlen;         /* the header's length in this stream's format (opening: once known) */
+    int64_t dek_version; /* the data-key version in dek */
+    og_keyring *k;       /* opening: to find an earlier data-key version the header names */
+    og_store *s;
+    char *scope;      /* opening: owned copy (NULL: the platform scope) */
+    uint64_t counter; /* index of the next chunk */
+    uint8_t *buf;     /* pending input: plaintext (seal) or a sealed chunk (open) */
     size_t buflen;
     uint8_t *out; /* one chunk of output */
     uint8_t *aad; /* domain NUL header scope-key NUL object-id NUL final-flag */
     size_t aadlen;
-    size_t aad_header_at; /* where the header sits in aad */
-    char what[1400];      /* "object X of tenant Y", for messages */
+    uint8_t *tail; /* scope-key NUL object-id NUL, until aad is built with the header */
+    size_t taillen;
+    char what[1400]; /* "object X of tenant Y", for messages */
 };
 
 uint64_t og_crypto_stream_sealed_size(uint64_t len)
@@ -58,21 +66,46 @@ void og_crypto_stream_free(og_crypto_stream *st)
     free(st->buf);
     free(st->out);
     free(st->aad);
+    free(st->tail);
+    free(st->scope);
     free(st);
 }
 
+/* Once the header (st->hlen bytes) is known: the stream key and the associated data. */
 static int derive_key(og_crypto_stream *st)
 {
     uint8_t msg[sizeof(STREAM_KEY_INFO) + SALT_LEN];
+    size_t dl = sizeof(STREAM_DOMAIN);
     memcpy(msg, STREAM_KEY_INFO, sizeof(STREAM_KEY_INFO)); /* with its NUL */
-    memcpy(msg + sizeof(STREAM_KEY_INFO), st->header + 1, SALT_LEN);
+    memcpy(msg + sizeof(STREAM_KEY_INFO), st->header + st->hlen - SALT_LEN, SALT_LEN);
     int error = og_crypto_hmac_sha256(st->dek, sizeof(st->dek), msg, sizeof(msg), st->key);
     og_crypto_wipe(st->dek, sizeof(st->dek));
     if (error < 0)
         return error;
-    memcpy(st->aad + st->aad_header_at, st->header, sizeof(st->header));
+    st->aadlen = dl + st->hlen + st->taillen + 1;
+    if (!(st->aad = calloc(1, st->aadlen)))
+        return og_error_set(OG_ERROR, "out of memory");
+    memcpy(st->aad, STREAM_DOMAIN, dl);
+    memcpy(st->aad + dl, st->header, st->hlen);
+    memcpy(st->aad + dl + st->hlen, st->tail, st->taillen);
     st->have_key = 1;
     return 0;
+}
+
+/* Opening: the header is complete; take the data-key version it names. */
+static int header_read(og_crypto_stream *st)
+{
+    int64_t version = 1;
+    int error = og_crypto_sealed_version(st->header, st->hlen, 1, &version);
+    if (error < 0)
+        return og_error_wrap("cannot open the stream of %s", st->what);
+    if (version != st->dek_version) {
+        og_crypto_wipe(st->dek, sizeof(st->dek));
+        if ((error = og_keyring__dek_version(st->k, st->s, st->scope, version, st->dek)) < 0)
+            return error;
+        st->dek_version = version;
+    }
+    return derive_key(st);
 }
 
 /* The common part of both begins: names, the scope's key, buffers and the AAD template. */
@@ -101,18 +134,17 @@ static int stream_new(og_crypto_stream **out, int sealing, og_keyring *k, og_sto
     snprintf(st->what, sizeof(st->what), "object %s of %s", object_id, label);
 
     const char *key = og_crypto__scope_key(scope);
-    size_t dl = sizeof(STREAM_DOMAIN), kl = strlen(key) + 1, ol = strlen(object_id) + 1;
-    st->aadlen = dl + OG_CRYPTO_STREAM_HEADER_LEN + kl + ol + 1;
-    if (!(st->aad = calloc(1, st->aadlen))) {
+    size_t kl = strlen(key) + 1, ol = strlen(object_id) + 1;
+    st->taillen = kl + ol;
+    if (!(st->tail = malloc(st->taillen)) || (scope && !(st->scope = strdup(scope)))) {
         error = og_error_set(OG_ERROR, "out of memory");
         goto cleanup;
     }
-    memcpy(st->aad, STREAM_DOMAIN, dl);
-    st->aad_header_at = dl;
-    memcpy(st->aad + dl + OG_CRYPTO_STREAM_HEADER_LEN, key, kl);
-    memcpy(st->aad + dl + OG_CRYPTO_STREAM_HEADER_LEN + kl, object_id, ol);
-
-    if ((error = og_keyring__scope_dek(k, s, scope, st->dek)) < 0)
+    memcpy(st->tail, key, kl);
+    memcpy(st->tail + kl, object_id, ol);
+    st->k = k;
+    st->s = s;
+    if ((error = og_keyring__scope_dek_cur(k, s, scope, st->dek, &st->dek_version)) < 0)
         goto cleanup;
     *out = st;
     st = NULL;
@@ -161,10 +193,12 @@ int og_crypto_stream_seal_begin(og_crypto_stream **out, og_keyring *k, og_store 
     *out = NULL;
     if ((error = stream_new(&st, 1, k, s, scope, object_id, sink, sink_ctx)) < 0)
         goto cleanup;
-    st->header[0] = STREAM_VERSION;
-    if ((error = og_crypto_random(st->header + 1, SALT_LEN)) < 0 || (error = derive_key(st)) < 0)
+    st->hlen = OG_CRYPTO_STREAM_HEADER_LEN;
+    st->header[0] = STREAM_V2;
+    og_crypto__put_version(st->header + 1, st->dek_version);
+    if ((error = og_crypto_random(st->header + 5, SALT_LEN)) < 0 || (error = derive_key(st)) < 0)
         goto cleanup;
-    if ((error = st->sink(st->sink_ctx, st->header, sizeof(st->header))) < 0)
+    if ((error = st->sink(st->sink_ctx, st->header, st->hlen)) < 0)
         goto cleanup;
     *out = st;
     st = NULL;
@@ -227,8 +261,17 @@ int og_crypto_stream_seal_update(og_crypto_stream *st, const void *data, size_t 
 int og_crypto_stream_seal_finish(og_crypto_stream *st)
 {
     int error = -1;
+    uint8_t tmp[OG_CRYPTO_KEY_LEN];
     if ((error = stream_usable(st, 1)) < 0)
         return error;
+    /* A long stream may outlive a data-key rotation: once the version it is sealed under is
+     * retired, the stream would never open again. Refuse it now rather than store it. */
+    error = og_keyring__dek_version(st->k, st->s, st->scope, st->dek_version, tmp);
+    og_crypto_wipe(tmp, sizeof(tmp));
+    if (error < 0)
+        return stream_fail(st, og_error_wrap("stream of %s: its data key changed while it was "
+                                             "written; write it again",
+                                             st->what));
     if ((error = seal_chunk(st, 1)) < 0)
         return stream_fail(st, error);
     st->finished = 1;
@@ -308,24 +351,25 @@ int og_crypto_stream_open_update(og_crypto_stream *st, const void *data, size_t 
     if (len && !data)
         return stream_fail(st, og_error_set(OG_EINVAL, "stream of %s: no data", st->what));
     while (len > 0) {
-        if (st->header_len < OG_CRYPTO_STREAM_HEADER_LEN) {
-            size_t n = OG_CRYPTO_STREAM_HEADER_LEN - st->header_len;
+        if (!st->have_key) {
+            if (st->header_len == 0) {
+                if (p[0] != STREAM_V1 && p[0] != STREAM_V2)
+                    return stream_fail(
+                        st, og_error_set(OG_ECORRUPT,
+                                         "cannot open the stream of %s: unknown format version "
+                                         "0x%02x (this opsgate reads 0x%02x and 0x%02x)",
+                                         st->what, p[0], STREAM_V1, STREAM_V2));
+                st->hlen = p[0] == STREAM_V1 ? V1_HEADER_LEN : OG_CRYPTO_STREAM_HEADER_LEN;
+            }
+            size_t n = st->hlen - st->header_len;
             if (n > len)
                 n = len;
             memcpy(st->header + st->header_len, p, n);
             st->header_len += n;
             p += n;
             len -= n;
-            if (st->header_len == OG_CRYPTO_STREAM_HEADER_LEN) {
-                if (st->header[0] != STREAM_VERSION)
-                    return stream_fail(
-                        st, og_error_set(OG_ECORRUPT,
-                                         "cannot open the stream of %s: unknown format version "
-                                         "0x%02x (this opsgate reads 0x%02x)",
-                                         st->what, st->header[0], STREAM_VERSION));
-                if ((error = derive_key(st)) < 0)
-                    return stream_fail(st, error);
-            }
+            if (st->header_len == st->hlen && (error = header_read(st)) < 0)
+                return stream_fail(st, error);
             continue;
         }
         /* A full sealed chunk is opened as non-final once more data follows it. */
@@ -341,11 +385,13 @@ int og_crypto_stream_open_finish(og_crypto_stream *st)
     int error = -1;
     if ((error = stream_usable(st, 0)) < 0)
         return error;
-    if (st->header_len < OG_CRYPTO_STREAM_HEADER_LEN)
-        return stream_fail(st, og_error_set(OG_ECORRUPT,
-                                            "cannot open the stream of %s: truncated in its "
-                                            "header (%zu of %d bytes)",
-                                            st->what, st->header_len, OG_CRYPTO_STREAM_HEADER_LEN));
+    if (!st->have_key)
+        return stream_fail(st,
+                           og_error_set(OG_ECORRUPT,
+                                        "cannot open the stream of %s: truncated in its "
+                                        "header (%zu of %zu bytes)",
+                                        st->what, st->header_len,
+                                        st->hlen ? st->hlen : (size_t)OG_CRYPTO_STREAM_HEADER_LEN));
     if (st->buflen == 0 && st->counter == 0)
         return stream_fail(st, og_error_set(OG_ECORRUPT,
                                             "cannot open the stream of %s: truncated (no chunk "
@@ -355,4 +401,42 @@ int og_crypto_stream_open_finish(og_crypto_stream *st)
         return stream_fail(st, error);
     st->finished = 1;
     return 0;
+}
+
+/* ---- re-sealing a stream under the current data-key version ---- */
+static int reseal_sink(void *arg, const void *data, size_t len)
+{
+    return og_crypto_stream_seal_update(arg, data, len);
+}
+
+int og_crypto_stream_reseal(og_keyring *k, og_store *s, const char *scope, const char *object_id,
+                            og_crypto_source src, void *src_ctx, og_crypto_sink sink,
+                            void *sink_ctx)
+{
+    int error = -1;
+    og_crypto_stream *in = NULL, *out = NULL;
+    uint8_t *buf = malloc(SEALED_CHUNK);
+    size_t got = 0;
+    if (!buf)
+        return og_error_set(OG_ERROR, "out of memory");
+    if ((error = og_crypto_stream_seal_begin(&out, k, s, scope, object_id, sink, sink_ctx)) < 0 ||
+        (error = og_crypto_stream_open_begin(&in, k, s, scope, object_id, reseal_sink, out)) < 0)
+        goto cleanup;
+    for (;;) {
+        if ((error = src(src_ctx, buf, SEALED_CHUNK, &got)) < 0)
+            goto cleanup;
+        if (got == 0)
+            break;
+        if ((error = og_crypto_stream_open_update(in, buf, got)) < 0)
+            goto cleanup;
+    }
+    if ((error = og_crypto_stream_open_finish(in)) < 0 ||
+        (error = og_crypto_stream_seal_finish(out)) < 0)
+        goto cleanup;
+    error = 0;
+cleanup:
+    og_crypto_stream_free(in);
+    og_crypto_stream_free(out);
+    free(buf);
+    return error;
 }

@@ -1,8 +1,9 @@
 /* background.c - the server's periodic jobs (audit checkpoints, scheduled certificate scans and
- * expiry alerts, ACME renewals, connector syncs), each on its own thread so that a long scan or
- * renewal never delays a checkpoint; every thread stops promptly at shutdown. */
+ * expiry alerts, ACME renewals, connector syncs, data-key re-seals), each on its own thread so that
+ * a long scan or renewal never delays a checkpoint; every thread stops promptly at shutdown. */
 #include "http/background.h"
 #include "opsgate/acme.h"
+#include "opsgate/app.h"
 #include "opsgate/audit.h"
 #include "opsgate/certs.h"
 #include "opsgate/connector.h"
@@ -110,6 +111,14 @@ int og_http__background_add(og_http_background *bg, const char *name, const char
     return 0;
 }
 
+/* Tenants whose data key was rotated (`tenant key rotate --data-key`): their data re-sealed
+ * under the new version, a bounded number of batches per tenant and run, resumable. */
+static int job_datakey_reseal(og_ctx *ctx)
+{
+    int pending = 0;
+    return og_app_datakey_work(ctx, 100, &pending);
+}
+
 static int job_session_sweep(og_ctx *ctx)
 {
     return og_tenant_session_sweep(ctx, NULL);
@@ -140,6 +149,7 @@ int og_http__background_start(og_http_background *bg, og_store_pool *pool, og_ke
     /* PSA connectors whose options.sync_interval (default 15m) has passed: an incremental pull. */
     og_http__background_add(bg, "connector syncs", "scheduler", every_us,
                             og_connector_scheduler_job);
+    og_http__background_add(bg, "data-key re-seal", "keys", every_us, job_datakey_reseal);
     /* Console sessions past their idle or absolute expiry: deleted and audited (session.expire). */
     og_http__background_add(bg, "console sessions", "console", every_us, job_session_sweep);
     for (size_t i = 0; i < bg->njobs; i++) {

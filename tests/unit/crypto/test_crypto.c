@@ -71,12 +71,14 @@ static void test_crypto_seal__has_the_documented_format(void **state)
     assert_ok(og_crypto_scope_key_create(f->k, f->s, TENANT_A));
     seal_secret(f, TENANT_A, "o", &a, &alen);
     seal_secret(f, TENANT_A, "o", &b, &blen);
-    assert_int_equal(alen, 1 + 12 + sizeof(secret) + 16);
-    assert_int_equal(a[0], 0x01);
+    assert_int_equal(alen, 1 + 4 + 12 + sizeof(secret) + 16);
+    assert_int_equal(a[0], 0x02);
+    /* The data-key version that sealed it, big endian: a new key is version 1. */
+    assert_memory_equal(a + 1, "\0\0\0\1", 4);
     /* A fresh random nonce each time: the same plaintext never seals the same way. */
     assert_int_equal(alen, blen);
-    assert_memory_not_equal(a + 1, b + 1, 12);
-    assert_memory_not_equal(a + 13, b + 13, sizeof(secret));
+    assert_memory_not_equal(a + 5, b + 5, 12);
+    assert_memory_not_equal(a + 17, b + 17, sizeof(secret));
     assert_null(memmem(a, alen, secret, sizeof(secret) - 1));
     free(a);
     free(b);
@@ -146,13 +148,16 @@ static void test_crypto_open__detects_tampering_of_every_byte(void **state)
     size_t len = 0;
     assert_ok(og_crypto_scope_key_create(f->k, f->s, TENANT_A));
     seal_secret(f, TENANT_A, "secret-1", &sealed, &len);
-    /* Byte 0 is the version, 1..12 the nonce, then the ciphertext, the last 16 the tag. */
+    /* Byte 0 is the format, 1..4 the data-key version, 5..16 the nonce, then the ciphertext,
+     * the last 16 the tag. */
     for (size_t i = 0; i < len; i++) {
         for (int bit = 0; bit < 8; bit += 7) {
             sealed[i] ^= (uint8_t)(1u << bit);
             assert_int_equal(open_rc(f, TENANT_A, "secret-1", sealed, len), OG_ECORRUPT);
             if (i == 0)
                 assert_msg_contains("unknown format version");
+            else if (i <= 4)
+                assert_msg_contains("corrupt or tampered");
             else
                 assert_msg_contains("authentication failed");
             sealed[i] ^= (uint8_t)(1u << bit);
