@@ -692,4 +692,10 @@ const og_store_backend og_store_backend_postgres = {
     .cache_limit = pg_cache_limit,
     .begin_sql = BEGIN_SQL,
     .migration_sql = pg_migration_sql,
+    .trigger_exists_sql = "SELECT 1 FROM pg_trigger WHERE tgname = ? AND NOT tgisinternal",
+    /* Commits return before their WAL is flushed; the next synchronous commit flushes it, and
+     * every earlier commit with it (WAL order), as on SQLite. */
+    .table_exists_sql = "SELECT 1 WHERE to_regclass(CAST(? AS TEXT)) IS NOT NULL",
+    .bulk_on_sql = "SET synchronous_commit = off",
+    .bulk_off_sql = "SET synchronous_commit = DEFAULT",
 };

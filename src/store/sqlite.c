@@ -265,4 +265,13 @@ const og_store_backend og_store_backend_sqlite = {
     .cache_limit = sq_cache_limit,
     .begin_sql = "BEGIN IMMEDIATE",
     .migration_sql = sq_migration_sql,
+    .trigger_exists_sql = "SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = ?",
+    /* Commits stay atomic and in order; the last ones before a power cut may be lost until the
+     * next synchronous=FULL commit, whose fsync makes every earlier one durable. Savepoints'
+     * sub-journals stay in memory. */
+    .table_exists_sql = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+    .bulk_on_sql = "PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=16384; "
+                   "PRAGMA temp_store=MEMORY",
+    .bulk_off_sql = "PRAGMA synchronous=FULL; PRAGMA wal_autocheckpoint=1000; "
+                    "PRAGMA temp_store=DEFAULT",
 };
