@@ -7,7 +7,8 @@
 
 /* Zero-initialise, then set what you need: every 0/NULL field means its documented default. */
 typedef struct og_http_config {
-    const char *data_dir;  /* an initialised data folder (required) */
+    const char *data_dir;  /* an installation (required): a data folder or a PostgreSQL URL */
+    const char *keys_dir;  /* its key folder (og_install_where.keys); NULL = the data folder */
     const char *listen;    /* "127.0.0.1:8700", "[::1]:8700", "localhost:0"; port 0 picks a
                             * free port. NULL = "127.0.0.1:8700" */
     int threads;           /* requests using the database at once (0 = CPUs, 2..64) */

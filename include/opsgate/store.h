@@ -69,6 +69,24 @@ void og_store_close(og_store *s); /* NULL-safe */
 int og_store_url_is_server(const char *location);
 const char *og_store_backend_name(const og_store *s); /* "sqlite" or "postgres" */
 
+/* How many modules have a schema applied in the database at url (0: an empty database, or one
+ * opsgate never opened), without creating or changing anything: `opsgate init` refuses a
+ * database that already holds an installation. A SQLite file must exist (OG_ENOTFOUND). */
+int og_store_modules_applied(const char *url, int *count);
+
+/* 1 when a trigger of that name exists in the database, 0 when not, or an error (the audit
+ * module checks its immutability triggers; the names are the same on both backends). */
+int og_store_trigger_exists(og_store *s, const char *name);
+
+/* Bulk writes on this connection (on != 0) until og_store_bulk_writes(s, 0): every commit stays
+ * atomic and in order but may return before it is durable, so a crash can lose the last ones;
+ * the first commit after turning it off is durable and makes every earlier one durable with it.
+ * For long pulls that record their progress only in that final commit. SQLite:
+ * synchronous=NORMAL (and a larger WAL, savepoint journals in memory); PostgreSQL:
+ * synchronous_commit off. Outside a transaction (SQLite refuses inside one: an error, and the
+ * connection stays durable). */
+int og_store_bulk_writes(og_store *s, int on);
+
 /* The schema version applied for a module (0 if none) and the newest this binary knows. */
 int og_store_schema_version(og_store *s, const char *module, int *applied, int *known);
 

@@ -215,15 +215,39 @@ int og_tenant_session_sweep(og_ctx *ctx, int *ended);
 int og_actor_become(og_ctx *ctx, const char *tenant, const char *user);
 
 /* ---- installation ---- */
-/* Create the data folder, database, master key and platform key; add the platform admin "admin"
- * and put a token for it in token_out. Refuses (OG_EEXISTS) if DATA_DIR exists and is not empty.
- * Both refuse a PostgreSQL URL (og_store_url_is_server) with OG_EINVAL, creating nothing: an
- * installation on PostgreSQL needs its keys and artifact objects out of the folder first
- * (docs/postgres.md). */
+/* Where an installation lives. */
+typedef struct og_install_where {
+    /* A data folder (SQLite database, master key, artifact objects), or a PostgreSQL URL
+     * (og_store_url_is_server: postgres://, postgresql://, libpq:), which never becomes a
+     * folder. */
+    const char *data;
+    /* The key folder holding the master key (master.key, mode 0600; the folder 0700). NULL or
+     * "": the data folder, which a PostgreSQL installation cannot use (the master key never lives
+     * in the database it protects): there it is required (OG_EINVAL naming --keys when
+     * missing). */
+    const char *keys;
+} og_install_where;
+
+/* Create an installation: its database with every module's schema, the master key (in the key
+ * folder, made 0700 when missing) and platform key; add the platform admin "admin" and put a
+ * token for it in token_out. Refuses (OG_EEXISTS), touching nothing, a data folder that exists
+ * and is not empty, a PostgreSQL database that already holds an installation, and a key folder
+ * that holds a master key. On failure what it made is removed (a PostgreSQL database keeps the
+ * tables made before the failure: drop them before trying again). Messages never repeat a URL. */
+int og_install_create(const og_install_where *w, char token_out[OG_TOKEN_MAX]);
+/* Open an installation: store (migrated) and keyring. OG_ENOTFOUND when there is none there. */
+int og_install_open_at(const og_install_where *w, og_store **store, og_keyring **keys);
+/* og_install_create / og_install_open_at of a data folder holding its own master key. */
 int og_install_init(const char *data_dir, char token_out[OG_TOKEN_MAX]);
-/* Open an existing data folder: store (migrated) and keyring. */
 int og_install_open(const char *data_dir, og_store **store, og_keyring **keys);
-/* The database URL of a data folder (caller frees). */
+/* The database URL of a data location: the URL itself for PostgreSQL, the SQLite file of a data
+ * folder (caller frees). */
 char *og_install_db_url(const char *data_dir);
+/* The data folder of a location (what og_ctx.data_dir holds): the location, or NULL for a
+ * PostgreSQL URL (no folder: artifact objects live in the database). */
+const char *og_install_folder(const char *location);
+/* A location as messages may name it: the folder, or "the PostgreSQL database" (a URL may hold a
+ * password). */
+const char *og_install_label(const char *location);
 
 #endif

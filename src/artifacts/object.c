@@ -38,6 +38,8 @@
 
 static int path_objects(char *out, size_t size, og_ctx *ctx, const char *tenant_id, const char *sub)
 {
+    if (!ctx->data_dir) /* a PostgreSQL installation: no folder (objects in the database) */
+        return og_error_set(OG_EINVAL, "this installation has no data folder for artifact objects");
     int n = snprintf(out, size, "%s/objects/%s%s%s", ctx->data_dir, tenant_id, sub ? "/" : "",
                      sub ? sub : "");
     if (n < 0 || (size_t)n >= size)
@@ -47,6 +49,8 @@ static int path_objects(char *out, size_t size, og_ctx *ctx, const char *tenant_
 
 static int path_object(char *out, size_t size, og_ctx *ctx, const char *tenant_id, const char *name)
 {
+    if (!ctx->data_dir) /* a PostgreSQL installation: no folder (objects in the database) */
+        return og_error_set(OG_EINVAL, "this installation has no data folder for artifact objects");
     int n = snprintf(out, size, "%s/objects/%s/%.2s/%s", ctx->data_dir, tenant_id, name, name);
     if (n < 0 || (size_t)n >= size)
         return og_error_set(OG_ERROR, "object path too long under '%s'", ctx->data_dir);

@@ -461,27 +461,19 @@ cleanup:
     return error;
 }
 
-/* The immutability triggers are still there (SQLite). A speed bump only: whoever drops them can
- * create them again; the chains and checkpoints are what cannot be forged. */
+/* The immutability triggers are still there. A speed bump only: whoever drops them can create
+ * them again; the chains and checkpoints are what cannot be forged. */
 static int check_triggers(og_store *s, og_audit_verify_result *res)
 {
     static const char *const names[] = {"audit_record_no_update",     "audit_record_no_delete",
                                         "audit_record_extends_chain", "audit_checkpoint_no_update",
                                         "audit_checkpoint_no_delete", "audit_key_no_update",
                                         "audit_key_no_delete"};
-    og_stmt *st = NULL;
     int error = 0;
-    if (!og_streq(og_store_backend_name(s), "sqlite"))
-        return 0;
-    if ((error = og_stmt_prepare(
-             &st, s, "SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = ?")) < 0)
-        return error;
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-        og_stmt_reset(st);
-        og_stmt_bind_text(st, 1, names[i]);
-        if ((error = og_stmt_step(st)) < 0)
+        if ((error = og_store_trigger_exists(s, names[i])) < 0)
             break;
-        if (error != OG_ROW) {
+        if (error == 0) {
             error =
                 og_audit__problem(res, OG_AUDIT_PLATFORM_CHAIN, 0,
                                   "the database trigger %s that keeps audit records immutable was"
@@ -491,7 +483,6 @@ static int check_triggers(og_store *s, og_audit_verify_result *res)
         }
         error = 0;
     }
-    og_stmt_free(st);
     return error;
 }
 

@@ -15,13 +15,16 @@
 #include <string.h>
 
 static const char *const main_usage =
-    "usage: opsgate [--data DIR] [--as USER] [--json] COMMAND [ARGS...]\n"
+    "usage: opsgate [--data DIR|URL] [--keys DIR] [--as USER] [--json] COMMAND [ARGS...]\n"
     "\n"
     "opsgate manages MSP clients' project artifacts and TLS certificates, tenant by tenant,\n"
     "with human-in-the-loop gates and a tamper-evident audit trail.\n"
     "\n"
     "Global options (accepted anywhere on the line):\n"
-    "  --data DIR   the data folder (default: $OPSGATE_DATA, else ./opsgate-data)\n"
+    "  --data DIR   the data folder (default: $OPSGATE_DATA, else ./opsgate-data), or a\n"
+    "               PostgreSQL database: postgres://..., postgresql://..., libpq:KEY=VALUE...\n"
+    "  --keys DIR   the key folder holding the master key (default: $OPSGATE_KEYS, else the\n"
+    "               data folder); required with a PostgreSQL --data (docs/ops.md)\n"
     "  --json       print results as JSON, in the shapes the HTTP API returns\n"
     "  --as USER    act as USER of the command's tenant (--tenant), or as a platform admin,\n"
     "               with that user's rights; recorded in the audit trail as local:<you> as\n"
@@ -43,7 +46,7 @@ static void print_main_help(FILE *f)
     fputs("\nRun `opsgate COMMAND --help` for a command's options.\n", f);
 }
 
-/* Take --data, --as and --json out of argv wherever they stand (before a lone "--"). */
+/* Take --data, --keys, --as and --json out of argv wherever they stand (before a lone "--"). */
 static int take_global_options(og_cli *cli, int *argc, char **argv)
 {
     int out = 1, i = 1;
@@ -58,6 +61,9 @@ static int take_global_options(og_cli *cli, int *argc, char **argv)
         if (strncmp(a, "--data", 6) == 0 && (a[6] == '\0' || a[6] == '=')) {
             slot = &cli->data_dir;
             name = "--data";
+        } else if (strncmp(a, "--keys", 6) == 0 && (a[6] == '\0' || a[6] == '=')) {
+            slot = &cli->keys_dir;
+            name = "--keys";
         } else if (strncmp(a, "--as", 4) == 0 && (a[4] == '\0' || a[4] == '=')) {
             slot = &cli->as_user;
             name = "--as";
@@ -102,6 +108,10 @@ int og_cli_main(int argc, char **argv)
         cli.data_dir = getenv("OPSGATE_DATA");
     if (!cli.data_dir || !*cli.data_dir)
         cli.data_dir = "./opsgate-data";
+    if (!cli.keys_dir)
+        cli.keys_dir = getenv("OPSGATE_KEYS");
+    if (cli.keys_dir && !*cli.keys_dir)
+        cli.keys_dir = NULL;
     if (argc < 2) {
         print_main_help(stderr);
         return OG_EXIT_USAGE;
@@ -135,17 +145,24 @@ int og_cli_main(int argc, char **argv)
     return rc;
 }
 
+const og_install_where *og_cli_install(og_cli *cli)
+{
+    cli->where.data = cli->data_dir;
+    cli->where.keys = cli->keys_dir;
+    return &cli->where;
+}
+
 int og_cli_open(og_cli *cli, const char *tenant)
 {
     int error;
     if (cli->store)
         return 0;
-    if ((error = og_install_open(cli->data_dir, &cli->store, &cli->keys)) < 0)
+    if ((error = og_install_open_at(og_cli_install(cli), &cli->store, &cli->keys)) < 0)
         return og_cli_fail(error);
     memset(&cli->ctx, 0, sizeof(cli->ctx));
     cli->ctx.store = cli->store;
     cli->ctx.keys = cli->keys;
-    cli->ctx.data_dir = cli->data_dir;
+    cli->ctx.data_dir = og_install_folder(cli->data_dir);
     og_actor_local(&cli->ctx.actor);
     if (cli->as_user) {
         if ((error = og_actor_become(&cli->ctx, tenant, cli->as_user)) < 0)

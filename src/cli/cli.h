@@ -9,6 +9,7 @@
 #include "opsgate/context.h"
 #include "opsgate/crypto.h"
 #include "opsgate/store.h"
+#include "opsgate/tenant.h"
 
 /* Exit codes of every command (README "Exit status"). */
 #define OG_EXIT_OK    0
@@ -16,12 +17,14 @@
 #define OG_EXIT_USAGE 2
 
 typedef struct og_cli {
-    const char *data_dir; /* --data, $OPSGATE_DATA, else ./opsgate-data */
+    const char *data_dir; /* --data, $OPSGATE_DATA, else ./opsgate-data: a folder or a URL */
+    const char *keys_dir; /* --keys, $OPSGATE_KEYS, else NULL (the data folder) */
     const char *as_user;  /* --as USER: act as this user of the command's tenant */
     bool json;            /* --json: print what the HTTP API returns, as JSON */
     og_store *store;      /* opened by og_cli_open() */
     og_keyring *keys;
     og_ctx ctx;
+    og_install_where where; /* filled by og_cli_install() */
 } og_cli;
 
 /*
@@ -143,6 +146,8 @@ int og_cli_main(int argc, char **argv);
  * `tenant` (required then). Prints the error and returns OG_EXIT_FAIL / OG_EXIT_USAGE on failure.
  */
 int og_cli_open(og_cli *cli, const char *tenant);
+/* Where the installation is: --data and --keys (borrowed from cli, valid while it lives). */
+const og_install_where *og_cli_install(og_cli *cli);
 /* Prefix og_actor_become()'s error with the option it came from (--as); returns error. */
 int og_cli_as_error(int error, const char *tenant);
 void og_cli_close(og_cli *cli);

@@ -44,7 +44,7 @@ static int cmd_work(og_cli *cli)
     sigaddset(&stop, SIGINT);
     /* Blocked before any thread starts, so only sigwait() below sees them. */
     pthread_sigmask(SIG_BLOCK, &stop, &old);
-    if ((error = og_install_open(cli->data_dir, &s, &keys)) < 0)
+    if ((error = og_install_open_at(og_cli_install(cli), &s, &keys)) < 0)
         goto cleanup;
     og_store_close(s);
     s = NULL;
@@ -55,9 +55,9 @@ static int cmd_work(og_cli *cli)
     }
     if ((error = og_store_pool_open(&pool, url, 8)) < 0)
         goto cleanup;
-    if ((error = og_gate_server_start(pool, keys, cli->data_dir, &handle)) < 0)
+    if ((error = og_gate_server_start(pool, keys, og_install_folder(cli->data_dir), &handle)) < 0)
         goto cleanup;
-    fprintf(stderr, "opsgate: event workers running on %s\n", cli->data_dir);
+    fprintf(stderr, "opsgate: event workers running on %s\n", og_install_label(cli->data_dir));
     while (sigwait(&stop, &sig) != 0)
         ;
     fprintf(stderr, "opsgate: %s: stopping event workers\n", sig == SIGINT ? "SIGINT" : "SIGTERM");

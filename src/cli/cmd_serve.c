@@ -147,7 +147,8 @@ static int run(og_cli *cli, const og_cli_args *a)
     if ((error = config_of(a, &cfg)))
         return error;
     cfg.data_dir = cli->data_dir;
-    if (!check) {
+    cfg.keys_dir = cli->keys_dir;
+    if (!check && og_install_folder(cfg.data_dir)) {
         /* Interrupted uploads' temporary files (docs/ops.md): any that no writer holds. A killed
          * server's uploads hold no lock any more; a live CLI upload's file stays locked. */
         int removed = 0;
@@ -159,7 +160,8 @@ static int run(og_cli *cli, const og_cli_args *a)
     if ((error = check ? og_http_check(&cfg) : og_http_serve(&cfg)) < 0)
         return og_cli_fail(error);
     if (check)
-        fprintf(stderr, "opsgate: configuration OK (%s, %s)\n", cfg.listen, cfg.data_dir);
+        fprintf(stderr, "opsgate: configuration OK (%s, %s)\n", cfg.listen,
+                og_install_label(cfg.data_dir));
     return OG_EXIT_OK;
 }
 

@@ -556,19 +556,12 @@ static void pull_end(og_conn_sync *r)
  */
 static int deferred_sync(og_conn_sync *r, int on)
 {
-    if (strcmp(og_store_backend_name(r->sys.store), "sqlite") != 0)
-        return 0;
-    if (on &&
-        og_store_exec(r->sys.store, "PRAGMA synchronous=NORMAL; PRAGMA "
-                                    "wal_autocheckpoint=16384; PRAGMA temp_store=MEMORY") < 0) {
-        og_error_clear(); /* FULL stays (SQLite refuses inside a transaction): only slower */
+    if (on && og_store_bulk_writes(r->sys.store, 1) < 0) {
+        og_error_clear(); /* durable commits stay (SQLite refuses inside a transaction): slower */
         return 0;
     }
-    if (!on &&
-        og_store_exec(r->sys.store, "PRAGMA synchronous=FULL; PRAGMA "
-                                    "wal_autocheckpoint=1000; PRAGMA temp_store=DEFAULT") < 0)
-        og_conn__sync_fail(r,
-                           og_error_wrap("connector %s: restoring synchronous=FULL", r->c->name));
+    if (!on && og_store_bulk_writes(r->sys.store, 0) < 0)
+        og_conn__sync_fail(r, og_error_wrap("connector %s: restoring durable commits", r->c->name));
     return on;
 }
 

@@ -300,7 +300,7 @@ int og_http__connector_webhook(og_http_req *r)
     memset(&r->ctx, 0, sizeof(r->ctx));
     r->ctx.store = r->store;
     r->ctx.keys = r->srv->keys;
-    r->ctx.data_dir = r->srv->cfg->data_dir;
+    r->ctx.data_dir = r->srv->folder;
     og_actor_system(&r->ctx.actor, "webhook");
     MHD_get_connection_values(r->conn, MHD_HEADER_KIND, take_header, &h);
     error = og_connector_webhook(&r->ctx, id ? id : "", (const char *const *)h.line, r->body.data,

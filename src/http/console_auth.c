@@ -124,7 +124,7 @@ int og_http__console_authenticate(og_http_req *r)
     memset(&ctx, 0, sizeof(ctx));
     ctx.store = r->store;
     ctx.keys = r->srv->keys;
-    ctx.data_dir = r->srv->cfg->data_dir;
+    ctx.data_dir = r->srv->folder;
     og_actor_system(&ctx.actor, "console");
     if ((rc = og_tenant_session_resolve(&ctx, cookie, &s)) < 0) {
         if (public) {
@@ -220,7 +220,7 @@ int og_http__console_signin(og_http_req *r)
     memset(&ctx, 0, sizeof(ctx));
     ctx.store = r->store;
     ctx.keys = r->srv->keys;
-    ctx.data_dir = r->srv->cfg->data_dir;
+    ctx.data_dir = r->srv->folder;
     og_actor_system(&ctx.actor, "console");
     error =
         og_tenant_session_create(&ctx, token, (int64_t)r->srv->cfg->session_idle_s * 1000000,

@@ -73,7 +73,7 @@ int og_http__throttled(og_http_req *r, const char *source, const char *prefix,
         memset(&ctx, 0, sizeof(ctx));
         ctx.store = r->store = r->store ? r->store : og_store_pool_get(r->srv->pool);
         ctx.keys = r->srv->keys;
-        ctx.data_dir = r->srv->cfg->data_dir;
+        ctx.data_dir = r->srv->folder;
         og_actor_system(&ctx.actor, "http");
         if (og_token_audit_throttled(&ctx, source, prefix, why->by, why->failures,
                                      og_http__authlimit_window_s(r->srv->authlimit)) < 0)
@@ -118,7 +118,7 @@ int og_http__authenticate(og_http_req *r)
         return rc;
     r->ctx.store = r->store;
     r->ctx.keys = r->srv->keys;
-    r->ctx.data_dir = r->srv->cfg->data_dir;
+    r->ctx.data_dir = r->srv->folder;
     r->authenticated = 1;
     return 0;
 }

@@ -101,7 +101,7 @@ int og_http__metrics_handler(og_http_req *r)
         memset(&mctx, 0, sizeof(mctx));
         mctx.store = s;
         mctx.keys = r->srv->keys;
-        mctx.data_dir = r->srv->cfg->data_dir;
+        mctx.data_dir = r->srv->folder;
         og_actor_system(&mctx.actor, "metrics");
         error = og_gate_metrics_render(s, &out);
         if (error == 0)
@@ -217,6 +217,7 @@ int og_http_check(const og_http_config *cfg)
 
     if (!cfg || !cfg->data_dir)
         return og_error_set(OG_EINVAL, "no data folder given");
+    og_install_where where = {cfg->data_dir, cfg->keys_dir};
     if ((error = parse_listen(cfg->listen ? cfg->listen : DEFAULT_LISTEN, &addr, &addrlen)) < 0)
         goto cleanup;
     if (cfg->threads < 0 || cfg->shutdown_timeout_ms < 0 || cfg->idle_timeout_s < 0 ||
@@ -231,10 +232,11 @@ int og_http_check(const og_http_config *cfg)
         error = og_error_set(OG_EINVAL, "HTTPS needs both a certificate id and its tenant");
         goto cleanup;
     }
-    if ((error = og_install_open(cfg->data_dir, &store, &keys)) < 0)
+    if ((error = og_install_open_at(&where, &store, &keys)) < 0)
         goto cleanup;
-    if (cfg->tls_cert_id && (error = og_http__tls_check(store, keys, cfg->data_dir, cfg->tls_tenant,
-                                                        cfg->tls_cert_id)) < 0)
+    if (cfg->tls_cert_id &&
+        (error = og_http__tls_check(store, keys, og_install_folder(cfg->data_dir), cfg->tls_tenant,
+                                    cfg->tls_cert_id)) < 0)
         goto cleanup;
     error = 0;
 cleanup:
@@ -282,6 +284,7 @@ typedef struct serve_state {
 static int serve_settings(og_http_server *srv, const og_http_config *cfg)
 {
     srv->cfg = cfg;
+    srv->folder = og_install_folder(cfg->data_dir);
     srv->max_body = cfg->max_body ? cfg->max_body : DEFAULT_MAX_BODY;
     srv->max_upload = DEFAULT_MAX_UPLOAD;
     const char *mu = getenv("OPSGATE_MAX_UPLOAD");
@@ -311,15 +314,16 @@ static int serve_open(serve_state *st, const og_http_config *cfg)
 {
     int error;
     og_http_server *srv = &st->srv;
+    og_install_where where = {cfg->data_dir, cfg->keys_dir};
     if ((error = og_app_register_all()) < 0 ||
-        (error = og_install_open(cfg->data_dir, &st->store, &srv->keys)) < 0)
+        (error = og_install_open_at(&where, &st->store, &srv->keys)) < 0)
         return error;
     /* Channel targets stored in clear by an older opsgate are sealed before anything listens. */
     og_ctx sctx;
     memset(&sctx, 0, sizeof(sctx));
     sctx.store = st->store;
     sctx.keys = srv->keys;
-    sctx.data_dir = cfg->data_dir;
+    sctx.data_dir = srv->folder;
     og_actor_system(&sctx.actor, "notify");
     if ((error = og_notify_seal_legacy(&sctx)) < 0)
         return error;
@@ -340,12 +344,11 @@ static int serve_open(serve_state *st, const og_http_config *cfg)
              GATE_POOL_EXTRA + JOBS_POOL_EXTRA + (cfg->tls_cert_id ? 1 : 0), BG_CACHE_KIB)) < 0)
         return error;
     /* HTTPS: the certificate and key from the inventory, before anything listens. */
-    if (cfg->tls_cert_id &&
-        (error = og_http__tls_new(&st->tls, st->bg_pool, srv->keys, cfg->data_dir, cfg->tls_tenant,
-                                  cfg->tls_cert_id)) < 0)
+    if (cfg->tls_cert_id && (error = og_http__tls_new(&st->tls, st->bg_pool, srv->keys, srv->folder,
+                                                      cfg->tls_tenant, cfg->tls_cert_id)) < 0)
         return error;
     /* Event delivery workers and the gate expiry timer. */
-    if ((error = og_gate_server_start(st->bg_pool, srv->keys, cfg->data_dir, &st->gate)) < 0)
+    if ((error = og_gate_server_start(st->bg_pool, srv->keys, srv->folder, &st->gate)) < 0)
         return error;
     og_store_close(st->store);
     st->store = NULL;
@@ -413,7 +416,7 @@ static int serve_listen(serve_state *st, const og_http_config *cfg, const char *
             : 0;
     st->srv.bg.audit =
         (og_audit_opts){.key_file = cfg->audit_key, .witness_file = cfg->witness_file};
-    if ((error = og_http__background_start(&st->srv.bg, st->bg_pool, st->srv.keys, cfg->data_dir,
+    if ((error = og_http__background_start(&st->srv.bg, st->bg_pool, st->srv.keys, st->srv.folder,
                                            every_us)) < 0)
         return error;
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(st->daemon, MHD_DAEMON_INFO_BIND_PORT);
@@ -509,8 +512,8 @@ int og_http_serve(const og_http_config *cfg)
         goto cleanup;
     if (cfg->port_file && (error = write_port_file(cfg->port_file, port)) < 0)
         goto cleanup;
-    fprintf(stderr, "opsgate: serving %s on port %u with %d requests at once%s\n", cfg->data_dir,
-            port, st.srv.threads, st.tls ? " (HTTPS)" : "");
+    fprintf(stderr, "opsgate: serving %s on port %u with %d requests at once%s\n",
+            og_install_label(cfg->data_dir), port, st.srv.threads, st.tls ? " (HTTPS)" : "");
 
     int sig = 0;
     while (sigwait(&stop_sigs, &sig) != 0)

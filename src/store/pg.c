@@ -702,4 +702,10 @@ const og_store_backend og_store_backend_postgres = {
         " 'YES' LOOP EXECUTE format('SELECT setval(pg_get_serial_sequence(%L, %L),"
         " COALESCE((SELECT max(%I) FROM %I), 0) + 1, false)', r.table_name, r.column_name,"
         " r.column_name, r.table_name); END LOOP; END $$",
+    .trigger_exists_sql = "SELECT 1 FROM pg_trigger WHERE tgname = ? AND NOT tgisinternal",
+    .table_exists_sql = "SELECT 1 WHERE to_regclass(CAST(? AS TEXT)) IS NOT NULL",
+    /* Commits return before their WAL is flushed; the next synchronous commit flushes it, and
+     * every earlier commit with it (WAL order), as on SQLite. */
+    .bulk_on_sql = "SET synchronous_commit = off",
+    .bulk_off_sql = "SET synchronous_commit = DEFAULT",
 };

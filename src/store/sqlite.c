@@ -276,4 +276,13 @@ const og_store_backend og_store_backend_sqlite = {
                          " m.name AND l.schema = 'main' WHERE m.name = ? AND l.type IN"
                          " ('table', 'virtual') AND m.sql NOT LIKE '%fts5vocab%'",
     .copy_done_sql = NULL, /* AUTOINCREMENT follows the largest number inserted by itself */
+    .trigger_exists_sql = "SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = ?",
+    /* Commits stay atomic and in order; the last ones before a power cut may be lost until the
+     * next synchronous=FULL commit, whose fsync makes every earlier one durable. Savepoints'
+     * sub-journals stay in memory. */
+    .table_exists_sql = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+    .bulk_on_sql = "PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=16384; "
+                   "PRAGMA temp_store=MEMORY",
+    .bulk_off_sql = "PRAGMA synchronous=FULL; PRAGMA wal_autocheckpoint=1000; "
+                    "PRAGMA temp_store=DEFAULT",
 };

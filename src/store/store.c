@@ -233,6 +233,47 @@ void og_store_close(og_store *s)
     free(s);
 }
 
+int og_store_modules_applied(const char *url, int *count)
+{
+    int error = -1;
+    const og_store_backend *be = NULL;
+    const char *location = NULL;
+    og_store *s = NULL;
+    og_stmt *st = NULL;
+    *count = 0;
+    if ((error = backend_for(url, &be, &location)) < 0)
+        return error;
+    if (!(s = calloc(1, sizeof(*s))))
+        return og_error_set(OG_ERROR, "out of memory");
+    s->be = s->real = be;
+    if ((error = be->open(&s->conn, location, 0)) < 0)
+        goto cleanup;
+    /* no migration: the bookkeeping table is read only when it is there */
+    if ((error = og_store_run(s, be->table_exists_sql, "t", "og_schema")) <= 0)
+        goto cleanup;
+    if ((error = og_stmt_prepare(&st, s, "SELECT count(*) FROM og_schema WHERE version > 0")) < 0)
+        goto cleanup;
+    if ((error = og_stmt_step(st)) == OG_ROW)
+        *count = (int)og_stmt_col_int(st, 0);
+cleanup:
+    og_stmt_free(st);
+    og_store_close(s);
+    return error < 0 ? error : 0;
+}
+
+int og_store_trigger_exists(og_store *s, const char *name)
+{
+    return og_store_run(s, s->real->trigger_exists_sql, "t", name);
+}
+
+int og_store_bulk_writes(og_store *s, int on)
+{
+    const char *sql = on ? s->real->bulk_on_sql : s->real->bulk_off_sql;
+    if (s->depth > 0)
+        return og_error_set(OG_ERROR, "bulk writes are switched outside a transaction");
+    return sql ? og_store_exec(s, sql) : 0;
+}
+
 const char *og_store_backend_name(const og_store *s)
 {
     return s->real->name;

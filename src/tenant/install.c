@@ -1,4 +1,5 @@
-/* install.c - creating and opening a data folder: database, master key, platform admin. */
+/* install.c - creating and opening an installation: a data folder (SQLite database, master key)
+ * or a PostgreSQL database with a key folder; the platform admin. */
 #include "opsgate/tenant.h"
 #include "opsgate/crypto.h"
 #include "opsgate/error.h"
@@ -16,21 +17,44 @@
 char *og_install_db_url(const char *data_dir)
 {
     char *url = NULL;
+    if (og_store_url_is_server(data_dir))
+        return strdup(data_dir);
     if (asprintf(&url, "sqlite:%s/" DB_FILE, data_dir) < 0)
         return NULL;
     return url;
 }
 
-/* A PostgreSQL URL is never taken for a folder name (it would make a folder "postgresql:"). */
-static int refuse_server_url(const char *data_dir)
+const char *og_install_folder(const char *location)
 {
-    if (!og_store_url_is_server(data_dir))
+    return og_store_url_is_server(location) ? NULL : location;
+}
+
+const char *og_install_label(const char *location)
+{
+    /* A URL is never repeated: it may hold a password. */
+    return og_store_url_is_server(location) ? "the PostgreSQL database" : location;
+}
+
+/* The folder holding master.key: the key folder when given, else the data folder; a PostgreSQL
+ * installation must name one (the master key cannot live in the database it protects). */
+static int keys_folder(const og_install_where *w, const char **out)
+{
+    *out = NULL;
+    if (!w || !w->data || !*w->data)
+        return og_error_set(OG_EINVAL, "no data location given");
+    if (w->keys && *w->keys) {
+        if (og_store_url_is_server(w->keys))
+            return og_error_set(OG_EINVAL, "the key folder must be a folder, not a URL");
+        *out = w->keys;
         return 0;
-    /* The URL is not repeated: it may hold a password. */
-    return og_error_set(OG_EINVAL,
-                        "the data location is a PostgreSQL URL: opsgate cannot run on PostgreSQL "
-                        "yet (the store can; the master key, the audit signing key and artifact "
-                        "objects still live in a data folder): give a folder");
+    }
+    if (og_store_url_is_server(w->data))
+        return og_error_set(OG_EINVAL,
+                            "the data location is a PostgreSQL URL: the master key cannot live in "
+                            "the database, so the installation needs a key folder (--keys DIR or "
+                            "OPSGATE_KEYS) and none was given");
+    *out = w->data;
+    return 0;
 }
 
 /* 1 if the folder exists and has entries, 0 if missing or empty, negative on error. */
@@ -56,64 +80,114 @@ static int folder_has_entries(const char *dir)
     return found;
 }
 
-static void remove_install(const char *dir, int created_dir)
+/* Make dir (0700) unless it is there, and set its mode to 0700; *created says whether it was
+ * made. */
+static int folder_private(const char *dir, int *created)
 {
-    static const char *const files[] = {DB_FILE, DB_FILE "-wal", DB_FILE "-shm",
-                                        OG_MASTER_KEY_FILE};
-    char path[4096];
-    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-        snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
-        unlink(path);
+    struct stat sb;
+    int error;
+    *created = 0;
+    if (stat(dir, &sb) < 0) {
+        if ((error = og_mkdir_p(dir, 0700)) < 0)
+            return error;
+        *created = 1;
+    } else if (!S_ISDIR(sb.st_mode)) {
+        return og_error_set(OG_EINVAL, "'%s' is not a folder", dir);
     }
-    if (created_dir)
-        rmdir(dir);
+    if (chmod(dir, 0700) < 0)
+        return og_error_set(OG_ERROR, "cannot set mode 0700 on '%s': %s", dir, strerror(errno));
+    return 0;
 }
 
-int og_install_init(const char *data_dir, char token_out[OG_TOKEN_MAX])
+/* What og_install_create made, undone when it fails. */
+typedef struct made {
+    const char *data_dir; /* the data folder, NULL for a PostgreSQL installation */
+    int data_created, data_touched;
+    const char *keys_dir;
+    int keys_created, key_written;
+} made;
+
+static void remove_install(const made *m)
+{
+    static const char *const files[] = {DB_FILE, DB_FILE "-wal", DB_FILE "-shm"};
+    char path[4096];
+    if (m->key_written) {
+        snprintf(path, sizeof(path), "%s/%s", m->keys_dir, OG_MASTER_KEY_FILE);
+        unlink(path);
+    }
+    if (m->keys_created && m->keys_dir != m->data_dir)
+        rmdir(m->keys_dir);
+    if (m->data_touched) {
+        for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+            snprintf(path, sizeof(path), "%s/%s", m->data_dir, files[i]);
+            unlink(path);
+        }
+    }
+    if (m->data_created)
+        rmdir(m->data_dir);
+}
+
+/* Refuse a location that holds an installation already; make the folders. */
+static int prepare_places(const og_install_where *w, made *m)
+{
+    int error, has;
+    if (m->data_dir) {
+        if ((has = folder_has_entries(m->data_dir)) < 0)
+            return has;
+        if (has)
+            return og_error_set(OG_EEXISTS,
+                                "data folder '%s' already exists and is not empty; refusing to "
+                                "touch it",
+                                m->data_dir);
+    } else {
+        int applied = 0;
+        if ((error = og_store_modules_applied(w->data, &applied)) < 0)
+            return error;
+        if (applied > 0)
+            return og_error_set(OG_EEXISTS, "the PostgreSQL database already holds an opsgate "
+                                            "installation; refusing to touch it");
+    }
+    if (m->data_dir) {
+        if ((error = folder_private(m->data_dir, &m->data_created)) < 0)
+            return error;
+        m->data_touched = 1;
+    }
+    if (m->keys_dir != m->data_dir && (error = folder_private(m->keys_dir, &m->keys_created)) < 0)
+        return error;
+    return 0;
+}
+
+int og_install_create(const og_install_where *w, char token_out[OG_TOKEN_MAX])
 {
     int error = -1;
-    int created_dir = 0, touched = 0;
     char *url = NULL;
     og_store *s = NULL;
     og_keyring *keys = NULL;
     og_ctx ctx;
     char token_id[OG_ID_LEN];
-    struct stat sb;
+    made m;
+    memset(&m, 0, sizeof(m));
 
-    if ((error = refuse_server_url(data_dir)) < 0)
+    if ((error = keys_folder(w, &m.keys_dir)) < 0)
         return error;
-    int has = folder_has_entries(data_dir);
-    if (has < 0)
-        return has;
-    if (has)
-        return og_error_set(
-            OG_EEXISTS, "data folder '%s' already exists and is not empty; refusing to touch it",
-            data_dir);
-    if (stat(data_dir, &sb) < 0) {
-        if ((error = og_mkdir_p(data_dir, 0700)) < 0)
-            return error;
-        created_dir = 1;
-    }
-    if (chmod(data_dir, 0700) < 0) {
-        error =
-            og_error_set(OG_ERROR, "cannot set mode 0700 on '%s': %s", data_dir, strerror(errno));
+    m.data_dir = og_install_folder(w->data);
+    if ((error = prepare_places(w, &m)) < 0)
         goto cleanup;
-    }
-    touched = 1;
-    if ((error = og_crypto_master_key_create(data_dir)) < 0)
+    if ((error = og_crypto_master_key_create(m.keys_dir)) < 0)
         goto cleanup;
-    if (!(url = og_install_db_url(data_dir))) {
+    m.key_written = 1;
+    if (!(url = og_install_db_url(w->data))) {
         error = og_error_set(OG_ERROR, "out of memory");
         goto cleanup;
     }
     if ((error = og_store_open(&s, url, 1)) < 0)
         goto cleanup;
-    if ((error = og_keyring_open(&keys, data_dir)) < 0)
+    if ((error = og_keyring_open(&keys, m.keys_dir)) < 0)
         goto cleanup;
     memset(&ctx, 0, sizeof(ctx));
     ctx.store = s;
     ctx.keys = keys;
-    ctx.data_dir = data_dir;
+    ctx.data_dir = m.data_dir;
     og_actor_local(&ctx.actor);
     if ((error = og_crypto_scope_key_create(keys, s, NULL)) < 0)
         goto cleanup;
@@ -127,31 +201,55 @@ cleanup:
     og_store_close(s);
     og_keyring_free(keys);
     free(url);
-    if (error < 0 && touched)
-        remove_install(data_dir, created_dir);
+    if (error < 0)
+        remove_install(&m);
     return error;
 }
 
-int og_install_open(const char *data_dir, og_store **store, og_keyring **keys)
+int og_install_init(const char *data_dir, char token_out[OG_TOKEN_MAX])
+{
+    og_install_where w = {data_dir, NULL};
+    return og_install_create(&w, token_out);
+}
+
+/* OG_ENOTFOUND unless the location holds an installation. */
+static int installed(const char *location)
+{
+    char path[4096];
+    struct stat sb;
+    if (og_store_url_is_server(location)) {
+        int applied = 0, error = og_store_modules_applied(location, &applied);
+        if (error < 0)
+            return error;
+        if (applied == 0)
+            return og_error_set(OG_ENOTFOUND, "the PostgreSQL database holds no opsgate "
+                                              "installation (create one with `opsgate init`)");
+        return 0;
+    }
+    snprintf(path, sizeof(path), "%s/" DB_FILE, location);
+    if (stat(path, &sb) < 0) {
+        og_error_set(OG_ENOTFOUND, "no opsgate data folder at '%s'", location);
+        return og_error_set_detail_arg(OG_TENANT_DETAIL_NO_DATA_FOLDER, location);
+    }
+    return 0;
+}
+
+int og_install_open_at(const og_install_where *w, og_store **store, og_keyring **keys)
 {
     int error = -1;
     char *url = NULL;
-    char path[4096];
-    struct stat sb;
+    const char *keys_dir = NULL;
     *store = NULL;
     *keys = NULL;
-    if ((error = refuse_server_url(data_dir)) < 0)
+    if ((error = keys_folder(w, &keys_dir)) < 0)
         return error;
-    snprintf(path, sizeof(path), "%s/" DB_FILE, data_dir);
-    if (stat(path, &sb) < 0) {
-        og_error_set(OG_ENOTFOUND, "no opsgate data folder at '%s'", data_dir);
-        return og_error_set_detail_arg(OG_TENANT_DETAIL_NO_DATA_FOLDER, data_dir);
-    }
-    if (!(url = og_install_db_url(data_dir)))
+    if ((error = installed(w->data)) < 0)
+        return error;
+    if (!(url = og_install_db_url(w->data)))
         return og_error_set(OG_ERROR, "out of memory");
     if ((error = og_store_open(store, url, 0)) < 0)
         goto cleanup;
-    if ((error = og_keyring_open(keys, data_dir)) < 0)
+    if ((error = og_keyring_open(keys, keys_dir)) < 0)
         goto cleanup;
     error = 0;
 cleanup:
@@ -161,4 +259,10 @@ cleanup:
     }
     free(url);
     return error;
+}
+
+int og_install_open(const char *data_dir, og_store **store, og_keyring **keys)
+{
+    og_install_where w = {data_dir, NULL};
+    return og_install_open_at(&w, store, keys);
 }

@@ -14,6 +14,14 @@
 #   expect_jq FILTER WANT WHAT          check `jq -r FILTER` of $body
 #   expect_header NAME REGEX WHAT       check a response header of the last request
 #   og_done                             print the tally and exit 0, or 1 if anything failed
+#   url=$(og_pg_newdb)                  a fresh database on the suite's PostgreSQL (dropped at
+#                                       exit); skips (77) without one (og_pg_need)
+#
+# OG_IT_BACKEND=pg (CMake registers some tests a second time so, as integration_NAME_pg, through
+# tests/support/pg_run.sh, which sets OPSGATE_TEST_PG) runs the test on PostgreSQL unchanged:
+# $OPSGATE becomes a wrapper that turns every `--data DIR` (and OPSGATE_DATA) under $OG_TMP into
+# a database of its own on the suite's server, made at first use, with DIR as its key folder
+# (`--keys DIR`). So the test's "data folder" holds the master key and nothing else.
 set -uo pipefail
 : "${OPSGATE:?set OPSGATE to the opsgate binary}"
 
@@ -39,6 +47,7 @@ og_cleanup() {
     kill -KILL "$OG_SERVER_PID" 2>/dev/null
     wait "$OG_SERVER_PID" 2>/dev/null
   fi
+  og_pg_dropall
   if [ -n "${og_watchdog_pid:-}" ]; then
     kill "$og_watchdog_pid" 2>/dev/null
     wait "$og_watchdog_pid" 2>/dev/null
@@ -59,6 +68,100 @@ trap 'exit 130' INT TERM
   kill -TERM $$
 ) &
 og_watchdog_pid=$!
+
+# ---- PostgreSQL ----
+og_pg_need() {
+  if [ -z "${OPSGATE_TEST_PG:-}" ]; then
+    echo "SKIP: no PostgreSQL for the test (OPSGATE_TEST_PG; run it through ctest)" >&2
+    exit 77
+  fi
+  command -v psql >/dev/null 2>&1 || { echo "SKIP: psql is not installed" >&2; exit 77; }
+}
+
+# og_pg_url_of DB: the suite's URL naming database DB instead.
+og_pg_url_of() {
+  case "$OPSGATE_TEST_PG" in
+    libpq:*) printf '%s dbname=%s\n' "$OPSGATE_TEST_PG" "$1" ;;
+    *) printf '%s\n' "$OPSGATE_TEST_PG" | sed -E "s#^(postgres(ql)?://[^/?]*)(/[^?]*)?#\\1/$1#" ;;
+  esac
+}
+
+# psql on the suite's server (libpq: URLs as key=value strings)
+og_psql() {
+  local conn=${OPSGATE_TEST_PG#libpq:}
+  psql -qtAX -v ON_ERROR_STOP=1 "$conn" "$@"
+}
+
+og_pg_seq=0
+# og_pg_newdb: make a fresh database (C collation, as docs/postgres.md asks) and print its URL.
+og_pg_newdb() {
+  og_pg_need
+  og_pg_seq=$((og_pg_seq + 1))
+  local db="og_it_$$_${og_pg_seq}_$RANDOM"
+  og_psql -c "CREATE DATABASE $db TEMPLATE template0 LC_COLLATE 'C' LC_CTYPE 'C'" >/dev/null ||
+    return 1
+  echo "$db" >>"$OG_TMP/.pg-dbs"
+  og_pg_url_of "$db"
+}
+
+og_pg_dropall() {
+  [ -f "$OG_TMP/.pg-dbs" ] || return 0
+  local db
+  while read -r db; do
+    og_psql -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1
+  done <"$OG_TMP/.pg-dbs"
+}
+
+# On PostgreSQL ($OG_IT_BACKEND=pg): $OPSGATE becomes the wrapper described at the top.
+if [ "${OG_IT_BACKEND:-}" = pg ]; then
+  og_pg_need
+  OG_REAL_OPSGATE=$OPSGATE
+  OPSGATE="$OG_TMP/.opsgate-pg"
+  export OG_REAL_OPSGATE OG_TMP
+  export -f og_pg_need og_pg_url_of og_psql
+  cat >"$OPSGATE" <<'WRAP'
+#!/usr/bin/env bash
+# --data DIR (under $OG_TMP) -> a database of its own, DIR its key folder
+set -uo pipefail
+map() { # DIR -> prints the URL, making the database at first use
+  local dir=$1 db
+  db="og_it_$(printf '%s' "$dir" | md5sum | cut -c1-16)"
+  mkdir -p "$OG_TMP/.pg-made"
+  if [ ! -e "$OG_TMP/.pg-made/$db" ]; then
+    og_psql -c "CREATE DATABASE $db TEMPLATE template0 LC_COLLATE 'C' LC_CTYPE 'C'" >/dev/null ||
+      exit 1
+    echo "$db" >>"$OG_TMP/.pg-dbs"
+    : >"$OG_TMP/.pg-made/$db"
+  fi
+  og_pg_url_of "$db"
+}
+under_tmp() { case "$1" in "$OG_TMP"/*) return 0 ;; esac; return 1; }
+args=() keys="" seen=0 i=0 n=$#
+argv=("$@")
+while [ $i -lt $n ]; do
+  a=${argv[$i]}
+  if [ "$a" = -- ]; then args+=("${argv[@]:$i}"); break; fi
+  if [ "$a" = --data ] && [ $((i + 1)) -lt $n ] && under_tmp "${argv[$((i + 1))]}"; then
+    keys=${argv[$((i + 1))]}; args+=(--data "$(map "$keys")"); seen=1; i=$((i + 2)); continue
+  fi
+  case "$a" in
+    --data=*) if under_tmp "${a#--data=}"; then
+                keys=${a#--data=}; args+=(--data "$(map "$keys")"); seen=1; i=$((i + 1)); continue
+              fi ;;
+  esac
+  args+=("$a"); i=$((i + 1))
+done
+if [ $seen = 0 ] && [ -n "${OPSGATE_DATA:-}" ] && under_tmp "$OPSGATE_DATA"; then
+  keys=$OPSGATE_DATA
+  OPSGATE_DATA=$(map "$keys"); export OPSGATE_DATA
+fi
+if [ -n "$keys" ] && [ -z "${OPSGATE_KEYS:-}" ]; then
+  OPSGATE_KEYS=$keys; export OPSGATE_KEYS
+fi
+exec "$OG_REAL_OPSGATE" "${args[@]}"
+WRAP
+  chmod +x "$OPSGATE"
+fi
 
 ok()  { og_passes=$((og_passes + 1)); }
 bad() { echo "FAIL: $*" >&2; og_fails=$((og_fails + 1)); }

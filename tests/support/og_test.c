@@ -36,14 +36,72 @@ void og_test_rmrf(const char *path)
         nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+int og_test_backend_pg(void)
+{
+    const char *b = getenv("OG_TEST_BACKEND");
+    return b && strcmp(b, "pg") == 0;
+}
+
+og_install_where og_test_env_where(const og_test_env *env)
+{
+    og_install_where w = {env->location, env->keys_dir};
+    return w;
+}
+
+char *og_test_env_db_url(const og_test_env *env)
+{
+    char *url = og_install_db_url(env->location);
+    assert_non_null(url);
+    return url;
+}
+
+void og_test_env_exec(const og_test_env *env, const char *sql)
+{
+    og_store *s = NULL;
+    char *url = og_test_env_db_url(env);
+    OG_ASSERT_OK(og_store_open(&s, url, 0));
+    int rc = og_store_exec(s, sql);
+    if (rc < 0)
+        fail_msg("%s: %s", sql, og_error_last());
+    og_store_close(s);
+    free(url);
+}
+
+int og_test_env_holds(const og_test_env *env, const char *needle)
+{
+    char *cmd = NULL;
+    int n;
+    if (env->data_dir)
+        n = asprintf(&cmd, "grep -rqa -- '%s' '%s'", needle, env->data_dir);
+    else
+        n = asprintf(&cmd, "pg_dump --data-only --no-owner -n %s -d \"%s\" | grep -qa -- '%s'",
+                     env->schema, env->location + strlen(OG_STORE_LIBPQ_PREFIX), needle);
+    assert_true(n > 0);
+    int rc = system(cmd);
+    free(cmd);
+    return rc == 0;
+}
+
 void og_test_env_setup(og_test_env *env)
 {
     memset(env, 0, sizeof(*env));
     env->dir = og_test_tmpdir();
     assert_non_null(env->dir);
-    assert_true(asprintf(&env->data_dir, "%s/data", env->dir) > 0);
-    OG_ASSERT_OK(og_install_init(env->data_dir, env->token));
-    OG_ASSERT_OK(og_install_open(env->data_dir, &env->store, &env->keys));
+    if (og_test_backend_pg()) {
+        if (!og_test_pg_url())
+            skip();
+        env->location = og_test_pg_create(&env->schema);
+        assert_true(asprintf(&env->keys_dir, "%s/keys", env->dir) > 0);
+    } else {
+        assert_true(asprintf(&env->data_dir, "%s/data", env->dir) > 0);
+        env->location = strdup(env->data_dir);
+        env->keys_dir = strdup(env->data_dir);
+        assert_non_null(env->location);
+        assert_non_null(env->keys_dir);
+    }
+    og_install_where w = og_test_env_where(env);
+    OG_ASSERT_OK(og_install_create(&w, env->token));
+    OG_ASSERT_OK(og_install_open_at(&w, &env->store, &env->keys));
     env->ctx.store = env->store;
     env->ctx.keys = env->keys;
     env->ctx.data_dir = env->data_dir;
@@ -54,8 +112,12 @@ void og_test_env_teardown(og_test_env *env)
 {
     og_store_close(env->store);
     og_keyring_free(env->keys);
+    og_test_pg_drop(env->schema);
     og_test_rmrf(env->dir);
     free(env->data_dir);
+    free(env->location);
+    free(env->keys_dir);
+    free(env->schema);
     free(env->dir);
     memset(env, 0, sizeof(*env));
 }

@@ -41,6 +41,13 @@ typedef struct og_store_backend {
     const char *copy_tables_sql;
     const char *copy_is_table_sql;
     const char *copy_done_sql;
+    /* One row when the trigger named by the one parameter exists (og_store_trigger_exists). */
+    const char *trigger_exists_sql;
+    /* One row when the table named by the one parameter exists (on the search path). */
+    const char *table_exists_sql;
+    /* Scripts run on the connection by og_store_bulk_writes(s, 1) and (s, 0); NULL: nothing. */
+    const char *bulk_on_sql;
+    const char *bulk_off_sql;
 } og_store_backend;
 
 extern const og_store_backend og_store_backend_sqlite;

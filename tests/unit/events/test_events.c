@@ -213,7 +213,7 @@ static void test_events__worker_threads_deliver_in_the_background(void **state)
     flaky f = {.fail = 1};
     og_store_pool *pool = NULL;
     og_events *ev = NULL;
-    char *url = og_install_db_url(env->data_dir);
+    char *url = og_test_env_db_url(env);
     og_events_config c = fast;
     c.workers = 3;
     c.poll_us = 10000;

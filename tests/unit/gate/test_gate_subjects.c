@@ -307,11 +307,12 @@ static void test_gate_subjects__a_renewal_names_the_certificate_and_plan(void **
                                  "INSERT INTO acme_accounts (id, tenant_id, directory_url,"
                                  " key_type, sealed_key, account_url, status, created_at,"
                                  " updated_at) VALUES (?, ?, 'https://127.0.0.1:1/dir', 'ec256',"
-                                 " x'00', 'https://127.0.0.1:1/acct/1', 'valid', ?, ?)"));
+                                 " ?, 'https://127.0.0.1:1/acct/1', 'valid', ?, ?)"));
     og_stmt_bind_text(st, 1, account);
     og_stmt_bind_text(st, 2, f->t.id);
-    og_stmt_bind_text(st, 3, now);
+    og_stmt_bind_blob(st, 3, "", 1);
     og_stmt_bind_text(st, 4, now);
+    og_stmt_bind_text(st, 5, now);
     assert_int_equal(og_stmt_step(st), OG_DONE);
     og_stmt_free(st);
     OG_ASSERT_OK(og_stmt_prepare(&st, f->env.store,
@@ -334,14 +335,15 @@ static void test_gate_subjects__a_renewal_names_the_certificate_and_plan(void **
                                  "INSERT INTO acme_certs (id, tenant_id, plan_id, fingerprint,"
                                  " serial, not_before_us, not_after_us, chain_pem, alternates,"
                                  " sealed_key, order_url, cert_url, replaces, status, created_at)"
-                                 " VALUES (?, ?, ?, 'ab12', '0a1b2c', ?, ?, '', '[]', x'00', '',"
+                                 " VALUES (?, ?, ?, 'ab12', '0a1b2c', ?, ?, '', '[]', ?, '',"
                                  " '', NULL, 'current', ?)"));
     og_stmt_bind_text(st, 1, cert);
     og_stmt_bind_text(st, 2, f->t.id);
     og_stmt_bind_text(st, 3, plan);
     og_stmt_bind_int(st, 4, nb);
     og_stmt_bind_int(st, 5, nb + 90LL * 86400 * 1000000);
-    og_stmt_bind_text(st, 6, now);
+    og_stmt_bind_blob(st, 6, "", 1);
+    og_stmt_bind_text(st, 7, now);
     assert_int_equal(og_stmt_step(st), OG_DONE);
     og_stmt_free(st);
     /* at L2 nothing is ordered: the approval says what would be renewed */

@@ -45,14 +45,30 @@ static void test_install__makes_a_private_folder_and_refuses_to_run_twice(void *
     og_test_env *env = *state;
     struct stat sb;
     char path[4096];
-    assert_int_equal(stat(env->data_dir, &sb), 0);
+    /* the key folder: the data folder itself on SQLite */
+    assert_int_equal(stat(env->keys_dir, &sb), 0);
     assert_int_equal(sb.st_mode & 0777, 0700);
-    snprintf(path, sizeof(path), "%s/master.key", env->data_dir);
+    snprintf(path, sizeof(path), "%s/master.key", env->keys_dir);
     assert_int_equal(stat(path, &sb), 0);
     assert_int_equal(sb.st_mode & 0777, 0600);
     char token[OG_TOKEN_MAX];
-    assert_int_equal(og_install_init(env->data_dir, token), OG_EEXISTS);
-    assert_non_null(strstr(og_error_last(), env->data_dir));
+    og_install_where w = og_test_env_where(env);
+    assert_int_equal(og_install_create(&w, token), OG_EEXISTS);
+    if (env->data_dir)
+        assert_non_null(strstr(og_error_last(), env->data_dir));
+    else
+        assert_non_null(strstr(og_error_last(), "already holds an opsgate installation"));
+    /* the same key folder for a new database is refused too (its master key stays) */
+    if (!env->data_dir) {
+        char *schema = NULL, *url = og_test_pg_create(&schema);
+        og_install_where other = {url, env->keys_dir};
+        assert_int_equal(og_install_create(&other, token), OG_EEXISTS);
+        assert_non_null(strstr(og_error_last(), "master key"));
+        assert_int_equal(stat(path, &sb), 0);
+        og_test_pg_drop(schema);
+        free(schema);
+        free(url);
+    }
     /* still usable: nothing was changed */
     og_ctx ctx;
     as_token(env, env->token, &ctx);
