@@ -267,6 +267,12 @@ int og_artifacts_tenant_files_remove(const char *data_dir, const char *tenant_id
 #define OG_ARTIFACTS_TMP_STALE_S 3600
 #define OG_ARTIFACTS_TMP_ANY_AGE (-1)
 int og_artifacts_tmp_sweep(const char *data_dir, int64_t min_age_s, int *removed);
+/* Without a data folder (ctx->data_dir NULL) objects' bytes are art_object_chunks rows, written
+ * as an upload streams, before the transaction that records the object. An interrupted upload
+ * (a crash, a lost connection) leaves chunks that no object names: remove those written more than
+ * min_age_s ago (0: OG_ARTIFACTS_TMP_STALE_S; OG_ARTIFACTS_TMP_ANY_AGE: any age, only while no
+ * upload runs on any node). *removed (may be NULL) counts the rows. */
+int og_artifacts_chunks_sweep(og_ctx *ctx, int64_t min_age_s, int *removed);
 
 /* ---- access governance ---- */
 /* Grant a user (name) a right on a project, until until_us (0 = no expiry); replaces the user's

@@ -343,7 +343,7 @@ int og_artifact_put_finish(og_artifact_put *p, og_artifact_version *out)
 end:
     if ((error = og_store_tx_end(ctx->store, error)) < 0) {
         if (created_file)
-            og_artifacts__obj_unlink(ctx, p->sc.tenant_id, object);
+            og_artifacts__obj_writer_undo(p->w, object);
         goto cleanup;
     }
     v.created_artifact = new_artifact;
