@@ -171,6 +171,11 @@ int og_artifact_read_id(og_ctx *ctx, const char *tenant_id, const char *artifact
 int og_artifact_list(og_ctx *ctx, const char *tenant, const char *project, int include_deleted,
                      json_t **out);
 int og_artifact_show(og_ctx *ctx, const og_artifact_ref *ref, json_t **out);
+/* The newest version of the artifact that was published (a move to published executed, through
+ * its gate, and not rolled back since) below `below` (0: any); *out 0 when none. Needs read.
+ * Publishes from before schema step artifacts 7 were not recorded. */
+int og_artifact_published_version(og_ctx *ctx, const og_artifact_ref *ref, int64_t below,
+                                  int64_t *out);
 /* Versions, newest first. */
 int og_artifact_log(og_ctx *ctx, const og_artifact_ref *ref, json_t **out);
 /* A unified diff (3 lines of context, Myers' algorithm) from version `from` to `to`, appended to

@@ -316,6 +316,8 @@ static int purge_rows(og_ctx *ctx, const art_scope *sc, const art_row *a, const 
                                     a->id)) < 0 ||
         (error = og_artifacts__exec(ctx, "DELETE FROM art_locks WHERE artifact_id = ?", "t",
                                     a->id)) < 0 ||
+        (error = og_artifacts__exec(ctx, "DELETE FROM art_published WHERE artifact_id = ?", "t",
+                                    a->id)) < 0 ||
         (error = og_artifacts__exec(ctx, "DELETE FROM art_parts WHERE whole_id = ? OR part_id = ?",
                                     "tt", a->id, a->id)) < 0 ||
         (error = og_artifacts__exec(ctx, "DELETE FROM art_artifacts WHERE id = ?", "t", a->id)) < 0)

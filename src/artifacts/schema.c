@@ -260,6 +260,21 @@ static const og_migration steps[] = {
      "  data BYTEA NOT NULL,"
      "  PRIMARY KEY (tenant_id, seal_id, seq));"
      "CREATE INDEX art_objects_seal ON art_objects (tenant_id, seal_id);"},
+    /* The versions published (lifecycle.c, when a move to published executes; a rollback of that
+     * move takes its row away): og_artifact_published_version reads it. */
+    {7,
+     "CREATE TABLE art_published ("
+     "  artifact_id TEXT NOT NULL REFERENCES art_artifacts(id) ON DELETE CASCADE,"
+     "  tenant_id TEXT NOT NULL,"
+     "  version INTEGER NOT NULL,"
+     "  published_at TEXT NOT NULL,"
+     "  PRIMARY KEY (artifact_id, version));",
+     "CREATE TABLE art_published ("
+     "  artifact_id TEXT NOT NULL REFERENCES art_artifacts(id) ON DELETE CASCADE,"
+     "  tenant_id TEXT NOT NULL,"
+     "  version BIGINT NOT NULL,"
+     "  published_at TEXT NOT NULL,"
+     "  PRIMARY KEY (artifact_id, version));"},
 };
 
 /* Order matters: the index rows are found through art_artifacts, so they go first. */
@@ -268,6 +283,7 @@ static const char *const purge[] = {
     "DELETE FROM art_holds WHERE tenant_id = ?",
     "DELETE FROM art_grants WHERE tenant_id = ?",
     "DELETE FROM art_locks WHERE tenant_id = ?",
+    "DELETE FROM art_published WHERE tenant_id = ?",
     "DELETE FROM art_parts WHERE tenant_id = ?",
     "DELETE FROM art_versions WHERE tenant_id = ?",
     "DELETE FROM art_artifacts WHERE tenant_id = ?",
