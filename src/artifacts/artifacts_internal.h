@@ -134,6 +134,9 @@ int og_artifacts__obj_writer_commit(art_obj_writer *w, og_ctx *ctx, const art_ke
                                     char name[65], int *created);
 /* The transaction of og_artifacts__obj_writer_commit failed: undo what it did outside it. */
 void og_artifacts__obj_writer_undo(art_obj_writer *w, const char *name);
+/* After the transaction of og_artifacts__obj_writer_commit (or instead of it), with the context's
+ * store: drop the bytes written outside the row unless they were committed. */
+int og_artifacts__obj_writer_discard(art_obj_writer *w);
 void og_artifacts__obj_writer_free(art_obj_writer *w); /* drops uncommitted bytes */
 /* Inside the transaction deleting an object's row, before it: delete the rows holding its bytes
  * (the rows store's chunks; nothing for inline objects and files). */

@@ -209,6 +209,12 @@ static void files_undo(art_spill *s, const char *name)
         files_remove_after(s->ctx, s->tenant_id, name);
 }
 
+static int files_discard(art_spill *s)
+{
+    (void)s;
+    return 0; /* the temporary file goes when the spill is freed */
+}
+
 static int files_remove_rows(og_ctx *ctx, const char *tenant_id, const char *seal_id)
 {
     (void)ctx;
@@ -260,19 +266,20 @@ static void files_src_free(art_src *s)
 }
 
 const art_objstore og_artifacts__obj_files = {
-    "files",
-    0,
-    files_open,
-    files_write,
-    files_end,
-    files_commit,
-    files_undo,
-    files_free,
-    files_src_open,
-    files_src_read,
-    files_src_free,
-    files_remove_rows,
-    files_remove_after,
+    .name = "files",
+    .reads_need_store = 0,
+    .spill_open = files_open,
+    .spill_write = files_write,
+    .spill_end = files_end,
+    .spill_commit = files_commit,
+    .spill_undo = files_undo,
+    .spill_discard = files_discard,
+    .spill_free = files_free,
+    .src_open = files_src_open,
+    .src_read = files_src_read,
+    .src_free = files_src_free,
+    .remove_rows = files_remove_rows,
+    .remove_after = files_remove_after,
 };
 
 /* ---- stale temporary files ---- */

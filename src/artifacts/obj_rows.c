@@ -4,51 +4,29 @@
 #include "artifacts/objstore.h"
 #include "opsgate/error.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* ---- writing ---- */
 
+/* While the upload streams the sealed bytes go to an anonymous temporary file (the HTTP server
+ * gives its store back to the pool while a body streams in): the chunk rows are written from it
+ * when the upload ends, each committed by itself, before the version's transaction. */
 struct art_spill {
     og_ctx *ctx;
     char tenant_id[OG_ID_LEN];
     char seal_id[OG_ID_LEN];
-    og_buf buf; /* the chunk being filled */
-    int64_t seq;
-    int64_t created_us;
+    int fd;       /* the staged ciphertext */
+    int64_t rows; /* chunk rows written */
+    int committed, dropped;
 };
-
-static int rows_flush(art_spill *s)
-{
-    /* Outside the caller's transaction when there is none: the row commits by itself and stays
-     * unreachable (no art_objects row names its seal id) until the version's transaction. */
-    int error = og_store_run(s->ctx->store,
-                             "INSERT INTO art_object_chunks (tenant_id, seal_id, seq, created_us,"
-                             " data) VALUES (?, ?, ?, ?, ?)",
-                             "ttiib", s->tenant_id, s->seal_id, s->seq, s->created_us,
-                             s->buf.data ? (const void *)s->buf.data : "", s->buf.len);
-    if (error < 0)
-        return error;
-    s->seq++;
-    og_buf_reset(&s->buf);
-    return 0;
-}
 
 static int rows_write(art_spill *s, const void *data, size_t len)
 {
-    const uint8_t *p = data;
-    int error;
-    while (len > 0) {
-        size_t n = ART_CHUNK - s->buf.len < len ? ART_CHUNK - s->buf.len : len;
-        if ((error = og_buf_append(&s->buf, p, n)) < 0)
-            return error;
-        p += n;
-        len -= n;
-        if (s->buf.len == ART_CHUNK && (error = rows_flush(s)) < 0)
-            return error;
-    }
-    return 0;
+    return og_artifacts__fd_write(s->fd, data, len, "the upload's temporary file");
 }
 
 static int rows_drop(og_ctx *ctx, const char *tenant_id, const char *seal_id)
@@ -63,42 +41,96 @@ static void rows_free(art_spill *s, int committed)
 {
     if (!s)
         return;
-    if (!committed && s->seq > 0 && rows_drop(s->ctx, s->tenant_id, s->seal_id) < 0)
-        og_error_clear(); /* unreachable: og_artifacts_chunks_sweep takes them */
-    og_buf_free(&s->buf);
+    /* Only a writer freed without its upload's end ever holding a store gets here with rows; a
+     * store gone meanwhile leaves them to og_artifacts_chunks_sweep. */
+    if (!committed && !s->dropped && s->rows > 0 &&
+        (!s->ctx->store || rows_drop(s->ctx, s->tenant_id, s->seal_id) < 0))
+        og_error_clear();
+    if (s->fd >= 0)
+        close(s->fd);
     free(s);
 }
 
 static int rows_open(art_spill **out, og_ctx *ctx, const char *tenant_id, const char *seal_id)
 {
+    int error;
     art_spill *s = calloc(1, sizeof(*s));
     if (!s)
         return og_error_set(OG_ERROR, "out of memory");
     s->ctx = ctx;
     og_strlcpy(s->tenant_id, tenant_id, sizeof(s->tenant_id));
     og_strlcpy(s->seal_id, seal_id, sizeof(s->seal_id));
-    og_buf_init(&s->buf, ART_CHUNK);
-    s->created_us = og_time_now_us();
+    if ((error = og_artifacts__tmpfile(&s->fd)) < 0) {
+        free(s);
+        return error;
+    }
     *out = s;
     return 0;
 }
 
+/* The staged bytes into rows of ART_CHUNK bytes, one in memory at a time. */
 static int rows_end(art_spill *s)
 {
-    return s->buf.len > 0 ? rows_flush(s) : 0;
+    int error = 0;
+    size_t got = 0;
+    uint8_t *buf = malloc(ART_CHUNK);
+    int64_t now = og_time_now_us();
+    if (!buf)
+        return og_error_set(OG_ERROR, "out of memory");
+    if (lseek(s->fd, 0, SEEK_SET) < 0) {
+        error = og_error_set(OG_ERROR, "cannot rewind the upload's temporary file: %s",
+                             strerror(errno));
+        goto cleanup;
+    }
+    for (;;) {
+        size_t have = 0;
+        while (have < ART_CHUNK) {
+            if ((error = og_artifacts__fd_read(s->fd, buf + have, ART_CHUNK - have, &got,
+                                               "the upload's temporary file")) < 0)
+                goto cleanup;
+            if (got == 0)
+                break;
+            have += got;
+        }
+        if (have == 0)
+            break;
+        /* Outside the caller's transaction when there is none: the row commits by itself and
+         * stays unreachable (no art_objects row names its seal id) until the version's. */
+        if ((error = og_store_run(s->ctx->store,
+                                  "INSERT INTO art_object_chunks (tenant_id, seal_id, seq,"
+                                  " created_us, data) VALUES (?, ?, ?, ?, ?)",
+                                  "ttiib", s->tenant_id, s->seal_id, s->rows, now, buf, have)) < 0)
+            goto cleanup;
+        error = 0;
+        s->rows++;
+        if (have < ART_CHUNK)
+            break;
+    }
+cleanup:
+    free(buf);
+    return error;
 }
 
 static int rows_commit(art_spill *s, const char *name)
 {
-    (void)s;
     (void)name;
-    return 0; /* the object's row names the seal id: the chunks are its from now on */
+    s->committed = 1; /* the object's row names the seal id: the chunks are its from now on */
+    return 0;
 }
 
 static void rows_undo(art_spill *s, const char *name)
 {
-    (void)s;
-    (void)name; /* the spill is freed uncommitted, which drops the chunks */
+    (void)name;
+    s->committed = 0;
+}
+
+static int rows_discard(art_spill *s)
+{
+    int error = 0;
+    if (!s->committed && !s->dropped && s->rows > 0)
+        error = rows_drop(s->ctx, s->tenant_id, s->seal_id);
+    s->dropped = 1;
+    return error;
 }
 
 static int rows_remove_rows(og_ctx *ctx, const char *tenant_id, const char *seal_id)
@@ -227,19 +259,20 @@ static int rows_src_read(art_src *s, void *buf, size_t cap, size_t *got)
 }
 
 const art_objstore og_artifacts__obj_rows = {
-    "rows",
-    1,
-    rows_open,
-    rows_write,
-    rows_end,
-    rows_commit,
-    rows_undo,
-    rows_free,
-    rows_src_open,
-    rows_src_read,
-    rows_src_free,
-    rows_remove_rows,
-    rows_remove_after,
+    .name = "rows",
+    .reads_need_store = 1,
+    .spill_open = rows_open,
+    .spill_write = rows_write,
+    .spill_end = rows_end,
+    .spill_commit = rows_commit,
+    .spill_undo = rows_undo,
+    .spill_discard = rows_discard,
+    .spill_free = rows_free,
+    .src_open = rows_src_open,
+    .src_read = rows_src_read,
+    .src_free = rows_src_free,
+    .remove_rows = rows_remove_rows,
+    .remove_after = rows_remove_after,
 };
 
 /* ---- chunks of uploads that never committed ---- */

@@ -296,6 +296,11 @@ void og_artifacts__obj_writer_undo(art_obj_writer *w, const char *name)
     w->committed = 0;
 }
 
+int og_artifacts__obj_writer_discard(art_obj_writer *w)
+{
+    return w && w->spill ? w->os->spill_discard(w->spill) : 0;
+}
+
 void og_artifacts__obj_writer_free(art_obj_writer *w)
 {
     if (!w)

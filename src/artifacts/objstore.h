@@ -19,11 +19,12 @@
  * bytes go to a locked temporary file, fsynced, renamed into place when the transaction records
  * the object, unlinked after the transaction that deletes its row.
  * rows (no data folder: ctx->data_dir NULL): art_object_chunks(tenant_id, seal_id, seq, data),
- * written while the upload streams, each row committed by itself and reachable only once the
- * object's row (art_objects, same seal id) is committed with the version; an upload that fails
- * or is abandoned, or whose content was stored already, deletes its chunks; a crash leaves
- * unreachable chunks that og_artifacts_chunks_sweep removes. The chunks go in the transaction
- * that deletes the object's row.
+ * staged in an anonymous temporary file while the upload streams (no store is held then), written
+ * when it ends, each row committed by itself and reachable only once the object's row
+ * (art_objects, same seal id) is committed with the version; an upload that fails, or whose
+ * content was stored already, deletes its chunks; a crash leaves unreachable chunks that
+ * og_artifacts_chunks_sweep removes. The chunks go in the transaction that deletes the object's
+ * row.
  */
 typedef struct art_spill art_spill; /* the bytes of one object being written */
 typedef struct art_src art_src;     /* the bytes of one stored object being read */
@@ -38,6 +39,9 @@ typedef struct art_objstore {
     int (*spill_commit)(art_spill *s, const char *name);
     /* That transaction failed after spill_commit: undo what it did outside the database. */
     void (*spill_undo)(art_spill *s, const char *name);
+    /* After the upload's transaction, or its failure, with the store at hand: drop the bytes
+     * unless they were committed (and not undone). */
+    int (*spill_discard)(art_spill *s);
     /* committed == 0: drop the bytes (best effort). Frees s; NULL-safe. */
     void (*spill_free)(art_spill *s, int committed);
     /* label (PATH_MAX bytes) names the object in messages. */
