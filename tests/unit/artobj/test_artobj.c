@@ -138,7 +138,9 @@ static void test_artobj__a_put_failing_at_any_call_leaves_no_rows(void **state)
 {
     artobj *f = *state;
     long n;
-    for (n = 1; n < 2000; n++) {
+    /* Every call on SQLite; every 4th on PostgreSQL, where each run costs more round trips (the
+     * code under test is the same). */
+    for (n = 1; n < 2000; n += f->pg ? 4 : 1) {
         OG_ASSERT_OK(og_store_fault_arm(f->store, n, 0));
         int rc = put_random(f, "fail.bin", 520 * KIB, 5, NULL);
         long fired = og_store_fault_fired(f->store);
