@@ -171,6 +171,11 @@ int og_artifact_read_id(og_ctx *ctx, const char *tenant_id, const char *artifact
 int og_artifact_list(og_ctx *ctx, const char *tenant, const char *project, int include_deleted,
                      json_t **out);
 int og_artifact_show(og_ctx *ctx, const og_artifact_ref *ref, json_t **out);
+/* The newest version of the artifact that was published (a move to published executed, through
+ * its gate, and not rolled back since) below `below` (0: any); *out 0 when none. Needs read.
+ * Publishes from before schema step artifacts 7 were not recorded. */
+int og_artifact_published_version(og_ctx *ctx, const og_artifact_ref *ref, int64_t below,
+                                  int64_t *out);
 /* Versions, newest first. */
 int og_artifact_log(og_ctx *ctx, const og_artifact_ref *ref, json_t **out);
 /* A unified diff (3 lines of context, Myers' algorithm) from version `from` to `to`, appended to
@@ -267,6 +272,12 @@ int og_artifacts_tenant_files_remove(const char *data_dir, const char *tenant_id
 #define OG_ARTIFACTS_TMP_STALE_S 3600
 #define OG_ARTIFACTS_TMP_ANY_AGE (-1)
 int og_artifacts_tmp_sweep(const char *data_dir, int64_t min_age_s, int *removed);
+/* Without a data folder (ctx->data_dir NULL) objects' bytes are art_object_chunks rows, written
+ * as an upload streams, before the transaction that records the object. An interrupted upload
+ * (a crash, a lost connection) leaves chunks that no object names: remove those written more than
+ * min_age_s ago (0: OG_ARTIFACTS_TMP_STALE_S; OG_ARTIFACTS_TMP_ANY_AGE: any age, only while no
+ * upload runs on any node). *removed (may be NULL) counts the rows. */
+int og_artifacts_chunks_sweep(og_ctx *ctx, int64_t min_age_s, int *removed);
 
 /* ---- access governance ---- */
 /* Grant a user (name) a right on a project, until until_us (0 = no expiry); replaces the user's

@@ -126,6 +126,15 @@ int og_store_exec(og_store *s, const char *sql);
  * statement has no bindings and no row, and is the caller's until og_stmt_free(). Free
  * statements before closing their connection when you can; one freed later is finalized. */
 int og_stmt_prepare(og_stmt **out, og_store *s, const char *sql);
+/* SQL with no portable form (docs/postgres.md, "Left"): one text per backend, as a schema step
+ * has, so that a module states what it asks for and never tests the backend itself. Texts follow
+ * the same rules as og_stmt_prepare's (`?` and `?NNN` parameters, numbered alike in both). */
+typedef struct og_sql_dialects {
+    const char *sqlite;
+    const char *postgres;
+} og_sql_dialects;
+/* og_stmt_prepare of the text for s's backend; OG_EINVAL when that text is missing. */
+int og_stmt_prepare_dialect(og_stmt **out, og_store *s, const og_sql_dialects *sql);
 /* Parameters are numbered from 1. Text and blobs are copied. A NULL text binds SQL NULL.
  * A failed bind returns its error and is also sticky: the statement remembers the first failed
  * bind (code and message, naming the parameter), and every og_stmt_step() returns that error

@@ -119,19 +119,29 @@ int og_artifacts__lock_check_but(og_ctx *ctx, const char *artifact_id, const cha
 int og_artifacts__held(og_ctx *ctx, const char *project_id, const char *artifact_id, char *why,
                        size_t whysz);
 
-/* ---- objects: content-addressed, zstd-compressed, sealed files ---- */
+/* ---- objects: content-addressed, zstd-compressed, sealed; in their row, or in the context's
+ * object store past a size (objstore.h: files, or chunk rows when there is no data folder) ---- */
 typedef struct art_obj_writer art_obj_writer;
 int og_artifacts__obj_writer_new(art_obj_writer **out, og_ctx *ctx, const char *tenant_id);
 int og_artifacts__obj_writer_write(art_obj_writer *w, const void *data, size_t len);
-/* Flush compression and sealing, fsync the temporary file. */
+/* Flush compression and sealing, make the stored bytes durable. */
 int og_artifacts__obj_writer_end(art_obj_writer *w, uint8_t sha[32], uint64_t *size);
 /* Inside the caller's transaction: name the object (keyed hash of its SHA-256), and either find
- * it already stored (the temporary file is dropped) or record it and rename the file into place.
- * *created = 1 when a new file was put in place (to unlink if the transaction fails). */
+ * it already stored (the new bytes are dropped when the writer is freed) or record it and put its
+ * bytes in place. *created = 1 when bytes were put in place outside the row (then, if the
+ * transaction fails, og_artifacts__obj_writer_undo). */
 int og_artifacts__obj_writer_commit(art_obj_writer *w, og_ctx *ctx, const art_keys *k,
                                     char name[65], int *created);
-void og_artifacts__obj_writer_free(art_obj_writer *w); /* removes an uncommitted temporary file */
-/* Remove an object's file (after a failed transaction or a purge). Best effort. */
+/* The transaction of og_artifacts__obj_writer_commit failed: undo what it did outside it. */
+void og_artifacts__obj_writer_undo(art_obj_writer *w, const char *name);
+/* After the transaction of og_artifacts__obj_writer_commit (or instead of it), with the context's
+ * store: drop the bytes written outside the row unless they were committed. */
+int og_artifacts__obj_writer_discard(art_obj_writer *w);
+void og_artifacts__obj_writer_free(art_obj_writer *w); /* drops uncommitted bytes */
+/* Inside the transaction deleting an object's row, before it: delete the rows holding its bytes
+ * (the rows store's chunks; nothing for inline objects and files). */
+int og_artifacts__obj_forget(og_ctx *ctx, const char *tenant_id, const char *name);
+/* After that transaction committed: remove an object's file (files store). Best effort. */
 void og_artifacts__obj_unlink(og_ctx *ctx, const char *tenant_id, const char *name);
 /* The path of an object's file (whether or not it exists). */
 int og_artifacts__obj_path(char *out, size_t size, og_ctx *ctx, const char *tenant_id,
@@ -145,6 +155,12 @@ typedef struct art_obj_reader art_obj_reader;
 int og_artifacts__obj_reader_open(art_obj_reader **out, og_ctx *ctx, const char *tenant_id,
                                   const char *name, const uint8_t *expect_sha,
                                   uint64_t expect_size);
+/* Keep a copy of the stored bytes r reads (ciphertext, in an anonymous temporary file) when its
+ * store needs the connection to read them (the rows store), for og_artifacts__obj_reader_again. */
+int og_artifacts__obj_reader_keep(art_obj_reader *r);
+/* A reader of the same object with the same checks, reading again: from the copy done kept (then
+ * it never uses ctx or its store after this call), else opening the object again. */
+int og_artifacts__obj_reader_again(art_obj_reader **out, art_obj_reader *done, og_ctx *ctx);
 /* *got = 0 at the end, after every check passed. */
 int og_artifacts__obj_reader_read(art_obj_reader *r, void *buf, size_t cap, size_t *got);
 void og_artifacts__obj_reader_free(art_obj_reader *r);

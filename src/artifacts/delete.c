@@ -316,13 +316,16 @@ static int purge_rows(og_ctx *ctx, const art_scope *sc, const art_row *a, const 
                                     a->id)) < 0 ||
         (error = og_artifacts__exec(ctx, "DELETE FROM art_locks WHERE artifact_id = ?", "t",
                                     a->id)) < 0 ||
+        (error = og_artifacts__exec(ctx, "DELETE FROM art_published WHERE artifact_id = ?", "t",
+                                    a->id)) < 0 ||
         (error = og_artifacts__exec(ctx, "DELETE FROM art_parts WHERE whole_id = ? OR part_id = ?",
                                     "tt", a->id, a->id)) < 0 ||
         (error = og_artifacts__exec(ctx, "DELETE FROM art_artifacts WHERE id = ?", "t", a->id)) < 0)
         return error;
     for (i = first; i < json_array_size(gone); i++) {
         x = json_array_get(gone, i);
-        if ((error =
+        if ((error = og_artifacts__obj_forget(ctx, sc->tenant_id, json_string_value(x))) < 0 ||
+            (error =
                  og_artifacts__exec(ctx, "DELETE FROM art_objects WHERE tenant_id = ? AND name = ?",
                                     "tt", sc->tenant_id, json_string_value(x))) < 0)
             return error;

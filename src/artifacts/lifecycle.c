@@ -172,6 +172,54 @@ static int published_event(og_ctx *ctx, const char *tenant_id, const art_row *a)
     return error;
 }
 
+/* Inside the move's transaction: a move to published records the version it publishes; the
+ * rollback of such a move (an override) takes that record away. */
+static int published_record(og_ctx *ctx, const char *tenant_id, const art_row *a, const char *from,
+                            const char *to, int rollback, const char *now)
+{
+    int error = 0;
+    if (!rollback && strcmp(to, "published") == 0)
+        error = og_artifacts__exec(ctx,
+                                   "INSERT INTO art_published (artifact_id, tenant_id, version,"
+                                   " published_at) VALUES (?, ?, ?, ?) ON CONFLICT (artifact_id,"
+                                   " version) DO UPDATE SET published_at = excluded.published_at",
+                                   "ttit", a->id, tenant_id, a->latest, now);
+    else if (rollback && strcmp(from, "published") == 0)
+        error = og_artifacts__exec(
+            ctx, "DELETE FROM art_published WHERE artifact_id = ? AND version = ?", "ti", a->id,
+            a->latest);
+    return error < 0 ? error : 0;
+}
+
+int og_artifact_published_version(og_ctx *ctx, const og_artifact_ref *ref, int64_t below,
+                                  int64_t *out)
+{
+    art_scope sc;
+    art_row a;
+    og_stmt *st = NULL;
+    int error;
+    *out = 0;
+    memset(&a, 0, sizeof(a));
+    if (!ref)
+        return og_error_set(OG_EINVAL, "missing artifact");
+    if ((error = og_artifacts__scope(ctx, ref->tenant, ref->project, OG_RIGHT_READ, &sc)) < 0 ||
+        (error = og_artifacts__find(ctx, &sc, ref->name, 0, &a)) < 0)
+        return error;
+    if ((error = og_stmt_prepare_args(&st, ctx->store,
+                                      "SELECT max(version) FROM art_published WHERE artifact_id = ?"
+                                      " AND version < ?",
+                                      "ti", a.id, below > 0 ? below : INT64_MAX)) < 0 ||
+        (error = og_stmt_step(st)) < 0)
+        goto cleanup;
+    if (error == OG_ROW && !og_stmt_col_is_null(st, 0))
+        *out = og_stmt_col_int(st, 0);
+    error = 0;
+cleanup:
+    og_stmt_free(st);
+    og_artifacts__row_free(&a);
+    return error;
+}
+
 int og_artifacts__set_state_exec(og_ctx *ctx, const char *tenant_id, const char *artifact_id,
                                  const char *from, const char *to, int rollback)
 {
@@ -220,6 +268,8 @@ int og_artifacts__set_state_exec(og_ctx *ctx, const char *tenant_id, const char 
     if ((error = og_audit_log(ctx, tenant_id, ART_AREA,
                               rollback ? "artifact.state.rollback" : "artifact.state", "artifact",
                               a.id, analysis)) < 0)
+        goto cleanup;
+    if ((error = published_record(ctx, tenant_id, &a, from, to, rollback, now)) < 0)
         goto cleanup;
     if (!rollback && strcmp(to, "published") == 0 &&
         (error = published_event(ctx, tenant_id, &a)) < 0)

@@ -1,80 +1,33 @@
 /* object.c - content-addressed object storage: zstd-compressed, sealed with the tenant key in a
- * stream; small objects kept in the database, larger ones written to a temporary file, fsynced and
- * renamed to a name that is a keyed hash of the content's SHA-256; decoding with flat memory. */
-#include "artifacts/artifacts_internal.h"
+ * stream; small objects kept in their row, larger ones in the context's object store (objstore.h:
+ * files in the data folder, or chunk rows without one) under a name that is a keyed hash of the
+ * content's SHA-256; decoding with flat memory. */
+#include "artifacts/objstore.h"
 #include "opsgate/crypto.h"
 #include "opsgate/error.h"
 
-#include <dirent.h>
-#include <errno.h>
 #include <pthread.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
-#include <sys/stat.h>
-#include <time.h>
+#include <errno.h>
 #include <unistd.h>
 #include <zstd.h>
 
 /*
- * Layout: DATA/objects/<tenant-id>/<first two hex>/<name>, name = hex HMAC-SHA256(tenant name
- * key, "object" NUL sha256-hex). File names say nothing of the content, and the same content in
- * two tenants has unrelated names. Each file is one sealed stream (crypto.h) of one zstd frame;
- * the stream's object id is a random seal id kept in art_objects, so a file copied over another
- * object's name fails to open. Temporary files (DATA/objects/<tenant-id>/tmp/) only ever hold
- * ciphertext.
+ * Names: hex HMAC-SHA256(tenant name key, "object" NUL sha256-hex), so names say nothing of the
+ * content, and the same content in two tenants has unrelated names. Each object is one sealed
+ * stream (crypto.h) of one zstd frame; the stream's object id is a random seal id kept in
+ * art_objects, so bytes copied over another object's fail to open. Only ciphertext is ever
+ * written, temporary files and chunk rows included.
  *
  * Objects whose sealed form fits in ART_INLINE_MAX bytes are kept in art_objects.inline instead
- * of a file: the same ciphertext, committed with the version in one transaction and one fsync
- * instead of three (file, folder, database). Most documents are small; a file per version would
- * make committing a version cost more than git does.
+ * of the object store: the same ciphertext, committed with the version in one transaction and one
+ * fsync instead of three (file, folder, database). Most documents are small; a file per version
+ * would make committing a version cost more than git does.
  */
-#define ART_INLINE_MAX ((size_t)256 * 1024)
-
 #define ZLEVEL     3
 #define READ_PIECE 16384 /* ciphertext read per refill: at most one sealed chunk comes out */
-
-static int path_objects(char *out, size_t size, og_ctx *ctx, const char *tenant_id, const char *sub)
-{
-    if (!ctx->data_dir) /* a PostgreSQL installation: no folder (objects in the database) */
-        return og_error_set(OG_EINVAL, "this installation has no data folder for artifact objects");
-    int n = snprintf(out, size, "%s/objects/%s%s%s", ctx->data_dir, tenant_id, sub ? "/" : "",
-                     sub ? sub : "");
-    if (n < 0 || (size_t)n >= size)
-        return og_error_set(OG_ERROR, "object path too long under '%s'", ctx->data_dir);
-    return 0;
-}
-
-static int path_object(char *out, size_t size, og_ctx *ctx, const char *tenant_id, const char *name)
-{
-    if (!ctx->data_dir) /* a PostgreSQL installation: no folder (objects in the database) */
-        return og_error_set(OG_EINVAL, "this installation has no data folder for artifact objects");
-    int n = snprintf(out, size, "%s/objects/%s/%.2s/%s", ctx->data_dir, tenant_id, name, name);
-    if (n < 0 || (size_t)n >= size)
-        return og_error_set(OG_ERROR, "object path too long under '%s'", ctx->data_dir);
-    return 0;
-}
-
-int og_artifacts__obj_path(char *out, size_t size, og_ctx *ctx, const char *tenant_id,
-                           const char *name)
-{
-    return path_object(out, size, ctx, tenant_id, name);
-}
-
-static int fsync_dir(const char *dir)
-{
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return og_error_set(OG_ERROR, "cannot open folder '%s': %s", dir, strerror(errno));
-    int rc = fsync(fd);
-    int e = errno;
-    close(fd);
-    if (rc < 0)
-        return og_error_set(OG_ERROR, "cannot sync folder '%s': %s", dir, strerror(e));
-    return 0;
-}
 
 int og_artifacts__obj_name(const art_keys *k, const uint8_t sha[32], char name[65])
 {
@@ -159,12 +112,11 @@ static ZSTD_DCtx *dctx_take(void)
 
 struct art_obj_writer {
     og_ctx *ctx;
+    const art_objstore *os;
     char tenant_id[OG_ID_LEN];
     char seal_id[OG_ID_LEN];
-    char tmp_path[PATH_MAX];
-    int fd;
-    og_buf mem;  /* sealed bytes while they fit ART_INLINE_MAX; then the file takes over */
-    int spilled; /* the bytes went to the temporary file */
+    og_buf mem;       /* sealed bytes while they fit ART_INLINE_MAX; then the spill takes over */
+    art_spill *spill; /* the object store's copy, once the bytes outgrew mem */
     int ended;
     int committed;
     int failed;
@@ -178,73 +130,34 @@ struct art_obj_writer {
     uint64_t stored;
 };
 
-static int write_fd(art_obj_writer *w, const void *data, size_t len)
-{
-    const uint8_t *p = data;
-    while (len > 0) {
-        ssize_t n = write(w->fd, p, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return og_error_set(og_error_for_errno(errno), "cannot write '%s': %s", w->tmp_path,
-                                strerror(errno));
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
-/* The first sealed bytes collect in memory; past ART_INLINE_MAX they move to a temporary file
+/* The first sealed bytes collect in memory; past ART_INLINE_MAX they move to the object store
  * and everything after goes straight there. */
-static int sink_file(void *arg, const void *data, size_t len)
+static int sink_store(void *arg, const void *data, size_t len)
 {
     art_obj_writer *w = arg;
     int error;
     w->stored += len;
-    if (!w->spilled && w->mem.len + len <= ART_INLINE_MAX)
+    if (!w->spill && w->mem.len + len <= ART_INLINE_MAX)
         return og_buf_append(&w->mem, data, len);
-    if (!w->spilled) {
-        w->fd = open(w->tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-        if (w->fd < 0)
-            return og_error_set(og_error_for_errno(errno), "cannot create '%s': %s", w->tmp_path,
-                                strerror(errno));
-        /* Held while the upload writes: og_artifacts_tmp_sweep leaves a locked file alone, however
-         * old (a new file: nobody else can hold it). */
-        struct stat sb;
-        if (flock(w->fd, LOCK_EX | LOCK_NB) < 0)
-            return og_error_set(OG_ERROR, "cannot lock '%s': %s", w->tmp_path, strerror(errno));
-        /* A start-up sweep may have removed it between the create and the lock. */
-        if (fstat(w->fd, &sb) < 0 || sb.st_nlink == 0)
-            return og_error_set(OG_EBUSY, "temporary file '%s' was removed by a sweep; retry",
-                                w->tmp_path);
-        w->spilled = 1;
-        if ((error = write_fd(w, w->mem.data, w->mem.len)) < 0)
+    if (!w->spill) {
+        if ((error = w->os->spill_open(&w->spill, w->ctx, w->tenant_id, w->seal_id)) < 0 ||
+            (error = w->os->spill_write(w->spill, w->mem.data, w->mem.len)) < 0)
             return error;
         og_buf_free(&w->mem);
     }
-    return write_fd(w, data, len);
+    return w->os->spill_write(w->spill, data, len);
 }
 
 int og_artifacts__obj_writer_new(art_obj_writer **out, og_ctx *ctx, const char *tenant_id)
 {
     int error = -1;
-    char dir[PATH_MAX];
     art_obj_writer *w = calloc(1, sizeof(*w));
     if (!w)
         return og_error_set(OG_ERROR, "out of memory");
-    w->fd = -1;
     w->ctx = ctx;
+    w->os = og_artifacts__objstore(ctx);
     og_strlcpy(w->tenant_id, tenant_id, sizeof(w->tenant_id));
     og_id_new(w->seal_id);
-    if ((error = path_objects(dir, sizeof(dir), ctx, tenant_id, "tmp")) < 0)
-        goto cleanup;
-    if ((error = og_mkdir_p(dir, 0700)) < 0)
-        goto cleanup;
-    if (snprintf(w->tmp_path, sizeof(w->tmp_path), "%s/%s.part", dir, w->seal_id) >=
-        (int)sizeof(w->tmp_path)) {
-        error = og_error_set(OG_ERROR, "temporary path too long under '%s'", dir);
-        goto cleanup;
-    }
     og_buf_init(&w->mem, ART_INLINE_MAX);
     w->z = cctx_take();
     w->zoutcap = ZSTD_CStreamOutSize();
@@ -260,7 +173,7 @@ int og_artifacts__obj_writer_new(art_obj_writer **out, og_ctx *ctx, const char *
         goto cleanup;
     }
     if ((error = og_crypto_stream_seal_begin(&w->seal, ctx->keys, ctx->store, tenant_id, w->seal_id,
-                                             sink_file, w)) < 0)
+                                             sink_store, w)) < 0)
         goto cleanup;
     *out = w;
     w = NULL;
@@ -312,13 +225,8 @@ int og_artifacts__obj_writer_end(art_obj_writer *w, uint8_t sha[32], uint64_t *s
         return error;
     og_sha256_final(w->sha, w->digest);
     w->sha = NULL;
-    if (w->spilled) {
-        if (fsync(w->fd) < 0)
-            return og_error_set(og_error_for_errno(errno), "cannot sync '%s': %s", w->tmp_path,
-                                strerror(errno));
-        /* The file stays open, and so locked, until the writer is freed: after the commit's
-         * rename, or after a failure (which unlinks it). A sweep never sees it unlocked. */
-    }
+    if (w->spill && (error = w->os->spill_end(w->spill)) < 0)
+        return error;
     w->failed = 0;
     w->ended = 1;
     memcpy(sha, w->digest, 32);
@@ -331,7 +239,7 @@ int og_artifacts__obj_writer_commit(art_obj_writer *w, og_ctx *ctx, const art_ke
 {
     int error = -1;
     og_stmt *st = NULL;
-    char path[PATH_MAX], dir[PATH_MAX], now[OG_TIME_LEN];
+    char now[OG_TIME_LEN];
     *created = 0;
     if (!w->ended)
         return og_error_set(OG_ERROR, "object writer not ended");
@@ -363,47 +271,42 @@ int og_artifacts__obj_writer_commit(art_obj_writer *w, og_ctx *ctx, const art_ke
     og_stmt_bind_int(st, 4, (int64_t)w->size);
     og_stmt_bind_int(st, 5, (int64_t)w->stored);
     og_stmt_bind_text(st, 6, now);
-    if (w->spilled)
+    if (w->spill)
         og_stmt_bind_null(st, 7);
     else
         og_stmt_bind_blob(st, 7, w->mem.data ? w->mem.data : "", w->mem.len);
     if ((error = og_stmt_step(st)) < 0)
         goto cleanup;
-    if (!w->spilled) {
-        error = 0; /* kept in the row: no file */
-        goto cleanup;
-    }
-    if ((error = path_object(path, sizeof(path), ctx, w->tenant_id, name)) < 0)
-        goto cleanup;
-    og_strlcpy(dir, path, sizeof(dir));
-    *strrchr(dir, '/') = '\0';
-    if ((error = og_mkdir_p(dir, 0700)) < 0)
-        goto cleanup;
-    /* Writers are serialized by the transaction's write lock, so no other writer renames onto
-     * this name between the check above and here. */
-    if (rename(w->tmp_path, path) < 0) {
-        error = og_error_set(OG_ERROR, "cannot move '%s' to '%s': %s", w->tmp_path, path,
-                             strerror(errno));
-        goto cleanup;
-    }
+    error = 0;
+    if (!w->spill)
+        goto cleanup; /* kept in the row: nothing else */
     w->committed = 1;
     *created = 1;
-    if ((error = fsync_dir(dir)) < 0)
-        goto cleanup;
-    error = 0;
+    error = w->os->spill_commit(w->spill, name);
 cleanup:
     og_stmt_free(st);
     return error;
+}
+
+void og_artifacts__obj_writer_undo(art_obj_writer *w, const char *name)
+{
+    if (!w || !w->committed)
+        return;
+    w->os->spill_undo(w->spill, name);
+    w->committed = 0;
+}
+
+int og_artifacts__obj_writer_discard(art_obj_writer *w)
+{
+    return w && w->spill ? w->os->spill_discard(w->spill) : 0;
 }
 
 void og_artifacts__obj_writer_free(art_obj_writer *w)
 {
     if (!w)
         return;
-    if (w->fd >= 0)
-        close(w->fd);
-    if (w->spilled && !w->committed && w->tmp_path[0])
-        unlink(w->tmp_path);
+    if (w->spill)
+        w->os->spill_free(w->spill, w->committed);
     og_buf_free(&w->mem);
     og_crypto_stream_free(w->seal);
     spare_give(SPARE_C, w->z);
@@ -412,90 +315,38 @@ void og_artifacts__obj_writer_free(art_obj_writer *w)
     free(w);
 }
 
+int og_artifacts__obj_forget(og_ctx *ctx, const char *tenant_id, const char *name)
+{
+    og_stmt *st = NULL;
+    int error = og_stmt_prepare_args(&st, ctx->store,
+                                     "SELECT seal_id FROM art_objects WHERE tenant_id = ?"
+                                     " AND name = ? AND inline IS NULL",
+                                     "tt", tenant_id, name);
+    if (error == 0 && (error = og_stmt_step(st)) == OG_ROW)
+        error = og_artifacts__objstore(ctx)->remove_rows(ctx, tenant_id, og_stmt_col_text(st, 0));
+    og_stmt_free(st);
+    return error < 0 ? error : 0;
+}
+
 void og_artifacts__obj_unlink(og_ctx *ctx, const char *tenant_id, const char *name)
 {
-    char path[PATH_MAX];
-    if (path_object(path, sizeof(path), ctx, tenant_id, name) == 0)
-        unlink(path);
-    else
-        og_error_clear();
-}
-
-/* ---- stale temporary files ---- */
-
-/* Remove DIR/<name>.part files older than min_age_s (< 0: any age) that no live writer locks. */
-static int sweep_dir(const char *dir, int64_t min_age_s, int *removed)
-
-{
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    char path[PATH_MAX];
-    struct stat sb;
-    time_t now = time(NULL);
-    if (!d)
-        return errno == ENOENT || errno == ENOTDIR
-                   ? 0
-                   : og_error_set(OG_ERROR, "cannot read '%s': %s", dir, strerror(errno));
-    while ((e = readdir(d)) != NULL) {
-        size_t len = strlen(e->d_name);
-        if (len <= 5 || strcmp(e->d_name + len - 5, ".part") != 0)
-            continue;
-        if (snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >= (int)sizeof(path))
-            continue;
-        if (lstat(path, &sb) < 0 || !S_ISREG(sb.st_mode) ||
-            (min_age_s > 0 && now - sb.st_mtime < min_age_s))
-            continue;
-        int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-        if (fd < 0)
-            continue;
-        /* A writer (this process or another: a CLI upload while serve starts) holds it. */
-        if (flock(fd, LOCK_EX | LOCK_NB) == 0 && unlink(path) == 0 && removed)
-            (*removed)++;
-        close(fd);
-    }
-    closedir(d);
-    return 0;
-}
-
-int og_artifacts_tmp_sweep(const char *data_dir, int64_t min_age_s, int *removed)
-{
-    char objects[PATH_MAX], tmp[PATH_MAX];
-    DIR *d;
-    struct dirent *e;
-    int error = 0;
-    if (removed)
-        *removed = 0;
-    if (!data_dir || !*data_dir)
-        return og_error_set(OG_EINVAL, "no data folder given");
-    if (min_age_s == 0)
-        min_age_s = OG_ARTIFACTS_TMP_STALE_S;
-    if (snprintf(objects, sizeof(objects), "%s/objects", data_dir) >= (int)sizeof(objects))
-        return og_error_set(OG_EINVAL, "path too long under '%s'", data_dir);
-    if (!(d = opendir(objects)))
-        return errno == ENOENT
-                   ? 0
-                   : og_error_set(OG_ERROR, "cannot read '%s': %s", objects, strerror(errno));
-    while ((e = readdir(d)) != NULL && error == 0) {
-        if (!og_id_valid(e->d_name))
-            continue; /* tenant folders only */
-        if (snprintf(tmp, sizeof(tmp), "%s/%s/tmp", objects, e->d_name) >= (int)sizeof(tmp))
-            continue;
-        error = sweep_dir(tmp, min_age_s, removed);
-    }
-    closedir(d);
-    return error;
+    og_artifacts__objstore(ctx)->remove_after(ctx, tenant_id, name);
 }
 
 /* ---- reader ---- */
 
 struct art_obj_reader {
-    int fd;
-    char path[PATH_MAX];
-    uint8_t *mem; /* an inline object's ciphertext, instead of fd */
+    const art_objstore *os;
+    art_src *src; /* the object store's bytes, unless inline */
+    int keep_fd;  /* a copy of what src gave (og_artifacts__obj_reader_keep), or -1 */
+    int from_fd;  /* reading such a copy instead of src (og_artifacts__obj_reader_again), or -1 */
+    char tenant_id[OG_ID_LEN], seal_id[OG_ID_LEN], name[65];
+    char path[PATH_MAX]; /* the object's file or name, for messages */
+    uint8_t *mem;        /* an inline object's ciphertext, instead of src */
     size_t memlen, mempos;
     og_crypto_stream *open;
     ZSTD_DCtx *z;
-    uint8_t *in; /* ciphertext read from the file */
+    uint8_t *in; /* ciphertext read from the store */
     og_buf zbuf; /* authenticated compressed bytes waiting to be decompressed */
     size_t zpos;
     int input_done; /* the file is read and the stream checked whole */
@@ -516,48 +367,18 @@ static int sink_zbuf(void *arg, const void *data, size_t len)
     return og_buf_append(&r->zbuf, data, len);
 }
 
-int og_artifacts__obj_reader_open(art_obj_reader **out, og_ctx *ctx, const char *tenant_id,
-                                  const char *name, const uint8_t *expect_sha, uint64_t expect_size)
+/* A reader of tenant_id's object sealed under seal_id, its source still to set. */
+static int reader_new(art_obj_reader **out, og_ctx *ctx, const char *tenant_id, const char *seal_id,
+                      const uint8_t *expect_sha, uint64_t expect_size)
 {
     int error = -1;
-    og_stmt *st = NULL;
-    char seal_id[OG_ID_LEN] = "";
     art_obj_reader *r = calloc(1, sizeof(*r));
     if (!r)
         return og_error_set(OG_ERROR, "out of memory");
-    r->fd = -1;
+    r->os = og_artifacts__objstore(ctx);
+    r->keep_fd = r->from_fd = -1;
     /* One sealed chunk (64 KiB + tag) of compressed bytes at most is pending at a time. */
     og_buf_init(&r->zbuf, 2 * (OG_CRYPTO_STREAM_CHUNK + OG_CRYPTO_STREAM_TAG_LEN));
-    if ((error = og_stmt_prepare(&st, ctx->store,
-                                 "SELECT seal_id, inline FROM art_objects WHERE tenant_id = ?"
-                                 " AND name = ?")) < 0)
-        goto cleanup;
-    og_stmt_bind_text(st, 1, tenant_id);
-    og_stmt_bind_text(st, 2, name);
-    if ((error = og_stmt_step(st)) < 0)
-        goto cleanup;
-    if (error != OG_ROW) {
-        error = og_error_set(OG_ECORRUPT, "object %s of tenant %s is missing from the store", name,
-                             tenant_id);
-        goto cleanup;
-    }
-    og_strlcpy(seal_id, og_stmt_col_text(st, 0), sizeof(seal_id));
-    if ((error = path_object(r->path, sizeof(r->path), ctx, tenant_id, name)) < 0)
-        goto cleanup;
-    if (!og_stmt_col_is_null(st, 1)) {
-        size_t n = 0;
-        const void *blob = og_stmt_col_blob(st, 1, &n);
-        if (!(r->mem = malloc(n ? n : 1))) {
-            error = og_error_set(OG_ERROR, "out of memory");
-            goto cleanup;
-        }
-        memcpy(r->mem, blob, n);
-        r->memlen = n;
-    } else if ((r->fd = open(r->path, O_RDONLY | O_CLOEXEC)) < 0) {
-        error =
-            og_error_set(OG_ECORRUPT, "cannot open object file '%s': %s", r->path, strerror(errno));
-        goto cleanup;
-    }
     r->in = malloc(READ_PIECE);
     r->z = dctx_take();
     r->sha = og_sha256_new();
@@ -579,32 +400,116 @@ int og_artifacts__obj_reader_open(art_obj_reader **out, og_ctx *ctx, const char 
     r = NULL;
     error = 0;
 cleanup:
+    og_artifacts__obj_reader_free(r);
+    return error;
+}
+
+int og_artifacts__obj_reader_open(art_obj_reader **out, og_ctx *ctx, const char *tenant_id,
+                                  const char *name, const uint8_t *expect_sha, uint64_t expect_size)
+{
+    int error = -1;
+    og_stmt *st = NULL;
+    art_obj_reader *r = NULL;
+    if ((error = og_stmt_prepare_args(&st, ctx->store,
+                                      "SELECT seal_id, inline, stored_size FROM art_objects"
+                                      " WHERE tenant_id = ? AND name = ?",
+                                      "tt", tenant_id, name)) < 0 ||
+        (error = og_stmt_step(st)) < 0)
+        goto cleanup;
+    if (error != OG_ROW) {
+        error = og_error_set(OG_ECORRUPT, "object %s of tenant %s is missing from the store", name,
+                             tenant_id);
+        goto cleanup;
+    }
+    if ((error = reader_new(&r, ctx, tenant_id, og_stmt_col_text(st, 0), expect_sha, expect_size)) <
+        0)
+        goto cleanup;
+    if (!og_stmt_col_is_null(st, 1)) {
+        size_t n = 0;
+        const void *blob = og_stmt_col_blob(st, 1, &n);
+        snprintf(r->path, sizeof(r->path), "object %s of tenant %s", name, tenant_id);
+        if (!(r->mem = malloc(n ? n : 1))) {
+            error = og_error_set(OG_ERROR, "out of memory");
+            goto cleanup;
+        }
+        memcpy(r->mem, blob, n);
+        r->memlen = n;
+    } else if ((error = r->os->src_open(&r->src, ctx, tenant_id, name, og_stmt_col_text(st, 0),
+                                        (uint64_t)og_stmt_col_int(st, 2), r->path)) < 0) {
+        goto cleanup;
+    }
+    og_strlcpy(r->tenant_id, tenant_id, sizeof(r->tenant_id));
+    og_strlcpy(r->seal_id, og_stmt_col_text(st, 0), sizeof(r->seal_id));
+    og_strlcpy(r->name, name, sizeof(r->name));
+    *out = r;
+    r = NULL;
+    error = 0;
+cleanup:
     og_stmt_free(st);
     og_artifacts__obj_reader_free(r);
     return error;
 }
 
+int og_artifacts__obj_reader_keep(art_obj_reader *r)
+{
+    if (!r->src || !r->os->reads_need_store)
+        return 0;
+    return og_artifacts__tmpfile(&r->keep_fd);
+}
+
+int og_artifacts__obj_reader_again(art_obj_reader **out, art_obj_reader *done, og_ctx *ctx)
+{
+    int error;
+    art_obj_reader *r = NULL;
+    if (done->keep_fd < 0)
+        return og_artifacts__obj_reader_open(out, ctx, done->tenant_id, done->name,
+                                             done->check_sha ? done->expect_sha : NULL,
+                                             done->expect_size);
+    if ((error = reader_new(&r, ctx, done->tenant_id, done->seal_id,
+                            done->check_sha ? done->expect_sha : NULL, done->expect_size)) < 0)
+        return error;
+    og_strlcpy(r->path, done->path, sizeof(r->path));
+    if (lseek(done->keep_fd, 0, SEEK_SET) < 0 || (r->from_fd = dup(done->keep_fd)) < 0) {
+        error = og_error_set(OG_ERROR, "cannot read the copy of %s: %s", r->path, strerror(errno));
+        og_artifacts__obj_reader_free(r);
+        return error;
+    }
+    *out = r;
+    return 0;
+}
+
+/* The next piece of stored bytes into r->in: from the row, the copy kept, or the store. */
+static int read_piece(art_obj_reader *r, size_t *got)
+{
+    int error;
+    *got = 0;
+    if (r->mem) {
+        *got = r->memlen - r->mempos < READ_PIECE ? r->memlen - r->mempos : READ_PIECE;
+        memcpy(r->in, r->mem + r->mempos, *got);
+        r->mempos += *got;
+        return 0;
+    }
+    if (r->from_fd >= 0)
+        return og_artifacts__fd_read(r->from_fd, r->in, READ_PIECE, got, r->path);
+    if ((error = r->os->src_read(r->src, r->in, READ_PIECE, got)) < 0)
+        return error;
+    return r->keep_fd >= 0 ? og_artifacts__fd_write(r->keep_fd, r->in, *got, "a temporary copy")
+                           : 0;
+}
+
 static int refill(art_obj_reader *r)
 {
+    size_t n = 0;
+    int error;
     og_buf_reset(&r->zbuf);
     r->zpos = 0;
-    ssize_t n;
-    if (r->mem) {
-        n = (ssize_t)(r->memlen - r->mempos < READ_PIECE ? r->memlen - r->mempos : READ_PIECE);
-        memcpy(r->in, r->mem + r->mempos, (size_t)n);
-        r->mempos += (size_t)n;
-    } else {
-        do {
-            n = read(r->fd, r->in, READ_PIECE);
-        } while (n < 0 && errno == EINTR);
-    }
-    if (n < 0)
-        return og_error_set(OG_ERROR, "cannot read '%s': %s", r->path, strerror(errno));
+    if ((error = read_piece(r, &n)) < 0)
+        return error;
     if (n == 0) {
         r->input_done = 1;
         return og_crypto_stream_open_finish(r->open);
     }
-    return og_crypto_stream_open_update(r->open, r->in, (size_t)n);
+    return og_crypto_stream_open_update(r->open, r->in, n);
 }
 
 static int finish_checks(art_obj_reader *r)
@@ -680,8 +585,12 @@ void og_artifacts__obj_reader_free(art_obj_reader *r)
 {
     if (!r)
         return;
-    if (r->fd >= 0)
-        close(r->fd);
+    if (r->src)
+        r->os->src_free(r->src);
+    if (r->keep_fd >= 0)
+        close(r->keep_fd);
+    if (r->from_fd >= 0)
+        close(r->from_fd);
     free(r->mem);
     og_crypto_stream_free(r->open);
     spare_give(SPARE_D, r->z);

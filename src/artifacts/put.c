@@ -299,6 +299,16 @@ static int put_target(og_artifact_put *p, const char *object, art_row *a, int *c
     return og_artifacts__row_reseal(ctx, p->sc.tenant_id, a, NULL);
 }
 
+/* og_artifacts__obj_writer_discard after a failure, whose message stays the failure's. */
+static void discard_keeping_error(art_obj_writer *w)
+{
+    char msg[1024];
+    int code = og_error_code();
+    og_strlcpy(msg, og_error_last(), sizeof(msg));
+    if (og_artifacts__obj_writer_discard(w) < 0)
+        og_error_set(code, "%s", msg);
+}
+
 int og_artifact_put_finish(og_artifact_put *p, og_artifact_version *out)
 {
     int error = -1, created_file = 0, new_artifact = 0;
@@ -315,7 +325,7 @@ int og_artifact_put_finish(og_artifact_put *p, og_artifact_version *out)
         return og_error_set(OG_ERROR, "this upload is finished or failed");
     p->failed = 1;
     if ((error = og_artifacts__obj_writer_end(p->w, sha, &v.size)) < 0)
-        return error;
+        goto cleanup;
     og_hex_encode(sha, 32, v.sha256);
     og_strlcpy(v.message, p->message, sizeof(v.message));
     if (!p->media[0])
@@ -343,7 +353,7 @@ int og_artifact_put_finish(og_artifact_put *p, og_artifact_version *out)
 end:
     if ((error = og_store_tx_end(ctx->store, error)) < 0) {
         if (created_file)
-            og_artifacts__obj_unlink(ctx, p->sc.tenant_id, object);
+            og_artifacts__obj_writer_undo(p->w, object);
         goto cleanup;
     }
     v.created_artifact = new_artifact;
@@ -353,6 +363,12 @@ end:
     p->failed = 0;
     error = 0;
 cleanup:
+    /* Bytes stored outside the row that no object names now (a failure, or content stored
+     * already) go, while the store is at hand. */
+    if (error == 0 && og_artifacts__obj_writer_discard(p->w) < 0)
+        og_error_clear(); /* unreachable: og_artifacts_chunks_sweep takes them */
+    if (error < 0)
+        discard_keeping_error(p->w);
     og_artifacts__row_free(&a);
     og_buf_free(&body);
     return error;

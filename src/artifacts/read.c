@@ -68,14 +68,17 @@ int og_artifact_get_open(og_artifact_reader **out, og_ctx *ctx, const og_artifac
             goto cleanup;
         }
         error = og_artifacts__obj_reader_open(&check, ctx, sc.tenant_id, object, sha, v.size);
+        /* Without a data folder the bytes are rows: the second pass reads the first's copy, so
+         * that the reader needs no store after open. */
+        if (error == 0)
+            error = og_artifacts__obj_reader_keep(check);
         while (error == 0 &&
                (error = og_artifacts__obj_reader_read(check, tmp, 65536, &got)) == 0 && got)
             ;
         free(tmp);
         if (error < 0)
             goto cleanup;
-        if ((error =
-                 og_artifacts__obj_reader_open(&rd->r, ctx, sc.tenant_id, object, sha, v.size)) < 0)
+        if ((error = og_artifacts__obj_reader_again(&rd->r, check, ctx)) < 0)
             goto cleanup;
     }
     if (info)

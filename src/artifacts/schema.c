@@ -240,6 +240,41 @@ static const og_migration steps[] = {
      "ALTER TABLE art_projects ADD COLUMN archived_by TEXT;",
      "ALTER TABLE art_projects ADD COLUMN archived_at TEXT;"
      "ALTER TABLE art_projects ADD COLUMN archived_by TEXT;"},
+    /* Objects' sealed bytes in rows, for installations without a data folder (obj_rows.c): the
+     * sealed stream cut in chunks, under the object's seal id; art_objects_seal finds an object's
+     * chunks' owner (the sweep of chunks no object names). */
+    {6,
+     "CREATE TABLE art_object_chunks ("
+     "  tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+     "  seal_id TEXT NOT NULL,"
+     "  seq INTEGER NOT NULL,"
+     "  created_us INTEGER NOT NULL,"
+     "  data BLOB NOT NULL,"
+     "  PRIMARY KEY (tenant_id, seal_id, seq));"
+     "CREATE INDEX art_objects_seal ON art_objects (tenant_id, seal_id);",
+     "CREATE TABLE art_object_chunks ("
+     "  tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+     "  seal_id TEXT NOT NULL,"
+     "  seq BIGINT NOT NULL,"
+     "  created_us BIGINT NOT NULL,"
+     "  data BYTEA NOT NULL,"
+     "  PRIMARY KEY (tenant_id, seal_id, seq));"
+     "CREATE INDEX art_objects_seal ON art_objects (tenant_id, seal_id);"},
+    /* The versions published (lifecycle.c, when a move to published executes; a rollback of that
+     * move takes its row away): og_artifact_published_version reads it. */
+    {7,
+     "CREATE TABLE art_published ("
+     "  artifact_id TEXT NOT NULL REFERENCES art_artifacts(id) ON DELETE CASCADE,"
+     "  tenant_id TEXT NOT NULL,"
+     "  version INTEGER NOT NULL,"
+     "  published_at TEXT NOT NULL,"
+     "  PRIMARY KEY (artifact_id, version));",
+     "CREATE TABLE art_published ("
+     "  artifact_id TEXT NOT NULL REFERENCES art_artifacts(id) ON DELETE CASCADE,"
+     "  tenant_id TEXT NOT NULL,"
+     "  version BIGINT NOT NULL,"
+     "  published_at TEXT NOT NULL,"
+     "  PRIMARY KEY (artifact_id, version));"},
 };
 
 /* Order matters: the index rows are found through art_artifacts, so they go first. */
@@ -248,11 +283,13 @@ static const char *const purge[] = {
     "DELETE FROM art_holds WHERE tenant_id = ?",
     "DELETE FROM art_grants WHERE tenant_id = ?",
     "DELETE FROM art_locks WHERE tenant_id = ?",
+    "DELETE FROM art_published WHERE tenant_id = ?",
     "DELETE FROM art_parts WHERE tenant_id = ?",
     "DELETE FROM art_versions WHERE tenant_id = ?",
     "DELETE FROM art_artifacts WHERE tenant_id = ?",
     "DELETE FROM art_projects WHERE tenant_id = ?",
     "DELETE FROM art_objects WHERE tenant_id = ?",
+    "DELETE FROM art_object_chunks WHERE tenant_id = ?",
     "DELETE FROM art_retention WHERE tenant_id = ?",
     "DELETE FROM art_keys WHERE tenant_id = ?",
     NULL,

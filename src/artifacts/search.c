@@ -241,20 +241,52 @@ typedef struct search_run {
     json_t *hits;
 } search_run;
 
-/* The FTS5 query (each word's keyed hash, quoted) in fq, and in *min_docs how many documents the
- * rarest word is in (0: no match at all). */
+/*
+ * The index differs by backend (schema.c): an FTS5 table on SQLite, an ordinary table with a GIN
+ * index over art_fts_terms() on PostgreSQL. The statements say the same thing on both: "how many
+ * documents hold this token", and "the documents holding every one of these tokens (a space
+ * separated list: FTS5 reads it as barewords, implicitly AND; art_fts_terms compares it as an
+ * array), best first (weights name 10, meta 4, body 1), or newest first, a page at a time".
+ * FTS5 ranks with BM25; PostgreSQL with the weighted count of query tokens each column holds.
+ * Tokens are "h" and 16 hex digits: never an FTS5 operator, never a space.
+ */
+static const og_sql_dialects SQL_DOCS = {
+    "SELECT doc FROM art_fts_v WHERE term = ?",
+    "SELECT count(*) FROM art_fts WHERE art_fts_terms(name, meta, body) @> ARRAY[CAST(? AS TEXT)]",
+};
+/* PostgreSQL's rank of row f: each query token q.t scores 10 in the name, 4 in the metadata, 1 in
+ * the body. */
+#define PG_HAS(col, w)                                                                             \
+    "CASE WHEN q.t = ANY(string_to_array(coalesce(f." col ", ''), ' ')) THEN " w " ELSE 0 END"
+#define PG_SCORE                                                                                   \
+    "(SELECT sum(" PG_HAS("name", "10") " + " PG_HAS("meta", "4") " + " PG_HAS(                    \
+        "body", "1") ") FROM unnest(string_to_array(?1, ' ')) AS q (t))"
+static const og_sql_dialects SQL_RANKED = {
+    "SELECT rowid FROM art_fts WHERE art_fts MATCH ?1 AND rank MATCH 'bm25(10.0, 4.0, 1.0)'"
+    " ORDER BY rank LIMIT ?2 OFFSET ?3",
+    "SELECT f.rowid FROM art_fts f WHERE art_fts_terms(f.name, f.meta, f.body)"
+    " @> string_to_array(?1, ' ') ORDER BY " PG_SCORE " DESC, f.rowid DESC LIMIT ?2 OFFSET ?3",
+};
+static const og_sql_dialects SQL_NEWEST = {
+    "SELECT rowid FROM art_fts WHERE art_fts MATCH ?1 ORDER BY rowid DESC LIMIT ?2 OFFSET ?3",
+    "SELECT rowid FROM art_fts WHERE art_fts_terms(name, meta, body) @> string_to_array(?1, ' ')"
+    " ORDER BY rowid DESC LIMIT ?2 OFFSET ?3",
+};
+
+/* The query's tokens (each word's keyed hash, space separated) in fq, and in *min_docs how many
+ * documents the rarest word is in (0: no match at all). */
 static int query_terms(og_ctx *ctx, const art_keys *k, const qword *qw, size_t nq, og_buf *fq,
                        int64_t *min_docs)
 {
     og_stmt *st = NULL;
     uint64_t tag = og_artifacts__key_tag(k->search);
-    int error = og_stmt_prepare(&st, ctx->store, "SELECT doc FROM art_fts_v WHERE term = ?");
+    int error = og_stmt_prepare_dialect(&st, ctx->store, &SQL_DOCS);
     *min_docs = -1;
     for (size_t i = 0; error >= 0 && i < nq; i++) {
         char mac[18];
         int64_t docs = 0;
         if ((error = og_artifacts__word_mac(k->search, tag, qw[i].w, qw[i].len, mac)) < 0 ||
-            (error = og_buf_printf(fq, "%s\"%s\"", i ? " " : "", mac)) < 0)
+            (error = og_buf_printf(fq, "%s%s", i ? " " : "", mac)) < 0)
             break;
         og_stmt_reset(st);
         og_stmt_bind_text(st, 1, mac);
@@ -304,12 +336,8 @@ static int search_scan(search_run *r, const char *fq, int ranked)
 {
     og_stmt *st = NULL, *rst = NULL;
     int error, page = r->limit * 4, scanned = 0;
-    if ((error = og_stmt_prepare(&st, r->ctx->store,
-                                 ranked ? "SELECT rowid FROM art_fts WHERE art_fts MATCH ?"
-                                          " AND rank MATCH 'bm25(10.0, 4.0, 1.0)'"
-                                          " ORDER BY rank LIMIT ? OFFSET ?"
-                                        : "SELECT rowid FROM art_fts WHERE art_fts MATCH ?"
-                                          " ORDER BY rowid DESC LIMIT ? OFFSET ?")) < 0 ||
+    if ((error = og_stmt_prepare_dialect(&st, r->ctx->store, ranked ? &SQL_RANKED : &SQL_NEWEST)) <
+            0 ||
         (error = og_stmt_prepare(&rst, r->ctx->store,
                                  "SELECT " ART_ROW_COLS " FROM art_artifacts a"
                                  " WHERE a.n = ? AND a.tenant_id = ?")) < 0)

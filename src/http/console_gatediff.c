@@ -2,8 +2,8 @@
  * the approver sees what they approve: the version the item moves (an L2 publish, any lifecycle
  * move) against the version last published, else the one before it, side by side through the
  * diff page's own rendering (og_http__console_diff_into, the diff_table partial). Read as the
- * signed-in actor with the library's calls (og_gate_list, og_artifact_show, og_artifact_diff):
- * what the actor may not read is not shown. */
+ * signed-in actor with the library's calls (og_artifact_published_version, og_artifact_show,
+ * og_artifact_diff): what the actor may not read is not shown. */
 #include "http/console.h"
 #include "opsgate/artifacts.h"
 #include "opsgate/error.h"
@@ -13,39 +13,6 @@
 #include <string.h>
 
 #define PUBLISH_KIND "artifacts.publish."
-
-/* The version of the artifact that the newest executed (not failed, not overridden) publish
- * published, below `below`; 0 when none. From the tenant's decided gate items, newest first. */
-static int64_t last_published(og_http_req *r, const char *tenant, const char *artifact_id,
-                              int64_t below)
-{
-    json_t *list = NULL, *it;
-    int64_t found = 0;
-    size_t i;
-    if (og_gate_list(&r->ctx, tenant, "done", &list) < 0) {
-        og_error_clear();
-        return 0;
-    }
-    json_array_foreach(list, i, it)
-    {
-        const char *kind = json_string_value(json_object_get(it, "kind"));
-        const char *tid = json_string_value(json_object_get(it, "target_id"));
-        const char *outcome = json_string_value(json_object_get(it, "outcome"));
-        if (!kind || strncmp(kind, PUBLISH_KIND, strlen(PUBLISH_KIND)) != 0 || !tid ||
-            strcmp(tid, artifact_id) != 0 || !json_is_true(json_object_get(it, "executed")) ||
-            json_is_true(json_object_get(it, "failed")) ||
-            (outcome && strcmp(outcome, "overridden") == 0))
-            continue;
-        json_int_t v =
-            json_integer_value(json_object_get(json_object_get(it, "recommendation"), "version"));
-        if (v > 0 && v < below) {
-            found = v;
-            break;
-        }
-    }
-    json_decref(list);
-    return found;
-}
 
 /* The diff of the item's artifact into diff (an object); OG_ENOTFOUND when the artifact is gone
  * (or is another one of the same name now). */
@@ -72,7 +39,11 @@ static int item_diff(og_http_req *r, const json_t *doc, json_t *diff)
                             "artifact '%s' is not the one this item is about: it "
                             "was deleted since",
                             ref.name);
-    int64_t from = last_published(r, tenant, tid, to);
+    int64_t from = 0;
+    if (og_artifact_published_version(&r->ctx, &ref, to, &from) < 0) {
+        og_error_clear();
+        from = 0;
+    }
     json_object_set_new(diff, "against_published", json_boolean(from > 0));
     json_object_set_new(
         diff, "publishes",

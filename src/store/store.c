@@ -452,6 +452,16 @@ static og_stmt *cache_take(og_store *s, const char *sql, uint64_t hash)
     return NULL;
 }
 
+int og_stmt_prepare_dialect(og_stmt **out, og_store *s, const og_sql_dialects *sql)
+{
+    const char *name = og_store_backend_name(s);
+    const char *text = strcmp(name, "postgres") == 0 ? sql->postgres : sql->sqlite;
+    *out = NULL;
+    if (!text)
+        return og_error_set(OG_EINVAL, "no SQL text for the %s backend", name);
+    return og_stmt_prepare(out, s, text);
+}
+
 int og_stmt_prepare(og_stmt **out, og_store *s, const char *sql)
 {
     int caching = s->be == s->real;

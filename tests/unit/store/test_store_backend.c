@@ -302,11 +302,32 @@ static void test_backend_pg__a_lock_wait_that_times_out_is_retryable(void **stat
     og_store_close(other);
 }
 
+/* og_stmt_prepare_dialect runs the text of the store's backend, and refuses a missing one. */
+static void test_backend__a_dialect_statement_runs_its_backends_text(void **state)
+{
+    fixture *f = *state;
+    og_stmt *st = NULL;
+    const og_sql_dialects both = {"SELECT 'sqlite', ?1 + ?1",
+                                  "SELECT 'postgres', CAST(?1 AS BIGINT) + ?1"};
+    const og_sql_dialects other = {f->pg ? "SELECT 1" : NULL, f->pg ? NULL : "SELECT 1"};
+    OG_ASSERT_OK(og_stmt_prepare_dialect(&st, f->s, &both));
+    og_stmt_bind_int(st, 1, 20);
+    assert_int_equal(og_stmt_step(st), OG_ROW);
+    assert_string_equal(og_stmt_col_text(st, 0), f->pg ? "postgres" : "sqlite");
+    assert_int_equal(og_stmt_col_int(st, 1), 40);
+    og_stmt_free(st);
+    assert_int_equal(og_stmt_prepare_dialect(&st, f->s, &other), OG_EINVAL);
+    assert_null(st);
+    assert_non_null(strstr(og_error_last(), f->pg ? "postgres" : "sqlite"));
+}
+
 int main(void)
 {
     if (fixture_skip_without_backend())
         return 77;
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_backend__a_dialect_statement_runs_its_backends_text,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(
             test_backend__question_marks_in_literals_and_comments_are_not_parameters, setup,
             teardown),
