@@ -72,8 +72,9 @@ const char *og_store_backend_name(const og_store *s); /* "sqlite" or "postgres" 
 /* Whether s reaches a database that takes writes (a node's /healthz): one round trip, and on
  * PostgreSQL pg_is_in_recovery() false. 0 when it does; OG_EBUSY when the database cannot be
  * reached (message: "cannot reach the database: ...") or is a standby in recovery, not the
- * primary (message says so); a lost connection is made again first, as for any call. */
-int og_store_ping_primary(og_store *s);
+ * primary (message says so; *standby = 1 then, else 0; standby may be NULL); a lost connection
+ * is made again first, as for any call. */
+int og_store_ping_primary(og_store *s, int *standby);
 
 /* The schema version applied for a module (0 if none) and the newest this binary knows. */
 int og_store_schema_version(og_store *s, const char *module, int *applied, int *known);

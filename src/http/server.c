@@ -72,21 +72,26 @@
 /* ---- the server's own routes ---- */
 
 /* The node is healthy when it reaches the database primary (a round trip; on PostgreSQL also
- * pg_is_in_recovery() false): a load balancer sends it requests only then. */
+ * pg_is_in_recovery() false): a load balancer sends it requests only then. The route needs no
+ * token, so the reply names the reason's class only; the database's own message (host names,
+ * addresses) goes to the server log. */
 int og_http__healthz(og_http_req *r)
 {
+    int standby = 0;
     og_store *s = og_store_pool_get(r->srv->pool);
-    int rc = og_store_ping_primary(s);
+    int rc = og_store_ping_primary(s, &standby);
+    const char *backend = og_store_backend_name(s);
     og_store_pool_put(r->srv->pool, s);
     if (rc < 0) {
+        fprintf(stderr, "opsgate: healthz: %s\n", og_error_last());
         return og_http__reply(r, 503,
-                              json_pack("{s:s,s:s,s:s,s:s}", "status", "unavailable", "node",
-                                        og_node_id(), "database", "unreachable or not the primary",
-                                        "error", og_error_last()));
+                              json_pack("{s:s,s:s,s:s}", "status", "unavailable", "node",
+                                        og_node_id(), "database",
+                                        standby ? "standby" : "unreachable"));
     }
     return og_http__reply(r, 200,
                           json_pack("{s:s,s:s,s:s,s:s}", "status", "ok", "node", og_node_id(),
-                                    "database", "primary", "backend", og_store_backend_name(s)));
+                                    "database", "primary", "backend", backend));
 }
 
 /* Test-only: sleeps OPSGATE_TEST_SLOW_MS so a test can have a request in flight during SIGTERM.

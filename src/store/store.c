@@ -298,10 +298,12 @@ static int tx_begin_with(og_store *s, const char *begin)
     return 0;
 }
 
-int og_store_ping_primary(og_store *s)
+int og_store_ping_primary(og_store *s, int *standby)
 {
     og_stmt *st = NULL;
     int rc;
+    if (standby)
+        *standby = 0;
     if ((rc = og_stmt_prepare(&st, s, "SELECT 1")) == 0)
         rc = og_stmt_step(st);
     og_stmt_free(st);
@@ -311,6 +313,8 @@ int og_store_ping_primary(og_store *s)
         return 0;
     if ((rc = s->be->is_primary(s->conn)) < 0)
         return og_error_set(OG_EBUSY, "cannot reach the database: %s", og_error_last());
+    if (rc == 0 && standby)
+        *standby = 1;
     if (rc == 0)
         return og_error_set(OG_EBUSY, "the database is a standby in recovery, not the primary: "
                                       "it takes no writes");

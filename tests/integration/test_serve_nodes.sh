@@ -14,7 +14,8 @@ admin=$(og_init "$D") || exit 1
 [ $? = 2 ] && grep -q "bad --node" "$OG_TMP/err" && ok || bad "a bad --node is a usage error: $(cat "$OG_TMP/err")"
 "$OPSGATE" --data "$D" serve --check --listen 127.0.0.1:0 --node n1 2>"$OG_TMP/err" && ok ||
   bad "serve --check --node: $(cat "$OG_TMP/err")"
-"$OPSGATE" serve --help 2>&1 | grep -q -- "--node" && ok || bad "serve --help names --node"
+"$OPSGATE" serve --help >"$OG_TMP/help" 2>&1
+grep -q -- "--node" "$OG_TMP/help" && ok || bad "serve --help names --node"
 
 OPSGATE_JOBS_EVERY=1s og_serve "$D" --node edge-1.eu:a --metrics-open || exit 1
 curl -sS "$OG_URL/healthz" -o "$OG_TMP/h" -w '%{http_code}' >"$OG_TMP/code"

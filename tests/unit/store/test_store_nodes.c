@@ -176,6 +176,15 @@ static void test_nodes__a_named_lock_keeps_read_then_write_consistent_across_sco
     assert_int_equal(og_store_tx_depth(f->s), 0);
 }
 
+static void test_nodes__the_primary_answers_a_ping(void **state)
+{
+    fixture *f = *state;
+    int standby = -1;
+    OG_ASSERT_OK(og_store_ping_primary(f->s, &standby));
+    assert_int_equal(standby, 0);
+    OG_ASSERT_OK(og_store_ping_primary(f->s, NULL));
+}
+
 /* Claim each of the jobs job-0..n-1 (one lease each, ttl_us) as owner and run the ones claimed:
  * t[job] = 1 if it was 0 (a job run twice would find it 1 and say so). Returns how many it ran,
  * or -1. */
@@ -294,6 +303,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(
             test_nodes__a_named_lock_keeps_read_then_write_consistent_across_scopes, setup,
             teardown),
+        cmocka_unit_test_setup_teardown(test_nodes__the_primary_answers_a_ping, setup, teardown),
         cmocka_unit_test_setup_teardown(test_nodes__two_claimers_run_every_job_exactly_once, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(
