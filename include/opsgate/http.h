@@ -44,6 +44,8 @@ typedef struct og_http_config {
     int min_body_rate;        /* bytes per second a body earns a second with (0 = 500) */
     int session_idle_s;       /* a console session unused this long ends (0 = 1800) */
     int session_max_s;        /* a console session ends this long after sign-in (0 = 43200) */
+    const char *node;         /* this node's id (og_node_set_id): owns its jobs' leases, labels
+                               * its /metrics, named by /healthz. NULL = HOSTNAME:PID */
 } og_http_config;
 
 /* Serve until SIGTERM or SIGINT: then stop accepting, let in-flight requests finish, close the

@@ -86,6 +86,12 @@ int og_store_trigger_exists(og_store *s, const char *name);
  * synchronous_commit off. Outside a transaction (SQLite refuses inside one: an error, and the
  * connection stays durable). */
 int og_store_bulk_writes(og_store *s, int on);
+/* Whether s reaches a database that takes writes (a node's /healthz): one round trip, and on
+ * PostgreSQL pg_is_in_recovery() false. 0 when it does; OG_EBUSY when the database cannot be
+ * reached (message: "cannot reach the database: ...") or is a standby in recovery, not the
+ * primary (message says so; *standby = 1 then, else 0; standby may be NULL); a lost connection
+ * is made again first, as for any call. */
+int og_store_ping_primary(og_store *s, int *standby);
 
 /* The schema version applied for a module (0 if none) and the newest this binary knows. */
 int og_store_schema_version(og_store *s, const char *module, int *applied, int *known);
@@ -102,8 +108,30 @@ int og_store_checkpoint(og_store *s);
  * Nested calls use savepoints, so a function can open its own transaction whether or not its caller
  * has one. The outermost begin takes the write lock at once (BEGIN IMMEDIATE on SQLite, a
  * database-wide advisory lock on PostgreSQL), so a read-modify-write inside is never raced by
- * another writer. A statement that fails inside a transaction undoes only itself. */
+ * another writer (a scoped writer transaction, below, takes it shared plus a lock of its own). A
+ * statement that fails inside a transaction undoes only itself. */
 int og_store_tx_begin(og_store *s);
+/* A writer transaction scoped to key (conventionally a tenant id; NULL: no key of its own), for
+ * the hot write paths, so that several nodes write different tenants at once. On PostgreSQL the
+ * outermost begin takes the writer lock shared, then an exclusive lock on key (og_store_lock):
+ * scoped transactions on different keys run side by side, those on the same key one after the
+ * other, and a platform-wide og_store_tx_begin waits until none runs (and they wait for it). On
+ * SQLite it is og_store_tx_begin (one writer at a time). Nested inside another transaction it is
+ * a savepoint that also takes key's lock (nothing more when the outer one is platform-wide).
+ * A level begun inside a scoped transaction, by this or by og_store_tx_begin, keeps the outer
+ * transaction's locks and adds only key's: code that may run there and reads-then-writes rows
+ * outside the scope's key (an audit chain, the event outbox) takes og_store_lock on a key naming
+ * them. OG_EINVAL for an empty key; a lock not had within lock_timeout, or a deadlock between two
+ * scoped transactions, is OG_EBUSY (the level is rolled back). */
+int og_store_tx_begin_scope(og_store *s, const char *key);
+/* Inside a transaction, an exclusive lock named key held until the outermost transaction ends:
+ * the writers of what key names (conventionally "module:what", e.g. "audit:<chain>") run one at
+ * a time across every node. Nothing to take (returns 0) when the transaction is not scoped: the
+ * writer lock held exclusive (og_store_tx_begin, and SQLite always) covers every key. Keys taken
+ * in the same order everywhere never deadlock. OG_ERROR outside a transaction. */
+int og_store_lock(og_store *s, const char *key);
+/* 1 inside a scoped writer transaction holding the writer lock shared (PostgreSQL), else 0. */
+int og_store_tx_scoped(const og_store *s);
 /* A failed commit is followed by og_store_tx_rollback(), as any failure inside the transaction:
  * at the outermost level the commit has rolled back already and that call does nothing; at a
  * nested level the savepoint stays open until it. */
@@ -208,6 +236,18 @@ int og_store_cache_limit(og_store *s, int kib);
  * partly filled: the caller starts again on an empty database. Outside transactions only. */
 typedef void (*og_store_copy_progress)(const char *table, int64_t rows, void *arg);
 int og_store_copy(og_store *from, og_store *to, og_store_copy_progress progress, void *arg);
+/* ---- leases: a job held by one node at a time ----
+ * A lease is a named job ("job:acme renewals") held by one owner (a node id, `serve --node`)
+ * until it lets go or the lease runs out, so that of several nodes on one database one runs the
+ * job, and another takes it over when that one dies. Times are the nodes' wall clocks: keep them
+ * in step (NTP) to well within a lease's length. Run outside a transaction (or inside: the
+ * lease then counts from the commit). */
+/* Take name for owner for ttl_us microseconds: *got = 1 when it is owner's (new, owner's already
+ * and now extended, or run out and taken over), 0 when another owner holds it. OG_EINVAL for an
+ * empty or over-long name or owner, or a ttl not positive. */
+int og_store_lease_take(og_store *s, const char *name, const char *owner, int64_t ttl_us, int *got);
+/* Let go of name if owner holds it (nothing otherwise), so another node may take it at once. */
+int og_store_lease_release(og_store *s, const char *name, const char *owner);
 
 /* ---- a pool of connections for the server's threads ---- */
 typedef struct og_store_pool og_store_pool;

@@ -59,6 +59,17 @@ bool og_id_valid(const char *s);
 /* A name for tenants, users, projects: 1..63 of [a-z0-9._-], starting with a letter or digit. */
 bool og_name_valid(const char *s);
 
+/* ---- this node ----
+ * A node is one opsgate process serving a database that other nodes may share (docs/ops.md,
+ * "Several nodes"): its id owns the leases of the jobs it runs and labels its /metrics. */
+#define OG_NODE_ID_MAX 64
+/* Set this process's node id once at start (`serve --node`): 1 to 64 of A-Z a-z 0-9 . _ : -
+ * (so that it needs no escaping in a metric label or a log line); OG_EINVAL otherwise. */
+int og_node_set_id(const char *id);
+/* This process's node id: the one set, else "HOSTNAME:PID" (cut to fit, other characters as
+ * '-'). Never NULL; stable for the process's life once read. */
+const char *og_node_id(void);
+
 /* ---- text ---- */
 /* s[0..len) is well-formed UTF-8 (RFC 3629: no overlong forms, surrogates, code points past
  * U+10FFFF or truncated sequences) without NUL. On false, *bad_at (if not NULL) is the byte offset

@@ -336,7 +336,10 @@ int og_artifact_put_finish(og_artifact_put *p, og_artifact_version *out)
     if (p->tok && og_artifacts__media_is_text(p->media) &&
         (error = og_artifacts__tok_index(p->tok, p->keys.search, &body)) < 0)
         goto cleanup;
-    if ((error = og_store_tx_begin(ctx->store)) < 0)
+    /* Scoped to the tenant: versions of different tenants are added side by side on several
+     * nodes (PostgreSQL); everything written here is the tenant's, and the audit chain has its
+     * own lock. */
+    if ((error = og_store_tx_begin_scope(ctx->store, p->sc.tenant_id)) < 0)
         goto cleanup;
     if ((error = put_target(p, object, &a, &new_artifact)) < 0 ||
         (error = og_artifacts__obj_writer_commit(p->w, ctx, &p->keys, object, &created_file)) < 0 ||

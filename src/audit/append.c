@@ -4,6 +4,7 @@
 #include "opsgate/error.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,6 +35,13 @@ void og_audit__appender_free(og_audit__appender *a)
     og_stmt_free(a->named);
     og_buf_free(&a->scratch);
     a->last = a->ins = a->named = NULL;
+}
+
+int og_audit__chain_lock(og_store *s, const char *chain)
+{
+    char key[160];
+    snprintf(key, sizeof(key), "audit:%s", chain);
+    return og_store_lock(s, key);
 }
 
 static int check_rec(const og_audit_rec *rec)
@@ -145,6 +153,9 @@ int og_audit__append(og_audit__appender *a, const og_actor *actor, const char *e
         goto cleanup;
     }
     r.chain = og_audit__chain_name(rec->tenant_id);
+    /* The chain's writers, on every node, one at a time from reading its head to the commit. */
+    if ((error = og_audit__chain_lock(a->s, r.chain)) < 0)
+        goto cleanup;
     og_stmt_reset(a->last);
     og_stmt_bind_text(a->last, 1, r.chain);
     error = og_stmt_step(a->last);
@@ -303,9 +314,39 @@ void og_audit_writer_close(og_audit_writer *w)
     free(w);
 }
 
+static int by_chain(const void *x, const void *y)
+{
+    return strcmp(*(const char *const *)x, *(const char *const *)y);
+}
+
+/* Lock the chains a batch appends to, in name order: two nodes' batches never wait for each
+ * other in a cycle. */
+static int lock_batch_chains(og_audit_writer *w, writer_req *batch)
+{
+    size_t n = 0, i = 0;
+    int rc = 0;
+    for (writer_req *r = batch; r; r = r->next)
+        n++;
+    const char **chains = calloc(n ? n : 1, sizeof(*chains));
+    if (!chains)
+        return og_error_set(OG_ERROR, "out of memory");
+    for (writer_req *r = batch; r; r = r->next)
+        chains[i++] = og_audit__chain_name(r->rec ? r->rec->tenant_id : NULL);
+    qsort(chains, n, sizeof(*chains), by_chain);
+    for (i = 0; i < n && rc == 0; i++)
+        if (i == 0 || strcmp(chains[i], chains[i - 1]) != 0)
+            rc = og_audit__chain_lock(w->s, chains[i]);
+    free(chains);
+    return rc;
+}
+
 static void writer_run_batch(og_audit_writer *w, writer_req *batch)
 {
-    int rc = og_store_tx_begin(w->s);
+    /* Scoped to nothing of its own: it runs beside other nodes' and tenants' writers, holding
+     * only the chains it appends to. */
+    int rc = og_store_tx_begin_scope(w->s, NULL);
+    if (rc == 0 && (rc = lock_batch_chains(w, batch)) < 0)
+        og_store_tx_rollback(w->s);
     for (writer_req *r = batch; r; r = r->next) {
         if (rc < 0) {
             r->rc = rc;

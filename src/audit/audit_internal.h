@@ -130,6 +130,10 @@ int og_audit__verify_report(og_ctx *ctx, og_audit_verify_result *res);
 
 /* "platform" for NULL/"" else the tenant id. */
 const char *og_audit__chain_name(const char *tenant_id);
+/* Inside the caller's transaction: the lock of one chain ("audit:<chain>", og_store_lock), so
+ * that appends to it from every node run one at a time and the chain never forks; nothing to
+ * take under a platform-wide transaction. */
+int og_audit__chain_lock(og_store *s, const char *chain);
 
 /* ---- appending ---- */
 typedef struct og_audit__appender {

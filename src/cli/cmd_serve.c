@@ -47,6 +47,12 @@ static const char *const about =
     "Sign in with an API token; the session cookie ends after --session-idle without use\n"
     "(30m), --session-max after sign-in (12h), on sign-out, or when the token is revoked.\n"
     "\n"
+    "Several nodes (docs/ops.md): each has an id, --node (default HOSTNAME:PID; letters,\n"
+    "digits and . _ : -). Of the nodes on one database, one at a time runs each background\n"
+    "job (checkpoints, scans, renewals, syncs, gate expiry) under a lease that another node\n"
+    "takes over when the holder dies; /healthz answers 503 when the node cannot reach the\n"
+    "database primary; /metrics labels every series node=\"ID\".\n"
+    "\n"
     "SIGTERM or SIGINT: in-flight requests finish, the database closes, exit 0.\n";
 
 /* Integer option name in [lo, hi] into *out; 0 or a usage error. */
@@ -122,6 +128,11 @@ static int config_of(const og_cli_args *a, og_http_config *cfg)
     if ((s = og_cli_get(a, "listen")))
         cfg->listen = s;
     cfg->port_file = og_cli_get(a, "port-file");
+    if ((s = og_cli_get(a, "node"))) {
+        if (og_node_set_id(s) < 0)
+            return og_cli_bad(a, "bad --node '%s': %s", s, og_error_last());
+        cfg->node = s;
+    }
     cfg->metrics_open = og_cli_has(a, "metrics-open");
     cfg->access_log = og_cli_has(a, "access-log");
     cfg->tls_cert_id = og_cli_get(a, "tls-cert-id");
@@ -192,6 +203,7 @@ static const og_cli_opt opts[] = {
     {"db-cache", "KIB", "page cache per database connection of the request pool (256)", 0, 0},
     {"session-idle", "DURATION", "a console session unused this long ends (30m)", 0, 0},
     {"session-max", "DURATION", "a console session ends this long after sign-in (12h)", 0, 0},
+    {"node", "NAME", "this node's id for leases, /healthz and /metrics (HOSTNAME:PID)", 0, 0},
     {"check", NULL, "validate the configuration and the data folder, then exit", 0, 0},
     {0},
 };

@@ -37,6 +37,8 @@ static int64_t env_duration(const char *name, int64_t dflt)
     return us;
 }
 
+#define EXPIRY_LEASE "job:gate expiry"
+
 static int env_int(const char *name, int dflt, int max)
 {
     const char *v = getenv(name);
@@ -74,10 +76,21 @@ static void *timer_main(void *arg)
         ctx.keys = g->keys;
         ctx.data_dir = g->data_dir;
         og_actor_system(&ctx.actor, "gate");
-        if (og_gate_expire(&ctx, &n) < 0)
+        /* Of several nodes on one database, the lease's holder expires items (another takes over
+         * once a dead holder's lease runs out); each expiry re-checks its item's state under the
+         * writer lock, so even a lapsed lease never expires one twice. */
+        int got = 0;
+        if (og_store_lease_take(
+                ctx.store, EXPIRY_LEASE, og_node_id(),
+                g->expire_every_us * 3 > 30000000 ? g->expire_every_us * 3 : 30000000, &got) < 0)
+            fprintf(stderr, "opsgate: gate expiry: %s\n", og_error_last());
+        else if (got && og_gate_expire(&ctx, &n) < 0)
             fprintf(stderr, "opsgate: gate expiry: %s\n", og_error_last());
         og_store_pool_put(g->pool, ctx.store);
     }
+    og_store *s = og_store_pool_get(g->pool);
+    og_store_lease_release(s, EXPIRY_LEASE, og_node_id());
+    og_store_pool_put(g->pool, s);
     return NULL;
 }
 

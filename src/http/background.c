@@ -1,6 +1,8 @@
 /* background.c - the server's periodic jobs (audit checkpoints, scheduled certificate scans and
  * expiry alerts, ACME renewals, connector syncs, data-key re-seals), each on its own thread so that
- * a long scan or renewal never delays a checkpoint; every thread stops promptly at shutdown. */
+ * a long scan or renewal never delays a checkpoint; every thread stops promptly at shutdown. Each
+ * job runs under a lease (og_store_lease_take, "job:NAME"): of several nodes on one database one
+ * runs it at a time, and another takes it over when the holder dies and its lease runs out. */
 #include "http/background.h"
 #include "opsgate/acme.h"
 #include "opsgate/app.h"
@@ -76,12 +78,43 @@ static int wait_until(og_http_background *bg, int64_t until_us)
     return stop;
 }
 
+/* How long a node holds a job's lease: three runs' worth (at least 30 s), or
+ * $OPSGATE_LEASE_TTL (a duration) so that tests see a dead node's jobs taken over quickly. The
+ * holder extends it at each run; another node takes the job once it runs out. */
+static int64_t lease_ttl_us(int64_t every_us)
+{
+    const char *v = getenv("OPSGATE_LEASE_TTL");
+    int64_t us;
+    if (v && *v && og_duration_parse(v, &us) == 0 && us > 0)
+        return us;
+    og_error_clear();
+    return every_us * 3 > 30000000 ? every_us * 3 : 30000000;
+}
+
+/* 1 when this node holds (or now takes) the job's lease: of several nodes on one database, one
+ * runs each job at a time. A database that cannot be asked skips this run (said on stderr). */
+static int job_lease(og_store *s, og_http_job *j)
+{
+    int got = 0;
+    if (og_store_lease_take(s, j->lease, og_node_id(), lease_ttl_us(j->every_us), &got) < 0) {
+        fprintf(stderr, "opsgate: %s: %s\n", j->name, og_error_last());
+        return 0;
+    }
+    return got;
+}
+
 static void *job_main(void *arg)
 {
     og_http_job *j = arg;
     og_http_background *bg = j->bg;
+    snprintf(j->lease, sizeof(j->lease), "job:%s", j->name);
     while (!wait_until(bg, j->next_us)) {
         og_store *s = og_store_pool_get(bg->pool);
+        if (!job_lease(s, j)) {
+            og_store_pool_put(bg->pool, s);
+            j->next_us = og_time_mono_us() + j->every_us;
+            continue;
+        }
         og_ctx ctx;
         memset(&ctx, 0, sizeof(ctx));
         ctx.store = s;
@@ -93,6 +126,11 @@ static void *job_main(void *arg)
         og_store_pool_put(bg->pool, s);
         j->next_us = og_time_mono_us() + j->every_us;
     }
+    /* Stopping: let go, so another node takes the job at its next run. */
+    og_store *s = og_store_pool_get(bg->pool);
+    if (og_store_lease_release(s, j->lease, og_node_id()) < 0)
+        fprintf(stderr, "opsgate: %s: %s\n", j->name, og_error_last());
+    og_store_pool_put(bg->pool, s);
     return NULL;
 }
 

@@ -26,6 +26,7 @@ typedef struct og_http_job {
     int64_t next_us; /* monotonic */
     og_http_job_fn run;
     int (*run_bg)(og_ctx *ctx, struct og_http_background *bg); /* instead of run, if set */
+    char lease[96]; /* "job:NAME", the lease a node holds while it runs the job */
 } og_http_job;
 
 #define OG_HTTP_MAX_JOBS 16

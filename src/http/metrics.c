@@ -9,6 +9,7 @@
 
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* The statuses the server produces; anything else is counted under "other". */
 static const int statuses[] = {200, 201, 202, 204, 400, 401, 403, 404,
@@ -176,5 +177,30 @@ int og_http__metrics_render(og_http_metrics *m, og_buf *out)
       (unsigned long long)load(&m->throttled));
 #undef P
 cleanup:
+    return error;
+}
+
+int og_http__metrics_label_node(const og_buf *in, const char *node, og_buf *out)
+{
+    int error = 0;
+    const char *p = in->data ? in->data : "", *end = p + in->len;
+    while (p < end && error == 0) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t len = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p);
+        size_t name = strcspn(p, "{ \n");
+        if (len == 0 || p[0] == '#' || p[0] == '\n' || name >= len) {
+            error = og_buf_append(out, p, len); /* comments, blank lines */
+        } else if (p[name] == '{') {            /* name{labels} value */
+            if ((error = og_buf_append(out, p, name + 1)) == 0 &&
+                (error =
+                     og_buf_printf(out, "node=\"%s\"%s", node, p[name + 1] == '}' ? "" : ",")) == 0)
+                error = og_buf_append(out, p + name + 1, len - name - 1);
+        } else { /* name value */
+            if ((error = og_buf_append(out, p, name)) == 0 &&
+                (error = og_buf_printf(out, "{node=\"%s\"}", node)) == 0)
+                error = og_buf_append(out, p + name, len - name);
+        }
+        p += len;
+    }
     return error;
 }

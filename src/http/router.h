@@ -124,5 +124,9 @@ void og_http__metrics_inflight(og_http_metrics *m, int delta);
 void og_http__metrics_throttled(og_http_metrics *m);
 /* Append the Prometheus text exposition (format 0.0.4) to out. */
 int og_http__metrics_render(og_http_metrics *m, og_buf *out);
+/* Copy the exposition in (every module's series) to out with node="NODE" as the first label of
+ * every sample, so that series of several nodes behind one scrape job stay apart. node is an
+ * og_node_id() (no character needs escaping). */
+int og_http__metrics_label_node(const og_buf *in, const char *node, og_buf *out);
 
 #endif

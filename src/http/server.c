@@ -71,9 +71,27 @@
 
 /* ---- the server's own routes ---- */
 
+/* The node is healthy when it reaches the database primary (a round trip; on PostgreSQL also
+ * pg_is_in_recovery() false): a load balancer sends it requests only then. The route needs no
+ * token, so the reply names the reason's class only; the database's own message (host names,
+ * addresses) goes to the server log. */
 int og_http__healthz(og_http_req *r)
 {
-    return og_http__reply(r, 200, json_pack("{s:s}", "status", "ok"));
+    int standby = 0;
+    og_store *s = og_store_pool_get(r->srv->pool);
+    int rc = og_store_ping_primary(s, &standby);
+    const char *backend = og_store_backend_name(s);
+    og_store_pool_put(r->srv->pool, s);
+    if (rc < 0) {
+        fprintf(stderr, "opsgate: healthz: %s\n", og_error_last());
+        return og_http__reply(r, 503,
+                              json_pack("{s:s,s:s,s:s}", "status", "unavailable", "node",
+                                        og_node_id(), "database",
+                                        standby ? "standby" : "unreachable"));
+    }
+    return og_http__reply(r, 200,
+                          json_pack("{s:s,s:s,s:s,s:s}", "status", "ok", "node", og_node_id(),
+                                    "database", "primary", "backend", backend));
 }
 
 /* Test-only: sleeps OPSGATE_TEST_SLOW_MS so a test can have a request in flight during SIGTERM.
@@ -112,13 +130,18 @@ int og_http__metrics_handler(og_http_req *r)
             error = og_connector_metrics_render(s, &out);
         og_store_pool_put(r->srv->pool, s);
     }
+    og_buf labelled;
+    og_buf_init(&labelled, (size_t)5 << 20);
+    if (error == 0)
+        error = og_http__metrics_label_node(&out, og_node_id(), &labelled);
+    og_buf_free(&out);
     if (error < 0) {
-        og_buf_free(&out);
+        og_buf_free(&labelled);
         return error;
     }
-    size_t len = out.len;
+    size_t len = labelled.len;
     return og_http__reply_text(r, 200, "text/plain; version=0.0.4; charset=utf-8",
-                               og_buf_detach(&out), len);
+                               og_buf_detach(&labelled), len);
 }
 
 /* ---- start, run, stop ---- */
@@ -228,6 +251,8 @@ int og_http_check(const og_http_config *cfg)
                                         "rate must not be negative");
         goto cleanup;
     }
+    if (cfg->node && (error = og_node_set_id(cfg->node)) < 0)
+        goto cleanup;
     if (!cfg->tls_cert_id != !cfg->tls_tenant) {
         error = og_error_set(OG_EINVAL, "HTTPS needs both a certificate id and its tenant");
         goto cleanup;
@@ -285,6 +310,9 @@ static int serve_settings(og_http_server *srv, const og_http_config *cfg)
 {
     srv->cfg = cfg;
     srv->folder = og_install_folder(cfg->data_dir);
+    int rc;
+    if (cfg->node && (rc = og_node_set_id(cfg->node)) < 0)
+        return rc;
     srv->max_body = cfg->max_body ? cfg->max_body : DEFAULT_MAX_BODY;
     srv->max_upload = DEFAULT_MAX_UPLOAD;
     const char *mu = getenv("OPSGATE_MAX_UPLOAD");

@@ -237,6 +237,22 @@ static int fa_cache_limit(void *conn, int kib)
 }
 
 /* Never called: og_store_fault_arm wraps a store whose schema is already applied. */
+static int fa_lock(void *conn, const char *key)
+{
+    fault_conn *fc = conn;
+    if (!fc->inner->lock) /* nothing reaches the backend: not a call */
+        return 0;
+    if (fault_now(fc, "lock"))
+        return OG_ERROR;
+    return fc->inner->lock(fc->conn, key);
+}
+
+static int fa_is_primary(void *conn)
+{
+    fault_conn *fc = conn;
+    return fc->inner->is_primary ? fc->inner->is_primary(fc->conn) : 1;
+}
+
 static const char *fa_migration_sql(const og_migration *m)
 {
     return m->sqlite;
@@ -266,5 +282,7 @@ const og_store_backend og_store__backend_faulty = {
     .checkpoint = fa_checkpoint,
     .cache_limit = fa_cache_limit,
     .begin_sql = "BEGIN IMMEDIATE",
+    .lock = fa_lock,
+    .is_primary = fa_is_primary,
     .migration_sql = fa_migration_sql,
 };

@@ -24,6 +24,9 @@
  *   COMMIT or ROLLBACK: writing transactions are serialized as SQLite's BEGIN IMMEDIATE
  *   serializes them, so a read-modify-write inside one is never raced. Waiting for it (or any
  *   lock) is bounded by lock_timeout (30 s, as SQLite's busy timeout) and then OG_EBUSY.
+ * - A scoped writer transaction takes the writer lock shared and then exclusive named locks
+ *   (a tenant, an audit chain: pg_lock), so writers of different tenants run at once on one node
+ *   or several, while a platform-wide transaction still runs alone.
  * - A lost connection is made again at the next call outside a transaction (statements prepare
  *   again); inside one, every call fails with OG_EBUSY until the rollback, which ends it.
  */
@@ -32,6 +35,14 @@
 #define WRITER_LOCK "122528763175284"
 #define BEGIN_SQL                                                                                  \
     "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock(" WRITER_LOCK ")"
+/* A scoped writer transaction (og_store_tx_begin_scope) holds the writer lock shared: scoped ones
+ * run side by side, each serialized with the others on its own keys (pg_lock), and a
+ * platform-wide one (BEGIN_SQL) waits until none runs, as they wait for it. */
+#define BEGIN_SHARED_SQL                                                                           \
+    "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock_shared(" WRITER_LOCK ")"
+/* The named locks' key space: pg_advisory_xact_lock(int4, int4) keys never meet the single
+ * bigint key of the writer lock. 28519 is "og" in ASCII; the second key is hashtext(name). */
+#define NAMED_LOCK_SQL "SELECT pg_advisory_xact_lock(28519, hashtext($1))"
 #define SESSION_SQL                                                                                \
     "SET client_min_messages = warning; SET lock_timeout = '30s';"                                 \
     " SET standard_conforming_strings = on; SET TIME ZONE 'UTC'"
@@ -246,6 +257,42 @@ static int pg_exec(void *conn, const char *sql)
         PQclear(PQexec(c->db, "ROLLBACK"));
         note_tx(c);
     }
+    return rc;
+}
+
+/* An exclusive lock on key until the transaction ends. Waiting is bounded by lock_timeout; a
+ * deadlock between two scoped transactions (keys taken in opposite orders) fails one of them
+ * with OG_EBUSY, which the caller rolls back. */
+static int pg_lock(void *conn, const char *key)
+{
+    pg_conn *c = conn;
+    int rc = pg_ready(c, "lock");
+    if (rc < 0)
+        return rc;
+    if (c->tx != PQTRANS_INTRANS)
+        return og_error_set(OG_ERROR, "database: lock: needs an open transaction");
+    const char *vals[1] = {key};
+    PGresult *r = PQexecParams(c->db, NAMED_LOCK_SQL, 1, NULL, vals, NULL, NULL, 0);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK)
+        rc = pg_fail(c, r, "lock");
+    PQclear(r);
+    note_tx(c);
+    return rc;
+}
+
+static int pg_is_primary(void *conn)
+{
+    pg_conn *c = conn;
+    int rc = pg_ready(c, "is primary");
+    if (rc < 0)
+        return rc;
+    PGresult *r = PQexec(c->db, "SELECT pg_is_in_recovery()");
+    if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1)
+        rc = pg_fail(c, r, "is primary");
+    else
+        rc = PQgetvalue(r, 0, 0)[0] == 't' ? 0 : 1;
+    PQclear(r);
+    note_tx(c);
     return rc;
 }
 
@@ -691,6 +738,9 @@ const og_store_backend og_store_backend_postgres = {
     .checkpoint = pg_checkpoint,
     .cache_limit = pg_cache_limit,
     .begin_sql = BEGIN_SQL,
+    .begin_shared_sql = BEGIN_SHARED_SQL,
+    .lock = pg_lock,
+    .is_primary = pg_is_primary,
     .migration_sql = pg_migration_sql,
     .copy_tables_sql = NULL, /* a copy's source is an installation's SQLite database */
     .copy_is_table_sql = "SELECT 1 FROM information_schema.tables WHERE table_schema ="

@@ -41,7 +41,8 @@ struct og_store {
     const og_store_backend *be;   /* what calls go through: the backend, or the faulty one */
     const og_store_backend *real; /* the backend itself: its name and SQL dialect */
     void *conn;
-    int depth;                      /* transaction nesting depth */
+    int depth;  /* transaction nesting depth */
+    int scoped; /* the outermost transaction holds the writer lock shared (tx_begin_scope) */
     og_stmt *cache[STMT_CACHE_MAX]; /* statements kept for reuse, oldest first */
     int ncache;
     og_stmt *out;                    /* statements handed out */
@@ -326,11 +327,12 @@ int og_store_checkpoint(og_store *s)
     return s->be->checkpoint(s->conn);
 }
 
-int og_store_tx_begin(og_store *s)
+/* Begin a transaction level; the outermost with begin (the backend's writer lock). */
+static int tx_begin_with(og_store *s, const char *begin)
 {
     int rc;
     if (s->depth == 0) {
-        rc = s->be->exec(s->conn, s->real->begin_sql);
+        rc = s->be->exec(s->conn, begin);
     } else {
         char sql[64];
         snprintf(sql, sizeof(sql), "SAVEPOINT og_sp%d", s->depth);
@@ -340,6 +342,72 @@ int og_store_tx_begin(og_store *s)
         return og_error_wrap("beginning a transaction");
     s->depth++;
     return 0;
+}
+
+int og_store_ping_primary(og_store *s, int *standby)
+{
+    og_stmt *st = NULL;
+    int rc;
+    if (standby)
+        *standby = 0;
+    if ((rc = og_stmt_prepare(&st, s, "SELECT 1")) == 0)
+        rc = og_stmt_step(st);
+    og_stmt_free(st);
+    if (rc < 0)
+        return og_error_set(OG_EBUSY, "cannot reach the database: %s", og_error_last());
+    if (!s->real->is_primary)
+        return 0;
+    if ((rc = s->be->is_primary(s->conn)) < 0)
+        return og_error_set(OG_EBUSY, "cannot reach the database: %s", og_error_last());
+    if (rc == 0 && standby)
+        *standby = 1;
+    if (rc == 0)
+        return og_error_set(OG_EBUSY, "the database is a standby in recovery, not the primary: "
+                                      "it takes no writes");
+    return 0;
+}
+
+int og_store_tx_begin(og_store *s)
+{
+    int rc = tx_begin_with(s, s->real->begin_sql);
+    if (rc == 0 && s->depth == 1)
+        s->scoped = 0;
+    return rc;
+}
+
+int og_store_tx_begin_scope(og_store *s, const char *key)
+{
+    int outer = s->depth == 0;
+    if (key && !key[0])
+        return og_error_set(OG_EINVAL, "a writer transaction's scope is a non-empty name");
+    int rc = tx_begin_with(s, s->real->begin_shared_sql && outer ? s->real->begin_shared_sql
+                                                                 : s->real->begin_sql);
+    if (rc < 0)
+        return rc;
+    if (outer)
+        s->scoped = s->real->begin_shared_sql != NULL;
+    if (key && (rc = og_store_lock(s, key)) < 0) {
+        og_store_tx_rollback(s);
+        return og_error_wrap("beginning a transaction scoped to '%s'", key);
+    }
+    return 0;
+}
+
+int og_store_lock(og_store *s, const char *key)
+{
+    if (!key || !key[0])
+        return og_error_set(OG_EINVAL, "a lock is named by a non-empty key");
+    if (s->depth <= 0)
+        return og_error_set(OG_ERROR, "lock '%s' taken outside a transaction", key);
+    if (!s->scoped || !s->real->lock) /* the writer lock held exclusive covers every key */
+        return 0;
+    int rc = s->be->lock(s->conn, key);
+    return rc < 0 ? og_error_wrap("taking the lock '%s'", key) : 0;
+}
+
+int og_store_tx_scoped(const og_store *s)
+{
+    return s->depth > 0 && s->scoped;
 }
 
 int og_store_tx_commit(og_store *s)

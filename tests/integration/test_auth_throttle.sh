@@ -77,7 +77,7 @@ case "$rec" in *127.0.0.1*) ok ;; *) bad "the record names the source: $rec" ;; 
 secret_part=${secret_tok:40}
 case "$rec" in *"$secret_part"*) bad "the record holds a token secret" ;; *) ok ;; esac
 curl -sS "$OG_URL/metrics" >"$OG_TMP/metrics"
-grep -q '^opsgate_http_auth_throttled_total 3$' "$OG_TMP/metrics" && ok ||
+grep -q '^opsgate_http_auth_throttled_total{node="[^"]*"} 3$' "$OG_TMP/metrics" && ok ||
   bad "/metrics counts 3 throttled requests: $(grep auth_throttled "$OG_TMP/metrics")"
 grep -q 'status="429"} 3' "$OG_TMP/metrics" && ok || bad "/metrics has the 429s by route"
 og_stop

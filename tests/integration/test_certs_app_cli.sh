@@ -95,7 +95,7 @@ api GET "/api/v1/tenants/acme/certs/$id" "$tok"
 expect_status 200 "show by id"
 expect_jq '.name' ci-2025 "show: name"
 api GET /metrics "$tok"
-grep -q '^opsgate_certs{tenant="acme",kind="app-credential",bucket="30d"} 1' <<<"$body" &&
+grep -q '^opsgate_certs{node="[^"]*",tenant="acme",kind="app-credential",bucket="30d"} 1' <<<"$body" &&
   ok || bad "metrics: $(printf '%s\n' "$body" | grep opsgate_certs)"
 og_stop
 

@@ -212,9 +212,9 @@ done
 check "serve ran a scheduled sync" test -n "$seen"
 api GET /metrics "$TOKEN"
 expect_status 200 "metrics"
-check "metrics: syncs by outcome" grep -q 'opsgate_connector_syncs_total{connector="psa",.*tenant="acme",kind="autotask",outcome="failed"} [1-9]' "$OG_TMP/body"
-check "metrics: the connector is ok" grep -q 'opsgate_connector_state{connector="psa",.*state="ok"} 1' "$OG_TMP/body"
-check "metrics: records" grep -q 'opsgate_connector_records{connector="psa",.*} 2' "$OG_TMP/body"
+check "metrics: syncs by outcome" grep -q 'opsgate_connector_syncs_total{node="[^"]*",connector="psa",.*tenant="acme",kind="autotask",outcome="failed"} [1-9]' "$OG_TMP/body"
+check "metrics: the connector is ok" grep -q 'opsgate_connector_state{node="[^"]*",connector="psa",.*state="ok"} 1' "$OG_TMP/body"
+check "metrics: records" grep -q 'opsgate_connector_records{node="[^"]*",connector="psa",.*} 2' "$OG_TMP/body"
 og_stop
 # every sync's records (projects, versions, events, batches of them) keep the chain intact
 check "the synced tenant's audit trail verifies" "$OPSGATE" --data "$DATA" audit verify --tenant acme

@@ -30,6 +30,15 @@ typedef struct og_store_backend {
     int (*cache_limit)(void *conn, int kib);
     /* Transaction verbs as the backend spells them. */
     const char *begin_sql; /* "BEGIN IMMEDIATE" */
+    /* The outermost begin of a scoped writer transaction (og_store_tx_begin_scope): the writer
+     * lock taken shared. NULL: begin_sql (one writer at a time, as SQLite). */
+    const char *begin_shared_sql;
+    /* Take an exclusive lock named key until the outermost transaction ends (og_store_lock).
+     * NULL: nothing to take (the backend runs one writer at a time). */
+    int (*lock)(void *conn, const char *key);
+    /* 1 when the database takes writes, 0 when it is a standby, or an error. NULL: always 1 once
+     * a statement runs (SQLite). */
+    int (*is_primary)(void *conn);
     /* Script text of a migration for this backend. */
     const char *(*migration_sql)(const og_migration *m);
     /* og_store_copy's dialect (copy.c). copy_tables_sql lists the tables whose rows a copy takes,
@@ -82,6 +91,10 @@ long og_store_fault_fired(const og_store *s);
 /* The statement cache of a connection (store.c): statements kept now, and how many prepares
  * were answered from it since the connection opened. For tests and profiling. */
 void og_store_stmt_cache_stats(const og_store *s, int *kept, int64_t *reused);
+
+/* The store's own tables (store_leases: og_store_lease_take), listed last in og_store_schemas;
+ * for tests that open a store with schemas of their own. */
+extern const og_schema og_store_lease_schema;
 
 /* Every module with tables lists its schema here (src/store/schemas.c). */
 extern const og_schema *const og_store_schemas[];

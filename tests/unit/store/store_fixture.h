@@ -52,10 +52,11 @@ static inline int setup(void **state)
 {
     fixture *f = calloc(1, sizeof(*f));
     f->pg = fixture_is_pg();
-    f->schemas = calloc(og_store_nschemas + 1, sizeof(*f->schemas));
+    f->schemas = calloc(og_store_nschemas + 2, sizeof(*f->schemas));
     if (f->pg) {
         f->url = og_test_pg_create(&f->dbname);
         f->module = "storetest";
+        f->schemas[f->nschemas++] = &og_store_lease_schema; /* leases (test_store_nodes) */
     } else {
         f->dir = og_test_tmpdir();
         if (asprintf(&f->url, "sqlite:%s/t.db", f->dir) < 0)
