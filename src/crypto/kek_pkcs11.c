@@ -8,24 +8,41 @@
 #include "opsgate/error.h"
 
 #include <dlfcn.h>
-#include <jansson.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
 #include <p11-kit/pkcs11.h>
 #include <p11-kit/uri.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 /* Wrapped key: 1 version byte | 12-byte IV | 32-byte encrypted key | 16-byte tag. */
 #define WRAP_VERSION 0x01
 #define WRAP_LEN     (1 + OG_CRYPTO_NONCE_LEN + OG_CRYPTO_KEY_LEN + OG_CRYPTO_TAG_LEN)
 #define PIN_MAX      256
 
+/* A loaded module, shared by every KEK naming its path: initialised by the first, finalized
+ * (C_Finalize) and unloaded when the last is freed. */
+typedef struct p11_module {
+    struct p11_module *next;
+    char *path;
+    void *dl;
+    CK_FUNCTION_LIST_PTR f;
+    int refs;
+    int ours; /* initialised by us (not by another user of the module in this process) */
+} p11_module;
+
+static pthread_mutex_t modules_mu = PTHREAD_MUTEX_INITIALIZER;
+static p11_module *modules;
+
 typedef struct p11_kek {
     pthread_mutex_t mu; /* one session at a time: simple, and safe with any module */
     char *uri, *module, *pin_file, *pin_env;
-    void *dl;
+    struct p11_module *mod; /* a reference, while f is set */
     CK_FUNCTION_LIST_PTR f;
     P11KitUri *parsed;
 } p11_kek;
@@ -52,12 +69,34 @@ static int read_pin(const p11_kek *p, char pin[PIN_MAX])
         snprintf(pin, PIN_MAX, "%s", v);
         return 0;
     }
-    FILE *fp = fopen(p->pin_file, "re");
-    if (!fp)
+    int fd = open(p->pin_file, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    struct stat st;
+    if (fd < 0)
         return og_error_set(OG_EBUSY, "cannot read the PIN file '%s' of '%s': %s", p->pin_file,
                             p->uri, strerror(errno));
-    size_t n = fread(pin, 1, PIN_MAX - 1, fp);
-    fclose(fp);
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return og_error_set(OG_EINVAL, "the PIN file '%s' of '%s' is not a regular file",
+                            p->pin_file, p->uri);
+    }
+    /* Like a key file: a PIN others may have read is refused, not used. */
+    if ((st.st_mode & 0077) != 0) {
+        close(fd);
+        return og_error_set(OG_EINVAL,
+                            "the PIN file '%s' of '%s' has permissions %04o: group or others may "
+                            "read it; check it, then run chmod 600 '%s'",
+                            p->pin_file, p->uri, (unsigned)(st.st_mode & 07777), p->pin_file);
+    }
+    size_t n = 0;
+    while (n < PIN_MAX - 1) {
+        ssize_t r = read(fd, pin + n, PIN_MAX - 1 - n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        n += (size_t)r;
+    }
+    close(fd);
     pin[n] = 0;
     while (n && (pin[n - 1] == '\n' || pin[n - 1] == '\r'))
         pin[--n] = 0;
@@ -230,12 +269,33 @@ static int p11_unwrap(void *self, const uint8_t *wrapped, size_t len, const char
     return error;
 }
 
-/* The module stays loaded and initialised for the process (other KEKs may share it). */
+/* Drop a KEK's reference to its module: the last one finalizes and unloads it. */
+static void module_release(p11_module *m)
+{
+    p11_module **pp;
+    if (!m)
+        return;
+    pthread_mutex_lock(&modules_mu);
+    if (--m->refs == 0) {
+        for (pp = &modules; *pp && *pp != m; pp = &(*pp)->next)
+            ;
+        if (*pp)
+            *pp = m->next;
+        if (m->ours)
+            m->f->C_Finalize(NULL);
+        dlclose(m->dl);
+        free(m->path);
+        free(m);
+    }
+    pthread_mutex_unlock(&modules_mu);
+}
+
 static void p11_free(void *self)
 {
     p11_kek *p = self;
     if (!p)
         return;
+    module_release(p->mod);
     if (p->parsed)
         p11_kit_uri_free(p->parsed);
     free(p->uri);
@@ -253,22 +313,62 @@ const og_kek_provider og_kek_provider_pkcs11 = {
     .free = p11_free,
 };
 
+/* Take a reference to the module of p (loading and initialising it when no KEK has it). */
 static int load_module(p11_kek *p)
 {
     CK_RV (*get)(CK_FUNCTION_LIST_PTR_PTR);
     CK_C_INITIALIZE_ARGS args = {0};
     CK_RV rv;
-    if (!(p->dl = dlopen(p->module, RTLD_NOW | RTLD_LOCAL)))
-        return og_error_set(OG_EBUSY, "cannot load PKCS#11 module '%s': %s", p->module, dlerror());
-    *(void **)&get = dlsym(p->dl, "C_GetFunctionList");
-    if (!get || get(&p->f) != CKR_OK || !p->f)
-        return og_error_set(OG_EINVAL, "'%s' is not a PKCS#11 module (no C_GetFunctionList)",
-                            p->module);
+    int error = -1;
+    p11_module *m;
+    pthread_mutex_lock(&modules_mu);
+    for (m = modules; m && strcmp(m->path, p->module) != 0; m = m->next)
+        ;
+    if (m) {
+        m->refs++;
+        p->mod = m;
+        p->f = m->f;
+        m = NULL; /* shared: nothing to undo */
+        error = 0;
+        goto cleanup;
+    }
+    if (!(m = calloc(1, sizeof(*m))) || !(m->path = strdup(p->module))) {
+        error = og_error_set(OG_ERROR, "out of memory");
+        goto cleanup;
+    }
+    if (!(m->dl = dlopen(p->module, RTLD_NOW | RTLD_LOCAL))) {
+        error = og_error_set(OG_EBUSY, "cannot load PKCS#11 module '%s': %s", p->module, dlerror());
+        goto cleanup;
+    }
+    *(void **)&get = dlsym(m->dl, "C_GetFunctionList");
+    if (!get || get(&m->f) != CKR_OK || !m->f) {
+        error = og_error_set(OG_EINVAL, "'%s' is not a PKCS#11 module (no C_GetFunctionList)",
+                             p->module);
+        goto cleanup;
+    }
     args.flags = CKF_OS_LOCKING_OK;
-    rv = p->f->C_Initialize(&args);
-    if (rv != CKR_OK && rv != CKR_CRYPTOKI_ALREADY_INITIALIZED)
-        return p11_fail(OG_EBUSY, p, "C_Initialize", rv);
-    return 0;
+    rv = m->f->C_Initialize(&args);
+    if (rv != CKR_OK && rv != CKR_CRYPTOKI_ALREADY_INITIALIZED) {
+        error = p11_fail(OG_EBUSY, p, "C_Initialize", rv);
+        goto cleanup;
+    }
+    m->ours = rv == CKR_OK;
+    m->refs = 1;
+    m->next = modules;
+    modules = m;
+    p->mod = m;
+    p->f = m->f;
+    m = NULL;
+    error = 0;
+cleanup:
+    pthread_mutex_unlock(&modules_mu);
+    if (m) {
+        if (m->dl)
+            dlclose(m->dl);
+        free(m->path);
+        free(m);
+    }
+    return error;
 }
 
 int og_kek_pkcs11_load(og_kek *out, const og_kek_pkcs11_config *cfg, int key_version, int check)
@@ -303,8 +403,6 @@ int og_kek_pkcs11_load(og_kek *out, const og_kek_pkcs11_config *cfg, int key_ver
      * use, failing that scope's requests only. */
     if ((error = load_module(p)) < 0 && check)
         goto cleanup;
-    if (error < 0)
-        p->f = NULL;
     if (check) {
         CK_SESSION_HANDLE s;
         CK_OBJECT_HANDLE k;

@@ -51,7 +51,10 @@ put "$gus" /api/v1/projects/gw/artifacts/sow.md; expect_status 201 "globex uploa
 # --- refusals at set time change nothing
 if set_hsm 'pkcs11:token=og-it;object=nosuch' "$PIN" 2>"$OG_TMP/err"; then bad "missing object accepted"
 else grep -q "no secret key object matches" "$OG_TMP/err" && ok || bad "missing object: $(cat "$OG_TMP/err")"; fi
-printf '9999\n' >"$OG_TMP/badpin"
+printf '9999\n' >"$OG_TMP/badpin"; chmod 644 "$OG_TMP/badpin"
+if set_hsm "$URI" "$OG_TMP/badpin" 2>"$OG_TMP/err"; then bad "a PIN file others may read accepted"
+else grep -q "group or others may read it" "$OG_TMP/err" && ok || bad "0644 PIN: $(cat "$OG_TMP/err")"; fi
+chmod 600 "$OG_TMP/badpin"
 if set_hsm "$URI" "$OG_TMP/badpin" 2>"$OG_TMP/err"; then bad "wrong PIN accepted"
 else grep -q "PIN incorrect" "$OG_TMP/err" && ok || bad "wrong PIN: $(cat "$OG_TMP/err")"; fi
 [ "$(og --json tenant key show --tenant acme | jq -r .provider)" = master ] && ok || bad "still master"
