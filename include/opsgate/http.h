@@ -43,6 +43,7 @@ typedef struct og_http_config {
     int min_body_rate;        /* bytes per second a body earns a second with (0 = 500) */
     int session_idle_s;       /* a console session unused this long ends (0 = 1800) */
     int session_max_s;        /* a console session ends this long after sign-in (0 = 43200) */
+    int key_cache_ttl_s;      /* unwrapped data keys are cached this long (0 = 300; -1 = none) */
 } og_http_config;
 
 /* Serve until SIGTERM or SIGINT: then stop accepting, let in-flight requests finish, close the

@@ -30,6 +30,10 @@ static const og_migration steps[] = {
      * changes provider, version, configuration and wrapped key in one update. Never a secret. */
     {2, "ALTER TABLE crypto_data_key ADD COLUMN kek_config TEXT;",
      "ALTER TABLE crypto_data_key ADD COLUMN kek_config TEXT;"},
+    /* revoked_at: when the scope's key was revoked (NULL: usable). Every unwrap reads the row, so
+     * every process refuses a revoked scope at its next use; restore sets it back to NULL. */
+    {3, "ALTER TABLE crypto_data_key ADD COLUMN revoked_at TEXT;",
+     "ALTER TABLE crypto_data_key ADD COLUMN revoked_at TEXT;"},
 };
 
 /* A safety net: deleting a tenant destroys its key first (og_crypto_scope_key_destroy()); should a

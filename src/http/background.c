@@ -15,7 +15,8 @@
 #include <string.h>
 #include <time.h>
 
-#define JOBS_EVERY_US (60LL * 1000000)
+#define JOBS_EVERY_US      (60LL * 1000000)
+#define KEY_CACHE_EVERY_US (2LL * 1000000)
 
 /* How often the certificate jobs run: every minute, or $OPSGATE_JOBS_EVERY (a duration such as
  * "2s") so that tests and demos need not wait minutes. A bad value is ignored, and said so. */
@@ -110,6 +111,13 @@ int og_http__background_add(og_http_background *bg, const char *name, const char
     return 0;
 }
 
+/* Cached data keys past their lifetime, or of tenants whose key was revoked or destroyed by any
+ * process: zeroized within seconds, not at the next request for them. */
+static int job_key_cache(og_ctx *ctx)
+{
+    return og_keyring_cache_sweep(ctx->keys, ctx->store, NULL);
+}
+
 static int job_session_sweep(og_ctx *ctx)
 {
     return og_tenant_session_sweep(ctx, NULL);
@@ -142,6 +150,7 @@ int og_http__background_start(og_http_background *bg, og_store_pool *pool, og_ke
                             og_connector_scheduler_job);
     /* Console sessions past their idle or absolute expiry: deleted and audited (session.expire). */
     og_http__background_add(bg, "console sessions", "console", every_us, job_session_sweep);
+    og_http__background_add(bg, "key cache", "keyring", KEY_CACHE_EVERY_US, job_key_cache);
     for (size_t i = 0; i < bg->njobs; i++) {
         if (pthread_create(&bg->jobs[i].thread, NULL, job_main, &bg->jobs[i]) != 0) {
             og_http__background_stop(bg);
