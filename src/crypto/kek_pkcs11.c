@@ -6,6 +6,7 @@
 #include "crypto_internal.h"
 
 #include "opsgate/error.h"
+#include "opsgate/util.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -33,7 +34,9 @@ typedef struct p11_module {
     void *dl;
     CK_FUNCTION_LIST_PTR f;
     int refs;
-    int ours; /* initialised by us (not by another user of the module in this process) */
+    int ours;            /* initialised by us (not by another user of the module in this process) */
+    pthread_rwlock_t rw; /* calls hold it shared; re-initialising holds it alone */
+    int64_t reinit_us;   /* monotonic time of the last re-initialisation */
 } p11_module;
 
 static pthread_mutex_t modules_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -45,6 +48,7 @@ typedef struct p11_kek {
     struct p11_module *mod; /* a reference, while f is set */
     CK_FUNCTION_LIST_PTR f;
     P11KitUri *parsed;
+    int gone; /* set by open_key: the token was not there (removed?), worth a re-initialisation */
 } p11_kek;
 
 static int p11_fail(int code, const p11_kek *p, const char *what, CK_RV rv)
@@ -118,8 +122,11 @@ static int open_key(p11_kek *p, CK_SESSION_HANDLE *sess, CK_OBJECT_HANDLE *key)
     CK_OBJECT_HANDLE objs[2];
     int have_slot = 0;
     *sess = CK_INVALID_HANDLE;
-    if ((rv = p->f->C_GetSlotList(CK_TRUE, slots, &nslots)) != CKR_OK)
+    p->gone = 0;
+    if ((rv = p->f->C_GetSlotList(CK_TRUE, slots, &nslots)) != CKR_OK) {
+        p->gone = rv == CKR_CRYPTOKI_NOT_INITIALIZED;
         return p11_fail(OG_EBUSY, p, "C_GetSlotList", rv);
+    }
     CK_SLOT_ID slot = 0;
     for (CK_ULONG i = 0; i < nslots && !have_slot; i++) {
         CK_TOKEN_INFO ti;
@@ -129,12 +136,16 @@ static int open_key(p11_kek *p, CK_SESSION_HANDLE *sess, CK_OBJECT_HANDLE *key)
             have_slot = 1;
         }
     }
-    if (!have_slot)
+    if (!have_slot) {
+        p->gone = 1;
         return og_error_set(OG_EBUSY, "no PKCS#11 token matches '%s' in module %s", p->uri,
                             p->module);
+    }
     if ((error = read_pin(p, pin)) < 0)
         goto cleanup;
     if ((rv = p->f->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, sess)) != CKR_OK) {
+        p->gone = rv == CKR_TOKEN_NOT_PRESENT || rv == CKR_DEVICE_REMOVED ||
+                  rv == CKR_SLOT_ID_INVALID || rv == CKR_TOKEN_NOT_RECOGNIZED;
         error = p11_fail(OG_EBUSY, p, "C_OpenSession", rv);
         goto cleanup;
     }
@@ -174,6 +185,54 @@ cleanup:
 
 static int load_module(p11_kek *p);
 
+/*
+ * The token was not found: re-initialise the module (C_Finalize, C_Initialize) so that it looks for
+ * its tokens again (SoftHSM2 and others only do so at C_Initialize), at most once a second, and
+ * only when this process initialised it. 1 when done, 0 when skipped, or an error. Called with
+ * the module not held.
+ */
+static int module_reinit(p11_kek *p)
+{
+    p11_module *m = p->mod;
+    CK_C_INITIALIZE_ARGS args = {0};
+    int done = 0;
+    pthread_rwlock_wrlock(&m->rw);
+    int64_t now = og_time_mono_us();
+    if (m->ours && now - m->reinit_us >= 1000000) {
+        m->reinit_us = now;
+        m->f->C_Finalize(NULL);
+        args.flags = CKF_OS_LOCKING_OK;
+        CK_RV rv = m->f->C_Initialize(&args);
+        done = rv == CKR_OK ? 1 : p11_fail(OG_EBUSY, p, "C_Initialize", rv);
+    }
+    pthread_rwlock_unlock(&m->rw);
+    return done;
+}
+
+/* Open a session on p's key (p->mu held), re-initialising the module once if the token was gone;
+ * on success the module is held shared (*held = 1) until the caller releases it. */
+static int open_key_held(p11_kek *p, CK_SESSION_HANDLE *sess, CK_OBJECT_HANDLE *key, int *held)
+{
+    int error;
+    *held = 0;
+    if (!p->f && (error = load_module(p)) < 0)
+        return error;
+    pthread_rwlock_rdlock(&p->mod->rw);
+    *held = 1;
+    if ((error = open_key(p, sess, key)) < 0 && p->gone) {
+        pthread_rwlock_unlock(&p->mod->rw);
+        *held = 0;
+        int rc = module_reinit(p);
+        if (rc < 0)
+            return rc;
+        pthread_rwlock_rdlock(&p->mod->rw);
+        *held = 1;
+        if (rc == 1)
+            error = open_key(p, sess, key);
+    }
+    return error;
+}
+
 /* AES-GCM inside the token: encrypt (in 32 bytes -> out 48) or decrypt (in 48 -> out 32). */
 static int gcm(p11_kek *p, int encrypt, uint8_t iv[12], const char *aad, const uint8_t *in,
                CK_ULONG inlen, uint8_t *out, CK_ULONG outcap)
@@ -187,8 +246,9 @@ static int gcm(p11_kek *p, int encrypt, uint8_t iv[12], const char *aad, const u
     CK_ULONG outlen = sizeof(buf);
     CK_GCM_PARAMS gp = {iv, 12, 96, (unsigned char *)aad, strlen(aad), 128};
     CK_MECHANISM mech = {CKM_AES_GCM, &gp, sizeof(gp)};
+    int held = 0;
     pthread_mutex_lock(&p->mu);
-    if ((!p->f && (error = load_module(p)) < 0) || (error = open_key(p, &sess, &key)) < 0)
+    if ((error = open_key_held(p, &sess, &key, &held)) < 0)
         goto cleanup;
     if (encrypt) {
         if ((rv = p->f->C_EncryptInit(sess, &mech, key)) != CKR_OK ||
@@ -229,6 +289,8 @@ cleanup:
     og_crypto_wipe(buf, sizeof(buf));
     if (sess != CK_INVALID_HANDLE)
         p->f->C_CloseSession(sess);
+    if (held)
+        pthread_rwlock_unlock(&p->mod->rw);
     pthread_mutex_unlock(&p->mu);
     return error;
 }
@@ -283,6 +345,7 @@ static void module_release(p11_module *m)
             *pp = m->next;
         if (m->ours)
             m->f->C_Finalize(NULL);
+        pthread_rwlock_destroy(&m->rw);
         dlclose(m->dl);
         free(m->path);
         free(m);
@@ -353,6 +416,7 @@ static int load_module(p11_kek *p)
         goto cleanup;
     }
     m->ours = rv == CKR_OK;
+    pthread_rwlock_init(&m->rw, NULL);
     m->refs = 1;
     m->next = modules;
     modules = m;
@@ -406,10 +470,13 @@ int og_kek_pkcs11_load(og_kek *out, const og_kek_pkcs11_config *cfg, int key_ver
     if (check) {
         CK_SESSION_HANDLE s;
         CK_OBJECT_HANDLE k;
+        int held = 0;
         pthread_mutex_lock(&p->mu);
-        error = open_key(p, &s, &k);
+        error = open_key_held(p, &s, &k, &held);
         if (error == 0)
             p->f->C_CloseSession(s);
+        if (held)
+            pthread_rwlock_unlock(&p->mod->rw);
         pthread_mutex_unlock(&p->mu);
         if (error < 0)
             goto cleanup;
