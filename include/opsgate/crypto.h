@@ -26,6 +26,27 @@ int og_crypto_master_key_create(const char *data_dir);
 int og_keyring_open(og_keyring **out, const char *data_dir);
 void og_keyring_free(og_keyring *k); /* NULL-safe; wipes key material */
 
+/*
+ * The keyring's cache of unwrapped data keys: one arena locked in memory (mlock; a failing mlock
+ * is reported once per process on stderr, and info.locked says so), at most capacity keys, each
+ * kept at most ttl_us after it was unwrapped (default OG_KEYRING_CACHE_TTL_S). A key leaving the
+ * cache (expiry, eviction, revoke, re-wrap, destroy, og_keyring_free) is zeroized.
+ * Providers that read their key at every use (file) are never cached.
+ */
+#define OG_KEYRING_CACHE_TTL_S 300
+typedef struct og_keyring_cache_info {
+    size_t entries, capacity;
+    int64_t ttl_us; /* 0: nothing is cached */
+    int locked;     /* 1 when the arena is mlock'ed */
+} og_keyring_cache_info;
+/* Set the lifetime of cached keys (0: cache nothing); entries already cached keep at most the new
+ * lifetime. Thread-safe. */
+void og_keyring_cache_ttl_set(og_keyring *k, int64_t ttl_us);
+void og_keyring_cache_info_get(og_keyring *k, og_keyring_cache_info *out);
+/* Zeroize the expired entries and those of scopes whose key was revoked or destroyed in the store
+ * (by any process), for a server to run every few seconds. *dropped (may be NULL): how many. */
+int og_keyring_cache_sweep(og_keyring *k, og_store *s, size_t *dropped);
+
 /* ---- per-tenant data keys ----
  * scope is a tenant id, or NULL for the platform scope (platform secrets such as the audit signing
  * key). Both run inside the caller's transaction if it has one.
@@ -58,6 +79,7 @@ typedef struct og_crypto_key_info {
     char *config; /* malloc'ed, caller frees: the provider's configuration (the key file's
                    * path), NULL for master; never a secret */
     char created_at[40];
+    char revoked_at[40]; /* "" unless the key is revoked (og_crypto_scope_key_revoke) */
 } og_crypto_key_info;
 /* OG_ENOTFOUND when the scope has no key. */
 int og_crypto_scope_key_info(og_store *s, const char *scope, og_crypto_key_info *out);
@@ -76,6 +98,28 @@ int og_crypto_scope_key_rewrap(og_keyring *k, og_store *s, const char *scope, co
  * is under master or another provider. */
 int og_crypto_scope_key_rotate(og_keyring *k, og_store *s, const char *scope, const char *provider,
                                const char *config);
+
+/*
+ * Revoke a scope's data key: nothing of the scope opens any more (og_crypto_seal and
+ * og_crypto_open fail with OG_ELOCKED, detail OG_CRYPTO_DETAIL_KEY_REVOKED), in every process at
+ * its next use, since the flag is in the key's row; the cached key is zeroized here at once, and
+ * by og_keyring_cache_sweep elsewhere. Nothing is deleted. OG_ENOTFOUND without a key,
+ * OG_ECONFLICT when already revoked. Runs in the caller's transaction if it has one.
+ */
+#define OG_CRYPTO_DETAIL_KEY_REVOKED "tenant_key_revoked"
+int og_crypto_scope_key_revoke(og_keyring *k, og_store *s, const char *scope);
+/*
+ * Restore a revoked key: the KEK of the scope's provider must unwrap the stored data key, opened
+ * from config when given (the key brought back elsewhere: another key file path, another PIN
+ * file; the same provider only), else from the stored configuration. A KEK that does not unwrap
+ * it is refused (OG_ECORRUPT, or OG_EBUSY when the key is still unavailable) and the scope stays
+ * revoked. OG_ECONFLICT when not revoked, OG_EINVAL for another provider.
+ */
+int og_crypto_scope_key_restore(og_keyring *k, og_store *s, const char *scope, const char *provider,
+                                const char *config);
+/* 0 when the scope's key is usable or the scope has none; OG_ELOCKED (a message saying since when
+ * and the detail above) when it is revoked; another code when the store fails. */
+int og_crypto_scope_key_check(og_store *s, const char *scope);
 
 /*
  * Seal plaintext for (scope, object_id) with AES-256-GCM under the scope's data key. The scope and

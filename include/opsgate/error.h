@@ -22,6 +22,7 @@ enum og_errcode {
     OG_EBUSY = -11,    /* try again later (HTTP 503) */
     OG_ESCHEMA = -12,  /* the data folder was written by a newer opsgate */
     OG_ENOSPACE = -13, /* out of storage: disk full, quota or file-size limit (HTTP 507) */
+    OG_ELOCKED = -14,  /* the data is locked away on purpose: a tenant's key revoked (HTTP 423) */
 };
 
 /* OG_ENOSPACE for an errno that means "no room to write" (ENOSPC, EDQUOT, EFBIG), else OG_ERROR. */

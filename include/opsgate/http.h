@@ -46,6 +46,7 @@ typedef struct og_http_config {
     int session_max_s;        /* a console session ends this long after sign-in (0 = 43200) */
     const char *node;         /* this node's id (og_node_set_id): owns its jobs' leases, labels
                                * its /metrics, named by /healthz. NULL = HOSTNAME:PID */
+    int key_cache_ttl_s;      /* unwrapped data keys are cached this long (0 = 300; -1 = none) */
 } og_http_config;
 
 /* Serve until SIGTERM or SIGINT: then stop accepting, let in-flight requests finish, close the

@@ -82,6 +82,19 @@ int og_tenant_key_datakey_rotate(og_ctx *ctx, const char *name_or_id, json_t **o
 /* {tenant_id, data_key_version, oldest_kept_version, state ("idle" | "re-sealing"), progress:
  * [{walker, dek_version, done, total, finished, updated_at}]} (tenant-admin, platform-admin). */
 int og_tenant_key_datakey_status(og_ctx *ctx, const char *name_or_id, json_t **out);
+/*
+ * revoke (tenant-admin of the tenant, platform-admin): the tenant's data becomes unreadable at once
+ * in every process (its requests answer OG_ELOCKED), nothing is deleted; audited as
+ * tenant.key.revoke in the same transaction. OG_ECONFLICT when already revoked.
+ * restore: brings it back once the tenant's KEK unwraps the stored data key again (a wrong or
+ * missing key is refused and the tenant stays revoked); audited as tenant.key.restore. With spec
+ * NULL or spec->provider NULL the stored key location is used (tenant-admin or platform-admin);
+ * a spec naming where the key now is (the same provider; paths on the server) needs the
+ * platform-admin role. *out as for show, with revoked_at while revoked.
+ */
+int og_tenant_key_revoke(og_ctx *ctx, const char *name_or_id, json_t **out);
+int og_tenant_key_restore(og_ctx *ctx, const char *name_or_id, const og_tenant_key_spec *spec,
+                          json_t **out);
 
 /* ---- deletion blockers ----
  * A module that keeps data which must outlive a deletion request (legal holds, retention)

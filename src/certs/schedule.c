@@ -1,6 +1,7 @@
 /* schedule.c - scheduled scans per tenant, and the entry point the server calls to run due ones. */
 #include "certs/certs_internal.h"
 #include "opsgate/audit.h"
+#include "opsgate/crypto.h"
 #include "opsgate/error.h"
 
 #include <stdio.h>
@@ -346,7 +347,11 @@ int og_certs_schedule_run_due(og_ctx *ctx, int *ran)
         opts.timeout_ms = d.timeout_ms;
         opts.concurrency = d.concurrency;
         memset(&sum, 0, sizeof(sum));
-        if (!tv)
+        /* A tenant whose key was revoked is skipped (recorded on the schedule, logged). */
+        if ((rc = og_crypto_scope_key_check(ctx->store, d.tenant_id)) == OG_ELOCKED)
+            fprintf(stderr, "opsgate: scheduler: skipping schedule %s: %s\n", d.id,
+                    og_error_last());
+        else if (!tv)
             rc = og_error_set(OG_ERROR, "out of memory");
         else if ((rc = xrc) < 0 || (nt == 0 && nt0 > 0))
             ; /* nothing discovered (yet, or any more): a run with no endpoint */
@@ -356,7 +361,9 @@ int og_certs_schedule_run_due(og_ctx *ctx, int *ran)
         else
             rc = og_certs_scan(ctx, d.tenant_id, tg, &opts, &sum);
         /* A failed run is recorded on the schedule and the next one goes on. */
-        if (rc < 0)
+        if (rc == OG_ELOCKED)
+            result = json_pack("{s:s, s:s}", "status", "skipped", "error", og_error_last());
+        else if (rc < 0)
             result = json_pack("{s:s, s:s}", "status", "failed", "error", og_error_last());
         else
             result = json_pack("{s:s, s:s, s:I, s:I, s:I}", "status", "done", "scan_id",

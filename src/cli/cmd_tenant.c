@@ -46,7 +46,8 @@ static const char *const about =
     "variable of the process (the server's too), never stored, never on the command line.\n"
     "`key rotate` with the same options moves the data key to a new key of the same provider (a\n"
     "new key file, another key in the token), recorded as the next key version\n"
-    "(tenant.key.rotate); the old key is no longer needed afterwards.\n"
+    "(tenant.key.rotate); the old key is no longer needed afterwards. The PIN file must not be\n"
+    "readable by group or others (chmod 600).\n"
     "`key rotate --data-key` instead makes a new version of the tenant's data key itself\n"
     "(wrapped by its current KEK; platform-admin; tenant.key.datakey.begin): new data is sealed\n"
     "under it at once, and every item sealed before (artifacts and their objects, connector and\n"
@@ -54,7 +55,17 @@ static const char *const about =
     "under it in the background of `serve`, in batches that resume after a crash; with --wait\n"
     "the command does it itself (and finishes an interrupted rotation). When nothing needs the\n"
     "old version any more it is destroyed (tenant.key.datakey.done). `key show` prints the\n"
-    "data-key version and the re-seal's progress (items done of total per module).\n";
+    "data-key version and the re-seal's progress (items done of total per module).\n"
+    "`key revoke --tenant T` (tenant-admin or platform-admin) locks the tenant's data at once:\n"
+    "every request by its tokens and console sessions, and everything needing its data key,\n"
+    "answers HTTP 423 (locked) on every server, the scheduler skips it, nothing is deleted\n"
+    "(tenant.key.revoke). `key restore --tenant T` brings it back once the tenant's key unwraps\n"
+    "the stored data key again (the key file back in place, the token reachable); a wrong key\n"
+    "is refused and the tenant stays revoked (tenant.key.restore). `key restore` with\n"
+    "--provider and the key options of that same provider (platform-admin) takes the key from\n"
+    "a new location (another key file path, another PIN file) and keeps that location.\n"
+    "Unwrapped pkcs11 and master data keys are cached in locked memory for at most\n"
+    "`serve --key-cache-ttl` (5m), zeroized on expiry, revoke, rotate and shutdown.\n";
 
 /* Print a tenant as the API does (--json) or as one line. */
 static int print_tenant(const og_cli *cli, const og_tenant *t)
@@ -173,11 +184,11 @@ static const og_cli_opt area_opts[] = {
 
 static const og_cli_opt key_opts[] = {
     {"tenant", "T", "the tenant (name or id)", OG_CLI_REQUIRED, 't'},
-    {"provider", "P", "set: master, file or pkcs11", 0, 0},
+    {"provider", "P", "set/rotate/restore: master, file or pkcs11", 0, 0},
     {"key-file", "PATH", "set, file: the client's 32-byte key file", 0, 0},
     {"pkcs11-uri", "URI", "set, pkcs11: pkcs11:token=...;object=...", 0, 0},
     {"pkcs11-module", "PATH", "set, pkcs11: the PKCS#11 module (.so)", 0, 0},
-    {"pin-file", "PATH", "set, pkcs11: a file holding the token PIN", 0, 0},
+    {"pin-file", "PATH", "set, pkcs11: a 0600 file holding the token PIN", 0, 0},
     {"pin-env", "NAME", "set, pkcs11: or a variable holding the PIN", 0, 0},
     {"data-key", NULL, "rotate: a new data key, data re-sealed", 0, 0},
     {"wait", NULL, "rotate --data-key: re-seal here, to the end", 0, 0},
@@ -198,8 +209,8 @@ static const og_cli_sub subs[] = {
      "disable a process area (keeps its policies and rules)", og_cli__tenant_disable},
     {"areas", NULL, 0, 0, area_opts, "show a tenant's process areas and your dashboard",
      og_cli__tenant_areas},
-    {"key", "show|set|rotate", 1, 1, key_opts,
-     "show, move or rotate the KEK of the tenant's data key", og_cli__tenant_key},
+    {"key", "show|set|rotate|revoke|restore", 1, 1, key_opts,
+     "show, move, rotate, revoke or restore the KEK of the tenant's data key", og_cli__tenant_key},
     {0},
 };
 

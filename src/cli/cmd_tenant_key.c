@@ -1,6 +1,7 @@
-/* cmd_tenant_key.c - `opsgate tenant key show|set|rotate`: which KEK holds a tenant's data key,
- * moving it to the client's own key (or back to the installation's master key), and rotating the
- * data key itself (--data-key) with the re-seal of the tenant's data. */
+/* cmd_tenant_key.c - `opsgate tenant key show|set|rotate|revoke|restore`: which KEK holds a
+ * tenant's data key, moving it to the client's own key (or back to the installation's master key),
+ * rotating the data key itself (--data-key) with the re-seal of the tenant's data, and locking the
+ * tenant's data away (revoke) until its key is back (restore). */
 #include "cli/cli.h"
 #include "cli/cmd_tenant.h"
 #include "opsgate/app.h"
@@ -15,12 +16,13 @@ static void print_key(json_t *o)
     const char *file = json_string_value(json_object_get(o, "key_file"));
     if (!file)
         file = json_string_value(json_object_get(o, "pkcs11_uri"));
-    printf("tenant %s: data key wrapped by KEK '%s', key version %lld%s%s%s\n",
+    const char *revoked = json_string_value(json_object_get(o, "revoked_at"));
+    printf("tenant %s: data key wrapped by KEK '%s', key version %lld%s%s%s%s%s\n",
            json_string_value(json_object_get(o, "tenant_id")),
            json_string_value(json_object_get(o, "provider")),
            (long long)json_integer_value(json_object_get(o, "key_version")),
            file ? (json_object_get(o, "key_file") ? " (key file " : " (") : "", file ? file : "",
-           file ? ")" : "");
+           file ? ")" : "", revoked ? "; REVOKED since " : "", revoked ? revoked : "");
 }
 
 /* The data key's version and a rotation's re-seal progress, one line per module. */
@@ -75,10 +77,11 @@ int og_cli__tenant_key(og_cli *cli, const og_cli_args *a)
     json_t *out = NULL, *dk = NULL;
     int error, rotate = strcmp(mode, "rotate") == 0, set = rotate || strcmp(mode, "set") == 0;
     int data_key = og_cli_has(a, "data-key"), wait = og_cli_has(a, "wait");
+    int revoke = strcmp(mode, "revoke") == 0, restore = strcmp(mode, "restore") == 0;
     int kek_opts = spec.provider || spec.key_file || spec.pkcs11_uri || spec.pkcs11_module ||
                    spec.pin_file || spec.pin_env;
-    if (!set && strcmp(mode, "show") != 0) {
-        og_error_set(OG_EINVAL, "unknown mode '%s': show, set or rotate", mode);
+    if (!set && !revoke && !restore && strcmp(mode, "show") != 0) {
+        og_error_set(OG_EINVAL, "unknown mode '%s': show, set, rotate, revoke or restore", mode);
         return og_cli_fail_usage("tenant", OG_EINVAL);
     }
     if ((data_key && (!rotate || kek_opts)) || (wait && !data_key)) {
@@ -86,8 +89,13 @@ int og_cli__tenant_key(og_cli *cli, const og_cli_args *a)
                                 "options; --wait only with --data-key");
         return og_cli_fail_usage("tenant", OG_EINVAL);
     }
-    if (!set && kek_opts) {
-        og_error_set(OG_EINVAL, "--provider and its options go with `tenant key set|rotate` only");
+    if (!set && !restore && kek_opts) {
+        og_error_set(OG_EINVAL,
+                     "--provider and its options go with `tenant key set|rotate|restore` only");
+        return og_cli_fail_usage("tenant", OG_EINVAL);
+    }
+    if (restore && kek_opts && !spec.provider) {
+        og_error_set(OG_EINVAL, "`tenant key restore` with key options needs --provider too");
         return og_cli_fail_usage("tenant", OG_EINVAL);
     }
     if (set && !data_key && !spec.provider) {
@@ -99,10 +107,13 @@ int og_cli__tenant_key(og_cli *cli, const og_cli_args *a)
         return error;
     if (data_key)
         return datakey_rotate(cli, tenant, wait);
-    error = rotate ? og_tenant_key_rotate(&cli->ctx, tenant, &spec, &out)
-            : set  ? og_tenant_key_set(&cli->ctx, tenant, &spec, &out)
-                   : og_tenant_key_show(&cli->ctx, tenant, &out);
-    if (error == 0 && !set && (error = og_tenant_key_datakey_status(&cli->ctx, tenant, &dk)) == 0)
+    error = rotate    ? og_tenant_key_rotate(&cli->ctx, tenant, &spec, &out)
+            : set     ? og_tenant_key_set(&cli->ctx, tenant, &spec, &out)
+            : revoke  ? og_tenant_key_revoke(&cli->ctx, tenant, &out)
+            : restore ? og_tenant_key_restore(&cli->ctx, tenant, &spec, &out)
+                      : og_tenant_key_show(&cli->ctx, tenant, &out);
+    if (error == 0 && !set && !revoke && !restore &&
+        (error = og_tenant_key_datakey_status(&cli->ctx, tenant, &dk)) == 0)
         json_object_set_new(out, "data_key", dk);
     if (error < 0) {
         json_decref(out);
@@ -116,6 +127,12 @@ int og_cli__tenant_key(og_cli *cli, const og_cli_args *a)
         if (set)
             printf("%s (re-wrapped, no data re-encrypted; audited as tenant.key.%s)\n",
                    rotate ? "rotated" : "moved", rotate ? "rotate" : "set");
+        if (revoke)
+            printf("revoked: the tenant's data is locked (HTTP 423) until `opsgate tenant key "
+                   "restore`; nothing was deleted (audited as tenant.key.revoke)\n");
+        if (restore)
+            printf("restored: the key unwraps the tenant's data key again (audited as "
+                   "tenant.key.restore)\n");
         print_key(out);
         if (dk)
             print_datakey(dk);

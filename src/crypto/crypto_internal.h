@@ -32,6 +32,56 @@ int og_crypto__gcm_open(const uint8_t key[32], const uint8_t nonce[12], const vo
                         size_t aadlen, const void *in, size_t len, const uint8_t tag[16],
                         uint8_t *out);
 
+/* A data key wrapped by a key-file KEK (master, file): 1 version byte | 12-byte nonce | 32-byte
+ * encrypted key | 16-byte tag. */
+#define OG_CRYPTO_WRAP_VERSION 0x01
+#define OG_CRYPTO_WRAP_LEN     (1 + OG_CRYPTO_NONCE_LEN + OG_CRYPTO_KEY_LEN + OG_CRYPTO_TAG_LEN)
+
+/*
+ * Read a 32-byte key file (what names it in messages: "key file", "master key file"). Refuses
+ * (OG_EINVAL, naming the file and the problem) a symbolic link, a file that is not a regular file,
+ * is not exactly 32 bytes, or whose permissions are wider than 0600; OG_ENOTFOUND ("does not
+ * exist") when missing, OG_EBUSY when unreadable. Writes key only on success; wipes its copies.
+ */
+int og_crypto__key_file_read(const char *path, const char *what, uint8_t key[32]);
+
+/*
+ * AES-256-GCM wrap of a data key under key, binding domain (the provider's, with a NUL) and aad
+ * (the scope): *out (OG_CRYPTO_WRAP_LEN bytes) is caller-freed. unwrap returns OG_ECORRUPT for a
+ * malformed blob or one that does not authenticate under key (keyname names it in the message:
+ * "the master key"), and writes dek only on success.
+ */
+int og_crypto__gcm_wrap(const char *domain, const uint8_t key[32], const uint8_t dek[32],
+                        const char *aad, uint8_t **out, size_t *outlen);
+int og_crypto__gcm_unwrap(const char *domain, const uint8_t key[32], const char *keyname,
+                          const uint8_t *wrapped, size_t len, const char *aad, uint8_t dek[32]);
+
+/*
+ * The keyring's cache of unwrapped data keys (dekcache.c), found by the fingerprint of the row a
+ * key was unwrapped from; thread-safe. Keys are in one mlock'ed arena and zeroized on leaving.
+ * new: max entries, each kept ttl_us (0: nothing cached). get copies a live key into dek and
+ * returns 1 (0: none). put replaces the scope's older entries (best effort). evict drops a scope's
+ * entries (scope_key NULL: all). expire drops the expired ones and returns how many.
+ */
+typedef struct og_crypto__cache og_crypto__cache;
+int og_crypto__cache_new(og_crypto__cache **out, size_t max, int64_t ttl_us);
+void og_crypto__cache_free(og_crypto__cache *c);
+int og_crypto__cache_get(og_crypto__cache *c, const uint8_t fp[32], uint8_t dek[32]);
+void og_crypto__cache_put(og_crypto__cache *c, const char *scope_key, const uint8_t fp[32],
+                          const uint8_t dek[32]);
+void og_crypto__cache_evict(og_crypto__cache *c, const char *scope_key);
+size_t og_crypto__cache_expire(og_crypto__cache *c);
+void og_crypto__cache_ttl_set(og_crypto__cache *c, int64_t ttl_us);
+void og_crypto__cache_info(og_crypto__cache *c, og_keyring_cache_info *out);
+/* The distinct scopes cached: malloc'ed array of malloc'ed strings, *n of them (NULL: none). */
+char **og_crypto__cache_scopes(og_crypto__cache *c, size_t *n);
+/* The arena itself, for the unit tests that check keys are zeroized. */
+const uint8_t *og_crypto__cache_arena(og_crypto__cache *c, size_t *len);
+/* OG_ELOCKED with the message and detail of a scope whose key was revoked at `at`. */
+int og_crypto__revoked_error(const char *scope, const char *at);
+/* The keyring's cache (keyring.c). */
+og_crypto__cache *og_keyring__cache(og_keyring *k);
+
 /* The scope key stored in the table for a scope (NULL = platform). Borrowed. */
 const char *og_crypto__scope_key(const char *scope);
 /* "tenant <id>" or "the platform scope", for messages. out holds at least 300 bytes. */

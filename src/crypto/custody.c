@@ -19,7 +19,7 @@ int og_crypto_scope_key_info(og_store *s, const char *scope, og_crypto_key_info 
         return error;
     og_crypto__scope_label(scope, label, sizeof(label));
     if ((error = og_stmt_prepare(&st, s,
-                                 "SELECT kek, key_version, kek_config, created_at FROM"
+                                 "SELECT kek, key_version, kek_config, created_at, revoked_at FROM"
                                  " crypto_data_key WHERE scope = ?")) < 0 ||
         (error = og_stmt_bind_text(st, 1, og_crypto__scope_key(scope))) < 0)
         goto cleanup;
@@ -37,6 +37,8 @@ int og_crypto_scope_key_info(og_store *s, const char *scope, og_crypto_key_info 
     snprintf(out->provider, sizeof(out->provider), "%s", kek ? kek : "");
     out->key_version = og_stmt_col_int(st, 1);
     snprintf(out->created_at, sizeof(out->created_at), "%s", at ? at : "");
+    at = og_stmt_col_text(st, 4);
+    snprintf(out->revoked_at, sizeof(out->revoked_at), "%s", at ? at : "");
     if (cfg && !(out->config = strdup(cfg))) {
         error = og_error_set(OG_ERROR, "out of memory");
         goto cleanup;
@@ -114,6 +116,8 @@ static int rewrap(og_keyring *k, og_store *s, const char *scope, const char *pro
         og_error_wrap("storing the re-wrapped data key of %s", label);
         goto cleanup;
     }
+    /* The key unwrapped from the old row is zeroized now, not at its expiry. */
+    og_crypto__cache_evict(og_keyring__cache(k), key);
     error = 0;
 cleanup:
     og_stmt_free(st);

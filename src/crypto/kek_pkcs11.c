@@ -6,28 +6,49 @@
 #include "crypto_internal.h"
 
 #include "opsgate/error.h"
+#include "opsgate/util.h"
 
 #include <dlfcn.h>
-#include <jansson.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
 #include <p11-kit/pkcs11.h>
 #include <p11-kit/uri.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 /* Wrapped key: 1 version byte | 12-byte IV | 32-byte encrypted key | 16-byte tag. */
 #define WRAP_VERSION 0x01
 #define WRAP_LEN     (1 + OG_CRYPTO_NONCE_LEN + OG_CRYPTO_KEY_LEN + OG_CRYPTO_TAG_LEN)
 #define PIN_MAX      256
 
+/* A loaded module, shared by every KEK naming its path: initialised by the first, finalized
+ * (C_Finalize) and unloaded when the last is freed. */
+typedef struct p11_module {
+    struct p11_module *next;
+    char *path;
+    void *dl;
+    CK_FUNCTION_LIST_PTR f;
+    int refs;
+    int ours;            /* initialised by us (not by another user of the module in this process) */
+    pthread_rwlock_t rw; /* calls hold it shared; re-initialising holds it alone */
+    int64_t reinit_us;   /* monotonic time of the last re-initialisation */
+} p11_module;
+
+static pthread_mutex_t modules_mu = PTHREAD_MUTEX_INITIALIZER;
+static p11_module *modules;
+
 typedef struct p11_kek {
     pthread_mutex_t mu; /* one session at a time: simple, and safe with any module */
     char *uri, *module, *pin_file, *pin_env;
-    void *dl;
+    struct p11_module *mod; /* a reference, while f is set */
     CK_FUNCTION_LIST_PTR f;
     P11KitUri *parsed;
+    int gone; /* set by open_key: the token was not there (removed?), worth a re-initialisation */
 } p11_kek;
 
 static int p11_fail(int code, const p11_kek *p, const char *what, CK_RV rv)
@@ -52,12 +73,34 @@ static int read_pin(const p11_kek *p, char pin[PIN_MAX])
         snprintf(pin, PIN_MAX, "%s", v);
         return 0;
     }
-    FILE *fp = fopen(p->pin_file, "re");
-    if (!fp)
+    int fd = open(p->pin_file, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    struct stat st;
+    if (fd < 0)
         return og_error_set(OG_EBUSY, "cannot read the PIN file '%s' of '%s': %s", p->pin_file,
                             p->uri, strerror(errno));
-    size_t n = fread(pin, 1, PIN_MAX - 1, fp);
-    fclose(fp);
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return og_error_set(OG_EINVAL, "the PIN file '%s' of '%s' is not a regular file",
+                            p->pin_file, p->uri);
+    }
+    /* Like a key file: a PIN others may have read is refused, not used. */
+    if ((st.st_mode & 0077) != 0) {
+        close(fd);
+        return og_error_set(OG_EINVAL,
+                            "the PIN file '%s' of '%s' has permissions %04o: group or others may "
+                            "read it; check it, then run chmod 600 '%s'",
+                            p->pin_file, p->uri, (unsigned)(st.st_mode & 07777), p->pin_file);
+    }
+    size_t n = 0;
+    while (n < PIN_MAX - 1) {
+        ssize_t r = read(fd, pin + n, PIN_MAX - 1 - n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        n += (size_t)r;
+    }
+    close(fd);
     pin[n] = 0;
     while (n && (pin[n - 1] == '\n' || pin[n - 1] == '\r'))
         pin[--n] = 0;
@@ -79,8 +122,11 @@ static int open_key(p11_kek *p, CK_SESSION_HANDLE *sess, CK_OBJECT_HANDLE *key)
     CK_OBJECT_HANDLE objs[2];
     int have_slot = 0;
     *sess = CK_INVALID_HANDLE;
-    if ((rv = p->f->C_GetSlotList(CK_TRUE, slots, &nslots)) != CKR_OK)
+    p->gone = 0;
+    if ((rv = p->f->C_GetSlotList(CK_TRUE, slots, &nslots)) != CKR_OK) {
+        p->gone = rv == CKR_CRYPTOKI_NOT_INITIALIZED;
         return p11_fail(OG_EBUSY, p, "C_GetSlotList", rv);
+    }
     CK_SLOT_ID slot = 0;
     for (CK_ULONG i = 0; i < nslots && !have_slot; i++) {
         CK_TOKEN_INFO ti;
@@ -90,12 +136,16 @@ static int open_key(p11_kek *p, CK_SESSION_HANDLE *sess, CK_OBJECT_HANDLE *key)
             have_slot = 1;
         }
     }
-    if (!have_slot)
+    if (!have_slot) {
+        p->gone = 1;
         return og_error_set(OG_EBUSY, "no PKCS#11 token matches '%s' in module %s", p->uri,
                             p->module);
+    }
     if ((error = read_pin(p, pin)) < 0)
         goto cleanup;
     if ((rv = p->f->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, sess)) != CKR_OK) {
+        p->gone = rv == CKR_TOKEN_NOT_PRESENT || rv == CKR_DEVICE_REMOVED ||
+                  rv == CKR_SLOT_ID_INVALID || rv == CKR_TOKEN_NOT_RECOGNIZED;
         error = p11_fail(OG_EBUSY, p, "C_OpenSession", rv);
         goto cleanup;
     }
@@ -135,6 +185,54 @@ cleanup:
 
 static int load_module(p11_kek *p);
 
+/*
+ * The token was not found: re-initialise the module (C_Finalize, C_Initialize) so that it looks for
+ * its tokens again (SoftHSM2 and others only do so at C_Initialize), at most once a second, and
+ * only when this process initialised it. 1 when done, 0 when skipped, or an error. Called with
+ * the module not held.
+ */
+static int module_reinit(p11_kek *p)
+{
+    p11_module *m = p->mod;
+    CK_C_INITIALIZE_ARGS args = {0};
+    int done = 0;
+    pthread_rwlock_wrlock(&m->rw);
+    int64_t now = og_time_mono_us();
+    if (m->ours && now - m->reinit_us >= 1000000) {
+        m->reinit_us = now;
+        m->f->C_Finalize(NULL);
+        args.flags = CKF_OS_LOCKING_OK;
+        CK_RV rv = m->f->C_Initialize(&args);
+        done = rv == CKR_OK ? 1 : p11_fail(OG_EBUSY, p, "C_Initialize", rv);
+    }
+    pthread_rwlock_unlock(&m->rw);
+    return done;
+}
+
+/* Open a session on p's key (p->mu held), re-initialising the module once if the token was gone;
+ * on success the module is held shared (*held = 1) until the caller releases it. */
+static int open_key_held(p11_kek *p, CK_SESSION_HANDLE *sess, CK_OBJECT_HANDLE *key, int *held)
+{
+    int error;
+    *held = 0;
+    if (!p->f && (error = load_module(p)) < 0)
+        return error;
+    pthread_rwlock_rdlock(&p->mod->rw);
+    *held = 1;
+    if ((error = open_key(p, sess, key)) < 0 && p->gone) {
+        pthread_rwlock_unlock(&p->mod->rw);
+        *held = 0;
+        int rc = module_reinit(p);
+        if (rc < 0)
+            return rc;
+        pthread_rwlock_rdlock(&p->mod->rw);
+        *held = 1;
+        if (rc == 1)
+            error = open_key(p, sess, key);
+    }
+    return error;
+}
+
 /* AES-GCM inside the token: encrypt (in 32 bytes -> out 48) or decrypt (in 48 -> out 32). */
 static int gcm(p11_kek *p, int encrypt, uint8_t iv[12], const char *aad, const uint8_t *in,
                CK_ULONG inlen, uint8_t *out, CK_ULONG outcap)
@@ -148,8 +246,9 @@ static int gcm(p11_kek *p, int encrypt, uint8_t iv[12], const char *aad, const u
     CK_ULONG outlen = sizeof(buf);
     CK_GCM_PARAMS gp = {iv, 12, 96, (unsigned char *)aad, strlen(aad), 128};
     CK_MECHANISM mech = {CKM_AES_GCM, &gp, sizeof(gp)};
+    int held = 0;
     pthread_mutex_lock(&p->mu);
-    if ((!p->f && (error = load_module(p)) < 0) || (error = open_key(p, &sess, &key)) < 0)
+    if ((error = open_key_held(p, &sess, &key, &held)) < 0)
         goto cleanup;
     if (encrypt) {
         if ((rv = p->f->C_EncryptInit(sess, &mech, key)) != CKR_OK ||
@@ -190,6 +289,8 @@ cleanup:
     og_crypto_wipe(buf, sizeof(buf));
     if (sess != CK_INVALID_HANDLE)
         p->f->C_CloseSession(sess);
+    if (held)
+        pthread_rwlock_unlock(&p->mod->rw);
     pthread_mutex_unlock(&p->mu);
     return error;
 }
@@ -230,12 +331,34 @@ static int p11_unwrap(void *self, const uint8_t *wrapped, size_t len, const char
     return error;
 }
 
-/* The module stays loaded and initialised for the process (other KEKs may share it). */
+/* Drop a KEK's reference to its module: the last one finalizes and unloads it. */
+static void module_release(p11_module *m)
+{
+    p11_module **pp;
+    if (!m)
+        return;
+    pthread_mutex_lock(&modules_mu);
+    if (--m->refs == 0) {
+        for (pp = &modules; *pp && *pp != m; pp = &(*pp)->next)
+            ;
+        if (*pp)
+            *pp = m->next;
+        if (m->ours)
+            m->f->C_Finalize(NULL);
+        pthread_rwlock_destroy(&m->rw);
+        dlclose(m->dl);
+        free(m->path);
+        free(m);
+    }
+    pthread_mutex_unlock(&modules_mu);
+}
+
 static void p11_free(void *self)
 {
     p11_kek *p = self;
     if (!p)
         return;
+    module_release(p->mod);
     if (p->parsed)
         p11_kit_uri_free(p->parsed);
     free(p->uri);
@@ -253,22 +376,63 @@ const og_kek_provider og_kek_provider_pkcs11 = {
     .free = p11_free,
 };
 
+/* Take a reference to the module of p (loading and initialising it when no KEK has it). */
 static int load_module(p11_kek *p)
 {
     CK_RV (*get)(CK_FUNCTION_LIST_PTR_PTR);
     CK_C_INITIALIZE_ARGS args = {0};
     CK_RV rv;
-    if (!(p->dl = dlopen(p->module, RTLD_NOW | RTLD_LOCAL)))
-        return og_error_set(OG_EBUSY, "cannot load PKCS#11 module '%s': %s", p->module, dlerror());
-    *(void **)&get = dlsym(p->dl, "C_GetFunctionList");
-    if (!get || get(&p->f) != CKR_OK || !p->f)
-        return og_error_set(OG_EINVAL, "'%s' is not a PKCS#11 module (no C_GetFunctionList)",
-                            p->module);
+    int error = -1;
+    p11_module *m;
+    pthread_mutex_lock(&modules_mu);
+    for (m = modules; m && strcmp(m->path, p->module) != 0; m = m->next)
+        ;
+    if (m) {
+        m->refs++;
+        p->mod = m;
+        p->f = m->f;
+        m = NULL; /* shared: nothing to undo */
+        error = 0;
+        goto cleanup;
+    }
+    if (!(m = calloc(1, sizeof(*m))) || !(m->path = strdup(p->module))) {
+        error = og_error_set(OG_ERROR, "out of memory");
+        goto cleanup;
+    }
+    if (!(m->dl = dlopen(p->module, RTLD_NOW | RTLD_LOCAL))) {
+        error = og_error_set(OG_EBUSY, "cannot load PKCS#11 module '%s': %s", p->module, dlerror());
+        goto cleanup;
+    }
+    *(void **)&get = dlsym(m->dl, "C_GetFunctionList");
+    if (!get || get(&m->f) != CKR_OK || !m->f) {
+        error = og_error_set(OG_EINVAL, "'%s' is not a PKCS#11 module (no C_GetFunctionList)",
+                             p->module);
+        goto cleanup;
+    }
     args.flags = CKF_OS_LOCKING_OK;
-    rv = p->f->C_Initialize(&args);
-    if (rv != CKR_OK && rv != CKR_CRYPTOKI_ALREADY_INITIALIZED)
-        return p11_fail(OG_EBUSY, p, "C_Initialize", rv);
-    return 0;
+    rv = m->f->C_Initialize(&args);
+    if (rv != CKR_OK && rv != CKR_CRYPTOKI_ALREADY_INITIALIZED) {
+        error = p11_fail(OG_EBUSY, p, "C_Initialize", rv);
+        goto cleanup;
+    }
+    m->ours = rv == CKR_OK;
+    pthread_rwlock_init(&m->rw, NULL);
+    m->refs = 1;
+    m->next = modules;
+    modules = m;
+    p->mod = m;
+    p->f = m->f;
+    m = NULL;
+    error = 0;
+cleanup:
+    pthread_mutex_unlock(&modules_mu);
+    if (m) {
+        if (m->dl)
+            dlclose(m->dl);
+        free(m->path);
+        free(m);
+    }
+    return error;
 }
 
 int og_kek_pkcs11_load(og_kek *out, const og_kek_pkcs11_config *cfg, int key_version, int check)
@@ -303,15 +467,16 @@ int og_kek_pkcs11_load(og_kek *out, const og_kek_pkcs11_config *cfg, int key_ver
      * use, failing that scope's requests only. */
     if ((error = load_module(p)) < 0 && check)
         goto cleanup;
-    if (error < 0)
-        p->f = NULL;
     if (check) {
         CK_SESSION_HANDLE s;
         CK_OBJECT_HANDLE k;
+        int held = 0;
         pthread_mutex_lock(&p->mu);
-        error = open_key(p, &s, &k);
+        error = open_key_held(p, &s, &k, &held);
         if (error == 0)
             p->f->C_CloseSession(s);
+        if (held)
+            pthread_rwlock_unlock(&p->mod->rw);
         pthread_mutex_unlock(&p->mu);
         if (error < 0)
             goto cleanup;

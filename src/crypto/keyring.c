@@ -21,17 +21,11 @@
 #define DEFAULT_KEK   "master"
 
 /*
- * A cached data key is found by a fingerprint of the row it was unwrapped from (scope, KEK name,
- * key version and wrapped blob). The row is read before every use, so a destroyed key (no row) or
- * a re-created one (another blob, another fingerprint) never reaches a stale cache entry.
+ * A cached data key (dekcache.c) is found by a fingerprint of the row it was unwrapped from (scope,
+ * KEK name, key version and wrapped blob). The row is read before every use, so a destroyed key
+ * (no row), a revoked one or a re-created one (another blob, another fingerprint) never reaches a
+ * stale cache entry.
  */
-typedef struct cache_entry {
-    char *scope; /* owned: the scope key, to evict a scope's entries */
-    uint8_t fp[32];
-    uint8_t dek[OG_CRYPTO_KEY_LEN];
-    uint64_t used; /* LRU clock value of the last use */
-} cache_entry;
-
 /* A KEK for one scope only; replaced ones stay (retired) until the keyring is freed. */
 typedef struct scope_kek {
     char *scope; /* owned: the scope key */
@@ -46,9 +40,7 @@ struct og_keyring {
     size_t nkeks;
     scope_kek *skeks; /* nskeks in use, of cap */
     size_t nskeks, cap;
-    cache_entry *cache; /* CACHE_MAX slots, ncache in use */
-    size_t ncache;
-    uint64_t clock;
+    og_crypto__cache *cache; /* thread-safe on its own */
 };
 
 /* ---- names ---- */
@@ -90,73 +82,38 @@ int og_crypto__check_names(const char *scope, const char *object_id)
 }
 
 /* ---- keyring ---- */
-static void cache_drop(og_keyring *k, size_t i)
-{
-    cache_entry *e = &k->cache[i];
-    og_crypto_wipe(e->dek, sizeof(e->dek));
-    free(e->scope);
-    k->cache[i] = k->cache[k->ncache - 1];
-    memset(&k->cache[k->ncache - 1], 0, sizeof(cache_entry));
-    k->ncache--;
-}
-
-/* Remove every cached key of a scope. Caller holds k->mu. */
+/* Remove every cached key of a scope. */
 static void cache_evict_scope(og_keyring *k, const char *scope_key)
 {
-    for (size_t i = 0; i < k->ncache;) {
-        if (strcmp(k->cache[i].scope, scope_key) == 0)
-            cache_drop(k, i);
-        else
-            i++;
-    }
+    og_crypto__cache_evict(k->cache, scope_key);
 }
 
-/* Copy a cached key into dek; 1 when found. Caller holds k->mu. */
-static int cache_get(og_keyring *k, const uint8_t fp[32], uint8_t dek[32])
+og_crypto__cache *og_keyring__cache(og_keyring *k)
 {
-    for (size_t i = 0; i < k->ncache; i++) {
-        if (memcmp(k->cache[i].fp, fp, 32) == 0) {
-            memcpy(dek, k->cache[i].dek, OG_CRYPTO_KEY_LEN);
-            k->cache[i].used = ++k->clock;
-            return 1;
-        }
-    }
-    return 0;
+    return k->cache;
 }
 
-/* Remember a key, replacing the scope's older entries. Best effort: out of memory only means no
- * caching. Caller holds k->mu. */
-static void cache_put(og_keyring *k, const char *scope_key, const uint8_t fp[32],
-                      const uint8_t dek[32])
+void og_keyring_cache_ttl_set(og_keyring *k, int64_t ttl_us)
 {
-    char *copy = strdup(scope_key);
-    if (!copy)
-        return;
-    cache_evict_scope(k, scope_key);
-    if (k->ncache == CACHE_MAX) {
-        size_t lru = 0;
-        for (size_t i = 1; i < k->ncache; i++)
-            if (k->cache[i].used < k->cache[lru].used)
-                lru = i;
-        cache_drop(k, lru);
-    }
-    cache_entry *e = &k->cache[k->ncache++];
-    e->scope = copy;
-    memcpy(e->fp, fp, 32);
-    memcpy(e->dek, dek, OG_CRYPTO_KEY_LEN);
-    e->used = ++k->clock;
+    og_crypto__cache_ttl_set(k->cache, ttl_us < 0 ? 0 : ttl_us);
+}
+
+void og_keyring_cache_info_get(og_keyring *k, og_keyring_cache_info *out)
+{
+    og_crypto__cache_info(k->cache, out);
 }
 
 static int keyring_new(og_keyring **out)
 {
     og_keyring *k = calloc(1, sizeof(*k));
+    int error;
     *out = NULL;
     if (!k)
         return og_error_set(OG_ERROR, "out of memory");
-    k->cache = calloc(CACHE_MAX, sizeof(cache_entry));
-    if (!k->cache) {
+    if ((error = og_crypto__cache_new(&k->cache, CACHE_MAX, OG_KEYRING_CACHE_TTL_S * 1000000LL)) <
+        0) {
         free(k);
-        return og_error_set(OG_ERROR, "out of memory");
+        return error;
     }
     pthread_mutex_init(&k->mu, NULL);
     *out = k;
@@ -202,9 +159,7 @@ void og_keyring_free(og_keyring *k)
         free(k->skeks[i].config);
     }
     free(k->skeks);
-    while (k->ncache > 0)
-        cache_drop(k, k->ncache - 1);
-    free(k->cache);
+    og_crypto__cache_free(k->cache);
     pthread_mutex_destroy(&k->mu);
     free(k);
 }
@@ -410,8 +365,8 @@ int og_keyring__scope_dek_cur(og_keyring *k, og_store *s, const char *scope, uin
     const char *key = og_crypto__scope_key(scope);
     og_crypto__scope_label(scope, label, sizeof(label));
     if ((error = og_stmt_prepare(&st, s,
-                                 "SELECT kek, key_version, wrapped, kek_config, dek_version"
-                                 " FROM crypto_data_key WHERE scope = ?")) < 0 ||
+                                 "SELECT kek, key_version, wrapped, kek_config, revoked_at,"
+                                 " dek_version FROM crypto_data_key WHERE scope = ?")) < 0 ||
         (error = og_stmt_bind_text(st, 1, key)) < 0)
         goto cleanup;
     error = og_stmt_step(st);
@@ -421,10 +376,14 @@ int og_keyring__scope_dek_cur(og_keyring *k, og_store *s, const char *scope, uin
     }
     if (error == OG_DONE) {
         /* Destroyed, perhaps by another process: forget it here too. */
-        pthread_mutex_lock(&k->mu);
         cache_evict_scope(k, key);
-        pthread_mutex_unlock(&k->mu);
         error = no_key_error(scope);
+        goto cleanup;
+    }
+    if (og_stmt_col_text(st, 4)) {
+        /* Revoked, perhaps by another process: wipe the cached key here too. */
+        cache_evict_scope(k, key);
+        error = og_crypto__revoked_error(scope, og_stmt_col_text(st, 4));
         goto cleanup;
     }
     const char *kek_name = og_stmt_col_text(st, 0);
@@ -437,7 +396,7 @@ int og_keyring__scope_dek_cur(og_keyring *k, og_store *s, const char *scope, uin
     }
     const char *config = og_stmt_col_text(st, 3);
     if (dek_version)
-        *dek_version = og_stmt_col_int(st, 4);
+        *dek_version = og_stmt_col_int(st, 5);
     row_fingerprint(key, kek_name, version, config, wrapped, wlen, fp);
     if (config) {
         if ((error = og_keyring__kek_for(k, key, kek_name, (int)version, config, 0, &kek)) < 0) {
@@ -454,9 +413,7 @@ int og_keyring__scope_dek_cur(og_keyring *k, og_store *s, const char *scope, uin
     /* A provider that reads its key at every use (a client's key file) is not cached either, so
      * taking its key away takes effect at the next request. */
     int cacheable = !kek.provider->uncached;
-    pthread_mutex_lock(&k->mu);
-    int hit = cacheable && cache_get(k, fp, dek);
-    pthread_mutex_unlock(&k->mu);
+    int hit = cacheable && og_crypto__cache_get(k->cache, fp, dek);
     if (hit) {
         error = 0;
         goto cleanup;
@@ -473,11 +430,8 @@ int og_keyring__scope_dek_cur(og_keyring *k, og_store *s, const char *scope, uin
         og_error_wrap("cannot unwrap the data key of %s with KEK '%s'", label, kek_name);
         goto cleanup;
     }
-    if (cacheable) {
-        pthread_mutex_lock(&k->mu);
-        cache_put(k, key, fp, tmp);
-        pthread_mutex_unlock(&k->mu);
-    }
+    if (cacheable)
+        og_crypto__cache_put(k->cache, key, fp, tmp);
     memcpy(dek, tmp, OG_CRYPTO_KEY_LEN);
     error = 0;
 cleanup:
@@ -632,9 +586,7 @@ cleanup:
     free(zeros);
     /* Drop the unwrapped key from memory whatever happened: it is re-read from the row if the
      * caller's transaction rolls back. */
-    pthread_mutex_lock(&k->mu);
     cache_evict_scope(k, key);
-    pthread_mutex_unlock(&k->mu);
     return error;
 }
 

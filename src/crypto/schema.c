@@ -73,6 +73,10 @@ static const og_migration steps[] = {
      " finished BIGINT NOT NULL DEFAULT 0,"
      " updated_at TEXT NOT NULL,"
      " PRIMARY KEY (scope, walker));"},
+    /* revoked_at: when the scope's key was revoked (NULL: usable). Every unwrap reads the row, so
+     * every process refuses a revoked scope at its next use; restore sets it back to NULL. */
+    {4, "ALTER TABLE crypto_data_key ADD COLUMN revoked_at TEXT;",
+     "ALTER TABLE crypto_data_key ADD COLUMN revoked_at TEXT;"},
 };
 
 /* A safety net: deleting a tenant destroys its key first (og_crypto_scope_key_destroy()); should a

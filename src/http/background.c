@@ -18,7 +18,8 @@
 #include <string.h>
 #include <time.h>
 
-#define JOBS_EVERY_US (60LL * 1000000)
+#define JOBS_EVERY_US      (60LL * 1000000)
+#define KEY_CACHE_EVERY_US (2LL * 1000000)
 
 /* How often the certificate jobs run: every minute, or $OPSGATE_JOBS_EVERY (a duration such as
  * "2s") so that tests and demos need not wait minutes. A bad value is ignored, and said so. */
@@ -110,7 +111,7 @@ static void *job_main(void *arg)
     snprintf(j->lease, sizeof(j->lease), "job:%s", j->name);
     while (!wait_until(bg, j->next_us)) {
         og_store *s = og_store_pool_get(bg->pool);
-        if (!job_lease(s, j)) {
+        if (!j->local && !job_lease(s, j)) {
             og_store_pool_put(bg->pool, s);
             j->next_us = og_time_mono_us() + j->every_us;
             continue;
@@ -127,6 +128,8 @@ static void *job_main(void *arg)
         j->next_us = og_time_mono_us() + j->every_us;
     }
     /* Stopping: let go, so another node takes the job at its next run. */
+    if (j->local)
+        return NULL;
     og_store *s = og_store_pool_get(bg->pool);
     if (og_store_lease_release(s, j->lease, og_node_id()) < 0)
         fprintf(stderr, "opsgate: %s: %s\n", j->name, og_error_last());
@@ -149,12 +152,28 @@ int og_http__background_add(og_http_background *bg, const char *name, const char
     return 0;
 }
 
+int og_http__background_add_local(og_http_background *bg, const char *name, const char *component,
+                                  int64_t every_us, og_http_job_fn run)
+{
+    int error = og_http__background_add(bg, name, component, every_us, run);
+    if (error == 0)
+        bg->jobs[bg->njobs - 1].local = 1;
+    return error;
+}
+
 /* Tenants whose data key was rotated (`tenant key rotate --data-key`): their data re-sealed
  * under the new version, a bounded number of batches per tenant and run, resumable. */
 static int job_datakey_reseal(og_ctx *ctx)
 {
     int pending = 0;
     return og_app_datakey_work(ctx, 100, &pending);
+}
+
+/* Cached data keys past their lifetime, or of tenants whose key was revoked or destroyed by any
+ * process: zeroized within seconds, not at the next request for them. */
+static int job_key_cache(og_ctx *ctx)
+{
+    return og_keyring_cache_sweep(ctx->keys, ctx->store, NULL);
 }
 
 static int job_session_sweep(og_ctx *ctx)
@@ -190,6 +209,8 @@ int og_http__background_start(og_http_background *bg, og_store_pool *pool, og_ke
     og_http__background_add(bg, "data-key re-seal", "keys", every_us, job_datakey_reseal);
     /* Console sessions past their idle or absolute expiry: deleted and audited (session.expire). */
     og_http__background_add(bg, "console sessions", "console", every_us, job_session_sweep);
+    /* every node sweeps its own cache */
+    og_http__background_add_local(bg, "key cache", "keyring", KEY_CACHE_EVERY_US, job_key_cache);
     for (size_t i = 0; i < bg->njobs; i++) {
         if (pthread_create(&bg->jobs[i].thread, NULL, job_main, &bg->jobs[i]) != 0) {
             og_http__background_stop(bg);

@@ -27,6 +27,7 @@ typedef struct og_http_job {
     og_http_job_fn run;
     int (*run_bg)(og_ctx *ctx, struct og_http_background *bg); /* instead of run, if set */
     char lease[96]; /* "job:NAME", the lease a node holds while it runs the job */
+    int local;      /* runs on every node, no lease: work on this process's own memory */
 } og_http_job;
 
 #define OG_HTTP_MAX_JOBS 16
@@ -46,6 +47,10 @@ typedef struct og_http_background {
 /* Add a job before start. */
 int og_http__background_add(og_http_background *bg, const char *name, const char *component,
                             int64_t every_us, og_http_job_fn run);
+/* Add a job that runs on every node, without a lease (it works on the process's own state, such
+ * as its key cache). */
+int og_http__background_add_local(og_http_background *bg, const char *name, const char *component,
+                                  int64_t every_us, og_http_job_fn run);
 /* Start one thread per job (checkpoint_every_us > 0 adds the periodic audit checkpoint job, which
  * signs with bg->audit, set before; the certificate schedule, ACME renewal and connector sync
  * jobs run every minute). */

@@ -4,6 +4,7 @@
 #include "http/console.h"
 #include "http/deadline.h"
 #include "http/lifecycle.h"
+#include "opsgate/crypto.h"
 #include "opsgate/error.h"
 #include "opsgate/tenant.h"
 
@@ -168,6 +169,11 @@ static enum MHD_Result dispatch(og_http_req *r)
             goto fail;
         }
     }
+    /* A tenant whose key was revoked: every request of its tokens and sessions is refused (423),
+     * whatever it asks, on every server (the flag is in the key's row). */
+    if (r->authenticated && r->ctx.actor.tenant_id[0] && !(route->flags & OG_HTTP_ROUTE_PUBLIC) &&
+        (rc = og_crypto_scope_key_check(r->ctx.store, r->ctx.actor.tenant_id)) < 0)
+        goto fail;
     if ((rc = route->handler(r)) < 0)
         goto fail;
     if (!r->raw)

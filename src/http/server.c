@@ -444,6 +444,10 @@ static int serve_listen(serve_state *st, const og_http_config *cfg, const char *
             : 0;
     st->srv.bg.audit =
         (og_audit_opts){.key_file = cfg->audit_key, .witness_file = cfg->witness_file};
+    og_keyring_cache_ttl_set(st->srv.keys, cfg->key_cache_ttl_s < 0 ? 0
+                                           : cfg->key_cache_ttl_s > 0
+                                               ? cfg->key_cache_ttl_s * 1000000LL
+                                               : OG_KEYRING_CACHE_TTL_S * 1000000LL);
     if ((error = og_http__background_start(&st->srv.bg, st->bg_pool, st->srv.keys, st->srv.folder,
                                            every_us)) < 0)
         return error;

@@ -29,6 +29,8 @@ int og_http__status_for(int code)
         return 503;
     case OG_ENOSPACE:
         return 507;
+    case OG_ELOCKED: /* a tenant's key revoked (unreachable is OG_EBUSY, 503) */
+        return 423;
     /* OG_ERROR, OG_ECORRUPT, OG_ESCHEMA and anything unknown: the server's fault. The caller
      * replaces the message so internals (paths, SQL) never reach the client. */
     default:

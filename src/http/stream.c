@@ -2,6 +2,7 @@
  * the body, each piece to the route's writer, the end, and failures answered once the rest of
  * the body is dropped. */
 #include "http/lifecycle.h"
+#include "opsgate/crypto.h"
 #include "opsgate/error.h"
 
 #include <errno.h>
@@ -68,7 +69,10 @@ enum MHD_Result og_http__stream_begin(og_http_req *r)
                      r->srv->max_upload);
         return og_http__queue_failure(r, OG_ETOOBIG);
     }
-    if ((rc = og_http__authenticate(r)) < 0 || (rc = r->match.route->handler(r)) < 0) {
+    if ((rc = og_http__authenticate(r)) < 0 ||
+        (r->ctx.actor.tenant_id[0] &&
+         (rc = og_crypto_scope_key_check(r->ctx.store, r->ctx.actor.tenant_id)) < 0) ||
+        (rc = r->match.route->handler(r)) < 0) {
         og_http__store_release(r);
         stream_fail(r, rc);
         const char *expect =

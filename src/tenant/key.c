@@ -16,6 +16,8 @@ static json_t *info_json(const char *tid, const og_crypto_key_info *i)
 {
     json_t *o = json_pack("{s:s, s:s, s:I, s:s}", "tenant_id", tid, "provider", i->provider,
                           "key_version", (json_int_t)i->key_version, "created_at", i->created_at);
+    if (o && i->revoked_at[0])
+        json_object_set_new(o, "revoked_at", json_string(i->revoked_at));
     if (o && strcmp(i->provider, "file") == 0)
         json_object_set_new(o, "key_file", json_string(i->config));
     if (o && strcmp(i->provider, "pkcs11") == 0 && i->config) {
@@ -142,4 +144,70 @@ int og_tenant_key_rotate(og_ctx *ctx, const char *name_or_id, const og_tenant_ke
                          json_t **out)
 {
     return key_change(ctx, name_or_id, spec, 1, out);
+}
+
+/* Revoke (spec unused) or restore under the stored or the given key location. */
+static int key_lock(og_ctx *ctx, const char *name_or_id, int revoke, const og_tenant_key_spec *spec,
+                    json_t **out)
+{
+    og_tenant t;
+    og_crypto_key_info info = {0};
+    json_t *details = NULL;
+    char *config = NULL;
+    int error, moved = spec && spec->provider;
+    const char *action = revoke ? "tenant.key.revoke" : "tenant.key.restore";
+    *out = NULL;
+    /* A new key location is a path on the server: only platform operators choose one. */
+    if ((error = og_tenant__resolve(ctx, name_or_id, moved ? OG_PERM_PLATFORM : OG_PERM_USER_MANAGE,
+                                    &t)) < 0)
+        return error != OG_EDENIED ? error
+               : moved
+                   ? og_error_set(OG_EDENIED,
+                                  "restoring a tenant's key from another location needs the "
+                                  "platform-admin role (you are %s)",
+                                  og_role_name(ctx->actor.role))
+                   : og_error_set(OG_EDENIED,
+                                  "%s a tenant's key needs the tenant-admin or "
+                                  "platform-admin role (you are %s)",
+                                  revoke ? "revoking" : "restoring", og_role_name(ctx->actor.role));
+    if (moved && (error = spec_config(spec, &config)) < 0)
+        return error;
+    if ((error = og_store_tx_begin(ctx->store)) < 0) {
+        free(config);
+        return error;
+    }
+    if ((error = revoke ? og_crypto_scope_key_revoke(ctx->keys, ctx->store, t.id)
+                        : og_crypto_scope_key_restore(ctx->keys, ctx->store, t.id,
+                                                      moved ? spec->provider : NULL, config)) < 0 ||
+        (error = og_crypto_scope_key_info(ctx->store, t.id, &info)) < 0)
+        goto cleanup;
+    if (!(details = info_json(t.id, &info))) {
+        error = og_error_set(OG_ERROR, "out of memory");
+        goto cleanup;
+    }
+    json_object_del(details, "tenant_id");
+    if ((error = og_audit_log(ctx, t.id, "platform", action, "tenant_key", t.id, details)) < 0)
+        goto cleanup;
+    *out = info_json(t.id, &info);
+cleanup:
+    error = og_store_tx_end(ctx->store, error);
+    if (error < 0) {
+        json_decref(*out);
+        *out = NULL;
+    }
+    json_decref(details);
+    free(info.config);
+    free(config);
+    return error;
+}
+
+int og_tenant_key_revoke(og_ctx *ctx, const char *name_or_id, json_t **out)
+{
+    return key_lock(ctx, name_or_id, 1, NULL, out);
+}
+
+int og_tenant_key_restore(og_ctx *ctx, const char *name_or_id, const og_tenant_key_spec *spec,
+                          json_t **out)
+{
+    return key_lock(ctx, name_or_id, 0, spec, out);
 }

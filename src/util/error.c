@@ -152,6 +152,8 @@ const char *og_error_name(int code)
         return "schema_too_new";
     case OG_ENOSPACE:
         return "insufficient_storage";
+    case OG_ELOCKED:
+        return "locked";
     default:
         return "internal";
     }

@@ -67,6 +67,8 @@ ARGS = {
     "tenant key:show": "tenant key show --tenant {T}",
     "tenant key:set": "tenant key set --tenant {T} --provider file --key-file {F}/cmk.key",
     "tenant key:rotate": "tenant key rotate --tenant {T} --provider file --key-file {F}/cmk.key",
+    "tenant key:revoke": "tenant key revoke --tenant {T}",
+    "tenant key:restore": "tenant key restore --tenant {T}",
     "user add": "user add n{R} --tenant {T} --role engineer",
     "user list": "user list --tenant {T}",
     "user show": "user show {U} --tenant {T}",

@@ -532,7 +532,8 @@ static void test_crypto_keyring_open__refuses_a_key_file_of_the_wrong_size(void 
         assert_int_equal(og_keyring_open(&k, f->dir), OG_EINVAL);
         assert_null(k);
         assert_msg_contains(path);
-        snprintf(want, sizeof(want), "is %zu bytes; a master key is exactly 32 bytes", sizes[i]);
+        snprintf(want, sizeof(want), "is %zu bytes; a key file holds exactly 32 random bytes",
+                 sizes[i]);
         assert_msg_contains(want);
     }
 }

@@ -64,6 +64,7 @@ static int generate_key(const char *label)
         };
         rv = f->C_GenerateKey(s, &mech, t, sizeof(t) / sizeof(t[0]), &k);
         f->C_CloseSession(s);
+        f->C_Finalize(NULL); /* the provider initialises it afresh */
         return rv == CKR_OK ? 0 : -1;
     }
     return -1;
@@ -98,6 +99,8 @@ static int group_setup(void **state)
     write_text(pin_file, "1234\n");
     snprintf(bad_pin_file, sizeof(bad_pin_file), "%s/bad-pin", hsm_dir);
     write_text(bad_pin_file, "9999\n");
+    chmod(pin_file, 0600);
+    chmod(bad_pin_file, 0600);
     return 0;
 }
 
@@ -219,6 +222,53 @@ static void test_kek_pkcs11__refuses_what_it_cannot_use(void **state)
     assert_int_equal(load(&kek, "token=og-test", MODULE, pin_file, NULL, 1), OG_EINVAL);
 }
 
+/* The PIN file is checked like a key file: one group or others may read is refused, not used. */
+static void test_kek_pkcs11__refuses_a_pin_file_others_may_read(void **state)
+{
+    og_kek kek;
+    char loose[400];
+    (void)state;
+    snprintf(loose, sizeof(loose), "%s/loose-pin", hsm_dir);
+    write_text(loose, "1234\n");
+    chmod(loose, 0640);
+    assert_int_equal(load(&kek, URI, MODULE, loose, NULL, 1), OG_EINVAL);
+    assert_msg_contains("has permissions 0640: group or others may read it");
+    assert_msg_contains("chmod 600");
+    chmod(loose, 0600);
+    assert_ok(load(&kek, URI, MODULE, loose, NULL, 1));
+    kek.provider->free(kek.self);
+    unlink(loose);
+}
+
+/* Freeing the last KEK of a module finalizes it (C_Finalize): initialising it again in this process
+ * succeeds afresh instead of finding it still initialised. */
+static void test_kek_pkcs11__finalizes_the_module_with_its_last_kek(void **state)
+{
+    og_kek a, b;
+    CK_RV (*get)(CK_FUNCTION_LIST_PTR_PTR);
+    CK_FUNCTION_LIST_PTR f = NULL;
+    (void)state;
+    assert_ok(load(&a, URI, MODULE, pin_file, NULL, 1));
+    assert_ok(load(&b, URI, MODULE, pin_file, NULL, 1));
+    a.provider->free(a.self); /* b still uses the module */
+    uint8_t dek[32] = {1}, out[32];
+    uint8_t *w = NULL;
+    size_t wlen = 0;
+    assert_ok(b.provider->wrap(b.self, dek, "aad", &w, &wlen));
+    assert_ok(b.provider->unwrap(b.self, w, wlen, "aad", out));
+    assert_memory_equal(out, dek, 32);
+    free(w);
+    b.provider->free(b.self);
+    void *dl = dlopen(MODULE, RTLD_NOW);
+    assert_non_null(dl);
+    *(void **)&get = dlsym(dl, "C_GetFunctionList");
+    assert_non_null(get);
+    assert_int_equal(get(&f), CKR_OK);
+    assert_int_equal(f->C_Initialize(NULL), CKR_OK); /* not CKR_CRYPTOKI_ALREADY_INITIALIZED */
+    f->C_Finalize(NULL);
+    dlclose(dl);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -226,6 +276,8 @@ int main(void)
         T(test_kek_pkcs11__wraps_in_the_token_and_binds_the_scope),
         T(test_kek_pkcs11__wrong_pin_fails_that_tenant_only),
         T(test_kek_pkcs11__refuses_what_it_cannot_use),
+        T(test_kek_pkcs11__refuses_a_pin_file_others_may_read),
+        T(test_kek_pkcs11__finalizes_the_module_with_its_last_kek),
 #undef T
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);

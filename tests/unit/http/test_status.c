@@ -19,6 +19,7 @@ static void test_status__maps_every_named_code(void **state)
     assert_int_equal(og_http__status_for(OG_ECONFLICT), 409);
     assert_int_equal(og_http__status_for(OG_ETOOBIG), 413);
     assert_int_equal(og_http__status_for(OG_EBUSY), 503);
+    assert_int_equal(og_http__status_for(OG_ELOCKED), 423);
 }
 
 static void test_status__internal_failures_are_500(void **state)
