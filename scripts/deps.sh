@@ -27,10 +27,12 @@ BUILD_PKGS=(
 #   python3        the authorization matrix (tests/authz, tools/authz-doc.py)
 #   chromium       the console's browser tests (Playwright drives it headless)
 #   softhsm2       a PKCS#11 token for the customer-managed key tests (libp11-kit-dev: its headers)
+#   zsh man-db groff-base bash-completion   the completion scripts and man pages (test_shell.sh)
 TEST_PKGS=(
   curl openssl sqlite3 jq ca-certificates procps git python3
   nginx-light haproxy pebble knot poppler-utils
   nmap prometheus-blackbox-exporter pandoc lego certbot wrk sslscan chromium softhsm2
+  zsh man-db groff-base bash-completion
 )
 
 what=${1:-all}
