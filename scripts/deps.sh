@@ -29,11 +29,12 @@ BUILD_PKGS=(
 #   softhsm2       a PKCS#11 token for the customer-managed key tests (libp11-kit-dev: its headers)
 #   zsh man-db groff-base bash-completion   the completion scripts and man pages (test_shell.sh)
 #   libreoffice-writer-nogui   converts generated DOCX to PDF and text (test_generate_docx.sh)
+#   slapd dovecot-imapd dovecot-pop3d   STARTTLS peers of the certs scanner (test_cert_starttls.sh)
 TEST_PKGS=(
   curl openssl sqlite3 jq ca-certificates procps git python3
   nginx-light haproxy pebble knot poppler-utils
   nmap prometheus-blackbox-exporter pandoc lego certbot wrk sslscan chromium softhsm2
-  zsh man-db groff-base bash-completion libreoffice-writer-nogui
+  zsh man-db groff-base bash-completion libreoffice-writer-nogui slapd dovecot-imapd dovecot-pop3d
 )
 
 what=${1:-all}
