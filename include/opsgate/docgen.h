@@ -372,9 +372,10 @@ int og_docgen_generate_store(og_ctx *ctx, const og_docgen_request *req, og_buf *
 #define OG_DOCGEN_DETAIL_NO_DATA "no_project_data"
 
 /* For the HTTP front end (POST /api/v1/projects/{key}/generate): fill req from a request body
- * {"kind": "sow", "format": "md"|"html"|"pdf"|"docx" (default md), "template": "NAME[@N]" (optional),
- * "data": {...} (optional: the project's stored project.json), "dry_run": false}. tenant and
- * project are set by the caller. Pointers in req borrow from body. OG_EINVAL naming the field. */
+ * {"kind": "sow", "format": "md"|"html"|"pdf"|"docx" (default md), "template": "NAME[@N]"
+ * (optional), "data": {...} (optional: the project's stored project.json), "dry_run": false}.
+ * tenant and project are set by the caller. Pointers in req borrow from body. OG_EINVAL naming the
+ * field. */
 int og_docgen_request_from_json(og_docgen_request *req, const json_t *body);
 
 /* Register "artifacts.generate" with the gate engine (idempotent, thread-safe). */
