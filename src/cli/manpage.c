@@ -4,6 +4,7 @@
 #include "cli/cli.h"
 #include "cli/shell.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -131,9 +132,12 @@ static void sub_section(FILE *f, const og_command *c, const og_cli_sub *s)
     roff_text(f, s->name, strlen(s->name));
     fputs("\"\n", f);
     synopsis(f, c, s);
-    if (s->summary) {
-        fputs(".PP\n", f);
-        roff_line(f, s->summary);
+    if (s->summary && *s->summary) { /* a sentence, as --help prints it */
+        size_t n = strlen(s->summary);
+        fprintf(f, ".PP\n%s%c", strchr(".'", s->summary[0]) ? "\\&" : "",
+                toupper((unsigned char)s->summary[0]));
+        roff_text(f, s->summary + 1, n - 1);
+        fputs(s->summary[n - 1] == '.' ? "\n" : ".\n", f);
     }
     if (s->flags & OG_CLI_LOCAL)
         fputs("Acts as the local operator only: \\-\\-as is refused.\n", f);
