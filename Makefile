@@ -6,8 +6,9 @@ FUZZ_SECONDS ?= 60
 DATA       ?= $(CURDIR)/opsgate-data
 LISTEN     ?= 127.0.0.1:8700
 JOBS       ?= $(shell nproc)
+PREFIX     ?= /usr/local
 
-.PHONY: all deps configure build check format-check unit asan fuzz-build fuzz run bench demo-certs format clean
+.PHONY: all deps configure build install check format-check unit asan fuzz-build fuzz run bench demo-certs format clean
 
 all: build
 
@@ -22,6 +23,11 @@ $(ASAN_BUILD)/build.ninja: | deps
 
 build: deps $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS)
+
+# The binary, its man pages (man opsgate, man opsgate-COMMAND) and bash/zsh completion under PREFIX
+# (DESTDIR=/tmp/stage make install stages them for a package).
+install: build
+	cmake --install $(BUILD) --prefix $(PREFIX)
 
 asan: deps $(ASAN_BUILD)/build.ninja
 	cmake --build $(ASAN_BUILD) -j $(JOBS)

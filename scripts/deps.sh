@@ -8,13 +8,13 @@ set -euo pipefail
 # librsvg2-dev draws SVG logos (opsgate brand); the fonts are what PDFs are set in: DejaVu, with
 # Noto CJK as the fallback for Chinese, Japanese and Korean text. gzip compresses the web console's
 # assets (htmx, uPlot: web/package-lock.json) that the build embeds; npm fetches them (web_assets
-# below installs Debian's nodejs and npm when no npm is on the PATH).
+# below installs Debian's nodejs and npm when no npm is on the PATH). libzip-dev packs DOCX documents.
 BUILD_PKGS=(
   build-essential cmake ninja-build pkg-config clang-format clang libclang-rt-14-dev
   libssl-dev libcurl4-openssl-dev libjansson-dev libsqlite3-dev
   libmicrohttpd-dev libcmark-dev libcairo2-dev libpango1.0-dev libzstd-dev zlib1g-dev
   uuid-dev libcmocka-dev libgnutls28-dev libutf8proc-dev librsvg2-dev
-  fonts-dejavu-core fonts-noto-cjk gzip libp11-kit-dev
+  fonts-dejavu-core fonts-noto-cjk gzip libp11-kit-dev libzip-dev
 )
 # What the test suite runs against (real servers, not mocks) and the benchmarks' peers:
 #   curl jq        HTTP integration tests          sqlite3     tamper tests on the database file
@@ -27,10 +27,14 @@ BUILD_PKGS=(
 #   python3        the authorization matrix (tests/authz, tools/authz-doc.py)
 #   chromium       the console's browser tests (Playwright drives it headless)
 #   softhsm2       a PKCS#11 token for the customer-managed key tests (libp11-kit-dev: its headers)
+#   zsh man-db groff-base bash-completion   the completion scripts and man pages (test_shell.sh)
+#   libreoffice-writer-nogui   converts generated DOCX to PDF and text (test_generate_docx.sh)
+#   slapd dovecot-imapd dovecot-pop3d   STARTTLS peers of the certs scanner (test_cert_starttls.sh)
 TEST_PKGS=(
   curl openssl sqlite3 jq ca-certificates procps git python3
   nginx-light haproxy pebble knot poppler-utils
   nmap prometheus-blackbox-exporter pandoc lego certbot wrk sslscan chromium softhsm2
+  zsh man-db groff-base bash-completion libreoffice-writer-nogui slapd dovecot-imapd dovecot-pop3d
 )
 
 what=${1:-all}

@@ -125,12 +125,22 @@ typedef struct og_certs_scan_result {
     unsigned findings; /* of the leaf as served here, expiry included */
     int chain_len;
     int64_t elapsed_us;
+    const char *starttls; /* "smtp", ... when TLS came after STARTTLS; "" for direct TLS */
 } og_certs_scan_result;
 
 typedef struct og_certs_scan_progress {
     uint64_t done, total, certs;
     int64_t elapsed_us;
 } og_certs_scan_progress;
+
+/* --starttls: "auto" (by port: SMTP 25 and 587, IMAP 143, POP3 110, LDAP 389, FTP 21, XMPP 5222,
+ * PostgreSQL 5432; other ports direct TLS), "none" (direct TLS), or one protocol for every
+ * endpoint: smtp, imap, pop3, ldap, ftp, xmpp, postgres. *mode: OG_STLS_AUTO or the protocol.
+ * OG_EINVAL naming the value. */
+#define OG_STLS_AUTO (-1)
+/* The STARTTLS ports `--starttls auto` adds to the default port list. */
+#define OG_CERTS_STARTTLS_PORTS "25,587,143,110,389,21,5222,5432"
+int og_certs_starttls_parse(const char *s, int *mode);
 
 typedef struct og_certs_scan_opts {
     const char *sni; /* send this SNI and match the certificate against it */
@@ -141,6 +151,7 @@ typedef struct og_certs_scan_opts {
     /* about 5 times a second while scanning */
     void (*on_progress)(void *arg, const og_certs_scan_progress *p);
     void *arg;
+    const char *starttls; /* NULL or "none": direct TLS; "auto" or a protocol (above) */
 } og_certs_scan_opts;
 
 typedef struct og_certs_scan_summary {

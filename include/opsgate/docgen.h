@@ -70,11 +70,12 @@ typedef enum og_doc_format {
     OG_DOC_MD = 0,
     OG_DOC_HTML = 1,
     OG_DOC_PDF = 2,
+    OG_DOC_DOCX = 3,
 } og_doc_format;
 
 const char *og_doc_kind_name(og_doc_kind k); /* "sow", "change-order", "runbook", "closure" */
 int og_doc_kind_parse(const char *s, og_doc_kind *out); /* OG_EINVAL naming s */
-const char *og_doc_format_name(og_doc_format f);        /* "md", "html", "pdf" */
+const char *og_doc_format_name(og_doc_format f);        /* "md", "html", "pdf", "docx" */
 const char *og_doc_format_media_type(og_doc_format f);
 int og_doc_format_parse(const char *s, og_doc_format *out); /* OG_EINVAL naming s */
 
@@ -210,6 +211,13 @@ int og_docgen_md_to_html(og_buf *out, const char *md, size_t len, const og_docge
  * OG_ETOOBIG and out is left as it was. */
 #define OG_DOCGEN_PDF_DEADLINE_S 10
 int og_docgen_md_to_pdf(og_buf *out, const char *md, size_t len, const og_docgen_page *page);
+/* Markdown to an Office Open XML document (.docx, through libzip): styles with heading styles,
+ * the title block, headings, paragraphs, lists, code, pipe tables (header row repeated on each
+ * page, right-aligned columns such as money stay right-aligned), signature blocks, a running
+ * header (client, document number), a footer "Page N of M" (PAGE and NUMPAGES fields) and the
+ * document properties (title, subject, author, keywords, created from page->date). Deterministic:
+ * fixed part order, fixed zip timestamps, fixed deflate level: same input, same bytes. */
+int og_docgen_md_to_docx(og_buf *out, const char *md, size_t len, const og_docgen_page *page);
 /* Always true now that cairo and pango are linked (kept for callers that ask). */
 bool og_docgen_pdf_available(void);
 
@@ -364,9 +372,10 @@ int og_docgen_generate_store(og_ctx *ctx, const og_docgen_request *req, og_buf *
 #define OG_DOCGEN_DETAIL_NO_DATA "no_project_data"
 
 /* For the HTTP front end (POST /api/v1/projects/{key}/generate): fill req from a request body
- * {"kind": "sow", "format": "md"|"html"|"pdf" (default md), "template": "NAME[@N]" (optional),
- * "data": {...} (optional: the project's stored project.json), "dry_run": false}. tenant and
- * project are set by the caller. Pointers in req borrow from body. OG_EINVAL naming the field. */
+ * {"kind": "sow", "format": "md"|"html"|"pdf"|"docx" (default md), "template": "NAME[@N]"
+ * (optional), "data": {...} (optional: the project's stored project.json), "dry_run": false}.
+ * tenant and project are set by the caller. Pointers in req borrow from body. OG_EINVAL naming the
+ * field. */
 int og_docgen_request_from_json(og_docgen_request *req, const json_t *body);
 
 /* Register "artifacts.generate" with the gate engine (idempotent, thread-safe). */

@@ -32,7 +32,7 @@ const char *og_certs_scan_status_name(og_certs_scan_status s)
     return (unsigned)s <= OG_SCAN_HANDSHAKE_ERROR ? status_names[s] : "unknown";
 }
 
-enum { C_FREE = 0, C_CONNECTING, C_HANDSHAKE };
+enum { C_FREE = 0, C_CONNECTING, C_STARTTLS, C_HANDSHAKE };
 
 typedef struct conn {
     int state;
@@ -43,6 +43,7 @@ typedef struct conn {
     struct conn *prev, *next; /* in flight, oldest first (= earliest deadline first) */
     og_certs_endpoint ep;
     char sni[254];
+    og_certs_stls *stls; /* during the STARTTLS exchange (C_STARTTLS) */
 } conn;
 
 typedef struct chain_cache_entry {
@@ -55,6 +56,7 @@ typedef struct scanner {
     og_ctx *ctx;
     const og_certs_scan_opts *opts;
     const char *sni;
+    int stls_mode; /* OG_STLS_AUTO, OG_STLS_NONE or one protocol */
     SSL_CTX *ssl_ctx;
     int epfd;
     conn *conns;
@@ -120,6 +122,7 @@ static void emit(scanner *s, const og_certs_endpoint *ep, const char *sni, og_ce
     r.findings = findings;
     r.chain_len = chain_len;
     r.elapsed_us = elapsed_us;
+    r.starttls = og_certs__stls_name(ep->stls);
     s->opts->on_result(s->opts->arg, &r);
 }
 
@@ -127,6 +130,8 @@ static void conn_close(scanner *s, conn *c)
 {
     if (c->ssl)
         SSL_free(c->ssl);
+    free(c->stls);
+    c->stls = NULL;
     if (c->fd >= 0)
         close(c->fd); /* also removes it from the epoll set */
     c->ssl = NULL;
@@ -313,6 +318,69 @@ static void drive_handshake(scanner *s, conn *c)
     handshake_failed(s, c, e);
 }
 
+static void tls_start(scanner *s, conn *c)
+{
+    if (!(c->ssl = SSL_new(s->ssl_ctx)) || SSL_set_fd(c->ssl, c->fd) != 1) {
+        conn_fail(s, c, OG_SCAN_HANDSHAKE_ERROR, "out of memory creating the TLS session");
+        return;
+    }
+    /* SNI carries host names only (RFC 6066): an address target sends none unless --sni. */
+    if (c->sni[0])
+        SSL_set_tlsext_host_name(c->ssl, c->sni);
+    c->state = C_HANDSHAKE;
+    drive_handshake(s, c);
+}
+
+/* The STARTTLS exchange on the plain socket: send what is due, read what came, feed it to the
+ * protocol's state machine; TLS starts on the same socket once the server agreed. A server that
+ * says nothing keeps the endpoint waiting only until its deadline. */
+static void drive_starttls(scanner *s, conn *c)
+{
+    og_certs_stls *x = c->stls;
+    for (;;) {
+        while (x->outoff < x->outlen) {
+            ssize_t w = send(c->fd, x->out + x->outoff, x->outlen - x->outoff, MSG_NOSIGNAL);
+            if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+                if (want(s, c, EPOLLOUT) < 0)
+                    conn_fail(s, c, OG_SCAN_HANDSHAKE_ERROR, "epoll failed");
+                return;
+            }
+            if (w <= 0) {
+                conn_fail(s, c, OG_SCAN_NOT_TLS, "STARTTLS: the connection broke while sending");
+                return;
+            }
+            x->outoff += (size_t)w;
+        }
+        ssize_t r = recv(c->fd, x->in + x->inlen, sizeof(x->in) - 1 - x->inlen, 0);
+        if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            if (want(s, c, EPOLLIN) < 0)
+                conn_fail(s, c, OG_SCAN_HANDSHAKE_ERROR, "epoll failed");
+            return;
+        }
+        if (r <= 0) {
+            char msg[200];
+            snprintf(msg, sizeof(msg), "%s STARTTLS: the server closed the connection%s%s",
+                     og_certs__stls_name(c->ep.stls), r < 0 ? ": " : "",
+                     r < 0 ? strerror(errno) : "");
+            conn_fail(s, c, OG_SCAN_NOT_TLS, msg);
+            return;
+        }
+        x->inlen += (size_t)r;
+        int f = og_certs__stls_feed(x);
+        if (f < 0) {
+            conn_fail(s, c, OG_SCAN_NOT_TLS, x->error);
+            return;
+        }
+        if (f == 1) {
+            free(c->stls);
+            c->stls = NULL;
+            tls_start(s, c);
+            return;
+        }
+    }
+}
+
+static void drive_starttls(scanner *s, conn *c);
 static void connected(scanner *s, conn *c)
 {
     int err = 0;
@@ -328,15 +396,17 @@ static void connected(scanner *s, conn *c)
         conn_fail(s, c, st, msg);
         return;
     }
-    if (!(c->ssl = SSL_new(s->ssl_ctx)) || SSL_set_fd(c->ssl, c->fd) != 1) {
-        conn_fail(s, c, OG_SCAN_HANDSHAKE_ERROR, "out of memory creating the TLS session");
+    if (c->ep.stls) {
+        if (!(c->stls = malloc(sizeof(*c->stls)))) {
+            conn_fail(s, c, OG_SCAN_HANDSHAKE_ERROR, "out of memory");
+            return;
+        }
+        og_certs__stls_begin(c->stls, c->ep.stls, c->sni[0] ? c->sni : c->ep.name);
+        c->state = C_STARTTLS;
+        drive_starttls(s, c);
         return;
     }
-    /* SNI carries host names only (RFC 6066): an address target sends none unless --sni. */
-    if (c->sni[0])
-        SSL_set_tlsext_host_name(c->ssl, c->sni);
-    c->state = C_HANDSHAKE;
-    drive_handshake(s, c);
+    tls_start(s, c);
 }
 
 static int is_ip_literal(const char *s)
@@ -350,7 +420,9 @@ static void start(scanner *s, const og_certs_endpoint *ep)
 {
     const char *sni = s->sni ? s->sni : (is_ip_literal(ep->name) ? "" : ep->name);
     if (!ep->family) {
-        emit(s, ep, sni, OG_SCAN_UNREACHABLE, ep->error, NULL, NULL, NULL, 0, 0, 0);
+        og_certs_endpoint e = *ep;
+        e.stls = og_certs__stls_for(s->stls_mode, ep->port);
+        emit(s, &e, sni, OG_SCAN_UNREACHABLE, ep->error, NULL, NULL, NULL, 0, 0, 0);
         return;
     }
     conn *c = s->free_list;
@@ -358,6 +430,7 @@ static void start(scanner *s, const og_certs_endpoint *ep)
     memset(c, 0, sizeof(*c));
     c->fd = -1;
     c->ep = *ep;
+    c->ep.stls = og_certs__stls_for(s->stls_mode, ep->port);
     og_strlcpy(c->sni, sni, sizeof(c->sni));
     c->start = og_time_mono_us();
     c->deadline = c->start + s->timeout_us;
@@ -482,6 +555,8 @@ static int run_loop(scanner *s, const og_certs_targets *t, const og_certs_resolv
             conn *c = evs[i].data.ptr;
             if (c->state == C_CONNECTING)
                 connected(s, c);
+            else if (c->state == C_STARTTLS)
+                drive_starttls(s, c);
             else if (c->state == C_HANDSHAKE)
                 drive_handshake(s, c);
         }
@@ -490,6 +565,7 @@ static int run_loop(scanner *s, const og_certs_targets *t, const og_certs_resolv
             conn *c = s->head;
             conn_fail(s, c, OG_SCAN_TIMEOUT,
                       c->state == C_CONNECTING ? "no answer to the connection attempt"
+                      : c->state == C_STARTTLS ? "the STARTTLS exchange did not finish in time"
                                                : "the TLS handshake did not finish in time");
         }
         if (s->opts && s->opts->on_progress && now - last_progress >= 200000) {
@@ -524,6 +600,10 @@ int og_certs_scan(og_ctx *ctx, const char *tenant, const og_certs_targets *targe
         return error;
     int concurrency = opts && opts->concurrency > 0 ? opts->concurrency : DEFAULT_CONCURRENCY;
     int timeout_ms = opts && opts->timeout_ms > 0 ? opts->timeout_ms : DEFAULT_TIMEOUT_MS;
+    s.stls_mode = OG_STLS_NONE;
+    if (opts && opts->starttls &&
+        (error = og_certs_starttls_parse(opts->starttls, &s.stls_mode)) < 0)
+        return error;
     if (concurrency > MAX_CONCURRENCY)
         return og_error_set(OG_EINVAL, "concurrency %d is above the maximum of %d", concurrency,
                             MAX_CONCURRENCY);
@@ -593,6 +673,7 @@ cleanup:
     for (int i = 0; s.conns && i < concurrency; i++) {
         if (s.conns[i].state != C_FREE) {
             SSL_free(s.conns[i].ssl);
+            free(s.conns[i].stls);
             if (s.conns[i].fd >= 0)
                 close(s.conns[i].fd);
         }

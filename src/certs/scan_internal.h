@@ -48,6 +48,7 @@ typedef struct og_certs_endpoint {
     char name[254];   /* the name it was reached by (host name or address text) */
     char target[300]; /* "name:port" */
     char error[160];
+    int stls; /* the STARTTLS protocol before TLS (OG_STLS_*), set by the scanner */
 } og_certs_endpoint;
 
 /* *out (caller frees) holds one entry per spec. */
@@ -55,5 +56,38 @@ int og_certs__targets_resolve(og_certs_targets *t, int timeout_ms, og_certs_reso
 /* The next endpoint: 1, or 0 when done. */
 int og_certs__targets_next(const og_certs_targets *t, const og_certs_resolved *res,
                            og_certs_iter *it, og_certs_endpoint *ep);
+
+/* STARTTLS (starttls.c): the plain-text exchange before TLS, fed by the scanner's loop.
+ * Protocols: og_certs_starttls_parse() gives OG_STLS_AUTO or one of these. */
+enum {
+    OG_STLS_NONE = 0, /* direct TLS */
+    OG_STLS_SMTP,
+    OG_STLS_IMAP,
+    OG_STLS_POP3,
+    OG_STLS_LDAP,
+    OG_STLS_FTP,
+    OG_STLS_XMPP,
+    OG_STLS_POSTGRES,
+};
+
+typedef struct og_certs_stls {
+    int proto, step, offered;
+    char in[4096]; /* what the server sent and was not yet taken */
+    size_t inlen;
+    char out[512]; /* what to send next */
+    size_t outlen, outoff;
+    char error[200]; /* when a call returned -1 */
+} og_certs_stls;
+
+/* The protocol for an endpoint on port under mode (OG_STLS_AUTO: by the port). */
+int og_certs__stls_for(int mode, int port);
+/* "smtp", ...; "" for OG_STLS_NONE. */
+const char *og_certs__stls_name(int proto);
+/* Start: out holds what the client says first (LDAP, XMPP, PostgreSQL), else nothing. name: the
+ * host name (XMPP's stream 'to'). */
+void og_certs__stls_begin(og_certs_stls *x, int proto, const char *name);
+/* Bytes were appended to in: 1 when TLS may start, 0 when more input is needed (out may hold
+ * what to send first), -1 on failure (error says why). */
+int og_certs__stls_feed(og_certs_stls *x);
 
 #endif

@@ -1,5 +1,6 @@
 /* cli.c - the command-line front end: global options, dispatch, help, shared output helpers. */
 #include "cli/cli.h"
+#include "cli/shell.h"
 #include "opsgate/acme.h"
 #include "opsgate/app.h"
 #include "opsgate/audit.h"
@@ -132,6 +133,8 @@ int og_cli_main(int argc, char **argv)
         printf("opsgate %s\n", OG_VERSION);
         return OG_EXIT_OK;
     }
+    if (strcmp(name, "__manpages") == 0) /* hidden: the build writes the man pages */
+        return argc == 3 && og_cli_manpages(argv[2]) == 0 ? OG_EXIT_OK : OG_EXIT_FAIL;
     const og_command *c = find_command(name);
     if (!c) {
         fprintf(stderr, "opsgate: unknown command '%s' (run `opsgate help` for the list)\n", name);

@@ -24,6 +24,13 @@ static const char *const about =
     "            Endpoints that refuse, time out or have no route are counted on one line;\n"
     "            --verbose lists each. --json prints what POST /certs/scan returns, with one\n"
     "            result per endpoint, whatever --verbose says.\n"
+    "            --starttls PROTO speaks the protocol's STARTTLS exchange before TLS: smtp,\n"
+    "            imap, pop3, ldap, ftp, xmpp or postgres on every endpoint, or auto: by port\n"
+    "            (SMTP 25 and 587, IMAP 143, POP3 110, LDAP 389, FTP 21, XMPP 5222, PostgreSQL\n"
+    "            5432; other ports direct TLS), and without --ports these ports are scanned\n"
+    "            too. A server that offers no STARTTLS, refuses it or answers out of protocol\n"
+    "            is a not-tls result naming what it said; the certificate is recorded as for\n"
+    "            direct TLS. none: direct TLS (the default).\n"
     "scan-files  Find PEM and DER certificates and PKCS#12 bundles in files and folders\n"
     "            (recursively, symlinks not followed). PKCS#12 bundles are opened without a\n"
     "            password, then with the one in --password-file (its first line; never give a\n"
@@ -437,6 +444,8 @@ static int check_expiry(og_cli *cli, const og_cli_args *a)
 /* clang-format off */
 #define OPT_PORTS {"ports", "LIST", "ports of a bare host (default 443,8443,636,993,...)", 0, 0}
 #define OPT_SNI {"sni", "NAME", "the name to send and check (default: the host)", 0, 0}
+#define OPT_STARTTLS \
+    {"starttls", "PROTO", "auto: by port; or smtp|imap|pop3|ldap|ftp|xmpp|postgres", 0, 0}
 #define OPT_CONCURRENCY {"concurrency", "N", "connections in flight (default 128)", 0, 0}
 #define OPT_TIMEOUT {"timeout", "MS", "per endpoint, in ms or as 5s (default 5000)", 0, 0}
 #define OPT_PASSWORD_FILE \
@@ -450,6 +459,7 @@ static const og_cli_opt scan_opts[] = {
     OG_CLI_OPT_TENANT_REQ,
     OPT_PORTS,
     OPT_SNI,
+    OPT_STARTTLS,
     OPT_CONCURRENCY,
     OPT_TIMEOUT,
     {"verbose", NULL, "list every endpoint, refused and silent ones too", 0, 0},

@@ -40,11 +40,17 @@ static int scan_numbers(const og_cli_args *a, int *concurrency, int *timeout_ms)
 static int parse_targets(const og_cli_args *a, og_certs_targets **tg)
 {
     const char *ports_s = og_cli_get(a, "ports"), *sni = og_cli_get(a, "sni");
+    const char *starttls = og_cli_get(a, "starttls");
     uint16_t *ports = NULL;
     size_t nports = 0;
-    int error;
+    int error, mode = 0;
     if (a->npos == 0)
         return og_cli_bad(a, "no TARGET to scan");
+    if (starttls && og_certs_starttls_parse(starttls, &mode) < 0)
+        return og_cli_bad(a, "--starttls: %s", og_error_last());
+    /* auto without --ports: the STARTTLS protocols' ports too */
+    if (starttls && mode == OG_STLS_AUTO && !ports_s)
+        ports_s = OG_CERTS_DEFAULT_PORTS "," OG_CERTS_STARTTLS_PORTS;
     if (ports_s && og_certs_ports_parse(ports_s, &ports, &nports) < 0)
         return og_cli_bad(a, "%s", og_error_last());
     if (sni && (!*sni || strlen(sni) > 253))
@@ -97,6 +103,8 @@ static json_t *result_json(const og_certs_scan_result *r)
                           r->sni ? r->sni : "", "status", og_certs_scan_status_name(r->status),
                           "error", r->error && *r->error ? r->error : NULL, "elapsed_ms",
                           (json_int_t)(r->elapsed_us / 1000));
+    if (o && r->starttls && *r->starttls)
+        json_object_set_new(o, "starttls", json_string(r->starttls));
     if (o && r->status == OG_SCAN_OK) {
         char na[OG_TIME_LEN];
         og_time_format(r->not_after_us, na);
@@ -113,13 +121,15 @@ static json_t *result_json(const og_certs_scan_result *r)
 static void table_row(scan_out *so, const og_certs_scan_result *r)
 {
     if (r->status == OG_SCAN_OK) {
-        char na[OG_TIME_LEN], fp[17], findings[300];
+        char na[OG_TIME_LEN], fp[17], findings[300], tls[64];
         og_time_format(r->not_after_us, na);
+        snprintf(tls, sizeof(tls), "%s%s%s", r->tls_version, r->starttls && *r->starttls ? "/" : "",
+                 r->starttls ? r->starttls : "");
         na[10] = '\0';
         og_strlcpy(fp, r->fingerprint, sizeof(fp));
         findings_text(r->findings, findings, sizeof(findings));
-        og_cli_table_add(so->table, (const char *[]){r->target, "ok", r->tls_version, fp, na,
-                                                     r->subject, findings});
+        og_cli_table_add(so->table,
+                         (const char *[]){r->target, "ok", tls, fp, na, r->subject, findings});
     } else {
         og_cli_table_add(so->table,
                          (const char *[]){r->target, og_certs_scan_status_name(r->status), "", "",
@@ -248,6 +258,7 @@ int og_cli__cert_scan(og_cli *cli, const og_cli_args *a)
         goto cleanup;
     }
     so.sni = og_cli_get(a, "sni");
+    so.starttls = og_cli_get(a, "starttls");
     so.on_result = on_result;
     so.on_progress = isatty(2) ? on_progress : NULL; /* piped, it stays quiet */
     so.arg = &out;

@@ -16,11 +16,12 @@
 
 static const char *const about =
     "Builds the document from the project's data and stores it as a new version of the\n"
-    "project's artifact <doc>.<format> (sow.md, runbook.pdf, change-order-CO-002.html, ...),\n"
-    "together with the data snapshot it came from (<doc>.data.json, a new version only when the\n"
-    "data changed). Output identical to the latest version adds no version (reported as\n"
-    "unchanged). The version's message and the artifact's metadata carry the provenance:\n"
-    "template name and version, the partials used, the SHA-256 of the data, the opsgate version.\n"
+    "project's artifact <doc>.<format> (sow.md, runbook.pdf, closure.docx,\n"
+    "change-order-CO-002.html, ...), together with the data snapshot it came from\n"
+    "(<doc>.data.json, a new version only when the data changed). Output identical to the\n"
+    "latest version adds no version (reported as unchanged). The version's message and the\n"
+    "artifact's metadata carry the provenance: template name and version, the partials used,\n"
+    "the SHA-256 of the data, the opsgate version.\n"
     "Generation is the gate action artifacts.generate (L0 by default) and is audited.\n"
     "\n"
     "The project data (--input, docs/project-data.md) defaults to the project's stored data,\n"
@@ -36,8 +37,9 @@ static const char *const about =
     "A change order compares the data with the data snapshot of the SOW version named by\n"
     "change.baseline in the data (\"sow.md@1\") and shows added, removed and changed tasks, the\n"
     "cost and schedule impact and the revised contract sum.\n"
-    "Markdown and HTML are byte-identical when data and template are unchanged (dates come from\n"
-    "the data, never from the clock).\n"
+    "Markdown, HTML and DOCX are byte-identical when data and template are unchanged (dates come\n"
+    "from the data, never from the clock). DOCX (Office Open XML, for clients who edit) has\n"
+    "heading styles, tables with right-aligned money, a running header and page numbers.\n"
     "Bad data names the field (\"phases[1].tasks[0].rate: missing\"); nothing is stored then.\n";
 
 int og_cli_doc_write(const char *path, const void *data, size_t len)
@@ -142,7 +144,7 @@ static const og_cli_opt opts[] = {
     OG_CLI_OPT_TENANT_REQ,
     {"project", "P", "the project", OG_CLI_REQUIRED, 0},
     {"input", "FILE.json", "project data (default: the stored project.json)", 0, 0},
-    {"format", "F", "md (default), html or pdf", 0, 0},
+    {"format", "F", "md (default), html, pdf or docx", 0, 0},
     {"template", "NAME[@VERSION]", "a tenant template instead of the default", 0, 0},
     {"output", "FILE", "also write the document to FILE", 0, 'o'},
     {"dry-run", NULL, "render only: nothing is stored", 0, 0},

@@ -24,6 +24,9 @@ int og_docgen__pdf_breaks(og_buf *out, const char *m);
  * but tab and newline (as spaces), for pango markup. */
 int og_docgen__xml_escape(og_buf *b, const char *s, size_t n, int pango);
 
+/* DOCX: the Markdown as the paragraphs and tables of word/document.xml's body (docx_body.c). */
+int og_docgen__docx_body(og_buf *out, const char *md, size_t len);
+
 /* Page furniture taken from a view model (all borrowed from it). */
 void og_docgen__page_from_model(const json_t *model, og_docgen_page *page);
 

@@ -1,4 +1,5 @@
-/* generate.c - one document from project data without storage: model, Markdown, then HTML/PDF. */
+/* generate.c - one document from project data without storage: model, Markdown, then HTML/PDF/DOCX.
+ */
 #include "docgen/docgen_internal.h"
 #include "opsgate/crypto.h"
 #include "opsgate/error.h"
@@ -7,8 +8,10 @@
 #include <string.h>
 
 static const char *const kind_names[] = {"sow", "change-order", "runbook", "closure"};
-static const char *const format_names[] = {"md", "html", "pdf"};
-static const char *const media_types[] = {"text/markdown", "text/html", "application/pdf"};
+static const char *const format_names[] = {"md", "html", "pdf", "docx"};
+static const char *const media_types[] = {
+    "text/markdown", "text/html", "application/pdf",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document"};
 
 const char *og_doc_kind_name(og_doc_kind k)
 {
@@ -29,17 +32,17 @@ int og_doc_kind_parse(const char *s, og_doc_kind *out)
 
 const char *og_doc_format_name(og_doc_format f)
 {
-    return (unsigned)f <= OG_DOC_PDF ? format_names[f] : "?";
+    return (unsigned)f <= OG_DOC_DOCX ? format_names[f] : "?";
 }
 
 const char *og_doc_format_media_type(og_doc_format f)
 {
-    return (unsigned)f <= OG_DOC_PDF ? media_types[f] : "application/octet-stream";
+    return (unsigned)f <= OG_DOC_DOCX ? media_types[f] : "application/octet-stream";
 }
 
 int og_doc_format_parse(const char *s, og_doc_format *out)
 {
-    for (int i = 0; i <= OG_DOC_PDF; i++) {
+    for (int i = 0; i <= OG_DOC_DOCX; i++) {
         if (s && strcmp(s, format_names[i]) == 0) {
             *out = (og_doc_format)i;
             return 0;
@@ -49,7 +52,7 @@ int og_doc_format_parse(const char *s, og_doc_format *out)
         *out = OG_DOC_MD;
         return 0;
     }
-    return og_error_set(OG_EINVAL, "unknown format '%s' (md, html, pdf)", s ? s : "");
+    return og_error_set(OG_EINVAL, "unknown format '%s' (md, html, pdf, docx)", s ? s : "");
 }
 
 int og_docgen_builtin_partial(void *ud, const char *name, og_buf *out)
@@ -188,6 +191,8 @@ int og_docgen_generate(og_buf *out, const og_docgen_input *in, json_t **out_mode
         error = og_docgen_md_to_html(out, md.data ? md.data : "", md.len, &page);
     else if (in->format == OG_DOC_PDF)
         error = og_docgen_md_to_pdf(out, md.data ? md.data : "", md.len, &page);
+    else if (in->format == OG_DOC_DOCX)
+        error = og_docgen_md_to_docx(out, md.data ? md.data : "", md.len, &page);
     if (error < 0)
         goto cleanup;
     if (out_model) {
@@ -217,7 +222,7 @@ int og_docgen_request_from_json(og_docgen_request *req, const json_t *body)
     v = json_object_get(body, "format");
     if (v && !json_is_null(v)) {
         if (!json_is_string(v))
-            return og_error_set(OG_EINVAL, "format: expected a string (md, html, pdf)");
+            return og_error_set(OG_EINVAL, "format: expected a string (md, html, pdf, docx)");
         if (og_doc_format_parse(json_string_value(v), &req->format) < 0)
             return og_error_wrap("format");
     }

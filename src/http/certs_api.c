@@ -113,6 +113,8 @@ static void collect_result(void *arg, const og_certs_scan_result *res)
                   (json_int_t)(res->elapsed_us / 1000));
     if (!o)
         return;
+    if (res->starttls && *res->starttls)
+        json_object_set_new(o, "starttls", json_string(res->starttls));
     if (res->status == OG_SCAN_OK) {
         char na[OG_TIME_LEN];
         og_time_format(res->not_after_us, na);
@@ -179,10 +181,11 @@ static int target_array(json_t *body, const char *name, size_t max, const char *
 
 int og_http__certs_scan(og_http_req *r)
 {
-    static const char *const fields[] = {"targets",    "ports",       "sni",
-                                         "timeout_ms", "concurrency", NULL};
+    static const char *const fields[] = {"targets",     "ports",    "sni", "timeout_ms",
+                                         "concurrency", "starttls", NULL};
     int error = -1;
-    const char *tenant, *ports_s = NULL, *sni = NULL;
+    const char *tenant, *ports_s = NULL, *sni = NULL, *starttls = NULL;
+    int stls_mode = 0;
     json_t *body = NULL, *results = NULL;
     const char **targets = NULL;
     size_t ntargets = 0, nports = 0;
@@ -197,9 +200,14 @@ int og_http__certs_scan(og_http_req *r)
         (error = target_array(body, "targets", HTTP_SCAN_MAX_TARGETS, &targets, &ntargets)) < 0 ||
         (error = og_http__field_str(body, "ports", 0, &ports_s)) < 0 ||
         (error = og_http__field_str(body, "sni", 0, &sni)) < 0 ||
+        (error = og_http__field_str(body, "starttls", 0, &starttls)) < 0 ||
         (error = int_field(body, "timeout_ms", 50, 60000, &opts.timeout_ms)) < 0 ||
         (error = int_field(body, "concurrency", 1, 1024, &opts.concurrency)) < 0)
         goto cleanup;
+    if (starttls && (error = og_certs_starttls_parse(starttls, &stls_mode)) < 0) {
+        og_error_wrap("field 'starttls'");
+        goto cleanup;
+    }
     if (ports_s && (error = og_certs_ports_parse(ports_s, &ports, &nports)) < 0) {
         og_error_wrap("field 'ports'");
         goto cleanup;
@@ -218,6 +226,7 @@ int og_http__certs_scan(og_http_req *r)
     }
     results = json_array();
     opts.sni = sni;
+    opts.starttls = starttls;
     opts.on_result = collect_result;
     opts.arg = results;
     if ((error = og_certs_scan(&r->ctx, tenant, tg, &opts, &sum)) < 0)

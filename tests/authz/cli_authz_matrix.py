@@ -187,6 +187,7 @@ ARGS = {
     "brand set": "brand set --tenant {T} --name Tenant",
     "brand set:installation": "brand set --name Provider",
     "brand clear": "brand clear --tenant {T}",
+    "completion": "completion bash",
     # connectors: {SIM} the Autotask simulator's base URL (on loopback, allowed by the fixture)
     "connector kinds": "connector kinds",
     "connector add": "connector add n{R} --tenant {T} --kind autotask --base-url {SIM}"

@@ -97,8 +97,8 @@ expect_rc 1 "unknown project" og generate sow --tenant acme --project nope --inp
 # usage errors: exit 2
 expect_rc 2 "unknown kind" og generate invoice --tenant acme --project northwind
 expect_grep "invoice" "$OG_TMP/err" "unknown kind named"
-expect_rc 2 "unknown format" og "${G[@]}" sow --format docx
-expect_grep "docx" "$OG_TMP/err" "unknown format named"
+expect_rc 2 "unknown format" og "${G[@]}" sow --format odt
+expect_grep "odt" "$OG_TMP/err" "unknown format named"
 expect_rc 2 "missing --project" og generate sow --tenant acme
 expect_rc 0 "generate --help" og generate --help
 

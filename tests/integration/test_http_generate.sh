@@ -81,7 +81,7 @@ expect_error 404 not_found "a dry run stores nothing"
 api POST "$G" "$pam" '{"kind":"memo","data":{}}'
 expect_error 400 invalid "bad kind"
 expect_jq '.error.message | startswith("kind")' true "bad kind is named"
-req sow docx "$P/northwind-m365.json"
+req sow odt "$P/northwind-m365.json"
 api POST "$G" "$pam" @"$OG_TMP/req.json"
 expect_error 400 invalid "bad format"
 expect_jq '.error.message | startswith("format")' true "bad format is named"

@@ -469,9 +469,9 @@ static void test_request_from_json__reads_the_http_body_and_names_bad_fields(voi
     assert_int_equal(r.format, OG_DOC_MD);
     assert_null(r.data);
     json_decref(b);
-    b = json_pack("{s:s, s:s}", "kind", "sow", "format", "docx");
+    b = json_pack("{s:s, s:s}", "kind", "sow", "format", "odt");
     assert_int_equal(og_docgen_request_from_json(&r, b), OG_EINVAL);
-    assert_non_null(strstr(og_error_last(), "format: unknown format 'docx'"));
+    assert_non_null(strstr(og_error_last(), "format: unknown format 'odt'"));
     json_decref(b);
     b = json_pack("{s:s, s:i}", "kind", "sow", "data", 3);
     assert_int_equal(og_docgen_request_from_json(&r, b), OG_EINVAL);
