@@ -364,8 +364,12 @@ int og_artifact_set_state(og_ctx *ctx, const og_artifact_ref *ref, const char *s
                            .subject = subject,
                            .project = sc.project.key,
                            .object = a.name};
+    /* what the inference step reads (docs/inference.md): numbers only */
+    about.facts =
+        json_pack("{s:b, s:I}", "first_version", a.latest == 1, "versions", (json_int_t)a.latest);
     error = og_gate_request_about(ctx, sc.tenant_id, kind, &about, params, analysis,
                                   out ? out : &local);
+    json_decref(about.facts);
 cleanup:
     json_decref(local.result);
     json_decref(params);
