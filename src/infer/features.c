@@ -176,15 +176,17 @@ static int history(og_store *s, const char *tenant_id, const char *kind, const c
     int error;
     *n = *bad = 0;
     if (target_hash)
-        error = og_stmt_prepare_args(&st, s,
-                                     "SELECT COUNT(*), COALESCE(SUM(label), 0) FROM infer_actions"
-                                     " WHERE tenant_id = ? AND kind = ? AND target_hash = ?",
-                                     "ttt", tenant_id, kind, target_hash);
+        error = og_stmt_prepare_args(
+            &st, s,
+            "SELECT COUNT(*), COUNT(CASE WHEN label = 1 THEN 1 END) FROM infer_actions"
+            " WHERE tenant_id = ? AND kind = ? AND target_hash = ?",
+            "ttt", tenant_id, kind, target_hash);
     else
-        error = og_stmt_prepare_args(&st, s,
-                                     "SELECT COUNT(*), COALESCE(SUM(label), 0) FROM infer_actions"
-                                     " WHERE tenant_id = ? AND kind = ?",
-                                     "tt", tenant_id, kind);
+        error = og_stmt_prepare_args(
+            &st, s,
+            "SELECT COUNT(*), COUNT(CASE WHEN label = 1 THEN 1 END) FROM infer_actions"
+            " WHERE tenant_id = ? AND kind = ?",
+            "tt", tenant_id, kind);
     if (error < 0)
         return error;
     if ((error = og_stmt_step(st)) == OG_ROW) {
