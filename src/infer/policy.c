@@ -42,7 +42,8 @@ int og_infer_policy_set(og_ctx *ctx, const char *tenant, const char *kind, doubl
     if ((error = og_tenant_resolve(ctx, tenant, OG_PERM_WRITE, tid)) < 0)
         return error;
     if (!is_admin(&ctx->actor))
-        return og_error_set(OG_EDENIED, "only a tenant-admin sets the risk policy of %s", kind);
+        return og_error_set(OG_EDENIED, "setting the risk policy of %s needs the tenant-admin role",
+                            kind);
     og_time_format(og_time_now_us(), now);
     og_actor_label(&ctx->actor, by, sizeof(by));
     int64_t ppm = threshold > 0 ? (int64_t)llround(threshold * OG_INFER__PPM) : 0;

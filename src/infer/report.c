@@ -148,7 +148,7 @@ int og_infer_report(og_ctx *ctx, const char *tenant, const char *kind, json_t **
         if ((error = og_tenant_resolve(ctx, tenant, OG_PERM_READ, tid)) < 0)
             goto cleanup;
     } else if (!og_actor_is_platform(&ctx->actor)) {
-        error = og_error_set(OG_EDENIED, "a report over every tenant is a platform actor's");
+        error = og_error_set(OG_EDENIED, "a report over every tenant needs a platform actor");
         goto cleanup;
     }
     if (tid[0])
@@ -231,7 +231,7 @@ int og_infer_replay(og_ctx *ctx, const char *tenant_id, int n, uint64_t seed, in
     if (planted)
         *planted = 0;
     if (!og_actor_is_platform(&ctx->actor))
-        return og_error_set(OG_EDENIED, "the replay generator is a platform actor's");
+        return og_error_set(OG_EDENIED, "the replay generator needs a platform actor");
     if (n < 1 || n > 1000000)
         return og_error_set(OG_EINVAL, "a replay is 1 to 1000000 decisions");
     if ((error = og_store_tx_begin(ctx->store)) < 0)

@@ -211,8 +211,8 @@ int og_infer_train(og_ctx *ctx, const char *kind, json_t **out)
     if (out)
         *out = NULL;
     if (!og_actor_is_platform(&ctx->actor)) {
-        error =
-            og_error_set(OG_EDENIED, "training learns from every tenant: a platform actor trains");
+        error = og_error_set(
+            OG_EDENIED, "training the models needs a platform actor: they learn from every tenant");
         goto cleanup;
     }
     if ((error = og_stmt_prepare_args(&st, ctx->store,
@@ -245,7 +245,7 @@ int og_infer_models(og_ctx *ctx, json_t **out)
     int error;
     if (!og_actor_is_platform(&ctx->actor))
         return og_error_set(OG_EDENIED,
-                            "the models span every tenant: a platform actor lists them");
+                            "listing the models needs a platform actor: they span every tenant");
     if ((error = og_stmt_prepare(&st, ctx->store,
                                  "SELECT kind, CASE WHEN tenant_id IS NULL THEN 'platform' ELSE"
                                  " 'tenant' END AS scope, tenant_id, version, examples, positives,"

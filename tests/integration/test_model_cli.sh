@@ -15,7 +15,7 @@ has() { case "$1" in *"$2"*) ok ;; *) bad "$3: '$2' not in: $1" ;; esac; }
 jqis() { local got; got=$(printf '%s' "$1" | jq -r "$2" 2>/dev/null); [ "$got" = "$3" ] && ok || bad "$4: $2 is '$got', want '$3'"; }
 trap og_cleanup EXIT
 
-og_init "$D" >/dev/null || exit 1
+admin=$(og_init "$D") || exit 1
 run 0 "tenant" -- og tenant create acme
 run 0 "admin" -- og user add --tenant acme ada --role tenant-admin
 run 0 "engineer" -- og user add --tenant acme eve --role engineer
@@ -63,4 +63,24 @@ run 0 "policy show" -- og model policy --tenant acme --json
 jqis "$out" '.policies[0].pinned' true "shown pinned"
 run 0 "report" -- og model report --tenant acme --kind platform.note
 has "$out" "held out" "the report names its split"
+
+# --- the same over HTTP (the platform admin's token)
+og_serve "$D" || exit 1
+api() {   # api METHOD PATH [BODY]: $code and $body
+  body=$(curl -sS -o - -w '\n%{http_code}' -X "$1" -H "Authorization: Bearer $admin" \
+    -H 'Content-Type: application/json' ${3:+--data "$3"} "$OG_URL$2")
+  code=${body##*$'\n'}; body=${body%$'\n'*}
+}
+api PUT /api/v1/tenants/acme/model-policy/platform.note '{"threshold":"high"}'
+[ "$code" = 400 ] && ok || bad "a threshold that is no number: $code $body"
+has "$body" "threshold" "the 400 names the field"
+api PUT /api/v1/tenants/acme/model-policy/no.such.kind '{"threshold":0.5}'
+[ "$code" = 400 ] && ok || bad "an unknown kind: $code $body"
+api PUT /api/v1/tenants/acme/model-policy/platform.note '{"threshold":0.5,"pinned":false}'
+[ "$code" = 200 ] && ok || bad "set over HTTP: $code $body"
+jqis "$body" '.policies[0].threshold' 0.5 "the new threshold"
+jqis "$body" '.policies[0].pinned' false "unpinned"
+api GET "/api/v1/tenants/acme/model-report?kind=platform.note"
+[ "$code" = 200 ] && ok || bad "report over HTTP: $code $body"
+jqis "$body" '.kinds[0].kind' platform.note "the report's kind"
 og_done
