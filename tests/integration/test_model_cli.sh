@@ -61,6 +61,9 @@ run 0 "pinned request" -- og gate request platform.note --tenant acme --params '
 jqis "$out" .level L1 "a pinned kind keeps its level"
 run 0 "policy show" -- og model policy --tenant acme --json
 jqis "$out" '.policies[0].pinned' true "shown pinned"
+run 0 "OSCAL export" -- og audit export --tenant acme --format oscal
+jqis "$out" '[.. | objects | select(.name? == "inference-risk-score")] | length > 0' true "the risk score is an OSCAL prop"
+jqis "$out" '[.. | objects | select(.name? == "inference-raised-level")] | length' 1 "the raised level is one"
 run 0 "report" -- og model report --tenant acme --kind platform.note
 has "$out" "held out" "the report names its split"
 
