@@ -89,6 +89,8 @@ has 'against version 1</span>\|against version 1, the last published' "the item 
 has 'class="line removed">.*removed: </span><code>published line</code>' "the published line, removed, on the left"
 has 'class="line added">.*added: </span><code>third text to publish</code>' "the line to publish, added, on the right"
 hasnt 'second draft' "version 2 (never published) is not the base"
+has '<h2>Risk</h2>' "the item shows the inference step's risk"
+has 'no model of artifacts.publish' "and says no model has been trained yet"
 has "diff?from=1&amp;to=3" "a link to the comparison's own page"
 req -b "$c_pam" "$OG_URL$G/$gate"; want 200 "$code" "the requester's view of the item"
 has 'added: </span><code>third text to publish</code>' "the requester sees what they asked to publish"
