@@ -131,6 +131,8 @@ static void artifact_features(json_t *facts, json_t *f)
 {
     json_t *m = json_object_get(facts, "money_change");
     set_log(f, "diff_bytes", facts, "diff_bytes");
+    set_log(f, "lines_added", facts, "lines_added");
+    set_log(f, "lines_removed", facts, "lines_removed");
     set_log(f, "sections_added", facts, "sections_added");
     set_log(f, "sections_removed", facts, "sections_removed");
     set_log(f, "missing_fields", facts, "missing_fields");
