@@ -3,6 +3,7 @@
  * evaluation of the models on held-out decisions. */
 #include "cli/cli.h"
 #include "opsgate/error.h"
+#include "opsgate/gate.h"
 #include "opsgate/infer.h"
 
 #include <errno.h>
@@ -103,6 +104,9 @@ static int policy(og_cli *cli, const og_cli_args *a)
         return og_cli_bad(a, "setting a policy needs --kind K");
     if ((error = og_cli_open(cli, tenant)))
         return error;
+    if (kind && !og_gate_kind_find(kind))
+        return og_cli_fail(og_error_set(
+            OG_EINVAL, "unknown action kind '%s' (`opsgate gate kinds` lists them)", kind));
     if (th || pin >= 0) {
         if (!th) { /* only the pin changes: keep the threshold */
             if ((error = og_infer_policy_show(&cli->ctx, tenant, &out)) < 0)

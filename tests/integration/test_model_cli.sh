@@ -46,6 +46,8 @@ has "$out" "platform.note" "model list names the kind"
 
 run 2 "a threshold above 1" -- og model policy --tenant acme --kind platform.note --threshold 1.5
 has "$err" "threshold" "names the option"
+run 1 "an unknown kind" -- og --as ada model policy --tenant acme --kind no.such --threshold 0.5
+has "$err" "unknown action kind 'no.such'" "names the kind"
 run 1 "an engineer sets no policy" -- og --as eve model policy --tenant acme --kind platform.note --threshold 0.001
 run 0 "policy" -- og --as ada model policy --tenant acme --kind platform.note --threshold 0.001
 run 0 "raised request" -- og gate request platform.note --tenant acme --params '{"text":"risky"}' --json
