@@ -7,14 +7,16 @@ set -euo pipefail
 
 # librsvg2-dev draws SVG logos (opsgate brand); the fonts are what PDFs are set in: DejaVu, with
 # Noto CJK as the fallback for Chinese, Japanese and Korean text. gzip compresses the web console's
-# assets (htmx, uPlot: web/package-lock.json) that the build embeds; npm fetches them (web_assets
-# below installs Debian's nodejs and npm when no npm is on the PATH). libzip-dev packs DOCX documents.
+# assets (htmx, uPlot: web/package-lock.json) that the build embeds; liblinear-dev fits the
+# inference step's logistic regression models (src/infer/); npm fetches them (web_assets
+# below installs Debian's nodejs and npm when no npm is on the PATH). libzip-dev packs DOCX
+# documents.
 BUILD_PKGS=(
   build-essential cmake ninja-build pkg-config clang-format clang libclang-rt-14-dev
   libssl-dev libcurl4-openssl-dev libjansson-dev libsqlite3-dev
   libmicrohttpd-dev libcmark-dev libcairo2-dev libpango1.0-dev libzstd-dev zlib1g-dev
   uuid-dev libcmocka-dev libgnutls28-dev libutf8proc-dev librsvg2-dev
-  fonts-dejavu-core fonts-noto-cjk gzip libp11-kit-dev libzip-dev
+  fonts-dejavu-core fonts-noto-cjk gzip libp11-kit-dev libzip-dev liblinear-dev
 )
 # What the test suite runs against (real servers, not mocks) and the benchmarks' peers:
 #   curl jq        HTTP integration tests          sqlite3     tamper tests on the database file

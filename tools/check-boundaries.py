@@ -38,6 +38,7 @@ LIBRARIES = [
     ("SQLite", re.compile(r"^\s*#\s*include\s*<sqlite3\.h>", re.M), {"store": "owner"}),
     ("libpq", re.compile(r"^\s*#\s*include\s*<libpq-fe\.h>", re.M), {"store": "owner"}),
     ("libmicrohttpd", re.compile(r"^\s*#\s*include\s*<microhttpd\.h>", re.M), {"http": "owner"}),
+    ("liblinear", re.compile(r"^\s*#\s*include\s*<linear\.h>", re.M), {"infer": "owner"}),
 ]
 
 INCLUDE_RE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)

@@ -180,6 +180,10 @@ typedef struct og_gate_about {
     const char *project; /* the project's key, for artifact kinds */
     const char *target;  /* the deploy target's name, for certs.deploy */
     const char *object;  /* the artifact's or certificate's name */
+    /* What the module knows of the action for the inference step (infer.h, docs/inference.md):
+     * each kind's extractor reads only the fields it knows (numbers, closed vocabularies) and
+     * keeps none of the others. Borrowed, may be NULL. */
+    json_t *facts;
 } og_gate_about;
 
 /* og_gate_request() with what the item is about (about may be NULL: then it is the same call). */
@@ -280,7 +284,9 @@ void og_gate_delivery_status_register(og_gate_delivery_status_fn fn);
 
 /* ---- running inside the server ----
  * Starts the event workers (the handlers are registered beforehand: og_app_register_all) and a
- * timer that calls og_gate_expire() every 10 s (OPSGATE_GATE_EXPIRE_EVERY, a duration, overrides).
+ * timer that calls og_gate_expire() every 10 s (OPSGATE_GATE_EXPIRE_EVERY, a duration, overrides)
+ * and retrains the inference step's models (og_infer_train) every 24 h
+ * (OPSGATE_INFER_RETRAIN_EVERY).
  * Event worker settings come from the environment when set: OPSGATE_EVENTS_WORKERS,
  * OPSGATE_EVENTS_MAX_ATTEMPTS, OPSGATE_EVENTS_BACKOFF (first retry delay, a duration),
  * OPSGATE_EVENTS_BACKOFF_MAX. The workers take stores from pool (size it for them: workers + 1

@@ -314,9 +314,9 @@ int og_acme_cert_renew(og_ctx *ctx, const char *tenant, const char *id, json_t *
     og_acme_issued is;
     og_gate_staged staged = {NULL, 0, ORDER_MEDIA};
     char *order = NULL;
-    int replaces = 0, order_rc;
+    int replaces = 0, order_rc = 0;
     int64_t retry_after_s = -1; /* of the order placed before the gate */
-    json_t *params = NULL, *analysis = NULL;
+    json_t *params = NULL, *analysis = NULL, *facts = NULL;
     int error;
     memset(&oc, 0, sizeof(oc));
     memset(&is, 0, sizeof(is));
@@ -362,8 +362,20 @@ int og_acme_cert_renew(og_ctx *ctx, const char *tenant, const char *id, json_t *
     }
     snprintf(subject, sizeof(subject), "certificate %s%s%s%s renewal via ACME plan %s", names,
              p.serial[0] ? " (serial " : "", p.serial, p.serial[0] ? ")" : "", p.id);
-    og_gate_about about = {
-        .target_type = "acme_plan", .target_id = p.id, .subject = subject, .object = names};
+    /* what the inference step reads (docs/inference.md): the challenge type, how many names,
+     * the days left, and whether the order before the gate failed */
+    facts =
+        json_pack("{s:s?, s:i, s:i}", "challenge", json_string_value(json_object_get(p.ch, "type")),
+                  "names", (int)json_array_size(p.names), "ca_errors", order_rc < 0 ? 1 : 0);
+    if (facts && p.not_after_us)
+        json_object_set_new(
+            facts, "days_left",
+            json_integer((p.not_after_us - og_time_now_us()) / (86400LL * 1000000)));
+    og_gate_about about = {.target_type = "acme_plan",
+                           .target_id = p.id,
+                           .subject = subject,
+                           .object = names,
+                           .facts = facts};
     error = og_gate_request_staged(ctx, tid, RENEW_KIND, &about, params, analysis,
                                    order ? &staged : NULL, &oc);
     if (error < 0 && error != OG_EPENDING) {
@@ -385,6 +397,7 @@ cleanup:
     json_decref(oc.result);
     json_decref(params);
     json_decref(analysis);
+    json_decref(facts);
     og_acme__plan_clear(&p);
     return error;
 }

@@ -347,6 +347,35 @@ int og_artifacts_register_kinds(void)
     return register_result;
 }
 
+/* What a transition tells the inference step (docs/inference.md), numbers only: how many versions,
+ * and against the version before the latest the size of the diff, the lines added and removed and
+ * the Markdown headings (sections) added and removed. A diff that cannot be made says nothing. */
+static json_t *transition_facts(og_ctx *ctx, const og_artifact_ref *ref, int64_t latest)
+{
+    json_t *f =
+        json_pack("{s:b, s:I}", "first_version", latest == 1, "versions", (json_int_t)latest);
+    og_buf d;
+    long n[4] = {0, 0, 0, 0}; /* lines added, removed; sections added, removed */
+    og_buf_init(&d, 2 * OG_ARTIFACT_DIFF_MAX);
+    if (f && latest > 1 && og_artifact_diff(ctx, ref, latest - 1, latest, &d) == 0 && d.data) {
+        for (const char *l = d.data; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+            if ((l[0] == '+' && strncmp(l, "+++", 3) != 0) ||
+                (l[0] == '-' && strncmp(l, "---", 3) != 0)) {
+                n[l[0] == '-']++;
+                n[2 + (l[0] == '-')] += l[1] == '#';
+            }
+        }
+        json_object_set_new(f, "diff_bytes", json_integer((json_int_t)d.len));
+        json_object_set_new(f, "lines_added", json_integer(n[0]));
+        json_object_set_new(f, "lines_removed", json_integer(n[1]));
+        json_object_set_new(f, "sections_added", json_integer(n[2]));
+        json_object_set_new(f, "sections_removed", json_integer(n[3]));
+    }
+    og_error_clear();
+    og_buf_free(&d);
+    return f;
+}
+
 int og_artifact_set_state(og_ctx *ctx, const og_artifact_ref *ref, const char *state,
                           og_gate_outcome *out)
 {
@@ -414,8 +443,11 @@ int og_artifact_set_state(og_ctx *ctx, const og_artifact_ref *ref, const char *s
                            .subject = subject,
                            .project = sc.project.key,
                            .object = a.name};
+    /* what the inference step reads (docs/inference.md): numbers only */
+    about.facts = transition_facts(ctx, ref, a.latest);
     error = og_gate_request_about(ctx, sc.tenant_id, kind, &about, params, analysis,
                                   out ? out : &local);
+    json_decref(about.facts);
 cleanup:
     json_decref(local.result);
     json_decref(params);

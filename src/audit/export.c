@@ -333,6 +333,26 @@ static void named_id(char *out, size_t size, const char *name, const char *id)
         snprintf(out, size, "%s", id ? id : name ? name : "");
 }
 
+/* The inference step's risk score, model and raised level of a gated action's record
+ * (docs/inference.md) as props; the whole analysis is in the remarks. */
+static void inference_props(json_t *props, const char *analysis)
+{
+    json_t *a = analysis ? json_loads(analysis, 0, NULL) : NULL;
+    json_t *inf = json_object_get(a, "inference"), *score = json_object_get(inf, "score");
+    char v[32];
+    if (json_is_object(inf)) {
+        if (json_is_number(score)) {
+            snprintf(v, sizeof(v), "%.4f", json_number_value(score));
+            add_prop(props, "inference-risk-score", v);
+        }
+        add_prop(props, "inference-model", json_string_value(json_object_get(inf, "model")));
+        if (json_is_object(json_object_get(inf, "raised")))
+            add_prop(props, "inference-raised-level",
+                     json_string_value(json_object_get(json_object_get(inf, "raised"), "reason")));
+    }
+    json_decref(a);
+}
+
 /* One record as an OSCAL observation; cp_href ("#uuid" of the checkpoint resource) may be NULL. */
 static json_t *observation(const og_audit__row *r, const char *hash, const char *cp_href,
                            const rec_names *nm)
@@ -368,6 +388,7 @@ static json_t *observation(const og_audit__row *r, const char *hash, const char 
     og_audit__custody_props(props, r->action, r->analysis);
     add_prop(props, "prev-hash", r->prev_hash);
     add_prop(props, "record-hash", hash);
+    inference_props(props, r->analysis);
     if (nm->tenant_resolved || nm->target_resolved)
         add_prop(props, "names-resolved-at-export",
                  nm->tenant_resolved && nm->target_resolved ? "tenant-name target-name"

@@ -560,7 +560,7 @@ int og_deploy_cert(og_ctx *ctx, const char *tenant, const char *cert_id, const c
 {
     int error = -1;
     char tid[OG_ID_LEN], fp[65];
-    json_t *cert = NULL, *params = NULL, *analysis = NULL;
+    json_t *cert = NULL, *params = NULL, *analysis = NULL, *facts = NULL;
     og_deploy_target t;
     og_gate_outcome local;
     og_gate_outcome *o;
@@ -615,7 +615,8 @@ int og_deploy_cert(og_ctx *ctx, const char *tenant, const char *cert_id, const c
                            .target_id = fp,
                            .subject = subject,
                            .target = t.name,
-                           .object = cname};
+                           .object = cname,
+                           .facts = facts = og_deploy__facts(ctx, tid, &t, cert)};
     if ((error = og_gate_request_about(ctx, tid, OG_DEPLOY_KIND, &about, params, analysis, o)) < 0)
         goto cleanup;
     const char *status = json_string_value(json_object_get(o->result, "status"));
@@ -636,5 +637,6 @@ cleanup:
     json_decref(cert);
     json_decref(params);
     json_decref(analysis);
+    json_decref(facts);
     return error;
 }

@@ -295,8 +295,12 @@ static int gen_store(gen *g)
                            .subject = subject,
                            .project = g->proj.key,
                            .object = g->doc_name};
-    if ((error = og_gate_request_staged(g->ctx, req->tenant, "artifacts.generate", &about, params,
-                                        NULL, &gst, &outcome)) < 0)
+    /* what the inference step reads (docs/inference.md): the size of what was generated */
+    about.facts = json_pack("{s:I}", "size_bytes", (json_int_t)sbytes.len);
+    error = og_gate_request_staged(g->ctx, req->tenant, "artifacts.generate", &about, params, NULL,
+                                   &gst, &outcome);
+    json_decref(about.facts);
+    if (error < 0)
         goto cleanup;
     error = gen_outcome(g, &outcome);
 cleanup:

@@ -2,6 +2,7 @@
  * who may take which, what each does and records, and the expiry of what waits too long. */
 #include "gate/gate_internal.h"
 #include "opsgate/error.h"
+#include "opsgate/infer.h"
 
 #include <string.h>
 
@@ -194,6 +195,9 @@ static int apply_decision(og_ctx *ctx, og_gate__item *it, const decision_kind *d
         og_strlcpy(it->outcome, d->recorded, sizeof(it->outcome));
     if (d->closes)
         og_strlcpy(it->state, "done", sizeof(it->state));
+    /* the outcome is the analysed action's label (infer.h): what the models learn from */
+    if ((error = og_infer_outcome(ctx, it->id, it->outcome)) < 0)
+        return error;
     return decision_record(ctx, k, it, d, now, by, note, *exec_rc, err);
 }
 

@@ -4,6 +4,7 @@
 #include "gate/gate_internal.h"
 #include "opsgate/audit.h"
 #include "opsgate/error.h"
+#include "opsgate/infer.h"
 
 #include <string.h>
 
@@ -71,6 +72,26 @@ static void set_state(og_gate__item *it, const char *state, const char *outcome)
     og_strlcpy(it->outcome, outcome, sizeof(it->outcome));
 }
 
+/* The inference step (infer.h): the analysis kept with the item and its records, and the level
+ * it runs at, raised by one when the tenant's risk threshold for the kind is passed. */
+static int request_infer(og_ctx *ctx, const og_action_kind *k, const og_gate_about *about,
+                         og_gate__item *it, int64_t now_us)
+{
+    og_infer_result r;
+    og_infer_input in = {.kind = k->name,
+                         .target_key = about->target ? about->target : about->target_id,
+                         .facts = about->facts,
+                         .level = (int)it->level,
+                         .now_us = now_us};
+    int error = og_infer_analyse(ctx, it->tenant_id, it->id, &in, &r);
+    if (error < 0)
+        return error;
+    it->inference = r.analysis;
+    if (r.level > (int)it->level && r.level <= OG_GATE_L3)
+        it->level = (og_gate_level)r.level;
+    return 0;
+}
+
 /* Act at the item's level: execute at once (L0/L1, under a savepoint) or wait (L2/L3). Sets the
  * item's state, outcome and deadline and *decision; *exec_rc is execute's failure, its message in
  * err, to be recorded. Returns only a failure that leaves nothing to record (the savepoint's). */
@@ -116,9 +137,13 @@ static int request_audit(og_ctx *ctx, og_gate__item *it, const char *decision, c
     og_gate__audit_rec(it, &rec);
     if (it->level >= OG_GATE_L2)
         rec.action = it->level == OG_GATE_L2 ? "gate.request" : "gate.task";
+    /* an L3 task's recommendation is the inference step's; the module's analysis is context */
+    json_t *inf_rec = json_object_get(it->inference, "recommendation");
+    bool l3 = it->level == OG_GATE_L3 && inf_rec;
     rec.analysis =
-        json_pack("{s:s, s:s, s:O, s:O?, s:O?}", "gate_id", it->id, "kind", it->kind, "params",
-                  it->params, "recommendation", it->analysis, "result", it->result);
+        json_pack("{s:s, s:s, s:O, s:O?, s:O?, s:O?, s:O?}", "gate_id", it->id, "kind", it->kind,
+                  "params", it->params, "recommendation", l3 ? inf_rec : it->analysis, "context",
+                  l3 ? it->analysis : NULL, "inference", it->inference, "result", it->result);
     rec.gate_decision = decision;
     rec.gate_decided_by = "system:gate";
     rec.gate_decided_at = now;
@@ -203,8 +228,10 @@ int og_gate_request_staged(og_ctx *ctx, const char *tenant_id, const char *kind,
         (error = og_gate__timing(ctx->store, it.tenant_id, &approval_us, &review_us)) < 0 ||
         (error = og_gate__assignee(ctx->store, it.tenant_id, k->area, it.assignee,
                                    sizeof(it.assignee))) < 0 ||
+        (error = request_infer(ctx, k, about, &it, now_us)) < 0 ||
         (error = request_act(ctx, k, &it, now_us, approval_us, review_us, &decision, &exec_rc, err,
-                             sizeof(err))) < 0)
+                             sizeof(err))) < 0 ||
+        (error = og_infer_outcome(ctx, it.id, it.outcome)) < 0)
         goto cleanup;
     executed = it.level <= OG_GATE_L1 && exec_rc == 0;
     event = request_event(&it, exec_rc);

@@ -66,6 +66,7 @@ typedef struct og_gate__item {
     char target_id[256];
     json_t *params;
     json_t *analysis;
+    json_t *inference; /* the inference step's analysis (infer.h); NULL for older items */
     json_t *result;
     char requested_by[160];
     char requester_key[160];
@@ -93,9 +94,10 @@ typedef struct og_gate__item {
     "id, tenant_id, kind, area, level, state, outcome, target_type, target_id, params, analysis,"  \
     " result, requested_by, requester_key, assignee, escalated, deadline_us, audit_seq,"           \
     " created_at, decided_by, decided_at, note, executed, failed, error, event_id, about, staged," \
-    " staged_media"
-#define OG_GATE__COL_ABOUT  26
-#define OG_GATE__COL_STAGED 27
+    " staged_media, inference"
+#define OG_GATE__COL_ABOUT     26
+#define OG_GATE__COL_STAGED    27
+#define OG_GATE__COL_INFERENCE 29
 
 /* Free what it owns (not it); it may be zeroed. */
 void og_gate__item_free(og_gate__item *it);

@@ -47,7 +47,8 @@ void og_gate__item_free(og_gate__item *it)
     json_decref(it->params);
     json_decref(it->analysis);
     json_decref(it->result);
-    it->params = it->analysis = it->result = NULL;
+    json_decref(it->inference);
+    it->params = it->analysis = it->result = it->inference = NULL;
     free(it->staged_sealed);
     if (it->staged_plain)
         og_crypto_wipe(it->staged_plain, it->staged_plain_len);
@@ -82,6 +83,7 @@ static void item_from_row(og_stmt *st, og_gate__item *it)
     copy_col(st, 8, it->target_id, sizeof(it->target_id));
     it->params = load_json(st, 9);
     it->analysis = load_json(st, 10);
+    it->inference = load_json(st, OG_GATE__COL_INFERENCE);
     it->result = load_json(st, 11);
     copy_col(st, 12, it->requested_by, sizeof(it->requested_by));
     copy_col(st, 13, it->requester_key, sizeof(it->requester_key));
@@ -124,7 +126,16 @@ json_t *og_gate__item_row_json(og_stmt *st)
     j = load_json(st, 9);
     json_object_set_new(o, "params", j ? j : json_null());
     j = load_json(st, 10);
-    json_object_set_new(o, "recommendation", j ? j : json_null());
+    json_t *inf = load_json(st, OG_GATE__COL_INFERENCE);
+    json_t *inf_rec = json_object_get(inf, "recommendation");
+    /* an L3 task's recommendation is the inference step's; what the module said is context */
+    if (og_stmt_col_int(st, 4) == OG_GATE_L3 && inf_rec) {
+        json_object_set(o, "recommendation", inf_rec);
+        json_object_set_new(o, "context", j ? j : json_null());
+    } else {
+        json_object_set_new(o, "recommendation", j ? j : json_null());
+    }
+    json_object_set_new(o, "inference", inf ? inf : json_null());
     j = load_json(st, 11);
     json_object_set_new(o, "result", j ? j : json_null());
     json_object_set_new(o, "requested_by", json_string(og_stmt_col_text(st, 12)));
@@ -177,19 +188,21 @@ int og_gate__item_insert(og_ctx *ctx, const og_gate__item *it, const char *now, 
 {
     og_stmt *st = NULL;
     int error;
-    char *params = dump(it->params), *analysis = dump(it->analysis), *result = dump(it->result);
+    char *params = dump(it->params), *analysis = dump(it->analysis), *result = dump(it->result),
+         *inference = dump(it->inference);
     uint8_t *about = NULL, *staged = NULL;
     size_t aboutlen = 0, stagedlen = 0;
     if ((error = og_gate__about_seal(ctx, it, &about, &aboutlen)) < 0 ||
         (error = og_gate__staged_seal(ctx, it, &staged, &stagedlen)) < 0)
         goto cleanup;
-    if ((error = og_stmt_prepare(&st, ctx->store,
-                                 "INSERT INTO gate_items (id, tenant_id, kind, area, level, state,"
-                                 " outcome, target_type, target_id, params, analysis, result,"
-                                 " requested_by, requester_key, assignee, executed, failed, error,"
-                                 " created_at, deadline_us, audit_seq, event_id, about, staged,"
-                                 " staged_media) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-                                 " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) < 0)
+    if ((error =
+             og_stmt_prepare(&st, ctx->store,
+                             "INSERT INTO gate_items (id, tenant_id, kind, area, level, state,"
+                             " outcome, target_type, target_id, params, analysis, result,"
+                             " requested_by, requester_key, assignee, executed, failed, error,"
+                             " created_at, deadline_us, audit_seq, event_id, about, staged,"
+                             " staged_media, inference) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+                             " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) < 0)
         goto cleanup;
     OG_GATE__BIND_TEXTS(st, 1, it->id, it->tenant_id, it->kind, it->area);
     og_stmt_bind_int(st, 5, it->level);
@@ -213,6 +226,7 @@ int og_gate__item_insert(og_ctx *ctx, const og_gate__item *it, const char *now, 
         og_stmt_bind_null(st, 24);
         og_stmt_bind_null(st, 25);
     }
+    og_stmt_bind_text(st, 26, inference);
     error = og_stmt_step(st);
     error = error < 0 ? error : 0;
 cleanup:
@@ -221,6 +235,7 @@ cleanup:
     free(staged);
     free(params);
     free(analysis);
+    free(inference);
     free(result);
     return error;
 }
@@ -304,12 +319,27 @@ int og_gate__event_emit(og_ctx *ctx, const og_gate__item *it, const char *type,
         return og_error_set(OG_ERROR, "out of memory");
     if (by)
         json_object_set_new(p, "decided_by", json_string(by));
-    if (it->analysis)
+    /* an L3 task's recommendation is the inference step's; the module's analysis is context */
+    json_t *inf_rec = json_object_get(it->inference, "recommendation");
+    if (it->level == OG_GATE_L3 && inf_rec) {
+        json_object_set(p, "recommendation", inf_rec);
+        if (it->analysis)
+            json_object_set(p, "context", it->analysis);
+    } else if (it->analysis) {
         json_object_set(p, "recommendation", it->analysis);
+    }
     /* What a notification names (the kind's parameters: target, plan, text ...), how it ended
      * and until when it waits: the message is rendered from the event alone. */
     if (it->params)
         json_object_set(p, "params", it->params);
+    /* the inference step's score and what weighed most, for the notification to show */
+    if (json_is_object(it->inference))
+        json_object_set_new(p, "inference",
+                            json_pack("{s:O?, s:O?, s:O?, s:O?}", "score",
+                                      json_object_get(it->inference, "score"), "explanation",
+                                      json_object_get(it->inference, "explanation"), "model",
+                                      json_object_get(it->inference, "model"), "raised",
+                                      json_object_get(it->inference, "raised")));
     if (it->outcome[0])
         json_object_set_new(p, "outcome", json_string(it->outcome));
     if (it->deadline_us > 0 && strcmp(it->state, "done") != 0) {

@@ -162,6 +162,9 @@ static const og_migration steps[] = {
      "ALTER TABLE gate_items ADD COLUMN staged_media TEXT;"},
     /* platform.note left the engine (src/app/note.c): its note is the gate item's result. */
     {5, "DROP TABLE gate_notes;", "DROP TABLE gate_notes;"},
+    /* the inference step's analysis of the request (infer.h): score, explanation, features */
+    {6, "ALTER TABLE gate_items ADD COLUMN inference TEXT;",
+     "ALTER TABLE gate_items ADD COLUMN inference TEXT;"},
 };
 
 static const char *const purge[] = {

@@ -1,8 +1,10 @@
-/* server.c - what the gate module runs inside a long-lived process: event workers and the
- * periodic expiry of approvals and review windows. */
+/* server.c - what the gate module runs inside a long-lived process: event workers, the
+ * periodic expiry of approvals and review windows, and the scheduled retraining of the
+ * inference step's models (infer.h). */
 #include "gate/gate_internal.h"
 #include "opsgate/error.h"
 #include "opsgate/events.h"
+#include "opsgate/infer.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -16,6 +18,7 @@ typedef struct gate_server {
     og_keyring *keys;
     const char *data_dir;
     int64_t expire_every_us;
+    int64_t retrain_every_us, next_retrain_us; /* monotonic */
     pthread_t timer;
     int timer_started;
     pthread_mutex_t mu;
@@ -86,6 +89,12 @@ static void *timer_main(void *arg)
             fprintf(stderr, "opsgate: gate expiry: %s\n", og_error_last());
         else if (got && og_gate_expire(&ctx, &n) < 0)
             fprintf(stderr, "opsgate: gate expiry: %s\n", og_error_last());
+        if (og_time_mono_us() >= g->next_retrain_us) {
+            g->next_retrain_us = og_time_mono_us() + g->retrain_every_us;
+            og_actor_system(&ctx.actor, "infer");
+            if (og_infer_train(&ctx, NULL, NULL) < 0)
+                fprintf(stderr, "opsgate: retraining the models: %s\n", og_error_last());
+        }
         og_store_pool_put(g->pool, ctx.store);
     }
     og_store *s = og_store_pool_get(g->pool);
@@ -107,6 +116,8 @@ int og_gate_server_start(og_store_pool *pool, og_keyring *keys, const char *data
     g->keys = keys;
     g->data_dir = data_dir;
     g->expire_every_us = env_duration("OPSGATE_GATE_EXPIRE_EVERY", 10000000);
+    g->retrain_every_us = env_duration("OPSGATE_INFER_RETRAIN_EVERY", (int64_t)24 * 3600 * 1000000);
+    g->next_retrain_us = og_time_mono_us() + g->retrain_every_us;
     pthread_mutex_init(&g->mu, NULL);
     pthread_cond_init(&g->cv, NULL);
     memset(&cfg, 0, sizeof(cfg));

@@ -84,9 +84,23 @@ static void item_shape(json_t *it)
                  fp);
         json_object_set_new(it, "cert_href", json_string(href));
     }
-    json_t *v;
+    json_t *v, *inf = json_object_get(it, "inference");
     if ((v = pretty(json_object_get(it, "recommendation"))))
         json_object_set_new(it, "analysis_text", v);
+    /* the inference step's risk, what weighed most, and a raised level's reason */
+    if (json_is_object(inf)) {
+        char risk[64] = "no model yet";
+        json_t *score = json_object_get(inf, "score");
+        if (json_is_number(score))
+            snprintf(risk, sizeof(risk), "%.2f (model %s)", json_number_value(score),
+                     json_string_value(json_object_get(inf, "model")));
+        json_t *ft = pretty(json_object_get(inf, "features"));
+        json_object_set_new(it, "risk",
+                            json_pack("{s:s, s:O?, s:O?, s:o}", "score", risk, "explanation",
+                                      json_object_get(inf, "explanation"), "raised",
+                                      json_object_get(json_object_get(inf, "raised"), "reason"),
+                                      "features", ft ? ft : json_null()));
+    }
     if ((v = pretty(json_object_get(it, "params"))))
         json_object_set_new(it, "params_text", v);
     if ((v = pretty(json_object_get(it, "result"))))

@@ -193,6 +193,10 @@ int og_http__gate_policy_set(og_http_req *r);
 int og_http__gate_settings_set(og_http_req *r);
 int og_http__gate_assignee_set(og_http_req *r);
 int og_http__gate_assignee_clear(og_http_req *r);
+/* ---- the inference step's policy and report (model_api.c) ---- */
+int og_http__model_policy_show(og_http_req *r);
+int og_http__model_policy_set(og_http_req *r);
+int og_http__model_report(og_http_req *r);
 int og_http__events_list(og_http_req *r);
 int og_http__events_retry(og_http_req *r);
 

@@ -344,6 +344,18 @@ static void render_gate(msg *m)
         say(m, "Deadline:    %s\n", dl);
     if (note)
         say(m, "Note:        %s\n", note);
+    /* the inference step's analysis (docs/inference.md): risk, model, what weighed most */
+    const json_t *inf = json_object_get(p, "inference"), *raised = json_object_get(inf, "raised");
+    if (json_is_object(inf)) {
+        if (json_is_number(json_object_get(inf, "score")))
+            say(m, "Risk:        %.2f (model %s): %s\n",
+                json_number_value(json_object_get(inf, "score")), or (str(inf, "model"), "?"),
+                or (str(inf, "explanation"), ""));
+        else
+            say(m, "Risk:        %s\n", or (str(inf, "explanation"), "no model yet"));
+        if (json_is_object(raised))
+            say(m, "Level:       raised: %s\n", or (str(raised, "reason"), "?"));
+    }
     if (json_is_object(rec) && json_object_size(rec)) {
         say(m, "Recommendation:\n");
         fields(m, rec, "  ", 12);

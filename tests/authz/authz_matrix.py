@@ -69,6 +69,7 @@ BODIES = {
     "POST /api/v1/tenants/{tenant}/gates": lambda r: {"kind": "platform.note", "params": {"text": "matrix"}},
     "POST /api/v1/gates/{id}/{decision}": lambda r: {"note": "matrix"},
     "PUT /api/v1/tenants/{tenant}/gate-policy/{kind}": lambda r: {"level": "L0"},
+    "PUT /api/v1/tenants/{tenant}/model-policy/{kind}": lambda r: {"threshold": 0.9},
     "POST /console/tenants/{tenant}/gate-policy/{kind}": lambda r: {"level": "L2"},  # as it is: the API's rows above rely on it
     "POST /console/tenants/{tenant}/projects/{key}/holds": lambda r: {"reason": "matrix"},
     "POST /console/tenants/{tenant}/projects/{key}/holds/release": lambda r: {"reason": "matrix done"},
@@ -388,7 +389,7 @@ def subst(path, o, missing=False, inner=False):
         elif p == "decision":
             v = "approve"
         elif p == "kind":
-            v = "platform.note" if "gate-policy" in out else "runbook"
+            v = "platform.note" if ("gate-policy" in out or "model-policy" in out) else "runbook"
         elif p == "area":
             v = "certs" if "/areas/" in out else "platform"
         elif p == "tenant":

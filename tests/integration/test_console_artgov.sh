@@ -89,6 +89,11 @@ has 'against version 1</span>\|against version 1, the last published' "the item 
 has 'class="line removed">.*removed: </span><code>published line</code>' "the published line, removed, on the left"
 has 'class="line added">.*added: </span><code>third text to publish</code>' "the line to publish, added, on the right"
 hasnt 'second draft' "version 2 (never published) is not the base"
+has '<h2>Risk</h2>' "the item shows the inference step's risk"
+has 'no model of artifacts.publish' "and says no model has been trained yet"
+f=$(og gate show "$gate" --json | jq -c .inference.features)
+[ "$(jq -r '.diff_bytes > 0 and .lines_added > 0' <<<"$f")" = true ] && ok ||
+  bad "the publish's features measure its diff: $f"
 has "diff?from=1&amp;to=3" "a link to the comparison's own page"
 req -b "$c_pam" "$OG_URL$G/$gate"; want 200 "$code" "the requester's view of the item"
 has 'added: </span><code>third text to publish</code>' "the requester sees what they asked to publish"

@@ -151,6 +151,17 @@ static void test_render__gate_items_say_what_and_how_to_decide(void **state)
     HAS(r.text, "why: deploy on request");
     rendered_free(&r);
 
+    /* the inference step's risk, model and a raised level's reason (docs/inference.md) */
+    r = render("gate.approval",
+               "{\"tenant_name\":\"acme\",\"gate_id\":\"5e5e5e5e-0000-4000-8000-000000000001\","
+               "\"kind\":\"platform.note\",\"level\":\"L2\",\"requested_by\":\"user:pam\","
+               "\"params\":{\"text\":\"x\"},\"inference\":{\"score\":0.42,\"model\":\"v3\","
+               "\"explanation\":\"hour=02 (raises 1.20)\",\"raised\":{\"from\":1,\"to\":2,"
+               "\"reason\":\"risk 0.42 is above the tenant's threshold 0.30\"}}}");
+    HAS(r.text, "Risk:        0.42 (model v3): hour=02 (raises 1.20)");
+    HAS(r.text, "Level:       raised: risk 0.42 is above the tenant's threshold 0.30");
+    rendered_free(&r);
+
     r = render("gate.review", "{\"tenant_name\":\"acme\",\"gate_id\":\"5e5e5e5e-0000-4000-8000-"
                               "000000000001\",\"kind\":\"platform.note\",\"level\":\"L1\","
                               "\"assignee\":\"ed\",\"requested_by\":\"user:eve\",\"params\":{"

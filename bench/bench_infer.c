@@ -1,0 +1,139 @@
+/* bench_infer.c - the inference step's evaluation table: the replay generator's decisions (a
+ * planted pattern: deploys to HAProxy targets at 02:00 UTC fail or are overridden 30% of the
+ * time, 2% otherwise) train the models (liblinear) on 2,000 decisions; then on fresh actions
+ * drawn the same way, the threshold that raises at most 5% of the rest must catch at least 90%
+ * of the risky pattern (PASS/FAIL), and the held-out report of the recorded decisions gives the
+ * ROC AUC. Quality, not time: nothing here is timed.
+ *
+ * Environment: OG_BENCH_INFER_TRAIN (default 2000), OG_BENCH_INFER_EVAL (default 4000),
+ * OG_BENCH_INFER_SEED (default 7). */
+#include "opsgate/crypto.h"
+#include "opsgate/error.h"
+#include "opsgate/infer.h"
+#include "opsgate/store.h"
+#include "opsgate/tenant.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* 2026-01-05 00:00 UTC */
+#define START_US ((int64_t)1767571200 * 1000000)
+
+static void die(const char *what)
+{
+    fprintf(stderr, "bench_infer: %s: %s\n", what, og_error_last());
+    exit(1);
+}
+
+static long env_num(const char *name, long dflt)
+{
+    const char *v = getenv(name);
+    return v && *v ? strtol(v, NULL, 10) : dflt;
+}
+
+static uint64_t rng_next(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+static int by_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+int main(void)
+{
+    static const char *const types[] = {"file", "nginx", "haproxy", "opsgate"};
+    static const int window[] = {22, 23, 0, 1, 2, 3};
+    int ntrain = (int)env_num("OG_BENCH_INFER_TRAIN", 2000);
+    int neval = (int)env_num("OG_BENCH_INFER_EVAL", 4000);
+    uint64_t seed = (uint64_t)env_num("OG_BENCH_INFER_SEED", 7), rng = seed ^ 0x5eedULL;
+    char tmpl[] = "/tmp/og-bench-infer-XXXXXX", data[4200], token[OG_TOKEN_MAX], tid[OG_ID_LEN];
+    og_store *store = NULL;
+    og_keyring *keys = NULL;
+    og_ctx ctx;
+    json_t *out = NULL;
+    int planted = 0;
+    if (!mkdtemp(tmpl))
+        return 1;
+    snprintf(data, sizeof(data), "%s/data", tmpl);
+    if (og_install_init(data, token) < 0 || og_install_open(data, &store, &keys) < 0)
+        die("init");
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.store = store;
+    ctx.keys = keys;
+    ctx.data_dir = data;
+    og_actor_local(&ctx.actor);
+    if (og_tenant_create(&ctx, "bench", NULL) < 0 ||
+        og_tenant_resolve(&ctx, "bench", OG_PERM_READ, tid) < 0)
+        die("tenant");
+    if (og_infer_replay(&ctx, tid, ntrain, seed, START_US, &planted) < 0)
+        die("replay");
+    if (og_infer_report(&ctx, "bench", "certs.deploy", &out) < 0)
+        die("report");
+    json_t *k = json_array_get(json_object_get(out, "kinds"), 0);
+    double auc = json_number_value(json_object_get(k, "auc"));
+    json_decref(out);
+    if (og_infer_train(&ctx, "certs.deploy", NULL) < 0)
+        die("train");
+
+    /* fresh actions drawn as the generator draws them, after the training period */
+    double *rest = calloc((size_t)neval, sizeof(double)),
+           *risky = calloc((size_t)neval, sizeof(double));
+    int nrest = 0, nrisky = 0;
+    int64_t after = START_US + (int64_t)(ntrain / 3 + 2) * 86400 * 1000000;
+    for (int i = 0; i < neval; i++) {
+        const char *type = types[rng_next(&rng) % 4];
+        int hour =
+            (rng_next(&rng) % 10) < 6 ? window[rng_next(&rng) % 6] : (int)(rng_next(&rng) % 24);
+        char target[64];
+        double s = 0;
+        snprintf(target, sizeof(target), "replay-%s-%d", type, (int)(rng_next(&rng) % 8));
+        og_infer_input in = {.kind = "certs.deploy", .target_key = target, .level = 1};
+        in.now_us = after + (int64_t)(i / 3) * 86400 * 1000000 + (int64_t)hour * 3600 * 1000000;
+        in.facts = json_pack("{s:s, s:i, s:s, s:s, s:i}", "target_type", type, "endpoints",
+                             1 + (int)(rng_next(&rng) % 4), "key_type", "rsa2048", "old_key_type",
+                             "rsa2048", "days_left", (int)(rng_next(&rng) % 60));
+        if (og_infer_score(&ctx, tid, &in, &s) < 0)
+            die("score");
+        json_decref(in.facts);
+        if (strcmp(type, "haproxy") == 0 && hour == 2)
+            risky[nrisky++] = s;
+        else
+            rest[nrest++] = s;
+    }
+    qsort(rest, (size_t)nrest, sizeof(double), by_double);
+    /* the threshold that raises at most 5% of the rest */
+    double t = rest[(size_t)((double)nrest * 0.95)];
+    int caught = 0, raised = 0;
+    for (int i = 0; i < nrisky; i++)
+        caught += risky[i] > t;
+    for (int i = 0; i < nrest; i++)
+        raised += rest[i] > t;
+    double recall = nrisky ? (double)caught / nrisky : 0, share = (double)raised / nrest;
+    int pass = recall >= 0.9 && share <= 0.05;
+    printf("| inference (certs.deploy replay, seed %llu) | value | goal |\n",
+           (unsigned long long)seed);
+    printf("|---|---|---|\n");
+    printf("| decisions trained on (planted pattern) | %d (%d) | 2000 |\n", ntrain, planted);
+    printf("| held-out ROC AUC (time-ordered 70/30 split) | %.3f | > 0.5 |\n", auc);
+    printf("| fresh actions scored: risky pattern / rest | %d / %d | |\n", nrisky, nrest);
+    printf("| threshold raising <= 5%% of the rest | %.4f | |\n", t);
+    printf("| raised among the rest | %.1f%% | <= 5%% |\n", 100 * share);
+    printf("| recall of the risky pattern | %.3f | >= 0.9 |\n", recall);
+    printf("| result | %s | |\n", pass ? "PASS" : "FAIL");
+    free(rest);
+    free(risky);
+    og_store_close(store);
+    og_keyring_free(keys);
+    char cmd[4300];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpl);
+    if (system(cmd) != 0)
+        fprintf(stderr, "bench_infer: could not remove %s\n", tmpl);
+    return pass ? 0 : 1;
+}

@@ -1,0 +1,106 @@
+/* infer.h - the inference step before every gate: features of an action (numbers and closed or
+ * hashed categories, never names, hosts, texts or ids), a risk score in [0,1] from the current
+ * model (logistic regression, liblinear), an explanation naming the features that weighed most,
+ * the outcome of every analysed action as its label, models trained and versioned per action
+ * kind (a platform model from all tenants, a tenant model blended with it), and each tenant's
+ * risk threshold per kind, above which the gate raises that one action's level.
+ *
+ * infer sits below gate: the gate engine calls og_infer_analyse() for every request and
+ * og_infer_outcome() for every decision, in its own transaction; infer knows nothing of gate.
+ * The requesting module gives what it knows of the action as facts (og_gate_about.facts); each
+ * kind's extractor reads only the fields it knows (docs/inference.md). */
+#ifndef OPSGATE_INFER_H
+#define OPSGATE_INFER_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "opsgate/context.h"
+
+/* One action to analyse. Every pointer is borrowed; facts and target_key may be NULL. */
+typedef struct og_infer_input {
+    const char *kind;       /* "certs.deploy", ... */
+    const char *target_key; /* what past outcomes of "this target" group by (a deploy target's
+                             * name, a plan id): hashed with the tenant id, never stored */
+    json_t *facts;          /* what the requesting module knows (object; unknown fields ignored) */
+    int level;              /* the tenant's level for the kind, 0..3 */
+    int64_t now_us;         /* when (hour and weekday are features); 0: now */
+} og_infer_input;
+
+typedef struct og_infer_result {
+    json_t *analysis; /* owned by the caller: {"score", "explanation", "top", "features",
+                       * "model", "policy", "raised", "recommendation"} */
+    int level;        /* the level to run at: the input level, or one more when the tenant's
+                       * threshold for the kind is passed (L0->L1, L1->L2; never lower) */
+} og_infer_result;
+
+/*
+ * Analyse an action of tenant_id (an id the caller resolved and authorized) about to pass gate
+ * item gate_id, inside the caller's transaction: computes features and score, applies the
+ * tenant's policy, and records the analysed action (its features, score and model version under
+ * a hash of gate_id) as a future training example without a label yet. No audit record of its own:
+ * the caller's record carries out->analysis.
+ */
+int og_infer_analyse(og_ctx *ctx, const char *tenant_id, const char *gate_id,
+                     const og_infer_input *in, og_infer_result *out);
+
+/* The outcome of analysed gate item gate_id as its label, inside the caller's transaction:
+ * "executed" (L0 ran), "acknowledged", "approved", "done", "review-closed" (label 0: went well),
+ * "failed", "overridden", "escalated", "rejected" (label 1). A later outcome replaces an earlier
+ * one (an escalated item later overridden stays 1). Anything else (pending, expired) sets no
+ * label. An item that was never analysed is not an error (0). */
+int og_infer_outcome(og_ctx *ctx, const char *gate_id, const char *outcome);
+
+/*
+ * Train the models of kind (NULL: every kind with labelled actions) from the recorded actions:
+ * the platform model from every tenant's, and for each tenant with enough of its own
+ * (OG_INFER_TENANT_MIN labelled, both labels present) a tenant model. Each model is a new
+ * version, audited as infer.model.train (platform chain / the tenant's chain). Needs a platform
+ * actor (OG_EDENIED). *out (may be NULL; caller decrefs): {"models": [{kind, scope, version,
+ * examples, positives}], "skipped": [{kind, reason}]}.
+ */
+#define OG_INFER_TENANT_MIN 50
+int og_infer_train(og_ctx *ctx, const char *kind, json_t **out);
+
+/* The stored models (newest version of each scope and kind), without tenant names. */
+int og_infer_models(og_ctx *ctx, json_t **out);
+
+/*
+ * A tenant's policy for kind: threshold in (0,1] raises an action whose score passes it by one
+ * level (up to L2); threshold <= 0 removes it. pin 1 pins the kind (its level never changes,
+ * whatever the score), 0 unpins, -1 leaves the pin as it is. Needs tenant-admin (or platform),
+ * audited as infer.policy.set. The kind must be a gated kind the caller names (1..63 of
+ * [a-z0-9._-]).
+ */
+int og_infer_policy_set(og_ctx *ctx, const char *tenant, const char *kind, double threshold,
+                        int pin);
+/* The tenant's policies: [{kind, threshold (null: none), pinned}]. Needs OG_PERM_READ. */
+int og_infer_policy_show(og_ctx *ctx, const char *tenant, json_t **out);
+
+/*
+ * The honest evaluation of kind (NULL: every kind) on tenant's (NULL or "": every tenant's,
+ * platform only) labelled actions: a time-ordered split (the oldest 70% train a model the way
+ * og_infer_train does, the newest 30% are held out), then on the held-out part ROC AUC,
+ * precision and recall at the tenant's threshold (OG_INFER_DEFAULT_THRESHOLD without one),
+ * calibration in 5 reliability bins, and the share of actions whose level it raised.
+ * Needs OG_PERM_READ in the tenant. Stores nothing. *out: {"kinds": [...]}.
+ */
+#define OG_INFER_DEFAULT_THRESHOLD 0.5
+int og_infer_report(og_ctx *ctx, const char *tenant, const char *kind, json_t **out);
+
+/* The score og_infer_analyse() would give in (an action of tenant_id, an id), without recording
+ * anything or applying the policy: for the benchmark and tests. No authorization. */
+int og_infer_score(og_ctx *ctx, const char *tenant_id, const og_infer_input *in, double *score);
+
+/*
+ * The replay generator, for tests and the benchmark: n synthetic certs.deploy decisions in
+ * tenant_id (an id), from start_us on (most in the night's maintenance window, 22:00 to 03:00 UTC),
+ * analysed and labelled through the same path as real ones, with a planted pattern: deploys to
+ * target type "haproxy" at 02:00 UTC fail or are overridden with probability 0.3, everything else
+ * 0.02. Deterministic for a seed. Needs a platform actor. Runs in its own transaction. *planted
+ * (may be NULL): how many were of the pattern.
+ */
+int og_infer_replay(og_ctx *ctx, const char *tenant_id, int n, uint64_t seed, int64_t start_us,
+                    int *planted);
+
+#endif

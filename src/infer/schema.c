@@ -1,0 +1,95 @@
+/* schema.c - tables owned by the infer module: analysed actions (the training set), models and
+ * the tenants' risk policies. */
+#include "opsgate/store.h"
+
+/*
+ * infer_actions is one analysed gate request: its key is a hash of the gate item's id (the item
+ * is gate's; no id is kept here), its target a hash of the tenant id and the target's key, its
+ * features a JSON object of names from closed vocabularies and numbers (docs/inference.md), its
+ * score in millionths, the model version that scored it (0: none yet), and its label once an
+ * outcome is known (NULL: none yet). infer_models keeps every version of every model: tenant_id
+ * NULL is the platform model of the kind; weights is {feature name: weight}. infer_policy is a
+ * tenant's risk threshold per kind (millionths, NULL: none) and its pin.
+ */
+static const og_migration steps[] = {
+    {1,
+     "CREATE TABLE infer_actions ("
+     "  key TEXT PRIMARY KEY,"
+     "  tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+     "  kind TEXT NOT NULL,"
+     "  target_hash TEXT NOT NULL,"
+     "  features TEXT NOT NULL,"
+     "  score_ppm INTEGER NOT NULL,"
+     "  model_version INTEGER NOT NULL,"
+     "  level INTEGER NOT NULL,"
+     "  raised INTEGER NOT NULL DEFAULT 0,"
+     "  label INTEGER,"
+     "  outcome TEXT,"
+     "  created_us INTEGER NOT NULL,"
+     "  labelled_us INTEGER);"
+     "CREATE INDEX infer_actions_kind ON infer_actions (kind, created_us);"
+     "CREATE INDEX infer_actions_target ON infer_actions (tenant_id, kind, target_hash);"
+     "CREATE TABLE infer_models ("
+     "  id TEXT PRIMARY KEY,"
+     "  tenant_id TEXT REFERENCES tenants(id) ON DELETE CASCADE,"
+     "  kind TEXT NOT NULL,"
+     "  version INTEGER NOT NULL,"
+     "  weights TEXT NOT NULL,"
+     "  bias_ppm INTEGER NOT NULL,"
+     "  examples INTEGER NOT NULL,"
+     "  positives INTEGER NOT NULL,"
+     "  created_at TEXT NOT NULL);"
+     "CREATE INDEX infer_models_kind ON infer_models (kind, tenant_id, version);"
+     "CREATE TABLE infer_policy ("
+     "  tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+     "  kind TEXT NOT NULL,"
+     "  threshold_ppm INTEGER,"
+     "  pinned INTEGER NOT NULL DEFAULT 0,"
+     "  updated_at TEXT NOT NULL,"
+     "  updated_by TEXT NOT NULL,"
+     "  PRIMARY KEY (tenant_id, kind));",
+     "CREATE TABLE infer_actions ("
+     "  key TEXT PRIMARY KEY,"
+     "  tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+     "  kind TEXT NOT NULL,"
+     "  target_hash TEXT NOT NULL,"
+     "  features TEXT NOT NULL,"
+     "  score_ppm BIGINT NOT NULL,"
+     "  model_version BIGINT NOT NULL,"
+     "  level BIGINT NOT NULL,"
+     "  raised BIGINT NOT NULL DEFAULT 0,"
+     "  label BIGINT,"
+     "  outcome TEXT,"
+     "  created_us BIGINT NOT NULL,"
+     "  labelled_us BIGINT);"
+     "CREATE INDEX infer_actions_kind ON infer_actions (kind, created_us);"
+     "CREATE INDEX infer_actions_target ON infer_actions (tenant_id, kind, target_hash);"
+     "CREATE TABLE infer_models ("
+     "  id TEXT PRIMARY KEY,"
+     "  tenant_id TEXT REFERENCES tenants(id) ON DELETE CASCADE,"
+     "  kind TEXT NOT NULL,"
+     "  version BIGINT NOT NULL,"
+     "  weights TEXT NOT NULL,"
+     "  bias_ppm BIGINT NOT NULL,"
+     "  examples BIGINT NOT NULL,"
+     "  positives BIGINT NOT NULL,"
+     "  created_at TEXT NOT NULL);"
+     "CREATE INDEX infer_models_kind ON infer_models (kind, tenant_id, version);"
+     "CREATE TABLE infer_policy ("
+     "  tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+     "  kind TEXT NOT NULL,"
+     "  threshold_ppm BIGINT,"
+     "  pinned BIGINT NOT NULL DEFAULT 0,"
+     "  updated_at TEXT NOT NULL,"
+     "  updated_by TEXT NOT NULL,"
+     "  PRIMARY KEY (tenant_id, kind));"},
+};
+
+static const char *const purge[] = {
+    "DELETE FROM infer_policy WHERE tenant_id = ?",
+    "DELETE FROM infer_models WHERE tenant_id = ?",
+    "DELETE FROM infer_actions WHERE tenant_id = ?",
+    NULL,
+};
+
+const og_schema og_infer_schema = {"infer", steps, sizeof(steps) / sizeof(steps[0]), purge};
