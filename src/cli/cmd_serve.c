@@ -74,13 +74,47 @@ static int int_option(const og_cli_args *a, const char *name, long lo, long hi, 
     return 0;
 }
 
+/* The options that are durations; 0 or a usage error. */
+static int times_of(const og_cli_args *a, og_http_config *cfg)
+{
+    const char *s;
+    int64_t us;
+    if ((s = og_cli_get(a, "auth-fail-window"))) {
+        if (og_duration_parse(s, &us) < 0 || us < 1000000 || us > 86400LL * 1000000)
+            return og_cli_bad(a, "bad --auth-fail-window '%s' (1s to 24h)", s);
+        cfg->auth_fail_window_s = (int)(us / 1000000);
+    }
+    if ((s = og_cli_get(a, "session-idle"))) {
+        if (og_duration_parse(s, &us) < 0 || us < 60 * 1000000LL || us > 7 * 86400LL * 1000000)
+            return og_cli_bad(a, "bad --session-idle '%s' (1m to 7d)", s);
+        cfg->session_idle_s = (int)(us / 1000000);
+    }
+    if ((s = og_cli_get(a, "session-max"))) {
+        if (og_duration_parse(s, &us) < 0 || us < 60 * 1000000LL || us > 7 * 86400LL * 1000000)
+            return og_cli_bad(a, "bad --session-max '%s' (1m to 7d)", s);
+        cfg->session_max_s = (int)(us / 1000000);
+    }
+    if ((s = og_cli_get(a, "key-cache-ttl"))) {
+        if (og_duration_parse(s, &us) < 0 || us < 0 || us > 86400LL * 1000000)
+            return og_cli_bad(a, "bad --key-cache-ttl '%s' (0s, no caching, to 24h)", s);
+        cfg->key_cache_ttl_s = us == 0 ? -1 : us < 1000000 ? 1 : (int)(us / 1000000);
+    }
+    if ((s = og_cli_get(a, "checkpoint-every")) && strcmp(s, "never") == 0) {
+        cfg->checkpoint_every_s = -1;
+    } else if (s) {
+        if (og_duration_parse(s, &us) < 0 || us < 1000000 || us > 7 * 86400LL * 1000000)
+            return og_cli_bad(a, "bad --checkpoint-every '%s' (1s to 7d, or never)", s);
+        cfg->checkpoint_every_s = (int)(us / 1000000);
+    }
+    return 0;
+}
+
 /* The configuration from the options; 0 or a usage error. */
 static int config_of(const og_cli_args *a, og_http_config *cfg)
 {
     const char *s;
     long threads = 0, timeout = 0, max_body = 0, idle = 0, conns = 0, per_ip = -1;
     long fail_limit = -2, db_cache = 0, req_timeout = -1, min_rate = 0;
-    int64_t us;
     int rc;
     if ((rc = int_option(a, "threads", 1, 64, "1 to 64", &threads)) ||
         (rc = int_option(a, "shutdown-timeout", 1, 3600, "1 to 3600 seconds", &timeout)) ||
@@ -104,36 +138,11 @@ static int config_of(const og_cli_args *a, og_http_config *cfg)
     cfg->max_per_ip = per_ip < 0 ? 0 : per_ip == 0 ? -1 : (int)per_ip;
     /* 0 on the command line turns the limit off; 0 in the config means the default. */
     cfg->auth_fail_limit = fail_limit == -2 ? 0 : fail_limit == 0 ? -1 : (int)fail_limit;
-    if ((s = og_cli_get(a, "auth-fail-window"))) {
-        if (og_duration_parse(s, &us) < 0 || us < 1000000 || us > 86400LL * 1000000)
-            return og_cli_bad(a, "bad --auth-fail-window '%s' (1s to 24h)", s);
-        cfg->auth_fail_window_s = (int)(us / 1000000);
-    }
     cfg->threads = (int)threads;
     cfg->shutdown_timeout_ms = (int)timeout * 1000;
     cfg->max_body = (size_t)max_body;
-    if ((s = og_cli_get(a, "session-idle"))) {
-        if (og_duration_parse(s, &us) < 0 || us < 60 * 1000000LL || us > 7 * 86400LL * 1000000)
-            return og_cli_bad(a, "bad --session-idle '%s' (1m to 7d)", s);
-        cfg->session_idle_s = (int)(us / 1000000);
-    }
-    if ((s = og_cli_get(a, "session-max"))) {
-        if (og_duration_parse(s, &us) < 0 || us < 60 * 1000000LL || us > 7 * 86400LL * 1000000)
-            return og_cli_bad(a, "bad --session-max '%s' (1m to 7d)", s);
-        cfg->session_max_s = (int)(us / 1000000);
-    }
-    if ((s = og_cli_get(a, "key-cache-ttl"))) {
-        if (og_duration_parse(s, &us) < 0 || us < 0 || us > 86400LL * 1000000)
-            return og_cli_bad(a, "bad --key-cache-ttl '%s' (0s, no caching, to 24h)", s);
-        cfg->key_cache_ttl_s = us == 0 ? -1 : us < 1000000 ? 1 : (int)(us / 1000000);
-    }
-    if ((s = og_cli_get(a, "checkpoint-every")) && strcmp(s, "never") == 0) {
-        cfg->checkpoint_every_s = -1;
-    } else if (s) {
-        if (og_duration_parse(s, &us) < 0 || us < 1000000 || us > 7 * 86400LL * 1000000)
-            return og_cli_bad(a, "bad --checkpoint-every '%s' (1s to 7d, or never)", s);
-        cfg->checkpoint_every_s = (int)(us / 1000000);
-    }
+    if ((rc = times_of(a, cfg)) != 0)
+        return rc;
     if ((s = og_cli_get(a, "listen")))
         cfg->listen = s;
     cfg->port_file = og_cli_get(a, "port-file");
