@@ -3,6 +3,8 @@
 #ifndef OPSGATE_APP_H
 #define OPSGATE_APP_H
 
+#include "opsgate/tenant.h"
+
 #include <jansson.h>
 
 /* Register every module's action kinds with the gate engine and the event handlers, so that any
@@ -68,5 +70,18 @@ int og_app_tenant_datakey_run(og_ctx *ctx, const char *tenant_id, int max_batche
  * tenant's failure (its key revoked or unavailable) is logged and does not stop the others.
  * *pending: tenants not finished yet. */
 int og_app_datakey_work(og_ctx *ctx, int max_batches, int *pending);
+
+/* `opsgate migrate`: move the data-folder installation from_dir into the PostgreSQL database of
+ * to->data, its master key into the key folder to->keys (made 0700 when missing; one that holds a
+ * master key already is refused). Every row (og_store_copy: the database must hold no opsgate
+ * rows; its schemas are applied when missing) and every artifact object file (into the database's
+ * chunk rows) is copied as it is, nothing decrypted; then the copy's audit chains are verified
+ * (og_audit_verify) and *out tells {tables, rows, objects, object_bytes, audit_chains,
+ * audit_records, audit_checkpoints}. fn (may be NULL) hears each table copied. The source is only
+ * read. A failure part way leaves the database partly filled: drop it and the key folder's
+ * master key, and run again. */
+typedef void (*og_app_migrate_progress)(const char *table, int64_t rows, void *arg);
+int og_app_migrate(const char *from_dir, const og_install_where *to, og_app_migrate_progress fn,
+                   void *arg, json_t **out);
 
 #endif

@@ -319,4 +319,13 @@ int og_artifact_search(og_ctx *ctx, const char *tenant, const char *query, int l
 struct og_crypto_reseal_batch;
 int og_artifacts_reseal(og_ctx *ctx, const char *tenant_id, struct og_crypto_reseal_batch *b);
 
+/* `opsgate migrate`: after og_store_copy moved the rows of a data-folder installation into a
+ * store without a folder (to->data_dir NULL), copy the sealed bytes of every object kept as a
+ * file under data_dir/objects into that store's chunk rows, as they are (nothing is decrypted:
+ * the keys moved with the rows). Objects already there are skipped, so a run that stopped can be
+ * run again. *objects and *bytes count what was copied. OG_ECORRUPT for a file that is missing or
+ * not the size its row says. */
+int og_artifacts_objects_import(og_ctx *to, const char *data_dir, int64_t *objects,
+                                int64_t *bytes);
+
 #endif

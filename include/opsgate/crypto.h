@@ -17,6 +17,9 @@ typedef struct og_keyring og_keyring;
 /* Write a new random 256-bit master key to DATA_DIR/master.key with mode 0600. Refuses to overwrite
  * (OG_EEXISTS, naming the path). The folder must exist. */
 int og_crypto_master_key_create(const char *data_dir);
+/* Copy the master key file of from_dir into to_dir (a key folder; 0600, checked as it is loaded,
+ * never over an existing key): `opsgate migrate`. */
+int og_crypto_master_key_copy(const char *from_dir, const char *to_dir);
 
 /* Load the key-encryption key(s) of an installation: DATA_DIR/master.key as the "master" KEK
  * provider, the default for new data keys. A missing key file is OG_ENOTFOUND; a file of the wrong

@@ -350,14 +350,19 @@ int og_artifacts_register_kinds(void)
 /* What a transition tells the inference step (docs/inference.md), numbers only: how many versions,
  * and against the version before the latest the size of the diff, the lines added and removed and
  * the Markdown headings (sections) added and removed. A diff that cannot be made says nothing. */
-static json_t *transition_facts(og_ctx *ctx, const og_artifact_ref *ref, int64_t latest)
+static int transition_facts(og_ctx *ctx, const og_artifact_ref *ref, int64_t latest, json_t **out)
 {
     json_t *f =
         json_pack("{s:b, s:I}", "first_version", latest == 1, "versions", (json_int_t)latest);
     og_buf d;
     long n[4] = {0, 0, 0, 0}; /* lines added, removed; sections added, removed */
+    int error = f ? 0 : og_error_set(OG_ERROR, "out of memory");
     og_buf_init(&d, 2 * OG_ARTIFACT_DIFF_MAX);
-    if (f && latest > 1 && og_artifact_diff(ctx, ref, latest - 1, latest, &d) == 0 && d.data) {
+    if (f && latest > 1)
+        error = og_artifact_diff(ctx, ref, latest - 1, latest, &d);
+    if (error == OG_ETOOBIG) /* a version too large to diff says nothing; a failing store fails */
+        error = 0;
+    if (error == 0 && f && latest > 1 && d.data) {
         for (const char *l = d.data; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
             if ((l[0] == '+' && strncmp(l, "+++", 3) != 0) ||
                 (l[0] == '-' && strncmp(l, "---", 3) != 0)) {
@@ -371,9 +376,12 @@ static json_t *transition_facts(og_ctx *ctx, const og_artifact_ref *ref, int64_t
         json_object_set_new(f, "sections_added", json_integer(n[2]));
         json_object_set_new(f, "sections_removed", json_integer(n[3]));
     }
-    og_error_clear();
     og_buf_free(&d);
-    return f;
+    if (error < 0)
+        json_decref(f);
+    else
+        *out = f;
+    return error;
 }
 
 int og_artifact_set_state(og_ctx *ctx, const og_artifact_ref *ref, const char *state,
@@ -444,9 +452,9 @@ int og_artifact_set_state(og_ctx *ctx, const og_artifact_ref *ref, const char *s
                            .project = sc.project.key,
                            .object = a.name};
     /* what the inference step reads (docs/inference.md): numbers only */
-    about.facts = transition_facts(ctx, ref, a.latest);
-    error = og_gate_request_about(ctx, sc.tenant_id, kind, &about, params, analysis,
-                                  out ? out : &local);
+    if ((error = transition_facts(ctx, ref, a.latest, &about.facts)) == 0)
+        error = og_gate_request_about(ctx, sc.tenant_id, kind, &about, params, analysis,
+                                      out ? out : &local);
     json_decref(about.facts);
 cleanup:
     json_decref(local.result);

@@ -75,19 +75,17 @@ cleanup:
     return error;
 }
 
-int og_crypto_master_key_create(const char *data_dir)
+/* Write key as the master key file of data_dir (0600, never over an existing one), durably. */
+static int master_key_write(const char *data_dir, const uint8_t *key)
 {
     int error = -1;
     int fd = -1;
     int created = 0;
     char path[4096];
-    uint8_t key[OG_CRYPTO_KEY_LEN];
     if (!data_dir || !*data_dir)
         return og_error_set(OG_EINVAL, "no data folder given for the master key");
     if ((size_t)snprintf(path, sizeof(path), "%s/%s", data_dir, OG_MASTER_KEY_FILE) >= sizeof(path))
         return og_error_set(OG_EINVAL, "data folder path too long: '%s'", data_dir);
-    if ((error = og_crypto_random(key, sizeof(key))) < 0)
-        goto cleanup;
     /* O_EXCL: never replace a key; losing it makes every tenant's data unreadable. */
     fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0) {
@@ -109,8 +107,8 @@ int og_crypto_master_key_create(const char *data_dir)
         goto cleanup;
     }
     size_t done = 0;
-    while (done < sizeof(key)) {
-        ssize_t w = write(fd, key + done, sizeof(key) - done);
+    while (done < OG_CRYPTO_KEY_LEN) {
+        ssize_t w = write(fd, key + done, OG_CRYPTO_KEY_LEN - done);
         if (w < 0 && errno == EINTR)
             continue;
         if (w < 0) {
@@ -140,10 +138,34 @@ int og_crypto_master_key_create(const char *data_dir)
     }
     error = 0;
 cleanup:
-    og_crypto_wipe(key, sizeof(key));
     if (fd >= 0)
         close(fd);
     if (error < 0 && created)
         unlink(path); /* a half-written key must not be loaded later */
+    return error;
+}
+
+int og_crypto_master_key_create(const char *data_dir)
+{
+    uint8_t key[OG_CRYPTO_KEY_LEN];
+    int error = og_crypto_random(key, sizeof(key));
+    if (error == 0)
+        error = master_key_write(data_dir, key);
+    og_crypto_wipe(key, sizeof(key));
+    return error;
+}
+
+int og_crypto_master_key_copy(const char *from_dir, const char *to_dir)
+{
+    uint8_t key[OG_CRYPTO_KEY_LEN];
+    char path[4096];
+    int error;
+    if (!from_dir || !*from_dir)
+        return og_error_set(OG_EINVAL, "no folder given to copy the master key from");
+    if ((size_t)snprintf(path, sizeof(path), "%s/%s", from_dir, OG_MASTER_KEY_FILE) >= sizeof(path))
+        return og_error_set(OG_EINVAL, "data folder path too long: '%s'", from_dir);
+    if ((error = og_crypto__key_file_read(path, "master key file", key)) == 0)
+        error = master_key_write(to_dir, key);
+    og_crypto_wipe(key, sizeof(key));
     return error;
 }

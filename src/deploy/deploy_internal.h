@@ -96,7 +96,8 @@ int og_deploy__target_load(og_store *s, const char *tenant_id, const char *name,
 void og_deploy__target_clear(og_deploy_target *t);
 /* What a deploy of cert to t tells the inference step (facts.c); a new object, NULL when out of
  * memory. */
-json_t *og_deploy__facts(og_ctx *ctx, const char *tid, const og_deploy_target *t, json_t *cert);
+int og_deploy__facts(og_ctx *ctx, const char *tid, const og_deploy_target *t, json_t *cert,
+                     json_t **out);
 int og_deploy__tenant(og_ctx *ctx, const char *tenant, og_perm perm, char tenant_id[OG_ID_LEN]);
 
 #endif

@@ -616,7 +616,10 @@ int og_deploy_cert(og_ctx *ctx, const char *tenant, const char *cert_id, const c
                            .subject = subject,
                            .target = t.name,
                            .object = cname,
-                           .facts = facts = og_deploy__facts(ctx, tid, &t, cert)};
+                           .facts = NULL};
+    if ((error = og_deploy__facts(ctx, tid, &t, cert, &facts)) < 0)
+        goto cleanup;
+    about.facts = facts;
     if ((error = og_gate_request_about(ctx, tid, OG_DEPLOY_KIND, &about, params, analysis, o)) < 0)
         goto cleanup;
     const char *status = json_string_value(json_object_get(o->result, "status"));

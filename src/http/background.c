@@ -6,6 +6,7 @@
 #include "http/background.h"
 #include "opsgate/acme.h"
 #include "opsgate/app.h"
+#include "opsgate/artifacts.h"
 #include "opsgate/audit.h"
 #include "opsgate/certs.h"
 #include "opsgate/connector.h"
@@ -176,6 +177,18 @@ static int job_key_cache(og_ctx *ctx)
     return og_keyring_cache_sweep(ctx->keys, ctx->store, NULL);
 }
 
+/* Chunk rows no object names (an upload that crashed between its chunks and its version), over
+ * an hour old: another node's upload may be writing its chunks right now. Installations without
+ * a data folder only (the objects are rows). */
+static int job_chunks_sweep(og_ctx *ctx)
+{
+    int removed = 0;
+    int error = og_artifacts_chunks_sweep(ctx, 3600, &removed);
+    if (error == 0 && removed > 0)
+        fprintf(stderr, "opsgate: removed %d chunk rows of uploads that did not finish\n", removed);
+    return error;
+}
+
 static int job_session_sweep(og_ctx *ctx)
 {
     return og_tenant_session_sweep(ctx, NULL);
@@ -209,6 +222,9 @@ int og_http__background_start(og_http_background *bg, og_store_pool *pool, og_ke
     og_http__background_add(bg, "data-key re-seal", "keys", every_us, job_datakey_reseal);
     /* Console sessions past their idle or absolute expiry: deleted and audited (session.expire). */
     og_http__background_add(bg, "console sessions", "console", every_us, job_session_sweep);
+    if (!data_dir)
+        og_http__background_add(bg, "artifact chunks sweep", "artifacts", 3600LL * 1000000,
+                                job_chunks_sweep);
     /* every node sweeps its own cache */
     og_http__background_add_local(bg, "key cache", "keyring", KEY_CACHE_EVERY_US, job_key_cache);
     for (size_t i = 0; i < bg->njobs; i++) {

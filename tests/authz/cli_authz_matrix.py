@@ -54,6 +54,7 @@ SIM = {"url": None, "proc": None}
 ARGS = {
     "init": "init",
     "serve": "serve --check",
+    "migrate": "migrate --from ./nosuch --to postgresql://127.0.0.1:1/none --keys ./keys",
     "tenant create": "tenant create t{R}",
     "tenant list": "tenant list",
     "tenant show": "tenant show {T}",

@@ -155,9 +155,9 @@ expect_jq '.schedules[0].every_s' 129600 "every_s in seconds"
 # gauges on /metrics
 api GET /metrics
 expect_status 200 "metrics"
-grep -qE '^opsgate_certs\{tenant="acme",kind="x509",bucket="30d"\} 1' <<<"$body" && ok ||
+grep -qE '^opsgate_certs\{node="[^"]*",tenant="acme",kind="x509",bucket="30d"\} 1' <<<"$body" && ok ||
   bad "no expiry bucket gauge for acme: $(printf '%s' "$body" | grep opsgate_certs)"
-grep -qE '^opsgate_certs_earliest_expiry_seconds\{tenant="acme",kind="x509"\} [0-9]+' <<<"$body" && ok ||
+grep -qE '^opsgate_certs_earliest_expiry_seconds\{node="[^"]*",tenant="acme",kind="x509"\} [0-9]+' <<<"$body" && ok ||
   bad "no earliest expiry gauge"
 
 og_stop TERM

@@ -41,7 +41,7 @@ expect_completion() {
 # expect_offers WORD WORDS...: WORD is among what is offered.
 expect_offers() {
   local want=$1; shift
-  complete_words "$@" | grep -qx -- "$want" && ok || bad "complete '$*': '$want' not offered"
+  grep -qx -- "$want" <<<"$(complete_words "$@")" && ok || bad "complete '$*': '$want' not offered"
 }
 
 expect_completion "cert completion connector" opsgate c
@@ -68,9 +68,9 @@ expect_completion "create" opsgate --data cert token cr
 items=$(zsh -fc 'compdef() { :; }; source "$1"
   items=(${(Q)${(z)_opsgate_subs[cert]}}); print -rl -- $items
   items=(${(Q)${(z)_opsgate_opts[token create]}}); print -rl -- $items' _ "$zsh_c")
-echo "$items" | grep -qx "scan:scan TLS endpoints now" && ok ||
+grep -qx "scan:scan TLS endpoints now" <<<"$items" && ok ||
   bad "zsh: _opsgate_subs[cert] lacks 'scan:scan TLS endpoints now': $(echo "$items" | head -5)"
-echo "$items" | grep -q "^--tenant:" && ok || bad "zsh: _opsgate_opts[token create] lacks --tenant"
+grep -q "^--tenant:" <<<"$items" && ok || bad "zsh: _opsgate_opts[token create] lacks --tenant"
 zsh -fc 'compdef() { :; }; source "$1"; (( ${+_opsgate_cmds[generate]} ))' _ "$zsh_c" && ok ||
   bad "zsh: _opsgate_cmds lacks generate"
 
@@ -90,13 +90,13 @@ for page in "$man_dir"/*.1; do
   [ -z "$warn" ] && ok || bad "groff -ww warns on $(basename "$page"): $warn"
   out=$(MANWIDTH=100 MANPAGER=cat PAGER=cat man --warnings=w -l "$page" 2>"$OG_TMP/manerr")
   [ -s "$OG_TMP/manerr" ] && bad "man -l $(basename "$page") warns: $(head -3 "$OG_TMP/manerr")"
-  echo "$out" | grep -q "^NAME" && echo "$out" | grep -q "^SEE ALSO" && ok ||
+  grep -q "^NAME" <<<"$out" && grep -q "^SEE ALSO" <<<"$out" && ok ||
     bad "man -l $(basename "$page") renders no NAME/SEE ALSO"
 done
 [ "$n" -eq $(( $(echo "$commands" | wc -w) + 1 )) ] && ok || bad "$n pages for $(echo "$commands" | wc -w) commands"
 cert_page=$(MANWIDTH=200 MANPAGER=cat man -l "$man_dir/opsgate-cert.1" 2>/dev/null)
-echo "$cert_page" | grep -q -- "--starttls PROTO" && ok || bad "opsgate-cert(1) lacks --starttls PROTO"
-echo "$cert_page" | grep -q "opsgate cert scan" && ok || bad "opsgate-cert(1) lacks its scan section"
+grep -q -- "--starttls PROTO" <<<"$cert_page" && ok || bad "opsgate-cert(1) lacks --starttls PROTO"
+grep -q "opsgate cert scan" <<<"$cert_page" && ok || bad "opsgate-cert(1) lacks its scan section"
 
 # The build generated the same files, and installs them under the prefix.
 if [ -n "${OG_BUILD_DIR:-}" ] && [ -d "$OG_BUILD_DIR/shell" ]; then
@@ -109,7 +109,7 @@ if [ -n "${OG_BUILD_DIR:-}" ] && [ -d "$OG_BUILD_DIR/shell" ]; then
            share/bash-completion/completions/opsgate share/zsh/site-functions/_opsgate; do
     [ -f "$prefix/$f" ] && ok || bad "make install did not install $f"
   done
-  MANPAGER=cat man -M "$prefix/share/man" opsgate-generate 2>/dev/null | grep -q -- "--format" && ok ||
+  grep -q -- "--format" <<<"$(MANPAGER=cat man -M "$prefix/share/man" opsgate-generate 2>/dev/null)" && ok ||
     bad "man -M PREFIX/share/man opsgate-generate does not show the page"
 else
   echo "note: OG_BUILD_DIR not set: the build's files and make install are not checked" >&2

@@ -31,7 +31,13 @@ static int setup(void **state)
 {
     fixture *f = calloc(1, sizeof(*f));
     f->pg = is_pg();
+    /* the source is an installation's SQLite database whatever the backend under test */
+    char *backend = getenv("OG_TEST_BACKEND") ? strdup(getenv("OG_TEST_BACKEND")) : NULL;
+    unsetenv("OG_TEST_BACKEND");
     og_test_env_setup(&f->src);
+    if (backend)
+        setenv("OG_TEST_BACKEND", backend, 1);
+    free(backend);
     if (f->pg) {
         f->url = og_test_pg_create(&f->schema);
     } else {
