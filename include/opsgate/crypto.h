@@ -182,8 +182,11 @@ int og_crypto_stream_seal_begin(og_crypto_stream **out, og_keyring *k, og_store 
                                 const char *scope, const char *object_id, og_crypto_sink sink,
                                 void *sink_ctx);
 int og_crypto_stream_seal_update(og_crypto_stream *st, const void *data, size_t len);
-/* Seal and write the final chunk. */
-int og_crypto_stream_seal_finish(og_crypto_stream *st);
+/* Seal and write the final chunk. s is a store of the caller's now (not necessarily the one the
+ * stream began with: a server gives its store back while a body streams in): the data-key
+ * version the stream is sealed under is checked to still exist. A stream never uses the store it
+ * began with after begin (an opener loads the scope's earlier data-key versions at begin). */
+int og_crypto_stream_seal_finish(og_crypto_stream *st, og_store *s);
 
 /* Start opening; plaintext goes out through the sink. Looks up the scope's key at once, so a
  * destroyed key fails here with OG_ENOTFOUND. Caller frees with og_crypto_stream_free(). */

@@ -221,7 +221,7 @@ int og_artifacts__obj_writer_end(art_obj_writer *w, uint8_t sha[32], uint64_t *s
     w->failed = 1;
     if ((error = compress_step(w, NULL, 0, ZSTD_e_end)) < 0)
         return error;
-    if ((error = og_crypto_stream_seal_finish(w->seal)) < 0)
+    if ((error = og_crypto_stream_seal_finish(w->seal, w->ctx->store)) < 0)
         return error;
     og_sha256_final(w->sha, w->digest);
     w->sha = NULL;

@@ -11,6 +11,7 @@
 #define STREAM_V1       0x01 /* before data-key versions: 33-byte header, data-key version 1 */
 #define STREAM_V2       0x02
 #define V1_HEADER_LEN   33
+#define OLD_KEYS_MAX    8 /* earlier data-key versions a stream opener keeps at hand */
 #define STREAM_DOMAIN   "opsgate-stream-v1"
 #define STREAM_KEY_INFO "opsgate-stream-v1 key"
 #define SALT_LEN        32
@@ -32,8 +33,12 @@ struct og_crypto_stream {
     size_t header_len;   /* opening: header bytes received so far */
     size_t hlen;         /* the header's length in this stream's format (opening: once known) */
     int64_t dek_version; /* the data-key version in dek */
-    og_keyring *k;       /* opening: to find an earlier data-key version the header names */
-    og_store *s;
+    og_keyring *k;       /* sealing: to check at the end that its data-key version still exists */
+    /* opening: the scope's earlier data-key versions, loaded at begin (a stream is read on after
+     * its caller gave its store back: it never touches the database after begin) */
+    int64_t old_version[OLD_KEYS_MAX];
+    uint8_t old_dek[OLD_KEYS_MAX][OG_CRYPTO_KEY_LEN];
+    int nold;
     char *scope;      /* opening: owned copy (NULL: the platform scope) */
     uint64_t counter; /* index of the next chunk */
     uint8_t *buf;     /* pending input: plaintext (seal) or a sealed chunk (open) */
@@ -66,6 +71,7 @@ void og_crypto_stream_free(og_crypto_stream *st)
     free(st->buf);
     free(st->out);
     free(st->aad);
+    og_crypto_wipe(st->old_dek, sizeof(st->old_dek));
     free(st->tail);
     free(st->scope);
     free(st);
@@ -100,9 +106,18 @@ static int header_read(og_crypto_stream *st)
     if (error < 0)
         return og_error_wrap("cannot open the stream of %s", st->what);
     if (version != st->dek_version) {
+        int i = 0;
+        while (i < st->nold && st->old_version[i] != version)
+            i++;
         og_crypto_wipe(st->dek, sizeof(st->dek));
-        if ((error = og_keyring__dek_version(st->k, st->s, st->scope, version, st->dek)) < 0)
-            return error;
+        if (i == st->nold)
+            return og_error_set(version > st->dek_version ? OG_ECORRUPT : OG_ENOTFOUND,
+                                "the stream of %s names data-key version %lld, which %s", st->what,
+                                (long long)version,
+                                version > st->dek_version ? "is newer than the current one:"
+                                                            " corrupt or tampered"
+                                                          : "is destroyed or never existed");
+        memcpy(st->dek, st->old_dek[i], OG_CRYPTO_KEY_LEN);
         st->dek_version = version;
     }
     return derive_key(st);
@@ -143,9 +158,24 @@ static int stream_new(og_crypto_stream **out, int sealing, og_keyring *k, og_sto
     memcpy(st->tail, key, kl);
     memcpy(st->tail + kl, object_id, ol);
     st->k = k;
-    st->s = s;
     if ((error = og_keyring__scope_dek_cur(k, s, scope, st->dek, &st->dek_version)) < 0)
         goto cleanup;
+    if (!sealing) {
+        /* every earlier version still kept (a data-key rotation under way): at hand now */
+        int64_t current = 0, oldest = 0;
+        if ((error = og_crypto_datakey_versions(s, scope, &current, &oldest)) < 0)
+            goto cleanup;
+        for (int64_t v = current - 1; v >= oldest && v >= 1 && st->nold < OLD_KEYS_MAX; v--) {
+            if ((error = og_keyring__dek_version(k, s, scope, v, st->old_dek[st->nold])) < 0) {
+                if (error != OG_ENOTFOUND)
+                    goto cleanup;
+                og_error_clear();
+                continue;
+            }
+            st->old_version[st->nold++] = v;
+        }
+        error = 0;
+    }
     *out = st;
     st = NULL;
     error = 0;
@@ -258,15 +288,21 @@ int og_crypto_stream_seal_update(og_crypto_stream *st, const void *data, size_t 
     return 0;
 }
 
-int og_crypto_stream_seal_finish(og_crypto_stream *st)
+int og_crypto_stream_seal_finish(og_crypto_stream *st, og_store *s)
 {
     int error = -1;
     uint8_t tmp[OG_CRYPTO_KEY_LEN];
     if ((error = stream_usable(st, 1)) < 0)
         return error;
+    if (!s)
+        return stream_fail(st, og_error_set(OG_EINVAL,
+                                            "finishing the stream of %s needs a"
+                                            " store",
+                                            st->what));
     /* A long stream may outlive a data-key rotation: once the version it is sealed under is
-     * retired, the stream would never open again. Refuse it now rather than store it. */
-    error = og_keyring__dek_version(st->k, st->s, st->scope, st->dek_version, tmp);
+     * retired, the stream would never open again. Refuse it now rather than store it. The store
+     * is the caller's now: the one it began with may serve another request meanwhile. */
+    error = og_keyring__dek_version(st->k, s, st->scope, st->dek_version, tmp);
     og_crypto_wipe(tmp, sizeof(tmp));
     if (error < 0)
         return stream_fail(st, og_error_wrap("stream of %s: its data key changed while it was "
@@ -431,7 +467,7 @@ int og_crypto_stream_reseal(og_keyring *k, og_store *s, const char *scope, const
             goto cleanup;
     }
     if ((error = og_crypto_stream_open_finish(in)) < 0 ||
-        (error = og_crypto_stream_seal_finish(out)) < 0)
+        (error = og_crypto_stream_seal_finish(out, s)) < 0)
         goto cleanup;
     error = 0;
 cleanup:

@@ -163,7 +163,7 @@ static void test_datakey__streams_name_their_version_and_reseal(void **st)
     assert_ok(og_crypto_scope_key_create(f->k, f->s, TENANT_A));
     assert_ok(og_crypto_stream_seal_begin(&w, f->k, f->s, TENANT_A, "obj", buf_sink, &s1));
     assert_ok(og_crypto_stream_seal_update(w, data, big));
-    assert_ok(og_crypto_stream_seal_finish(w));
+    assert_ok(og_crypto_stream_seal_finish(w, f->s));
     og_crypto_stream_free(w);
     assert_int_equal(s1.len, og_crypto_stream_sealed_size(big));
     assert_int_equal(version_of((uint8_t *)s1.data, s1.len, 1), 1);
@@ -205,7 +205,7 @@ static void test_datakey__a_stream_outliving_its_retired_version_is_refused(void
     /* A rotation runs to its end while the upload is still being written. */
     assert_ok(og_crypto_datakey_rotate(f->k, f->s, TENANT_A, NULL));
     assert_ok(og_crypto_datakey_retire(f->k, f->s, TENANT_A, NULL));
-    assert_int_equal(og_crypto_stream_seal_finish(w), OG_ENOTFOUND);
+    assert_int_equal(og_crypto_stream_seal_finish(w, f->s), OG_ENOTFOUND);
     assert_msg_contains("its data key changed while it was written");
     og_crypto_stream_free(w);
     og_buf_free(&out);

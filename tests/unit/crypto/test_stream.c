@@ -53,7 +53,7 @@ static void stream_seal(fx *f, const char *scope, const char *obj, const uint8_t
     for (size_t off = 0; off < len; off += piece)
         assert_ok(
             og_crypto_stream_seal_update(st, data + off, len - off < piece ? len - off : piece));
-    assert_ok(og_crypto_stream_seal_finish(st));
+    assert_ok(og_crypto_stream_seal_finish(st, f->s));
     og_crypto_stream_free(st);
 }
 
@@ -308,7 +308,7 @@ static void test_crypto_stream__sink_errors_stop_the_stream(void **state)
     assert_string_equal(og_error_last(), "disk full (test)");
     /* Once failed, a stream refuses everything. */
     assert_int_equal(og_crypto_stream_seal_update(st, data, 1), OG_EINVAL);
-    assert_int_equal(og_crypto_stream_seal_finish(st), OG_EINVAL);
+    assert_int_equal(og_crypto_stream_seal_finish(st, f->s), OG_EINVAL);
     assert_int_equal(og_crypto_stream_open_update(st, data, 1), OG_EINVAL);
     og_crypto_stream_free(st);
     og_crypto_stream_free(NULL);
