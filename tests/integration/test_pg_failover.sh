@@ -9,14 +9,16 @@
 . "$(dirname "$0")/lib.sh"
 OG_TEST_TIMEOUT=${OG_TEST_TIMEOUT:-500}
 
-F="$OG_TMP/formation"
+# the formation's folder belongs to the non-root user that runs PostgreSQL: outside $OG_TMP
+# (mode 0700, root's when run as root), made by the script
+F="${TMPDIR:-/tmp}/og-pgf.$$.$RANDOM"
 SRC=${OG_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 PGF="$SRC/scripts/pg-failover.sh"
 url=$("$PGF" start "$F" 2>"$OG_TMP/pgf.err")
 rc=$?
 [ $rc = 77 ] && { cat "$OG_TMP/pgf.err" >&2; exit 77; }
 [ $rc = 0 ] || { cat "$OG_TMP/pgf.err" >&2; bad "the formation did not start"; og_done; }
-stop_formation() { "$PGF" stop "$F" >/dev/null 2>&1; }
+stop_formation() { "$PGF" stop "$F" >/dev/null 2>&1; rm -rf "$F"; }
 trap 'stop_formation; og_cleanup' EXIT
 
 K="$OG_TMP/keys"
@@ -82,7 +84,7 @@ done
 # every acknowledged version is there, with its content, in order
 for c in a b; do
   want=$(awk '$2 == 201' "$OG_TMP/log.$c" | wc -l)
-  got=$(og artifact log --tenant acme --project fw --name "$c.md" --json | jq 'length')
+  got=$(og artifact log --tenant acme --project fw --name "$c.md" --json | jq '.versions | length')
   [ "$got" -ge "$want" ] && ok || bad "$c.md has $got versions, $want were acknowledged"
   og artifact get --tenant acme --project fw --name "$c.md" -o "$OG_TMP/last.$c" && ok ||
     bad "get $c.md"
