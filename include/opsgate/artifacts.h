@@ -325,7 +325,6 @@ int og_artifacts_reseal(og_ctx *ctx, const char *tenant_id, struct og_crypto_res
  * the keys moved with the rows). Objects already there are skipped, so a run that stopped can be
  * run again. *objects and *bytes count what was copied. OG_ECORRUPT for a file that is missing or
  * not the size its row says. */
-int og_artifacts_objects_import(og_ctx *to, const char *data_dir, int64_t *objects,
-                                int64_t *bytes);
+int og_artifacts_objects_import(og_ctx *to, const char *data_dir, int64_t *objects, int64_t *bytes);
 
 #endif

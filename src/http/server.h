@@ -22,7 +22,7 @@ struct MHD_Response;
 
 typedef struct og_http_server {
     const og_http_config *cfg; /* borrowed from og_http_serve()'s caller */
-    const char *folder; /* the data folder (og_ctx.data_dir), NULL on PostgreSQL */
+    const char *folder;        /* the data folder (og_ctx.data_dir), NULL on PostgreSQL */
     size_t max_body;
     uint64_t max_upload; /* streamed bodies (OG_HTTP_ROUTE_STREAM_BODY); 0 = no cap */
     int threads;

@@ -767,8 +767,9 @@ void og_store_pool_put(og_store_pool *p, og_store *s)
     if (og_store_tx_depth(s) > 0) {
         /* A bug of the caller's: whatever it wrote since its BEGIN is undone here, and anything
          * a request "committed" inside that transaction with it. Said loudly, never silent. */
-        fprintf(stderr, "opsgate: store: a connection came back to its pool inside a transaction"
-                        " (depth %d): rolled back\n",
+        fprintf(stderr,
+                "opsgate: store: a connection came back to its pool inside a transaction"
+                " (depth %d): rolled back\n",
                 og_store_tx_depth(s));
         while (og_store_tx_depth(s) > 0)
             og_store_tx_rollback(s);
