@@ -184,6 +184,12 @@ static int child_without_mlock(const char *err_path)
 /* A failing mlock is reported (once per process), and the cache says it is not locked. */
 static void test_dekcache__reports_a_failing_mlock_once(void **state)
 {
+#if defined(__SANITIZE_ADDRESS__)
+    /* AddressSanitizer intercepts mlock() and makes it a no-op that succeeds: nothing can fail
+     * here. The plain build (make check's main run) runs this test. */
+    (void)state;
+    skip();
+#endif
     fx *f = *state;
     char path[400], buf[2048] = {0};
     int st = 0;
