@@ -51,6 +51,7 @@ q notify egress allow 127.0.0.0/8
 call POST $A/accounts "$ada" "$(acct_body)"
 expect_status 201 "the tenant-admin registers an account once loopback is allowed"
 expect_jq .status valid "the account is valid at the CA"
+expect_jq .ca_file true "it records that it trusts a CA of its own"
 ACCT=$(jq -r .id <<<"$body")
 expect_header Location "/api/v1/tenants/acme/acme/accounts/$ACCT" "Location of the account"
 call GET $A/accounts "$aud"
