@@ -7,6 +7,7 @@
 #include "opsgate/tenant.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -59,6 +60,7 @@ int og_http__audit_checkpoint_make(og_http_req *r)
     if ((error = og_http__audit_chain(r, q, tid, &chain, NULL)) < 0 ||
         (error = og_audit_checkpoint_with(&r->ctx, chain, opts, &cp)) < 0)
         return error;
+    snprintf(r->location, sizeof(r->location), "/api/v1/audit/checkpoint?tenant=%s", chain);
     return og_http__reply(r, 201, cp);
 }
 

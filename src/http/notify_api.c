@@ -263,6 +263,7 @@ int og_http__notify_egress_allow(og_http_req *r)
         (error = og_http__field_str_max(body, "note", 0, 500, &note)) < 0 ||
         (error = og_egress_allow_add(&r->ctx, range, note)) < 0)
         goto cleanup;
+    snprintf(r->location, sizeof(r->location), "/api/v1/notify-egress");
     error = og_http__reply(r, 201, json_pack("{s:s, s:s?}", "range", range, "note", note));
 cleanup:
     json_decref(body);

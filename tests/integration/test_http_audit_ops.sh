@@ -47,6 +47,7 @@ expect_jq '.checkpoints_made >= 3' true "acme, globex and the platform"
 q user add --tenant acme late --role engineer
 api POST "/api/v1/audit/checkpoints?tenant=acme" "$admin"
 expect_status 201 "a platform-admin signs acme's chain"
+expect_header Location "/api/v1/audit/checkpoint\\?tenant=$(og tenant show acme --json | jq -r .id)" "Location: the chain's latest checkpoint"
 expect_jq .tree_size "$(og audit list --tenant acme --json | jq '.records | length')" "the checkpoint covers the chain"
 
 api GET "/api/v1/audit/proof?seq=2" "$aud"
