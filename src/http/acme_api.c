@@ -3,6 +3,7 @@
  * `opsgate cert issue|renew|revoke|plans` make, with the same authorization and gates. */
 #include "http/parity_api.h"
 #include "opsgate/acme.h"
+#include "opsgate/crypto.h"
 #include "opsgate/egress.h"
 #include "opsgate/error.h"
 #include "opsgate/tenant.h"
@@ -139,7 +140,14 @@ int og_http__acme_account_create(og_http_req *r)
     snprintf(r->location, sizeof(r->location), "/api/v1/tenants/%s/acme/accounts/%s", tenant, id);
     error = og_http__reply(r, 201, j);
 cleanup:
-    json_decref(body); /* the EAB MAC key and an adopted key were only borrowed from it */
+    /* the EAB MAC key and an adopted account key: wiped from the parsed body and the raw one */
+    if (o.eab_hmac_b64)
+        og_crypto_wipe((char *)o.eab_hmac_b64, strlen(o.eab_hmac_b64));
+    if (o.key_pem)
+        og_crypto_wipe((char *)o.key_pem, strlen(o.key_pem));
+    json_decref(body);
+    if (r->body.data)
+        og_crypto_wipe(r->body.data, r->body.len);
     return error;
 }
 
