@@ -4,7 +4,8 @@
 # engineer deploys a certificate with its key to a file target through the certs.deploy gate (200
 # at L1 and the files hold it; 202 pending at L2); an auditor cannot; a certificate without its key
 # is 404 (no such certificate with a key) with nothing written; globex's admin gets 404 for acme's targets by path, and naming
-# acme's certificate from its own tenant; bad bodies are 400 naming the field.
+# acme's certificate from its own tenant; a deploy that fails verification is rolled back (409);
+# bad bodies are 400 naming the field.
 . "$(dirname "$0")/lib.sh"
 command -v openssl >/dev/null 2>&1 || { echo "SKIP: openssl is not installed" >&2; exit 77; }
 
@@ -72,6 +73,14 @@ expect_status 200 "an engineer deploys at L1"
 expect_jq .state review "L1: done, open for review"
 expect_jq .result.status verified "the files were verified"
 [ "$(fp "$O/cert.pem")" = "$FA" ] && ok || bad "the target's file holds the certificate"
+# a deploy whose endpoint never serves the certificate is rolled back: 409, the files as before
+O2="$OG_TMP/out2"; mkdir -p "$O2"
+api POST $T "$admin" "$(jq -nc --arg c "$O2/cert.pem" --arg k "$O2/key.pem" \
+  '{name: "dark", type: "file", config: {cert_path: $c, key_path: $k, verify_timeout_us: 1000000}, endpoints: ["127.0.0.1:1"]}')"
+expect_status 201 "a target whose endpoint serves nothing"
+api POST $T/dark/deploy "$eve" "{\"cert\": \"$FA\"}"
+expect_error 409 conflict "verification failed: rolled back"
+[ ! -s "$O2/cert.pem" ] && ok || bad "the rolled-back target holds no new certificate"
 api PUT /api/v1/tenants/acme/gate-policy/certs.deploy "$ada" '{"level": "L2"}'
 expect_status 200 "the tenant-admin raises certs.deploy to L2"
 api POST $T/web/deploy "$eve" "{\"cert\": \"$FA\"}"
@@ -88,5 +97,5 @@ expect_error 404 not_found "globex has no target web"
 api DELETE $T/web "$admin"
 expect_status 204 "a platform-admin removes it"
 api GET $T "$eve"
-expect_jq '.targets | length' 0 "no target left"
+expect_jq '.targets | map(.name) | join(",")' dark "web is gone"
 og_done
