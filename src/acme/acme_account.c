@@ -200,7 +200,7 @@ static json_t *account_row_json(og_stmt *st, void *arg)
 
 #define ACCOUNT_COLS                                                                               \
     "id, directory_url, key_type, account_url, status, created_at, updated_at, email, eab_kid,"    \
-    " ca_pem IS NOT NULL AND ca_pem != '' AND ca_pem"
+    " CASE WHEN ca_pem IS NOT NULL AND ca_pem != '' THEN 1 END"
 
 int og_acme_account_list(og_ctx *ctx, const char *tenant, json_t **out)
 {

@@ -249,6 +249,7 @@ static const og_action_kind renew_kind = {
     .execute = kind_execute,
     .rollback = kind_rollback,
     .command = "`opsgate cert renew` (and the renewer of `opsgate serve`)",
+    .route = "POST /api/v1/tenants/{tenant}/acme/plans/{id}/renew",
 };
 
 static pthread_once_t kinds_once = PTHREAD_ONCE_INIT;

@@ -526,6 +526,7 @@ static const og_action_kind deploy_kind = {
     .execute = deploy_execute,
     .rollback = deploy_rollback,
     .command = "`opsgate cert deploy` (and deploys that follow a renewal)",
+    .route = "POST /api/v1/tenants/{tenant}/deploy-targets/{target}/deploy",
 };
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;

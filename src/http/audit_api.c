@@ -6,7 +6,7 @@
  * answering, so a failure that happens before any output (denied, unknown tenant, bad format)
  * is still a proper JSON error with its status; a failure after output has started ends the
  * chunked stream without its terminating chunk, which clients see as a truncated download. */
-#include "http/server.h"
+#include "http/parity_api.h"
 #include "opsgate/audit.h"
 #include "opsgate/error.h"
 #include "opsgate/tenant.h"
@@ -28,7 +28,7 @@
 /* The chain a request names: q (?tenant=, or the console's path; name or id), else the token's
  * own tenant, else (platform actors) the platform chain, given as NULL. out must hold OG_ID_LEN
  * bytes; named (may be NULL) receives the tenant ("" name for the platform). */
-static int resolve_chain(og_http_req *r, const char *q, char *out, const char **chain,
+int og_http__audit_chain(og_http_req *r, const char *q, char *out, const char **chain,
                          og_tenant *named)
 {
     og_tenant t;
@@ -125,7 +125,7 @@ int og_http__audit_list(og_http_req *r)
         return og_error_set(OG_EINVAL, "query 'after' pages oldest first: with order=desc, use "
                                        "'before'");
     }
-    if ((error = resolve_chain(r, og_http__query(r, "tenant"), tid, &chain, &t)) < 0 ||
+    if ((error = og_http__audit_chain(r, og_http__query(r, "tenant"), tid, &chain, &t)) < 0 ||
         (error = query_time(r, "since", &since)) < 0 ||
         (error = query_int(r, "after", 0, INT64_MAX, &after)) < 0 ||
         (error = query_int(r, "limit", 1, AUDIT_LIMIT_MAX, &limit)) < 0)
@@ -157,7 +157,7 @@ int og_http__audit_checkpoint(og_http_req *r)
     int64_t size = 0;
     og_tenant t;
     int error;
-    if ((error = resolve_chain(r, og_http__query(r, "tenant"), tid, &chain, &t)) < 0 ||
+    if ((error = og_http__audit_chain(r, og_http__query(r, "tenant"), tid, &chain, &t)) < 0 ||
         (error = og_audit_checkpoint_latest(&r->ctx, chain, &cp, &size)) < 0)
         return error;
     json_t *tenant = chain ? json_pack("{s:s,s:s?}", "id", chain, "name", t.name[0] ? t.name : NULL)
@@ -286,7 +286,7 @@ int og_http__audit_export_of(og_http_req *r, const char *tenant)
     if (strcmp(format, "oscal") && strcmp(format, "jsonl") && strcmp(format, "csv"))
         return og_error_set(OG_EINVAL, "query 'format': '%.32s' is not oscal, jsonl or csv",
                             format);
-    if ((error = resolve_chain(r, tenant, tid, &chain, NULL)) < 0 ||
+    if ((error = og_http__audit_chain(r, tenant, tid, &chain, NULL)) < 0 ||
         (error = query_time(r, "since", &since)) < 0 ||
         (error = query_time(r, "until", &until)) < 0)
         return error;

@@ -1,7 +1,7 @@
 /* console_certact.c - what the certificate page does besides showing the certificate: its renewal
  * plan (og_acme_cert_list), deploy history (og_deploy_history) and the Renew and Deploy buttons,
  * which call exactly what `opsgate cert renew` and `opsgate cert deploy` call (og_acme_cert_renew,
- * og_deploy_cert: the API has no route for these kinds) as the signed-in actor, so through the
+ * og_deploy_cert, as the API's renew and deploy routes do) as the signed-in actor, so through the
  * gates; and the page of a cloud app credential (kind app-credential, og_certs_show). */
 #include "http/console.h"
 #include "opsgate/acme.h"

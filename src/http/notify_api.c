@@ -2,7 +2,8 @@
  * notify-channels) and the platform's (/api/v1/notify-channels). Thin handlers over og_notify_*,
  * which decides who may do what; here input is validated and replies are shaped, the same as
  * `opsgate notify` does on the CLI. */
-#include "http/server.h"
+#include "http/parity_api.h"
+#include "opsgate/egress.h"
 #include "opsgate/crypto.h"
 #include "opsgate/error.h"
 #include "opsgate/notify.h"
@@ -227,4 +228,60 @@ int og_http__notify_test(og_http_req *r)
     og_error_clear();
     return og_http__reply(
         r, 200, json_pack("{s:b, s:o}", "ok", !failed, "results", report ? report : json_array()));
+}
+
+/* GET /api/v1/notify-event-types: the event types channels may choose, as `notify events`. */
+int og_http__notify_event_types(og_http_req *r)
+{
+    json_t *arr = json_array();
+    for (int i = 0; arr && og_notify_event_types[i]; i++)
+        json_array_append_new(arr, json_string(og_notify_event_types[i]));
+    return og_http__reply(r, 200, json_pack("{s:o}", "event_types", arr));
+}
+
+/* ---- the egress policy's allowed ranges, as `notify egress allow|list|remove`: platform-admins
+ * (the library checks it and audits on the platform chain) ---- */
+
+int og_http__notify_egress_list(og_http_req *r)
+{
+    json_t *arr = NULL;
+    int error = og_egress_allow_list(&r->ctx, &arr);
+    if (error < 0)
+        return error;
+    return og_http__reply(r, 200, json_pack("{s:o}", "ranges", arr));
+}
+
+/* POST /api/v1/notify-egress {"range": "10.0.0.0/8", "note"?} -> 201 {"range", "note"}. */
+int og_http__notify_egress_allow(og_http_req *r)
+{
+    static const char *const fields[] = {"range", "note", NULL};
+    const char *range, *note = NULL;
+    json_t *body = NULL;
+    int error;
+    if ((error = og_http__body_object(r, 0, fields, &body)) < 0 ||
+        (error = og_http__field_str_max(body, "range", 1, 64, &range)) < 0 ||
+        (error = og_http__field_str_max(body, "note", 0, 500, &note)) < 0 ||
+        (error = og_egress_allow_add(&r->ctx, range, note)) < 0)
+        goto cleanup;
+    snprintf(r->location, sizeof(r->location), "/api/v1/notify-egress");
+    error = og_http__reply(r, 201, json_pack("{s:s, s:s?}", "range", range, "note", note));
+cleanup:
+    json_decref(body);
+    return error;
+}
+
+/* DELETE /api/v1/notify-egress/{address}/{prefix}: the range address/prefix (the CIDR's slash
+ * is the path's). */
+int og_http__notify_egress_remove(og_http_req *r)
+{
+    const char *addr = og_http__param(&r->match, "address"),
+               *prefix = og_http__param(&r->match, "prefix");
+    char cidr[128];
+    int error;
+    if (!addr || !prefix ||
+        snprintf(cidr, sizeof(cidr), "%s/%s", addr, prefix) >= (int)sizeof(cidr))
+        return og_error_set(OG_EINVAL, "the range is not address/prefix");
+    if ((error = og_egress_allow_remove(&r->ctx, cidr)) < 0)
+        return error;
+    return og_http__reply(r, 204, NULL);
 }

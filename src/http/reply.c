@@ -2,6 +2,7 @@
  * status, hints by error detail) and what a handler built. */
 #include "http/console.h"
 #include "http/lifecycle.h"
+#include "opsgate/acme.h"
 #include "opsgate/egress.h"
 #include "opsgate/error.h"
 #include "opsgate/gate.h"
@@ -109,6 +110,28 @@ static const struct {
     {OG_EGRESS_DETAIL_REFUSED, "only a platform-admin allows a range, on the opsgate host"},
 };
 
+/* The body field of an ACME setting the library names as the CLI spells its option ("dns-config":
+ * dns_config). */
+static const char *acme_field(const char *setting)
+{
+    static const struct {
+        const char *setting, *field;
+    } fields[] = {
+        {"name", "field 'names'"},
+        {"key-file", "field 'key_pem'"},
+        {"eab-kid and --eab-hmac-key", "fields 'eab_kid' and 'eab_hmac_key'"},
+        {"http-listen ADDR or --webroot DIR", "field 'http_listen' or 'webroot'"},
+    };
+    static _Thread_local char out[80];
+    for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+        if (strcmp(setting, fields[i].setting) == 0)
+            return fields[i].field;
+    snprintf(out, sizeof(out), "field '%.60s'", setting);
+    for (char *c = out; *c; c++)
+        *c = *c == '-' ? '_' : *c;
+    return out;
+}
+
 /* The error reply for a failed handler or check: status from og_http__status_for(), message from
  * the thread's error slot, except where the message could leak something. */
 enum MHD_Result og_http__queue_failure(og_http_req *r, int code)
@@ -152,6 +175,11 @@ enum MHD_Result og_http__queue_failure(og_http_req *r, int code)
             snprintf(msg, sizeof(msg), "%.400s (use %s)", og_error_last(), k->route);
             return og_http__queue_error(r, status, og_error_name(code), msg);
         }
+    }
+    if (strcmp(detail, OG_ACME_DETAIL_SETTING) == 0 && *og_error_detail_arg()) {
+        snprintf(msg, sizeof(msg), "%.480s (%s)", og_error_last(),
+                 acme_field(og_error_detail_arg()));
+        return og_http__queue_error(r, status, og_error_name(code), msg);
     }
     for (size_t i = 0; *detail && i < sizeof(http_hints) / sizeof(http_hints[0]); i++)
         if (strcmp(detail, http_hints[i].detail) == 0) {

@@ -2,6 +2,7 @@
  * in server.c (the server's own routes) and the *_api.c files. */
 #include "http/certs_api.h"
 #include "http/console.h"
+#include "http/parity_api.h"
 #include "http/server.h"
 
 /* Order matters only for readability: matching tries every entry, and 405's Allow lists every
@@ -200,5 +201,41 @@ const og_http_route og_http__routes[] = {
     {"GET", "/api/v1/artifacts/search", og_http__artifact_search, 0},
     {"GET", "/api/v1/retention", og_http__retention_list, 0},
     {"PUT", "/api/v1/retention/{kind}", og_http__retention_set, 0},
+    /* ACME accounts and renewal plans (acme_api.c): `acme account`, `cert issue|renew|revoke|plans`
+     */
+    {"GET", "/api/v1/tenants/{tenant}/acme/accounts", og_http__acme_account_list, 0},
+    {"POST", "/api/v1/tenants/{tenant}/acme/accounts", og_http__acme_account_create, 0},
+    {"GET", "/api/v1/tenants/{tenant}/acme/accounts/{id}", og_http__acme_account_show, 0},
+    {"POST", "/api/v1/tenants/{tenant}/acme/accounts/{id}/rollover", og_http__acme_account_rollover,
+     0},
+    {"GET", "/api/v1/tenants/{tenant}/acme/plans", og_http__acme_plan_list, 0},
+    {"POST", "/api/v1/tenants/{tenant}/acme/plans", og_http__acme_plan_issue, 0},
+    {"GET", "/api/v1/tenants/{tenant}/acme/plans/{id}", og_http__acme_plan_show, 0},
+    {"POST", "/api/v1/tenants/{tenant}/acme/plans/{id}/renew", og_http__acme_plan_renew, 0},
+    {"POST", "/api/v1/tenants/{tenant}/acme/plans/{id}/revoke", og_http__acme_plan_revoke, 0},
+    {"PUT", "/api/v1/tenants/{tenant}/acme/plans/{id}/targets", og_http__acme_plan_targets, 0},
+    {"POST", "/api/v1/tenants/{tenant}/acme/renew-due", og_http__acme_renew_due, 0},
+    /* deploy targets and deploys (deploy_api.c): `target add|list|remove|deploy`, `cert deploy` */
+    {"GET", "/api/v1/tenants/{tenant}/deploy-targets", og_http__deploy_target_list, 0},
+    {"POST", "/api/v1/tenants/{tenant}/deploy-targets", og_http__deploy_target_add, 0},
+    {"DELETE", "/api/v1/tenants/{tenant}/deploy-targets/{target}", og_http__deploy_target_remove,
+     0},
+    {"POST", "/api/v1/tenants/{tenant}/deploy-targets/{target}/deploy", og_http__deploy_run, 0},
+    /* document templates (templates_api.c): `template list|put|get|log|check` */
+    {"GET", "/api/v1/tenants/{tenant}/templates", og_http__template_list, 0},
+    {"GET", "/api/v1/tenants/{tenant}/templates/{name}", og_http__template_get, 0},
+    {"PUT", "/api/v1/tenants/{tenant}/templates/{name}", og_http__template_put, 0},
+    {"GET", "/api/v1/tenants/{tenant}/templates/{name}/versions", og_http__template_log, 0},
+    {"POST", "/api/v1/template-check", og_http__template_check, 0},
+    /* the audit trail's checks (audit_ops_api.c): `audit verify|checkpoint|prove|pubkey` */
+    {"GET", "/api/v1/audit/verify", og_http__audit_verify, 0},
+    {"POST", "/api/v1/audit/checkpoints", og_http__audit_checkpoint_make, 0},
+    {"GET", "/api/v1/audit/proof", og_http__audit_prove, 0},
+    {"GET", "/api/v1/audit/pubkey", og_http__audit_pubkey, 0},
+    /* notification event types and the egress policy (notify_api.c): `notify events|egress` */
+    {"GET", "/api/v1/notify-event-types", og_http__notify_event_types, 0},
+    {"GET", "/api/v1/notify-egress", og_http__notify_egress_list, 0},
+    {"POST", "/api/v1/notify-egress", og_http__notify_egress_allow, 0},
+    {"DELETE", "/api/v1/notify-egress/{address}/{prefix}", og_http__notify_egress_remove, 0},
 };
 const size_t og_http__nroutes = sizeof(og_http__routes) / sizeof(og_http__routes[0]);

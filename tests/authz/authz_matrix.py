@@ -49,6 +49,7 @@ LATE = [
     "DELETE /api/v1/notify-channels/{id}",
     "DELETE /api/v1/connectors/{connector}",
     "DELETE /api/v1/tenants/{tenant}/certs/schedules/{id}",
+    "DELETE /api/v1/tenants/{tenant}/deploy-targets/{target}",
     "DELETE /api/v1/tenants/{tenant}/gate-assignees/{area}",
     "DELETE /api/v1/tokens/{id}",
     "POST /api/v1/tenants/{tenant}/users/{user}/disable",
@@ -109,6 +110,21 @@ BODIES = {
         {"cred_" + k: v for k, v in CONNECTOR["credentials"].items()},
         name="cn" + r, kind=CONNECTOR["kind"], base_url=CONNECTOR["base_url"]),
 }
+BODIES.update({
+    "POST /api/v1/tenants/{tenant}/acme/accounts": lambda r: {"directory": "https://acme.invalid/dir"},
+    "POST /api/v1/tenants/{tenant}/acme/plans":
+        lambda r: {"names": ["m.example.test"], "challenge": "http-01", "http_listen": "127.0.0.1:1"},
+    "POST /api/v1/tenants/{tenant}/acme/plans/{id}/revoke": lambda r: {"reason": "superseded"},
+    "PUT /api/v1/tenants/{tenant}/acme/plans/{id}/targets": lambda r: {"targets": []},
+    "POST /api/v1/tenants/{tenant}/deploy-targets":
+        lambda r: {"name": "dn-" + r, "type": "file",
+                   "config": {"cert_path": "/nonexistent/og-matrix/c.pem", "key_path": "/nonexistent/og-matrix/c.key"}},
+    "POST /api/v1/tenants/{tenant}/deploy-targets/{target}/deploy": lambda r: {"cert": PEM_FP[0]},
+    "PUT /api/v1/tenants/{tenant}/templates/{name}": lambda r: {"source": "# SOW by " + r + "\n"},
+    "POST /api/v1/notify-egress": lambda r: {"range": "198.51.100.0/24", "note": "matrix"},
+    "POST /api/v1/template-check": lambda r: {"name": "runbook", "source": "# {{project.name}}\n"},
+})
+PEM_FP = []  # the fingerprint of the imported certificate (the deploy route's body)
 # A connector's body: kind, base URL and credentials built from the kind's own fields (set by
 # the fixtures from /api/v1/connector-kinds); one attempt per request, short timeouts.
 CONNECTOR = {"kind": "halopsa", "base_url": "https://psa.invalid", "credentials": {},
@@ -126,7 +142,8 @@ PREP = {"DELETE /api/v1/tenants/{tenant}/brand":
 PUBLIC_PATHS = ("/healthz", "/metrics", "/_test", "/console/assets/", "/console/sign-in")
 QUERIES = {"GET /api/v1/projects/{key}/artifacts/{name}/diff": "?from=1&to=1",
            "GET /api/v1/artifacts/search": "?q=doc",
-           "GET /api/v1/audit/export": "?format=jsonl"}
+           "GET /api/v1/audit/export": "?format=jsonl",
+           "GET /api/v1/audit/proof": "?seq=1"}
 
 
 def is_console(path):
@@ -314,6 +331,11 @@ class Fixtures:
                                   "secret": "s3cret-matrix-0123456789", "events": ["gate.*"]})["id"]
             o["cconnector"] = c.ok(201, "POST", "/api/v1/connectors?tenant=%s" % tenant, a,
                                    dict(CONNECTOR, name="cconn-%s%s" % (prefix, suffix)))["name"]
+            o["target"] = "dt-%s%s" % (prefix, suffix)
+            c.ok(201, "POST", "/api/v1/tenants/%s/deploy-targets" % tenant, a,
+                 {"name": o["target"], "type": "file",
+                  "config": {"cert_path": "/nonexistent/og-matrix/%s.pem" % o["target"],
+                             "key_path": "/nonexistent/og-matrix/%s.key" % o["target"]}})
             return o
 
         for role, n in [("platform-admin", "pa")] + list(names.items()):
@@ -338,6 +360,10 @@ class Fixtures:
                       {"type": "webhook", "url": "https://p.invalid/" + role, "secret": "s3cret-matrix-0123456789", "events": ["gate.*"]})
             self.own[role]["pchannel"] = ch["id"]
         self.other["cert"] = cert["globex"]
+        PEM_FP.append(cert["acme"])
+        # acme's templates project, which an engineer's first template put could not create
+        c.ok(201, "PUT", "/api/v1/tenants/acme/templates/matrix-custom", self.tok["ta"],
+             {"source": "custom\n", "kind": "runbook"})
         self.other["pchannel"] = c.ok(201, "POST", "/api/v1/notify-channels", a, {
             "type": "webhook", "url": "https://p.invalid/o", "secret": "s3cret-matrix-0123456789",
             "events": ["gate.*"]})["id"]
@@ -363,6 +389,8 @@ def subst(path, o, missing=False, inner=False):
             return o["event"]
         if "/schedules/" in prefix:
             return o["schedule"]
+        if "/acme/accounts/" in prefix or "/acme/plans/" in prefix:
+            return MISSING_UUID  # no ACME account or plan without a CA: every one is missing
         if "/certs/" in prefix or "/certificates/" in prefix:
             return o["cert"]
         if prefix.startswith("/api/v1/connectors/"):
@@ -374,7 +402,7 @@ def subst(path, o, missing=False, inner=False):
         raise KeyError(prefix)
 
     console_remove = path.startswith("/console/") and path.endswith("/remove")
-    objs = re.findall(r"\{(tenant|user|id|key|name|connector|company)\}", path)
+    objs = re.findall(r"\{(tenant|user|id|key|name|connector|company|target)\}", path)
     last = objs[-1] if objs else None
     out, used = "", []
     for part in re.split(r"(\{[a-z]+\})", path):
@@ -402,11 +430,20 @@ def subst(path, o, missing=False, inner=False):
             v = "nosuch" if missing else o["cconnector" if console_remove else "connector"]
         elif p == "company":
             v = "c1"
+        elif p == "address":
+            v = "198.51.100.0"  # the range the POST line allowed
+        elif p == "prefix":
+            v = "24"
+        elif p == "target":
+            v = "nosuch" if missing else o["target"]
+        elif p == "name" and "/templates/" in out:
+            v = "sow"
         elif p == "name" and out.startswith("/console/assets/"):
             v = "console.css"
         else:
             v = o[p]
-        if v not in ("approve", "platform.note", "runbook", "platform", "certs", "acme"):
+        if v not in ("approve", "platform.note", "runbook", "platform", "certs", "acme",
+                     "198.51.100.0", "24"):
             used.append(v)
         out += v
     return out, used
@@ -479,7 +516,7 @@ def main():
             return None
 
         # another tenant's object and a missing one, as every tenant role: same bytes
-        if re.search(r"\{(tenant|user|id|key|name|connector)\}", path) and \
+        if re.search(r"\{(tenant|user|id|key|name|connector|target)\}", path) and \
                 not path.startswith(PUBLIC_PATHS):
             for role in TENANT_ROLES:
                 tok = fx.role_token[role]
