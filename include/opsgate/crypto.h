@@ -203,6 +203,12 @@ int og_crypto_stream_seal_update(og_crypto_stream *st, const void *data, size_t 
  * version the stream is sealed under is checked to still exist. A stream never uses the store it
  * began with after begin (an opener loads the scope's earlier data-key versions at begin). */
 int og_crypto_stream_seal_finish(og_crypto_stream *st, og_store *s);
+/* Inside the transaction that stores a sealed stream (begun or finished): 0 when the data-key
+ * version it is sealed under is still the scope's current one; OG_EBUSY ("write it again") when a
+ * rotation made it an earlier one meanwhile. Rotating and destroying earlier versions take the
+ * writer lock exclusively, so a stream stored by a transaction that passed this check is either
+ * under the current version or found by the rotation's walkers: never under a destroyed one. */
+int og_crypto_stream_check_current(const og_crypto_stream *st, og_store *s);
 
 /* Start opening; plaintext goes out through the sink. Looks up the scope's key at once, so a
  * destroyed key fails here with OG_ENOTFOUND. Caller frees with og_crypto_stream_free(). */

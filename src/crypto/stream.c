@@ -312,6 +312,22 @@ int og_crypto_stream_seal_finish(og_crypto_stream *st, og_store *s)
     return 0;
 }
 
+int og_crypto_stream_check_current(const og_crypto_stream *st, og_store *s)
+{
+    int64_t current = 0;
+    int error;
+    if (!st || !st->sealing)
+        return og_error_set(OG_EINVAL, "not a sealing stream");
+    if ((error = og_crypto_datakey_versions(s, st->scope, &current, NULL)) < 0)
+        return error;
+    if (current != st->dek_version)
+        return og_error_set(OG_EBUSY,
+                            "%s was sealed under data-key version %lld, but the data key was "
+                            "rotated to version %lld while it was written: write it again",
+                            st->what, (long long)st->dek_version, (long long)current);
+    return 0;
+}
+
 /* ---- opening ---- */
 int og_crypto_stream_open_begin(og_crypto_stream **out, og_keyring *k, og_store *s,
                                 const char *scope, const char *object_id, og_crypto_sink sink,
