@@ -2,8 +2,9 @@
  * folder), on SQLite and on PostgreSQL (_sqlite and _pg): a batch rolled back (a kill -9) changes
  * nothing, the rotation runs to its end and destroys the old version, every object opens with its
  * content, a download begun before the re-seal reads to its end, and the old chunks are left for
- * the sweep; an upload spanning the rotation's start is refused; re-sealing 20 MiB raises the peak
- * resident size by less than a bound. */
+ * the sweep; an upload spanning the rotation's start is refused; a revoked tenant is skipped by the
+ * background job (counted) until restored; re-sealing 20 MiB raises the peak resident size by less
+ * than a bound. */
 #include "artobj_fixture.h"
 #include "opsgate/app.h"
 
@@ -161,6 +162,39 @@ static void test_artobj_reseal__an_upload_spanning_a_rotation_is_refused(void **
     free(tid);
 }
 
+/* The background job skips a tenant whose key is revoked up front, counted for /metrics, and
+ * resumes it once the key is restored. */
+static void test_artobj_reseal__a_revoked_tenant_is_skipped_and_counted(void **state)
+{
+    artobj *f = *state;
+    uint8_t a[32];
+    int pending = 0, finished = 0;
+    int64_t current = 0, oldest = 0;
+    og_buf m;
+    char *tid = tenant_id(f);
+    put_random(f, "a.bin", MIB, 4, a);
+    OG_ASSERT_OK(og_crypto_datakey_rotate(f->keys, f->store, tid, NULL));
+    OG_ASSERT_OK(og_crypto_scope_key_revoke(f->keys, f->store, tid));
+    OG_ASSERT_OK(og_app_datakey_work(&f->ctx, -1, &pending));
+    assert_int_equal(pending, 1);
+    OG_ASSERT_OK(og_crypto_datakey_versions(f->store, tid, &current, &oldest));
+    assert_int_equal(oldest, 1); /* nothing done */
+    og_buf_init(&m, 1024);
+    OG_ASSERT_OK(og_crypto_metrics_render(&m));
+    OG_ASSERT_OK(og_buf_append(&m, "", 1));
+    assert_non_null(strstr((const char *)m.data,
+                           "opsgate_jobs_skipped_total{job=\"datakey.reseal\","
+                           "reason=\"key_revoked\"} "));
+    og_buf_free(&m);
+    OG_ASSERT_OK(og_crypto_scope_key_restore(f->keys, f->store, tid, NULL, NULL));
+    OG_ASSERT_OK(og_app_datakey_work(&f->ctx, -1, &pending));
+    assert_int_equal(pending, 0);
+    OG_ASSERT_OK(og_app_tenant_datakey_run(&f->ctx, tid, -1, &finished));
+    assert_int_equal(finished, 1);
+    check_content(f, "a.bin", a);
+    free(tid);
+}
+
 static long peak_kib(void)
 {
     struct rusage ru;
@@ -221,6 +255,8 @@ int main(void)
             teardown),
         cmocka_unit_test_setup_teardown(
             test_artobj_reseal__an_upload_spanning_a_rotation_is_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_artobj_reseal__a_revoked_tenant_is_skipped_and_counted,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_artobj_reseal__20_mib_are_resealed_in_flat_memory,
                                         setup, teardown),
     };
