@@ -4,8 +4,9 @@
  * re-sealed streaming into new chunk rows: reseal_rows.c). */
 
 /* Chunk-row objects re-sealed in one batch's transaction stop the batch past this many bytes (the
- * next batch goes on from the cursor), so a batch of large objects stays a bounded transaction. */
-#define ROWS_BATCH_BYTES ((uint64_t)64 * 1024 * 1024)
+ * next batch goes on from the cursor), so a batch of large objects stays a bounded transaction
+ * and holds the writer lock briefly. */
+#define ROWS_BATCH_BYTES ((uint64_t)16 * 1024 * 1024)
 #include "artifacts/artifacts_internal.h"
 #include "artifacts/objstore.h"
 #include "opsgate/crypto.h"
