@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "opsgate/store.h"
+#include "opsgate/util.h"
 
 typedef struct og_keyring og_keyring;
 
@@ -110,6 +111,9 @@ int og_crypto_scope_key_rotate(og_keyring *k, og_store *s, const char *scope, co
  * OG_ECONFLICT when already revoked. Runs in the caller's transaction if it has one.
  */
 #define OG_CRYPTO_DETAIL_KEY_REVOKED "tenant_key_revoked"
+/* A tenant under the file provider whose key file is gone (ENOENT): the client withdrew its key.
+ * OG_ELOCKED too (423), until the file is back; no restore is needed. */
+#define OG_CRYPTO_DETAIL_KEY_WITHDRAWN "tenant_key_withdrawn"
 int og_crypto_scope_key_revoke(og_keyring *k, og_store *s, const char *scope);
 /*
  * Restore a revoked key: the KEK of the scope's provider must unwrap the stored data key, opened
@@ -121,8 +125,20 @@ int og_crypto_scope_key_revoke(og_keyring *k, og_store *s, const char *scope);
 int og_crypto_scope_key_restore(og_keyring *k, og_store *s, const char *scope, const char *provider,
                                 const char *config);
 /* 0 when the scope's key is usable or the scope has none; OG_ELOCKED (a message saying since when
- * and the detail above) when it is revoked; another code when the store fails. */
+ * and the detail above) when it is revoked, or (detail OG_CRYPTO_DETAIL_KEY_WITHDRAWN) when it is
+ * under a key file that does not exist; another code when the store fails. */
 int og_crypto_scope_key_check(og_store *s, const char *scope);
+
+/*
+ * For a scheduled job (a certificate scan or expiry alert, an ACME renewal, a connector sync) about
+ * to work for a tenant: OG_ELOCKED (the message of og_crypto_scope_key_check) when the tenant's key
+ * is revoked or withdrawn, counted for opsgate_jobs_skipped_total{job, reason="key_revoked" or
+ * "key_withdrawn"}: the job skips the tenant; 0 when it may go on; another code when the store
+ * fails. job is a short fixed name ("acme.renew").
+ */
+int og_crypto_job_check(og_store *s, const char *tenant_id, const char *job);
+/* The counts of og_crypto_job_check in this process, in the Prometheus text format. */
+int og_crypto_metrics_render(og_buf *out);
 
 /*
  * Seal plaintext for (scope, object_id) with AES-256-GCM under the scope's data key. The scope and
@@ -187,6 +203,12 @@ int og_crypto_stream_seal_update(og_crypto_stream *st, const void *data, size_t 
  * version the stream is sealed under is checked to still exist. A stream never uses the store it
  * began with after begin (an opener loads the scope's earlier data-key versions at begin). */
 int og_crypto_stream_seal_finish(og_crypto_stream *st, og_store *s);
+/* Inside the transaction that stores a sealed stream (begun or finished): 0 when the data-key
+ * version it is sealed under is still the scope's current one; OG_EBUSY ("write it again") when a
+ * rotation made it an earlier one meanwhile. Rotating and destroying earlier versions take the
+ * writer lock exclusively, so a stream stored by a transaction that passed this check is either
+ * under the current version or found by the rotation's walkers: never under a destroyed one. */
+int og_crypto_stream_check_current(const og_crypto_stream *st, og_store *s);
 
 /* Start opening; plaintext goes out through the sink. Looks up the scope's key at once, so a
  * destroyed key fails here with OG_ENOTFOUND. Caller frees with og_crypto_stream_free(). */

@@ -89,6 +89,13 @@ int og_acme_renew_due(og_ctx *ctx, const char *tenant, int *ran, int *failed)
     }
     for (int i = 0; i < n; i++) {
         due *d = &list[i];
+        /* A tenant whose key is revoked or withdrawn: skipped up front (counted), retried at the
+         * next run, rather than hitting the lock mid-renewal. */
+        if (og_crypto_job_check(ctx->store, d->tenant, "acme.renew") == OG_ELOCKED) {
+            og_error_clear();
+            continue;
+        }
+        og_error_clear();
         if (d->ari_id[0] && d->ari_check_us >= 0 && d->ari_check_us <= now)
             ari_recheck(ctx, d);
         if (d->renew_at_us > og_time_now_us())

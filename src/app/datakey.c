@@ -239,6 +239,14 @@ int og_app_datakey_work(og_ctx *ctx, int max_batches, int *pending)
     json_array_foreach(ids, i, v)
     {
         int finished = 0;
+        /* A tenant whose key is revoked or withdrawn: skipped up front (counted), resumed from its
+         * cursor at the first run after the key is back. */
+        if (og_crypto_job_check(ctx->store, json_string_value(v), "datakey.reseal") == OG_ELOCKED) {
+            og_error_clear();
+            (*pending)++;
+            continue;
+        }
+        og_error_clear();
         if (og_app_tenant_datakey_run(ctx, json_string_value(v), max_batches, &finished) < 0) {
             /* One tenant's unavailable key (revoked, HSM away) does not stop the others. */
             fprintf(stderr, "opsgate: re-sealing tenant %s: %s\n", json_string_value(v),

@@ -259,6 +259,10 @@ int og_artifacts__obj_writer_commit(art_obj_writer *w, og_ctx *ctx, const art_ke
     }
     og_stmt_free(st);
     st = NULL;
+    /* Sealed while it streamed in: refused if a data-key rotation began meanwhile (its walkers
+     * may have passed already, and the version would be destroyed under it). */
+    if ((error = og_crypto_stream_check_current(w->seal, ctx->store)) < 0)
+        goto cleanup;
     og_time_format(og_time_now_us(), now);
     if ((error =
              og_stmt_prepare(&st, ctx->store,

@@ -64,6 +64,15 @@ int og_artifacts__fd_write(int fd, const void *data, size_t len, const char *wha
 
 extern const art_objstore og_artifacts__obj_files;
 extern const art_objstore og_artifacts__obj_rows;
+/* Re-sealing an object of the rows store after a data-key rotation (reseal_rows.c): the data-key
+ * version its stream names, and the object sealed anew under a new seal id (new chunk rows and the
+ * object's row, in the caller's transaction; the old chunks are left to the sweep an hour later,
+ * for downloads in flight). Memory stays at a few chunks. */
+int og_artifacts__rows_version(og_ctx *ctx, const char *tid, const char *name, const char *seal_id,
+                               uint64_t stored_size, int64_t *version);
+int og_artifacts__reseal_rows(og_ctx *ctx, const char *tid, const char *name, const char *seal_id,
+                              uint64_t stored_size);
+
 /* The store of the context: rows when there is no data folder. */
 static inline const art_objstore *og_artifacts__objstore(const og_ctx *ctx)
 {

@@ -1,7 +1,14 @@
 /* reseal.c - re-sealing the artifacts module's sealed data after a tenant's data-key rotation:
  * artifact rows, version rows, the module's keys, and the objects (streams, inline or in files,
- * re-sealed streaming into a temporary file that replaces the object's file). */
+ * re-sealed streaming into a temporary file that replaces the object's file; or in chunk rows,
+ * re-sealed streaming into new chunk rows: reseal_rows.c). */
+
+/* Chunk-row objects re-sealed in one batch's transaction stop the batch past this many bytes (the
+ * next batch goes on from the cursor), so a batch of large objects stays a bounded transaction
+ * and holds the writer lock briefly. */
+#define ROWS_BATCH_BYTES ((uint64_t)16 * 1024 * 1024)
 #include "artifacts/artifacts_internal.h"
+#include "artifacts/objstore.h"
 #include "opsgate/crypto.h"
 #include "opsgate/error.h"
 #include "opsgate/util.h"
@@ -35,8 +42,9 @@ static const og_crypto_reseal_part parts[] = {
 
 typedef struct obj {
     char name[80], seal_id[OG_ID_LEN];
-    uint8_t *inl; /* inline ciphertext, or NULL: a file */
+    uint8_t *inl; /* inline ciphertext, or NULL: a file, or chunk rows without a data folder */
     size_t inlen;
+    uint64_t stored_size;
 } obj;
 
 typedef struct src_state {
@@ -175,13 +183,15 @@ static int objects_read(og_ctx *ctx, const char *tid, const char *cursor, int li
     if (!o)
         return og_error_set(OG_ERROR, "out of memory");
     error = og_stmt_prepare_args(&st, ctx->store,
-                                 "SELECT name, seal_id, inline FROM art_objects WHERE tenant_id = ?"
+                                 "SELECT name, seal_id, inline, stored_size FROM art_objects"
+                                 " WHERE tenant_id = ?"
                                  " AND name > ? ORDER BY name LIMIT ?",
                                  "tti", tid, cursor, (int64_t)limit);
     while (error == 0 && (error = og_stmt_step(st)) == OG_ROW && *n < (size_t)limit) {
         obj *x = &o[(*n)++];
         og_strlcpy(x->name, og_stmt_col_text(st, 0), sizeof(x->name));
         og_strlcpy(x->seal_id, og_stmt_col_text(st, 1), sizeof(x->seal_id));
+        x->stored_size = (uint64_t)og_stmt_col_int(st, 3);
         if (!og_stmt_col_is_null(st, 2)) {
             const void *b = og_stmt_col_blob(st, 2, &x->inlen);
             if (!(x->inl = malloc(x->inlen ? x->inlen : 1)))
@@ -211,6 +221,8 @@ static int object_version(og_ctx *ctx, const char *tid, const obj *o, int64_t *v
     char path[PATH_MAX];
     if (o->inl)
         return og_crypto_sealed_version(o->inl, o->inlen, 1, v);
+    if (!ctx->data_dir)
+        return og_artifacts__rows_version(ctx, tid, o->name, o->seal_id, o->stored_size, v);
     int error = og_artifacts__obj_path(path, sizeof(path), ctx, tid, o->name);
     if (error < 0)
         return error;
@@ -227,6 +239,7 @@ static int objects_batch(og_ctx *ctx, const char *tid, og_crypto_reseal_batch *b
     obj *o = NULL;
     size_t n = 0;
     int64_t current = 0, v = 0;
+    uint64_t rows_bytes = 0;
     int error;
     if ((error = og_crypto_datakey_versions(ctx->store, tid, &current, NULL)) < 0 ||
         (error = objects_read(ctx, tid, b->cursor, left, &o, &n)) < 0)
@@ -235,7 +248,14 @@ static int objects_batch(og_ctx *ctx, const char *tid, og_crypto_reseal_batch *b
         if ((error = object_version(ctx, tid, &o[i], &v)) < 0)
             goto cleanup;
         if (v != current) {
-            error = o[i].inl ? reseal_inline(ctx, tid, &o[i]) : reseal_file(ctx, tid, &o[i]);
+            if (o[i].inl)
+                error = reseal_inline(ctx, tid, &o[i]);
+            else if (ctx->data_dir)
+                error = reseal_file(ctx, tid, &o[i]);
+            else
+                error =
+                    og_artifacts__reseal_rows(ctx, tid, o[i].name, o[i].seal_id, o[i].stored_size);
+            rows_bytes += o[i].inl || ctx->data_dir ? 0 : o[i].stored_size;
             if (error < 0) {
                 og_error_wrap("re-sealing artifact object %s", o[i].name);
                 goto cleanup;
@@ -244,6 +264,10 @@ static int objects_batch(og_ctx *ctx, const char *tid, og_crypto_reseal_batch *b
         }
         b->seen++;
         og_strlcpy(b->cursor, o[i].name, sizeof(b->cursor));
+        if (rows_bytes >= ROWS_BATCH_BYTES && i + 1 < n) {
+            error = 0; /* enough for one transaction: the next batch goes on from here */
+            goto cleanup;
+        }
     }
     if ((int)n < left) {
         b->part++;

@@ -2,6 +2,7 @@
  * transaction) and the certificate gauges of /metrics. */
 #include "certs/certs_internal.h"
 #include "opsgate/audit.h"
+#include "opsgate/crypto.h"
 #include "opsgate/error.h"
 #include "opsgate/events.h"
 
@@ -341,7 +342,14 @@ int og_certs_expiry_run(og_ctx *ctx, const char *tenant, int *raised)
     json_t *v;
     json_array_foreach(ids, i, v)
     {
-        if ((error = expiry_tenant(ctx, json_string_value(v), raised)) < 0)
+        /* A tenant whose key is revoked or withdrawn is skipped (counted), not alerted about. */
+        if ((error = og_crypto_job_check(ctx->store, json_string_value(v), "certs.expiry")) ==
+            OG_ELOCKED) {
+            og_error_clear();
+            error = 0;
+            continue;
+        }
+        if (error < 0 || (error = expiry_tenant(ctx, json_string_value(v), raised)) < 0)
             break;
     }
     json_decref(ids);

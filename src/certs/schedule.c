@@ -347,8 +347,9 @@ int og_certs_schedule_run_due(og_ctx *ctx, int *ran)
         opts.timeout_ms = d.timeout_ms;
         opts.concurrency = d.concurrency;
         memset(&sum, 0, sizeof(sum));
-        /* A tenant whose key was revoked is skipped (recorded on the schedule, logged). */
-        if ((rc = og_crypto_scope_key_check(ctx->store, d.tenant_id)) == OG_ELOCKED)
+        /* A tenant whose key is revoked or withdrawn is skipped (recorded on the schedule, logged,
+         * counted). */
+        if ((rc = og_crypto_job_check(ctx->store, d.tenant_id, "certs.scan")) == OG_ELOCKED)
             fprintf(stderr, "opsgate: scheduler: skipping schedule %s: %s\n", d.id,
                     og_error_last());
         else if (!tv)

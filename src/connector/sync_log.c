@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "opsgate/audit.h"
+#include "opsgate/crypto.h"
 #include "opsgate/error.h"
 #include "opsgate/events.h"
 #include "opsgate/tenant.h"
@@ -349,8 +350,8 @@ static int due_list(og_ctx *ctx, json_t *due)
     int error;
     if ((error = og_stmt_prepare(&st, ctx->store,
                                  "SELECT c.id, c.options, (SELECT MAX(started_at) FROM "
-                                 "connector_syncs x WHERE x.connector_id = c.id) FROM "
-                                 "connectors c ORDER BY c.id")) < 0)
+                                 "connector_syncs x WHERE x.connector_id = c.id), c.tenant_id "
+                                 "FROM connectors c ORDER BY c.id")) < 0)
         return error;
     while ((error = og_stmt_step(st)) == OG_ROW) {
         json_t *opts = json_loads(og_stmt_col_text(st, 1), 0, NULL);
@@ -360,7 +361,8 @@ static int due_list(og_ctx *ctx, json_t *due)
         if (l && og_time_parse(l, &last) < 0)
             og_error_clear();
         if (every > 0 && (!l || now - last >= every))
-            json_array_append_new(due, json_string(og_stmt_col_text(st, 0)));
+            json_array_append_new(
+                due, json_pack("[s, s?]", og_stmt_col_text(st, 0), og_stmt_col_text(st, 3)));
     }
     og_stmt_free(st);
     return error < 0 ? error : 0;
@@ -377,8 +379,17 @@ int og_connector_scheduler_job(og_ctx *ctx)
         goto cleanup;
     for (size_t i = 0; i < json_array_size(due); i++) {
         og_conn *c = NULL;
-        json_t *res = NULL;
-        int rc = og_conn_load_id(ctx, json_string_value(json_array_get(due, i)), &c);
+        json_t *res = NULL, *one = json_array_get(due, i);
+        /* A tenant whose key is revoked or withdrawn: skipped up front (counted); its connectors
+         * sync at the first run after the key is back. */
+        int rc = og_crypto_job_check(ctx->store, json_string_value(json_array_get(one, 1)),
+                                     "connector.sync");
+        if (rc == OG_ELOCKED) {
+            og_error_clear();
+            continue;
+        }
+        if (rc == 0)
+            rc = og_conn_load_id(ctx, json_string_value(json_array_get(one, 0)), &c);
         if (rc == 0)
             rc = og_conn__sync_run(ctx, c, &o, &res);
         if (rc < 0) { /* recorded with the sync; the next ones still run */

@@ -79,6 +79,9 @@ char **og_crypto__cache_scopes(og_crypto__cache *c, size_t *n);
 const uint8_t *og_crypto__cache_arena(og_crypto__cache *c, size_t *len);
 /* OG_ELOCKED with the message and detail of a scope whose key was revoked at `at`. */
 int og_crypto__revoked_error(const char *scope, const char *at);
+/* OG_ELOCKED (detail OG_CRYPTO_DETAIL_KEY_WITHDRAWN) naming a tenant's missing key file
+ * (kek_file.c). */
+int og_crypto__withdrawn_error(const char *path);
 /* The keyring's cache (keyring.c). */
 og_crypto__cache *og_keyring__cache(og_keyring *k);
 
@@ -96,9 +99,10 @@ int og_crypto__check_names(const char *scope, const char *object_id);
  */
 int og_keyring__scope_dek(og_keyring *k, og_store *s, const char *scope, uint8_t dek[32]);
 /* The same, with the version of that data key (read from the same row, so a seal names the
- * version of the key that sealed it even while a rotation commits). dek_version may be NULL. */
+ * version of the key that sealed it even while a rotation commits) and the oldest version still
+ * kept (== the current one when none is; read in the same statement). Both may be NULL. */
 int og_keyring__scope_dek_cur(og_keyring *k, og_store *s, const char *scope, uint8_t dek[32],
-                              int64_t *dek_version);
+                              int64_t *dek_version, int64_t *oldest);
 /* A given version of a scope's data key: the current one, or an earlier one a rotation still
  * keeps (datakey.c). OG_ENOTFOUND naming the version when it is destroyed. */
 int og_keyring__dek_version(og_keyring *k, og_store *s, const char *scope, int64_t version,

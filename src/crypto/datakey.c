@@ -67,7 +67,7 @@ int og_keyring__dek_version(og_keyring *k, og_store *s, const char *scope, int64
     char label[300];
     const char *key = og_crypto__scope_key(scope);
     og_crypto__scope_label(scope, label, sizeof(label));
-    if ((error = og_keyring__scope_dek_cur(k, s, scope, cur, &cur_version)) < 0)
+    if ((error = og_keyring__scope_dek_cur(k, s, scope, cur, &cur_version, NULL)) < 0)
         goto cleanup;
     if (version == cur_version) {
         memcpy(dek, cur, OG_CRYPTO_KEY_LEN);
@@ -164,7 +164,7 @@ int og_crypto_datakey_rotate(og_keyring *k, og_store *s, const char *scope, int6
     og_crypto__scope_label(scope, label, sizeof(label));
     if ((error = og_store_tx_begin(s)) < 0)
         goto cleanup;
-    if ((error = og_keyring__scope_dek_cur(k, s, scope, cur, &version)) < 0) {
+    if ((error = og_keyring__scope_dek_cur(k, s, scope, cur, &version, NULL)) < 0) {
         og_error_wrap("cannot rotate the data key of %s", label);
         goto cleanup;
     }

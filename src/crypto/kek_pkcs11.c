@@ -49,6 +49,8 @@ typedef struct p11_kek {
     CK_FUNCTION_LIST_PTR f;
     P11KitUri *parsed;
     int gone; /* set by open_key: the token was not there (removed?), worth a re-initialisation */
+    int setting; /* 1 while being configured (key set, restore): a bad PIN file is the input's
+                  * fault (400); at use it is the operator's configuration (503) */
 } p11_kek;
 
 static int p11_fail(int code, const p11_kek *p, const char *what, CK_RV rv)
@@ -80,13 +82,13 @@ static int read_pin(const p11_kek *p, char pin[PIN_MAX])
                             p->uri, strerror(errno));
     if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
         close(fd);
-        return og_error_set(OG_EINVAL, "the PIN file '%s' of '%s' is not a regular file",
-                            p->pin_file, p->uri);
+        return og_error_set(p->setting ? OG_EINVAL : OG_EBUSY,
+                            "the PIN file '%s' of '%s' is not a regular file", p->pin_file, p->uri);
     }
     /* Like a key file: a PIN others may have read is refused, not used. */
     if ((st.st_mode & 0077) != 0) {
         close(fd);
-        return og_error_set(OG_EINVAL,
+        return og_error_set(p->setting ? OG_EINVAL : OG_EBUSY,
                             "the PIN file '%s' of '%s' has permissions %04o: group or others may "
                             "read it; check it, then run chmod 600 '%s'",
                             p->pin_file, p->uri, (unsigned)(st.st_mode & 07777), p->pin_file);
@@ -472,7 +474,9 @@ int og_kek_pkcs11_load(og_kek *out, const og_kek_pkcs11_config *cfg, int key_ver
         CK_OBJECT_HANDLE k;
         int held = 0;
         pthread_mutex_lock(&p->mu);
+        p->setting = 1;
         error = open_key_held(p, &s, &k, &held);
+        p->setting = 0;
         if (error == 0)
             p->f->C_CloseSession(s);
         if (held)

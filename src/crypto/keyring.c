@@ -349,11 +349,11 @@ static int no_key_error(const char *scope)
 
 int og_keyring__scope_dek(og_keyring *k, og_store *s, const char *scope, uint8_t dek[32])
 {
-    return og_keyring__scope_dek_cur(k, s, scope, dek, NULL);
+    return og_keyring__scope_dek_cur(k, s, scope, dek, NULL, NULL);
 }
 
 int og_keyring__scope_dek_cur(og_keyring *k, og_store *s, const char *scope, uint8_t dek[32],
-                              int64_t *dek_version)
+                              int64_t *dek_version, int64_t *oldest)
 {
     int error = -1;
     og_stmt *st = NULL;
@@ -364,9 +364,15 @@ int og_keyring__scope_dek_cur(og_keyring *k, og_store *s, const char *scope, uin
     char label[300];
     const char *key = og_crypto__scope_key(scope);
     og_crypto__scope_label(scope, label, sizeof(label));
-    if ((error = og_stmt_prepare(&st, s,
-                                 "SELECT kek, key_version, wrapped, kek_config, revoked_at,"
-                                 " dek_version FROM crypto_data_key WHERE scope = ?")) < 0 ||
+    /* With oldest: the oldest version kept, in the same statement (a stream opener knows whether
+     * there is any earlier version to load without another query). */
+    if ((error = og_stmt_prepare(
+             &st, s,
+             oldest ? "SELECT kek, key_version, wrapped, kek_config, revoked_at, dek_version,"
+                      " (SELECT min(o.dek_version) FROM crypto_data_key_old o WHERE o.scope ="
+                      " d.scope) FROM crypto_data_key d WHERE d.scope = ?"
+                    : "SELECT kek, key_version, wrapped, kek_config, revoked_at,"
+                      " dek_version FROM crypto_data_key WHERE scope = ?")) < 0 ||
         (error = og_stmt_bind_text(st, 1, key)) < 0)
         goto cleanup;
     error = og_stmt_step(st);
@@ -397,6 +403,8 @@ int og_keyring__scope_dek_cur(og_keyring *k, og_store *s, const char *scope, uin
     const char *config = og_stmt_col_text(st, 3);
     if (dek_version)
         *dek_version = og_stmt_col_int(st, 5);
+    if (oldest)
+        *oldest = og_stmt_col_is_null(st, 6) ? og_stmt_col_int(st, 5) : og_stmt_col_int(st, 6);
     row_fingerprint(key, kek_name, version, config, wrapped, wlen, fp);
     if (config) {
         if ((error = og_keyring__kek_for(k, key, kek_name, (int)version, config, 0, &kek)) < 0) {
@@ -645,7 +653,7 @@ int og_crypto_seal(og_keyring *k, og_store *s, const char *scope, const char *ob
             og_error_set(OG_EINVAL, "cannot seal object %s of %s: bad plaintext", object_id, label);
         goto cleanup;
     }
-    if ((error = og_keyring__scope_dek_cur(k, s, scope, dek, &dek_version)) < 0)
+    if ((error = og_keyring__scope_dek_cur(k, s, scope, dek, &dek_version, NULL)) < 0)
         goto cleanup;
     if (!(buf = malloc(len + OG_CRYPTO_SEAL_OVERHEAD))) {
         error = og_error_set(OG_ERROR, "out of memory sealing object %s of %s", object_id, label);

@@ -5,9 +5,11 @@
 #include "opsgate/error.h"
 #include "opsgate/util.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 int og_crypto__revoked_error(const char *scope, const char *at)
 {
@@ -25,15 +27,22 @@ int og_crypto_scope_key_check(og_store *s, const char *scope)
 {
     int error = -1;
     og_stmt *st = NULL;
+    struct stat sb;
     if ((error = og_crypto__check_names(scope, NULL)) < 0)
         return error;
     if ((error = og_stmt_prepare(&st, s,
-                                 "SELECT revoked_at FROM crypto_data_key WHERE scope = ?")) < 0 ||
+                                 "SELECT revoked_at, kek, kek_config FROM crypto_data_key"
+                                 " WHERE scope = ?")) < 0 ||
         (error = og_stmt_bind_text(st, 1, og_crypto__scope_key(scope))) < 0 ||
         (error = og_stmt_step(st)) < 0)
         goto cleanup;
     if (error == OG_ROW && og_stmt_col_text(st, 0))
         error = og_crypto__revoked_error(scope, og_stmt_col_text(st, 0));
+    /* A client's key file gone: withdrawn (one lstat; anything else wrong with the file is
+     * found, as 503, when the key is used). */
+    else if (error == OG_ROW && og_streq(og_stmt_col_text(st, 1), "file") &&
+             og_stmt_col_text(st, 2) && lstat(og_stmt_col_text(st, 2), &sb) < 0 && errno == ENOENT)
+        error = og_crypto__withdrawn_error(og_stmt_col_text(st, 2));
     else
         error = 0;
 cleanup:

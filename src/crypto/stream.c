@@ -158,23 +158,21 @@ static int stream_new(og_crypto_stream **out, int sealing, og_keyring *k, og_sto
     memcpy(st->tail, key, kl);
     memcpy(st->tail + kl, object_id, ol);
     st->k = k;
-    if ((error = og_keyring__scope_dek_cur(k, s, scope, st->dek, &st->dek_version)) < 0)
+    /* An opener learns from the same row whether earlier versions are kept (a data-key rotation
+     * under way): only then does it load them, now, as it never uses this store after begin. */
+    int64_t oldest = 0;
+    if ((error = og_keyring__scope_dek_cur(k, s, scope, st->dek, &st->dek_version,
+                                           sealing ? NULL : &oldest)) < 0)
         goto cleanup;
-    if (!sealing) {
-        /* every earlier version still kept (a data-key rotation under way): at hand now */
-        int64_t current = 0, oldest = 0;
-        if ((error = og_crypto_datakey_versions(s, scope, &current, &oldest)) < 0)
-            goto cleanup;
-        for (int64_t v = current - 1; v >= oldest && v >= 1 && st->nold < OLD_KEYS_MAX; v--) {
-            if ((error = og_keyring__dek_version(k, s, scope, v, st->old_dek[st->nold])) < 0) {
-                if (error != OG_ENOTFOUND)
-                    goto cleanup;
-                og_error_clear();
-                continue;
-            }
-            st->old_version[st->nold++] = v;
+    for (int64_t v = st->dek_version - 1;
+         !sealing && v >= oldest && v >= 1 && st->nold < OLD_KEYS_MAX; v--) {
+        if ((error = og_keyring__dek_version(k, s, scope, v, st->old_dek[st->nold])) < 0) {
+            if (error != OG_ENOTFOUND)
+                goto cleanup;
+            og_error_clear();
+            continue;
         }
-        error = 0;
+        st->old_version[st->nold++] = v;
     }
     *out = st;
     st = NULL;
@@ -311,6 +309,22 @@ int og_crypto_stream_seal_finish(og_crypto_stream *st, og_store *s)
     if ((error = seal_chunk(st, 1)) < 0)
         return stream_fail(st, error);
     st->finished = 1;
+    return 0;
+}
+
+int og_crypto_stream_check_current(const og_crypto_stream *st, og_store *s)
+{
+    int64_t current = 0;
+    int error;
+    if (!st || !st->sealing)
+        return og_error_set(OG_EINVAL, "not a sealing stream");
+    if ((error = og_crypto_datakey_versions(s, st->scope, &current, NULL)) < 0)
+        return error;
+    if (current != st->dek_version)
+        return og_error_set(OG_EBUSY,
+                            "%s was sealed under data-key version %lld, but the data key was "
+                            "rotated to version %lld while it was written: write it again",
+                            st->what, (long long)st->dek_version, (long long)current);
     return 0;
 }
 

@@ -128,6 +128,8 @@ int og_http__metrics_handler(og_http_req *r)
             error = og_certs_metrics_render(&mctx, &out);
         if (error == 0)
             error = og_connector_metrics_render(s, &out);
+        if (error == 0)
+            error = og_crypto_metrics_render(&out);
         og_store_pool_put(r->srv->pool, s);
     }
     og_buf labelled;

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # test_tenant_key_file.sh - a tenant's data key under the client's own key file (issue 20):
 # `tenant key set --provider file` while `opsgate serve` runs, artifacts still readable (no data
-# re-encrypted), a restarted server finds the key file, and with the file taken away the tenant's
-# requests fail with 503 naming the key file while another tenant keeps serving; putting the file
-# back restores access, nothing lost. Bad key files are refused, changing nothing.
+# re-encrypted), a restarted server finds the key file, and with the file taken away (the client
+# withdrew its key) the tenant's requests answer 423 naming the key file while another tenant keeps
+# serving; a file too open answers 503; putting the file back restores access, nothing lost. Bad
+# key files are refused, changing nothing.
 . "$(dirname "$0")/lib.sh"
 
 D="$OG_TMP/data"
@@ -75,27 +76,33 @@ og_serve "$D" || exit 1
 fetch "$eve" /api/v1/projects/fw/artifacts/plan.md
 expect_status 200 "acme download after a restart"; same_doc "acme download after a restart"
 
-# --- the key file taken away: acme refused with a clear message, globex serves
+# --- the key file taken away: the client withdrew its key. acme is locked (423, every route,
+# a clear message), globex serves; the file back, acme serves at once (no restart, no restore)
 mv "$KEY" "$KEY.away"
 fetch "$eve" /api/v1/projects/fw/artifacts/plan.md
-expect_status 503 "acme download without its key file"
-curl -sS --max-time 30 -o /dev/null -D "$OG_TMP/headers" -H "Authorization: Bearer $eve" \
-  "$OG_URL/api/v1/projects/fw/artifacts/plan.md/content" || true
-expect_header Retry-After '[0-9]+' "a 503 says when to try again"
-printf '%s' "$body" | jq -e '.error.message | test("key file .* does not exist: the client.s key is not available")' \
-  >/dev/null && ok || bad "503 message: $body"
+expect_status 423 "acme download without its key file"
+printf '%s' "$body" | jq -e '.error.message | test("key file .* is missing: the client.s key is withdrawn; restore it to serve this tenant")' \
+  >/dev/null && ok || bad "423 message: $body"
+api GET /api/v1/projects "$eve"
+expect_status 423 "acme: any route without its key file"
 put "$eve" /api/v1/projects/fw/artifacts/new.md
-expect_status 503 "acme upload without its key file"
+expect_status 423 "acme upload without its key file"
 fetch "$gus" /api/v1/projects/gw/artifacts/sow.md
 expect_status 200 "globex still serves"; same_doc "globex still serves"
 put "$gus" /api/v1/projects/gw/artifacts/more.md
 expect_status 201 "globex still writes"
 if og tenant key set --tenant acme --provider master 2>"$OG_TMP/err"; then
   bad "moved back to master without the client's key"
-else grep -q "not available" "$OG_TMP/err" && ok || bad "no fallback: $(cat "$OG_TMP/err")"; fi
+else grep -q "withdrawn" "$OG_TMP/err" && ok || bad "no fallback: $(cat "$OG_TMP/err")"; fi
+# found too open at use: the operator's configuration, 503 naming the mode
+mv "$KEY.away" "$KEY" && chmod 644 "$KEY"
+fetch "$eve" /api/v1/projects/fw/artifacts/plan.md
+expect_status 503 "acme with a key file too open"
+printf '%s' "$body" | jq -e '.error.message | test("permissions 0644, wider than 0600")' \
+  >/dev/null && ok || bad "mode message: $body"
+chmod 600 "$KEY"
 
 # --- the file back: everything readable, nothing lost
-mv "$KEY.away" "$KEY"
 fetch "$eve" /api/v1/projects/fw/artifacts/sow.md
 expect_status 200 "acme readable again"; same_doc "acme readable again"
 # --- rotate to a new key file: version 2, the old file no longer needed

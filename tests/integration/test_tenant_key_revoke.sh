@@ -5,7 +5,8 @@
 # serves, nothing is deleted; `tenant key restore` brings it back only with the key that wraps the
 # data key (a wrong key file or a missing one is refused, the tenant stays revoked). Who may:
 # tenant-admin or platform-admin; both audited. Also: a tenant under file whose key file is
-# removed answers 503 (unavailable, not revoked) while others serve.
+# removed answers 423 (the client withdrew its key) while others serve, and serves again as soon
+# as the file is back.
 . "$(dirname "$0")/lib.sh"
 
 D="$OG_TMP/data"
@@ -93,11 +94,12 @@ same_doc "acme after restore"
 KEY="$OG_TMP/client/acme.key"; mkdir -p "$OG_TMP/client"
 head -c 32 /dev/urandom >"$KEY" && chmod 600 "$KEY" && cp -p "$KEY" "$OG_TMP/client/keep.key"
 og tenant key set --tenant acme --provider file --key-file "$KEY" >/dev/null || bad "key set file"
-# A tenant under file whose key file is removed: 503 (unavailable), others serve, back with it.
+# A tenant under file whose key file is removed: 423 (the client's key withdrawn), others serve,
+# back with it (no restart, no restore).
 rm "$KEY"
-fetch "$eve" /api/v1/projects/fw/artifacts/sow.md; expect_status 503 "acme without its key file"
-printf '%s' "$body" | jq -e '.error.message | test("does not exist")' >/dev/null && ok \
-  || bad "503 message: $body"
+fetch "$eve" /api/v1/projects/fw/artifacts/sow.md; expect_status 423 "acme without its key file"
+printf '%s' "$body" | jq -e '.error.message | test("is missing: the client.s key is withdrawn")' \
+  >/dev/null && ok || bad "423 message: $body"
 fetch "$gus" /api/v1/projects/gw/artifacts/sow.md; expect_status 200 "globex serves meanwhile"
 cp -p "$OG_TMP/client/keep.key" "$KEY"
 fetch "$eve" /api/v1/projects/fw/artifacts/sow.md; expect_status 200 "acme with its key file back"
@@ -121,4 +123,29 @@ og tenant key restore --tenant acme --provider file --key-file "$OG_TMP/client/k
 fetch "$eve" /api/v1/projects/fw/artifacts/sow.md; expect_status 200 "acme restored under file"
 same_doc "acme restored under file"
 og_stop
+
+# --- scheduled jobs skip a locked tenant up front, counted in /metrics: acme's connector is due
+# at every run, but with its key file withdrawn, then also revoked, no sync starts
+printf '{"username":"api@acme.example","secret":"s3cret","integration_code":"ABC"}\n' \
+  >"$OG_TMP/creds.json"
+og connector add psa --tenant acme --kind autotask --base-url https://psa.example.com \
+  --credentials-file "$OG_TMP/creds.json" >/dev/null 2>"$OG_TMP/err" || bad "connector: $(cat "$OG_TMP/err")"
+mv "$OG_TMP/client/keep.key" "$OG_TMP/client/keep.away"
+skipped() { # REASON: polls /metrics (up to 10 s) for a skipped connector sync of that reason
+  local i
+  for i in $(seq 1 50); do
+    curl -sS --max-time 5 "$OG_URL/metrics" >"$OG_TMP/metrics" 2>/dev/null || true
+    grep -Eq "^opsgate_jobs_skipped_total\{[^}]*job=\"connector.sync\",reason=\"$1\"[^}]*\} [1-9]" \
+      "$OG_TMP/metrics" && return 0
+    sleep 0.2
+  done
+  return 1
+}
+OPSGATE_JOBS_EVERY=1s og_serve "$D" --metrics-open || exit 1
+skipped key_withdrawn && ok || bad "withdrawn: no skip counted: $(grep jobs_skipped "$OG_TMP/metrics")"
+og tenant key revoke --tenant acme >/dev/null || bad "revoke for the jobs" # no key needed
+skipped key_revoked && ok || bad "revoked: no skip counted: $(grep jobs_skipped "$OG_TMP/metrics")"
+og_stop
+if grep -q "opsgate: connector:" "$OG_SERVER_LOG"; then bad "a sync hit the lock: $(cat "$OG_SERVER_LOG")"
+else ok; fi
 og_done

@@ -236,6 +236,13 @@ static void test_kek_pkcs11__refuses_a_pin_file_others_may_read(void **state)
     assert_msg_contains("chmod 600");
     chmod(loose, 0600);
     assert_ok(load(&kek, URI, MODULE, loose, NULL, 1));
+    /* Found so at use, it is the server's configuration, not the request's: busy (503). */
+    chmod(loose, 0644);
+    uint8_t dek[32] = {0}, *w = NULL;
+    size_t wl = 0;
+    assert_int_equal(kek.provider->wrap(kek.self, dek, "aad", &w, &wl), OG_EBUSY);
+    assert_msg_contains("has permissions 0644: group or others may read it");
+    free(w);
     kek.provider->free(kek.self);
     unlink(loose);
 }
