@@ -23,6 +23,8 @@ enum og_errcode {
     OG_ESCHEMA = -12,  /* the data folder was written by a newer opsgate */
     OG_ENOSPACE = -13, /* out of storage: disk full, quota or file-size limit (HTTP 507) */
     OG_ELOCKED = -14,  /* the data is locked away on purpose: a tenant's key revoked (HTTP 423) */
+    OG_EUPSTREAM = -15, /* a service outside opsgate (an ACME CA) refused, failed or could not be
+                         * reached; the message says which and why (HTTP 502) */
 };
 
 /* OG_ENOSPACE for an errno that means "no room to write" (ENOSPC, EDQUOT, EFBIG), else OG_ERROR. */

@@ -81,7 +81,7 @@ static int fresh_nonce(og_acme_client *c)
     int error = og_acme__http_do(c->http, "HEAD", og_acme__dir_url(c, "newNonce"), NULL, NULL, &r);
     if (error == 0 && !r.nonce[0])
         error =
-            og_error_set(OG_ERROR, "the CA's newNonce gave no Replay-Nonce (HTTP %ld)", r.status);
+            og_error_set(OG_EUPSTREAM, "the CA's newNonce gave no Replay-Nonce (HTTP %ld)", r.status);
     if (error == 0)
         og_strlcpy(c->nonce, r.nonce, sizeof(c->nonce));
     og_acme__resp_clear(&r);
@@ -159,7 +159,7 @@ static int post_json(og_acme_client *c, const char *url, const char *payload, og
     if (!json_is_object(*out)) {
         json_decref(*out);
         *out = NULL;
-        return og_error_set(OG_ERROR, "%s: the CA answered with no JSON object (%s)", url, je.text);
+        return og_error_set(OG_EUPSTREAM, "%s: the CA answered with no JSON object (%s)", url, je.text);
     }
     return 0;
 }
@@ -197,7 +197,7 @@ int og_acme__account(og_acme_client *c, int only_existing, const char *email, co
         goto cleanup;
     }
     if (!r.location[0]) {
-        error = og_error_set(OG_ERROR, "the CA created an account without a Location");
+        error = og_error_set(OG_EUPSTREAM, "the CA created an account without a Location");
         goto cleanup;
     }
     og_strlcpy(c->kid, r.location, sizeof(c->kid));
@@ -223,7 +223,7 @@ int og_acme__key_change(og_acme_client *c, og_crypto_key *new_key)
     int error = OG_ERROR;
     memset(&r, 0, sizeof(r));
     if (!url)
-        return og_error_set(OG_ERROR, "the CA's directory has no keyChange");
+        return og_error_set(OG_EUPSTREAM, "the CA's directory has no keyChange");
     if (!c->kid[0])
         return og_error_set(OG_EINVAL, "key change needs an account");
     /* RFC 8555 §7.3.5: the inner JWS is signed by the new key (jwk, no nonce) over the account
@@ -262,7 +262,7 @@ int og_acme__revoke(og_acme_client *c, const uint8_t *der, size_t der_len, int r
     int error = OG_ERROR;
     memset(&r, 0, sizeof(r));
     if (!url) {
-        error = og_error_set(OG_ERROR, "the CA's directory has no revokeCert");
+        error = og_error_set(OG_EUPSTREAM, "the CA's directory has no revokeCert");
         goto cleanup;
     }
     if (!b64 || !(req = json_pack("{s:s}", "certificate", b64)))
@@ -374,7 +374,7 @@ static int poll_until(og_acme_client *c, const char *url, const poll_kind *kind,
         }
         if (og_time_mono_us() >= deadline) {
             og_acme__resp_clear(&r);
-            error = og_error_set(OG_ERROR, "%s %s still '%s' after %d s", kind->what, url, st,
+            error = og_error_set(OG_EUPSTREAM, "%s %s still '%s' after %d s", kind->what, url, st,
                                  c->timeout_s);
             kind->clear(obj);
             return error;
@@ -384,7 +384,7 @@ static int poll_until(og_acme_client *c, const char *url, const poll_kind *kind,
         og_acme__resp_clear(&r);
         sleep_us(d);
     }
-    return og_error_set(OG_ERROR, "%s %s: too many polls", kind->what, url);
+    return og_error_set(OG_EUPSTREAM, "%s %s: too many polls", kind->what, url);
 }
 
 /* Error from an invalid authorization: the failed challenge's problem names the cause. */
@@ -399,7 +399,7 @@ static int authz_failed(const og_acme_authz_obj *a, const char *url)
             return OG_ERROR;
         }
     }
-    return og_error_set(OG_ERROR, "authorization %s of %s is invalid", url, a->id_value);
+    return og_error_set(OG_EUPSTREAM, "authorization %s of %s is invalid", url, a->id_value);
 }
 
 void og_acme__order_result_clear(og_acme_order_result *res)
@@ -419,7 +419,7 @@ static int download(og_acme_client *c, const char *url, char **pem, og_acme_resp
     if ((error = og_acme__post(c, url, NULL, r)) < 0)
         return og_error_wrap("downloading the certificate");
     if (!r->body.data || !strstr(r->body.data, "-----BEGIN CERTIFICATE-----"))
-        return og_error_set(OG_ERROR, "%s did not return a PEM certificate chain", url);
+        return og_error_set(OG_EUPSTREAM, "%s did not return a PEM certificate chain", url);
     *pem = strdup(r->body.data);
     return *pem ? 0 : og_error_set(OG_ERROR, "out of memory");
 }
@@ -469,7 +469,7 @@ static int new_order(og_acme_client *c, const char *const *names, size_t n, cons
         goto cleanup;
     }
     if (!og_acme__url_ok(r.location)) {
-        error = og_error_set(OG_ERROR, "the CA created an order without a Location URL");
+        error = og_error_set(OG_EUPSTREAM, "the CA created an order without a Location URL");
         goto cleanup;
     }
     og_strlcpy(url, r.location, OG_ACME_URL_MAX);
@@ -522,7 +522,7 @@ static int authorize(og_acme_client *c, const char *order_url, const char *aurl,
     og_acme__resp_clear(&r);
     const char *dom = authz.id_value;
     if (!authz_for_order(&authz, names, n)) {
-        error = og_error_set(OG_ERROR,
+        error = og_error_set(OG_EUPSTREAM,
                              "order %s: the CA sent an authorization for %s, a name "
                              "the order did not ask for",
                              order_url, dom);
@@ -533,12 +533,12 @@ static int authorize(og_acme_client *c, const char *order_url, const char *aurl,
         goto cleanup;
     }
     if (strcmp(authz.status, "pending") != 0) {
-        error = og_error_set(OG_ERROR, "authorization of %s is '%s'", dom, authz.status);
+        error = og_error_set(OG_EUPSTREAM, "authorization of %s is '%s'", dom, authz.status);
         goto cleanup;
     }
     const og_acme_challenge_obj *ch = og_acme__authz_challenge(&authz, solver->type);
     if (!ch || !ch->token[0]) {
-        error = og_error_set(OG_ERROR, "the CA offers no %s challenge for %s", solver->type, dom);
+        error = og_error_set(OG_EUPSTREAM, "the CA offers no %s challenge for %s", solver->type, dom);
         goto cleanup;
     }
     char *ka = og_acme__key_authorization(c->key, ch->token);
@@ -580,7 +580,7 @@ static int finalize(og_acme_client *c, const char *url, const og_crypto_key *cer
     if ((error = poll_until(c, url, &POLL_ORDER, "ready,valid", order)) < 0)
         goto cleanup;
     if (strcmp(order->status, "invalid") == 0) {
-        error = og_error_set(OG_ERROR, "order %s became invalid", url);
+        error = og_error_set(OG_EUPSTREAM, "order %s became invalid", url);
         goto cleanup;
     }
     if (strcmp(order->status, "ready") != 0)
@@ -600,7 +600,7 @@ static int finalize(og_acme_client *c, const char *url, const og_crypto_key *cer
     if ((error = poll_until(c, url, &POLL_ORDER, "valid", order)) < 0)
         goto cleanup;
     if (strcmp(order->status, "valid") != 0)
-        error = og_error_set(OG_ERROR, "order %s became invalid after finalization", url);
+        error = og_error_set(OG_EUPSTREAM, "order %s became invalid after finalization", url);
 cleanup:
     json_decref(fin);
     free(payload);
@@ -618,7 +618,7 @@ static int fetch_chains(og_acme_client *c, const og_acme_order_obj *order, const
     memset(&r, 0, sizeof(r));
     const char *cert_url = order->certificate;
     if (!cert_url[0])
-        return og_error_set(OG_ERROR, "valid order %s has no certificate URL", order_url);
+        return og_error_set(OG_EUPSTREAM, "valid order %s has no certificate URL", order_url);
     og_strlcpy(res->cert_url, cert_url, sizeof(res->cert_url));
     if ((error = download(c, cert_url, &res->chain_pem, &r)) < 0) {
         og_acme__resp_clear(&r);

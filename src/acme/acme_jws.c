@@ -223,7 +223,7 @@ int og_acme__problem(const char *what, long status, const char *body, size_t len
     json_t *subs = j ? json_object_get(j, "subproblems") : NULL;
     og_buf msg;
     char tbuf[160];
-    int code = OG_ERROR;
+    int code = OG_EUPSTREAM;
     if (type)
         type[0] = '\0';
     og_buf_init(&msg, 4096);

@@ -31,6 +31,8 @@ int og_http__status_for(int code)
         return 507;
     case OG_ELOCKED: /* a tenant's key revoked (unreachable is OG_EBUSY, 503) */
         return 423;
+    case OG_EUPSTREAM: /* the CA answered with an error or could not be reached */
+        return 502;
     /* OG_ERROR, OG_ECORRUPT, OG_ESCHEMA and anything unknown: the server's fault. The caller
      * replaces the message so internals (paths, SQL) never reach the client. */
     default:

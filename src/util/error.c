@@ -154,6 +154,8 @@ const char *og_error_name(int code)
         return "insufficient_storage";
     case OG_ELOCKED:
         return "locked";
+    case OG_EUPSTREAM:
+        return "upstream";
     default:
         return "internal";
     }

@@ -6,7 +6,7 @@
 # roles, 404 for another tenant's); a platform-admin issues, an engineer renews through the
 # certs.renew gate (200 at L1, 202 pending at L2), sets the plan's deploy targets and revokes;
 # globex's admin gets 404 for acme's accounts and plans by path and by id; bad input is 400
-# naming the field.
+# naming the field; a name the CA cannot validate is 502 with the CA's reason.
 OG_TEST_TIMEOUT=${OG_TEST_TIMEOUT:-240}
 . "$(dirname "$0")/lib.sh"
 for t in openssl pebble pebble-challtestsrv; do
@@ -87,6 +87,11 @@ expect_error 400 invalid "names must be an array"
 call POST $A/plans "$admin" "$(issue)"
 expect_status 201 "a platform-admin issues through Pebble"
 PLAN=$(jq -r .id <<<"$body"); S1=$(jq -r .serial <<<"$body")
+# the CA cannot validate a name (nothing answers its http-01 request): 502 with the CA's reason
+call POST $A/plans "$admin" "$(jq -nc --arg l "127.0.0.1:$(free_port)" \
+  '{names: ["nowhere.example.test"], challenge: "http-01", http_listen: $l}')"
+expect_error 502 upstream "a CA refusal is 502, not 500"
+grep -q "nowhere.example.test" <<<"$body" && ok || bad "the 502 names the refused name: $body"
 [ -n "$S1" ] && [ "$S1" != null ] && ok || bad "the plan has a serial: $body"
 call GET $A/plans "$eve"
 expect_jq '.plans | map(.id) | index("'"$PLAN"'") != null' true "an engineer lists the plan"
