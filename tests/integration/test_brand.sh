@@ -101,7 +101,7 @@ expect_rc 0 "acme sow pdf" og generate sow --tenant acme --project nw --format p
 jq -e '.brand_sha256 | length == 64' "$OG_TMP/out" >/dev/null && ok || bad "provenance without the brand: $(cat "$OG_TMP/out")"
 expect_rc 0 "beta sow pdf" og generate sow --tenant beta --project nw --format pdf --input "$OG_TMP/noprov.json" -o "$OG_TMP/beta.pdf"
 for t in acme beta; do
-  pdfinfo "$OG_TMP/$t.pdf" | grep -q "^Author: *Bluefin Managed Services GmbH$" && ok || bad "$t Author"
+  grep -q "^Author: *Bluefin Managed Services GmbH$" <<<"$(pdfinfo "$OG_TMP/$t.pdf")" && ok || bad "$t Author"
   pdftotext -layout "$OG_TMP/$t.pdf" - | tr -s ' ' >"$OG_TMP/$t.txt"
   grep -qF "Bluefin Managed Services GmbH Northwind Logistics AG · SOW-2026-014" "$OG_TMP/$t.txt" && ok || bad "$t running header"
   grep -qF "20457 Hamburg" "$OG_TMP/$t.txt" && ok || bad "$t cover address"

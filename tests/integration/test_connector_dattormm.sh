@@ -244,7 +244,7 @@ simpost delete "{\"uid\": \"$(uid 7)\", \"flag\": true}" >/dev/null
 simpost fault '{"kind": "429", "count": 9, "retry_after": 1}' >/dev/null
 osync
 simpost clear >/dev/null
-check "$([ "$rc" != 0 ] && [ "$(outcome '.outcome')" = failed ] && jq -r .error "$out" | grep -q 'answered 429' && echo 0 || echo 1)" "e2e: a storm longer than the retries fails the sync: $(outcome '.outcome, .error') $(head -c 300 "$err")"
+check "$([ "$rc" != 0 ] && [ "$(outcome '.outcome')" = failed ] && grep -q 'answered 429' <<<"$(jq -r .error "$out")" && echo 0 || echo 1)" "e2e: a storm longer than the retries fails the sync: $(outcome '.outcome, .error') $(head -c 300 "$err")"
 check "$(grep -qx 'HOST-00007.corp1.example|other|false' <(targets acme) && [ "$(targets acme | wc -l)" = 1000 ] && echo 0 || echo 1)" "e2e: the failed sync wrote nothing"
 osync
 check "$([ "$(outcome '.outcome, .changes')" = "ok,1" ] && grep -qx 'HOST-00007.corp1.example|other|true' <(targets acme --all) && echo 0 || echo 1)" "e2e: the next sync catches up: $(outcome '.outcome, .changes')"
@@ -257,7 +257,7 @@ else ok; fi
 if prism_answer_violations "$T/proxy.log" >/dev/null; then
   bad "Prism proxy: a simulator answer violates the document: $(prism_answer_violations "$T/proxy.log" | head -3)"
 else ok; fi
-if grep -l -e "$SECRET_MARK" -e "$KEY_MARK" "$T"/out.* "$T"/err.* 2>/dev/null | grep -q .; then
+if grep -q -e "$SECRET_MARK" -e "$KEY_MARK" "$T"/out.* "$T"/err.* 2>/dev/null; then
   bad "a secret was printed: $(grep -l -e "$SECRET_MARK" -e "$KEY_MARK" "$T"/out.* "$T"/err.*)"
 else ok; fi
 echo "done after $(($(date +%s) - CONN_START_S))s"

@@ -32,7 +32,7 @@ err() { cat "$OUT/$n-"*.err; }
 req() { n=$((n + 1)); api "$2" "$3" "${4:-}" "${5:-}"
   printf '%s\n' "$body" >"$OUT/$n-$1.body"; cp "$OG_TMP/headers" "$OUT/$n-$1.headers"; }
 want_rc() { if [ "$rc" = "$1" ]; then ok; else bad "$2: exit $rc, want $1: $(err | tail -3)"; fi; }
-want_err() { if err | grep -q -- "$1"; then ok; else bad "$2: stderr lacks '$1': $(err | tail -3)"; fi; }
+want_err() { if grep -q -- "$1" <<<"$(err)"; then ok; else bad "$2: stderr lacks '$1': $(err | tail -3)"; fi; }
 
 # ---- the installation, tenants and users
 admin=$(og_init "$D") || exit 1

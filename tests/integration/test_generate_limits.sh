@@ -95,7 +95,8 @@ n=$(sed 's/^[^W]* //; s/ *$//' "$OG_TMP/cell.txt" | grep -x 'W\+' | tr -d '\n' |
 
 # --- two renders at once (2 server threads) overlap and match the CLI's bytes
 og_stop TERM
-OPSGATE_TEST_PDF_TRACE=1 og_serve "$D" --threads 2 || exit 1
+# a deadline far above any machine's render time: this part checks overlap, not the limit
+OPSGATE_PDF_DEADLINE=300 OPSGATE_TEST_PDF_TRACE=1 og_serve "$D" --threads 2 || exit 1
 # renders long enough (12 words of 10,000 characters) that "both started before either ended"
 # has a wide margin when they run at the same time
 jq --arg w "$long" '.assumptions += [$w, $w, $w, $w, $w, $w]' "$OG_TMP/long.json" > "$OG_TMP/heavy.json"

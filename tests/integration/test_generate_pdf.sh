@@ -81,7 +81,7 @@ has closure "Total 156.75 163 +6.25 20,036.25 20,872.50 +836.25"
 has closure "Schedule variance against the plan: Zero (0) days."
 has closure "9. Lessons learned"
 for k in sow change-order runbook closure; do   # the author is the provider, not the client
-  pdfinfo "$OG_TMP/$k.pdf" | grep -q "^Author: *Bluefin Managed Services GmbH$" && ok ||
+  grep -q "^Author: *Bluefin Managed Services GmbH$" <<<"$(pdfinfo "$OG_TMP/$k.pdf")" && ok ||
     bad "$k.pdf Author: $(pdfinfo "$OG_TMP/$k.pdf" | grep Author)"
 done
 
@@ -166,7 +166,7 @@ grep -q ' SOW-2026-014$' "$OG_TMP/head.txt" && ok || bad "the document number is
 jq '.client.name = "北風物流株式会社" | .project.name = "Microsoft 365 移行 — Миграция — Μετάβαση"' \
   "$P/northwind-m365.json" >"$OG_TMP/cjk.json"
 og "${G[@]}" sow --dry-run --input "$OG_TMP/cjk.json" -o "$OG_TMP/cjk.pdf" 2>/dev/null || bad "cjk"
-pdffonts "$OG_TMP/cjk.pdf" | grep -q "NotoSansCJK" && ok || bad "no Noto CJK font embedded: $(pdffonts "$OG_TMP/cjk.pdf")"
+grep -q "NotoSansCJK" <<<"$(pdffonts "$OG_TMP/cjk.pdf")" && ok || bad "no Noto CJK font embedded: $(pdffonts "$OG_TMP/cjk.pdf")"
 pdftotext "$OG_TMP/cjk.pdf" - >"$OG_TMP/cjk.txt"
 for w in "北風物流株式会社" "移行" "Миграция" "Μετάβαση"; do
   grep -qF "$w" "$OG_TMP/cjk.txt" && ok || bad "'$w' does not extract from the PDF"

@@ -155,7 +155,7 @@ expect_status 200 "metrics with the platform token"
 expect_header Content-Type 'text/plain; version=0.0.4' "metrics content type"
 # every sample carries the node's label first (docs/ops.md, several nodes); the series below are
 # matched without it
-grep -v '^#' "$OG_TMP/body" | grep -v '^opsgate_[a-z_]*{node="[^"]*"[,}]' | grep -q . &&
+grep -q . <<<"$(grep -v '^#' "$OG_TMP/body" | grep -v '^opsgate_[a-z_]*{node="[^"]*"[,}]')" &&
   bad "metrics: a sample without the node label" || ok
 sed 's/{node="[^"]*",/{/; s/{node="[^"]*"}//' "$OG_TMP/body" >"$OG_TMP/body.nonode"
 has() { if grep -qF -- "$1" "$OG_TMP/body.nonode"; then ok; else bad "metrics lack: $1"; fi; }

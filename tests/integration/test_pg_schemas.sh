@@ -181,7 +181,7 @@ UNITS="artifacts_test_artifacts audit_test_audit audit_test_audit_names audit_te
   deploy_test_deploy acme_test_acme_trigger docgen_test_brand app_test_area"
 if ! command -v python3 >/dev/null 2>&1; then
   echo "note: no python3, module SQL not prepared on PostgreSQL" >&2
-elif ldd "$BUILD/unit_tenant_test_tenant" 2>/dev/null | grep -q 'libasan\|libubsan'; then
+elif grep -q 'libasan\|libubsan' <<<"$(ldd "$BUILD/unit_tenant_test_tenant" 2>/dev/null)"; then
   echo "note: sanitizer build, module SQL not prepared on PostgreSQL" >&2
 else
   : >"$OG_TMP/trace.sql"

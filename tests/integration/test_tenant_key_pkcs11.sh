@@ -66,7 +66,7 @@ set_hsm "$URI" "$PIN" >/dev/null || bad "key set pkcs11"
 og --json tenant key show --tenant acme >"$OG_TMP/show.json"
 [ "$(jq -r '[.provider, .pkcs11_uri, .pin_file] | join(" ")' "$OG_TMP/show.json")" = "pkcs11 $URI $PIN" ] \
   && ok || bad "key show: $(cat "$OG_TMP/show.json")"
-if sqlite3 "$D/opsgate.db" "SELECT kek_config FROM crypto_data_key" | grep -q 1234; then
+if grep -q 1234 <<<"$(sqlite3 "$D/opsgate.db" "SELECT kek_config FROM crypto_data_key")"; then
   bad "the PIN is stored"; else ok; fi
 fetch "$eve" /api/v1/projects/fw/artifacts/sow.md; expect_status 200 "acme read after the move"
 same_doc "acme read after the move"

@@ -16,11 +16,11 @@ acme_need() {
   [ -n "${OPSGATE:-}" ] && [ -x "$OPSGATE" ] || { echo "OPSGATE must name the binary" >&2; exit 1; }
   # the commands are wired into the CLI by src/cli/commands.c and cmd_cert.c (see docs/acme.md)
   if ! "$OPSGATE" acme --help >/dev/null 2>&1 ||
-     "$OPSGATE" cert issue 2>&1 | grep -q "unknown subcommand"; then
+     grep -q "unknown subcommand" <<<"$("$OPSGATE" cert issue 2>&1)"; then
     echo "SKIP: this opsgate has no 'acme' command or 'cert issue' yet (not wired)" >&2
     exit 77
   fi
-  if ! "$OPSGATE" gate kinds 2>/dev/null | grep -q "certs.renew"; then
+  if ! grep -q "certs.renew" <<<"$("$OPSGATE" gate kinds 2>/dev/null)"; then
     echo "SKIP: action kind certs.renew is not registered in the CLI (og_acme_register_kinds)" >&2
     exit 77
   fi
