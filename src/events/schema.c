@@ -71,9 +71,20 @@ static const og_migration steps[] = {
     /* Step 2: the node holding a running delivery's lease (og_node_id(), `serve --node`), so
      * that of several nodes on one database a starting one resets only its own leases and a
      * finishing one records an outcome only while the lease is still its own. NULL: claimed by
-     * a binary from before this step (reset at the next start). */
-    {2, "ALTER TABLE event_deliveries ADD COLUMN lease_owner TEXT;",
-     "ALTER TABLE event_deliveries ADD COLUMN lease_owner TEXT;"},
+     * a binary from before this step (reset at the next start). The partial indexes hold only the
+     * deliveries a worker may have to run (done and dead ones are most rows): every worker's poll
+     * asks "anything due?" cheaply. */
+    {2,
+     "ALTER TABLE event_deliveries ADD COLUMN lease_owner TEXT;"
+     "CREATE INDEX event_deliveries_pending ON event_deliveries (next_us)"
+     " WHERE state = 'pending';"
+     "CREATE INDEX event_deliveries_running ON event_deliveries (lease_us)"
+     " WHERE state = 'running';",
+     "ALTER TABLE event_deliveries ADD COLUMN lease_owner TEXT;"
+     "CREATE INDEX event_deliveries_pending ON event_deliveries (next_us)"
+     " WHERE state = 'pending';"
+     "CREATE INDEX event_deliveries_running ON event_deliveries (lease_us)"
+     " WHERE state = 'running';"},
 };
 
 static const char *const purge[] = {

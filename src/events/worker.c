@@ -335,17 +335,83 @@ static int deliver(og_ctx *base, const subscription *sub, const og_events_config
 
 /* One pass: fan out, then deliver up to a batch of due deliveries per handler. *work counts
  * deliveries attempted. */
+/* Handler i of snap by name, or n. */
+static size_t sub_index(const subscription *snap, size_t n, const char *name)
+{
+    size_t i = 0;
+    while (i < n && strcmp(snap[i].name, name) != 0)
+        i++;
+    return i;
+}
+
+/* What a pass has to do, from three reads outside any transaction, so that an idle pass costs
+ * three queries, not two transactions per handler (every worker of every node polls): fan[i]
+ * when handler i's cursor is behind the outbox, due[i] when it has a delivery due or a lease run
+ * out (the partial indexes of events schema step 2 hold only such rows). */
+static int survey(og_store *s, const subscription *snap, size_t n, int64_t now, bool fan[],
+                  bool due[])
+{
+    og_stmt *st = NULL;
+    int64_t max = 0;
+    int error, rc;
+    if ((error = og_stmt_prepare(&st, s, "SELECT COALESCE(MAX(seq), 0) FROM events")) < 0)
+        return error;
+    if ((rc = og_stmt_step(st)) == OG_ROW)
+        max = og_stmt_col_int(st, 0);
+    og_stmt_free(st);
+    if (rc < 0)
+        return rc;
+    for (size_t i = 0; i < n; i++) {
+        fan[i] = max > 0; /* no cursor yet: behind as soon as there is an event */
+        due[i] = false;
+    }
+    if ((error = og_stmt_prepare(&st, s, "SELECT handler, last_seq FROM event_cursors")) < 0)
+        return error;
+    while ((rc = og_stmt_step(st)) == OG_ROW) {
+        size_t i = sub_index(snap, n, og_stmt_col_text(st, 0));
+        if (i < n)
+            fan[i] = og_stmt_col_int(st, 1) < max;
+    }
+    og_stmt_free(st);
+    if (rc < 0)
+        return rc;
+    if ((error = og_stmt_prepare_args(&st, s,
+                                      "SELECT handler FROM event_deliveries WHERE state = 'pending'"
+                                      " AND next_us <= ?1 UNION SELECT handler FROM"
+                                      " event_deliveries WHERE state = 'running' AND"
+                                      " lease_us <= ?1",
+                                      "i", now)) < 0)
+        return error;
+    while ((rc = og_stmt_step(st)) == OG_ROW) {
+        size_t i = sub_index(snap, n, og_stmt_col_text(st, 0));
+        if (i < n)
+            due[i] = true;
+    }
+    og_stmt_free(st);
+    return rc < 0 ? rc : 0;
+}
+
+/* One pass: fan out, then deliver up to a batch of due deliveries per handler. *work counts
+ * deliveries attempted. */
 static int pass(og_ctx *ctx, const og_events_config *cfg, int *delivered, int *work)
 {
     subscription snap[MAX_HANDLERS];
+    bool fan[MAX_HANDLERS], due[MAX_HANDLERS];
     size_t n = subs_snapshot(snap);
-    int error = 0, made = 0;
+    int error = 0;
+    if (n == 0)
+        return 0;
+    if ((error = survey(ctx->store, snap, n, og_time_now_us(), fan, due)) < 0)
+        return error;
     for (size_t i = 0; i < n; i++) {
-        if ((error = fanout_one(ctx->store, &snap[i], &made)) < 0)
+        int made = 0;
+        if (fan[i] && (error = fanout_one(ctx->store, &snap[i], &made)) < 0)
             return error;
+        if (made > 0)
+            due[i] = true; /* new deliveries are due at once */
     }
     for (size_t i = 0; i < n; i++) {
-        for (int k = 0; k < DELIVER_BATCH; k++) {
+        for (int k = 0; due[i] && k < DELIVER_BATCH; k++) {
             char id[OG_ID_LEN];
             int attempt = 0, got = 0;
             if ((error = claim(ctx->store, &snap[i], cfg, id, &attempt, &got)) < 0)
