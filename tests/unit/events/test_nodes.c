@@ -1,13 +1,16 @@
 /* test_nodes.c - event deliveries with several nodes on one database (issue 19): two "nodes" (two
  * og_events on two pools of one database, named n1 and n2) deliver each event once; a node that
  * starts leaves another's running delivery alone; a dead node's delivery is taken over once its
- * lease runs out, and its late outcome is ignored. On SQLite and PostgreSQL. */
+ * lease runs out, and its late outcome is ignored; events written in scoped transactions commit
+ * in seq order, so a handler's cursor never passes one still to commit. On SQLite and
+ * PostgreSQL. */
 #include "og_test.h"
 #include "opsgate/error.h"
 #include "opsgate/events.h"
 #include "opsgate/tenant.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -228,6 +231,62 @@ static void test_nodes__a_dead_nodes_lease_is_taken_over_once_it_runs_out(void *
     assert_int_equal(seen.total, 12);
 }
 
+/* A second writer: a scoped transaction of its own, on its own connection, that emits one
+ * platform event; began is set once its transaction has begun. */
+typedef struct emitter {
+    og_ctx ctx;
+    char id[OG_ID_LEN];
+    atomic_int began, done;
+    int rc;
+} emitter;
+
+static void *emit_scoped(void *arg)
+{
+    emitter *e = arg;
+    if ((e->rc = og_store_tx_begin_scope(e->ctx.store, "tenant-b")) == 0) {
+        atomic_store(&e->began, 1);
+        e->rc = og_event_emit(&e->ctx, NULL, "test.b", NULL, e->id);
+        e->rc = og_store_tx_end(e->ctx.store, e->rc);
+    }
+    atomic_store(&e->done, 1);
+    return NULL;
+}
+
+static void test_nodes__scoped_writers_commit_events_in_seq_order(void **state)
+{
+    og_test_env *env = *state;
+    emitter e = {.ctx = env->ctx};
+    pthread_t th;
+    char a[OG_ID_LEN];
+    char *url = og_test_env_db_url(env);
+    OG_ASSERT_OK(og_store_open(&e.ctx.store, url, 0));
+    free(url);
+    let_go();
+    /* writer A (tenant a's scope) emits and has not committed yet */
+    OG_ASSERT_OK(og_store_tx_begin_scope(env->store, "tenant-a"));
+    OG_ASSERT_OK(og_event_emit(&env->ctx, NULL, "test.a", NULL, a));
+    /* writer B, of another scope, emits: it waits for A (the outbox lock on PostgreSQL, the one
+     * writer on SQLite), else its event, a higher seq, could be fanned out before A's and the
+     * handler's cursor would pass A's for good */
+    assert_int_equal(pthread_create(&th, NULL, emit_scoped, &e), 0);
+    /* PostgreSQL: B begins beside A (another scope), and only its emit waits; SQLite: B's begin
+     * itself waits (one writer) */
+    for (int i = 0; i < 500 && og_test_backend_pg() && !atomic_load(&e.began); i++)
+        usleep(10000);
+    assert_int_equal(atomic_load(&e.began), og_test_backend_pg());
+    usleep(300000);
+    int early = atomic_load(&e.done);
+    OG_ASSERT_OK(og_store_tx_commit(env->store));
+    pthread_join(th, NULL);
+    og_store_close(e.ctx.store);
+    OG_ASSERT_OK(e.rc);
+    assert_false(early);
+    for (int i = 0; i < 10; i++)
+        OG_ASSERT_OK(og_events_run_once(&env->ctx, NULL, NULL));
+    assert_int_equal(calls_of(a), 1);
+    assert_int_equal(calls_of(e.id), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -235,6 +294,8 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(
             test_nodes__a_dead_nodes_lease_is_taken_over_once_it_runs_out, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_nodes__scoped_writers_commit_events_in_seq_order,
+                                        setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
