@@ -2,7 +2,11 @@
  * against the disk's own fsync rate, verify speed over a 1,000,000-record chain, and verify's peak
  * memory at two chain lengths (it must not grow with the chain).
  *
- * Environment: OG_BENCH_AUDIT_RECORDS (default 1000000), OG_BENCH_DIR (default $TMPDIR or /tmp). */
+ * Environment: OG_BENCH_AUDIT_RECORDS (default 1000000), OG_BENCH_DIR (default $TMPDIR or /tmp).
+ *
+ * `bench_audit --load URL THREADS SECONDS TAG` is bench/nodes_bench.sh's audit load instead: one
+ * process ("node") appending durably through one writer from THREADS threads, thread k to chain
+ * "bench-TAG-k", for SECONDS; prints "appends seconds". */
 #include "audit/audit_internal.h"
 #include "opsgate/error.h"
 #include "opsgate/tenant.h"
@@ -55,6 +59,8 @@ typedef struct wargs {
     og_audit_writer *w;
     int n;
     int rc;
+    const char *chain; /* NULL: "bench-writers" */
+    double until;      /* > 0: append until then, n counts the appends */
 } wargs;
 
 static void *writer(void *arg)
@@ -62,8 +68,10 @@ static void *writer(void *arg)
     wargs *a = arg;
     og_actor actor;
     og_actor_system(&actor, "bench");
-    for (int i = 0; i < a->n && a->rc == 0; i++) {
-        og_audit_rec rec = {.tenant_id = "bench-writers",
+    for (int i = 0; (a->until > 0 ? now_s() < a->until : i < a->n) && a->rc == 0; i++) {
+        if (a->until > 0)
+            a->n = i + 1;
+        og_audit_rec rec = {.tenant_id = a->chain ? a->chain : "bench-writers",
                             .area = "platform",
                             .action = "login.failed",
                             .target_type = "user",
@@ -84,7 +92,7 @@ static double durable_rate(const char *url, int threads, int per_thread)
     wargs a[64];
     double t0 = now_s();
     for (int i = 0; i < threads; i++) {
-        a[i] = (wargs){w, per_thread, 0};
+        a[i] = (wargs){w, per_thread, 0, NULL, 0};
         pthread_create(&th[i], NULL, writer, &a[i]);
     }
     for (int i = 0; i < threads; i++) {
@@ -95,6 +103,38 @@ static double durable_rate(const char *url, int threads, int per_thread)
     double dt = now_s() - t0;
     og_audit_writer_close(w);
     return threads * per_thread / dt;
+}
+
+/* --load URL THREADS SECONDS TAG: see the top of the file. */
+static int load_mode(const char *url, int threads, double secs, const char *tag)
+{
+    og_audit_writer *w = NULL;
+    pthread_t th[64];
+    wargs a[64];
+    char chains[64][96];
+    if (threads < 1 || threads > 64 || secs <= 0) {
+        fprintf(stderr, "bench_audit --load: 1 to 64 threads, a positive number of seconds\n");
+        return 2;
+    }
+    if (og_audit_writer_open(&w, url) < 0)
+        die("opening the writer");
+    double t0 = now_s();
+    for (int i = 0; i < threads; i++) {
+        snprintf(chains[i], sizeof(chains[i]), "bench-%.60s-%d", tag, i);
+        a[i] = (wargs){w, 0, 0, chains[i], t0 + secs};
+        pthread_create(&th[i], NULL, writer, &a[i]);
+    }
+    long total = 0;
+    for (int i = 0; i < threads; i++) {
+        pthread_join(th[i], NULL);
+        if (a[i].rc < 0)
+            die("durable append");
+        total += a[i].n;
+    }
+    double dt = now_s() - t0;
+    og_audit_writer_close(w);
+    printf("%ld %.3f\n", total, dt);
+    return 0;
 }
 
 /* Grow the bench chain to `total` records, 50,000 per transaction (this is set-up, not measured).
@@ -179,8 +219,10 @@ static double verify_in_child(const char *data_dir, int64_t *records, long *rss_
     return dt;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    if (argc == 6 && strcmp(argv[1], "--load") == 0)
+        return load_mode(argv[2], atoi(argv[3]), atof(argv[4]), argv[5]);
     const char *base = getenv("OG_BENCH_DIR") ? getenv("OG_BENCH_DIR")
                        : getenv("TMPDIR")     ? getenv("TMPDIR")
                                               : "/tmp";

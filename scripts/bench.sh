@@ -31,6 +31,11 @@ done
 echo "== bench/connector_bench.sh"
 OPSGATE="$build/opsgate" bash bench/connector_bench.sh || status=1
 echo
+# SQLite vs PostgreSQL, one node vs two: artifact versions, gate requests and decisions, durable
+# audit appends per second (BENCH_NODES_SECONDS, 10; docs/ops.md "Backends and nodes").
+echo "== bench/nodes_bench.sh"
+OPSGATE="$build/opsgate" bash bench/nodes_bench.sh || status=1
+echo
 # The mixed load on opsgate serve (wrk, one client per route class; BENCH_LOAD_SECONDS, 60).
 echo "== bench/load_bench.sh"
 OPSGATE="$build/opsgate" bash bench/load_bench.sh || status=1

@@ -48,13 +48,18 @@ typedef struct og_events_config {
     int64_t backoff_base_us; /* first retry delay (default 1 s), doubled each attempt, jittered */
     int64_t backoff_max_us;  /* cap (default 10 min) */
     int64_t poll_us;         /* how often workers look for due deliveries (default 200 ms) */
-    int64_t lease_us;        /* how long a claimed delivery may run before another worker may
-                              * take it again (default 5 min); a restart frees leases at once */
+    int64_t lease_us;        /* how long a claimed delivery may run before another worker, of
+                              * this node or another, may take it again (default 5 min) */
+    const char *node;        /* the lease owner written on the deliveries claimed (default
+                              * og_node_id(); borrowed: must outlive the workers). A start resets
+                              * only this node's leases: a restart under the same `serve --node`
+                              * frees them at once, a dead node's run out */
 } og_events_config;
 
 typedef struct og_events og_events;
-/* Start delivery workers over a pool of stores; deliveries left pending by a crash are picked up.
- */
+/* Start delivery workers over a pool of stores; deliveries left pending by a crash are picked up,
+ * and those this node (cfg->node) left running are due again at once. Several nodes on one
+ * database claim each delivery once (a lease per delivery, PostgreSQL: FOR UPDATE SKIP LOCKED). */
 int og_events_start(og_events **out, og_store_pool *pool, og_keyring *keys, const char *data_dir,
                     const og_events_config *cfg);
 void og_events_stop(og_events *ev); /* waits for in-flight handlers; NULL-safe */

@@ -51,6 +51,11 @@ int og_event_emit(og_ctx *ctx, const char *tenant_id, const char *type, json_t *
     og_id_new(id);
     og_time_format(now_us, now);
     og_actor_label(&ctx->actor, actor, sizeof(actor));
+    /* In a scoped writer transaction (PostgreSQL) events of other scopes are written side by
+     * side: one emitter at a time until commit, so that seq order is commit order and a handler's
+     * cursor never passes an event still to commit (nothing to take otherwise). */
+    if ((error = og_store_lock(ctx->store, "events:outbox")) < 0)
+        goto cleanup;
     if ((error = og_stmt_prepare(&st, ctx->store,
                                  "INSERT INTO events (id, tenant_id, type, payload, actor,"
                                  " created_at, created_us) VALUES (?, ?, ?, ?, ?, ?, ?)")) < 0)
@@ -202,7 +207,8 @@ int og_events_retry(og_ctx *ctx, const char *event_id)
     og_time_format(og_time_now_us(), now);
     if ((error = og_stmt_prepare(&st, ctx->store,
                                  "UPDATE event_deliveries SET state = 'pending', attempts = 0,"
-                                 " next_us = ?, lease_us = 0, updated_at = ?"
+                                 " next_us = ?, lease_us = 0, lease_owner = NULL,"
+                                 " updated_at = ?"
                                  " WHERE event_id = ? AND state = 'dead'")) < 0)
         goto cleanup;
     og_stmt_bind_int(st, 1, og_time_now_us());

@@ -6,8 +6,9 @@
  * cursor (the last seq it fanned out) never skips an event that commits later with a lower seq.
  * A delivery row is made per (event, handler) by the process that has the handler registered
  * (fan-out), so an event emitted by the CLI is delivered by the server's handlers.
- * States: pending (due at next_us), running (leased until lease_us by a worker; a crashed worker's
- * lease runs out or is reset at start), done, dead (after max attempts; `events retry`).
+ * States: pending (due at next_us), running (leased until lease_us by a worker of the node
+ * lease_owner: another node takes it over only once the lease ran out, and a node resets at start
+ * only its own), done, dead (after max attempts; `events retry`).
  */
 static const og_migration steps[] = {
     {1,
@@ -67,6 +68,23 @@ static const og_migration steps[] = {
      "  event_id TEXT NOT NULL,"
      "  at TEXT NOT NULL,"
      "  PRIMARY KEY (handler, event_id));"},
+    /* Step 2: the node holding a running delivery's lease (og_node_id(), `serve --node`), so
+     * that of several nodes on one database a starting one resets only its own leases and a
+     * finishing one records an outcome only while the lease is still its own. NULL: claimed by
+     * a binary from before this step (reset at the next start). The partial indexes hold only the
+     * deliveries a worker may have to run (done and dead ones are most rows): every worker's poll
+     * asks "anything due?" cheaply. */
+    {2,
+     "ALTER TABLE event_deliveries ADD COLUMN lease_owner TEXT;"
+     "CREATE INDEX event_deliveries_pending ON event_deliveries (next_us)"
+     " WHERE state = 'pending';"
+     "CREATE INDEX event_deliveries_running ON event_deliveries (lease_us)"
+     " WHERE state = 'running';",
+     "ALTER TABLE event_deliveries ADD COLUMN lease_owner TEXT;"
+     "CREATE INDEX event_deliveries_pending ON event_deliveries (next_us)"
+     " WHERE state = 'pending';"
+     "CREATE INDEX event_deliveries_running ON event_deliveries (lease_us)"
+     " WHERE state = 'running';"},
 };
 
 static const char *const purge[] = {

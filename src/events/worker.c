@@ -4,6 +4,7 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -90,6 +91,8 @@ void og_events_config_defaults(og_events_config *cfg)
         cfg->poll_us = 200000;
     if (cfg->lease_us <= 0)
         cfg->lease_us = 300000000;
+    if (!cfg->node || !cfg->node[0])
+        cfg->node = og_node_id();
 }
 
 int64_t og_events__backoff_us(const og_events_config *cfg, int attempt, double jitter)
@@ -116,7 +119,12 @@ static int fanout_one(og_store *s, const subscription *sub, int *made)
     char now[OG_TIME_LEN];
     int64_t now_us = og_time_now_us();
     og_time_format(now_us, now);
-    if ((error = og_store_tx_begin(s)) < 0)
+    /* The handler's cursor is read, then moved: one fan-out per handler at a time across the
+     * nodes (PostgreSQL: a lock named for it; other writers go on). Events commit in seq order
+     * (og_event_emit), so a cursor never passes an event that commits later. */
+    char key[96];
+    snprintf(key, sizeof(key), "events:fanout:%.63s", sub->name);
+    if ((error = og_store_tx_begin_scope(s, key)) < 0)
         return error;
     if ((error = og_stmt_prepare(&cur, s, "SELECT last_seq FROM event_cursors WHERE handler = ?")) <
         0)
@@ -174,53 +182,63 @@ cleanup:
     return og_store_tx_end(s, error);
 }
 
-/* Claim one due delivery of a handler: *got = 1 and its event id and attempt number. */
+/* The oldest due delivery of a handler (?1) at ?2, or the oldest whose lease ran out; on
+ * PostgreSQL locked, skipping rows another node is claiming right now. */
+static const og_sql_dialects DUE_SQL = {
+    "SELECT event_id, attempts FROM event_deliveries WHERE handler = ?1 AND state = 'pending'"
+    " AND next_us <= ?2 ORDER BY next_us LIMIT 1",
+    "SELECT event_id, attempts FROM event_deliveries WHERE handler = ?1 AND state = 'pending'"
+    " AND next_us <= ?2 ORDER BY next_us LIMIT 1 FOR UPDATE SKIP LOCKED"};
+static const og_sql_dialects LAPSED_SQL = {
+    "SELECT event_id, attempts FROM event_deliveries WHERE handler = ?1 AND state = 'running'"
+    " AND lease_us <= ?2 ORDER BY lease_us LIMIT 1",
+    "SELECT event_id, attempts FROM event_deliveries WHERE handler = ?1 AND state = 'running'"
+    " AND lease_us <= ?2 ORDER BY lease_us LIMIT 1 FOR UPDATE SKIP LOCKED"};
+
+/* Claim one due delivery of a handler for cfg->node: *got = 1 and its event id and attempt
+ * number. Two searches of event_deliveries_due (handler, state, next_us), not one OR: with the OR
+ * SQLite walked every delivery the handler ever had, done ones included, on every poll of every
+ * worker (bench_console: half of an idle server's CPU after 4,000 events). */
 static int claim(og_store *s, const subscription *sub, const og_events_config *cfg,
                  char event_id[OG_ID_LEN], int *attempt, int *got)
 {
     int error = -1;
-    og_stmt *sel = NULL, *upd = NULL;
-    int64_t now = og_time_now_us();
+    og_stmt *sel = NULL;
+    int64_t now = og_time_now_us(), before = 0;
     char now_s[OG_TIME_LEN];
     *got = 0;
     og_time_format(now, now_s);
-    if ((error = og_store_tx_begin(s)) < 0)
+    /* Scoped (no key): on PostgreSQL the claims of several nodes and every other writer run side
+     * by side, the row locks keep a delivery to one claimant; SQLite has one writer. */
+    if ((error = og_store_tx_begin_scope(s, NULL)) < 0)
         return error;
-    /* Two searches of event_deliveries_due (handler, state, next_us), not one OR: with the OR
-     * SQLite walked every delivery the handler ever had, done ones included, on every poll of
-     * every worker (bench_console: half of an idle server's CPU after 4,000 events). */
-    if ((error = og_stmt_prepare(&sel, s,
-                                 "SELECT event_id, attempts, next_us FROM event_deliveries WHERE"
-                                 " handler = ?1 AND state = 'pending' AND next_us <= ?2"
-                                 " UNION ALL SELECT event_id, attempts, next_us FROM"
-                                 " event_deliveries WHERE handler = ?1 AND state = 'running' AND"
-                                 " lease_us <= ?2 ORDER BY 3 LIMIT 1")) < 0)
-        goto cleanup;
-    og_stmt_bind_text(sel, 1, sub->name);
-    og_stmt_bind_int(sel, 2, now); /* due, or its lease ran out */
-    if ((error = og_stmt_step(sel)) < 0)
-        goto cleanup;
+    for (int q = 0; q < 2 && error != OG_ROW; q++) {
+        og_stmt_free(sel);
+        sel = NULL;
+        if ((error = og_stmt_prepare_dialect(&sel, s, q == 0 ? &DUE_SQL : &LAPSED_SQL)) < 0)
+            goto cleanup;
+        og_stmt_bind_text(sel, 1, sub->name);
+        og_stmt_bind_int(sel, 2, now);
+        if ((error = og_stmt_step(sel)) < 0)
+            goto cleanup;
+    }
     if (error == OG_ROW) {
         og_strlcpy(event_id, og_stmt_col_text(sel, 0), OG_ID_LEN);
-        *attempt = (int)og_stmt_col_int(sel, 1) + 1;
-        if ((error = og_stmt_prepare(&upd, s,
-                                     "UPDATE event_deliveries SET state = 'running', attempts = ?,"
-                                     " lease_us = ?, updated_at = ? WHERE event_id = ? AND"
-                                     " handler = ?")) < 0)
+        before = og_stmt_col_int(sel, 1);
+        *attempt = (int)before + 1;
+        /* attempts unchanged: nobody claimed it between the search and here */
+        if ((error = og_store_run(s,
+                                  "UPDATE event_deliveries SET state = 'running', attempts = ?,"
+                                  " lease_us = ?, lease_owner = ?, updated_at = ? WHERE"
+                                  " event_id = ? AND handler = ? AND attempts = ?",
+                                  "iitttti", (int64_t)*attempt, (int64_t)(now + cfg->lease_us),
+                                  cfg->node, now_s, event_id, sub->name, before)) < 0)
             goto cleanup;
-        og_stmt_bind_int(upd, 1, *attempt);
-        og_stmt_bind_int(upd, 2, now + cfg->lease_us);
-        og_stmt_bind_text(upd, 3, now_s);
-        og_stmt_bind_text(upd, 4, event_id);
-        og_stmt_bind_text(upd, 5, sub->name);
-        if ((error = og_stmt_step(upd)) < 0)
-            goto cleanup;
-        *got = 1;
+        *got = og_store_changes(s) == 1;
     }
     error = 0;
 cleanup:
     og_stmt_free(sel);
-    og_stmt_free(upd);
     return og_store_tx_end(s, error);
 }
 
@@ -269,11 +287,15 @@ static int finish(og_store *s, const subscription *sub, const og_events_config *
             next = now + og_events__backoff_us(cfg, attempt, (double)random() / RAND_MAX);
         }
     }
+    /* Only while the lease is still ours: one that ran out may have been taken over by another
+     * node (or worker), whose outcome is the one to keep. */
     error = og_store_run(s,
                          "UPDATE event_deliveries SET state = ?, next_us = ?, lease_us = 0,"
-                         " last_error = ?, updated_at = ? WHERE event_id = ? AND handler = ?",
-                         "titttt", state, (int64_t)next, rc < 0 ? msg : NULL, now_s, event_id,
-                         sub->name);
+                         " lease_owner = NULL, last_error = ?, updated_at = ? WHERE event_id = ?"
+                         " AND handler = ? AND state = 'running' AND lease_owner = ? AND"
+                         " attempts = ?",
+                         "tittttti", state, (int64_t)next, rc < 0 ? msg : NULL, now_s, event_id,
+                         sub->name, cfg->node, (int64_t)attempt);
     return error < 0 ? error : 0;
 }
 
@@ -313,17 +335,83 @@ static int deliver(og_ctx *base, const subscription *sub, const og_events_config
 
 /* One pass: fan out, then deliver up to a batch of due deliveries per handler. *work counts
  * deliveries attempted. */
+/* Handler i of snap by name, or n. */
+static size_t sub_index(const subscription *snap, size_t n, const char *name)
+{
+    size_t i = 0;
+    while (i < n && strcmp(snap[i].name, name) != 0)
+        i++;
+    return i;
+}
+
+/* What a pass has to do, from three reads outside any transaction, so that an idle pass costs
+ * three queries, not two transactions per handler (every worker of every node polls): fan[i]
+ * when handler i's cursor is behind the outbox, due[i] when it has a delivery due or a lease run
+ * out (the partial indexes of events schema step 2 hold only such rows). */
+static int survey(og_store *s, const subscription *snap, size_t n, int64_t now, bool fan[],
+                  bool due[])
+{
+    og_stmt *st = NULL;
+    int64_t max = 0;
+    int error, rc;
+    if ((error = og_stmt_prepare(&st, s, "SELECT COALESCE(MAX(seq), 0) FROM events")) < 0)
+        return error;
+    if ((rc = og_stmt_step(st)) == OG_ROW)
+        max = og_stmt_col_int(st, 0);
+    og_stmt_free(st);
+    if (rc < 0)
+        return rc;
+    for (size_t i = 0; i < n; i++) {
+        fan[i] = max > 0; /* no cursor yet: behind as soon as there is an event */
+        due[i] = false;
+    }
+    if ((error = og_stmt_prepare(&st, s, "SELECT handler, last_seq FROM event_cursors")) < 0)
+        return error;
+    while ((rc = og_stmt_step(st)) == OG_ROW) {
+        size_t i = sub_index(snap, n, og_stmt_col_text(st, 0));
+        if (i < n)
+            fan[i] = og_stmt_col_int(st, 1) < max;
+    }
+    og_stmt_free(st);
+    if (rc < 0)
+        return rc;
+    if ((error = og_stmt_prepare_args(&st, s,
+                                      "SELECT handler FROM event_deliveries WHERE state = 'pending'"
+                                      " AND next_us <= ?1 UNION SELECT handler FROM"
+                                      " event_deliveries WHERE state = 'running' AND"
+                                      " lease_us <= ?1",
+                                      "i", now)) < 0)
+        return error;
+    while ((rc = og_stmt_step(st)) == OG_ROW) {
+        size_t i = sub_index(snap, n, og_stmt_col_text(st, 0));
+        if (i < n)
+            due[i] = true;
+    }
+    og_stmt_free(st);
+    return rc < 0 ? rc : 0;
+}
+
+/* One pass: fan out, then deliver up to a batch of due deliveries per handler. *work counts
+ * deliveries attempted. */
 static int pass(og_ctx *ctx, const og_events_config *cfg, int *delivered, int *work)
 {
     subscription snap[MAX_HANDLERS];
+    bool fan[MAX_HANDLERS], due[MAX_HANDLERS];
     size_t n = subs_snapshot(snap);
-    int error = 0, made = 0;
+    int error = 0;
+    if (n == 0)
+        return 0;
+    if ((error = survey(ctx->store, snap, n, og_time_now_us(), fan, due)) < 0)
+        return error;
     for (size_t i = 0; i < n; i++) {
-        if ((error = fanout_one(ctx->store, &snap[i], &made)) < 0)
+        int made = 0;
+        if (fan[i] && (error = fanout_one(ctx->store, &snap[i], &made)) < 0)
             return error;
+        if (made > 0)
+            due[i] = true; /* new deliveries are due at once */
     }
     for (size_t i = 0; i < n; i++) {
-        for (int k = 0; k < DELIVER_BATCH; k++) {
+        for (int k = 0; due[i] && k < DELIVER_BATCH; k++) {
             char id[OG_ID_LEN];
             int attempt = 0, got = 0;
             if ((error = claim(ctx->store, &snap[i], cfg, id, &attempt, &got)) < 0)
@@ -403,18 +491,16 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
-/* Deliveries a dead process left running are due again now: this process is their worker. */
-static int release_leases(og_store *s)
+/* Deliveries this node left running (a crash, then a restart under the same node id) are due
+ * again now: this process is their worker. Other nodes' leases are theirs until they run out;
+ * NULL owners were claimed by a binary from before leases had owners. */
+static int release_leases(og_store *s, const char *node)
 {
-    og_stmt *st = NULL;
-    int error;
-    if ((error = og_stmt_prepare(&st, s,
-                                 "UPDATE event_deliveries SET state = 'pending', lease_us = 0,"
-                                 " next_us = ? WHERE state = 'running'")) < 0)
-        return error;
-    og_stmt_bind_int(st, 1, og_time_now_us());
-    error = og_stmt_step(st);
-    og_stmt_free(st);
+    int error = og_store_run(s,
+                             "UPDATE event_deliveries SET state = 'pending', lease_us = 0,"
+                             " lease_owner = NULL, next_us = ? WHERE state = 'running' AND"
+                             " (lease_owner = ? OR lease_owner IS NULL)",
+                             "it", og_time_now_us(), node);
     return error < 0 ? error : 0;
 }
 
@@ -437,7 +523,7 @@ int og_events_start(og_events **out, og_store_pool *pool, og_keyring *keys, cons
     pthread_mutex_init(&e->mu, NULL);
     pthread_cond_init(&e->cv, NULL);
     s = og_store_pool_get(pool);
-    error = release_leases(s);
+    error = release_leases(s, e->cfg.node);
     og_store_pool_put(pool, s);
     if (error < 0)
         goto cleanup;

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # test_pg_failover.sh - failover without loss: a pg_auto_failover formation (monitor, primary,
 # synchronous secondary, on loopback, scripts/pg-failover.sh), two `opsgate serve` nodes on its
-# multi-host URL taking continuous writes (artifact versions, each with its audit records) from
-# two load clients, one per node; the primary's
-# postmaster is killed with SIGKILL. After the failover every write acknowledged to a client is
-# there, `audit verify` passes, the clients saw only 503 with Retry-After in between, and both
+# multi-host URL taking continuous writes from three load clients: two write artifact versions
+# (each with its audit records), one per node; the third makes gate decisions, an L1
+# platform.note requested on node 1 and acknowledged on node 2. The primary's postmaster is
+# killed with SIGKILL. After the failover every write and every decision acknowledged to a client
+# is there, `audit verify` passes, the clients saw only 503 with Retry-After in between, and both
 # nodes serve again without a restart. Skipped without PostgreSQL 15 and pg_auto_failover.
 . "$(dirname "$0")/lib.sh"
 OG_TEST_TIMEOUT=${OG_TEST_TIMEOUT:-500}
@@ -29,6 +30,9 @@ og tenant create acme >/dev/null && ok || bad "tenant"
 og user add --tenant acme pam --role project-manager >/dev/null && ok || bad "user"
 og project create --tenant acme fw "Failover" >/dev/null && ok || bad "project"
 pam=$(og token create --tenant acme --user pam --json | jq -r .token)
+og user add --tenant acme ada --role tenant-admin >/dev/null && ok || bad "user ada"
+ada=$(og token create --tenant acme --user ada --json | jq -r .token)
+og gate policy set platform.note L1 --tenant acme >/dev/null && ok || bad "platform.note at L1"
 
 # two nodes
 og_serve "$url" --node n1 || { bad "node 1"; og_done; }
@@ -53,18 +57,44 @@ load() { # C URL
     sleep 0.05
   done
 }
+# gate client: requests an L1 note on node 1 (201: done, a review opened), acknowledges it on
+# node 2 (200); each answer logged as "g-i code retry-after id" for the request and "ack-i code
+# retry-after id" for the decision
+gates() {
+  local i=0 code ra id
+  while [ ! -e "$OG_TMP/stop" ]; do
+    i=$((i + 1))
+    code=$(curl -sS --max-time 20 -X POST -o "$OG_TMP/g.body" -D "$OG_TMP/h.g" -w '%{http_code}' \
+      -H "Authorization: Bearer $pam" -H 'Content-Type: application/json' \
+      --data "{\"kind\":\"platform.note\",\"params\":{\"text\":\"g-$i\"}}" \
+      "$U1/api/v1/tenants/acme/gates" 2>/dev/null) || code=curl-failed
+    ra=$(tr -d '\r' <"$OG_TMP/h.g" | sed -n 's/^[Rr]etry-[Aa]fter: //p')
+    id=$(jq -r '.gate_id // "-"' "$OG_TMP/g.body" 2>/dev/null) || id=-
+    echo "g-$i $code ${ra:--} $id" >>"$OG_TMP/log.g"
+    if [ "$code" = 201 ]; then
+      code=$(curl -sS --max-time 20 -X POST -o /dev/null -D "$OG_TMP/h.g" -w '%{http_code}' \
+        -H "Authorization: Bearer $ada" "$U2/api/v1/gates/$id/ack" 2>/dev/null) || code=curl-failed
+      ra=$(tr -d '\r' <"$OG_TMP/h.g" | sed -n 's/^[Rr]etry-[Aa]fter: //p')
+      echo "ack-$i $code ${ra:--} $id" >>"$OG_TMP/log.g"
+    fi
+    sleep 0.05
+  done
+}
 load a "$U1" &
 LA=$!
 load b "$U2" &
 LB=$!
+gates &
+LG=$!
 sleep 6
 old=$("$PGF" kill-primary "$F") && ok || bad "kill the primary"
 new=$("$PGF" wait-primary "$F" "$old" 120) && ok || bad "no failover"
 sleep 8
 touch "$OG_TMP/stop"
-wait $LA $LB
+wait $LA $LB $LG
 
-# what the clients saw: 201 (acknowledged), or 503 with Retry-After; nothing else
+# what the clients saw: 201 (acknowledged), or 503 with Retry-After; nothing else (the gate
+# client's acks: 200 or 503)
 cat "$OG_TMP/log.a" "$OG_TMP/log.b" >"$OG_TMP/log"
 acked=$(awk '$2 == 201' "$OG_TMP/log" | wc -l)
 busy=$(awk '$2 == 503' "$OG_TMP/log" | wc -l)
@@ -95,6 +125,32 @@ for c in a b; do
   vn=${v#"version $c-"}
   [ "$vn" -ge "$lastn" ] 2>/dev/null && ok || bad "$c.md's newest is '$v', the last acknowledged $lastack"
 done
+# gate decisions: every request answered 201 is an item, every ack answered 200 is in its item
+greq=$(awk '$1 ~ /^g-/ && $2 == 201' "$OG_TMP/log.g" | wc -l)
+gack=$(awk '$1 ~ /^ack-/ && $2 == 200' "$OG_TMP/log.g" | wc -l)
+gother=$(awk '($1 ~ /^g-/ && $2 != 201 && $2 != 503) || ($1 ~ /^ack-/ && $2 != 200 && $2 != 503)' "$OG_TMP/log.g")
+gno_ra=$(awk '$2 == 503 && $3 == "-"' "$OG_TMP/log.g")
+echo "gate requests acknowledged: $greq; decisions acknowledged: $gack"
+[ "$gack" -gt 5 ] && ok || bad "too few gate decisions acknowledged ($gack)"
+[ -z "$gother" ] && ok || bad "gate answers other than 201/200 or 503: $(head -5 <<<"$gother")"
+[ -z "$gno_ra" ] && ok || bad "gate 503 without Retry-After: $(head -3 <<<"$gno_ra")"
+last=$(tail -n 1 "$OG_TMP/log.g" | awk '{print $2}')
+case "$last" in 200 | 201) ok ;; *) bad "the gate client's last answer after the failover: $last" ;; esac
+missing=0
+for id in $(awk '$1 ~ /^ack-/ && $2 == 200 { print $4 }' "$OG_TMP/log.g"); do
+  OG_URL=$U1
+  api GET "/api/v1/gates/$id" "$ada"
+  d=$(jq -r '[.state, (.decisions | map(.decision) | last)] | join(" ")' <<<"$body" 2>/dev/null)
+  [ "$d" = "done acknowledged" ] || { missing=$((missing + 1)); echo "gate $id: $code $d" >&2; }
+done
+[ "$missing" = 0 ] && ok || bad "$missing acknowledged gate decisions are not recorded"
+lost=0
+for id in $(awk '$1 ~ /^g-/ && $2 == 201 { print $4 }' "$OG_TMP/log.g"); do
+  OG_URL=$U2
+  api GET "/api/v1/gates/$id" "$ada"
+  [ "$code" = 200 ] || lost=$((lost + 1))
+done
+[ "$lost" = 0 ] && ok || bad "$lost acknowledged gate requests are not there"
 og audit verify >/dev/null 2>"$OG_TMP/verify.err" && ok || bad "audit verify: $(cat "$OG_TMP/verify.err")"
 
 # both nodes serve without a restart

@@ -2,13 +2,27 @@
 # test_serve_nodes.sh - a node's id, /healthz and /metrics (docs/ops.md, "Several nodes"):
 # --node names the node (a bad id is a usage error); /healthz answers 200 with the node and
 # "primary" when the node reaches the database, and /metrics labels every sample node="ID"; the
-# background jobs run under leases the node lets go at shutdown. On SQLite here; the two-node
-# PostgreSQL part runs when OG_IT_BACKEND=pg and OG_IT_PG_DATA names a PostgreSQL data location
-# the server takes (issue 19: once `serve` takes a URL), and is skipped otherwise.
+# background jobs run under leases the node lets go at shutdown. Run on SQLite and, as
+# integration_test_serve_nodes_pg, on the suite's PostgreSQL, where two nodes then serve one
+# database: each healthy and naming itself, and 8 writers, 4 on each node, append to one
+# tenant's audit chain at once: the chain never forks (one record per acknowledged write, seq
+# 1..N without a gap) and `audit verify` passes.
 . "$(dirname "$0")/lib.sh"
 
 D="$OG_TMP/data"
 admin=$(og_init "$D") || exit 1
+
+# q SQL: one query on D's database (on PostgreSQL the database lib.sh's wrapper made for D)
+q() {
+  if [ "${OG_IT_BACKEND:-}" = pg ]; then
+    local u
+    u=$(og_pg_url_of "og_it_$(printf '%s' "$D" | md5sum | cut -c1-16)")
+    psql -qtAX -v ON_ERROR_STOP=1 "${u#libpq:}" -c "$1"
+  else
+    sqlite3 "$D/opsgate.db" "$1"
+  fi
+}
+have_q() { [ "${OG_IT_BACKEND:-}" = pg ] || command -v sqlite3 >/dev/null; }
 
 "$OPSGATE" --data "$D" serve --node 'bad node!' 2>"$OG_TMP/err"
 [ $? = 2 ] && grep -q "bad --node" "$OG_TMP/err" && ok || bad "a bad --node is a usage error: $(cat "$OG_TMP/err")"
@@ -33,36 +47,79 @@ n=$(grep -v '^#' "$OG_TMP/m" | grep -vc '^[a-z_]*{node="edge-1.eu:a"[,}]')
 
 # The jobs run under leases held by this node (the store's table), let go at shutdown.
 held=""
-for i in $(seq 1 50); do
-  held=$(sqlite3 "$D/opsgate.db" "SELECT COUNT(*) FROM store_leases WHERE owner = 'edge-1.eu:a'" 2>/dev/null)
-  [ "${held:-0}" -ge 5 ] && break
-  sleep 0.2
-done
-if command -v sqlite3 >/dev/null; then
+if have_q; then
+  for i in $(seq 1 50); do
+    held=$(q "SELECT COUNT(*) FROM store_leases WHERE owner = 'edge-1.eu:a'" 2>/dev/null)
+    [ "${held:-0}" -ge 5 ] && break
+    sleep 0.2
+  done
   [ "${held:-0}" -ge 5 ] && ok || bad "the node holds its jobs' leases (held: $held)"
 fi
 og_stop TERM
 [ "$OG_SERVER_STATUS" = 0 ] && ok || bad "exit status $OG_SERVER_STATUS"
-if command -v sqlite3 >/dev/null; then
-  left=$(sqlite3 "$D/opsgate.db" "SELECT COUNT(*) FROM store_leases WHERE owner = 'edge-1.eu:a'")
+if have_q; then
+  left=$(q "SELECT COUNT(*) FROM store_leases WHERE owner = 'edge-1.eu:a'")
   [ "$left" = 0 ] && ok || bad "leases left at shutdown: $left"
 fi
 
-# Two nodes on one PostgreSQL: each healthy and naming itself, each labelling its own metrics.
-if [ "${OG_IT_BACKEND:-}" = pg ] && [ -n "${OG_IT_PG_DATA:-}" ]; then
-  og_serve "$OG_IT_PG_DATA" --node pg-a --metrics-open || exit 1
+# Two nodes on one PostgreSQL: each healthy and naming itself, each labelling its own metrics;
+# 8 writers on them append to one tenant's audit chain.
+if [ "${OG_IT_BACKEND:-}" = pg ]; then
+  "$OPSGATE" --data "$D" tenant create acme >/dev/null && ok || bad "tenant create"
+  "$OPSGATE" --data "$D" user add --tenant acme pam --role project-manager >/dev/null && ok ||
+    bad "user add"
+  "$OPSGATE" --data "$D" project create --tenant acme nodes "Nodes" >/dev/null && ok ||
+    bad "project create"
+  pam=$("$OPSGATE" --data "$D" token create --tenant acme --user pam --json | jq -r .token)
+  og_serve "$D" --node pg-a --metrics-open || exit 1
   url_a=$OG_URL pid_a=$OG_SERVER_PID
-  og_serve "$OG_IT_PG_DATA" --node pg-b --metrics-open || exit 1
+  og_serve "$D" --node pg-b --metrics-open || exit 1
   url_b=$OG_URL
   for u in "$url_a" "$url_b"; do
-    curl -fsS "$u/healthz" | jq -e '.status == "ok" and .database == "primary"' >/dev/null && ok ||
-      bad "healthz of $u on PostgreSQL"
+    h=$(curl -fsS "$u/healthz")
+    jq -e '.status == "ok" and .database == "primary" and .backend == "postgres"' >/dev/null \
+      <<<"$h" && ok || bad "healthz of $u on PostgreSQL: $h"
   done
-  curl -sS "$url_b/metrics" | grep -q '{node="pg-b"' && ok || bad "node b's metrics label"
+  m=$(curl -sS "$url_b/metrics")
+  grep -q '{node="pg-b"' <<<"$m" && ok || bad "node b's metrics label"
+
+  # writer W on node URL: 8 versions of its own artifact, each one audit record in acme's chain
+  writer() { # W URL
+    local w=$1 u=$2 i code
+    for i in $(seq 1 8); do
+      code=$(printf 'writer %s version %d\n' "$w" "$i" |
+        curl -sS --max-time 30 -X PUT -o /dev/null -w '%{http_code}' \
+          -H "Authorization: Bearer $pam" -H 'Content-Type: text/markdown' --data-binary @- \
+          "$u/api/v1/projects/nodes/artifacts/w$w.md" 2>/dev/null) || code=curl-failed
+      echo "$w-$i $code" >>"$OG_TMP/writes.$w"
+    done
+  }
+  before=$(q "SELECT COUNT(*) FROM audit_record WHERE chain = (SELECT id FROM tenants WHERE name = 'acme')")
+  pids=()
+  for w in 1 2 3 4 5 6 7 8; do
+    if [ $((w % 2)) = 1 ]; then writer "$w" "$url_a" & else writer "$w" "$url_b" & fi
+    pids+=($!)
+  done
+  wait "${pids[@]}"
+  cat "$OG_TMP"/writes.* >"$OG_TMP/writes"
+  acked=$(awk '$2 == 201' "$OG_TMP/writes" | wc -l)
+  [ "$acked" = 64 ] && ok || bad "8 writers x 8 versions: $acked acknowledged; $(awk '$2 != 201' "$OG_TMP/writes" | head -3)"
+  chain=$(q "SELECT id FROM tenants WHERE name = 'acme'")
+  puts=$(q "SELECT COUNT(*) FROM audit_record WHERE chain = '$chain' AND action = 'artifact.put'")
+  [ "$puts" = "$acked" ] && ok || bad "$puts artifact.put records for $acked acknowledged writes"
+  # linear: seq 1..N with no gap and no repeat, each record's prev_hash its predecessor's hash
+  shape=$(q "SELECT COUNT(*), COUNT(DISTINCT seq), MIN(seq), MAX(seq) FROM audit_record WHERE chain = '$chain'")
+  n=${shape%%|*}
+  [ "$shape" = "$n|$n|1|$n" ] && [ "$n" -ge $((before + acked)) ] && ok ||
+    bad "acme's chain is not linear: count|distinct|min|max = $shape (before: $before)"
+  links=$(q "SELECT COUNT(*) FROM audit_record r JOIN audit_record p ON p.chain = r.chain AND p.seq = r.seq - 1 WHERE r.chain = '$chain' AND r.prev_hash <> p.hash")
+  [ "$links" = 0 ] && ok || bad "$links records do not link to their predecessor"
+  "$OPSGATE" --data "$D" audit verify >/dev/null 2>"$OG_TMP/verify.err" && ok ||
+    bad "audit verify after 8 writers on 2 nodes: $(cat "$OG_TMP/verify.err")"
   og_stop TERM
+  [ "$OG_SERVER_STATUS" = 0 ] && ok || bad "node b's exit status $OG_SERVER_STATUS"
   OG_SERVER_PID=$pid_a
   og_stop TERM
-else
-  echo "SKIP (part): two nodes on PostgreSQL need OG_IT_BACKEND=pg and OG_IT_PG_DATA" >&2
+  [ "$OG_SERVER_STATUS" = 0 ] && ok || bad "node a's exit status $OG_SERVER_STATUS"
 fi
 og_done
