@@ -97,7 +97,7 @@ int og_artifact_restore(og_ctx *ctx, const og_artifact_ref *ref, int64_t version
     else
         snprintf(v.message, sizeof(v.message), "restore version %lld", (long long)version);
     if ((error = body_index_of(ctx, sc.tenant_id, object, v.media_type, &k, &body)) < 0 ||
-        (error = og_artifacts__version_add(ctx, sc.tenant_id, &a, &v, object)) < 0 ||
+        (error = og_artifacts__version_add(ctx, sc.tenant_id, &a, &v, object, NULL)) < 0 ||
         (error = og_artifacts__index_put(ctx, sc.tenant_id, &a, body.len ? body.data : NULL, 0,
                                          &k)) < 0)
         goto end;
