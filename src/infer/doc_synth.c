@@ -251,6 +251,12 @@ int og_infer_doc_synth(int kind, int family, uint64_t seed, char **out)
                 j == 0 && (rnd(&s) % 2) ? f->own[rnd(&s) % 2] : shared[kind][rnd(&s) % POOL];
             error = og_buf_printf(&b, family == 1 ? "- %s\n" : "%s ", sent);
         }
+        /* a sentence of another kind now and then: documents quote each other (a change order
+         * names the SOW's scope, a closure the runbook handed over) */
+        if (error >= 0 && rnd(&s) % 4 == 0) {
+            int other = (kind + 1 + (int)(rnd(&s) % (NK - 1))) % NK;
+            error = og_buf_printf(&b, "%s ", shared[other][rnd(&s) % POOL]);
+        }
         if (error >= 0)
             error = og_buf_puts(&b, "\n");
     }
