@@ -74,8 +74,20 @@ int og_artifacts__propose(og_ctx *ctx, const art_scope *sc, const art_row *a, in
     json_t *projects = NULL;
     int error;
     *out = NULL;
-    if (!og_artifacts__classifiable(media_type) || strcmp(a->kind, "template") == 0)
+    if (strcmp(a->kind, "template") == 0)
         return 0;
+    if (!og_artifacts__classifiable(media_type)) {
+        /* a generic type (an HTTP client's octet-stream): the name's extension, or the magic
+         * of a PDF or DOCX */
+        const char *by_name = og_artifacts__media_by_name(a->name);
+        if (og_artifacts__classifiable(by_name))
+            media_type = by_name;
+        else if (media_type && strcmp(media_type, "application/octet-stream") == 0 && len >= 5 &&
+                 (memcmp(data, "%PDF-", 5) == 0 || memcmp(data, "PK\x03\x04", 4) == 0))
+            media_type = NULL;
+        else
+            return 0;
+    }
     error = og_infer_doc_text(data, len, media_type, &text);
     if (error == OG_EINVAL) { /* not readable as its format: stored, not proposed */
         og_error_clear();
@@ -84,7 +96,9 @@ int og_artifacts__propose(og_ctx *ctx, const art_scope *sc, const art_row *a, in
     if (error < 0 || (error = candidates(ctx, sc, &projects)) < 0)
         goto cleanup;
     snprintf(ref, sizeof(ref), "%s:%lld", a->id, (long long)number);
-    error = og_infer_doc_propose(ctx, sc->tenant_id, ref, text, projects, out);
+    /* of_version: the version whose text was read (a restore carries its proposal on) */
+    if ((error = og_infer_doc_propose(ctx, sc->tenant_id, ref, text, projects, out)) >= 0)
+        json_object_set_new(*out, "of_version", json_integer(number));
 cleanup:
     if (text) {
         og_crypto_wipe(text, strlen(text));
@@ -198,7 +212,8 @@ int og_artifact_classify(og_ctx *ctx, const og_artifact_ref *ref, const char *ki
                              (long long)a.latest, ref->name);
         goto end;
     }
-    snprintf(docref, sizeof(docref), "%s:%lld", a.id, (long long)a.latest);
+    json_int_t of = json_integer_value(json_object_get(prop, "of_version"));
+    snprintf(docref, sizeof(docref), "%s:%lld", a.id, (long long)(of ? of : a.latest));
     json_object_set_new(prop, "kind", json_string(kind));
     if (client)
         json_object_set_new(prop, "client", json_string(client));

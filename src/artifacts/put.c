@@ -195,7 +195,9 @@ int og_artifact_put_begin(og_artifact_put **out, og_ctx *ctx, const og_artifact_
     }
     /* the classifier reads the content of formats it knows (or not known yet) */
     og_buf_init(&p->doc, ART_CLASSIFY_MAX);
-    p->doc_over = p->media[0] && !og_artifacts__classifiable(p->media);
+    p->doc_over = p->media[0] && !og_artifacts__classifiable(p->media) &&
+                  strcmp(p->media, "application/octet-stream") != 0 &&
+                  !og_artifacts__classifiable(og_artifacts__media_by_name(p->name));
     if ((error = og_artifacts__obj_writer_new(&p->w, ctx, p->sc.tenant_id)) < 0)
         goto cleanup;
     *out = p;
