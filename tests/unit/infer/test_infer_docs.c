@@ -7,7 +7,9 @@
 #include "infer/infer_internal.h"
 #include "opsgate/app.h"
 #include "opsgate/artifacts.h"
+#include "opsgate/audit.h"
 #include "opsgate/error.h"
+#include "opsgate/gate.h"
 #include "opsgate/infer.h"
 #include "opsgate/store.h"
 #include "opsgate/tenant.h"
@@ -15,6 +17,7 @@
 
 #include <cairo-pdf.h>
 #include <cairo.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -303,6 +306,42 @@ static void test_upload_proposal_correction_retrains(void **state)
     assert_int_equal(og_test_env_holds(env, "Quagga Freight"), 0);
 }
 
+/* Publishing tells the inference step how the proposed total changed from the version before. */
+static void test_publish_facts_carry_the_money_change(void **state)
+{
+    og_test_env *env = *state;
+    char tid[OG_ID_LEN];
+    json_t *recs = NULL;
+    int64_t next = 0;
+    og_gate_outcome oc;
+    og_ctx ada = env->ctx;
+    OG_ASSERT_OK(og_actor_become(&ada, "zebracorp", "ada"));
+    tenant_id(env, tid);
+    OG_ASSERT_OK(og_project_create(&env->ctx, "zebracorp", "zp", "Zebra Portal", NULL));
+    put_doc(env, "sow.md", "# Statement of Work\nTotal: $9,000.00\n");
+    put_doc(env, "sow.md", "# Statement of Work\nMore scope.\nTotal: $12,000.00\n");
+    OG_ASSERT_OK(og_gate_policy_set(&env->ctx, "zebracorp", "artifacts.set-state", OG_GATE_L0));
+    OG_ASSERT_OK(og_gate_policy_set(&env->ctx, "zebracorp", "artifacts.publish.other", OG_GATE_L0));
+    og_artifact_ref r = {"zebracorp", "zp", "sow.md"};
+    const char *const path[] = {"in-review", "approved", "published"};
+    for (int i = 0; i < 3; i++) {
+        memset(&oc, 0, sizeof(oc));
+        OG_ASSERT_OK(og_artifact_set_state(i ? &ada : &env->ctx, &r, path[i], &oc));
+        json_decref(oc.result);
+    }
+    OG_ASSERT_OK(
+        og_audit_list(&env->ctx, tid, 0, 100, "artifacts.publish.other", NULL, &recs, &next));
+    json_t *feat = NULL;
+    for (size_t i = 0; i < json_array_size(recs) && !feat; i++)
+        feat = json_object_get(
+            json_object_get(json_object_get(json_array_get(recs, i), "analysis"), "inference"),
+            "features");
+    assert_non_null(feat);
+    assert_true(fabs(json_number_value(json_object_get(feat, "money_change")) - log1p(3000.0)) <
+                1e-6);
+    json_decref(recs);
+}
+
 /* The counter rows keep what the COUNT over the history would say; a failing policy read is the
  * report's error, not a default threshold. */
 static void test_counters_and_lost_failures(void **state)
@@ -374,6 +413,7 @@ int main(void)
         cmocka_unit_test(test_doc_classifier_unseen_families),
         cmocka_unit_test(test_doc_metadata_rules),
         cmocka_unit_test_setup_teardown(test_upload_proposal_correction_retrains, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_publish_facts_carry_the_money_change, setup, teardown),
         cmocka_unit_test_setup_teardown(test_counters_and_lost_failures, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ca_error_history, setup, teardown),
     };
