@@ -111,12 +111,16 @@ void og_artifacts__version_object_id(const char *artifact_id, int64_t number, ch
 #define ART_CLASSIFY_MAX ((size_t)8 << 20)
 /* 1 when media_type is a format the classifier reads (Markdown, text, HTML, PDF, DOCX). */
 int og_artifacts__classifiable(const char *media_type);
-/* The proposal for version number (the next one) of artifact a from its content (len bytes):
- * the classifier's kind and metadata (og_infer_doc_propose) inside the caller's transaction.
- * *out NULL (and 0) when the document cannot be read as its format: an upload never fails for
- * its proposal. */
+/* The text the classifier reads of an upload of artifact name (of kind) with content data (len
+ * bytes) of media_type, before the version's transaction: *out NULL (and 0) for a template, a
+ * format it does not read, or a document that cannot be read as its format (an upload never
+ * fails for its proposal). Caller wipes and frees *out. */
+int og_artifacts__doc_text(const char *name, const char *kind, const char *data, size_t len,
+                           const char *media_type, char **out);
+/* The proposal for version number (the next one) of artifact a from its text (NULL: none): the
+ * classifier's kind and metadata (og_infer_doc_propose), inside the caller's transaction. */
 int og_artifacts__propose(og_ctx *ctx, const art_scope *sc, const art_row *a, int64_t number,
-                          const char *data, size_t len, const char *media_type, json_t **out);
+                          const char *text, json_t **out);
 /* The proposal sealed in version number of artifact_id, *out NULL when it has none. */
 int og_artifacts__proposal_get(og_ctx *ctx, const char *tenant_id, const char *artifact_id,
                                int64_t number, json_t **out);

@@ -67,19 +67,17 @@ static int candidates(og_ctx *ctx, const art_scope *sc, json_t **out)
     return 0;
 }
 
-int og_artifacts__propose(og_ctx *ctx, const art_scope *sc, const art_row *a, int64_t number,
-                          const char *data, size_t len, const char *media_type, json_t **out)
+int og_artifacts__doc_text(const char *name, const char *kind, const char *data, size_t len,
+                           const char *media_type, char **out)
 {
-    char *text = NULL, ref[OG_ID_LEN + 24];
-    json_t *projects = NULL;
     int error;
     *out = NULL;
-    if (strcmp(a->kind, "template") == 0)
+    if (strcmp(kind, "template") == 0)
         return 0;
     if (!og_artifacts__classifiable(media_type)) {
         /* a generic type (an HTTP client's octet-stream): the name's extension, or the magic
          * of a PDF or DOCX */
-        const char *by_name = og_artifacts__media_by_name(a->name);
+        const char *by_name = og_artifacts__media_by_name(name);
         if (og_artifacts__classifiable(by_name))
             media_type = by_name;
         else if (media_type && strcmp(media_type, "application/octet-stream") == 0 && len >= 5 &&
@@ -88,22 +86,29 @@ int og_artifacts__propose(og_ctx *ctx, const art_scope *sc, const art_row *a, in
         else
             return 0;
     }
-    error = og_infer_doc_text(data, len, media_type, &text);
+    error = og_infer_doc_text(data, len, media_type, out);
     if (error == OG_EINVAL) { /* not readable as its format: stored, not proposed */
         og_error_clear();
-        return 0;
+        error = 0;
     }
-    if (error < 0 || (error = candidates(ctx, sc, &projects)) < 0)
-        goto cleanup;
+    return error;
+}
+
+int og_artifacts__propose(og_ctx *ctx, const art_scope *sc, const art_row *a, int64_t number,
+                          const char *text, json_t **out)
+{
+    char ref[OG_ID_LEN + 24];
+    json_t *projects = NULL;
+    int error;
+    *out = NULL;
+    if (!text)
+        return 0;
+    if ((error = candidates(ctx, sc, &projects)) < 0)
+        return error;
     snprintf(ref, sizeof(ref), "%s:%lld", a->id, (long long)number);
     /* of_version: the version whose text was read (a restore carries its proposal on) */
     if ((error = og_infer_doc_propose(ctx, sc->tenant_id, ref, text, projects, out)) >= 0)
         json_object_set_new(*out, "of_version", json_integer(number));
-cleanup:
-    if (text) {
-        og_crypto_wipe(text, strlen(text));
-        free(text);
-    }
     json_decref(projects);
     return error;
 }

@@ -333,6 +333,7 @@ int og_artifact_put_finish(og_artifact_put *p, og_artifact_version *out)
     uint8_t sha[32];
     char object[65] = "";
     json_t *proposal = NULL;
+    char *doc_text = NULL;
     memset(&a, 0, sizeof(a));
     memset(&v, 0, sizeof(v));
     og_buf_init(&body, (size_t)16 << 20);
@@ -351,14 +352,18 @@ int og_artifact_put_finish(og_artifact_put *p, og_artifact_version *out)
     if (p->tok && og_artifacts__media_is_text(p->media) &&
         (error = og_artifacts__tok_index(p->tok, p->keys.search, &body)) < 0)
         goto cleanup;
+    /* the classifier's reading (PDF, DOCX, HTML) happens before the transaction takes locks */
+    if (!p->doc_over &&
+        (error = og_artifacts__doc_text(p->name, p->kind, p->doc.data ? p->doc.data : "",
+                                        p->doc.len, p->media, &doc_text)) < 0)
+        goto cleanup;
     /* Scoped to the tenant: versions of different tenants are added side by side on several
      * nodes (PostgreSQL); everything written here is the tenant's, and the audit chain has its
      * own lock. */
     if ((error = og_store_tx_begin_scope(ctx->store, p->sc.tenant_id)) < 0)
         goto cleanup;
     if ((error = put_target(p, object, &a, &new_artifact)) < 0 ||
-        (!p->doc_over && (error = og_artifacts__propose(ctx, &p->sc, &a, a.latest + 1, p->doc.data,
-                                                        p->doc.len, p->media, &proposal)) < 0) ||
+        (error = og_artifacts__propose(ctx, &p->sc, &a, a.latest + 1, doc_text, &proposal)) < 0 ||
         (error = og_artifacts__obj_writer_commit(p->w, ctx, &p->keys, object, &created_file)) < 0 ||
         (error = og_artifacts__version_add(ctx, p->sc.tenant_id, &a, &v, object, proposal)) < 0 ||
         (p->part[0] && (error = link_part(ctx, &p->sc, &p->keys, &a, p->part)) < 0) ||
@@ -392,6 +397,10 @@ cleanup:
     og_artifacts__row_free(&a);
     og_buf_free(&body);
     json_decref(proposal);
+    if (doc_text) {
+        og_crypto_wipe(doc_text, strlen(doc_text));
+        free(doc_text);
+    }
     return error;
 }
 
