@@ -10,13 +10,15 @@ set -euo pipefail
 # assets (htmx, uPlot: web/package-lock.json) that the build embeds; liblinear-dev fits the
 # inference step's logistic regression models (src/infer/); npm fetches them (web_assets
 # below installs Debian's nodejs and npm when no npm is on the PATH). libzip-dev packs DOCX
-# documents.
+# documents (and opens uploaded ones); libxml2-dev reads uploaded HTML and DOCX text and
+# libpoppler-glib-dev uploaded PDFs' text for the document classifier (src/infer/doc_text.c).
 BUILD_PKGS=(
   build-essential cmake ninja-build pkg-config clang-format clang libclang-rt-14-dev
   libssl-dev libcurl4-openssl-dev libjansson-dev libsqlite3-dev
   libmicrohttpd-dev libcmark-dev libcairo2-dev libpango1.0-dev libzstd-dev zlib1g-dev
   uuid-dev libcmocka-dev libgnutls28-dev libutf8proc-dev librsvg2-dev
   fonts-dejavu-core fonts-noto-cjk gzip libp11-kit-dev libzip-dev liblinear-dev
+  libxml2-dev libpoppler-glib-dev
 )
 # What the test suite runs against (real servers, not mocks) and the benchmarks' peers:
 #   curl jq        HTTP integration tests          sqlite3     tamper tests on the database file

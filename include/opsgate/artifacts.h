@@ -109,7 +109,9 @@ json_t *og_artifact_version_to_json(const og_artifact_version *v);
  * begin checks rights, the project, the name, the kind, the lifecycle state and the lock, so a
  * doomed upload fails before any byte is sent. write compresses (zstd), seals (tenant key,
  * streaming) and writes to a temporary file under the data folder; memory stays flat (a few
- * hundred KiB) whatever the size, and no plaintext reaches the disk. finish checks everything
+ * hundred KiB) whatever the size, but for the content of a Markdown, text, HTML, PDF or DOCX
+ * upload of at most ART_CLASSIFY_MAX (8 MiB), which the document classifier reads at finish
+ * (docs/artifacts.md "Indexing"); no plaintext reaches the disk. finish checks everything
  * again in one transaction, stores the object once per tenant (identical content is kept once),
  * adds the version, updates the search index and audits it; *out may be NULL.
  * write does not touch the store, so a server may hand ctx->store back to its pool between
@@ -164,6 +166,16 @@ void og_artifact_get_close(og_artifact_reader *r); /* NULL-safe */
 int og_artifact_read_id(og_ctx *ctx, const char *tenant_id, const char *artifact_id,
                         int64_t version, size_t cap, char name[OG_ARTIFACT_NAME_MAX + 1],
                         og_artifact_version *info, og_buf *out);
+
+/* ---- indexing: the document classifier's proposal (docs/artifacts.md "Indexing") ----
+ * A person's correction of the proposal of the latest version: its kind (sow, change-order,
+ * runbook, closure, other) and, when client is not NULL, its client. The proposal keeps it
+ * (with "confirmed_by") and the classifier learns it as the document's label at its next
+ * training. The artifact's own kind does not change. Needs the write right on the project;
+ * audited as artifact.classify. OG_ENOTFOUND when the version has no proposal. *out (may be
+ * NULL): the corrected proposal. */
+int og_artifact_classify(og_ctx *ctx, const og_artifact_ref *ref, const char *kind,
+                         const char *client, json_t **out);
 
 /* ---- version control ---- */
 /* Artifacts the actor can see (client viewers: published ones of granted projects), project

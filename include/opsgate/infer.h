@@ -103,4 +103,84 @@ int og_infer_score(og_ctx *ctx, const char *tenant_id, const og_infer_input *in,
 int og_infer_replay(og_ctx *ctx, const char *tenant_id, int n, uint64_t seed, int64_t start_us,
                     int *planted);
 
+/* ---- a tenant's recent errors from each ACME CA (the facts of certs.renew) ---- */
+
+/* The type of an ACME order's error message: the RFC 8555 problem type it names ("rateLimited",
+ * "badNonce", ...), else "timeout", "dns", "connection" or "other". Static string. */
+const char *og_infer_ca_error_type(const char *message);
+/* Note that an order of tenant_id (an id) at CA ca (its directory URL) failed with message, in
+ * the caller's transaction: only an HMAC of ca, the time and the error's type are kept (90 days).
+ */
+int og_infer_ca_error_note(og_ctx *ctx, const char *tenant_id, const char *ca, const char *message);
+/* Into facts: "ca_failed_orders" (the tenant's failed orders at ca in the last days, 1..90) and
+ * "ca_last_error" (the newest one's type; absent without any). */
+int og_infer_ca_errors(og_ctx *ctx, const char *tenant_id, const char *ca, int days, json_t *facts);
+
+/* ---- the document classifier of artifact indexing (docs/inference.md "Documents") ---- */
+
+/* The kinds a document is classified as, NULL-terminated: "sow", "change-order", "runbook",
+ * "closure", "other"; a kind's number is its index. */
+#define OG_INFER_DOC_NKINDS 5
+extern const char *const og_infer_doc_kinds[];
+/* The index of kind in og_infer_doc_kinds, -1 when it is none of them. */
+int og_infer_doc_kind_index(const char *kind);
+/* The model kind the document classifier is trained and stored as (infer_models). */
+#define OG_INFER_DOC_MODEL "artifacts.doc-kind"
+
+/* The longest text read from one document. */
+#define OG_INFER_DOC_TEXT_MAX (4 << 20)
+/* "pdf", "docx", "html" or "text" (Markdown and plain text): by the content's magic first, then
+ * media_type (may be NULL). Static string. */
+const char *og_infer_doc_format(const char *data, size_t len, const char *media_type);
+/* The text of a document of len bytes: PDF through poppler's text, DOCX the text runs of
+ * word/document.xml, HTML without tags, scripts and styles, anything else as it is (cut at
+ * OG_INFER_DOC_TEXT_MAX). *out: NUL-terminated, caller frees. OG_EINVAL for a document that
+ * cannot be read as its format. */
+int og_infer_doc_text(const char *data, size_t len, const char *media_type, char **out);
+
+/* A fitted document classifier (hashed n-gram features, liblinear). */
+typedef struct og_infer_doc_model og_infer_doc_model;
+/* Fit a classifier on n texts and their kinds (indices of og_infer_doc_kinds); two kinds at
+ * least (OG_ECONFLICT otherwise). *out: caller frees with og_infer_doc_model_free(). */
+int og_infer_doc_fit(og_infer_doc_model **out, const char *const *texts, const int *kinds,
+                     size_t n);
+/* The kind (index) m proposes for text, *confidence (may be NULL) its probability; < 0 on
+ * error. */
+int og_infer_doc_predict(const og_infer_doc_model *m, const char *text, double *confidence);
+void og_infer_doc_model_free(og_infer_doc_model *m);
+
+/*
+ * The metadata of a document proposed by rules over its text: {"total": "12500.00" (the amount
+ * on the last line that says total), "currency", "dates": ["YYYY-MM-DD", ...] (up to 8, in order),
+ * "client", "project"} (each absent when nothing matched). projects (borrowed, may be NULL): the
+ * tenant's projects as [{"key", "name", "client"}]; a project whose key or name, or a client
+ * whose name, appears in the text (whole words, any case) is proposed. *out: caller decrefs.
+ */
+int og_infer_doc_metadata(const char *text, json_t *projects, json_t **out);
+
+/*
+ * Propose the kind and metadata of a document of tenant_id (an id the caller resolved and
+ * authorized) from its text, inside the caller's transaction: the newest document model's kind
+ * ("other" and "model": "no model yet" without one) with its confidence, and the metadata of
+ * og_infer_doc_metadata() (projects as there). The document is kept as its hashed features only,
+ * under a hash of (tenant_id, doc_ref) - doc_ref names the document for a later label (an
+ * artifact version: "<artifact id>:<version>"); proposing it again replaces it. No audit record
+ * of its own. *out: {"kind", "confidence", "model", "total"?, "currency"?, "dates"?, "client"?,
+ * "project"?}, caller decrefs.
+ */
+int og_infer_doc_propose(og_ctx *ctx, const char *tenant_id, const char *doc_ref, const char *text,
+                         json_t *projects, json_t **out);
+/* The kind a human gave document doc_ref of tenant_id (a correction or a confirmation): its
+ * label for the next training, inside the caller's transaction (the caller audits). OG_EINVAL for
+ * a kind outside og_infer_doc_kinds, OG_ENOTFOUND when the classifier never read it. */
+int og_infer_doc_label(og_ctx *ctx, const char *tenant_id, const char *doc_ref, const char *kind);
+
+/*
+ * A synthetic document for tests and the benchmark: kind (index), one of
+ * OG_INFER_DOC_FAMILIES template families of that kind (each its own wording, headings and
+ * layout over the kind's shared vocabulary), varied by seed. *out: caller frees.
+ */
+#define OG_INFER_DOC_FAMILIES 5
+int og_infer_doc_synth(int kind, int family, uint64_t seed, char **out);
+
 #endif

@@ -8,6 +8,7 @@
 #include "opsgate/error.h"
 #include "opsgate/events.h"
 #include "opsgate/gate.h"
+#include "opsgate/infer.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -267,6 +268,29 @@ int og_acme_register_kinds(void)
     return kinds_result;
 }
 
+/* how far back a renewal's facts count the CA's failed orders */
+#define RENEW_CA_DAYS 30
+
+/* The CA (directory URL) plan_id orders from, "" when the plan is gone. */
+static int ca_of(og_ctx *ctx, const char *tid, const char *plan_id, char *out, size_t size)
+{
+    og_stmt *st = NULL;
+    int error;
+    out[0] = '\0';
+    if ((error =
+             og_stmt_prepare_args(&st, ctx->store,
+                                  "SELECT a.directory_url FROM acme_plans p JOIN acme_accounts"
+                                  " a ON a.id = p.account_id WHERE p.tenant_id = ? AND p.id = ?",
+                                  "tt", tid, plan_id)) < 0)
+        return error;
+    if ((error = og_stmt_step(st)) == OG_ROW) {
+        og_strlcpy(out, og_stmt_col_text(st, 0), size);
+        error = 0;
+    }
+    og_stmt_free(st);
+    return error < 0 ? error : 0;
+}
+
 /* Count a failed renewal on the plan and push its next attempt back (1 h doubling to 1 day):
  * the current certificate stays current. */
 static void note_failure(og_ctx *ctx, const char *tid, const char *plan_id, const char *msg,
@@ -295,6 +319,11 @@ static void note_failure(og_ctx *ctx, const char *tid, const char *plan_id, cons
     og_stmt_bind_text(st, 3, tid);
     og_stmt_bind_text(st, 4, plan_id);
     if ((error = og_stmt_step(st)) < 0)
+        goto end;
+    /* the CA's error history the next renewals' analyses read (docs/inference.md) */
+    char ca[1024];
+    if ((error = ca_of(ctx, tid, plan_id, ca, sizeof(ca))) < 0 ||
+        (ca[0] && (error = og_infer_ca_error_note(ctx, tid, ca, saved)) < 0))
         goto end;
     /* the alert: notification channels get it through the event bus */
     payload = json_pack("{s:s, s:s}", "plan", plan_id, "error", saved);
@@ -368,10 +397,19 @@ int og_acme_cert_renew(og_ctx *ctx, const char *tenant, const char *id, json_t *
     facts =
         json_pack("{s:s?, s:i, s:i}", "challenge", json_string_value(json_object_get(p.ch, "type")),
                   "names", (int)json_array_size(p.names), "ca_errors", order_rc < 0 ? 1 : 0);
-    if (facts && p.not_after_us)
+    if (!facts) {
+        error = og_error_set(OG_ERROR, "out of memory");
+        goto cleanup;
+    }
+    if (p.not_after_us)
         json_object_set_new(
             facts, "days_left",
             json_integer((p.not_after_us - og_time_now_us()) / (86400LL * 1000000)));
+    /* the CA's recent errors for this tenant: failed orders in 30 days and the last one's type */
+    char ca[1024];
+    if ((error = ca_of(ctx, tid, p.id, ca, sizeof(ca))) < 0 ||
+        (error = og_infer_ca_errors(ctx, tid, ca, RENEW_CA_DAYS, facts)) < 0)
+        goto cleanup;
     og_gate_about about = {.target_type = "acme_plan",
                            .target_id = p.id,
                            .subject = subject,

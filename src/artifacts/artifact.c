@@ -199,7 +199,7 @@ json_t *og_artifacts__row_json(const art_row *r, const art_scope *sc)
 
 /* ---- versions ---- */
 
-static void version_object_id(const char *artifact_id, int64_t number, char out[80])
+void og_artifacts__version_object_id(const char *artifact_id, int64_t number, char out[80])
 {
     snprintf(out, 80, "version:%s:%lld", artifact_id, (long long)number);
 }
@@ -234,7 +234,7 @@ int og_artifacts__version_from_stmt(og_ctx *ctx, const char *tenant_id, og_stmt 
         og_strlcpy(object, og_stmt_col_text(st, 6), 65);
     const void *blob = og_stmt_col_blob(st, 7, &len);
     v->restored_from = og_stmt_col_is_null(st, 8) ? 0 : og_stmt_col_int(st, 8);
-    version_object_id(v->artifact_id, v->number, oid);
+    og_artifacts__version_object_id(v->artifact_id, v->number, oid);
     if ((error = og_crypto_open(ctx->keys, ctx->store, tenant_id, oid, blob, len, &plain,
                                 &plainlen)) < 0)
         return error;
@@ -282,7 +282,7 @@ int og_artifacts__version(og_ctx *ctx, const char *tenant_id, const art_row *a, 
 }
 
 int og_artifacts__version_add(og_ctx *ctx, const char *tenant_id, art_row *a,
-                              og_artifact_version *v, const char *object)
+                              og_artifact_version *v, const char *object, json_t *proposal)
 {
     int error = -1;
     char oid[80], *text = NULL;
@@ -293,12 +293,14 @@ int og_artifacts__version_add(og_ctx *ctx, const char *tenant_id, art_row *a,
     og_strlcpy(v->artifact_id, a->id, sizeof(v->artifact_id));
     og_time_format(og_time_now_us(), v->created_at);
     og_actor_label(&ctx->actor, v->author, sizeof(v->author));
-    j = json_pack("{s:s, s:s}", "sha256", v->sha256, "message", v->message);
+    /* the classifier's proposal (docs/artifacts.md "Indexing") is sealed with the message */
+    j = json_pack("{s:s, s:s, s:O*}", "sha256", v->sha256, "message", v->message, "proposal",
+                  proposal);
     if (!j || !(text = json_dumps(j, JSON_COMPACT))) {
         error = og_error_set(OG_ERROR, "cannot encode a version");
         goto cleanup;
     }
-    version_object_id(a->id, v->number, oid);
+    og_artifacts__version_object_id(a->id, v->number, oid);
     if ((error = og_crypto_seal(ctx->keys, ctx->store, tenant_id, oid, text, strlen(text), &sealed,
                                 &sealedlen)) < 0)
         goto cleanup;

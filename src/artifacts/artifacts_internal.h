@@ -99,9 +99,31 @@ int og_artifacts__version(og_ctx *ctx, const char *tenant_id, const art_row *a, 
  * sealed hash and message. OG_ECORRUPT for a malformed record. */
 int og_artifacts__version_from_stmt(og_ctx *ctx, const char *tenant_id, og_stmt *st,
                                     og_artifact_version *v, char object[65]);
-/* Add a version row and move the artifact's latest; audits nothing (callers do). */
+/* Add a version row and move the artifact's latest; audits nothing (callers do). proposal
+ * (borrowed, may be NULL): the classifier's, sealed with the version's message. */
 int og_artifacts__version_add(og_ctx *ctx, const char *tenant_id, art_row *a,
-                              og_artifact_version *v, const char *object);
+                              og_artifact_version *v, const char *object, json_t *proposal);
+/* The object id a version's sealed record is sealed under ("version:<artifact id>:<number>"). */
+void og_artifacts__version_object_id(const char *artifact_id, int64_t number, char out[80]);
+
+/* ---- indexing: the document classifier's proposal of a version (classify.c) ---- */
+/* The largest upload whose text the classifier reads (bytes of the document). */
+#define ART_CLASSIFY_MAX ((size_t)8 << 20)
+/* 1 when media_type is a format the classifier reads (Markdown, text, HTML, PDF, DOCX). */
+int og_artifacts__classifiable(const char *media_type);
+/* The text the classifier reads of an upload of artifact name (of kind) with content data (len
+ * bytes) of media_type, before the version's transaction: *out NULL (and 0) for a template, a
+ * format it does not read, or a document that cannot be read as its format (an upload never
+ * fails for its proposal). Caller wipes and frees *out. */
+int og_artifacts__doc_text(const char *name, const char *kind, const char *data, size_t len,
+                           const char *media_type, char **out);
+/* The proposal for version number (the next one) of artifact a from its text (NULL: none): the
+ * classifier's kind and metadata (og_infer_doc_propose), inside the caller's transaction. */
+int og_artifacts__propose(og_ctx *ctx, const art_scope *sc, const art_row *a, int64_t number,
+                          const char *text, json_t **out);
+/* The proposal sealed in version number of artifact_id, *out NULL when it has none. */
+int og_artifacts__proposal_get(og_ctx *ctx, const char *tenant_id, const char *artifact_id,
+                               int64_t number, json_t **out);
 
 /* Parse metadata text (NULL = none: *out NULL) into a JSON object (caller frees): OG_EINVAL
  * naming the problem, OG_ETOOBIG past OG_ARTIFACT_META_MAX. */

@@ -7,6 +7,7 @@
 
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /*
@@ -348,10 +349,42 @@ int og_artifacts_register_kinds(void)
 }
 
 /* What a transition tells the inference step (docs/inference.md), numbers only: how many versions,
- * and against the version before the latest the size of the diff, the lines added and removed and
- * the Markdown headings (sections) added and removed. A diff that cannot be made says nothing. */
-static int transition_facts(og_ctx *ctx, const og_artifact_ref *ref, int64_t latest, json_t **out)
+ * and against the version before the latest the size of the diff, the lines added and removed,
+ * the Markdown headings (sections) added and removed and the change of the proposed total. A
+ * diff that cannot be made says nothing. */
+/* The total the classifier's proposal of version number found, into *total; 0 when none. */
+static int proposed_total(og_ctx *ctx, const char *tenant_id, const char *artifact_id,
+                          int64_t number, double *total)
 {
+    json_t *p = NULL;
+    int error = og_artifacts__proposal_get(ctx, tenant_id, artifact_id, number, &p);
+    const char *t = json_string_value(json_object_get(p, "total"));
+    if (error >= 0)
+        error = t != NULL;
+    if (t)
+        *total = strtod(t, NULL);
+    json_decref(p);
+    return error;
+}
+
+/* "money_change": the change of the total the proposals of the two versions found, when both
+ * found one (docs/artifacts.md "Indexing"). */
+static int money_fact(og_ctx *ctx, const char *tenant_id, const char *artifact_id, int64_t latest,
+                      json_t *f)
+{
+    double now = 0, before = 0;
+    int error;
+    if ((error = proposed_total(ctx, tenant_id, artifact_id, latest, &now)) <= 0 ||
+        (error = proposed_total(ctx, tenant_id, artifact_id, latest - 1, &before)) <= 0)
+        return error;
+    json_object_set_new(f, "money_change", json_real(now - before));
+    return 0;
+}
+
+static int transition_facts(og_ctx *ctx, const og_artifact_ref *ref, const art_row *a,
+                            const char *tenant_id, json_t **out)
+{
+    int64_t latest = a->latest;
     json_t *f =
         json_pack("{s:b, s:I}", "first_version", latest == 1, "versions", (json_int_t)latest);
     og_buf d;
@@ -375,6 +408,7 @@ static int transition_facts(og_ctx *ctx, const og_artifact_ref *ref, int64_t lat
         json_object_set_new(f, "lines_removed", json_integer(n[1]));
         json_object_set_new(f, "sections_added", json_integer(n[2]));
         json_object_set_new(f, "sections_removed", json_integer(n[3]));
+        error = money_fact(ctx, tenant_id, a->id, latest, f);
     }
     og_buf_free(&d);
     if (error < 0)
@@ -452,7 +486,7 @@ int og_artifact_set_state(og_ctx *ctx, const og_artifact_ref *ref, const char *s
                            .project = sc.project.key,
                            .object = a.name};
     /* what the inference step reads (docs/inference.md): numbers only */
-    if ((error = transition_facts(ctx, ref, a.latest, &about.facts)) == 0)
+    if ((error = transition_facts(ctx, ref, &a, sc.tenant_id, &about.facts)) == 0)
         error = og_gate_request_about(ctx, sc.tenant_id, kind, &about, params, analysis,
                                       out ? out : &local);
     json_decref(about.facts);

@@ -74,6 +74,8 @@ struct og_artifact_put {
     uint64_t tokenized;
     uint8_t head[512];
     size_t headlen;
+    og_buf doc;   /* the content while the classifier may read it (ART_CLASSIFY_MAX) */
+    int doc_over; /* larger: no proposal */
     int failed;
     int finished;
 };
@@ -191,6 +193,11 @@ int og_artifact_put_begin(og_artifact_put **out, og_ctx *ctx, const og_artifact_
             goto cleanup;
         }
     }
+    /* the classifier reads the content of formats it knows (or not known yet) */
+    og_buf_init(&p->doc, ART_CLASSIFY_MAX);
+    p->doc_over = p->media[0] && !og_artifacts__classifiable(p->media) &&
+                  strcmp(p->media, "application/octet-stream") != 0 &&
+                  !og_artifacts__classifiable(og_artifacts__media_by_name(p->name));
     if ((error = og_artifacts__obj_writer_new(&p->w, ctx, p->sc.tenant_id)) < 0)
         goto cleanup;
     *out = p;
@@ -219,6 +226,13 @@ int og_artifact_put_write(og_artifact_put *p, const void *data, size_t len)
                        : len;
         og_artifacts__tok_feed(p->tok, data, n);
         p->tokenized += n;
+    }
+    if (!p->doc_over && og_buf_append(&p->doc, data, len) < 0) {
+        og_error_clear(); /* too large to classify: stored all the same */
+        p->doc_over = 1;
+        if (p->doc.data)
+            og_crypto_wipe(p->doc.data, p->doc.len);
+        og_buf_free(&p->doc);
     }
     if ((error = og_artifacts__obj_writer_write(p->w, data, len)) < 0)
         p->failed = 1;
@@ -318,6 +332,8 @@ int og_artifact_put_finish(og_artifact_put *p, og_artifact_version *out)
     og_buf body;
     uint8_t sha[32];
     char object[65] = "";
+    json_t *proposal = NULL;
+    char *doc_text = NULL;
     memset(&a, 0, sizeof(a));
     memset(&v, 0, sizeof(v));
     og_buf_init(&body, (size_t)16 << 20);
@@ -336,14 +352,20 @@ int og_artifact_put_finish(og_artifact_put *p, og_artifact_version *out)
     if (p->tok && og_artifacts__media_is_text(p->media) &&
         (error = og_artifacts__tok_index(p->tok, p->keys.search, &body)) < 0)
         goto cleanup;
+    /* the classifier's reading (PDF, DOCX, HTML) happens before the transaction takes locks */
+    if (!p->doc_over &&
+        (error = og_artifacts__doc_text(p->name, p->kind, p->doc.data ? p->doc.data : "",
+                                        p->doc.len, p->media, &doc_text)) < 0)
+        goto cleanup;
     /* Scoped to the tenant: versions of different tenants are added side by side on several
      * nodes (PostgreSQL); everything written here is the tenant's, and the audit chain has its
      * own lock. */
     if ((error = og_store_tx_begin_scope(ctx->store, p->sc.tenant_id)) < 0)
         goto cleanup;
     if ((error = put_target(p, object, &a, &new_artifact)) < 0 ||
+        (error = og_artifacts__propose(ctx, &p->sc, &a, a.latest + 1, doc_text, &proposal)) < 0 ||
         (error = og_artifacts__obj_writer_commit(p->w, ctx, &p->keys, object, &created_file)) < 0 ||
-        (error = og_artifacts__version_add(ctx, p->sc.tenant_id, &a, &v, object)) < 0 ||
+        (error = og_artifacts__version_add(ctx, p->sc.tenant_id, &a, &v, object, proposal)) < 0 ||
         (p->part[0] && (error = link_part(ctx, &p->sc, &p->keys, &a, p->part)) < 0) ||
         (error = og_artifacts__index_put(ctx, p->sc.tenant_id, &a, body.len ? body.data : NULL, 0,
                                          &p->keys)) < 0)
@@ -374,6 +396,11 @@ cleanup:
         discard_keeping_error(p->w);
     og_artifacts__row_free(&a);
     og_buf_free(&body);
+    json_decref(proposal);
+    if (doc_text) {
+        og_crypto_wipe(doc_text, strlen(doc_text));
+        free(doc_text);
+    }
     return error;
 }
 
@@ -386,6 +413,9 @@ void og_artifact_put_free(og_artifact_put *p)
     og_artifacts__tok_free(p->tok);
     json_decref(p->meta);
     og_crypto_wipe(p->head, sizeof(p->head));
+    if (p->doc.data)
+        og_crypto_wipe(p->doc.data, p->doc.len);
+    og_buf_free(&p->doc);
     free(p);
 }
 

@@ -236,9 +236,16 @@ int og_artifact_show(og_ctx *ctx, const og_artifact_ref *ref, json_t **out)
     if ((error = og_artifacts__find(ctx, &sc, ref->name, sc.right >= OG_RIGHT_WRITE, &a)) < 0)
         return error;
     json_t *j = og_artifacts__row_json(&a, &sc);
-    if (a.latest && (error = og_artifacts__version(ctx, sc.tenant_id, &a, 0, &v, NULL)) == 0)
-        json_object_set_new(j, "latest_version", og_artifact_version_to_json(&v));
-    else if (error < 0)
+    if (a.latest && (error = og_artifacts__version(ctx, sc.tenant_id, &a, 0, &v, NULL)) == 0) {
+        json_t *lv = og_artifact_version_to_json(&v), *prop = NULL;
+        json_object_set_new(j, "latest_version", lv);
+        /* the classifier's proposal (docs/artifacts.md "Indexing"), for the project's team */
+        if (!sc.published_only &&
+            (error = og_artifacts__proposal_get(ctx, sc.tenant_id, a.id, v.number, &prop)) < 0)
+            goto cleanup;
+        if (prop)
+            json_object_set_new(lv, "proposal", prop);
+    } else if (error < 0)
         goto cleanup;
     if (!sc.published_only) {
         if ((error = og_stmt_prepare(&st, ctx->store,

@@ -66,6 +66,7 @@ int og_artifact_restore(og_ctx *ctx, const og_artifact_ref *ref, int64_t version
     og_artifact_version v;
     char object[65];
     og_buf body;
+    json_t *proposal = NULL;
     memset(&a, 0, sizeof(a));
     memset(&k, 0, sizeof(k));
     og_buf_init(&body, (size_t)16 << 20);
@@ -97,7 +98,9 @@ int og_artifact_restore(og_ctx *ctx, const og_artifact_ref *ref, int64_t version
     else
         snprintf(v.message, sizeof(v.message), "restore version %lld", (long long)version);
     if ((error = body_index_of(ctx, sc.tenant_id, object, v.media_type, &k, &body)) < 0 ||
-        (error = og_artifacts__version_add(ctx, sc.tenant_id, &a, &v, object)) < 0 ||
+        /* the same content: the restored version's proposal stands for it */
+        (error = og_artifacts__proposal_get(ctx, sc.tenant_id, a.id, version, &proposal)) < 0 ||
+        (error = og_artifacts__version_add(ctx, sc.tenant_id, &a, &v, object, proposal)) < 0 ||
         (error = og_artifacts__index_put(ctx, sc.tenant_id, &a, body.len ? body.data : NULL, 0,
                                          &k)) < 0)
         goto end;
@@ -112,6 +115,7 @@ cleanup:
     og_crypto_wipe(&k, sizeof(k));
     og_buf_free(&body);
     og_artifacts__row_free(&a);
+    json_decref(proposal);
     return error < 0 ? error : 0;
 }
 

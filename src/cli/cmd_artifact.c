@@ -44,6 +44,10 @@ static const char *const about =
     "`retention set --kind K --keep 7y|90d|0` needs tenant-admin; `retention list` shows them.\n"
     "`search` finds artifacts by words of their name, metadata and latest text, ranked, with\n"
     "snippets; client viewers find published artifacts of their projects only.\n"
+    "Indexing: a Markdown, text, HTML, PDF or DOCX upload gets a proposal from the document\n"
+    "classifier - its kind (sow, change-order, runbook, closure, other), client, project, dates\n"
+    "and total amount - shown by `show`. `classify --kind K [--client NAME]` corrects it (the\n"
+    "write right); the correction is the classifier's label at its next `model train`.\n"
     "\n"
     "With --json each subcommand prints what its HTTP route returns: list {\"artifacts\": [...]},\n"
     "log {\"versions\": [...]}, search {\"results\": [...]}, retention list {\"retention\": "
@@ -320,6 +324,12 @@ static void print_log(json_t *arr)
     og_cli_table_free(t);
 }
 
+static const char *str_or(json_t *o, const char *key, const char *dflt)
+{
+    const char *s = json_string_value(json_object_get(o, key));
+    return s ? s : dflt;
+}
+
 void og_cli_artifact_print_show(json_t *a)
 {
     json_t *v = json_object_get(a, "latest_version"), *lock = json_object_get(a, "lock");
@@ -339,6 +349,22 @@ void og_cli_artifact_print_show(json_t *a)
                (long long)json_integer_value(json_object_get(v, "size")),
                json_string_value(json_object_get(v, "media_type")),
                json_string_value(json_object_get(v, "sha256")));
+    json_t *pr = json_object_get(v, "proposal");
+    if (pr) {
+        char *dates = json_dumps(json_object_get(pr, "dates"), JSON_COMPACT);
+        printf("  proposed  %s (%s, model %s)%s%s\n",
+               json_string_value(json_object_get(pr, "kind")),
+               json_object_get(pr, "confirmed_by") ? "confirmed" : "proposed",
+               json_string_value(json_object_get(pr, "model")),
+               json_object_get(pr, "confirmed_by") ? " by " : "",
+               json_object_get(pr, "confirmed_by")
+                   ? json_string_value(json_object_get(pr, "confirmed_by"))
+                   : "");
+        printf("  indexed   client %s, project %s, total %s %s, dates %s\n",
+               str_or(pr, "client", "-"), str_or(pr, "project", "-"), str_or(pr, "currency", ""),
+               str_or(pr, "total", "-"), dates ? dates : "[]");
+        free(dates);
+    }
     if (lock)
         printf("  locked    by %s until %s\n", json_string_value(json_object_get(lock, "owner")),
                json_string_value(json_object_get(lock, "expires_at")));
@@ -472,6 +498,12 @@ static const og_cli_opt retention_opts[] = {
     {"keep", "PERIOD", "set: 7y, 90d, or 0 for none", 0, 0},
     {0},
 };
+static const og_cli_opt classify_opts[] = {
+    REF_OPTS,
+    {"kind", "K", "sow, change-order, runbook, closure or other", OG_CLI_REQUIRED, 0},
+    {"client", "NAME", "the document's client", 0, 0},
+    {0},
+};
 
 static const og_cli_sub subs[] = {
     {"put", "FILE|-", 1, 1, put_opts, "add a version (- reads stdin)", put},
@@ -495,6 +527,8 @@ static const og_cli_sub subs[] = {
      og_cli_artifact_search},
     {"retention", "set|list", 1, 1, retention_opts, "how long each kind is kept (set: admin)",
      og_cli_artifact_retention},
+    {"classify", NULL, 0, 0, classify_opts, "correct the classifier's kind (and client)",
+     og_cli_artifact_classify},
     {0},
 };
 

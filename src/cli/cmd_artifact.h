@@ -16,6 +16,7 @@ int og_cli_artifact_lock(og_cli *cli, const og_cli_args *a);
 int og_cli_artifact_unlock(og_cli *cli, const og_cli_args *a);
 int og_cli_artifact_set_state(og_cli *cli, const og_cli_args *a);
 int og_cli_artifact_metadata(og_cli *cli, const og_cli_args *a);
+int og_cli_artifact_classify(og_cli *cli, const og_cli_args *a);
 int og_cli_artifact_change(og_cli *cli, const og_cli_args *a); /* delete and purge */
 int og_cli_artifact_undelete(og_cli *cli, const og_cli_args *a);
 int og_cli_artifact_search(og_cli *cli, const og_cli_args *a);

@@ -97,6 +97,27 @@ int og_cli_artifact_metadata(og_cli *cli, const og_cli_args *a)
     return OG_EXIT_OK;
 }
 
+/* classify: a person's kind (and client) for the classifier's proposal of the latest version. */
+int og_cli_artifact_classify(og_cli *cli, const og_cli_args *a)
+{
+    json_t *j = NULL;
+    int error;
+    if ((error = og_cli_open(cli, og_cli_get(a, "tenant"))))
+        return error;
+    og_artifact_ref r = og_cli_artifact_ref(a);
+    if ((error = og_artifact_classify(&cli->ctx, &r, og_cli_get(a, "kind"), og_cli_get(a, "client"),
+                                      &j)) < 0)
+        return og_cli_fail(error);
+    if (cli->json)
+        og_cli_print_json(j);
+    else {
+        json_decref(j);
+        printf("%s/%s: classified as %s (the classifier learns it at its next training)\n",
+               r.project, r.name, og_cli_get(a, "kind"));
+    }
+    return OG_EXIT_OK;
+}
+
 /* What set-state did: done, done under L1 review, or pending approval. */
 static void print_outcome(const og_artifact_ref *r, const char *state, int pending,
                           const og_gate_outcome *out)

@@ -25,8 +25,9 @@ typedef struct gen {
     char tref[OG_DOCGEN_REF_MAX]; /* the template used: "name@N" or "name@builtin" */
     og_docgen_brand brand;
     og_docgen__partials pc;
-    char sha[65]; /* of the data */
-    json_t *prov; /* provenance */
+    char sha[65];  /* of the data */
+    json_t *prov;  /* provenance */
+    json_t *model; /* the view model rendered */
 } gen;
 
 /* Generating writes (a document version and its data snapshot); a dry run is that write's
@@ -195,7 +196,7 @@ static int gen_render(gen *g)
     in.partial = og_docgen__partial_load;
     in.partial_ud = &g->pc;
     in.brand = &g->brand;
-    if ((error = og_docgen_generate(&g->doc, &in, NULL, &terr)) < 0 ||
+    if ((error = og_docgen_generate(&g->doc, &in, &g->model, &terr)) < 0 ||
         (error = og_docgen_data_sha256(g->data, g->sha)) < 0)
         return error;
     g->prov =
@@ -295,8 +296,18 @@ static int gen_store(gen *g)
                            .subject = subject,
                            .project = g->proj.key,
                            .object = g->doc_name};
-    /* what the inference step reads (docs/inference.md): the size of what was generated */
+    /* what the inference step reads (docs/inference.md): the size of what was generated, the
+     * change in its total money and the template's fields the data lacks */
     about.facts = json_pack("{s:I}", "size_bytes", (json_int_t)sbytes.len);
+    if (!about.facts) {
+        error = og_error_set(OG_ERROR, "out of memory");
+        goto cleanup;
+    }
+    if ((error = og_docgen__facts(g->ctx, req, g->data_name, g->model, g->baseline, &g->tsrc,
+                                  g->tref, about.facts)) < 0) {
+        json_decref(about.facts);
+        goto cleanup;
+    }
     error = og_gate_request_staged(g->ctx, req->tenant, "artifacts.generate", &about, params, NULL,
                                    &gst, &outcome);
     json_decref(about.facts);
@@ -338,6 +349,7 @@ int og_docgen_generate_store(og_ctx *ctx, const og_docgen_request *req, og_buf *
     error = 0;
 cleanup:
     json_decref(g.prov);
+    json_decref(g.model);
     json_decref(g.pc.used);
     json_decref(g.baseline);
     json_decref(g.stored);

@@ -16,6 +16,14 @@
 int og_docgen__read_version(og_ctx *ctx, const og_artifact_ref *ref, int64_t version, og_buf *out,
                             og_artifact_version *info);
 
+/* ---- what the inference step learns of a generation (store_facts.c) ---- */
+/* Into facts: "money_change" (model's total minus the total of the data snapshot data_name had
+ * before; absent for a first generation or a kind without a total) and "missing_fields" (the
+ * interpolations of the template tsrc named tref, with its partials, that model lacks). */
+int og_docgen__facts(og_ctx *ctx, const og_docgen_request *req, const char *data_name,
+                     const json_t *model, const json_t *baseline, const og_buf *tsrc,
+                     const char *tref, json_t *facts);
+
 /* ---- templates (store_templates.c) ---- */
 /* The partial loader of generate: the tenant's template first, then the built-in; appends each
  * partial it loads ("name@version") to used. */

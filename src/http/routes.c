@@ -194,6 +194,7 @@ const og_http_route og_http__routes[] = {
     {"DELETE", "/api/v1/projects/{key}/artifacts/{name}/lock", og_http__artifact_unlock, 0},
     {"POST", "/api/v1/projects/{key}/artifacts/{name}/state", og_http__artifact_state, 0},
     {"PUT", "/api/v1/projects/{key}/artifacts/{name}/metadata", og_http__artifact_metadata, 0},
+    {"POST", "/api/v1/projects/{key}/artifacts/{name}/classify", og_http__artifact_classify, 0},
     {"POST", "/api/v1/projects/{key}/artifacts/{name}/purge", og_http__artifact_purge, 0},
     {"POST", "/api/v1/projects/{key}/artifacts/{name}/undelete", og_http__artifact_undelete, 0},
     {"GET", "/api/v1/holds", og_http__hold_list, 0},

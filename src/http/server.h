@@ -244,6 +244,7 @@ int og_http__artifact_lock(og_http_req *r);
 int og_http__artifact_unlock(og_http_req *r);
 int og_http__artifact_state(og_http_req *r);
 int og_http__artifact_metadata(og_http_req *r);
+int og_http__artifact_classify(og_http_req *r);
 int og_http__artifact_delete(og_http_req *r);
 int og_http__artifact_purge(og_http_req *r);
 int og_http__artifact_undelete(og_http_req *r);

@@ -110,6 +110,8 @@ static int record(og_store *s, const char *tenant_id, const char *gate_id, const
                          (int64_t)llround(score * OG_INFER__PPM), version, (int64_t)level,
                          (int64_t)raised, now_us);
     free(ftext);
+    if (error >= 0)
+        error = og_infer__count(s, tenant_id, kind, target_hash, 1, 0);
     return error < 0 ? error : 0;
 }
 
@@ -185,16 +187,35 @@ static int outcome_label(const char *outcome)
 
 int og_infer_outcome(og_ctx *ctx, const char *gate_id, const char *outcome)
 {
-    char key[65];
-    int label = outcome_label(outcome);
+    char key[65], tenant_id[OG_ID_LEN] = "", kind[64] = "", target_hash[65] = "";
+    og_stmt *st = NULL;
+    int label = outcome_label(outcome), error, was_bad = 0;
     if (label < 0 || !gate_id)
         return 0;
     og_infer__key(gate_id, key);
+    if ((error = og_stmt_prepare_args(&st, ctx->store,
+                                      "SELECT tenant_id, kind, target_hash, label FROM"
+                                      " infer_actions WHERE key = ?",
+                                      "t", key)) < 0)
+        return error;
+    if ((error = og_stmt_step(st)) == OG_ROW) {
+        og_strlcpy(tenant_id, og_stmt_col_text(st, 0), sizeof(tenant_id));
+        og_strlcpy(kind, og_stmt_col_text(st, 1), sizeof(kind));
+        og_strlcpy(target_hash, og_stmt_col_text(st, 2), sizeof(target_hash));
+        was_bad = !og_stmt_col_is_null(st, 3) && og_stmt_col_int(st, 3) == 1;
+        error = 0;
+    }
+    og_stmt_free(st);
+    if (error < 0 || !tenant_id[0]) /* never analysed: nothing to label */
+        return error < 0 ? error : 0;
     /* a bad outcome stays: an escalation later acknowledged still went wrong once */
-    int error =
-        og_store_run(ctx->store,
-                     "UPDATE infer_actions SET label = ?, outcome = ?, labelled_us = ?"
-                     " WHERE key = ? AND (label IS NULL OR label = 0 OR ? = 1)",
-                     "ititi", (int64_t)label, outcome, og_time_now_us(), key, (int64_t)label);
+    if ((error = og_store_run(ctx->store,
+                              "UPDATE infer_actions SET label = ?, outcome = ?, labelled_us = ?"
+                              " WHERE key = ? AND (label IS NULL OR label = 0 OR ? = 1)",
+                              "ititi", (int64_t)label, outcome, og_time_now_us(), key,
+                              (int64_t)label)) < 0)
+        return error;
+    if (label == 1 && !was_bad)
+        error = og_infer__count(ctx->store, tenant_id, kind, target_hash, 0, 1);
     return error < 0 ? error : 0;
 }

@@ -117,9 +117,17 @@ static void deploy_features(json_t *facts, struct tm *tm, json_t *f)
     set_days(f, facts);
 }
 
+static const char *const CA_ERRORS[] = {
+    "rateLimited",       "badNonce",       "unauthorized",       "caa",    "dns",     "connection",
+    "incorrectResponse", "serverInternal", "rejectedIdentifier", "badCSR", "timeout", NULL};
+
 static void renew_features(json_t *facts, json_t *f)
 {
     set_log(f, "ca_errors", facts, "ca_errors");
+    set_log(f, "ca_failed_orders", facts, "ca_failed_orders");
+    if (json_is_string(json_object_get(facts, "ca_last_error")))
+        set_cat(f, "ca_last_error",
+                vocab(json_string_value(json_object_get(facts, "ca_last_error")), CA_ERRORS));
     if (json_object_get(facts, "challenge"))
         set_cat(f, "challenge",
                 vocab(json_string_value(json_object_get(facts, "challenge")), CHALLENGES));
@@ -170,26 +178,18 @@ void og_infer__extract(const char *kind, json_t *facts, int64_t now_us, json_t *
 }
 
 /* How many analysed actions of the kind (of the target, when target_hash is set) the tenant has,
- * and how many of them went wrong (label 1). */
+ * and how many of them went wrong (label 1): one row of infer_counts, kept with every record and
+ * label (og_infer__count), so an analysis costs two key lookups whatever the history. */
 static int history(og_store *s, const char *tenant_id, const char *kind, const char *target_hash,
                    int64_t *n, int64_t *bad)
 {
     og_stmt *st = NULL;
     int error;
     *n = *bad = 0;
-    if (target_hash)
-        error = og_stmt_prepare_args(
-            &st, s,
-            "SELECT COUNT(*), COUNT(CASE WHEN label = 1 THEN 1 END) FROM infer_actions"
-            " WHERE tenant_id = ? AND kind = ? AND target_hash = ?",
-            "ttt", tenant_id, kind, target_hash);
-    else
-        error = og_stmt_prepare_args(
-            &st, s,
-            "SELECT COUNT(*), COUNT(CASE WHEN label = 1 THEN 1 END) FROM infer_actions"
-            " WHERE tenant_id = ? AND kind = ?",
-            "tt", tenant_id, kind);
-    if (error < 0)
+    if ((error = og_stmt_prepare_args(&st, s,
+                                      "SELECT n, bad FROM infer_counts"
+                                      " WHERE tenant_id = ? AND kind = ? AND target_hash = ?",
+                                      "ttt", tenant_id, kind, target_hash ? target_hash : "")) < 0)
         return error;
     if ((error = og_stmt_step(st)) == OG_ROW) {
         *n = og_stmt_col_int(st, 0);
@@ -198,6 +198,24 @@ static int history(og_store *s, const char *tenant_id, const char *kind, const c
     }
     og_stmt_free(st);
     return error < 0 ? error : 0;
+}
+
+int og_infer__count(og_store *s, const char *tenant_id, const char *kind, const char *target_hash,
+                    int64_t dn, int64_t dbad)
+{
+    const char *keys[2] = {"", target_hash};
+    for (int i = 0; i < 2; i++) {
+        int error =
+            og_store_run(s,
+                         "INSERT INTO infer_counts (tenant_id, kind, target_hash, n, bad)"
+                         " VALUES (?, ?, ?, ?, ?) ON CONFLICT (tenant_id, kind, target_hash)"
+                         " DO UPDATE SET n = infer_counts.n + excluded.n,"
+                         " bad = infer_counts.bad + excluded.bad",
+                         "tttii", tenant_id, kind, keys[i], dn, dbad);
+        if (error < 0)
+            return error;
+    }
+    return 0;
 }
 
 int og_infer__features(og_store *s, const char *tenant_id, const og_infer_input *in,

@@ -21,6 +21,10 @@ void og_infer__key(const char *gate_id, char out[65]);
  * the target in the tenant). *out: a new object. */
 int og_infer__features(og_store *s, const char *tenant_id, const og_infer_input *in,
                        const char *target_hash, int64_t now_us, json_t **out);
+/* Add dn actions and dbad that went wrong to the tenant's counts of kind and of target_hash
+ * (infer_counts), in the caller's transaction. */
+int og_infer__count(og_store *s, const char *tenant_id, const char *kind, const char *target_hash,
+                    int64_t dn, int64_t dbad);
 /* The kind-specific part only (for the replay generator): extractor over facts into f. */
 void og_infer__extract(const char *kind, json_t *facts, int64_t now_us, json_t *f);
 
@@ -47,6 +51,11 @@ int og_infer__fit(json_t *const *features, const int *labels, size_t n, og_infer
 int og_infer__score(og_store *s, const char *tenant_id, const char *kind, json_t *features,
                     double *score, int64_t *version, json_t **contrib);
 
+/* Store m as the next version of (tenant_id or the platform, kind) and audit it as
+ * infer.model.train; its summary goes into list. m->version is set. */
+int og_infer__model_save(og_ctx *ctx, const char *tenant_id, const char *kind, og_infer__model *m,
+                         int64_t positives, json_t *list);
+
 /* ---- examples (train.c) ---- */
 
 /* The labelled examples of a kind, oldest first (parallel arrays of n). */
@@ -62,5 +71,20 @@ typedef struct og_infer__examples {
 int og_infer__examples_load(og_store *s, const char *kind, const char *tenant_id,
                             og_infer__examples *e);
 void og_infer__examples_free(og_infer__examples *e);
+
+/* ---- documents (doc_class.c) ---- */
+
+/* m as stored: {"classes": [kind], "bias": [b], "w": {"dimension": [weight per class]}}. */
+json_t *og_infer__doc_model_dump(const og_infer_doc_model *m);
+/* The hashed features of text as {"dimension": value} (what infer_docs keeps). *out: new. */
+int og_infer__doc_vector(const char *text, json_t **out);
+/* og_infer_doc_fit() over stored feature vectors (borrowed). */
+int og_infer__doc_fit_vectors(og_infer_doc_model **out, json_t *const *vectors, const int *kinds,
+                              size_t n);
+/* Train the document model from the labelled documents (doc_store.c), in the caller's
+ * transaction; adds to models or skipped as og_infer_train() reports them. */
+int og_infer__doc_train(og_ctx *ctx, json_t *models, json_t *skipped);
+/* A stored model back (doc borrowed). */
+int og_infer__doc_model_load(json_t *doc, og_infer_doc_model **out);
 
 #endif

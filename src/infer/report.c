@@ -97,9 +97,13 @@ static int report_kind(og_store *st, const char *tenant_id, const char *kind, do
     size_t cut = (size_t)((double)e.n * TRAIN_SHARE), held = e.n - cut;
     json_t *r = json_pack("{s:s, s:I, s:I, s:I}", "kind", kind, "examples", (json_int_t)e.n,
                           "trained_on", (json_int_t)cut, "held_out", (json_int_t)held);
-    if (og_infer__fit(e.f, e.y, cut, &m) < 0) {
+    if ((error = og_infer__fit(e.f, e.y, cut, &m)) == OG_ECONFLICT) {
+        /* one label only in the training part: the kind cannot be evaluated yet, say so */
         json_object_set_new(r, "error", json_string(og_error_last()));
         og_error_clear();
+        error = 0;
+    } else if (error < 0) {
+        ;
     } else if (!(s = calloc(held ? held : 1, sizeof(*s)))) {
         error = og_error_set(OG_ERROR, "out of memory");
     } else {
@@ -120,21 +124,26 @@ static int report_kind(og_store *st, const char *tenant_id, const char *kind, do
     return error;
 }
 
-/* The tenant's threshold for kind, or the default. */
-static double threshold_of(og_store *st, const char *tenant_id, const char *kind)
+/* The tenant's threshold for kind into *t, or the default; a failing read is an error (a
+ * report at a threshold the tenant did not set would mislead). */
+static int threshold_of(og_store *st, const char *tenant_id, const char *kind, double *t)
 {
     og_stmt *q = NULL;
-    double t = OG_INFER_DEFAULT_THRESHOLD;
-    if (tenant_id &&
-        og_stmt_prepare_args(&q, st,
-                             "SELECT threshold_ppm FROM infer_policy WHERE"
-                             " tenant_id = ? AND kind = ? AND threshold_ppm > 0",
-                             "tt", tenant_id, kind) >= 0 &&
-        og_stmt_step(q) == OG_ROW)
-        t = (double)og_stmt_col_int(q, 0) / OG_INFER__PPM;
+    int error;
+    *t = OG_INFER_DEFAULT_THRESHOLD;
+    if (!tenant_id)
+        return 0;
+    if ((error = og_stmt_prepare_args(&q, st,
+                                      "SELECT threshold_ppm FROM infer_policy WHERE"
+                                      " tenant_id = ? AND kind = ? AND threshold_ppm > 0",
+                                      "tt", tenant_id, kind)) < 0)
+        return error;
+    if ((error = og_stmt_step(q)) == OG_ROW) {
+        *t = (double)og_stmt_col_int(q, 0) / OG_INFER__PPM;
+        error = 0;
+    }
     og_stmt_free(q);
-    og_error_clear();
-    return t;
+    return error < 0 ? error : 0;
 }
 
 int og_infer_report(og_ctx *ctx, const char *tenant, const char *kind, json_t **out)
@@ -165,8 +174,9 @@ int og_infer_report(og_ctx *ctx, const char *tenant, const char *kind, json_t **
         goto cleanup;
     for (size_t i = 0; i < json_array_size(kinds); i++) {
         const char *k = json_string_value(json_object_get(json_array_get(kinds, i), "kind"));
-        if ((error = report_kind(ctx->store, tid[0] ? tid : NULL, k,
-                                 threshold_of(ctx->store, tid[0] ? tid : NULL, k), list)) < 0)
+        double t;
+        if ((error = threshold_of(ctx->store, tid[0] ? tid : NULL, k, &t)) < 0 ||
+            (error = report_kind(ctx->store, tid[0] ? tid : NULL, k, t, list)) < 0)
             goto cleanup;
     }
     *out = json_pack("{s:O}", "kinds", list);

@@ -83,9 +83,84 @@ static const og_migration steps[] = {
      "  updated_at TEXT NOT NULL,"
      "  updated_by TEXT NOT NULL,"
      "  PRIMARY KEY (tenant_id, kind));"},
+    {2,
+     /* infer_counts: how many analysed actions of a kind a tenant has (target_hash '') and of
+      * each target, and how many went wrong, kept with every record and label so that an
+      * analysis reads two rows instead of counting a kind's whole history; filled from the
+      * actions analysed before it */
+     "CREATE TABLE infer_counts ("
+     "  tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+     "  kind TEXT NOT NULL,"
+     "  target_hash TEXT NOT NULL,"
+     "  n INTEGER NOT NULL,"
+     "  bad INTEGER NOT NULL,"
+     "  PRIMARY KEY (tenant_id, kind, target_hash));"
+     "INSERT INTO infer_counts (tenant_id, kind, target_hash, n, bad)"
+     " SELECT tenant_id, kind, target_hash, COUNT(*), COUNT(CASE WHEN label = 1 THEN 1 END)"
+     " FROM infer_actions GROUP BY tenant_id, kind, target_hash;"
+     "INSERT INTO infer_counts (tenant_id, kind, target_hash, n, bad)"
+     " SELECT tenant_id, kind, '', COUNT(*), COUNT(CASE WHEN label = 1 THEN 1 END)"
+     " FROM infer_actions GROUP BY tenant_id, kind;",
+     "CREATE TABLE infer_counts ("
+     "  tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+     "  kind TEXT NOT NULL,"
+     "  target_hash TEXT NOT NULL,"
+     "  n BIGINT NOT NULL,"
+     "  bad BIGINT NOT NULL,"
+     "  PRIMARY KEY (tenant_id, kind, target_hash));"
+     "INSERT INTO infer_counts (tenant_id, kind, target_hash, n, bad)"
+     " SELECT tenant_id, kind, target_hash, COUNT(*), COUNT(CASE WHEN label = 1 THEN 1 END)"
+     " FROM infer_actions GROUP BY tenant_id, kind, target_hash;"
+     "INSERT INTO infer_counts (tenant_id, kind, target_hash, n, bad)"
+     " SELECT tenant_id, kind, '', COUNT(*), COUNT(CASE WHEN label = 1 THEN 1 END)"
+     " FROM infer_actions GROUP BY tenant_id, kind;"},
+    {3,
+     /* infer_docs: one document the classifier read (an artifact version, under a hash of its
+      * reference), as its hashed features {dimension: value} only (never its words), the kind
+      * proposed with its confidence (millionths) and model version, and the kind a human gave
+      * (label, NULL until one did): the document model's training set. infer_ca_errors: a
+      * tenant's failed ACME orders per CA (an HMAC of its directory URL), with the error's type
+      * from a closed vocabulary, for the renewal's facts (ca_errors.c) */
+     "CREATE TABLE infer_docs ("
+     "  key TEXT PRIMARY KEY,"
+     "  tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+     "  features TEXT NOT NULL,"
+     "  proposed TEXT NOT NULL,"
+     "  confidence_ppm INTEGER NOT NULL,"
+     "  model_version INTEGER NOT NULL,"
+     "  label TEXT,"
+     "  created_us INTEGER NOT NULL,"
+     "  labelled_us INTEGER);"
+     "CREATE INDEX infer_docs_labelled ON infer_docs (labelled_us);"
+     "CREATE TABLE infer_ca_errors ("
+     "  tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+     "  ca_hash TEXT NOT NULL,"
+     "  error_type TEXT NOT NULL,"
+     "  at_us INTEGER NOT NULL);"
+     "CREATE INDEX infer_ca_errors_ca ON infer_ca_errors (tenant_id, ca_hash, at_us);",
+     "CREATE TABLE infer_docs ("
+     "  key TEXT PRIMARY KEY,"
+     "  tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+     "  features TEXT NOT NULL,"
+     "  proposed TEXT NOT NULL,"
+     "  confidence_ppm BIGINT NOT NULL,"
+     "  model_version BIGINT NOT NULL,"
+     "  label TEXT,"
+     "  created_us BIGINT NOT NULL,"
+     "  labelled_us BIGINT);"
+     "CREATE INDEX infer_docs_labelled ON infer_docs (labelled_us);"
+     "CREATE TABLE infer_ca_errors ("
+     "  tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+     "  ca_hash TEXT NOT NULL,"
+     "  error_type TEXT NOT NULL,"
+     "  at_us BIGINT NOT NULL);"
+     "CREATE INDEX infer_ca_errors_ca ON infer_ca_errors (tenant_id, ca_hash, at_us);"},
 };
 
 static const char *const purge[] = {
+    "DELETE FROM infer_ca_errors WHERE tenant_id = ?",
+    "DELETE FROM infer_docs WHERE tenant_id = ?",
+    "DELETE FROM infer_counts WHERE tenant_id = ?",
     "DELETE FROM infer_policy WHERE tenant_id = ?",
     "DELETE FROM infer_models WHERE tenant_id = ?",
     "DELETE FROM infer_actions WHERE tenant_id = ?",

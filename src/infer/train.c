@@ -86,9 +86,8 @@ int og_infer__examples_load(og_store *s, const char *kind, const char *tenant_id
     return 0;
 }
 
-/* Store m as the next version of (tenant_id or the platform, kind) and audit it. */
-static int model_save(og_ctx *ctx, const char *tenant_id, const char *kind, og_infer__model *m,
-                      int64_t positives, json_t *list)
+int og_infer__model_save(og_ctx *ctx, const char *tenant_id, const char *kind, og_infer__model *m,
+                         int64_t positives, json_t *list)
 {
     og_stmt *st = NULL;
     char id[OG_ID_LEN], now[OG_TIME_LEN], *w = NULL;
@@ -158,14 +157,17 @@ static int train_one(og_ctx *ctx, const char *tenant_id, const char *kind,
             f[n] = e->f[i];
             pos += (y[n++] = e->y[i]);
         }
-    if (og_infer__fit(f, y, n, &m) < 0) {
+    if ((error = og_infer__fit(f, y, n, &m)) < 0 && error != OG_ECONFLICT)
+        goto cleanup; /* liblinear's or memory's failure is the training's */
+    if (error == OG_ECONFLICT) {
+        error = 0;
         json_array_append_new(skipped, json_pack("{s:s, s:s, s:s}", "kind", kind, "scope",
                                                  tenant_id ? "tenant" : "platform", "reason",
                                                  og_error_last()));
         og_error_clear();
         goto cleanup;
     }
-    error = model_save(ctx, tenant_id, kind, &m, pos, models);
+    error = og_infer__model_save(ctx, tenant_id, kind, &m, pos, models);
 cleanup:
     og_infer__model_free(&m);
     free(f);
@@ -215,6 +217,14 @@ int og_infer_train(og_ctx *ctx, const char *kind, json_t **out)
             OG_EDENIED, "training the models needs a platform actor: they learn from every tenant");
         goto cleanup;
     }
+    /* the document classifier learns from labelled documents, not from gated actions */
+    if (!kind || strcmp(kind, OG_INFER_DOC_MODEL) == 0) {
+        if ((error = og_store_tx_begin(ctx->store)) < 0)
+            goto cleanup;
+        error = og_infer__doc_train(ctx, models, skipped);
+        if ((error = og_store_tx_end(ctx->store, error)) < 0 || kind)
+            goto done;
+    }
     if ((error = og_stmt_prepare_args(&st, ctx->store,
                                       "SELECT DISTINCT kind FROM infer_actions WHERE label IS NOT"
                                       " NULL AND kind LIKE ? ORDER BY kind",
@@ -229,7 +239,8 @@ int og_infer_train(og_ctx *ctx, const char *kind, json_t **out)
         if ((error = train_kind(ctx, k, models, skipped)) < 0)
             goto cleanup;
     }
-    if (out)
+done:
+    if (out && error >= 0)
         *out = json_pack("{s:O, s:O}", "models", models, "skipped", skipped);
 cleanup:
     og_stmt_free(st);

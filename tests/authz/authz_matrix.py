@@ -101,6 +101,7 @@ BODIES = {
     "POST /api/v1/projects/{key}/artifacts/{name}/lock": lambda r: {"ttl": "1h"},
     "POST /api/v1/projects/{key}/artifacts/{name}/state": lambda r: {"state": "in-review"},
     "PUT /api/v1/projects/{key}/artifacts/{name}/metadata": lambda r: {"owner": r},
+    "POST /api/v1/projects/{key}/artifacts/{name}/classify": lambda r: {"kind": "runbook"},
     "PUT /api/v1/retention/{kind}": lambda r: {"keep": "7y"},
     "POST /api/v1/connectors": lambda r: dict(CONNECTOR, name="n" + r),
     "PATCH /api/v1/connectors/{connector}": lambda r: {"options": {"page_size": 50}},

@@ -171,6 +171,7 @@ ARGS = {
     "artifact set-state": "artifact set-state in-review --tenant {T} --project {P} --name {N}",
     "artifact metadata": "artifact metadata '{{\"owner\":\"m\"}}' --tenant {T} --project {P}"
                          " --name {N}",
+    "artifact classify": "artifact classify --tenant {T} --project {P} --name {N} --kind runbook",
     "artifact delete": "artifact delete --tenant {T} --project {P} --name {N2}",
     "artifact undelete": "artifact undelete --tenant {T} --project {P} --name {N2}",
     "artifact purge": "artifact purge --tenant {T} --project {P} --name {N2}",

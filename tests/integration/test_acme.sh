@@ -185,6 +185,9 @@ set -e
 [ $rc -eq 1 ] && grep -q "127.0.0.1" <<<"$out" || fail "unreachable CA: $rc $out"
 "$O" cert plans --tenant $T "$P1" --json | jq -e --arg s "$CUR" '.current.serial == $s and .failures == 1 and (.last_error | length > 0)' >/dev/null || fail "failure not recorded or current changed"
 grep -q "certs.renew.failed" <<<"$("$O" events list --tenant $T --json)" || fail "no certs.renew.failed event (alert)"
+# the CA's error history the next renewal's analysis reads: one failed order, its type, no URL
+cae=$(sqlite3 "$OPSGATE_DATA/opsgate.db" "SELECT COUNT(*) || ' ' || MAX(error_type) || ' ' || MAX(ca_hash) FROM infer_ca_errors")
+[[ "$cae" =~ ^1\ (connection|timeout|other)\ [0-9a-f]{64}$ ]] || fail "CA error not noted: $cae"
 # the failed plan backs off: it is not due again at once
 out=$("$O" cert renew --due --tenant $T --json); [ "$(jq .renewed <<<"$out")" = 0 ] || fail "no backoff: $out"
 echo "test_acme: ok"

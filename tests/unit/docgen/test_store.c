@@ -9,6 +9,7 @@
 #include "opsgate/gate.h"
 #include "opsgate/tenant.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -146,6 +147,48 @@ static void test_generate__stores_versions_with_provenance_and_identical_bytes(v
     json_decref(pb);
     og_buf_free(&a);
     og_buf_free(&b);
+}
+
+/* The inference step learns what a generation changed: the first has no money change, the next
+ * one the change in the total (10 hours more at 120.00), and how many of the template's fields
+ * the data lacks. */
+static void test_generate__facts_carry_the_money_change(void **state)
+{
+    fixture *f = *state;
+    og_buf out;
+    json_t *recs = NULL, *d2 = json_deep_copy(f->data);
+    int64_t next = 0;
+    og_buf_init(&out, 1 << 24);
+    OG_ASSERT_OK(gen(f, OG_DOC_SOW, OG_DOC_MD, f->data, &out, NULL));
+    json_t *task = json_array_get(
+        json_object_get(json_array_get(json_object_get(d2, "phases"), 0), "tasks"), 0);
+    json_object_set_new(task, "hours", json_string("16"));
+    og_buf_reset(&out);
+    OG_ASSERT_OK(gen(f, OG_DOC_SOW, OG_DOC_MD, d2, &out, NULL));
+    OG_ASSERT_OK(
+        og_audit_list(&f->env.ctx, f->t.id, 0, 1000, "artifacts.generate", NULL, &recs, &next));
+    int seen_first = 0, seen_change = 0;
+    for (size_t i = 0; i < json_array_size(recs); i++) {
+        json_t *feat = json_object_get(
+            json_object_get(json_object_get(json_array_get(recs, i), "analysis"), "inference"),
+            "features");
+        if (!feat)
+            continue;
+        assert_non_null(json_object_get(feat, "missing_fields"));
+        json_t *mc = json_object_get(feat, "money_change");
+        if (!mc)
+            seen_first++;
+        else {
+            assert_true(fabs(json_number_value(mc) - log1p(1200.0)) < 1e-6);
+            assert_null(json_object_get(feat, "money_decrease"));
+            seen_change++;
+        }
+    }
+    assert_int_equal(seen_first, 1);
+    assert_int_equal(seen_change, 1);
+    json_decref(recs);
+    json_decref(d2);
+    og_buf_free(&out);
 }
 
 static void test_generate__change_order_against_the_stored_baseline(void **state)
@@ -357,6 +400,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(
             test_generate__stores_versions_with_provenance_and_identical_bytes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_generate__facts_carry_the_money_change, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_generate__change_order_against_the_stored_baseline,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_generate__bad_data_stores_nothing, setup, teardown),

@@ -196,6 +196,7 @@ static void test_facts_keep_no_names(void **state)
     json_decref(in.facts);
     const char *const words[] = {"zebracorp", "lb1", "11111111-2222", NULL};
     assert_int_equal(rows_mentioning(env, "SELECT * FROM infer_actions", words), 0);
+    assert_int_equal(rows_mentioning(env, "SELECT * FROM infer_counts", words), 0);
 }
 
 /* Outcomes label the actions; a model trains; the tenant's threshold raises one action's level

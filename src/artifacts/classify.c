@@ -1,0 +1,240 @@
+/* classify.c - artifact indexing: the document classifier's proposal of an uploaded version (its
+ * kind and metadata, og_infer_doc_propose), sealed with the version's message, and a person's
+ * correction of it, which is the classifier's label for its next training. */
+#include "artifacts/artifacts_internal.h"
+#include "opsgate/crypto.h"
+#include "opsgate/error.h"
+#include "opsgate/infer.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* the project data docgen keeps in a project (its client's name is a candidate) */
+#define PROJECT_DATA     "project.json"
+#define PROJECT_DATA_MAX ((size_t)256 << 10)
+
+int og_artifacts__classifiable(const char *media_type)
+{
+    static const char *const types[] = {
+        "text/markdown",
+        "text/plain",
+        "text/html",
+        "application/xhtml+xml",
+        "application/pdf",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        NULL};
+    for (int i = 0; media_type && types[i]; i++)
+        if (strncmp(media_type, types[i], strlen(types[i])) == 0)
+            return 1;
+    return 0;
+}
+
+/* The project as the classifier's candidate: key, name and the client of its project data. */
+static int candidates(og_ctx *ctx, const art_scope *sc, json_t **out)
+{
+    art_row d;
+    og_buf text;
+    char name[OG_ARTIFACT_NAME_MAX + 1];
+    json_t *pr = json_pack("{s:s, s:s}", "key", sc->project.key, "name", sc->project.name);
+    int error;
+    memset(&d, 0, sizeof(d));
+    og_buf_init(&text, PROJECT_DATA_MAX);
+    *out = NULL;
+    if (!pr)
+        return og_error_set(OG_ERROR, "out of memory");
+    error = og_artifacts__find(ctx, sc, PROJECT_DATA, 0, &d);
+    if (error == 0)
+        error =
+            og_artifact_read_id(ctx, sc->tenant_id, d.id, 0, PROJECT_DATA_MAX, name, NULL, &text);
+    if (error == OG_ENOTFOUND || error == OG_ETOOBIG) { /* no usable project data: no client */
+        og_error_clear();
+        error = 0;
+    } else if (error == 0) {
+        json_t *data = json_loadb(text.data ? text.data : "", text.len, 0, NULL);
+        json_t *client = json_object_get(json_object_get(data, "client"), "name");
+        if (json_is_string(client))
+            json_object_set(pr, "client", client);
+        json_decref(data);
+    }
+    og_artifacts__row_free(&d);
+    og_buf_free(&text);
+    if (error < 0) {
+        json_decref(pr);
+        return error;
+    }
+    *out = json_pack("[o]", pr);
+    return 0;
+}
+
+int og_artifacts__doc_text(const char *name, const char *kind, const char *data, size_t len,
+                           const char *media_type, char **out)
+{
+    int error;
+    *out = NULL;
+    if (strcmp(kind, "template") == 0)
+        return 0;
+    if (!og_artifacts__classifiable(media_type)) {
+        /* a generic type (an HTTP client's octet-stream): the name's extension, or the magic
+         * of a PDF or DOCX */
+        const char *by_name = og_artifacts__media_by_name(name);
+        if (og_artifacts__classifiable(by_name))
+            media_type = by_name;
+        else if (media_type && strcmp(media_type, "application/octet-stream") == 0 && len >= 5 &&
+                 (memcmp(data, "%PDF-", 5) == 0 || memcmp(data, "PK\x03\x04", 4) == 0))
+            media_type = NULL;
+        else
+            return 0;
+    }
+    error = og_infer_doc_text(data, len, media_type, out);
+    if (error == OG_EINVAL) { /* not readable as its format: stored, not proposed */
+        og_error_clear();
+        error = 0;
+    }
+    return error;
+}
+
+int og_artifacts__propose(og_ctx *ctx, const art_scope *sc, const art_row *a, int64_t number,
+                          const char *text, json_t **out)
+{
+    char ref[OG_ID_LEN + 24];
+    json_t *projects = NULL;
+    int error;
+    *out = NULL;
+    if (!text)
+        return 0;
+    if ((error = candidates(ctx, sc, &projects)) < 0)
+        return error;
+    snprintf(ref, sizeof(ref), "%s:%lld", a->id, (long long)number);
+    /* of_version: the version whose text was read (a restore carries its proposal on) */
+    if ((error = og_infer_doc_propose(ctx, sc->tenant_id, ref, text, projects, out)) >= 0)
+        json_object_set_new(*out, "of_version", json_integer(number));
+    json_decref(projects);
+    return error;
+}
+
+/* The sealed record of version number ({"sha256", "message", "proposal"?}). */
+static int record_open(og_ctx *ctx, const char *tenant_id, const char *artifact_id, int64_t number,
+                       json_t **out)
+{
+    og_stmt *st = NULL;
+    uint8_t *plain = NULL;
+    size_t len = 0, plainlen = 0;
+    char oid[80];
+    int error;
+    *out = NULL;
+    if ((error = og_stmt_prepare_args(&st, ctx->store,
+                                      "SELECT sealed FROM art_versions WHERE artifact_id = ? AND"
+                                      " number = ? AND tenant_id = ?",
+                                      "tit", artifact_id, number, tenant_id)) < 0)
+        return error;
+    if ((error = og_stmt_step(st)) != OG_ROW) {
+        error =
+            error < 0 ? error : og_error_set(OG_ENOTFOUND, "no version %lld", (long long)number);
+        goto cleanup;
+    }
+    const void *blob = og_stmt_col_blob(st, 0, &len);
+    og_artifacts__version_object_id(artifact_id, number, oid);
+    if ((error = og_crypto_open(ctx->keys, ctx->store, tenant_id, oid, blob, len, &plain,
+                                &plainlen)) < 0)
+        goto cleanup;
+    *out = json_loadb((const char *)plain, plainlen, 0, NULL);
+    error = json_is_object(*out)
+                ? 0
+                : og_error_set(OG_ECORRUPT, "version %lld of artifact %s is malformed",
+                               (long long)number, artifact_id);
+cleanup:
+    if (plain) {
+        og_crypto_wipe(plain, plainlen);
+        free(plain);
+    }
+    og_stmt_free(st);
+    return error;
+}
+
+int og_artifacts__proposal_get(og_ctx *ctx, const char *tenant_id, const char *artifact_id,
+                               int64_t number, json_t **out)
+{
+    json_t *rec = NULL;
+    int error = record_open(ctx, tenant_id, artifact_id, number, &rec);
+    *out = error < 0 ? NULL : json_incref(json_object_get(rec, "proposal"));
+    json_decref(rec);
+    return error;
+}
+
+/* Seal rec again as version number's record. */
+static int record_seal(og_ctx *ctx, const char *tenant_id, const char *artifact_id, int64_t number,
+                       json_t *rec)
+{
+    char oid[80], *text = json_dumps(rec, JSON_COMPACT);
+    uint8_t *sealed = NULL;
+    size_t sealedlen = 0;
+    int error;
+    if (!text)
+        return og_error_set(OG_ERROR, "out of memory");
+    og_artifacts__version_object_id(artifact_id, number, oid);
+    if ((error = og_crypto_seal(ctx->keys, ctx->store, tenant_id, oid, text, strlen(text), &sealed,
+                                &sealedlen)) >= 0)
+        error = og_artifacts__exec(ctx,
+                                   "UPDATE art_versions SET sealed = ? WHERE artifact_id = ? AND"
+                                   " number = ?",
+                                   "bti", sealed, sealedlen, artifact_id, number);
+    og_crypto_wipe(text, strlen(text));
+    free(text);
+    free(sealed);
+    return error < 0 ? error : 0;
+}
+
+int og_artifact_classify(og_ctx *ctx, const og_artifact_ref *ref, const char *kind,
+                         const char *client, json_t **out)
+{
+    art_scope sc;
+    art_row a;
+    json_t *rec = NULL, *prop = NULL;
+    char by[160], docref[OG_ID_LEN + 24];
+    int error;
+    memset(&a, 0, sizeof(a));
+    if (out)
+        *out = NULL;
+    if (!ref || og_infer_doc_kind_index(kind) < 0)
+        return og_error_set(OG_EINVAL,
+                            "unknown document kind '%s' (sow, change-order, runbook, "
+                            "closure, other)",
+                            kind ? kind : "");
+    if (client && strlen(client) > 200)
+        return og_error_set(OG_ETOOBIG, "the client is over 200 bytes");
+    if ((error = og_artifacts__scope(ctx, ref->tenant, ref->project, OG_RIGHT_WRITE, &sc)) < 0)
+        return error;
+    if ((error = og_store_tx_begin_scope(ctx->store, sc.tenant_id)) < 0)
+        return error;
+    if ((error = og_artifacts__find(ctx, &sc, ref->name, 0, &a)) < 0 ||
+        (error = record_open(ctx, sc.tenant_id, a.id, a.latest, &rec)) < 0)
+        goto end;
+    if (!(prop = json_object_get(rec, "proposal"))) {
+        error = og_error_set(OG_ENOTFOUND,
+                             "version %lld of '%s' has no proposal to correct (the classifier "
+                             "reads Markdown, text, HTML, PDF and DOCX uploads)",
+                             (long long)a.latest, ref->name);
+        goto end;
+    }
+    json_int_t of = json_integer_value(json_object_get(prop, "of_version"));
+    snprintf(docref, sizeof(docref), "%s:%lld", a.id, (long long)(of ? of : a.latest));
+    json_object_set_new(prop, "kind", json_string(kind));
+    if (client)
+        json_object_set_new(prop, "client", json_string(client));
+    json_object_set_new(prop, "confirmed_by",
+                        json_string(og_artifacts__actor_label(&ctx->actor, by, sizeof(by))));
+    if ((error = og_infer_doc_label(ctx, sc.tenant_id, docref, kind)) < 0 ||
+        (error = record_seal(ctx, sc.tenant_id, a.id, a.latest, rec)) < 0)
+        goto end;
+    error = og_artifacts__audit(ctx, sc.tenant_id, "artifact.classify", "artifact", a.id,
+                                json_pack("{s:s, s:I, s:s, s:b}", "project", sc.project.key,
+                                          "version", (json_int_t)a.latest, "kind", kind, "client",
+                                          client != NULL));
+end:
+    if ((error = og_store_tx_end(ctx->store, error)) >= 0 && out)
+        *out = json_incref(prop);
+    json_decref(rec);
+    og_artifacts__row_free(&a);
+    return error;
+}

@@ -1,0 +1,409 @@
+/* doc_class.c - the document classifier of artifact indexing: a document's text as hashed word,
+ * word-pair and character n-gram features (2^18 dimensions, log term frequency, L2-normalised;
+ * the words themselves are never kept), and a multi-class logistic regression over them
+ * (liblinear, one against the rest) that proposes its kind. A model is the classes, the bias and
+ * {hashed dimension: [weight per class]}: numbers only, no tenant text. */
+#include "infer/infer_internal.h"
+#include "opsgate/error.h"
+#include "opsgate/util.h"
+
+#include <ctype.h>
+#include <linear.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DIM_BITS 18
+#define DIM      (1u << DIM_BITS)
+/* what of a document is read for its kind: its beginning says what it is */
+#define FEATURE_TEXT_MAX ((size_t)256 << 10)
+#define WORD_MAX         48
+
+const char *const og_infer_doc_kinds[] = {"sow",     "change-order", "runbook",
+                                          "closure", "other",        NULL};
+
+int og_infer_doc_kind_index(const char *kind)
+{
+    for (int i = 0; kind && og_infer_doc_kinds[i]; i++)
+        if (strcmp(kind, og_infer_doc_kinds[i]) == 0)
+            return i;
+    return -1;
+}
+
+struct og_infer_doc_model {
+    int nclass;
+    int labels[OG_INFER_DOC_NKINDS];
+    double bias[OG_INFER_DOC_NKINDS];
+    json_t *w; /* {"dimension": [weight per class in labels' order]} */
+};
+
+static uint32_t fnv(const char *s, size_t n, uint32_t seed)
+{
+    uint32_t h = 2166136261u ^ seed;
+    for (size_t i = 0; i < n; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 16777619u;
+    }
+    return h;
+}
+
+typedef struct grams {
+    uint32_t *idx;
+    size_t n, alloc;
+} grams;
+
+static int grams_add(grams *g, uint32_t h)
+{
+    if (g->n == g->alloc) {
+        size_t na = g->alloc ? g->alloc * 2 : 4096;
+        uint32_t *p = realloc(g->idx, na * sizeof(*p));
+        if (!p)
+            return og_error_set(OG_ERROR, "out of memory");
+        g->idx = p;
+        g->alloc = na;
+    }
+    g->idx[g->n++] = (h & (DIM - 1)) + 1; /* liblinear counts from 1 */
+    return 0;
+}
+
+/* The next word of text from *pos: lowercase letters and digits (bytes of UTF-8 sequences count
+ * as letters), every digit as '0' so that amounts and dates are a shape, not a value. */
+static size_t next_word(const char *text, size_t len, size_t *pos, char *w)
+{
+    size_t n = 0;
+    while (*pos < len && !(isalnum((unsigned char)text[*pos]) || (unsigned char)text[*pos] >= 0x80))
+        (*pos)++;
+    while (*pos < len &&
+           (isalnum((unsigned char)text[*pos]) || (unsigned char)text[*pos] >= 0x80)) {
+        unsigned char c = (unsigned char)text[(*pos)++];
+        if (n < WORD_MAX)
+            w[n++] = isdigit(c) ? '0' : (char)tolower(c);
+    }
+    w[n] = '\0';
+    return n;
+}
+
+/* The hashed n-grams of text: words, pairs of neighbouring words, and the character 3- and
+ * 4-grams of each word padded with spaces. */
+static int doc_grams(const char *text, grams *g)
+{
+    size_t len = strnlen(text, FEATURE_TEXT_MAX), pos = 0, n, prev_n = 0;
+    char w[WORD_MAX + 3], prev[WORD_MAX + 1] = "", pair[2 * WORD_MAX + 2];
+    int error = 0;
+    while (error >= 0 && (n = next_word(text, len, &pos, w + 1)) > 0) {
+        error = grams_add(g, fnv(w + 1, n, 1));
+        if (error >= 0 && prev_n) {
+            int k = snprintf(pair, sizeof(pair), "%s %s", prev, w + 1);
+            error = grams_add(g, fnv(pair, (size_t)k, 2));
+        }
+        w[0] = ' ';
+        w[n + 1] = ' ';
+        for (int q = 3; q <= 4 && error >= 0; q++)
+            for (size_t i = 0; i + (size_t)q <= n + 2 && error >= 0; i++)
+                error = grams_add(g, fnv(w + i, (size_t)q, (uint32_t)q));
+        memcpy(prev, w + 1, n);
+        prev[n] = '\0';
+        prev_n = n;
+    }
+    return error;
+}
+
+static int by_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The features of text as liblinear nodes, indices increasing, values 1 + log(count) scaled to
+ * unit length, then the bias node (index bias_index) and the terminator. *out: caller frees. */
+static int doc_nodes(const char *text, int bias_index, struct feature_node **out)
+{
+    grams g = {0};
+    struct feature_node *x = NULL;
+    size_t k = 0;
+    double norm = 0;
+    int error;
+    *out = NULL;
+    if ((error = doc_grams(text, &g)) < 0)
+        goto cleanup;
+    qsort(g.idx, g.n, sizeof(*g.idx), by_u32);
+    if (!(x = calloc(g.n + 2, sizeof(*x)))) {
+        error = og_error_set(OG_ERROR, "out of memory");
+        goto cleanup;
+    }
+    for (size_t i = 0; i < g.n;) {
+        size_t j = i;
+        while (j < g.n && g.idx[j] == g.idx[i])
+            j++;
+        x[k].index = (int)g.idx[i];
+        x[k].value = 1.0 + log((double)(j - i));
+        norm += x[k].value * x[k].value;
+        k++;
+        i = j;
+    }
+    for (size_t i = 0; i < k; i++)
+        x[i].value /= sqrt(norm);
+    x[k].index = bias_index;
+    x[k++].value = 1.0;
+    x[k].index = -1;
+    *out = x;
+    x = NULL;
+cleanup:
+    free(g.idx);
+    free(x);
+    return error;
+}
+
+static void quiet(const char *s)
+{
+    (void)s;
+}
+static void quiet_once(void)
+{
+    set_print_string_function(quiet);
+}
+
+/* The model's weights from liblinear's: w is nr_feature rows of nr_class columns (one column for
+ * label[0] with two classes). */
+static int from_liblinear(const struct model *lm, og_infer_doc_model *m)
+{
+    int nc = lm->nr_class, cols = nc == 2 ? 1 : nc;
+    char key[16];
+    m->nclass = nc;
+    for (int c = 0; c < nc; c++)
+        m->labels[c] = lm->label[c];
+    if (!(m->w = json_object()))
+        return og_error_set(OG_ERROR, "out of memory");
+    for (int f = 0; f < lm->nr_feature; f++) {
+        const double *row = lm->w + (size_t)f * (size_t)cols;
+        int any = 0;
+        for (int c = 0; c < cols; c++)
+            any |= fabs(row[c]) > 1e-6;
+        if (!any)
+            continue;
+        json_t *a = json_array();
+        for (int c = 0; c < nc; c++)
+            json_array_append_new(
+                a, json_real(round((cols == 1 ? (c ? -row[0] : row[0]) : row[c]) * 1e6) / 1e6));
+        snprintf(key, sizeof(key), "%d", f + 1);
+        json_object_set_new(m->w, key, a);
+    }
+    const double *b = lm->w + (size_t)lm->nr_feature * (size_t)cols;
+    for (int c = 0; c < nc; c++)
+        m->bias[c] = cols == 1 ? (c ? -b[0] : b[0]) : b[c];
+    return 0;
+}
+
+/* Fit on n documents' nodes (x[i] ends with the bias node and the terminator); x is borrowed. */
+static int fit_nodes(og_infer_doc_model **out, struct feature_node **x, const int *kinds, size_t n)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    struct problem p;
+    struct parameter par;
+    struct model *lm = NULL;
+    og_infer_doc_model *m = NULL;
+    int error = 0, seen = 0;
+    const char *bad;
+    memset(&p, 0, sizeof(p));
+    memset(&par, 0, sizeof(par));
+    *out = NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (kinds[i] < 0 || kinds[i] >= OG_INFER_DOC_NKINDS)
+            return og_error_set(OG_EINVAL, "document %zu has no known kind", i);
+        seen |= 1 << kinds[i];
+    }
+    if (n < 2 || (seen & (seen - 1)) == 0)
+        return og_error_set(OG_ECONFLICT,
+                            "%zu labelled documents: a model needs two kinds at least", n);
+    pthread_once(&once, quiet_once);
+    p.l = (int)n;
+    p.n = (int)DIM + 1; /* + the bias feature */
+    p.bias = 1.0;
+    p.x = x;
+    p.y = calloc(n, sizeof(double));
+    if (!p.y || !(m = calloc(1, sizeof(*m)))) {
+        error = og_error_set(OG_ERROR, "out of memory");
+        goto cleanup;
+    }
+    for (size_t i = 0; i < n; i++)
+        p.y[i] = kinds[i];
+    par.solver_type = L2R_LR;
+    par.eps = 0.01;
+    par.C = 10.0; /* unit-length documents: little regularisation fits them best */
+    if ((bad = check_parameter(&p, &par))) {
+        error = og_error_set(OG_ERROR, "liblinear: %s", bad);
+        goto cleanup;
+    }
+    if (!(lm = train(&p, &par))) {
+        error = og_error_set(OG_ERROR, "liblinear could not train the document model");
+        goto cleanup;
+    }
+    if ((error = from_liblinear(lm, m)) < 0)
+        goto cleanup;
+    *out = m;
+    m = NULL;
+cleanup:
+    if (lm)
+        free_and_destroy_model(&lm);
+    free(p.y);
+    og_infer_doc_model_free(m);
+    return error;
+}
+
+static void nodes_free(struct feature_node **x, size_t n)
+{
+    for (size_t i = 0; x && i < n; i++)
+        free(x[i]);
+    free(x);
+}
+
+int og_infer_doc_fit(og_infer_doc_model **out, const char *const *texts, const int *kinds, size_t n)
+{
+    struct feature_node **x = calloc(n ? n : 1, sizeof(*x));
+    int error = x ? 0 : og_error_set(OG_ERROR, "out of memory");
+    for (size_t i = 0; i < n && error >= 0; i++)
+        error = doc_nodes(texts[i] ? texts[i] : "", (int)DIM + 1, &x[i]);
+    if (error >= 0)
+        error = fit_nodes(out, x, kinds, n);
+    nodes_free(x, n);
+    return error;
+}
+
+/* v ({"dimension": value}) as nodes in increasing order, the bias node, the terminator */
+static int vector_nodes(json_t *v, struct feature_node **out)
+{
+    size_t k = 0, n = json_object_size(v);
+    const char *key;
+    json_t *val;
+    struct feature_node *x = calloc(n + 2, sizeof(*x));
+    if (!x)
+        return og_error_set(OG_ERROR, "out of memory");
+    json_object_foreach(v, key, val)
+    {
+        long idx = strtol(key, NULL, 10);
+        if (idx < 1 || idx > (long)DIM || !json_is_number(val))
+            continue;
+        x[k].index = (int)idx;
+        x[k++].value = json_number_value(val);
+    }
+    /* increasing indices: an insertion sort, the object's keys are mostly in order */
+    for (size_t a = 1; a < k; a++)
+        for (size_t b = a; b > 0 && x[b - 1].index > x[b].index; b--) {
+            struct feature_node t = x[b];
+            x[b] = x[b - 1];
+            x[b - 1] = t;
+        }
+    x[k].index = (int)DIM + 1;
+    x[k++].value = 1.0;
+    x[k].index = -1;
+    *out = x;
+    return 0;
+}
+
+int og_infer__doc_fit_vectors(og_infer_doc_model **out, json_t *const *vectors, const int *kinds,
+                              size_t n)
+{
+    struct feature_node **x = calloc(n ? n : 1, sizeof(*x));
+    int error = x ? 0 : og_error_set(OG_ERROR, "out of memory");
+    for (size_t i = 0; i < n && error >= 0; i++)
+        error = vector_nodes(vectors[i], &x[i]);
+    if (error >= 0)
+        error = fit_nodes(out, x, kinds, n);
+    nodes_free(x, n);
+    return error;
+}
+
+int og_infer__doc_vector(const char *text, json_t **out)
+{
+    struct feature_node *x = NULL;
+    char key[16];
+    int error;
+    *out = NULL;
+    if ((error = doc_nodes(text ? text : "", (int)DIM + 1, &x)) < 0)
+        return error;
+    json_t *v = json_object();
+    for (size_t i = 0; v && x[i].index != (int)DIM + 1; i++) {
+        snprintf(key, sizeof(key), "%d", x[i].index);
+        json_object_set_new(v, key, json_real(round(x[i].value * 1e6) / 1e6));
+    }
+    free(x);
+    if (!v)
+        return og_error_set(OG_ERROR, "out of memory");
+    *out = v;
+    return 0;
+}
+
+int og_infer_doc_predict(const og_infer_doc_model *m, const char *text, double *confidence)
+{
+    struct feature_node *x = NULL;
+    double dec[OG_INFER_DOC_NKINDS], sum = 0;
+    char key[16];
+    int error, best = 0;
+    if ((error = doc_nodes(text ? text : "", (int)DIM + 1, &x)) < 0)
+        return error;
+    for (int c = 0; c < m->nclass; c++)
+        dec[c] = m->bias[c];
+    for (size_t i = 0; x[i].index != (int)DIM + 1; i++) {
+        snprintf(key, sizeof(key), "%d", x[i].index);
+        json_t *row = json_object_get(m->w, key);
+        for (int c = 0; row && c < m->nclass; c++)
+            dec[c] += x[i].value * json_number_value(json_array_get(row, (size_t)c));
+    }
+    free(x);
+    /* liblinear's probabilities of one against the rest: each class's sigmoid, normalised */
+    for (int c = 0; c < m->nclass; c++) {
+        dec[c] = 1.0 / (1.0 + exp(-dec[c]));
+        sum += dec[c];
+        if (dec[c] > dec[best])
+            best = c;
+    }
+    if (confidence)
+        *confidence = m->nclass == 2 ? dec[best] : dec[best] / sum;
+    return m->labels[best];
+}
+
+void og_infer_doc_model_free(og_infer_doc_model *m)
+{
+    if (!m)
+        return;
+    json_decref(m->w);
+    free(m);
+}
+
+json_t *og_infer__doc_model_dump(const og_infer_doc_model *m)
+{
+    json_t *labels = json_array(), *bias = json_array();
+    for (int c = 0; c < m->nclass; c++) {
+        json_array_append_new(labels, json_string(og_infer_doc_kinds[m->labels[c]]));
+        json_array_append_new(bias, json_real(m->bias[c]));
+    }
+    return json_pack("{s:o, s:o, s:O}", "classes", labels, "bias", bias, "w", m->w);
+}
+
+int og_infer__doc_model_load(json_t *doc, og_infer_doc_model **out)
+{
+    json_t *labels = json_object_get(doc, "classes"), *bias = json_object_get(doc, "bias");
+    og_infer_doc_model *m;
+    size_t n = json_array_size(labels);
+    *out = NULL;
+    if (n < 2 || n > OG_INFER_DOC_NKINDS || json_array_size(bias) != n ||
+        !json_is_object(json_object_get(doc, "w")))
+        return og_error_set(OG_ECORRUPT, "the stored document model is malformed");
+    if (!(m = calloc(1, sizeof(*m))))
+        return og_error_set(OG_ERROR, "out of memory");
+    m->nclass = (int)n;
+    for (size_t c = 0; c < n; c++) {
+        int k = og_infer_doc_kind_index(json_string_value(json_array_get(labels, c)));
+        if (k < 0) {
+            og_infer_doc_model_free(m);
+            return og_error_set(OG_ECORRUPT, "the stored document model has an unknown kind");
+        }
+        m->labels[c] = k;
+        m->bias[c] = json_number_value(json_array_get(bias, c));
+    }
+    m->w = json_incref(json_object_get(doc, "w"));
+    *out = m;
+    return 0;
+}

@@ -1,0 +1,200 @@
+/* doc_store.c - the document classifier in the store: each document read is kept as its hashed
+ * features with the kind proposed; the kind a human gives is its label; the model (the platform's,
+ * kind OG_INFER_DOC_MODEL in infer_models) retrains from the labels with the other models. */
+#include "infer/infer_internal.h"
+#include "opsgate/crypto.h"
+#include "opsgate/error.h"
+#include "opsgate/util.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* how many labelled documents the model learns from (the newest) */
+#define DOC_TRAIN_MAX 100000
+
+static void doc_key(const char *tenant_id, const char *doc_ref, char out[65])
+{
+    uint8_t h[32];
+    char data[256];
+    snprintf(data, sizeof(data), "infer-doc:%s:%s", tenant_id, doc_ref);
+    og_crypto_sha256(data, strlen(data), h);
+    og_hex_encode(h, sizeof(h), out);
+}
+
+/* The newest document model into *m (NULL when there is none yet), its version into *version. */
+static int doc_model_newest(og_store *s, og_infer_doc_model **m, int64_t *version)
+{
+    og_stmt *st = NULL;
+    json_t *doc = NULL;
+    int error;
+    *m = NULL;
+    *version = 0;
+    if ((error = og_stmt_prepare_args(&st, s,
+                                      "SELECT version, weights FROM infer_models WHERE kind = ?"
+                                      " AND tenant_id IS NULL ORDER BY version DESC LIMIT 1",
+                                      "t", OG_INFER_DOC_MODEL)) < 0)
+        return error;
+    if ((error = og_stmt_step(st)) == OG_ROW) {
+        *version = og_stmt_col_int(st, 0);
+        doc = json_loads(og_stmt_col_text(st, 1), 0, NULL);
+        error = doc ? og_infer__doc_model_load(doc, m)
+                    : og_error_set(OG_ECORRUPT, "the stored document model is not JSON");
+    }
+    og_stmt_free(st);
+    json_decref(doc);
+    return error < 0 ? error : 0;
+}
+
+int og_infer_doc_propose(og_ctx *ctx, const char *tenant_id, const char *doc_ref, const char *text,
+                         json_t *projects, json_t **out)
+{
+    og_infer_doc_model *m = NULL;
+    json_t *vec = NULL, *meta = NULL;
+    char key[65], model[32], *ftext = NULL;
+    int64_t version = 0;
+    double conf = 0;
+    int kind = 4, error; /* "other" until a model says more */
+    *out = NULL;
+    if (!tenant_id || !doc_ref || !*doc_ref || !text)
+        return og_error_set(OG_EINVAL, "a document proposal needs a tenant, a reference and text");
+    if ((error = doc_model_newest(ctx->store, &m, &version)) < 0 ||
+        (error = og_infer__doc_vector(text, &vec)) < 0 ||
+        (error = og_infer_doc_metadata(text, projects, &meta)) < 0)
+        goto cleanup;
+    if (m && (kind = og_infer_doc_predict(m, text, &conf)) < 0) {
+        error = kind;
+        goto cleanup;
+    }
+    if (!(ftext = json_dumps(vec, JSON_COMPACT))) {
+        error = og_error_set(OG_ERROR, "out of memory");
+        goto cleanup;
+    }
+    doc_key(tenant_id, doc_ref, key);
+    if ((error = og_store_run(ctx->store,
+                              "INSERT INTO infer_docs (key, tenant_id, features, proposed,"
+                              " confidence_ppm, model_version, created_us) VALUES"
+                              " (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET"
+                              " features = excluded.features, proposed = excluded.proposed,"
+                              " confidence_ppm = excluded.confidence_ppm,"
+                              " model_version = excluded.model_version",
+                              "ttttiii", key, tenant_id, ftext, og_infer_doc_kinds[kind],
+                              (int64_t)llround(conf * OG_INFER__PPM), version, og_time_now_us())) <
+        0)
+        goto cleanup;
+    if (version)
+        snprintf(model, sizeof(model), "v%lld", (long long)version);
+    else
+        og_strlcpy(model, "no model yet", sizeof(model));
+    json_object_set_new(meta, "kind", json_string(og_infer_doc_kinds[kind]));
+    json_object_set_new(meta, "confidence",
+                        version ? json_real(round(conf * 1000) / 1000) : json_null());
+    json_object_set_new(meta, "model", json_string(model));
+    *out = meta;
+    meta = NULL;
+cleanup:
+    og_infer_doc_model_free(m);
+    json_decref(vec);
+    json_decref(meta);
+    free(ftext);
+    return error < 0 ? error : 0;
+}
+
+int og_infer_doc_label(og_ctx *ctx, const char *tenant_id, const char *doc_ref, const char *kind)
+{
+    char key[65];
+    int error;
+    if (og_infer_doc_kind_index(kind) < 0)
+        return og_error_set(
+            OG_EINVAL, "unknown document kind '%s' (sow, change-order, runbook, closure, other)",
+            kind ? kind : "");
+    doc_key(tenant_id, doc_ref, key);
+    if ((error = og_store_run(ctx->store,
+                              "UPDATE infer_docs SET label = ?, labelled_us = ? WHERE key = ?"
+                              " AND tenant_id = ?",
+                              "tItt", kind, og_time_now_us(), key, tenant_id)) < 0)
+        return error;
+    if (og_store_changes(ctx->store) == 0)
+        return og_error_set(OG_ENOTFOUND, "the classifier never read this document");
+    return 0;
+}
+
+/* The newest labelled documents: their vectors, kinds, and how many corrected the proposal. */
+static int doc_examples(og_store *s, json_t ***vecs, int **kinds, size_t *n, int64_t *corrected)
+{
+    og_stmt *st = NULL;
+    size_t cap = 0;
+    int error;
+    *vecs = NULL;
+    *kinds = NULL;
+    *n = 0;
+    *corrected = 0;
+    if ((error = og_stmt_prepare_args(&st, s,
+                                      "SELECT features, label, proposed FROM infer_docs WHERE"
+                                      " label IS NOT NULL ORDER BY labelled_us DESC LIMIT ?",
+                                      "i", (int64_t)DOC_TRAIN_MAX)) < 0)
+        return error;
+    while ((error = og_stmt_step(st)) == OG_ROW) {
+        int k = og_infer_doc_kind_index(og_stmt_col_text(st, 1));
+        json_t *v = json_loads(og_stmt_col_text(st, 0), 0, NULL);
+        if (k < 0 || !json_is_object(v)) {
+            json_decref(v);
+            continue; /* unreadable: not an example */
+        }
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 256;
+            json_t **nv = realloc(*vecs, cap * sizeof(**vecs));
+            if (nv)
+                *vecs = nv;
+            int *nk = realloc(*kinds, cap * sizeof(**kinds));
+            if (nk)
+                *kinds = nk;
+            if (!nv || !nk) {
+                json_decref(v);
+                error = og_error_set(OG_ERROR, "out of memory");
+                break;
+            }
+        }
+        *corrected += !og_streq(og_stmt_col_text(st, 1), og_stmt_col_text(st, 2));
+        (*vecs)[*n] = v;
+        (*kinds)[(*n)++] = k;
+    }
+    og_stmt_free(st);
+    return error < 0 ? error : 0;
+}
+
+int og_infer__doc_train(og_ctx *ctx, json_t *models, json_t *skipped)
+{
+    json_t **vecs = NULL;
+    int *kinds = NULL;
+    size_t n = 0;
+    int64_t corrected = 0;
+    og_infer_doc_model *dm = NULL;
+    og_infer__model m;
+    int error;
+    memset(&m, 0, sizeof(m));
+    if ((error = doc_examples(ctx->store, &vecs, &kinds, &n, &corrected)) < 0)
+        goto cleanup;
+    if ((error = og_infer__doc_fit_vectors(&dm, vecs, kinds, n)) == OG_ECONFLICT) {
+        json_array_append_new(skipped, json_pack("{s:s, s:s, s:s}", "kind", OG_INFER_DOC_MODEL,
+                                                 "scope", "platform", "reason", og_error_last()));
+        og_error_clear();
+        error = 0;
+        goto cleanup;
+    }
+    if (error < 0)
+        goto cleanup;
+    m.weights = og_infer__doc_model_dump(dm);
+    m.examples = (int64_t)n;
+    /* "positives" of a document model: the labels that corrected what it proposed */
+    error = og_infer__model_save(ctx, NULL, OG_INFER_DOC_MODEL, &m, corrected, models);
+cleanup:
+    for (size_t i = 0; i < n; i++)
+        json_decref(vecs[i]);
+    free(vecs);
+    free(kinds);
+    og_infer_doc_model_free(dm);
+    json_decref(m.weights);
+    return error;
+}

@@ -1,0 +1,224 @@
+/* doc_text.c - the text of an uploaded document for the document classifier: Markdown and
+ * plain text as they are, HTML through libxml2's HTML parser (scripts and styles left out), PDF
+ * through poppler's text (poppler-glib), DOCX through libzip and the text runs of
+ * word/document.xml (libxml2, no network, no entities). */
+#include "infer/infer_internal.h"
+#include "opsgate/error.h"
+#include "opsgate/util.h"
+
+#include <libxml/HTMLparser.h>
+#include <libxml/parser.h>
+#include <limits.h>
+#include <poppler.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <zip.h>
+
+/* what a DOCX's document.xml may be, unpacked */
+#define DOCX_XML_MAX  ((zip_uint64_t)64 << 20)
+#define PDF_PAGES_MAX 500
+
+static int is_block(const char *name)
+{
+    static const char *const blocks[] = {"p",  "div", "br", "li", "tr", "h1",    "h2", "h3",
+                                         "h4", "h5",  "h6", "td", "th", "table", NULL};
+    for (int i = 0; blocks[i]; i++)
+        if (strcasecmp(name, blocks[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* The text of an HTML tree, a newline after each block; depth bounds the recursion. */
+static int html_walk(xmlNode *n, og_buf *out, int depth)
+{
+    int error = 0;
+    if (depth > 256)
+        return 0;
+    for (; n && error >= 0; n = n->next) {
+        if (n->type == XML_TEXT_NODE && n->content)
+            error = og_buf_puts(out, (const char *)n->content);
+        else if (n->type == XML_ELEMENT_NODE) {
+            const char *name = (const char *)n->name;
+            if (strcasecmp(name, "script") == 0 || strcasecmp(name, "style") == 0)
+                continue;
+            error = html_walk(n->children, out, depth + 1);
+            if (error >= 0 && is_block(name))
+                error = og_buf_puts(out, "\n");
+        }
+    }
+    return error;
+}
+
+static int html_text(const char *data, size_t len, og_buf *out)
+{
+    if (len > INT_MAX)
+        return og_error_set(OG_EINVAL, "the HTML document is too large");
+    htmlDocPtr doc = htmlReadMemory(data, (int)len, NULL, "UTF-8",
+                                    HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
+                                        HTML_PARSE_NONET);
+    if (!doc)
+        return og_error_set(OG_EINVAL, "the HTML document could not be read");
+    int error = html_walk(xmlDocGetRootElement(doc), out, 0);
+    xmlFreeDoc(doc);
+    return error;
+}
+
+/* The text runs (w:t) of a WordprocessingML tree: a tab for w:tab, a newline after each
+ * paragraph (w:p) and for w:br. */
+static int docx_walk(xmlNode *n, og_buf *out, int depth)
+{
+    int error = 0;
+    if (depth > 256)
+        return 0;
+    for (; n && error >= 0; n = n->next) {
+        if (n->type != XML_ELEMENT_NODE)
+            continue;
+        const char *name = (const char *)n->name;
+        if (strcmp(name, "t") == 0) {
+            xmlChar *t = xmlNodeGetContent(n);
+            error = t ? og_buf_puts(out, (const char *)t) : 0;
+            xmlFree(t);
+        } else if (strcmp(name, "tab") == 0) {
+            error = og_buf_puts(out, "\t");
+        } else if (strcmp(name, "br") == 0) {
+            error = og_buf_puts(out, "\n");
+        } else {
+            error = docx_walk(n->children, out, depth + 1);
+            if (error >= 0 && (strcmp(name, "p") == 0 || strcmp(name, "tc") == 0))
+                error = og_buf_puts(out, "\n");
+        }
+    }
+    return error;
+}
+
+static int docx_text(const char *data, size_t len, og_buf *out)
+{
+    zip_error_t ze;
+    zip_source_t *src = NULL;
+    zip_t *z = NULL;
+    zip_file_t *zf = NULL;
+    zip_stat_t stt;
+    char *xml = NULL;
+    xmlDocPtr doc = NULL;
+    int error = OG_EINVAL;
+    zip_int64_t idx;
+    zip_error_init(&ze);
+    if (!(src = zip_source_buffer_create(data, len, 0, &ze)) ||
+        !(z = zip_open_from_source(src, ZIP_RDONLY, &ze))) {
+        og_error_set(OG_EINVAL, "the DOCX document is not a ZIP archive: %s",
+                     zip_error_strerror(&ze));
+        goto cleanup;
+    }
+    src = NULL; /* the archive owns it */
+    if ((idx = zip_name_locate(z, "word/document.xml", 0)) < 0 ||
+        zip_stat_index(z, (zip_uint64_t)idx, 0, &stt) < 0 || !(stt.valid & ZIP_STAT_SIZE)) {
+        og_error_set(OG_EINVAL, "the DOCX document has no word/document.xml");
+        goto cleanup;
+    }
+    if (stt.size > DOCX_XML_MAX) {
+        og_error_set(OG_EINVAL, "the DOCX document's text part is over %llu MiB",
+                     (unsigned long long)(DOCX_XML_MAX >> 20));
+        goto cleanup;
+    }
+    xml = malloc(stt.size + 1);
+    if (!xml || !(zf = zip_fopen_index(z, (zip_uint64_t)idx, 0)) ||
+        zip_fread(zf, xml, stt.size) != (zip_int64_t)stt.size) {
+        error = og_error_set(xml ? OG_EINVAL : OG_ERROR, "the DOCX document could not be read");
+        goto cleanup;
+    }
+    /* no network, no entity substitution, no DTD loading: a document cannot reach out */
+    if (!(doc = xmlReadMemory(xml, (int)stt.size, NULL, NULL,
+                              XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING))) {
+        og_error_set(OG_EINVAL, "the DOCX document's word/document.xml is not XML");
+        goto cleanup;
+    }
+    error = docx_walk(xmlDocGetRootElement(doc), out, 0);
+cleanup:
+    xmlFreeDoc(doc);
+    if (zf)
+        zip_fclose(zf);
+    if (z)
+        zip_discard(z);
+    zip_source_free(src);
+    zip_error_fini(&ze);
+    free(xml);
+    return error;
+}
+
+static int pdf_text(const char *data, size_t len, og_buf *out)
+{
+    GError *gerr = NULL;
+    GBytes *bytes = g_bytes_new_static(data, len);
+    PopplerDocument *doc = poppler_document_new_from_bytes(bytes, NULL, &gerr);
+    int error = 0;
+    if (!doc) {
+        error = og_error_set(OG_EINVAL, "the PDF document could not be read: %s",
+                             gerr ? gerr->message : "poppler failed");
+        goto cleanup;
+    }
+    int pages = poppler_document_get_n_pages(doc);
+    for (int i = 0; i < pages && i < PDF_PAGES_MAX && error >= 0; i++) {
+        PopplerPage *page = poppler_document_get_page(doc, i);
+        char *t = page ? poppler_page_get_text(page) : NULL;
+        if (t)
+            error = og_buf_puts(out, t);
+        if (error >= 0)
+            error = og_buf_puts(out, "\n");
+        g_free(t);
+        if (page)
+            g_object_unref(page);
+    }
+cleanup:
+    if (doc)
+        g_object_unref(doc);
+    if (gerr)
+        g_error_free(gerr);
+    g_bytes_unref(bytes);
+    return error;
+}
+
+const char *og_infer_doc_format(const char *data, size_t len, const char *media_type)
+{
+    const char *mt = media_type ? media_type : "";
+    if ((len >= 5 && memcmp(data, "%PDF-", 5) == 0) || strcmp(mt, "application/pdf") == 0)
+        return "pdf";
+    if ((len >= 4 && memcmp(data, "PK\x03\x04", 4) == 0) || strstr(mt, "wordprocessingml"))
+        return "docx";
+    if (strncmp(mt, "text/html", 9) == 0 || strstr(mt, "xhtml"))
+        return "html";
+    /* a text that starts like HTML is read as HTML whatever it was called */
+    for (size_t i = 0; i < len && i < 512; i++) {
+        if (data[i] == ' ' || data[i] == '\n' || data[i] == '\r' || data[i] == '\t')
+            continue;
+        if (data[i] == '<' && (len - i >= 5) &&
+            (strncasecmp(data + i, "<!doc", 5) == 0 || strncasecmp(data + i, "<html", 5) == 0))
+            return "html";
+        break;
+    }
+    return "text";
+}
+
+int og_infer_doc_text(const char *data, size_t len, const char *media_type, char **out)
+{
+    og_buf b;
+    const char *fmt = og_infer_doc_format(data, len, media_type);
+    int error;
+    *out = NULL;
+    og_buf_init(&b, OG_INFER_DOC_TEXT_MAX);
+    if (strcmp(fmt, "pdf") == 0)
+        error = pdf_text(data, len, &b);
+    else if (strcmp(fmt, "docx") == 0)
+        error = docx_text(data, len, &b);
+    else if (strcmp(fmt, "html") == 0)
+        error = html_text(data, len, &b);
+    else
+        error = og_buf_append(&b, data, len > OG_INFER_DOC_TEXT_MAX ? OG_INFER_DOC_TEXT_MAX : len);
+    if (error == OG_ETOOBIG)
+        error = og_error_set(OG_EINVAL, "the document's text is over %d MiB",
+                             OG_INFER_DOC_TEXT_MAX >> 20);
+    else if (error >= 0 && !(*out = b.data ? og_buf_detach(&b) : strdup("")))
+        error = og_error_set(OG_ERROR, "out of memory");
+    og_buf_free(&b);
+    return error < 0 ? error : 0;
+}
