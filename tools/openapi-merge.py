@@ -119,7 +119,22 @@ def refs_in(node, out):
     return out
 
 
+def check_nulls(node, where="#"):
+    """A key without a value is almost always an unquoted comma in a flow mapping
+    ({description: a, b} makes a key "b"): refuse it, naming where."""
+    if isinstance(node, dict):
+        for k, v in node.items():
+            here = f"{where}/" + str(k).replace("~", "~0").replace("/", "~1")
+            if v is None:
+                raise MergeError(f"{here} has no value (quote a text with a comma in it)")
+            check_nulls(v, here)
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            check_nulls(v, f"{where}/{i}")
+
+
 def check_refs(doc):
+    check_nulls(doc)
     refs = refs_in(doc, set())
     for ref in sorted(refs):
         if not ref.startswith("#/"):

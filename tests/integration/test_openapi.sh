@@ -67,6 +67,11 @@ printf '/api/v1/x:\n  get: {}\n/api/v1/x:\n  put: {}\n' >"$OG_TMP/api/paths/zz.y
 out=$(M "$OG_TMP/api"); expect_rc 1 $? "a key given twice in one file"
 expect_in "key '/api/v1/x' given twice" "$out" "the key named"
 
+copy
+printf '/api/v1/y:\n  get: {description: one, two}\n' >"$OG_TMP/api/paths/zz.yaml"
+out=$(M "$OG_TMP/api"); expect_rc 1 $? "an unquoted comma in a flow mapping"
+expect_in "#/paths/~1api~1v1~1y/get/two has no value" "$out" "the key without a value named"
+
 # --- the response checker: the test of the test
 CHK() { node "$SRC/tools/openapi-check.js" "$DOC" "$1" 2>&1; }
 L="$OG_TMP/replies.jsonl"
