@@ -273,7 +273,8 @@ int og_http__metrics_handler(og_http_req *r);
 int og_http__openapi(og_http_req *r); /* GET /api/v1/openapi.json, public */
 /* With OG_OPENAPI_LOG=FILE in the environment, append one JSON line describing this reply of an
  * API route (method, route pattern, status, Content-Type, body or null) for
- * tools/openapi-check.js; without it, nothing. body is borrowed. */
+ * tools/openapi-check.js; without it, nothing. A test aid: the file (0600) holds whole replies,
+ * secrets included. body is borrowed. */
 void og_http__openapi_log(og_http_req *r, int status, const char *type, const char *body,
                           size_t len);
 

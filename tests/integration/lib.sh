@@ -177,7 +177,7 @@ bad() { echo "FAIL: $*" >&2; og_fails=$((og_fails + 1)); }
 
 # og_openapi_check: validate the replies logged so far (OG_OPENAPI_CHECK) against the document.
 og_openapi_check() {
-  [ -n "${OG_OPENAPI_LOG:-}" ] || return 0
+  [ -n "${OG_OPENAPI_CHECK:-}" ] && [ -n "${OG_OPENAPI_LOG:-}" ] || return 0
   [ -s "$OG_OPENAPI_LOG" ] || { bad "OG_OPENAPI_CHECK is set but no server logged a reply"; return 0; }
   local src=${OG_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
   local doc=${OG_OPENAPI_DOC:-${OG_BUILD_DIR:-}/openapi.json} out
