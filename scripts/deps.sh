@@ -12,6 +12,8 @@ set -euo pipefail
 # below installs Debian's nodejs and npm when no npm is on the PATH). libzip-dev packs DOCX
 # documents (and opens uploaded ones); libxml2-dev reads uploaded HTML and DOCX text and
 # libpoppler-glib-dev uploaded PDFs' text for the document classifier (src/infer/doc_text.c).
+# python3 and python3-yaml merge the OpenAPI document (api/, tools/openapi-merge.py)
+# that the build compiles in.
 BUILD_PKGS=(
   build-essential cmake ninja-build pkg-config clang-format clang libclang-rt-14-dev
   libssl-dev libcurl4-openssl-dev libjansson-dev libsqlite3-dev
@@ -19,6 +21,7 @@ BUILD_PKGS=(
   uuid-dev libcmocka-dev libgnutls28-dev libutf8proc-dev librsvg2-dev
   fonts-dejavu-core fonts-noto-cjk gzip libp11-kit-dev libzip-dev liblinear-dev
   libxml2-dev libpoppler-glib-dev
+  python3 python3-yaml
 )
 # What the test suite runs against (real servers, not mocks) and the benchmarks' peers:
 #   curl jq        HTTP integration tests          sqlite3     tamper tests on the database file
@@ -27,7 +30,8 @@ BUILD_PKGS=(
 #   nmap prometheus-blackbox-exporter  certs bench peers;  pandoc  docgen bench peer;  git  artifacts bench peer
 #   lego certbot   ACME issuance bench peers (bench/acme_bench.sh)
 #   wrk            mixed load bench (bench/load_bench.sh)   sslscan  TLS listener scan (test_serve_tls_scan.sh)
-#   nodejs npm     ajv-cli validates the OSCAL export
+#   nodejs npm     ajv-cli validates the OSCAL export; @redocly/cli lints the OpenAPI document
+#                  and ajv validates the API's responses against it (tools/node)
 #   python3        the authorization matrix (tests/authz, tools/authz-doc.py)
 #   chromium       the console's browser tests (Playwright drives it headless)
 #   softhsm2       a PKCS#11 token for the customer-managed key tests (libp11-kit-dev: its headers)
@@ -75,8 +79,23 @@ web_assets() {
   (cd "$web" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 }
 
+# The tests' npm tools (tools/node/package.json, pinned by its package-lock.json: ajv, Redocly
+# CLI, Prism): npm ci when they are missing or older than the lock file. Only for the test set.
+node_tools() {
+  [ "$what" = build ] && return 0
+  local tools
+  tools="$(cd "$(dirname "$0")/.." && pwd)/tools/node"
+  if [ -f "$tools/node_modules/.package-lock.json" ] &&
+     ! [ "$tools/package-lock.json" -nt "$tools/node_modules/.package-lock.json" ]; then
+    return 0
+  fi
+  echo "deps.sh: installing the tests' npm tools (npm ci in tools/node)" >&2
+  (cd "$tools" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+}
+
 if [ ${#missing[@]} -eq 0 ]; then
   web_assets
+  node_tools
   exit 0
 fi
 
@@ -88,3 +107,4 @@ if [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' -mtime -1 2>/d
 fi
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 web_assets
+node_tools

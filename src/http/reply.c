@@ -50,6 +50,7 @@ static enum MHD_Result queue(og_http_req *r, int status, struct MHD_Response *re
 static enum MHD_Result queue_buffer(og_http_req *r, int status, const char *type, char *data,
                                     size_t len)
 {
+    og_http__openapi_log(r, status, type, data, len);
     struct MHD_Response *resp = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
     if (!resp) {
         free(data);
@@ -74,6 +75,7 @@ enum MHD_Result og_http__queue_error(og_http_req *r, int status, const char *cod
     }
     nl[len] = '\n';
     nl[len + 1] = '\0';
+    og_http__openapi_log(r, status, "application/json", nl, len + 1);
     struct MHD_Response *resp = MHD_create_response_from_buffer(len + 1, nl, MHD_RESPMEM_MUST_FREE);
     if (!resp) {
         free(nl);
@@ -195,6 +197,7 @@ enum MHD_Result og_http__queue_reply(og_http_req *r)
     if (r->raw) {
         struct MHD_Response *resp = r->raw;
         r->raw = NULL;
+        og_http__openapi_log(r, r->status, MHD_get_response_header(resp, "Content-Type"), NULL, 0);
         return queue(r, r->status, resp);
     }
     if (r->json) {
@@ -222,5 +225,6 @@ enum MHD_Result og_http__queue_reply(og_http_req *r)
     struct MHD_Response *resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
     if (!resp)
         return MHD_NO;
+    og_http__openapi_log(r, r->status ? r->status : 204, NULL, NULL, 0);
     return queue(r, r->status ? r->status : 204, resp);
 }

@@ -78,6 +78,8 @@ const og_http_route og_http__routes[] = {
     {"GET", "/console/tenants/{tenant}/projects/{key}/artifacts/{name}/content",
      og_http__console_artifact_content, OG_HTTP_ROUTE_CONSOLE},
     {"GET", "/console/tenants/{tenant}/search", og_http__console_search, OG_HTTP_ROUTE_CONSOLE},
+    /* the OpenAPI document of every API route (openapi.c, api/): public, it holds no tenant data */
+    {"GET", "/api/v1/openapi.json", og_http__openapi, OG_HTTP_ROUTE_PUBLIC},
     {"GET", "/api/v1/whoami", og_http__whoami, 0},
     {"POST", "/api/v1/tenants", og_http__tenant_create, 0},
     {"GET", "/api/v1/tenants", og_http__tenant_list, 0},

@@ -270,4 +270,13 @@ int og_http__healthz(og_http_req *r);
 int og_http__test_slow(og_http_req *r); /* only with OPSGATE_TEST_SLOW_MS, else 404 */
 int og_http__metrics_handler(og_http_req *r);
 
+/* ---- the OpenAPI document (openapi.c, built from api/ by tools/openapi-merge.py) ---- */
+int og_http__openapi(og_http_req *r); /* GET /api/v1/openapi.json, public */
+/* With OG_OPENAPI_LOG=FILE in the environment, append one JSON line describing this reply of an
+ * API route (method, route pattern, status, Content-Type, body or null) for
+ * tools/openapi-check.js; without it, nothing. A test aid: the file (0600) holds whole replies,
+ * secrets included. body is borrowed. */
+void og_http__openapi_log(og_http_req *r, int status, const char *type, const char *body,
+                          size_t len);
+
 #endif

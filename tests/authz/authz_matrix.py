@@ -140,7 +140,8 @@ PA_TENANT_QUERY = ("/api/v1/projects", "/api/v1/holds", "/api/v1/access-report",
 PREP = {"DELETE /api/v1/tenants/{tenant}/brand":
         lambda c, a: c.ok(200, "PUT", "/api/v1/tenants/acme/brand", a, {"name": "Tenant brand"})}
 # Public routes: no tenant's object, so no other-tenant or missing-object column.
-PUBLIC_PATHS = ("/healthz", "/metrics", "/_test", "/console/assets/", "/console/sign-in")
+PUBLIC_PATHS = ("/healthz", "/metrics", "/_test", "/console/assets/", "/console/sign-in",
+                "/api/v1/openapi.json")
 QUERIES = {"GET /api/v1/projects/{key}/artifacts/{name}/diff": "?from=1&to=1",
            "GET /api/v1/artifacts/search": "?q=doc",
            "GET /api/v1/audit/export": "?format=jsonl",

@@ -17,6 +17,11 @@
 #   url=$(og_pg_newdb)                  a fresh database on the suite's PostgreSQL (dropped at
 #                                       exit); skips (77) without one (og_pg_need)
 #
+# OG_OPENAPI_CHECK=1 (CMake sets it for the tests listed in OG_IT_OPENAPI): every server the test
+# starts logs its API replies (OG_OPENAPI_LOG, src/http/openapi.c), and og_done validates them
+# against the OpenAPI document ($OG_BUILD_DIR/openapi.json, tools/openapi-check.js): a reply the
+# document does not describe fails the test, naming the operation, status and JSON pointer.
+#
 # OG_IT_BACKEND=pg (CMake registers some tests a second time so, as integration_NAME_pg, through
 # tests/support/pg_run.sh, which sets OPSGATE_TEST_PG) runs the test on PostgreSQL unchanged:
 # $OPSGATE becomes a wrapper that turns every `--data DIR` (and OPSGATE_DATA) under $OG_TMP into
@@ -41,6 +46,10 @@ og_fails=0
 og_passes=0
 code=""
 body=""
+if [ -n "${OG_OPENAPI_CHECK:-}" ]; then
+  OG_OPENAPI_LOG="$OG_TMP/openapi.jsonl"
+  export OG_OPENAPI_LOG
+fi
 
 og_cleanup() {
   if [ -n "$OG_SERVER_PID" ] && kill -0 "$OG_SERVER_PID" 2>/dev/null; then
@@ -166,7 +175,23 @@ fi
 ok()  { og_passes=$((og_passes + 1)); }
 bad() { echo "FAIL: $*" >&2; og_fails=$((og_fails + 1)); }
 
+# og_openapi_check: validate the replies logged so far (OG_OPENAPI_CHECK) against the document.
+og_openapi_check() {
+  [ -n "${OG_OPENAPI_CHECK:-}" ] && [ -n "${OG_OPENAPI_LOG:-}" ] || return 0
+  [ -s "$OG_OPENAPI_LOG" ] || { bad "OG_OPENAPI_CHECK is set but no server logged a reply"; return 0; }
+  local src=${OG_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+  local doc=${OG_OPENAPI_DOC:-${OG_BUILD_DIR:-}/openapi.json} out
+  if out=$(node "$src/tools/openapi-check.js" "$doc" "$OG_OPENAPI_LOG" 2>&1); then
+    ok
+    tail -n 1 <<<"$out"
+  else
+    bad "replies that the OpenAPI document does not describe:"
+    head -n 40 <<<"$out" >&2
+  fi
+}
+
 og_done() {
+  og_openapi_check
   echo "$og_passes checks passed, $og_fails failed"
   if [ "$og_fails" -ne 0 ]; then
     if [ -n "$OG_SERVER_LOG" ] && [ -f "$OG_SERVER_LOG" ]; then

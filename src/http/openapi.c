@@ -1,0 +1,66 @@
+/* openapi.c - GET /api/v1/openapi.json (the OpenAPI 3.1 document built from api/ and compiled in)
+ * and, for the tests, the response log that tools/openapi-check.js validates against it. */
+#include "http/server.h"
+#include "opsgate/error.h"
+
+#include <fcntl.h>
+#include <microhttpd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* build/generated/openapi_doc.c, written by tools/openapi-merge.py from api/ */
+extern const unsigned char og_http__openapi_json[];
+extern const size_t og_http__openapi_json_len;
+
+/* GET /api/v1/openapi.json: public, as it describes the API and no tenant's data. */
+int og_http__openapi(og_http_req *r)
+{
+    char *copy = malloc(og_http__openapi_json_len + 1);
+    if (!copy)
+        return og_error_set(OG_ERROR, "out of memory");
+    memcpy(copy, og_http__openapi_json, og_http__openapi_json_len);
+    return og_http__reply_text(r, 200, "application/json", copy, og_http__openapi_json_len);
+}
+
+/* The log: OG_OPENAPI_LOG names a file, opened once (append) when the first reply is logged. */
+static pthread_once_t log_once = PTHREAD_ONCE_INIT;
+static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;
+static int log_fd = -1;
+
+static void log_open(void)
+{
+    const char *file = getenv("OG_OPENAPI_LOG");
+    if (file && *file)
+        log_fd = open(file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+}
+
+/* One JSON line per reply of a matched API route: method, route pattern, status, Content-Type and
+ * the body (a string; null when it is not UTF-8 text or was streamed). The console's HTML routes
+ * are not logged. Failures to log are ignored: the log is a test aid, never the reply's business.
+ */
+void og_http__openapi_log(og_http_req *r, int status, const char *type, const char *body,
+                          size_t len)
+{
+    pthread_once(&log_once, log_open);
+    if (log_fd < 0 || r->console || !r->match.route)
+        return;
+    json_t *text = body ? json_stringn(body, len) : NULL; /* NULL for bytes that are not UTF-8 */
+    json_t *line = json_pack("{s:s,s:s,s:i,s:s?,s:o?}", "method", r->method, "route",
+                             r->match.route->pattern, "status", status, "type", type, "body", text);
+    char *s = line ? json_dumps(line, JSON_COMPACT) : NULL;
+    json_decref(line);
+    if (!s)
+        return;
+    size_t n = strlen(s);
+    char *nl = realloc(s, n + 2);
+    if (nl) {
+        nl[n] = '\n';
+        pthread_mutex_lock(&log_mu);
+        ssize_t w = write(log_fd, nl, n + 1); /* one write of one line: O_APPEND keeps it whole */
+        pthread_mutex_unlock(&log_mu);
+        (void)w;
+        s = nl;
+    }
+    free(s);
+}
