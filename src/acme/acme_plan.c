@@ -55,8 +55,8 @@ int og_acme__id_of(og_ctx *ctx, const char *tid, const char *id, char buf[OG_ID_
         return rc;
     if (rc != OG_ROW)
         return og_error_set(OG_ENOTFOUND,
-                            "certificate %.16s... is in the inventory but no ACME renewal plan "
-                            "issued it",
+                            "no ACME renewal plan for certificate '%.16s...': it is in the "
+                            "inventory, but no plan issued it",
                             fp);
     return 0;
 }
