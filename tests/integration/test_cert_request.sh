@@ -140,8 +140,14 @@ og cert request cancel --tenant acme "$id3" >/dev/null 2>"$T/err"; rc=$?
 og cert request list --tenant acme --state open >/dev/null 2>"$T/err"; rc=$?
 [ "$rc" = 1 ] && grep -q "bad state 'open'" "$T/err" && ok || bad "--state open: exit $rc"
 
-# ---- the same over HTTP
+# ---- the same over HTTP; the console's inbox shows a pending request's task
+og cert request --tenant acme --name shop --san shop.acme.example >/dev/null || bad "request shop"
 og_serve "$D" || exit 1
+cookie=$(curl -sS -D - -o /dev/null -H "Origin: $OG_URL" --data-urlencode "token=$tok" "$OG_URL/console/sign-in" |
+  tr -d '\r' | sed -n 's/^[Ss]et-[Cc]ookie: \(og_session=[^;]*\).*/\1/p')
+inbox=$(curl -sS -H "Cookie: $cookie" "$OG_URL/console/inbox")
+grep -q "buy/issue certificate shop (shop.acme.example) at the CA" <<<"$inbox" && ok ||
+  bad "the console's inbox lacks the request's task: $(head -c 300 <<<"$inbox")"
 api POST /api/v1/tenants/acme/certs/requests "$tok" '{"name":"mail","names":["mail.acme.example"],"key_type":"ec384"}'
 expect_status 201 "POST requests"
 hid=$(jq -r .id <<<"$body")
@@ -151,7 +157,7 @@ api POST /api/v1/tenants/acme/certs/requests "$tok" '{"name":"x","names":[]}'
 expect_status 400 "POST requests without names"
 api GET "/api/v1/tenants/acme/certs/requests?state=pending" "$tok"
 expect_status 200 "GET requests"
-expect_jq '.requests | map(.name) | join(",")' mail "the pending request"
+expect_jq '.requests | map(.name) | sort | join(",")' mail,shop "the pending requests"
 api GET "/api/v1/tenants/acme/certs/requests/$hid" "$tok"
 expect_status 200 "GET request"
 sign "$T/mail.csr" "$T/mail.pem" "$(ts '-1 hour')" "$(ts '+90 days')"
