@@ -405,8 +405,9 @@ static int request_find(og_ctx *ctx, const char *tid, const char *id, json_t **o
     if ((error = og_stmt_prepare_args(&st, ctx->store,
                                       "SELECT " REQUEST_COLS " FROM cert_requests WHERE"
                                       " tenant_id = ? AND (id = ? OR (name = ? AND"
-                                      " state = 'pending')) LIMIT 1",
-                                      "ttt", tid, id, id)) < 0)
+                                      " state = 'pending'))"
+                                      " ORDER BY CASE WHEN id = ? THEN 0 ELSE 1 END LIMIT 1",
+                                      "tttt", tid, id, id, id)) < 0)
         return error;
     error = og_stmt_collect(st, request_row, NULL, &rows);
     og_stmt_free(st);

@@ -53,8 +53,9 @@ static int pending_load(og_ctx *ctx, const char *tid, const char *ref, const cha
     error = ref ? og_stmt_prepare_args(&st, ctx->store,
                                        "SELECT id, name, state, spki_sha256, gate_id, targets,"
                                        " sealed_key FROM cert_requests WHERE tenant_id = ? AND"
-                                       " (id = ? OR (name = ? AND state = 'pending')) LIMIT 1",
-                                       "ttt", tid, ref, ref)
+                                       " (id = ? OR (name = ? AND state = 'pending'))"
+                                       " ORDER BY CASE WHEN id = ? THEN 0 ELSE 1 END LIMIT 1",
+                                       "tttt", tid, ref, ref, ref)
                 : og_stmt_prepare_args(&st, ctx->store,
                                        "SELECT id, name, state, spki_sha256, gate_id, targets,"
                                        " sealed_key FROM cert_requests WHERE tenant_id = ? AND"

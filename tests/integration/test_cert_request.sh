@@ -68,6 +68,8 @@ g=$(og gate show "$gate" --tenant acme --json 2>"$T/err") || bad "gate show: $(c
 jq -r '.subject' <<<"$g" | grep -q "buy/issue certificate www-ev (www.acme.example, ...) at the CA" && ok ||
   bad "task subject: $(jq -r .subject <<<"$g")"
 [ "$(jq -r .context.csr <<<"$g")" = "$(cat "$T/www.csr")" ] && ok || bad "the task's evidence lacks the CSR"
+og audit list --tenant acme 2>/dev/null | grep -q "certs.request.create .*request www-ev for www.acme.example, acme.example" &&
+  ok || bad "the audit trail does not name the request"
 og cert request --tenant acme --name www-ev --san x.example >/dev/null 2>"$T/err"; rc=$?
 [ "$rc" = 1 ] && grep -q "pending already" "$T/err" && ok || bad "a second pending www-ev: exit $rc $(cat "$T/err")"
 og cert request --tenant acme --name bad --san 'a b' >/dev/null 2>"$T/err"; rc=$?
