@@ -120,6 +120,20 @@ og events run >/dev/null 2>"$T/err" || bad "events run: $(cat "$T/err")"
 [ -f "$T/out/key.pem" ] && [ "$(openssl pkey -in "$T/out/key.pem" -pubout)" = "$(openssl x509 -in "$T/api.pem" -pubkey -noout)" ] &&
   ok || bad "the target's key is not the request's"
 
+# ---- a data-key rotation re-seals a pending request's key: the certificate still gets it
+r4=$(og cert request --tenant acme --name rot --san rot.acme.example --json)
+jq -r .csr <<<"$r4" >"$T/rot.csr"
+ver() { sqlite3 "$D/opsgate.db" "SELECT hex(substr(sealed_key, 1, 5)) FROM cert_requests WHERE name = 'rot'"; }
+[ -f "$D/opsgate.db" ] && before=$(ver)
+og tenant key rotate --tenant acme --data-key --wait >"$T/rot.out" 2>&1 || bad "rotate: $(cat "$T/rot.out")"
+if [ -f "$D/opsgate.db" ]; then   # the sealed value names the data-key version: a new one
+  [ -n "$before" ] && [ "$(ver)" != "$before" ] && ok || bad "the request's key was not re-sealed ($before)"
+fi
+sign "$T/rot.csr" "$T/rot.pem" "$(ts '-1 hour')" "$(ts '+90 days')"
+og cert import --tenant acme --request rot "$T/rot.pem" >/dev/null 2>"$T/err" || bad "import after rotation: $(cat "$T/err")"
+[ "$(og cert show --tenant acme "$(fp "$T/rot.pem")" --json | jq -r .private_key)" = true ] && ok ||
+  bad "the rotated request's key is not linked"
+
 # ---- cancel, list, reminders
 r3=$(og cert request --tenant acme --name old --san old.acme.example --due 1h --json)
 id3=$(jq -r .id <<<"$r3")
@@ -136,8 +150,8 @@ og cert request cancel --tenant acme old --reason "bought elsewhere" >/dev/null 
   bad "the cancelled request's task"
 og cert request cancel --tenant acme "$id3" >/dev/null 2>"$T/err"; rc=$?
 [ "$rc" = 1 ] && grep -q "is cancelled, not pending" "$T/err" && ok || bad "cancel twice: exit $rc $(cat "$T/err")"
-[ "$(og cert request list --tenant acme --json | jq '.requests | length')" = 3 ] && ok || bad "list"
-[ "$(og cert request list --tenant acme --state issued --json | jq -r '[.requests[].name] | sort | join(",")')" = "api,www-ev" ] &&
+[ "$(og cert request list --tenant acme --json | jq '.requests | length')" = 4 ] && ok || bad "list"
+[ "$(og cert request list --tenant acme --state issued --json | jq -r '[.requests[].name] | sort | join(",")')" = "api,rot,www-ev" ] &&
   ok || bad "list --state issued"
 og cert request list --tenant acme --state open >/dev/null 2>"$T/err"; rc=$?
 [ "$rc" = 1 ] && grep -q "bad state 'open'" "$T/err" && ok || bad "--state open: exit $rc"
