@@ -50,8 +50,12 @@ static int targets_check(og_http_req *r, const char *tenant, const char *const *
     int error;
     if (n == 0)
         return 0;
-    if ((error = og_tenant_get(&r->ctx, tenant, &t)) < 0)
-        return error;
+    /* who may not create requests learns nothing of the targets: the library's refusal */
+    if ((error = og_tenant_get(&r->ctx, tenant, &t)) < 0 ||
+        og_authz_check(&r->ctx.actor, t.id, OG_PERM_WRITE) < 0) {
+        og_error_clear();
+        return 0;
+    }
     for (size_t i = 0; i < n; i++)
         if (!og_deploy_target_exists(&r->ctx, t.id, targets[i]))
             return og_error_code() < 0

@@ -78,6 +78,10 @@ og cert request --tenant acme --name bad2 --san x.example --subject "/XX=1" >/de
 [ "$rc" = 1 ] && grep -q "bad subject" "$T/err" && ok || bad "a bad subject: exit $rc $(cat "$T/err")"
 og cert request --tenant acme --name bad3 --san x.example --target nosuch >/dev/null 2>"$T/err"; rc=$?
 [ "$rc" = 1 ] && grep -q "nosuch" "$T/err" && ok || bad "an unknown target: exit $rc $(cat "$T/err")"
+og user add --tenant acme aud --role auditor >/dev/null
+og --as aud cert request --tenant acme --name bad4 --san x.example --target nosuch >/dev/null 2>"$T/err"; rc=$?
+[ "$rc" = 1 ] && grep -q "may not change" "$T/err" && ! grep -q nosuch "$T/err" && ok ||
+  bad "an auditor's request: exit $rc $(cat "$T/err") (refused before its targets are looked at)"
 
 # ---- imports that are refused, nothing stored
 openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/other.key" \
