@@ -4,6 +4,7 @@
 #define OPSGATE_CERTS_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -41,6 +42,9 @@ json_t *og_certs_findings_json(unsigned findings);
  * 2026-03-15, 200 before 2027-03-15, 100 before 2029-03-15, then 47 (ballot SC-081v3).
  */
 int og_certs_max_validity_days(int64_t not_before_us);
+/* The next step of those limits after at_us: 1 with *from_us (its first day, 00:00 UTC) and
+ * *max_days (the maximum from then on); 0 when no step is left (47 days from 2029-03-15). */
+int og_certs_validity_step_next(int64_t at_us, int64_t *from_us, int *max_days);
 
 /* ---- parsing ---- */
 typedef struct og_cert_info {
@@ -205,6 +209,7 @@ typedef struct og_certs_import_summary {
     int certs, certs_new, keys;
     char first_fingerprint[65]; /* the bundle's first certificate */
     char kind[8];               /* "pem", "der", "pkcs12" */
+    char request[OG_ID_LEN];    /* the certificate request it fulfilled, "" when none */
 } og_certs_import_summary;
 
 /*
@@ -275,6 +280,75 @@ int og_certs_list_all(og_ctx *ctx, const og_certs_filter *f, json_t **out);
  * matches. */
 int og_certs_show(og_ctx *ctx, const char *tenant, const char *id, json_t **out);
 
+/* A certificate named by another module's command (cert renew, revoke, deploy): its SHA-256
+ * fingerprint or a unique prefix of at least OG_CERTS_ID_MIN_DIGITS hex digits (colons allowed).
+ * og_certs_id_is_fingerprint says whether id has that form (so it is no plan id); resolve gives
+ * the full fingerprint of the tenant's certificate: OG_EINVAL for another form or an ambiguous
+ * prefix (naming the candidates), OG_ENOTFOUND when none matches. OG_PERM_READ. */
+#define OG_CERTS_ID_MIN_DIGITS 8
+bool og_certs_id_is_fingerprint(const char *id);
+int og_certs_fingerprint_resolve(og_ctx *ctx, const char *tenant, const char *id, char fp[65]);
+
+/*
+ * The SC-081 report of a tenant as of at_us (0 = now): the certificates (end-entity, still valid
+ * then) whose validity exceeds the maximum of the next step (100 days from 2027-03-15, ...), so
+ * that their renewals will be shorter and more frequent, soonest expiry first, at most 10,000.
+ * Caller decrefs *out: {tenant, at, current: {max_days}, next: {from, max_days} | null (no step
+ * left: then certs is empty), certs: [{fingerprint, subject, not_before, not_after,
+ * validity_days (inclusive, rounded up), renewal ("acme" when a renewal plan renews it, else
+ * "manual"), plan (id or null), hit_on (the first like-for-like renewal, each at expiry, on or
+ * after the step), max_days_then (the maximum then), renewals_a_year_now, renewals_a_year_then,
+ * findings (intrinsic: long-validity when it already exceeds the maximum of its issue date)}],
+ * count, manual (how many renewal "manual")}. OG_PERM_READ.
+ */
+int og_certs_validity_report(og_ctx *ctx, const char *tenant, int64_t at_us, json_t **out);
+
+/* ---- certificate requests (outside ACME: commercial OV/EV certificates) ----
+ * A request makes the private key (sealed with the tenant's data key, never shown), its CSR, and
+ * an L3 task at the gate (kind OG_CERTS_REQUEST_KIND, "buy/issue this certificate at the CA",
+ * the CSR in its evidence). While it is pending, certs.request.reminder events are raised from
+ * its due time on, then daily (og_certs_request_remind_due, run by the scheduler). Importing the
+ * issued certificate (og_certs_import_request, or any import whose leaf carries a pending
+ * request's public key) links the key to it, closes the task (done) and, when the request names
+ * deploy targets, raises certs.renewed for them (the deploy module deploys through the
+ * certs.deploy gate). */
+#define OG_CERTS_REQUEST_KIND     "certs.request"
+#define OG_CERTS_REQUEST_MAX_SANS 100
+typedef struct og_certs_request_opts {
+    const char *name;        /* 1..64 letters, digits, '.', '-', '_'; one pending per name */
+    const char *const *sans; /* DNS names or IP literals, 1..OG_CERTS_REQUEST_MAX_SANS */
+    size_t nsans;
+    const char *key_type;       /* "ec256" (NULL), "ec384", "rsa2048", "rsa3072", "rsa4096" */
+    const char *subject;        /* NULL: CN = the first DNS name; else "/C=DE/O=Acme/CN=x" */
+    const char *const *targets; /* deploy target names the issued certificate goes to (<= 16) */
+    size_t ntargets;
+    int64_t due_us; /* when reminders start, from now: 0 = 7 days; 1 h to 365 days */
+} og_certs_request_opts;
+/* Create one (audited certs.request.create); *out (may be NULL) the request as show gives it.
+ * OG_EINVAL naming a bad option, OG_EEXISTS for a name pending already. OG_PERM_WRITE. */
+int og_certs_request_create(og_ctx *ctx, const char *tenant, const og_certs_request_opts *o,
+                            json_t **out);
+/* The tenant's requests, newest first (state NULL/"" or pending, issued, cancelled): each {id,
+ * name, state, subject, names, key_type, targets, csr (PEM), spki_sha256, gate_id, fingerprint
+ * (the issued certificate, null before), due, reminders, created_by, created_at, updated_at,
+ * note}. OG_PERM_READ. Caller decrefs. */
+int og_certs_request_list(og_ctx *ctx, const char *tenant, const char *state, json_t **out);
+/* One by id, or the pending one by name. OG_ENOTFOUND. OG_PERM_READ. */
+int og_certs_request_show(og_ctx *ctx, const char *tenant, const char *id, json_t **out);
+/* Cancel a pending request (its task closed as failed); audited. OG_ECONFLICT when it is not
+ * pending. OG_PERM_WRITE. */
+int og_certs_request_cancel(og_ctx *ctx, const char *tenant, const char *id, const char *reason);
+/* For the scheduler: raise the reminders due (every tenant; platform actors). */
+int og_certs_request_remind_due(og_ctx *ctx, int *n);
+/* Import the certificate issued for request (id, or the pending one's name): as
+ * og_certs_import_bundle, and refused with OG_EINVAL, nothing stored, when the bundle's first
+ * certificate does not carry the request's public key, is expired or not yet valid, or the
+ * request is not pending (OG_ECONFLICT). */
+int og_certs_import_request(og_ctx *ctx, const char *tenant, const char *request, const char *name,
+                            const void *data, size_t len, og_certs_import_summary *summary);
+/* Register the certs.request action kind (default L3). Idempotent. */
+int og_certs_register_kinds(void);
+
 /* ---- policy ---- */
 #define OG_CERTS_MAX_THRESHOLDS 8
 typedef struct og_certs_policy {
@@ -323,13 +397,17 @@ void og_certs_renewal_register(og_certs_renewal_fn fn);
  * "1d12h", "1h30m". OG_EINVAL naming s. */
 int og_certs_every_parse(const char *s, int64_t *out_us);
 /* Store a scan of targets every `every_us` (at least 5 minutes) for the tenant; ports/sni/
- * timeout/concurrency as for a scan (NULL/0 = defaults). The targets are validated now. The first
- * run is due at once. *id_out (may be NULL) receives the schedule id. OG_PERM_WRITE. */
+ * timeout/concurrency as for a scan (NULL/0 = defaults); starttls as og_certs_scan_opts.starttls
+ * (NULL or "none": direct TLS; "auto" without ports also scans OG_CERTS_STARTTLS_PORTS; OG_EINVAL
+ * naming an unknown protocol). The targets are validated now. The first run is due at once.
+ * *id_out (may be NULL) receives the schedule id. OG_PERM_WRITE. */
 int og_certs_schedule_add(og_ctx *ctx, const char *tenant, int64_t every_us,
                           const char *const *targets, size_t n, const char *ports, const char *sni,
-                          int timeout_ms, int concurrency, char id_out[OG_ID_LEN]);
+                          const char *starttls, int timeout_ms, int concurrency,
+                          char id_out[OG_ID_LEN]);
 /* The tenant's schedules (caller decrefs): id, every_s (seconds) and every ("6h", "1d12h"),
- * targets, ports, sni, timeout_ms, concurrency, next_run, last_run, last_result. OG_PERM_READ. */
+ * targets, ports, sni, starttls ("none", "auto" or the protocol), timeout_ms, concurrency,
+ * next_run, last_run, last_result. OG_PERM_READ. */
 int og_certs_schedule_list(og_ctx *ctx, const char *tenant, json_t **out);
 int og_certs_schedule_delete(og_ctx *ctx, const char *tenant, const char *id);
 /*

@@ -260,6 +260,12 @@ typedef struct og_acme_plan {
 /* A plan by its id or the id of one of its certificates, dns-01 settings unsealed.
  * OG_ENOTFOUND naming id. Clear with og_acme__plan_clear(). */
 int og_acme__plan_load(og_ctx *ctx, const char *tid, const char *id, og_acme_plan *p);
+/* The id a command names a plan or certificate by: *use = id itself, unless id is an inventory
+ * fingerprint or a prefix of one (og_certs_id_is_fingerprint): then *use = buf, the id of the
+ * ACME certificate with that fingerprint. OG_EINVAL for an ambiguous prefix (naming the
+ * candidates), OG_ENOTFOUND when the inventory has no such certificate or no plan issued it. */
+int og_acme__id_of(og_ctx *ctx, const char *tid, const char *id, char buf[OG_ID_LEN],
+                   const char **use);
 void og_acme__plan_clear(og_acme_plan *p);
 /* At most this many deploy targets per plan (the deploy handler's bound). */
 #define OG_ACME_MAX_TARGETS 64

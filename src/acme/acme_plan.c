@@ -2,6 +2,7 @@
  * certificate. */
 #include "acme/acme_internal.h"
 #include "opsgate/audit.h"
+#include "opsgate/certs.h"
 #include "opsgate/crypto.h"
 #include "opsgate/deploy.h"
 #include "opsgate/error.h"
@@ -28,6 +29,38 @@ int og_acme_reason_parse(const char *s, int *code)
                                 s ? s : "");
 }
 
+int og_acme__id_of(og_ctx *ctx, const char *tid, const char *id, char buf[OG_ID_LEN],
+                   const char **use)
+{
+    og_stmt *st = NULL;
+    char fp[65];
+    int error, rc;
+    *use = id;
+    if (!og_certs_id_is_fingerprint(id))
+        return 0;
+    if ((error = og_certs_fingerprint_resolve(ctx, tid, id, fp)) < 0)
+        return error;
+    /* a CA issues a certificate once: one ACME certificate has this fingerprint, or none */
+    if ((error = og_stmt_prepare_args(&st, ctx->store,
+                                      "SELECT id FROM acme_certs WHERE tenant_id = ? AND"
+                                      " fingerprint = ? ORDER BY id LIMIT 1",
+                                      "tt", tid, fp)) < 0)
+        return error;
+    if ((rc = og_stmt_step(st)) == OG_ROW) {
+        og_strlcpy(buf, og_stmt_col_text(st, 0), OG_ID_LEN);
+        *use = buf;
+    }
+    og_stmt_free(st);
+    if (rc < 0)
+        return rc;
+    if (rc != OG_ROW)
+        return og_error_set(OG_ENOTFOUND,
+                            "no ACME renewal plan for certificate '%.16s...': it is in the "
+                            "inventory, but no plan issued it",
+                            fp);
+    return 0;
+}
+
 int og_acme_cert_revoke(og_ctx *ctx, const char *tenant, const char *id, const char *reason)
 {
     og_acme_client *c = NULL;
@@ -36,7 +69,7 @@ int og_acme_cert_revoke(og_ctx *ctx, const char *tenant, const char *id, const c
     og_acme_plan p;
     uint8_t *der = NULL;
     size_t der_len = 0;
-    char tid[OG_ID_LEN], cert_id[OG_ID_LEN] = "";
+    char tid[OG_ID_LEN], cert_id[OG_ID_LEN] = "", id_buf[OG_ID_LEN];
     int error, code = -1, rc, in_tx = 0;
     memset(&p, 0, sizeof(p));
     if ((error = og_acme__resolve(ctx, tenant, OG_PERM_WRITE, tid)) < 0)
@@ -45,7 +78,8 @@ int og_acme_cert_revoke(og_ctx *ctx, const char *tenant, const char *id, const c
         return og_error_set(OG_EINVAL, "cert revoke needs an ID");
     if (reason && (error = og_acme_reason_parse(reason, &code)) < 0)
         return error;
-    if ((error = og_acme__plan_load(ctx, tid, id, &p)) < 0)
+    if ((error = og_acme__id_of(ctx, tid, id, id_buf, &id)) < 0 ||
+        (error = og_acme__plan_load(ctx, tid, id, &p)) < 0)
         return error;
     /* the named certificate, or the plan's current one */
     if ((error = og_stmt_prepare(&st, ctx->store,

@@ -338,7 +338,7 @@ done:
 
 int og_acme_cert_renew(og_ctx *ctx, const char *tenant, const char *id, json_t **out)
 {
-    char tid[OG_ID_LEN];
+    char tid[OG_ID_LEN], id_buf[OG_ID_LEN];
     og_acme_plan p;
     og_gate_outcome oc;
     og_acme_issued is;
@@ -357,6 +357,7 @@ int og_acme_cert_renew(og_ctx *ctx, const char *tenant, const char *id, json_t *
     if (!id || !*id)
         return og_error_set(OG_EINVAL, "cert renew needs an ID");
     if ((error = og_acme_register_kinds()) < 0 ||
+        (error = og_acme__id_of(ctx, tid, id, id_buf, &id)) < 0 ||
         (error = og_acme__plan_load(ctx, tid, id, &p)) < 0)
         return error;
     char na[OG_TIME_LEN];

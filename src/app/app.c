@@ -44,6 +44,8 @@ int og_app_register_all(void)
             og_error_wrap("registering the artifacts' say on tenant deletion");
         else if ((error = og_docgen_register_kinds()) < 0)
             og_error_wrap("registering document generation action kinds");
+        else if ((error = og_certs_register_kinds()) < 0)
+            og_error_wrap("registering certificate request action kinds");
         else if ((error = og_acme_register_kinds()) < 0)
             og_error_wrap("registering certificate renewal action kinds");
         else if ((error = og_acme_renew_trigger_register()) < 0)

@@ -1,7 +1,7 @@
 /* audit_names.c - the names the audit trail records next to the ids of certificates, app
  * credentials and scan schedules (og_audit_namer_register): a certificate by its subject and
- * SANs, an app credential by its app and name, a schedule by its targets. None of these is sealed
- * at rest. */
+ * SANs, an app credential by its app and name, a schedule by its targets, a certificate request
+ * by its name and names. None of these is sealed at rest. */
 #include "certs_internal.h"
 #include "opsgate/audit.h"
 #include "opsgate/error.h"
@@ -73,12 +73,30 @@ static int schedule_name(og_ctx *ctx, const char *tenant_id, const char *id, cha
     return og_audit_name_take(&b, out, size);
 }
 
+/* "request www-ev for www.acme.example, acme.example" */
+static int request_name(og_ctx *ctx, const char *tenant_id, const char *id, char *out, size_t size)
+{
+    og_stmt *st = NULL;
+    og_buf b;
+    int rc = og_audit_namer_row(
+        ctx, "SELECT name, sans FROM cert_requests WHERE id = ? AND tenant_id = ?", tenant_id, id,
+        &st);
+    if (rc <= 0)
+        return rc;
+    og_buf_init(&b, 4096);
+    og_buf_printf(&b, "request %s for ", og_stmt_col_text(st, 0));
+    og_audit_name_list(&b, og_stmt_col_text(st, 1), NULL);
+    og_stmt_free(st);
+    return og_audit_name_take(&b, out, size);
+}
+
 int og_certs_audit_names_register(void)
 {
     int error;
     if ((error = og_audit_namer_register("certificate", cert_name, 0)) < 0 ||
         (error = og_audit_namer_register("app-credential", app_name, 0)) < 0 ||
-        (error = og_audit_namer_register("schedule", schedule_name, 0)) < 0)
+        (error = og_audit_namer_register("schedule", schedule_name, 0)) < 0 ||
+        (error = og_audit_namer_register("cert_request", request_name, 0)) < 0)
         return error;
     return 0;
 }

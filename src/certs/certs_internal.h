@@ -86,6 +86,20 @@ int og_certs__resolve_id(og_ctx *ctx, const char *tenant_id, const char *id, cha
 
 /* Resolve the tenant for an operation needing perm; OG_ENOTFOUND for other tenants' actors. */
 int og_certs__tenant(og_ctx *ctx, const char *tenant, og_perm perm, og_tenant *out);
+/* The renewal plan (og_certs_renewal_register) whose current certificate is fp into out, ""
+ * when none or no module registered; 0 or the lookup's error. */
+/* request.c: close the gate task of a request as the module (decision "done" or "failed", note
+ * naming who acted); one decided already is left alone. */
+int og_certs__request_task_close(og_ctx *ctx, const char *gate_id, const char *decision,
+                                 const char *note);
+/* request_fulfil.c: in the import's transaction, the bundle's leaf (fp, x) against the pending
+ * requests of tenant tid: request (may be NULL: any request with its public key) must match when
+ * given. A match gets the request's key linked to the certificate, the request issued, its task
+ * closed, certs.renewed raised for its targets; *fulfilled (may be NULL) the request id or "". */
+int og_certs__request_fulfil(og_ctx *ctx, const char *tid, const char *request, const char *fp,
+                             X509 *x, const char *name, char fulfilled[OG_ID_LEN]);
+int og_certs__renewal_plan_of(og_store *s, const char *tenant_id, const char *fp,
+                              char out[OG_ID_LEN]);
 
 /* Open a PKCS#12 bundle (files.c): without a password (empty or absent), then with `password`.
  * 1 when it opened, 0 when not. */

@@ -96,7 +96,8 @@ void og_certs_renewal_register(og_certs_renewal_fn fn)
 
 /* The renewal plan whose current certificate this is ("" when none). A failed lookup is the
  * alert's failure, not an alert without its plan. */
-static int renewal_plan_of(og_store *s, const char *tenant_id, const char *fp, char out[OG_ID_LEN])
+int og_certs__renewal_plan_of(og_store *s, const char *tenant_id, const char *fp,
+                              char out[OG_ID_LEN])
 {
     og_certs_renewal_fn fn = atomic_load(&renewal_fn);
     int rc = fn ? fn(s, tenant_id, fp, out) : 0;
@@ -181,7 +182,7 @@ static int alert_payload(og_store *s, const char *tenant_id, og_stmt *sel, int64
                         og_stmt_col_text(sel, 1), "not_after", dl, "days_left",
                         (json_int_t)og_certs__days_left(left_us), "threshold_days", threshold,
                         "crossed", list, "locations", locs);
-    if ((error = renewal_plan_of(s, tenant_id, fp, plan)) < 0) {
+    if ((error = og_certs__renewal_plan_of(s, tenant_id, fp, plan)) < 0) {
         json_decref(payload);
         return error;
     }

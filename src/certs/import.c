@@ -394,8 +394,10 @@ static void import_parse_clear(import_parse *ip)
     sk_X509_pop_free(ip->certs, X509_free);
 }
 
-int og_certs_import_bundle(og_ctx *ctx, const char *tenant, const char *name, const void *data,
-                           size_t len, const char *password, og_certs_import_summary *summary)
+/* An import, for request (NULL: any pending request the leaf's key matches). */
+static int import_for(og_ctx *ctx, const char *tenant, const char *name, const void *data,
+                      size_t len, const char *password, const char *request,
+                      og_certs_import_summary *summary)
 {
     int error = -1, in_tx = 0;
     og_tenant t;
@@ -433,11 +435,14 @@ int og_certs_import_bundle(og_ctx *ctx, const char *tenant, const char *name, co
         goto cleanup;
     in_tx = 1;
     if ((error = og_certs__batch_write(ctx, t.id, batch, og_time_now_us(), &nnew)) < 0 ||
-        (error = store_keys(ctx, t.id, &ip, name, &keylist)) < 0)
+        (error = store_keys(ctx, t.id, &ip, name, &keylist)) < 0 ||
+        (error = og_certs__request_fulfil(ctx, t.id, request, fps[0], sk_X509_value(ip.certs, 0),
+                                          name, sum.request)) < 0)
         goto cleanup;
-    analysis = json_pack("{s:s, s:s, s:i, s:I, s:O, s:o}", "file", name, "kind", ip.kind, "certs",
-                         sk_X509_num(ip.certs), "certs_new", (json_int_t)nnew, "fingerprints",
-                         fplist, "keys", keylist);
+    analysis =
+        json_pack("{s:s, s:s, s:i, s:I, s:O, s:o, s:s?}", "file", name, "kind", ip.kind, "certs",
+                  sk_X509_num(ip.certs), "certs_new", (json_int_t)nnew, "fingerprints", fplist,
+                  "keys", keylist, "request", sum.request[0] ? sum.request : NULL);
     keylist = NULL;
     /* Its expiry alerts in the same transaction: an import that reports a failure stored
      * nothing. */
@@ -447,7 +452,7 @@ int og_certs_import_bundle(og_ctx *ctx, const char *tenant, const char *name, co
         goto cleanup;
     sum.certs = sk_X509_num(ip.certs);
     sum.certs_new = (int)nnew;
-    sum.keys = ip.nkeys;
+    sum.keys = ip.nkeys + (sum.request[0] ? 1 : 0);
     og_strlcpy(sum.first_fingerprint, fps[0], sizeof(sum.first_fingerprint));
     og_strlcpy(sum.kind, ip.kind, sizeof(sum.kind));
     error = 0;
@@ -461,6 +466,20 @@ cleanup:
     json_decref(keylist);
     free(fps);
     return error;
+}
+
+int og_certs_import_bundle(og_ctx *ctx, const char *tenant, const char *name, const void *data,
+                           size_t len, const char *password, og_certs_import_summary *summary)
+{
+    return import_for(ctx, tenant, name, data, len, password, NULL, summary);
+}
+
+int og_certs_import_request(og_ctx *ctx, const char *tenant, const char *request, const char *name,
+                            const void *data, size_t len, og_certs_import_summary *summary)
+{
+    if (!request || !*request)
+        return og_error_set(OG_EINVAL, "missing certificate request id");
+    return import_for(ctx, tenant, name, data, len, NULL, request, summary);
 }
 
 int og_certs_import(og_ctx *ctx, const char *tenant, const char *name, const char *pem, size_t len,

@@ -516,6 +516,32 @@ int og_certs__resolve_id(og_ctx *ctx, const char *tenant_id, const char *id, cha
     return 0;
 }
 
+bool og_certs_id_is_fingerprint(const char *id)
+{
+    size_t digits = 0;
+    for (const char *c = id; c && *c; c++) {
+        if (*c == ':')
+            continue;
+        if (!isxdigit((unsigned char)*c) || ++digits > 64)
+            return false;
+    }
+    return digits >= OG_CERTS_ID_MIN_DIGITS;
+}
+
+int og_certs_fingerprint_resolve(og_ctx *ctx, const char *tenant, const char *id, char fp[65])
+{
+    og_tenant t;
+    int error;
+    if ((error = og_certs__tenant(ctx, tenant, OG_PERM_READ, &t)) < 0)
+        return error;
+    if (!og_certs_id_is_fingerprint(id))
+        return og_error_set(OG_EINVAL,
+                            "bad certificate id '%.100s' (a SHA-256 fingerprint or a prefix of at "
+                            "least %d hex digits)",
+                            id ? id : "", OG_CERTS_ID_MIN_DIGITS);
+    return og_certs__resolve_id(ctx, t.id, id, fp);
+}
+
 /* The certificate der[0..len) as PEM text (caller frees); NULL when it cannot be encoded. The
  * certificate itself is public: show includes it for copy and paste. */
 static char *der_to_pem(const void *der, size_t len)

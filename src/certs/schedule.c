@@ -1,5 +1,6 @@
 /* schedule.c - scheduled scans per tenant, and the entry point the server calls to run due ones. */
 #include "certs/certs_internal.h"
+#include "certs/scan_internal.h"
 #include "opsgate/audit.h"
 #include "opsgate/crypto.h"
 #include "opsgate/error.h"
@@ -42,12 +43,38 @@ cleanup:
     return error;
 }
 
+/* The ports a run scans: the schedule's, else with STARTTLS auto the default ports and the
+ * STARTTLS protocols' ports (as `cert scan --starttls auto` without --ports), else NULL (the
+ * default list). */
+static const char *run_ports(const char *ports, const char *starttls)
+{
+    if (ports || !starttls || strcmp(starttls, "auto") != 0)
+        return ports;
+    return OG_CERTS_DEFAULT_PORTS "," OG_CERTS_STARTTLS_PORTS;
+}
+
+/* The STARTTLS mode as stored: NULL for direct TLS ("none" or none given), else "auto" or the
+ * protocol's name. OG_EINVAL naming a mode that is not one. */
+static int starttls_canon(const char *s, const char **out)
+{
+    int mode = 0, error;
+    *out = NULL;
+    if (!s || !*s || strcmp(s, "none") == 0)
+        return 0;
+    if ((error = og_certs_starttls_parse(s, &mode)) < 0)
+        return error;
+    *out = mode == OG_STLS_AUTO ? "auto" : og_certs__stls_name(mode);
+    return 0;
+}
+
 int og_certs_schedule_add(og_ctx *ctx, const char *tenant, int64_t every_us,
                           const char *const *targets, size_t n, const char *ports, const char *sni,
-                          int timeout_ms, int concurrency, char id_out[OG_ID_LEN])
+                          const char *starttls, int timeout_ms, int concurrency,
+                          char id_out[OG_ID_LEN])
 {
     int in_tx = 0;
     int error = -1;
+    const char *stls = NULL;
     og_tenant t;
     og_certs_targets *tg = NULL;
     og_stmt *st = NULL;
@@ -63,12 +90,14 @@ int og_certs_schedule_add(og_ctx *ctx, const char *tenant, int64_t every_us,
         error = og_error_set(OG_EINVAL, "bad timeout or concurrency");
         goto cleanup;
     }
+    if ((error = starttls_canon(starttls, &stls)) < 0)
+        goto cleanup;
     /* Validate now, so a schedule never fails later on its own syntax. @FILE targets are read
      * again at each run (the file may grow). */
     for (size_t i = 0; i < n; i++)
         json_array_append_new(tj, json_string(targets[i]));
     /* @discovered is expanded at each run: validate the others (if any) */
-    if ((error = schedule_check(ctx, t.id, tj, ports, &tg)) < 0)
+    if ((error = schedule_check(ctx, t.id, tj, run_ports(ports, stls), &tg)) < 0)
         goto cleanup;
     if (!(tjs = json_dumps(tj, JSON_COMPACT))) {
         error = og_error_set(OG_ERROR, "out of memory");
@@ -81,8 +110,8 @@ int og_certs_schedule_add(og_ctx *ctx, const char *tenant, int64_t every_us,
     in_tx = 1;
     if ((error = og_stmt_prepare(&st, ctx->store,
                                  "INSERT INTO cert_schedules (id, tenant_id, every_us, targets,"
-                                 " ports, sni, timeout_ms, concurrency, next_run_us, created_at)"
-                                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) < 0)
+                                 " ports, sni, timeout_ms, concurrency, next_run_us, created_at,"
+                                 " starttls) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) < 0)
         goto cleanup;
     og_stmt_bind_text(st, 1, id);
     og_stmt_bind_text(st, 2, t.id);
@@ -94,12 +123,13 @@ int og_certs_schedule_add(og_ctx *ctx, const char *tenant, int64_t every_us,
     og_stmt_bind_int(st, 8, concurrency);
     og_stmt_bind_int(st, 9, og_time_now_us());
     og_stmt_bind_text(st, 10, now);
+    og_stmt_bind_text(st, 11, stls);
     if ((error = og_stmt_step(st)) < 0)
         goto cleanup;
     analysis =
-        json_pack("{s:O, s:I, s:s?, s:s?, s:I}", "targets", tj, "every_s",
+        json_pack("{s:O, s:I, s:s?, s:s?, s:s?, s:I}", "targets", tj, "every_s",
                   (json_int_t)(every_us / 1000000), "ports", ports, "sni", sni && *sni ? sni : NULL,
-                  "endpoints", (json_int_t)(tg ? og_certs_targets_count(tg) : 0));
+                  "starttls", stls, "endpoints", (json_int_t)(tg ? og_certs_targets_count(tg) : 0));
     if ((error = og_audit_log(ctx, t.id, "certs", "certs.schedule.add", "schedule", id, analysis)) <
         0)
         goto cleanup;
@@ -185,10 +215,11 @@ static json_t *schedule_row_json(og_stmt *st, void *arg)
     const char *lr = og_stmt_col_text(st, 9);
     og_certs__duration_text(og_stmt_col_int(st, 1), every, sizeof(every));
     return json_pack(
-        "{s:s, s:I, s:s, s:o, s:s?, s:s?, s:i, s:i, s:s, s:s?, s:o, s:s}", "id",
+        "{s:s, s:I, s:s, s:o, s:s?, s:s?, s:s, s:i, s:i, s:s, s:s?, s:o, s:s}", "id",
         og_stmt_col_text(st, 0), "every_s", (json_int_t)(og_stmt_col_int(st, 1) / 1000000), "every",
         every, "targets", json_loads(og_stmt_col_text(st, 2), 0, NULL), "ports",
-        og_stmt_col_text(st, 3), "sni", og_stmt_col_text(st, 4), "timeout_ms",
+        og_stmt_col_text(st, 3), "sni", og_stmt_col_text(st, 4), "starttls",
+        og_stmt_col_text(st, 11) ? og_stmt_col_text(st, 11) : "none", "timeout_ms",
         (int)og_stmt_col_int(st, 5), "concurrency", (int)og_stmt_col_int(st, 6), "next_run", next,
         "last_run", og_stmt_col_text(st, 8), "last_result",
         lr ? json_loads(lr, 0, NULL) : json_null(), "created_at", og_stmt_col_text(st, 10));
@@ -202,9 +233,9 @@ int og_certs_schedule_list(og_ctx *ctx, const char *tenant, json_t **out)
     if ((error = og_certs__tenant(ctx, tenant, OG_PERM_READ, &t)) < 0 ||
         (error = og_stmt_prepare(&st, ctx->store,
                                  "SELECT id, every_us, targets, ports, sni, timeout_ms,"
-                                 " concurrency, next_run_us, last_run_at, last_result, created_at"
-                                 " FROM cert_schedules WHERE tenant_id = ? ORDER BY created_at")) <
-            0)
+                                 " concurrency, next_run_us, last_run_at, last_result, created_at,"
+                                 " starttls FROM cert_schedules WHERE tenant_id = ?"
+                                 " ORDER BY created_at")) < 0)
         return error;
     og_stmt_bind_text(st, 1, t.id);
     error = og_stmt_collect(st, schedule_row_json, NULL, out);
@@ -242,7 +273,7 @@ cleanup:
 typedef struct due {
     char id[OG_ID_LEN];
     char tenant_id[OG_ID_LEN];
-    char *targets, *ports, *sni;
+    char *targets, *ports, *sni, *starttls;
     int timeout_ms, concurrency;
 } due;
 
@@ -257,7 +288,8 @@ static int claim_one(og_ctx *ctx, due *d)
         return error;
     if ((error = og_stmt_prepare(&st, ctx->store,
                                  "SELECT id, tenant_id, targets, ports, sni, timeout_ms,"
-                                 " concurrency, every_us FROM cert_schedules WHERE next_run_us <= ?"
+                                 " concurrency, every_us, starttls FROM cert_schedules"
+                                 " WHERE next_run_us <= ?"
                                  " ORDER BY next_run_us LIMIT 1")) < 0)
         goto cleanup;
     og_stmt_bind_int(st, 1, now);
@@ -273,6 +305,7 @@ static int claim_one(og_ctx *ctx, due *d)
     d->timeout_ms = (int)og_stmt_col_int(st, 5);
     d->concurrency = (int)og_stmt_col_int(st, 6);
     int64_t every = og_stmt_col_int(st, 7);
+    d->starttls = og_stmt_col_text(st, 8) ? strdup(og_stmt_col_text(st, 8)) : NULL;
     og_stmt_free(st);
     st = NULL;
     if ((error = og_stmt_prepare(&st, ctx->store,
@@ -294,6 +327,7 @@ static void due_clear(due *d)
     free(d->targets);
     free(d->ports);
     free(d->sni);
+    free(d->starttls);
 }
 
 static void record_result(og_ctx *ctx, const char *id, json_t *result)
@@ -346,6 +380,8 @@ int og_certs_schedule_run_due(og_ctx *ctx, int *ran)
         opts.sni = d.sni;
         opts.timeout_ms = d.timeout_ms;
         opts.concurrency = d.concurrency;
+        opts.starttls = d.starttls;
+        const char *ports = run_ports(d.ports, d.starttls);
         memset(&sum, 0, sizeof(sum));
         /* A tenant whose key is revoked or withdrawn is skipped (recorded on the schedule, logged,
          * counted). */
@@ -356,7 +392,7 @@ int og_certs_schedule_run_due(og_ctx *ctx, int *ran)
             rc = og_error_set(OG_ERROR, "out of memory");
         else if ((rc = xrc) < 0 || (nt == 0 && nt0 > 0))
             ; /* nothing discovered (yet, or any more): a run with no endpoint */
-        else if ((d.ports && (rc = og_certs_ports_parse(d.ports, &pl, &np)) < 0) ||
+        else if ((ports && (rc = og_certs_ports_parse(ports, &pl, &np)) < 0) ||
                  (rc = og_certs_targets_parse(&tg, tv, nt, pl, np)) < 0)
             ;
         else
@@ -384,8 +420,10 @@ int og_certs_schedule_run_due(og_ctx *ctx, int *ran)
         *ran = n;
     if (error < 0)
         return error;
-    /* Thresholds are crossed by the clock, not only by scans. */
-    return og_certs_expiry_run(ctx, NULL, NULL);
+    /* Thresholds are crossed by the clock, not only by scans; so are requests' due times. */
+    if ((error = og_certs_expiry_run(ctx, NULL, NULL)) < 0)
+        return error;
+    return og_certs_request_remind_due(ctx, NULL);
 }
 
 int og_certs_scheduler_job(og_ctx *ctx)

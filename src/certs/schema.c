@@ -273,6 +273,61 @@ static const og_migration steps[] = {
      "  last_seen_us DESC, location);"
      "CREATE INDEX certs_subject ON certs (tenant_id, subject, fingerprint);"
      "CREATE INDEX certs_issuer ON certs (tenant_id, issuer, fingerprint);"},
+    {8,
+     /* Certificate requests outside ACME (request.c): the key sealed under the request's id,
+      * its CSR, the SHA-256 of its SubjectPublicKeyInfo (how the issued certificate is matched
+      * on import), the deploy targets (JSON), the gate's task, reminders from remind_at_us. */
+     "CREATE TABLE cert_requests ("
+     "  id TEXT PRIMARY KEY,"
+     "  tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+     "  name TEXT NOT NULL,"
+     "  subject TEXT NOT NULL,"
+     "  sans TEXT NOT NULL,"
+     "  key_type TEXT NOT NULL,"
+     "  sealed_key BLOB NOT NULL,"
+     "  spki_sha256 TEXT NOT NULL,"
+     "  csr_pem TEXT NOT NULL,"
+     "  targets TEXT NOT NULL,"
+     "  state TEXT NOT NULL,"
+     "  gate_id TEXT,"
+     "  fingerprint TEXT,"
+     "  remind_at_us INTEGER NOT NULL,"
+     "  reminders INTEGER NOT NULL,"
+     "  note TEXT,"
+     "  created_by TEXT NOT NULL,"
+     "  created_at TEXT NOT NULL,"
+     "  updated_at TEXT NOT NULL);"
+     "CREATE INDEX cert_requests_tenant ON cert_requests (tenant_id, state, name);"
+     "CREATE INDEX cert_requests_spki ON cert_requests (tenant_id, spki_sha256);"
+     "CREATE INDEX cert_requests_remind ON cert_requests (state, remind_at_us);",
+     "CREATE TABLE cert_requests ("
+     "  id TEXT PRIMARY KEY,"
+     "  tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+     "  name TEXT NOT NULL,"
+     "  subject TEXT NOT NULL,"
+     "  sans TEXT NOT NULL,"
+     "  key_type TEXT NOT NULL,"
+     "  sealed_key BYTEA NOT NULL,"
+     "  spki_sha256 TEXT NOT NULL,"
+     "  csr_pem TEXT NOT NULL,"
+     "  targets TEXT NOT NULL,"
+     "  state TEXT NOT NULL,"
+     "  gate_id TEXT,"
+     "  fingerprint TEXT,"
+     "  remind_at_us BIGINT NOT NULL,"
+     "  reminders BIGINT NOT NULL,"
+     "  note TEXT,"
+     "  created_by TEXT NOT NULL,"
+     "  created_at TEXT NOT NULL,"
+     "  updated_at TEXT NOT NULL);"
+     "CREATE INDEX cert_requests_tenant ON cert_requests (tenant_id, state, name);"
+     "CREATE INDEX cert_requests_spki ON cert_requests (tenant_id, spki_sha256);"
+     "CREATE INDEX cert_requests_remind ON cert_requests (state, remind_at_us);"},
+    {9,
+     /* The STARTTLS mode of a scheduled scan ("auto" or a protocol, as `cert scan --starttls`
+      * takes it); NULL is direct TLS, what every schedule before this step did. */
+     "ALTER TABLE cert_schedules ADD COLUMN starttls TEXT;",
+     "ALTER TABLE cert_schedules ADD COLUMN starttls TEXT;"},
 };
 
 const og_schema og_certs_schema = {"certs", steps, sizeof(steps) / sizeof(steps[0])};

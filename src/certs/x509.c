@@ -61,23 +61,48 @@ static int64_t days_from_civil(int y, int m, int d)
     return (int64_t)timegm(&tm) / 86400;
 }
 
+/* CA/B Forum Baseline Requirements: ballot 193 (825 days from 2018-03-01), SC-31 and the
+ * browsers' 398 days from 2020-09-01, SC-081v3 (200/100/47 days from 2026/2027/2029-03-15).
+ * limits[i].days is the maximum before limits[i]'s date; LAST_MAX_DAYS after the last one. */
+static const struct {
+    int y, m, d, days;
+} limits[] = {
+    {2018, 3, 1, 1185}, {2020, 9, 1, 825},  {2026, 3, 15, 398},
+    {2027, 3, 15, 200}, {2029, 3, 15, 100},
+};
+#define NLIMITS       (sizeof(limits) / sizeof(limits[0]))
+#define LAST_MAX_DAYS 47
+
+/* The UTC day (since the epoch) of a time, rounded down also before 1970. */
+static int64_t day_of(int64_t us)
+{
+    int64_t day = us / 86400000000LL;
+    if (us < 0 && us % 86400000000LL)
+        day--;
+    return day;
+}
+
 int og_certs_max_validity_days(int64_t not_before_us)
 {
-    /* CA/B Forum Baseline Requirements: ballot 193 (825 days from 2018-03-01), SC-31 and the
-     * browsers' 398 days from 2020-09-01, SC-081v3 (200/100/47 days from 2026/2027/2029-03-15). */
-    static const struct {
-        int y, m, d, days;
-    } limits[] = {
-        {2018, 3, 1, 1185}, {2020, 9, 1, 825},  {2026, 3, 15, 398},
-        {2027, 3, 15, 200}, {2029, 3, 15, 100},
-    };
-    int64_t day = not_before_us / 86400000000LL;
-    if (not_before_us < 0 && not_before_us % 86400000000LL)
-        day--;
-    for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++)
+    int64_t day = day_of(not_before_us);
+    for (size_t i = 0; i < NLIMITS; i++)
         if (day < days_from_civil(limits[i].y, limits[i].m, limits[i].d))
             return limits[i].days;
-    return 47;
+    return LAST_MAX_DAYS;
+}
+
+int og_certs_validity_step_next(int64_t at_us, int64_t *from_us, int *max_days)
+{
+    int64_t day = day_of(at_us);
+    for (size_t i = 0; i < NLIMITS; i++) {
+        int64_t from = days_from_civil(limits[i].y, limits[i].m, limits[i].d);
+        if (day < from) {
+            *from_us = from * 86400000000LL;
+            *max_days = i + 1 < NLIMITS ? limits[i + 1].days : LAST_MAX_DAYS;
+            return 1;
+        }
+    }
+    return 0;
 }
 
 static int64_t asn1_time_us(const ASN1_TIME *t)

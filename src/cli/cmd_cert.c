@@ -40,7 +40,20 @@ static const char *const about =
     "            bundle (--password-file FILE opens it, and passphrase-protected PEM keys). A\n"
     "            private key that matches none of the certificates is refused, naming both\n"
     "            public keys, and nothing is imported. Keys are sealed with the tenant's key and\n"
-    "            are never printed or returned; `cert show` only says one is held.\n"
+    "            are never printed or returned; `cert show` only says one is held. A\n"
+    "            certificate whose public key is a pending request's (see request) fulfils it:\n"
+    "            the request's key is linked to it, its gate task closed, and it is deployed to\n"
+    "            the request's targets. --request ID insists: a certificate of another key, an\n"
+    "            expired or a not yet valid one is refused and nothing is imported.\n"
+    "request     A certificate bought outside ACME (commercial OV/EV): `request --name N --san\n"
+    "            www.example.com [--san ...] [--key-type rsa2048] [--subject /C=DE/O=Acme\n"
+    "            GmbH/CN=www.example.com] [--target NAME] [--due 7d]` makes the private key\n"
+    "            (sealed with the tenant's key, never shown), the CSR (printed), and an L3 task\n"
+    "            for the certs assignee (gate action certs.request: buy/issue it at the CA, the\n"
+    "            CSR in its evidence); from --due on (default 7 days) a certs.request.reminder\n"
+    "            event is raised daily while it is pending. `request list [--state S]`,\n"
+    "            `request show ID` (ID or the pending request's name), `request cancel ID\n"
+    "            [--reason TEXT]` (its task closed as failed).\n"
     "list        Soonest expiry first. --expiring 30d: those expiring within 30 days (expired\n"
     "            ones included). LEFT is the time left, never less than there is: days and\n"
     "            hours rounded up to the hour (a fresh 5-day certificate shows 5d), under a day\n"
@@ -65,6 +78,8 @@ static const char *const about =
     "            `schedule --every 6h TARGET...` adds one, --list lists them, --delete ID\n"
     "            removes one, --run-due runs those due. The target @discovered stands for the\n"
     "            tenant's discovered targets as they are when it runs (see targets).\n"
+    "            --starttls PROTO (as for scan; auto without --ports adds the STARTTLS ports)\n"
+    "            is kept with the schedule and spoken at every run; --list shows it.\n"
     "targets     Scan targets discovered by RMM connectors (NinjaOne, Datto RMM): each device\n"
     "            with its addresses and the ports of its class; --all lists retired ones too\n"
     "            (devices the RMM deleted or no longer lists: no longer scanned, their\n"
@@ -75,12 +90,24 @@ static const char *const about =
     "            workstation none, other 443.\n"
     "check-expiry  Raise the expiry alerts due now (the server does this after every scheduled\n"
     "            run). Each threshold crossing raises one alert per certificate, never twice.\n"
+    "validity-report  The CA/B Forum's ballot SC-081 shortens the maximum validity of TLS\n"
+    "            certificates: 200 days for those issued from 2026-03-15, 100 from 2027-03-15,\n"
+    "            47 from 2029-03-15. Lists the tenant's end-entity certificates still valid\n"
+    "            whose validity exceeds the next step's maximum: their validity, renewal (acme:\n"
+    "            a renewal plan renews it; manual: a person does), expiry, HIT ON (the first\n"
+    "            like-for-like renewal, each at expiry, on or after the step), the maximum then\n"
+    "            and renewals a year now and then. --at DATE reports as of that day. A\n"
+    "            certificate already longer than the maximum of its issue date has the finding\n"
+    "            long-validity.\n"
     "\n"
     "Findings: expired, expiring, hostname-mismatch, untrusted-chain, incomplete-chain,\n"
     "self-signed, weak-key, sha1-signature, long-validity.\n"
     "\n"
     "issue, renew, revoke and plans get certificates from the tenant's ACME CA (see\n"
-    "`opsgate acme --help` for accounts and docs/acme.md).\n"
+    "`opsgate acme --help` for accounts and docs/acme.md). renew, revoke and deploy take the\n"
+    "same IDs: a renewal plan's ID, or the certificate's SHA-256 fingerprint as `list` shows\n"
+    "it, or a unique prefix of at least 8 hex digits (colons allowed); a prefix that matches\n"
+    "several certificates is refused, naming them.\n"
     "issue       Get a certificate for the names from the tenant's ACME account and record it\n"
     "            as the current certificate of a new renewal plan, and in the inventory with\n"
     "            its key (sealed). http-01 answers from a responder on --http-listen host:port\n"
@@ -102,12 +129,13 @@ static const char *const about =
     "            backs off (1 h doubling to 1 day). --due renews every plan whose renewal time\n"
     "            has come (all tenants without --tenant), re-asking ARI windows first when the\n"
     "            CA's Retry-After says to; the server does the same every minute.\n"
-    "revoke      Revoke the plan's current certificate (or certificate ID) at the CA.\n"
+    "revoke      Revoke the plan's current certificate (or certificate ID: that one) at the CA.\n"
     "plans       Renewal plans: names, challenge, current certificate, renew time (ARI window or\n"
     "            two thirds of the lifetime), failures, deploy targets. --set-targets replaces\n"
     "            plan ID's deploy targets (an empty list clears them); an unknown target is\n"
     "            refused, naming it.\n"
-    "deploy      Deploy certificate ID (its private key must be in the inventory: cert import)\n"
+    "deploy      Deploy certificate ID (a plan ID: its current certificate; the private key\n"
+    "            must be in the inventory: cert import or issue)\n"
     "            to a deploy target (`opsgate target --help`) as gate action certs.deploy (L1\n"
     "            by default: executed, then a review item for the certs assignee, who may ack,\n"
     "            override = roll back, or escalate). The deploy stages the files, tests them\n"
@@ -471,6 +499,25 @@ static const og_cli_opt files_opts[] = {
     OPT_PASSWORD,
     {0},
 };
+static const og_cli_opt import_opts[] = {
+    OG_CLI_OPT_TENANT_REQ,
+    OPT_PASSWORD_FILE,
+    OPT_PASSWORD,
+    {"request", "ID", "the certificate request it was issued for (must match its key)", 0, 0},
+    {0},
+};
+static const og_cli_opt request_opts[] = {
+    OG_CLI_OPT_TENANT_REQ,
+    {"name", "N", "new: the request's name", 0, 0},
+    {"san", "NAME", "new: a DNS name or IP address (repeatable)", OG_CLI_REPEAT, 0},
+    {"key-type", "TYPE", "new: ec256 (default), ec384, rsa2048, rsa3072, rsa4096", 0, 0},
+    {"subject", "DN", "new: /C=DE/O=Acme GmbH/CN=www.acme.example", 0, 0},
+    {"target", "NAME", "new: deploy the issued certificate to NAME (repeatable)", OG_CLI_REPEAT, 0},
+    {"due", "DURATION", "new: remind from then on, daily (default 7d)", 0, 0},
+    {"state", "S", "list: pending, issued or cancelled", 0, 0},
+    {"reason", "TEXT", "cancel: why", 0, 0},
+    {0},
+};
 static const og_cli_opt list_opts[] = {
     OG_CLI_OPT_TENANT,
     {"all-tenants", NULL, "every tenant's certificates (platform admins)", 0, 0},
@@ -496,11 +543,17 @@ static const og_cli_opt schedule_opts[] = {
     {"run-due", NULL, "run the schedules that are due (any tenant)", 0, 0},
     OPT_PORTS,
     OPT_SNI,
+    OPT_STARTTLS,
     OPT_CONCURRENCY,
     OPT_TIMEOUT,
     {0},
 };
 static const og_cli_opt expiry_opts[] = {OPT_TENANT_ANY, {0}};
+static const og_cli_opt validity_opts[] = {
+    OG_CLI_OPT_TENANT_REQ,
+    {"at", "DATE", "as of DATE (2027-01-10) instead of now", 0, 0},
+    {0},
+};
 static const og_cli_opt discovery_opts[] = {
     OG_CLI_OPT_TENANT_REQ,
     {"class", "C", "set: server, network, workstation or other", 0, 0},
@@ -553,8 +606,10 @@ static const og_cli_sub subs[] = {
     {"scan", "TARGET...", 1, -1, scan_opts, "scan TLS endpoints now", og_cli__cert_scan},
     {"scan-files", "PATH...", 1, -1, files_opts, "find certificates in files and folders",
      og_cli__cert_scan_files},
-    {"import", "FILE", 1, 1, files_opts, "import a PEM, DER or PKCS#12 bundle",
+    {"import", "FILE", 1, 1, import_opts, "import a PEM, DER or PKCS#12 bundle",
      og_cli__cert_import},
+    {"request", "[list|show|cancel] [ID]", 0, 2, request_opts,
+     "certificates bought outside ACME: key, CSR, task", og_cli__cert_request},
     {"list", NULL, 0, 0, list_opts, "list the inventory, soonest expiry first", list},
     {"show", "ID", 1, 1, tenant_opts, "show one certificate", show},
     {"policy", NULL, 0, 0, policy_opts, "show or set thresholds and trust anchors", policy},
@@ -565,6 +620,8 @@ static const og_cli_sub subs[] = {
     {"targets", NULL, 0, 0, targets_opts, "scan targets discovered by RMM connectors",
      og_cli__cert_targets},
     {"check-expiry", NULL, 0, 0, expiry_opts, "raise the expiry alerts due now", check_expiry},
+    {"validity-report", NULL, 0, 0, validity_opts, "what the next SC-081 validity step hits",
+     og_cli__cert_validity_report},
     {"issue", NULL, 0, 0, issue_opts, "get a certificate from the ACME CA", og_cli__cert_issue},
     {"renew", "[ID]", 0, 1, renew_opts, "renew a plan now, or every plan due", og_cli__cert_renew},
     {"revoke", "ID", 1, 1, revoke_opts, "revoke a certificate at the CA", og_cli__cert_revoke},

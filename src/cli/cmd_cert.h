@@ -14,6 +14,10 @@ int og_cli__cert_targets(og_cli *cli, const og_cli_args *a);
 /* cmd_cert_files.c: scan-files and import */
 int og_cli__cert_scan_files(og_cli *cli, const og_cli_args *a);
 int og_cli__cert_import(og_cli *cli, const og_cli_args *a);
+/* cmd_cert_request.c: request (new, list, show, cancel) */
+int og_cli__cert_request(og_cli *cli, const og_cli_args *a);
+/* cmd_cert_validity.c: validity-report */
+int og_cli__cert_validity_report(og_cli *cli, const og_cli_args *a);
 /* cmd_cert_acme.c: issue, renew, revoke, plans */
 int og_cli__cert_issue(og_cli *cli, const og_cli_args *a);
 int og_cli__cert_renew(og_cli *cli, const og_cli_args *a);

@@ -129,7 +129,9 @@ int og_cli__cert_import(og_cli *cli, const og_cli_args *a)
         og_error_wrap("cannot import '%s'", file);
         return og_cli_fail(error);
     }
-    error = og_certs_import_bundle(&cli->ctx, tenant, file, buf, len, password, &sum);
+    const char *request = og_cli_get(a, "request");
+    error = request ? og_certs_import_request(&cli->ctx, tenant, request, file, buf, len, &sum)
+                    : og_certs_import_bundle(&cli->ctx, tenant, file, buf, len, password, &sum);
     /* the bundle may hold private keys */
     og_crypto_wipe(buf, len);
     free(buf);
@@ -142,9 +144,10 @@ int og_cli__cert_import(og_cli *cli, const og_cli_args *a)
         return og_cli_fail(error);
     }
     if (cli->json)
-        og_cli_print_json(json_pack("{s:s, s:i, s:i, s:i, s:s}", "kind", sum.kind, "certs",
+        og_cli_print_json(json_pack("{s:s, s:i, s:i, s:i, s:s, s:s?}", "kind", sum.kind, "certs",
                                     sum.certs, "certs_new", sum.certs_new, "keys", sum.keys,
-                                    "fingerprint", sum.first_fingerprint));
+                                    "fingerprint", sum.first_fingerprint, "request",
+                                    sum.request[0] ? sum.request : NULL));
     else
         printf("imported %d certificate%s (%d new) from a %s file, %d private key%s sealed; "
                "first %s\n",
@@ -153,5 +156,8 @@ int og_cli__cert_import(og_cli *cli, const og_cli_args *a)
                : strcmp(sum.kind, "der") == 0  ? "DER"
                                                : "PEM",
                sum.keys, sum.keys == 1 ? "" : "s", sum.first_fingerprint);
+    if (!cli->json && sum.request[0])
+        printf("certificate request %s is issued: its key is linked, its task closed\n",
+               sum.request);
     return OG_EXIT_OK;
 }

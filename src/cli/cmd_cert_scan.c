@@ -311,15 +311,18 @@ static void schedule_row(og_cli_table *t, json_t *s)
                                   json_string_value(v));
     }
     const char *last = json_string_value(json_object_get(s, "last_run"));
-    og_cli_table_add(t, (const char *[]){json_string_value(json_object_get(s, "id")),
-                                         json_string_value(json_object_get(s, "every")),
-                                         json_string_value(json_object_get(s, "next_run")),
-                                         last ? last : "never", targets});
+    og_cli_table_add(t,
+                     (const char *[]){json_string_value(json_object_get(s, "id")),
+                                      json_string_value(json_object_get(s, "every")),
+                                      json_string_value(json_object_get(s, "next_run")),
+                                      last ? last : "never",
+                                      json_string_value(json_object_get(s, "starttls")), targets});
 }
 
 static int schedule_list(og_cli *cli, const char *tenant)
 {
-    static const char *const head[] = {"ID", "EVERY", "NEXT RUN", "LAST RUN", "TARGETS", NULL};
+    static const char *const head[] = {"ID",       "EVERY",   "NEXT RUN", "LAST RUN",
+                                       "STARTTLS", "TARGETS", NULL};
     json_t *arr = NULL, *s;
     size_t i;
     int error;
@@ -359,9 +362,10 @@ static int schedule_add(og_cli *cli, const og_cli_args *a, const char *tenant)
     og_certs_targets_free(tg);
     if ((error = og_cli_open(cli, tenant)))
         return error;
-    if ((error = og_certs_schedule_add(&cli->ctx, tenant, every, (const char *const *)a->pos,
-                                       (size_t)a->npos, og_cli_get(a, "ports"),
-                                       og_cli_get(a, "sni"), timeout_ms, concurrency, id)) < 0)
+    if ((error =
+             og_certs_schedule_add(&cli->ctx, tenant, every, (const char *const *)a->pos,
+                                   (size_t)a->npos, og_cli_get(a, "ports"), og_cli_get(a, "sni"),
+                                   og_cli_get(a, "starttls"), timeout_ms, concurrency, id)) < 0)
         return og_cli_fail(error);
     if (cli->json)
         og_cli_print_json(json_pack("{s:s}", "id", id));

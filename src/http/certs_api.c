@@ -102,6 +102,22 @@ int og_http__certs_show(og_http_req *r)
     return og_http__reply(r, 200, out);
 }
 
+/* GET .../certs/validity-report[?at=DATE]: the SC-081 report (og_certs_validity_report). */
+int og_http__certs_validity_report(og_http_req *r)
+{
+    const char *tenant, *at = og_http__query(r, "at");
+    json_t *out = NULL;
+    int64_t at_us = 0;
+    int error;
+    if ((error = og_http__param_ref(r, "tenant", &tenant)) < 0)
+        return error;
+    if (at && (error = og_time_parse(at, &at_us)) < 0)
+        return og_error_wrap("query parameter 'at'");
+    if ((error = og_certs_validity_report(&r->ctx, tenant, at_us, &out)) < 0)
+        return error;
+    return og_http__reply(r, 200, out);
+}
+
 static void collect_result(void *arg, const og_certs_scan_result *res)
 {
     json_t *arr = arg;
@@ -254,20 +270,27 @@ cleanup:
  * certificate or a PKCS#12 bundle that opens without a password; told apart by content. */
 int og_http__certs_import(og_http_req *r)
 {
-    const char *tenant, *name = og_http__query(r, "name");
+    const char *tenant, *name = og_http__query(r, "name"), *request = og_http__query(r, "request");
     og_certs_import_summary sum;
     int error;
     if ((error = og_http__param_ref(r, "tenant", &tenant)) < 0)
         return error;
     if (r->body.len == 0)
         return og_error_set(OG_EINVAL, "empty body: send the PEM bundle as the request body");
-    if ((error = og_certs_import_bundle(&r->ctx, tenant, name && *name ? name : "upload",
-                                        r->body.data, r->body.len, NULL, &sum)) < 0)
+    if (!name || !*name)
+        name = "upload";
+    /* ?request=ID: the certificate issued for that request (docs/certs.md) */
+    error = request ? og_certs_import_request(&r->ctx, tenant, request, name, r->body.data,
+                                              r->body.len, &sum)
+                    : og_certs_import_bundle(&r->ctx, tenant, name, r->body.data, r->body.len, NULL,
+                                             &sum);
+    if (error < 0)
         return error;
     return og_http__reply(r, 201,
-                          json_pack("{s:s, s:i, s:i, s:i, s:s}", "kind", sum.kind, "certs",
+                          json_pack("{s:s, s:i, s:i, s:i, s:s, s:s?}", "kind", sum.kind, "certs",
                                     sum.certs, "certs_new", sum.certs_new, "keys", sum.keys,
-                                    "fingerprint", sum.first_fingerprint));
+                                    "fingerprint", sum.first_fingerprint, "request",
+                                    sum.request[0] ? sum.request : NULL));
 }
 
 int og_http__certs_policy_get(og_http_req *r)
@@ -376,14 +399,14 @@ int og_http__certs_schedule_list(og_http_req *r)
 
 int og_http__certs_schedule_add(og_http_req *r)
 {
-    static const char *const fields[] = {"every",      "targets",     "ports", "sni",
-                                         "timeout_ms", "concurrency", NULL};
+    static const char *const fields[] = {"every",      "targets",     "ports",    "sni",
+                                         "timeout_ms", "concurrency", "starttls", NULL};
     int error = -1;
-    const char *tenant, *every = NULL, *ports = NULL, *sni = NULL;
+    const char *tenant, *every = NULL, *ports = NULL, *sni = NULL, *starttls = NULL;
     json_t *body = NULL;
     const char **targets = NULL;
     size_t n = 0;
-    int timeout_ms = 0, concurrency = 0;
+    int timeout_ms = 0, concurrency = 0, stls_mode = 0;
     int64_t every_us = 0;
     char id[OG_ID_LEN];
     if ((error = og_http__param_ref(r, "tenant", &tenant)) < 0 ||
@@ -392,14 +415,19 @@ int og_http__certs_schedule_add(og_http_req *r)
         (error = target_array(body, "targets", HTTP_SCAN_MAX_TARGETS, &targets, &n)) < 0 ||
         (error = og_http__field_str(body, "ports", 0, &ports)) < 0 ||
         (error = og_http__field_str(body, "sni", 0, &sni)) < 0 ||
+        (error = og_http__field_str(body, "starttls", 0, &starttls)) < 0 ||
         (error = int_field(body, "timeout_ms", 50, 60000, &timeout_ms)) < 0 ||
         (error = int_field(body, "concurrency", 1, 1024, &concurrency)) < 0)
         goto cleanup;
+    if (starttls && (error = og_certs_starttls_parse(starttls, &stls_mode)) < 0) {
+        og_error_wrap("field 'starttls'");
+        goto cleanup;
+    }
     if ((error = og_certs_every_parse(every, &every_us)) < 0) {
         og_error_wrap("field 'every'");
         goto cleanup;
     }
-    if ((error = og_certs_schedule_add(&r->ctx, tenant, every_us, targets, n, ports, sni,
+    if ((error = og_certs_schedule_add(&r->ctx, tenant, every_us, targets, n, ports, sni, starttls,
                                        timeout_ms, concurrency, id)) < 0)
         goto cleanup;
     error = og_http__reply(r, 201, json_pack("{s:s}", "id", id));

@@ -8,6 +8,12 @@ struct og_http_req;
 int og_http__certs_list(struct og_http_req *r);
 int og_http__certs_list_all(struct og_http_req *r);
 int og_http__certs_show(struct og_http_req *r);
+int og_http__certs_validity_report(struct og_http_req *r);
+/* certreq_api.c: certificate requests outside ACME */
+int og_http__certreq_create(struct og_http_req *r);
+int og_http__certreq_list(struct og_http_req *r);
+int og_http__certreq_show(struct og_http_req *r);
+int og_http__certreq_cancel(struct og_http_req *r);
 int og_http__certs_scan(struct og_http_req *r);
 int og_http__certs_import(struct og_http_req *r);
 int og_http__certs_policy_get(struct og_http_req *r);

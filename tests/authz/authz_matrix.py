@@ -50,6 +50,7 @@ LATE = [
     "DELETE /api/v1/connectors/{connector}",
     "DELETE /api/v1/tenants/{tenant}/certs/schedules/{id}",
     "DELETE /api/v1/tenants/{tenant}/deploy-targets/{target}",
+    "DELETE /api/v1/tenants/{tenant}/certs/requests/{id}",
     "DELETE /api/v1/tenants/{tenant}/gate-assignees/{area}",
     "DELETE /api/v1/tokens/{id}",
     "POST /api/v1/tenants/{tenant}/users/{user}/disable",
@@ -89,6 +90,8 @@ BODIES = {
     "POST /api/v1/tenants/{tenant}/certs/schedules":
         lambda r: {"every": "6h", "targets": ["127.0.0.1:1"]},
     "POST /api/v1/tenants/{tenant}/certs/scan": lambda r: {"targets": ["127.0.0.1:1"]},
+    "POST /api/v1/tenants/{tenant}/certs/requests":
+        lambda r: {"name": "new-" + r, "names": ["new.example"]},
     "POST /api/v1/projects": lambda r: {"key": "n" + r, "name": "new " + r},
     "PATCH /api/v1/projects/{key}": lambda r: {"name": "renamed by " + r},
     "POST /api/v1/projects/{key}/generate": lambda r: {"kind": "runbook"},
@@ -323,6 +326,9 @@ class Fixtures:
             s = c.ok(201, "POST", "/api/v1/tenants/%s/certs/schedules" % tenant, a,
                      {"every": "6h", "targets": ["127.0.0.1:1"]})
             o["schedule"] = s["id"]
+            o["certreq"] = c.ok(201, "POST", "/api/v1/tenants/%s/certs/requests" % tenant, a,
+                                {"name": "req-%s%s" % (prefix, suffix),
+                                 "names": ["req.example"]})["id"]
             cn = c.ok(201, "POST", "/api/v1/connectors?tenant=%s" % tenant, a,
                       dict(CONNECTOR, name="conn-%s%s" % (prefix, suffix)))
             o["connector"], o["connector_id"] = cn["name"], cn["id"]
@@ -393,6 +399,8 @@ def subst(path, o, missing=False, inner=False):
             return o["schedule"]
         if "/acme/accounts/" in prefix or "/acme/plans/" in prefix:
             return MISSING_UUID  # no ACME account or plan without a CA: every one is missing
+        if "/requests/" in prefix:
+            return o["certreq"]
         if "/certs/" in prefix or "/certificates/" in prefix:
             return o["cert"]
         if prefix.startswith("/api/v1/connectors/"):

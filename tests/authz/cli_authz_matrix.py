@@ -138,6 +138,11 @@ ARGS = {
     "cert schedule:delete": "cert schedule --delete {SCH} --tenant {T}",
     "cert schedule:run-due": "cert schedule --run-due --tenant {T} --timeout 200",
     "cert check-expiry": "cert check-expiry --tenant {T}",
+    "cert validity-report": "cert validity-report --tenant {T}",
+    "cert request": "cert request --tenant {T} --name n{R} --san n{R}.example",
+    "cert request:list": "cert request list --tenant {T}",
+    "cert request:show": "cert request show {REQ} --tenant {T}",
+    "cert request:cancel": "cert request cancel {REQ} --tenant {T}",
     "cert issue": "cert issue --tenant {T} --name m.example.com --challenge http-01"
                   " --http-listen 127.0.0.1:1 --timeout 1s",
     "cert renew": "cert renew {CERT} --tenant {T}",
@@ -258,7 +263,8 @@ class Fixture:
                         "N": "nosuch.md", "N2": "nosuch.md", "U": "nosuch", "UG": "nosuch",
                         "TGT": "nosuch", "TPL": "nosuch", "CERT": MISSING_FP,
                         "CONN": "nosuch", "PCONN": "nosuch"}
-        for k in ("CONNID", "TOK", "G2A", "G2B", "G1A", "G1B", "G1C", "G3A", "G3B", "EV", "CH", "SCH", "ACC"):
+        for k in ("CONNID", "TOK", "G2A", "G2B", "G1A", "G1B", "G1C", "G3A", "G3B", "EV", "CH", "SCH", "ACC",
+                  "REQ"):
             self.missing[k] = MISSING_UUID
 
     def og(self, *argv, as_user=None, want=0):
@@ -375,6 +381,8 @@ class Fixture:
         o["CERT"] = self.ogj("cert", "list", "--tenant", t)["certs"][0]["fingerprint"]
         o["SCH"] = self.ogj("cert", "schedule", "127.0.0.1:1", "--tenant", t,
                             "--every", "6h")["id"]
+        o["REQ"] = self.ogj("cert", "request", "--tenant", t, "--name", "fx",
+                            "--san", "fx.example")["id"]
         o["TGT"] = "web"
         self.og("target", "add", "web", "--tenant", t, "--type", "file", "--cert-path",
                 "%s/out/%s.pem" % (F, t), "--key-path", "%s/out/%s.key" % (F, t))

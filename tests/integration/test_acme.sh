@@ -99,6 +99,7 @@ grep -q "Removed DNS-01 TXT challenge" "$WORK/challtestsrv.log" || fail "dns-01 
 
 # ---- tls-alpn-01 (RFC 8737) with the built-in TLS responder ----
 J=$("$O" cert issue --tenant $T --name tls.example.test --challenge tls-alpn-01 --tls-listen 127.0.0.1:$TLS_PORT --json)
+P4=$(jq -r .id <<<"$J")
 grep -q "tls-alpn-01" <(sqlite3 "$OPSGATE_DATA/opsgate.db" "SELECT challenge FROM acme_plans WHERE id = '$(jq -r .id <<<"$J")'") || fail "tls-alpn-01 plan"
 
 # ---- failed validation: nobody answers on the VA's port; the problem type and name are shown ----
@@ -139,6 +140,25 @@ set -e
 "$O" acme account rollover --tenant $T "$ACCT" >/dev/null
 R=$("$O" cert renew --tenant $T "$P1" --json)
 jq -e '.result.new_serial != null' <<<"$R" >/dev/null || fail "renew after rollover: $R"
+
+# ---- one certificate ID: renew and revoke by the inventory fingerprint (or a prefix of 8+ hex
+# digits), deploy by the plan's id ----
+FP1=$("$O" cert plans --tenant $T "$P1" --json | jq -r .current.fingerprint)
+R=$("$O" cert renew --tenant $T "${FP1:0:12}" --json)
+[ "$(jq -r .id <<<"$R")" = "$P1" ] && jq -e '.result.new_serial != null' <<<"$R" >/dev/null || fail "renew by fingerprint prefix: $R"
+FP4=$("$O" cert plans --tenant $T "$P4" --json | jq -r .current.fingerprint)
+"$O" cert revoke --tenant $T "$(sed 's/../&:/g; s/:$//' <<<"${FP4:0:20}")" >/dev/null || fail "revoke by a colon-separated prefix"
+SER4=$("$O" cert plans --tenant $T "$P4" --json | jq -r .current.serial)
+curl -sf --cacert "$PEBBLE_CA" "$PEBBLE_MGMT/cert-status-by-serial/$SER4" | jq -e '.Status == "Revoked"' >/dev/null || fail "revoke by fingerprint did not revoke $SER4"
+set +e
+out=$("$O" cert renew --tenant $T "${FP1:0:6}" 2>&1); rc=$?
+[ $rc -eq 1 ] && grep -q "no ACME certificate" <<<"$out" || fail "a 6-digit prefix is no ID: $rc $out"
+set -e
+mkdir -p "$WORK/deploy"
+"$O" target add --tenant $T files --type file --cert-path "$WORK/deploy/c.pem" --key-path "$WORK/deploy/k.pem" >/dev/null
+"$O" cert deploy --tenant $T "$P1" --target files >/dev/null || fail "deploy by plan id"
+[ "$(openssl x509 -in "$WORK/deploy/c.pem" -noout -fingerprint -sha256 | sed 's/.*=//; s/://g' | tr A-F a-f)" = \
+  "$("$O" cert plans --tenant $T "$P1" --json | jq -r .current.fingerprint)" ] || fail "deploy by plan id: not the plan's current certificate"
 
 # ---- an IP address identifier (http-01); roles: auditors read, engineers issue, only
 # tenant-admins manage accounts ----

@@ -188,4 +188,31 @@ og cert scan --tenant acme --starttls smtps "127.0.0.1:$ldap_port" >/dev/null 2>
 scan auto "127.0.0.1:$(port smtp)"
 expect_bad "127.0.0.1:$(port smtp)" not-tls "does not speak TLS"
 
+# scheduled scans keep their STARTTLS mode (certs schema step 9) and speak it at every run:
+# the SMTP server with --starttls smtp, the same endpoint without it (direct TLS: not-tls), LDAP
+# by auto on a named high port (direct TLS there), all run by one --run-due
+smtp_t="127.0.0.1:$(port smtp)"
+sid_stls=$(og cert schedule --tenant acme --every 1h --starttls smtp --timeout 3000 "$smtp_t" 2>"$T/err") ||
+  bad "schedule --starttls smtp: $(cat "$T/err")"
+sid_plain=$(og cert schedule --tenant acme --every 1h --timeout 3000 "$smtp_t" 2>"$T/err") ||
+  bad "schedule without --starttls: $(cat "$T/err")"
+og cert schedule --tenant acme --every 1h --starttls smtps "$smtp_t" >/dev/null 2>"$T/err"; rc=$?
+[ "$rc" = 2 ] && grep -q "unknown STARTTLS protocol 'smtps'" "$T/err" && ok ||
+  bad "schedule --starttls smtps: want exit 2 naming it, got $rc: $(cat "$T/err")"
+out=$(og cert schedule --run-due 2>"$T/err") || bad "schedule --run-due: $(cat "$T/err")"
+[ "$out" = "ran 2 scheduled scans" ] && ok || bad "run-due: $out"
+sched=$(og cert schedule --tenant acme --list --json)
+sfield() { jq -r --arg id "$1" ".schedules[] | select(.id == \$id) | $2" <<<"$sched"; }
+[ "$(sfield "$sid_stls" .starttls)" = smtp ] && [ "$(sfield "$sid_plain" .starttls)" = none ] && ok ||
+  bad "schedule list starttls: $(sfield "$sid_stls" .starttls) / $(sfield "$sid_plain" .starttls)"
+[ "$(sfield "$sid_stls" .last_result.status)" = done ] && [ "$(sfield "$sid_stls" .last_result.ok)" = 1 ] && ok ||
+  bad "the STARTTLS schedule's run: $(sfield "$sid_stls" .last_result)"
+[ "$(sfield "$sid_plain" .last_result.ok)" = 0 ] && ok ||
+  bad "the direct-TLS schedule of the SMTP port found a certificate: $(sfield "$sid_plain" .last_result)"
+table=$(og cert schedule --tenant acme --list)
+grep -q "STARTTLS" <<<"$table" && grep -q " smtp " <<<"$table" && ok || bad "schedule table: $table"
+# the audit record of the schedule names its mode
+og audit export --tenant acme --format jsonl 2>/dev/null >"$T/audit.jsonl" || true
+grep -q '"starttls":"smtp"' "$T/audit.jsonl" && ok || bad "certs.schedule.add lacks starttls"
+
 og_done

@@ -151,6 +151,15 @@ expect_status 201 "a schedule of 1d12h"
 api GET /api/v1/tenants/acme/certs/schedules "$eve"
 expect_jq '.schedules[0].every' "1d12h" "every as a duration"
 expect_jq '.schedules[0].every_s' 129600 "every_s in seconds"
+expect_jq '.schedules[0].starttls' none "direct TLS by default"
+# and their STARTTLS mode (certs schema step 9); an unknown one names the field
+api POST /api/v1/tenants/acme/certs/schedules "$eve" '{"every":"6h","targets":["127.0.0.1:25"],"starttls":"smtp"}'
+expect_status 201 "a schedule with starttls smtp"
+api GET /api/v1/tenants/acme/certs/schedules "$eve"
+expect_jq '[.schedules[].starttls] | sort | join(",")' "none,smtp" "the schedule keeps its STARTTLS mode"
+api POST /api/v1/tenants/acme/certs/schedules "$eve" '{"every":"6h","targets":["127.0.0.1:25"],"starttls":"smtps"}'
+expect_error 400 invalid "starttls smtps"
+expect_jq '.error.message | startswith("field '"'"'starttls'"'"'")' true "the bad starttls field is named"
 
 # gauges on /metrics
 api GET /metrics

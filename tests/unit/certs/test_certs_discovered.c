@@ -243,8 +243,8 @@ static void test_schedule__discovered_is_accepted_and_listed(void **state)
     char id[OG_ID_LEN];
     json_t *l = NULL;
     /* nothing discovered yet: the schedule is still valid */
-    OG_ASSERT_OK(
-        og_certs_schedule_add(&env->ctx, "acme", 3600LL * 1000000, t, 1, NULL, NULL, 0, 0, id));
+    OG_ASSERT_OK(og_certs_schedule_add(&env->ctx, "acme", 3600LL * 1000000, t, 1, NULL, NULL, NULL,
+                                       0, 0, id));
     OG_ASSERT_OK(og_certs_schedule_list(&env->ctx, "acme", &l));
     assert_string_equal(
         json_string_value(json_array_get(json_object_get(json_array_get(l, 0), "targets"), 0)),
