@@ -26,7 +26,7 @@ typedef struct og_test_env {
     char *data_dir;  /* the data folder; NULL on PostgreSQL */
     char *location;  /* what og_install_where.data names: the data folder or the store URL */
     char *keys_dir;  /* the key folder: the data folder on SQLite */
-    char *schema;    /* unused since the template (NULL); kept for og_test_pg_drop callers */
+    char *schema;    /* NULL: each PostgreSQL test has a database of its own (pgdb) */
     char *pgdb;      /* PostgreSQL: the test's database */
     char token[128]; /* the platform admin's token */
     og_store *store;

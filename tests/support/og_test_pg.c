@@ -135,12 +135,12 @@ void og_test_pg_drop(const char *schema)
 
 /* ---- the installation template ----
  * og_install_create costs about a second on PostgreSQL (every module's DDL); copying a database
- * that holds one costs a tenth of that. The first test of a suite run builds the template (under
- * an advisory lock: test processes run in parallel), named by a hash of every module's PostgreSQL
- * schema texts so that a changed schema gets a new one; tests/support/pg_fixture.sh start drops
- * old ones, so a run never reuses what an older binary installed. The template's master key and
- * admin token (a throw-away installation on a throw-away server) ride in the database's comment,
- * which CREATE DATABASE ... TEMPLATE does not copy. */
+ * that holds one copies pages instead and costs the server less. The first test of a suite run
+ * builds the template (under an advisory lock: test processes run in parallel), named by a hash of
+ * every module's PostgreSQL schema texts so that a changed schema gets a new one;
+ * tests/support/pg_fixture.sh start drops old ones, so a run never reuses what an older binary
+ * installed. The template's master key and admin token (a throw-away installation on a throw-away
+ * server) ride in the database's comment, which CREATE DATABASE ... TEMPLATE does not copy. */
 #define TPL_LOCK 0x6f67747031LL /* "ogtp1" */
 
 static char tpl_db[40];

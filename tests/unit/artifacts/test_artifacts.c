@@ -1090,6 +1090,7 @@ static void test_artifacts_storage__data_folder_holds_no_plaintext(void **state)
         for (size_t i = 0; needles[i]; i++)
             if (og_test_env_holds(&f->env, needles[i]))
                 fail_msg("plaintext found at rest: '%s' in the database", needles[i]);
+        assert_true(og_test_env_holds(&f->env, f->acme.id)); /* the search finds what is there */
         return;
     }
     int rc = nftw(f->env.data_dir, scan_one, 16, FTW_PHYS);
