@@ -67,6 +67,72 @@ void og_test_env_exec(const og_test_env *env, const char *sql)
     free(url);
 }
 
+const char *og_test_sql(const char *sqlite, const char *pg)
+{
+    return og_test_backend_pg() ? pg : sqlite;
+}
+
+og_store *og_test_raw_open(const og_test_env *env)
+{
+    og_store *s = NULL;
+    char *url = og_test_env_db_url(env);
+    OG_ASSERT_OK(og_store_open(&s, url, 0));
+    free(url);
+    return s;
+}
+
+static char *raw_format(const char *fmt, va_list ap)
+{
+    char *sql = NULL;
+    assert_true(vasprintf(&sql, fmt, ap) >= 0);
+    return sql;
+}
+
+void og_test_raw_exec(og_store *db, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *sql = raw_format(fmt, ap);
+    va_end(ap);
+    if (og_store_exec(db, sql) < 0)
+        fail_msg("%s: %s", sql, og_error_last());
+    free(sql);
+}
+
+int og_test_raw_try(og_store *db, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *sql = raw_format(fmt, ap);
+    va_end(ap);
+    int rc = og_store_exec(db, sql);
+    free(sql);
+    return rc < 0 ? rc : 0;
+}
+
+int64_t og_test_raw_int(og_store *db, const char *fmt, ...)
+{
+    og_stmt *st = NULL;
+    va_list ap;
+    va_start(ap, fmt);
+    char *sql = raw_format(fmt, ap);
+    va_end(ap);
+    if (og_stmt_prepare(&st, db, sql) < 0 || og_stmt_step(st) != OG_ROW)
+        fail_msg("%s: no row (%s)", sql, og_error_last());
+    int64_t v = og_stmt_col_int(st, 0);
+    og_stmt_free(st);
+    free(sql);
+    return v;
+}
+
+void og_test_raw_drop_trigger(og_store *db, const char *name, const char *table)
+{
+    if (og_test_backend_pg())
+        og_test_raw_exec(db, "DROP TRIGGER %s ON %s", name, table);
+    else
+        og_test_raw_exec(db, "DROP TRIGGER %s", name);
+}
+
 int og_test_env_holds(const og_test_env *env, const char *needle)
 {
     char *cmd = NULL;
@@ -74,8 +140,8 @@ int og_test_env_holds(const og_test_env *env, const char *needle)
     if (env->data_dir)
         n = asprintf(&cmd, "grep -rqa -- '%s' '%s'", needle, env->data_dir);
     else
-        n = asprintf(&cmd, "pg_dump --data-only --no-owner -n %s -d \"%s\" | grep -qa -- '%s'",
-                     env->schema, env->location + strlen(OG_STORE_LIBPQ_PREFIX), needle);
+        n = asprintf(&cmd, "pg_dump --data-only --no-owner -d \"%s\" | grep -qa -- '%s'",
+                     env->location + strlen(OG_STORE_LIBPQ_PREFIX), needle);
     assert_true(n > 0);
     int rc = system(cmd);
     free(cmd);
@@ -90,8 +156,8 @@ void og_test_env_setup(og_test_env *env)
     if (og_test_backend_pg()) {
         if (!og_test_pg_url())
             skip();
-        env->location = og_test_pg_create(&env->schema);
         assert_true(asprintf(&env->keys_dir, "%s/keys", env->dir) > 0);
+        env->location = og_test_pg_install(env->keys_dir, env->token, &env->pgdb);
     } else {
         assert_true(asprintf(&env->data_dir, "%s/data", env->dir) > 0);
         env->location = strdup(env->data_dir);
@@ -100,7 +166,8 @@ void og_test_env_setup(og_test_env *env)
         assert_non_null(env->keys_dir);
     }
     og_install_where w = og_test_env_where(env);
-    OG_ASSERT_OK(og_install_create(&w, env->token));
+    if (!env->pgdb)
+        OG_ASSERT_OK(og_install_create(&w, env->token));
     OG_ASSERT_OK(og_install_open_at(&w, &env->store, &env->keys));
     env->ctx.store = env->store;
     env->ctx.keys = env->keys;
@@ -113,11 +180,13 @@ void og_test_env_teardown(og_test_env *env)
     og_store_close(env->store);
     og_keyring_free(env->keys);
     og_test_pg_drop(env->schema);
+    og_test_pg_db_drop(env->pgdb);
     og_test_rmrf(env->dir);
     free(env->data_dir);
     free(env->location);
     free(env->keys_dir);
     free(env->schema);
+    free(env->pgdb);
     free(env->dir);
     memset(env, 0, sizeof(*env));
 }

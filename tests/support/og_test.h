@@ -18,14 +18,16 @@ char *og_test_tmpdir(void);
 void og_test_rmrf(const char *path);
 
 /* An installation made by og_install_create, opened, with a local-operator context: a data folder
- * on SQLite; with OG_TEST_BACKEND=pg a fresh schema of the suite's PostgreSQL (og_test_pg_create)
- * with a temp key folder, and no data folder (data_dir and ctx.data_dir NULL). */
+ * on SQLite; with OG_TEST_BACKEND=pg a database of its own on the suite's PostgreSQL, a copy of
+ * the run's installation template (og_test_pg_install) with a temp key folder, and no data
+ * folder (data_dir and ctx.data_dir NULL). */
 typedef struct og_test_env {
     char *dir;       /* the temp folder holding data/ (SQLite) or keys/ (PostgreSQL) */
     char *data_dir;  /* the data folder; NULL on PostgreSQL */
     char *location;  /* what og_install_where.data names: the data folder or the store URL */
     char *keys_dir;  /* the key folder: the data folder on SQLite */
-    char *schema;    /* PostgreSQL: the test's schema */
+    char *schema;    /* NULL: each PostgreSQL test has a database of its own (pgdb) */
+    char *pgdb;      /* PostgreSQL: the test's database */
     char token[128]; /* the platform admin's token */
     og_store *store;
     og_keyring *keys;
@@ -47,6 +49,24 @@ void og_test_env_exec(const og_test_env *env, const char *sql);
  * (the database and its journal), or a row of the PostgreSQL schema (pg_dump). */
 int og_test_env_holds(const og_test_env *env, const char *needle);
 
+/* ---- SQL behind the modules' back: what someone with the database file or server could do ----
+ * Texts that differ by backend go through og_test_sql, so a test states both and is written
+ * once. */
+/* sqlite when the tests run on SQLite, pg on PostgreSQL. */
+const char *og_test_sql(const char *sqlite, const char *pg);
+/* A connection of its own to env's database (og_store_open of og_test_env_db_url); close it with
+ * og_store_close. */
+og_store *og_test_raw_open(const og_test_env *env);
+/* Run a printf-formatted SQL script on db; fails the test when it fails. */
+void og_test_raw_exec(og_store *db, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Run a printf-formatted SQL script on db and return its result (0 or a negative code, the
+ * message in og_error_last()): for statements that must be refused. */
+int og_test_raw_try(og_store *db, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The first column of the query's first row as an integer; fails the test when there is none. */
+int64_t og_test_raw_int(og_store *db, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Drop trigger name of table ("DROP TRIGGER name" on SQLite, "... ON table" on PostgreSQL). */
+void og_test_raw_drop_trigger(og_store *db, const char *name, const char *table);
+
 /* ---- PostgreSQL (tests/support/og_test_pg.c) ----
  * The suite's server: OPSGATE_TEST_PG, a store URL set by tests/support/pg_run.sh (CTest fixture
  * "pg"), NULL when there is none (the test then skips, exit 77). */
@@ -57,6 +77,15 @@ const char *og_test_pg_url(void);
 char *og_test_pg_create(char **schema);
 /* Drop it with everything in it. NULL-safe. */
 void og_test_pg_drop(const char *schema);
+/* A fresh installation: a database of its own (*db its name), copied (CREATE DATABASE ...
+ * TEMPLATE) from the run's template, which the first call of the run builds with
+ * og_install_create (named by a hash of every module's PostgreSQL schema texts); the template's
+ * master key written into keys_dir (made 0700, must not exist) and its admin token into token.
+ * Returns the store URL ("libpq:... dbname=..."; caller frees it and *db). Every installation of
+ * a run shares the master key and token. */
+char *og_test_pg_install(const char *keys_dir, char token[OG_TOKEN_MAX], char **db);
+/* Drop a database og_test_pg_install made. NULL-safe. */
+void og_test_pg_db_drop(const char *db);
 
 /* Assert a call returned 0, printing og_error_last() otherwise. */
 #define OG_ASSERT_OK(call)                                                                         \

@@ -2,7 +2,8 @@
 # pg_fixture.sh start|stop DIR - the CTest fixture "pg": one throw-away PostgreSQL for the suite
 # (scripts/pg-test.sh), started before the tests that need it and stopped after them.
 #   start  starts the server in DIR (initdb the first time; kept between runs for speed) and
-#          drops databases left by tests that died (og_t_*). When PostgreSQL is not installed it
+#          drops databases left by tests that died (og_t_*) and the installation templates of
+#          the last run (og_tpl_*: the first test of this run builds one, og_test_pg_install). When PostgreSQL is not installed it
 #          writes why to DIR/skip and succeeds: the tests that need it then report skipped (77).
 #   stop   stops the server (DIR stays: the next start reuses it).
 set -uo pipefail
@@ -32,6 +33,12 @@ case "$cmd" in
     for db in $("$psql" -X -q -h "$dir" -p "$port" -U opsgate -d postgres -tAc \
         "SELECT datname FROM pg_database WHERE datname LIKE 'og\_t\_%'"); do
       "$psql" -X -q -h "$dir" -p "$port" -U opsgate -d postgres \
+        -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null
+    done
+    for db in $("$psql" -X -q -h "$dir" -p "$port" -U opsgate -d postgres -tAc \
+        "SELECT datname FROM pg_database WHERE datname LIKE 'og\_tpl\_%'"); do
+      "$psql" -X -q -h "$dir" -p "$port" -U opsgate -d postgres \
+        -c "ALTER DATABASE $db IS_TEMPLATE false" \
         -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null
     done
     echo "pg fixture: $url"

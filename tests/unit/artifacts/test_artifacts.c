@@ -120,11 +120,27 @@ static int objects_of(fx *f, const og_tenant *t)
     return n;
 }
 
-/* Files under DATA/objects/<tenant>/ (not counting tmp/). */
+/* The objects of a tenant in the object store: files under DATA/objects/<tenant>/ (not counting
+ * tmp/), or with no data folder (PostgreSQL) the objects with chunk rows; last gets a file's path
+ * or a seal id. */
 static int object_files(fx *f, const og_tenant *t, char *last, size_t lastsz)
 {
     char dir[4096];
     int total = 0;
+    if (!f->env.data_dir) {
+        og_stmt *st = NULL;
+        OG_ASSERT_OK(og_stmt_prepare_args(&st, f->env.store,
+                                          "SELECT seal_id FROM art_object_chunks WHERE"
+                                          " tenant_id = ? GROUP BY seal_id ORDER BY seal_id",
+                                          "t", t->id));
+        while (og_stmt_step(st) == OG_ROW) {
+            total++;
+            if (last)
+                snprintf(last, lastsz, "%s", og_stmt_col_text(st, 0));
+        }
+        og_stmt_free(st);
+        return total;
+    }
     snprintf(dir, sizeof(dir), "%s/objects/%s", f->env.data_dir, t->id);
     DIR *d = opendir(dir);
     if (!d)
@@ -369,16 +385,33 @@ static void test_artifacts_get__a_tampered_object_fails_to_open(void **state)
     OG_ASSERT_OK(get(c, "globex", "fw", "big.bin", 0, &t));
     assert_memory_equal(t, data, n);
     free(t);
-    int fd = open(path, O_RDWR);
-    assert_true(fd >= 0);
-    unsigned char byte;
-    assert_int_equal(pread(fd, &byte, 1, 300000), 1);
-    byte ^= 1;
-    assert_int_equal(pwrite(fd, &byte, 1, 300000), 1);
-    close(fd);
+    if (f->env.data_dir) {
+        int fd = open(path, O_RDWR);
+        assert_true(fd >= 0);
+        unsigned char byte;
+        assert_int_equal(pread(fd, &byte, 1, 300000), 1);
+        byte ^= 1;
+        assert_int_equal(pwrite(fd, &byte, 1, 300000), 1);
+        close(fd);
+    } else { /* a bit of the middle chunk row of the object */
+        OG_ASSERT_OK(og_store_run(f->env.store,
+                                  "UPDATE art_object_chunks SET data = set_byte(data, 100,"
+                                  " get_byte(data, 100) # 1) WHERE tenant_id = ? AND seal_id = ?"
+                                  " AND seq = (SELECT (min(seq) + max(seq)) / 2 FROM"
+                                  " art_object_chunks WHERE tenant_id = ? AND seal_id = ?)",
+                                  "tttt", f->globex.id, path, f->globex.id, path));
+    }
     assert_int_equal(get(c, "globex", "fw", "big.bin", 0, &t), OG_ECORRUPT);
     /* cut short */
-    assert_int_equal(truncate(path, 100000), 0);
+    if (f->env.data_dir)
+        assert_int_equal(truncate(path, 100000), 0);
+    else
+        OG_ASSERT_OK(og_store_run(f->env.store,
+                                  "UPDATE art_object_chunks SET data = substring(data from 1 for"
+                                  " length(data) / 2) WHERE tenant_id = ? AND seal_id = ? AND"
+                                  " seq = (SELECT max(seq) FROM art_object_chunks WHERE"
+                                  " tenant_id = ? AND seal_id = ?)",
+                                  "tttt", f->globex.id, path, f->globex.id, path));
     assert_int_equal(get(c, "globex", "fw", "big.bin", 0, &t), OG_ECORRUPT);
     free(data);
     /* a small object: in its row */
@@ -386,8 +419,11 @@ static void test_artifacts_get__a_tampered_object_fails_to_open(void **state)
     assert_int_equal(object_files(f, &f->globex, NULL, 0), 1);
     og_stmt *st = NULL;
     OG_ASSERT_OK(og_stmt_prepare(&st, f->env.store,
-                                 "UPDATE art_objects SET inline = substr(inline, 1, 40) ||"
-                                 " X'00' || substr(inline, 42) WHERE inline IS NOT NULL"));
+                                 og_test_sql("UPDATE art_objects SET inline = substr(inline, 1, 40)"
+                                             " || X'00' || substr(inline, 42) WHERE inline IS NOT"
+                                             " NULL",
+                                             "UPDATE art_objects SET inline = set_byte(inline, 40,"
+                                             " 0) WHERE inline IS NOT NULL")));
     assert_true(og_stmt_step(st) >= 0);
     og_stmt_free(st);
     assert_int_equal(get(c, "globex", "fw", "t.txt", 0, &t), OG_ECORRUPT);
@@ -1050,6 +1086,13 @@ static void test_artifacts_storage__data_folder_holds_no_plaintext(void **state)
     /* scan the live files as they are (database, WAL, objects) */
     scan_needles = needles;
     scan_hit[0] = '\0';
+    if (!f->env.data_dir) { /* PostgreSQL: every row of the database (pg_dump) */
+        for (size_t i = 0; needles[i]; i++)
+            if (og_test_env_holds(&f->env, needles[i]))
+                fail_msg("plaintext found at rest: '%s' in the database", needles[i]);
+        assert_true(og_test_env_holds(&f->env, f->acme.id)); /* the search finds what is there */
+        return;
+    }
     int rc = nftw(f->env.data_dir, scan_one, 16, FTW_PHYS);
     if (rc != 0)
         fail_msg("plaintext found at rest: %s", scan_hit);
@@ -1068,6 +1111,10 @@ static void test_artifacts_tenant__deleted_tenant_files_can_be_removed(void **st
     /* the rows are gone with the tenant; the file is unreadable, then removed */
     assert_int_equal(objects_of(f, &f->globex), 0);
     assert_int_equal(get(c, "globex", "fw", "big.bin", 0, &t), OG_ENOTFOUND);
+    if (!f->env.data_dir) { /* no folder: the chunk rows went with the tenant */
+        assert_int_equal(object_files(f, &f->globex, NULL, 0), 0);
+        return;
+    }
     OG_ASSERT_OK(og_artifacts_tenant_files_remove(f->env.data_dir, f->globex.id));
     assert_int_equal(object_files(f, &f->globex, NULL, 0), 0);
     OG_ASSERT_OK(og_artifacts_tenant_files_remove(f->env.data_dir, f->globex.id));
@@ -1094,6 +1141,8 @@ static void plant(const char *path, int age_s)
 static void test_artifacts_tmp__stale_part_files_are_swept_live_ones_kept(void **state)
 {
     fx *f = *state;
+    if (!f->env.data_dir) /* part files are the data folder's; rows: tests/unit/artobj's sweep */
+        skip();
     og_ctx *c = &f->env.ctx;
     char dir[4096], stale[4200], fresh[4200], held[4200], other[4200], sub[4200];
     int removed = -1;

@@ -1,5 +1,6 @@
-/* test_audit.c - the audit trail on a real data folder: transactions, immutability, tampering
- * found by verify (with the SQLite file opened directly), proofs, listing, exports, group commit.
+/* test_audit.c - the audit trail on a real installation (either backend): transactions,
+ * immutability, tampering found by verify (with the database opened directly, behind the
+ * module's back), proofs, listing, exports, group commit.
  */
 #include "og_test.h"
 #include "audit/audit_internal.h"
@@ -7,7 +8,6 @@
 #include "opsgate/tenant.h"
 
 #include <pthread.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,31 +55,21 @@ static void append_n(fixture *f, int n, const char *detail)
     }
 }
 
-static sqlite3 *raw_db(fixture *f)
+/* Drop the immutability triggers: what an attacker with the database can do. */
+static og_store *tamper_db(fixture *f)
 {
-    char path[4200];
-    sqlite3 *db = NULL;
-    snprintf(path, sizeof(path), "%s/opsgate.db", f->env.data_dir);
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    sqlite3_busy_timeout(db, 5000);
-    return db;
-}
-
-static void raw_exec(sqlite3 *db, const char *sql)
-{
-    char *msg = NULL;
-    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
-        fail_msg("%s: %s", sql, msg);
-}
-
-/* Drop the immutability triggers: what an attacker with the file can do. */
-static sqlite3 *tamper_db(fixture *f)
-{
-    sqlite3 *db = raw_db(f);
-    raw_exec(db, "DROP TRIGGER audit_record_no_update; DROP TRIGGER audit_record_no_delete;"
-                 "DROP TRIGGER audit_record_extends_chain;"
-                 "DROP TRIGGER audit_checkpoint_no_update; DROP TRIGGER audit_checkpoint_no_delete;"
-                 "DROP TRIGGER audit_key_no_update; DROP TRIGGER audit_key_no_delete");
+    static const char *const triggers[][2] = {
+        {"audit_record_no_update", "audit_record"},
+        {"audit_record_no_delete", "audit_record"},
+        {"audit_record_extends_chain", "audit_record"},
+        {"audit_checkpoint_no_update", "audit_checkpoint"},
+        {"audit_checkpoint_no_delete", "audit_checkpoint"},
+        {"audit_key_no_update", "audit_key"},
+        {"audit_key_no_delete", "audit_key"},
+    };
+    og_store *db = og_test_raw_open(&f->env);
+    for (size_t i = 0; i < sizeof(triggers) / sizeof(triggers[0]); i++)
+        og_test_raw_drop_trigger(db, triggers[i][0], triggers[i][1]);
     return db;
 }
 
@@ -213,11 +203,10 @@ static void test_store__refuses_update_and_delete_of_records(void **state)
     assert_non_null(strstr(og_error_last(), "immutable"));
     assert_int_not_equal(og_store_exec(f->env.store, "DELETE FROM audit_checkpoint"), 0);
     assert_int_not_equal(og_store_exec(f->env.store, "UPDATE audit_checkpoint SET root = 'x'"), 0);
-    /* also through a plain SQLite connection, as long as the triggers exist */
-    sqlite3 *db = raw_db(f);
-    assert_int_not_equal(
-        sqlite3_exec(db, "DELETE FROM audit_record WHERE seq = 1", NULL, NULL, NULL), SQLITE_OK);
-    sqlite3_close(db);
+    /* also through a connection of its own, as long as the triggers exist */
+    og_store *db = og_test_raw_open(&f->env);
+    assert_int_not_equal(og_test_raw_try(db, "DELETE FROM audit_record WHERE seq = 1"), 0);
+    og_store_close(db);
     og_audit_verify_result res;
     OG_ASSERT_OK(og_audit_verify(&f->env.ctx, NULL, &res));
 }
@@ -226,10 +215,10 @@ static void test_verify__finds_a_changed_field(void **state)
 {
     fixture *f = *state;
     standard_chain(f);
-    sqlite3 *db = tamper_db(f);
-    raw_exec(db, "UPDATE audit_record SET target_id = 'obj-999' WHERE seq = 4 AND chain != "
-                 "'platform'");
-    sqlite3_close(db);
+    og_store *db = tamper_db(f);
+    og_test_raw_exec(db, "UPDATE audit_record SET target_id = 'obj-999' WHERE seq = 4 AND chain != "
+                         "'platform'");
+    og_store_close(db);
     expect_broken(f, 4, "changed");
 }
 
@@ -237,10 +226,11 @@ static void test_verify__finds_a_changed_analysis(void **state)
 {
     fixture *f = *state;
     standard_chain(f);
-    sqlite3 *db = tamper_db(f);
-    raw_exec(db, "UPDATE audit_record SET analysis = '{\"n\":6,\"score\":99}' WHERE seq = 7 AND "
-                 "chain != 'platform'");
-    sqlite3_close(db);
+    og_store *db = tamper_db(f);
+    og_test_raw_exec(
+        db, "UPDATE audit_record SET analysis = '{\"n\":6,\"score\":99}' WHERE seq = 7 AND "
+            "chain != 'platform'");
+    og_store_close(db);
     expect_broken(f, 7, "changed");
 }
 
@@ -248,9 +238,9 @@ static void test_verify__finds_a_deleted_row(void **state)
 {
     fixture *f = *state;
     standard_chain(f);
-    sqlite3 *db = tamper_db(f);
-    raw_exec(db, "DELETE FROM audit_record WHERE seq = 5 AND chain != 'platform'");
-    sqlite3_close(db);
+    og_store *db = tamper_db(f);
+    og_test_raw_exec(db, "DELETE FROM audit_record WHERE seq = 5 AND chain != 'platform'");
+    og_store_close(db);
     expect_broken(f, 5, "missing");
 }
 
@@ -260,22 +250,22 @@ static void test_verify__finds_an_inserted_row(void **state)
 {
     fixture *f = *state;
     standard_chain(f);
-    sqlite3 *db = tamper_db(f);
+    og_store *db = tamper_db(f);
     char sql[1024];
     snprintf(sql, sizeof(sql),
              "UPDATE audit_record SET seq = -seq - 1 WHERE chain = '%s' AND seq >= 6;"
              "UPDATE audit_record SET seq = -seq WHERE chain = '%s' AND seq < 0;",
              f->t.id, f->t.id);
-    raw_exec(db, sql);
+    og_test_raw_exec(db, "%s", sql);
     /* a well-formed record 6 linked to record 5 */
-    sqlite3_stmt *st = NULL;
+    og_stmt *st = NULL;
     snprintf(sql, sizeof(sql), "SELECT hash FROM audit_record WHERE chain = '%s' AND seq = 5",
              f->t.id);
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    OG_ASSERT_OK(og_stmt_prepare(&st, db, sql));
+    assert_int_equal(og_stmt_step(st), OG_ROW);
     char prev[OG_AUDIT_HASH_HEX], hash[OG_AUDIT_HASH_HEX];
-    og_strlcpy(prev, (const char *)sqlite3_column_text(st, 0), sizeof(prev));
-    sqlite3_finalize(st);
+    og_strlcpy(prev, og_stmt_col_text(st, 0), sizeof(prev));
+    og_stmt_free(st);
     og_audit__row r = {.chain = f->t.id,
                        .seq = 6,
                        .time = "2026-11-22T00:00:00.000000Z",
@@ -293,8 +283,8 @@ static void test_verify__finds_an_inserted_row(void **state)
              " hash) VALUES ('%s', 6, '%s', 'local:root', 'artifacts', 'artifact.put', 'ok', '%s',"
              " '%s')",
              f->t.id, r.time, prev, hash);
-    raw_exec(db, sql);
-    sqlite3_close(db);
+    og_test_raw_exec(db, "%s", sql);
+    og_store_close(db);
     expect_broken(f, 7, "");
 }
 
@@ -302,15 +292,15 @@ static void test_verify__finds_two_swapped_rows(void **state)
 {
     fixture *f = *state;
     standard_chain(f);
-    sqlite3 *db = tamper_db(f);
+    og_store *db = tamper_db(f);
     char sql[1024];
     snprintf(sql, sizeof(sql),
              "UPDATE audit_record SET seq = -1 WHERE chain = '%s' AND seq = 3;"
              "UPDATE audit_record SET seq = 3 WHERE chain = '%s' AND seq = 8;"
              "UPDATE audit_record SET seq = 8 WHERE chain = '%s' AND seq = -1;",
              f->t.id, f->t.id, f->t.id);
-    raw_exec(db, sql);
-    sqlite3_close(db);
+    og_test_raw_exec(db, "%s", sql);
+    og_store_close(db);
     expect_broken(f, 3, "");
 }
 
@@ -318,11 +308,11 @@ static void test_verify__finds_the_tail_cut_off_below_the_checkpoint(void **stat
 {
     fixture *f = *state;
     standard_chain(f);
-    sqlite3 *db = tamper_db(f);
+    og_store *db = tamper_db(f);
     char sql[256];
     snprintf(sql, sizeof(sql), "DELETE FROM audit_record WHERE chain = '%s' AND seq >= 8", f->t.id);
-    raw_exec(db, sql);
-    sqlite3_close(db);
+    og_test_raw_exec(db, "%s", sql);
+    og_store_close(db);
     expect_broken(f, 8, "removed");
 }
 
@@ -331,8 +321,8 @@ static void test_verify__finds_a_consistently_rewritten_chain_by_its_checkpoint(
 {
     fixture *f = *state;
     standard_chain(f);
-    sqlite3 *db = tamper_db(f);
-    sqlite3_stmt *st = NULL;
+    og_store *db = tamper_db(f);
+    og_stmt *st = NULL;
     char sql[512], prev[OG_AUDIT_HASH_HEX];
     memset(prev, '0', 64);
     prev[64] = '\0';
@@ -342,36 +332,36 @@ static void test_verify__finds_a_consistently_rewritten_chain_by_its_checkpoint(
              "UPDATE audit_record SET detail = 'forged' WHERE chain = '%s' AND "
              "seq = 2",
              f->t.id);
-    raw_exec(db, sql);
+    og_test_raw_exec(db, "%s", sql);
     for (int64_t seq = 1; seq <= 12; seq++) {
         snprintf(sql, sizeof(sql),
                  "SELECT " OG_AUDIT__COLUMNS " FROM audit_record WHERE chain ="
                  " '%s' AND seq = %lld",
                  f->t.id, (long long)seq);
-        assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-        assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+        OG_ASSERT_OK(og_stmt_prepare(&st, db, sql));
+        assert_int_equal(og_stmt_step(st), OG_ROW);
         og_audit__row r = {0};
         const char *c[23];
         for (int i = 0; i < 23; i++)
-            c[i] = (const char *)sqlite3_column_text(st, i);
+            c[i] = og_stmt_col_text(st, i);
         r.chain = c[0], r.seq = seq, r.time = c[2], r.actor = c[3], r.token_id = c[4];
         r.area = c[5], r.action = c[6], r.target_type = c[7], r.target_id = c[8];
         r.event_id = c[9], r.analysis = c[10], r.gate_level = c[11], r.gate_decision = c[12];
         r.gate_decided_by = c[13], r.gate_decided_at = c[14], r.outcome = c[15];
-        r.detail = c[16], r.rollback_of = sqlite3_column_int64(st, 17), r.prev_hash = prev;
+        r.detail = c[16], r.rollback_of = og_stmt_col_int(st, 17), r.prev_hash = prev;
         r.tenant_name = c[20], r.actor_id = c[21], r.target_name = c[22];
         char hash[OG_AUDIT_HASH_HEX];
         OG_ASSERT_OK(og_audit__row_hash(&scratch, &r, hash));
-        sqlite3_finalize(st);
+        og_stmt_free(st);
         snprintf(sql, sizeof(sql),
                  "UPDATE audit_record SET prev_hash = '%s', hash = '%s' WHERE "
                  "chain = '%s' AND seq = %lld",
                  prev, hash, f->t.id, (long long)seq);
-        raw_exec(db, sql);
+        og_test_raw_exec(db, "%s", sql);
         memcpy(prev, hash, sizeof(prev));
     }
     og_buf_free(&scratch);
-    sqlite3_close(db);
+    og_store_close(db);
     expect_broken(f, 0, "Merkle root");
     /* and no new checkpoint is signed over the rewritten history */
     assert_int_equal(og_audit_checkpoint(&f->env.ctx, f->t.id, NULL), OG_ECORRUPT);
@@ -381,9 +371,9 @@ static void test_verify__finds_a_forged_checkpoint_signature(void **state)
 {
     fixture *f = *state;
     standard_chain(f);
-    sqlite3 *db = tamper_db(f);
-    raw_exec(db, "UPDATE audit_checkpoint SET time = '2030-01-01T00:00:00.000000Z'");
-    sqlite3_close(db);
+    og_store *db = tamper_db(f);
+    og_test_raw_exec(db, "UPDATE audit_checkpoint SET time = '2030-01-01T00:00:00.000000Z'");
+    og_store_close(db);
     expect_broken(f, 0, "signature");
 }
 
@@ -669,9 +659,9 @@ static void test_writer__concurrent_durable_appends_get_distinct_linked_seqs(voi
 {
     fixture *f = *state;
     og_audit_writer *w = NULL;
-    char url[4200];
-    snprintf(url, sizeof(url), "%s/opsgate.db", f->env.data_dir);
+    char *url = og_test_env_db_url(&f->env);
     OG_ASSERT_OK(og_audit_writer_open(&w, url));
+    free(url);
     pthread_t th[WRITERS];
     wargs args[WRITERS];
     for (int i = 0; i < WRITERS; i++) {

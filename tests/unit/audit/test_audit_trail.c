@@ -1,13 +1,13 @@
 /* test_audit_trail.c - the trail across chains: checkpoints recorded in the platform chain, tenant
  * chains opened by their tenant, signing that refuses a broken trail, the INSERT trigger, signing
- * keys in a file outside the data folder, and witnesses (all attacked through the SQLite file). */
+ * keys in a file outside the data folder, and witnesses (all attacked through the database, on
+ * either backend). */
 #include "og_test.h"
 #include "audit/audit_internal.h"
 #include "opsgate/app.h"
 #include "opsgate/error.h"
 #include "opsgate/tenant.h"
 
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,76 +53,48 @@ static void append_n(fixture *f, const char *tenant, int n)
     }
 }
 
-static sqlite3 *raw_db(fixture *f)
+static const char *const audit_triggers[][2] = {
+    {"audit_record_no_update", "audit_record"},
+    {"audit_record_no_delete", "audit_record"},
+    {"audit_record_extends_chain", "audit_record"},
+    {"audit_checkpoint_no_update", "audit_checkpoint"},
+    {"audit_checkpoint_no_delete", "audit_checkpoint"},
+    {"audit_key_no_update", "audit_key"},
+    {"audit_key_no_delete", "audit_key"},
+};
+
+/* Drop every trigger of the audit tables, as an attacker with the database would. */
+static og_store *tamper_db(fixture *f)
 {
-    char path[4200];
-    sqlite3 *db = NULL;
-    snprintf(path, sizeof(path), "%s/opsgate.db", f->env.data_dir);
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    sqlite3_busy_timeout(db, 5000);
+    og_store *db = og_test_raw_open(&f->env);
+    for (size_t i = 0; i < sizeof(audit_triggers) / sizeof(audit_triggers[0]); i++)
+        og_test_raw_drop_trigger(db, audit_triggers[i][0], audit_triggers[i][1]);
     return db;
 }
 
-static void raw_exec(sqlite3 *db, const char *fmt, ...)
-{
-    char sql[4096], *msg = NULL;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(sql, sizeof(sql), fmt, ap);
-    va_end(ap);
-    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
-        fail_msg("%s: %s", sql, msg);
-}
-
-static int64_t raw_int(sqlite3 *db, const char *fmt, ...)
-{
-    char sql[4096];
-    sqlite3_stmt *st = NULL;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(sql, sizeof(sql), fmt, ap);
-    va_end(ap);
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    int64_t v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return v;
-}
-
-/* Drop every trigger of the audit tables, as an attacker with the file would. */
-static sqlite3 *tamper_db(fixture *f)
-{
-    sqlite3 *db = raw_db(f);
-    raw_exec(db, "DROP TRIGGER audit_record_no_update; DROP TRIGGER audit_record_no_delete;"
-                 "DROP TRIGGER audit_record_extends_chain;"
-                 "DROP TRIGGER audit_checkpoint_no_update; DROP TRIGGER audit_checkpoint_no_delete;"
-                 "DROP TRIGGER audit_key_no_update; DROP TRIGGER audit_key_no_delete");
-    return db;
-}
-
-/* ... and put them back when done, so that verify must find the attack itself. */
-static void untamper_db(fixture *f, sqlite3 *db)
+/* ... and put triggers of those names back when done (ones that refuse everything, and an INSERT
+ * trigger that never fires), so that verify must find the attack itself. */
+static void untamper_db(fixture *f, og_store *db)
 {
     (void)f;
-    raw_exec(db, "CREATE TRIGGER audit_record_no_update BEFORE UPDATE ON audit_record"
-                 " BEGIN SELECT RAISE(ABORT, 'x'); END;"
-                 "CREATE TRIGGER audit_record_no_delete BEFORE DELETE ON audit_record"
-                 " BEGIN SELECT RAISE(ABORT, 'x'); END;"
-                 "CREATE TRIGGER audit_record_extends_chain BEFORE INSERT ON audit_record WHEN 0"
-                 " BEGIN SELECT RAISE(ABORT, 'x'); END;"
-                 "CREATE TRIGGER audit_checkpoint_no_update BEFORE UPDATE ON audit_checkpoint"
-                 " BEGIN SELECT RAISE(ABORT, 'x'); END;"
-                 "CREATE TRIGGER audit_checkpoint_no_delete BEFORE DELETE ON audit_checkpoint"
-                 " BEGIN SELECT RAISE(ABORT, 'x'); END;"
-                 "CREATE TRIGGER audit_key_no_update BEFORE UPDATE ON audit_key"
-                 " BEGIN SELECT RAISE(ABORT, 'x'); END;"
-                 "CREATE TRIGGER audit_key_no_delete BEFORE DELETE ON audit_key"
-                 " BEGIN SELECT RAISE(ABORT, 'x'); END;");
-    sqlite3_close(db);
+    for (size_t i = 0; i < sizeof(audit_triggers) / sizeof(audit_triggers[0]); i++) {
+        const char *name = audit_triggers[i][0], *table = audit_triggers[i][1];
+        const char *when = strstr(name, "_no_update")   ? "UPDATE"
+                           : strstr(name, "_no_delete") ? "DELETE"
+                                                        : "INSERT";
+        const char *never = strcmp(when, "INSERT") == 0 ? "WHEN 0" : "";
+        og_test_raw_exec(db,
+                         og_test_sql("CREATE TRIGGER %s BEFORE %s ON %s %s"
+                                     " BEGIN SELECT RAISE(ABORT, 'x'); END",
+                                     "CREATE TRIGGER %s BEFORE %s ON %s FOR EACH ROW %s"
+                                     " EXECUTE FUNCTION og_audit_refuse('x')"),
+                         name, when, table, *never ? og_test_sql(never, "WHEN (false)") : "");
+    }
+    og_store_close(db);
 }
 
 /* Rewrite prev_hash/hash of records from..end of a chain so that it links again. */
-static void rehash(sqlite3 *db, const char *chain, int64_t from)
+static void rehash(og_store *db, const char *chain, int64_t from)
 {
     char sql[512], prev[OG_AUDIT_HASH_HEX];
     og_buf scratch;
@@ -130,26 +102,27 @@ static void rehash(sqlite3 *db, const char *chain, int64_t from)
     memset(prev, '0', 64);
     prev[64] = '\0';
     if (from > 1) {
-        sqlite3_stmt *st = NULL;
+        og_stmt *st = NULL;
         snprintf(sql, sizeof(sql),
                  "SELECT hash FROM audit_record WHERE chain = '%s' AND seq = %lld", chain,
                  (long long)from - 1);
-        assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-        assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-        og_strlcpy(prev, (const char *)sqlite3_column_text(st, 0), sizeof(prev));
-        sqlite3_finalize(st);
+        OG_ASSERT_OK(og_stmt_prepare(&st, db, sql));
+        assert_int_equal(og_stmt_step(st), OG_ROW);
+        og_strlcpy(prev, og_stmt_col_text(st, 0), sizeof(prev));
+        og_stmt_free(st);
     }
-    int64_t last = raw_int(db, "SELECT max(seq) FROM audit_record WHERE chain = '%s'", chain);
+    int64_t last =
+        og_test_raw_int(db, "SELECT max(seq) FROM audit_record WHERE chain = '%s'", chain);
     for (int64_t seq = from; seq <= last; seq++) {
-        sqlite3_stmt *st = NULL;
+        og_stmt *st = NULL;
         snprintf(sql, sizeof(sql),
                  "SELECT " OG_AUDIT__COLUMNS " FROM audit_record WHERE chain = '%s' AND seq = %lld",
                  chain, (long long)seq);
-        assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-        assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+        OG_ASSERT_OK(og_stmt_prepare(&st, db, sql));
+        assert_int_equal(og_stmt_step(st), OG_ROW);
         const char *c[23];
         for (int i = 0; i < 23; i++)
-            c[i] = (const char *)sqlite3_column_text(st, i);
+            c[i] = og_stmt_col_text(st, i);
         og_audit__row r = {.chain = c[0],
                            .seq = seq,
                            .time = c[2],
@@ -167,18 +140,19 @@ static void rehash(sqlite3 *db, const char *chain, int64_t from)
                            .gate_decided_at = c[14],
                            .outcome = c[15],
                            .detail = c[16],
-                           .rollback_of = sqlite3_column_int64(st, 17),
+                           .rollback_of = og_stmt_col_int(st, 17),
                            .prev_hash = prev,
                            .tenant_name = c[20],
                            .actor_id = c[21],
                            .target_name = c[22]};
         char hash[OG_AUDIT_HASH_HEX];
         OG_ASSERT_OK(og_audit__row_hash(&scratch, &r, hash));
-        sqlite3_finalize(st);
-        raw_exec(db,
-                 "UPDATE audit_record SET prev_hash = '%s', hash = '%s' WHERE chain = '%s' AND"
-                 " seq = %lld",
-                 prev, hash, chain, (long long)seq);
+        og_stmt_free(st);
+        og_test_raw_exec(
+            db,
+            "UPDATE audit_record SET prev_hash = '%s', hash = '%s' WHERE chain = '%s' AND"
+            " seq = %lld",
+            prev, hash, chain, (long long)seq);
         memcpy(prev, hash, sizeof(prev));
     }
     og_buf_free(&scratch);
@@ -240,25 +214,28 @@ static void test_checkpoint__is_recorded_in_the_platform_chain_and_witnessed(voi
     json_t *cp = NULL;
     OG_ASSERT_OK(og_audit_checkpoint_with(&f->env.ctx, f->t.id, &f->opts, &cp));
     assert_int_equal(json_integer_value(json_object_get(cp, "tree_size")), 5);
-    sqlite3 *db = raw_db(f);
+    og_store *db = og_test_raw_open(&f->env);
     /* acme's checkpoint record, then the platform chain's checkpoint at n recorded by n + 1 */
-    assert_int_equal(raw_int(db,
-                             "SELECT count(*) FROM audit_record WHERE chain = 'platform' AND"
-                             " action = 'audit.checkpoint' AND target_id = '%s'",
-                             f->t.id),
-                     1);
+    assert_int_equal(
+        og_test_raw_int(db,
+                        "SELECT count(*) FROM audit_record WHERE chain = 'platform' AND"
+                        " action = 'audit.checkpoint' AND target_id = '%s'",
+                        f->t.id),
+        1);
     int64_t ps =
-        raw_int(db, "SELECT max(tree_size) FROM audit_checkpoint WHERE chain = 'platform'");
-    assert_int_equal(raw_int(db, "SELECT max(seq) FROM audit_record WHERE chain = 'platform'"),
-                     ps + 1);
-    assert_int_equal(raw_int(db,
-                             "SELECT count(*) FROM audit_record WHERE chain = 'platform' AND"
-                             " seq = %lld AND action = 'audit.checkpoint' AND target_id ="
-                             " 'platform'",
-                             (long long)ps + 1),
-                     1);
-    assert_int_equal(raw_int(db, "SELECT count(*) FROM events WHERE type = 'audit.checkpoint'"), 2);
-    sqlite3_close(db);
+        og_test_raw_int(db, "SELECT max(tree_size) FROM audit_checkpoint WHERE chain = 'platform'");
+    assert_int_equal(
+        og_test_raw_int(db, "SELECT max(seq) FROM audit_record WHERE chain = 'platform'"), ps + 1);
+    assert_int_equal(
+        og_test_raw_int(db,
+                        "SELECT count(*) FROM audit_record WHERE chain = 'platform' AND"
+                        " seq = %lld AND action = 'audit.checkpoint' AND target_id ="
+                        " 'platform'",
+                        (long long)ps + 1),
+        1);
+    assert_int_equal(
+        og_test_raw_int(db, "SELECT count(*) FROM events WHERE type = 'audit.checkpoint'"), 2);
+    og_store_close(db);
     /* nothing grew: nothing new, even though the platform chain got its own record */
     int made = -1;
     OG_ASSERT_OK(og_audit_checkpoint_all_with(&f->env.ctx, &f->opts, &made));
@@ -281,28 +258,28 @@ static void test_store__insert_trigger_refuses_records_not_extending_the_chain(v
 {
     fixture *f = *state;
     append_n(f, f->t.id, 2); /* seqs 1..3 with the chain's opening record */
-    sqlite3 *db = raw_db(f);
+    og_store *db = og_test_raw_open(&f->env);
     char sql[1024];
     const char *ins = "INSERT INTO audit_record (chain, seq, time, actor, area, action, outcome,"
                       " prev_hash, hash) SELECT '%s', %d, 't', 'a', 'x', 'y', 'ok', %s, 'h'";
     /* past the end */
     snprintf(sql, sizeof(sql), ins, f->t.id, 5, "'0'");
-    assert_int_not_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
-    assert_non_null(strstr(sqlite3_errmsg(db), "must extend their chain"));
+    assert_int_not_equal(og_test_raw_try(db, "%s", sql), 0);
+    assert_non_null(strstr(og_error_last(), "must extend their chain"));
     /* the next seq, linked to something else */
     snprintf(sql, sizeof(sql), ins, f->t.id, 4, "'bogus'");
-    assert_int_not_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    assert_int_not_equal(og_test_raw_try(db, "%s", sql), 0);
     /* a new chain that does not start at 1 */
     snprintf(sql, sizeof(sql), ins, "newchain", 2, "'0000'");
-    assert_int_not_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    assert_int_not_equal(og_test_raw_try(db, "%s", sql), 0);
     /* seq = last + 1 with the last hash passes the trigger (a speed bump); verify finds the rest */
     char prev[128];
     snprintf(prev, sizeof(prev), "(SELECT hash FROM audit_record WHERE chain = '%s' AND seq = 3)",
              f->t.id);
     snprintf(sql, sizeof(sql), ins, f->t.id, 4, prev);
-    if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
-        fail_msg("an extending INSERT was refused: %s", sqlite3_errmsg(db));
-    sqlite3_close(db);
+    if (og_test_raw_try(db, "%s", sql) != 0)
+        fail_msg("an extending INSERT was refused: %s", og_error_last());
+    og_store_close(db);
     expect_broken(f, f->t.id, 4, "does not match its hash");
 }
 
@@ -313,10 +290,10 @@ static void test_checkpoint__refuses_a_chain_whose_checkpoints_vanished(void **s
     append_n(f, f->t.id, 5);
     OG_ASSERT_OK(og_audit_checkpoint(&f->env.ctx, f->t.id, NULL));
     append_n(f, f->t.id, 2);
-    sqlite3 *db = tamper_db(f);
-    raw_exec(db, "DELETE FROM audit_checkpoint WHERE chain = '%s'", f->t.id);
-    raw_exec(db, "UPDATE audit_record SET detail = 'forged' WHERE chain = '%s' AND seq = 3",
-             f->t.id);
+    og_store *db = tamper_db(f);
+    og_test_raw_exec(db, "DELETE FROM audit_checkpoint WHERE chain = '%s'", f->t.id);
+    og_test_raw_exec(db, "UPDATE audit_record SET detail = 'forged' WHERE chain = '%s' AND seq = 3",
+                     f->t.id);
     rehash(db, f->t.id, 3);
     untamper_db(f, db);
     assert_int_equal(og_audit_checkpoint(&f->env.ctx, f->t.id, NULL), OG_ECORRUPT);
@@ -337,16 +314,21 @@ static void test_checkpoint__refuses_everything_over_a_rewritten_platform_chain(
     fixture *f = *state;
     append_n(f, f->t.id, 5);
     OG_ASSERT_OK(og_audit_checkpoint(&f->env.ctx, f->t.id, NULL));
-    sqlite3 *db = tamper_db(f);
-    int64_t pseq = raw_int(db,
-                           "SELECT seq FROM audit_record WHERE chain = 'platform' AND action ="
-                           " 'audit.checkpoint' AND target_id = '%s'",
-                           f->t.id);
-    raw_exec(db, "DELETE FROM audit_checkpoint WHERE chain = '%s'", f->t.id);
-    raw_exec(db, "DELETE FROM audit_record WHERE chain = 'platform' AND seq = %lld",
-             (long long)pseq);
-    raw_exec(db, "UPDATE audit_record SET seq = seq - 1 WHERE chain = 'platform' AND seq > %lld",
-             (long long)pseq);
+    og_store *db = tamper_db(f);
+    int64_t pseq =
+        og_test_raw_int(db,
+                        "SELECT seq FROM audit_record WHERE chain = 'platform' AND action ="
+                        " 'audit.checkpoint' AND target_id = '%s'",
+                        f->t.id);
+    og_test_raw_exec(db, "DELETE FROM audit_checkpoint WHERE chain = '%s'", f->t.id);
+    og_test_raw_exec(db, "DELETE FROM audit_record WHERE chain = 'platform' AND seq = %lld",
+                     (long long)pseq);
+    /* through negative numbers: PostgreSQL checks the key row by row */
+    og_test_raw_exec(
+        db,
+        "UPDATE audit_record SET seq = 1 - seq WHERE chain = 'platform' AND seq > %lld;"
+        "UPDATE audit_record SET seq = -seq WHERE chain = 'platform' AND seq < 0",
+        (long long)pseq);
     rehash(db, "platform", pseq);
     untamper_db(f, db);
     int made = -1;
@@ -365,8 +347,8 @@ static void test_verify__finds_a_deleted_tenant_chain(void **state)
     OG_ASSERT_OK(og_audit_checkpoint(&f->env.ctx, f->t.id, NULL));
     expect_intact(f);
     /* globex was never checkpointed: its tenant.create tells */
-    sqlite3 *db = tamper_db(f);
-    raw_exec(db, "DELETE FROM audit_record WHERE chain = '%s'", other.id);
+    og_store *db = tamper_db(f);
+    og_test_raw_exec(db, "DELETE FROM audit_record WHERE chain = '%s'", other.id);
     untamper_db(f, db);
     expect_broken(f, other.id, 1, "the tenant's chain is missing");
     og_audit_verify_result res;
@@ -379,9 +361,9 @@ static void test_verify__finds_a_deleted_checkpointed_chain(void **state)
     fixture *f = *state;
     append_n(f, f->t.id, 3);
     OG_ASSERT_OK(og_audit_checkpoint(&f->env.ctx, f->t.id, NULL));
-    sqlite3 *db = tamper_db(f);
-    raw_exec(db, "DELETE FROM audit_record WHERE chain = '%s'", f->t.id);
-    raw_exec(db, "DELETE FROM audit_checkpoint WHERE chain = '%s'", f->t.id);
+    og_store *db = tamper_db(f);
+    og_test_raw_exec(db, "DELETE FROM audit_record WHERE chain = '%s'", f->t.id);
+    og_test_raw_exec(db, "DELETE FROM audit_checkpoint WHERE chain = '%s'", f->t.id);
     untamper_db(f, db);
     expect_broken(f, f->t.id, 0, "records a checkpoint at tree size 4");
 }
@@ -402,11 +384,11 @@ static void test_verify__finds_a_checkpoint_without_its_record(void **state)
     fixture *f = *state;
     append_n(f, f->t.id, 3);
     OG_ASSERT_OK(og_audit_checkpoint(&f->env.ctx, f->t.id, NULL));
-    sqlite3 *db = tamper_db(f);
-    raw_exec(db,
-             "DELETE FROM audit_record WHERE chain = 'platform' AND action ="
-             " 'audit.checkpoint' AND target_id = '%s'",
-             f->t.id);
+    og_store *db = tamper_db(f);
+    og_test_raw_exec(db,
+                     "DELETE FROM audit_record WHERE chain = 'platform' AND action ="
+                     " 'audit.checkpoint' AND target_id = '%s'",
+                     f->t.id);
     untamper_db(f, db);
     og_audit_verify_result res;
     assert_int_equal(og_audit_verify(&f->env.ctx, f->t.id, &res), OG_ECORRUPT);
@@ -418,12 +400,12 @@ static void test_verify__finds_dropped_triggers_and_unrecorded_keys(void **state
     fixture *f = *state;
     append_n(f, f->t.id, 1);
     OG_ASSERT_OK(og_audit_checkpoint_all(&f->env.ctx, NULL));
-    sqlite3 *db = tamper_db(f);
-    sqlite3_close(db);
+    og_store *db = tamper_db(f);
+    og_store_close(db);
     expect_broken(f, "platform", 0, "trigger audit_record_no_update");
-    db = raw_db(f);
-    raw_exec(db, "INSERT INTO audit_key SELECT 'ffffffffffffffff', public_key, sealed,"
-                 " '2999-01-01T00:00:00Z' FROM audit_key");
+    db = og_test_raw_open(&f->env);
+    og_test_raw_exec(db, "INSERT INTO audit_key SELECT 'ffffffffffffffff', public_key, sealed,"
+                         " '2999-01-01T00:00:00Z' FROM audit_key");
     untamper_db(f, db);
     expect_broken(f, "platform", 0, "signing key ffffffffffffffff is not recorded");
 }
@@ -436,12 +418,14 @@ static void test_witness__finds_a_rollback_and_a_rewrite(void **state)
     fixture *f = *state;
     append_n(f, f->t.id, 3);
     OG_ASSERT_OK(og_audit_checkpoint_all_with(&f->env.ctx, &f->opts, NULL));
-    sqlite3 *db = raw_db(f);
-    int64_t tlen = raw_int(db, "SELECT max(seq) FROM audit_record WHERE chain = '%s'", f->t.id);
-    int64_t plen = raw_int(db, "SELECT max(seq) FROM audit_record WHERE chain = 'platform'");
-    int64_t pcp = raw_int(db, "SELECT max(tree_size) FROM audit_checkpoint WHERE chain = "
-                              "'platform'");
-    sqlite3_close(db);
+    og_store *db = og_test_raw_open(&f->env);
+    int64_t tlen =
+        og_test_raw_int(db, "SELECT max(seq) FROM audit_record WHERE chain = '%s'", f->t.id);
+    int64_t plen =
+        og_test_raw_int(db, "SELECT max(seq) FROM audit_record WHERE chain = 'platform'");
+    int64_t pcp = og_test_raw_int(db, "SELECT max(tree_size) FROM audit_checkpoint WHERE chain = "
+                                      "'platform'");
+    og_store_close(db);
     append_n(f, f->t.id, 2);
     OG_ASSERT_OK(og_audit_checkpoint_all_with(&f->env.ctx, &f->opts, NULL));
     size_t len = 0;
@@ -451,14 +435,15 @@ static void test_witness__finds_a_rollback_and_a_rewrite(void **state)
     assert_int_equal(res.witnessed, 4);
 
     db = tamper_db(f);
-    raw_exec(db, "DELETE FROM audit_record WHERE chain = '%s' AND seq > %lld", f->t.id,
-             (long long)tlen);
-    raw_exec(db, "DELETE FROM audit_checkpoint WHERE chain = '%s' AND tree_size > %lld", f->t.id,
-             (long long)tlen);
-    raw_exec(db, "DELETE FROM audit_record WHERE chain = 'platform' AND seq > %lld",
-             (long long)plen);
-    raw_exec(db, "DELETE FROM audit_checkpoint WHERE chain = 'platform' AND tree_size > %lld",
-             (long long)pcp);
+    og_test_raw_exec(db, "DELETE FROM audit_record WHERE chain = '%s' AND seq > %lld", f->t.id,
+                     (long long)tlen);
+    og_test_raw_exec(db, "DELETE FROM audit_checkpoint WHERE chain = '%s' AND tree_size > %lld",
+                     f->t.id, (long long)tlen);
+    og_test_raw_exec(db, "DELETE FROM audit_record WHERE chain = 'platform' AND seq > %lld",
+                     (long long)plen);
+    og_test_raw_exec(db,
+                     "DELETE FROM audit_checkpoint WHERE chain = 'platform' AND tree_size > %lld",
+                     (long long)pcp);
     untamper_db(f, db);
     expect_intact(f);
     assert_int_equal(og_audit_verify_witness(&f->env.ctx, NULL, text, len, NULL, &res),
