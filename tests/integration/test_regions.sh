@@ -65,6 +65,17 @@ tok_us=$(og token create --tenant umbrella --user una | grep '^og_' | tail -n 1)
 tok_home=$(og token create --tenant localco --user leo | grep '^og_' | tail -n 1)
 [ -n "$tok_eu" ] && [ -n "$tok_us" ] && [ -n "$tok_home" ] && ok || bad "tokens"
 og project create fw "Firewall" --tenant acme >/dev/null && ok || bad "project in eu"
+og user add pam --role platform-admin >/dev/null && ok || bad "a second platform admin"
+og --as pam --json project list --tenant acme >"$OG_TMP/out" 2>&1 &&
+  [ "$(jq -r '.projects[0].key' "$OG_TMP/out")" = fw ] && ok ||
+  bad "--as a platform admin on a regional tenant: $(cat "$OG_TMP/out")"
+og --as ann --json project list --tenant acme >/dev/null 2>&1 && ok || bad "--as acme's own user"
+# suspension: the region's row (which authentication reads) and the directory
+og tenant suspend umbrella >/dev/null && ok || bad "suspend a regional tenant"
+[ "$(og --json tenant show umbrella | jq -r .state)" = suspended ] && ok || bad "directory: suspended"
+[ "$(psql_of "$us" "SELECT state FROM tenants WHERE name = 'umbrella'")" = suspended ] && ok ||
+  bad "region: suspended"
+og tenant resume umbrella >/dev/null && ok || bad "resume a regional tenant"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
   -subj "/CN=eu.acme.test" -keyout "$OG_TMP/k.pem" -out "$OG_TMP/c.pem" 2>/dev/null
 og cert import "$OG_TMP/c.pem" --tenant acme >/dev/null 2>&1 && ok || bad "certificate into eu"
@@ -154,6 +165,19 @@ api GET /api/v1/tenants/umbrella/projects "$tok_eu"
   bad "a tenant user naming another region's tenant: $code"
 api GET /api/v1/projects "$OG_TMP-not-a-token"
 expect_status 401 "a malformed token is 401, not 421"
+# the console: a platform admin's session at home is sent to us's nodes for umbrella's pages; a
+# regional tenant's user signs in on its region's node
+signin() { # URL TOKEN: prints the session cookie
+  curl -s -o /dev/null -D "$OG_TMP/h" --data-urlencode "token=$2" "$1/console/sign-in"
+  tr -d '\r' <"$OG_TMP/h" | grep -i '^set-cookie:' | head -n 1 | cut -d' ' -f2- | cut -d';' -f1
+}
+c=$(signin "$url_home" "$admin")
+code=$(curl -s -o "$OG_TMP/page" -w '%{http_code}' -H "Cookie: $c" "$url_home/console/tenants/umbrella/settings")
+[ "$code" = 421 ] && grep -q "served by the nodes of region .*us" "$OG_TMP/page" && ok ||
+  bad "home console, umbrella's page: $code $(grep -i region "$OG_TMP/page" | head -c 300)"
+c=$(signin "$url_eu" "$tok_eu")
+code=$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: $c" "$url_eu/console/tenants/acme/settings")
+[ "$code" = 200 ] && ok || bad "eu console, acme's user on acme's settings: $code"
 stop_all
 
 # 6. the data lives only in its region's database
