@@ -308,16 +308,18 @@ int og_tenant_region_of(og_store *home, const char *name_or_id,
  * the home's token_regions: OG_ENOTFOUND for a token of no regional tenant. The secret is not
  * checked (the regional database holds its hash). */
 int og_token_region_of(og_store *home, const char *bearer, char region_out[OG_REGION_NAME_MAX + 1]);
-/* Create a tenant in region (NULL or "": og_tenant_create in ctx->store, the home): the directory
- * row (with its region) and the platform audit record tenant.create {name, region} in ctx->store
- * (the home), the tenant's own row and data key in region_store (its regional database), nothing
- * of the tenant's data in the home. The home's transaction commits last: a failure before leaves
- * nothing in either; a failed home commit after the region's is undone in the region. Platform
- * actors only. */
 /* After og_tenant_delete of regional tenant t in its region's database: remove its directory row
  * (and token_regions) from ctx->store, the home, audited tenant.delete {name, region} in the
  * platform chain. Platform actors only. */
 int og_tenant_directory_delete(og_ctx *ctx, const og_tenant *t);
+/* Create a tenant in region (NULL or "": og_tenant_create in ctx->store, the home): the tenant's
+ * own row, data key and a tenant.create {name, region} record of the region's platform chain
+ * (which opens the tenant's chain there) in region_store, its regional database, in one
+ * transaction; then the directory row (with its region) and the platform audit record
+ * tenant.create {name, region, chain_region} in ctx->store (the home), in another. Nothing of
+ * the tenant's data is written to the home. A name the directory holds is OG_EEXISTS before the
+ * region is touched; a home refusing after the region committed has the tenant deleted again in
+ * the region (tenant.delete there). Platform actors only. */
 int og_tenant_create_in(og_ctx *ctx, og_store *region_store, const char *name, const char *region,
                         og_tenant *out);
 

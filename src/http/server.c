@@ -367,7 +367,9 @@ static int serve_region_open(serve_state *st, const og_http_config *cfg,
     if (!(st->db_url = strdup(og_regions_url(cfg->regions, cfg->region))) ||
         !(home_url = og_install_db_url(cfg->data_dir)))
         return og_error_set(OG_ERROR, "out of memory");
-    error = og_store_pool_open_bounded(&st->srv.home_pool, home_url, st->srv.threads + 1,
+    /* As large as the request pool: an authenticated request holds one of each (region first). */
+    error = og_store_pool_open_bounded(&st->srv.home_pool, home_url,
+                                       st->srv.threads + st->srv.max_exports + 1,
                                        cfg->db_cache_kib > 0 ? cfg->db_cache_kib : DB_CACHE_KIB);
     free(home_url);
     return error;

@@ -206,8 +206,9 @@ static int region_rows(og_ctx *ctx, og_store *rs, const og_tenant *t)
 int og_tenant_create_in(og_ctx *ctx, og_store *region_store, const char *name, const char *region,
                         og_tenant *out)
 {
-    int error = -1, region_done = 0;
-    og_tenant t;
+    int error = -1;
+    og_tenant t, existing;
+    char why[600];
     if (!region || !*region)
         return og_tenant_create(ctx, name, out);
     if ((error = og_authz_check(&ctx->actor, NULL, OG_PERM_PLATFORM)) < 0)
@@ -223,6 +224,12 @@ int og_tenant_create_in(og_ctx *ctx, og_store *region_store, const char *name, c
                             "bad tenant name '%s' (1 to 63 of a-z, 0-9, '.', '_', '-', starting "
                             "with a letter or digit)",
                             name);
+    /* The directory decides whether the name is free, before the region is touched. */
+    if ((error = og_tenant__find(ctx->store, name, &existing)) == 0)
+        return og_error_set(OG_EEXISTS, "tenant '%s' already exists", name);
+    if (error != OG_ENOTFOUND)
+        return error;
+    og_error_clear();
     memset(&t, 0, sizeof(t));
     og_id_new(t.id);
     og_strlcpy(t.name, name, sizeof(t.name));
@@ -230,10 +237,12 @@ int og_tenant_create_in(og_ctx *ctx, og_store *region_store, const char *name, c
     og_strlcpy(t.region, region, sizeof(t.region));
     og_time_format(og_time_now_us(), t.created_at);
 
-    /* The home's transaction stays open while the region's runs, so the directory row, its
-     * audit record and the regional rows exist together or not at all. */
-    if ((error = og_store_tx_begin(ctx->store)) < 0)
+    /* The region's rows first, in their own transaction (no lock of the home is held while the
+     * region's database works), then the directory row and its platform record at home. */
+    if ((error = region_rows(ctx, region_store, &t)) < 0)
         return error;
+    if ((error = og_store_tx_begin(ctx->store)) < 0)
+        goto undo;
     error = og_store_run(ctx->store,
                          "INSERT INTO tenants (id, name, state, created_at, region)"
                          " VALUES (?, ?, 'active', ?, ?)",
@@ -244,21 +253,24 @@ int og_tenant_create_in(og_ctx *ctx, og_store *region_store, const char *name, c
         error = og_tenant__audit(ctx, NULL, "tenant.create", "tenant", t.id,
                                  json_pack("{s:s, s:s, s:s}", "name", t.name, "region", t.region,
                                            OG_AUDIT_CHAIN_REGION, t.region));
-    if (error >= 0 && (error = region_rows(ctx, region_store, &t)) >= 0)
-        region_done = 1;
-    error = og_store_tx_end(ctx->store, error);
-    if (error < 0 && region_done) {
-        /* The home refused the commit: the regional rows must not outlive it. */
-        if (og_crypto_scope_key_destroy(ctx->keys, region_store, t.id) < 0 ||
-            og_store_run(region_store, "DELETE FROM tenants WHERE id = ?", "t", t.id) < 0)
-            og_error_wrap("tenant '%s' was not created; its rows in region '%s' remain", name,
-                          region);
-    }
-    if (error < 0)
-        return error;
+    if ((error = og_store_tx_end(ctx->store, error)) < 0)
+        goto undo;
     if (out)
         *out = t;
     return 0;
+undo:
+    /* The home refused: the tenant must not stay in the region (crypto-shredded and removed
+     * there, audited as tenant.delete in the region's platform chain). */
+    og_strlcpy(why, og_error_last(), sizeof(why));
+    {
+        og_ctx rctx = *ctx;
+        rctx.store = region_store;
+        rctx.home = NULL;
+        if (og_tenant_delete(&rctx, t.id) < 0)
+            return og_error_set(error, "%s (and tenant '%s' remains in region '%s': %s)", why, name,
+                                region, og_error_last());
+    }
+    return og_error_set(error, "%s", why);
 }
 
 int og_tenant_directory_delete(og_ctx *ctx, const og_tenant *t)

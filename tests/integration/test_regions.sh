@@ -144,6 +144,10 @@ api POST /api/v1/projects "$tok_eu" '{"key":"zz","name":"ZZ"}'
 check_421 eu "us node, a write with acme's token"
 api GET /api/v1/projects "$tok_home"
 check_421 home "us node, a home tenant's token"
+code=$(curl -sS -o "$OG_TMP/body" -w '%{http_code}' -X PUT -H "Authorization: Bearer $tok_eu" \
+  --data-binary @"$OG_TMP/sow.md" "$url_us/api/v1/projects/dc/artifacts/x.md")
+body=$(cat "$OG_TMP/body")
+check_421 eu "us node, a streamed upload with acme's token"
 api POST /api/v1/tenants "$admin" '{"name":"newco"}'
 check_421 home "us node: tenants are created at home"
 on "$url_home"
@@ -175,6 +179,7 @@ c=$(signin "$url_home" "$admin")
 code=$(curl -s -o "$OG_TMP/page" -w '%{http_code}' -H "Cookie: $c" "$url_home/console/tenants/umbrella/settings")
 [ "$code" = 421 ] && grep -q "served by the nodes of region .*us" "$OG_TMP/page" && ok ||
   bad "home console, umbrella's page: $code $(grep -i region "$OG_TMP/page" | head -c 300)"
+[ -z "$(signin "$url_eu" "$admin")" ] && ok || bad "a home token signs in to a region node's console"
 c=$(signin "$url_eu" "$tok_eu")
 code=$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: $c" "$url_eu/console/tenants/acme/settings")
 [ "$code" = 200 ] && ok || bad "eu console, acme's user on acme's settings: $code"
