@@ -16,7 +16,8 @@
 #include <string.h>
 
 static const char *const main_usage =
-    "usage: opsgate [--data DIR|URL] [--keys DIR] [--data-region NAME=URL]... [--as USER] [--json]\n"
+    "usage: opsgate [--data DIR|URL] [--keys DIR] [--data-region NAME=URL]... [--as USER] "
+    "[--json]\n"
     "               COMMAND [ARGS...]\n"
     "\n"
     "opsgate manages MSP clients' project artifacts and TLS certificates, tenant by tenant,\n"
