@@ -123,9 +123,15 @@ expect_jq '.certs | length' 1 "eu node: acme's imported certificate"
 api GET /api/v1/tenants "$admin"
 expect_jq .node_region eu "eu node: the fleet view says its region"
 expect_jq '[.tenants[].name] | join(",")' acme "eu node: the fleet view lists eu's tenants"
+api POST /api/v1/tenants/acme/users/ann/tokens "$tok_eu" '{}'
+expect_status 201 "eu node: a token made over HTTP"
+tok_eu2=$(jq -r .token <<<"$body")
 on "$url_us"
 api POST /api/v1/projects "$tok_us" '{"key":"lab","name":"Lab"}'
 expect_status 201 "us node: project for umbrella"
+api GET /api/v1/projects "$tok_eu2"
+expect_status 421 "us node, a token acme's node made"
+expect_jq .error.region eu "us node, a token acme's node made (region)"
 
 # 5. 421 across regions, the region named, before anything else
 check_421() { # REGION WHAT
