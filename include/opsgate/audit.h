@@ -35,6 +35,10 @@ typedef struct og_audit_rec {
  * *out_seq (may be NULL) receives the record's sequence number in its chain.
  */
 int og_audit_append(og_ctx *ctx, const og_audit_rec *rec, int64_t *out_seq);
+/* A tenant.create record of the platform chain whose analysis has this member (the region's
+ * name) creates a tenant whose chain lives in that region's database (docs/ops.md "Regions"): no
+ * audit.chain.open follows it here, and verify looks for that chain in the region's database. */
+#define OG_AUDIT_CHAIN_REGION "chain_region"
 
 /* Convenience for the common case: an ok record with no gate. */
 int og_audit_log(og_ctx *ctx, const char *tenant_id, const char *area, const char *action,

@@ -50,7 +50,10 @@ void og_actor_local(og_actor *a); /* the current unix user */
 void og_actor_system(og_actor *a, const char *component);
 
 typedef struct og_ctx {
-    og_store *store;  /* borrowed */
+    og_store *store; /* borrowed */
+    /* borrowed: the home database when store is a regional one (docs/ops.md "Regions"), so that
+     * the tenant directory follows (token ids, suspension, deletion); NULL: store is the home */
+    og_store *home;
     og_keyring *keys; /* borrowed */
     og_actor actor;
     const char *data_dir;     /* borrowed */

@@ -47,6 +47,11 @@ typedef struct og_http_config {
     const char *node;         /* this node's id (og_node_set_id): owns its jobs' leases, labels
                                * its /metrics, named by /healthz. NULL = HOSTNAME:PID */
     int key_cache_ttl_s;      /* unwrapped data keys are cached this long (0 = 300; -1 = none) */
+    const char *region;       /* the region this node serves (docs/ops.md "Regions"): its
+                               * requests and background jobs use regions' database of that name,
+                               * the home (data_dir) only for the tenant directory and platform
+                               * admins' tokens. NULL = the home region */
+    const struct og_regions *regions; /* the regional databases (tenant.h); NULL = none */
 } og_http_config;
 
 /* Serve until SIGTERM or SIGINT: then stop accepting, let in-flight requests finish, close the

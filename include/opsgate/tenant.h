@@ -12,6 +12,7 @@ typedef struct og_tenant {
     char name[64];
     char state[16]; /* "active", "suspended" */
     char created_at[OG_TIME_LEN];
+    char region[33]; /* the region holding its data (docs/ops.md "Regions"); "" = home */
 } og_tenant;
 
 typedef struct og_user {
@@ -239,6 +240,8 @@ typedef struct og_install_where {
      * in the database it protects): there it is required (OG_EINVAL naming --keys when
      * missing). */
     const char *keys;
+    /* The regional databases (--data-region NAME=URL, OPSGATE_DATA_REGIONS); NULL = none. */
+    const struct og_regions *regions;
 } og_install_where;
 
 /* Create an installation: its database with every module's schema, the master key (in the key
@@ -262,5 +265,62 @@ const char *og_install_folder(const char *location);
 /* A location as messages may name it: the folder, or "the PostgreSQL database" (a URL may hold a
  * password). */
 const char *og_install_label(const char *location);
+
+/* ---- regions (src/tenant/region.c; docs/ops.md "Regions") ----
+ * The installation's database (--data) is the home: the platform's tables, the platform audit
+ * chain and the tenant directory (og_tenant.region). A regional database, named NAME=URL, is an
+ * opsgate schema of its own holding everything of its region's tenants: their rows in every
+ * module, users, tokens and sessions, audit chains, data keys and artifact objects. */
+#define OG_REGION_NAME_MAX 32
+#define OG_REGIONS_MAX     16
+#define OG_REGION_URL_MAX  1024
+/* The name the home region goes by in messages and replies; no regional database may take it. */
+#define OG_REGION_HOME "home"
+typedef struct og_region {
+    char name[OG_REGION_NAME_MAX + 1];
+    char url[OG_REGION_URL_MAX];
+} og_region;
+typedef struct og_regions {
+    int n;
+    og_region r[OG_REGIONS_MAX];
+} og_regions;
+/* 0 when name is a region name ([a-z][a-z0-9-]{0,31}, not "home"); else OG_EINVAL naming it. */
+int og_region_name_check(const char *name);
+/* Add "NAME=URL" (URL a PostgreSQL URL, og_store_url_is_server): OG_EINVAL for a bad name, a URL
+ * that is no PostgreSQL database, a region given twice, or more than OG_REGIONS_MAX. */
+int og_regions_add(og_regions *rs, const char *spec);
+/* og_regions_add for each ';'-separated entry of list (OPSGATE_DATA_REGIONS); empty entries are
+ * skipped. */
+int og_regions_add_list(og_regions *rs, const char *list);
+/* The URL of region name, or NULL when rs (may be NULL) has none. */
+const char *og_regions_url(const og_regions *rs, const char *name);
+/* Open region's database (w->regions): OG_EINVAL "unknown region" naming the regions given when
+ * it has none (never a fallback to another database). A database without an opsgate schema gets
+ * every module's schema and its platform data key (keys) when create != 0, else OG_ENOTFOUND.
+ * Caller closes *out. */
+int og_install_region_open(const og_install_where *w, og_keyring *keys, const char *region,
+                           int create, og_store **out);
+/* The region of a tenant (name or id) in the directory of home, no authorization: "" for the
+ * home region. OG_ENOTFOUND when the directory has no such tenant. */
+int og_tenant_region_of(og_store *home, const char *name_or_id,
+                        char region_out[OG_REGION_NAME_MAX + 1]);
+/* The region of the regional tenant whose token (a bearer "og_<id>_..." or its id) this is, from
+ * the home's token_regions: OG_ENOTFOUND for a token of no regional tenant. The secret is not
+ * checked (the regional database holds its hash). */
+int og_token_region_of(og_store *home, const char *bearer, char region_out[OG_REGION_NAME_MAX + 1]);
+/* After og_tenant_delete of regional tenant t in its region's database: remove its directory row
+ * (and token_regions) from ctx->store, the home, audited tenant.delete {name, region} in the
+ * platform chain. Platform actors only. */
+int og_tenant_directory_delete(og_ctx *ctx, const og_tenant *t);
+/* Create a tenant in region (NULL or "": og_tenant_create in ctx->store, the home): the tenant's
+ * own row, data key and a tenant.create {name, region} record of the region's platform chain
+ * (which opens the tenant's chain there) in region_store, its regional database, in one
+ * transaction; then the directory row (with its region) and the platform audit record
+ * tenant.create {name, region, chain_region} in ctx->store (the home), in another. Nothing of
+ * the tenant's data is written to the home. A name the directory holds is OG_EEXISTS before the
+ * region is touched; a home refusing after the region committed has the tenant deleted again in
+ * the region (tenant.delete there). Platform actors only. */
+int og_tenant_create_in(og_ctx *ctx, og_store *region_store, const char *name, const char *region,
+                        og_tenant *out);
 
 #endif

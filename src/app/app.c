@@ -87,6 +87,16 @@ int og_app_tenant_delete(og_ctx *ctx, const char *name_or_id)
         return error;
     if ((error = og_tenant_delete(ctx, t.id)) < 0)
         return error;
+    /* A regional tenant (ctx->store its region's database): the home directory lets it go. */
+    if (ctx->home) {
+        og_ctx home = *ctx;
+        home.store = ctx->home;
+        home.home = NULL;
+        if ((error = og_tenant_directory_delete(&home, &t)) < 0)
+            return og_error_wrap("tenant '%s' is deleted in region '%s' and its key destroyed, "
+                                 "but the tenant directory still lists it",
+                                 t.name, t.region);
+    }
     if (ctx->data_dir && (error = og_artifacts_tenant_files_remove(ctx->data_dir, t.id)) < 0)
         return og_error_wrap("tenant '%s' is deleted and its key destroyed, but its files remain",
                              t.name);

@@ -210,7 +210,8 @@ int og_audit__append(og_audit__appender *a, const og_actor *actor, const char *e
         *out_seq = seq;
     if (og_streq(r.chain, OG_AUDIT_PLATFORM_CHAIN) && og_streq(rec->action, "tenant.create") &&
         og_streq(rec->target_type, "tenant") && rec->target_id && rec->target_id[0] &&
-        !og_streq(rec->target_id, OG_AUDIT_PLATFORM_CHAIN)) {
+        !og_streq(rec->target_id, OG_AUDIT_PLATFORM_CHAIN) &&
+        !json_object_get(rec->analysis, OG_AUDIT_CHAIN_REGION)) {
         /* A tenant's chain is opened with its tenant, by a record that names the platform
          * record creating it: verify can tell a chain that was deleted whole from one that never
          * had a record. */

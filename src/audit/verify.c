@@ -296,8 +296,9 @@ static int cross_tenants(og_store *s, const char *only, og_audit_verify_result *
     og_stmt *cr = NULL, *first = NULL, *del = NULL;
     int error, rc;
     if ((error = og_stmt_prepare(&cr, s,
-                                 "SELECT seq, target_id, hash FROM audit_record WHERE chain ="
-                                 " 'platform' AND action = 'tenant.create' ORDER BY seq")) < 0 ||
+                                 "SELECT seq, target_id, hash, analysis FROM audit_record WHERE"
+                                 " chain = 'platform' AND action = 'tenant.create' ORDER BY seq")) <
+            0 ||
         (error = og_stmt_prepare(&first, s,
                                  "SELECT seq, action, analysis FROM audit_record WHERE chain = ?"
                                  " ORDER BY seq LIMIT 1")) < 0 ||
@@ -309,6 +310,13 @@ static int cross_tenants(og_store *s, const char *only, og_audit_verify_result *
         int64_t cseq = og_stmt_col_int(cr, 0);
         const char *tid = og_stmt_col_text(cr, 1), *chash = og_stmt_col_text(cr, 2);
         if (!tid || (only && !og_streq(tid, only)))
+            continue;
+        /* A regional tenant's chain is opened in its region's database (docs/ops.md "Regions"). */
+        const char *an = og_stmt_col_text(cr, 3);
+        json_t *ana = an ? json_loads(an, 0, NULL) : NULL;
+        int elsewhere = json_object_get(ana, OG_AUDIT_CHAIN_REGION) != NULL;
+        json_decref(ana);
+        if (elsewhere)
             continue;
         og_stmt_reset(first);
         og_stmt_bind_text(first, 1, tid);

@@ -16,7 +16,9 @@
 #include <string.h>
 
 static const char *const main_usage =
-    "usage: opsgate [--data DIR|URL] [--keys DIR] [--as USER] [--json] COMMAND [ARGS...]\n"
+    "usage: opsgate [--data DIR|URL] [--keys DIR] [--data-region NAME=URL]... [--as USER] "
+    "[--json]\n"
+    "               COMMAND [ARGS...]\n"
     "\n"
     "opsgate manages MSP clients' project artifacts and TLS certificates, tenant by tenant,\n"
     "with human-in-the-loop gates and a tamper-evident audit trail.\n"
@@ -26,6 +28,9 @@ static const char *const main_usage =
     "               PostgreSQL database: postgres://..., postgresql://..., libpq:KEY=VALUE...\n"
     "  --keys DIR   the key folder holding the master key (default: $OPSGATE_KEYS, else the\n"
     "               data folder); required with a PostgreSQL --data (docs/ops.md)\n"
+    "  --data-region NAME=URL  the PostgreSQL database of region NAME (repeatable; default:\n"
+    "               $OPSGATE_DATA_REGIONS, NAME=URL entries separated by ';'): a tenant of\n"
+    "               that region is read and written there only (docs/ops.md \"Regions\")\n"
     "  --json       print results as JSON, in the shapes the HTTP API returns\n"
     "  --as USER    act as USER of the command's tenant (--tenant), or as a platform admin,\n"
     "               with that user's rights; recorded in the audit trail as local:<you> as\n"
@@ -57,6 +62,14 @@ static int take_global_options(og_cli *cli, int *argc, char **argv)
             break;
         if (strcmp(a, "--json") == 0) {
             cli->json = true;
+            continue;
+        }
+        if (strncmp(a, "--data-region", 13) == 0 && (a[13] == '\0' || a[13] == '=')) {
+            const char *v = a[13] == '=' ? a + 14 : i + 1 < *argc ? argv[++i] : NULL;
+            if (!v)
+                return og_cli_usage(NULL, "--data-region needs a value (NAME=URL)");
+            if (og_regions_add(&cli->regions, v) < 0)
+                return og_cli_usage(NULL, "--data-region: %s", og_error_last());
             continue;
         }
         if (strncmp(a, "--data", 6) == 0 && (a[6] == '\0' || a[6] == '=')) {
@@ -113,6 +126,9 @@ int og_cli_main(int argc, char **argv)
         cli.keys_dir = getenv("OPSGATE_KEYS");
     if (cli.keys_dir && !*cli.keys_dir)
         cli.keys_dir = NULL;
+    const char *regions = getenv("OPSGATE_DATA_REGIONS");
+    if (cli.regions.n == 0 && regions && og_regions_add_list(&cli.regions, regions) < 0)
+        return og_cli_usage(NULL, "OPSGATE_DATA_REGIONS: %s", og_error_last());
     if (argc < 2) {
         print_main_help(stderr);
         return OG_EXIT_USAGE;
@@ -152,6 +168,7 @@ const og_install_where *og_cli_install(og_cli *cli)
 {
     cli->where.data = cli->data_dir;
     cli->where.keys = cli->keys_dir;
+    cli->where.regions = &cli->regions;
     return &cli->where;
 }
 
@@ -167,10 +184,39 @@ int og_cli_open(og_cli *cli, const char *tenant)
     cli->ctx.keys = cli->keys;
     cli->ctx.data_dir = og_install_folder(cli->data_dir);
     og_actor_local(&cli->ctx.actor);
+    if ((error = og_cli_open_region(cli, tenant)) != 0)
+        return error;
     if (cli->as_user) {
         if ((error = og_actor_become(&cli->ctx, tenant, cli->as_user)) < 0)
             return og_cli_fail(og_cli_as_error(error, tenant));
     }
+    return 0;
+}
+
+int og_cli_open_region(og_cli *cli, const char *tenant)
+{
+    char region[OG_REGION_NAME_MAX + 1];
+    int error;
+    if (!tenant || !*tenant || cli->region_store)
+        return 0;
+    /* A tenant the directory does not know: the command's own lookup says so. */
+    if (og_tenant_region_of(cli->store, tenant, region) < 0 || !region[0]) {
+        og_error_clear();
+        return 0;
+    }
+    if (!og_regions_url(&cli->regions, region)) {
+        og_error_set(OG_EINVAL,
+                     "tenant '%s' lives in region '%s', whose database was not given (add "
+                     "--data-region %s=URL)",
+                     tenant, region, region);
+        return og_cli_fail(OG_EINVAL);
+    }
+    if ((error = og_install_region_open(og_cli_install(cli), cli->keys, region, 0,
+                                        &cli->region_store)) < 0)
+        return og_cli_fail(error);
+    cli->ctx.home = cli->store;
+    cli->ctx.store = cli->region_store;
+    cli->ctx.data_dir = NULL; /* a regional database keeps its objects itself */
     return 0;
 }
 
@@ -187,8 +233,10 @@ int og_cli_as_error(int error, const char *tenant)
 
 void og_cli_close(og_cli *cli)
 {
+    og_store_close(cli->region_store);
     og_store_close(cli->store);
     og_keyring_free(cli->keys);
+    cli->region_store = NULL;
     cli->store = NULL;
     cli->keys = NULL;
 }

@@ -17,11 +17,13 @@
 #define OG_EXIT_USAGE 2
 
 typedef struct og_cli {
-    const char *data_dir; /* --data, $OPSGATE_DATA, else ./opsgate-data: a folder or a URL */
-    const char *keys_dir; /* --keys, $OPSGATE_KEYS, else NULL (the data folder) */
-    const char *as_user;  /* --as USER: act as this user of the command's tenant */
-    bool json;            /* --json: print what the HTTP API returns, as JSON */
-    og_store *store;      /* opened by og_cli_open() */
+    const char *data_dir;   /* --data, $OPSGATE_DATA, else ./opsgate-data: a folder or a URL */
+    const char *keys_dir;   /* --keys, $OPSGATE_KEYS, else NULL (the data folder) */
+    const char *as_user;    /* --as USER: act as this user of the command's tenant */
+    bool json;              /* --json: print what the HTTP API returns, as JSON */
+    og_regions regions;     /* --data-region NAME=URL (repeatable), $OPSGATE_DATA_REGIONS */
+    og_store *store;        /* opened by og_cli_open(): the home database */
+    og_store *region_store; /* the command's tenant's regional database, when it has one */
     og_keyring *keys;
     og_ctx ctx;
     og_install_where where; /* filled by og_cli_install() */
@@ -143,13 +145,18 @@ void og_cli_print_rows(const og_cli *cli, const char *noun, json_t *list,
 int og_cli_main(int argc, char **argv);
 
 /* Open the data folder and set the actor: the local unix user, or with --as the named user of
- * `tenant` (required then). Prints the error and returns OG_EXIT_FAIL / OG_EXIT_USAGE on failure.
- */
+ * `tenant` (required then). A tenant of a region (docs/ops.md "Regions") has its commands run on
+ * its region's database (--data-region), the home kept as ctx.home; a region without a database
+ * given is a failure naming it, never a fallback. Prints the error and returns OG_EXIT_FAIL /
+ * OG_EXIT_USAGE on failure. */
 int og_cli_open(og_cli *cli, const char *tenant);
 /* Where the installation is: --data and --keys (borrowed from cli, valid while it lives). */
 const og_install_where *og_cli_install(og_cli *cli);
 /* Prefix og_actor_become()'s error with the option it came from (--as); returns error. */
 int og_cli_as_error(int error, const char *tenant);
+/* og_cli_open's switch to tenant's regional database (a no-op for a home tenant or an unknown
+ * one); OG_EXIT_FAIL with the message printed when the region's database is not given. */
+int og_cli_open_region(og_cli *cli, const char *tenant);
 void og_cli_close(og_cli *cli);
 
 /* Print "opsgate: <message from og_error_last()>" to stderr, with the CLI's hint when the error

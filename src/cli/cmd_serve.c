@@ -57,6 +57,13 @@ static const char *const about =
     "a revoked tenant's key is zeroized within seconds on every server. A failing mlock is\n"
     "reported once at start (raise LimitMEMLOCK=).\n"
     "\n"
+    "Regions (docs/ops.md \"Regions\"): --region NAME with --data-region NAME=URL makes this a\n"
+    "node of region NAME: requests, sessions and background jobs use that region's database,\n"
+    "the home (--data) only for the tenant directory and platform admins' tokens. A request\n"
+    "for a tenant of another region (its path or ?tenant=, or its token) gets 421 Misdirected\n"
+    "Request naming the region, before anything else. Without --region the node serves the\n"
+    "home region (the tenants kept in --data).\n"
+    "\n"
     "SIGTERM or SIGINT: in-flight requests finish, the database closes, exit 0.\n";
 
 /* Integer option name in [lo, hi] into *out; 0 or a usage error. */
@@ -177,6 +184,15 @@ static int run(og_cli *cli, const og_cli_args *a)
         return error;
     cfg.data_dir = cli->data_dir;
     cfg.keys_dir = cli->keys_dir;
+    cfg.regions = &cli->regions;
+    if ((cfg.region = og_cli_get(a, "region"))) {
+        if (og_region_name_check(cfg.region) < 0)
+            return og_cli_bad(a, "--region: %s", og_error_last());
+        if (!og_regions_url(&cli->regions, cfg.region))
+            return og_cli_bad(a,
+                              "--region %s needs that region's database: add --data-region %s=URL",
+                              cfg.region, cfg.region);
+    }
     if (!check && og_install_folder(cfg.data_dir)) {
         /* Interrupted uploads' temporary files (docs/ops.md): any that no writer holds. A killed
          * server's uploads hold no lock any more; a live CLI upload's file stays locked. */
@@ -224,6 +240,7 @@ static const og_cli_opt opts[] = {
     {"node", "NAME", "this node's id for leases, /healthz and /metrics (HOSTNAME:PID)", 0, 0},
     {"key-cache-ttl", "DURATION",
      "keep unwrapped data keys this long in locked memory (5m; 0s: none)", 0, 0},
+    {"region", "NAME", "serve region NAME's tenants from its --data-region database", 0, 0},
     {"check", NULL, "validate the configuration and the data folder, then exit", 0, 0},
     {0},
 };

@@ -19,6 +19,13 @@ static const char *const about =
     "still keeps; the refusal names them, and `blockers` lists them all. Tenant administration\n"
     "needs the platform-admin role.\n"
     "\n"
+    "Regions (docs/ops.md \"Regions\"): `create NAME --region eu` keeps everything of the\n"
+    "tenant (its rows in every module, users, tokens, audit chain, data key, artifact objects)\n"
+    "in region eu's database, given with --data-region eu=URL; the home database (--data) keeps\n"
+    "only its directory entry and the platform audit record tenant.create {name, region}.\n"
+    "`show` and `list` print each tenant's region (home for the home database's). Commands for\n"
+    "a regional tenant need its region's --data-region; an unknown region is an error.\n"
+    "\n"
     "A tenant's process areas: `enable --tenant T certs|artifacts` provisions an area in one\n"
     "audited step (tenant.area.enable): the default gate policy of each of its action kinds\n"
     "(certificate kinds L1, artifact kinds L0) where the tenant has none (a level an admin\n"
@@ -73,14 +80,15 @@ static int print_tenant(const og_cli *cli, const og_tenant *t)
     if (cli->json)
         og_cli_print_json(og_tenant_to_json(t));
     else
-        printf("%s %s %s\n", t->name, t->state, t->id);
+        printf("%s %s %s %s\n", t->name, t->state, t->id,
+               t->region[0] ? t->region : OG_REGION_HOME);
     return OG_EXIT_OK;
 }
 
 static int list(og_cli *cli, const og_cli_args *a)
 {
-    static const char *const head[] = {"NAME", "STATE", "CREATED", "ID", NULL};
-    static const char *const fields[] = {"name", "state", "created_at", "id", NULL};
+    static const char *const head[] = {"NAME", "STATE", "REGION", "CREATED", "ID", NULL};
+    static const char *const fields[] = {"name", "state", "region", "created_at", "id", NULL};
     json_t *arr = NULL;
     int error;
     (void)a;
@@ -95,10 +103,19 @@ static int list(og_cli *cli, const og_cli_args *a)
 static int create(og_cli *cli, const og_cli_args *a)
 {
     og_tenant t;
+    og_store *rs = NULL;
+    const char *region = og_cli_get(a, "region");
     int error;
-    if ((error = og_cli_open(cli, a->pos[0])))
+    if (region && og_region_name_check(region) < 0)
+        return og_cli_bad(a, "--region: %s", og_error_last());
+    if ((error = og_cli_open(cli, NULL)))
         return error;
-    if ((error = og_tenant_create(&cli->ctx, a->pos[0], &t)) < 0)
+    if (region &&
+        (error = og_install_region_open(og_cli_install(cli), cli->keys, region, 1, &rs)) < 0)
+        return og_cli_fail(error);
+    error = og_tenant_create_in(&cli->ctx, rs, a->pos[0], region, &t);
+    og_store_close(rs);
+    if (error < 0)
         return og_cli_fail(error);
     return print_tenant(cli, &t);
 }
@@ -107,7 +124,9 @@ static int show(og_cli *cli, const og_cli_args *a)
 {
     og_tenant t;
     int error;
-    if ((error = og_cli_open(cli, a->pos[0])))
+    /* The directory (the home) answers, whatever the tenant's region; --as names a user of the
+     * tenant, who lives in its region's database. */
+    if ((error = og_cli_open(cli, cli->as_user ? a->pos[0] : NULL)))
         return error;
     if ((error = og_tenant_get(&cli->ctx, a->pos[0], &t)) < 0)
         return og_cli_fail(error);
@@ -172,6 +191,11 @@ static int blockers(og_cli *cli, const og_cli_args *a)
     return OG_EXIT_OK;
 }
 
+static const og_cli_opt create_opts[] = {
+    {"region", "NAME", "keep its data in region NAME's database (--data-region)", 0, 0},
+    {0},
+};
+
 static const og_cli_opt delete_opts[] = {
     {"yes", NULL, "confirm: the tenant's key and data go for good", 0, 0},
     {0},
@@ -196,7 +220,7 @@ static const og_cli_opt key_opts[] = {
 };
 
 static const og_cli_sub subs[] = {
-    {"create", "NAME", 1, 1, NULL, "create a tenant with its own data key", create},
+    {"create", "NAME", 1, 1, create_opts, "create a tenant with its own data key", create},
     {"list", NULL, 0, 0, NULL, "list tenants", list},
     {"show", "NAME", 1, 1, NULL, "show one tenant", show},
     {"suspend", "NAME", 1, 1, NULL, "suspend a tenant: its API tokens get 403", suspend},

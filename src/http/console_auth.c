@@ -142,6 +142,8 @@ int og_http__console_authenticate(og_http_req *r)
     og_strlcpy(r->csrf, s.csrf, sizeof(r->csrf));
     og_strlcpy(r->session_id, s.id, sizeof(r->session_id));
     r->authenticated = 1;
+    if ((rc = og_http__region_check(r)) < 0)
+        return rc;
     if (!safe_method(r) && !public)
         return csrf_check(r);
     return 0;

@@ -386,6 +386,8 @@ static const char *heading_of(int status)
         return "Conflict";
     case 413:
         return "Too large";
+    case 421:
+        return "Served by another region";
     case 423:
         return "This tenant's data is locked";
     case 429:

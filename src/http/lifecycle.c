@@ -112,6 +112,8 @@ int og_http__authenticate(og_http_req *r)
             r->store = og_store_pool_get(r->srv->pool);
         memset(&r->ctx, 0, sizeof(r->ctx));
         rc = og_token_authenticate(r->store, b, &r->ctx.actor);
+        if (rc == OG_EAUTH)
+            rc = og_http__region_auth(r, b, rc);
     }
     if (rc == OG_EAUTH)
         og_http__authlimit_fail(r->srv->authlimit, source, prefix);
@@ -121,7 +123,7 @@ int og_http__authenticate(og_http_req *r)
     r->ctx.keys = r->srv->keys;
     r->ctx.data_dir = r->srv->folder;
     r->authenticated = 1;
-    return 0;
+    return og_http__region_check(r);
 }
 
 /* ---- the request lifecycle ---- */

@@ -136,10 +136,37 @@ static const char *acme_field(const char *setting)
 
 /* The error reply for a failed handler or check: status from og_http__status_for(), message from
  * the thread's error slot, except where the message could leak something. */
+/* 421 Misdirected Request (region.c): the tenant is served by another region's nodes, named in
+ * the error object's "region" so that a client or a balancer can go there. */
+static enum MHD_Result queue_misdirected(og_http_req *r)
+{
+    char msg[600];
+    snprintf(msg, sizeof(msg), "%.500s", og_error_last());
+    if (r->console)
+        return og_http__console_error(r, 421, msg);
+    json_t *body = json_pack("{s:{s:s, s:s, s:s}}", "error", "code", "misdirected_request",
+                             "message", msg, "region", r->misdirected);
+    char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    json_decref(body);
+    if (!text)
+        return MHD_NO;
+    size_t len = strlen(text);
+    char *nl = realloc(text, len + 2);
+    if (!nl) {
+        free(text);
+        return MHD_NO;
+    }
+    nl[len] = '\n';
+    nl[len + 1] = '\0';
+    return queue_buffer(r, 421, "application/json", nl, len + 1);
+}
+
 enum MHD_Result og_http__queue_failure(og_http_req *r, int code)
 {
     int status = og_http__status_for(code);
     char msg[600];
+    if (r->misdirected[0])
+        return queue_misdirected(r);
     if (r->console)
         return og_http__console_failure(r, code);
     if (r->retry_after > 0) {

@@ -219,5 +219,10 @@ void og_http__store_release(og_http_req *r)
         og_store_pool_put(r->srv->pool, r->store);
         r->store = NULL;
     }
+    if (r->home) {
+        og_store_pool_put(r->srv->home_pool, r->home);
+        r->home = NULL;
+    }
     r->ctx.store = NULL;
+    r->ctx.home = NULL;
 }

@@ -242,7 +242,7 @@ int og_http_check(const og_http_config *cfg)
 
     if (!cfg || !cfg->data_dir)
         return og_error_set(OG_EINVAL, "no data folder given");
-    og_install_where where = {cfg->data_dir, cfg->keys_dir};
+    og_install_where where = {cfg->data_dir, cfg->keys_dir, cfg->regions};
     if ((error = parse_listen(cfg->listen ? cfg->listen : DEFAULT_LISTEN, &addr, &addrlen)) < 0)
         goto cleanup;
     if (cfg->threads < 0 || cfg->shutdown_timeout_ms < 0 || cfg->idle_timeout_s < 0 ||
@@ -261,6 +261,13 @@ int og_http_check(const og_http_config *cfg)
     }
     if ((error = og_install_open_at(&where, &store, &keys)) < 0)
         goto cleanup;
+    if (cfg->region && *cfg->region) {
+        og_store_close(store);
+        store = NULL;
+        if ((error = og_region_name_check(cfg->region)) < 0 ||
+            (error = og_install_region_open(&where, keys, cfg->region, 0, &store)) < 0)
+            goto cleanup;
+    }
     if (cfg->tls_cert_id &&
         (error = og_http__tls_check(store, keys, og_install_folder(cfg->data_dir), cfg->tls_tenant,
                                     cfg->tls_cert_id)) < 0)
@@ -311,8 +318,19 @@ typedef struct serve_state {
 static int serve_settings(og_http_server *srv, const og_http_config *cfg)
 {
     srv->cfg = cfg;
-    srv->folder = og_install_folder(cfg->data_dir);
     int rc;
+    if (cfg->region && *cfg->region) {
+        if ((rc = og_region_name_check(cfg->region)) < 0)
+            return rc;
+        if (!og_regions_url(cfg->regions, cfg->region))
+            return og_error_set(OG_EINVAL,
+                                "unknown region '%s': a node of a region needs that region's "
+                                "database",
+                                cfg->region);
+        og_strlcpy(srv->region, cfg->region, sizeof(srv->region));
+    }
+    /* A region's artifact objects live in its database, never in the home's folder. */
+    srv->folder = srv->region[0] ? NULL : og_install_folder(cfg->data_dir);
     if (cfg->node && (rc = og_node_set_id(cfg->node)) < 0)
         return rc;
     srv->max_body = cfg->max_body ? cfg->max_body : DEFAULT_MAX_BODY;
@@ -337,6 +355,28 @@ static int serve_settings(og_http_server *srv, const og_http_config *cfg)
     return 0;
 }
 
+/* A region's node: its requests and jobs use the region's database (made when new), the home's
+ * a pool of its own for the tenant directory and platform admins' tokens. */
+static int serve_region_open(serve_state *st, const og_http_config *cfg,
+                             const og_install_where *where)
+{
+    og_store *rs = NULL;
+    int error;
+    char *home_url = NULL;
+    if ((error = og_install_region_open(where, st->srv.keys, cfg->region, 1, &rs)) < 0)
+        return error;
+    og_store_close(rs);
+    if (!(st->db_url = strdup(og_regions_url(cfg->regions, cfg->region))) ||
+        !(home_url = og_install_db_url(cfg->data_dir)))
+        return og_error_set(OG_ERROR, "out of memory");
+    /* As large as the request pool: an authenticated request holds one of each (region first). */
+    error = og_store_pool_open_bounded(&st->srv.home_pool, home_url,
+                                       st->srv.threads + st->srv.max_exports + 1,
+                                       cfg->db_cache_kib > 0 ? cfg->db_cache_kib : DB_CACHE_KIB);
+    free(home_url);
+    return error;
+}
+
 /* Open the data folder, seal legacy channel targets, open the store pools, load the HTTPS
  * certificate and start the gate's workers: everything that must be ready before anything
  * listens. */
@@ -344,9 +384,11 @@ static int serve_open(serve_state *st, const og_http_config *cfg)
 {
     int error;
     og_http_server *srv = &st->srv;
-    og_install_where where = {cfg->data_dir, cfg->keys_dir};
+    og_install_where where = {cfg->data_dir, cfg->keys_dir, cfg->regions};
     if ((error = og_app_register_all()) < 0 ||
         (error = og_install_open_at(&where, &st->store, &srv->keys)) < 0)
+        return error;
+    if (srv->region[0] && (error = serve_region_open(st, cfg, &where)) < 0)
         return error;
     /* Channel targets stored in clear by an older opsgate are sealed before anything listens. */
     og_ctx sctx;
@@ -357,7 +399,7 @@ static int serve_open(serve_state *st, const og_http_config *cfg)
     og_actor_system(&sctx.actor, "notify");
     if ((error = og_notify_seal_legacy(&sctx)) < 0)
         return error;
-    if (!(st->db_url = og_install_db_url(cfg->data_dir)))
+    if (!st->db_url && !(st->db_url = og_install_db_url(cfg->data_dir)))
         return og_error_set(OG_ERROR, "out of memory");
     /* Each worker holds at most one store, each running export one more (capped at max_exports),
      * so a worker never waits on the pool behind an export that waits on a worker. */
@@ -492,6 +534,7 @@ static void serve_stop(serve_state *st)
     if (st->listen_fd != MHD_INVALID_SOCKET)
         close(st->listen_fd);
     og_store_pool_close(st->srv.pool);
+    og_store_pool_close(st->srv.home_pool);
     og_store_pool_close(st->bg_pool);
     og_store_close(st->store);
     og_keyring_free(st->srv.keys);
@@ -548,6 +591,9 @@ int og_http_serve(const og_http_config *cfg)
         goto cleanup;
     fprintf(stderr, "opsgate: serving %s on port %u with %d requests at once%s\n",
             og_install_label(cfg->data_dir), port, st.srv.threads, st.tls ? " (HTTPS)" : "");
+    if (st.srv.region[0])
+        fprintf(stderr, "opsgate: this node serves region '%s' (its own database)\n",
+                st.srv.region);
 
     int sig = 0;
     while (sigwait(&stop_sigs, &sig) != 0)

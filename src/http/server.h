@@ -26,7 +26,10 @@ typedef struct og_http_server {
     size_t max_body;
     uint64_t max_upload; /* streamed bodies (OG_HTTP_ROUTE_STREAM_BODY); 0 = no cap */
     int threads;
-    og_store_pool *pool;
+    og_store_pool *pool;      /* the node's database: its region's, or the home's */
+    og_store_pool *home_pool; /* a region node: the home database (directory, platform tokens);
+                               * NULL on a home node, whose pool is the home's */
+    char region[40];          /* the region this node serves (serve --region), "" = home */
     og_keyring *keys;
     og_http_metrics *metrics;
     og_http_authlimit *authlimit;        /* NULL = failed authentications are not limited */
@@ -57,11 +60,13 @@ typedef struct og_http_req {
     int64_t start_us;
     og_buf body; /* capped at srv->max_body */
     int too_big;
-    uint64_t discarded; /* body bytes dropped after the limit was hit */
-    int body_seen;      /* a body byte arrived (the request deadline's body time started) */
-    int queued;         /* a response has been queued */
-    og_store *store;    /* from the pool while the request holds one, else NULL */
-    og_ctx ctx;         /* valid for authenticated routes */
+    uint64_t discarded;   /* body bytes dropped after the limit was hit */
+    int body_seen;        /* a body byte arrived (the request deadline's body time started) */
+    int queued;           /* a response has been queued */
+    og_store *store;      /* from the pool while the request holds one, else NULL */
+    og_store *home;       /* a region node: from the home pool while authenticated, else NULL */
+    char misdirected[40]; /* answered 421 naming this region (region.c), "" = not */
+    og_ctx ctx;           /* valid for authenticated routes */
     int authenticated;
     int retry_after; /* > 0: refused by the authentication limit; Retry-After seconds (429) */
 
@@ -264,6 +269,19 @@ int og_http__generate(og_http_req *r);
 int og_http__brand_show(og_http_req *r);
 int og_http__brand_set(og_http_req *r);
 int og_http__brand_clear(og_http_req *r);
+
+/* ---- regions (region.c; docs/ops.md "Regions") ----
+ * After a bearer token failed on the node's database: a platform admin's token of the home
+ * database authenticates on a region node; a token of a tenant of another region (the home's
+ * token_regions, or a home tenant's token on a region node) fails with r->misdirected set (421).
+ * Otherwise rc as it was. */
+int og_http__region_auth(og_http_req *r, const char *bearer, int rc);
+/* Once authenticated: the request's tenant (the {tenant} path parameter, else ?tenant=) of a
+ * platform actor must be one of this node's region, else r->misdirected is set and OG_EDENIED
+ * returned (421). On a region node r->home is taken and r->ctx.home set. */
+int og_http__region_check(og_http_req *r);
+/* "home" or the node's region. */
+const char *og_http__node_region(const og_http_server *srv);
 
 /* ---- the server's own routes (server.c) ---- */
 int og_http__healthz(og_http_req *r);

@@ -40,7 +40,10 @@ int og_http__tenant_list(og_http_req *r)
     int error = og_tenant_list(&r->ctx, &list);
     if (error < 0)
         return error;
-    return og_http__reply(r, 200, json_pack("{s:o}", "tenants", list));
+    /* A region node lists its region's tenants (its database's), the home node the directory. */
+    return og_http__reply(
+        r, 200,
+        json_pack("{s:o, s:s}", "tenants", list, "node_region", og_http__node_region(r->srv)));
 }
 
 int og_http__tenant_get(og_http_req *r)

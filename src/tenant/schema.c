@@ -105,6 +105,23 @@ static const og_migration steps[] = {
      "  changed_by TEXT NOT NULL,"
      "  provisioned_json TEXT,"
      "  PRIMARY KEY (tenant_id, area));"},
+    /* Regions (region.c, docs/ops.md "Regions"): in the home database the tenants table is the
+     * tenant directory, and region names the regional database holding the tenant's data (NULL:
+     * the home database itself). A regional database's tenants rows carry their region too.
+     * token_regions, in the home database, says which tenant (so which region) a token id of a
+     * regional tenant belongs to, so that any node can answer 421 naming the region; the token's
+     * secret hash lives in the regional database only. */
+    {5,
+     "ALTER TABLE tenants ADD COLUMN region TEXT;"
+     "CREATE TABLE token_regions ("
+     "  token_id TEXT PRIMARY KEY,"
+     "  tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE);"
+     "CREATE INDEX token_regions_tenant ON token_regions (tenant_id);",
+     "ALTER TABLE tenants ADD COLUMN region TEXT;"
+     "CREATE TABLE token_regions ("
+     "  token_id TEXT PRIMARY KEY,"
+     "  tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE);"
+     "CREATE INDEX token_regions_tenant ON token_regions (tenant_id);"},
 };
 
 const og_schema og_tenant_schema = {"tenant", steps, sizeof(steps) / sizeof(steps[0])};

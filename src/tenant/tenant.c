@@ -16,6 +16,8 @@ static void tenant_from_row(og_stmt *st, og_tenant *t)
     og_strlcpy(t->name, og_stmt_col_text(st, 1), sizeof(t->name));
     og_strlcpy(t->state, og_stmt_col_text(st, 2), sizeof(t->state));
     og_strlcpy(t->created_at, og_stmt_col_text(st, 3), sizeof(t->created_at));
+    const char *region = og_stmt_col_text(st, 4);
+    og_strlcpy(t->region, region ? region : "", sizeof(t->region));
 }
 
 /* Look a tenant up by name or id without any authorization. */
@@ -23,7 +25,7 @@ int og_tenant__find(og_store *s, const char *name_or_id, og_tenant *out)
 {
     og_stmt *st = NULL;
     int error = og_stmt_prepare(&st, s,
-                                "SELECT id, name, state, created_at FROM tenants"
+                                "SELECT id, name, state, created_at, region FROM tenants"
                                 " WHERE name = ? OR id = ?");
     if (error < 0)
         return error;
@@ -79,8 +81,9 @@ int og_tenant_resolve(og_ctx *ctx, const char *name_or_id, og_perm perm, char id
 
 json_t *og_tenant_to_json(const og_tenant *t)
 {
-    return json_pack("{s:s, s:s, s:s, s:s}", "id", t->id, "name", t->name, "state", t->state,
-                     "created_at", t->created_at);
+    return json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", t->id, "name", t->name, "state", t->state,
+                     "created_at", t->created_at, "region",
+                     t->region[0] ? t->region : OG_REGION_HOME);
 }
 
 int og_tenant_create(og_ctx *ctx, const char *name, og_tenant *out)
@@ -141,7 +144,7 @@ int og_tenant_list(og_ctx *ctx, json_t **out)
     og_stmt *st = NULL;
     int platform = og_actor_is_platform(&ctx->actor);
     if ((error = og_stmt_prepare(&st, ctx->store,
-                                 "SELECT id, name, state, created_at FROM tenants"
+                                 "SELECT id, name, state, created_at, region FROM tenants"
                                  " WHERE ? <> 0 OR id = ? ORDER BY name")) < 0)
         goto cleanup;
     og_stmt_bind_int(st, 1, platform);
@@ -172,6 +175,10 @@ int og_tenant_suspend(og_ctx *ctx, const char *name_or_id, int suspend)
         goto end;
     error = og_tenant__audit(ctx, NULL, suspend ? "tenant.suspend" : "tenant.resume", "tenant",
                              t.id, NULL);
+    /* A regional tenant: the home directory says the same (its state is read there by lists). */
+    if (error >= 0 && ctx->home)
+        error =
+            og_store_run(ctx->home, "UPDATE tenants SET state = ? WHERE id = ?", "tt", state, t.id);
 end:
     error = og_store_tx_end(ctx->store, error);
     return error < 0 ? error : 0;

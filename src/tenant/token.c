@@ -73,6 +73,13 @@ int og_token_create(og_ctx *ctx, const char *tenant, const char *user, int64_t t
     og_id_new(id);
     og_time_format(og_time_now_us(), now);
     og_actor_label(&ctx->actor, label, sizeof(label));
+    /* A regional tenant's token: the home learns which tenant its id belongs to, first, so that
+     * every node can name the token's region (an entry whose token then fails stays harmless). */
+    if (ctx->home && t.id[0] &&
+        (error = og_store_run(ctx->home,
+                              "INSERT INTO token_regions (token_id, tenant_id) VALUES (?, ?)", "tt",
+                              id, t.id)) < 0)
+        goto cleanup;
 
     if ((error = og_store_tx_begin(ctx->store)) < 0)
         goto cleanup;

@@ -189,8 +189,9 @@ int og_actor_become(og_ctx *ctx, const char *tenant, const char *user)
         return error;
     if (error == 0)
         error = og_user__find(ctx->store, t.id, user, &u);
+    /* Platform admins live in the home database, also for a regional tenant's commands. */
     if (error == OG_ENOTFOUND && tenant && *tenant)
-        error = og_user__find(ctx->store, NULL, user, &u);
+        error = og_user__find(ctx->home ? ctx->home : ctx->store, NULL, user, &u);
     if (error < 0) {
         if (error == OG_ENOTFOUND && tenant && *tenant)
             og_error_set(OG_ENOTFOUND, "user '%s' not found in tenant %s", user, tenant);
