@@ -47,7 +47,7 @@ static const int col_of[F_COUNT] = {0,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11,
 typedef struct vp_rec {
     int64_t seq;
     int64_t rollback_of;
-    uint32_t off[F_COUNT]; /* into the batch's arena; VP_NONE = NULL */
+    uint32_t off[F_COUNT]; /* into the batch's mem; VP_NONE = NULL */
     int hash_ok;
     uint8_t leaf[32];
 } vp_rec;
@@ -55,7 +55,8 @@ typedef struct vp_rec {
 typedef struct vp_batch {
     vp_rec recs[VP_BATCH_RECORDS];
     size_t n;
-    og_buf arena;
+    char *mem; /* the records' text columns, each NUL-terminated */
+    size_t len, alloc;
     int done;
 } vp_batch;
 
@@ -95,7 +96,7 @@ static int default_workers(void)
 
 static const char *field(const vp_batch *b, const vp_rec *r, int f)
 {
-    return r->off[f] == VP_NONE ? NULL : b->arena.data + r->off[f];
+    return r->off[f] == VP_NONE ? NULL : b->mem + r->off[f];
 }
 
 /* Recompute the hash of every record of b and its Merkle leaf. */
@@ -127,14 +128,18 @@ static void batch_hash(vp_batch *b, og_buf *scratch)
                            .target_name = field(b, v, F_TARGET_NAME)};
         char hash[OG_AUDIT_HASH_HEX];
         uint8_t raw[32];
-        v->hash_ok =
-            og_audit__row_hash(scratch, &r, hash) == 0 && og_streq(hash, field(b, v, F_HASH));
-        if (v->hash_ok) {
-            og_hex_decode(hash, raw, sizeof(raw));
-            og_audit_merkle_leaf(raw, 32, v->leaf);
-        } else {
-            og_error_clear(); /* the caller reports the record, not the hash's error */
+        og_buf_reset(scratch);
+        v->hash_ok = 0;
+        if (og_audit__row_canonical(scratch, &r) == 0) {
+            /* as og_audit__row_hash, keeping the raw hash for the leaf */
+            og_crypto_sha256(scratch->data, scratch->len, raw);
+            og_hex_encode(raw, 32, hash);
+            v->hash_ok = og_streq(hash, field(b, v, F_HASH));
         }
+        if (v->hash_ok)
+            og_audit_merkle_leaf(raw, 32, v->leaf);
+        else
+            og_error_clear(); /* the caller reports the record, not the hash's error */
     }
 }
 
@@ -178,8 +183,6 @@ int og_audit__vpipe_open(og_audit__vpipe **out)
         og_audit__vpipe_close(p);
         return og_error_set(OG_ERROR, "out of memory");
     }
-    for (size_t i = 0; i < p->nslots; i++)
-        og_buf_init(&p->slots[i].arena, OG_BUF_DEFAULT_CAP);
     for (int i = 0; i < want; i++) {
         if (pthread_create(&p->threads[i], NULL, worker, p) != 0)
             break; /* fewer workers (or none: the caller hashes) */
@@ -219,7 +222,7 @@ void og_audit__vpipe_close(og_audit__vpipe *p)
     for (int i = 0; i < p->workers; i++)
         pthread_join(p->threads[i], NULL);
     for (size_t i = 0; p->slots && i < p->nslots; i++)
-        og_buf_free(&p->slots[i].arena);
+        free(p->slots[i].mem);
     free(p->slots);
     og_buf_free(&p->scratch);
     pthread_mutex_destroy(&p->mu);
@@ -234,6 +237,24 @@ void og_audit__vpipe_begin(og_audit__vpipe *p, og_stmt *st)
     p->st = st;
 }
 
+/* Room for n more bytes in b's memory. */
+static int batch_reserve(vp_batch *b, size_t n)
+{
+    if (n > VP_NONE - b->len)
+        return og_error_set(OG_ETOOBIG, "audit verify: a batch of records is too big");
+    if (b->mem && b->len + n <= b->alloc)
+        return 0;
+    size_t want = b->alloc ? b->alloc : VP_BATCH_BYTES * 2;
+    while (want < b->len + n)
+        want *= 2;
+    char *m = realloc(b->mem, want);
+    if (!m)
+        return og_error_set(OG_ERROR, "out of memory");
+    b->mem = m;
+    b->alloc = want;
+    return 0;
+}
+
 /* Copy the statement's next rows into b until it is full: 1 when rows may follow, OG_DONE (0) at
  * the end, negative when a step or a copy failed. */
 static int batch_fill(og_stmt *st, vp_batch *b)
@@ -241,24 +262,26 @@ static int batch_fill(og_stmt *st, vp_batch *b)
     int rc = 0;
     b->n = 0;
     b->done = 0;
-    og_buf_reset(&b->arena);
-    while (b->n < VP_BATCH_RECORDS && b->arena.len < VP_BATCH_BYTES) {
+    b->len = 0;
+    while (b->n < VP_BATCH_RECORDS && b->len < VP_BATCH_BYTES) {
+        const char *text[F_COUNT];
+        size_t size[F_COUNT], total = 0;
         if ((rc = og_stmt_step(st)) != OG_ROW)
             return rc;
         vp_rec *v = &b->recs[b->n];
         v->seq = og_stmt_col_int(st, 1);
         v->rollback_of = og_stmt_col_is_null(st, 17) ? 0 : og_stmt_col_int(st, 17);
         for (int f = 0; f < F_COUNT; f++) {
-            const char *s = og_stmt_col_text(st, col_of[f]);
-            v->off[f] = VP_NONE;
-            if (!s)
-                continue;
-            if (b->arena.len >= VP_NONE)
-                return og_error_set(OG_ETOOBIG, "audit verify: a batch of records is too big");
-            uint32_t off = (uint32_t)b->arena.len;
-            if ((rc = og_buf_append(&b->arena, s, strlen(s) + 1)) < 0)
-                return rc;
-            v->off[f] = off;
+            text[f] = og_stmt_col_text(st, col_of[f]);
+            size[f] = text[f] ? strlen(text[f]) + 1 : 0;
+            total += size[f];
+        }
+        if ((rc = batch_reserve(b, total)) < 0)
+            return rc;
+        for (int f = 0; f < F_COUNT; f++) {
+            v->off[f] = text[f] ? (uint32_t)b->len : VP_NONE;
+            memcpy(b->mem + b->len, text[f] ? text[f] : "", size[f]);
+            b->len += size[f];
         }
         b->n++;
     }
