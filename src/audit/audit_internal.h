@@ -59,13 +59,19 @@ typedef struct og_audit__row {
     "chain, seq, time, actor, token_id, area, action, target_type, target_id, event_id, "          \
     "analysis, gate_level, gate_decision, gate_decided_by, gate_decided_at, outcome, detail, "     \
     "rollback_of, prev_hash, hash, tenant_name, actor_id, target_name"
+/* The chain as a statement's parameter where the statement is kept and run again with other
+ * chains (appends): compared bare (`chain = ?`), it could match the partial index
+ * audit_record_checkpoints (WHERE chain = 'platform'), so SQLite compiles the statement again
+ * for every new binding (a third of a durable append's CPU); a cast is no bare parameter. */
+#define OG_AUDIT__CHAIN_ARG "CAST(? AS TEXT)"
 /* The last name recorded for a target (chain, target_type, target_id). Left to itself SQLite
  * walks the whole chain backwards on the primary key (which gives the ORDER BY) for a target never
  * named before, a scan per new object (quadratic in bulk writes). `seq > 0` (always true) gives
  * the partial index audit_record_by_target a range on its last column, which SQLite then prefers
  * (test_audit_names.c checks the plan); portable SQL, unlike SQLite's INDEXED BY. */
 #define OG_AUDIT__NAMED_SQL                                                                        \
-    "SELECT target_name FROM audit_record WHERE chain = ? AND target_type = ? AND target_id = ? "  \
+    "SELECT target_name FROM audit_record WHERE chain = " OG_AUDIT__CHAIN_ARG " AND "              \
+    "target_type = ? AND target_id = ? "                                                           \
     "AND target_name IS NOT NULL AND seq > 0 ORDER BY seq DESC LIMIT 1"
 /* Fill r from the current row; returns the stored hash column (borrowed like the rest). */
 const char *og_audit__row_from_stmt(og_audit__row *r, og_stmt *st);
