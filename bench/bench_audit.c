@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define CHAIN "bench-tenant"
@@ -61,6 +62,7 @@ typedef struct wargs {
     int rc;
     const char *chain; /* NULL: "bench-writers" */
     double until;      /* > 0: append until then, n counts the appends */
+    double *lat;       /* seconds per append, n of them (NULL: not kept) */
 } wargs;
 
 static void *writer(void *arg)
@@ -78,21 +80,42 @@ static void *writer(void *arg)
                             .target_id = "bob",
                             .failed = 1,
                             .detail = "bad password"};
+        double t0 = now_s();
         a->rc = og_audit_append_durable(a->w, &actor, NULL, &rec, NULL);
+        if (a->lat)
+            a->lat[i] = now_s() - t0;
     }
     return NULL;
 }
 
-static double durable_rate(const char *url, int threads, int per_thread)
+typedef struct durable {
+    double rate;       /* appends/s */
+    double p50, p99;   /* append latency, ms */
+    double per_commit; /* appends per commit (transactions the writer committed) */
+    double fsync;      /* the disk's fsync rate measured right before, /s */
+} durable;
+
+static int by_double(const void *x, const void *y)
+{
+    double a = *(const double *)x, b = *(const double *)y;
+    return a < b ? -1 : a > b;
+}
+
+static durable durable_rate(const char *url, const char *dir, int threads, int per_thread)
 {
     og_audit_writer *w = NULL;
+    durable d = {0};
+    d.fsync = fsync_rate(dir);
     if (og_audit_writer_open(&w, url) < 0)
         die("opening the writer");
     pthread_t th[64];
     wargs a[64];
+    double *lat = calloc((size_t)threads * (size_t)per_thread, sizeof(*lat));
+    if (!lat)
+        die("out of memory");
     double t0 = now_s();
     for (int i = 0; i < threads; i++) {
-        a[i] = (wargs){w, per_thread, 0, NULL, 0};
+        a[i] = (wargs){w, per_thread, 0, NULL, 0, lat + (size_t)i * (size_t)per_thread};
         pthread_create(&th[i], NULL, writer, &a[i]);
     }
     for (int i = 0; i < threads; i++) {
@@ -101,8 +124,57 @@ static double durable_rate(const char *url, int threads, int per_thread)
             die("durable append");
     }
     double dt = now_s() - t0;
+    int64_t commits = 0, records = 0;
+    og_audit__writer_stats(w, &commits, &records);
     og_audit_writer_close(w);
-    return threads * per_thread / dt;
+    size_t n = (size_t)threads * (size_t)per_thread;
+    qsort(lat, n, sizeof(*lat), by_double);
+    d.rate = (double)n / dt;
+    d.p50 = lat[n / 2] * 1000;
+    d.p99 = lat[n * 99 / 100] * 1000;
+    d.per_commit = commits ? (double)records / (double)commits : 0;
+    free(lat);
+    return d;
+}
+
+static double thread_cpu_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The limit of verify on one core: SHA-256 over the bytes verify hashes per record (its canonical
+ * JSON, then its 33-byte Merkle leaf input), the first record of the bench chain, in a loop.
+ * Records per CPU second of this thread, so that other work on the machine does not count. */
+static double sha256_rate(og_store *s)
+{
+    og_stmt *st = NULL;
+    og_buf canon;
+    og_buf_init(&canon, OG_AUDIT_RECORD_CAP);
+    if (og_stmt_prepare_args(&st, s,
+                             "SELECT " OG_AUDIT__COLUMNS " FROM audit_record WHERE chain = ?"
+                             " ORDER BY seq LIMIT 1",
+                             "t", CHAIN) < 0 ||
+        og_stmt_step(st) != OG_ROW)
+        die("reading a record");
+    og_audit__row r;
+    og_audit__row_from_stmt(&r, st);
+    if (og_audit__row_canonical(&canon, &r) < 0)
+        die("canonical");
+    og_stmt_free(st);
+    uint8_t h[32], leaf_in[33] = {0};
+    int n = 0;
+    double t0 = thread_cpu_s(), t;
+    do {
+        for (int i = 0; i < 1000; i++, n++) {
+            og_crypto_sha256(canon.data, canon.len, h);
+            memcpy(leaf_in + 1, h, 32);
+            og_crypto_sha256(leaf_in, sizeof(leaf_in), h);
+        }
+    } while ((t = thread_cpu_s()) - t0 < 0.5);
+    og_buf_free(&canon);
+    return n / (t - t0);
 }
 
 /* --load URL THREADS SECONDS TAG: see the top of the file. */
@@ -121,7 +193,7 @@ static int load_mode(const char *url, int threads, double secs, const char *tag)
     double t0 = now_s();
     for (int i = 0; i < threads; i++) {
         snprintf(chains[i], sizeof(chains[i]), "bench-%.60s-%d", tag, i);
-        a[i] = (wargs){w, 0, 0, chains[i], t0 + secs};
+        a[i] = (wargs){w, 0, 0, chains[i], t0 + secs, NULL};
         pthread_create(&th[i], NULL, writer, &a[i]);
     }
     long total = 0;
@@ -172,8 +244,10 @@ static void build_chain(og_ctx *ctx, int64_t have, int64_t total)
     og_audit__appender_free(&app);
 }
 
-/* Verify in a child process, so its peak RSS is verify's alone. Returns seconds; *rss_kb. */
-static double verify_in_child(const char *data_dir, int64_t *records, long *rss_kb)
+/* Verify in a child process with `workers` hashing threads (-1 = one per CPU), so its peak RSS
+ * is verify's alone. Returns seconds; *rss_kb, *cpu_s (user + system of the verify). */
+static double verify_in_child(const char *data_dir, int workers, int64_t *records, long *rss_kb,
+                              double *cpu_s)
 {
     int pipefd[2];
     if (pipe(pipefd) < 0)
@@ -188,6 +262,9 @@ static double verify_in_child(const char *data_dir, int64_t *records, long *rss_
         og_ctx ctx = {.store = s, .keys = k, .data_dir = data_dir};
         og_actor_local(&ctx.actor);
         og_audit_verify_result res;
+        og_audit__verify_set_workers(workers);
+        struct rusage r0;
+        getrusage(RUSAGE_SELF, &r0);
         double t0 = now_s();
         int rc = og_audit_verify(&ctx, CHAIN, &res);
         double dt = now_s() - t0;
@@ -195,15 +272,19 @@ static double verify_in_child(const char *data_dir, int64_t *records, long *rss_
             fprintf(stderr, "bench_audit: verify: %s\n", og_error_last());
         struct rusage ru;
         getrusage(RUSAGE_SELF, &ru);
-        char line[128];
-        int n =
-            snprintf(line, sizeof(line), "%f %lld %ld\n", dt, (long long)res.records, ru.ru_maxrss);
+        double cpu = (double)(ru.ru_utime.tv_sec - r0.ru_utime.tv_sec) +
+                     (double)(ru.ru_stime.tv_sec - r0.ru_stime.tv_sec) +
+                     (double)(ru.ru_utime.tv_usec - r0.ru_utime.tv_usec) / 1e6 +
+                     (double)(ru.ru_stime.tv_usec - r0.ru_stime.tv_usec) / 1e6;
+        char line[160];
+        int n = snprintf(line, sizeof(line), "%f %lld %ld %f\n", dt, (long long)res.records,
+                         ru.ru_maxrss, cpu);
         if (write(pipefd[1], line, (size_t)n) < 0)
             _exit(3);
         _exit(rc < 0 ? 1 : 0);
     }
     close(pipefd[1]);
-    char buf[128] = "";
+    char buf[160] = "";
     ssize_t n = read(pipefd[0], buf, sizeof(buf) - 1);
     close(pipefd[0]);
     int status = 0;
@@ -214,7 +295,7 @@ static double verify_in_child(const char *data_dir, int64_t *records, long *rss_
     }
     double dt = 0;
     long long recs = 0;
-    sscanf(buf, "%lf %lld %ld", &dt, &recs, rss_kb);
+    sscanf(buf, "%lf %lld %ld %lf", &dt, &recs, rss_kb, cpu_s);
     *records = recs;
     return dt;
 }
@@ -242,9 +323,8 @@ int main(int argc, char **argv)
         die("init");
     snprintf(url, sizeof(url), "%.4200s/opsgate.db", data);
 
-    double fs = fsync_rate(data);
-    double r1 = durable_rate(url, 1, 2000);
-    double r8 = durable_rate(url, 8, 4000);
+    durable d1 = durable_rate(url, data, 1, 2000);
+    durable d8 = durable_rate(url, data, 8, 4000);
 
     og_store *s = NULL;
     og_keyring *k = NULL;
@@ -256,30 +336,42 @@ int main(int argc, char **argv)
     build_chain(&ctx, 0, small);
     if (og_audit_checkpoint(&ctx, CHAIN, NULL) < 0)
         die("checkpoint");
-    int64_t rec_small = 0, rec_big = 0;
-    long rss_small = 0, rss_big = 0;
-    double t_small = verify_in_child(data, &rec_small, &rss_small);
+    int64_t rec_small = 0, rec_big = 0, rec_one = 0;
+    long rss_small = 0, rss_big = 0, rss_one = 0;
+    double cpu_small = 0, cpu_big = 0, cpu_one = 0;
+    double t_small = verify_in_child(data, -1, &rec_small, &rss_small, &cpu_small);
     build_chain(&ctx, small, total);
     double t0 = now_s();
     if (og_audit_checkpoint(&ctx, CHAIN, NULL) < 0)
         die("checkpoint");
     double t_cp = now_s() - t0;
+    double sha = sha256_rate(s);
     og_store_close(s);
     og_keyring_free(k);
-    double t_big = verify_in_child(data, &rec_big, &rss_big);
+    double t_one = verify_in_child(data, 0, &rec_one, &rss_one, &cpu_one);
+    double t_big = verify_in_child(data, -1, &rec_big, &rss_big, &cpu_big);
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    if (cores < 1)
+        cores = 1;
 
-    printf("| audit benchmark | result | note |\n");
+    printf("| audit benchmark | result | limit or peer, same run |\n");
     printf("|---|---|---|\n");
-    printf("| disk fsync rate (4 KiB write + fdatasync) | %.0f /s | physical limit, same run |\n",
-           fs);
-    printf("| durable appends, 1 writer | %.0f /s | %.2f appends per fsync |\n", r1, r1 / fs);
-    printf("| durable appends, 8 writers (group commit) | %.0f /s | %.2f appends per fsync; aim "
-           ">= 10000/s |\n",
-           r8, r8 / fs);
-    printf("| verify %lld records | %.2f s (%.0f records/s) | aim < 5 s for 1M |\n",
-           (long long)rec_big, t_big, rec_big / t_big);
-    printf("| verify %lld records | %.2f s (%.0f records/s) | |\n", (long long)rec_small, t_small,
-           rec_small / t_small);
+    printf("| durable appends, 1 writer | %.0f /s, p50 %.2f ms, p99 %.2f ms, %.1f appends per "
+           "commit | disk fsync rate %.0f /s (4 KiB write + fdatasync, measured just before) |\n",
+           d1.rate, d1.p50, d1.p99, d1.per_commit, d1.fsync);
+    printf("| durable appends, 8 writers (group commit) | %.0f /s, p50 %.2f ms, p99 %.2f ms, "
+           "%.1f appends per commit | disk fsync rate %.0f /s, so at most 8 x %.0f = %.0f /s "
+           "(each writer waits for its commit); aim >= 30000/s, p99 <= 10 ms |\n",
+           d8.rate, d8.p50, d8.p99, d8.per_commit, d8.fsync, d8.fsync, 8 * d8.fsync);
+    printf("| verify %lld records, %ld cores | %.2f s, %.0f records/s; CPU %.2f s: %.0f records "
+           "per CPU second | SHA-256 of the same bytes: %.0f records per CPU second; aim < 2.5 s "
+           "for 1M on 2 cores |\n",
+           (long long)rec_big, cores, t_big, rec_big / t_big, cpu_big, rec_big / cpu_big, sha);
+    printf("| verify %lld records, no worker threads | %.2f s, %.0f records/s; CPU %.2f s: %.0f "
+           "records per CPU second | the same verify on one core |\n",
+           (long long)rec_one, t_one, rec_one / t_one, cpu_one, rec_one / cpu_one);
+    printf("| verify %lld records, %ld cores | %.2f s (%.0f records/s) | |\n", (long long)rec_small,
+           cores, t_small, rec_small / t_small);
     printf("| verify peak RSS, %lld records | %ld KiB | |\n", (long long)rec_big, rss_big);
     printf("| verify peak RSS, %lld records | %ld KiB | 10x fewer records: memory does not grow "
            "with the chain |\n",

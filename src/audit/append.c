@@ -3,6 +3,7 @@
 #include "audit_internal.h"
 #include "opsgate/error.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,9 +17,10 @@ int og_audit__appender_init(og_audit__appender *a, og_store *s)
     memset(a, 0, sizeof(*a));
     a->s = s;
     og_buf_init(&a->scratch, OG_AUDIT_RECORD_CAP);
-    if ((error = og_stmt_prepare(&a->last, s,
-                                 "SELECT seq, hash FROM audit_record WHERE chain = ?"
-                                 " ORDER BY seq DESC LIMIT 1")) < 0 ||
+    if ((error =
+             og_stmt_prepare(&a->last, s,
+                             "SELECT seq, hash FROM audit_record WHERE chain = " OG_AUDIT__CHAIN_ARG
+                             " ORDER BY seq DESC LIMIT 1")) < 0 ||
         (error = og_stmt_prepare(&a->ins, s,
                                  "INSERT INTO audit_record (" OG_AUDIT__COLUMNS ") VALUES"
                                  " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
@@ -265,7 +267,14 @@ int og_audit_log(og_ctx *ctx, const char *tenant_id, const char *area, const cha
  * Callers queue a request (on their own stack: the record stays borrowed while they wait). Whoever
  * finds no batch in flight becomes the leader: it takes the whole queue, appends every record in
  * one transaction (each under its own savepoint, so one bad record fails alone) and commits once:
- * one fsync for the batch. Meanwhile new callers queue up for the next batch. */
+ * one fsync for the batch. Meanwhile new callers queue up for the next batch.
+ *
+ * The callers of a batch all return at once when it commits, and the first of them back becomes
+ * the next leader: taking the queue right away would commit that one record alone while the
+ * others queue behind it, halving the batch. So a leader first gathers: it waits until as many
+ * requests queue as the last batch held, at most GATHER_US and at most a quarter of the last
+ * batch's time (short commits wait less), then takes whatever is there. */
+#define GATHER_US 2000
 typedef struct writer_req {
     const og_actor *actor;
     const char *event_id;
@@ -282,8 +291,13 @@ struct og_audit_writer {
     og_audit__appender app;
     pthread_mutex_t mu;
     pthread_cond_t cv;
+    pthread_cond_t gather_cv; /* a request queued (the leader may be gathering) */
     writer_req *head, *tail;
-    int leading;
+    int queued, leading;
+    int last_batch;        /* records in the last batch */
+    int64_t last_batch_us; /* how long it took, commit included */
+    int64_t commits,
+        records; /* batches committed and the records in them (og_audit__writer_stats) */
 };
 
 int og_audit_writer_open(og_audit_writer **out, const char *url)
@@ -293,8 +307,13 @@ int og_audit_writer_open(og_audit_writer **out, const char *url)
     *out = NULL;
     if (!w)
         return og_error_set(OG_ERROR, "out of memory");
+    pthread_condattr_t ca;
     pthread_mutex_init(&w->mu, NULL);
     pthread_cond_init(&w->cv, NULL);
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&w->gather_cv, &ca);
+    pthread_condattr_destroy(&ca);
     if ((error = og_store_open(&w->s, url, 0)) < 0 ||
         (error = og_audit__appender_init(&w->app, w->s)) < 0) {
         og_audit_writer_close(w);
@@ -312,6 +331,7 @@ void og_audit_writer_close(og_audit_writer *w)
     og_store_close(w->s);
     pthread_mutex_destroy(&w->mu);
     pthread_cond_destroy(&w->cv);
+    pthread_cond_destroy(&w->gather_cv);
     free(w);
 }
 
@@ -378,6 +398,19 @@ static void writer_run_batch(og_audit_writer *w, writer_req *batch)
     }
 }
 
+/* Under w->mu, as the new leader: wait for the callers of the last batch to queue again. */
+static void writer_gather(og_audit_writer *w)
+{
+    int64_t wait_us = w->last_batch_us / 4 < GATHER_US ? w->last_batch_us / 4 : GATHER_US;
+    struct timespec deadline;
+    if (w->queued >= w->last_batch || wait_us <= 0)
+        return;
+    og_time_deadline(&deadline, CLOCK_MONOTONIC, wait_us);
+    while (w->queued < w->last_batch)
+        if (pthread_cond_timedwait(&w->gather_cv, &w->mu, &deadline) == ETIMEDOUT)
+            break;
+}
+
 int og_audit_append_durable(og_audit_writer *w, const og_actor *actor, const char *event_id,
                             const og_audit_rec *rec, int64_t *out_seq)
 {
@@ -388,17 +421,28 @@ int og_audit_append_durable(og_audit_writer *w, const og_actor *actor, const cha
     else
         w->head = &me;
     w->tail = &me;
+    w->queued++;
+    pthread_cond_signal(&w->gather_cv);
     while (!me.done) {
         if (w->leading) {
             pthread_cond_wait(&w->cv, &w->mu);
             continue;
         }
         w->leading = 1;
+        writer_gather(w);
         writer_req *batch = w->head;
+        int n = w->queued;
         w->head = w->tail = NULL;
+        w->queued = 0;
         pthread_mutex_unlock(&w->mu);
+        int64_t t0 = og_time_mono_us();
         writer_run_batch(w, batch);
+        int64_t took = og_time_mono_us() - t0;
         pthread_mutex_lock(&w->mu);
+        w->commits++;
+        w->records += n;
+        w->last_batch = n;
+        w->last_batch_us = took;
         for (writer_req *r = batch, *next; r; r = next) {
             next = r->next; /* r may return and vanish once done is set and the lock is free */
             r->done = 1;
@@ -412,4 +456,12 @@ int og_audit_append_durable(og_audit_writer *w, const og_actor *actor, const cha
     if (out_seq)
         *out_seq = me.seq;
     return 0;
+}
+
+void og_audit__writer_stats(og_audit_writer *w, int64_t *commits, int64_t *records)
+{
+    pthread_mutex_lock(&w->mu);
+    *commits = w->commits;
+    *records = w->records;
+    pthread_mutex_unlock(&w->mu);
 }

@@ -59,13 +59,19 @@ typedef struct og_audit__row {
     "chain, seq, time, actor, token_id, area, action, target_type, target_id, event_id, "          \
     "analysis, gate_level, gate_decision, gate_decided_by, gate_decided_at, outcome, detail, "     \
     "rollback_of, prev_hash, hash, tenant_name, actor_id, target_name"
+/* The chain as a statement's parameter where the statement is kept and run again with other
+ * chains (appends): compared bare (`chain = ?`), it could match the partial index
+ * audit_record_checkpoints (WHERE chain = 'platform'), so SQLite compiles the statement again
+ * for every new binding (a third of a durable append's CPU); a cast is no bare parameter. */
+#define OG_AUDIT__CHAIN_ARG "CAST(? AS TEXT)"
 /* The last name recorded for a target (chain, target_type, target_id). Left to itself SQLite
  * walks the whole chain backwards on the primary key (which gives the ORDER BY) for a target never
  * named before, a scan per new object (quadratic in bulk writes). `seq > 0` (always true) gives
  * the partial index audit_record_by_target a range on its last column, which SQLite then prefers
  * (test_audit_names.c checks the plan); portable SQL, unlike SQLite's INDEXED BY. */
 #define OG_AUDIT__NAMED_SQL                                                                        \
-    "SELECT target_name FROM audit_record WHERE chain = ? AND target_type = ? AND target_id = ? "  \
+    "SELECT target_name FROM audit_record WHERE chain = " OG_AUDIT__CHAIN_ARG " AND "              \
+    "target_type = ? AND target_id = ? "                                                           \
     "AND target_name IS NOT NULL AND seq > 0 ORDER BY seq DESC LIMIT 1"
 /* Fill r from the current row; returns the stored hash column (borrowed like the rest). */
 const char *og_audit__row_from_stmt(og_audit__row *r, og_stmt *st);
@@ -149,6 +155,9 @@ void og_audit__appender_free(og_audit__appender *a);
 int og_audit__append(og_audit__appender *a, const og_actor *actor, const char *event_id,
                      const og_audit_rec *rec, int64_t *out_seq);
 
+/* Batches an og_audit_writer committed so far and the records in them (for the benchmark). */
+void og_audit__writer_stats(og_audit_writer *w, int64_t *commits, int64_t *records);
+
 /* ---- keys and checkpoints ---- */
 /* The text a checkpoint signature covers. */
 int og_audit__checkpoint_message(og_buf *out, const char *chain, int64_t size, const char *root_hex,
@@ -207,6 +216,33 @@ int og_audit__next_chain(og_store *s, const char *after, char *out, size_t size)
 
 /* An OSCAL/UUID-shaped id derived from bytes: deterministic (version 5 layout). */
 void og_audit__uuid_from(const void *data, size_t len, char out[OG_ID_LEN]);
+
+/* ---- verify's record pipeline (vpipe.c) ----
+ * The caller steps a chain's statement (SELECT OG_AUDIT__COLUMNS ... ORDER BY seq) in batches;
+ * worker threads (one per CPU, none on one CPU) recompute each record's hash and Merkle leaf; the
+ * caller takes the records back one by one in the statement's order. A ring of 2 batches per
+ * worker (+2), each at most 512 records or ~256 KiB, bounds the memory; statements stay on the
+ * calling thread. */
+typedef struct og_audit__vpipe og_audit__vpipe;
+typedef struct og_audit__vrow {
+    int64_t seq;
+    const char *prev_hash; /* as stored; borrowed until the next og_audit__vpipe_next */
+    const char *hash;      /* as stored */
+    int hash_ok;           /* the recomputed hash equals the stored one */
+    uint8_t leaf[32];      /* the record's Merkle leaf hash, when hash_ok */
+} og_audit__vrow;
+int og_audit__vpipe_open(og_audit__vpipe **out);
+void og_audit__vpipe_close(og_audit__vpipe *p); /* NULL-safe */
+/* Read st from now on (ending whatever was read before). */
+void og_audit__vpipe_begin(og_audit__vpipe *p, og_stmt *st);
+/* OG_ROW with *out filled, OG_DONE at the end, negative when the statement failed (after every
+ * record read before the failure was returned). */
+int og_audit__vpipe_next(og_audit__vpipe *p, og_audit__vrow *out);
+/* Stop reading: waits for the batches in flight. Call before freeing the statement. */
+void og_audit__vpipe_end(og_audit__vpipe *p);
+/* Worker threads of the pipelines opened from now on: n >= 0 (0 = the caller hashes), -1 = one
+ * per CPU (the default; none on one CPU). For tests and the benchmark. */
+void og_audit__verify_set_workers(int n);
 
 /* Record the first problem a verification finds in res (later ones are usually consequences):
  * its chain, record and message; returns OG_ECORRUPT. verify.c and witness.c report through it. */

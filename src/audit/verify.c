@@ -77,16 +77,35 @@ static int check_checkpoint(og_store *s, og_stmt *cp, const char *chain, const u
     return 0;
 }
 
-static int verify_chain(og_store *s, const char *chain, og_audit_verify_result *res)
+/* At the end of a chain: a checkpoint still unread covers more records than exist. */
+static int check_tail(og_stmt *cp, int cprc, const char *chain, int64_t expect,
+                      og_audit_verify_result *res)
+{
+    if (cprc != OG_ROW)
+        return 0;
+    /* The tail was cut off. The latest checkpoint is the one that matters for the message. */
+    int64_t covered = og_stmt_col_int(cp, 0);
+    while ((cprc = og_stmt_step(cp)) == OG_ROW)
+        covered = og_stmt_col_int(cp, 0);
+    return og_audit__problem(res, chain, expect,
+                             "the chain ends at seq %lld but its signed checkpoint covers %lld "
+                             "records: records from seq %lld on were removed",
+                             (long long)expect - 1, (long long)covered, (long long)expect);
+}
+
+/* The records of one chain come through the pipeline p with their hashes recomputed (on the
+ * workers); here, in chain order: the sequence, the links, the Merkle root at each checkpoint. */
+static int verify_chain(og_store *s, og_audit__vpipe *p, const char *chain,
+                        og_audit_verify_result *res)
 {
     int error = -1, cprc = 0;
     og_stmt *st = NULL, *cp = NULL;
-    og_buf scratch = {0}, msg = {0};
+    og_buf msg = {0};
     og_merkle_acc acc;
     key_cache keys = {{0}, {0}};
-    char prev[OG_AUDIT_HASH_HEX], hash[OG_AUDIT_HASH_HEX];
+    char prev[OG_AUDIT_HASH_HEX];
     int64_t expect = 1;
-    og_buf_init(&scratch, OG_AUDIT_RECORD_CAP);
+    og_audit__vrow v;
     og_buf_init(&msg, 4096);
     og_audit_merkle_acc_init(&acc);
     memset(prev, '0', 64);
@@ -105,35 +124,31 @@ static int verify_chain(og_store *s, const char *chain, og_audit_verify_result *
         error = cprc;
         goto cleanup;
     }
-    while ((error = og_stmt_step(st)) == OG_ROW) {
-        og_audit__row r;
-        const char *stored = og_audit__row_from_stmt(&r, st);
-        uint8_t raw[32], leaf[32];
+    og_audit__vpipe_begin(p, st);
+    while ((error = og_audit__vpipe_next(p, &v)) == OG_ROW) {
         res->records++;
-        if (r.seq != expect) {
+        if (v.seq != expect) {
             error = og_audit__problem(
                 res, chain, expect,
                 "record seq %lld is missing (the next record is seq %lld): records "
                 "were removed",
-                (long long)expect, (long long)r.seq);
+                (long long)expect, (long long)v.seq);
             goto cleanup;
         }
-        if (!og_streq(r.prev_hash, prev)) {
+        if (!og_streq(v.prev_hash, prev)) {
             error = og_audit__problem(
-                res, chain, r.seq,
+                res, chain, v.seq,
                 "prev_hash does not match the hash of record %lld: the chain is broken "
                 "here (a record was inserted, removed or moved)",
-                (long long)r.seq - 1);
+                (long long)v.seq - 1);
             goto cleanup;
         }
-        if (og_audit__row_hash(&scratch, &r, hash) < 0 || !og_streq(hash, stored)) {
+        if (!v.hash_ok) {
             error = og_audit__problem(
-                res, chain, r.seq, "the record's content does not match its hash: it was changed");
+                res, chain, v.seq, "the record's content does not match its hash: it was changed");
             goto cleanup;
         }
-        og_hex_decode(hash, raw, sizeof(raw));
-        og_audit_merkle_leaf(raw, 32, leaf);
-        og_audit_merkle_acc_add(&acc, leaf);
+        og_audit_merkle_acc_add(&acc, v.leaf);
         while (cprc == OG_ROW && (uint64_t)og_stmt_col_int(cp, 0) <= acc.size) {
             uint8_t root[32];
             if ((uint64_t)og_stmt_col_int(cp, 0) < acc.size) {
@@ -150,29 +165,16 @@ static int verify_chain(og_store *s, const char *chain, og_audit_verify_result *
                 goto cleanup;
             }
         }
-        memcpy(prev, hash, sizeof(prev));
+        og_strlcpy(prev, v.hash, sizeof(prev));
         expect++;
     }
     if (error < 0)
         goto cleanup;
-    if (cprc == OG_ROW) {
-        /* A signed checkpoint covers more records than exist: the tail was cut off. The latest
-         * checkpoint is the one that matters for the message. */
-        int64_t covered = og_stmt_col_int(cp, 0);
-        while ((cprc = og_stmt_step(cp)) == OG_ROW)
-            covered = og_stmt_col_int(cp, 0);
-        error = og_audit__problem(
-            res, chain, expect,
-            "the chain ends at seq %lld but its signed checkpoint covers %lld records: "
-            "records from seq %lld on were removed",
-            (long long)expect - 1, (long long)covered, (long long)expect);
-        goto cleanup;
-    }
-    error = 0;
+    error = check_tail(cp, cprc, chain, expect, res);
 cleanup:
+    og_audit__vpipe_end(p);
     og_stmt_free(st);
     og_stmt_free(cp);
-    og_buf_free(&scratch);
     og_buf_free(&msg);
     return error;
 }
@@ -504,15 +506,15 @@ static int keep(int *worst, int rc)
     return rc;
 }
 
-int og_audit_verify(og_ctx *ctx, const char *tenant_id, og_audit_verify_result *res)
+static int verify_all(og_ctx *ctx, og_audit__vpipe *p, const char *tenant_id,
+                      og_audit_verify_result *res)
 {
     int error = 0, rc, worst = 0;
     char chain[128] = "";
-    memset(res, 0, sizeof(*res));
     if (tenant_id && tenant_id[0]) {
         if ((error = og_authz_check(&ctx->actor, tenant_id, OG_PERM_AUDIT_READ)) < 0)
             return error;
-        if ((error = keep(&worst, verify_chain(ctx->store, tenant_id, res))) < 0 ||
+        if ((error = keep(&worst, verify_chain(ctx->store, p, tenant_id, res))) < 0 ||
             (error = keep(&worst, cross_checkpoints(ctx->store, tenant_id, res))) < 0 ||
             (error = keep(&worst, cross_tenants(ctx->store, tenant_id, res))) < 0 ||
             (error = keep(&worst, check_triggers(ctx->store, res))) < 0)
@@ -522,7 +524,7 @@ int og_audit_verify(og_ctx *ctx, const char *tenant_id, og_audit_verify_result *
             return error;
         /* every chain, even when an earlier one is broken: the counts cover the whole trail */
         while ((rc = og_audit__next_chain(ctx->store, chain, chain, sizeof(chain))) > 0) {
-            if ((error = keep(&worst, verify_chain(ctx->store, chain, res))) < 0)
+            if ((error = keep(&worst, verify_chain(ctx->store, p, chain, res))) < 0)
                 return error;
         }
         if (rc < 0)
@@ -543,4 +545,16 @@ int og_audit_verify(og_ctx *ctx, const char *tenant_id, og_audit_verify_result *
     if (worst == OG_ECORRUPT)
         return og_audit__verify_report(ctx, res);
     return 0;
+}
+
+int og_audit_verify(og_ctx *ctx, const char *tenant_id, og_audit_verify_result *res)
+{
+    og_audit__vpipe *p = NULL;
+    int error;
+    memset(res, 0, sizeof(*res));
+    if ((error = og_audit__vpipe_open(&p)) < 0)
+        return error;
+    error = verify_all(ctx, p, tenant_id, res);
+    og_audit__vpipe_close(p);
+    return error;
 }
