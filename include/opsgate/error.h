@@ -14,15 +14,15 @@ enum og_errcode {
     OG_EEXISTS = -3,   /* already exists (HTTP 409) */
     OG_EDENIED = -4,   /* authenticated but not allowed (HTTP 403) */
     OG_EAUTH = -5, /* not authenticated: missing, bad, expired or revoked credential (HTTP 401) */
-    OG_ECONFLICT = -6, /* state conflict: locked, wrong lifecycle state (HTTP 409) */
-    OG_EPENDING = -7,  /* accepted but waiting on a human gate (HTTP 202) */
-    OG_EINVAL = -8,    /* bad input (HTTP 400) */
-    OG_ETOOBIG = -9,   /* input over a configured limit (HTTP 413) */
-    OG_ECORRUPT = -10, /* integrity failure: bad tag, broken chain, tampered data */
-    OG_EBUSY = -11,    /* try again later (HTTP 503) */
-    OG_ESCHEMA = -12,  /* the data folder was written by a newer opsgate */
-    OG_ENOSPACE = -13, /* out of storage: disk full, quota or file-size limit (HTTP 507) */
-    OG_ELOCKED = -14,  /* the data is locked away on purpose: a tenant's key revoked (HTTP 423) */
+    OG_ECONFLICT = -6,  /* state conflict: locked, wrong lifecycle state (HTTP 409) */
+    OG_EPENDING = -7,   /* accepted but waiting on a human gate (HTTP 202) */
+    OG_EINVAL = -8,     /* bad input (HTTP 400) */
+    OG_ETOOBIG = -9,    /* input over a configured limit (HTTP 413) */
+    OG_ECORRUPT = -10,  /* integrity failure: bad tag, broken chain, tampered data */
+    OG_EBUSY = -11,     /* try again later (HTTP 503) */
+    OG_ESCHEMA = -12,   /* the data folder was written by a newer opsgate */
+    OG_ENOSPACE = -13,  /* out of storage: disk full, quota or file-size limit (HTTP 507) */
+    OG_ELOCKED = -14,   /* the data is locked away on purpose: a tenant's key revoked (HTTP 423) */
     OG_EUPSTREAM = -15, /* a service outside opsgate (an ACME CA) refused, failed or could not be
                          * reached; the message says which and why (HTTP 502) */
 };

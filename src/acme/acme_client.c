@@ -80,8 +80,8 @@ static int fresh_nonce(og_acme_client *c)
     og_acme_resp r;
     int error = og_acme__http_do(c->http, "HEAD", og_acme__dir_url(c, "newNonce"), NULL, NULL, &r);
     if (error == 0 && !r.nonce[0])
-        error =
-            og_error_set(OG_EUPSTREAM, "the CA's newNonce gave no Replay-Nonce (HTTP %ld)", r.status);
+        error = og_error_set(OG_EUPSTREAM, "the CA's newNonce gave no Replay-Nonce (HTTP %ld)",
+                             r.status);
     if (error == 0)
         og_strlcpy(c->nonce, r.nonce, sizeof(c->nonce));
     og_acme__resp_clear(&r);
@@ -159,7 +159,8 @@ static int post_json(og_acme_client *c, const char *url, const char *payload, og
     if (!json_is_object(*out)) {
         json_decref(*out);
         *out = NULL;
-        return og_error_set(OG_EUPSTREAM, "%s: the CA answered with no JSON object (%s)", url, je.text);
+        return og_error_set(OG_EUPSTREAM, "%s: the CA answered with no JSON object (%s)", url,
+                            je.text);
     }
     return 0;
 }
@@ -538,7 +539,8 @@ static int authorize(og_acme_client *c, const char *order_url, const char *aurl,
     }
     const og_acme_challenge_obj *ch = og_acme__authz_challenge(&authz, solver->type);
     if (!ch || !ch->token[0]) {
-        error = og_error_set(OG_EUPSTREAM, "the CA offers no %s challenge for %s", solver->type, dom);
+        error =
+            og_error_set(OG_EUPSTREAM, "the CA offers no %s challenge for %s", solver->type, dom);
         goto cleanup;
     }
     char *ka = og_acme__key_authorization(c->key, ch->token);

@@ -137,8 +137,9 @@ int og_acme__http_do(og_acme_http *h, const char *method, const char *url, const
                             .header_arg = resp};
     error = og_netclient_do(h->client, &req, &nr);
     if (error < 0 && nr.tls_untrusted)
-        error = og_error_set(OG_EUPSTREAM, "%s %s: the server's TLS certificate is not trusted (%s)",
-                             method, url, nr.error),
+        error =
+            og_error_set(OG_EUPSTREAM, "%s %s: the server's TLS certificate is not trusted (%s)",
+                         method, url, nr.error),
         og_error_set_detail(OG_ACME_DETAIL_UNTRUSTED_CA);
     else if (error < 0)
         error = og_error_set(error == OG_ERROR ? OG_EUPSTREAM : error, "%s %s: %s", method, url,
