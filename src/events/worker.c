@@ -1,5 +1,6 @@
 /* worker.c - handler registry, fan-out of the outbox to handlers, and the delivery workers. */
 #include "events/events_internal.h"
+#include "opsgate/crypto.h"
 #include "opsgate/error.h"
 
 #include <pthread.h>
@@ -299,6 +300,26 @@ static int finish(og_store *s, const subscription *sub, const og_events_config *
     return error < 0 ? error : 0;
 }
 
+/* A delivery for a tenant whose key is revoked or withdrawn goes back to pending, its attempt not
+ * counted, to be tried again in KEY_LOCKED_RETRY_US: a handler would only hit the lock, and a
+ * client's withdrawn key must not use up the delivery's attempts and make it dead. */
+#define KEY_LOCKED_RETRY_US (5LL * 60 * 1000000)
+static int put_back(og_store *s, const subscription *sub, const og_events_config *cfg,
+                    const char *event_id, int attempt, const char *msg)
+{
+    char now_s[OG_TIME_LEN];
+    int64_t now = og_time_now_us();
+    og_time_format(now, now_s);
+    int error = og_store_run(s,
+                             "UPDATE event_deliveries SET state = 'pending', next_us = ?,"
+                             " attempts = attempts - 1, lease_us = 0, lease_owner = NULL,"
+                             " last_error = ?, updated_at = ? WHERE event_id = ? AND handler = ?"
+                             " AND state = 'running' AND lease_owner = ? AND attempts = ?",
+                             "ittttti", (int64_t)(now + KEY_LOCKED_RETRY_US), msg, now_s,
+                             event_id, sub->name, cfg->node, (int64_t)attempt);
+    return error < 0 ? error : 0;
+}
+
 /* Run one claimed delivery. The handler's failure is the delivery's business, not the pass's:
  * only a failure to record the outcome is returned. */
 static int deliver(og_ctx *base, const subscription *sub, const og_events_config *cfg,
@@ -308,6 +329,14 @@ static int deliver(og_ctx *base, const subscription *sub, const og_events_config
     og_ctx ctx;
     char msg[512];
     int rc = load_event(base->store, event_id, &ev);
+    if (rc == 0 && ev.tenant_id[0] &&
+        (rc = og_crypto_job_check(base->store, ev.tenant_id, "events.delivery")) < 0) {
+        json_decref(ev.payload);
+        if (rc != OG_ELOCKED)
+            return rc;
+        og_strlcpy(msg, og_error_last(), sizeof(msg));
+        return put_back(base->store, sub, cfg, event_id, attempt, msg);
+    }
     if (rc == 0) {
         ev.attempt = attempt;
         memset(&ctx, 0, sizeof(ctx));
