@@ -315,8 +315,8 @@ static int put_back(og_store *s, const subscription *sub, const og_events_config
                              " attempts = attempts - 1, lease_us = 0, lease_owner = NULL,"
                              " last_error = ?, updated_at = ? WHERE event_id = ? AND handler = ?"
                              " AND state = 'running' AND lease_owner = ? AND attempts = ?",
-                             "ittttti", (int64_t)(now + KEY_LOCKED_RETRY_US), msg, now_s,
-                             event_id, sub->name, cfg->node, (int64_t)attempt);
+                             "ittttti", (int64_t)(now + KEY_LOCKED_RETRY_US), msg, now_s, event_id,
+                             sub->name, cfg->node, (int64_t)attempt);
     return error < 0 ? error : 0;
 }
 
