@@ -344,7 +344,7 @@ static void test_acme_problem__type_detail_and_subproblems_are_named(void **stat
         "{\"type\":\"urn:ietf:params:acme:error:rejectedIdentifier\",\"detail\":\"policy forbids\","
         "\"status\":400,\"subproblems\":[{\"type\":\"urn:ietf:params:acme:error:caa\",\"detail\":"
         "\"CAA forbids\",\"identifier\":{\"type\":\"dns\",\"value\":\"a.example\"}}]}";
-    assert_int_equal(og_acme__problem("new order", 400, body, strlen(body), type), OG_ERROR);
+    assert_int_equal(og_acme__problem("new order", 400, body, strlen(body), type), OG_EUPSTREAM);
     assert_string_equal(type, "urn:ietf:params:acme:error:rejectedIdentifier");
     const char *m = og_error_last();
     assert_non_null(strstr(m, "new order: acme:rejectedIdentifier (HTTP 400): policy forbids"));
@@ -355,11 +355,11 @@ static void test_acme_problem__type_detail_and_subproblems_are_named(void **stat
     const char *nf = "{\"type\":\"urn:ietf:params:acme:error:accountDoesNotExist\"}";
     assert_int_equal(og_acme__problem("x", 400, nf, strlen(nf), type), OG_ENOTFOUND);
     /* not a problem document: still an error naming the status */
-    assert_int_equal(og_acme__problem("x", 502, "<html>", 6, type), OG_ERROR);
+    assert_int_equal(og_acme__problem("x", 502, "<html>", 6, type), OG_EUPSTREAM);
     assert_string_equal(type, "");
     assert_non_null(strstr(og_error_last(), "HTTP 502"));
-    assert_int_equal(og_acme__problem("x", 500, NULL, 0, NULL), OG_ERROR);
-    assert_int_equal(og_acme__problem("x", 500, "{\"type\":5}", 10, NULL), OG_ERROR);
+    assert_int_equal(og_acme__problem("x", 500, NULL, 0, NULL), OG_EUPSTREAM);
+    assert_int_equal(og_acme__problem("x", 500, "{\"type\":5}", 10, NULL), OG_EUPSTREAM);
     /* a foreign type is kept in full */
     const char *other = "{\"type\":\"about:blank\",\"detail\":\"d\"}";
     og_acme__problem("x", 400, other, strlen(other), NULL);

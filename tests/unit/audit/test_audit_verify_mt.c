@@ -6,7 +6,6 @@
 #include "opsgate/error.h"
 #include "opsgate/tenant.h"
 
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,19 +66,15 @@ static void big_chain(fixture *f)
     append_n(f, RECORDS / 2);
 }
 
+/* What an attacker with the database can do, on either backend: drop the immutability triggers,
+ * then change the chain. */
 static void tamper(fixture *f, const char *sql)
 {
-    char path[4200], *msg = NULL;
-    sqlite3 *db = NULL;
-    snprintf(path, sizeof(path), "%s/opsgate.db", f->env.data_dir);
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    sqlite3_busy_timeout(db, 5000);
-    if (sqlite3_exec(db,
-                     "DROP TRIGGER audit_record_no_update; DROP TRIGGER audit_record_no_delete;",
-                     NULL, NULL, &msg) != SQLITE_OK ||
-        sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
-        fail_msg("%s: %s", sql, msg);
-    sqlite3_close(db);
+    og_store *db = og_test_raw_open(&f->env);
+    og_test_raw_drop_trigger(db, "audit_record_no_update", "audit_record");
+    og_test_raw_drop_trigger(db, "audit_record_no_delete", "audit_record");
+    og_test_raw_exec(db, "%s", sql);
+    og_store_close(db);
 }
 
 /* Verify with `workers` threads: its return code, result and error message. */
