@@ -13,8 +13,8 @@
  * The input is the body of an error response from an ACME CA (the CA is outside the MSP's
  * control: a hostile or broken one must not crash opsgate or poison its logs); the first two
  * bytes pick the HTTP status. Checked: the result is one of the documented codes (OG_EBUSY,
- * OG_ENOTFOUND, OG_ECONFLICT, OG_ERROR), the message is set, valid UTF-8 and names the
- * operation, and the type buffer is a NUL-terminated string within its 128 bytes.
+ * OG_ENOTFOUND, OG_ECONFLICT, OG_EUPSTREAM, OG_ERROR), the message is set, valid UTF-8 and names
+ * the operation, and the type buffer is a NUL-terminated string within its 128 bytes.
  */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -27,7 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memset(type, 'x', sizeof(type));
     og_error_clear();
     int rc = og_acme__problem("new-order", status, (const char *)data + 2, size - 2, type);
-    FUZZ_CHECK_REFUSAL(rc, OG_EBUSY, OG_ENOTFOUND, OG_ECONFLICT, OG_ERROR);
+    FUZZ_CHECK_REFUSAL(rc, OG_EBUSY, OG_ENOTFOUND, OG_ECONFLICT, OG_EUPSTREAM, OG_ERROR);
     FUZZ_ASSERT(strstr(og_error_last(), "new-order"));
     FUZZ_ASSERT(memchr(type, '\0', sizeof(type)));
     fuzz_log("type=%s", type);

@@ -128,7 +128,8 @@ static int doc_nodes(const char *text, int bias_index, struct feature_node **out
     *out = NULL;
     if ((error = doc_grams(text, &g)) < 0)
         goto cleanup;
-    qsort(g.idx, g.n, sizeof(*g.idx), by_u32);
+    if (g.n > 0) /* an empty text has no grams (and g.idx is NULL) */
+        qsort(g.idx, g.n, sizeof(*g.idx), by_u32);
     if (!(x = calloc(g.n + 2, sizeof(*x)))) {
         error = og_error_set(OG_ERROR, "out of memory");
         goto cleanup;
