@@ -122,6 +122,34 @@ int og_artifacts__writable(og_ctx *ctx, const art_row *a, const char *kind, cons
     return 0;
 }
 
+/* Whether the classifier may read this upload, so its content is kept until finish: a format it
+ * knows by media type or name; with no media type, one whose first bytes (what finish sniffs the
+ * type from) are not all here yet or sniff as such a format; an octet-stream whose first bytes are
+ * not yet known or are a PDF's or a DOCX's. Anything else (a binary upload) keeps nothing: memory
+ * stays flat. */
+static bool doc_may_classify(const og_artifact_put *p)
+{
+    if (og_artifacts__classifiable(p->media) ||
+        og_artifacts__classifiable(og_artifacts__media_by_name(p->name)))
+        return true;
+    if (!p->media[0])
+        return p->headlen < sizeof(p->head) ||
+               og_artifacts__classifiable(og_artifacts__media_sniff(p->head, p->headlen));
+    if (strcmp(p->media, "application/octet-stream") != 0)
+        return false;
+    if (p->headlen < 5)
+        return true;
+    return memcmp(p->head, "%PDF-", 5) == 0 || memcmp(p->head, "PK\x03\x04", 4) == 0;
+}
+
+static void doc_drop(og_artifact_put *p)
+{
+    p->doc_over = 1;
+    if (p->doc.data)
+        og_crypto_wipe(p->doc.data, p->doc.len);
+    og_buf_free(&p->doc);
+}
+
 int og_artifact_put_begin(og_artifact_put **out, og_ctx *ctx, const og_artifact_ref *ref,
                           const og_artifact_put_opts *opts)
 {
@@ -195,9 +223,7 @@ int og_artifact_put_begin(og_artifact_put **out, og_ctx *ctx, const og_artifact_
     }
     /* the classifier reads the content of formats it knows (or not known yet) */
     og_buf_init(&p->doc, ART_CLASSIFY_MAX);
-    p->doc_over = p->media[0] && !og_artifacts__classifiable(p->media) &&
-                  strcmp(p->media, "application/octet-stream") != 0 &&
-                  !og_artifacts__classifiable(og_artifacts__media_by_name(p->name));
+    p->doc_over = !doc_may_classify(p);
     if ((error = og_artifacts__obj_writer_new(&p->w, ctx, p->sc.tenant_id)) < 0)
         goto cleanup;
     *out = p;
@@ -227,12 +253,11 @@ int og_artifact_put_write(og_artifact_put *p, const void *data, size_t len)
         og_artifacts__tok_feed(p->tok, data, n);
         p->tokenized += n;
     }
+    if (!p->doc_over && !doc_may_classify(p))
+        doc_drop(p); /* an octet-stream that is no PDF or DOCX */
     if (!p->doc_over && og_buf_append(&p->doc, data, len) < 0) {
         og_error_clear(); /* too large to classify: stored all the same */
-        p->doc_over = 1;
-        if (p->doc.data)
-            og_crypto_wipe(p->doc.data, p->doc.len);
-        og_buf_free(&p->doc);
+        doc_drop(p);
     }
     if ((error = og_artifacts__obj_writer_write(p->w, data, len)) < 0)
         p->failed = 1;

@@ -181,7 +181,10 @@ check_data() {   # DATA ACKFILE FROM-LINE
   return 0
 }
 
-start() { og_serve "$1" >/dev/null || return 1; URL=$OG_URL; }
+# One node name across restarts, as a service unit gives it (--node): a restarted node takes back
+# its own running deliveries at once; under the default name (host:pid) a killed node's
+# deliveries wait for their lease to run out (docs/ops.md "Several nodes").
+start() { og_serve "$1" --node crash-loop >/dev/null || return 1; URL=$OG_URL; }
 start "$D" || { bad "first start"; og_done; }
 from=1; t0=$(date +%s)
 for round in $(seq 1 "$ROUNDS"); do
