@@ -4,17 +4,10 @@
 # wrapped inside the token, everything re-sealed opens, nothing is left under the old version, and
 # with a wrong PIN the rotation is refused for that tenant only, changing nothing.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/keys_lib.sh"
 command -v sqlite3 >/dev/null 2>&1 || { echo "SKIP: sqlite3 is not installed" >&2; exit 77; }
 
-MODULE=/usr/lib/softhsm/libsofthsm2.so
-[ -r "$MODULE" ] || { echo "FAIL: SoftHSM2 is not installed (scripts/deps.sh test)" >&2; exit 1; }
-export SOFTHSM2_CONF="$OG_TMP/softhsm2.conf"
-mkdir -p "$OG_TMP/tokens"
-printf 'directories.tokendir = %s\nobjects.store.backend = file\n' "$OG_TMP/tokens" >"$SOFTHSM2_CONF"
-softhsm2-util --init-token --free --label og-it --pin 1234 --so-pin 5678 >/dev/null || bad "init token"
-KEYGEN=${OG_BUILD_DIR:-$(dirname "$OPSGATE")}/og_p11_keygen
-"$KEYGEN" "$MODULE" og-it acme-kek 1234 || bad "generate the AES key in the token"
-PIN="$OG_TMP/pin"; printf '1234\n' >"$PIN"; chmod 600 "$PIN"
+keys_softhsm_token acme-kek
 
 D="$OG_TMP/data"
 og_init "$D" >/dev/null || exit 1

@@ -6,32 +6,11 @@
 # serving; a file too open answers 503; putting the file back restores access, nothing lost. Bad
 # key files are refused, changing nothing.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/keys_lib.sh"
 
-D="$OG_TMP/data"
-og_init "$D" >/dev/null || exit 1
-og() { "$OPSGATE" --data "$D" "$@"; }
-og tenant create acme >/dev/null && og tenant create globex >/dev/null || bad "tenants"
-og user add --tenant acme eve --role engineer >/dev/null
-og user add --tenant acme pam --role project-manager >/dev/null
-og user add --tenant globex gus --role project-manager >/dev/null
-tok() { og token create --tenant "$1" --user "$2" --json | jq -r .token; }
-eve=$(tok acme eve); pam=$(tok acme pam); gus=$(tok globex gus)
+keys_tenants
 KEY="$OG_TMP/client/acme.key"
 mkdir -p "$OG_TMP/client" && head -c 32 /dev/urandom >"$KEY" && chmod 600 "$KEY"
-printf '# statement of work\n' >"$OG_TMP/doc.md"
-
-put() {
-  code=$(curl -sS --max-time 30 -X PUT -o "$OG_TMP/body" -w '%{http_code}' \
-    -H "Authorization: Bearer $1" -H 'Content-Type: text/markdown' \
-    --data-binary @"$OG_TMP/doc.md" "$OG_URL$2" 2>"$OG_TMP/curl.err") || code=curl-failed
-  body=$(cat "$OG_TMP/body" 2>/dev/null)
-}
-fetch() {
-  code=$(curl -sS --max-time 30 -o "$OG_TMP/got" -w '%{http_code}' \
-    -H "Authorization: Bearer $1" "$OG_URL$2/content" 2>"$OG_TMP/curl.err") || code=curl-failed
-  body=$(cat "$OG_TMP/got" 2>/dev/null)
-}
-same_doc() { if cmp -s "$OG_TMP/got" "$OG_TMP/doc.md"; then ok; else bad "$1: content differs"; fi; }
 
 og_serve "$D" || exit 1
 api POST /api/v1/projects "$pam" '{"key":"fw","name":"Firewall"}'

@@ -7,40 +7,12 @@
 # changing nothing; the token removed while serving fails acme with a clear 503 once its cached
 # key expires, globex serves, and acme recovers when the token is back.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/keys_lib.sh"
 
-MODULE=/usr/lib/softhsm/libsofthsm2.so
-[ -r "$MODULE" ] || { echo "FAIL: SoftHSM2 is not installed (scripts/deps.sh test)" >&2; exit 1; }
-export SOFTHSM2_CONF="$OG_TMP/softhsm2.conf"
-mkdir -p "$OG_TMP/tokens"
-printf 'directories.tokendir = %s\nobjects.store.backend = file\n' "$OG_TMP/tokens" >"$SOFTHSM2_CONF"
-softhsm2-util --init-token --free --label og-it --pin 1234 --so-pin 5678 >/dev/null || bad "init token"
-KEYGEN=${OG_BUILD_DIR:-$(dirname "$OPSGATE")}/og_p11_keygen
-"$KEYGEN" "$MODULE" og-it acme-kek 1234 || bad "generate the AES key in the token"
-PIN="$OG_TMP/pin"; printf '1234\n' >"$PIN"; chmod 600 "$PIN"
+keys_softhsm_token acme-kek
 URI='pkcs11:token=og-it;object=acme-kek'
 
-D="$OG_TMP/data"
-og_init "$D" >/dev/null || exit 1
-og() { "$OPSGATE" --data "$D" "$@"; }
-og tenant create acme >/dev/null && og tenant create globex >/dev/null || bad "tenants"
-og user add --tenant acme eve --role engineer >/dev/null
-og user add --tenant acme pam --role project-manager >/dev/null
-og user add --tenant globex gus --role project-manager >/dev/null
-tok() { og token create --tenant "$1" --user "$2" --json | jq -r .token; }
-eve=$(tok acme eve); pam=$(tok acme pam); gus=$(tok globex gus)
-printf '# statement of work\n' >"$OG_TMP/doc.md"
-put() {
-  code=$(curl -sS --max-time 30 -X PUT -o "$OG_TMP/body" -w '%{http_code}' \
-    -H "Authorization: Bearer $1" -H 'Content-Type: text/markdown' \
-    --data-binary @"$OG_TMP/doc.md" "$OG_URL$2" 2>"$OG_TMP/curl.err") || code=curl-failed
-  body=$(cat "$OG_TMP/body" 2>/dev/null)
-}
-fetch() {
-  code=$(curl -sS --max-time 30 -o "$OG_TMP/got" -w '%{http_code}' \
-    -H "Authorization: Bearer $1" "$OG_URL$2/content" 2>"$OG_TMP/curl.err") || code=curl-failed
-  body=$(cat "$OG_TMP/got" 2>/dev/null)
-}
-same_doc() { if cmp -s "$OG_TMP/got" "$OG_TMP/doc.md"; then ok; else bad "$1: content differs"; fi; }
+keys_tenants
 set_hsm() { og tenant key set --tenant acme --provider pkcs11 --pkcs11-uri "$1" \
   --pkcs11-module "$MODULE" --pin-file "$2"; }
 

@@ -8,32 +8,11 @@
 # removed answers 423 (the client withdrew its key) while others serve, and serves again as soon
 # as the file is back.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/keys_lib.sh"
 
-D="$OG_TMP/data"
-og_init "$D" >/dev/null || exit 1
-og() { "$OPSGATE" --data "$D" "$@"; }
-og tenant create acme >/dev/null && og tenant create globex >/dev/null || bad "tenants"
-og user add --tenant acme tia --role tenant-admin >/dev/null
-og user add --tenant acme eve --role engineer >/dev/null
-og user add --tenant acme pam --role project-manager >/dev/null
-og user add --tenant globex gus --role project-manager >/dev/null
-tok() { og token create --tenant "$1" --user "$2" --json | jq -r .token; }
-eve=$(tok acme eve); pam=$(tok acme pam); gus=$(tok globex gus)
-printf '# statement of work\n' >"$OG_TMP/doc.md"
-put() {
-  code=$(curl -sS --max-time 30 -X PUT -o "$OG_TMP/body" -w '%{http_code}' \
-    -H "Authorization: Bearer $1" -H 'Content-Type: text/markdown' \
-    --data-binary @"$OG_TMP/doc.md" "$OG_URL$2" 2>"$OG_TMP/curl.err") || code=curl-failed
-  body=$(cat "$OG_TMP/body" 2>/dev/null)
-}
-fetch() {
-  code=$(curl -sS --max-time 30 -o "$OG_TMP/got" -w '%{http_code}' \
-    -H "Authorization: Bearer $1" "$OG_URL$2/content" 2>"$OG_TMP/curl.err") || code=curl-failed
-  body=$(cat "$OG_TMP/got" 2>/dev/null)
-}
-same_doc() { if cmp -s "$OG_TMP/got" "$OG_TMP/doc.md"; then ok; else bad "$1: content differs"; fi; }
+keys_tenants tia tenant-admin
 audited() {
-  og audit list --tenant acme --json 2>/dev/null | grep -q "\"$1\"" && ok || bad "$1 audited"
+  grep -q "\"$1\"" <<<"$(og audit list --tenant acme --json 2>/dev/null)" && ok || bad "$1 audited"
 }
 
 og_serve "$D" || exit 1
@@ -79,8 +58,8 @@ if og artifact get --tenant acme --project fw --name sow.md >/dev/null 2>"$OG_TM
 else grep -q "was revoked at" "$OG_TMP/err" && ok || bad "CLI message: $(cat "$OG_TMP/err")"; fi
 # the scheduler skips the tenant, recording why
 og cert schedule --run-due >/dev/null 2>"$OG_TMP/err" || bad "run-due: $(cat "$OG_TMP/err")"
-og --json cert schedule --tenant acme --list | grep -q '"skipped"' && ok \
-  || bad "schedule skipped: $(og --json cert schedule --tenant acme --list)"
+sched=$(og --json cert schedule --tenant acme --list)
+grep -q '"skipped"' <<<"$sched" && ok || bad "schedule skipped: $sched"
 grep -q "skipping schedule" "$OG_TMP/err" && ok || bad "skip logged: $(cat "$OG_TMP/err")"
 
 # --- restore (tenant-admin, the stored key): everything back, nothing lost
