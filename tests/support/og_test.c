@@ -6,6 +6,7 @@
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -189,4 +190,11 @@ void og_test_env_teardown(og_test_env *env)
     free(env->pgdb);
     free(env->dir);
     memset(env, 0, sizeof(*env));
+}
+
+long og_test_peak_kib(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_maxrss;
 }

@@ -9,31 +9,12 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-
-#if defined(__SANITIZE_ADDRESS__)
-#define UNDER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define UNDER_ASAN 1
-#endif
-#endif
-#ifndef UNDER_ASAN
-#define UNDER_ASAN 0
-#endif
 
 #define MIB   ((size_t)1 << 20)
 #define BOUND (16 * MIB)
 /* ASan's quarantine keeps freed memory resident, so its peak says nothing about our buffers:
  * there the test still moves data through every path but does not measure. */
-#define MOVED (UNDER_ASAN ? 24 * MIB : 192 * MIB)
-
-static long peak_kib(void)
-{
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return ru.ru_maxrss;
-}
+#define MOVED (OG_TEST_UNDER_ASAN ? 24 * MIB : 192 * MIB)
 
 /* Text-like bytes that compress about 2:1, from a fixed seed: neither trivial nor random. */
 static void fill(uint8_t *buf, size_t len, uint64_t *state)
@@ -103,13 +84,14 @@ static void test_artifacts_stream__memory_stays_flat_for_a_file_many_times_the_b
      * in-memory size for gets. */
     move(&env.ctx, "warmup.txt", 3 * MIB, a, b);
     assert_memory_equal(a, b, 32);
-    long before = peak_kib();
+    long before = og_test_peak_kib();
     move(&env.ctx, "big.txt", MOVED, a, b);
     assert_memory_equal(a, b, 32);
-    long grew = peak_kib() - before;
+    long grew = og_test_peak_kib() - before;
     print_message("moved %zu MiB up and down; peak RSS grew by %ld KiB (bound %zu KiB)%s\n",
-                  MOVED / MIB, grew, BOUND / 1024, UNDER_ASAN ? " [not checked under ASan]" : "");
-    if (!UNDER_ASAN && grew * 1024 > (long)BOUND)
+                  MOVED / MIB, grew, BOUND / 1024,
+                  OG_TEST_UNDER_ASAN ? " [not checked under ASan]" : "");
+    if (!OG_TEST_UNDER_ASAN && grew * 1024 > (long)BOUND)
         fail_msg("peak RSS grew by %ld KiB moving %zu MiB; the bound is %zu KiB", grew, MOVED / MIB,
                  BOUND / 1024);
     og_test_env_teardown(&env);

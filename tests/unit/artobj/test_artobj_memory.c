@@ -4,31 +4,11 @@
  * executable, so no earlier test has raised the peak already; on both backends. */
 #include "artobj_fixture.h"
 
-#include <sys/resource.h>
-
-#if defined(__SANITIZE_ADDRESS__)
-#define UNDER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define UNDER_ASAN 1
-#endif
-#endif
-#ifndef UNDER_ASAN
-#define UNDER_ASAN 0
-#endif
-
 #define MIB   ((size_t)1 << 20)
 #define MOVED (20 * MIB)
 /* Well under MOVED: one chunk (256 KiB) in the writer, one in the reader, PostgreSQL's result of
  * one chunk, the codec's windows. */
 #define BOUND (8 * MIB)
-
-static long peak_kib(void)
-{
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return ru.ru_maxrss;
-}
 
 static void move(artobj *f, const char *name, size_t total, uint64_t seed)
 {
@@ -75,13 +55,13 @@ static void test_artobj_memory__a_20_mib_object_moves_in_flat_memory(void **stat
     artobj_setup(&f);
     /* every path once: codec, sealing, the store's statement cache */
     move(&f, "warmup.bin", 3 * MIB, 1);
-    long before = peak_kib();
+    long before = og_test_peak_kib();
     move(&f, "big.bin", MOVED, 2);
-    long grew = peak_kib() - before;
+    long grew = og_test_peak_kib() - before;
     print_message("%s: moved %zu MiB up and down; peak RSS grew by %ld KiB (bound %zu KiB)%s\n",
                   f.pg ? "postgres" : "sqlite", MOVED / MIB, grew, BOUND / 1024,
-                  UNDER_ASAN ? " [not checked under ASan]" : "");
-    if (!UNDER_ASAN && grew * 1024 > (long)BOUND)
+                  OG_TEST_UNDER_ASAN ? " [not checked under ASan]" : "");
+    if (!OG_TEST_UNDER_ASAN && grew * 1024 > (long)BOUND)
         fail_msg("peak RSS grew by %ld KiB moving %zu MiB; the bound is %zu KiB", grew, MOVED / MIB,
                  BOUND / 1024);
     artobj_teardown(&f);

@@ -8,19 +8,6 @@
 #include "artobj_fixture.h"
 #include "opsgate/app.h"
 
-#include <sys/resource.h>
-
-#if defined(__SANITIZE_ADDRESS__)
-#define UNDER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define UNDER_ASAN 1
-#endif
-#endif
-#ifndef UNDER_ASAN
-#define UNDER_ASAN 0
-#endif
-
 #define KIB   ((size_t)1 << 10)
 #define MIB   ((size_t)1 << 20)
 #define BOUND (8 * MIB)
@@ -195,13 +182,6 @@ static void test_artobj_reseal__a_revoked_tenant_is_skipped_and_counted(void **s
     free(tid);
 }
 
-static long peak_kib(void)
-{
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return ru.ru_maxrss;
-}
-
 static void test_artobj_reseal__28_mib_are_resealed_in_flat_memory(void **state)
 {
     artobj *f = *state;
@@ -215,7 +195,7 @@ static void test_artobj_reseal__28_mib_are_resealed_in_flat_memory(void **state)
     OG_ASSERT_OK(og_app_tenant_datakey_run(&f->ctx, tid, -1, &finished));
     for (int i = 0; i < 3; i++)
         put_random(f, names[i], 8 * MIB + MIB / 2, (uint64_t)(2 + i), sha[i]);
-    long before = peak_kib();
+    long before = og_test_peak_kib();
     OG_ASSERT_OK(og_crypto_datakey_rotate(f->keys, f->store, tid, NULL));
     /* One batch of 50 items (the default): any three of the four objects hold over 16 MiB of
      * chunk rows, so the batch stops before the last one, to be taken up from its cursor. */
@@ -226,12 +206,12 @@ static void test_artobj_reseal__28_mib_are_resealed_in_flat_memory(void **state)
     assert_true(bt.cursor[0] != '\0');
     OG_ASSERT_OK(og_app_tenant_datakey_run(&f->ctx, tid, -1, &finished));
     assert_int_equal(finished, 1);
-    long grew = peak_kib() - before;
+    long grew = og_test_peak_kib() - before;
     print_message(
         "%s: re-sealed 28.5 MiB in chunk rows; peak RSS grew by %ld KiB (bound %zu KiB)%s\n",
         f->pg ? "postgres" : "sqlite", grew, BOUND / 1024,
-        UNDER_ASAN ? " [not checked under ASan]" : "");
-    if (!UNDER_ASAN && grew * 1024 > (long)BOUND)
+        OG_TEST_UNDER_ASAN ? " [not checked under ASan]" : "");
+    if (!OG_TEST_UNDER_ASAN && grew * 1024 > (long)BOUND)
         fail_msg("peak RSS grew by %ld KiB re-sealing 28.5 MiB; the bound is %zu KiB", grew,
                  BOUND / 1024);
     for (int i = 0; i < 3; i++)
