@@ -11,10 +11,14 @@
 
 #define QUERY_WORDS_MAX    16
 #define SNIPPET_SOURCE_MAX 65536
-/* BM25 costs a few microseconds per matching document (FTS5 reads each one's column sizes). When
- * even the rarest word of a query is in more documents than this, every word is so common that
- * its weight says little: matches come newest first instead, and the query stays fast. */
+/* BM25 costs about 7 microseconds per matching document (FTS5 reads each one's column sizes and
+ * column lists) and scores every match before the first row comes back. So the newest
+ * RANK_WINDOW matches are ranked and older ones follow newest first: a query with at most that
+ * many matches is ranked whole, and none scores more. Each word is counted up to RANK_MAX_DOCS
+ * documents; when every word is in more, its weight says little and matches come newest first
+ * without scoring (BM25 would also walk each word's whole document list for its weight). */
 #define RANK_MAX_DOCS 4000
+#define RANK_WINDOW   500
 
 typedef struct qword {
     char w[ART_WORD_MAX + 1];
@@ -244,15 +248,17 @@ typedef struct search_run {
 /*
  * The index differs by backend (schema.c): an FTS5 table on SQLite, an ordinary table with a GIN
  * index over art_fts_terms() on PostgreSQL. The statements say the same thing on both: "how many
- * documents hold this token", and "the documents holding every one of these tokens (a space
- * separated list: FTS5 reads it as barewords, implicitly AND; art_fts_terms compares it as an
- * array), best first (weights name 10, meta 4, body 1), or newest first, a page at a time".
- * FTS5 ranks with BM25; PostgreSQL with the weighted count of query tokens each column holds.
- * Tokens are "h" and 16 hex digits: never an FTS5 operator, never a space.
+ * documents hold this token, counted up to N", and "the
+ * documents holding every one of these tokens (a space separated list: FTS5 reads it as barewords,
+ * implicitly AND; art_fts_terms compares it as an array), best first (weights name 10, meta 4, body
+ * 1), or newest first, a page at a time". FTS5 ranks with BM25; PostgreSQL with the weighted count
+ * of query tokens each column holds. Tokens are "h" and 16 hex digits: never an FTS5 operator,
+ * never a space.
  */
 static const og_sql_dialects SQL_DOCS = {
-    "SELECT doc FROM art_fts_v WHERE term = ?",
-    "SELECT count(*) FROM art_fts WHERE art_fts_terms(name, meta, body) @> ARRAY[CAST(? AS TEXT)]",
+    "SELECT count(*) FROM (SELECT 1 FROM art_fts WHERE art_fts MATCH ?1 LIMIT ?2)",
+    "SELECT count(*) FROM (SELECT 1 FROM art_fts WHERE art_fts_terms(name, meta, body)"
+    " @> ARRAY[CAST(?1 AS TEXT)] LIMIT ?2) AS c",
 };
 /* PostgreSQL's rank of row f: each query token q.t scores 10 in the name, 4 in the metadata, 1 in
  * the body. */
@@ -261,11 +267,15 @@ static const og_sql_dialects SQL_DOCS = {
 #define PG_SCORE                                                                                   \
     "(SELECT sum(" PG_HAS("name", "10") " + " PG_HAS("meta", "4") " + " PG_HAS(                    \
         "body", "1") ") FROM unnest(string_to_array(?1, ' ')) AS q (t))"
+/* The newest ?4 documents holding ?1, best first; FTS5 scores only the rows the inner query
+ * yields. */
 static const og_sql_dialects SQL_RANKED = {
-    "SELECT rowid FROM art_fts WHERE art_fts MATCH ?1 AND rank MATCH 'bm25(10.0, 4.0, 1.0)'"
-    " ORDER BY rank LIMIT ?2 OFFSET ?3",
-    "SELECT f.rowid FROM art_fts f WHERE art_fts_terms(f.name, f.meta, f.body)"
-    " @> string_to_array(?1, ' ') ORDER BY " PG_SCORE " DESC, f.rowid DESC LIMIT ?2 OFFSET ?3",
+    "SELECT rowid FROM (SELECT rowid, rank AS r FROM art_fts WHERE art_fts MATCH ?1"
+    " AND rank MATCH 'bm25(10.0, 4.0, 1.0)' ORDER BY rowid DESC LIMIT ?4)"
+    " ORDER BY r, rowid DESC LIMIT ?2 OFFSET ?3",
+    "SELECT w.rowid FROM (SELECT f.rowid, " PG_SCORE " AS score FROM art_fts f"
+    " WHERE art_fts_terms(f.name, f.meta, f.body) @> string_to_array(?1, ' ')"
+    " ORDER BY f.rowid DESC LIMIT ?4) AS w ORDER BY w.score DESC, w.rowid DESC LIMIT ?2 OFFSET ?3",
 };
 static const og_sql_dialects SQL_NEWEST = {
     "SELECT rowid FROM art_fts WHERE art_fts MATCH ?1 ORDER BY rowid DESC LIMIT ?2 OFFSET ?3",
@@ -274,7 +284,7 @@ static const og_sql_dialects SQL_NEWEST = {
 };
 
 /* The query's tokens (each word's keyed hash, space separated) in fq, and in *min_docs how many
- * documents the rarest word is in (0: no match at all). */
+ * documents the rarest word is in, counted up to RANK_MAX_DOCS (0: no match at all). */
 static int query_terms(og_ctx *ctx, const art_keys *k, const qword *qw, size_t nq, og_buf *fq,
                        int64_t *min_docs)
 {
@@ -285,13 +295,15 @@ static int query_terms(og_ctx *ctx, const art_keys *k, const qword *qw, size_t n
     for (size_t i = 0; error >= 0 && i < nq; i++) {
         char mac[18];
         int64_t docs = 0;
-        if ((error = og_artifacts__word_mac(k->search, tag, qw[i].w, qw[i].len, mac)) < 0 ||
-            (error = og_buf_printf(fq, "%s%s", i ? " " : "", mac)) < 0)
+        if ((error = og_artifacts__word_mac(k->search, tag, qw[i].w, qw[i].len, mac)) < 0)
             break;
         og_stmt_reset(st);
         og_stmt_bind_text(st, 1, mac);
+        og_stmt_bind_int(st, 2, RANK_MAX_DOCS);
         if ((error = og_stmt_step(st)) == OG_ROW)
             docs = og_stmt_col_int(st, 0);
+        if (error < 0 || (error = og_buf_printf(fq, "%s%s", i ? " " : "", mac)) < 0)
+            break;
         if (*min_docs < 0 || docs < *min_docs)
             *min_docs = docs;
     }
@@ -330,24 +342,30 @@ static int search_hit(search_run *r, og_stmt *rst)
     return error;
 }
 
-/* Candidates come best first in pages; those the actor may not see are skipped. The scan is
- * bounded, so a query matching mostly invisible documents ends rather than crawls. */
-static int search_scan(search_run *r, const char *fq, int ranked)
+/* Candidates: with rank, the newest RANK_WINDOW matches best first (one statement: the window is
+ * scored once), then the older ones newest first, a page at a time; without, every match newest
+ * first. Those the actor may not see are skipped. The scan is bounded, so a query matching mostly
+ * invisible documents ends rather than crawls. */
+static int search_scan(search_run *r, const char *fq, int rank)
 {
-    og_stmt *st = NULL, *rst = NULL;
+    og_stmt *ranked = NULL, *newest = NULL, *rst = NULL;
     int error, page = r->limit * 4, scanned = 0;
-    if ((error = og_stmt_prepare_dialect(&st, r->ctx->store, ranked ? &SQL_RANKED : &SQL_NEWEST)) <
-            0 ||
+    if ((rank && (error = og_stmt_prepare_dialect(&ranked, r->ctx->store, &SQL_RANKED)) < 0) ||
+        (error = og_stmt_prepare_dialect(&newest, r->ctx->store, &SQL_NEWEST)) < 0 ||
         (error = og_stmt_prepare(&rst, r->ctx->store,
                                  "SELECT " ART_ROW_COLS " FROM art_artifacts a"
                                  " WHERE a.n = ? AND a.tenant_id = ?")) < 0)
         goto cleanup;
     while ((int)json_array_size(r->hits) < r->limit && scanned < 20000) {
-        int got = 0;
+        int got = 0, window = rank && scanned < RANK_WINDOW;
+        int want = window ? RANK_WINDOW : page;
+        og_stmt *st = window ? ranked : newest;
         og_stmt_reset(st);
         og_stmt_bind_text(st, 1, fq);
-        og_stmt_bind_int(st, 2, page);
+        og_stmt_bind_int(st, 2, want);
         og_stmt_bind_int(st, 3, scanned);
+        if (window)
+            og_stmt_bind_int(st, 4, RANK_WINDOW);
         while ((int)json_array_size(r->hits) < r->limit && (error = og_stmt_step(st)) == OG_ROW) {
             got++;
             og_stmt_reset(rst);
@@ -361,12 +379,13 @@ static int search_scan(search_run *r, const char *fq, int ranked)
         if (error < 0)
             goto cleanup;
         scanned += got;
-        if (got < page)
+        if (got < want)
             break;
     }
     error = 0;
 cleanup:
-    og_stmt_free(st);
+    og_stmt_free(ranked);
+    og_stmt_free(newest);
     og_stmt_free(rst);
     return error;
 }
@@ -404,10 +423,10 @@ int og_artifact_search(og_ctx *ctx, const char *tenant, const char *query, int l
         og_error_clear();
         error = 0;
     } else if (error == 0) {
-        /* The rarest word decides how to order, and a word in no document means no match. */
+        /* The rarest word decides whether to rank, and a word in no document means no match. */
         error = query_terms(ctx, &k, qw, r.nq, &fq, &min_docs);
         if (error == 0 && min_docs != 0)
-            error = search_scan(&r, fq.data, min_docs <= RANK_MAX_DOCS);
+            error = search_scan(&r, fq.data, min_docs < RANK_MAX_DOCS);
     }
     if (error == 0) {
         *out = r.hits;

@@ -167,6 +167,35 @@ static void test_artobj_search__no_word_of_a_document_is_in_the_database(void **
     }
 }
 
+/* More matches than the ranked window (500, search.c): the newest 500 are ranked, so a name match
+ * among them comes first; one older than the window comes after them, not first. The same on both
+ * backends. */
+static void test_artobj_search__ranks_the_newest_window(void **state)
+{
+    artobj *f = *state;
+    OG_ASSERT_OK(og_store_tx_begin(f->ctx.store));
+    for (int i = 0; i < 540; i++) {
+        char name[64], text[128];
+        if (i == 0 || i == 530)
+            snprintf(name, sizeof(name), "needle-%s.txt", i ? "recent" : "oldest");
+        else
+            snprintf(name, sizeof(name), "n-%03d.txt", i);
+        snprintf(text, sizeof(text), "needle haystack filler %d\n", i);
+        og_artifact_ref r = {"acme", "big", name};
+        OG_ASSERT_OK(og_artifact_put_buffer(&f->ctx, &r, NULL, text, strlen(text), NULL));
+    }
+    OG_ASSERT_OK(og_store_tx_commit(f->ctx.store));
+    json_t *hits = NULL;
+    OG_ASSERT_OK(og_artifact_search(&f->ctx, "acme", "needle", 100, &hits));
+    assert_int_equal(json_array_size(hits), 100);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(hits, 0), "name")),
+                        "needle-recent.txt");
+    for (size_t j = 0; j < json_array_size(hits); j++)
+        assert_string_not_equal(json_string_value(json_object_get(json_array_get(hits, j), "name")),
+                                "needle-oldest.txt");
+    json_decref(hits);
+}
+
 static int setup(void **state)
 {
     artobj *f = calloc(1, sizeof(*f));
@@ -191,6 +220,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(
             test_artobj_search__no_word_of_a_document_is_in_the_database, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_artobj_search__ranks_the_newest_window, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
