@@ -11,6 +11,7 @@
 # its format) and was applied to at least one fixture whose version was below it (except the steps
 # the oldest fixture already had). A data folder a newer opsgate migrated is refused, unchanged.
 # A fixture's KNOWN file names a problem of that fixture the test expects (check TAB message).
+OG_TEST_TIMEOUT=${OG_TEST_TIMEOUT:-400} # every fixture migrated and read back; grows with them
 . "$(dirname "$0")/lib.sh"
 SRC=${OG_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 FX=$SRC/tests/data/upgrade

@@ -10,6 +10,7 @@
 # 2026-12-06 upgrade fixture (tests/data/upgrade) killed in two steps of two modules, then
 # finished, every artifact version byte-identical and the audit trail intact; and a new database
 # killed while it is made has no table at all.
+OG_TEST_TIMEOUT=${OG_TEST_TIMEOUT:-400} # held steps are killed; each open migrates
 . "$(dirname "$0")/lib.sh"
 SRC=${OG_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 PG=0
