@@ -91,83 +91,6 @@ int og_store_url_is_server(const char *location)
             strncmp(location, OG_STORE_LIBPQ_PREFIX, strlen(OG_STORE_LIBPQ_PREFIX)) == 0);
 }
 
-/* Create the bookkeeping table and bring every module's schema up to date, in one transaction. */
-static int store_migrate(og_store *s)
-{
-    int error = -1;
-    og_stmt *get = NULL, *put = NULL;
-    /* Inside the transaction: its writer lock makes stores opened at once on a new database
-     * (several nodes, a pool) create the table and apply each step one after the other. */
-    if ((error = og_store_tx_begin(s)) < 0)
-        return error;
-    if ((error = og_store_exec(s, "CREATE TABLE IF NOT EXISTS og_schema ("
-                                  " module TEXT PRIMARY KEY, version INTEGER NOT NULL,"
-                                  " applied_at TEXT NOT NULL)")) < 0)
-        goto cleanup;
-    if ((error = og_stmt_prepare(&get, s, "SELECT version FROM og_schema WHERE module = ?")) < 0 ||
-        (error =
-             og_stmt_prepare(&put, s,
-                             "INSERT INTO og_schema (module, version, applied_at) VALUES (?, ?, ?)"
-                             " ON CONFLICT (module) DO UPDATE SET version = excluded.version,"
-                             " applied_at = excluded.applied_at")) < 0)
-        goto cleanup;
-    for (size_t i = 0; i < s->nschemas; i++) {
-        const og_schema *sc = s->schemas[i];
-        int applied = 0;
-        og_stmt_reset(get);
-        og_stmt_bind_text(get, 1, sc->module);
-        int rc = og_stmt_step(get);
-        if (rc < 0) {
-            error = rc;
-            goto cleanup;
-        }
-        if (rc == OG_ROW)
-            applied = (int)og_stmt_col_int(get, 0);
-        og_stmt_reset(get);
-        int known = sc->nsteps ? sc->steps[sc->nsteps - 1].version : 0;
-        if (applied > known) {
-            error =
-                og_error_set(OG_ESCHEMA,
-                             "the database schema of module '%s' is version %d, newer than the %d "
-                             "this opsgate knows: use a newer opsgate for this data folder",
-                             sc->module, applied, known);
-            goto cleanup;
-        }
-        for (size_t j = 0; j < sc->nsteps; j++) {
-            const og_migration *m = &sc->steps[j];
-            if (m->version <= applied)
-                continue;
-            const char *sql = s->real->migration_sql(m);
-            if (!sql) {
-                error = og_error_set(OG_ERROR, "module '%s' has no %s schema for version %d",
-                                     sc->module, s->real->name, m->version);
-                goto cleanup;
-            }
-            if ((error = og_store_exec(s, sql)) < 0) {
-                og_error_wrap("migrating module '%s' to version %d", sc->module, m->version);
-                goto cleanup;
-            }
-            char now[OG_TIME_LEN];
-            og_time_format(og_time_now_us(), now);
-            og_stmt_reset(put);
-            og_stmt_bind_text(put, 1, sc->module);
-            og_stmt_bind_int(put, 2, m->version);
-            og_stmt_bind_text(put, 3, now);
-            if ((error = og_stmt_step(put)) < 0)
-                goto cleanup;
-        }
-    }
-    og_stmt_free(get);
-    og_stmt_free(put);
-    get = put = NULL;
-    return og_store_tx_commit(s);
-cleanup:
-    og_stmt_free(get);
-    og_stmt_free(put);
-    og_store_tx_rollback(s);
-    return error;
-}
-
 int og_store_open(og_store **out, const char *url, int create)
 {
     return og_store_open_schemas(out, url, create, og_store_schemas, og_store_nschemas);
@@ -194,7 +117,7 @@ int og_store_open_schemas(og_store **out, const char *url, int create,
     s->nschemas = nschemas;
     if ((error = be->open(&s->conn, location, create)) < 0)
         goto cleanup;
-    if ((error = store_migrate(s)) < 0)
+    if ((error = og_store__migrate(s, schemas, nschemas)) < 0)
         goto cleanup;
     *out = s;
     s = NULL;

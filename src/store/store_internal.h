@@ -1,4 +1,4 @@
-/* store_internal.h - what store.c and the failure-injecting backend (faulty.c) share. */
+/* store_internal.h - what store.c, migrate.c and the failure-injecting backend (faulty.c) share. */
 #ifndef OPSGATE_STORE_INTERNAL_H
 #define OPSGATE_STORE_INTERNAL_H
 
@@ -24,5 +24,10 @@ int og_store__pg_translate(const char *sql, char **out, int *nparams);
 
 /* The backend whose dialect a store speaks (the real one, under a faulty wrapper). */
 const og_store_backend *og_store__dialect(const og_store *s);
+
+/* Create the bookkeeping table (og_schema) when it is missing and bring the schemas of the modules
+ * listed up to date (migrate.c); OG_ESCHEMA, changing nothing, for a database a newer opsgate
+ * migrated. */
+int og_store__migrate(og_store *s, const og_schema *const *schemas, size_t nschemas);
 
 #endif

@@ -1,5 +1,6 @@
-/* test_store.c - the store on either backend (store_fixture.h): migrations, schema-version
- * refusal, nested transactions, statements, the statement cache, pools. */
+/* test_store.c - the store on either backend (store_fixture.h): migrations (a step per
+ * transaction, resumed), schema-version refusal, nested transactions, statements, the statement
+ * cache, pools. */
 #include "store_fixture.h"
 
 #include <stdio.h>
@@ -41,6 +42,116 @@ static void test_store__reopening_applies_nothing_twice(void **state)
     og_store *again = NULL;
     OG_ASSERT_OK(fixture_open(f, &again));
     og_store_close(again);
+}
+
+/* Schemas of a module "migtest" at successive builds: steps 1-2, a step 3 whose second
+ * statement fails, the fixed step 3, and a module "migtest2". Same text on both backends. */
+static const og_migration mig_steps_good[] = {
+    {1, "CREATE TABLE mt1 (k TEXT);", "CREATE TABLE mt1 (k TEXT);"},
+    {2, "CREATE TABLE mt2 (k TEXT); INSERT INTO mt2 (k) SELECT k FROM mt1;",
+     "CREATE TABLE mt2 (k TEXT); INSERT INTO mt2 (k) SELECT k FROM mt1;"},
+    {3, "CREATE TABLE mt3 (k TEXT); ALTER TABLE mt2 ADD COLUMN n INTEGER;",
+     "CREATE TABLE mt3 (k TEXT); ALTER TABLE mt2 ADD COLUMN n BIGINT;"},
+};
+static const og_migration mig_steps_bad[] = {
+    {1, "CREATE TABLE mt1 (k TEXT);", "CREATE TABLE mt1 (k TEXT);"},
+    {2, "CREATE TABLE mt2 (k TEXT); INSERT INTO mt2 (k) SELECT k FROM mt1;",
+     "CREATE TABLE mt2 (k TEXT); INSERT INTO mt2 (k) SELECT k FROM mt1;"},
+    {3, "CREATE TABLE mt3 (k TEXT); CREATE TABLE mt3 (k TEXT);",
+     "CREATE TABLE mt3 (k TEXT); CREATE TABLE mt3 (k TEXT);"},
+};
+static const og_migration mig2_steps[] = {
+    {1, "CREATE TABLE mt9 (k TEXT);", "CREATE TABLE mt9 (k TEXT);"},
+};
+
+static int has_table(og_store *s, const char *name)
+{
+    char sql[64];
+    og_stmt *st = NULL;
+    snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s", name);
+    int rc = og_stmt_prepare(&st, s, sql);
+    if (rc == 0)
+        rc = og_stmt_step(st);
+    og_stmt_free(st);
+    return rc == OG_ROW;
+}
+
+static int migtest_version(og_store *s, const char *module)
+{
+    int applied = -1, known = 0;
+    OG_ASSERT_OK(og_store_schema_version(s, module, &applied, &known));
+    return applied;
+}
+
+static int open_with(fixture *f, const og_schema *a, const og_schema *b)
+{
+    const og_schema *list[2] = {a, b};
+    og_store *s = NULL;
+    int rc = og_store_open_schemas(&s, f->url, 1, list, b ? 2 : 1);
+    og_store_close(s);
+    return rc;
+}
+
+static void test_store__a_failed_step_keeps_the_steps_before_it_and_none_of_itself(void **state)
+{
+    fixture *f = *state;
+    const og_schema v1 = {"migtest", mig_steps_good, 1, NULL};
+    const og_schema bad = {"migtest", mig_steps_bad, 3, NULL};
+    const og_schema good = {"migtest", mig_steps_good, 3, NULL};
+    OG_ASSERT_OK(open_with(f, &v1, NULL));
+    OG_ASSERT_OK(og_store_exec(f->s, "INSERT INTO mt1 (k) VALUES ('a')"));
+    /* An upgrade to the bad build: step 2 commits, step 3 fails after its first statement. */
+    assert_true(open_with(f, &bad, NULL) < 0);
+    assert_non_null(strstr(og_error_last(), "migrating module 'migtest' to version 3"));
+    assert_int_equal(migtest_version(f->s, "migtest"), 2);
+    assert_true(has_table(f->s, "mt2"));
+    assert_false(has_table(f->s, "mt3"));
+    /* The fixed build resumes at step 3; step 2's data migration ran once. */
+    OG_ASSERT_OK(open_with(f, &good, NULL));
+    assert_int_equal(migtest_version(f->s, "migtest"), 3);
+    assert_true(has_table(f->s, "mt3"));
+    og_stmt *st = NULL;
+    OG_ASSERT_OK(og_stmt_prepare(&st, f->s, "SELECT count(*), max(n) FROM mt2"));
+    assert_int_equal(og_stmt_step(st), OG_ROW);
+    assert_int_equal(og_stmt_col_int(st, 0), 1);
+    og_stmt_free(st);
+}
+
+static void test_store__a_newer_module_is_refused_before_any_step_runs(void **state)
+{
+    fixture *f = *state;
+    const og_schema v1 = {"migtest", mig_steps_good, 1, NULL};
+    const og_schema good = {"migtest", mig_steps_good, 3, NULL};
+    const og_schema two = {"migtest2", mig2_steps, 1, NULL};
+    OG_ASSERT_OK(open_with(f, &v1, NULL));
+    OG_ASSERT_OK(og_store_exec(f->s, "INSERT INTO og_schema (module, version, applied_at)"
+                                     " VALUES ('migtest2', 7, '2026-01-01T00:00:00Z')"));
+    /* migtest, listed first, has steps to do: none of them may run. */
+    assert_int_equal(open_with(f, &good, &two), OG_ESCHEMA);
+    assert_non_null(strstr(og_error_last(), "module 'migtest2' is version 7, newer than the 1"));
+    assert_int_equal(migtest_version(f->s, "migtest"), 1);
+    assert_false(has_table(f->s, "mt2"));
+}
+
+static void test_store__a_new_database_is_made_whole_or_not_at_all(void **state)
+{
+    fixture *f = *state;
+    const og_schema bad = {"migtest", mig_steps_bad, 3, NULL};
+    char *url = NULL;
+    if (f->pg) /* one transaction on either backend; the fresh database is SQLite's to make */
+        skip();
+    assert_true(asprintf(&url, "sqlite:%s/new.db", f->dir) > 0);
+    const og_schema *list[1] = {&bad};
+    og_store *s = NULL;
+    assert_true(og_store_open_schemas(&s, url, 1, list, 1) < 0);
+    assert_null(s);
+    const og_schema *none[1] = {&storetest_schema};
+    OG_ASSERT_OK(og_store_open_schemas(&s, url, 1, none, 1));
+    assert_int_equal(migtest_version(s, "migtest"), 0);
+    assert_false(has_table(s, "mt1"));
+    assert_false(has_table(s, "mt2"));
+    og_store_close(s);
+    free(url);
 }
 
 static void test_store__nested_rollback_undoes_only_the_inner_level(void **state)
@@ -489,6 +600,13 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_store__refuses_a_database_with_a_newer_schema, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(
+            test_store__a_failed_step_keeps_the_steps_before_it_and_none_of_itself, setup,
+            teardown),
+        cmocka_unit_test_setup_teardown(test_store__a_newer_module_is_refused_before_any_step_runs,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store__a_new_database_is_made_whole_or_not_at_all,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_store__reopening_applies_nothing_twice, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_store__nested_rollback_undoes_only_the_inner_level,
