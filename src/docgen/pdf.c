@@ -317,6 +317,8 @@ static void pdf_free(og_docgen__pdf *p)
     free(p->widths_done);
     og_buf_free(&p->markup);
     og_buf_free(&p->brk);
+    if (p->lays)
+        g_hash_table_destroy(p->lays);
     og_docgen__pdf_engine_give(p->eng);
 }
 

@@ -192,18 +192,17 @@ void og_docgen__pdf_engine_sync(og_docgen__pdf_engine *e, cairo_t *cr)
 
 /* ---- widths of words ---- */
 
-/* The key of markup in font f: the font, the context's state and the markup. */
-static int width_key(const og_docgen__pdf_engine *e, const PangoFontDescription *f,
-                     const char *markup, char *key, size_t size)
+int og_docgen__pdf_engine_key(const og_docgen__pdf_engine *e, const PangoFontDescription *f,
+                              int width, int align, const char *markup, char *key, size_t size)
 {
     int font = -1;
     for (int i = 0; i < OG_DOCGEN__PDF_NFONTS; i++)
         if (e->font[i] == f)
             font = i;
     size_t n = strlen(markup);
-    if (font < 0 || !e->synced || n > OG_DOCGEN__PDF_WIDTH_KEY_MAX)
+    if (font < 0 || !e->synced || n > OG_DOCGEN__PDF_KEY_TEXT_MAX)
         return -1;
-    int k = snprintf(key, size, "%d:%lx:", font, e->state);
+    int k = snprintf(key, size, "%d:%lx:%d:%d:", font, e->state, width, align);
     if (k < 0 || (size_t)k + n + 1 > size)
         return -1;
     memcpy(key + k, markup, n + 1);
@@ -213,9 +212,9 @@ static int width_key(const og_docgen__pdf_engine *e, const PangoFontDescription 
 bool og_docgen__pdf_engine_width_get(og_docgen__pdf_engine *e, const PangoFontDescription *f,
                                      const char *markup, double *w)
 {
-    char key[OG_DOCGEN__PDF_WIDTH_KEY_MAX + 64];
+    char key[OG_DOCGEN__PDF_KEY_MAX];
     gpointer v;
-    if (width_key(e, f, markup, key, sizeof(key)) < 0 ||
+    if (og_docgen__pdf_engine_key(e, f, -1, -1, markup, key, sizeof(key)) < 0 ||
         !g_hash_table_lookup_extended(e->widths, key, NULL, &v)) {
         e->width_misses++;
         return false;
@@ -228,8 +227,8 @@ bool og_docgen__pdf_engine_width_get(og_docgen__pdf_engine *e, const PangoFontDe
 void og_docgen__pdf_engine_width_put(og_docgen__pdf_engine *e, const PangoFontDescription *f,
                                      const char *markup, int pango_w)
 {
-    char key[OG_DOCGEN__PDF_WIDTH_KEY_MAX + 64];
-    if (pango_w < 0 || width_key(e, f, markup, key, sizeof(key)) < 0)
+    char key[OG_DOCGEN__PDF_KEY_MAX];
+    if (pango_w < 0 || og_docgen__pdf_engine_key(e, f, -1, -1, markup, key, sizeof(key)) < 0)
         return;
     if (g_hash_table_size(e->widths) >= OG_DOCGEN__PDF_WIDTH_CACHE_MAX)
         g_hash_table_remove_all(e->widths); /* bounded: start again */

@@ -33,10 +33,13 @@ enum {
     OG_DOCGEN__F_FACT,
     OG_DOCGEN__PDF_NFONTS
 };
-/* Markup longer than this is measured, not cached; at most this many widths are kept per
- * engine (then the cache starts again). */
-#define OG_DOCGEN__PDF_WIDTH_KEY_MAX   160
-#define OG_DOCGEN__PDF_WIDTH_CACHE_MAX 8192
+/* Markup longer than this is laid out every time, not cached (words, amounts, names and table
+ * cells are shorter); at most OG_DOCGEN__PDF_WIDTH_CACHE_MAX widths are kept per engine and
+ * OG_DOCGEN__PDF_LAYOUT_CACHE_MAX layouts per render (then that cache starts again). */
+#define OG_DOCGEN__PDF_KEY_TEXT_MAX     160
+#define OG_DOCGEN__PDF_KEY_MAX          (OG_DOCGEN__PDF_KEY_TEXT_MAX + 80)
+#define OG_DOCGEN__PDF_WIDTH_CACHE_MAX  8192
+#define OG_DOCGEN__PDF_LAYOUT_CACHE_MAX 4096
 
 /* A font map at 72 dpi, its context, the fonts and a cache of widths of words: made once, used by
  * one render at a time, kept in a process-wide pool between renders. Laying out is the same
@@ -63,6 +66,11 @@ void og_docgen__pdf_engine_give(og_docgen__pdf_engine *e);
 /* Update the engine's context from cr when cr's matrix or font options differ from what it was
  * last updated from (updating marks every layout made before as changed). */
 void og_docgen__pdf_engine_sync(og_docgen__pdf_engine *e, cairo_t *cr);
+/* A cache key for markup in font f, in width and align (pango units and alignment, -1 for a
+ * width), in the engine's current state: 0, or -1 when not to be cached (a font that is not the
+ * engine's, markup longer than OG_DOCGEN__PDF_KEY_TEXT_MAX, no state yet). */
+int og_docgen__pdf_engine_key(const og_docgen__pdf_engine *e, const PangoFontDescription *f,
+                              int width, int align, const char *markup, char *key, size_t size);
 /* The width (points) of markup set on one line in font f, measured before in the same state:
  * true and *w, or false. */
 bool og_docgen__pdf_engine_width_get(og_docgen__pdf_engine *e, const PangoFontDescription *f,
@@ -105,6 +113,9 @@ typedef struct og_docgen__pdf {
     PangoLayout *hdr[3];
     double hdr_x[3], logo_x;
     bool hdr_done;
+    /* short blocks laid out in this render (cells, list marks, labels), to show again where
+     * they recur: key (og_docgen__pdf_engine_key) -> PangoLayout */
+    GHashTable *lays;
     /* the header row of the table being laid out, shown again on each page it goes on to */
     PangoLayout *thead[OG_MD_MAX_COLS];
     double thead_h;

@@ -190,24 +190,57 @@ static PangoLayout *layout_new(og_docgen__pdf *p, const char *markup, const Pang
     return l;
 }
 
+/* A layout of markup in font f wrapped in width w with align, and *h its height in points: a new
+ * reference (NULL, p->error set, on failure). Short blocks recur in a document (the same role,
+ * rate or hours in many rows, list marks, labels): one layout is made for each in this render and
+ * shown wherever it recurs. */
+static PangoLayout *wrapped(og_docgen__pdf *p, const char *markup, const PangoFontDescription *f,
+                            double w, int align, double *h)
+{
+    int tw = 0, th = 0, pw = (int)(w * PANGO_SCALE);
+    char key[OG_DOCGEN__PDF_KEY_MAX];
+    PangoLayout *l;
+    *h = 0;
+    if (og_docgen__pdf_late(p))
+        return NULL;
+    ctx_sync(p);
+    bool keyed = og_docgen__pdf_engine_key(p->eng, f, pw, align, markup, key, sizeof(key)) == 0;
+    if (keyed && p->lays && (l = g_hash_table_lookup(p->lays, key))) {
+        pango_layout_get_size(l, &tw, &th);
+        *h = (double)th / PANGO_SCALE;
+        return g_object_ref(l);
+    }
+    if (!(l = layout_new(p, markup, f)))
+        return NULL;
+    pango_layout_set_width(l, pw);
+    pango_layout_set_wrap(l, PANGO_WRAP_WORD_CHAR);
+    pango_layout_set_alignment(l, align);
+    pango_layout_get_size(l, &tw, &th);
+    *h = (double)th / PANGO_SCALE;
+    if (keyed) {
+        if (!p->lays)
+            p->lays = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_object_unref);
+        if (g_hash_table_size(p->lays) >= OG_DOCGEN__PDF_LAYOUT_CACHE_MAX)
+            g_hash_table_remove_all(p->lays);
+        g_hash_table_replace(p->lays, g_strdup(key), g_object_ref(l));
+    }
+    return l;
+}
+
 /* Draw (or only measure) markup at x, y with width w; returns the height in points. */
 double og_docgen__pdf_text_at(og_docgen__pdf *p, const char *markup, const PangoFontDescription *f,
                               double x, double y, double w, int align)
 {
-    int tw = 0, th = 0;
-    PangoLayout *l = layout_new(p, markup, f);
+    double h;
+    PangoLayout *l = wrapped(p, markup, f, w, align, &h);
     if (!l)
         return 0;
-    pango_layout_set_width(l, (int)(w * PANGO_SCALE));
-    pango_layout_set_wrap(l, PANGO_WRAP_WORD_CHAR);
-    pango_layout_set_alignment(l, align);
-    pango_layout_get_size(l, &tw, &th);
     if (p->draw) {
         cairo_move_to(p->cr, x, y);
         pango_cairo_show_layout(p->cr, l);
     }
     g_object_unref(l);
-    return (double)th / PANGO_SCALE;
+    return h;
 }
 
 /* A layout of markup set in width w; *h its height in points. NULL (p->error set) on failure.
@@ -215,17 +248,7 @@ double og_docgen__pdf_text_at(og_docgen__pdf *p, const char *markup, const Pango
 PangoLayout *og_docgen__pdf_lay(og_docgen__pdf *p, const char *markup,
                                 const PangoFontDescription *f, double w, int align, double *h)
 {
-    int tw = 0, th = 0;
-    PangoLayout *l = layout_new(p, markup, f);
-    *h = 0;
-    if (!l)
-        return NULL;
-    pango_layout_set_width(l, (int)(w * PANGO_SCALE));
-    pango_layout_set_wrap(l, PANGO_WRAP_WORD_CHAR);
-    pango_layout_set_alignment(l, align);
-    pango_layout_get_size(l, &tw, &th);
-    *h = (double)th / PANGO_SCALE;
-    return l;
+    return wrapped(p, markup, f, w, align, h);
 }
 
 /* Draw (when drawing) and release a layout. NULL-safe. */
