@@ -442,7 +442,8 @@ int main(void)
                "package pandoc; scripts/test-deps.sh installs it) |\n");
     }
     printf("\nPDF on %d cores: %.1f SOWs/s wall clock with %d threads, %.1f per CPU second "
-           "(%d x that: %.0f/s, what the cores give when nothing else runs; aim >= 100/s).\n",
+           "(%d x that: %.0f/s, what the cores give at this CPU cost per document with nothing "
+           "else running; aim >= 100/s).\n",
            (int)sysconf(_SC_NPROCESSORS_ONLN), rt.docs / rt.secs, nt, rt.docs / rt.cpu,
            (int)sysconf(_SC_NPROCESSORS_ONLN),
            (int)sysconf(_SC_NPROCESSORS_ONLN) * rt.docs / rt.cpu);
