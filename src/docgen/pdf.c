@@ -9,9 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Each render has its own pango font map and context (pango_cairo_font_map_new), so renders on
- * several threads share no pango state and every one is set at 72 dpi: cairo's PDF user space is
- * in points (72 per inch), and pango's default of 96 dpi would set 10 pt text at 13.3 pt. (The
+/* Each render lays out with an engine of its own while it runs (pdf_engine.c: a pango font map
+ * made with pango_cairo_font_map_new at 72 dpi, its context and fonts, taken from a pool and given
+ * back), so renders on several threads share no pango state and never wait for each other, and
+ * the fonts, fontsets and shaping plans a font map builds are made once, not per render. (The
  * default font map is per thread: setting its resolution once per process left every other
  * server thread at 96 dpi, so the same document came out with different pages.) */
 bool og_docgen_pdf_available(void)
@@ -232,47 +233,26 @@ static int render_pass(og_docgen__pdf *p, const og_md_segment *segs, size_t n)
     return p->error;
 }
 
-static void fonts_free(og_docgen__pdf *p)
+/* An engine from the pool (font map at 72 dpi, context, fonts) and its fonts by name. */
+static int pdf_engine(og_docgen__pdf *p)
 {
-    PangoFontDescription **fs[] = {&p->f_body,  &p->f_bold,  &p->f_h1,    &p->f_h2,
-                                   &p->f_h3,    &p->f_small, &p->f_table, &p->f_mono,
-                                   &p->f_title, &p->f_sub,   &p->f_fact};
-    for (size_t i = 0; i < sizeof(fs) / sizeof(fs[0]); i++) {
-        if (*fs[i])
-            pango_font_description_free(*fs[i]);
-        *fs[i] = NULL;
-    }
-}
-
-/* This render's own font map at 72 dpi, one context for all its layouts, and its fonts. */
-static int pdf_fonts(og_docgen__pdf *p)
-{
-    p->fontmap = pango_cairo_font_map_new();
-    if (!p->fontmap)
-        return og_error_set(OG_ERROR, "pango could not create a font map");
-    pango_cairo_font_map_set_resolution(PANGO_CAIRO_FONT_MAP(p->fontmap), 72.0);
-    p->pctx = pango_font_map_create_context(p->fontmap);
-    if (!p->pctx)
-        return og_error_set(OG_ERROR, "pango could not create a context");
-    /* the same language whatever the locale of the process: the same fonts, the same bytes */
-    pango_context_set_language(p->pctx, pango_language_from_string("en"));
-    /* DejaVu for Latin, Greek, Cyrillic, ...; Noto CJK (Debian fonts-noto-cjk) for Chinese,
-     * Japanese and Korean, named so that the fallback does not depend on the locale */
-#define SANS "DejaVu Sans,Noto Sans CJK JP,Noto Sans CJK SC,Noto Sans CJK KR,Noto Sans CJK TC "
-#define MONO "DejaVu Sans Mono,Noto Sans Mono CJK JP,Noto Sans Mono CJK SC "
-    p->f_body = pango_font_description_from_string(SANS "10");
-    p->f_bold = pango_font_description_from_string(SANS "Bold 10");
-    p->f_h1 = pango_font_description_from_string(SANS "Bold 18");
-    p->f_h2 = pango_font_description_from_string(SANS "Bold 14");
-    p->f_h3 = pango_font_description_from_string(SANS "Bold 11.5");
-    p->f_small = pango_font_description_from_string(SANS "8");
-    p->f_table = pango_font_description_from_string(SANS "8.5");
-    p->f_mono = pango_font_description_from_string(MONO "9");
-    p->f_title = pango_font_description_from_string(SANS "Bold 28");
-    p->f_sub = pango_font_description_from_string(SANS "15");
-    p->f_fact = pango_font_description_from_string(SANS "10.5");
-#undef SANS
-#undef MONO
+    int error = og_docgen__pdf_engine_take(&p->eng);
+    if (error < 0)
+        return error;
+    const PangoFontDescription *const *f = (const PangoFontDescription *const *)p->eng->font;
+    p->pctx = p->eng->pctx;
+    p->ctx_stale = 1;
+    p->f_body = f[OG_DOCGEN__F_BODY];
+    p->f_bold = f[OG_DOCGEN__F_BOLD];
+    p->f_h1 = f[OG_DOCGEN__F_H1];
+    p->f_h2 = f[OG_DOCGEN__F_H2];
+    p->f_h3 = f[OG_DOCGEN__F_H3];
+    p->f_small = f[OG_DOCGEN__F_SMALL];
+    p->f_table = f[OG_DOCGEN__F_TABLE];
+    p->f_mono = f[OG_DOCGEN__F_MONO];
+    p->f_title = f[OG_DOCGEN__F_TITLE];
+    p->f_sub = f[OG_DOCGEN__F_SUB];
+    p->f_fact = f[OG_DOCGEN__F_FACT];
     return 0;
 }
 
@@ -326,16 +306,20 @@ static void pdf_free(og_docgen__pdf *p)
     for (int i = 0; i < p->pageno; i++)
         cairo_surface_destroy(p->pages[i]);
     free(p->pages);
-    fonts_free(p);
+    for (int i = 0; i < 3; i++)
+        if (p->hdr[i])
+            g_object_unref(p->hdr[i]);
+    for (int i = 0; i < OG_MD_MAX_COLS; i++)
+        if (p->thead[i])
+            g_object_unref(p->thead[i]);
     og_docgen__logo_free(p->logo);
     free(p->widths);
     free(p->widths_done);
     og_buf_free(&p->markup);
     og_buf_free(&p->brk);
-    if (p->pctx)
-        g_object_unref(p->pctx);
-    if (p->fontmap)
-        g_object_unref(p->fontmap);
+    if (p->lays)
+        g_hash_table_destroy(p->lays);
+    og_docgen__pdf_engine_give(p->eng);
 }
 
 int og_docgen_md_to_pdf(og_buf *out, const char *md, size_t len, const og_docgen_page *page)
@@ -363,7 +347,7 @@ int og_docgen_md_to_pdf(og_buf *out, const char *md, size_t len, const og_docgen
         error = og_error_set(OG_ERROR, "out of memory");
         goto cleanup;
     }
-    if ((error = pdf_fonts(&p)) < 0)
+    if ((error = pdf_engine(&p)) < 0)
         goto cleanup;
     if (trace) /* test hook: when each render lays out, to show that renders overlap */
         fprintf(stderr, "opsgate: pdf layout start %lld\n", (long long)og_time_mono_us());

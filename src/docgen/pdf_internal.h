@@ -7,6 +7,8 @@
 
 #include <cairo.h>
 #include <pango/pangocairo.h>
+#include <stdbool.h>
+#include <stdint.h>
 
 #define PAGE_W        595.276 /* A4 in points */
 #define PAGE_H        841.89
@@ -16,11 +18,82 @@
 #define CONTENT_W     (PAGE_W - 2 * MARGIN_X)
 #define MAX_PAGES     10000
 
-/* One render: its cairo and pango state, fonts, pages and scratch buffers. */
+/* ---- what renders reuse (pdf_engine.c) ---- */
+enum {
+    OG_DOCGEN__F_BODY,
+    OG_DOCGEN__F_BOLD,
+    OG_DOCGEN__F_H1,
+    OG_DOCGEN__F_H2,
+    OG_DOCGEN__F_H3,
+    OG_DOCGEN__F_SMALL,
+    OG_DOCGEN__F_TABLE,
+    OG_DOCGEN__F_MONO,
+    OG_DOCGEN__F_TITLE,
+    OG_DOCGEN__F_SUB,
+    OG_DOCGEN__F_FACT,
+    OG_DOCGEN__PDF_NFONTS
+};
+/* Markup longer than this is laid out every time, not cached (words, amounts, names and table
+ * cells are shorter); at most OG_DOCGEN__PDF_WIDTH_CACHE_MAX widths are kept per engine and
+ * OG_DOCGEN__PDF_LAYOUT_CACHE_MAX layouts per render (then that cache starts again). */
+#define OG_DOCGEN__PDF_KEY_TEXT_MAX     160
+#define OG_DOCGEN__PDF_KEY_MAX          (OG_DOCGEN__PDF_KEY_TEXT_MAX + 80)
+#define OG_DOCGEN__PDF_WIDTH_CACHE_MAX  8192
+#define OG_DOCGEN__PDF_LAYOUT_CACHE_MAX 4096
+
+/* A font map at 72 dpi, its context, the fonts and a cache of widths of words: made once, used by
+ * one render at a time, kept in a process-wide pool between renders. Laying out is the same
+ * whichever engine a render gets (the widths are those pango measures in the same state). */
+typedef struct og_docgen__pdf_engine {
+    PangoFontMap *fontmap;
+    PangoContext *pctx;
+    PangoFontDescription *font[OG_DOCGEN__PDF_NFONTS];
+    GHashTable *widths; /* "font:state:markup" -> width in pango units */
+    uint64_t width_hits, width_misses;
+    /* what the context was last updated from (og_docgen__pdf_engine_sync) */
+    bool synced;
+    cairo_matrix_t matrix;
+    cairo_font_options_t *surface_fo, *cr_fo, *scratch_fo;
+    unsigned long state; /* a hash of the three */
+    struct og_docgen__pdf_engine *next;
+} og_docgen__pdf_engine;
+
+/* A free engine from the pool, or a new one when none is free (made outside the pool's lock).
+ * Give it back with og_docgen__pdf_engine_give (NULL-safe), which keeps it for the next render
+ * or frees it when the pool is full. */
+int og_docgen__pdf_engine_take(og_docgen__pdf_engine **out);
+void og_docgen__pdf_engine_give(og_docgen__pdf_engine *e);
+/* Update the engine's context from cr when cr's matrix or font options differ from what it was
+ * last updated from (updating marks every layout made before as changed). */
+void og_docgen__pdf_engine_sync(og_docgen__pdf_engine *e, cairo_t *cr);
+/* A cache key for markup in font f, in width and align (pango units and alignment, -1 for a
+ * width), in the engine's current state: 0, or -1 when not to be cached (a font that is not the
+ * engine's, markup longer than OG_DOCGEN__PDF_KEY_TEXT_MAX, no state yet). */
+int og_docgen__pdf_engine_key(const og_docgen__pdf_engine *e, const PangoFontDescription *f,
+                              int width, int align, const char *markup, char *key, size_t size);
+/* The width (points) of markup set on one line in font f, measured before in the same state:
+ * true and *w, or false. */
+bool og_docgen__pdf_engine_width_get(og_docgen__pdf_engine *e, const PangoFontDescription *f,
+                                     const char *markup, double *w);
+/* Remember the width (pango units) of markup in font f in the current state. */
+void og_docgen__pdf_engine_width_put(og_docgen__pdf_engine *e, const PangoFontDescription *f,
+                                     const char *markup, int pango_w);
+/* The pool's counts (tests, benchmarks): engines made, free in the pool, taken now. */
+typedef struct og_docgen__pdf_pool_stats {
+    uint64_t made;
+    int pooled, in_use;
+} og_docgen__pdf_pool_stats;
+void og_docgen__pdf_pool_stats_get(og_docgen__pdf_pool_stats *out);
+/* Free the engines in the pool (tests); those in use are freed when given back, or kept. */
+void og_docgen__pdf_pool_drain(void);
+
+/* One render: its cairo state, the engine it lays out with, pages and scratch buffers. */
 typedef struct og_docgen__pdf {
     cairo_t *cr;
     cairo_surface_t *surface;
-    PangoFontDescription *f_body, *f_bold, *f_h1, *f_h2, *f_h3, *f_small, *f_table, *f_mono,
+    og_docgen__pdf_engine *eng;
+    /* the engine's fonts (borrowed) */
+    const PangoFontDescription *f_body, *f_bold, *f_h1, *f_h2, *f_h3, *f_small, *f_table, *f_mono,
         *f_title, *f_sub, *f_fact;
     const og_docgen_page *page;
     int draw; /* 0 on the measuring pass: count pages only */
@@ -34,9 +107,18 @@ typedef struct og_docgen__pdf {
     og_buf brk;                       /* scratch: markup with break opportunities */
     double (*widths)[OG_MD_MAX_COLS]; /* per segment: table column widths, computed once */
     unsigned char *widths_done;
-    PangoFontMap *fontmap; /* this render's own: nothing shared with other threads */
-    PangoContext *pctx;
-    int ctx_stale;    /* p->cr changed since pctx was updated from it */
+    PangoContext *pctx; /* the engine's */
+    int ctx_stale;      /* p->cr changed since pctx was synced with it */
+    /* the running header, the same on every page but the cover: laid out on the first */
+    PangoLayout *hdr[3];
+    double hdr_x[3], logo_x;
+    bool hdr_done;
+    /* short blocks laid out in this render (cells, list marks, labels), to show again where
+     * they recur: key (og_docgen__pdf_engine_key) -> PangoLayout */
+    GHashTable *lays;
+    /* the header row of the table being laid out, shown again on each page it goes on to */
+    PangoLayout *thead[OG_MD_MAX_COLS];
+    double thead_h;
     int64_t deadline; /* monotonic microseconds */
     int64_t limit_us; /* OPSGATE_PDF_DEADLINE */
     double prim[3];   /* the brand's colour: cover band, title, rules */

@@ -138,6 +138,16 @@ bool og_docgen__pdf_late(og_docgen__pdf *p)
     return true;
 }
 
+/* A new cairo context since the last layout: the engine's context follows its matrix and font
+ * options. */
+static void ctx_sync(og_docgen__pdf *p)
+{
+    if (p->ctx_stale) {
+        og_docgen__pdf_engine_sync(p->eng, p->cr);
+        p->ctx_stale = 0;
+    }
+}
+
 /* A new layout in this render's context for the current cairo context, with `markup` (break
  * opportunities added to long unbroken runs). NULL (p->error set) on failure or past the
  * deadline. */
@@ -146,10 +156,7 @@ static PangoLayout *layout_new(og_docgen__pdf *p, const char *markup, const Pang
     PangoLayout *l;
     if (og_docgen__pdf_late(p))
         return NULL;
-    if (p->ctx_stale) { /* a new cairo context: its matrix and font options */
-        pango_cairo_update_context(p->cr, p->pctx);
-        p->ctx_stale = 0;
-    }
+    ctx_sync(p);
     l = pango_layout_new(p->pctx);
     if (!l) {
         p->error = og_error_set(OG_ERROR, "pango could not create a layout");
@@ -162,7 +169,11 @@ static PangoLayout *layout_new(og_docgen__pdf *p, const char *markup, const Pang
         return NULL;
     }
     pango_layout_set_font_description(l, f);
-    pango_layout_set_markup(l, p->brk.data ? p->brk.data : "", -1);
+    /* text without a tag or an entity is its own markup: no markup parser for most words */
+    if (strpbrk(p->brk.data ? p->brk.data : "", "<&") || !g_utf8_validate(p->brk.data, -1, NULL))
+        pango_layout_set_markup(l, p->brk.data, -1);
+    else
+        pango_layout_set_text(l, p->brk.data ? p->brk.data : "", -1);
     /* No hyphen is ever inserted where a line breaks inside a word: host names, addresses,
      * identifiers, code and amounts must read exactly as they are (pango >= 1.44 hyphenates by
      * default). Columns are sized so that such words do not break at all where they fit. */
@@ -179,24 +190,57 @@ static PangoLayout *layout_new(og_docgen__pdf *p, const char *markup, const Pang
     return l;
 }
 
+/* A layout of markup in font f wrapped in width w with align, and *h its height in points: a new
+ * reference (NULL, p->error set, on failure). Short blocks recur in a document (the same role,
+ * rate or hours in many rows, list marks, labels): one layout is made for each in this render and
+ * shown wherever it recurs. */
+static PangoLayout *wrapped(og_docgen__pdf *p, const char *markup, const PangoFontDescription *f,
+                            double w, int align, double *h)
+{
+    int tw = 0, th = 0, pw = (int)(w * PANGO_SCALE);
+    char key[OG_DOCGEN__PDF_KEY_MAX];
+    PangoLayout *l;
+    *h = 0;
+    if (og_docgen__pdf_late(p))
+        return NULL;
+    ctx_sync(p);
+    bool keyed = og_docgen__pdf_engine_key(p->eng, f, pw, align, markup, key, sizeof(key)) == 0;
+    if (keyed && p->lays && (l = g_hash_table_lookup(p->lays, key))) {
+        pango_layout_get_size(l, &tw, &th);
+        *h = (double)th / PANGO_SCALE;
+        return g_object_ref(l);
+    }
+    if (!(l = layout_new(p, markup, f)))
+        return NULL;
+    pango_layout_set_width(l, pw);
+    pango_layout_set_wrap(l, PANGO_WRAP_WORD_CHAR);
+    pango_layout_set_alignment(l, align);
+    pango_layout_get_size(l, &tw, &th);
+    *h = (double)th / PANGO_SCALE;
+    if (keyed) {
+        if (!p->lays)
+            p->lays = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_object_unref);
+        if (g_hash_table_size(p->lays) >= OG_DOCGEN__PDF_LAYOUT_CACHE_MAX)
+            g_hash_table_remove_all(p->lays);
+        g_hash_table_replace(p->lays, g_strdup(key), g_object_ref(l));
+    }
+    return l;
+}
+
 /* Draw (or only measure) markup at x, y with width w; returns the height in points. */
 double og_docgen__pdf_text_at(og_docgen__pdf *p, const char *markup, const PangoFontDescription *f,
                               double x, double y, double w, int align)
 {
-    int tw = 0, th = 0;
-    PangoLayout *l = layout_new(p, markup, f);
+    double h;
+    PangoLayout *l = wrapped(p, markup, f, w, align, &h);
     if (!l)
         return 0;
-    pango_layout_set_width(l, (int)(w * PANGO_SCALE));
-    pango_layout_set_wrap(l, PANGO_WRAP_WORD_CHAR);
-    pango_layout_set_alignment(l, align);
-    pango_layout_get_size(l, &tw, &th);
     if (p->draw) {
         cairo_move_to(p->cr, x, y);
         pango_cairo_show_layout(p->cr, l);
     }
     g_object_unref(l);
-    return (double)th / PANGO_SCALE;
+    return h;
 }
 
 /* A layout of markup set in width w; *h its height in points. NULL (p->error set) on failure.
@@ -204,17 +248,7 @@ double og_docgen__pdf_text_at(og_docgen__pdf *p, const char *markup, const Pango
 PangoLayout *og_docgen__pdf_lay(og_docgen__pdf *p, const char *markup,
                                 const PangoFontDescription *f, double w, int align, double *h)
 {
-    int tw = 0, th = 0;
-    PangoLayout *l = layout_new(p, markup, f);
-    *h = 0;
-    if (!l)
-        return NULL;
-    pango_layout_set_width(l, (int)(w * PANGO_SCALE));
-    pango_layout_set_wrap(l, PANGO_WRAP_WORD_CHAR);
-    pango_layout_set_alignment(l, align);
-    pango_layout_get_size(l, &tw, &th);
-    *h = (double)th / PANGO_SCALE;
-    return l;
+    return wrapped(p, markup, f, w, align, h);
 }
 
 /* Draw (when drawing) and release a layout. NULL-safe. */
@@ -229,46 +263,52 @@ void og_docgen__pdf_show(og_docgen__pdf *p, PangoLayout *l, double x, double y)
     g_object_unref(l);
 }
 
-/* One line of markup at x, y in width w, cut with an ellipsis when longer: the running header
- * stays one line above its rule however long the client's name is. */
-static void text_line(og_docgen__pdf *p, const char *markup, const PangoFontDescription *f,
-                      double x, double y, double w, int align)
-{
-    PangoLayout *l = layout_new(p, markup, f);
-    if (!l)
-        return;
-    pango_layout_set_width(l, (int)(w * PANGO_SCALE));
-    pango_layout_set_ellipsize(l, PANGO_ELLIPSIZE_END);
-    pango_layout_set_alignment(l, align);
-    og_docgen__pdf_show(p, l, x, y);
-}
-
-/* Width in points of markup set on one line in font f. */
+/* Width in points of markup set on one line in font f. Words recur (in a table's cells, from
+ * one document to the next): their widths are kept in the engine. */
 double og_docgen__pdf_width(og_docgen__pdf *p, const char *markup, const PangoFontDescription *f)
 {
     int w = 0, h = 0;
+    double cached;
+    if (og_docgen__pdf_late(p))
+        return 0;
+    ctx_sync(p);
+    if (og_docgen__pdf_engine_width_get(p->eng, f, markup, &cached))
+        return cached;
     PangoLayout *l = layout_new(p, markup, f);
     if (!l)
         return 0;
     pango_layout_get_size(l, &w, &h);
     g_object_unref(l);
+    og_docgen__pdf_engine_width_put(p->eng, f, markup, w);
     return (double)w / PANGO_SCALE;
 }
 
 #define HEADER_TOP  26.0 /* the running header's text and logo */
 #define HEADER_RULE 44.0 /* and the rule under it */
 
-/* The running header of every page but the cover: the provider (logo and name) on the left, the
- * client and the document number on the right, one line; where they would meet, the names are
- * cut short with an ellipsis (the number never is); a rule in the brand's colour under them. */
-static void header(og_docgen__pdf *p)
+/* One line of markup in width w at x, cut with an ellipsis when longer, kept as header part i. */
+static void header_part(og_docgen__pdf *p, int i, const char *markup, double x, double w, int align)
+{
+    PangoLayout *l = layout_new(p, markup, p->f_small);
+    if (!l)
+        return;
+    pango_layout_set_width(l, (int)(w * PANGO_SCALE));
+    pango_layout_set_ellipsize(l, PANGO_ELLIPSIZE_END);
+    pango_layout_set_alignment(l, align);
+    p->hdr[i] = l;
+    p->hdr_x[i] = x;
+}
+
+/* The running header's parts, laid out once per document (lx: where the provider's name starts,
+ * after the logo): the provider on the left, the client and the document number on the right,
+ * one line; where they would meet, the names are cut short with an ellipsis (the number never
+ * is). */
+static void header_layout(og_docgen__pdf *p, double lx)
 {
     og_buf l, r, n;
     const og_docgen_page *pg = p->page;
-    double lx = MARGIN_X, lw, rw, gap = 18, want_l, want_r, want_n, room,
-           right = MARGIN_X + CONTENT_W;
-    if (p->pageno <= 1)
-        return;
+    double lw, rw, gap = 18, want_l, want_r, want_n, room, right = MARGIN_X + CONTENT_W;
+    p->hdr_done = true;
     og_buf_init(&l, 4096);
     og_buf_init(&r, 4096);
     og_buf_init(&n, 1024);
@@ -283,8 +323,6 @@ static void header(og_docgen__pdf *p)
         if (pg->client && *pg->client)
             og_buf_puts(&r, "  \xc2\xb7");
     }
-    if (p->logo) /* at most 16 pt high and 64 pt wide, before the name */
-        lx += og_docgen__logo_draw(p->logo, p->cr, MARGIN_X, HEADER_TOP - 4, 64, 16, p->draw) + 6;
     want_n = n.len ? og_docgen__pdf_width(p, n.data, p->f_small) + 4 : 0;
     if (want_n > CONTENT_W / 2) /* a number this long is cut too */
         want_n = CONTENT_W / 2;
@@ -298,20 +336,39 @@ static void header(og_docgen__pdf *p)
         lw = want_l < room * 0.4 ? want_l : want_r < room * 0.6 ? room - want_r : room * 0.4;
         rw = room - lw;
     }
-    cairo_set_source_rgb(p->cr, 0.3, 0.3, 0.3);
-    text_line(p, l.data ? l.data : "", p->f_small, lx, HEADER_TOP, lw, PANGO_ALIGN_LEFT);
-    text_line(p, r.data ? r.data : "", p->f_small, right - want_n - rw, HEADER_TOP, rw,
-              PANGO_ALIGN_RIGHT);
+    header_part(p, 0, l.data ? l.data : "", lx, lw, PANGO_ALIGN_LEFT);
+    header_part(p, 1, r.data ? r.data : "", right - want_n - rw, rw, PANGO_ALIGN_RIGHT);
     if (n.len)
-        text_line(p, n.data, p->f_small, right - want_n, HEADER_TOP, want_n, PANGO_ALIGN_RIGHT);
+        header_part(p, 2, n.data, right - want_n, want_n, PANGO_ALIGN_RIGHT);
+    og_buf_free(&l);
+    og_buf_free(&r);
+    og_buf_free(&n);
+}
+
+/* The running header of every page but the cover: the logo, the parts laid out on the first
+ * page that has it (the same on every page), a rule in the brand's colour under them. */
+static void header(og_docgen__pdf *p)
+{
+    double lx = MARGIN_X;
+    if (p->pageno <= 1)
+        return;
+    if (p->logo) /* at most 16 pt high and 64 pt wide, before the name */
+        lx += og_docgen__logo_draw(p->logo, p->cr, MARGIN_X, HEADER_TOP - 4, 64, 16, p->draw) + 6;
+    if (!p->hdr_done)
+        header_layout(p, lx);
+    cairo_set_source_rgb(p->cr, 0.3, 0.3, 0.3);
+    ctx_sync(p);
+    for (int i = 0; i < 3 && p->draw; i++) {
+        if (!p->hdr[i])
+            continue;
+        cairo_move_to(p->cr, p->hdr_x[i], HEADER_TOP);
+        pango_cairo_show_layout(p->cr, p->hdr[i]);
+    }
     if (p->draw) {
         og_docgen__pdf_prim(p);
         og_docgen__pdf_hline(p, MARGIN_X, PAGE_W - MARGIN_X, HEADER_RULE, 0.75);
     }
     cairo_set_source_rgb(p->cr, 0.1, 0.1, 0.1);
-    og_buf_free(&l);
-    og_buf_free(&r);
-    og_buf_free(&n);
 }
 
 /* "Page N of M", drawn when the pages are put into the PDF and M is known. */

@@ -215,10 +215,40 @@ static void cell_to_markup(og_docgen__pdf *p, const og_md_table *t, int r, int c
         og_buf_puts(&p->markup, "</b>");
 }
 
-/* The header row again at the top of a new page, on its tint. */
+/* The header row of the table being laid out, kept to be shown again (ncols NULL-safe layouts, or
+ * none with ncols 0). */
+static void thead_keep(og_docgen__pdf *p, PangoLayout *const *mk, int ncols, double h)
+{
+    for (int c = 0; c < OG_MD_MAX_COLS; c++) {
+        if (p->thead[c])
+            g_object_unref(p->thead[c]);
+        p->thead[c] = c < ncols && mk[c] ? g_object_ref(mk[c]) : NULL;
+    }
+    p->thead_h = h;
+}
+
+/* The header row again at the top of a new page, on its tint: the layouts of the first page's
+ * header row when kept, else laid out again. */
 static void repeat_header(og_docgen__pdf *p, const og_md_table *t, const double *width)
 {
     double x = MARGIN_X, hh = 0;
+    if (p->thead_h > 0) {
+        if (p->draw) {
+            og_docgen__pdf_tint(p);
+            cairo_rectangle(p->cr, MARGIN_X, p->y, CONTENT_W, p->thead_h);
+            cairo_fill(p->cr);
+            cairo_set_source_rgb(p->cr, 0.1, 0.1, 0.1);
+            for (int c = 0; c < t->ncols; c++) {
+                if (p->thead[c]) {
+                    cairo_move_to(p->cr, x + PAD, p->y + PAD);
+                    pango_cairo_show_layout(p->cr, p->thead[c]);
+                }
+                x += width[c];
+            }
+        }
+        p->y += p->thead_h;
+        return;
+    }
     for (int c = 0; c < t->ncols; c++) {
         cell_to_markup(p, t, 0, c);
         double ch = og_docgen__pdf_measure(p, p->markup.data, p->f_table, width[c] - 2 * PAD);
@@ -268,6 +298,8 @@ static void table_row(og_docgen__pdf *p, const og_md_table *t, const double *wid
         if (r > 0)
             repeat_header(p, t, width);
     }
+    if (r == 0)
+        thead_keep(p, mk, t->ncols, h);
     if (p->draw && r == 0) {
         og_docgen__pdf_tint(p);
         cairo_rectangle(p->cr, MARGIN_X, p->y, CONTENT_W, h);
@@ -288,7 +320,9 @@ void og_docgen__pdf_table(og_docgen__pdf *p, const og_md_table *t, size_t seg)
         table_widths(p, t, p->widths[seg]);
         p->widths_done[seg] = 1;
     }
+    thead_keep(p, NULL, 0, 0); /* a header row taller than a page is not kept */
     for (int r = 0; r < t->nrows && !p->error; r++)
         table_row(p, t, p->widths[seg], r);
+    thead_keep(p, NULL, 0, 0);
     p->y += 8;
 }
