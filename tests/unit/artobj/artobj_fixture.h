@@ -26,16 +26,10 @@ typedef struct artobj {
     og_ctx ctx;
 } artobj;
 
-static inline int artobj_is_pg(void)
-{
-    const char *b = getenv("OG_TEST_BACKEND");
-    return b && strcmp(b, "pg") == 0;
-}
-
 /* main()'s first words: 1 (exit 77, skipped) when the backend asked for is not there. */
 static inline int artobj_skip(void)
 {
-    if (artobj_is_pg() && !og_test_pg_url()) {
+    if (og_test_backend_pg() && !og_test_pg_url()) {
         printf("SKIP: OG_TEST_BACKEND=pg without OPSGATE_TEST_PG (run through "
                "tests/support/pg_run.sh, as ctest does)\n");
         return 1;
@@ -46,7 +40,7 @@ static inline int artobj_skip(void)
 static inline void artobj_setup(artobj *f)
 {
     memset(f, 0, sizeof(*f));
-    f->pg = artobj_is_pg();
+    f->pg = og_test_backend_pg();
     f->dir = og_test_tmpdir();
     assert_non_null(f->dir);
     if (f->pg)

@@ -36,12 +36,6 @@ typedef struct fixture {
     og_store *s;
 } fixture;
 
-static inline int fixture_is_pg(void)
-{
-    const char *b = getenv("OG_TEST_BACKEND");
-    return b && strcmp(b, "pg") == 0;
-}
-
 /* A store on the fixture's database, with its schemas. */
 static inline int fixture_open(fixture *f, og_store **out)
 {
@@ -51,7 +45,7 @@ static inline int fixture_open(fixture *f, og_store **out)
 static inline int setup(void **state)
 {
     fixture *f = calloc(1, sizeof(*f));
-    f->pg = fixture_is_pg();
+    f->pg = og_test_backend_pg();
     f->schemas = calloc(og_store_nschemas + 2, sizeof(*f->schemas));
     if (f->pg) {
         f->url = og_test_pg_create(&f->dbname);
@@ -93,7 +87,7 @@ static inline int teardown(void **state)
 /* main()'s first words: exit 77 (skipped) when the backend asked for is not there. */
 static inline int fixture_skip_without_backend(void)
 {
-    if (fixture_is_pg() && !og_test_pg_url()) {
+    if (og_test_backend_pg() && !og_test_pg_url()) {
         printf("SKIP: OG_TEST_BACKEND=pg without OPSGATE_TEST_PG (run through "
                "tests/support/pg_run.sh, as ctest does)\n");
         return 1;

@@ -21,16 +21,10 @@ typedef struct fixture {
     og_store *to;
 } fixture;
 
-static int is_pg(void)
-{
-    const char *b = getenv("OG_TEST_BACKEND");
-    return b && strcmp(b, "pg") == 0;
-}
-
 static int setup(void **state)
 {
     fixture *f = calloc(1, sizeof(*f));
-    f->pg = is_pg();
+    f->pg = og_test_backend_pg();
     /* the source is an installation's SQLite database whatever the backend under test */
     char *backend = getenv("OG_TEST_BACKEND") ? strdup(getenv("OG_TEST_BACKEND")) : NULL;
     unsetenv("OG_TEST_BACKEND");
@@ -188,7 +182,7 @@ static void test_copy__refuses_another_schema_version(void **state)
 
 int main(void)
 {
-    if (is_pg() && !og_test_pg_url()) {
+    if (og_test_backend_pg() && !og_test_pg_url()) {
         printf("skipped: no PostgreSQL for the suite (OPSGATE_TEST_PG)\n");
         return 77;
     }
