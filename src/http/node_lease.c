@@ -39,7 +39,13 @@ int og_http__node_claim(og_store_pool *pool)
         goto cleanup;
     if ((error = og_store_lease_holder(s, name, holder, sizeof(holder), &expires)) < 0)
         goto cleanup;
-    alive = error == 1 ? og_node_instance_alive(holder) : 0;
+    if (error == 0) { /* let go since: free to take */
+        if ((error = og_store_lease_take(s, name, og_node_instance(), ttl, &got)) < 0 || got)
+            goto cleanup;
+        if ((error = og_store_lease_holder(s, name, holder, sizeof(holder), &expires)) < 0)
+            goto cleanup;
+    }
+    alive = error == 1 ? og_node_instance_alive(holder) : 1;
     if (alive == 0) {
         /* This node's earlier process on this host, gone (killed, crashed): its name, and with
          * it its running deliveries and jobs, are taken back now rather than when its lease
