@@ -138,6 +138,12 @@ int og_store_tx_scoped(const og_store *s);
 int og_store_tx_commit(og_store *s);
 void og_store_tx_rollback(og_store *s); /* rolls back the innermost level; safe to call on error */
 int og_store_tx_depth(const og_store *s);
+/* The id of the state of the open transaction: a number unique in this process, 0 outside a
+ * transaction. It changes when a new outermost transaction begins and whenever part of the
+ * transaction is undone (a nested level rolled back, a tenant's rows purged), so a module may
+ * remember rows of its own tables it read under one id for as long as the id stays the same,
+ * provided it forgets them when it writes those rows itself. */
+uint64_t og_store_tx_id(const og_store *s);
 /* End the transaction begun for an operation: with error >= 0 commit it, otherwise (or when the
  * commit fails) roll it back. Returns error, or the commit's error. Write `error =
  * og_store_tx_end(ctx->store, error);` once on the cleanup path instead of a commit/rollback
@@ -218,6 +224,10 @@ void og_stmt_free(og_stmt *st); /* NULL-safe */
 
 /* Rows changed by the last INSERT/UPDATE/DELETE on this connection. */
 int64_t og_store_changes(og_store *s);
+/* SQL statements run on this connection since it opened: each og_store_exec, and each prepared
+ * statement's first step after a prepare or reset (what a module asks of the database; a
+ * backend's own bookkeeping, such as PostgreSQL's per-statement savepoints, is not counted). */
+int64_t og_store_statements(const og_store *s);
 
 /* Bound the page cache the connection keeps to kib KiB (1 or more); without this a connection keeps
  * the backend's default (SQLite: 2000 KiB; PostgreSQL: nothing to bound, the cache is the
@@ -248,6 +258,15 @@ int og_store_copy(og_store *from, og_store *to, og_store_copy_progress progress,
 int og_store_lease_take(og_store *s, const char *name, const char *owner, int64_t ttl_us, int *got);
 /* Let go of name if owner holds it (nothing otherwise), so another node may take it at once. */
 int og_store_lease_release(og_store *s, const char *name, const char *owner);
+/* Who holds name: 1 with its owner (cut to size) and when the lease runs out (microseconds since
+ * the epoch) in *expires_us, 0 when nobody does (owner ""). */
+int og_store_lease_holder(og_store *s, const char *name, char *owner, size_t size,
+                          int64_t *expires_us);
+/* Take name over from the owner `from`, lease run out or not (the caller knows that owner is
+ * gone: a node's earlier process that died): *got = 1 when it is owner's now, 0 when `from` does
+ * not hold it (any more). */
+int og_store_lease_take_from(og_store *s, const char *name, const char *owner, const char *from,
+                             int64_t ttl_us, int *got);
 
 /* ---- a pool of connections for the server's threads ---- */
 typedef struct og_store_pool og_store_pool;

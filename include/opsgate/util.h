@@ -66,9 +66,22 @@ bool og_name_valid(const char *s);
 /* Set this process's node id once at start (`serve --node`): 1 to 64 of A-Z a-z 0-9 . _ : -
  * (so that it needs no escaping in a metric label or a log line); OG_EINVAL otherwise. */
 int og_node_set_id(const char *id);
-/* This process's node id: the one set, else "HOSTNAME:PID" (cut to fit, other characters as
- * '-'). Never NULL; stable for the process's life once read. */
+/* This process's node id: the one set (og_node_set_id, og_node_set_default), else
+ * "HOSTNAME:PID" (cut to fit, other characters as '-'). Never NULL; stable for the process's life
+ * once read. */
 const char *og_node_id(void);
+/* Set the node id a server takes when none is given: "HOSTNAME-XXXXXXXX", the host name (cut to
+ * fit, other characters as '-') and 8 hex digits of a hash of where its data is (data_location:
+ * a folder, made absolute, or a database URL), so the same installation on the same host gets the
+ * same name at every start and a restarted node finds its own leases. No-op once an id is set. */
+void og_node_set_default(const char *data_location);
+/* This process, as a node's lease on its name records it: "HOST PID START BOOT" (the host name,
+ * the process id, its start time in clock ticks since boot, the kernel's boot id). Never NULL. */
+const char *og_node_instance(void);
+/* Whether the process an instance string (og_node_instance) names still runs: 1 yes, 0 no (on
+ * this host since this boot, no such process, or another one under its pid), -1 cannot tell
+ * (another host or boot, or a string not of that form). */
+int og_node_instance_alive(const char *instance);
 
 /* ---- text ---- */
 /* s[0..len) is well-formed UTF-8 (RFC 3629: no overlong forms, surrogates, code points past

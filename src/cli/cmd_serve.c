@@ -47,8 +47,12 @@ static const char *const about =
     "Sign in with an API token; the session cookie ends after --session-idle without use\n"
     "(30m), --session-max after sign-in (12h), on sign-out, or when the token is revoked.\n"
     "\n"
-    "Several nodes (docs/ops.md): each has an id, --node (default HOSTNAME:PID; letters,\n"
-    "digits and . _ : -). Of the nodes on one database, one at a time runs each background\n"
+    "Several nodes (docs/ops.md): each has an id, --node (letters, digits and . _ : -;\n"
+    "default HOSTNAME-XXXXXXXX, the same at every start of this installation on this host).\n"
+    "One live process per name and database: a second node started under a name a live node\n"
+    "holds is refused (exit 1; give it another --node), while a node restarted after a crash\n"
+    "takes back its name, its jobs and its running deliveries at once.\n"
+    "Of the nodes on one database, one at a time runs each background\n"
     "job (checkpoints, scans, renewals, syncs, gate expiry) under a lease that another node\n"
     "takes over when the holder dies; /healthz answers 503 when the node cannot reach the\n"
     "database primary; /metrics labels every series node=\"ID\".\n"
@@ -237,7 +241,7 @@ static const og_cli_opt opts[] = {
     {"db-cache", "KIB", "page cache per database connection of the request pool (256)", 0, 0},
     {"session-idle", "DURATION", "a console session unused this long ends (30m)", 0, 0},
     {"session-max", "DURATION", "a console session ends this long after sign-in (12h)", 0, 0},
-    {"node", "NAME", "this node's id for leases, /healthz and /metrics (HOSTNAME:PID)", 0, 0},
+    {"node", "NAME", "this node's id for leases, /healthz and /metrics (HOSTNAME-XXXXXXXX)", 0, 0},
     {"key-cache-ttl", "DURATION",
      "keep unwrapped data keys this long in locked memory (5m; 0s: none)", 0, 0},
     {"region", "NAME", "serve region NAME's tenants from its --data-region database", 0, 0},

@@ -103,6 +103,26 @@ int og_keyring__scope_dek(og_keyring *k, og_store *s, const char *scope, uint8_t
  * kept (== the current one when none is; read in the same statement). Both may be NULL. */
 int og_keyring__scope_dek_cur(og_keyring *k, og_store *s, const char *scope, uint8_t dek[32],
                               int64_t *dek_version, int64_t *oldest);
+/* A scope's data-key row as og_keyring__scope_dek_cur reads it (never a revoked one). */
+typedef struct {
+    char kek[64];          /* the KEK provider's name */
+    int64_t key_version;   /* of that KEK */
+    uint8_t wrapped[1024]; /* the wrapped data key */
+    size_t wlen;
+    char config[1024]; /* the scope's KEK configuration; has_config 0: the keyring's */
+    int has_config;
+    int64_t dek_version; /* the current data-key version */
+    int64_t oldest;      /* the oldest version kept (== dek_version when none) */
+} og_crypto__dek_row;
+
+/* The row remembered for the open transaction of s (rowmemo.c, which says why that is safe):
+ * get copies it and returns 1 (0: none); put remembers it (nothing outside a transaction, or a
+ * row too big for the fields above, which the caller does not put); forget drops every row this
+ * thread remembers, and is called by every writer of crypto_data_key before it writes. */
+int og_crypto__memo_get(og_store *s, const char *scope_key, og_crypto__dek_row *out);
+void og_crypto__memo_put(og_store *s, const char *scope_key, const og_crypto__dek_row *row);
+void og_crypto__memo_forget(void);
+
 /* A given version of a scope's data key: the current one, or an earlier one a rotation still
  * keeps (datakey.c). OG_ENOTFOUND naming the version when it is destroyed. */
 int og_keyring__dek_version(og_keyring *k, og_store *s, const char *scope, int64_t version,

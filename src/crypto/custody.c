@@ -105,6 +105,7 @@ static int rewrap(og_keyring *k, og_store *s, const char *scope, const char *pro
         og_error_wrap("cannot move the data key of %s to KEK '%s'", label, provider);
         goto cleanup;
     }
+    og_crypto__memo_forget();
     if ((error = og_stmt_prepare(&st, s,
                                  "UPDATE crypto_data_key SET kek = ?, key_version = ?,"
                                  " kek_config = ?, wrapped = ? WHERE scope = ?")) < 0 ||

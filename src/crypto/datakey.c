@@ -199,6 +199,7 @@ int og_crypto_datakey_rotate(og_keyring *k, og_store *s, const char *scope, int6
                                      old + OG_CRYPTO_NONCE_LEN + OG_CRYPTO_KEY_LEN)) < 0)
         goto cleanup;
     og_time_format(og_time_now_us(), now);
+    og_crypto__memo_forget();
     if ((error = og_store_run(s,
                               "INSERT INTO crypto_data_key_old (scope, dek_version, wrapped,"
                               " created_at) VALUES (?, ?, ?, ?)",
@@ -240,6 +241,7 @@ int og_crypto_datakey_retire(og_keyring *k, og_store *s, const char *scope, int 
         return error;
     /* Overwritten in place first, as og_crypto_scope_key_destroy() does: a deleted row's bytes
      * would otherwise stay in the database's free pages. */
+    og_crypto__memo_forget();
     if ((error = og_store_run(s, "UPDATE crypto_data_key_old SET wrapped = ? WHERE scope = ?", "bt",
                               zeros, sizeof(zeros), key)) < 0 ||
         (error = og_store_run(s, "DELETE FROM crypto_data_key_old WHERE scope = ?", "t", key)) <
@@ -259,8 +261,15 @@ cleanup:
 int og_crypto_datakey_versions(og_store *s, const char *scope, int64_t *current, int64_t *oldest)
 {
     og_stmt *st = NULL;
+    og_crypto__dek_row row;
     char label[300];
     const char *key = og_crypto__scope_key(scope);
+    if (og_crypto__memo_get(s, key, &row)) { /* read in this transaction already */
+        *current = row.dek_version;
+        if (oldest)
+            *oldest = row.oldest;
+        return 0;
+    }
     int error = og_stmt_prepare_args(&st, s,
                                      "SELECT d.dek_version, (SELECT min(o.dek_version) FROM"
                                      " crypto_data_key_old o WHERE o.scope = d.scope)"

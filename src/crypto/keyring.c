@@ -352,59 +352,98 @@ int og_keyring__scope_dek(og_keyring *k, og_store *s, const char *scope, uint8_t
     return og_keyring__scope_dek_cur(k, s, scope, dek, NULL, NULL);
 }
 
+/* Remember the row just read for the rest of the transaction, when it fits. */
+static void row_remember(og_store *s, const char *key, const char *kek_name, int64_t version,
+                         const uint8_t *wrapped, size_t wlen, const char *config,
+                         int64_t dek_version, int64_t oldest)
+{
+    static __thread og_crypto__dek_row row;
+    if (strlen(kek_name) >= sizeof(row.kek) || wlen > sizeof(row.wrapped) ||
+        (config && strlen(config) >= sizeof(row.config)))
+        return;
+    og_strlcpy(row.kek, kek_name, sizeof(row.kek));
+    row.key_version = version;
+    memcpy(row.wrapped, wrapped, wlen);
+    row.wlen = wlen;
+    row.has_config = config != NULL;
+    og_strlcpy(row.config, config ? config : "", sizeof(row.config));
+    row.dek_version = dek_version;
+    row.oldest = oldest;
+    og_crypto__memo_put(s, key, &row);
+}
+
+/* Read the scope's row (kek, key_version, wrapped, kek_config, revoked_at, dek_version, oldest)
+ * into st: OG_ROW, or the error a missing or revoked key gets (its cached key forgotten). */
+static int row_read(og_keyring *k, og_store *s, const char *scope, const char *key,
+                    const char *label, og_stmt **st)
+{
+    int rc = og_stmt_prepare_args(
+        st, s,
+        "SELECT kek, key_version, wrapped, kek_config, revoked_at, dek_version,"
+        " (SELECT min(o.dek_version) FROM crypto_data_key_old o WHERE o.scope = d.scope)"
+        " FROM crypto_data_key d WHERE d.scope = ?",
+        "t", key);
+    if (rc == 0)
+        rc = og_stmt_step(*st);
+    if (rc < 0)
+        return og_error_wrap("reading the data key of %s", label);
+    if (rc == OG_DONE) {
+        /* Destroyed, perhaps by another process: forget it here too. */
+        cache_evict_scope(k, key);
+        return no_key_error(scope);
+    }
+    if (og_stmt_col_text(*st, 4)) {
+        /* Revoked, perhaps by another process: wipe the cached key here too. */
+        cache_evict_scope(k, key);
+        return og_crypto__revoked_error(scope, og_stmt_col_text(*st, 4));
+    }
+    if (!og_stmt_col_text(*st, 0) || !og_stmt_col_blob(*st, 2, NULL))
+        return og_error_set(OG_ECORRUPT, "the data key row of %s is incomplete", label);
+    return OG_ROW;
+}
+
 int og_keyring__scope_dek_cur(og_keyring *k, og_store *s, const char *scope, uint8_t dek[32],
                               int64_t *dek_version, int64_t *oldest)
 {
     int error = -1;
     og_stmt *st = NULL;
     og_kek kek;
+    og_crypto__dek_row row;
     uint8_t fp[32];
     uint8_t tmp[OG_CRYPTO_KEY_LEN];
     char aad[SCOPE_MAX + 64];
     char label[300];
     const char *key = og_crypto__scope_key(scope);
-    og_crypto__scope_label(scope, label, sizeof(label));
-    /* With oldest: the oldest version kept, in the same statement (a stream opener knows whether
-     * there is any earlier version to load without another query). */
-    if ((error = og_stmt_prepare(
-             &st, s,
-             oldest ? "SELECT kek, key_version, wrapped, kek_config, revoked_at, dek_version,"
-                      " (SELECT min(o.dek_version) FROM crypto_data_key_old o WHERE o.scope ="
-                      " d.scope) FROM crypto_data_key d WHERE d.scope = ?"
-                    : "SELECT kek, key_version, wrapped, kek_config, revoked_at,"
-                      " dek_version FROM crypto_data_key WHERE scope = ?")) < 0 ||
-        (error = og_stmt_bind_text(st, 1, key)) < 0)
-        goto cleanup;
-    error = og_stmt_step(st);
-    if (error < 0) {
-        og_error_wrap("reading the data key of %s", label);
-        goto cleanup;
-    }
-    if (error == OG_DONE) {
-        /* Destroyed, perhaps by another process: forget it here too. */
-        cache_evict_scope(k, key);
-        error = no_key_error(scope);
-        goto cleanup;
-    }
-    if (og_stmt_col_text(st, 4)) {
-        /* Revoked, perhaps by another process: wipe the cached key here too. */
-        cache_evict_scope(k, key);
-        error = og_crypto__revoked_error(scope, og_stmt_col_text(st, 4));
-        goto cleanup;
-    }
-    const char *kek_name = og_stmt_col_text(st, 0);
-    int64_t version = og_stmt_col_int(st, 1);
+    const char *kek_name, *config;
+    const uint8_t *wrapped;
     size_t wlen = 0;
-    const uint8_t *wrapped = og_stmt_col_blob(st, 2, &wlen);
-    if (!kek_name || !wrapped) {
-        error = og_error_set(OG_ECORRUPT, "the data key row of %s is incomplete", label);
-        goto cleanup;
+    int64_t version, current, first;
+    og_crypto__scope_label(scope, label, sizeof(label));
+    /* Read once per transaction (rowmemo.c); the oldest version kept comes in the same
+     * statement, so a stream opener knows whether there is any earlier version to load. */
+    if (og_crypto__memo_get(s, key, &row)) {
+        kek_name = row.kek;
+        version = row.key_version;
+        wrapped = row.wrapped;
+        wlen = row.wlen;
+        config = row.has_config ? row.config : NULL;
+        current = row.dek_version;
+        first = row.oldest;
+    } else {
+        if ((error = row_read(k, s, scope, key, label, &st)) < 0)
+            goto cleanup;
+        kek_name = og_stmt_col_text(st, 0);
+        version = og_stmt_col_int(st, 1);
+        wrapped = og_stmt_col_blob(st, 2, &wlen);
+        config = og_stmt_col_text(st, 3);
+        current = og_stmt_col_int(st, 5);
+        first = og_stmt_col_is_null(st, 6) ? current : og_stmt_col_int(st, 6);
+        row_remember(s, key, kek_name, version, wrapped, wlen, config, current, first);
     }
-    const char *config = og_stmt_col_text(st, 3);
     if (dek_version)
-        *dek_version = og_stmt_col_int(st, 5);
+        *dek_version = current;
     if (oldest)
-        *oldest = og_stmt_col_is_null(st, 6) ? og_stmt_col_int(st, 5) : og_stmt_col_int(st, 6);
+        *oldest = first;
     row_fingerprint(key, kek_name, version, config, wrapped, wlen, fp);
     if (config) {
         if ((error = og_keyring__kek_for(k, key, kek_name, (int)version, config, 0, &kek)) < 0) {
@@ -486,6 +525,7 @@ int og_crypto_scope_key_create_with(og_keyring *k, og_store *s, const char *scop
     og_time_format(og_time_now_us(), now);
     if ((error = og_store_tx_begin(s)) < 0)
         goto cleanup;
+    og_crypto__memo_forget();
     if ((error = og_stmt_prepare(&st, s,
                                  "INSERT INTO crypto_data_key (scope, kek, key_version, wrapped,"
                                  " created_at) VALUES (?, ?, ?, ?, ?)")) < 0 ||
@@ -559,6 +599,7 @@ int og_crypto_scope_key_destroy(og_keyring *k, og_store *s, const char *scope)
         error = og_error_set(OG_ERROR, "out of memory");
         goto cleanup;
     }
+    og_crypto__memo_forget();
     if ((error = og_stmt_prepare(&st, s,
                                  "UPDATE crypto_data_key SET wrapped = ? WHERE scope = ?")) < 0 ||
         (error = og_stmt_bind_blob(st, 1, zeros, (size_t)wlen)) < 0 ||

@@ -27,9 +27,17 @@ int og_crypto_scope_key_check(og_store *s, const char *scope)
 {
     int error = -1;
     og_stmt *st = NULL;
+    og_crypto__dek_row row;
     struct stat sb;
     if ((error = og_crypto__check_names(scope, NULL)) < 0)
         return error;
+    /* Read in this transaction already, not revoked (rowmemo.c): only the key file to look at. */
+    if (og_crypto__memo_get(s, og_crypto__scope_key(scope), &row)) {
+        if (strcmp(row.kek, "file") == 0 && row.has_config && lstat(row.config, &sb) < 0 &&
+            errno == ENOENT)
+            return og_crypto__withdrawn_error(row.config);
+        return 0;
+    }
     if ((error = og_stmt_prepare(&st, s,
                                  "SELECT revoked_at, kek, kek_config FROM crypto_data_key"
                                  " WHERE scope = ?")) < 0 ||
@@ -54,6 +62,7 @@ cleanup:
  * the caller's transaction). */
 static int set_revoked(og_store *s, const char *key, const char *at, const char *config)
 {
+    og_crypto__memo_forget();
     int rc = config ? og_store_run(s,
                                    "UPDATE crypto_data_key SET revoked_at = ?, kek_config = ?"
                                    " WHERE scope = ?",

@@ -271,15 +271,32 @@ static int load_event(og_store *s, const char *id, og_event *ev)
     return error;
 }
 
+/* Let go of a claimed delivery: its state (done, pending or dead), when it is due next, its
+ * error, and whether the attempt counts (uncount: handed back without being tried). Only while
+ * the lease is still ours: one that ran out may have been taken over by another node (or
+ * worker), whose outcome is the one to keep. */
+static int release(og_store *s, const subscription *sub, const og_events_config *cfg,
+                   const char *event_id, int attempt, const char *state, int64_t next_us,
+                   const char *error_msg, int uncount)
+{
+    char now_s[OG_TIME_LEN];
+    og_time_format(og_time_now_us(), now_s);
+    int error = og_store_run(s,
+                             "UPDATE event_deliveries SET state = ?, next_us = ?,"
+                             " attempts = attempts - ?, lease_us = 0, lease_owner = NULL,"
+                             " last_error = ?, updated_at = ? WHERE event_id = ? AND handler = ?"
+                             " AND state = 'running' AND lease_owner = ? AND attempts = ?",
+                             "tiittttti", state, next_us, (int64_t)(uncount ? 1 : 0), error_msg,
+                             now_s, event_id, sub->name, cfg->node, (int64_t)attempt);
+    return error < 0 ? error : 0;
+}
+
 /* Record how a delivery ended: done, or pending again after a backoff, or dead. */
 static int finish(og_store *s, const subscription *sub, const og_events_config *cfg,
                   const char *event_id, int attempt, int rc, const char *msg)
 {
-    int error;
     const char *state = "done";
     int64_t now = og_time_now_us(), next = now;
-    char now_s[OG_TIME_LEN];
-    og_time_format(now, now_s);
     if (rc < 0) {
         if (attempt >= cfg->max_attempts) {
             state = "dead";
@@ -288,16 +305,7 @@ static int finish(og_store *s, const subscription *sub, const og_events_config *
             next = now + og_events__backoff_us(cfg, attempt, (double)random() / RAND_MAX);
         }
     }
-    /* Only while the lease is still ours: one that ran out may have been taken over by another
-     * node (or worker), whose outcome is the one to keep. */
-    error = og_store_run(s,
-                         "UPDATE event_deliveries SET state = ?, next_us = ?, lease_us = 0,"
-                         " lease_owner = NULL, last_error = ?, updated_at = ? WHERE event_id = ?"
-                         " AND handler = ? AND state = 'running' AND lease_owner = ? AND"
-                         " attempts = ?",
-                         "tittttti", state, (int64_t)next, rc < 0 ? msg : NULL, now_s, event_id,
-                         sub->name, cfg->node, (int64_t)attempt);
-    return error < 0 ? error : 0;
+    return release(s, sub, cfg, event_id, attempt, state, next, rc < 0 ? msg : NULL, 0);
 }
 
 /* A delivery for a tenant whose key is revoked or withdrawn goes back to pending, its attempt not
@@ -307,17 +315,8 @@ static int finish(og_store *s, const subscription *sub, const og_events_config *
 static int put_back(og_store *s, const subscription *sub, const og_events_config *cfg,
                     const char *event_id, int attempt, const char *msg)
 {
-    char now_s[OG_TIME_LEN];
-    int64_t now = og_time_now_us();
-    og_time_format(now, now_s);
-    int error = og_store_run(s,
-                             "UPDATE event_deliveries SET state = 'pending', next_us = ?,"
-                             " attempts = attempts - 1, lease_us = 0, lease_owner = NULL,"
-                             " last_error = ?, updated_at = ? WHERE event_id = ? AND handler = ?"
-                             " AND state = 'running' AND lease_owner = ? AND attempts = ?",
-                             "ittttti", (int64_t)(now + KEY_LOCKED_RETRY_US), msg, now_s, event_id,
-                             sub->name, cfg->node, (int64_t)attempt);
-    return error < 0 ? error : 0;
+    return release(s, sub, cfg, event_id, attempt, "pending",
+                   og_time_now_us() + KEY_LOCKED_RETRY_US, msg, 1);
 }
 
 /* Run one claimed delivery. The handler's failure is the delivery's business, not the pass's:

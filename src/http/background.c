@@ -225,6 +225,9 @@ int og_http__background_start(og_http_background *bg, og_store_pool *pool, og_ke
     if (!data_dir)
         og_http__background_add(bg, "artifact chunks sweep", "artifacts", 3600LL * 1000000,
                                 job_chunks_sweep);
+    /* every node keeps its hold on its name */
+    og_http__background_add_local(bg, "node heartbeat", "node", og_http__node_ttl_us() / 3,
+                                  og_http__node_heartbeat);
     /* every node sweeps its own cache */
     og_http__background_add_local(bg, "key cache", "keyring", KEY_CACHE_EVERY_US, job_key_cache);
     for (size_t i = 0; i < bg->njobs; i++) {

@@ -59,4 +59,13 @@ int og_http__background_start(og_http_background *bg, og_store_pool *pool, og_ke
 /* Stop and join; safe on a zeroed or never-started struct. */
 void og_http__background_stop(og_http_background *bg);
 
+/* This node's hold on its name in the database (node_lease.c): the lease "node:ID" owned by
+ * og_node_instance(). claim takes it at start, from this node's own dead process at once, and
+ * refuses with OG_ECONFLICT while another live process holds it; heartbeat (a local background
+ * job, every third of the hold) renews it; release lets go at shutdown. */
+int64_t og_http__node_ttl_us(void);
+int og_http__node_claim(og_store_pool *pool);
+int og_http__node_heartbeat(og_ctx *ctx);
+void og_http__node_release(og_store_pool *pool);
+
 #endif

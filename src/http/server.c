@@ -311,6 +311,7 @@ typedef struct serve_state {
     void *gate;
     og_http_tls *tls;
     og_store_pool *bg_pool;
+    int node_claimed; /* holds its name (node_lease.c): let go at the end */
     int sync_init;
 } serve_state;
 
@@ -333,6 +334,7 @@ static int serve_settings(og_http_server *srv, const og_http_config *cfg)
     srv->folder = srv->region[0] ? NULL : og_install_folder(cfg->data_dir);
     if (cfg->node && (rc = og_node_set_id(cfg->node)) < 0)
         return rc;
+    og_node_set_default(cfg->data_dir); /* no --node: one name per host and data */
     srv->max_body = cfg->max_body ? cfg->max_body : DEFAULT_MAX_BODY;
     srv->max_upload = DEFAULT_MAX_UPLOAD;
     const char *mu = getenv("OPSGATE_MAX_UPLOAD");
@@ -419,6 +421,11 @@ static int serve_open(serve_state *st, const og_http_config *cfg)
     if (cfg->tls_cert_id && (error = og_http__tls_new(&st->tls, st->bg_pool, srv->keys, srv->folder,
                                                       cfg->tls_tenant, cfg->tls_cert_id)) < 0)
         return error;
+    /* The node's name, one live process per database, before its workers take back the
+     * deliveries an earlier process of this node left running. */
+    if ((error = og_http__node_claim(st->bg_pool)) < 0)
+        return error;
+    st->node_claimed = 1;
     /* Event delivery workers and the gate expiry timer. */
     if ((error = og_gate_server_start(st->bg_pool, srv->keys, srv->folder, &st->gate)) < 0)
         return error;
@@ -533,6 +540,8 @@ static void serve_stop(serve_state *st)
     og_http__tls_free(st->tls); /* after the daemon: no handshake can use the credentials */
     if (st->listen_fd != MHD_INVALID_SOCKET)
         close(st->listen_fd);
+    if (st->node_claimed) /* after every worker and job of this node stopped */
+        og_http__node_release(st->bg_pool);
     og_store_pool_close(st->srv.pool);
     og_store_pool_close(st->srv.home_pool);
     og_store_pool_close(st->bg_pool);

@@ -62,6 +62,48 @@ int og_store_lease_take(og_store *s, const char *name, const char *owner, int64_
     return 0;
 }
 
+int og_store_lease_holder(og_store *s, const char *name, char *owner, size_t size,
+                          int64_t *expires_us)
+{
+    og_stmt *st = NULL;
+    int error = check_names(name, "-");
+    owner[0] = '\0';
+    *expires_us = 0;
+    if (error < 0)
+        return error;
+    if ((error = og_stmt_prepare_args(&st, s,
+                                      "SELECT owner, expires_us FROM store_leases WHERE name = ?",
+                                      "t", name)) == 0 &&
+        (error = og_stmt_step(st)) == OG_ROW) {
+        og_strlcpy(owner, og_stmt_col_text(st, 0) ? og_stmt_col_text(st, 0) : "", size);
+        *expires_us = og_stmt_col_int(st, 1);
+        error = 1;
+    }
+    og_stmt_free(st);
+    return error < 0 ? og_error_wrap("reading the lease '%s'", name) : error;
+}
+
+int og_store_lease_take_from(og_store *s, const char *name, const char *owner, const char *from,
+                             int64_t ttl_us, int *got)
+{
+    int error;
+    *got = 0;
+    if ((error = check_names(name, owner)) < 0 || (error = check_names(name, from)) < 0)
+        return error;
+    if (ttl_us <= 0)
+        return og_error_set(OG_EINVAL, "lease '%s': its length must be positive", name);
+    int64_t now = og_time_now_us();
+    char at[OG_TIME_LEN];
+    og_time_format(now, at);
+    if ((error = og_store_run(s,
+                              "UPDATE store_leases SET owner = ?, expires_us = ?, taken_at = ?"
+                              " WHERE name = ? AND owner = ?",
+                              "tittt", owner, (int64_t)(now + ttl_us), at, name, from)) < 0)
+        return og_error_wrap("taking the lease '%s' over", name);
+    *got = og_store_changes(s) == 1;
+    return 0;
+}
+
 int og_store_lease_release(og_store *s, const char *name, const char *owner)
 {
     int error;

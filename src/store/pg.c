@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /*
  * How this backend keeps SQLite's contract (docs/postgres.md says the same for operators):
@@ -17,9 +18,13 @@
  * - og_stmt_step runs the statement on its first call and keeps the whole result (no single-row
  *   mode: other statements run on the connection while a result is read, as modules do on
  *   SQLite). Rows are read from it; values arrive as text and are decoded per column type.
- * - Inside a transaction each statement runs under a savepoint (pipelined with it: one round
- *   trip), so a failed statement (a unique violation a module handles) leaves the transaction
- *   usable, as on SQLite, instead of aborting it.
+ * - Inside a transaction each statement that may write runs under a savepoint (pipelined with
+ *   it: one round trip), so a failed statement (a unique violation a module handles) leaves the
+ *   transaction usable, as on SQLite, instead of aborting it. A plain SELECT (no locking clause,
+ *   no function known to write) runs without one: most statements of a request are reads, and
+ *   a savepoint and its release cost the server two more statements each. A read that fails
+ *   leaves the transaction aborted: every later statement fails, and COMMIT is refused (never a
+ *   silent rollback), until the caller rolls back the transaction or the level it began.
  * - The outermost BEGIN takes a database-wide advisory lock (pg_advisory_xact_lock), released at
  *   COMMIT or ROLLBACK: writing transactions are serialized as SQLite's BEGIN IMMEDIATE
  *   serializes them, so a read-modify-write inside one is never raced. Waiting for it (or any
@@ -77,6 +82,7 @@ typedef struct pg_stmt {
     unsigned gen; /* of the connection it was prepared on */
     int prepared; /* on the server, in generation gen */
     int deferred; /* parameter types from the bindings (PQexecParams) */
+    int readonly; /* a plain SELECT: run without a savepoint (run_op) */
     int nparams;
     char **vals;
     int *lens, *fmts;
@@ -243,12 +249,18 @@ static int pg_exec(void *conn, const char *sql)
     if (rc < 0)
         return rc;
     PGTransactionStatusType before = c->tx;
+    if (before == PQTRANS_INERROR && strcmp(sql, "COMMIT") == 0)
+        return og_error_set(OG_ERROR, "database: commit: a statement of this transaction failed "
+                                      "(a read run without a savepoint); it must be rolled back");
     PGresult *r = PQexec(c->db, sql);
     ExecStatusType s = PQresultStatus(r);
     if (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK || s == PGRES_EMPTY_QUERY)
         note_changes(c, r);
     else
         rc = pg_fail(c, r, "exec");
+    /* COMMIT of a transaction the server had aborted answers ROLLBACK: nothing was written. */
+    if (rc == 0 && strcmp(sql, "COMMIT") == 0 && strcmp(PQcmdStatus(r), "ROLLBACK") == 0)
+        rc = og_error_set(OG_ERROR, "database: commit: the server rolled the transaction back");
     PQclear(r);
     note_tx(c);
     /* A failed script that began a transaction (BEGIN, then the writer lock timed out) leaves
@@ -317,7 +329,8 @@ static PGresult *run_op(pg_stmt *st, char op)
     pg_conn *c = st->c;
     PGconn *db = c->db;
     PGresult *keep = NULL;
-    if (c->tx != PQTRANS_INTRANS) { /* outside a transaction a statement is atomic by itself */
+    /* Outside a transaction a statement is atomic by itself; a read changes nothing to undo. */
+    if (c->tx != PQTRANS_INTRANS || (op == 'E' && st->readonly)) {
         if (!send_op(st, op))
             return NULL;
         for (PGresult *r; (r = PQgetResult(db));) {
@@ -361,6 +374,23 @@ static PGresult *run_op(pg_stmt *st, char op)
     if (failed && PQstatus(db) == CONNECTION_OK)
         PQclear(PQexec(db, "ROLLBACK TO SAVEPOINT og_stmt; RELEASE SAVEPOINT og_stmt"));
     return keep;
+}
+
+/* 1 when sql (PostgreSQL's text) is a plain read: it begins with SELECT, takes no row locks and
+ * calls no function known to write or lock. Anything else runs under a savepoint. */
+static int read_only(const char *sql)
+{
+    static const char *const writes[] = {
+        "for update",  "for share", "for no key",      "for key share", "nextval", "setval",
+        "pg_advisory", "pg_notify", "pg_try_advisory", "set_config",    "lo_",     "dblink"};
+    while (*sql == ' ' || *sql == '\n' || *sql == '\t' || *sql == '(')
+        sql++;
+    if (strncasecmp(sql, "SELECT", 6) != 0 || (sql[6] && sql[6] != ' ' && sql[6] != '\n'))
+        return 0;
+    for (size_t i = 0; i < sizeof(writes) / sizeof(writes[0]); i++)
+        if (strcasestr(sql, writes[i]))
+            return 0;
+    return 1;
 }
 
 /* Prepare st on the server (named), or mark it deferred when its parameter types cannot be
@@ -453,6 +483,7 @@ static int pg_prepare(void **stmt, void *conn, const char *sql)
     st->row = -1;
     if ((rc = og_store__pg_translate(sql, &st->sql, &st->nparams)) < 0)
         goto cleanup;
+    st->readonly = read_only(st->sql);
     size_t n = st->nparams ? (size_t)st->nparams : 1;
     st->vals = calloc(n, sizeof(*st->vals));
     st->lens = calloc(n, sizeof(*st->lens));

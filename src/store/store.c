@@ -31,6 +31,7 @@ struct og_stmt {
     const og_store_backend *be;
     void *st;
     int bind_error;       /* the first failed bind since prepare or reset, 0 if none */
+    int stepped;          /* stepped since prepare or reset (counted in og_store_statements) */
     char *bind_msg;       /* its message (owned), NULL if none or out of memory */
     char *sql;            /* the text it was prepared from (owned), NULL: not to be cached */
     uint64_t hash;        /* of sql */
@@ -41,8 +42,10 @@ struct og_store {
     const og_store_backend *be;   /* what calls go through: the backend, or the faulty one */
     const og_store_backend *real; /* the backend itself: its name and SQL dialect */
     void *conn;
-    int depth;  /* transaction nesting depth */
-    int scoped; /* the outermost transaction holds the writer lock shared (tx_begin_scope) */
+    int depth;     /* transaction nesting depth */
+    int scoped;    /* the outermost transaction holds the writer lock shared (tx_begin_scope) */
+    uint64_t txid; /* og_store_tx_id: 0 outside a transaction */
+    int64_t statements;             /* og_store_statements */
     og_stmt *cache[STMT_CACHE_MAX]; /* statements kept for reuse, oldest first */
     int ncache;
     og_stmt *out;                    /* statements handed out */
@@ -50,6 +53,13 @@ struct og_store {
     const og_schema *const *schemas; /* the modules whose schemas it keeps (borrowed) */
     size_t nschemas;
 };
+
+/* A new transaction state id (og_store_tx_id), unique in the process. */
+static uint64_t tx_id_next(void)
+{
+    static uint64_t serial;
+    return __atomic_add_fetch(&serial, 1, __ATOMIC_RELAXED);
+}
 
 const og_store_backend *og_store__dialect(const og_store *s)
 {
@@ -226,6 +236,8 @@ int og_store_schema_version(og_store *s, const char *module, int *applied, int *
 
 int og_store_purge_tenant(og_store *s, const char *tenant_id)
 {
+    if (s->depth > 0)
+        s->txid = tx_id_next(); /* rows read before are gone */
     for (size_t i = 0; i < s->nschemas; i++) {
         const og_schema *sc = s->schemas[i];
         for (size_t j = 0; sc->purge_tenant && sc->purge_tenant[j]; j++) {
@@ -250,6 +262,16 @@ int og_store_checkpoint(og_store *s)
     return s->be->checkpoint(s->conn);
 }
 
+uint64_t og_store_tx_id(const og_store *s)
+{
+    return s->depth > 0 ? s->txid : 0;
+}
+
+int64_t og_store_statements(const og_store *s)
+{
+    return s->statements;
+}
+
 /* Begin a transaction level; the outermost with begin (the backend's writer lock). */
 static int tx_begin_with(og_store *s, const char *begin)
 {
@@ -261,8 +283,11 @@ static int tx_begin_with(og_store *s, const char *begin)
         snprintf(sql, sizeof(sql), "SAVEPOINT og_sp%d", s->depth);
         rc = s->be->exec(s->conn, sql);
     }
+    s->statements++;
     if (rc < 0)
         return og_error_wrap("beginning a transaction");
+    if (s->depth == 0)
+        s->txid = tx_id_next();
     s->depth++;
     return 0;
 }
@@ -340,6 +365,7 @@ int og_store_tx_commit(og_store *s)
         return og_error_set(OG_ERROR, "commit without a transaction");
     if (s->depth == 1) {
         rc = s->be->exec(s->conn, "COMMIT");
+        s->statements++;
         if (rc < 0) {
             og_store_tx_rollback(s);
             return og_error_wrap("committing");
@@ -348,10 +374,13 @@ int og_store_tx_commit(og_store *s)
         char sql[64];
         snprintf(sql, sizeof(sql), "RELEASE og_sp%d", s->depth - 1);
         rc = s->be->exec(s->conn, sql);
+        s->statements++;
         if (rc < 0)
             return og_error_wrap("releasing a savepoint");
     }
     s->depth--;
+    if (s->depth == 0)
+        s->txid = 0;
     return 0;
 }
 
@@ -371,7 +400,9 @@ void og_store_tx_rollback(og_store *s)
                  s->depth - 1);
         s->be->exec(s->conn, sql);
     }
+    s->statements++;
     s->depth--;
+    s->txid = s->depth > 0 ? tx_id_next() : 0; /* what was read in the undone part may be gone */
     og_error_set(code, "%s", saved);
 }
 
@@ -398,6 +429,7 @@ int og_store_tx_depth(const og_store *s)
 
 int og_store_exec(og_store *s, const char *sql)
 {
+    s->statements++;
     return s->be->exec(s->conn, sql);
 }
 
@@ -517,6 +549,10 @@ int og_stmt_step(og_stmt *st)
     if (st->bind_error)
         return og_error_set(st->bind_error, "%s",
                             st->bind_msg ? st->bind_msg : "database: binding a parameter failed");
+    if (!st->stepped && st->s) {
+        st->stepped = 1;
+        st->s->statements++;
+    }
     return st->be->step(st->st);
 }
 
@@ -558,6 +594,7 @@ og_col_type og_stmt_col_type(og_stmt *st, int col)
 int og_stmt_reset(og_stmt *st)
 {
     st->bind_error = 0;
+    st->stepped = 0;
     free(st->bind_msg);
     st->bind_msg = NULL;
     return st->be->reset(st->st);
@@ -623,94 +660,9 @@ int64_t og_store_changes(og_store *s)
     return s->be->changes(s->conn);
 }
 
-/* ---- pool ---- */
-struct og_store_pool {
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    og_store **free_list;
-    int nfree;
-    int size;
-};
-
 int og_store_cache_limit(og_store *s, int kib)
 {
     if (kib < 1)
         return og_error_set(OG_EINVAL, "page cache of %d KiB: must be at least 1 KiB", kib);
     return s->be->cache_limit(s->conn, kib);
-}
-
-int og_store_pool_open(og_store_pool **out, const char *url, int size)
-{
-    return og_store_pool_open_bounded(out, url, size, 0);
-}
-
-int og_store_pool_open_bounded(og_store_pool **out, const char *url, int size, int cache_kib)
-{
-    int error = -1;
-    og_store_pool *p = calloc(1, sizeof(*p));
-    *out = NULL;
-    if (!p || size < 1)
-        return og_error_set(OG_ERROR, "out of memory or bad pool size %d", size);
-    pthread_mutex_init(&p->mu, NULL);
-    pthread_cond_init(&p->cv, NULL);
-    p->free_list = calloc((size_t)size, sizeof(og_store *));
-    if (!p->free_list) {
-        error = og_error_set(OG_ERROR, "out of memory");
-        goto cleanup;
-    }
-    p->size = size;
-    for (int i = 0; i < size; i++) {
-        if ((error = og_store_open(&p->free_list[i], url, 0)) < 0)
-            goto cleanup;
-        p->nfree++;
-        if (cache_kib > 0 && (error = og_store_cache_limit(p->free_list[i], cache_kib)) < 0)
-            goto cleanup;
-    }
-    *out = p;
-    return 0;
-cleanup:
-    og_store_pool_close(p);
-    return error;
-}
-
-og_store *og_store_pool_get(og_store_pool *p)
-{
-    pthread_mutex_lock(&p->mu);
-    while (p->nfree == 0)
-        pthread_cond_wait(&p->cv, &p->mu);
-    og_store *s = p->free_list[--p->nfree];
-    pthread_mutex_unlock(&p->mu);
-    return s;
-}
-
-void og_store_pool_put(og_store_pool *p, og_store *s)
-{
-    if (!s)
-        return;
-    if (og_store_tx_depth(s) > 0) {
-        /* A bug of the caller's: whatever it wrote since its BEGIN is undone here, and anything
-         * a request "committed" inside that transaction with it. Said loudly, never silent. */
-        fprintf(stderr,
-                "opsgate: store: a connection came back to its pool inside a transaction"
-                " (depth %d): rolled back\n",
-                og_store_tx_depth(s));
-        while (og_store_tx_depth(s) > 0)
-            og_store_tx_rollback(s);
-    }
-    pthread_mutex_lock(&p->mu);
-    p->free_list[p->nfree++] = s;
-    pthread_cond_signal(&p->cv);
-    pthread_mutex_unlock(&p->mu);
-}
-
-void og_store_pool_close(og_store_pool *p)
-{
-    if (!p)
-        return;
-    for (int i = 0; i < p->nfree; i++)
-        og_store_close(p->free_list[i]);
-    free(p->free_list);
-    pthread_mutex_destroy(&p->mu);
-    pthread_cond_destroy(&p->cv);
-    free(p);
 }

@@ -181,10 +181,10 @@ check_data() {   # DATA ACKFILE FROM-LINE
   return 0
 }
 
-# One node name across restarts, as a service unit gives it (--node): a restarted node takes back
-# its own running deliveries at once; under the default name (host:pid) a killed node's
-# deliveries wait for their lease to run out (docs/ops.md "Several nodes").
-start() { og_serve "$1" --node crash-loop >/dev/null || return 1; URL=$OG_URL; }
+# The default node name is the same at every start of this installation on this host, and a
+# restarted node finds its killed process gone: it takes back its name and its running deliveries
+# at once, not when their lease runs out (docs/ops.md "Several nodes").
+start() { og_serve "$1" >/dev/null || return 1; URL=$OG_URL; }
 start "$D" || { bad "first start"; og_done; }
 from=1; t0=$(date +%s)
 for round in $(seq 1 "$ROUNDS"); do

@@ -2,7 +2,10 @@
 # test_serve_nodes.sh - a node's id, /healthz and /metrics (docs/ops.md, "Several nodes"):
 # --node names the node (a bad id is a usage error); /healthz answers 200 with the node and
 # "primary" when the node reaches the database, and /metrics labels every sample node="ID"; the
-# background jobs run under leases the node lets go at shutdown. Run on SQLite and, as
+# background jobs run under leases the node lets go at shutdown. Without --node the name is one
+# per host and data; a second live node under a name is refused, a node restarted after kill -9
+# takes its name (and its leases) back at once, a name held from another host once its hold runs
+# out. Run on SQLite and, as
 # integration_test_serve_nodes_pg, on the suite's PostgreSQL, where two nodes then serve one
 # database: each healthy and naming itself, and 8 writers, 4 on each node, append to one
 # tenant's audit chain at once: the chain never forks (one record per acknowledged write, seq
@@ -60,6 +63,66 @@ og_stop TERM
 if have_q; then
   left=$(q "SELECT COUNT(*) FROM store_leases WHERE owner = 'edge-1.eu:a'")
   [ "$left" = 0 ] && ok || bad "leases left at shutdown: $left"
+fi
+
+# The default name is one per host and data, the same at every start; one live process holds a
+# name on a database: a second node under it is refused at start, while a node restarted after
+# kill -9 takes its name back at once, with its jobs' leases.
+OPSGATE_JOBS_EVERY=1s og_serve "$D" || exit 1
+name=$(curl -fsS "$OG_URL/healthz" | jq -r .node)
+host=$(hostname | cut -c1-55 | sed 's/[^A-Za-z0-9._:-]/-/g')
+[[ "$name" =~ ^.+-[0-9a-f]{8}$ ]] && [ "${name%-*}" = "$host" ] && ok ||
+  bad "the default node name is HOSTNAME-XXXXXXXX: '$name' (host $host)"
+"$OPSGATE" --data "$D" serve --listen 127.0.0.1:0 --port-file "$OG_TMP/p2" 2>"$OG_TMP/clash.err" &
+clash=$!
+for _ in $(seq 1 150); do kill -0 $clash 2>/dev/null || break; sleep 0.1; done
+if kill -0 $clash 2>/dev/null; then
+  kill $clash; wait $clash 2>/dev/null
+  bad "a second node under a live node's name was not refused"
+else
+  wait $clash
+  rc=$?
+  [ $rc = 1 ] && grep -q "node name '$name' is in use by a live node on this database" "$OG_TMP/clash.err" &&
+    ok || bad "a clash of node names: exit $rc, $(cat "$OG_TMP/clash.err")"
+fi
+[ ! -s "$OG_TMP/p2" ] && curl -fsS "$OG_URL/healthz" >/dev/null && ok ||
+  bad "the refused node listened, or the first one stopped serving"
+if have_q; then
+  holder=$(q "SELECT owner FROM store_leases WHERE name = 'node:$name'")
+  [ "${holder#* }" != "$holder" ] && [ "$(cut -d' ' -f2 <<<"$holder")" = "$OG_SERVER_PID" ] && ok ||
+    bad "the name is held by the first node's process: '$holder' (pid $OG_SERVER_PID)"
+fi
+og_stop KILL
+OPSGATE_JOBS_EVERY=1s og_serve "$D" || exit 1
+[ "$(curl -fsS "$OG_URL/healthz" | jq -r .node)" = "$name" ] && ok || bad "the restarted node's name"
+grep -q "took over from its earlier process" "$OG_SERVER_LOG" && ok ||
+  bad "the restart after kill -9 took its name back: $(cat "$OG_SERVER_LOG")"
+if have_q; then
+  for i in $(seq 1 50); do
+    held=$(q "SELECT COUNT(*) FROM store_leases WHERE owner = '$name'" 2>/dev/null)
+    [ "${held:-0}" -ge 5 ] && break
+    sleep 0.2
+  done
+  [ "${held:-0}" -ge 5 ] && ok || bad "the restarted node runs the jobs its killed process held (held: $held)"
+fi
+og_stop TERM
+[ "$OG_SERVER_STATUS" = 0 ] && ok || bad "exit status $OG_SERVER_STATUS"
+if have_q; then
+  [ "$(q "SELECT COUNT(*) FROM store_leases WHERE name = 'node:$name'")" = 0 ] && ok ||
+    bad "the node let its name go at shutdown"
+  # A holder on another host cannot be checked from here: its name is free when its hold runs out.
+  until_us=$(( $(date +%s) * 1000000 + 60000000 ))
+  q "INSERT INTO store_leases (name, owner, expires_us, taken_at) VALUES ('node:$name',
+     'elsewhere 4242 17 other-boot', $until_us, '2026-01-01T00:00:00Z')" >/dev/null
+  "$OPSGATE" --data "$D" serve --listen 127.0.0.1:0 --port-file "$OG_TMP/p3" 2>"$OG_TMP/clash.err"
+  rc=$?
+  [ $rc = 1 ] && grep -q "on another host" "$OG_TMP/clash.err" && ok ||
+    bad "a name held from another host: exit $rc, $(cat "$OG_TMP/clash.err")"
+  q "UPDATE store_leases SET expires_us = 0 WHERE name = 'node:$name'" >/dev/null
+  og_serve "$D" || exit 1
+  [ "$(q "SELECT owner FROM store_leases WHERE name = 'node:$name'" | cut -d' ' -f2)" = "$OG_SERVER_PID" ] &&
+    ok || bad "a name whose hold ran out is taken"
+  og_stop TERM
 fi
 
 # Two nodes on one PostgreSQL: each healthy and naming itself, each labelling its own metrics;

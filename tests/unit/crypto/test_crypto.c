@@ -358,6 +358,83 @@ static void test_crypto_scope_key__is_shredded_by_the_tenant_purge_too(void **st
     free(sealed);
 }
 
+/* ---- the key row read once per transaction (rowmemo.c) ---- */
+static void test_crypto_seal__reads_the_key_row_once_per_transaction(void **state)
+{
+    fx *f = *state;
+    uint8_t *a = NULL, *b = NULL;
+    size_t alen = 0, blen = 0;
+    assert_ok(og_crypto_scope_key_create(f->k, f->s, TENANT_A));
+    int64_t n0 = og_store_statements(f->s);
+    seal_secret(f, TENANT_A, "outside", &a, &alen); /* outside a transaction: read every time */
+    assert_true(og_store_statements(f->s) > n0);
+    assert_ok(og_store_tx_begin(f->s));
+    seal_secret(f, TENANT_A, "secret-1", &b, &blen);
+    int64_t n1 = og_store_statements(f->s);
+    uint8_t *c = NULL;
+    size_t clen = 0;
+    seal_secret(f, TENANT_A, "secret-2", &c, &clen);
+    assert_opens_to_secret(f, TENANT_A, "secret-1", b, blen);
+    assert_opens_to_secret(f, TENANT_A, "outside", a, alen);
+    assert_ok(og_crypto_scope_key_check(f->s, TENANT_A));
+    assert_int_equal(og_store_statements(f->s), n1); /* not one more statement */
+    assert_ok(og_store_tx_commit(f->s));
+    assert_opens_to_secret(f, TENANT_A, "secret-2", c, clen);
+    free(a);
+    free(b);
+    free(c);
+}
+
+static void test_crypto_scope_key_revoke__inside_the_transaction_refuses_at_once(void **state)
+{
+    fx *f = *state;
+    uint8_t *a = NULL;
+    size_t alen = 0;
+    assert_ok(og_crypto_scope_key_create(f->k, f->s, TENANT_A));
+    assert_ok(og_store_tx_begin(f->s));
+    seal_secret(f, TENANT_A, "secret-1", &a, &alen);
+    assert_ok(og_crypto_scope_key_revoke(f->k, f->s, TENANT_A));
+    assert_int_equal(open_rc(f, TENANT_A, "secret-1", a, alen), OG_ELOCKED);
+    assert_int_equal(og_crypto_scope_key_check(f->s, TENANT_A), OG_ELOCKED);
+    og_store_tx_rollback(f->s);
+    /* rolled back: the key is not revoked, the sealed value (of the undone transaction) opens */
+    assert_opens_to_secret(f, TENANT_A, "secret-1", a, alen);
+    /* a nested level that revoked and was rolled back leaves the key usable in the outer one */
+    assert_ok(og_store_tx_begin(f->s));
+    assert_opens_to_secret(f, TENANT_A, "secret-1", a, alen);
+    assert_ok(og_store_tx_begin(f->s));
+    assert_ok(og_crypto_scope_key_revoke(f->k, f->s, TENANT_A));
+    assert_int_equal(open_rc(f, TENANT_A, "secret-1", a, alen), OG_ELOCKED);
+    og_store_tx_rollback(f->s);
+    assert_opens_to_secret(f, TENANT_A, "secret-1", a, alen);
+    assert_ok(og_store_tx_commit(f->s));
+    free(a);
+}
+
+static void
+test_crypto_scope_key_revoke__by_another_process_refuses_the_next_transaction(void **state)
+{
+    fx *f = *state;
+    og_store *cli_store = NULL;
+    og_keyring *cli_keys = NULL;
+    uint8_t *a = NULL;
+    size_t alen = 0;
+    assert_ok(og_crypto_scope_key_create(f->k, f->s, TENANT_A));
+    assert_ok(og_store_tx_begin(f->s));
+    seal_secret(f, TENANT_A, "secret-1", &a, &alen);
+    assert_ok(og_store_tx_commit(f->s));
+    assert_ok(og_store_open(&cli_store, f->url, 0));
+    assert_ok(og_keyring_open(&cli_keys, f->dir));
+    assert_ok(og_crypto_scope_key_revoke(cli_keys, cli_store, TENANT_A));
+    assert_ok(og_store_tx_begin(f->s));
+    assert_int_equal(open_rc(f, TENANT_A, "secret-1", a, alen), OG_ELOCKED);
+    og_store_tx_rollback(f->s);
+    assert_int_equal(open_rc(f, TENANT_A, "secret-1", a, alen), OG_ELOCKED);
+    og_keyring_free(cli_keys);
+    og_store_close(cli_store);
+    free(a);
+}
+
 /* ---- at rest ---- */
 static int file_contains(const char *path, const void *needle, size_t nlen)
 {
@@ -730,6 +807,9 @@ int main(void)
         T(test_crypto_scope_key_create__joins_the_callers_transaction),
         T(test_crypto_scope_key_destroy__rolled_back_keeps_data_readable),
         T(test_crypto_scope_key__is_shredded_by_the_tenant_purge_too),
+        T(test_crypto_seal__reads_the_key_row_once_per_transaction),
+        T(test_crypto_scope_key_revoke__inside_the_transaction_refuses_at_once),
+        T(test_crypto_scope_key_revoke__by_another_process_refuses_the_next_transaction),
         T(test_crypto_seal__leaves_no_plaintext_or_key_in_the_database_files),
         T(test_crypto_scope_key_destroy__leaves_no_wrapped_key_in_the_database_file),
         T(test_crypto_master_key_create__writes_a_0600_file_of_32_bytes),

@@ -252,6 +252,38 @@ static void kill_backend(fixture *f, int64_t pid)
     usleep(100 * 1000);
 }
 
+/* A read runs without a savepoint on PostgreSQL (two statements fewer each): one that fails at run
+ * time leaves the transaction aborted, so later statements fail and COMMIT is refused, never a
+ * silent rollback; rolling back the nested level it ran in recovers the transaction. */
+static void test_backend_pg__a_failed_read_is_never_committed_silently(void **state)
+{
+    fixture *f = *state;
+    if (!f->pg)
+        skip();
+    int64_t before = og_store_statements(f->s);
+    OG_ASSERT_OK(og_store_tx_begin(f->s));
+    insert(f->s, "a", 1);
+    assert_true(og_store_run(f->s, "SELECT 1 / (v - 1) FROM t WHERE k = ?", "t", "a") < 0);
+    assert_non_null(strstr(og_error_last(), "division by zero"));
+    assert_true(og_store_run(f->s, "INSERT INTO t (k) VALUES ('b')", "") < 0);
+    assert_true(og_store_tx_commit(f->s) < 0);
+    assert_non_null(strstr(og_error_last(), "rolled back"));
+    og_store_tx_rollback(f->s); /* as every caller does after a failed commit: a no-op here */
+    assert_int_equal(og_store_tx_depth(f->s), 0);
+    assert_int_equal(count_rows(f->s), 0);
+    /* BEGIN, the insert, the read, the refused insert, COMMIT, the count */
+    assert_int_equal(og_store_statements(f->s) - before, 6);
+
+    OG_ASSERT_OK(og_store_tx_begin(f->s));
+    insert(f->s, "a", 1);
+    OG_ASSERT_OK(og_store_tx_begin(f->s));
+    assert_true(og_store_run(f->s, "SELECT 1 / (v - 1) FROM t WHERE k = ?", "t", "a") < 0);
+    og_store_tx_rollback(f->s);
+    insert(f->s, "b", 2);
+    OG_ASSERT_OK(og_store_tx_commit(f->s));
+    assert_int_equal(count_rows(f->s), 2);
+}
+
 /* A connection the server ends: the call fails with OG_EBUSY saying so; outside a transaction
  * the next call connects again (statements prepared before work again); inside one, every call
  * fails until the rollback, and nothing of the transaction stays. */
@@ -344,6 +376,8 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(
             test_backend_pg__a_lost_connection_is_retryable_and_made_again, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_backend_pg__a_failed_read_is_never_committed_silently,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_backend_pg__a_lock_wait_that_times_out_is_retryable,
                                         setup, teardown),
     };
