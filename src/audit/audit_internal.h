@@ -185,8 +185,8 @@ void og_audit__signer_wipe(og_audit__signer *sg);
  * size>\n<base64 root>\n" signed as a signed note by the key named after the installation's log
  * name; the origin is "<log name>/<chain>". Checkpoints signed before (origin NULL) keep the
  * opsgate-audit-checkpoint/1 text and still verify. */
-#define OG_AUDIT_NOTE_NAME_MAX 128 /* a key name, NUL included */
-#define OG_AUDIT_ORIGIN_MAX    192 /* an origin, NUL included */
+#define OG_AUDIT_NOTE_NAME_MAX 128  /* a key name, NUL included */
+#define OG_AUDIT_ORIGIN_MAX    192  /* an origin, NUL included */
 #define OG_NOTE_ED25519        0x01 /* signed-note Ed25519 signature */
 #define OG_NOTE_COSIG_V1       0x04 /* tlog-cosignature cosignature/v1 (Ed25519, timestamped) */
 /* A verifier key "name+hash+base64(type || key)". */
@@ -248,6 +248,11 @@ int og_audit__checkpoint_latest(og_store *s, const char *chain, int64_t min_size
 /* The latest audit.checkpoint record of `chain` in the platform chain: *seq = its seq there, 0
  * when there is none. */
 int og_audit__cp_recorded_latest(og_store *s, const char *chain, int64_t *seq, og_audit__cp *cp);
+
+/* Cosignatures stored for the checkpoint that verify with the key of a registered witness of its
+ * chain (cosign.c). */
+int og_audit__cosignatures_count(og_store *s, const char *chain, const og_audit__cp *cp,
+                                 int64_t *valid);
 
 /* Merkle subtree hash over a chain's records [begin, end) (0-based leaf indexes). */
 typedef struct og_audit__chain_src {

@@ -79,25 +79,28 @@ int og_audit__cp_message(og_buf *out, const char *chain, const og_audit__cp *cp)
     return og_audit__note_body(out, cp->origin, cp->size, cp->root);
 }
 
-int og_audit__cp_note(og_buf *out, const char *chain, const og_audit__cp *cp,
-                      const uint8_t pub[32])
+int og_audit__cp_note(og_buf *out, const char *chain, const og_audit__cp *cp, const uint8_t pub[32])
 {
     char name[OG_AUDIT_NOTE_NAME_MAX];
     uint8_t *sig = NULL;
     size_t siglen = 0;
     int error;
     if (!cp->origin[0])
-        return og_error_set(OG_EINVAL, "the checkpoint at tree size %lld of chain '%s' predates"
-                                       " signed notes", (long long)cp->size, chain);
+        return og_error_set(OG_EINVAL,
+                            "the checkpoint at tree size %lld of chain '%s' predates"
+                            " signed notes",
+                            (long long)cp->size, chain);
     if ((error = og_audit__origin_name(cp->origin, chain, name, sizeof(name))) < 0 ||
         (error = og_audit__note_body(out, cp->origin, cp->size, cp->root)) < 0)
         return error;
     if (og_base64_decode(cp->sig, &sig, &siglen) < 0 || siglen != 64)
-        error = og_error_set(OG_ECORRUPT, "the signature of the checkpoint of chain '%s' at tree"
-                                          " size %lld is damaged", chain, (long long)cp->size);
+        error = og_error_set(OG_ECORRUPT,
+                             "the signature of the checkpoint of chain '%s' at tree"
+                             " size %lld is damaged",
+                             chain, (long long)cp->size);
     else if ((error = og_buf_puts(out, "\n")) == 0)
-        error = og_audit__note_sigline(out, name, og_audit__note_key_hash(name, OG_NOTE_ED25519, pub),
-                                       sig, siglen);
+        error = og_audit__note_sigline(
+            out, name, og_audit__note_key_hash(name, OG_NOTE_ED25519, pub), sig, siglen);
     free(sig);
     return error;
 }
@@ -484,8 +487,8 @@ static int publish(og_ctx *ctx, const og_audit_opts *opts, const char *chain,
     json_t *analysis = json_pack("{s:I,s:s,s:s,s:s,s:s,s:s}", "tree_size", (json_int_t)cp->size,
                                  "root_hash", cp->root, "time", cp->time, "algorithm", "ed25519",
                                  "key_id", cp->key_id, "signature", cp->sig);
-    if (!analysis || (cp->origin[0] && json_object_set_new(analysis, "origin",
-                                                            json_string(cp->origin)) < 0)) {
+    if (!analysis ||
+        (cp->origin[0] && json_object_set_new(analysis, "origin", json_string(cp->origin)) < 0)) {
         json_decref(analysis);
         return og_error_set(OG_ERROR, "out of memory");
     }
@@ -550,6 +553,22 @@ static int platform_precheck(og_ctx *ctx, run_state *rs)
     return 0;
 }
 
+/* A C2SP tlog-checkpoint's origin: "<log name>/<chain>". */
+static int origin_of(og_store *s, const char *chain, char origin[OG_AUDIT_ORIGIN_MAX])
+{
+    char name[OG_AUDIT_NOTE_NAME_MAX];
+    int error = og_audit__log_name(s, name, sizeof(name));
+    if (error < 0)
+        return error;
+    size_t nn = strlen(name), cn = strlen(chain);
+    if (nn + 1 + cn >= OG_AUDIT_ORIGIN_MAX)
+        return og_error_set(OG_EINVAL, "audit chain '%s': its origin would be too long", chain);
+    memcpy(origin, name, nn);
+    origin[nn] = '/';
+    memcpy(origin + nn + 1, chain, cn + 1);
+    return 0;
+}
+
 /* Checkpoint one chain by name, inside an open transaction. *made = 1 when a new one was signed. */
 static int checkpoint_chain(og_ctx *ctx, const char *chain, const og_audit_opts *opts,
                             run_state *rs, json_t **out, int *made)
@@ -564,7 +583,6 @@ static int checkpoint_chain(og_ctx *ctx, const char *chain, const og_audit_opts 
     og_audit__cp prev, cp;
     og_merkle_acc acc;
     json_t *cpj = NULL;
-    char name[OG_AUDIT_NOTE_NAME_MAX];
     *made = 0;
     og_buf_init(&msg, 4096);
     if ((error = trail_check(ctx->store, chain, &prev)) < 0 ||
@@ -582,7 +600,7 @@ static int checkpoint_chain(og_ctx *ctx, const char *chain, const og_audit_opts 
         goto cleanup;
     }
     if (!grown(ctx->store, chain, n, prev.size)) {
-        if (out && !(*out = og_audit__cp_json(chain, &prev)))
+        if (out && !(*out = og_audit__cp_json_note(ctx->store, chain, &prev)))
             error = og_error_set(OG_ERROR, "out of memory");
         else
             error = 0;
@@ -612,20 +630,8 @@ static int checkpoint_chain(og_ctx *ctx, const char *chain, const og_audit_opts 
     og_hex_encode(root, 32, cp.root);
     og_time_format(og_time_now_us(), cp.time);
     og_strlcpy(cp.key_id, sg->key_id, sizeof(cp.key_id));
-    /* a C2SP tlog-checkpoint: origin "<log name>/<chain>", signed as a signed note */
-    if ((error = og_audit__log_name(ctx->store, name, sizeof(name))) < 0)
-        goto cleanup;
-    if (strlen(name) + 1 + strlen(chain) >= sizeof(cp.origin)) {
-        error = og_error_set(OG_EINVAL, "audit chain '%s': its origin would be too long", chain);
-        goto cleanup;
-    }
-    {
-        size_t nn = strlen(name), cn = strlen(chain);
-        memcpy(cp.origin, name, nn);
-        cp.origin[nn] = '/';
-        memcpy(cp.origin + nn + 1, chain, cn + 1);
-    }
-    if ((error = og_audit__cp_message(&msg, chain, &cp)) < 0 ||
+    if ((error = origin_of(ctx->store, chain, cp.origin)) < 0 ||
+        (error = og_audit__cp_message(&msg, chain, &cp)) < 0 ||
         (error = og_crypto_ed25519_sign(sg->priv, msg.data, msg.len, sig)) < 0)
         goto cleanup;
     if (!(sig_b64 = og_base64_encode(sig, sizeof(sig)))) {

@@ -137,8 +137,8 @@ int og_audit__note_sigline(og_buf *out, const char *name, uint32_t hash, const u
 int og_audit__log_name(og_store *s, char *out, size_t size)
 {
     og_stmt *st = NULL;
-    int error = og_stmt_prepare(&st, s,
-                                "SELECT key_id FROM audit_key ORDER BY created_at, key_id LIMIT 1");
+    int error =
+        og_stmt_prepare(&st, s, "SELECT key_id FROM audit_key ORDER BY created_at, key_id LIMIT 1");
     if (error < 0)
         return error;
     if ((error = og_stmt_step(st)) == OG_ROW && og_stmt_col_text(st, 0)) {
@@ -218,7 +218,8 @@ int og_audit__note_check(const og_audit__vkey *k, const char *body, size_t body_
             free(raw);
             continue;
         }
-        uint32_t h = (uint32_t)raw[0] << 24 | (uint32_t)raw[1] << 16 | (uint32_t)raw[2] << 8 | raw[3];
+        uint32_t h =
+            (uint32_t)raw[0] << 24 | (uint32_t)raw[1] << 16 | (uint32_t)raw[2] << 8 | raw[3];
         if (!og_streq(name, k->name) || h != k->hash) {
             free(raw);
             continue;

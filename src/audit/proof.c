@@ -10,11 +10,49 @@
 #define PROOF_FORMAT   "opsgate-audit-inclusion-proof/1" /* hex hashes, opsgate checkpoint */
 #define PROOF_FORMAT_2 "opsgate-audit-inclusion-proof/2" /* base64 hashes, C2SP signed note */
 
+/* The proof document: format 2 (base64 hashes, the signed note) for a C2SP checkpoint, else
+ * format 1 (hex hashes, the checkpoint object). NULL when out of memory. */
+static json_t *proof_doc(const char *chain, int64_t seq, const char *hash, int64_t size,
+                         const uint8_t root[32], uint8_t (*proof)[32], size_t nproof,
+                         json_t *record, json_t *cp)
+{
+    json_t *doc = NULL, *path = NULL;
+    const char *note = json_string_value(json_object_get(cp, "note"));
+    path = json_array();
+    for (size_t i = 0; path && i < nproof; i++) {
+        char hex[OG_AUDIT_HASH_HEX], *b64 = note ? og_base64_encode(proof[i], 32) : NULL;
+        og_hex_encode(proof[i], 32, hex);
+        json_array_append_new(path, json_string(note ? (b64 ? b64 : "") : hex));
+        free(b64);
+    }
+    if (note) {
+        /* a C2SP checkpoint: the signed note itself, hashes in base64 as in the note, the path
+         * in RFC 9162 order (from the leaf's sibling up) */
+        char *root_b64 = og_base64_encode(root, 32);
+        doc = root_b64
+                  ? json_pack("{s:s,s:s,s:I,s:s,s:I,s:I,s:s,s:O,s:O,s:s,s:O}", "format",
+                              PROOF_FORMAT_2, "chain", chain, "seq", (json_int_t)seq, "record_hash",
+                              hash, "leaf_index", (json_int_t)(seq - 1), "tree_size",
+                              (json_int_t)size, "root_hash", root_b64, "proof", path, "record",
+                              record, "checkpoint", note, "origin", json_object_get(cp, "origin"))
+                  : NULL;
+        free(root_b64);
+    } else {
+        doc = json_pack("{s:s,s:s,s:I,s:s,s:I,s:I,s:O,s:O,s:O,s:O}", "format", PROOF_FORMAT,
+                        "chain", chain, "seq", (json_int_t)seq, "record_hash", hash, "leaf_index",
+                        (json_int_t)(seq - 1), "tree_size", (json_int_t)size, "root_hash",
+                        json_object_get(cp, "root_hash"), "proof", path, "record", record,
+                        "checkpoint", cp);
+    }
+    json_decref(path);
+    return doc;
+}
+
 int og_audit_prove(og_ctx *ctx, const char *tenant_id, int64_t seq, json_t **out)
 {
     int error = -1;
     og_stmt *st = NULL;
-    json_t *cp = NULL, *record = NULL, *path = NULL, *doc = NULL;
+    json_t *cp = NULL, *record = NULL, *doc = NULL;
     const char *chain = og_audit__chain_name(tenant_id);
     uint8_t proof[OG_MERKLE_MAX_PROOF][32], raw[32], leaf[32], root[32];
     size_t nproof = 0;
@@ -97,33 +135,7 @@ int og_audit_prove(og_ctx *ctx, const char *tenant_id, int64_t seq, json_t **out
                              chain, (long long)size);
         goto cleanup;
     }
-    const char *note = json_string_value(json_object_get(cp, "note"));
-    path = json_array();
-    for (size_t i = 0; path && i < nproof; i++) {
-        char hex[OG_AUDIT_HASH_HEX], *b64 = note ? og_base64_encode(proof[i], 32) : NULL;
-        og_hex_encode(proof[i], 32, hex);
-        json_array_append_new(path, json_string(note ? (b64 ? b64 : "") : hex));
-        free(b64);
-    }
-    if (note) {
-        /* a C2SP checkpoint: the signed note itself, hashes in base64 as in the note, the path
-         * in RFC 9162 order (from the leaf's sibling up) */
-        char *root_b64 = og_base64_encode(root, 32);
-        doc = root_b64 ? json_pack("{s:s,s:s,s:I,s:s,s:I,s:I,s:s,s:O,s:O,s:s,s:O}", "format",
-                                   PROOF_FORMAT_2, "chain", chain, "seq", (json_int_t)seq,
-                                   "record_hash", hash, "leaf_index", (json_int_t)(seq - 1),
-                                   "tree_size", (json_int_t)size, "root_hash", root_b64, "proof",
-                                   path, "record", record, "checkpoint", note, "origin",
-                                   json_object_get(cp, "origin"))
-                       : NULL;
-        free(root_b64);
-    } else {
-    doc = json_pack("{s:s,s:s,s:I,s:s,s:I,s:I,s:O,s:O,s:O,s:O}", "format", PROOF_FORMAT, "chain",
-                    chain, "seq", (json_int_t)seq, "record_hash", hash, "leaf_index",
-                    (json_int_t)(seq - 1), "tree_size", (json_int_t)size, "root_hash",
-                    json_object_get(cp, "root_hash"), "proof", path, "record", record, "checkpoint",
-                    cp);
-    }
+    doc = proof_doc(chain, seq, hash, size, root, proof, nproof, record, cp);
     if (!doc) {
         error = og_error_set(OG_ERROR, "out of memory");
         goto cleanup;
@@ -134,7 +146,6 @@ cleanup:
     og_stmt_free(st);
     json_decref(cp);
     json_decref(record);
-    json_decref(path);
     return error;
 }
 
@@ -323,10 +334,12 @@ static int note_verify(const json_t *proof, const uint8_t pub[32], const char *c
     k.type = OG_NOTE_ED25519;
     memcpy(k.pub, pub, 32);
     k.hash = og_audit__note_key_hash(name, OG_NOTE_ED25519, pub);
-    if ((error = og_audit__note_check(&k, note, body_len, note + body_len + 1,
-                                      len - body_len - 1, NULL)) < 0)
-        return og_error_set(OG_ECORRUPT, "the checkpoint signature does not verify with the"
-                                         " given key (%s)", og_error_last());
+    if ((error = og_audit__note_check(&k, note, body_len, note + body_len + 1, len - body_len - 1,
+                                      NULL)) < 0)
+        return og_error_set(OG_ECORRUPT,
+                            "the checkpoint signature does not verify with the"
+                            " given key (%s)",
+                            og_error_last());
     if (strtoll(size_s, NULL, 10) != size)
         return og_error_set(OG_ECORRUPT,
                             "the proof is for tree size %lld but the checkpoint for size %s",

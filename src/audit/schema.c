@@ -208,6 +208,7 @@ static const char v3_postgres[] =
     " tree_size " BIGINT " NOT NULL,"                                                              \
     " root TEXT NOT NULL,"                                                                         \
     " updated_at TEXT NOT NULL,"                                                                   \
+    " refused_size " BIGINT ","                                                                    \
     " refused_at TEXT,"                                                                            \
     " refusal TEXT,"                                                                               \
     " PRIMARY KEY (witness_id, chain)"                                                             \

@@ -377,8 +377,9 @@ static void test_verify__finds_a_forged_checkpoint_signature(void **state)
     og_store_close(db);
     expect_broken(f, 0, "replaced");
     db = og_test_raw_open(&f->env);
-    og_test_raw_exec(db, "UPDATE audit_checkpoint SET signature = 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
-                         "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=='");
+    og_test_raw_exec(
+        db, "UPDATE audit_checkpoint SET signature = 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+            "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=='");
     og_store_close(db);
     expect_broken(f, 0, "signature");
 }
@@ -424,7 +425,8 @@ static void test_prove__proof_verifies_offline_and_detects_changes(void **state)
     /* a C2SP checkpoint: the signed note, base64 hashes */
     assert_string_equal(json_string_value(json_object_get(proof, "format")),
                         "opsgate-audit-inclusion-proof/2");
-    assert_non_null(strstr(json_string_value(json_object_get(proof, "checkpoint")), "\n\n\xe2\x80\x94 "));
+    assert_non_null(
+        strstr(json_string_value(json_object_get(proof, "checkpoint")), "\n\n\xe2\x80\x94 "));
     /* another key */
     OG_ASSERT_OK(og_crypto_ed25519_generate(otherpriv, other));
     assert_int_equal(og_audit_proof_verify(proof, other), OG_ECORRUPT);
