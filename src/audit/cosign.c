@@ -179,7 +179,7 @@ static int state_put(og_store *s, const witness *w, const char *chain, int64_t s
     int error = og_store_run(s,
                              "UPDATE audit_witness_state SET tree_size = ?, root = ?,"
                              " updated_at = ? WHERE witness_id = ? AND chain = ?",
-                             "ittt", size, root, now, w->id, chain);
+                             "itttt", size, root, now, w->id, chain);
     if (error >= 0 && og_store_changes(s) == 0)
         error = og_store_run(s,
                              "INSERT INTO audit_witness_state (witness_id, chain, tree_size, root,"
