@@ -335,11 +335,11 @@ static int note_verify(const json_t *proof, const uint8_t pub[32], const char *c
     memcpy(k.pub, pub, 32);
     k.hash = og_audit__note_key_hash(name, OG_NOTE_ED25519, pub);
     if ((error = og_audit__note_check(&k, note, body_len, note + body_len + 1, len - body_len - 1,
-                                      NULL)) < 0)
-        return og_error_set(OG_ECORRUPT,
-                            "the checkpoint signature does not verify with the"
-                            " given key (%s)",
-                            og_error_last());
+                                      NULL)) < 0) {
+        char m[256];
+        og_strlcpy(m, og_error_last(), sizeof(m)); /* not formatted into itself */
+        return og_error_set(OG_ECORRUPT, "the checkpoint is not signed by the given key (%s)", m);
+    }
     if (strtoll(size_s, NULL, 10) != size)
         return og_error_set(OG_ECORRUPT,
                             "the proof is for tree size %lld but the checkpoint for size %s",
