@@ -38,11 +38,13 @@ BUILD_PKGS=(
 #   zsh man-db groff-base bash-completion   the completion scripts and man pages (test_shell.sh)
 #   libreoffice-writer-nogui   converts generated DOCX to PDF and text (test_generate_docx.sh)
 #   slapd dovecot-imapd dovecot-pop3d   STARTTLS peers of the certs scanner (test_cert_starttls.sh)
+#   golang-go golang-golang-x-mod-dev   an independent checkpoint verifier and tlog-witness (tests/audit/go)
 TEST_PKGS=(
   curl openssl sqlite3 jq ca-certificates procps git python3
   nginx-light haproxy pebble knot poppler-utils
   nmap prometheus-blackbox-exporter pandoc lego certbot wrk sslscan chromium softhsm2
   zsh man-db groff-base bash-completion libreoffice-writer-nogui slapd dovecot-imapd dovecot-pop3d
+  golang-go golang-golang-x-mod-dev
 )
 
 what=${1:-all}

@@ -287,6 +287,76 @@ int og_audit_witness_load(const char *source, size_t cap, char **text, size_t *l
 int og_audit_verify_witness(og_ctx *ctx, const char *tenant_id, const char *text, size_t len,
                             const uint8_t *pub, og_audit_verify_result *res);
 
+/* ---- witnesses that cosign checkpoints (C2SP tlog-witness) ----
+ * A witness is an HTTP service holding its own Ed25519 key; it is sent every new checkpoint of
+ * the chains it witnesses (POST <url>/add-checkpoint: "old <size it has seen>", the consistency
+ * proof from that size in base64 lines, a blank line, the signed checkpoint) and answers 200 with
+ * its cosignature, 409 with the size it knows (the checkpoint is sent again with a proof from
+ * there), or 403/404/422 to refuse it (a history it cannot reconcile with what it saw). */
+
+/* Register a witness of every chain (tenant_id NULL or "") or of one tenant's chain: url is its
+ * http(s) base URL (or the add-checkpoint endpoint itself), vkey its verifier key in C2SP note
+ * form "name+hash+base64key" (type 0x04, a cosignature/v1 key, or 0x01, a plain Ed25519 note
+ * key). The egress policy applies when connecting (og_audit_witness_hooks.allow_connect; the CLI
+ * also checks a numeric host when adding). Platform-admins only; audited (audit.witness.add).
+ * OG_EINVAL for a bad URL or key, OG_EEXISTS for a key registered already for that scope. */
+int og_audit_witness_add(og_ctx *ctx, const char *tenant_id, const char *url, const char *vkey,
+                         char id_out[OG_ID_LEN]);
+/* [{id, tenant_id, url, vkey, name, created_at, created_by, cosignatures, refused_at, refusal}].
+ * Platform-admins only. Caller decrefs *out. */
+int og_audit_witness_list(og_ctx *ctx, json_t **out);
+/* Remove a witness by id (its cosignatures stay with their checkpoints as evidence). Audited
+ * (audit.witness.remove). OG_ENOTFOUND for an unknown id. */
+int og_audit_witness_remove(og_ctx *ctx, const char *id);
+
+/* What the caller (the app layer) plugs into sending: on_refusal is called inside the
+ * transaction that records a refusal (audit.witness.refused, a failed record), with {witness_id,
+ * witness, url, chain, tree_size, root_hash, status, reason, origin}: the alert is raised there
+ * (an "audit.witness.refused" event); allow_connect decides every address connected to (the
+ * egress policy). audit itself knows neither events nor the egress policy. */
+typedef int (*og_audit_refusal_fn)(og_ctx *ctx, json_t *refusal, void *arg);
+typedef struct og_audit_witness_hooks {
+    og_audit_refusal_fn on_refusal;
+    void *refusal_arg;
+    int (*allow_connect)(void *arg, const void *sockaddr, size_t len);
+    void *allow_arg;
+} og_audit_witness_hooks;
+/*
+ * Send a checkpoint (as published: its JSON with "origin" and "note") to every witness of its
+ * chain that has not cosigned it: stores each valid cosignature with the checkpoint and what the
+ * witness has seen; a refusal is recorded and raised once (on_refusal, may be NULL). Returns 0
+ * when every witness cosigned or refused, else the first failure to reach one (OG_ERROR; the
+ * caller retries later: witnesses that cosigned are not asked again). Checkpoints in the old
+ * format are not sent. Runs its own transactions. Checks OG_PERM_PLATFORM.
+ */
+int og_audit_witness_send(og_ctx *ctx, const json_t *checkpoint,
+                          const og_audit_witness_hooks *hooks);
+/* After og_audit_verify: the latest checkpoint of every chain (tenant_id's only when given) must
+ * carry at least min valid cosignatures of registered witnesses of that chain. Returns as
+ * og_audit_verify (OG_ECORRUPT naming the chain in *res and the message). */
+int og_audit_verify_witnessed(og_ctx *ctx, const char *tenant_id, int min,
+                              og_audit_verify_result *res);
+
+/* The installation's verifier key in C2SP note form, "opsgate/<log id>+<hash>+<base64 key>"
+ * (type 0x01, Ed25519), for note verifiers and witnesses (`audit pubkey --note`). Caller frees. */
+int og_audit_pubkey_note(og_ctx *ctx, char **vkey);
+/* The raw Ed25519 key of a verifier key in that form (type 0x01). OG_EINVAL saying what is
+ * wrong. */
+int og_audit_note_key_parse(const char *vkey, uint8_t pub[32]);
+
+/*
+ * A consistency proof of a chain (tenant_id NULL = platform) between tree sizes from and to
+ * (0 <= from <= to <= the size of its latest checkpoint; to = 0 means that size): {chain, origin,
+ * from, to, proof: [base64 hashes in RFC 9162 order], checkpoint: the signed note of the chain's
+ * checkpoint at `to` when there is one}. Checks OG_PERM_AUDIT_CHECKPOINTS (witnesses may).
+ * OG_EINVAL for sizes out of range, OG_ENOTFOUND when the chain has no checkpoint.
+ */
+int og_audit_consistency(og_ctx *ctx, const char *tenant_id, int64_t from, int64_t to,
+                         json_t **out);
+/* The latest checkpoint of a chain for witnesses and monitors: og_audit_checkpoint_latest's
+ * object (with "note"), checked with OG_PERM_AUDIT_CHECKPOINTS. OG_ENOTFOUND when there is none. */
+int og_audit_checkpoint_public(og_ctx *ctx, const char *tenant_id, json_t **out);
+
 /* ---- group commit for standalone records ---- */
 
 /*

@@ -19,6 +19,8 @@ typedef enum og_role {
     OG_ROLE_ENGINEER,
     OG_ROLE_AUDITOR,       /* read-only, plus audit export */
     OG_ROLE_CLIENT_VIEWER, /* published artifacts of its own projects only */
+    OG_ROLE_WITNESS,       /* reads signed audit checkpoints and consistency proofs, nothing else:
+                            * of its tenant's chain, or (with no tenant) of every chain */
 } og_role;
 
 const char *og_role_name(og_role r);            /* "tenant-admin" */
@@ -62,14 +64,15 @@ typedef struct og_ctx {
 
 /* What an operation needs. Checked by og_authz_check() in one place. */
 typedef enum og_perm {
-    OG_PERM_PLATFORM,     /* create, list, suspend, delete tenants; platform audit */
-    OG_PERM_TENANT_READ,  /* see the tenant itself */
-    OG_PERM_USER_READ,    /* list users */
-    OG_PERM_USER_MANAGE,  /* add users, tokens for others, revoke others' tokens */
-    OG_PERM_AUDIT_READ,   /* list audit records */
-    OG_PERM_AUDIT_EXPORT, /* export evidence */
-    OG_PERM_WRITE,        /* generic change inside the tenant (engineers and up) */
-    OG_PERM_READ,         /* generic read inside the tenant (all but client viewers) */
+    OG_PERM_PLATFORM,          /* create, list, suspend, delete tenants; platform audit */
+    OG_PERM_TENANT_READ,       /* see the tenant itself */
+    OG_PERM_USER_READ,         /* list users */
+    OG_PERM_USER_MANAGE,       /* add users, tokens for others, revoke others' tokens */
+    OG_PERM_AUDIT_READ,        /* list audit records */
+    OG_PERM_AUDIT_EXPORT,      /* export evidence */
+    OG_PERM_WRITE,             /* generic change inside the tenant (engineers and up) */
+    OG_PERM_READ,              /* generic read inside the tenant (all but client viewers) */
+    OG_PERM_AUDIT_CHECKPOINTS, /* read signed checkpoints and consistency proofs (witnesses) */
 } og_perm;
 
 /*

@@ -9,6 +9,7 @@
 #include "opsgate/connector.h"
 #include "opsgate/deploy.h"
 #include "opsgate/docgen.h"
+#include "opsgate/egress.h"
 #include "opsgate/error.h"
 #include "opsgate/events.h"
 #include "opsgate/gate.h"
@@ -16,6 +17,7 @@
 #include "opsgate/tenant.h"
 
 #include <pthread.h>
+#include <string.h>
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static int done;
@@ -26,6 +28,37 @@ static int checkpoint_event(og_ctx *ctx, json_t *checkpoint, void *arg)
 {
     (void)arg;
     return og_event_emit(ctx, NULL, "audit.checkpoint", checkpoint, NULL);
+}
+
+/* A witness refused a checkpoint (it saw another history): the alert goes out on the event
+ * outbox in the transaction that records the refusal, in the chain's scope (a tenant's channels
+ * and the platform's hear of its chain). */
+static int witness_refused_event(og_ctx *ctx, json_t *refusal, void *arg)
+{
+    (void)arg;
+    const char *chain = json_string_value(json_object_get(refusal, "chain"));
+    return og_event_emit(ctx, chain && strcmp(chain, "platform") != 0 ? chain : NULL,
+                         "audit.witness.refused", refusal, NULL);
+}
+
+/* Each new checkpoint goes to the witnesses (C2SP tlog-witness); a witness not reached is tried
+ * again with the bus's backoff, and those that cosigned are not asked again. */
+static int egress_allow(void *arg, const void *sa, size_t len)
+{
+    return og_egress_check_sockaddr(arg, sa, len);
+}
+
+static int witness_deliver(og_ctx *ctx, const og_event *ev, void *arg)
+{
+    og_egress *egress = NULL;
+    (void)arg;
+    int error = og_egress_load(&egress, ctx->store);
+    if (error < 0)
+        return error;
+    og_audit_witness_hooks hooks = {witness_refused_event, NULL, egress_allow, egress};
+    error = og_audit_witness_send(ctx, ev->payload, &hooks);
+    og_egress_free(egress);
+    return error;
 }
 
 int og_app_register_all(void)
@@ -58,6 +91,9 @@ int og_app_register_all(void)
             og_error_wrap("registering the connectors' event handlers and notifier");
         else if ((error = og_audit_publisher_register(checkpoint_event, NULL)) < 0)
             og_error_wrap("registering the publication of audit checkpoints");
+        else if ((error = og_events_subscribe("audit-witness", "audit.checkpoint", witness_deliver,
+                                              NULL)) < 0)
+            og_error_wrap("registering the witnessing of audit checkpoints");
         else if ((error = og_tenant_audit_names_register()) < 0 ||
                  (error = og_artifacts_audit_names_register()) < 0 ||
                  (error = og_certs_audit_names_register()) < 0 ||

@@ -33,6 +33,7 @@ static og_artifact_right role_right(og_role r)
     case OG_ROLE_AUDITOR:
         return OG_RIGHT_READ;
     case OG_ROLE_CLIENT_VIEWER:
+    case OG_ROLE_WITNESS: /* the audit trail's checkpoints only */
     case OG_ROLE_NONE:
         break;
     }

@@ -180,8 +180,49 @@ typedef struct og_audit__signer {
 int og_audit__signer_load(og_ctx *ctx, const og_audit_opts *opts, og_audit__signer *sg);
 void og_audit__signer_wipe(og_audit__signer *sg);
 
+/* ---- C2SP signed notes and checkpoints (note.c) ----
+ * Since audit schema step 4 a checkpoint is a C2SP tlog-checkpoint: the body "<origin>\n<tree
+ * size>\n<base64 root>\n" signed as a signed note by the key named after the installation's log
+ * name; the origin is "<log name>/<chain>". Checkpoints signed before (origin NULL) keep the
+ * opsgate-audit-checkpoint/1 text and still verify. */
+#define OG_AUDIT_NOTE_NAME_MAX 128  /* a key name, NUL included */
+#define OG_AUDIT_ORIGIN_MAX    192  /* an origin, NUL included */
+#define OG_NOTE_ED25519        0x01 /* signed-note Ed25519 signature */
+#define OG_NOTE_COSIG_V1       0x04 /* tlog-cosignature cosignature/v1 (Ed25519, timestamped) */
+/* A verifier key "name+hash+base64(type || key)". */
+typedef struct og_audit__vkey {
+    char name[OG_AUDIT_NOTE_NAME_MAX];
+    uint8_t type;
+    uint8_t pub[32];
+    uint32_t hash;
+} og_audit__vkey;
+/* First 4 bytes (big-endian) of SHA-256(name || 0x0A || type || pub). */
+uint32_t og_audit__note_key_hash(const char *name, uint8_t type, const uint8_t pub[32]);
+/* Append "name+hash+base64key". */
+int og_audit__note_vkey(og_buf *out, const char *name, uint8_t type, const uint8_t pub[32]);
+/* Parse a verifier key, checking its hash. OG_EINVAL saying what is wrong. */
+int og_audit__vkey_parse(const char *text, og_audit__vkey *k);
+/* Append the checkpoint body (origin, size, base64 of the hex root). */
+int og_audit__note_body(og_buf *out, const char *origin, int64_t size, const char *root_hex);
+/* Append a signature line "— name base64(hash || sig)\n". */
+int og_audit__note_sigline(og_buf *out, const char *name, uint32_t hash, const uint8_t *sig,
+                           size_t siglen);
+/* The installation's log name, "opsgate/<id of its first signing key>" (stable across key
+ * rotations); OG_ENOTFOUND before any key is registered. */
+int og_audit__log_name(og_store *s, char *out, size_t size);
+/* The key name of an origin "<name>/<chain>"; OG_ECORRUPT when it does not end in the chain. */
+int og_audit__origin_name(const char *origin, const char *chain, char *name, size_t size);
+/* The body's length in a signed note (up to and including the newline before the blank line). */
+int og_audit__note_split(const char *note, size_t len, size_t *body_len);
+/* Among the signature lines sigs, find the one of key k and check it over body (a cosignature/v1
+ * key checks the timestamped cosignature; *timestamp, may be NULL, receives its time). 0 when it
+ * verifies, OG_ENOTFOUND when no line is k's, OG_ECORRUPT when k's line does not verify. */
+int og_audit__note_check(const og_audit__vkey *k, const char *body, size_t body_len,
+                         const char *sigs, size_t sigs_len, int64_t *timestamp);
+
 /* One signed checkpoint of a chain, as stored, recorded and witnessed. */
 typedef struct og_audit__cp {
+    char origin[OG_AUDIT_ORIGIN_MAX]; /* "" for an opsgate-audit-checkpoint/1 checkpoint */
     int64_t size;
     char root[OG_AUDIT_HASH_HEX];
     char time[OG_TIME_LEN];
@@ -193,6 +234,13 @@ typedef struct og_audit__cp {
 int og_audit__cp_from_json(const json_t *o, og_audit__cp *cp);
 /* {chain, tree_size, root_hash, time, algorithm, key_id, signature}; NULL on OOM. */
 json_t *og_audit__cp_json(const char *chain, const og_audit__cp *cp);
+/* The bytes the checkpoint's signature covers: the C2SP body, or the old text. */
+int og_audit__cp_message(og_buf *out, const char *chain, const og_audit__cp *cp);
+/* The signed note of a C2SP checkpoint (body, blank line, signature line), pub its key. */
+int og_audit__cp_note(og_buf *out, const char *chain, const og_audit__cp *cp,
+                      const uint8_t pub[32]);
+/* og_audit__cp_json plus "note" (the signed note) for a C2SP checkpoint, its key looked up. */
+json_t *og_audit__cp_json_note(og_store *s, const char *chain, const og_audit__cp *cp);
 /* 0 when the signature verifies with pub, OG_ECORRUPT otherwise. */
 int og_audit__cp_verify(const char *chain, const og_audit__cp *cp, const uint8_t pub[32]);
 /* The latest checkpoint of a chain with tree_size >= min_size as JSON; OG_ENOTFOUND if none. */
@@ -200,6 +248,11 @@ int og_audit__checkpoint_latest(og_store *s, const char *chain, int64_t min_size
 /* The latest audit.checkpoint record of `chain` in the platform chain: *seq = its seq there, 0
  * when there is none. */
 int og_audit__cp_recorded_latest(og_store *s, const char *chain, int64_t *seq, og_audit__cp *cp);
+
+/* Cosignatures stored for the checkpoint that verify with the key of a registered witness of its
+ * chain (cosign.c). */
+int og_audit__cosignatures_count(og_store *s, const char *chain, const og_audit__cp *cp,
+                                 int64_t *valid);
 
 /* Merkle subtree hash over a chain's records [begin, end) (0-based leaf indexes). */
 typedef struct og_audit__chain_src {

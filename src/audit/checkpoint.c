@@ -44,6 +44,10 @@ int og_audit__cp_from_json(const json_t *o, og_audit__cp *cp)
     if (!json_is_integer(size) || json_integer_value(size) < 1)
         return og_error_set(OG_EINVAL, "checkpoint: field 'tree_size' must be an integer >= 1");
     cp->size = json_integer_value(size);
+    json_t *origin = json_object_get(o, "origin");
+    if (origin && !json_is_null(origin) &&
+        (error = cp_field(o, "origin", cp->origin, sizeof(cp->origin), 0)) < 0)
+        return error;
     if ((error = cp_field(o, "root_hash", cp->root, sizeof(cp->root), 64)) < 0 ||
         (error = cp_field(o, "time", cp->time, sizeof(cp->time), 0)) < 0 ||
         (error = cp_field(o, "key_id", cp->key_id, sizeof(cp->key_id), 16)) < 0 ||
@@ -54,9 +58,68 @@ int og_audit__cp_from_json(const json_t *o, og_audit__cp *cp)
 
 json_t *og_audit__cp_json(const char *chain, const og_audit__cp *cp)
 {
-    return json_pack("{s:s,s:I,s:s,s:s,s:s,s:s,s:s}", "chain", chain, "tree_size",
-                     (json_int_t)cp->size, "root_hash", cp->root, "time", cp->time, "algorithm",
-                     "ed25519", "key_id", cp->key_id, "signature", cp->sig);
+    json_t *o = json_pack("{s:s,s:I,s:s,s:s,s:s,s:s,s:s}", "chain", chain, "tree_size",
+                          (json_int_t)cp->size, "root_hash", cp->root, "time", cp->time,
+                          "algorithm", "ed25519", "key_id", cp->key_id, "signature", cp->sig);
+    if (o && cp->origin[0] && json_object_set_new(o, "origin", json_string(cp->origin)) < 0) {
+        json_decref(o);
+        o = NULL;
+    }
+    return o;
+}
+
+int og_audit__cp_message(og_buf *out, const char *chain, const og_audit__cp *cp)
+{
+    char name[OG_AUDIT_NOTE_NAME_MAX];
+    int error;
+    if (!cp->origin[0])
+        return og_audit__checkpoint_message(out, chain, cp->size, cp->root, cp->time);
+    if ((error = og_audit__origin_name(cp->origin, chain, name, sizeof(name))) < 0)
+        return error;
+    return og_audit__note_body(out, cp->origin, cp->size, cp->root);
+}
+
+int og_audit__cp_note(og_buf *out, const char *chain, const og_audit__cp *cp, const uint8_t pub[32])
+{
+    char name[OG_AUDIT_NOTE_NAME_MAX];
+    uint8_t *sig = NULL;
+    size_t siglen = 0;
+    int error;
+    if (!cp->origin[0])
+        return og_error_set(OG_EINVAL,
+                            "the checkpoint at tree size %lld of chain '%s' predates"
+                            " signed notes",
+                            (long long)cp->size, chain);
+    if ((error = og_audit__origin_name(cp->origin, chain, name, sizeof(name))) < 0 ||
+        (error = og_audit__note_body(out, cp->origin, cp->size, cp->root)) < 0)
+        return error;
+    if (og_base64_decode(cp->sig, &sig, &siglen) < 0 || siglen != 64)
+        error = og_error_set(OG_ECORRUPT,
+                             "the signature of the checkpoint of chain '%s' at tree"
+                             " size %lld is damaged",
+                             chain, (long long)cp->size);
+    else if ((error = og_buf_puts(out, "\n")) == 0)
+        error = og_audit__note_sigline(
+            out, name, og_audit__note_key_hash(name, OG_NOTE_ED25519, pub), sig, siglen);
+    free(sig);
+    return error;
+}
+
+json_t *og_audit__cp_json_note(og_store *s, const char *chain, const og_audit__cp *cp)
+{
+    json_t *o = og_audit__cp_json(chain, cp);
+    uint8_t pub[32];
+    og_buf note;
+    if (!o || !cp->origin[0])
+        return o;
+    og_buf_init(&note, 512);
+    /* a key this installation does not have, or a damaged signature: no note to show */
+    if (og_audit__pubkey_get(s, cp->key_id, pub) == 0 &&
+        og_audit__cp_note(&note, chain, cp, pub) == 0)
+        json_object_set_new(o, "note", json_stringn(note.data, note.len));
+    og_error_clear();
+    og_buf_free(&note);
+    return o;
 }
 
 int og_audit__cp_verify(const char *chain, const og_audit__cp *cp, const uint8_t pub[32])
@@ -66,7 +129,7 @@ int og_audit__cp_verify(const char *chain, const og_audit__cp *cp, const uint8_t
     size_t siglen = 0;
     int error;
     og_buf_init(&msg, 4096);
-    if ((error = og_audit__checkpoint_message(&msg, chain, cp->size, cp->root, cp->time)) < 0)
+    if ((error = og_audit__cp_message(&msg, chain, cp)) < 0)
         goto cleanup;
     if (og_base64_decode(cp->sig, &sig, &siglen) < 0 || siglen != 64 ||
         og_crypto_ed25519_verify(pub, msg.data, msg.len, sig) < 0)
@@ -89,6 +152,8 @@ static void cp_from_row(og_stmt *st, og_audit__cp *cp)
     og_strlcpy(cp->key_id, og_stmt_col_text(st, 3) ? og_stmt_col_text(st, 3) : "",
                sizeof(cp->key_id));
     og_strlcpy(cp->sig, og_stmt_col_text(st, 4) ? og_stmt_col_text(st, 4) : "", sizeof(cp->sig));
+    og_strlcpy(cp->origin, og_stmt_col_text(st, 5) ? og_stmt_col_text(st, 5) : "",
+               sizeof(cp->origin));
 }
 
 int og_audit__checkpoint_latest(og_store *s, const char *chain, int64_t min_size, json_t **out)
@@ -96,7 +161,7 @@ int og_audit__checkpoint_latest(og_store *s, const char *chain, int64_t min_size
     og_stmt *st = NULL;
     *out = NULL;
     int error = og_stmt_prepare(&st, s,
-                                "SELECT tree_size, root, time, key_id, signature"
+                                "SELECT tree_size, root, time, key_id, signature, origin"
                                 " FROM audit_checkpoint WHERE chain = ? AND tree_size >= ?"
                                 " ORDER BY tree_size DESC LIMIT 1");
     if (error < 0)
@@ -107,7 +172,7 @@ int og_audit__checkpoint_latest(og_store *s, const char *chain, int64_t min_size
     if (error == OG_ROW) {
         og_audit__cp cp;
         cp_from_row(st, &cp);
-        *out = og_audit__cp_json(chain, &cp);
+        *out = og_audit__cp_json_note(s, chain, &cp);
         error = *out ? 0 : og_error_set(OG_ERROR, "out of memory");
     } else if (error == OG_DONE) {
         error = og_error_set(OG_ENOTFOUND, "audit chain '%s' has no checkpoint%s", chain,
@@ -270,7 +335,8 @@ int og_audit__next_chain(og_store *s, const char *after, char *out, size_t size)
 static int same_cp(const og_audit__cp *a, const og_audit__cp *b)
 {
     return a->size == b->size && og_streq(a->root, b->root) && og_streq(a->time, b->time) &&
-           og_streq(a->key_id, b->key_id) && og_streq(a->sig, b->sig);
+           og_streq(a->key_id, b->key_id) && og_streq(a->sig, b->sig) &&
+           og_streq(a->origin, b->origin);
 }
 
 /*
@@ -421,8 +487,11 @@ static int publish(og_ctx *ctx, const og_audit_opts *opts, const char *chain,
     json_t *analysis = json_pack("{s:I,s:s,s:s,s:s,s:s,s:s}", "tree_size", (json_int_t)cp->size,
                                  "root_hash", cp->root, "time", cp->time, "algorithm", "ed25519",
                                  "key_id", cp->key_id, "signature", cp->sig);
-    if (!analysis)
+    if (!analysis ||
+        (cp->origin[0] && json_object_set_new(analysis, "origin", json_string(cp->origin)) < 0)) {
+        json_decref(analysis);
         return og_error_set(OG_ERROR, "out of memory");
+    }
     og_audit_rec rec = {.area = "audit",
                         .action = OG_AUDIT_ACT_CHECKPOINT,
                         .target_type = "audit_chain",
@@ -484,6 +553,22 @@ static int platform_precheck(og_ctx *ctx, run_state *rs)
     return 0;
 }
 
+/* A C2SP tlog-checkpoint's origin: "<log name>/<chain>". */
+static int origin_of(og_store *s, const char *chain, char origin[OG_AUDIT_ORIGIN_MAX])
+{
+    char name[OG_AUDIT_NOTE_NAME_MAX];
+    int error = og_audit__log_name(s, name, sizeof(name));
+    if (error < 0)
+        return error;
+    size_t nn = strlen(name), cn = strlen(chain);
+    if (nn + 1 + cn >= OG_AUDIT_ORIGIN_MAX)
+        return og_error_set(OG_EINVAL, "audit chain '%s': its origin would be too long", chain);
+    memcpy(origin, name, nn);
+    origin[nn] = '/';
+    memcpy(origin + nn + 1, chain, cn + 1);
+    return 0;
+}
+
 /* Checkpoint one chain by name, inside an open transaction. *made = 1 when a new one was signed. */
 static int checkpoint_chain(og_ctx *ctx, const char *chain, const og_audit_opts *opts,
                             run_state *rs, json_t **out, int *made)
@@ -515,7 +600,7 @@ static int checkpoint_chain(og_ctx *ctx, const char *chain, const og_audit_opts 
         goto cleanup;
     }
     if (!grown(ctx->store, chain, n, prev.size)) {
-        if (out && !(*out = og_audit__cp_json(chain, &prev)))
+        if (out && !(*out = og_audit__cp_json_note(ctx->store, chain, &prev)))
             error = og_error_set(OG_ERROR, "out of memory");
         else
             error = 0;
@@ -545,7 +630,8 @@ static int checkpoint_chain(og_ctx *ctx, const char *chain, const og_audit_opts 
     og_hex_encode(root, 32, cp.root);
     og_time_format(og_time_now_us(), cp.time);
     og_strlcpy(cp.key_id, sg->key_id, sizeof(cp.key_id));
-    if ((error = og_audit__checkpoint_message(&msg, chain, n, cp.root, cp.time)) < 0 ||
+    if ((error = origin_of(ctx->store, chain, cp.origin)) < 0 ||
+        (error = og_audit__cp_message(&msg, chain, &cp)) < 0 ||
         (error = og_crypto_ed25519_sign(sg->priv, msg.data, msg.len, sig)) < 0)
         goto cleanup;
     if (!(sig_b64 = og_base64_encode(sig, sizeof(sig)))) {
@@ -556,7 +642,7 @@ static int checkpoint_chain(og_ctx *ctx, const char *chain, const og_audit_opts 
     if ((error =
              og_stmt_prepare(&st, ctx->store,
                              "INSERT INTO audit_checkpoint (chain, tree_size, root, time, key_id,"
-                             " signature) VALUES (?, ?, ?, ?, ?, ?)")) < 0)
+                             " signature, origin) VALUES (?, ?, ?, ?, ?, ?, ?)")) < 0)
         goto cleanup;
     og_stmt_bind_text(st, 1, chain);
     og_stmt_bind_int(st, 2, n);
@@ -564,9 +650,17 @@ static int checkpoint_chain(og_ctx *ctx, const char *chain, const og_audit_opts 
     og_stmt_bind_text(st, 4, cp.time);
     og_stmt_bind_text(st, 5, cp.key_id);
     og_stmt_bind_text(st, 6, cp.sig);
+    og_stmt_bind_text(st, 7, cp.origin);
     if ((error = og_stmt_step(st)) < 0)
         goto cleanup;
+    og_buf_reset(&msg);
     if (!(cpj = og_audit__cp_json(chain, &cp))) {
+        error = og_error_set(OG_ERROR, "out of memory");
+        goto cleanup;
+    }
+    if ((error = og_audit__cp_note(&msg, chain, &cp, sg->pub)) < 0)
+        goto cleanup;
+    if (json_object_set_new(cpj, "note", json_stringn(msg.data, msg.len)) < 0) {
         error = og_error_set(OG_ERROR, "out of memory");
         goto cleanup;
     }

@@ -374,14 +374,11 @@ int og_audit__pubkey_get(og_store *s, const char *key_id, uint8_t pub[32])
     return error;
 }
 
-int og_audit_pubkey_pem(og_ctx *ctx, char **pem)
+/* The installation's current public key, creating it on first need. */
+static int current_pub(og_ctx *ctx, uint8_t pub[32])
 {
     int error;
-    uint8_t pub[32], der[44];
-    char *b64 = NULL;
-    og_buf out = {0};
     newest_key k;
-    *pem = NULL;
     if ((error = og_store_tx_begin(ctx->store)) < 0)
         return error;
     if ((error = key_newest(ctx->store, &k)) == 0) {
@@ -400,7 +397,17 @@ int og_audit_pubkey_pem(og_ctx *ctx, char **pem)
         og_store_tx_rollback(ctx->store);
         return error;
     }
-    if ((error = og_store_tx_commit(ctx->store)) < 0)
+    return og_store_tx_commit(ctx->store);
+}
+
+int og_audit_pubkey_pem(og_ctx *ctx, char **pem)
+{
+    int error;
+    uint8_t pub[32], der[44];
+    char *b64 = NULL;
+    og_buf out = {0};
+    *pem = NULL;
+    if ((error = current_pub(ctx, pub)) < 0)
         return error;
     memcpy(der, spki_prefix, sizeof(spki_prefix));
     memcpy(der + sizeof(spki_prefix), pub, 32);
@@ -490,4 +497,45 @@ cleanup:
     og_buf_free(&text);
     free(k.sealed);
     return error;
+}
+
+int og_audit_pubkey_note(og_ctx *ctx, char **vkey)
+{
+    int error;
+    uint8_t pub[32];
+    char name[OG_AUDIT_NOTE_NAME_MAX], id[OG_AUDIT_KEY_ID_LEN];
+    og_buf out;
+    *vkey = NULL;
+    if ((error = current_pub(ctx, pub)) < 0)
+        return error;
+    if ((error = og_audit__log_name(ctx->store, name, sizeof(name))) == OG_ENOTFOUND) {
+        /* no key registered yet (a key file not used so far): it will be the first */
+        og_error_clear();
+        og_audit__key_id(pub, id);
+        snprintf(name, sizeof(name), "opsgate/%s", id);
+    } else if (error < 0) {
+        return error;
+    }
+    og_buf_init(&out, 256);
+    if ((error = og_audit__note_vkey(&out, name, OG_NOTE_ED25519, pub)) < 0) {
+        og_buf_free(&out);
+        return error;
+    }
+    *vkey = og_buf_detach(&out);
+    return 0;
+}
+
+int og_audit_note_key_parse(const char *vkey, uint8_t pub[32])
+{
+    og_audit__vkey k;
+    int error = og_audit__vkey_parse(vkey, &k);
+    if (error < 0)
+        return error;
+    if (k.type != OG_NOTE_ED25519)
+        return og_error_set(OG_EINVAL,
+                            "verifier key %s is a witness's cosignature key, not a"
+                            " signing key",
+                            k.name);
+    memcpy(pub, k.pub, 32);
+    return 0;
 }

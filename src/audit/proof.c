@@ -7,13 +7,52 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PROOF_FORMAT "opsgate-audit-inclusion-proof/1"
+#define PROOF_FORMAT   "opsgate-audit-inclusion-proof/1" /* hex hashes, opsgate checkpoint */
+#define PROOF_FORMAT_2 "opsgate-audit-inclusion-proof/2" /* base64 hashes, C2SP signed note */
+
+/* The proof document: format 2 (base64 hashes, the signed note) for a C2SP checkpoint, else
+ * format 1 (hex hashes, the checkpoint object). NULL when out of memory. */
+static json_t *proof_doc(const char *chain, int64_t seq, const char *hash, int64_t size,
+                         const uint8_t root[32], uint8_t (*proof)[32], size_t nproof,
+                         json_t *record, json_t *cp)
+{
+    json_t *doc = NULL, *path = NULL;
+    const char *note = json_string_value(json_object_get(cp, "note"));
+    path = json_array();
+    for (size_t i = 0; path && i < nproof; i++) {
+        char hex[OG_AUDIT_HASH_HEX], *b64 = note ? og_base64_encode(proof[i], 32) : NULL;
+        og_hex_encode(proof[i], 32, hex);
+        json_array_append_new(path, json_string(note ? (b64 ? b64 : "") : hex));
+        free(b64);
+    }
+    if (note) {
+        /* a C2SP checkpoint: the signed note itself, hashes in base64 as in the note, the path
+         * in RFC 9162 order (from the leaf's sibling up) */
+        char *root_b64 = og_base64_encode(root, 32);
+        doc = root_b64
+                  ? json_pack("{s:s,s:s,s:I,s:s,s:I,s:I,s:s,s:O,s:O,s:s,s:O}", "format",
+                              PROOF_FORMAT_2, "chain", chain, "seq", (json_int_t)seq, "record_hash",
+                              hash, "leaf_index", (json_int_t)(seq - 1), "tree_size",
+                              (json_int_t)size, "root_hash", root_b64, "proof", path, "record",
+                              record, "checkpoint", note, "origin", json_object_get(cp, "origin"))
+                  : NULL;
+        free(root_b64);
+    } else {
+        doc = json_pack("{s:s,s:s,s:I,s:s,s:I,s:I,s:O,s:O,s:O,s:O}", "format", PROOF_FORMAT,
+                        "chain", chain, "seq", (json_int_t)seq, "record_hash", hash, "leaf_index",
+                        (json_int_t)(seq - 1), "tree_size", (json_int_t)size, "root_hash",
+                        json_object_get(cp, "root_hash"), "proof", path, "record", record,
+                        "checkpoint", cp);
+    }
+    json_decref(path);
+    return doc;
+}
 
 int og_audit_prove(og_ctx *ctx, const char *tenant_id, int64_t seq, json_t **out)
 {
     int error = -1;
     og_stmt *st = NULL;
-    json_t *cp = NULL, *record = NULL, *path = NULL, *doc = NULL;
+    json_t *cp = NULL, *record = NULL, *doc = NULL;
     const char *chain = og_audit__chain_name(tenant_id);
     uint8_t proof[OG_MERKLE_MAX_PROOF][32], raw[32], leaf[32], root[32];
     size_t nproof = 0;
@@ -96,17 +135,7 @@ int og_audit_prove(og_ctx *ctx, const char *tenant_id, int64_t seq, json_t **out
                              chain, (long long)size);
         goto cleanup;
     }
-    path = json_array();
-    for (size_t i = 0; path && i < nproof; i++) {
-        char hex[OG_AUDIT_HASH_HEX];
-        og_hex_encode(proof[i], 32, hex);
-        json_array_append_new(path, json_string(hex));
-    }
-    doc = json_pack("{s:s,s:s,s:I,s:s,s:I,s:I,s:O,s:O,s:O,s:O}", "format", PROOF_FORMAT, "chain",
-                    chain, "seq", (json_int_t)seq, "record_hash", hash, "leaf_index",
-                    (json_int_t)(seq - 1), "tree_size", (json_int_t)size, "root_hash",
-                    json_object_get(cp, "root_hash"), "proof", path, "record", record, "checkpoint",
-                    cp);
+    doc = proof_doc(chain, seq, hash, size, root, proof, nproof, record, cp);
     if (!doc) {
         error = og_error_set(OG_ERROR, "out of memory");
         goto cleanup;
@@ -117,7 +146,6 @@ cleanup:
     og_stmt_free(st);
     json_decref(cp);
     json_decref(record);
-    json_decref(path);
     return error;
 }
 
@@ -265,27 +293,111 @@ static int record_verify(const json_t *record, const char *chain, int64_t seq,
     return error;
 }
 
+/* A base64 SHA-256 (format 2) into out. */
+static int get_b64_32(const char *s, uint8_t out[32], const char *what)
+{
+    uint8_t *raw = NULL;
+    size_t n = 0;
+    int ok = s && og_base64_decode(s, &raw, &n) == 0 && n == 32;
+    if (ok)
+        memcpy(out, raw, 32);
+    free(raw);
+    return ok ? 0 : og_error_set(OG_EINVAL, "proof: %s is not a base64 SHA-256", what);
+}
+
+/* Format 2: the checkpoint is a C2SP signed note of origin "<key name>/<chain>", signed by pub
+ * under that key name; its size and root must be the proof's. */
+static int note_verify(const json_t *proof, const uint8_t pub[32], const char *chain, int64_t size,
+                       const uint8_t root[32])
+{
+    const char *note = json_string_value(json_object_get(proof, "checkpoint"));
+    char origin[OG_AUDIT_ORIGIN_MAX], name[OG_AUDIT_NOTE_NAME_MAX], size_s[24], root_s[64];
+    size_t body_len = 0, len;
+    og_audit__vkey k;
+    uint8_t cp_root[32];
+    int error;
+    if (!note)
+        return og_error_set(OG_EINVAL, "proof: 'checkpoint' must be the signed note (a string)");
+    len = strlen(note);
+    if ((error = og_audit__note_split(note, len, &body_len)) < 0)
+        return og_error_wrap("proof: checkpoint"); /* OG_EINVAL */
+    if (sscanf(note, "%191[^\n]\n%23[0-9]\n%63[A-Za-z0-9+/=]\n", origin, size_s, root_s) != 3)
+        return og_error_set(OG_EINVAL, "proof: the checkpoint is not origin, size and root lines");
+    if ((error = get_b64_32(root_s, cp_root, "the checkpoint's root")) < 0)
+        return error;
+    /* From here on the document is well formed; what fails now is evidence of tampering. */
+    if (og_audit__origin_name(origin, chain, name, sizeof(name)) < 0)
+        return og_error_set(OG_ECORRUPT, "the checkpoint's origin '%s' is not of chain '%s'",
+                            origin, chain);
+    memset(&k, 0, sizeof(k));
+    og_strlcpy(k.name, name, sizeof(k.name));
+    k.type = OG_NOTE_ED25519;
+    memcpy(k.pub, pub, 32);
+    k.hash = og_audit__note_key_hash(name, OG_NOTE_ED25519, pub);
+    if ((error = og_audit__note_check(&k, note, body_len, note + body_len + 1, len - body_len - 1,
+                                      NULL)) < 0) {
+        char m[256];
+        og_strlcpy(m, og_error_last(), sizeof(m)); /* not formatted into itself */
+        return og_error_set(OG_ECORRUPT, "the checkpoint is not signed by the given key (%s)", m);
+    }
+    if (strtoll(size_s, NULL, 10) != size)
+        return og_error_set(OG_ECORRUPT,
+                            "the proof is for tree size %lld but the checkpoint for size %s",
+                            (long long)size, size_s);
+    if (memcmp(cp_root, root, 32) != 0)
+        return og_error_set(OG_ECORRUPT, "the proof's root is not the checkpoint's root");
+    return 0;
+}
+
+/* Format 2's fields: base64 root and path. */
+static int v2_parse(const json_t *proof, uint8_t root[32], uint8_t path[OG_MERKLE_MAX_PROOF][32],
+                    size_t *npath)
+{
+    const json_t *arr = json_object_get(proof, "proof");
+    int error;
+    char what[48];
+    if ((error = get_b64_32(json_string_value(json_object_get(proof, "root_hash")), root,
+                            "field 'root_hash'")) < 0)
+        return error;
+    if (!json_is_array(arr) || json_array_size(arr) > OG_MERKLE_MAX_PROOF)
+        return og_error_set(OG_EINVAL, "proof: field 'proof' must be an array of at most %d hashes",
+                            OG_MERKLE_MAX_PROOF);
+    *npath = json_array_size(arr);
+    for (size_t i = 0; i < *npath; i++) {
+        snprintf(what, sizeof(what), "hash %zu of the audit path", i);
+        if ((error = get_b64_32(json_string_value(json_array_get(arr, i)), path[i], what)) < 0)
+            return error;
+    }
+    return 0;
+}
+
 int og_audit_proof_verify(const json_t *proof, const uint8_t pub[32])
 {
     int error;
     uint8_t record_hash[32], root[32], leaf[32], path[OG_MERKLE_MAX_PROOF][32];
     size_t npath = 0;
     int64_t seq, leaf_index, size;
-    const char *chain;
-    if (!json_is_object(proof) ||
-        !og_streq(json_string_value(json_object_get(proof, "format")), PROOF_FORMAT))
-        return og_error_set(OG_EINVAL, "not an opsgate audit proof (format is not '%s')",
-                            PROOF_FORMAT);
+    const char *chain, *format = json_string_value(json_object_get(proof, "format"));
+    int v2 = og_streq(format, PROOF_FORMAT_2);
+    if (!json_is_object(proof) || !(v2 || og_streq(format, PROOF_FORMAT)))
+        return og_error_set(OG_EINVAL, "not an opsgate audit proof (format is not '%s' or '%s')",
+                            PROOF_FORMAT_2, PROOF_FORMAT);
     if (!(chain = json_string_value(json_object_get(proof, "chain"))))
         return og_error_set(OG_EINVAL, "proof: missing string field 'chain'");
     if ((error = get_int(proof, "seq", 1, &seq, "proof")) < 0 ||
         (error = get_int(proof, "leaf_index", 0, &leaf_index, "proof")) < 0 ||
         (error = get_int(proof, "tree_size", 1, &size, "proof")) < 0 ||
-        (error = get_hex32(proof, "record_hash", record_hash, "proof")) < 0 ||
-        (error = get_hex32(proof, "root_hash", root, "proof")) < 0 ||
-        (error = path_parse(proof, path, &npath)) < 0 ||
-        (error = checkpoint_verify(proof, pub, chain, size, root)) < 0)
+        (error = get_hex32(proof, "record_hash", record_hash, "proof")) < 0)
         return error;
+    if (v2) {
+        if ((error = v2_parse(proof, root, path, &npath)) < 0 ||
+            (error = note_verify(proof, pub, chain, size, root)) < 0)
+            return error;
+    } else if ((error = get_hex32(proof, "root_hash", root, "proof")) < 0 ||
+               (error = path_parse(proof, path, &npath)) < 0 ||
+               (error = checkpoint_verify(proof, pub, chain, size, root)) < 0) {
+        return error;
+    }
     if (leaf_index != seq - 1)
         return og_error_set(OG_ECORRUPT, "leaf index %lld does not belong to seq %lld",
                             (long long)leaf_index, (long long)seq);

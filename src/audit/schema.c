@@ -186,10 +186,52 @@ static const char v3_postgres[] =
     "CREATE INDEX audit_record_by_target ON audit_record (chain, target_type, target_id, seq)"
     " WHERE target_name IS NOT NULL;";
 
+/* Step 4: C2SP checkpoints (their origin; NULL for an opsgate-audit-checkpoint/1 one), the
+ * witnesses that cosign them (tlog-witness), what each witness has seen of each chain, and their
+ * cosignatures. Witnesses are configuration (added and removed, audited); cosignatures are
+ * evidence and kept, their signatures checked by verify. */
+#define AUDIT_V4(BIGINT)                                                                           \
+    "ALTER TABLE audit_checkpoint ADD COLUMN origin TEXT;"                                         \
+    "CREATE TABLE audit_witness ("                                                                 \
+    " id TEXT PRIMARY KEY,"                                                                        \
+    " tenant_id TEXT,"                                                                             \
+    " url TEXT NOT NULL,"                                                                          \
+    " vkey TEXT NOT NULL,"                                                                         \
+    " name TEXT NOT NULL,"                                                                         \
+    " created_at TEXT NOT NULL,"                                                                   \
+    " created_by TEXT NOT NULL"                                                                    \
+    ");"                                                                                           \
+    "CREATE UNIQUE INDEX audit_witness_by_key ON audit_witness (coalesce(tenant_id, ''), vkey);"   \
+    "CREATE TABLE audit_witness_state ("                                                           \
+    " witness_id TEXT NOT NULL,"                                                                   \
+    " chain TEXT NOT NULL,"                                                                        \
+    " tree_size " BIGINT " NOT NULL,"                                                              \
+    " root TEXT NOT NULL,"                                                                         \
+    " updated_at TEXT NOT NULL,"                                                                   \
+    " refused_size " BIGINT ","                                                                    \
+    " refused_at TEXT,"                                                                            \
+    " refusal TEXT,"                                                                               \
+    " PRIMARY KEY (witness_id, chain)"                                                             \
+    ");"                                                                                           \
+    "CREATE TABLE audit_cosignature ("                                                             \
+    " chain TEXT NOT NULL,"                                                                        \
+    " tree_size " BIGINT " NOT NULL,"                                                              \
+    " witness_vkey TEXT NOT NULL,"                                                                 \
+    " witness_url TEXT NOT NULL,"                                                                  \
+    " line TEXT NOT NULL,"                                                                         \
+    " timestamp " BIGINT ","                                                                       \
+    " received_at TEXT NOT NULL,"                                                                  \
+    " PRIMARY KEY (chain, tree_size, witness_vkey)"                                                \
+    ");"
+
+static const char v4_sqlite[] = AUDIT_V4("INTEGER");
+static const char v4_postgres[] = AUDIT_V4("BIGINT");
+
 static const og_migration steps[] = {
     {1, v1_sqlite, v1_postgres},
     {2, v2_sqlite, v2_postgres},
     {3, v3_sqlite, v3_postgres},
+    {4, v4_sqlite, v4_postgres},
 };
 
 const og_schema og_audit_schema = {"audit", steps, sizeof(steps) / sizeof(steps[0])};

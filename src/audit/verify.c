@@ -63,8 +63,21 @@ static int check_checkpoint(og_store *s, og_stmt *cp, const char *chain, const u
         og_strlcpy(keys->id, key_id, sizeof(keys->id));
     }
     og_buf_reset(msg);
-    if ((rc = og_audit__checkpoint_message(msg, chain, size, root_hex, time)) < 0)
-        return rc;
+    og_audit__cp c;
+    memset(&c, 0, sizeof(c));
+    c.size = size;
+    og_strlcpy(c.root, root_hex, sizeof(c.root));
+    og_strlcpy(c.time, time, sizeof(c.time));
+    og_strlcpy(c.origin, og_stmt_col_text(cp, 5) ? og_stmt_col_text(cp, 5) : "", sizeof(c.origin));
+    if ((rc = og_audit__cp_message(msg, chain, &c)) < 0) {
+        if (rc != OG_ECORRUPT)
+            return rc;
+        og_error_clear();
+        return og_audit__problem(res, chain, 0,
+                                 "the checkpoint at tree size %lld has origin '%s', which does"
+                                 " not name this chain",
+                                 (long long)size, c.origin);
+    }
     if (og_base64_decode(sig_b64, &sig, &siglen) < 0 || siglen != 64 ||
         og_crypto_ed25519_verify(keys->pub, msg->data, msg->len, sig) < 0) {
         free(sig);
@@ -115,7 +128,7 @@ static int verify_chain(og_store *s, og_audit__vpipe *p, const char *chain,
                                  "SELECT " OG_AUDIT__COLUMNS " FROM audit_record WHERE chain = ?"
                                  " ORDER BY seq")) < 0 ||
         (error = og_stmt_prepare(&cp, s,
-                                 "SELECT tree_size, root, time, key_id, signature FROM"
+                                 "SELECT tree_size, root, time, key_id, signature, origin FROM"
                                  " audit_checkpoint WHERE chain = ? ORDER BY tree_size")) < 0)
         goto cleanup;
     og_stmt_bind_text(st, 1, chain);
@@ -193,7 +206,8 @@ static int cp_record_parse(og_stmt *rec, og_audit__cp *cp)
 static int same_cp(const og_audit__cp *a, const og_audit__cp *b)
 {
     return a->size == b->size && og_streq(a->root, b->root) && og_streq(a->time, b->time) &&
-           og_streq(a->key_id, b->key_id) && og_streq(a->sig, b->sig);
+           og_streq(a->key_id, b->key_id) && og_streq(a->sig, b->sig) &&
+           og_streq(a->origin, b->origin);
 }
 
 /*
@@ -206,7 +220,7 @@ static int cross_checkpoints(og_store *s, const char *chain, og_audit_verify_res
     og_stmt *cp = NULL, *rec = NULL;
     int error, crc, rrc, platform = og_streq(chain, OG_AUDIT_PLATFORM_CHAIN);
     if ((error = og_stmt_prepare_args(&cp, s,
-                                      "SELECT tree_size, root, time, key_id, signature FROM"
+                                      "SELECT tree_size, root, time, key_id, signature, origin FROM"
                                       " audit_checkpoint WHERE chain = ? ORDER BY tree_size",
                                       "t", chain)) < 0 ||
         (error = og_stmt_prepare_args(&rec, s,
@@ -236,6 +250,8 @@ static int cross_checkpoints(og_store *s, const char *chain, og_audit_verify_res
                        sizeof(a.key_id));
             og_strlcpy(a.sig, og_stmt_col_text(cp, 4) ? og_stmt_col_text(cp, 4) : "",
                        sizeof(a.sig));
+            og_strlcpy(a.origin, og_stmt_col_text(cp, 5) ? og_stmt_col_text(cp, 5) : "",
+                       sizeof(a.origin));
         }
         if (rrc == OG_ROW) {
             rseq = og_stmt_col_int(rec, 0);

@@ -3,6 +3,8 @@
 #include "cli/cli.h"
 #include "cli/table.h"
 #include "opsgate/audit.h"
+#include "opsgate/egress.h"
+#include "opsgate/netclient.h"
 #include "opsgate/error.h"
 #include "opsgate/tenant.h"
 
@@ -34,8 +36,12 @@ static const char *const about =
     "                are checked with --pubkey FILE, else the public half of the key file\n"
     "                (--audit-key or OPSGATE_AUDIT_KEY), else the installation's key of that id.\n"
     "                Exit 2 when the witness is not such lines (the message names the line).\n"
-    "  checkpoint    sign a checkpoint (chain, tree size, RFC 9162 Merkle root, time) with the\n"
-    "                installation's Ed25519 key; all chains that grew when --tenant is omitted,\n"
+    "                --min-witnesses N: also require the latest checkpoint of every chain to\n"
+    "                carry N valid cosignatures of registered witnesses (audit witness).\n"
+    "  checkpoint    sign a checkpoint of each chain: a C2SP tlog-checkpoint (origin\n"
+    "                opsgate/<log id>/<chain>, tree size, base64 RFC 9162 Merkle root) signed as\n"
+    "                a C2SP signed note with the installation's Ed25519 key; all chains that grew "
+    "when --tenant is omitted,\n"
     "                the platform chain last (it records every checkpoint). Refuses a chain whose\n"
     "                latest checkpoint is not the one the platform chain records, or whose\n"
     "                records no longer match it. The server does this periodically too.\n"
@@ -43,12 +49,22 @@ static const char *const about =
     "                file, kept outside the data folder (see opsgate init --audit-key); once\n"
     "                used, required.\n"
     "                --witness-file PATH: append each new checkpoint as a JSON line (fsync'd).\n"
-    "  pubkey        print the audit public key (PEM; `openssl pkey -pubin` reads it).\n"
+    "  pubkey        print the audit public key (PEM; `openssl pkey -pubin` reads it); with\n"
+    "                --note as a C2SP note verifier key, name+hash+base64key.\n"
     "  prove         print a self-contained inclusion proof (JSON) of record N against the\n"
     "                chain's latest checkpoint.\n"
     "  verify-proof  check a proof offline, without any data folder: the record hashes to its\n"
     "                record hash, the audit path leads to the root, and the checkpoint is signed\n"
-    "                by --pubkey. Exit 0 valid, 1 invalid or unreadable, 2 not a proof or key.\n"
+    "                by --pubkey (PEM, or the note verifier key of `pubkey --note`). Exit 0\n"
+    "                valid, 1 invalid or unreadable, 2 not a proof or key.\n"
+    "  consistency   print the RFC 9162 consistency proof (base64 hashes) of a chain from tree\n"
+    "                size --from to --to (default: its latest checkpoint), with the signed\n"
+    "                note of the checkpoint at --to.\n"
+    "  witness       add --url URL --key VKEY [--tenant T] | list | remove ID: the witnesses\n"
+    "                (C2SP tlog-witness) every new checkpoint is sent to, of every chain or of\n"
+    "                one tenant's; the server (events) sends them, stores their cosignatures\n"
+    "                and raises an alert (audit.witness.refused) when one refuses. VKEY is the\n"
+    "                witness's verifier key (cosignature/v1 or Ed25519). Platform admins.\n"
     "  export        write the records with since <= time < until to stdout as an OSCAL 1.1.2\n"
     "                assessment-results document, JSON lines (canonical JSON with hash) or CSV.\n"
     "                Each record names its tenant, acting user (label and id) and target (name\n"
@@ -67,6 +83,26 @@ static const og_cli_opt verify_opts[] = {
     {"pubkey", "FILE", "the public key the witness is signed with", 0, 0},
     {"audit-key", "PATH", "the signing key file (else $OPSGATE_AUDIT_KEY)", 0, 0},
     {"key", "PATH", "the same as --audit-key", 0, 0},
+    {"min-witnesses", "N", "require N witness cosignatures", 0, 0},
+    {0},
+};
+
+static const og_cli_opt pubkey_opts[] = {
+    {"note", NULL, "as a C2SP note verifier key", 0, 0},
+    {0},
+};
+
+static const og_cli_opt consistency_opts[] = {
+    OG_CLI_OPT_TENANT,
+    {"from", "N", "the older tree size (0 or more)", OG_CLI_REQUIRED, 0},
+    {"to", "M", "the newer tree size (default: the latest)", 0, 0},
+    {0},
+};
+
+static const og_cli_opt witness_opts[] = {
+    OG_CLI_OPT_TENANT,
+    {"url", "URL", "the witness's http(s) URL (add)", 0, 0},
+    {"key", "VKEY", "the witness's verifier key (add)", 0, 0},
     {0},
 };
 
@@ -85,7 +121,7 @@ static const og_cli_opt prove_opts[] = {
 };
 
 static const og_cli_opt verify_proof_opts[] = {
-    {"pubkey", "FILE", "the audit public key (PEM, `audit pubkey`)", OG_CLI_REQUIRED, 0},
+    {"pubkey", "FILE", "the audit public key (PEM or note key)", OG_CLI_REQUIRED, 0},
     {0},
 };
 
@@ -228,7 +264,10 @@ static int cmd_verify_proof(const char *file, const char *pubfile)
                 og_error_last());
         goto cleanup;
     }
-    if (og_audit_pubkey_parse(pem, pub) < 0) {
+    while (len && (pem[len - 1] == '\n' || pem[len - 1] == '\r' || pem[len - 1] == ' '))
+        pem[--len] = '\0';
+    if ((strstr(pem, "-----BEGIN") ? og_audit_pubkey_parse(pem, pub)
+                                   : og_audit_note_key_parse(pem, pub)) < 0) {
         fprintf(stderr, "opsgate: public key file '%s': %s\n", pubfile, og_error_last());
         rc = OG_EXIT_USAGE;
         goto cleanup;
@@ -248,13 +287,21 @@ static int cmd_verify_proof(const char *file, const char *pubfile)
         rc = error == OG_EINVAL ? OG_EXIT_USAGE : OG_EXIT_FAIL;
         goto cleanup;
     }
-    printf("proof verified: record %lld of chain %s is included in the checkpoint of tree size "
-           "%lld signed by key %s at %s\n",
-           (long long)json_integer_value(json_object_get(doc, "seq")),
-           json_string_value(json_object_get(doc, "chain")),
-           (long long)json_integer_value(json_object_get(doc, "tree_size")),
-           json_string_value(json_object_get(json_object_get(doc, "checkpoint"), "key_id")),
-           json_string_value(json_object_get(json_object_get(doc, "checkpoint"), "time")));
+    if (json_is_string(json_object_get(doc, "checkpoint")))
+        printf("proof verified: record %lld of chain %s is included in the checkpoint of tree"
+               " size %lld of %s (a signed note)\n",
+               (long long)json_integer_value(json_object_get(doc, "seq")),
+               json_string_value(json_object_get(doc, "chain")),
+               (long long)json_integer_value(json_object_get(doc, "tree_size")),
+               json_string_value(json_object_get(doc, "origin")));
+    else
+        printf("proof verified: record %lld of chain %s is included in the checkpoint of tree"
+               " size %lld signed by key %s at %s\n",
+               (long long)json_integer_value(json_object_get(doc, "seq")),
+               json_string_value(json_object_get(doc, "chain")),
+               (long long)json_integer_value(json_object_get(doc, "tree_size")),
+               json_string_value(json_object_get(json_object_get(doc, "checkpoint"), "key_id")),
+               json_string_value(json_object_get(json_object_get(doc, "checkpoint"), "time")));
     rc = OG_EXIT_OK;
 cleanup:
     free(text);
@@ -354,7 +401,8 @@ static void print_verify(const og_cli *cli, int error, const og_audit_verify_res
 
 static int verify(og_cli *cli, const og_cli_args *a)
 {
-    const char *witness = og_cli_get(a, "witness"), *tid;
+    const char *witness = og_cli_get(a, "witness"), *tid, *minw_s = og_cli_get(a, "min-witnesses");
+    int64_t minw = 0;
     og_audit_verify_result res;
     uint8_t pub[32];
     const uint8_t *wpub = NULL;
@@ -364,6 +412,8 @@ static int verify(og_cli *cli, const og_cli_args *a)
     int error;
     if (og_cli_has(a, "pubkey") && !witness)
         return og_cli_bad(a, "verify --pubkey checks a witness: give --witness FILE|URL");
+    if (minw_s && parse_i64(minw_s, 0, 1000, &minw) < 0)
+        return og_cli_bad(a, "--min-witnesses '%s' is not a number from 0 to 1000", minw_s);
     if (witness) {
         if ((error = witness_key(a, pub, &wpub)))
             return error;
@@ -378,6 +428,8 @@ static int verify(og_cli *cli, const og_cli_args *a)
     error = witness ? og_audit_verify_witness(&cli->ctx, tid, wtext, wlen, wpub, &res)
                     : og_audit_verify(&cli->ctx, tid, &res);
     free(wtext);
+    if (error == 0 && minw > 0)
+        error = og_audit_verify_witnessed(&cli->ctx, tid, (int)minw, &res);
     if (error == OG_EINVAL && witness) {
         fprintf(stderr, "opsgate: witness '%s': %s\n", witness, og_error_last());
         return OG_EXIT_USAGE; /* not a witness: bad input, not a broken trail */
@@ -430,9 +482,18 @@ static int pubkey(og_cli *cli, const og_cli_args *a)
 {
     char *pem = NULL;
     int error;
-    (void)a;
     if ((error = og_cli_open(cli, NULL)))
         return error;
+    if (og_cli_has(a, "note")) {
+        if ((error = og_audit_pubkey_note(&cli->ctx, &pem)) < 0)
+            return og_cli_fail(error);
+        if (cli->json)
+            og_cli_print_json(json_pack("{s:s,s:s}", "algorithm", "ed25519", "vkey", pem));
+        else
+            printf("%s\n", pem);
+        free(pem);
+        return OG_EXIT_OK;
+    }
     if ((error = og_audit_pubkey_pem(&cli->ctx, &pem)) < 0)
         return og_cli_fail(error);
     if (cli->json)
@@ -457,6 +518,90 @@ static int prove(og_cli *cli, const og_cli_args *a)
     if ((error = og_audit_prove(&cli->ctx, tid, seq, &proof)) < 0)
         return audit_fail(error);
     og_cli_print_json(proof);
+    return OG_EXIT_OK;
+}
+
+static int consistency(og_cli *cli, const og_cli_args *a)
+{
+    const char *from_s = og_cli_get(a, "from"), *to_s = og_cli_get(a, "to"), *tid;
+    int64_t from = 0, to = 0;
+    json_t *out = NULL;
+    og_tenant t;
+    int error;
+    if (parse_i64(from_s, 0, INT64_MAX, &from) < 0)
+        return og_cli_bad(a, "--from '%s' is not a tree size (0, 1, ...)", from_s);
+    if (to_s && parse_i64(to_s, 1, INT64_MAX, &to) < 0)
+        return og_cli_bad(a, "--to '%s' is not a tree size (1, 2, ...)", to_s);
+    if ((error = open_chain(cli, a, &t, &tid)))
+        return error;
+    if ((error = og_audit_consistency(&cli->ctx, tid, from, to, &out)) < 0)
+        return audit_fail(error);
+    og_cli_print_json(out);
+    return OG_EXIT_OK;
+}
+
+/* `audit witness add|list|remove`: the witnesses checkpoints are sent to. */
+static int witness(og_cli *cli, const og_cli_args *a)
+{
+    const char *action = a->pos[0], *url = og_cli_get(a, "url"), *key = og_cli_get(a, "key");
+    const char *tid;
+    char id[OG_ID_LEN];
+    json_t *arr = NULL;
+    og_tenant t;
+    int error, add = og_streq(action, "add"), rm = og_streq(action, "remove");
+    if (!add && !rm && !og_streq(action, "list"))
+        return og_cli_bad(a, "audit witness takes add, list or remove, not %s", action);
+    if (rm != (a->npos == 2))
+        return og_cli_bad(a, "audit witness %s",
+                          rm ? "remove takes the witness's id" : "add and list take no argument");
+    if (add != (url && key) || (!add && (url || key)))
+        return og_cli_bad(a, "audit witness add needs --url and --key (and only add takes them)");
+    if ((error = open_chain(cli, a, &t, &tid)))
+        return error;
+    if (add) {
+        /* a numeric host is checked now against the egress policy, a name when connecting */
+        char scheme[16], host[256];
+        og_egress *eg = NULL;
+        if (og_netclient_url_parts(url, scheme, sizeof(scheme), host, sizeof(host)) == 0 &&
+            ((error = og_egress_load(&eg, cli->ctx.store)) < 0 ||
+             (error = og_egress_check_host(eg, host)) < 0)) {
+            og_egress_free(eg);
+            return og_cli_fail(error);
+        }
+        og_egress_free(eg);
+        if ((error = og_audit_witness_add(&cli->ctx, tid, url, key, id)) < 0)
+            return og_cli_fail(error);
+        if (cli->json)
+            og_cli_print_json(json_pack("{s:s}", "id", id));
+        else
+            printf("witness %s added\n", id);
+        return OG_EXIT_OK;
+    }
+    if (rm) {
+        if ((error = og_audit_witness_remove(&cli->ctx, a->pos[1])) < 0)
+            return og_cli_fail(error);
+        printf("witness %s removed\n", a->pos[1]);
+        return OG_EXIT_OK;
+    }
+    if ((error = og_audit_witness_list(&cli->ctx, &arr)) < 0)
+        return og_cli_fail(error);
+    if (cli->json) {
+        og_cli_print_json(arr);
+        return OG_EXIT_OK;
+    }
+    size_t i;
+    json_t *w;
+    json_array_foreach(arr, i, w)
+    {
+        const char *tn = json_string_value(json_object_get(w, "tenant_id"));
+        const char *refused = json_string_value(json_object_get(w, "refused_at"));
+        printf("%s %s %s %s cosignatures=%lld%s%s\n", json_string_value(json_object_get(w, "id")),
+               json_string_value(json_object_get(w, "name")),
+               json_string_value(json_object_get(w, "url")), tn ? tn : "all-chains",
+               (long long)json_integer_value(json_object_get(w, "cosignatures")),
+               refused ? " refused-at=" : "", refused ? refused : "");
+    }
+    json_decref(arr);
     return OG_EXIT_OK;
 }
 
@@ -526,7 +671,11 @@ static const og_cli_sub subs[] = {
     {"verify", NULL, 0, 0, verify_opts, "check every chain, checkpoint and witness", verify},
     {"checkpoint", NULL, 0, 0, checkpoint_opts, "sign a checkpoint of the chains that grew",
      checkpoint},
-    {"pubkey", NULL, 0, 0, NULL, "print the audit public key (PEM)", pubkey},
+    {"pubkey", NULL, 0, 0, pubkey_opts, "print the audit public key (PEM or note key)", pubkey},
+    {"consistency", NULL, 0, 0, consistency_opts, "print a consistency proof between two sizes",
+     consistency},
+    {"witness", "add|list|remove ID", 1, 2, witness_opts, "the witnesses that cosign checkpoints",
+     witness},
     {"prove", NULL, 0, 0, prove_opts, "print an inclusion proof of one record", prove},
     {"verify-proof", "FILE", 1, 1, verify_proof_opts, "check a proof offline", verify_proof},
     {"export", NULL, 0, 0, export_opts, "write records as OSCAL, JSON lines or CSV", export},

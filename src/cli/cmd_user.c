@@ -8,8 +8,10 @@
 
 static const char *const about =
     "Users belong to one tenant and hold one role: tenant-admin, project-manager, engineer,\n"
-    "auditor (read-only, plus audit export) or client-viewer (published artifacts of its own\n"
-    "projects only). Platform admins (role platform-admin) belong to no tenant: omit --tenant.\n"
+    "auditor (read-only, plus audit export), client-viewer (published artifacts of its own\n"
+    "projects only) or witness (reads the audit trail's signed checkpoints and consistency proofs\n"
+    "only: of its tenant's chain, or, added without --tenant, of every chain: the platform's\n"
+    "witness). Platform admins (role platform-admin) belong to no tenant: omit --tenant.\n"
     "Managing users needs tenant-admin in that tenant, or platform-admin.\n"
     "\n"
     "disable   The user can no longer authenticate: its tokens are revoked and --as refuses\n"
@@ -41,7 +43,8 @@ static int role_of(const og_cli_args *a, og_role *role)
     if (og_role_parse(role_s, role) < 0)
         return og_cli_bad(a, "%s", og_error_last());
     /* a missing --tenant is the command line's fault, not the data folder's */
-    if (!og_cli_get(a, "tenant") && *role != OG_ROLE_PLATFORM_ADMIN)
+    if (!og_cli_get(a, "tenant") && *role != OG_ROLE_PLATFORM_ADMIN &&
+        !(*role == OG_ROLE_WITNESS && og_streq(a->sub->name, "add")))
         return og_cli_bad(a, "user %s with role %s needs --tenant", a->sub->name, role_s);
     return 0;
 }

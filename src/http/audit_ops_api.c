@@ -94,3 +94,64 @@ int og_http__audit_pubkey(og_http_req *r)
     free(pem);
     return og_http__reply(r, 200, j);
 }
+
+/* ---- for witnesses and monitors (a witness token may read these and nothing else) ---- */
+
+/* {chain}: "platform" or a tenant id (not a name: a witness may not look tenants up). */
+static int chain_param(og_http_req *r, const char **chain)
+{
+    const char *c = og_http__param(&r->match, "chain");
+    *chain = NULL;
+    if (c && strcmp(c, "platform") == 0)
+        return 0;
+    if (!c || !og_id_valid(c))
+        return og_error_set(OG_EINVAL, "chain '%.64s' is not 'platform' or a tenant id",
+                            c ? c : "");
+    *chain = c;
+    return 0;
+}
+
+/* Another tenant's chain and one that does not exist (or has no checkpoint yet) answer alike. */
+static int not_found(const char *chain)
+{
+    return og_error_set(OG_ENOTFOUND, "no signed checkpoint of audit chain '%s'",
+                        chain ? chain : "platform");
+}
+
+/* GET /api/v1/audit/checkpoints/{chain}: the chain's latest checkpoint, with its C2SP signed
+ * note ("note") when it has one. */
+int og_http__audit_checkpoint_public(og_http_req *r)
+{
+    const char *chain;
+    json_t *cp = NULL;
+    int error;
+    if ((error = chain_param(r, &chain)) < 0)
+        return error;
+    if ((error = og_audit_checkpoint_public(&r->ctx, chain, &cp)) == OG_ENOTFOUND)
+        return not_found(chain);
+    if (error < 0)
+        return error;
+    return og_http__reply(r, 200, cp);
+}
+
+/* GET /api/v1/audit/checkpoints/{chain}/consistency?from=N[&to=M]: the consistency proof
+ * between two tree sizes (base64 hashes, RFC 9162 order) and the signed note at M. */
+int og_http__audit_consistency(og_http_req *r)
+{
+    const char *chain;
+    int64_t from = -1, to = 0;
+    json_t *out = NULL;
+    int error;
+    if ((error = chain_param(r, &chain)) < 0)
+        return error;
+    if (!og_http__query(r, "from"))
+        return og_error_set(OG_EINVAL, "query 'from': missing (the older tree size)");
+    if ((error = og_http__query_i64(r, "from", 0, INT64_MAX, &from)) < 0 ||
+        (error = og_http__query_i64(r, "to", 1, INT64_MAX, &to)) < 0)
+        return error;
+    if ((error = og_audit_consistency(&r->ctx, chain, from, to, &out)) == OG_ENOTFOUND)
+        return not_found(chain);
+    if (error < 0)
+        return error;
+    return og_http__reply(r, 200, out);
+}

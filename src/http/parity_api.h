@@ -44,6 +44,9 @@ int og_http__audit_verify(og_http_req *r);
 int og_http__audit_checkpoint_make(og_http_req *r);
 int og_http__audit_prove(og_http_req *r);
 int og_http__audit_pubkey(og_http_req *r);
+/* GET /api/v1/audit/checkpoints/{chain}[/consistency]: for witnesses (role witness) */
+int og_http__audit_checkpoint_public(og_http_req *r);
+int og_http__audit_consistency(og_http_req *r);
 
 /* notify_api.c: the event types and the egress policy's allowed ranges */
 int og_http__notify_event_types(og_http_req *r);

@@ -240,6 +240,8 @@ const og_http_route og_http__routes[] = {
     {"POST", "/api/v1/audit/checkpoints", og_http__audit_checkpoint_make, 0},
     {"GET", "/api/v1/audit/proof", og_http__audit_prove, 0},
     {"GET", "/api/v1/audit/pubkey", og_http__audit_pubkey, 0},
+    {"GET", "/api/v1/audit/checkpoints/{chain}", og_http__audit_checkpoint_public, 0},
+    {"GET", "/api/v1/audit/checkpoints/{chain}/consistency", og_http__audit_consistency, 0},
     /* notification event types and the egress policy (notify_api.c): `notify events|egress` */
     {"GET", "/api/v1/notify-event-types", og_http__notify_event_types, 0},
     {"GET", "/api/v1/notify-egress", og_http__notify_egress_list, 0},

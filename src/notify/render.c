@@ -43,6 +43,7 @@ const char *const og_notify_event_types[] = {
     "connector.recovered",
     "rmm.device.added",
     "rmm.device.removed",
+    "audit.witness.refused",
     NULL,
 };
 

@@ -13,6 +13,7 @@ static const char *const role_names[] = {
     [OG_ROLE_ENGINEER] = "engineer",
     [OG_ROLE_AUDITOR] = "auditor",
     [OG_ROLE_CLIENT_VIEWER] = "client-viewer",
+    [OG_ROLE_WITNESS] = "witness",
 };
 
 const char *og_role_name(og_role r)
@@ -32,7 +33,7 @@ int og_role_parse(const char *s, og_role *out)
     }
     return og_error_set(OG_EINVAL,
                         "unknown role '%s' (one of platform-admin, tenant-admin, project-manager, "
-                        "engineer, auditor, client-viewer)",
+                        "engineer, auditor, client-viewer, witness)",
                         s ? s : "");
 }
 
@@ -90,7 +91,7 @@ static int role_has(og_role r, og_perm p)
     case OG_PERM_PLATFORM:
         return 0;
     case OG_PERM_TENANT_READ:
-        return r != OG_ROLE_NONE;
+        return r != OG_ROLE_NONE && r != OG_ROLE_WITNESS;
     case OG_PERM_USER_MANAGE:
         return r == OG_ROLE_TENANT_ADMIN;
     case OG_PERM_USER_READ:
@@ -102,6 +103,8 @@ static int role_has(og_role r, og_perm p)
         return r == OG_ROLE_TENANT_ADMIN || r == OG_ROLE_AUDITOR;
     case OG_PERM_WRITE:
         return r == OG_ROLE_TENANT_ADMIN || r == OG_ROLE_PROJECT_MANAGER || r == OG_ROLE_ENGINEER;
+    case OG_PERM_AUDIT_CHECKPOINTS:
+        return r == OG_ROLE_TENANT_ADMIN || r == OG_ROLE_AUDITOR || r == OG_ROLE_WITNESS;
     }
     return 0;
 }
@@ -125,6 +128,8 @@ static const char *perm_what(og_perm p)
         return "changing tenant data";
     case OG_PERM_READ:
         return "reading tenant data";
+    case OG_PERM_AUDIT_CHECKPOINTS:
+        return "reading audit checkpoints";
     }
     return "this operation";
 }
@@ -132,6 +137,9 @@ static const char *perm_what(og_perm p)
 int og_authz_check(const og_actor *a, const char *tenant_id, og_perm p)
 {
     if (og_actor_is_platform(a))
+        return 0;
+    /* the platform's witness (a witness of no tenant) reads the checkpoints of every chain */
+    if (p == OG_PERM_AUDIT_CHECKPOINTS && a->role == OG_ROLE_WITNESS && !a->tenant_id[0])
         return 0;
     if (!tenant_id || !tenant_id[0])
         return og_error_set(OG_EDENIED, "%s needs the platform-admin role (you are %s)",

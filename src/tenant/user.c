@@ -55,7 +55,11 @@ int og_user_add(og_ctx *ctx, const char *tenant, const char *name, og_role role,
     og_tenant t;
     og_user u;
     memset(&t, 0, sizeof(t));
-    if (role == OG_ROLE_PLATFORM_ADMIN) {
+    if (role == OG_ROLE_WITNESS && (!tenant || !*tenant)) {
+        /* the platform's witness: reads every chain's checkpoints, nothing else */
+        if ((error = og_authz_check(&ctx->actor, NULL, OG_PERM_PLATFORM)) < 0)
+            return error;
+    } else if (role == OG_ROLE_PLATFORM_ADMIN) {
         if (tenant && *tenant) {
             og_error_set(OG_EINVAL,
                          "a platform-admin belongs to no tenant: one is not added to tenant '%s'",

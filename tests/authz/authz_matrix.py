@@ -148,7 +148,8 @@ PUBLIC_PATHS = ("/healthz", "/metrics", "/_test", "/console/assets/", "/console/
 QUERIES = {"GET /api/v1/projects/{key}/artifacts/{name}/diff": "?from=1&to=1",
            "GET /api/v1/artifacts/search": "?q=doc",
            "GET /api/v1/audit/export": "?format=jsonl",
-           "GET /api/v1/audit/proof": "?seq=1"}
+           "GET /api/v1/audit/proof": "?seq=1",
+           "GET /api/v1/audit/checkpoints/{chain}/consistency": "?from=1"}
 
 
 def is_console(path):
@@ -307,7 +308,7 @@ class Fixtures:
 
         def tenant_objects(tenant, tadmin, suffix, prefix):
             """One set of objects in TENANT; keys and names carry SUFFIX (a role or 'g')."""
-            o = {"tenant": tenant}
+            o = {"tenant": tenant, "chain": c.ok(200, "GET", "/api/v1/tenants/" + tenant, a)["id"]}
             user = "v%s-%s" % (prefix, suffix)
             c.ok(201, "POST", "/api/v1/tenants/%s/users" % tenant, a, {"name": user, "role": "engineer"})
             o["user"] = user
@@ -412,7 +413,7 @@ def subst(path, o, missing=False, inner=False):
         raise KeyError(prefix)
 
     console_remove = path.startswith("/console/") and path.endswith("/remove")
-    objs = re.findall(r"\{(tenant|user|id|key|name|connector|company|target)\}", path)
+    objs = re.findall(r"\{(tenant|user|id|key|name|connector|company|target|chain)\}", path)
     last = objs[-1] if objs else None
     out, used = "", []
     for part in re.split(r"(\{[a-z]+\})", path):
@@ -432,6 +433,8 @@ def subst(path, o, missing=False, inner=False):
             v = "certs" if "/areas/" in out else "platform"
         elif p == "tenant":
             v = "nosuch" if missing or (inner and p == last) else o["tenant"]
+        elif p == "chain":  # an audit chain: its tenant's id
+            v = MISSING_UUID if missing or (inner and p == last) else o["chain"]
         elif inner and p == last:
             v = "nosuch" if p != "name" else "nosuch.md"
         elif p == "key":
@@ -526,7 +529,7 @@ def main():
             return None
 
         # another tenant's object and a missing one, as every tenant role: same bytes
-        if re.search(r"\{(tenant|user|id|key|name|connector|target)\}", path) and \
+        if re.search(r"\{(tenant|user|id|key|name|connector|target|chain)\}", path) and \
                 not path.startswith(PUBLIC_PATHS):
             for role in TENANT_ROLES:
                 tok = fx.role_token[role]

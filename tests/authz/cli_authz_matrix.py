@@ -87,6 +87,8 @@ ARGS = {
     "audit verify-proof": "audit verify-proof {F}/proof.json --pubkey {F}/audit.pub",
     "audit export": "audit export --tenant {T} --format jsonl",
     "audit list": "audit list --tenant {T}",
+    "audit consistency": "audit consistency --tenant {T} --from 0",
+    "audit witness": "audit witness list",
     "gate list": "gate list --tenant {T}",
     "gate show": "gate show {G2A} --tenant {T}",
     "gate approve": "gate approve {G2A} --tenant {T} --note m",

@@ -205,7 +205,7 @@ run 1 "and signing the platform chain is refused" og audit checkpoint
 # a forged checkpoint row (signed with the key from the folder) without its platform record
 fresh
 drop_triggers
-db "INSERT INTO audit_checkpoint SELECT chain, tree_size + 1, root, time, key_id, signature FROM audit_checkpoint WHERE chain = '$acme'"
+db "INSERT INTO audit_checkpoint SELECT chain, tree_size + 1, root, time, key_id, signature, origin FROM audit_checkpoint WHERE chain = '$acme'"
 restore_triggers
 run 1 "verify finds a checkpoint without its record" og audit verify --tenant acme
 

@@ -372,7 +372,14 @@ static void test_verify__finds_a_forged_checkpoint_signature(void **state)
     fixture *f = *state;
     standard_chain(f);
     og_store *db = tamper_db(f);
+    /* a C2SP checkpoint signs origin, size and root; its time is covered by its record */
     og_test_raw_exec(db, "UPDATE audit_checkpoint SET time = '2030-01-01T00:00:00.000000Z'");
+    og_store_close(db);
+    expect_broken(f, 0, "replaced");
+    db = og_test_raw_open(&f->env);
+    og_test_raw_exec(
+        db, "UPDATE audit_checkpoint SET signature = 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+            "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=='");
     og_store_close(db);
     expect_broken(f, 0, "signature");
 }
@@ -415,6 +422,11 @@ static void test_prove__proof_verifies_offline_and_detects_changes(void **state)
     }
     assert_int_equal(og_audit_prove(&f->env.ctx, f->t.id, 15, &proof), OG_ENOTFOUND);
     OG_ASSERT_OK(og_audit_prove(&f->env.ctx, f->t.id, 6, &proof));
+    /* a C2SP checkpoint: the signed note, base64 hashes */
+    assert_string_equal(json_string_value(json_object_get(proof, "format")),
+                        "opsgate-audit-inclusion-proof/2");
+    assert_non_null(
+        strstr(json_string_value(json_object_get(proof, "checkpoint")), "\n\n\xe2\x80\x94 "));
     /* another key */
     OG_ASSERT_OK(og_crypto_ed25519_generate(otherpriv, other));
     assert_int_equal(og_audit_proof_verify(proof, other), OG_ECORRUPT);
@@ -426,9 +438,7 @@ static void test_prove__proof_verifies_offline_and_detects_changes(void **state)
     /* a changed path */
     copy = json_deep_copy(proof);
     json_array_set_new(json_object_get(copy, "proof"), 0,
-                       json_string("00000000000000000000000000"
-                                   "000000000000000000000000000"
-                                   "00000000000"));
+                       json_string("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="));
     assert_int_equal(og_audit_proof_verify(copy, pub), OG_ECORRUPT);
     json_decref(copy);
     /* another leaf index */
