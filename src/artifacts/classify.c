@@ -224,8 +224,12 @@ int og_artifact_classify(og_ctx *ctx, const og_artifact_ref *ref, const char *ki
         json_object_set_new(prop, "client", json_string(client));
     json_object_set_new(prop, "confirmed_by",
                         json_string(og_artifacts__actor_label(&ctx->actor, by, sizeof(by))));
-    if ((error = og_infer_doc_label(ctx, sc.tenant_id, docref, kind)) < 0 ||
-        (error = record_seal(ctx, sc.tenant_id, a.id, a.latest, rec)) < 0)
+    /* a corrected client is also a label of the metadata model */
+    json_t *fields = client ? json_pack("{s:s}", "client", client) : json_object();
+    if ((error = og_infer_doc_label(ctx, sc.tenant_id, docref, kind)) >= 0)
+        error = og_infer_doc_label_meta(ctx, sc.tenant_id, docref, prop, fields);
+    json_decref(fields);
+    if (error < 0 || (error = record_seal(ctx, sc.tenant_id, a.id, a.latest, rec)) < 0)
         goto end;
     error = og_artifacts__audit(ctx, sc.tenant_id, "artifact.classify", "artifact", a.id,
                                 json_pack("{s:s, s:I, s:s, s:b}", "project", sc.project.key,
