@@ -360,9 +360,10 @@ void og_cli_artifact_print_show(json_t *a)
                json_object_get(pr, "confirmed_by")
                    ? json_string_value(json_object_get(pr, "confirmed_by"))
                    : "");
-        printf("  indexed   client %s, project %s, total %s %s, dates %s\n",
+        printf("  indexed   client %s, project %s, total %s %s, date %s, dates %s (metadata %s)\n",
                str_or(pr, "client", "-"), str_or(pr, "project", "-"), str_or(pr, "currency", ""),
-               str_or(pr, "total", "-"), dates ? dates : "[]");
+               str_or(pr, "total", "-"), str_or(pr, "date", "-"), dates ? dates : "[]",
+               str_or(pr, "metadata_model", "rules"));
         free(dates);
     }
     if (lock)

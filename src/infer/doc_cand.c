@@ -157,7 +157,8 @@ size_t og_infer__number_at(const char *p, char *value, size_t size, char cur[4],
         while (isdigit((unsigned char)*g))
             g++;
         size_t glen = (size_t)(g - q - 1);
-        if (glen == 2 && (*q == ',' || *q == '.') && !isdigit((unsigned char)*g)) {
+        if (glen == 2 && (*q == ',' || *q == '.') && !isdigit((unsigned char)*g) &&
+            !((*g == '.' || *g == ',') && isdigit((unsigned char)g[1]))) {
             cents = 1;
             seps[groups++] = *q;
             q = g;
