@@ -180,6 +180,11 @@ int og_infer_doc_label(og_ctx *ctx, const char *tenant_id, const char *doc_ref, 
 /* The fields a model learns to pick among a document's candidates, NULL-terminated: "total",
  * "date" (the document's own date), "client". */
 extern const char *const og_infer_doc_fields[];
+/* The amount text names ("12,500.00", "$12,500", "12.500,00 EUR", "12 500,00 €": US, German and
+ * French formats, a currency sign or code before or after it) into value without thousands
+ * separators ("12500.00", at most size bytes) and cur ("USD", "" when none). 1 when text is
+ * such an amount and nothing else (spaces around it aside), else 0. */
+int og_infer_doc_amount(const char *text, char *value, size_t size, char cur[4]);
 /* The model kind the metadata model is stored as (infer_models, platform scope). */
 #define OG_INFER_DOC_META_MODEL "artifacts.doc-meta"
 

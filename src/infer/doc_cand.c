@@ -111,7 +111,8 @@ size_t og_infer__date_at(const char *p, char iso[11], int *fmt)
     }
     return 0;
 found:
-    snprintf(iso, 11, "%04d-%02d-%02d", y, m, d);
+    snprintf(iso, 11, "%04u-%02u-%02u", (unsigned)y % 10000u, (unsigned)m % 100u,
+             (unsigned)d % 100u);
     return (size_t)k;
 }
 
@@ -193,6 +194,19 @@ size_t og_infer__number_at(const char *p, char *value, size_t size, char cur[4],
     }
     *money = cur[0] || cents || groups > 0;
     return (size_t)(q - p);
+}
+
+int og_infer_doc_amount(const char *text, char *value, size_t size, char cur[4])
+{
+    int money;
+    size_t k;
+    while (text && *text == ' ')
+        text++;
+    if (!text || !(k = og_infer__number_at(text, value, size, cur, &money)))
+        return 0;
+    while (text[k] == ' ')
+        k++;
+    return text[k] == '\0';
 }
 
 /* ---- features ---- */

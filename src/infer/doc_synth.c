@@ -226,7 +226,8 @@ static int heading(og_buf *b, int layout, int i, const char *h)
 /* A date in one of three formats; its ISO form into iso. */
 static int date_line(og_buf *b, uint64_t *s, const char *label, int y, int m, int d, char iso[11])
 {
-    snprintf(iso, 11, "%04d-%02d-%02d", y, m + 1, d);
+    snprintf(iso, 11, "%04u-%02u-%02u", (unsigned)y % 10000u, (unsigned)(m + 1) % 100u,
+             (unsigned)d % 100u);
     switch (rnd(s) % 3) {
     case 0:
         return og_buf_printf(b, "%s: %s %d, %d\n", label, months[m], d, y);

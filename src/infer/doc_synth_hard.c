@@ -203,7 +203,8 @@ int og_infer__synth_hard(int kind, int hard, uint64_t seed, char **out, json_t *
     char dt[48], iso[11], a1[32], a2[32], a3[32];
     const char *cur = lang == 2 ? "$" : "", *code = lang == 0 ? " EUR" : lang == 1 ? " €" : "";
     og_buf_init(&b, 1 << 20);
-    snprintf(iso, sizeof(iso), "%04d-%02d-%02d", y, m + 1, d);
+    snprintf(iso, sizeof(iso), "%04u-%02u-%02u", (unsigned)y % 10000u, (unsigned)(m + 1) % 100u,
+             (unsigned)d % 100u);
     date(dt, sizeof(dt), lang, y, m, d, (int)(rnd(&s) % 2));
     money(a1, sizeof(a1), sub, lang);
     money(a2, sizeof(a2), total - sub, lang);

@@ -81,6 +81,14 @@ static void test_rules_read_every_format(void **state)
     assert_true(og_infer__cand_find(cs, OG_INFER__F_CLIENT, "Tapir Works Ltd") >= 0);
     assert_int_equal(og_infer__cand_find(cs, OG_INFER__F_TOTAL, "$1,250"), 0);
     assert_int_equal(og_infer__cand_find(cs, OG_INFER__F_TOTAL, "99"), -1);
+    char v[32], cur[4];
+    assert_int_equal(og_infer_doc_amount(" 12.500,00 EUR ", v, sizeof(v), cur), 1);
+    assert_string_equal(v, "12500.00");
+    assert_string_equal(cur, "EUR");
+    assert_int_equal(og_infer_doc_amount("$1,250", v, sizeof(v), cur), 1);
+    assert_string_equal(v, "1250");
+    assert_int_equal(og_infer_doc_amount("1,250 apples", v, sizeof(v), cur), 0);
+    assert_int_equal(og_infer_doc_amount("nine", v, sizeof(v), cur), 0);
     free(cs);
 }
 
@@ -307,12 +315,24 @@ static void test_store_learns_corrections_and_blends(void **state)
     assert_string_equal(str(p, "date"), "2026-03-02");
     json_decref(p);
     og_artifact_ref sow = {"okapicorp", "px", "sow.md"};
-    OG_ASSERT_OK(og_artifact_classify(&ada, &sow, "sow", "okapi dental group", NULL));
+    og_artifact_correction fix = {"okapi dental group", NULL, NULL};
+    OG_ASSERT_OK(og_artifact_classify(&ada, &sow, "sow", &fix, NULL));
     assert_int_equal(count(env, "SELECT COUNT(*) FROM infer_docs WHERE meta_labelled_us IS NOT"
                                 " NULL AND meta LIKE '%\"y\":%'"),
                      1);
     /* a client among no candidates is a label too: none of them was right */
-    OG_ASSERT_OK(og_artifact_classify(&ada, &sow, "sow", "Somebody Else Entirely", NULL));
+    og_artifact_correction other = {"Somebody Else Entirely", "$9,000.00", "2026-03-02"};
+    OG_ASSERT_OK(og_artifact_classify(&ada, &sow, "sow", &other, &out));
+    assert_string_equal(str(out, "total"), "9000.00");
+    assert_string_equal(str(out, "currency"), "USD");
+    assert_string_equal(str(out, "date"), "2026-03-02");
+    json_decref(out);
+    og_artifact_correction wrong = {NULL, "nine thousand", NULL};
+    assert_int_equal(og_artifact_classify(&ada, &sow, "sow", &wrong, NULL), OG_EINVAL);
+    wrong.total = NULL;
+    wrong.date = "2026-13-01";
+    assert_int_equal(og_artifact_classify(&ada, &sow, "sow", &wrong, NULL), OG_EINVAL);
+    og_error_clear();
     OG_ASSERT_OK(og_infer_train(&env->ctx, NULL, &out));
     models = json_object_get(out, "models");
     json_t *meta = NULL;
