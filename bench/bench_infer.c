@@ -211,6 +211,42 @@ static int hard_rows(uint64_t seed, int per)
     printf("| hard held-out: all (trained on %zu English documents of families 0-4) | %d / %d ="
            " %.3f | >= 0.95 |\n",
            n, allr, all, (double)allr / all);
+    /* how fast people's corrections teach it a language: the same training plus `labels`
+     * corrected documents per kind of the German or French template (other documents than
+     * those evaluated) */
+    for (int h = 0; h < 2; h++)
+        for (int labels = 2; labels <= 2; labels++) {
+            size_t m2n = n;
+            char **t2 = calloc(n + (size_t)(nk * labels), sizeof(char *));
+            int *k2 = calloc(n + (size_t)(nk * labels), sizeof(int)), right = 0;
+            og_infer_doc_model *m2 = NULL;
+            memcpy(t2, texts, n * sizeof(char *));
+            memcpy(k2, kinds, n * sizeof(int));
+            for (int k = 0; k < nk; k++)
+                for (int i = 0; i < labels; i++) {
+                    if (og_infer_doc_synth_meta(k, nf + h, seed + 50000 + (uint64_t)i, &t2[m2n],
+                                                NULL) < 0)
+                        die("synth hard");
+                    k2[m2n++] = k;
+                }
+            if (og_infer_doc_fit(&m2, (const char *const *)t2, k2, m2n) < 0)
+                die("doc fit");
+            for (int k = 0; k < nk; k++)
+                for (int i = 0; i < per; i++) {
+                    char *t = NULL;
+                    if (og_infer_doc_synth_meta(k, nf + h, seed + 7919 + (uint64_t)i, &t, NULL) < 0)
+                        die("synth hard");
+                    right += og_infer_doc_predict(m2, t, NULL) == k;
+                    free(t);
+                }
+            printf("| %s after %d corrected documents per kind of it | %d / %d = %.3f | |\n",
+                   h ? "French" : "German", labels, right, nk * per, (double)right / (nk * per));
+            for (size_t i = n; i < m2n; i++)
+                free(t2[i]);
+            free(t2);
+            free(k2);
+            og_infer_doc_model_free(m2);
+        }
     for (size_t i = 0; i < n; i++)
         free(texts[i]);
     free(texts);
