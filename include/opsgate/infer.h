@@ -160,13 +160,16 @@ int og_infer_doc_metadata(const char *text, json_t *projects, json_t **out);
 
 /*
  * Propose the kind and metadata of a document of tenant_id (an id the caller resolved and
- * authorized) from its text, inside the caller's transaction: the newest document model's kind
- * ("other" and "model": "no model yet" without one) with its confidence, and the metadata of
- * og_infer_doc_metadata() (projects as there). The document is kept as its hashed features only,
- * under a hash of (tenant_id, doc_ref) - doc_ref names the document for a later label (an
- * artifact version: "<artifact id>:<version>"); proposing it again replaces it. No audit record
- * of its own. *out: {"kind", "confidence", "model", "total"?, "currency"?, "dates"?, "client"?,
- * "project"?}, caller decrefs.
+ * authorized) from its text, inside the caller's transaction: the kind of the newest platform
+ * document model blended with the tenant's own (n / (n + 200) for a tenant model of n documents;
+ * "other" and "model": "no model yet" without either) with its confidence, and the metadata of
+ * og_infer_doc_meta_predict() under the newest metadata model (the rules without one; projects
+ * as og_infer_doc_metadata()'s). The document is kept as its hashed features and its metadata
+ * candidates' features only, under a hash of (tenant_id, doc_ref) - doc_ref names the document
+ * for a later label (an artifact version: "<artifact id>:<version>"); proposing it again
+ * replaces it. No audit record of its own. *out: {"kind", "confidence", "model" ("v3",
+ * "v3+tenant v1"), "metadata_model" ("v2" or "rules"), "total"?, "currency"?, "date"?, "dates"?,
+ * "client"?, "project"?, "candidates"}, caller decrefs.
  */
 int og_infer_doc_propose(og_ctx *ctx, const char *tenant_id, const char *doc_ref, const char *text,
                          json_t *projects, json_t **out);
