@@ -11,8 +11,12 @@
  * history per analysis: the counter rows (infer_counts) against the COUNT over the kind's
  * recorded actions they replaced.
  *
+ * The hard held-out families (German, French, tables, OCR-like noise: og_infer_doc_synth_meta)
+ * are reported per family against the same goal, and the metadata per field: the rules against
+ * the learned model (og_infer_doc_meta_fit) on fresh and hard held-out documents.
+ *
  * Environment: OG_BENCH_INFER_TRAIN (default 2000), OG_BENCH_INFER_EVAL (default 4000),
- * OG_BENCH_INFER_SEED (default 7). */
+ * OG_BENCH_INFER_SEED (default 7), OG_BENCH_INFER_DOCS_ONLY (1: the document tables only). */
 #include "opsgate/crypto.h"
 #include "opsgate/docgen.h"
 #include "opsgate/error.h"
@@ -21,9 +25,11 @@
 #include "opsgate/tenant.h"
 #include "opsgate/util.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* 2026-01-05 00:00 UTC */
 #define START_US ((int64_t)1767571200 * 1000000)
@@ -158,6 +164,179 @@ static int docgen_rows(uint64_t seed)
     return allr * 100 >= all * 95;
 }
 
+static const char *const hard_names[OG_INFER_DOC_HARD] = {
+    "German (dotted dates, 12.345,00 EUR)", "French (3 mars 2026, 12 345,00 EUR)",
+    "English tables, other kinds' sentences", "English OCR-like noise, labels without colons"};
+
+/* The held-out hard families: a kind model trained on every training family (0-4, English),
+ * evaluated per hard family. */
+static int hard_rows(uint64_t seed, int per)
+{
+    int nk = OG_INFER_DOC_NKINDS, nf = OG_INFER_DOC_FAMILIES, allr = 0, all = 0;
+    size_t n = 0;
+    char **texts = calloc((size_t)(nk * nf * per), sizeof(char *));
+    int *kinds = calloc((size_t)(nk * nf * per), sizeof(int));
+    og_infer_doc_model *m = NULL;
+    for (int k = 0; k < nk; k++)
+        for (int f = 0; f < nf; f++)
+            for (int i = 0; i < per; i++) {
+                if (og_infer_doc_synth(k, f, seed + (uint64_t)i, &texts[n]) < 0)
+                    die("synth");
+                kinds[n++] = k;
+            }
+    if (og_infer_doc_fit(&m, (const char *const *)texts, kinds, n) < 0)
+        die("doc fit");
+    for (int h = 0; h < OG_INFER_DOC_HARD; h++) {
+        int right = 0, total = 0;
+        char per_kind[160] = "";
+        for (int k = 0; k < nk; k++) {
+            int r = 0;
+            for (int i = 0; i < per; i++) {
+                char *t = NULL;
+                if (og_infer_doc_synth_meta(k, nf + h, seed + 7919 + (uint64_t)i, &t, NULL) < 0)
+                    die("synth hard");
+                r += og_infer_doc_predict(m, t, NULL) == k;
+                free(t);
+            }
+            snprintf(per_kind + strlen(per_kind), sizeof(per_kind) - strlen(per_kind), "%s%s %d",
+                     k ? ", " : "", og_infer_doc_kinds[k], r);
+            right += r;
+            total += per;
+        }
+        printf("| hard held-out: %s (%s of %d each) | %d / %d = %.3f | >= 0.95 |\n", hard_names[h],
+               per_kind, per, right, total, (double)right / total);
+        allr += right;
+        all += total;
+    }
+    printf("| hard held-out: all (trained on %zu English documents of families 0-4) | %d / %d ="
+           " %.3f | >= 0.95 |\n",
+           n, allr, all, (double)allr / all);
+    /* how fast people's corrections teach it a language: the same training plus `labels`
+     * corrected documents per kind of the German or French template (other documents than
+     * those evaluated) */
+    for (int h = 0; h < 2; h++)
+        for (int labels = 2; labels <= 2; labels++) {
+            size_t m2n = n;
+            char **t2 = calloc(n + (size_t)(nk * labels), sizeof(char *));
+            int *k2 = calloc(n + (size_t)(nk * labels), sizeof(int)), right = 0;
+            og_infer_doc_model *m2 = NULL;
+            memcpy(t2, texts, n * sizeof(char *));
+            memcpy(k2, kinds, n * sizeof(int));
+            for (int k = 0; k < nk; k++)
+                for (int i = 0; i < labels; i++) {
+                    if (og_infer_doc_synth_meta(k, nf + h, seed + 50000 + (uint64_t)i, &t2[m2n],
+                                                NULL) < 0)
+                        die("synth hard");
+                    k2[m2n++] = k;
+                }
+            if (og_infer_doc_fit(&m2, (const char *const *)t2, k2, m2n) < 0)
+                die("doc fit");
+            for (int k = 0; k < nk; k++)
+                for (int i = 0; i < per; i++) {
+                    char *t = NULL;
+                    if (og_infer_doc_synth_meta(k, nf + h, seed + 7919 + (uint64_t)i, &t, NULL) < 0)
+                        die("synth hard");
+                    right += og_infer_doc_predict(m2, t, NULL) == k;
+                    free(t);
+                }
+            printf("| %s after %d corrected documents per kind of it | %d / %d = %.3f | |\n",
+                   h ? "French" : "German", labels, right, nk * per, (double)right / (nk * per));
+            for (size_t i = n; i < m2n; i++)
+                free(t2[i]);
+            free(t2);
+            free(k2);
+            og_infer_doc_model_free(m2);
+        }
+    for (size_t i = 0; i < n; i++)
+        free(texts[i]);
+    free(texts);
+    free(kinds);
+    og_infer_doc_model_free(m);
+    return allr * 100 >= all * 95;
+}
+
+/* 1 when the proposed field matches the truth (both absent counts). */
+static int field_right(json_t *meta, json_t *truth, const char *field, int rules)
+{
+    const char *want = json_string_value(json_object_get(truth, field));
+    const char *got = json_string_value(json_object_get(meta, field));
+    if (rules && strcmp(field, "date") == 0) /* the rules' guess: the first date named */
+        got = json_string_value(json_array_get(json_object_get(meta, "dates"), 0));
+    if (!want || !got)
+        return !want && !got;
+    if (strcmp(field, "total") == 0)
+        return fabs(strtod(want, NULL) - strtod(got, NULL)) < 0.005;
+    return strcasecmp(want, got) == 0;
+}
+
+/* One row of the metadata table: per field, the rules' and the model's accuracy. */
+static void meta_row(const og_infer_doc_meta_model *mm, const char *name, int family, uint64_t seed,
+                     int per)
+{
+    int right[2][3] = {{0}}, total = 0;
+    for (int k = 0; k < OG_INFER_DOC_NKINDS; k++)
+        for (int i = 0; i < per; i++) {
+            char *t = NULL;
+            json_t *truth = NULL, *rules = NULL, *learned = NULL;
+            if (og_infer_doc_synth_meta(k, family, seed + 104729 + (uint64_t)i, &t, &truth) < 0 ||
+                og_infer_doc_metadata(t, NULL, &rules) < 0 ||
+                og_infer_doc_meta_predict(mm, t, NULL, &learned) < 0)
+                die("metadata");
+            for (int f = 0; f < 3; f++) {
+                right[0][f] += field_right(rules, truth, og_infer_doc_fields[f], 1);
+                right[1][f] += field_right(learned, truth, og_infer_doc_fields[f], 0);
+            }
+            total++;
+            free(t);
+            json_decref(truth);
+            json_decref(rules);
+            json_decref(learned);
+        }
+    printf("| %s | %d |", name, total);
+    for (int f = 0; f < 3; f++)
+        printf(" %.3f / **%.3f** |", (double)right[0][f] / total, (double)right[1][f] / total);
+    printf("\n");
+}
+
+/* The metadata model trained on the training families (0-4) as `model train` does, against the
+ * rules, on fresh documents of those families and on every hard family; no project data, so
+ * the client comes from the text alone. */
+static void meta_table(uint64_t seed, int per)
+{
+    int nk = OG_INFER_DOC_NKINDS, nf = OG_INFER_DOC_FAMILIES;
+    size_t n = 0, cap = (size_t)(nk * nf * per);
+    char **texts = calloc(cap, sizeof(char *));
+    json_t **truths = calloc(cap, sizeof(json_t *));
+    og_infer_doc_meta_model *mm = NULL;
+    char name[96];
+    for (int k = 0; k < nk; k++)
+        for (int f = 0; f < nf; f++)
+            for (int i = 0; i < per; i++, n++)
+                if (og_infer_doc_synth_meta(k, f, seed + (uint64_t)i, &texts[n], &truths[n]) < 0)
+                    die("synth");
+    if (og_infer_doc_meta_fit(&mm, (const char *const *)texts, truths, n) < 0)
+        die("metadata fit");
+    printf("\n| metadata per field: rules / **learned** (trained on %zu documents of families"
+           " 0-4) | documents | total | date | client |\n",
+           n);
+    printf("|---|---|---|---|---|\n");
+    for (int f = 0; f < nf; f++) {
+        snprintf(name, sizeof(name), "training family %d (documents it never saw)", f);
+        meta_row(mm, name, f, seed, per);
+    }
+    for (int h = 0; h < OG_INFER_DOC_HARD; h++) {
+        snprintf(name, sizeof(name), "hard held-out: %s", hard_names[h]);
+        meta_row(mm, name, nf + h, seed, per);
+    }
+    for (size_t i = 0; i < n; i++) {
+        free(texts[i]);
+        json_decref(truths[i]);
+    }
+    free(texts);
+    free(truths);
+    og_infer_doc_meta_model_free(mm);
+}
+
 static int doc_table(uint64_t seed)
 {
     double a = 0, b = 0;
@@ -167,7 +346,11 @@ static int doc_table(uint64_t seed)
     int pass = doc_split((1u << 3) | (1u << 4), 80, seed, &a);
     pass &= doc_split(1u | 2u, 80, seed, &b);
     pass &= docgen_rows(seed);
-    printf("| result | %s | |\n", pass ? "PASS" : "FAIL");
+    printf("| result (the splits and docgen) | %s | |\n", pass ? "PASS" : "FAIL");
+    /* the hard held-out families are reported, not yet passed: see docs/inference.md */
+    printf("| hard held-out families (reported, not in the result) | %s | >= 0.95 |\n",
+           hard_rows(seed, 40) ? "PASS" : "FAIL");
+    meta_table(seed, 12);
     return pass;
 }
 
@@ -221,6 +404,12 @@ int main(void)
     ctx.keys = keys;
     ctx.data_dir = data;
     og_actor_local(&ctx.actor);
+    if (env_num("OG_BENCH_INFER_DOCS_ONLY", 0)) { /* the document tables alone */
+        int ok = doc_table(seed);
+        og_store_close(store);
+        og_keyring_free(keys);
+        return ok ? 0 : 1;
+    }
     if (og_tenant_create(&ctx, "bench", NULL) < 0 ||
         og_tenant_resolve(&ctx, "bench", OG_PERM_READ, tid) < 0)
         die("tenant");

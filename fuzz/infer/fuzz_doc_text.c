@@ -1,6 +1,6 @@
 /* fuzz_doc_text.c - libFuzzer target for the document classifier's readers: an uploaded document
  * (any bytes: HTML, PDF through poppler, DOCX through libzip and libxml2, text) to its text, then
- * the metadata rules and the hashed features over that text. */
+ * the metadata rules, the metadata's candidates and the hashed features over that text. */
 #include "fuzz_util.h"
 #include "infer/infer_internal.h"
 #include "opsgate/error.h"
@@ -14,7 +14,8 @@
 /*
  * For every input: og_infer_doc_text either fails with OG_EINVAL (a message set, no text) or gives
  * a NUL-terminated text of at most OG_INFER_DOC_TEXT_MAX bytes; og_infer_doc_metadata over that
- * text gives an object whose dates are at most 8 "YYYY-MM-DD" strings; the feature vector is an
+ * text gives an object whose dates are at most 8 "YYYY-MM-DD" strings; the metadata's candidates
+ * are at most OG_INFER__CAND_MAX per field with features in 1..2^16; the feature vector is an
  * object of dimensions 1..2^18 with values in (0, 1] (unit length).
  */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -34,6 +35,19 @@ static void check_metadata(const char *text)
             abort();
     }
     json_decref(m);
+    /* the metadata's candidates: at most OG_INFER__CAND_MAX per field, features in range */
+    og_infer__cands *cs = malloc(sizeof(*cs));
+    if (!cs || og_infer__doc_cands(text, projects, cs) < 0)
+        abort();
+    for (int f = 0; f < OG_INFER__FIELDS; f++) {
+        if (cs->n[f] < 0 || cs->n[f] > OG_INFER__CAND_MAX)
+            abort();
+        for (int i = 0; i < cs->n[f]; i++)
+            for (int k = 0; k < cs->c[f][i].nf; k++)
+                if (cs->c[f][i].f[k] < 1 || cs->c[f][i].f[k] > OG_INFER__MDIM)
+                    abort();
+    }
+    free(cs);
     json_decref(projects);
 }
 

@@ -167,15 +167,26 @@ int og_artifact_read_id(og_ctx *ctx, const char *tenant_id, const char *artifact
                         int64_t version, size_t cap, char name[OG_ARTIFACT_NAME_MAX + 1],
                         og_artifact_version *info, og_buf *out);
 
-/* ---- indexing: the document classifier's proposal (docs/artifacts.md "Indexing") ----
+/* ---- indexing: the document classifier's proposal (docs/artifacts.md "Indexing") ---- */
+
+/* The metadata a person corrects (each NULL: not given): the client (1..200 bytes), the total
+ * ("12,500.00", "$12,500", "12.500,00 EUR": an amount, at most 64 bytes) and the document's
+ * date (YYYY-MM-DD). */
+typedef struct og_artifact_correction {
+    const char *client, *total, *date;
+} og_artifact_correction;
+
+/*
  * A person's correction of the proposal of the latest version: its kind (sow, change-order,
- * runbook, closure, other) and, when client is not NULL, its client. The proposal keeps it
- * (with "confirmed_by") and the classifier learns it as the document's label at its next
- * training. The artifact's own kind does not change. Needs the write right on the project;
- * audited as artifact.classify. OG_ENOTFOUND when the version has no proposal. *out (may be
- * NULL): the corrected proposal. */
+ * runbook, closure, other) and the metadata fix gives (may be NULL). The proposal keeps it
+ * (with "confirmed_by") and the classifier learns the kind and each field given as the
+ * document's labels at its next training. The artifact's own kind does not change. Needs the
+ * write right on the project; audited as artifact.classify. OG_EINVAL for an unknown kind, a
+ * total that is no amount or a date that is no YYYY-MM-DD; OG_ENOTFOUND when the version has no
+ * proposal. *out (may be NULL): the corrected proposal.
+ */
 int og_artifact_classify(og_ctx *ctx, const og_artifact_ref *ref, const char *kind,
-                         const char *client, json_t **out);
+                         const og_artifact_correction *fix, json_t **out);
 
 /* ---- version control ---- */
 /* Artifacts the actor can see (client viewers: published ones of granted projects), project

@@ -160,13 +160,16 @@ int og_infer_doc_metadata(const char *text, json_t *projects, json_t **out);
 
 /*
  * Propose the kind and metadata of a document of tenant_id (an id the caller resolved and
- * authorized) from its text, inside the caller's transaction: the newest document model's kind
- * ("other" and "model": "no model yet" without one) with its confidence, and the metadata of
- * og_infer_doc_metadata() (projects as there). The document is kept as its hashed features only,
- * under a hash of (tenant_id, doc_ref) - doc_ref names the document for a later label (an
- * artifact version: "<artifact id>:<version>"); proposing it again replaces it. No audit record
- * of its own. *out: {"kind", "confidence", "model", "total"?, "currency"?, "dates"?, "client"?,
- * "project"?}, caller decrefs.
+ * authorized) from its text, inside the caller's transaction: the kind of the newest platform
+ * document model blended with the tenant's own (n / (n + 200) for a tenant model of n documents;
+ * "other" and "model": "no model yet" without either) with its confidence, and the metadata of
+ * og_infer_doc_meta_predict() under the newest metadata model (the rules without one; projects
+ * as og_infer_doc_metadata()'s). The document is kept as its hashed features and its metadata
+ * candidates' features only, under a hash of (tenant_id, doc_ref) - doc_ref names the document
+ * for a later label (an artifact version: "<artifact id>:<version>"); proposing it again
+ * replaces it. No audit record of its own. *out: {"kind", "confidence", "model" ("v3",
+ * "v3+tenant v1"), "metadata_model" ("v2" or "rules"), "total"?, "currency"?, "date"?, "dates"?,
+ * "client"?, "project"?, "candidates"}, caller decrefs.
  */
 int og_infer_doc_propose(og_ctx *ctx, const char *tenant_id, const char *doc_ref, const char *text,
                          json_t *projects, json_t **out);
@@ -175,6 +178,46 @@ int og_infer_doc_propose(og_ctx *ctx, const char *tenant_id, const char *doc_ref
  * a kind outside og_infer_doc_kinds, OG_ENOTFOUND when the classifier never read it. */
 int og_infer_doc_label(og_ctx *ctx, const char *tenant_id, const char *doc_ref, const char *kind);
 
+/* ---- learned metadata (docs/inference.md "Documents") ---- */
+
+/* The fields a model learns to pick among a document's candidates, NULL-terminated: "total",
+ * "date" (the document's own date), "client". */
+extern const char *const og_infer_doc_fields[];
+/* The amount text names ("12,500.00", "$12,500", "12.500,00 EUR", "12 500,00 €": US, German and
+ * French formats, a currency sign or code before or after it) into value without thousands
+ * separators ("12500.00", at most size bytes) and cur ("USD", "" when none). 1 when text is
+ * such an amount and nothing else (spaces around it aside), else 0. */
+int og_infer_doc_amount(const char *text, char *value, size_t size, char cur[4]);
+/* The model kind the metadata model is stored as (infer_models, platform scope). */
+#define OG_INFER_DOC_META_MODEL "artifacts.doc-meta"
+
+/* A fitted metadata model: per field, a logistic regression (liblinear) that scores each
+ * candidate value (every amount, date, "Label: value" ...) by hashed features of its context. */
+typedef struct og_infer_doc_meta_model og_infer_doc_meta_model;
+/* Fit on n texts and their true metadata (truths[i]: {"total", "date", "client"}, a field
+ * absent when the document has none). OG_ECONFLICT when no field has both a right and a wrong
+ * candidate. *out: caller frees with og_infer_doc_meta_model_free(). */
+int og_infer_doc_meta_fit(og_infer_doc_meta_model **out, const char *const *texts,
+                          json_t *const *truths, size_t n);
+/* The metadata of text: the rules' (og_infer_doc_metadata()) with each field m learned replaced
+ * by its best candidate when the model gives it a probability of 0.5 or more, and dropped when
+ * no candidate gets that (a client of the tenant's projects named in the text stays), plus
+ * "date" and "candidates": {field: [value, ...]} (the values a correction is matched against).
+ * m NULL: the rules only (with the candidates). *out: caller decrefs. */
+int og_infer_doc_meta_predict(const og_infer_doc_meta_model *m, const char *text, json_t *projects,
+                              json_t **out);
+/* _free(NULL) is a no-op. */
+void og_infer_doc_meta_model_free(og_infer_doc_meta_model *m);
+
+/* The metadata a human gave document doc_ref of tenant_id ({"total"?, "date"?, "client"?}, the
+ * fields given are labels, the others stay unknown), matched against the candidates of its
+ * proposal (borrowed; the proposal og_infer_doc_propose() returned for it): the right candidate
+ * or none of them is the label of the metadata model's next training, inside the caller's
+ * transaction. OG_ENOTFOUND when the classifier never read the document; a proposal without
+ * candidates (before they were kept) labels nothing (0). */
+int og_infer_doc_label_meta(og_ctx *ctx, const char *tenant_id, const char *doc_ref,
+                            json_t *proposal, json_t *fields);
+
 /*
  * A synthetic document for tests and the benchmark: kind (index), one of
  * OG_INFER_DOC_FAMILIES template families of that kind (each its own wording, headings and
@@ -182,5 +225,10 @@ int og_infer_doc_label(og_ctx *ctx, const char *tenant_id, const char *doc_ref, 
  */
 #define OG_INFER_DOC_FAMILIES 5
 int og_infer_doc_synth(int kind, int family, uint64_t seed, char **out);
+/* The same with its true metadata (*truth: {"total"?, "date", "client"}, caller decrefs). The
+ * families OG_INFER_DOC_FAMILIES .. + OG_INFER_DOC_HARD - 1 are the held-out ones no training
+ * uses: German and French documents, tables, OCR-like noise, mixed-kind sentences. */
+#define OG_INFER_DOC_HARD 4
+int og_infer_doc_synth_meta(int kind, int family, uint64_t seed, char **out, json_t **truth);
 
 #endif

@@ -185,12 +185,34 @@ static int record_seal(og_ctx *ctx, const char *tenant_id, const char *artifact_
     return error < 0 ? error : 0;
 }
 
+/* The corrected metadata checked: an amount has digits and only an amount's characters, a date
+ * is a calendar day. */
+static int correction_check(const og_artifact_correction *fix)
+{
+    char value[80], cur[4];
+    int y, m, d, n = 0;
+    if (!fix)
+        return 0;
+    if (fix->client && (!*fix->client || strlen(fix->client) > 200))
+        return og_error_set(fix->client[0] ? OG_ETOOBIG : OG_EINVAL,
+                            "the client is empty or over 200 bytes");
+    if (fix->total &&
+        (strlen(fix->total) > 64 || !og_infer_doc_amount(fix->total, value, sizeof(value), cur)))
+        return og_error_set(OG_EINVAL,
+                            "the total '%.64s' is no amount (12,500.00, $12,500, 12.500,00 EUR)",
+                            fix->total);
+    if (fix->date && (sscanf(fix->date, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || n != 10 ||
+                      fix->date[10] || m < 1 || m > 12 || d < 1 || d > 31))
+        return og_error_set(OG_EINVAL, "the date '%.32s' is no YYYY-MM-DD", fix->date);
+    return 0;
+}
+
 int og_artifact_classify(og_ctx *ctx, const og_artifact_ref *ref, const char *kind,
-                         const char *client, json_t **out)
+                         const og_artifact_correction *fix, json_t **out)
 {
     art_scope sc;
     art_row a;
-    json_t *rec = NULL, *prop = NULL;
+    json_t *rec = NULL, *prop = NULL, *fields = NULL;
     char by[160], docref[OG_ID_LEN + 24];
     int error;
     memset(&a, 0, sizeof(a));
@@ -201,8 +223,8 @@ int og_artifact_classify(og_ctx *ctx, const og_artifact_ref *ref, const char *ki
                             "unknown document kind '%s' (sow, change-order, runbook, "
                             "closure, other)",
                             kind ? kind : "");
-    if (client && strlen(client) > 200)
-        return og_error_set(OG_ETOOBIG, "the client is over 200 bytes");
+    if ((error = correction_check(fix)) < 0)
+        return error;
     if ((error = og_artifacts__scope(ctx, ref->tenant, ref->project, OG_RIGHT_WRITE, &sc)) < 0)
         return error;
     if ((error = og_store_tx_begin_scope(ctx->store, sc.tenant_id)) < 0)
@@ -220,21 +242,44 @@ int og_artifact_classify(og_ctx *ctx, const og_artifact_ref *ref, const char *ki
     json_int_t of = json_integer_value(json_object_get(prop, "of_version"));
     snprintf(docref, sizeof(docref), "%s:%lld", a.id, (long long)(of ? of : a.latest));
     json_object_set_new(prop, "kind", json_string(kind));
-    if (client)
-        json_object_set_new(prop, "client", json_string(client));
+    if (!(fields = json_object())) {
+        error = og_error_set(OG_ERROR, "out of memory");
+        goto end;
+    }
+    /* each corrected field is also a label of the metadata model, matched against the
+     * proposal's candidates before the proposal takes the correction */
+    if (fix && fix->client)
+        json_object_set_new(fields, "client", json_string(fix->client));
+    if (fix && fix->total)
+        json_object_set_new(fields, "total", json_string(fix->total));
+    if (fix && fix->date)
+        json_object_set_new(fields, "date", json_string(fix->date));
     json_object_set_new(prop, "confirmed_by",
                         json_string(og_artifacts__actor_label(&ctx->actor, by, sizeof(by))));
     if ((error = og_infer_doc_label(ctx, sc.tenant_id, docref, kind)) < 0 ||
-        (error = record_seal(ctx, sc.tenant_id, a.id, a.latest, rec)) < 0)
+        (error = og_infer_doc_label_meta(ctx, sc.tenant_id, docref, prop, fields)) < 0)
+        goto end;
+    json_object_update(prop, fields);
+    if (fix && fix->total) { /* the proposal keeps the amount as the classifier writes one */
+        char value[80], cur[4];
+        og_infer_doc_amount(fix->total, value, sizeof(value), cur);
+        json_object_set_new(prop, "total", json_string(value));
+        if (cur[0])
+            json_object_set_new(prop, "currency", json_string(cur));
+    }
+    if ((error = record_seal(ctx, sc.tenant_id, a.id, a.latest, rec)) < 0)
         goto end;
     error = og_artifacts__audit(ctx, sc.tenant_id, "artifact.classify", "artifact", a.id,
-                                json_pack("{s:s, s:I, s:s, s:b}", "project", sc.project.key,
-                                          "version", (json_int_t)a.latest, "kind", kind, "client",
-                                          client != NULL));
+                                json_pack("{s:s, s:I, s:s, s:b, s:b, s:b}", "project",
+                                          sc.project.key, "version", (json_int_t)a.latest, "kind",
+                                          kind, "client", json_object_get(fields, "client") != NULL,
+                                          "total", json_object_get(fields, "total") != NULL, "date",
+                                          json_object_get(fields, "date") != NULL));
 end:
     if ((error = og_store_tx_end(ctx->store, error)) >= 0 && out)
         *out = json_incref(prop);
     json_decref(rec);
+    json_decref(fields);
     og_artifacts__row_free(&a);
     return error;
 }

@@ -46,8 +46,9 @@ static const char *const about =
     "snippets; client viewers find published artifacts of their projects only.\n"
     "Indexing: a Markdown, text, HTML, PDF or DOCX upload gets a proposal from the document\n"
     "classifier - its kind (sow, change-order, runbook, closure, other), client, project, dates\n"
-    "and total amount - shown by `show`. `classify --kind K [--client NAME]` corrects it (the\n"
-    "write right); the correction is the classifier's label at its next `model train`.\n"
+    "and total amount - shown by `show`. `classify --kind K [--client NAME] [--total AMOUNT]\n"
+    "[--date YYYY-MM-DD]` corrects it (the write right); the kind and each field given are the\n"
+    "classifier's labels at its next `model train`.\n"
     "\n"
     "With --json each subcommand prints what its HTTP route returns: list {\"artifacts\": [...]},\n"
     "log {\"versions\": [...]}, search {\"results\": [...]}, retention list {\"retention\": "
@@ -360,9 +361,10 @@ void og_cli_artifact_print_show(json_t *a)
                json_object_get(pr, "confirmed_by")
                    ? json_string_value(json_object_get(pr, "confirmed_by"))
                    : "");
-        printf("  indexed   client %s, project %s, total %s %s, dates %s\n",
+        printf("  indexed   client %s, project %s, total %s %s, date %s, dates %s (metadata %s)\n",
                str_or(pr, "client", "-"), str_or(pr, "project", "-"), str_or(pr, "currency", ""),
-               str_or(pr, "total", "-"), dates ? dates : "[]");
+               str_or(pr, "total", "-"), str_or(pr, "date", "-"), dates ? dates : "[]",
+               str_or(pr, "metadata_model", "rules"));
         free(dates);
     }
     if (lock)
@@ -502,6 +504,8 @@ static const og_cli_opt classify_opts[] = {
     REF_OPTS,
     {"kind", "K", "sow, change-order, runbook, closure or other", OG_CLI_REQUIRED, 0},
     {"client", "NAME", "the document's client", 0, 0},
+    {"total", "AMOUNT", "the document's total amount (12,500.00)", 0, 0},
+    {"date", "YYYY-MM-DD", "the document's own date", 0, 0},
     {0},
 };
 
@@ -527,7 +531,7 @@ static const og_cli_sub subs[] = {
      og_cli_artifact_search},
     {"retention", "set|list", 1, 1, retention_opts, "how long each kind is kept (set: admin)",
      og_cli_artifact_retention},
-    {"classify", NULL, 0, 0, classify_opts, "correct the classifier's kind (and client)",
+    {"classify", NULL, 0, 0, classify_opts, "correct the classifier's kind (and metadata)",
      og_cli_artifact_classify},
     {0},
 };

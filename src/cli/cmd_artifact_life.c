@@ -105,8 +105,9 @@ int og_cli_artifact_classify(og_cli *cli, const og_cli_args *a)
     if ((error = og_cli_open(cli, og_cli_get(a, "tenant"))))
         return error;
     og_artifact_ref r = og_cli_artifact_ref(a);
-    if ((error = og_artifact_classify(&cli->ctx, &r, og_cli_get(a, "kind"), og_cli_get(a, "client"),
-                                      &j)) < 0)
+    og_artifact_correction fix = {og_cli_get(a, "client"), og_cli_get(a, "total"),
+                                  og_cli_get(a, "date")};
+    if ((error = og_artifact_classify(&cli->ctx, &r, og_cli_get(a, "kind"), &fix, &j)) < 0)
         return og_cli_fail(error);
     if (cli->json)
         og_cli_print_json(j);

@@ -265,26 +265,35 @@ cleanup:
     return error;
 }
 
-/* POST .../classify {"kind", "client"?}: a person's correction of the classifier's proposal of
- * the latest version (the write right), answered with the artifact as show has it. */
+/* POST .../classify {"kind", "client"?, "total"?, "date"?}: a person's correction of the
+ * classifier's proposal of the latest version (the write right), answered with the artifact as
+ * show has it. */
 int og_http__artifact_classify(og_http_req *r)
 {
-    static const char *const allowed[] = {"kind", "client", NULL};
+    static const char *const allowed[] = {"kind", "client", "total", "date", NULL};
+    static const char *const fields[] = {"client", "total", "date", NULL};
     int error;
     json_t *body = NULL, *out = NULL;
     og_artifact_ref ref;
     if ((error = og_http__req_artifact(r, 1, &ref)) < 0 ||
         (error = og_http__body_object(r, 0, allowed, &body)) < 0)
         goto cleanup;
-    json_t *client = json_object_get(body, "client");
-    if (!json_is_string(json_object_get(body, "kind")) || (client && !json_is_string(client))) {
-        error = og_error_set(OG_EINVAL, "expected {\"kind\": \"sow\", \"client\": \"...\"}"
-                                        " (client optional)");
+    int bad = !json_is_string(json_object_get(body, "kind"));
+    for (int i = 0; fields[i]; i++) {
+        json_t *v = json_object_get(body, fields[i]);
+        bad |= v && !json_is_string(v);
+    }
+    if (bad) {
+        error = og_error_set(OG_EINVAL, "expected {\"kind\": \"sow\", \"client\": \"...\","
+                                        " \"total\": \"12500.00\", \"date\": \"2026-03-02\"}"
+                                        " (all but kind optional)");
         goto cleanup;
     }
-    if ((error =
-             og_artifact_classify(&r->ctx, &ref, json_string_value(json_object_get(body, "kind")),
-                                  json_string_value(client), NULL)) < 0 ||
+    og_artifact_correction fix = {json_string_value(json_object_get(body, "client")),
+                                  json_string_value(json_object_get(body, "total")),
+                                  json_string_value(json_object_get(body, "date"))};
+    if ((error = og_artifact_classify(
+             &r->ctx, &ref, json_string_value(json_object_get(body, "kind")), &fix, NULL)) < 0 ||
         (error = og_artifact_show(&r->ctx, &ref, &out)) < 0)
         goto cleanup;
     error = og_http__reply(r, 200, out);

@@ -336,12 +336,13 @@ int og_infer__doc_vector(const char *text, json_t **out)
     return 0;
 }
 
-int og_infer_doc_predict(const og_infer_doc_model *m, const char *text, double *confidence)
+int og_infer__doc_probs(const og_infer_doc_model *m, const char *text,
+                        double p[OG_INFER_DOC_NKINDS])
 {
     struct feature_node *x = NULL;
     double dec[OG_INFER_DOC_NKINDS], sum = 0;
     char key[16];
-    int error, best = 0;
+    int error;
     if ((error = doc_nodes(text ? text : "", (int)DIM + 1, &x)) < 0)
         return error;
     for (int c = 0; c < m->nclass; c++)
@@ -353,16 +354,31 @@ int og_infer_doc_predict(const og_infer_doc_model *m, const char *text, double *
             dec[c] += x[i].value * json_number_value(json_array_get(row, (size_t)c));
     }
     free(x);
-    /* liblinear's probabilities of one against the rest: each class's sigmoid, normalised */
+    /* liblinear's probabilities of one against the rest: each class's sigmoid, normalised (with
+     * two classes the first's sigmoid and its complement) */
+    for (int k = 0; k < OG_INFER_DOC_NKINDS; k++)
+        p[k] = 0;
     for (int c = 0; c < m->nclass; c++) {
         dec[c] = 1.0 / (1.0 + exp(-dec[c]));
         sum += dec[c];
-        if (dec[c] > dec[best])
-            best = c;
     }
+    for (int c = 0; c < m->nclass; c++)
+        p[m->labels[c]] = m->nclass == 2 ? (c == 0 ? dec[0] : 1 - dec[0]) : dec[c] / sum;
+    return 0;
+}
+
+int og_infer_doc_predict(const og_infer_doc_model *m, const char *text, double *confidence)
+{
+    double p[OG_INFER_DOC_NKINDS];
+    int error, best = m->labels[0];
+    if ((error = og_infer__doc_probs(m, text, p)) < 0)
+        return error;
+    for (int k = 0; k < OG_INFER_DOC_NKINDS; k++)
+        if (p[k] > p[best])
+            best = k;
     if (confidence)
-        *confidence = m->nclass == 2 ? dec[best] : dec[best] / sum;
-    return m->labels[best];
+        *confidence = p[best];
+    return best;
 }
 
 void og_infer_doc_model_free(og_infer_doc_model *m)

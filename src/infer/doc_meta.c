@@ -1,6 +1,8 @@
 /* doc_meta.c - the metadata a document's text suggests, by rules: the total amount (the amount on
- * the last line that says "total"), the dates it names (ISO, "March 3, 2026", "3 March 2026"),
- * and the client and project when one of the tenant's projects is named in it. */
+ * the last line that says "total", "gesamt" or "summe"), the dates it names (ISO, "March 3,
+ * 2026", "3 March 2026", "03.03.2026", German and French month names), and the client and
+ * project when one of the tenant's projects is named in it. The learned metadata
+ * (doc_meta_model.c) replaces these guesses where its model is sure. */
 #include "infer/infer_internal.h"
 #include "opsgate/error.h"
 #include "opsgate/util.h"
@@ -14,93 +16,45 @@
 #define DATES_MAX     8
 #define META_TEXT_MAX ((size_t)1 << 20)
 
-static const char *const MONTHS[] = {"january",   "february", "march",    "april",
-                                     "may",       "june",     "july",     "august",
-                                     "september", "october",  "november", "december"};
-
-/* The month named by the word at p (full name or its first three letters), 1..12, or 0; *n its
- * length. */
-static int month_at(const char *p, size_t *n)
+static int add_date(json_t *dates, const char *iso)
 {
-    size_t len = 0;
-    while (isalpha((unsigned char)p[len]))
-        len++;
-    for (int m = 0; m < 12; m++)
-        if ((len == strlen(MONTHS[m]) || len == 3) && strncasecmp(p, MONTHS[m], len) == 0) {
-            *n = len;
-            return m + 1;
-        }
-    return 0;
-}
-
-static int add_date(json_t *dates, int y, int m, int d)
-{
-    char iso[16];
-    if (y < 1900 || y > 2200 || m < 1 || m > 12 || d < 1 || d > 31)
-        return 0;
-    snprintf(iso, sizeof(iso), "%04d-%02d-%02d", y, m, d);
     for (size_t i = 0; i < json_array_size(dates); i++)
         if (strcmp(json_string_value(json_array_get(dates, i)), iso) == 0)
             return 0;
     return json_array_size(dates) < DATES_MAX ? json_array_append_new(dates, json_string(iso)) : 0;
 }
 
-/* Every date at the start of word p, added to dates; how far to skip. */
-static size_t date_at(const char *p, json_t *dates)
-{
-    int y, m, d, k = 0;
-    size_t n;
-    char mon[16];
-    if (sscanf(p, "%4d-%2d-%2d%n", &y, &m, &d, &k) == 3 && k == 10) {
-        add_date(dates, y, m, d);
-        return (size_t)k;
-    }
-    if ((m = month_at(p, &n)) && sscanf(p + n, " %2d, %4d%n", &d, &y, &k) == 2) {
-        add_date(dates, y, m, d);
-        return n + (size_t)k;
-    }
-    if (isdigit((unsigned char)p[0]) && sscanf(p, "%2d %15[A-Za-z] %4d%n", &d, mon, &y, &k) == 3 &&
-        month_at(mon, &n) && n == strlen(mon)) {
-        add_date(dates, y, month_at(mon, &n), d);
-        return (size_t)k;
-    }
-    return 1;
-}
-
-/* The amount on line (up to end): the last number of the line with its cents, commas dropped,
- * and the currency from a symbol or code before it. 1 when found. */
+/* The amount on line (up to end): the last number of the line (og_infer__number_at: US, German
+ * and French formats), and its currency from a sign or code next to it. 1 when found. */
 static int amount_on(const char *line, const char *end, char *amount, size_t size, char *cur)
 {
-    const char *p = line, *best = NULL;
-    cur[0] = '\0';
-    for (; p < end; p++)
-        if (isdigit((unsigned char)*p) &&
-            (p == line || (!isalnum((unsigned char)p[-1]) && p[-1] != '.' &&
-                           !(p[-1] == ',' && p - 1 > line && isdigit((unsigned char)p[-2])))))
+    char v[64], c[4];
+    int money, found = 0;
+    for (const char *p = line; p < end;) {
+        size_t k = 0;
+        if ((p == line || !(isalnum((unsigned char)p[-1]) || p[-1] == '.' || p[-1] == ',')) &&
+            (k = og_infer__number_at(p, v, sizeof(v), c, &money)) > 0 && p + k <= end) {
+            og_strlcpy(amount, v, size);
+            og_strlcpy(cur, c, 4);
+            found = 1;
+            p += k;
+        } else
+            p++;
+    }
+    return found && amount[0];
+}
+
+/* The first word of the line that says the total: "total", "gesamt" (Gesamtbetrag), "summe". */
+static const char *total_word(const char *line, const char *end)
+{
+    static const char *const words[] = {"total", "gesamt", "summe", NULL};
+    const char *best = NULL;
+    for (int i = 0; words[i]; i++) {
+        const char *p = strcasestr(line, words[i]);
+        if (p && p < end && (!best || p < best))
             best = p;
-    if (!best)
-        return 0;
-    size_t n = 0;
-    for (p = best;
-         p < end && n + 1 < size && (isdigit((unsigned char)*p) || *p == ',' || *p == '.'); p++)
-        if (*p != ',')
-            amount[n++] = *p;
-    while (n && amount[n - 1] == '.')
-        n--;
-    amount[n] = '\0';
-    const char *q = best;
-    while (q > line && q[-1] == ' ')
-        q--;
-    if (q > line && (q[-1] == '$' || strncmp(q - 1, "\xe2\x82\xac", 1) == 0))
-        strcpy(cur, q[-1] == '$' ? "USD" : "EUR");
-    else if (q - line >= 3 && (!strncmp(q - 3, "USD", 3) || !strncmp(q - 3, "EUR", 3) ||
-                               !strncmp(q - 3, "GBP", 3) || !strncmp(q - 3, "CHF", 3)))
-        snprintf(cur, 4, "%.3s", q - 3);
-    else if (q - line >= 3 && strncmp(q - 3, "\xe2\x82\xac", 3) == 0)
-        strcpy(cur, "EUR");
-    else if (q - line >= 2 && strncmp(q - 2, "\xc2\xa3", 2) == 0)
-        strcpy(cur, "GBP");
-    return n > 0;
+    }
+    return best;
 }
 
 /* 1 when word (any case) is in text as a whole word or phrase. */
@@ -131,18 +85,21 @@ int og_infer_doc_metadata(const char *text, json_t *projects, json_t **out)
         const char *end = strchr(line, '\n');
         if (!end)
             end = line + strlen(line);
-        const char *tot = strcasestr(line, "total");
-        if (tot && tot < end && amount_on(tot, end, a, sizeof(a), c)) {
+        const char *tot = total_word(line, end);
+        if (tot && amount_on(tot, end, a, sizeof(a), c)) {
             memcpy(amount, a, sizeof(amount));
             memcpy(cur, c, sizeof(cur));
         }
         line = *end ? end + 1 : end;
     }
     for (const char *p = t; *p;) {
-        if (p == t || !isalnum((unsigned char)p[-1]))
-            p += date_at(p, dates);
-        else
-            p++;
+        char iso[11];
+        int fmt;
+        size_t k = 0;
+        if ((p == t || !(isalnum((unsigned char)p[-1]) || (unsigned char)p[-1] >= 0x80)) &&
+            (k = og_infer__date_at(p, iso, &fmt)) > 0)
+            add_date(dates, iso);
+        p += k ? k : 1;
     }
     if (amount[0])
         json_object_set_new(m, "total", json_string(amount));

@@ -23,21 +23,32 @@ static void doc_key(const char *tenant_id, const char *doc_ref, char out[65])
     og_hex_encode(h, sizeof(h), out);
 }
 
-/* The newest document model into *m (NULL when there is none yet), its version into *version. */
-static int doc_model_newest(og_store *s, og_infer_doc_model **m, int64_t *version)
+/* The newest document kind model of tenant_id (NULL: the platform's) into *m (NULL when there
+ * is none yet), its version and examples. */
+static int doc_model_newest(og_store *s, const char *tenant_id, og_infer_doc_model **m,
+                            int64_t *version, int64_t *examples)
 {
     og_stmt *st = NULL;
     json_t *doc = NULL;
     int error;
     *m = NULL;
-    *version = 0;
-    if ((error = og_stmt_prepare_args(&st, s,
-                                      "SELECT version, weights FROM infer_models WHERE kind = ?"
-                                      " AND tenant_id IS NULL ORDER BY version DESC LIMIT 1",
-                                      "t", OG_INFER_DOC_MODEL)) < 0)
+    *version = *examples = 0;
+    if (tenant_id)
+        error = og_stmt_prepare_args(&st, s,
+                                     "SELECT version, weights, examples FROM infer_models WHERE"
+                                     " kind = ? AND tenant_id = ? ORDER BY version DESC LIMIT 1",
+                                     "tt", OG_INFER_DOC_MODEL, tenant_id);
+    else
+        error = og_stmt_prepare_args(&st, s,
+                                     "SELECT version, weights, examples FROM infer_models WHERE"
+                                     " kind = ? AND tenant_id IS NULL ORDER BY version DESC"
+                                     " LIMIT 1",
+                                     "t", OG_INFER_DOC_MODEL);
+    if (error < 0)
         return error;
     if ((error = og_stmt_step(st)) == OG_ROW) {
         *version = og_stmt_col_int(st, 0);
+        *examples = og_stmt_col_int(st, 2);
         doc = json_loads(og_stmt_col_text(st, 1), 0, NULL);
         error = doc ? og_infer__doc_model_load(doc, m)
                     : og_error_set(OG_ECORRUPT, "the stored document model is not JSON");
@@ -47,57 +58,109 @@ static int doc_model_newest(og_store *s, og_infer_doc_model **m, int64_t *versio
     return error < 0 ? error : 0;
 }
 
+/* The kind of text under the platform model and the tenant's, blended as the action models
+ * are: (1 - a) * platform + a * tenant, a = n / (n + 200) with n the tenant model's examples.
+ * *kind 4 ("other") and *conf 0 without any model; model names the versions. */
+static int doc_kind(og_store *s, const char *tenant_id, const char *text, int *kind, double *conf,
+                    int64_t *version, char *model, size_t size)
+{
+    og_infer_doc_model *plat = NULL, *own = NULL;
+    int64_t pv, pn, ov, on;
+    double pp[OG_INFER_DOC_NKINDS] = {0}, po[OG_INFER_DOC_NKINDS] = {0}, a = 0;
+    int error;
+    *kind = 4;
+    *conf = 0;
+    *version = 0;
+    og_strlcpy(model, "no model yet", size);
+    if ((error = doc_model_newest(s, NULL, &plat, &pv, &pn)) < 0 ||
+        (error = doc_model_newest(s, tenant_id, &own, &ov, &on)) < 0)
+        goto cleanup;
+    if ((plat && (error = og_infer__doc_probs(plat, text, pp)) < 0) ||
+        (own && (error = og_infer__doc_probs(own, text, po)) < 0))
+        goto cleanup;
+    if (own)
+        a = plat ? (double)on / ((double)on + OG_INFER__DOC_BLEND_HALF) : 1.0;
+    for (int k = 0; (plat || own) && k < OG_INFER_DOC_NKINDS; k++) {
+        double p = (1 - a) * pp[k] + a * po[k];
+        if (p > *conf) {
+            *conf = p;
+            *kind = k;
+        }
+    }
+    *version = plat ? pv : own ? ov : 0;
+    if (plat && own)
+        snprintf(model, size, "v%lld+tenant v%lld", (long long)pv, (long long)ov);
+    else if (plat || own)
+        snprintf(model, size, "%sv%lld", own ? "tenant " : "", (long long)(plat ? pv : ov));
+cleanup:
+    og_infer_doc_model_free(plat);
+    og_infer_doc_model_free(own);
+    return error;
+}
+
 int og_infer_doc_propose(og_ctx *ctx, const char *tenant_id, const char *doc_ref, const char *text,
                          json_t *projects, json_t **out)
 {
-    og_infer_doc_model *m = NULL;
-    json_t *vec = NULL, *meta = NULL;
-    char key[65], model[32], *ftext = NULL;
-    int64_t version = 0;
+    og_infer_doc_meta_model *mm = NULL;
+    og_infer__cands *cs = NULL;
+    json_t *vec = NULL, *meta = NULL, *sets = NULL;
+    char key[65], model[64], *ftext = NULL, *fmeta = NULL;
+    int64_t mversion = 0, version = 0;
     double conf = 0;
-    int kind = 4, error; /* "other" until a model says more */
+    int kind, error;
     *out = NULL;
     if (!tenant_id || !doc_ref || !*doc_ref || !text)
         return og_error_set(OG_EINVAL, "a document proposal needs a tenant, a reference and text");
-    if ((error = doc_model_newest(ctx->store, &m, &version)) < 0 ||
-        (error = og_infer__doc_vector(text, &vec)) < 0 ||
-        (error = og_infer_doc_metadata(text, projects, &meta)) < 0)
-        goto cleanup;
-    if (m && (kind = og_infer_doc_predict(m, text, &conf)) < 0) {
-        error = kind;
+    if (!(cs = malloc(sizeof(*cs)))) {
+        error = og_error_set(OG_ERROR, "out of memory");
         goto cleanup;
     }
-    if (!(ftext = json_dumps(vec, JSON_COMPACT))) {
+    if ((error = doc_kind(ctx->store, tenant_id, text, &kind, &conf, &version, model,
+                          sizeof(model))) < 0 ||
+        (error = og_infer__doc_meta_newest(ctx->store, &mm, &mversion)) < 0 ||
+        (error = og_infer__doc_vector(text, &vec)) < 0 ||
+        (error = og_infer_doc_meta_predict(mm, text, projects, &meta)) < 0 ||
+        (error = og_infer__doc_cands(text, projects, cs)) < 0)
+        goto cleanup;
+    sets = og_infer__cands_sets(cs);
+    if (!sets || !(ftext = json_dumps(vec, JSON_COMPACT)) ||
+        !(fmeta = json_dumps(sets, JSON_COMPACT))) {
         error = og_error_set(OG_ERROR, "out of memory");
         goto cleanup;
     }
     doc_key(tenant_id, doc_ref, key);
     if ((error = og_store_run(ctx->store,
                               "INSERT INTO infer_docs (key, tenant_id, features, proposed,"
-                              " confidence_ppm, model_version, created_us) VALUES"
-                              " (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET"
+                              " confidence_ppm, model_version, created_us, meta) VALUES"
+                              " (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET"
                               " features = excluded.features, proposed = excluded.proposed,"
                               " confidence_ppm = excluded.confidence_ppm,"
-                              " model_version = excluded.model_version",
-                              "ttttiii", key, tenant_id, ftext, og_infer_doc_kinds[kind],
-                              (int64_t)llround(conf * OG_INFER__PPM), version, og_time_now_us())) <
-        0)
+                              " model_version = excluded.model_version, meta = excluded.meta,"
+                              " meta_labelled_us = NULL",
+                              "ttttiiit", key, tenant_id, ftext, og_infer_doc_kinds[kind],
+                              (int64_t)llround(conf * OG_INFER__PPM), version, og_time_now_us(),
+                              fmeta)) < 0)
         goto cleanup;
-    if (version)
-        snprintf(model, sizeof(model), "v%lld", (long long)version);
-    else
-        og_strlcpy(model, "no model yet", sizeof(model));
     json_object_set_new(meta, "kind", json_string(og_infer_doc_kinds[kind]));
     json_object_set_new(meta, "confidence",
-                        version ? json_real(round(conf * 1000) / 1000) : json_null());
+                        strcmp(model, "no model yet") ? json_real(round(conf * 1000) / 1000)
+                                                      : json_null());
     json_object_set_new(meta, "model", json_string(model));
+    if (mversion) {
+        snprintf(model, sizeof(model), "v%lld", (long long)mversion);
+        json_object_set_new(meta, "metadata_model", json_string(model));
+    } else
+        json_object_set_new(meta, "metadata_model", json_string("rules"));
     *out = meta;
     meta = NULL;
 cleanup:
-    og_infer_doc_model_free(m);
+    og_infer_doc_meta_model_free(mm);
+    free(cs);
     json_decref(vec);
     json_decref(meta);
+    json_decref(sets);
     free(ftext);
+    free(fmeta);
     return error < 0 ? error : 0;
 }
 
@@ -121,7 +184,8 @@ int og_infer_doc_label(og_ctx *ctx, const char *tenant_id, const char *doc_ref, 
 }
 
 /* The newest labelled documents: their vectors, kinds, and how many corrected the proposal. */
-static int doc_examples(og_store *s, json_t ***vecs, int **kinds, size_t *n, int64_t *corrected)
+static int doc_examples(og_store *s, const char *tenant_id, json_t ***vecs, int **kinds, size_t *n,
+                        int64_t *corrected)
 {
     og_stmt *st = NULL;
     size_t cap = 0;
@@ -130,10 +194,18 @@ static int doc_examples(og_store *s, json_t ***vecs, int **kinds, size_t *n, int
     *kinds = NULL;
     *n = 0;
     *corrected = 0;
-    if ((error = og_stmt_prepare_args(&st, s,
-                                      "SELECT features, label, proposed FROM infer_docs WHERE"
-                                      " label IS NOT NULL ORDER BY labelled_us DESC LIMIT ?",
-                                      "i", (int64_t)DOC_TRAIN_MAX)) < 0)
+    if (tenant_id)
+        error = og_stmt_prepare_args(&st, s,
+                                     "SELECT features, label, proposed FROM infer_docs WHERE"
+                                     " label IS NOT NULL AND tenant_id = ? ORDER BY labelled_us"
+                                     " DESC LIMIT ?",
+                                     "ti", tenant_id, (int64_t)DOC_TRAIN_MAX);
+    else
+        error = og_stmt_prepare_args(&st, s,
+                                     "SELECT features, label, proposed FROM infer_docs WHERE"
+                                     " label IS NOT NULL ORDER BY labelled_us DESC LIMIT ?",
+                                     "i", (int64_t)DOC_TRAIN_MAX);
+    if (error < 0)
         return error;
     while ((error = og_stmt_step(st)) == OG_ROW) {
         int k = og_infer_doc_kind_index(og_stmt_col_text(st, 1));
@@ -164,7 +236,8 @@ static int doc_examples(og_store *s, json_t ***vecs, int **kinds, size_t *n, int
     return error < 0 ? error : 0;
 }
 
-int og_infer__doc_train(og_ctx *ctx, json_t *models, json_t *skipped)
+/* The kind model of tenant_id (NULL: the platform's) from its labelled documents. */
+static int doc_train_one(og_ctx *ctx, const char *tenant_id, json_t *models, json_t *skipped)
 {
     json_t **vecs = NULL;
     int *kinds = NULL;
@@ -174,11 +247,12 @@ int og_infer__doc_train(og_ctx *ctx, json_t *models, json_t *skipped)
     og_infer__model m;
     int error;
     memset(&m, 0, sizeof(m));
-    if ((error = doc_examples(ctx->store, &vecs, &kinds, &n, &corrected)) < 0)
+    if ((error = doc_examples(ctx->store, tenant_id, &vecs, &kinds, &n, &corrected)) < 0)
         goto cleanup;
     if ((error = og_infer__doc_fit_vectors(&dm, vecs, kinds, n)) == OG_ECONFLICT) {
         json_array_append_new(skipped, json_pack("{s:s, s:s, s:s}", "kind", OG_INFER_DOC_MODEL,
-                                                 "scope", "platform", "reason", og_error_last()));
+                                                 "scope", tenant_id ? "tenant" : "platform",
+                                                 "reason", og_error_last()));
         og_error_clear();
         error = 0;
         goto cleanup;
@@ -188,7 +262,7 @@ int og_infer__doc_train(og_ctx *ctx, json_t *models, json_t *skipped)
     m.weights = og_infer__doc_model_dump(dm);
     m.examples = (int64_t)n;
     /* "positives" of a document model: the labels that corrected what it proposed */
-    error = og_infer__model_save(ctx, NULL, OG_INFER_DOC_MODEL, &m, corrected, models);
+    error = og_infer__model_save(ctx, tenant_id, OG_INFER_DOC_MODEL, &m, corrected, models);
 cleanup:
     for (size_t i = 0; i < n; i++)
         json_decref(vecs[i]);
@@ -196,5 +270,32 @@ cleanup:
     free(kinds);
     og_infer_doc_model_free(dm);
     json_decref(m.weights);
+    return error;
+}
+
+int og_infer__doc_train(og_ctx *ctx, json_t *models, json_t *skipped)
+{
+    og_stmt *st = NULL;
+    json_t *tenants = NULL;
+    int error;
+    if ((error = doc_train_one(ctx, NULL, models, skipped)) < 0)
+        return error;
+    /* a tenant model for each tenant with OG_INFER_TENANT_MIN labelled documents of its own */
+    if ((error = og_stmt_prepare_args(&st, ctx->store,
+                                      "SELECT tenant_id FROM infer_docs WHERE label IS NOT NULL"
+                                      " GROUP BY tenant_id HAVING COUNT(*) >= ? ORDER BY"
+                                      " tenant_id",
+                                      "i", (int64_t)OG_INFER_TENANT_MIN)) < 0 ||
+        (error = og_stmt_collect(st, NULL, NULL, &tenants)) < 0)
+        goto cleanup;
+    for (size_t i = 0; i < json_array_size(tenants) && error >= 0; i++)
+        error = doc_train_one(
+            ctx, json_string_value(json_object_get(json_array_get(tenants, i), "tenant_id")),
+            models, skipped);
+    if (error >= 0)
+        error = og_infer__doc_train_more(ctx, models, skipped);
+cleanup:
+    og_stmt_free(st);
+    json_decref(tenants);
     return error;
 }

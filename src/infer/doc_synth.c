@@ -191,13 +191,14 @@ static const char *const months[] = {"January",   "February", "March",    "April
                                      "May",       "June",     "July",     "August",
                                      "September", "October",  "November", "December"};
 
-static uint64_t rnd(uint64_t *s)
+uint64_t og_infer__rnd(uint64_t *s)
 {
     uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
     return z ^ (z >> 31);
 }
+#define rnd og_infer__rnd
 
 /* A heading in the family's layout: Markdown, numbered, capitals, "Heading:", underlined. */
 static int heading(og_buf *b, int layout, int i, const char *h)
@@ -222,26 +223,85 @@ static int heading(og_buf *b, int layout, int i, const char *h)
     }
 }
 
-int og_infer_doc_synth(int kind, int family, uint64_t seed, char **out)
+/* A date in one of three formats; its ISO form into iso. */
+static int date_line(og_buf *b, uint64_t *s, const char *label, int y, int m, int d, char iso[11])
+{
+    snprintf(iso, 11, "%04u-%02u-%02u", (unsigned)y % 10000u, (unsigned)(m + 1) % 100u,
+             (unsigned)d % 100u);
+    switch (rnd(s) % 3) {
+    case 0:
+        return og_buf_printf(b, "%s: %s %d, %d\n", label, months[m], d, y);
+    case 1:
+        return og_buf_printf(b, "%s: %s\n", label, iso);
+    default:
+        return og_buf_printf(b, "%s: %d %s %d\n", label, d, months[m], y);
+    }
+}
+
+/* per family: how the client, the date and the total are labelled */
+static const char *const client_labels[NF] = {"Client", "Customer", "Prepared for", "Account",
+                                              "Bill to"};
+static const char *const date_labels[NF] = {"Date", "Issued", "Effective date", "Dated",
+                                            "Document date"};
+static const char *const total_labels[NF] = {"Total", "Total due", "Grand total", "Amount due",
+                                             "Total fees"};
+
+/* The money lines: line items, a subtotal and tax before the total, or only a rate (no total). */
+static int money_lines(og_buf *b, uint64_t *s, int family, int with_total, long amount,
+                       json_t *truth)
+{
+    char t[32];
+    int error = 0;
+    if (!with_total)
+        return rnd(s) % 2
+                   ? og_buf_printf(b, "\nRate: $%ld.00 per hour\n", 90 + (long)(rnd(s) % 120))
+                   : 0;
+    long items = 1 + (long)(rnd(s) % 3), sub = 0, left = amount * 100 / 108;
+    for (long i = 0; i < items && error >= 0; i++) {
+        long part = i + 1 == items ? left - sub : left / (items + 1);
+        sub += part;
+        error = og_buf_printf(b, "%sPhase %ld: $%ld,%03ld.00\n", i ? "" : "\n", i + 1, part / 1000,
+                              part % 1000);
+    }
+    if (error >= 0 && rnd(s) % 2)
+        error = og_buf_printf(b, "Subtotal: $%ld,%03ld.00\nTax: $%ld,%03ld.00\n", sub / 1000,
+                              sub % 1000, (amount - sub) / 1000, (amount - sub) % 1000);
+    if (error >= 0)
+        error = og_buf_printf(b, "%s: $%ld,%03ld.00\n", total_labels[family], amount / 1000,
+                              amount % 1000);
+    snprintf(t, sizeof(t), "%ld.00", amount);
+    json_object_set_new(truth, "total", json_string(t));
+    return error;
+}
+
+static int synth_std(int kind, int family, uint64_t seed, char **out, json_t *truth)
 {
     og_buf b;
     uint64_t s = seed * 1000003u + (uint64_t)(kind * NF + family);
-    const doc_family *f;
-    char title[160];
+    const doc_family *f = &families[kind][family];
+    char title[160], iso[11], other[11];
     int error = 0;
-    *out = NULL;
-    if (kind < 0 || kind >= NK || family < 0 || family >= NF)
-        return og_error_set(OG_EINVAL, "no document family %d of kind %d", family, kind);
-    f = &families[kind][family];
     og_buf_init(&b, 1 << 20);
     const char *client = clients[rnd(&s) % 9], *topic = topics[rnd(&s) % 6];
     int year = 2024 + (int)(rnd(&s) % 3), mon = (int)(rnd(&s) % 12), day = 1 + (int)(rnd(&s) % 28);
     long amount = 1000 + (long)(rnd(&s) % 90000);
     snprintf(title, sizeof(title), f->title, topic);
     error = og_buf_printf(&b, family % 2 ? "%s\n\n" : "# %s\n\n", title);
-    if (error >= 0)
-        error = og_buf_printf(&b, "Client: %s\nDate: %s %d, %d\nPrepared by: Example MSP\n", client,
-                              months[mon], day, year);
+    if (error >= 0 && rnd(&s) % 4 == 0) /* a date before the document's own: not its date */
+        error = date_line(&b, &s, "Ref: proposal of", year - 1, (mon + 5) % 12, 1 + (day + 9) % 28,
+                          other);
+    /* the header's lines in any order; the client's label before it or on the line above */
+    for (int order = (int)(rnd(&s) % 3), i = 0; i < 3 && error >= 0; i++) {
+        int line = (order + i) % 3;
+        const char *cl = client_labels[(family + (int)(rnd(&s) % 2)) % NF];
+        if (line == 0)
+            error = og_buf_printf(&b, rnd(&s) % 4 ? "%s: %s\n" : "%s\n%s\n", cl, client);
+        else if (line == 1)
+            error = date_line(&b, &s, date_labels[(family + (int)(rnd(&s) % 2)) % NF], year, mon,
+                              day, iso);
+        else
+            error = og_buf_puts(&b, "Prepared by: Example MSP\n");
+    }
     for (int h = 0; h < 4 && error >= 0; h++) {
         error = heading(&b, family, h, f->heads[h]);
         /* two to four sentences per section: the family's own and the kind's shared ones */
@@ -254,18 +314,52 @@ int og_infer_doc_synth(int kind, int family, uint64_t seed, char **out)
         /* a sentence of another kind now and then: documents quote each other (a change order
          * names the SOW's scope, a closure the runbook handed over) */
         if (error >= 0 && rnd(&s) % 4 == 0) {
-            int other = (kind + 1 + (int)(rnd(&s) % (NK - 1))) % NK;
-            error = og_buf_printf(&b, "%s ", shared[other][rnd(&s) % POOL]);
+            int o = (kind + 1 + (int)(rnd(&s) % (NK - 1))) % NK;
+            error = og_buf_printf(&b, "%s ", shared[o][rnd(&s) % POOL]);
         }
         if (error >= 0)
             error = og_buf_puts(&b, "\n");
     }
-    if (error >= 0 && rnd(&s) % 2)
-        error = og_buf_printf(&b, "\nTotal: $%ld,%03ld.00\n", amount / 1000, amount % 1000);
+    if (error >= 0)
+        error = money_lines(&b, &s, family, (int)(rnd(&s) % 2), amount, truth);
+    if (error >= 0 && rnd(&s) % 2) /* another date: not the document's */
+        error = date_line(&b, &s, rnd(&s) % 2 ? "Valid until" : "Signed", year + 1, (mon + 1) % 12,
+                          1 + (day + 3) % 28, other);
     if (error >= 0 && rnd(&s) % 3 == 0)
         error = og_buf_printf(&b, "\nContact %s for questions about %s.\n", client, topic);
-    if (error >= 0)
+    if (error >= 0) {
+        json_object_set_new(truth, "date", json_string(iso));
+        json_object_set_new(truth, "client", json_string(client));
         *out = og_buf_detach(&b);
+    }
     og_buf_free(&b);
     return error < 0 ? error : 0;
+}
+
+int og_infer_doc_synth_meta(int kind, int family, uint64_t seed, char **out, json_t **truth)
+{
+    json_t *t = json_object();
+    int error;
+    *out = NULL;
+    if (truth)
+        *truth = NULL;
+    if (kind < 0 || kind >= NK || family < 0 || family >= NF + OG_INFER_DOC_HARD) {
+        json_decref(t);
+        return og_error_set(OG_EINVAL, "no document family %d of kind %d", family, kind);
+    }
+    if (!t)
+        return og_error_set(OG_ERROR, "out of memory");
+    error = family < NF ? synth_std(kind, family, seed, out, t)
+                        : og_infer__synth_hard(kind, family - NF, seed, out, t);
+    if (error >= 0 && truth) {
+        *truth = t;
+        t = NULL;
+    }
+    json_decref(t);
+    return error;
+}
+
+int og_infer_doc_synth(int kind, int family, uint64_t seed, char **out)
+{
+    return og_infer_doc_synth_meta(kind, family, seed, out, NULL);
 }

@@ -87,4 +87,65 @@ int og_infer__doc_train(og_ctx *ctx, json_t *models, json_t *skipped);
 /* A stored model back (doc borrowed). */
 int og_infer__doc_model_load(json_t *doc, og_infer_doc_model **out);
 
+/* ---- the metadata's candidates (doc_cand.c) and their models (doc_meta_model.c) ---- */
+
+#define OG_INFER__FIELDS    3 /* og_infer_doc_fields: total, date, client */
+#define OG_INFER__F_TOTAL   0
+#define OG_INFER__F_DATE    1
+#define OG_INFER__F_CLIENT  2
+#define OG_INFER__CAND_MAX  24
+#define OG_INFER__CAND_FEAT 128
+#define OG_INFER__MDIM      (1u << 16)
+/* a tenant's document kind model counts for n / (n + this) of its proposal */
+#define OG_INFER__DOC_BLEND_HALF 200.0
+
+/* One candidate value of a field: its value (an amount "12500.00", a date "YYYY-MM-DD", a
+ * client as written), the currency of an amount, and its features (hashed, 1..MDIM). */
+typedef struct og_infer__cand {
+    char value[128];
+    char currency[4];
+    int nf, first_line, last_line, occ;
+    uint32_t f[OG_INFER__CAND_FEAT];
+} og_infer__cand;
+typedef struct og_infer__cands {
+    og_infer__cand c[OG_INFER__FIELDS][OG_INFER__CAND_MAX];
+    int n[OG_INFER__FIELDS];
+} og_infer__cands;
+
+/* Every candidate of every field in text (projects as og_infer_doc_metadata()'s). */
+int og_infer__doc_cands(const char *text, json_t *projects, og_infer__cands *cs);
+/* The date at p: its length (0: none), iso "YYYY-MM-DD", *fmt 0 ISO, 1 month name, 2 dotted. */
+size_t og_infer__date_at(const char *p, char iso[11], int *fmt);
+/* The number at p (with a currency sign or code before or after it): its length (0: none), its
+ * value without thousands separators ("12500.00"), the currency ("" none), and whether it
+ * looks like money (a currency, cents or thousands separators). */
+size_t og_infer__number_at(const char *p, char *value, size_t size, char cur[4], int *money);
+/* The month named by the word at p (1..12, 0: none), *n the word's length. */
+int og_infer__month_at(const char *p, size_t *n);
+void og_infer__cand_feature(og_infer__cand *c, const char *tag, const char *word);
+
+/* The candidates as kept in infer_docs.meta: {"total": {"c": [[feature, ...], ...]}, ...}. */
+json_t *og_infer__cands_sets(const og_infer__cands *cs);
+/* The index of the candidate of field whose value is truth (-1: none). */
+int og_infer__cand_find(const og_infer__cands *cs, int field, const char *truth);
+/* Fit the metadata model from n documents' candidate sets (as above, each field with "y": the
+ * index of the right candidate, -1 when none is; a field without "y" is not an example). */
+int og_infer__doc_meta_fit_sets(og_infer_doc_meta_model **out, json_t *const *sets, size_t n);
+json_t *og_infer__doc_meta_dump(const og_infer_doc_meta_model *m);
+int og_infer__doc_meta_load(json_t *doc, og_infer_doc_meta_model **out);
+/* The newest stored metadata model (NULL: none yet) and its version. */
+int og_infer__doc_meta_newest(og_store *s, og_infer_doc_meta_model **m, int64_t *version);
+/* Train the metadata model (the synthetic corpus and people's corrections) and each tenant's
+ * document kind model, in the caller's transaction (doc_learn.c). */
+int og_infer__doc_train_more(og_ctx *ctx, json_t *models, json_t *skipped);
+/* The probability of each kind (index) under m for features x (doc_class.c). */
+int og_infer__doc_probs(const og_infer_doc_model *m, const char *text,
+                        double p[OG_INFER_DOC_NKINDS]);
+
+/* A held-out synthetic document (doc_synth_hard.c): hard family 0..OG_INFER_DOC_HARD-1 of kind,
+ * its true metadata into truth. */
+int og_infer__synth_hard(int kind, int hard, uint64_t seed, char **out, json_t *truth);
+/* The synthetic generator's random numbers (splitmix64). */
+uint64_t og_infer__rnd(uint64_t *s);
+
 #endif

@@ -155,6 +155,17 @@ static const og_migration steps[] = {
      "  error_type TEXT NOT NULL,"
      "  at_us BIGINT NOT NULL);"
      "CREATE INDEX infer_ca_errors_ca ON infer_ca_errors (tenant_id, ca_hash, at_us);"},
+    {4,
+     /* infer_docs.meta: the candidates of a document's metadata as the metadata model sees
+      * them, {field: {"c": [[hashed feature, ...] per candidate], "y": the index of the right
+      * candidate (-1: none of them) once a person gave the field}} - numbers only, never the
+      * values; meta_labelled_us: when a person last gave one (NULL: never) */
+     "ALTER TABLE infer_docs ADD COLUMN meta TEXT;"
+     "ALTER TABLE infer_docs ADD COLUMN meta_labelled_us INTEGER;"
+     "CREATE INDEX infer_docs_meta_labelled ON infer_docs (meta_labelled_us);",
+     "ALTER TABLE infer_docs ADD COLUMN meta TEXT;"
+     "ALTER TABLE infer_docs ADD COLUMN meta_labelled_us BIGINT;"
+     "CREATE INDEX infer_docs_meta_labelled ON infer_docs (meta_labelled_us);"},
 };
 
 static const char *const purge[] = {

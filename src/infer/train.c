@@ -218,7 +218,8 @@ int og_infer_train(og_ctx *ctx, const char *kind, json_t **out)
         goto cleanup;
     }
     /* the document classifier learns from labelled documents, not from gated actions */
-    if (!kind || strcmp(kind, OG_INFER_DOC_MODEL) == 0) {
+    if (!kind || strcmp(kind, OG_INFER_DOC_MODEL) == 0 ||
+        strcmp(kind, OG_INFER_DOC_META_MODEL) == 0) {
         if ((error = og_store_tx_begin(ctx->store)) < 0)
             goto cleanup;
         error = og_infer__doc_train(ctx, models, skipped);

@@ -3,7 +3,7 @@
 # and a PDF docgen made) gets the classifier's proposal, shown by `artifact show` and the
 # artifact's JSON; `artifact classify` and POST .../classify record people's corrections, an
 # auditor may not; `model train` fits the document model from them and the next upload gets
-# the kind it learned; bad input gets a clear error.
+# the kind it learned; corrected totals and dates are kept; bad input gets a clear error.
 . "$(dirname "$0")/lib.sh"
 D="$OG_TMP/data"
 SRC=${OG_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -41,6 +41,13 @@ run 0 "classify" -- og --as eve artifact classify --tenant acme --project nw --n
 has "$out" "classified as sow" "classify says what"
 run 0 "show after" -- og artifact show --tenant acme --project nw --name s1.md
 has "$out" "proposed  sow (confirmed, model no model yet) by" "the correction is shown"
+run 0 "correct the metadata" -- og artifact classify --tenant acme --project nw --name s1.md --kind sow --total '12.500,00 EUR' --date 2026-03-02
+run 0 "show the metadata" -- og artifact show --tenant acme --project nw --name s1.md
+has "$out" "total EUR 12500.00, date 2026-03-02" "the corrected total and date"
+run 1 "a total that is no amount" -- og artifact classify --tenant acme --project nw --name s1.md --kind sow --total lots
+has "$err" "no amount" "bad total named"
+run 1 "a date that is no day" -- og artifact classify --tenant acme --project nw --name s1.md --kind sow --date 2026-02-30x
+has "$err" "no YYYY-MM-DD" "bad date named"
 
 for i in 2 3 4; do
   sow $i >"$OG_TMP/s$i.md"; runbook $i >"$OG_TMP/r$i.md"
@@ -64,6 +71,12 @@ api POST "/api/v1/projects/nw/artifacts/r2.md/classify" "$tok" '{"kind":"runbook
 expect_status 400 "an unknown field"
 api POST "/api/v1/projects/nw/artifacts/r2.md/classify" "$tok" '{"kind":7}'
 expect_status 400 "a kind that is no string"
+api POST "/api/v1/projects/nw/artifacts/r2.md/classify" "$tok" '{"kind":"runbook","date":"March"}'
+expect_status 400 "a date that is no day"
+api POST "/api/v1/projects/nw/artifacts/r2.md/classify" "$tok" '{"kind":"runbook","total":"$1,200.50","date":"2026-01-31"}'
+expect_status 200 "metadata corrected over HTTP"
+expect_jq .latest_version.proposal.total 1200.50 "the total as the classifier writes it"
+expect_jq .latest_version.proposal.date 2026-01-31 "the date corrected"
 og_stop
 
 run 0 "train" -- og model train --kind artifacts.doc-kind --json
