@@ -791,3 +791,8 @@ void og_store_pool_close(og_store_pool *p)
     pthread_cond_destroy(&p->cv);
     free(p);
 }
+
+int og_store__snapshot(og_store *s, const char *dest, og_store_snapshot_progress fn, void *arg)
+{
+    return s->real->snapshot(s->conn, dest, fn, arg);
+}

@@ -25,4 +25,7 @@ int og_store__pg_translate(const char *sql, char **out, int *nparams);
 /* The backend whose dialect a store speaks (the real one, under a faulty wrapper). */
 const og_store_backend *og_store__dialect(const og_store *s);
 
+/* The backend's snapshot of s's open read transaction into dest (snapshot.c). */
+int og_store__snapshot(og_store *s, const char *dest, og_store_snapshot_progress fn, void *arg);
+
 #endif

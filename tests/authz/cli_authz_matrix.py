@@ -55,6 +55,8 @@ ARGS = {
     "init": "init",
     "serve": "serve --check",
     "migrate": "migrate --from ./nosuch --to postgresql://127.0.0.1:1/none --keys ./keys",
+    "backup": "backup --to {F}/backup-{R}.tar.zst",
+    "restore": "restore --from {F}/nosuch.tar.zst --master-key {F}/nosuch.key",
     "tenant create": "tenant create t{R}",
     "tenant list": "tenant list",
     "tenant show": "tenant show {T}",
