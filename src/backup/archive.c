@@ -22,8 +22,9 @@ static int ar_error(struct archive *a, const char *what, const char *name)
 {
     int e = archive_errno(a);
     const char *msg = archive_error_string(a);
-    return og_error_set(e > 0 ? og_error_for_errno(e) : OG_ERROR, "%s '%s': %s", what, name,
-                        msg ? msg : (e > 0 ? strerror(e) : "archive error"));
+    return og_error_set(e > 0 ? og_error_for_errno(e) : OG_ERROR, "%s '%s': %s%s%s%s", what, name,
+                        msg ? msg : "archive error", e > 0 ? " (" : "", e > 0 ? strerror(e) : "",
+                        e > 0 ? ")" : "");
 }
 
 int og_backup__writer_open(bk_writer *w, const char *to, og_backup_progress fn, void *arg)
