@@ -81,4 +81,23 @@ typedef struct og_restore_opts {
 int og_backup_restore(const char *file, const char *data_dir, const og_restore_opts *opts,
                       json_t **out);
 
+/*
+ * A tenant's data for handing over when a contract ends, into the new archive `to` (tar + zstd,
+ * written as a backup is: temporary file, renamed when complete, never over a file):
+ * MANIFEST.json (last: format "opsgate-tenant-export", tenant id
+ * and name, counts, every file's size and SHA-256), artifacts/index.json (projects, their
+ * artifacts and every version's facts, each with "file"), artifacts/<artifact id>/v<N> (the
+ * content as uploaded, decrypted), certificates/index.json (the inventory's X.509 rows),
+ * certificates/<fingerprint>.pem and .chain.pem, with private_keys also .key.pem (PKCS#8) for
+ * those the inventory keeps a key of, audit/records.jsonl (the tenant's chain, as `audit export
+ * --format jsonl`), audit/checkpoint.json (the latest signed checkpoint), audit/proofs.json
+ * (inclusion proofs of the first and last record it covers) and audit/pubkey.pem (the key that
+ * signs checkpoints). Tenant-admin of the tenant or platform-admin (OG_EDENIED; another tenant is
+ * OG_ENOTFOUND). Audited as tenant.export once the archive is in place (if that record cannot
+ * be written the archive is removed). *out (caller decrefs): the manifest without files, plus
+ * file.
+ */
+int og_backup_tenant_export(og_ctx *ctx, const char *tenant, const char *to, int private_keys,
+                            json_t **out);
+
 #endif

@@ -143,6 +143,33 @@ cleanup:
     return error;
 }
 
+int og_backup__add_reader(bk_writer *w, const char *path, int64_t size, bk_read_fn fn, void *arg)
+{
+    og_sha256 *h = og_sha256_new();
+    uint8_t *buf = malloc(BK_PIECE);
+    int64_t done = 0;
+    size_t got;
+    int error = !h || !buf ? og_error_set(OG_ERROR, "out of memory") : entry_begin(w, path, size);
+    while (error == 0 && done < size) {
+        if ((error = fn(arg, buf, BK_PIECE, &got)) < 0)
+            break;
+        if (got == 0 || done + (int64_t)got > size) {
+            error = og_error_set(OG_ECORRUPT, "'%s' is not the %lld bytes it said", path,
+                                 (long long)size);
+            break;
+        }
+        og_sha256_update(h, buf, got);
+        error = entry_data(w, buf, got);
+        done += (int64_t)got;
+    }
+    free(buf);
+    if (error < 0) {
+        og_sha256_free(h);
+        return error;
+    }
+    return entry_note(w, path, size, h);
+}
+
 int og_backup__add_mem(bk_writer *w, const char *path, const void *data, size_t len)
 {
     og_sha256 *h = og_sha256_new();

@@ -28,6 +28,9 @@ int og_backup__writer_open(bk_writer *w, const char *to, og_backup_progress fn, 
 /* The file at src as entry path; expect_size >= 0 is checked. */
 int og_backup__add_file(bk_writer *w, const char *path, const char *src, int64_t expect_size);
 int og_backup__add_mem(bk_writer *w, const char *path, const void *data, size_t len);
+/* size bytes read by fn (up to cap at a time into buf; *got 0 only at the end). */
+typedef int (*bk_read_fn)(void *arg, void *buf, size_t cap, size_t *got);
+int og_backup__add_reader(bk_writer *w, const char *path, int64_t size, bk_read_fn fn, void *arg);
 /* manifest gets "files" (w->files) and goes in last; then close, fsync, rename onto `to`
  * without replacing anything, fsync the folder. Takes manifest's reference. */
 int og_backup__writer_finish(bk_writer *w, json_t *manifest);

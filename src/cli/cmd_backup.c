@@ -2,6 +2,7 @@
  * --from FILE --data NEWDIR` (og_backup_*): one archive of a running data folder, checked or
  * restored. Passphrases come from a file or the terminal, never from the command line. */
 #include "cli/cli.h"
+#include "cli/cmd_tenant.h"
 #include "opsgate/backup.h"
 #include "opsgate/crypto.h"
 #include "opsgate/error.h"
@@ -306,3 +307,31 @@ const og_command og_cmd_restore = {
     .about = restore_about,
     .subs = restore_subs,
 };
+
+int og_cli__tenant_export(og_cli *cli, const og_cli_args *a)
+{
+    const char *tenant = og_cli_get(a, "tenant"), *to = og_cli_get(a, "to");
+    json_t *out = NULL, *n;
+    int rc;
+    if (!tenant || !to)
+        return og_cli_bad(a, "tenant export needs --tenant T and --to FILE");
+    if ((rc = og_cli_open(cli, tenant)) != OG_EXIT_OK)
+        return rc;
+    int error = og_backup_tenant_export(&cli->ctx, tenant, to, og_cli_has(a, "private-keys"), &out);
+    if (error < 0)
+        return og_cli_fail(error);
+    if (cli->json) {
+        og_cli_print_json(out);
+        return OG_EXIT_OK;
+    }
+    n = json_object_get(out, "counts");
+    printf("exported tenant %s to %s: %lld artifacts in %lld versions, %lld certificates"
+           " (%lld private keys), %lld audit records with the latest checkpoint and proofs\n",
+           tenant, to, (long long)json_integer_value(json_object_get(n, "artifacts")),
+           (long long)json_integer_value(json_object_get(n, "versions")),
+           (long long)json_integer_value(json_object_get(n, "certificates")),
+           (long long)json_integer_value(json_object_get(n, "private_keys")),
+           (long long)json_integer_value(json_object_get(n, "audit_records")));
+    json_decref(out);
+    return OG_EXIT_OK;
+}

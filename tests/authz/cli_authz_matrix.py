@@ -65,6 +65,7 @@ ARGS = {
     "tenant delete": "tenant delete {T} --yes",
     "tenant blockers": "tenant blockers {T}",
     "tenant enable": "tenant enable certs --tenant {T}",
+    "tenant export": "tenant export --tenant {T} --to {F}/export-{R}-{T}.tar.zst",
     "tenant disable": "tenant disable certs --tenant {T}",
     "tenant areas": "tenant areas --tenant {T}",
     "tenant key:show": "tenant key show --tenant {T}",
