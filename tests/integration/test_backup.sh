@@ -60,7 +60,8 @@ api GET /api/v1/whoami "$tok"
 expect_status 200 "the server serves after the backup"
 og_stop
 [ "$(stat -c %a "$OG_TMP/b1.tar.zst")" = 600 ] && ok || bad "archive mode"
-ls -A "$OG_TMP" | grep -q '^\.b1\.tar\.zst\.' && bad "temporary files left: $(ls -A "$OG_TMP")" || ok
+left=$(ls -A "$OG_TMP")
+grep -q '^\.b1\.tar\.zst\.' <<<"$left" && bad "temporary files left: $left" || ok
 [ -z "$(ls -A "$D/backup-staging" 2>/dev/null)" ] && ok || bad "staging left in the data folder"
 
 run 0 "verify" "$OPSGATE" backup verify "$OG_TMP/b1.tar.zst" --json
