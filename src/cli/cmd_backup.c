@@ -210,6 +210,12 @@ static int restore(og_cli *cli, const og_cli_args *a)
     json_t *out = NULL;
     og_restore_opts o = {.master_key_file = og_cli_get(a, "master-key")};
     if (!o.master_key_file) {
+        if (!og_cli_has(a, "passphrase-file") && !isatty(STDIN_FILENO)) {
+            fprintf(stderr, "opsgate: restore needs the installation key: --master-key FILE (the"
+                            " copy kept apart), or --passphrase-file F for a backup made with"
+                            " --include-keys\n");
+            return OG_EXIT_FAIL;
+        }
         if (get_pass(a, 0, pass, &plen) < 0)
             return OG_EXIT_FAIL;
         o.pass = pass;
