@@ -17,7 +17,10 @@
 
 static json_t *manifest(void)
 {
-    json_t *m = og_backup__manifest_new(json_pack("{s:i}", "audit", 3), json_array(), 0);
+    json_t *schemas = json_pack("{s:i}", "audit", 3), *chains = json_array();
+    json_t *m = og_backup__manifest_new(schemas, chains, 0); /* takes its own references */
+    json_decref(schemas);
+    json_decref(chains);
     assert_non_null(m);
     json_object_set_new(m, "files",
                         json_pack("[{s:s, s:i, s:s}, {s:s, s:i, s:s}]", "path", "opsgate.db",
