@@ -57,6 +57,20 @@ static int pin_one(const char *relpath, int64_t size, void *arg)
     return 0;
 }
 
+/* Each tenant chain gets "tenant": the tenant's name (a deleted tenant's chain has none). */
+static void name_chains(og_ctx *v, json_t *chains)
+{
+    json_t *c;
+    size_t i;
+    og_tenant t;
+    json_array_foreach(chains, i, c)
+    {
+        const char *id = json_string_value(json_object_get(c, "chain"));
+        if (id && strcmp(id, "platform") != 0 && og_tenant_get(v, id, &t) == 0)
+            json_object_set_new(c, "tenant", json_string(t.name));
+    }
+}
+
 /* Under the writer lock, on the snapshot: pin the object files, read chains and schemas. */
 static int hold(og_store *view, void *arg)
 {
@@ -66,6 +80,8 @@ static int hold(og_store *view, void *arg)
     int error = og_artifacts_object_files(&v, pin_one, j);
     if (error == 0)
         error = og_audit_chains(&v, &j->chains);
+    if (error == 0)
+        name_chains(&v, j->chains);
     if (error == 0)
         error = og_store_schema_versions(view, &j->schemas);
     return error;

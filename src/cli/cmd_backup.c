@@ -115,8 +115,9 @@ static void print_chains(json_t *chains)
     json_array_foreach(chains, i, c)
     {
         json_t *cp = json_object_get(c, "checkpoint");
+        const char *tenant = json_string_value(json_object_get(c, "tenant"));
         printf("  chain %-36s records up to seq %lld, newest %s; checkpoint %s\n",
-               json_string_value(json_object_get(c, "chain")),
+               tenant ? tenant : json_string_value(json_object_get(c, "chain")),
                (long long)json_integer_value(json_object_get(c, "last_seq")),
                json_string_value(json_object_get(c, "last_time"))
                    ? json_string_value(json_object_get(c, "last_time"))
