@@ -36,6 +36,11 @@ echo
 echo "== bench/nodes_bench.sh"
 OPSGATE="$build/opsgate" bash bench/nodes_bench.sh || status=1
 echo
+# Backup and restore of 1 GiB in 10,000 versions beside tar | zstd of the same folder, with peak
+# RSS (BENCH_BACKUP_MB, 1024; BENCH_BACKUP_VERSIONS, 10000; docs/ops.md "Benchmarks").
+echo "== bench/backup_bench.sh"
+OPSGATE="$build/opsgate" bash bench/backup_bench.sh || status=1
+echo
 # The mixed load on opsgate serve (wrk, one client per route class; BENCH_LOAD_SECONDS, 60).
 echo "== bench/load_bench.sh"
 OPSGATE="$build/opsgate" bash bench/load_bench.sh || status=1

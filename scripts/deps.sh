@@ -13,14 +13,14 @@ set -euo pipefail
 # documents (and opens uploaded ones); libxml2-dev reads uploaded HTML and DOCX text and
 # libpoppler-glib-dev uploaded PDFs' text for the document classifier (src/infer/doc_text.c).
 # python3 and python3-yaml merge the OpenAPI document (api/, tools/openapi-merge.py)
-# that the build compiles in.
+# that the build compiles in. libarchive-dev writes and reads backups (tar + zstd, src/backup/).
 BUILD_PKGS=(
   build-essential cmake ninja-build pkg-config clang-format clang libclang-rt-14-dev
   libssl-dev libcurl4-openssl-dev libjansson-dev libsqlite3-dev
   libmicrohttpd-dev libcmark-dev libcairo2-dev libpango1.0-dev libzstd-dev zlib1g-dev
   uuid-dev libcmocka-dev libgnutls28-dev libutf8proc-dev librsvg2-dev
   fonts-dejavu-core fonts-noto-cjk gzip libp11-kit-dev libzip-dev liblinear-dev
-  libxml2-dev libpoppler-glib-dev
+  libxml2-dev libpoppler-glib-dev libarchive-dev
   python3 python3-yaml
 )
 # What the test suite runs against (real servers, not mocks) and the benchmarks' peers:

@@ -39,6 +39,8 @@ LIBRARIES = [
     ("libpq", re.compile(r"^\s*#\s*include\s*<libpq-fe\.h>", re.M), {"store": "owner"}),
     ("libmicrohttpd", re.compile(r"^\s*#\s*include\s*<microhttpd\.h>", re.M), {"http": "owner"}),
     ("liblinear", re.compile(r"^\s*#\s*include\s*<linear\.h>", re.M), {"infer": "owner"}),
+    ("libarchive", re.compile(r"^\s*#\s*include\s*<archive(_entry)?\.h>", re.M),
+     {"backup": "owner"}),
 ]
 
 INCLUDE_RE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)

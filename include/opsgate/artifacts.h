@@ -350,4 +350,12 @@ int og_artifacts_reseal(og_ctx *ctx, const char *tenant_id, struct og_crypto_res
  * not the size its row says. */
 int og_artifacts_objects_import(og_ctx *to, const char *data_dir, int64_t *objects, int64_t *bytes);
 
+/* `opsgate backup`: every object of ctx->store kept as a file under ctx->data_dir (not inline),
+ * in (tenant, name) order: fn(relpath, stored_size, arg) with relpath relative to the data folder
+ * ("objects/<tenant-id>/<2 hex>/<name>"), borrowed for the call; a negative return stops the walk
+ * and is returned. SELECTs only, no transaction of its own (it runs inside a snapshot's read
+ * transaction, og_store_snapshot). No rights are checked: the caller is the operator's backup. */
+typedef int (*og_artifacts_file_fn)(const char *relpath, int64_t stored_size, void *arg);
+int og_artifacts_object_files(og_ctx *ctx, og_artifacts_file_fn fn, void *arg);
+
 #endif

@@ -235,6 +235,11 @@ int og_audit_prove(og_ctx *ctx, const char *tenant_id, int64_t seq, json_t **out
  */
 int og_audit_proof_verify(const json_t *proof, const uint8_t pub[32]);
 
+/* Where every chain stands, in chain order: [{chain ("platform" or a tenant id), records,
+ * last_seq, last_time, last_hash (absent for an empty chain), checkpoint: {tree_size, root_hash,
+ * time, key_id} or null}], two index probes a chain. OG_PERM_PLATFORM. Caller decrefs *out. */
+int og_audit_chains(og_ctx *ctx, json_t **out);
+
 /* ---- verification ---- */
 
 typedef struct og_audit_verify_result {

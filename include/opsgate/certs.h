@@ -559,6 +559,10 @@ int og_certs_material_get(og_ctx *ctx, const char *tenant, const char *cert_id,
  * gate): tenant_id is an id and fingerprint a full one; no authorization check. */
 int og_certs_material_load(og_ctx *ctx, const char *tenant_id, const char *fingerprint,
                            og_certs_material *out);
+/* The same without the key (key_pem NULL), also for certificates the inventory has no key of:
+ * what a tenant export hands over unless private keys are asked for. No authorization check. */
+int og_certs_material_load_public(og_ctx *ctx, const char *tenant_id, const char *fingerprint,
+                                  og_certs_material *out);
 void og_certs_material_clear(og_certs_material *m); /* wipes the key; NULL is a no-op */
 /* SHA-256 fingerprint (lower-case hex) of the first certificate of PEM text; OG_EINVAL when there
  * is none. */

@@ -388,6 +388,38 @@ int og_crypto_cert_selfsigned(const og_crypto_key *key, const char *name, const 
  * does not or does not parse. */
 bool og_crypto_key_matches_cert(const og_crypto_key *key, const void *der, size_t len);
 
+/* ---- passphrase encryption (backups that carry the installation key) ----
+ * A secret sealed under a passphrase: the key derived with scrypt (N = 2^log2n, r = 8, p = 1; a
+ * fresh 16-byte random salt), then AES-256-GCM with a random nonce; every header byte and the
+ * caller's context string are bound as associated data. Format: "OGPW" | version 0x01 | log2n |
+ * r | p | salt (16) | nonce (12) | ciphertext | tag (16), OG_CRYPTO_PASS_OVERHEAD bytes more than
+ * the plaintext. */
+#define OG_CRYPTO_PASS_OVERHEAD (4 + 4 + 16 + 12 + 16)
+#define OG_CRYPTO_PASS_LOG2N    17 /* 128 MiB and about half a second per derivation */
+#define OG_CRYPTO_PASS_MIN      12 /* bytes a passphrase has at least */
+/* log2n 0: OG_CRYPTO_PASS_LOG2N; else 10..20. OG_EINVAL for a passphrase shorter than
+ * OG_CRYPTO_PASS_MIN or longer than 1024 bytes, or a log2n out of range. Caller frees *out. */
+int og_crypto_pass_seal(const char *pass, size_t passlen, int log2n, const char *context,
+                        const void *plain, size_t len, uint8_t **out, size_t *outlen);
+/* OG_ECORRUPT for a truncated or malformed blob, or one that does not open with this passphrase
+ * and context ("wrong passphrase, or the file was changed"); OG_EINVAL for parameters out of the
+ * range seal takes (a crafted file cannot make it use gigabytes). Caller wipes and frees *out. */
+int og_crypto_pass_open(const char *pass, size_t passlen, const char *context, const void *blob,
+                        size_t len, uint8_t **out, size_t *outlen);
+/* The installation key of DATA_DIR (master.key) sealed under a passphrase (og_crypto_pass_seal,
+ * context "opsgate master.key"); the key itself never leaves this module. Caller frees *out. */
+int og_crypto_master_key_export(const char *data_dir, const char *pass, size_t passlen,
+                                uint8_t **out, size_t *outlen);
+/* Open such a blob and write it as DATA_DIR/master.key (0600, never over an existing key). */
+int og_crypto_master_key_import(const char *data_dir, const char *pass, size_t passlen,
+                                const void *blob, size_t len);
+/* Copy a master key file kept apart (32 bytes, 0600) into DATA_DIR/master.key. */
+int og_crypto_master_key_install(const char *data_dir, const char *key_file);
+/* 0 when the keyring's master key unwraps the platform scope's data key in s (so it is the key
+ * of the installation that database belongs to); OG_ECORRUPT saying it is another installation's
+ * key; OG_ENOTFOUND when the platform scope has no data key. */
+int og_crypto_master_key_fits(og_keyring *k, og_store *s);
+
 /* Wipe memory that held secrets (not optimised away). NULL-safe. */
 void og_crypto_wipe(void *p, size_t len);
 

@@ -95,6 +95,9 @@ int og_store_ping_primary(og_store *s, int *standby);
 
 /* The schema version applied for a module (0 if none) and the newest this binary knows. */
 int og_store_schema_version(og_store *s, const char *module, int *applied, int *known);
+/* Every module's applied schema version as {module: version} (a backup's manifest). Caller
+ * decrefs *out. */
+int og_store_schema_versions(og_store *s, json_t **out);
 
 /* Run every module's purge_tenant statements for tenant_id (inside the caller's transaction). */
 int og_store_purge_tenant(og_store *s, const char *tenant_id);
@@ -246,6 +249,21 @@ int og_store_cache_limit(og_store *s, int kib);
  * partly filled: the caller starts again on an empty database. Outside transactions only. */
 typedef void (*og_store_copy_progress)(const char *table, int64_t rows, void *arg);
 int og_store_copy(og_store *from, og_store *to, og_store_copy_progress progress, void *arg);
+/* ---- a consistent copy of a running installation's database (opsgate backup) ----
+ * og_store_snapshot copies the SQLite database at url into the file dest (created 0600, or an
+ * empty file; one with contents is OG_EEXISTS) while other connections and processes keep reading
+ * and writing it. It takes the writer lock for a moment (waiting for a running writer as any writer
+ * does), opens a read transaction on a second connection, calls hold(view, harg) with that
+ * connection (read-only use: SELECTs over the snapshot, e.g. to hard-link the files it references
+ * while no writer can change them), lets the writer lock go, and then copies every page of that
+ * same snapshot with SQLite's online backup API, so writers wait only for hold, never for the copy.
+ * fn (may be NULL) hears the bytes copied so far and the total. A PostgreSQL url is refused with
+ * OG_EINVAL (no snapshot export yet: docs/ops.md "Backup and restore"). A disk found full is
+ * OG_ENOSPACE; on any failure dest is removed. Outside transactions only. */
+typedef void (*og_store_snapshot_progress)(int64_t done, int64_t total, void *arg);
+typedef int (*og_store_snapshot_hold)(og_store *view, void *arg);
+int og_store_snapshot(const char *url, const char *dest, og_store_snapshot_hold hold, void *harg,
+                      og_store_snapshot_progress fn, void *farg);
 /* ---- leases: a job held by one node at a time ----
  * A lease is a named job ("job:acme renewals") held by one owner (a node id, `serve --node`)
  * until it lets go or the lease runs out, so that of several nodes on one database one runs the

@@ -121,3 +121,30 @@ cleanup:
     free(p);
     return error;
 }
+
+int og_artifacts_object_files(og_ctx *ctx, og_artifacts_file_fn fn, void *arg)
+{
+    og_stmt *st = NULL;
+    char path[PATH_MAX];
+    size_t dlen;
+    int rc;
+    if (!ctx->data_dir || !*ctx->data_dir)
+        return og_error_set(OG_EINVAL, "objects live in the database here: there are no files");
+    dlen = strlen(ctx->data_dir);
+    rc = og_stmt_prepare(&st, ctx->store,
+                         "SELECT tenant_id, name, stored_size FROM art_objects WHERE inline IS NULL"
+                         " ORDER BY tenant_id, name");
+    while (rc >= 0 && (rc = og_stmt_step(st)) == OG_ROW) {
+        if ((rc = og_artifacts__obj_path(path, sizeof(path), ctx, og_stmt_col_text(st, 0),
+                                         og_stmt_col_text(st, 1))) < 0)
+            break;
+        if (strncmp(path, ctx->data_dir, dlen) != 0 || path[dlen] != '/') {
+            rc = og_error_set(OG_ERROR, "object path '%s' is outside the data folder", path);
+            break;
+        }
+        if ((rc = fn(path + dlen + 1, og_stmt_col_int(st, 2), arg)) < 0)
+            break;
+    }
+    og_stmt_free(st);
+    return rc < 0 ? rc : 0;
+}

@@ -282,8 +282,8 @@ cleanup:
     return error;
 }
 
-int og_certs_material_load(og_ctx *ctx, const char *tenant_id, const char *fp,
-                           og_certs_material *out)
+static int material_load(og_ctx *ctx, const char *tenant_id, const char *fp, int with_key,
+                         og_certs_material *out)
 {
     int error = -1;
     uint8_t *der = NULL;
@@ -297,14 +297,14 @@ int og_certs_material_load(og_ctx *ctx, const char *tenant_id, const char *fp,
         (error = der_to_pem(der, len, &out->leaf_pem)) < 0 ||
         (error = og_buf_puts(&chain, "")) < 0 ||
         (error = build_chain(ctx->store, tenant_id, der, len, issuer, &chain)) < 0 ||
-        (error = key_load(ctx, tenant_id, fp, &out->key_pem)) < 0)
+        (with_key && (error = key_load(ctx, tenant_id, fp, &out->key_pem)) < 0))
         goto cleanup;
     out->chain_pem = og_buf_detach(&chain);
     if (!out->chain_pem && !(out->chain_pem = strdup(""))) {
         error = og_error_set(OG_ERROR, "out of memory");
         goto cleanup;
     }
-    if ((error = key_matches(out->leaf_pem, out->key_pem)) < 0) {
+    if (with_key && (error = key_matches(out->leaf_pem, out->key_pem)) < 0) {
         og_error_wrap("certificate %.16s...", fp);
         goto cleanup;
     }
@@ -315,6 +315,18 @@ cleanup:
     if (error < 0)
         og_certs_material_clear(out);
     return error;
+}
+
+int og_certs_material_load(og_ctx *ctx, const char *tenant_id, const char *fp,
+                           og_certs_material *out)
+{
+    return material_load(ctx, tenant_id, fp, 1, out);
+}
+
+int og_certs_material_load_public(og_ctx *ctx, const char *tenant_id, const char *fp,
+                                  og_certs_material *out)
+{
+    return material_load(ctx, tenant_id, fp, 0, out);
 }
 
 int og_certs_material_get(og_ctx *ctx, const char *tenant, const char *cert_id,

@@ -37,6 +37,13 @@ static const char *const about =
     "platform-admin; `areas` (anyone of the tenant) shows each area's state and your\n"
     "dashboard. Exit 1 on a refusal, 2 on bad usage (an unknown area names the valid ones).\n"
     "\n"
+    "`export --tenant T --to FILE` (tenant-admin or platform-admin) hands a client its data\n"
+    "when a contract ends: one tar + zstd archive with every version of every artifact as\n"
+    "uploaded, the certificates as PEM (their private keys only with --private-keys), the\n"
+    "tenant's audit chain as JSON lines with its latest signed checkpoint, inclusion proofs and\n"
+    "the public key, and a manifest of SHA-256 hashes (docs/ops.md, \"Tenant export\").\n"
+    "Audited as tenant.export.\n"
+    "\n"
     "A tenant's key custody: `key show --tenant T` (tenant-admin or platform-admin) says which\n"
     "key-encryption key (KEK) wraps the tenant's data key: `master` (the installation's\n"
     "master.key) or `file` (a 32-byte key in a file the client controls), with its key version\n"
@@ -219,6 +226,13 @@ static const og_cli_opt key_opts[] = {
     {0},
 };
 
+static const og_cli_opt export_opts[] = {
+    OG_CLI_OPT_TENANT_REQ,
+    {"to", "FILE", "the archive to write (tar + zstd; must not exist)", OG_CLI_REQUIRED, 0},
+    {"private-keys", NULL, "also the certificates' private keys", 0, 0},
+    {0},
+};
+
 static const og_cli_sub subs[] = {
     {"create", "NAME", 1, 1, create_opts, "create a tenant with its own data key", create},
     {"list", NULL, 0, 0, NULL, "list tenants", list},
@@ -233,6 +247,9 @@ static const og_cli_sub subs[] = {
      "disable a process area (keeps its policies and rules)", og_cli__tenant_disable},
     {"areas", NULL, 0, 0, area_opts, "show a tenant's process areas and your dashboard",
      og_cli__tenant_areas},
+    {"export", NULL, 0, 0, export_opts,
+     "export a tenant's artifacts, certificates and audit chain in open formats",
+     og_cli__tenant_export},
     {"key", "show|set|rotate|revoke|restore", 1, 1, key_opts,
      "show, move, rotate, revoke or restore the KEK of the tenant's data key", og_cli__tenant_key},
     {0},

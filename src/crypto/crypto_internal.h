@@ -44,6 +44,9 @@ int og_crypto__gcm_open(const uint8_t key[32], const uint8_t nonce[12], const vo
  * exist") when missing, OG_EBUSY when unreadable. Writes key only on success; wipes its copies.
  */
 int og_crypto__key_file_read(const char *path, const char *what, uint8_t key[32]);
+/* Write key as DATA_DIR/master.key (0600, O_EXCL: never over an existing one), fsynced with its
+ * folder; a half-written file is removed. */
+int og_crypto__master_key_write(const char *data_dir, const uint8_t *key);
 
 /*
  * AES-256-GCM wrap of a data key under key, binding domain (the provider's, with a NUL) and aad

@@ -76,7 +76,7 @@ cleanup:
 }
 
 /* Write key as the master key file of data_dir (0600, never over an existing one), durably. */
-static int master_key_write(const char *data_dir, const uint8_t *key)
+int og_crypto__master_key_write(const char *data_dir, const uint8_t *key)
 {
     int error = -1;
     int fd = -1;
@@ -150,7 +150,7 @@ int og_crypto_master_key_create(const char *data_dir)
     uint8_t key[OG_CRYPTO_KEY_LEN];
     int error = og_crypto_random(key, sizeof(key));
     if (error == 0)
-        error = master_key_write(data_dir, key);
+        error = og_crypto__master_key_write(data_dir, key);
     og_crypto_wipe(key, sizeof(key));
     return error;
 }
@@ -165,7 +165,7 @@ int og_crypto_master_key_copy(const char *from_dir, const char *to_dir)
     if ((size_t)snprintf(path, sizeof(path), "%s/%s", from_dir, OG_MASTER_KEY_FILE) >= sizeof(path))
         return og_error_set(OG_EINVAL, "data folder path too long: '%s'", from_dir);
     if ((error = og_crypto__key_file_read(path, "master key file", key)) == 0)
-        error = master_key_write(to_dir, key);
+        error = og_crypto__master_key_write(to_dir, key);
     og_crypto_wipe(key, sizeof(key));
     return error;
 }

@@ -240,6 +240,73 @@ static const char *sq_migration_sql(const og_migration *m)
     return m->sqlite;
 }
 
+#define SNAPSHOT_STEP 4096 /* pages copied per backup step */
+
+/* The page size of the connection's main database, for byte counts (4096 when unknown). */
+static int64_t page_size(sqlite3 *db)
+{
+    sqlite3_stmt *st = NULL;
+    int64_t n = 4096;
+    if (sqlite3_prepare_v2(db, "PRAGMA page_size", -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return n > 0 ? n : 4096;
+}
+
+/* conn's open read transaction copied page by page into dest with the online backup API: the
+ * copy is of that transaction's snapshot, whatever other connections write meanwhile. */
+static int sq_snapshot(void *conn, const char *dest, og_store_snapshot_progress fn, void *arg)
+{
+    sqlite3 *src = conn, *dst = NULL;
+    sqlite3_backup *b = NULL;
+    int error = -1, rc, fd;
+    int64_t psize = page_size(src);
+    struct stat sb;
+    fd = open(dest, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0)
+        return og_error_set(og_error_for_errno(errno), "cannot create '%s': %s", dest,
+                            strerror(errno));
+    if (fstat(fd, &sb) < 0 || sb.st_size != 0) {
+        close(fd);
+        return og_error_set(OG_EEXISTS, "'%s' exists and is not empty", dest);
+    }
+    close(fd);
+    if ((rc = sqlite3_open_v2(dest, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL)) !=
+            SQLITE_OK ||
+        (rc = sqlite3_exec(dst, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF", NULL, NULL,
+                           NULL)) != SQLITE_OK) {
+        error = sq_err(dst, "opening the copy");
+        goto cleanup;
+    }
+    if (!(b = sqlite3_backup_init(dst, "main", src, "main"))) {
+        error = sq_err(dst, "starting the copy");
+        goto cleanup;
+    }
+    do {
+        rc = sqlite3_backup_step(b, SNAPSHOT_STEP);
+        if (fn) {
+            int64_t total = sqlite3_backup_pagecount(b);
+            fn((total - sqlite3_backup_remaining(b)) * psize, total * psize, arg);
+        }
+    } while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
+    rc = sqlite3_backup_finish(b);
+    b = NULL;
+    if (rc != SQLITE_OK) {
+        error = sq_err(dst, "copying the database");
+        goto cleanup;
+    }
+    error = 0;
+cleanup:
+    if (b)
+        sqlite3_backup_finish(b);
+    if (dst && sqlite3_close(dst) != SQLITE_OK && error == 0)
+        error = og_error_set(OG_ERROR, "cannot close the copy '%s'", dest);
+    if (error < 0)
+        unlink(dest);
+    return error;
+}
+
 const og_store_backend og_store_backend_sqlite = {
     .name = "sqlite",
     .open = sq_open,
@@ -285,4 +352,5 @@ const og_store_backend og_store_backend_sqlite = {
                    "PRAGMA temp_store=MEMORY",
     .bulk_off_sql = "PRAGMA synchronous=FULL; PRAGMA wal_autocheckpoint=1000; "
                     "PRAGMA temp_store=DEFAULT",
+    .snapshot = sq_snapshot,
 };

@@ -666,3 +666,8 @@ int og_store_cache_limit(og_store *s, int kib)
         return og_error_set(OG_EINVAL, "page cache of %d KiB: must be at least 1 KiB", kib);
     return s->be->cache_limit(s->conn, kib);
 }
+
+int og_store__snapshot(og_store *s, const char *dest, og_store_snapshot_progress fn, void *arg)
+{
+    return s->real->snapshot(s->conn, dest, fn, arg);
+}

@@ -29,5 +29,7 @@ const og_store_backend *og_store__dialect(const og_store *s);
  * listed up to date (migrate.c); OG_ESCHEMA, changing nothing, for a database a newer opsgate
  * migrated. */
 int og_store__migrate(og_store *s, const og_schema *const *schemas, size_t nschemas);
+/* The backend's snapshot of s's open read transaction into dest (snapshot.c). */
+int og_store__snapshot(og_store *s, const char *dest, og_store_snapshot_progress fn, void *arg);
 
 #endif

@@ -57,6 +57,9 @@ typedef struct og_store_backend {
     /* Scripts run on the connection by og_store_bulk_writes(s, 1) and (s, 0); NULL: nothing. */
     const char *bulk_on_sql;
     const char *bulk_off_sql;
+    /* A copy of the database as the connection's open read transaction sees it, into the new
+     * file dest (og_store_snapshot); NULL: the backend makes no such copy (PostgreSQL). */
+    int (*snapshot)(void *conn, const char *dest, og_store_snapshot_progress fn, void *arg);
 } og_store_backend;
 
 extern const og_store_backend og_store_backend_sqlite;

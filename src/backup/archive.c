@@ -1,0 +1,242 @@
+/* archive.c - the backup archive on disk (libarchive: tar, pax headers, zstd): written to a
+ * temporary file and renamed into place, read back entry by entry with every SHA-256 checked
+ * against the manifest that comes last. */
+#include "backup/backup_internal.h"
+#include "opsgate/crypto.h"
+#include "opsgate/error.h"
+#include "opsgate/util.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* The libarchive error of a, as the code its errno means (disk full: OG_ENOSPACE). */
+static int ar_error(struct archive *a, const char *what, const char *name)
+{
+    int e = archive_errno(a);
+    const char *msg = archive_error_string(a);
+    return og_error_set(e > 0 ? og_error_for_errno(e) : OG_ERROR, "%s '%s': %s%s%s%s", what, name,
+                        msg ? msg : "archive error", e > 0 ? " (" : "", e > 0 ? strerror(e) : "",
+                        e > 0 ? ")" : "");
+}
+
+int og_backup__writer_open(bk_writer *w, const char *to, og_backup_progress fn, void *arg)
+{
+    struct stat sb;
+    memset(w, 0, sizeof(*w));
+    w->fd = -1;
+    w->fn = fn;
+    w->arg = arg;
+    if (og_strlcpy(w->to, to, sizeof(w->to)) >= sizeof(w->to))
+        return og_error_set(OG_EINVAL, "path too long: '%s'", to);
+    if (lstat(to, &sb) == 0)
+        return og_error_set(OG_EEXISTS, "'%s' exists: a backup never replaces a file", to);
+    int error = og_backup__tmp_beside(to, "partial", w->tmp, sizeof(w->tmp), &w->fd);
+    if (error < 0)
+        return error;
+    if (!(w->files = json_array()) || !(w->a = archive_write_new())) {
+        og_backup__writer_abort(w);
+        return og_error_set(OG_ERROR, "out of memory");
+    }
+    if (archive_write_set_format_pax_restricted(w->a) != ARCHIVE_OK ||
+        archive_write_add_filter_zstd(w->a) != ARCHIVE_OK ||
+        archive_write_set_filter_option(w->a, "zstd", "compression-level", "3") != ARCHIVE_OK ||
+        archive_write_set_bytes_in_last_block(w->a, 1) != ARCHIVE_OK ||
+        archive_write_open_fd(w->a, w->fd) != ARCHIVE_OK) {
+        error = ar_error(w->a, "cannot start the archive", w->tmp);
+        og_backup__writer_abort(w);
+        return error;
+    }
+    return 0;
+}
+
+static int entry_begin(bk_writer *w, const char *path, int64_t size)
+{
+    struct archive_entry *e = archive_entry_new();
+    int rc;
+    if (!e)
+        return og_error_set(OG_ERROR, "out of memory");
+    archive_entry_set_pathname(e, path);
+    archive_entry_set_size(e, size);
+    archive_entry_set_filetype(e, AE_IFREG);
+    archive_entry_set_perm(e, 0600);
+    archive_entry_set_mtime(e, (time_t)(og_time_now_us() / 1000000), 0);
+    rc = archive_write_header(w->a, e);
+    archive_entry_free(e);
+    return rc == ARCHIVE_OK ? 0 : ar_error(w->a, "cannot write", w->tmp);
+}
+
+static int entry_data(bk_writer *w, const void *buf, size_t len)
+{
+    la_ssize_t n = archive_write_data(w->a, buf, len);
+    if (n < 0 || (size_t)n != len)
+        return ar_error(w->a, "cannot write", w->tmp);
+    w->bytes += (int64_t)len;
+    return 0;
+}
+
+static int entry_note(bk_writer *w, const char *path, int64_t size, og_sha256 *h)
+{
+    uint8_t sha[32];
+    char hex[65];
+    og_sha256_final(h, sha);
+    og_backup__hex(sha, hex);
+    if (json_array_append_new(w->files, json_pack("{s:s, s:I, s:s}", "path", path, "size",
+                                                  (json_int_t)size, "sha256", hex)) < 0)
+        return og_error_set(OG_ERROR, "out of memory");
+    return 0;
+}
+
+int og_backup__add_file(bk_writer *w, const char *path, const char *src, int64_t expect_size)
+{
+    int error = -1, fd = -1;
+    uint8_t *buf = NULL;
+    og_sha256 *h = NULL;
+    struct stat sb;
+    int64_t done = 0;
+    if ((fd = open(src, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0 || fstat(fd, &sb) < 0) {
+        error = og_error_set(errno == ENOENT ? OG_ECORRUPT : OG_ERROR, "cannot read '%s': %s", src,
+                             strerror(errno));
+        goto cleanup;
+    }
+    if (expect_size >= 0 && sb.st_size != expect_size) {
+        error = og_error_set(OG_ECORRUPT, "'%s' holds %lld bytes, the database says %lld", path,
+                             (long long)sb.st_size, (long long)expect_size);
+        goto cleanup;
+    }
+    if (!(buf = malloc(BK_PIECE)) || !(h = og_sha256_new())) {
+        error = og_error_set(OG_ERROR, "out of memory");
+        goto cleanup;
+    }
+    if ((error = entry_begin(w, path, sb.st_size)) < 0)
+        goto cleanup;
+    while (done < sb.st_size) {
+        ssize_t n = read(fd, buf, BK_PIECE);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            error = og_error_set(OG_ERROR, "cannot read '%s': %s", src,
+                                 n < 0 ? strerror(errno) : "it became shorter");
+            goto cleanup;
+        }
+        og_sha256_update(h, buf, (size_t)n);
+        if ((error = entry_data(w, buf, (size_t)n)) < 0)
+            goto cleanup;
+        done += n;
+        if (w->fn)
+            w->fn("archive", w->bytes, 0, w->arg);
+    }
+    error = entry_note(w, path, sb.st_size, h);
+    h = NULL;
+cleanup:
+    og_sha256_free(h);
+    free(buf);
+    if (fd >= 0)
+        close(fd);
+    return error;
+}
+
+int og_backup__add_reader(bk_writer *w, const char *path, int64_t size, bk_read_fn fn, void *arg)
+{
+    og_sha256 *h = og_sha256_new();
+    uint8_t *buf = malloc(BK_PIECE);
+    int64_t done = 0;
+    size_t got;
+    int error = !h || !buf ? og_error_set(OG_ERROR, "out of memory") : entry_begin(w, path, size);
+    while (error == 0 && done < size) {
+        if ((error = fn(arg, buf, BK_PIECE, &got)) < 0)
+            break;
+        if (got == 0 || done + (int64_t)got > size) {
+            error = og_error_set(OG_ECORRUPT, "'%s' is not the %lld bytes it said", path,
+                                 (long long)size);
+            break;
+        }
+        og_sha256_update(h, buf, got);
+        error = entry_data(w, buf, got);
+        done += (int64_t)got;
+    }
+    free(buf);
+    if (error < 0) {
+        og_sha256_free(h);
+        return error;
+    }
+    return entry_note(w, path, size, h);
+}
+
+int og_backup__add_mem(bk_writer *w, const char *path, const void *data, size_t len)
+{
+    og_sha256 *h = og_sha256_new();
+    int error;
+    if (!h)
+        return og_error_set(OG_ERROR, "out of memory");
+    og_sha256_update(h, data, len);
+    if ((error = entry_begin(w, path, (int64_t)len)) < 0 ||
+        (len && (error = entry_data(w, data, len)) < 0)) {
+        og_sha256_free(h);
+        return error;
+    }
+    return entry_note(w, path, (int64_t)len, h);
+}
+
+int og_backup__writer_finish(bk_writer *w, json_t *manifest)
+{
+    char *text = NULL, dir[PATH_MAX];
+    int error = -1;
+    if (json_object_set(manifest, "files", w->files) < 0 ||
+        !(text = json_dumps(manifest, JSON_INDENT(1) | JSON_SORT_KEYS))) {
+        error = og_error_set(OG_ERROR, "out of memory");
+        goto cleanup;
+    }
+    if ((error = entry_begin(w, OG_BACKUP_MANIFEST, (int64_t)strlen(text))) < 0 ||
+        (error = entry_data(w, text, strlen(text))) < 0)
+        goto cleanup;
+    if (archive_write_close(w->a) != ARCHIVE_OK) {
+        error = ar_error(w->a, "cannot finish", w->tmp);
+        goto cleanup;
+    }
+    if (fsync(w->fd) < 0) {
+        error = og_error_set(og_error_for_errno(errno), "cannot flush '%s': %s", w->tmp,
+                             strerror(errno));
+        goto cleanup;
+    }
+    /* link + unlink: never over a file that appeared meanwhile */
+    if (link(w->tmp, w->to) < 0) {
+        error = og_error_set(errno == EEXIST ? OG_EEXISTS : og_error_for_errno(errno),
+                             "cannot put the backup at '%s': %s", w->to, strerror(errno));
+        goto cleanup;
+    }
+    unlink(w->tmp);
+    w->tmp[0] = '\0';
+    og_strlcpy(dir, w->to, sizeof(dir));
+    error = og_backup__fsync_dir(dirname(dir));
+cleanup:
+    free(text);
+    json_decref(manifest);
+    og_backup__writer_abort(w);
+    return error;
+}
+
+void og_backup__writer_abort(bk_writer *w)
+{
+    if (w->a) {
+        archive_write_free(w->a); /* closes what is open; its errors no longer matter */
+        w->a = NULL;
+    }
+    if (w->tmp[0]) {
+        unlink(w->tmp);
+        w->tmp[0] = '\0';
+    }
+    if (w->fd >= 0) {
+        close(w->fd);
+        w->fd = -1;
+    }
+    json_decref(w->files);
+    w->files = NULL;
+}

@@ -1,0 +1,80 @@
+/* backup_internal.h - what the files of the backup module share: the archive writer and
+ * reader (archive.c, libarchive), the manifest's checks (manifest.c) and temporary files
+ * (tmpfiles.c). */
+#ifndef OPSGATE_BACKUP_INTERNAL_H
+#define OPSGATE_BACKUP_INTERNAL_H
+
+#include "opsgate/backup.h"
+
+#include <limits.h>
+#include <stdint.h>
+
+#define BK_PIECE        (256 * 1024) /* bytes read and written at a time */
+#define BK_MANIFEST_MAX (256 << 20)  /* a manifest larger than this is refused */
+#define BK_ENTRIES_MAX  50000000     /* entries an archive may have */
+
+/* ---- writing (archive.c) ---- */
+typedef struct bk_writer {
+    struct archive *a;
+    int fd;
+    char to[PATH_MAX], tmp[PATH_MAX];
+    json_t *files; /* [{path, size, sha256}] */
+    int64_t bytes;
+    og_backup_progress fn;
+    void *arg;
+} bk_writer;
+/* A temporary archive beside `to` (mkstemp, 0600, flocked); `to` must not exist. */
+int og_backup__writer_open(bk_writer *w, const char *to, og_backup_progress fn, void *arg);
+/* The file at src as entry path; expect_size >= 0 is checked. */
+int og_backup__add_file(bk_writer *w, const char *path, const char *src, int64_t expect_size);
+int og_backup__add_mem(bk_writer *w, const char *path, const void *data, size_t len);
+/* size bytes read by fn (up to cap at a time into buf; *got 0 only at the end). */
+typedef int (*bk_read_fn)(void *arg, void *buf, size_t cap, size_t *got);
+int og_backup__add_reader(bk_writer *w, const char *path, int64_t size, bk_read_fn fn, void *arg);
+/* manifest gets "files" (w->files) and goes in last; then close, fsync, rename onto `to`
+ * without replacing anything, fsync the folder. Takes manifest's reference. */
+int og_backup__writer_finish(bk_writer *w, json_t *manifest);
+void og_backup__writer_abort(bk_writer *w); /* removes the temporary file; idempotent */
+
+/* ---- reading (archive.c) ---- */
+/* What an archive's entries are given to (restore); NULL members: nothing to do. */
+typedef struct bk_sink {
+    int (*begin)(void *arg, const char *path, int64_t size);
+    int (*data)(void *arg, const void *buf, size_t len);
+    int (*end)(void *arg);
+    void *arg;
+} bk_sink;
+/* Read every entry of file, hashing it and giving it to sink (may be NULL), then check them
+ * against the manifest (og_backup__manifest_check). *manifest (caller decrefs) on success. */
+int og_backup__scan(const char *file, const bk_sink *sink, og_backup_progress fn, void *parg,
+                    json_t **manifest);
+
+/* ---- the manifest (manifest.c) ---- */
+/* 0 when path is a name an archive may hold (opsgate.db, objects/<id>/<xx>/<name>,
+ * tls-listener-<name>.pem, OG_BACKUP_KEY_ENTRY): relative, no "." or ".." part, plain characters;
+ * OG_ECORRUPT otherwise. */
+int og_backup__path_ok(const char *path);
+/* seen: {path: {size, sha256}} of the entries read. 0 when the manifest's format is known, every
+ * file it lists was seen with that size and hash, and nothing else was; OG_ECORRUPT naming the
+ * first difference. */
+int og_backup__manifest_check(const json_t *manifest, const json_t *seen);
+/* A new manifest: format, version, opsgate version, created, backend, schemas, chains, keys. */
+json_t *og_backup__manifest_new(json_t *schemas, json_t *chains, int keys_included);
+
+/* 32 bytes as 64 lowercase hex digits. */
+void og_backup__hex(const uint8_t in[32], char out[65]);
+
+/* ---- temporary files (tmpfiles.c) ---- */
+/* Remove what interrupted backups left: `.BASE.partial-*` and `.BASE.db-*` beside `to`, and
+ * DATA/backup-staging/<dir> whose lock no running backup holds. Best effort. */
+void og_backup__sweep(const char *to, const char *data_dir);
+/* A flocked empty temporary file `.BASE.<what>-XXXXXX` beside `to`: *fd and path. */
+int og_backup__tmp_beside(const char *to, const char *what, char *path, size_t size, int *fd);
+/* DATA/backup-staging/XXXXXX with a flocked `lock` file (*lockfd). */
+int og_backup__staging_make(const char *data_dir, char *dir, size_t size, int *lockfd);
+/* Remove a folder and everything under it (best effort). */
+void og_backup__rmtree(const char *dir);
+/* fsync a folder. */
+int og_backup__fsync_dir(const char *dir);
+
+#endif

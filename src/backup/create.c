@@ -1,0 +1,208 @@
+/* create.c - `opsgate backup --to FILE`: a consistent snapshot of a running data folder (the
+ * database through the store's snapshot, the object files it references hard-linked while the
+ * writer lock is held) written as one archive with its manifest. */
+#include "backup/backup_internal.h"
+#include "opsgate/artifacts.h"
+#include "opsgate/audit.h"
+#include "opsgate/crypto.h"
+#include "opsgate/error.h"
+#include "opsgate/tenant.h"
+#include "opsgate/util.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+typedef struct pinned {
+    char *relpath;
+    int64_t size;
+} pinned;
+
+typedef struct job {
+    og_ctx *ctx;
+    char staging[PATH_MAX];
+    pinned *objs;
+    size_t n, cap;
+    int64_t object_bytes;
+    json_t *chains, *schemas;
+    const og_backup_opts *opts;
+} job;
+
+/* One object file of the snapshot, hard-linked into the staging folder as its index. */
+static int pin_one(const char *relpath, int64_t size, void *arg)
+{
+    job *j = arg;
+    char src[PATH_MAX * 2], dst[PATH_MAX + 32];
+    if (j->n == j->cap) {
+        size_t cap = j->cap ? j->cap * 2 : 256;
+        pinned *p = realloc(j->objs, cap * sizeof(*p));
+        if (!p)
+            return og_error_set(OG_ERROR, "out of memory");
+        j->objs = p;
+        j->cap = cap;
+    }
+    snprintf(src, sizeof(src), "%s/%s", j->ctx->data_dir, relpath);
+    snprintf(dst, sizeof(dst), "%s/%zu", j->staging, j->n);
+    if (link(src, dst) < 0)
+        return og_error_set(errno == ENOENT ? OG_ECORRUPT : og_error_for_errno(errno),
+                            "cannot pin object file '%s' for the backup: %s", src, strerror(errno));
+    if (!(j->objs[j->n].relpath = strdup(relpath)))
+        return og_error_set(OG_ERROR, "out of memory");
+    j->objs[j->n++].size = size;
+    j->object_bytes += size;
+    return 0;
+}
+
+/* Each tenant chain gets "tenant": the tenant's name (a deleted tenant's chain has none). */
+static void name_chains(og_ctx *v, json_t *chains)
+{
+    json_t *c;
+    size_t i;
+    og_tenant t;
+    json_array_foreach(chains, i, c)
+    {
+        const char *id = json_string_value(json_object_get(c, "chain"));
+        if (id && strcmp(id, "platform") != 0 && og_tenant_get(v, id, &t) == 0)
+            json_object_set_new(c, "tenant", json_string(t.name));
+    }
+}
+
+/* Under the writer lock, on the snapshot: pin the object files, read chains and schemas. */
+static int hold(og_store *view, void *arg)
+{
+    job *j = arg;
+    og_ctx v = *j->ctx;
+    v.store = view;
+    int error = og_artifacts_object_files(&v, pin_one, j);
+    if (error == 0)
+        error = og_audit_chains(&v, &j->chains);
+    if (error == 0)
+        name_chains(&v, j->chains);
+    if (error == 0)
+        error = og_store_schema_versions(view, &j->schemas);
+    return error;
+}
+
+static void db_progress(int64_t done, int64_t total, void *arg)
+{
+    job *j = arg;
+    if (j->opts->progress)
+        j->opts->progress("database", done, total, j->opts->progress_arg);
+}
+
+/* The HTTPS listeners' public certificate records at the top of the data folder. */
+static int add_listener_records(bk_writer *w, const char *data_dir)
+{
+    char path[PATH_MAX * 2];
+    struct dirent *de;
+    int error = 0;
+    DIR *d = opendir(data_dir);
+    if (!d)
+        return og_error_set(OG_ERROR, "cannot list '%s': %s", data_dir, strerror(errno));
+    while (error == 0 && (de = readdir(d))) {
+        size_t n = strlen(de->d_name);
+        if (strncmp(de->d_name, "tls-listener-", 13) != 0 || n < 18 ||
+            strcmp(de->d_name + n - 4, ".pem") != 0 || og_backup__path_ok(de->d_name) < 0)
+            continue;
+        snprintf(path, sizeof(path), "%s/%s", data_dir, de->d_name);
+        error = og_backup__add_file(w, de->d_name, path, -1);
+    }
+    closedir(d);
+    return error;
+}
+
+static int add_everything(job *j, bk_writer *w, const char *dbfile, const uint8_t *key,
+                          size_t keylen)
+{
+    char path[PATH_MAX + 32];
+    int error = og_backup__add_file(w, "opsgate.db", dbfile, -1);
+    for (size_t i = 0; error == 0 && i < j->n; i++) {
+        snprintf(path, sizeof(path), "%s/%zu", j->staging, i);
+        error = og_backup__add_file(w, j->objs[i].relpath, path, j->objs[i].size);
+        unlink(path); /* the space goes back as soon as it is archived */
+    }
+    if (error == 0)
+        error = add_listener_records(w, j->ctx->data_dir);
+    if (error == 0 && key)
+        error = og_backup__add_mem(w, OG_BACKUP_KEY_ENTRY, key, keylen);
+    return error;
+}
+
+static json_t *summary(const job *j, const char *to, int64_t dbsize, int64_t t0)
+{
+    struct stat sb;
+    return json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:b, s:O, s:f}", "file", to, "bytes",
+                     (json_int_t)(stat(to, &sb) == 0 ? sb.st_size : 0), "files",
+                     (json_int_t)(j->n + 1), "objects", (json_int_t)j->n, "object_bytes",
+                     (json_int_t)j->object_bytes, "database_bytes", (json_int_t)dbsize,
+                     "keys_included", j->opts->include_keys, "chains", j->chains, "seconds",
+                     (double)(og_time_now_us() - t0) / 1e6);
+}
+
+int og_backup_create(og_ctx *ctx, const char *to, const og_backup_opts *opts, json_t **out)
+{
+    job j = {.ctx = ctx, .opts = opts};
+    bk_writer w = {.fd = -1};
+    char dbfile[PATH_MAX] = "", *url = NULL;
+    uint8_t *key = NULL;
+    size_t keylen = 0;
+    int error = -1, dbfd = -1, lockfd = -1;
+    int64_t t0 = og_time_now_us();
+    struct stat sb;
+    if ((error = og_authz_check(&ctx->actor, NULL, OG_PERM_PLATFORM)) < 0)
+        return error;
+    if (!ctx->data_dir || !og_install_folder(ctx->data_dir))
+        return og_error_set(OG_EINVAL,
+                            "a PostgreSQL installation is not backed up by opsgate yet: back up"
+                            " the database with pg_dump or pg_basebackup and the key folder apart");
+    if (!to || !*to)
+        return og_error_set(OG_EINVAL, "a backup needs a file to write");
+    if (opts->include_keys && (error = og_crypto_master_key_export(
+                                   ctx->data_dir, opts->pass, opts->passlen, &key, &keylen)) < 0)
+        return og_error_wrap("sealing the installation key");
+    og_backup__sweep(to, ctx->data_dir);
+    if (!(url = og_install_db_url(ctx->data_dir))) {
+        error = og_error_set(OG_ERROR, "out of memory");
+        goto cleanup;
+    }
+    if ((error = og_backup__writer_open(&w, to, opts->progress, opts->progress_arg)) < 0 ||
+        (error = og_backup__tmp_beside(to, "db", dbfile, sizeof(dbfile), &dbfd)) < 0 ||
+        (error = og_backup__staging_make(ctx->data_dir, j.staging, sizeof(j.staging), &lockfd)) <
+            0 ||
+        (error = og_store_snapshot(url, dbfile, hold, &j, db_progress, &j)) < 0 ||
+        (error = add_everything(&j, &w, dbfile, key, keylen)) < 0)
+        goto cleanup;
+    json_t *m = og_backup__manifest_new(j.schemas, j.chains, key != NULL);
+    if (!m) {
+        error = og_error_set(OG_ERROR, "out of memory");
+        goto cleanup;
+    }
+    if ((error = og_backup__writer_finish(&w, m)) < 0)
+        goto cleanup;
+    if (!(*out = summary(&j, to, stat(dbfile, &sb) == 0 ? sb.st_size : 0, t0)))
+        error = og_error_set(OG_ERROR, "out of memory");
+cleanup:
+    og_backup__writer_abort(&w);
+    if (dbfile[0])
+        unlink(dbfile);
+    if (dbfd >= 0)
+        close(dbfd);
+    if (j.staging[0] && lockfd >= 0)
+        og_backup__rmtree(j.staging);
+    if (lockfd >= 0)
+        close(lockfd);
+    for (size_t i = 0; i < j.n; i++)
+        free(j.objs[i].relpath);
+    free(j.objs);
+    json_decref(j.chains);
+    json_decref(j.schemas);
+    if (key)
+        og_crypto_wipe(key, keylen);
+    free(key);
+    free(url);
+    return error;
+}

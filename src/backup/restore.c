@@ -1,0 +1,231 @@
+/* restore.c - `opsgate backup verify FILE` and `opsgate restore --from FILE --data NEWDIR`: the
+ * archive read once with every hash checked; a restore unpacks into a temporary folder, puts the
+ * key back, opens the installation, verifies its audit trail and only then renames it into
+ * place. */
+#include "backup/backup_internal.h"
+#include "opsgate/audit.h"
+#include "opsgate/crypto.h"
+#include "opsgate/error.h"
+#include "opsgate/tenant.h"
+#include "opsgate/util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define KEY_BLOB_MAX 4096
+
+/* The manifest as verify and restore report it: without the file list, with counts. */
+static json_t *described(json_t *m)
+{
+    json_t *files = json_object_get(m, "files"), *f, *o = json_deep_copy(m);
+    int64_t bytes = 0, objects = 0;
+    size_t i;
+    json_array_foreach(files, i, f)
+    {
+        bytes += json_integer_value(json_object_get(f, "size"));
+        objects += strncmp(json_string_value(json_object_get(f, "path")), "objects/", 8) == 0;
+    }
+    if (o) {
+        json_object_del(o, "files");
+        json_object_set_new(o, "files", json_integer((json_int_t)json_array_size(files)));
+        json_object_set_new(o, "bytes", json_integer(bytes));
+        json_object_set_new(o, "objects", json_integer(objects));
+    }
+    return o;
+}
+
+int og_backup_verify(const char *file, og_backup_progress fn, void *arg, json_t **out)
+{
+    json_t *m = NULL;
+    int error;
+    if (!file || !*file)
+        return og_error_set(OG_EINVAL, "no backup file given");
+    if ((error = og_backup__scan(file, NULL, fn, arg, &m)) < 0)
+        return error;
+    if (out && !(*out = described(m)))
+        error = og_error_set(OG_ERROR, "out of memory");
+    json_decref(m);
+    return error;
+}
+
+typedef struct unpack {
+    const char *dir;
+    char path[PATH_MAX * 2];
+    int fd;
+    uint8_t *key; /* keys/master.key.sealed, kept in memory */
+    size_t keylen;
+    int in_key;
+} unpack;
+
+static int up_begin(void *arg, const char *rel, int64_t size)
+{
+    unpack *u = arg;
+    char parent[PATH_MAX * 2];
+    int error;
+    u->in_key = strcmp(rel, OG_BACKUP_KEY_ENTRY) == 0;
+    if (u->in_key) {
+        if (size > KEY_BLOB_MAX)
+            return og_error_set(OG_ECORRUPT, "the sealed key in the backup is too large");
+        u->keylen = 0;
+        return (u->key = malloc(KEY_BLOB_MAX)) ? 0 : og_error_set(OG_ERROR, "out of memory");
+    }
+    snprintf(u->path, sizeof(u->path), "%s/%s", u->dir, rel);
+    og_strlcpy(parent, u->path, sizeof(parent));
+    if ((error = og_mkdir_p(dirname(parent), 0700)) < 0)
+        return error;
+    if ((u->fd = open(u->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0)
+        return og_error_set(og_error_for_errno(errno), "cannot create '%s': %s", u->path,
+                            strerror(errno));
+    return 0;
+}
+
+static int up_data(void *arg, const void *buf, size_t len)
+{
+    unpack *u = arg;
+    const char *p = buf;
+    if (u->in_key) {
+        if (u->keylen + len > KEY_BLOB_MAX)
+            return og_error_set(OG_ECORRUPT, "the sealed key in the backup is too large");
+        memcpy(u->key + u->keylen, buf, len);
+        u->keylen += len;
+        return 0;
+    }
+    while (len > 0) {
+        ssize_t n = write(u->fd, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return og_error_set(og_error_for_errno(errno), "cannot write '%s': %s", u->path,
+                                strerror(errno));
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+static int up_end(void *arg)
+{
+    unpack *u = arg;
+    int error = 0;
+    if (u->in_key)
+        return 0;
+    if (fsync(u->fd) < 0)
+        error = og_error_set(og_error_for_errno(errno), "cannot flush '%s': %s", u->path,
+                             strerror(errno));
+    if (close(u->fd) < 0 && error == 0)
+        error = og_error_set(og_error_for_errno(errno), "cannot write '%s': %s", u->path,
+                             strerror(errno));
+    u->fd = -1;
+    return error;
+}
+
+/* The key into dir: from the archive with the passphrase, or from the file kept apart. */
+static int put_key(const unpack *u, const og_restore_opts *o)
+{
+    if (o->master_key_file)
+        return og_crypto_master_key_install(u->dir, o->master_key_file);
+    if (!u->key)
+        return og_error_set(OG_EINVAL, "the backup holds no installation key: give the master key"
+                                       " kept apart (a backup made without keys)");
+    return og_crypto_master_key_import(u->dir, o->pass, o->passlen, u->key, u->keylen);
+}
+
+/* Open what was unpacked: key fits, audit trail verifies. *res: the verification's counts. */
+static int check_restored(const char *dir, og_audit_verify_result *res)
+{
+    og_store *s = NULL;
+    og_keyring *k = NULL;
+    og_ctx ctx;
+    int error;
+    memset(res, 0, sizeof(*res));
+    if ((error = og_install_open(dir, &s, &k)) < 0)
+        goto cleanup;
+    if ((error = og_crypto_master_key_fits(k, s)) < 0)
+        goto cleanup;
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.store = s;
+    ctx.keys = k;
+    ctx.data_dir = dir;
+    og_actor_local(&ctx.actor);
+    if ((error = og_audit_verify(&ctx, NULL, res)) < 0)
+        og_error_wrap("the restored audit trail does not verify");
+cleanup:
+    og_store_close(s);
+    og_keyring_free(k);
+    return error;
+}
+
+static json_t *report(json_t *m, const char *data_dir, const og_audit_verify_result *res)
+{
+    json_t *o = described(m);
+    if (!o)
+        return NULL;
+    json_object_set_new(o, "data", json_string(data_dir));
+    json_object_set_new(o, "audit",
+                        json_pack("{s:I, s:I, s:I}", "chains", (json_int_t)res->chains, "records",
+                                  (json_int_t)res->records, "checkpoints",
+                                  (json_int_t)res->checkpoints));
+    return o;
+}
+
+int og_backup_restore(const char *file, const char *data_dir, const og_restore_opts *o,
+                      json_t **out)
+{
+    char tmp[PATH_MAX], parent[PATH_MAX], base[PATH_MAX];
+    unpack u = {.fd = -1};
+    bk_sink sink = {up_begin, up_data, up_end, &u};
+    og_audit_verify_result res;
+    json_t *m = NULL;
+    struct stat sb;
+    int error = -1;
+    tmp[0] = '\0';
+    if (!file || !data_dir || !*data_dir)
+        return og_error_set(OG_EINVAL, "a restore needs a backup file and a new data folder");
+    if (!og_install_folder(data_dir))
+        return og_error_set(OG_EINVAL, "a backup restores into a data folder, not a database URL");
+    if (!o->master_key_file && !o->pass)
+        return og_error_set(OG_EINVAL, "a restore needs the installation key: the master key"
+                                       " kept apart, or the passphrase of a backup made with keys");
+    if (lstat(data_dir, &sb) == 0)
+        return og_error_set(OG_EEXISTS, "'%s' exists: a restore makes a new data folder", data_dir);
+    og_strlcpy(tmp, data_dir, sizeof(tmp));
+    og_strlcpy(parent, dirname(tmp), sizeof(parent));
+    og_strlcpy(tmp, data_dir, sizeof(tmp));
+    og_strlcpy(base, basename(tmp), sizeof(base));
+    if (snprintf(tmp, sizeof(tmp), "%s/.%s.restore-XXXXXX", parent, base) >= (int)sizeof(tmp))
+        return og_error_set(OG_EINVAL, "path too long: '%s'", data_dir);
+    if (!mkdtemp(tmp))
+        return og_error_set(og_error_for_errno(errno), "cannot make a folder beside '%s': %s",
+                            data_dir, strerror(errno));
+    u.dir = tmp;
+    if ((error = og_backup__scan(file, &sink, o->progress, o->progress_arg, &m)) < 0 ||
+        (error = put_key(&u, o)) < 0 || (error = check_restored(tmp, &res)) < 0 ||
+        (error = og_backup__fsync_dir(tmp)) < 0)
+        goto cleanup;
+    if (renameat2(AT_FDCWD, tmp, AT_FDCWD, data_dir, RENAME_NOREPLACE) < 0) {
+        error =
+            og_error_set(errno == EEXIST ? OG_EEXISTS : og_error_for_errno(errno),
+                         "cannot put the restored folder at '%s': %s", data_dir, strerror(errno));
+        goto cleanup;
+    }
+    tmp[0] = '\0';
+    og_backup__fsync_dir(parent);
+    if (!(*out = report(m, data_dir, &res)))
+        error = og_error_set(OG_ERROR, "out of memory");
+cleanup:
+    if (u.fd >= 0)
+        close(u.fd);
+    if (u.key)
+        og_crypto_wipe(u.key, KEY_BLOB_MAX);
+    free(u.key);
+    if (tmp[0])
+        og_backup__rmtree(tmp);
+    json_decref(m);
+    return error;
+}

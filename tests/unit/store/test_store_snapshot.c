@@ -1,0 +1,152 @@
+/* test_store_snapshot.c - og_store_snapshot, the database copy of `opsgate backup`: the copy is
+ * the database as it was when hold ran, whatever other connections write during the copy; hold
+ * sees that same snapshot; a PostgreSQL URL and a file with contents are refused. SQLite only
+ * (the PostgreSQL run of this module's tests skips it: the backend makes no snapshot). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "opsgate/error.h"
+#include "opsgate/store.h"
+
+#define ROWS 200 /* of 100 KB each: several backup steps of 4096 pages */
+
+typedef struct snap {
+    char dir[256], url[300], dest[300];
+    og_store *s, *writer;
+    int64_t held_rows;
+    int writes_during_copy, steps;
+} snap;
+
+static int64_t count(og_store *s)
+{
+    og_stmt *st = NULL;
+    int64_t n = -1;
+    if (og_stmt_prepare(&st, s, "SELECT count(*) FROM snaptest") == 0 && og_stmt_step(st) == OG_ROW)
+        n = og_stmt_col_int(st, 0);
+    og_stmt_free(st);
+    return n;
+}
+
+static int hold(og_store *view, void *arg)
+{
+    snap *x = arg;
+    x->held_rows = count(view);
+    return 0;
+}
+
+/* Called between copy steps: another connection commits a row each time. */
+static void during(int64_t done, int64_t total, void *arg)
+{
+    snap *x = arg;
+    assert_true(done <= total);
+    x->steps++;
+    if (og_store_exec(x->writer, "INSERT INTO snaptest (n, b) VALUES (-1, randomblob(10))") == 0)
+        x->writes_during_copy++;
+}
+
+static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *f)
+{
+    (void)sb;
+    (void)f;
+    return flag == FTW_DP ? rmdir(p) : unlink(p);
+}
+
+static int setup(void **state)
+{
+    snap *x = calloc(1, sizeof(*x));
+    const char *be = getenv("OG_TEST_BACKEND");
+    if (be && strcmp(be, "pg") == 0) {
+        free(x);
+        return -1;
+    }
+    snprintf(x->dir, sizeof(x->dir), "%s/og-snap-XXXXXX",
+             getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+    assert_non_null(mkdtemp(x->dir));
+    snprintf(x->url, sizeof(x->url), "%s/opsgate.db", x->dir);
+    snprintf(x->dest, sizeof(x->dest), "%s/copy.db", x->dir);
+    assert_int_equal(og_store_open(&x->s, x->url, 1), 0);
+    assert_int_equal(og_store_exec(x->s, "CREATE TABLE snaptest (n INTEGER, b BLOB)"), 0);
+    assert_int_equal(og_store_exec(x->s, "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1"
+                                         " FROM c WHERE i < 200) INSERT INTO snaptest SELECT i,"
+                                         " randomblob(100000) FROM c"),
+                     0);
+    assert_int_equal(og_store_open(&x->writer, x->url, 0), 0);
+    *state = x;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    snap *x = *state;
+    og_store_close(x->s);
+    og_store_close(x->writer);
+    nftw(x->dir, rm_one, 8, FTW_DEPTH | FTW_PHYS);
+    free(x);
+    return 0;
+}
+
+static void test_snapshot__is_the_database_as_hold_saw_it(void **state)
+{
+    snap *x = *state;
+    og_store *copy = NULL;
+    struct stat sb;
+    int rc = og_store_snapshot(x->url, x->dest, hold, x, during, x);
+    if (rc)
+        print_error("%s\n", og_error_last());
+    assert_int_equal(rc, 0);
+    assert_int_equal(x->held_rows, ROWS);
+    assert_true(x->steps >= 2);
+    assert_true(x->writes_during_copy >= 2); /* writers were not blocked by the copy */
+    assert_int_equal(count(x->s), ROWS + x->writes_during_copy);
+    assert_int_equal(stat(x->dest, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0600);
+    assert_int_equal(og_store_open(&copy, x->dest, 0), 0);
+    assert_int_equal(count(copy), ROWS); /* nothing written after hold */
+    og_store_close(copy);
+}
+
+static void test_snapshot__refuses_postgres_and_a_file_with_contents(void **state)
+{
+    snap *x = *state;
+    FILE *f;
+    assert_int_equal(
+        og_store_snapshot("postgresql://127.0.0.1:1/none", x->dest, NULL, NULL, NULL, NULL),
+        OG_EINVAL);
+    assert_non_null(strstr(og_error_last(), "pg_dump"));
+    f = fopen(x->dest, "w");
+    assert_non_null(f);
+    fputs("keep me", f);
+    fclose(f);
+    assert_int_equal(og_store_snapshot(x->url, x->dest, NULL, NULL, NULL, NULL), OG_EEXISTS);
+    f = fopen(x->dest, "r");
+    char buf[16] = "";
+    assert_non_null(fgets(buf, sizeof(buf), f));
+    fclose(f);
+    assert_string_equal(buf, "keep me"); /* not touched */
+}
+
+int main(void)
+{
+    const char *be = getenv("OG_TEST_BACKEND");
+    if (be && strcmp(be, "pg") == 0) {
+        fprintf(stderr, "SKIP: the PostgreSQL backend makes no snapshot\n");
+        return 77;
+    }
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_snapshot__is_the_database_as_hold_saw_it, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_snapshot__refuses_postgres_and_a_file_with_contents,
+                                        setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
