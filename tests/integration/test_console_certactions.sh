@@ -37,6 +37,7 @@ og() { "$OPSGATE" --data "$D" "$@"; }
 q() { og "$@" >/dev/null 2>"$OG_TMP/err" || { bad "setup: $*: $(cat "$OG_TMP/err")"; og_done; }; }
 q tenant create acme
 q tenant create globex
+q notify egress allow 127.0.0.0/8 --note "Pebble on loopback"
 for u in ada:tenant-admin eve:engineer ed:engineer aud:auditor; do
   q user add --tenant acme "${u%%:*}" --role "${u#*:}"
 done
