@@ -82,15 +82,22 @@ int og_acme_cert_renew(og_ctx *ctx, const char *tenant, const char *id, json_t *
  * "superseded", ...) or NULL. */
 int og_acme_cert_revoke(og_ctx *ctx, const char *tenant, const char *id, const char *reason);
 /*
- * Replace the deploy targets plan id's renewals go to (names of the tenant's targets, borrowed;
- * n = 0 clears them, and renewals then follow the previous certificate). OG_ENOTFOUND names an
- * unknown target; audited ("acme.plan.targets"). OG_PERM_WRITE.
+ * Replace the deploy targets plan id's renewals go to (id: the one ID, as for show) (names of the
+ * tenant's targets, borrowed; n = 0 clears them, and renewals then follow the previous
+ * certificate). OG_ENOTFOUND names an unknown target; audited ("acme.plan.targets"). OG_PERM_WRITE.
  */
 int og_acme_plan_targets_set(og_ctx *ctx, const char *tenant, const char *id,
                              const char *const *targets, size_t n);
-/* Plans of the tenant as a JSON array; one plan with its certificates. Each has "targets". */
+/* Plans of the tenant as a JSON array; one plan with its certificates. Each has "targets".
+ * show takes the one ID of a certificate: a plan id, the id of one of its certificates, or the
+ * inventory fingerprint (or unique prefix) of a certificate a plan issued (current or not). */
 int og_acme_cert_list(og_ctx *ctx, const char *tenant, json_t **out);
 int og_acme_cert_show(og_ctx *ctx, const char *tenant, const char *id, json_t **out);
+/* The inventory fingerprint the one ID of a certificate names, into fp: a renewal plan's id names
+ * its current certificate; a fingerprint or a unique prefix (og_certs_id_is_fingerprint) is the
+ * inventory's. OG_ENOTFOUND for neither (or a plan without a current certificate), OG_EINVAL for
+ * an ambiguous prefix or an id of no known form. OG_PERM_READ. */
+int og_acme_cert_fingerprint(og_ctx *ctx, const char *tenant, const char *id, char fp[65]);
 
 /* RFC 5280 CRLReason code of a name, or OG_EINVAL listing the names. */
 int og_acme_reason_parse(const char *s, int *code);

@@ -1,5 +1,6 @@
-/* egress.h - which addresses opsgate may connect to for a tenant's channel (webhook, SMTP, later
- * connectors): a guard against server-side request forgery by whoever configures the URL.
+/* egress.h - which addresses opsgate may connect to for a tenant's channel (webhook, SMTP), a
+ * connector's base URL and login host, and an ACME CA (its directory and every URL it names): a
+ * guard against server-side request forgery by whoever configures the URL.
  *
  * Special-purpose addresses (loopback, private, shared, link-local, unique-local, multicast,
  * unspecified, reserved, documentation ...: og_netaddr_special() in util.h) are refused unless a

@@ -150,7 +150,7 @@ int og_acme_account_create(og_ctx *ctx, const char *tenant, const og_acme_accoun
             goto cleanup;
         key_type = og_crypto_key_type(key);
     }
-    if ((error = og_acme__client_open(&c, o->directory, o->ca_pem)) < 0 ||
+    if ((error = og_acme__client_open(&c, ctx->store, o->directory, o->ca_pem)) < 0 ||
         (!key && (error = og_crypto_key_generate(&key, key_type)) < 0))
         goto cleanup;
     c->key = key;
@@ -297,7 +297,7 @@ int og_acme__account_open(og_ctx *ctx, const char *tid, const char *account_id,
     }
     if ((error = og_crypto_open(ctx->keys, ctx->store, tid, id, sealed, sealed_len, &pem,
                                 &pem_len)) < 0 ||
-        (error = og_acme__client_open(out, dir, ca)) < 0)
+        (error = og_acme__client_open(out, ctx->store, dir, ca)) < 0)
         goto cleanup;
     if ((error = og_acme__key_from_pem(&(*out)->key, (const char *)pem, pem_len)) < 0) {
         og_acme__client_free(*out);

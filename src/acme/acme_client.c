@@ -24,9 +24,11 @@
 #define RATE_WAIT_MAX_S 10
 #define JOSE            "application/jose+json"
 
-int og_acme__client_open(og_acme_client **out, const char *directory_url, const char *ca_pem)
+int og_acme__client_open(og_acme_client **out, og_store *store, const char *directory_url,
+                         const char *ca_pem)
 {
     og_acme_client *c = calloc(1, sizeof(*c));
+    og_egress *egress = NULL;
     og_acme_resp r;
     int error = OG_ERROR;
     memset(&r, 0, sizeof(r));
@@ -42,7 +44,8 @@ int og_acme__client_open(og_acme_client **out, const char *directory_url, const 
         goto cleanup;
     }
     og_strlcpy(c->directory_url, directory_url, sizeof(c->directory_url));
-    if ((error = og_acme__http_new(&c->http, ca_pem)) < 0 ||
+    if ((error = og_egress_load(&egress, store)) < 0 ||
+        (error = og_acme__http_new(&c->http, ca_pem, egress)) < 0 ||
         (error = og_acme__http_do(c->http, "GET", directory_url, NULL, NULL, &r)) < 0)
         goto cleanup;
     if (r.status != 200) {

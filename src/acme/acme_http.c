@@ -18,6 +18,8 @@
 struct og_acme_http {
     og_netclient *client;
     char *ca_pem;
+    og_egress *egress;                     /* owned; NULL connects anywhere */
+    char refused_range[OG_NETADDR_STRLEN]; /* the range of the last refused address */
 };
 
 void og_acme__resp_clear(og_acme_resp *r)
@@ -30,12 +32,17 @@ void og_acme__resp_clear(og_acme_resp *r)
     memset(r, 0, sizeof(*r));
 }
 
-int og_acme__http_new(og_acme_http **out, const char *ca_pem)
+int og_acme__http_new(og_acme_http **out, const char *ca_pem, og_egress *egress)
 {
     og_acme_http *h = calloc(1, sizeof(*h));
     int error;
     *out = NULL;
-    if (!h || (ca_pem && !(h->ca_pem = strdup(ca_pem)))) {
+    if (!h) {
+        og_egress_free(egress);
+        return og_error_set(OG_ERROR, "out of memory");
+    }
+    h->egress = egress;
+    if (ca_pem && !(h->ca_pem = strdup(ca_pem))) {
         og_acme__http_free(h);
         return og_error_set(OG_ERROR, "out of memory");
     }
@@ -52,6 +59,7 @@ void og_acme__http_free(og_acme_http *h)
     if (!h)
         return;
     og_netclient_free(h->client);
+    og_egress_free(h->egress);
     free(h->ca_pem);
     free(h);
 }
@@ -108,6 +116,17 @@ static void on_header(void *arg, const char *p, size_t klen, const char *v, size
 #undef IS
 }
 
+/* og_netclient_allow_fn: the resolved address of each connection against the egress policy,
+ * keeping the refused range for the error's detail (the thread's error is rewritten after). */
+static int egress_allows(void *arg, const void *sa, size_t len)
+{
+    og_acme_http *h = arg;
+    int error = og_egress_check_sockaddr(h->egress, sa, len);
+    if (error < 0 && og_error_detail_arg())
+        og_strlcpy(h->refused_range, og_error_detail_arg(), sizeof(h->refused_range));
+    return error;
+}
+
 int og_acme__http_do(og_acme_http *h, const char *method, const char *url, const char *body,
                      const char *content_type, og_acme_resp *resp)
 {
@@ -135,8 +154,17 @@ int og_acme__http_do(og_acme_http *h, const char *method, const char *url, const
                             .body_cap = BODY_CAP,
                             .on_header = on_header,
                             .header_arg = resp};
+    if (h->egress) {
+        req.allow_connect = egress_allows;
+        req.allow_arg = h;
+        req.no_proxy = 1;
+    }
+    h->refused_range[0] = '\0';
     error = og_netclient_do(h->client, &req, &nr);
-    if (error < 0 && nr.tls_untrusted)
+    if (error < 0 && nr.refused) {
+        error = og_error_set(OG_EDENIED, "%s %s: %s", method, url, nr.error);
+        og_error_set_detail_arg(OG_EGRESS_DETAIL_REFUSED, h->refused_range);
+    } else if (error < 0 && nr.tls_untrusted)
         error =
             og_error_set(OG_EUPSTREAM, "%s %s: the server's TLS certificate is not trusted (%s)",
                          method, url, nr.error),
@@ -161,7 +189,7 @@ int og_acme__http_post_json(const char *url, const char *json)
     og_acme_resp r;
     int error;
     memset(&r, 0, sizeof(r));
-    if ((error = og_acme__http_new(&h, NULL)) < 0)
+    if ((error = og_acme__http_new(&h, NULL, NULL)) < 0)
         return error;
     if ((error = og_acme__http_do(h, "POST", url, json, "application/json", &r)) < 0)
         goto cleanup;

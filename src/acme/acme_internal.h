@@ -12,6 +12,7 @@
 #include "opsgate/acme.h"
 #include "opsgate/certs.h"
 #include "opsgate/crypto.h"
+#include "opsgate/egress.h"
 #include "opsgate/error.h"
 #include "opsgate/util.h"
 
@@ -89,8 +90,12 @@ typedef struct og_acme_resp {
 void og_acme__resp_clear(og_acme_resp *r);
 
 typedef struct og_acme_http og_acme_http;
-/* ca_pem: PEM trust anchors for the server's TLS certificate (NULL = system store). */
-int og_acme__http_new(og_acme_http **out, const char *ca_pem);
+/* ca_pem: PEM trust anchors for the server's TLS certificate (NULL = system store). egress: the
+ * egress policy (notify's egress.h) every connection's resolved address must pass, taken over
+ * (freed with the transport, also on failure); NULL connects anywhere (the test DNS provider's
+ * management URL only, a platform setting). Proxies from the environment are not used when a
+ * policy is given: the proxy's address would be checked instead of the CA's. */
+int og_acme__http_new(og_acme_http **out, const char *ca_pem, og_egress *egress);
 void og_acme__http_free(og_acme_http *h);
 /* method "GET", "HEAD" or "POST"; body with content_type for POST. Transport failures name the
  * URL; HTTP error statuses are not errors here (the caller reads the problem document). */
@@ -159,7 +164,11 @@ typedef struct og_acme_client {
     int timeout_s; /* for polling; default 120 */
 } og_acme_client;
 
-int og_acme__client_open(og_acme_client **out, const char *directory_url, const char *ca_pem);
+/* Fetch the directory over a transport held to the installation's egress policy (read from store):
+ * a CA whose host resolves to a loopback, private or link-local address outside the allowed ranges
+ * is OG_EDENIED (detail OG_EGRESS_DETAIL_REFUSED), checked on each connection's address. */
+int og_acme__client_open(og_acme_client **out, og_store *store, const char *directory_url,
+                         const char *ca_pem);
 void og_acme__client_free(og_acme_client *c);
 /* A directory URL ("newOrder", ...; "renewalInfo" is optional: NULL). */
 const char *og_acme__dir_url(og_acme_client *c, const char *name);

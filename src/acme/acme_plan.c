@@ -207,12 +207,13 @@ int og_acme_plan_targets_set(og_ctx *ctx, const char *tenant, const char *id,
 {
     og_acme_plan p;
     json_t *analysis = NULL, *names = json_array();
-    char tid[OG_ID_LEN];
+    char tid[OG_ID_LEN], id_buf[OG_ID_LEN];
     int error;
     memset(&p, 0, sizeof(p));
     if ((error = og_acme__resolve(ctx, tenant, OG_PERM_WRITE, tid)) < 0)
         goto cleanup;
-    if ((error = og_acme__plan_load(ctx, tid, id ? id : "", &p)) < 0)
+    if ((error = og_acme__id_of(ctx, tid, id ? id : "", id_buf, &id)) < 0 ||
+        (error = og_acme__plan_load(ctx, tid, id, &p)) < 0)
         goto cleanup;
     for (size_t i = 0; i < n && i < OG_ACME_MAX_TARGETS; i++)
         json_array_append_new(names, json_string(targets[i] ? targets[i] : ""));
@@ -293,16 +294,44 @@ int og_acme_cert_list(og_ctx *ctx, const char *tenant, json_t **out)
     return 0;
 }
 
+int og_acme_cert_fingerprint(og_ctx *ctx, const char *tenant, const char *id, char fp[65])
+{
+    char tid[OG_ID_LEN];
+    og_acme_plan p;
+    int error;
+    fp[0] = '\0';
+    if (!id || !*id)
+        return og_error_set(OG_EINVAL, "a certificate needs an ID");
+    if ((error = og_acme__resolve(ctx, tenant, OG_PERM_READ, tid)) < 0)
+        return error;
+    if (og_certs_id_is_fingerprint(id))
+        return og_certs_fingerprint_resolve(ctx, tid, id, fp);
+    if (!og_id_valid(id))
+        return og_error_set(OG_EINVAL,
+                            "'%.80s' is neither a certificate fingerprint (or a prefix of at least "
+                            "%d hex digits) nor a renewal plan id",
+                            id, OG_CERTS_ID_MIN_DIGITS);
+    if ((error = og_acme__plan_load(ctx, tid, id, &p)) < 0)
+        return error;
+    if (strlen(p.fingerprint) != 64)
+        error = og_error_set(OG_ENOTFOUND, "renewal plan %s has no current certificate", p.id);
+    else
+        og_strlcpy(fp, p.fingerprint, 65);
+    og_acme__plan_clear(&p);
+    return error;
+}
+
 int og_acme_cert_show(og_ctx *ctx, const char *tenant, const char *id, json_t **out)
 {
     og_stmt *st = NULL;
-    char tid[OG_ID_LEN];
+    char tid[OG_ID_LEN], id_buf[OG_ID_LEN];
     og_acme_plan p;
     int error, rc;
     *out = NULL;
     if ((error = og_acme__resolve(ctx, tenant, OG_PERM_READ, tid)) < 0)
         return error;
-    if ((error = og_acme__plan_load(ctx, tid, id ? id : "", &p)) < 0)
+    if ((error = og_acme__id_of(ctx, tid, id ? id : "", id_buf, &id)) < 0 ||
+        (error = og_acme__plan_load(ctx, tid, id, &p)) < 0)
         return error;
     if ((error = og_stmt_prepare(&st, ctx->store, PLAN_SELECT " AND p.id = ?")) < 0)
         goto cleanup;

@@ -3,6 +3,7 @@
  * `opsgate cert issue|renew|revoke|plans` make, with the same authorization and gates. */
 #include "http/parity_api.h"
 #include "opsgate/acme.h"
+#include "opsgate/certs.h"
 #include "opsgate/crypto.h"
 #include "opsgate/egress.h"
 #include "opsgate/error.h"
@@ -74,16 +75,16 @@ int og_http__acme_account_show(og_http_req *r)
     return og_http__reply(r, 200, j);
 }
 
-/* The CA's directory URL names where the server connects. A tenant's admin may name a CA of the
- * internet; a numeric address the egress policy refuses (loopback, private ranges unless a
- * platform-admin allowed them) is refused here. Platform actors may name any. */
+/* The CA's directory URL names where the server connects: a numeric address the egress policy
+ * refuses (loopback, private ranges unless a platform-admin allowed them) is refused here, naming
+ * the field; a host name is checked by the ACME client on every connection's resolved address. */
 static int directory_check(og_http_req *r, const char *url)
 {
     char host[256];
     const char *h, *end;
     og_egress *p = NULL;
     int error;
-    if (og_actor_is_platform(&r->ctx.actor) || strncmp(url, "https://", 8) != 0)
+    if (strncmp(url, "https://", 8) != 0)
         return 0; /* the library refuses anything but https with its own message */
     h = url + 8;
     if (*h == '[') {
@@ -165,6 +166,21 @@ int og_http__acme_account_rollover(og_http_req *r)
 }
 
 /* ---- renewal plans ---- */
+/* The {id} of a plan route: the one ID of a certificate, as `cert renew|revoke|plans ID` take it
+ * (a plan id, one of its certificates' ids, or an inventory fingerprint or unique prefix, colons
+ * allowed: the library resolves it). */
+static int plan_param(og_http_req *r, const char **out)
+{
+    const char *v = og_http__param(&r->match, "id");
+    *out = NULL;
+    if (!v || !(og_id_valid(v) || (strlen(v) <= 95 && og_certs_id_is_fingerprint(v))))
+        return og_error_set(OG_EINVAL,
+                            "'%.64s' is neither a plan id nor a certificate fingerprint (or a "
+                            "prefix of at least %d hex digits)",
+                            v ? v : "", OG_CERTS_ID_MIN_DIGITS);
+    *out = v;
+    return 0;
+}
 
 int og_http__acme_plan_list(og_http_req *r)
 {
@@ -183,7 +199,7 @@ int og_http__acme_plan_show(og_http_req *r)
     json_t *j = NULL;
     int error;
     if ((error = og_http__param_ref(r, "tenant", &tenant)) < 0 ||
-        (error = og_http__param_id(r, "id", "plan", &id)) < 0 ||
+        (error = plan_param(r, &id)) < 0 ||
         (error = og_acme_cert_show(&r->ctx, tenant, id, &j)) < 0)
         return error;
     return og_http__reply(r, 200, j);
@@ -260,8 +276,7 @@ int og_http__acme_plan_renew(og_http_req *r)
     const char *tenant, *id;
     json_t *j = NULL;
     int error;
-    if ((error = og_http__param_ref(r, "tenant", &tenant)) < 0 ||
-        (error = og_http__param_id(r, "id", "plan", &id)) < 0)
+    if ((error = og_http__param_ref(r, "tenant", &tenant)) < 0 || (error = plan_param(r, &id)) < 0)
         return error;
     error = og_acme_cert_renew(&r->ctx, tenant, id, &j);
     if (error < 0 && !(error == OG_EPENDING && j)) {
@@ -280,7 +295,7 @@ int og_http__acme_plan_revoke(og_http_req *r)
     json_t *body = NULL;
     int error, code;
     if ((error = og_http__param_ref(r, "tenant", &tenant)) < 0 ||
-        (error = og_http__param_id(r, "id", "plan", &id)) < 0 ||
+        (error = plan_param(r, &id)) < 0 ||
         (error = og_http__body_object(r, 1, fields, &body)) < 0 ||
         (error = og_http__field_str_max(body, "reason", 0, 64, &reason)) < 0)
         goto cleanup;
@@ -307,8 +322,7 @@ int og_http__acme_plan_targets(og_http_req *r)
     json_t *body = NULL, *j = NULL;
     int error;
     if ((error = og_http__param_ref(r, "tenant", &tenant)) < 0 ||
-        (error = og_http__param_id(r, "id", "plan", &id)) < 0 ||
-        (error = og_http__body_object(r, 0, fields, &body)) < 0)
+        (error = plan_param(r, &id)) < 0 || (error = og_http__body_object(r, 0, fields, &body)) < 0)
         goto cleanup;
     if (!json_is_array(json_object_get(body, "targets"))) {
         error = og_error_set(OG_EINVAL, "field 'targets': must be an array of strings");

@@ -44,6 +44,10 @@ int og_http__console_cert_renew(og_http_req *r);
 int og_http__console_cert_deploy(og_http_req *r);
 /* The certificate page's renewal plan, deploy history, buttons (for the roles the library lets
  * renew and deploy) and the ?gate= line, into d. */
+/* The certificate (or app credential) a console address names by its one ID, as the CLI and API
+ * take it: a fingerprint or unique prefix, an app credential's id, or a renewal plan's id (its
+ * current certificate), read as the actor with og_certs_show. Caller decrefs *cert. */
+int og_http__console_cert_id(og_http_req *r, const char *tenant, const char *id, json_t **cert);
 int og_http__console_cert_extras(og_http_req *r, const char *tenant, const json_t *cert, json_t *d);
 /* A cloud app credential's page (kind app-credential; cred as og_certs_show gives it, stolen). */
 int og_http__console_appcred_render(og_http_req *r, const char *tenant, json_t *cred);

@@ -28,26 +28,37 @@ static int may_act(og_http_req *r, const char *tenant, char tid[OG_ID_LEN])
     return og_authz_check(&r->ctx.actor, tid, OG_PERM_WRITE);
 }
 
-/* The renewal plan whose current certificate is fp (a new reference), or NULL: *out untouched
- * when there is none. */
+/* The renewal plan that issued certificate fp (current or not: og_acme_cert_show takes the one ID
+ * of a certificate, as `cert plans` and `cert renew` do), or NULL: *out untouched when none. */
 static int plan_of(og_http_req *r, const char *tenant, const char *fp, json_t **out)
 {
-    json_t *plans = NULL, *p;
-    size_t i;
-    int error = og_acme_cert_list(&r->ctx, tenant, &plans);
+    json_t *plan = NULL;
+    int error = og_acme_cert_show(&r->ctx, tenant, fp, &plan);
+    if (error == OG_ENOTFOUND) {
+        og_error_clear();
+        return 0;
+    }
     if (error < 0)
         return error;
-    json_array_foreach(plans, i, p)
-    {
-        const char *cur =
-            json_string_value(json_object_get(json_object_get(p, "current"), "fingerprint"));
-        if (cur && fp && strcmp(cur, fp) == 0) {
-            *out = json_incref(p);
-            break;
-        }
-    }
-    json_decref(plans);
+    *out = plan;
     return 0;
+}
+
+int og_http__console_cert_id(og_http_req *r, const char *tenant, const char *id, json_t **cert)
+{
+    char fp[65];
+    int error;
+    *cert = NULL;
+    if (!id || !*id || strlen(id) > 64)
+        return og_error_set(OG_EINVAL, "'%.64s' is not a certificate ID", id ? id : "");
+    /* a plan id names its current certificate; fingerprints, prefixes and app ids are the
+     * inventory's */
+    if (og_id_valid(id) && !og_certs_id_is_fingerprint(id)) {
+        if ((error = og_acme_cert_fingerprint(&r->ctx, tenant, id, fp)) < 0)
+            return error;
+        id = fp;
+    }
+    return og_certs_show(&r->ctx, tenant, id, cert);
 }
 
 /* "/console/tenants/T/certificates/FP" (+ suffix) into out (300 bytes). */
@@ -181,20 +192,31 @@ int og_http__console_cert_extras(og_http_req *r, const char *tenant, const json_
     }
     json_object_set_new(d, "history", history);
     json_object_set_new(d, "has_history", json_boolean(json_array_size(history) > 0));
+    const char *cur =
+        plan ? json_string_value(json_object_get(json_object_get(plan, "current"), "fingerprint"))
+             : NULL;
+    int current = plan && og_streq(cur, fp);
+    if (plan && !current && cur && strlen(cur) == 64) {
+        cert_path(href, tenant, cur, NULL);
+        json_object_set_new(plan, "current_href", json_string(href));
+        json_object_set_new(plan, "current_short", json_stringn(cur, 16));
+    }
     if (plan) {
+        json_object_set_new(plan, "is_current", json_boolean(current));
+        json_object_del(plan, "certificates"); /* the page lists none of them */
         if (json_integer_value(json_object_get(plan, "failures")) == 0)
             json_object_del(plan, "failures"); /* Mustache shows a 0; no line for none */
         json_object_set_new(plan, "has_targets",
                             json_boolean(json_array_size(json_object_get(plan, "targets")) > 0));
         json_object_set_new(d, "plan", plan);
     }
-    json_object_set_new(d, "can_renew", json_boolean(can && plan));
+    json_object_set_new(d, "can_renew", json_boolean(can && current));
     int key = json_is_true(json_object_get(cert, "private_key"));
     json_t *targets = can && key ? targets_of(r, tenant, fp) : json_array();
     json_object_set_new(d, "can_deploy", json_boolean(json_array_size(targets) > 0));
     json_object_set_new(d, "no_targets", json_boolean(can && key && !json_array_size(targets)));
     json_object_set_new(d, "no_key", json_boolean(can && !key));
-    json_object_set_new(d, "can_act", json_boolean((can && plan) || json_array_size(targets)));
+    json_object_set_new(d, "can_act", json_boolean((can && current) || json_array_size(targets)));
     json_object_set_new(d, "targets", targets);
     cert_path(href, tenant, fp, "/renew");
     json_object_set_new(d, "renew_action", json_string(href));
@@ -207,20 +229,26 @@ int og_http__console_cert_extras(og_http_req *r, const char *tenant, const json_
     return 0;
 }
 
-/* The certificate of a renew or deploy POST, read as the actor (404 as the page), after the
- * permission: a role that may not act gets 403 whatever the certificate. */
+/* The certificate of a renew or deploy POST, named by its one ID as on the page, read as the actor
+ * (404 as the page), after the permission: a role that may not act gets 403 whatever the
+ * certificate. */
 static int post_cert(og_http_req *r, const char **tenant, json_t **cert)
 {
     const char *id = og_http__param(&r->match, "id");
-    char tid[OG_ID_LEN];
+    char tid[OG_ID_LEN], fp[65];
     int error;
     *cert = NULL;
     if ((error = og_http__param_ref(r, "tenant", tenant)) < 0 ||
         (error = may_act(r, *tenant, tid)) < 0)
         return error;
-    if (!id || !*id || strlen(id) > 64)
-        return og_error_set(OG_EINVAL, "'%.64s' is not a certificate fingerprint", id ? id : "");
-    if ((error = og_certs_show(&r->ctx, *tenant, id, cert)) < 0)
+    /* the one ID as renew and deploy take it (a prefix of 8+ digits, a plan id); an app
+     * credential's id is refused below, naming what it is */
+    if (id && strncmp(id, "app:", 4) != 0) {
+        if ((error = og_acme_cert_fingerprint(&r->ctx, *tenant, id, fp)) < 0)
+            return error;
+        id = fp;
+    }
+    if ((error = og_http__console_cert_id(r, *tenant, id, cert)) < 0)
         return error;
     if (og_streq(json_string_value(json_object_get(*cert, "kind")), OG_CERTS_KIND_APP)) {
         json_decref(*cert);
@@ -278,30 +306,22 @@ int og_http__console_cert_deploy(og_http_req *r)
     return back_to_page(r, tenant, fp, oc.gate_id);
 }
 
-/* POST /console/tenants/{tenant}/certificates/{id}/renew (form: csrf): the plan whose current
- * certificate this is renews now */
+/* POST /console/tenants/{tenant}/certificates/{id}/renew (form: csrf): the certificate's one ID
+ * (fingerprint, unique prefix or plan id) goes to og_acme_cert_renew as given, exactly as
+ * `cert renew ID` and POST .../acme/plans/{id}/renew pass it: the plan that issued it renews. */
 int og_http__console_cert_renew(og_http_req *r)
 {
-    const char *tenant;
-    char fp[65], plan_id[OG_ID_LEN], gate_id[OG_ID_LEN] = "";
-    json_t *cert = NULL, *plan = NULL, *out = NULL;
+    const char *tenant, *id = og_http__param(&r->match, "id");
+    char fp[65], gate_id[OG_ID_LEN] = "";
+    json_t *cert = NULL, *out = NULL;
     int error;
     if ((error = post_cert(r, &tenant, &cert)) < 0)
         return error;
     og_strlcpy(fp, json_string_value(json_object_get(cert, "fingerprint")), sizeof(fp));
     json_decref(cert);
-    if ((error = plan_of(r, tenant, fp, &plan)) < 0)
-        return error;
-    if (!plan)
-        return og_error_set(OG_ECONFLICT,
-                            "no renewal plan has certificate %.16s... as its current one: opsgate "
-                            "renews what it issued through ACME (opsgate cert issue), and a "
-                            "renewed certificate's plan now has a newer one",
-                            fp);
-    og_strlcpy(plan_id, json_string_value(json_object_get(plan, "id")), sizeof(plan_id));
-    json_decref(plan);
-    error = og_acme_cert_renew(&r->ctx, tenant, plan_id, &out);
-    og_strlcpy(gate_id, json_string_value(json_object_get(out, "gate_id")), sizeof(gate_id));
+    error = og_acme_cert_renew(&r->ctx, tenant, id, &out);
+    const char *g = json_string_value(json_object_get(out, "gate_id"));
+    og_strlcpy(gate_id, g ? g : "", sizeof(gate_id));
     json_decref(out);
     if (error < 0 && error != OG_EPENDING)
         return error;

@@ -248,9 +248,7 @@ int og_http__console_cert(og_http_req *r)
     int error;
     if ((error = og_http__param_ref(r, "tenant", &tenant)) < 0)
         return error;
-    if (!id || !*id || strlen(id) > 64)
-        return og_error_set(OG_EINVAL, "'%.64s' is not a certificate fingerprint", id ? id : "");
-    if ((error = og_certs_show(&r->ctx, tenant, id, &cert)) < 0)
+    if ((error = og_http__console_cert_id(r, tenant, id, &cert)) < 0)
         return error;
     if (og_streq(json_string_value(json_object_get(cert, "kind")), OG_CERTS_KIND_APP))
         return og_http__console_appcred_render(r, tenant, cert);

@@ -3,6 +3,8 @@
  * removing a target needs a platform actor (the library says so: a target names files and
  * commands of the opsgate host); a deploy goes through the certs.deploy gate. */
 #include "http/parity_api.h"
+#include "opsgate/acme.h"
+#include "opsgate/certs.h"
 #include "opsgate/deploy.h"
 #include "opsgate/error.h"
 
@@ -84,15 +86,16 @@ int og_http__deploy_target_remove(og_http_req *r)
     return og_http__reply(r, 204, NULL);
 }
 
-/* POST .../deploy-targets/{target}/deploy {"cert": fingerprint or unique prefix}: og_deploy_cert
- * through the certs.deploy gate, as `cert deploy` and the console's Deploy button: 200 {gate_id,
- * level, state, result} once verified, 202 when it waits for a human (L2, L3). A deploy that was
- * verified wrong and rolled back is 409 naming that; one refused before anything changed is its
- * error. */
+/* POST .../deploy-targets/{target}/deploy {"cert": fingerprint, unique prefix or plan id}:
+ * og_deploy_cert through the certs.deploy gate, as `cert deploy` and the console's Deploy button:
+ * 200 {gate_id, level, state, result} once verified, 202 when it waits for a human (L2, L3). A
+ * deploy that was verified wrong and rolled back is 409 naming that; one refused before anything
+ * changed is its error. */
 int og_http__deploy_run(og_http_req *r)
 {
     static const char *const fields[] = {"cert", NULL};
     const char *tenant, *target, *cert;
+    char fp[65];
     json_t *body = NULL;
     og_gate_outcome out;
     int error;
@@ -102,6 +105,12 @@ int og_http__deploy_run(og_http_req *r)
         (error = og_http__body_object(r, 0, fields, &body)) < 0 ||
         (error = og_http__field_str_max(body, "cert", 1, 64, &cert)) < 0)
         goto cleanup;
+    /* a renewal plan's id names its current certificate, as `cert deploy ID` takes it */
+    if (og_id_valid(cert) && !og_certs_id_is_fingerprint(cert)) {
+        if ((error = og_acme_cert_fingerprint(&r->ctx, tenant, cert, fp)) < 0)
+            goto cleanup;
+        cert = fp;
+    }
     error = og_deploy_cert(&r->ctx, tenant, cert, target, &out);
     if (error < 0 && error != OG_EPENDING)
         goto cleanup;

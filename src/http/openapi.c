@@ -35,10 +35,56 @@ static void log_open(void)
         log_fd = open(file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
 }
 
+/* MHD_KeyValueIterator: each request header or query argument into the object, names of headers
+ * lower-cased; credentials (Authorization, Cookie) are left out. At most 64 of each. */
+static enum MHD_Result take_value(void *cls, enum MHD_ValueKind kind, const char *key,
+                                  const char *value)
+{
+    json_t *obj = cls;
+    char name[128];
+    size_t i;
+    if (!key || json_object_size(obj) >= 64)
+        return MHD_YES;
+    for (i = 0; key[i] && i < sizeof(name) - 1; i++)
+        name[i] = kind == MHD_HEADER_KIND && key[i] >= 'A' && key[i] <= 'Z' ? key[i] + 32 : key[i];
+    name[i] = '\0';
+    if (kind == MHD_HEADER_KIND && (!strcmp(name, "authorization") || !strcmp(name, "cookie")))
+        return MHD_YES;
+    json_t *v = json_string(value ? value : ""); /* NULL when not UTF-8: left out */
+    if (v)
+        json_object_set_new(obj, name, v);
+    return MHD_YES;
+}
+
+/* What the client sent: its headers, query arguments and body (a string; "body_binary" instead
+ * when it is not UTF-8 text, "body_wiped" when the handler zeroed it (secrets it carried),
+ * "body_streamed" when it went to the handler as it arrived). */
+static json_t *request_of(og_http_req *r)
+{
+    json_t *req = json_pack("{s:o, s:o}", "headers", json_object(), "query", json_object());
+    if (!req)
+        return NULL;
+    if (r->conn) {
+        MHD_get_connection_values(r->conn, MHD_HEADER_KIND, take_value,
+                                  json_object_get(req, "headers"));
+        MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, take_value,
+                                  json_object_get(req, "query"));
+    }
+    if (r->streaming || r->streamed)
+        json_object_set_new(req, "body_streamed", json_true());
+    else if (r->body.len && memchr(r->body.data, '\0', r->body.len))
+        json_object_set_new(req, "body_wiped", json_true()); /* credentials, wiped by the handler */
+    else if (r->body.len) {
+        json_t *b = json_stringn(r->body.data, r->body.len);
+        json_object_set_new(req, b ? "body" : "body_binary", b ? b : json_true());
+    }
+    return req;
+}
+
 /* One JSON line per reply of a matched API route: method, route pattern, status, Content-Type and
- * the body (a string; null when it is not UTF-8 text or was streamed). The console's HTML routes
- * are not logged. Failures to log are ignored: the log is a test aid, never the reply's business.
- */
+ * the body (a string; null when it is not UTF-8 text or was streamed), and the request it answers
+ * (request_of). The console's HTML routes are not logged. Failures to log are ignored: the log is
+ * a test aid, never the reply's business. */
 void og_http__openapi_log(og_http_req *r, int status, const char *type, const char *body,
                           size_t len)
 {
@@ -46,8 +92,9 @@ void og_http__openapi_log(og_http_req *r, int status, const char *type, const ch
     if (log_fd < 0 || r->console || !r->match.route)
         return;
     json_t *text = body ? json_stringn(body, len) : NULL; /* NULL for bytes that are not UTF-8 */
-    json_t *line = json_pack("{s:s,s:s,s:i,s:s?,s:o?}", "method", r->method, "route",
-                             r->match.route->pattern, "status", status, "type", type, "body", text);
+    json_t *line = json_pack("{s:s,s:s,s:i,s:s?,s:o?,s:o?}", "method", r->method, "route",
+                             r->match.route->pattern, "status", status, "type", type, "body", text,
+                             "request", request_of(r));
     char *s = line ? json_dumps(line, JSON_COMPACT) : NULL;
     json_decref(line);
     if (!s)

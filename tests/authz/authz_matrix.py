@@ -208,8 +208,10 @@ class Client:
             headers["Origin"] = "http://%s:%d" % (self.host, self.port)
         return self.send(method, path, headers, data)
 
-    def api(self, method, path, token=None, body=None):
+    def api(self, method, path, token=None, body=None, probe=False):
         headers = {}
+        if probe:  # a deliberate extra query argument: tools/openapi-check.js skips that rule
+            headers["X-OG-Test-Probe"] = "query"
         data = None
         if token:
             headers["Authorization"] = "Bearer " + token
@@ -553,8 +555,10 @@ def main():
             for role in TENANT_ROLES:
                 tok = fx.role_token[role]
                 sep = "&" if q else "?"
-                so, bo = c.req(method, path + q + sep + "tenant=globex", tok, body_for(role))
-                sm, bm = c.req(method, path + q + sep + "tenant=nosuch", tok, body_for(role))
+                ask = c.req if is_console(path) else \
+                    (lambda m, pth, t, b: c.api(m, pth, t, b, probe=True))
+                so, bo = ask(method, path + q + sep + "tenant=globex", tok, body_for(role))
+                sm, bm = ask(method, path + q + sep + "tenant=nosuch", tok, body_for(role))
                 if role == "tenant-admin":
                     got["other"], got["missing"] = so, sm
                 if answers_differ(so, bo, sm, bm, ["globex", "nosuch"]):

@@ -30,7 +30,7 @@ const eve = await session(env("TOKEN_EVE"));
 let r = await eve.goto(cert(FP_B));
 let text = await main(eve);
 check(r.status() === 200, `b's page opens (${r.status()})`);
-for (const want of ["Renew or deploy", "Renewal plan", "No renewal plan has this certificate", "Deploy history", "Never deployed by opsgate"])
+for (const want of ["Renew or deploy", "Renewal plan", "No renewal plan issued this certificate", "Deploy history", "Never deployed by opsgate"])
   check(text.includes(want), `b's page shows '${want}'`);
 check((await eve.getByRole("button", { name: "Deploy" }).count()) === 1, "eve sees the Deploy button");
 check((await eve.getByRole("button", { name: "Renew now" }).count()) === 0, "no Renew button without a plan");
@@ -49,7 +49,9 @@ check(p.status() === 400 && /nosuch\S* is not a deploy target of this tenant/.te
 p = await eve.request.post(`${cert(FP_B)}/deploy`, { form: { csrf } });
 check(p.status() === 400 && /choose the deploy target/.test(await p.text()), `no target is 400 (${p.status()})`);
 p = await eve.request.post(`${cert(FP_B)}/renew`, { form: { csrf } });
-check(p.status() === 409 && /no renewal plan has certificate/.test(await p.text()), `renewing b (no plan) is 409 (${p.status()})`);
+check(p.status() === 404, `renewing b (no plan issued it) is 404 as over the API (${p.status()})`);
+p = await eve.request.post(`${cert(FP_B.slice(0, 6))}/deploy`, { form: { csrf, target: "web" } });
+check(p.status() === 400 && /at least 8 hex digits/.test(await p.text()), `a 6-digit prefix is no certificate ID (${p.status()})`);
 p = await eve.request.post(`${cert(APP)}/deploy`, { form: { csrf, target: "web" } });
 check(p.status() === 400 && /cloud app credential/.test(await p.text()), `deploying an app credential is 400 (${p.status()})`);
 p = await eve.request.post(`${cert(FP_B)}/deploy`, { form: { target: "web" } });
@@ -100,10 +102,25 @@ await eve.getByLabel("Deploy to target").selectOption("web");
 text = await main(eve);
 check(resp.status() === 200 && /Deployed to target web: verified \(L0, gate item .*, done: executed\)\./.test(text), `the L0 deploy is done: ${text.slice(0, 300)}`);
 
-// --- renew at L2: eve's click makes a pending item; ada approves it
-await eve.goto(cert(FP_R));
+// --- one ID: the plan's id deploys its current certificate (to web2), as `cert deploy PLAN` does
+p = await eve.request.post(`${cert(PLAN)}/deploy`, { form: { csrf: await csrfOf(eve), target: "web2" }, maxRedirects: 0 });
+check(p.status() === 303 && (p.headers()["location"] || "").startsWith(`/console/tenants/acme/certificates/${FP_R}?gate=`),
+  `a deploy by plan id goes back to the current certificate's page (${p.status()} ${p.headers()["location"]})`);
+await eve.goto(`${URL}${p.headers()["location"]}`);
+check(/Deployed to target web2: verified/.test(await main(eve)), `the plan's certificate is on web2: ${(await main(eve)).slice(0, 200)}`);
+
+// --- renew at L2: eve opens the certificate by its plan's id, the same page as by fingerprint or
+// prefix; her click makes a pending item; ada approves it
+r = await eve.goto(cert(PLAN));
 text = await main(eve);
+check(r.status() === 200 && text.includes(FP_R), `the plan id opens its current certificate's page (${r.status()})`);
 check(text.includes(PLAN) && text.includes("renew.acme.test"), "the renewal plan shows with its names");
+check(text.includes(`opsgate cert renew --tenant acme ${PLAN}`) && text.includes("this is its current certificate"), "the page names the plan id the CLI takes");
+check((await eve.locator("form[action$='/renew']").getAttribute("action")) === `/console/tenants/acme/certificates/${FP_R}/renew`,
+  "the Renew form names the certificate by its fingerprint");
+r = await eve.goto(cert(FP_R.slice(0, 12)));
+check(r.status() === 200 && (await main(eve)).includes(FP_R), `a fingerprint prefix opens the same page (${r.status()})`);
+await eve.goto(cert(PLAN));
 check(!text.includes("Failed attempts"), "no failed attempts line for a plan that never failed");
 [resp] = await Promise.all([eve.waitForNavigation(), eve.getByRole("button", { name: "Renew now" }).click()]);
 text = await main(eve);
@@ -126,6 +143,16 @@ const newHref = await ada.getByRole("link", { name: "the new certificate" }).get
 check(newHref && newHref.startsWith("/console/tenants/acme/certificates/") && !newHref.endsWith(FP_R), `a link to the new certificate (${newHref})`);
 r = await ada.goto(`${URL}${newHref}`);
 check(r.status() === 200 && (await main(ada)).includes(PLAN), "the new certificate's page names its plan");
+const FP_NEW = newHref.split("/").pop();
+r = await ada.goto(cert(FP_R));
+text = await main(ada);
+check(text.includes(PLAN) && !text.includes("this is its current certificate") && text.includes("this one was replaced"),
+  "the replaced certificate's page still names its plan, and that it was replaced");
+check((await ada.getByRole("link", { name: `${FP_NEW.slice(0, 16)}…` }).count()) >= 1, "it links the plan's current certificate");
+check((await ada.getByRole("button", { name: "Renew now" }).count()) === 0, "no Renew button on a replaced certificate");
+r = await ada.goto(cert(PLAN));
+check(r.status() === 200 && (await main(ada)).includes(FP_NEW), "the plan id now opens the new certificate");
+await ada.goto(`${URL}${newHref}`);
 check((await ada.getByRole("button", { name: "Renew now" }).count()) === 1, "the new certificate can be renewed by ada");
 
 // --- an auditor: no buttons; its forged POSTs are 403 (nothing changes: the shell checks)

@@ -9,7 +9,8 @@
 # nothing changed; bad input is a 400 page with nothing changed; globex's session gets 404 for
 # acme's certificate and its POSTs; a cloud app credential (seeded by og_app_seed, the msgraph
 # stand-in) has its own page linked from the fleet. The renewal plan and deploy history show on
-# the page. Screenshots certact-* in $OG_BUILD_DIR/console-screenshots/; axe on every page.
+# the page; the page, Renew and Deploy take the certificate's one ID as the CLI does (a fingerprint
+# prefix, the plan's id: the plan's certificate is deployed to web2 by plan id). Screenshots certact-* in $OG_BUILD_DIR/console-screenshots/; axe on every page.
 OG_TEST_TIMEOUT=${OG_TEST_TIMEOUT:-300}
 . "$(dirname "$0")/lib.sh"
 
@@ -37,6 +38,7 @@ og() { "$OPSGATE" --data "$D" "$@"; }
 q() { og "$@" >/dev/null 2>"$OG_TMP/err" || { bad "setup: $*: $(cat "$OG_TMP/err")"; og_done; }; }
 q tenant create acme
 q tenant create globex
+q notify egress allow 127.0.0.0/8 --note "Pebble on loopback"
 for u in ada:tenant-admin eve:engineer ed:engineer aud:auditor; do
   q user add --tenant acme "${u%%:*}" --role "${u#*:}"
 done
@@ -58,6 +60,7 @@ fp() { openssl x509 -in "$1" -outform der | sha256sum | cut -c1-64; }
 FA=$(fp "$OG_TMP/a.crt"); FB=$(fp "$OG_TMP/b.crt")
 q gate policy assign --tenant acme certs ed
 q target add --tenant acme web --type file --cert-path "$O/cert.pem" --key-path "$O/key.pem"
+q target add --tenant acme web2 --type file --cert-path "$O/cert2.pem" --key-path "$O/key2.pem"
 g_a=$(og cert deploy --tenant acme "$FA" --target web --json | jq -r .gate_id)
 q --as ed gate ack "$g_a"
 [ "$(fp "$O/cert.pem")" = "$FA" ] && ok || bad "a is on the target before the browser"
@@ -101,6 +104,11 @@ deps() { og gate list --tenant acme --state done --json | jq -r --arg f "$1" \
 ren=$(og gate list --tenant acme --state done --json | jq '[.gates[] | select(.kind == "certs.renew")] | length')
 [ "$ren" = 1 ] && ok || bad "one renewal (the approved one), none by the refused requests: $ren"
 [ "$(deps "$FA")" = 2 ] && ok || bad "a deployed twice (the CLI's, the console's at L0): $(deps "$FA")"
+[ "$(deps "$FR")" = 1 ] && ok || bad "the plan's certificate deployed once, named by the plan id: $(deps "$FR")"
+# the approved renewal followed the previous certificate to web2
+cur_fp=$(og cert plans --tenant acme "$PLAN" --json | jq -r .current.fingerprint)
+[ "$(fp "$O/cert2.pem")" = "$cur_fp" ] && [ "$cur_fp" != "$FR" ] && ok ||
+  bad "web2 holds the plan's renewed certificate: $(fp "$O/cert2.pem") (current $cur_fp)"
 cur=$(og cert plans --tenant acme "$PLAN" --json | jq -r .current.serial)
 [ -n "$cur" ] && [ "$cur" != "$SERIAL" ] && ok || bad "the approved renewal changed the plan's certificate: $cur (was $SERIAL)"
 grep -q overridden <<<"$(og audit list --tenant acme --action gate.rollback --json)" && ok ||

@@ -47,7 +47,28 @@ expect_error 400 invalid "an unknown field"
 grep -q "colour" <<<"$body" && ok || bad "the unknown field is named: $body"
 call POST $A/accounts "$ada" "$(jq -nc --arg d "$PEBBLE_DIR" '{directory: $d, ca_pem: "not a pem"}')"
 expect_error 400 invalid "ca_pem without a certificate"
+# a host NAME that resolves to loopback is checked where it connects, on the address used: the
+# tenant-admin's (HTTP) and the local operator's (CLI) accounts at https://localhost are refused
+# until the range is allowed, then registered
+PORT=${PEBBLE_DIR#https://127.0.0.1:}; PORT=${PORT%%/*}
+LOCALDIR="https://localhost:$PORT/dir"
+named_body() { jq -nc --arg d "$LOCALDIR" --rawfile ca "$PEBBLE_CA" '{directory: $d, ca_pem: $ca}'; }
+call POST /api/v1/tenants/globex/acme/accounts "$gus" "$(named_body)"
+expect_error 403 forbidden "a tenant-admin's CA named localhost is refused where it connects"
+grep -q "is refused: a loopback address" <<<"$body" && ok || bad "the refusal names the loopback range: $body"
+grep -q "localhost" <<<"$body" && ok || bad "the refusal names the URL: $body"
+if og acme account create --tenant globex --directory "$LOCALDIR" --ca-file "$PEBBLE_CA" >/dev/null 2>"$OG_TMP/err"; then
+  bad "the local operator's CA named localhost was registered without an allowed range"
+else
+  grep -q "is refused: a loopback address" "$OG_TMP/err" && grep -Eq "opsgate notify egress allow (127.0.0.0/8|::1/128)" "$OG_TMP/err" &&
+    ok || bad "the CLI refusal names the range and the command that allows it: $(cat "$OG_TMP/err")"
+fi
+[ "$(og acme account list --tenant globex --json | jq '.accounts | length')" = 0 ] && ok ||
+  bad "no account recorded by the refused attempts"
 q notify egress allow 127.0.0.0/8
+call POST /api/v1/tenants/globex/acme/accounts "$gus" "$(named_body)"
+expect_status 201 "the CA named localhost is registered once loopback is allowed"
+expect_jq .status valid "the named CA's account is valid"
 call POST $A/accounts "$ada" "$(acct_body)"
 expect_status 201 "the tenant-admin registers an account once loopback is allowed"
 expect_jq .status valid "the account is valid at the CA"

@@ -99,10 +99,12 @@ expect_status 204 "delete the schedule"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 3 \
   -subj "/CN=soon.globex.test" -keyout "$OG_TMP/g.key" -out "$OG_TMP/g.pem" 2>/dev/null || bad "openssl"
 code=$(curl -sS -o "$OG_TMP/body" -w '%{http_code}' -X POST -H "Authorization: Bearer $gus" \
+  -H 'Content-Type: application/x-pem-file' \
   --data-binary @"$OG_TMP/g.pem" "$OG_URL/api/v1/tenants/globex/certs/import?name=g.pem")
 [ "$code" = 201 ] && ok || bad "globex import: $code"
 openssl x509 -in "$OG_TMP/cert.pem" -outform DER -out "$OG_TMP/cert.der"
 code=$(curl -sS -o "$OG_TMP/body" -w '%{http_code}' -X POST -H "Authorization: Bearer $gus" \
+  -H 'Content-Type: application/octet-stream' \
   --data-binary @"$OG_TMP/cert.der" "$OG_URL/api/v1/tenants/globex/certs/import?name=c.der")
 body=$(cat "$OG_TMP/body")
 expect_status 201 "a DER body is imported"

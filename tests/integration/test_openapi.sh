@@ -97,4 +97,28 @@ expect_in "replies.jsonl:2: whoami (GET /api/v1/whoami) 418: status not document
 expect_in "replies.jsonl:3: POST /api/v1/whoami 200: the document has no such operation" "$out" "the undocumented operation named"
 expect_in "replies.jsonl:4: whoami (GET /api/v1/whoami) 401: Content-Type text/html not documented" "$out" "the undocumented media type named"
 expect_in "replies.jsonl:5: GET /api/v1/nowhere 200: the document has no such path" "$out" "the undocumented path named"
+
+# --- the request a 2xx reply answered: parameters and body against the operation (these lines
+# have no reply body: only their "request:" failures count here)
+R="$OG_TMP/requests.jsonl"
+req() { printf '{"method":"%s","route":"%s","status":%s,"type":null,"body":null,"request":%s}\n' "$@" >>"$R"; }
+created='{"headers":{"content-type":"application/json"},"query":{},"body":"{\"range\":\"10.0.0.0/8\",\"note\":\"n\"}"}'
+printf '{"method":"POST","route":"/api/v1/notify-egress","status":201,"type":"application/json","body":"{\"range\":\"10.0.0.0/8\",\"note\":\"n\"}","request":%s}\n' "$created" >"$R"
+req GET /api/v1/projects 200 '{"headers":{},"query":{"tenant":"acme","all":"1"}}'
+req DELETE '/api/v1/tenants/{tenant}' 204 '{"headers":{},"query":{},"body_wiped":true}'
+out=$(CHK "$R"); expect_rc 1 $? "a body to an operation without one fails: $out"
+expect_in "requests.jsonl:3: deleteTenant (DELETE /api/v1/tenants/{tenant}) 204: request: a body sent to an operation that declares none" "$out" "an undeclared body named"
+n=$(grep -c ' request: ' <<<"$out")
+[ "$n" = 1 ] && ok || bad "only that request fails (a documented body, a flag of the server's spelling pass): $n: $out"
+: >"$R"
+req POST /api/v1/notify-egress 201 '{"headers":{"content-type":"application/json"},"query":{},"body":"{\"range\":\"10.0.0.0/8\",\"colour\":\"red\"}"}'
+req POST /api/v1/notify-egress 201 '{"headers":{"content-type":"text/csv"},"query":{},"body":"x"}'
+req GET /api/v1/projects 200 '{"headers":{},"query":{"tenant":"acme","all":"maybe","sort":"x"}}'
+req POST /api/v1/notify-egress 400 '{"headers":{},"query":{},"body":"{\"colour\":1}"}'
+out=$(CHK "$R"); expect_rc 1 $? "requests the document does not describe fail: $out"
+expect_in "requests.jsonl:1: allowNotifyEgress (POST /api/v1/notify-egress) 201: request: / must NOT have additional properties 'colour'" "$out" "an unknown body field named"
+expect_in "requests.jsonl:2: allowNotifyEgress (POST /api/v1/notify-egress) 201: request: Content-Type text/csv not documented" "$out" "an undocumented request media type named"
+expect_in "query parameter 'all' = 'maybe'" "$out" "a bad parameter value named"
+expect_in "query argument 'sort' is not a declared parameter" "$out" "an undeclared query argument named"
+grep -q "requests.jsonl:4: .* request: " <<<"$out" && bad "a refused request (400) is the test's to send: $out" || ok
 og_done

@@ -1,6 +1,7 @@
 # lib.sh - start Pebble and pebble-challtestsrv on loopback for the ACME integration tests.
 # Source it, then call acme_start [eab] after setting env (PEBBLE_VA_ALWAYS_VALID, ...;
 # PEBBLE_DNS=host:port points Pebble's DNS at another server than challtestsrv).
+# The data folder it makes ($OPSGATE_DATA) allows egress to 127.0.0.0/8 (the CA is on loopback).
 # Sets: WORK, PEBBLE_DIR (directory URL), PEBBLE_CA (TLS trust anchor of Pebble's API),
 # PEBBLE_MGMT (management URL), CTS_MGMT (challtestsrv management URL), HTTP_PORT (where Pebble's
 # VA connects for http-01: run the responder there), TLS_PORT (the same for tls-alpn-01), DNS_PORT.
@@ -94,6 +95,10 @@ JSON
   CTS_MGMT="http://127.0.0.1:$cport"
   export OPSGATE_DATA="$WORK/data"
   "$OPSGATE" init --data "$OPSGATE_DATA" >/dev/null
+  # The ACME client is held to the egress policy: Pebble listens on loopback, which a
+  # platform-admin allows here as for a CA on the MSP's own network (docs/ops.md, "Egress").
+  "$OPSGATE" notify egress allow 127.0.0.0/8 --note "Pebble on loopback" --data "$OPSGATE_DATA" \
+    >/dev/null
 }
 
 fail() { echo "FAIL: $*" >&2; [ -n "${WORK:-}" ] && tail -n 20 "$WORK/pebble.log" >&2; exit 1; }
