@@ -30,10 +30,13 @@ typedef struct og_user {
  *  - NO_TENANT: OG_EINVAL, no tenant name or id was given where one is needed;
  *  - PLATFORM_ADMIN: OG_EINVAL, a platform-admin was asked for inside a tenant (by og_user_add()
  *    with a tenant, or og_user_set_role()): platform admins belong to no tenant;
- *  - NO_DATA_FOLDER: OG_ENOTFOUND from og_install_open(), og_error_detail_arg() is the folder. */
-#define OG_TENANT_DETAIL_NO_TENANT      "no_tenant"
-#define OG_TENANT_DETAIL_PLATFORM_ADMIN "platform_admin_in_tenant"
-#define OG_TENANT_DETAIL_NO_DATA_FOLDER "no_data_folder"
+ *  - NO_DATA_FOLDER: OG_ENOTFOUND from og_install_open(), og_error_detail_arg() is the folder;
+ *  - NO_INSTALLATION: OG_ENOTFOUND from og_install_open_at(), a PostgreSQL database without an
+ *    installation (no argument: the URL may hold a password). */
+#define OG_TENANT_DETAIL_NO_TENANT       "no_tenant"
+#define OG_TENANT_DETAIL_PLATFORM_ADMIN  "platform_admin_in_tenant"
+#define OG_TENANT_DETAIL_NO_DATA_FOLDER  "no_data_folder"
+#define OG_TENANT_DETAIL_NO_INSTALLATION "no_installation"
 
 /* ---- tenants (platform admins) ---- */
 int og_tenant_create(og_ctx *ctx, const char *name, og_tenant *out);

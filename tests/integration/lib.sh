@@ -16,6 +16,10 @@
 #   og_done                             print the tally and exit 0, or 1 if anything failed
 #   url=$(og_pg_newdb)                  a fresh database on the suite's PostgreSQL (dropped at
 #                                       exit); skips (77) without one (og_pg_need)
+#   og_fixture DIR [SPEC...]            the common start: init DIR (platform-admin token in
+#                                       $admin), og/q helpers, tenants, users and their tokens
+#   og_location DIR                     what $OPSGATE makes of `--data DIR` (DIR, or its URL on PG)
+#   og_sql DIR SQL                      SQL on DIR's database, either backend (rows |-separated)
 #
 # OG_OPENAPI_CHECK=1 (CMake sets it for the tests listed in OG_IT_OPENAPI): every server the test
 # starts logs its API replies (OG_OPENAPI_LOG, src/http/openapi.c), and og_done validates them
@@ -113,6 +117,21 @@ og_pg_newdb() {
   og_pg_url_of "$db"
 }
 
+# og_pg_map DIR: the database a data folder DIR stands for under OG_IT_BACKEND=pg, made at first
+# use (the wrapper below and og_location use it); prints its URL.
+og_pg_map() {
+  local dir=$1 db
+  db="og_it_$(printf '%s' "$dir" | md5sum | cut -c1-16)"
+  mkdir -p "$OG_TMP/.pg-made"
+  if [ ! -e "$OG_TMP/.pg-made/$db" ]; then
+    og_psql -c "CREATE DATABASE $db TEMPLATE template0 LC_COLLATE 'C' LC_CTYPE 'C'" >/dev/null ||
+      return 1
+    echo "$db" >>"$OG_TMP/.pg-dbs"
+    : >"$OG_TMP/.pg-made/$db"
+  fi
+  og_pg_url_of "$db"
+}
+
 og_pg_dropall() {
   [ -f "$OG_TMP/.pg-dbs" ] || return 0
   local db
@@ -127,23 +146,12 @@ if [ "${OG_IT_BACKEND:-}" = pg ]; then
   OG_REAL_OPSGATE=$OPSGATE
   OPSGATE="$OG_TMP/.opsgate-pg"
   export OG_REAL_OPSGATE OG_TMP
-  export -f og_pg_need og_pg_url_of og_psql
+  export -f og_pg_need og_pg_url_of og_psql og_pg_map
   cat >"$OPSGATE" <<'WRAP'
 #!/usr/bin/env bash
 # --data DIR (under $OG_TMP) -> a database of its own, DIR its key folder
 set -uo pipefail
-map() { # DIR -> prints the URL, making the database at first use
-  local dir=$1 db
-  db="og_it_$(printf '%s' "$dir" | md5sum | cut -c1-16)"
-  mkdir -p "$OG_TMP/.pg-made"
-  if [ ! -e "$OG_TMP/.pg-made/$db" ]; then
-    og_psql -c "CREATE DATABASE $db TEMPLATE template0 LC_COLLATE 'C' LC_CTYPE 'C'" >/dev/null ||
-      exit 1
-    echo "$db" >>"$OG_TMP/.pg-dbs"
-    : >"$OG_TMP/.pg-made/$db"
-  fi
-  og_pg_url_of "$db"
-}
+map() { og_pg_map "$1" || exit 1; }
 under_tmp() { case "$1" in "$OG_TMP"/*) return 0 ;; esac; return 1; }
 args=() keys="" seen=0 i=0 n=$#
 argv=("$@")
@@ -298,4 +306,53 @@ expect_error() {
   expect_jq '.error.code' "$2" "$3 (error code)"
   expect_jq '.error.message | type' string "$3 (error message)"
   expect_jq 'keys | join(",")' error "$3 (only an error member)"
+}
+
+# og_location DIR: the location `$OPSGATE --data DIR` opens: DIR itself, or on PostgreSQL
+# (OG_IT_BACKEND=pg) the URL of DIR's database, made at first use. For test programs that open an
+# installation themselves (with OPSGATE_KEYS=DIR on PostgreSQL).
+og_location() {
+  if [ "${OG_IT_BACKEND:-}" = pg ]; then og_pg_map "$1"; else printf '%s\n' "$1"; fi
+}
+
+# og_sql DIR SQL: run SQL on the database of data folder DIR behind opsgate's back (sqlite3 on
+# DIR/opsgate.db, psql on DIR's database on PostgreSQL); rows on stdout, columns |-separated.
+# Exit status non-zero when the SQL fails. Skips the test (77) when the client is missing.
+og_sql() {
+  local dir=$1 sql=$2
+  if [ "${OG_IT_BACKEND:-}" = pg ]; then
+    local url
+    url=$(og_pg_map "$dir") || return 1
+    psql -qtAX -v ON_ERROR_STOP=1 "${url#libpq:}" -c "$sql"
+  else
+    command -v sqlite3 >/dev/null 2>&1 || { echo "SKIP: sqlite3 is not installed" >&2; exit 77; }
+    sqlite3 -batch "$dir/opsgate.db" "$sql"
+  fi
+}
+
+# og_fixture DIR [SPEC...]: the HTTP and certificate tests' common start. Makes the installation
+# DIR with its platform-admin token in $admin; defines og (the CLI on DIR) and q (a setup step:
+# on failure the test fails there and ends); then for each SPEC, TENANT or TENANT/USER:ROLE, makes
+# the tenant (once) and the user, and a token of the user in the variable named USER. No SPEC:
+# acme with ada (tenant-admin), eve (engineer) and aud (auditor); globex with gus (tenant-admin).
+# The server is started by the test (og_serve "$D" [options]) when its setup is done.
+og_fixture() {
+  OG_FIXTURE_DIR=$1
+  shift
+  [ $# -gt 0 ] || set -- acme/ada:tenant-admin acme/eve:engineer acme/aud:auditor \
+    globex/gus:tenant-admin
+  admin=$(og_init "$OG_FIXTURE_DIR") || { echo "FAIL: opsgate init" >&2; exit 1; }
+  og() { "$OPSGATE" --data "$OG_FIXTURE_DIR" "$@"; }
+  q() { og "$@" >/dev/null 2>"$OG_TMP/err" || { bad "setup: $*: $(cat "$OG_TMP/err")"; og_done; }; }
+  local spec tenant user role made=" " t
+  for spec in "$@"; do
+    tenant=${spec%%/*}
+    case " $made " in *" $tenant "*) ;; *) q tenant create "$tenant"; made+="$tenant " ;; esac
+    [ "$spec" != "$tenant" ] || continue
+    user=${spec#*/}; role=${user#*:}; user=${user%%:*}
+    q user add --tenant "$tenant" "$user" --role "$role"
+    t=$(og token create --tenant "$tenant" --user "$user" 2>"$OG_TMP/err") && [ -n "$t" ] ||
+      { bad "setup: a token of $user: $(cat "$OG_TMP/err")"; og_done; }
+    printf -v "$user" '%s' "$t"
+  done
 }
