@@ -132,12 +132,68 @@ og_pg_map() {
   og_pg_url_of "$db"
 }
 
+# og_pg_template: the run's installation template on the suite's server, "DB KEYHEX TOKEN": an
+# `opsgate init` made once per binary by the first test that needs it (as the unit tests'
+# og_test_pg_install does), its master key and platform-admin token in the database's comment.
+# Concurrent first tests each build one; the first rename wins, the others drop theirs.
+# tests/support/pg_fixture.sh drops the templates (og_tpl_*) when a run starts.
+og_pg_template() {
+  local tpl build keys out token hex row
+  tpl="og_tpl_it_$(stat -c '%s %Y %i' "$OG_REAL_OPSGATE" | md5sum | cut -c1-12)"
+  row=$(og_psql -c "SELECT shobj_description(oid, 'pg_database') FROM pg_database
+                    WHERE datname = '$tpl'") || return 1
+  if [ -z "$row" ]; then
+    build="${tpl}_b$$"
+    keys="$OG_TMP/.tpl-keys"
+    rm -rf "$keys"
+    og_psql -c "CREATE DATABASE $build TEMPLATE template0 LC_COLLATE 'C' LC_CTYPE 'C'" >/dev/null ||
+      return 1
+    if out=$("$OG_REAL_OPSGATE" --data "$(og_pg_url_of "$build")" --keys "$keys" init 2>&1); then
+      token=$(printf '%s\n' "$out" | sed -n '/^og_/p' | tail -n 1)
+      hex=$(od -An -vtx1 "$keys/master.key" | tr -d ' \n')
+      og_psql -c "COMMENT ON DATABASE $build IS '$hex $token'" \
+        -c "ALTER DATABASE $build WITH IS_TEMPLATE true ALLOW_CONNECTIONS false" >/dev/null &&
+        og_psql -c "ALTER DATABASE $build RENAME TO $tpl" >/dev/null 2>&1
+    else
+      echo "building the PostgreSQL installation template: $out" >&2
+    fi
+    og_psql -c "ALTER DATABASE $build IS_TEMPLATE false" \
+      -c "DROP DATABASE IF EXISTS $build WITH (FORCE)" >/dev/null 2>&1
+    rm -rf "$keys"
+    row=$(og_psql -c "SELECT shobj_description(oid, 'pg_database') FROM pg_database
+                      WHERE datname = '$tpl'") || return 1
+    [ -n "$row" ] || return 1
+  fi
+  printf '%s %s\n' "$tpl" "$row"
+}
+
+# og_pg_init DIR: og_init on PostgreSQL: DIR's database a copy of the run's template, DIR its key
+# folder with the template's master key; prints the template's platform-admin token.
+og_pg_init() {
+  local dir=$1 tpl hex token db
+  read -r tpl hex token <<<"$(og_pg_template)" && [ -n "$token" ] || return 1
+  db="og_it_$(printf '%s' "$dir" | md5sum | cut -c1-16)"
+  og_psql -c "CREATE DATABASE $db TEMPLATE $tpl" >/dev/null || return 1
+  echo "$db" >>"$OG_TMP/.pg-dbs"
+  mkdir -p "$OG_TMP/.pg-made" && : >"$OG_TMP/.pg-made/$db"
+  mkdir -m 0700 "$dir" || return 1
+  (umask 077 && printf "$(sed 's/../\\x&/g' <<<"$hex")" >"$dir/master.key") || return 1
+  printf '%s\n' "$token"
+}
+
+# og_pg_dropall: drop the test's databases when it ends. PostgreSQL 15's DROP DATABASE waits for
+# a checkpoint (a second or more while other tests write), so the drops run detached, after the
+# test has reported; the fixture's next start drops what a stopped server left (og_it_*).
 og_pg_dropall() {
   [ -f "$OG_TMP/.pg-dbs" ] || return 0
-  local db
-  while read -r db; do
-    og_psql -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1
-  done <"$OG_TMP/.pg-dbs"
+  local dbs
+  dbs=$(sort -u "$OG_TMP/.pg-dbs")
+  (
+    for db in $dbs; do
+      og_psql -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1
+    done
+  ) </dev/null >/dev/null 2>&1 &
+  disown 2>/dev/null || true
 }
 
 # On PostgreSQL ($OG_IT_BACKEND=pg): $OPSGATE becomes the wrapper described at the top.
@@ -213,8 +269,14 @@ og_done() {
 
 # og_init DIR: create a data folder; print the platform-admin token (init prints it once on
 # stdout, alone on a line; a "token: " prefix is accepted too).
+# On PostgreSQL a new DIR under $OG_TMP is a copy of the run's installation template (og_pg_init;
+# OG_IT_PG_TEMPLATE=0: a real init each time): init costs seconds there, the copy a fraction.
 og_init() {
   local out
+  if [ "${OG_IT_BACKEND:-}" = pg ] && [ "${OG_IT_PG_TEMPLATE:-1}" != 0 ] && [ ! -e "$1" ] &&
+    [ ! -e "$OG_TMP/.pg-made/og_it_$(printf '%s' "$1" | md5sum | cut -c1-16)" ]; then
+    case "$1" in "$OG_TMP"/*) og_pg_init "$1"; return ;; esac
+  fi
   if ! out=$("$OPSGATE" --data "$1" init 2>"$OG_TMP/init.err"); then
     echo "opsgate init failed: $(cat "$OG_TMP/init.err")" >&2
     return 1
