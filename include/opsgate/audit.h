@@ -272,6 +272,19 @@ typedef struct og_audit_verify_result {
 int og_audit_verify(og_ctx *ctx, const char *tenant_id, og_audit_verify_result *res);
 
 /*
+ * Verify region's database (docs/ops.md "Regions"): og_audit_verify of every chain in
+ * region_store (the region's platform chain with its tenant.create records and each tenant's chain
+ * they open), then the placement both ways: every tenant the home's platform chain (ctx->home, or
+ * ctx->store when NULL) places in region (tenant.create with chain_region, not deleted since) is
+ * created under the same name in the region's platform chain, and every tenant created there (not
+ * deleted since) is placed in region by the home. OG_ECORRUPT naming the first problem in *res
+ * as og_audit_verify does; OG_EINVAL without a region or with the home as its database. Platform
+ * admins only (OG_PERM_PLATFORM).
+ */
+int og_audit_verify_region(og_ctx *ctx, og_store *region_store, const char *region,
+                           og_audit_verify_result *res);
+
+/*
  * A witness is a copy of the checkpoints kept outside the data folder: the JSON lines written to
  * og_audit_opts.witness_file (or carried by "audit.checkpoint" events). Load one from a file path
  * or an http(s):// URL (GET, no redirects; the body is the same JSON lines), at most `cap` bytes.

@@ -30,10 +30,13 @@ typedef struct og_user {
  *  - NO_TENANT: OG_EINVAL, no tenant name or id was given where one is needed;
  *  - PLATFORM_ADMIN: OG_EINVAL, a platform-admin was asked for inside a tenant (by og_user_add()
  *    with a tenant, or og_user_set_role()): platform admins belong to no tenant;
- *  - NO_DATA_FOLDER: OG_ENOTFOUND from og_install_open(), og_error_detail_arg() is the folder. */
-#define OG_TENANT_DETAIL_NO_TENANT      "no_tenant"
-#define OG_TENANT_DETAIL_PLATFORM_ADMIN "platform_admin_in_tenant"
-#define OG_TENANT_DETAIL_NO_DATA_FOLDER "no_data_folder"
+ *  - NO_DATA_FOLDER: OG_ENOTFOUND from og_install_open(), og_error_detail_arg() is the folder;
+ *  - NO_INSTALLATION: OG_ENOTFOUND from og_install_open_at(), a PostgreSQL database without an
+ *    installation (no argument: the URL may hold a password). */
+#define OG_TENANT_DETAIL_NO_TENANT       "no_tenant"
+#define OG_TENANT_DETAIL_PLATFORM_ADMIN  "platform_admin_in_tenant"
+#define OG_TENANT_DETAIL_NO_DATA_FOLDER  "no_data_folder"
+#define OG_TENANT_DETAIL_NO_INSTALLATION "no_installation"
 
 /* ---- tenants (platform admins) ---- */
 int og_tenant_create(og_ctx *ctx, const char *name, og_tenant *out);
@@ -308,6 +311,17 @@ int og_tenant_region_of(og_store *home, const char *name_or_id,
  * the home's token_regions: OG_ENOTFOUND for a token of no regional tenant. The secret is not
  * checked (the regional database holds its hash). */
 int og_token_region_of(og_store *home, const char *bearer, char region_out[OG_REGION_NAME_MAX + 1]);
+/* How long a region's tenant unknown to the directory may be a create still between its two
+ * commits (og_tenant_create_in) before og_tenant_region_repair treats it as interrupted. */
+#define OG_REGION_CREATE_GRACE_S 10
+/* Repair what a create interrupted between its two commits (a process killed, the home lost)
+ * leaves: tenants of region_store made over OG_REGION_CREATE_GRACE_S ago that the home's directory
+ * (ctx->store) does not know. One whose audit chain holds only its opening record was never
+ * served: it is crypto-shredded and removed in the region (tenant.delete in the region's platform
+ * chain); *removed (may be NULL) counts them. One whose chain holds more was used, so the home
+ * may be the wrong database: OG_ECONFLICT naming it, nothing changed. Platform actors only; run
+ * when a region's node starts and before `tenant create --region`. */
+int og_tenant_region_repair(og_ctx *ctx, og_store *region_store, const char *region, int *removed);
 /* After og_tenant_delete of regional tenant t in its region's database: remove its directory row
  * (and token_regions) from ctx->store, the home, audited tenant.delete {name, region} in the
  * platform chain. Platform actors only. */

@@ -251,6 +251,8 @@ static const struct {
     {OG_TENANT_DETAIL_PLATFORM_ADMIN,
      "add a platform admin without --tenant: `opsgate user add NAME --role platform-admin`", ""},
     {OG_TENANT_DETAIL_NO_DATA_FOLDER, "create one with `opsgate init --data ", "`"},
+    {OG_TENANT_DETAIL_NO_INSTALLATION,
+     "create one with `opsgate init --data URL --keys DIR` (the same URL)", ""},
     {OG_GATE_DETAIL_UNKNOWN_KIND, "`opsgate gate kinds` lists them", ""},
     {OG_EGRESS_DETAIL_REFUSED, "a platform-admin may allow it: `opsgate notify egress allow ", "`"},
     {OG_AUDIT_DETAIL_NO_CHECKPOINT, "sign one with `opsgate audit checkpoint`", ""},

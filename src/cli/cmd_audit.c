@@ -38,6 +38,10 @@ static const char *const about =
     "                Exit 2 when the witness is not such lines (the message names the line).\n"
     "                --min-witnesses N: also require the latest checkpoint of every chain to\n"
     "                carry N valid cosignatures of registered witnesses (audit witness).\n"
+    "                --region NAME (with --data-region NAME=URL): every chain of that region's\n"
+    "                database, its own platform chain included, and the placements: each tenant\n"
+    "                the home's platform chain puts in the region is created in the region's,\n"
+    "                and each tenant created there is placed there by the home.\n"
     "  checkpoint    sign a checkpoint of each chain: a C2SP tlog-checkpoint (origin\n"
     "                opsgate/<log id>/<chain>, tree size, base64 RFC 9162 Merkle root) signed as\n"
     "                a C2SP signed note with the installation's Ed25519 key; all chains that grew "
@@ -81,6 +85,7 @@ static const og_cli_opt verify_opts[] = {
     OG_CLI_OPT_TENANT,
     {"witness", "FILE|URL", "also check the checkpoints of this witness", 0, 0},
     {"pubkey", "FILE", "the public key the witness is signed with", 0, 0},
+    {"region", "NAME", "verify region NAME's database (--data-region) and its placements", 0, 0},
     {"audit-key", "PATH", "the signing key file (else $OPSGATE_AUDIT_KEY)", 0, 0},
     {"key", "PATH", "the same as --audit-key", 0, 0},
     {"min-witnesses", "N", "require N witness cosignatures", 0, 0},
@@ -399,6 +404,35 @@ static void print_verify(const og_cli *cli, int error, const og_audit_verify_res
     og_cli_print_json(j);
 }
 
+/* verify --region NAME: every chain of the region's database and the placements of its tenants
+ * in the home's and the region's platform chains (og_audit_verify_region). */
+static int verify_region(og_cli *cli, const og_cli_args *a, const char *region)
+{
+    og_audit_verify_result res;
+    og_store *rs = NULL;
+    int error;
+    if (og_cli_has(a, "tenant") || og_cli_has(a, "witness"))
+        return og_cli_bad(a,
+                          "verify --region checks a whole region: without --tenant or --witness");
+    if (og_region_name_check(region) < 0)
+        return og_cli_bad(a, "--region: %s", og_error_last());
+    if ((error = og_cli_open(cli, NULL)))
+        return error;
+    if ((error = og_install_region_open(og_cli_install(cli), cli->keys, region, 0, &rs)) < 0)
+        return og_cli_fail(error);
+    memset(&res, 0, sizeof(res));
+    error = og_audit_verify_region(&cli->ctx, rs, region, &res);
+    og_store_close(rs);
+    if (error < 0 && error != OG_ECORRUPT)
+        return og_cli_fail(error);
+    print_verify(cli, error, &res, false);
+    if (error) {
+        fprintf(stderr, "opsgate: region '%s': %s\n", region, res.message);
+        return OG_EXIT_FAIL;
+    }
+    return OG_EXIT_OK;
+}
+
 static int verify(og_cli *cli, const og_cli_args *a)
 {
     const char *witness = og_cli_get(a, "witness"), *tid, *minw_s = og_cli_get(a, "min-witnesses");
@@ -410,6 +444,8 @@ static int verify(og_cli *cli, const og_cli_args *a)
     size_t wlen = 0;
     og_tenant t;
     int error;
+    if (og_cli_has(a, "region"))
+        return verify_region(cli, a, og_cli_get(a, "region"));
     if (og_cli_has(a, "pubkey") && !witness)
         return og_cli_bad(a, "verify --pubkey checks a witness: give --witness FILE|URL");
     if (minw_s && parse_i64(minw_s, 0, 1000, &minw) < 0)

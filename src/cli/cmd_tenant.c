@@ -120,7 +120,16 @@ static int create(og_cli *cli, const og_cli_args *a)
     if (region &&
         (error = og_install_region_open(og_cli_install(cli), cli->keys, region, 1, &rs)) < 0)
         return og_cli_fail(error);
-    error = og_tenant_create_in(&cli->ctx, rs, a->pos[0], region, &t);
+    /* First what an interrupted create left in the region (it may hold this very name). */
+    int removed = 0;
+    error = rs ? og_tenant_region_repair(&cli->ctx, rs, region, &removed) : 0;
+    if (removed > 0)
+        fprintf(stderr,
+                "opsgate: region '%s': removed %d tenant(s) left by a create interrupted between "
+                "its two commits\n",
+                region, removed);
+    if (error >= 0)
+        error = og_tenant_create_in(&cli->ctx, rs, a->pos[0], region, &t);
     og_store_close(rs);
     if (error < 0)
         return og_cli_fail(error);

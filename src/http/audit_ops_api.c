@@ -12,8 +12,10 @@
 #include <string.h>
 
 /* GET /api/v1/audit/verify[?tenant=]: og_audit_verify over the chain the request names (the
- * token's tenant's; a platform token without ?tenant=: every chain). A broken trail is a report,
- * not a failed request: 200 with "intact": false and the first problem. */
+ * token's tenant's; a platform token without ?tenant=: every chain; on a region's node, every
+ * chain of the region's database and its tenants' placements, og_audit_verify_region, with
+ * "region" in the reply). A broken trail is a report, not a failed request: 200 with "intact":
+ * false and the first problem. */
 int og_http__audit_verify(og_http_req *r)
 {
     char tid[OG_ID_LEN];
@@ -23,13 +25,17 @@ int og_http__audit_verify(og_http_req *r)
     memset(&res, 0, sizeof(res));
     if ((error = og_http__audit_chain(r, og_http__query(r, "tenant"), tid, &chain, NULL)) < 0)
         return error;
-    error = og_audit_verify(&r->ctx, chain, &res);
+    int region = !chain && r->srv->region[0] && r->ctx.home;
+    error = region ? og_audit_verify_region(&r->ctx, r->ctx.store, r->srv->region, &res)
+                   : og_audit_verify(&r->ctx, chain, &res);
     if (error < 0 && error != OG_ECORRUPT)
         return error;
     og_error_clear();
     json_t *j =
         json_pack("{s:b, s:I, s:I, s:I}", "intact", error == 0, "chains", (json_int_t)res.chains,
                   "records", (json_int_t)res.records, "checkpoints", (json_int_t)res.checkpoints);
+    if (j && region)
+        json_object_set_new(j, "region", json_string(r->srv->region));
     if (j && error)
         json_object_set_new(
             j, "problem",

@@ -367,7 +367,23 @@ static int serve_region_open(serve_state *st, const og_http_config *cfg,
     char *home_url = NULL;
     if ((error = og_install_region_open(where, st->srv.keys, cfg->region, 1, &rs)) < 0)
         return error;
+    /* A create killed between its two commits left a tenant the directory does not know: removed
+     * when it was never served, else the node refuses to start, naming it. */
+    og_ctx rctx;
+    int removed = 0;
+    memset(&rctx, 0, sizeof(rctx));
+    rctx.store = st->store;
+    rctx.keys = st->srv.keys;
+    og_actor_system(&rctx.actor, "regions");
+    error = og_tenant_region_repair(&rctx, rs, cfg->region, &removed);
     og_store_close(rs);
+    if (removed > 0)
+        fprintf(stderr,
+                "opsgate: region '%s': removed %d tenant(s) left by a create interrupted between "
+                "its two commits (unknown to the directory, never served)\n",
+                cfg->region, removed);
+    if (error < 0)
+        return error;
     if (!(st->db_url = strdup(og_regions_url(cfg->regions, cfg->region))) ||
         !(home_url = og_install_db_url(cfg->data_dir)))
         return og_error_set(OG_ERROR, "out of memory");

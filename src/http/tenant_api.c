@@ -13,23 +13,45 @@
 
 /* ---- tenants ---- */
 
+/* POST /api/v1/tenants {name, region?}: a region's tenant is made in the region's database (from
+ * the node's --data-region, opened for the call) and the directory, as `tenant create --region`;
+ * platform admins only (og_tenant_create_in checks that first). Only home nodes get here:
+ * region.c answers 421 on a region's node. */
 int og_http__tenant_create(og_http_req *r)
 {
-    static const char *const fields[] = {"name", NULL};
+    static const char *const fields[] = {"name", "region", NULL};
     int error = -1;
     json_t *body = NULL;
-    const char *name;
+    const char *name, *region = NULL;
+    og_store *rs = NULL;
     og_tenant t;
 
     if ((error = og_http__body_object(r, 0, fields, &body)) < 0 ||
         (error = og_http__field_str(body, "name", 1, &name)) < 0 ||
-        (error = og_http__check_name("name", "name", name)) < 0)
+        (error = og_http__check_name("name", "name", name)) < 0 ||
+        (error = og_http__field_str(body, "region", 0, &region)) < 0)
         goto cleanup;
-    if ((error = og_tenant_create(&r->ctx, name, &t)) < 0)
+    if (region && strcmp(region, OG_REGION_HOME) == 0)
+        region = NULL; /* "home": the home database, as without a region */
+    if (region) {
+        const og_http_config *cfg = r->srv->cfg;
+        og_install_where w = {cfg->data_dir, cfg->keys_dir, cfg->regions};
+        if ((error = og_authz_check(&r->ctx.actor, NULL, OG_PERM_PLATFORM)) < 0)
+            goto cleanup;
+        if ((error = og_region_name_check(region)) < 0) {
+            og_error_wrap("field 'region'");
+            goto cleanup;
+        }
+        if ((error = og_install_region_open(&w, r->srv->keys, region, 1, &rs)) < 0 ||
+            (error = og_tenant_region_repair(&r->ctx, rs, region, NULL)) < 0)
+            goto cleanup;
+    }
+    if ((error = og_tenant_create_in(&r->ctx, rs, name, region, &t)) < 0)
         goto cleanup;
     snprintf(r->location, sizeof(r->location), "/api/v1/tenants/%s", t.name);
     error = og_http__reply(r, 201, og_tenant_to_json(&t));
 cleanup:
+    og_store_close(rs);
     json_decref(body);
     return error;
 }

@@ -221,9 +221,10 @@ static int installed(const char *location)
         int applied = 0, error = og_store_modules_applied(location, &applied);
         if (error < 0)
             return error;
-        if (applied == 0)
-            return og_error_set(OG_ENOTFOUND, "the PostgreSQL database holds no opsgate "
-                                              "installation (create one with `opsgate init`)");
+        if (applied == 0) {
+            og_error_set(OG_ENOTFOUND, "the PostgreSQL database holds no opsgate installation");
+            return og_error_set_detail(OG_TENANT_DETAIL_NO_INSTALLATION);
+        }
         return 0;
     }
     snprintf(path, sizeof(path), "%s/" DB_FILE, location);

@@ -291,3 +291,91 @@ int og_tenant_directory_delete(og_ctx *ctx, const og_tenant *t)
     error = og_store_tx_end(ctx->store, error);
     return error < 0 ? error : 0;
 }
+
+/* The region's tenants made before cutoff that the home's directory does not know; each as
+ * "id\tname" into *out (caller decrefs). */
+static int region_orphans(og_store *home, og_store *rs, const char *cutoff, json_t **out)
+{
+    og_stmt *st = NULL;
+    og_tenant t;
+    int error, rc, n = 0;
+    json_t *list = json_array();
+    *out = NULL;
+    if (!list)
+        return og_error_set(OG_ERROR, "out of memory");
+    if ((error = og_stmt_prepare_args(&st, rs,
+                                      "SELECT id, name FROM tenants WHERE created_at < ?"
+                                      " ORDER BY created_at, id",
+                                      "t", cutoff)) < 0)
+        goto cleanup;
+    while ((rc = og_stmt_step(st)) == OG_ROW && n++ < 10000) {
+        const char *id = og_stmt_col_text(st, 0), *name = og_stmt_col_text(st, 1);
+        if ((error = og_tenant__find(home, id, &t)) == 0)
+            continue;
+        if (error != OG_ENOTFOUND)
+            goto cleanup;
+        og_error_clear();
+        json_array_append_new(list, json_pack("[s, s]", id, name ? name : ""));
+    }
+    error = rc < 0 ? rc : 0;
+cleanup:
+    og_stmt_free(st);
+    if (error < 0)
+        json_decref(list);
+    else
+        *out = list;
+    return error;
+}
+
+int og_tenant_region_repair(og_ctx *ctx, og_store *region_store, const char *region, int *removed)
+{
+    int error, n = 0;
+    json_t *orphans = NULL, *o, *recs = NULL;
+    size_t i;
+    char cutoff[OG_TIME_LEN];
+    og_ctx rctx;
+    if (removed)
+        *removed = 0;
+    if ((error = og_authz_check(&ctx->actor, NULL, OG_PERM_PLATFORM)) < 0)
+        return error;
+    if (!region_store || region_store == ctx->store)
+        return og_error_set(OG_EINVAL, "region '%s' needs its own database", region);
+    og_time_format(og_time_now_us() - (int64_t)OG_REGION_CREATE_GRACE_S * 1000000, cutoff);
+    if ((error = region_orphans(ctx->store, region_store, cutoff, &orphans)) < 0)
+        return error;
+    rctx = *ctx;
+    rctx.store = region_store;
+    rctx.home = NULL;
+    json_array_foreach(orphans, i, o)
+    {
+        const char *id = json_string_value(json_array_get(o, 0));
+        const char *name = json_string_value(json_array_get(o, 1));
+        int64_t next = 0;
+        json_decref(recs);
+        recs = NULL;
+        /* Never served (no node knew it): its chain holds its opening record and nothing else. */
+        if ((error = og_audit_list(&rctx, id, 0, 2, NULL, NULL, &recs, &next)) < 0)
+            goto cleanup;
+        if (json_array_size(recs) > 1) {
+            error = og_error_set(OG_ECONFLICT,
+                                 "region '%s' holds tenant '%s' (%s), which the home's directory "
+                                 "does not know, and its audit chain shows it was used: is this "
+                                 "the region's home database? Nothing was changed",
+                                 region, name, id);
+            goto cleanup;
+        }
+        if ((error = og_tenant_delete(&rctx, id)) < 0) {
+            og_error_wrap("removing tenant '%s' of an interrupted create from region '%s'", name,
+                          region);
+            goto cleanup;
+        }
+        n++;
+    }
+    error = 0;
+cleanup:
+    json_decref(recs);
+    json_decref(orphans);
+    if (removed)
+        *removed = n;
+    return error;
+}

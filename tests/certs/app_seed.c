@@ -2,7 +2,9 @@
  * JSON file into a tenant's inventory through og_certs_app_credentials_sync, as the local
  * operator, so the CLI and HTTP tests can see them (tests/integration/test_certs_app_cli.sh).
  *
- * Usage: og_app_seed DATA_DIR TENANT SOURCE CREDS.json
+ * Usage: og_app_seed DATA TENANT SOURCE CREDS.json
+ *   DATA: a data folder or a PostgreSQL URL; the key folder is $OPSGATE_KEYS when set (required
+ *   for a URL), else the data folder.
  *   CREDS.json: an array of {key_id, object_id, object_type, app_id, app_name, type, name, hint,
  *   thumbprint, start, end} (Unix seconds; start absent: unknown).
  * Prints the sync's changes as JSON; exit 0, or 1 with the error on stderr. */
@@ -32,7 +34,7 @@ int main(int argc, char **argv)
     size_t i, n;
     int rc = 1;
     if (argc != 5) {
-        fprintf(stderr, "usage: og_app_seed DATA_DIR TENANT SOURCE CREDS.json\n");
+        fprintf(stderr, "usage: og_app_seed DATA TENANT SOURCE CREDS.json\n");
         return 2;
     }
     if (!(arr = json_load_file(argv[4], 0, &jerr)) || !json_is_array(arr)) {
@@ -58,7 +60,8 @@ int main(int argc, char **argv)
                                              1000000};
     }
     memset(&ctx, 0, sizeof(ctx));
-    if (og_app_register_all() < 0 || og_install_open(argv[1], &store, &keys) < 0) {
+    og_install_where where = {argv[1], getenv("OPSGATE_KEYS"), NULL};
+    if (og_app_register_all() < 0 || og_install_open_at(&where, &store, &keys) < 0) {
         fprintf(stderr, "og_app_seed: %s\n", og_error_last());
         goto cleanup;
     }

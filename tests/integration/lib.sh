@@ -16,6 +16,10 @@
 #   og_done                             print the tally and exit 0, or 1 if anything failed
 #   url=$(og_pg_newdb)                  a fresh database on the suite's PostgreSQL (dropped at
 #                                       exit); skips (77) without one (og_pg_need)
+#   og_fixture DIR [SPEC...]            the common start: init DIR (platform-admin token in
+#                                       $admin), og/q helpers, tenants, users and their tokens
+#   og_location DIR                     what $OPSGATE makes of `--data DIR` (DIR, or its URL on PG)
+#   og_sql DIR SQL                      SQL on DIR's database, either backend (rows |-separated)
 #
 # OG_OPENAPI_CHECK=1 (CMake sets it for the tests listed in OG_IT_OPENAPI): every server the test
 # starts logs its API replies (OG_OPENAPI_LOG, src/http/openapi.c), and og_done validates them
@@ -113,12 +117,83 @@ og_pg_newdb() {
   og_pg_url_of "$db"
 }
 
+# og_pg_map DIR: the database a data folder DIR stands for under OG_IT_BACKEND=pg, made at first
+# use (the wrapper below and og_location use it); prints its URL.
+og_pg_map() {
+  local dir=$1 db
+  db="og_it_$(printf '%s' "$dir" | md5sum | cut -c1-16)"
+  mkdir -p "$OG_TMP/.pg-made"
+  if [ ! -e "$OG_TMP/.pg-made/$db" ]; then
+    og_psql -c "CREATE DATABASE $db TEMPLATE template0 LC_COLLATE 'C' LC_CTYPE 'C'" >/dev/null ||
+      return 1
+    echo "$db" >>"$OG_TMP/.pg-dbs"
+    : >"$OG_TMP/.pg-made/$db"
+  fi
+  og_pg_url_of "$db"
+}
+
+# og_pg_template: the run's installation template on the suite's server, "DB KEYHEX TOKEN": an
+# `opsgate init` made once per binary by the first test that needs it (as the unit tests'
+# og_test_pg_install does), its master key and platform-admin token in the database's comment.
+# Concurrent first tests each build one; the first rename wins, the others drop theirs.
+# tests/support/pg_fixture.sh drops the templates (og_tpl_*) when a run starts.
+og_pg_template() {
+  local tpl build keys out token hex row
+  tpl="og_tpl_it_$(stat -c '%s %Y %i' "$OG_REAL_OPSGATE" | md5sum | cut -c1-12)"
+  row=$(og_psql -c "SELECT shobj_description(oid, 'pg_database') FROM pg_database
+                    WHERE datname = '$tpl'") || return 1
+  if [ -z "$row" ]; then
+    build="${tpl}_b$$"
+    keys="$OG_TMP/.tpl-keys"
+    rm -rf "$keys"
+    og_psql -c "CREATE DATABASE $build TEMPLATE template0 LC_COLLATE 'C' LC_CTYPE 'C'" >/dev/null ||
+      return 1
+    if out=$("$OG_REAL_OPSGATE" --data "$(og_pg_url_of "$build")" --keys "$keys" init 2>&1); then
+      token=$(printf '%s\n' "$out" | sed -n '/^og_/p' | tail -n 1)
+      hex=$(od -An -vtx1 "$keys/master.key" | tr -d ' \n')
+      og_psql -c "COMMENT ON DATABASE $build IS '$hex $token'" \
+        -c "ALTER DATABASE $build WITH IS_TEMPLATE true ALLOW_CONNECTIONS false" >/dev/null &&
+        og_psql -c "ALTER DATABASE $build RENAME TO $tpl" >/dev/null 2>&1
+    else
+      echo "building the PostgreSQL installation template: $out" >&2
+    fi
+    og_psql -c "ALTER DATABASE $build IS_TEMPLATE false" \
+      -c "DROP DATABASE IF EXISTS $build WITH (FORCE)" >/dev/null 2>&1
+    rm -rf "$keys"
+    row=$(og_psql -c "SELECT shobj_description(oid, 'pg_database') FROM pg_database
+                      WHERE datname = '$tpl'") || return 1
+    [ -n "$row" ] || return 1
+  fi
+  printf '%s %s\n' "$tpl" "$row"
+}
+
+# og_pg_init DIR: og_init on PostgreSQL: DIR's database a copy of the run's template, DIR its key
+# folder with the template's master key; prints the template's platform-admin token.
+og_pg_init() {
+  local dir=$1 tpl hex token db
+  read -r tpl hex token <<<"$(og_pg_template)" && [ -n "$token" ] || return 1
+  db="og_it_$(printf '%s' "$dir" | md5sum | cut -c1-16)"
+  og_psql -c "CREATE DATABASE $db TEMPLATE $tpl" >/dev/null || return 1
+  echo "$db" >>"$OG_TMP/.pg-dbs"
+  mkdir -p "$OG_TMP/.pg-made" && : >"$OG_TMP/.pg-made/$db"
+  mkdir -m 0700 "$dir" || return 1
+  (umask 077 && printf "$(sed 's/../\\x&/g' <<<"$hex")" >"$dir/master.key") || return 1
+  printf '%s\n' "$token"
+}
+
+# og_pg_dropall: drop the test's databases when it ends. PostgreSQL 15's DROP DATABASE waits for
+# a checkpoint (a second or more while other tests write), so the drops run detached, after the
+# test has reported; the fixture's next start drops what a stopped server left (og_it_*).
 og_pg_dropall() {
   [ -f "$OG_TMP/.pg-dbs" ] || return 0
-  local db
-  while read -r db; do
-    og_psql -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1
-  done <"$OG_TMP/.pg-dbs"
+  local dbs
+  dbs=$(sort -u "$OG_TMP/.pg-dbs")
+  (
+    for db in $dbs; do
+      og_psql -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1
+    done
+  ) </dev/null >/dev/null 2>&1 &
+  disown 2>/dev/null || true
 }
 
 # On PostgreSQL ($OG_IT_BACKEND=pg): $OPSGATE becomes the wrapper described at the top.
@@ -127,23 +202,12 @@ if [ "${OG_IT_BACKEND:-}" = pg ]; then
   OG_REAL_OPSGATE=$OPSGATE
   OPSGATE="$OG_TMP/.opsgate-pg"
   export OG_REAL_OPSGATE OG_TMP
-  export -f og_pg_need og_pg_url_of og_psql
+  export -f og_pg_need og_pg_url_of og_psql og_pg_map
   cat >"$OPSGATE" <<'WRAP'
 #!/usr/bin/env bash
 # --data DIR (under $OG_TMP) -> a database of its own, DIR its key folder
 set -uo pipefail
-map() { # DIR -> prints the URL, making the database at first use
-  local dir=$1 db
-  db="og_it_$(printf '%s' "$dir" | md5sum | cut -c1-16)"
-  mkdir -p "$OG_TMP/.pg-made"
-  if [ ! -e "$OG_TMP/.pg-made/$db" ]; then
-    og_psql -c "CREATE DATABASE $db TEMPLATE template0 LC_COLLATE 'C' LC_CTYPE 'C'" >/dev/null ||
-      exit 1
-    echo "$db" >>"$OG_TMP/.pg-dbs"
-    : >"$OG_TMP/.pg-made/$db"
-  fi
-  og_pg_url_of "$db"
-}
+map() { og_pg_map "$1" || exit 1; }
 under_tmp() { case "$1" in "$OG_TMP"/*) return 0 ;; esac; return 1; }
 args=() keys="" seen=0 i=0 n=$#
 argv=("$@")
@@ -205,8 +269,14 @@ og_done() {
 
 # og_init DIR: create a data folder; print the platform-admin token (init prints it once on
 # stdout, alone on a line; a "token: " prefix is accepted too).
+# On PostgreSQL a new DIR under $OG_TMP is a copy of the run's installation template (og_pg_init;
+# OG_IT_PG_TEMPLATE=0: a real init each time): init costs seconds there, the copy a fraction.
 og_init() {
   local out
+  if [ "${OG_IT_BACKEND:-}" = pg ] && [ "${OG_IT_PG_TEMPLATE:-1}" != 0 ] && [ ! -e "$1" ] &&
+    [ ! -e "$OG_TMP/.pg-made/og_it_$(printf '%s' "$1" | md5sum | cut -c1-16)" ]; then
+    case "$1" in "$OG_TMP"/*) og_pg_init "$1"; return ;; esac
+  fi
   if ! out=$("$OPSGATE" --data "$1" init 2>"$OG_TMP/init.err"); then
     echo "opsgate init failed: $(cat "$OG_TMP/init.err")" >&2
     return 1
@@ -298,4 +368,53 @@ expect_error() {
   expect_jq '.error.code' "$2" "$3 (error code)"
   expect_jq '.error.message | type' string "$3 (error message)"
   expect_jq 'keys | join(",")' error "$3 (only an error member)"
+}
+
+# og_location DIR: the location `$OPSGATE --data DIR` opens: DIR itself, or on PostgreSQL
+# (OG_IT_BACKEND=pg) the URL of DIR's database, made at first use. For test programs that open an
+# installation themselves (with OPSGATE_KEYS=DIR on PostgreSQL).
+og_location() {
+  if [ "${OG_IT_BACKEND:-}" = pg ]; then og_pg_map "$1"; else printf '%s\n' "$1"; fi
+}
+
+# og_sql DIR SQL: run SQL on the database of data folder DIR behind opsgate's back (sqlite3 on
+# DIR/opsgate.db, psql on DIR's database on PostgreSQL); rows on stdout, columns |-separated.
+# Exit status non-zero when the SQL fails. Skips the test (77) when the client is missing.
+og_sql() {
+  local dir=$1 sql=$2
+  if [ "${OG_IT_BACKEND:-}" = pg ]; then
+    local url
+    url=$(og_pg_map "$dir") || return 1
+    psql -qtAX -v ON_ERROR_STOP=1 "${url#libpq:}" -c "$sql"
+  else
+    command -v sqlite3 >/dev/null 2>&1 || { echo "SKIP: sqlite3 is not installed" >&2; exit 77; }
+    sqlite3 -batch "$dir/opsgate.db" "$sql"
+  fi
+}
+
+# og_fixture DIR [SPEC...]: the HTTP and certificate tests' common start. Makes the installation
+# DIR with its platform-admin token in $admin; defines og (the CLI on DIR) and q (a setup step:
+# on failure the test fails there and ends); then for each SPEC, TENANT or TENANT/USER:ROLE, makes
+# the tenant (once) and the user, and a token of the user in the variable named USER. No SPEC:
+# acme with ada (tenant-admin), eve (engineer) and aud (auditor); globex with gus (tenant-admin).
+# The server is started by the test (og_serve "$D" [options]) when its setup is done.
+og_fixture() {
+  OG_FIXTURE_DIR=$1
+  shift
+  [ $# -gt 0 ] || set -- acme/ada:tenant-admin acme/eve:engineer acme/aud:auditor \
+    globex/gus:tenant-admin
+  admin=$(og_init "$OG_FIXTURE_DIR") || { echo "FAIL: opsgate init" >&2; exit 1; }
+  og() { "$OPSGATE" --data "$OG_FIXTURE_DIR" "$@"; }
+  q() { og "$@" >/dev/null 2>"$OG_TMP/err" || { bad "setup: $*: $(cat "$OG_TMP/err")"; og_done; }; }
+  local spec tenant user role made=" " t
+  for spec in "$@"; do
+    tenant=${spec%%/*}
+    case " $made " in *" $tenant "*) ;; *) q tenant create "$tenant"; made+="$tenant " ;; esac
+    [ "$spec" != "$tenant" ] || continue
+    user=${spec#*/}; role=${user#*:}; user=${user%%:*}
+    q user add --tenant "$tenant" "$user" --role "$role"
+    t=$(og token create --tenant "$tenant" --user "$user" 2>"$OG_TMP/err") && [ -n "$t" ] ||
+      { bad "setup: a token of $user: $(cat "$OG_TMP/err")"; og_done; }
+    printf -v "$user" '%s' "$t"
+  done
 }

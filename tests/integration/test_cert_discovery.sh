@@ -7,7 +7,7 @@
 # glue itself is unit-tested in tests/unit/connector/test_connector_devices.c).
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
-for t in openssl sqlite3; do
+for t in openssl; do
   command -v "$t" >/dev/null || { echo "SKIP: $t is not installed" >&2; exit 77; }
 done
 
@@ -39,9 +39,8 @@ serve 127.0.0.2 d2.test
 TOKEN=$(og_init "$D") || { echo "FAIL: init" >&2; exit 1; }
 og tenant create acme >/dev/null || { echo "FAIL: tenant" >&2; exit 1; }
 og tenant create globex >/dev/null || { echo "FAIL: tenant" >&2; exit 1; }
-DB=$D/opsgate.db
-ACME=$(sqlite3 "$DB" "SELECT id FROM tenants WHERE name = 'acme'")
-GLOBEX=$(sqlite3 "$DB" "SELECT id FROM tenants WHERE name = 'globex'")
+ACME=$(og_sql "$D" "SELECT id FROM tenants WHERE name = 'acme'")
+GLOBEX=$(og_sql "$D" "SELECT id FROM tenants WHERE name = 'globex'")
 
 # ---- the policy
 out=$(og cert discovery show --tenant acme)
@@ -54,11 +53,11 @@ grep -q "printer" "$OG_TMP/err" && ok || bad "the error names the class: $(cat "
 og cert discovery set --tenant acme --class server --ports 99999 >/dev/null 2>&1
 eq "$?" 1 "a bad port is refused"
 eq "$(og --json cert discovery show --tenant acme | jq -r .classes.server)" "$PORT" "unchanged"
-eq "$(sqlite3 "$DB" "SELECT COUNT(*) FROM audit_record WHERE action = 'certs.discovery.set'")" 1 "audited"
+eq "$(og_sql "$D" "SELECT COUNT(*) FROM audit_record WHERE action = 'certs.discovery.set'")" 1 "audited"
 
 # ---- devices as the RMM glue records them: two servers of acme, one of globex on d1's address
 ins() { # TENANT ID NAME ADDR CLASS
-  sqlite3 "$DB" "INSERT INTO cert_discovered (tenant_id, source, remote_id, name, device_class,
+  og_sql "$D" "INSERT INTO cert_discovered (tenant_id, source, remote_id, name, device_class,
     addresses, first_seen, last_seen) VALUES ('$1', 'connector:test', '$2', '$3', '$5',
     '[\"$4\"]', '2026-12-01T00:00:00Z', '2026-12-01T00:00:00Z')"
 }
@@ -88,13 +87,13 @@ eq "$(og --json cert list --tenant globex | jq '.certs | length')" 0 "globex unt
 d2_seen=$(jq -r '.certs[] | select(.subject | test("d2.test")) | .last_seen' <<<"$L")
 
 # ---- N2 retires (the RMM deleted it); its server now serves another certificate
-sqlite3 "$DB" "UPDATE cert_discovered SET retired_at = '2026-12-02T00:00:00Z' WHERE remote_id = 'N2'"
+og_sql "$D" "UPDATE cert_discovered SET retired_at = '2026-12-02T00:00:00Z' WHERE remote_id = 'N2'"
 kill "${pids[1]}" 2>/dev/null; wait "${pids[1]}" 2>/dev/null
 serve 127.0.0.2 d2new.test
 eq "$(og --json cert targets --tenant acme | jq '.targets | length')" 2 "active targets"
 eq "$(og --json cert targets --tenant acme --all | jq '.targets | length')" 3 "--all lists the retired"
 sleep 1
-sqlite3 "$DB" "UPDATE cert_schedules SET next_run_us = 0 WHERE id = '$SID'"
+og_sql "$D" "UPDATE cert_schedules SET next_run_us = 0 WHERE id = '$SID'"
 og cert schedule --run-due >/dev/null 2>"$OG_TMP/err" || bad "run-due 2: $(cat "$OG_TMP/err")"
 L=$(og --json cert list --tenant acme)
 eq "$(jq '[.certs[] | select(.subject | test("d2new.test"))] | length' <<<"$L")" 0 "the retired device was not scanned"
@@ -103,8 +102,8 @@ R=$(og --json cert schedule --tenant acme --list | jq -c '.schedules[0].last_res
 eq "$(jq -r .endpoints <<<"$R")" 1 "one endpoint"
 
 # ---- nothing discovered any more: the run is done, with no endpoint
-sqlite3 "$DB" "UPDATE cert_discovered SET retired_at = '2026-12-02T00:00:00Z' WHERE tenant_id = '$ACME'"
-sqlite3 "$DB" "UPDATE cert_schedules SET next_run_us = 0 WHERE id = '$SID'"
+og_sql "$D" "UPDATE cert_discovered SET retired_at = '2026-12-02T00:00:00Z' WHERE tenant_id = '$ACME'"
+og_sql "$D" "UPDATE cert_schedules SET next_run_us = 0 WHERE id = '$SID'"
 og cert schedule --run-due >/dev/null 2>&1 || bad "run-due 3"
 R=$(og --json cert schedule --tenant acme --list | jq -c '.schedules[0].last_result')
 eq "$(jq -r .status <<<"$R")/$(jq -r .endpoints <<<"$R")" "done/0" "an empty run"

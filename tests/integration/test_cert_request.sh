@@ -10,10 +10,7 @@
 command -v openssl >/dev/null || { echo "SKIP: openssl is not installed" >&2; exit 77; }
 T=$OG_TMP
 D=$T/data
-tok=$(og_init "$D") || exit 1
-og() { "$OPSGATE" --data "$D" "$@"; }
-og tenant create acme >/dev/null || exit 1
-og user add --tenant acme eve --role engineer >/dev/null || exit 1
+og_fixture "$D" acme/eve:engineer
 mkdir -p "$T/out"
 og target add --tenant acme web --type file --cert-path "$T/out/cert.pem" --key-path "$T/out/key.pem" \
   >/dev/null 2>"$T/err" || bad "target add: $(cat "$T/err")"
@@ -163,32 +160,32 @@ og cert request list --tenant acme --state open >/dev/null 2>"$T/err"; rc=$?
 # ---- the same over HTTP; the console's inbox shows a pending request's task
 og cert request --tenant acme --name shop --san shop.acme.example >/dev/null || bad "request shop"
 og_serve "$D" || exit 1
-cookie=$(curl -sS -D - -o /dev/null -H "Origin: $OG_URL" --data-urlencode "token=$tok" "$OG_URL/console/sign-in" |
+cookie=$(curl -sS -D - -o /dev/null -H "Origin: $OG_URL" --data-urlencode "token=$admin" "$OG_URL/console/sign-in" |
   tr -d '\r' | sed -n 's/^[Ss]et-[Cc]ookie: \(og_session=[^;]*\).*/\1/p')
 inbox=$(curl -sS -H "Cookie: $cookie" "$OG_URL/console/inbox")
 grep -q "buy/issue certificate shop (shop.acme.example) at the CA" <<<"$inbox" && ok ||
   bad "the console's inbox lacks the request's task: $(head -c 300 <<<"$inbox")"
-api POST /api/v1/tenants/acme/certs/requests "$tok" '{"name":"mail","names":["mail.acme.example"],"key_type":"ec384"}'
+api POST /api/v1/tenants/acme/certs/requests "$admin" '{"name":"mail","names":["mail.acme.example"],"key_type":"ec384"}'
 expect_status 201 "POST requests"
 hid=$(jq -r .id <<<"$body")
 jq -r .csr <<<"$body" >"$T/mail.csr"
 openssl req -in "$T/mail.csr" -noout -text | grep -q "384 bit" && ok || bad "the HTTP request's key type"
-api POST /api/v1/tenants/acme/certs/requests "$tok" '{"name":"x","names":[]}'
+api POST /api/v1/tenants/acme/certs/requests "$admin" '{"name":"x","names":[]}'
 expect_status 400 "POST requests without names"
-api GET "/api/v1/tenants/acme/certs/requests?state=pending" "$tok"
+api GET "/api/v1/tenants/acme/certs/requests?state=pending" "$admin"
 expect_status 200 "GET requests"
 expect_jq '.requests | map(.name) | sort | join(",")' mail,shop "the pending requests"
-api GET "/api/v1/tenants/acme/certs/requests/$hid" "$tok"
+api GET "/api/v1/tenants/acme/certs/requests/$hid" "$admin"
 expect_status 200 "GET request"
 sign "$T/mail.csr" "$T/mail.pem" "$(ts '-1 hour')" "$(ts '+90 days')"
-code=$(curl -sS -o "$OG_TMP/body" -w '%{http_code}' -X POST -H "Authorization: Bearer $tok" \
+code=$(curl -sS -o "$OG_TMP/body" -w '%{http_code}' -X POST -H "Authorization: Bearer $admin" \
   --data-binary @"$T/other.pem" "$OG_URL/api/v1/tenants/acme/certs/import?name=o.pem&request=$hid")
 [ "$code" = 400 ] && grep -q "is not the key of request mail" "$OG_TMP/body" && ok || bad "import another key over HTTP: $code $(cat "$OG_TMP/body")"
-code=$(curl -sS -o "$OG_TMP/body" -w '%{http_code}' -X POST -H "Authorization: Bearer $tok" \
+code=$(curl -sS -o "$OG_TMP/body" -w '%{http_code}' -X POST -H "Authorization: Bearer $admin" \
   --data-binary @"$T/mail.pem" "$OG_URL/api/v1/tenants/acme/certs/import?name=mail.pem&request=mail")
 [ "$code" = 201 ] && [ "$(jq -r .request "$OG_TMP/body")" = "$hid" ] && ok || bad "import over HTTP: $code $(cat "$OG_TMP/body")"
-api DELETE "/api/v1/tenants/acme/certs/requests/$hid" "$tok"
+api DELETE "/api/v1/tenants/acme/certs/requests/$hid" "$admin"
 expect_status 409 "cancel an issued request"
-api GET "/api/v1/tenants/acme/certs/requests/nosuch" "$tok"
+api GET "/api/v1/tenants/acme/certs/requests/nosuch" "$admin"
 expect_status 404 "a missing request"
 og_done

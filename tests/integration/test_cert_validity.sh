@@ -8,9 +8,7 @@
 command -v openssl >/dev/null || { echo "SKIP: openssl is not installed" >&2; exit 77; }
 T=$OG_TMP
 D=$T/data
-tok=$(og_init "$D") || exit 1
-og() { "$OPSGATE" --data "$D" "$@"; }
-og tenant create acme >/dev/null || exit 1
+og_fixture "$D" acme
 
 # a CA whose `openssl ca` takes the dates we choose
 mkdir -p "$T/ca/new" && : >"$T/ca/index.txt" && echo 1000 >"$T/ca/serial"
@@ -85,13 +83,13 @@ og cert renew --tenant acme "$(fp manual | cut -c1-6)" >/dev/null 2>"$T/err"; rc
 
 # ---- the HTTP API: the same report
 og_serve "$D" || exit 1
-api GET "/api/v1/tenants/acme/certs/validity-report?at=2026-12-01" "$tok"
+api GET "/api/v1/tenants/acme/certs/validity-report?at=2026-12-01" "$admin"
 expect_status 200 "validity-report"
 expect_jq .count 2 "validity-report count"
 expect_jq '.certs[0].hit_on[0:10]' 2027-05-27 "validity-report hit_on"
-api GET "/api/v1/tenants/acme/certs/validity-report?at=soon" "$tok"
+api GET "/api/v1/tenants/acme/certs/validity-report?at=soon" "$admin"
 expect_status 400 "validity-report ?at=soon"
 expect_jq '.error.message | test("query parameter .at.: bad time .soon.")' true "?at=soon is named"
-api GET "/api/v1/tenants/acme/certs/validity-report" "$tok"
+api GET "/api/v1/tenants/acme/certs/validity-report" "$admin"
 expect_status 200 "validity-report now"
 og_done

@@ -15,6 +15,7 @@ lacks()    { case "$1" in *"$2"*) bad "$3: '$2' found in: $1" ;; *) ok ;; esac; 
 SRC=connector:11111111-2222-4333-8444-555555555555
 
 tok=$(og_init "$D") || exit 1
+LOC=$(og_location "$D") || exit 1   # og_app_seed opens it itself (its key folder is $D)
 og tenant create acme >/dev/null && og tenant create globex >/dev/null || { bad "tenants"; og_done; }
 
 now=$(date +%s)
@@ -26,16 +27,16 @@ cat >"$OG_TMP/creds.json" <<JSON
   "app_name": "Payroll sync", "type": "certificate", "name": "saml-signing", "hint": "",
   "thumbprint": "A1B2C3D4E5F60718293A4B5C6D7E8F9012345678", "end": $((now + 400 * 86400))}]
 JSON
-out=$("$SEED" "$D" acme "$SRC" "$OG_TMP/creds.json" 2>&1) && ok || bad "seed: $out"
+out=$(OPSGATE_KEYS=$D "$SEED" "$LOC" acme "$SRC" "$OG_TMP/creds.json" 2>&1) && ok || bad "seed: $out"
 [ "$(printf '%s' "$out" | jq '.added | length')" = 2 ] && ok || bad "seed added: $out"
 # the same again changes nothing
-out=$("$SEED" "$D" acme "$SRC" "$OG_TMP/creds.json" 2>&1)
+out=$(OPSGATE_KEYS=$D "$SEED" "$LOC" acme "$SRC" "$OG_TMP/creds.json" 2>&1)
 [ "$(printf '%s' "$out" | jq '(.added + .updated + .removed) | length')" = 0 ] && ok ||
   bad "second seed: $out"
 # a bad entry is refused naming it; nothing written
 printf '[{"key_id": "", "object_id": "o", "object_type": "application", "type": "secret", "end": %s}]' "$now" \
   >"$OG_TMP/bad.json"
-out=$("$SEED" "$D" acme "$SRC" "$OG_TMP/bad.json" 2>&1) && bad "bad entry accepted" ||
+out=$(OPSGATE_KEYS=$D "$SEED" "$LOC" acme "$SRC" "$OG_TMP/bad.json" 2>&1) && bad "bad entry accepted" ||
   contains "$out" "app credential 1 (object o" "bad entry named"
 
 # ---- the CLI

@@ -19,17 +19,7 @@ acme_start
 trap 'acme_cleanup; og_cleanup' EXIT
 
 D="$OG_TMP/data"
-admin=$(og_init "$D") || exit 1
-og() { "$OPSGATE" --data "$D" "$@"; }
-q() { og "$@" >/dev/null 2>"$OG_TMP/err" || { bad "setup: $*: $(cat "$OG_TMP/err")"; og_done; }; }
-q tenant create acme
-q tenant create globex
-for u in ada:tenant-admin eve:engineer aud:auditor; do
-  q user add --tenant acme "${u%%:*}" --role "${u#*:}"
-done
-q user add --tenant globex gus --role tenant-admin
-tok() { og token create --tenant "$1" --user "$2" 2>/dev/null; }
-ada=$(tok acme ada); eve=$(tok acme eve); aud=$(tok acme aud); gus=$(tok globex gus)
+og_fixture "$D"
 og_serve "$D" || exit 1
 A=/api/v1/tenants/acme/acme
 secrets=""  # every answer, checked for key material at the end

@@ -10,17 +10,7 @@
 command -v openssl >/dev/null 2>&1 || { echo "SKIP: openssl is not installed" >&2; exit 77; }
 
 D="$OG_TMP/data"
-admin=$(og_init "$D") || exit 1
-og() { "$OPSGATE" --data "$D" "$@"; }
-q() { og "$@" >/dev/null 2>"$OG_TMP/err" || { bad "setup: $*: $(cat "$OG_TMP/err")"; og_done; }; }
-q tenant create acme
-q tenant create globex
-for u in ada:tenant-admin eve:engineer aud:auditor; do
-  q user add --tenant acme "${u%%:*}" --role "${u#*:}"
-done
-q user add --tenant globex gus --role tenant-admin
-tok() { og token create --tenant "$1" --user "$2" 2>/dev/null; }
-ada=$(tok acme ada); eve=$(tok acme eve); aud=$(tok acme aud); gus=$(tok globex gus)
+og_fixture "$D"
 for n in a b; do
   openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 60 \
     -subj "/CN=shop.acme.example" -keyout "$OG_TMP/$n.key" -out "$OG_TMP/$n.crt" >/dev/null 2>&1

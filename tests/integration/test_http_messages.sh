@@ -111,6 +111,11 @@ has "$cli_err" "--socket" "the CLI names --socket"
 cli 1 "--as a user that does not exist" --as nobody tenant list
 has "$cli_err" "--as" "the CLI names --as"
 cli 1 "no data folder" --data "$OG_TMP/nothing" tenant list
-has "$cli_err" "opsgate init --data $OG_TMP/nothing" "the CLI says how to make one"
+if [ "${OG_IT_BACKEND:-}" = pg ]; then  # the folder became a database without an installation
+  has "$cli_err" "holds no opsgate installation" "the CLI says what is missing"
+  has "$cli_err" "opsgate init --data URL --keys DIR" "the CLI says how to make one"
+else
+  has "$cli_err" "opsgate init --data $OG_TMP/nothing" "the CLI says how to make one"
+fi
 
 og_done

@@ -4,8 +4,12 @@
 # directory row and the platform record in the home and everything else of the tenant in its
 # region's database; one node per region plus a home node; writes (artifacts, certificates,
 # audit) land in the region's database only; a node of another region answers 421 naming the
-# region (path, ?tenant=, token); each chain verifies; the platform chain names the region.
+# region (path, ?tenant=, token); each chain verifies; the platform chain names the region;
+# POST /api/v1/tenants with a region; `audit verify --region` and a region node's verify check
+# the region's chains and placements; a create killed between its two commits is found by
+# verify and repaired by the region node's next start (refused when the orphan was used).
 # Runs on the suite's PostgreSQL (through tests/support/pg_run.sh); skipped without one.
+OG_TEST_TIMEOUT=${OG_TEST_TIMEOUT:-300}
 . "$(dirname "$0")/lib.sh"
 og_pg_need
 command -v openssl >/dev/null || { echo "SKIP: openssl is not installed" >&2; exit 77; }
@@ -163,10 +167,39 @@ api GET /api/v1/projects "$tok_us"
 check_421 us "home node, umbrella's token"
 api GET /api/v1/projects "$tok_home"
 expect_status 200 "home node serves its own tenant"
+# creating a regional tenant over HTTP: platform admins on a home node, as the CLI does
+api POST /api/v1/tenants "$tok_home" '{"name":"webco","region":"eu"}'
+expect_status 403 "a tenant-admin cannot create a regional tenant"
+api POST /api/v1/tenants "$admin" '{"name":"webco","region":"mars"}'
+expect_status 400 "POST tenants: a region without a database"
+expect_jq '.error.message | test("unknown region .mars.")' true "POST tenants: the region is named"
+api POST /api/v1/tenants "$admin" '{"name":"webco","region":"EU"}'
+expect_status 400 "POST tenants: a bad region name"
+api POST /api/v1/tenants "$admin" '{"name":"webco","region":7}'
+expect_status 400 "POST tenants: a region that is no string"
+api GET /api/v1/tenants/webco "$admin"
+expect_status 404 "the refused creates made nothing"
+api POST /api/v1/tenants "$admin" '{"name":"webco","region":"eu"}'
+expect_status 201 "POST tenants with region eu"
+expect_jq .region eu "POST tenants: the reply names the region"
+expect_header Location "/api/v1/tenants/webco" "POST tenants: Location"
+api POST /api/v1/tenants "$admin" '{"name":"webco","region":"us"}'
+expect_status 409 "POST tenants: the name is taken in every region"
+api POST /api/v1/tenants "$admin" '{"name":"homeco","region":"home"}'
+expect_status 201 "POST tenants with region home"
+expect_jq .region home "POST tenants: a home tenant"
+webco=$(og --json tenant show webco | jq -r .region)
+[ "$webco" = eu ] && ok || bad "the directory puts webco in eu: $webco"
+api GET /api/v1/tenants/webco/certs "$admin"
+check_421 eu "home node, the new regional tenant's path"
+on "$url_eu"
+api GET /api/v1/tenants/webco/certs "$admin"
+expect_status 200 "eu node serves the tenant made over HTTP"
+on "$url_home"
 api GET /api/v1/tenants "$admin"
 expect_jq .node_region home "home node: the fleet view says home"
 expect_jq '[.tenants[] | .name + ":" + .region] | sort | join(",")' \
-  "acme:eu,localco:home,umbrella:us" "home node: the directory's regions"
+  "acme:eu,homeco:home,localco:home,umbrella:us,webco:eu" "home node: the directory's regions"
 on "$url_eu"
 api GET /api/v1/projects/zz "$tok_eu"
 expect_status 404 "the refused write made nothing"
@@ -250,4 +283,88 @@ og tenant create gone --region us >/dev/null && og tenant delete gone --yes >/de
 og tenant show gone >/dev/null 2>&1 && bad "the directory still lists a deleted tenant" || ok
 [ "$(n "$us" "SELECT COUNT(*) FROM tenants WHERE name = 'gone'")" = 0 ] && ok ||
   bad "the region still holds a deleted tenant"
+
+# 9. audit verify of a region: every chain of its database and the placements both ways
+og audit verify --region eu >"$OG_TMP/v" 2>&1 && ok || bad "verify --region eu: $(cat "$OG_TMP/v")"
+grep -q "audit trail intact" "$OG_TMP/v" && ok || bad "verify --region eu says intact: $(cat "$OG_TMP/v")"
+# eu: its platform chain, acme's and webco's
+[ "$(og --json audit verify --region eu | jq .chains)" = 3 ] && ok || bad "verify --region eu: 3 chains"
+og audit verify --region us >"$OG_TMP/v" 2>&1 && ok || bad "verify --region us: $(cat "$OG_TMP/v")"
+expect_exit 1 "unknown region 'mars'" "verify --region without its database" og audit verify --region mars
+expect_exit 2 "without --tenant" "verify --region with --tenant" og audit verify --region eu --tenant acme
+expect_exit 2 "bad region name" "verify --region EU" og audit verify --region EU
+
+# 10. a create killed between its two commits: the region committed, the directory did not.
+# A session holds the home's tenants table (SHARE: reads pass, the directory insert waits) while
+# the create runs; once the region has the tenant, the CLI is killed (-9) and the lock let go.
+lock_home() {
+  PGAPPNAME=og_it_lock psql -qtAX "${home#libpq:}" \
+    -c "BEGIN" -c "LOCK TABLE tenants IN SHARE MODE" -c "SELECT pg_sleep(60)" >/dev/null 2>&1 &
+  lock_pid=$!
+  for _ in $(seq 100); do
+    [ "$(n "$home" "SELECT COUNT(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+      WHERE a.application_name = 'og_it_lock' AND l.mode = 'ShareLock' AND l.granted")" = 1 ] && return 0
+    sleep 0.1
+  done
+  bad "the lock on the home's tenants was not taken"
+}
+unlock_home() {
+  n "$home" "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+    WHERE application_name = 'og_it_lock'" >/dev/null
+  wait "$lock_pid" 2>/dev/null
+}
+lock_home
+"$OPSGATE" --data "$home" --keys "$K" --data-region "eu=$eu" --data-region "us=$us" \
+  tenant create crashco --region eu >/dev/null 2>&1 &   # not through og(): $! is opsgate's pid
+create_pid=$!
+for _ in $(seq 150); do
+  [ "$(n "$eu" "SELECT COUNT(*) FROM tenants WHERE name = 'crashco'")" = 1 ] && break
+  sleep 0.1
+done
+kill -KILL "$create_pid" 2>/dev/null
+wait "$create_pid" 2>/dev/null
+crashed_at=$(date +%s)
+unlock_home
+[ "$(n "$eu" "SELECT COUNT(*) FROM tenants WHERE name = 'crashco'")" = 1 ] && ok ||
+  bad "the killed create left crashco in eu"
+crash_id=$(n "$eu" "SELECT id FROM tenants WHERE name = 'crashco'")
+[ "$(n "$home" "SELECT COUNT(*) FROM tenants WHERE name = 'crashco'")" = 0 ] && ok ||
+  bad "the killed create reached the directory"
+og tenant show crashco >/dev/null 2>&1 && bad "the directory knows crashco" || ok
+# verify names what is wrong
+expect_exit 1 "tenant 'crashco'.*does not place it there" "verify --region eu after the crash" \
+  og audit verify --region eu
+# within the grace a create may still be between its commits: nothing is touched
+og tenant create other --region eu >/dev/null 2>&1 && ok || bad "a create within the grace"
+[ "$(n "$eu" "SELECT COUNT(*) FROM tenants WHERE name = 'crashco'")" = 1 ] && ok ||
+  bad "the repair did not wait for the grace"
+# the next start of eu's node repairs it: never served, so removed in the region
+sleep $((crashed_at + 11 - $(date +%s)))
+node eu --region eu
+grep -q "removed 1 tenant(s) left by a create interrupted" "$OG_SERVER_LOG" && ok ||
+  bad "the eu node's start says what it repaired: $(cat "$OG_SERVER_LOG")"
+[ "$(n "$eu" "SELECT COUNT(*) FROM tenants WHERE name = 'crashco'")" = 0 ] && ok ||
+  bad "the eu node's start removed crashco"
+[ "$(n "$eu" "SELECT COUNT(*) FROM audit_record WHERE chain = 'platform' AND action = 'tenant.delete'
+  AND target_id = '$crash_id'")" = 1 ] && ok || bad "the removal is in eu's platform chain"
+on "$url_eu"
+api GET /api/v1/audit/verify "$admin"
+expect_status 200 "eu node: verify"
+expect_jq .region eu "eu node: verify names the region"
+expect_jq .intact true "eu node: the region verifies after the repair"
+expect_jq '.chains >= 4' true "eu node: platform, acme, webco, other (and crashco's closed chain)"
+stop_all
+og audit verify --region eu >"$OG_TMP/v" 2>&1 && ok || bad "verify --region eu after the repair: $(cat "$OG_TMP/v")"
+og tenant create crashco --region eu >/dev/null 2>&1 && ok || bad "crashco can be made again"
+# a tenant unknown to the directory that was used is not removed: the node refuses, naming it
+og tenant create usedco --region us >/dev/null && og user add uma --tenant usedco --role auditor >/dev/null &&
+  ok || bad "usedco"
+n "$home" "DELETE FROM tenants WHERE name = 'usedco'" >/dev/null || bad "dropping usedco's directory row"
+n "$us" "UPDATE tenants SET created_at = '2020-01-01T00:00:00.000000Z' WHERE name = 'usedco'" \
+  >/dev/null || bad "ageing usedco"
+expect_exit 1 "tenant 'usedco'.*was used.*Nothing was changed" "a region node with a used orphan" \
+  "$OPSGATE" --data "$home" --keys "$K" --data-region "eu=$eu" --data-region "us=$us" serve \
+  --region us --listen 127.0.0.1:0
+[ "$(n "$us" "SELECT COUNT(*) FROM tenants WHERE name = 'usedco'")" = 1 ] && ok ||
+  bad "the used orphan is kept"
 og_done

@@ -2,9 +2,10 @@
 # pg_fixture.sh start|stop DIR - the CTest fixture "pg": one throw-away PostgreSQL for the suite
 # (scripts/pg-test.sh), started before the tests that need it and stopped after them.
 #   start  starts the server in DIR (initdb the first time; kept between runs for speed) and
-#          drops databases left by tests that died (og_t_*) and the installation templates of
-#          the last run (og_tpl_*: the first test of this run builds one, og_test_pg_install). When PostgreSQL is not installed it
-#          writes why to DIR/skip and succeeds: the tests that need it then report skipped (77).
+#          drops databases left by tests that died or by the integration tests' detached drops
+#          (og_t_*, og_it_*) and the installation templates of the last run (og_tpl_*: the first
+#          test of this run builds one, og_test_pg_install, lib.sh's og_pg_template). When
+#          PostgreSQL is not installed it writes why to DIR/skip and succeeds: the tests that need it then report skipped (77).
 #   stop   stops the server (DIR stays: the next start reuses it).
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -31,7 +32,8 @@ case "$cmd" in
     port=$(cat "$dir/port")
     psql=${PGBIN:-/usr/lib/postgresql/15/bin}/psql
     for db in $("$psql" -X -q -h "$dir" -p "$port" -U opsgate -d postgres -tAc \
-        "SELECT datname FROM pg_database WHERE datname LIKE 'og\_t\_%'"); do
+        "SELECT datname FROM pg_database WHERE datname LIKE 'og\_t\_%'
+           OR datname LIKE 'og\_it\_%'"); do
       "$psql" -X -q -h "$dir" -p "$port" -U opsgate -d postgres \
         -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null
     done
