@@ -217,6 +217,18 @@ else
   parallel certbot c-par "$PAR"; record certbot parallel "$PAR" "$RES"
 fi
 
+# ---- process start: CPU of `CMD --version` per run (no ACME work), as the floor of the per-
+# certificate figure; opsgate's is mostly the dynamic loader mapping and relocating its libraries
+start_cpu() {  # CMD...: CPU seconds per run of CMD --version, over 20 runs
+  (for ((i = 0; i < 20; i++)); do "$@" --version >/dev/null 2>&1; done
+   times > "$B/start.times")
+  awk -v c="$(child_cpu < "$B/start.times")" 'BEGIN { printf "%.4f", c / 20 }'
+}
+START_OG=$(start_cpu "$OPSGATE")
+NLIBS_OG=$(ldd "$OPSGATE" 2>/dev/null | grep -c '=>')
+START_LEGO=-
+command -v lego >/dev/null && START_LEGO=$(start_cpu lego)
+
 # ---- table ----
 DONE=1
 cpus=$(nproc 2>/dev/null || echo "?")
@@ -234,6 +246,7 @@ for c in opsgate lego certbot; do
 done
 echo
 echo "Pebble $(dpkg-query -W -f='${Version}' pebble 2>/dev/null) on 127.0.0.1 with PEBBLE_VA_NOSLEEP=1, PEBBLE_VA_ALWAYS_VALID=1 (challenges accepted without a connection, for all three clients alike; real validation: tests/integration/test_acme.sh), PEBBLE_WFE_NONCEREJECT=0; lego $(dpkg-query -W -f='${Version}' lego 2>/dev/null || echo -), certbot $(dpkg-query -W -f='${Version}' certbot 2>/dev/null || echo -); ECDSA P-256 keys (every client's default); accounts registered before timing; $cpus CPUs; client CPU = user+system seconds of the client processes (timeout + client), Pebble excluded; load = 1-minute load average at the end of the run."
+echo "Process start alone (\`--version\`, CPU s per run): opsgate $START_OG ($NLIBS_OG shared libraries), lego $START_LEGO."
 # aim LABEL VALUE OP LIMIT: one aim line, PASS/FAIL, or "not measured" when VALUE is "-"
 aim() {
   if [ "$2" = - ]; then
