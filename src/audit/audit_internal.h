@@ -17,6 +17,7 @@
 #define OG_AUDIT_ACT_CHECKPOINT   "audit.checkpoint"   /* platform chain: a chain's checkpoint */
 #define OG_AUDIT_ACT_CHAIN_OPEN   "audit.chain.open"   /* record 1 of a tenant's chain */
 #define OG_AUDIT_ACT_KEY_REGISTER "audit.key.register" /* platform chain: a new signing key */
+#define OG_AUDIT_ACT_ADOPT        "audit.adopt" /* platform chain: a pre-2185d40 trail adopted */
 
 /* ---- RFC 8785 (JCS) canonical JSON ---- */
 /* Append the canonical form of v to out. OG_EINVAL for values JCS cannot represent (NaN, inf,
@@ -200,6 +201,31 @@ int og_audit__checkpoint_latest(og_store *s, const char *chain, int64_t min_size
 /* The latest audit.checkpoint record of `chain` in the platform chain: *seq = its seq there, 0
  * when there is none. */
 int og_audit__cp_recorded_latest(og_store *s, const char *chain, int64_t *seq, og_audit__cp *cp);
+
+/* ---- the adoption of a trail from before 2185d40 (adopt.c) ---- */
+typedef struct og_audit__adoption og_audit__adoption;
+/* The first audit.adopt record of the platform chain (*out NULL when there is none); OG_ECORRUPT
+ * when it cannot be read. */
+int og_audit__adoption_load(og_store *s, og_audit__adoption **out);
+void og_audit__adoption_free(og_audit__adoption *ad); /* NULL-safe */
+int64_t og_audit__adoption_seq(const og_audit__adoption *ad);
+/* SHA-256 (hex) of the canonical JSON of a checkpoint (og_audit__cp_json). */
+int og_audit__cp_hash(const char *chain, const og_audit__cp *cp, char hex[OG_AUDIT_HASH_HEX]);
+/* The i-th checkpoint the adoption lists for chain, in tree size order: 1 with its size and hash,
+ * 0 past the last (and for ad NULL). */
+int og_audit__adopted_cp(const og_audit__adoption *ad, const char *chain, size_t i, int64_t *size,
+                         const char **hash);
+/* 1 when cp is the last checkpoint the adoption lists for chain, 0 when not (or no adoption). */
+int og_audit__adopted_latest(og_store *s, const char *chain, const og_audit__cp *cp);
+/* 1 when the adoption lists signing key key_id with that public key (base64). */
+int og_audit__adopted_key(const og_audit__adoption *ad, const char *key_id, const char *pub_b64);
+size_t og_audit__adopted_nkeys(const og_audit__adoption *ad);
+/* 1 when the adoption lists chain as beginning with the record whose hash is `hash`. */
+int og_audit__adopted_start(const og_audit__adoption *ad, const char *chain, const char *hash);
+/* The adoption is the only one and precedes every audit.checkpoint and audit.key.register record;
+ * the keys and checkpoints it lists are all still there. 0, or OG_ECORRUPT through res. */
+int og_audit__adoption_check(og_store *s, const og_audit__adoption *ad,
+                             og_audit_verify_result *res);
 
 /* Merkle subtree hash over a chain's records [begin, end) (0-based leaf indexes). */
 typedef struct og_audit__chain_src {
