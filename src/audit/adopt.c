@@ -180,9 +180,10 @@ int og_audit_adopt(og_ctx *ctx, int *adopted)
         error = og_error_set(OG_ERROR, "out of memory");
         goto done;
     }
-    if ((error = og_authz_check(&ctx->actor, NULL, OG_PERM_PLATFORM)) < 0)
-        goto done;
-    if ((error = og_store_tx_begin(ctx->store)) < 0)
+    /* first without a transaction: an open of a folder that needs nothing takes no writer lock;
+     * then again under it, as another process may have adopted meanwhile */
+    if ((error = og_authz_check(&ctx->actor, NULL, OG_PERM_PLATFORM)) < 0 ||
+        (error = needed(ctx->store)) <= 0 || (error = og_store_tx_begin(ctx->store)) < 0)
         goto done;
     if ((error = needed(ctx->store)) <= 0 || (error = inventory(ctx->store, keys, cps, starts)) < 0)
         goto cleanup;
