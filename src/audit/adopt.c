@@ -170,9 +170,61 @@ static int inventory(og_store *s, json_t *keys, json_t *cps, json_t *starts)
     return rc < 0 ? rc : 0;
 }
 
+/* A tenant created before chains were opened with their tenant, whose chain has no record yet (it
+ * did nothing), gets the audit.chain.open a later opsgate would have written with its
+ * tenant.create, so that its first record later is not taken for a replaced chain start. Not for a
+ * deleted tenant or one whose chain lives in a region's database. */
+static int open_empty_chains(og_ctx *ctx, int64_t *opened)
+{
+    og_stmt *cr = NULL;
+    int error, rc;
+    *opened = 0;
+    if ((error = og_stmt_prepare(&cr, ctx->store,
+                                 "SELECT seq, target_id, hash, analysis FROM audit_record WHERE"
+                                 " chain = 'platform' AND action = 'tenant.create' ORDER BY seq")) <
+        0)
+        return error;
+    while ((rc = og_stmt_step(cr)) == OG_ROW) {
+        int64_t cseq = og_stmt_col_int(cr, 0);
+        const char *tid = og_stmt_col_text(cr, 1), *chash = og_stmt_col_text(cr, 2);
+        const char *an = og_stmt_col_text(cr, 3);
+        char action[64], hash[OG_AUDIT_HASH_HEX];
+        og_stmt *del = NULL;
+        if (!tid || !chash || og_streq(tid, OG_AUDIT_PLATFORM_CHAIN) ||
+            (an && strstr(an, "\"" OG_AUDIT_CHAIN_REGION "\"")))
+            continue;
+        if ((rc = chain_start(ctx->store, tid, action, sizeof(action), hash)) != 0)
+            goto next;
+        if ((rc = og_stmt_prepare_args(&del, ctx->store,
+                                       "SELECT 1 FROM audit_record WHERE chain = 'platform' AND"
+                                       " action = 'tenant.delete' AND target_id = ? AND seq > ?",
+                                       "ti", tid, cseq)) == 0 &&
+            (rc = og_stmt_step(del)) == OG_DONE) {
+            json_t *open =
+                json_pack("{s:I,s:s}", "platform_seq", (json_int_t)cseq, "platform_hash", chash);
+            og_audit_rec rec = {.tenant_id = tid,
+                                .area = "audit",
+                                .action = OG_AUDIT_ACT_CHAIN_OPEN,
+                                .target_type = "tenant",
+                                .target_id = tid,
+                                .analysis = open};
+            rc = open ? og_audit_append(ctx, &rec, NULL) : og_error_set(OG_ERROR, "out of memory");
+            json_decref(open);
+            *opened += rc == 0;
+        }
+        og_stmt_free(del);
+    next:
+        if (rc < 0)
+            break;
+    }
+    og_stmt_free(cr);
+    return rc < 0 ? rc : 0;
+}
+
 int og_audit_adopt(og_ctx *ctx, int *adopted)
 {
     json_t *keys = json_array(), *cps = json_array(), *starts = json_array(), *an = NULL;
+    int64_t opened = 0;
     int error;
     if (adopted)
         *adopted = 0;
@@ -185,12 +237,15 @@ int og_audit_adopt(og_ctx *ctx, int *adopted)
     if ((error = og_authz_check(&ctx->actor, NULL, OG_PERM_PLATFORM)) < 0 ||
         (error = needed(ctx->store)) <= 0 || (error = og_store_tx_begin(ctx->store)) < 0)
         goto done;
-    if ((error = needed(ctx->store)) <= 0 || (error = inventory(ctx->store, keys, cps, starts)) < 0)
+    if ((error = needed(ctx->store)) <= 0 ||
+        (error = inventory(ctx->store, keys, cps, starts)) < 0 ||
+        (error = open_empty_chains(ctx, &opened)) < 0)
         goto cleanup;
-    an = json_pack("{s:s,s:O,s:O,s:O}", "reason",
+    an = json_pack("{s:s,s:O,s:O,s:O,s:I}", "reason",
                    "this trail was written before the platform chain recorded checkpoints, signing"
                    " keys and chain starts: these are adopted as found",
-                   "keys", keys, "checkpoints", cps, "chain_starts", starts);
+                   "keys", keys, "checkpoints", cps, "chain_starts", starts, "chains_opened",
+                   (json_int_t)opened);
     og_audit_rec rec = {.area = "audit",
                         .action = OG_AUDIT_ACT_ADOPT,
                         .target_type = "audit_chain",
