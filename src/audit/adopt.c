@@ -15,7 +15,10 @@ struct og_audit__adoption {
 
 int og_audit__cp_hash(const char *chain, const og_audit__cp *cp, char hex[OG_AUDIT_HASH_HEX])
 {
-    json_t *j = og_audit__cp_json(chain, cp);
+    /* the signed fields only, so that the hash does not change with the checkpoint's JSON form */
+    json_t *j = json_pack("{s:s,s:I,s:s,s:s,s:s,s:s}", "chain", chain, "tree_size",
+                          (json_int_t)cp->size, "root_hash", cp->root, "time", cp->time, "key_id",
+                          cp->key_id, "signature", cp->sig);
     og_buf b;
     uint8_t h[32];
     int error;

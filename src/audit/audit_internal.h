@@ -202,6 +202,22 @@ int og_audit__checkpoint_latest(og_store *s, const char *chain, int64_t min_size
  * when there is none. */
 int og_audit__cp_recorded_latest(og_store *s, const char *chain, int64_t *seq, og_audit__cp *cp);
 
+/* Merkle subtree hash over a chain's records [begin, end) (0-based leaf indexes). */
+typedef struct og_audit__chain_src {
+    og_store *s;
+    const char *chain;
+} og_audit__chain_src;
+int og_audit__chain_subtree(void *arg, uint64_t begin, uint64_t end, uint8_t out[32]);
+/* The chain's last seq (0 when it has no records). */
+int og_audit__chain_length(og_store *s, const char *chain, int64_t *n);
+
+/* The chain after `after` ("" = the first) among records and checkpoints, into out: returns 1
+ * when there is one, 0 at the end, negative on error. */
+int og_audit__next_chain(og_store *s, const char *after, char *out, size_t size);
+
+/* An OSCAL/UUID-shaped id derived from bytes: deterministic (version 5 layout). */
+void og_audit__uuid_from(const void *data, size_t len, char out[OG_ID_LEN]);
+
 /* ---- the adoption of a trail from before 2185d40 (adopt.c) ---- */
 typedef struct og_audit__adoption og_audit__adoption;
 /* The first audit.adopt record of the platform chain (*out NULL when there is none); OG_ECORRUPT
@@ -226,22 +242,6 @@ int og_audit__adopted_start(const og_audit__adoption *ad, const char *chain, con
  * the keys and checkpoints it lists are all still there. 0, or OG_ECORRUPT through res. */
 int og_audit__adoption_check(og_store *s, const og_audit__adoption *ad,
                              og_audit_verify_result *res);
-
-/* Merkle subtree hash over a chain's records [begin, end) (0-based leaf indexes). */
-typedef struct og_audit__chain_src {
-    og_store *s;
-    const char *chain;
-} og_audit__chain_src;
-int og_audit__chain_subtree(void *arg, uint64_t begin, uint64_t end, uint8_t out[32]);
-/* The chain's last seq (0 when it has no records). */
-int og_audit__chain_length(og_store *s, const char *chain, int64_t *n);
-
-/* The chain after `after` ("" = the first) among records and checkpoints, into out: returns 1
- * when there is one, 0 at the end, negative on error. */
-int og_audit__next_chain(og_store *s, const char *after, char *out, size_t size);
-
-/* An OSCAL/UUID-shaped id derived from bytes: deterministic (version 5 layout). */
-void og_audit__uuid_from(const void *data, size_t len, char out[OG_ID_LEN]);
 
 /* ---- verify's record pipeline (vpipe.c) ----
  * The caller steps a chain's statement (SELECT OG_AUDIT__COLUMNS ... ORDER BY seq) in batches;

@@ -190,17 +190,6 @@ static int cp_record_parse(og_stmt *rec, og_audit__cp *cp)
     return rc;
 }
 
-static void cp_from_cols(og_stmt *cp, og_audit__cp *a)
-{
-    memset(a, 0, sizeof(*a));
-    a->size = og_stmt_col_int(cp, 0);
-    og_strlcpy(a->root, og_stmt_col_text(cp, 1) ? og_stmt_col_text(cp, 1) : "", sizeof(a->root));
-    og_strlcpy(a->time, og_stmt_col_text(cp, 2) ? og_stmt_col_text(cp, 2) : "", sizeof(a->time));
-    og_strlcpy(a->key_id, og_stmt_col_text(cp, 3) ? og_stmt_col_text(cp, 3) : "",
-               sizeof(a->key_id));
-    og_strlcpy(a->sig, og_stmt_col_text(cp, 4) ? og_stmt_col_text(cp, 4) : "", sizeof(a->sig));
-}
-
 static int same_cp(const og_audit__cp *a, const og_audit__cp *b)
 {
     return a->size == b->size && og_streq(a->root, b->root) && og_streq(a->time, b->time) &&
@@ -215,7 +204,7 @@ static int adopted_checkpoints(og_stmt *cp, int *crc, const char *chain,
     int64_t size;
     const char *hash;
     for (size_t i = 0; *crc >= 0 && og_audit__adopted_cp(ad, chain, i, &size, &hash) == 1; i++) {
-        og_audit__cp a;
+        og_audit__cp a = {0};
         char mine[OG_AUDIT_HASH_HEX];
         int error;
         if (*crc != OG_ROW || og_stmt_col_int(cp, 0) > size)
@@ -223,7 +212,12 @@ static int adopted_checkpoints(og_stmt *cp, int *crc, const char *chain,
                                      "the checkpoint at tree size %lld, adopted at platform seq"
                                      " %lld, is missing: checkpoints were removed",
                                      (long long)size, (long long)og_audit__adoption_seq(ad));
-        cp_from_cols(cp, &a);
+        a.size = og_stmt_col_int(cp, 0); /* the signed fields: what the adoption hashed */
+        og_strlcpy(a.root, og_stmt_col_text(cp, 1) ? og_stmt_col_text(cp, 1) : "", sizeof(a.root));
+        og_strlcpy(a.time, og_stmt_col_text(cp, 2) ? og_stmt_col_text(cp, 2) : "", sizeof(a.time));
+        og_strlcpy(a.key_id, og_stmt_col_text(cp, 3) ? og_stmt_col_text(cp, 3) : "",
+                   sizeof(a.key_id));
+        og_strlcpy(a.sig, og_stmt_col_text(cp, 4) ? og_stmt_col_text(cp, 4) : "", sizeof(a.sig));
         if ((error = og_audit__cp_hash(chain, &a, mine)) < 0)
             return error;
         if (a.size != size || !og_streq(mine, hash))
@@ -271,8 +265,17 @@ static int cross_checkpoints(og_store *s, const char *chain, const og_audit__ado
         }
         if (crc != OG_ROW && rrc != OG_ROW)
             break;
-        if (crc == OG_ROW)
-            cp_from_cols(cp, &a);
+        if (crc == OG_ROW) {
+            a.size = og_stmt_col_int(cp, 0);
+            og_strlcpy(a.root, og_stmt_col_text(cp, 1) ? og_stmt_col_text(cp, 1) : "",
+                       sizeof(a.root));
+            og_strlcpy(a.time, og_stmt_col_text(cp, 2) ? og_stmt_col_text(cp, 2) : "",
+                       sizeof(a.time));
+            og_strlcpy(a.key_id, og_stmt_col_text(cp, 3) ? og_stmt_col_text(cp, 3) : "",
+                       sizeof(a.key_id));
+            og_strlcpy(a.sig, og_stmt_col_text(cp, 4) ? og_stmt_col_text(cp, 4) : "",
+                       sizeof(a.sig));
+        }
         if (rrc == OG_ROW) {
             rseq = og_stmt_col_int(rec, 0);
             if (cp_record_parse(rec, &b) < 0) {
