@@ -67,8 +67,7 @@ run 0 "verify after the checkpoint" "$OPSGATE" --data "$D" audit verify
 # B gets D's new tenant checkpoint behind opsgate's back: the same records, a valid signature by
 # the adopted key, but no audit.checkpoint record (and the adoption does not list it).
 q "$B" "ATTACH '$D/opsgate.db' AS d;
-  INSERT INTO audit_checkpoint (chain, tree_size, root, time, key_id, signature)
-  SELECT chain, tree_size, root, time, key_id, signature FROM d.audit_checkpoint c
+  INSERT INTO audit_checkpoint SELECT * FROM d.audit_checkpoint c
   WHERE chain <> 'platform' AND NOT EXISTS (SELECT 1 FROM main.audit_checkpoint m
     WHERE m.chain = c.chain AND m.tree_size = c.tree_size)"
 [ "$(q "$B" "SELECT count(*) FROM audit_checkpoint")" -gt "$ncp" ] && ok ||
