@@ -151,6 +151,20 @@ typedef struct og_audit_opts {
 } og_audit_opts;
 
 /*
+ * Adopt a trail written before the platform chain recorded checkpoints, signing keys and chain
+ * starts (commit 2185d40, audit schema step 2): when the platform chain has no audit.adopt,
+ * audit.checkpoint or audit.key.register record yet but the data folder has checkpoints, keys or
+ * a tenant chain not beginning with audit.chain.open, append ONE "audit.adopt" record to the
+ * platform chain listing every signing key (id, public key), every checkpoint (chain, tree size,
+ * SHA-256 of its canonical JSON) and every chain start (chain, hash of its record 1), in its own
+ * transaction. Verify and signing then accept exactly those without their records; anything added
+ * later still fails. Nothing to do for a trail that needs none. *adopted (may be NULL) = 1 when
+ * the record was written. Checks OG_PERM_PLATFORM. og_install_open_at calls it on every open;
+ * signing (og_audit_checkpoint*) first, too.
+ */
+int og_audit_adopt(og_ctx *ctx, int *adopted);
+
+/*
  * Sign a checkpoint (chain, tree size, Merkle root, time) of one chain (tenant_id NULL = platform)
  * with the installation's Ed25519 key, creating that key on first need (sealed in the platform
  * scope). Opens its own transactions (nested if the caller has one). When the chain has not grown

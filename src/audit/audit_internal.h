@@ -17,6 +17,7 @@
 #define OG_AUDIT_ACT_CHECKPOINT   "audit.checkpoint"   /* platform chain: a chain's checkpoint */
 #define OG_AUDIT_ACT_CHAIN_OPEN   "audit.chain.open"   /* record 1 of a tenant's chain */
 #define OG_AUDIT_ACT_KEY_REGISTER "audit.key.register" /* platform chain: a new signing key */
+#define OG_AUDIT_ACT_ADOPT        "audit.adopt" /* platform chain: a pre-2185d40 trail adopted */
 
 /* ---- RFC 8785 (JCS) canonical JSON ---- */
 /* Append the canonical form of v to out. OG_EINVAL for values JCS cannot represent (NaN, inf,
@@ -269,6 +270,31 @@ int og_audit__next_chain(og_store *s, const char *after, char *out, size_t size)
 
 /* An OSCAL/UUID-shaped id derived from bytes: deterministic (version 5 layout). */
 void og_audit__uuid_from(const void *data, size_t len, char out[OG_ID_LEN]);
+
+/* ---- the adoption of a trail from before 2185d40 (adopt.c) ---- */
+typedef struct og_audit__adoption og_audit__adoption;
+/* The first audit.adopt record of the platform chain (*out NULL when there is none); OG_ECORRUPT
+ * when it cannot be read. */
+int og_audit__adoption_load(og_store *s, og_audit__adoption **out);
+void og_audit__adoption_free(og_audit__adoption *ad); /* NULL-safe */
+int64_t og_audit__adoption_seq(const og_audit__adoption *ad);
+/* SHA-256 (hex) of the canonical JSON of a checkpoint (og_audit__cp_json). */
+int og_audit__cp_hash(const char *chain, const og_audit__cp *cp, char hex[OG_AUDIT_HASH_HEX]);
+/* The i-th checkpoint the adoption lists for chain, in tree size order: 1 with its size and hash,
+ * 0 past the last (and for ad NULL). */
+int og_audit__adopted_cp(const og_audit__adoption *ad, const char *chain, size_t i, int64_t *size,
+                         const char **hash);
+/* 1 when cp is the last checkpoint the adoption lists for chain, 0 when not (or no adoption). */
+int og_audit__adopted_latest(og_store *s, const char *chain, const og_audit__cp *cp);
+/* 1 when the adoption lists signing key key_id with that public key (base64). */
+int og_audit__adopted_key(const og_audit__adoption *ad, const char *key_id, const char *pub_b64);
+size_t og_audit__adopted_nkeys(const og_audit__adoption *ad);
+/* 1 when the adoption lists chain as beginning with the record whose hash is `hash`. */
+int og_audit__adopted_start(const og_audit__adoption *ad, const char *chain, const char *hash);
+/* The adoption is the only one and precedes every audit.checkpoint and audit.key.register record;
+ * the keys and checkpoints it lists are all still there. 0, or OG_ECORRUPT through res. */
+int og_audit__adoption_check(og_store *s, const og_audit__adoption *ad,
+                             og_audit_verify_result *res);
 
 /* ---- verify's record pipeline (vpipe.c) ----
  * The caller steps a chain's statement (SELECT OG_AUDIT__COLUMNS ... ORDER BY seq) in batches;

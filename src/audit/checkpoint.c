@@ -362,6 +362,13 @@ static int trail_check(og_store *s, const char *chain, og_audit__cp *prev)
         return error;
     if ((error = og_audit__cp_recorded_latest(s, chain, &rseq, &recorded)) < 0)
         return error;
+    /* a trail from before 2185d40: its latest checkpoint as audit.adopt lists it (adopt.c) */
+    if (!rseq && local.size && (error = og_audit__adopted_latest(s, chain, &local)) != 0) {
+        if (error < 0)
+            return error;
+        *prev = local;
+        return 0;
+    }
     if (!rseq && local.size)
         return og_error_set(OG_ECORRUPT,
                             "audit chain '%s': its checkpoint at tree size %lld is not recorded in"
@@ -542,8 +549,9 @@ typedef struct run_state {
  */
 static int platform_precheck(og_ctx *ctx, run_state *rs)
 {
-    int error = trail_check(ctx->store, OG_AUDIT_PLATFORM_CHAIN, &rs->pprev);
-    if (error < 0)
+    /* an upgraded trail from before 2185d40 is adopted first, if opening did not (adopt.c) */
+    int error = og_audit_adopt(ctx, NULL);
+    if (error < 0 || (error = trail_check(ctx->store, OG_AUDIT_PLATFORM_CHAIN, &rs->pprev)) < 0)
         return error;
     if ((error = chain_stream(ctx->store, OG_AUDIT_PLATFORM_CHAIN, 0, (uint64_t)rs->pprev.size,
                               &rs->pacc, (uint64_t)rs->pprev.size,

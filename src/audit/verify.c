@@ -210,12 +210,48 @@ static int same_cp(const og_audit__cp *a, const og_audit__cp *b)
            og_streq(a->origin, b->origin);
 }
 
+/* The checkpoints the adoption lists for chain come first, each the same (by hash); *crc steps
+ * past them. */
+static int adopted_checkpoints(og_stmt *cp, int *crc, const char *chain,
+                               const og_audit__adoption *ad, og_audit_verify_result *res)
+{
+    int64_t size;
+    const char *hash;
+    for (size_t i = 0; *crc >= 0 && og_audit__adopted_cp(ad, chain, i, &size, &hash) == 1; i++) {
+        og_audit__cp a = {0};
+        char mine[OG_AUDIT_HASH_HEX];
+        int error;
+        if (*crc != OG_ROW || og_stmt_col_int(cp, 0) > size)
+            return og_audit__problem(res, chain, 0,
+                                     "the checkpoint at tree size %lld, adopted at platform seq"
+                                     " %lld, is missing: checkpoints were removed",
+                                     (long long)size, (long long)og_audit__adoption_seq(ad));
+        a.size = og_stmt_col_int(cp, 0); /* the signed fields: what the adoption hashed */
+        og_strlcpy(a.root, og_stmt_col_text(cp, 1) ? og_stmt_col_text(cp, 1) : "", sizeof(a.root));
+        og_strlcpy(a.time, og_stmt_col_text(cp, 2) ? og_stmt_col_text(cp, 2) : "", sizeof(a.time));
+        og_strlcpy(a.key_id, og_stmt_col_text(cp, 3) ? og_stmt_col_text(cp, 3) : "",
+                   sizeof(a.key_id));
+        og_strlcpy(a.sig, og_stmt_col_text(cp, 4) ? og_stmt_col_text(cp, 4) : "", sizeof(a.sig));
+        if ((error = og_audit__cp_hash(chain, &a, mine)) < 0)
+            return error;
+        if (a.size != size || !og_streq(mine, hash))
+            return og_audit__problem(
+                res, chain, 0,
+                "the checkpoint at tree size %lld is not the one adopted at platform seq %lld"
+                " (tree size %lld): it was added or replaced",
+                (long long)a.size, (long long)og_audit__adoption_seq(ad), (long long)size);
+        *crc = og_stmt_step(cp);
+    }
+    return *crc < 0 ? *crc : 0;
+}
+
 /*
  * Every checkpoint of `chain` has its audit.checkpoint record in the platform chain and every
  * such record its checkpoint: both ordered by tree size, merged in one pass. The platform chain's
  * checkpoint at size n is recorded by its record n + 1.
  */
-static int cross_checkpoints(og_store *s, const char *chain, og_audit_verify_result *res)
+static int cross_checkpoints(og_store *s, const char *chain, const og_audit__adoption *ad,
+                             og_audit_verify_result *res)
 {
     og_stmt *cp = NULL, *rec = NULL;
     int error, crc, rrc, platform = og_streq(chain, OG_AUDIT_PLATFORM_CHAIN);
@@ -231,6 +267,9 @@ static int cross_checkpoints(og_store *s, const char *chain, og_audit_verify_res
         goto cleanup;
     crc = og_stmt_step(cp);
     rrc = og_stmt_step(rec);
+    /* The oldest checkpoints of an adopted trail have no records: exactly those it lists. */
+    if ((error = adopted_checkpoints(cp, &crc, chain, ad, res)) < 0)
+        goto cleanup;
     for (;;) {
         og_audit__cp a = {0}, b = {0};
         int64_t rseq = 0;
@@ -309,7 +348,8 @@ cleanup:
  * chain, whose record 1 is the audit.chain.open naming that platform record. A tenant deleted
  * later (tenant.delete) may have none.
  */
-static int cross_tenants(og_store *s, const char *only, og_audit_verify_result *res)
+static int cross_tenants(og_store *s, const char *only, const og_audit__adoption *ad,
+                         og_audit_verify_result *res)
 {
     og_stmt *cr = NULL, *first = NULL, *del = NULL;
     int error, rc;
@@ -317,9 +357,10 @@ static int cross_tenants(og_store *s, const char *only, og_audit_verify_result *
                                  "SELECT seq, target_id, hash, analysis FROM audit_record WHERE"
                                  " chain = 'platform' AND action = 'tenant.create' ORDER BY seq")) <
             0 ||
-        (error = og_stmt_prepare(&first, s,
-                                 "SELECT seq, action, analysis FROM audit_record WHERE chain = ?"
-                                 " ORDER BY seq LIMIT 1")) < 0 ||
+        (error =
+             og_stmt_prepare(&first, s,
+                             "SELECT seq, action, analysis, hash FROM audit_record WHERE chain = ?"
+                             " ORDER BY seq LIMIT 1")) < 0 ||
         (error = og_stmt_prepare(&del, s,
                                  "SELECT 1 FROM audit_record WHERE chain = 'platform' AND action ="
                                  " 'tenant.delete' AND target_id = ? AND seq > ? LIMIT 1")) < 0)
@@ -366,6 +407,10 @@ static int cross_tenants(og_store *s, const char *only, og_audit_verify_result *
                  json_integer_value(json_object_get(a, "platform_seq")) == cseq &&
                  og_streq(json_string_value(json_object_get(a, "platform_hash")), chash);
         json_decref(a);
+        /* an adopted trail: the chain began before audit.chain.open existed */
+        if (!ok && og_stmt_col_int(first, 0) == 1 &&
+            og_audit__adopted_start(ad, tid, og_stmt_col_text(first, 3)))
+            ok = 1;
         if (!ok) {
             error = og_audit__problem(
                 res, tid, og_stmt_col_int(first, 0),
@@ -385,7 +430,7 @@ cleanup:
 
 /* Every signing key is recorded by an audit.key.register record of the platform chain with the
  * same public key, and every such record has its key. */
-static int cross_keys(og_store *s, og_audit_verify_result *res)
+static int cross_keys(og_store *s, const og_audit__adoption *ad, og_audit_verify_result *res)
 {
     og_stmt *k = NULL, *rec = NULL;
     int error, rc;
@@ -410,6 +455,8 @@ static int cross_keys(og_store *s, og_audit_verify_result *res)
                 og_stmt_col_text(rec, 1) ? json_loads(og_stmt_col_text(rec, 1), 0, NULL) : NULL;
             ok = b64 && og_streq(json_string_value(json_object_get(a, "public_key")), b64);
             json_decref(a);
+        } else if (rc == OG_DONE) {
+            ok = og_audit__adopted_key(ad, key_id, b64); /* a key from before the records */
         }
         free(b64);
         if (rc < 0) {
@@ -436,13 +483,13 @@ static int cross_keys(og_store *s, og_audit_verify_result *res)
                                  " AND action = 'audit.key.register'")) < 0 ||
         (error = og_stmt_step(rec)) < 0)
         goto cleanup;
-    nrecs = og_stmt_col_int(rec, 0);
+    nrecs = og_stmt_col_int(rec, 0) + (int64_t)og_audit__adopted_nkeys(ad);
     if (nrecs != nkeys) {
-        error = og_audit__problem(
-            res, OG_AUDIT_PLATFORM_CHAIN, 0,
-            "the platform chain records %lld signing keys but the data folder has %lld:"
-            " keys were removed or added",
-            (long long)nrecs, (long long)nkeys);
+        error = og_audit__problem(res, OG_AUDIT_PLATFORM_CHAIN, 0,
+                                  "the platform chain records (or adopted) %lld signing keys but "
+                                  "the data folder has %lld:"
+                                  " keys were removed or added",
+                                  (long long)nrecs, (long long)nkeys);
         goto cleanup;
     }
     error = 0;
@@ -454,7 +501,7 @@ cleanup:
 
 /* Chains the platform chain records checkpoints of but that have neither records nor checkpoints
  * any more (next_chain does not visit them): their recorded checkpoints are missing. */
-static int cross_vanished(og_store *s, og_audit_verify_result *res)
+static int cross_vanished(og_store *s, const og_audit__adoption *ad, og_audit_verify_result *res)
 {
     og_stmt *t = NULL, *here = NULL;
     int error, rc;
@@ -477,7 +524,7 @@ static int cross_vanished(og_store *s, og_audit_verify_result *res)
             break;
         if (og_stmt_col_int(here, 0))
             continue;
-        if ((error = cross_checkpoints(s, chain, res)) < 0)
+        if ((error = cross_checkpoints(s, chain, ad, res)) < 0)
             goto cleanup;
     }
     error = rc < 0 ? rc : 0;
@@ -522,40 +569,43 @@ static int keep(int *worst, int rc)
     return rc;
 }
 
-static int verify_all(og_ctx *ctx, og_audit__vpipe *p, const char *tenant_id,
-                      og_audit_verify_result *res)
+static int verify_all(og_ctx *ctx, og_audit__vpipe *p, const og_audit__adoption *ad,
+                      const char *tenant_id, og_audit_verify_result *res)
 {
     int error = 0, rc, worst = 0;
     char chain[128] = "";
+    og_store *s = ctx->store;
     if (tenant_id && tenant_id[0]) {
         if ((error = og_authz_check(&ctx->actor, tenant_id, OG_PERM_AUDIT_READ)) < 0)
             return error;
-        if ((error = keep(&worst, verify_chain(ctx->store, p, tenant_id, res))) < 0 ||
-            (error = keep(&worst, cross_checkpoints(ctx->store, tenant_id, res))) < 0 ||
-            (error = keep(&worst, cross_tenants(ctx->store, tenant_id, res))) < 0 ||
-            (error = keep(&worst, check_triggers(ctx->store, res))) < 0)
+        if ((error = keep(&worst, verify_chain(s, p, tenant_id, res))) < 0 ||
+            (error = keep(&worst, cross_checkpoints(s, tenant_id, ad, res))) < 0 ||
+            (error = keep(&worst, cross_tenants(s, tenant_id, ad, res))) < 0 ||
+            (error = keep(&worst, check_triggers(s, res))) < 0)
             return error;
     } else {
         if ((error = og_authz_check(&ctx->actor, NULL, OG_PERM_PLATFORM)) < 0)
             return error;
         /* every chain, even when an earlier one is broken: the counts cover the whole trail */
-        while ((rc = og_audit__next_chain(ctx->store, chain, chain, sizeof(chain))) > 0) {
-            if ((error = keep(&worst, verify_chain(ctx->store, p, chain, res))) < 0)
+        while ((rc = og_audit__next_chain(s, chain, chain, sizeof(chain))) > 0) {
+            if ((error = keep(&worst, verify_chain(s, p, chain, res))) < 0)
                 return error;
         }
         if (rc < 0)
             return rc;
+        if ((error = keep(&worst, og_audit__adoption_check(s, ad, res))) < 0)
+            return error;
         chain[0] = '\0';
-        while ((rc = og_audit__next_chain(ctx->store, chain, chain, sizeof(chain))) > 0) {
-            if ((error = keep(&worst, cross_checkpoints(ctx->store, chain, res))) < 0)
+        while ((rc = og_audit__next_chain(s, chain, chain, sizeof(chain))) > 0) {
+            if ((error = keep(&worst, cross_checkpoints(s, chain, ad, res))) < 0)
                 return error;
         }
         if (rc < 0)
             return rc;
-        if ((error = keep(&worst, cross_vanished(ctx->store, res))) < 0 ||
-            (error = keep(&worst, cross_tenants(ctx->store, NULL, res))) < 0 ||
-            (error = keep(&worst, cross_keys(ctx->store, res))) < 0 ||
-            (error = keep(&worst, check_triggers(ctx->store, res))) < 0)
+        if ((error = keep(&worst, cross_vanished(s, ad, res))) < 0 ||
+            (error = keep(&worst, cross_tenants(s, NULL, ad, res))) < 0 ||
+            (error = keep(&worst, cross_keys(s, ad, res))) < 0 ||
+            (error = keep(&worst, check_triggers(s, res))) < 0)
             return error;
     }
     if (worst == OG_ECORRUPT)
@@ -566,11 +616,19 @@ static int verify_all(og_ctx *ctx, og_audit__vpipe *p, const char *tenant_id,
 int og_audit_verify(og_ctx *ctx, const char *tenant_id, og_audit_verify_result *res)
 {
     og_audit__vpipe *p = NULL;
+    og_audit__adoption *ad = NULL;
     int error;
     memset(res, 0, sizeof(*res));
     if ((error = og_audit__vpipe_open(&p)) < 0)
         return error;
-    error = verify_all(ctx, p, tenant_id, res);
+    /* a trail from before 2185d40 is accepted as its audit.adopt record found it (adopt.c) */
+    if ((error = og_audit__adoption_load(ctx->store, &ad)) == OG_ECORRUPT) {
+        og_audit__problem(res, OG_AUDIT_PLATFORM_CHAIN, 0, "%s", og_error_last());
+        error = og_audit__verify_report(ctx, res);
+    } else if (error == 0) {
+        error = verify_all(ctx, p, ad, tenant_id, res);
+    }
+    og_audit__adoption_free(ad);
     og_audit__vpipe_close(p);
     return error;
 }

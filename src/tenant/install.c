@@ -1,6 +1,7 @@
 /* install.c - creating and opening an installation: a data folder (SQLite database, master key)
  * or a PostgreSQL database with a key folder; the platform admin. */
 #include "opsgate/tenant.h"
+#include "opsgate/audit.h"
 #include "opsgate/crypto.h"
 #include "opsgate/error.h"
 
@@ -235,6 +236,21 @@ static int installed(const char *location)
     return 0;
 }
 
+/* A data folder upgraded from before the platform chain recorded checkpoints and signing keys
+ * has its audit trail adopted on its first open (og_audit_adopt; a no-op afterwards), so that
+ * `audit verify` passes before anything is signed. Not fatal: a folder opened read-only is
+ * adopted by the next writer or the next `audit checkpoint`, and until then verify says why. */
+static void adopt_trail(og_store *s, og_keyring *keys)
+{
+    og_ctx ctx;
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.store = s;
+    ctx.keys = keys;
+    og_actor_system(&ctx.actor, "upgrade");
+    if (og_audit_adopt(&ctx, NULL) < 0)
+        og_error_clear();
+}
+
 int og_install_open_at(const og_install_where *w, og_store **store, og_keyring **keys)
 {
     int error = -1;
@@ -252,6 +268,7 @@ int og_install_open_at(const og_install_where *w, og_store **store, og_keyring *
         goto cleanup;
     if ((error = og_keyring_open(keys, keys_dir)) < 0)
         goto cleanup;
+    adopt_trail(*store, *keys);
     error = 0;
 cleanup:
     if (error < 0) {
