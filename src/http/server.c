@@ -629,7 +629,13 @@ int og_http_serve(const og_http_config *cfg)
     error = 0;
 cleanup:
     serve_stop(&st);
-    if (mask_set)
+    if (mask_set) {
+        /* A SIGTERM or SIGINT repeated while we drained asks for what is done: take it here, or
+         * unblocking would let its default action kill the process with its work finished. */
+        struct timespec now = {0, 0};
+        while (sigtimedwait(&stop_sigs, NULL, &now) > 0)
+            ;
         pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
+    }
     return error;
 }

@@ -19,7 +19,8 @@ og_serve "$D" || exit 1
 api GET /_test/slow
 expect_error 404 not_found "the slow route does not exist unless enabled"
 port=${OG_URL##*:}
-"$OPSGATE" --data "$D" serve --listen "127.0.0.1:$port" >/dev/null 2>"$OG_TMP/err"
+# (a node name of its own: on a shared database the same default name is refused before the port)
+"$OPSGATE" --data "$D" serve --node second --listen "127.0.0.1:$port" >/dev/null 2>"$OG_TMP/err"
 rc=$?
 [ "$rc" = 1 ] && grep -q "127.0.0.1:$port" "$OG_TMP/err" && ok ||
   bad "port in use: exit $rc, $(cat "$OG_TMP/err")"
@@ -40,6 +41,7 @@ sleep 0.5
 start=$(date +%s%N)
 kill -TERM "$OG_SERVER_PID"
 sleep 0.3
+kill -TERM "$OG_SERVER_PID" # a second one during the drain (an impatient operator) changes nothing
 
 # While it drains: still running, but refusing new connections at once.
 kill -0 "$OG_SERVER_PID" 2>/dev/null && ok || bad "server exited before the slow request finished"
