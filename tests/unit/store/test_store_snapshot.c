@@ -1,7 +1,7 @@
 /* test_store_snapshot.c - og_store_snapshot, the database copy of `opsgate backup`: the copy is
  * the database as it was when hold ran, whatever other connections write during the copy; hold
  * sees that same snapshot; a PostgreSQL URL and a file with contents are refused. SQLite only
- * (the PostgreSQL run of this module's tests skips it: the backend makes no snapshot). */
+ * (OG_SQLITE_ONLY in CMakeLists.txt: the PostgreSQL backend makes no snapshot). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
