@@ -198,3 +198,23 @@ long og_test_peak_kib(void)
     getrusage(RUSAGE_SELF, &ru);
     return ru.ru_maxrss;
 }
+
+int og_test_rows_mentioning(og_test_env *env, const char *sql, const char *const *words,
+                            int ignore_case)
+{
+    og_stmt *st = NULL;
+    int hits = 0, rc;
+    OG_ASSERT_OK(og_stmt_prepare(&st, env->store, sql));
+    while ((rc = og_stmt_step(st)) == OG_ROW)
+        for (int c = 0; c < og_stmt_col_count(st); c++) {
+            const char *v = og_stmt_col_text(st, c);
+            for (int w = 0; v && words[w]; w++)
+                if (ignore_case ? strcasestr(v, words[w]) != NULL : strstr(v, words[w]) != NULL) {
+                    fprintf(stderr, "found '%s' in %s\n", words[w], sql);
+                    hits++;
+                }
+        }
+    assert_int_equal(rc, OG_DONE);
+    og_stmt_free(st);
+    return hits;
+}

@@ -64,6 +64,11 @@ void og_test_env_exec(const og_test_env *env, const char *sql);
 /* 1 when needle is stored anywhere in env's installation as plain bytes: a file of the data folder
  * (the database and its journal), or a row of the PostgreSQL schema (pg_dump). */
 int og_test_env_holds(const og_test_env *env, const char *needle);
+/* How many column values of the rows sql returns on env's store contain one of the NULL-ended
+ * words (ignore_case: in any case; each hit is printed to stderr): the privacy tests' "no tenant
+ * string is stored here". */
+int og_test_rows_mentioning(og_test_env *env, const char *sql, const char *const *words,
+                            int ignore_case);
 
 /* ---- SQL behind the modules' back: what someone with the database file or server could do ----
  * Texts that differ by backend go through og_test_sql, so a test states both and is written

@@ -98,26 +98,6 @@ static void test_every_request_analysed(void **state)
     json_decref(recs);
 }
 
-/* Count the rows of sql that mention any of the words (every column as text). */
-static int rows_mentioning(og_test_env *env, const char *sql, const char *const *words)
-{
-    og_stmt *st = NULL;
-    int hits = 0, rc;
-    OG_ASSERT_OK(og_stmt_prepare(&st, env->store, sql));
-    while ((rc = og_stmt_step(st)) == OG_ROW)
-        for (int c = 0; c < og_stmt_col_count(st); c++) {
-            const char *v = og_stmt_col_text(st, c);
-            for (int w = 0; v && words[w]; w++)
-                if (strstr(v, words[w])) {
-                    fprintf(stderr, "found '%s' in %s\n", words[w], sql);
-                    hits++;
-                }
-        }
-    assert_int_equal(rc, OG_DONE);
-    og_stmt_free(st);
-    return hits;
-}
-
 /* The replay's planted pattern is learned: a time-ordered held-out AUC well above 0.5, and the
  * trained model ranks the pattern above nearly all the rest. */
 static void test_replay_separates(void **state)
@@ -160,19 +140,21 @@ static void test_replay_separates(void **state)
     /* no tenant string in any stored model or example */
     const char *const words[] = {"zebracorp", "replay-", "haproxy-1", tid, NULL};
     /* every column but the tenant_id each row belongs to */
-    assert_int_equal(rows_mentioning(env,
-                                     "SELECT key, kind, target_hash, features, score_ppm,"
-                                     " model_version, level, raised, label, outcome FROM"
-                                     " infer_actions",
-                                     words),
+    assert_int_equal(og_test_rows_mentioning(env,
+                                             "SELECT key, kind, target_hash, features, score_ppm,"
+                                             " model_version, level, raised, label, outcome FROM"
+                                             " infer_actions",
+                                             words, 0),
+                     0);
+    assert_int_equal(og_test_rows_mentioning(
+                         env, "SELECT * FROM infer_models WHERE tenant_id IS NULL", words, 0),
                      0);
     assert_int_equal(
-        rows_mentioning(env, "SELECT * FROM infer_models WHERE tenant_id IS NULL", words), 0);
-    assert_int_equal(rows_mentioning(env,
-                                     "SELECT id, kind, version, weights, bias_ppm, examples,"
-                                     " positives, created_at FROM infer_models",
-                                     words),
-                     0);
+        og_test_rows_mentioning(env,
+                                "SELECT id, kind, version, weights, bias_ppm, examples,"
+                                " positives, created_at FROM infer_models",
+                                words, 0),
+        0);
 }
 
 /* Facts the module gives that name things never reach the stored example. */
@@ -195,8 +177,8 @@ static void test_facts_keep_no_names(void **state)
     json_decref(r.analysis);
     json_decref(in.facts);
     const char *const words[] = {"zebracorp", "lb1", "11111111-2222", NULL};
-    assert_int_equal(rows_mentioning(env, "SELECT * FROM infer_actions", words), 0);
-    assert_int_equal(rows_mentioning(env, "SELECT * FROM infer_counts", words), 0);
+    assert_int_equal(og_test_rows_mentioning(env, "SELECT * FROM infer_actions", words, 0), 0);
+    assert_int_equal(og_test_rows_mentioning(env, "SELECT * FROM infer_counts", words, 0), 0);
 }
 
 /* Outcomes label the actions; a model trains; the tenant's threshold raises one action's level

@@ -196,26 +196,6 @@ static void test_learned_metadata_beats_rules(void **state)
     og_infer_doc_meta_model_free(NULL);
 }
 
-/* Count the rows of sql that mention any of the words (every column as text). */
-static int rows_mentioning(og_test_env *env, const char *sql, const char *const *words)
-{
-    og_stmt *st = NULL;
-    int hits = 0, rc;
-    OG_ASSERT_OK(og_stmt_prepare(&st, env->store, sql));
-    while ((rc = og_stmt_step(st)) == OG_ROW)
-        for (int c = 0; c < og_stmt_col_count(st); c++) {
-            const char *v = og_stmt_col_text(st, c);
-            for (int w = 0; v && words[w]; w++)
-                if (strcasestr(v, words[w])) {
-                    fprintf(stderr, "found '%s' in %s\n", words[w], sql);
-                    hits++;
-                }
-        }
-    assert_int_equal(rc, OG_DONE);
-    og_stmt_free(st);
-    return hits;
-}
-
 static void put(og_test_env *env, const char *tenant, const char *name, const char *text)
 {
     og_artifact_ref r = {tenant, "px", name};
@@ -355,9 +335,11 @@ static void test_store_learns_corrections_and_blends(void **state)
     /* no tenant string in a stored model or example: names, project keys, clients, words */
     const char *const words[] = {"okapi",   "tapir",     "Portal",   "Dental", "Northwind",
                                  "Contoso", "Statement", "Customer", NULL};
+    assert_int_equal(og_test_rows_mentioning(
+                         env, "SELECT key, features, proposed, meta FROM infer_docs", words, 1),
+                     0);
     assert_int_equal(
-        rows_mentioning(env, "SELECT key, features, proposed, meta FROM infer_docs", words), 0);
-    assert_int_equal(rows_mentioning(env, "SELECT kind, weights FROM infer_models", words), 0);
+        og_test_rows_mentioning(env, "SELECT kind, weights FROM infer_models", words, 1), 0);
     assert_int_equal(og_test_env_holds(env, "Okapi Dental"), 0);
 }
 

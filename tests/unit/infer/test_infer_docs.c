@@ -216,26 +216,6 @@ static void test_doc_metadata_rules(void **state)
     json_decref(projects);
 }
 
-/* Count the rows of sql that mention any of the words (every column as text). */
-static int rows_mentioning(og_test_env *env, const char *sql, const char *const *words)
-{
-    og_stmt *st = NULL;
-    int hits = 0, rc;
-    OG_ASSERT_OK(og_stmt_prepare(&st, env->store, sql));
-    while ((rc = og_stmt_step(st)) == OG_ROW)
-        for (int c = 0; c < og_stmt_col_count(st); c++) {
-            const char *v = og_stmt_col_text(st, c);
-            for (int w = 0; v && words[w]; w++)
-                if (strstr(v, words[w])) {
-                    fprintf(stderr, "found '%s' in %s\n", words[w], sql);
-                    hits++;
-                }
-        }
-    assert_int_equal(rc, OG_DONE);
-    og_stmt_free(st);
-    return hits;
-}
-
 static void put_doc(og_test_env *env, const char *name, const char *text)
 {
     og_artifact_ref r = {"zebracorp", "zp", name};
@@ -310,8 +290,9 @@ static void test_upload_proposal_correction_retrains(void **state)
     json_decref(p);
 
     const char *const words[] = {"Quagga", "Zebra", "zebracorp", "Statement", "Client", NULL};
-    assert_int_equal(rows_mentioning(env, "SELECT key, features FROM infer_docs", words), 0);
-    assert_int_equal(rows_mentioning(env, "SELECT * FROM infer_models", words), 0);
+    assert_int_equal(og_test_rows_mentioning(env, "SELECT key, features FROM infer_docs", words, 0),
+                     0);
+    assert_int_equal(og_test_rows_mentioning(env, "SELECT * FROM infer_models", words, 0), 0);
     /* the proposal is sealed with its version: the client's name is nowhere in plain bytes */
     assert_int_equal(og_test_env_holds(env, "Quagga Freight"), 0);
 }
@@ -413,7 +394,7 @@ static void test_ca_error_history(void **state)
     json_decref(facts);
     json_decref(f);
     const char *const words[] = {"quagga", "acme.", "other.example", NULL};
-    assert_int_equal(rows_mentioning(env, "SELECT * FROM infer_ca_errors", words), 0);
+    assert_int_equal(og_test_rows_mentioning(env, "SELECT * FROM infer_ca_errors", words, 0), 0);
 }
 
 int main(void)
