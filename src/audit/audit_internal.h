@@ -241,6 +241,8 @@ int og_audit__cp_message(og_buf *out, const char *chain, const og_audit__cp *cp)
 int og_audit__cp_note(og_buf *out, const char *chain, const og_audit__cp *cp,
                       const uint8_t pub[32]);
 /* og_audit__cp_json plus "note" (the signed note) for a C2SP checkpoint, its key looked up. */
+/* A checkpoint row read as (tree_size, root, time, key_id, signature, origin). */
+void og_audit__cp_from_row(og_stmt *st, og_audit__cp *cp);
 json_t *og_audit__cp_json_note(og_store *s, const char *chain, const og_audit__cp *cp);
 /* 0 when the signature verifies with pub, OG_ECORRUPT otherwise. */
 int og_audit__cp_verify(const char *chain, const og_audit__cp *cp, const uint8_t pub[32]);

@@ -143,7 +143,7 @@ cleanup:
     return error;
 }
 
-static void cp_from_row(og_stmt *st, og_audit__cp *cp)
+void og_audit__cp_from_row(og_stmt *st, og_audit__cp *cp)
 {
     memset(cp, 0, sizeof(*cp));
     cp->size = og_stmt_col_int(st, 0);
@@ -171,7 +171,7 @@ int og_audit__checkpoint_latest(og_store *s, const char *chain, int64_t min_size
     error = og_stmt_step(st);
     if (error == OG_ROW) {
         og_audit__cp cp;
-        cp_from_row(st, &cp);
+        og_audit__cp_from_row(st, &cp);
         *out = og_audit__cp_json_note(s, chain, &cp);
         error = *out ? 0 : og_error_set(OG_ERROR, "out of memory");
     } else if (error == OG_DONE) {

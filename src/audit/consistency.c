@@ -41,18 +41,7 @@ static int checkpoint_at(og_store *s, const char *chain, int64_t size, json_t **
                                           "ti", chain, size)) < 0)
             return error;
         if ((error = og_stmt_step(st)) == OG_ROW) {
-            memset(&c, 0, sizeof(c));
-            c.size = og_stmt_col_int(st, 0);
-            og_strlcpy(c.root, og_stmt_col_text(st, 1) ? og_stmt_col_text(st, 1) : "",
-                       sizeof(c.root));
-            og_strlcpy(c.time, og_stmt_col_text(st, 2) ? og_stmt_col_text(st, 2) : "",
-                       sizeof(c.time));
-            og_strlcpy(c.key_id, og_stmt_col_text(st, 3) ? og_stmt_col_text(st, 3) : "",
-                       sizeof(c.key_id));
-            og_strlcpy(c.sig, og_stmt_col_text(st, 4) ? og_stmt_col_text(st, 4) : "",
-                       sizeof(c.sig));
-            og_strlcpy(c.origin, og_stmt_col_text(st, 5) ? og_stmt_col_text(st, 5) : "",
-                       sizeof(c.origin));
+            og_audit__cp_from_row(st, &c);
             *out = og_audit__cp_json_note(s, chain, &c);
             error = *out ? 0 : og_error_set(OG_ERROR, "out of memory");
         }

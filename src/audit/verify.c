@@ -279,19 +279,8 @@ static int cross_checkpoints(og_store *s, const char *chain, const og_audit__ado
         }
         if (crc != OG_ROW && rrc != OG_ROW)
             break;
-        if (crc == OG_ROW) {
-            a.size = og_stmt_col_int(cp, 0);
-            og_strlcpy(a.root, og_stmt_col_text(cp, 1) ? og_stmt_col_text(cp, 1) : "",
-                       sizeof(a.root));
-            og_strlcpy(a.time, og_stmt_col_text(cp, 2) ? og_stmt_col_text(cp, 2) : "",
-                       sizeof(a.time));
-            og_strlcpy(a.key_id, og_stmt_col_text(cp, 3) ? og_stmt_col_text(cp, 3) : "",
-                       sizeof(a.key_id));
-            og_strlcpy(a.sig, og_stmt_col_text(cp, 4) ? og_stmt_col_text(cp, 4) : "",
-                       sizeof(a.sig));
-            og_strlcpy(a.origin, og_stmt_col_text(cp, 5) ? og_stmt_col_text(cp, 5) : "",
-                       sizeof(a.origin));
-        }
+        if (crc == OG_ROW)
+            og_audit__cp_from_row(cp, &a);
         if (rrc == OG_ROW) {
             rseq = og_stmt_col_int(rec, 0);
             if (cp_record_parse(rec, &b) < 0) {

@@ -34,24 +34,27 @@ static void member(const char *an, const char *key, char *out, size_t size)
     json_decref(a);
 }
 
-/* Every tenant the home places in region (tenant.create with chain_region, not deleted since) is
- * created in the region's platform chain under the same name. */
-static int home_to_region(og_store *home, og_store *rs, const char *region,
-                          og_audit_verify_result *res)
+/* The placements of tenants in region, checked from one side: from the home (every tenant the
+ * home places in region - tenant.create with chain_region, not deleted since - is created in the
+ * region's platform chain under the same name) or from the region (every tenant the region's
+ * platform chain creates, not deleted since, is placed in region by the home: a tenant the home
+ * does not know is one no node serves). */
+static int placements(og_store *from, og_store *to, const char *region, int from_home,
+                      og_audit_verify_result *res)
 {
     og_stmt *st = NULL, *other = NULL;
     int error, rc;
     char where[64], name[128], rname[128];
-    if ((error = og_stmt_prepare(&st, home, CREATES)) < 0 ||
-        (error = og_stmt_prepare(&other, rs, CREATE_OF)) < 0)
+    if ((error = og_stmt_prepare(&st, from, CREATES)) < 0 ||
+        (error = og_stmt_prepare(&other, to, CREATE_OF)) < 0)
         goto cleanup;
     while ((rc = og_stmt_step(st)) == OG_ROW) {
         int64_t seq = og_stmt_col_int(st, 0);
         const char *tid = og_stmt_col_text(st, 1);
         member(og_stmt_col_text(st, 2), OG_AUDIT_CHAIN_REGION, where, sizeof(where));
-        if (!tid || strcmp(where, region) != 0)
+        if (!tid || (from_home && strcmp(where, region) != 0))
             continue;
-        if ((rc = deleted_after(home, tid, seq)) != 0) {
+        if ((rc = deleted_after(from, tid, seq)) != 0) {
             if (rc < 0) {
                 error = rc;
                 goto cleanup;
@@ -65,9 +68,12 @@ static int home_to_region(og_store *home, og_store *rs, const char *region,
             error = rc;
             goto cleanup;
         }
-        if (rc == OG_ROW)
+        rname[0] = where[0] = '\0';
+        if (rc == OG_ROW) {
             member(og_stmt_col_text(other, 1), "name", rname, sizeof(rname));
-        if (rc != OG_ROW || strcmp(name, rname) != 0) {
+            member(og_stmt_col_text(other, 1), OG_AUDIT_CHAIN_REGION, where, sizeof(where));
+        }
+        if (from_home && (rc != OG_ROW || strcmp(name, rname) != 0)) {
             error = og_audit__problem(res, "platform", seq,
                                       "the home's platform chain places tenant '%s' (%s) in "
                                       "region '%s' at seq %lld, but the region's platform chain "
@@ -77,48 +83,7 @@ static int home_to_region(og_store *home, og_store *rs, const char *region,
                                                    : "does not record its creation");
             goto cleanup;
         }
-    }
-    error = rc < 0 ? rc : 0;
-cleanup:
-    og_stmt_free(st);
-    og_stmt_free(other);
-    return error;
-}
-
-/* Every tenant the region's platform chain creates (not deleted since) is placed in this region
- * by the home's platform chain: a tenant the home does not know is one no node serves. */
-static int region_to_home(og_store *home, og_store *rs, const char *region,
-                          og_audit_verify_result *res)
-{
-    og_stmt *st = NULL, *other = NULL;
-    int error, rc;
-    char name[128], where[64];
-    if ((error = og_stmt_prepare(&st, rs, CREATES)) < 0 ||
-        (error = og_stmt_prepare(&other, home, CREATE_OF)) < 0)
-        goto cleanup;
-    while ((rc = og_stmt_step(st)) == OG_ROW) {
-        int64_t seq = og_stmt_col_int(st, 0);
-        const char *tid = og_stmt_col_text(st, 1);
-        if (!tid)
-            continue;
-        if ((rc = deleted_after(rs, tid, seq)) != 0) {
-            if (rc < 0) {
-                error = rc;
-                goto cleanup;
-            }
-            continue;
-        }
-        member(og_stmt_col_text(st, 2), "name", name, sizeof(name));
-        og_stmt_reset(other);
-        og_stmt_bind_text(other, 1, tid);
-        if ((rc = og_stmt_step(other)) < 0) {
-            error = rc;
-            goto cleanup;
-        }
-        where[0] = '\0';
-        if (rc == OG_ROW)
-            member(og_stmt_col_text(other, 1), OG_AUDIT_CHAIN_REGION, where, sizeof(where));
-        if (strcmp(where, region) != 0) {
+        if (!from_home && strcmp(where, region) != 0) {
             error = og_audit__problem(res, "platform", seq,
                                       "region '%s' records the creation of tenant '%s' (%s) at "
                                       "seq %lld of its platform chain, but the home's platform "
@@ -156,9 +121,9 @@ int og_audit_verify_region(og_ctx *ctx, og_store *region_store, const char *regi
     og_ctx hctx = *ctx;
     hctx.store = home;
     hctx.home = NULL;
-    if ((error = home_to_region(home, region_store, region, res)) < 0)
+    if ((error = placements(home, region_store, region, 1, res)) < 0)
         return error == OG_ECORRUPT ? og_audit__verify_report(&hctx, res) : error;
-    if ((error = region_to_home(home, region_store, region, res)) < 0)
+    if ((error = placements(region_store, home, region, 0, res)) < 0)
         return error == OG_ECORRUPT ? og_audit__verify_report(&rctx, res) : error;
     return 0;
 }
