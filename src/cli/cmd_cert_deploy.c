@@ -8,28 +8,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* A renewal plan's id names its current certificate: its fingerprint into fp. Other ids (an
- * inventory fingerprint or prefix) are the deploy's to resolve. */
-static int plan_current(og_cli *cli, const char *tenant, const char **cert_id, char fp[65])
-{
-    json_t *plan = NULL;
-    const char *cur;
-    int error;
-    if (!og_id_valid(*cert_id))
-        return 0;
-    if ((error = og_acme_cert_show(&cli->ctx, tenant, *cert_id, &plan)) < 0)
-        return error == OG_ENOTFOUND ? 0 : error; /* not a plan: the inventory's to say */
-    cur = json_string_value(json_object_get(json_object_get(plan, "current"), "fingerprint"));
-    if (!cur || strlen(cur) != 64)
-        error = og_error_set(OG_ENOTFOUND, "renewal plan %s has no current certificate", *cert_id);
-    else {
-        og_strlcpy(fp, cur, 65);
-        *cert_id = fp;
-    }
-    json_decref(plan);
-    return error;
-}
-
 int og_cli__deploy_run(og_cli *cli, const char *tenant, const char *cert_id, const char *target,
                        int json)
 {
@@ -39,9 +17,14 @@ int og_cli__deploy_run(og_cli *cli, const char *tenant, const char *cert_id, con
     memset(&out, 0, sizeof(out));
     if ((error = og_cli_open(cli, tenant)))
         return error;
-    if ((error = plan_current(cli, tenant, &cert_id, fp)) < 0)
+    /* the one ID of a certificate, resolved as renew, revoke, show and the HTTP API do: a
+     * renewal plan's id names its current certificate; a fingerprint or a unique prefix of at
+     * least OG_CERTS_ID_MIN_DIGITS hex digits the inventory's */
+    if (!cert_id || !*cert_id)
+        return og_cli_fail(og_error_set(OG_EINVAL, "a certificate needs an ID"));
+    if ((error = og_acme_cert_fingerprint(&cli->ctx, tenant, cert_id, fp)) < 0)
         return og_cli_fail(error);
-    error = og_deploy_cert(&cli->ctx, tenant, cert_id, target, &out);
+    error = og_deploy_cert(&cli->ctx, tenant, fp, target, &out);
     if (out.gate_id[0] && json) {
         og_cli_print_json(json_pack("{s:s, s:s, s:s, s:O?}", "gate_id", out.gate_id, "level",
                                     og_gate_level_name(out.level), "state", out.state, "result",

@@ -125,7 +125,7 @@ static int not_found(const char *chain)
 }
 
 /* GET /api/v1/audit/checkpoints/{chain}: the chain's latest checkpoint, with its C2SP signed
- * note ("note") when it has one. */
+ * note ("note") when it has one; with Accept: text/plain, the signed note itself. */
 int og_http__audit_checkpoint_public(og_http_req *r)
 {
     const char *chain;
@@ -137,6 +137,11 @@ int og_http__audit_checkpoint_public(og_http_req *r)
         return not_found(chain);
     if (error < 0)
         return error;
+    if (og_http__wants_note(r)) {
+        error = og_http__reply_note(r, cp, chain);
+        json_decref(cp);
+        return error;
+    }
     return og_http__reply(r, 200, cp);
 }
 

@@ -4,7 +4,6 @@
  * commands of the opsgate host); a deploy goes through the certs.deploy gate. */
 #include "http/parity_api.h"
 #include "opsgate/acme.h"
-#include "opsgate/certs.h"
 #include "opsgate/deploy.h"
 #include "opsgate/error.h"
 
@@ -105,13 +104,11 @@ int og_http__deploy_run(og_http_req *r)
         (error = og_http__body_object(r, 0, fields, &body)) < 0 ||
         (error = og_http__field_str_max(body, "cert", 1, 64, &cert)) < 0)
         goto cleanup;
-    /* a renewal plan's id names its current certificate, as `cert deploy ID` takes it */
-    if (og_id_valid(cert) && !og_certs_id_is_fingerprint(cert)) {
-        if ((error = og_acme_cert_fingerprint(&r->ctx, tenant, cert, fp)) < 0)
-            goto cleanup;
-        cert = fp;
-    }
-    error = og_deploy_cert(&r->ctx, tenant, cert, target, &out);
+    /* the one ID of a certificate (a plan id, a fingerprint or a unique prefix), resolved by
+     * the same function as `cert deploy ID`, the console and renew/revoke */
+    if ((error = og_acme_cert_fingerprint(&r->ctx, tenant, cert, fp)) < 0)
+        goto cleanup;
+    error = og_deploy_cert(&r->ctx, tenant, fp, target, &out);
     if (error < 0 && error != OG_EPENDING)
         goto cleanup;
     error = og_http__reply(r, error == OG_EPENDING ? 202 : 200,

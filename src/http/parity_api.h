@@ -47,6 +47,13 @@ int og_http__audit_pubkey(og_http_req *r);
 /* GET /api/v1/audit/checkpoints/{chain}[/consistency]: for witnesses (role witness) */
 int og_http__audit_checkpoint_public(og_http_req *r);
 int og_http__audit_consistency(og_http_req *r);
+/* audit_witness_api.c: `audit witness add|list|remove` (platform admins), and the signed note
+ * of a checkpoint for a client whose Accept header asks for text/plain first */
+int og_http__audit_witness_list(og_http_req *r);
+int og_http__audit_witness_add(og_http_req *r);
+int og_http__audit_witness_remove(og_http_req *r);
+int og_http__wants_note(og_http_req *r);
+int og_http__reply_note(og_http_req *r, const json_t *cp, const char *chain);
 
 /* notify_api.c: the event types and the egress policy's allowed ranges */
 int og_http__notify_event_types(og_http_req *r);

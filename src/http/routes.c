@@ -242,6 +242,10 @@ const og_http_route og_http__routes[] = {
     {"GET", "/api/v1/audit/pubkey", og_http__audit_pubkey, 0},
     {"GET", "/api/v1/audit/checkpoints/{chain}", og_http__audit_checkpoint_public, 0},
     {"GET", "/api/v1/audit/checkpoints/{chain}/consistency", og_http__audit_consistency, 0},
+    /* the witnesses that cosign checkpoints (audit_witness_api.c): `audit witness` */
+    {"GET", "/api/v1/audit/witnesses", og_http__audit_witness_list, 0},
+    {"POST", "/api/v1/audit/witnesses", og_http__audit_witness_add, 0},
+    {"DELETE", "/api/v1/audit/witnesses/{id}", og_http__audit_witness_remove, 0},
     /* notification event types and the egress policy (notify_api.c): `notify events|egress` */
     {"GET", "/api/v1/notify-event-types", og_http__notify_event_types, 0},
     {"GET", "/api/v1/notify-egress", og_http__notify_egress_list, 0},

@@ -13,6 +13,8 @@ blanked). Exit 0 when everything matches, 1 otherwise (each difference printed).
 the observed matrix to OUT as well (tests/integration/test_authz_matrix.sh compares it with a
 planted, loosened copy of MATRIX: the test of the test).
 """
+import base64
+import hashlib
 import http.client
 import json
 import os
@@ -53,6 +55,7 @@ LATE = [
     "DELETE /api/v1/tenants/{tenant}/certs/requests/{id}",
     "DELETE /api/v1/tenants/{tenant}/gate-assignees/{area}",
     "DELETE /api/v1/tokens/{id}",
+    "DELETE /api/v1/audit/witnesses/{id}",
     "POST /api/v1/tenants/{tenant}/users/{user}/disable",
     "POST /api/v1/tenants/{tenant}/users/{user}/enable",
     "PUT /api/v1/tenants/{tenant}/users/{user}/role",
@@ -128,6 +131,18 @@ BODIES.update({
     "POST /api/v1/notify-egress": lambda r: {"range": "198.51.100.0/24", "note": "matrix"},
     "POST /api/v1/template-check": lambda r: {"name": "runbook", "source": "# {{project.name}}\n"},
 })
+
+
+def witness_vkey(name):
+    """A C2SP verifier key (Ed25519 note key, type 0x01) named NAME: the key bytes are made from
+    the name, its hash as the signed-note spec has it (only its form is checked when added)."""
+    raw = b"\x01" + hashlib.sha256(name.encode()).digest()
+    h = hashlib.sha256(name.encode() + b"\n" + raw).digest()[:4].hex()
+    return "%s+%s+%s" % (name, h, base64.b64encode(raw).decode())
+
+
+BODIES["POST /api/v1/audit/witnesses"] = lambda r: {"url": "https://w.invalid/" + r,
+                                                    "key": witness_vkey("matrix.test/" + r)}
 PEM_FP = []  # the fingerprint of the imported certificate (the deploy route's body)
 # A connector's body: kind, base URL and credentials built from the kind's own fields (set by
 # the fixtures from /api/v1/connector-kinds); one attempt per request, short timeouts.
@@ -342,6 +357,10 @@ class Fixtures:
                                   "secret": "s3cret-matrix-0123456789", "events": ["gate.*"]})["id"]
             o["cconnector"] = c.ok(201, "POST", "/api/v1/connectors?tenant=%s" % tenant, a,
                                    dict(CONNECTOR, name="cconn-%s%s" % (prefix, suffix)))["name"]
+            # a witness of the tenant's chain (platform-admins register and remove them)
+            o["witness"] = c.ok(201, "POST", "/api/v1/audit/witnesses", a, {
+                "url": "https://w.invalid/%s%s" % (prefix, suffix), "tenant": tenant,
+                "key": witness_vkey("fixture.test/%s%s" % (prefix, suffix))})["id"]
             o["target"] = "dt-%s%s" % (prefix, suffix)
             c.ok(201, "POST", "/api/v1/tenants/%s/deploy-targets" % tenant, a,
                  {"name": o["target"], "type": "file",
@@ -400,6 +419,8 @@ def subst(path, o, missing=False, inner=False):
             return o["event"]
         if "/schedules/" in prefix:
             return o["schedule"]
+        if prefix.startswith("/api/v1/audit/witnesses/"):
+            return o["witness"]
         if "/acme/accounts/" in prefix or "/acme/plans/" in prefix:
             return MISSING_UUID  # no ACME account or plan without a CA: every one is missing
         if "/requests/" in prefix:

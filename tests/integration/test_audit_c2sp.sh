@@ -157,6 +157,73 @@ api GET "/api/v1/audit/checkpoints/$acme" "$AD"
 expect_status 403 "an engineer cannot read checkpoints"
 api GET "/api/v1/audit/checkpoints/$acme" ""
 expect_status 401 "no token"
+# the signed note itself with Accept: text/plain (C2SP tlog-checkpoint), as Go's note.Open reads it
+ncode=$(curl -sS -o "$T/plain.note" -D "$T/plain.h" -w '%{http_code}' -H "Authorization: Bearer $AW" \
+  -H 'Accept: text/plain' "$OG_URL/api/v1/audit/checkpoints/$acme")
+[ "$ncode" = 200 ] && ok || bad "text/plain checkpoint: $ncode $(cat "$T/plain.note")"
+has "$T/plain.h" "^[Cc]ontent-[Tt]ype: text/plain; charset=utf-8" "served as text/plain"
+cmp -s "$T/plain.note" "$T/http.note" && ok || bad "the text/plain note is not the JSON's note"
+run 0 "Go accepts the text/plain note" "$T/verify" checkpoint "$VK" "$T/plain.note"
+ncode=$(curl -sS -o "$T/plain.json" -w '%{http_code}' -H "Authorization: Bearer $AW" \
+  -H 'Accept: application/json, text/plain' "$OG_URL/api/v1/audit/checkpoints/$acme")
+[ "$ncode" = 200 ] && jq -e '.note and .tree_size' "$T/plain.json" >/dev/null && ok ||
+  bad "JSON named first: $ncode $(cat "$T/plain.json")"
+ncode=$(curl -sS -o "$T/plain.err" -w '%{http_code}' -H "Authorization: Bearer $AW" \
+  -H 'Accept: text/plain' "$OG_URL/api/v1/audit/checkpoints/$globex")
+[ "$ncode" = 404 ] && ok || bad "text/plain of another tenant's chain: $ncode"
+
+# ---- witnesses registered over HTTP (issue 22): platform-admins only, as the CLI ----
+og user add padm --role platform-admin >/dev/null || bad "platform admin user"
+PA=$(og token create --user padm --json | jq -r .token)
+api GET /api/v1/audit/witnesses "$PA"
+expect_status 200 "platform-admin lists the witnesses"
+og audit witness list --json >"$T/wl.cli"
+[ "$(jq -c .witnesses <<<"$body")" = "$(jq -c . "$T/wl.cli")" ] && ok ||
+  bad "HTTP and CLI list differ: $body vs $(cat "$T/wl.cli")"
+for who in PW AW AD; do
+  api GET /api/v1/audit/witnesses "${!who}"
+  expect_status 403 "$who cannot list the witnesses"
+done
+W3VK=$(python3 -c '
+import base64, hashlib
+n = "witness.test/w3"; raw = b"\x01" + hashlib.sha256(b"w3").digest()
+print("%s+%s+%s" % (n, hashlib.sha256(n.encode() + b"\n" + raw).digest()[:4].hex(), base64.b64encode(raw).decode()))')
+W3='{"url": "https://w3.invalid/", "key": "'"$W3VK"'", "tenant": "globex"}'
+api POST /api/v1/audit/witnesses "$PW" "$W3"
+expect_status 403 "a witness token cannot register a witness"
+api POST /api/v1/audit/witnesses "$AD" "$W3"
+expect_status 403 "an engineer cannot register a witness"
+api POST /api/v1/audit/witnesses "$PA" '{"url": "https://w3.invalid/", "key": "witness.test/w3+00000000+AAAA"}'
+expect_error 400 invalid "a bad verifier key"
+api POST /api/v1/audit/witnesses "$PA" '{"url": "ftp://w3.invalid/", "key": "'"$W3VK"'"}'
+expect_status 400 "not an http(s) URL"
+api POST /api/v1/audit/witnesses "$PA" '{"url": "https://w3.invalid/", "key": "'"$W3VK"'", "extra": 1}'
+expect_status 400 "an unknown field"
+api POST /api/v1/audit/witnesses "$PA" '{"url": "http://169.254.169.254/", "key": "'"$W3VK"'"}'
+expect_status 403 "a numeric host the egress policy refuses"
+grep -q "169.254.169.254" <<<"$body" && ok || bad "the refused host is named: $body"
+api POST /api/v1/audit/witnesses "$PA" '{"url": "https://w3.invalid/", "key": "'"$W3VK"'", "tenant": "nosuch"}'
+expect_status 404 "an unknown tenant"
+[ "$(og audit witness list --json | jq length)" = 2 ] && ok || bad "a refused add registered a witness"
+api POST /api/v1/audit/witnesses "$PA" "$W3"
+expect_status 201 "platform-admin registers globex's witness"
+expect_jq .tenant_id "$globex" "of globex's chain"
+expect_jq .name witness.test/w3 "named by its key"
+expect_jq .cosignatures 0 "no cosignature yet"
+w3=$(jq -r .id <<<"$body")
+expect_header Location "/api/v1/audit/witnesses/$w3" "Location names it"
+api POST /api/v1/audit/witnesses "$PA" "$W3"
+expect_status 409 "the same key twice for that chain"
+[ "$(og audit witness list --json | jq -r '.[2].id')" = "$w3" ] && ok || bad "the CLI lists the HTTP's witness"
+api DELETE "/api/v1/audit/witnesses/$w3" "$PW"
+expect_status 403 "a witness token cannot remove a witness"
+api DELETE "/api/v1/audit/witnesses/$w3" "$PA"
+expect_status 204 "platform-admin removes it"
+api DELETE "/api/v1/audit/witnesses/$w3" "$PA"
+expect_status 404 "removed already"
+og audit list --action audit.witness.add --json >"$T/wa.json"
+jq -e --arg id "$w3" '[.records[] | select(.target.id == $id and .actor == "user:padm")] | length == 1' \
+  "$T/wa.json" >/dev/null && ok || bad "the HTTP add is audited: $(cat "$T/wa.json")"
 og_stop
 
 # ---- the rewrite: the folder rolled back and re-signed, the witness refuses ----
@@ -209,5 +276,5 @@ run 0 "remove a witness" og audit witness remove "$wid"
 run 1 "remove it again" og audit witness remove "$wid"
 run 2 "remove without an id" og audit witness remove
 run 0 "removal audited" og audit list --action audit.witness.remove --json
-jq -e '.records | length == 1' "$T/out" >/dev/null && ok || bad "audit.witness.remove: $(cat "$T/out")"
+jq -e '.records | length == 2' "$T/out" >/dev/null && ok || bad "audit.witness.remove (HTTP's and this one): $(cat "$T/out")"
 og_done

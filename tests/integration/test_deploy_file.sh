@@ -97,5 +97,18 @@ run 1 "a tenant admin cannot add a target" og --as ada target add --tenant acme 
 contains "$err" "platform admin" "the refusal says who may"
 run 0 "a tenant admin deploys to an existing target" og --as ada target deploy --tenant acme files --cert "$FB"
 eq "$(fp "$O/cert.pem")" "$FB" "deployed by ada"
+# ---- the one ID (issue 22): a unique prefix, with colons, as cert show/renew/revoke take it
+pre=$(sed -E 's/(..)/\1:/g; s/:$//' <<<"${FA:0:12}")
+run 0 "deploy a by a colon prefix" deploy "$pre" files --json
+eq "$(jq -r .result.status <<<"$out")" verified "deployed by prefix"
+eq "$(jq -r .result.fingerprint <<<"$out")" "$FA" "the prefix resolved to a"
+eq "$(fp "$O/cert.pem")" "$FA" "cert.pem holds a again"
+run 1 "a prefix of no certificate" deploy 0000000000000000 files
+contains "$err" "0000000000000000" "the unmatched prefix named"
+run 1 "an ID of no known form" deploy not-an-id files
+contains "$err" "neither a certificate fingerprint" "the forms an ID may take named"
+run 1 "a prefix shorter than 8 digits is no ID" deploy "${FA:0:7}" files
+contains "$err" "at least 8 hex digits" "the minimum named"
+eq "$(fp "$O/cert.pem")" "$FA" "refused IDs changed nothing"
 run 0 "audit verify" og audit verify
 done_tests
