@@ -73,7 +73,7 @@ void og_module_path(char *out, size_t size)
  * it does not load. Called under mod_mu. */
 static void *module_open(const char *name)
 {
-    char dirs[DIRS_MAX][PATH_MAX], path[PATH_MAX], why[512] = "";
+    char dirs[DIRS_MAX][PATH_MAX], path[PATH_MAX], tried[DIRS_MAX * PATH_MAX];
     int n = module_dirs(dirs);
     for (int i = 0; i < n; i++) {
         if ((size_t)snprintf(path, sizeof(path), "%s/opsgate-%s.so", dirs[i], name) >= sizeof(path))
@@ -84,14 +84,13 @@ static void *module_open(const char *name)
         if (dl)
             return dl;
         const char *e = dlerror();
-        snprintf(why, sizeof(why), ": %s does not load (%s)", path, e ? e : "unknown error");
-        break;
+        og_error_set(OG_ERROR, "opsgate-%s.so, the module this needs, does not load: %s", name,
+                     e ? e : path);
+        return NULL;
     }
-    char tried[3 * PATH_MAX];
     og_module_path(tried, sizeof(tried));
-    og_error_set(OG_ERROR,
-                 "opsgate-%s.so, the module this needs, is not installed%s (looked in %s)", name,
-                 why[0] ? why : "", tried);
+    og_error_set(OG_ERROR, "opsgate-%s.so, the module this needs, is not installed (looked in %s)",
+                 name, tried);
     return NULL;
 }
 
