@@ -218,7 +218,9 @@ int og_docgen_md_to_pdf(og_buf *out, const char *md, size_t len, const og_docgen
  * document properties (title, subject, author, keywords, created from page->date). Deterministic:
  * fixed part order, fixed zip timestamps, fixed deflate level: same input, same bytes. */
 int og_docgen_md_to_docx(og_buf *out, const char *md, size_t len, const og_docgen_page *page);
-/* Always true now that cairo and pango are linked (kept for callers that ask). */
+/* Whether PDF output works here: the PDF module (opsgate-pdf.so, loaded on first use) is found
+ * and is this build's. When it is not, og_docgen_md_to_pdf and og_docgen_logo_check fail with
+ * OG_ERROR naming it. */
 bool og_docgen_pdf_available(void);
 
 /* ---- pipe tables (GFM subset), shared by the HTML and PDF renderers ----

@@ -116,6 +116,17 @@ int og_mkdir_p(const char *path, unsigned mode);
 /* The current unix user's name ("uid1000" if it has none). */
 void og_unix_user(char *out, size_t size);
 
+/* ---- shared modules: code with heavy libraries, loaded on first use ----
+ * opsgate-NAME.so (the PDF renderer "pdf", the PDF text reader "pdftext") is looked for in
+ * $OPSGATE_MODULE_DIR when it is set (only there), else next to the running executable, else in
+ * the installation's module folder (OG_MODULE_DIR, <libdir>/opsgate). It is loaded once per
+ * process (RTLD_NOW | RTLD_LOCAL, under a lock) and stays loaded. *out is the address of its
+ * symbol sym. OG_ERROR naming every folder tried and the loader's reason when it cannot be
+ * loaded or lacks sym; the failure is not remembered (a module installed later is found). */
+int og_module_sym(const char *name, const char *sym, void **out);
+/* The folders og_module_sym looks in, in order, as "DIR1:DIR2..." (diagnostics, tests). */
+void og_module_path(char *out, size_t size);
+
 /* ---- network addresses (no policy: which ranges a deployment allows is decided elsewhere) ---- */
 /* An IPv4 or IPv6 address. IPv4 lives in b[0..3]. IPv4-mapped IPv6 (::ffff:a.b.c.d) is always
  * stored as the IPv4 address it maps, so one range check covers both spellings. */

@@ -4,8 +4,6 @@
 
 #include "opsgate/docgen.h"
 
-#include <cairo.h>
-
 /* Days between two "YYYY-MM-DD" dates (b - a). OG_EINVAL naming field for a bad date. */
 int og_docgen__days_between(const char *a, const char *b, const char *field, int64_t *out);
 /* Check a "YYYY-MM-DD" date; OG_EINVAL naming field. */
@@ -13,12 +11,6 @@ int og_docgen__date_check(const char *s, const char *field);
 
 /* The document artifact's base name: "sow", "runbook", "closure", "change-order-CO-001". */
 int og_docgen__doc_base(og_doc_kind kind, const json_t *data, char *out, size_t size);
-
-/* PDF: copy pango markup m to out with a zero-width space (U+200B) before every character of an
- * unbroken run past OG_DOCGEN__PDF_LONG_RUN characters (not inside a grapheme), so pango wraps
- * it in linear time. */
-#define OG_DOCGEN__PDF_LONG_RUN 200
-int og_docgen__pdf_breaks(og_buf *out, const char *m);
 
 /* Append s[0..n) to b with & < > " escaped for HTML; pango 1: also ' and control characters
  * but tab and newline (as spaces), for pango markup. */
@@ -39,15 +31,5 @@ int og_docgen__co_delta(const json_t *data, const json_t *baseline, og_dec *delt
 int og_docgen__brand_load(og_ctx *ctx, const char *tid, og_docgen_brand *out);
 /* SHA-256 (hex) over an effective brand, "" when nothing is set: a document's provenance. */
 void og_docgen__brand_sha256(const og_docgen_brand *b, char out[65]);
-
-/* A brand's logo decoded for drawing (PNG through cairo, SVG through librsvg). *out is NULL when
- * the brand has no logo. */
-typedef struct og_docgen__logo og_docgen__logo;
-int og_docgen__logo_open(og_docgen__logo **out, const og_docgen_brand *b);
-/* Draw the logo scaled into max_w x max_h at x, y (aspect kept, left-aligned, vertically centred);
- * returns the width it takes. draw 0: only the width. NULL-safe (0). */
-double og_docgen__logo_draw(og_docgen__logo *l, cairo_t *cr, double x, double y, double max_w,
-                            double max_h, int draw);
-void og_docgen__logo_free(og_docgen__logo *l);
 
 #endif

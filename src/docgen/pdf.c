@@ -1,5 +1,5 @@
 /* pdf.c - Markdown to PDF: a small page layout over cmark's AST and our pipe tables, drawn with
- * cairo and pango. */
+ * cairo and pango (in the PDF module, opsgate-pdf.so). */
 #include "docgen/pdf_internal.h"
 #include "opsgate/error.h"
 
@@ -15,10 +15,6 @@
  * the fonts, fontsets and shaping plans a font map builds are made once, not per render. (The
  * default font map is per thread: setting its resolution once per process left every other
  * server thread at 96 dpi, so the same document came out with different pages.) */
-bool og_docgen_pdf_available(void)
-{
-    return true;
-}
 
 /* ---- time bound ---- */
 
@@ -322,7 +318,7 @@ static void pdf_free(og_docgen__pdf *p)
     og_docgen__pdf_engine_give(p->eng);
 }
 
-int og_docgen_md_to_pdf(og_buf *out, const char *md, size_t len, const og_docgen_page *page)
+int og_docgen__pdf_render(og_buf *out, const char *md, size_t len, const og_docgen_page *page)
 {
     int error = -1, trace;
     og_md_segment *segs = NULL;

@@ -10,6 +10,31 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* These files are built into the shared module opsgate-pdf.so (pdf_module.h), not into
+ * libopsgate.a: cairo, pango and librsvg are loaded only by a process that renders a PDF or
+ * checks a logo. */
+
+/* The module's two entry points (pdf_module.h's table): og_docgen_md_to_pdf and
+ * og_docgen_logo_check as docgen.h describes them. */
+int og_docgen__pdf_render(og_buf *out, const char *md, size_t len, const og_docgen_page *page);
+int og_docgen__logo_check(const unsigned char *data, size_t len, const char **media_type);
+
+/* PDF: copy pango markup m to out with a zero-width space (U+200B) before every character of an
+ * unbroken run past OG_DOCGEN__PDF_LONG_RUN characters (not inside a grapheme), so pango wraps
+ * it in linear time. */
+#define OG_DOCGEN__PDF_LONG_RUN 200
+int og_docgen__pdf_breaks(og_buf *out, const char *m);
+
+/* A brand's logo decoded for drawing (PNG through cairo, SVG through librsvg). *out is NULL when
+ * the brand has no logo. */
+typedef struct og_docgen__logo og_docgen__logo;
+int og_docgen__logo_open(og_docgen__logo **out, const og_docgen_brand *b);
+/* Draw the logo scaled into max_w x max_h at x, y (aspect kept, left-aligned, vertically centred);
+ * returns the width it takes. draw 0: only the width. NULL-safe (0). */
+double og_docgen__logo_draw(og_docgen__logo *l, cairo_t *cr, double x, double y, double max_w,
+                            double max_h, int draw);
+void og_docgen__logo_free(og_docgen__logo *l);
+
 #define PAGE_W        595.276 /* A4 in points */
 #define PAGE_H        841.89
 #define MARGIN_X      56.0

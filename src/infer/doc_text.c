@@ -1,15 +1,16 @@
 /* doc_text.c - the text of an uploaded document for the document classifier: Markdown and
  * plain text as they are, HTML through libxml2's HTML parser (scripts and styles left out), PDF
- * through poppler's text (poppler-glib), DOCX through libzip and the text runs of
+ * through poppler's text (poppler-glib, in the module opsgate-pdftext.so: doc_pdf.c), DOCX
+ * through libzip and the text runs of
  * word/document.xml (libxml2, no network, no entities). */
 #include "infer/infer_internal.h"
+#include "infer/pdftext_module.h"
 #include "opsgate/error.h"
 #include "opsgate/util.h"
 
 #include <libxml/HTMLparser.h>
 #include <libxml/parser.h>
 #include <limits.h>
-#include <poppler.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -146,36 +147,29 @@ cleanup:
     return error;
 }
 
+/* PDF through the PDF text module (opsgate-pdftext.so, poppler), loaded on first use: the
+ * linked-in one when the program has it, else the loaded one when it is this build's. */
 static int pdf_text(const char *data, size_t len, og_buf *out)
 {
-    GError *gerr = NULL;
-    GBytes *bytes = g_bytes_new_static(data, len);
-    PopplerDocument *doc = poppler_document_new_from_bytes(bytes, NULL, &gerr);
-    int error = 0;
-    if (!doc) {
-        error = og_error_set(OG_EINVAL, "the PDF document could not be read: %s",
-                             gerr ? gerr->message : "poppler failed");
-        goto cleanup;
+    const og_infer__pdftext_api *a = &og_infer__pdftext_module;
+    void *sym = NULL;
+    char msg[1024];
+    if (!a) {
+        if (og_module_sym("pdftext", OG_INFER__PDFTEXT_SYM, &sym) < 0) {
+            og_strlcpy(msg, og_error_last(), sizeof(msg));
+            return og_error_set(OG_ERROR, "reading a PDF's text: %s", msg);
+        }
+        a = sym;
+        if (a->abi != OG_INFER__PDFTEXT_ABI || a->size != sizeof(*a) || !a->version ||
+            strcmp(a->version, OG_VERSION) != 0)
+            return og_error_set(OG_ERROR,
+                                "reading a PDF's text: opsgate-pdftext.so belongs to another "
+                                "opsgate (%s, interface %d; this is %s, interface %d): install "
+                                "the module of this build",
+                                a->version ? a->version : "?", a->abi, OG_VERSION,
+                                OG_INFER__PDFTEXT_ABI);
     }
-    int pages = poppler_document_get_n_pages(doc);
-    for (int i = 0; i < pages && i < PDF_PAGES_MAX && error >= 0; i++) {
-        PopplerPage *page = poppler_document_get_page(doc, i);
-        char *t = page ? poppler_page_get_text(page) : NULL;
-        if (t)
-            error = og_buf_puts(out, t);
-        if (error >= 0)
-            error = og_buf_puts(out, "\n");
-        g_free(t);
-        if (page)
-            g_object_unref(page);
-    }
-cleanup:
-    if (doc)
-        g_object_unref(doc);
-    if (gerr)
-        g_error_free(gerr);
-    g_bytes_unref(bytes);
-    return error;
+    return a->pdf_text(data, len, PDF_PAGES_MAX, out);
 }
 
 const char *og_infer_doc_format(const char *data, size_t len, const char *media_type)

@@ -1,6 +1,6 @@
 /* test_pdf.c - the PDF renderer on several threads (same bytes everywhere), long unbroken words
  * (break opportunities, so layout stays linear), and the layout deadline. */
-#include "docgen/docgen_internal.h"
+#include "docgen/pdf_internal.h"
 #include "og_test.h"
 #include "opsgate/error.h"
 
