@@ -249,7 +249,7 @@ static int doc_train_one(og_ctx *ctx, const char *tenant_id, json_t *models, jso
     memset(&m, 0, sizeof(m));
     if ((error = doc_examples(ctx->store, tenant_id, &vecs, &kinds, &n, &corrected)) < 0)
         goto cleanup;
-    if ((error = og_infer__doc_fit_vectors(&dm, vecs, kinds, n)) == OG_ECONFLICT) {
+    if ((error = og_infer__doc_fit_vectors(&dm, vecs, kinds, n, NULL, 0, NULL)) == OG_ECONFLICT) {
         json_array_append_new(skipped, json_pack("{s:s, s:s, s:s}", "kind", OG_INFER_DOC_MODEL,
                                                  "scope", tenant_id ? "tenant" : "platform",
                                                  "reason", og_error_last()));
