@@ -97,6 +97,13 @@ void og_infer__doc_model_set_pseudo(og_infer_doc_model *m, size_t n);
 /* The probability of each kind under m for nodes x (weighed by m's blocks). */
 void og_infer__doc_probs_nodes(const og_infer_doc_model *m, const struct feature_node *x,
                                double p[OG_INFER_DOC_NKINDS]);
+/* The tail of every document model's training (doc_store.c): fit_error is the fit's result;
+ * OG_ECONFLICT (one kind or field only) records a skip reason in skipped, another error is
+ * returned; else model's weights (dump()) are saved as a new version of kind for tenant_id
+ * (NULL: the platform), audited, summarised in models. */
+int og_infer__doc_model_keep(og_ctx *ctx, const char *tenant_id, const char *kind, int fit_error,
+                             const void *model, json_t *(*dump)(const void *), int64_t examples,
+                             int64_t positives, json_t *models, json_t *skipped);
 /* Train the document model from the labelled documents (doc_store.c), in the caller's
  * transaction; adds to models or skipped as og_infer_train() reports them. */
 int og_infer__doc_train(og_ctx *ctx, json_t *models, json_t *skipped);
@@ -149,8 +156,14 @@ int og_infer__cand_find(const og_infer__cands *cs, int field, const char *truth)
 int og_infer__doc_meta_fit_sets(og_infer_doc_meta_model **out, json_t *const *sets, size_t n);
 json_t *og_infer__doc_meta_dump(const og_infer_doc_meta_model *m);
 int og_infer__doc_meta_load(json_t *doc, og_infer_doc_meta_model **out);
-/* The newest stored metadata model (NULL: none yet) and its version. */
-int og_infer__doc_meta_newest(og_store *s, og_infer_doc_meta_model **m, int64_t *version);
+/* The newest stored metadata model of tenant_id (NULL: the platform's; *m NULL: none yet), its
+ * version and examples. */
+int og_infer__doc_meta_newest(og_store *s, const char *tenant_id, og_infer_doc_meta_model **m,
+                              int64_t *version, int64_t *examples);
+/* platform with the tenant's model own blended in at share a (both owned by the result; either
+ * may be NULL). */
+og_infer_doc_meta_model *og_infer__doc_meta_blend(og_infer_doc_meta_model *platform,
+                                                  og_infer_doc_meta_model *own, double a);
 /* Train the metadata model (the synthetic corpus and people's corrections) and each tenant's
  * document kind model, in the caller's transaction (doc_learn.c). */
 int og_infer__doc_train_more(og_ctx *ctx, json_t *models, json_t *skipped);
