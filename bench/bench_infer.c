@@ -60,22 +60,43 @@ static int by_double(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* The synthetic training documents: per documents of every kind and of every family not in skip
+ * (a bit set), seeds from seed on. *texts and *kinds: caller frees (texts_free). */
+static size_t synth_set(unsigned skip, int per, uint64_t seed, char ***texts, int **kinds)
+{
+    int nk = OG_INFER_DOC_NKINDS, nf = OG_INFER_DOC_FAMILIES;
+    size_t n = 0;
+    *texts = calloc((size_t)(nk * nf * per), sizeof(char *));
+    *kinds = calloc((size_t)(nk * nf * per), sizeof(int));
+    if (!*texts || !*kinds)
+        die("out of memory");
+    for (int k = 0; k < nk; k++)
+        for (int f = 0; f < nf; f++)
+            for (int i = 0; !(skip & (1u << f)) && i < per; i++) {
+                if (og_infer_doc_synth(k, f, seed + (uint64_t)i, &(*texts)[n]) < 0)
+                    die("synth");
+                (*kinds)[n++] = k;
+            }
+    return n;
+}
+
+static void texts_free(char **texts, int *kinds, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(texts[i]);
+    free(texts);
+    free(kinds);
+}
+
 /* Train on the families not in held (a bit set), evaluate on those in it: the row per kind. */
 static int doc_split(unsigned held, int per_family, uint64_t seed, double *overall)
 {
     int nk = OG_INFER_DOC_NKINDS, nf = OG_INFER_DOC_FAMILIES;
-    size_t cap = (size_t)(nk * nf * per_family), n = 0;
-    char **texts = calloc(cap, sizeof(char *));
-    int *kinds = calloc(cap, sizeof(int)), right[OG_INFER_DOC_NKINDS] = {0},
-        total[OG_INFER_DOC_NKINDS] = {0}, allr = 0, all = 0;
+    char **texts = NULL;
+    int *kinds = NULL, right[OG_INFER_DOC_NKINDS] = {0}, total[OG_INFER_DOC_NKINDS] = {0}, allr = 0,
+        all = 0;
+    size_t n = synth_set(held, per_family, seed, &texts, &kinds);
     og_infer_doc_model *m = NULL;
-    for (int k = 0; k < nk; k++)
-        for (int f = 0; f < nf; f++)
-            for (int i = 0; !(held & (1u << f)) && i < per_family; i++) {
-                if (og_infer_doc_synth(k, f, seed + (uint64_t)i, &texts[n]) < 0)
-                    die("synth");
-                kinds[n++] = k;
-            }
     if (og_infer_doc_fit(&m, (const char *const *)texts, kinds, n) < 0)
         die("doc fit");
     for (int k = 0; k < nk; k++)
@@ -99,10 +120,7 @@ static int doc_split(unsigned held, int per_family, uint64_t seed, double *overa
     *overall = all ? (double)allr / all : 0;
     printf("| held-out families %s: all kinds (trained on %zu) | %d / %d = %.3f | >= 0.95 |\n",
            held & 1 ? "0,1" : "3,4", n, allr, all, *overall);
-    for (size_t i = 0; i < n; i++)
-        free(texts[i]);
-    free(texts);
-    free(kinds);
+    texts_free(texts, kinds, n);
     og_infer_doc_model_free(m);
     return *overall >= 0.95;
 }
@@ -111,18 +129,10 @@ static int doc_split(unsigned held, int per_family, uint64_t seed, double *overa
  * the classifier never saw), in every format, through the text reader as uploads go. */
 static int docgen_rows(uint64_t seed)
 {
-    int nk = OG_INFER_DOC_NKINDS, nf = OG_INFER_DOC_FAMILIES, per = 60, allr = 0, all = 0;
-    size_t n = 0;
-    char **texts = calloc((size_t)(nk * nf * per), sizeof(char *));
-    int *kinds = calloc((size_t)(nk * nf * per), sizeof(int));
+    int allr = 0, all = 0, *kinds = NULL;
+    char **texts = NULL;
+    size_t n = synth_set(0, 60, seed, &texts, &kinds);
     og_infer_doc_model *m = NULL;
-    for (int k = 0; k < nk; k++)
-        for (int f = 0; f < nf; f++)
-            for (int i = 0; i < per; i++) {
-                if (og_infer_doc_synth(k, f, seed + (uint64_t)i, &texts[n]) < 0)
-                    die("synth");
-                kinds[n++] = k;
-            }
     if (og_infer_doc_fit(&m, (const char *const *)texts, kinds, n) < 0)
         die("doc fit");
     for (int k = OG_DOC_SOW; k <= OG_DOC_CLOSURE; k++) {
@@ -156,10 +166,7 @@ static int docgen_rows(uint64_t seed)
         json_decref(data);
         json_decref(base);
     }
-    for (size_t i = 0; i < n; i++)
-        free(texts[i]);
-    free(texts);
-    free(kinds);
+    texts_free(texts, kinds, n);
     og_infer_doc_model_free(m);
     return allr * 100 >= all * 95;
 }
@@ -168,90 +175,160 @@ static const char *const hard_names[OG_INFER_DOC_HARD] = {
     "German (dotted dates, 12.345,00 EUR)", "French (3 mars 2026, 12 345,00 EUR)",
     "English tables, other kinds' sentences", "English OCR-like noise, labels without colons"};
 
-/* The held-out hard families: a kind model trained on every training family (0-4, English),
- * evaluated per hard family. */
-static int hard_rows(uint64_t seed, int per)
+/* right[h][k]: the documents of hard family h and kind k (per of each) m classifies right. */
+static void hard_eval(const og_infer_doc_model *m, uint64_t seed, int per,
+                      int right[OG_INFER_DOC_HARD][OG_INFER_DOC_NKINDS])
 {
-    int nk = OG_INFER_DOC_NKINDS, nf = OG_INFER_DOC_FAMILIES, allr = 0, all = 0;
-    size_t n = 0;
-    char **texts = calloc((size_t)(nk * nf * per), sizeof(char *));
-    int *kinds = calloc((size_t)(nk * nf * per), sizeof(int));
-    og_infer_doc_model *m = NULL;
-    for (int k = 0; k < nk; k++)
-        for (int f = 0; f < nf; f++)
-            for (int i = 0; i < per; i++) {
-                if (og_infer_doc_synth(k, f, seed + (uint64_t)i, &texts[n]) < 0)
-                    die("synth");
-                kinds[n++] = k;
-            }
-    if (og_infer_doc_fit(&m, (const char *const *)texts, kinds, n) < 0)
-        die("doc fit");
-    for (int h = 0; h < OG_INFER_DOC_HARD; h++) {
-        int right = 0, total = 0;
-        char per_kind[160] = "";
-        for (int k = 0; k < nk; k++) {
-            int r = 0;
+    for (int h = 0; h < OG_INFER_DOC_HARD; h++)
+        for (int k = 0; k < OG_INFER_DOC_NKINDS; k++) {
+            right[h][k] = 0;
             for (int i = 0; i < per; i++) {
                 char *t = NULL;
-                if (og_infer_doc_synth_meta(k, nf + h, seed + 7919 + (uint64_t)i, &t, NULL) < 0)
+                if (og_infer_doc_synth_meta(k, OG_INFER_DOC_FAMILIES + h, seed + 7919 + (uint64_t)i,
+                                            &t, NULL) < 0)
                     die("synth hard");
-                r += og_infer_doc_predict(m, t, NULL) == k;
+                right[h][k] += og_infer_doc_predict(m, t, NULL) == k;
                 free(t);
             }
+        }
+}
+
+/* Unlabelled documents of the hard families for self-training: per of each kind and family, of
+ * other seeds than the evaluated ones (a tenant's uploads nobody labelled). */
+static size_t hard_unlabelled(uint64_t seed, int per, char ***out)
+{
+    size_t n = 0;
+    *out = calloc((size_t)(OG_INFER_DOC_HARD * OG_INFER_DOC_NKINDS * per), sizeof(char *));
+    for (int h = 0; *out && h < OG_INFER_DOC_HARD; h++)
+        for (int k = 0; k < OG_INFER_DOC_NKINDS; k++)
+            for (int i = 0; i < per; i++)
+                if (og_infer_doc_synth_meta(k, OG_INFER_DOC_FAMILIES + h,
+                                            seed + 30000 + (uint64_t)i, &(*out)[n++], NULL) < 0)
+                    die("synth hard");
+    return n;
+}
+
+/* Which features carry a model trained on English documents over to the hard families: each
+ * configuration's accuracy per family. Returns the overall accuracy of the default. */
+static double hard_ablation(char **texts, int *kinds, size_t n, uint64_t seed, int per)
+{
+    const og_infer_doc_opts d = og_infer_doc_opts_default;
+    const struct {
+        const char *name;
+        og_infer_doc_opts o;
+        int self;
+    } rows[] = {
+        {"n-grams only (accent-folded): the model before", {0, 0, 0, 0, 0}, 0},
+        {"n-grams + shape", {0, 0, d.shape, 0, 0}, 0},
+        {"n-grams + title concepts", {0, d.title, 0, 0, 0}, 0},
+        {"n-grams + concepts", {d.concepts, 0, 0, 0, 0}, 0},
+        {"n-grams + concepts, title, shape (the default)", {d.concepts, d.title, d.shape, 0, 0}, 0},
+        {"n-grams only + self-training", {0, 0, 0, 0.9, 0.5}, 1},
+        {"the default + self-training", {d.concepts, d.title, d.shape, 0.9, 0.5}, 1},
+    };
+    char **unl = NULL;
+    size_t nu = hard_unlabelled(seed, 20, &unl);
+    double dflt = 0;
+    printf("\n| kind model trained on %zu English documents (families 0-4) | German | French |"
+           " English tables | English OCR noise | all (goal >= 0.95) |\n",
+           n);
+    printf("|---|---|---|---|---|---|\n");
+    for (size_t r = 0; r < sizeof(rows) / sizeof(rows[0]); r++) {
+        og_infer_doc_model *m = NULL;
+        int right[OG_INFER_DOC_HARD][OG_INFER_DOC_NKINDS], allr = 0, all = 0;
+        char name[160];
+        if (og_infer_doc_fit_with(&m, (const char *const *)texts, kinds, n,
+                                  (const char *const *)unl, rows[r].self ? nu : 0, &rows[r].o) < 0)
+            die("doc fit");
+        hard_eval(m, seed, per, right);
+        snprintf(name, sizeof(name), "%s", rows[r].name);
+        if (rows[r].self)
+            snprintf(name + strlen(name), sizeof(name) - strlen(name),
+                     " (%zu of %zu unlabelled taken)", og_infer_doc_model_pseudo(m), nu);
+        printf("| %s |", name);
+        for (int h = 0; h < OG_INFER_DOC_HARD; h++) {
+            int rh = 0;
+            for (int k = 0; k < OG_INFER_DOC_NKINDS; k++)
+                rh += right[h][k];
+            printf(" %.3f |", (double)rh / (OG_INFER_DOC_NKINDS * per));
+            allr += rh;
+            all += OG_INFER_DOC_NKINDS * per;
+        }
+        printf(" %.3f %s |\n", (double)allr / all, allr * 100 >= all * 95 ? "met" : "MISSED");
+        if (r == 4)
+            dflt = (double)allr / all;
+        og_infer_doc_model_free(m);
+    }
+    for (size_t i = 0; i < nu; i++)
+        free(unl[i]);
+    free(unl);
+    return dflt;
+}
+
+/* The held-out hard families: a kind model trained on every training family (0-4, English),
+ * evaluated per hard family, then what corrections in the language add. */
+static int hard_rows(uint64_t seed, int per)
+{
+    int nk = OG_INFER_DOC_NKINDS, nf = OG_INFER_DOC_FAMILIES, allr = 0, all = 0, *kinds = NULL;
+    int right[OG_INFER_DOC_HARD][OG_INFER_DOC_NKINDS];
+    char **texts = NULL;
+    size_t n = synth_set(0, per, seed, &texts, &kinds);
+    og_infer_doc_model *m = NULL;
+    if (og_infer_doc_fit(&m, (const char *const *)texts, kinds, n) < 0)
+        die("doc fit");
+    hard_eval(m, seed, per, right);
+    for (int h = 0; h < OG_INFER_DOC_HARD; h++) {
+        int r = 0;
+        char per_kind[160] = "";
+        for (int k = 0; k < nk; k++) {
             snprintf(per_kind + strlen(per_kind), sizeof(per_kind) - strlen(per_kind), "%s%s %d",
-                     k ? ", " : "", og_infer_doc_kinds[k], r);
-            right += r;
-            total += per;
+                     k ? ", " : "", og_infer_doc_kinds[k], right[h][k]);
+            r += right[h][k];
         }
         printf("| hard held-out: %s (%s of %d each) | %d / %d = %.3f | >= 0.95 |\n", hard_names[h],
-               per_kind, per, right, total, (double)right / total);
-        allr += right;
-        all += total;
+               per_kind, per, r, nk * per, (double)r / (nk * per));
+        allr += r;
+        all += nk * per;
     }
     printf("| hard held-out: all (trained on %zu English documents of families 0-4) | %d / %d ="
            " %.3f | >= 0.95 |\n",
            n, allr, all, (double)allr / all);
-    /* how fast people's corrections teach it a language: the same training plus `labels`
-     * corrected documents per kind of the German or French template (other documents than
-     * those evaluated) */
-    for (int h = 0; h < 2; h++)
-        for (int labels = 2; labels <= 2; labels++) {
-            size_t m2n = n;
-            char **t2 = calloc(n + (size_t)(nk * labels), sizeof(char *));
-            int *k2 = calloc(n + (size_t)(nk * labels), sizeof(int)), right = 0;
-            og_infer_doc_model *m2 = NULL;
-            memcpy(t2, texts, n * sizeof(char *));
-            memcpy(k2, kinds, n * sizeof(int));
-            for (int k = 0; k < nk; k++)
-                for (int i = 0; i < labels; i++) {
-                    if (og_infer_doc_synth_meta(k, nf + h, seed + 50000 + (uint64_t)i, &t2[m2n],
-                                                NULL) < 0)
-                        die("synth hard");
-                    k2[m2n++] = k;
-                }
-            if (og_infer_doc_fit(&m2, (const char *const *)t2, k2, m2n) < 0)
-                die("doc fit");
-            for (int k = 0; k < nk; k++)
-                for (int i = 0; i < per; i++) {
-                    char *t = NULL;
-                    if (og_infer_doc_synth_meta(k, nf + h, seed + 7919 + (uint64_t)i, &t, NULL) < 0)
-                        die("synth hard");
-                    right += og_infer_doc_predict(m2, t, NULL) == k;
-                    free(t);
-                }
-            printf("| %s after %d corrected documents per kind of it | %d / %d = %.3f | |\n",
-                   h ? "French" : "German", labels, right, nk * per, (double)right / (nk * per));
-            for (size_t i = n; i < m2n; i++)
-                free(t2[i]);
-            free(t2);
-            free(k2);
-            og_infer_doc_model_free(m2);
-        }
-    for (size_t i = 0; i < n; i++)
-        free(texts[i]);
-    free(texts);
-    free(kinds);
+    /* how fast people's corrections teach it a language: the same training plus 2 corrected
+     * documents per kind of the German or French template (other documents than those
+     * evaluated) */
+    for (int h = 0; h < 2; h++) {
+        size_t m2n = n;
+        char **t2 = calloc(n + (size_t)(nk * 2), sizeof(char *));
+        int *k2 = calloc(n + (size_t)(nk * 2), sizeof(int)),
+            r2[OG_INFER_DOC_HARD][OG_INFER_DOC_NKINDS], r = 0;
+        og_infer_doc_model *m2 = NULL;
+        memcpy(t2, texts, n * sizeof(char *));
+        memcpy(k2, kinds, n * sizeof(int));
+        for (int k = 0; k < nk; k++)
+            for (int i = 0; i < 2; i++) {
+                if (og_infer_doc_synth_meta(k, nf + h, seed + 50000 + (uint64_t)i, &t2[m2n], NULL) <
+                    0)
+                    die("synth hard");
+                k2[m2n++] = k;
+            }
+        if (og_infer_doc_fit(&m2, (const char *const *)t2, k2, m2n) < 0)
+            die("doc fit");
+        hard_eval(m2, seed, per, r2);
+        for (int k = 0; k < nk; k++)
+            r += r2[h][k];
+        printf("| %s after 2 corrected documents per kind of it | %d / %d = %.3f | |\n",
+               h ? "French" : "German", r, nk * per, (double)r / (nk * per));
+        for (size_t i = n; i < m2n; i++)
+            free(t2[i]);
+        free(t2);
+        free(k2);
+        og_infer_doc_model_free(m2);
+    }
     og_infer_doc_model_free(m);
+    printf("| hard held-out families (reported, not in the result) | %s | >= 0.95 |\n",
+           allr * 100 >= all * 95 ? "PASS" : "FAIL");
+    hard_ablation(texts, kinds, n, seed, per);
+    texts_free(texts, kinds, n);
     return allr * 100 >= all * 95;
 }
 
@@ -347,9 +424,8 @@ static int doc_table(uint64_t seed)
     pass &= doc_split(1u | 2u, 80, seed, &b);
     pass &= docgen_rows(seed);
     printf("| result (the splits and docgen) | %s | |\n", pass ? "PASS" : "FAIL");
-    /* the hard held-out families are reported, not yet passed: see docs/inference.md */
-    printf("| hard held-out families (reported, not in the result) | %s | >= 0.95 |\n",
-           hard_rows(seed, 40) ? "PASS" : "FAIL");
+    /* the hard held-out families are reported, not part of PASS/FAIL: see docs/inference.md */
+    hard_rows(seed, 40);
     meta_table(seed, 12);
     return pass;
 }

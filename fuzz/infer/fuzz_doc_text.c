@@ -61,7 +61,9 @@ static void check_vector(const char *text)
     {
         long idx = strtol(key, NULL, 10);
         double x = json_number_value(val);
-        if (idx < 1 || idx > (1L << 18) || !(x > 0) || x > 1.000001)
+        /* the hashed n-grams, then the concepts, the title's concepts and the shape */
+        if (idx < 1 || idx > (1L << 18) + 2 * OG_INFER__CONCEPTS + OG_INFER__SHAPES || !(x > 0) ||
+            x > 1.000001)
             abort();
     }
     json_decref(v);

@@ -141,9 +141,30 @@ int og_infer_doc_text(const char *data, size_t len, const char *media_type, char
 /* A fitted document classifier (hashed n-gram features, liblinear). */
 typedef struct og_infer_doc_model og_infer_doc_model;
 /* Fit a classifier on n texts and their kinds (indices of og_infer_doc_kinds); two kinds at
- * least (OG_ECONFLICT otherwise). *out: caller frees with og_infer_doc_model_free(). */
+ * least (OG_ECONFLICT otherwise). og_infer_doc_fit_with(..., NULL, 0, NULL). *out: caller frees
+ * with og_infer_doc_model_free(). */
 int og_infer_doc_fit(og_infer_doc_model **out, const char *const *texts, const int *kinds,
                      size_t n);
+/* How a document classifier is fitted. Besides the hashed n-grams, three language-independent
+ * blocks of features, each of unit length times its weight (0 leaves it out): the concepts of
+ * a lexicon of project and operations terms in six languages, the concepts of the title, the
+ * document's shape (amounts, dates, numbered steps, tables ...). Self-training: unlabelled
+ * documents the first fit gives a kind with a probability of self_min or more become examples
+ * of that kind, the most confident first, at most self_share per labelled document; the model
+ * is fitted again with them (self_min 0: no self-training). */
+typedef struct og_infer_doc_opts {
+    double concepts, title, shape;
+    double self_min, self_share;
+} og_infer_doc_opts;
+/* The options og_infer_doc_fit() and `model train` use. */
+extern const og_infer_doc_opts og_infer_doc_opts_default;
+/* Fit on n labelled texts and nu unlabelled ones (may be NULL when nu is 0) as opts says (NULL:
+ * og_infer_doc_opts_default). */
+int og_infer_doc_fit_with(og_infer_doc_model **out, const char *const *texts, const int *kinds,
+                          size_t n, const char *const *unlabelled, size_t nu,
+                          const og_infer_doc_opts *opts);
+/* How many unlabelled documents the last fit of m took as pseudo-labelled examples. */
+size_t og_infer_doc_model_pseudo(const og_infer_doc_model *m);
 /* The kind (index) m proposes for text, *confidence (may be NULL) its probability; < 0 on
  * error. */
 int og_infer_doc_predict(const og_infer_doc_model *m, const char *text, double *confidence);

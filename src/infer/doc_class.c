@@ -17,6 +17,9 @@
 
 #define DIM_BITS 18
 #define DIM      (1u << DIM_BITS)
+/* after the hashed n-grams: the lexicon's concepts, the title's concepts, the shape */
+#define XDIM (2 * OG_INFER__CONCEPTS + OG_INFER__SHAPES)
+#define BIAS ((int)(DIM + XDIM) + 1)
 /* what of a document is read for its kind: its beginning says what it is */
 #define FEATURE_TEXT_MAX ((size_t)256 << 10)
 #define WORD_MAX         48
@@ -36,7 +39,9 @@ struct og_infer_doc_model {
     int nclass;
     int labels[OG_INFER_DOC_NKINDS];
     double bias[OG_INFER_DOC_NKINDS];
-    json_t *w; /* {"dimension": [weight per class in labels' order]} */
+    double blocks[3]; /* the weights of the concepts, title and shape blocks it was fitted with */
+    size_t pseudo;    /* the pseudo-labelled documents of its fit (self-training) */
+    json_t *w;        /* {"dimension": [weight per class in labels' order]} */
 };
 
 static uint32_t fnv(const char *s, size_t n, uint32_t seed)
@@ -68,31 +73,61 @@ static int grams_add(grams *g, uint32_t h)
     return 0;
 }
 
-/* The next word of text from *pos: lowercase letters and digits (bytes of UTF-8 sequences count
- * as letters), every digit as '0' so that amounts and dates are a shape, not a value. */
+/* The next word of text from *pos: lowercase letters and digits, Latin letters with accents
+ * folded to ASCII (og_infer__fold: "Änderung" is "anderung"), bytes of other scripts as they
+ * are, every digit as '0' so that amounts and dates are a shape, not a value. */
 static size_t next_word(const char *text, size_t len, size_t *pos, char *w)
 {
     size_t n = 0;
-    while (*pos < len && !(isalnum((unsigned char)text[*pos]) || (unsigned char)text[*pos] >= 0x80))
-        (*pos)++;
-    while (*pos < len &&
-           (isalnum((unsigned char)text[*pos]) || (unsigned char)text[*pos] >= 0x80)) {
-        unsigned char c = (unsigned char)text[(*pos)++];
-        if (n < WORD_MAX)
-            w[n++] = isdigit(c) ? '0' : (char)tolower(c);
+    int started = 0;
+    while (*pos < len) {
+        const unsigned char *p = (const unsigned char *)text + *pos;
+        char f[3];
+        size_t used, k = isalnum(*p) ? 1 : *p >= 0x80 ? og_infer__fold(p, len - *pos, f, &used) : 0;
+        if (isalnum(*p)) {
+            f[0] = (char)*p;
+            used = 1;
+        } else if (*p < 0x80)
+            used = 1;
+        if (k == 0) {
+            *pos += used;
+            if (started)
+                break;
+            continue;
+        }
+        started = 1;
+        *pos += used;
+        for (size_t i = 0; i < k && n < WORD_MAX; i++)
+            w[n++] = isdigit((unsigned char)f[i]) ? '0' : (char)tolower((unsigned char)f[i]);
     }
     w[n] = '\0';
     return n;
 }
 
+/* The language-independent features of a document: how often it names each concept of the
+ * lexicon, the concepts its title (first line) names, and its shape. */
+typedef struct doc_extra {
+    int concept[OG_INFER__CONCEPTS];
+    int title[OG_INFER__CONCEPTS];
+    int shape[OG_INFER__SHAPES];
+    int nshape;
+} doc_extra;
+
 /* The hashed n-grams of text: words, pairs of neighbouring words, and the character 3- and
- * 4-grams of each word padded with spaces. */
-static int doc_grams(const char *text, grams *g)
+ * 4-grams of each word padded with spaces; the concepts its words name into ex. */
+static int doc_grams(const char *text, grams *g, doc_extra *ex)
 {
     size_t len = strnlen(text, FEATURE_TEXT_MAX), pos = 0, n, prev_n = 0;
+    size_t title_end = strcspn(text + strspn(text, " \t\r\n#"), "\n") + strspn(text, " \t\r\n#");
     char w[WORD_MAX + 3], prev[WORD_MAX + 1] = "", pair[2 * WORD_MAX + 2];
-    int error = 0;
+    int error = 0, ids[4];
     while (error >= 0 && (n = next_word(text, len, &pos, w + 1)) > 0) {
+        int nc = og_infer__concepts(w + 1, n, ids, 4);
+        for (int c = 0; c < nc; c++) {
+            ex->concept[ids[c]]++;
+            if (pos <= title_end + 1)
+                ex->title[ids[c]] = 1;
+        }
         error = grams_add(g, fnv(w + 1, n, 1));
         if (error >= 0 && prev_n) {
             int k = snprintf(pair, sizeof(pair), "%s %s", prev, w + 1);
@@ -107,6 +142,7 @@ static int doc_grams(const char *text, grams *g)
         prev[n] = '\0';
         prev_n = n;
     }
+    ex->nshape = og_infer__doc_shape(text, len, ex->shape, OG_INFER__SHAPES);
     return error;
 }
 
@@ -116,21 +152,49 @@ static int by_u32(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* The features of text as liblinear nodes, indices increasing, values 1 + log(count) scaled to
- * unit length, then the bias node (index bias_index) and the terminator. *out: caller frees. */
-static int doc_nodes(const char *text, int bias_index, struct feature_node **out)
+/* The weights of the language-independent blocks against the n-grams' (each block is scaled
+ * to this length): what a model can still read in a language it has no labels in. Chosen by
+ * bench_infer's ablation table (docs/inference.md); self-training is off, it did not help. */
+const og_infer_doc_opts og_infer_doc_opts_default = {
+    .concepts = 0.5, .title = 0.5, .shape = 0.5, .self_min = 0, .self_share = 0};
+
+/* Append the block of count[0..n) at index base + i + 1, 1 + log(count) scaled to unit length. */
+static size_t block(struct feature_node *x, size_t k, const int *count, int n, uint32_t base)
+{
+    double norm = 0;
+    size_t from = k;
+    for (int i = 0; i < n; i++)
+        if (count[i] > 0) {
+            x[k].index = (int)(base + (uint32_t)i + 1);
+            x[k].value = 1.0 + log((double)count[i]);
+            norm += x[k].value * x[k].value;
+            k++;
+        }
+    for (size_t i = from; i < k && norm > 0; i++)
+        x[i].value /= sqrt(norm);
+    return k;
+}
+
+/* The features of text as liblinear nodes, indices increasing: the n-grams' values 1 + log(count)
+ * scaled to unit length, then the concepts, the title's concepts and the shape (each block of
+ * unit length too: blocks_scale() weighs them), then the bias node (index BIAS) and the
+ * terminator. *out: caller frees. */
+static int doc_nodes(const char *text, struct feature_node **out)
 {
     grams g = {0};
+    doc_extra ex;
+    int shape[OG_INFER__SHAPES] = {0};
     struct feature_node *x = NULL;
     size_t k = 0;
     double norm = 0;
     int error;
     *out = NULL;
-    if ((error = doc_grams(text, &g)) < 0)
+    memset(&ex, 0, sizeof(ex));
+    if ((error = doc_grams(text, &g, &ex)) < 0)
         goto cleanup;
     if (g.n > 0) /* an empty text has no grams (and g.idx is NULL) */
         qsort(g.idx, g.n, sizeof(*g.idx), by_u32);
-    if (!(x = calloc(g.n + 2, sizeof(*x)))) {
+    if (!(x = calloc(g.n + XDIM + 2, sizeof(*x)))) {
         error = og_error_set(OG_ERROR, "out of memory");
         goto cleanup;
     }
@@ -146,7 +210,12 @@ static int doc_nodes(const char *text, int bias_index, struct feature_node **out
     }
     for (size_t i = 0; i < k; i++)
         x[i].value /= sqrt(norm);
-    x[k].index = bias_index;
+    for (int i = 0; i < ex.nshape; i++)
+        shape[ex.shape[i]] = 1;
+    k = block(x, k, ex.concept, OG_INFER__CONCEPTS, DIM);
+    k = block(x, k, ex.title, OG_INFER__CONCEPTS, DIM + OG_INFER__CONCEPTS);
+    k = block(x, k, shape, OG_INFER__SHAPES, DIM + 2 * OG_INFER__CONCEPTS);
+    x[k].index = BIAS;
     x[k++].value = 1.0;
     x[k].index = -1;
     *out = x;
@@ -155,6 +224,17 @@ cleanup:
     free(g.idx);
     free(x);
     return error;
+}
+
+/* Weigh the blocks of x (unit length each, as doc_nodes() makes them) by w: concepts, title,
+ * shape. */
+static void blocks_scale(struct feature_node *x, const double w[3])
+{
+    for (size_t i = 0; x[i].index != -1 && x[i].index != BIAS; i++)
+        if (x[i].index > (int)DIM)
+            x[i].value *= w[(x[i].index - (int)DIM - 1) / OG_INFER__CONCEPTS > 2
+                                ? 2
+                                : (x[i].index - (int)DIM - 1) / OG_INFER__CONCEPTS];
 }
 
 static void quiet(const char *s)
@@ -197,8 +277,8 @@ static int from_liblinear(const struct model *lm, og_infer_doc_model *m)
     return 0;
 }
 
-/* Fit on n documents' nodes (x[i] ends with the bias node and the terminator); x is borrowed. */
-static int fit_nodes(og_infer_doc_model **out, struct feature_node **x, const int *kinds, size_t n)
+int og_infer__doc_fit_nodes(og_infer_doc_model **out, struct feature_node **x, const int *kinds,
+                            size_t n, const double blocks[3])
 {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
     struct problem p;
@@ -220,7 +300,7 @@ static int fit_nodes(og_infer_doc_model **out, struct feature_node **x, const in
                             "%zu labelled documents: a model needs two kinds at least", n);
     pthread_once(&once, quiet_once);
     p.l = (int)n;
-    p.n = (int)DIM + 1; /* + the bias feature */
+    p.n = BIAS; /* + the bias feature */
     p.bias = 1.0;
     p.x = x;
     p.y = calloc(n, sizeof(double));
@@ -243,6 +323,7 @@ static int fit_nodes(og_infer_doc_model **out, struct feature_node **x, const in
     }
     if ((error = from_liblinear(lm, m)) < 0)
         goto cleanup;
+    memcpy(m->blocks, blocks, sizeof(m->blocks));
     *out = m;
     m = NULL;
 cleanup:
@@ -253,27 +334,23 @@ cleanup:
     return error;
 }
 
-static void nodes_free(struct feature_node **x, size_t n)
+void og_infer__doc_nodes_free(struct feature_node **x, size_t n)
 {
     for (size_t i = 0; x && i < n; i++)
         free(x[i]);
     free(x);
 }
 
-int og_infer_doc_fit(og_infer_doc_model **out, const char *const *texts, const int *kinds, size_t n)
+int og_infer__doc_nodes(const char *text, const double blocks[3], struct feature_node **out)
 {
-    struct feature_node **x = calloc(n ? n : 1, sizeof(*x));
-    int error = x ? 0 : og_error_set(OG_ERROR, "out of memory");
-    for (size_t i = 0; i < n && error >= 0; i++)
-        error = doc_nodes(texts[i] ? texts[i] : "", (int)DIM + 1, &x[i]);
+    int error = doc_nodes(text ? text : "", out);
     if (error >= 0)
-        error = fit_nodes(out, x, kinds, n);
-    nodes_free(x, n);
+        blocks_scale(*out, blocks);
     return error;
 }
 
 /* v ({"dimension": value}) as nodes in increasing order, the bias node, the terminator */
-static int vector_nodes(json_t *v, struct feature_node **out)
+int og_infer__doc_vector_nodes(json_t *v, const double blocks[3], struct feature_node **out)
 {
     size_t k = 0, n = json_object_size(v);
     const char *key;
@@ -284,7 +361,7 @@ static int vector_nodes(json_t *v, struct feature_node **out)
     json_object_foreach(v, key, val)
     {
         long idx = strtol(key, NULL, 10);
-        if (idx < 1 || idx > (long)DIM || !json_is_number(val))
+        if (idx < 1 || idx >= (long)BIAS || !json_is_number(val))
             continue;
         x[k].index = (int)idx;
         x[k++].value = json_number_value(val);
@@ -296,24 +373,12 @@ static int vector_nodes(json_t *v, struct feature_node **out)
             x[b] = x[b - 1];
             x[b - 1] = t;
         }
-    x[k].index = (int)DIM + 1;
+    x[k].index = BIAS;
     x[k++].value = 1.0;
     x[k].index = -1;
+    blocks_scale(x, blocks);
     *out = x;
     return 0;
-}
-
-int og_infer__doc_fit_vectors(og_infer_doc_model **out, json_t *const *vectors, const int *kinds,
-                              size_t n)
-{
-    struct feature_node **x = calloc(n ? n : 1, sizeof(*x));
-    int error = x ? 0 : og_error_set(OG_ERROR, "out of memory");
-    for (size_t i = 0; i < n && error >= 0; i++)
-        error = vector_nodes(vectors[i], &x[i]);
-    if (error >= 0)
-        error = fit_nodes(out, x, kinds, n);
-    nodes_free(x, n);
-    return error;
 }
 
 int og_infer__doc_vector(const char *text, json_t **out)
@@ -322,10 +387,10 @@ int og_infer__doc_vector(const char *text, json_t **out)
     char key[16];
     int error;
     *out = NULL;
-    if ((error = doc_nodes(text ? text : "", (int)DIM + 1, &x)) < 0)
+    if ((error = doc_nodes(text ? text : "", &x)) < 0)
         return error;
     json_t *v = json_object();
-    for (size_t i = 0; v && x[i].index != (int)DIM + 1; i++) {
+    for (size_t i = 0; v && x[i].index != BIAS; i++) {
         snprintf(key, sizeof(key), "%d", x[i].index);
         json_object_set_new(v, key, json_real(round(x[i].value * 1e6) / 1e6));
     }
@@ -336,24 +401,19 @@ int og_infer__doc_vector(const char *text, json_t **out)
     return 0;
 }
 
-int og_infer__doc_probs(const og_infer_doc_model *m, const char *text,
-                        double p[OG_INFER_DOC_NKINDS])
+void og_infer__doc_probs_nodes(const og_infer_doc_model *m, const struct feature_node *x,
+                               double p[OG_INFER_DOC_NKINDS])
 {
-    struct feature_node *x = NULL;
     double dec[OG_INFER_DOC_NKINDS], sum = 0;
     char key[16];
-    int error;
-    if ((error = doc_nodes(text ? text : "", (int)DIM + 1, &x)) < 0)
-        return error;
     for (int c = 0; c < m->nclass; c++)
         dec[c] = m->bias[c];
-    for (size_t i = 0; x[i].index != (int)DIM + 1; i++) {
+    for (size_t i = 0; x[i].index != BIAS && x[i].index != -1; i++) {
         snprintf(key, sizeof(key), "%d", x[i].index);
         json_t *row = json_object_get(m->w, key);
         for (int c = 0; row && c < m->nclass; c++)
             dec[c] += x[i].value * json_number_value(json_array_get(row, (size_t)c));
     }
-    free(x);
     /* liblinear's probabilities of one against the rest: each class's sigmoid, normalised (with
      * two classes the first's sigmoid and its complement) */
     for (int k = 0; k < OG_INFER_DOC_NKINDS; k++)
@@ -364,6 +424,17 @@ int og_infer__doc_probs(const og_infer_doc_model *m, const char *text,
     }
     for (int c = 0; c < m->nclass; c++)
         p[m->labels[c]] = m->nclass == 2 ? (c == 0 ? dec[0] : 1 - dec[0]) : dec[c] / sum;
+}
+
+int og_infer__doc_probs(const og_infer_doc_model *m, const char *text,
+                        double p[OG_INFER_DOC_NKINDS])
+{
+    struct feature_node *x = NULL;
+    int error;
+    if ((error = og_infer__doc_nodes(text, m->blocks, &x)) < 0)
+        return error;
+    og_infer__doc_probs_nodes(m, x, p);
+    free(x);
     return 0;
 }
 
@@ -381,6 +452,16 @@ int og_infer_doc_predict(const og_infer_doc_model *m, const char *text, double *
     return best;
 }
 
+size_t og_infer_doc_model_pseudo(const og_infer_doc_model *m)
+{
+    return m ? m->pseudo : 0;
+}
+
+void og_infer__doc_model_set_pseudo(og_infer_doc_model *m, size_t n)
+{
+    m->pseudo = n;
+}
+
 void og_infer_doc_model_free(og_infer_doc_model *m)
 {
     if (!m)
@@ -396,7 +477,8 @@ json_t *og_infer__doc_model_dump(const og_infer_doc_model *m)
         json_array_append_new(labels, json_string(og_infer_doc_kinds[m->labels[c]]));
         json_array_append_new(bias, json_real(m->bias[c]));
     }
-    return json_pack("{s:o, s:o, s:O}", "classes", labels, "bias", bias, "w", m->w);
+    return json_pack("{s:o, s:o, s:[f,f,f], s:O}", "classes", labels, "bias", bias, "blocks",
+                     m->blocks[0], m->blocks[1], m->blocks[2], "w", m->w);
 }
 
 int og_infer__doc_model_load(json_t *doc, og_infer_doc_model **out)
@@ -420,6 +502,9 @@ int og_infer__doc_model_load(json_t *doc, og_infer_doc_model **out)
         m->labels[c] = k;
         m->bias[c] = json_number_value(json_array_get(bias, c));
     }
+    /* a model stored before the language-independent blocks has no weight for them */
+    for (size_t b = 0; b < 3; b++)
+        m->blocks[b] = json_number_value(json_array_get(json_object_get(doc, "blocks"), b));
     m->w = json_incref(json_object_get(doc, "w"));
     *out = m;
     return 0;

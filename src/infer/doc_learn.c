@@ -155,62 +155,100 @@ static int synth_sets(json_t ***sets, size_t *n, size_t *cap)
     return error;
 }
 
-int og_infer__doc_train_more(og_ctx *ctx, json_t *models, json_t *skipped)
+/* Append the metadata-labelled documents' candidate sets of tenant_id (NULL: every tenant's),
+ * the newest first, to *sets; *people: how many. */
+static int labelled_sets(og_store *s, const char *tenant_id, json_t ***sets, size_t *n, size_t *cap,
+                         int64_t *people)
 {
     og_stmt *st = NULL;
-    json_t **sets = NULL;
-    size_t n = 0, cap = 0;
-    int64_t people = 0;
-    og_infer_doc_meta_model *mm = NULL;
-    og_infer__model m;
     int error;
-    memset(&m, 0, sizeof(m));
-    if ((error = synth_sets(&sets, &n, &cap)) < 0 ||
-        (error = og_stmt_prepare_args(&st, ctx->store,
-                                      "SELECT meta FROM infer_docs WHERE meta_labelled_us IS NOT"
-                                      " NULL ORDER BY meta_labelled_us DESC LIMIT ?",
-                                      "i", (int64_t)META_TRAIN_MAX)) < 0)
-        goto cleanup;
+    *people = 0;
+    if (tenant_id)
+        error = og_stmt_prepare_args(&st, s,
+                                     "SELECT meta FROM infer_docs WHERE meta_labelled_us IS NOT"
+                                     " NULL AND tenant_id = ? ORDER BY meta_labelled_us DESC"
+                                     " LIMIT ?",
+                                     "ti", tenant_id, (int64_t)META_TRAIN_MAX);
+    else
+        error = og_stmt_prepare_args(&st, s,
+                                     "SELECT meta FROM infer_docs WHERE meta_labelled_us IS NOT"
+                                     " NULL ORDER BY meta_labelled_us DESC LIMIT ?",
+                                     "i", (int64_t)META_TRAIN_MAX);
+    if (error < 0)
+        return error;
     while ((error = og_stmt_step(st)) == OG_ROW) {
         json_t *set = json_loads(og_stmt_col_text(st, 0) ? og_stmt_col_text(st, 0) : "", 0, NULL);
         if (!json_is_object(set)) {
             json_decref(set);
             continue; /* unreadable: not an example */
         }
-        if (n == cap) {
-            cap = cap ? cap * 2 : 512;
-            json_t **p = realloc(sets, cap * sizeof(*p));
+        if (*n == *cap) {
+            size_t nc = *cap ? *cap * 2 : 512;
+            json_t **p = realloc(*sets, nc * sizeof(*p));
             if (!p) {
                 json_decref(set);
                 error = og_error_set(OG_ERROR, "out of memory");
                 break;
             }
-            sets = p;
+            *sets = p;
+            *cap = nc;
         }
-        sets[n++] = set;
-        people++;
+        (*sets)[(*n)++] = set;
+        (*people)++;
     }
-    if (error < 0)
-        goto cleanup;
-    if ((error = og_infer__doc_meta_fit_sets(&mm, sets, n)) == OG_ECONFLICT) {
-        json_array_append_new(skipped, json_pack("{s:s, s:s, s:s}", "kind", OG_INFER_DOC_META_MODEL,
-                                                 "scope", "platform", "reason", og_error_last()));
-        og_error_clear();
-        error = 0;
-        goto cleanup;
-    }
-    if (error < 0)
-        goto cleanup;
-    m.weights = og_infer__doc_meta_dump(mm);
-    m.examples = (int64_t)n;
-    /* "positives" of the metadata model: the documents people labelled */
-    error = og_infer__model_save(ctx, NULL, OG_INFER_DOC_META_MODEL, &m, people, models);
-cleanup:
     og_stmt_free(st);
+    return error < 0 ? error : 0;
+}
+
+static json_t *dump_meta(const void *m)
+{
+    return og_infer__doc_meta_dump(m);
+}
+
+/* The metadata model of tenant_id from its own labelled documents, or (NULL) the platform's from
+ * the synthetic corpus and every tenant's labelled documents. */
+static int meta_train_one(og_ctx *ctx, const char *tenant_id, json_t *models, json_t *skipped)
+{
+    json_t **sets = NULL;
+    size_t n = 0, cap = 0;
+    int64_t people = 0;
+    og_infer_doc_meta_model *mm = NULL;
+    int error = tenant_id ? 0 : synth_sets(&sets, &n, &cap);
+    if (error >= 0 &&
+        (error = labelled_sets(ctx->store, tenant_id, &sets, &n, &cap, &people)) >= 0) {
+        error = og_infer__doc_meta_fit_sets(&mm, sets, n);
+        /* "positives" of the metadata model: the documents people labelled */
+        error = og_infer__doc_model_keep(ctx, tenant_id, OG_INFER_DOC_META_MODEL, error, mm,
+                                         dump_meta, (int64_t)n, people, models, skipped);
+    }
     for (size_t i = 0; i < n; i++)
         json_decref(sets[i]);
     free(sets);
     og_infer_doc_meta_model_free(mm);
-    json_decref(m.weights);
-    return error < 0 ? error : 0;
+    return error;
+}
+
+int og_infer__doc_train_more(og_ctx *ctx, json_t *models, json_t *skipped)
+{
+    og_stmt *st = NULL;
+    json_t *tenants = NULL;
+    int error;
+    if ((error = meta_train_one(ctx, NULL, models, skipped)) < 0)
+        return error;
+    /* a tenant metadata model for each tenant with OG_INFER_TENANT_MIN corrected documents */
+    if ((error = og_stmt_prepare_args(&st, ctx->store,
+                                      "SELECT tenant_id FROM infer_docs WHERE meta_labelled_us IS"
+                                      " NOT NULL GROUP BY tenant_id HAVING COUNT(*) >= ? ORDER BY"
+                                      " tenant_id",
+                                      "i", (int64_t)OG_INFER_TENANT_MIN)) < 0 ||
+        (error = og_stmt_collect(st, NULL, NULL, &tenants)) < 0)
+        goto cleanup;
+    for (size_t i = 0; i < json_array_size(tenants) && error >= 0; i++)
+        error = meta_train_one(
+            ctx, json_string_value(json_object_get(json_array_get(tenants, i), "tenant_id")),
+            models, skipped);
+cleanup:
+    og_stmt_free(st);
+    json_decref(tenants);
+    return error;
 }

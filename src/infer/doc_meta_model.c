@@ -19,13 +19,27 @@
 struct og_infer_doc_meta_model {
     int has[OG_INFER__FIELDS];
     double bias[OG_INFER__FIELDS];
-    float *w[OG_INFER__FIELDS]; /* OG_INFER__MDIM + 1 weights (index 0 unused) */
+    float *w[OG_INFER__FIELDS];   /* OG_INFER__MDIM + 1 weights (index 0 unused) */
+    og_infer_doc_meta_model *own; /* a tenant's model blended in (owned), its share a */
+    double a;
 };
+
+og_infer_doc_meta_model *og_infer__doc_meta_blend(og_infer_doc_meta_model *platform,
+                                                  og_infer_doc_meta_model *own, double a)
+{
+    if (!platform)
+        return own;
+    og_infer_doc_meta_model_free(platform->own);
+    platform->own = own;
+    platform->a = own ? a : 0;
+    return platform;
+}
 
 void og_infer_doc_meta_model_free(og_infer_doc_meta_model *m)
 {
     if (!m)
         return;
+    og_infer_doc_meta_model_free(m->own);
     for (int f = 0; f < OG_INFER__FIELDS; f++)
         free(m->w[f]);
     free(m);
@@ -239,12 +253,29 @@ int og_infer_doc_meta_fit(og_infer_doc_meta_model **out, const char *const *text
     return error;
 }
 
-static double cand_prob(const og_infer_doc_meta_model *m, int f, const og_infer__cand *c)
+static double one_prob(const og_infer_doc_meta_model *m, int f, const og_infer__cand *c)
 {
     double z = m->bias[f];
     for (int i = 0; i < c->nf; i++)
         z += m->w[f][c->f[i]];
     return 1.0 / (1.0 + exp(-z));
+}
+
+/* whether m (or the tenant model blended in) learned field f */
+static int has(const og_infer_doc_meta_model *m, int f)
+{
+    return m && (m->has[f] || (m->own && m->own->has[f]));
+}
+
+/* The probability that c is field f's value: the platform's, blended with the tenant's as the
+ * kind models are, (1 - a) * platform + a * tenant (the one that learned f alone else). */
+static double cand_prob(const og_infer_doc_meta_model *m, int f, const og_infer__cand *c)
+{
+    if (!m->own || !m->own->has[f])
+        return one_prob(m, f, c);
+    if (!m->has[f])
+        return one_prob(m->own, f, c);
+    return (1 - m->a) * one_prob(m, f, c) + m->a * one_prob(m->own, f, c);
 }
 
 int og_infer_doc_meta_predict(const og_infer_doc_meta_model *m, const char *text, json_t *projects,
@@ -268,14 +299,14 @@ int og_infer_doc_meta_predict(const og_infer_doc_meta_model *m, const char *text
         double bp = 0;
         for (int i = 0; i < cs->n[f]; i++) {
             json_array_append_new(values, json_string(cs->c[f][i].value));
-            double p = m && m->has[f] ? cand_prob(m, f, &cs->c[f][i]) : 0;
+            double p = has(m, f) ? cand_prob(m, f, &cs->c[f][i]) : 0;
             if (p > bp) {
                 bp = p;
                 best = i;
             }
         }
         json_object_set_new(cands, name, values);
-        if (!m || !m->has[f])
+        if (!has(m, f))
             continue;
         if (bp < 0.5) {
             /* the model sees none: a rule's guess goes too, but a client of the tenant's
@@ -365,20 +396,30 @@ int og_infer__doc_meta_load(json_t *doc, og_infer_doc_meta_model **out)
     return 0;
 }
 
-int og_infer__doc_meta_newest(og_store *s, og_infer_doc_meta_model **m, int64_t *version)
+int og_infer__doc_meta_newest(og_store *s, const char *tenant_id, og_infer_doc_meta_model **m,
+                              int64_t *version, int64_t *examples)
 {
     og_stmt *st = NULL;
     json_t *doc = NULL;
     int error;
     *m = NULL;
-    *version = 0;
-    if ((error = og_stmt_prepare_args(&st, s,
-                                      "SELECT version, weights FROM infer_models WHERE kind = ?"
-                                      " AND tenant_id IS NULL ORDER BY version DESC LIMIT 1",
-                                      "t", OG_INFER_DOC_META_MODEL)) < 0)
+    *version = *examples = 0;
+    if (tenant_id)
+        error = og_stmt_prepare_args(&st, s,
+                                     "SELECT version, weights, examples FROM infer_models WHERE"
+                                     " kind = ? AND tenant_id = ? ORDER BY version DESC LIMIT 1",
+                                     "tt", OG_INFER_DOC_META_MODEL, tenant_id);
+    else
+        error = og_stmt_prepare_args(&st, s,
+                                     "SELECT version, weights, examples FROM infer_models WHERE"
+                                     " kind = ? AND tenant_id IS NULL ORDER BY version DESC"
+                                     " LIMIT 1",
+                                     "t", OG_INFER_DOC_META_MODEL);
+    if (error < 0)
         return error;
     if ((error = og_stmt_step(st)) == OG_ROW) {
         *version = og_stmt_col_int(st, 0);
+        *examples = og_stmt_col_int(st, 2);
         doc = json_loads(og_stmt_col_text(st, 1), 0, NULL);
         error = doc ? og_infer__doc_meta_load(doc, m)
                     : og_error_set(OG_ECORRUPT, "the stored metadata model is not JSON");

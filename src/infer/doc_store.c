@@ -98,14 +98,38 @@ cleanup:
     return error;
 }
 
+/* The metadata model of tenant_id's proposals: the platform's with the tenant's own blended in
+ * (a = n / (n + 200), n its documents), *mm NULL without either; label names the versions
+ * ("v2", "v2+tenant v1", "tenant v1", "rules"). */
+static int meta_model(og_store *s, const char *tenant_id, og_infer_doc_meta_model **mm, char *label,
+                      size_t size)
+{
+    og_infer_doc_meta_model *plat = NULL, *own = NULL;
+    int64_t pv, pn, ov, on;
+    int error;
+    *mm = NULL;
+    og_strlcpy(label, "rules", size);
+    if ((error = og_infer__doc_meta_newest(s, NULL, &plat, &pv, &pn)) < 0 ||
+        (error = og_infer__doc_meta_newest(s, tenant_id, &own, &ov, &on)) < 0) {
+        og_infer_doc_meta_model_free(plat);
+        return error;
+    }
+    if (plat && own)
+        snprintf(label, size, "v%lld+tenant v%lld", (long long)pv, (long long)ov);
+    else if (plat || own)
+        snprintf(label, size, "%sv%lld", own ? "tenant " : "", (long long)(plat ? pv : ov));
+    *mm = og_infer__doc_meta_blend(plat, own, (double)on / ((double)on + OG_INFER__DOC_BLEND_HALF));
+    return 0;
+}
+
 int og_infer_doc_propose(og_ctx *ctx, const char *tenant_id, const char *doc_ref, const char *text,
                          json_t *projects, json_t **out)
 {
     og_infer_doc_meta_model *mm = NULL;
     og_infer__cands *cs = NULL;
     json_t *vec = NULL, *meta = NULL, *sets = NULL;
-    char key[65], model[64], *ftext = NULL, *fmeta = NULL;
-    int64_t mversion = 0, version = 0;
+    char key[65], model[64], mlabel[64], *ftext = NULL, *fmeta = NULL;
+    int64_t version = 0;
     double conf = 0;
     int kind, error;
     *out = NULL;
@@ -117,7 +141,7 @@ int og_infer_doc_propose(og_ctx *ctx, const char *tenant_id, const char *doc_ref
     }
     if ((error = doc_kind(ctx->store, tenant_id, text, &kind, &conf, &version, model,
                           sizeof(model))) < 0 ||
-        (error = og_infer__doc_meta_newest(ctx->store, &mm, &mversion)) < 0 ||
+        (error = meta_model(ctx->store, tenant_id, &mm, mlabel, sizeof(mlabel))) < 0 ||
         (error = og_infer__doc_vector(text, &vec)) < 0 ||
         (error = og_infer_doc_meta_predict(mm, text, projects, &meta)) < 0 ||
         (error = og_infer__doc_cands(text, projects, cs)) < 0)
@@ -146,11 +170,7 @@ int og_infer_doc_propose(og_ctx *ctx, const char *tenant_id, const char *doc_ref
                         strcmp(model, "no model yet") ? json_real(round(conf * 1000) / 1000)
                                                       : json_null());
     json_object_set_new(meta, "model", json_string(model));
-    if (mversion) {
-        snprintf(model, sizeof(model), "v%lld", (long long)mversion);
-        json_object_set_new(meta, "metadata_model", json_string(model));
-    } else
-        json_object_set_new(meta, "metadata_model", json_string("rules"));
+    json_object_set_new(meta, "metadata_model", json_string(mlabel));
     *out = meta;
     meta = NULL;
 cleanup:
@@ -236,6 +256,35 @@ static int doc_examples(og_store *s, const char *tenant_id, json_t ***vecs, int 
     return error < 0 ? error : 0;
 }
 
+int og_infer__doc_model_keep(og_ctx *ctx, const char *tenant_id, const char *kind, int fit_error,
+                             const void *model, json_t *(*dump)(const void *), int64_t examples,
+                             int64_t positives, json_t *models, json_t *skipped)
+{
+    og_infer__model m;
+    int error;
+    if (fit_error == OG_ECONFLICT) {
+        json_array_append_new(skipped, json_pack("{s:s, s:s, s:s}", "kind", kind, "scope",
+                                                 tenant_id ? "tenant" : "platform", "reason",
+                                                 og_error_last()));
+        og_error_clear();
+        return 0;
+    }
+    if (fit_error < 0)
+        return fit_error;
+    memset(&m, 0, sizeof(m));
+    if (!(m.weights = dump(model)))
+        return og_error_set(OG_ERROR, "out of memory");
+    m.examples = examples;
+    error = og_infer__model_save(ctx, tenant_id, kind, &m, positives, models);
+    json_decref(m.weights);
+    return error;
+}
+
+static json_t *dump_kind(const void *m)
+{
+    return og_infer__doc_model_dump(m);
+}
+
 /* The kind model of tenant_id (NULL: the platform's) from its labelled documents. */
 static int doc_train_one(og_ctx *ctx, const char *tenant_id, json_t *models, json_t *skipped)
 {
@@ -244,32 +293,19 @@ static int doc_train_one(og_ctx *ctx, const char *tenant_id, json_t *models, jso
     size_t n = 0;
     int64_t corrected = 0;
     og_infer_doc_model *dm = NULL;
-    og_infer__model m;
     int error;
-    memset(&m, 0, sizeof(m));
     if ((error = doc_examples(ctx->store, tenant_id, &vecs, &kinds, &n, &corrected)) < 0)
         goto cleanup;
-    if ((error = og_infer__doc_fit_vectors(&dm, vecs, kinds, n)) == OG_ECONFLICT) {
-        json_array_append_new(skipped, json_pack("{s:s, s:s, s:s}", "kind", OG_INFER_DOC_MODEL,
-                                                 "scope", tenant_id ? "tenant" : "platform",
-                                                 "reason", og_error_last()));
-        og_error_clear();
-        error = 0;
-        goto cleanup;
-    }
-    if (error < 0)
-        goto cleanup;
-    m.weights = og_infer__doc_model_dump(dm);
-    m.examples = (int64_t)n;
+    error = og_infer__doc_fit_vectors(&dm, vecs, kinds, n, NULL, 0, NULL);
     /* "positives" of a document model: the labels that corrected what it proposed */
-    error = og_infer__model_save(ctx, tenant_id, OG_INFER_DOC_MODEL, &m, corrected, models);
+    error = og_infer__doc_model_keep(ctx, tenant_id, OG_INFER_DOC_MODEL, error, dm, dump_kind,
+                                     (int64_t)n, corrected, models, skipped);
 cleanup:
     for (size_t i = 0; i < n; i++)
         json_decref(vecs[i]);
     free(vecs);
     free(kinds);
     og_infer_doc_model_free(dm);
-    json_decref(m.weights);
     return error;
 }
 

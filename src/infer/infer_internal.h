@@ -78,9 +78,32 @@ void og_infer__examples_free(og_infer__examples *e);
 json_t *og_infer__doc_model_dump(const og_infer_doc_model *m);
 /* The hashed features of text as {"dimension": value} (what infer_docs keeps). *out: new. */
 int og_infer__doc_vector(const char *text, json_t **out);
-/* og_infer_doc_fit() over stored feature vectors (borrowed). */
+/* og_infer_doc_fit_with() over stored feature vectors (borrowed): n labelled ones and nu
+ * unlabelled ones for self-training (opts NULL: og_infer_doc_opts_default). */
 int og_infer__doc_fit_vectors(og_infer_doc_model **out, json_t *const *vectors, const int *kinds,
-                              size_t n);
+                              size_t n, json_t *const *unlabelled, size_t nu,
+                              const og_infer_doc_opts *opts);
+struct feature_node;
+/* The features of text as liblinear nodes (ending with the bias node and -1), the concepts, title
+ * and shape blocks weighed by blocks. *out: caller frees. */
+int og_infer__doc_nodes(const char *text, const double blocks[3], struct feature_node **out);
+/* A stored vector ({"dimension": value}, its blocks of unit length) as nodes, weighed. */
+int og_infer__doc_vector_nodes(json_t *v, const double blocks[3], struct feature_node **out);
+void og_infer__doc_nodes_free(struct feature_node **x, size_t n);
+/* Fit on n documents' nodes weighed by blocks (x borrowed). OG_ECONFLICT: fewer than two kinds. */
+int og_infer__doc_fit_nodes(og_infer_doc_model **out, struct feature_node **x, const int *kinds,
+                            size_t n, const double blocks[3]);
+void og_infer__doc_model_set_pseudo(og_infer_doc_model *m, size_t n);
+/* The probability of each kind under m for nodes x (weighed by m's blocks). */
+void og_infer__doc_probs_nodes(const og_infer_doc_model *m, const struct feature_node *x,
+                               double p[OG_INFER_DOC_NKINDS]);
+/* The tail of every document model's training (doc_store.c): fit_error is the fit's result;
+ * OG_ECONFLICT (one kind or field only) records a skip reason in skipped, another error is
+ * returned; else model's weights (dump()) are saved as a new version of kind for tenant_id
+ * (NULL: the platform), audited, summarised in models. */
+int og_infer__doc_model_keep(og_ctx *ctx, const char *tenant_id, const char *kind, int fit_error,
+                             const void *model, json_t *(*dump)(const void *), int64_t examples,
+                             int64_t positives, json_t *models, json_t *skipped);
 /* Train the document model from the labelled documents (doc_store.c), in the caller's
  * transaction; adds to models or skipped as og_infer_train() reports them. */
 int og_infer__doc_train(og_ctx *ctx, json_t *models, json_t *skipped);
@@ -133,14 +156,40 @@ int og_infer__cand_find(const og_infer__cands *cs, int field, const char *truth)
 int og_infer__doc_meta_fit_sets(og_infer_doc_meta_model **out, json_t *const *sets, size_t n);
 json_t *og_infer__doc_meta_dump(const og_infer_doc_meta_model *m);
 int og_infer__doc_meta_load(json_t *doc, og_infer_doc_meta_model **out);
-/* The newest stored metadata model (NULL: none yet) and its version. */
-int og_infer__doc_meta_newest(og_store *s, og_infer_doc_meta_model **m, int64_t *version);
+/* The newest stored metadata model of tenant_id (NULL: the platform's; *m NULL: none yet), its
+ * version and examples. */
+int og_infer__doc_meta_newest(og_store *s, const char *tenant_id, og_infer_doc_meta_model **m,
+                              int64_t *version, int64_t *examples);
+/* platform with the tenant's model own blended in at share a (both owned by the result; either
+ * may be NULL). */
+og_infer_doc_meta_model *og_infer__doc_meta_blend(og_infer_doc_meta_model *platform,
+                                                  og_infer_doc_meta_model *own, double a);
 /* Train the metadata model (the synthetic corpus and people's corrections) and each tenant's
  * document kind model, in the caller's transaction (doc_learn.c). */
 int og_infer__doc_train_more(og_ctx *ctx, json_t *models, json_t *skipped);
 /* The probability of each kind (index) under m for features x (doc_class.c). */
 int og_infer__doc_probs(const og_infer_doc_model *m, const char *text,
                         double p[OG_INFER_DOC_NKINDS]);
+
+/* ---- language-independent document features (doc_lexicon.c) ---- */
+
+/* room for the lexicon's concepts and the shape features (doc_class.c lays them out after the
+ * hashed n-grams: concepts, concepts of the title, shape) */
+#define OG_INFER__CONCEPTS 96
+#define OG_INFER__SHAPES   80
+/* The UTF-8 character at p (left bytes) folded: Latin letters with accents as ASCII (é e, ß ss,
+ * œ oe), written to out; 0 for a character that is no letter (no-break space, quotes, dashes,
+ * the euro sign), the bytes of other characters as they are. *used: the bytes read. */
+size_t og_infer__fold(const unsigned char *p, size_t left, char out[3], size_t *used);
+/* The concepts (ids < OG_INFER__CONCEPTS) the folded lower-case word w of n bytes names, at
+ * most max: its longest lexicon term from its start, and compound parts inside it. */
+int og_infer__concepts(const char *w, size_t n, int *ids, int max);
+/* The lexicon's name of concept id (NULL: none). */
+const char *og_infer__concept_name(int id);
+/* The shape of text (len bytes): one id (< OG_INFER__SHAPES) per measure, its count's bucket
+ * (0, 1, 2-3, 4-7, 8+): amounts, dates, numbered, bullet, table, heading, command, signature
+ * and question lines, percent signs, times, lines, labels. The number of ids. */
+int og_infer__doc_shape(const char *text, size_t len, int *ids, int max);
 
 /* A held-out synthetic document (doc_synth_hard.c): hard family 0..OG_INFER_DOC_HARD-1 of kind,
  * its true metadata into truth. */

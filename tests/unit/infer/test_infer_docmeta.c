@@ -343,12 +343,109 @@ static void test_store_learns_corrections_and_blends(void **state)
     assert_int_equal(og_test_env_holds(env, "Okapi Dental"), 0);
 }
 
+/* A tenant with OG_INFER_TENANT_MIN corrected documents gets a metadata model of its own: trained
+ * from its corrections only, stored with its id and audited in its chain, blended into its
+ * proposals (n / (n + 200)) and no other tenant's; numbers only, like the platform's. */
+static void test_tenant_metadata_model(void **state)
+{
+    og_test_env *env = *state;
+    og_ctx ada = env->ctx, bob = env->ctx;
+    json_t *out = NULL, *truth = NULL;
+    char name[32], *t = NULL, okapi[OG_ID_LEN];
+    OG_ASSERT_OK(og_actor_become(&ada, "okapicorp", "ada"));
+    OG_ASSERT_OK(og_actor_become(&bob, "tapirworks", "bob"));
+    OG_ASSERT_OK(og_tenant_resolve(&env->ctx, "okapicorp", OG_PERM_READ, okapi));
+    OG_ASSERT_OK(og_project_create(&env->ctx, "okapicorp", "px", "Okapi Portal", NULL));
+    OG_ASSERT_OK(og_project_create(&env->ctx, "tapirworks", "px", "Tapir Portal", NULL));
+    /* okapicorp corrects the client, total and date of 55 documents, tapirworks of 10 */
+    for (int i = 0; i < 55; i++) {
+        int k = i % OG_INFER_DOC_NKINDS;
+        const char *tenant = i < 10 && i % 2 ? "tapirworks" : "okapicorp";
+        OG_ASSERT_OK(
+            og_infer_doc_synth_meta(k, i % OG_INFER_DOC_FAMILIES, 700 + (uint64_t)i, &t, &truth));
+        snprintf(name, sizeof(name), "m%d.md", i);
+        put(env, tenant, name, t);
+        og_artifact_ref r = {tenant, "px", name};
+        og_artifact_correction fix = {str(truth, "client"), str(truth, "total"),
+                                      str(truth, "date")};
+        OG_ASSERT_OK(og_artifact_classify(og_streq(tenant, "okapicorp") ? &ada : &bob, &r,
+                                          og_infer_doc_kinds[k], &fix, NULL));
+        free(t);
+        json_decref(truth);
+    }
+    /* 50 of okapicorp's, 5 of tapirworks': only okapicorp gets a model of its own */
+    for (int i = 55; i < 60; i++) {
+        OG_ASSERT_OK(
+            og_infer_doc_synth_meta(i % OG_INFER_DOC_NKINDS, 1, 700 + (uint64_t)i, &t, &truth));
+        snprintf(name, sizeof(name), "m%d.md", i);
+        put(env, "okapicorp", name, t);
+        og_artifact_ref r = {"okapicorp", "px", name};
+        og_artifact_correction fix = {str(truth, "client"), NULL, NULL};
+        OG_ASSERT_OK(og_artifact_classify(&ada, &r, og_infer_doc_kinds[i % OG_INFER_DOC_NKINDS],
+                                          &fix, NULL));
+        free(t);
+        json_decref(truth);
+    }
+    assert_int_equal(count(env, "SELECT COUNT(*) FROM infer_docs WHERE meta_labelled_us IS NOT"
+                                " NULL"),
+                     60);
+    OG_ASSERT_OK(og_infer_train(&env->ctx, OG_INFER_DOC_META_MODEL, &out));
+    json_t *models = json_object_get(out, "models"), *own = NULL, *plat = NULL;
+    for (size_t i = 0; i < json_array_size(models); i++) {
+        json_t *m = json_array_get(models, i);
+        if (!og_streq(str(m, "kind"), OG_INFER_DOC_META_MODEL))
+            continue;
+        if (og_streq(str(m, "scope"), "tenant")) {
+            assert_null(own); /* one tenant model: okapicorp's */
+            own = m;
+        } else
+            plat = m;
+    }
+    assert_non_null(plat);
+    assert_non_null(own);
+    assert_int_equal(json_integer_value(json_object_get(own, "examples")), 55);
+    assert_int_equal(json_integer_value(json_object_get(own, "positives")), 55);
+    assert_int_equal(json_integer_value(json_object_get(plat, "positives")), 60);
+    json_decref(out);
+    char sql[256];
+    snprintf(sql, sizeof(sql),
+             "SELECT COUNT(*) FROM infer_models WHERE kind = '%s' AND tenant_id = '%s'",
+             OG_INFER_DOC_META_MODEL, okapi);
+    assert_int_equal(count(env, sql), 1);
+    snprintf(sql, sizeof(sql),
+             "SELECT COUNT(*) FROM audit_record WHERE chain = '%s' AND action ="
+             " 'infer.model.train' AND analysis LIKE '%%%s%%'",
+             okapi, OG_INFER_DOC_META_MODEL);
+    assert_int_equal(count(env, sql), 1);
+
+    /* the same document: okapicorp's proposal blends its model in, tapirworks' does not */
+    OG_ASSERT_OK(og_infer_doc_synth_meta(0, 2, 9001, &t, &truth));
+    put(env, "okapicorp", "new.md", t);
+    put(env, "tapirworks", "new.md", t);
+    json_t *po = proposal(env, "okapicorp", "new.md"), *pt = proposal(env, "tapirworks", "new.md");
+    assert_string_equal(str(po, "metadata_model"), "v1+tenant v1");
+    assert_string_equal(str(pt, "metadata_model"), "v1");
+    assert_string_equal(str(po, "client"), str(truth, "client"));
+    assert_string_equal(str(po, "date"), str(truth, "date"));
+    json_decref(po);
+    json_decref(pt);
+    json_decref(truth);
+    free(t);
+
+    /* numbers only: no tenant string, client or word in any stored model */
+    const char *const words[] = {"okapi",    "tapir",     "Portal",   "Northwind", "Contoso",
+                                 "Fabrikam", "Statement", "Customer", NULL};
+    assert_int_equal(
+        og_test_rows_mentioning(env, "SELECT kind, weights FROM infer_models", words, 1), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rules_read_every_format),
         cmocka_unit_test(test_learned_metadata_beats_rules),
         cmocka_unit_test_setup_teardown(test_store_learns_corrections_and_blends, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tenant_metadata_model, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,403 @@
+/* doc_lexicon.c - the document classifier's cross-lingual concepts: a small lexicon of managed
+ * services and project vocabulary in English, German, French, Spanish, Dutch and Italian, each
+ * term mapped to a shared concept id, so that a model trained on English documents weighs the
+ * concept "acceptance" whether a document says acceptance, Abnahme, recette or collaudo. The
+ * terms are general terminology of contracts, change control, operations and project closure
+ * (as a glossary lists them), written without looking at any test or benchmark template, and
+ * matched on accent-folded lower-case words (og_infer__fold): a term is a word's prefix (so
+ * inflections match), "=term" the whole word only (short or ambiguous terms), "+term" also
+ * inside a compound word (German and Dutch compounds: Änderungsantrag, Betriebshandbuch). */
+#include "infer/infer_internal.h"
+
+#include <ctype.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct concept {
+    const char *name;
+    const char *terms;
+}
+concept;
+
+static const concept lexicon[] = {
+    /* what a statement of work is made of */
+    {"statement-of-work", "statement =sow +leistungsbeschreibung +leistungsverzeichnis"
+                          " pflichtenheft cahier =cdc pliego +werkomschrijving capitolato"},
+    {"scope", "scope +umfang +leistungsumfang perimetre portee =alcance ambito +reikwijdte"
+              " +omvang"},
+    {"deliverable", "deliverable +lieferung liefergegenstand livrable fourniture entregable"
+                    " +oplevering consegna"},
+    {"service", "=services +leistung +dienstleistung prestation =servicios =diensten"
+                " =dienstverlening =servizi"},
+    {"fee", "=fee =fees charges pricing =price +vergutung +honorar +preis honoraire =prix"
+            " =tarif honorario =precio =tarifa =prijs =tarief =honorarium compenso =prezzo"
+            " corrispettivo"},
+    {"proposal", "proposal =offer quotation +angebot =offre proposition propuesta oferta"
+                 " =offerte voorstel offerta proposta preventivo"},
+    {"contract", "contract agreement +vertrag +vereinbarung contrat =accord contrato acuerdo"
+                 " +overeenkomst contratto accordo"},
+    {"milestone", "milestone +meilenstein jalon =hito =hitos +mijlpaal traguardo"},
+    {"payment-terms", "invoiced invoicing +zahlungsziel +zahlungsbedingung facturation"
+                      " facturacion facturering fatturazione"},
+    {"effort", "effort +aufwand esfuerzo +inspanning impegno =man-days +personentag"
+               " jours-homme"},
+    {"hourly-rate", "hourly =rate +stundensatz =taux horaire =tarifa +uurtarief tariffa oraria"},
+    {"assumption", "assumption +annahme hypothese supuesto +aanname ipotesi presupposto"},
+    {"out-of-scope", "exclusion excluded +ausgeschlossen exclu excluido uitgesloten escluso"},
+    {"term", "termination terminate +kundigung resiliation rescision opzegging risoluzione"},
+    /* change control */
+    {"change", "change changing +anderung +aenderung modification changement cambio"
+               " modificacion +wijziging verandering modifica variazione variation"},
+    {"amendment", "amendment amend addendum +nachtrag avenant enmienda adenda aanvulling"
+                  " emendamento"},
+    {"request", "request +antrag +anforderung demande solicitud peticion +aanvraag verzoek"
+                " richiesta"},
+    {"reason", "reason justification rationale +begrundung =grund motif motivation motivo"
+               " justificacion =reden motivering giustificazione"},
+    {"impact", "impact +auswirkung effet impacto gevolg impatto conseguenza"},
+    {"original", "original +ursprunglich initial inicial oorspronkelijk originale"},
+    {"revised", "revised revision +geandert +uberarbeitet revise revisado herzien rivisto"
+                " aggiornato"},
+    {"additional", "additional extra +zusatzlich supplementaire adicional aanvullend"
+                   " aggiuntivo ulteriore"},
+    {"increase", "increase +erhohung +mehrkosten augmentation aumento verhoging"
+                 " incremento"},
+    {"delay", "postpone delay +verschiebung +verzogerung decalage retard retraso"
+              " aplazamiento vertraging uitstel ritardo rinvio"},
+    {"replace", "replace +ersetzt +ersetzen remplace sustituye reemplaza vervangt sostituisce"},
+    {"approval", "approval approve authorise authorize +genehmigung genehmigt +freigabe"
+                 " approbation approuve validation aprobacion aprobado +goedkeuring goedgekeurd"
+                 " approvazione approvato autorizzazione"},
+    {"cost", "=cost =costs +kosten =cout =couts coste costo =kosten"},
+    /* operations */
+    {"runbook", "runbook playbook +betriebshandbuch +handbuch exploitation =manuel"
+                " =manual +draaiboek +handleiding manuale"},
+    {"operations", "operational operations +betrieb explotacion operaciones +beheer"
+                   " esercizio"},
+    {"procedure", "procedure +verfahren +vorgehen +anleitung +anweisung procedimiento"
+                  " procedura instruction"},
+    {"step", "=step =steps +schritt etape =paso =pasos =stap =stappen =passo =passi"},
+    {"prerequisite", "prerequisite +voraussetzung prerequis requisito +vereiste prerequisito"},
+    {"rollback", "rollback roll-back back-out +rucksetzung +zurucksetzen +ruckfall"
+                 " retour =arriere reversion +terugdraai +terugval"},
+    {"restore", "restore +wiederherstell restaur +herstel ripristin recuperar recovery"},
+    {"restart", "restart +neustart redemarr reinici herstart riavvi"},
+    {"stop-start", "=stop =start +stoppen +starten arreter demarrer detener iniciar"
+                   " arrestare avviare"},
+    {"backup", "backup +sicherung +datensicherung sauvegarde copia respaldo =back-up"},
+    {"command", "command =run +befehl ausfuhren commande executer comando ejecutar"
+                " =opdracht uitvoeren eseguire"},
+    {"verify", "verify check +prufen +uberprufen kontrollier verifier controler verificar"
+               " comprobar controleren verificare controllare"},
+    {"maintenance", "maintenance +wartung mantenimiento +onderhoud manutenzione"},
+    {"escalate", "escalat +eskalation eskalier escalade escalader escalar escaleren"
+                 " escalare escalation"},
+    {"logs", "=log =logs +protokolldatei journal =registro =registros logboek"},
+    {"configuration", "configuration config +konfiguration +einstellung configuracion"
+                      " configuratie configurazione"},
+    {"monitoring", "monitoring alert +uberwachung +alarm surveillance supervision alerte"
+                   " monitorizacion alerta bewaking monitoraggio avviso"},
+    {"incident", "incident outage +storung +vorfall +ausfall incidente panne =storing"
+                 " guasto"},
+    {"node", "=node =nodes server +knoten serveur servidor =nodo =nodi"},
+    {"duration", "duration +dauer duree duracion +duur durata"},
+    /* project closure */
+    {"closure", "closure closing +abschluss cloture fermeture cierre afsluiting chiusura"},
+    {"completion", "completion complete +fertigstellung +abgeschlossen achevement acheve"
+                   " termine finalizacion completado terminado voltooi afgerond completamento"
+                   " completato concluso"},
+    {"acceptance", "acceptance accepted +abnahme abgenommen reception recette acceptation"
+                   " aceptacion aceptado acceptatie aanvaard accettazione collaudo"},
+    {"lessons-learned", "lessons learned +erkenntnis +lehren enseignement"
+                        " lecciones aprendidas =lessen lezioni apprese"},
+    {"handover", "handover hand-over +ubergabe passation transfert traspaso"
+                 " +overdracht passaggio"},
+    {"final", "=final finally +abschliessend endgultig definitif finale definitivo"
+              " definitief +eind"},
+    {"warranty", "warranty +gewahrleistung garantie garantia garanzia"},
+    {"signature", "signature sign-off signed +unterschrift unterzeichn =firma =firmado"
+                  " handtekening ondertekend firmato"},
+    {"budget", "budget +budget presupuesto begroting bilancio"},
+    {"objective", "objective goal +ziel objectif objetivo =doel =doelen obiettivo"},
+    {"outcome", "outcome result +ergebnis resultat resultado resultaat risultato esito"},
+    {"open-items", "outstanding open +offene +restpunkte =pendiente pendientes openstaande"
+                   " aperti"},
+    {"risk", "risk +risiko risque riesgo +risico rischio"},
+    {"archive", "archive +archiv archiver archivar archiveren archiviare"},
+    {"confirm", "confirm +bestatig confirmer confirmar bevestig conferm"},
+    {"thanks", "thank +danke +dank merci gracias bedankt grazie"},
+    /* what is none of these: internal communication, policies, reminders */
+    {"meeting", "meeting minutes attendee +besprechung +sitzung teilnehmer reunion"
+                " =compte-rendu participant =acta asistente vergadering notulen"
+                " aanwezig riunione verbale partecipant"},
+    {"newsletter", "newsletter news +rundbrief neuigkeit actualite bulletin boletin noticia"
+                   " nieuwsbrief nieuws notiziario notizie novita"},
+    {"staff", "staff employee colleague +mitarbeiter +kollege +belegschaft personnel employe"
+              " collaborateur collegue empleado companero +medewerker collega +personeel"
+              " dipendente"},
+    {"policy", "policy policies +richtlinie politique charte politica +beleid regolamento"},
+    {"invoice", "invoice +rechnung facture factura factuur fattura"},
+    {"payment-reminder", "reminder overdue unpaid +mahnung +zahlungserinnerung rappel relance"
+                         " impaye recordatorio impagado herinnering aanmaning sollecito"
+                         " promemoria"},
+    {"announcement", "announce +ankundigung +mitteilung annonce anuncio aankondiging"
+                     " annuncio comunicazione"},
+    {"training", "training +schulung formation formacion opleiding formazione"},
+    {"holiday", "holiday vacation +urlaub +feiertag conge vacances vacaciones festivo"
+                " vakantie feestdag ferie"},
+    {"event", "event lunch +veranstaltung +feier evenement fete dejeuner evento"
+              " fiesta almuerzo feest pranzo festa"},
+    {"password", "password +passwort +kennwort contrasena wachtwoord"},
+};
+
+#define NCONCEPTS (sizeof(lexicon) / sizeof(lexicon[0]))
+_Static_assert(NCONCEPTS <= OG_INFER__CONCEPTS, "OG_INFER__CONCEPTS is too small");
+
+/* The lexicon as a table of terms, sorted for bsearch, built once. */
+typedef struct term {
+    char text[32];
+    unsigned char len, mode; /* 0: prefix, 1: whole word, 2: prefix or inside a compound */
+    short concept;
+} term;
+
+static term *terms;
+static size_t nterms;
+
+static int by_text(const void *a, const void *b)
+{
+    return strcmp(((const term *)a)->text, ((const term *)b)->text);
+}
+
+static void build(void)
+{
+    size_t cap = 0;
+    for (size_t c = 0; c < NCONCEPTS; c++)
+        for (const char *p = lexicon[c].terms; *p; p++)
+            cap += *p == ' ';
+    cap += NCONCEPTS + 1;
+    if (!(terms = calloc(cap, sizeof(*terms))))
+        return; /* no concepts: the n-grams alone */
+    for (size_t c = 0; c < NCONCEPTS; c++) {
+        const char *p = lexicon[c].terms;
+        while (*p) {
+            size_t n;
+            term *t = &terms[nterms];
+            while (*p == ' ')
+                p++;
+            t->mode = *p == '=' ? 1 : *p == '+' ? 2 : 0;
+            p += t->mode != 0;
+            n = strcspn(p, " ");
+            if (n == 0)
+                break;
+            if (n < sizeof(t->text) && nterms < cap) {
+                memcpy(t->text, p, n);
+                t->len = (unsigned char)n;
+                /* a short prefix is too loose: four letters and fewer match whole words only */
+                if (n <= 4 && t->mode == 0)
+                    t->mode = 1;
+                t->concept = (short)c;
+                nterms++;
+            }
+            p += n;
+        }
+    }
+    qsort(terms, nterms, sizeof(*terms), by_text);
+}
+
+static const term *find(const char *s, size_t n)
+{
+    term key;
+    if (n >= sizeof(key.text))
+        return NULL;
+    memcpy(key.text, s, n);
+    key.text[n] = '\0';
+    return bsearch(&key, terms, nterms, sizeof(*terms), by_text);
+}
+
+int og_infer__concepts(const char *w, size_t n, int *ids, int max)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    int k = 0;
+    pthread_once(&once, build);
+    if (!terms || n < 2)
+        return 0;
+    /* at the word's start: the whole word, then every prefix of five letters or more */
+    for (size_t len = n; len >= 2 && k < max; len--) {
+        const term *t = find(w, len);
+        if (t && (len == n || t->mode != 1)) {
+            ids[k++] = t->concept;
+            break; /* the longest term that matches */
+        }
+        if (len <= 5 && len < n)
+            break;
+    }
+    /* inside a compound (from its fourth letter on): terms marked as compound parts */
+    for (size_t at = 3; n >= 9 && at + 5 <= n && k < max; at++)
+        for (size_t len = n - at; len >= 5; len--) {
+            const term *t = find(w + at, len);
+            if (t && t->mode == 2) {
+                int dup = 0;
+                for (int i = 0; i < k; i++)
+                dup |= ids[i] == t->concept;
+                if (!dup)
+                ids[k++] = t->concept;
+                at += len - 1;
+                break;
+            }
+        }
+    return k;
+}
+
+size_t og_infer__fold(const unsigned char *p, size_t left, char out[3], size_t *used)
+{
+    /* U+00C0 .. U+00FF folded to ASCII, '?' where no letter is (x and division signs) */
+    static const char *const latin1[64] = {
+        "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i",  "i",
+        "d", "n", "o", "o", "o", "o", "o",  "",  "o", "u", "u", "u", "u", "y", "th", "ss",
+        "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i",  "i",
+        "d", "n", "o", "o", "o", "o", "o",  "",  "o", "u", "u", "u", "u", "y", "th", "y"};
+    *used = 1;
+    if (p[0] < 0x80) {
+        out[0] = (char)p[0];
+        return 1;
+    }
+    if (left >= 2 && p[0] == 0xC3 && p[1] >= 0x80 && p[1] <= 0xBF) {
+        const char *f = latin1[p[1] - 0x80];
+        *used = 2;
+        memcpy(out, f, strlen(f));
+        return strlen(f);
+    }
+    if (left >= 2 && p[0] == 0xC5 && (p[1] == 0x92 || p[1] == 0x93)) { /* Œ œ */
+        *used = 2;
+        memcpy(out, "oe", 2);
+        return 2;
+    }
+    if (left >= 2 && p[0] == 0xC2) { /* no-break space, quotes, signs: no letter */
+        *used = 2;
+        return 0;
+    }
+    if (left >= 3 && p[0] == 0xE2 && (p[1] == 0x80 || p[1] == 0x82)) { /* ’ “ – € ... */
+        *used = 3;
+        return 0;
+    }
+    out[0] = (char)p[0]; /* other scripts: their bytes as they are */
+    return 1;
+}
+
+const char *og_infer__concept_name(int id)
+{
+    return id >= 0 && (size_t)id < NCONCEPTS ? lexicon[id].name : NULL;
+}
+
+/* ---- the document's shape: what it has, counted, whatever its language ---- */
+
+enum {
+    SH_MONEY,     /* amounts with a currency, cents or thousands separators */
+    SH_DATE,      /* dates in any of the known formats */
+    SH_NUMBERED,  /* lines that start with "1." "2)" "(3)" */
+    SH_BULLET,    /* lines that start with "-" "*" "•" */
+    SH_TABLE,     /* lines with two cells at least ("|" or tabs) */
+    SH_HEADING,   /* Markdown headings, short lines without a final stop */
+    SH_COMMAND,   /* lines like a shell command: "$ ", a path, an option "--x", backquotes */
+    SH_SIGNATURE, /* lines of underscores or dots to sign on */
+    SH_QUESTION,  /* lines that end with a question mark */
+    SH_PERCENT,   /* percent signs */
+    SH_TIME,      /* times of day HH:MM */
+    SH_LINES,     /* non-empty lines */
+    SH_LABEL,     /* "Label: value" lines */
+    SH_KINDS
+};
+
+static int bucket(int n)
+{
+    return n <= 0 ? 0 : n == 1 ? 1 : n <= 3 ? 2 : n <= 7 ? 3 : 4;
+}
+
+static int starts_numbered(const char *p, const char *e)
+{
+    while (p < e && *p == ' ')
+        p++;
+    if (p < e && *p == '(')
+        p++;
+    const char *d = p;
+    while (p < e && isdigit((unsigned char)*p))
+        p++;
+    return p > d && p - d <= 2 && p < e && (*p == '.' || *p == ')') && p + 1 < e && p[1] == ' ';
+}
+
+static int looks_command(const char *p, const char *e)
+{
+    while (p < e && *p == ' ')
+        p++;
+    if (e - p >= 2 && p[0] == '$' && p[1] == ' ')
+        return 1;
+    for (const char *q = p; q < e; q++)
+        if (*q == '`' || (q + 2 < e && q[0] == ' ' && q[1] == '-' && q[2] == '-') ||
+            (q + 1 < e && q[0] == ' ' && q[1] == '/' && isalpha((unsigned char)q[2])))
+            return 1;
+    return 0;
+}
+
+static void shape_line(const char *p, const char *e, int *count)
+{
+    size_t n = (size_t)(e - p), cells = 0, stops = 0;
+    const char *s = p;
+    while (s < e && (*s == ' ' || *s == '\t'))
+        s++;
+    if (s == e)
+        return;
+    count[SH_LINES]++;
+    count[SH_NUMBERED] += starts_numbered(s, e);
+    count[SH_BULLET] +=
+        (*s == '-' || *s == '*' || (e - s > 3 && memcmp(s, "\xe2\x80\xa2", 3) == 0)) && s + 1 < e &&
+        (s[1] == ' ' || (unsigned char)*s == 0xe2);
+    for (const char *q = s; q < e; q++) {
+        cells += *q == '|' || *q == '\t';
+        stops += *q == '.' || *q == '!' || *q == '?';
+        count[SH_PERCENT] += *q == '%';
+        count[SH_TIME] += q > s && isdigit((unsigned char)q[-1]) && *q == ':' && q + 2 < e &&
+                          isdigit((unsigned char)q[1]) && isdigit((unsigned char)q[2]) &&
+                          (q + 3 == e || !isdigit((unsigned char)q[3]));
+    }
+    count[SH_TABLE] += cells >= 2;
+    count[SH_HEADING] +=
+        *s == '#' || (n < 60 && stops == 0 && cells == 0 && isupper((unsigned char)*s) &&
+                      !memchr(s, ':', (size_t)(e - s)));
+    count[SH_COMMAND] += looks_command(s, e);
+    count[SH_SIGNATURE] += (e - s >= 8 && (strspn(s, "_") >= 8 || strspn(s, ".") >= 8));
+    count[SH_QUESTION] += e[-1] == '?';
+    const char *colon = memchr(s, ':', (size_t)(e - s));
+    count[SH_LABEL] += colon && colon > s && colon - s < 32 && colon + 1 < e && colon[1] == ' ';
+}
+
+int og_infer__doc_shape(const char *text, size_t len, int *ids, int max)
+{
+    int count[SH_KINDS] = {0}, k = 0;
+    const char *end = text + len;
+    for (const char *p = text; p < end;) {
+        const char *e = memchr(p, '\n', (size_t)(end - p));
+        if (!e)
+            e = end;
+        shape_line(p, e, count);
+        p = e + 1;
+    }
+    /* amounts and dates at a word's start */
+    for (const char *p = text; p < end; p++) {
+        char value[64], cur[4], iso[11];
+        int money, fmt;
+        size_t n;
+        if (p > text && (isalnum((unsigned char)p[-1]) || p[-1] == '.' || p[-1] == ','))
+            continue;
+        if ((n = og_infer__date_at(p, iso, &fmt)) > 0) {
+            count[SH_DATE]++;
+            p += n - 1;
+        } else if ((n = og_infer__number_at(p, value, sizeof(value), cur, &money)) > 0) {
+            count[SH_MONEY] += money;
+            p += n - 1;
+        }
+    }
+    for (int s = 0; s < SH_KINDS && k < max; s++)
+        ids[k++] = s * 5 + bucket(count[s]);
+    return k;
+}

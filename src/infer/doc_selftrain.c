@@ -1,0 +1,127 @@
+/* doc_selftrain.c - fitting the document classifier, with self-training: the documents nobody
+ * labelled (a tenant's uploads in a language the labels never covered) become examples of the
+ * kind the first fit gives them when it is confident, the most confident first and at most a
+ * bounded share of the labelled ones, so that a wrong pseudo-label weighs little; then the model
+ * is fitted again. The features are the same numbers either way: nothing is kept of the text. */
+#include "infer/infer_internal.h"
+#include "opsgate/error.h"
+
+#include <linear.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct pick {
+    size_t i;
+    int kind;
+    double conf;
+} pick;
+
+static int by_conf(const void *a, const void *b)
+{
+    double x = ((const pick *)a)->conf, y = ((const pick *)b)->conf;
+    return x > y ? -1 : x < y;
+}
+
+/* Fit on xl (n, kinds) and, when opts asks for it, xu (nu) pseudo-labelled by the first fit.
+ * Both borrowed, weighed already. */
+static int fit_self(og_infer_doc_model **out, struct feature_node **xl, const int *kinds, size_t n,
+                    struct feature_node **xu, size_t nu, const og_infer_doc_opts *o)
+{
+    const double blocks[3] = {o->concepts, o->title, o->shape};
+    og_infer_doc_model *m = NULL;
+    struct feature_node **x = NULL;
+    int *k = NULL, error;
+    pick *picks = NULL;
+    size_t np = 0, cap = (size_t)(o->self_share * (double)n);
+    *out = NULL;
+    if ((error = og_infer__doc_fit_nodes(&m, xl, kinds, n, blocks)) < 0 || nu == 0 ||
+        o->self_min <= 0 || cap == 0)
+        goto done;
+    if (!(picks = calloc(nu, sizeof(*picks))) || !(x = calloc(n + nu, sizeof(*x))) ||
+        !(k = calloc(n + nu, sizeof(*k)))) {
+        error = og_error_set(OG_ERROR, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < nu; i++) {
+        double p[OG_INFER_DOC_NKINDS];
+        int best = 0;
+        og_infer__doc_probs_nodes(m, xu[i], p);
+        for (int c = 1; c < OG_INFER_DOC_NKINDS; c++)
+            if (p[c] > p[best])
+                best = c;
+        if (p[best] >= o->self_min)
+            picks[np++] = (pick){i, best, p[best]};
+    }
+    if (np == 0)
+        goto done;
+    qsort(picks, np, sizeof(*picks), by_conf);
+    if (np > cap)
+        np = cap;
+    memcpy(x, xl, n * sizeof(*x));
+    memcpy(k, kinds, n * sizeof(*k));
+    for (size_t i = 0; i < np; i++) {
+        x[n + i] = xu[picks[i].i];
+        k[n + i] = picks[i].kind;
+    }
+    og_infer_doc_model_free(m);
+    m = NULL;
+    if ((error = og_infer__doc_fit_nodes(&m, x, k, n + np, blocks)) >= 0)
+        og_infer__doc_model_set_pseudo(m, np);
+done:
+    if (error >= 0) {
+        *out = m;
+        m = NULL;
+    }
+    og_infer_doc_model_free(m);
+    free(picks);
+    free(x);
+    free(k);
+    return error;
+}
+
+int og_infer_doc_fit_with(og_infer_doc_model **out, const char *const *texts, const int *kinds,
+                          size_t n, const char *const *unlabelled, size_t nu,
+                          const og_infer_doc_opts *opts)
+{
+    const og_infer_doc_opts *o = opts ? opts : &og_infer_doc_opts_default;
+    const double blocks[3] = {o->concepts, o->title, o->shape};
+    struct feature_node **xl = calloc(n ? n : 1, sizeof(*xl)),
+                        **xu = calloc(nu ? nu : 1, sizeof(*xu));
+    int error = xl && xu ? 0 : og_error_set(OG_ERROR, "out of memory");
+    *out = NULL;
+    for (size_t i = 0; i < n && error >= 0; i++)
+        error = og_infer__doc_nodes(texts[i], blocks, &xl[i]);
+    for (size_t i = 0; i < nu && error >= 0; i++)
+        error = og_infer__doc_nodes(unlabelled[i], blocks, &xu[i]);
+    if (error >= 0)
+        error = fit_self(out, xl, kinds, n, xu, nu, o);
+    og_infer__doc_nodes_free(xl, n);
+    og_infer__doc_nodes_free(xu, nu);
+    return error;
+}
+
+int og_infer_doc_fit(og_infer_doc_model **out, const char *const *texts, const int *kinds, size_t n)
+{
+    return og_infer_doc_fit_with(out, texts, kinds, n, NULL, 0, NULL);
+}
+
+int og_infer__doc_fit_vectors(og_infer_doc_model **out, json_t *const *vectors, const int *kinds,
+                              size_t n, json_t *const *unlabelled, size_t nu,
+                              const og_infer_doc_opts *opts)
+{
+    const og_infer_doc_opts *o = opts ? opts : &og_infer_doc_opts_default;
+    const double blocks[3] = {o->concepts, o->title, o->shape};
+    struct feature_node **xl = calloc(n ? n : 1, sizeof(*xl)),
+                        **xu = calloc(nu ? nu : 1, sizeof(*xu));
+    int error = xl && xu ? 0 : og_error_set(OG_ERROR, "out of memory");
+    *out = NULL;
+    for (size_t i = 0; i < n && error >= 0; i++)
+        error = og_infer__doc_vector_nodes(vectors[i], blocks, &xl[i]);
+    for (size_t i = 0; i < nu && error >= 0; i++)
+        error = og_infer__doc_vector_nodes(unlabelled[i], blocks, &xu[i]);
+    if (error >= 0)
+        error = fit_self(out, xl, kinds, n, xu, nu, o);
+    og_infer__doc_nodes_free(xl, n);
+    og_infer__doc_nodes_free(xu, nu);
+    return error;
+}
