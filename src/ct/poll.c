@@ -241,8 +241,13 @@ static int one_page(poll_state *s, og_ct__source *src, int subdomains, char *cur
     ssize_t *pat = NULL;
     int error = src->provider->page(src->client, s->domain, subdomains, cursor, &v, &n);
     *done = 0;
-    if (error < 0)
+    if (error < 0) {
+        /* the source's failure, not the caller's: its 401 is no 401 of ours */
+        char msg[400];
+        og_strlcpy(msg, og_error_last(), sizeof(msg));
+        error = og_error_set(OG_EUPSTREAM, "CT source: %s", msg);
         goto cleanup;
+    }
     if (n == 0) {
         *done = 1;
         goto cleanup;
@@ -353,8 +358,6 @@ int og_ct_poll(og_ctx *ctx, const char *tenant, const char *watch, json_t **out)
     if ((error = og_ct_watch_list(ctx, t.id, &watches)) < 0)
         goto cleanup;
     if (watch && *watch && (error = only_watch(&watches, watch)) < 0)
-        goto cleanup;
-    if (json_array_size(watches) == 0)
         goto cleanup;
     if ((error = og_ct__source_open(ctx, t.id, &src)) < 0)
         goto cleanup;

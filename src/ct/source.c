@@ -272,7 +272,7 @@ int og_ct__source_open(og_ctx *ctx, const char *tenant_id, og_ct__source *out)
     json_t *mp = json_object_get(opts, "max_pages");
     out->max_pages = json_is_integer(mp) && json_integer_value(mp) > 0 ? json_integer_value(mp)
                                                                        : DEFAULT_MAX_PAGES;
-    if ((error = og_connector_client_open(&out->client, ctx->store, "ct-source",
+    if ((error = og_connector_client_open(&out->client, ctx->store, out->provider->name,
                                           og_stmt_col_text(st, 3), bearer, opts)) < 0)
         goto cleanup;
 cleanup:
