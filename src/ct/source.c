@@ -122,6 +122,29 @@ static int url_check(og_ctx *ctx, const char *url)
     return error;
 }
 
+/* The key the scope's source holds: its row's id into id and a copy of the sealed key (NULL when
+ * none). */
+static int held_key(og_ctx *ctx, const char *scope, char id[OG_ID_LEN], uint8_t **sealed,
+                    size_t *len)
+{
+    og_stmt *st = NULL;
+    int error = og_stmt_prepare_args(
+        &st, ctx->store, "SELECT id, sealed_key FROM ct_sources WHERE scope = ?", "t", scope);
+    if (error >= 0 && (error = og_stmt_step(st)) == OG_ROW) {
+        size_t n = 0;
+        const void *b = og_stmt_col_blob(st, 1, &n);
+        if (b && n) {
+            og_strlcpy(id, og_stmt_col_text(st, 0), OG_ID_LEN);
+            if (!(*sealed = malloc(n)))
+                error = og_error_set(OG_ERROR, "out of memory");
+            else
+                memcpy(*sealed, b, n), *len = n;
+        }
+    }
+    og_stmt_free(st);
+    return error < 0 ? error : 0;
+}
+
 int og_ct_source_set(og_ctx *ctx, const char *tenant, const og_ct_source_spec *spec)
 {
     int error, in_tx = 0;
@@ -144,8 +167,8 @@ int og_ct_source_set(og_ctx *ctx, const char *tenant, const og_ct_source_spec *s
         return error;
     if (spec->key && (strlen(spec->key) > KEY_MAX || strpbrk(spec->key, "\r\n")))
         return og_error_set(OG_EINVAL, "a CT API key is one line of at most %d bytes", KEY_MAX);
-    if (!(opts = json_dumps(spec->options ? spec->options : json_object(),
-                            JSON_COMPACT | JSON_SORT_KEYS)))
+    opts = spec->options ? json_dumps(spec->options, JSON_COMPACT | JSON_SORT_KEYS) : strdup("{}");
+    if (!opts)
         return og_error_set(OG_ERROR, "out of memory");
     og_id_new(id);
     og_time_format(og_time_now_us(), now);
@@ -154,7 +177,9 @@ int og_ct_source_set(og_ctx *ctx, const char *tenant, const og_ct_source_spec *s
     if ((error = og_store_tx_begin(ctx->store)) < 0)
         goto cleanup;
     in_tx = 1;
-    /* the row keeps its id, the key's associated data: a new one is sealed for it */
+    /* without a key given, the one held stays (sealed for its row's id, which the row keeps) */
+    if (!spec->key && (error = held_key(ctx, scope, id, &sealed, &sealed_len)) < 0)
+        goto cleanup;
     if ((error = og_store_run(ctx->store, "DELETE FROM ct_sources WHERE scope = ?", "t", scope)) <
         0)
         goto cleanup;
