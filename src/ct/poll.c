@@ -353,7 +353,8 @@ int og_ct_poll(og_ctx *ctx, const char *tenant, const char *watch, json_t **out)
     int error, first_error = 0;
     if (out)
         *out = NULL;
-    if ((error = og_ct__tenant(ctx, tenant, OG_PERM_WRITE, &t)) < 0)
+    if ((error = og_ct__tenant(ctx, tenant, OG_PERM_WRITE, &t)) < 0 ||
+        (error = og_ct_register()) < 0) /* the alert's kind, for a caller that has not */
         goto cleanup;
     if ((error = og_ct_watch_list(ctx, t.id, &watches)) < 0)
         goto cleanup;
