@@ -94,8 +94,11 @@ static int finding_name(og_ctx *ctx, const char *tenant_id, const char *id, char
 int og_ct_register(void)
 {
     int error;
-    if ((error = og_gate_kind_register(&unknown_kind)) < 0 ||
-        (error = og_audit_namer_register("ct-watch", watch_name, 0)) < 0 ||
+    /* registering again is no failure (poll registers for callers that have not) */
+    if ((error = og_gate_kind_register(&unknown_kind)) == OG_EEXISTS &&
+        og_gate_kind_find(OG_CT_KIND_UNKNOWN) == &unknown_kind)
+        error = 0;
+    if (error < 0 || (error = og_audit_namer_register("ct-watch", watch_name, 0)) < 0 ||
         (error = og_audit_namer_register("ct-finding", finding_name, 0)) < 0)
         return error;
     return 0;

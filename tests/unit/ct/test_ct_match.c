@@ -136,11 +136,21 @@ static void test_ct_domain_check__takes_names_refuses_tricks(void **state)
     strcpy(longlabel + 64, ".com");
     assert_int_equal(og_ct_domain_check(longlabel, out), OG_EINVAL);
     longlabel[1] = '\0';
+    /* 253 characters is the most a name has (a trailing dot aside) */
     char longname[300] = "";
     while (strlen(longname) < 250)
         strcat(longname, "abcdefghi.");
     strcat(longname, "com");
-    assert_int_equal(og_ct_domain_check(longname, out), OG_EINVAL);
+    assert_int_equal(strlen(longname), 253);
+    OG_ASSERT_OK(og_ct_domain_check(longname, out));
+    strcat(longname, ".");
+    OG_ASSERT_OK(og_ct_domain_check(longname, out));
+    assert_int_equal(strlen(out), 253);
+    longname[0] = 'x';
+    memmove(longname + 1, longname, strlen(longname) + 1);
+    assert_int_equal(og_ct_domain_check(longname, out), OG_EINVAL); /* 254 and a dot */
+    longname[strlen(longname) - 1] = '\0';
+    assert_int_equal(og_ct_domain_check(longname, out), OG_EINVAL); /* 254 */
 }
 
 int main(void)
