@@ -316,7 +316,7 @@ cleanup:
         og_error_set(error, "%s", msg);
     }
     json_array_append_new(
-        report, json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:s?}", "id", s.watch_id,
+        report, json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:s*}", "id", s.watch_id,
                           "domain", s.domain, "pages", (json_int_t)pages, "issuances",
                           (json_int_t)s.issuances, "new", (json_int_t)s.fresh, "unknown",
                           (json_int_t)s.unknown, "known", (json_int_t)s.known, "expected",

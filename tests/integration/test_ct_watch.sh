@@ -57,7 +57,7 @@ run 0 "watch add" og cert watch add --tenant acme example.com --subdomains
 run 1 "the same again" og cert watch add --tenant acme EXAMPLE.com.
 grep -q "already" "$T/err" && ok || bad "a second watch of a domain: $(cat "$T/err")"
 for badname in '*.example.com' 'com' '10.0.0.1' 'ex_ample.com' '-a.example.com' "$(printf 'a%.0s' $(seq 64)).com"; do
-  run 1 "watch add '$badname' is refused" og cert watch add --tenant acme "$badname"
+  run 1 "watch add '$badname' is refused" og cert watch add --tenant acme -- "$badname"
 done
 run 1 "watch add as an auditor" og --as aud cert watch add --tenant acme example.org
 run 1 "a poll without a source" og cert watch poll --tenant acme
