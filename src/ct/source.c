@@ -68,8 +68,10 @@ static int scope_get(og_ctx *ctx, const char *tenant, int change, og_tenant *t, 
     if ((error = og_ct__tenant(ctx, tenant, change ? OG_PERM_WRITE : OG_PERM_READ, t)) < 0)
         return error;
     if (change && !og_actor_is_platform(&ctx->actor) && ctx->actor.role != OG_ROLE_TENANT_ADMIN)
-        return og_error_set(OG_EDENIED, "setting the CT source of tenant '%s' needs a tenant-admin",
-                            t->name);
+        return og_error_set(OG_EDENIED,
+                            "%s may not set the CT source of tenant '%s' (it needs the "
+                            "tenant-admin role)",
+                            ctx->actor.user_name[0] ? ctx->actor.user_name : "this actor", t->name);
     strcpy(scope, t->id);
     return 0;
 }
@@ -189,10 +191,13 @@ int og_ct_source_set(og_ctx *ctx, const char *tenant, const og_ct_source_spec *s
         goto cleanup;
     if ((error = og_store_run(ctx->store,
                               "INSERT INTO ct_sources (id, tenant_id, scope, provider, base_url,"
-                              " sealed_key, options, updated_at, updated_by)"
-                              " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                              sealed ? "tttttbttt" : "tttttnttt", id, t.id[0] ? t.id : NULL, scope,
-                              p->name, url, (const void *)sealed, sealed_len, opts, now, who)) < 0)
+                              " options, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                              "tttttttt", id, t.id[0] ? t.id : NULL, scope, p->name, url, opts, now,
+                              who)) < 0)
+        goto cleanup;
+    if (sealed &&
+        (error = og_store_run(ctx->store, "UPDATE ct_sources SET sealed_key = ? WHERE id = ?", "bt",
+                              (const void *)sealed, sealed_len, id)) < 0)
         goto cleanup;
     analysis =
         json_pack("{s:s, s:s, s:b}", "provider", p->name, "host", host, "key", sealed != NULL);
@@ -220,8 +225,8 @@ static int source_row(og_ctx *ctx, const char *tenant_id, og_stmt **st)
     if ((error = og_stmt_step(st[0])) < 0)
         return error;
     if (error != OG_ROW)
-        return og_error_set(OG_ENOTFOUND,
-                            "no CT source is set (for the tenant or the installation)");
+        return og_error_set(OG_ENOTFOUND, "CT source not found: none is set for the tenant or "
+                                          "the installation");
     return 0;
 }
 

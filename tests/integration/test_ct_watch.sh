@@ -61,7 +61,7 @@ for badname in '*.example.com' 'com' '10.0.0.1' 'ex_ample.com' '-a.example.com' 
 done
 run 1 "watch add as an auditor" og --as aud cert watch add --tenant acme example.org
 run 1 "a poll without a source" og cert watch poll --tenant acme
-grep -q "no CT source" "$T/err" && ok || bad "poll without a source: $(cat "$T/err")"
+grep -q "CT source not found" "$T/err" && ok || bad "poll without a source: $(cat "$T/err")"
 printf '%s\n' "$KEY" >"$T/key"
 run 1 "a loopback source before egress allows it" og cert watch source set --tenant acme \
   --base-url "http://127.0.0.1:1" --key-file "$T/key"

@@ -144,6 +144,13 @@ static void test_ct_source__key_sealed_kept_and_for_admins(void **state)
     json_object_set_new(opts, "nonsense", json_true());
     assert_int_equal(og_ct_source_set(&f->ada, "acme", &again), OG_EINVAL);
     json_decref(opts);
+    /* an empty key clears it (a keyless source) */
+    og_ct_source_spec keyless = {NULL, "https://ct3.example.test", "", NULL};
+    OG_ASSERT_OK(og_ct_source_set(&f->ada, "acme", &keyless));
+    OG_ASSERT_OK(og_ct_source_show(&f->eve, "acme", &s));
+    assert_true(json_is_false(json_object_get(s, "key")));
+    assert_int_equal(json_object_size(json_object_get(s, "options")), 0);
+    json_decref(s);
     og_ct_source_spec bad_url = {NULL, "ftp://ct.example.test", NULL, NULL};
     assert_int_equal(og_ct_source_set(&f->ada, "acme", &bad_url), OG_EINVAL);
     og_ct_source_spec loopback = {NULL, "https://127.0.0.1:8443", NULL, NULL};
@@ -155,7 +162,7 @@ static void test_ct_source__key_sealed_kept_and_for_admins(void **state)
     OG_ASSERT_OK(og_ct_source_show(&f->gus, "globex", &s));
     assert_string_equal(json_string_value(json_object_get(s, "scope")), "platform");
     json_decref(s);
-    assert_int_equal(audited(f, f->acme.id, "ct.source.set"), 2);
+    assert_int_equal(audited(f, f->acme.id, "ct.source.set"), 3);
 }
 
 /* Plant an open unknown issuance of acme's watch as a poll records it. */
