@@ -149,14 +149,23 @@ grep -q "401" "$T/err" && ok || bad "a refused key: $(cat "$T/err")"
 grep -q "wrong" "$T/err" && bad "the key is in the message" || ok
 run 0 "source set back" og cert watch source set --tenant acme --base-url "$SIM" --key-file "$T/key"
 
-# ---- over HTTP
-og_serve "$D"
+# ---- over HTTP, the server's scheduler every second
+OPSGATE_JOBS_EVERY=1s og_serve "$D"
 api GET /api/v1/tenants/acme/certs/watches "$eve"
 expect_status 200 "GET watches"
 expect_jq '.watches | length' 2 "two watches"
 api POST /api/v1/tenants/acme/certs/watches "$eve" '{"domain":"example.net","subdomains":false}'
 expect_status 201 "POST watch"
 wid=$(jq -r .id <<<"$body")
+# the scheduler polls a watch never polled (the others were, within the poll interval)
+for _ in $(seq 1 60); do
+  api GET /api/v1/tenants/acme/certs/watches "$eve"
+  [ "$(jq -r '.watches[] | select(.domain == "example.net") | .polled_at' <<<"$body")" != null ] && break
+  sleep 0.25
+done
+expect_jq '.watches[] | select(.domain == "example.net") | .polled_at | type' string "the scheduler polled the new watch"
+jq -e -s 'any(.[]; .query.domain == ["example.net"] and .query.include_subdomains == ["false"])' "$T/sim.log" >/dev/null &&
+  ok || bad "the scheduler's poll did not reach the source"
 api POST /api/v1/tenants/acme/certs/watches "$eve" '{"domain":"*.example.net"}'
 expect_status 400 "a wildcard watch"
 api POST /api/v1/tenants/acme/certs/watches "$aud" '{"domain":"example.io"}'
