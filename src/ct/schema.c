@@ -78,7 +78,7 @@ static const og_migration steps[] = {
      "  id TEXT PRIMARY KEY,"
      "  tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
      "  domain TEXT NOT NULL,"
-     "  subdomains INTEGER NOT NULL,"
+     "  subdomains BIGINT NOT NULL,"
      "  cursor TEXT,"
      "  polled_at_us BIGINT,"
      "  last_error TEXT,"
