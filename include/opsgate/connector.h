@@ -131,6 +131,30 @@ int og_connector_metrics_render(og_store *s, og_buf *out);
  * recorded with its connector (and alerts once); the others still run. */
 int og_connector_scheduler_job(og_ctx *ctx);
 
+/* ---- the connectors' HTTP path for another module's outside API ----
+ * A client of one outside JSON API (a Certificate Transparency monitor, ...) that is no
+ * connector of the catalogue but calls out the way connectors do: every resolved address checked
+ * against the egress policy (egress.h) at connect time, redirects never followed, network errors
+ * and 5xx retried with exponential backoff and jitter, 429 and 503 waited out as Retry-After says
+ * (up to options.retry_after_max_s, default 120; longer fails), every attempt counted against
+ * options.request_budget (OG_EBUSY once spent), answers capped at 16 MiB, errors naming label,
+ * the method and the path (never the query or the key) and quoting the API's "message".
+ * Options as a connector's: request_budget, max_attempts, backoff_base_ms, backoff_max_ms,
+ * retry_after_max_s, timeout_s, ca_pem. One thread at a time. */
+typedef struct og_connector_client og_connector_client;
+/* base_url: http(s)://host[:port][/path] (OG_EINVAL otherwise); bearer: sent as
+ * "Authorization: Bearer ..." (NULL or "": none), copied and wiped by _free; options borrowed
+ * (may be NULL). The egress policy is read from s. */
+int og_connector_client_open(og_connector_client **out, og_store *s, const char *label,
+                             const char *base_url, const char *bearer, const json_t *options);
+/* GET path (below the base URL, query already encoded): 0 with *out the parsed JSON answer
+ * (caller decrefs) for a 2xx; errors as above (OG_EAUTH for 401/403, OG_ENOTFOUND for 404,
+ * OG_EINVAL for another 4xx, OG_EBUSY for 429/503 after the retries or a spent budget). */
+int og_connector_client_get(og_connector_client *c, const char *path, json_t **out);
+/* Requests sent so far (every attempt). */
+int64_t og_connector_client_requests(const og_connector_client *c);
+void og_connector_client_free(og_connector_client *c); /* NULL-safe */
+
 /* Register the module's event handlers (automation policies and pushes) and its notifier
  * ("psa"), idempotent; called by og_app_register_all(). */
 int og_connector_register(void);

@@ -7,6 +7,7 @@
 #include "opsgate/audit.h"
 #include "opsgate/certs.h"
 #include "opsgate/connector.h"
+#include "opsgate/ct.h"
 #include "opsgate/deploy.h"
 #include "opsgate/docgen.h"
 #include "opsgate/egress.h"
@@ -89,6 +90,8 @@ int og_app_register_all(void)
             og_error_wrap("registering notification delivery");
         else if ((error = og_connector_register()) < 0)
             og_error_wrap("registering the connectors' event handlers and notifier");
+        else if ((error = og_ct_register()) < 0)
+            og_error_wrap("registering Certificate Transparency alerts and names");
         else if ((error = og_audit_publisher_register(checkpoint_event, NULL)) < 0)
             og_error_wrap("registering the publication of audit checkpoints");
         else if ((error = og_events_subscribe("audit-witness", "audit.checkpoint", witness_deliver,

@@ -8,6 +8,7 @@
 #include "opsgate/audit.h"
 #include "opsgate/certs.h"
 #include "opsgate/connector.h"
+#include "opsgate/ct.h"
 #include "opsgate/crypto.h"
 #include "opsgate/deploy.h"
 #include "opsgate/error.h"
@@ -37,10 +38,10 @@ static const struct {
     const char *name;
     walker_fn fn;
 } walkers[] = {
-    {"acme", og_acme_reseal},     {"artifacts", og_artifacts_reseal},
-    {"certs", og_certs_reseal},   {"connector", og_connector_reseal},
-    {"deploy", og_deploy_reseal}, {"gate", og_gate_reseal},
-    {"notify", og_notify_reseal},
+    {"acme", og_acme_reseal},   {"artifacts", og_artifacts_reseal},
+    {"certs", og_certs_reseal}, {"connector", og_connector_reseal},
+    {"ct", og_ct_reseal},       {"deploy", og_deploy_reseal},
+    {"gate", og_gate_reseal},   {"notify", og_notify_reseal},
 };
 #define NWALKERS (sizeof(walkers) / sizeof(walkers[0]))
 

@@ -3,6 +3,7 @@
  * renew, revoke and plans in cmd_cert_acme.c, deploy in cmd_cert_deploy.c. */
 #include "cli/cmd_cert.h"
 #include "cli/table.h"
+#include "opsgate/ct.h"
 #include "opsgate/error.h"
 
 #include <stdio.h>
@@ -356,6 +357,11 @@ static void show_text(json_t *doc)
     printf("%-20s %s\n", "ca", json_is_true(json_object_get(doc, "ca")) ? "yes" : "no");
     printf("%-20s %s\n", "private_key",
            json_is_true(json_object_get(doc, "private_key")) ? "held (sealed)" : "no");
+    json_t *ct = json_object_get(json_object_get(doc, "ct"), "issuances");
+    if (json_array_size(ct))
+        printf("%-20s logged (%s, seen %s)\n", "ct",
+               json_string_value(json_object_get(json_array_get(ct, 0), "verdict")),
+               json_string_value(json_object_get(json_array_get(ct, 0), "seen_at")));
     show_lists(doc);
 }
 
@@ -368,6 +374,10 @@ static int show(og_cli *cli, const og_cli_args *a)
         return error;
     if ((error = og_certs_show(&cli->ctx, tenant, a->pos[0], &doc)) < 0)
         return og_cli_fail(error);
+    json_t *ct = NULL; /* what Certificate Transparency says of it (docs/certs.md) */
+    if (!og_streq(jstr(doc, "kind"), OG_CERTS_KIND_APP) &&
+        og_ct_cert_status(&cli->ctx, tenant, jstr(doc, "fingerprint"), &ct) == 0)
+        json_object_set_new(doc, "ct", ct);
     if (cli->json) {
         og_cli_print_json(doc);
         return OG_EXIT_OK;
@@ -630,9 +640,12 @@ static const og_cli_sub subs[] = {
     {0},
 };
 
+static const og_command *const groups[] = {&og_cli__cert_watch, NULL};
+
 const og_command og_cmd_cert = {
     .name = "cert",
     .summary = "certificate inventory: scan, import, expiry alerts",
     .about = about,
     .subs = subs,
+    .groups = groups,
 };

@@ -23,6 +23,8 @@ int og_cli__cert_issue(og_cli *cli, const og_cli_args *a);
 int og_cli__cert_renew(og_cli *cli, const og_cli_args *a);
 int og_cli__cert_revoke(og_cli *cli, const og_cli_args *a);
 int og_cli__cert_plans(og_cli *cli, const og_cli_args *a);
+/* cmd_cert_watch.c: the group `cert watch` (Certificate Transparency) */
+extern const og_command og_cli__cert_watch;
 /* cmd_cert_deploy.c: deploy, and the deploy itself with its report, shared with `target deploy`
  */
 int og_cli__cert_deploy(og_cli *cli, const og_cli_args *a);

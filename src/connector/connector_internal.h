@@ -56,6 +56,9 @@ typedef struct og_conn {
  */
 int og_conn_open(og_conn **out, const char *kind, const char *base_url, const json_t *creds,
                  const json_t *options);
+/* The same with the vendor given (the plain client of client.c, which is no catalogue kind). */
+int og_conn_open_vendor(og_conn **out, const og_conn_vendor *v, const char *base_url,
+                        const json_t *creds, const json_t *options);
 void og_conn_free(og_conn *c); /* NULL-safe; wipes credentials and the bearer */
 /* og_netclient_allow_fn over an og_conn's egress policy (arg: the og_conn). */
 int og_conn_egress_allows(void *arg, const void *sa, size_t len);

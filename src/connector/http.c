@@ -36,12 +36,19 @@ static int base_url_check(const char *url)
 int og_conn_open(og_conn **out, const char *kind, const char *base_url, const json_t *creds,
                  const json_t *options)
 {
-    int error = 0;
-    og_conn *c = NULL;
     *out = NULL;
     const og_conn_vendor *v = og_conn_vendor_find(kind ? kind : "");
     if (!v)
         return og_error_set(OG_EINVAL, "unknown connector kind '%s'", kind ? kind : "");
+    return og_conn_open_vendor(out, v, base_url, creds, options);
+}
+
+int og_conn_open_vendor(og_conn **out, const og_conn_vendor *v, const char *base_url,
+                        const json_t *creds, const json_t *options)
+{
+    int error = 0;
+    og_conn *c = NULL;
+    *out = NULL;
     if (!base_url || !*base_url)
         base_url = v->default_base_url;
     if (!base_url)

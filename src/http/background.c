@@ -10,6 +10,7 @@
 #include "opsgate/audit.h"
 #include "opsgate/certs.h"
 #include "opsgate/connector.h"
+#include "opsgate/ct.h"
 #include "opsgate/error.h"
 #include "opsgate/tenant.h"
 
@@ -219,6 +220,8 @@ int og_http__background_start(og_http_background *bg, og_store_pool *pool, og_ke
     /* PSA connectors whose options.sync_interval (default 15m) has passed: an incremental pull. */
     og_http__background_add(bg, "connector syncs", "scheduler", every_us,
                             og_connector_scheduler_job);
+    /* Certificate Transparency watches whose source's poll_interval (default 1h) has passed. */
+    og_http__background_add(bg, "ct polls", "scheduler", every_us, og_ct_scheduler_job);
     og_http__background_add(bg, "data-key re-seal", "keys", every_us, job_datakey_reseal);
     /* Console sessions past their idle or absolute expiry: deleted and audited (session.expire). */
     og_http__background_add(bg, "console sessions", "console", every_us, job_session_sweep);

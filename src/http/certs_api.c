@@ -4,6 +4,7 @@
 #include "http/certs_api.h"
 #include "http/server.h"
 #include "opsgate/certs.h"
+#include "opsgate/ct.h"
 #include "opsgate/error.h"
 
 #include <stdlib.h>
@@ -99,6 +100,10 @@ int og_http__certs_show(og_http_req *r)
         return og_error_set(OG_EINVAL, "missing certificate id");
     if ((error = og_certs_show(&r->ctx, tenant, id, &out)) < 0)
         return error;
+    json_t *ct = NULL; /* what Certificate Transparency says of it (docs/certs.md) */
+    const char *fp = json_string_value(json_object_get(out, "fingerprint"));
+    if (fp && strncmp(fp, "app:", 4) != 0 && og_ct_cert_status(&r->ctx, tenant, fp, &ct) == 0)
+        json_object_set_new(out, "ct", ct);
     return og_http__reply(r, 200, out);
 }
 

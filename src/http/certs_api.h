@@ -24,5 +24,15 @@ int og_http__certs_targets(struct og_http_req *r);
 int og_http__certs_schedule_list(struct og_http_req *r);
 int og_http__certs_schedule_add(struct og_http_req *r);
 int og_http__certs_schedule_delete(struct og_http_req *r);
+/* ct_api.c: Certificate Transparency watches, findings and source */
+int og_http__ct_watch_list(struct og_http_req *r);
+int og_http__ct_watch_add(struct og_http_req *r);
+int og_http__ct_watch_remove(struct og_http_req *r);
+int og_http__ct_poll(struct og_http_req *r);
+int og_http__ct_findings(struct og_http_req *r);
+int og_http__ct_finding_expect(struct og_http_req *r);
+int og_http__ct_finding_incident(struct og_http_req *r);
+int og_http__ct_source_get(struct og_http_req *r);
+int og_http__ct_source_set(struct og_http_req *r);
 
 #endif

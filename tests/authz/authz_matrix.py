@@ -95,6 +95,12 @@ BODIES = {
     "POST /api/v1/tenants/{tenant}/certs/scan": lambda r: {"targets": ["127.0.0.1:1"]},
     "POST /api/v1/tenants/{tenant}/certs/requests":
         lambda r: {"name": "new-" + r, "names": ["new.example"]},
+    "POST /api/v1/tenants/{tenant}/certs/watches": lambda r: {"domain": "w-" + r + ".example"},
+    "POST /api/v1/tenants/{tenant}/certs/ct-findings/{id}/expect": lambda r: {"note": "matrix"},
+    "POST /api/v1/tenants/{tenant}/certs/ct-findings/{id}/incident": lambda r: {"note": "matrix"},
+    "PUT /api/v1/tenants/{tenant}/certs/ct-source":
+        lambda r: {"base_url": "https://ct.invalid", "key": "matrix-key",
+                   "options": {"max_attempts": 1, "timeout_s": 3}},
     "POST /api/v1/projects": lambda r: {"key": "n" + r, "name": "new " + r},
     "PATCH /api/v1/projects/{key}": lambda r: {"name": "renamed by " + r},
     "POST /api/v1/projects/{key}/generate": lambda r: {"kind": "runbook"},
@@ -344,6 +350,8 @@ class Fixtures:
             s = c.ok(201, "POST", "/api/v1/tenants/%s/certs/schedules" % tenant, a,
                      {"every": "6h", "targets": ["127.0.0.1:1"]})
             o["schedule"] = s["id"]
+            o["watch"] = c.ok(201, "POST", "/api/v1/tenants/%s/certs/watches" % tenant, a,
+                              {"domain": "ct-%s%s.example" % (prefix, suffix)})["id"]
             o["certreq"] = c.ok(201, "POST", "/api/v1/tenants/%s/certs/requests" % tenant, a,
                                 {"name": "req-%s%s" % (prefix, suffix),
                                  "names": ["req.example"]})["id"]
@@ -425,6 +433,10 @@ def subst(path, o, missing=False, inner=False):
             return MISSING_UUID  # no ACME account or plan without a CA: every one is missing
         if "/requests/" in prefix:
             return o["certreq"]
+        if "/watches/" in prefix:
+            return o["watch"]
+        if "/ct-findings/" in prefix:
+            return MISSING_UUID  # no CT source in the fixture: no finding exists
         if "/certs/" in prefix or "/certificates/" in prefix:
             return o["cert"]
         if prefix.startswith("/api/v1/connectors/"):

@@ -148,6 +148,16 @@ ARGS = {
     "cert request:list": "cert request list --tenant {T}",
     "cert request:show": "cert request show {REQ} --tenant {T}",
     "cert request:cancel": "cert request cancel {REQ} --tenant {T}",
+    "cert watch add": "cert watch add w{R}.example --tenant {T}",
+    "cert watch list": "cert watch list --tenant {T}",
+    "cert watch remove": "cert watch remove {WATCH} --tenant {T}",
+    "cert watch poll": "cert watch poll --tenant {T}",
+    "cert watch findings": "cert watch findings --tenant {T}",
+    "cert watch expect": "cert watch expect {FIND} --tenant {T}",
+    "cert watch incident": "cert watch incident {FIND} --tenant {T}",
+    "cert watch expected": "cert watch expected --tenant {T}",
+    "cert watch source:show": "cert watch source show --tenant {T}",
+    "cert watch source:set": "cert watch source set --tenant {T} --base-url https://ct.invalid",
     "cert issue": "cert issue --tenant {T} --name m.example.com --challenge http-01"
                   " --http-listen 127.0.0.1:1 --timeout 1s",
     "cert renew": "cert renew {CERT} --tenant {T}",
@@ -269,7 +279,7 @@ class Fixture:
                         "TGT": "nosuch", "TPL": "nosuch", "CERT": MISSING_FP,
                         "CONN": "nosuch", "PCONN": "nosuch"}
         for k in ("CONNID", "TOK", "G2A", "G2B", "G1A", "G1B", "G1C", "G3A", "G3B", "EV", "CH", "SCH", "ACC",
-                  "REQ"):
+                  "REQ", "WATCH", "FIND"):
             self.missing[k] = MISSING_UUID
 
     def og(self, *argv, as_user=None, want=0):
@@ -386,6 +396,8 @@ class Fixture:
         o["CERT"] = self.ogj("cert", "list", "--tenant", t)["certs"][0]["fingerprint"]
         o["SCH"] = self.ogj("cert", "schedule", "127.0.0.1:1", "--tenant", t,
                             "--every", "6h")["id"]
+        o["WATCH"] = self.ogj("cert", "watch", "add", "ct-%s.example" % p, "--tenant", t)["id"]
+        o["FIND"] = MISSING_UUID  # no CT source in the fixture: no finding exists
         o["REQ"] = self.ogj("cert", "request", "--tenant", t, "--name", "fx",
                             "--san", "fx.example")["id"]
         o["TGT"] = "web"
