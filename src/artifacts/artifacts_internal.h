@@ -118,7 +118,8 @@ int og_artifacts__classifiable(const char *media_type);
 int og_artifacts__doc_text(const char *name, const char *kind, const char *data, size_t len,
                            const char *media_type, char **out);
 /* The proposal for version number (the next one) of artifact a from its text (NULL: none): the
- * classifier's kind and metadata (og_infer_doc_propose), inside the caller's transaction. */
+ * classifier's kind and metadata (og_infer_doc_propose), inside the caller's transaction. keys:
+ * the tenant's, loaded already (NULL: loaded here). */
 int og_artifacts__propose(og_ctx *ctx, const art_scope *sc, const art_row *a, int64_t number,
                           const char *text, const art_keys *keys, json_t **out);
 /* The proposal sealed in version number of artifact_id, *out NULL when it has none. */
