@@ -133,6 +133,14 @@ int og_store_tx_begin_scope(og_store *s, const char *key);
  * writer lock held exclusive (og_store_tx_begin, and SQLite always) covers every key. Keys taken
  * in the same order everywhere never deadlock. OG_ERROR outside a transaction. */
 int og_store_lock(og_store *s, const char *key);
+/* Declare the innermost open level all or nothing: its statements (not those of levels begun
+ * inside it) run without a savepoint each on PostgreSQL, which saves the server two statements
+ * per write. For operations that roll the level back on any failure (og_store_tx_end), never for
+ * code that sees a statement fail and carries on in the same level: on PostgreSQL a failed
+ * statement there leaves the transaction aborted, every later statement fails and the commit is
+ * refused (never silent), until the level is rolled back. Nothing changes on SQLite. Lasts until
+ * the level ends. OG_ERROR outside a transaction. */
+int og_store_tx_atomic(og_store *s);
 /* 1 inside a scoped writer transaction holding the writer lock shared (PostgreSQL), else 0. */
 int og_store_tx_scoped(const og_store *s);
 /* A failed commit is followed by og_store_tx_rollback(), as any failure inside the transaction:

@@ -118,9 +118,10 @@ int og_artifacts__classifiable(const char *media_type);
 int og_artifacts__doc_text(const char *name, const char *kind, const char *data, size_t len,
                            const char *media_type, char **out);
 /* The proposal for version number (the next one) of artifact a from its text (NULL: none): the
- * classifier's kind and metadata (og_infer_doc_propose), inside the caller's transaction. */
+ * classifier's kind and metadata (og_infer_doc_propose), inside the caller's transaction. keys:
+ * the tenant's, loaded already (NULL: loaded here). */
 int og_artifacts__propose(og_ctx *ctx, const art_scope *sc, const art_row *a, int64_t number,
-                          const char *text, json_t **out);
+                          const char *text, const art_keys *keys, json_t **out);
 /* The proposal sealed in version number of artifact_id, *out NULL when it has none. */
 int og_artifacts__proposal_get(og_ctx *ctx, const char *tenant_id, const char *artifact_id,
                                int64_t number, json_t **out);
@@ -131,12 +132,23 @@ int og_artifacts__meta_parse(const char *text, json_t **out);
 /* 0 when the artifact may take a new version from this actor (not deleted, of this kind when
  * kind is set, a draft, not locked by another); else OG_ECONFLICT or OG_EINVAL naming it. */
 int og_artifacts__writable(og_ctx *ctx, const art_row *a, const char *kind, const char *name);
+/* The same without the lock (the caller read it with the row). */
+int og_artifacts__writable_state(const art_row *a, const char *kind, const char *name);
+/* The key of the scoped writer transaction (og_store_tx_begin_scope) that changes one artifact's
+ * versions: its project id and keyed name (name_mac). Writers of one artifact run one after the
+ * other; writers of different artifacts, of one tenant or not, side by side (docs/postgres.md). */
+#define ART_WRITE_KEY (OG_ID_LEN + 65 + 16)
+void og_artifacts__write_key(const char *project_id, const char mac[65], char out[ART_WRITE_KEY]);
 
 /* 0 when nobody else holds a live lock on the artifact; OG_ECONFLICT naming the holder. */
 int og_artifacts__lock_check(og_ctx *ctx, const char *artifact_id);
 /* The same, but a lock owned by other_key (owner key, e.g. a gate item's requester) is no
  * conflict either; other_key NULL is og_artifacts__lock_check. */
 int og_artifacts__lock_check_but(og_ctx *ctx, const char *artifact_id, const char *other_key);
+/* The conflict a live lock held by owner_key (NULL: none) makes for the actor: 0 when the actor
+ * (or other_key, may be NULL) holds it, else OG_ECONFLICT naming owner_label and expires_us. */
+int og_artifacts__lock_conflict(og_ctx *ctx, const char *owner_key, const char *owner_label,
+                                int64_t expires_us, const char *other_key);
 /* 1 when a legal hold covers the artifact (or its project), filling why; 0 when not. */
 int og_artifacts__held(og_ctx *ctx, const char *project_id, const char *artifact_id, char *why,
                        size_t whysz);

@@ -31,7 +31,7 @@ int og_artifacts__classifiable(const char *media_type)
 }
 
 /* The project as the classifier's candidate: key, name and the client of its project data. */
-static int candidates(og_ctx *ctx, const art_scope *sc, json_t **out)
+static int candidates(og_ctx *ctx, const art_scope *sc, const art_keys *keys, json_t **out)
 {
     art_row d;
     og_buf text;
@@ -43,7 +43,7 @@ static int candidates(og_ctx *ctx, const art_scope *sc, json_t **out)
     *out = NULL;
     if (!pr)
         return og_error_set(OG_ERROR, "out of memory");
-    error = og_artifacts__find(ctx, sc, PROJECT_DATA, 0, &d);
+    error = og_artifacts__find_k(ctx, sc, PROJECT_DATA, 0, keys, &d);
     if (error == 0)
         error =
             og_artifact_read_id(ctx, sc->tenant_id, d.id, 0, PROJECT_DATA_MAX, name, NULL, &text);
@@ -95,7 +95,7 @@ int og_artifacts__doc_text(const char *name, const char *kind, const char *data,
 }
 
 int og_artifacts__propose(og_ctx *ctx, const art_scope *sc, const art_row *a, int64_t number,
-                          const char *text, json_t **out)
+                          const char *text, const art_keys *keys, json_t **out)
 {
     char ref[OG_ID_LEN + 24];
     json_t *projects = NULL;
@@ -103,7 +103,7 @@ int og_artifacts__propose(og_ctx *ctx, const art_scope *sc, const art_row *a, in
     *out = NULL;
     if (!text)
         return 0;
-    if ((error = candidates(ctx, sc, &projects)) < 0)
+    if ((error = candidates(ctx, sc, keys, &projects)) < 0)
         return error;
     snprintf(ref, sizeof(ref), "%s:%lld", a->id, (long long)number);
     /* of_version: the version whose text was read (a restore carries its proposal on) */
@@ -207,15 +207,42 @@ static int correction_check(const og_artifact_correction *fix)
     return 0;
 }
 
+/* The tenant's keys and the key of the writer transaction of artifact name (ART_WRITE_KEY);
+ * OG_EINVAL for a bad name, OG_ENOTFOUND when the tenant has no artifact at all. */
+static int write_key_of(og_ctx *ctx, const art_scope *sc, const char *name, art_keys *keys,
+                        char wkey[ART_WRITE_KEY])
+{
+    char mac[65];
+    int error;
+    if (!og_artifacts__name_valid(name))
+        return og_error_set(OG_EINVAL,
+                            "bad artifact name '%s' (1 to %d bytes, no control characters, "
+                            "slashes or surrounding spaces)",
+                            name ? name : "", OG_ARTIFACT_NAME_MAX);
+    error = og_artifacts__keys(ctx, sc->tenant_id, 0, keys);
+    if (error == OG_ENOTFOUND)
+        return og_error_set(OG_ENOTFOUND, "artifact '%s' not found in project '%s'", name,
+                            sc->project.key);
+    if (error == 0)
+        error = og_artifacts__mac_hex(keys->name, sc->project.id, name, mac);
+    if (error == 0)
+        og_artifacts__write_key(sc->project.id, mac, wkey);
+    else
+        og_crypto_wipe(keys, sizeof(*keys));
+    return error;
+}
+
 int og_artifact_classify(og_ctx *ctx, const og_artifact_ref *ref, const char *kind,
                          const og_artifact_correction *fix, json_t **out)
 {
     art_scope sc;
     art_row a;
     json_t *rec = NULL, *prop = NULL, *fields = NULL;
-    char by[160], docref[OG_ID_LEN + 24];
+    char by[160], docref[OG_ID_LEN + 24], wkey[ART_WRITE_KEY];
+    art_keys keys;
     int error;
     memset(&a, 0, sizeof(a));
+    memset(&keys, 0, sizeof(keys));
     if (out)
         *out = NULL;
     if (!ref || og_infer_doc_kind_index(kind) < 0)
@@ -227,10 +254,16 @@ int og_artifact_classify(og_ctx *ctx, const og_artifact_ref *ref, const char *ki
         return error;
     if ((error = og_artifacts__scope(ctx, ref->tenant, ref->project, OG_RIGHT_WRITE, &sc)) < 0)
         return error;
-    if ((error = og_store_tx_begin_scope(ctx->store, sc.tenant_id)) < 0)
+    /* the artifact's versions' writer (og_artifact_put_finish) takes the same key */
+    if ((error = write_key_of(ctx, &sc, ref->name, &keys, wkey)) < 0)
         return error;
-    if ((error = og_artifacts__find(ctx, &sc, ref->name, 0, &a)) < 0 ||
-        (error = record_open(ctx, sc.tenant_id, a.id, a.latest, &rec)) < 0)
+    if ((error = og_store_tx_begin_scope(ctx->store, wkey)) < 0) {
+        og_crypto_wipe(&keys, sizeof(keys));
+        return error;
+    }
+    error = og_artifacts__find_k(ctx, &sc, ref->name, 0, &keys, &a);
+    og_crypto_wipe(&keys, sizeof(keys));
+    if (error < 0 || (error = record_open(ctx, sc.tenant_id, a.id, a.latest, &rec)) < 0)
         goto end;
     if (!(prop = json_object_get(rec, "proposal"))) {
         error = og_error_set(OG_ENOTFOUND,

@@ -366,6 +366,11 @@ int og_artifacts__index_remove(og_ctx *ctx, int64_t n)
     return error < 0 ? error : 0;
 }
 
+static const og_sql_dialects FTS_REPLACE = {
+    "INSERT OR REPLACE INTO art_fts (rowid, name, meta, body) VALUES (?, ?, ?, ?)",
+    "INSERT INTO art_fts (rowid, name, meta, body) VALUES (?, ?, ?, ?) ON CONFLICT (rowid)"
+    " DO UPDATE SET name = excluded.name, meta = excluded.meta, body = excluded.body"};
+
 int og_artifacts__index_put(og_ctx *ctx, const char *tenant_id, const art_row *a,
                             const char *body_index, int keep_body, const art_keys *keys)
 {
@@ -397,11 +402,8 @@ int og_artifacts__index_put(og_ctx *ctx, const char *tenant_id, const art_row *a
         st = NULL;
         body_index = kept;
     }
-    if ((error = og_artifacts__index_remove(ctx, a->n)) < 0)
-        goto cleanup;
-    if ((error = og_stmt_prepare(
-             &st, ctx->store,
-             "INSERT INTO art_fts (rowid, name, meta, body) VALUES (?, ?, ?, ?)")) < 0)
+    /* the row replaced in one statement (FTS5 takes OR REPLACE on its rowid) */
+    if ((error = og_stmt_prepare_dialect(&st, ctx->store, &FTS_REPLACE)) < 0)
         goto cleanup;
     og_stmt_bind_int(st, 1, a->n);
     og_stmt_bind_text(st, 2, nb.data ? nb.data : "");

@@ -16,7 +16,6 @@ int og_artifacts__lock_check(og_ctx *ctx, const char *artifact_id)
 int og_artifacts__lock_check_but(og_ctx *ctx, const char *artifact_id, const char *other_key)
 {
     og_stmt *st = NULL;
-    char me[160];
     int error = og_stmt_prepare(&st, ctx->store,
                                 "SELECT owner_key, owner_label, expires_us FROM art_locks"
                                 " WHERE artifact_id = ? AND expires_us > ?");
@@ -24,18 +23,27 @@ int og_artifacts__lock_check_but(og_ctx *ctx, const char *artifact_id, const cha
         return error;
     og_stmt_bind_text(st, 1, artifact_id);
     og_stmt_bind_int(st, 2, og_time_now_us());
-    og_actor_key(&ctx->actor, me, sizeof(me));
-    if ((error = og_stmt_step(st)) == OG_ROW && strcmp(og_stmt_col_text(st, 0), me) != 0 &&
-        (!other_key || strcmp(og_stmt_col_text(st, 0), other_key) != 0)) {
-        char t[OG_TIME_LEN];
-        og_time_format(og_stmt_col_int(st, 2), t);
-        error = og_error_set(OG_ECONFLICT, "the artifact is locked by %s until %s",
-                             og_stmt_col_text(st, 1), t);
-    } else if (error >= 0) {
+    if ((error = og_stmt_step(st)) == OG_ROW)
+        error = og_artifacts__lock_conflict(ctx, og_stmt_col_text(st, 0), og_stmt_col_text(st, 1),
+                                            og_stmt_col_int(st, 2), other_key);
+    else if (error >= 0)
         error = 0;
-    }
     og_stmt_free(st);
     return error;
+}
+
+int og_artifacts__lock_conflict(og_ctx *ctx, const char *owner_key, const char *owner_label,
+                                int64_t expires_us, const char *other_key)
+{
+    char me[160], t[OG_TIME_LEN];
+    if (!owner_key)
+        return 0;
+    og_actor_key(&ctx->actor, me, sizeof(me));
+    if (strcmp(owner_key, me) == 0 || (other_key && strcmp(owner_key, other_key) == 0))
+        return 0;
+    og_time_format(expires_us, t);
+    return og_error_set(OG_ECONFLICT, "the artifact is locked by %s until %s",
+                        owner_label ? owner_label : "", t);
 }
 
 int og_artifact_lock(og_ctx *ctx, const og_artifact_ref *ref, int64_t ttl_us, json_t **out)

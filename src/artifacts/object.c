@@ -264,10 +264,13 @@ int og_artifacts__obj_writer_commit(art_obj_writer *w, og_ctx *ctx, const art_ke
     if ((error = og_crypto_stream_check_current(w->seal, ctx->store)) < 0)
         goto cleanup;
     og_time_format(og_time_now_us(), now);
-    if ((error =
-             og_stmt_prepare(&st, ctx->store,
-                             "INSERT INTO art_objects (tenant_id, name, seal_id, size,"
-                             " stored_size, created_at, inline) VALUES (?, ?, ?, ?, ?, ?, ?)")) < 0)
+    /* A writer of another artifact of the tenant may store the same content at the same time
+     * (their transactions do not exclude each other): whoever inserts second waits for the first
+     * to end and finds the object stored, as if it had been there before. */
+    if ((error = og_stmt_prepare(&st, ctx->store,
+                                 "INSERT INTO art_objects (tenant_id, name, seal_id, size,"
+                                 " stored_size, created_at, inline) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                                 " ON CONFLICT (tenant_id, name) DO NOTHING")) < 0)
         goto cleanup;
     og_stmt_bind_text(st, 1, w->tenant_id);
     og_stmt_bind_text(st, 2, name);
@@ -282,8 +285,8 @@ int og_artifacts__obj_writer_commit(art_obj_writer *w, og_ctx *ctx, const art_ke
     if ((error = og_stmt_step(st)) < 0)
         goto cleanup;
     error = 0;
-    if (!w->spill)
-        goto cleanup; /* kept in the row: nothing else */
+    if (og_store_changes(ctx->store) == 0 || !w->spill)
+        goto cleanup; /* stored by the other writer, or kept in the row: nothing else */
     w->committed = 1;
     *created = 1;
     error = w->os->spill_commit(w->spill, name);

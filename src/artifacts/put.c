@@ -9,22 +9,101 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The object name of an artifact's latest version ("" when it has none). */
-static int latest_object(og_ctx *ctx, const art_row *a, char object[65])
+struct og_artifact_put {
+    og_ctx *ctx;
+    art_scope sc;
+    art_keys keys; /* the tenant's module keys, loaded once; wiped on free */
+    char name[OG_ARTIFACT_NAME_MAX + 1];
+    char name_mac[65]; /* the name's keyed hash in its project (art_artifacts.name_mac) */
+    char kind[16];
+    char media[128]; /* "" until known */
+    char message[OG_ARTIFACT_MSG_MAX + 1];
+    char part[OG_ARTIFACT_NAME_MAX + 1]; /* "" = none */
+    json_t *meta;                        /* NULL = keep */
+    art_obj_writer *w;
+    art_tok *tok;
+    uint64_t tokenized;
+    uint8_t head[512];
+    size_t headlen;
+    og_buf doc;   /* the content while the classifier may read it (ART_CLASSIFY_MAX) */
+    int doc_over; /* larger: no proposal */
+    int failed;
+    int finished;
+};
+
+/* What a version's checks read of the artifact it goes to, in one statement with its row. */
+typedef struct put_row {
+    art_row a;
+    char lock_key[160]; /* the holder of a live lock; "" when none */
+    char lock_label[160];
+    int64_t lock_until;
+    char latest_obj[65]; /* the latest version's object name; "" when none */
+} put_row;
+
+/* The join key of the scoped transaction of a version (og_store_tx_begin_scope): one artifact
+ * (by project and keyed name), so versions of different artifacts are added side by side. */
+void og_artifacts__write_key(const char *project_id, const char mac[65], char out[ART_WRITE_KEY])
 {
+    snprintf(out, ART_WRITE_KEY, "artifact:%s:%s", project_id, mac);
+}
+
+/* The artifact named p->name (deleted ones too) with its live lock and latest object, into *r;
+ * OG_ENOTFOUND when there is none (or none the actor may see). */
+static int put_row_find(og_artifact_put *p, put_row *r)
+{
+    og_ctx *ctx = p->ctx;
     og_stmt *st = NULL;
-    int error = og_stmt_prepare(&st, ctx->store,
-                                "SELECT object FROM art_versions WHERE artifact_id = ?"
-                                " AND number = ?");
-    object[0] = '\0';
-    if (error < 0)
+    int error;
+    memset(r, 0, sizeof(*r));
+    if ((error =
+             og_stmt_prepare(&st, ctx->store,
+                             "SELECT " ART_ROW_COLS ", l.owner_key, l.owner_label, l.expires_us,"
+                             " v.object FROM art_artifacts a"
+                             " LEFT JOIN art_locks l ON l.artifact_id = a.id"
+                             " AND l.expires_us > ?"
+                             " LEFT JOIN art_versions v ON v.artifact_id = a.id"
+                             " AND v.number = a.latest"
+                             " WHERE a.project_id = ? AND a.name_mac = ?")) < 0)
         return error;
-    og_stmt_bind_text(st, 1, a->id);
-    og_stmt_bind_int(st, 2, a->latest);
-    if ((error = og_stmt_step(st)) == OG_ROW)
-        og_strlcpy(object, og_stmt_col_text(st, 0), 65);
+    og_stmt_bind_int(st, 1, og_time_now_us());
+    og_stmt_bind_text(st, 2, p->sc.project.id);
+    og_stmt_bind_text(st, 3, p->name_mac);
+    if ((error = og_stmt_step(st)) < 0)
+        goto cleanup;
+    if (error != OG_ROW) {
+        error = OG_ENOTFOUND;
+        goto cleanup;
+    }
+    if ((error = og_artifacts__row_from_stmt(ctx, p->sc.tenant_id, st, &r->a)) < 0)
+        goto cleanup;
+    if (!og_stmt_col_is_null(st, 12)) {
+        og_strlcpy(r->lock_key, og_stmt_col_text(st, 12), sizeof(r->lock_key));
+        og_strlcpy(r->lock_label, og_stmt_col_text(st, 13), sizeof(r->lock_label));
+        r->lock_until = og_stmt_col_int(st, 14);
+    }
+    if (!og_stmt_col_is_null(st, 15))
+        og_strlcpy(r->latest_obj, og_stmt_col_text(st, 15), sizeof(r->latest_obj));
+    error = 0;
+    if (p->sc.published_only && (strcmp(r->a.state, "published") != 0 || r->a.deleted_us)) {
+        og_artifacts__row_free(&r->a);
+        error = OG_ENOTFOUND;
+    }
+cleanup:
     og_stmt_free(st);
-    return error < 0 ? error : 0;
+    if (error == OG_ENOTFOUND)
+        return og_error_set(OG_ENOTFOUND, "artifact '%s' not found in project '%s'", p->name,
+                            p->sc.project.key);
+    return error;
+}
+
+/* og_artifacts__writable on what put_row_find read. */
+static int put_row_writable(og_artifact_put *p, const put_row *r, const char *kind)
+{
+    int error = og_artifacts__writable_state(&r->a, kind, p->name);
+    if (error == 0 && r->lock_key[0])
+        error =
+            og_artifacts__lock_conflict(p->ctx, r->lock_key, r->lock_label, r->lock_until, NULL);
+    return error;
 }
 
 /* Record that `part` (by name, same project) is part of artifact a: it goes with a from now on. */
@@ -59,27 +138,6 @@ cleanup:
     return error;
 }
 
-struct og_artifact_put {
-    og_ctx *ctx;
-    art_scope sc;
-    art_keys keys; /* the tenant's module keys, loaded once; wiped on free */
-    char name[OG_ARTIFACT_NAME_MAX + 1];
-    char kind[16];
-    char media[128]; /* "" until known */
-    char message[OG_ARTIFACT_MSG_MAX + 1];
-    char part[OG_ARTIFACT_NAME_MAX + 1]; /* "" = none */
-    json_t *meta;                        /* NULL = keep */
-    art_obj_writer *w;
-    art_tok *tok;
-    uint64_t tokenized;
-    uint8_t head[512];
-    size_t headlen;
-    og_buf doc;   /* the content while the classifier may read it (ART_CLASSIFY_MAX) */
-    int doc_over; /* larger: no proposal */
-    int failed;
-    int finished;
-};
-
 int og_artifacts__meta_parse(const char *text, json_t **out)
 {
     json_error_t jerr;
@@ -103,7 +161,14 @@ int og_artifacts__meta_parse(const char *text, json_t **out)
 /* The checks shared by begin and finish: the artifact may take a new version from this actor. */
 int og_artifacts__writable(og_ctx *ctx, const art_row *a, const char *kind, const char *name)
 {
-    int error;
+    int error = og_artifacts__writable_state(a, kind, name);
+    if (error == 0)
+        error = og_artifacts__lock_check(ctx, a->id);
+    return error;
+}
+
+int og_artifacts__writable_state(const art_row *a, const char *kind, const char *name)
+{
     if (a->deleted_us)
         return og_error_set(
             OG_ECONFLICT,
@@ -117,8 +182,6 @@ int og_artifacts__writable(og_ctx *ctx, const art_row *a, const char *kind, cons
                             "artifact '%s' is %s: new versions go to drafts only (set-state "
                             "draft first)",
                             name, a->state);
-    if ((error = og_artifacts__lock_check(ctx, a->id)) < 0)
-        return error;
     return 0;
 }
 
@@ -154,12 +217,10 @@ int og_artifact_put_begin(og_artifact_put **out, og_ctx *ctx, const og_artifact_
                           const og_artifact_put_opts *opts)
 {
     int error = -1;
-    art_row a;
-    art_keys k;
+    put_row r;
     og_artifact_put *p = NULL;
     og_artifact_put_opts none;
-    memset(&a, 0, sizeof(a));
-    memset(&k, 0, sizeof(k));
+    memset(&r, 0, sizeof(r));
     memset(&none, 0, sizeof(none));
     if (!opts)
         opts = &none;
@@ -193,20 +254,22 @@ int og_artifact_put_begin(og_artifact_put **out, og_ctx *ctx, const og_artifact_
         goto cleanup;
     if ((error = og_artifacts__scope(ctx, ref->tenant, ref->project, OG_RIGHT_WRITE, &p->sc)) < 0)
         goto cleanup;
-    if ((error = og_artifacts__keys(ctx, p->sc.tenant_id, 1, &p->keys)) < 0)
+    if ((error = og_artifacts__keys(ctx, p->sc.tenant_id, 1, &p->keys)) < 0 ||
+        (error = og_artifacts__mac_hex(p->keys.name, p->sc.project.id, ref->name, p->name_mac)) < 0)
         goto cleanup;
-    error = og_artifacts__find_k(ctx, &p->sc, ref->name, 1, &p->keys, &a);
+    og_strlcpy(p->name, ref->name, sizeof(p->name));
+    /* a doomed upload fails before its first byte (finish checks all again) */
+    error = put_row_find(p, &r);
     if (error == 0) {
-        if ((error = og_artifacts__writable(ctx, &a, opts->kind, ref->name)) < 0)
+        if ((error = put_row_writable(p, &r, opts->kind)) < 0)
             goto cleanup;
-        og_strlcpy(p->kind, a.kind, sizeof(p->kind));
+        og_strlcpy(p->kind, r.a.kind, sizeof(p->kind));
     } else if (error == OG_ENOTFOUND) {
         og_error_clear();
         og_strlcpy(p->kind, opts->kind ? opts->kind : "other", sizeof(p->kind));
     } else {
         goto cleanup;
     }
-    og_strlcpy(p->name, ref->name, sizeof(p->name));
     og_strlcpy(p->message, opts->message ? opts->message : "", sizeof(p->message));
     if (opts->media_type)
         og_strlcpy(p->media, opts->media_type, sizeof(p->media));
@@ -230,8 +293,7 @@ int og_artifact_put_begin(og_artifact_put **out, og_ctx *ctx, const og_artifact_
     p = NULL;
     error = 0;
 cleanup:
-    og_artifacts__row_free(&a);
-    og_crypto_wipe(&k, sizeof(k));
+    og_artifacts__row_free(&r.a);
     og_artifact_put_free(p);
     return error;
 }
@@ -265,13 +327,12 @@ int og_artifact_put_write(og_artifact_put *p, const void *data, size_t len)
 }
 
 /* A new artifact row for the upload, in a, inside the transaction (a->n filled). */
-static int artifact_insert(og_artifact_put *p, const art_keys *k, art_row *a)
+static int artifact_insert(og_artifact_put *p, art_row *a)
 {
     og_ctx *ctx = p->ctx;
     og_stmt *st = NULL;
     uint8_t *sealed = NULL;
     size_t sealedlen = 0;
-    char mac[65];
     int error;
     og_id_new(a->id);
     og_strlcpy(a->project_id, p->sc.project.id, sizeof(a->project_id));
@@ -281,22 +342,19 @@ static int artifact_insert(og_artifact_put *p, const art_keys *k, art_row *a)
     a->meta = p->meta ? json_incref(p->meta) : json_object();
     og_time_format(og_time_now_us(), a->created_at);
     og_actor_label(&ctx->actor, a->created_by, sizeof(a->created_by));
-    if ((error = og_artifacts__mac_hex(k->name, p->sc.project.id, p->name, mac)) < 0 ||
-        (error = og_artifacts__seal_row(ctx, p->sc.tenant_id, a->id, a->name, a->meta, &sealed,
+    if ((error = og_artifacts__seal_row(ctx, p->sc.tenant_id, a->id, a->name, a->meta, &sealed,
                                         &sealedlen)) < 0)
         goto cleanup;
-    if ((error = og_artifacts__exec(ctx,
-                                    "INSERT INTO art_artifacts (id, tenant_id, project_id,"
-                                    " name_mac, sealed, kind, state, latest, created_at,"
-                                    " created_by, updated_at)"
-                                    " VALUES (?, ?, ?, ?, ?, ?, 'draft', 0, ?, ?, ?)",
-                                    "ttttbtttt", a->id, p->sc.tenant_id, p->sc.project.id, mac,
-                                    sealed, sealedlen, a->kind, a->created_at, a->created_by,
-                                    a->created_at)) < 0)
+    /* the row's number comes back with the insert (both backends know RETURNING) */
+    if ((error = og_stmt_prepare_args(&st, ctx->store,
+                                      "INSERT INTO art_artifacts (id, tenant_id, project_id,"
+                                      " name_mac, sealed, kind, state, latest, created_at,"
+                                      " created_by, updated_at)"
+                                      " VALUES (?, ?, ?, ?, ?, ?, 'draft', 0, ?, ?, ?) RETURNING n",
+                                      "ttttbtttt", a->id, p->sc.tenant_id, p->sc.project.id,
+                                      p->name_mac, sealed, sealedlen, a->kind, a->created_at,
+                                      a->created_by, a->created_at)) < 0)
         goto cleanup;
-    if ((error = og_stmt_prepare(&st, ctx->store, "SELECT n FROM art_artifacts WHERE id = ?")) < 0)
-        goto cleanup;
-    og_stmt_bind_text(st, 1, a->id);
     if ((error = og_stmt_step(st)) != OG_ROW) {
         error = error < 0 ? error : og_error_set(OG_ERROR, "artifact row vanished");
         goto cleanup;
@@ -315,19 +373,18 @@ cleanup:
 static int put_target(og_artifact_put *p, const char *object, art_row *a, int *created)
 {
     og_ctx *ctx = p->ctx;
-    char latest_obj[65] = "";
-    int error = og_artifacts__find_k(ctx, &p->sc, p->name, 1, &p->keys, a);
+    put_row r;
+    int error = put_row_find(p, &r);
+    *a = r.a; /* the caller frees it */
     if (error == OG_ENOTFOUND) {
         og_error_clear();
         *created = 1;
-        return artifact_insert(p, &p->keys, a);
+        return artifact_insert(p, a);
     }
-    if (error < 0 || (error = og_artifacts__writable(ctx, a, p->kind, p->name)) < 0)
+    if (error < 0 || (error = put_row_writable(p, &r, p->kind)) < 0)
         return error;
     /* Same object name, same content: nothing to version. */
-    if ((error = latest_object(ctx, a, latest_obj)) < 0)
-        return error;
-    if (strcmp(latest_obj, object) == 0)
+    if (strcmp(r.latest_obj, object) == 0)
         return og_error_set(OG_EEXISTS,
                             "unchanged: the content is identical to version %lld of '%s'",
                             (long long)a->latest, p->name);
@@ -356,7 +413,7 @@ int og_artifact_put_finish(og_artifact_put *p, og_artifact_version *out)
     og_artifact_version v;
     og_buf body;
     uint8_t sha[32];
-    char object[65] = "";
+    char object[65] = "", wkey[ART_WRITE_KEY];
     json_t *proposal = NULL;
     char *doc_text = NULL;
     memset(&a, 0, sizeof(a));
@@ -382,13 +439,17 @@ int og_artifact_put_finish(og_artifact_put *p, og_artifact_version *out)
         (error = og_artifacts__doc_text(p->name, p->kind, p->doc.data ? p->doc.data : "",
                                         p->doc.len, p->media, &doc_text)) < 0)
         goto cleanup;
-    /* Scoped to the tenant: versions of different tenants are added side by side on several
-     * nodes (PostgreSQL); everything written here is the tenant's, and the audit chain has its
-     * own lock. */
-    if ((error = og_store_tx_begin_scope(ctx->store, p->sc.tenant_id)) < 0)
+    /* Scoped to the artifact: versions of different artifacts (of one tenant or several) are
+     * added side by side on several nodes (PostgreSQL); what is written here is the artifact's,
+     * or shared rows written race-free (the object, below); the audit chain has its own lock. */
+    og_artifacts__write_key(p->sc.project.id, p->name_mac, wkey);
+    if ((error = og_store_tx_begin_scope(ctx->store, wkey)) < 0)
         goto cleanup;
-    if ((error = put_target(p, object, &a, &new_artifact)) < 0 ||
-        (error = og_artifacts__propose(ctx, &p->sc, &a, a.latest + 1, doc_text, &proposal)) < 0 ||
+    /* any failure below rolls the whole version back: no savepoint per statement */
+    if ((error = og_store_tx_atomic(ctx->store)) < 0 ||
+        (error = put_target(p, object, &a, &new_artifact)) < 0 ||
+        (error = og_artifacts__propose(ctx, &p->sc, &a, a.latest + 1, doc_text, &p->keys,
+                                       &proposal)) < 0 ||
         (error = og_artifacts__obj_writer_commit(p->w, ctx, &p->keys, object, &created_file)) < 0 ||
         (error = og_artifacts__version_add(ctx, p->sc.tenant_id, &a, &v, object, proposal)) < 0 ||
         (p->part[0] && (error = link_part(ctx, &p->sc, &p->keys, &a, p->part)) < 0) ||

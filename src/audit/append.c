@@ -155,6 +155,11 @@ int og_audit__append(og_audit__appender *a, const og_actor *actor, const char *e
         goto cleanup;
     }
     r.chain = og_audit__chain_name(rec->tenant_id);
+    /* The names first: they do not depend on the chain's head, so its lock is not held while
+     * they are read (a writer of the chain that commits meanwhile changes no name but the
+     * fallback to the target's last recorded one, which it recorded for the same object). */
+    if ((error = names_now(a, actor, rec, r.chain, tenant_name, target_name)) < 0)
+        goto cleanup;
     /* The chain's writers, on every node, one at a time from reading its head to the commit. */
     if ((error = og_audit__chain_lock(a->s, r.chain)) < 0)
         goto cleanup;
@@ -172,8 +177,6 @@ int og_audit__append(og_audit__appender *a, const og_actor *actor, const char *e
     og_stmt_reset(a->last);
 
     og_actor_label(actor, actor_label, sizeof(actor_label));
-    if ((error = names_now(a, actor, rec, r.chain, tenant_name, target_name)) < 0)
-        goto cleanup;
     og_time_format(og_time_now_us(), time);
     if (rec->analysis) {
         og_buf_init(&analysis, OG_AUDIT_RECORD_CAP);

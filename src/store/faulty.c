@@ -247,6 +247,13 @@ static int fa_lock(void *conn, const char *key)
     return fc->inner->lock(fc->conn, key);
 }
 
+static void fa_atomic(void *conn, int on)
+{
+    fault_conn *fc = conn;
+    if (fc->inner->atomic) /* not a call: nothing fails here */
+        fc->inner->atomic(fc->conn, on);
+}
+
 static int fa_is_primary(void *conn)
 {
     fault_conn *fc = conn;
@@ -283,6 +290,7 @@ const og_store_backend og_store__backend_faulty = {
     .cache_limit = fa_cache_limit,
     .begin_sql = "BEGIN IMMEDIATE",
     .lock = fa_lock,
+    .atomic = fa_atomic,
     .is_primary = fa_is_primary,
     .migration_sql = fa_migration_sql,
 };

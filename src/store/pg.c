@@ -70,6 +70,7 @@ typedef struct pg_conn {
     unsigned next_id;
     PGTransactionStatusType tx; /* after the last call */
     int lost_tx; /* the connection died inside a transaction: refuse until ROLLBACK */
+    int atomic;  /* the open level is all or nothing: no savepoint per statement */
     int64_t changes;
     char garbage[GARBAGE_MAX * 24]; /* "DEALLOCATE og_N;" for finalized statements */
     int ngarbage;
@@ -292,6 +293,11 @@ static int pg_lock(void *conn, const char *key)
     return rc;
 }
 
+static void pg_atomic(void *conn, int on)
+{
+    ((pg_conn *)conn)->atomic = on;
+}
+
 static int pg_is_primary(void *conn)
 {
     pg_conn *c = conn;
@@ -329,8 +335,9 @@ static PGresult *run_op(pg_stmt *st, char op)
     pg_conn *c = st->c;
     PGconn *db = c->db;
     PGresult *keep = NULL;
-    /* Outside a transaction a statement is atomic by itself; a read changes nothing to undo. */
-    if (c->tx != PQTRANS_INTRANS || (op == 'E' && st->readonly)) {
+    /* Outside a transaction a statement is atomic by itself; a read changes nothing to undo; in
+     * an all-or-nothing level (og_store_tx_atomic) a failure undoes the level. */
+    if (c->tx != PQTRANS_INTRANS || (op == 'E' && (st->readonly || c->atomic))) {
         if (!send_op(st, op))
             return NULL;
         for (PGresult *r; (r = PQgetResult(db));) {
@@ -374,23 +381,6 @@ static PGresult *run_op(pg_stmt *st, char op)
     if (failed && PQstatus(db) == CONNECTION_OK)
         PQclear(PQexec(db, "ROLLBACK TO SAVEPOINT og_stmt; RELEASE SAVEPOINT og_stmt"));
     return keep;
-}
-
-/* 1 when sql (PostgreSQL's text) is a plain read: it begins with SELECT, takes no row locks and
- * calls no function known to write or lock. Anything else runs under a savepoint. */
-static int read_only(const char *sql)
-{
-    static const char *const writes[] = {
-        "for update",  "for share", "for no key",      "for key share", "nextval", "setval",
-        "pg_advisory", "pg_notify", "pg_try_advisory", "set_config",    "lo_",     "dblink"};
-    while (*sql == ' ' || *sql == '\n' || *sql == '\t' || *sql == '(')
-        sql++;
-    if (strncasecmp(sql, "SELECT", 6) != 0 || (sql[6] && sql[6] != ' ' && sql[6] != '\n'))
-        return 0;
-    for (size_t i = 0; i < sizeof(writes) / sizeof(writes[0]); i++)
-        if (strcasestr(sql, writes[i]))
-            return 0;
-    return 1;
 }
 
 /* Prepare st on the server (named), or mark it deferred when its parameter types cannot be
@@ -483,7 +473,7 @@ static int pg_prepare(void **stmt, void *conn, const char *sql)
     st->row = -1;
     if ((rc = og_store__pg_translate(sql, &st->sql, &st->nparams)) < 0)
         goto cleanup;
-    st->readonly = read_only(st->sql);
+    st->readonly = og_store__pg_read_only(st->sql);
     size_t n = st->nparams ? (size_t)st->nparams : 1;
     st->vals = calloc(n, sizeof(*st->vals));
     st->lens = calloc(n, sizeof(*st->lens));
@@ -771,6 +761,7 @@ const og_store_backend og_store_backend_postgres = {
     .begin_sql = BEGIN_SQL,
     .begin_shared_sql = BEGIN_SHARED_SQL,
     .lock = pg_lock,
+    .atomic = pg_atomic,
     .is_primary = pg_is_primary,
     .migration_sql = pg_migration_sql,
     .copy_tables_sql = NULL, /* a copy's source is an installation's SQLite database */

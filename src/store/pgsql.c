@@ -163,3 +163,20 @@ int og_store__pg_translate(const char *sql, char **out, int *nparams)
     *nparams = max;
     return 0;
 }
+
+/* 1 when sql (PostgreSQL's text) is a plain read: it begins with SELECT, takes no row locks and
+ * calls no function known to write or lock. Anything else runs under a savepoint. */
+int og_store__pg_read_only(const char *sql)
+{
+    static const char *const writes[] = {
+        "for update",  "for share", "for no key",      "for key share", "nextval", "setval",
+        "pg_advisory", "pg_notify", "pg_try_advisory", "set_config",    "lo_",     "dblink"};
+    while (*sql == ' ' || *sql == '\n' || *sql == '\t' || *sql == '(')
+        sql++;
+    if (strncasecmp(sql, "SELECT", 6) != 0 || (sql[6] && sql[6] != ' ' && sql[6] != '\n'))
+        return 0;
+    for (size_t i = 0; i < sizeof(writes) / sizeof(writes[0]); i++)
+        if (strcasestr(sql, writes[i]))
+            return 0;
+    return 1;
+}

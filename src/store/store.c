@@ -44,6 +44,7 @@ struct og_store {
     void *conn;
     int depth;     /* transaction nesting depth */
     int scoped;    /* the outermost transaction holds the writer lock shared (tx_begin_scope) */
+    int atomic;    /* og_store_tx_atomic: the level (a depth) whose statements need no savepoint */
     uint64_t txid; /* og_store_tx_id: 0 outside a transaction */
     int64_t statements;             /* og_store_statements */
     og_stmt *cache[STMT_CACHE_MAX]; /* statements kept for reuse, oldest first */
@@ -272,6 +273,25 @@ int64_t og_store_statements(const og_store *s)
     return s->statements;
 }
 
+/* After the depth changed: the atomic level is over once the depth is below it; its statements
+ * skip their savepoints only while it is the innermost level. */
+static void atomic_sync(og_store *s)
+{
+    if (s->atomic > s->depth)
+        s->atomic = 0;
+    if (s->be->atomic)
+        s->be->atomic(s->conn, s->atomic && s->atomic == s->depth);
+}
+
+int og_store_tx_atomic(og_store *s)
+{
+    if (s->depth <= 0)
+        return og_error_set(OG_ERROR, "an all-or-nothing level needs an open transaction");
+    s->atomic = s->depth;
+    atomic_sync(s);
+    return 0;
+}
+
 /* Begin a transaction level; the outermost with begin (the backend's writer lock). */
 static int tx_begin_with(og_store *s, const char *begin)
 {
@@ -289,6 +309,7 @@ static int tx_begin_with(og_store *s, const char *begin)
     if (s->depth == 0)
         s->txid = tx_id_next();
     s->depth++;
+    atomic_sync(s);
     return 0;
 }
 
@@ -381,6 +402,7 @@ int og_store_tx_commit(og_store *s)
     s->depth--;
     if (s->depth == 0)
         s->txid = 0;
+    atomic_sync(s);
     return 0;
 }
 
@@ -403,6 +425,7 @@ void og_store_tx_rollback(og_store *s)
     s->statements++;
     s->depth--;
     s->txid = s->depth > 0 ? tx_id_next() : 0; /* what was read in the undone part may be gone */
+    atomic_sync(s);
     og_error_set(code, "%s", saved);
 }
 

@@ -22,6 +22,10 @@ long og_store__fault_fired(const void *fconn);
  * of 1..65535 or of more than 5 digits. */
 int og_store__pg_translate(const char *sql, char **out, int *nparams);
 
+/* 1 when sql (PostgreSQL's text, pgsql.c) is a plain read: it begins with SELECT, takes no row
+ * locks and calls no function known to write or lock (pg.c runs it without a savepoint). */
+int og_store__pg_read_only(const char *sql);
+
 /* The backend whose dialect a store speaks (the real one, under a faulty wrapper). */
 const og_store_backend *og_store__dialect(const og_store *s);
 

@@ -346,6 +346,8 @@ int og_tenant_region_repair(og_ctx *ctx, og_store *region_store, const char *reg
     rctx = *ctx;
     rctx.store = region_store;
     rctx.home = NULL;
+    /* Every one is checked before any is removed: one that was used stops the repair with
+     * nothing changed. */
     json_array_foreach(orphans, i, o)
     {
         const char *id = json_string_value(json_array_get(o, 0));
@@ -364,6 +366,11 @@ int og_tenant_region_repair(og_ctx *ctx, og_store *region_store, const char *reg
                                  region, name, id);
             goto cleanup;
         }
+    }
+    json_array_foreach(orphans, i, o)
+    {
+        const char *id = json_string_value(json_array_get(o, 0));
+        const char *name = json_string_value(json_array_get(o, 1));
         if ((error = og_tenant_delete(&rctx, id)) < 0) {
             og_error_wrap("removing tenant '%s' of an interrupted create from region '%s'", name,
                           region);

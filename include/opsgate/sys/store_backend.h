@@ -36,6 +36,10 @@ typedef struct og_store_backend {
     /* Take an exclusive lock named key until the outermost transaction ends (og_store_lock).
      * NULL: nothing to take (the backend runs one writer at a time). */
     int (*lock)(void *conn, const char *key);
+    /* on != 0: statements run inside the open transaction need no savepoint each (the level is
+     * all or nothing, og_store_tx_atomic); 0: they get one again. NULL: statements never get one
+     * (SQLite undoes a failed statement by itself). */
+    void (*atomic)(void *conn, int on);
     /* 1 when the database takes writes, 0 when it is a standby, or an error. NULL: always 1 once
      * a statement runs (SQLite). */
     int (*is_primary)(void *conn);

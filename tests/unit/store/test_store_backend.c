@@ -284,6 +284,55 @@ static void test_backend_pg__a_failed_read_is_never_committed_silently(void **st
     assert_int_equal(count_rows(f->s), 2);
 }
 
+/* og_store_tx_atomic: a level that is all or nothing. On PostgreSQL its writes run without a
+ * savepoint each (two server statements fewer per write), so a write that fails there aborts the
+ * transaction: later statements fail and the commit is refused, never a silent rollback, until the
+ * level is rolled back. A level begun inside it, and the next transaction, get their savepoints
+ * back. On SQLite a failed statement undoes itself as always. */
+static void test_backend__an_atomic_level_is_all_or_nothing(void **state)
+{
+    fixture *f = *state;
+    assert_int_equal(og_store_tx_atomic(f->s), OG_ERROR); /* no transaction */
+    insert(f->s, "a", 1);
+    OG_ASSERT_OK(og_store_tx_begin(f->s));
+    OG_ASSERT_OK(og_store_tx_atomic(f->s));
+    insert(f->s, "b", 2);
+    /* a level begun inside recovers its own failed write */
+    OG_ASSERT_OK(og_store_tx_begin(f->s));
+    assert_int_equal(og_store_run(f->s, "INSERT INTO t (k) VALUES (?)", "t", "a"), OG_EEXISTS);
+    insert(f->s, "c", 3);
+    OG_ASSERT_OK(og_store_tx_commit(f->s));
+    /* in the atomic level again */
+    assert_int_equal(og_store_run(f->s, "INSERT INTO t (k) VALUES (?)", "t", "a"), OG_EEXISTS);
+    if (f->pg) {
+        assert_true(og_store_run(f->s, "INSERT INTO t (k) VALUES ('d')", "") < 0);
+        assert_true(og_store_tx_commit(f->s) < 0);
+        og_store_tx_rollback(f->s); /* as every caller does after a failed commit */
+        assert_int_equal(count_rows(f->s), 1);
+    } else {
+        insert(f->s, "d", 4);
+        OG_ASSERT_OK(og_store_tx_commit(f->s));
+        assert_int_equal(count_rows(f->s), 4);
+    }
+    assert_int_equal(og_store_tx_depth(f->s), 0);
+    /* the next transaction: a failed write undoes only itself */
+    OG_ASSERT_OK(og_store_tx_begin(f->s));
+    assert_int_equal(og_store_run(f->s, "INSERT INTO t (k) VALUES (?)", "t", "a"), OG_EEXISTS);
+    insert(f->s, "e", 5);
+    /* a nested atomic level that fails is rolled back; the outer level goes on */
+    OG_ASSERT_OK(og_store_tx_begin(f->s));
+    OG_ASSERT_OK(og_store_tx_atomic(f->s));
+    insert(f->s, "f", 6);
+    assert_int_equal(og_store_run(f->s, "INSERT INTO t (k) VALUES (?)", "t", "a"), OG_EEXISTS);
+    og_store_tx_rollback(f->s);
+    assert_int_equal(og_store_run(f->s, "INSERT INTO t (k) VALUES (?)", "t", "e"), OG_EEXISTS);
+    insert(f->s, "g", 7);
+    OG_ASSERT_OK(og_store_tx_commit(f->s));
+    assert_int_equal(og_store_run(f->s, "SELECT 1 FROM t WHERE k = 'f'", ""), 0);
+    assert_int_equal(og_store_run(f->s, "SELECT 1 FROM t WHERE k = 'g'", ""), 1);
+    assert_int_equal(count_rows(f->s), f->pg ? 3 : 6);
+}
+
 /* A connection the server ends: the call fails with OG_EBUSY saying so; outside a transaction
  * the next call connects again (statements prepared before work again); inside one, every call
  * fails until the rollback, and nothing of the transaction stays. */
@@ -372,6 +421,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_backend__changes_counts_the_last_write_only, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_backend__writers_wait_for_each_other, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_backend__an_atomic_level_is_all_or_nothing, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_backend_pg__opens_urls_and_never_echoes_a_password,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(
