@@ -228,17 +228,27 @@ static int batch_round(og_store__group *g, og_store *s, group_req *batch)
     return 0;
 }
 
+/* fn by itself on s: its level is the transaction (or a level of the caller's). A level it left
+ * open is rolled back, not committed half. */
+static int run_alone(og_store *s, og_store_group_fn fn, void *arg)
+{
+    int depth = og_store_tx_depth(s);
+    int rc = fn(s, arg);
+    if (og_store_tx_depth(s) > depth) {
+        if (rc >= 0)
+            rc = og_error_set(OG_ERROR, "a group commit member left its transaction open");
+        while (og_store_tx_depth(s) > depth)
+            og_store_tx_rollback(s);
+    }
+    return rc;
+}
+
 /* Run the batch (the leader's request among them) on the leader's connection s. */
 static void batch_run(og_store__group *g, og_store *s, group_req *batch, int n)
 {
     if (n == 1) {
         /* alone: fn's own level is the transaction, its end the durable commit */
-        int rc = batch->fn(s, batch->arg);
-        if (og_store_tx_depth(s) > 0) {
-            rollback_all(s);
-            if (rc >= 0)
-                rc = og_error_set(OG_ERROR, "a group commit member left its transaction open");
-        }
+        int rc = run_alone(s, batch->fn, batch->arg);
         if (rc < 0)
             req_fail(batch, rc);
         else
@@ -268,7 +278,7 @@ int og_store_group_commit(og_store *s, og_store_group_fn fn, void (*undo)(void *
     if (!fn)
         return og_error_set(OG_EINVAL, "a group commit needs a function to run");
     if (!g || og_store_tx_depth(s) > 0)
-        return fn(s, arg); /* alone, or nested in the caller's transaction */
+        return run_alone(s, fn, arg); /* no group, or nested in the caller's transaction */
     group_req me = {.fn = fn, .undo = undo, .arg = arg};
     pthread_mutex_lock(&g->mu);
     if (g->tail)
