@@ -178,6 +178,7 @@ static double cpu_seconds(void)
 /* One writer of the concurrent run: its own connection, its own artifact, n versions. */
 typedef struct writer {
     const char *url, *data;
+    const char *ext; /* "md": read by the document classifier; "json": not */
     og_keyring *keys;
     int id, n;
     char *doc;
@@ -203,7 +204,7 @@ static void *writer_run(void *arg)
     ctx.keys = w->keys;
     ctx.data_dir = w->data;
     og_actor_local(&ctx.actor);
-    snprintf(name, sizeof(name), "sow-%d.md", w->id);
+    snprintf(name, sizeof(name), "sow-%d.%s", w->id, w->ext);
     og_artifact_ref ref = {"bench", "sow", name};
     og_artifact_put_opts po = {.kind = "sow", .message = "edit"};
     rng = w->rng;
@@ -328,6 +329,39 @@ static void upload_child(og_ctx *ctx, size_t total)
     free(buf);
 }
 
+typedef struct seq_result {
+    double fsync, rate, p50, p99, cpu_ms;
+} seq_result;
+
+/* n versions of one artifact "seq.json" by one writer, the disk's fsync rate just before. */
+static void seq_versions(seq_result *r, og_ctx *ctx, const char *data, const char *doc0, size_t len,
+                         int n)
+{
+    og_artifact_ref ref = {"bench", "sow", "seq.json"};
+    og_artifact_put_opts po = {.kind = "sow", .message = "edit"};
+    int64_t *lat = calloc((size_t)n, sizeof(int64_t));
+    char *doc = malloc(len);
+    if (!lat || !doc)
+        die("seq");
+    memcpy(doc, doc0, len);
+    r->fsync = fsync_rate(data);
+    double c0 = cpu_seconds();
+    int64_t t0 = og_time_mono_us();
+    for (int i = 1; i <= n; i++) {
+        edit_doc(doc, len, i);
+        int64_t s0 = og_time_mono_us();
+        if (og_artifact_put_buffer(ctx, &ref, &po, doc, len, NULL) < 0)
+            die("put");
+        lat[i - 1] = og_time_mono_us() - s0;
+    }
+    r->rate = n / ((double)(og_time_mono_us() - t0) / 1e6);
+    r->cpu_ms = (cpu_seconds() - c0) * 1000.0 / n;
+    r->p50 = pct(lat, (size_t)n, 0.50);
+    r->p99 = pct(lat, (size_t)n, 0.99);
+    free(lat);
+    free(doc);
+}
+
 typedef struct conc_result {
     double fsync;      /* the disk's fsync rate measured just before, /s */
     double rate;       /* versions/s, all writers */
@@ -338,7 +372,7 @@ typedef struct conc_result {
 
 /* n versions in all by nwriters threads at once, each on its own artifact. */
 static void concurrent_versions(conc_result *r, const char *data, og_keyring *keys,
-                                const char *doc0, size_t len, int nwriters, int n)
+                                const char *doc0, size_t len, int nwriters, int n, const char *ext)
 {
     char *url = og_install_db_url(data);
     writer *w = calloc((size_t)nwriters, sizeof(*w));
@@ -351,6 +385,7 @@ static void concurrent_versions(conc_result *r, const char *data, og_keyring *ke
     for (int i = 0; i < nwriters; i++) {
         w[i] = (writer){.url = url,
                         .data = data,
+                        .ext = ext,
                         .keys = keys,
                         .id = i,
                         .n = per,
@@ -512,8 +547,25 @@ int main(void)
     /* 1b. the same edits by nwriters threads at once, each on its own artifact and connection:
      * their commits are shared (og_store_group_commit) */
     conc_result cr;
-    concurrent_versions(&cr, data, keys, doc0, len, nwriters, nver);
+    concurrent_versions(&cr, data, keys, doc0, len, nwriters, nver, "md");
+    /* 1c. the same pair for a document the classifier does not read (.json): the commit path
+     * without the classification that runs inside the version's transaction */
+    seq_result sj;
+    conc_result cj;
+    seq_versions(&sj, &ctx, data, doc0, len, nver / 2);
+    concurrent_versions(&cj, data, keys, doc0, len, nwriters, nver / 2, "json");
     print_versions(&cr, nver, nwriters, seq_fsync, our_rate, seq50, seq99, seq_cpu, git, ngit);
+    printf(
+        "| durable versions/s, 1 writer, %d versions of the same document as .json (not "
+        "classified) | %.0f /s, p50 %.2f ms, p99 %.2f ms, CPU %.2f ms per version | fsync %.0f /s "
+        "| %.2f of fsync/s |\n",
+        nver / 2, sj.rate, sj.p50, sj.p99, sj.cpu_ms, sj.fsync, sj.rate / sj.fsync);
+    printf("| durable versions/s, %d writers, .json (not classified) | %.0f /s, p50 %.2f ms, p99 "
+           "%.2f ms, CPU %.2f ms per version, %.1f versions per commit | sequential %.0f /s (fsync "
+           "%.0f /s just before) | %.2fx sequential |\n",
+           nwriters, cj.rate, cj.p50, cj.p99, cj.cpu_ms, cj.per_commit, sj.rate, cj.fsync,
+           cj.rate / sj.rate);
+    fflush(stdout);
     if (only_versions) {
         free(doc0);
         free(doc);
