@@ -191,13 +191,14 @@ static void test_group__an_undone_object_file_commits_again(void **state)
     og_tenant t;
     art_keys k;
     art_obj_writer *w = NULL;
-    uint8_t *buf = malloc(BIG), sha[32];
+    uint8_t *buf = NULL, sha[32];
     uint64_t size = 0;
     char name[65], path[4096];
     int created = 0;
     struct stat sb;
     if (!f->env.data_dir)
         skip(); /* no data folder: the objects are rows, undone with their transaction */
+    assert_non_null(buf = malloc(BIG));
     OG_ASSERT_OK(og_tenant_get(c, "acme", &t));
     OG_ASSERT_OK(og_artifacts__keys(c, t.id, 1, &k));
     content(WRITERS - 1, 99, buf, BIG);
