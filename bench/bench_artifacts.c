@@ -1,9 +1,11 @@
-/* bench_artifacts.c - the artifact repository's benchmark: versions committed per second against
- * git in the same run, gets of random old versions, search latency over 100,000 documents, and
- * the peak memory of a 1 GiB upload. Prints a markdown table.
+/* bench_artifacts.c - the artifact repository's benchmark: durable versions committed per second
+ * beside the disk's fsync rate measured in the same run and folder, sequentially and by 8 writers
+ * at once (group commit), against git in the same run; gets of random old versions, search latency
+ * over 100,000 documents, and the peak memory of a 1 GiB upload. Prints a markdown table.
  *
  * OG_BENCH_QUICK=1 shrinks every size tenfold (a smoke run); OG_BENCH_VERSIONS,
- * OG_BENCH_GIT_VERSIONS, OG_BENCH_DOCS and OG_BENCH_UPLOAD_MIB set them one by one. */
+ * OG_BENCH_GIT_VERSIONS, OG_BENCH_WRITERS (default 8), OG_BENCH_DOCS and OG_BENCH_UPLOAD_MIB set
+ * them one by one; OG_BENCH_ONLY=versions stops after the versions rows. */
 #include "opsgate/artifacts.h"
 #include "opsgate/crypto.h"
 #include "opsgate/error.h"
@@ -12,12 +14,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -50,7 +54,8 @@ static double pct(int64_t *v, size_t n, double p)
     return (double)v[i] / 1000.0;
 }
 
-static uint64_t rng = 0x2545f4914f6cdd1dull;
+/* per thread: each writer of the concurrent run draws its own edits */
+static _Thread_local uint64_t rng = 0x2545f4914f6cdd1dull;
 static uint64_t next_rand(void)
 {
     rng ^= rng << 13;
@@ -135,6 +140,86 @@ static int zipf_rank(void)
             hi = mid;
     }
     return lo;
+}
+
+/* ---- the physical limit, and the writers ---- */
+
+/* The disk's fsync rate in dir: 4 KiB written and fdatasync'd, as a commit to the WAL does, for
+ * about a second (bench_audit measures it the same way). */
+static double fsync_rate(const char *dir)
+{
+    char path[4400], block[4096];
+    snprintf(path, sizeof(path), "%.4300s/fsync.probe", dir);
+    int fd = open(path, O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return 0;
+    memset(block, 0xa5, sizeof(block));
+    int64_t t0 = og_time_mono_us(), t;
+    int n = 0;
+    do {
+        if (pwrite(fd, block, sizeof(block), (off_t)(n % 256) * 4096) < 0 || fdatasync(fd) < 0)
+            break;
+        n++;
+    } while ((t = og_time_mono_us()) - t0 < 1000000);
+    close(fd);
+    unlink(path);
+    return n / ((double)(og_time_mono_us() - t0) / 1e6);
+}
+
+/* CPU seconds (user + system) of the process so far: every thread's. */
+static double cpu_seconds(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+           (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
+/* One writer of the concurrent run: its own connection, its own artifact, n versions. */
+typedef struct writer {
+    const char *url, *data;
+    const char *ext; /* "md": read by the document classifier; "json": not */
+    og_keyring *keys;
+    int id, n;
+    char *doc;
+    size_t len;
+    uint64_t rng;
+    int64_t *lat; /* microseconds per version */
+    int failed;
+} writer;
+
+static void *writer_run(void *arg)
+{
+    writer *w = arg;
+    og_store *store = NULL;
+    og_ctx ctx;
+    char name[32];
+    if (og_store_open(&store, w->url, 0) < 0) {
+        fprintf(stderr, "bench_artifacts: writer %d: %s\n", w->id, og_error_last());
+        w->failed = 1;
+        return NULL;
+    }
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.store = store;
+    ctx.keys = w->keys;
+    ctx.data_dir = w->data;
+    og_actor_local(&ctx.actor);
+    snprintf(name, sizeof(name), "sow-%d.%s", w->id, w->ext);
+    og_artifact_ref ref = {"bench", "sow", name};
+    og_artifact_put_opts po = {.kind = "sow", .message = "edit"};
+    rng = w->rng;
+    for (int i = 1; i <= w->n; i++) {
+        edit_doc(w->doc, w->len, i);
+        int64_t t0 = og_time_mono_us();
+        if (og_artifact_put_buffer(&ctx, &ref, &po, w->doc, w->len, NULL) < 0) {
+            fprintf(stderr, "bench_artifacts: writer %d: put: %s\n", w->id, og_error_last());
+            w->failed = 1;
+            break;
+        }
+        w->lat[i - 1] = og_time_mono_us() - t0;
+    }
+    og_store_close(store);
+    return NULL;
 }
 
 /* ---- git ---- */
@@ -244,9 +329,147 @@ static void upload_child(og_ctx *ctx, size_t total)
     free(buf);
 }
 
+typedef struct seq_result {
+    double fsync, rate, p50, p99, cpu_ms;
+} seq_result;
+
+/* n versions of one artifact "seq.json" by one writer, the disk's fsync rate just before. */
+static void seq_versions(seq_result *r, og_ctx *ctx, const char *data, const char *doc0, size_t len,
+                         int n)
+{
+    og_artifact_ref ref = {"bench", "sow", "seq.json"};
+    og_artifact_put_opts po = {.kind = "sow", .message = "edit"};
+    int64_t *lat = calloc((size_t)n, sizeof(int64_t));
+    char *doc = malloc(len);
+    if (!lat || !doc)
+        die("seq");
+    memcpy(doc, doc0, len);
+    r->fsync = fsync_rate(data);
+    double c0 = cpu_seconds();
+    int64_t t0 = og_time_mono_us();
+    for (int i = 1; i <= n; i++) {
+        edit_doc(doc, len, i);
+        int64_t s0 = og_time_mono_us();
+        if (og_artifact_put_buffer(ctx, &ref, &po, doc, len, NULL) < 0)
+            die("put");
+        lat[i - 1] = og_time_mono_us() - s0;
+    }
+    r->rate = n / ((double)(og_time_mono_us() - t0) / 1e6);
+    r->cpu_ms = (cpu_seconds() - c0) * 1000.0 / n;
+    r->p50 = pct(lat, (size_t)n, 0.50);
+    r->p99 = pct(lat, (size_t)n, 0.99);
+    free(lat);
+    free(doc);
+}
+
+typedef struct conc_result {
+    double fsync;      /* the disk's fsync rate measured just before, /s */
+    double rate;       /* versions/s, all writers */
+    double p50, p99;   /* ms per version */
+    double cpu_ms;     /* process CPU per version */
+    double per_commit; /* versions per commit */
+} conc_result;
+
+/* n versions in all by nwriters threads at once, each on its own artifact. */
+static void concurrent_versions(conc_result *r, const char *data, og_keyring *keys,
+                                const char *doc0, size_t len, int nwriters, int n, const char *ext)
+{
+    char *url = og_install_db_url(data);
+    writer *w = calloc((size_t)nwriters, sizeof(*w));
+    pthread_t *th = calloc((size_t)nwriters, sizeof(*th));
+    int per = n / nwriters > 0 ? n / nwriters : 1, total = per * nwriters;
+    int64_t *lat = calloc((size_t)total, sizeof(int64_t)), c0 = 0, m0 = 0, c1 = 0, m1 = 0;
+    og_store *probe = NULL;
+    if (!url || !w || !th || !lat || og_store_open(&probe, url, 0) < 0)
+        die("writers");
+    for (int i = 0; i < nwriters; i++) {
+        w[i] = (writer){.url = url,
+                        .data = data,
+                        .ext = ext,
+                        .keys = keys,
+                        .id = i,
+                        .n = per,
+                        .len = len,
+                        .rng = 0x9e3779b97f4a7c15ull * (uint64_t)(i + 1),
+                        .lat = lat + (size_t)i * (size_t)per};
+        if (!(w[i].doc = malloc(len)))
+            die("writers");
+        memcpy(w[i].doc, doc0, len);
+    }
+    r->fsync = fsync_rate(data);
+    og_store_group_stats(probe, &c0, &m0, NULL);
+    double cpu0 = cpu_seconds();
+    int64_t t0 = og_time_mono_us();
+    for (int i = 0; i < nwriters; i++)
+        if (pthread_create(&th[i], NULL, writer_run, &w[i]) != 0)
+            die("thread");
+    for (int i = 0; i < nwriters; i++)
+        pthread_join(th[i], NULL);
+    double secs = (double)(og_time_mono_us() - t0) / 1e6;
+    r->cpu_ms = (cpu_seconds() - cpu0) * 1000.0 / total;
+    og_store_group_stats(probe, &c1, &m1, NULL);
+    for (int i = 0; i < nwriters; i++) {
+        if (w[i].failed)
+            die("a writer failed");
+        free(w[i].doc);
+    }
+    r->rate = total / secs;
+    r->p50 = pct(lat, (size_t)total, 0.50);
+    r->p99 = pct(lat, (size_t)total, 0.99);
+    r->per_commit = c1 > c0 ? (double)(m1 - m0) / (double)(c1 - c0) : 0;
+    og_store_close(probe);
+    free(lat);
+    free(th);
+    free(w);
+    free(url);
+}
+
+static int remove_tree(const char *dir)
+{
+    char cmd[4400];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "bench_artifacts: could not remove %s\n", dir);
+    return 0;
+}
+
+/* The table's head and its versions rows: each rate beside its limit or peer of the same run. */
+static void print_versions(const conc_result *cr, int nver, int nwriters, double seq_fsync,
+                           double rate, double p50, double p99, double cpu_s, double git, int ngit)
+{
+    double cpu_ms = cpu_s * 1000.0 / nver;
+    printf("| artifacts | opsgate | limit or peer, same run | ratio |\n|---|---|---|---|\n");
+    printf("| disk fsync rate in the data folder (4 KiB write + fdatasync, ~1 s) | %.0f /s | - | - "
+           "|\n",
+           seq_fsync);
+    printf(
+        "| durable versions/s, 1 writer, %d versions of a 50 KB document | %.0f /s, p50 %.2f ms, "
+        "p99 %.2f ms, CPU %.2f ms per version | fsync %.0f /s (CPU alone would allow %.0f /s) | "
+        "%.2f of fsync/s (aim >= 0.90) |\n",
+        nver, rate, p50, p99, cpu_ms, seq_fsync, cpu_ms > 0 ? 1000.0 / cpu_ms : 0,
+        rate / seq_fsync);
+    printf(
+        "| durable versions/s, %d writers on %d artifacts (group commit) | %.0f /s, p50 %.2f ms, "
+        "p99 %.2f ms, CPU %.2f ms per version, %.1f versions per commit | sequential %.0f /s "
+        "(fsync %.0f /s just before) | %.2fx sequential (aim >= 3x) |\n",
+        nwriters, nwriters, cr->rate, cr->p50, cr->p99, cr->cpu_ms, cr->per_commit, rate, cr->fsync,
+        cr->rate / rate);
+    if (git > 0)
+        printf("| versions/s, %d versions of a 50 KB document (git: %d, in alternating blocks) | "
+               "%.0f | git %.0f (hash-object -w + update-index + commit) | %.1fx (aim >= 5x) |\n",
+               nver, ngit, rate, git, rate / git);
+    else
+        printf("| versions/s, %d versions of a 50 KB document | %.0f | git not found | - |\n", nver,
+               rate);
+    fflush(stdout);
+}
+
 int main(void)
 {
     int quick = env_num("OG_BENCH_QUICK", 0) != 0;
+    int nwriters = (int)env_num("OG_BENCH_WRITERS", 8);
+    const char *only = getenv("OG_BENCH_ONLY");
+    int only_versions = only && strcmp(only, "versions") == 0;
     int nver = (int)env_num("OG_BENCH_VERSIONS", quick ? 1000 : 10000);
     int ngit = (int)env_num("OG_BENCH_GIT_VERSIONS", nver);
     int ndocs = (int)env_num("OG_BENCH_DOCS", quick ? 10000 : 100000);
@@ -273,7 +496,8 @@ int main(void)
         die("setup");
 
     /* 1. versions per second, opsgate and git in alternating blocks of a tenth each, so that
-     * both see the same load on the machine; each gets the very same edits */
+     * both see the same load on the machine; each gets the very same edits. The disk's fsync
+     * rate is measured in the data folder just before: a durable version costs at least one. */
     size_t len;
     char *doc0 = make_doc(&len), *doc = malloc(len), *gdoc = malloc(len);
     memcpy(doc, doc0, len);
@@ -283,17 +507,23 @@ int main(void)
     int use_git = ngit > 0 && have_git() && git_init(gitdir) == 0;
     uint64_t rng_ours = rng, rng_git = rng;
     int64_t ours_us = 0, git_us = 0;
+    int64_t *seq_lat = calloc((size_t)nver, sizeof(int64_t));
+    double seq_cpu = 0, seq_fsync = fsync_rate(data);
     int blocks = 10, done = 0, gdone = 0;
     for (int b = 1; b <= blocks; b++) {
         int upto = (int)((int64_t)nver * b / blocks), gupto = (int)((int64_t)ngit * b / blocks);
         rng = rng_ours;
+        double c0 = cpu_seconds();
         int64_t t0 = og_time_mono_us();
         for (int i = done + 1; i <= upto; i++) {
             edit_doc(doc, len, i);
+            int64_t s0 = og_time_mono_us();
             if (og_artifact_put_buffer(&ctx, &sow, &po, doc, len, NULL) < 0)
                 die("put");
+            seq_lat[i - 1] = og_time_mono_us() - s0;
         }
         ours_us += og_time_mono_us() - t0;
+        seq_cpu += cpu_seconds() - c0;
         done = upto;
         rng_ours = rng;
         if (use_git && gupto > gdone) {
@@ -311,6 +541,39 @@ int main(void)
     rng = rng_ours;
     double our_rate = nver / ((double)ours_us / 1e6);
     double git = use_git ? ngit / ((double)git_us / 1e6) : -1;
+    double seq50 = pct(seq_lat, (size_t)nver, 0.50), seq99 = pct(seq_lat, (size_t)nver, 0.99);
+    free(seq_lat);
+
+    /* 1b. the same edits by nwriters threads at once, each on its own artifact and connection:
+     * their commits are shared (og_store_group_commit) */
+    conc_result cr;
+    concurrent_versions(&cr, data, keys, doc0, len, nwriters, nver, "md");
+    /* 1c. the same pair for a document the classifier does not read (.json): the commit path
+     * without the classification that runs inside the version's transaction */
+    seq_result sj;
+    conc_result cj;
+    seq_versions(&sj, &ctx, data, doc0, len, nver / 2);
+    concurrent_versions(&cj, data, keys, doc0, len, nwriters, nver / 2, "json");
+    print_versions(&cr, nver, nwriters, seq_fsync, our_rate, seq50, seq99, seq_cpu, git, ngit);
+    printf(
+        "| durable versions/s, 1 writer, %d versions of the same document as .json (not "
+        "classified) | %.0f /s, p50 %.2f ms, p99 %.2f ms, CPU %.2f ms per version | fsync %.0f /s "
+        "| %.2f of fsync/s |\n",
+        nver / 2, sj.rate, sj.p50, sj.p99, sj.cpu_ms, sj.fsync, sj.rate / sj.fsync);
+    printf("| durable versions/s, %d writers, .json (not classified) | %.0f /s, p50 %.2f ms, p99 "
+           "%.2f ms, CPU %.2f ms per version, %.1f versions per commit | sequential %.0f /s (fsync "
+           "%.0f /s just before) | %.2fx sequential |\n",
+           nwriters, cj.rate, cj.p50, cj.p99, cj.cpu_ms, cj.per_commit, sj.rate, cj.fsync,
+           cj.rate / sj.rate);
+    fflush(stdout);
+    if (only_versions) {
+        free(doc0);
+        free(doc);
+        free(gdoc);
+        og_store_close(store);
+        og_keyring_free(keys);
+        return remove_tree(tmpl);
+    }
 
     /* 2. get of a random old version */
     int ngets = quick ? 200 : 1000;
@@ -411,14 +674,6 @@ int main(void)
         return 1;
     }
 
-    printf("| artifacts | opsgate | peer / aim | ratio |\n|---|---|---|---|\n");
-    if (git > 0)
-        printf("| versions/s, %d versions of a 50 KB document (git: %d, in alternating blocks) | "
-               "%.0f | git %.0f (hash-object -w + update-index + commit) | %.1fx (aim >= 5x) |\n",
-               nver, ngit, our_rate, git, our_rate / git);
-    else
-        printf("| versions/s, %d versions of a 50 KB document | %.0f | git not found | - |\n", nver,
-               our_rate);
     printf("| get of a random old version, p50 / p95 | %.2f / %.2f ms | - | - |\n", get50, get95);
     printf("| search over %d documents, p50 / p95 (1-2 words) | %.2f / %.2f ms | aim p95 < 10 ms "
            "| %s |\n",
@@ -435,9 +690,7 @@ int main(void)
     free(doc);
     free(gdoc);
     free(buf);
-    char cmd[4400];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpl);
-    if (system(cmd) != 0)
-        fprintf(stderr, "bench_artifacts: could not remove %s\n", tmpl);
-    return 0;
+    og_store_close(store);
+    og_keyring_free(keys);
+    return remove_tree(tmpl);
 }

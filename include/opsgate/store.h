@@ -294,6 +294,37 @@ int og_store_lease_holder(og_store *s, const char *name, char *owner, size_t siz
 int og_store_lease_take_from(og_store *s, const char *name, const char *owner, const char *from,
                              int64_t ttl_us, int *got);
 
+/* ---- group commit: writers of one database sharing a transaction and its sync ----
+ * fn makes one change (an artifact version with its audit record) in a transaction level of its
+ * own on the store it is given: it begins that level (og_store_tx_begin_scope or og_store_tx_begin
+ * on `batch`) and ends it (og_store_tx_end), so it commits or rolls back whole. Called outside a
+ * transaction, og_store_group_commit runs fn and returns once its change is durable, sharing the
+ * commit (one write and one fsync of the WAL) with the other threads of this process that call it
+ * for the same SQLite database file meanwhile, each on its own connection: whoever finds no batch
+ * in flight leads, runs every queued fn in order inside one transaction on its own connection
+ * (each fn's level a savepoint of it) and commits once; the others wait for that commit.
+ * So fn may run on another thread and another connection than the caller's: it uses `batch`
+ * only, never s or a context holding s, and no per-thread state but the error message (carried
+ * back to the caller with its code and detail).
+ * - fn fails (< 0, its level rolled back): the call returns that failure; the others commit.
+ * - fn succeeded but its change was undone after all: undo(arg) is called (NULL: nothing to undo
+ *   outside the database), from whichever thread leads. When the batch's commit failed, the call
+ *   returns that failure (nothing of the batch is durable). When another member's failure took
+ *   the whole transaction with it (SQLite rolls back on a full disk or an I/O error), fn runs
+ *   again in a new transaction: undo must leave arg ready for that.
+ * fn runs alone, as a plain call fn(s, arg) whose own level is the transaction, when the batch
+ * would hold only it, inside a caller's transaction (its level nests there and commits with it),
+ * on PostgreSQL (the server already shares the WAL flush of concurrent commits), on a connection
+ * in bulk writes (og_store_bulk_writes: its commits are not durable), or on a database that is not
+ * a file. Returns fn's result, or the commit's failure. */
+typedef int (*og_store_group_fn)(og_store *batch, void *arg);
+int og_store_group_commit(og_store *s, og_store_group_fn fn, void (*undo)(void *arg), void *arg);
+/* What the group commit did on s's database in this process so far: transactions committed
+ * through it (batches of two or more members, and members run alone) and the members they held;
+ * *reruns counts members run again after another one broke their transaction. All 0 when s has
+ * no group (see above). Any pointer may be NULL. */
+void og_store_group_stats(og_store *s, int64_t *commits, int64_t *members, int64_t *reruns);
+
 /* ---- a pool of connections for the server's threads ---- */
 typedef struct og_store_pool og_store_pool;
 int og_store_pool_open(og_store_pool **out, const char *url, int size);

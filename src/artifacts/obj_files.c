@@ -190,6 +190,8 @@ static int files_commit(art_spill *s, const char *name)
 {
     char path[PATH_MAX], dir[PATH_MAX];
     int error;
+    if (!s->tmp_path[0])
+        return og_error_set(OG_ERROR, "the object's temporary file is gone; upload it again");
     if ((error = path_object(path, sizeof(path), s->ctx, s->tenant_id, name)) < 0)
         return error;
     og_strlcpy(dir, path, sizeof(dir));
@@ -214,10 +216,22 @@ static void files_remove_after(og_ctx *ctx, const char *tenant_id, const char *n
         og_error_clear();
 }
 
+/* Back to the temporary name, so the same bytes can be committed again (a version re-run in a
+ * new transaction of its batch); removed when that fails. Still locked: no sweep takes it. */
 static void files_undo(art_spill *s, const char *name)
 {
-    if (s->renamed)
-        files_remove_after(s->ctx, s->tenant_id, name);
+    char path[PATH_MAX];
+    if (!s->renamed)
+        return;
+    s->renamed = 0;
+    if (path_object(path, sizeof(path), s->ctx, s->tenant_id, name) < 0) {
+        og_error_clear();
+        return;
+    }
+    if (rename(path, s->tmp_path) < 0) {
+        unlink(path);
+        s->tmp_path[0] = '\0'; /* gone: nothing to commit again or to remove */
+    }
 }
 
 static int files_discard(art_spill *s)

@@ -405,31 +405,100 @@ static void discard_keeping_error(art_obj_writer *w)
         og_error_set(code, "%s", msg);
 }
 
+/* What one version's transaction needs and makes, kept across a re-run (put_commit). */
+typedef struct put_tx {
+    og_artifact_put *p;
+    const char *body;     /* the index text, or NULL */
+    const char *doc_text; /* what the classifier reads, or NULL */
+    char object[65];
+    og_artifact_version v;
+    art_row a;
+    json_t *proposal;
+    int created_file, new_artifact;
+} put_tx;
+
+/* The version's transaction, as og_store_group_commit runs it: on the connection batch (perhaps
+ * another thread's, in a batch with other versions, so p->ctx is swapped for a copy naming it),
+ * in a level of its own. Runs again after put_undo when another member broke the batch. */
+static int put_commit(og_store *batch, void *arg)
+{
+    put_tx *t = arg;
+    og_artifact_put *p = t->p;
+    og_ctx bctx = *p->ctx, *mine = p->ctx;
+    char wkey[ART_WRITE_KEY];
+    int error;
+    bctx.store = batch;
+    p->ctx = &bctx;
+    og_artifacts__row_free(&t->a);
+    memset(&t->a, 0, sizeof(t->a));
+    json_decref(t->proposal);
+    t->proposal = NULL;
+    t->new_artifact = t->created_file = 0;
+    /* Scoped to the artifact: versions of different artifacts (of one tenant or several) are
+     * added side by side on several nodes (PostgreSQL); what is written here is the artifact's,
+     * or shared rows written race-free (the object, below); the audit chain has its own lock. */
+    og_artifacts__write_key(p->sc.project.id, p->name_mac, wkey);
+    if ((error = og_store_tx_begin_scope(batch, wkey)) < 0)
+        goto done;
+    /* any failure below rolls the whole version back: no savepoint per statement */
+    if ((error = og_store_tx_atomic(batch)) < 0 ||
+        (error = put_target(p, t->object, &t->a, &t->new_artifact)) < 0 ||
+        (error = og_artifacts__propose(&bctx, &p->sc, &t->a, t->a.latest + 1, t->doc_text, &p->keys,
+                                       &t->proposal)) < 0 ||
+        (error = og_artifacts__obj_writer_commit(p->w, &bctx, &p->keys, t->object,
+                                                 &t->created_file)) < 0 ||
+        (error = og_artifacts__version_add(&bctx, p->sc.tenant_id, &t->a, &t->v, t->object,
+                                           t->proposal)) < 0 ||
+        (p->part[0] && (error = link_part(&bctx, &p->sc, &p->keys, &t->a, p->part)) < 0) ||
+        (error = og_artifacts__index_put(&bctx, p->sc.tenant_id, &t->a, t->body, 0, &p->keys)) < 0)
+        goto end;
+    error = og_artifacts__audit(&bctx, p->sc.tenant_id, "artifact.put", "artifact", t->a.id,
+                                json_pack("{s:s, s:s, s:I, s:I, s:s, s:s, s:b}", "project",
+                                          p->sc.project.key, "kind", t->a.kind, "version",
+                                          (json_int_t)t->v.number, "size", (json_int_t)t->v.size,
+                                          "media_type", t->v.media_type, "object", t->object,
+                                          "new_artifact", t->new_artifact));
+end:
+    if ((error = og_store_tx_end(batch, error)) < 0 && t->created_file) {
+        og_artifacts__obj_writer_undo(p->w, t->object);
+        t->created_file = 0;
+    }
+done:
+    p->ctx = mine;
+    return error;
+}
+
+/* The version's level was undone after it succeeded (its batch failed): so is its object file. */
+static void put_undo(void *arg)
+{
+    put_tx *t = arg;
+    if (t->created_file)
+        og_artifacts__obj_writer_undo(t->p->w, t->object);
+    t->created_file = 0;
+}
+
 int og_artifact_put_finish(og_artifact_put *p, og_artifact_version *out)
 {
-    int error = -1, created_file = 0, new_artifact = 0;
+    int error = -1;
     og_ctx *ctx = p->ctx;
-    art_row a;
-    og_artifact_version v;
     og_buf body;
     uint8_t sha[32];
-    char object[65] = "", wkey[ART_WRITE_KEY];
-    json_t *proposal = NULL;
     char *doc_text = NULL;
-    memset(&a, 0, sizeof(a));
-    memset(&v, 0, sizeof(v));
+    put_tx t;
+    memset(&t, 0, sizeof(t));
+    t.p = p;
     og_buf_init(&body, (size_t)16 << 20);
     if (p->failed || p->finished)
         return og_error_set(OG_ERROR, "this upload is finished or failed");
     p->failed = 1;
-    if ((error = og_artifacts__obj_writer_end(p->w, sha, &v.size)) < 0)
+    if ((error = og_artifacts__obj_writer_end(p->w, sha, &t.v.size)) < 0)
         goto cleanup;
-    og_hex_encode(sha, 32, v.sha256);
-    og_strlcpy(v.message, p->message, sizeof(v.message));
+    og_hex_encode(sha, 32, t.v.sha256);
+    og_strlcpy(t.v.message, p->message, sizeof(t.v.message));
     if (!p->media[0])
         og_strlcpy(p->media, og_artifacts__media_sniff(p->head, p->headlen), sizeof(p->media));
-    og_strlcpy(v.media_type, p->media, sizeof(v.media_type));
-    if ((error = og_artifacts__obj_name(&p->keys, sha, object)) < 0)
+    og_strlcpy(t.v.media_type, p->media, sizeof(t.v.media_type));
+    if ((error = og_artifacts__obj_name(&p->keys, sha, t.object)) < 0)
         goto cleanup;
     if (p->tok && og_artifacts__media_is_text(p->media) &&
         (error = og_artifacts__tok_index(p->tok, p->keys.search, &body)) < 0)
@@ -439,37 +508,14 @@ int og_artifact_put_finish(og_artifact_put *p, og_artifact_version *out)
         (error = og_artifacts__doc_text(p->name, p->kind, p->doc.data ? p->doc.data : "",
                                         p->doc.len, p->media, &doc_text)) < 0)
         goto cleanup;
-    /* Scoped to the artifact: versions of different artifacts (of one tenant or several) are
-     * added side by side on several nodes (PostgreSQL); what is written here is the artifact's,
-     * or shared rows written race-free (the object, below); the audit chain has its own lock. */
-    og_artifacts__write_key(p->sc.project.id, p->name_mac, wkey);
-    if ((error = og_store_tx_begin_scope(ctx->store, wkey)) < 0)
+    t.body = body.len ? body.data : NULL;
+    t.doc_text = doc_text;
+    /* Durable when it returns; concurrent versions of other threads share its commit. */
+    if ((error = og_store_group_commit(ctx->store, put_commit, put_undo, &t)) < 0)
         goto cleanup;
-    /* any failure below rolls the whole version back: no savepoint per statement */
-    if ((error = og_store_tx_atomic(ctx->store)) < 0 ||
-        (error = put_target(p, object, &a, &new_artifact)) < 0 ||
-        (error = og_artifacts__propose(ctx, &p->sc, &a, a.latest + 1, doc_text, &p->keys,
-                                       &proposal)) < 0 ||
-        (error = og_artifacts__obj_writer_commit(p->w, ctx, &p->keys, object, &created_file)) < 0 ||
-        (error = og_artifacts__version_add(ctx, p->sc.tenant_id, &a, &v, object, proposal)) < 0 ||
-        (p->part[0] && (error = link_part(ctx, &p->sc, &p->keys, &a, p->part)) < 0) ||
-        (error = og_artifacts__index_put(ctx, p->sc.tenant_id, &a, body.len ? body.data : NULL, 0,
-                                         &p->keys)) < 0)
-        goto end;
-    error = og_artifacts__audit(
-        ctx, p->sc.tenant_id, "artifact.put", "artifact", a.id,
-        json_pack("{s:s, s:s, s:I, s:I, s:s, s:s, s:b}", "project", p->sc.project.key, "kind",
-                  a.kind, "version", (json_int_t)v.number, "size", (json_int_t)v.size, "media_type",
-                  v.media_type, "object", object, "new_artifact", new_artifact));
-end:
-    if ((error = og_store_tx_end(ctx->store, error)) < 0) {
-        if (created_file)
-            og_artifacts__obj_writer_undo(p->w, object);
-        goto cleanup;
-    }
-    v.created_artifact = new_artifact;
+    t.v.created_artifact = t.new_artifact;
     if (out)
-        *out = v;
+        *out = t.v;
     p->finished = 1;
     p->failed = 0;
     error = 0;
@@ -480,9 +526,9 @@ cleanup:
         og_error_clear(); /* unreachable: og_artifacts_chunks_sweep takes them */
     if (error < 0)
         discard_keeping_error(p->w);
-    og_artifacts__row_free(&a);
+    og_artifacts__row_free(&t.a);
     og_buf_free(&body);
-    json_decref(proposal);
+    json_decref(t.proposal);
     if (doc_text) {
         og_crypto_wipe(doc_text, strlen(doc_text));
         free(doc_text);

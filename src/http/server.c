@@ -106,6 +106,25 @@ int og_http__test_slow(og_http_req *r)
     return og_http__reply(r, 200, json_pack("{s:i}", "slept_ms", r->srv->slow_ms));
 }
 
+/* This process's group commits on its database (og_store_group_commit): members per commit. */
+static int group_metrics(og_store *s, og_buf *out)
+{
+    int64_t commits = 0, members = 0, reruns = 0;
+    og_store_group_stats(s, &commits, &members, &reruns);
+    return og_buf_printf(
+        out,
+        "# HELP opsgate_store_group_commits_total Commits made by the group commit (one fsync"
+        " each).\n# TYPE opsgate_store_group_commits_total counter\n"
+        "opsgate_store_group_commits_total %lld\n"
+        "# HELP opsgate_store_group_members_total Transactions committed through them.\n"
+        "# TYPE opsgate_store_group_members_total counter\n"
+        "opsgate_store_group_members_total %lld\n"
+        "# HELP opsgate_store_group_reruns_total Members run again after another one broke"
+        " their batch's transaction.\n# TYPE opsgate_store_group_reruns_total counter\n"
+        "opsgate_store_group_reruns_total %lld\n",
+        (long long)commits, (long long)members, (long long)reruns);
+}
+
 int og_http__metrics_handler(og_http_req *r)
 {
     og_buf out;
@@ -130,6 +149,8 @@ int og_http__metrics_handler(og_http_req *r)
             error = og_connector_metrics_render(s, &out);
         if (error == 0)
             error = og_crypto_metrics_render(&out);
+        if (error == 0)
+            error = group_metrics(s, &out);
         og_store_pool_put(r->srv->pool, s);
     }
     og_buf labelled;

@@ -67,10 +67,16 @@ static int valid_date(int y, int m, int d)
 
 /* A date starting at p (a word's start): its length, "YYYY-MM-DD" into iso and its format
  * (0 ISO, 1 month-name, 2 dotted); 0 when none. */
-size_t og_infer__date_at(const char *p, char iso[11], int *fmt)
+size_t og_infer__date_at(const char *at, char iso[11], int *fmt)
 {
     int y, m, d, k = 0;
     size_t n;
+    /* sscanf measures its whole input first: it reads a copy of the bytes a date can take, not
+     * the rest of the document from each word on (quadratic in the document's length) */
+    char p[64];
+    n = strnlen(at, sizeof(p) - 1);
+    memcpy(p, at, n);
+    p[n] = '\0';
     if (sscanf(p, "%4d-%2d-%2d%n", &y, &m, &d, &k) == 3 && k == 10 && valid_date(y, m, d) &&
         !isdigit((unsigned char)p[10])) {
         *fmt = 0;

@@ -44,14 +44,25 @@ static int amount_on(const char *line, const char *end, char *amount, size_t siz
     return found && amount[0];
 }
 
+/* The first place of word (any case) in [s, e), or NULL: within the line only, where strcasestr
+ * would read the rest of the document for every line (quadratic in its length). */
+static const char *find_in(const char *s, const char *e, const char *word)
+{
+    size_t n = strlen(word);
+    for (const char *p = s; p + n <= e; p++)
+        if (strncasecmp(p, word, n) == 0)
+            return p;
+    return NULL;
+}
+
 /* The first word of the line that says the total: "total", "gesamt" (Gesamtbetrag), "summe". */
 static const char *total_word(const char *line, const char *end)
 {
     static const char *const words[] = {"total", "gesamt", "summe", NULL};
     const char *best = NULL;
     for (int i = 0; words[i]; i++) {
-        const char *p = strcasestr(line, words[i]);
-        if (p && p < end && (!best || p < best))
+        const char *p = find_in(line, best ? best : end, words[i]);
+        if (p)
             best = p;
     }
     return best;

@@ -260,6 +260,12 @@ static int fa_is_primary(void *conn)
     return fc->inner->is_primary ? fc->inner->is_primary(fc->conn) : 1;
 }
 
+static int fa_in_tx(void *conn)
+{
+    fault_conn *fc = conn;
+    return fc->inner->in_tx ? fc->inner->in_tx(fc->conn) : 1;
+}
+
 static const char *fa_migration_sql(const og_migration *m)
 {
     return m->sqlite;
@@ -293,4 +299,5 @@ const og_store_backend og_store__backend_faulty = {
     .atomic = fa_atomic,
     .is_primary = fa_is_primary,
     .migration_sql = fa_migration_sql,
+    .in_tx = fa_in_tx,
 };

@@ -235,6 +235,11 @@ static int sq_cache_limit(void *conn, int kib)
     return sq_exec(conn, sql);
 }
 
+static int sq_in_tx(void *conn)
+{
+    return !sqlite3_get_autocommit(conn);
+}
+
 static const char *sq_migration_sql(const og_migration *m)
 {
     return m->sqlite;
@@ -353,4 +358,5 @@ const og_store_backend og_store_backend_sqlite = {
     .bulk_off_sql = "PRAGMA synchronous=FULL; PRAGMA wal_autocheckpoint=1000; "
                     "PRAGMA temp_store=DEFAULT",
     .snapshot = sq_snapshot,
+    .in_tx = sq_in_tx,
 };

@@ -53,6 +53,8 @@ struct og_store {
     int64_t reused;                  /* prepares answered from the cache */
     const og_schema *const *schemas; /* the modules whose schemas it keeps (borrowed) */
     size_t nschemas;
+    og_store__group *group; /* its database's group commit (group.c); NULL: none */
+    int bulk;               /* in bulk writes (og_store_bulk_writes): commits not durable */
 };
 
 /* A new transaction state id (og_store_tx_id), unique in the process. */
@@ -130,6 +132,8 @@ int og_store_open_schemas(og_store **out, const char *url, int create,
         goto cleanup;
     if ((error = og_store__migrate(s, schemas, nschemas)) < 0)
         goto cleanup;
+    if (be == &og_store_backend_sqlite)
+        s->group = og_store__group_acquire(location);
     *out = s;
     s = NULL;
     error = 0;
@@ -165,7 +169,18 @@ void og_store_close(og_store *s)
         st->s = NULL; /* freed later: finalized then, on the closed connection (SQLite allows) */
     if (s->conn)
         s->be->close(s->conn);
+    og_store__group_release(s->group);
     free(s);
+}
+
+og_store__group *og_store__group_of(og_store *s)
+{
+    return s->bulk ? NULL : s->group;
+}
+
+int og_store__tx_alive(og_store *s)
+{
+    return s->depth <= 0 || !s->be->in_tx || s->be->in_tx(s->conn) != 0;
 }
 
 int og_store_modules_applied(const char *url, int *count)
@@ -204,9 +219,15 @@ int og_store_trigger_exists(og_store *s, const char *name)
 int og_store_bulk_writes(og_store *s, int on)
 {
     const char *sql = on ? s->real->bulk_on_sql : s->real->bulk_off_sql;
+    int rc;
     if (s->depth > 0)
         return og_error_set(OG_ERROR, "bulk writes are switched outside a transaction");
-    return sql ? og_store_exec(s, sql) : 0;
+    if (on)
+        s->bulk = 1; /* at once: a half-applied switch is not to be trusted as durable */
+    rc = sql ? og_store_exec(s, sql) : 0;
+    if (!on && rc == 0)
+        s->bulk = 0;
+    return rc;
 }
 
 const char *og_store_backend_name(const og_store *s)
@@ -410,10 +431,12 @@ void og_store_tx_rollback(og_store *s)
 {
     if (s->depth <= 0)
         return;
-    /* Keep the caller's error message: rollback happens on error paths. */
-    char saved[1024];
+    /* Keep the caller's error message and its detail: rollback happens on error paths. */
+    char saved[1024], arg[256];
     int code = og_error_code();
+    const char *detail = og_error_detail();
     og_strlcpy(saved, og_error_last(), sizeof(saved));
+    og_strlcpy(arg, og_error_detail_arg(), sizeof(arg));
     if (s->depth == 1) {
         s->be->exec(s->conn, "ROLLBACK");
     } else {
@@ -427,6 +450,10 @@ void og_store_tx_rollback(og_store *s)
     s->txid = s->depth > 0 ? tx_id_next() : 0; /* what was read in the undone part may be gone */
     atomic_sync(s);
     og_error_set(code, "%s", saved);
+    if (detail[0] && arg[0])
+        og_error_set_detail_arg(detail, arg);
+    else if (detail[0])
+        og_error_set_detail(detail);
 }
 
 int og_store_tx_end(og_store *s, int error)

@@ -33,6 +33,19 @@ const og_store_backend *og_store__dialect(const og_store *s);
  * listed up to date (migrate.c); OG_ESCHEMA, changing nothing, for a database a newer opsgate
  * migrated. */
 int og_store__migrate(og_store *s, const og_schema *const *schemas, size_t nschemas);
+/* ---- group commit (group.c) ---- */
+typedef struct og_store__group og_store__group;
+/* The group of the SQLite database file at location, shared by this process's connections to it
+ * (by its real path); NULL, without an error, for a database in memory, a URI or no file, and
+ * when out of memory (its writers then commit alone). Counted: release each one acquired. */
+og_store__group *og_store__group_acquire(const char *location);
+void og_store__group_release(og_store__group *g); /* NULL-safe */
+/* s's group while its commits may be shared: it has one and is not in bulk writes; else NULL. */
+og_store__group *og_store__group_of(og_store *s);
+/* 0 when s is at depth > 0 but its backend is outside a transaction (it rolled the transaction
+ * back by itself: SQLite on a full disk or an I/O error), else 1. */
+int og_store__tx_alive(og_store *s);
+
 /* The backend's snapshot of s's open read transaction into dest (snapshot.c). */
 int og_store__snapshot(og_store *s, const char *dest, og_store_snapshot_progress fn, void *arg);
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test_crash_loop.sh - kill -9 loop: 20 rounds, each SIGKILLs `opsgate serve` at a random moment
 # while concurrent clients upload artifacts (small ones kept in the database, large ones spilled
-# to a temporary file), generate documents, request and approve gates, import certificates and
+# to a temporary file; four writers of small versions to artifacts of their own, whose commits the
+# server shares), generate documents, request and approve gates, import certificates and
 # have gate events delivered to a webhook receiver. After each kill the server restarts on the
 # same data folder and the checker asserts: every acknowledged write (a 2xx the client received
 # before the kill) is there with its content hash, `opsgate audit verify` passes, every gate item
@@ -88,6 +89,15 @@ w_artifacts() {   # uploads of known content; 5 names, so versions pile up
     code=$(c PUT "/api/v1/projects/fw/artifacts/a$(((n + $1) % 5)).bin" "$pam" "$o" \
       --limit-rate "$([ "$1" = 1 ] && echo 1M || echo 1G)" --data-binary @"$OG_TMP/pay/$f")
     case $code in 2*) echo "art a$(((n + $1) % 5)).bin $(jq -r .version "$o") $(sha256sum <"$OG_TMP/pay/$f" | cut -d' ' -f1)" >>"$ACK" ;; 000) break ;; esac
+  done
+}
+w_small() {       # small versions of its own artifact, new content each time, at full speed:
+  # with several at once their commits are shared (group commit, og_store_group_commit)
+  local n=0 code f="$OG_TMP/small.$1" o="$OG_TMP/w.small.$1"
+  while [ ! -e "$STOP" ]; do
+    n=$((n + 1)); printf '# notes %s\n\nrevision %s of writer %s, %s\n' "$1" "$n" "$1" "$RANDOM" >"$f"
+    code=$(c PUT "/api/v1/projects/fw/artifacts/notes-$1.md" "$pam" "$o" --data-binary @"$f")
+    case $code in 2*) echo "art notes-$1.md $(jq -r .version "$o") $(sha256sum <"$f" | cut -d' ' -f1)" >>"$ACK" ;; 000) break ;; esac
   done
 }
 w_generate() {
@@ -191,11 +201,15 @@ for round in $(seq 1 "$ROUNDS"); do
   rm -f "$STOP"
   w_artifacts 0 & workers+=($!)
   w_artifacts 1 & workers+=($!)
+  for k in 0 1 2 3; do w_small "$k" & workers+=($!); done
   w_generate & workers+=($!)
   w_gates & workers+=($!)
   w_certs & workers+=($!)
   delay=$((300 + RANDOM % 1200))
   sleep "$((delay / 1000)).$(printf '%03d' "$((delay % 1000))")"
+  # the server's shared commits so far (this process's: the counters start at each restart)
+  curl -sS --max-time 5 -H "Authorization: Bearer $admin" "$URL/metrics" 2>/dev/null |
+    sed -n 's/^opsgate_store_group_\(commits\|members\)_total{[^}]*} \([0-9]*\)$/\1 \2/p' >>"$OG_TMP/group"
   kill -9 "$OG_SERVER_PID"; wait "$OG_SERVER_PID" 2>/dev/null; OG_SERVER_PID=""
   touch "$STOP"; tk=$(date +%s%N)
   for p in "${workers[@]}"; do wait "$p" 2>/dev/null; done; workers=(); tw=$(date +%s%N)
@@ -210,6 +224,12 @@ done
 for k in art gen gate approve cert; do
   n=$(grep -c "^$k " "$ACK"); [ "$n" -gt 0 ] && ok || bad "no acknowledged '$k' write in $ROUNDS rounds"
 done
+n=$(grep -c '^art notes-' "$ACK"); [ "$n" -gt 0 ] && ok || bad "no acknowledged small version"
+# versions were killed while sharing commits: more members than commits in the rounds' servers
+gc=$(awk '$1 == "commits" { s += $2 } END { print s + 0 }' "$OG_TMP/group")
+gm=$(awk '$1 == "members" { s += $2 } END { print s + 0 }' "$OG_TMP/group")
+[ "$gm" -gt "$gc" ] && ok || bad "no commit was shared: $gm members in $gc commits"
+echo "group commit: $gm transactions in $gc commits before the kills, $n small versions acknowledged"
 
 # OG_CRASH_KEEP=DIR keeps a copy of the data folder and the acknowledgements, to look into a failure
 [ -n "${OG_CRASH_KEEP:-}" ] && rm -rf "$OG_CRASH_KEEP" && cp -a "$D" "$OG_CRASH_KEEP" && cp "$ACK" "$OG_CRASH_KEEP/acks.txt"

@@ -158,7 +158,8 @@ pg -c "INSERT INTO art_fts (rowid, name, meta, body) VALUES (1, 'h00aa h00bb', '
        INSERT INTO art_fts (rowid, name, meta, body) VALUES (2, 'h00bb', 'h00dd', '')" &&
   ok || bad "index rows"
 [ "$(pg -c "SELECT body FROM art_fts WHERE rowid = 1")" = h00cc ] && ok || bad "body by rowid"
-[ "$(pg -c "SELECT doc FROM art_fts_v WHERE term = 'h00bb'")" = 2 ] && ok || bad "art_fts_v doc"
+[ "$(pg -c "SELECT count(*) FROM pg_views WHERE viewname = 'art_fts_v'")" = 0 ] &&
+  ok || bad "art_fts_v (a view nothing reads) is dropped by artifacts step 8"
 got=$(pg -c "SELECT string_agg(rowid::text, ',' ORDER BY rowid) FROM art_fts
              WHERE art_fts_terms(name, meta, body) @> ARRAY['h00bb', 'h00cc']")
 [ "$got" = 1 ] && ok || bad "a document holding both tokens: got $got"

@@ -64,6 +64,9 @@ typedef struct og_store_backend {
     /* A copy of the database as the connection's open read transaction sees it, into the new
      * file dest (og_store_snapshot); NULL: the backend makes no such copy (PostgreSQL). */
     int (*snapshot)(void *conn, const char *dest, og_store_snapshot_progress fn, void *arg);
+    /* 1 while conn is inside a transaction, 0 outside: a backend may roll a transaction back by
+     * itself (SQLite on a full disk or an I/O error). NULL: not known (taken as 1). */
+    int (*in_tx)(void *conn);
 } og_store_backend;
 
 extern const og_store_backend og_store_backend_sqlite;
