@@ -31,5 +31,12 @@ const og_store_backend *og_store__dialect(const og_store *s);
 int og_store__migrate(og_store *s, const og_schema *const *schemas, size_t nschemas);
 /* The backend's snapshot of s's open read transaction into dest (snapshot.c). */
 int og_store__snapshot(og_store *s, const char *dest, og_store_snapshot_progress fn, void *arg);
+/* The backend's copy_out of table on s (OG_EINVAL when it has none, or under a faulty
+ * wrapper), and whether it has one (copy.c). */
+int og_store__copy_out(og_store *s, const char *table, og_store_row_fn fn, void *arg);
+int og_store__can_copy_out(const og_store *s);
+/* PostgreSQL's copy_out (pgcopy.c) and the libpq connection of a pg.c connection. */
+int og_store__pg_copy_out(void *conn, const char *table, og_store_row_fn fn, void *arg);
+void *og_store__pg_db(void *conn);
 
 #endif
