@@ -241,7 +241,7 @@ static const char *sq_migration_sql(const og_migration *m)
 }
 
 #define SNAPSHOT_MMAP "1073741824" /* bytes of the database a snapshot maps */
-#define SNAPSHOT_STEP 4096 /* pages copied per backup step */
+#define SNAPSHOT_STEP 4096         /* pages copied per backup step */
 
 /* The page size of the connection's main database, for byte counts (4096 when unknown). */
 static int64_t page_size(sqlite3 *db)
