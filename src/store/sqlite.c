@@ -240,8 +240,7 @@ static const char *sq_migration_sql(const og_migration *m)
     return m->sqlite;
 }
 
-#define SNAPSHOT_MMAP "1073741824" /* bytes of the database a snapshot maps */
-#define SNAPSHOT_STEP 4096         /* pages copied per backup step */
+#define SNAPSHOT_STEP 4096 /* pages copied per backup step */
 
 /* The page size of the connection's main database, for byte counts (4096 when unknown). */
 static int64_t page_size(sqlite3 *db)
@@ -280,8 +279,6 @@ static int sq_snapshot(void *conn, const char *dest, og_store_snapshot_progress 
         error = sq_err(dst, "opening the copy");
         goto cleanup;
     }
-    /* pages of the database file read through a mapping, not a pread each (best effort) */
-    sqlite3_exec(src, "PRAGMA mmap_size=" SNAPSHOT_MMAP, NULL, NULL, NULL);
     if (!(b = sqlite3_backup_init(dst, "main", src, "main"))) {
         error = sq_err(dst, "starting the copy");
         goto cleanup;
