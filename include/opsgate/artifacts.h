@@ -350,6 +350,13 @@ int og_artifacts_reseal(og_ctx *ctx, const char *tenant_id, struct og_crypto_res
  * not the size its row says. */
 int og_artifacts_objects_import(og_ctx *to, const char *data_dir, int64_t *objects, int64_t *bytes);
 
+/* The inverse, for a backup of a PostgreSQL installation restored into a data folder: every
+ * object of ctx->store whose sealed bytes are art_object_chunks rows written as the same bytes to
+ * its file under ctx->data_dir (fsynced, renamed into place), then its chunk rows deleted (each
+ * object by itself: run again after a failure, it goes on). Nothing is decrypted. No rights are
+ * checked: the caller is the operator's restore. *objects and *bytes count what was written. */
+int og_artifacts_objects_export(og_ctx *ctx, int64_t *objects, int64_t *bytes);
+
 /* `opsgate backup`: every object of ctx->store kept as a file under ctx->data_dir (not inline),
  * in (tenant, name) order: fn(relpath, stored_size, arg) with relpath relative to the data folder
  * ("objects/<tenant-id>/<2 hex>/<name>"), borrowed for the call; a negative return stops the walk

@@ -34,14 +34,20 @@ typedef struct og_backup_opts {
     int include_keys;
     og_backup_progress progress; /* may be NULL */
     void *progress_arg;
+    /* A PostgreSQL installation (ctx->data_dir NULL): its URL, and its key folder (for
+     * include_keys). Ignored for a data folder. */
+    const char *location;
+    const char *keys_dir;
 } og_backup_opts;
 
 /*
- * Back up the data folder ctx->data_dir (a SQLite installation; a PostgreSQL one is OG_EINVAL
- * saying what to use) into the archive `to` while a server may be running on it: a snapshot of
- * the database (og_store_snapshot) with every object file it references hard-linked while the
- * writer lock is held for that moment (so a later purge or re-seal cannot change what the
- * snapshot needs), then the archive written to a temporary file next to `to`, fsynced and renamed
+ * Back up the data folder ctx->data_dir, or the PostgreSQL installation opts->location, into the
+ * archive `to` while a server may be running on it: a snapshot of the database
+ * (og_store_snapshot) with, on a data folder, every object file it references hard-linked while
+ * the writer lock is held for that moment (so a later purge or re-seal cannot change what the
+ * snapshot needs); on PostgreSQL one REPEATABLE READ transaction's rows, artifact object chunks
+ * included, become opsgate.db (a SQLite database, the manifest's backend "postgres"). Then the
+ * archive is written to a temporary file next to `to`, fsynced and renamed
  * onto `to` (never over an existing file: OG_EEXISTS), its folder fsynced. An interrupted backup
  * leaves only temporary files (`.NAME.*` beside it, `backup-staging/` in the data folder), which
  * the next backup removes once no backup holds them. A disk found full is OG_ENOSPACE with
@@ -65,10 +71,21 @@ typedef struct og_restore_opts {
     const char *master_key_file; /* or: the installation key kept apart (32 bytes, 0600) */
     og_backup_progress progress;
     void *progress_arg;
+    /* Restoring into a PostgreSQL database: the key folder that gets master.key (made 0700 when
+     * missing; one holding a key is refused). */
+    const char *keys_dir;
 } og_restore_opts;
 
 /*
- * Restore an archive into the new data folder `data_dir`: refused (OG_EEXISTS) when it exists;
+ * Restore an archive into the new data folder `data_dir`, or into the empty PostgreSQL database
+ * `data_dir` names (og_store_url_is_server; opts->keys_dir needed), which goes as below and then,
+ * once the unpacked installation verifies, copies its rows into the database (og_store_copy),
+ * object files into chunk rows, the key into keys_dir, and verifies the audit trail there; a
+ * database that holds an installation is refused (OG_EEXISTS) before anything is written; a
+ * failure part way leaves it partly filled (drop and create it again). A backup of a PostgreSQL
+ * installation restored into a folder gets its objects' chunk rows written as object files
+ * (og_artifacts_objects_export) before the audit trail is verified.
+ * A data folder: refused (OG_EEXISTS) when it exists;
  * the archive is unpacked into a temporary folder beside it while every hash is checked, the
  * installation key written from the archive (opts->pass) or from opts->master_key_file (one of
  * them is needed: OG_EINVAL), the installation opened (older schemas are migrated), the key

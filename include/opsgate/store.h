@@ -252,9 +252,11 @@ int og_store_cache_limit(og_store *s, int kib);
  * OG_EEXISTS naming the first that holds rows; checked before any row moves). Tables go in the
  * order they were made (parents before children), each in batches of a few hundred rows, one
  * transaction each on to; numbered columns of to continue past the copied numbers. progress
- * (when not NULL) hears each table and its row count once copied. The source is an
- * installation's SQLite database (a PostgreSQL source is refused). A failure part way leaves to
- * partly filled: the caller starts again on an empty database. Outside transactions only. */
+ * (when not NULL) hears each table and its row count once copied. A SQLite source is read with
+ * SELECT; a PostgreSQL one is streamed with COPY ... TO STDOUT, one row in memory at a time, in
+ * whatever transaction the caller opened on it with og_store_exec (a snapshot's). A failure part
+ * way leaves to partly filled: the caller starts again on an empty database. Outside
+ * transactions begun with og_store_tx_begin only. */
 typedef void (*og_store_copy_progress)(const char *table, int64_t rows, void *arg);
 int og_store_copy(og_store *from, og_store *to, og_store_copy_progress progress, void *arg);
 /* ---- a consistent copy of a running installation's database (opsgate backup) ----
@@ -265,9 +267,12 @@ int og_store_copy(og_store *from, og_store *to, og_store_copy_progress progress,
  * connection (read-only use: SELECTs over the snapshot, e.g. to hard-link the files it references
  * while no writer can change them), lets the writer lock go, and then copies every page of that
  * same snapshot with SQLite's online backup API, so writers wait only for hold, never for the copy.
- * fn (may be NULL) hears the bytes copied so far and the total. A PostgreSQL url is refused with
- * OG_EINVAL (no snapshot export yet: docs/ops.md "Backup and restore"). A disk found full is
- * OG_ENOSPACE; on any failure dest is removed. Outside transactions only. */
+ * fn (may be NULL) hears the bytes copied so far and the total. On PostgreSQL there is no
+ * writer lock: the snapshot is one REPEATABLE READ READ ONLY transaction, hold runs in it, and
+ * then every table of it is streamed (og_store_copy) into a new SQLite database at dest, so that
+ * the copy has the same form whichever backend it came from (fn hears dest's size after each
+ * table, total 0); writers never wait. A disk found full is OG_ENOSPACE; on any failure dest is
+ * removed. Outside transactions only. */
 typedef void (*og_store_snapshot_progress)(int64_t done, int64_t total, void *arg);
 typedef int (*og_store_snapshot_hold)(og_store *view, void *arg);
 int og_store_snapshot(const char *url, const char *dest, og_store_snapshot_hold hold, void *harg,

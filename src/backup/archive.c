@@ -27,6 +27,17 @@ static int ar_error(struct archive *a, const char *what, const char *name)
                         e > 0 ? ")" : "");
 }
 
+/* zstd compresses on worker threads (one per CPU, at most BK_THREADS) while this thread reads
+ * and hashes the next bytes; a libzstd built without threads keeps the one (a warning only). */
+static int set_threads(struct archive *a)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    char v[16];
+    snprintf(v, sizeof(v), "%ld", n < 1 ? 1 : n > BK_THREADS ? BK_THREADS : n);
+    int rc = archive_write_set_filter_option(a, "zstd", "threads", v);
+    return rc == ARCHIVE_WARN ? ARCHIVE_OK : rc;
+}
+
 int og_backup__writer_open(bk_writer *w, const char *to, og_backup_progress fn, void *arg)
 {
     struct stat sb;
@@ -48,6 +59,8 @@ int og_backup__writer_open(bk_writer *w, const char *to, og_backup_progress fn, 
     if (archive_write_set_format_pax_restricted(w->a) != ARCHIVE_OK ||
         archive_write_add_filter_zstd(w->a) != ARCHIVE_OK ||
         archive_write_set_filter_option(w->a, "zstd", "compression-level", "3") != ARCHIVE_OK ||
+        set_threads(w->a) != ARCHIVE_OK ||
+        archive_write_set_bytes_per_block(w->a, BK_BLOCK) != ARCHIVE_OK ||
         archive_write_set_bytes_in_last_block(w->a, 1) != ARCHIVE_OK ||
         archive_write_open_fd(w->a, w->fd) != ARCHIVE_OK) {
         error = ar_error(w->a, "cannot start the archive", w->tmp);

@@ -9,9 +9,11 @@
 #include <limits.h>
 #include <stdint.h>
 
-#define BK_PIECE        (256 * 1024) /* bytes read and written at a time */
-#define BK_MANIFEST_MAX (256 << 20)  /* a manifest larger than this is refused */
-#define BK_ENTRIES_MAX  50000000     /* entries an archive may have */
+#define BK_PIECE        (1024 * 1024) /* bytes read and written at a time */
+#define BK_BLOCK        (1024 * 1024) /* bytes of compressed archive per write() */
+#define BK_THREADS      4             /* zstd's worker threads at most */
+#define BK_MANIFEST_MAX (256 << 20)   /* a manifest larger than this is refused */
+#define BK_ENTRIES_MAX  50000000      /* entries an archive may have */
 
 /* ---- writing (archive.c) ---- */
 typedef struct bk_writer {
@@ -58,8 +60,11 @@ int og_backup__path_ok(const char *path);
  * file it lists was seen with that size and hash, and nothing else was; OG_ECORRUPT naming the
  * first difference. */
 int og_backup__manifest_check(const json_t *manifest, const json_t *seen);
-/* A new manifest: format, version, opsgate version, created, backend, schemas, chains, keys. */
-json_t *og_backup__manifest_new(json_t *schemas, json_t *chains, int keys_included);
+/* A new manifest: format, version, opsgate version, created, backend ("sqlite" or "postgres":
+ * where the database came from; opsgate.db is a SQLite database either way), schemas, chains,
+ * keys. */
+json_t *og_backup__manifest_new(const char *backend, json_t *schemas, json_t *chains,
+                                int keys_included);
 
 /* 32 bytes as 64 lowercase hex digits. */
 void og_backup__hex(const uint8_t in[32], char out[65]);
@@ -74,6 +79,8 @@ int og_backup__tmp_beside(const char *to, const char *what, char *path, size_t s
 int og_backup__staging_make(const char *data_dir, char *dir, size_t size, int *lockfd);
 /* Remove a folder and everything under it (best effort). */
 void og_backup__rmtree(const char *dir);
+/* Make everything written under dir durable at once (syncfs of its file system). */
+int og_backup__sync_tree(const char *dir);
 /* fsync a folder. */
 int og_backup__fsync_dir(const char *dir);
 

@@ -77,7 +77,8 @@ static int hold(og_store *view, void *arg)
     job *j = arg;
     og_ctx v = *j->ctx;
     v.store = view;
-    int error = og_artifacts_object_files(&v, pin_one, j);
+    /* PostgreSQL keeps every object in the database: nothing to pin */
+    int error = v.data_dir ? og_artifacts_object_files(&v, pin_one, j) : 0;
     if (error == 0)
         error = og_audit_chains(&v, &j->chains);
     if (error == 0)
@@ -125,7 +126,7 @@ static int add_everything(job *j, bk_writer *w, const char *dbfile, const uint8_
         error = og_backup__add_file(w, j->objs[i].relpath, path, j->objs[i].size);
         unlink(path); /* the space goes back as soon as it is archived */
     }
-    if (error == 0)
+    if (error == 0 && j->ctx->data_dir)
         error = add_listener_records(w, j->ctx->data_dir);
     if (error == 0 && key)
         error = og_backup__add_mem(w, OG_BACKUP_KEY_ENTRY, key, keylen);
@@ -135,7 +136,8 @@ static int add_everything(job *j, bk_writer *w, const char *dbfile, const uint8_
 static json_t *summary(const job *j, const char *to, int64_t dbsize, int64_t t0)
 {
     struct stat sb;
-    return json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:b, s:O, s:f}", "file", to, "bytes",
+    return json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:b, s:O, s:f}", "file", to, "backend",
+                     og_store_backend_name(j->ctx->store), "bytes",
                      (json_int_t)(stat(to, &sb) == 0 ? sb.st_size : 0), "files",
                      (json_int_t)(j->n + 1), "objects", (json_int_t)j->n, "object_bytes",
                      (json_int_t)j->object_bytes, "database_bytes", (json_int_t)dbsize,
@@ -153,30 +155,32 @@ int og_backup_create(og_ctx *ctx, const char *to, const og_backup_opts *opts, js
     int error = -1, dbfd = -1, lockfd = -1;
     int64_t t0 = og_time_now_us();
     struct stat sb;
+    const char *folder = ctx->data_dir, *keydir = folder ? folder : opts->keys_dir;
     if ((error = og_authz_check(&ctx->actor, NULL, OG_PERM_PLATFORM)) < 0)
         return error;
-    if (!ctx->data_dir || !og_install_folder(ctx->data_dir))
-        return og_error_set(OG_EINVAL,
-                            "a PostgreSQL installation is not backed up by opsgate yet: back up"
-                            " the database with pg_dump or pg_basebackup and the key folder apart");
+    if (!folder && (!opts->location || !og_store_url_is_server(opts->location)))
+        return og_error_set(OG_EINVAL, "a backup needs the data folder or the PostgreSQL URL");
     if (!to || !*to)
         return og_error_set(OG_EINVAL, "a backup needs a file to write");
-    if (opts->include_keys && (error = og_crypto_master_key_export(
-                                   ctx->data_dir, opts->pass, opts->passlen, &key, &keylen)) < 0)
+    if (opts->include_keys && !keydir)
+        return og_error_set(OG_EINVAL, "--include-keys needs the key folder (--keys DIR)");
+    if (opts->include_keys &&
+        (error = og_crypto_master_key_export(keydir, opts->pass, opts->passlen, &key, &keylen)) < 0)
         return og_error_wrap("sealing the installation key");
-    og_backup__sweep(to, ctx->data_dir);
-    if (!(url = og_install_db_url(ctx->data_dir))) {
+    og_backup__sweep(to, folder);
+    if (!(url = folder ? og_install_db_url(folder) : strdup(opts->location))) {
         error = og_error_set(OG_ERROR, "out of memory");
         goto cleanup;
     }
     if ((error = og_backup__writer_open(&w, to, opts->progress, opts->progress_arg)) < 0 ||
         (error = og_backup__tmp_beside(to, "db", dbfile, sizeof(dbfile), &dbfd)) < 0 ||
-        (error = og_backup__staging_make(ctx->data_dir, j.staging, sizeof(j.staging), &lockfd)) <
-            0 ||
+        (folder &&
+         (error = og_backup__staging_make(folder, j.staging, sizeof(j.staging), &lockfd)) < 0) ||
         (error = og_store_snapshot(url, dbfile, hold, &j, db_progress, &j)) < 0 ||
         (error = add_everything(&j, &w, dbfile, key, keylen)) < 0)
         goto cleanup;
-    json_t *m = og_backup__manifest_new(j.schemas, j.chains, key != NULL);
+    json_t *m = og_backup__manifest_new(og_store_backend_name(ctx->store), j.schemas, j.chains,
+                                        key != NULL);
     if (!m) {
         error = og_error_set(OG_ERROR, "out of memory");
         goto cleanup;

@@ -127,7 +127,8 @@ int og_backup__manifest_check(const json_t *m, const json_t *seen)
     return 0;
 }
 
-json_t *og_backup__manifest_new(json_t *schemas, json_t *chains, int keys_included)
+json_t *og_backup__manifest_new(const char *backend, json_t *schemas, json_t *chains,
+                                int keys_included)
 {
     char now[OG_TIME_LEN];
     og_time_format(og_time_now_us(), now);
@@ -137,6 +138,6 @@ json_t *og_backup__manifest_new(json_t *schemas, json_t *chains, int keys_includ
                        : json_pack("{s:b}", "included", 0);
     return json_pack("{s:s, s:i, s:s, s:s, s:s, s:O, s:O, s:o}", "format", OG_BACKUP_FORMAT,
                      "format_version", OG_BACKUP_FORMAT_VERSION, "opsgate_version", OG_VERSION,
-                     "created", now, "backend", "sqlite", "schemas", schemas, "audit_chains",
-                     chains, "keys", keys);
+                     "created", now, "backend", backend, "schemas", schemas, "audit_chains", chains,
+                     "keys", keys);
 }

@@ -3,6 +3,7 @@
  * key back, opens the installation, verifies its audit trail and only then renames it into
  * place. */
 #include "backup/backup_internal.h"
+#include "opsgate/artifacts.h"
 #include "opsgate/audit.h"
 #include "opsgate/crypto.h"
 #include "opsgate/error.h"
@@ -115,10 +116,8 @@ static int up_end(void *arg)
     int error = 0;
     if (u->in_key)
         return 0;
-    if (fsync(u->fd) < 0)
-        error = og_error_set(og_error_for_errno(errno), "cannot flush '%s': %s", u->path,
-                             strerror(errno));
-    if (close(u->fd) < 0 && error == 0)
+    /* made durable all at once before the rename (og_backup__sync_tree), not file by file */
+    if (close(u->fd) < 0)
         error = og_error_set(og_error_for_errno(errno), "cannot write '%s': %s", u->path,
                              strerror(errno));
     u->fd = -1;
@@ -136,9 +135,11 @@ static int put_key(const unpack *u, const og_restore_opts *o)
     return og_crypto_master_key_import(u->dir, o->pass, o->passlen, u->key, u->keylen);
 }
 
-/* Open what was unpacked: key fits, audit trail verifies. *res: the verification's counts. */
-static int check_restored(const char *dir, og_audit_verify_result *res)
+/* Open what was unpacked: key fits, (a PostgreSQL installation's backup into a folder) the
+ * objects' chunk rows become files, audit trail verifies. *res: the verification's counts. */
+static int check_restored(const char *dir, int rows_to_files, og_audit_verify_result *res)
 {
+    int64_t objects = 0, bytes = 0;
     og_store *s = NULL;
     og_keyring *k = NULL;
     og_ctx ctx;
@@ -153,6 +154,8 @@ static int check_restored(const char *dir, og_audit_verify_result *res)
     ctx.keys = k;
     ctx.data_dir = dir;
     og_actor_local(&ctx.actor);
+    if (rows_to_files && (error = og_artifacts_objects_export(&ctx, &objects, &bytes)) < 0)
+        goto cleanup;
     if ((error = og_audit_verify(&ctx, NULL, res)) < 0)
         og_error_wrap("the restored audit trail does not verify");
 cleanup:
@@ -174,49 +177,145 @@ static json_t *report(json_t *m, const char *data_dir, const og_audit_verify_res
     return o;
 }
 
+/* The key folder of a restore into PostgreSQL: made 0700 when missing, never one holding a key
+ * or open to others. */
+static int keys_ready(const char *dir)
+{
+    char key[PATH_MAX];
+    struct stat sb;
+    if (!dir || !*dir)
+        return og_error_set(OG_EINVAL, "a restore into PostgreSQL needs the key folder that will"
+                                       " hold the master key (--keys DIR)");
+    if (snprintf(key, sizeof(key), "%s/%s", dir, OG_MASTER_KEY_FILE) >= (int)sizeof(key))
+        return og_error_set(OG_EINVAL, "key folder path too long: '%s'", dir);
+    if (lstat(key, &sb) == 0)
+        return og_error_set(OG_EEXISTS, "key folder '%s' already holds a master key", dir);
+    if (lstat(dir, &sb) < 0)
+        return og_mkdir_p(dir, 0700);
+    if (!S_ISDIR(sb.st_mode) || (sb.st_mode & 0077))
+        return og_error_set(OG_EINVAL, "key folder '%s' is not a folder of mode 0700", dir);
+    return 0;
+}
+
+/* A database that holds no installation (no module's schema applied). */
+static int database_empty(const char *url)
+{
+    int count = 0, error = og_store_modules_applied(url, &count);
+    if (error < 0)
+        return error;
+    return count ? og_error_set(OG_EEXISTS, "the PostgreSQL database holds an installation: a"
+                                            " restore needs an empty database")
+                 : 0;
+}
+
+/* The verified installation unpacked in dir copied into the empty database url: rows, object
+ * files into chunk rows, the key into keys; then its audit trail verified there (*res). */
+static int into_pg(const char *dir, const char *url, const char *keys, og_audit_verify_result *res)
+{
+    og_store *src = NULL, *dst = NULL;
+    og_keyring *sk = NULL, *dk = NULL;
+    int64_t objects = 0, bytes = 0;
+    char key[PATH_MAX];
+    int error, wrote_key = 0;
+    og_ctx ctx;
+    snprintf(key, sizeof(key), "%s/%s", keys, OG_MASTER_KEY_FILE);
+    if ((error = og_install_open(dir, &src, &sk)) < 0 ||
+        (error = og_store_open(&dst, url, 1)) < 0 || (error = og_store_bulk_writes(dst, 1)) < 0 ||
+        (error = og_store_copy(src, dst, NULL, NULL)) < 0 ||
+        (error = og_store_bulk_writes(dst, 0)) < 0)
+        goto cleanup;
+    if ((error = og_crypto_master_key_copy(dir, keys)) < 0)
+        goto cleanup;
+    wrote_key = 1;
+    if ((error = og_keyring_open(&dk, keys)) < 0 ||
+        (error = og_crypto_master_key_fits(dk, dst)) < 0)
+        goto cleanup;
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.store = dst;
+    ctx.keys = dk;
+    og_actor_local(&ctx.actor);
+    if ((error = og_artifacts_objects_import(&ctx, dir, &objects, &bytes)) < 0)
+        goto cleanup;
+    if ((error = og_audit_verify(&ctx, NULL, res)) < 0)
+        og_error_wrap("the restored audit trail does not verify on PostgreSQL");
+cleanup:
+    if (error < 0) {
+        og_error_wrap("restoring into the PostgreSQL database (drop it and create it empty before"
+                      " trying again)");
+        if (wrote_key)
+            unlink(key);
+    }
+    og_store_close(src);
+    og_store_close(dst);
+    og_keyring_free(sk);
+    og_keyring_free(dk);
+    return error;
+}
+
+/* Where the temporary folder goes: beside the new data folder, or beside the key folder. */
+static int temp_beside(const char *place, char *tmp, size_t size, char *parent)
+{
+    char a[PATH_MAX], base[PATH_MAX];
+    og_strlcpy(a, place, sizeof(a));
+    og_strlcpy(parent, dirname(a), PATH_MAX);
+    og_strlcpy(a, place, sizeof(a));
+    og_strlcpy(base, basename(a), sizeof(base));
+    if (snprintf(tmp, size, "%s/.%s.restore-XXXXXX", parent, base) >= (int)size)
+        return og_error_set(OG_EINVAL, "path too long: '%s'", place);
+    if (!mkdtemp(tmp)) {
+        int e = errno;
+        tmp[0] = '\0';
+        return og_error_set(og_error_for_errno(e), "cannot make a folder beside '%s': %s", place,
+                            strerror(e));
+    }
+    return 0;
+}
+
 int og_backup_restore(const char *file, const char *data_dir, const og_restore_opts *o,
                       json_t **out)
 {
-    char tmp[PATH_MAX], parent[PATH_MAX], base[PATH_MAX];
+    char tmp[PATH_MAX], parent[PATH_MAX];
     unpack u = {.fd = -1};
     bk_sink sink = {up_begin, up_data, up_end, &u};
     og_audit_verify_result res;
     json_t *m = NULL;
     struct stat sb;
-    int error = -1;
+    int error = -1, to_pg = data_dir && og_store_url_is_server(data_dir);
     tmp[0] = '\0';
     if (!file || !data_dir || !*data_dir)
         return og_error_set(OG_EINVAL, "a restore needs a backup file and a new data folder");
-    if (!og_install_folder(data_dir))
-        return og_error_set(OG_EINVAL, "a backup restores into a data folder, not a database URL");
     if (!o->master_key_file && !o->pass)
         return og_error_set(OG_EINVAL, "a restore needs the installation key: the master key"
                                        " kept apart, or the passphrase of a backup made with keys");
-    if (lstat(data_dir, &sb) == 0)
+    if (to_pg && ((error = keys_ready(o->keys_dir)) < 0 || (error = database_empty(data_dir)) < 0))
+        return error;
+    if (!to_pg && lstat(data_dir, &sb) == 0)
         return og_error_set(OG_EEXISTS, "'%s' exists: a restore makes a new data folder", data_dir);
-    og_strlcpy(tmp, data_dir, sizeof(tmp));
-    og_strlcpy(parent, dirname(tmp), sizeof(parent));
-    og_strlcpy(tmp, data_dir, sizeof(tmp));
-    og_strlcpy(base, basename(tmp), sizeof(base));
-    if (snprintf(tmp, sizeof(tmp), "%s/.%s.restore-XXXXXX", parent, base) >= (int)sizeof(tmp))
-        return og_error_set(OG_EINVAL, "path too long: '%s'", data_dir);
-    if (!mkdtemp(tmp))
-        return og_error_set(og_error_for_errno(errno), "cannot make a folder beside '%s': %s",
-                            data_dir, strerror(errno));
+    if ((error = temp_beside(to_pg ? o->keys_dir : data_dir, tmp, sizeof(tmp), parent)) < 0)
+        return error;
     u.dir = tmp;
-    if ((error = og_backup__scan(file, &sink, o->progress, o->progress_arg, &m)) < 0 ||
-        (error = put_key(&u, o)) < 0 || (error = check_restored(tmp, &res)) < 0 ||
-        (error = og_backup__fsync_dir(tmp)) < 0)
+    if ((error = og_backup__scan(file, &sink, o->progress, o->progress_arg, &m)) < 0)
         goto cleanup;
-    if (renameat2(AT_FDCWD, tmp, AT_FDCWD, data_dir, RENAME_NOREPLACE) < 0) {
-        error =
-            og_error_set(errno == EEXIST ? OG_EEXISTS : og_error_for_errno(errno),
-                         "cannot put the restored folder at '%s': %s", data_dir, strerror(errno));
+    const char *backend = json_string_value(json_object_get(m, "backend"));
+    int rows_to_files = !to_pg && backend && strcmp(backend, "postgres") == 0;
+    if ((error = put_key(&u, o)) < 0 || (error = check_restored(tmp, rows_to_files, &res)) < 0)
         goto cleanup;
+    if (to_pg) {
+        if ((error = into_pg(tmp, data_dir, o->keys_dir, &res)) < 0)
+            goto cleanup;
+    } else {
+        if ((error = og_backup__sync_tree(tmp)) < 0 || (error = og_backup__fsync_dir(tmp)) < 0)
+            goto cleanup;
+        if (renameat2(AT_FDCWD, tmp, AT_FDCWD, data_dir, RENAME_NOREPLACE) < 0) {
+            error = og_error_set(errno == EEXIST ? OG_EEXISTS : og_error_for_errno(errno),
+                                 "cannot put the restored folder at '%s': %s", data_dir,
+                                 strerror(errno));
+            goto cleanup;
+        }
+        tmp[0] = '\0';
+        og_backup__fsync_dir(parent);
     }
-    tmp[0] = '\0';
-    og_backup__fsync_dir(parent);
-    if (!(*out = report(m, data_dir, &res)))
+    if (!(*out = report(m, og_install_label(data_dir), &res)))
         error = og_error_set(OG_ERROR, "out of memory");
 cleanup:
     if (u.fd >= 0)

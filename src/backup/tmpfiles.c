@@ -40,6 +40,19 @@ int og_backup__fsync_dir(const char *dir)
     return 0;
 }
 
+int og_backup__sync_tree(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return og_error_set(OG_ERROR, "cannot open folder '%s': %s", dir, strerror(errno));
+    int rc = syncfs(fd), e = errno;
+    close(fd);
+    if (rc < 0)
+        return og_error_set(og_error_for_errno(e), "cannot flush what was written under '%s': %s",
+                            dir, strerror(e));
+    return 0;
+}
+
 int og_backup__tmp_beside(const char *to, const char *what, char *path, size_t size, int *fd)
 {
     char dir[PATH_MAX], base[PATH_MAX];

@@ -126,6 +126,41 @@ static void print_chains(json_t *chains)
     }
 }
 
+/* The end every command of this file shares: a failure reported, else --json's object, else
+ * line's summary and per audit chain (out's member chains_key) what the archive covers. */
+static int finish(og_cli *cli, int error, json_t *out, const char *chains_key,
+                  void (*line)(json_t *out, const void *arg), const void *arg)
+{
+    if (error < 0)
+        return og_cli_fail(error);
+    if (cli->json) {
+        og_cli_print_json(out);
+    } else {
+        line(out, arg);
+        print_chains(json_object_get(out, chains_key));
+    }
+    json_decref(out);
+    return OG_EXIT_OK;
+}
+
+static long long num(json_t *o, const char *key)
+{
+    return (long long)json_integer_value(json_object_get(o, key));
+}
+
+static void verify_line(json_t *out, const void *file)
+{
+    printf("%s verifies: %lld files, %lld bytes (%lld artifact objects), %s backend, opsgate %s,"
+           " made %s, keys %s\n",
+           (const char *)file, num(out, "files"), num(out, "bytes"), num(out, "objects"),
+           json_string_value(json_object_get(out, "backend")),
+           json_string_value(json_object_get(out, "opsgate_version")),
+           json_string_value(json_object_get(out, "created")),
+           json_is_true(json_object_get(json_object_get(out, "keys"), "included"))
+               ? "included"
+               : "not included");
+}
+
 static int verify(og_cli *cli, const og_cli_args *a)
 {
     json_t *out = NULL;
@@ -136,25 +171,18 @@ static int verify(og_cli *cli, const og_cli_args *a)
     int error = og_backup_verify(a->pos[1], tty ? progress : NULL, NULL, &out);
     if (tty)
         fputs("\n", stderr);
-    if (error < 0)
-        return og_cli_fail(error);
-    if (cli->json) {
-        og_cli_print_json(out);
-        return OG_EXIT_OK;
-    }
-    printf("%s verifies: %lld files, %lld bytes (%lld artifact objects), opsgate %s, made %s,"
-           " keys %s\n",
-           a->pos[1], (long long)json_integer_value(json_object_get(out, "files")),
-           (long long)json_integer_value(json_object_get(out, "bytes")),
-           (long long)json_integer_value(json_object_get(out, "objects")),
-           json_string_value(json_object_get(out, "opsgate_version")),
-           json_string_value(json_object_get(out, "created")),
-           json_is_true(json_object_get(json_object_get(out, "keys"), "included"))
-               ? "included"
-               : "not included");
-    print_chains(json_object_get(out, "audit_chains"));
-    json_decref(out);
-    return OG_EXIT_OK;
+    return finish(cli, error, out, "audit_chains", verify_line, a->pos[1]);
+}
+
+static void backup_line(json_t *out, const void *keys)
+{
+    printf("backed up to %s: %lld bytes; the %s database (%lld bytes) and %lld artifact object"
+           " files (%lld bytes) in %.1f s; installation key %s\n",
+           json_string_value(json_object_get(out, "file")), num(out, "bytes"),
+           json_string_value(json_object_get(out, "backend")), num(out, "database_bytes"),
+           num(out, "objects"), num(out, "object_bytes"),
+           json_real_value(json_object_get(out, "seconds")),
+           *(const int *)keys ? "included (under the passphrase)" : "not included: keep it apart");
 }
 
 static int backup(og_cli *cli, const og_cli_args *a)
@@ -171,7 +199,9 @@ static int backup(og_cli *cli, const og_cli_args *a)
         return og_cli_bad(a, "backup needs --to FILE (or: backup verify FILE)");
     if (og_cli_has(a, "passphrase-file") && !og_cli_has(a, "include-keys"))
         return og_cli_bad(a, "--passphrase-file goes with --include-keys");
-    og_backup_opts o = {.include_keys = og_cli_has(a, "include-keys")};
+    og_backup_opts o = {.include_keys = og_cli_has(a, "include-keys"),
+                        .location = cli->data_dir,
+                        .keys_dir = cli->keys_dir};
     if (o.include_keys && get_pass(a, 1, pass, &plen) < 0)
         return OG_EXIT_FAIL;
     o.pass = pass;
@@ -184,24 +214,17 @@ static int backup(og_cli *cli, const og_cli_args *a)
     og_crypto_wipe(pass, sizeof(pass));
     if (o.progress)
         fputs("\n", stderr);
-    if (error < 0)
-        return og_cli_fail(error);
-    if (cli->json) {
-        og_cli_print_json(out);
-        return OG_EXIT_OK;
-    }
-    printf("backed up to %s: %lld bytes; the database (%lld bytes) and %lld artifact objects"
-           " (%lld bytes) in %.1f s; installation key %s\n",
-           json_string_value(json_object_get(out, "file")),
-           (long long)json_integer_value(json_object_get(out, "bytes")),
-           (long long)json_integer_value(json_object_get(out, "database_bytes")),
-           (long long)json_integer_value(json_object_get(out, "objects")),
-           (long long)json_integer_value(json_object_get(out, "object_bytes")),
-           json_real_value(json_object_get(out, "seconds")),
-           o.include_keys ? "included (under the passphrase)" : "not included: keep it apart");
-    print_chains(json_object_get(out, "chains"));
-    json_decref(out);
-    return OG_EXIT_OK;
+    return finish(cli, error, out, "chains", backup_line, &o.include_keys);
+}
+
+static void restore_line(json_t *out, const void *from)
+{
+    json_t *au = json_object_get(out, "audit");
+    printf("restored %s (a %s backup) into %s: %lld files, %lld artifact objects; the audit trail"
+           " verifies (%lld chains, %lld records, %lld checkpoints). The backup covers:\n",
+           (const char *)from, json_string_value(json_object_get(out, "backend")),
+           json_string_value(json_object_get(out, "data")), num(out, "files"), num(out, "objects"),
+           num(au, "chains"), num(au, "records"), num(au, "checkpoints"));
 }
 
 static int restore(og_cli *cli, const og_cli_args *a)
@@ -209,7 +232,7 @@ static int restore(og_cli *cli, const og_cli_args *a)
     char pass[PASS_CAP];
     size_t plen = 0;
     json_t *out = NULL;
-    og_restore_opts o = {.master_key_file = og_cli_get(a, "master-key")};
+    og_restore_opts o = {.master_key_file = og_cli_get(a, "master-key"), .keys_dir = cli->keys_dir};
     if (!o.master_key_file) {
         if (!og_cli_has(a, "passphrase-file") && !isatty(STDIN_FILENO)) {
             fprintf(stderr, "opsgate: restore needs the installation key: --master-key FILE (the"
@@ -228,24 +251,7 @@ static int restore(og_cli *cli, const og_cli_args *a)
     og_crypto_wipe(pass, sizeof(pass));
     if (o.progress)
         fputs("\n", stderr);
-    if (error < 0)
-        return og_cli_fail(error);
-    if (cli->json) {
-        og_cli_print_json(out);
-        return OG_EXIT_OK;
-    }
-    json_t *au = json_object_get(out, "audit");
-    printf("restored %s into %s: %lld files, %lld artifact objects; the audit trail verifies"
-           " (%lld chains, %lld records, %lld checkpoints). The backup covers:\n",
-           og_cli_get(a, "from"), cli->data_dir,
-           (long long)json_integer_value(json_object_get(out, "files")),
-           (long long)json_integer_value(json_object_get(out, "objects")),
-           (long long)json_integer_value(json_object_get(au, "chains")),
-           (long long)json_integer_value(json_object_get(au, "records")),
-           (long long)json_integer_value(json_object_get(au, "checkpoints")));
-    print_chains(json_object_get(out, "audit_chains"));
-    json_decref(out);
-    return OG_EXIT_OK;
+    return finish(cli, error, out, "audit_chains", restore_line, og_cli_get(a, "from"));
 }
 
 static const char *const backup_about =
@@ -260,7 +266,10 @@ static const char *const backup_about =
     "adds it sealed under a passphrase (scrypt, AES-256-GCM) read from --passphrase-file (0600)\n"
     "or typed twice at the terminal; anyone with the archive and the passphrase reads\n"
     "everything (docs/ops.md, \"Backup and restore\"). `backup verify FILE` checks the manifest\n"
-    "and every hash without restoring. A PostgreSQL installation is refused (use pg_dump).\n"
+    "and every hash without restoring. A PostgreSQL installation (--data postgresql://...\n"
+    "--keys DIR) is backed up from one REPEATABLE READ READ ONLY transaction, every table\n"
+    "streamed with COPY (artifact objects are its rows) into opsgate.db, a SQLite database;\n"
+    "the manifest says backend postgres. Writers never wait for it.\n"
     "Progress on a terminal; --json prints the summary. Exit 1 when the backup or the check\n"
     "fails (nothing is left behind), 2 for a usage error.\n";
 
@@ -293,6 +302,13 @@ static const char *const restore_about =
     "audit trail verified; only then is the folder renamed to NEWDIR. Any failure (a changed\n"
     "archive, a wrong passphrase or key, a full disk) removes the temporary folder. Prints per\n"
     "audit chain what the backup covers: records up to seq N and the newest record's time.\n"
+    "--data postgresql://... --keys DIR restores into an empty PostgreSQL database instead\n"
+    "(one holding an installation is refused): once the unpacked copy verifies, its rows and\n"
+    "objects go into the database, master.key into DIR, and the audit trail is verified there;\n"
+    "a failure part way leaves the database partly filled (drop it, create it empty again).\n"
+    "A backup of either backend restores into either: a PostgreSQL installation's objects\n"
+    "(database rows) become object files in a new data folder, and a folder's object files\n"
+    "become rows in PostgreSQL.\n"
     "Exit 1 when the restore fails, 2 for a usage error.\n";
 
 static const og_cli_opt restore_opts[] = {

@@ -159,6 +159,76 @@ cleanup:
     return error;
 }
 
+/* Rows streamed by the source backend's copy_out into INSERTs on the target, COPY_BATCH a
+ * transaction. */
+typedef struct sink {
+    og_store *to;
+    const char *table;
+    og_stmt *ins;
+    og_buf sql;
+    int in_tx;
+    int64_t rows;
+} sink;
+
+static int sink_insert_sql(sink *k, int n, const char *const *names)
+{
+    int error = og_buf_printf(&k->sql, "INSERT INTO %s (", k->table);
+    for (int i = 0; i < n && error == 0; i++) {
+        if (!name_ok(names[i]))
+            return og_error_set(OG_EINVAL, "table '%s': a column name is not plain: '%s'", k->table,
+                                names[i] ? names[i] : "");
+        error = og_buf_printf(&k->sql, "%s%s", i ? ", " : "", names[i]);
+    }
+    if (error == 0)
+        error = og_buf_puts(&k->sql, ") VALUES (");
+    for (int i = 0; i < n && error == 0; i++)
+        error = og_buf_puts(&k->sql, i ? ", ?" : "?");
+    if (error == 0)
+        error = og_buf_puts(&k->sql, ")");
+    return error < 0 ? error : og_stmt_prepare(&k->ins, k->to, k->sql.data);
+}
+
+static int sink_row(void *arg, int n, const char *const *names, const og_store_value *v)
+{
+    sink *k = arg;
+    int error = 0;
+    if (!k->ins && (error = sink_insert_sql(k, n, names)) < 0)
+        return error;
+    if (!k->in_tx && (error = og_store_tx_begin(k->to)) < 0)
+        return error;
+    k->in_tx = 1;
+    for (int i = 0; i < n && error == 0; i++)
+        error = v[i].type == OG_COL_NULL  ? og_stmt_bind_null(k->ins, i + 1)
+                : v[i].type == OG_COL_INT ? og_stmt_bind_int(k->ins, i + 1, v[i].i)
+                : v[i].type == OG_COL_BLOB
+                    ? og_stmt_bind_blob(k->ins, i + 1, v[i].len ? v[i].p : "", v[i].len)
+                    : og_stmt_bind_text(k->ins, i + 1, v[i].p);
+    if (error < 0 || (error = og_stmt_step(k->ins)) < 0 || (error = og_stmt_reset(k->ins)) < 0)
+        return og_error_wrap("table '%s', row %lld", k->table, (long long)k->rows + 1);
+    if (++k->rows % COPY_BATCH == 0) {
+        k->in_tx = 0;
+        return og_store_tx_commit(k->to);
+    }
+    return 0;
+}
+
+static int stream_table(og_store *from, og_store *to, const char *table, int64_t *rows)
+{
+    sink k = {.to = to, .table = table};
+    og_buf_init(&k.sql, 1024);
+    int error = og_store__copy_out(from, table, sink_row, &k);
+    if (error == 0 && k.in_tx) {
+        k.in_tx = 0;
+        error = og_store_tx_commit(to);
+    }
+    if (k.in_tx)
+        og_store_tx_rollback(to);
+    og_stmt_free(k.ins);
+    og_buf_free(&k.sql);
+    *rows = k.rows;
+    return error;
+}
+
 /* The target's table must exist and be empty. */
 static int target_ready(og_store *to, const char *table)
 {
@@ -206,7 +276,9 @@ int og_store_copy(og_store *from, og_store *to, og_store_copy_progress progress,
         char table[64];
         int64_t rows;
         og_strlcpy(table, og_stmt_col_text(tables, 0), sizeof(table));
-        if ((error = copy_table(from, to, table, (int)og_stmt_col_int(tables, 1), &rows)) < 0)
+        if ((error = og_store__can_copy_out(from)
+                         ? stream_table(from, to, table, &rows)
+                         : copy_table(from, to, table, (int)og_stmt_col_int(tables, 1), &rows)) < 0)
             goto cleanup;
         if (progress)
             progress(table, rows, arg);

@@ -181,6 +181,11 @@ static void conn_unref(pg_conn *c)
         free(c);
 }
 
+void *og_store__pg_db(void *conn)
+{
+    return ((pg_conn *)conn)->db;
+}
+
 static int pg_open(void **conn, const char *location, int create)
 {
     (void)create; /* the database exists: PostgreSQL's administrator creates it */
@@ -764,7 +769,10 @@ const og_store_backend og_store_backend_postgres = {
     .atomic = pg_atomic,
     .is_primary = pg_is_primary,
     .migration_sql = pg_migration_sql,
-    .copy_tables_sql = NULL, /* a copy's source is an installation's SQLite database */
+    .copy_tables_sql = "SELECT c.relname, 0 FROM pg_class c JOIN pg_namespace n ON n.oid ="
+                       " c.relnamespace WHERE n.nspname = current_schema() AND c.relkind = 'r'"
+                       " AND c.relname <> 'og_schema' ORDER BY c.oid",
+    .copy_out = og_store__pg_copy_out,
     .copy_is_table_sql = "SELECT 1 FROM information_schema.tables WHERE table_schema ="
                          " current_schema() AND table_name = ? AND table_type = 'BASE TABLE'",
     /* identities inserted with explicit numbers do not move their sequences */

@@ -1,14 +1,71 @@
 /* snapshot.c - a consistent copy of a running installation's database (og_store_snapshot,
- * `opsgate backup`): the writer lock held only while the caller pins what the snapshot
- * references, the pages copied from a read transaction afterwards. */
+ * `opsgate backup`): on SQLite the writer lock held only while the caller pins what the snapshot
+ * references, the pages copied from a read transaction afterwards; on PostgreSQL the rows of one
+ * REPEATABLE READ transaction streamed into a new SQLite database. */
 #include "opsgate/error.h"
 #include "opsgate/store.h"
 #include "opsgate/sys/store_backend.h"
 #include "store/store_internal.h"
 
 #include <jansson.h>
-#include <jansson.h>
 #include <stddef.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+typedef struct pg_progress {
+    const char *dest;
+    og_store_snapshot_progress fn;
+    void *arg;
+} pg_progress;
+
+/* After each table: the bytes of dest so far. */
+static void pg_table_done(const char *table, int64_t rows, void *arg)
+{
+    pg_progress *p = arg;
+    struct stat sb;
+    (void)table;
+    (void)rows;
+    if (p->fn && stat(p->dest, &sb) == 0)
+        p->fn((int64_t)sb.st_size, 0, p->arg);
+}
+
+/* PostgreSQL: one REPEATABLE READ READ ONLY transaction is the snapshot; hold reads it, then every
+ * table is streamed (COPY TO STDOUT) into a new SQLite database at dest in the same transaction.
+ * No lock: writers go on meanwhile, unseen by it. */
+static int pg_snapshot(const char *url, const char *dest, og_store_snapshot_hold hold, void *harg,
+                       og_store_snapshot_progress fn, void *farg)
+{
+    og_store *view = NULL, *out = NULL;
+    pg_progress p = {dest, fn, farg};
+    struct stat sb;
+    int error = -1, reading = 0;
+    if (stat(dest, &sb) == 0 && sb.st_size > 0)
+        return og_error_set(OG_EEXISTS, "'%s' is not empty: a snapshot writes a new file", dest);
+    if ((error = og_store_open(&view, url, 0)) < 0)
+        goto cleanup;
+    if ((error = og_store_exec(view, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")) < 0)
+        goto cleanup;
+    reading = 1;
+    /* the snapshot is taken at the transaction's first statement */
+    if ((error = og_store_run(view, "SELECT count(*) FROM og_schema", "")) < 0 ||
+        (hold && (error = hold(view, harg)) < 0))
+        goto cleanup;
+    if ((error = og_store_open(&out, dest, 1)) < 0 || (error = og_store_bulk_writes(out, 1)) < 0 ||
+        (error = og_store_copy(view, out, pg_table_done, &p)) < 0 ||
+        (error = og_store_bulk_writes(out, 0)) < 0 || (error = og_store_checkpoint(out)) < 0)
+        goto cleanup;
+    og_store_close(out);
+    out = NULL;
+    error = 0;
+cleanup:
+    if (reading)
+        og_store_exec(view, "ROLLBACK");
+    og_store_close(view);
+    og_store_close(out);
+    if (error < 0)
+        unlink(dest);
+    return error;
+}
 
 int og_store_snapshot(const char *url, const char *dest, og_store_snapshot_hold hold, void *harg,
                       og_store_snapshot_progress fn, void *farg)
@@ -18,9 +75,7 @@ int og_store_snapshot(const char *url, const char *dest, og_store_snapshot_hold 
     if (!url || !dest || !*dest)
         return og_error_set(OG_EINVAL, "a snapshot needs a database and a file to write");
     if (og_store_url_is_server(url))
-        return og_error_set(OG_EINVAL,
-                            "a PostgreSQL installation is not backed up by opsgate yet: back up"
-                            " the database with pg_dump or pg_basebackup and the key folder apart");
+        return pg_snapshot(url, dest, hold, harg, fn, farg);
     if ((error = og_store_open(&lock, url, 0)) < 0 || (error = og_store_open(&view, url, 0)) < 0)
         goto cleanup;
     if (!og_store__dialect(view)->snapshot) {

@@ -721,3 +721,15 @@ int og_store__snapshot(og_store *s, const char *dest, og_store_snapshot_progress
 {
     return s->real->snapshot(s->conn, dest, fn, arg);
 }
+
+int og_store__copy_out(og_store *s, const char *table, og_store_row_fn fn, void *arg)
+{
+    if (s->be != s->real || !s->real->copy_out)
+        return og_error_set(OG_EINVAL, "the %s backend streams no table", s->real->name);
+    return s->real->copy_out(s->conn, table, fn, arg);
+}
+
+int og_store__can_copy_out(const og_store *s)
+{
+    return s->be == s->real && s->real->copy_out != NULL;
+}

@@ -48,5 +48,12 @@ int og_store__tx_alive(og_store *s);
 
 /* The backend's snapshot of s's open read transaction into dest (snapshot.c). */
 int og_store__snapshot(og_store *s, const char *dest, og_store_snapshot_progress fn, void *arg);
+/* The backend's copy_out of table on s (OG_EINVAL when it has none, or under a faulty
+ * wrapper), and whether it has one (copy.c). */
+int og_store__copy_out(og_store *s, const char *table, og_store_row_fn fn, void *arg);
+int og_store__can_copy_out(const og_store *s);
+/* PostgreSQL's copy_out (pgcopy.c) and the libpq connection of a pg.c connection. */
+int og_store__pg_copy_out(void *conn, const char *table, og_store_row_fn fn, void *arg);
+void *og_store__pg_db(void *conn);
 
 #endif

@@ -20,6 +20,10 @@
 #                                       $admin), og/q helpers, tenants, users and their tokens
 #   og_location DIR                     what $OPSGATE makes of `--data DIR` (DIR, or its URL on PG)
 #   og_sql DIR SQL                      SQL on DIR's database, either backend (rows |-separated)
+#   og_cli_start DIR                    the CLI tests' start: D=DIR initialized (token in $tok),
+#                                       og (the CLI on $D)
+#   run WANT WHAT COMMAND...            COMMAND's exit status must be WANT (else bad, naming WHAT
+#                                       and its stderr); its stdout in $out, its stderr in $err
 #
 # OG_OPENAPI_CHECK=1 (CMake sets it for the tests listed in OG_IT_OPENAPI): every server the test
 # starts logs its API replies (OG_OPENAPI_LOG, src/http/openapi.c), and og_done validates them
@@ -390,6 +394,24 @@ og_sql() {
     command -v sqlite3 >/dev/null 2>&1 || { echo "SKIP: sqlite3 is not installed" >&2; exit 77; }
     sqlite3 -batch "$dir/opsgate.db" "$sql"
   fi
+}
+
+# run WANT WHAT COMMAND...: exit status WANT wanted; stdout in $out, stderr in $err.
+run() {
+  local want=$1 what=$2
+  shift 2
+  out=$("$@" 2>"$OG_TMP/err")
+  local rc=$?
+  err=$(cat "$OG_TMP/err")
+  if [ "$rc" = "$want" ]; then ok; else bad "$what: exit $rc, want $want; stderr: $err"; fi
+}
+
+# og_cli_start DIR: the CLI tests' common start (test_backup, test_migrate): the installation
+# D=DIR made, its platform-admin token in $tok, og the CLI on it. A failed init ends the test.
+og_cli_start() {
+  D=$1
+  og() { "$OPSGATE" --data "$D" "$@"; }
+  tok=$(og_init "$D") || { bad "init"; og_done; }
 }
 
 # og_fixture DIR [SPEC...]: the HTTP and certificate tests' common start. Makes the installation

@@ -10,18 +10,7 @@
 export OG_TEST_TIMEOUT=${OG_TEST_TIMEOUT:-300}
 . "$(dirname "$0")/lib.sh"
 
-D="$OG_TMP/data"
-og() { "$OPSGATE" --data "$D" "$@"; }
-run() { # WANT WHAT COMMAND...: exit status, stdout in $out, stderr in $err
-  local want=$1 what=$2
-  shift 2
-  out=$("$@" 2>"$OG_TMP/err")
-  local rc=$?
-  err=$(cat "$OG_TMP/err")
-  if [ "$rc" = "$want" ]; then ok; else bad "$what: exit $rc, want $want; stderr: $err"; fi
-}
-
-tok=$(og_init "$D") || { bad "init"; og_done; }
+og_cli_start "$OG_TMP/data"
 for t in acme globex; do
   run 0 "tenant $t" og tenant create $t
   run 0 "project $t" og project create --tenant $t fw "Firewall $t"

@@ -8,19 +8,8 @@
 . "$(dirname "$0")/lib.sh"
 og_pg_need
 
-D="$OG_TMP/data"
 K="$OG_TMP/keys"
-og() { "$OPSGATE" --data "$D" "$@"; }
-run() { # WANT WHAT COMMAND...: exit status, stdout in $out, stderr in $err
-  local want=$1 what=$2
-  shift 2
-  out=$("$@" 2>"$OG_TMP/err")
-  local rc=$?
-  err=$(cat "$OG_TMP/err")
-  if [ "$rc" = "$want" ]; then ok; else bad "$what: exit $rc, want $want; stderr: $err"; fi
-}
-
-tok=$(og_init "$D") || { bad "init"; og_done; }
+og_cli_start "$OG_TMP/data"
 run 0 "tenant" og tenant create acme
 run 0 "user" og user add --tenant acme eve --role project-manager
 run 0 "project" og project create --tenant acme fw "Firewall refresh"

@@ -4,6 +4,19 @@
 
 #include "opsgate/store.h"
 
+/* One value of a row a backend's copy_out hands over: type OG_COL_NULL, OG_COL_INT (i), or
+ * OG_COL_TEXT / OG_COL_BLOB (p, len; a text is NUL-terminated; reals and other types come as
+ * their text). Borrowed for the call. */
+typedef struct og_store_value {
+    og_col_type type;
+    int64_t i;
+    const char *p;
+    size_t len;
+} og_store_value;
+/* Hears every row of a table: the column names (the same each call) and its values. */
+typedef int (*og_store_row_fn)(void *arg, int ncols, const char *const *names,
+                               const og_store_value *vals);
+
 typedef struct og_store_backend {
     const char *name; /* "sqlite", "postgres" */
     int (*open)(void **conn, const char *location, int create);
@@ -52,6 +65,11 @@ typedef struct og_store_backend {
      * copy_done_sql runs on the target after the rows: numbered columns (identities) continue
      * past the copied numbers; NULL: nothing to do. */
     const char *copy_tables_sql;
+    /* Stream every row of table (a plain name) to fn, holding one row at a time (PostgreSQL:
+     * COPY ... TO STDOUT), in the connection's open transaction; a negative return of fn stops
+     * it and is returned. NULL: a copy reads the source with SELECT * (SQLite steps row by
+     * row). */
+    int (*copy_out)(void *conn, const char *table, og_store_row_fn fn, void *arg);
     const char *copy_is_table_sql;
     const char *copy_done_sql;
     /* One row when the trigger named by the one parameter exists (og_store_trigger_exists). */

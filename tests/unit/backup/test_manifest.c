@@ -18,7 +18,9 @@
 static json_t *manifest(void)
 {
     json_t *schemas = json_pack("{s:i}", "audit", 3), *chains = json_array();
-    json_t *m = og_backup__manifest_new(schemas, chains, 0); /* takes its own references */
+    json_t *m = og_backup__manifest_new("postgres", schemas, chains, 0); /* own references */
+    assert_non_null(m);
+    assert_string_equal(json_string_value(json_object_get(m, "backend")), "postgres");
     json_decref(schemas);
     json_decref(chains);
     assert_non_null(m);

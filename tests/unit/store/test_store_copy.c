@@ -8,6 +8,7 @@
 #include "opsgate/audit.h"
 #include "opsgate/error.h"
 #include "opsgate/store.h"
+#include "opsgate/sys/store_backend.h"
 #include "opsgate/tenant.h"
 
 #include <stdio.h>
@@ -180,6 +181,96 @@ static void test_copy__refuses_another_schema_version(void **state)
     assert_int_equal(count(f->to, "tenants"), 0);
 }
 
+/* A table of awkward values: COPY's text escapes, NULLs, every byte, a blob of many rows' size,
+ * integers at their limits, booleans and reals (PostgreSQL's own types). */
+static const og_migration awkward_steps[] = {
+    {1,
+     "CREATE TABLE t_awkward (n INTEGER PRIMARY KEY, t TEXT, b BLOB, r REAL, f INTEGER,"
+     " big INTEGER);",
+     "CREATE TABLE t_awkward (n BIGINT PRIMARY KEY, t TEXT, b BYTEA, r REAL, f BOOLEAN,"
+     " big BIGINT);"},
+};
+static const og_schema awkward = {"awkward", awkward_steps, 1, NULL};
+
+static const char *const texts[] = {
+    "tab\there",
+    "new\nline\r\n",
+    "back\\slash \\N \\x41",
+    "\\N",
+    "",
+    "caf\xc3\xa9 \xe2\x82\xac",
+    "\x01\x02\x7f \b\f\v end",
+};
+
+static void test_copy__back_from_postgres_as_it_was(void **state)
+{
+    fixture *f = *state;
+    const og_schema *only[] = {&awkward};
+    og_store *pg = NULL, *lite = NULL;
+    og_stmt *st = NULL;
+    char *url = NULL, *dir = NULL, *schema = NULL, *pgurl = NULL;
+    uint8_t bytes[256], *large = malloc(300000);
+    size_t n = sizeof(texts) / sizeof(texts[0]);
+    if (!f->pg) {
+        free(large);
+        skip(); /* the SQLite source is test_copy__every_row_and_the_chains_verify's */
+    }
+    for (int i = 0; i < 256; i++)
+        bytes[i] = (uint8_t)i;
+    for (int i = 0; i < 300000; i++)
+        large[i] = (uint8_t)(i * 7 + 3);
+    pgurl = og_test_pg_create(&schema); /* a schema of its own: only this module's tables */
+    OG_ASSERT_OK(og_store_open_schemas(&pg, pgurl, 1, only, 1));
+    for (size_t i = 0; i < n; i++)
+        assert_true(og_store_run(pg,
+                                 "INSERT INTO t_awkward (n, t, b, r, f, big) VALUES"
+                                 " (?, ?, ?, 2.5, true, ?)",
+                                 "itbi", (int64_t)i, texts[i], bytes, sizeof(bytes),
+                                 (int64_t)(i % 2 ? INT64_MAX : INT64_MIN)) >= 0);
+    assert_true(og_store_run(pg, "INSERT INTO t_awkward (n, b) VALUES (100, ?)", "b", large,
+                             (size_t)300000) >= 0);
+    assert_true(og_store_run(pg, "INSERT INTO t_awkward (n) VALUES (101)", "") >= 0);
+    dir = og_test_tmpdir();
+    assert_true(asprintf(&url, "sqlite:%s/back.db", dir) > 0);
+    OG_ASSERT_OK(og_store_open_schemas(&lite, url, 1, only, 1));
+    OG_ASSERT_OK(og_store_exec(pg, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"));
+    OG_ASSERT_OK(og_store_copy(pg, lite, NULL, NULL));
+    OG_ASSERT_OK(og_store_exec(pg, "ROLLBACK"));
+    OG_ASSERT_OK(og_stmt_prepare(&st, lite, "SELECT n, t, b, r, f, big FROM t_awkward ORDER BY n"));
+    for (size_t i = 0; i < n; i++) {
+        size_t len = 0;
+        assert_int_equal(og_stmt_step(st), OG_ROW);
+        assert_int_equal(og_stmt_col_int(st, 0), (int64_t)i);
+        assert_string_equal(og_stmt_col_text(st, 1), texts[i]);
+        const void *b = og_stmt_col_blob(st, 2, &len);
+        assert_int_equal(len, sizeof(bytes));
+        assert_memory_equal(b, bytes, sizeof(bytes));
+        assert_string_equal(og_stmt_col_text(st, 3), "2.5");
+        assert_int_equal(og_stmt_col_int(st, 4), 1);
+        assert_int_equal(og_stmt_col_int(st, 5), i % 2 ? INT64_MAX : INT64_MIN);
+    }
+    assert_int_equal(og_stmt_step(st), OG_ROW);
+    size_t len = 0;
+    const void *b = og_stmt_col_blob(st, 2, &len);
+    assert_int_equal(len, 300000);
+    assert_memory_equal(b, large, 300000);
+    assert_true(og_stmt_col_is_null(st, 1));
+    assert_int_equal(og_stmt_step(st), OG_ROW);
+    for (int c = 1; c < 6; c++)
+        assert_true(og_stmt_col_is_null(st, c));
+    assert_int_equal(og_stmt_step(st), OG_DONE);
+    og_stmt_free(st);
+    og_store_close(lite);
+    og_store_close(pg);
+    og_test_pg_drop(schema);
+    og_test_rmrf(dir);
+    free(dir);
+    free(url);
+    free(schema);
+    free(pgurl);
+    free(large);
+}
+
 int main(void)
 {
     if (og_test_backend_pg() && !og_test_pg_url()) {
@@ -192,6 +283,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_copy__refuses_a_target_that_holds_rows, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_copy__refuses_another_schema_version, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_copy__back_from_postgres_as_it_was, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
