@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 int og_acme_reason_parse(const char *s, int *code)
 {
@@ -306,6 +307,12 @@ int og_acme_cert_fingerprint(og_ctx *ctx, const char *tenant, const char *id, ch
         return error;
     if (og_certs_id_is_fingerprint(id))
         return og_certs_fingerprint_resolve(ctx, tid, id, fp);
+    /* the inventory's other kind of id, "app:" and hex digits: nothing to issue or deploy */
+    if (strncasecmp(id, "app:", 4) == 0)
+        return og_error_set(OG_EINVAL,
+                            "'%.80s' is a cloud app credential, not a certificate: opsgate does "
+                            "not renew, revoke or deploy it (rotate it in its cloud app)",
+                            id);
     if (!og_id_valid(id))
         return og_error_set(OG_EINVAL,
                             "'%.80s' is neither a certificate fingerprint (or a prefix of at least "
