@@ -20,6 +20,8 @@ import sys
 # No portable form: behind the store (docs/postgres.md, "Left").
 KNOWN = [
     re.compile(r"\bart_fts MATCH\b"),  # artifact search (FTS5 query and BM25 rank)
+    # the search row replaced in one statement (an upsert on PostgreSQL, og_sql_dialects)
+    re.compile(r"^\s*INSERT OR REPLACE INTO art_fts\b"),
     re.compile(r"\bsqlite_master\b"),  # audit verify's trigger check
     # FTS5's own: it evaluates the rank function's arguments ('bm25(10.0, 4.0, 1.0)') this way
     re.compile(r"^\s*SELECT\s+[0-9.]+(\s*,\s*[0-9.]+)*\s*$"),
