@@ -24,5 +24,13 @@ int og_http__certs_targets(struct og_http_req *r);
 int og_http__certs_schedule_list(struct og_http_req *r);
 int og_http__certs_schedule_add(struct og_http_req *r);
 int og_http__certs_schedule_delete(struct og_http_req *r);
+/* certs_alerts_api.c: alerts, the calendar feed and its tokens */
+int og_http__certs_alerts_list(struct og_http_req *r);
+int og_http__certs_alert_ack(struct og_http_req *r);
+int og_http__certs_alert_snooze(struct og_http_req *r);
+int og_http__certs_calendar(struct og_http_req *r);
+int og_http__certs_calendar_tokens(struct og_http_req *r);
+int og_http__certs_calendar_token_create(struct og_http_req *r);
+int og_http__certs_calendar_token_revoke(struct og_http_req *r);
 
 #endif
