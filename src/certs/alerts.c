@@ -210,7 +210,7 @@ int og_certs_alert_list(og_ctx *ctx, const char *tenant, const char *state, json
     memset(&la, 0, sizeof(la));
     la.ctx = ctx;
     if (!state || !*state)
-        where = "a.state != 'resolved'";
+        where = "a.state != 'resolved' AND ?2 = ''";
     else if (og_streq(state, "open") || og_streq(state, "acknowledged") ||
              og_streq(state, "snoozed") || og_streq(state, "resolved"))
         where = "a.state = ?2";

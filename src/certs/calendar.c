@@ -280,9 +280,11 @@ int og_certs_calendar_by_token(og_ctx *ctx, const char *token, og_buf *out)
     if (!ok)
         return og_error_set(OG_EAUTH, "unknown or revoked calendar token");
     og_time_format(og_time_now_us(), now_s);
-    if ((rc = og_store_run(ctx->store,
-                           "UPDATE cert_calendar_tokens SET last_used_at = ? WHERE id = ?", "tt",
-                           now_s, id)) < 0)
+    if ((rc = og_store_tx_begin(ctx->store)) < 0)
+        return rc;
+    rc = og_store_run(ctx->store, "UPDATE cert_calendar_tokens SET last_used_at = ? WHERE id = ?",
+                      "tt", now_s, id);
+    if ((rc = og_store_tx_end(ctx->store, rc < 0 ? rc : 0)) < 0)
         return rc;
     return feed(ctx, tid, out);
 }
