@@ -355,18 +355,18 @@ static int expiry_tenant(og_ctx *ctx, const char *tenant_id, int *raised)
             goto cleanup;
         if (mask & EXPIRED_BIT)
             continue; /* expiry said it all; thresholds added later do not apply */
-        /* A certificate a renewal plan renews raises no days-left alert: its plan's rules
-         * (og_certs_alert_source_register) alert when the renewal is overdue or fails. Its
-         * expiry is still alerted: nothing is worse. */
-        if ((error = og_certs__renewal_plan_of(ctx->store, tenant_id, fp, plan)) < 0)
-            goto cleanup;
-        if (plan[0] && na > now)
-            continue;
         for (int i = 0; i < pol.nthresholds; i++)
             if (na - now <= threshold_us(&pol, pol.thresholds[i], life) && !(mask & (1u << i)))
                 crossed |= 1u << i;
         int expired = na <= now && !(mask & EXPIRED_BIT);
         if (!crossed && !expired)
+            continue;
+        /* A certificate a renewal plan renews raises no days-left alert: its plan's rules
+         * (og_certs_alert_source_register) alert when the renewal is overdue or fails. Its
+         * expiry is still alerted: nothing is worse. */
+        if ((error = og_certs__renewal_plan_of(ctx->store, tenant_id, fp, plan)) < 0)
+            goto cleanup;
+        if (plan[0] && !expired)
             continue;
         if ((error = crossing_raise(ctx, tenant_id, sel, ins, &pol, crossed, expired, plan, now,
                                     now_s, summary, &n)) < 0)
