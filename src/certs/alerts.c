@@ -120,13 +120,13 @@ int og_certs__alert_note(og_ctx *ctx, const char *tenant_id, json_t *p, int64_t 
                           " message = ?, action = ?, details = ?, raised_at = ?, raises = raises"
                           " + 1, ack_by = NULL, ack_at = NULL, snooze_until_us = NULL,"
                           " resolved_at = NULL, updated_at = ? WHERE id = ?",
-                          "itttttt", (int64_t)pr.severity, pr.plan, pr.message, pr.action,
+                          "ittttttt", (int64_t)pr.severity, pr.plan, pr.message, pr.action,
                           pr.details, now_s, now_s, id);
     else
         rc = og_store_run(ctx->store,
                           "UPDATE cert_alert_state SET severity = ?, plan_id = ?, message = ?,"
                           " action = ?, details = ?, updated_at = ? WHERE id = ?",
-                          "ittttt", (int64_t)pr.severity, pr.plan, pr.message, pr.action,
+                          "itttttt", (int64_t)pr.severity, pr.plan, pr.message, pr.action,
                           pr.details, now_s, id);
     error = rc < 0 ? rc : 0;
 cleanup:
