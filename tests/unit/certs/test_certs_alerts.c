@@ -78,8 +78,10 @@ static void import(og_test_env *env, const char *cn, int days, char fp[65])
     X509_gmtime_adj(X509_getm_notBefore(x), -86400);
     X509_gmtime_adj(X509_getm_notAfter(x), (long)days * 86400 - 86400);
     X509_set_pubkey(x, k);
-    X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_UTF8,
-                               (const unsigned char *)cn, -1, -1, 0);
+    /* a CN is at most 64 characters (RFC 5280 ub-common-name): longer is refused */
+    assert_int_equal(X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_UTF8,
+                                                (const unsigned char *)cn, -1, -1, 0),
+                     1);
     X509_set_issuer_name(x, X509_get_subject_name(x));
     assert_true(X509_sign(x, k, EVP_sha256()) > 0);
     PEM_write_bio_X509(b, x);
@@ -205,9 +207,11 @@ static void test_alerts__raised_once_snoozed_worse_resolved(void **state)
     /* every change audited */
     json_t *recs = NULL;
     int64_t next = 0;
+    og_tenant t;
+    OG_ASSERT_OK(og_tenant_get(&env->ctx, "acme", &t)); /* the audit chain is the tenant's id */
     const char *actions[] = {"certs.alert.raise", "certs.alert.snooze", "certs.alert.ack"};
     for (size_t i = 0; i < 3; i++) {
-        OG_ASSERT_OK(og_audit_list(&env->ctx, "acme", 0, 100, actions[i], NULL, &recs, &next));
+        OG_ASSERT_OK(og_audit_list(&env->ctx, t.id, 0, 100, actions[i], NULL, &recs, &next));
         assert_true(json_array_size(recs) > 0);
         json_decref(recs);
         recs = NULL;
@@ -276,6 +280,18 @@ static void test_alerts__lifetime_share_scales_short_certificates(void **state)
     assert_int_equal(n, 1);
 }
 
+/* 49 octets, then "\xc3\xa9" as the 75th and 76th octets of "SUMMARY:Planned renewal: ..." */
+#define RENEWAL_NAMES_HEAD "shop.example www.shop.example api.shop.example xy"
+#define RENEWAL_NAMES      RENEWAL_NAMES_HEAD "\xc3\xa9toile.example"
+static int renewals(og_ctx *ctx, const char *tenant_id, json_t *out)
+{
+    (void)ctx;
+    (void)tenant_id;
+    return json_array_append_new(
+        out, json_pack("{s:s, s:s, s:I, s:s}", "fingerprint", FP, "plan", "plan-1", "at_us",
+                       (json_int_t)(og_time_now_us() + 86400000000LL), "names", RENEWAL_NAMES));
+}
+
 /* Unfold RFC 5545 content lines (CRLF + space) into out. */
 static void unfold(const char *in, char *out, size_t size)
 {
@@ -294,8 +310,9 @@ static void test_calendar__folded_escaped_and_read_with_a_revocable_token(void *
 {
     og_test_env *env = *state;
     char fp[65], fp2[65];
-    import(env, "shop, \xc3\xa9toile and a name long enough to be folded over two lines or more",
-           90, fp);
+    /* the SUMMARY line is 82 octets: folded; certificate strings are kept printable ASCII */
+    import(env, "shop, a name long enough to be folded: \xc3\xa9toile", 90, fp);
+    og_certs_calendar_renewals_register(renewals);
     import(env, "b.example", 30, fp2);
     og_buf b;
     og_buf_init(&b, 1 << 20);
@@ -319,8 +336,12 @@ static void test_calendar__folded_escaped_and_read_with_a_revocable_token(void *
     char *flat = malloc(b.len + 1);
     unfold(b.data, flat, b.len + 1);
     /* the subject (RFC 2253: "CN=shop\, ...") as TEXT: the backslash and the comma escaped */
-    assert_non_null(strstr(flat, "SUMMARY:Certificate expires: CN=shop\\\\\\, \xc3\xa9toile and a"
-                                 " name long enough to be folded over two lines or more\r\n"));
+    assert_non_null(strstr(flat, "SUMMARY:Certificate expires: CN=shop\\\\\\, a name long enough"
+                                 " to be folded: ??toile\r\n"));
+    /* a UTF-8 character at the fold (the 75th octet its first) is moved whole to the next line */
+    assert_non_null(strstr(b.data, "SUMMARY:Planned renewal: " RENEWAL_NAMES_HEAD "\r\n \xc3\xa9"));
+    assert_non_null(strstr(flat, "SUMMARY:Planned renewal: " RENEWAL_NAMES "\r\n"));
+    assert_non_null(strstr(flat, "UID:renewal-plan-1-"));
     assert_non_null(strstr(flat, "DESCRIPTION:Tenant: acme\\nSubject: CN=shop"));
     char uid[200];
     snprintf(uid, sizeof(uid), "UID:expiry-%s-", fp);
