@@ -107,11 +107,13 @@ common=(--type nginx --nginx-conf "$T/nginx/nginx.conf" --nginx-prefix "$T/nginx
 run 0 "target web" og target add --tenant acme web "${common[@]}" --endpoint "127.0.0.1:$site/shop.acme.test"
 run 0 "target mirror (verifies the listener nobody updates)" og target add --tenant acme mirror "${common[@]}" \
   --endpoint "127.0.0.1:$stale/shop.acme.test" --verify-timeout 2s
-run 0 "deploy to web" og cert deploy --tenant acme "$F" --target web
-eq "$(served 127.0.0.1 "$site" shop.acme.test)" "$F" "web serves the plan's certificate"
+# mirror first, while the files hold what its listener serves: the rollback restores that and
+# verifies it (after web's deploy the restored files would not be what the listener serves)
 og cert deploy --tenant acme "$F" --target mirror >/dev/null 2>&1
 eq "$(og target list --tenant acme --json | jq -r '(.targets // .)[] | select(.name == "mirror") | .last_deploy.state')" \
   rolled-back "the deploy to mirror rolled back"
+run 0 "deploy to web" og cert deploy --tenant acme "$F" --target web
+eq "$(served 127.0.0.1 "$site" shop.acme.test)" "$F" "web serves the plan's certificate"
 # behind opsgate's back, web's files get the placeholder again; a scan sees it
 cat "$P/placeholder.crt" "$P/int.crt" > "$L/site.crt"; cp "$P/placeholder.key" "$L/site.key"
 "$NGINX" -p "$T/nginx" -c "$T/nginx/nginx.conf" -s reload 2>/dev/null || bad "nginx reload"
@@ -137,7 +139,7 @@ eq "$(rule_count renewal-failing)" 1 "one renewal-failing alert"
 contains "$(rule_field renewal-failing message)" "failed 3 times in a row" "it says what is wrong"
 [ -n "$(rule_field renewal-failing action)" ] && ok || bad "it says what to do"
 eq "$(jq length <<<"$(tasks)")" 1 "still one task while it is open"
-task=$(og gate show "$(jq -r '.[0].gate_id' <<<"$(tasks)")" --json)
+task=$(og gate show "$(jq -r '.[0].id' <<<"$(tasks)")" --json)
 contains "$(jq -c . <<<"$task")" "recommendation" "the task carries the recommendation"
 contains "$(jq -c . <<<"$task")" "ca_error_type" "and the CA's error type"
 
