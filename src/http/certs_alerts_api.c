@@ -7,6 +7,7 @@
 #include "opsgate/crypto.h"
 #include "opsgate/error.h"
 
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -93,8 +94,30 @@ int og_http__certs_calendar(og_http_req *r)
                                             "with 'token'");
             goto cleanup;
         }
-        if ((error = og_certs_calendar_by_token(&r->ctx, token, &b)) < 0)
+        /* no bearer token: the request's store and context are set up here, and a wrong
+         * token counts against the client's address as failed token authentications do */
+        og_http_authlimit_refusal why;
+        char source[INET6_ADDRSTRLEN + 8];
+        og_http__peer_address(r, source, sizeof(source));
+        if (og_http__authlimit_check(r->srv->authlimit, source, "", &why) > 0) {
+            r->retry_after = why.retry_after;
+            error = og_error_set(OG_EBUSY,
+                                 "too many failed authentications from this address; retry in %d s",
+                                 why.retry_after);
             goto cleanup;
+        }
+        if (!r->store)
+            r->store = og_store_pool_get(r->srv->pool);
+        memset(&r->ctx, 0, sizeof(r->ctx));
+        r->ctx.store = r->store;
+        r->ctx.keys = r->srv->keys;
+        r->ctx.data_dir = r->srv->folder;
+        og_actor_system(&r->ctx.actor, "calendar");
+        if ((error = og_certs_calendar_by_token(&r->ctx, token, &b)) < 0) {
+            if (error == OG_EAUTH)
+                og_http__authlimit_fail(r->srv->authlimit, source, "");
+            goto cleanup;
+        }
     } else {
         if ((error = og_http__authenticate(r)) < 0)
             goto cleanup;
