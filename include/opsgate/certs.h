@@ -391,7 +391,8 @@ int og_certs_expiry_run(og_ctx *ctx, const char *tenant, int *raised);
 
 /*
  * The module that renews certificates (acme) registers how to find the renewal plan whose current
- * certificate has fingerprint fp: 1 with plan filled, 0 when none, negative on error. Expiry
+ * certificate has fingerprint fp, or that replaced it: 1 with plan filled, 0 when none, negative
+ * on error. Such a certificate raises no days-left alert, only its expiry. Expiry
  * alerts then carry "renewal_plan". One function (the last registered; NULL: none); certs itself
  * depends on no renewing module.
  */

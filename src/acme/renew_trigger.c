@@ -44,13 +44,31 @@ static int plan_of(og_store *s, const char *tenant_id, const char *fp, current_c
     return rc;
 }
 
-/* og_certs_renewal_fn: expiry alerts name the plan that renews their certificate. */
+/* og_certs_renewal_fn: expiry alerts name the plan that renews their certificate. A certificate
+ * its plan has replaced (status "previous": renewed, or set aside by a rollback) is the plan's
+ * too: it raises no days-left alert for the days it has left (the plan's rules watch what is
+ * served), only its expiry. */
 static int renewal_plan(og_store *s, const char *tenant_id, const char *fp, char plan[OG_ID_LEN])
 {
     current_cert c;
+    og_stmt *st = NULL;
     int rc = plan_of(s, tenant_id, fp, &c);
     if (rc > 0)
         og_strlcpy(plan, c.plan, OG_ID_LEN);
+    if (rc != 0)
+        return rc;
+    if ((rc = og_stmt_prepare_args(&st, s,
+                                   "SELECT p.id FROM acme_certs c JOIN acme_plans p ON p.id ="
+                                   " c.plan_id AND p.tenant_id = c.tenant_id WHERE c.tenant_id = ?"
+                                   " AND c.fingerprint = ? AND c.status = 'previous' AND"
+                                   " p.current_cert IS NOT NULL ORDER BY c.created_at DESC LIMIT 1",
+                                   "tt", tenant_id, fp)) < 0)
+        return rc;
+    if ((rc = og_stmt_step(st)) == OG_ROW) {
+        og_strlcpy(plan, og_stmt_col_text(st, 0), OG_ID_LEN);
+        rc = 1;
+    }
+    og_stmt_free(st);
     return rc;
 }
 
