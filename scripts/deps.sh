@@ -39,12 +39,13 @@ BUILD_PKGS=(
 #   libreoffice-writer-nogui   converts generated DOCX to PDF and text (test_generate_docx.sh)
 #   slapd dovecot-imapd dovecot-pop3d   STARTTLS peers of the certs scanner (test_cert_starttls.sh)
 #   golang-go golang-golang-x-mod-dev   an independent checkpoint verifier and tlog-witness (tests/audit/go)
+#   python3-icalendar   parses the certificate calendar (test_cert_alerts.sh, test_http_cert_calendar.sh)
 TEST_PKGS=(
   curl openssl sqlite3 jq ca-certificates procps git python3
   nginx-light haproxy pebble knot poppler-utils
   nmap prometheus-blackbox-exporter pandoc lego certbot wrk sslscan chromium softhsm2
   zsh man-db groff-base bash-completion libreoffice-writer-nogui slapd dovecot-imapd dovecot-pop3d
-  golang-go golang-golang-x-mod-dev
+  golang-go golang-golang-x-mod-dev python3-icalendar
 )
 
 what=${1:-all}

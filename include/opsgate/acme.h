@@ -143,6 +143,14 @@ int og_acme_register_kinds(void);
  * og_events_start().
  */
 int og_acme_renew_trigger_register(void);
+/* A plan whose renewal failed this many times in a row raises the alert "renewal-failing"
+ * (og_acme_renew_trigger_register also registers the plans' alert rules with the inventory:
+ * renewal-overdue when two thirds of the current certificate's lifetime passed without a new
+ * one, renewal-failing, deploy-failed when the renewed certificate's deploy rolled back,
+ * served-mismatch when a scan saw a deploy target's endpoint serve another certificate; a
+ * stalled renewal opens an L3 task of kind certs.renew.stalled with the CA's error and what to
+ * try). */
+#define OG_ACME_ALERT_FAILURES 3
 
 /* Register the audit trail's namers of ACME accounts (contact and CA) and renewal plans (the
  * names they renew) (og_audit_namer_register). */

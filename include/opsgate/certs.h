@@ -356,7 +356,14 @@ typedef struct og_certs_policy {
     int nthresholds;
     char *ca_bundle_pem; /* NULL = system trust store only; owned */
     int bundle_only;     /* with a bundle: 0 = it adds to the system store, 1 = replaces it */
+    /* Thresholds scaled to the lifetime of certificates living less than
+     * OG_CERTS_THRESHOLD_REF_DAYS (a share of it, not fixed days): OG_CERTS_SHARE_ON or _OFF as
+     * loaded; for og_certs_policy_set also OG_CERTS_SHARE_KEEP (0: unchanged). */
+    int lifetime_share;
 } og_certs_policy;
+#define OG_CERTS_SHARE_KEEP 0
+#define OG_CERTS_SHARE_ON   1
+#define OG_CERTS_SHARE_OFF  2
 /* "30,14,7,1" into a policy's thresholds (sorted, unique, 1..3650). OG_EINVAL naming the value. */
 int og_certs_thresholds_parse(const char *s, og_certs_policy *p);
 /* The tenant's policy (defaults 30,14,7,1 and the system store). Clear with _clear(). */
@@ -384,13 +391,97 @@ int og_certs_expiry_run(og_ctx *ctx, const char *tenant, int *raised);
 
 /*
  * The module that renews certificates (acme) registers how to find the renewal plan whose current
- * certificate has fingerprint fp: 1 with plan filled, 0 when none, negative on error. Expiry
+ * certificate has fingerprint fp, or that replaced it: 1 with plan filled, 0 when none, negative
+ * on error. Such a certificate raises no days-left alert, only its expiry. Expiry
  * alerts then carry "renewal_plan". One function (the last registered; NULL: none); certs itself
  * depends on no renewing module.
  */
 typedef int (*og_certs_renewal_fn)(og_store *s, const char *tenant_id, const char *fp,
                                    char plan[OG_ID_LEN]);
 void og_certs_renewal_register(og_certs_renewal_fn fn);
+
+/* ---- alerts by what is wrong (alerts.c) ----
+ * An alert is one row per (certificate, rule): "days-left" (the thresholds above, for a
+ * certificate no renewal plan renews, and expiry for every certificate) and the rules of the
+ * renewing module (acme: "renewal-overdue", "renewal-failing", "deploy-failed",
+ * "served-mismatch"). Each says what is wrong (message) and what to do (action). A person
+ * acknowledges it or snoozes it until a time; either way it is raised again (state open, a new
+ * event) when its severity grows (warning < critical < expired) or, for a snooze, when the time
+ * has come and the problem is still there. A rule's alert whose problem is gone is resolved. */
+#define OG_CERTS_ALERT_WARNING  1
+#define OG_CERTS_ALERT_CRITICAL 2
+#define OG_CERTS_ALERT_EXPIRED  3
+#define OG_CERTS_RULE_DAYS_LEFT "days-left"
+/* With the policy's lifetime share on, certificates that live less than this many days have
+ * their thresholds scaled to their lifetime: a threshold of t days applies at
+ * t * lifetime / OG_CERTS_THRESHOLD_REF_DAYS (30 days of a 45-day certificate: 15 days). */
+#define OG_CERTS_THRESHOLD_REF_DAYS 90
+/* "warning", "critical", "expired" (NULL for another number). */
+const char *og_certs_alert_severity_name(int severity);
+
+/*
+ * The renewing module's rules. check appends the problems of tenant_id (an id; the caller is
+ * authorized) to problems, each {fingerprint, rule, severity (1..3), message, action, plan (may
+ * be absent), details (object)}: 0 or a negative code (the expiry pass then fails: no problem is
+ * dropped silently). raised (may be NULL) is called in the same transaction for each alert raised
+ * or raised again ({id, fingerprint, rule, severity, message, action, plan, details, raises}),
+ * and may open a gate task for it (its id into gate_id, else ""). Certificates that check's
+ * module renews (og_certs_renewal_register) raise no days-left alert before they expire.
+ * The last registration wins; NULL, NULL: none.
+ */
+typedef int (*og_certs_alert_check_fn)(og_ctx *ctx, const char *tenant_id, json_t *problems);
+typedef int (*og_certs_alert_raised_fn)(og_ctx *ctx, const char *tenant_id, json_t *alert,
+                                        char gate_id[OG_ID_LEN]);
+void og_certs_alert_source_register(og_certs_alert_check_fn check, og_certs_alert_raised_fn raised);
+
+/* The tenant's alerts (tenant NULL or "": every tenant, platform actors only, each row with
+ * "tenant"), worst first: state NULL or "" (not resolved), "open", "acknowledged", "snoozed",
+ * "resolved" or "all" (OG_EINVAL otherwise). Each {id, fingerprint, subject, not_after, rule,
+ * severity, state, message, action, plan, details, raised_at, raises, event_id, gate_id, ack_by,
+ * ack_at, snoozed_until, note, resolved_at, updated_at}; at most 10,000. OG_PERM_READ. */
+int og_certs_alert_list(og_ctx *ctx, const char *tenant, const char *state, json_t **out);
+/* Acknowledge alert id (state acknowledged, who and when kept, note 0..500 bytes, may be NULL),
+ * audited certs.alert.ack. OG_ENOTFOUND; OG_ECONFLICT for a resolved alert. OG_PERM_WRITE. */
+int og_certs_alert_ack(og_ctx *ctx, const char *tenant, const char *id, const char *note);
+/* Snooze alert id until until_us (in the future, at most 90 days ahead: OG_EINVAL), audited
+ * certs.alert.snooze. OG_ENOTFOUND; OG_ECONFLICT for a resolved alert. OG_PERM_WRITE. */
+int og_certs_alert_snooze(og_ctx *ctx, const char *tenant, const char *id, int64_t until_us,
+                          const char *note);
+#define OG_CERTS_SNOOZE_MAX_US ((int64_t)90 * 86400 * 1000000)
+
+/* The certificate an endpoint served at its latest sighting by a scan (location "host:port" or
+ * "[v6]:port", sni "" for none) into fp, its time into *seen_us: 1, or 0 when never seen. For
+ * modules that compare what is served with what they deployed. tenant_id: an id (no check). */
+int og_certs_served_at(og_ctx *ctx, const char *tenant_id, const char *location, const char *sni,
+                       char fp[65], int64_t *seen_us);
+
+/* ---- the calendar (calendar.c) ----
+ * Every expiry and planned renewal as iCalendar (RFC 5545) events. A calendar token is a
+ * read-only secret for the feed of one tenant (or of the fleet: tenant NULL, platform actors):
+ * it reads the feed and nothing else (it is no API token), and it can be revoked. */
+#define OG_CERTS_CALENDAR_TOKEN_MAX 96
+/* The renewing module tells when each plan renews next: it appends {fingerprint, plan, at_us
+ * (integer), names} to out for tenant_id. The last registration wins. */
+typedef int (*og_certs_renewals_fn)(og_ctx *ctx, const char *tenant_id, json_t *out);
+void og_certs_calendar_renewals_register(og_certs_renewals_fn fn);
+/* The feed of tenant (NULL or "": the fleet, platform actors only) as text/calendar into out
+ * (CRLF lines folded at 75 octets). OG_PERM_READ. */
+int og_certs_calendar(og_ctx *ctx, const char *tenant, og_buf *out);
+/* The feed a calendar token reads (token: "ogcal_<id>_<secret>"): OG_EAUTH for a malformed,
+ * unknown or revoked token; its last use is recorded. ctx's actor is not used. */
+int og_certs_calendar_by_token(og_ctx *ctx, const char *token, og_buf *out);
+/* Create a token (label 1..100 bytes) for tenant (NULL: the fleet, platform actors only); the
+ * secret is in token_out once and kept only as a SHA-256. Audited certs.calendar.token.create.
+ * OG_PERM_WRITE. id_out may be NULL. */
+int og_certs_calendar_token_create(og_ctx *ctx, const char *tenant, const char *label,
+                                   char token_out[OG_CERTS_CALENDAR_TOKEN_MAX],
+                                   char id_out[OG_ID_LEN]);
+/* Revoke token id of tenant (NULL: a fleet token), audited certs.calendar.token.revoke.
+ * OG_ENOTFOUND (also for another tenant's); OG_ECONFLICT when revoked already. OG_PERM_WRITE. */
+int og_certs_calendar_token_revoke(og_ctx *ctx, const char *tenant, const char *id);
+/* The tokens of tenant (NULL: the fleet's): {id, label, created_by, created_at, revoked_at,
+ * last_used_at}, never a secret. OG_PERM_READ (platform for the fleet). */
+int og_certs_calendar_token_list(og_ctx *ctx, const char *tenant, json_t **out);
 
 /* ---- schedules ---- */
 /* A period as schedules show it: "6h", "30m", "90s", "2w", or parts of those in falling order,

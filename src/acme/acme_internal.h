@@ -336,4 +336,11 @@ int og_acme__http_post_json(const char *url, const char *json);
 /* The dns-01 TXT value: base64url(SHA-256(key authorization)) (caller frees). */
 char *og_acme__dns01_value(const char *key_auth);
 
+/* ---- alert_rules.c ---- */
+/* Register the plans' alert rules and next renewals with the inventory
+ * (og_certs_alert_source_register, og_certs_calendar_renewals_register). */
+void og_acme__alert_rules_register(void);
+/* Register the L3 kind certs.renew.stalled. Idempotent. */
+int og_acme__stalled_kind_register(void);
+
 #endif

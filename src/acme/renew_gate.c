@@ -258,6 +258,8 @@ static int kinds_result;
 static void kinds_register(void)
 {
     int rc = og_gate_kind_register(&renew_kind);
+    if (rc == 0 || rc == OG_EEXISTS)
+        rc = og_acme__stalled_kind_register();
     kinds_result = rc == OG_EEXISTS ? 0 : rc;
     og_error_clear();
 }

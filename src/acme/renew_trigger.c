@@ -1,6 +1,8 @@
 /* renew_trigger.c - an expiry alert renews the certificate when it has a renewal plan: the
- * "certs.expiring" / "certs.expired" events of the inventory drive og_acme_cert_renew (the
- * certs.renew gate), whose "certs.renewed" event then deploys the new certificate. */
+ * "certs.expiring" / "certs.expired" events of the inventory, and its "certs.alert" events of
+ * rule renewal-overdue, drive og_acme_cert_renew (the certs.renew gate), whose "certs.renewed"
+ * event then deploys the new certificate. */
+#include "acme/acme_internal.h"
 #include "opsgate/acme.h"
 #include "opsgate/audit.h"
 #include "opsgate/certs.h"
@@ -42,19 +44,37 @@ static int plan_of(og_store *s, const char *tenant_id, const char *fp, current_c
     return rc;
 }
 
-/* og_certs_renewal_fn: expiry alerts name the plan that renews their certificate. */
+/* og_certs_renewal_fn: expiry alerts name the plan that renews their certificate. A certificate
+ * its plan has replaced (status "previous": renewed, or set aside by a rollback) is the plan's
+ * too: it raises no days-left alert for the days it has left (the plan's rules watch what is
+ * served), only its expiry. */
 static int renewal_plan(og_store *s, const char *tenant_id, const char *fp, char plan[OG_ID_LEN])
 {
     current_cert c;
+    og_stmt *st = NULL;
     int rc = plan_of(s, tenant_id, fp, &c);
     if (rc > 0)
         og_strlcpy(plan, c.plan, OG_ID_LEN);
+    if (rc != 0)
+        return rc;
+    if ((rc = og_stmt_prepare_args(&st, s,
+                                   "SELECT p.id FROM acme_certs c JOIN acme_plans p ON p.id ="
+                                   " c.plan_id AND p.tenant_id = c.tenant_id WHERE c.tenant_id = ?"
+                                   " AND c.fingerprint = ? AND c.status = 'previous' AND"
+                                   " p.current_cert IS NOT NULL ORDER BY c.created_at DESC LIMIT 1",
+                                   "tt", tenant_id, fp)) < 0)
+        return rc;
+    if ((rc = og_stmt_step(st)) == OG_ROW) {
+        og_strlcpy(plan, og_stmt_col_text(st, 0), OG_ID_LEN);
+        rc = 1;
+    }
+    og_stmt_free(st);
     return rc;
 }
 
 /* The trigger's own record: why it renews or not (once per event, even when redelivered). */
-static int record(og_ctx *ctx, const og_event *ev, const char *fp, const current_cert *c,
-                  const char *decision, const char *reason)
+static int record(og_ctx *ctx, const char *handler, const og_event *ev, const char *fp,
+                  const current_cert *c, const char *decision, const char *reason)
 {
     int error, seen;
     json_t *analysis =
@@ -65,7 +85,7 @@ static int record(og_ctx *ctx, const og_event *ev, const char *fp, const current
                   "reason", reason);
     if ((error = og_store_tx_begin(ctx->store)) < 0)
         goto cleanup;
-    if ((seen = og_event_seen(ctx, "renew-on-expiry", ev->id)) < 0)
+    if ((seen = og_event_seen(ctx, handler, ev->id)) < 0)
         error = seen;
     else if (!seen)
         error = og_audit_log(ctx, ev->tenant_id, "certs", "certs.renew.trigger", "acme_plan",
@@ -91,7 +111,7 @@ static int on_expiry(og_ctx *ctx, const og_event *ev, void *arg)
     current_cert c;
     json_t *out = NULL;
     int rc;
-    (void)arg;
+    const char *handler = arg ? arg : "renew-on-expiry";
     if (!ev->tenant_id[0] || !fp)
         return 0; /* not a tenant's certificate: nothing to renew, nothing to retry */
     if ((rc = plan_of(ctx->store, ev->tenant_id, fp, &c)) <= 0)
@@ -101,11 +121,11 @@ static int on_expiry(og_ctx *ctx, const og_event *ev, void *arg)
                 "opsgate: acme: plan %s: not renewing on the %lld-day alert: the certificate"
                 " lives %lld days, shorter than the threshold; its schedule renews it\n",
                 c.plan, (long long)threshold, (long long)((c.lifetime_us + DAY_US / 2) / DAY_US));
-        return record(ctx, ev, fp, &c, "skip",
+        return record(ctx, handler, ev, fp, &c, "skip",
                       "a renewed certificate whose lifetime is inside the alert threshold: the "
                       "plan's schedule renews it");
     }
-    if ((rc = record(ctx, ev, fp, &c, "renew",
+    if ((rc = record(ctx, handler, ev, fp, &c, "renew",
                      "the alerted certificate is its plan's current"
                      " one")) < 0)
         return rc;
@@ -121,14 +141,27 @@ static int on_expiry(og_ctx *ctx, const og_event *ev, void *arg)
     return 0;
 }
 
+/* An alert of the plan's rules: an overdue renewal is tried again now (its plan's schedule may
+ * not be running); the other rules need a person. */
+static int on_alert(og_ctx *ctx, const og_event *ev, void *arg)
+{
+    (void)arg;
+    if (!og_streq(json_string_value(json_object_get(ev->payload, "rule")), "renewal-overdue"))
+        return 0;
+    return on_expiry(ctx, ev, "renew-on-alert");
+}
+
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static int register_result;
 
 static void register_all(void)
 {
     int rc = og_events_subscribe("renew-on-expiry", "certs.expir*", on_expiry, NULL);
+    if (rc == 0 || rc == OG_EEXISTS)
+        rc = og_events_subscribe("renew-on-alert", "certs.alert", on_alert, NULL);
     register_result = rc == OG_EEXISTS ? 0 : rc;
     og_certs_renewal_register(renewal_plan);
+    og_acme__alert_rules_register();
     og_error_clear();
 }
 

@@ -27,6 +27,7 @@ typedef struct area_def {
 
 static const char *const certs_events[] = {"certs.expiring",
                                            "certs.expired",
+                                           "certs.alert",
                                            "certs.renew.failed",
                                            "certs.deploy.rolled_back",
                                            "certs.deploy.rollback_failed",

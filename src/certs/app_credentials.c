@@ -257,9 +257,13 @@ static int cred_apply(sync_run *s, const og_certs_app_credential *c)
             goto cleanup;
         /* a new end is a new expiry: its crossings are alerted afresh */
         if (end_moved &&
-            (error = og_store_run(s->ctx->store,
-                                  "DELETE FROM cert_alerts WHERE tenant_id = ? AND fingerprint = ?",
-                                  "tt", s->tenant_id, id)) < 0)
+            ((error = og_store_run(
+                  s->ctx->store, "DELETE FROM cert_alerts WHERE tenant_id = ? AND fingerprint = ?",
+                  "tt", s->tenant_id, id)) < 0 ||
+             (error = og_store_run(s->ctx->store,
+                                   "DELETE FROM cert_alert_state WHERE tenant_id = ? AND"
+                                   " fingerprint = ?",
+                                   "tt", s->tenant_id, id)) < 0))
             goto cleanup;
     } else if ((error = og_store_run(
                     s->ctx->store,
@@ -331,6 +335,10 @@ static int remove_unlisted(sync_run *s, const og_certs_app_credential *const *so
         /* the certs row takes its cert_app_credentials row with it (ON DELETE CASCADE) */
         if ((error = og_store_run(s->ctx->store,
                                   "DELETE FROM cert_alerts WHERE tenant_id = ? AND fingerprint = ?",
+                                  "tt", s->tenant_id, id)) < 0 ||
+            (error = og_store_run(s->ctx->store,
+                                  "DELETE FROM cert_alert_state WHERE tenant_id = ? AND"
+                                  " fingerprint = ?",
                                   "tt", s->tenant_id, id)) < 0 ||
             (error = og_store_run(s->ctx->store,
                                   "DELETE FROM certs WHERE tenant_id = ? AND fingerprint = ? AND"

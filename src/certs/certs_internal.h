@@ -136,4 +136,17 @@ int og_certs__trust_from_policy(og_certs_trust **out, const og_certs_policy *p);
 /* The policy of a tenant id (no authorization). */
 int og_certs__policy_load(og_store *s, const char *tenant_id, og_certs_policy *out);
 
+/* ---- alerts.c ---- */
+/* Note problem p ({fingerprint, rule, severity, message, action, plan, details}) of tenant_id at
+ * now in the caller's transaction: a new alert, or its row updated. *raise: 1 when it is to be
+ * raised (new, resolved before, worse, a snooze that ended; an open one only when force), then
+ * the caller emits its event and records it with og_certs__alert_raised. id: the alert's. */
+int og_certs__alert_note(og_ctx *ctx, const char *tenant_id, json_t *p, int64_t now, int force,
+                         char id[OG_ID_LEN], int *raise);
+int og_certs__alert_raised(og_ctx *ctx, const char *id, const char *event_id, const char *gate_id);
+/* The renewing module's rules for tenant_id: raise what is new or worse, resolve what is gone,
+ * raise days-left alerts whose snooze ended; one audit record (certs.alert.raise) when anything
+ * changed. *n: alerts raised. In the caller's transaction. */
+int og_certs__alert_rules_run(og_ctx *ctx, const char *tenant_id, int64_t now, int *n);
+
 #endif

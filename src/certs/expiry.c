@@ -194,6 +194,126 @@ static int alert_payload(og_store *s, const char *tenant_id, og_stmt *sel, int64
     return 0;
 }
 
+/* When a threshold of th days applies to a certificate living lifetime_us: th days before its
+ * expiry, or, with the policy's lifetime share on, the same share of its lifetime when it lives
+ * less than the reference (a 47-day
+ * certificate's 30-day threshold applies 15.7 days before expiry, a 5-day one's 1.7 days). */
+static int64_t threshold_us(const og_certs_policy *p, int th, int64_t lifetime_us)
+{
+    int64_t ref = (int64_t)OG_CERTS_THRESHOLD_REF_DAYS * OG_DAY_US;
+    if (p->lifetime_share != OG_CERTS_SHARE_ON || lifetime_us <= 0 || lifetime_us >= ref)
+        return (int64_t)th * OG_DAY_US;
+    return (int64_t)((double)th * (double)OG_DAY_US * (double)lifetime_us / (double)ref);
+}
+
+/* The days-left alert of the entry at sel's row as a problem (what is wrong, what to do). */
+static json_t *days_left_problem(og_stmt *sel, int64_t left_us, int severity, const char *plan,
+                                 const char *not_after)
+{
+    char msg[1024], act[1024];
+    const char *subject = og_stmt_col_text(sel, 1) ? og_stmt_col_text(sel, 1) : "?";
+    int app = og_streq(og_stmt_col_text(sel, 4), OG_CERTS_KIND_APP);
+    long long days = (long long)og_certs__days_left(left_us);
+    if (left_us <= 0)
+        snprintf(msg, sizeof(msg), "%s %s expired on %s%s%s",
+                 app ? "app credential" : "certificate", subject, not_after,
+                 plan[0] ? "; its renewal plan did not replace it: plan " : "", plan);
+    else
+        snprintf(msg, sizeof(msg), "%s %s expires in %lld day%s (%s) and nothing renews it here",
+                 app ? "app credential" : "certificate", subject, days, days == 1 ? "" : "s",
+                 not_after);
+    if (app)
+        snprintf(act, sizeof(act),
+                 "add a new %s to the app, roll it out to what uses it, then remove the old one%s",
+                 left_us <= 0 ? "credential now" : "credential before it expires",
+                 left_us <= 0 ? ": whatever still uses this one fails to sign in" : "");
+    else if (left_us <= 0)
+        snprintf(act, sizeof(act), "replace it now wherever it is served (its locations); %s",
+                 plan[0] ? "see the plan's last error and renew the plan once the cause is fixed"
+                         : "issue the new one through an ACME renewal plan so that it is renewed "
+                           "and deployed from then on");
+    else
+        snprintf(act, sizeof(act),
+                 "renew it at its CA before %s and deploy it wherever it is served (its "
+                 "locations), or move it to an ACME renewal plan: opsgate then renews and "
+                 "deploys it and alerts only when that goes wrong",
+                 not_after);
+    return json_pack("{s:s, s:s, s:i, s:s, s:s, s:s?, s:{s:I, s:s}}", "fingerprint",
+                     og_stmt_col_text(sel, 0), "rule", OG_CERTS_RULE_DAYS_LEFT, "severity",
+                     severity, "message", msg, "action", act, "plan", plan[0] ? plan : NULL,
+                     "details", "days_left", (json_int_t)days, "not_after", not_after);
+}
+
+/* The crossings (bits of pol's thresholds) and expiry of the entry at sel's row: its alert row
+ * noted, and unless that alert is acknowledged or snoozed at this severity its event emitted;
+ * the crossings recorded either way. *n counts the events. */
+static int crossing_raise(og_ctx *ctx, const char *tenant_id, og_stmt *sel, og_stmt *ins,
+                          const og_certs_policy *pol, unsigned crossed, int expired,
+                          const char *plan, int64_t now, const char *now_s, json_t *summary, int *n)
+{
+    const char *fp = og_stmt_col_text(sel, 0);
+    int64_t na = og_stmt_col_int(sel, 2);
+    char dl[OG_TIME_LEN];
+    int error;
+    /*
+     * One event per certificate per pass, for the tightest threshold newly crossed: a
+     * certificate first seen 5 days before expiry has crossed 30, 14 and 7 at once, and one
+     * alert saying so is what a human wants. The looser crossings are recorded with the same
+     * event, so none of them is ever alerted later. Expiry itself replaces them all.
+     */
+    int tightest = 0, last = 0;
+    json_t *list = json_array();
+    for (int i = 0; i < pol->nthresholds; i++)
+        if (crossed & (1u << i)) {
+            tightest = pol->thresholds[i];
+            last = i == pol->nthresholds - 1;
+            json_array_append_new(list, json_integer(pol->thresholds[i]));
+        }
+    /* its alert row: an acknowledged or snoozed alert is not raised again for a crossing
+     * of the same severity (the crossing is recorded all the same) */
+    char aid[OG_ID_LEN], ev[OG_ID_LEN] = "";
+    int raise = 0;
+    og_time_format(na, dl);
+    json_t *prob = days_left_problem(sel, na - now,
+                                     expired ? OG_CERTS_ALERT_EXPIRED
+                                     : last  ? OG_CERTS_ALERT_CRITICAL
+                                             : OG_CERTS_ALERT_WARNING,
+                                     plan, dl);
+    error = prob ? og_certs__alert_note(ctx, tenant_id, prob, now, 1, aid, &raise)
+                 : og_error_set(OG_ERROR, "out of memory");
+    json_decref(prob);
+    if (error < 0) {
+        json_decref(list);
+        return error;
+    }
+    if (raise) {
+        json_t *payload = NULL;
+        if ((error = alert_payload(ctx->store, tenant_id, sel, na - now, expired ? 0 : tightest,
+                                   list, &payload)) < 0)
+            return error;
+        json_object_set_new(payload, "alert_id", json_string(aid));
+        error = og_event_emit(ctx, tenant_id, expired ? "certs.expired" : "certs.expiring", payload,
+                              ev);
+        json_decref(payload);
+        if (error < 0 || (error = og_certs__alert_raised(ctx, aid, ev, NULL)) < 0)
+            return error;
+    } else {
+        json_decref(list);
+    }
+    for (int i = 0; i < pol->nthresholds; i++)
+        if ((crossed & (1u << i)) && (error = record_alert(ins, tenant_id, fp, pol->thresholds[i],
+                                                           raise ? ev : NULL, now_s)) < 0)
+            return error;
+    if (expired && (error = record_alert(ins, tenant_id, fp, 0, raise ? ev : NULL, now_s)) < 0)
+        return error;
+    if (json_array_size(summary) < 100)
+        json_array_append_new(summary,
+                              json_pack("{s:s, s:i, s:b}", "fingerprint", fp, "threshold_days",
+                                        expired ? 0 : tightest, "raised", raise));
+    *n += raise;
+    return 0;
+}
+
 /* One tenant, in its own transaction (nested if the caller has one). */
 static int expiry_tenant(og_ctx *ctx, const char *tenant_id, int *raised)
 {
@@ -203,7 +323,7 @@ static int expiry_tenant(og_ctx *ctx, const char *tenant_id, int *raised)
     json_t *summary = json_array();
     int64_t now = og_time_now_us();
     char now_s[OG_TIME_LEN];
-    int n = 0;
+    int n = 0, nrules = 0;
     og_time_format(now, now_s);
     memset(&pol, 0, sizeof(pol));
     if ((error = og_store_tx_begin(ctx->store)) < 0) {
@@ -214,8 +334,8 @@ static int expiry_tenant(og_ctx *ctx, const char *tenant_id, int *raised)
         goto cleanup;
     if ((error = og_stmt_prepare(
              &sel, ctx->store,
-             "SELECT fingerprint, subject, not_after_us, info, kind FROM certs WHERE"
-             " tenant_id = ? AND not_after_us <= ? ORDER BY not_after_us"
+             "SELECT fingerprint, subject, not_after_us, info, kind, not_before_us FROM certs"
+             " WHERE tenant_id = ? AND not_after_us <= ? ORDER BY not_after_us"
              " LIMIT 100000")) < 0 ||
         (error = og_stmt_prepare(&al, ctx->store,
                                  "SELECT threshold_days FROM cert_alerts WHERE tenant_id = ? AND"
@@ -227,59 +347,36 @@ static int expiry_tenant(og_ctx *ctx, const char *tenant_id, int *raised)
     og_stmt_bind_text(sel, 1, tenant_id);
     og_stmt_bind_int(sel, 2, now + (int64_t)pol.thresholds[0] * OG_DAY_US);
     while ((rc = og_stmt_step(sel)) == OG_ROW) {
-        char fp[65];
+        char fp[65], plan[OG_ID_LEN];
         unsigned mask, crossed = 0;
         og_strlcpy(fp, og_stmt_col_text(sel, 0), sizeof(fp));
-        int64_t na = og_stmt_col_int(sel, 2);
+        int64_t na = og_stmt_col_int(sel, 2), life = na - og_stmt_col_int(sel, 5);
         if ((error = alerted_mask(al, tenant_id, fp, &pol, &mask)) < 0)
             goto cleanup;
         if (mask & EXPIRED_BIT)
             continue; /* expiry said it all; thresholds added later do not apply */
         for (int i = 0; i < pol.nthresholds; i++)
-            if (na - now <= (int64_t)pol.thresholds[i] * OG_DAY_US && !(mask & (1u << i)))
+            if (na - now <= threshold_us(&pol, pol.thresholds[i], life) && !(mask & (1u << i)))
                 crossed |= 1u << i;
         int expired = na <= now && !(mask & EXPIRED_BIT);
         if (!crossed && !expired)
             continue;
-        /*
-         * One event per certificate per pass, for the tightest threshold newly crossed: a
-         * certificate first seen 5 days before expiry has crossed 30, 14 and 7 at once, and one
-         * alert saying so is what a human wants. The looser crossings are recorded with the same
-         * event, so none of them is ever alerted later. Expiry itself replaces them all.
-         */
-        int tightest = 0;
-        json_t *list = json_array();
-        for (int i = 0; i < pol.nthresholds; i++)
-            if (crossed & (1u << i)) {
-                tightest = pol.thresholds[i];
-                json_array_append_new(list, json_integer(pol.thresholds[i]));
-            }
-        json_t *payload = NULL;
-        if ((error = alert_payload(ctx->store, tenant_id, sel, na - now, expired ? 0 : tightest,
-                                   list, &payload)) < 0)
+        /* A certificate a renewal plan renews raises no days-left alert: its plan's rules
+         * (og_certs_alert_source_register) alert when the renewal is overdue or fails. Its
+         * expiry is still alerted: nothing is worse. */
+        if ((error = og_certs__renewal_plan_of(ctx->store, tenant_id, fp, plan)) < 0)
             goto cleanup;
-        char ev[OG_ID_LEN];
-        error = og_event_emit(ctx, tenant_id, expired ? "certs.expired" : "certs.expiring", payload,
-                              ev);
-        json_decref(payload);
-        if (error < 0)
+        if (plan[0] && !expired)
+            continue;
+        if ((error = crossing_raise(ctx, tenant_id, sel, ins, &pol, crossed, expired, plan, now,
+                                    now_s, summary, &n)) < 0)
             goto cleanup;
-        for (int i = 0; i < pol.nthresholds; i++)
-            if ((crossed & (1u << i)) &&
-                (error = record_alert(ins, tenant_id, fp, pol.thresholds[i], ev, now_s)) < 0)
-                goto cleanup;
-        if (expired && (error = record_alert(ins, tenant_id, fp, 0, ev, now_s)) < 0)
-            goto cleanup;
-        if (json_array_size(summary) < 100)
-            json_array_append_new(summary, json_pack("{s:s, s:i}", "fingerprint", fp,
-                                                     "threshold_days", expired ? 0 : tightest));
-        n++;
     }
     if (rc < 0) {
         error = rc;
         goto cleanup;
     }
-    if (n > 0) {
+    if (json_array_size(summary) > 0) {
         json_t *analysis = json_pack("{s:i, s:o}", "alerts", n, "certificates", summary);
         summary = NULL;
         error = og_audit_log(ctx, tenant_id, "certs", "certs.expiry.alert", "tenant", tenant_id,
@@ -288,10 +385,13 @@ static int expiry_tenant(og_ctx *ctx, const char *tenant_id, int *raised)
         if (error < 0)
             goto cleanup;
     }
+    /* the renewing module's rules: overdue or failing renewals, failed deploys, ... */
+    if ((error = og_certs__alert_rules_run(ctx, tenant_id, now, &nrules)) < 0)
+        goto cleanup;
     error = 0;
 cleanup:
     if ((error = og_store_tx_end(ctx->store, error)) >= 0 && raised)
-        *raised += n;
+        *raised += n + nrules;
     og_certs_policy_clear(&pol);
     og_stmt_free(sel);
     og_stmt_free(al);

@@ -15,6 +15,7 @@ static const int default_thresholds[] = {30, 14, 7, 1};
 static void policy_defaults(og_certs_policy *p)
 {
     memset(p, 0, sizeof(*p));
+    p->lifetime_share = OG_CERTS_SHARE_OFF;
     p->nthresholds = 4;
     memcpy(p->thresholds, default_thresholds, sizeof(default_thresholds));
 }
@@ -76,7 +77,8 @@ int og_certs__policy_load(og_store *s, const char *tenant_id, og_certs_policy *o
     int error, rc;
     policy_defaults(out);
     if ((error = og_stmt_prepare(&st, s,
-                                 "SELECT thresholds, ca_bundle, ca_bundle_only FROM cert_policies"
+                                 "SELECT thresholds, ca_bundle, ca_bundle_only, lifetime_share FROM"
+                                 " cert_policies"
                                  " WHERE tenant_id = ?")) < 0)
         return error;
     og_stmt_bind_text(st, 1, tenant_id);
@@ -93,6 +95,7 @@ int og_certs__policy_load(og_store *s, const char *tenant_id, og_certs_policy *o
         if (b && !(out->ca_bundle_pem = strdup(b)))
             error = og_error_set(OG_ERROR, "out of memory");
         out->bundle_only = b && og_stmt_col_int(st, 2) != 0;
+        out->lifetime_share = og_stmt_col_int(st, 3) ? OG_CERTS_SHARE_ON : OG_CERTS_SHARE_OFF;
     }
     og_stmt_free(st);
     return error;
@@ -125,11 +128,12 @@ json_t *og_certs_policy_to_json(const og_certs_policy *p)
     if (p->ca_bundle_pem)
         for (const char *c = p->ca_bundle_pem; (c = strstr(c, "-----BEGIN CERTIFICATE-----")); c++)
             ncas++;
-    return json_pack("{s:o, s:s, s:i}", "thresholds_days", th, "trust",
+    return json_pack("{s:o, s:s, s:i, s:b}", "thresholds_days", th, "trust",
                      !p->ca_bundle_pem ? "system"
                      : p->bundle_only  ? "tenant-bundle-only"
                                        : "system+tenant-bundle",
-                     "bundle_certificates", ncas);
+                     "bundle_certificates", ncas, "lifetime_share",
+                     p->lifetime_share == OG_CERTS_SHARE_ON);
 }
 
 int og_certs__trust_from_policy(og_certs_trust **out, const og_certs_policy *p)
@@ -160,6 +164,8 @@ int og_certs_policy_set(og_ctx *ctx, const char *tenant, const og_certs_policy *
         cur.nthresholds = p->nthresholds;
         memcpy(cur.thresholds, p->thresholds, sizeof(cur.thresholds));
     }
+    if (p->lifetime_share == OG_CERTS_SHARE_ON || p->lifetime_share == OG_CERTS_SHARE_OFF)
+        cur.lifetime_share = p->lifetime_share;
     if (set_bundle) {
         free(cur.ca_bundle_pem);
         cur.ca_bundle_pem = NULL;
@@ -174,17 +180,19 @@ int og_certs_policy_set(og_ctx *ctx, const char *tenant, const og_certs_policy *
     og_time_format(og_time_now_us(), now);
     if ((error = og_stmt_prepare(&st, ctx->store,
                                  "INSERT INTO cert_policies (tenant_id, thresholds, ca_bundle,"
-                                 " ca_bundle_only, updated_at) VALUES (?, ?, ?, ?, ?)"
-                                 " ON CONFLICT (tenant_id) DO UPDATE SET thresholds ="
+                                 " ca_bundle_only, updated_at, lifetime_share) VALUES (?, ?, ?,"
+                                 " ?, ?, ?) ON CONFLICT (tenant_id) DO UPDATE SET thresholds ="
                                  " excluded.thresholds, ca_bundle = excluded.ca_bundle,"
                                  " ca_bundle_only = excluded.ca_bundle_only,"
-                                 " updated_at = excluded.updated_at")) < 0)
+                                 " updated_at = excluded.updated_at,"
+                                 " lifetime_share = excluded.lifetime_share")) < 0)
         goto cleanup;
     og_stmt_bind_text(st, 1, t.id);
     og_stmt_bind_text(st, 2, th);
     og_stmt_bind_text(st, 3, cur.ca_bundle_pem);
     og_stmt_bind_int(st, 4, cur.bundle_only);
     og_stmt_bind_text(st, 5, now);
+    og_stmt_bind_int(st, 6, cur.lifetime_share == OG_CERTS_SHARE_ON);
     if ((error = og_stmt_step(st)) < 0)
         goto cleanup;
     analysis = og_certs_policy_to_json(&cur);

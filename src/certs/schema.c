@@ -328,6 +328,83 @@ static const og_migration steps[] = {
       * takes it); NULL is direct TLS, what every schedule before this step did. */
      "ALTER TABLE cert_schedules ADD COLUMN starttls TEXT;",
      "ALTER TABLE cert_schedules ADD COLUMN starttls TEXT;"},
+    {10,
+     /* Alerts by what is wrong (alerts.c): one row per (certificate, rule) with its state
+      * (open, acknowledged, snoozed until snooze_until_us, resolved), its severity (1 warning,
+      * 2 critical, 3 expired: a snoozed or acknowledged alert is raised again when it grows),
+      * what is wrong (message), what to do (action), the rule's details (JSON), the gate task
+      * of a stalled renewal. Calendar tokens (calendar.c): read-only secrets of the ICS feed,
+      * kept as SHA-256; tenant_id NULL is the fleet's feed (created by a platform actor).
+      * lifetime_share: 1 when the tenant's thresholds are scaled to the lifetime of
+      * certificates living under 90 days (expiry.c), 0 (as before this step) when not. */
+     "CREATE TABLE cert_alert_state ("
+     "  id TEXT PRIMARY KEY,"
+     "  tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+     "  fingerprint TEXT NOT NULL,"
+     "  rule TEXT NOT NULL,"
+     "  severity INTEGER NOT NULL,"
+     "  state TEXT NOT NULL,"
+     "  plan_id TEXT,"
+     "  message TEXT NOT NULL,"
+     "  action TEXT NOT NULL,"
+     "  details TEXT NOT NULL,"
+     "  event_id TEXT,"
+     "  gate_id TEXT,"
+     "  raised_at TEXT NOT NULL,"
+     "  raises INTEGER NOT NULL,"
+     "  ack_by TEXT,"
+     "  ack_at TEXT,"
+     "  snooze_until_us INTEGER,"
+     "  note TEXT,"
+     "  resolved_at TEXT,"
+     "  updated_at TEXT NOT NULL,"
+     "  UNIQUE (tenant_id, fingerprint, rule));"
+     "CREATE INDEX cert_alert_state_open ON cert_alert_state (tenant_id, state);"
+     "CREATE TABLE cert_calendar_tokens ("
+     "  id TEXT PRIMARY KEY,"
+     "  tenant_id TEXT REFERENCES tenants(id) ON DELETE CASCADE,"
+     "  secret_sha256 TEXT NOT NULL,"
+     "  label TEXT NOT NULL,"
+     "  created_by TEXT NOT NULL,"
+     "  created_at TEXT NOT NULL,"
+     "  revoked_at TEXT,"
+     "  last_used_at TEXT);"
+     "CREATE INDEX cert_calendar_tokens_tenant ON cert_calendar_tokens (tenant_id);"
+     "ALTER TABLE cert_policies ADD COLUMN lifetime_share INTEGER NOT NULL DEFAULT 0;",
+     "CREATE TABLE cert_alert_state ("
+     "  id TEXT PRIMARY KEY,"
+     "  tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+     "  fingerprint TEXT NOT NULL,"
+     "  rule TEXT NOT NULL,"
+     "  severity BIGINT NOT NULL,"
+     "  state TEXT NOT NULL,"
+     "  plan_id TEXT,"
+     "  message TEXT NOT NULL,"
+     "  action TEXT NOT NULL,"
+     "  details TEXT NOT NULL,"
+     "  event_id TEXT,"
+     "  gate_id TEXT,"
+     "  raised_at TEXT NOT NULL,"
+     "  raises BIGINT NOT NULL,"
+     "  ack_by TEXT,"
+     "  ack_at TEXT,"
+     "  snooze_until_us BIGINT,"
+     "  note TEXT,"
+     "  resolved_at TEXT,"
+     "  updated_at TEXT NOT NULL,"
+     "  UNIQUE (tenant_id, fingerprint, rule));"
+     "CREATE INDEX cert_alert_state_open ON cert_alert_state (tenant_id, state);"
+     "CREATE TABLE cert_calendar_tokens ("
+     "  id TEXT PRIMARY KEY,"
+     "  tenant_id TEXT REFERENCES tenants(id) ON DELETE CASCADE,"
+     "  secret_sha256 TEXT NOT NULL,"
+     "  label TEXT NOT NULL,"
+     "  created_by TEXT NOT NULL,"
+     "  created_at TEXT NOT NULL,"
+     "  revoked_at TEXT,"
+     "  last_used_at TEXT);"
+     "CREATE INDEX cert_calendar_tokens_tenant ON cert_calendar_tokens (tenant_id);"
+     "ALTER TABLE cert_policies ADD COLUMN lifetime_share BIGINT NOT NULL DEFAULT 0;"},
 };
 
 const og_schema og_certs_schema = {"certs", steps, sizeof(steps) / sizeof(steps[0])};

@@ -94,6 +94,10 @@ static int creds_remove(retire_run *s)
                                   "DELETE FROM cert_alerts WHERE tenant_id = ? AND fingerprint = ?",
                                   "tt", s->tenant_id, id)) < 0 ||
             (error = og_store_run(s->ctx->store,
+                                  "DELETE FROM cert_alert_state WHERE tenant_id = ? AND"
+                                  " fingerprint = ?",
+                                  "tt", s->tenant_id, id)) < 0 ||
+            (error = og_store_run(s->ctx->store,
                                   "DELETE FROM certs WHERE tenant_id = ? AND fingerprint = ? AND"
                                   " kind = '" OG_CERTS_KIND_APP "'",
                                   "tt", s->tenant_id, id)) < 0)

@@ -89,8 +89,25 @@ static const char *const about =
     "            server --ports 443,8443` sets them (none: not scanned; --default: back to the\n"
     "            default). Defaults: server 443,8443,636,993,995,465,587,3389, network 443,\n"
     "            workstation none, other 443.\n"
-    "check-expiry  Raise the expiry alerts due now (the server does this after every scheduled\n"
-    "            run). Each threshold crossing raises one alert per certificate, never twice.\n"
+    "check-expiry  Raise the alerts due now (the server does this after every scheduled\n"
+    "            run). Each threshold crossing raises one alert per certificate, never twice;\n"
+    "            with `policy --lifetime-share on` a certificate living under 90 days has its\n"
+    "            thresholds scaled to its lifetime (30 days of a 45-day certificate: 15 days,\n"
+    "            a share of it, not fixed days). A certificate a renewal plan\n"
+    "            renews raises no threshold alert: its plan alerts when the renewal is overdue\n"
+    "            (two thirds of the lifetime passed), failed 3 times in a row, its deploy\n"
+    "            rolled back, or a scan saw a target serve another certificate.\n"
+    "alerts      `alerts` lists the unresolved alerts, worst first (--state open,\n"
+    "            acknowledged, snoozed, resolved, all; without --tenant every tenant's, for\n"
+    "            platform admins), each with what is wrong and what to do. `alerts ack ID\n"
+    "            [--note TEXT]` acknowledges one; `alerts snooze ID --for 3d` (or --until TIME,\n"
+    "            at most 90 days) snoozes it. Either way it is raised again when it gets worse\n"
+    "            (warning, critical, expired), a snooze also when it ends.\n"
+    "calendar    `calendar` prints every expiry and planned renewal as iCalendar (RFC 5545);\n"
+    "            without --tenant every tenant's (platform admins). `calendar token-create\n"
+    "            --label TEXT` makes a read-only token for GET\n"
+    "            /api/v1/certificates/calendar.ics?token=TOKEN (shown once; it reads the feed\n"
+    "            and nothing else); token-list, token-revoke ID.\n"
     "validity-report  The CA/B Forum's ballot SC-081 shortens the maximum validity of TLS\n"
     "            certificates: 200 days for those issued from 2026-03-15, 100 from 2027-03-15,\n"
     "            47 from 2029-03-15. Lists the tenant's end-entity certificates still valid\n"
@@ -406,7 +423,7 @@ static int policy_set(og_cli *cli, const og_cli_args *a, og_certs_policy *p)
         p->ca_bundle_pem = bundle;
         p->bundle_only = only != NULL;
     }
-    if (p->nthresholds || set_bundle) {
+    if (p->nthresholds || set_bundle || p->lifetime_share) {
         if ((error = og_certs_policy_set(&cli->ctx, tenant, p, set_bundle)) < 0) {
             if (file)
                 og_error_wrap("CA bundle '%s'", file);
@@ -429,6 +446,10 @@ static void policy_text(json_t *j)
     if (json_integer_value(json_object_get(j, "bundle_certificates")))
         printf(" (%lld certificates)",
                (long long)json_integer_value(json_object_get(j, "bundle_certificates")));
+    printf("\nlifetime share: %s",
+           json_is_true(json_object_get(j, "lifetime_share"))
+               ? "on (thresholds scaled for certificates living under 90 days)"
+               : "off");
     putchar('\n');
 }
 
@@ -446,6 +467,11 @@ static int policy(og_cli *cli, const og_cli_args *a)
                           only ? "ca-bundle-only" : "ca-bundle");
     if (thresholds && og_certs_thresholds_parse(thresholds, &p) < 0)
         return og_cli_bad(a, "%s", og_error_last());
+    const char *share = og_cli_get(a, "lifetime-share");
+    if (share && strcmp(share, "on") && strcmp(share, "off"))
+        return og_cli_bad(a, "--lifetime-share takes on or off, not '%s'", share);
+    if (share)
+        p.lifetime_share = strcmp(share, "on") == 0 ? OG_CERTS_SHARE_ON : OG_CERTS_SHARE_OFF;
     if ((error = og_cli_open(cli, tenant)) || (error = policy_set(cli, a, &p)))
         return error;
     memset(&p, 0, sizeof(p));
@@ -540,6 +566,7 @@ static const og_cli_opt tenant_opts[] = {OG_CLI_OPT_TENANT_REQ, {0}};
 static const og_cli_opt policy_opts[] = {
     OG_CLI_OPT_TENANT_REQ,
     {"thresholds", "DAYS", "alert thresholds in days, like 30,14,7,1", 0, 0},
+    {"lifetime-share", "on|off", "scale thresholds for certificates living under 90 days", 0, 0},
     {"ca-bundle", "FILE", "trust FILE's certificates besides the system's", 0, 0},
     {"ca-bundle-only", "FILE", "trust FILE's CAs instead of the system's", 0, 0},
     {"system-trust", NULL, "drop the tenant's bundle: the system store only", 0, 0},
@@ -559,6 +586,20 @@ static const og_cli_opt schedule_opts[] = {
     {0},
 };
 static const og_cli_opt expiry_opts[] = {OPT_TENANT_ANY, {0}};
+static const og_cli_opt alerts_opts[] = {
+    OPT_TENANT_ANY,
+    {"state", "S", "list: open, acknowledged, snoozed, resolved or all (default: unresolved)", 0,
+     0},
+    {"until", "TIME", "snooze: until TIME (2026-12-24T08:00:00Z)", 0, 0},
+    {"for", "DURATION", "snooze: for DURATION (3d, 12h; at most 90d)", 0, 0},
+    {"note", "TEXT", "ack, snooze: why", 0, 0},
+    {0},
+};
+static const og_cli_opt calendar_opts[] = {
+    {"tenant", "T", "the tenant (default: every tenant's, platform admins)", 0, 0},
+    {"label", "TEXT", "token-create: what the token is for", 0, 0},
+    {0},
+};
 static const og_cli_opt validity_opts[] = {
     OG_CLI_OPT_TENANT_REQ,
     {"at", "DATE", "as of DATE (2027-01-10) instead of now", 0, 0},
@@ -630,6 +671,10 @@ static const og_cli_sub subs[] = {
     {"targets", NULL, 0, 0, targets_opts, "scan targets discovered by RMM connectors",
      og_cli__cert_targets},
     {"check-expiry", NULL, 0, 0, expiry_opts, "raise the expiry alerts due now", check_expiry},
+    {"alerts", "[list|ack|snooze] [ID]", 0, 2, alerts_opts,
+     "alerts by what is wrong: list, acknowledge, snooze", og_cli__cert_alerts},
+    {"calendar", "[export|token-create|token-list|token-revoke] [ID]", 0, 2, calendar_opts,
+     "expiries and renewals as iCalendar; read-only tokens", og_cli__cert_calendar},
     {"validity-report", NULL, 0, 0, validity_opts, "what the next SC-081 validity step hits",
      og_cli__cert_validity_report},
     {"issue", NULL, 0, 0, issue_opts, "get a certificate from the ACME CA", og_cli__cert_issue},

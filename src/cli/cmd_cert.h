@@ -16,6 +16,9 @@ int og_cli__cert_scan_files(og_cli *cli, const og_cli_args *a);
 int og_cli__cert_import(og_cli *cli, const og_cli_args *a);
 /* cmd_cert_request.c: request (new, list, show, cancel) */
 int og_cli__cert_request(og_cli *cli, const og_cli_args *a);
+/* cmd_cert_alerts.c: alerts (list, ack, snooze) and calendar (export, tokens) */
+int og_cli__cert_alerts(og_cli *cli, const og_cli_args *a);
+int og_cli__cert_calendar(og_cli *cli, const og_cli_args *a);
 /* cmd_cert_validity.c: validity-report */
 int og_cli__cert_validity_report(og_cli *cli, const og_cli_args *a);
 /* cmd_cert_acme.c: issue, renew, revoke, plans */

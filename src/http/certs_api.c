@@ -314,7 +314,8 @@ int og_http__certs_policy_get(og_http_req *r)
 
 int og_http__certs_policy_set(og_http_req *r)
 {
-    static const char *const fields[] = {"thresholds", "ca_bundle", "ca_bundle_only", NULL};
+    static const char *const fields[] = {"thresholds", "ca_bundle", "ca_bundle_only",
+                                         "lifetime_share", NULL};
     const char *tenant;
     json_t *body = NULL, *th, *bundle;
     og_certs_policy p;
@@ -375,8 +376,17 @@ int og_http__certs_policy_set(og_http_req *r)
         }
         p.bundle_only = json_is_true(only);
     }
-    if (!th && !set_bundle) {
-        error = og_error_set(OG_EINVAL, "nothing to change: give 'thresholds' and/or 'ca_bundle'");
+    json_t *share = json_object_get(body, "lifetime_share");
+    if (share) {
+        if (!json_is_boolean(share)) {
+            error = og_error_set(OG_EINVAL, "field 'lifetime_share': true or false");
+            goto cleanup;
+        }
+        p.lifetime_share = json_is_true(share) ? OG_CERTS_SHARE_ON : OG_CERTS_SHARE_OFF;
+    }
+    if (!th && !set_bundle && !share) {
+        error = og_error_set(OG_EINVAL, "nothing to change: give 'thresholds', 'ca_bundle' and/or "
+                                        "'lifetime_share'");
         goto cleanup;
     }
     if ((error = og_certs_policy_set(&r->ctx, tenant, &p, set_bundle)) < 0)

@@ -34,5 +34,13 @@ int og_http__ct_finding_expect(struct og_http_req *r);
 int og_http__ct_finding_incident(struct og_http_req *r);
 int og_http__ct_source_get(struct og_http_req *r);
 int og_http__ct_source_set(struct og_http_req *r);
+/* certs_alerts_api.c: alerts, the calendar feed and its tokens */
+int og_http__certs_alerts_list(struct og_http_req *r);
+int og_http__certs_alert_ack(struct og_http_req *r);
+int og_http__certs_alert_snooze(struct og_http_req *r);
+int og_http__certs_calendar(struct og_http_req *r);
+int og_http__certs_calendar_tokens(struct og_http_req *r);
+int og_http__certs_calendar_token_create(struct og_http_req *r);
+int og_http__certs_calendar_token_revoke(struct og_http_req *r);
 
 #endif

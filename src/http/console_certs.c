@@ -261,6 +261,22 @@ int og_http__console_cert(og_http_req *r)
     json_object_set_new(cert, "finding_list", names);
     json_object_set_new(cert, "has_alerts",
                         json_boolean(json_array_size(json_object_get(cert, "alerts")) > 0));
+    /* what is wrong with it now (alerts by rule, acknowledged and snoozed ones too) */
+    json_t *all = NULL, *a, *mine = json_array();
+    if ((error = og_certs_alert_list(&r->ctx, tenant, NULL, &all)) < 0) {
+        json_decref(mine);
+        json_decref(cert);
+        return error;
+    }
+    json_array_foreach(all, i, a)
+    {
+        if (og_streq(json_string_value(json_object_get(a, "fingerprint")),
+                     json_string_value(json_object_get(cert, "fingerprint"))))
+            json_array_append(mine, a);
+    }
+    json_decref(all);
+    json_object_set_new(cert, "has_problems", json_boolean(json_array_size(mine) > 0));
+    json_object_set_new(cert, "problems", mine);
     json_int_t days = json_integer_value(json_object_get(cert, "days_left"));
     json_object_set_new(cert, "state",
                         json_string(days <= 0    ? "expired"

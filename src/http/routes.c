@@ -178,6 +178,16 @@ const og_http_route og_http__routes[] = {
      og_http__ct_finding_incident, 0},
     {"GET", "/api/v1/tenants/{tenant}/certs/ct-source", og_http__ct_source_get, 0},
     {"PUT", "/api/v1/tenants/{tenant}/certs/ct-source", og_http__ct_source_set, 0},
+    /* alerts by what is wrong, the calendar and its tokens (certs_alerts_api.c) */
+    {"GET", "/api/v1/tenants/{tenant}/certs/alerts", og_http__certs_alerts_list, 0},
+    {"POST", "/api/v1/tenants/{tenant}/certs/alerts/{id}/ack", og_http__certs_alert_ack, 0},
+    {"POST", "/api/v1/tenants/{tenant}/certs/alerts/{id}/snooze", og_http__certs_alert_snooze, 0},
+    {"GET", "/api/v1/tenants/{tenant}/certs/calendar-tokens", og_http__certs_calendar_tokens, 0},
+    {"POST", "/api/v1/tenants/{tenant}/certs/calendar-tokens", og_http__certs_calendar_token_create,
+     0},
+    {"DELETE", "/api/v1/tenants/{tenant}/certs/calendar-tokens/{id}",
+     og_http__certs_calendar_token_revoke, 0},
+    {"GET", "/api/v1/certificates/calendar.ics", og_http__certs_calendar, OG_HTTP_ROUTE_PUBLIC},
     {"GET", "/api/v1/tenants/{tenant}/certs/{id}", og_http__certs_show, 0},
     {"GET", "/api/v1/certificates", og_http__certs_list_all, 0},
     /* projects and artifacts (artifacts_api.c, generate_api.c): tenant from the token */

@@ -30,6 +30,7 @@ const char *const og_notify_event_types[] = {
     "gate.escalated",
     "certs.expiring",
     "certs.expired",
+    "certs.alert",
     "certs.renewed",
     "certs.renew.failed",
     "certs.deploy.rolled_back",
@@ -479,6 +480,30 @@ static void render_app_expiry(msg *m)
         m->tenant, id, m->tenant, id);
 }
 
+/* An alert by what is wrong (certs.alert): what is wrong, what to do, how to silence it. */
+static void render_alert(msg *m)
+{
+    const json_t *p = m->p;
+    const char *sev = or (str(p, "severity"), "warning"), *id = or (str(p, "id"), "ID");
+    const char *message = or (str(p, "message"), "a certificate needs attention");
+    const char *tag = og_streq(sev, "expired")    ? "EXPIRED"
+                      : og_streq(sev, "critical") ? "CRITICAL"
+                                                  : "Alert";
+    subject(m, "%s: %s", tag, message);
+    say(m, "%s\n\n", message);
+    client_line(m);
+    say(m, "Rule:        %s (%s)\n", or (str(p, "rule"), "?"), sev);
+    say(m, "Plan:        %s\nCertificate: %s\n", or (str(p, "plan"), "none"),
+        or (str(p, "fingerprint"), "?"));
+    if (str(p, "gate_id"))
+        say(m, "Task:        gate item %s\n", str(p, "gate_id"));
+    say(m, "\nWhat to do: %s\n\n", or (str(p, "action"), "see the alert"));
+    say(m,
+        "Acknowledge or snooze it: opsgate cert alerts ack --tenant %s %s (or snooze --for 3d);\n"
+        "it is raised again when it gets worse.\n",
+        m->tenant, id);
+}
+
 static void render_expiry(msg *m)
 {
     const json_t *p = m->p;
@@ -731,6 +756,8 @@ int og_notify_render(const og_event *ev, int64_t now_us, char **subject_out, cha
         render_gate(&m);
     else if (strcmp(type, "certs.expiring") == 0 || strcmp(type, "certs.expired") == 0)
         render_expiry(&m);
+    else if (strcmp(type, "certs.alert") == 0)
+        render_alert(&m);
     else if (strcmp(type, "certs.renewed") == 0)
         render_renewed(&m);
     else if (strcmp(type, "certs.renew.failed") == 0)

@@ -124,6 +124,10 @@ BODIES = {
         name="cn" + r, kind=CONNECTOR["kind"], base_url=CONNECTOR["base_url"]),
 }
 BODIES.update({
+    "POST /api/v1/tenants/{tenant}/certs/alerts/{id}/snooze": lambda r: {"for": "1d"},
+    "POST /api/v1/tenants/{tenant}/certs/calendar-tokens": lambda r: {"label": "matrix " + r},
+})
+BODIES.update({
     "POST /api/v1/tenants/{tenant}/acme/accounts": lambda r: {"directory": "https://acme.invalid/dir"},
     "POST /api/v1/tenants/{tenant}/acme/plans":
         lambda r: {"names": ["m.example.test"], "challenge": "http-01", "http_listen": "127.0.0.1:1"},
@@ -437,6 +441,8 @@ def subst(path, o, missing=False, inner=False):
             return o["watch"]
         if "/ct-findings/" in prefix:
             return MISSING_UUID  # no CT source in the fixture: no finding exists
+        if "/certs/alerts/" in prefix or "/calendar-tokens/" in prefix:
+            return MISSING_UUID  # no alert (nothing is wrong) and no calendar token in the fixture
         if "/certs/" in prefix or "/certificates/" in prefix:
             return o["cert"]
         if prefix.startswith("/api/v1/connectors/"):

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # test_e2e_certs.sh - the certificate flow end to end, against real nginx and Pebble, driven by
 # `opsgate serve` alone: nginx serves a certificate that expires in 5 days; the scheduled scan
-# finds it; the expiry policy raises the alert; the alert renews it from Pebble (real http-01
+# finds it; its renewal plan is overdue (two thirds of its lifetime passed, as acme's record of
+# its start is moved back: a planned certificate raises no days-left alert, issue 26) and the
+# overdue alert renews it from Pebble (real http-01
 # validation); the renewal is deployed to nginx under continuous HTTPS load with no failed
 # request and verified; the L1 notifications reach a webhook receiver with valid signatures; the
 # tenant's audit trail has each step and verifies. Then a second tenant whose target's endpoint
@@ -135,6 +137,14 @@ run 0 "globex's target with the stale endpoint" og target add --tenant globex we
 # ---- the expiry policy (30, 14, 7, 1 days) and a scheduled scan of acme's nginx endpoint
 run 0 "acme's expiry policy" og cert policy --tenant acme --thresholds 30,14,7,1
 run 0 "scan schedule of acme" og cert schedule --tenant acme --every 6h "127.0.0.1:$site" --sni shop.acme.test
+# The certificate lives 5 days; its plan renews it at two thirds of that. As if 11 days of a
+# 16-day lifetime had passed: acme's record of when it began is moved back, so that the renewal
+# is overdue (the inventory's copy, what the days-left thresholds look at, is unchanged).
+overdue() {
+  sqlite3 "$D/opsgate.db" "UPDATE acme_certs SET not_before_us = not_before_us - 11 * 86400000000
+    WHERE fingerprint = '$1'" || bad "moving the start of $1 back"
+}
+overdue "${F1[acme]}"
 say "acme alerts 30, 14, 7 and 1 days before expiry, and scans 127.0.0.1:$site every 6 hours."
 
 # ---- continuous HTTPS load on acme's site for the whole rotation
@@ -179,7 +189,7 @@ say "opsgate serve is running (its log: $T/serve.log): the scheduler and the ren
 step "run 1: scan -> alert -> renew -> deploy under load"
 say "The scheduled scan connects to nginx and finds the certificate; the policy raises the alert:"
 wait_for 20 "the scheduled scan ran" has_action acme certs.scan
-wait_for 20 "the expiry alert was raised" has_action acme certs.expiry.alert
+wait_for 20 "the overdue renewal was alerted" has_action acme certs.alert.raise
 look "OPSGATE_DATA=$D $OPSGATE cert list --tenant acme --expiring 30d"
 say "The alert renews the certificate from Pebble (certs.renew, gate L1: runs, then a human reviews):"
 wait_for 30 "the alert triggered the renewal" has_action acme certs.renew.trigger
@@ -231,26 +241,28 @@ say "The receiver accepted the signed L1 notifications (renewal and deploy):"
 audit_json() { og audit list --tenant "$1" --limit 1000 --json | jq '(if type == "array" then . else .records end)'; }
 audit_json acme > "$T/audit.json"
 rec() { jq -c --arg a "$1" '[.[] | select(.action==$a)][0] // empty' "$T/audit.json"; }
-for a in certs.scan certs.expiry.alert certs.renew.trigger; do
+for a in certs.scan certs.alert.raise certs.renew.trigger; do
   r=$(rec "$a")
   [ -n "$r" ] || { bad "no $a record"; continue; }
   eq "$(jq -r '.analysis != null' <<<"$r")" true "$a carries its analysis"
   eq "$(jq -r .outcome.status <<<"$r")" ok "$a: its outcome"
 done
 eq "$(jq -r .actor <<<"$(rec certs.scan)")" system:scheduler "the scan was run by the scheduler"
-al=$(rec certs.expiry.alert)
+al=$(rec certs.alert.raise)
 eq "$(jq -r .actor <<<"$al")" system:scheduler "the alert was raised by the scheduler's scan"
 [ "$(jq -r .seq <<<"$al")" -gt "$(jq -r .seq <<<"$(rec certs.scan)")" ] && ok || bad "the alert follows the scan"
-eq "$(jq -r --arg fp "${F1[acme]}" '[.analysis.certificates[] | select(.fingerprint == $fp)][0].threshold_days' <<<"$al")" 7 \
-  "the alert is about the served certificate, at the 7-day threshold"
+eq "$(jq -r --arg fp "${F1[acme]}" '[.analysis.raised[] | select(.fingerprint == $fp)][0].rule' <<<"$al")" \
+  renewal-overdue "the alert is the served certificate's overdue renewal"
+eq "$(jq '[.[] | select(.action == "certs.expiry.alert")] | length' "$T/audit.json")" 0 \
+  "no days-left alert: a renewal plan renews the certificate"
 contains "$(og cert show --tenant acme "${F1[acme]}" --json)" "127.0.0.1:$site" \
   "the inventory saw the certificate on nginx's endpoint"
 trig=$(rec certs.renew.trigger)
 eq "$(jq -r .analysis.decision <<<"$trig")" renew "the trigger decided to renew"
 eq "$(jq -r '[.[] | select(.action == "certs.renew.trigger") | .analysis.decision] | join(",")' "$T/audit.json")" \
-  renew,skip "the renewed 5-day certificate's own alert does not renew it again"
-alert_ev=$(sqlite3 "$D/opsgate.db" "SELECT id FROM events WHERE type = 'certs.expiring' AND payload LIKE '%${F1[acme]}%'")
-eq "$(jq -r .event_id <<<"$trig")" "$alert_ev" "the renewal's trigger is the expiry alert of the scanned certificate"
+  renew "the renewed 5-day certificate, its plan healthy, raises no alert and is not renewed again"
+alert_ev=$(sqlite3 "$D/opsgate.db" "SELECT id FROM events WHERE type = 'certs.alert' AND payload LIKE '%${F1[acme]}%'")
+eq "$(jq -r .event_id <<<"$trig")" "$alert_ev" "the renewal's trigger is the overdue alert of the scanned certificate"
 for k in certs.renew certs.deploy; do
   r=$(jq -c --arg k "$k" '[.[] | select(.gate != null and .action == $k and .event_id != null)] | .[0] // empty' "$T/audit.json")
   [ -n "$r" ] || { bad "no gated $k record"; continue; }
@@ -268,10 +280,11 @@ say "opsgate audit verify: the hash chains and Merkle trees check out."
 step "run 2: globex: the deploy fails verification and rolls back"
 serve_down
 run 0 "globex's expiry policy" og cert policy --tenant globex --thresholds 30,14,7,1
+overdue "${F1[globex]}"
 run 0 "scan schedule of globex" og cert schedule --tenant globex --every 6h "127.0.0.1:$site2" --sni www.globex.test
 serve_up
 say "Second run: globex's target verifies 127.0.0.1:$stale, a listener with its own copy of the files that never changes."
-wait_for 20 "globex: the expiry alert was raised" has_action globex certs.expiry.alert
+wait_for 20 "globex: the overdue renewal was alerted" has_action globex certs.alert.raise
 wait_for 30 "globex: the alert triggered the renewal" has_action globex certs.renew.trigger
 wait_for 40 "globex: the deploy rolled back" has_action globex certs.deploy.rollback
 eq "$(served 127.0.0.1 "$site2" www.globex.test)" "${F1[globex]}" "globex's site serves the old certificate again"

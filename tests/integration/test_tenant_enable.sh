@@ -16,7 +16,7 @@ tok() { og --json token create --tenant "$1" --user "$2" --ttl 1h | jq -r .token
 # ---- CLI ----
 og gate policy set certs.deploy L2 --tenant acme >/dev/null
 out=$(og --as ada --json tenant enable --tenant acme certs) && ok || bad "CLI enable as tenant-admin: $out"
-[ "$(jq -r '.provisioned.gate_policies.set[].kind' <<<"$out" | grep -c certs.renew)" = 1 ] && ok ||
+[ "$(jq -r '.provisioned.gate_policies.set[].kind' <<<"$out" | grep -cx certs.renew)" = 1 ] && ok ||
   bad "certs.renew not set: $out"
 [ "$(jq -r '.provisioned.gate_policies.kept[] | "\(.kind) \(.level)"' <<<"$out")" = "certs.deploy L2" ] &&
   ok || bad "the admin's certs.deploy L2 not kept: $out"

@@ -461,11 +461,14 @@ static void test_expiry__alerts_each_crossing_once(void **state)
  * table of it. The alert carries the plan when the function finds one, and goes out without it
  * when none is registered or the lookup fails. */
 static char renewal_fp[65];
+/* a certificate the plan renewed earlier, still its plan's (the expiry pass looks it up again
+ * while its crossings are not recorded) */
+static char renewed_before[65];
 static int fake_renewal(og_store *s, const char *tenant_id, const char *fp, char plan[OG_ID_LEN])
 {
     (void)s;
     (void)tenant_id;
-    if (strcmp(fp, renewal_fp) == 0) {
+    if (strcmp(fp, renewal_fp) == 0 || strcmp(fp, renewed_before) == 0) {
         og_strlcpy(plan, "plan-of-the-test", OG_ID_LEN);
         return 1;
     }
@@ -491,6 +494,23 @@ static void alert_plan(og_test_env *env, const char *fp, char *out, size_t size)
     json_decref(list);
 }
 
+/* How many events are about fp. */
+static int events_about(og_test_env *env, const char *fp)
+{
+    json_t *list = NULL, *e;
+    size_t i;
+    int n = 0;
+    OG_ASSERT_OK(og_events_list(&env->ctx, "acme", NULL, &list));
+    json_array_foreach(list, i, e)
+    {
+        const char *f =
+            json_string_value(json_object_get(json_object_get(e, "payload"), "fingerprint"));
+        n += f && strcmp(f, fp) == 0;
+    }
+    json_decref(list);
+    return n;
+}
+
 static void test_expiry__alerts_name_the_renewal_plan_the_renewer_reports(void **state)
 {
     og_test_env *env = *state;
@@ -508,13 +528,24 @@ static void test_expiry__alerts_name_the_renewal_plan_the_renewer_reports(void *
     OG_ASSERT_OK(og_certs_import(&env->ctx, "acme", "b.pem", pb, strlen(pb), &sum));
     alert_plan(env, sum.first_fingerprint, plan, sizeof(plan));
     assert_string_equal(plan, "");
-    /* a renewer that renews a: its plan is named */
+    /* a renewer that renews a: no days-left alert for it (its plan's rules alert instead) */
     og_certs_renewal_register(fake_renewal);
     OG_ASSERT_OK(og_certs_pem_fingerprint(pa, strlen(pa), renewal_fp));
     OG_ASSERT_OK(og_certs_import(&env->ctx, "acme", "a.pem", pa, strlen(pa), &sum));
     assert_string_equal(sum.first_fingerprint, renewal_fp);
+    assert_int_equal(events_about(env, renewal_fp), 0);
+    og_strlcpy(renewed_before, renewal_fp, sizeof(renewed_before));
+    /* once it has expired, it is alerted all the same, naming its plan */
+    spec d = {"planned-expired", "DNS:planned.example", 0, NULL, -20 * DAY_S, -DAY_S, 0};
+    X509 *xd = make_cert(&d, k, NULL, NULL);
+    char *pd = pem_of(xd, NULL);
+    OG_ASSERT_OK(og_certs_pem_fingerprint(pd, strlen(pd), renewal_fp));
+    OG_ASSERT_OK(og_certs_import(&env->ctx, "acme", "d.pem", pd, strlen(pd), &sum));
+    assert_int_equal(events_about(env, renewal_fp), 1);
     alert_plan(env, renewal_fp, plan, sizeof(plan));
     assert_string_equal(plan, "plan-of-the-test");
+    free(pd);
+    X509_free(xd);
     /* a failing lookup fails the import (a database error is never an alert without its plan):
      * nothing is stored, and the same import succeeds once the lookup works */
     OG_ASSERT_OK(og_certs_pem_fingerprint(pc, strlen(pc), other));

@@ -128,6 +128,26 @@ static void test_render__expiry_alert_names_client_certificate_and_renewal(void 
     rendered_free(&r);
 }
 
+/* An alert by what is wrong (certs.alert): what is wrong in the subject, what to do in the body,
+ * how to silence it. */
+static void test_render__rule_alerts_say_what_is_wrong_and_what_to_do(void **state)
+{
+    (void)state;
+    rendered r =
+        render("certs.alert",
+               "{\"tenant_name\":\"acme\",\"id\":\"a1a1a1a1-0000-4000-8000-000000000001\","
+               "\"rule\":\"renewal-failing\",\"severity\":\"critical\",\"plan\":\"p1\","
+               "\"message\":\"renewal of shop.acme.example (plan p1) failed 6 times in a row\","
+               "\"action\":\"check the _acme-challenge TXT record\",\"gate_id\":\"g1\"}");
+    common(&r);
+    assert_string_equal(r.subject, "[opsgate] acme: CRITICAL: renewal of shop.acme.example (plan "
+                                   "p1) failed 6 times in a row");
+    HAS(r.text, "What to do: check the _acme-challenge TXT record");
+    HAS(r.text, "opsgate cert alerts ack --tenant acme a1a1a1a1-0000-4000-8000-000000000001");
+    HAS(r.text, "gate item g1");
+    rendered_free(&r);
+}
+
 static void test_render__gate_items_say_what_and_how_to_decide(void **state)
 {
     (void)state;
@@ -729,6 +749,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_render__expiry_alert_names_client_certificate_and_renewal),
         cmocka_unit_test(test_render__gate_items_say_what_and_how_to_decide),
+        cmocka_unit_test(test_render__rule_alerts_say_what_is_wrong_and_what_to_do),
         cmocka_unit_test(test_render__renewals_deploys_tests_and_unknown_events),
         cmocka_unit_test(test_render__values_cannot_add_lines_or_headers),
         cmocka_unit_test_setup_teardown(test_notify__emitted_events_carry_the_tenant_name, setup,

@@ -790,6 +790,67 @@ static void test_faults__console_session(void **state)
     fault_each(f, &out, &a);
 }
 
+/* ---- calendar tokens (certs) ---- */
+
+typedef struct caltok_arg {
+    char id[OG_ID_LEN];
+    size_t before;
+    int revoking;
+} caltok_arg;
+
+static size_t caltok_count(fixture *f, int revoked)
+{
+    json_t *list = NULL, *t;
+    size_t i, n = 0;
+    OG_ASSERT_OK(og_certs_calendar_token_list(&f->env.ctx, "acme", &list));
+    json_array_foreach(list, i, t)
+    {
+        n += revoked ? !json_is_null(json_object_get(t, "revoked_at")) : 1;
+    }
+    json_decref(list);
+    return n;
+}
+
+static void pre_caltok(fixture *f, void *arg)
+{
+    caltok_arg *a = arg;
+    a->before = caltok_count(f, a->revoking);
+}
+
+static int op_caltok_create(fixture *f, void *arg)
+{
+    char token[OG_CERTS_CALENDAR_TOKEN_MAX];
+    return og_certs_calendar_token_create(&f->env.ctx, "acme", "wall", token,
+                                          ((caltok_arg *)arg)->id);
+}
+
+static int op_caltok_revoke(fixture *f, void *arg)
+{
+    return og_certs_calendar_token_revoke(&f->env.ctx, "acme", ((caltok_arg *)arg)->id);
+}
+
+/* A failed create leaves no token, a failed revoke leaves it working; a done one did it. */
+static void check_caltok(fixture *f, void *arg, int failed, const char *what, long n)
+{
+    caltok_arg *a = arg;
+    size_t now = caltok_count(f, a->revoking);
+    if (now != a->before + (failed ? 0 : 1))
+        fail_msg("%s, fault at call %ld: %zu tokens%s after, %zu before", what, n, now,
+                 a->revoking ? " revoked" : "", a->before);
+}
+
+static void test_faults__calendar_token(void **state)
+{
+    fixture *f = *state;
+    caltok_arg a;
+    memset(&a, 0, sizeof(a));
+    fault_op create = {"calendar token create", pre_caltok, op_caltok_create, check_caltok, 0};
+    fault_each(f, &create, &a);
+    a.revoking = 1;
+    fault_op revoke = {"calendar token revoke", pre_caltok, op_caltok_revoke, check_caltok, 0};
+    fault_each(f, &revoke, &a);
+}
+
 int main(void)
 {
     /* On PostgreSQL artifact objects need the database (issue 19, h-pgobj): the operations that
@@ -798,6 +859,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_faults__certificate_import, setup, teardown),
         cmocka_unit_test_setup_teardown(test_faults__certificate_deploy, setup, teardown),
         cmocka_unit_test_setup_teardown(test_faults__console_session, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_faults__calendar_token, setup, teardown),
     };
     if (og_test_backend_pg())
         return cmocka_run_group_tests(pg_tests, NULL, NULL);
@@ -810,6 +872,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_faults__certificate_import, setup, teardown),
         cmocka_unit_test_setup_teardown(test_faults__certificate_deploy, setup, teardown),
         cmocka_unit_test_setup_teardown(test_faults__console_session, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_faults__calendar_token, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
