@@ -43,7 +43,7 @@ let st = await submit(pt, pt.getByRole("button", { name: "Enable certificate man
 check(st === 200, `enabling answers 200 (${st})`);
 const area = await pt.locator("#area-result").innerText();
 check(area.includes("The certs area is enabled."), `the page says the area is enabled (${area})`);
-check((await pt.locator("#area-set").innerText()) === "certs.deploy L1, certs.request L3, certs.renew L1, ct.unknown_issuance L1", "and which gate policies it set");
+check((await pt.locator("#area-set").innerText()) === "certs.deploy L1, certs.request L3, certs.renew L1, certs.renew.stalled L3, ct.unknown_issuance L1", "and which gate policies it set");
 check((await pt.locator("#area-kept").innerText()) === "none", "and that it kept none");
 check((await pt.locator("#area-rules").innerText()).startsWith("pending: the tenant has no notification channel"),
   "and that the notification rules are pending");

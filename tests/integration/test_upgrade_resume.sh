@@ -133,7 +133,7 @@ if paused certs:4 "$OPSGATE" --data "$D" audit verify; then
 fi
 if paused artifacts:7 "$OPSGATE" --data "$D" audit verify; then
   kill9
-  [ "$(version certs)" = 9 ] && [ "$(version artifacts)" = 6 ] && ok ||
+  [ "$(version certs)" = 10 ] && [ "$(version artifacts)" = 6 ] && ok ||
     bad "killed in artifacts 7: certs $(version certs), artifacts $(version artifacts)"
 fi
 [ "$(q "PRAGMA integrity_check")" = ok ] && ok || bad "integrity_check after two kills"
