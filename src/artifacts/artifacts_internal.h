@@ -287,4 +287,16 @@ int og_artifacts__audit(og_ctx *ctx, const char *tenant_id, const char *action,
 const char *og_artifacts__actor_label(const og_actor *a, char *out, size_t size);
 bool og_artifacts__name_valid(const char *name);
 
+/* Moving objects between chunk rows and files (obj_export.c, obj_import.c): an object outside its
+ * row, and the next batch of up to OG_ARTIFACTS__OBJ_BATCH of them after (tid, name), in order,
+ * read whole before any is written (one statement open at a time on the connection): those whose
+ * sealed bytes are in chunk rows (chunked 1) or in neither chunk rows nor their row (chunked 0). */
+#define OG_ARTIFACTS__OBJ_BATCH 100
+typedef struct art_obj_ref {
+    char tid[OG_ID_LEN], name[80], seal[OG_ID_LEN];
+    int64_t size;
+} art_obj_ref;
+int og_artifacts__obj_next_batch(og_store *s, const char *tid, const char *name, int chunked,
+                                 art_obj_ref *p, int *n);
+
 #endif

@@ -13,15 +13,9 @@
 #include <string.h>
 
 #define EXPORT_PIECE ((size_t)256 * 1024)
-#define EXPORT_BATCH 100
-
-typedef struct chunked {
-    char tid[OG_ID_LEN], name[80], seal[OG_ID_LEN];
-    int64_t size;
-} chunked;
 
 /* One object: its chunk rows, as stored, into its file; then the rows deleted. */
-static int export_one(og_ctx *folder, og_ctx *rows_ctx, const chunked *o, uint8_t *buf)
+static int export_one(og_ctx *folder, og_ctx *rows_ctx, const art_obj_ref *o, uint8_t *buf)
 {
     const art_objstore *files = &og_artifacts__obj_files, *rows = &og_artifacts__obj_rows;
     art_src *src = NULL;
@@ -62,19 +56,26 @@ cleanup:
     return error;
 }
 
-/* The next objects after (tid, name) kept as chunk rows, read whole before any is written. */
-static int next_batch(og_ctx *ctx, const char *tid, const char *name, chunked *p, int *n)
+int og_artifacts__obj_next_batch(og_store *s, const char *tid, const char *name, int chunked,
+                                 art_obj_ref *p, int *n)
 {
     og_stmt *st = NULL;
     int rc;
     *n = 0;
-    rc = og_stmt_prepare_args(&st, ctx->store,
-                              "SELECT o.tenant_id, o.name, o.seal_id, o.stored_size FROM"
-                              " art_objects o WHERE o.inline IS NULL AND (o.tenant_id > ? OR"
-                              " (o.tenant_id = ? AND o.name > ?)) AND EXISTS (SELECT 1 FROM"
-                              " art_object_chunks c WHERE c.tenant_id = o.tenant_id AND"
-                              " c.seal_id = o.seal_id) ORDER BY o.tenant_id, o.name LIMIT ?",
-                              "ttti", tid, tid, name, (int64_t)EXPORT_BATCH);
+    rc = og_stmt_prepare_args(&st, s,
+                              chunked ? "SELECT o.tenant_id, o.name, o.seal_id, o.stored_size FROM"
+                                        " art_objects o WHERE o.inline IS NULL AND (o.tenant_id >"
+                                        " ? OR (o.tenant_id = ? AND o.name > ?)) AND EXISTS"
+                                        " (SELECT 1 FROM art_object_chunks c WHERE c.tenant_id ="
+                                        " o.tenant_id AND c.seal_id = o.seal_id) ORDER BY"
+                                        " o.tenant_id, o.name LIMIT ?"
+                                      : "SELECT o.tenant_id, o.name, o.seal_id, o.stored_size FROM"
+                                        " art_objects o WHERE o.inline IS NULL AND (o.tenant_id >"
+                                        " ? OR (o.tenant_id = ? AND o.name > ?)) AND NOT EXISTS"
+                                        " (SELECT 1 FROM art_object_chunks c WHERE c.tenant_id ="
+                                        " o.tenant_id AND c.seal_id = o.seal_id) ORDER BY"
+                                        " o.tenant_id, o.name LIMIT ?",
+                              "ttti", tid, tid, name, (int64_t)OG_ARTIFACTS__OBJ_BATCH);
     while (rc >= 0 && (rc = og_stmt_step(st)) == OG_ROW) {
         og_strlcpy(p[*n].tid, og_stmt_col_text(st, 0), sizeof(p[*n].tid));
         og_strlcpy(p[*n].name, og_stmt_col_text(st, 1), sizeof(p[*n].name));
@@ -89,19 +90,19 @@ int og_artifacts_objects_export(og_ctx *folder, int64_t *objects, int64_t *bytes
 {
     og_ctx rows_ctx = *folder;
     uint8_t *buf = NULL;
-    chunked *p = NULL;
+    art_obj_ref *p = NULL;
     char tid[OG_ID_LEN] = "", name[80] = "";
     int error = 0, n;
     *objects = *bytes = 0;
     if (!folder->data_dir || !*folder->data_dir)
         return og_error_set(OG_EINVAL, "no data folder to write objects to");
     rows_ctx.data_dir = NULL;
-    if (!(buf = malloc(EXPORT_PIECE)) || !(p = calloc(EXPORT_BATCH, sizeof(*p)))) {
+    if (!(buf = malloc(EXPORT_PIECE)) || !(p = calloc(OG_ARTIFACTS__OBJ_BATCH, sizeof(*p)))) {
         error = og_error_set(OG_ERROR, "out of memory");
         goto cleanup;
     }
     do {
-        if ((error = next_batch(folder, tid, name, p, &n)) < 0)
+        if ((error = og_artifacts__obj_next_batch(folder->store, tid, name, 1, p, &n)) < 0)
             goto cleanup;
         for (int i = 0; i < n; i++) {
             if ((error = export_one(folder, &rows_ctx, &p[i], buf)) < 0) {
@@ -113,7 +114,7 @@ int og_artifacts_objects_export(og_ctx *folder, int64_t *objects, int64_t *bytes
             og_strlcpy(tid, p[i].tid, sizeof(tid));
             og_strlcpy(name, p[i].name, sizeof(name));
         }
-    } while (n == EXPORT_BATCH);
+    } while (n == OG_ARTIFACTS__OBJ_BATCH);
 cleanup:
     free(buf);
     free(p);

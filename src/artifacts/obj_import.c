@@ -52,42 +52,11 @@ cleanup:
     return error;
 }
 
-#define IMPORT_BATCH 100
-
-typedef struct pending {
-    char tid[OG_ID_LEN], name[80], seal[OG_ID_LEN];
-    int64_t size;
-} pending;
-
-/* The next objects after (tid, name) whose sealed bytes are neither in their row nor in chunk
- * rows yet, read whole before any is written (one statement open at a time on the connection). */
-static int next_batch(og_ctx *to, const char *tid, const char *name, pending *p, int *n)
-{
-    og_stmt *st = NULL;
-    int rc;
-    *n = 0;
-    rc = og_stmt_prepare_args(&st, to->store,
-                              "SELECT o.tenant_id, o.name, o.seal_id, o.stored_size FROM"
-                              " art_objects o WHERE o.inline IS NULL AND (o.tenant_id > ? OR"
-                              " (o.tenant_id = ? AND o.name > ?)) AND NOT EXISTS (SELECT 1 FROM"
-                              " art_object_chunks c WHERE c.tenant_id = o.tenant_id AND"
-                              " c.seal_id = o.seal_id) ORDER BY o.tenant_id, o.name LIMIT ?",
-                              "ttti", tid, tid, name, (int64_t)IMPORT_BATCH);
-    while (rc >= 0 && (rc = og_stmt_step(st)) == OG_ROW) {
-        og_strlcpy(p[*n].tid, og_stmt_col_text(st, 0), sizeof(p[*n].tid));
-        og_strlcpy(p[*n].name, og_stmt_col_text(st, 1), sizeof(p[*n].name));
-        og_strlcpy(p[*n].seal, og_stmt_col_text(st, 2), sizeof(p[*n].seal));
-        p[(*n)++].size = og_stmt_col_int(st, 3);
-    }
-    og_stmt_free(st);
-    return rc < 0 ? rc : 0;
-}
-
 int og_artifacts_objects_import(og_ctx *to, const char *data_dir, int64_t *objects, int64_t *bytes)
 {
     og_ctx from = *to;
     uint8_t *buf = NULL;
-    pending *p = NULL;
+    art_obj_ref *p = NULL;
     char tid[OG_ID_LEN] = "", name[80] = "";
     int error = 0, n;
     *objects = *bytes = 0;
@@ -97,12 +66,12 @@ int og_artifacts_objects_import(og_ctx *to, const char *data_dir, int64_t *objec
     if (!data_dir || !*data_dir)
         return og_error_set(OG_EINVAL, "no data folder to import objects from");
     from.data_dir = data_dir;
-    if (!(buf = malloc(IMPORT_PIECE)) || !(p = calloc(IMPORT_BATCH, sizeof(*p)))) {
+    if (!(buf = malloc(IMPORT_PIECE)) || !(p = calloc(OG_ARTIFACTS__OBJ_BATCH, sizeof(*p)))) {
         error = og_error_set(OG_ERROR, "out of memory");
         goto cleanup;
     }
     do {
-        if ((error = next_batch(to, tid, name, p, &n)) < 0)
+        if ((error = og_artifacts__obj_next_batch(to->store, tid, name, 0, p, &n)) < 0)
             goto cleanup;
         for (int i = 0; i < n; i++) {
             if ((error = import_one(to, &from, p[i].tid, p[i].name, p[i].seal, (uint64_t)p[i].size,
@@ -115,7 +84,7 @@ int og_artifacts_objects_import(og_ctx *to, const char *data_dir, int64_t *objec
             og_strlcpy(tid, p[i].tid, sizeof(tid));
             og_strlcpy(name, p[i].name, sizeof(name));
         }
-    } while (n == IMPORT_BATCH);
+    } while (n == OG_ARTIFACTS__OBJ_BATCH);
 cleanup:
     free(buf);
     free(p);
