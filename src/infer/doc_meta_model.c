@@ -399,32 +399,13 @@ int og_infer__doc_meta_load(json_t *doc, og_infer_doc_meta_model **out)
 int og_infer__doc_meta_newest(og_store *s, const char *tenant_id, og_infer_doc_meta_model **m,
                               int64_t *version, int64_t *examples)
 {
-    og_stmt *st = NULL;
     json_t *doc = NULL;
     int error;
     *m = NULL;
-    *version = *examples = 0;
-    if (tenant_id)
-        error = og_stmt_prepare_args(&st, s,
-                                     "SELECT version, weights, examples FROM infer_models WHERE"
-                                     " kind = ? AND tenant_id = ? ORDER BY version DESC LIMIT 1",
-                                     "tt", OG_INFER_DOC_META_MODEL, tenant_id);
-    else
-        error = og_stmt_prepare_args(&st, s,
-                                     "SELECT version, weights, examples FROM infer_models WHERE"
-                                     " kind = ? AND tenant_id IS NULL ORDER BY version DESC"
-                                     " LIMIT 1",
-                                     "t", OG_INFER_DOC_META_MODEL);
-    if (error < 0)
-        return error;
-    if ((error = og_stmt_step(st)) == OG_ROW) {
-        *version = og_stmt_col_int(st, 0);
-        *examples = og_stmt_col_int(st, 2);
-        doc = json_loads(og_stmt_col_text(st, 1), 0, NULL);
-        error = doc ? og_infer__doc_meta_load(doc, m)
-                    : og_error_set(OG_ECORRUPT, "the stored metadata model is not JSON");
-    }
-    og_stmt_free(st);
+    if ((error = og_infer__model_newest_row(s, OG_INFER_DOC_META_MODEL, tenant_id, version,
+                                            examples, &doc)) == 0 &&
+        doc)
+        error = og_infer__doc_meta_load(doc, m);
     json_decref(doc);
-    return error < 0 ? error : 0;
+    return error;
 }

@@ -25,37 +25,48 @@ static void doc_key(const char *tenant_id, const char *doc_ref, char out[65])
 
 /* The newest document kind model of tenant_id (NULL: the platform's) into *m (NULL when there
  * is none yet), its version and examples. */
-static int doc_model_newest(og_store *s, const char *tenant_id, og_infer_doc_model **m,
-                            int64_t *version, int64_t *examples)
+int og_infer__model_newest_row(og_store *s, const char *kind, const char *tenant_id,
+                               int64_t *version, int64_t *examples, json_t **weights)
 {
     og_stmt *st = NULL;
-    json_t *doc = NULL;
     int error;
-    *m = NULL;
+    *weights = NULL;
     *version = *examples = 0;
     if (tenant_id)
         error = og_stmt_prepare_args(&st, s,
                                      "SELECT version, weights, examples FROM infer_models WHERE"
                                      " kind = ? AND tenant_id = ? ORDER BY version DESC LIMIT 1",
-                                     "tt", OG_INFER_DOC_MODEL, tenant_id);
+                                     "tt", kind, tenant_id);
     else
         error = og_stmt_prepare_args(&st, s,
                                      "SELECT version, weights, examples FROM infer_models WHERE"
                                      " kind = ? AND tenant_id IS NULL ORDER BY version DESC"
                                      " LIMIT 1",
-                                     "t", OG_INFER_DOC_MODEL);
+                                     "t", kind);
     if (error < 0)
         return error;
     if ((error = og_stmt_step(st)) == OG_ROW) {
         *version = og_stmt_col_int(st, 0);
         *examples = og_stmt_col_int(st, 2);
-        doc = json_loads(og_stmt_col_text(st, 1), 0, NULL);
-        error = doc ? og_infer__doc_model_load(doc, m)
-                    : og_error_set(OG_ECORRUPT, "the stored document model is not JSON");
+        *weights = json_loads(og_stmt_col_text(st, 1), 0, NULL);
+        error = *weights ? 0 : og_error_set(OG_ECORRUPT, "the stored %s model is not JSON", kind);
     }
     og_stmt_free(st);
-    json_decref(doc);
     return error < 0 ? error : 0;
+}
+
+static int doc_model_newest(og_store *s, const char *tenant_id, og_infer_doc_model **m,
+                            int64_t *version, int64_t *examples)
+{
+    json_t *doc = NULL;
+    int error;
+    *m = NULL;
+    if ((error = og_infer__model_newest_row(s, OG_INFER_DOC_MODEL, tenant_id, version, examples,
+                                            &doc)) == 0 &&
+        doc)
+        error = og_infer__doc_model_load(doc, m);
+    json_decref(doc);
+    return error;
 }
 
 /* The kind of text under the platform model and the tenant's, blended as the action models
