@@ -230,25 +230,7 @@ static int meta_train_one(og_ctx *ctx, const char *tenant_id, json_t *models, js
 
 int og_infer__doc_train_more(og_ctx *ctx, json_t *models, json_t *skipped)
 {
-    og_stmt *st = NULL;
-    json_t *tenants = NULL;
-    int error;
-    if ((error = meta_train_one(ctx, NULL, models, skipped)) < 0)
-        return error;
     /* a tenant metadata model for each tenant with OG_INFER_TENANT_MIN corrected documents */
-    if ((error = og_stmt_prepare_args(&st, ctx->store,
-                                      "SELECT tenant_id FROM infer_docs WHERE meta_labelled_us IS"
-                                      " NOT NULL GROUP BY tenant_id HAVING COUNT(*) >= ? ORDER BY"
-                                      " tenant_id",
-                                      "i", (int64_t)OG_INFER_TENANT_MIN)) < 0 ||
-        (error = og_stmt_collect(st, NULL, NULL, &tenants)) < 0)
-        goto cleanup;
-    for (size_t i = 0; i < json_array_size(tenants) && error >= 0; i++)
-        error = meta_train_one(
-            ctx, json_string_value(json_object_get(json_array_get(tenants, i), "tenant_id")),
-            models, skipped);
-cleanup:
-    og_stmt_free(st);
-    json_decref(tenants);
-    return error;
+    return og_infer__doc_train_each(ctx, "meta_labelled_us IS NOT NULL", meta_train_one, models,
+                                    skipped);
 }

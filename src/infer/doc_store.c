@@ -320,29 +320,36 @@ cleanup:
     return error;
 }
 
-int og_infer__doc_train(og_ctx *ctx, json_t *models, json_t *skipped)
+int og_infer__doc_train_each(og_ctx *ctx, const char *where, og_infer__doc_train_fn one,
+                             json_t *models, json_t *skipped)
 {
     og_stmt *st = NULL;
     json_t *tenants = NULL;
+    char sql[256];
     int error;
-    if ((error = doc_train_one(ctx, NULL, models, skipped)) < 0)
+    if ((error = one(ctx, NULL, models, skipped)) < 0)
         return error;
-    /* a tenant model for each tenant with OG_INFER_TENANT_MIN labelled documents of its own */
-    if ((error = og_stmt_prepare_args(&st, ctx->store,
-                                      "SELECT tenant_id FROM infer_docs WHERE label IS NOT NULL"
-                                      " GROUP BY tenant_id HAVING COUNT(*) >= ? ORDER BY"
-                                      " tenant_id",
-                                      "i", (int64_t)OG_INFER_TENANT_MIN)) < 0 ||
+    snprintf(sql, sizeof(sql),
+             "SELECT tenant_id FROM infer_docs WHERE %s GROUP BY tenant_id HAVING COUNT(*) >= ?"
+             " ORDER BY tenant_id",
+             where);
+    if ((error = og_stmt_prepare_args(&st, ctx->store, sql, "i", (int64_t)OG_INFER_TENANT_MIN)) <
+            0 ||
         (error = og_stmt_collect(st, NULL, NULL, &tenants)) < 0)
         goto cleanup;
     for (size_t i = 0; i < json_array_size(tenants) && error >= 0; i++)
-        error = doc_train_one(
-            ctx, json_string_value(json_object_get(json_array_get(tenants, i), "tenant_id")),
-            models, skipped);
-    if (error >= 0)
-        error = og_infer__doc_train_more(ctx, models, skipped);
+        error =
+            one(ctx, json_string_value(json_object_get(json_array_get(tenants, i), "tenant_id")),
+                models, skipped);
 cleanup:
     og_stmt_free(st);
     json_decref(tenants);
     return error;
+}
+
+int og_infer__doc_train(og_ctx *ctx, json_t *models, json_t *skipped)
+{
+    /* a tenant model for each tenant with OG_INFER_TENANT_MIN labelled documents of its own */
+    int error = og_infer__doc_train_each(ctx, "label IS NOT NULL", doc_train_one, models, skipped);
+    return error < 0 ? error : og_infer__doc_train_more(ctx, models, skipped);
 }

@@ -107,6 +107,12 @@ int og_infer__doc_model_keep(og_ctx *ctx, const char *tenant_id, const char *kin
 /* Train the document model from the labelled documents (doc_store.c), in the caller's
  * transaction; adds to models or skipped as og_infer_train() reports them. */
 int og_infer__doc_train(og_ctx *ctx, json_t *models, json_t *skipped);
+/* One document model trained for the platform (tenant_id NULL), then for each tenant with at
+ * least OG_INFER_TENANT_MIN documents matching where (an SQL condition on infer_docs) by one(). */
+typedef int (*og_infer__doc_train_fn)(og_ctx *ctx, const char *tenant_id, json_t *models,
+                                      json_t *skipped);
+int og_infer__doc_train_each(og_ctx *ctx, const char *where, og_infer__doc_train_fn one,
+                             json_t *models, json_t *skipped);
 /* A stored model back (doc borrowed). */
 int og_infer__doc_model_load(json_t *doc, og_infer_doc_model **out);
 
