@@ -34,35 +34,37 @@ static int by_name(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The documents' names in dir, sorted; *n of them. */
+/* The documents' names in dir, sorted; *n of them (at most OG_BLIND_DOCS). *out: caller frees
+ * each name and the array, also on failure. */
 static int doc_names(const char *dir, char ***out, size_t *n)
 {
     DIR *d = opendir(dir);
-    size_t cap = 0;
+    int rc = 0;
     *out = NULL;
     *n = 0;
     if (!d)
         return og_error_set(OG_ENOTFOUND, "%s is absent", dir);
-    for (struct dirent *e; (e = readdir(d)) != NULL;) {
+    if (!(*out = calloc(OG_BLIND_DOCS, sizeof(char *)))) {
+        rc = og_error_set(OG_ERROR, "out of memory");
+        goto out;
+    }
+    for (struct dirent *e; rc == 0 && (e = readdir(d)) != NULL;) {
         if (e->d_name[0] == '.' || strncmp(e->d_name, "README", 6) == 0 || !doc_media(e->d_name))
             continue;
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 64;
-            char **grown = realloc(*out, cap * sizeof(char *));
-            if (!grown)
-                break;
-            *out = grown;
-        }
-        (*out)[*n] = strdup(e->d_name);
-        if (!(*out)[*n])
-            break;
-        (*n)++;
+        if (*n == OG_BLIND_DOCS)
+            rc = og_error_set(OG_ETOOBIG, "%s holds more than %d documents", dir, OG_BLIND_DOCS);
+        else if (!((*out)[*n] = strdup(e->d_name)))
+            rc = og_error_set(OG_ERROR, "out of memory");
+        else
+            (*n)++;
     }
+    if (rc == 0 && *n == 0)
+        rc = og_error_set(OG_ENOTFOUND, "%s holds no documents", dir);
+    if (rc == 0)
+        qsort(*out, *n, sizeof(char *), by_name);
+out:
     closedir(d);
-    if (*n == 0)
-        return og_error_set(OG_ENOTFOUND, "%s holds no documents", dir);
-    qsort(*out, *n, sizeof(char *), by_name);
-    return 0;
+    return rc;
 }
 
 /* One document: its language's slot in r, its true kind, its predicted kind. */

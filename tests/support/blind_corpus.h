@@ -8,7 +8,7 @@
 
 #include <stdio.h>
 
-enum { OG_BLIND_LANGS = 16, OG_BLIND_MISSES = 64 };
+enum { OG_BLIND_LANGS = 16, OG_BLIND_MISSES = 64, OG_BLIND_DOCS = 1000 };
 
 /* The aim for documents whose templates the classifier never saw. */
 #define OG_BLIND_AIM 0.95
@@ -33,7 +33,7 @@ typedef struct og_blind_result {
  * in the name is the truth; ext txt, md, html, htm or docx; README.* is not one), their text taken
  * as artifact indexing takes it (og_infer_doc_text). 0; OG_ENOTFOUND when dir is absent or holds no
  * document; OG_EINVAL for a name of no kind or too many languages, or a document that cannot be
- * read. */
+ * read or gives under 40 bytes of text; OG_ETOOBIG for more than OG_BLIND_DOCS documents. */
 int og_blind_eval(const og_infer_doc_model *m, const char *dir, og_blind_result *r);
 
 /* Its accuracy as a fraction (0 for an empty result). */

@@ -33,7 +33,7 @@ static const struct {
     {"blind2", 0.65, 0.03},
 };
 
-static void test_blind_corpora(void **state)
+static void test_blind_corpora__stay_above_their_floors(void **state)
 {
     (void)state;
     const char *src = getenv("OG_SOURCE_DIR");
@@ -95,7 +95,7 @@ static void put(const char *dir, const char *name, const char *text)
  * no document, a name of no kind and a document with no text are refused, an empty or missing
  * folder is OG_ENOTFOUND (the corpus test skips it), a document taken for another kind is one
  * confusion pair. */
-static void test_blind_reader(void **state)
+static void test_blind_reader__skips_readmes_and_refuses_unlabelled_or_empty_documents(void **state)
 {
     (void)state;
     const char *letter = "Dear client, thank you for your payment. Our offices close on 24 "
@@ -156,8 +156,9 @@ static void test_blind_reader(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_blind_reader),
-        cmocka_unit_test(test_blind_corpora),
+        cmocka_unit_test(
+            test_blind_reader__skips_readmes_and_refuses_unlabelled_or_empty_documents),
+        cmocka_unit_test(test_blind_corpora__stay_above_their_floors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
