@@ -1,55 +1,46 @@
-/* test_infer_blind.c - the document classifier on a blind corpus (tests/data/infer/blind/, issue
- * 21): 50 MSP documents in seven languages written without seeing the lexicon or the synthetic
- * corpus's templates (its README says how). The platform kind model is trained as the benchmark's
- * hard rows train it (every training family, English, 40 documents per kind and family, seed 7);
- * every blind document is classified and the accuracy printed per language and overall. */
+/* test_infer_blind.c - the document classifier on the blind corpora (issue 21): documents of MSPs
+ * written without seeing the lexicon or the synthetic corpus's templates, each corpus by another
+ * writer (their READMEs say how): tests/data/infer/blind/ (50 documents, seven languages, plain
+ * text) and tests/data/infer/blind2/ (60 documents, nine languages, text, Markdown, HTML and
+ * DOCX). The platform kind model is trained as the benchmark's hard rows train it (every training
+ * family, English, 40 documents per kind and family, seed 7); every document is classified as
+ * artifact indexing reads it, and the accuracy printed per corpus, language and kind with the
+ * confusion pairs and the issue's aim (0.95) MET or MISSED. Each corpus has a regression floor. */
 #include "og_test.h"
+#include "blind_corpus.h"
 #include "opsgate/error.h"
 #include "opsgate/infer.h"
 #include "opsgate/util.h"
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-enum { PER = 40, SEED = 7, MAXDOCS = 200, NLANGS = 16 };
-#define FLOOR_MEASURED 0.88
+enum { PER = 40, SEED = 7 };
 
-static int by_name(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
+/* A regression floor, not the aim. Issue 21 aims at >= 0.95 on documents whose templates the
+ * classifier never saw. blind measured 44 of 50 = 0.880 on 2026-12-07 (the aim is MISSED:
+ * Portuguese 5 of 8, the "other" kind 8 of 11); its floor is that less 0.04 (two documents).
+ * blind2 measured 39 of 60 = 0.650 on 2026-12-07 (main at 3bdc74d and at 6e8a2ad alike; the aim
+ * is MISSED: Polish and Swedish 2 of 6 each, the closure kind 5 of 10); its floor is that less
+ * 0.03 (0.62: one document may go, not two). A change of the model that loses documents here
+ * fails; raise a floor when the classifier gets better, never lower it to pass. */
+static const struct {
+    const char *corpus;
+    double measured, margin;
+} corpora[] = {
+    {"blind", 0.88, 0.04},
+    {"blind2", 0.65, 0.03},
+};
 
-static void test_blind_corpus(void **state)
+static void test_blind_corpora__stay_above_their_floors(void **state)
 {
     (void)state;
     const char *src = getenv("OG_SOURCE_DIR");
-    char dir[1024], path[1400];
     if (!src) {
         fprintf(stderr, "skipped: OG_SOURCE_DIR is not set, no blind corpus to read\n");
         skip();
     }
-    snprintf(dir, sizeof(dir), "%s/tests/data/infer/blind", src);
-    DIR *d = opendir(dir);
-    if (!d) {
-        fprintf(stderr, "skipped: %s is absent\n", dir);
-        skip();
-    }
-    char *names[MAXDOCS];
-    size_t nn = 0;
-    for (struct dirent *e; (e = readdir(d)) != NULL;) {
-        size_t len = strlen(e->d_name);
-        if (len > 4 && strcmp(e->d_name + len - 4, ".txt") == 0 && nn < MAXDOCS)
-            names[nn++] = strdup(e->d_name);
-    }
-    closedir(d);
-    if (nn == 0) {
-        fprintf(stderr, "skipped: %s holds no documents\n", dir);
-        skip();
-    }
-    qsort(names, nn, sizeof(names[0]), by_name);
-
     /* the platform kind model from the built-in corpus */
     char *texts[OG_INFER_DOC_NKINDS * OG_INFER_DOC_FAMILIES * PER];
     int kinds[OG_INFER_DOC_NKINDS * OG_INFER_DOC_FAMILIES * PER];
@@ -63,66 +54,111 @@ static void test_blind_corpus(void **state)
             }
     OG_ASSERT_OK(og_infer_doc_fit(&m, (const char *const *)texts, kinds, n));
 
-    char langs[NLANGS][8];
-    int right[NLANGS] = {0}, total[NLANGS] = {0}, nl = 0, allr = 0;
-    for (size_t i = 0; i < nn; i++) {
-        /* <lang>-<kind>-<n>.txt */
-        const char *dash = strchr(names[i], '-'), *last = strrchr(names[i], '-');
-        assert_non_null(dash);
-        assert_true(last > dash && (size_t)(dash - names[i]) < sizeof(langs[0]));
-        char lang[8], kind[32];
-        snprintf(lang, sizeof(lang), "%.*s", (int)(dash - names[i]), names[i]);
-        snprintf(kind, sizeof(kind), "%.*s", (int)(last - dash - 1), dash + 1);
-        int truth = og_infer_doc_kind_index(kind);
-        if (truth < 0)
-            fail_msg("%s: %s is no kind", names[i], kind);
-        int l = 0;
-        while (l < nl && strcmp(langs[l], lang) != 0)
-            l++;
-        if (l == nl) {
-            assert_true(nl < NLANGS);
-            snprintf(langs[nl++], sizeof(langs[0]), "%s", lang);
+    int evaluated = 0, below = 0;
+    for (size_t c = 0; c < sizeof(corpora) / sizeof(corpora[0]); c++) {
+        char dir[1200];
+        og_blind_result r;
+        snprintf(dir, sizeof(dir), "%s/tests/data/infer/%s", src, corpora[c].corpus);
+        int rc = og_blind_eval(m, dir, &r);
+        if (rc == OG_ENOTFOUND) {
+            fprintf(stderr, "%s: skipped: %s\n", corpora[c].corpus, og_error_last());
+            continue;
         }
-        char *text = NULL;
-        size_t len = 0;
-        double conf = 0;
-        snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
-        OG_ASSERT_OK(og_file_read(path, OG_INFER_DOC_TEXT_MAX, &text, &len));
-        int p = og_infer_doc_predict(m, text, &conf);
-        assert_true(p >= 0 && p < OG_INFER_DOC_NKINDS);
-        total[l]++;
-        if (p == truth) {
-            right[l]++;
-            allr++;
-        } else {
-            fprintf(stderr, "blind: %s taken for %s (%.2f)\n", names[i], og_infer_doc_kinds[p],
-                    conf);
-        }
-        free(text);
+        if (rc != 0)
+            fail_msg("%s: %s", corpora[c].corpus, og_error_last());
+        og_blind_print(stderr, corpora[c].corpus, &r);
+        double acc = og_blind_accuracy(&r), floor = corpora[c].measured - corpora[c].margin;
+        fprintf(stderr, "%s: regression floor %.2f (measured %.3f less %.2f): %s\n",
+                corpora[c].corpus, floor, corpora[c].measured, corpora[c].margin,
+                acc >= floor - 1e-9 ? "kept" : "FELL BELOW");
+        below += acc < floor - 1e-9;
+        evaluated++;
     }
-    for (int l = 0; l < nl; l++)
-        fprintf(stderr, "blind: %s %d of %d = %.3f\n", langs[l], right[l], total[l],
-                (double)right[l] / total[l]);
-    double acc = (double)allr / (double)nn;
-    fprintf(stderr, "blind: all %d of %zu = %.3f (the issue's aim: >= 0.95)\n", allr, nn, acc);
-    /* A regression floor, not the aim. Issue 21 aims at >= 0.95 on documents whose templates the
-     * classifier never saw; this corpus measured 44 of 50 = 0.880 on 2026-12-07 (the aim is
-     * MISSED: Portuguese 5 of 8, the "other" kind 8 of 11). The floor is that less 0.04 (two
-     * documents), so that a change of the model that loses documents here fails; raise it when
-     * the classifier gets better, never lower it to pass. */
-    assert_true(acc >= FLOOR_MEASURED - 0.04);
-
     og_infer_doc_model_free(m);
     for (size_t i = 0; i < n; i++)
         free(texts[i]);
-    for (size_t i = 0; i < nn; i++)
-        free(names[i]);
+    if (evaluated == 0) {
+        fprintf(stderr, "skipped: no blind corpus under %s/tests/data/infer\n", src);
+        skip();
+    }
+    assert_int_equal(below, 0);
+}
+
+static void put(const char *dir, const char *name, const char *text)
+{
+    char path[1200];
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    OG_ASSERT_OK(og_file_write_atomic(path, text, strlen(text), 0600));
+}
+
+/* What the corpus reader takes for a document and what it refuses, on a small folder: a README is
+ * no document, a name of no kind and a document with no text are refused, an empty or missing
+ * folder is OG_ENOTFOUND (the corpus test skips it), a document taken for another kind is one
+ * confusion pair. */
+static void test_blind_reader__skips_readmes_and_refuses_unlabelled_or_empty_documents(void **state)
+{
+    (void)state;
+    const char *letter = "Dear client, thank you for your payment. Our offices close on 24 "
+                         "December and open again on 4 January. Kind regards, the accounts team";
+    char *texts[2 * OG_INFER_DOC_FAMILIES * 4];
+    int kinds[2 * OG_INFER_DOC_FAMILIES * 4], rk[2] = {0, og_infer_doc_kind_index("other")};
+    size_t n = 0;
+    og_infer_doc_model *m = NULL;
+    for (int k = 0; k < 2; k++)
+        for (int f = 0; f < OG_INFER_DOC_FAMILIES; f++)
+            for (int i = 0; i < 4; i++) {
+                OG_ASSERT_OK(og_infer_doc_synth(rk[k], f, SEED + (uint64_t)i, &texts[n]));
+                kinds[n++] = rk[k];
+            }
+    OG_ASSERT_OK(og_infer_doc_fit(&m, (const char *const *)texts, kinds, n));
+    char *dir = og_test_tmpdir(), missing[1200];
+    og_blind_result r;
+    snprintf(missing, sizeof(missing), "%s/none", dir);
+    assert_int_equal(og_blind_eval(m, missing, &r), OG_ENOTFOUND);
+    put(dir, "README.md", "# not a document\n");
+    assert_int_equal(og_blind_eval(m, dir, &r), OG_ENOTFOUND);
+
+    put(dir, "en-other-1.txt", letter);
+    put(dir, "en-sow-1.md", letter); /* the same letter labelled sow: taken for other */
+    put(dir, "notes.csv", "a,b\n");  /* no document extension: not read */
+    OG_ASSERT_OK(og_blind_eval(m, dir, &r));
+    assert_int_equal(r.docs, 2);
+    assert_int_equal(r.nlangs, 1);
+    assert_string_equal(r.langs[0], "en");
+    assert_int_equal(r.right + r.nmisses, 2);
+    int sow = og_infer_doc_kind_index("sow"), taken = r.nmisses ? r.misses[0].taken : -1;
+    assert_int_equal(r.kind_docs[sow], 1);
+    if (taken >= 0) /* a miss is counted as its pair */
+        assert_int_equal(r.confusion[r.misses[0].truth][taken], 1);
+    char cell[256];
+    og_blind_cell(&r, "kind", cell, sizeof(cell));
+    assert_non_null(strstr(cell, "sow "));
+    og_blind_cell(&r, "pairs", cell, sizeof(cell));
+    assert_true(r.nmisses ? strstr(cell, " -> ") != NULL : strcmp(cell, "none") == 0);
+
+    put(dir, "en-brochure-1.txt", letter); /* no such kind */
+    assert_int_equal(og_blind_eval(m, dir, &r), OG_EINVAL);
+    assert_non_null(strstr(og_error_last(), "brochure is no kind"));
+    char path[1200];
+    snprintf(path, sizeof(path), "%s/en-brochure-1.txt", dir);
+    assert_int_equal(remove(path), 0);
+    put(dir, "en-closure-1.html", "<html><body><p>ok</p></body></html>"); /* no text to speak of */
+    assert_int_equal(og_blind_eval(m, dir, &r), OG_EINVAL);
+    assert_non_null(strstr(og_error_last(), "bytes of text read"));
+
+    og_test_rmrf(dir);
+    free(dir);
+    og_infer_doc_model_free(m);
+    for (size_t i = 0; i < n; i++)
+        free(texts[i]);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_blind_corpus),
+        cmocka_unit_test(
+            test_blind_reader__skips_readmes_and_refuses_unlabelled_or_empty_documents),
+        cmocka_unit_test(test_blind_corpora__stay_above_their_floors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
