@@ -160,6 +160,8 @@ static int alert_act(og_http_req *r, int snooze)
         (snooze && (error = og_http__console_form(r, "until", until, sizeof(until))) < 0))
         return error;
     og_http__console_safe_next(nx[0] ? nx : "/console/alerts", next);
+    if (og_streq(next, "/console") && !og_streq(nx, "/console"))
+        og_strlcpy(next, "/console/alerts", sizeof(next)); /* not a console path: this page */
     if (snooze) {
         if (!until[0])
             return og_error_set(OG_EINVAL, "a snooze needs a time to snooze until");

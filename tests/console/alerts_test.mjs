@@ -49,7 +49,7 @@ await a1.getByRole("button", { name: "Acknowledge" }).click();
 await eve.locator(`#al-${A1} .flash`).waitFor({ timeout: 5000 }).catch(() => {});
 let t1 = await eve.locator(`#al-${A1}`).innerText();
 check(/Acknowledged/.test(t1), `the alert says it was acknowledged: ${t1}`);
-check(/acknowledged by eve: known, the client renews it/.test(t1), `its state names who and the note: ${t1}`);
+check(/acknowledged by user:eve: known, the client renews it/.test(t1), `its state names who and the note: ${t1}`);
 check(await kept(eve), "... without a navigation");
 
 // snooze A2 until a time
@@ -65,7 +65,7 @@ check(await kept(eve), "... without a navigation");
 r = await eve.goto(`${URL}/console/tenants/acme/certificates/${FP1}`);
 check(r.status() === 200, `the certificate's page (${r.status()})`);
 const onCert = eve.locator(`#al-${A1}`);
-check((await onCert.count()) === 1 && /acknowledged by eve/.test(await onCert.innerText()),
+check((await onCert.count()) === 1 && /acknowledged by user:eve/.test(await onCert.innerText()),
   "the certificate's page shows its alert acknowledged");
 check((await onCert.getByRole("button", { name: "Snooze" }).count()) === 1, "with its Snooze button");
 await inspect(eve, "alerts-cert", check);
