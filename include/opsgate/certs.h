@@ -279,6 +279,17 @@ int og_certs_list_all(og_ctx *ctx, const og_certs_filter *f, json_t **out);
  * list row with its alerts). OG_ENOTFOUND, or OG_EINVAL for an ambiguous prefix naming the
  * matches. */
 int og_certs_show(og_ctx *ctx, const char *tenant, const char *id, json_t **out);
+/* The SHA-256 of a DER certificate's TBSCertificate without its embedded SCT list and
+ * precertificate poison (RFC 6962 §3.2; Cert Spotter's tbs_sha256): the same for a
+ * precertificate and the certificate issued from it. Lower-case hex into out. OG_EINVAL for
+ * what is not a certificate. */
+int og_certs_tbs_sha256(const void *der, size_t len, char out[65]);
+/* The tenant's certificate (its fingerprint into fp) whose TBS hash (og_certs_tbs_sha256) is
+ * tbs_sha256, among those valid from not_before_us to not_after_us (a precertificate's
+ * validity is its certificate's). 1 found, 0 none, OG_EINVAL for a hash that is not 64 hex
+ * digits, OG_ENOTFOUND for another tenant's. OG_PERM_READ. */
+int og_certs_find_tbs(og_ctx *ctx, const char *tenant, const char *tbs_sha256,
+                      int64_t not_before_us, int64_t not_after_us, char fp[65]);
 
 /* A certificate named by another module's command (cert renew, revoke, deploy): its SHA-256
  * fingerprint or a unique prefix of at least OG_CERTS_ID_MIN_DIGITS hex digits (colons allowed).
@@ -358,7 +369,8 @@ typedef struct og_certs_policy {
     int bundle_only;     /* with a bundle: 0 = it adds to the system store, 1 = replaces it */
     /* Thresholds scaled to the lifetime of certificates living less than
      * OG_CERTS_THRESHOLD_REF_DAYS (a share of it, not fixed days): OG_CERTS_SHARE_ON or _OFF as
-     * loaded; for og_certs_policy_set also OG_CERTS_SHARE_KEEP (0: unchanged). */
+     * loaded (ON for a tenant that never set it; a policy saved before ON became the default
+     * keeps what it stored); for og_certs_policy_set also OG_CERTS_SHARE_KEEP (0: unchanged). */
     int lifetime_share;
 } og_certs_policy;
 #define OG_CERTS_SHARE_KEEP 0
@@ -412,9 +424,9 @@ void og_certs_renewal_register(og_certs_renewal_fn fn);
 #define OG_CERTS_ALERT_CRITICAL 2
 #define OG_CERTS_ALERT_EXPIRED  3
 #define OG_CERTS_RULE_DAYS_LEFT "days-left"
-/* With the policy's lifetime share on, certificates that live less than this many days have
- * their thresholds scaled to their lifetime: a threshold of t days applies at
- * t * lifetime / OG_CERTS_THRESHOLD_REF_DAYS (30 days of a 45-day certificate: 15 days). */
+/* With the policy's lifetime share on (the default), certificates that live less than this many
+ * days have their thresholds scaled to their lifetime: a threshold of t days applies at t *
+ * lifetime / OG_CERTS_THRESHOLD_REF_DAYS (30 days of a 45-day certificate: 15 days). */
 #define OG_CERTS_THRESHOLD_REF_DAYS 90
 /* "warning", "critical", "expired" (NULL for another number). */
 const char *og_certs_alert_severity_name(int severity);

@@ -288,6 +288,7 @@ static void schedule(og_acme_client *c, og_acme_issued *is)
         og_acme_ari_pick(start, end, og_time_now_us(), rnd64(), &is->renew_at_us) == 0) {
         is->ari = 1;
         is->ari_check_us = og_time_now_us() + og_acme__ari_recheck_us(ra);
+        is->ari_end_us = end;
     }
     og_error_clear();
 }
@@ -425,7 +426,8 @@ int og_acme__record(og_ctx *ctx, const char *tid, const char *plan_id, const cha
     if ((error = og_stmt_prepare(&st, ctx->store,
                                  "UPDATE acme_plans SET current_cert = ?, renew_at_us = ?,"
                                  " failures = 0, last_error = NULL, updated_at = ?,"
-                                 " ari_check_us = ? WHERE tenant_id = ? AND id = ?")) < 0)
+                                 " ari_check_us = ?, ari_end_us = ? WHERE tenant_id = ? AND"
+                                 " id = ?")) < 0)
         goto cleanup;
     og_stmt_bind_text(st, 1, cert_id);
     og_stmt_bind_int(st, 2, is->renew_at_us);
@@ -434,8 +436,12 @@ int og_acme__record(og_ctx *ctx, const char *tid, const char *plan_id, const cha
         og_stmt_bind_int(st, 4, is->ari_check_us);
     else
         og_stmt_bind_null(st, 4);
-    og_stmt_bind_text(st, 5, tid);
-    og_stmt_bind_text(st, 6, plan_id);
+    if (is->ari_end_us)
+        og_stmt_bind_int(st, 5, is->ari_end_us);
+    else
+        og_stmt_bind_null(st, 5);
+    og_stmt_bind_text(st, 6, tid);
+    og_stmt_bind_text(st, 7, plan_id);
     if ((error = og_stmt_step(st)) < 0)
         goto cleanup;
     /* the inventory gets the chain and the key, so scans and expiry alerts know it */

@@ -243,6 +243,7 @@ typedef struct og_acme_issued {
     int64_t renew_at_us;
     int ari;              /* renew_at came from the CA's ARI window */
     int64_t ari_check_us; /* when to ask renewalInfo again; 0 without ARI */
+    int64_t ari_end_us;   /* the end of the CA's ARI window; 0 without ARI */
 } og_acme_issued;
 void og_acme__issued_clear(og_acme_issued *is);
 /* og_acme__issued_clear() after a failure, keeping the thread's error (and its code, error when

@@ -17,7 +17,7 @@
 /* One plan with a current certificate. */
 typedef struct plan_row {
     char id[OG_ID_LEN], fp[65], names[512], last_error[1024], ca[512];
-    int64_t nb, na, renew_at;
+    int64_t nb, na, renew_at, ari_end; /* ari_end 0: the CA gave no ARI window */
     int failures;
 } plan_row;
 
@@ -76,11 +76,12 @@ static const char *remedy_of(const char *t)
     return "read the CA's error, fix its cause, then renew the plan";
 }
 
-/* The plan's rules: overdue, failing. */
+/* The plan's rules: overdue (the end of the CA's ARI window when it gave one, else two thirds
+ * of the lifetime), failing. */
 static int plan_rules(const plan_row *p, int64_t now, json_t *problems)
 {
     char due[OG_TIME_LEN], na[OG_TIME_LEN], msg[2048], act[1024];
-    int64_t life = p->na - p->nb, due_us = p->nb + life / 3 * 2;
+    int64_t life = p->na - p->nb, due_us = p->ari_end > 0 ? p->ari_end : p->nb + life / 3 * 2;
     const char *type = p->last_error[0] ? og_infer_ca_error_type(p->last_error) : "";
     og_time_format(due_us, due);
     og_time_format(p->na, na);
@@ -89,9 +90,12 @@ static int plan_rules(const plan_row *p, int64_t now, json_t *problems)
                   : p->na - now <= life / 6 ? OG_CERTS_ALERT_CRITICAL
                                             : OG_CERTS_ALERT_WARNING;
         snprintf(msg, sizeof(msg),
-                 "renewal of %s (plan %s) is overdue: two thirds of the certificate's lifetime "
-                 "passed on %s without a new certificate; it %s on %s%s%s",
-                 p->names, p->id, due, p->na <= now ? "expired" : "expires", na,
+                 "renewal of %s (plan %s) is overdue: %s passed on %s without a new "
+                 "certificate; it %s on %s%s%s",
+                 p->names, p->id,
+                 p->ari_end > 0 ? "the CA's renewal window (ARI)"
+                                : "two thirds of the certificate's lifetime",
+                 due, p->na <= now ? "expired" : "expires", na,
                  p->last_error[0] ? "; last error: " : "", p->last_error);
         snprintf(act, sizeof(act), "%s; then renew the plan now%s",
                  p->last_error[0] ? remedy_of(type)
@@ -99,10 +103,11 @@ static int plan_rules(const plan_row *p, int64_t now, json_t *problems)
                                     "running its jobs?)",
                  p->na <= now ? " and deploy the new certificate: the served one is expired"
                               : " before it expires");
-        json_t *pr =
-            problem(p, "renewal-overdue", sev, msg, act,
-                    json_pack("{s:s, s:s, s:i, s:s?}", "due", due, "not_after", na, "failures",
-                              p->failures, "last_error", p->last_error[0] ? p->last_error : NULL));
+        json_t *pr = problem(p, "renewal-overdue", sev, msg, act,
+                             json_pack("{s:s, s:s, s:s, s:i, s:s?}", "due", due, "due_by",
+                                       p->ari_end > 0 ? "ari-window" : "two-thirds", "not_after",
+                                       na, "failures", p->failures, "last_error",
+                                       p->last_error[0] ? p->last_error : NULL));
         if (!pr || json_array_append_new(problems, pr) < 0)
             return og_error_set(OG_ERROR, "out of memory");
     }
@@ -240,7 +245,8 @@ cleanup:
 
 #define PLANS_SQL                                                                                  \
     "SELECT p.id, p.names, p.failures, p.last_error, p.renew_at_us, c.fingerprint,"                \
-    " c.not_before_us, c.not_after_us, a.directory_url FROM acme_plans p JOIN acme_certs c ON"     \
+    " c.not_before_us, c.not_after_us, a.directory_url, p.ari_end_us FROM acme_plans p JOIN"       \
+    " acme_certs c ON"                                                                             \
     " c.id = p.current_cert JOIN acme_accounts a ON a.id = p.account_id WHERE p.tenant_id = ? AND" \
     " c.status = 'current' ORDER BY p.id LIMIT 10000"
 
@@ -257,6 +263,7 @@ static void plan_read(og_stmt *st, plan_row *p)
     p->nb = og_stmt_col_int(st, 6);
     p->na = og_stmt_col_int(st, 7);
     og_strlcpy(p->ca, og_stmt_col_text(st, 8) ? og_stmt_col_text(st, 8) : "", sizeof(p->ca));
+    p->ari_end = og_stmt_col_is_null(st, 9) ? 0 : og_stmt_col_int(st, 9);
 }
 
 static int check(og_ctx *ctx, const char *tenant_id, json_t *problems)

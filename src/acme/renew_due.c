@@ -20,7 +20,7 @@ static void ari_recheck(og_ctx *ctx, due *d)
 {
     og_acme_client *c = NULL;
     og_stmt *st = NULL;
-    int64_t start, end, ra = -1, now = og_time_now_us(), at = d->renew_at_us;
+    int64_t start, end, ra = -1, now = og_time_now_us(), at = d->renew_at_us, win_end = 0;
     uint64_t rnd = 0;
     if (og_acme__account_open(ctx, d->tenant, d->account, &c, NULL) == 0 &&
         og_acme__ari_fetch(c, d->ari_id, &start, &end, &ra) == 0 &&
@@ -28,16 +28,22 @@ static void ari_recheck(og_ctx *ctx, due *d)
         /* RFC 9773 §4.2: a new window only moves the time when the old one is outside it */
         if (at < start || at >= end)
             (void)og_acme_ari_pick(start, end, now, rnd, &at);
+        win_end = end;
     }
     og_error_clear();
     d->renew_at_us = at;
     if (og_stmt_prepare(&st, ctx->store,
-                        "UPDATE acme_plans SET renew_at_us = ?, ari_check_us = ? WHERE"
-                        " tenant_id = ? AND id = ?") == 0) {
+                        "UPDATE acme_plans SET renew_at_us = ?, ari_check_us = ?,"
+                        " ari_end_us = COALESCE(?, ari_end_us) WHERE tenant_id = ? AND id = ?") ==
+        0) {
         og_stmt_bind_int(st, 1, at);
         og_stmt_bind_int(st, 2, now + og_acme__ari_recheck_us(ra));
-        og_stmt_bind_text(st, 3, d->tenant);
-        og_stmt_bind_text(st, 4, d->id);
+        if (win_end)
+            og_stmt_bind_int(st, 3, win_end);
+        else
+            og_stmt_bind_null(st, 3);
+        og_stmt_bind_text(st, 4, d->tenant);
+        og_stmt_bind_text(st, 5, d->id);
         (void)og_stmt_step(st);
     }
     og_stmt_free(st);

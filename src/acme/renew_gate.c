@@ -44,6 +44,7 @@ static int order_encode(const char *plan, int order_error, const char *msg, int 
         json_object_set_new(j, "renew_at_us", json_integer(is->renew_at_us));
         json_object_set_new(j, "ari", json_integer(is->ari));
         json_object_set_new(j, "ari_check_us", json_integer(is->ari_check_us));
+        json_object_set_new(j, "ari_end_us", json_integer(is->ari_end_us));
     }
     *out = j ? json_dumps(j, JSON_COMPACT) : NULL;
     json_decref(j);
@@ -88,6 +89,7 @@ static int order_decode(const og_gate_staged *in, const char *plan_id, og_acme_i
     is->renew_at_us = json_integer_value(json_object_get(j, "renew_at_us"));
     is->ari = (int)json_integer_value(json_object_get(j, "ari"));
     is->ari_check_us = json_integer_value(json_object_get(j, "ari_check_us"));
+    is->ari_end_us = json_integer_value(json_object_get(j, "ari_end_us"));
     if (og_acme__leaf_der(is->res.chain_pem, &is->der, &is->der_len) < 0)
         goto cleanup;
     if ((error = og_certs_parse_der(&is->info, is->der, is->der_len)) < 0)

@@ -125,6 +125,12 @@ static const og_migration steps[] = {
      "  tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
      "  target TEXT NOT NULL,"
      "  PRIMARY KEY (plan_id, target));"},
+    {5,
+     /* the end of the CA's ARI window for the plan's current certificate (RFC 9773): its
+      * renewal is overdue once it passes (alert_rules.c); NULL when the CA gave no window, and
+      * then two thirds of the lifetime is the mark */
+     "ALTER TABLE acme_plans ADD COLUMN ari_end_us INTEGER;",
+     "ALTER TABLE acme_plans ADD COLUMN ari_end_us BIGINT;"},
 };
 
 static const char *const purge[] = {

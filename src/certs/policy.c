@@ -15,7 +15,8 @@ static const int default_thresholds[] = {30, 14, 7, 1};
 static void policy_defaults(og_certs_policy *p)
 {
     memset(p, 0, sizeof(*p));
-    p->lifetime_share = OG_CERTS_SHARE_OFF;
+    /* scaled by default (issue 26); a tenant's stored 0 is its choice of fixed days */
+    p->lifetime_share = OG_CERTS_SHARE_ON;
     p->nthresholds = 4;
     memcpy(p->thresholds, default_thresholds, sizeof(default_thresholds));
 }

@@ -91,12 +91,13 @@ static const char *const about =
     "            workstation none, other 443.\n"
     "check-expiry  Raise the alerts due now (the server does this after every scheduled\n"
     "            run). Each threshold crossing raises one alert per certificate, never twice;\n"
-    "            with `policy --lifetime-share on` a certificate living under 90 days has its\n"
-    "            thresholds scaled to its lifetime (30 days of a 45-day certificate: 15 days,\n"
-    "            a share of it, not fixed days). A certificate a renewal plan\n"
+    "            a certificate living under 90 days has its thresholds scaled to its\n"
+    "            lifetime (30 days of a 45-day certificate: 15 days, a share of it, not fixed\n"
+    "            days; `policy --lifetime-share off` keeps fixed days). A certificate a plan\n"
     "            renews raises no threshold alert: its plan alerts when the renewal is overdue\n"
-    "            (two thirds of the lifetime passed), failed 3 times in a row, its deploy\n"
-    "            rolled back, or a scan saw a target serve another certificate.\n"
+    "            (the CA's ARI window or two thirds of the lifetime passed), failed 3 times\n"
+    "            in a row, its deploy rolled back, or a scan saw a target serve another\n"
+    "            certificate.\n"
     "alerts      `alerts` lists the unresolved alerts, worst first (--state open,\n"
     "            acknowledged, snoozed, resolved, all; without --tenant every tenant's, for\n"
     "            platform admins), each with what is wrong and what to do. `alerts ack ID\n"
@@ -566,7 +567,8 @@ static const og_cli_opt tenant_opts[] = {OG_CLI_OPT_TENANT_REQ, {0}};
 static const og_cli_opt policy_opts[] = {
     OG_CLI_OPT_TENANT_REQ,
     {"thresholds", "DAYS", "alert thresholds in days, like 30,14,7,1", 0, 0},
-    {"lifetime-share", "on|off", "scale thresholds for certificates living under 90 days", 0, 0},
+    {"lifetime-share", "on|off",
+     "scale thresholds for certificates living under 90 days (default on)", 0, 0},
     {"ca-bundle", "FILE", "trust FILE's certificates besides the system's", 0, 0},
     {"ca-bundle-only", "FILE", "trust FILE's CAs instead of the system's", 0, 0},
     {"system-trust", NULL, "drop the tenant's bundle: the system store only", 0, 0},

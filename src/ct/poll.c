@@ -73,21 +73,40 @@ static int patterns_load(og_ctx *ctx, const char *tenant_id, patterns *p)
     return 0;
 }
 
+/* The inventory's certificate issued from the same TBSCertificate as the issuance (its
+ * tbs_sha256 and validity): an issuance logged only as a precertificate carries the
+ * precertificate's hash as cert_sha256, which nothing here holds. Into fp ("" when none). */
+static void tbs_lookup(og_ctx *ctx, const char *tenant_id, const og_ct_issuance *is, char fp[65])
+{
+    int64_t nb = 0, na = 0;
+    fp[0] = '\0';
+    if (!is->tbs_sha256[0] || og_time_parse(is->not_before, &nb) < 0 ||
+        og_time_parse(is->not_after, &na) < 0 ||
+        og_certs_find_tbs(ctx, tenant_id, is->tbs_sha256, nb, na, fp) < 0)
+        fp[0] = '\0';
+    og_error_clear();
+}
+
 /* What opsgate knows of the certificate: one of its ACME plans issued it, or the inventory holds
- * it (a scan saw it, or it was imported). */
+ * it (a scan saw it, or it was imported), by the certificate's SHA-256 or, for a precertificate,
+ * by its TBS hash. */
 static og_ct_known known_lookup(og_ctx *ctx, const char *tenant_id, const og_ct_issuance *is)
 {
     og_ct_known k = {0};
     json_t *j = NULL;
-    if (!is->cert_sha256[0])
-        return k;
-    if (og_acme_cert_show(ctx, tenant_id, is->cert_sha256, &j) == 0)
-        k.acme = true;
+    char fp[65] = "";
+    if (is->cert_sha256[0] && og_certs_show(ctx, tenant_id, is->cert_sha256, &j) == 0)
+        og_strlcpy(fp, is->cert_sha256, sizeof(fp));
     json_decref(j);
     j = NULL;
-    if (og_certs_show(ctx, tenant_id, is->cert_sha256, &j) == 0)
-        k.inventory = true;
+    og_error_clear();
+    if (!fp[0])
+        tbs_lookup(ctx, tenant_id, is, fp);
+    const char *id = fp[0] ? fp : is->cert_sha256;
+    if (id[0] && og_acme_cert_show(ctx, tenant_id, id, &j) == 0)
+        k.acme = true;
     json_decref(j);
+    k.inventory = fp[0] != '\0';
     og_error_clear();
     return k;
 }

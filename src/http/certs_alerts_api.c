@@ -22,6 +22,21 @@ int og_http__certs_alerts_list(og_http_req *r)
     return og_http__reply(r, 200, json_pack("{s:o}", "alerts", list));
 }
 
+/* GET /api/v1/certificates/alerts[?tenant=][&state=]: the tenant's alerts (?tenant=, or the
+ * token's own tenant), or for a platform actor without ?tenant= every tenant's, each row with
+ * its tenant (as calendar.ics's fleet mode). */
+int og_http__certs_alerts_fleet(og_http_req *r)
+{
+    const char *tenant = og_http__query(r, "tenant");
+    json_t *list = NULL;
+    int error;
+    if (!tenant || !*tenant)
+        tenant = og_actor_is_platform(&r->ctx.actor) ? NULL : r->ctx.actor.tenant_id;
+    if ((error = og_certs_alert_list(&r->ctx, tenant, og_http__query(r, "state"), &list)) < 0)
+        return error;
+    return og_http__reply(r, 200, json_pack("{s:o}", "alerts", list));
+}
+
 /* POST .../alerts/{id}/ack {note}, POST .../alerts/{id}/snooze {until | for, note}. */
 static int alert_set(og_http_req *r, int snooze)
 {

@@ -36,6 +36,7 @@ int og_http__ct_source_get(struct og_http_req *r);
 int og_http__ct_source_set(struct og_http_req *r);
 /* certs_alerts_api.c: alerts, the calendar feed and its tokens */
 int og_http__certs_alerts_list(struct og_http_req *r);
+int og_http__certs_alerts_fleet(struct og_http_req *r);
 int og_http__certs_alert_ack(struct og_http_req *r);
 int og_http__certs_alert_snooze(struct og_http_req *r);
 int og_http__certs_calendar(struct og_http_req *r);

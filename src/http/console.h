@@ -51,6 +51,16 @@ int og_http__console_cert_id(og_http_req *r, const char *tenant, const char *id,
 int og_http__console_cert_extras(og_http_req *r, const char *tenant, const json_t *cert, json_t *d);
 /* A cloud app credential's page (kind app-credential; cred as og_certs_show gives it, stolen). */
 int og_http__console_appcred_render(og_http_req *r, const char *tenant, json_t *cred);
+/* console_alerts.c: GET /console/alerts, POST /console/tenants/{tenant}/alerts/{id}/ack and
+ * .../snooze (note, until, next: where the form leads back without htmx). */
+int og_http__console_alerts(og_http_req *r);
+int og_http__console_alert_ack(og_http_req *r);
+int og_http__console_alert_snooze(og_http_req *r);
+/* An alert row of og_certs_alert_list (tenant: the list's, for rows without their own) made
+ * ready for alert_item.mustache: tenant_name, ack_action, snooze_action, cert_href, can_act
+ * (may_act and not resolved), csrf (masked) and next. */
+void og_http__console_alert_shape(json_t *a, const char *tenant, bool may_act, const char *csrf,
+                                  const char *next);
 int og_http__console_inbox(og_http_req *r); /* GET /console/inbox */
 int og_http__console_gate(og_http_req *r);  /* GET /console/tenants/{tenant}/gates/{id} */
 /* POST /console/tenants/{tenant}/gates/{id}/{decision} */

@@ -5,6 +5,7 @@
 #include "http/console.h"
 #include "opsgate/certs.h"
 #include "opsgate/error.h"
+#include "opsgate/tenant.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -241,6 +242,31 @@ static void chain_strings(json_t *sighting)
     json_object_set_new(sighting, "chain_items", out);
 }
 
+/* The certificate's alerts with their Acknowledge and Snooze buttons (console_alerts.c), which
+ * lead back to this page without htmx. */
+static int problems_shape(og_http_req *r, const char *tenant, const json_t *cert, json_t *mine)
+{
+    char tid[OG_ID_LEN], csrf[OG_CONSOLE_CSRF_MASKED], next[300];
+    json_t *a;
+    size_t i;
+    int error;
+    if (!json_array_size(mine))
+        return 0;
+    if ((error = og_tenant_resolve(&r->ctx, tenant, OG_PERM_READ, tid)) < 0 ||
+        (error = og_http__console_csrf_masked(r, csrf)) < 0)
+        return error;
+    bool may = og_authz_check(&r->ctx.actor, tid, OG_PERM_WRITE) == 0;
+    og_error_clear();
+    snprintf(next, sizeof(next), "/console/tenants/%s/certificates/%s", tenant,
+             json_string_value(json_object_get(cert, "fingerprint")));
+    json_array_foreach(mine, i, a)
+    {
+        og_http__console_alert_shape(a, tenant, may, csrf, next);
+        json_object_del(a, "cert_href"); /* this page */
+    }
+    return 0;
+}
+
 int og_http__console_cert(og_http_req *r)
 {
     const char *tenant, *id = og_http__param(&r->match, "id");
@@ -275,6 +301,11 @@ int og_http__console_cert(og_http_req *r)
             json_array_append(mine, a);
     }
     json_decref(all);
+    if ((error = problems_shape(r, tenant, cert, mine)) < 0) {
+        json_decref(mine);
+        json_decref(cert);
+        return error;
+    }
     json_object_set_new(cert, "has_problems", json_boolean(json_array_size(mine) > 0));
     json_object_set_new(cert, "problems", mine);
     json_int_t days = json_integer_value(json_object_get(cert, "days_left"));

@@ -125,6 +125,8 @@ BODIES = {
 }
 BODIES.update({
     "POST /api/v1/tenants/{tenant}/certs/alerts/{id}/snooze": lambda r: {"for": "1d"},
+    "POST /console/tenants/{tenant}/alerts/{id}/snooze":  # a datetime-local field, UTC
+        lambda r: {"until": time.strftime("%Y-%m-%dT%H:%M", time.gmtime(time.time() + 86400))},
     "POST /api/v1/tenants/{tenant}/certs/calendar-tokens": lambda r: {"label": "matrix " + r},
 })
 BODIES.update({
@@ -441,7 +443,7 @@ def subst(path, o, missing=False, inner=False):
             return o["watch"]
         if "/ct-findings/" in prefix:
             return MISSING_UUID  # no CT source in the fixture: no finding exists
-        if "/certs/alerts/" in prefix or "/calendar-tokens/" in prefix:
+        if "/alerts/" in prefix or "/calendar-tokens/" in prefix:
             return MISSING_UUID  # no alert (nothing is wrong) and no calendar token in the fixture
         if "/certs/" in prefix or "/certificates/" in prefix:
             return o["cert"]

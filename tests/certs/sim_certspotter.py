@@ -14,7 +14,12 @@ for the first --rate-limit requests. A name matches the domain when it is the do
 include_subdomains=true) below it; a wildcard "*.x" counts as x's subdomain.
 
 The feed is read from --feed (a JSON array of issuances with every field, dns_names and issuer
-included) at every request, so a test changes it between polls. Every request is appended to
+included) at every request, so a test changes it between polls. An entry with "precert_of" (a PEM
+certificate file) is that certificate's issuance as Cert Spotter reports one logged only as a
+precertificate: tbs_sha256 is the certificate's TBS hash (RFC 6962 3.2: its TBSCertificate, which
+a precertificate shares once the poison is removed; the file must embed no SCT list), cert_sha256
+the precertificate's own digest (here of "precert:" + the TBS: never the certificate's), the
+validity the certificate's; the entry's other fields are kept. Every request is appended to
 --log as one JSON line {path, query, auth, status}. The port is written to --port-file.
 """
 import argparse
@@ -27,6 +32,44 @@ from urllib.parse import parse_qs, urlparse
 ARGS = None
 LOCK = threading.Lock()
 STATE = {"requests": 0}
+
+
+def der_item(data, at):
+    """(start of content, end) of the DER item at `at`."""
+    n = data[at + 1]
+    if n < 0x80:
+        return at + 2, at + 2 + n
+    k = n & 0x7F
+    ln = int.from_bytes(data[at + 2:at + 2 + k], "big")
+    return at + 2 + k, at + 2 + k + ln
+
+
+def precert_issuance(iss):
+    """iss with the TBS hash, a precertificate's digest and the validity of its "precert_of"."""
+    import base64
+    import hashlib
+    import re
+    import subprocess
+    pem = open(iss["precert_of"]).read()
+    b64 = re.search(r"-----BEGIN CERTIFICATE-----(.*?)-----END", pem, re.S).group(1)
+    der = base64.b64decode("".join(b64.split()))
+    sct_oid = bytes.fromhex("060a2b06010401d679020402")
+    if sct_oid in der:
+        raise ValueError("precert_of: the certificate embeds SCTs; the simulator cannot strip them")
+    body, _ = der_item(der, 0)        # Certificate ::= SEQUENCE { tbsCertificate, ... }
+    _, tbs_end = der_item(der, body)  # the TBSCertificate, header included
+    tbs = der[body:tbs_end]
+    out = {k: v for k, v in iss.items() if k != "precert_of"}
+    out["tbs_sha256"] = hashlib.sha256(tbs).hexdigest()
+    out["cert_sha256"] = hashlib.sha256(b"precert:" + tbs).hexdigest()
+    dates = subprocess.run(["openssl", "x509", "-noout", "-startdate", "-enddate", "-dateopt",
+                            "iso_8601"], input=pem, capture_output=True, text=True,
+                           check=True).stdout
+    for line in dates.splitlines():
+        k, v = line.split("=", 1)
+        v = v.strip().replace(" ", "T")
+        out["not_before" if k == "notBefore" else "not_after"] = v
+    return out
 
 
 def covers(domain, name, subdomains):
@@ -80,6 +123,7 @@ class Handler(BaseHTTPRequestHandler):
         with open(ARGS.feed) as f:
             feed = json.load(f)
         out = []
+        feed = [precert_issuance(i) if "precert_of" in i else i for i in feed]
         for iss in sorted(feed, key=lambda i: int(i["id"])):
             if int(iss["id"]) <= after:
                 continue

@@ -3,7 +3,8 @@
 # loopback front (acme/ari_proxy.py) adds renewalInfo. The renewal time is drawn inside the
 # suggested window, the CertID names the certificate, Retry-After sets the next check, a window
 # moved into the past makes `cert renew --due` renew at once, and the renewal order carries
-# `replaces` with the old certificate's CertID.
+# `replaces` with the old certificate's CertID. The renewal is overdue (an alert) once the
+# window's end passes without a new certificate; without a window, at two thirds of the lifetime.
 set -euo pipefail
 . "$(dirname "$0")/acme/lib.sh"
 acme_need
@@ -52,6 +53,23 @@ chk=$(sqlite3 "$DB" "SELECT ari_check_us / 1000000 FROM acme_plans WHERE id = '$
 
 # not due yet: nothing renews
 out=$("$O" cert renew --due --json); [ "$(jq .renewed <<<"$out")" = 0 ] || fail "renewed early: $out"
+
+# the renewal is overdue once the CA's window ends without a new certificate (not at two thirds
+# of the lifetime); the window's end is kept with the plan
+end=$(sqlite3 "$DB" "SELECT ari_end_us / 1000000 FROM acme_plans WHERE id = '$P'")
+[ "$end" = $((now + 2 * 86400)) ] || fail "ARI window end kept as $end, want $((now + 2 * 86400))"
+overdue() { "$O" cert check-expiry --tenant t1 >/dev/null &&
+  "$O" cert alerts --tenant t1 --json | jq -c '[.alerts[] | select(.rule == "renewal-overdue")]'; }
+[ "$(overdue)" = "[]" ] || fail "overdue before the window ended: $(overdue)"
+sqlite3 "$DB" "UPDATE acme_plans SET ari_end_us = ($(date +%s) - 60) * 1000000 WHERE id = '$P'"
+a=$(overdue)
+jq -e 'length == 1 and .[0].details.due_by == "ari-window" and (.[0].message | test("renewal window \\(ARI\\)"))' \
+  <<<"$a" >/dev/null || fail "no overdue alert once the ARI window ended: $a"
+# without a window the mark is two thirds of the lifetime, not reached by a fresh certificate
+sqlite3 "$DB" "UPDATE acme_plans SET ari_end_us = NULL WHERE id = '$P'"
+a=$("$O" cert check-expiry --tenant t1 >/dev/null && "$O" cert alerts --tenant t1 --state all --json)
+jq -e '[.alerts[] | select(.rule == "renewal-overdue")] | length == 1 and .[0].state == "resolved"' \
+  <<<"$a" >/dev/null || fail "the overdue alert is not resolved by two thirds not reached: $a"
 
 # the CA moves the window into the past (e.g. a revocation is coming); once the re-check time
 # has come (set here instead of waiting an hour), --due asks again and renews at once

@@ -37,7 +37,10 @@ expiry() { run 0 "check-expiry ($1)" og cert check-expiry --tenant acme; }
 
 # this data folder is not acme_start's: it allows the loopback CA itself (docs/ops.md, "Egress")
 run 0 "allow loopback egress" og notify egress allow 127.0.0.0/8 --note "Pebble on loopback"
-run 0 "policy" og cert policy --tenant acme --thresholds 30,14,7,1
+# fixed days first (the default scales them to a short lifetime: below): the imported 5-day
+# certificate is then inside the 30, 14 and 7-day thresholds at once
+run 0 "policy" og cert policy --tenant acme --thresholds 30,14,7,1 --lifetime-share off
+contains "$out" "lifetime share: off" "the tenant's choice of fixed days"
 run 0 "ACME account" og acme account create --tenant acme --directory "$PEBBLE_DIR" --ca-file "$PEBBLE_CA"
 run 0 "issue shop.acme.test" og cert issue --tenant acme --name shop.acme.test --challenge http-01 \
   --http-listen "127.0.0.1:$HTTP_PORT" --json
@@ -56,7 +59,8 @@ eq "$(sq "SELECT COUNT(*) FROM events WHERE type = 'certs.expiring' AND payload 
 eq "$(jq --arg f "$F" '[.[] | select(.fingerprint == $f)] | length' <<<"$(alerts)")" 0 "no alert about the planned certificate"
 eq "$(rule_count days-left)" 1 "the imported certificate's days-left alert is listed"
 contains "$(rule_field days-left action)" "renewal plan" "the days-left alert says what to do"
-# thresholds as a share of a short lifetime: a fresh 5-day certificate is not alerted at once
+# thresholds as a share of a short lifetime (the default, set back): a fresh 5-day certificate
+# is not alerted at once
 run 0 "lifetime share on" og cert policy --tenant acme --lifetime-share on
 contains "$out" "lifetime share: on" "the policy shows it"
 leaf fresh 5

@@ -82,6 +82,10 @@ expect 0 "engineer" -- og user add --tenant acme eve --role engineer
 expect 0 "auditor" -- og user add --tenant acme aud --role auditor
 expect 0 "trust the test root for acme" -- og cert policy --tenant acme --ca-bundle "$P/bundle.pem"
 contains "$out" "tenant-bundle" "policy shows the tenant bundle"
+# fixed-day thresholds: the expiry checks below are about a 5-day certificate crossing 30, 14
+# and 7 days (by default they are scaled to its lifetime: 30 days of 90 is 1.7 of its 5)
+expect 0 "fixed-day thresholds" -- og cert policy --tenant acme --lifetime-share off
+contains "$out" "lifetime share: off" "policy shows fixed days"
 expect 2 "bad thresholds" -- og cert policy --tenant acme --thresholds 30,abc
 contains "$err" "30,abc" "bad thresholds are named"
 expect 1 "a bundle without CA" -- og cert policy --tenant acme --ca-bundle "$P/good.key"

@@ -7,7 +7,9 @@
 # CA for a watched name raises exactly one alert (a ct.unknown_issuance gate review) however
 # often it is polled; marking it expected is audited and the next similar one (a renewal by the
 # same issuer for the same names) raises nothing, while a subdomain's certificate by a third CA
-# does. Then the same over HTTP, another tenant's finding is 404, and bad input is refused.
+# does, and our renewal logged only as a precertificate (simulated: the TBS hash of the
+# certificate we hold, another digest) is ours by its TBS hash. Then the same over HTTP, another
+# tenant's finding is 404, and bad input is refused.
 . "$(dirname "$0")/lib.sh"
 command -v openssl >/dev/null || { echo "SKIP: openssl is not installed" >&2; exit 77; }
 command -v python3 >/dev/null || { echo "SKIP: python3 is not installed" >&2; exit 77; }
@@ -120,19 +122,31 @@ jq -e '[.records[]? // .[]? | select(.action == "ct.finding.expect")][0].analysi
 run 0 "expected list" og cert watch expected --tenant acme --json
 [ "$(jq -r '.expected | length' "$T/out")" = 1 ] && ok || bad "expected patterns: $(cat "$T/out")"
 
-# ---- the next similar one raises nothing; a subdomain's by a third CA does
+# ---- the next similar one raises nothing; a subdomain's by a third CA does; our renewal
+# logged only as a precertificate (its digest is nobody's here) is ours by its TBS hash
+openssl x509 -req -in "$T/leaf.csr" -CA "$T/ca.pem" -CAkey "$T/ca.key" -CAcreateserial \
+  -days 19 -extfile "$T/ext" -out "$T/leaf2.pem" 2>/dev/null || bad "the renewed leaf"
+cat "$T/leaf2.pem" "$T/leaf.key" >"$T/bundle2.pem"
+run 0 "import our renewal" og cert import --tenant acme "$T/bundle2.pem"
+PRE=$(iss 1006 "$(h unused)" '["www.example.com"]' 'Our Test CA' "$OUR_CA_KEY" |
+  jq -c --arg f "$T/leaf2.pem" '. + {precert_of: $f}')
 jq ". + [$(iss 1004 "$(h cert1004)" '["shop.example.com"]' 'Evil CA' "$EVIL_KEY"),
- $(iss 1005 "$(h cert1005)" '["api.dev.example.com"]' 'Third CA' "$THIRD_KEY")]" "$T/feed.json" >"$T/feed2" &&
+ $(iss 1005 "$(h cert1005)" '["api.dev.example.com"]' 'Third CA' "$THIRD_KEY"), $PRE]" "$T/feed.json" >"$T/feed2" &&
   mv "$T/feed2" "$T/feed.json"
-run 0 "poll the renewal and the subdomain" og cert watch poll --tenant acme --json
-[ "$(jq -r '.watches[0] | [.new, .expected, .unknown] | map(tostring) | join(" ")' "$T/out")" = "2 1 1" ] && ok ||
+run 0 "poll the renewal, the subdomain and our precertificate" og cert watch poll --tenant acme --json
+[ "$(jq -r '.watches[0] | [.new, .expected, .unknown, .known] | map(tostring) | join(" ")' "$T/out")" = "3 1 1 1" ] && ok ||
   bad "third poll: $(cat "$T/out")"
-[ "$(alerts)" = 2 ] && ok || bad "the expected renewal raised an alert, or the subdomain none: $(alerts)"
+[ "$(alerts)" = 2 ] && ok || bad "the expected renewal or our precertificate raised an alert, or the subdomain none: $(alerts)"
+run 0 "findings closed" og cert watch findings --tenant acme --state closed --json
+OURS2=$(openssl x509 -in "$T/leaf2.pem" -outform DER | sha256sum | cut -c1-64)
+jq -e --arg o "$OURS2" '[.findings[] | select(.remote_id == "1006")][0] |
+  .verdict == "ours-inventory" and .finding == null and .cert_sha256 != $o and (.tbs_sha256 | length) == 64' \
+  "$T/out" >/dev/null && ok || bad "the precertificate of our renewal is not ours: $(cat "$T/out")"
 run 0 "findings expected" og cert watch findings --tenant acme --state expected --json
 [ "$(jq -r '.findings | length' "$T/out")" = 2 ] && ok || bad "expected findings: $(cat "$T/out")"
 run 0 "incident" og cert watch incident --tenant acme "$(og cert watch findings --tenant acme --state open --json | jq -r '.findings[0].id')" --note "not theirs"
 run 0 "watch list" og cert watch list --tenant acme --json
-[ "$(jq -r '.watches[0] | [.domain, .subdomains, .issuances, .cursor] | map(tostring) | join(" ")' "$T/out")" = "example.com true 4 1005" ] &&
+[ "$(jq -r '.watches[0] | [.domain, .subdomains, .issuances, .cursor] | map(tostring) | join(" ")' "$T/out")" = "example.com true 5 1006" ] &&
   ok || bad "watch list: $(cat "$T/out")"
 
 # ---- a watch without subdomains asks so

@@ -4,7 +4,8 @@
 # CRLF lines folded at 75 octets and TEXT escaped (a subject with commas, semicolons and a long
 # name); per tenant with a bearer token, every tenant's for a platform-admin; readable with a
 # calendar token in the URL that reads nothing else, names its tenant, and stops working once
-# revoked (create and revoke audited); another tenant's token id is not found.
+# revoked (create and revoke audited); another tenant's token id is not found. The alerts over
+# HTTP (GET /api/v1/certificates/alerts): the tenant's, every tenant's for a platform-admin.
 . "$(dirname "$0")/lib.sh"
 PY=/usr/bin/python3
 "$PY" -c 'import icalendar' 2>/dev/null || { echo "SKIP: python3-icalendar is not installed (scripts/deps.sh test installs it)"; exit 77; }
@@ -124,4 +125,30 @@ audit=$(og audit list --tenant acme --json | jq -c '(if type == "array" then . e
 for a in certs.calendar.token.create certs.calendar.token.revoke; do
   [ "$(jq --arg a "$a" '[.[] | select(.action == $a)] | length' <<<"$audit")" -ge 1 ] && ok || bad "audited: $a"
 done
+
+# ---- alerts over HTTP: the tenant's, and every tenant's for a platform-admin. Fixed-day
+# thresholds here: these certificates are young, and a share of their lifetime alerts none yet.
+cert g2 "/CN=old.globex.test" 10
+q cert import --tenant globex "$OG_TMP/g2.crt"
+q cert policy --tenant acme --lifetime-share off
+q cert policy --tenant globex --lifetime-share off
+q cert check-expiry
+api GET /api/v1/certificates/alerts "$admin"
+expect_status 200 "the platform-admin lists every tenant's alerts"
+expect_jq '[.alerts[].tenant] | unique | join(",")' "acme,globex" "both tenants' alerts, each named"
+expect_jq '[.alerts[] | select(.rule == "days-left" and .state == "open")] | length' 2 \
+  "shop.acme.test (20 days) and old.globex.test (10 days) crossed 30 days"
+api GET "/api/v1/certificates/alerts?tenant=globex" "$admin"
+expect_status 200 "one tenant's for the platform-admin"
+expect_jq '[.alerts[] | .subject] | join(",")' "CN=old.globex.test" "globex's only"
+api GET /api/v1/certificates/alerts "$aud"
+expect_status 200 "an auditor reads the tenant's"
+expect_jq '[.alerts[] | .subject | test("Acme")] | all and length == 1' true "acme's only"
+expect_jq '.alerts[0] | has("tenant")' false "no tenant column in one tenant's list"
+api GET "/api/v1/certificates/alerts?tenant=globex" "$ada"
+expect_status 404 "another tenant's alerts are not found"
+api GET "/api/v1/certificates/alerts?state=bogus" "$admin"
+expect_status 400 "an unknown state"
+api GET /api/v1/certificates/alerts ""
+expect_status 401 "no token, no alerts"
 og_done

@@ -102,10 +102,14 @@ mkcert() {   # mkcert NAME CN SANS
 }
 mkcert acme shop.acme.example "DNS:shop.acme.example,DNS:www.shop.acme.example" || bad "openssl"
 mkcert globex www.globex.example "DNS:www.globex.example" || bad "openssl"
+# fixed-day thresholds: the messages are about a 7-day certificate inside the 30, 14 and 7-day
+# thresholds (by default they are scaled to its lifetime and it would be inside none yet)
+for t in acme globex; do
+  run 0 "$t policy" -- og cert policy --tenant "$t" --thresholds 30,14,7,1 --lifetime-share off
+done
 run 0 "import acme's" -- og cert import --tenant acme "$OG_TMP/acme.crt"
 run 0 "import globex's" -- og cert import --tenant globex "$OG_TMP/globex.crt"
 for t in acme globex; do
-  run 0 "$t policy" -- og cert policy --tenant "$t" --thresholds 30,14,7,1
   run 0 "$t expiry alerts" -- og cert check-expiry --tenant "$t"
 done
 run 0 "deliver" -- og events run

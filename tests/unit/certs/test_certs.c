@@ -410,9 +410,20 @@ static void test_import__malformed_pem_names_file_and_line(void **state)
     json_decref(list);
 }
 
+/* Fixed-day thresholds for acme: what the test is about (by default they are scaled to a
+ * short certificate's lifetime, which would alert these young certificates at none). */
+static void fixed_days(og_ctx *ctx)
+{
+    og_certs_policy p;
+    memset(&p, 0, sizeof(p));
+    p.lifetime_share = OG_CERTS_SHARE_OFF;
+    OG_ASSERT_OK(og_certs_policy_set(ctx, "acme", &p, 0));
+}
+
 static void test_expiry__alerts_each_crossing_once(void **state)
 {
     og_test_env *env = *state;
+    fixed_days(&env->ctx);
     EVP_PKEY *k = keygen(0);
     spec s = {"soon", "DNS:soon.example", 0, NULL, -10 * DAY_S, 10 * DAY_S, 0};
     X509 *x = make_cert(&s, k, NULL, NULL);
@@ -514,6 +525,7 @@ static int events_about(og_test_env *env, const char *fp)
 static void test_expiry__alerts_name_the_renewal_plan_the_renewer_reports(void **state)
 {
     og_test_env *env = *state;
+    fixed_days(&env->ctx);
     EVP_PKEY *k = keygen(0);
     spec a = {"planned", "DNS:planned.example", 0, NULL, -10 * DAY_S, 10 * DAY_S, 0};
     spec b = {"unplanned", "DNS:unplanned.example", 0, NULL, -10 * DAY_S, 9 * DAY_S, 0};

@@ -218,9 +218,20 @@ static void test_alerts__raised_once_snoozed_worse_resolved(void **state)
     }
 }
 
+/* Fixed-day thresholds for acme: what the test is about (by default they are scaled to a
+ * short certificate's lifetime, which would alert these young certificates at none). */
+static void fixed_days(og_ctx *ctx)
+{
+    og_certs_policy p;
+    memset(&p, 0, sizeof(p));
+    p.lifetime_share = OG_CERTS_SHARE_OFF;
+    OG_ASSERT_OK(og_certs_policy_set(ctx, "acme", &p, 0));
+}
+
 static void test_alerts__days_left_alert_says_what_to_do_and_respects_a_snooze(void **state)
 {
     og_test_env *env = *state;
+    fixed_days(&env->ctx);
     char fp[65];
     int n = -1;
     import(env, "manual.example", 10, fp); /* crosses 30 and 14 at import */
@@ -254,13 +265,18 @@ static void test_alerts__days_left_alert_says_what_to_do_and_respects_a_snooze(v
     json_decref(list);
 }
 
-static void test_alerts__lifetime_share_scales_short_certificates(void **state)
+static void test_alerts__lifetime_share_scales_short_certificates_by_default(void **state)
 {
     og_test_env *env = *state;
     char fp[65];
     og_certs_policy p;
+    /* a tenant that never set it: on */
+    OG_ASSERT_OK(og_certs_policy_get(&env->ctx, "acme", &p));
+    assert_int_equal(p.lifetime_share, OG_CERTS_SHARE_ON);
+    og_certs_policy_clear(&p);
+    /* setting the thresholds only stores the default with them */
     memset(&p, 0, sizeof(p));
-    p.lifetime_share = OG_CERTS_SHARE_ON;
+    OG_ASSERT_OK(og_certs_thresholds_parse("30,14,7,1", &p));
     OG_ASSERT_OK(og_certs_policy_set(&env->ctx, "acme", &p, 0));
     OG_ASSERT_OK(og_certs_policy_get(&env->ctx, "acme", &p));
     assert_int_equal(p.lifetime_share, OG_CERTS_SHARE_ON);
@@ -278,6 +294,10 @@ static void test_alerts__lifetime_share_scales_short_certificates(void **state)
     int n = 0;
     OG_ASSERT_OK(og_certs_expiry_run(&env->ctx, "acme", &n));
     assert_int_equal(n, 1);
+    /* the explicit off is the tenant's choice, kept over the default */
+    OG_ASSERT_OK(og_certs_policy_get(&env->ctx, "acme", &p));
+    assert_int_equal(p.lifetime_share, OG_CERTS_SHARE_OFF);
+    og_certs_policy_clear(&p);
 }
 
 /* 49 octets, then "\xc3\xa9" as the 75th and 76th octets of "SUMMARY:Planned renewal: ..." */
@@ -386,8 +406,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(
             test_alerts__days_left_alert_says_what_to_do_and_respects_a_snooze, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_alerts__lifetime_share_scales_short_certificates,
-                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_alerts__lifetime_share_scales_short_certificates_by_default, setup, teardown),
         cmocka_unit_test_setup_teardown(
             test_calendar__folded_escaped_and_read_with_a_revocable_token, setup, teardown),
     };
