@@ -94,10 +94,12 @@ typedef enum og_ct_verdict {
     OG_CT_EXPECTED,       /* an issuer and names a human marked expected for this tenant */
 } og_ct_verdict;
 const char *og_ct_verdict_name(og_ct_verdict v); /* "unknown", "ours-acme", ... */
-/* What opsgate knows of an issuance's certificate (looked up by its SHA-256). */
+/* What opsgate knows of an issuance's certificate (looked up by its SHA-256, or for a
+ * precertificate by its TBS hash). */
 typedef struct og_ct_known {
     bool acme;      /* a renewal plan issued it */
     bool inventory; /* the inventory holds it */
+    char fp[65];    /* the inventory certificate's fingerprint ("" when none) */
 } og_ct_known;
 /* A pattern marked expected: the issuer (its key's SHA-256 when the source gave it, else its
  * name) and names, each exact ("www.example.com") or "*.example.com" (any name below

@@ -277,8 +277,9 @@ int og_ct_cert_status(og_ctx *ctx, const char *tenant, const char *fingerprint, 
     if ((error = og_stmt_prepare_args(&st, ctx->store,
                                       "SELECT id, remote_id, verdict, state, watch_domain AS watch,"
                                       " seen_at FROM ct_issuances WHERE tenant_id = ? AND"
-                                      " cert_sha256 = ? ORDER BY seen_us",
-                                      "tt", t.id, fingerprint ? fingerprint : "")) >= 0)
+                                      " (cert_sha256 = ? OR known_sha256 = ?) ORDER BY seen_us",
+                                      "ttt", t.id, fingerprint ? fingerprint : "",
+                                      fingerprint ? fingerprint : "")) >= 0)
         error = og_stmt_collect(st, NULL, NULL, &arr);
     og_stmt_free(st);
     if (error < 0)

@@ -94,19 +94,18 @@ static og_ct_known known_lookup(og_ctx *ctx, const char *tenant_id, const og_ct_
 {
     og_ct_known k = {0};
     json_t *j = NULL;
-    char fp[65] = "";
     if (is->cert_sha256[0] && og_certs_show(ctx, tenant_id, is->cert_sha256, &j) == 0)
-        og_strlcpy(fp, is->cert_sha256, sizeof(fp));
+        og_strlcpy(k.fp, is->cert_sha256, sizeof(k.fp));
     json_decref(j);
     j = NULL;
     og_error_clear();
-    if (!fp[0])
-        tbs_lookup(ctx, tenant_id, is, fp);
-    const char *id = fp[0] ? fp : is->cert_sha256;
+    if (!k.fp[0])
+        tbs_lookup(ctx, tenant_id, is, k.fp);
+    const char *id = k.fp[0] ? k.fp : is->cert_sha256;
     if (id[0] && og_acme_cert_show(ctx, tenant_id, id, &j) == 0)
         k.acme = true;
     json_decref(j);
-    k.inventory = fp[0] != '\0';
+    k.inventory = k.fp[0] != '\0';
     og_error_clear();
     return k;
 }
@@ -165,8 +164,18 @@ static int alert(poll_state *s, const char *id, const og_ct_issuance *is)
 }
 
 /* Record one issuance (in the page's transaction) unless the tenant has it already. */
-static int record(poll_state *s, const og_ct_issuance *is, og_ct_verdict v, const char *pattern)
+/* An issuance's verdict, the expected pattern that matched (-1: none) and the inventory
+ * certificate it is (fp, "" when none: a precertificate's digest differs from it). */
+typedef struct verdict {
+    og_ct_verdict v;
+    ssize_t pat;
+    char fp[65];
+} verdict;
+
+static int record(poll_state *s, const og_ct_issuance *is, const verdict *vd)
 {
+    og_ct_verdict v = vd->v;
+    const char *pattern = vd->pat >= 0 ? s->pats.ids[vd->pat] : NULL;
     char id[OG_ID_LEN], now[OG_TIME_LEN];
     int64_t now_us = og_time_now_us();
     char *names = NULL;
@@ -186,12 +195,13 @@ static int record(poll_state *s, const og_ct_issuance *is, og_ct_verdict v, cons
     if ((error = og_store_run(
              s->ctx->store,
              "INSERT INTO ct_issuances (id, tenant_id, watch_id, watch_domain, provider,"
-             " remote_id, cert_sha256, tbs_sha256, issuer, issuer_pubkey_sha256, names,"
-             " not_before, not_after, verdict, state, pattern_id, seen_at, seen_us)"
-             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-             "tttttttttttttttttI", id, s->t->id, s->watch_id, s->domain, s->provider->name, is->id,
+             " remote_id, cert_sha256, tbs_sha256, known_sha256, issuer, issuer_pubkey_sha256,"
+             " names, not_before, not_after, verdict, state, pattern_id, seen_at, seen_us)"
+             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             "ttttttttttttttttttI", id, s->t->id, s->watch_id, s->domain, s->provider->name, is->id,
              is->cert_sha256[0] ? is->cert_sha256 : NULL, is->tbs_sha256[0] ? is->tbs_sha256 : NULL,
-             is->issuer, is->issuer_pubkey_sha256[0] ? is->issuer_pubkey_sha256 : NULL, names,
+             vd->fp[0] ? vd->fp : NULL, is->issuer,
+             is->issuer_pubkey_sha256[0] ? is->issuer_pubkey_sha256 : NULL, names,
              is->not_before[0] ? is->not_before : NULL, is->not_after[0] ? is->not_after : NULL,
              og_ct_verdict_name(v),
              v == OG_CT_UNKNOWN    ? "open"
@@ -218,8 +228,7 @@ cleanup:
     return error < 0 ? error : 0;
 }
 
-static int page_commit(poll_state *s, const og_ct_issuance *v, size_t n, const og_ct_verdict *vd,
-                       const ssize_t *pat)
+static int page_commit(poll_state *s, const og_ct_issuance *v, size_t n, const verdict *vd)
 {
     int error;
     json_t *analysis = NULL;
@@ -228,7 +237,7 @@ static int page_commit(poll_state *s, const og_ct_issuance *v, size_t n, const o
     if ((error = og_store_tx_begin_scope(s->ctx->store, s->t->id)) < 0)
         goto out;
     for (size_t i = 0; i < n && error >= 0; i++)
-        error = record(s, &v[i], vd[i], pat[i] >= 0 ? s->pats.ids[pat[i]] : NULL);
+        error = record(s, &v[i], &vd[i]);
     if (error >= 0)
         error = og_store_run(s->ctx->store,
                              "UPDATE ct_watches SET cursor = ?, polled_at_us = ?, last_error = NULL"
@@ -256,8 +265,7 @@ static int one_page(poll_state *s, og_ct__source *src, int subdomains, char *cur
 {
     og_ct_issuance *v = NULL;
     size_t n = 0;
-    og_ct_verdict *vd = NULL;
-    ssize_t *pat = NULL;
+    verdict *vd = NULL;
     int error = src->provider->page(src->client, s->domain, subdomains, cursor, &v, &n);
     *done = 0;
     if (error < 0) {
@@ -271,18 +279,19 @@ static int one_page(poll_state *s, og_ct__source *src, int subdomains, char *cur
         *done = 1;
         goto cleanup;
     }
-    if (!(vd = calloc(n, sizeof(*vd))) || !(pat = calloc(n, sizeof(*pat)))) {
+    if (!(vd = calloc(n, sizeof(*vd)))) {
         error = og_error_set(OG_ERROR, "out of memory");
         goto cleanup;
     }
     for (size_t i = 0; i < n; i++) {
         og_ct_known k = known_lookup(s->ctx, s->t->id, &v[i]);
         size_t which = 0;
-        vd[i] = og_ct_match(&v[i], &k, s->pats.v, s->pats.n, &which);
-        pat[i] = vd[i] == OG_CT_EXPECTED ? (ssize_t)which : -1;
+        vd[i].v = og_ct_match(&v[i], &k, s->pats.v, s->pats.n, &which);
+        vd[i].pat = vd[i].v == OG_CT_EXPECTED ? (ssize_t)which : -1;
+        og_strlcpy(vd[i].fp, k.fp, sizeof(vd[i].fp));
     }
     s->issuances += (int64_t)n;
-    if ((error = page_commit(s, v, n, vd, pat)) < 0)
+    if ((error = page_commit(s, v, n, vd)) < 0)
         goto cleanup;
     if (strcmp(cursor, v[n - 1].id) == 0) {
         error =
@@ -293,7 +302,6 @@ static int one_page(poll_state *s, og_ct__source *src, int subdomains, char *cur
 cleanup:
     og_ct_issuances_free(v, n);
     free(vd);
-    free(pat);
     return error;
 }
 

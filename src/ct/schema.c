@@ -122,6 +122,13 @@ static const og_migration steps[] = {
      "  created_at TEXT NOT NULL,"
      "  created_by TEXT NOT NULL);"
      "CREATE INDEX ct_expected_tenant ON ct_expected (tenant_id);"},
+    /* the inventory certificate a precertificate was matched to by its TBS hash (its own digest
+     * is nobody's here), so that certificate shows as logged */
+    {2,
+     "ALTER TABLE ct_issuances ADD COLUMN known_sha256 TEXT;"
+     "CREATE INDEX ct_issuances_known ON ct_issuances (tenant_id, known_sha256);",
+     "ALTER TABLE ct_issuances ADD COLUMN known_sha256 TEXT;"
+     "CREATE INDEX ct_issuances_known ON ct_issuances (tenant_id, known_sha256);"},
 };
 
 static const char *const purge[] = {

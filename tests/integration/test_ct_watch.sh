@@ -142,6 +142,9 @@ OURS2=$(openssl x509 -in "$T/leaf2.pem" -outform DER | sha256sum | cut -c1-64)
 jq -e --arg o "$OURS2" '[.findings[] | select(.remote_id == "1006")][0] |
   .verdict == "ours-inventory" and .finding == null and .cert_sha256 != $o and (.tbs_sha256 | length) == 64' \
   "$T/out" >/dev/null && ok || bad "the precertificate of our renewal is not ours: $(cat "$T/out")"
+run 0 "cert show our renewal" og cert show --tenant acme "$OURS2" --json
+[ "$(jq -r '.ct.logged, (.ct.issuances | map(.remote_id) | join(","))' "$T/out" | paste -sd' ')" = "true 1006" ] && ok ||
+  bad "cert show: our renewal logged as a precertificate is not shown as logged: $(jq -c .ct "$T/out")"
 run 0 "findings expected" og cert watch findings --tenant acme --state expected --json
 [ "$(jq -r '.findings | length' "$T/out")" = 2 ] && ok || bad "expected findings: $(cat "$T/out")"
 run 0 "incident" og cert watch incident --tenant acme "$(og cert watch findings --tenant acme --state open --json | jq -r '.findings[0].id')" --note "not theirs"
