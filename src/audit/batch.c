@@ -342,11 +342,13 @@ int og_audit__batch_commit(og_audit__appender *a, og_audit__item *items)
      * changes into a savepoint's journal, growing over the batch until it spills into a temporary
      * file) and, on PostgreSQL, none per statement either. A record that opens a tenant's chain
      * appends the chain's first record as well: rare, and the one-by-one way does it. */
-    if (n > 1 && !opens) {
+    if (!opens) {
         if ((rc = og_store_tx_atomic(a->s)) == 0 && (rc = batch_fast(a, items, n)) == 0)
             goto commit;
-        /* the failing record fails again below, alone; the others are appended */
         og_store_tx_rollback(a->s);
+        if (n == 1)
+            goto failed; /* the record's own failure */
+        /* the failing record fails again below, alone; the others are appended */
         if ((rc = batch_begin(a, items, n)) < 0)
             goto failed;
     }

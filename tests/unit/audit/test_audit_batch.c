@@ -139,6 +139,13 @@ static void test_batch__a_failing_record_fails_alone_and_the_others_commit(void 
     recorded_name(f, f->t.id, before + 2, name, sizeof(name));
     assert_string_equal(name, "gadget g-3");
     items_free(items, 4);
+    /* alone in its batch, it fails the same way and appends nothing */
+    prepare(items, &f->env.ctx.actor, &recs[1], 1);
+    assert_int_equal(og_audit__batch_commit(&app, items), OG_ERROR);
+    assert_int_equal(items[0].rc, OG_ERROR);
+    assert_non_null(strstr(items[0].err, "the gadget namer broke on boom"));
+    assert_int_equal(og_store_tx_depth(f->env.store), 0);
+    items_free(items, 1);
     og_audit__appender_free(&app);
     json_decref(analysis);
     expect_verified(f, f->t.id, before + 2);
