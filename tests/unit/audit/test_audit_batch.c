@@ -1,11 +1,13 @@
 /* test_audit_batch.c - records appended as one batch (the durable writer's transaction,
  * og_audit__batch_commit): a record that fails fails alone while the others commit, the names
  * recorded are those one-by-one appends record, a batch reads less than one-by-one appends, and
- * a tenant.create record still opens its tenant's chain. */
+ * a tenant.create record still opens its tenant's chain; with the store failing at any call, each
+ * record is appended or reported failed, never half, and the chains verify. */
 #include "og_test.h"
 #include "audit/audit_internal.h"
 #include "opsgate/app.h"
 #include "opsgate/error.h"
+#include "opsgate/sys/store_backend.h"
 #include "opsgate/tenant.h"
 
 #include <stdio.h>
@@ -291,6 +293,61 @@ static void test_batch__a_tenant_create_record_opens_the_tenants_chain(void **st
     expect_verified(f, f->t.id, -1);
 }
 
+/* The Nth store call fails, N = 1, 2, ... until none does: every record the batch reports done is
+ * in its chain, the others are not, no transaction is left open and the chains verify. */
+static void test_batch__a_failing_store_call_leaves_each_record_whole(void **state)
+{
+    fixture *f = *state;
+    og_audit_rec recs[3] = {
+        {.tenant_id = f->t.id,
+         .area = "test",
+         .action = "gadget.use",
+         .target_type = "gadget",
+         .target_id = "g-1"},
+        {.area = "test", .action = "gadget.use", .target_type = "gadget", .target_id = "g-2"},
+        {.tenant_id = f->t.id,
+         .area = "test",
+         .action = "gadget.use",
+         .target_type = "gadget",
+         .target_id = "ghost-3"},
+    };
+    long n;
+    for (n = 1; n < 200; n++) {
+        og_audit__appender app;
+        og_audit__item items[3];
+        int64_t t0 = chain_len(f, f->t.id), p0 = chain_len(f, OG_AUDIT_PLATFORM_CHAIN), t = 0,
+                p = 0;
+        prepare(items, &f->env.ctx.actor, recs, 3);
+        OG_ASSERT_OK(og_store_fault_arm(f->env.store, n, 0));
+        int rc = og_audit__appender_init(&app, f->env.store);
+        if (rc == 0) {
+            og_audit__batch_commit(&app, items);
+            og_audit__appender_free(&app);
+        }
+        long fired = og_store_fault_fired(f->env.store);
+        OG_ASSERT_OK(og_store_fault_arm(f->env.store, 0, 0));
+        assert_int_equal(og_store_tx_depth(f->env.store), 0);
+        for (int i = 0; rc == 0 && i < 3; i++) {
+            if (items[i].rc < 0)
+                continue;
+            if (i == 1)
+                assert_int_equal(items[i].seq, p0 + ++p);
+            else
+                assert_int_equal(items[i].seq, t0 + ++t);
+        }
+        assert_int_equal(chain_len(f, f->t.id), t0 + t);
+        assert_int_equal(chain_len(f, OG_AUDIT_PLATFORM_CHAIN), p0 + p);
+        expect_verified(f, f->t.id, t0 + t);
+        expect_verified(f, NULL, -1);
+        items_free(items, 3);
+        if (!fired) {
+            assert_int_equal(t + p, 3);
+            break;
+        }
+    }
+    assert_true(n > 1 && n < 200);
+}
+
 static void test_batch__refuses_to_run_inside_a_transaction(void **state)
 {
     fixture *f = *state;
@@ -315,6 +372,8 @@ int main(void)
             test_batch__records_the_names_one_by_one_appends_record_and_reads_less, setup,
             teardown),
         cmocka_unit_test_setup_teardown(test_batch__a_tenant_create_record_opens_the_tenants_chain,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_batch__a_failing_store_call_leaves_each_record_whole,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_batch__refuses_to_run_inside_a_transaction, setup,
                                         teardown),
