@@ -79,6 +79,11 @@ const char *og_audit__row_from_stmt(og_audit__row *r, og_stmt *st);
 
 /* Canonical JSON of a record (the bytes that are hashed), written directly in JCS key order. */
 int og_audit__row_canonical(og_buf *out, const og_audit__row *r);
+/* Its two parts: the members before "prev_hash" (what the record says, known before its place in
+ * the chain: writers prepare it on their own thread) and the rest (prev_hash, rollback_of, seq,
+ * target, tenant_name, time, token_id, v). head followed by tail is og_audit__row_canonical. */
+int og_audit__row_canonical_head(og_buf *out, const og_audit__row *r);
+int og_audit__row_canonical_tail(og_buf *out, const og_audit__row *r);
 /* hash = hex SHA-256 of the canonical JSON; buf is scratch space the caller owns. */
 int og_audit__row_hash(og_buf *scratch, const og_audit__row *r, char hex[OG_AUDIT_HASH_HEX]);
 /* The record as a JSON object, hash included when non-NULL. Caller decrefs; NULL on OOM or bad
@@ -142,12 +147,14 @@ const char *og_audit__chain_name(const char *tenant_id);
  * take under a platform-wide transaction. */
 int og_audit__chain_lock(og_store *s, const char *chain);
 
-/* ---- appending ---- */
+/* ---- appending (append.c, batch.c) ---- */
+#define OG_AUDIT__INSERT_ROWS 8 /* rows of the largest INSERT a batch runs */
 typedef struct og_audit__appender {
     og_store *s;
     og_stmt *last;
     og_stmt *ins;
-    og_stmt *named; /* the last name recorded for a target in a chain */
+    og_stmt *named;                           /* the last name recorded for a target in a chain */
+    og_stmt *ins_rows[OG_AUDIT__INSERT_ROWS]; /* [k]: INSERT of k + 1 rows (batch.c, lazily) */
     og_buf scratch;
 } og_audit__appender;
 int og_audit__appender_init(og_audit__appender *a, og_store *s);
@@ -155,6 +162,54 @@ void og_audit__appender_free(og_audit__appender *a);
 /* Append inside the store's open transaction. */
 int og_audit__append(og_audit__appender *a, const og_actor *actor, const char *event_id,
                      const og_audit_rec *rec, int64_t *out_seq);
+
+/* A record prepared for appending, on its caller's thread: checked, its analysis made canonical
+ * and the head of its canonical JSON written (og_audit__row_canonical_head); actor, event_id and
+ * rec stay borrowed. */
+typedef struct og_audit__item {
+    const og_actor *actor;
+    const char *event_id;
+    const og_audit_rec *rec;
+    const char *chain;     /* og_audit__chain_name(rec->tenant_id) */
+    int opens_chain;       /* a tenant.create record of the platform: it opens the tenant's chain */
+    char actor_label[256]; /* og_actor_label */
+    og_buf analysis;       /* the canonical analysis (when rec->analysis) */
+    og_buf head;
+    /* og_audit__batch_commit's results */
+    int64_t seq;
+    int rc;
+    char err[256];
+    struct og_audit__item *next;
+} og_audit__item;
+/* OG_EINVAL (and nothing to free) for a record og_audit_append would refuse. */
+int og_audit__item_prepare(og_audit__item *it, const og_actor *actor, const char *event_id,
+                           const og_audit_rec *rec);
+void og_audit__item_free(og_audit__item *it);
+/* The fields of the item's row that do not depend on its place in the chain (seq, time,
+ * prev_hash, tenant_name and target_name are left NULL). */
+void og_audit__item_row(const og_audit__item *it, og_audit__row *r);
+/* The hash of the item's record r (its head, then og_audit__row_canonical_tail of r). */
+int og_audit__item_hash(og_buf *scratch, const og_audit__item *it, const og_audit__row *r,
+                        char hex[OG_AUDIT_HASH_HEX]);
+/* Append one prepared item inside the store's open transaction (og_audit__append without the
+ * preparation). */
+int og_audit__append_item(og_audit__appender *a, og_audit__item *it, int64_t *out_seq);
+/* The last name recorded for a target in a chain into target ("" when none); 0 or an error. */
+int og_audit__last_named(og_audit__appender *a, const char *chain, const char *type, const char *id,
+                         char target[OG_AUDIT_NAME_MAX]);
+/* Bind r and its hash as row `row` (0-based) of an INSERT of OG_AUDIT__COLUMNS. */
+void og_audit__row_bind(og_stmt *st, int row, const og_audit__row *r, const char *hash);
+/*
+ * Append the items of a list (linked by next), in list order, in a transaction of their own on
+ * the appender's store (batch.c): its writer lock scoped to the chains they append to, locked in
+ * name order. Each item's result is in it->rc (0 or the error, its message in it->err) and
+ * it->seq. The fast way, all or nothing: each chain's head read once, the names looked up once
+ * per chain and target (and actor), the rows inserted without a savepoint each. When anything in
+ * it fails, the transaction is rolled back and the items are appended again one by one, each
+ * under a savepoint of its own, so that a record that fails fails alone. Returns 0, or negative
+ * when the transaction failed (every item then has rc < 0: nothing was appended).
+ */
+int og_audit__batch_commit(og_audit__appender *a, og_audit__item *items);
 
 /* Batches an og_audit_writer committed so far and the records in them (for the benchmark). */
 void og_audit__writer_stats(og_audit_writer *w, int64_t *commits, int64_t *records);

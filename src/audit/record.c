@@ -79,31 +79,19 @@ static int put_str(og_buf *b, const char *key, const char *v, int *first)
     return v ? og_audit__jcs_string(b, v) : og_buf_append(b, "null", 4);
 }
 
-/*
- * The canonical JSON of a record, written directly rather than through a json_t so that verify
- * does not allocate per field. Keys appear in RFC 8785 order (all ASCII, so byte order is UTF-16
- * order); the unit tests check that this equals og_audit__jcs() of og_audit__row_json() without
- * "hash". analysis is stored already canonical and embedded verbatim: any change to the stored
- * text changes the hashed bytes. The names (actor_id, target.name, tenant_name) came later: they
- * are omitted when absent (not null), so the records written before them hash as they did.
- *
- *   {"action","actor",["actor_id",]"analysis","area","chain","event_id",
- *    "gate":{"decided_at","decided_by","decision","level"}|null,
- *    "outcome":{"detail","status"},"prev_hash","rollback_of","seq",
- *    "target":{"id",["name",]"type"},["tenant_name",]"time","token_id","v":1}
- */
-int og_audit__row_canonical(og_buf *b, const og_audit__row *r)
-{
-    int rc = 0, first = 1, inner;
-    if (!r->chain || !r->time || !r->actor || !r->area || !r->action || !r->outcome ||
-        !r->prev_hash)
-        return og_error_set(OG_ECORRUPT, "record %lld has an empty required field",
-                            (long long)r->seq);
 #define TRY(x)                                                                                     \
     do {                                                                                           \
         if ((rc = (x)) < 0)                                                                        \
             return rc;                                                                             \
     } while (0)
+
+/* The members before "prev_hash": what the record says, known before its place in the chain. */
+int og_audit__row_canonical_head(og_buf *b, const og_audit__row *r)
+{
+    int rc = 0, first = 1, inner;
+    if (!r->chain || !r->actor || !r->area || !r->action || !r->outcome)
+        return og_error_set(OG_ECORRUPT, "record %lld has an empty required field",
+                            (long long)r->seq);
     TRY(og_buf_append(b, "{", 1));
     TRY(put_str(b, "action", r->action, &first));
     TRY(put_str(b, "actor", r->actor, &first));
@@ -131,7 +119,16 @@ int og_audit__row_canonical(og_buf *b, const og_audit__row *r)
     TRY(og_buf_append(b, "{", 1));
     TRY(put_str(b, "detail", r->detail, &inner));
     TRY(put_str(b, "status", r->outcome, &inner));
-    TRY(og_buf_append(b, "}", 1));
+    return og_buf_append(b, "}", 1);
+}
+
+/* The members from "prev_hash" on: the record's place in the chain, its target, names and time. */
+int og_audit__row_canonical_tail(og_buf *b, const og_audit__row *r)
+{
+    int rc = 0, first = 0, inner;
+    if (!r->time || !r->prev_hash)
+        return og_error_set(OG_ECORRUPT, "record %lld has an empty required field",
+                            (long long)r->seq);
     TRY(put_str(b, "prev_hash", r->prev_hash, &first));
     TRY(put_key(b, "rollback_of", &first));
     TRY(r->rollback_of ? put_int(b, r->rollback_of) : og_buf_append(b, "null", 4));
@@ -150,9 +147,34 @@ int og_audit__row_canonical(og_buf *b, const og_audit__row *r)
     TRY(put_str(b, "time", r->time, &first));
     TRY(put_str(b, "token_id", r->token_id, &first));
     TRY(put_key(b, "v", &first));
-    TRY(og_buf_append(b, "1}", 2));
+    return og_buf_append(b, "1}", 2);
+}
 #undef TRY
-    return rc;
+
+/*
+ * The canonical JSON of a record, written directly rather than through a json_t so that verify
+ * does not allocate per field. Keys appear in RFC 8785 order (all ASCII, so byte order is UTF-16
+ * order); the unit tests check that this equals og_audit__jcs() of og_audit__row_json() without
+ * "hash". analysis is stored already canonical and embedded verbatim: any change to the stored
+ * text changes the hashed bytes. The names (actor_id, target.name, tenant_name) came later: they
+ * are omitted when absent (not null), so the records written before them hash as they did.
+ *
+ *   {"action","actor",["actor_id",]"analysis","area","chain","event_id",
+ *    "gate":{"decided_at","decided_by","decision","level"}|null,
+ *    "outcome":{"detail","status"},   <- head (og_audit__row_canonical_head) ends here
+ *    "prev_hash","rollback_of","seq",
+ *    "target":{"id",["name",]"type"},["tenant_name",]"time","token_id","v":1}
+ */
+int og_audit__row_canonical(og_buf *b, const og_audit__row *r)
+{
+    int rc;
+    if (!r->chain || !r->time || !r->actor || !r->area || !r->action || !r->outcome ||
+        !r->prev_hash)
+        return og_error_set(OG_ECORRUPT, "record %lld has an empty required field",
+                            (long long)r->seq);
+    if ((rc = og_audit__row_canonical_head(b, r)) < 0)
+        return rc;
+    return og_audit__row_canonical_tail(b, r);
 }
 
 int og_audit__row_hash(og_buf *scratch, const og_audit__row *r, char hex[OG_AUDIT_HASH_HEX])
