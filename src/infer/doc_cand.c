@@ -51,7 +51,11 @@ int og_infer__month_at(const char *p, size_t *n)
     while (is_letter((unsigned char)p[len]))
         len++;
     *n = len;
-    for (size_t m = 0; len && m < sizeof(MONTHS) / sizeof(MONTHS[0]); m++)
+    /* every name is 3 to 9 bytes and starts with a letter of "adfjmnos" (ASCII): most words
+     * of a document are none, told without comparing them to each name */
+    if (len < 3 || len > 9 || !strchr("adfjmnos", tolower((unsigned char)p[0])))
+        return 0;
+    for (size_t m = 0; m < sizeof(MONTHS) / sizeof(MONTHS[0]); m++)
         if (len == strlen(MONTHS[m].name) && strncasecmp(p, MONTHS[m].name, len) == 0)
             return MONTHS[m].month;
     for (int m = 0; len == 3 && m < 12; m++)
@@ -77,8 +81,11 @@ size_t og_infer__date_at(const char *at, char iso[11], int *fmt)
     n = strnlen(at, sizeof(p) - 1);
     memcpy(p, at, n);
     p[n] = '\0';
-    if (sscanf(p, "%4d-%2d-%2d%n", &y, &m, &d, &k) == 3 && k == 10 && valid_date(y, m, d) &&
-        !isdigit((unsigned char)p[10])) {
+    /* a date starts with a digit or a month's name: anything else is none */
+    if (!isdigit((unsigned char)p[0]) && !is_letter((unsigned char)p[0]))
+        return 0;
+    if (isdigit((unsigned char)p[0]) && sscanf(p, "%4d-%2d-%2d%n", &y, &m, &d, &k) == 3 &&
+        k == 10 && valid_date(y, m, d) && !isdigit((unsigned char)p[10])) {
         *fmt = 0;
         goto found;
     }

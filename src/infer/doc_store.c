@@ -133,37 +133,85 @@ static int meta_model(og_store *s, const char *tenant_id, og_infer_doc_meta_mode
     return 0;
 }
 
-int og_infer_doc_propose(og_ctx *ctx, const char *tenant_id, const char *doc_ref, const char *text,
-                         json_t *projects, json_t **out)
+/* A proposal made outside any transaction, stored by og_infer_doc_proposal_store(). */
+struct og_infer_doc_proposal {
+    char tenant_id[OG_ID_LEN];
+    char kind[32];
+    double conf;
+    int64_t version;
+    char *features; /* the hashed features, JSON */
+    char *cands;    /* the metadata candidates' features, JSON */
+    json_t *meta;   /* the proposal as og_infer_doc_propose() returns it */
+};
+
+void og_infer_doc_proposal_free(og_infer_doc_proposal *pr)
+{
+    if (!pr)
+        return;
+    free(pr->features);
+    free(pr->cands);
+    json_decref(pr->meta);
+    free(pr);
+}
+
+int og_infer_doc_proposal_make(og_ctx *ctx, const char *tenant_id, const char *text,
+                               json_t *projects, og_infer_doc_proposal **out)
 {
     og_infer_doc_meta_model *mm = NULL;
     og_infer__cands *cs = NULL;
-    json_t *vec = NULL, *meta = NULL, *sets = NULL;
-    char key[65], model[64], mlabel[64], *ftext = NULL, *fmeta = NULL;
-    int64_t version = 0;
-    double conf = 0;
+    og_infer_doc_proposal *pr = NULL;
+    json_t *vec = NULL, *sets = NULL;
+    char model[64], mlabel[64];
     int kind, error;
     *out = NULL;
-    if (!tenant_id || !doc_ref || !*doc_ref || !text)
-        return og_error_set(OG_EINVAL, "a document proposal needs a tenant, a reference and text");
-    if (!(cs = malloc(sizeof(*cs)))) {
+    if (!tenant_id || strlen(tenant_id) >= OG_ID_LEN || !text)
+        return og_error_set(OG_EINVAL, "a document proposal needs a tenant and text");
+    if (!(cs = malloc(sizeof(*cs))) || !(pr = calloc(1, sizeof(*pr)))) {
         error = og_error_set(OG_ERROR, "out of memory");
         goto cleanup;
     }
-    if ((error = doc_kind(ctx->store, tenant_id, text, &kind, &conf, &version, model,
+    og_strlcpy(pr->tenant_id, tenant_id, sizeof(pr->tenant_id));
+    if ((error = doc_kind(ctx->store, tenant_id, text, &kind, &pr->conf, &pr->version, model,
                           sizeof(model))) < 0 ||
         (error = meta_model(ctx->store, tenant_id, &mm, mlabel, sizeof(mlabel))) < 0 ||
         (error = og_infer__doc_vector(text, &vec)) < 0 ||
-        (error = og_infer_doc_meta_predict(mm, text, projects, &meta)) < 0 ||
+        (error = og_infer_doc_meta_predict(mm, text, projects, &pr->meta)) < 0 ||
         (error = og_infer__doc_cands(text, projects, cs)) < 0)
         goto cleanup;
     sets = og_infer__cands_sets(cs);
-    if (!sets || !(ftext = json_dumps(vec, JSON_COMPACT)) ||
-        !(fmeta = json_dumps(sets, JSON_COMPACT))) {
+    if (!sets || !(pr->features = json_dumps(vec, JSON_COMPACT)) ||
+        !(pr->cands = json_dumps(sets, JSON_COMPACT))) {
         error = og_error_set(OG_ERROR, "out of memory");
         goto cleanup;
     }
-    doc_key(tenant_id, doc_ref, key);
+    og_strlcpy(pr->kind, og_infer_doc_kinds[kind], sizeof(pr->kind));
+    json_object_set_new(pr->meta, "kind", json_string(pr->kind));
+    json_object_set_new(pr->meta, "confidence",
+                        strcmp(model, "no model yet") ? json_real(round(pr->conf * 1000) / 1000)
+                                                      : json_null());
+    json_object_set_new(pr->meta, "model", json_string(model));
+    json_object_set_new(pr->meta, "metadata_model", json_string(mlabel));
+    *out = pr;
+    pr = NULL;
+    error = 0;
+cleanup:
+    og_infer_doc_meta_model_free(mm);
+    og_infer_doc_proposal_free(pr);
+    free(cs);
+    json_decref(vec);
+    json_decref(sets);
+    return error < 0 ? error : 0;
+}
+
+int og_infer_doc_proposal_store(og_ctx *ctx, const og_infer_doc_proposal *pr, const char *doc_ref,
+                                json_t **out)
+{
+    char key[65];
+    int error;
+    *out = NULL;
+    if (!pr || !doc_ref || !*doc_ref)
+        return og_error_set(OG_EINVAL, "a document proposal needs a reference");
+    doc_key(pr->tenant_id, doc_ref, key);
     if ((error = og_store_run(ctx->store,
                               "INSERT INTO infer_docs (key, tenant_id, features, proposed,"
                               " confidence_ppm, model_version, created_us, meta) VALUES"
@@ -172,27 +220,28 @@ int og_infer_doc_propose(og_ctx *ctx, const char *tenant_id, const char *doc_ref
                               " confidence_ppm = excluded.confidence_ppm,"
                               " model_version = excluded.model_version, meta = excluded.meta,"
                               " meta_labelled_us = NULL",
-                              "ttttiiit", key, tenant_id, ftext, og_infer_doc_kinds[kind],
-                              (int64_t)llround(conf * OG_INFER__PPM), version, og_time_now_us(),
-                              fmeta)) < 0)
-        goto cleanup;
-    json_object_set_new(meta, "kind", json_string(og_infer_doc_kinds[kind]));
-    json_object_set_new(meta, "confidence",
-                        strcmp(model, "no model yet") ? json_real(round(conf * 1000) / 1000)
-                                                      : json_null());
-    json_object_set_new(meta, "model", json_string(model));
-    json_object_set_new(meta, "metadata_model", json_string(mlabel));
-    *out = meta;
-    meta = NULL;
-cleanup:
-    og_infer_doc_meta_model_free(mm);
-    free(cs);
-    json_decref(vec);
-    json_decref(meta);
-    json_decref(sets);
-    free(ftext);
-    free(fmeta);
-    return error < 0 ? error : 0;
+                              "ttttiiit", key, pr->tenant_id, pr->features, pr->kind,
+                              (int64_t)llround(pr->conf * OG_INFER__PPM), pr->version,
+                              og_time_now_us(), pr->cands)) < 0)
+        return error;
+    /* a copy: the caller may change it, and a re-run transaction stores the proposal again */
+    if (!(*out = json_deep_copy(pr->meta)))
+        return og_error_set(OG_ERROR, "out of memory");
+    return 0;
+}
+
+int og_infer_doc_propose(og_ctx *ctx, const char *tenant_id, const char *doc_ref, const char *text,
+                         json_t *projects, json_t **out)
+{
+    og_infer_doc_proposal *pr = NULL;
+    int error;
+    *out = NULL;
+    if (!tenant_id || !doc_ref || !*doc_ref || !text)
+        return og_error_set(OG_EINVAL, "a document proposal needs a tenant, a reference and text");
+    if ((error = og_infer_doc_proposal_make(ctx, tenant_id, text, projects, &pr)) == 0)
+        error = og_infer_doc_proposal_store(ctx, pr, doc_ref, out);
+    og_infer_doc_proposal_free(pr);
+    return error;
 }
 
 int og_infer_doc_label(og_ctx *ctx, const char *tenant_id, const char *doc_ref, const char *kind)
