@@ -130,8 +130,11 @@ static int doc_grams(const char *text, grams *g, doc_extra *ex)
         }
         error = grams_add(g, fnv(w + 1, n, 1));
         if (error >= 0 && prev_n) {
-            int k = snprintf(pair, sizeof(pair), "%s %s", prev, w + 1);
-            error = grams_add(g, fnv(pair, (size_t)k, 2));
+            /* "prev word": both fit (WORD_MAX each) */
+            memcpy(pair, prev, prev_n);
+            pair[prev_n] = ' ';
+            memcpy(pair + prev_n + 1, w + 1, n);
+            error = grams_add(g, fnv(pair, prev_n + 1 + n, 2));
         }
         w[0] = ' ';
         w[n + 1] = ' ';

@@ -175,8 +175,8 @@ int og_infer_doc_proposal_make(og_ctx *ctx, const char *tenant_id, const char *t
                           sizeof(model))) < 0 ||
         (error = meta_model(ctx->store, tenant_id, &mm, mlabel, sizeof(mlabel))) < 0 ||
         (error = og_infer__doc_vector(text, &vec)) < 0 ||
-        (error = og_infer_doc_meta_predict(mm, text, projects, &pr->meta)) < 0 ||
-        (error = og_infer__doc_cands(text, projects, cs)) < 0)
+        (error = og_infer__doc_cands(text, projects, cs)) < 0 ||
+        (error = og_infer__doc_meta_predict_cands(mm, text, projects, cs, &pr->meta)) < 0)
         goto cleanup;
     sets = og_infer__cands_sets(cs);
     if (!sets || !(pr->features = json_dumps(vec, JSON_COMPACT)) ||

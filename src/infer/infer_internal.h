@@ -137,6 +137,10 @@ typedef struct og_infer__cands {
 
 /* Every candidate of every field in text (projects as og_infer_doc_metadata()'s). */
 int og_infer__doc_cands(const char *text, json_t *projects, og_infer__cands *cs);
+/* og_infer_doc_meta_predict() on the candidates of text already found (og_infer__doc_cands):
+ * a proposal finds them once for the prediction and for what it keeps. */
+int og_infer__doc_meta_predict_cands(const og_infer_doc_meta_model *m, const char *text,
+                                     json_t *projects, const og_infer__cands *cs, json_t **out);
 /* The date at p: its length (0: none), iso "YYYY-MM-DD", *fmt 0 ISO, 1 month name, 2 dotted. */
 size_t og_infer__date_at(const char *p, char iso[11], int *fmt);
 /* The number at p (with a currency sign or code before or after it): its length (0: none), its
