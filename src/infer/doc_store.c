@@ -55,17 +55,48 @@ int og_infer__model_newest_row(og_store *s, const char *kind, const char *tenant
     return error < 0 ? error : 0;
 }
 
+/* What a cached model is built from: the store and the model rows' ids ("" for none). */
+typedef struct model_src {
+    og_store *s;
+    const char *id, *own_id;
+    double a; /* the tenant model's share (metadata models) */
+} model_src;
+
+static void doc_model_free(void *m)
+{
+    og_infer_doc_model_free(m);
+}
+
+static int doc_model_make(void *arg, void **out)
+{
+    model_src *src = arg;
+    json_t *doc = NULL;
+    og_infer_doc_model *m = NULL;
+    int error = og_infer__model_weights(src->s, src->id, &doc);
+    if (error == 0)
+        error = og_infer__doc_model_load(doc, &m);
+    json_decref(doc);
+    *out = m;
+    return error;
+}
+
+/* The newest document kind model of tenant_id (NULL: the platform's) into *m (NULL when there is
+ * none yet; shared: give it back with og_infer__cache_put), its version and examples. */
 static int doc_model_newest(og_store *s, const char *tenant_id, og_infer_doc_model **m,
                             int64_t *version, int64_t *examples)
 {
-    json_t *doc = NULL;
+    char id[OG_INFER__ROW_ID], key[OG_INFER__CACHE_KEY];
+    void *got = NULL;
     int error;
     *m = NULL;
-    if ((error = og_infer__model_newest_row(s, OG_INFER_DOC_MODEL, tenant_id, version, examples,
-                                            &doc)) == 0 &&
-        doc)
-        error = og_infer__doc_model_load(doc, m);
-    json_decref(doc);
+    if ((error = og_infer__model_newest_id(s, OG_INFER_DOC_MODEL, tenant_id, id, version,
+                                           examples)) < 0 ||
+        !id[0])
+        return error;
+    model_src src = {.s = s, .id = id};
+    snprintf(key, sizeof(key), "doc:%s", id);
+    error = og_infer__cache_get(key, doc_model_make, &src, doc_model_free, &got);
+    *m = got;
     return error;
 }
 
@@ -104,33 +135,70 @@ static int doc_kind(og_store *s, const char *tenant_id, const char *text, int *k
     else if (plat || own)
         snprintf(model, size, "%sv%lld", own ? "tenant " : "", (long long)(plat ? pv : ov));
 cleanup:
-    og_infer_doc_model_free(plat);
-    og_infer_doc_model_free(own);
+    og_infer__cache_put(plat, doc_model_free);
+    og_infer__cache_put(own, doc_model_free);
     return error;
 }
 
+static void meta_model_free(void *m)
+{
+    og_infer_doc_meta_model_free(m);
+}
+
+static int meta_model_make(void *arg, void **out)
+{
+    model_src *src = arg;
+    json_t *doc = NULL;
+    og_infer_doc_meta_model *plat = NULL, *own = NULL;
+    int error = 0;
+    *out = NULL;
+    if (src->id[0] && (error = og_infer__model_weights(src->s, src->id, &doc)) == 0)
+        error = og_infer__doc_meta_load(doc, &plat);
+    json_decref(doc);
+    doc = NULL;
+    if (error == 0 && src->own_id[0] &&
+        (error = og_infer__model_weights(src->s, src->own_id, &doc)) == 0)
+        error = og_infer__doc_meta_load(doc, &own);
+    json_decref(doc);
+    if (error < 0) {
+        og_infer_doc_meta_model_free(plat);
+        og_infer_doc_meta_model_free(own);
+        return error;
+    }
+    *out = og_infer__doc_meta_blend(plat, own, src->a);
+    return 0;
+}
+
 /* The metadata model of tenant_id's proposals: the platform's with the tenant's own blended in
- * (a = n / (n + 200), n its documents), *mm NULL without either; label names the versions
- * ("v2", "v2+tenant v1", "tenant v1", "rules"). */
+ * (a = n / (n + 200), n its documents), *mm NULL without either (shared: give it back with
+ * og_infer__cache_put); label names the versions ("v2", "v2+tenant v1", "tenant v1", "rules"). */
 static int meta_model(og_store *s, const char *tenant_id, og_infer_doc_meta_model **mm, char *label,
                       size_t size)
 {
-    og_infer_doc_meta_model *plat = NULL, *own = NULL;
+    char pid[OG_INFER__ROW_ID], oid[OG_INFER__ROW_ID], key[OG_INFER__CACHE_KEY];
     int64_t pv, pn, ov, on;
+    void *got = NULL;
     int error;
     *mm = NULL;
     og_strlcpy(label, "rules", size);
-    if ((error = og_infer__doc_meta_newest(s, NULL, &plat, &pv, &pn)) < 0 ||
-        (error = og_infer__doc_meta_newest(s, tenant_id, &own, &ov, &on)) < 0) {
-        og_infer_doc_meta_model_free(plat);
+    if ((error = og_infer__model_newest_id(s, OG_INFER_DOC_META_MODEL, NULL, pid, &pv, &pn)) < 0 ||
+        (error = og_infer__model_newest_id(s, OG_INFER_DOC_META_MODEL, tenant_id, oid, &ov, &on)) <
+            0)
         return error;
-    }
-    if (plat && own)
+    if (!pid[0] && !oid[0])
+        return 0;
+    if (pid[0] && oid[0])
         snprintf(label, size, "v%lld+tenant v%lld", (long long)pv, (long long)ov);
-    else if (plat || own)
-        snprintf(label, size, "%sv%lld", own ? "tenant " : "", (long long)(plat ? pv : ov));
-    *mm = og_infer__doc_meta_blend(plat, own, (double)on / ((double)on + OG_INFER__DOC_BLEND_HALF));
-    return 0;
+    else
+        snprintf(label, size, "%sv%lld", oid[0] ? "tenant " : "", (long long)(pid[0] ? pv : ov));
+    model_src src = {.s = s,
+                     .id = pid,
+                     .own_id = oid,
+                     .a = (double)on / ((double)on + OG_INFER__DOC_BLEND_HALF)};
+    snprintf(key, sizeof(key), "meta:%s:%s", pid, oid);
+    error = og_infer__cache_get(key, meta_model_make, &src, meta_model_free, &got);
+    *mm = got;
+    return error;
 }
 
 /* A proposal made outside any transaction, stored by og_infer_doc_proposal_store(). */
@@ -195,7 +263,7 @@ int og_infer_doc_proposal_make(og_ctx *ctx, const char *tenant_id, const char *t
     pr = NULL;
     error = 0;
 cleanup:
-    og_infer_doc_meta_model_free(mm);
+    og_infer__cache_put(mm, meta_model_free);
     og_infer_doc_proposal_free(pr);
     free(cs);
     json_decref(vec);

@@ -151,6 +151,23 @@ size_t og_infer__number_at(const char *p, char *value, size_t size, char cur[4],
 int og_infer__month_at(const char *p, size_t *n);
 void og_infer__cand_feature(og_infer__cand *c, const char *tag, const char *word);
 
+/* ---- loaded models kept per process (model_cache.c) ---- */
+#define OG_INFER__CACHE_KEY 160
+#define OG_INFER__ROW_ID    64
+typedef int (*og_infer__make_fn)(void *arg, void **out);
+/* The object kept under key (the ids of the model rows it is built from), built by make(arg)
+ * when not kept yet; *out is shared and read-only: give it back with og_infer__cache_put. */
+int og_infer__cache_get(const char *key, og_infer__make_fn make, void *arg,
+                        void (*free_fn)(void *m), void **out);
+/* Give back m from og_infer__cache_get (NULL: nothing); freed here if it was never kept. */
+int og_infer__cache_put(void *m, void (*free_fn)(void *m));
+/* The id, version and examples of the newest model row of kind (tenant_id NULL: the
+ * platform's); id "" when there is none. */
+int og_infer__model_newest_id(og_store *s, const char *kind, const char *tenant_id,
+                              char id[OG_INFER__ROW_ID], int64_t *version, int64_t *examples);
+/* The weights of model row id (caller decrefs). */
+int og_infer__model_weights(og_store *s, const char *id, json_t **weights);
+
 /* The candidates as kept in infer_docs.meta: {"total": {"c": [[feature, ...], ...]}, ...}. */
 json_t *og_infer__cands_sets(const og_infer__cands *cs);
 /* The index of the candidate of field whose value is truth (-1: none). */
