@@ -194,6 +194,17 @@ int og_infer_doc_metadata(const char *text, json_t *projects, json_t **out);
  */
 int og_infer_doc_propose(og_ctx *ctx, const char *tenant_id, const char *doc_ref, const char *text,
                          json_t *projects, json_t **out);
+/* og_infer_doc_propose() in two steps, so that the classifier's work runs outside the
+ * transaction that stores its result: _make reads the newest models and computes the proposal
+ * of text (no write; on any connection, in a transaction or not), _store keeps it for doc_ref
+ * inside the caller's transaction and returns a copy of the proposal (*out, caller decrefs); it
+ * may be called again for the same proposal (a transaction run again). _free(NULL) is a no-op. */
+typedef struct og_infer_doc_proposal og_infer_doc_proposal;
+int og_infer_doc_proposal_make(og_ctx *ctx, const char *tenant_id, const char *text,
+                               json_t *projects, og_infer_doc_proposal **out);
+int og_infer_doc_proposal_store(og_ctx *ctx, const og_infer_doc_proposal *pr, const char *doc_ref,
+                                json_t **out);
+void og_infer_doc_proposal_free(og_infer_doc_proposal *pr);
 /* The kind a human gave document doc_ref of tenant_id (a correction or a confirmation): its
  * label for the next training, inside the caller's transaction (the caller audits). OG_EINVAL for
  * a kind outside og_infer_doc_kinds, OG_ENOTFOUND when the classifier never read it. */

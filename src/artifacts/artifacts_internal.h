@@ -3,6 +3,7 @@
 #define OPSGATE_ARTIFACTS_INTERNAL_H
 
 #include "opsgate/artifacts.h"
+#include "opsgate/infer.h"
 
 #include <limits.h>
 #include <stdbool.h>
@@ -117,11 +118,16 @@ int og_artifacts__classifiable(const char *media_type);
  * fails for its proposal). Caller wipes and frees *out. */
 int og_artifacts__doc_text(const char *name, const char *kind, const char *data, size_t len,
                            const char *media_type, char **out);
-/* The proposal for version number (the next one) of artifact a from its text (NULL: none): the
- * classifier's kind and metadata (og_infer_doc_propose), inside the caller's transaction. keys:
- * the tenant's, loaded already (NULL: loaded here). */
-int og_artifacts__propose(og_ctx *ctx, const art_scope *sc, const art_row *a, int64_t number,
-                          const char *text, const art_keys *keys, json_t **out);
+/* The classifier's proposal (kind and metadata) of an upload's text (NULL: none, *out NULL),
+ * made before the version's transaction so that the commit holds only the store work: the
+ * project's candidates and the newest models read on ctx's connection (keys: the tenant's, loaded
+ * already). Caller frees *out (og_infer_doc_proposal_free). */
+int og_artifacts__propose_make(og_ctx *ctx, const art_scope *sc, const char *text,
+                               const art_keys *keys, og_infer_doc_proposal **out);
+/* That proposal (NULL: none, *out NULL) kept as version number's (the next one) of artifact a,
+ * inside the version's transaction: *out the proposal to seal with the version. */
+int og_artifacts__propose_store(og_ctx *ctx, const art_row *a, int64_t number,
+                                const og_infer_doc_proposal *pr, json_t **out);
 /* The proposal sealed in version number of artifact_id, *out NULL when it has none. */
 int og_artifacts__proposal_get(og_ctx *ctx, const char *tenant_id, const char *artifact_id,
                                int64_t number, json_t **out);

@@ -94,10 +94,9 @@ int og_artifacts__doc_text(const char *name, const char *kind, const char *data,
     return error;
 }
 
-int og_artifacts__propose(og_ctx *ctx, const art_scope *sc, const art_row *a, int64_t number,
-                          const char *text, const art_keys *keys, json_t **out)
+int og_artifacts__propose_make(og_ctx *ctx, const art_scope *sc, const char *text,
+                               const art_keys *keys, og_infer_doc_proposal **out)
 {
-    char ref[OG_ID_LEN + 24];
     json_t *projects = NULL;
     int error;
     *out = NULL;
@@ -105,11 +104,23 @@ int og_artifacts__propose(og_ctx *ctx, const art_scope *sc, const art_row *a, in
         return 0;
     if ((error = candidates(ctx, sc, keys, &projects)) < 0)
         return error;
+    error = og_infer_doc_proposal_make(ctx, sc->tenant_id, text, projects, out);
+    json_decref(projects);
+    return error;
+}
+
+int og_artifacts__propose_store(og_ctx *ctx, const art_row *a, int64_t number,
+                                const og_infer_doc_proposal *pr, json_t **out)
+{
+    char ref[OG_ID_LEN + 24];
+    int error;
+    *out = NULL;
+    if (!pr)
+        return 0;
     snprintf(ref, sizeof(ref), "%s:%lld", a->id, (long long)number);
     /* of_version: the version whose text was read (a restore carries its proposal on) */
-    if ((error = og_infer_doc_propose(ctx, sc->tenant_id, ref, text, projects, out)) >= 0)
+    if ((error = og_infer_doc_proposal_store(ctx, pr, ref, out)) >= 0)
         json_object_set_new(*out, "of_version", json_integer(number));
-    json_decref(projects);
     return error;
 }
 

@@ -1,5 +1,5 @@
 /* put.c - a new version of an artifact: streamed in, stored once by content, indexed and audited
- * in one transaction. */
+ * in one transaction; the classifier's proposal is made before it and stored in it. */
 #include "artifacts/artifacts_internal.h"
 #include "opsgate/audit.h"
 #include "opsgate/crypto.h"
@@ -408,8 +408,8 @@ static void discard_keeping_error(art_obj_writer *w)
 /* What one version's transaction needs and makes, kept across a re-run (put_commit). */
 typedef struct put_tx {
     og_artifact_put *p;
-    const char *body;     /* the index text, or NULL */
-    const char *doc_text; /* what the classifier reads, or NULL */
+    const char *body;                /* the index text, or NULL */
+    const og_infer_doc_proposal *pr; /* the classifier's proposal, made before, or NULL */
     char object[65];
     og_artifact_version v;
     art_row a;
@@ -443,8 +443,8 @@ static int put_commit(og_store *batch, void *arg)
     /* any failure below rolls the whole version back: no savepoint per statement */
     if ((error = og_store_tx_atomic(batch)) < 0 ||
         (error = put_target(p, t->object, &t->a, &t->new_artifact)) < 0 ||
-        (error = og_artifacts__propose(&bctx, &p->sc, &t->a, t->a.latest + 1, t->doc_text, &p->keys,
-                                       &t->proposal)) < 0 ||
+        (error = og_artifacts__propose_store(&bctx, &t->a, t->a.latest + 1, t->pr, &t->proposal)) <
+            0 ||
         (error = og_artifacts__obj_writer_commit(p->w, &bctx, &p->keys, t->object,
                                                  &t->created_file)) < 0 ||
         (error = og_artifacts__version_add(&bctx, p->sc.tenant_id, &t->a, &t->v, t->object,
@@ -484,6 +484,7 @@ int og_artifact_put_finish(og_artifact_put *p, og_artifact_version *out)
     og_buf body;
     uint8_t sha[32];
     char *doc_text = NULL;
+    og_infer_doc_proposal *pr = NULL;
     put_tx t;
     memset(&t, 0, sizeof(t));
     t.p = p;
@@ -508,8 +509,13 @@ int og_artifact_put_finish(og_artifact_put *p, og_artifact_version *out)
         (error = og_artifacts__doc_text(p->name, p->kind, p->doc.data ? p->doc.data : "",
                                         p->doc.len, p->media, &doc_text)) < 0)
         goto cleanup;
+    /* ... and so does the classifier itself: the version's transaction (which group commit runs
+     * one member after another) only stores its proposal, in the same transaction as the
+     * version and its audit record */
+    if (doc_text && (error = og_artifacts__propose_make(ctx, &p->sc, doc_text, &p->keys, &pr)) < 0)
+        goto cleanup;
     t.body = body.len ? body.data : NULL;
-    t.doc_text = doc_text;
+    t.pr = pr;
     /* Durable when it returns; concurrent versions of other threads share its commit. */
     if ((error = og_store_group_commit(ctx->store, put_commit, put_undo, &t)) < 0)
         goto cleanup;
@@ -529,6 +535,7 @@ cleanup:
     og_artifacts__row_free(&t.a);
     og_buf_free(&body);
     json_decref(t.proposal);
+    og_infer_doc_proposal_free(pr);
     if (doc_text) {
         og_crypto_wipe(doc_text, strlen(doc_text));
         free(doc_text);

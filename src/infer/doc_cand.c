@@ -23,19 +23,27 @@
 
 const char *const og_infer_doc_fields[] = {"total", "date", "client", NULL};
 
-/* month names: English (and the first three letters), German, French */
+/* month names: English (and the first three letters), German, French; each with its length in
+ * bytes */
+#define MONTH(name, m)                                                                             \
+    {                                                                                              \
+        name, sizeof(name) - 1, m                                                                  \
+    }
 static const struct {
     const char *name;
+    size_t len;
     int month;
 } MONTHS[] = {
-    {"january", 1},   {"february", 2},  {"march", 3},    {"april", 4},     {"may", 5},
-    {"june", 6},      {"july", 7},      {"august", 8},   {"september", 9}, {"october", 10},
-    {"november", 11}, {"december", 12}, {"januar", 1},   {"jänner", 1},    {"februar", 2},
-    {"märz", 3},      {"maerz", 3},     {"mai", 5},      {"juni", 6},      {"juli", 7},
-    {"oktober", 10},  {"dezember", 12}, {"janvier", 1},  {"février", 2},   {"fevrier", 2},
-    {"mars", 3},      {"avril", 4},     {"juin", 6},     {"juillet", 7},   {"août", 8},
-    {"aout", 8},      {"septembre", 9}, {"octobre", 10}, {"novembre", 11}, {"décembre", 12},
-    {"decembre", 12}, {"sept", 9},      {"dez", 12},     {"okt", 10},      {"mär", 3},
+    MONTH("january", 1),   MONTH("february", 2),  MONTH("march", 3),     MONTH("april", 4),
+    MONTH("may", 5),       MONTH("june", 6),      MONTH("july", 7),      MONTH("august", 8),
+    MONTH("september", 9), MONTH("october", 10),  MONTH("november", 11), MONTH("december", 12),
+    MONTH("januar", 1),    MONTH("jänner", 1),    MONTH("februar", 2),   MONTH("märz", 3),
+    MONTH("maerz", 3),     MONTH("mai", 5),       MONTH("juni", 6),      MONTH("juli", 7),
+    MONTH("oktober", 10),  MONTH("dezember", 12), MONTH("janvier", 1),   MONTH("février", 2),
+    MONTH("fevrier", 2),   MONTH("mars", 3),      MONTH("avril", 4),     MONTH("juin", 6),
+    MONTH("juillet", 7),   MONTH("août", 8),      MONTH("aout", 8),      MONTH("septembre", 9),
+    MONTH("octobre", 10),  MONTH("novembre", 11), MONTH("décembre", 12), MONTH("decembre", 12),
+    MONTH("sept", 9),      MONTH("dez", 12),      MONTH("okt", 10),      MONTH("mär", 3),
 };
 
 static int is_letter(unsigned char c)
@@ -51,8 +59,13 @@ int og_infer__month_at(const char *p, size_t *n)
     while (is_letter((unsigned char)p[len]))
         len++;
     *n = len;
-    for (size_t m = 0; len && m < sizeof(MONTHS) / sizeof(MONTHS[0]); m++)
-        if (len == strlen(MONTHS[m].name) && strncasecmp(p, MONTHS[m].name, len) == 0)
+    /* every name is 3 to 9 bytes and starts with a letter of "adfjmnos" (ASCII): most words
+     * of a document are none, told without comparing them to each name */
+    if (len < 3 || len > 9 || !strchr("adfjmnos", tolower((unsigned char)p[0])))
+        return 0;
+    for (size_t m = 0; m < sizeof(MONTHS) / sizeof(MONTHS[0]); m++)
+        if (len == MONTHS[m].len && tolower((unsigned char)p[0]) == MONTHS[m].name[0] &&
+            strncasecmp(p, MONTHS[m].name, len) == 0)
             return MONTHS[m].month;
     for (int m = 0; len == 3 && m < 12; m++)
         if (strncasecmp(p, MONTHS[m].name, 3) == 0)
@@ -77,8 +90,11 @@ size_t og_infer__date_at(const char *at, char iso[11], int *fmt)
     n = strnlen(at, sizeof(p) - 1);
     memcpy(p, at, n);
     p[n] = '\0';
-    if (sscanf(p, "%4d-%2d-%2d%n", &y, &m, &d, &k) == 3 && k == 10 && valid_date(y, m, d) &&
-        !isdigit((unsigned char)p[10])) {
+    /* a date starts with a digit or a month's name: anything else is none */
+    if (!isdigit((unsigned char)p[0]) && !is_letter((unsigned char)p[0]))
+        return 0;
+    if (isdigit((unsigned char)p[0]) && sscanf(p, "%4d-%2d-%2d%n", &y, &m, &d, &k) == 3 &&
+        k == 10 && valid_date(y, m, d) && !isdigit((unsigned char)p[10])) {
         *fmt = 0;
         goto found;
     }

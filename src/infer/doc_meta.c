@@ -49,8 +49,10 @@ static int amount_on(const char *line, const char *end, char *amount, size_t siz
 static const char *find_in(const char *s, const char *e, const char *word)
 {
     size_t n = strlen(word);
+    int c0 = tolower((unsigned char)word[0]);
+    /* the first letter told before the whole word: most places are not even that */
     for (const char *p = s; p + n <= e; p++)
-        if (strncasecmp(p, word, n) == 0)
+        if (tolower((unsigned char)*p) == c0 && strncasecmp(p, word, n) == 0)
             return p;
     return NULL;
 }

@@ -278,19 +278,17 @@ static double cand_prob(const og_infer_doc_meta_model *m, int f, const og_infer_
     return (1 - m->a) * one_prob(m, f, c) + m->a * one_prob(m->own, f, c);
 }
 
-int og_infer_doc_meta_predict(const og_infer_doc_meta_model *m, const char *text, json_t *projects,
-                              json_t **out)
+int og_infer__doc_meta_predict_cands(const og_infer_doc_meta_model *m, const char *text,
+                                     json_t *projects, const og_infer__cands *cs, json_t **out)
 {
-    og_infer__cands *cs = malloc(sizeof(*cs));
     json_t *meta = NULL, *cands = json_object();
     int error;
     *out = NULL;
-    if (!cs || !cands) {
+    if (!cands) {
         error = og_error_set(OG_ERROR, "out of memory");
         goto cleanup;
     }
-    if ((error = og_infer_doc_metadata(text, projects, &meta)) < 0 ||
-        (error = og_infer__doc_cands(text, projects, cs)) < 0)
+    if ((error = og_infer_doc_metadata(text, projects, &meta)) < 0)
         goto cleanup;
     for (int f = 0; f < OG_INFER__FIELDS; f++) {
         const char *name = og_infer_doc_fields[f];
@@ -340,9 +338,22 @@ int og_infer_doc_meta_predict(const og_infer_doc_meta_model *m, const char *text
     *out = meta;
     meta = NULL;
 cleanup:
-    free(cs);
     json_decref(meta);
     json_decref(cands);
+    return error;
+}
+
+int og_infer_doc_meta_predict(const og_infer_doc_meta_model *m, const char *text, json_t *projects,
+                              json_t **out)
+{
+    og_infer__cands *cs = malloc(sizeof(*cs));
+    int error;
+    *out = NULL;
+    if (!cs)
+        return og_error_set(OG_ERROR, "out of memory");
+    if ((error = og_infer__doc_cands(text, projects, cs)) >= 0)
+        error = og_infer__doc_meta_predict_cands(m, text, projects, cs, out);
+    free(cs);
     return error;
 }
 

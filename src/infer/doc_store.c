@@ -55,17 +55,48 @@ int og_infer__model_newest_row(og_store *s, const char *kind, const char *tenant
     return error < 0 ? error : 0;
 }
 
+/* What a cached model is built from: the store and the model rows' ids ("" for none). */
+typedef struct model_src {
+    og_store *s;
+    const char *id, *own_id;
+    double a; /* the tenant model's share (metadata models) */
+} model_src;
+
+static void doc_model_free(void *m)
+{
+    og_infer_doc_model_free(m);
+}
+
+static int doc_model_make(void *arg, void **out)
+{
+    model_src *src = arg;
+    json_t *doc = NULL;
+    og_infer_doc_model *m = NULL;
+    int error = og_infer__model_weights(src->s, src->id, &doc);
+    if (error == 0)
+        error = og_infer__doc_model_load(doc, &m);
+    json_decref(doc);
+    *out = m;
+    return error;
+}
+
+/* The newest document kind model of tenant_id (NULL: the platform's) into *m (NULL when there is
+ * none yet; shared: give it back with og_infer__cache_put), its version and examples. */
 static int doc_model_newest(og_store *s, const char *tenant_id, og_infer_doc_model **m,
                             int64_t *version, int64_t *examples)
 {
-    json_t *doc = NULL;
+    char id[OG_INFER__ROW_ID], key[OG_INFER__CACHE_KEY];
+    void *got = NULL;
     int error;
     *m = NULL;
-    if ((error = og_infer__model_newest_row(s, OG_INFER_DOC_MODEL, tenant_id, version, examples,
-                                            &doc)) == 0 &&
-        doc)
-        error = og_infer__doc_model_load(doc, m);
-    json_decref(doc);
+    if ((error = og_infer__model_newest_id(s, OG_INFER_DOC_MODEL, tenant_id, id, version,
+                                           examples)) < 0 ||
+        !id[0])
+        return error;
+    model_src src = {.s = s, .id = id};
+    snprintf(key, sizeof(key), "doc:%s", id);
+    error = og_infer__cache_get(key, doc_model_make, &src, doc_model_free, &got);
+    *m = got;
     return error;
 }
 
@@ -104,66 +135,151 @@ static int doc_kind(og_store *s, const char *tenant_id, const char *text, int *k
     else if (plat || own)
         snprintf(model, size, "%sv%lld", own ? "tenant " : "", (long long)(plat ? pv : ov));
 cleanup:
-    og_infer_doc_model_free(plat);
-    og_infer_doc_model_free(own);
+    og_infer__cache_put(plat, doc_model_free);
+    og_infer__cache_put(own, doc_model_free);
     return error;
 }
 
-/* The metadata model of tenant_id's proposals: the platform's with the tenant's own blended in
- * (a = n / (n + 200), n its documents), *mm NULL without either; label names the versions
- * ("v2", "v2+tenant v1", "tenant v1", "rules"). */
-static int meta_model(og_store *s, const char *tenant_id, og_infer_doc_meta_model **mm, char *label,
-                      size_t size)
+static void meta_model_free(void *m)
 {
+    og_infer_doc_meta_model_free(m);
+}
+
+static int meta_model_make(void *arg, void **out)
+{
+    model_src *src = arg;
+    json_t *doc = NULL;
     og_infer_doc_meta_model *plat = NULL, *own = NULL;
-    int64_t pv, pn, ov, on;
-    int error;
-    *mm = NULL;
-    og_strlcpy(label, "rules", size);
-    if ((error = og_infer__doc_meta_newest(s, NULL, &plat, &pv, &pn)) < 0 ||
-        (error = og_infer__doc_meta_newest(s, tenant_id, &own, &ov, &on)) < 0) {
+    int error = 0;
+    *out = NULL;
+    if (src->id[0] && (error = og_infer__model_weights(src->s, src->id, &doc)) == 0)
+        error = og_infer__doc_meta_load(doc, &plat);
+    json_decref(doc);
+    doc = NULL;
+    if (error == 0 && src->own_id[0] &&
+        (error = og_infer__model_weights(src->s, src->own_id, &doc)) == 0)
+        error = og_infer__doc_meta_load(doc, &own);
+    json_decref(doc);
+    if (error < 0) {
         og_infer_doc_meta_model_free(plat);
+        og_infer_doc_meta_model_free(own);
         return error;
     }
-    if (plat && own)
-        snprintf(label, size, "v%lld+tenant v%lld", (long long)pv, (long long)ov);
-    else if (plat || own)
-        snprintf(label, size, "%sv%lld", own ? "tenant " : "", (long long)(plat ? pv : ov));
-    *mm = og_infer__doc_meta_blend(plat, own, (double)on / ((double)on + OG_INFER__DOC_BLEND_HALF));
+    *out = og_infer__doc_meta_blend(plat, own, src->a);
     return 0;
 }
 
-int og_infer_doc_propose(og_ctx *ctx, const char *tenant_id, const char *doc_ref, const char *text,
-                         json_t *projects, json_t **out)
+/* The metadata model of tenant_id's proposals: the platform's with the tenant's own blended in
+ * (a = n / (n + 200), n its documents), *mm NULL without either (shared: give it back with
+ * og_infer__cache_put); label names the versions ("v2", "v2+tenant v1", "tenant v1", "rules"). */
+static int meta_model(og_store *s, const char *tenant_id, og_infer_doc_meta_model **mm, char *label,
+                      size_t size)
+{
+    char pid[OG_INFER__ROW_ID], oid[OG_INFER__ROW_ID], key[OG_INFER__CACHE_KEY];
+    int64_t pv, pn, ov, on;
+    void *got = NULL;
+    int error;
+    *mm = NULL;
+    og_strlcpy(label, "rules", size);
+    if ((error = og_infer__model_newest_id(s, OG_INFER_DOC_META_MODEL, NULL, pid, &pv, &pn)) < 0 ||
+        (error = og_infer__model_newest_id(s, OG_INFER_DOC_META_MODEL, tenant_id, oid, &ov, &on)) <
+            0)
+        return error;
+    if (!pid[0] && !oid[0])
+        return 0;
+    if (pid[0] && oid[0])
+        snprintf(label, size, "v%lld+tenant v%lld", (long long)pv, (long long)ov);
+    else
+        snprintf(label, size, "%sv%lld", oid[0] ? "tenant " : "", (long long)(pid[0] ? pv : ov));
+    model_src src = {.s = s,
+                     .id = pid,
+                     .own_id = oid,
+                     .a = (double)on / ((double)on + OG_INFER__DOC_BLEND_HALF)};
+    snprintf(key, sizeof(key), "meta:%s:%s", pid, oid);
+    error = og_infer__cache_get(key, meta_model_make, &src, meta_model_free, &got);
+    *mm = got;
+    return error;
+}
+
+/* A proposal made outside any transaction, stored by og_infer_doc_proposal_store(). */
+struct og_infer_doc_proposal {
+    char tenant_id[OG_ID_LEN];
+    char kind[32];
+    double conf;
+    int64_t version;
+    char *features; /* the hashed features, JSON */
+    char *cands;    /* the metadata candidates' features, JSON */
+    json_t *meta;   /* the proposal as og_infer_doc_propose() returns it */
+};
+
+void og_infer_doc_proposal_free(og_infer_doc_proposal *pr)
+{
+    if (!pr)
+        return;
+    free(pr->features);
+    free(pr->cands);
+    json_decref(pr->meta);
+    free(pr);
+}
+
+int og_infer_doc_proposal_make(og_ctx *ctx, const char *tenant_id, const char *text,
+                               json_t *projects, og_infer_doc_proposal **out)
 {
     og_infer_doc_meta_model *mm = NULL;
     og_infer__cands *cs = NULL;
-    json_t *vec = NULL, *meta = NULL, *sets = NULL;
-    char key[65], model[64], mlabel[64], *ftext = NULL, *fmeta = NULL;
-    int64_t version = 0;
-    double conf = 0;
+    og_infer_doc_proposal *pr = NULL;
+    json_t *vec = NULL, *sets = NULL;
+    char model[64], mlabel[64];
     int kind, error;
     *out = NULL;
-    if (!tenant_id || !doc_ref || !*doc_ref || !text)
-        return og_error_set(OG_EINVAL, "a document proposal needs a tenant, a reference and text");
-    if (!(cs = malloc(sizeof(*cs)))) {
+    if (!tenant_id || strlen(tenant_id) >= OG_ID_LEN || !text)
+        return og_error_set(OG_EINVAL, "a document proposal needs a tenant and text");
+    if (!(cs = malloc(sizeof(*cs))) || !(pr = calloc(1, sizeof(*pr)))) {
         error = og_error_set(OG_ERROR, "out of memory");
         goto cleanup;
     }
-    if ((error = doc_kind(ctx->store, tenant_id, text, &kind, &conf, &version, model,
+    og_strlcpy(pr->tenant_id, tenant_id, sizeof(pr->tenant_id));
+    if ((error = doc_kind(ctx->store, tenant_id, text, &kind, &pr->conf, &pr->version, model,
                           sizeof(model))) < 0 ||
         (error = meta_model(ctx->store, tenant_id, &mm, mlabel, sizeof(mlabel))) < 0 ||
         (error = og_infer__doc_vector(text, &vec)) < 0 ||
-        (error = og_infer_doc_meta_predict(mm, text, projects, &meta)) < 0 ||
-        (error = og_infer__doc_cands(text, projects, cs)) < 0)
+        (error = og_infer__doc_cands(text, projects, cs)) < 0 ||
+        (error = og_infer__doc_meta_predict_cands(mm, text, projects, cs, &pr->meta)) < 0)
         goto cleanup;
     sets = og_infer__cands_sets(cs);
-    if (!sets || !(ftext = json_dumps(vec, JSON_COMPACT)) ||
-        !(fmeta = json_dumps(sets, JSON_COMPACT))) {
+    if (!sets || !(pr->features = json_dumps(vec, JSON_COMPACT)) ||
+        !(pr->cands = json_dumps(sets, JSON_COMPACT))) {
         error = og_error_set(OG_ERROR, "out of memory");
         goto cleanup;
     }
-    doc_key(tenant_id, doc_ref, key);
+    og_strlcpy(pr->kind, og_infer_doc_kinds[kind], sizeof(pr->kind));
+    json_object_set_new(pr->meta, "kind", json_string(pr->kind));
+    json_object_set_new(pr->meta, "confidence",
+                        strcmp(model, "no model yet") ? json_real(round(pr->conf * 1000) / 1000)
+                                                      : json_null());
+    json_object_set_new(pr->meta, "model", json_string(model));
+    json_object_set_new(pr->meta, "metadata_model", json_string(mlabel));
+    *out = pr;
+    pr = NULL;
+    error = 0;
+cleanup:
+    og_infer__cache_put(mm, meta_model_free);
+    og_infer_doc_proposal_free(pr);
+    free(cs);
+    json_decref(vec);
+    json_decref(sets);
+    return error < 0 ? error : 0;
+}
+
+int og_infer_doc_proposal_store(og_ctx *ctx, const og_infer_doc_proposal *pr, const char *doc_ref,
+                                json_t **out)
+{
+    char key[65];
+    int error;
+    *out = NULL;
+    if (!pr || !doc_ref || !*doc_ref)
+        return og_error_set(OG_EINVAL, "a document proposal needs a reference");
+    doc_key(pr->tenant_id, doc_ref, key);
     if ((error = og_store_run(ctx->store,
                               "INSERT INTO infer_docs (key, tenant_id, features, proposed,"
                               " confidence_ppm, model_version, created_us, meta) VALUES"
@@ -172,27 +288,28 @@ int og_infer_doc_propose(og_ctx *ctx, const char *tenant_id, const char *doc_ref
                               " confidence_ppm = excluded.confidence_ppm,"
                               " model_version = excluded.model_version, meta = excluded.meta,"
                               " meta_labelled_us = NULL",
-                              "ttttiiit", key, tenant_id, ftext, og_infer_doc_kinds[kind],
-                              (int64_t)llround(conf * OG_INFER__PPM), version, og_time_now_us(),
-                              fmeta)) < 0)
-        goto cleanup;
-    json_object_set_new(meta, "kind", json_string(og_infer_doc_kinds[kind]));
-    json_object_set_new(meta, "confidence",
-                        strcmp(model, "no model yet") ? json_real(round(conf * 1000) / 1000)
-                                                      : json_null());
-    json_object_set_new(meta, "model", json_string(model));
-    json_object_set_new(meta, "metadata_model", json_string(mlabel));
-    *out = meta;
-    meta = NULL;
-cleanup:
-    og_infer_doc_meta_model_free(mm);
-    free(cs);
-    json_decref(vec);
-    json_decref(meta);
-    json_decref(sets);
-    free(ftext);
-    free(fmeta);
-    return error < 0 ? error : 0;
+                              "ttttiiit", key, pr->tenant_id, pr->features, pr->kind,
+                              (int64_t)llround(pr->conf * OG_INFER__PPM), pr->version,
+                              og_time_now_us(), pr->cands)) < 0)
+        return error;
+    /* a copy: the caller may change it, and a re-run transaction stores the proposal again */
+    if (!(*out = json_deep_copy(pr->meta)))
+        return og_error_set(OG_ERROR, "out of memory");
+    return 0;
+}
+
+int og_infer_doc_propose(og_ctx *ctx, const char *tenant_id, const char *doc_ref, const char *text,
+                         json_t *projects, json_t **out)
+{
+    og_infer_doc_proposal *pr = NULL;
+    int error;
+    *out = NULL;
+    if (!tenant_id || !doc_ref || !*doc_ref || !text)
+        return og_error_set(OG_EINVAL, "a document proposal needs a tenant, a reference and text");
+    if ((error = og_infer_doc_proposal_make(ctx, tenant_id, text, projects, &pr)) == 0)
+        error = og_infer_doc_proposal_store(ctx, pr, doc_ref, out);
+    og_infer_doc_proposal_free(pr);
+    return error;
 }
 
 int og_infer_doc_label(og_ctx *ctx, const char *tenant_id, const char *doc_ref, const char *kind)

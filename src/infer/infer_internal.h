@@ -143,6 +143,10 @@ typedef struct og_infer__cands {
 
 /* Every candidate of every field in text (projects as og_infer_doc_metadata()'s). */
 int og_infer__doc_cands(const char *text, json_t *projects, og_infer__cands *cs);
+/* og_infer_doc_meta_predict() on the candidates of text already found (og_infer__doc_cands):
+ * a proposal finds them once for the prediction and for what it keeps. */
+int og_infer__doc_meta_predict_cands(const og_infer_doc_meta_model *m, const char *text,
+                                     json_t *projects, const og_infer__cands *cs, json_t **out);
 /* The date at p: its length (0: none), iso "YYYY-MM-DD", *fmt 0 ISO, 1 month name, 2 dotted. */
 size_t og_infer__date_at(const char *p, char iso[11], int *fmt);
 /* The number at p (with a currency sign or code before or after it): its length (0: none), its
@@ -152,6 +156,23 @@ size_t og_infer__number_at(const char *p, char *value, size_t size, char cur[4],
 /* The month named by the word at p (1..12, 0: none), *n the word's length. */
 int og_infer__month_at(const char *p, size_t *n);
 void og_infer__cand_feature(og_infer__cand *c, const char *tag, const char *word);
+
+/* ---- loaded models kept per process (model_cache.c) ---- */
+#define OG_INFER__CACHE_KEY 160
+#define OG_INFER__ROW_ID    64
+typedef int (*og_infer__make_fn)(void *arg, void **out);
+/* The object kept under key (the ids of the model rows it is built from), built by make(arg)
+ * when not kept yet; *out is shared and read-only: give it back with og_infer__cache_put. */
+int og_infer__cache_get(const char *key, og_infer__make_fn make, void *arg,
+                        void (*free_fn)(void *m), void **out);
+/* Give back m from og_infer__cache_get (NULL: nothing); freed here if it was never kept. */
+int og_infer__cache_put(void *m, void (*free_fn)(void *m));
+/* The id, version and examples of the newest model row of kind (tenant_id NULL: the
+ * platform's); id "" when there is none. */
+int og_infer__model_newest_id(og_store *s, const char *kind, const char *tenant_id,
+                              char id[OG_INFER__ROW_ID], int64_t *version, int64_t *examples);
+/* The weights of model row id (caller decrefs). */
+int og_infer__model_weights(og_store *s, const char *id, json_t **weights);
 
 /* The candidates as kept in infer_docs.meta: {"total": {"c": [[feature, ...], ...]}, ...}. */
 json_t *og_infer__cands_sets(const og_infer__cands *cs);

@@ -288,6 +288,19 @@ static void test_upload_proposal_correction_retrains(void **state)
     /* 61 labelled documents of its own: the tenant model blends in */
     assert_string_equal(json_string_value(json_object_get(p, "model")), "v1+tenant v1");
     json_decref(p);
+    /* the models are loaded once per process and kept: a new version is read at the next
+     * proposal all the same */
+    og_artifact_ref nr = {"zebracorp", "zp", "new.md"};
+    OG_ASSERT_OK(og_artifact_classify(&ada, &nr, "runbook", NULL, NULL));
+    OG_ASSERT_OK(og_infer_train(&env->ctx, OG_INFER_DOC_MODEL, &out));
+    json_decref(out);
+    OG_ASSERT_OK(og_infer_doc_synth(2, 4, 78, &t));
+    put_doc(env, "newer.md", t);
+    free(t);
+    p = proposal_of(env, "newer.md");
+    assert_string_equal(json_string_value(json_object_get(p, "kind")), "runbook");
+    assert_string_equal(json_string_value(json_object_get(p, "model")), "v2+tenant v2");
+    json_decref(p);
 
     const char *const words[] = {"Quagga", "Zebra", "zebracorp", "Statement", "Client", NULL};
     assert_int_equal(og_test_rows_mentioning(env, "SELECT key, features FROM infer_docs", words, 0),
