@@ -27,17 +27,6 @@ static int ar_error(struct archive *a, const char *what, const char *name)
                         e > 0 ? ")" : "");
 }
 
-/* zstd compresses on worker threads (one per CPU, at most BK_THREADS) while this thread reads
- * and hashes the next bytes; a libzstd built without threads keeps the one (a warning only). */
-static int set_threads(struct archive *a)
-{
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    char v[16];
-    snprintf(v, sizeof(v), "%ld", n < 1 ? 1 : n > BK_THREADS ? BK_THREADS : n);
-    int rc = archive_write_set_filter_option(a, "zstd", "threads", v);
-    return rc == ARCHIVE_WARN ? ARCHIVE_OK : rc;
-}
-
 /* libarchive's output: written whole to the temporary file, and every BK_WRITEBACK bytes their
  * writeback started (sync_file_range, not waited for), so that the disk writes while the archive
  * is still being made and the fsync at the end has little left to do. */
@@ -88,7 +77,6 @@ int og_backup__writer_open(bk_writer *w, const char *to, og_backup_progress fn, 
         archive_write_add_filter_zstd(w->a) != ARCHIVE_OK ||
         archive_write_set_filter_option(w->a, "zstd", "compression-level", BK_LEVEL) !=
             ARCHIVE_OK ||
-        set_threads(w->a) != ARCHIVE_OK ||
         archive_write_set_bytes_per_block(w->a, BK_BLOCK) != ARCHIVE_OK ||
         archive_write_set_bytes_in_last_block(w->a, 1) != ARCHIVE_OK ||
         archive_write_open(w->a, w, NULL, write_out, NULL) != ARCHIVE_OK) {
