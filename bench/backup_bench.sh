@@ -6,42 +6,67 @@
 # nothing is stored once for two versions), then in the same run:
 #   opsgate backup    --to FILE of the served folder        MB/s of the data folder's bytes
 #   tar | zstd -3     of the same folder (the limit of reading, compressing and writing it)
+#   tar | zstd -3 > F; sync -f F   the same made durable, as a backup is before it answers (its
+#                     fsync and rename): the limit the aim is held against
 #   opsgate restore   --from FILE into a new folder (hashes, key, audit verify included)
 #   zstd -d | tar -x  of the tar | zstd archive (and again followed by `sync -f`: a restore is
 #                     durable before it answers, tar is not)
 #   opsgate backup verify FILE
-# with each one's wall time, MB/s and peak RSS (GNU time), the ratio opsgate / tar | zstd (the
-# issue's aim: >= 0.8) and the machine's load. BENCH_BACKUP_MB may list several sizes
-# ("128 1024", versions scaled alike) to show peak RSS flat in the data size.
+# with each one's wall time, CPU time (user + system, children included), MB/s and peak RSS (GNU
+# time), the ratios opsgate / tar | zstd, plain and durable (the issue's aim: >= 0.8 of the
+# durable one) and the machine's load. BENCH_BACKUP_MB may list several sizes ("128 1024",
+# versions scaled alike) to show peak RSS flat in the data size. BENCH_BACKUP_RUNS (1) repeats
+# backup and the two tar | zstd rows, alternating, on the same data (a loaded machine: compare
+# the rows of one run).
+# BENCH_BACKUP_PG (1) does the same for a PostgreSQL installation (scripts/pg-test.sh starts a
+# throw-away server; skipped when it cannot): BENCH_BACKUP_PG_MB (256) MB filled over HTTP into a
+# database (versions scaled as above; pg_dump -Fc compresses with zlib at some 2 MB/s here),
+# then `opsgate --data postgresql://... backup`, `pg_dump -Fc` (its own compression) and
+# `pg_dump | zstd -3`, each to a file made durable with `sync -f` like the backup, MB/s of the
+# database's size (pg_database_size), and `backup verify`.
 # Usage: OPSGATE=build/opsgate [BENCH_BACKUP_MB="1024"] [BENCH_BACKUP_VERSIONS=10000]
+#        [BENCH_BACKUP_RUNS=1] [BENCH_BACKUP_PG=1] [BENCH_BACKUP_PG_MB=256]
 #        bash bench/backup_bench.sh
 set -uo pipefail
 : "${OPSGATE:=build/opsgate}"
 SIZES=${BENCH_BACKUP_MB:-1024}
 VERSIONS=${BENCH_BACKUP_VERSIONS:-10000}
+RUNS=${BENCH_BACKUP_RUNS:-1}
+PG=${BENCH_BACKUP_PG:-1}
+PG_MB=${BENCH_BACKUP_PG_MB:-256}
+root=$(cd "$(dirname "$0")/.." && pwd)
 for t in curl jq zstd tar /usr/bin/time; do
   command -v "$t" >/dev/null || { echo "| backup | skipped: $t is not installed |"; exit 0; }
 done
 W=$(mktemp -d "${TMPDIR:-/tmp}/opsgate-bench-backup.XXXXXX")
 spid=""
-cleanup() { [ -n "$spid" ] && kill "$spid" 2>/dev/null; wait 2>/dev/null; rm -rf "$W"; }
+pgdir=""
+cleanup() {
+  [ -n "$spid" ] && kill "$spid" 2>/dev/null
+  wait 2>/dev/null
+  [ -n "$pgdir" ] && bash "$root/scripts/pg-test.sh" stop "$pgdir" >/dev/null 2>&1
+  rm -rf "$W"
+}
 trap cleanup EXIT
 
-# fill DATA with mb MB in n versions through a server; prints nothing
+# fill DATA [KEYS] with mb MB in n versions through a server (left running: $spid); prints
+# nothing. DATA is a folder or a PostgreSQL URL (then KEYS is its key folder).
 fill() {
-  local D=$1 mb=$2 n=$3 small big i port tok
-  "$OPSGATE" --data "$D" init >/dev/null 2>&1 || return 1
-  "$OPSGATE" --data "$D" tenant create acme >/dev/null || return 1
-  "$OPSGATE" --data "$D" user add --tenant acme eve --role project-manager >/dev/null || return 1
-  "$OPSGATE" --data "$D" project create --tenant acme fw "Firewall" >/dev/null || return 1
-  tok=$("$OPSGATE" --data "$D" token create --tenant acme --user eve --json | jq -r .token)
+  local D=$1 mb=$2 n=$3 K=${4:-} small big i port tok
+  og() { "$OPSGATE" --data "$D" ${K:+--keys "$K"} "$@"; }
+  og init >/dev/null 2>&1 || return 1
+  og tenant create acme >/dev/null || return 1
+  og user add --tenant acme eve --role project-manager >/dev/null || return 1
+  og project create --tenant acme fw "Firewall" >/dev/null || return 1
+  tok=$(og token create --tenant acme --user eve --json | jq -r .token)
   # n/10 big versions of 9 units and 9n/10 small ones of 1 unit: 18n/10 units in all
   small=$((mb * 1048576 * 10 / (18 * n)))
   big=$((small * 9))
   head -c "$big" /dev/urandom >"$W/big.block"
   head -c "$small" /dev/urandom >"$W/small.block"
   rm -f "$W/port"
-  "$OPSGATE" --data "$D" serve --listen 127.0.0.1:0 --port-file "$W/port" >"$W/serve.log" 2>&1 &
+  # not through og(): $! must be the server itself, not a subshell around it
+  "$OPSGATE" --data "$D" ${K:+--keys "$K"} serve --listen 127.0.0.1:0 --port-file "$W/port" >"$W/serve.log" 2>&1 &
   spid=$!
   for _ in $(seq 1 100); do
     [ -s "$W/port" ] && curl -fsS -o /dev/null "http://127.0.0.1:$(cat "$W/port")/healthz" 2>/dev/null && break
@@ -62,52 +87,110 @@ fill() {
   done
 }
 
-# run WHAT COMMAND...: wall seconds and peak RSS (KiB) into $secs $rss
+# run COMMAND...: wall seconds, peak RSS (KiB) and CPU seconds (user + system, waited-for
+# children included) into $secs $rss $cpu
 measure() {
-  /usr/bin/time -f '%e %M' -o "$W/time" "$@" >/dev/null 2>"$W/err" || {
+  local u s
+  /usr/bin/time -f '%e %M %U %S' -o "$W/time" "$@" >/dev/null 2>"$W/err" || {
     echo "failed: $* $(cat "$W/err")" >&2
     return 1
   }
-  read -r secs rss <"$W/time"
+  read -r secs rss u s <"$W/time"
+  cpu=$(awk -v u="$u" -v s="$s" 'BEGIN { printf "%.2f", u + s }')
 }
 
 mbps() { awk -v b="$1" -v s="$2" 'BEGIN { printf "%.1f", (s > 0 ? b / 1e6 / s : 0) }'; }
 
-echo "| data | versions | step | seconds | MB/s | peak RSS MiB | vs tar+zstd |"
-echo "|---|---|---|---|---|---|---|"
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
+mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
+echo "| data | versions | step | seconds | CPU s | MB/s | peak RSS MiB | vs tar \| zstd | vs tar \| zstd; sync |"
+echo "|---|---|---|---|---|---|---|---|---|"
 for mb in $SIZES; do
   n=$((VERSIONS * mb / ${SIZES##* }))
   [ "$n" -ge 10 ] || n=10
   D="$W/data-$mb"
-  fill "$D" "$mb" "$n" || { echo "| $mb MB | $n | fill failed: $(tail -3 "$W/serve.log") | | | | |"; continue; }
+  fill "$D" "$mb" "$n" || { echo "| $mb MB | $n | fill failed: $(tail -3 "$W/serve.log") | | | | | | |"; continue; }
   bytes=$(du -sb "$D" | cut -f1)
-  measure "$OPSGATE" --data "$D" backup --to "$W/b.tar.zst" || continue
-  b_s=$secs b_rss=$rss
+  label="$((bytes / 1048576)) MiB"
+  for ((run = 1; run <= RUNS; run++)); do
+    rm -f "$W/b.tar.zst" "$W/t.tar.zst"
+    # the backup of the served folder (the server idle), then tar | zstd of the same folder
+    measure "$OPSGATE" --data "$D" backup --to "$W/b.tar.zst" || continue 2
+    b_s=$secs b_rss=$rss b_cpu=$cpu
+    measure sh -c "tar -cf - -C '$D' . | zstd -3 -q -o '$W/t.tar.zst'" || continue 2
+    t_s=$secs t_rss=$rss t_cpu=$cpu
+    rm -f "$W/t.tar.zst"
+    measure sh -c "tar -cf - -C '$D' . | zstd -3 -q -o '$W/t.tar.zst' && sync -f '$W/t.tar.zst'" || continue 2
+    ts_s=$secs ts_rss=$rss ts_cpu=$cpu
+    rb=$(mbps "$bytes" "$b_s") tb=$(mbps "$bytes" "$t_s") tsb=$(mbps "$bytes" "$ts_s")
+    r=""; [ "$RUNS" -gt 1 ] && r=" (run $run)"
+    echo "| $label | $n | opsgate backup$r | $b_s | $b_cpu | $rb | $(mib "$b_rss") | $(ratio "$rb" "$tb") | $(ratio "$rb" "$tsb") |"
+    echo "| | | tar \| zstd -3 | $t_s | $t_cpu | $tb | $(mib "$t_rss") | 1 | |"
+    echo "| | | tar \| zstd -3 > F; sync -f F | $ts_s | $ts_cpu | $tsb | $(mib "$ts_rss") | | 1 |"
+    label=""
+  done
   kill "$spid" 2>/dev/null; wait "$spid" 2>/dev/null; spid=""
-  measure sh -c "tar -cf - -C '$D' . | zstd -3 -q -o '$W/t.tar.zst'" || continue
-  t_s=$secs t_rss=$rss
   measure "$OPSGATE" backup verify "$W/b.tar.zst" || continue
-  v_s=$secs v_rss=$rss
+  v_s=$secs v_rss=$rss v_cpu=$cpu
   measure "$OPSGATE" --data "$W/r-$mb" restore --from "$W/b.tar.zst" --master-key "$D/master.key" || continue
-  r_s=$secs r_rss=$rss
+  r_s=$secs r_rss=$rss r_cpu=$cpu
   mkdir -p "$W/x-$mb"
   measure sh -c "zstd -d -q -c '$W/t.tar.zst' | tar -xf - -C '$W/x-$mb'" || continue
-  x_s=$secs x_rss=$rss
+  x_s=$secs x_rss=$rss x_cpu=$cpu
   # the same, made durable as a restore is before it answers (syncfs of the folder's file system)
   rm -rf "$W/x-$mb"; mkdir -p "$W/x-$mb"
   measure sh -c "zstd -d -q -c '$W/t.tar.zst' | tar -xf - -C '$W/x-$mb' && sync -f '$W/x-$mb'" || continue
-  xs_s=$secs xs_rss=$rss
-  rb=$(mbps "$bytes" "$b_s") tb=$(mbps "$bytes" "$t_s") rr=$(mbps "$bytes" "$r_s") xr=$(mbps "$bytes" "$x_s")
-  ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
-  mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
-  echo "| $((bytes / 1048576)) MiB | $n | opsgate backup | $b_s | $rb | $(mib "$b_rss") | $(ratio "$rb" "$tb") |"
-  echo "| | | tar \\| zstd -3 | $t_s | $tb | $(mib "$t_rss") | 1 |"
-  echo "| | | opsgate backup verify | $v_s | $(mbps "$bytes" "$v_s") | $(mib "$v_rss") | |"
-  echo "| | | opsgate restore | $r_s | $rr | $(mib "$r_rss") | $(ratio "$rr" "$xr") |"
-  echo "| | | zstd -d \\| tar -x | $x_s | $xr | $(mib "$x_rss") | 1 |"
-  echo "| | | zstd -d \\| tar -x; sync -f | $xs_s | $(mbps "$bytes" "$xs_s") | $(mib "$xs_rss") | $(ratio "$rr" "$(mbps "$bytes" "$xs_s")") (restore vs this) |"
-  echo "| | | archive: $(($(stat -c %s "$W/b.tar.zst") / 1048576)) MiB, tar+zstd $(($(stat -c %s "$W/t.tar.zst") / 1048576)) MiB | | | | |"
+  xs_s=$secs xs_rss=$rss xs_cpu=$cpu
+  rr=$(mbps "$bytes" "$r_s") xr=$(mbps "$bytes" "$x_s") xsr=$(mbps "$bytes" "$xs_s")
+  echo "| | | opsgate backup verify | $v_s | $v_cpu | $(mbps "$bytes" "$v_s") | $(mib "$v_rss") | | |"
+  echo "| | | opsgate restore | $r_s | $r_cpu | $rr | $(mib "$r_rss") | $(ratio "$rr" "$xr") (vs zstd -d \| tar -x) | $(ratio "$rr" "$xsr") (vs the same; sync) |"
+  echo "| | | zstd -d \| tar -x | $x_s | $x_cpu | $xr | $(mib "$x_rss") | 1 | |"
+  echo "| | | zstd -d \| tar -x; sync -f | $xs_s | $xs_cpu | $xsr | $(mib "$xs_rss") | | 1 |"
+  echo "| | | archive: $(($(stat -c %s "$W/b.tar.zst") / 1048576)) MiB, tar+zstd $(($(stat -c %s "$W/t.tar.zst") / 1048576)) MiB | | | | | | |"
   rm -rf "$D" "$W/r-$mb" "$W/x-$mb" "$W/b.tar.zst" "$W/t.tar.zst"
 done
+
+# PostgreSQL: the first size, into a database of a throw-away server
+pg_part() {
+  local mb=$PG_MB n url bytes K="$W/pgkeys" dmb r
+  n=$((VERSIONS * mb / ${SIZES##* }))
+  [ "$n" -ge 10 ] || n=10
+  command -v pg_dump >/dev/null || { echo "| postgres | skipped: pg_dump is not installed | | | | | | | |"; return 0; }
+  pgdir="$W/pg"
+  if ! url=$(bash "$root/scripts/pg-test.sh" start "$pgdir" 2>"$W/pg.err"); then
+    echo "| postgres | skipped: $(tail -1 "$W/pg.err") | | | | | | | |"
+    pgdir=""
+    return 0
+  fi
+  fill "$url" "$mb" "$n" "$K" || { echo "| postgres | fill failed: $(tail -3 "$W/serve.log") | | | | | | | |"; return 0; }
+  bytes=$(psql -qtAX "$url" -c "SELECT pg_database_size(current_database())")
+  echo
+  echo "| PostgreSQL database | versions | step | seconds | CPU s | MB/s | peak RSS MiB | file MiB | vs pg_dump -Fc; sync |"
+  echo "|---|---|---|---|---|---|---|---|---|"
+  label="$((bytes / 1048576)) MiB"
+  # row STEP SECS CPU RSS FILE (against pg_dump -Fc's MB/s in $dmb)
+  row() {
+    local m; m=$(mbps "$bytes" "$2")
+    echo "| $label | $n | $1 | $2 | $3 | $m | $(mib "$4") | $(($(stat -c %s "$5") / 1048576)) | $(ratio "$m" "$dmb") |"
+    label="" n=""
+  }
+  for ((run = 1; run <= RUNS; run++)); do
+    rm -f "$W/pb.tar.zst" "$W/pd.dump" "$W/pz.sql.zst"
+    measure "$OPSGATE" --data "$url" --keys "$K" backup --to "$W/pb.tar.zst" || return 0
+    local b_s=$secs b_cpu=$cpu b_rss=$rss
+    measure sh -c "pg_dump -Fc -f '$W/pd.dump' '$url' && sync -f '$W/pd.dump'" || return 0
+    local d_s=$secs d_cpu=$cpu d_rss=$rss
+    measure sh -c "pg_dump '$url' | zstd -3 -q -o '$W/pz.sql.zst' && sync -f '$W/pz.sql.zst'" || return 0
+    dmb=$(mbps "$bytes" "$d_s")
+    r=""; [ "$RUNS" -gt 1 ] && r=" (run $run)"
+    row "opsgate backup$r" "$b_s" "$b_cpu" "$b_rss" "$W/pb.tar.zst"
+    row "pg_dump -Fc; sync -f" "$d_s" "$d_cpu" "$d_rss" "$W/pd.dump"
+    row "pg_dump \\| zstd -3; sync -f" "$secs" "$cpu" "$rss" "$W/pz.sql.zst"
+  done
+  kill "$spid" 2>/dev/null; wait "$spid" 2>/dev/null; spid=""
+  measure "$OPSGATE" backup verify "$W/pb.tar.zst" || return 0
+  echo "| | | opsgate backup verify | $secs | $cpu | $(mbps "$bytes" "$secs") | $(mib "$rss") | | |"
+}
+[ "$PG" = 1 ] && pg_part
 echo
 echo "load: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"

@@ -27,15 +27,32 @@ static int ar_error(struct archive *a, const char *what, const char *name)
                         e > 0 ? ")" : "");
 }
 
-/* zstd compresses on worker threads (one per CPU, at most BK_THREADS) while this thread reads
- * and hashes the next bytes; a libzstd built without threads keeps the one (a warning only). */
-static int set_threads(struct archive *a)
+/* libarchive's output: written whole to the temporary file, and every BK_WRITEBACK bytes their
+ * writeback started (sync_file_range, not waited for), so that the disk writes while the archive
+ * is still being made and the fsync at the end has little left to do. */
+static la_ssize_t write_out(struct archive *a, void *arg, const void *buf, size_t len)
 {
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    char v[16];
-    snprintf(v, sizeof(v), "%ld", n < 1 ? 1 : n > BK_THREADS ? BK_THREADS : n);
-    int rc = archive_write_set_filter_option(a, "zstd", "threads", v);
-    return rc == ARCHIVE_WARN ? ARCHIVE_OK : rc;
+    bk_writer *w = arg;
+    const char *p = buf;
+    size_t left = len;
+    while (left > 0) {
+        ssize_t n = write(w->fd, p, left);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            archive_set_error(a, errno, "Write error");
+            return -1;
+        }
+        p += n;
+        left -= (size_t)n;
+    }
+    w->written += (int64_t)len;
+    if (w->written - w->flushed >= BK_WRITEBACK) {
+        /* a hint: a failure here shows again in the fsync that makes the archive durable */
+        (void)sync_file_range(w->fd, w->flushed, w->written - w->flushed, SYNC_FILE_RANGE_WRITE);
+        w->flushed = w->written;
+    }
+    return (la_ssize_t)len;
 }
 
 int og_backup__writer_open(bk_writer *w, const char *to, og_backup_progress fn, void *arg)
@@ -58,11 +75,11 @@ int og_backup__writer_open(bk_writer *w, const char *to, og_backup_progress fn, 
     }
     if (archive_write_set_format_pax_restricted(w->a) != ARCHIVE_OK ||
         archive_write_add_filter_zstd(w->a) != ARCHIVE_OK ||
-        archive_write_set_filter_option(w->a, "zstd", "compression-level", "3") != ARCHIVE_OK ||
-        set_threads(w->a) != ARCHIVE_OK ||
+        archive_write_set_filter_option(w->a, "zstd", "compression-level", BK_LEVEL) !=
+            ARCHIVE_OK ||
         archive_write_set_bytes_per_block(w->a, BK_BLOCK) != ARCHIVE_OK ||
         archive_write_set_bytes_in_last_block(w->a, 1) != ARCHIVE_OK ||
-        archive_write_open_fd(w->a, w->fd) != ARCHIVE_OK) {
+        archive_write_open(w->a, w, NULL, write_out, NULL) != ARCHIVE_OK) {
         error = ar_error(w->a, "cannot start the archive", w->tmp);
         og_backup__writer_abort(w);
         return error;
@@ -124,6 +141,7 @@ int og_backup__add_file(bk_writer *w, const char *path, const char *src, int64_t
                              (long long)sb.st_size, (long long)expect_size);
         goto cleanup;
     }
+    (void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL); /* read ahead more; a hint */
     if (!(buf = malloc(BK_PIECE)) || !(h = og_sha256_new())) {
         error = og_error_set(OG_ERROR, "out of memory");
         goto cleanup;
@@ -151,8 +169,11 @@ int og_backup__add_file(bk_writer *w, const char *path, const char *src, int64_t
 cleanup:
     og_sha256_free(h);
     free(buf);
-    if (fd >= 0)
+    if (fd >= 0) {
+        /* read once: its pages need not push others out of the cache (a hint) */
+        (void)posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
         close(fd);
+    }
     return error;
 }
 

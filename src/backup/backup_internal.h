@@ -11,9 +11,12 @@
 
 #define BK_PIECE        (1024 * 1024) /* bytes read and written at a time */
 #define BK_BLOCK        (1024 * 1024) /* bytes of compressed archive per write() */
-#define BK_THREADS      4             /* zstd's worker threads at most */
+#define BK_LEVEL        "1"           /* zstd's level: sealed bytes do not compress (docs/ops.md) */
+#define BK_WRITEBACK    (16 << 20)    /* archive bytes after which their writeback is started */
 #define BK_MANIFEST_MAX (256 << 20)   /* a manifest larger than this is refused */
 #define BK_ENTRIES_MAX  50000000      /* entries an archive may have */
+/* zstd compresses in the thread that writes (the object files' or the database's), without
+ * worker threads of its own: at level 1 they cost more in hand-offs than they save. */
 
 /* ---- writing (archive.c) ---- */
 typedef struct bk_writer {
@@ -22,6 +25,7 @@ typedef struct bk_writer {
     char to[PATH_MAX], tmp[PATH_MAX];
     json_t *files; /* [{path, size, sha256}] */
     int64_t bytes;
+    int64_t written, flushed; /* archive bytes written to fd; of those, writeback started */
     og_backup_progress fn;
     void *arg;
 } bk_writer;

@@ -1,6 +1,7 @@
 /* create.c - `opsgate backup --to FILE`: a consistent snapshot of a running data folder (the
  * database through the store's snapshot, the object files it references hard-linked while the
- * writer lock is held) written as one archive with its manifest. */
+ * writer lock is held) written as one archive with its manifest. The object files go into the
+ * archive on a thread of their own while the database's pages are copied, then the database. */
 #include "backup/backup_internal.h"
 #include "opsgate/artifacts.h"
 #include "opsgate/audit.h"
@@ -11,6 +12,8 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +33,14 @@ typedef struct job {
     int64_t object_bytes;
     json_t *chains, *schemas;
     const og_backup_opts *opts;
+    /* the object files' thread: archives into w while the snapshot copies the database */
+    bk_writer *w;
+    pthread_t objects;
+    int started;
+    atomic_int stop;     /* set when the snapshot failed: the thread ends early */
+    int obj_error;       /* the thread's result, and its message (its error slot is */
+    char obj_msg[1024];  /* its own) */
+    pthread_mutex_t say; /* one progress line at a time from the two threads */
 } job;
 
 /* One object file of the snapshot, hard-linked into the staging folder as its index. */
@@ -71,7 +82,55 @@ static void name_chains(og_ctx *v, json_t *chains)
     }
 }
 
-/* Under the writer lock, on the snapshot: pin the object files, read chains and schemas. */
+static void say(job *j, const char *phase, int64_t done, int64_t total)
+{
+    if (!j->opts->progress)
+        return;
+    pthread_mutex_lock(&j->say);
+    j->opts->progress(phase, done, total, j->opts->progress_arg);
+    pthread_mutex_unlock(&j->say);
+}
+
+static void archive_progress(const char *phase, int64_t done, int64_t total, void *arg)
+{
+    say(arg, phase, done, total);
+}
+
+/* The pinned object files into the archive, each link removed once archived (its space goes back
+ * at once); runs on its own thread beside the database's copy. */
+static void *archive_objects(void *arg)
+{
+    job *j = arg;
+    char path[PATH_MAX + 32];
+    int error = 0;
+    for (size_t i = 0; error == 0 && i < j->n; i++) {
+        if (atomic_load(&j->stop)) {
+            error = og_error_set(OG_ERROR, "stopped: the database's snapshot failed");
+            break;
+        }
+        snprintf(path, sizeof(path), "%s/%zu", j->staging, i);
+        error = og_backup__add_file(j->w, j->objs[i].relpath, path, j->objs[i].size);
+        unlink(path);
+    }
+    if (error < 0) {
+        j->obj_error = error;
+        og_strlcpy(j->obj_msg, og_error_last(), sizeof(j->obj_msg));
+    }
+    return NULL;
+}
+
+/* Wait for the object files' thread; its error, if any, set again in this thread. */
+static int objects_join(job *j)
+{
+    if (!j->started)
+        return 0;
+    pthread_join(j->objects, NULL);
+    j->started = 0;
+    return j->obj_error < 0 ? og_error_set(j->obj_error, "%s", j->obj_msg) : 0;
+}
+
+/* Under the writer lock, on the snapshot: pin the object files, read chains and schemas; then
+ * start archiving the pinned files (they no longer change) while the database is copied. */
 static int hold(og_store *view, void *arg)
 {
     job *j = arg;
@@ -85,14 +144,18 @@ static int hold(og_store *view, void *arg)
         name_chains(&v, j->chains);
     if (error == 0)
         error = og_store_schema_versions(view, &j->schemas);
+    if (error == 0 && j->n > 0) {
+        int rc = pthread_create(&j->objects, NULL, archive_objects, j);
+        if (rc != 0)
+            return og_error_set(OG_ERROR, "cannot start a thread: %s", strerror(rc));
+        j->started = 1;
+    }
     return error;
 }
 
 static void db_progress(int64_t done, int64_t total, void *arg)
 {
-    job *j = arg;
-    if (j->opts->progress)
-        j->opts->progress("database", done, total, j->opts->progress_arg);
+    say(arg, "database", done, total);
 }
 
 /* The HTTPS listeners' public certificate records at the top of the data folder. */
@@ -116,16 +179,11 @@ static int add_listener_records(bk_writer *w, const char *data_dir)
     return error;
 }
 
-static int add_everything(job *j, bk_writer *w, const char *dbfile, const uint8_t *key,
-                          size_t keylen)
+/* After the object files (archived meanwhile): the database's copy, the listeners' records, the
+ * sealed key. */
+static int add_rest(job *j, bk_writer *w, const char *dbfile, const uint8_t *key, size_t keylen)
 {
-    char path[PATH_MAX + 32];
     int error = og_backup__add_file(w, "opsgate.db", dbfile, -1);
-    for (size_t i = 0; error == 0 && i < j->n; i++) {
-        snprintf(path, sizeof(path), "%s/%zu", j->staging, i);
-        error = og_backup__add_file(w, j->objs[i].relpath, path, j->objs[i].size);
-        unlink(path); /* the space goes back as soon as it is archived */
-    }
     if (error == 0 && j->ctx->data_dir)
         error = add_listener_records(w, j->ctx->data_dir);
     if (error == 0 && key)
@@ -147,7 +205,7 @@ static json_t *summary(const job *j, const char *to, int64_t dbsize, int64_t t0)
 
 int og_backup_create(og_ctx *ctx, const char *to, const og_backup_opts *opts, json_t **out)
 {
-    job j = {.ctx = ctx, .opts = opts};
+    job j = {.ctx = ctx, .opts = opts, .say = PTHREAD_MUTEX_INITIALIZER};
     bk_writer w = {.fd = -1};
     char dbfile[PATH_MAX] = "", *url = NULL;
     uint8_t *key = NULL;
@@ -172,12 +230,16 @@ int og_backup_create(og_ctx *ctx, const char *to, const og_backup_opts *opts, js
         error = og_error_set(OG_ERROR, "out of memory");
         goto cleanup;
     }
-    if ((error = og_backup__writer_open(&w, to, opts->progress, opts->progress_arg)) < 0 ||
+    j.w = &w;
+    if ((error = og_backup__writer_open(&w, to, opts->progress ? archive_progress : NULL, &j)) <
+            0 ||
         (error = og_backup__tmp_beside(to, "db", dbfile, sizeof(dbfile), &dbfd)) < 0 ||
         (folder &&
-         (error = og_backup__staging_make(folder, j.staging, sizeof(j.staging), &lockfd)) < 0) ||
-        (error = og_store_snapshot(url, dbfile, hold, &j, db_progress, &j)) < 0 ||
-        (error = add_everything(&j, &w, dbfile, key, keylen)) < 0)
+         (error = og_backup__staging_make(folder, j.staging, sizeof(j.staging), &lockfd)) < 0))
+        goto cleanup;
+    /* a failed snapshot's error is the one told: cleanup stops the thread without a word */
+    if ((error = og_store_snapshot(url, dbfile, hold, &j, db_progress, &j)) < 0 ||
+        (error = objects_join(&j)) < 0 || (error = add_rest(&j, &w, dbfile, key, keylen)) < 0)
         goto cleanup;
     json_t *m = og_backup__manifest_new(og_store_backend_name(ctx->store), j.schemas, j.chains,
                                         key != NULL);
@@ -190,6 +252,10 @@ int og_backup_create(og_ctx *ctx, const char *to, const og_backup_opts *opts, js
     if (!(*out = summary(&j, to, stat(dbfile, &sb) == 0 ? sb.st_size : 0, t0)))
         error = og_error_set(OG_ERROR, "out of memory");
 cleanup:
+    if (j.started) {
+        atomic_store(&j.stop, 1);
+        pthread_join(j.objects, NULL);
+    }
     og_backup__writer_abort(&w);
     if (dbfile[0])
         unlink(dbfile);
