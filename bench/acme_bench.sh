@@ -2,8 +2,11 @@
 # acme_bench.sh OPSGATE [BENCH_BIN] - ACME issuance throughput of opsgate against lego and certbot
 # (Debian packages) on the same Pebble (Debian `pebble`, started by tests/integration/acme/lib.sh)
 # in the same run: 50 certificates one after the other, then 200 by 16 parallel processes, each
-# certificate for its own name. Prints one markdown table (rates and each client's CPU seconds per
-# certificate) and the aim lines: sequentially >= 8x lego's rate and <= 1/3 of lego's client CPU.
+# certificate for its own name; then the server row: OG_BENCH_ACME_SRV (default the sequential
+# count) of opsgate's plans made due and renewed by one running `opsgate serve` (renew-due, the
+# renewer's function; see 1b below). Prints one markdown table (rates and each client's CPU
+# seconds per certificate) and the aim lines, for the server row and for the CLI row: >= 8x lego's
+# sequential rate and <= 1/3 of lego's client CPU per certificate.
 #
 # Pebble runs with PEBBLE_VA_NOSLEEP=1, PEBBLE_VA_ALWAYS_VALID=1 and PEBBLE_WFE_NONCEREJECT=0 for
 # all three clients: 16 processes cannot all answer the VA on Pebble's one http-01 port, so the
