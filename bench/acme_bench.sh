@@ -2,8 +2,11 @@
 # acme_bench.sh OPSGATE [BENCH_BIN] - ACME issuance throughput of opsgate against lego and certbot
 # (Debian packages) on the same Pebble (Debian `pebble`, started by tests/integration/acme/lib.sh)
 # in the same run: 50 certificates one after the other, then 200 by 16 parallel processes, each
-# certificate for its own name. Prints one markdown table (rates and each client's CPU seconds per
-# certificate) and the aim lines: sequentially >= 8x lego's rate and <= 1/3 of lego's client CPU.
+# certificate for its own name; then the server row: OG_BENCH_ACME_SRV (default the sequential
+# count) of opsgate's plans made due and renewed by one running `opsgate serve` (renew-due, the
+# renewer's function; see 1b below). Prints one markdown table (rates and each client's CPU
+# seconds per certificate) and the aim lines, for the server row and for the CLI row: >= 8x lego's
+# sequential rate and <= 1/3 of lego's client CPU per certificate.
 #
 # Pebble runs with PEBBLE_VA_NOSLEEP=1, PEBBLE_VA_ALWAYS_VALID=1 and PEBBLE_WFE_NONCEREJECT=0 for
 # all three clients: 16 processes cannot all answer the VA on Pebble's one http-01 port, so the
@@ -47,6 +50,7 @@ why=$( (acme_need) 2>&1 >/dev/null ) || skip_table "$(tr '\n' ' ' <<<"$why" | se
 eval "lib_acme_cleanup() $(declare -f acme_cleanup | tail -n +2)"
 WORKERS=""
 DONE=""
+SRV_PID=""
 acme_cleanup() {
   local p
   for p in $WORKERS; do
@@ -55,6 +59,7 @@ acme_cleanup() {
   done
   for p in $WORKERS; do wait "$p" 2>/dev/null; done
   WORKERS=""
+  [ -n "$SRV_PID" ] && { kill "$SRV_PID" 2>/dev/null; wait "$SRV_PID" 2>/dev/null; SRV_PID=""; }
   [ -z "$DONE" ] && { echo "| benchmark | result |"; echo "|---|---|";
                       echo "| acme issuance | aborted (Pebble did not start or the run was interrupted) |"; }
   lib_acme_cleanup
@@ -179,6 +184,10 @@ record() {  # CLIENT MODE REQUESTED "issued failed seconds cpu-seconds"
     R_NOTE[$k]="${R_NOTE[$k]:+${R_NOTE[$k]}; }stopped at the ${BUDGET}s budget after $((ok + fails)) of $3: certs/s extrapolated from those"
   fi
 }
+unavailable_one() {  # CLIENT MODE why
+  R_N[$1/$2]=-; R_OK[$1/$2]=-; R_S[$1/$2]=-; R_RATE[$1/$2]=-; R_NOTE[$1/$2]=$3
+  R_CPU[$1/$2]=-; R_LOAD[$1/$2]=-
+}
 unavailable() {  # CLIENT why
   local m
   for m in sequential parallel; do
@@ -195,6 +204,58 @@ if "$OPSGATE" acme account create --tenant bench --directory "$PEBBLE_DIR" --ca-
   parallel opsgate o-par "$PAR"; record opsgate parallel "$PAR" "$RES"
 else
   unavailable opsgate "account create failed: $(head -c 200 "$B/opsgate-account.err" | tr '\n|' '  ')"
+fi
+
+# ---- 1b) opsgate server: renewals. SRV plans of the runs above are made due (SQL behind
+# opsgate's back, as tests/integration/test_acme_ari.sh does), one `opsgate serve` is started,
+# and POST /api/v1/tenants/bench/acme/renew-due runs og_acme_renew_due() in that process: the
+# same function the server's renewer runs every minute, each plan through the certs.renew gate
+# (L1: order, record, audit, certs.renewed event). Client CPU = the server's utime+stime
+# (/proc/PID/stat, all its threads) from just before the request to just after its answer. ----
+proc_cpu() {  # PID: user+system seconds of the process so far (fields 14 and 15 after "(comm)")
+  local st
+  st=$(cat "/proc/$1/stat" 2>/dev/null) || { echo 0; return; }
+  awk -v t="$(getconf CLK_TCK)" '{ printf "%.3f", ($12 + $13) / t }' <<<"${st##*) }"
+}
+server_renewals() {  # N: sets RES as sequential does
+  local n=$1 tok url="" i cpu0 cpu1 t0 t1 out ok bad
+  RES="0 0 0 0"
+  "$OPSGATE" user add --tenant bench bench-renewer --role tenant-admin >/dev/null 2>"$B/srv.err" &&
+    tok=$("$OPSGATE" token create --tenant bench --user bench-renewer 2>>"$B/srv.err") ||
+    { SRV_NOTE="setup failed: $(head -c 160 "$B/srv.err" | tr '\n|' '  ')"; return 1; }
+  sqlite3 -batch "$OPSGATE_DATA/opsgate.db" "UPDATE acme_plans SET renew_at_us = 0 WHERE id IN
+    (SELECT id FROM acme_plans ORDER BY renew_at_us, id LIMIT $n)" 2>>"$B/srv.err" ||
+    { SRV_NOTE="making plans due failed: $(head -c 160 "$B/srv.err" | tr '\n|' '  ')"; return 1; }
+  rm -f "$B/srv.port"
+  "$OPSGATE" serve --listen 127.0.0.1:0 --port-file "$B/srv.port" >"$B/server.log" 2>&1 &
+  SRV_PID=$!
+  for ((i = 0; i < 100; i++)); do
+    [ -s "$B/srv.port" ] && url="http://127.0.0.1:$(cat "$B/srv.port")" &&
+      curl -fsS --max-time 2 "$url/healthz" >/dev/null 2>&1 && break
+    url=""
+    sleep 0.1
+  done
+  [ -n "$url" ] || { SRV_NOTE="opsgate serve did not start: $(tail -c 160 "$B/server.log" | tr '\n|' '  ')"; return 1; }
+  sleep 1      # let the start settle (its first scheduled jobs run a minute later)
+  cpu0=$(proc_cpu "$SRV_PID"); t0=$(now)
+  out=$(curl -sS --max-time 900 -X POST -H "Authorization: Bearer $tok" \
+          "$url/api/v1/tenants/bench/acme/renew-due" 2>&1)
+  t1=$(now); cpu1=$(proc_cpu "$SRV_PID")
+  kill "$SRV_PID" 2>/dev/null; wait "$SRV_PID" 2>/dev/null; SRV_PID=""
+  ok=$(jq -r '.renewed // empty' <<<"$out" 2>/dev/null); bad=$(jq -r '.failed // empty' <<<"$out" 2>/dev/null)
+  [ -n "$ok" ] && [ -n "$bad" ] || { SRV_NOTE="renew-due answered: $(head -c 160 <<<"$out" | tr '\n|' '  ')"; return 1; }
+  [ "$bad" -gt 0 ] && SRV_NOTE="$bad failed: $(grep -m1 -i 'error\|fail' "$B/server.log" | head -c 160 | tr '|\n' '  ')"
+  RES="$ok $bad $(secs "$t0" "$t1") $(awk -v a="$cpu0" -v b="$cpu1" 'BEGIN { printf "%.3f", b - a }')"
+}
+SRV=${OG_BENCH_ACME_SRV:-$SEQ}
+SRV_NOTE=""
+if [ "${R_OK[opsgate/sequential]:-0}" = - ] || ! command -v sqlite3 >/dev/null; then
+  unavailable_one opsgate server "${R_NOTE[opsgate/sequential]:-sqlite3 is not installed}"
+elif server_renewals "$SRV"; then
+  record opsgate server "$SRV" "$RES"
+  [ -n "$SRV_NOTE" ] && R_NOTE[opsgate/server]=$SRV_NOTE
+else
+  unavailable_one opsgate server "$SRV_NOTE"
 fi
 
 # ---- 2) lego ----
@@ -235,12 +296,19 @@ cpus=$(nproc 2>/dev/null || echo "?")
 echo "| client | mode | certificates | seconds | certs/s | opsgate/peer | client CPU s/cert | peer/opsgate CPU | load | note |"
 echo "|---|---|---|---|---|---|---|---|---|---|"
 for c in opsgate lego certbot; do
-  for m in sequential parallel; do
+  for m in sequential parallel server; do
     k="$c/$m"
+    [ -n "${R_N[$k]:-}" ] || continue
     mode=$m; [ "$m" = parallel ] && mode="$CONC parallel processes"
+    [ "$m" = sequential ] && [ "$c" = opsgate ] && mode="CLI, sequential (a process per certificate)"
+    [ "$m" = parallel ] && [ "$c" = opsgate ] && mode="CLI, $CONC parallel processes"
+    [ "$m" = server ] && mode="server: renewals (one \`opsgate serve\`, sequential)"
     cnt=${R_OK[$k]}; [ "${R_N[$k]}" != - ] && [ "${R_OK[$k]}" != "${R_N[$k]}" ] && cnt="${R_OK[$k]}/${R_N[$k]}"
     r="-"; [ "$c" != opsgate ] && r=$(ratio "${R_RATE[opsgate/$m]}" "${R_RATE[$k]}")
     rc="-"; [ "$c" != opsgate ] && rc=$(ratio "${R_CPU[$k]}" "${R_CPU[opsgate/$m]}")
+    # the server row against lego's sequential run (one certificate after the other, too)
+    [ "$m" = server ] && r="$(ratio "${R_RATE[$k]}" "${R_RATE[lego/sequential]}") (vs lego seq)" &&
+      rc="$(ratio "${R_CPU[lego/sequential]}" "${R_CPU[$k]}") (lego seq)"
     echo "| $c | $mode | $cnt | ${R_S[$k]} | ${R_RATE[$k]} | $r | ${R_CPU[$k]} | $rc | ${R_LOAD[$k]} | ${R_NOTE[$k]} |"
   done
 done
@@ -250,15 +318,21 @@ echo "Process start alone (\`--version\`, CPU s per run): opsgate $START_OG ($NL
 # aim LABEL VALUE OP LIMIT: one aim line, PASS/FAIL, or "not measured" when VALUE is "-"
 aim() {
   if [ "$2" = - ]; then
-    echo "Aim: $1: not measured (lego did not run)."
+    echo "Aim: $1: not measured (a run it compares did not run)."
   elif awk -v a="$2" -v b="$4" "BEGIN { exit !(a $3 b) }"; then
     echo "Aim: $1: PASS ($2)."
   else
     echo "Aim: $1: FAIL ($2)."
   fi
 }
-aim "opsgate >= 8x lego sequentially" \
-  "$(ratio "${R_RATE[opsgate/sequential]}" "${R_RATE[lego/sequential]}")" ">=" 8
+# each opsgate row that issues one certificate after the other, against lego's sequential run:
+# the server's renewals (the product's path) and the CLI (a process per certificate)
+aim "opsgate server renewals >= 8x lego's sequential rate" \
+  "$(ratio "${R_RATE[opsgate/server]}" "${R_RATE[lego/sequential]}")" ">=" 8
 # client CPU per certificate <= 1/3 of lego's: lego's CPU over opsgate's >= 3
-aim "opsgate client CPU per certificate <= 1/3 of lego's, sequentially (lego/opsgate CPU >= 3)" \
+aim "opsgate server renewals: client CPU per certificate <= 1/3 of lego's (lego/opsgate CPU >= 3)" \
+  "$(ratio "${R_CPU[lego/sequential]}" "${R_CPU[opsgate/server]}")" ">=" 3
+aim "opsgate CLI >= 8x lego sequentially" \
+  "$(ratio "${R_RATE[opsgate/sequential]}" "${R_RATE[lego/sequential]}")" ">=" 8
+aim "opsgate CLI: client CPU per certificate <= 1/3 of lego's, sequentially (lego/opsgate CPU >= 3)" \
   "$(ratio "${R_CPU[lego/sequential]}" "${R_CPU[opsgate/sequential]}")" ">=" 3

@@ -347,6 +347,11 @@ int og_crypto_key_generate(og_crypto_key **out, const char *type);
 /* Parse a PEM private key (any kind OpenSSL reads; og_crypto_key_type() says whether it is one
  * of the types above). OG_ECORRUPT when it does not parse. Caller frees *out. */
 int og_crypto_key_from_pem(og_crypto_key **out, const char *pem, size_t len);
+/* An unencrypted PKCS#8 private key (the DER body of a "PRIVATE KEY" PEM block, EC, RSA, Ed25519
+ * or Ed448) as an OpenSSL EVP_PKEY, decoded by that algorithm's decoder alone: OpenSSL 3's
+ * PEM_read_bio_PrivateKey tries every decoder of every provider, about 0.35 ms more a key. NULL
+ * (no error set) for anything else: the caller falls back to the general reader. */
+struct evp_pkey_st *og_crypto_pkcs8_decode(const void *der, size_t len);
 /* The private key as PKCS#8 PEM text, NUL-terminated; *len (may be NULL) without the NUL.
  * Caller wipes (og_crypto_wipe) and frees *pem. */
 int og_crypto_key_to_pem(const og_crypto_key *key, char **pem, size_t *len);

@@ -319,6 +319,52 @@ cleanup:
     return error;
 }
 
+int og_acme__clients_open(og_acme_clients *cache, og_ctx *ctx, const char *tid,
+                          const char *account_id, og_acme_client **out, int *owned)
+{
+    int error, i;
+    *owned = 1;
+    if (!cache || !account_id || !*account_id)
+        return og_acme__account_open(ctx, tid, account_id, out, NULL);
+    for (i = 0; i < cache->n; i++)
+        if (strcmp(cache->e[i].tid, tid) == 0 && strcmp(cache->e[i].account, account_id) == 0) {
+            *out = cache->e[i].c;
+            (*out)->retry_after_s = -1; /* of this order only */
+            *owned = 0;
+            return 0;
+        }
+    if ((error = og_acme__account_open(ctx, tid, account_id, out, NULL)) < 0)
+        return error;
+    if (cache->n < OG_ACME_CLIENTS_MAX) { /* a full cache: this one is the caller's */
+        og_strlcpy(cache->e[cache->n].tid, tid, sizeof(cache->e[cache->n].tid));
+        og_strlcpy(cache->e[cache->n].account, account_id, sizeof(cache->e[cache->n].account));
+        cache->e[cache->n++].c = *out;
+        *owned = 0;
+    }
+    return 0;
+}
+
+void og_acme__clients_drop(og_acme_clients *cache, og_acme_client *c)
+{
+    if (!cache || !c)
+        return;
+    for (int i = 0; i < cache->n; i++)
+        if (cache->e[i].c == c) {
+            og_acme__client_free(c);
+            cache->e[i] = cache->e[--cache->n];
+            return;
+        }
+}
+
+void og_acme__clients_free(og_acme_clients *cache)
+{
+    if (!cache)
+        return;
+    for (int i = 0; i < cache->n; i++)
+        og_acme__client_free(cache->e[i].c);
+    cache->n = 0;
+}
+
 int og_acme_account_rollover(og_ctx *ctx, const char *tenant, const char *id)
 {
     og_acme_client *c = NULL;

@@ -227,6 +227,36 @@ int og_acme__resolve(og_ctx *ctx, const char *tenant, og_perm perm, char tid[OG_
 int og_acme__account_open(og_ctx *ctx, const char *tid, const char *account_id,
                           og_acme_client **out, char id_out[OG_ID_LEN]);
 
+/*
+ * The open clients of one run of many renewals (og_acme_renew_due): one per (tenant, account),
+ * so the account key is unsealed and decoded once, the directory fetched once, and the one
+ * connection to the CA (its TLS session, and the last Replay-Nonce) serves every order of the
+ * run. Each client keeps the egress policy it was opened with: a connection it reuses is one that
+ * policy allowed when it was made, and every new one is checked against it. A client whose order
+ * failed is dropped (og_acme__clients_drop), so the next plan opens the account afresh (a key
+ * rolled over meanwhile, a CA that went away). A cache lives for one run only: a policy or key
+ * changed during a run takes effect at the next one.
+ */
+#define OG_ACME_CLIENTS_MAX 16
+typedef struct og_acme_clients {
+    struct {
+        char tid[OG_ID_LEN], account[OG_ID_LEN];
+        og_acme_client *c;
+    } e[OG_ACME_CLIENTS_MAX];
+    int n;
+} og_acme_clients;
+/* og_acme__account_open() through the cache (cache NULL: a fresh client, *owned 1). *owned says
+ * whether the caller frees the client (1) or the cache keeps it (0). account_id must not be
+ * NULL when cache is given. */
+int og_acme__clients_open(og_acme_clients *cache, og_ctx *ctx, const char *tid,
+                          const char *account_id, og_acme_client **out, int *owned);
+/* Forget (and free) the cached client c, after a failure. NULL-safe. */
+void og_acme__clients_drop(og_acme_clients *cache, og_acme_client *c);
+void og_acme__clients_free(og_acme_clients *cache); /* NULL-safe */
+/* og_acme_cert_renew() ordering through the cache's clients (NULL: as og_acme_cert_renew). */
+int og_acme__cert_renew_with(og_ctx *ctx, const char *tenant, const char *id,
+                             og_acme_clients *cache, json_t **out);
+
 /* How long until renewalInfo is asked again: its Retry-After clamped to 1 min .. 1 day, 6 h
  * when it gave none (RFC 9773 §4.3). */
 int64_t og_acme__ari_recheck_us(int64_t retry_after_s);

@@ -16,7 +16,7 @@ typedef struct due {
 
 /* Ask renewalInfo again and store the new renewal time and re-check time. Errors are kept quiet:
  * the old renewal time stands, and the next re-check is in 6 h. */
-static void ari_recheck(og_ctx *ctx, due *d)
+static void ari_recheck(og_ctx *ctx, og_acme_clients *cache, due *d)
 {
     og_acme_client *c = NULL;
     og_stmt *st = NULL;
@@ -29,6 +29,19 @@ static void ari_recheck(og_ctx *ctx, due *d)
         if (at < start || at >= end)
             (void)og_acme_ari_pick(start, end, now, rnd, &at);
         win_end = end;
+    int owned = 1, rc;
+    if (og_acme__clients_open(cache, ctx, d->tenant, d->account, &c, &owned) == 0) {
+        if ((rc = og_acme__ari_fetch(c, d->ari_id, &start, &end, &ra)) == 0 &&
+            og_crypto_random(&rnd, sizeof(rnd)) == 0) {
+            /* RFC 9773 §4.2: a new window only moves the time when the old one is outside it */
+            if (at < start || at >= end)
+                (void)og_acme_ari_pick(start, end, now, rnd, &at);
+        }
+        if (owned)
+            og_acme__client_free(c);
+        else if (rc < 0 && rc != OG_ENOTFOUND)
+            og_acme__clients_drop(cache, c);
+        c = NULL;
     }
     og_error_clear();
     d->renew_at_us = at;
@@ -47,16 +60,17 @@ static void ari_recheck(og_ctx *ctx, due *d)
         (void)og_stmt_step(st);
     }
     og_stmt_free(st);
-    og_acme__client_free(c);
 }
 
 int og_acme_renew_due(og_ctx *ctx, const char *tenant, int *ran, int *failed)
 {
     og_stmt *st = NULL;
     due *list = NULL;
+    og_acme_clients clients; /* one client per account for the whole run */
     char tid[OG_ID_LEN] = "";
     int n = 0, rc, error, nran = 0, nfail = 0;
     int64_t now = og_time_now_us();
+    clients.n = 0;
     if (ran)
         *ran = 0;
     if (failed)
@@ -103,11 +117,12 @@ int og_acme_renew_due(og_ctx *ctx, const char *tenant, int *ran, int *failed)
         }
         og_error_clear();
         if (d->ari_id[0] && d->ari_check_us >= 0 && d->ari_check_us <= now)
-            ari_recheck(ctx, d);
+            ari_recheck(ctx, &clients, d);
         if (d->renew_at_us > og_time_now_us())
             continue;
         nran++;
-        if (og_acme_cert_renew(ctx, d->tenant, d->id, NULL) < 0 && og_error_code() != OG_EPENDING)
+        if (og_acme__cert_renew_with(ctx, d->tenant, d->id, &clients, NULL) < 0 &&
+            og_error_code() != OG_EPENDING)
             nfail++;
         og_error_clear();
     }
@@ -117,6 +132,7 @@ int og_acme_renew_due(og_ctx *ctx, const char *tenant, int *ran, int *failed)
         *failed = nfail;
     error = 0;
 cleanup:
+    og_acme__clients_free(&clients);
     og_stmt_free(st);
     free(list);
     return error;

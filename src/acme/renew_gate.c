@@ -107,22 +107,25 @@ cleanup:
 
 /* Order a renewal for plan p (network only). *replaces says whether `replaces` was sent;
  * *retry_after_s (may be NULL) the Retry-After of a rate-limited answer it gave up on, or -1. */
-static int renew_order(og_ctx *ctx, const char *tid, const og_acme_plan *p, og_acme_issued *is,
-                       int *replaces, int64_t *retry_after_s)
+static int renew_order(og_ctx *ctx, const char *tid, const og_acme_plan *p, og_acme_clients *cache,
+                       og_acme_issued *is, int *replaces, int64_t *retry_after_s)
 {
     og_acme_client *c = NULL;
-    int error;
+    int error, owned = 1;
     *replaces = 0;
     if (retry_after_s)
         *retry_after_s = -1;
-    if ((error = og_acme__account_open(ctx, tid, p->account, &c, NULL)) < 0)
+    if ((error = og_acme__clients_open(cache, ctx, tid, p->account, &c, &owned)) < 0)
         return error;
     const char *rep = og_acme__dir_url(c, "renewalInfo") && p->ari_id[0] ? p->ari_id : NULL;
     *replaces = rep != NULL;
     error = og_acme__issue_once(c, p->names, p->key_type, p->ch, rep, is);
     if (retry_after_s)
         *retry_after_s = c->retry_after_s;
-    og_acme__client_free(c);
+    if (owned)
+        og_acme__client_free(c);
+    else if (error < 0) /* the next plan opens the account afresh */
+        og_acme__clients_drop(cache, c);
     return error;
 }
 
@@ -143,7 +146,7 @@ static int renew_exec(og_ctx *ctx, const char *tid, const char *plan_id,
         return error;
     if ((error = order_decode(staged, p.id, &is, &replaces, &found)) < 0)
         goto cleanup;
-    if (!found && (error = renew_order(ctx, tid, &p, &is, &replaces, NULL)) < 0)
+    if (!found && (error = renew_order(ctx, tid, &p, NULL, &is, &replaces, NULL)) < 0)
         goto cleanup;
     og_time_format(p.not_after_us, ona);
     og_time_format(is.info.not_after_us, nna);
@@ -342,6 +345,12 @@ done:
 
 int og_acme_cert_renew(og_ctx *ctx, const char *tenant, const char *id, json_t **out)
 {
+    return og_acme__cert_renew_with(ctx, tenant, id, NULL, out);
+}
+
+int og_acme__cert_renew_with(og_ctx *ctx, const char *tenant, const char *id,
+                             og_acme_clients *cache, json_t **out)
+{
     char tid[OG_ID_LEN], id_buf[OG_ID_LEN];
     og_acme_plan p;
     og_gate_outcome oc;
@@ -375,7 +384,7 @@ int og_acme_cert_renew(og_ctx *ctx, const char *tenant, const char *id, json_t *
         level = OG_GATE_L2; /* unknown: let execute order after the gate */
     og_error_clear();
     if (level <= OG_GATE_L1) {
-        order_rc = renew_order(ctx, tid, &p, &is, &replaces, &retry_after_s);
+        order_rc = renew_order(ctx, tid, &p, cache, &is, &replaces, &retry_after_s);
         if ((error = order_encode(p.id, order_rc, order_rc < 0 ? og_error_last() : NULL, replaces,
                                   &is, &order)) < 0)
             goto cleanup;

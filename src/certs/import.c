@@ -144,7 +144,9 @@ static int parse_pem(import_parse *ip, const char *pem, size_t len)
             int encrypted = strstr(b.label, "ENCRYPTED") != NULL || b.has_headers;
             BIO *bio = BIO_new_mem_buf(b.text, (int)b.text_len);
             EVP_PKEY *pk = NULL;
-            if (bio && (!encrypted || ip->password))
+            if (!encrypted && strcmp(b.label, "PRIVATE KEY") == 0) /* PKCS#8: the quick way */
+                pk = og_crypto_pkcs8_decode(b.der, b.len);
+            if (!pk && bio && (!encrypted || ip->password))
                 pk = PEM_read_bio_PrivateKey(bio, NULL, pem_password,
                                              encrypted ? (void *)ip->password : NULL);
             BIO_free(bio);

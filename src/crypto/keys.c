@@ -6,8 +6,10 @@
 #include "opsgate/util.h"
 
 #include <arpa/inet.h>
+#include <limits.h>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
+#include <openssl/decoder.h>
 #include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -77,12 +79,79 @@ int og_crypto_key_generate(og_crypto_key **out, const char *type)
     return 0;
 }
 
-int og_crypto_key_from_pem(og_crypto_key **out, const char *pem, size_t len)
+EVP_PKEY *og_crypto_pkcs8_decode(const void *der, size_t len)
+{
+    const unsigned char *p = der;
+    PKCS8_PRIV_KEY_INFO *p8 =
+        len <= (size_t)LONG_MAX ? d2i_PKCS8_PRIV_KEY_INFO(NULL, &p, (long)len) : NULL;
+    const ASN1_OBJECT *alg = NULL;
+    const char *type = NULL;
+    EVP_PKEY *pkey = NULL;
+    OSSL_DECODER_CTX *dc = NULL;
+    size_t left = len;
+    if (!p8 || p != (const unsigned char *)der + len ||
+        !PKCS8_pkey_get0(&alg, NULL, NULL, NULL, p8))
+        goto cleanup;
+    switch (OBJ_obj2nid(alg)) {
+    case NID_X9_62_id_ecPublicKey:
+        type = "EC";
+        break;
+    case NID_rsaEncryption:
+        type = "RSA";
+        break;
+    case NID_ED25519:
+        type = "ED25519";
+        break;
+    case NID_ED448:
+        type = "ED448";
+        break;
+    default:
+        goto cleanup;
+    }
+    p = der;
+    if (!(dc = OSSL_DECODER_CTX_new_for_pkey(&pkey, "DER", "PrivateKeyInfo", type, EVP_PKEY_KEYPAIR,
+                                             NULL, NULL)) ||
+        !OSSL_DECODER_from_data(dc, &p, &left) || left != 0) {
+        EVP_PKEY_free(pkey);
+        pkey = NULL;
+    }
+cleanup:
+    OSSL_DECODER_CTX_free(dc);
+    PKCS8_PRIV_KEY_INFO_free(p8);
+    ERR_clear_error();
+    return pkey;
+}
+
+/* The body of pem's one "PRIVATE KEY" block through og_crypto_pkcs8_decode; NULL otherwise. */
+static EVP_PKEY *pkcs8_pem(const char *pem, size_t len)
 {
     BIO *b = len <= (size_t)INT32_MAX ? BIO_new_mem_buf(pem, (int)len) : NULL;
-    EVP_PKEY *pkey = b ? PEM_read_bio_PrivateKey(b, NULL, NULL, NULL) : NULL;
-    *out = NULL;
+    char *name = NULL, *header = NULL;
+    unsigned char *der = NULL;
+    long n = 0;
+    EVP_PKEY *pkey = NULL;
+    if (b && PEM_read_bio(b, &name, &header, &der, &n) == 1 && strcmp(name, "PRIVATE KEY") == 0 &&
+        !*header)
+        pkey = og_crypto_pkcs8_decode(der, (size_t)n);
+    if (der)
+        OPENSSL_cleanse(der, (size_t)n);
+    OPENSSL_free(der);
+    OPENSSL_free(name);
+    OPENSSL_free(header);
     BIO_free(b);
+    ERR_clear_error();
+    return pkey;
+}
+
+int og_crypto_key_from_pem(og_crypto_key **out, const char *pem, size_t len)
+{
+    EVP_PKEY *pkey = pkcs8_pem(pem, len);
+    *out = NULL;
+    if (!pkey) { /* every other form OpenSSL reads */
+        BIO *b = len <= (size_t)INT32_MAX ? BIO_new_mem_buf(pem, (int)len) : NULL;
+        pkey = b ? PEM_read_bio_PrivateKey(b, NULL, NULL, NULL) : NULL;
+        BIO_free(b);
+    }
     if (!pkey)
         return og_error_set(OG_ECORRUPT, "a private key does not parse");
     return key_wrap(out, pkey);

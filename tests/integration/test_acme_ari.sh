@@ -97,4 +97,18 @@ set -e
 "$O" cert plans --tenant t1 "$P" --json | jq -e --arg s "$CUR" '.current.serial == $s and .failures == 1' >/dev/null || fail "rate limit changed the current certificate"
 at=$(sqlite3 "$DB" "SELECT renew_at_us / 1000000 FROM acme_plans WHERE id = '$P'")
 [ "$at" -ge $(( $(date +%s) + 7200 - 5 )) ] || fail "next attempt at $at is before the CA's Retry-After"
+# one run of --due renews many plans with one client per account: the directory fetched once
+# and one connection to the CA (kept alive, its TLS session reused) for every order of the run
+echo '{"count": 0, "retry_after": 1}' >"$WORK/ratelimit.json"
+for n in due1 due2; do
+  "$O" cert issue --tenant t1 --name $n.example.test --challenge http-01 --http-listen 127.0.0.1:$HTTP_PORT >/dev/null
+done
+sqlite3 "$DB" "UPDATE acme_plans SET renew_at_us = 0, ari_check_us = NULL"
+ndue=$(sqlite3 "$DB" "SELECT count(*) FROM acme_plans")
+: >"$WORK/ari.log"
+out=$("$O" cert renew --due --json)
+[ "$(jq .renewed <<<"$out")" = "$ndue" ] && [ "$(jq .failed <<<"$out")" = 0 ] || fail "--due over $ndue plans: $out"
+[ "$(grep -c '"newOrder"' "$WORK/ari.log")" = "$ndue" ] || fail "not one order per plan: $(cat "$WORK/ari.log")"
+[ "$(grep -c '"dir"' "$WORK/ari.log")" = 1 ] && [ "$(grep -c '"connection"' "$WORK/ari.log")" = 1 ] ||
+  fail "--due over $ndue plans: want one directory fetch and one connection: $(cat "$WORK/ari.log")"
 echo "test_acme_ari: ok"

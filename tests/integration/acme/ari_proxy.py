@@ -3,7 +3,8 @@
 renewalInfo: /dir gains "renewalInfo", /renewal-info/<CertID> answers the window read from a JSON
 file ({"start": RFC3339, "end": RFC3339, "retry_after": seconds}), everything else is passed to
 Pebble unchanged with the client's Host header, so the URLs Pebble builds point back here.
-Every renewalInfo CertID and every newOrder payload is logged, one JSON object a line.
+Every renewalInfo CertID and every newOrder payload is logged, one JSON object a line, and so are
+each client connection ({"connection": 1}) and each directory fetch ({"dir": 1}).
 Rate limits: while RATELIMIT_FILE ({"count": N, "retry_after": S}) has count > 0, a newOrder is
 answered 429 urn:ietf:params:acme:error:rateLimited with Retry-After S, and count goes down.
 
@@ -46,6 +47,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def log_message(self, *args):
         pass
 
+    def setup(self):  # one handler per client connection
+        super().setup()
+        log({"connection": 1})
+
     def reply(self, status, body, headers=()):
         self.send_response(status)
         for k, v in headers:
@@ -75,6 +80,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         r = c.getresponse()
         data = r.read()
         if self.command == "GET" and self.path == "/dir":
+            log({"dir": 1})
             d = json.loads(data)
             d["renewalInfo"] = "https://%s/renewal-info" % self.headers["Host"]
             data = json.dumps(d).encode()

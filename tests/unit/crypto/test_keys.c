@@ -136,6 +136,67 @@ static void test_crypto_keys__rsa_under_2048_bits_has_no_type(void **state)
     EVP_PKEY_free(weak);
 }
 
+/* og_crypto_pkcs8_decode: the same key as OpenSSL's general reader for each algorithm it knows
+ * (EC, RSA, Ed25519), NULL for an unknown algorithm, trailing bytes, a truncated body or
+ * garbage; og_crypto_key_from_pem still reads what it does not (traditional "EC PRIVATE KEY"). */
+static void test_crypto_keys__pkcs8_decode_matches_the_general_reader(void **state)
+{
+    (void)state;
+    EVP_PKEY *keys[] = {EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256"),
+                        EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048),
+                        EVP_PKEY_Q_keygen(NULL, NULL, "ED25519"),
+                        EVP_PKEY_Q_keygen(NULL, NULL, "X25519")};
+    for (size_t i = 0; i < 4; i++) {
+        assert_non_null(keys[i]);
+        unsigned char *der = NULL;
+        PKCS8_PRIV_KEY_INFO *p8 = EVP_PKEY2PKCS8(keys[i]);
+        assert_non_null(p8);
+        int n = i2d_PKCS8_PRIV_KEY_INFO(p8, &der);
+        assert_true(n > 0);
+        EVP_PKEY *got = og_crypto_pkcs8_decode(der, (size_t)n);
+        if (i == 3) { /* X25519: not one it knows, the general reader's */
+            assert_null(got);
+        } else {
+            assert_non_null(got);
+            assert_int_equal(EVP_PKEY_eq(got, keys[i]), 1);
+            assert_int_equal(EVP_PKEY_get_base_id(got), EVP_PKEY_get_base_id(keys[i]));
+            /* private halves too: the same PKCS#8 again */
+            unsigned char *again = NULL;
+            PKCS8_PRIV_KEY_INFO *p8b = EVP_PKEY2PKCS8(got);
+            assert_int_equal(i2d_PKCS8_PRIV_KEY_INFO(p8b, &again), n);
+            assert_memory_equal(again, der, (size_t)n);
+            OPENSSL_free(again);
+            PKCS8_PRIV_KEY_INFO_free(p8b);
+            EVP_PKEY_free(got);
+            unsigned char *longer = malloc((size_t)n + 1);
+            assert_non_null(longer);
+            memcpy(longer, der, (size_t)n);
+            longer[n] = 0;
+            assert_null(og_crypto_pkcs8_decode(longer, (size_t)n + 1));
+            assert_null(og_crypto_pkcs8_decode(der, (size_t)n - 1));
+            free(longer);
+        }
+        PKCS8_PRIV_KEY_INFO_free(p8);
+        OPENSSL_free(der);
+        EVP_PKEY_free(keys[i]);
+    }
+    assert_null(og_crypto_pkcs8_decode("garbage", 7));
+    assert_null(og_crypto_pkcs8_decode("", 0));
+    /* a traditional EC key PEM is not PKCS#8: from_pem reads it the general way */
+    EVP_PKEY *ec = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+    BIO *b = BIO_new(BIO_s_mem());
+    char *pem = NULL;
+    og_crypto_key *k = NULL;
+    assert_int_equal(PEM_write_bio_PrivateKey_traditional(b, ec, NULL, NULL, 0, NULL, NULL), 1);
+    long len = BIO_get_mem_data(b, &pem);
+    assert_non_null(strstr(pem, "BEGIN EC PRIVATE KEY"));
+    OG_ASSERT_OK(og_crypto_key_from_pem(&k, pem, (size_t)len));
+    assert_string_equal(og_crypto_key_type(k), "ec256");
+    og_crypto_key_free(k);
+    BIO_free(b);
+    EVP_PKEY_free(ec);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -143,6 +204,7 @@ int main(void)
         cmocka_unit_test(test_crypto_keys__es256_signature_is_raw_r_and_s),
         cmocka_unit_test(test_crypto_keys__csr_and_selfsigned_certificate_carry_the_key),
         cmocka_unit_test(test_crypto_keys__rsa_under_2048_bits_has_no_type),
+        cmocka_unit_test(test_crypto_keys__pkcs8_decode_matches_the_general_reader),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
