@@ -22,13 +22,6 @@ static void ari_recheck(og_ctx *ctx, og_acme_clients *cache, due *d)
     og_stmt *st = NULL;
     int64_t start, end, ra = -1, now = og_time_now_us(), at = d->renew_at_us, win_end = 0;
     uint64_t rnd = 0;
-    if (og_acme__account_open(ctx, d->tenant, d->account, &c, NULL) == 0 &&
-        og_acme__ari_fetch(c, d->ari_id, &start, &end, &ra) == 0 &&
-        og_crypto_random(&rnd, sizeof(rnd)) == 0) {
-        /* RFC 9773 §4.2: a new window only moves the time when the old one is outside it */
-        if (at < start || at >= end)
-            (void)og_acme_ari_pick(start, end, now, rnd, &at);
-        win_end = end;
     int owned = 1, rc;
     if (og_acme__clients_open(cache, ctx, d->tenant, d->account, &c, &owned) == 0) {
         if ((rc = og_acme__ari_fetch(c, d->ari_id, &start, &end, &ra)) == 0 &&
@@ -36,6 +29,7 @@ static void ari_recheck(og_ctx *ctx, og_acme_clients *cache, due *d)
             /* RFC 9773 §4.2: a new window only moves the time when the old one is outside it */
             if (at < start || at >= end)
                 (void)og_acme_ari_pick(start, end, now, rnd, &at);
+            win_end = end;
         }
         if (owned)
             og_acme__client_free(c);
