@@ -23,13 +23,13 @@ concept;
 
 static const concept lexicon[] = {
     /* what a statement of work is made of */
-    {"statement-of-work",
-     "statement =sow +leistungsbeschreibung +leistungsverzeichnis"
-     " pflichtenheft cahier =cdc pliego +werkomschrijving capitolato +caderno"},
+    {"statement-of-work", "statement =sow +leistungsbeschreibung +leistungsverzeichnis"
+                          " pflichtenheft cahier =cdc pliego +werkomschrijving "
+                          "+opdrachtomschrijving capitolato +caderno"},
     {"scope", "scope +umfang +leistungsumfang perimetre portee =alcance ambito +reikwijdte"
               " +omvang =escopo abrangencia"},
     {"deliverable", "deliverable +lieferung liefergegenstand livrable fourniture entregable"
-                    " +oplevering consegna entregav"},
+                    " +oplevering oplever consegna entregav"},
     {"service", "=services +leistung +dienstleistung prestation =servicios =diensten"
                 " =dienstverlening =servizi =servicos"},
     {"fee", "=fee =fees charges pricing =price +vergutung +honorar +preis honoraire =prix"
@@ -169,7 +169,7 @@ static const concept lexicon[] = {
                  " =gentile =estimado =estimada =prezado =prezada =ola geehrt =liebe"},
     {"regards", "regards =grusse =gruss =gruessen cordial =saludos =groeten =saluti"
                 " atenciosamente cumprimentos =distinti"},
-    {"downtime", "downtime unavailable +unterbrechung indisponib interrup interruz"
+    {"downtime", "downtime unavailable +unterbrechung indispon interrup interruz"
                  " +onderbreking"},
     {"user", "=user =users +benutzer +anwender utilisateur usuario gebruiker =utente =utenti"
              " utilizador"},
