@@ -25,6 +25,7 @@ const char *const og_infer_doc_langs[] = {"en", "de", "fr", "es", "nl", "it", "p
 typedef struct kit {
     const char *client, *date, *from, *to, *subject, *item, *amount, *subtotal, *tax, *total;
     const char *greet, *closing, *heads[4];
+    const char *delta[3]; /* a change order's money: the value before, the change, after */
 } kit;
 
 static const kit kits[NL] = {
@@ -40,7 +41,8 @@ static const kit kits[NL] = {
      "Total",
      "Dear %s,",
      "Kind regards,",
-     {"Summary", "Details", "Next steps", "Contact"}},
+     {"Summary", "Details", "Next steps", "Contact"},
+     {"Original contract value", "This change", "Revised contract value"}},
     {"Kunde",
      "Datum",
      "Von",
@@ -53,7 +55,8 @@ static const kit kits[NL] = {
      "Gesamt",
      "Hallo %s,",
      "Viele Grüße",
-     {"Überblick", "Einzelheiten", "Nächste Schritte", "Kontakt"}},
+     {"Überblick", "Einzelheiten", "Nächste Schritte", "Kontakt"},
+     {"Ursprünglicher Auftragswert", "Diese Änderung", "Neuer Auftragswert"}},
     {"Client",
      "Date",
      "De",
@@ -66,7 +69,8 @@ static const kit kits[NL] = {
      "Total",
      "Bonjour %s,",
      "Cordialement,",
-     {"Résumé", "Détails", "Prochaines étapes", "Contact"}},
+     {"Résumé", "Détails", "Prochaines étapes", "Contact"},
+     {"Montant initial du contrat", "Présente modification", "Nouveau montant du contrat"}},
     {"Cliente",
      "Fecha",
      "De",
@@ -79,7 +83,8 @@ static const kit kits[NL] = {
      "Total",
      "Hola %s:",
      "Un saludo,",
-     {"Resumen", "Detalles", "Próximos pasos", "Contacto"}},
+     {"Resumen", "Detalles", "Próximos pasos", "Contacto"},
+     {"Importe original del contrato", "Este cambio", "Nuevo importe del contrato"}},
     {"Klant",
      "Datum",
      "Van",
@@ -92,7 +97,8 @@ static const kit kits[NL] = {
      "Totaal",
      "Beste %s,",
      "Met vriendelijke groet,",
-     {"Samenvatting", "Details", "Volgende stappen", "Contact"}},
+     {"Samenvatting", "Details", "Volgende stappen", "Contact"},
+     {"Oorspronkelijke opdrachtwaarde", "Deze wijziging", "Nieuwe opdrachtwaarde"}},
     {"Cliente",
      "Data",
      "Da",
@@ -105,7 +111,8 @@ static const kit kits[NL] = {
      "Totale",
      "Gentile %s,",
      "Cordiali saluti,",
-     {"Sintesi", "Dettagli", "Prossimi passi", "Contatti"}},
+     {"Sintesi", "Dettagli", "Prossimi passi", "Contatti"},
+     {"Valore originale del contratto", "Questa modifica", "Nuovo valore del contratto"}},
     {"Cliente",
      "Data",
      "De",
@@ -118,7 +125,8 @@ static const kit kits[NL] = {
      "Total",
      "Olá %s,",
      "Atenciosamente,",
-     {"Resumo", "Detalhes", "Próximos passos", "Contato"}},
+     {"Resumo", "Detalhes", "Próximos passos", "Contato"},
+     {"Valor original do contrato", "Esta alteração", "Novo valor do contrato"}},
 };
 
 /* how a genre's body is laid out */
@@ -683,8 +691,17 @@ static int synth_kind(int kind, int family, int lang, uint64_t *s, og_buf *b)
         if (error >= 0)
             error = og_buf_puts(b, "\n");
     }
-    /* money: most statements of work and change orders, some closures (the final invoice) */
-    if (error >= 0 && (kind != 3 ? rnd(s) % 3 != 0 : rnd(s) % 2 == 0))
+    if (error >= 0 && kind == 1) { /* a change order: the value before, the change, after */
+        long before = 500000 + (long)(rnd(s) % 5000000), change = 20000 + (long)(rnd(s) % 500000);
+        char a[3][32];
+        amount(a[0], sizeof(a[0]), before, lang);
+        amount(a[1], sizeof(a[1]), change, lang);
+        amount(a[2], sizeof(a[2]), before + change, lang);
+        error = og_buf_printf(b, "\n%s: %s\n%s: +%s\n%s: %s\n", k->delta[0], a[0], k->delta[1],
+                              a[1], k->delta[2], a[2]);
+    }
+    /* money: most statements of work, some closures (the final invoice) */
+    if (error >= 0 && (kind == 0 ? rnd(s) % 3 != 0 : kind == 3 && rnd(s) % 2 == 0))
         error = money_table(b, s, lang, (int)(rnd(s) % 2));
     if (error >= 0 && kind != 2 && rnd(s) % 2)
         error = og_buf_puts(b, "\n______________________\n______________________\n");
