@@ -253,10 +253,22 @@ int og_infer_doc_label_meta(og_ctx *ctx, const char *tenant_id, const char *doc_
 /*
  * A synthetic document for tests and the benchmark: kind (index), one of
  * OG_INFER_DOC_FAMILIES template families of that kind (each its own wording, headings and
- * layout over the kind's shared vocabulary), varied by seed. *out: caller frees.
+ * layout over the kind's shared vocabulary), varied by seed; some of them (two in three of
+ * "other", one in three of the rest) from og_infer_doc_synth_lang() in a language the seed
+ * draws. *out: caller frees.
  */
 #define OG_INFER_DOC_FAMILIES 5
 int og_infer_doc_synth(int kind, int family, uint64_t seed, char **out);
+/* The languages of the multilingual training documents ("en", "de", "fr", "es", "nl", "it",
+ * "pt"; NULL-terminated). */
+#define OG_INFER_DOC_NLANGS 7
+extern const char *const og_infer_doc_langs[];
+/* A training document of kind in language lang (index into og_infer_doc_langs) and family: of
+ * "other", one of the family's genres (reports, notices, letters, e-mails, quotes, invoices,
+ * minutes, policies, guides with numbered steps...); of the other kinds, the kind's text in that
+ * language (English: og_infer_doc_synth_meta()'s). og_infer_doc_synth() draws some of its
+ * documents from here. *out: caller frees; OG_EINVAL for an unknown kind, family or language. */
+int og_infer_doc_synth_lang(int kind, int family, int lang, uint64_t seed, char **out);
 /* The same with its true metadata (*truth: {"total"?, "date", "client"}, caller decrefs). The
  * families OG_INFER_DOC_FAMILIES .. + OG_INFER_DOC_HARD - 1 are the held-out ones no training
  * uses: German and French documents, tables, OCR-like noise, mixed-kind sentences. */

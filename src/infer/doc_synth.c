@@ -361,5 +361,7 @@ int og_infer_doc_synth_meta(int kind, int family, uint64_t seed, char **out, jso
 
 int og_infer_doc_synth(int kind, int family, uint64_t seed, char **out)
 {
+    if (kind >= 0 && kind < NK && family >= 0 && family < NF)
+        return og_infer__synth_mixed(kind, family, seed, out);
     return og_infer_doc_synth_meta(kind, family, seed, out, NULL);
 }

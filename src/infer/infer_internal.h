@@ -219,12 +219,23 @@ int og_infer__concepts(const char *w, size_t n, int *ids, int max);
 const char *og_infer__concept_name(int id);
 /* The shape of text (len bytes): one id (< OG_INFER__SHAPES) per measure, its count's bucket
  * (0, 1, 2-3, 4-7, 8+): amounts, dates, numbered, bullet, table, heading, command, signature
- * and question lines, percent signs, times, lines, labels. The number of ids. */
+ * and question lines, percent signs, times, lines, labels, a letter's greeting and closing
+ * lines, e-mail addresses, commands in numbered steps. The number of ids. */
 int og_infer__doc_shape(const char *text, size_t len, int *ids, int max);
 
 /* A held-out synthetic document (doc_synth_hard.c): hard family 0..OG_INFER_DOC_HARD-1 of kind,
  * its true metadata into truth. */
 int og_infer__synth_hard(int kind, int hard, uint64_t seed, char **out, json_t *truth);
+/* The multilingual training text of kind (0..3) in language lang (1..OG_INFER_DOC_NLANGS - 1:
+ * not English), NULL for another (doc_synth_kinds.c). */
+typedef struct og_infer__kind_text {
+    const char *title[2];
+    const char *sent[5];
+} og_infer__kind_text;
+const og_infer__kind_text *og_infer__kind_text_of(int lang, int kind);
+/* og_infer_doc_synth(): kind and family's document of seed, from og_infer_doc_synth_lang() or
+ * og_infer_doc_synth_meta() as the seed draws (doc_synth_more.c). */
+int og_infer__synth_mixed(int kind, int family, uint64_t seed, char **out);
 /* The synthetic generator's random numbers (splitmix64). */
 uint64_t og_infer__rnd(uint64_t *s);
 
