@@ -207,6 +207,7 @@ PGRUN=0
 wrk_class() {
   local class=$1 k=0 u per pg0 nd0 pg1 nd1 b0 a0 b1 a1; shift
   per=$((CONNS / $#))
+  rm -f "$T"/wrk."$class".* # an earlier row's, with more nodes, would be counted in
   pg0=$(pg_ticks); nd0=$(ticks "${pids[@]}"); read -r b0 a0 < <(cpu_ticks)
   for u in "$@"; do
     NODES_CLASS=$class NODES_TOKENS=$PAMS NODES_TAG=$k \
