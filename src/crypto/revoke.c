@@ -52,16 +52,17 @@ static int key_check(og_store *s, const char *scope, int hold)
              "t", key)) < 0 ||
         (error = og_stmt_step(st)) < 0)
         goto cleanup;
-    if (error == OG_ROW && og_stmt_col_text(st, 0))
+    int found = error == OG_ROW;
+    if (found && og_stmt_col_text(st, 0))
         error = og_crypto__revoked_error(scope, og_stmt_col_text(st, 0));
     /* A client's key file gone: withdrawn (one lstat; anything else wrong with the file is
      * found, as 503, when the key is used). */
-    else if (error == OG_ROW && og_streq(og_stmt_col_text(st, 1), "file") &&
-             og_stmt_col_text(st, 2) && lstat(og_stmt_col_text(st, 2), &sb) < 0 && errno == ENOENT)
+    else if (found && og_streq(og_stmt_col_text(st, 1), "file") && og_stmt_col_text(st, 2) &&
+             lstat(og_stmt_col_text(st, 2), &sb) < 0 && errno == ENOENT)
         error = og_crypto__withdrawn_error(og_stmt_col_text(st, 2));
     else
         error = 0;
-    if (error == 0 && hold && og_stmt_col_text(st, 1)) {
+    if (error == 0 && hold && found && og_stmt_col_text(st, 1)) {
         size_t wlen = 0;
         const uint8_t *wrapped = og_stmt_col_blob(st, 4, &wlen);
         int64_t current = og_stmt_col_int(st, 5);

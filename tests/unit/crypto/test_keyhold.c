@@ -112,6 +112,14 @@ static void test_keyhold__a_revocation_elsewhere_refuses_transactions_and_new_re
     assert_ok(og_crypto_scope_key_hold(f->s, TENANT_B));
     og_crypto_scope_key_release();
     og_crypto_scope_key_release(); /* a no-op without a hold */
+    /* A scope without a key passes the check and holds nothing. */
+    uint8_t *x = NULL;
+    size_t xl = 0;
+    assert_ok(og_crypto_scope_key_hold(f->s, "0c9e7f3a-6b28-4d4e-9ea3-7f2b5c8d3e03"));
+    assert_int_equal(og_crypto_seal(f->k, f->s, "0c9e7f3a-6b28-4d4e-9ea3-7f2b5c8d3e03", "obj",
+                                    secret, sizeof(secret), &x, &xl),
+                     OG_ENOTFOUND);
+    og_crypto_scope_key_release();
     node_close(&other);
     free(sa);
     free(sb);
