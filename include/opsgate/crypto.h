@@ -128,6 +128,18 @@ int og_crypto_scope_key_restore(og_keyring *k, og_store *s, const char *scope, c
  * and the detail above) when it is revoked, or (detail OG_CRYPTO_DETAIL_KEY_WITHDRAWN) when it is
  * under a key file that does not exist; another code when the store fails. */
 int og_crypto_scope_key_check(og_store *s, const char *scope);
+/*
+ * og_crypto_scope_key_check for a request that is about to use the scope's key several times: it
+ * reads the whole key row, and when the key is usable the calling thread uses that row for the
+ * scope outside a transaction (og_crypto_seal, og_crypto_open, streams) instead of reading it
+ * again at each use, until og_crypto_scope_key_release(). A transaction still reads the row
+ * itself (so a write refuses a key revoked or rotated since the check), a change of the row by
+ * this thread drops the hold, and unwrapping still goes through the KEK provider (a client's key
+ * file taken away still refuses at its next use). Same answers as og_crypto_scope_key_check.
+ * Release is a no-op without a hold; call it when the request's work in this thread is done.
+ */
+int og_crypto_scope_key_hold(og_store *s, const char *scope);
+void og_crypto_scope_key_release(void);
 
 /*
  * For a scheduled job (a certificate scan or expiry alert, an ACME renewal, a connector sync) about

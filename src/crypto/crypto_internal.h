@@ -116,6 +116,7 @@ typedef struct {
     int has_config;
     int64_t dek_version; /* the current data-key version */
     int64_t oldest;      /* the oldest version kept (== dek_version when none) */
+    uint8_t fp[32];      /* the row's fingerprint (the key cache's index), see keyring.c */
 } og_crypto__dek_row;
 
 /* The row remembered for the open transaction of s (rowmemo.c, which says why that is safe):
@@ -125,6 +126,22 @@ typedef struct {
 int og_crypto__memo_get(og_store *s, const char *scope_key, og_crypto__dek_row *out);
 void og_crypto__memo_put(og_store *s, const char *scope_key, const og_crypto__dek_row *row);
 void og_crypto__memo_forget(void);
+/* The row held for the calling thread by og_crypto_scope_key_hold (rowmemo.c): get copies it and
+ * returns 1 only outside a transaction of s (0: none); set holds row for scope_key (a row whose
+ * text does not fit is not held); forget (above) drops it too. */
+int og_crypto__hold_get(og_store *s, const char *scope_key, og_crypto__dek_row *out);
+void og_crypto__hold_set(const char *scope_key, const og_crypto__dek_row *row);
+/* SHA-256 of what unwrapping a scope's row depends on (scope, KEK name and version, its
+ * configuration, the wrapped key): the key cache's index; all zero when it cannot be computed. */
+void og_crypto__row_fingerprint(const char *scope_key, const char *kek, int64_t version,
+                                const char *config, const void *wrapped, size_t wlen,
+                                uint8_t fp[32]);
+/* Fill row from the columns kek, key_version, wrapped, kek_config (NULL: none), dek_version and
+ * oldest, with its fingerprint; 0, or -1 when they do not fit the struct (a key file's path over
+ * its config field): such a row is neither remembered nor held (keyring.c). */
+int og_crypto__row_fill(og_crypto__dek_row *row, const char *scope_key, const char *kek,
+                        int64_t key_version, const uint8_t *wrapped, size_t wlen,
+                        const char *config, int64_t dek_version, int64_t oldest);
 
 /* A given version of a scope's data key: the current one, or an earlier one a rotation still
  * keeps (datakey.c). OG_ENOTFOUND naming the version when it is destroyed. */

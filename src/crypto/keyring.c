@@ -319,26 +319,6 @@ static void dek_aad(const char *scope_key, char *out, size_t size)
     snprintf(out, size, DEK_AAD_PREFIX "%s", scope_key);
 }
 
-static void row_fingerprint(const char *scope_key, const char *kek, int64_t version,
-                            const char *config, const void *wrapped, size_t wlen, uint8_t fp[32])
-{
-    uint8_t v[8];
-    og_sha256 *h = og_sha256_new();
-    if (!h) {
-        /* No fingerprint means no cache hit: an all-zero one never matches a real SHA-256. */
-        memset(fp, 0, 32);
-        return;
-    }
-    for (int i = 0; i < 8; i++)
-        v[i] = (uint8_t)((uint64_t)version >> (56 - 8 * i));
-    og_sha256_update(h, scope_key, strlen(scope_key) + 1);
-    og_sha256_update(h, kek, strlen(kek) + 1);
-    og_sha256_update(h, v, sizeof(v));
-    og_sha256_update(h, config ? config : "", config ? strlen(config) + 1 : 0);
-    og_sha256_update(h, wrapped, wlen);
-    og_sha256_final(h, fp);
-}
-
 static int no_key_error(const char *scope)
 {
     char label[300];
@@ -350,26 +330,6 @@ static int no_key_error(const char *scope)
 int og_keyring__scope_dek(og_keyring *k, og_store *s, const char *scope, uint8_t dek[32])
 {
     return og_keyring__scope_dek_cur(k, s, scope, dek, NULL, NULL);
-}
-
-/* Remember the row just read for the rest of the transaction, when it fits. */
-static void row_remember(og_store *s, const char *key, const char *kek_name, int64_t version,
-                         const uint8_t *wrapped, size_t wlen, const char *config,
-                         int64_t dek_version, int64_t oldest)
-{
-    static __thread og_crypto__dek_row row;
-    if (strlen(kek_name) >= sizeof(row.kek) || wlen > sizeof(row.wrapped) ||
-        (config && strlen(config) >= sizeof(row.config)))
-        return;
-    og_strlcpy(row.kek, kek_name, sizeof(row.kek));
-    row.key_version = version;
-    memcpy(row.wrapped, wrapped, wlen);
-    row.wlen = wlen;
-    row.has_config = config != NULL;
-    og_strlcpy(row.config, config ? config : "", sizeof(row.config));
-    row.dek_version = dek_version;
-    row.oldest = oldest;
-    og_crypto__memo_put(s, key, &row);
 }
 
 /* Read the scope's row (kek, key_version, wrapped, kek_config, revoked_at, dek_version, oldest)
@@ -402,6 +362,60 @@ static int row_read(og_keyring *k, og_store *s, const char *scope, const char *k
     return OG_ROW;
 }
 
+/* A scope's row as scope_dek_cur uses it: its fields point into a remembered copy or into the
+ * statement that read it. */
+typedef struct {
+    const char *kek, *config; /* config NULL: the keyring's */
+    const uint8_t *wrapped;
+    size_t wlen;
+    int64_t key_version, dek_version, oldest;
+    const uint8_t *fp;
+} row_view;
+
+static void view_of(const og_crypto__dek_row *row, row_view *v)
+{
+    v->kek = row->kek;
+    v->config = row->has_config ? row->config : NULL;
+    v->wrapped = row->wrapped;
+    v->wlen = row->wlen;
+    v->key_version = row->key_version;
+    v->dek_version = row->dek_version;
+    v->oldest = row->oldest;
+    v->fp = row->fp;
+}
+
+/* The scope's row into *v: remembered by this transaction (rowmemo.c), held by this thread's
+ * request outside one (og_crypto_scope_key_hold), or read now (into *stp, which the caller frees)
+ * and remembered when in a transaction and when it fits *row. */
+static int row_get(og_keyring *k, og_store *s, const char *scope, const char *key,
+                   const char *label, og_crypto__dek_row *row, uint8_t fp[32], og_stmt **stp,
+                   row_view *v)
+{
+    int error;
+    if (og_crypto__memo_get(s, key, row) || og_crypto__hold_get(s, key, row)) {
+        view_of(row, v);
+        return 0;
+    }
+    if ((error = row_read(k, s, scope, key, label, stp)) < 0)
+        return error;
+    og_stmt *st = *stp;
+    v->kek = og_stmt_col_text(st, 0);
+    v->key_version = og_stmt_col_int(st, 1);
+    v->wrapped = og_stmt_col_blob(st, 2, &v->wlen);
+    v->config = og_stmt_col_text(st, 3);
+    v->dek_version = og_stmt_col_int(st, 5);
+    v->oldest = og_stmt_col_is_null(st, 6) ? v->dek_version : og_stmt_col_int(st, 6);
+    if (og_crypto__row_fill(row, key, v->kek, v->key_version, v->wrapped, v->wlen, v->config,
+                            v->dek_version, v->oldest) == 0) {
+        og_crypto__memo_put(s, key, row);
+        memcpy(fp, row->fp, 32);
+    } else {
+        og_crypto__row_fingerprint(key, v->kek, v->key_version, v->config, v->wrapped, v->wlen, fp);
+    }
+    v->fp = fp;
+    return 0;
+}
+
 int og_keyring__scope_dek_cur(og_keyring *k, og_store *s, const char *scope, uint8_t dek[32],
                               int64_t *dek_version, int64_t *oldest)
 {
@@ -409,42 +423,24 @@ int og_keyring__scope_dek_cur(og_keyring *k, og_store *s, const char *scope, uin
     og_stmt *st = NULL;
     og_kek kek;
     og_crypto__dek_row row;
+    row_view v;
     uint8_t fp[32];
     uint8_t tmp[OG_CRYPTO_KEY_LEN];
     char aad[SCOPE_MAX + 64];
     char label[300];
     const char *key = og_crypto__scope_key(scope);
-    const char *kek_name, *config;
-    const uint8_t *wrapped;
-    size_t wlen = 0;
-    int64_t version, current, first;
     og_crypto__scope_label(scope, label, sizeof(label));
-    /* Read once per transaction (rowmemo.c); the oldest version kept comes in the same
-     * statement, so a stream opener knows whether there is any earlier version to load. */
-    if (og_crypto__memo_get(s, key, &row)) {
-        kek_name = row.kek;
-        version = row.key_version;
-        wrapped = row.wrapped;
-        wlen = row.wlen;
-        config = row.has_config ? row.config : NULL;
-        current = row.dek_version;
-        first = row.oldest;
-    } else {
-        if ((error = row_read(k, s, scope, key, label, &st)) < 0)
-            goto cleanup;
-        kek_name = og_stmt_col_text(st, 0);
-        version = og_stmt_col_int(st, 1);
-        wrapped = og_stmt_col_blob(st, 2, &wlen);
-        config = og_stmt_col_text(st, 3);
-        current = og_stmt_col_int(st, 5);
-        first = og_stmt_col_is_null(st, 6) ? current : og_stmt_col_int(st, 6);
-        row_remember(s, key, kek_name, version, wrapped, wlen, config, current, first);
-    }
+    /* Read once per transaction (rowmemo.c) or per request (a hold); the oldest version kept
+     * comes in the same statement, so a stream opener knows whether there is any earlier
+     * version to load. */
+    if ((error = row_get(k, s, scope, key, label, &row, fp, &st, &v)) < 0)
+        goto cleanup;
+    const char *kek_name = v.kek, *config = v.config;
+    int64_t version = v.key_version;
     if (dek_version)
-        *dek_version = current;
+        *dek_version = v.dek_version;
     if (oldest)
-        *oldest = first;
-    row_fingerprint(key, kek_name, version, config, wrapped, wlen, fp);
+        *oldest = v.oldest;
     if (config) {
         if ((error = og_keyring__kek_for(k, key, kek_name, (int)version, config, 0, &kek)) < 0) {
             og_error_wrap("the data key of %s is wrapped by KEK '%s'", label, kek_name);
@@ -460,7 +456,7 @@ int og_keyring__scope_dek_cur(og_keyring *k, og_store *s, const char *scope, uin
     /* A provider that reads its key at every use (a client's key file) is not cached either, so
      * taking its key away takes effect at the next request. */
     int cacheable = !kek.provider->uncached;
-    int hit = cacheable && og_crypto__cache_get(k->cache, fp, dek);
+    int hit = cacheable && og_crypto__cache_get(k->cache, v.fp, dek);
     if (hit) {
         error = 0;
         goto cleanup;
@@ -473,12 +469,12 @@ int og_keyring__scope_dek_cur(og_keyring *k, og_store *s, const char *scope, uin
         goto cleanup;
     }
     dek_aad(key, aad, sizeof(aad));
-    if ((error = kek.provider->unwrap(kek.self, wrapped, wlen, aad, tmp)) < 0) {
+    if ((error = kek.provider->unwrap(kek.self, v.wrapped, v.wlen, aad, tmp)) < 0) {
         og_error_wrap("cannot unwrap the data key of %s with KEK '%s'", label, kek_name);
         goto cleanup;
     }
     if (cacheable)
-        og_crypto__cache_put(k->cache, key, fp, tmp);
+        og_crypto__cache_put(k->cache, key, v.fp, tmp);
     memcpy(dek, tmp, OG_CRYPTO_KEY_LEN);
     error = 0;
 cleanup:

@@ -23,39 +23,68 @@ int og_crypto__revoked_error(const char *scope, const char *at)
     return OG_ELOCKED;
 }
 
-int og_crypto_scope_key_check(og_store *s, const char *scope)
+/* og_crypto_scope_key_check; hold != 0 also holds the row it read for this thread (rowmemo.c). */
+static int key_check(og_store *s, const char *scope, int hold)
 {
     int error = -1;
     og_stmt *st = NULL;
     og_crypto__dek_row row;
     struct stat sb;
+    const char *key = og_crypto__scope_key(scope);
     if ((error = og_crypto__check_names(scope, NULL)) < 0)
         return error;
+    if (hold)
+        og_crypto_scope_key_release();
     /* Read in this transaction already, not revoked (rowmemo.c): only the key file to look at. */
-    if (og_crypto__memo_get(s, og_crypto__scope_key(scope), &row)) {
+    if (og_crypto__memo_get(s, key, &row)) {
         if (strcmp(row.kek, "file") == 0 && row.has_config && lstat(row.config, &sb) < 0 &&
             errno == ENOENT)
             return og_crypto__withdrawn_error(row.config);
         return 0;
     }
-    if ((error = og_stmt_prepare(&st, s,
-                                 "SELECT revoked_at, kek, kek_config FROM crypto_data_key"
-                                 " WHERE scope = ?")) < 0 ||
-        (error = og_stmt_bind_text(st, 1, og_crypto__scope_key(scope))) < 0 ||
+    /* The whole row, as og_keyring__scope_dek_cur reads it, when it is to be held. */
+    if ((error = og_stmt_prepare_args(
+             &st, s,
+             hold ? "SELECT revoked_at, kek, kek_config, key_version, wrapped, dek_version,"
+                    " (SELECT min(o.dek_version) FROM crypto_data_key_old o"
+                    " WHERE o.scope = d.scope) FROM crypto_data_key d WHERE d.scope = ?"
+                  : "SELECT revoked_at, kek, kek_config FROM crypto_data_key WHERE scope = ?",
+             "t", key)) < 0 ||
         (error = og_stmt_step(st)) < 0)
         goto cleanup;
-    if (error == OG_ROW && og_stmt_col_text(st, 0))
+    int found = error == OG_ROW;
+    if (found && og_stmt_col_text(st, 0))
         error = og_crypto__revoked_error(scope, og_stmt_col_text(st, 0));
     /* A client's key file gone: withdrawn (one lstat; anything else wrong with the file is
      * found, as 503, when the key is used). */
-    else if (error == OG_ROW && og_streq(og_stmt_col_text(st, 1), "file") &&
-             og_stmt_col_text(st, 2) && lstat(og_stmt_col_text(st, 2), &sb) < 0 && errno == ENOENT)
+    else if (found && og_streq(og_stmt_col_text(st, 1), "file") && og_stmt_col_text(st, 2) &&
+             lstat(og_stmt_col_text(st, 2), &sb) < 0 && errno == ENOENT)
         error = og_crypto__withdrawn_error(og_stmt_col_text(st, 2));
     else
         error = 0;
+    if (error == 0 && hold && found && og_stmt_col_text(st, 1)) {
+        size_t wlen = 0;
+        const uint8_t *wrapped = og_stmt_col_blob(st, 4, &wlen);
+        int64_t current = og_stmt_col_int(st, 5);
+        /* a row that does not fit is not held: each use reads it */
+        if (og_crypto__row_fill(&row, key, og_stmt_col_text(st, 1), og_stmt_col_int(st, 3), wrapped,
+                                wlen, og_stmt_col_text(st, 2), current,
+                                og_stmt_col_is_null(st, 6) ? current : og_stmt_col_int(st, 6)) == 0)
+            og_crypto__hold_set(key, &row);
+    }
 cleanup:
     og_stmt_free(st);
     return error;
+}
+
+int og_crypto_scope_key_check(og_store *s, const char *scope)
+{
+    return key_check(s, scope, 0);
+}
+
+int og_crypto_scope_key_hold(og_store *s, const char *scope)
+{
+    return key_check(s, scope, 1);
 }
 
 /* Set (at) or clear (NULL) revoked_at of the scope's row, and the configuration when given (in

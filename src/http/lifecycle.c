@@ -158,6 +158,7 @@ static enum MHD_Result dispatch(og_http_req *r)
     if ((route->flags & OG_HTTP_ROUTE_METRICS) && r->srv->cfg->metrics_open)
         needs_token = 0;
     og_error_clear();
+    og_crypto_scope_key_release(); /* none is left, but no request uses another's */
     if (route->flags & OG_HTTP_ROUTE_CONSOLE) {
         /* The session cookie (and, on a state-changing method, the CSRF token) instead. */
         r->console = 1;
@@ -172,11 +173,14 @@ static enum MHD_Result dispatch(og_http_req *r)
         }
     }
     /* A tenant whose key was revoked: every request of its tokens and sessions is refused (423),
-     * whatever it asks, on every server (the flag is in the key's row). */
+     * whatever it asks, on every server (the flag is in the key's row). The row read is held for
+     * the handler's uses of the key (og_crypto_scope_key_hold), released when it returns. */
     if (r->authenticated && r->ctx.actor.tenant_id[0] && !(route->flags & OG_HTTP_ROUTE_PUBLIC) &&
-        (rc = og_crypto_scope_key_check(r->ctx.store, r->ctx.actor.tenant_id)) < 0)
+        (rc = og_crypto_scope_key_hold(r->ctx.store, r->ctx.actor.tenant_id)) < 0)
         goto fail;
-    if ((rc = route->handler(r)) < 0)
+    rc = route->handler(r);
+    og_crypto_scope_key_release();
+    if (rc < 0)
         goto fail;
     if (!r->raw)
         og_http__store_release(r);

@@ -69,10 +69,12 @@ enum MHD_Result og_http__stream_begin(og_http_req *r)
                      r->srv->max_upload);
         return og_http__queue_failure(r, OG_ETOOBIG);
     }
+    /* The key's row, read by the check, is held for the handler (lifecycle.c says why). */
     if ((rc = og_http__authenticate(r)) < 0 ||
         (r->ctx.actor.tenant_id[0] &&
-         (rc = og_crypto_scope_key_check(r->ctx.store, r->ctx.actor.tenant_id)) < 0) ||
+         (rc = og_crypto_scope_key_hold(r->ctx.store, r->ctx.actor.tenant_id)) < 0) ||
         (rc = r->match.route->handler(r)) < 0) {
+        og_crypto_scope_key_release();
         og_http__store_release(r);
         stream_fail(r, rc);
         const char *expect =
@@ -82,6 +84,7 @@ enum MHD_Result og_http__stream_begin(og_http_req *r)
             return stream_reply_failure(r);
         return MHD_YES;
     }
+    og_crypto_scope_key_release();
     /* Chunks need no store: give it back while the body streams in. */
     og_http__store_release(r);
     r->ctx.store = NULL;
