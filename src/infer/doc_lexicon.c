@@ -126,7 +126,7 @@ static const concept lexicon[] = {
                 " +omstart ponowne"},
     {"stop-start", "=stop =start +stoppen +starten arreter demarrer detener iniciar"
                    " arrestare avviare =parar"
-                   " zatrzym uruchom =stoppa =starta arrest"},
+                   " zatrzym uruchom =stoppa =starta =arrestate =arresta"},
     {"backup", "backup +sicherung +datensicherung sauvegarde copia respaldo =back-up"
                " =kopia zapasow +sakerhetskopi"},
     {"command", "command =run +befehl ausfuhren commande executer comando ejecutar"
@@ -134,7 +134,8 @@ static const concept lexicon[] = {
                 " polecen wykonaj +kommando utfor esegui uitvoer"},
     {"verify", "verify check +prufen +uberprufen kontrollier verifier controler verificar"
                " comprobar controleren verificare controllare"
-               " sprawdz weryfik zweryfik kontrollera controle verific controll"},
+               " sprawdz weryfik zweryfik kontrollera controle =verifica =verificate =controlla "
+               "=controllate"},
     {"maintenance", "maintenance +wartung mantenimiento +onderhoud manutenzione manutencao"
                     " konserwacj +underhall"},
     {"escalate", "escalat +eskalation eskalier escalade escalader escalar escaleren"
@@ -209,7 +210,7 @@ static const concept lexicon[] = {
     {"staff", "staff employee colleague +mitarbeiter +kollege +belegschaft personnel employe"
               " collaborateur collegue empleado companero +medewerker collega +personeel"
               " dipendente colaborador funcionario"
-              " pracowni wspolpracowni +medarbetare +personal +anstalld kollega"},
+              " pracowni wspolpracowni +medarbetare personalen +anstalld kollega"},
     {"policy", "policy policies +richtlinie politique charte politica +beleid regolamento"
                " polityk regulamin +riktlinje"},
     {"invoice", "invoice +rechnung facture factura factuur fattura fatura"
