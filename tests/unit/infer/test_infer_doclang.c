@@ -44,6 +44,12 @@ static void test_fold(void **state)
              "exploitation",
              out, sizeof(out));
     assert_string_equal(out, "12_345,00_ d_exploitation");
+    /* Latin Extended-A: Polish and Czech letters, the ligature */
+    fold_str("Zamkni\xc4\x99"
+             "cie \xc5\x81\xc3\xb3"
+             "d\xc5\xba \xc5\x99\xc3\xadzen\xc3\xad \xc4\xb3",
+             out, sizeof(out));
+    assert_string_equal(out, "Zamkniecie lodz rizeni ij");
 }
 
 /* The concept of a word, -1 when none. */
@@ -78,6 +84,17 @@ static void test_concepts(void **state)
     assert_string_equal(og_infer__concept_name(concept_of("prezado", 0)), "greeting");
     assert_string_equal(og_infer__concept_name(concept_of("atenciosamente", 0)), "regards");
     assert_string_equal(og_infer__concept_name(concept_of("indisponivel", 0)), "downtime");
+    /* Polish and Swedish (accent-folded), inflected and in compounds */
+    assert_int_equal(concept_of("odbioru", 0), acceptance);
+    assert_int_equal(concept_of("zmiany", 0), change);
+    assert_int_equal(concept_of("andringsbegaran", 0), change);
+    assert_int_equal(concept_of("andringsbegaran", 1), request);
+    assert_string_equal(og_infer__concept_name(concept_of("zakonczenie", 0)), "closure");
+    assert_string_equal(og_infer__concept_name(concept_of("projektavslut", 0)), "closure");
+    assert_string_equal(og_infer__concept_name(concept_of("sakerhetskopian", 0)), "backup");
+    /* English words left to English: "personal" is no staff, "controller" checks nothing */
+    assert_int_equal(concept_of("personal", 0), -1);
+    assert_int_equal(concept_of("controller", 0), -1);
     /* whole words only where a prefix would say too much */
     assert_int_equal(concept_of("log", 0), concept_of("logs", 0));
     assert_int_equal(concept_of("login", 0), -1);
