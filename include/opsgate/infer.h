@@ -260,8 +260,8 @@ int og_infer_doc_label_meta(og_ctx *ctx, const char *tenant_id, const char *doc_
 #define OG_INFER_DOC_FAMILIES 5
 int og_infer_doc_synth(int kind, int family, uint64_t seed, char **out);
 /* The languages of the multilingual training documents ("en", "de", "fr", "es", "nl", "it",
- * "pt"; NULL-terminated). */
-#define OG_INFER_DOC_NLANGS 7
+ * "pt", "pl", "sv"; NULL-terminated). */
+#define OG_INFER_DOC_NLANGS 9
 extern const char *const og_infer_doc_langs[];
 /* A training document of kind in language lang (index into og_infer_doc_langs) and family: of
  * "other", one of the family's genres (reports, notices, letters, e-mails, quotes, invoices,

@@ -141,13 +141,16 @@ found:
 /* The currency sign or code at p (out: "USD" ...), its length, 0 when none. */
 static size_t currency_at(const char *p, char cur[4])
 {
-    static const char *const codes[] = {"USD", "EUR", "GBP", "CHF", NULL};
+    static const char *const codes[] = {"USD", "EUR", "GBP", "CHF", "PLN",
+                                        "SEK", "NOK", "DKK", NULL};
     if (*p == '$')
         return strcpy(cur, "USD"), 1;
     if (strncmp(p, "\xe2\x82\xac", 3) == 0)
         return strcpy(cur, "EUR"), 3;
     if (strncmp(p, "\xc2\xa3", 2) == 0)
         return strcpy(cur, "GBP"), 2;
+    if (strncmp(p, "z\xc5\x82", 3) == 0 && !isalpha((unsigned char)p[3])) /* Polish zloty */
+        return strcpy(cur, "PLN"), 3;
     for (int i = 0; codes[i]; i++)
         if (strncmp(p, codes[i], 3) == 0 && !isalpha((unsigned char)p[3]))
             return strcpy(cur, codes[i]), 3;

@@ -1,13 +1,13 @@
 /* doc_lexicon.c - the document classifier's cross-lingual concepts: a small lexicon of managed
- * services and project vocabulary in English, German, French, Spanish, Dutch, Italian and
- * Portuguese, each term mapped to a shared concept id, so that a model trained on English
- * documents weighs the concept "acceptance" whether a document says acceptance, Abnahme,
+ * services and project vocabulary in English, German, French, Spanish, Dutch, Italian,
+ * Portuguese, Polish and Swedish, each term mapped to a shared concept id, so that a model trained
+ * on English documents weighs the concept "acceptance" whether a document says acceptance, Abnahme,
  * recette, collaudo or aceitação. The terms are general terminology of contracts, change
  * control, operations, project closure and everyday correspondence (reports, notices, letters:
  * as a glossary lists them), written without looking at any test or benchmark template, and
- * matched on accent-folded lower-case words (og_infer__fold): a term is a word's prefix (so
- * inflections match), "=term" the whole word only (short or ambiguous terms), "+term" also
- * inside a compound word (German and Dutch compounds: Änderungsantrag, Betriebshandbuch). */
+ * matched on accent-folded lower-case words (og_infer__fold; Polish ł is l): a term is a word's
+ * prefix (so inflections match), "=term" the whole word only (short or ambiguous terms), "+term"
+ * also inside a compound word (German and Dutch compounds: Änderungsantrag, Betriebshandbuch). */
 #include "infer/infer_internal.h"
 
 #include <ctype.h>
@@ -25,157 +25,238 @@ static const concept lexicon[] = {
     /* what a statement of work is made of */
     {"statement-of-work", "statement =sow +leistungsbeschreibung +leistungsverzeichnis"
                           " pflichtenheft cahier =cdc pliego +werkomschrijving "
-                          "+opdrachtomschrijving capitolato +caderno"},
+                          "+opdrachtomschrijving capitolato +caderno"
+                          " =opz specyfikacj +uppdragsbeskrivning +kravspecifikation"},
     {"scope", "scope +umfang +leistungsumfang perimetre portee =alcance ambito +reikwijdte"
-              " +omvang =escopo abrangencia"},
+              " +omvang =escopo abrangencia"
+              " zakres +omfattning +avgransning perimetro"},
     {"deliverable", "deliverable +lieferung liefergegenstand livrable fourniture entregable"
-                    " +oplevering oplever consegna entregav"},
+                    " +oplevering oplever consegna entregav"
+                    " dostaw dostarcz +leverans leverera opgeleverd consegnat"},
     {"service", "=services +leistung +dienstleistung prestation =servicios =diensten"
-                " =dienstverlening =servizi =servicos"},
-    {"fee", "=fee =fees charges pricing =price +vergutung +honorar +preis honoraire =prix"
-            " =tarif honorario =precio =tarifa =prijs =tarief =honorarium compenso =prezzo"
-            " corrispettivo =preco =precos remuneracao"},
+                " =dienstverlening =servizi =servicos"
+                " =usluga =uslugi =uslug =tjanst =tjanster =tjansten"},
+    {"fee",
+     "=fee =fees charges pricing =price +vergutung +honorar +preis honoraire =prix"
+     " =tarif honorario =precio =tarifa =prijs =tarief =honorarium compenso =prezzo"
+     " corrispettivo =preco =precos remuneracao"
+     " =cena =ceny cennik wynagrodzeni oplat =pris =priser =avgift +arvode +vergoeding =canone"},
     {"proposal", "proposal =offer quotation +angebot =offre proposition propuesta oferta"
-                 " =offerte voorstel offerta proposta preventivo =proposta"},
+                 " =offerte voorstel offerta proposta preventivo =proposta"
+                 " ofert propozycj =offert =offerten forslag aanbieding"},
     {"contract", "contract agreement +vertrag +vereinbarung contrat =accord contrato acuerdo"
-                 " +overeenkomst contratto accordo =acordo"},
-    {"milestone", "milestone +meilenstein jalon =hito =hitos +mijlpaal traguardo =marco =marcos"},
+                 " +overeenkomst contratto accordo =acordo"
+                 " =umowa =umowy =umowie =umowe porozumieni +avtal"},
+    {"milestone", "milestone +meilenstein jalon =hito =hitos +mijlpaal traguardo =marco =marcos"
+                  " milow +milstolp"},
     {"payment-terms", "invoiced invoicing +zahlungsziel +zahlungsbedingung facturation"
-                      " facturacion facturering fatturazione faturamento faturacao"},
+                      " facturacion facturering fatturazione faturamento faturacao"
+                      " fakturowani +fakturering"},
     {"effort", "effort +aufwand esfuerzo +inspanning impegno =man-days +personentag"
-               " jours-homme esforco"},
-    {"hourly-rate", "hourly =rate +stundensatz =taux horaire =tarifa +uurtarief tariffa oraria"},
+               " jours-homme esforco"
+               " naklad roboczogodzin +arbetsinsats"},
+    {"hourly-rate", "hourly =rate +stundensatz =taux horaire =tarifa +uurtarief tariffa oraria"
+                    " =stawka =stawki godzinow +timpris"},
     {"assumption",
-     "assumption +annahme hypothese supuesto +aanname ipotesi presupposto premissa pressuposto"},
-    {"out-of-scope", "exclusion excluded +ausgeschlossen exclu excluido uitgesloten escluso"},
-    {"term",
-     "termination terminate +kundigung resiliation rescision opzegging risoluzione rescisao"},
+     "assumption +annahme hypothese supuesto +aanname ipotesi presupposto premissa pressuposto"
+     " zalozeni +antagand +uitgangspunt"},
+    {"out-of-scope", "exclusion excluded +ausgeschlossen exclu excluido uitgesloten escluso"
+                     " wylaczon wykluczon undantag exkluder"},
+    {"term", "termination terminate +kundigung resiliation rescision opzegging risoluzione rescisao"
+             " wypowiedzeni +uppsagning"},
     /* change control */
     {"change",
      "change changing +anderung +aenderung modification changement cambio"
-     " modificacion +wijziging verandering modifica variazione variation alteracao mudanca"},
+     " modificacion +wijziging verandering modifica variazione variation alteracao mudanca"
+     " zmian zmien +andring +forandring"},
     {"amendment", "amendment amend addendum +nachtrag avenant enmienda adenda aanvulling"
-                  " emendamento aditivo aditamento"},
+                  " emendamento aditivo aditamento"
+                  " aneks +tillagg variante"},
     {"request", "request +antrag +anforderung demande solicitud peticion +aanvraag verzoek"
-                " richiesta solicitacao =pedido"},
+                " richiesta solicitacao =pedido"
+                " wniosek =wniosku prosb +begaran +forfragan"},
     {"reason", "reason justification rationale +begrundung =grund motif motivation motivo"
-               " justificacion =reden motivering giustificazione justificativa"},
-    {"impact", "impact +auswirkung effet impacto gevolg impatto conseguenza"},
-    {"original", "original +ursprunglich initial inicial oorspronkelijk originale"},
+               " justificacion =reden motivering giustificazione justificativa"
+               " uzasadnieni =powod =powodu =anledning =orsak"},
+    {"impact", "impact +auswirkung effet impacto gevolg impatto conseguenza"
+               " wplyw +paverkan +konsekvens"},
+    {"original", "original +ursprunglich initial inicial oorspronkelijk originale"
+                 " pierwotn +ursprunglig"},
     {"revised", "revised revision +geandert +uberarbeitet revise revisado herzien rivisto"
-                " aggiornato"},
+                " aggiornato"
+                " zaktualizowan +reviderad uppdaterad"},
     {"additional", "additional extra +zusatzlich supplementaire adicional aanvullend"
-                   " aggiuntivo ulteriore"},
+                   " aggiuntivo ulteriore"
+                   " dodatkow ytterligare tillkommande +meerwerk"},
     {"increase", "increase +erhohung +mehrkosten augmentation aumento verhoging"
-                 " incremento acrescimo"},
+                 " incremento acrescimo"
+                 " zwieksz wzrost +okning"},
     {"delay", "postpone delay +verschiebung +verzogerung decalage retard retraso"
-              " aplazamiento vertraging uitstel ritardo rinvio atraso adiamento"},
+              " aplazamiento vertraging uitstel ritardo rinvio atraso adiamento"
+              " opozni przesuniec +forsening +forskjut slittament"},
     {"replace",
-     "replace +ersetzt +ersetzen remplace sustituye reemplaza vervangt sostituisce substitui"},
+     "replace +ersetzt +ersetzen remplace sustituye reemplaza vervangt sostituisce substitui"
+     " zastap wymian"},
     {"approval", "approval approve authorise authorize +genehmigung genehmigt +freigabe"
                  " approbation approuve validation aprobacion aprobado +goedkeuring goedgekeurd"
-                 " approvazione approvato autorizzazione aprovacao aprovado"},
-    {"cost", "=cost =costs +kosten =cout =couts coste costo =kosten =custo =custos"},
+                 " approvazione approvato autorizzazione aprovacao aprovado"
+                 " zatwierdz =zgoda +godkann +godkand benestare"},
+    {"cost", "=cost =costs +kosten =cout =couts coste costo =kosten =custo =custos"
+             " koszt +kostnad"},
     /* operations */
     {"runbook", "runbook playbook +betriebshandbuch +handbuch exploitation =manuel"
-                " =manual +draaiboek +handleiding manuale"},
+                " =manual +draaiboek +handleiding manuale"
+                " podrecznik +driftmanual +driftsanvisning +handbok"},
     {"operations", "operational operations +betrieb explotacion operaciones +beheer"
-                   " esercizio operacao operacoes operacional"},
+                   " esercizio operacao operacoes operacional"
+                   " eksploatacj +drift"},
     {"procedure", "procedure +verfahren +vorgehen +anleitung +anweisung procedimiento"
-                  " procedura instruction procedimento instrucao instrucoes"},
-    {"step",
-     "=step =steps +schritt etape =paso =pasos =stap =stappen =passo =passi =etapa =etapas"},
-    {"prerequisite", "prerequisite +voraussetzung prerequis requisito +vereiste prerequisito"},
+                  " procedura instruction procedimento instrucao instrucoes"
+                  " procedur instrukcj +rutin +instruktion +instructie istruzion"},
+    {"step", "=step =steps +schritt etape =paso =pasos =stap =stappen =passo =passi =etapa =etapas"
+             " =krok =kroki =etap =steg"},
+    {"prerequisite", "prerequisite +voraussetzung prerequis requisito +vereiste prerequisito"
+                     " wymagani +forutsattning"},
     {"rollback", "rollback roll-back back-out +rucksetzung +zurucksetzen +ruckfall"
-                 " retour =arriere reversion +terugdraai +terugval reversao =reverter"},
-    {"restore", "restore +wiederherstell restaur +herstel ripristin recuperar recovery"},
-    {"restart", "restart +neustart redemarr reinici herstart riavvi"},
+                 " retour =arriere reversion +terugdraai +terugval reversao =reverter"
+                 " wycofani +tillbakarull +terugzet"},
+    {"restore", "restore +wiederherstell restaur +herstel ripristin recuperar recovery"
+                " przywroc odtworz +aterstall +aterlas"},
+    {"restart", "restart +neustart redemarr reinici herstart riavvi"
+                " +omstart ponowne"},
     {"stop-start", "=stop =start +stoppen +starten arreter demarrer detener iniciar"
-                   " arrestare avviare =parar"},
-    {"backup", "backup +sicherung +datensicherung sauvegarde copia respaldo =back-up"},
+                   " arrestare avviare =parar"
+                   " zatrzym uruchom =stoppa =starta =arrestate =arresta"},
+    {"backup", "backup +sicherung +datensicherung sauvegarde copia respaldo =back-up"
+               " =kopia zapasow +sakerhetskopi"},
     {"command", "command =run +befehl ausfuhren commande executer comando ejecutar"
-                " =opdracht uitvoeren eseguire executar"},
+                " =opdracht uitvoeren eseguire executar"
+                " polecen wykonaj +kommando utfor esegui uitvoer"},
     {"verify", "verify check +prufen +uberprufen kontrollier verifier controler verificar"
-               " comprobar controleren verificare controllare"},
-    {"maintenance", "maintenance +wartung mantenimiento +onderhoud manutenzione manutencao"},
+               " comprobar controleren verificare controllare"
+               " sprawdz weryfik zweryfik kontrollera controle =verifica =verificate =controlla "
+               "=controllate"},
+    {"maintenance", "maintenance +wartung mantenimiento +onderhoud manutenzione manutencao"
+                    " konserwacj +underhall"},
     {"escalate", "escalat +eskalation eskalier escalade escalader escalar escaleren"
-                 " escalare escalation escalon"},
-    {"logs", "=log =logs +protokolldatei journal =registro =registros logboek"},
+                 " escalare escalation escalon"
+                 " eskal"},
+    {"logs", "=log =logs +protokolldatei journal =registro =registros logboek"
+             " =logi =logow dziennik =logg =loggar =loggen logbestand"},
     {"configuration", "configuration config +konfiguration +einstellung configuracion"
-                      " configuratie configurazione configuracao"},
-    {"monitoring",
-     "monitoring alert +uberwachung +alarm surveillance supervision alerte"
-     " monitorizacion alerta bewaking monitoraggio avviso monitoramento monitorizacao"},
+                      " configuratie configurazione configuracao"
+                      " konfiguracj"},
+    {"monitoring", "monitoring alert +uberwachung +alarm surveillance supervision alerte"
+                   " monitorizacion alerta bewaking monitoraggio avviso monitoramento monitorizacao"
+                   " monitorowani +overvakning +larm"},
     {"incident", "incident outage +storung +vorfall +ausfall incidente panne =storing"
-                 " guasto =falha =falhas"},
-    {"node", "=node =nodes server +knoten serveur servidor =nodo =nodi"},
-    {"duration", "duration +dauer duree duracion +duur durata duracao"},
+                 " guasto =falha =falhas"
+                 " =awaria =awarii incydent +storning malfunzionament"},
+    {"node", "=node =nodes server +knoten serveur servidor =nodo =nodi"
+             " =serwer =serwera =serwerze"},
+    {"duration", "duration +dauer duree duracion +duur durata duracao"
+                 " trwani varaktighet"},
     /* project closure */
     {"closure", "closure closing +abschluss cloture fermeture cierre afsluiting chiusura "
-                "encerramento fechamento"},
+                "encerramento fechamento"
+                " zamkniec zakonczeni +avslut afgesloten"},
     {"completion", "completion complete +fertigstellung +abgeschlossen achevement acheve"
                    " termine finalizacion completado terminado voltooi afgerond completamento"
-                   " completato concluso conclusao concluido finalizado"},
+                   " completato concluso conclusao concluido finalizado"
+                   " ukonczon zakonczon zrealizowan +slutford +fardigst genomford"},
     {"acceptance",
      "acceptance accepted +abnahme abgenommen reception recette acceptation"
-     " aceptacion aceptado acceptatie aanvaard accettazione collaudo aceitacao =aceite =aceito"},
+     " aceptacion aceptado acceptatie aanvaard accettazione collaudo aceitacao =aceite =aceito"
+     " odbior akceptacj zaakceptowan acceptans geaccepteerd"},
     {"lessons-learned", "lessons learned +erkenntnis +lehren enseignement"
-                        " lecciones aprendidas =lessen lezioni apprese =licoes"},
+                        " lecciones aprendidas =lessen lezioni apprese =licoes"
+                        " doswiadczen +lardom erfarenhet"},
     {"handover", "handover hand-over +ubergabe passation transfert traspaso"
-                 " +overdracht passaggio transferencia repasse"},
+                 " +overdracht passaggio transferencia repasse"
+                 " przekazani +overlamn"},
     {"final", "=final finally +abschliessend endgultig definitif finale definitivo"
-              " definitief +eind"},
-    {"warranty", "warranty +gewahrleistung garantie garantia garanzia"},
+              " definitief +eind"
+              " koncow slutlig"},
+    {"warranty", "warranty +gewahrleistung garantie garantia garanzia"
+                 " gwarancj +garanti"},
     {"signature", "signature sign-off signed +unterschrift unterzeichn =firma =firmado"
-                  " handtekening ondertekend firmato assinatura assinado"},
-    {"budget", "budget +budget presupuesto begroting bilancio orcamento"},
-    {"objective", "objective goal +ziel objectif objetivo =doel =doelen obiettivo"},
-    {"outcome", "outcome result +ergebnis resultat resultado resultaat risultato esito"},
+                  " handtekening ondertekend firmato assinatura assinado"
+                  " podpis +underskrift undertecknad sottoscritt"},
+    {"budget", "budget +budget presupuesto begroting bilancio orcamento"
+               " budzet"},
+    {"objective", "objective goal +ziel objectif objetivo =doel =doelen obiettivo"
+                  " =cel =cele =celem =malet"},
+    {"outcome", "outcome result +ergebnis resultat resultado resultaat risultato esito"
+                " wynik rezultat +utfall"},
     {"open-items", "outstanding open +offene +restpunkte =pendiente pendientes openstaande"
-                   " aperti pendente"},
-    {"risk", "risk +risiko risque riesgo +risico rischio risco"},
-    {"archive", "archive +archiv archiver archivar archiveren archiviare arquiv"},
-    {"confirm", "confirm +bestatig confirmer confirmar bevestig conferm"},
-    {"thanks", "thank +danke +dank merci gracias bedankt grazie obrigad agradec"},
+                   " aperti pendente"
+                   " otwart pozostal +oppna +aterstaende"},
+    {"risk", "risk +risiko risque riesgo +risico rischio risco"
+             " ryzyk =risker"},
+    {"archive", "archive +archiv archiver archivar archiveren archiviare arquiv"
+                " archiw +arkiv"},
+    {"confirm", "confirm +bestatig confirmer confirmar bevestig conferm"
+                " potwierdz +bekrafta"},
+    {"thanks", "thank +danke +dank merci gracias bedankt grazie obrigad agradec"
+               " dziekuj podziekow =tack =tacka"},
     /* what is none of these: internal communication, policies, reminders */
     {"meeting", "meeting minutes attendee +besprechung +sitzung teilnehmer reunion"
                 " =compte-rendu participant =acta asistente vergadering notulen"
-                " aanwezig riunione verbale partecipant reuniao =ata"},
+                " aanwezig riunione verbale partecipant reuniao =ata"
+                " spotkani zebrani uczestni =mote =motet +deltagare narvarande"},
     {"newsletter", "newsletter news +rundbrief neuigkeit actualite bulletin boletin noticia"
-                   " nieuwsbrief nieuws notiziario notizie novita boletim"},
+                   " nieuwsbrief nieuws notiziario notizie novita boletim"
+                   " biuletyn aktualnosc nowosc +nyhetsbrev =nyheter"},
     {"staff", "staff employee colleague +mitarbeiter +kollege +belegschaft personnel employe"
               " collaborateur collegue empleado companero +medewerker collega +personeel"
-              " dipendente colaborador funcionario"},
-    {"policy", "policy policies +richtlinie politique charte politica +beleid regolamento"},
-    {"invoice", "invoice +rechnung facture factura factuur fattura fatura"},
+              " dipendente colaborador funcionario"
+              " pracowni wspolpracowni +medarbetare personalen +anstalld kollega"},
+    {"policy", "policy policies +richtlinie politique charte politica +beleid regolamento"
+               " polityk regulamin +riktlinje"},
+    {"invoice", "invoice +rechnung facture factura factuur fattura fatura"
+                " faktur"},
     {"payment-reminder", "reminder overdue unpaid +mahnung +zahlungserinnerung rappel relance"
                          " impaye recordatorio impagado herinnering aanmaning sollecito"
-                         " promemoria lembrete vencid"},
+                         " promemoria lembrete vencid"
+                         " przypomnieni zalegl =monit wezwani +paminnelse +forfallen +obetald"},
     {"announcement", "announce +ankundigung +mitteilung annonce anuncio aankondiging"
-                     " annuncio comunicazione comunicado"},
-    {"training",
-     "training +schulung formation formacion opleiding formazione treinamento formacao"},
+                     " annuncio comunicazione comunicado"
+                     " ogloszeni komunikat +meddelande"},
+    {"training", "training +schulung formation formacion opleiding formazione treinamento formacao"
+                 " szkoleni +utbildning"},
     {"holiday", "holiday vacation +urlaub +feiertag conge vacances vacaciones festivo"
-                " vakantie feestdag ferie =ferias feriado"},
+                " vakantie feestdag ferie =ferias feriado"
+                " urlop +semester +helgdag"},
     {"event", "event lunch +veranstaltung +feier evenement fete dejeuner evento"
-              " fiesta almuerzo feest pranzo festa almoco"},
-    {"password", "password +passwort +kennwort contrasena wachtwoord senha"},
+              " fiesta almuerzo feest pranzo festa almoco"
+              " wydarzeni +evenemang"},
+    {"password", "password +passwort +kennwort contrasena wachtwoord senha"
+                 " =haslo =hasla =hasel +losenord"},
     /* what other documents say: reports, notices, letters, e-mails, surveys (no kind's own
      * vocabulary; the model weighs them) */
-    {"report", "report reporting +bericht rapport =informe =informes relatorio verslag"},
-    {"notice", "notice notifica +hinweis +benachrichtigung =avis =aviso kennisgeving"},
-    {"welcome", "welcome +willkommen bienvenue bienvenid welkom benvenut =vindas =vindo"},
+    {"report", "report reporting +bericht rapport =informe =informes relatorio verslag"
+               " raport"},
+    {"notice", "notice notifica +hinweis +benachrichtigung =avis =aviso kennisgeving"
+               " powiadomieni zawiadomieni +avisering"},
+    {"welcome", "welcome +willkommen bienvenue bienvenid welkom benvenut =vindas =vindo"
+                " =witam =witamy +valkomm"},
     {"greeting", "=dear =hello =hi =hallo bonjour =hola =ciao =beste =geachte =caro =cara"
-                 " =gentile =estimado =estimada =prezado =prezada =ola geehrt =liebe"},
+                 " =gentile =estimado =estimada =prezado =prezada =ola geehrt =liebe"
+                 " szanown =hej =hejsan"},
     {"regards", "regards =grusse =gruss =gruessen cordial =saludos =groeten =saluti"
-                " atenciosamente cumprimentos =distinti"},
+                " atenciosamente cumprimentos =distinti"
+                " =pozdrawiam pozdrowieni +halsning"},
     {"downtime", "downtime unavailable +unterbrechung indispon interrup interruz"
-                 " +onderbreking"},
+                 " +onderbreking"
+                 " niedostepn przerw +avbrott otillganglig disserviz"},
     {"user", "=user =users +benutzer +anwender utilisateur usuario gebruiker =utente =utenti"
-             " utilizador"},
-    {"ticket", "ticket =tickets chamado =chamados"},
+             " utilizador"
+             " uzytkowni +anvandare"},
+    {"ticket", "ticket =tickets chamado =chamados"
+               " zgloszeni +arende"},
     {"survey", "survey feedback +umfrage enquete encuesta questionario sondaggio pesquisa"
-               " satisf +zufriedenheit tevreden"},
+               " satisf +zufriedenheit tevreden"
+               " ankiet +enkat"},
 };
 
 #define NCONCEPTS (sizeof(lexicon) / sizeof(lexicon[0]))
@@ -295,9 +376,19 @@ size_t og_infer__fold(const unsigned char *p, size_t left, char out[3], size_t *
         memcpy(out, f, strlen(f));
         return strlen(f);
     }
-    if (left >= 2 && p[0] == 0xC5 && (p[1] == 0x92 || p[1] == 0x93)) { /* Œ œ */
+    if (left >= 2 && (p[0] == 0xC4 || p[0] == 0xC5) && p[1] >= 0x80 && p[1] <= 0xBF) {
+        /* U+0100 .. U+017F (Latin Extended-A: Polish ą ę ł ń ś ż, Czech č ř, Œ ...), in order,
+         * one letter each but the ligatures */
+        static const char ext_a[] = "aaaaaaccccccccddddeeeeeeeeeegggggggghhhhiiiiiiiiii!!jjkkk"
+                                    "llllllllllnnnnnnnnnoooooo!!rrrrrrsssssssstttttt"
+                                    "uuuuuuuuuuuuwwyyyzzzzzzs";
+        unsigned i = (unsigned)(p[0] - 0xC4) * 64 + (unsigned)(p[1] - 0x80);
         *used = 2;
-        memcpy(out, "oe", 2);
+        if (ext_a[i] != '!') {
+            out[0] = ext_a[i];
+            return 1;
+        }
+        memcpy(out, i < 0x40 ? "ij" : "oe", 2); /* Ĳ ĳ, Œ œ */
         return 2;
     }
     if (left >= 2 && p[0] == 0xC2) { /* no-break space, quotes, signs: no letter */

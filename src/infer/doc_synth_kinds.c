@@ -1,7 +1,8 @@
 /* doc_synth_kinds.c - the texts of the classifier's multilingual training documents of the four
  * kinds besides "other" (statement of work, change order, runbook, closure) in German, French,
- * Spanish, Dutch, Italian and Portuguese: two titles and five sentences each, new wording (not the
- * held-out families' of doc_synth_hard.c), written from general knowledge of the languages. */
+ * Spanish, Dutch, Italian, Portuguese, Polish and Swedish: two titles and five sentences each, new
+ * wording (not the held-out families' of doc_synth_hard.c), written from general knowledge of the
+ * languages. */
 #include "infer/infer_internal.h"
 
 #include <stddef.h>
@@ -9,7 +10,7 @@
 #define NK OG_INFER_DOC_NKINDS
 #define NL OG_INFER_DOC_NLANGS
 
-/* the four kinds besides "other" in the six languages besides English: two titles, five
+/* the four kinds besides "other" in the eight languages besides English: two titles, five
  * sentences */
 static const og_infer__kind_text kind_texts[NL - 1][NK - 1] = {
     /* de */
@@ -153,6 +154,49 @@ static const og_infer__kind_text kind_texts[NL - 1][NK - 1] = {
        "A documentação foi entregue à equipe de operações.",
        "As principais lições aprendidas estão registradas abaixo.", "O orçamento foi respeitado.",
        "Com a assinatura deste termo, o projeto está encerrado."}}},
+    /* pl */
+    {{{"Opis przedmiotu zamówienia", "Oferta usług i zakres prac"},
+      {"Wykonawca odpowiada za projekt i wdrożenie opisane poniżej.",
+       "Zakres nie obejmuje sprzętu, licencji ani prac nieopisanych w tym dokumencie.",
+       "Wynagrodzenie jest płatne po osiągnięciu kamieni milowych zgodnie z harmonogramem.",
+       "Każdy produkt jest odbierany przez klienta na piśmie.",
+       "Klient wyznacza osobę kontaktową i zapewnia niezbędne dostępy."}},
+     {{"Wniosek o zmianę", "Aneks do umowy"},
+      {"Niniejszy wniosek rozszerza uzgodniony zakres projektu.",
+       "Powód zmiany: klient otwiera dodatkowy oddział.",
+       "Dodatkowy koszt i nowa wartość całkowita podane są poniżej.",
+       "Harmonogram wydłuża się o tydzień.", "Pozostałe warunki umowy pozostają bez zmian."}},
+     {{"Instrukcja konserwacji serwera", "Procedura operacyjna"},
+      {"Zaloguj się na konto administratora.",
+       "Zatrzymaj usługę i sprawdź, czy nie ma otwartych połączeń.",
+       "Wykonaj aktualizację i uruchom usługę ponownie.", "Sprawdź logi pod kątem błędów.",
+       "Jeśli usługa się nie uruchamia, przywróć kopię zapasową."}},
+     {{"Zamknięcie projektu", "Raport końcowy projektu"},
+      {"Projekt został w pełni zrealizowany i odebrany przez klienta.",
+       "Dokumentacja została przekazana do zespołu utrzymania.",
+       "Najważniejsze wnioski i doświadczenia opisano poniżej.", "Budżet został dotrzymany.",
+       "Podpisanie protokołu odbioru końcowego zamyka projekt."}}},
+    /* sv */
+    {{{"Uppdragsbeskrivning", "Avtal om tjänster och omfattning"},
+      {"Leverantören ansvarar för design och införande enligt beskrivningen nedan.",
+       "Hårdvara, licenser och arbete som inte beskrivs här ingår inte.",
+       "Ersättningen faktureras per milstolpe enligt tidsplanen.",
+       "Varje leverans godkänns skriftligen av kunden.",
+       "Kunden utser en kontaktperson och ordnar nödvändig åtkomst."}},
+     {{"Ändringsbegäran", "Tilläggsavtal"},
+      {"Denna begäran utökar projektets avtalade omfattning.",
+       "Anledning: kunden öppnar ytterligare ett kontor.",
+       "Tilläggskostnaden och det nya totalbeloppet anges nedan.",
+       "Tidsplanen förlängs med en vecka.", "Avtalets övriga villkor gäller oförändrade."}},
+     {{"Driftinstruktion för servern", "Rutin för underhåll"},
+      {"Logga in med administratörskontot.",
+       "Stoppa tjänsten och kontrollera att inga anslutningar är öppna.",
+       "Installera uppdateringen och starta om tjänsten.", "Kontrollera loggarna efter fel.",
+       "Om tjänsten inte startar, återställ säkerhetskopian."}},
+     {{"Projektavslut", "Slutrapport för projektet"},
+      {"Projektet är helt genomfört och godkänt av kunden.",
+       "Dokumentationen har överlämnats till driften.", "De viktigaste lärdomarna finns nedan.",
+       "Budgeten har hållits.", "Med underskrift av detta dokument är projektet avslutat."}}},
 };
 
 const og_infer__kind_text *og_infer__kind_text_of(int lang, int kind)

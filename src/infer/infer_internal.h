@@ -233,6 +233,23 @@ typedef struct og_infer__kind_text {
     const char *sent[5];
 } og_infer__kind_text;
 const og_infer__kind_text *og_infer__kind_text_of(int lang, int kind);
+/* The genres of the "other" kind (doc_synth_genres.c): how a genre's body is laid out, its title
+ * and three sentences per language. */
+enum {
+    OG_INFER__B_PROSE,
+    OG_INFER__B_STEPS,
+    OG_INFER__B_MONEY,
+    OG_INFER__B_MAIL,
+    OG_INFER__B_REPORT,
+    OG_INFER__B_RULES
+};
+#define OG_INFER__NGENRES 15
+typedef struct og_infer__genre {
+    int body;
+    const char *title[OG_INFER_DOC_NLANGS];
+    const char *sent[OG_INFER_DOC_NLANGS][3];
+} og_infer__genre;
+extern const og_infer__genre og_infer__genres[OG_INFER__NGENRES];
 /* og_infer_doc_synth(): kind and family's document of seed, from og_infer_doc_synth_lang() or
  * og_infer_doc_synth_meta() as the seed draws (doc_synth_more.c). */
 int og_infer__synth_mixed(int kind, int family, uint64_t seed, char **out);

@@ -44,6 +44,12 @@ static void test_fold(void **state)
              "exploitation",
              out, sizeof(out));
     assert_string_equal(out, "12_345,00_ d_exploitation");
+    /* Latin Extended-A: Polish and Czech letters, the ligature */
+    fold_str("Zamkni\xc4\x99"
+             "cie \xc5\x81\xc3\xb3"
+             "d\xc5\xba \xc5\x99\xc3\xadzen\xc3\xad \xc4\xb3",
+             out, sizeof(out));
+    assert_string_equal(out, "Zamkniecie lodz rizeni ij");
 }
 
 /* The concept of a word, -1 when none. */
@@ -78,6 +84,17 @@ static void test_concepts(void **state)
     assert_string_equal(og_infer__concept_name(concept_of("prezado", 0)), "greeting");
     assert_string_equal(og_infer__concept_name(concept_of("atenciosamente", 0)), "regards");
     assert_string_equal(og_infer__concept_name(concept_of("indisponivel", 0)), "downtime");
+    /* Polish and Swedish (accent-folded), inflected and in compounds */
+    assert_int_equal(concept_of("odbioru", 0), acceptance);
+    assert_int_equal(concept_of("zmiany", 0), change);
+    assert_int_equal(concept_of("andringsbegaran", 0), change);
+    assert_int_equal(concept_of("andringsbegaran", 1), request);
+    assert_string_equal(og_infer__concept_name(concept_of("zakonczenie", 0)), "closure");
+    assert_string_equal(og_infer__concept_name(concept_of("projektavslut", 0)), "closure");
+    assert_string_equal(og_infer__concept_name(concept_of("sakerhetskopian", 0)), "backup");
+    /* English words left to English: "personal" is no staff, "controller" checks nothing */
+    assert_int_equal(concept_of("personal", 0), -1);
+    assert_int_equal(concept_of("controller", 0), -1);
     /* whole words only where a prefix would say too much */
     assert_int_equal(concept_of("log", 0), concept_of("logs", 0));
     assert_int_equal(concept_of("login", 0), -1);
@@ -305,8 +322,10 @@ static void test_synth_languages(void **state)
     (void)state;
     char *t = NULL, *u = NULL;
     int differ = 0;
-    assert_int_equal(OG_INFER_DOC_NLANGS, 7);
+    assert_int_equal(OG_INFER_DOC_NLANGS, 9);
     assert_string_equal(og_infer_doc_langs[6], "pt");
+    assert_string_equal(og_infer_doc_langs[7], "pl");
+    assert_string_equal(og_infer_doc_langs[8], "sv");
     assert_null(og_infer_doc_langs[OG_INFER_DOC_NLANGS]);
     for (int k = 0; k < OG_INFER_DOC_NKINDS; k++)
         for (int f = 0; f < OG_INFER_DOC_FAMILIES; f++)
@@ -333,6 +352,73 @@ static void test_synth_languages(void **state)
     assert_null(t);
     assert_int_equal(og_infer_doc_synth_lang(OG_INFER_DOC_NKINDS, 0, 0, 1, &t), OG_EINVAL);
     assert_int_equal(og_infer_doc_synth_lang(0, OG_INFER_DOC_FAMILIES, 0, 1, &t), OG_EINVAL);
+}
+
+/* The honest proxy for a language the classifier never saw: for each language but English,
+ * a model trained on og_infer_doc_synth_lang()'s documents of every family in the eight other
+ * languages classifies that language's documents (its words only through the lexicon's
+ * concepts, the shared n-grams and the shape). A real kind taken for "other" is counted apart,
+ * as it is what unfamiliar words did to the blind corpora. Measured on 2026-12-07: 398 of 400
+ * (every language 50 of 50 but Polish, 48), 2 of 320 real kinds taken for "other". It flatters:
+ * the kinds' texts are the same five sentences per language in every family, and the Polish and
+ * Swedish terms were written together with those texts. The floors (percent) are a little under
+ * the measure. */
+#define FLOOR_ALL      97
+#define FLOOR_WORST    90
+#define FLOOR_TO_OTHER 3
+static void test_held_out_language(void **state)
+{
+    (void)state;
+    enum { PER = 3, TEST = 2 };
+    int nk = OG_INFER_DOC_NKINDS, nf = OG_INFER_DOC_FAMILIES, nl = OG_INFER_DOC_NLANGS;
+    int right = 0, total = 0, to_other = 0, kinds_total = 0, worst = 100;
+    for (int x = 1; x < nl; x++) {
+        size_t cap = (size_t)(nk * nf * (nl - 1) * PER), n = 0;
+        char **texts = calloc(cap, sizeof(*texts));
+        int *kinds = calloc(cap, sizeof(*kinds)), r = 0, t = 0;
+        og_infer_doc_model *m = NULL;
+        assert_non_null(texts);
+        assert_non_null(kinds);
+        for (int k = 0; k < nk; k++)
+            for (int f = 0; f < nf; f++)
+                for (int l = 0; l < nl; l++)
+                    for (int i = 0; i < PER && l != x; i++) {
+                        OG_ASSERT_OK(og_infer_doc_synth_lang(k, f, l, 40 + (uint64_t)i, &texts[n]));
+                        kinds[n++] = k;
+                    }
+        OG_ASSERT_OK(og_infer_doc_fit(&m, (const char *const *)texts, kinds, n));
+        for (int k = 0; k < nk; k++)
+            for (int f = 0; f < nf; f++)
+                for (int i = 0; i < TEST; i++) {
+                    char *d = NULL;
+                    OG_ASSERT_OK(og_infer_doc_synth_lang(k, f, x, 900 + (uint64_t)i, &d));
+                    int p = og_infer_doc_predict(m, d, NULL);
+                    r += p == k;
+                    t++;
+                    if (k != nk - 1) {
+                        to_other += p == nk - 1;
+                        kinds_total++;
+                    }
+                    free(d);
+                }
+        fprintf(stderr, "held-out language %s: %d / %d\n", og_infer_doc_langs[x], r, t);
+        right += r;
+        total += t;
+        if (r * 100 / t < worst)
+            worst = r * 100 / t;
+        og_infer_doc_model_free(m);
+        for (size_t i = 0; i < n; i++)
+            free(texts[i]);
+        free(texts);
+        free(kinds);
+    }
+    fprintf(stderr,
+            "held-out language, all: %d / %d; real kinds taken for other: %d / %d; worst"
+            " language %d%%\n",
+            right, total, to_other, kinds_total, worst);
+    assert_true(right * 100 >= total * FLOOR_ALL);
+    assert_true(worst >= FLOOR_WORST);
+    assert_true(to_other * 100 <= kinds_total * FLOOR_TO_OTHER);
 }
 
 /* Trained on families 0-2, the classifier gets most documents of the genres of "other" of
@@ -392,6 +478,7 @@ int main(void)
         cmocka_unit_test(test_self_training_is_bounded),
         cmocka_unit_test(test_synth_languages),
         cmocka_unit_test(test_unseen_genres),
+        cmocka_unit_test(test_held_out_language),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
