@@ -79,9 +79,23 @@ done:
     return error;
 }
 
-int og_infer_doc_fit_with(og_infer_doc_model **out, const char *const *texts, const int *kinds,
-                          size_t n, const char *const *unlabelled, size_t nu,
-                          const og_infer_doc_opts *opts)
+/* One document's feature nodes, from its text or from its stored vector. */
+typedef int (*nodes_fn)(const void *doc, const double blocks[3], struct feature_node **out);
+
+static int text_nodes(const void *doc, const double blocks[3], struct feature_node **out)
+{
+    return og_infer__doc_nodes(doc, blocks, out);
+}
+
+static int vector_nodes(const void *doc, const double blocks[3], struct feature_node **out)
+{
+    return og_infer__doc_vector_nodes((json_t *)doc, blocks, out);
+}
+
+/* The labelled documents l (kinds) and unlabelled u made nodes by nodes(), then fit_self. */
+static int fit_docs(og_infer_doc_model **out, nodes_fn nodes, const void *const *l,
+                    const int *kinds, size_t n, const void *const *u, size_t nu,
+                    const og_infer_doc_opts *opts)
 {
     const og_infer_doc_opts *o = opts ? opts : &og_infer_doc_opts_default;
     const double blocks[3] = {o->concepts, o->title, o->shape};
@@ -90,14 +104,22 @@ int og_infer_doc_fit_with(og_infer_doc_model **out, const char *const *texts, co
     int error = xl && xu ? 0 : og_error_set(OG_ERROR, "out of memory");
     *out = NULL;
     for (size_t i = 0; i < n && error >= 0; i++)
-        error = og_infer__doc_nodes(texts[i], blocks, &xl[i]);
+        error = nodes(l[i], blocks, &xl[i]);
     for (size_t i = 0; i < nu && error >= 0; i++)
-        error = og_infer__doc_nodes(unlabelled[i], blocks, &xu[i]);
+        error = nodes(u[i], blocks, &xu[i]);
     if (error >= 0)
         error = fit_self(out, xl, kinds, n, xu, nu, o);
     og_infer__doc_nodes_free(xl, n);
     og_infer__doc_nodes_free(xu, nu);
     return error;
+}
+
+int og_infer_doc_fit_with(og_infer_doc_model **out, const char *const *texts, const int *kinds,
+                          size_t n, const char *const *unlabelled, size_t nu,
+                          const og_infer_doc_opts *opts)
+{
+    return fit_docs(out, text_nodes, (const void *const *)texts, kinds, n,
+                    (const void *const *)unlabelled, nu, opts);
 }
 
 int og_infer_doc_fit(og_infer_doc_model **out, const char *const *texts, const int *kinds, size_t n)
@@ -109,19 +131,6 @@ int og_infer__doc_fit_vectors(og_infer_doc_model **out, json_t *const *vectors, 
                               size_t n, json_t *const *unlabelled, size_t nu,
                               const og_infer_doc_opts *opts)
 {
-    const og_infer_doc_opts *o = opts ? opts : &og_infer_doc_opts_default;
-    const double blocks[3] = {o->concepts, o->title, o->shape};
-    struct feature_node **xl = calloc(n ? n : 1, sizeof(*xl)),
-                        **xu = calloc(nu ? nu : 1, sizeof(*xu));
-    int error = xl && xu ? 0 : og_error_set(OG_ERROR, "out of memory");
-    *out = NULL;
-    for (size_t i = 0; i < n && error >= 0; i++)
-        error = og_infer__doc_vector_nodes(vectors[i], blocks, &xl[i]);
-    for (size_t i = 0; i < nu && error >= 0; i++)
-        error = og_infer__doc_vector_nodes(unlabelled[i], blocks, &xu[i]);
-    if (error >= 0)
-        error = fit_self(out, xl, kinds, n, xu, nu, o);
-    og_infer__doc_nodes_free(xl, n);
-    og_infer__doc_nodes_free(xu, nu);
-    return error;
+    return fit_docs(out, vector_nodes, (const void *const *)vectors, kinds, n,
+                    (const void *const *)unlabelled, nu, opts);
 }
