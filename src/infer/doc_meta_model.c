@@ -406,17 +406,3 @@ int og_infer__doc_meta_load(json_t *doc, og_infer_doc_meta_model **out)
     *out = m;
     return 0;
 }
-
-int og_infer__doc_meta_newest(og_store *s, const char *tenant_id, og_infer_doc_meta_model **m,
-                              int64_t *version, int64_t *examples)
-{
-    json_t *doc = NULL;
-    int error;
-    *m = NULL;
-    if ((error = og_infer__model_newest_row(s, OG_INFER_DOC_META_MODEL, tenant_id, version,
-                                            examples, &doc)) == 0 &&
-        doc)
-        error = og_infer__doc_meta_load(doc, m);
-    json_decref(doc);
-    return error;
-}

@@ -23,38 +23,6 @@ static void doc_key(const char *tenant_id, const char *doc_ref, char out[65])
     og_hex_encode(h, sizeof(h), out);
 }
 
-/* The newest document kind model of tenant_id (NULL: the platform's) into *m (NULL when there
- * is none yet), its version and examples. */
-int og_infer__model_newest_row(og_store *s, const char *kind, const char *tenant_id,
-                               int64_t *version, int64_t *examples, json_t **weights)
-{
-    og_stmt *st = NULL;
-    int error;
-    *weights = NULL;
-    *version = *examples = 0;
-    if (tenant_id)
-        error = og_stmt_prepare_args(&st, s,
-                                     "SELECT version, weights, examples FROM infer_models WHERE"
-                                     " kind = ? AND tenant_id = ? ORDER BY version DESC LIMIT 1",
-                                     "tt", kind, tenant_id);
-    else
-        error = og_stmt_prepare_args(&st, s,
-                                     "SELECT version, weights, examples FROM infer_models WHERE"
-                                     " kind = ? AND tenant_id IS NULL ORDER BY version DESC"
-                                     " LIMIT 1",
-                                     "t", kind);
-    if (error < 0)
-        return error;
-    if ((error = og_stmt_step(st)) == OG_ROW) {
-        *version = og_stmt_col_int(st, 0);
-        *examples = og_stmt_col_int(st, 2);
-        *weights = json_loads(og_stmt_col_text(st, 1), 0, NULL);
-        error = *weights ? 0 : og_error_set(OG_ECORRUPT, "the stored %s model is not JSON", kind);
-    }
-    og_stmt_free(st);
-    return error < 0 ? error : 0;
-}
-
 /* What a cached model is built from: the store and the model rows' ids ("" for none). */
 typedef struct model_src {
     og_store *s;

@@ -183,14 +183,6 @@ int og_infer__cand_find(const og_infer__cands *cs, int field, const char *truth)
 int og_infer__doc_meta_fit_sets(og_infer_doc_meta_model **out, json_t *const *sets, size_t n);
 json_t *og_infer__doc_meta_dump(const og_infer_doc_meta_model *m);
 int og_infer__doc_meta_load(json_t *doc, og_infer_doc_meta_model **out);
-/* The newest stored metadata model of tenant_id (NULL: the platform's; *m NULL: none yet), its
- * version and examples. */
-/* The newest stored model of kind for tenant_id (NULL: the platform's): its weights JSON (NULL and
- * version 0 when there is none), version and examples. */
-int og_infer__model_newest_row(og_store *s, const char *kind, const char *tenant_id,
-                               int64_t *version, int64_t *examples, json_t **weights);
-int og_infer__doc_meta_newest(og_store *s, const char *tenant_id, og_infer_doc_meta_model **m,
-                              int64_t *version, int64_t *examples);
 /* platform with the tenant's model own blended in at share a (both owned by the result; either
  * may be NULL). */
 og_infer_doc_meta_model *og_infer__doc_meta_blend(og_infer_doc_meta_model *platform,
