@@ -14,8 +14,9 @@
  * The hard held-out families (German, French, tables, OCR-like noise: og_infer_doc_synth_meta)
  * are reported per family against the same goal, and the metadata per field: the rules against
  * the learned model (og_infer_doc_meta_fit) on fresh and hard held-out documents. The blind
- * corpora (tests/data/infer/blind/ in seven languages and blind2/ in nine, hand-written by two
- * writers) are reported beside them, each per language, per kind and with its confusion pairs.
+ * corpora (tests/data/infer/blind/ in seven languages, blind2/ in nine and blind3/ in eleven,
+ * hand-written by three writers) are reported beside them, each per language, per kind and with
+ * its confusion pairs (never per document).
  *
  * Environment: OG_BENCH_INFER_TRAIN (default 2000), OG_BENCH_INFER_EVAL (default 4000),
  * OG_BENCH_INFER_SEED (default 7), OG_BENCH_INFER_DOCS_ONLY (1: the document tables only). */
@@ -269,14 +270,14 @@ static double hard_ablation(char **texts, int *kinds, size_t n, uint64_t seed, i
     return dflt;
 }
 
-/* The blind corpora (tests/data/infer/blind/ and blind2/, under OG_SOURCE_DIR or the working
- * folder; issue 21): hand-written documents, each corpus by another writer, written without seeing
- * the lexicon or these templates, classified by m (tests/support/blind_corpus.c); per corpus its
- * accuracy beside the 0.95 aim (MET or MISSED), per language, per kind and the confusion pairs
+/* The blind corpora (tests/data/infer/blind/, blind2/ and blind3/, under OG_SOURCE_DIR or the
+ * working folder; issue 21): hand-written documents, each corpus by another writer, written without
+ * seeing the lexicon or these templates, classified by m (tests/support/blind_corpus.c); per corpus
+ * its accuracy beside the 0.95 aim (MET or MISSED), per language, per kind and the confusion pairs
  * (reported, not in the result). */
 static void blind_rows(const og_infer_doc_model *m)
 {
-    static const char *const corpora[] = {"blind", "blind2"};
+    static const char *const corpora[] = {"blind", "blind2", "blind3"};
     const char *src = getenv("OG_SOURCE_DIR");
     for (size_t c = 0; c < sizeof(corpora) / sizeof(corpora[0]); c++) {
         char dir[1024], lang[512], kind[256], pairs[1024];

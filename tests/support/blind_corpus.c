@@ -177,7 +177,7 @@ void og_blind_cell(const og_blind_result *r, const char *what, char *buf, size_t
         CELL_ADD("none");
 }
 
-void og_blind_print(FILE *out, const char *corpus, const og_blind_result *r)
+void og_blind_print(FILE *out, const char *corpus, const og_blind_result *r, int name_misses)
 {
     char cell[1024];
     double acc = og_blind_accuracy(r);
@@ -189,6 +189,11 @@ void og_blind_print(FILE *out, const char *corpus, const og_blind_result *r)
     fprintf(out, "%s: per kind: %s\n", corpus, cell);
     og_blind_cell(r, "pairs", cell, sizeof(cell));
     fprintf(out, "%s: confusion pairs (truth -> taken for): %s\n", corpus, cell);
+    if (!name_misses && r->nmisses) {
+        fprintf(out, "%s: %d missed documents not named (a held-back corpus: counts only)\n",
+                corpus, r->docs - r->right);
+        return;
+    }
     for (int i = 0; i < r->nmisses; i++)
         fprintf(out, "%s: %s taken for %s (%.2f)\n", corpus, r->misses[i].name,
                 og_infer_doc_kinds[r->misses[i].taken], r->misses[i].confidence);

@@ -1,6 +1,7 @@
-/* blind_corpus.h - the document classifier on a hand-written blind corpus (tests/data/infer/blind/
- * and blind2/, issue 21): every document of a folder classified, counted per language, per kind
- * and per confusion pair. Shared by tests/unit/infer/test_infer_blind.c and bench/bench_infer.c. */
+/* blind_corpus.h - the document classifier on a hand-written blind corpus (tests/data/infer/blind/,
+ * blind2/ and blind3/, issue 21): every document of a folder classified, counted per language, per
+ * kind and per confusion pair. Shared by tests/unit/infer/test_infer_blind.c and
+ * bench/bench_infer.c. */
 #ifndef OG_TEST_BLIND_CORPUS_H
 #define OG_TEST_BLIND_CORPUS_H
 
@@ -40,8 +41,10 @@ int og_blind_eval(const og_infer_doc_model *m, const char *dir, og_blind_result 
 double og_blind_accuracy(const og_blind_result *r);
 
 /* Lines "<corpus>: ..." on out: overall with the aim and MET/MISSED, per language, per kind,
- * the confusion pairs (truth -> taken for: count) and each missed document. */
-void og_blind_print(FILE *out, const char *corpus, const og_blind_result *r);
+ * the confusion pairs (truth -> taken for: count) and, when name_misses, each missed document.
+ * A held-back corpus (blind3) is printed with name_misses 0: counts only, so that nobody working
+ * on the classifier learns which of its documents fail. */
+void og_blind_print(FILE *out, const char *corpus, const og_blind_result *r, int name_misses);
 
 /* The same facts as compact text for a table cell, into buf: what is "lang" (per language),
  * "kind" (per kind) or "pairs" (confusion pairs, "none" without any). */
