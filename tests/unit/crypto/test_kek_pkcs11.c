@@ -127,15 +127,7 @@ static void use_hsm(og_keyring *k, const char *scope, const char *uri, const cha
 
 static int open_rc(og_keyring *k, fx *f, const char *scope, const uint8_t *sealed, size_t len)
 {
-    uint8_t *pt = NULL;
-    size_t ptlen = 0;
-    int rc = og_crypto_open(k, f->s, scope, "obj", sealed, len, &pt, &ptlen);
-    if (rc == 0) {
-        assert_int_equal(ptlen, sizeof(secret));
-        assert_memory_equal(pt, secret, sizeof(secret));
-    }
-    free(pt);
-    return rc;
+    return fx_open_rc(k, f, scope, "obj", sealed, len, secret, sizeof(secret));
 }
 
 static void test_kek_pkcs11__wraps_in_the_token_and_binds_the_scope(void **state)
