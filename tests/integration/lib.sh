@@ -22,6 +22,10 @@
 #   og_sql DIR SQL                      SQL on DIR's database, either backend (rows |-separated)
 #   og_cli_start DIR                    the CLI tests' start: D=DIR initialized (token in $tok),
 #                                       og (the CLI on $D)
+#   og_console_need [TOOL...]           the browser tests' start: SRC set, chromium and node
+#                                       installed, TOOLs there; else skips (77)
+#   og_console_run SCRIPT SECS WHAT [N=V...]  tests/console/SCRIPT in node against the server
+#                                       (OG_URL, OUT=$out, CHROMIUM, NODE_PATH, N=V): ok or bad
 #   run WANT WHAT COMMAND...            COMMAND's exit status must be WANT (else bad, naming WHAT
 #                                       and its stderr); its stdout in $out, its stderr in $err
 #
@@ -439,4 +443,39 @@ og_fixture() {
       { bad "setup: a token of $user: $(cat "$OG_TMP/err")"; og_done; }
     printf -v "$user" '%s' "$t"
   done
+}
+
+# ---- the console's browser tests ----
+# og_console_need [TOOL...]: the browser tests' common start. SRC is the source tree (set here
+# when unset); chromium and the tools of tests/console are installed (scripts/console-test.sh
+# --install), and node, chromium and each TOOL must be on PATH; else the test skips (77) saying
+# why.
+og_console_need() {
+  SRC=${SRC:-${OG_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}}
+  if ! "$SRC/scripts/console-test.sh" --install >"$OG_TMP/install.log" 2>&1; then
+    echo "SKIP: chromium or node cannot be installed: $(tail -n 3 "$OG_TMP/install.log")" >&2
+    exit 77
+  fi
+  local t
+  for t in node chromium "$@"; do
+    command -v "$t" >/dev/null 2>&1 || { echo "SKIP: $t is not installed" >&2; exit 77; }
+  done
+}
+
+# og_console_run SCRIPT SECONDS WHAT [NAME=VALUE...]: run tests/console/SCRIPT in node for at
+# most SECONDS against the server og_serve started, with OG_URL, OUT (the screenshots' folder,
+# $OG_BUILD_DIR/console-screenshots, also in $out), CHROMIUM, NODE_PATH and the NAME=VALUEs in
+# its environment: ok when it passes, else bad "WHAT failed" with the server log's tail.
+og_console_run() {
+  local script=$1 seconds=$2 what=$3
+  shift 3
+  out="${OG_BUILD_DIR:-$OG_TMP}/console-screenshots"
+  if env OG_URL="$OG_URL" OUT="$out" CHROMIUM="$(command -v chromium)" \
+     NODE_PATH="$SRC/tests/console/node_modules" "$@" \
+     timeout "$seconds" node "$SRC/tests/console/$script"; then
+    ok
+  else
+    bad "$what failed (FAIL lines above; screenshots in $out)"
+    tail -n 20 "$OG_SERVER_LOG" >&2
+  fi
 }
