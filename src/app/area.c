@@ -183,6 +183,17 @@ cleanup:
     return error < 0 ? error : 0;
 }
 
+/* The tenant whose area the actor is "enabling" or "disabling" (verb): a tenant-admin's. */
+static int area_tenant(og_ctx *ctx, const char *tenant, const char *verb, char tid[OG_ID_LEN])
+{
+    int error = og_tenant_resolve(ctx, tenant, OG_PERM_USER_MANAGE, tid);
+    if (error == OG_EDENIED)
+        return og_error_set(OG_EDENIED,
+                            "%s a process area needs the tenant-admin role (you are %s)", verb,
+                            og_role_name(ctx->actor.role));
+    return error;
+}
+
 int og_app_tenant_area_enable(og_ctx *ctx, const char *tenant, const char *area, json_t **out)
 {
     const area_def *d;
@@ -192,12 +203,8 @@ int og_app_tenant_area_enable(og_ctx *ctx, const char *tenant, const char *area,
     *out = NULL;
     if ((error = area_find(area, &d)) < 0 || (error = og_app_register_all()) < 0)
         return error;
-    if ((error = og_tenant_resolve(ctx, tenant, OG_PERM_USER_MANAGE, tid)) < 0)
-        return error == OG_EDENIED ? og_error_set(OG_EDENIED,
-                                                  "enabling a process area needs the "
-                                                  "tenant-admin role (you are %s)",
-                                                  og_role_name(ctx->actor.role))
-                                   : error;
+    if ((error = area_tenant(ctx, tenant, "enabling", tid)) < 0)
+        return error;
     if ((error = og_store_tx_begin(ctx->store)) < 0)
         return error;
     if ((error = og_tenant_area_list(ctx, tid, &rows)) < 0)
@@ -234,12 +241,8 @@ int og_app_tenant_area_disable(og_ctx *ctx, const char *tenant, const char *area
     *out = NULL;
     if ((error = area_find(area, &d)) < 0)
         return error;
-    if ((error = og_tenant_resolve(ctx, tenant, OG_PERM_USER_MANAGE, tid)) < 0)
-        return error == OG_EDENIED ? og_error_set(OG_EDENIED,
-                                                  "disabling a process area needs the "
-                                                  "tenant-admin role (you are %s)",
-                                                  og_role_name(ctx->actor.role))
-                                   : error;
+    if ((error = area_tenant(ctx, tenant, "disabling", tid)) < 0)
+        return error;
     if ((error = og_store_tx_begin(ctx->store)) < 0)
         return error;
     if ((error = og_tenant_area_list(ctx, tid, &rows)) < 0)

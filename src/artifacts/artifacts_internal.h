@@ -293,16 +293,21 @@ int og_artifacts__audit(og_ctx *ctx, const char *tenant_id, const char *action,
 const char *og_artifacts__actor_label(const og_actor *a, char *out, size_t size);
 bool og_artifacts__name_valid(const char *name);
 
-/* Moving objects between chunk rows and files (obj_export.c, obj_import.c): an object outside its
- * row, and the next batch of up to OG_ARTIFACTS__OBJ_BATCH of them after (tid, name), in order,
- * read whole before any is written (one statement open at a time on the connection): those whose
- * sealed bytes are in chunk rows (chunked 1) or in neither chunk rows nor their row (chunked 0). */
+/* Moving objects between chunk rows and files (obj_move.c, for obj_export.c and obj_import.c). */
 #define OG_ARTIFACTS__OBJ_BATCH 100
 typedef struct art_obj_ref {
     char tid[OG_ID_LEN], name[80], seal[OG_ID_LEN];
     int64_t size;
 } art_obj_ref;
-int og_artifacts__obj_next_batch(og_store *s, const char *tid, const char *name, int chunked,
-                                 art_obj_ref *p, int *n);
+/* buf is the walk's buffer of piece bytes, for the call; arg is og_artifacts__obj_each's. */
+typedef int (*art_obj_fn)(const art_obj_ref *o, uint8_t *buf, void *arg);
+/* fn for every object outside its row, in (tenant, name) order, whose sealed bytes are in chunk
+ * rows (chunked 1) or in neither chunk rows nor their row (chunked 0), read OG_ARTIFACTS__OBJ_BATCH
+ * at a time, each batch whole before fn runs (one statement open at a time on the connection).
+ * The first failure of fn stops the walk and is returned, its message wrapped as "<verb> artifact
+ * object NAME of tenant ID". *objects and *bytes count the objects fn took and their stored size.
+ */
+int og_artifacts__obj_each(og_store *s, int chunked, size_t piece, const char *verb, art_obj_fn fn,
+                           void *arg, int64_t *objects, int64_t *bytes);
 
 #endif

@@ -73,6 +73,12 @@ int og_artifacts__rows_version(og_ctx *ctx, const char *tid, const char *name, c
 int og_artifacts__reseal_rows(og_ctx *ctx, const char *tid, const char *name, const char *seal_id,
                               uint64_t stored_size);
 
+/* One object's sealed bytes, as stored, from one store to the other through buf (piece bytes):
+ * OG_ECORRUPT unless there are o->size of them; committed to the target under o->name (obj_move.c).
+ */
+int og_artifacts__obj_copy(const art_objstore *from, og_ctx *from_ctx, const art_objstore *to,
+                           og_ctx *to_ctx, const art_obj_ref *o, uint8_t *buf, size_t piece);
+
 /* The store of the context: rows when there is no data folder. */
 static inline const art_objstore *og_artifacts__objstore(const og_ctx *ctx)
 {

@@ -96,6 +96,10 @@ json_t *og_audit__row_json(const og_audit__row *r, const char *hash);
 typedef struct reader_names og_audit__reader;
 og_audit__reader *og_audit__reader_new(og_ctx *ctx, const char *chain);
 json_t *og_audit__reader_json(og_audit__reader *n, const og_audit__row *r, const char *hash);
+/* A page request of a reader checked: the actor may read tenant_id's trail (NULL: the platform's),
+ * 1 <= limit <= OG_AUDIT__LIST_MAX and the cursor (a sequence number) >= 0; else the error. */
+#define OG_AUDIT__LIST_MAX 1000
+int og_audit__page_check(og_ctx *ctx, const char *tenant_id, int limit, int64_t cursor);
 
 /* Newest-first paging (page.c). Each statement walks one index backwards from a bound, so a page
  * costs O(page) whatever the chain's length; time predicates compare `time || ''` (an

@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define LIST_MAX           1000
 #define EXPORT_MAX_PARTIES 10000 /* distinct actors named in one OSCAL document */
 #define OBS_MARKER         "@@opsgate-observations@@"
 
@@ -134,13 +133,8 @@ int og_audit_list(og_ctx *ctx, const char *tenant_id, int64_t after_seq, int lim
     char since_s[OG_TIME_LEN] = "";
     *out = NULL;
     *next_cursor = 0;
-    if ((error = og_authz_check(&ctx->actor, tenant_id, OG_PERM_AUDIT_READ)) < 0)
+    if ((error = og_audit__page_check(ctx, tenant_id, limit, after_seq)) < 0)
         return error;
-    if (limit < 1 || limit > LIST_MAX)
-        return og_error_set(OG_EINVAL, "limit %d is outside 1..%d", limit, LIST_MAX);
-    if (after_seq < 0)
-        return og_error_set(OG_EINVAL, "cursor %lld is not a sequence number",
-                            (long long)after_seq);
     if (since && since[0] && (error = time_bound(since, "since", since_s)) < 0)
         return error;
     if ((error = og_stmt_prepare(&st, ctx->store,

@@ -7,8 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define LIST_MAX 1000
-
 static int has(const char *s)
 {
     return s && s[0];
@@ -99,6 +97,18 @@ static int desc_bounds(og_store *s, const char *chain, int64_t before, const og_
     return 0;
 }
 
+int og_audit__page_check(og_ctx *ctx, const char *tenant_id, int limit, int64_t cursor)
+{
+    int error;
+    if ((error = og_authz_check(&ctx->actor, tenant_id, OG_PERM_AUDIT_READ)) < 0)
+        return error;
+    if (limit < 1 || limit > OG_AUDIT__LIST_MAX)
+        return og_error_set(OG_EINVAL, "limit %d is outside 1..%d", limit, OG_AUDIT__LIST_MAX);
+    if (cursor < 0)
+        return og_error_set(OG_EINVAL, "cursor %lld is not a sequence number", (long long)cursor);
+    return 0;
+}
+
 int og_audit_list_desc(og_ctx *ctx, const char *tenant_id, int64_t before_seq, int limit,
                        const og_audit_filter *f, json_t **out, int64_t *next_before)
 {
@@ -114,13 +124,8 @@ int og_audit_list_desc(og_ctx *ctx, const char *tenant_id, int64_t before_seq, i
     *next_before = 0;
     f = f ? f : &none;
     scan = has(f->actor) || has(f->target);
-    if ((error = og_authz_check(&ctx->actor, tenant_id, OG_PERM_AUDIT_READ)) < 0)
+    if ((error = og_audit__page_check(ctx, tenant_id, limit, before_seq)) < 0)
         return error;
-    if (limit < 1 || limit > LIST_MAX)
-        return og_error_set(OG_EINVAL, "limit %d is outside 1..%d", limit, LIST_MAX);
-    if (before_seq < 0)
-        return og_error_set(OG_EINVAL, "cursor %lld is not a sequence number",
-                            (long long)before_seq);
     if ((error = desc_bounds(ctx->store, chain, before_seq, f, &p, &empty)) < 0)
         return error;
     if (!(arr = json_array()) || !(names = og_audit__reader_new(ctx, chain))) {

@@ -79,6 +79,30 @@ void og_certs__app_label(const char *app_name, const char *app_id, const char *t
     free(label);
 }
 
+int og_certs__app_alerts_clear(og_store *s, const char *tenant_id, const char *id)
+{
+    int error;
+    if ((error = og_store_run(s, "DELETE FROM cert_alerts WHERE tenant_id = ? AND fingerprint = ?",
+                              "tt", tenant_id, id)) < 0 ||
+        (error =
+             og_store_run(s, "DELETE FROM cert_alert_state WHERE tenant_id = ? AND fingerprint = ?",
+                          "tt", tenant_id, id)) < 0)
+        return error;
+    return 0;
+}
+
+int og_certs__app_remove(og_store *s, const char *tenant_id, const char *id)
+{
+    int error;
+    if ((error = og_certs__app_alerts_clear(s, tenant_id, id)) < 0 ||
+        (error = og_store_run(s,
+                              "DELETE FROM certs WHERE tenant_id = ? AND fingerprint = ? AND"
+                              " kind = '" OG_CERTS_KIND_APP "'",
+                              "tt", tenant_id, id)) < 0)
+        return error;
+    return 0;
+}
+
 /* ---- checking what the source gave ---- */
 
 static int bad(size_t i, const og_certs_app_credential *c, const char *what)
@@ -256,14 +280,7 @@ static int cred_apply(sync_run *s, const og_certs_app_credential *c)
                                   c->thumbprint ? c->thumbprint : "", s->tenant_id, id)) < 0)
             goto cleanup;
         /* a new end is a new expiry: its crossings are alerted afresh */
-        if (end_moved &&
-            ((error = og_store_run(
-                  s->ctx->store, "DELETE FROM cert_alerts WHERE tenant_id = ? AND fingerprint = ?",
-                  "tt", s->tenant_id, id)) < 0 ||
-             (error = og_store_run(s->ctx->store,
-                                   "DELETE FROM cert_alert_state WHERE tenant_id = ? AND"
-                                   " fingerprint = ?",
-                                   "tt", s->tenant_id, id)) < 0))
+        if (end_moved && (error = og_certs__app_alerts_clear(s->ctx->store, s->tenant_id, id)) < 0)
             goto cleanup;
     } else if ((error = og_store_run(
                     s->ctx->store,
@@ -332,18 +349,7 @@ static int remove_unlisted(sync_run *s, const og_certs_app_credential *const *so
     json_array_foreach(gone, i, g)
     {
         const char *id = json_string_value(json_object_get(g, "id"));
-        /* the certs row takes its cert_app_credentials row with it (ON DELETE CASCADE) */
-        if ((error = og_store_run(s->ctx->store,
-                                  "DELETE FROM cert_alerts WHERE tenant_id = ? AND fingerprint = ?",
-                                  "tt", s->tenant_id, id)) < 0 ||
-            (error = og_store_run(s->ctx->store,
-                                  "DELETE FROM cert_alert_state WHERE tenant_id = ? AND"
-                                  " fingerprint = ?",
-                                  "tt", s->tenant_id, id)) < 0 ||
-            (error = og_store_run(s->ctx->store,
-                                  "DELETE FROM certs WHERE tenant_id = ? AND fingerprint = ? AND"
-                                  " kind = '" OG_CERTS_KIND_APP "'",
-                                  "tt", s->tenant_id, id)) < 0)
+        if ((error = og_certs__app_remove(s->ctx->store, s->tenant_id, id)) < 0)
             goto cleanup;
         json_array_append(s->removed, g);
     }

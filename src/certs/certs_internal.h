@@ -71,6 +71,11 @@ void og_certs__app_id(const char *source, const char *object_id, const char *key
 #define OG_CERTS__LABEL_MAX 2400
 void og_certs__app_label(const char *app_name, const char *app_id, const char *type,
                          const char *name, const char *key_id, char *out, size_t size);
+/* In the caller's transaction: the alerts of entry id and their state dropped (its end moved, so
+ * its crossings are alerted afresh); og_certs__app_remove also drops its certs row, which takes
+ * its cert_app_credentials row with it (ON DELETE CASCADE). 0 or the store's error. */
+int og_certs__app_alerts_clear(og_store *s, const char *tenant_id, const char *id);
+int og_certs__app_remove(og_store *s, const char *tenant_id, const char *id);
 
 /* ---- inventory.c ---- */
 /* Whole days left, rounded up while valid (a fresh 5-day certificate has 5, one with an hour

@@ -89,18 +89,7 @@ static int creds_remove(retire_run *s)
     json_array_foreach(s->creds, i, g)
     {
         const char *id = json_string_value(json_object_get(g, "id"));
-        /* the certs row takes its cert_app_credentials row with it (ON DELETE CASCADE) */
-        if ((error = og_store_run(s->ctx->store,
-                                  "DELETE FROM cert_alerts WHERE tenant_id = ? AND fingerprint = ?",
-                                  "tt", s->tenant_id, id)) < 0 ||
-            (error = og_store_run(s->ctx->store,
-                                  "DELETE FROM cert_alert_state WHERE tenant_id = ? AND"
-                                  " fingerprint = ?",
-                                  "tt", s->tenant_id, id)) < 0 ||
-            (error = og_store_run(s->ctx->store,
-                                  "DELETE FROM certs WHERE tenant_id = ? AND fingerprint = ? AND"
-                                  " kind = '" OG_CERTS_KIND_APP "'",
-                                  "tt", s->tenant_id, id)) < 0)
+        if ((error = og_certs__app_remove(s->ctx->store, s->tenant_id, id)) < 0)
             return error;
     }
     return 0;

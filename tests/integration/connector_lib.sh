@@ -2,7 +2,9 @@
 # lib.sh. Where the sources, the vendors' documents, the driver and Prism are; skips (exit 77)
 # when one is missing; background processes (simulators, Prism) stopped at exit; free ports;
 # waiting for a port file or an HTTP port; a fronted simulator (API + front) and Prism's mock and
-# proxy started; Prism's violation lines; the check/has/sect helpers of the tests' outcomes.
+# proxy started; Prism's violation lines; the check/has/sect helpers of the tests' outcomes; the
+# fault checks every fronted adaptor meets the same way (slow server, endless pages, wrong
+# credentials, huge/malformed/redirected answers) and the end-to-end part's start.
 
 CONN_SRC=${OG_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 CONN_SHARED=${OG_SHARED_DIR:-$CONN_SRC/../shared}
@@ -189,3 +191,79 @@ check() { # RESULT WHAT: ok when RESULT is 0, else bad naming WHAT with the last
 }
 has() { grep -q -- "$2" "$1"; }
 sect() { echo "[$(($(date +%s) - CONN_START_S))s] $*"; }
+
+# ---- faults every fronted adaptor meets the same way ----
+# The checks below drive the adaptor at $PB (the simulator's front behind the Prism proxy) with
+# $OG_TMP/opts.json and its creds.json, through run; each ends with the simulator's faults cleared.
+
+# conn_check_slow OP PATH: a server slower than timeout_s (1 s) times out within 3 s, naming the
+# request GET PATH of operation OP.
+conn_check_slow() {
+  local t0 t1
+  simpost fault '{"kind": "slow", "seconds": 4}' >/dev/null
+  echo '{"timeout_s": 1, "max_attempts": 1}' >"$OG_TMP/opts_slow.json"
+  t0=$(date +%s)
+  run "$PB" "$OG_TMP/opts_slow.json" "$1"
+  t1=$(date +%s)
+  simpost clear >/dev/null
+  check "$([ "$rc" = 1 ] && has "$err" "GET $2" && [ $((t1 - t0)) -le 3 ] && echo 0 || echo 1)" "a slow server times out"
+}
+
+# conn_check_pages OPTS OP WHAT [FAULT_FIELDS]: a page that repeats the previous one (WHAT names
+# it) and pages that never end (max_pages 5 of 10) are both refused; FAULT_FIELDS (", \"count\":
+# 1") are added to both faults.
+conn_check_pages() {
+  local opts=$1 op=$2 what=$3 extra=${4:-}
+  simpost fault "{\"kind\": \"loop\"$extra}" >/dev/null
+  run "$PB" "$opts" "$op"
+  simpost clear >/dev/null
+  check "$([ "$rc" = 1 ] && has "$err" "repeats the previous page" && echo 0 || echo 1)" "$what"
+  echo '{"max_pages": 5, "page_size": 10}' >"$OG_TMP/opts_pages.json"
+  simpost fault "{\"kind\": \"endless\"$extra}" >/dev/null
+  run "$PB" "$OG_TMP/opts_pages.json" "$op"
+  simpost clear >/dev/null
+  check "$([ "$rc" = 1 ] && has "$err" "more than 5 pages" && [ "$pages" = 6 ] && echo 0 || echo 1)" "endless pages stop at max_pages"
+}
+
+# conn_check_wrong_creds FIELD MESSAGE: creds.json with FIELD set to a wrong secret is refused as
+# unauthorized, the connector driver named and the vendor's MESSAGE quoted, the secret not shown.
+conn_check_wrong_creds() {
+  jq --arg f "$1" '.[$f] = "wrong-secret"' "$OG_TMP/creds.json" >"$OG_TMP/bad.json"
+  n=$((n + 1)); out="$OG_TMP/out.$n" err="$OG_TMP/err.$n"
+  "$CONN_DRV" "$CONN_KIND" "$PB" "$OG_TMP/bad.json" "$OG_TMP/opts.json" test >"$out" 2>"$err"
+  rc=$?
+  check "$([ "$rc" = 1 ] && has "$err" "connector driver ($CONN_KIND)" && has "$err" "$2" && has "$err" "(unauthorized)" && ! has "$err" "wrong-secret" && echo 0 || echo 1)" "wrong credentials"
+}
+
+# conn_check_direct OP PATH: faults Prism's proxy would rewrite, from the simulator straight to the
+# adaptor (/_sim/front direct, off again after): for operation OP (request GET PATH) a 20 MB
+# answer, malformed JSON and a redirect to another host are refused and nothing is yielded.
+conn_check_direct() {
+  local op=$1 path=$2
+  simpost front '{"direct": true}' >/dev/null
+  simpost fault '{"kind": "huge", "mb": 20}' >/dev/null
+  run "$PB" "$OG_TMP/opts.json" "$op"
+  check "$([ "$rc" = 1 ] && has "$err" "connector driver ($CONN_KIND): GET $path: the answer is over" && has "$err" "(too_large)" && [ ! -s "$out" ] && echo 0 || echo 1)" "a 20 MB answer"
+  simpost fault '{"kind": "malformed"}' >/dev/null
+  run "$PB" "$OG_TMP/opts.json" "$op"
+  check "$([ "$rc" = 1 ] && has "$err" "GET $path: the answer is not JSON" && [ ! -s "$out" ] && echo 0 || echo 1)" "malformed JSON"
+  simpost fault '{"kind": "redirect"}' >/dev/null
+  run "$PB" "$OG_TMP/opts.json" "$op"
+  check "$([ "$rc" = 1 ] && has "$err" "a redirect to http://elsewhere.example:8080" && has "$err" "not followed" && [ ! -s "$out" ] && echo 0 || echo 1)" "redirect to another host"
+  simpost front '{"direct": false}' >/dev/null
+}
+
+# conn_e2e_start NAME ACCOUNT: the end-to-end part's start: an installation in D=$OG_TMP/data (og
+# the CLI on it) with tenant acme and loopback egress allowed; the registry adds connector NAME of
+# kind $CONN_KIND to acme (credentials from stdin), and its test names ACCOUNT.
+conn_e2e_start() {
+  D="$OG_TMP/data"
+  og() { "$OPSGATE" --data "$D" "$@"; }
+  og init >/dev/null 2>&1 && og tenant create acme >/dev/null && og notify egress allow 127.0.0.0/8 >/dev/null ||
+    bad "e2e: init, tenant, egress"
+  conn_og connector add "$1" --tenant acme --kind "$CONN_KIND" --base-url "$PB" --credentials-file - \
+    <"$OG_TMP/creds.json"
+  check "$([ "$rc" = 0 ] && echo 0 || echo 1)" "e2e: connector add"
+  conn_og connector test "$1" --tenant acme --json
+  check "$([ "$rc" = 0 ] && [ "$(jq -r '.ok' "$out")" = true ] && [ "$(jq -r '.account' "$out")" = "$2" ] && echo 0 || echo 1)" "e2e: connector test"
+}

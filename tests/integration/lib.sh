@@ -22,7 +22,14 @@
 #   og_sql DIR SQL                      SQL on DIR's database, either backend (rows |-separated)
 #   og_cli_start DIR                    the CLI tests' start: D=DIR initialized (token in $tok),
 #                                       og (the CLI on $D)
-#   run WANT WHAT COMMAND...            COMMAND's exit status must be WANT (else bad, naming WHAT
+#   og_console_need [TOOL...]           the browser tests' start: SRC set, chromium and node
+#                                       installed, TOOLs there; else skips (77)
+#   og_console_run SCRIPT SECS WHAT [N=V...]  tests/console/SCRIPT in node against the server
+#                                       (OG_URL, OUT=$out, CHROMIUM, NODE_PATH, N=V): ok or bad
+#   og_dated_ca CN                      a test CA in $OG_TMP/ca* signing with chosen dates:
+#                                       og_dated_ca_sign CSR OUT START END
+#   og_recv_build                       the test receivers built as $RECV (else skips, 77)
+#   run WANT WHAT [--] COMMAND...       COMMAND's exit status must be WANT (else bad, naming WHAT
 #                                       and its stderr); its stdout in $out, its stderr in $err
 #
 # OG_OPENAPI_CHECK=1 (CMake sets it for the tests listed in OG_IT_OPENAPI): every server the test
@@ -396,10 +403,53 @@ og_sql() {
   fi
 }
 
-# run WANT WHAT COMMAND...: exit status WANT wanted; stdout in $out, stderr in $err.
+# og_dated_ca CN: a test CA (EC P-256, subject CN) in $OG_TMP/ca* whose `openssl ca` signs CSRs
+# with the dates the test chooses (og_dated_ca_sign); the CSR's extensions are copied.
+og_dated_ca() {
+  local c="$OG_TMP/ca"
+  mkdir -p "$c/new" && : >"$c/index.txt" && echo 1000 >"$c/serial"
+  cat >"$c.cnf" <<EOF
+[ca]
+default_ca = d
+[d]
+dir = $c
+database = $c/index.txt
+new_certs_dir = $c/new
+serial = $c/serial
+default_md = sha256
+policy = p
+unique_subject = no
+copy_extensions = copy
+[p]
+countryName = optional
+organizationName = optional
+commonName = supplied
+EOF
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$c.key" \
+    -out "$c.pem" -subj "/CN=$1" -days 3650 2>/dev/null || bad "the CA"
+}
+# og_dated_ca_sign CSR OUT START END: OUT signed by og_dated_ca's CA for CSR, valid from START to
+# END (YYYYMMDDHHMMSSZ); exit status non-zero on failure, openssl's message in $OG_TMP/ca.err.
+og_dated_ca_sign() {
+  openssl ca -batch -config "$OG_TMP/ca.cnf" -cert "$OG_TMP/ca.pem" -keyfile "$OG_TMP/ca.key" \
+    -notext -in "$1" -out "$2" -startdate "$3" -enddate "$4" >/dev/null 2>"$OG_TMP/ca.err"
+}
+
+# og_recv_build: the test receivers (tests/support/receivers/og_recv.c: a signed-webhook and an
+# SMTP receiver) built as $RECV; without a C compiler, or when the build fails, the test skips.
+og_recv_build() {
+  local src=${OG_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+  command -v cc >/dev/null 2>&1 || { echo "SKIP: no C compiler for the test receivers" >&2; exit 77; }
+  RECV="$OG_TMP/og_recv"
+  cc -O1 -o "$RECV" "$src/tests/support/receivers/og_recv.c" -lcrypto ||
+    { echo "SKIP: cannot build the test receivers" >&2; exit 77; }
+}
+
+# run WANT WHAT [--] COMMAND...: exit status WANT wanted; stdout in $out, stderr in $err.
 run() {
   local want=$1 what=$2
   shift 2
+  [ "${1:-}" != -- ] || shift
   out=$("$@" 2>"$OG_TMP/err")
   local rc=$?
   err=$(cat "$OG_TMP/err")
@@ -439,4 +489,39 @@ og_fixture() {
       { bad "setup: a token of $user: $(cat "$OG_TMP/err")"; og_done; }
     printf -v "$user" '%s' "$t"
   done
+}
+
+# ---- the console's browser tests ----
+# og_console_need [TOOL...]: the browser tests' common start. SRC is the source tree (set here
+# when unset); chromium and the tools of tests/console are installed (scripts/console-test.sh
+# --install), and node, chromium and each TOOL must be on PATH; else the test skips (77) saying
+# why.
+og_console_need() {
+  SRC=${SRC:-${OG_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}}
+  if ! "$SRC/scripts/console-test.sh" --install >"$OG_TMP/install.log" 2>&1; then
+    echo "SKIP: chromium or node cannot be installed: $(tail -n 3 "$OG_TMP/install.log")" >&2
+    exit 77
+  fi
+  local t
+  for t in node chromium "$@"; do
+    command -v "$t" >/dev/null 2>&1 || { echo "SKIP: $t is not installed" >&2; exit 77; }
+  done
+}
+
+# og_console_run SCRIPT SECONDS WHAT [NAME=VALUE...]: run tests/console/SCRIPT in node for at
+# most SECONDS against the server og_serve started, with OG_URL, OUT (the screenshots' folder,
+# $OG_BUILD_DIR/console-screenshots, also in $out), CHROMIUM, NODE_PATH and the NAME=VALUEs in
+# its environment: ok when it passes, else bad "WHAT failed" with the server log's tail.
+og_console_run() {
+  local script=$1 seconds=$2 what=$3
+  shift 3
+  out="${OG_BUILD_DIR:-$OG_TMP}/console-screenshots"
+  if env OG_URL="$OG_URL" OUT="$out" CHROMIUM="$(command -v chromium)" \
+     NODE_PATH="$SRC/tests/console/node_modules" "$@" \
+     timeout "$seconds" node "$SRC/tests/console/$script"; then
+    ok
+  else
+    bad "$what failed (FAIL lines above; screenshots in $out)"
+    tail -n 20 "$OG_SERVER_LOG" >&2
+  fi
 }

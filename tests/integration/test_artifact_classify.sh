@@ -8,11 +8,6 @@
 D="$OG_TMP/data"
 SRC=${OG_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 og() { "$OPSGATE" --data "$D" "$@"; }
-run() {   # run WANT WHAT -- cmd...: stdout in $out, stderr in $err
-  local want=$1 what=$2; shift 3
-  out=$("$@" 2>"$OG_TMP/err"); local got=$?; err=$(cat "$OG_TMP/err")
-  if [ "$got" -eq "$want" ]; then ok; else bad "$what: exit $got, want $want; stderr: $err"; fi
-}
 has() { case "$1" in *"$2"*) ok ;; *) bad "$3: '$2' not in: $1" ;; esac; }
 jqis() { local got; got=$(printf '%s' "$1" | jq -r "$2" 2>/dev/null); [ "$got" = "$3" ] && ok || bad "$4: $2 is '$got', want '$3'"; }
 trap og_cleanup EXIT

@@ -16,31 +16,9 @@ og target add --tenant acme web --type file --cert-path "$T/out/cert.pem" --key-
   >/dev/null 2>"$T/err" || bad "target add: $(cat "$T/err")"
 
 # a CA issuing for CSRs with the dates we choose
-mkdir -p "$T/ca/new" && : >"$T/ca/index.txt" && echo 1000 >"$T/ca/serial"
-cat >"$T/ca.cnf" <<EOF
-[ca]
-default_ca = d
-[d]
-dir = $T/ca
-database = $T/ca/index.txt
-new_certs_dir = $T/ca/new
-serial = $T/ca/serial
-default_md = sha256
-policy = p
-unique_subject = no
-copy_extensions = copy
-[p]
-countryName = optional
-organizationName = optional
-commonName = supplied
-EOF
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/ca.key" \
-  -out "$T/ca.pem" -subj "/CN=Request Test CA" -days 3650 2>/dev/null || bad "the CA"
+og_dated_ca "Request Test CA"
 # sign CSR OUT START END
-sign() {
-  openssl ca -batch -config "$T/ca.cnf" -cert "$T/ca.pem" -keyfile "$T/ca.key" -notext \
-    -in "$1" -out "$2" -startdate "$3" -enddate "$4" >/dev/null 2>"$T/ca.err" || bad "signing $1: $(cat "$T/ca.err")"
-}
+sign() { og_dated_ca_sign "$@" || bad "signing $1: $(cat "$T/ca.err")"; }
 ts() { date -u -d "$1" +%Y%m%d%H%M%SZ; }
 fp() { openssl x509 -in "$1" -noout -fingerprint -sha256 | sed 's/.*=//; s/://g' | tr A-F a-f; }
 

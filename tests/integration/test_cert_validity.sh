@@ -11,29 +11,12 @@ D=$T/data
 og_fixture "$D" acme
 
 # a CA whose `openssl ca` takes the dates we choose
-mkdir -p "$T/ca/new" && : >"$T/ca/index.txt" && echo 1000 >"$T/ca/serial"
-cat >"$T/ca.cnf" <<EOF
-[ca]
-default_ca = d
-[d]
-dir = $T/ca
-database = $T/ca/index.txt
-new_certs_dir = $T/ca/new
-serial = $T/ca/serial
-default_md = sha256
-policy = p
-unique_subject = no
-[p]
-commonName = supplied
-EOF
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/ca.key" \
-  -out "$T/ca.pem" -subj "/CN=Validity Test CA" -days 3650 2>/dev/null || bad "the CA"
+og_dated_ca "Validity Test CA"
 # issue NAME START END: a certificate for NAME.example from START to END (YYYYMMDDHHMMSSZ)
 issue() {
   openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/$1.key" \
     -out "$T/$1.csr" -subj "/CN=$1.example" 2>/dev/null &&
-    openssl ca -batch -config "$T/ca.cnf" -cert "$T/ca.pem" -keyfile "$T/ca.key" -notext \
-      -in "$T/$1.csr" -out "$T/$1.pem" -startdate "$2" -enddate "$3" >/dev/null 2>&1 ||
+    og_dated_ca_sign "$T/$1.csr" "$T/$1.pem" "$2" "$3" ||
     bad "issuing $1"
   og cert import --tenant acme "$T/$1.pem" >/dev/null 2>"$T/err" || bad "import $1: $(cat "$T/err")"
 }

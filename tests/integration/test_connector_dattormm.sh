@@ -16,7 +16,7 @@
 export OG_TEST_TIMEOUT=${OG_TEST_TIMEOUT:-300}
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/connector_lib.sh"
-drv=$CONN_DRV CONN_KIND=dattormm
+CONN_KIND=dattormm
 conn_need dattormm openapi-subset.prism.yaml Datto
 
 SECRET_MARK="datto-secret-MARK-9e27b1"
@@ -101,28 +101,10 @@ simpost fault '{"kind": "offhost"}' >/dev/null
 run "$PB" "$T/opts5.json" devices
 simpost clear >/dev/null
 check "$([ "$rc" = 1 ] && has "$err" "http://elsewhere.example:8080/" && has "$err" "not followed (forbidden)" && [ "$pages" = 2 ] && echo 0 || echo 1)" "a nextPageUrl on another host"
-simpost fault '{"kind": "loop"}' >/dev/null
-run "$PB" "$T/opts5.json" devices
-simpost clear >/dev/null
-check "$([ "$rc" = 1 ] && has "$err" "repeats the previous page" && echo 0 || echo 1)" "a nextPageUrl that points to itself"
-echo '{"max_pages": 5, "page_size": 10}' >"$T/opts_pages.json"
-simpost fault '{"kind": "endless"}' >/dev/null
-run "$PB" "$T/opts_pages.json" devices
-simpost clear >/dev/null
-check "$([ "$rc" = 1 ] && has "$err" "more than 5 pages" && [ "$pages" = 6 ] && echo 0 || echo 1)" "endless pages stop at max_pages"
-simpost fault '{"kind": "slow", "seconds": 4}' >/dev/null
-echo '{"timeout_s": 1, "max_attempts": 1}' >"$T/opts_slow.json"
-t0=$(date +%s)
-run "$PB" "$T/opts_slow.json" companies
-t1=$(date +%s)
-simpost clear >/dev/null
-check "$([ "$rc" = 1 ] && has "$err" "GET /api/v2/account/sites" && [ $((t1 - t0)) -le 3 ] && echo 0 || echo 1)" "a slow server times out"
+conn_check_pages "$T/opts5.json" devices "a nextPageUrl that points to itself"
+conn_check_slow companies /api/v2/account/sites
 # wrong credentials (the token endpoint is the front's)
-jq '.api_secret = "wrong-secret"' "$T/creds.json" >"$T/bad.json"
-n=$((n + 1)); out="$T/out.$n" err="$T/err.$n"
-"$drv" dattormm "$PB" "$T/bad.json" "$T/opts.json" test >"$out" 2>"$err"
-rc=$?
-check "$([ "$rc" = 1 ] && has "$err" "connector driver" && has "$err" "Bad credentials (DATTO-4410)" && has "$err" "(unauthorized)" && ! has "$err" "wrong-secret" && echo 0 || echo 1)" "wrong credentials"
+conn_check_wrong_creds api_secret "Bad credentials (DATTO-4410)"
 # straight to the adaptor: 429 storm, token expiry (Datto's document declares neither answer),
 # a huge answer, malformed JSON, a redirect to another host
 simpost front '{"direct": true}' >/dev/null
@@ -140,28 +122,11 @@ simpost fault '{"kind": "expire", "count": 1}' >/dev/null
 run "$PB" "$T/opts5.json" devices
 after=$(curl -s "$SIM/_sim/stats" | jq .tokens)
 check "$([ "$rc" = 0 ] && [ "$(wc -l <"$out")" = 20 ] && [ $((after - before)) = 2 ] && echo 0 || echo 1)" "token expiry: one re-auth (tokens $before -> $after)"
-simpost fault '{"kind": "huge", "mb": 20}' >/dev/null
-run "$PB" "$T/opts.json" devices
-check "$([ "$rc" = 1 ] && has "$err" "GET /api/v2/account/devices: the answer is over" && has "$err" "(too_large)" && [ ! -s "$out" ] && echo 0 || echo 1)" "a 20 MB answer"
-simpost fault '{"kind": "malformed"}' >/dev/null
-run "$PB" "$T/opts.json" devices
-check "$([ "$rc" = 1 ] && has "$err" "GET /api/v2/account/devices: the answer is not JSON" && [ ! -s "$out" ] && echo 0 || echo 1)" "malformed JSON"
-simpost fault '{"kind": "redirect"}' >/dev/null
-run "$PB" "$T/opts.json" devices
-check "$([ "$rc" = 1 ] && has "$err" "a redirect to http://elsewhere.example:8080" && has "$err" "not followed" && [ ! -s "$out" ] && echo 0 || echo 1)" "redirect to another host"
-simpost front '{"direct": false}' >/dev/null
+conn_check_direct devices /api/v2/account/devices
 
 sect "e2e"
 # ---- end to end: the registry adds a dattormm connector (credentials from stdin) and tests it ----
-D="$T/data"
-og() { "$OPSGATE" --data "$D" "$@"; }
-og init >/dev/null 2>&1 && og tenant create acme >/dev/null && og notify egress allow 127.0.0.0/8 >/dev/null ||
-  bad "e2e: init, tenant, egress"
-conn_og connector add datto --tenant acme --kind dattormm --base-url "$PB" --credentials-file - \
-  <"$T/creds.json"
-check "$([ "$rc" = 0 ] && echo 0 || echo 1)" "e2e: connector add"
-conn_og connector test datto --tenant acme --json
-check "$([ "$rc" = 0 ] && [ "$(jq -r '.ok' "$out")" = true ] && [ "$(jq -r '.account' "$out")" = acct-1 ] && echo 0 || echo 1)" "e2e: connector test"
+conn_e2e_start datto acct-1
 conn_og connector kinds --json
 check "$([ "$(jq -r '.kinds // . | map(select(.kind == "dattormm"))[0] | .category + ":" + (.pulls | join(","))' "$out")" = "rmm:companies,devices" ] && echo 0 || echo 1)" "e2e: connector kinds"
 

@@ -13,7 +13,7 @@
 export OG_TEST_TIMEOUT=${OG_TEST_TIMEOUT:-300}
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/connector_lib.sh"
-drv=$CONN_DRV CONN_KIND=ninjaone
+CONN_KIND=ninjaone
 conn_need ninjaone openapi-subset.yaml NinjaOne
 
 SECRET_MARK="ninja-secret-MARK-4c1d88"
@@ -119,54 +119,16 @@ run "$PB" "$T/opts5.json" devices
 after=$(curl -s "$SIM/_sim/stats" | jq .tokens)
 check "$([ "$rc" = 0 ] && [ "$(wc -l <"$out")" = 20 ] && [ $((after - before)) = 2 ] && echo 0 || echo 1)" "token expiry: one re-auth (tokens $before -> $after)"
 simpost front '{"direct": false}' >/dev/null
-# wrong credentials
-jq '.client_secret = "wrong-secret"' "$T/creds.json" >"$T/bad.json"
-n=$((n + 1)); out="$T/out.$n" err="$T/err.$n"
-"$drv" ninjaone "$PB" "$T/bad.json" "$T/opts.json" test >"$out" 2>"$err"
-rc=$?
-check "$([ "$rc" = 1 ] && has "$err" "connector driver" && has "$err" "Invalid client credentials (NINJA-AUTH-2231)" && has "$err" "(unauthorized)" && ! has "$err" "wrong-secret" && echo 0 || echo 1)" "wrong credentials"
+conn_check_wrong_creds client_secret "Invalid client credentials (NINJA-AUTH-2231)"
 # a cursor that never moves, and pages that never end
-simpost fault '{"kind": "loop"}' >/dev/null
-run "$PB" "$T/opts5.json" devices
-simpost clear >/dev/null
-check "$([ "$rc" = 1 ] && has "$err" "repeats the previous page" && echo 0 || echo 1)" "a cursor that does not move"
-echo '{"max_pages": 5, "page_size": 10}' >"$T/opts_pages.json"
-simpost fault '{"kind": "endless"}' >/dev/null
-run "$PB" "$T/opts_pages.json" devices
-simpost clear >/dev/null
-check "$([ "$rc" = 1 ] && has "$err" "more than 5 pages" && [ "$pages" = 6 ] && echo 0 || echo 1)" "endless pages stop at max_pages"
-# a slow server
-simpost fault '{"kind": "slow", "seconds": 4}' >/dev/null
-echo '{"timeout_s": 1, "max_attempts": 1}' >"$T/opts_slow.json"
-t0=$(date +%s)
-run "$PB" "$T/opts_slow.json" companies
-t1=$(date +%s)
-simpost clear >/dev/null
-check "$([ "$rc" = 1 ] && has "$err" "GET /v2/organizations" && [ $((t1 - t0)) -le 3 ] && echo 0 || echo 1)" "a slow server times out"
+conn_check_pages "$T/opts5.json" devices "a cursor that does not move"
+conn_check_slow companies /v2/organizations
 # straight to the adaptor: a huge answer, malformed JSON, a redirect to another host
-simpost front '{"direct": true}' >/dev/null
-simpost fault '{"kind": "huge", "mb": 20}' >/dev/null
-run "$PB" "$T/opts.json" devices
-check "$([ "$rc" = 1 ] && has "$err" "GET /v2/devices-detailed: the answer is over" && has "$err" "(too_large)" && [ ! -s "$out" ] && echo 0 || echo 1)" "a 20 MB answer"
-simpost fault '{"kind": "malformed"}' >/dev/null
-run "$PB" "$T/opts.json" devices
-check "$([ "$rc" = 1 ] && has "$err" "GET /v2/devices-detailed: the answer is not JSON" && [ ! -s "$out" ] && echo 0 || echo 1)" "malformed JSON"
-simpost fault '{"kind": "redirect"}' >/dev/null
-run "$PB" "$T/opts.json" devices
-check "$([ "$rc" = 1 ] && has "$err" "a redirect to http://elsewhere.example:8080" && has "$err" "not followed" && [ ! -s "$out" ] && echo 0 || echo 1)" "redirect to another host"
-simpost front '{"direct": false}' >/dev/null
+conn_check_direct devices /v2/devices-detailed
 
 sect "e2e"
 # ---- end to end: the registry adds a ninjaone connector (credentials from stdin) and tests it ----
-D="$T/data"
-og() { "$OPSGATE" --data "$D" "$@"; }
-og init >/dev/null 2>&1 && og tenant create acme >/dev/null && og notify egress allow 127.0.0.0/8 >/dev/null ||
-  bad "e2e: init, tenant, egress"
-conn_og connector add ninja --tenant acme --kind ninjaone --base-url "$PB" --credentials-file - \
-  <"$T/creds.json"
-check "$([ "$rc" = 0 ] && echo 0 || echo 1)" "e2e: connector add"
-conn_og connector test ninja --tenant acme --json
-check "$([ "$rc" = 0 ] && [ "$(jq -r '.ok' "$out")" = true ] && [ "$(jq -r '.account' "$out")" = og-client ] && echo 0 || echo 1)" "e2e: connector test"
+conn_e2e_start ninja og-client
 conn_og connector kinds --json
 check "$([ "$(jq -r '.kinds // . | map(select(.kind == "ninjaone"))[0] | .category + ":" + (.pulls | join(","))' "$out")" = "rmm:companies,devices" ] && echo 0 || echo 1)" "e2e: connector kinds"
 

@@ -10,27 +10,10 @@
 OG_TEST_TIMEOUT=${OG_TEST_TIMEOUT:-200}
 . "$(dirname "$0")/lib.sh"
 
-SRC=${OG_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-if ! "$SRC/scripts/console-test.sh" --install >"$OG_TMP/install.log" 2>&1; then
-  echo "SKIP: chromium or node cannot be installed: $(tail -n 3 "$OG_TMP/install.log")" >&2
-  exit 77
-fi
-for t in node chromium jq openssl; do
-  command -v "$t" >/dev/null 2>&1 || { echo "SKIP: $t is not installed" >&2; exit 77; }
-done
+og_console_need jq openssl
 
 D="$OG_TMP/data"
-admin=$(og_init "$D") || exit 1
-og() { "$OPSGATE" --data "$D" "$@"; }
-q() { og "$@" >/dev/null 2>"$OG_TMP/err" || { bad "setup: $*: $(cat "$OG_TMP/err")"; og_done; }; }
-q tenant create acme
-q tenant create globex
-for u in eve:engineer aud:auditor; do
-  q user add --tenant acme "${u%%:*}" --role "${u#*:}"
-done
-q user add --tenant globex gus --role tenant-admin
-tok() { og token create --tenant "$1" --user "$2" 2>/dev/null; }
-tok_eve=$(tok acme eve); tok_aud=$(tok acme aud); tok_gus=$(tok globex gus)
+og_fixture "$D" acme/eve:engineer acme/aud:auditor globex/gus:tenant-admin
 
 cert() {  # TENANT NAME DAYS
   openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days "$3" \
@@ -51,16 +34,8 @@ A1=$(alert_of "$FP1") A2=$(alert_of "$(fp api.acme.test)")
 [ -n "$A1" ] && [ -n "$A2" ] && ok || bad "two alerts in acme: '$A1' '$A2'"
 
 og_serve "$D" || exit 1
-out="${OG_BUILD_DIR:-$OG_TMP}/console-screenshots"
-if OG_URL="$OG_URL" TOKEN_PA="$admin" TOKEN_EVE="$tok_eve" TOKEN_AUD="$tok_aud" TOKEN_GUS="$tok_gus" \
-   A1="$A1" A2="$A2" FP1="$FP1" OUT="$out" \
-   CHROMIUM="$(command -v chromium)" NODE_PATH="$SRC/tests/console/node_modules" \
-   timeout 150 node "$SRC/tests/console/alerts_test.mjs"; then
-  ok
-else
-  bad "the alerts browser test failed (FAIL lines above; screenshots in $out)"
-  tail -n 20 "$OG_SERVER_LOG" >&2
-fi
+og_console_run alerts_test.mjs 150 "the alerts browser test" TOKEN_PA="$admin" TOKEN_EVE="$eve" \
+  TOKEN_AUD="$aud" TOKEN_GUS="$gus" A1="$A1" A2="$A2" FP1="$FP1"
 
 # --- what the browser did, seen through the CLI and the audit trail
 st=$(og cert alerts --tenant acme --state all --json)

@@ -193,16 +193,8 @@ if ! "$SRC/scripts/console-test.sh" --install >"$OG_TMP/install.log" 2>&1 ||
   og_done
 fi
 q --as eve artifact put "${A[@]}" --name browser.md "$OG_TMP/v1.md"
-out="${OG_BUILD_DIR:-$OG_TMP}/console-screenshots"
-if OG_URL="$OG_URL" TOKEN_TIA="$tok_tia" TOKEN_AUD="$tok_aud" TOKEN_CLEO="$tok_cleo" \
-   GATE="$gate" OUT="$out" \
-   CHROMIUM="$(command -v chromium)" NODE_PATH="$SRC/tests/console/node_modules" \
-   timeout 200 node "$SRC/tests/console/artgov_test.mjs"; then
-  ok
-else
-  bad "the browser test failed (FAIL lines above; screenshots in $out)"
-  tail -n 20 "$OG_SERVER_LOG" >&2
-fi
+og_console_run artgov_test.mjs 200 "the browser test" TOKEN_TIA="$tok_tia" TOKEN_AUD="$tok_aud" \
+  TOKEN_CLEO="$tok_cleo" GATE="$gate"
 # the browser approved the publish as tia, after pam could not: the CLI sees it published
 if og artifact show "${A[@]}" --name notes.md --json 2>/dev/null | jq -e '.state == "published"' >/dev/null; then ok
 else bad "notes.md is not published after the browser's approval"; fi

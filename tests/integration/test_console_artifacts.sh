@@ -149,13 +149,6 @@ if ! "$SRC/scripts/console-test.sh" --install >"$OG_TMP/install.log" 2>&1 ||
   echo "note: the browser part is skipped: chromium or node cannot be installed" >&2
   og_done
 fi
-out="${OG_BUILD_DIR:-$OG_TMP}/console-screenshots"
-if OG_URL="$OG_URL" TOKEN_PM="$tok_pm" TOKEN_CV="$tok_cv" TOKEN_B="$tok_b" V1="$OG_TMP/v1.md" \
-   OUT="$out" CHROMIUM="$(command -v chromium)" NODE_PATH="$SRC/tests/console/node_modules" \
-   timeout 120 node "$SRC/tests/console/artifacts_test.mjs"; then
-  ok
-else
-  bad "the browser test failed (FAIL lines above; screenshots in $out)"
-  tail -n 20 "$OG_SERVER_LOG" >&2
-fi
+og_console_run artifacts_test.mjs 120 "the browser test" TOKEN_PM="$tok_pm" TOKEN_CV="$tok_cv" \
+  TOKEN_B="$tok_b" V1="$OG_TMP/v1.md"
 og_done

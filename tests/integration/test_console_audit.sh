@@ -12,13 +12,7 @@ OG_TEST_TIMEOUT=${OG_TEST_TIMEOUT:-240}
 . "$(dirname "$0")/lib.sh"
 
 SRC=${OG_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-if ! "$SRC/scripts/console-test.sh" --install >"$OG_TMP/install.log" 2>&1; then
-  echo "SKIP: chromium or node cannot be installed: $(tail -n 3 "$OG_TMP/install.log")" >&2
-  exit 77
-fi
-for t in node chromium openssl; do
-  command -v "$t" >/dev/null 2>&1 || { echo "SKIP: $t is not installed" >&2; exit 77; }
-done
+og_console_need openssl
 
 D="$OG_TMP/data"
 admin=$(og_init "$D") || exit 1
@@ -43,18 +37,10 @@ og notify add webhook --url-file "$OG_TMP/url" --secret-file "$OG_TMP/secret" --
 og audit checkpoint >/dev/null || exit 1
 og_serve "$D" || exit 1
 
-out="${OG_BUILD_DIR:-$OG_TMP}/console-screenshots"
 dl="$OG_TMP/downloads"
 mkdir -p "$dl"
-if OG_URL="$OG_URL" TOKEN_AU="$tok_au" TOKEN_EN="$tok_en" TOKEN_B="$tok_b" TOKEN_PA="$admin" \
-   TENANT_A=acme OUT="$out" DOWNLOADS="$dl" CHROMIUM="$(command -v chromium)" \
-   NODE_PATH="$SRC/tests/console/node_modules" \
-   timeout 150 node "$SRC/tests/console/audit_test.mjs"; then
-  ok
-else
-  bad "the audit page's browser test failed (FAIL lines above; screenshots in $out)"
-  tail -n 20 "$OG_SERVER_LOG" >&2
-fi
+og_console_run audit_test.mjs 150 "the audit page's browser test" TOKEN_AU="$tok_au" \
+  TOKEN_EN="$tok_en" TOKEN_B="$tok_b" TOKEN_PA="$admin" TENANT_A=acme DOWNLOADS="$dl"
 
 # The OSCAL download: JSON with the OSCAL root key, valid against the NIST schema.
 if jq -e '."assessment-results".results[0].observations | length > 0' "$dl/audit.oscal.json" >/dev/null 2>&1; then

@@ -13,13 +13,7 @@ OG_TEST_TIMEOUT=${OG_TEST_TIMEOUT:-240}
 SRC=${OG_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 # The tools are installed by scripts/test-deps.sh (make check); only a machine where they cannot
 # be installed skips, saying why.
-if ! "$SRC/scripts/console-test.sh" --install >"$OG_TMP/install.log" 2>&1; then
-  echo "SKIP: chromium or node cannot be installed: $(tail -n 3 "$OG_TMP/install.log")" >&2
-  exit 77
-fi
-for t in node chromium openssl; do
-  command -v "$t" >/dev/null 2>&1 || { echo "SKIP: $t is not installed" >&2; exit 77; }
-done
+og_console_need openssl
 
 D="$OG_TMP/data"
 admin=$(og_init "$D") || exit 1
@@ -40,13 +34,6 @@ og cert import --tenant globex "$OG_TMP/b.pem" >/dev/null || exit 1
 fp_a=$(og cert list --tenant acme --json | jq -r '.certs[0].fingerprint')
 og_serve "$D" || exit 1
 
-out="${OG_BUILD_DIR:-$OG_TMP}/console-screenshots"
-if OG_URL="$OG_URL" TOKEN_A="$tok_a" TOKEN_B="$tok_b" TOKEN_PA="$admin" TENANT_A=acme FP_A="$fp_a" OUT="$out" \
-   CHROMIUM="$(command -v chromium)" NODE_PATH="$SRC/tests/console/node_modules" \
-   timeout 180 node "$SRC/tests/console/console_test.mjs"; then
-  ok
-else
-  bad "the browser test failed (FAIL lines above; screenshots in $out)"
-  tail -n 20 "$OG_SERVER_LOG" >&2
-fi
+og_console_run console_test.mjs 180 "the browser test" TOKEN_A="$tok_a" TOKEN_B="$tok_b" \
+  TOKEN_PA="$admin" TENANT_A=acme FP_A="$fp_a"
 og_done

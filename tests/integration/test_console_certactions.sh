@@ -18,13 +18,7 @@ SRC=${OG_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 : "${OG_BUILD_DIR:?the build folder (og_app_seed)}"
 SEED=$OG_BUILD_DIR/og_app_seed
 [ -x "$SEED" ] || { echo "SKIP: $SEED is not built" >&2; exit 77; }
-if ! "$SRC/scripts/console-test.sh" --install >"$OG_TMP/install.log" 2>&1; then
-  echo "SKIP: chromium or node cannot be installed: $(tail -n 3 "$OG_TMP/install.log")" >&2
-  exit 77
-fi
-for t in node chromium jq openssl pebble pebble-challtestsrv; do
-  command -v "$t" >/dev/null 2>&1 || { echo "SKIP: $t is not installed" >&2; exit 77; }
-done
+og_console_need jq openssl pebble pebble-challtestsrv
 # Pebble (tests/integration/acme/lib.sh) for the renewal; validation always passes here (the
 # ACME flow itself is test_acme.sh's).
 . "$(dirname "$0")/acme/lib.sh"
@@ -85,16 +79,9 @@ APP=$(og cert list --tenant acme --kind app-credential --json | jq -r '.certs[0]
 
 og_serve "$D" || exit 1
 
-out="${OG_BUILD_DIR:-$OG_TMP}/console-screenshots"
-if OG_URL="$OG_URL" TOKEN_PA="$admin" TOKEN_ADA="$tok_ada" TOKEN_EVE="$tok_eve" TOKEN_ED="$tok_ed" TOKEN_AUD="$tok_aud" \
-   TOKEN_GUS="$tok_gus" FP_A="$FA" FP_B="$FB" FP_R="$FR" PLAN="$PLAN" APP="$APP" OUT="$out" \
-   CHROMIUM="$(command -v chromium)" NODE_PATH="$SRC/tests/console/node_modules" \
-   timeout 240 node "$SRC/tests/console/certactions_test.mjs"; then
-  ok
-else
-  bad "the certificate actions browser test failed (FAIL lines above; screenshots in $out)"
-  tail -n 20 "$OG_SERVER_LOG" >&2
-fi
+og_console_run certactions_test.mjs 240 "the certificate actions browser test" TOKEN_PA="$admin" \
+  TOKEN_ADA="$tok_ada" TOKEN_EVE="$tok_eve" TOKEN_ED="$tok_ed" TOKEN_AUD="$tok_aud" \
+  TOKEN_GUS="$tok_gus" FP_A="$FA" FP_B="$FB" FP_R="$FR" PLAN="$PLAN" APP="$APP"
 
 # --- what the browser did, seen through the CLI
 [ "$(fp "$O/cert.pem")" = "$FA" ] && ok || bad "the override from the inbox put a back on the target"

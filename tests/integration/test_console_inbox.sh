@@ -12,27 +12,11 @@
 OG_TEST_TIMEOUT=${OG_TEST_TIMEOUT:-200}
 . "$(dirname "$0")/lib.sh"
 
-SRC=${OG_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-if ! "$SRC/scripts/console-test.sh" --install >"$OG_TMP/install.log" 2>&1; then
-  echo "SKIP: chromium or node cannot be installed: $(tail -n 3 "$OG_TMP/install.log")" >&2
-  exit 77
-fi
-for t in node chromium jq openssl; do
-  command -v "$t" >/dev/null 2>&1 || { echo "SKIP: $t is not installed" >&2; exit 77; }
-done
+og_console_need jq openssl
 
 D="$OG_TMP/data"
-admin=$(og_init "$D") || exit 1
-og() { "$OPSGATE" --data "$D" "$@"; }
-q() { og "$@" >/dev/null 2>"$OG_TMP/err" || { bad "setup: $*: $(cat "$OG_TMP/err")"; og_done; }; }
-q tenant create acme
-q tenant create globex
-for u in ada:tenant-admin pam:project-manager eve:engineer ed:engineer; do
-  q user add --tenant acme "${u%%:*}" --role "${u#*:}"
-done
-q user add --tenant globex gus --role tenant-admin
-tok() { og token create --tenant "$1" --user "$2" 2>/dev/null; }
-tok_pam=$(tok acme pam); tok_ada=$(tok acme ada); tok_ed=$(tok acme ed); tok_gus=$(tok globex gus)
+og_fixture "$D" acme/ada:tenant-admin acme/pam:project-manager acme/eve:engineer acme/ed:engineer \
+  globex/gus:tenant-admin
 
 # --- L2: pam asks to publish a SOW (SOW publishing at L2 in acme)
 A=(--tenant acme --project fw)
@@ -74,16 +58,9 @@ g_dep=$(og cert deploy --tenant acme "$FB" --target web --json | jq -r .gate_id)
 [ "$(fp "$O/cert.pem")" = "$FB" ] && ok || bad "b is deployed before the override"
 og_serve "$D" || exit 1
 
-out="${OG_BUILD_DIR:-$OG_TMP}/console-screenshots"
-if OG_URL="$OG_URL" TOKEN_PAM="$tok_pam" TOKEN_ADA="$tok_ada" TOKEN_ED="$tok_ed" TOKEN_GUS="$tok_gus" \
-   TOKEN_PA="$admin" G_PUB="$g_pub" G_ACK="$g_ack" G_OVR="$g_ovr" G_TASK="$g_task" G_DEP="$g_dep" FP_B="$FB" OUT="$out" \
-   CHROMIUM="$(command -v chromium)" NODE_PATH="$SRC/tests/console/node_modules" \
-   timeout 150 node "$SRC/tests/console/inbox_test.mjs"; then
-  ok
-else
-  bad "the inbox browser test failed (FAIL lines above; screenshots in $out)"
-  tail -n 20 "$OG_SERVER_LOG" >&2
-fi
+og_console_run inbox_test.mjs 150 "the inbox browser test" TOKEN_PAM="$pam" TOKEN_ADA="$ada" \
+  TOKEN_ED="$ed" TOKEN_GUS="$gus" TOKEN_PA="$admin" G_PUB="$g_pub" G_ACK="$g_ack" G_OVR="$g_ovr" \
+  G_TASK="$g_task" G_DEP="$g_dep" FP_B="$FB"
 
 # --- what the browser did, seen through the CLI
 st() { og gate show "$1" --json | jq -r "$2"; }

@@ -175,13 +175,6 @@ if ! "$SRC/scripts/console-test.sh" --install >"$OG_TMP/install.log" 2>&1 || ! c
   echo "note: no browser ($(tail -n 1 "$OG_TMP/install.log")): the browser part is skipped" >&2
   og_done
 fi
-out="${OG_BUILD_DIR:-$OG_TMP}/console-screenshots"
-if OG_URL="$OG_URL" TOKEN_ADA="$tok_ada" TOKEN_PA="$admin" TOKEN_CV="$tok_cv" OUT="$out" \
-   CHROMIUM="$(command -v chromium)" NODE_PATH="$SRC/tests/console/node_modules" \
-   timeout 170 node "$SRC/tests/console/overview_test.mjs"; then
-  ok
-else
-  bad "the overview browser test failed (FAIL lines above; screenshots in $out)"
-  tail -n 20 "$OG_SERVER_LOG" >&2
-fi
+og_console_run overview_test.mjs 170 "the overview browser test" TOKEN_ADA="$tok_ada" \
+  TOKEN_PA="$admin" TOKEN_CV="$tok_cv"
 og_done

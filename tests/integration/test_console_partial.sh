@@ -9,13 +9,7 @@ OG_TEST_TIMEOUT=${OG_TEST_TIMEOUT:-200}
 . "$(dirname "$0")/lib.sh"
 
 SRC=${OG_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-if ! "$SRC/scripts/console-test.sh" --install >"$OG_TMP/install.log" 2>&1; then
-  echo "SKIP: chromium or node cannot be installed: $(tail -n 3 "$OG_TMP/install.log")" >&2
-  exit 77
-fi
-for t in node chromium jq; do
-  command -v "$t" >/dev/null 2>&1 || { echo "SKIP: $t is not installed" >&2; exit 77; }
-done
+og_console_need jq
 
 D="$OG_TMP/data"
 og_init "$D" >/dev/null || exit 1
@@ -68,14 +62,8 @@ req -H "HX-Request: true" "$OG_URL/console/tenants/acme/audit?action=x"
 req "$OG_URL/console/tenants/acme/audit"
 [ "$code" = 303 ] && [ -z "$(hdr hx-redirect)" ] && ok || bad "without HX-Request it stays a 303: $code"
 
-out="${OG_BUILD_DIR:-$OG_TMP}/console-screenshots"
-if OG_URL="$OG_URL" TOKEN_ADA="$tok_ada" TOKEN_EVE="$tok_eve" G1="$g1" G2="$g2" G3="$g3" OUT="$out" \
-   CHROMIUM="$(command -v chromium)" NODE_PATH="$SRC/tests/console/node_modules" \
-   timeout 150 node "$SRC/tests/console/partial_test.mjs"; then
-  ok
-else
-  bad "the partial updates' browser test failed (FAIL lines above; screenshots in $out)"
-fi
+og_console_run partial_test.mjs 150 "the partial updates' browser test" TOKEN_ADA="$tok_ada" \
+  TOKEN_EVE="$tok_eve" G1="$g1" G2="$g2" G3="$g3"
 # what the browser did, as the library sees it
 [ "$(og gate show "$g1" --json | jq -r .state)" != pending ] && ok || bad "g1 was approved in place"
 [ "$(og gate show "$g2" --json | jq -r .state)" != pending ] && ok || bad "g2 was approved without JavaScript"

@@ -12,13 +12,7 @@ OG_TEST_TIMEOUT=${OG_TEST_TIMEOUT:-240}
 . "$(dirname "$0")/lib.sh"
 
 SRC=${OG_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-if ! "$SRC/scripts/console-test.sh" --install >"$OG_TMP/install.log" 2>&1; then
-  echo "SKIP: chromium or node cannot be installed: $(tail -n 3 "$OG_TMP/install.log")" >&2
-  exit 77
-fi
-for t in node chromium python3; do
-  command -v "$t" >/dev/null 2>&1 || { echo "SKIP: $t is not installed" >&2; exit 77; }
-done
+og_console_need python3
 
 # The Autotask simulator, spoken to directly (its shapes are checked against the vendor's document
 # by test_connector_autotask.sh); connector_lib.sh stops it at exit.
@@ -45,16 +39,9 @@ tok_b=$(og token create --tenant globex --user gus 2>/dev/null)
 og notify egress allow 127.0.0.1/32 --note "the connector simulator" >/dev/null || exit 1
 og_serve "$D" || exit 1
 
-out="${OG_BUILD_DIR:-$OG_TMP}/console-screenshots"
-if OG_URL="$OG_URL" TOKEN_TA="$tok_ta" TOKEN_EN="$tok_en" TOKEN_B="$tok_b" TOKEN_PA="$admin" \
-   SIM_URL="http://127.0.0.1:$SP/ATServicesRest" REFUSED_URL="http://127.0.0.2:$SP/ATServicesRest" \
-   OUT="$out" CHROMIUM="$(command -v chromium)" NODE_PATH="$SRC/tests/console/node_modules" \
-   timeout 150 node "$SRC/tests/console/settings_test.mjs"; then
-  ok
-else
-  bad "the settings page's browser test failed (FAIL lines above; screenshots in $out)"
-  tail -n 20 "$OG_SERVER_LOG" >&2
-fi
+og_console_run settings_test.mjs 150 "the settings page's browser test" TOKEN_TA="$tok_ta" \
+  TOKEN_EN="$tok_en" TOKEN_B="$tok_b" TOKEN_PA="$admin" \
+  SIM_URL="http://127.0.0.1:$SP/ATServicesRest" REFUSED_URL="http://127.0.0.2:$SP/ATServicesRest"
 
 # What the browser did, as the CLI sees it: one audited step per change, by the tenant-admin.
 actions() {

@@ -21,9 +21,7 @@ OG_TEST_TIMEOUT=${OG_TEST_TIMEOUT:-240}
 for t in cc openssl sqlite3 sha256sum; do
   command -v "$t" >/dev/null 2>&1 || { echo "SKIP: $t is not installed (scripts/deps.sh test)" >&2; exit 77; }
 done
-RECV="$OG_TMP/og_recv"
-cc -O1 -o "$RECV" "$OG_SOURCE_DIR/tests/support/receivers/og_recv.c" -lcrypto ||
-  { echo "SKIP: cannot build the test receiver" >&2; exit 77; }
+og_recv_build
 
 SEED=${OG_CRASH_SEED:-$(($(date +%s%N) / 1000 % 32768))}
 ROUNDS=${OG_CRASH_ROUNDS:-20}

@@ -6,10 +6,7 @@
 # after the restart.
 . "$(dirname "$0")/lib.sh"
 : "${OG_SOURCE_DIR:=$(cd "$(dirname "$0")/../.." && pwd)}"
-command -v cc >/dev/null 2>&1 || { echo "SKIP: no C compiler for the test receiver" >&2; exit 77; }
-RECV="$OG_TMP/og_recv"
-cc -O1 -o "$RECV" "$OG_SOURCE_DIR/tests/support/receivers/og_recv.c" -lcrypto ||
-  { echo "SKIP: cannot build the test receiver" >&2; exit 77; }
+og_recv_build
 
 D="$OG_TMP/data"
 og() { "$OPSGATE" --data "$D" "$@"; }

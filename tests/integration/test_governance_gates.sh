@@ -13,11 +13,6 @@ P=$OG_SOURCE_DIR/tests/data/projects
 D="$OG_TMP/data"
 admin=$(og_init "$D") || exit 1
 og() { "$OPSGATE" --data "$D" "$@"; }
-run() {   # run WANT WHAT -- cmd...: stdout in $out, stderr in $err
-  local want=$1 what=$2; shift 3
-  out=$("$@" 2>"$OG_TMP/err"); local got=$?; err=$(cat "$OG_TMP/err")
-  if [ "$got" -eq "$want" ]; then ok; else bad "$what: exit $got, want $want; stderr: $err"; fi
-}
 has() { case "$1" in *"$2"*) ok ;; *) bad "$3: '$2' not in: $1" ;; esac; }
 jqv() { printf '%s' "$body" | jq -r "$1"; }
 in_msg() {

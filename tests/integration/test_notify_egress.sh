@@ -6,18 +6,10 @@
 # and shown redacted to every role.
 . "$(dirname "$0")/lib.sh"
 : "${OG_SOURCE_DIR:=$(cd "$(dirname "$0")/../.." && pwd)}"
-command -v cc >/dev/null 2>&1 || { echo "SKIP: no C compiler for the test receivers" >&2; exit 77; }
-RECV="$OG_TMP/og_recv"
-cc -O1 -o "$RECV" "$OG_SOURCE_DIR/tests/support/receivers/og_recv.c" -lcrypto ||
-  { echo "SKIP: cannot build the test receivers" >&2; exit 77; }
+og_recv_build
 
 D="$OG_TMP/data"
 og() { "$OPSGATE" --data "$D" "$@"; }
-run() {   # run WANT WHAT -- cmd...: stdout in $out, stderr in $err
-  local want=$1 what=$2; shift 3
-  out=$("$@" 2>"$OG_TMP/err"); local got=$?; err=$(cat "$OG_TMP/err")
-  if [ "$got" -eq "$want" ]; then ok; else bad "$what: exit $got, want $want; stderr: $err"; fi
-}
 has() { case "$1" in *"$2"*) ok ;; *) bad "$3: '$2' not in: $1" ;; esac; }
 hasnt() { case "$1" in *"$2"*) bad "$3: '$2' in: $1" ;; *) ok ;; esac; }
 jqis() { local got; got=$(printf '%s' "$1" | jq -r "$2" 2>/dev/null); [ "$got" = "$3" ] && ok || bad "$4: $2 is '$got', want '$3'"; }

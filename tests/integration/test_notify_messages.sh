@@ -9,17 +9,10 @@
 for t in cc openssl python3; do
   command -v "$t" >/dev/null 2>&1 || { echo "SKIP: $t is not installed" >&2; exit 77; }
 done
-RECV="$OG_TMP/og_recv"
-cc -O1 -o "$RECV" "$OG_SOURCE_DIR/tests/support/receivers/og_recv.c" -lcrypto ||
-  { echo "SKIP: cannot build the test receivers" >&2; exit 77; }
+og_recv_build
 
 D="$OG_TMP/data"
 og() { "$OPSGATE" --data "$D" "$@"; }
-run() {   # run WANT WHAT -- cmd...: stdout in $out, stderr in $err
-  local want=$1 what=$2; shift 3
-  out=$("$@" 2>"$OG_TMP/err"); local got=$?; err=$(cat "$OG_TMP/err")
-  if [ "$got" -eq "$want" ]; then ok; else bad "$what: exit $got, want $want; stderr: $err"; fi
-}
 has() { case "$1" in *"$2"*) ok ;; *) bad "$3: '$2' not in: $1" ;; esac; }
 hasnt() { case "$1" in *"$2"*) bad "$3: '$2' in: $1" ;; *) ok ;; esac; }
 eq() { [ "$1" = "$2" ] && ok || bad "$3: got '$1', want '$2'"; }

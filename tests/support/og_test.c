@@ -192,6 +192,25 @@ void og_test_env_teardown(og_test_env *env)
     memset(env, 0, sizeof(*env));
 }
 
+int og_test_env_two_tenants(void **state)
+{
+    og_test_env *env = calloc(1, sizeof(*env));
+    assert_non_null(env);
+    og_test_env_setup(env);
+    OG_ASSERT_OK(og_tenant_create(&env->ctx, "acme", NULL));
+    OG_ASSERT_OK(og_tenant_create(&env->ctx, "globex", NULL));
+    *state = env;
+    return 0;
+}
+
+int og_test_env_free(void **state)
+{
+    og_test_env *env = *state;
+    og_test_env_teardown(env);
+    free(env);
+    return 0;
+}
+
 long og_test_peak_kib(void)
 {
     struct rusage ru;

@@ -177,7 +177,10 @@ static void test_area_enable__refuses_bad_areas_and_other_roles(void **state)
     assert_non_null(strstr(og_error_last(), "certs, artifacts"));
     assert_null(out);
     assert_int_equal(og_app_tenant_area_enable(&eve, "acme", "certs", &out), OG_EDENIED);
+    assert_non_null(strstr(og_error_last(), "enabling a process area needs the tenant-admin role"));
     assert_int_equal(og_app_tenant_area_disable(&eve, "acme", "certs", &out), OG_EDENIED);
+    assert_non_null(
+        strstr(og_error_last(), "disabling a process area needs the tenant-admin role"));
     assert_int_equal(og_app_tenant_area_enable(&gil, "acme", "certs", &out), OG_ENOTFOUND);
     assert_int_equal(og_app_tenant_areas(&gil, "acme", &out), OG_ENOTFOUND);
     assert_int_equal(records(env, "tenant.area.enable"), 0);

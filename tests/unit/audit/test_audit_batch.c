@@ -84,6 +84,52 @@ static void items_free(og_audit__item *items, size_t n)
         og_audit__item_free(&items[i]);
 }
 
+/* "gadget.use" of the gadget id in the tenant's chain (NULL: the platform's). */
+static og_audit_rec gadget_use(const char *tenant_id, const char *id)
+{
+    return (og_audit_rec){.tenant_id = tenant_id,
+                          .area = "test",
+                          .action = "gadget.use",
+                          .target_type = "gadget",
+                          .target_id = id};
+}
+
+/* A batch: recs[0..n) prepared as linked items (as actor, NULL: the fixture's) and an appender
+ * for them; batch_begin returns og_audit__appender_init's result, batch_end frees both. */
+#define BATCH_MAX 6
+typedef struct batch {
+    og_audit__appender app;
+    og_audit__item items[BATCH_MAX];
+    size_t n;
+    int open; /* the appender was made */
+} batch;
+
+static int batch_begin(fixture *f, batch *b, const og_actor *actor, const og_audit_rec *recs,
+                       size_t n)
+{
+    int rc;
+    assert_true(n <= BATCH_MAX);
+    prepare(b->items, actor ? actor : &f->env.ctx.actor, recs, n);
+    b->n = n;
+    rc = og_audit__appender_init(&b->app, f->env.store);
+    b->open = rc == 0;
+    return rc;
+}
+
+static void batch_end(batch *b)
+{
+    items_free(b->items, b->n);
+    if (b->open)
+        og_audit__appender_free(&b->app);
+}
+
+/* Every item of the batch appended. */
+static void batch_all_done(const batch *b)
+{
+    for (size_t i = 0; i < b->n; i++)
+        assert_int_equal(b->items[i].rc, 0);
+}
+
 /* The recorded target name of record seq of a chain ("" when none). */
 static void recorded_name(fixture *f, const char *chain, int64_t seq, char *out, size_t size)
 {
@@ -100,33 +146,16 @@ static void recorded_name(fixture *f, const char *chain, int64_t seq, char *out,
 static void test_batch__a_failing_record_fails_alone_and_the_others_commit(void **state)
 {
     fixture *f = *state;
-    og_audit__appender app;
-    og_audit__item items[4];
+    batch b;
+    og_audit__item *items = b.items;
     char name[OG_AUDIT_NAME_MAX];
     json_t *analysis = json_pack("{s:s}", "why", "batch");
-    og_audit_rec recs[4] = {
-        {.tenant_id = f->t.id,
-         .area = "test",
-         .action = "gadget.use",
-         .target_type = "gadget",
-         .target_id = "g-1"},
-        {.tenant_id = f->t.id,
-         .area = "test",
-         .action = "gadget.use",
-         .target_type = "gadget",
-         .target_id = "boom"},
-        {.area = "test", .action = "gadget.use", .target_type = "gadget", .target_id = "g-2"},
-        {.tenant_id = f->t.id,
-         .area = "test",
-         .action = "gadget.use",
-         .target_type = "gadget",
-         .target_id = "g-3",
-         .analysis = analysis},
-    };
+    og_audit_rec recs[4] = {gadget_use(f->t.id, "g-1"), gadget_use(f->t.id, "boom"),
+                            gadget_use(NULL, "g-2"), gadget_use(f->t.id, "g-3")};
+    recs[3].analysis = analysis;
     int64_t before = chain_len(f, f->t.id), platform = chain_len(f, OG_AUDIT_PLATFORM_CHAIN);
-    OG_ASSERT_OK(og_audit__appender_init(&app, f->env.store));
-    prepare(items, &f->env.ctx.actor, recs, 4);
-    OG_ASSERT_OK(og_audit__batch_commit(&app, items));
+    OG_ASSERT_OK(batch_begin(f, &b, NULL, recs, 4));
+    OG_ASSERT_OK(og_audit__batch_commit(&b.app, items));
     assert_int_equal(items[1].rc, OG_ERROR);
     assert_non_null(strstr(items[1].err, "the gadget namer broke on boom"));
     assert_int_equal(items[0].rc, 0);
@@ -141,14 +170,14 @@ static void test_batch__a_failing_record_fails_alone_and_the_others_commit(void 
     recorded_name(f, f->t.id, before + 2, name, sizeof(name));
     assert_string_equal(name, "gadget g-3");
     items_free(items, 4);
-    /* alone in its batch, it fails the same way and appends nothing */
+    /* alone in its batch, through the same appender, it fails the same way and appends nothing */
     prepare(items, &f->env.ctx.actor, &recs[1], 1);
-    assert_int_equal(og_audit__batch_commit(&app, items), OG_ERROR);
+    b.n = 1;
+    assert_int_equal(og_audit__batch_commit(&b.app, items), OG_ERROR);
     assert_int_equal(items[0].rc, OG_ERROR);
     assert_non_null(strstr(items[0].err, "the gadget namer broke on boom"));
     assert_int_equal(og_store_tx_depth(f->env.store), 0);
-    items_free(items, 1);
-    og_audit__appender_free(&app);
+    batch_end(&b);
     json_decref(analysis);
     expect_verified(f, f->t.id, before + 2);
     expect_verified(f, NULL, -1);
@@ -204,9 +233,8 @@ static void names_of(fixture *f, const char *chain, int n, og_buf *out)
 static void test_batch__records_the_names_one_by_one_appends_record_and_reads_less(void **state)
 {
     fixture *f = *state;
-    og_audit__appender app;
-    og_audit__item items[6];
-    og_audit_rec one[6], batch[6];
+    batch bt;
+    og_audit_rec one[6], recs[6];
     og_buf a, b;
     og_actor user = f->env.ctx.actor;
     og_buf_init(&a, 1 << 16);
@@ -228,16 +256,13 @@ static void test_batch__records_the_names_one_by_one_appends_record_and_reads_le
     int64_t one_by_one = og_store_statements(f->env.store) - s0;
 
     /* the same as one batch in globex's chain */
-    scenario(f->u.id, batch);
-    OG_ASSERT_OK(og_audit__appender_init(&app, f->env.store));
-    prepare(items, &user, batch, 6);
+    scenario(f->u.id, recs);
+    OG_ASSERT_OK(batch_begin(f, &bt, &user, recs, 6));
     s0 = og_store_statements(f->env.store);
-    OG_ASSERT_OK(og_audit__batch_commit(&app, items));
+    OG_ASSERT_OK(og_audit__batch_commit(&bt.app, bt.items));
     int64_t batched = og_store_statements(f->env.store) - s0;
-    for (int i = 0; i < 6; i++)
-        assert_int_equal(items[i].rc, 0);
-    items_free(items, 6);
-    og_audit__appender_free(&app);
+    batch_all_done(&bt);
+    batch_end(&bt);
 
     names_of(f, f->t.id, 6, &a);
     names_of(f, f->u.id, 6, &b);
@@ -261,32 +286,20 @@ static void test_batch__records_the_names_one_by_one_appends_record_and_reads_le
 static void test_batch__a_tenant_create_record_opens_the_tenants_chain(void **state)
 {
     fixture *f = *state;
-    og_audit__appender app;
-    og_audit__item items[3];
+    batch b;
     og_audit_rec recs[3] = {
-        {.tenant_id = f->t.id,
-         .area = "test",
-         .action = "gadget.use",
-         .target_type = "gadget",
-         .target_id = "g-1"},
+        gadget_use(f->t.id, "g-1"),
         {.area = "tenant",
          .action = "tenant.create",
          .target_type = "tenant",
          .target_id = "5d1e0c3a-0000-4000-8000-00000000beef",
          .target_name = "initech"},
-        {.tenant_id = f->t.id,
-         .area = "test",
-         .action = "gadget.use",
-         .target_type = "gadget",
-         .target_id = "g-2"},
+        gadget_use(f->t.id, "g-2"),
     };
-    OG_ASSERT_OK(og_audit__appender_init(&app, f->env.store));
-    prepare(items, &f->env.ctx.actor, recs, 3);
-    OG_ASSERT_OK(og_audit__batch_commit(&app, items));
-    for (int i = 0; i < 3; i++)
-        assert_int_equal(items[i].rc, 0);
-    items_free(items, 3);
-    og_audit__appender_free(&app);
+    OG_ASSERT_OK(batch_begin(f, &b, NULL, recs, 3));
+    OG_ASSERT_OK(og_audit__batch_commit(&b.app, b.items));
+    batch_all_done(&b);
+    batch_end(&b);
     assert_int_equal(chain_len(f, "5d1e0c3a-0000-4000-8000-00000000beef"), 1);
     expect_verified(f, "5d1e0c3a-0000-4000-8000-00000000beef", 1);
     expect_verified(f, NULL, -1);
@@ -298,32 +311,18 @@ static void test_batch__a_tenant_create_record_opens_the_tenants_chain(void **st
 static void test_batch__a_failing_store_call_leaves_each_record_whole(void **state)
 {
     fixture *f = *state;
-    og_audit_rec recs[3] = {
-        {.tenant_id = f->t.id,
-         .area = "test",
-         .action = "gadget.use",
-         .target_type = "gadget",
-         .target_id = "g-1"},
-        {.area = "test", .action = "gadget.use", .target_type = "gadget", .target_id = "g-2"},
-        {.tenant_id = f->t.id,
-         .area = "test",
-         .action = "gadget.use",
-         .target_type = "gadget",
-         .target_id = "ghost-3"},
-    };
+    og_audit_rec recs[3] = {gadget_use(f->t.id, "g-1"), gadget_use(NULL, "g-2"),
+                            gadget_use(f->t.id, "ghost-3")};
     long n;
     for (n = 1; n < 200; n++) {
-        og_audit__appender app;
-        og_audit__item items[3];
+        batch b;
+        og_audit__item *items = b.items;
         int64_t t0 = chain_len(f, f->t.id), p0 = chain_len(f, OG_AUDIT_PLATFORM_CHAIN), t = 0,
                 p = 0;
-        prepare(items, &f->env.ctx.actor, recs, 3);
         OG_ASSERT_OK(og_store_fault_arm(f->env.store, n, 0));
-        int rc = og_audit__appender_init(&app, f->env.store);
-        if (rc == 0) {
-            og_audit__batch_commit(&app, items);
-            og_audit__appender_free(&app);
-        }
+        int rc = batch_begin(f, &b, NULL, recs, 3);
+        if (rc == 0)
+            og_audit__batch_commit(&b.app, items);
         long fired = og_store_fault_fired(f->env.store);
         OG_ASSERT_OK(og_store_fault_arm(f->env.store, 0, 0));
         assert_int_equal(og_store_tx_depth(f->env.store), 0);
@@ -339,7 +338,7 @@ static void test_batch__a_failing_store_call_leaves_each_record_whole(void **sta
         assert_int_equal(chain_len(f, OG_AUDIT_PLATFORM_CHAIN), p0 + p);
         expect_verified(f, f->t.id, t0 + t);
         expect_verified(f, NULL, -1);
-        items_free(items, 3);
+        batch_end(&b);
         if (!fired) {
             assert_int_equal(t + p, 3);
             break;
@@ -351,16 +350,13 @@ static void test_batch__a_failing_store_call_leaves_each_record_whole(void **sta
 static void test_batch__refuses_to_run_inside_a_transaction(void **state)
 {
     fixture *f = *state;
-    og_audit__appender app;
-    og_audit__item item;
+    batch b;
     og_audit_rec rec = {.tenant_id = f->t.id, .area = "test", .action = "gadget.use"};
-    OG_ASSERT_OK(og_audit__appender_init(&app, f->env.store));
-    prepare(&item, &f->env.ctx.actor, &rec, 1);
+    OG_ASSERT_OK(batch_begin(f, &b, NULL, &rec, 1));
     OG_ASSERT_OK(og_store_tx_begin(f->env.store));
-    assert_int_equal(og_audit__batch_commit(&app, &item), OG_ERROR);
+    assert_int_equal(og_audit__batch_commit(&b.app, b.items), OG_ERROR);
     og_store_tx_rollback(f->env.store);
-    og_audit__item_free(&item);
-    og_audit__appender_free(&app);
+    batch_end(&b);
 }
 
 int main(void)

@@ -342,24 +342,6 @@ static void test_chain__trusted_incomplete_untrusted_and_hostname(void **state)
 
 /* ---- with a data folder ---- */
 
-static int setup(void **state)
-{
-    og_test_env *env = calloc(1, sizeof(*env));
-    og_test_env_setup(env);
-    OG_ASSERT_OK(og_tenant_create(&env->ctx, "acme", NULL));
-    OG_ASSERT_OK(og_tenant_create(&env->ctx, "globex", NULL));
-    *state = env;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    og_test_env *env = *state;
-    og_test_env_teardown(env);
-    free(env);
-    return 0;
-}
-
 static void test_import__seals_the_key_and_never_returns_it(void **state)
 {
     og_test_env *env = *state;
@@ -679,16 +661,19 @@ int main(void)
         cmocka_unit_test(test_parse__reads_every_field),
         cmocka_unit_test(test_findings__weak_key_sha1_and_long_validity),
         cmocka_unit_test(test_chain__trusted_incomplete_untrusted_and_hostname),
-        cmocka_unit_test_setup_teardown(test_import__seals_the_key_and_never_returns_it, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_import__malformed_pem_names_file_and_line, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_expiry__alerts_each_crossing_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_import__seals_the_key_and_never_returns_it,
+                                        og_test_env_two_tenants, og_test_env_free),
+        cmocka_unit_test_setup_teardown(test_import__malformed_pem_names_file_and_line,
+                                        og_test_env_two_tenants, og_test_env_free),
+        cmocka_unit_test_setup_teardown(test_expiry__alerts_each_crossing_once,
+                                        og_test_env_two_tenants, og_test_env_free),
         cmocka_unit_test_setup_teardown(
-            test_expiry__alerts_name_the_renewal_plan_the_renewer_reports, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_material__leaf_chain_and_key, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_show__ambiguous_prefix_is_a_clear_error, setup,
-                                        teardown),
+            test_expiry__alerts_name_the_renewal_plan_the_renewer_reports, og_test_env_two_tenants,
+            og_test_env_free),
+        cmocka_unit_test_setup_teardown(test_material__leaf_chain_and_key, og_test_env_two_tenants,
+                                        og_test_env_free),
+        cmocka_unit_test_setup_teardown(test_show__ambiguous_prefix_is_a_clear_error,
+                                        og_test_env_two_tenants, og_test_env_free),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

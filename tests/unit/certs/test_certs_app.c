@@ -24,24 +24,6 @@
 /* what a secret looks like; only its first three characters ever reach opsgate (the hint) */
 #define SECRET "Xyz8Q~not-a-real-secret-value-but-long"
 
-static int setup(void **state)
-{
-    og_test_env *env = calloc(1, sizeof(*env));
-    og_test_env_setup(env);
-    OG_ASSERT_OK(og_tenant_create(&env->ctx, "acme", NULL));
-    OG_ASSERT_OK(og_tenant_create(&env->ctx, "globex", NULL));
-    *state = env;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    og_test_env *env = *state;
-    og_test_env_teardown(env);
-    free(env);
-    return 0;
-}
-
 /* A secret of 'Payroll sync' ending days_left days from now, and a certificate credential of
  * the same app's service principal. */
 static void creds_make(og_certs_app_credential c[2], int64_t days_left)
@@ -635,21 +617,26 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(
-            test_app__sync_adds_updates_removes_and_a_second_sync_writes_nothing, setup, teardown),
+            test_app__sync_adds_updates_removes_and_a_second_sync_writes_nothing,
+            og_test_env_two_tenants, og_test_env_free),
         cmocka_unit_test_setup_teardown(
-            test_app__bad_input_is_refused_naming_the_entry_and_writes_nothing, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_app__tenants_are_isolated, setup, teardown),
+            test_app__bad_input_is_refused_naming_the_entry_and_writes_nothing,
+            og_test_env_two_tenants, og_test_env_free),
+        cmocka_unit_test_setup_teardown(test_app__tenants_are_isolated, og_test_env_two_tenants,
+                                        og_test_env_free),
         cmocka_unit_test_setup_teardown(test_app__long_utf8_names_are_kept_and_labels_cut_cleanly,
-                                        setup, teardown),
-        cmocka_unit_test_setup_teardown(test_app__findings_and_alerts_once_per_crossing, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_app__kind_filter_fleet_show_and_metrics, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_app__no_secret_value_is_stored, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_app__one_list_with_certificates_soonest_first, setup,
-                                        teardown),
+                                        og_test_env_two_tenants, og_test_env_free),
+        cmocka_unit_test_setup_teardown(test_app__findings_and_alerts_once_per_crossing,
+                                        og_test_env_two_tenants, og_test_env_free),
+        cmocka_unit_test_setup_teardown(test_app__kind_filter_fleet_show_and_metrics,
+                                        og_test_env_two_tenants, og_test_env_free),
+        cmocka_unit_test_setup_teardown(test_app__no_secret_value_is_stored,
+                                        og_test_env_two_tenants, og_test_env_free),
+        cmocka_unit_test_setup_teardown(test_app__one_list_with_certificates_soonest_first,
+                                        og_test_env_two_tenants, og_test_env_free),
         cmocka_unit_test_setup_teardown(
-            test_app__sync_joins_the_callers_transaction_and_the_trail_names_it, setup, teardown),
+            test_app__sync_joins_the_callers_transaction_and_the_trail_names_it,
+            og_test_env_two_tenants, og_test_env_free),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

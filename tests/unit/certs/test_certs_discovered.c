@@ -14,24 +14,6 @@
 
 #define SRC "connector:11111111-2222-4333-8444-555555555555"
 
-static int setup(void **state)
-{
-    og_test_env *env = calloc(1, sizeof(*env));
-    og_test_env_setup(env);
-    OG_ASSERT_OK(og_tenant_create(&env->ctx, "acme", NULL));
-    OG_ASSERT_OK(og_tenant_create(&env->ctx, "globex", NULL));
-    *state = env;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    og_test_env *env = *state;
-    og_test_env_teardown(env);
-    free(env);
-    return 0;
-}
-
 static const char *const A1[] = {"10.0.0.5", "203.0.113.7"};
 /* only 10.0.0.6 and 2001:db8::6 are scanned: the rest is not an address or not a device's */
 static const char *const A2[] = {"10.0.0.6",         "not-an-ip",  "127.0.0.1", "169.254.169.254",
@@ -321,19 +303,21 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(
-            test_discovered__compliance_is_kept_and_a_change_is_an_update, setup, teardown),
+            test_discovered__compliance_is_kept_and_a_change_is_an_update, og_test_env_two_tenants,
+            og_test_env_free),
         cmocka_unit_test_setup_teardown(test_discovered__add_update_retire_complete_and_incremental,
-                                        setup, teardown),
+                                        og_test_env_two_tenants, og_test_env_free),
         cmocka_unit_test_setup_teardown(
-            test_discovered__tenants_are_isolated_and_bad_input_writes_nothing, setup, teardown),
+            test_discovered__tenants_are_isolated_and_bad_input_writes_nothing,
+            og_test_env_two_tenants, og_test_env_free),
         cmocka_unit_test_setup_teardown(test_discovery_policy__defaults_set_reset_and_bad_input,
-                                        setup, teardown),
-        cmocka_unit_test_setup_teardown(test_schedule__discovered_is_accepted_and_listed, setup,
-                                        teardown),
+                                        og_test_env_two_tenants, og_test_env_free),
+        cmocka_unit_test_setup_teardown(test_schedule__discovered_is_accepted_and_listed,
+                                        og_test_env_two_tenants, og_test_env_free),
         cmocka_unit_test_setup_teardown(test_company_retire__only_that_company_source_and_tenant,
-                                        setup, teardown),
-        cmocka_unit_test_setup_teardown(test_expand__active_targets_with_their_class_ports, setup,
-                                        teardown),
+                                        og_test_env_two_tenants, og_test_env_free),
+        cmocka_unit_test_setup_teardown(test_expand__active_targets_with_their_class_ports,
+                                        og_test_env_two_tenants, og_test_env_free),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -124,29 +124,11 @@ static void test_tbs__same_for_certificate_scts_and_precertificate(void **state)
     EVP_PKEY_free(k);
 }
 
-static int setup(void **state)
-{
-    og_test_env *env = calloc(1, sizeof(*env));
-    og_test_env_setup(env);
-    OG_ASSERT_OK(og_tenant_create(&env->ctx, "acme", NULL));
-    OG_ASSERT_OK(og_tenant_create(&env->ctx, "globex", NULL));
-    *state = env;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    og_test_env *env = *state;
-    og_test_env_teardown(env);
-    free(env);
-    return 0;
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_tbs__same_for_certificate_scts_and_precertificate,
-                                        setup, teardown),
+                                        og_test_env_two_tenants, og_test_env_free),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -68,16 +68,6 @@ static void put(og_test_env *env, const char *cn, const char *from, long long da
     free(pem);
 }
 
-static int setup(void **state)
-{
-    og_test_env *env = calloc(1, sizeof(*env));
-    og_test_env_setup(env);
-    OG_ASSERT_OK(og_tenant_create(&env->ctx, "acme", NULL));
-    OG_ASSERT_OK(og_tenant_create(&env->ctx, "globex", NULL));
-    *state = env;
-    return 0;
-}
-
 static int teardown(void **state)
 {
     og_test_env *env = *state;
@@ -304,12 +294,13 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_validity_step__the_next_sc081_step_after_each_date),
-        cmocka_unit_test_setup_teardown(test_long_validity__by_the_maximum_of_the_issue_date, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_validity_report__lists_what_the_next_step_hits, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_long_validity__by_the_maximum_of_the_issue_date,
+                                        og_test_env_two_tenants, teardown),
+        cmocka_unit_test_setup_teardown(test_validity_report__lists_what_the_next_step_hits,
+                                        og_test_env_two_tenants, teardown),
         cmocka_unit_test_setup_teardown(
-            test_fingerprint_resolve__prefixes_of_eight_digits_and_ambiguity, setup, teardown),
+            test_fingerprint_resolve__prefixes_of_eight_digits_and_ambiguity,
+            og_test_env_two_tenants, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -63,24 +63,6 @@ static char *pem_of(X509 *x, EVP_PKEY *key)
     return out;
 }
 
-static int setup(void **state)
-{
-    og_test_env *env = calloc(1, sizeof(*env));
-    og_test_env_setup(env);
-    OG_ASSERT_OK(og_tenant_create(&env->ctx, "acme", NULL));
-    OG_ASSERT_OK(og_tenant_create(&env->ctx, "globex", NULL));
-    *state = env;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    og_test_env *env = *state;
-    og_test_env_teardown(env);
-    free(env);
-    return 0;
-}
-
 /* ---- time left and durations ---- */
 
 static void test_left__is_never_less_than_the_truth(void **state)
@@ -588,18 +570,20 @@ int main(void)
         cmocka_unit_test(test_left__is_never_less_than_the_truth),
         cmocka_unit_test(test_every__durations_read_and_print_alike),
         cmocka_unit_test_setup_teardown(test_list__a_fresh_five_day_certificate_has_five_days,
-                                        setup, teardown),
+                                        og_test_env_two_tenants, og_test_env_free),
         cmocka_unit_test_setup_teardown(
-            test_list_all__one_view_sorted_by_expiry_for_platform_admins, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_list__pages_in_each_order, setup, teardown),
+            test_list_all__one_view_sorted_by_expiry_for_platform_admins, og_test_env_two_tenants,
+            og_test_env_free),
+        cmocka_unit_test_setup_teardown(test_list__pages_in_each_order, og_test_env_two_tenants,
+                                        og_test_env_free),
         cmocka_unit_test_setup_teardown(test_import__a_key_matching_no_certificate_is_refused,
-                                        setup, teardown),
-        cmocka_unit_test_setup_teardown(test_import__reads_der_and_pkcs12_with_a_password, setup,
-                                        teardown),
+                                        og_test_env_two_tenants, og_test_env_free),
+        cmocka_unit_test_setup_teardown(test_import__reads_der_and_pkcs12_with_a_password,
+                                        og_test_env_two_tenants, og_test_env_free),
         cmocka_unit_test_setup_teardown(test_policy__a_bundle_adds_to_the_system_store_unless_only,
-                                        setup, teardown),
-        cmocka_unit_test_setup_teardown(test_timeline__periods_add_up_to_the_expiry_buckets, setup,
-                                        teardown),
+                                        og_test_env_two_tenants, og_test_env_free),
+        cmocka_unit_test_setup_teardown(test_timeline__periods_add_up_to_the_expiry_buckets,
+                                        og_test_env_two_tenants, og_test_env_free),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,6 +7,7 @@
 #define OG_TEST_CONN_FIXTURE_H
 
 #include "og_test.h"
+#include "conn_rows.h"
 #include "connector/connector_internal.h"
 #include "opsgate/error.h"
 #include "opsgate/store.h"
@@ -36,25 +37,13 @@ static int fake_companies(og_conn *c, og_conn_company_fn fn, void *arg)
 /* f->c (just opened) becomes the connector `name` of the tenant acme, on fake_vendor. */
 static void fx_conn_name(fx *f, const char *name)
 {
-    f->c->vendor = &fake_vendor;
-    snprintf(f->c->name, sizeof(f->c->name), "%s", name);
-    snprintf(f->c->id, sizeof(f->c->id), "11111111-2222-4333-8444-555555555555");
-    snprintf(f->c->tenant_id, sizeof(f->c->tenant_id), "%s", f->t.id);
+    conn_fake(f->c, &fake_vendor, name, f->t.id);
 }
 
 /* The connector's row (kind connectwise, at base_url) and C1 mapped to acme. */
 static void fx_conn_rows(fx *f, const char *base_url)
 {
-    OG_ASSERT_OK(og_store_run(f->env.store,
-                              "INSERT INTO connectors (id, tenant_id, name, kind, base_url, "
-                              "secret, created_at, created_by, updated_at) VALUES (?, ?, ?, "
-                              "'connectwise', ?, X'00', 't', 'test', 't')",
-                              "tttt", f->c->id, f->t.id, f->c->name, base_url) < 0);
-    OG_ASSERT_OK(og_store_run(f->env.store,
-                              "INSERT INTO connector_companies (connector_id, company_id, "
-                              "company_name, tenant_id, first_seen) VALUES (?, 'C1', 'Client "
-                              "One', ?, 't')",
-                              "tt", f->c->id, f->t.id) < 0);
+    conn_rows(f->env.store, f->c, "connectwise", base_url, "C1", "Client One");
 }
 
 /* The first column of the first row of sql (one text parameter arg, or none); -1 for no row. */

@@ -4,6 +4,7 @@
  * failed pull writes nothing, and devices the vendor was not granted are a note in the outcome,
  * not a failure, and retire nothing. */
 #include "og_test.h"
+#include "conn_rows.h"
 #include "connector/sync_internal.h"
 #include "opsgate/certs.h"
 #include "opsgate/connector.h"
@@ -96,20 +97,8 @@ static int setup(void **state)
     memset(&F, 0, sizeof(F));
     F.granted = 1;
     OG_ASSERT_OK(og_conn_open(&f->c, "msgraph", "https://graph.example", NULL, NULL));
-    f->c->vendor = &fake_vendor;
-    snprintf(f->c->name, sizeof(f->c->name), "cloud");
-    snprintf(f->c->id, sizeof(f->c->id), "11111111-2222-4333-8444-555555555555");
-    snprintf(f->c->tenant_id, sizeof(f->c->tenant_id), "%s", f->t.id);
-    OG_ASSERT_OK(og_store_run(f->env.store,
-                              "INSERT INTO connectors (id, tenant_id, name, kind, base_url, "
-                              "secret, created_at, created_by, updated_at) VALUES (?, ?, 'cloud', "
-                              "'msgraph', 'https://graph.example', X'00', 't', 'test', 't')",
-                              "tt", f->c->id, f->t.id) < 0);
-    OG_ASSERT_OK(og_store_run(f->env.store,
-                              "INSERT INTO connector_companies (connector_id, company_id, "
-                              "company_name, tenant_id, first_seen) VALUES (?, 'D1', 'Contoso', "
-                              "?, 't')",
-                              "tt", f->c->id, f->t.id) < 0);
+    conn_fake(f->c, &fake_vendor, "cloud", f->t.id);
+    conn_rows(f->env.store, f->c, "msgraph", "https://graph.example", "D1", "Contoso");
     *state = f;
     return 0;
 }

@@ -5,6 +5,7 @@
  * data_sha256, every project the connector made has its record and its psa.project.created
  * event, and the audit trail verifies. Then the sync works. */
 #include "og_test.h"
+#include "conn_rows.h"
 #include "connector/sync_internal.h"
 #include "opsgate/artifacts.h"
 #include "opsgate/audit.h"
@@ -68,20 +69,8 @@ static int setup(void **state)
     f->v.companies = fake_companies;
     f->v.projects = fake_projects;
     OG_ASSERT_OK(og_conn_open(&f->c, "connectwise", "https://psa.example", NULL, NULL));
-    f->c->vendor = &f->v;
-    snprintf(f->c->name, sizeof(f->c->name), "cw");
-    snprintf(f->c->id, sizeof(f->c->id), "11111111-2222-4333-8444-555555555555");
-    snprintf(f->c->tenant_id, sizeof(f->c->tenant_id), "%s", f->t.id);
-    OG_ASSERT_OK(og_store_run(f->env.store,
-                              "INSERT INTO connectors (id, tenant_id, name, kind, base_url, "
-                              "secret, created_at, created_by, updated_at) VALUES (?, ?, 'cw', "
-                              "'connectwise', 'https://psa.example', X'00', 't', 'test', 't')",
-                              "tt", f->c->id, f->t.id) < 0);
-    OG_ASSERT_OK(og_store_run(f->env.store,
-                              "INSERT INTO connector_companies (connector_id, company_id, "
-                              "company_name, tenant_id, first_seen) VALUES (?, 'C1', 'Client "
-                              "One', ?, 't')",
-                              "tt", f->c->id, f->t.id) < 0);
+    conn_fake(f->c, &f->v, "cw", f->t.id);
+    conn_rows(f->env.store, f->c, "connectwise", "https://psa.example", "C1", "Client One");
     *state = f;
     return 0;
 }

@@ -85,4 +85,41 @@ static int fx_teardown(void **state)
     return 0;
 }
 
+/* og_crypto_open of obj in scope through keyring k, returning its result: on failure nothing is
+ * handed out; on success the plaintext is want (wantlen bytes) unless want is NULL. */
+static inline int fx_open_rc(og_keyring *k, fx *f, const char *scope, const char *obj,
+                             const uint8_t *sealed, size_t len, const void *want, size_t wantlen)
+{
+    uint8_t *pt = (uint8_t *)"sentinel";
+    size_t ptlen = 99;
+    int rc = og_crypto_open(k, f->s, scope, obj, sealed, len, &pt, &ptlen);
+    if (rc < 0) {
+        assert_null(pt);
+        assert_int_equal(ptlen, 0);
+        return rc;
+    }
+    if (want) {
+        assert_int_equal(ptlen, wantlen);
+        assert_memory_equal(pt, want, wantlen);
+    }
+    free(pt);
+    return rc;
+}
+
+/* The data-key row of scope from copied to scope to (a restore gone wrong, an attacker with
+ * database access): the wrapped key is bound to its scope, so to cannot open from's data. */
+static inline void fx_copy_data_key(fx *f, const char *to, const char *from)
+{
+    og_stmt *st = NULL;
+    assert_ok(
+        og_stmt_prepare(&st, f->s,
+                        "INSERT INTO crypto_data_key (scope, kek, key_version, wrapped, created_at)"
+                        " SELECT ?, kek, key_version, wrapped,"
+                        " created_at FROM crypto_data_key WHERE scope = ?"));
+    assert_ok(og_stmt_bind_text(st, 1, to));
+    assert_ok(og_stmt_bind_text(st, 2, from));
+    assert_int_equal(og_stmt_step(st), OG_DONE);
+    og_stmt_free(st);
+}
+
 #endif

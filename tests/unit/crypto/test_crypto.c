@@ -15,6 +15,13 @@ static void seal_secret(fx *f, const char *scope, const char *obj, uint8_t **out
     assert_ok(og_crypto_seal(f->k, f->s, scope, obj, secret, sizeof(secret), out, outlen));
 }
 
+/* A data key for tenant A, and the secret sealed under it as A's object "secret-1". */
+static void seal_in_a(fx *f, uint8_t **sealed, size_t *len)
+{
+    assert_ok(og_crypto_scope_key_create(f->k, f->s, TENANT_A));
+    seal_secret(f, TENANT_A, "secret-1", sealed, len);
+}
+
 /* Open and expect exactly the secret back. */
 static void assert_opens_to_secret(fx *f, const char *scope, const char *obj, const uint8_t *sealed,
                                    size_t len)
@@ -27,19 +34,10 @@ static void assert_opens_to_secret(fx *f, const char *scope, const char *obj, co
     free(pt);
 }
 
+/* Nothing is handed out on failure. */
 static int open_rc(fx *f, const char *scope, const char *obj, const uint8_t *sealed, size_t len)
 {
-    uint8_t *pt = (uint8_t *)"sentinel";
-    size_t ptlen = 99;
-    int rc = og_crypto_open(f->k, f->s, scope, obj, sealed, len, &pt, &ptlen);
-    if (rc < 0) {
-        /* Nothing is handed out on failure. */
-        assert_null(pt);
-        assert_int_equal(ptlen, 0);
-    } else {
-        free(pt);
-    }
-    return rc;
+    return fx_open_rc(f->k, f, scope, obj, sealed, len, NULL, 0);
 }
 
 /* ---- sealing ---- */
@@ -48,8 +46,7 @@ static void test_crypto_seal__round_trips(void **state)
     fx *f = *state;
     uint8_t *sealed = NULL, *pt = NULL;
     size_t len = 0, ptlen = 0;
-    assert_ok(og_crypto_scope_key_create(f->k, f->s, TENANT_A));
-    seal_secret(f, TENANT_A, "secret-1", &sealed, &len);
+    seal_in_a(f, &sealed, &len);
     assert_opens_to_secret(f, TENANT_A, "secret-1", sealed, len);
     free(sealed);
 
@@ -89,8 +86,7 @@ static void test_crypto_open__fails_for_another_object(void **state)
     fx *f = *state;
     uint8_t *sealed = NULL;
     size_t len = 0;
-    assert_ok(og_crypto_scope_key_create(f->k, f->s, TENANT_A));
-    seal_secret(f, TENANT_A, "secret-1", &sealed, &len);
+    seal_in_a(f, &sealed, &len);
     assert_int_equal(open_rc(f, TENANT_A, "secret-2", sealed, len), OG_ECORRUPT);
     assert_msg_contains("cannot open sealed data for object secret-2 of tenant " TENANT_A
                         ": authentication failed (wrong tenant, wrong object or tampered)");
@@ -122,20 +118,10 @@ static void test_crypto_open__fails_for_a_tenant_sharing_the_key_row(void **stat
     fx *f = *state;
     uint8_t *sealed = NULL;
     size_t len = 0;
-    og_stmt *st = NULL;
     /* Even if tenant B's key row were a copy of A's (a restore gone wrong, an attacker with
      * database access), the wrapped key is bound to its scope and A's data stays closed to B. */
-    assert_ok(og_crypto_scope_key_create(f->k, f->s, TENANT_A));
-    seal_secret(f, TENANT_A, "secret-1", &sealed, &len);
-    assert_ok(
-        og_stmt_prepare(&st, f->s,
-                        "INSERT INTO crypto_data_key (scope, kek, key_version, wrapped, created_at)"
-                        " SELECT ?, kek, key_version, wrapped,"
-                        " created_at FROM crypto_data_key WHERE scope = ?"));
-    assert_ok(og_stmt_bind_text(st, 1, TENANT_B));
-    assert_ok(og_stmt_bind_text(st, 2, TENANT_A));
-    assert_int_equal(og_stmt_step(st), OG_DONE);
-    og_stmt_free(st);
+    seal_in_a(f, &sealed, &len);
+    fx_copy_data_key(f, TENANT_B, TENANT_A);
     assert_int_equal(open_rc(f, TENANT_B, "secret-1", sealed, len), OG_ECORRUPT);
     assert_msg_contains("cannot unwrap the data key of tenant " TENANT_B);
     free(sealed);
@@ -146,8 +132,7 @@ static void test_crypto_open__detects_tampering_of_every_byte(void **state)
     fx *f = *state;
     uint8_t *sealed = NULL;
     size_t len = 0;
-    assert_ok(og_crypto_scope_key_create(f->k, f->s, TENANT_A));
-    seal_secret(f, TENANT_A, "secret-1", &sealed, &len);
+    seal_in_a(f, &sealed, &len);
     /* Byte 0 is the format, 1..4 the data-key version, 5..16 the nonce, then the ciphertext,
      * the last 16 the tag. */
     for (size_t i = 0; i < len; i++) {
@@ -172,8 +157,7 @@ static void test_crypto_open__rejects_truncated_input(void **state)
     fx *f = *state;
     uint8_t *sealed = NULL;
     size_t len = 0;
-    assert_ok(og_crypto_scope_key_create(f->k, f->s, TENANT_A));
-    seal_secret(f, TENANT_A, "secret-1", &sealed, &len);
+    seal_in_a(f, &sealed, &len);
     for (size_t n = 0; n < len; n++) {
         /* A copy of exactly n bytes, so ASan sees any read past the end. */
         uint8_t *cut = malloc(n ? n : 1);
@@ -278,8 +262,7 @@ static void test_crypto_scope_key_create__after_destroy_cannot_open_old_data(voi
     fx *f = *state;
     uint8_t *sealed = NULL;
     size_t len = 0;
-    assert_ok(og_crypto_scope_key_create(f->k, f->s, TENANT_A));
-    seal_secret(f, TENANT_A, "secret-1", &sealed, &len);
+    seal_in_a(f, &sealed, &len);
     assert_opens_to_secret(f, TENANT_A, "secret-1", sealed, len);
     assert_ok(og_crypto_scope_key_destroy(f->k, f->s, TENANT_A));
     assert_ok(og_crypto_scope_key_create(f->k, f->s, TENANT_A));
@@ -296,8 +279,7 @@ static void test_crypto_scope_key_destroy__is_effective_at_once_across_processes
     uint8_t *sealed = NULL;
     size_t len = 0;
     /* The "server" (f) has the key cached; the "CLI" has its own connection and keyring. */
-    assert_ok(og_crypto_scope_key_create(f->k, f->s, TENANT_A));
-    seal_secret(f, TENANT_A, "secret-1", &sealed, &len);
+    seal_in_a(f, &sealed, &len);
     assert_opens_to_secret(f, TENANT_A, "secret-1", sealed, len);
     assert_ok(og_store_open(&cli_store, f->url, 0));
     assert_ok(og_keyring_open(&cli_keys, f->dir));
@@ -333,8 +315,7 @@ static void test_crypto_scope_key_destroy__rolled_back_keeps_data_readable(void 
     fx *f = *state;
     uint8_t *sealed = NULL;
     size_t len = 0;
-    assert_ok(og_crypto_scope_key_create(f->k, f->s, TENANT_A));
-    seal_secret(f, TENANT_A, "secret-1", &sealed, &len);
+    seal_in_a(f, &sealed, &len);
     assert_ok(og_store_tx_begin(f->s));
     assert_ok(og_crypto_scope_key_destroy(f->k, f->s, TENANT_A));
     assert_int_equal(open_rc(f, TENANT_A, "secret-1", sealed, len), OG_ENOTFOUND);
@@ -635,8 +616,7 @@ static void test_crypto_open__fails_with_another_installations_master_key(void *
     og_keyring *k2 = NULL;
     uint8_t *sealed = NULL, *pt = NULL;
     size_t len = 0, ptlen = 0;
-    assert_ok(og_crypto_scope_key_create(f->k, f->s, TENANT_A));
-    seal_secret(f, TENANT_A, "secret-1", &sealed, &len);
+    seal_in_a(f, &sealed, &len);
     snprintf(other, sizeof(other), "%s/other", f->dir);
     assert_int_equal(mkdir(other, 0700), 0);
     assert_ok(og_crypto_master_key_create(other));

@@ -50,15 +50,7 @@ static const og_kek_provider count_provider = {"count", count_wrap, count_unwrap
 
 static int open_secret(og_keyring *k, fx *f, const char *scope, const uint8_t *sealed, size_t len)
 {
-    uint8_t *pt = NULL;
-    size_t n = 0;
-    int rc = og_crypto_open(k, f->s, scope, "obj", sealed, len, &pt, &n);
-    if (rc == 0) {
-        assert_int_equal(n, sizeof(secret));
-        assert_memory_equal(pt, secret, n);
-    }
-    free(pt);
-    return rc;
+    return fx_open_rc(k, f, scope, "obj", sealed, len, secret, sizeof(secret));
 }
 
 static int all_zero(const uint8_t *p, size_t n)

@@ -35,15 +35,7 @@ static void use_file_key(fx *f, og_keyring *k, const char *scope, const char *pa
 
 static int open_rc(og_keyring *k, fx *f, const char *scope, const uint8_t *sealed, size_t len)
 {
-    uint8_t *pt = NULL;
-    size_t ptlen = 0;
-    int rc = og_crypto_open(k, f->s, scope, "obj", sealed, len, &pt, &ptlen);
-    if (rc == 0) {
-        assert_int_equal(ptlen, sizeof(secret));
-        assert_memory_equal(pt, secret, sizeof(secret));
-    }
-    free(pt);
-    return rc;
+    return fx_open_rc(k, f, scope, "obj", sealed, len, secret, sizeof(secret));
 }
 
 static void test_kek_file__wraps_a_tenant_key_and_records_provider_and_version(void **state)
@@ -82,7 +74,6 @@ static void test_kek_file__is_for_its_scope_only(void **state)
 {
     fx *f = *state;
     char path[512];
-    og_stmt *st = NULL;
     uint8_t *sealed = NULL;
     size_t len = 0;
     write_key(f, "client-a.key", 32, 0600, path, sizeof(path));
@@ -95,15 +86,7 @@ static void test_kek_file__is_for_its_scope_only(void **state)
      * scope is bound. */
     use_file_key(f, f->k, TENANT_B, path, 1);
     assert_ok(og_crypto_seal(f->k, f->s, TENANT_A, "obj", secret, sizeof(secret), &sealed, &len));
-    assert_ok(
-        og_stmt_prepare(&st, f->s,
-                        "INSERT INTO crypto_data_key (scope, kek, key_version, wrapped, created_at)"
-                        " SELECT ?, kek, key_version, wrapped,"
-                        " created_at FROM crypto_data_key WHERE scope = ?"));
-    assert_ok(og_stmt_bind_text(st, 1, TENANT_B));
-    assert_ok(og_stmt_bind_text(st, 2, TENANT_A));
-    assert_int_equal(og_stmt_step(st), OG_DONE);
-    og_stmt_free(st);
+    fx_copy_data_key(f, TENANT_B, TENANT_A);
     assert_int_equal(open_rc(f->k, f, TENANT_B, sealed, len), OG_ECORRUPT);
     assert_msg_contains("does not authenticate under the key in");
     free(sealed);

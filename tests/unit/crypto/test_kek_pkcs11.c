@@ -127,21 +127,12 @@ static void use_hsm(og_keyring *k, const char *scope, const char *uri, const cha
 
 static int open_rc(og_keyring *k, fx *f, const char *scope, const uint8_t *sealed, size_t len)
 {
-    uint8_t *pt = NULL;
-    size_t ptlen = 0;
-    int rc = og_crypto_open(k, f->s, scope, "obj", sealed, len, &pt, &ptlen);
-    if (rc == 0) {
-        assert_int_equal(ptlen, sizeof(secret));
-        assert_memory_equal(pt, secret, sizeof(secret));
-    }
-    free(pt);
-    return rc;
+    return fx_open_rc(k, f, scope, "obj", sealed, len, secret, sizeof(secret));
 }
 
 static void test_kek_pkcs11__wraps_in_the_token_and_binds_the_scope(void **state)
 {
     fx *f = *state;
-    og_stmt *st = NULL;
     uint8_t *sealed = NULL;
     size_t len = 0;
     og_kek kek;
@@ -159,14 +150,7 @@ static void test_kek_pkcs11__wraps_in_the_token_and_binds_the_scope(void **state
     assert_ok(open_rc(k2, f, TENANT_A, sealed, len));
     /* A's wrapped key copied to B's row does not open, even with the same HSM key. */
     use_hsm(k2, TENANT_B, URI, pin_file);
-    assert_ok(og_stmt_prepare(&st, f->s,
-                              "INSERT INTO crypto_data_key (scope, kek, key_version, wrapped,"
-                              " created_at) SELECT ?, kek, key_version, wrapped, created_at"
-                              " FROM crypto_data_key WHERE scope = ?"));
-    assert_ok(og_stmt_bind_text(st, 1, TENANT_B));
-    assert_ok(og_stmt_bind_text(st, 2, TENANT_A));
-    assert_int_equal(og_stmt_step(st), OG_DONE);
-    og_stmt_free(st);
+    fx_copy_data_key(f, TENANT_B, TENANT_A);
     assert_int_equal(open_rc(k2, f, TENANT_B, sealed, len), OG_ECORRUPT);
     assert_msg_contains("does not authenticate under the key of '" URI "'");
     og_keyring_free(k2);
