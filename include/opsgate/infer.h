@@ -168,6 +168,9 @@ size_t og_infer_doc_model_pseudo(const og_infer_doc_model *m);
 /* The kind (index) m proposes for text, *confidence (may be NULL) its probability; < 0 on
  * error. */
 int og_infer_doc_predict(const og_infer_doc_model *m, const char *text, double *confidence);
+/* The kind og_infer_doc_predict() gives text and the kinds close behind it (a probability within
+ * 0.15 of its): [{"kind", "confidence"}, ...], the chosen one first. *out: new. */
+int og_infer_doc_alternatives(const og_infer_doc_model *m, const char *text, json_t **out);
 void og_infer_doc_model_free(og_infer_doc_model *m);
 
 /*
@@ -274,5 +277,13 @@ int og_infer_doc_synth_lang(int kind, int family, int lang, uint64_t seed, char 
  * uses: German and French documents, tables, OCR-like noise, mixed-kind sentences. */
 #define OG_INFER_DOC_HARD 4
 int og_infer_doc_synth_meta(int kind, int family, uint64_t seed, char **out, json_t **truth);
+/* The held-out WRITER family (issue 21): a document of kind in English (lang 0) or German (1)
+ * as another writer puts it - paraphrases and everyday words instead of the trade's terms,
+ * titles without the lexicon's words - with the structure the kind has whoever writes it (a
+ * price table with a sum and signatures, the amounts before and after an earlier agreement,
+ * numbered steps with commands, a ticked list of what was delivered). No training uses it.
+ * *out: caller frees; OG_EINVAL for an unknown kind or language. */
+#define OG_INFER_DOC_WRITER_LANGS 2
+int og_infer_doc_synth_writer(int kind, int lang, uint64_t seed, char **out);
 
 #endif

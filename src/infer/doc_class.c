@@ -186,9 +186,11 @@ static void grams_sort(uint32_t *idx, size_t n)
 
 /* The weights of the language-independent blocks against the n-grams' (each block is scaled
  * to this length): what a model can still read in a language it has no labels in. Chosen by
- * bench_infer's ablation table (docs/inference.md); self-training is off, it did not help. */
+ * bench_infer's ablation table (docs/inference.md); the shape weighs 1 since the structure
+ * measures came (issue 21: the held-out writer family 0.588 at 0.5, 0.603 at 1); self-training
+ * is off, it did not help. */
 const og_infer_doc_opts og_infer_doc_opts_default = {
-    .concepts = 0.5, .title = 0.5, .shape = 0.5, .self_min = 0, .self_share = 0};
+    .concepts = 0.5, .title = 0.5, .shape = 1.0, .self_min = 0, .self_share = 0};
 
 /* Append the block of count[0..n) at index base + i + 1, 1 + log(count) scaled to unit length. */
 static size_t block(struct feature_node *x, size_t k, const int *count, int n, uint32_t base)
@@ -434,7 +436,7 @@ int og_infer__doc_vector(const char *text, json_t **out)
 }
 
 void og_infer__doc_probs_nodes(const og_infer_doc_model *m, const struct feature_node *x,
-                               double p[OG_INFER_DOC_NKINDS])
+                               double p[OG_INFER_DOC_NKINDS], double ev[OG_INFER_DOC_NKINDS])
 {
     double dec[OG_INFER_DOC_NKINDS], sum = 0;
     char key[16];
@@ -446,6 +448,13 @@ void og_infer__doc_probs_nodes(const og_infer_doc_model *m, const struct feature
         for (int c = 0; row && c < m->nclass; c++)
             dec[c] += x[i].value * json_number_value(json_array_get(row, (size_t)c));
     }
+    /* the evidence: what the document's features say for each kind, without the bias (the
+     * prior a kind has whatever the text) */
+    for (int k = 0; ev && k < OG_INFER_DOC_NKINDS; k++)
+        ev[k] = -HUGE_VAL;
+    for (int c = 0; ev && c < m->nclass; c++)
+        ev[m->labels[c]] =
+            m->nclass == 2 ? (c == 0 ? 1 : -1) * (dec[0] - m->bias[0]) : dec[c] - m->bias[c];
     /* liblinear's probabilities of one against the rest: each class's sigmoid, normalised (with
      * two classes the first's sigmoid and its complement) */
     for (int k = 0; k < OG_INFER_DOC_NKINDS; k++)
@@ -459,29 +468,75 @@ void og_infer__doc_probs_nodes(const og_infer_doc_model *m, const struct feature
 }
 
 int og_infer__doc_probs(const og_infer_doc_model *m, const char *text,
-                        double p[OG_INFER_DOC_NKINDS])
+                        double p[OG_INFER_DOC_NKINDS], double ev[OG_INFER_DOC_NKINDS])
 {
     struct feature_node *x = NULL;
     int error;
     if ((error = og_infer__doc_nodes(text, m->blocks, &x)) < 0)
         return error;
-    og_infer__doc_probs_nodes(m, x, p);
+    og_infer__doc_probs_nodes(m, x, p, ev);
     free(x);
     return 0;
 }
 
+int og_infer__doc_choose(const double p[OG_INFER_DOC_NKINDS], const double ev[OG_INFER_DOC_NKINDS])
+{
+    int best = -1, kind = -1, other = OG_INFER_DOC_NKINDS - 1;
+    for (int k = 0; k < OG_INFER_DOC_NKINDS; k++) {
+        if (p[k] > 0 && (best < 0 || p[k] > p[best]))
+            best = k;
+        if (k != other && p[k] > 0 && (kind < 0 || p[k] > p[kind]))
+            kind = k;
+    }
+    /* "other" is no fallback: it must also win on the document's evidence alone, its features'
+     * score above every kind's by OG_INFER__DOC_OTHER_MARGIN, not by its prior (the bias) */
+    if (best == other && kind >= 0 && ev && ev[other] < ev[kind] + OG_INFER__DOC_OTHER_MARGIN)
+        return kind;
+    return best < 0 ? other : best;
+}
+
 int og_infer_doc_predict(const og_infer_doc_model *m, const char *text, double *confidence)
 {
-    double p[OG_INFER_DOC_NKINDS];
-    int error, best = m->labels[0];
-    if ((error = og_infer__doc_probs(m, text, p)) < 0)
+    double p[OG_INFER_DOC_NKINDS], ev[OG_INFER_DOC_NKINDS];
+    int error, best;
+    if ((error = og_infer__doc_probs(m, text, p, ev)) < 0)
         return error;
-    for (int k = 0; k < OG_INFER_DOC_NKINDS; k++)
-        if (p[k] > p[best])
-            best = k;
+    best = og_infer__doc_choose(p, ev);
     if (confidence)
         *confidence = p[best];
     return best;
+}
+
+json_t *og_infer__doc_alternatives(const double p[OG_INFER_DOC_NKINDS], int chosen)
+{
+    json_t *a = json_array();
+    for (int k = 0; a && k < OG_INFER_DOC_NKINDS; k++)
+        if (k != chosen && p[k] > 0 && p[chosen] - p[k] < OG_INFER__DOC_CLOSE)
+            json_array_append_new(a, json_pack("{s:s, s:f}", "kind", og_infer_doc_kinds[k],
+                                               "confidence", round(p[k] * 1000) / 1000));
+    return a;
+}
+
+int og_infer_doc_alternatives(const og_infer_doc_model *m, const char *text, json_t **out)
+{
+    double p[OG_INFER_DOC_NKINDS], ev[OG_INFER_DOC_NKINDS];
+    int error, best;
+    *out = NULL;
+    if ((error = og_infer__doc_probs(m, text, p, ev)) < 0)
+        return error;
+    best = og_infer__doc_choose(p, ev);
+    json_t *alt = og_infer__doc_alternatives(p, best);
+    if (!alt ||
+        !(*out = json_pack("[{s:s, s:f}]", "kind", og_infer_doc_kinds[best], "confidence",
+                           round(p[best] * 1000) / 1000)) ||
+        json_array_extend(*out, alt) < 0) {
+        json_decref(alt);
+        json_decref(*out);
+        *out = NULL;
+        return og_error_set(OG_ERROR, "out of memory");
+    }
+    json_decref(alt);
+    return 0;
 }
 
 size_t og_infer_doc_model_pseudo(const og_infer_doc_model *m)

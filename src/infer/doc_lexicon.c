@@ -427,6 +427,12 @@ enum {
     SH_LETTER,    /* short lines that end with a comma: a letter's greeting and closing */
     SH_ADDRESS,   /* e-mail addresses */
     SH_STEP_CMD,  /* commands in numbered steps (on the step's line or the lines after it) */
+    /* structure that carries across languages and writers (issue 21) */
+    SH_TICK,     /* ticked lines: "[x]", "✓", "✔", "☑" (what was delivered) */
+    SH_DELTA,    /* a signed amount "+1,200.00", "+€" or an arrow "->" "→" between values */
+    SH_PATH,     /* paths and code: "/etc/x", "~/x", "C:\\", code fences */
+    SH_TIMELINE, /* lines that start with a time of day (a timeline: incidents, minutes) */
+    SH_PRICED_SIGNED, /* money (3 amounts at least) and a signature line in one document */
     SH_KINDS
 };
 _Static_assert(SH_KINDS * 5 <= OG_INFER__SHAPES, "OG_INFER__SHAPES is too small");
@@ -497,7 +503,35 @@ static void shape_line(const char *p, const char *e, int *count, int *step)
         *s == '#' || (n < 60 && stops == 0 && cells == 0 && isupper((unsigned char)*s) &&
                       !memchr(s, ':', (size_t)(e - s)));
     count[SH_LETTER] += e[-1] == ',' && e - s <= 48 && words <= 6;
-    count[SH_SIGNATURE] += (e - s >= 8 && (strspn(s, "_") >= 8 || strspn(s, ".") >= 8));
+    count[SH_SIGNATURE] += (e - s >= 8 && (strspn(s, "_") >= 8 || strspn(s, ".") >= 8)) ||
+                           memmem(s, (size_t)(e - s), "________", 8) != NULL;
+    const char *b = s;
+    if (b + 1 < e && (*b == '-' || *b == '*') && b[1] == ' ')
+        b += 2;
+    count[SH_TICK] +=
+        (e - b >= 3 && b[0] == '[' && (b[1] == 'x' || b[1] == 'X') && b[2] == ']') ||
+        (e - b >= 3 && (memcmp(b, "\xe2\x9c\x93", 3) == 0 || memcmp(b, "\xe2\x9c\x94", 3) == 0 ||
+                        memcmp(b, "\xe2\x98\x91", 3) == 0));
+    count[SH_TIMELINE] += e - b >= 5 && isdigit((unsigned char)b[0]) &&
+                          isdigit((unsigned char)b[1]) && b[2] == ':' &&
+                          isdigit((unsigned char)b[3]) && isdigit((unsigned char)b[4]);
+    for (const char *q = s; q < e; q++) {
+        int start = q == s || q[-1] == ' ' || q[-1] == '|' || q[-1] == ':' || q[-1] == '`';
+        if (*q == '+' && start && q + 1 < e &&
+            (isdigit((unsigned char)q[1]) || q[1] == '$' || (unsigned char)q[1] >= 0xc2 ||
+             isupper((unsigned char)q[1])))
+            count[SH_DELTA]++;
+        else if ((q + 1 < e && q[0] == '-' && q[1] == '>' && q > s && q[-1] == ' ') ||
+                 (e - q >= 3 && memcmp(q, "\xe2\x86\x92", 3) == 0))
+            count[SH_DELTA]++;
+        if (start && q + 2 < e &&
+            ((q[0] == '/' && isalpha((unsigned char)q[1]) &&
+              memchr(q + 2, '/', (size_t)(e - q - 2))) ||
+             (q[0] == '~' && q[1] == '/') ||
+             (isalpha((unsigned char)q[0]) && q[1] == ':' && q[2] == '\\')))
+            count[SH_PATH]++;
+    }
+    count[SH_PATH] += e - s >= 3 && memcmp(s, "```", 3) == 0;
     count[SH_QUESTION] += e[-1] == '?';
     const char *colon = memchr(s, ':', (size_t)(e - s));
     count[SH_LABEL] += colon && colon > s && colon - s < 32 && colon + 1 < e && colon[1] == ' ';
@@ -529,6 +563,7 @@ int og_infer__doc_shape(const char *text, size_t len, int *ids, int max)
             p += n - 1;
         }
     }
+    count[SH_PRICED_SIGNED] = count[SH_MONEY] >= 3 && count[SH_SIGNATURE] > 0;
     for (int s = 0; s < SH_KINDS && k < max; s++)
         ids[k++] = s * 5 + bucket(count[s]);
     return k;

@@ -45,7 +45,7 @@ static int fit_self(og_infer_doc_model **out, struct feature_node **xl, const in
     for (size_t i = 0; i < nu; i++) {
         double p[OG_INFER_DOC_NKINDS];
         int best = 0;
-        og_infer__doc_probs_nodes(m, xu[i], p);
+        og_infer__doc_probs_nodes(m, xu[i], p, NULL);
         for (int c = 1; c < OG_INFER_DOC_NKINDS; c++)
             if (p[c] > p[best])
                 best = c;

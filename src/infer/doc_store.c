@@ -69,32 +69,44 @@ static int doc_model_newest(og_store *s, const char *tenant_id, og_infer_doc_mod
 }
 
 /* The kind of text under the platform model and the tenant's, blended as the action models
- * are: (1 - a) * platform + a * tenant, a = n / (n + 200) with n the tenant model's examples.
- * *kind 4 ("other") and *conf 0 without any model; model names the versions. */
+ * are: (1 - a) * platform + a * tenant, a = n / (n + 200) with n the tenant model's examples,
+ * the probabilities and the evidence alike; "other" only on evidence (og_infer__doc_choose).
+ * *kind 4 ("other") and *conf 0 without any model; *alt the kinds close behind it (new, NULL
+ * without a model); model names the versions. */
 static int doc_kind(og_store *s, const char *tenant_id, const char *text, int *kind, double *conf,
-                    int64_t *version, char *model, size_t size)
+                    json_t **alt, int64_t *version, char *model, size_t size)
 {
     og_infer_doc_model *plat = NULL, *own = NULL;
     int64_t pv, pn, ov, on;
     double pp[OG_INFER_DOC_NKINDS] = {0}, po[OG_INFER_DOC_NKINDS] = {0}, a = 0;
+    double ep[OG_INFER_DOC_NKINDS] = {0}, eo[OG_INFER_DOC_NKINDS] = {0};
+    double p[OG_INFER_DOC_NKINDS], ev[OG_INFER_DOC_NKINDS];
     int error;
     *kind = 4;
     *conf = 0;
+    *alt = NULL;
     *version = 0;
     og_strlcpy(model, "no model yet", size);
     if ((error = doc_model_newest(s, NULL, &plat, &pv, &pn)) < 0 ||
         (error = doc_model_newest(s, tenant_id, &own, &ov, &on)) < 0)
         goto cleanup;
-    if ((plat && (error = og_infer__doc_probs(plat, text, pp)) < 0) ||
-        (own && (error = og_infer__doc_probs(own, text, po)) < 0))
+    if ((plat && (error = og_infer__doc_probs(plat, text, pp, ep)) < 0) ||
+        (own && (error = og_infer__doc_probs(own, text, po, eo)) < 0))
         goto cleanup;
     if (own)
         a = plat ? (double)on / ((double)on + OG_INFER__DOC_BLEND_HALF) : 1.0;
     for (int k = 0; (plat || own) && k < OG_INFER_DOC_NKINDS; k++) {
-        double p = (1 - a) * pp[k] + a * po[k];
-        if (p > *conf) {
-            *conf = p;
-            *kind = k;
+        /* a kind one of the two models does not know has no evidence there */
+        p[k] = (1 - a) * pp[k] + a * po[k];
+        ev[k] = (a < 1 ? (1 - a) * (isfinite(ep[k]) ? ep[k] : 0) : 0) +
+                (a > 0 ? a * (isfinite(eo[k]) ? eo[k] : 0) : 0);
+    }
+    if (plat || own) {
+        *kind = og_infer__doc_choose(p, ev);
+        *conf = p[*kind];
+        if (!(*alt = og_infer__doc_alternatives(p, *kind))) {
+            error = og_error_set(OG_ERROR, "out of memory");
+            goto cleanup;
         }
     }
     *version = plat ? pv : own ? ov : 0;
@@ -196,7 +208,7 @@ int og_infer_doc_proposal_make(og_ctx *ctx, const char *tenant_id, const char *t
     og_infer_doc_meta_model *mm = NULL;
     og_infer__cands *cs = NULL;
     og_infer_doc_proposal *pr = NULL;
-    json_t *vec = NULL, *sets = NULL;
+    json_t *vec = NULL, *sets = NULL, *alt = NULL;
     char model[64], mlabel[64];
     int kind, error;
     *out = NULL;
@@ -207,7 +219,7 @@ int og_infer_doc_proposal_make(og_ctx *ctx, const char *tenant_id, const char *t
         goto cleanup;
     }
     og_strlcpy(pr->tenant_id, tenant_id, sizeof(pr->tenant_id));
-    if ((error = doc_kind(ctx->store, tenant_id, text, &kind, &pr->conf, &pr->version, model,
+    if ((error = doc_kind(ctx->store, tenant_id, text, &kind, &pr->conf, &alt, &pr->version, model,
                           sizeof(model))) < 0 ||
         (error = meta_model(ctx->store, tenant_id, &mm, mlabel, sizeof(mlabel))) < 0 ||
         (error = og_infer__doc_vector(text, &vec)) < 0 ||
@@ -226,6 +238,9 @@ int og_infer_doc_proposal_make(og_ctx *ctx, const char *tenant_id, const char *t
                         strcmp(model, "no model yet") ? json_real(round(pr->conf * 1000) / 1000)
                                                       : json_null());
     json_object_set_new(pr->meta, "model", json_string(model));
+    /* the uncertainty shown: the kinds close behind the proposed one (a person decides) */
+    if (json_array_size(alt) > 0)
+        json_object_set(pr->meta, "alternatives", alt);
     json_object_set_new(pr->meta, "metadata_model", json_string(mlabel));
     *out = pr;
     pr = NULL;
@@ -236,6 +251,7 @@ cleanup:
     free(cs);
     json_decref(vec);
     json_decref(sets);
+    json_decref(alt);
     return error < 0 ? error : 0;
 }
 

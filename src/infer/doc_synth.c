@@ -320,6 +320,18 @@ static int synth_std(int kind, int family, uint64_t seed, char **out, json_t *tr
         if (error >= 0)
             error = og_buf_puts(&b, "\n");
     }
+    /* a closure ticks off what was delivered (the random draws of the other kinds unchanged) */
+    if (error >= 0 && kind == 3 && rnd(&s) % 2)
+        error = og_buf_printf(&b, "\n%s%s\n%s%s\n", family % 2 ? "- [x] " : "\xe2\x9c\x93 ",
+                              shared[kind][1], family % 2 ? "- [x] " : "\xe2\x9c\x93 ",
+                              shared[kind][3]);
+    /* a change order shows the value it moves: before -> after (+the change) */
+    if (error >= 0 && kind == 1 && rnd(&s) % 2) {
+        long was = amount / 2, delta = amount / 10 + 1;
+        error = og_buf_printf(&b, "\n$%ld,%03ld.00 -> $%ld,%03ld.00 (+$%ld,%03ld.00)\n", was / 1000,
+                              was % 1000, (was + delta) / 1000, (was + delta) % 1000, delta / 1000,
+                              delta % 1000);
+    }
     if (error >= 0)
         error = money_lines(&b, &s, family, (int)(rnd(&s) % 2), amount, truth);
     if (error >= 0 && rnd(&s) % 2) /* another date: not the document's */

@@ -246,9 +246,14 @@ static int steps(og_buf *b, uint64_t *s, const char *const *sents, int n, int wi
     int error = og_buf_puts(b, "\n");
     for (int i = 0; i < n && error >= 0; i++) {
         error = og_buf_printf(b, "%d. %s\n", i + 1, sents[i]);
-        if (error >= 0 && with_cmd && rnd(s) % 3 != 0)
-            error = og_buf_printf(b, rnd(s) % 2 ? "   `%s`\n" : "\n    $ %s\n\n",
+        if (error >= 0 && with_cmd && rnd(s) % 3 != 0) {
+            unsigned v = (unsigned)(rnd(s) % 3);
+            error = og_buf_printf(b,
+                                  v == 0   ? "   `%s`\n"
+                                  : v == 1 ? "\n    $ %s\n\n"
+                                           : "\n```\n%s\n```\n\n",
                                   commands[rnd(s) % (sizeof(commands) / sizeof(commands[0]))]);
+        }
     }
     return error;
 }
@@ -355,6 +360,16 @@ static int synth_kind(int kind, int family, int lang, uint64_t *s, og_buf *b)
         amount(a[2], sizeof(a[2]), before + change, lang);
         error = og_buf_printf(b, "\n%s: %s\n%s: +%s\n%s: %s\n", k->delta[0], a[0], k->delta[1],
                               a[1], k->delta[2], a[2]);
+        /* the date it moves, before and after */
+        if (error >= 0 && rnd(s) % 2)
+            error = og_buf_printf(b, "%s: %02d.%02d. -> %02d.%02d.\n", k->date,
+                                  1 + (int)(rnd(s) % 28), 1 + (int)(rnd(s) % 12),
+                                  1 + (int)(rnd(s) % 28), 1 + (int)(rnd(s) % 12));
+    }
+    /* a closure ticks off what was delivered and accepted */
+    if (error >= 0 && kind == 3 && rnd(s) % 2) {
+        const char *tick = rnd(s) % 2 ? "- [x] " : "\xe2\x9c\x93 ";
+        error = og_buf_printf(b, "\n%s%s\n%s%s\n", tick, t->sent[0], tick, t->sent[1]);
     }
     /* money: most statements of work, some closures (the final invoice) */
     if (error >= 0 && (kind == 0 ? rnd(s) % 3 != 0 : kind == 3 && rnd(s) % 2 == 0))

@@ -94,9 +94,22 @@ void og_infer__doc_nodes_free(struct feature_node **x, size_t n);
 int og_infer__doc_fit_nodes(og_infer_doc_model **out, struct feature_node **x, const int *kinds,
                             size_t n, const double blocks[3]);
 void og_infer__doc_model_set_pseudo(og_infer_doc_model *m, size_t n);
-/* The probability of each kind under m for nodes x (weighed by m's blocks). */
+/* The probability of each kind under m for nodes x (weighed by m's blocks), and into ev (may be
+ * NULL) each kind's evidence: its decision value without the bias (-HUGE_VAL for a kind m does
+ * not know). */
 void og_infer__doc_probs_nodes(const og_infer_doc_model *m, const struct feature_node *x,
-                               double p[OG_INFER_DOC_NKINDS]);
+                               double p[OG_INFER_DOC_NKINDS], double ev[OG_INFER_DOC_NKINDS]);
+/* "other" must win on evidence: its evidence above the best kind's by this much */
+#define OG_INFER__DOC_OTHER_MARGIN 0.0
+/* a second kind whose probability is within this of the chosen one's is named beside it */
+#define OG_INFER__DOC_CLOSE 0.15
+/* The kind chosen from the probabilities p and the evidence ev (NULL: the most probable): the
+ * most probable, but "other" only when its evidence beats every kind's (else the most probable
+ * of the four). */
+int og_infer__doc_choose(const double p[OG_INFER_DOC_NKINDS], const double ev[OG_INFER_DOC_NKINDS]);
+/* The kinds besides chosen whose probability is within OG_INFER__DOC_CLOSE of its:
+ * [{"kind", "confidence"}] (new). */
+json_t *og_infer__doc_alternatives(const double p[OG_INFER_DOC_NKINDS], int chosen);
 /* The tail of every document model's training (doc_store.c): fit_error is the fit's result;
  * OG_ECONFLICT (one kind or field only) records a skip reason in skipped, another error is
  * returned; else model's weights (dump()) are saved as a new version of kind for tenant_id
@@ -192,14 +205,14 @@ og_infer_doc_meta_model *og_infer__doc_meta_blend(og_infer_doc_meta_model *platf
 int og_infer__doc_train_more(og_ctx *ctx, json_t *models, json_t *skipped);
 /* The probability of each kind (index) under m for features x (doc_class.c). */
 int og_infer__doc_probs(const og_infer_doc_model *m, const char *text,
-                        double p[OG_INFER_DOC_NKINDS]);
+                        double p[OG_INFER_DOC_NKINDS], double ev[OG_INFER_DOC_NKINDS]);
 
 /* ---- language-independent document features (doc_lexicon.c) ---- */
 
 /* room for the lexicon's concepts and the shape features (doc_class.c lays them out after the
  * hashed n-grams: concepts, concepts of the title, shape) */
 #define OG_INFER__CONCEPTS 96
-#define OG_INFER__SHAPES   80
+#define OG_INFER__SHAPES   112
 /* The UTF-8 character at p (left bytes) folded: Latin letters with accents as ASCII (é e, ß ss,
  * œ oe), written to out; 0 for a character that is no letter (no-break space, quotes, dashes,
  * the euro sign), the bytes of other characters as they are. *used: the bytes read. */

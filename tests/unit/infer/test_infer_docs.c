@@ -301,6 +301,32 @@ static void test_upload_proposal_correction_retrains(void **state)
     assert_string_equal(json_string_value(json_object_get(p, "kind")), "runbook");
     assert_string_equal(json_string_value(json_object_get(p, "model")), "v2+tenant v2");
     json_decref(p);
+    /* short documents that say little of any kind: the proposal names the kinds close behind
+     * it, with their confidence within 0.15 of the proposed one's (absent when none is) */
+    static const char *const vague[] = {
+        "Notes\n\nSee attached.\n", "Hello,\n\nplease find the document.\n",
+        "Update\n\nThe work continues next week.\n", "Document\n\n1. A\n2. B\n",
+        "Summary\n\nAll done, thanks.\n"};
+    int named = 0;
+    for (size_t v = 0; v < sizeof(vague) / sizeof(vague[0]); v++) {
+        snprintf(name, sizeof(name), "vague-%zu.md", v);
+        put_doc(env, name, vague[v]);
+        p = proposal_of(env, name);
+        json_t *alt = json_object_get(p, "alternatives");
+        double c = json_number_value(json_object_get(p, "confidence"));
+        for (size_t i = 0; i < json_array_size(alt); i++) {
+            json_t *a = json_array_get(alt, i);
+            assert_true(strcmp(json_string_value(json_object_get(a, "kind")),
+                               json_string_value(json_object_get(p, "kind"))) != 0);
+            assert_true(fabs(json_number_value(json_object_get(a, "confidence")) - c) < 0.151);
+        }
+        assert_true(alt == NULL || json_array_size(alt) > 0);
+        fprintf(stderr, "vague %zu: %s %.3f, %zu close\n", v,
+                json_string_value(json_object_get(p, "kind")), c, json_array_size(alt));
+        named += alt != NULL;
+        json_decref(p);
+    }
+    assert_true(named > 0);
 
     const char *const words[] = {"Quagga", "Zebra", "zebracorp", "Statement", "Client", NULL};
     assert_int_equal(og_test_rows_mentioning(env, "SELECT key, features FROM infer_docs", words, 0),
