@@ -1,0 +1,174 @@
+/* test_artifacts_propose.c - the classifier's proposal of a new version is reused from the latest
+ * version when the text barely changed (one plain line of a long document), and made again when
+ * a metadata line changed (a total), the text changed much, the proposal was confirmed by a
+ * person, or it was reused ART_REUSE_MAX times in a row; a new artifact always gets one made; the
+ * search finds a version's new words right after its put either way. */
+#include "og_test.h"
+#include "artifacts/artifacts_internal.h"
+#include "opsgate/artifacts.h"
+#include "opsgate/error.h"
+#include "opsgate/tenant.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define LINES 120
+
+typedef struct fx {
+    og_test_env env;
+} fx;
+
+static int setup(void **state)
+{
+    fx *f = calloc(1, sizeof(*f));
+    og_test_env_setup(&f->env);
+    OG_ASSERT_OK(og_tenant_create(&f->env.ctx, "acme", NULL));
+    OG_ASSERT_OK(og_project_create(&f->env.ctx, "acme", "fw", "Firewall migration", NULL));
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fx *f = *state;
+    og_test_env_teardown(&f->env);
+    free(f);
+    return 0;
+}
+
+static const char *const WORDS[] = {"firewall", "cutover", "tenant", "mailbox", "backup",
+                                    "restore",  "switch",  "vlan",   "router",  "license"};
+
+/* A long statement of work: LINES plain lines, then a total; line `edit` (when >= 0) rewritten
+ * with the word `word`. */
+static char *sow(const char *total, int edit, const char *word)
+{
+    og_buf b;
+    og_buf_init(&b, 1 << 20);
+    og_buf_puts(&b, "# Statement of work\n\n");
+    for (int i = 0; i < LINES; i++) {
+        if (i == edit) {
+            og_buf_printf(&b, "- item %s rewritten with care\n", word);
+            continue;
+        }
+        og_buf_printf(&b, "- item");
+        for (int w = 0; w < 8; w++)
+            og_buf_printf(&b, " %s", WORDS[(i * 7 + w * 3) % 10]);
+        og_buf_printf(&b, " line%d\n", i);
+    }
+    og_buf_printf(&b, "\nTotal: %s\n", total);
+    return og_buf_detach(&b);
+}
+
+static void put(fx *f, const char *name, char *text)
+{
+    og_artifact_ref ref = {"acme", "fw", name};
+    og_artifact_put_opts po = {.kind = "sow", .message = "edit"};
+    OG_ASSERT_OK(og_artifact_put_buffer(&f->env.ctx, &ref, &po, text, strlen(text), NULL));
+    free(text);
+}
+
+/* The latest version's proposal's of_version and reused count (0 when made for it). */
+static void proposal(fx *f, const char *name, json_int_t *of, json_int_t *reused)
+{
+    og_artifact_ref ref = {"acme", "fw", name};
+    json_t *a = NULL;
+    OG_ASSERT_OK(og_artifact_show(&f->env.ctx, &ref, &a));
+    json_t *p = json_object_get(json_object_get(a, "latest_version"), "proposal");
+    assert_true(json_is_object(p));
+    assert_true(json_is_string(json_object_get(p, "kind")));
+    *of = json_integer_value(json_object_get(p, "of_version"));
+    *reused = json_integer_value(json_object_get(p, "reused"));
+    json_decref(a);
+}
+
+static void found(fx *f, const char *word, const char *name)
+{
+    json_t *hits = NULL;
+    OG_ASSERT_OK(og_artifact_search(&f->env.ctx, "acme", word, 0, &hits));
+    assert_int_equal(json_array_size(hits), 1);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(hits, 0), "name")), name);
+    json_decref(hits);
+}
+
+static void test_reuse_and_remake(void **state)
+{
+    fx *f = *state;
+    json_int_t of, reused;
+    put(f, "sow.md", sow("$12,500.00", -1, NULL));
+    proposal(f, "sow.md", &of, &reused);
+    assert_int_equal(of, 1); /* a new artifact: made */
+    assert_int_equal(reused, 0);
+
+    put(f, "sow.md", sow("$12,500.00", 5, "zanzibar")); /* one plain line */
+    proposal(f, "sow.md", &of, &reused);
+    assert_int_equal(of, 1);
+    assert_int_equal(reused, 1);
+    found(f, "zanzibar", "sow.md"); /* indexed all the same */
+
+    put(f, "sow.md", sow("$12,500.00", 9, "quokka")); /* another: compared to version 1's text */
+    proposal(f, "sow.md", &of, &reused);
+    assert_int_equal(of, 1);
+    assert_int_equal(reused, 2);
+    found(f, "quokka", "sow.md");
+
+    put(f, "sow.md", sow("$15,000.00", 9, "quokka")); /* the total changed: made again */
+    proposal(f, "sow.md", &of, &reused);
+    assert_int_equal(of, 4);
+    assert_int_equal(reused, 0);
+
+    /* much changed: made again */
+    char *other = sow("$15,000.00", 9, "quokka");
+    for (char *c = other + 40; *c; c += 3)
+        if (*c >= 'a' && *c <= 'z')
+            *c = (char)('a' + (*c - 'a' + 1) % 26);
+    put(f, "sow.md", other);
+    proposal(f, "sow.md", &of, &reused);
+    assert_int_equal(of, 5);
+    assert_int_equal(reused, 0);
+}
+
+static void test_confirmed_is_remade(void **state)
+{
+    fx *f = *state;
+    json_int_t of, reused;
+    og_artifact_ref ref = {"acme", "fw", "c.md"};
+    put(f, "c.md", sow("$1,000.00", -1, NULL));
+    OG_ASSERT_OK(og_artifact_classify(&f->env.ctx, &ref, "sow", NULL, NULL));
+    put(f, "c.md", sow("$1,000.00", 3, "wombat"));
+    proposal(f, "c.md", &of, &reused);
+    assert_int_equal(of, 2); /* a person's correction is never carried to other text */
+    assert_int_equal(reused, 0);
+}
+
+static void test_reuse_bounded(void **state)
+{
+    fx *f = *state;
+    json_int_t of, reused;
+    char word[32];
+    put(f, "b.md", sow("$1,000.00", -1, NULL));
+    for (int v = 2; v <= ART_REUSE_MAX + 2; v++) {
+        snprintf(word, sizeof(word), "w%d", v);
+        put(f, "b.md", sow("$1,000.00", v % 2, word));
+        proposal(f, "b.md", &of, &reused);
+        if (v <= ART_REUSE_MAX + 1) {
+            assert_int_equal(of, 1);
+            assert_int_equal(reused, v - 1);
+        } else { /* reused ART_REUSE_MAX times in a row: made again */
+            assert_int_equal(of, v);
+            assert_int_equal(reused, 0);
+        }
+    }
+    found(f, word, "b.md");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_reuse_and_remake, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_confirmed_is_remade, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reuse_bounded, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
