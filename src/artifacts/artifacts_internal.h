@@ -188,6 +188,10 @@ int og_artifacts__held(og_ctx *ctx, const char *project_id, const char *artifact
 typedef struct art_obj_writer art_obj_writer;
 int og_artifacts__obj_writer_new(art_obj_writer **out, og_ctx *ctx, const char *tenant_id);
 int og_artifacts__obj_writer_write(art_obj_writer *w, const void *data, size_t len);
+/* The object's exact size in bytes, told before its first byte (og_artifact_put_buffer knows
+ * it): zstd sizes its tables for it instead of for an unknown stream. OG_EINVAL after the first
+ * write; a size that turns out wrong fails the object at its end. */
+int og_artifacts__obj_writer_size(art_obj_writer *w, uint64_t size);
 /* Flush compression and sealing, make the stored bytes durable. */
 int og_artifacts__obj_writer_end(art_obj_writer *w, uint8_t sha[32], uint64_t *size);
 /* Inside the caller's transaction: name the object (keyed hash of its SHA-256), and either find

@@ -94,12 +94,21 @@ static int cmp_u64(const void *a, const void *b)
 
 static int is_month(const char *w, size_t n)
 {
-    static const char *const months[] = {
-        "january",   "february", "march",    "april",    "may",  "june", "july", "august",
-        "september", "october",  "november", "december", "jan",  "feb",  "mar",  "apr",
-        "jun",       "jul",      "aug",      "sep",      "sept", "oct",  "nov",  "dec"};
+    static const struct {
+        const char *name;
+        size_t len;
+    } months[] = {{"january", 7},  {"february", 8}, {"march", 5},  {"april", 5},     {"may", 3},
+                  {"june", 4},     {"july", 4},     {"august", 6}, {"september", 9}, {"october", 7},
+                  {"november", 8}, {"december", 8}, {"jan", 3},    {"feb", 3},       {"mar", 3},
+                  {"apr", 3},      {"jun", 3},      {"jul", 3},    {"aug", 3},       {"sep", 3},
+                  {"sept", 4},     {"oct", 3},      {"nov", 3},    {"dec", 3}};
+    /* every name is 3 to 9 bytes and starts with one of "adfjmnos": most words are told apart
+     * without a comparison */
+    if (n < 3 || n > 9 || !strchr("adfjmnos", og_artifacts__fold((uint8_t)w[0])))
+        return 0;
     for (size_t i = 0; i < sizeof(months) / sizeof(months[0]); i++)
-        if (strlen(months[i]) == n && strncasecmp(w, months[i], n) == 0)
+        if (months[i].len == n && months[i].name[0] == og_artifacts__fold((uint8_t)w[0]) &&
+            strncasecmp(w, months[i].name, n) == 0)
             return 1;
     return 0;
 }
@@ -108,7 +117,9 @@ static int is_currency_code(const char *w, size_t n)
 {
     static const char *const codes[] = {"USD", "EUR", "GBP", "CHF", "JPY", "CAD", "AUD", "NZD",
                                         "SEK", "NOK", "DKK", "PLN", "CZK", "INR", "CNY"};
-    for (size_t i = 0; n == 3 && i < sizeof(codes) / sizeof(codes[0]); i++)
+    if (n != 3 || w[0] < 'A' || w[0] > 'Z')
+        return 0;
+    for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
         if (memcmp(w, codes[i], 3) == 0)
             return 1;
     return 0;
@@ -119,49 +130,48 @@ static int is_digit(char c)
     return c >= '0' && c <= '9';
 }
 
-/* Whether line (n bytes) may hold metadata the classifier proposes (see above). */
-static int meta_line(const char *line, size_t n)
+/* A byte that makes its line a metadata line by itself: a colon (a "Label: value" line), a
+ * dollar sign, or the UTF-8 lead byte of the euro (0xe2) or of the pound and yen (0xc2). */
+static int meta_byte(uint8_t c)
 {
-    for (size_t i = 0; i < n; i++) {
-        char c = line[i];
-        if (c == ':' || c == '$' || (uint8_t)c == 0xe2 /* the UTF-8 lead byte of the euro */ ||
-            (uint8_t)c == 0xc2 /* of the pound and yen */)
-            return 1;
-        if ((c == ',' || c == '.' || c == '-' || c == '/') && i > 0 && i + 1 < n &&
-            is_digit(line[i - 1]) && is_digit(line[i + 1]))
-            return 1;
-        if (og_artifacts__word_byte((uint8_t)c) &&
-            (i == 0 || !og_artifacts__word_byte((uint8_t)line[i - 1]))) {
-            size_t j = i;
-            while (j < n && og_artifacts__word_byte((uint8_t)line[j]))
-                j++;
-            if (is_month(line + i, j - i) || is_currency_code(line + i, j - i))
-                return 1;
-            i = j - 1;
-        }
-    }
-    return 0;
+    return c == ':' || c == '$' || c == 0xe2 || c == 0xc2;
 }
 
+/* A separator between digits ("12,500.00", "2026-03-02", "03/02/2026"). */
+static int digit_sep(const char *text, size_t i, size_t len)
+{
+    char c = text[i];
+    return (c == ',' || c == '.' || c == '-' || c == '/') && i > 0 && i + 1 < len &&
+           is_digit(text[i - 1]) && is_digit(text[i + 1]);
+}
+
+/* The sketch of text in one pass: its words' 3-grams, and its metadata lines (a byte or
+ * separator above, or a word that is a month name or a currency code). */
 static void sketch_make(const char *text, sketch *s)
 {
     uint64_t w[3] = {0, 0, 0};
     size_t nw = 0, len = strlen(text), i = 0, line0 = 0;
+    int meta = 0;
     memset(s, 0, sizeof(*s));
     while (i <= len) {
-        if (i == len || text[i] == '\n') {
-            if (i > line0 && meta_line(text + line0, i - line0))
+        uint8_t c = i < len ? (uint8_t)text[i] : '\n';
+        if (c == '\n') {
+            if (meta)
                 s->marks += hash_bytes(text + line0, i - line0, 0);
+            meta = 0;
             line0 = ++i;
             continue;
         }
-        if (!og_artifacts__word_byte((uint8_t)text[i])) {
+        if (!og_artifacts__word_byte(c)) {
+            meta = meta || meta_byte(c) || digit_sep(text, i, len);
             i++;
             continue;
         }
         size_t j = i;
-        while (j < len && og_artifacts__word_byte((uint8_t)text[j]))
-            j++;
+        int sign = 0; /* a euro, pound or yen sign (or another character of their lead bytes) */
+        for (; j < len && og_artifacts__word_byte((uint8_t)text[j]); j++)
+            sign |= meta_byte((uint8_t)text[j]);
+        meta = meta || sign || is_month(text + i, j - i) || is_currency_code(text + i, j - i);
         w[0] = w[1];
         w[1] = w[2];
         w[2] = hash_bytes(text + i, j - i, 1);

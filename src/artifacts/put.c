@@ -571,6 +571,8 @@ int og_artifact_put_buffer(og_ctx *ctx, const og_artifact_ref *ref,
 {
     og_artifact_put *p = NULL;
     int error = og_artifact_put_begin(&p, ctx, ref, opts);
+    if (error == 0) /* the whole content at once: compressed for its size */
+        error = og_artifacts__obj_writer_size(p->w, len);
     if (error == 0)
         error = og_artifact_put_write(p, data, len);
     if (error == 0)
