@@ -2,11 +2,14 @@
  * version when the text barely changed (one plain line of a long document), and made again when
  * a metadata line changed (a total), the text changed much, the proposal was confirmed by a
  * person, or it was reused ART_REUSE_MAX times in a row; a new artifact always gets one made; the
- * search finds a version's new words right after its put either way. */
+ * search finds a version's new words right after its put either way. A version whose words are
+ * the latest's in another order leaves the index row as it is; one that drops a word is not found
+ * by it any more. */
 #include "og_test.h"
 #include "artifacts/artifacts_internal.h"
 #include "opsgate/artifacts.h"
 #include "opsgate/error.h"
+#include "opsgate/store.h"
 #include "opsgate/tenant.h"
 
 #include <stdio.h>
@@ -163,12 +166,52 @@ static void test_reuse_bounded(void **state)
     found(f, word, "b.md");
 }
 
+static void none(fx *f, const char *word)
+{
+    json_t *hits = NULL;
+    OG_ASSERT_OK(og_artifact_search(&f->env.ctx, "acme", word, 0, &hits));
+    assert_int_equal(json_array_size(hits), 0);
+    json_decref(hits);
+}
+
+/* The index row's body words as stored (the only artifact of the test). */
+static char *index_body(fx *f)
+{
+    og_stmt *st = NULL;
+    char *body = NULL;
+    OG_ASSERT_OK(og_stmt_prepare(&st, f->env.ctx.store, "SELECT body FROM art_fts"));
+    assert_int_equal(og_stmt_step(st), OG_ROW);
+    body = strdup(og_stmt_col_text(st, 0));
+    og_stmt_free(st);
+    return body;
+}
+
+static void test_index_words(void **state)
+{
+    fx *f = *state;
+    put(f, "w.txt", strdup("alpha bravo charlie\ndelta echo\n"));
+    found(f, "bravo", "w.txt");
+    char *before = index_body(f), *after;
+    put(f, "w.txt", strdup("delta echo\ncharlie bravo alpha alpha\n")); /* the same words */
+    after = index_body(f);
+    assert_string_equal(before, after); /* not rewritten (in their new order) */
+    free(before);
+    free(after);
+    found(f, "bravo", "w.txt");
+    found(f, "delta", "w.txt");
+    put(f, "w.txt", strdup("delta echo\ncharlie alpha foxtrot\n")); /* bravo gone, foxtrot new */
+    none(f, "bravo");
+    found(f, "foxtrot", "w.txt");
+    found(f, "charlie", "w.txt");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_reuse_and_remake, setup, teardown),
         cmocka_unit_test_setup_teardown(test_confirmed_is_remade, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reuse_bounded, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_index_words, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
