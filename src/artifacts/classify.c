@@ -94,7 +94,7 @@ int og_artifacts__doc_text(const char *name, const char *kind, const char *data,
     return error;
 }
 
-/* The sealed record of version number ({"sha256", "message", "proposal"?}). */
+/* The sealed record of version number ({"sha256", "message", "proposal"?, "read"?}). */
 int og_artifacts__record_open(og_ctx *ctx, const char *tenant_id, const char *artifact_id,
                               int64_t number, json_t **out)
 {
