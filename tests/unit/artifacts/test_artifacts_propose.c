@@ -152,7 +152,9 @@ static void test_reuse_and_remake(void **state)
     assert_int_equal(reused, 0);
 
     /* much changed, its metadata lines (the euro line, the total) kept: made again */
-    char *other = rewrite_plain(sow("$15,000.00", 9, "\xe2\x82\xac""500"));
+    char *other = rewrite_plain(sow("$15,000.00", 9,
+                                    "\xe2\x82\xac"
+                                    "500"));
     put(f, "sow.md", other);
     proposal(f, "sow.md", &of, &reused);
     assert_int_equal(of, 7);
