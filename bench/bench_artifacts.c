@@ -1,6 +1,7 @@
 /* bench_artifacts.c - the artifact repository's benchmark: durable versions committed per second
  * beside the disk's fsync rate measured in the same run and folder, sequentially and by 8 writers
- * at once (group commit), against git in the same run; gets of random old versions, search latency
+ * at once (group commit), each with the ceiling its CPU per version and the fsync time allow,
+ * against git in the same run; gets of random old versions, search latency
  * over 100,000 documents, and the peak memory of a 1 GiB upload. Prints a markdown table.
  *
  * OG_BENCH_QUICK=1 shrinks every size tenfold (a smoke run); OG_BENCH_VERSIONS,
