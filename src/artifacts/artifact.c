@@ -282,7 +282,8 @@ int og_artifacts__version(og_ctx *ctx, const char *tenant_id, const art_row *a, 
 }
 
 int og_artifacts__version_add(og_ctx *ctx, const char *tenant_id, art_row *a,
-                              og_artifact_version *v, const char *object, json_t *proposal)
+                              og_artifact_version *v, const char *object, json_t *proposal,
+                              json_t *read)
 {
     int error = -1;
     char oid[80], *text = NULL;
@@ -294,8 +295,8 @@ int og_artifacts__version_add(og_ctx *ctx, const char *tenant_id, art_row *a,
     og_time_format(og_time_now_us(), v->created_at);
     og_actor_label(&ctx->actor, v->author, sizeof(v->author));
     /* the classifier's proposal (docs/artifacts.md "Indexing") is sealed with the message */
-    j = json_pack("{s:s, s:s, s:O*}", "sha256", v->sha256, "message", v->message, "proposal",
-                  proposal);
+    j = json_pack("{s:s, s:s, s:O*, s:O*}", "sha256", v->sha256, "message", v->message, "proposal",
+                  proposal, "read", proposal ? read : NULL);
     if (!j || !(text = json_dumps(j, JSON_COMPACT))) {
         error = og_error_set(OG_ERROR, "cannot encode a version");
         goto cleanup;

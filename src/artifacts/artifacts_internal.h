@@ -101,9 +101,11 @@ int og_artifacts__version(og_ctx *ctx, const char *tenant_id, const art_row *a, 
 int og_artifacts__version_from_stmt(og_ctx *ctx, const char *tenant_id, og_stmt *st,
                                     og_artifact_version *v, char object[65]);
 /* Add a version row and move the artifact's latest; audits nothing (callers do). proposal
- * (borrowed, may be NULL): the classifier's, sealed with the version's message. */
+ * (borrowed, may be NULL): the classifier's, sealed with the version's message, with read
+ * (borrowed, may be NULL): the fingerprint of the text it read (propose.c). */
 int og_artifacts__version_add(og_ctx *ctx, const char *tenant_id, art_row *a,
-                              og_artifact_version *v, const char *object, json_t *proposal);
+                              og_artifact_version *v, const char *object, json_t *proposal,
+                              json_t *read);
 /* The object id a version's sealed record is sealed under ("version:<artifact id>:<number>"). */
 void og_artifacts__version_object_id(const char *artifact_id, int64_t number, char out[80]);
 
@@ -118,16 +120,38 @@ int og_artifacts__classifiable(const char *media_type);
  * fails for its proposal). Caller wipes and frees *out. */
 int og_artifacts__doc_text(const char *name, const char *kind, const char *data, size_t len,
                            const char *media_type, char **out);
-/* The classifier's proposal (kind and metadata) of an upload's text (NULL: none, *out NULL),
+/* The classifier's proposal of a version's text: made for it, or the previous version's reused
+ * (propose.c), with the fingerprint of the text it read ("read" in the version's sealed record).
+ */
+typedef struct art_proposal {
+    og_infer_doc_proposal *made; /* made for this text; NULL when reused or none */
+    json_t *reused;              /* the previous version's, "reused" counted; NULL when made */
+    json_t *read;                /* the fingerprint of the text the proposal read */
+} art_proposal;
+/* A proposal may be reused while the text's word 3-gram set is this similar (estimated Jaccard)
+ * to the text it read, its metadata lines and candidates are the same, and for at most this many
+ * versions in a row (docs/artifacts.md "Indexing"). */
+#define ART_REUSE_SIMILARITY 0.95
+#define ART_REUSE_MAX        16
+/* The classifier's proposal (kind and metadata) of an upload's text (NULL: none, *out empty),
  * made before the version's transaction so that the commit holds only the store work: the
  * project's candidates and the newest models read on ctx's connection (keys: the tenant's, loaded
- * already). Caller frees *out (og_infer_doc_proposal_free). */
+ * already). prev_id/prev_number: the artifact's latest version when the upload began ("" / 0
+ * for a new artifact), whose proposal is reused when it may stand for this text. Caller clears
+ * *out (og_artifacts__proposal_clear). */
 int og_artifacts__propose_make(og_ctx *ctx, const art_scope *sc, const char *text,
-                               const art_keys *keys, og_infer_doc_proposal **out);
-/* That proposal (NULL: none, *out NULL) kept as version number's (the next one) of artifact a,
+                               const art_keys *keys, const char *prev_id, int64_t prev_number,
+                               art_proposal *out);
+void og_artifacts__proposal_clear(art_proposal *p);
+/* That proposal (none: *out NULL) kept as version number's (the next one) of artifact a,
  * inside the version's transaction: *out the proposal to seal with the version. */
 int og_artifacts__propose_store(og_ctx *ctx, const art_row *a, int64_t number,
-                                const og_infer_doc_proposal *pr, json_t **out);
+                                const art_proposal *pr, json_t **out);
+/* The project as the classifier's candidate: [{key, name, client?}] (caller decrefs). */
+int og_artifacts__candidates(og_ctx *ctx, const art_scope *sc, const art_keys *keys, json_t **out);
+/* The sealed record of version number ({"sha256", "message", "proposal"?, "read"?}). */
+int og_artifacts__record_open(og_ctx *ctx, const char *tenant_id, const char *artifact_id,
+                              int64_t number, json_t **out);
 /* The proposal sealed in version number of artifact_id, *out NULL when it has none. */
 int og_artifacts__proposal_get(og_ctx *ctx, const char *tenant_id, const char *artifact_id,
                                int64_t number, json_t **out);
@@ -164,6 +188,10 @@ int og_artifacts__held(og_ctx *ctx, const char *project_id, const char *artifact
 typedef struct art_obj_writer art_obj_writer;
 int og_artifacts__obj_writer_new(art_obj_writer **out, og_ctx *ctx, const char *tenant_id);
 int og_artifacts__obj_writer_write(art_obj_writer *w, const void *data, size_t len);
+/* The object's exact size in bytes, told before its first byte (og_artifact_put_buffer knows
+ * it): zstd sizes its tables for it instead of for an unknown stream. OG_EINVAL after the first
+ * write; a size that turns out wrong fails the object at its end. */
+int og_artifacts__obj_writer_size(art_obj_writer *w, uint64_t size);
 /* Flush compression and sealing, make the stored bytes durable. */
 int og_artifacts__obj_writer_end(art_obj_writer *w, uint8_t sha[32], uint64_t *size);
 /* Inside the caller's transaction: name the object (keyed hash of its SHA-256), and either find

@@ -31,7 +31,7 @@ int og_artifacts__classifiable(const char *media_type)
 }
 
 /* The project as the classifier's candidate: key, name and the client of its project data. */
-static int candidates(og_ctx *ctx, const art_scope *sc, const art_keys *keys, json_t **out)
+int og_artifacts__candidates(og_ctx *ctx, const art_scope *sc, const art_keys *keys, json_t **out)
 {
     art_row d;
     og_buf text;
@@ -94,39 +94,9 @@ int og_artifacts__doc_text(const char *name, const char *kind, const char *data,
     return error;
 }
 
-int og_artifacts__propose_make(og_ctx *ctx, const art_scope *sc, const char *text,
-                               const art_keys *keys, og_infer_doc_proposal **out)
-{
-    json_t *projects = NULL;
-    int error;
-    *out = NULL;
-    if (!text)
-        return 0;
-    if ((error = candidates(ctx, sc, keys, &projects)) < 0)
-        return error;
-    error = og_infer_doc_proposal_make(ctx, sc->tenant_id, text, projects, out);
-    json_decref(projects);
-    return error;
-}
-
-int og_artifacts__propose_store(og_ctx *ctx, const art_row *a, int64_t number,
-                                const og_infer_doc_proposal *pr, json_t **out)
-{
-    char ref[OG_ID_LEN + 24];
-    int error;
-    *out = NULL;
-    if (!pr)
-        return 0;
-    snprintf(ref, sizeof(ref), "%s:%lld", a->id, (long long)number);
-    /* of_version: the version whose text was read (a restore carries its proposal on) */
-    if ((error = og_infer_doc_proposal_store(ctx, pr, ref, out)) >= 0)
-        json_object_set_new(*out, "of_version", json_integer(number));
-    return error;
-}
-
-/* The sealed record of version number ({"sha256", "message", "proposal"?}). */
-static int record_open(og_ctx *ctx, const char *tenant_id, const char *artifact_id, int64_t number,
-                       json_t **out)
+/* The sealed record of version number ({"sha256", "message", "proposal"?, "read"?}). */
+int og_artifacts__record_open(og_ctx *ctx, const char *tenant_id, const char *artifact_id,
+                              int64_t number, json_t **out)
 {
     og_stmt *st = NULL;
     uint8_t *plain = NULL;
@@ -167,7 +137,7 @@ int og_artifacts__proposal_get(og_ctx *ctx, const char *tenant_id, const char *a
                                int64_t number, json_t **out)
 {
     json_t *rec = NULL;
-    int error = record_open(ctx, tenant_id, artifact_id, number, &rec);
+    int error = og_artifacts__record_open(ctx, tenant_id, artifact_id, number, &rec);
     *out = error < 0 ? NULL : json_incref(json_object_get(rec, "proposal"));
     json_decref(rec);
     return error;
@@ -274,7 +244,8 @@ int og_artifact_classify(og_ctx *ctx, const og_artifact_ref *ref, const char *ki
     }
     error = og_artifacts__find_k(ctx, &sc, ref->name, 0, &keys, &a);
     og_crypto_wipe(&keys, sizeof(keys));
-    if (error < 0 || (error = record_open(ctx, sc.tenant_id, a.id, a.latest, &rec)) < 0)
+    if (error < 0 ||
+        (error = og_artifacts__record_open(ctx, sc.tenant_id, a.id, a.latest, &rec)) < 0)
         goto end;
     if (!(prop = json_object_get(rec, "proposal"))) {
         error = og_error_set(OG_ENOTFOUND,

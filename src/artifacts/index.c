@@ -366,6 +366,52 @@ int og_artifacts__index_remove(og_ctx *ctx, int64_t n)
     return error < 0 ? error : 0;
 }
 
+/* An order-free digest of an index text (words of "h" + 16 hex digits, one space apart): how
+ * many words and the sum of their hashes. */
+static void words_digest(const char *s, uint64_t *count, uint64_t *sum)
+{
+    *count = *sum = 0;
+    while (s && *s) {
+        uint64_t x = 0xcbf29ce484222325ull; /* FNV-1a, then mixed */
+        const char *e = strchr(s, ' ');
+        size_t n = e ? (size_t)(e - s) : strlen(s);
+        for (size_t i = 0; i < n; i++) {
+            x ^= (uint8_t)s[i];
+            x *= 0x100000001b3ull;
+        }
+        x ^= x >> 31;
+        x *= 0x94d049bb133111ebull;
+        x ^= x >> 29;
+        (*count)++;
+        *sum += x;
+        s = e ? e + 1 : s + n;
+    }
+}
+
+/* *same = 1 when row n of the index already holds these name and metadata words and the same
+ * set of body words (in any order): a version that changed no word needs no index write. */
+static int index_same(og_ctx *ctx, int64_t n, const char *name, const char *meta, const char *body,
+                      int *same)
+{
+    og_stmt *st = NULL;
+    uint64_t c1, s1, c2, s2;
+    int error;
+    *same = 0;
+    if ((error = og_stmt_prepare(&st, ctx->store,
+                                 "SELECT name, meta, body FROM art_fts WHERE rowid = ?")) < 0)
+        return error;
+    og_stmt_bind_int(st, 1, n);
+    if ((error = og_stmt_step(st)) == OG_ROW) {
+        const char *on = og_stmt_col_text(st, 0), *om = og_stmt_col_text(st, 1);
+        words_digest(og_stmt_col_text(st, 2), &c1, &s1);
+        words_digest(body, &c2, &s2);
+        *same = strcmp(on ? on : "", name) == 0 && strcmp(om ? om : "", meta) == 0 && c1 == c2 &&
+                s1 == s2;
+    }
+    og_stmt_free(st);
+    return error < 0 ? error : 0;
+}
+
 static const og_sql_dialects FTS_REPLACE = {
     "INSERT OR REPLACE INTO art_fts (rowid, name, meta, body) VALUES (?, ?, ?, ?)",
     "INSERT INTO art_fts (rowid, name, meta, body) VALUES (?, ?, ?, ?) ON CONFLICT (rowid)"
@@ -401,6 +447,13 @@ int og_artifacts__index_put(og_ctx *ctx, const char *tenant_id, const art_row *a
         og_stmt_free(st);
         st = NULL;
         body_index = kept;
+    }
+    if (!keep_body) { /* the same words as the row holds: nothing to write */
+        int same = 0;
+        if ((error = index_same(ctx, a->n, nb.data ? nb.data : "", mb.data ? mb.data : "",
+                                body_index ? body_index : "", &same)) < 0 ||
+            same)
+            goto cleanup;
     }
     /* the row replaced in one statement (FTS5 takes OR REPLACE on its rowid) */
     if ((error = og_stmt_prepare_dialect(&st, ctx->store, &FTS_REPLACE)) < 0)

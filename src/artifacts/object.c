@@ -213,6 +213,15 @@ int og_artifacts__obj_writer_write(art_obj_writer *w, const void *data, size_t l
     return error;
 }
 
+int og_artifacts__obj_writer_size(art_obj_writer *w, uint64_t size)
+{
+    if (w->failed || w->ended || w->size)
+        return og_error_set(OG_EINVAL, "the object's size is told before its first byte");
+    if (ZSTD_isError(ZSTD_CCtx_setPledgedSrcSize(w->z, size)))
+        return og_error_set(OG_ERROR, "zstd: cannot take the object's size");
+    return 0;
+}
+
 int og_artifacts__obj_writer_end(art_obj_writer *w, uint8_t sha[32], uint64_t *size)
 {
     int error;

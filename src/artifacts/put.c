@@ -25,8 +25,10 @@ struct og_artifact_put {
     uint64_t tokenized;
     uint8_t head[512];
     size_t headlen;
-    og_buf doc;   /* the content while the classifier may read it (ART_CLASSIFY_MAX) */
-    int doc_over; /* larger: no proposal */
+    char prev_id[OG_ID_LEN]; /* the artifact when the upload began ("" when new) */
+    int64_t prev_latest;     /* and its latest version then, whose proposal may be reused */
+    og_buf doc;              /* the content while the classifier may read it (ART_CLASSIFY_MAX) */
+    int doc_over;            /* larger: no proposal */
     int failed;
     int finished;
 };
@@ -264,6 +266,8 @@ int og_artifact_put_begin(og_artifact_put **out, og_ctx *ctx, const og_artifact_
         if ((error = put_row_writable(p, &r, opts->kind)) < 0)
             goto cleanup;
         og_strlcpy(p->kind, r.a.kind, sizeof(p->kind));
+        og_strlcpy(p->prev_id, r.a.id, sizeof(p->prev_id));
+        p->prev_latest = r.a.latest;
     } else if (error == OG_ENOTFOUND) {
         og_error_clear();
         og_strlcpy(p->kind, opts->kind ? opts->kind : "other", sizeof(p->kind));
@@ -408,8 +412,8 @@ static void discard_keeping_error(art_obj_writer *w)
 /* What one version's transaction needs and makes, kept across a re-run (put_commit). */
 typedef struct put_tx {
     og_artifact_put *p;
-    const char *body;                /* the index text, or NULL */
-    const og_infer_doc_proposal *pr; /* the classifier's proposal, made before, or NULL */
+    const char *body;       /* the index text, or NULL */
+    const art_proposal *pr; /* the classifier's proposal, made before */
     char object[65];
     og_artifact_version v;
     art_row a;
@@ -448,7 +452,7 @@ static int put_commit(og_store *batch, void *arg)
         (error = og_artifacts__obj_writer_commit(p->w, &bctx, &p->keys, t->object,
                                                  &t->created_file)) < 0 ||
         (error = og_artifacts__version_add(&bctx, p->sc.tenant_id, &t->a, &t->v, t->object,
-                                           t->proposal)) < 0 ||
+                                           t->proposal, t->pr->read)) < 0 ||
         (p->part[0] && (error = link_part(&bctx, &p->sc, &p->keys, &t->a, p->part)) < 0) ||
         (error = og_artifacts__index_put(&bctx, p->sc.tenant_id, &t->a, t->body, 0, &p->keys)) < 0)
         goto end;
@@ -484,9 +488,10 @@ int og_artifact_put_finish(og_artifact_put *p, og_artifact_version *out)
     og_buf body;
     uint8_t sha[32];
     char *doc_text = NULL;
-    og_infer_doc_proposal *pr = NULL;
+    art_proposal pr;
     put_tx t;
     memset(&t, 0, sizeof(t));
+    memset(&pr, 0, sizeof(pr));
     t.p = p;
     og_buf_init(&body, (size_t)16 << 20);
     if (p->failed || p->finished)
@@ -511,11 +516,13 @@ int og_artifact_put_finish(og_artifact_put *p, og_artifact_version *out)
         goto cleanup;
     /* ... and so does the classifier itself: the version's transaction (which group commit runs
      * one member after another) only stores its proposal, in the same transaction as the
-     * version and its audit record */
-    if (doc_text && (error = og_artifacts__propose_make(ctx, &p->sc, doc_text, &p->keys, &pr)) < 0)
+     * version and its audit record; a text that barely changed from the one the latest
+     * version's proposal read reuses that proposal */
+    if (doc_text && (error = og_artifacts__propose_make(ctx, &p->sc, doc_text, &p->keys, p->prev_id,
+                                                        p->prev_latest, &pr)) < 0)
         goto cleanup;
     t.body = body.len ? body.data : NULL;
-    t.pr = pr;
+    t.pr = &pr;
     /* Durable when it returns; concurrent versions of other threads share its commit. */
     if ((error = og_store_group_commit(ctx->store, put_commit, put_undo, &t)) < 0)
         goto cleanup;
@@ -535,7 +542,7 @@ cleanup:
     og_artifacts__row_free(&t.a);
     og_buf_free(&body);
     json_decref(t.proposal);
-    og_infer_doc_proposal_free(pr);
+    og_artifacts__proposal_clear(&pr);
     if (doc_text) {
         og_crypto_wipe(doc_text, strlen(doc_text));
         free(doc_text);
@@ -564,6 +571,8 @@ int og_artifact_put_buffer(og_ctx *ctx, const og_artifact_ref *ref,
 {
     og_artifact_put *p = NULL;
     int error = og_artifact_put_begin(&p, ctx, ref, opts);
+    if (error == 0) /* the whole content at once: compressed for its size */
+        error = og_artifacts__obj_writer_size(p->w, len);
     if (error == 0)
         error = og_artifact_put_write(p, data, len);
     if (error == 0)

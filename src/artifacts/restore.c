@@ -100,7 +100,8 @@ int og_artifact_restore(og_ctx *ctx, const og_artifact_ref *ref, int64_t version
     if ((error = body_index_of(ctx, sc.tenant_id, object, v.media_type, &k, &body)) < 0 ||
         /* the same content: the restored version's proposal stands for it */
         (error = og_artifacts__proposal_get(ctx, sc.tenant_id, a.id, version, &proposal)) < 0 ||
-        (error = og_artifacts__version_add(ctx, sc.tenant_id, &a, &v, object, proposal)) < 0 ||
+        (error = og_artifacts__version_add(ctx, sc.tenant_id, &a, &v, object, proposal, NULL)) <
+            0 ||
         (error = og_artifacts__index_put(ctx, sc.tenant_id, &a, body.len ? body.data : NULL, 0,
                                          &k)) < 0)
         goto end;
