@@ -167,47 +167,57 @@ static int cand_find(const art_cand *c, size_t n, int64_t rowid)
 }
 
 /* Which columns hold each token: the text unless the row holds it in the name or metadata,
- * which the column-filtered match finds (rare); those rows' token lists say exactly. */
+ * which one column-filtered match finds for all tokens at once (rare rows); those rows' token
+ * lists say exactly. The match also names every token, so that FTS5 seeks through the window's
+ * rows instead of walking a frequent word's whole document list. */
 static int rank_columns(og_ctx *ctx, const art_rank_query *q, art_cand *c, size_t n)
 {
     og_stmt *st = NULL, *ct = NULL;
     int64_t lo = INT64_MAX;
-    char expr[64];
-    int error = og_stmt_prepare(&st, ctx->store,
-                                "SELECT rowid FROM art_fts WHERE art_fts MATCH ?1 AND rowid >= ?2");
-    if (error >= 0)
-        error = og_stmt_prepare(&ct, ctx->store,
-                                "SELECT c0, c1, c2 FROM art_fts_content WHERE id = ?1");
+    og_buf expr;
+    int error;
+    og_buf_init(&expr, 64 + ART_RANK_WORDS * 24);
     for (size_t i = 0; i < n; i++) {
         for (size_t w = 0; w < q->nq; w++)
             c[i].cols[w] = 1u << 2;
         lo = c[i].rowid < lo ? c[i].rowid : lo;
     }
-    for (size_t w = 0; error >= 0 && w < q->nq; w++) {
-        snprintf(expr, sizeof(expr), "{name meta} : %s", q->tok[w]);
-        og_stmt_reset(st);
-        og_stmt_bind_text(st, 1, expr);
-        og_stmt_bind_int(st, 2, lo);
-        while ((error = og_stmt_step(st)) == OG_ROW) {
-            int i = cand_find(c, n, og_stmt_col_int(st, 0));
-            if (i < 0)
-                continue;
-            og_stmt_reset(ct);
-            og_stmt_bind_int(ct, 1, c[i].rowid);
-            if ((error = og_stmt_step(ct)) != OG_ROW)
-                break;
+    error = og_buf_puts(&expr, "({name meta} : (");
+    for (size_t w = 0; error >= 0 && w < q->nq; w++)
+        error = og_buf_printf(&expr, "%s%s", w ? " OR " : "", q->tok[w]);
+    if (error < 0 || (error = og_buf_printf(&expr, ")) AND %s", q->fq)) < 0 ||
+        (error = og_stmt_prepare(
+             &st, ctx->store, "SELECT rowid FROM art_fts WHERE art_fts MATCH ?1 AND rowid >= ?2")) <
+            0 ||
+        (error = og_stmt_prepare(&ct, ctx->store,
+                                 "SELECT c0, c1, c2 FROM art_fts_content WHERE id = ?1")) < 0)
+        goto cleanup;
+    og_stmt_bind_text(st, 1, expr.data);
+    og_stmt_bind_int(st, 2, lo);
+    while ((error = og_stmt_step(st)) == OG_ROW) {
+        int i = cand_find(c, n, og_stmt_col_int(st, 0));
+        if (i < 0)
+            continue;
+        og_stmt_reset(ct);
+        og_stmt_bind_int(ct, 1, c[i].rowid);
+        if ((error = og_stmt_step(ct)) != OG_ROW) {
+            error = error < 0 ? error
+                              : og_error_set(OG_ECORRUPT, "search index: row %lld has no content",
+                                             (long long)c[i].rowid);
+            goto cleanup;
+        }
+        for (size_t w = 0; w < q->nq; w++) {
             c[i].cols[w] = 0;
             for (int col = 0; col < ART_RANK_COLS; col++)
                 if (holds(og_stmt_col_text(ct, col), q->tok[w], strlen(q->tok[w])))
-                    c[i].cols[w] |= 1u << col;
+                    c[i].cols[w] |= (uint8_t)(1u << col);
         }
-        if (error == OG_ROW) /* the row vanished under us: the content table disagrees */
-            error = og_error_set(OG_ECORRUPT, "search index: row %lld has no content",
-                                 (long long)og_stmt_col_int(st, 0));
-        error = error < 0 ? error : 0;
     }
+    error = error < 0 ? error : 0;
+cleanup:
     og_stmt_free(st);
     og_stmt_free(ct);
+    og_buf_free(&expr);
     return error;
 }
 
