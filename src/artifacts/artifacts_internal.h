@@ -274,6 +274,7 @@ typedef struct art_rank_query {
     int64_t docs[ART_RANK_WORDS];
     int64_t cap;
     size_t nq;
+    int exact; /* scores must be bm25's own (not only its order): count every word in full */
 } art_rank_query;
 /* The newest `window` rows matching every token, ranked as FTS5's bm25(10, 4, 1) ranks them (ties
  * newest first). *out (caller frees) holds *n of them, best first. */

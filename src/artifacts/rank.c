@@ -247,7 +247,8 @@ int og_artifacts__rank(og_ctx *ctx, const art_rank_query *q, int window, art_can
     int uniform = rank_uniform(c, *n, q->nq);
     for (size_t w = 0; w < q->nq; w++) {
         int64_t docs = q->docs[w];
-        if (docs < 0 && !uniform) { /* counted only up to the cap: count all, as bm25 does */
+        if (docs < 0 &&
+            (!uniform || q->exact)) { /* counted only up to the cap: count all, as bm25 does */
             if ((error = og_stmt_prepare(
                      &st, ctx->store, "SELECT count(*) FROM art_fts WHERE art_fts MATCH ?1")) < 0)
                 goto cleanup;

@@ -494,6 +494,7 @@ int og_artifact_search_ex(og_ctx *ctx, const char *tenant, const char *query, in
     } else if (error == 0) {
         /* The rarest word decides whether to rank, and a word in no document means no match. */
         error = query_terms(ctx, &k, qw, r.nq, &fq, tok, &rq, &min_docs);
+        rq.exact = (flags & OG_ARTIFACT_SEARCH_SCORES) != 0;
         if (error == 0 && min_docs != 0)
             error = search_scan(&r, &rq, min_docs < RANK_MAX_DOCS);
     }

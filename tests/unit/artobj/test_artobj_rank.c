@@ -170,69 +170,80 @@ static void test_artobj_rank__deleted_and_other_tenants_never_found(void **state
     same_as_exhaustive(f, "alpha", 100);
 }
 
-/* A word counted only up to the cap (docs -1): its full count is taken when rows hold the words
- * in different columns, and the order is the reference's either way. SQLite only (rank.c). */
+/* og_artifacts__rank for the words, each counted only up to the cap (docs -1) or, with
+ * counted, the first one exactly, exact or not: the order is FTS5's bm25 order; with exact, or
+ * when the rows differ in where they hold a word, the scores are bm25's too. Returns whether the
+ * rows held every word alike. */
+static int rank_vs_bm25(artobj *f, const char *const *words, size_t nw, int counted, int exact)
+{
+    char tenant_id[OG_ID_LEN], tok[4][18], fq[96] = "";
+    art_keys k;
+    art_rank_query q;
+    art_cand *c = NULL;
+    size_t n = 0, i = 0;
+    og_stmt *st = NULL;
+    OG_ASSERT_OK(og_artifacts__tenant(&f->ctx, "acme", tenant_id));
+    OG_ASSERT_OK(og_artifacts__keys(&f->ctx, tenant_id, 0, &k));
+    uint64_t tag = og_artifacts__key_tag(k.search);
+    memset(&q, 0, sizeof(q));
+    for (size_t w = 0; w < nw; w++) {
+        OG_ASSERT_OK(og_artifacts__word_mac(k.search, tag, words[w], strlen(words[w]), tok[w]));
+        snprintf(fq + strlen(fq), sizeof(fq) - strlen(fq), "%s%s", w ? " " : "", tok[w]);
+        q.tok[w] = tok[w];
+        q.docs[w] = -1;
+    }
+    og_crypto_wipe(&k, sizeof(k));
+    q.fq = fq;
+    q.nq = nw;
+    q.cap = 4;
+    q.exact = exact;
+    if (counted) {
+        OG_ASSERT_OK(
+            og_stmt_prepare(&st, f->store, "SELECT count(*) FROM art_fts WHERE art_fts MATCH ?1"));
+        og_stmt_bind_text(st, 1, tok[0]);
+        assert_int_equal(og_stmt_step(st), OG_ROW);
+        q.docs[0] = og_stmt_col_int(st, 0);
+        og_stmt_free(st);
+    }
+    OG_ASSERT_OK(og_artifacts__rank(&f->ctx, &q, 500, &c, &n));
+    assert_true(n > 0);
+    int uniform = 1;
+    for (i = 1; i < n; i++)
+        for (size_t w = 0; w < nw; w++)
+            uniform &= c[i].cols[w] == c[0].cols[w];
+    OG_ASSERT_OK(og_stmt_prepare(&st, f->store,
+                                 "SELECT rowid, bm25(art_fts, 10.0, 4.0, 1.0) AS r FROM art_fts"
+                                 " WHERE art_fts MATCH ?1 ORDER BY r, rowid DESC"));
+    og_stmt_bind_text(st, 1, fq);
+    for (i = 0; og_stmt_step(st) == OG_ROW; i++) {
+        assert_true(i < n);
+        assert_int_equal(c[i].rowid, og_stmt_col_int(st, 0));
+        double want = strtod(og_stmt_col_text(st, 1), NULL);
+        if ((exact || !uniform) && fabs(c[i].score - want) > 1e-9 * fabs(want))
+            fail_msg("'%s' row %lld: score %.17g, bm25 %.17g", words[0], (long long)c[i].rowid,
+                     c[i].score, want);
+    }
+    assert_int_equal(i, n);
+    og_stmt_free(st);
+    free(c);
+    return uniform;
+}
+
+/* A word counted only up to the cap: counted in full when rows hold the words in different
+ * columns (golf is in some names), and not needed when they hold them alike (kilo is only ever in
+ * the text) - unless the scores themselves are asked for. SQLite only (rank.c). */
 static void test_artobj_rank__capped_word(void **state)
 {
     artobj *f = *state;
     if (f->pg)
         skip();
     put_corpus(f, "acme", 120);
-    char tenant_id[OG_ID_LEN], tok[2][18], fq[64];
-    art_keys k;
-    OG_ASSERT_OK(og_artifacts__tenant(&f->ctx, "acme", tenant_id));
-    OG_ASSERT_OK(og_artifacts__keys(&f->ctx, tenant_id, 0, &k));
-    uint64_t tag = og_artifacts__key_tag(k.search);
-    const char *const words[2] = {"alpha", "golf"}; /* golf: in some names */
-    for (int w = 0; w < 2; w++)
-        OG_ASSERT_OK(og_artifacts__word_mac(k.search, tag, words[w], strlen(words[w]), tok[w]));
-    snprintf(fq, sizeof(fq), "%s %s", tok[0], tok[1]);
-    for (int capped = 0; capped < 2; capped++) {
-        art_rank_query q;
-        art_cand *c = NULL;
-        size_t n = 0;
-        memset(&q, 0, sizeof(q));
-        q.fq = fq;
-        q.tok[0] = tok[0];
-        q.tok[1] = tok[1];
-        q.nq = 2;
-        q.cap = 4;
-        q.docs[0] = -1; /* alpha: capped, or counted here */
-        q.docs[1] = -1; /* golf: capped */
-        if (!capped) {
-            og_stmt *st = NULL;
-            OG_ASSERT_OK(og_stmt_prepare(&st, f->store,
-                                         "SELECT count(*) FROM art_fts WHERE art_fts MATCH ?1"));
-            og_stmt_bind_text(st, 1, tok[0]);
-            assert_int_equal(og_stmt_step(st), OG_ROW);
-            q.docs[0] = og_stmt_col_int(st, 0);
-            og_stmt_free(st);
-        }
-        OG_ASSERT_OK(og_artifacts__rank(&f->ctx, &q, 500, &c, &n));
-        assert_true(n > 0);
-        /* the reference: FTS5's bm25 over the same rows */
-        og_stmt *st = NULL;
-        OG_ASSERT_OK(og_stmt_prepare(&st, f->store,
-                                     "SELECT rowid, bm25(art_fts, 10.0, 4.0, 1.0) AS r FROM art_fts"
-                                     " WHERE art_fts MATCH ?1 ORDER BY r, rowid DESC"));
-        og_stmt_bind_text(st, 1, fq);
-        size_t i = 0;
-        while (og_stmt_step(st) == OG_ROW) {
-            assert_true(i < n);
-            assert_int_equal(c[i].rowid, og_stmt_col_int(st, 0));
-            i++;
-        }
-        assert_int_equal(i, n);
-        og_stmt_free(st);
-        /* some rows hold golf in the name and some do not: not uniform, so the scores are
-         * bm25's own (the capped word was counted in full) */
-        int name_rows = 0;
-        for (i = 0; i < n; i++)
-            name_rows += (c[i].cols[1] & 1) != 0;
-        assert_true(name_rows > 0 && name_rows < (int)n);
-        free(c);
-    }
-    og_crypto_wipe(&k, sizeof(k));
+    const char *const mixed[] = {"alpha", "golf"}, *const alike[] = {"kilo"};
+    for (int counted = 0; counted < 2; counted++)
+        for (int exact = 0; exact < 2; exact++)
+            assert_int_equal(rank_vs_bm25(f, mixed, 2, counted, exact), 0);
+    for (int exact = 0; exact < 2; exact++)
+        assert_int_equal(rank_vs_bm25(f, alike, 1, 0, exact), 1);
 }
 
 static int setup(void **state)
