@@ -1,6 +1,7 @@
 /* search.c - queries of the encrypted index: each query word is hashed as the index's words are,
- * hits are ranked by FTS5, filtered by the actor's rights, and snippets are cut at query time from
- * the decrypted content. */
+ * hits are ranked as FTS5's bm25() ranks them (on SQLite computed in rank.c, on PostgreSQL by a
+ * weighted count), filtered by the actor's rights, and snippets are cut at query time from the
+ * decrypted content of the page's hits only. */
 #include "artifacts/artifacts_internal.h"
 #include "opsgate/crypto.h"
 #include "opsgate/error.h"
@@ -11,8 +12,9 @@
 
 #define QUERY_WORDS_MAX    ART_RANK_WORDS
 #define SNIPPET_SOURCE_MAX 65536
-/* BM25 costs about 7 microseconds per matching document (FTS5 reads each one's column sizes and
- * column lists) and scores every match before the first row comes back. So the newest
+/* FTS5's bm25() costs about 7 microseconds per matching document (it reads each one's column
+ * sizes and column lists; rank.c's ranking about a tenth of that) and scores every match before
+ * the first row comes back. So the newest
  * RANK_WINDOW matches are ranked and older ones follow newest first: a query with at most that
  * many matches is ranked whole, and none scores more. Each word is counted up to RANK_MAX_DOCS
  * documents; when every word is in more, its weight says little and matches come newest first
