@@ -13,7 +13,7 @@
 #define QUERY_WORDS_MAX    ART_RANK_WORDS
 #define SNIPPET_SOURCE_MAX 65536
 /* FTS5's bm25() costs about 7 microseconds per matching document (it reads each one's column
- * sizes and column lists; rank.c's ranking about a tenth of that) and scores every match before
+ * sizes and column lists; rank.c ranks in under half that) and scores every match before
  * the first row comes back. So the newest
  * RANK_WINDOW matches are ranked and older ones follow newest first: a query with at most that
  * many matches is ranked whole, and none scores more. Each word is counted up to RANK_MAX_DOCS
