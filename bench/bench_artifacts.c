@@ -6,7 +6,8 @@
  *
  * OG_BENCH_QUICK=1 shrinks every size tenfold (a smoke run); OG_BENCH_VERSIONS,
  * OG_BENCH_GIT_VERSIONS, OG_BENCH_WRITERS (default 8), OG_BENCH_DOCS and OG_BENCH_UPLOAD_MIB set
- * them one by one; OG_BENCH_ONLY=versions stops after the versions rows. */
+ * them one by one; OG_BENCH_ONLY=versions stops after the versions rows, OG_BENCH_ONLY=search
+ * runs only the search rows. */
 #include "opsgate/artifacts.h"
 #include "opsgate/crypto.h"
 #include "opsgate/error.h"
@@ -24,6 +25,7 @@
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 extern char **environ;
@@ -482,15 +484,228 @@ static void print_versions(const conc_result *cr, int nver, int nwriters, double
     fflush(stdout);
 }
 
+/* ---- search rows ---- */
+
+typedef struct search_figs {
+    double ingest;              /* documents put + indexed per second */
+    double p50, p95, p99;       /* wall clock per query, ms (1-2 word queries) */
+    double cpu50, cpu95;        /* CPU time of the calling thread per query, ms */
+    double common95, commoncpu; /* the most frequent word: wall p95, CPU p95, ms */
+    double hits;                /* average hits per query */
+    int checked, same;          /* queries compared with the exhaustive ranking, agreeing */
+    double ref95, refcpu95;     /* the exhaustive ranking's wall and CPU p95 on those, ms */
+} search_figs;
+
+static int64_t thread_cpu_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* The names of a result, sorted, joined by spaces (a set to compare). */
+static void result_names(json_t *res, char *out, size_t outsz)
+{
+    size_t n = json_array_size(res), o = 0;
+    const char *names[100];
+    for (size_t i = 0; i < n && i < 100; i++)
+        names[i] = json_string_value(json_object_get(json_array_get(res, i), "name"));
+    for (size_t i = 1; i < n && i < 100; i++)
+        for (size_t j = i; j > 0 && strcmp(names[j - 1], names[j]) > 0; j--) {
+            const char *t = names[j];
+            names[j] = names[j - 1];
+            names[j - 1] = t;
+        }
+    out[0] = '\0';
+    for (size_t i = 0; i < n && i < 100 && o < outsz; i++)
+        o += (size_t)snprintf(out + o, outsz - o, "%s ", names[i]);
+}
+
+/* The scores of a result's names as a multiset, to tell a tie from a different answer: each
+ * result's "score" (the rank the search gave it), sorted. */
+static int same_scores(json_t *a, json_t *b)
+{
+    size_t n = json_array_size(a);
+    if (n != json_array_size(b))
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        double x = json_real_value(json_object_get(json_array_get(a, i), "score"));
+        double y = json_real_value(json_object_get(json_array_get(b, i), "score"));
+        if (x - y > 1e-9 * (x < 0 ? -x : x) + 1e-12 || y - x > 1e-9 * (x < 0 ? -x : x) + 1e-12)
+            return 0;
+    }
+    return 1;
+}
+
+/* 40 words each from a 20,000-word vocabulary with Zipf frequencies; queries of one or two words
+ * drawn the same way, so they hit like real ones. Every 10th query is also answered by the
+ * exhaustive ranking (og_artifact_search_ex with OG_ARTIFACT_SEARCH_EXHAUSTIVE): the same set of
+ * ten, or the same scores where they differ (ties at the cut). */
+static void search_rows(og_ctx *ctx, og_store *store, int ndocs, int quick, int build,
+                        search_figs *f)
+{
+    char name[64], text[1024], got[2048], want[2048];
+    memset(f, 0, sizeof(*f));
+    rng = 0x9e3779b97f4a7c15ull; /* the same corpus and queries whatever ran before */
+    zipf_init();
+    int64_t t0 = og_time_mono_us();
+    if (og_store_tx_begin(store) < 0)
+        die("tx");
+    for (int i = 0; i < (build ? ndocs : 0); i++) {
+        size_t n = 0;
+        for (int w = 0; w < 40; w++)
+            n += (size_t)snprintf(text + n, sizeof(text) - n, "w%05d ", zipf_rank());
+        snprintf(text + n, sizeof(text) - n, "doc%d\n", i);
+        snprintf(name, sizeof(name), "note-%06d.txt", i);
+        og_artifact_ref r = {"bench", "docs", name};
+        if (og_artifact_put_buffer(ctx, &r, NULL, text, strlen(text), NULL) < 0)
+            die("corpus put");
+        /* commit in batches: one fsync of the database per thousand documents */
+        if (i % 1000 == 999 && (og_store_tx_commit(store) < 0 || og_store_tx_begin(store) < 0))
+            die("tx");
+    }
+    if (og_store_tx_commit(store) < 0)
+        die("tx");
+    f->ingest = build ? ndocs / ((double)(og_time_mono_us() - t0) / 1e6) : 0;
+    if (!build) /* the queries as a run that built the corpus draws them */
+        for (int i = 0; i < ndocs * 40; i++)
+            zipf_rank();
+    int nq = quick ? 200 : 1000, nref = 0;
+    int64_t *lat = calloc((size_t)nq, sizeof(int64_t)), *cpu = calloc((size_t)nq, sizeof(int64_t));
+    int64_t *ref = calloc((size_t)nq, sizeof(int64_t)),
+            *refcpu = calloc((size_t)nq, sizeof(int64_t));
+    int hits = 0;
+    for (int i = 0; i < nq; i++) {
+        char q[64];
+        json_t *res = NULL, *exh = NULL;
+        if (i % 2)
+            snprintf(q, sizeof(q), "w%05d", zipf_rank());
+        else
+            snprintf(q, sizeof(q), "w%05d w%05d", zipf_rank(), zipf_rank());
+        int64_t c = thread_cpu_us(), s = og_time_mono_us();
+        if (og_artifact_search(ctx, "bench", q, 10, &res) < 0)
+            die("search");
+        lat[i] = og_time_mono_us() - s;
+        cpu[i] = thread_cpu_us() - c;
+        hits += (int)json_array_size(res);
+        if (i % 10 == 0) {
+            c = thread_cpu_us();
+            s = og_time_mono_us();
+            if (og_artifact_search_ex(ctx, "bench", q, 10, OG_ARTIFACT_SEARCH_EXHAUSTIVE, &exh) < 0)
+                die("exhaustive search");
+            ref[nref] = og_time_mono_us() - s;
+            refcpu[nref++] = thread_cpu_us() - c;
+            result_names(res, got, sizeof(got));
+            result_names(exh, want, sizeof(want));
+            f->checked++;
+            if (strcmp(got, want) == 0 || same_scores(res, exh))
+                f->same++;
+            else
+                fprintf(stderr, "bench_artifacts: '%s': %s\n  exhaustive: %s\n", q, got, want);
+            json_decref(exh);
+        }
+        json_decref(res);
+    }
+    f->p50 = pct(lat, (size_t)nq, 0.50);
+    f->p95 = pct(lat, (size_t)nq, 0.95);
+    f->p99 = pct(lat, (size_t)nq, 0.99);
+    f->cpu50 = pct(cpu, (size_t)nq, 0.50);
+    f->cpu95 = pct(cpu, (size_t)nq, 0.95);
+    f->ref95 = nref ? pct(ref, (size_t)nref, 0.95) : 0;
+    f->refcpu95 = nref ? pct(refcpu, (size_t)nref, 0.95) : 0;
+    f->hits = (double)hits / nq;
+    /* the worst case: the most frequent word, matching most documents */
+    for (int i = 0; i < nq / 10; i++) {
+        json_t *res = NULL;
+        int64_t c = thread_cpu_us(), s = og_time_mono_us();
+        if (og_artifact_search(ctx, "bench", "w00000", 10, &res) < 0)
+            die("search");
+        lat[i] = og_time_mono_us() - s;
+        cpu[i] = thread_cpu_us() - c;
+        json_decref(res);
+    }
+    f->common95 = pct(lat, (size_t)(nq / 10), 0.95);
+    f->commoncpu = pct(cpu, (size_t)(nq / 10), 0.95);
+    free(lat);
+    free(cpu);
+    free(ref);
+    free(refcpu);
+}
+
+static void print_search(const search_figs *f, int ndocs);
+
+static int ndocs_of(int quick)
+{
+    return (int)env_num("OG_BENCH_DOCS", quick ? 10000 : 100000);
+}
+
+/* OG_BENCH_ONLY=search with OG_BENCH_SEARCH_DIR=DIR: the corpus is built in DIR on the first run
+ * and kept; later runs only query it (to profile or compare the query path). */
+static int search_kept(const char *dir, int ndocs, int quick)
+{
+    char data[4200], token[OG_TOKEN_MAX];
+    og_store *store = NULL;
+    og_keyring *keys = NULL;
+    og_ctx ctx;
+    struct stat st;
+    snprintf(data, sizeof(data), "%.4000s/data", dir);
+    int build = stat(data, &st) != 0;
+    if (build && (mkdir(dir, 0700) < 0 && errno != EEXIST))
+        die("OG_BENCH_SEARCH_DIR");
+    if ((build && og_install_init(data, token) < 0) || og_install_open(data, &store, &keys) < 0)
+        die("init");
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.store = store;
+    ctx.keys = keys;
+    ctx.data_dir = data;
+    og_actor_local(&ctx.actor);
+    if (build && (og_tenant_create(&ctx, "bench", NULL) < 0 ||
+                  og_project_create(&ctx, "bench", "docs", "search corpus", NULL) < 0))
+        die("setup");
+    search_figs sf;
+    search_rows(&ctx, store, ndocs, quick, build, &sf);
+    print_search(&sf, ndocs);
+    og_store_close(store);
+    og_keyring_free(keys);
+    return 0;
+}
+
+static void print_search(const search_figs *f, int ndocs)
+{
+    int pass = f->p95 < 10 && f->same == f->checked;
+    printf("| search over %d documents, p50 / p95 / p99 (1-2 words), wall | %.2f / %.2f / %.2f ms "
+           "| aim p95 < 10 ms | %s |\n",
+           ndocs, f->p50, f->p95, f->p99, f->p95 < 10 ? "met" : "missed");
+    printf("| search, CPU time per query p50 / p95 | %.2f / %.2f ms | - | - |\n", f->cpu50,
+           f->cpu95);
+    printf("| search for the most frequent word (in ~98%% of documents), p95 wall / CPU | %.2f / "
+           "%.2f ms | - | - |\n",
+           f->common95, f->commoncpu);
+    printf("| search top 10 = exhaustive ranking's (sample of %d queries) | %d agree | exhaustive "
+           "(FTS5 bm25) p95 wall %.2f ms, CPU %.2f ms | %s |\n",
+           f->checked, f->same, f->ref95, f->refcpu95,
+           f->same == f->checked ? "same" : "DIFFERENT");
+    printf("| corpus ingest (put + index, batched commits) | %.0f docs/s | - | avg %.1f hits/query "
+           "(limit 10) |\n",
+           f->ingest, f->hits);
+    printf("aim: search p95 < 10 ms at %d documents (wall %.2f ms, CPU %.2f ms, results %s): %s\n",
+           ndocs, f->p95, f->cpu95, f->same == f->checked ? "as exhaustive" : "differ",
+           pass ? "PASS" : "FAIL");
+    fflush(stdout);
+}
+
 int main(void)
 {
     int quick = env_num("OG_BENCH_QUICK", 0) != 0;
     int nwriters = (int)env_num("OG_BENCH_WRITERS", 8);
     const char *only = getenv("OG_BENCH_ONLY");
     int only_versions = only && strcmp(only, "versions") == 0;
+    int only_search = only && strcmp(only, "search") == 0;
+    if (only_search && getenv("OG_BENCH_SEARCH_DIR"))
+        return search_kept(getenv("OG_BENCH_SEARCH_DIR"), ndocs_of(quick), quick);
     int nver = (int)env_num("OG_BENCH_VERSIONS", quick ? 1000 : 10000);
     int ngit = (int)env_num("OG_BENCH_GIT_VERSIONS", nver);
-    int ndocs = (int)env_num("OG_BENCH_DOCS", quick ? 10000 : 100000);
+    int ndocs = ndocs_of(quick);
     size_t upload_mib = (size_t)env_num("OG_BENCH_UPLOAD_MIB", quick ? 128 : 1024);
     char tmpl[] = "/tmp/og-bench-art-XXXXXX", data[4200], gitdir[4200], token[OG_TOKEN_MAX];
     og_store *store = NULL;
@@ -512,6 +727,14 @@ int main(void)
         og_project_create(&ctx, "bench", "docs", "search corpus", NULL) < 0 ||
         og_project_create(&ctx, "bench", "big", "uploads", NULL) < 0)
         die("setup");
+    if (only_search) { /* OG_BENCH_ONLY=search: the search rows alone */
+        search_figs sf;
+        search_rows(&ctx, store, ndocs, quick, 1, &sf);
+        print_search(&sf, ndocs);
+        og_store_close(store);
+        og_keyring_free(keys);
+        return remove_tree(tmpl);
+    }
 
     /* 1. versions per second, opsgate and git in alternating blocks of a tenth each, so that
      * both see the same load on the machine; each gets the very same edits. The disk's fsync
@@ -616,58 +839,9 @@ int main(void)
     double get50 = pct(lat, (size_t)ngets, 0.50), get95 = pct(lat, (size_t)ngets, 0.95);
     free(lat);
 
-    /* 3. search over small documents: 40 words each from a 20,000-word vocabulary with Zipf
-     * frequencies; queries of one or two words drawn the same way, so they hit like real ones */
-    char name[64], text[1024];
-    zipf_init();
-    int64_t t0 = og_time_mono_us();
-    if (og_store_tx_begin(store) < 0)
-        die("tx");
-    for (int i = 0; i < ndocs; i++) {
-        size_t n = 0;
-        for (int w = 0; w < 40; w++)
-            n += (size_t)snprintf(text + n, sizeof(text) - n, "w%05d ", zipf_rank());
-        snprintf(text + n, sizeof(text) - n, "doc%d\n", i);
-        snprintf(name, sizeof(name), "note-%06d.txt", i);
-        og_artifact_ref r = {"bench", "docs", name};
-        if (og_artifact_put_buffer(&ctx, &r, NULL, text, strlen(text), NULL) < 0)
-            die("corpus put");
-        /* commit in batches: one fsync of the database per thousand documents */
-        if (i % 1000 == 999 && (og_store_tx_commit(store) < 0 || og_store_tx_begin(store) < 0))
-            die("tx");
-    }
-    if (og_store_tx_commit(store) < 0)
-        die("tx");
-    double ingest = ndocs / ((double)(og_time_mono_us() - t0) / 1e6);
-    int nq = quick ? 200 : 1000;
-    lat = calloc((size_t)nq, sizeof(int64_t));
-    int hits = 0;
-    for (int i = 0; i < nq; i++) {
-        char q[64];
-        json_t *res = NULL;
-        if (i % 2)
-            snprintf(q, sizeof(q), "w%05d", zipf_rank());
-        else
-            snprintf(q, sizeof(q), "w%05d w%05d", zipf_rank(), zipf_rank());
-        int64_t s = og_time_mono_us();
-        if (og_artifact_search(&ctx, "bench", q, 10, &res) < 0)
-            die("search");
-        lat[i] = og_time_mono_us() - s;
-        hits += (int)json_array_size(res);
-        json_decref(res);
-    }
-    double s50 = pct(lat, (size_t)nq, 0.50), s95 = pct(lat, (size_t)nq, 0.95);
-    /* the worst case: the most frequent word, matching most documents */
-    for (int i = 0; i < nq / 10; i++) {
-        json_t *res = NULL;
-        int64_t s = og_time_mono_us();
-        if (og_artifact_search(&ctx, "bench", "w00000", 10, &res) < 0)
-            die("search");
-        lat[i] = og_time_mono_us() - s;
-        json_decref(res);
-    }
-    double common95 = pct(lat, (size_t)(nq / 10), 0.95);
-    free(lat);
+    /* 3. search over small documents */
+    search_figs sf;
+    search_rows(&ctx, store, ndocs, quick, 1, &sf);
 
     /* 4. peak memory of a big upload, in a child process */
     og_store_close(store);
@@ -695,14 +869,7 @@ int main(void)
     }
 
     printf("| get of a random old version, p50 / p95 | %.2f / %.2f ms | - | - |\n", get50, get95);
-    printf("| search over %d documents, p50 / p95 (1-2 words) | %.2f / %.2f ms | aim p95 < 10 ms "
-           "| %s |\n",
-           ndocs, s50, s95, s95 < 10 ? "met" : "missed");
-    printf("| search for the most frequent word (in ~98%% of documents), p95 | %.2f ms | - | - |\n",
-           common95);
-    printf("| corpus ingest (put + index, batched commits) | %.0f docs/s | - | avg %.1f hits/query "
-           "(limit 10) |\n",
-           ingest, (double)hits / nq);
+    print_search(&sf, ndocs);
     printf("| upload of %zu MiB: peak RSS of the process | %.1f MiB | - | %.0f MiB/s |\n",
            upload_mib, (double)ru.ru_maxrss / 1024.0, (double)upload_mib / up_secs);
 

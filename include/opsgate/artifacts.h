@@ -334,6 +334,14 @@ int og_artifact_may(og_ctx *ctx, const char *tenant, const char *project, og_art
  * content. The index holds only keyed hashes of words (HMAC-SHA256 under a
  * per-tenant search key). limit 1..100 (0 = 20). Caller decrefs *out (an array). */
 int og_artifact_search(og_ctx *ctx, const char *tenant, const char *query, int limit, json_t **out);
+/* og_artifact_search with flags. OG_ARTIFACT_SEARCH_EXHAUSTIVE: the reference ranking, every
+ * candidate scored by the plain statement (slower; for tests and the benchmark, which check the
+ * fast path against it). OG_ARTIFACT_SEARCH_SCORES: each result also carries "score" (its rank
+ * value, lower is better; ties compare equal). */
+#define OG_ARTIFACT_SEARCH_EXHAUSTIVE 1u
+#define OG_ARTIFACT_SEARCH_SCORES     2u
+int og_artifact_search_ex(og_ctx *ctx, const char *tenant, const char *query, int limit,
+                          unsigned flags, json_t **out);
 
 /* Re-seal this module's sealed data of a tenant under the tenant's current data-key version: one
  * batch (og_crypto_reseal_batch, crypto.h; counting, or up to b->limit items from b->part and

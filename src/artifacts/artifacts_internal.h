@@ -283,6 +283,39 @@ void og_artifacts__tok_free(art_tok *t); /* wipes the words; NULL-safe */
 int og_artifacts__index_put(og_ctx *ctx, const char *tenant_id, const art_row *a,
                             const char *body_index, int keep_body, const art_keys *keys);
 int og_artifacts__index_remove(og_ctx *ctx, int64_t n);
+/* ---- ranking of search's window on SQLite (rank.c) ---- */
+#define ART_RANK_WORDS 16 /* query words at most */
+#define ART_RANK_COLS  3  /* name, metadata, text */
+/* One candidate: its index row, token count, where it holds each query word (bit 0 name, 1
+ * metadata, 2 text) and its rank value (as FTS5's bm25(): negative, lower is better). */
+typedef struct art_cand {
+    int64_t rowid;
+    int64_t dl;
+    uint8_t cols[ART_RANK_WORDS];
+    double score;
+} art_cand;
+/* A ranked query: its tokens (fq, space separated, and one by one), each word's document count
+ * (-1: at least cap). */
+typedef struct art_rank_query {
+    const char *fq;
+    const char *tok[ART_RANK_WORDS];
+    int64_t docs[ART_RANK_WORDS];
+    int64_t cap;
+    size_t nq;
+    int exact; /* scores must be bm25's own (not only its order): count every word in full */
+} art_rank_query;
+/* The newest `window` rows matching every token, ranked as FTS5's bm25(10, 4, 1) ranks them (ties
+ * newest first). *out (caller frees) holds *n of them, best first. */
+int og_artifacts__rank(og_ctx *ctx, const art_rank_query *q, int window, art_cand **out, size_t *n);
+/* The parts, for tests: an SQLite varint (bytes used, 0 when cut short); FTS5's IDF; the weighted
+ * frequency of a column set; bm25's value; the score of each candidate and the sort. */
+size_t og_artifacts__varint(const uint8_t *p, size_t n, uint64_t *v);
+double og_artifacts__bm25_idf(int64_t nrow, int64_t nhit);
+double og_artifacts__rank_freq(unsigned cols);
+double og_artifacts__bm25(const double *idf, const double *freq, size_t nq, double dl,
+                          double avgdl);
+void og_artifacts__rank_sort(art_cand *c, size_t n, const double *idf, size_t nq, double avgdl);
+
 /* Index the artifact again from its latest version's content (undelete). Inside the caller's
  * transaction. */
 int og_artifacts__reindex(og_ctx *ctx, const char *tenant_id, const art_row *a);

@@ -1,6 +1,7 @@
 /* search.c - queries of the encrypted index: each query word is hashed as the index's words are,
- * hits are ranked by FTS5, filtered by the actor's rights, and snippets are cut at query time from
- * the decrypted content. */
+ * hits are ranked as FTS5's bm25() ranks them (on SQLite computed in rank.c, on PostgreSQL by a
+ * weighted count), filtered by the actor's rights, and snippets are cut at query time from the
+ * decrypted content of the page's hits only. */
 #include "artifacts/artifacts_internal.h"
 #include "opsgate/crypto.h"
 #include "opsgate/error.h"
@@ -9,16 +10,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define QUERY_WORDS_MAX    16
+#define QUERY_WORDS_MAX    ART_RANK_WORDS
 #define SNIPPET_SOURCE_MAX 65536
-/* BM25 costs about 7 microseconds per matching document (FTS5 reads each one's column sizes and
- * column lists) and scores every match before the first row comes back. So the newest
+/* FTS5's bm25() costs about 7 microseconds per matching document (it reads each one's column
+ * sizes and column lists; rank.c ranks in under half that) and scores every match before
+ * the first row comes back. So the newest
  * RANK_WINDOW matches are ranked and older ones follow newest first: a query with at most that
  * many matches is ranked whole, and none scores more. Each word is counted up to RANK_MAX_DOCS
  * documents; when every word is in more, its weight says little and matches come newest first
  * without scoring (BM25 would also walk each word's whole document list for its weight). */
 #define RANK_MAX_DOCS 4000
 #define RANK_WINDOW   500
+/* The first count of each query word stops here (see query_terms). */
+#define RANK_FIRST_COUNT 64
 
 typedef struct qword {
     char w[ART_WORD_MAX + 1];
@@ -240,6 +244,7 @@ typedef struct search_run {
     size_t nq;
     int published_only;
     int limit;
+    unsigned flags; /* OG_ARTIFACT_SEARCH_* */
     proj_cache cache[64];
     size_t ncache;
     json_t *hits;
@@ -270,10 +275,10 @@ static const og_sql_dialects SQL_DOCS = {
 /* The newest ?4 documents holding ?1, best first; FTS5 scores only the rows the inner query
  * yields. */
 static const og_sql_dialects SQL_RANKED = {
-    "SELECT rowid FROM (SELECT rowid, rank AS r FROM art_fts WHERE art_fts MATCH ?1"
+    "SELECT rowid, r FROM (SELECT rowid, rank AS r FROM art_fts WHERE art_fts MATCH ?1"
     " AND rank MATCH 'bm25(10.0, 4.0, 1.0)' ORDER BY rowid DESC LIMIT ?4)"
     " ORDER BY r, rowid DESC LIMIT ?2 OFFSET ?3",
-    "SELECT w.rowid FROM (SELECT f.rowid, " PG_SCORE " AS score FROM art_fts f"
+    "SELECT w.rowid, w.score FROM (SELECT f.rowid, " PG_SCORE " AS score FROM art_fts f"
     " WHERE art_fts_terms(f.name, f.meta, f.body) @> string_to_array(?1, ' ')"
     " ORDER BY f.rowid DESC LIMIT ?4) AS w ORDER BY w.score DESC, w.rowid DESC LIMIT ?2 OFFSET ?3",
 };
@@ -283,36 +288,64 @@ static const og_sql_dialects SQL_NEWEST = {
     " ORDER BY rowid DESC LIMIT ?2 OFFSET ?3",
 };
 
-/* The query's tokens (each word's keyed hash, space separated) in fq, and in *min_docs how many
- * documents the rarest word is in, counted up to RANK_MAX_DOCS (0: no match at all). */
+/* Count the documents of token tok up to cap into *docs. */
+static int count_docs(og_stmt *st, const char *tok, int64_t cap, int64_t *docs)
+{
+    int error;
+    og_stmt_reset(st);
+    og_stmt_bind_text(st, 1, tok);
+    og_stmt_bind_int(st, 2, cap);
+    *docs = 0;
+    if ((error = og_stmt_step(st)) == OG_ROW)
+        *docs = og_stmt_col_int(st, 0);
+    return error < 0 ? error : 0;
+}
+
+/* The query's tokens (each word's keyed hash) one by one in tok (18 bytes each) and space
+ * separated in fq; in *min_docs how many documents the rarest word is in, counted up to
+ * RANK_MAX_DOCS (0: no match at all), and in rq->docs each word's count where it was taken
+ * exactly (-1: not, the word being in at least as many as the rarest). Counting costs about 0.1
+ * us per document, so every word is first counted up to RANK_FIRST_COUNT, and only when none is
+ * that rare again, each up to the rarest count found so far: a frequent word beside a rare one is
+ * never walked to RANK_MAX_DOCS. */
 static int query_terms(og_ctx *ctx, const art_keys *k, const qword *qw, size_t nq, og_buf *fq,
-                       int64_t *min_docs)
+                       char (*tok)[18], art_rank_query *rq, int64_t *min_docs)
 {
     og_stmt *st = NULL;
     uint64_t tag = og_artifacts__key_tag(k->search);
     int error = og_stmt_prepare_dialect(&st, ctx->store, &SQL_DOCS);
-    *min_docs = -1;
+    int64_t docs = 0;
+    *min_docs = RANK_MAX_DOCS;
+    rq->nq = nq;
+    rq->cap = RANK_MAX_DOCS;
     for (size_t i = 0; error >= 0 && i < nq; i++) {
-        char mac[18];
-        int64_t docs = 0;
-        if ((error = og_artifacts__word_mac(k->search, tag, qw[i].w, qw[i].len, mac)) < 0)
+        if ((error = og_artifacts__word_mac(k->search, tag, qw[i].w, qw[i].len, tok[i])) < 0 ||
+            (error = og_buf_printf(fq, "%s%s", i ? " " : "", tok[i])) < 0 ||
+            (error = count_docs(st, tok[i], RANK_FIRST_COUNT, &docs)) < 0)
             break;
-        og_stmt_reset(st);
-        og_stmt_bind_text(st, 1, mac);
-        og_stmt_bind_int(st, 2, RANK_MAX_DOCS);
-        if ((error = og_stmt_step(st)) == OG_ROW)
-            docs = og_stmt_col_int(st, 0);
-        if (error < 0 || (error = og_buf_printf(fq, "%s%s", i ? " " : "", mac)) < 0)
-            break;
-        if (*min_docs < 0 || docs < *min_docs)
+        rq->tok[i] = tok[i];
+        rq->docs[i] = docs < RANK_FIRST_COUNT ? docs : -1;
+        if (docs < RANK_FIRST_COUNT && docs < *min_docs)
             *min_docs = docs;
     }
+    /* Every count kept is exact: a word that reaches the cap (the rarest so far) stays -1. */
+    int again = *min_docs == RANK_MAX_DOCS; /* no word under RANK_FIRST_COUNT */
+    for (size_t i = 0; error >= 0 && again && i < nq; i++) {
+        if ((error = count_docs(st, tok[i], *min_docs, &docs)) < 0)
+            break;
+        if (docs < *min_docs) {
+            *min_docs = docs;
+            rq->docs[i] = docs;
+        }
+    }
+    rq->fq = fq->data;
     og_stmt_free(st);
     return error < 0 ? error : 0;
 }
 
-/* One candidate (rst on its artifact row): appended to the hits when the actor may see it. */
-static int search_hit(search_run *r, og_stmt *rst)
+/* One candidate (rst on its artifact row): appended to the hits when the actor may see it, with
+ * its rank value when asked for (has_score: it was ranked). */
+static int search_hit(search_run *r, og_stmt *rst, double score, int has_score)
 {
     proj_cache *pc = NULL;
     art_row a;
@@ -337,43 +370,70 @@ static int search_hit(search_run *r, og_stmt *rst)
                                         pc->key, "name", a.name, "kind", a.kind, "state", a.state,
                                         "version", (json_int_t)a.latest, "media_type", media,
                                         "size", (json_int_t)size, "snippet", snip));
+    if (error == 0 && has_score && (r->flags & OG_ARTIFACT_SEARCH_SCORES))
+        json_object_set_new(json_array_get(r->hits, json_array_size(r->hits) - 1), "score",
+                            json_real(score));
     free(snip);
     og_artifacts__row_free(&a);
     return error;
 }
 
-/* Candidates: with rank, the newest RANK_WINDOW matches best first (one statement: the window is
- * scored once), then the older ones newest first, a page at a time; without, every match newest
- * first. Those the actor may not see are skipped. The scan is bounded, so a query matching mostly
- * invisible documents ends rather than crawls. */
-static int search_scan(search_run *r, const char *fq, int rank)
+/* Candidate n: its artifact row read and handed to search_hit. */
+static int search_one(search_run *r, og_stmt *rst, int64_t n, double score, int has_score)
+{
+    int error;
+    og_stmt_reset(rst);
+    og_stmt_bind_int(rst, 1, n);
+    og_stmt_bind_text(rst, 2, r->tenant_id);
+    if ((error = og_stmt_step(rst)) == OG_ROW)
+        error = search_hit(r, rst, score, has_score);
+    return error < 0 ? error : 0;
+}
+
+/* Candidates: with rank, the newest RANK_WINDOW matches best first (on SQLite ranked in C by
+ * rank.c, else - and always for OG_ARTIFACT_SEARCH_EXHAUSTIVE - by one statement that scores the
+ * window once), then the older ones newest first, a page at a time; without, every match newest
+ * first. Those the actor may not see are skipped; only the page's rows are read and decrypted.
+ * The scan is bounded, so a query matching mostly invisible documents ends rather than crawls. */
+static int search_scan(search_run *r, const art_rank_query *rq, int rank)
 {
     og_stmt *ranked = NULL, *newest = NULL, *rst = NULL;
+    art_cand *cand = NULL;
+    size_t ncand = 0;
     int error, page = r->limit * 4, scanned = 0;
-    if ((rank && (error = og_stmt_prepare_dialect(&ranked, r->ctx->store, &SQL_RANKED)) < 0) ||
+    int fast = rank && !(r->flags & OG_ARTIFACT_SEARCH_EXHAUSTIVE) &&
+               strcmp(og_store_backend_name(r->ctx->store), "sqlite") == 0;
+    if ((fast && (error = og_artifacts__rank(r->ctx, rq, RANK_WINDOW, &cand, &ncand)) < 0) ||
+        (rank && !fast &&
+         (error = og_stmt_prepare_dialect(&ranked, r->ctx->store, &SQL_RANKED)) < 0) ||
         (error = og_stmt_prepare_dialect(&newest, r->ctx->store, &SQL_NEWEST)) < 0 ||
         (error = og_stmt_prepare(&rst, r->ctx->store,
                                  "SELECT " ART_ROW_COLS " FROM art_artifacts a"
                                  " WHERE a.n = ? AND a.tenant_id = ?")) < 0)
         goto cleanup;
+    if (fast) {
+        for (size_t i = 0; i < ncand && (int)json_array_size(r->hits) < r->limit; i++)
+            if ((error = search_one(r, rst, cand[i].rowid, cand[i].score, 1)) < 0)
+                goto cleanup;
+        scanned = (int)ncand;
+        if (ncand < RANK_WINDOW) /* the window held every match */
+            scanned = 20000;
+    }
     while ((int)json_array_size(r->hits) < r->limit && scanned < 20000) {
-        int got = 0, window = rank && scanned < RANK_WINDOW;
+        int got = 0, window = ranked && scanned < RANK_WINDOW;
         int want = window ? RANK_WINDOW : page;
         og_stmt *st = window ? ranked : newest;
         og_stmt_reset(st);
-        og_stmt_bind_text(st, 1, fq);
+        og_stmt_bind_text(st, 1, rq->fq);
         og_stmt_bind_int(st, 2, want);
         og_stmt_bind_int(st, 3, scanned);
         if (window)
             og_stmt_bind_int(st, 4, RANK_WINDOW);
         while ((int)json_array_size(r->hits) < r->limit && (error = og_stmt_step(st)) == OG_ROW) {
+            const char *score = window ? og_stmt_col_text(st, 1) : NULL;
             got++;
-            og_stmt_reset(rst);
-            og_stmt_bind_int(rst, 1, og_stmt_col_int(st, 0));
-            og_stmt_bind_text(rst, 2, r->tenant_id);
-            if ((error = og_stmt_step(rst)) == OG_ROW)
-                error = search_hit(r, rst);
-            if (error < 0)
+            if ((error = search_one(r, rst, og_stmt_col_int(st, 0), score ? strtod(score, NULL) : 0,
+                                    score != NULL)) < 0)
                 goto cleanup;
         }
         if (error < 0)
@@ -384,6 +444,7 @@ static int search_scan(search_run *r, const char *fq, int rank)
     }
     error = 0;
 cleanup:
+    free(cand);
     og_stmt_free(ranked);
     og_stmt_free(newest);
     og_stmt_free(rst);
@@ -392,13 +453,23 @@ cleanup:
 
 int og_artifact_search(og_ctx *ctx, const char *tenant, const char *query, int limit, json_t **out)
 {
+    return og_artifact_search_ex(ctx, tenant, query, limit, 0, out);
+}
+
+int og_artifact_search_ex(og_ctx *ctx, const char *tenant, const char *query, int limit,
+                          unsigned flags, json_t **out)
+{
     int error = -1;
     char tenant_id[OG_ID_LEN];
     qword qw[QUERY_WORDS_MAX];
     art_keys k;
     og_buf fq;
     int64_t min_docs = 0;
+    char tok[QUERY_WORDS_MAX][18];
+    art_rank_query rq;
     search_run r = {.ctx = ctx, .tenant_id = tenant_id, .qw = qw, .hits = json_array()};
+    r.flags = flags;
+    memset(&rq, 0, sizeof(rq));
     r.published_only = ctx->actor.kind == OG_ACTOR_USER && ctx->actor.role == OG_ROLE_CLIENT_VIEWER;
     memset(&k, 0, sizeof(k));
     og_buf_init(&fq, 4096);
@@ -424,9 +495,10 @@ int og_artifact_search(og_ctx *ctx, const char *tenant, const char *query, int l
         error = 0;
     } else if (error == 0) {
         /* The rarest word decides whether to rank, and a word in no document means no match. */
-        error = query_terms(ctx, &k, qw, r.nq, &fq, &min_docs);
+        error = query_terms(ctx, &k, qw, r.nq, &fq, tok, &rq, &min_docs);
+        rq.exact = (flags & OG_ARTIFACT_SEARCH_SCORES) != 0;
         if (error == 0 && min_docs != 0)
-            error = search_scan(&r, fq.data, min_docs < RANK_MAX_DOCS);
+            error = search_scan(&r, &rq, min_docs < RANK_MAX_DOCS);
     }
     if (error == 0) {
         *out = r.hits;
@@ -435,6 +507,7 @@ int og_artifact_search(og_ctx *ctx, const char *tenant, const char *query, int l
 cleanup:
     og_crypto_wipe(&k, sizeof(k));
     og_crypto_wipe(qw, sizeof(qw));
+    og_crypto_wipe(tok, sizeof(tok));
     og_buf_free(&fq);
     json_decref(r.hits);
     return error;
