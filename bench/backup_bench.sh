@@ -141,7 +141,7 @@ for mb in $SIZES; do
   measure "$OPSGATE" --data "$W/r-$mb" restore --json --from "$W/b.tar.zst" --master-key "$D/master.key" || continue
   r_s=$secs r_rss=$rss r_cpu=$cpu
   # without the check: the restore's own clock of it, off the wall time
-  r_check=$(jq -r '.check_seconds // 0' "$W/out")
+  r_check=$(jq -r '.check_seconds // 0 | . * 100 | round / 100' "$W/out")
   rd_s=$(awk -v a="$r_s" -v b="$r_check" 'BEGIN { printf "%.2f", a - b }')
   mkdir -p "$W/x-$mb"
   measure sh -c "zstd -d -q -c '$W/t.tar.zst' | tar -xf - -C '$W/x-$mb'" || continue
