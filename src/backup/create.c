@@ -1,9 +1,10 @@
 /* create.c - `opsgate backup --to FILE`: a consistent snapshot of a running data folder (the
  * database through the store's snapshot, the object files it references hard-linked while the
- * writer lock is held) written as one archive with its manifest. A SQLite database's pages go
- * straight into the archive (og_store_snapshot_stream), then the object files. A PostgreSQL
- * snapshot is copied into a SQLite file first (any pinned object files go into the archive on a
- * thread of their own meanwhile), then that file. */
+ * writer lock is held) written as one archive with its manifest. The pinned object files go into
+ * the archive on a thread of their own while the snapshot makes its first pass over the database
+ * (SQLite) or copies its rows into a SQLite file (PostgreSQL); then the database follows them:
+ * a SQLite database's pages straight into the archive (og_store_snapshot_stream), PostgreSQL's
+ * file. */
 #include "backup/backup_internal.h"
 #include "opsgate/artifacts.h"
 #include "opsgate/audit.h"
@@ -35,10 +36,10 @@ typedef struct job {
     int64_t object_bytes;
     json_t *chains, *schemas;
     const og_backup_opts *opts;
-    /* the object files' thread (a snapshot into a file: PostgreSQL's): archives into w while the
-     * snapshot copies the database */
+    /* the object files' thread: archives into w while the snapshot reads the database, until
+     * the database's entry begins */
     bk_writer *w;
-    int threaded;
+    int to_file; /* PostgreSQL: the snapshot is a SQLite file (dbfile) */
     pthread_t objects;
     int started;
     int64_t dbsize;      /* the database's bytes in the archive */
@@ -119,7 +120,7 @@ static int objects_all(job *j)
     return error;
 }
 
-/* objects_all on its own thread beside the database's copy into a file. */
+/* objects_all on its own thread beside the snapshot's first pass or copy into a file. */
 static void *archive_objects(void *arg)
 {
     job *j = arg;
@@ -156,7 +157,7 @@ static int hold(og_store *view, void *arg)
         name_chains(&v, j->chains);
     if (error == 0)
         error = og_store_schema_versions(view, &j->schemas);
-    if (error == 0 && j->n > 0 && j->threaded) {
+    if (error == 0 && j->n > 0) {
         int rc = pthread_create(&j->objects, NULL, archive_objects, j);
         if (rc != 0)
             return og_error_set(OG_ERROR, "cannot start a thread: %s", strerror(rc));
@@ -170,12 +171,14 @@ static void db_progress(int64_t done, int64_t total, void *arg)
     say(arg, "database", done, total);
 }
 
-/* The stream of the database's snapshot: one archive entry. */
+/* The stream of the database's snapshot: one archive entry, once the object files' thread is
+ * done with the archive. */
 static int db_begin(void *arg, int64_t size)
 {
     job *j = arg;
+    int error = objects_join(j);
     j->dbsize = size;
-    return og_backup__entry_open(j->w, "opsgate.db", size);
+    return error < 0 ? error : og_backup__entry_open(j->w, "opsgate.db", size);
 }
 
 static int db_data(void *arg, const void *buf, size_t len)
@@ -184,20 +187,18 @@ static int db_data(void *arg, const void *buf, size_t len)
     return og_backup__entry_write(j->w, buf, len);
 }
 
-/* The database and the object files into the archive: a SQLite database streamed, then the
- * files; PostgreSQL's rows copied into the SQLite file dbfile (the pinned files, if any, archived
- * meanwhile), then that file. */
+/* The object files (on their thread, started by hold) and the database into the archive: a
+ * SQLite database streamed; PostgreSQL's rows copied into the SQLite file dbfile, then that
+ * file. */
 static int add_database(job *j, const char *url, const char *dbfile)
 {
     og_store_snapshot_sink sink = {db_begin, db_data, j};
     int error;
     struct stat sb;
-    if (!j->threaded) {
-        if ((error = og_store_snapshot_stream(url, hold, j, &sink, db_progress, j)) < 0 ||
-            (error = og_backup__entry_close(j->w)) < 0)
-            return error;
-        return objects_all(j);
-    }
+    if (!j->to_file)
+        return (error = og_store_snapshot_stream(url, hold, j, &sink, db_progress, j)) < 0
+                   ? error
+                   : og_backup__entry_close(j->w);
     if ((error = og_store_snapshot(url, dbfile, hold, j, db_progress, j)) < 0 ||
         (error = objects_join(j)) < 0)
         return error;
@@ -276,10 +277,10 @@ int og_backup_create(og_ctx *ctx, const char *to, const og_backup_opts *opts, js
         goto cleanup;
     }
     j.w = &w;
-    j.threaded = og_store_url_is_server(url);
+    j.to_file = og_store_url_is_server(url);
     if ((error = og_backup__writer_open(&w, to, opts->progress ? archive_progress : NULL, &j)) <
             0 ||
-        (j.threaded &&
+        (j.to_file &&
          (error = og_backup__tmp_beside(to, "db", dbfile, sizeof(dbfile), &dbfd)) < 0) ||
         (folder &&
          (error = og_backup__staging_make(folder, j.staging, sizeof(j.staging), &lockfd)) < 0))

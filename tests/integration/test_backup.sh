@@ -205,8 +205,10 @@ if command -v prlimit >/dev/null 2>&1; then
   grep -qiE 'too large|no space' "$OG_TMP/err" && ok || bad "names the problem: $(cat "$OG_TMP/err")"
   [ ! -e "$OG_TMP/full.tar.zst" ] && [ "$(ls -A "$OG_TMP" | grep -c '^\.full\.tar\.zst\.')" = 0 ] && ok ||
     bad "a failed backup left files"
-  # the database's entry comes first: a limit inside its stream
-  prlimit --fsize=100000 "$OPSGATE" --data "$D" backup --to "$OG_TMP/full.tar.zst" >/dev/null 2>"$OG_TMP/err"
+  # a limit inside the database's entry (streamed after the object files)
+  dbz=$(tar --zstd -xOf "$OG_TMP/b1.tar.zst" opsgate.db | zstd -1 -q -c | wc -c)
+  lim=$(tar --zstd -tvf "$OG_TMP/b1.tar.zst" | awk -v z="$dbz" '$6 == "opsgate.db" { print before + int(z / 2); exit } { before += $3 + 1024 }')
+  prlimit --fsize="$lim" "$OPSGATE" --data "$D" backup --to "$OG_TMP/full.tar.zst" >/dev/null 2>"$OG_TMP/err"
   rc=$?
   [ "$rc" = 1 ] && ok || bad "backup on a full disk in the database: exit $rc $(cat "$OG_TMP/err")"
   grep -qiE 'too large|no space' "$OG_TMP/err" && ok || bad "names the problem: $(cat "$OG_TMP/err")"
