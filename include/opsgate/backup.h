@@ -46,14 +46,14 @@ typedef struct og_backup_opts {
  * (og_store_snapshot) with, on a data folder, every object file it references hard-linked while
  * the writer lock is held for that moment (so a later purge or re-seal cannot change what the
  * snapshot needs), the SQLite database's pages streamed into the archive with no temporary copy
- * (og_store_snapshot_stream); on PostgreSQL one REPEATABLE READ transaction's rows, artifact object chunks
- * included, become opsgate.db (a SQLite database, the manifest's backend "postgres"). Then the
- * archive is written to a temporary file next to `to`, fsynced and renamed
- * onto `to` (never over an existing file: OG_EEXISTS), its folder fsynced. An interrupted backup
- * leaves only temporary files (`.NAME.*` beside it, `backup-staging/` in the data folder), which
- * the next backup removes once no backup holds them. A disk found full is OG_ENOSPACE with
- * nothing left behind. Platform actors only (OG_EDENIED). *out (caller decrefs): {file, bytes,
- * files, objects, object_bytes, database_bytes, keys_included, chains: [...], seconds}.
+ * (og_store_snapshot_stream); on PostgreSQL one REPEATABLE READ transaction's rows, artifact object
+ * chunks included, become opsgate.db (a SQLite database, the manifest's backend "postgres"). Then
+ * the archive is written to a temporary file next to `to`, fsynced and renamed onto `to` (never
+ * over an existing file: OG_EEXISTS), its folder fsynced. An interrupted backup leaves only
+ * temporary files (`.NAME.*` beside it, `backup-staging/` in the data folder), which the next
+ * backup removes once no backup holds them. A disk found full is OG_ENOSPACE with nothing left
+ * behind. Platform actors only (OG_EDENIED). *out (caller decrefs): {file, bytes, files, objects,
+ * object_bytes, database_bytes, keys_included, chains: [...], seconds}.
  */
 int og_backup_create(og_ctx *ctx, const char *to, const og_backup_opts *opts, json_t **out);
 
