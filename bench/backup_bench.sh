@@ -8,13 +8,17 @@
 #   tar | zstd -3     of the same folder (the limit of reading, compressing and writing it)
 #   tar | zstd -3 > F; sync -f F   the same made durable, as a backup is before it answers (its
 #                     fsync and rename): the limit the aim is held against
-#   opsgate restore   --from FILE into a new folder (hashes, key, audit verify included)
+#   opsgate restore   --from FILE into a new folder (hashes, key, audit verify included), and the
+#                     same without its check (opening the installation and `audit verify`, timed
+#                     by the restore itself: "check_seconds" of --json): the data written, the
+#                     part tar does too
 #   zstd -d | tar -x  of the tar | zstd archive (and again followed by `sync -f`: a restore is
 #                     durable before it answers, tar is not)
 #   opsgate backup verify FILE
 # with each one's wall time, CPU time (user + system, children included), MB/s and peak RSS (GNU
 # time), the ratios opsgate / tar | zstd, plain and durable (the issue's aim: >= 0.8 of the
-# durable one) and the machine's load. BENCH_BACKUP_MB may list several sizes ("128 1024",
+# durable one; PASS or FAIL beside the backup's and the restore's durable ratio) and the
+# machine's load. BENCH_BACKUP_MB may list several sizes ("128 1024",
 # versions scaled alike) to show peak RSS flat in the data size. BENCH_BACKUP_RUNS (1) repeats
 # backup and the two tar | zstd rows, alternating, on the same data (a loaded machine: compare
 # the rows of one run).
@@ -88,10 +92,10 @@ fill() {
 }
 
 # run COMMAND...: wall seconds, peak RSS (KiB) and CPU seconds (user + system, waited-for
-# children included) into $secs $rss $cpu
+# children included) into $secs $rss $cpu; its output in $W/out
 measure() {
   local u s
-  /usr/bin/time -f '%e %M %U %S' -o "$W/time" "$@" >/dev/null 2>"$W/err" || {
+  /usr/bin/time -f '%e %M %U %S' -o "$W/time" "$@" >"$W/out" 2>"$W/err" || {
     echo "failed: $* $(cat "$W/err")" >&2
     return 1
   }
@@ -102,6 +106,8 @@ measure() {
 mbps() { awk -v b="$1" -v s="$2" 'BEGIN { printf "%.1f", (s > 0 ? b / 1e6 / s : 0) }'; }
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
+# the ratio a / b and PASS or FAIL against the aim (0.8)
+verdict() { awk -v a="$1" -v b="$2" 'BEGIN { r = (b > 0 ? a / b : 0); printf "%.2f %s", r, (r >= 0.8 ? "PASS" : "FAIL") }'; }
 mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 echo "| data | versions | step | seconds | CPU s | MB/s | peak RSS MiB | vs tar \| zstd | vs tar \| zstd; sync |"
 echo "|---|---|---|---|---|---|---|---|---|"
@@ -124,7 +130,7 @@ for mb in $SIZES; do
     ts_s=$secs ts_rss=$rss ts_cpu=$cpu
     rb=$(mbps "$bytes" "$b_s") tb=$(mbps "$bytes" "$t_s") tsb=$(mbps "$bytes" "$ts_s")
     r=""; [ "$RUNS" -gt 1 ] && r=" (run $run)"
-    echo "| $label | $n | opsgate backup$r | $b_s | $b_cpu | $rb | $(mib "$b_rss") | $(ratio "$rb" "$tb") | $(ratio "$rb" "$tsb") |"
+    echo "| $label | $n | opsgate backup$r | $b_s | $b_cpu | $rb | $(mib "$b_rss") | $(ratio "$rb" "$tb") | $(verdict "$rb" "$tsb") |"
     echo "| | | tar \| zstd -3 | $t_s | $t_cpu | $tb | $(mib "$t_rss") | 1 | |"
     echo "| | | tar \| zstd -3 > F; sync -f F | $ts_s | $ts_cpu | $tsb | $(mib "$ts_rss") | | 1 |"
     label=""
@@ -132,8 +138,11 @@ for mb in $SIZES; do
   kill "$spid" 2>/dev/null; wait "$spid" 2>/dev/null; spid=""
   measure "$OPSGATE" backup verify "$W/b.tar.zst" || continue
   v_s=$secs v_rss=$rss v_cpu=$cpu
-  measure "$OPSGATE" --data "$W/r-$mb" restore --from "$W/b.tar.zst" --master-key "$D/master.key" || continue
+  measure "$OPSGATE" --data "$W/r-$mb" restore --json --from "$W/b.tar.zst" --master-key "$D/master.key" || continue
   r_s=$secs r_rss=$rss r_cpu=$cpu
+  # without the check: the restore's own clock of it, off the wall time
+  r_check=$(jq -r '.check_seconds // 0 | . * 100 | round / 100' "$W/out")
+  rd_s=$(awk -v a="$r_s" -v b="$r_check" 'BEGIN { printf "%.2f", a - b }')
   mkdir -p "$W/x-$mb"
   measure sh -c "zstd -d -q -c '$W/t.tar.zst' | tar -xf - -C '$W/x-$mb'" || continue
   x_s=$secs x_rss=$rss x_cpu=$cpu
@@ -141,9 +150,10 @@ for mb in $SIZES; do
   rm -rf "$W/x-$mb"; mkdir -p "$W/x-$mb"
   measure sh -c "zstd -d -q -c '$W/t.tar.zst' | tar -xf - -C '$W/x-$mb' && sync -f '$W/x-$mb'" || continue
   xs_s=$secs xs_rss=$rss xs_cpu=$cpu
-  rr=$(mbps "$bytes" "$r_s") xr=$(mbps "$bytes" "$x_s") xsr=$(mbps "$bytes" "$xs_s")
+  rr=$(mbps "$bytes" "$r_s") rdr=$(mbps "$bytes" "$rd_s") xr=$(mbps "$bytes" "$x_s") xsr=$(mbps "$bytes" "$xs_s")
   echo "| | | opsgate backup verify | $v_s | $v_cpu | $(mbps "$bytes" "$v_s") | $(mib "$v_rss") | | |"
   echo "| | | opsgate restore | $r_s | $r_cpu | $rr | $(mib "$r_rss") | $(ratio "$rr" "$xr") (vs zstd -d \| tar -x) | $(ratio "$rr" "$xsr") (vs the same; sync) |"
+  echo "| | | opsgate restore without its check ($r_check s: open, audit verify) | $rd_s | | $rdr | | $(ratio "$rdr" "$xr") | $(verdict "$rdr" "$xsr") |"
   echo "| | | zstd -d \| tar -x | $x_s | $x_cpu | $xr | $(mib "$x_rss") | 1 | |"
   echo "| | | zstd -d \| tar -x; sync -f | $xs_s | $xs_cpu | $xsr | $(mib "$xs_rss") | | 1 |"
   echo "| | | archive: $(($(stat -c %s "$W/b.tar.zst") / 1048576)) MiB, tar+zstd $(($(stat -c %s "$W/t.tar.zst") / 1048576)) MiB | | | | | | |"

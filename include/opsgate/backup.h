@@ -45,14 +45,15 @@ typedef struct og_backup_opts {
  * archive `to` while a server may be running on it: a snapshot of the database
  * (og_store_snapshot) with, on a data folder, every object file it references hard-linked while
  * the writer lock is held for that moment (so a later purge or re-seal cannot change what the
- * snapshot needs); on PostgreSQL one REPEATABLE READ transaction's rows, artifact object chunks
- * included, become opsgate.db (a SQLite database, the manifest's backend "postgres"). Then the
- * archive is written to a temporary file next to `to`, fsynced and renamed
- * onto `to` (never over an existing file: OG_EEXISTS), its folder fsynced. An interrupted backup
- * leaves only temporary files (`.NAME.*` beside it, `backup-staging/` in the data folder), which
- * the next backup removes once no backup holds them. A disk found full is OG_ENOSPACE with
- * nothing left behind. Platform actors only (OG_EDENIED). *out (caller decrefs): {file, bytes,
- * files, objects, object_bytes, database_bytes, keys_included, chains: [...], seconds}.
+ * snapshot needs), the SQLite database's pages streamed into the archive with no temporary copy
+ * (og_store_snapshot_stream); on PostgreSQL one REPEATABLE READ transaction's rows, artifact object
+ * chunks included, become opsgate.db (a SQLite database, the manifest's backend "postgres"). Then
+ * the archive is written to a temporary file next to `to`, fsynced and renamed onto `to` (never
+ * over an existing file: OG_EEXISTS), its folder fsynced. An interrupted backup leaves only
+ * temporary files (`.NAME.*` beside it, `backup-staging/` in the data folder), which the next
+ * backup removes once no backup holds them. A disk found full is OG_ENOSPACE with nothing left
+ * behind. Platform actors only (OG_EDENIED). *out (caller decrefs): {file, bytes, files, objects,
+ * object_bytes, database_bytes, keys_included, chains: [...], seconds}.
  */
 int og_backup_create(og_ctx *ctx, const char *to, const og_backup_opts *opts, json_t **out);
 
@@ -93,7 +94,8 @@ typedef struct og_restore_opts {
  * and only then the folder renamed into place. Any failure (a bad hash, a wrong passphrase, a
  * disk found full: OG_ENOSPACE) removes the temporary folder: nothing half-written remains.
  * *out (caller decrefs): {data, files, bytes, objects, created, opsgate_version, audit: {chains,
- * records, checkpoints}, chains: [{chain, tenant, last_seq, last_time, checkpoint}]}.
+ * records, checkpoints}, chains: [{chain, tenant, last_seq, last_time, checkpoint}], seconds,
+ * check_seconds (of seconds: opening the installation and verifying its audit trail)}.
  */
 int og_backup_restore(const char *file, const char *data_dir, const og_restore_opts *opts,
                       json_t **out);

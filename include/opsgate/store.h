@@ -277,6 +277,21 @@ typedef void (*og_store_snapshot_progress)(int64_t done, int64_t total, void *ar
 typedef int (*og_store_snapshot_hold)(og_store *view, void *arg);
 int og_store_snapshot(const char *url, const char *dest, og_store_snapshot_hold hold, void *harg,
                       og_store_snapshot_progress fn, void *farg);
+/* og_store_snapshot_stream is og_store_snapshot of a SQLite database whose copy is not written to
+ * a file but given to sink: begin once with the copy's size in bytes, then data with its bytes in
+ * order (pieces of up to 1 MiB), nothing kept in memory beyond a bounded window (about 3 MiB),
+ * so that a backup puts it straight into its archive. A sink's error ends the copy and is
+ * returned; fn hears the bytes given so far and the total. The copy is the same bytes
+ * og_store_snapshot would write (SQLite's online backup API through a VFS of opsgate's own,
+ * src/store/snapstream.c). A PostgreSQL url is OG_EINVAL: use og_store_snapshot. */
+typedef struct og_store_snapshot_sink {
+    int (*begin)(void *arg, int64_t size);
+    int (*data)(void *arg, const void *buf, size_t len);
+    void *arg;
+} og_store_snapshot_sink;
+int og_store_snapshot_stream(const char *url, og_store_snapshot_hold hold, void *harg,
+                             const og_store_snapshot_sink *sink, og_store_snapshot_progress fn,
+                             void *farg);
 /* ---- leases: a job held by one node at a time ----
  * A lease is a named job ("job:acme renewals") held by one owner (a node id, `serve --node`)
  * until it lets go or the lease runs out, so that of several nodes on one database one runs the

@@ -27,12 +27,11 @@ static int ar_error(struct archive *a, const char *what, const char *name)
                         e > 0 ? ")" : "");
 }
 
-/* libarchive's output: written whole to the temporary file, and every BK_WRITEBACK bytes their
+/* Compressed bytes written whole to the temporary file, and every BK_WRITEBACK bytes their
  * writeback started (sync_file_range, not waited for), so that the disk writes while the archive
- * is still being made and the fsync at the end has little left to do. */
-static la_ssize_t write_out(struct archive *a, void *arg, const void *buf, size_t len)
+ * is still being made and the fsync at the end has little left to do. On out's thread. */
+static int out_write(bk_writer *w, const void *buf, size_t len)
 {
-    bk_writer *w = arg;
     const char *p = buf;
     size_t left = len;
     while (left > 0) {
@@ -40,8 +39,9 @@ static la_ssize_t write_out(struct archive *a, void *arg, const void *buf, size_
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {
-            archive_set_error(a, errno, "Write error");
-            return -1;
+            w->out_errno = errno;
+            return og_error_set(og_error_for_errno(errno), "cannot write '%s': %s", w->tmp,
+                                strerror(errno));
         }
         p += n;
         left -= (size_t)n;
@@ -51,6 +51,27 @@ static la_ssize_t write_out(struct archive *a, void *arg, const void *buf, size_
         /* a hint: a failure here shows again in the fsync that makes the archive durable */
         (void)sync_file_range(w->fd, w->flushed, w->written - w->flushed, SYNC_FILE_RANGE_WRITE);
         w->flushed = w->written;
+    }
+    return 0;
+}
+
+static int out_item(void *arg, int kind, const char *name, int64_t size, const void *buf,
+                    size_t len)
+{
+    (void)kind;
+    (void)name;
+    (void)size;
+    return out_write(arg, buf, len);
+}
+
+/* libarchive's output: handed to out's thread (written here once that thread is gone). */
+static la_ssize_t write_out(struct archive *a, void *arg, const void *buf, size_t len)
+{
+    bk_writer *w = arg;
+    int error = w->out ? og_backup__pipe_put(w->out, 0, NULL, 0, buf, len) : out_write(w, buf, len);
+    if (error < 0) {
+        archive_set_error(a, w->out_errno ? w->out_errno : EIO, "Write error");
+        return -1;
     }
     return (la_ssize_t)len;
 }
@@ -72,6 +93,10 @@ int og_backup__writer_open(bk_writer *w, const char *to, og_backup_progress fn, 
     if (!(w->files = json_array()) || !(w->a = archive_write_new())) {
         og_backup__writer_abort(w);
         return og_error_set(OG_ERROR, "out of memory");
+    }
+    if ((error = og_backup__pipe_start(&w->out, out_item, w)) < 0) {
+        og_backup__writer_abort(w);
+        return error;
     }
     if (archive_write_set_format_pax_restricted(w->a) != ARCHIVE_OK ||
         archive_write_add_filter_zstd(w->a) != ARCHIVE_OK ||
@@ -204,6 +229,49 @@ int og_backup__add_reader(bk_writer *w, const char *path, int64_t size, bk_read_
     return entry_note(w, path, size, h);
 }
 
+int og_backup__entry_open(bk_writer *w, const char *path, int64_t size)
+{
+    int error;
+    if (w->eh)
+        return og_error_set(OG_ERROR, "an archive entry is already open");
+    if (og_strlcpy(w->epath, path, sizeof(w->epath)) >= sizeof(w->epath))
+        return og_error_set(OG_EINVAL, "path too long: '%s'", path);
+    if (!(w->eh = og_sha256_new()))
+        return og_error_set(OG_ERROR, "out of memory");
+    w->esize = size;
+    w->edone = 0;
+    if ((error = entry_begin(w, path, size)) < 0) {
+        og_sha256_free(w->eh);
+        w->eh = NULL;
+    }
+    return error;
+}
+
+int og_backup__entry_write(bk_writer *w, const void *buf, size_t len)
+{
+    int error;
+    if (!w->eh || w->edone + (int64_t)len > w->esize)
+        return og_error_set(OG_ECORRUPT, "'%s' is not the %lld bytes it said", w->epath,
+                            (long long)w->esize);
+    og_sha256_update(w->eh, buf, len);
+    if ((error = entry_data(w, buf, len)) < 0)
+        return error;
+    w->edone += (int64_t)len;
+    if (w->fn)
+        w->fn("archive", w->bytes, 0, w->arg);
+    return 0;
+}
+
+int og_backup__entry_close(bk_writer *w)
+{
+    og_sha256 *h = w->eh;
+    if (!h || w->edone != w->esize)
+        return og_error_set(OG_ECORRUPT, "'%s' is not the %lld bytes it said", w->epath,
+                            (long long)w->esize);
+    w->eh = NULL;
+    return entry_note(w, w->epath, w->esize, h);
+}
+
 int og_backup__add_mem(bk_writer *w, const char *path, const void *data, size_t len)
 {
     og_sha256 *h = og_sha256_new();
@@ -235,6 +303,10 @@ int og_backup__writer_finish(bk_writer *w, json_t *manifest)
         error = ar_error(w->a, "cannot finish", w->tmp);
         goto cleanup;
     }
+    error = og_backup__pipe_finish(w->out); /* every byte written */
+    w->out = NULL;
+    if (error < 0)
+        goto cleanup;
     if (fsync(w->fd) < 0) {
         error = og_error_set(og_error_for_errno(errno), "cannot flush '%s': %s", w->tmp,
                              strerror(errno));
@@ -263,6 +335,10 @@ void og_backup__writer_abort(bk_writer *w)
         archive_write_free(w->a); /* closes what is open; its errors no longer matter */
         w->a = NULL;
     }
+    og_backup__pipe_abort(w->out);
+    w->out = NULL;
+    og_sha256_free(w->eh);
+    w->eh = NULL;
     if (w->tmp[0]) {
         unlink(w->tmp);
         w->tmp[0] = '\0';

@@ -19,21 +19,36 @@
  * worker threads of its own: at level 1 they cost more in hand-offs than they save. */
 
 /* ---- writing (archive.c) ---- */
+typedef struct bk_pipe bk_pipe;
+typedef struct og_sha256 og_sha256;
 typedef struct bk_writer {
     struct archive *a;
     int fd;
     char to[PATH_MAX], tmp[PATH_MAX];
     json_t *files; /* [{path, size, sha256}] */
     int64_t bytes;
+    /* the compressed archive goes to fd on a thread of its own (out) while the caller's thread
+     * reads, hashes and compresses the next bytes */
+    bk_pipe *out;
+    int out_errno;            /* the errno of out's failed write */
     int64_t written, flushed; /* archive bytes written to fd; of those, writeback started */
     og_backup_progress fn;
     void *arg;
+    /* the entry open with og_backup__entry_open */
+    char epath[PATH_MAX];
+    int64_t esize, edone;
+    og_sha256 *eh;
 } bk_writer;
 /* A temporary archive beside `to` (mkstemp, 0600, flocked); `to` must not exist. */
 int og_backup__writer_open(bk_writer *w, const char *to, og_backup_progress fn, void *arg);
 /* The file at src as entry path; expect_size >= 0 is checked. */
 int og_backup__add_file(bk_writer *w, const char *path, const char *src, int64_t expect_size);
 int og_backup__add_mem(bk_writer *w, const char *path, const void *data, size_t len);
+/* An entry of size bytes given piece by piece: open, write (in order, size bytes in all), close
+ * (checks the size, notes the hash). */
+int og_backup__entry_open(bk_writer *w, const char *path, int64_t size);
+int og_backup__entry_write(bk_writer *w, const void *buf, size_t len);
+int og_backup__entry_close(bk_writer *w);
 /* size bytes read by fn (up to cap at a time into buf; *got 0 only at the end). */
 typedef int (*bk_read_fn)(void *arg, void *buf, size_t cap, size_t *got);
 int og_backup__add_reader(bk_writer *w, const char *path, int64_t size, bk_read_fn fn, void *arg);
@@ -72,6 +87,21 @@ json_t *og_backup__manifest_new(const char *backend, json_t *schemas, json_t *ch
 
 /* 32 bytes as 64 lowercase hex digits. */
 void og_backup__hex(const uint8_t in[32], char out[65]);
+
+/* ---- a thread that takes items in order (pipe.c) ---- */
+typedef struct bk_pipe bk_pipe;
+/* Called on the pipe's thread with each item as put (name NULL when put so); an error stops it:
+ * the items after it are dropped and the next put (or finish) returns the error. */
+typedef int (*bk_pipe_fn)(void *arg, int kind, const char *name, int64_t size, const void *buf,
+                          size_t len);
+int og_backup__pipe_start(bk_pipe **p, bk_pipe_fn fn, void *arg);
+/* buf is copied; waits while BK_PIPE_SLOTS items wait. */
+int og_backup__pipe_put(bk_pipe *p, int kind, const char *name, int64_t size, const void *buf,
+                        size_t len);
+/* Wait until every item is done; the thread's error, if any; p is freed (NULL: 0). */
+int og_backup__pipe_finish(bk_pipe *p);
+/* Drop what waits, end the thread, free p, without a word (NULL: nothing). */
+void og_backup__pipe_abort(bk_pipe *p);
 
 /* ---- temporary files (tmpfiles.c) ---- */
 /* Remove what interrupted backups left: `.BASE.partial-*` and `.BASE.db-*` beside `to`, and

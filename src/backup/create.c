@@ -1,7 +1,10 @@
 /* create.c - `opsgate backup --to FILE`: a consistent snapshot of a running data folder (the
  * database through the store's snapshot, the object files it references hard-linked while the
- * writer lock is held) written as one archive with its manifest. The object files go into the
- * archive on a thread of their own while the database's pages are copied, then the database. */
+ * writer lock is held) written as one archive with its manifest. The pinned object files go into
+ * the archive on a thread of their own while the snapshot makes its first pass over the database
+ * (SQLite) or copies its rows into a SQLite file (PostgreSQL); then the database follows them:
+ * a SQLite database's pages straight into the archive (og_store_snapshot_stream), PostgreSQL's
+ * file. */
 #include "backup/backup_internal.h"
 #include "opsgate/artifacts.h"
 #include "opsgate/audit.h"
@@ -33,10 +36,13 @@ typedef struct job {
     int64_t object_bytes;
     json_t *chains, *schemas;
     const og_backup_opts *opts;
-    /* the object files' thread: archives into w while the snapshot copies the database */
+    /* the object files' thread: archives into w while the snapshot reads the database, until
+     * the database's entry begins */
     bk_writer *w;
+    int to_file; /* PostgreSQL: the snapshot is a SQLite file (dbfile) */
     pthread_t objects;
     int started;
+    int64_t dbsize;      /* the database's bytes in the archive */
     atomic_int stop;     /* set when the snapshot failed: the thread ends early */
     int obj_error;       /* the thread's result, and its message (its error slot is */
     char obj_msg[1024];  /* its own) */
@@ -97,10 +103,9 @@ static void archive_progress(const char *phase, int64_t done, int64_t total, voi
 }
 
 /* The pinned object files into the archive, each link removed once archived (its space goes back
- * at once); runs on its own thread beside the database's copy. */
-static void *archive_objects(void *arg)
+ * at once). */
+static int objects_all(job *j)
 {
-    job *j = arg;
     char path[PATH_MAX + 32];
     int error = 0;
     for (size_t i = 0; error == 0 && i < j->n; i++) {
@@ -112,6 +117,14 @@ static void *archive_objects(void *arg)
         error = og_backup__add_file(j->w, j->objs[i].relpath, path, j->objs[i].size);
         unlink(path);
     }
+    return error;
+}
+
+/* objects_all on its own thread beside the snapshot's first pass or copy into a file. */
+static void *archive_objects(void *arg)
+{
+    job *j = arg;
+    int error = objects_all(j);
     if (error < 0) {
         j->obj_error = error;
         og_strlcpy(j->obj_msg, og_error_last(), sizeof(j->obj_msg));
@@ -158,6 +171,41 @@ static void db_progress(int64_t done, int64_t total, void *arg)
     say(arg, "database", done, total);
 }
 
+/* The stream of the database's snapshot: one archive entry, once the object files' thread is
+ * done with the archive. */
+static int db_begin(void *arg, int64_t size)
+{
+    job *j = arg;
+    int error = objects_join(j);
+    j->dbsize = size;
+    return error < 0 ? error : og_backup__entry_open(j->w, "opsgate.db", size);
+}
+
+static int db_data(void *arg, const void *buf, size_t len)
+{
+    job *j = arg;
+    return og_backup__entry_write(j->w, buf, len);
+}
+
+/* The object files (on their thread, started by hold) and the database into the archive: a
+ * SQLite database streamed; PostgreSQL's rows copied into the SQLite file dbfile, then that
+ * file. */
+static int add_database(job *j, const char *url, const char *dbfile)
+{
+    og_store_snapshot_sink sink = {db_begin, db_data, j};
+    int error;
+    struct stat sb;
+    if (!j->to_file)
+        return (error = og_store_snapshot_stream(url, hold, j, &sink, db_progress, j)) < 0
+                   ? error
+                   : og_backup__entry_close(j->w);
+    if ((error = og_store_snapshot(url, dbfile, hold, j, db_progress, j)) < 0 ||
+        (error = objects_join(j)) < 0)
+        return error;
+    j->dbsize = stat(dbfile, &sb) == 0 ? sb.st_size : 0;
+    return og_backup__add_file(j->w, "opsgate.db", dbfile, -1);
+}
+
 /* The HTTPS listeners' public certificate records at the top of the data folder. */
 static int add_listener_records(bk_writer *w, const char *data_dir)
 {
@@ -179,26 +227,25 @@ static int add_listener_records(bk_writer *w, const char *data_dir)
     return error;
 }
 
-/* After the object files (archived meanwhile): the database's copy, the listeners' records, the
- * sealed key. */
-static int add_rest(job *j, bk_writer *w, const char *dbfile, const uint8_t *key, size_t keylen)
+/* After the database and the object files: the listeners' records, the sealed key. */
+static int add_rest(job *j, bk_writer *w, const uint8_t *key, size_t keylen)
 {
-    int error = og_backup__add_file(w, "opsgate.db", dbfile, -1);
-    if (error == 0 && j->ctx->data_dir)
+    int error = 0;
+    if (j->ctx->data_dir)
         error = add_listener_records(w, j->ctx->data_dir);
     if (error == 0 && key)
         error = og_backup__add_mem(w, OG_BACKUP_KEY_ENTRY, key, keylen);
     return error;
 }
 
-static json_t *summary(const job *j, const char *to, int64_t dbsize, int64_t t0)
+static json_t *summary(const job *j, const char *to, int64_t t0)
 {
     struct stat sb;
     return json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:b, s:O, s:f}", "file", to, "backend",
                      og_store_backend_name(j->ctx->store), "bytes",
                      (json_int_t)(stat(to, &sb) == 0 ? sb.st_size : 0), "files",
                      (json_int_t)(j->n + 1), "objects", (json_int_t)j->n, "object_bytes",
-                     (json_int_t)j->object_bytes, "database_bytes", (json_int_t)dbsize,
+                     (json_int_t)j->object_bytes, "database_bytes", (json_int_t)j->dbsize,
                      "keys_included", j->opts->include_keys, "chains", j->chains, "seconds",
                      (double)(og_time_now_us() - t0) / 1e6);
 }
@@ -212,7 +259,6 @@ int og_backup_create(og_ctx *ctx, const char *to, const og_backup_opts *opts, js
     size_t keylen = 0;
     int error = -1, dbfd = -1, lockfd = -1;
     int64_t t0 = og_time_now_us();
-    struct stat sb;
     const char *folder = ctx->data_dir, *keydir = folder ? folder : opts->keys_dir;
     if ((error = og_authz_check(&ctx->actor, NULL, OG_PERM_PLATFORM)) < 0)
         return error;
@@ -231,15 +277,16 @@ int og_backup_create(og_ctx *ctx, const char *to, const og_backup_opts *opts, js
         goto cleanup;
     }
     j.w = &w;
+    j.to_file = og_store_url_is_server(url);
     if ((error = og_backup__writer_open(&w, to, opts->progress ? archive_progress : NULL, &j)) <
             0 ||
-        (error = og_backup__tmp_beside(to, "db", dbfile, sizeof(dbfile), &dbfd)) < 0 ||
+        (j.to_file &&
+         (error = og_backup__tmp_beside(to, "db", dbfile, sizeof(dbfile), &dbfd)) < 0) ||
         (folder &&
          (error = og_backup__staging_make(folder, j.staging, sizeof(j.staging), &lockfd)) < 0))
         goto cleanup;
     /* a failed snapshot's error is the one told: cleanup stops the thread without a word */
-    if ((error = og_store_snapshot(url, dbfile, hold, &j, db_progress, &j)) < 0 ||
-        (error = objects_join(&j)) < 0 || (error = add_rest(&j, &w, dbfile, key, keylen)) < 0)
+    if ((error = add_database(&j, url, dbfile)) < 0 || (error = add_rest(&j, &w, key, keylen)) < 0)
         goto cleanup;
     json_t *m = og_backup__manifest_new(og_store_backend_name(ctx->store), j.schemas, j.chains,
                                         key != NULL);
@@ -249,7 +296,7 @@ int og_backup_create(og_ctx *ctx, const char *to, const og_backup_opts *opts, js
     }
     if ((error = og_backup__writer_finish(&w, m)) < 0)
         goto cleanup;
-    if (!(*out = summary(&j, to, stat(dbfile, &sb) == 0 ? sb.st_size : 0, t0)))
+    if (!(*out = summary(&j, to, t0)))
         error = og_error_set(OG_ERROR, "out of memory");
 cleanup:
     if (j.started) {

@@ -55,48 +55,54 @@ int og_backup_verify(const char *file, og_backup_progress fn, void *arg, json_t 
     return error;
 }
 
+/* What a restore's scan gives its writing thread (pipe.c). */
+enum { UP_BEGIN, UP_DATA, UP_END };
+
 typedef struct unpack {
     const char *dir;
-    char path[PATH_MAX * 2];
+    bk_pipe *pipe; /* the files are written on its thread, while the scan reads on */
+    /* the writing thread's */
+    char path[PATH_MAX * 2], made[PATH_MAX * 2]; /* the file, the last folder made */
     int fd;
+    int64_t written, kicked; /* bytes of the file written; of those, writeback started */
+    /* the scan's */
     uint8_t *key; /* keys/master.key.sealed, kept in memory */
     size_t keylen;
     int in_key;
 } unpack;
 
-static int up_begin(void *arg, const char *rel, int64_t size)
+static int w_begin(unpack *u, const char *rel)
 {
-    unpack *u = arg;
     char parent[PATH_MAX * 2];
     int error;
-    u->in_key = strcmp(rel, OG_BACKUP_KEY_ENTRY) == 0;
-    if (u->in_key) {
-        if (size > KEY_BLOB_MAX)
-            return og_error_set(OG_ECORRUPT, "the sealed key in the backup is too large");
-        u->keylen = 0;
-        return (u->key = malloc(KEY_BLOB_MAX)) ? 0 : og_error_set(OG_ERROR, "out of memory");
-    }
     snprintf(u->path, sizeof(u->path), "%s/%s", u->dir, rel);
     og_strlcpy(parent, u->path, sizeof(parent));
-    if ((error = og_mkdir_p(dirname(parent), 0700)) < 0)
-        return error;
+    dirname(parent);
+    /* entries come folder by folder: each folder made once */
+    if (strcmp(parent, u->made) != 0) {
+        if ((error = og_mkdir_p(parent, 0700)) < 0)
+            return error;
+        og_strlcpy(u->made, parent, sizeof(u->made));
+    }
     if ((u->fd = open(u->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0)
         return og_error_set(og_error_for_errno(errno), "cannot create '%s': %s", u->path,
                             strerror(errno));
+    u->written = u->kicked = 0;
     return 0;
 }
 
-static int up_data(void *arg, const void *buf, size_t len)
+/* Start the writeback of what was written since the last time (a hint, not waited for: the
+ * syncfs before the rename makes it durable), so that the disk writes while the restore goes on. */
+static void w_kick(unpack *u)
 {
-    unpack *u = arg;
+    if (u->written > u->kicked)
+        (void)sync_file_range(u->fd, u->kicked, u->written - u->kicked, SYNC_FILE_RANGE_WRITE);
+    u->kicked = u->written;
+}
+
+static int w_data(unpack *u, const void *buf, size_t len)
+{
     const char *p = buf;
-    if (u->in_key) {
-        if (u->keylen + len > KEY_BLOB_MAX)
-            return og_error_set(OG_ECORRUPT, "the sealed key in the backup is too large");
-        memcpy(u->key + u->keylen, buf, len);
-        u->keylen += len;
-        return 0;
-    }
     while (len > 0) {
         ssize_t n = write(u->fd, p, len);
         if (n < 0 && errno == EINTR)
@@ -106,22 +112,65 @@ static int up_data(void *arg, const void *buf, size_t len)
                                 strerror(errno));
         p += n;
         len -= (size_t)n;
+        u->written += n;
     }
+    if (u->written - u->kicked >= BK_WRITEBACK)
+        w_kick(u);
     return 0;
 }
 
-static int up_end(void *arg)
+static int w_end(unpack *u)
 {
-    unpack *u = arg;
     int error = 0;
-    if (u->in_key)
-        return 0;
+    w_kick(u);
     /* made durable all at once before the rename (og_backup__sync_tree), not file by file */
     if (close(u->fd) < 0)
         error = og_error_set(og_error_for_errno(errno), "cannot write '%s': %s", u->path,
                              strerror(errno));
     u->fd = -1;
     return error;
+}
+
+/* The writing thread: each entry's file made, written and closed in turn. */
+static int up_write(void *arg, int kind, const char *name, int64_t size, const void *buf,
+                    size_t len)
+{
+    (void)size;
+    return kind == UP_BEGIN  ? w_begin(arg, name)
+           : kind == UP_DATA ? w_data(arg, buf, len)
+                             : w_end(arg);
+}
+
+static int up_begin(void *arg, const char *rel, int64_t size)
+{
+    unpack *u = arg;
+    u->in_key = strcmp(rel, OG_BACKUP_KEY_ENTRY) == 0;
+    if (u->in_key) {
+        if (size > KEY_BLOB_MAX)
+            return og_error_set(OG_ECORRUPT, "the sealed key in the backup is too large");
+        u->keylen = 0;
+        return (u->key = malloc(KEY_BLOB_MAX)) ? 0 : og_error_set(OG_ERROR, "out of memory");
+    }
+    return og_backup__pipe_put(u->pipe, UP_BEGIN, rel, size, NULL, 0);
+}
+
+static int up_data(void *arg, const void *buf, size_t len)
+{
+    unpack *u = arg;
+    if (u->in_key) {
+        if (u->keylen + len > KEY_BLOB_MAX)
+            return og_error_set(OG_ECORRUPT, "the sealed key in the backup is too large");
+        memcpy(u->key + u->keylen, buf, len);
+        u->keylen += len;
+        return 0;
+    }
+    return og_backup__pipe_put(u->pipe, UP_DATA, NULL, 0, buf, len);
+}
+
+static int up_end(void *arg)
+{
+    unpack *u = arg;
+    return u->in_key ? 0 : og_backup__pipe_put(u->pipe, UP_END, NULL, 0, NULL, 0);
 }
 
 /* The key into dir: from the archive with the passphrase, or from the file kept apart. */
@@ -164,11 +213,16 @@ cleanup:
     return error;
 }
 
-static json_t *report(json_t *m, const char *data_dir, const og_audit_verify_result *res)
+/* secs: the restore's wall time in all; checking: of it, opening the installation and verifying
+ * its audit trail (what a plain unpack does not do). */
+static json_t *report(json_t *m, const char *data_dir, const og_audit_verify_result *res,
+                      double secs, double checking)
 {
     json_t *o = described(m);
     if (!o)
         return NULL;
+    json_object_set_new(o, "seconds", json_real(secs));
+    json_object_set_new(o, "check_seconds", json_real(checking));
     json_object_set_new(o, "data", json_string(data_dir));
     json_object_set_new(o, "audit",
                         json_pack("{s:I, s:I, s:I}", "chains", (json_int_t)res->chains, "records",
@@ -281,6 +335,7 @@ int og_backup_restore(const char *file, const char *data_dir, const og_restore_o
     json_t *m = NULL;
     struct stat sb;
     int error = -1, to_pg = data_dir && og_store_url_is_server(data_dir);
+    int64_t t0 = og_time_now_us();
     tmp[0] = '\0';
     if (!file || !data_dir || !*data_dir)
         return og_error_set(OG_EINVAL, "a restore needs a backup file and a new data folder");
@@ -294,12 +349,21 @@ int og_backup_restore(const char *file, const char *data_dir, const og_restore_o
     if ((error = temp_beside(to_pg ? o->keys_dir : data_dir, tmp, sizeof(tmp), parent)) < 0)
         return error;
     u.dir = tmp;
+    if ((error = og_backup__pipe_start(&u.pipe, up_write, &u)) < 0)
+        goto cleanup;
     if ((error = og_backup__scan(file, &sink, o->progress, o->progress_arg, &m)) < 0)
+        goto cleanup;
+    /* every file written and closed (or the writing thread's error) before anything reads them */
+    error = og_backup__pipe_finish(u.pipe);
+    u.pipe = NULL;
+    if (error < 0)
         goto cleanup;
     const char *backend = json_string_value(json_object_get(m, "backend"));
     int rows_to_files = !to_pg && backend && strcmp(backend, "postgres") == 0;
+    int64_t t1 = og_time_now_us();
     if ((error = put_key(&u, o)) < 0 || (error = check_restored(tmp, rows_to_files, &res)) < 0)
         goto cleanup;
+    int64_t t2 = og_time_now_us();
     if (to_pg) {
         if ((error = into_pg(tmp, data_dir, o->keys_dir, &res)) < 0)
             goto cleanup;
@@ -315,9 +379,13 @@ int og_backup_restore(const char *file, const char *data_dir, const og_restore_o
         tmp[0] = '\0';
         og_backup__fsync_dir(parent);
     }
-    if (!(*out = report(m, og_install_label(data_dir), &res)))
+    if (to_pg)
+        t2 = og_time_now_us(); /* the rows' copy into PostgreSQL is part of the check */
+    if (!(*out = report(m, og_install_label(data_dir), &res, (double)(og_time_now_us() - t0) / 1e6,
+                        (double)(t2 - t1) / 1e6)))
         error = og_error_set(OG_ERROR, "out of memory");
 cleanup:
+    og_backup__pipe_abort(u.pipe); /* a failed scan: the thread stops before the folder goes */
     if (u.fd >= 0)
         close(u.fd);
     if (u.key)

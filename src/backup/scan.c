@@ -18,7 +18,6 @@ typedef struct scan {
     const char *file;
     const bk_sink *sink;
     json_t *seen, *manifest;
-    uint8_t *buf;
     int64_t bytes, total;
     og_backup_progress fn;
     void *parg;
@@ -81,17 +80,27 @@ static int read_entry(scan *s, const char *path, int64_t size)
     if (!(h = og_sha256_new()))
         return og_error_set(OG_ERROR, "out of memory");
     for (;;) {
-        la_ssize_t n = archive_read_data(s->a, s->buf, BK_PIECE);
-        if (n < 0) {
+        /* libarchive's own buffer, not copied (a restore's sink copies it once) */
+        const void *buf;
+        size_t n;
+        la_int64_t at;
+        int rc = archive_read_data_block(s->a, &buf, &n, &at);
+        if (rc == ARCHIVE_EOF)
+            break;
+        if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN) {
             og_sha256_free(h);
             return ar_error(s->a, s->file);
         }
+        if (at != got) { /* a sparse entry: a backup writes none */
+            og_sha256_free(h);
+            return og_error_set(OG_ECORRUPT, "'%s': '%s' has holes", s->file, path);
+        }
         if (n == 0)
-            break;
-        og_sha256_update(h, s->buf, (size_t)n);
-        got += n;
-        s->bytes += n;
-        if (s->sink && s->sink->data && (error = s->sink->data(s->sink->arg, s->buf, n)) < 0) {
+            continue;
+        og_sha256_update(h, buf, n);
+        got += (int64_t)n;
+        s->bytes += (int64_t)n;
+        if (s->sink && s->sink->data && (error = s->sink->data(s->sink->arg, buf, n)) < 0) {
             og_sha256_free(h);
             return error;
         }
@@ -149,7 +158,7 @@ int og_backup__scan(const char *file, const bk_sink *sink, og_backup_progress fn
         return og_error_set(errno == ENOENT ? OG_ENOTFOUND : OG_ERROR, "cannot read '%s': %s", file,
                             strerror(errno));
     s.total = 0;
-    if (!(s.seen = json_object()) || !(s.buf = malloc(BK_PIECE)) || !(s.a = archive_read_new())) {
+    if (!(s.seen = json_object()) || !(s.a = archive_read_new())) {
         error = og_error_set(OG_ERROR, "out of memory");
         goto cleanup;
     }
@@ -168,7 +177,6 @@ int og_backup__scan(const char *file, const bk_sink *sink, og_backup_progress fn
 cleanup:
     if (s.a)
         archive_read_free(s.a);
-    free(s.buf);
     json_decref(s.seen);
     json_decref(s.manifest);
     return error;

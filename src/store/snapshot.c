@@ -67,18 +67,17 @@ cleanup:
     return error;
 }
 
-int og_store_snapshot(const char *url, const char *dest, og_store_snapshot_hold hold, void *harg,
-                      og_store_snapshot_progress fn, void *farg)
+/* SQLite: the writer lock held while hold runs on a read transaction begun under it; then that
+ * transaction's pages copied into dest, or given to sink when dest is NULL. */
+static int sqlite_snapshot(const char *url, const char *dest, const og_store_snapshot_sink *sink,
+                           og_store_snapshot_hold hold, void *harg, og_store_snapshot_progress fn,
+                           void *farg)
 {
     og_store *lock = NULL, *view = NULL;
     int error = -1, locked = 0, reading = 0;
-    if (!url || !dest || !*dest)
-        return og_error_set(OG_EINVAL, "a snapshot needs a database and a file to write");
-    if (og_store_url_is_server(url))
-        return pg_snapshot(url, dest, hold, harg, fn, farg);
     if ((error = og_store_open(&lock, url, 0)) < 0 || (error = og_store_open(&view, url, 0)) < 0)
         goto cleanup;
-    if (!og_store__dialect(view)->snapshot) {
+    if (dest ? !og_store__dialect(view)->snapshot : !og_store__dialect(view)->snapshot_stream) {
         error = og_error_set(OG_EINVAL, "the %s backend makes no snapshot",
                              og_store_backend_name(view));
         goto cleanup;
@@ -95,7 +94,8 @@ int og_store_snapshot(const char *url, const char *dest, og_store_snapshot_hold 
         goto cleanup;
     og_store_tx_rollback(lock);
     locked = 0;
-    error = og_store__snapshot(view, dest, fn, farg);
+    error = dest ? og_store__snapshot(view, dest, fn, farg)
+                 : og_store__snapshot_stream(view, sink, fn, farg);
 cleanup:
     if (locked)
         og_store_tx_rollback(lock);
@@ -104,6 +104,27 @@ cleanup:
     og_store_close(view);
     og_store_close(lock);
     return error;
+}
+
+int og_store_snapshot(const char *url, const char *dest, og_store_snapshot_hold hold, void *harg,
+                      og_store_snapshot_progress fn, void *farg)
+{
+    if (!url || !dest || !*dest)
+        return og_error_set(OG_EINVAL, "a snapshot needs a database and a file to write");
+    if (og_store_url_is_server(url))
+        return pg_snapshot(url, dest, hold, harg, fn, farg);
+    return sqlite_snapshot(url, dest, NULL, hold, harg, fn, farg);
+}
+
+int og_store_snapshot_stream(const char *url, og_store_snapshot_hold hold, void *harg,
+                             const og_store_snapshot_sink *sink, og_store_snapshot_progress fn,
+                             void *farg)
+{
+    if (!url || !sink || !sink->begin || !sink->data)
+        return og_error_set(OG_EINVAL, "a snapshot needs a database and where its bytes go");
+    if (og_store_url_is_server(url))
+        return og_error_set(OG_EINVAL, "a PostgreSQL snapshot is not given as a stream");
+    return sqlite_snapshot(url, NULL, sink, hold, harg, fn, farg);
 }
 
 int og_store_schema_versions(og_store *s, json_t **out)

@@ -1,6 +1,7 @@
 /* sqlite.c - the SQLite store backend: WAL, foreign keys, busy timeout, prepared statements. */
 #include "opsgate/error.h"
 #include "opsgate/sys/store_backend.h"
+#include "store/store_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -358,5 +359,6 @@ const og_store_backend og_store_backend_sqlite = {
     .bulk_off_sql = "PRAGMA synchronous=FULL; PRAGMA wal_autocheckpoint=1000; "
                     "PRAGMA temp_store=DEFAULT",
     .snapshot = sq_snapshot,
+    .snapshot_stream = og_store__sqlite_snapshot_stream,
     .in_tx = sq_in_tx,
 };

@@ -722,6 +722,12 @@ int og_store__snapshot(og_store *s, const char *dest, og_store_snapshot_progress
     return s->real->snapshot(s->conn, dest, fn, arg);
 }
 
+int og_store__snapshot_stream(og_store *s, const og_store_snapshot_sink *sink,
+                              og_store_snapshot_progress fn, void *arg)
+{
+    return s->real->snapshot_stream(s->conn, sink, fn, arg);
+}
+
 int og_store__copy_out(og_store *s, const char *table, og_store_row_fn fn, void *arg)
 {
     if (s->be != s->real || !s->real->copy_out)

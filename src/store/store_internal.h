@@ -48,6 +48,11 @@ int og_store__tx_alive(og_store *s);
 
 /* The backend's snapshot of s's open read transaction into dest (snapshot.c). */
 int og_store__snapshot(og_store *s, const char *dest, og_store_snapshot_progress fn, void *arg);
+/* The same given to sink (snapshot.c); SQLite's (snapstream.c). */
+int og_store__snapshot_stream(og_store *s, const og_store_snapshot_sink *sink,
+                              og_store_snapshot_progress fn, void *arg);
+int og_store__sqlite_snapshot_stream(void *conn, const og_store_snapshot_sink *sink,
+                                     og_store_snapshot_progress fn, void *arg);
 /* The backend's copy_out of table on s (OG_EINVAL when it has none, or under a faulty
  * wrapper), and whether it has one (copy.c). */
 int og_store__copy_out(og_store *s, const char *table, og_store_row_fn fn, void *arg);

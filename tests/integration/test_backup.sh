@@ -71,6 +71,14 @@ grep -q "audit trail verifies" <<<"$out" && ok || bad "restore says it verified:
 grep -q "records up to seq" <<<"$out" && ok || bad "restore says what it covers: $out"
 r() { "$OPSGATE" --data "$R" "$@"; }
 run 0 "verify restored" r audit verify
+# the database went into the archive page by page while the client wrote: a sound SQLite file
+if command -v sqlite3 >/dev/null 2>&1; then
+  [ "$(sqlite3 "$R/opsgate.db" 'PRAGMA integrity_check')" = ok ] && ok || bad "integrity_check of the restored database"
+  tar --zstd -xOf "$OG_TMP/b1.tar.zst" opsgate.db >"$OG_TMP/archived.db"
+  [ "$(sqlite3 "$OG_TMP/archived.db" 'PRAGMA integrity_check')" = ok ] && ok || bad "integrity_check of the archived database"
+else
+  echo "SKIP: integrity_check needs the sqlite3 command" >&2
+fi
 for t in acme globex; do
   for v in 1 2 3; do
     run 0 "get $t big v$v" r artifact get --tenant $t --project fw --name big.bin --version $v -o "$OG_TMP/o"
@@ -194,6 +202,15 @@ if command -v prlimit >/dev/null 2>&1; then
   prlimit --fsize=2000000 "$OPSGATE" --data "$D" backup --to "$OG_TMP/full.tar.zst" >/dev/null 2>"$OG_TMP/err"
   rc=$?
   [ "$rc" = 1 ] && ok || bad "backup on a full disk: exit $rc $(cat "$OG_TMP/err")"
+  grep -qiE 'too large|no space' "$OG_TMP/err" && ok || bad "names the problem: $(cat "$OG_TMP/err")"
+  [ ! -e "$OG_TMP/full.tar.zst" ] && [ "$(ls -A "$OG_TMP" | grep -c '^\.full\.tar\.zst\.')" = 0 ] && ok ||
+    bad "a failed backup left files"
+  # a limit inside the database's entry (streamed after the object files)
+  dbz=$(tar --zstd -xOf "$OG_TMP/b1.tar.zst" opsgate.db | zstd -1 -q -c | wc -c)
+  lim=$(tar --zstd -tvf "$OG_TMP/b1.tar.zst" | awk -v z="$dbz" '$6 == "opsgate.db" { print before + int(z / 2); exit } { before += $3 + 1024 }')
+  prlimit --fsize="$lim" "$OPSGATE" --data "$D" backup --to "$OG_TMP/full.tar.zst" >/dev/null 2>"$OG_TMP/err"
+  rc=$?
+  [ "$rc" = 1 ] && ok || bad "backup on a full disk in the database: exit $rc $(cat "$OG_TMP/err")"
   grep -qiE 'too large|no space' "$OG_TMP/err" && ok || bad "names the problem: $(cat "$OG_TMP/err")"
   [ ! -e "$OG_TMP/full.tar.zst" ] && [ "$(ls -A "$OG_TMP" | grep -c '^\.full\.tar\.zst\.')" = 0 ] && ok ||
     bad "a failed backup left files"

@@ -82,6 +82,10 @@ typedef struct og_store_backend {
     /* A copy of the database as the connection's open read transaction sees it, into the new
      * file dest (og_store_snapshot); NULL: the backend makes no such copy (PostgreSQL). */
     int (*snapshot)(void *conn, const char *dest, og_store_snapshot_progress fn, void *arg);
+    /* The same copy given to sink in order instead of written to a file
+     * (og_store_snapshot_stream); NULL: the backend makes no such copy (PostgreSQL). */
+    int (*snapshot_stream)(void *conn, const og_store_snapshot_sink *sink,
+                           og_store_snapshot_progress fn, void *arg);
     /* 1 while conn is inside a transaction, 0 outside: a backend may roll a transaction back by
      * itself (SQLite on a full disk or an I/O error). NULL: not known (taken as 1). */
     int (*in_tx)(void *conn);
