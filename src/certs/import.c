@@ -129,11 +129,8 @@ static int parse_pem(import_parse *ip, const char *pem, size_t len)
     /* Parse everything first: a malformed block anywhere refuses the whole bundle. */
     while ((rc = og_certs__pem_next(pem, len, &pos, &line, ip->name, &b)) == 1) {
         if (strstr(b.label, "CERTIFICATE") && !strstr(b.label, "REQUEST")) {
-            const unsigned char *p = b.der;
-            X509 *x = d2i_X509(NULL, &p, (long)b.len);
-            ERR_clear_error();
-            if (!x || p != b.der + b.len) {
-                X509_free(x);
+            X509 *x = og_certs_x509_get(b.der, b.len); /* shared: read only */
+            if (!x) {
                 error =
                     og_error_set(OG_EINVAL, "%s line %d: the %s block is not an X.509 certificate",
                                  ip->name, b.line, b.label);
@@ -246,15 +243,12 @@ static int parse_bundle(import_parse *ip, const char *data, size_t len)
             PKCS12_free(p12);
             return error;
         }
-        p = (const unsigned char *)data;
-        X509 *x = d2i_X509(NULL, &p, (long)len);
-        ERR_clear_error();
-        if (x && p == (const unsigned char *)data + len) {
+        X509 *x = og_certs_x509_get(data, len);
+        if (x) {
             ip->kind = "der";
             sk_X509_push(ip->certs, x);
             return 0;
         }
-        X509_free(x);
     }
     ERR_clear_error();
     return og_error_set(OG_EINVAL, "%s: neither PEM, nor a DER certificate, nor a PKCS#12 bundle",

@@ -487,5 +487,13 @@ bool og_crypto_key_matches_cert(const og_crypto_key *key, const void *der, size_
     X509 *x = len <= (size_t)INT32_MAX ? d2i_X509(NULL, &p, (long)len) : NULL;
     bool ok = x && X509_check_private_key(x, key->pkey) == 1;
     X509_free(x);
+    ERR_clear_error();
+    return ok;
+}
+
+bool og_crypto_key_matches_x509(const og_crypto_key *key, const X509 *x)
+{
+    bool ok = key && x && X509_check_private_key(x, key->pkey) == 1;
+    ERR_clear_error();
     return ok;
 }

@@ -99,6 +99,9 @@ static void test_crypto_keys__csr_and_selfsigned_certificate_carry_the_key(void 
     X509 *x = d2i_X509(NULL, &p, (long)len);
     assert_non_null(x);
     assert_int_equal(X509_check_ip_asc(x, "192.0.2.9", 0), 1);
+    assert_true(og_crypto_key_matches_x509(k, x));
+    assert_false(og_crypto_key_matches_x509(other, x));
+    assert_false(og_crypto_key_matches_x509(k, NULL));
     X509_free(x);
     assert_true(og_crypto_key_matches_cert(k, der, len));
     assert_false(og_crypto_key_matches_cert(other, der, len));
