@@ -440,11 +440,13 @@ static int import_for(og_ctx *ctx, const char *tenant, const char *name, const v
                   sk_X509_num(ip.certs), "certs_new", (json_int_t)nnew, "fingerprints", fplist,
                   "keys", keylist, "request", sum.request[0] ? sum.request : NULL);
     keylist = NULL;
-    /* Its expiry alerts in the same transaction: an import that reports a failure stored
-     * nothing. */
+    /* Its days-left alerts in the same transaction: an import that reports a failure stored
+     * nothing. Not the renewal plans' rules, which read every plan of the tenant (an ACME
+     * renewal imports its certificate: that made renewing n plans cost n^2): the next expiry
+     * pass runs them (the scheduler's, every minute, or `cert check-expiry`). */
     if ((error = og_audit_log(ctx, t.id, "certs", "certs.import", "certificate", fps[0],
                               analysis)) < 0 ||
-        (error = og_certs_expiry_run(ctx, t.id, NULL)) < 0)
+        (error = og_certs__expiry_days_left(ctx, t.id)) < 0)
         goto cleanup;
     sum.certs = sk_X509_num(ip.certs);
     sum.certs_new = (int)nnew;
