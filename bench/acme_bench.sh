@@ -18,6 +18,10 @@
 # OG_BENCH_ACME_BUDGET (60): seconds after which a run starts no more certificates (certbot, a
 # Python process per certificate, can hit it; the table then says so and the rate is from the
 # certificates issued until then). KEEP=1 keeps the work folder with every client's log.
+# OG_BENCH_ACME_ONLY=server runs only what the server row needs and is compared with: opsgate's
+# sequential CLI row (it issues the plans the server renews), the server row and lego's sequential
+# row (no parallel rows, no certbot). OG_BENCH_ACME_PERF=FILE records the server during its
+# renewals with `perf record -g` into FILE (the CPU figure then includes perf's overhead).
 #
 # CPU: each worker is a subshell that forks nothing but the client invocations (timeout + client;
 # the budget check reads $EPOCHSECONDS), so the children's user+system seconds it reports with the
@@ -32,6 +36,8 @@ SEQ=${OG_BENCH_ACME_SEQ:-50}
 PAR=${OG_BENCH_ACME_PAR:-200}
 CONC=${OG_BENCH_ACME_CONC:-16}
 BUDGET=${OG_BENCH_ACME_BUDGET:-60}
+ONLY=${OG_BENCH_ACME_ONLY:-}
+case "$ONLY" in ""|server) ;; *) echo "OG_BENCH_ACME_ONLY: only 'server' is known" >&2; exit 2 ;; esac
 STEP_TIMEOUT=60          # seconds one client invocation may take
 export OPSGATE
 
@@ -158,6 +164,7 @@ parallel() {
 warm_peer() {
   local c=$1 w pids="" bad=0
   warm_up "$c" "$B/$c-seq" "$PBASE" "$c-warm-seq.example.test" || bad=1
+  [ -n "$ONLY" ] && return $bad     # no parallel run: its directories are not needed
   for ((w = 0; w < CONC; w++)); do
     warm_up "$c" "$B/$c-par$w" $((PBASE + 1 + w)) "$c-warm-$w.example.test" &
     pids="$pids $!"
@@ -201,7 +208,7 @@ unavailable() {  # CLIENT why
 if "$OPSGATE" acme account create --tenant bench --directory "$PEBBLE_DIR" --ca-file "$PEBBLE_CA" \
      --email x@example.test >/dev/null 2>"$B/opsgate-account.err"; then
   sequential opsgate o-seq 0 "$SEQ"; record opsgate sequential "$SEQ" "$RES"
-  parallel opsgate o-par "$PAR"; record opsgate parallel "$PAR" "$RES"
+  [ -z "$ONLY" ] && { parallel opsgate o-par "$PAR"; record opsgate parallel "$PAR" "$RES"; }
 else
   unavailable opsgate "account create failed: $(head -c 200 "$B/opsgate-account.err" | tr '\n|' '  ')"
 fi
@@ -237,10 +244,17 @@ server_renewals() {  # N: sets RES as sequential does
   done
   [ -n "$url" ] || { SRV_NOTE="opsgate serve did not start: $(tail -c 160 "$B/server.log" | tr '\n|' '  ')"; return 1; }
   sleep 1      # let the start settle (its first scheduled jobs run a minute later)
+  local perf_pid=""
+  if [ -n "${OG_BENCH_ACME_PERF:-}" ]; then
+    perf record -q -g -p "$SRV_PID" -o "$OG_BENCH_ACME_PERF" 2>"$B/perf.err" &
+    perf_pid=$!
+    sleep 0.5
+  fi
   cpu0=$(proc_cpu "$SRV_PID"); t0=$(now)
   out=$(curl -sS --max-time 900 -X POST -H "Authorization: Bearer $tok" \
           "$url/api/v1/tenants/bench/acme/renew-due" 2>&1)
   t1=$(now); cpu1=$(proc_cpu "$SRV_PID")
+  [ -n "$perf_pid" ] && { kill -INT "$perf_pid" 2>/dev/null; wait "$perf_pid" 2>/dev/null; }
   kill "$SRV_PID" 2>/dev/null; wait "$SRV_PID" 2>/dev/null; SRV_PID=""
   ok=$(jq -r '.renewed // empty' <<<"$out" 2>/dev/null); bad=$(jq -r '.failed // empty' <<<"$out" 2>/dev/null)
   [ -n "$ok" ] && [ -n "$bad" ] || { SRV_NOTE="renew-due answered: $(head -c 160 <<<"$out" | tr '\n|' '  ')"; return 1; }
@@ -265,11 +279,13 @@ elif ! warm_peer lego; then
   unavailable lego "warm-up issuance failed: $(first_error lego)"
 else
   sequential lego l-seq 0 "$SEQ"; record lego sequential "$SEQ" "$RES"
-  parallel lego l-par "$PAR"; record lego parallel "$PAR" "$RES"
+  [ -z "$ONLY" ] && { parallel lego l-par "$PAR"; record lego parallel "$PAR" "$RES"; }
 fi
 
 # ---- 3) certbot ----
-if ! command -v certbot >/dev/null; then
+if [ -n "$ONLY" ]; then
+  :
+elif ! command -v certbot >/dev/null; then
   unavailable certbot "not installed (scripts/deps.sh test)"
 elif ! warm_peer certbot; then
   unavailable certbot "warm-up issuance failed: $(first_error certbot)"

@@ -404,6 +404,10 @@ int og_crypto_cert_selfsigned(const og_crypto_key *key, const char *name, const 
 /* true when the X.509 certificate der[0..len) carries the public half of the key; false when it
  * does not or does not parse. */
 bool og_crypto_key_matches_cert(const og_crypto_key *key, const void *der, size_t len);
+/* The same for a decoded certificate (OpenSSL's X509, e.g. from og_certs_x509_get), without
+ * decoding it again. */
+struct x509_st;
+bool og_crypto_key_matches_x509(const og_crypto_key *key, const struct x509_st *x);
 
 /* ---- passphrase encryption (backups that carry the installation key) ----
  * A secret sealed under a passphrase: the key derived with scrypt (N = 2^log2n, r = 8, p = 1; a

@@ -47,7 +47,13 @@ typedef struct og_events_config {
     int max_attempts;        /* before dead-lettering (default 8) */
     int64_t backoff_base_us; /* first retry delay (default 1 s), doubled each attempt, jittered */
     int64_t backoff_max_us;  /* cap (default 10 min) */
-    int64_t poll_us;         /* how often workers look for due deliveries (default 200 ms) */
+    int64_t poll_us;         /* how often idle workers look for events written by other
+                              * processes (the CLI, other nodes) (default 1 s); those written in
+                              * this process wake them, and a delivery falling due (a backoff, a
+                              * lease) is looked for when it does */
+    int64_t coalesce_us;     /* how long a worker woken by an event of this process waits for
+                              * its transaction to commit and for more events to gather into one
+                              * pass (default 20 ms) */
     int64_t lease_us;        /* how long a claimed delivery may run before another worker, of
                               * this node or another, may take it again (default 5 min) */
     const char *node;        /* the lease owner written on the deliveries claimed (default
@@ -59,7 +65,10 @@ typedef struct og_events_config {
 typedef struct og_events og_events;
 /* Start delivery workers over a pool of stores; deliveries left pending by a crash are picked up,
  * and those this node (cfg->node) left running are due again at once. Several nodes on one
- * database claim each delivery once (a lease per delivery, PostgreSQL: FOR UPDATE SKIP LOCKED). */
+ * database claim each delivery once (a lease per delivery, PostgreSQL: FOR UPDATE SKIP LOCKED).
+ * A worker's pass costs two transactions however many events and handlers it serves: the fan-out
+ * of new events to every handler together with the claims of what is due (up to 16 deliveries a
+ * handler, 64 in all), then, after running them, every outcome. */
 int og_events_start(og_events **out, og_store_pool *pool, og_keyring *keys, const char *data_dir,
                     const og_events_config *cfg);
 void og_events_stop(og_events *ev); /* waits for in-flight handlers; NULL-safe */

@@ -310,6 +310,7 @@ int og_acme__issue_once(og_acme_client *c, json_t *names, const char *key_type, 
     og_acme_tlsalpn *tls = NULL;
     solve_ctx sc = {0};
     og_acme_solver solver = {0};
+    X509 *leaf = NULL;
     int error;
     const char *type = json_string_value(json_object_get(ch, "type"));
     memset(is, 0, sizeof(*is));
@@ -355,7 +356,9 @@ int og_acme__issue_once(og_acme_client *c, json_t *names, const char *key_type, 
     }
     if ((error = og_certs_parse_der(&is->info, is->der, is->der_len)) < 0)
         goto cleanup;
-    if (!og_crypto_key_matches_cert(key, is->der, is->der_len)) {
+    /* the leaf decoded by og_certs_parse_der above, taken from the certs module's cache */
+    leaf = og_certs_x509_get(is->der, is->der_len);
+    if (!og_crypto_key_matches_x509(key, leaf)) {
         error = og_error_set(OG_ERROR, "the CA's certificate is not for the key of the CSR");
         goto cleanup;
     }
@@ -365,6 +368,7 @@ cleanup:
     og_acme__http01_stop(srv);
     og_acme__tlsalpn_stop(tls);
     og_crypto_key_free(key);
+    X509_free(leaf);
     return error < 0 ? og_acme__issued_discard(is, error) : error;
 }
 

@@ -572,16 +572,46 @@ cleanup:
     return error;
 }
 
-/* Once the order at url is ready, finalize it with a CSR of cert_key for names and wait until it
- * is valid; order receives the last order object. */
-static int finalize(og_acme_client *c, const char *url, const og_crypto_key *cert_key,
-                    const char *const *names, size_t n, og_acme_order_obj *order)
+/* Finalize the order at url with a CSR of cert_key, then wait until it is valid. fin_url: the
+ * order's finalize URL from newOrder when every authorization is known valid, so the order is
+ * (about to be) ready: the CSR goes at once, without asking for the order first; a CA that says
+ * orderNotReady gets the order polled until ready and the CSR again. NULL: poll first. order
+ * receives the last order object. */
+static int finalize(og_acme_client *c, const char *url, const char *fin_url,
+                    const og_crypto_key *cert_key, const char *const *names, size_t n,
+                    og_acme_order_obj *order)
 {
     json_t *fin = NULL;
     char *payload = NULL, *csr = NULL;
     og_acme_resp r;
-    int error;
+    int error = 0;
     memset(&r, 0, sizeof(r));
+    if ((error = og_acme__csr(&csr, cert_key, names, n)) < 0)
+        goto cleanup;
+    fin = json_pack("{s:s}", "csr", csr);
+    if (!fin || !(payload = json_dumps(fin, JSON_COMPACT))) {
+        error = og_error_set(OG_ERROR, "out of memory");
+        goto cleanup;
+    }
+    if (fin_url) {
+        error = og_acme__post(c, fin_url, payload, &r);
+        if (error == OG_ECONFLICT) { /* orderNotReady: the way below */
+            og_error_clear();
+            og_acme__resp_clear(&r);
+            memset(&r, 0, sizeof(r));
+        } else if (error < 0) {
+            og_error_wrap("finalizing the order");
+            goto cleanup;
+        } else {
+            /* the answer is the order: valid already, or processing (polled below) */
+            if (og_acme__order_parse(r.body.data, r.body.len, fin_url, order) == 0 &&
+                strcmp(order->status, "valid") == 0)
+                goto cleanup;
+            og_error_clear();
+            og_acme__order_obj_clear(order);
+            goto poll;
+        }
+    }
     if ((error = poll_until(c, url, &POLL_ORDER, "ready,valid", order)) < 0)
         goto cleanup;
     if (strcmp(order->status, "invalid") == 0) {
@@ -590,18 +620,12 @@ static int finalize(og_acme_client *c, const char *url, const og_crypto_key *cer
     }
     if (strcmp(order->status, "ready") != 0)
         goto cleanup; /* already valid */
-    if ((error = og_acme__csr(&csr, cert_key, names, n)) < 0)
-        goto cleanup;
-    fin = json_pack("{s:s}", "csr", csr);
-    if (!fin || !(payload = json_dumps(fin, JSON_COMPACT))) {
-        error = og_error_set(OG_ERROR, "out of memory");
-        goto cleanup;
-    }
     if ((error = og_acme__post(c, order->finalize, payload, &r)) < 0) {
         og_error_wrap("finalizing the order");
         goto cleanup;
     }
     og_acme__order_obj_clear(order);
+poll:
     if ((error = poll_until(c, url, &POLL_ORDER, "valid", order)) < 0)
         goto cleanup;
     if (strcmp(order->status, "valid") != 0)
@@ -668,9 +692,14 @@ int og_acme__order(og_acme_client *c, const char *const *names, size_t n, const 
     for (size_t i = 0; i < order.nauthz; i++)
         if ((error = authorize(c, order_url, order.authz[i], names, n, solver, &p)) < 0)
             goto cleanup;
-    /* finalize with a CSR once the order is ready, then wait for the certificate */
+    /* finalize with a CSR once the order is ready (each authorization was polled until valid:
+     * at once, unless newOrder said otherwise), then wait for the certificate */
+    char fin_url[OG_ACME_URL_MAX];
+    int fin_now = status_in("pending,ready", order.status);
+    og_strlcpy(fin_url, order.finalize, sizeof(fin_url));
     og_acme__order_obj_clear(&order);
-    if ((error = finalize(c, order_url, cert_key, names, n, &order)) < 0 ||
+    if ((error = finalize(c, order_url, fin_now ? fin_url : NULL, cert_key, names, n, &order)) <
+            0 ||
         (error = fetch_chains(c, &order, order_url, res)) < 0)
         goto cleanup;
     error = 0;

@@ -37,8 +37,7 @@ int64_t og_acme_renew_fallback(int64_t not_before_us, int64_t not_after_us, uint
 
 int og_acme_ari_cert_id(const uint8_t *der, size_t len, char out[256])
 {
-    const uint8_t *p = der;
-    X509 *x = d2i_X509(NULL, &p, (long)len);
+    X509 *x = og_certs_x509_get(der, len); /* the renewal's other checks decode it too */
     char *a = NULL, *s = NULL;
     uint8_t *sder = NULL;
     int error = OG_EINVAL;

@@ -153,5 +153,8 @@ int og_certs__alert_raised(og_ctx *ctx, const char *id, const char *event_id, co
  * raise days-left alerts whose snooze ended; one audit record (certs.alert.raise) when anything
  * changed. *n: alerts raised. In the caller's transaction. */
 int og_certs__alert_rules_run(og_ctx *ctx, const char *tenant_id, int64_t now, int *n);
+/* og_certs_expiry_run's threshold pass for one tenant (id) without the renewing module's rules:
+ * an import's alerts, in its transaction. */
+int og_certs__expiry_days_left(og_ctx *ctx, const char *tenant_id);
 
 #endif

@@ -314,8 +314,9 @@ static int crossing_raise(og_ctx *ctx, const char *tenant_id, og_stmt *sel, og_s
     return 0;
 }
 
-/* One tenant, in its own transaction (nested if the caller has one). */
-static int expiry_tenant(og_ctx *ctx, const char *tenant_id, int *raised)
+/* One tenant, in its own transaction (nested if the caller has one); with rules, the alert
+ * rules of the renewing module too (og_certs__alert_rules_run). */
+static int expiry_tenant(og_ctx *ctx, const char *tenant_id, int rules, int *raised)
 {
     int error = -1, rc;
     og_certs_policy pol;
@@ -386,7 +387,7 @@ static int expiry_tenant(og_ctx *ctx, const char *tenant_id, int *raised)
             goto cleanup;
     }
     /* the renewing module's rules: overdue or failing renewals, failed deploys, ... */
-    if ((error = og_certs__alert_rules_run(ctx, tenant_id, now, &nrules)) < 0)
+    if (rules && (error = og_certs__alert_rules_run(ctx, tenant_id, now, &nrules)) < 0)
         goto cleanup;
     error = 0;
 cleanup:
@@ -433,7 +434,7 @@ int og_certs_expiry_run(og_ctx *ctx, const char *tenant, int *raised)
         og_tenant t;
         if ((error = og_certs__tenant(ctx, tenant, OG_PERM_WRITE, &t)) < 0)
             return error;
-        return expiry_tenant(ctx, t.id, raised);
+        return expiry_tenant(ctx, t.id, 1, raised);
     }
     if ((error = og_authz_check(&ctx->actor, NULL, OG_PERM_PLATFORM)) < 0)
         return error;
@@ -450,11 +451,16 @@ int og_certs_expiry_run(og_ctx *ctx, const char *tenant, int *raised)
             error = 0;
             continue;
         }
-        if (error < 0 || (error = expiry_tenant(ctx, json_string_value(v), raised)) < 0)
+        if (error < 0 || (error = expiry_tenant(ctx, json_string_value(v), 1, raised)) < 0)
             break;
     }
     json_decref(ids);
     return error < 0 ? error : 0;
+}
+
+int og_certs__expiry_days_left(og_ctx *ctx, const char *tenant_id)
+{
+    return expiry_tenant(ctx, tenant_id, 0, NULL);
 }
 
 /* ---- metrics ---- */

@@ -129,11 +129,8 @@ static int parse_pem(import_parse *ip, const char *pem, size_t len)
     /* Parse everything first: a malformed block anywhere refuses the whole bundle. */
     while ((rc = og_certs__pem_next(pem, len, &pos, &line, ip->name, &b)) == 1) {
         if (strstr(b.label, "CERTIFICATE") && !strstr(b.label, "REQUEST")) {
-            const unsigned char *p = b.der;
-            X509 *x = d2i_X509(NULL, &p, (long)b.len);
-            ERR_clear_error();
-            if (!x || p != b.der + b.len) {
-                X509_free(x);
+            X509 *x = og_certs_x509_get(b.der, b.len); /* shared: read only */
+            if (!x) {
                 error =
                     og_error_set(OG_EINVAL, "%s line %d: the %s block is not an X.509 certificate",
                                  ip->name, b.line, b.label);
@@ -246,15 +243,12 @@ static int parse_bundle(import_parse *ip, const char *data, size_t len)
             PKCS12_free(p12);
             return error;
         }
-        p = (const unsigned char *)data;
-        X509 *x = d2i_X509(NULL, &p, (long)len);
-        ERR_clear_error();
-        if (x && p == (const unsigned char *)data + len) {
+        X509 *x = og_certs_x509_get(data, len);
+        if (x) {
             ip->kind = "der";
             sk_X509_push(ip->certs, x);
             return 0;
         }
-        X509_free(x);
     }
     ERR_clear_error();
     return og_error_set(OG_EINVAL, "%s: neither PEM, nor a DER certificate, nor a PKCS#12 bundle",
@@ -446,11 +440,13 @@ static int import_for(og_ctx *ctx, const char *tenant, const char *name, const v
                   sk_X509_num(ip.certs), "certs_new", (json_int_t)nnew, "fingerprints", fplist,
                   "keys", keylist, "request", sum.request[0] ? sum.request : NULL);
     keylist = NULL;
-    /* Its expiry alerts in the same transaction: an import that reports a failure stored
-     * nothing. */
+    /* Its days-left alerts in the same transaction: an import that reports a failure stored
+     * nothing. Not the renewal plans' rules, which read every plan of the tenant (an ACME
+     * renewal imports its certificate: that made renewing n plans cost n^2): the next expiry
+     * pass runs them (the scheduler's, every minute, or `cert check-expiry`). */
     if ((error = og_audit_log(ctx, t.id, "certs", "certs.import", "certificate", fps[0],
                               analysis)) < 0 ||
-        (error = og_certs_expiry_run(ctx, t.id, NULL)) < 0)
+        (error = og_certs__expiry_days_left(ctx, t.id)) < 0)
         goto cleanup;
     sum.certs = sk_X509_num(ip.certs);
     sum.certs_new = (int)nnew;

@@ -165,6 +165,13 @@ int og_certs__request_fulfil(og_ctx *ctx, const char *tid, const char *request, 
     int error, rc;
     if (fulfilled)
         fulfilled[0] = '\0';
+    /* most imports (every ACME renewal's) come with no request pending: no public key to
+     * encode then (through OpenSSL's encoders, the dearest step of such an import) */
+    if (!request && (rc = og_store_run(ctx->store,
+                                       "SELECT 1 FROM cert_requests WHERE tenant_id = ? AND"
+                                       " state = 'pending' LIMIT 1",
+                                       "t", tid)) <= 0)
+        return rc;
     if ((error = spki_of(x, spki)) < 0)
         return request ? error : 0;
     if ((rc = pending_load(ctx, tid, request, spki, &p)) <= 0) {

@@ -326,15 +326,11 @@ cleanup:
 
 int og_certs_parse_der(og_cert_info *out, const void *der, size_t len)
 {
-    const unsigned char *p = der;
-    X509 *x = NULL;
+    X509 *x = og_certs_x509_get(der, len);
     int error;
     memset(out, 0, sizeof(*out));
-    if (!der || len == 0 || len > OG_CERTS_MAX_DER || (x = d2i_X509(NULL, &p, (long)len)) == NULL ||
-        p != (const unsigned char *)der + len) {
-        X509_free(x);
+    if (!x)
         return og_error_set(OG_EINVAL, "not a DER X.509 certificate");
-    }
     error = og_certs__info_from_x509(out, x);
     X509_free(x);
     return error;

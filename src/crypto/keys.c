@@ -380,6 +380,40 @@ static int der_out(uint8_t *d, int n, uint8_t **out, size_t *len)
     return *out ? 0 : OG_ERROR;
 }
 
+/* The request's SubjectPublicKeyInfo for an EC key, set from the key's encoded point and named
+ * curve: X509_REQ_set_pubkey would encode the key through OpenSSL 3's encoders and decode the
+ * result back through its decoders (about 0.2 ms, a fifth of an ACME order's client CPU). 0 when
+ * the key is not an EC key on a named curve (the caller takes the general way), 1 when set. */
+static int csr_ec_pubkey(X509_REQ *req, const EVP_PKEY *pkey)
+{
+    char group[64];
+    unsigned char point[1 + 2 * 66];
+    size_t plen = 0;
+    int nid;
+    ASN1_OBJECT *alg, *curve;
+    X509_PUBKEY *pub = X509_REQ_get_X509_PUBKEY(req);
+    unsigned char *enc;
+    if (!pub || !EVP_PKEY_is_a(pkey, "EC") ||
+        !EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof(group),
+                                        NULL) ||
+        ((nid = OBJ_sn2nid(group)) == NID_undef && (nid = EC_curve_nist2nid(group)) == NID_undef) ||
+        !EVP_PKEY_get_octet_string_param(pkey, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, point,
+                                         sizeof(point), &plen) ||
+        plen == 0 || point[0] != 0x04) {
+        ERR_clear_error();
+        return 0;
+    }
+    alg = OBJ_nid2obj(NID_X9_62_id_ecPublicKey);
+    curve = OBJ_nid2obj(nid);
+    if (!alg || !curve || !(enc = OPENSSL_memdup(point, plen)))
+        return 0;
+    if (!X509_PUBKEY_set0_param(pub, alg, V_ASN1_OBJECT, curve, enc, (int)plen)) {
+        OPENSSL_free(enc);
+        return 0;
+    }
+    return 1;
+}
+
 int og_crypto_csr_build(const og_crypto_key *key, const char *const *names, size_t n, uint8_t **der,
                         size_t *len)
 {
@@ -412,7 +446,7 @@ int og_crypto_csr_build(const og_crypto_key *key, const char *const *names, size
                                     0))
         goto cleanup;
     if (!X509_REQ_set_version(req, 0) || !X509_REQ_set_subject_name(req, subj) ||
-        !X509_REQ_set_pubkey(req, key->pkey) ||
+        (!csr_ec_pubkey(req, key->pkey) && !X509_REQ_set_pubkey(req, key->pkey)) ||
         !(ext = X509V3_EXT_i2d(NID_subject_alt_name, 0, gens)) ||
         !(exts = sk_X509_EXTENSION_new_null()) || !sk_X509_EXTENSION_push(exts, ext))
         goto cleanup;
@@ -487,5 +521,13 @@ bool og_crypto_key_matches_cert(const og_crypto_key *key, const void *der, size_
     X509 *x = len <= (size_t)INT32_MAX ? d2i_X509(NULL, &p, (long)len) : NULL;
     bool ok = x && X509_check_private_key(x, key->pkey) == 1;
     X509_free(x);
+    ERR_clear_error();
+    return ok;
+}
+
+bool og_crypto_key_matches_x509(const og_crypto_key *key, const X509 *x)
+{
+    bool ok = key && x && X509_check_private_key(x, key->pkey) == 1;
+    ERR_clear_error();
     return ok;
 }

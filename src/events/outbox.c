@@ -71,6 +71,7 @@ int og_event_emit(og_ctx *ctx, const char *tenant_id, const char *type, json_t *
         goto cleanup;
     if (id_out)
         memcpy(id_out, id, OG_ID_LEN);
+    og_events__kick(); /* this process's workers: a pass once the caller has committed */
     error = 0;
 cleanup:
     og_stmt_free(st);

@@ -230,6 +230,53 @@ static void test_parse__reads_every_field(void **state)
     EVP_PKEY_free(k);
 }
 
+/* A certificate is decoded once while it stays in the cache: the same DER gives the same shared
+ * object (one decode per renewal instead of one per module), a DER with a byte more or less or
+ * junk gives none, and after more than 64 other certificates the first is decoded afresh. */
+static void test_parse__one_decode_per_certificate_shared_by_reference(void **state)
+{
+    (void)state;
+    EVP_PKEY *k = keygen(0);
+    spec s = {"cache.example", "DNS:cache.example", 0, NULL, -DAY_S, 30 * DAY_S, 0};
+    X509 *x = make_cert(&s, k, NULL, NULL);
+    unsigned char *der;
+    size_t len = der_of(x, &der);
+    X509 *a = og_certs_x509_get(der, len), *b = og_certs_x509_get(der, len);
+    assert_non_null(a);
+    assert_ptr_equal(a, b);
+    assert_int_equal(X509_cmp(a, x), 0);
+    assert_null(og_certs_x509_get(der, len - 1));
+    unsigned char *longer = malloc(len + 1);
+    memcpy(longer, der, len);
+    longer[len] = 0;
+    assert_null(og_certs_x509_get(longer, len + 1));
+    assert_null(og_certs_x509_get("junk", 4));
+    assert_null(og_certs_x509_get(NULL, 0));
+    /* 64 others push it out; the caller's reference stays valid, a new get decodes again */
+    for (int i = 0; i < 64; i++) {
+        spec o = {"other.example", NULL, 0, NULL, -DAY_S, 30 * DAY_S, 0};
+        X509 *ox = make_cert(&o, k, NULL, NULL);
+        unsigned char *od;
+        size_t ol = der_of(ox, &od);
+        X509 *g = og_certs_x509_get(od, ol);
+        assert_non_null(g);
+        X509_free(g);
+        OPENSSL_free(od);
+        X509_free(ox);
+    }
+    X509 *c = og_certs_x509_get(der, len);
+    assert_non_null(c);
+    assert_ptr_not_equal(c, a);
+    assert_int_equal(X509_cmp(c, a), 0);
+    X509_free(a);
+    X509_free(b);
+    X509_free(c);
+    free(longer);
+    OPENSSL_free(der);
+    X509_free(x);
+    EVP_PKEY_free(k);
+}
+
 static void test_findings__weak_key_sha1_and_long_validity(void **state)
 {
     (void)state;
@@ -659,6 +706,7 @@ int main(void)
         cmocka_unit_test(test_ports__lists_ranges_and_bad_values),
         cmocka_unit_test(test_targets__kinds_counts_and_caps),
         cmocka_unit_test(test_parse__reads_every_field),
+        cmocka_unit_test(test_parse__one_decode_per_certificate_shared_by_reference),
         cmocka_unit_test(test_findings__weak_key_sha1_and_long_validity),
         cmocka_unit_test(test_chain__trusted_incomplete_untrusted_and_hostname),
         cmocka_unit_test_setup_teardown(test_import__seals_the_key_and_never_returns_it,

@@ -75,6 +75,44 @@ static void test_crypto_keys__es256_signature_is_raw_r_and_s(void **state)
     og_crypto_key_free(k);
 }
 
+/* The SubjectPublicKeyInfo of a CSR (an EC key's is set from its point and curve, not through
+ * OpenSSL's encoders) is byte for byte that of a certificate made the general way, and the CSR
+ * verifies under it; for each key type. */
+static void test_crypto_keys__csr_public_key_is_the_certificates(void **state)
+{
+    (void)state;
+    static const char *const types[] = {"ec256", "ec384", "rsa2048"};
+    const char *names[] = {"a.example.test"};
+    for (size_t t = 0; t < sizeof(types) / sizeof(types[0]); t++) {
+        og_crypto_key *k = NULL;
+        uint8_t *csr = NULL, *crt = NULL;
+        size_t csr_len = 0, crt_len = 0;
+        unsigned char *a = NULL, *b = NULL;
+        OG_ASSERT_OK(og_crypto_key_generate(&k, types[t]));
+        OG_ASSERT_OK(og_crypto_csr_build(k, names, 1, &csr, &csr_len));
+        OG_ASSERT_OK(og_crypto_cert_selfsigned(k, names[0], NULL, NULL, 0, &crt, &crt_len));
+        const uint8_t *p = csr, *q = crt;
+        X509_REQ *req = d2i_X509_REQ(NULL, &p, (long)csr_len);
+        X509 *x = d2i_X509(NULL, &q, (long)crt_len);
+        assert_non_null(req);
+        assert_non_null(x);
+        assert_int_equal(X509_REQ_verify(req, X509_REQ_get0_pubkey(req)), 1);
+        int alen = i2d_X509_PUBKEY(X509_REQ_get_X509_PUBKEY(req), &a);
+        int blen = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &b);
+        assert_true(alen > 0);
+        assert_int_equal(alen, blen);
+        assert_memory_equal(a, b, (size_t)alen);
+        assert_true(og_crypto_key_matches_x509(k, x));
+        OPENSSL_free(a);
+        OPENSSL_free(b);
+        X509_REQ_free(req);
+        X509_free(x);
+        free(csr);
+        free(crt);
+        og_crypto_key_free(k);
+    }
+}
+
 static void test_crypto_keys__csr_and_selfsigned_certificate_carry_the_key(void **state)
 {
     (void)state;
@@ -99,6 +137,9 @@ static void test_crypto_keys__csr_and_selfsigned_certificate_carry_the_key(void 
     X509 *x = d2i_X509(NULL, &p, (long)len);
     assert_non_null(x);
     assert_int_equal(X509_check_ip_asc(x, "192.0.2.9", 0), 1);
+    assert_true(og_crypto_key_matches_x509(k, x));
+    assert_false(og_crypto_key_matches_x509(other, x));
+    assert_false(og_crypto_key_matches_x509(k, NULL));
     X509_free(x);
     assert_true(og_crypto_key_matches_cert(k, der, len));
     assert_false(og_crypto_key_matches_cert(other, der, len));
@@ -203,6 +244,7 @@ int main(void)
         cmocka_unit_test(test_crypto_keys__types_round_trip_through_pem),
         cmocka_unit_test(test_crypto_keys__es256_signature_is_raw_r_and_s),
         cmocka_unit_test(test_crypto_keys__csr_and_selfsigned_certificate_carry_the_key),
+        cmocka_unit_test(test_crypto_keys__csr_public_key_is_the_certificates),
         cmocka_unit_test(test_crypto_keys__rsa_under_2048_bits_has_no_type),
         cmocka_unit_test(test_crypto_keys__pkcs8_decode_matches_the_general_reader),
     };

@@ -266,6 +266,74 @@ static void test_events__worker_threads_deliver_in_the_background(void **state)
     json_decref(done);
 }
 
+/* A handler that counts its calls and succeeds. */
+static int tally_handler(og_ctx *ctx, const og_event *ev, void *arg)
+{
+    (void)ctx;
+    (void)ev;
+    atomic_fetch_add((atomic_int *)arg, 1);
+    return 0;
+}
+
+/* One pass serves every event and handler due: 10 events for three handlers (two of them for
+ * every event, one for half) are all fanned out, claimed, delivered and recorded by a single
+ * og_events_run_once (`events run`): what the fan-out makes is claimed in the same
+ * transaction. */
+static void test_events__one_pass_fans_out_claims_and_records_every_delivery(void **state)
+{
+    og_test_env *env = *state;
+    atomic_int all = 0, half = 0, other = 0;
+    int d = 0;
+    OG_ASSERT_OK(og_events_subscribe("all", "*", tally_handler, &all));
+    OG_ASSERT_OK(og_events_subscribe("half", "test.even", tally_handler, &half));
+    OG_ASSERT_OK(og_events_subscribe("other", "test.*", tally_handler, &other));
+    for (int i = 0; i < 10; i++)
+        emit(env, i % 2 ? "test.odd" : "test.even", NULL);
+    OG_ASSERT_OK(og_events_run_once(&env->ctx, &fast, &d));
+    assert_int_equal(d, 25);
+    assert_int_equal(atomic_load(&all), 10);
+    assert_int_equal(atomic_load(&half), 5);
+    assert_int_equal(atomic_load(&other), 10);
+    json_t *done = deliveries(env, "done");
+    assert_int_equal(json_array_size(done), 25);
+    json_decref(done);
+    /* nothing left: the next pass delivers nothing and writes nothing */
+    OG_ASSERT_OK(og_events_run_once(&env->ctx, &fast, &d));
+    assert_int_equal(d, 0);
+}
+
+/* Workers sleep for their poll (here a minute) when idle, and an event written in the process
+ * wakes them: it is delivered within a second. */
+static void test_events__an_event_written_in_process_wakes_the_workers(void **state)
+{
+    og_test_env *env = *state;
+    atomic_int calls = 0;
+    og_store_pool *pool = NULL;
+    og_events *ev = NULL;
+    char *url = og_test_env_db_url(env);
+    og_events_config c = fast;
+    c.workers = 2;
+    c.poll_us = 60000000;
+    OG_ASSERT_OK(og_events_subscribe("woken", "test.*", tally_handler, &calls));
+    OG_ASSERT_OK(og_store_pool_open(&pool, url, 3));
+    OG_ASSERT_OK(og_events_start(&ev, pool, env->keys, env->data_dir, &c));
+    usleep(200000); /* both workers asleep */
+    int64_t t0 = og_time_mono_us();
+    for (int k = 0; k < 3; k++) {
+        emit(env, "test.wake", NULL);
+        for (int i = 0; i < 100 && atomic_load(&calls) < k + 1; i++)
+            usleep(10000);
+        assert_int_equal(atomic_load(&calls), k + 1);
+    }
+    assert_true(og_time_mono_us() - t0 < 3000000);
+    og_events_stop(ev);
+    og_store_pool_close(pool);
+    free(url);
+    json_t *done = deliveries(env, "done");
+    assert_int_equal(json_array_size(done), 3);
+    json_decref(done);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -284,6 +352,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(
             test_events__a_handler_registered_later_still_gets_earlier_events, setup, teardown),
         cmocka_unit_test_setup_teardown(test_events__worker_threads_deliver_in_the_background,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_events__one_pass_fans_out_claims_and_records_every_delivery, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_events__an_event_written_in_process_wakes_the_workers,
                                         setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
