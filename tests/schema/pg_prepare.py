@@ -23,6 +23,8 @@ KNOWN = [
     # the search row replaced in one statement (an upsert on PostgreSQL, og_sql_dialects)
     re.compile(r"^\s*INSERT OR REPLACE INTO art_fts\b"),
     re.compile(r"\bsqlite_master\b"),  # audit verify's trigger check
+    # search's ranking in C reads FTS5's shadow tables (src/artifacts/rank.c, SQLite only)
+    re.compile(r"\bart_fts_(data|content)\b"),
     # FTS5's own: it evaluates the rank function's arguments ('bm25(10.0, 4.0, 1.0)') this way
     re.compile(r"^\s*SELECT\s+[0-9.]+(\s*,\s*[0-9.]+)*\s*$"),
 ]
