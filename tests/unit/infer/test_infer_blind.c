@@ -24,24 +24,26 @@
 enum { PER = 40, SEED = 7 };
 
 /* A regression floor, not the aim. Issue 21 aims at >= 0.95 on documents whose templates the
- * classifier never saw. blind measured 44 of 50 = 0.880 on 2026-12-07 with the English-only
- * training corpus of then (the aim was MISSED: Portuguese 5 of 8, the "other" kind 8 of 11); its
- * floor is that less 0.04 (two documents).
- * blind2 measured 39 of 60 = 0.650 on 2026-12-07 (main at 3bdc74d and at 6e8a2ad alike; the aim
- * is MISSED: Polish and Swedish 2 of 6 each, the closure kind 5 of 10); its floor is that less
- * 0.03 (0.62: one document may go, not two).
- * blind3 measured 46 of 60 = 0.767 on 2026-12-07 with the classifier of 3b1fd3b (the aim is
- * MISSED: Czech 1 of 3, Danish 1 of 4, the runbook kind 5 of 10); its floor is that less 0.03
- * (0.737: one document may go, not two). A change of the model that loses documents here
- * fails; raise a floor when the classifier gets better, never lower it to pass. */
+ * classifier never saw. Each corpus's floor is what the classifier measured there on 2026-12-07
+ * after "other" had to be earned (main at 0c688f6), less a margin; the aim is MISSED on blind2
+ * and blind3.
+ * blind measured 49 of 50 = 0.980 (it was 44 of 50 with the English-only training corpus of the
+ * morning); its floor is that less 0.04 (two documents).
+ * blind2 measured 55 of 60 = 0.917 (39 of 60 at 3bdc74d); its floor is that less 0.03 (one
+ * document may go, not two).
+ * blind3, held back (written after the others, by a writer who saw no classifier code nor other
+ * corpus; nobody working on the classifier has seen its documents), measured 53 of 60 = 0.883
+ * (46 of 60 with the classifier of 3b1fd3b; Czech 2 of 3, Danish 3 of 4); its floor is that less
+ * 0.03. A change of the model that loses documents here fails; raise a floor when the classifier
+ * gets better, never lower it to pass. */
 static const struct {
     const char *corpus;
     double measured, margin;
     int named; /* 0: a held-back corpus, its missed documents are not printed */
 } corpora[] = {
-    {"blind", 0.88, 0.04, 1},
-    {"blind2", 0.65, 0.03, 1},
-    {"blind3", 46.0 / 60, 0.03, 0},
+    {"blind", 49.0 / 50, 0.04, 1},
+    {"blind2", 55.0 / 60, 0.03, 1},
+    {"blind3", 53.0 / 60, 0.03, 0},
 };
 
 static void test_blind_corpora__stay_above_their_floors(void **state)
