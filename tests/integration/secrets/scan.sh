@@ -13,8 +13,10 @@
 secret_forms() {
   local f=$1 out=$2 k b64
   : >"$out"
-  # Text forms only for printable secrets (a raw binary secret has no text form of its own).
-  if LC_ALL=C grep -qv '[^[:print:]]' "$f" 2>/dev/null && [ "$(wc -l <"$f")" = 0 ]; then
+  # Text forms only for printable secrets (a raw binary secret has no text form of its own):
+  # every byte printable, no newline. Not grep: on binary data it may take a NUL byte for a line's
+  # end and call an empty or printable piece of a random key a printable line.
+  if [ -s "$f" ] && [ "$(LC_ALL=C tr -d '[:print:]' <"$f" | wc -c)" = 0 ]; then
     cat "$f" >>"$out"; echo >>"$out"
   fi
   od -An -v -tx1 "$f" | tr -d ' \n' >>"$out"; echo >>"$out"
@@ -51,7 +53,7 @@ scan_hits() {
   mapfile -t files < <(cut -f2 "$SCAN_CACHE/index")
   [ "${#files[@]}" -gt 0 ] || return 0
   LC_ALL=C grep -a -l -F -f "$forms" -- "${files[@]}" 2>/dev/null
-  hexform=$(grep -x '[0-9a-f]\{24,\}' "$forms" | head -1)
+  hexform=$(LC_ALL=C grep -a -x '[0-9a-f]\{24,\}' "$forms" | head -1)
   [ -n "$hexform" ] || return 0
   (cd "$SCAN_CACHE" && grep -l -F -- "$hexform" $(cut -f1 index) 2>/dev/null) |
     while read -r h; do printf '%s (raw bytes)\n' "$(grep -P "^\Q$h\E\t" "$SCAN_CACHE/index" | cut -f2)"; done
