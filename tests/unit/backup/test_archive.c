@@ -109,9 +109,8 @@ static void test_archive__round_trips_every_alignment(void **state)
         assert_int_equal(og_backup__add_mem(&w, path, b, sizes[i]), 0);
         free(b);
     }
-    /* several 1 MiB blocks went out whole, so O_DIRECT (where taken) lasted past the first */
-    assert_true(w.written >= BK_BLOCK);
     assert_int_equal(og_backup__writer_finish(&w, manifest()), 0);
+    assert_true(w.written > 3 * BK_BLOCK); /* whole blocks (direct where taken), then a tail */
     print_message("O_DIRECT: %s\n", direct ? "taken" : "not taken by this file system");
     int error = og_backup__scan(to, &sink, NULL, NULL, &m);
     if (error < 0)
