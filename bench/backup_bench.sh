@@ -6,7 +6,7 @@
 # nothing is stored once for two versions), then in the same run:
 #   opsgate backup    --to FILE of the served folder        MB/s of the data folder's bytes
 #   tar | zstd -3     of the same folder (the limit of reading, compressing and writing it)
-#   tar | zstd -3 > F; sync F .   the same made durable as a backup is before it answers: an
+#   tar | zstd -3 > F; sync F DIR  the same made durable as a backup is before it answers: an
 #                     fsync of the file and of its folder (not `sync -f`, a syncfs that also
 #                     writes whatever else is dirty on the file system): the limit the aim is
 #                     held against
@@ -164,7 +164,7 @@ for mb in $SIZES; do
   rb=$(mbps "$bytes" "$b_s") tb=$(mbps "$bytes" "$t_s") tsb=$(mbps "$bytes" "$ts_s")
   echo "| $label | $n | opsgate backup ($b_min-$b_max s) | $b_s | $b_cpu | $rb | $(mib "$b_rss") | $(ratio "$rb" "$tb") | $(verdict "$rb" "$tsb") |"
   echo "| | | tar \| zstd -3 ($t_min-$t_max s) | $t_s | $t_cpu | $tb | $(mib "$t_rss") | 1 | |"
-  echo "| | | tar \| zstd -3 > F; sync F . ($ts_min-$ts_max s) | $ts_s | $ts_cpu | $tsb | $(mib "$ts_rss") | | 1 |"
+  echo "| | | tar \| zstd -3 > F; sync F DIR ($ts_min-$ts_max s) | $ts_s | $ts_cpu | $tsb | $(mib "$ts_rss") | | 1 |"
   kill "$spid" 2>/dev/null; wait "$spid" 2>/dev/null; spid=""
   measure "$OPSGATE" backup verify "$W/b.tar.zst" || continue
   v_s=$secs v_rss=$rss v_cpu=$cpu
