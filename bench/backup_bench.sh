@@ -31,10 +31,11 @@
 # throw-away server; skipped when it cannot): BENCH_BACKUP_PG_MB (256) MB filled over HTTP into a
 # database (versions scaled as above; pg_dump -Fc compresses with zlib at some 2 MB/s here),
 # then `opsgate --data postgresql://... backup`, `pg_dump -Fc` (its own compression) and
-# `pg_dump | zstd -3`, each to a file made durable with `sync -f` like the backup, MB/s of the
-# database's size (pg_database_size), and `backup verify`.
+# `pg_dump | zstd -3`, each to a file made durable with `sync F DIR` like the backup, MB/s of the
+# database's size (pg_database_size), and `backup verify`; BENCH_BACKUP_PG_RUNS (1) times in a
+# row (pg_dump -Fc alone takes minutes).
 # Usage: OPSGATE=build/opsgate [BENCH_BACKUP_MB="1024"] [BENCH_BACKUP_VERSIONS=10000]
-#        [BENCH_BACKUP_RUNS=3] [BENCH_BACKUP_PG=1] [BENCH_BACKUP_PG_MB=256]
+#        [BENCH_BACKUP_RUNS=3] [BENCH_BACKUP_PG=1] [BENCH_BACKUP_PG_MB=256] [BENCH_BACKUP_PG_RUNS=1]
 #        bash bench/backup_bench.sh
 set -uo pipefail
 : "${OPSGATE:=build/opsgate}"
@@ -43,6 +44,7 @@ VERSIONS=${BENCH_BACKUP_VERSIONS:-10000}
 RUNS=${BENCH_BACKUP_RUNS:-3}
 PG=${BENCH_BACKUP_PG:-1}
 PG_MB=${BENCH_BACKUP_PG_MB:-256}
+PG_RUNS=${BENCH_BACKUP_PG_RUNS:-1}
 root=$(cd "$(dirname "$0")/.." && pwd)
 for t in curl jq zstd tar /usr/bin/time; do
   command -v "$t" >/dev/null || { echo "| backup | skipped: $t is not installed |"; exit 0; }
@@ -205,7 +207,7 @@ pg_part() {
   fill "$url" "$mb" "$n" "$K" || { echo "| postgres | fill failed: $(tail -3 "$W/serve.log") | | | | | | | |"; return 0; }
   bytes=$(psql -qtAX "$url" -c "SELECT pg_database_size(current_database())")
   echo
-  echo "| PostgreSQL database | versions | step | seconds | CPU s | MB/s | peak RSS MiB | file MiB | vs pg_dump -Fc; sync |"
+  echo "| PostgreSQL database | versions | step | seconds | CPU s | MB/s | peak RSS MiB | file MiB | vs pg_dump -Fc; sync F DIR |"
   echo "|---|---|---|---|---|---|---|---|---|"
   label="$((bytes / 1048576)) MiB"
   # row STEP SECS CPU RSS FILE (against pg_dump -Fc's MB/s in $dmb)
@@ -214,18 +216,18 @@ pg_part() {
     echo "| $label | $n | $1 | $2 | $3 | $m | $(mib "$4") | $(($(stat -c %s "$5") / 1048576)) | $(ratio "$m" "$dmb") |"
     label="" n=""
   }
-  for ((run = 1; run <= RUNS; run++)); do
+  for ((run = 1; run <= PG_RUNS; run++)); do
     rm -f "$W/pb.tar.zst" "$W/pd.dump" "$W/pz.sql.zst"
     measure "$OPSGATE" --data "$url" --keys "$K" backup --to "$W/pb.tar.zst" || return 0
     local b_s=$secs b_cpu=$cpu b_rss=$rss
-    measure sh -c "pg_dump -Fc -f '$W/pd.dump' '$url' && sync -f '$W/pd.dump'" || return 0
+    measure sh -c "pg_dump -Fc -f '$W/pd.dump' '$url' && sync '$W/pd.dump' '$W'" || return 0
     local d_s=$secs d_cpu=$cpu d_rss=$rss
-    measure sh -c "pg_dump '$url' | zstd -3 -q -o '$W/pz.sql.zst' && sync -f '$W/pz.sql.zst'" || return 0
+    measure sh -c "pg_dump '$url' | zstd -3 -q -o '$W/pz.sql.zst' && sync '$W/pz.sql.zst' '$W'" || return 0
     dmb=$(mbps "$bytes" "$d_s")
-    r=""; [ "$RUNS" -gt 1 ] && r=" (run $run)"
+    r=""; [ "$PG_RUNS" -gt 1 ] && r=" (run $run)"
     row "opsgate backup$r" "$b_s" "$b_cpu" "$b_rss" "$W/pb.tar.zst"
-    row "pg_dump -Fc; sync -f" "$d_s" "$d_cpu" "$d_rss" "$W/pd.dump"
-    row "pg_dump \\| zstd -3; sync -f" "$secs" "$cpu" "$rss" "$W/pz.sql.zst"
+    row "pg_dump -Fc; sync F DIR" "$d_s" "$d_cpu" "$d_rss" "$W/pd.dump"
+    row "pg_dump \\| zstd -3; sync F DIR" "$secs" "$cpu" "$rss" "$W/pz.sql.zst"
   done
   kill "$spid" 2>/dev/null; wait "$spid" 2>/dev/null; spid=""
   measure "$OPSGATE" backup verify "$W/pb.tar.zst" || return 0
