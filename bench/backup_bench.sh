@@ -6,8 +6,10 @@
 # nothing is stored once for two versions), then in the same run:
 #   opsgate backup    --to FILE of the served folder        MB/s of the data folder's bytes
 #   tar | zstd -3     of the same folder (the limit of reading, compressing and writing it)
-#   tar | zstd -3 > F; sync -f F   the same made durable, as a backup is before it answers (its
-#                     fsync and rename): the limit the aim is held against
+#   tar | zstd -3 > F; sync F DIR  the same made durable as a backup is before it answers: an
+#                     fsync of the file and of its folder (not `sync -f`, a syncfs that also
+#                     writes whatever else is dirty on the file system): the limit the aim is
+#                     held against
 #   opsgate restore   --from FILE into a new folder (hashes, key, audit verify included), and the
 #                     same without its check (opening the installation and `audit verify`, timed
 #                     by the restore itself: "check_seconds" of --json): the data written, the
@@ -18,26 +20,31 @@
 # with each one's wall time, CPU time (user + system, children included), MB/s and peak RSS (GNU
 # time), the ratios opsgate / tar | zstd, plain and durable (the issue's aim: >= 0.8 of the
 # durable one; PASS or FAIL beside the backup's and the restore's durable ratio) and the
-# machine's load. BENCH_BACKUP_MB may list several sizes ("128 1024",
-# versions scaled alike) to show peak RSS flat in the data size. BENCH_BACKUP_RUNS (1) repeats
-# backup and the two tar | zstd rows, alternating, on the same data (a loaded machine: compare
-# the rows of one run).
+# machine's load. BENCH_BACKUP_MB may list several sizes ("128 1024", versions scaled alike) to
+# show peak RSS flat in the data size. BENCH_BACKUP_RUNS (3) runs backup and the two tar | zstd
+# rows that many times, interleaved, on the same data, after a `sync` of the fill's writes; each
+# measured row after the same unmeasured preparation (prep: the output of its previous run
+# removed, the folder read once, so that each side finds it in the page cache); each step's row
+# is the median of its runs, with the fastest and slowest wall time, and the ratios are of the
+# medians.
 # BENCH_BACKUP_PG (1) does the same for a PostgreSQL installation (scripts/pg-test.sh starts a
 # throw-away server; skipped when it cannot): BENCH_BACKUP_PG_MB (256) MB filled over HTTP into a
 # database (versions scaled as above; pg_dump -Fc compresses with zlib at some 2 MB/s here),
 # then `opsgate --data postgresql://... backup`, `pg_dump -Fc` (its own compression) and
-# `pg_dump | zstd -3`, each to a file made durable with `sync -f` like the backup, MB/s of the
-# database's size (pg_database_size), and `backup verify`.
+# `pg_dump | zstd -3`, each to a file made durable with `sync F DIR` like the backup, MB/s of the
+# database's size (pg_database_size), and `backup verify`; BENCH_BACKUP_PG_RUNS (1) times in a
+# row (pg_dump -Fc alone takes minutes).
 # Usage: OPSGATE=build/opsgate [BENCH_BACKUP_MB="1024"] [BENCH_BACKUP_VERSIONS=10000]
-#        [BENCH_BACKUP_RUNS=1] [BENCH_BACKUP_PG=1] [BENCH_BACKUP_PG_MB=256]
+#        [BENCH_BACKUP_RUNS=3] [BENCH_BACKUP_PG=1] [BENCH_BACKUP_PG_MB=256] [BENCH_BACKUP_PG_RUNS=1]
 #        bash bench/backup_bench.sh
 set -uo pipefail
 : "${OPSGATE:=build/opsgate}"
 SIZES=${BENCH_BACKUP_MB:-1024}
 VERSIONS=${BENCH_BACKUP_VERSIONS:-10000}
-RUNS=${BENCH_BACKUP_RUNS:-1}
+RUNS=${BENCH_BACKUP_RUNS:-3}
 PG=${BENCH_BACKUP_PG:-1}
 PG_MB=${BENCH_BACKUP_PG_MB:-256}
+PG_RUNS=${BENCH_BACKUP_PG_RUNS:-1}
 root=$(cd "$(dirname "$0")/.." && pwd)
 for t in curl jq zstd tar /usr/bin/time; do
   command -v "$t" >/dev/null || { echo "| backup | skipped: $t is not installed |"; exit 0; }
@@ -103,6 +110,25 @@ measure() {
   cpu=$(awk -v u="$u" -v s="$s" 'BEGIN { printf "%.2f", u + s }')
 }
 
+# The same state before every measured row: the output it writes removed (the previous run's)
+# and the folder DIR read once (its files in the page cache for each side alike).
+prep() {
+  rm -f "$2"
+  tar -cf - -C "$1" . >/dev/null
+}
+
+# "SECS CPU RSS" lines: the median of each column (the middle run; the lower middle of an even
+# count), then the fastest and slowest wall time
+median() {
+  printf '%s\n' "$@" | awk '{ s[NR] = $1; c[NR] = $2; r[NR] = $3 }
+    function med(a, n,   i, j, t) {
+      for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+      return a[int((n + 1) / 2)]
+    }
+    END { n = NR; lo = s[1]; hi = s[1]; for (i = 1; i <= n; i++) { if (s[i] < lo) lo = s[i]; if (s[i] > hi) hi = s[i] }
+          printf "%s %s %s %s %s\n", med(s, n), med(c, n), med(r, n), lo, hi }'
+}
+
 mbps() { awk -v b="$1" -v s="$2" 'BEGIN { printf "%.1f", (s > 0 ? b / 1e6 / s : 0) }'; }
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
@@ -118,23 +144,29 @@ for mb in $SIZES; do
   fill "$D" "$mb" "$n" || { echo "| $mb MB | $n | fill failed: $(tail -3 "$W/serve.log") | | | | | | |"; continue; }
   bytes=$(du -sb "$D" | cut -f1)
   label="$((bytes / 1048576)) MiB"
+  # the fill's writes on the disk before any row: none of them pays for another's writeback
+  sync
+  B=() T=() TS=()
   for ((run = 1; run <= RUNS; run++)); do
-    rm -f "$W/b.tar.zst" "$W/t.tar.zst"
-    # the backup of the served folder (the server idle), then tar | zstd of the same folder
+    # interleaved; each row after the same unmeasured preparation (prep)
+    prep "$D" "$W/b.tar.zst"
     measure "$OPSGATE" --data "$D" backup --to "$W/b.tar.zst" || continue 2
-    b_s=$secs b_rss=$rss b_cpu=$cpu
+    B+=("$secs $cpu $rss")
+    prep "$D" "$W/t.tar.zst"
     measure sh -c "tar -cf - -C '$D' . | zstd -3 -q -o '$W/t.tar.zst'" || continue 2
-    t_s=$secs t_rss=$rss t_cpu=$cpu
-    rm -f "$W/t.tar.zst"
-    measure sh -c "tar -cf - -C '$D' . | zstd -3 -q -o '$W/t.tar.zst' && sync -f '$W/t.tar.zst'" || continue 2
-    ts_s=$secs ts_rss=$rss ts_cpu=$cpu
-    rb=$(mbps "$bytes" "$b_s") tb=$(mbps "$bytes" "$t_s") tsb=$(mbps "$bytes" "$ts_s")
-    r=""; [ "$RUNS" -gt 1 ] && r=" (run $run)"
-    echo "| $label | $n | opsgate backup$r | $b_s | $b_cpu | $rb | $(mib "$b_rss") | $(ratio "$rb" "$tb") | $(verdict "$rb" "$tsb") |"
-    echo "| | | tar \| zstd -3 | $t_s | $t_cpu | $tb | $(mib "$t_rss") | 1 | |"
-    echo "| | | tar \| zstd -3 > F; sync -f F | $ts_s | $ts_cpu | $tsb | $(mib "$ts_rss") | | 1 |"
-    label=""
+    T+=("$secs $cpu $rss")
+    prep "$D" "$W/t.tar.zst"
+    measure sh -c "tar -cf - -C '$D' . | zstd -3 -q -o '$W/t.tar.zst' && sync '$W/t.tar.zst' '$W'" || continue 2
+    TS+=("$secs $cpu $rss")
   done
+  # medians (and the spread) of each step's runs; the ratios are of the medians
+  read -r b_s b_cpu b_rss b_min b_max < <(median "${B[@]}")
+  read -r t_s t_cpu t_rss t_min t_max < <(median "${T[@]}")
+  read -r ts_s ts_cpu ts_rss ts_min ts_max < <(median "${TS[@]}")
+  rb=$(mbps "$bytes" "$b_s") tb=$(mbps "$bytes" "$t_s") tsb=$(mbps "$bytes" "$ts_s")
+  echo "| $label | $n | opsgate backup ($b_min-$b_max s) | $b_s | $b_cpu | $rb | $(mib "$b_rss") | $(ratio "$rb" "$tb") | $(verdict "$rb" "$tsb") |"
+  echo "| | | tar \| zstd -3 ($t_min-$t_max s) | $t_s | $t_cpu | $tb | $(mib "$t_rss") | 1 | |"
+  echo "| | | tar \| zstd -3 > F; sync F DIR ($ts_min-$ts_max s) | $ts_s | $ts_cpu | $tsb | $(mib "$ts_rss") | | 1 |"
   kill "$spid" 2>/dev/null; wait "$spid" 2>/dev/null; spid=""
   measure "$OPSGATE" backup verify "$W/b.tar.zst" || continue
   v_s=$secs v_rss=$rss v_cpu=$cpu
@@ -175,7 +207,7 @@ pg_part() {
   fill "$url" "$mb" "$n" "$K" || { echo "| postgres | fill failed: $(tail -3 "$W/serve.log") | | | | | | | |"; return 0; }
   bytes=$(psql -qtAX "$url" -c "SELECT pg_database_size(current_database())")
   echo
-  echo "| PostgreSQL database | versions | step | seconds | CPU s | MB/s | peak RSS MiB | file MiB | vs pg_dump -Fc; sync |"
+  echo "| PostgreSQL database | versions | step | seconds | CPU s | MB/s | peak RSS MiB | file MiB | vs pg_dump -Fc; sync F DIR |"
   echo "|---|---|---|---|---|---|---|---|---|"
   label="$((bytes / 1048576)) MiB"
   # row STEP SECS CPU RSS FILE (against pg_dump -Fc's MB/s in $dmb)
@@ -184,18 +216,18 @@ pg_part() {
     echo "| $label | $n | $1 | $2 | $3 | $m | $(mib "$4") | $(($(stat -c %s "$5") / 1048576)) | $(ratio "$m" "$dmb") |"
     label="" n=""
   }
-  for ((run = 1; run <= RUNS; run++)); do
+  for ((run = 1; run <= PG_RUNS; run++)); do
     rm -f "$W/pb.tar.zst" "$W/pd.dump" "$W/pz.sql.zst"
     measure "$OPSGATE" --data "$url" --keys "$K" backup --to "$W/pb.tar.zst" || return 0
     local b_s=$secs b_cpu=$cpu b_rss=$rss
-    measure sh -c "pg_dump -Fc -f '$W/pd.dump' '$url' && sync -f '$W/pd.dump'" || return 0
+    measure sh -c "pg_dump -Fc -f '$W/pd.dump' '$url' && sync '$W/pd.dump' '$W'" || return 0
     local d_s=$secs d_cpu=$cpu d_rss=$rss
-    measure sh -c "pg_dump '$url' | zstd -3 -q -o '$W/pz.sql.zst' && sync -f '$W/pz.sql.zst'" || return 0
+    measure sh -c "pg_dump '$url' | zstd -3 -q -o '$W/pz.sql.zst' && sync '$W/pz.sql.zst' '$W'" || return 0
     dmb=$(mbps "$bytes" "$d_s")
-    r=""; [ "$RUNS" -gt 1 ] && r=" (run $run)"
+    r=""; [ "$PG_RUNS" -gt 1 ] && r=" (run $run)"
     row "opsgate backup$r" "$b_s" "$b_cpu" "$b_rss" "$W/pb.tar.zst"
-    row "pg_dump -Fc; sync -f" "$d_s" "$d_cpu" "$d_rss" "$W/pd.dump"
-    row "pg_dump \\| zstd -3; sync -f" "$secs" "$cpu" "$rss" "$W/pz.sql.zst"
+    row "pg_dump -Fc; sync F DIR" "$d_s" "$d_cpu" "$d_rss" "$W/pd.dump"
+    row "pg_dump \\| zstd -3; sync F DIR" "$secs" "$cpu" "$rss" "$W/pz.sql.zst"
   done
   kill "$spid" 2>/dev/null; wait "$spid" 2>/dev/null; spid=""
   measure "$OPSGATE" backup verify "$W/pb.tar.zst" || return 0

@@ -13,6 +13,7 @@
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -27,17 +28,40 @@ static int ar_error(struct archive *a, const char *what, const char *name)
                         e > 0 ? ")" : "");
 }
 
-/* Compressed bytes written whole to the temporary file, and every BK_WRITEBACK bytes their
- * writeback started (sync_file_range, not waited for), so that the disk writes while the archive
- * is still being made and the fsync at the end has little left to do. On out's thread. */
+/* The archive's writes from here on through the page cache (a hint: an fd that keeps O_DIRECT
+ * fails its next unaligned write, which is reported). */
+static void out_buffered(bk_writer *w)
+{
+    int fl = fcntl(w->fd, F_GETFL);
+    if (fl >= 0)
+        (void)fcntl(w->fd, F_SETFL, fl & ~O_DIRECT);
+    w->direct = 0;
+}
+
+/* Compressed bytes written whole to the temporary file. With O_DIRECT (w->direct) they go to the
+ * disk without taking page-cache memory: a backup's archive is not read again, and on a virtual
+ * machine that gives free memory back to its host (free page reporting) each new page-cache page
+ * costs a fault in the host, several times the disk's own time (docs/ops.md, "Backup and
+ * restore"). A piece O_DIRECT cannot take (unaligned: the archive's last block, a short write at a
+ * file-size limit) or a file system without it: the rest through the page cache. There, every
+ * BK_WRITEBACK bytes their writeback is started (sync_file_range, not waited for), so that the
+ * fsync at the end has little left to do. On out's thread. */
 static int out_write(bk_writer *w, const void *buf, size_t len)
 {
     const char *p = buf;
     size_t left = len;
     while (left > 0) {
+        if (w->direct &&
+            (((uintptr_t)p | (uintptr_t)left | (uintptr_t)(w->written + (int64_t)(len - left))) &
+             (BK_ALIGN - 1)))
+            out_buffered(w);
         ssize_t n = write(w->fd, p, left);
         if (n < 0 && errno == EINTR)
             continue;
+        if (n < 0 && errno == EINVAL && w->direct) {
+            out_buffered(w);
+            continue;
+        }
         if (n < 0) {
             w->out_errno = errno;
             return og_error_set(og_error_for_errno(errno), "cannot write '%s': %s", w->tmp,
@@ -47,7 +71,9 @@ static int out_write(bk_writer *w, const void *buf, size_t len)
         left -= (size_t)n;
     }
     w->written += (int64_t)len;
-    if (w->written - w->flushed >= BK_WRITEBACK) {
+    if (w->direct)
+        w->flushed = w->written; /* on the disk's way already */
+    else if (w->written - w->flushed >= BK_WRITEBACK) {
         /* a hint: a failure here shows again in the fsync that makes the archive durable */
         (void)sync_file_range(w->fd, w->flushed, w->written - w->flushed, SYNC_FILE_RANGE_WRITE);
         w->flushed = w->written;
@@ -90,6 +116,9 @@ int og_backup__writer_open(bk_writer *w, const char *to, og_backup_progress fn, 
     int error = og_backup__tmp_beside(to, "partial", w->tmp, sizeof(w->tmp), &w->fd);
     if (error < 0)
         return error;
+    /* O_DIRECT where the file system takes it (out_write); otherwise the page cache */
+    int fl = fcntl(w->fd, F_GETFL);
+    w->direct = fl >= 0 && fcntl(w->fd, F_SETFL, fl | O_DIRECT) == 0;
     if (!(w->files = json_array()) || !(w->a = archive_write_new())) {
         og_backup__writer_abort(w);
         return og_error_set(OG_ERROR, "out of memory");
@@ -194,11 +223,11 @@ int og_backup__add_file(bk_writer *w, const char *path, const char *src, int64_t
 cleanup:
     og_sha256_free(h);
     free(buf);
-    if (fd >= 0) {
-        /* read once: its pages need not push others out of the cache (a hint) */
-        (void)posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+    /* no POSIX_FADV_DONTNEED: it starts the writeback of a file the server wrote a moment ago
+     * on this thread, and takes the pages the server (or the next reader) would find cached;
+     * pages read once stay on the kernel's inactive list and go first anyway */
+    if (fd >= 0)
         close(fd);
-    }
     return error;
 }
 

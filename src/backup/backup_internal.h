@@ -13,6 +13,7 @@
 #define BK_BLOCK        (1024 * 1024) /* bytes of compressed archive per write() */
 #define BK_LEVEL        "1"           /* zstd's level: sealed bytes do not compress (docs/ops.md) */
 #define BK_WRITEBACK    (16 << 20)    /* archive bytes after which their writeback is started */
+#define BK_ALIGN        4096          /* O_DIRECT's alignment of buffers, lengths and offsets */
 #define BK_MANIFEST_MAX (256 << 20)   /* a manifest larger than this is refused */
 #define BK_ENTRIES_MAX  50000000      /* entries an archive may have */
 /* zstd compresses in the thread that writes (the object files' or the database's), without
@@ -31,6 +32,7 @@ typedef struct bk_writer {
      * reads, hashes and compresses the next bytes */
     bk_pipe *out;
     int out_errno;            /* the errno of out's failed write */
+    int direct;               /* fd is O_DIRECT: the archive bypasses the page cache */
     int64_t written, flushed; /* archive bytes written to fd; of those, writeback started */
     og_backup_progress fn;
     void *arg;

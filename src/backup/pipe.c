@@ -1,7 +1,8 @@
 /* pipe.c - a bounded hand-off to a thread of its own (bk_pipe): a backup's archive writes and a
  * restore's file writes run there while the calling thread reads, hashes and (de)compresses, so
  * that the two halves use two CPUs, as `tar | zstd` does with its two processes. Items go in
- * order, each copied into one of BK_PIPE_SLOTS buffers: memory stays bounded whatever the size. */
+ * order, each copied into one of BK_PIPE_SLOTS buffers (aligned to BK_ALIGN, so that the archive
+ * can be written with O_DIRECT): memory stays bounded whatever the size. */
 #include "backup/backup_internal.h"
 #include "opsgate/error.h"
 #include "opsgate/util.h"
@@ -102,9 +103,11 @@ int og_backup__pipe_put(bk_pipe *p, int kind, const char *name, int64_t size, co
     pthread_mutex_unlock(&p->mu);
     /* the slot is the caller's until counted: the thread never looks past count */
     if (len > s->cap) {
-        uint8_t *b = realloc(s->buf, len);
-        if (!b)
+        /* aligned for O_DIRECT (the archive's writes); what it held is not kept */
+        void *b = NULL;
+        if (posix_memalign(&b, BK_ALIGN, len) != 0)
             return og_error_set(OG_ERROR, "out of memory");
+        free(s->buf);
         s->buf = b;
         s->cap = len;
     }
