@@ -127,8 +127,9 @@ static void test_synth(void **state)
 
 /* A model trained on every training family (none of them in these languages) classifies the
  * new-language family: the honest figure for a language it has no document in. Measured on
- * 2026-12-07 (12 per kind and family, 8 per kind and language): see FLOOR_*; the floors are the
- * measure less a margin. */
+ * 2026-12-07 (12 per kind and family, 8 per kind and language): 195 of 200 (da 39, nb 36, cs 40,
+ * fi 40, ro 40; 161 of 200 without doc_lexicon_more.c's terms). The floors (percent) are the
+ * measure less a margin: 97.5 to 90 overall, 90 to 80 for the worst language. */
 #define FLOOR_ALL   90
 #define FLOOR_WORST 80
 static void test_held_out_new_languages(void **state)
