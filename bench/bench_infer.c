@@ -616,6 +616,90 @@ static void writer_rows(uint64_t seed, int per, int neval, double *acc)
     texts_free(texts, kinds, n);
 }
 
+/* One model's accuracy on the new-language family in language l (neval per kind, seeds from
+ * seed on): right per kind into right, the real kinds taken for "other" into *to_other. */
+static int newlang_eval(const og_infer_doc_model *m, int l, uint64_t seed, int neval, int *right,
+                        int *to_other)
+{
+    int all = 0;
+    for (int k = 0; k < OG_INFER_DOC_NKINDS; k++)
+        for (int i = 0; i < neval; i++) {
+            char *t = NULL;
+            if (og_infer_doc_synth_newlang(k, l, seed + (uint64_t)i, &t) < 0)
+                die("synth newlang");
+            int p = og_infer_doc_predict(m, t, NULL);
+            right[k] += p == k;
+            all += p == k;
+            *to_other += k != OG_INFER_DOC_NKINDS - 1 && p == OG_INFER_DOC_NKINDS - 1;
+            free(t);
+        }
+    return all;
+}
+
+/* The held-out NEW-LANGUAGE family (og_infer_doc_synth_newlang: Danish, Norwegian, Czech,
+ * Finnish, Romanian; no training document is in them) per language: WITHOUT any document in
+ * the language (trained on every training family: the honest figure for a language only the
+ * lexicon knows), then WITH `with` documents per kind of that language's family added to the
+ * training (other seeds than the evaluated ones: the same templates, so an upper bound).
+ * Reported, not in the result. */
+static void newlang_rows(uint64_t seed, int per, int neval, int with)
+{
+    int nk = OG_INFER_DOC_NKINDS, nl = OG_INFER_DOC_NEWLANGS, *kinds = NULL;
+    int right[OG_INFER_DOC_NKINDS] = {0}, to_other = 0, all = 0, total = nk * neval * nl;
+    int wall = 0;
+    char **texts = NULL, cells[256] = "", langs[256] = "", wlangs[256] = "";
+    og_infer_doc_model *m = NULL;
+    size_t n = synth_set(0, per, seed, &texts, &kinds);
+    if (og_infer_doc_fit(&m, (const char *const *)texts, kinds, n) < 0)
+        die("newlang fit");
+    for (int l = 0; l < nl; l++) {
+        int r = newlang_eval(m, l, seed + 61261, neval, right, &to_other);
+        snprintf(langs + strlen(langs), sizeof(langs) - strlen(langs), " %s %d/%d",
+                 og_infer_doc_newlangs[l], r, nk * neval);
+        all += r;
+    }
+    og_infer_doc_model_free(m);
+    for (int k = 0; k < nk; k++)
+        snprintf(cells + strlen(cells), sizeof(cells) - strlen(cells), "%s%s %d/%d", k ? ", " : "",
+                 og_infer_doc_kinds[k], right[k], neval * nl);
+    printf("| held-out new languages, without a document in them (trained on %zu of families"
+           " 0-4):%s | %d / %d = %.3f | >= 0.95 |\n",
+           n, langs, all, total, (double)all / total);
+    printf("| held-out new languages per kind; real kinds taken for other | %s; %d / %d | |\n",
+           cells, to_other, total - neval * nl);
+    /* the same with `with` documents per kind of the language */
+    char **more = realloc(texts, (n + (size_t)(nk * with)) * sizeof(*texts));
+    int *mkinds = realloc(kinds, (n + (size_t)(nk * with)) * sizeof(*kinds));
+    if (!more || !mkinds)
+        die("out of memory");
+    texts = more;
+    kinds = mkinds;
+    for (int l = 0; l < nl; l++) {
+        int wright[OG_INFER_DOC_NKINDS] = {0}, wother = 0;
+        size_t w = n;
+        for (int k = 0; k < nk; k++)
+            for (int i = 0; i < with; i++) {
+                if (og_infer_doc_synth_newlang(k, l, seed + 7770 + (uint64_t)i, &texts[w]) < 0)
+                    die("synth newlang");
+                kinds[w++] = k;
+            }
+        if (og_infer_doc_fit(&m, (const char *const *)texts, kinds, w) < 0)
+            die("newlang fit with");
+        int r = newlang_eval(m, l, seed + 61261, neval, wright, &wother);
+        snprintf(wlangs + strlen(wlangs), sizeof(wlangs) - strlen(wlangs), " %s %d/%d",
+                 og_infer_doc_newlangs[l], r, nk * neval);
+        wall += r;
+        og_infer_doc_model_free(m);
+        m = NULL;
+        for (size_t i = n; i < w; i++)
+            free(texts[i]);
+    }
+    printf("| held-out new languages, with %d documents per kind of the language (same templates:"
+           " an upper bound):%s | %d / %d = %.3f | |\n",
+           with, wlangs, wall, total, (double)wall / total);
+    texts_free(texts, kinds, n);
+}
+
 static int doc_table(uint64_t seed)
 {
     double a = 0, b = 0, w = 0;
@@ -631,6 +715,7 @@ static int doc_table(uint64_t seed)
     writer_rows(seed, 40, 40, &w);
     genre_rows(seed, 40);
     lang_rows(seed, 4);
+    newlang_rows(seed, 40, 40, 4);
     if (env_num("OG_BENCH_INFER_DOCS_ONLY", 0) != 2) /* 2: the kind tables alone */
         meta_table(seed, 12);
     return pass;

@@ -285,5 +285,15 @@ int og_infer_doc_synth_meta(int kind, int family, uint64_t seed, char **out, jso
  * *out: caller frees; OG_EINVAL for an unknown kind or language. */
 #define OG_INFER_DOC_WRITER_LANGS 2
 int og_infer_doc_synth_writer(int kind, int lang, uint64_t seed, char **out);
+/* The held-out NEW-LANGUAGE family (issue 21): a document of kind in one of five languages the
+ * training corpus has no document in (og_infer_doc_newlangs: "da" Danish, "nb" Norwegian
+ * bokmål, "cs" Czech, "fi" Finnish, "ro" Romanian; NULL-terminated) - a services agreement with
+ * its price table, an addendum with the price before and after, an operating procedure with
+ * numbered steps and commands, a closing report; of "other" an invoice, a newsletter, minutes,
+ * an incident report or an e-mail - written in another layout than the training families. No
+ * training uses it. *out: caller frees; OG_EINVAL for an unknown kind or language. */
+#define OG_INFER_DOC_NEWLANGS 5
+extern const char *const og_infer_doc_newlangs[];
+int og_infer_doc_synth_newlang(int kind, int lang, uint64_t seed, char **out);
 
 #endif

@@ -1,13 +1,15 @@
 /* doc_lexicon.c - the document classifier's cross-lingual concepts: a small lexicon of managed
  * services and project vocabulary in English, German, French, Spanish, Dutch, Italian,
- * Portuguese, Polish and Swedish, each term mapped to a shared concept id, so that a model trained
+ * Portuguese, Polish and Swedish (and in doc_lexicon_more.c Danish, Norwegian, Czech, Finnish and
+ * Romanian), each term mapped to a shared concept id, so that a model trained
  * on English documents weighs the concept "acceptance" whether a document says acceptance, Abnahme,
  * recette, collaudo or aceitação. The terms are general terminology of contracts, change
  * control, operations, project closure and everyday correspondence (reports, notices, letters:
  * as a glossary lists them), written without looking at any test or benchmark template, and
- * matched on accent-folded lower-case words (og_infer__fold; Polish ł is l): a term is a word's
- * prefix (so inflections match), "=term" the whole word only (short or ambiguous terms), "+term"
- * also inside a compound word (German and Dutch compounds: Änderungsantrag, Betriebshandbuch). */
+ * matched on accent-folded lower-case words (og_infer__fold; Polish ł is l, Romanian ș is s): a
+ * term is a word's prefix (so inflections match), "=term" the whole word only (short or ambiguous
+ * terms), "+term" also inside a compound word (German and Dutch compounds: Änderungsantrag,
+ * Betriebshandbuch). */
 #include "infer/infer_internal.h"
 
 #include <ctype.h>
@@ -277,38 +279,60 @@ static int by_text(const void *a, const void *b)
     return strcmp(((const term *)a)->text, ((const term *)b)->text);
 }
 
+/* The terms of one concept's list p into the table (at most cap). */
+static void add_terms(const char *p, short id, size_t cap)
+{
+    while (*p) {
+        size_t n;
+        term *t = &terms[nterms];
+        while (*p == ' ')
+            p++;
+        t->mode = *p == '=' ? 1 : *p == '+' ? 2 : 0;
+        p += t->mode != 0;
+        n = strcspn(p, " ");
+        if (n == 0)
+            break;
+        if (n < sizeof(t->text) && nterms < cap) {
+            memcpy(t->text, p, n);
+            t->len = (unsigned char)n;
+            /* a short prefix is too loose: four letters and fewer match whole words only */
+            if (n <= 4 && t->mode == 0)
+                t->mode = 1;
+            t->concept = id;
+            nterms++;
+        }
+        p += n;
+    }
+}
+
+/* The concept id of name, -1 when the lexicon has none. */
+static int concept_id(const char *name)
+{
+    for (size_t c = 0; c < NCONCEPTS; c++)
+        if (strcmp(lexicon[c].name, name) == 0)
+            return (int)c;
+    return -1;
+}
+
 static void build(void)
 {
     size_t cap = 0;
     for (size_t c = 0; c < NCONCEPTS; c++)
         for (const char *p = lexicon[c].terms; *p; p++)
             cap += *p == ' ';
-    cap += NCONCEPTS + 1;
+    for (size_t c = 0; c < og_infer__lexicon_more_n; c++)
+        for (const char *p = og_infer__lexicon_more[c].terms; *p; p++)
+            cap += *p == ' ';
+    cap += NCONCEPTS + og_infer__lexicon_more_n + 1;
     if (!(terms = calloc(cap, sizeof(*terms))))
         return; /* no concepts: the n-grams alone */
-    for (size_t c = 0; c < NCONCEPTS; c++) {
-        const char *p = lexicon[c].terms;
-        while (*p) {
-            size_t n;
-            term *t = &terms[nterms];
-            while (*p == ' ')
-                p++;
-            t->mode = *p == '=' ? 1 : *p == '+' ? 2 : 0;
-            p += t->mode != 0;
-            n = strcspn(p, " ");
-            if (n == 0)
-                break;
-            if (n < sizeof(t->text) && nterms < cap) {
-                memcpy(t->text, p, n);
-                t->len = (unsigned char)n;
-                /* a short prefix is too loose: four letters and fewer match whole words only */
-                if (n <= 4 && t->mode == 0)
-                    t->mode = 1;
-                t->concept = (short)c;
-                nterms++;
-            }
-            p += n;
-        }
+    for (size_t c = 0; c < NCONCEPTS; c++)
+        add_terms(lexicon[c].terms, (short)c, cap);
+    /* Danish, Norwegian, Czech, Finnish and Romanian (doc_lexicon_more.c), by concept name */
+    for (size_t c = 0; c < og_infer__lexicon_more_n; c++) {
+        int id = concept_id(og_infer__lexicon_more[c].name);
+        if (id >= 0)
+            add_terms(og_infer__lexicon_more[c].terms, (short)id, cap);
     }
     qsort(terms, nterms, sizeof(*terms), by_text);
 }
@@ -390,6 +414,12 @@ size_t og_infer__fold(const unsigned char *p, size_t left, char out[3], size_t *
         }
         memcpy(out, i < 0x40 ? "ij" : "oe", 2); /* Ĳ ĳ, Œ œ */
         return 2;
+    }
+    if (left >= 2 && p[0] == 0xC8 && p[1] >= 0x98 && p[1] <= 0x9B) {
+        /* Latin Extended-B: Romanian s and t with a comma below (U+0218 .. U+021B) */
+        *used = 2;
+        out[0] = p[1] <= 0x99 ? 's' : 't';
+        return 1;
     }
     if (left >= 2 && p[0] == 0xC2) { /* no-break space, quotes, signs: no letter */
         *used = 2;

@@ -6,6 +6,7 @@
 #include "opsgate/store.h"
 
 #include <stdbool.h>
+#include <stddef.h>
 
 /* Scores and thresholds are kept in millionths (the store binds integers). */
 #define OG_INFER__PPM 1000000.0
@@ -220,6 +221,14 @@ size_t og_infer__fold(const unsigned char *p, size_t left, char out[3], size_t *
 /* The concepts (ids < OG_INFER__CONCEPTS) the folded lower-case word w of n bytes names, at
  * most max: its longest lexicon term from its start, and compound parts inside it. */
 int og_infer__concepts(const char *w, size_t n, int *ids, int max);
+/* The lexicon's terms in more languages (doc_lexicon_more.c: Danish, Norwegian, Czech, Finnish,
+ * Romanian), merged by concept name into doc_lexicon.c's concepts. */
+typedef struct og_infer__concept_terms {
+    const char *name;
+    const char *terms;
+} og_infer__concept_terms;
+extern const og_infer__concept_terms og_infer__lexicon_more[];
+extern const size_t og_infer__lexicon_more_n;
 /* The lexicon's name of concept id (NULL: none). */
 const char *og_infer__concept_name(int id);
 /* The shape of text (len bytes): one id (< OG_INFER__SHAPES) per measure, its count's bucket
@@ -255,6 +264,48 @@ typedef struct og_infer__genre {
     const char *sent[OG_INFER_DOC_NLANGS][3];
 } og_infer__genre;
 extern const og_infer__genre og_infer__genres[OG_INFER__NGENRES];
+/* The held-out new-language family's texts (doc_synth_newlang_texts.c), per language of
+ * og_infer_doc_newlangs: topics, the four kinds' titles ("%s": a topic) and five sentences, five
+ * genres of "other" (invoice, newsletter, minutes, incident report, e-mail: a title and three
+ * sentences), the words of the frame (OG_INFER__NLW_*) and the currency code. */
+enum {
+    OG_INFER__NLW_ITEM,
+    OG_INFER__NLW_PRICE,
+    OG_INFER__NLW_TOTAL,
+    OG_INFER__NLW_VAT,
+    OG_INFER__NLW_BEFORE,
+    OG_INFER__NLW_AFTER,
+    OG_INFER__NLW_DIFF,
+    OG_INFER__NLW_DEADLINE,
+    OG_INFER__NLW_CLIENT,
+    OG_INFER__NLW_SUPPLIER,
+    OG_INFER__NLW_DATE,
+    OG_INFER__NLW_HI,
+    OG_INFER__NLW_BYE,
+    OG_INFER__NLW_OPEN,
+    OG_INFER__NLW_DELIVERED,
+    OG_INFER__NLW_FALLBACK,
+    OG_INFER__NLW_PREREQ,
+    OG_INFER__NLW_FROM,
+    OG_INFER__NLW_TO,
+    OG_INFER__NLW_SUBJECT,
+    OG_INFER__NLW_CONTRACT,
+    OG_INFER__NLW_PURPOSE,
+    OG_INFER__NLW_N
+};
+#define OG_INFER__NL_GENRES 5
+typedef struct og_infer__nl_text {
+    const char *title[2];
+    const char *sent[5];
+} og_infer__nl_text;
+typedef struct og_infer__nl_lang {
+    const char *topics[3];
+    og_infer__nl_text kinds[OG_INFER_DOC_NKINDS - 1];
+    og_infer__nl_text genres[OG_INFER__NL_GENRES];
+    const char *words[OG_INFER__NLW_N];
+    const char *currency;
+} og_infer__nl_lang;
+extern const og_infer__nl_lang og_infer__nl_langs[OG_INFER_DOC_NEWLANGS];
 /* og_infer_doc_synth(): kind and family's document of seed, from og_infer_doc_synth_lang() or
  * og_infer_doc_synth_meta() as the seed draws (doc_synth_more.c). */
 int og_infer__synth_mixed(int kind, int family, uint64_t seed, char **out);
