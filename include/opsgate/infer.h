@@ -295,5 +295,14 @@ int og_infer_doc_synth_writer(int kind, int lang, uint64_t seed, char **out);
 #define OG_INFER_DOC_NEWLANGS 5
 extern const char *const og_infer_doc_newlangs[];
 int og_infer_doc_synth_newlang(int kind, int lang, uint64_t seed, char **out);
+/* The SECOND held-out writer family (issue 21): a third person's style in English (lang 0) or
+ * French (1), phrased unlike the first writer and unlike the training families - numbered
+ * sections, amounts in sentences ("from EUR 12,400.00 to EUR 13,900.00"), a change order that
+ * names the earlier letter by number and date and what is added, dropped or done instead, a
+ * closure with a status table, hours planned and spent and the open points (no ticks), titles
+ * without the lexicon's words. No training uses it. *out: caller frees; OG_EINVAL for an unknown
+ * kind or language. */
+#define OG_INFER_DOC_WRITER2_LANGS 2
+int og_infer_doc_synth_writer2(int kind, int lang, uint64_t seed, char **out);
 
 #endif

@@ -501,6 +501,7 @@ int og_infer_doc_predict(const og_infer_doc_model *m, const char *text, double *
     int error, best;
     if ((error = og_infer__doc_probs(m, text, p, ev)) < 0)
         return error;
+    og_infer__doc_second_stage(text ? text : "", p, ev);
     best = og_infer__doc_choose(p, ev);
     if (confidence)
         *confidence = p[best];
@@ -524,6 +525,7 @@ int og_infer_doc_alternatives(const og_infer_doc_model *m, const char *text, jso
     *out = NULL;
     if ((error = og_infer__doc_probs(m, text, p, ev)) < 0)
         return error;
+    og_infer__doc_second_stage(text ? text : "", p, ev);
     best = og_infer__doc_choose(p, ev);
     json_t *alt = og_infer__doc_alternatives(p, best);
     if (!alt ||

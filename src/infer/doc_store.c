@@ -102,6 +102,7 @@ static int doc_kind(og_store *s, const char *tenant_id, const char *text, int *k
                 (a > 0 ? a * (isfinite(eo[k]) ? eo[k] : 0) : 0);
     }
     if (plat || own) {
+        og_infer__doc_second_stage(text, p, ev);
         *kind = og_infer__doc_choose(p, ev);
         *conf = p[*kind];
         if (!(*alt = og_infer__doc_alternatives(p, *kind))) {

@@ -111,6 +111,15 @@ int og_infer__doc_choose(const double p[OG_INFER_DOC_NKINDS], const double ev[OG
 /* The kinds besides chosen whose probability is within OG_INFER__DOC_CLOSE of its:
  * [{"kind", "confidence"}] (new). */
 json_t *og_infer__doc_alternatives(const double p[OG_INFER_DOC_NKINDS], int chosen);
+/* The second stage (doc_structure.c): whether text (len bytes) shows an amendment's amounts
+ * (before, after, the difference in a row), whether it ticks off what was delivered (two ticked
+ * lines at least); and the decision between the
+ * pairs words confuse: a SOW that amends is a change order, an "other" that closes is a closure
+ * (the two kinds' probabilities and evidence swapped, in place). */
+int og_infer__doc_amends(const char *text, size_t len);
+int og_infer__doc_closes(const char *text, size_t len);
+void og_infer__doc_second_stage(const char *text, double p[OG_INFER_DOC_NKINDS],
+                                double ev[OG_INFER_DOC_NKINDS]);
 /* The tail of every document model's training (doc_store.c): fit_error is the fit's result;
  * OG_ECONFLICT (one kind or field only) records a skip reason in skipped, another error is
  * returned; else model's weights (dump()) are saved as a new version of kind for tenant_id
