@@ -5,6 +5,7 @@
 
 #include <jansson.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -68,6 +69,18 @@ void og_store_close(og_store *s); /* NULL-safe */
  * that a URL never becomes a folder. */
 int og_store_url_is_server(const char *location);
 const char *og_store_backend_name(const og_store *s); /* "sqlite" or "postgres" */
+/* What a backend can do or how it behaves, for the few modules whose best way differs by it: they
+ * ask og_store_has() rather than compare og_store_backend_name() (a name for reports). */
+typedef enum og_store_cap {
+    /* The artifacts' search index is an FTS5 table whose shadow tables (art_fts_data,
+     * art_fts_content) can be read, so ranking may be computed from them (SQLite). */
+    OG_STORE_CAP_FTS5_SHADOW = 1 << 0,
+    /* Every statement is a round trip to a server, so fewer, larger statements (a multi-row
+     * INSERT) save time (PostgreSQL); without it a statement is a library call. */
+    OG_STORE_CAP_ROUND_TRIPS = 1 << 1
+} og_store_cap;
+/* true when s's backend has cap (the real backend's, also under og_store_fault_arm). */
+bool og_store_has(const og_store *s, og_store_cap cap);
 
 /* How many modules have a schema applied in the database at url (0: an empty database, or one
  * opsgate never opened), without creating or changing anything: `opsgate init` refuses a

@@ -65,15 +65,7 @@ static int source(void *arg, void *buf, size_t cap, size_t *got)
         *got = n;
         return 0;
     }
-    for (;;) {
-        ssize_t n = read(s->fd, buf, cap);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return og_error_set(OG_ERROR, "cannot read '%s': %s", s->path, strerror(errno));
-        *got = (size_t)n;
-        return 0;
-    }
+    return og_artifacts__fd_read(s->fd, buf, cap, got, s->path);
 }
 
 typedef struct dst_state {
@@ -85,19 +77,9 @@ typedef struct dst_state {
 static int sink(void *arg, const void *data, size_t len)
 {
     dst_state *d = arg;
-    const uint8_t *p = data;
     if (d->fd < 0)
         return og_buf_append(&d->mem, data, len);
-    while (len > 0) {
-        ssize_t n = write(d->fd, p, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return og_error_set(OG_ERROR, "cannot write '%s': %s", d->path, strerror(errno));
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
+    return og_artifacts__fd_write(d->fd, data, len, d->path);
 }
 
 /* Re-seal an object file: into DATA/objects/<tenant>/tmp/<seal id>.reseal.part (locked, so the

@@ -402,7 +402,7 @@ static int search_scan(search_run *r, const art_rank_query *rq, int rank)
     size_t ncand = 0;
     int error, page = r->limit * 4, scanned = 0;
     int fast = rank && !(r->flags & OG_ARTIFACT_SEARCH_EXHAUSTIVE) &&
-               strcmp(og_store_backend_name(r->ctx->store), "sqlite") == 0;
+               og_store_has(r->ctx->store, OG_STORE_CAP_FTS5_SHADOW);
     if ((fast && (error = og_artifacts__rank(r->ctx, rq, RANK_WINDOW, &cand, &ncand)) < 0) ||
         (rank && !fast &&
          (error = og_stmt_prepare_dialect(&ranked, r->ctx->store, &SQL_RANKED)) < 0) ||

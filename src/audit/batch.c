@@ -222,7 +222,7 @@ static og_stmt *insert_of(og_audit__appender *a, int k)
  */
 static int rows_insert(batch *b, size_t n)
 {
-    int most = og_streq(og_store_backend_name(b->a->s), "postgres") ? OG_AUDIT__INSERT_ROWS : 1;
+    int most = og_store_has(b->a->s, OG_STORE_CAP_ROUND_TRIPS) ? OG_AUDIT__INSERT_ROWS : 1;
     for (size_t done = 0; done < n;) {
         int k = n - done < (size_t)most ? (int)(n - done) : most;
         og_stmt *st = k == 1 ? b->a->ins : insert_of(b->a, k);

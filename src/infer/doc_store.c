@@ -48,36 +48,34 @@ static int doc_model_make(void *arg, void **out)
     return error;
 }
 
-/* The newest document kind model of tenant_id (NULL: the platform's) into *m (NULL when there is
- * none yet; shared: give it back with og_infer__cache_put), its version and examples. */
-static int doc_model_newest(og_store *s, const char *tenant_id, og_infer_doc_model **m,
-                            int64_t *version, int64_t *examples)
+/* The document kind model of row nw into *m (NULL when there is none yet; shared: give it back
+ * with og_infer__cache_put). */
+static int doc_model_of(og_store *s, const og_infer__newest *nw, og_infer_doc_model **m)
 {
-    char id[OG_INFER__ROW_ID], key[OG_INFER__CACHE_KEY];
+    char key[OG_INFER__CACHE_KEY];
     void *got = NULL;
     int error;
     *m = NULL;
-    if ((error = og_infer__model_newest_id(s, OG_INFER_DOC_MODEL, tenant_id, id, version,
-                                           examples)) < 0 ||
-        !id[0])
-        return error;
-    model_src src = {.s = s, .id = id};
-    snprintf(key, sizeof(key), "doc:%s", id);
+    if (!nw->id[0])
+        return 0;
+    model_src src = {.s = s, .id = nw->id};
+    snprintf(key, sizeof(key), "doc:%s", nw->id);
     error = og_infer__cache_get(key, doc_model_make, &src, doc_model_free, &got);
     *m = got;
     return error;
 }
 
-/* The kind of text under the platform model and the tenant's, blended as the action models
+/* The kind of text under the platform model (row nw[0]) and the tenant's (nw[1]), blended as the
+ * action models
  * are: (1 - a) * platform + a * tenant, a = n / (n + 200) with n the tenant model's examples,
  * the probabilities and the evidence alike; "other" only on evidence (og_infer__doc_choose).
  * *kind 4 ("other") and *conf 0 without any model; *alt the kinds close behind it (new, NULL
  * without a model); model names the versions. */
-static int doc_kind(og_store *s, const char *tenant_id, const char *text, int *kind, double *conf,
-                    json_t **alt, int64_t *version, char *model, size_t size)
+static int doc_kind(og_store *s, const og_infer__newest nw[2], const char *text, int *kind,
+                    double *conf, json_t **alt, int64_t *version, char *model, size_t size)
 {
     og_infer_doc_model *plat = NULL, *own = NULL;
-    int64_t pv, pn, ov, on;
+    int64_t pv = nw[0].version, ov = nw[1].version, on = nw[1].examples;
     double pp[OG_INFER_DOC_NKINDS] = {0}, po[OG_INFER_DOC_NKINDS] = {0}, a = 0;
     double ep[OG_INFER_DOC_NKINDS] = {0}, eo[OG_INFER_DOC_NKINDS] = {0};
     double p[OG_INFER_DOC_NKINDS], ev[OG_INFER_DOC_NKINDS];
@@ -87,8 +85,7 @@ static int doc_kind(og_store *s, const char *tenant_id, const char *text, int *k
     *alt = NULL;
     *version = 0;
     og_strlcpy(model, "no model yet", size);
-    if ((error = doc_model_newest(s, NULL, &plat, &pv, &pn)) < 0 ||
-        (error = doc_model_newest(s, tenant_id, &own, &ov, &on)) < 0)
+    if ((error = doc_model_of(s, &nw[0], &plat)) < 0 || (error = doc_model_of(s, &nw[1], &own)) < 0)
         goto cleanup;
     if ((plat && (error = og_infer__doc_probs(plat, text, pp, ep)) < 0) ||
         (own && (error = og_infer__doc_probs(own, text, po, eo)) < 0))
@@ -150,22 +147,20 @@ static int meta_model_make(void *arg, void **out)
     return 0;
 }
 
-/* The metadata model of tenant_id's proposals: the platform's with the tenant's own blended in
- * (a = n / (n + 200), n its documents), *mm NULL without either (shared: give it back with
- * og_infer__cache_put); label names the versions ("v2", "v2+tenant v1", "tenant v1", "rules"). */
-static int meta_model(og_store *s, const char *tenant_id, og_infer_doc_meta_model **mm, char *label,
-                      size_t size)
+/* The metadata model of a tenant's proposals: the platform's (row nw[0]) with the tenant's own
+ * (nw[1]) blended in (a = n / (n + 200), n its documents), *mm NULL without either (shared: give
+ * it back with og_infer__cache_put); label names the versions ("v2", "v2+tenant v1", "tenant v1",
+ * "rules"). */
+static int meta_model(og_store *s, const og_infer__newest nw[2], og_infer_doc_meta_model **mm,
+                      char *label, size_t size)
 {
-    char pid[OG_INFER__ROW_ID], oid[OG_INFER__ROW_ID], key[OG_INFER__CACHE_KEY];
-    int64_t pv, pn, ov, on;
+    const char *pid = nw[0].id, *oid = nw[1].id;
+    int64_t pv = nw[0].version, ov = nw[1].version, on = nw[1].examples;
+    char key[OG_INFER__CACHE_KEY];
     void *got = NULL;
     int error;
     *mm = NULL;
     og_strlcpy(label, "rules", size);
-    if ((error = og_infer__model_newest_id(s, OG_INFER_DOC_META_MODEL, NULL, pid, &pv, &pn)) < 0 ||
-        (error = og_infer__model_newest_id(s, OG_INFER_DOC_META_MODEL, tenant_id, oid, &ov, &on)) <
-            0)
-        return error;
     if (!pid[0] && !oid[0])
         return 0;
     if (pid[0] && oid[0])
@@ -209,6 +204,7 @@ int og_infer_doc_proposal_make(og_ctx *ctx, const char *tenant_id, const char *t
     og_infer_doc_meta_model *mm = NULL;
     og_infer__cands *cs = NULL;
     og_infer_doc_proposal *pr = NULL;
+    og_infer__newest nw[4]; /* the document models, then the metadata models */
     json_t *vec = NULL, *sets = NULL, *alt = NULL;
     char model[64], mlabel[64];
     int kind, error;
@@ -220,9 +216,11 @@ int og_infer_doc_proposal_make(og_ctx *ctx, const char *tenant_id, const char *t
         goto cleanup;
     }
     og_strlcpy(pr->tenant_id, tenant_id, sizeof(pr->tenant_id));
-    if ((error = doc_kind(ctx->store, tenant_id, text, &kind, &pr->conf, &alt, &pr->version, model,
+    if ((error = og_infer__models_newest(ctx->store, OG_INFER_DOC_MODEL, OG_INFER_DOC_META_MODEL,
+                                         tenant_id, nw)) < 0 ||
+        (error = doc_kind(ctx->store, nw, text, &kind, &pr->conf, &alt, &pr->version, model,
                           sizeof(model))) < 0 ||
-        (error = meta_model(ctx->store, tenant_id, &mm, mlabel, sizeof(mlabel))) < 0 ||
+        (error = meta_model(ctx->store, nw + 2, &mm, mlabel, sizeof(mlabel))) < 0 ||
         (error = og_infer__doc_vector(text, &vec)) < 0 ||
         (error = og_infer__doc_cands(text, projects, cs)) < 0 ||
         (error = og_infer__doc_meta_predict_cands(mm, text, projects, cs, &pr->meta)) < 0)

@@ -190,10 +190,16 @@ int og_infer__cache_get(const char *key, og_infer__make_fn make, void *arg,
                         void (*free_fn)(void *m), void **out);
 /* Give back m from og_infer__cache_get (NULL: nothing); freed here if it was never kept. */
 int og_infer__cache_put(void *m, void (*free_fn)(void *m));
-/* The id, version and examples of the newest model row of kind (tenant_id NULL: the
- * platform's); id "" when there is none. */
-int og_infer__model_newest_id(og_store *s, const char *kind, const char *tenant_id,
-                              char id[OG_INFER__ROW_ID], int64_t *version, int64_t *examples);
+/* The id, version and examples of a model row; id "" for none. */
+typedef struct og_infer__newest {
+    char id[OG_INFER__ROW_ID];
+    int64_t version, examples;
+} og_infer__newest;
+/* The newest model rows of kinds a and b, the platform's and tenant_id's, in one statement (a
+ * document proposal's one read of the models): out[0] a's platform row, out[1] a's of the
+ * tenant, out[2] and out[3] b's. */
+int og_infer__models_newest(og_store *s, const char *a, const char *b, const char *tenant_id,
+                            og_infer__newest out[4]);
 /* The weights of model row id (caller decrefs). */
 int og_infer__model_weights(og_store *s, const char *id, json_t **weights);
 

@@ -92,30 +92,33 @@ int og_infer__cache_put(void *m, void (*free_fn)(void *m))
     return 0;
 }
 
-int og_infer__model_newest_id(og_store *s, const char *kind, const char *tenant_id,
-                              char id[OG_INFER__ROW_ID], int64_t *version, int64_t *examples)
+/* The newest row of each kind and owner, one subquery each (each answered by the index
+ * infer_models_kind, newest first, one row), numbered by slot. */
+static const char SQL_NEWEST[] =
+    "SELECT * FROM (SELECT 0 AS slot, id, version, examples FROM infer_models WHERE kind = ? AND"
+    " tenant_id IS NULL ORDER BY version DESC LIMIT 1) AS n0 UNION ALL"
+    " SELECT * FROM (SELECT 1 AS slot, id, version, examples FROM infer_models WHERE kind = ? AND"
+    " tenant_id = ? ORDER BY version DESC LIMIT 1) AS n1 UNION ALL"
+    " SELECT * FROM (SELECT 2 AS slot, id, version, examples FROM infer_models WHERE kind = ? AND"
+    " tenant_id IS NULL ORDER BY version DESC LIMIT 1) AS n2 UNION ALL"
+    " SELECT * FROM (SELECT 3 AS slot, id, version, examples FROM infer_models WHERE kind = ? AND"
+    " tenant_id = ? ORDER BY version DESC LIMIT 1) AS n3";
+
+int og_infer__models_newest(og_store *s, const char *a, const char *b, const char *tenant_id,
+                            og_infer__newest out[4])
 {
     og_stmt *st = NULL;
     int error;
-    id[0] = '\0';
-    *version = *examples = 0;
-    if (tenant_id)
-        error = og_stmt_prepare_args(&st, s,
-                                     "SELECT id, version, examples FROM infer_models WHERE"
-                                     " kind = ? AND tenant_id = ? ORDER BY version DESC LIMIT 1",
-                                     "tt", kind, tenant_id);
-    else
-        error = og_stmt_prepare_args(&st, s,
-                                     "SELECT id, version, examples FROM infer_models WHERE"
-                                     " kind = ? AND tenant_id IS NULL ORDER BY version DESC"
-                                     " LIMIT 1",
-                                     "t", kind);
-    if (error < 0)
-        return error;
-    if ((error = og_stmt_step(st)) == OG_ROW) {
-        og_strlcpy(id, og_stmt_col_text(st, 0), OG_INFER__ROW_ID);
-        *version = og_stmt_col_int(st, 1);
-        *examples = og_stmt_col_int(st, 2);
+    memset(out, 0, 4 * sizeof(*out));
+    error = og_stmt_prepare_args(&st, s, SQL_NEWEST, "tttttt", a, a, tenant_id ? tenant_id : "", b,
+                                 b, tenant_id ? tenant_id : "");
+    while (error >= 0 && (error = og_stmt_step(st)) == OG_ROW) {
+        int64_t k = og_stmt_col_int(st, 0);
+        if (k < 0 || k > 3)
+            continue;
+        og_strlcpy(out[k].id, og_stmt_col_text(st, 1), OG_INFER__ROW_ID);
+        out[k].version = og_stmt_col_int(st, 2);
+        out[k].examples = og_stmt_col_int(st, 3);
     }
     og_stmt_free(st);
     return error < 0 ? error : 0;

@@ -742,6 +742,7 @@ static const char *pg_migration_sql(const og_migration *m)
 
 const og_store_backend og_store_backend_postgres = {
     .name = "postgres",
+    .caps = OG_STORE_CAP_ROUND_TRIPS,
     .open = pg_open,
     .close = pg_close,
     .exec = pg_exec,

@@ -315,6 +315,7 @@ cleanup:
 
 const og_store_backend og_store_backend_sqlite = {
     .name = "sqlite",
+    .caps = OG_STORE_CAP_FTS5_SHADOW,
     .open = sq_open,
     .close = sq_close,
     .exec = sq_exec,

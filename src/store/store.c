@@ -235,6 +235,11 @@ const char *og_store_backend_name(const og_store *s)
     return s->real->name;
 }
 
+bool og_store_has(const og_store *s, og_store_cap cap)
+{
+    return (s->real->caps & (unsigned)cap) == (unsigned)cap;
+}
+
 int og_store_schema_version(og_store *s, const char *module, int *applied, int *known)
 {
     og_stmt *st = NULL;

@@ -9,22 +9,12 @@
 //
 // Environment: OG_URL, TOKEN_PA, TOKEN_EVE (acme engineer), TOKEN_AUD (acme auditor), TOKEN_GUS
 // (globex tenant-admin), A1, A2 (acme's alert ids), FP1 (A1's certificate), OUT, CHROMIUM.
-import { env, checker, launch, newContext, signIn, inspect } from "./common.mjs";
+import { env, checker, launch, people, csrfOf, mark, kept, inspect } from "./common.mjs";
 
 const URL = env("OG_URL"), A1 = env("A1"), A2 = env("A2"), FP1 = env("FP1");
 const { check, done } = checker();
 const browser = await launch();
-const contexts = [];
-async function session(token) {
-  const c = await newContext(browser);
-  contexts.push(c);
-  const page = await c.newPage();
-  await signIn(page, token);
-  return page;
-}
-const mark = (p) => p.evaluate(() => { window.__ogKept = 1; });
-const kept = (p) => p.evaluate(() => window.__ogKept === 1);
-const csrfOf = async (page) => page.locator('input[name="csrf"]').first().inputValue();
+const { session, problems } = people(browser);
 const later = new Date(Date.now() + 2 * 86400e3).toISOString().slice(0, 16); // UTC, datetime-local
 
 // --- eve, an engineer: the page lists acme's two alerts, open, with their buttons
@@ -116,4 +106,4 @@ check(all.some((t) => t.includes("· acme ·")) && all.some((t) => t.includes("�
 await inspect(pa, "alerts-fleet", check);
 
 await browser.close();
-done(contexts.flatMap((c) => c.problems));
+done(problems());

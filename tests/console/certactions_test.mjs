@@ -6,23 +6,15 @@
 // the certs area's reviewer), TOKEN_ADA (acme tenant-admin: approves), TOKEN_AUD (acme auditor:
 // no buttons), TOKEN_GUS (globex tenant-admin), FP_A (on the target), FP_B (to deploy), FP_R (the
 // ACME plan's certificate), PLAN, APP (the app credential's id), OUT, CHROMIUM.
-import { env, checker, launch, newContext, signIn, inspect } from "./common.mjs";
+import { env, checker, launch, people, csrfOf, inspect } from "./common.mjs";
 
 const URL = env("OG_URL");
 const FP_A = env("FP_A"), FP_B = env("FP_B"), FP_R = env("FP_R"), PLAN = env("PLAN"), APP = env("APP");
 const cert = (fp) => `${URL}/console/tenants/acme/certificates/${fp}`;
 const { check, done } = checker();
 const browser = await launch();
-const contexts = [];
+const { session, problems } = people(browser);
 const main = async (page) => (await page.locator("main").innerText()).trim();
-async function session(token) {
-  const c = await newContext(browser);
-  contexts.push(c);
-  const page = await c.newPage();
-  await signIn(page, token);
-  return page;
-}
-const csrfOf = async (page) => page.locator('input[name="csrf"]').first().inputValue();
 const buttons = async (page) => page.getByRole("button", { name: /^(Deploy|Renew now)$/ }).count();
 
 // --- eve, an engineer: the page of b has the deploy form (no renew: no plan renews b)
@@ -198,4 +190,4 @@ check((await buttons(eve)) === 0, "an app credential has no renew or deploy butt
 await inspect(eve, "certact-app", check);
 
 await browser.close();
-done(contexts.flatMap((c) => c.problems));
+done(problems());

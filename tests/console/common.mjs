@@ -75,6 +75,30 @@ export async function signIn(page, token) {
   await page.waitForLoadState();
 }
 
+// The people of one browser, a context (cookie jar) each: session(token) is a new context's page
+// signed in with token; problems() every context's problems, for done(). options: newContext's.
+export function people(browser, options = {}) {
+  const contexts = [];
+  return {
+    async session(token) {
+      const ctx = await newContext(browser, options);
+      contexts.push(ctx);
+      const page = await ctx.newPage();
+      await signIn(page, token);
+      return page;
+    },
+    problems: () => contexts.flatMap((ctx) => ctx.problems),
+  };
+}
+
+// The CSRF token of the page's first form.
+export const csrfOf = async (page) => page.locator('input[name="csrf"]').first().inputValue();
+
+// A mark on the window that a full navigation would wipe, and whether it is still there (htmx
+// swapped in place).
+export const mark = (p) => p.evaluate(() => { window.__ogKept = 1; });
+export const kept = (p) => p.evaluate(() => window.__ogKept === 1);
+
 // Screenshots NAME-1280.png and NAME-390.png in $OUT, axe-core with no serious or critical
 // violation, and no sideways scrolling at 390 px.
 export async function inspect(page, name, check) {

@@ -8,7 +8,7 @@
 // tenant-admin), TOKEN_ED (acme engineer, the platform area's assignee), TOKEN_GUS (globex
 // tenant-admin), TOKEN_PA (platform-admin), G_PUB (the L2 publish), G_ACK and G_OVR (L1 reviews),
 // G_TASK (an L3 task), OUT (screenshots), CHROMIUM.
-import { env, checker, launch, newContext, signIn, inspect as inspectWith } from "./common.mjs";
+import { env, checker, launch, people, inspect as inspectWith } from "./common.mjs";
 
 const URL = env("OG_URL"), OUT = env("OUT");
 const G_PUB = env("G_PUB"), G_ACK = env("G_ACK"), G_OVR = env("G_OVR"), G_TASK = env("G_TASK");
@@ -16,14 +16,7 @@ const G_DEP = env("G_DEP"), FP_B = env("FP_B");
 const MISSING = "00000000-0000-4000-8000-000000000000";
 const { check, done } = checker();
 const browser = await launch();
-const contexts = [];
-async function session(token) {
-  const ctx = await newContext(browser);
-  contexts.push(ctx);
-  const page = await ctx.newPage();
-  await signIn(page, token);
-  return page;
-}
+const { session, problems } = people(browser);
 const inspect = (page, name) => inspectWith(page, `inbox-${name}`, check);
 // Click a decision button on an inbox card and return the decision's status. htmx posts it and
 // swaps the item's card in place (the flash line in it) or puts a refusal's reason at its top
@@ -145,4 +138,4 @@ check(/of globex: 0 approval/.test(await main(pa)), "the tenant switcher narrows
 await inspect(pa, "platform");
 
 await browser.close();
-done(contexts.flatMap((ctx) => ctx.problems));
+done(problems());

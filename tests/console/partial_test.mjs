@@ -3,16 +3,12 @@
 // without a navigation, a refused one says why in the card; the audit page's filter and paging
 // swap the table with the address in step; artifact search results swap in; without JavaScript the
 // same forms work as plain pages; no CSP violation, no script error.
-import { env, checker, launch, newContext, signIn, inspect } from "./common.mjs";
+import { env, checker, launch, newContext, signIn, mark, kept, inspect } from "./common.mjs";
 
 const { check, done } = checker();
 const URL0 = env("OG_URL");
 const browser = await launch();
 const problems = [];
-
-// A mark on the window that a full navigation would wipe.
-const mark = (p) => p.evaluate(() => { window.__ogKept = 1; });
-const kept = (p) => p.evaluate(() => window.__ogKept === 1);
 
 // --- eve, the requester: her approval is refused; the card says why and stays open
 {

@@ -1,5 +1,6 @@
 /* og_test.c - shared unit-test helpers. */
 #include "og_test.h"
+#include "opsgate/artifacts.h"
 #include "opsgate/error.h"
 #include "opsgate/tenant.h"
 
@@ -199,6 +200,17 @@ int og_test_env_two_tenants(void **state)
     og_test_env_setup(env);
     OG_ASSERT_OK(og_tenant_create(&env->ctx, "acme", NULL));
     OG_ASSERT_OK(og_tenant_create(&env->ctx, "globex", NULL));
+    *state = env;
+    return 0;
+}
+
+int og_test_env_project(void **state)
+{
+    og_test_env *env = calloc(1, sizeof(*env));
+    assert_non_null(env);
+    og_test_env_setup(env);
+    OG_ASSERT_OK(og_tenant_create(&env->ctx, "acme", NULL));
+    OG_ASSERT_OK(og_project_create(&env->ctx, "acme", "fw", "Firewall migration", NULL));
     *state = env;
     return 0;
 }

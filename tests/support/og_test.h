@@ -55,6 +55,8 @@ void og_test_env_teardown(og_test_env *env);
 /* cmocka group or test fixtures: og_test_env_two_tenants puts in *state a new env (allocated, set
  * up) with tenants "acme" and "globex"; og_test_env_free tears down and frees the env in *state. */
 int og_test_env_two_tenants(void **state);
+/* The same with one tenant "acme" holding a project "fw" ("Firewall migration"). */
+int og_test_env_project(void **state);
 int og_test_env_free(void **state);
 /* 1 when the tests run on PostgreSQL (OG_TEST_BACKEND=pg). */
 int og_test_backend_pg(void);

@@ -19,6 +19,7 @@ typedef int (*og_store_row_fn)(void *arg, int ncols, const char *const *names,
 
 typedef struct og_store_backend {
     const char *name; /* "sqlite", "postgres" */
+    unsigned caps;    /* og_store_cap bits (og_store_has) */
     int (*open)(void **conn, const char *location, int create);
     void (*close)(void *conn);
     int (*exec)(void *conn, const char *sql);

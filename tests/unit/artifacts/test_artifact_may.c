@@ -10,18 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct fx {
-    og_test_env env;
-} fx;
-
 static int setup(void **state)
 {
-    fx *f = calloc(1, sizeof(*f));
-    og_test_env_setup(&f->env);
-    og_ctx *c = &f->env.ctx;
-    OG_ASSERT_OK(og_tenant_create(c, "acme", NULL));
+    og_test_env_project(state);
+    og_test_env *env = *state;
+    og_ctx *c = &env->ctx;
     OG_ASSERT_OK(og_tenant_create(c, "globex", NULL));
-    OG_ASSERT_OK(og_project_create(c, "acme", "fw", "Firewall migration", NULL));
     OG_ASSERT_OK(og_user_add(c, "acme", "ada", OG_ROLE_TENANT_ADMIN, NULL));
     OG_ASSERT_OK(og_user_add(c, "acme", "pam", OG_ROLE_PROJECT_MANAGER, NULL));
     OG_ASSERT_OK(og_user_add(c, "acme", "eve", OG_ROLE_ENGINEER, NULL));
@@ -34,15 +28,6 @@ static int setup(void **state)
     og_artifact_ref r = {"acme", "fw", "doc.md"};
     og_artifact_put_opts o = {.message = "v1"};
     OG_ASSERT_OK(og_artifact_put_buffer(c, &r, &o, "text\n", 5, NULL));
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fx *f = *state;
-    og_test_env_teardown(&f->env);
-    free(f);
     return 0;
 }
 
@@ -79,8 +64,8 @@ static int run_op(og_ctx *admin, og_ctx *a, og_artifact_op op)
 
 static void test_artifact_may__agrees_with_the_operation(void **state)
 {
-    fx *f = *state;
-    og_ctx *admin = &f->env.ctx;
+    og_test_env *env = *state;
+    og_ctx *admin = &env->ctx;
     static const struct {
         const char *tenant, *user;
         int allowed[4]; /* set-state, hold set, hold clear, grant */
@@ -114,8 +99,8 @@ static void test_artifact_may__agrees_with_the_operation(void **state)
 
 static void test_artifact_may__archived_project_has_no_moves(void **state)
 {
-    fx *f = *state;
-    og_ctx *admin = &f->env.ctx;
+    og_test_env *env = *state;
+    og_ctx *admin = &env->ctx;
     OG_ASSERT_OK(og_project_archive(admin, "acme", "fw", 1, NULL));
     assert_int_equal(og_artifact_may(admin, "acme", "fw", OG_ARTIFACT_OP_SET_STATE), OG_ECONFLICT);
     /* holds and grants go on in an archived project */
@@ -127,9 +112,9 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_artifact_may__agrees_with_the_operation, setup,
-                                        teardown),
+                                        og_test_env_free),
         cmocka_unit_test_setup_teardown(test_artifact_may__archived_project_has_no_moves, setup,
-                                        teardown),
+                                        og_test_env_free),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -22,28 +22,6 @@
 #define VERSIONS 8
 #define BIG      (400 * 1024) /* random bytes: sealed past the inline limit, so a file */
 
-typedef struct fx {
-    og_test_env env;
-} fx;
-
-static int setup(void **state)
-{
-    fx *f = calloc(1, sizeof(*f));
-    og_test_env_setup(&f->env);
-    OG_ASSERT_OK(og_tenant_create(&f->env.ctx, "acme", NULL));
-    OG_ASSERT_OK(og_project_create(&f->env.ctx, "acme", "fw", "Firewall migration", NULL));
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fx *f = *state;
-    og_test_env_teardown(&f->env);
-    free(f);
-    return 0;
-}
-
 /* Version v of writer w's artifact: text, or random bytes for the writer of large ones. */
 static size_t content(int w, int v, uint8_t *buf, size_t cap)
 {
@@ -62,7 +40,7 @@ static size_t content(int w, int v, uint8_t *buf, size_t cap)
 }
 
 typedef struct writer {
-    fx *f;
+    og_test_env *env;
     pthread_barrier_t *ready; /* each wrote its first version (its keys and artifact exist) */
     pthread_barrier_t *go;    /* the writer lock is held elsewhere: the rest at once */
     int id;
@@ -74,11 +52,11 @@ typedef struct writer {
 static void *writer_run(void *arg)
 {
     writer *w = arg;
-    og_ctx c = w->f->env.ctx;
+    og_ctx c = w->env->ctx;
     char name[32];
     uint8_t *buf = malloc(BIG);
     og_artifact_put_opts po = {.kind = "runbook", .message = "edit"};
-    c.store = og_test_raw_open(&w->f->env); /* a connection of its own, as a server thread's */
+    c.store = og_test_raw_open(w->env); /* a connection of its own, as a server thread's */
     snprintf(name, sizeof(name), "w%d.%s", w->id, w->id == WRITERS - 1 ? "bin" : "md");
     og_artifact_ref r = {"acme", "fw", name};
     for (int v = 0; v < VERSIONS; v++) {
@@ -110,19 +88,19 @@ static int64_t count(og_store *s, const char *sql)
 
 static void test_group__concurrent_versions_each_with_content_and_record(void **state)
 {
-    fx *f = *state;
-    og_ctx *c = &f->env.ctx;
+    og_test_env *env = *state;
+    og_ctx *c = &env->ctx;
     writer ws[WRITERS];
     pthread_t th[WRITERS];
     int64_t c0, m0, c1, m1;
-    og_store *hold = og_test_raw_open(&f->env);
+    og_store *hold = og_test_raw_open(env);
     pthread_barrier_t ready, go;
     pthread_barrier_init(&ready, NULL, WRITERS + 1);
     pthread_barrier_init(&go, NULL, WRITERS + 1);
     og_store_group_stats(c->store, &c0, &m0, NULL);
     for (int i = 0; i < WRITERS; i++) {
         memset(&ws[i], 0, sizeof(ws[i]));
-        ws[i].f = f;
+        ws[i].env = env;
         ws[i].ready = &ready;
         ws[i].go = &go;
         ws[i].id = i;
@@ -172,7 +150,7 @@ static void test_group__concurrent_versions_each_with_content_and_record(void **
     og_audit_verify_result res;
     memset(&res, 0, sizeof(res));
     OG_ASSERT_OK(og_audit_verify(c, NULL, &res));
-    if (f->env.data_dir) {
+    if (env->data_dir) {
         /* SQLite: every put (the refused ones too) went through the group, and some shared */
         assert_int_equal(m1 - m0, WRITERS * (VERSIONS + 1));
         assert_true(c1 - c0 < m1 - m0);
@@ -186,8 +164,8 @@ static void test_group__concurrent_versions_each_with_content_and_record(void **
  * writer again (its version re-run in a new transaction) puts it in place once more. */
 static void test_group__an_undone_object_file_commits_again(void **state)
 {
-    fx *f = *state;
-    og_ctx *c = &f->env.ctx;
+    og_test_env *env = *state;
+    og_ctx *c = &env->ctx;
     og_tenant t;
     art_keys k;
     art_obj_writer *w = NULL;
@@ -196,7 +174,7 @@ static void test_group__an_undone_object_file_commits_again(void **state)
     char name[65], path[4096];
     int created = 0;
     struct stat sb;
-    if (!f->env.data_dir)
+    if (!env->data_dir)
         skip(); /* no data folder: the objects are rows, undone with their transaction */
     assert_non_null(buf = malloc(BIG));
     OG_ASSERT_OK(og_tenant_get(c, "acme", &t));
@@ -237,9 +215,10 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(
-            test_group__concurrent_versions_each_with_content_and_record, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_group__an_undone_object_file_commits_again, setup,
-                                        teardown),
+            test_group__concurrent_versions_each_with_content_and_record, og_test_env_project,
+            og_test_env_free),
+        cmocka_unit_test_setup_teardown(test_group__an_undone_object_file_commits_again,
+                                        og_test_env_project, og_test_env_free),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

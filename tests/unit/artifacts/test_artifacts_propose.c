@@ -18,28 +18,6 @@
 
 #define LINES 120
 
-typedef struct fx {
-    og_test_env env;
-} fx;
-
-static int setup(void **state)
-{
-    fx *f = calloc(1, sizeof(*f));
-    og_test_env_setup(&f->env);
-    OG_ASSERT_OK(og_tenant_create(&f->env.ctx, "acme", NULL));
-    OG_ASSERT_OK(og_project_create(&f->env.ctx, "acme", "fw", "Firewall migration", NULL));
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fx *f = *state;
-    og_test_env_teardown(&f->env);
-    free(f);
-    return 0;
-}
-
 static const char *const WORDS[] = {"firewall", "cutover", "tenant", "mailbox", "backup",
                                     "restore",  "switch",  "vlan",   "router",  "license"};
 
@@ -64,20 +42,20 @@ static char *sow(const char *total, int edit, const char *word)
     return og_buf_detach(&b);
 }
 
-static void put(fx *f, const char *name, char *text)
+static void put(og_test_env *env, const char *name, char *text)
 {
     og_artifact_ref ref = {"acme", "fw", name};
     og_artifact_put_opts po = {.kind = "sow", .message = "edit"};
-    OG_ASSERT_OK(og_artifact_put_buffer(&f->env.ctx, &ref, &po, text, strlen(text), NULL));
+    OG_ASSERT_OK(og_artifact_put_buffer(&env->ctx, &ref, &po, text, strlen(text), NULL));
     free(text);
 }
 
 /* The latest version's proposal's of_version and reused count (0 when made for it). */
-static void proposal(fx *f, const char *name, json_int_t *of, json_int_t *reused)
+static void proposal(og_test_env *env, const char *name, json_int_t *of, json_int_t *reused)
 {
     og_artifact_ref ref = {"acme", "fw", name};
     json_t *a = NULL;
-    OG_ASSERT_OK(og_artifact_show(&f->env.ctx, &ref, &a));
+    OG_ASSERT_OK(og_artifact_show(&env->ctx, &ref, &a));
     json_t *p = json_object_get(json_object_get(a, "latest_version"), "proposal");
     assert_true(json_is_object(p));
     assert_true(json_is_string(json_object_get(p, "kind")));
@@ -86,10 +64,10 @@ static void proposal(fx *f, const char *name, json_int_t *of, json_int_t *reused
     json_decref(a);
 }
 
-static void found(fx *f, const char *word, const char *name)
+static void found(og_test_env *env, const char *word, const char *name)
 {
     json_t *hits = NULL;
-    OG_ASSERT_OK(og_artifact_search(&f->env.ctx, "acme", word, 0, &hits));
+    OG_ASSERT_OK(og_artifact_search(&env->ctx, "acme", word, 0, &hits));
     assert_int_equal(json_array_size(hits), 1);
     assert_string_equal(json_string_value(json_object_get(json_array_get(hits, 0), "name")), name);
     json_decref(hits);
@@ -114,40 +92,40 @@ static char *rewrite_plain(char *text)
 
 static void test_reuse_and_remake(void **state)
 {
-    fx *f = *state;
+    og_test_env *env = *state;
     json_int_t of, reused;
-    put(f, "sow.md", sow("$12,500.00", -1, NULL));
-    proposal(f, "sow.md", &of, &reused);
+    put(env, "sow.md", sow("$12,500.00", -1, NULL));
+    proposal(env, "sow.md", &of, &reused);
     assert_int_equal(of, 1); /* a new artifact: made */
     assert_int_equal(reused, 0);
 
-    put(f, "sow.md", sow("$12,500.00", 5, "zanzibar")); /* one plain line */
-    proposal(f, "sow.md", &of, &reused);
+    put(env, "sow.md", sow("$12,500.00", 5, "zanzibar")); /* one plain line */
+    proposal(env, "sow.md", &of, &reused);
     assert_int_equal(of, 1);
     assert_int_equal(reused, 1);
-    found(f, "zanzibar", "sow.md"); /* indexed all the same */
+    found(env, "zanzibar", "sow.md"); /* indexed all the same */
 
-    put(f, "sow.md", sow("$12,500.00", 9, "quokka")); /* another: compared to version 1's text */
-    proposal(f, "sow.md", &of, &reused);
+    put(env, "sow.md", sow("$12,500.00", 9, "quokka")); /* another: compared to version 1's text */
+    proposal(env, "sow.md", &of, &reused);
     assert_int_equal(of, 1);
     assert_int_equal(reused, 2);
-    found(f, "quokka", "sow.md");
+    found(env, "quokka", "sow.md");
 
-    put(f, "sow.md", sow("$15,000.00", 9, "quokka")); /* the total changed: made again */
-    proposal(f, "sow.md", &of, &reused);
+    put(env, "sow.md", sow("$15,000.00", 9, "quokka")); /* the total changed: made again */
+    proposal(env, "sow.md", &of, &reused);
     assert_int_equal(of, 4);
     assert_int_equal(reused, 0);
 
     /* a line naming a month, or an amount in euros, is a metadata line even without a colon */
-    put(f, "sow.md", sow("$15,000.00", 9, "March"));
-    proposal(f, "sow.md", &of, &reused);
+    put(env, "sow.md", sow("$15,000.00", 9, "March"));
+    proposal(env, "sow.md", &of, &reused);
     assert_int_equal(of, 5);
     assert_int_equal(reused, 0);
-    put(f, "sow.md",
+    put(env, "sow.md",
         sow("$15,000.00", 9,
             "\xe2\x82\xac"
             "500"));
-    proposal(f, "sow.md", &of, &reused);
+    proposal(env, "sow.md", &of, &reused);
     assert_int_equal(of, 6);
     assert_int_equal(reused, 0);
 
@@ -155,35 +133,35 @@ static void test_reuse_and_remake(void **state)
     char *other = rewrite_plain(sow("$15,000.00", 9,
                                     "\xe2\x82\xac"
                                     "500"));
-    put(f, "sow.md", other);
-    proposal(f, "sow.md", &of, &reused);
+    put(env, "sow.md", other);
+    proposal(env, "sow.md", &of, &reused);
     assert_int_equal(of, 7);
     assert_int_equal(reused, 0);
 }
 
 static void test_confirmed_is_remade(void **state)
 {
-    fx *f = *state;
+    og_test_env *env = *state;
     json_int_t of, reused;
     og_artifact_ref ref = {"acme", "fw", "c.md"};
-    put(f, "c.md", sow("$1,000.00", -1, NULL));
-    OG_ASSERT_OK(og_artifact_classify(&f->env.ctx, &ref, "sow", NULL, NULL));
-    put(f, "c.md", sow("$1,000.00", 3, "wombat"));
-    proposal(f, "c.md", &of, &reused);
+    put(env, "c.md", sow("$1,000.00", -1, NULL));
+    OG_ASSERT_OK(og_artifact_classify(&env->ctx, &ref, "sow", NULL, NULL));
+    put(env, "c.md", sow("$1,000.00", 3, "wombat"));
+    proposal(env, "c.md", &of, &reused);
     assert_int_equal(of, 2); /* a person's correction is never carried to other text */
     assert_int_equal(reused, 0);
 }
 
 static void test_reuse_bounded(void **state)
 {
-    fx *f = *state;
+    og_test_env *env = *state;
     json_int_t of, reused;
     char word[32];
-    put(f, "b.md", sow("$1,000.00", -1, NULL));
+    put(env, "b.md", sow("$1,000.00", -1, NULL));
     for (int v = 2; v <= ART_REUSE_MAX + 2; v++) {
         snprintf(word, sizeof(word), "w%d", v);
-        put(f, "b.md", sow("$1,000.00", v % 2, word));
-        proposal(f, "b.md", &of, &reused);
+        put(env, "b.md", sow("$1,000.00", v % 2, word));
+        proposal(env, "b.md", &of, &reused);
         if (v <= ART_REUSE_MAX + 1) {
             assert_int_equal(of, 1);
             assert_int_equal(reused, v - 1);
@@ -192,23 +170,23 @@ static void test_reuse_bounded(void **state)
             assert_int_equal(reused, 0);
         }
     }
-    found(f, word, "b.md");
+    found(env, word, "b.md");
 }
 
-static void none(fx *f, const char *word)
+static void none(og_test_env *env, const char *word)
 {
     json_t *hits = NULL;
-    OG_ASSERT_OK(og_artifact_search(&f->env.ctx, "acme", word, 0, &hits));
+    OG_ASSERT_OK(og_artifact_search(&env->ctx, "acme", word, 0, &hits));
     assert_int_equal(json_array_size(hits), 0);
     json_decref(hits);
 }
 
 /* The index row's body words as stored (the only artifact of the test). */
-static char *index_body(fx *f)
+static char *index_body(og_test_env *env)
 {
     og_stmt *st = NULL;
     char *body = NULL;
-    OG_ASSERT_OK(og_stmt_prepare(&st, f->env.ctx.store, "SELECT body FROM art_fts"));
+    OG_ASSERT_OK(og_stmt_prepare(&st, env->ctx.store, "SELECT body FROM art_fts"));
     assert_int_equal(og_stmt_step(st), OG_ROW);
     body = strdup(og_stmt_col_text(st, 0));
     og_stmt_free(st);
@@ -217,30 +195,31 @@ static char *index_body(fx *f)
 
 static void test_index_words(void **state)
 {
-    fx *f = *state;
-    put(f, "w.txt", strdup("alpha bravo charlie\ndelta echo\n"));
-    found(f, "bravo", "w.txt");
-    char *before = index_body(f), *after;
-    put(f, "w.txt", strdup("delta echo\ncharlie bravo alpha alpha\n")); /* the same words */
-    after = index_body(f);
+    og_test_env *env = *state;
+    put(env, "w.txt", strdup("alpha bravo charlie\ndelta echo\n"));
+    found(env, "bravo", "w.txt");
+    char *before = index_body(env), *after;
+    put(env, "w.txt", strdup("delta echo\ncharlie bravo alpha alpha\n")); /* the same words */
+    after = index_body(env);
     assert_string_equal(before, after); /* not rewritten (in their new order) */
     free(before);
     free(after);
-    found(f, "bravo", "w.txt");
-    found(f, "delta", "w.txt");
-    put(f, "w.txt", strdup("delta echo\ncharlie alpha foxtrot\n")); /* bravo gone, foxtrot new */
-    none(f, "bravo");
-    found(f, "foxtrot", "w.txt");
-    found(f, "charlie", "w.txt");
+    found(env, "bravo", "w.txt");
+    found(env, "delta", "w.txt");
+    put(env, "w.txt", strdup("delta echo\ncharlie alpha foxtrot\n")); /* bravo gone, foxtrot new */
+    none(env, "bravo");
+    found(env, "foxtrot", "w.txt");
+    found(env, "charlie", "w.txt");
 }
 
 int main(void)
 {
+#define T(f) cmocka_unit_test_setup_teardown(f, og_test_env_project, og_test_env_free)
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_reuse_and_remake, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_confirmed_is_remade, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_reuse_bounded, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_index_words, setup, teardown),
+        T(test_reuse_and_remake),
+        T(test_confirmed_is_remade),
+        T(test_reuse_bounded),
+        T(test_index_words),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

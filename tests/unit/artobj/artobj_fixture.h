@@ -72,6 +72,23 @@ static inline void artobj_teardown(artobj *f)
     memset(f, 0, sizeof(*f));
 }
 
+/* cmocka fixtures: *state a new artobj, allocated and set up; and its end. */
+static inline int artobj_new(void **state)
+{
+    artobj *f = calloc(1, sizeof(*f));
+    assert_non_null(f);
+    artobj_setup(f);
+    *state = f;
+    return 0;
+}
+
+static inline int artobj_free(void **state)
+{
+    artobj_teardown(*state);
+    free(*state);
+    return 0;
+}
+
 /* An integer the query returns. */
 static inline int64_t artobj_count(artobj *f, const char *sql)
 {

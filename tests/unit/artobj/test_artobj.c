@@ -313,42 +313,28 @@ static void test_artobj__sweep_removes_chunks_no_object_names(void **state)
     assert_int_equal(artobj_count(f, "SELECT count(*) FROM art_object_chunks"), kept);
 }
 
-static int setup(void **state)
-{
-    artobj *f = calloc(1, sizeof(*f));
-    artobj_setup(f);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    artobj_teardown(*state);
-    free(*state);
-    return 0;
-}
-
 int main(void)
 {
     if (artobj_skip())
         return 77;
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_artobj__round_trip_in_rows_and_dedup_by_content, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_artobj__an_upload_streams_without_a_store, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_artobj__an_abandoned_upload_leaves_no_rows, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_artobj__round_trip_in_rows_and_dedup_by_content,
+                                        artobj_new, artobj_free),
+        cmocka_unit_test_setup_teardown(test_artobj__an_upload_streams_without_a_store, artobj_new,
+                                        artobj_free),
+        cmocka_unit_test_setup_teardown(test_artobj__an_abandoned_upload_leaves_no_rows, artobj_new,
+                                        artobj_free),
         cmocka_unit_test_setup_teardown(test_artobj__a_put_failing_at_any_call_leaves_no_rows,
-                                        setup, teardown),
-        cmocka_unit_test_setup_teardown(test_artobj__purge_and_tenant_purge_remove_chunks, setup,
-                                        teardown),
+                                        artobj_new, artobj_free),
+        cmocka_unit_test_setup_teardown(test_artobj__purge_and_tenant_purge_remove_chunks,
+                                        artobj_new, artobj_free),
         cmocka_unit_test_setup_teardown(
-            test_artobj__tampered_swapped_missing_or_extra_chunks_are_refused, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_artobj__an_open_download_needs_no_store, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_artobj__sweep_removes_chunks_no_object_names, setup,
-                                        teardown),
+            test_artobj__tampered_swapped_missing_or_extra_chunks_are_refused, artobj_new,
+            artobj_free),
+        cmocka_unit_test_setup_teardown(test_artobj__an_open_download_needs_no_store, artobj_new,
+                                        artobj_free),
+        cmocka_unit_test_setup_teardown(test_artobj__sweep_removes_chunks_no_object_names,
+                                        artobj_new, artobj_free),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -246,21 +246,6 @@ static void test_artobj_rank__capped_word(void **state)
         assert_int_equal(rank_vs_bm25(f, alike, 1, 0, exact), 1);
 }
 
-static int setup(void **state)
-{
-    artobj *f = calloc(1, sizeof(*f));
-    artobj_setup(f);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    artobj_teardown(*state);
-    free(*state);
-    return 0;
-}
-
 int main(void)
 {
     if (artobj_skip())
@@ -269,10 +254,10 @@ int main(void)
         cmocka_unit_test(test_artobj_rank__varint),
         cmocka_unit_test(test_artobj_rank__formula),
         cmocka_unit_test(test_artobj_rank__sort_ties_newest_first),
-        cmocka_unit_test_setup_teardown(test_artobj_rank__same_as_bm25, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_artobj_rank__same_as_bm25, artobj_new, artobj_free),
         cmocka_unit_test_setup_teardown(test_artobj_rank__deleted_and_other_tenants_never_found,
-                                        setup, teardown),
-        cmocka_unit_test_setup_teardown(test_artobj_rank__capped_word, setup, teardown),
+                                        artobj_new, artobj_free),
+        cmocka_unit_test_setup_teardown(test_artobj_rank__capped_word, artobj_new, artobj_free),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -220,21 +220,6 @@ static void test_artobj_reseal__28_mib_are_resealed_in_flat_memory(void **state)
     free(tid);
 }
 
-static int setup(void **state)
-{
-    artobj *f = calloc(1, sizeof(*f));
-    artobj_setup(f);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    artobj_teardown(*state);
-    free(*state);
-    return 0;
-}
-
 int main(void)
 {
     if (artobj_skip())
@@ -242,14 +227,14 @@ int main(void)
     setenv("OPSGATE_RESEAL_BATCH", "1", 1); /* every object in its own batch */
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(
-            test_artobj_reseal__chunk_rows_are_resealed_and_the_old_version_destroyed, setup,
-            teardown),
+            test_artobj_reseal__chunk_rows_are_resealed_and_the_old_version_destroyed, artobj_new,
+            artobj_free),
         cmocka_unit_test_setup_teardown(
-            test_artobj_reseal__an_upload_spanning_a_rotation_is_refused, setup, teardown),
+            test_artobj_reseal__an_upload_spanning_a_rotation_is_refused, artobj_new, artobj_free),
         cmocka_unit_test_setup_teardown(test_artobj_reseal__a_revoked_tenant_is_skipped_and_counted,
-                                        setup, teardown),
+                                        artobj_new, artobj_free),
         cmocka_unit_test_setup_teardown(test_artobj_reseal__28_mib_are_resealed_in_flat_memory,
-                                        setup, teardown),
+                                        artobj_new, artobj_free),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -196,32 +196,17 @@ static void test_artobj_search__ranks_the_newest_window(void **state)
     json_decref(hits);
 }
 
-static int setup(void **state)
-{
-    artobj *f = calloc(1, sizeof(*f));
-    artobj_setup(f);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    artobj_teardown(*state);
-    free(*state);
-    return 0;
-}
-
 int main(void)
 {
     if (artobj_skip())
         return 77;
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_artobj_search__same_hits_on_both_backends, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_artobj_search__same_hits_on_both_backends, artobj_new,
+                                        artobj_free),
         cmocka_unit_test_setup_teardown(
-            test_artobj_search__no_word_of_a_document_is_in_the_database, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_artobj_search__ranks_the_newest_window, setup,
-                                        teardown),
+            test_artobj_search__no_word_of_a_document_is_in_the_database, artobj_new, artobj_free),
+        cmocka_unit_test_setup_teardown(test_artobj_search__ranks_the_newest_window, artobj_new,
+                                        artobj_free),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

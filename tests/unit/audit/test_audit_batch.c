@@ -361,18 +361,13 @@ static void test_batch__refuses_to_run_inside_a_transaction(void **state)
 
 int main(void)
 {
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(
-            test_batch__a_failing_record_fails_alone_and_the_others_commit, setup, teardown),
-        cmocka_unit_test_setup_teardown(
-            test_batch__records_the_names_one_by_one_appends_record_and_reads_less, setup,
-            teardown),
-        cmocka_unit_test_setup_teardown(test_batch__a_tenant_create_record_opens_the_tenants_chain,
-                                        setup, teardown),
-        cmocka_unit_test_setup_teardown(test_batch__a_failing_store_call_leaves_each_record_whole,
-                                        setup, teardown),
-        cmocka_unit_test_setup_teardown(test_batch__refuses_to_run_inside_a_transaction, setup,
-                                        teardown),
+        T(test_batch__a_failing_record_fails_alone_and_the_others_commit),
+        T(test_batch__records_the_names_one_by_one_appends_record_and_reads_less),
+        T(test_batch__a_tenant_create_record_opens_the_tenants_chain),
+        T(test_batch__a_failing_store_call_leaves_each_record_whole),
+        T(test_batch__refuses_to_run_inside_a_transaction),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -240,26 +240,45 @@ static void test_events__a_handler_registered_later_still_gets_earlier_events(vo
     assert_int_equal(og_events_subscribe("late", "*", flaky_handler, &f), OG_EEXISTS);
 }
 
+/* Delivery workers running in the background over a pool of env's database. */
+typedef struct workers {
+    char *url;
+    og_store_pool *pool;
+    og_events *ev;
+    og_events_config c;
+} workers;
+
+/* n workers (fast's settings otherwise), idle ones polling every poll_us, over n + 1 stores. */
+static void workers_start(og_test_env *env, workers *w, int n, int64_t poll_us)
+{
+    memset(w, 0, sizeof(*w));
+    w->url = og_test_env_db_url(env);
+    w->c = fast;
+    w->c.workers = n;
+    w->c.poll_us = poll_us;
+    OG_ASSERT_OK(og_store_pool_open(&w->pool, w->url, n + 1));
+    OG_ASSERT_OK(og_events_start(&w->ev, w->pool, env->keys, env->data_dir, &w->c));
+}
+
+static void workers_stop(workers *w)
+{
+    og_events_stop(w->ev);
+    og_store_pool_close(w->pool);
+    free(w->url);
+}
+
 static void test_events__worker_threads_deliver_in_the_background(void **state)
 {
     og_test_env *env = *state;
     flaky f = {.fail = 1};
-    og_store_pool *pool = NULL;
-    og_events *ev = NULL;
-    char *url = og_test_env_db_url(env);
-    og_events_config c = fast;
-    c.workers = 3;
-    c.poll_us = 10000;
+    workers w;
     OG_ASSERT_OK(og_events_subscribe("bg", "test.*", flaky_handler, &f));
-    OG_ASSERT_OK(og_store_pool_open(&pool, url, 4));
-    OG_ASSERT_OK(og_events_start(&ev, pool, env->keys, env->data_dir, &c));
+    workers_start(env, &w, 3, 10000);
     for (int i = 0; i < 5; i++)
         emit(env, "test.bg", NULL);
     for (int i = 0; i < 500 && atomic_load(&f.calls) < 6; i++)
         usleep(10000);
-    og_events_stop(ev);
-    og_store_pool_close(pool);
-    free(url);
+    workers_stop(&w);
     assert_int_equal(atomic_load(&f.calls), 6); /* five events, one retry */
     json_t *done = deliveries(env, "done");
     assert_int_equal(json_array_size(done), 5);
@@ -308,15 +327,9 @@ static void test_events__an_event_written_in_process_wakes_the_workers(void **st
 {
     og_test_env *env = *state;
     atomic_int calls = 0;
-    og_store_pool *pool = NULL;
-    og_events *ev = NULL;
-    char *url = og_test_env_db_url(env);
-    og_events_config c = fast;
-    c.workers = 2;
-    c.poll_us = 60000000;
+    workers w;
     OG_ASSERT_OK(og_events_subscribe("woken", "test.*", tally_handler, &calls));
-    OG_ASSERT_OK(og_store_pool_open(&pool, url, 3));
-    OG_ASSERT_OK(og_events_start(&ev, pool, env->keys, env->data_dir, &c));
+    workers_start(env, &w, 2, 60000000);
     usleep(200000); /* both workers asleep */
     int64_t t0 = og_time_mono_us();
     for (int k = 0; k < 3; k++) {
@@ -326,9 +339,7 @@ static void test_events__an_event_written_in_process_wakes_the_workers(void **st
         assert_int_equal(atomic_load(&calls), k + 1);
     }
     assert_true(og_time_mono_us() - t0 < 3000000);
-    og_events_stop(ev);
-    og_store_pool_close(pool);
-    free(url);
+    workers_stop(&w);
     json_t *done = deliveries(env, "done");
     assert_int_equal(json_array_size(done), 3);
     json_decref(done);

@@ -11,6 +11,7 @@
 #include "opsgate/error.h"
 #include "opsgate/infer.h"
 #include "opsgate/store.h"
+#include "opsgate/sys/store_backend.h"
 #include "opsgate/tenant.h"
 #include "opsgate/util.h"
 
@@ -430,6 +431,21 @@ static void test_tenant_metadata_model(void **state)
     json_decref(po);
     json_decref(pt);
     json_decref(truth);
+
+    /* with the models loaded, a proposal reads the models' newest rows (both kinds, the
+     * platform's and the tenant's) in one statement and runs no other */
+    og_infer_doc_proposal *pr = NULL;
+    json_t *projects = json_array();
+    int kept;
+    int64_t before, after;
+    OG_ASSERT_OK(og_infer_doc_proposal_make(&env->ctx, okapi, t, projects, &pr));
+    og_infer_doc_proposal_free(pr); /* every statement it runs is kept by the store now */
+    og_store_stmt_cache_stats(env->ctx.store, &kept, &before);
+    OG_ASSERT_OK(og_infer_doc_proposal_make(&env->ctx, okapi, t, projects, &pr));
+    og_store_stmt_cache_stats(env->ctx.store, &kept, &after);
+    assert_int_equal(after - before, 1);
+    og_infer_doc_proposal_free(pr);
+    json_decref(projects);
     free(t);
 
     /* numbers only: no tenant string, client or word in any stored model */

@@ -18,6 +18,11 @@ static void test_store__applies_every_module_schema_on_open(void **state)
     OG_ASSERT_OK(og_store_schema_version(f->s, "storetest", &applied, &known));
     assert_int_equal(applied, 1);
     assert_string_equal(og_store_backend_name(f->s), f->pg ? "postgres" : "sqlite");
+    /* what modules ask instead of the name: SQLite has FTS5's shadow tables, PostgreSQL a round
+     * trip per statement; both at once is asked as all of them */
+    assert_true(og_store_has(f->s, OG_STORE_CAP_FTS5_SHADOW) == !f->pg);
+    assert_true(og_store_has(f->s, OG_STORE_CAP_ROUND_TRIPS) == !!f->pg);
+    assert_false(og_store_has(f->s, OG_STORE_CAP_FTS5_SHADOW | OG_STORE_CAP_ROUND_TRIPS));
 }
 
 static void test_store__refuses_a_database_with_a_newer_schema(void **state)
@@ -337,6 +342,9 @@ static void test_store__a_bind_failed_by_the_backend_is_not_lost(void **state)
     og_stmt_free(st);
     assert_int_equal(count_rows(f->s), 1);
     assert_string_equal(og_store_backend_name(f->s), f->pg ? "postgres" : "sqlite");
+    /* and its capabilities stay the real backend's */
+    assert_true(og_store_has(f->s, OG_STORE_CAP_FTS5_SHADOW) == !f->pg);
+    assert_true(og_store_has(f->s, OG_STORE_CAP_ROUND_TRIPS) == !!f->pg);
 }
 
 static void test_store__faults_fail_once_or_from_the_nth_call_on(void **state)
