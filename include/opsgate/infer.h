@@ -208,6 +208,11 @@ int og_infer_doc_proposal_make(og_ctx *ctx, const char *tenant_id, const char *t
 int og_infer_doc_proposal_store(og_ctx *ctx, const og_infer_doc_proposal *pr, const char *doc_ref,
                                 json_t **out);
 void og_infer_doc_proposal_free(og_infer_doc_proposal *pr);
+/* The "model" and "metadata_model" labels a proposal for tenant_id would carry if made now (the
+ * newest models' versions), read without loading a model: a kept proposal whose labels differ
+ * was made before a model trained since (the artifacts reuse a proposal only while they match). */
+int og_infer_doc_models_now(og_ctx *ctx, const char *tenant_id, char *model, size_t msize,
+                            char *meta_model, size_t mmsize);
 /* The kind a human gave document doc_ref of tenant_id (a correction or a confirmation): its
  * label for the next training, inside the caller's transaction (the caller audits). OG_EINVAL for
  * a kind outside og_infer_doc_kinds, OG_ENOTFOUND when the classifier never read it. */

@@ -129,10 +129,10 @@ typedef struct art_proposal {
     json_t *read;                /* the fingerprint of the text the proposal read */
 } art_proposal;
 /* A proposal may be reused while the text's word 3-gram set is this similar (estimated Jaccard)
- * to the text it read, its metadata lines and candidates are the same, and for at most this many
- * versions in a row (docs/artifacts.md "Indexing"). */
+ * to the text it read, its metadata lines, candidates and the newest models are the same, and for
+ * at most this many versions in a row (docs/artifacts.md "Indexing"). */
 #define ART_REUSE_SIMILARITY 0.95
-#define ART_REUSE_MAX        16
+#define ART_REUSE_MAX        128
 /* The classifier's proposal (kind and metadata) of an upload's text (NULL: none, *out empty),
  * made before the version's transaction so that the commit holds only the store work: the
  * project's candidates and the newest models read on ctx's connection (keys: the tenant's, loaded

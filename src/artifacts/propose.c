@@ -103,8 +103,12 @@ static int is_month(const char *w, size_t n)
                   {"apr", 3},      {"jun", 3},      {"jul", 3},    {"aug", 3},       {"sep", 3},
                   {"sept", 4},     {"oct", 3},      {"nov", 3},    {"dec", 3}};
     /* every name is 3 to 9 bytes and starts with one of "adfjmnos": most words are told apart
-     * without a comparison */
-    if (n < 3 || n > 9 || !strchr("adfjmnos", og_artifacts__fold((uint8_t)w[0])))
+     * by a bit test, without a call or a comparison (this runs for every word of every version) */
+    static const uint32_t first = 1u << ('a' - 'a') | 1u << ('d' - 'a') | 1u << ('f' - 'a') |
+                                  1u << ('j' - 'a') | 1u << ('m' - 'a') | 1u << ('n' - 'a') |
+                                  1u << ('o' - 'a') | 1u << ('s' - 'a');
+    uint8_t c0 = (uint8_t)og_artifacts__fold((uint8_t)w[0]);
+    if (n < 3 || n > 9 || c0 < 'a' || c0 > 'z' || !(first >> (c0 - 'a') & 1))
         return 0;
     for (size_t i = 0; i < sizeof(months) / sizeof(months[0]); i++)
         if (months[i].len == n && months[i].name[0] == og_artifacts__fold((uint8_t)w[0]) &&
@@ -249,9 +253,27 @@ static int sketch_parse(json_t *read, sketch *s, uint64_t *cands)
     return 1;
 }
 
+/* Whether proposal prop was made under the models a proposal for the tenant would be made
+ * under now (a model trained since: made again, whatever the text). */
+static int models_current(og_ctx *ctx, const char *tenant_id, json_t *prop)
+{
+    char model[64], meta_model[64];
+    const char *m = json_string_value(json_object_get(prop, "model"));
+    const char *mm = json_string_value(json_object_get(prop, "metadata_model"));
+    if (!m || !mm)
+        return 0;
+    if (og_infer_doc_models_now(ctx, tenant_id, model, sizeof(model), meta_model,
+                                sizeof(meta_model)) < 0) {
+        og_error_clear(); /* not known: made again */
+        return 0;
+    }
+    return strcmp(m, model) == 0 && strcmp(mm, meta_model) == 0;
+}
+
 /* The previous version's proposal when it may stand for text of sketch s (see the header):
  * a new reference to a copy with "reused" counted, and its "read" in *read; NULL when not. */
-static json_t *reusable(json_t *rec, const sketch *s, uint64_t cands, json_t **read)
+static json_t *reusable(og_ctx *ctx, const char *tenant_id, json_t *rec, const sketch *s,
+                        uint64_t cands, json_t **read)
 {
     json_t *prop = json_object_get(rec, "proposal"), *copy;
     sketch prev;
@@ -263,7 +285,7 @@ static json_t *reusable(json_t *rec, const sketch *s, uint64_t cands, json_t **r
         return NULL;
     reused = json_integer_value(json_object_get(prop, "reused"));
     if (reused >= ART_REUSE_MAX || prev_cands != cands || prev.marks != s->marks ||
-        sketch_similarity(&prev, s) < ART_REUSE_SIMILARITY)
+        sketch_similarity(&prev, s) < ART_REUSE_SIMILARITY || !models_current(ctx, tenant_id, prop))
         return NULL;
     if (!(copy = json_deep_copy(prop)))
         return NULL;
@@ -308,7 +330,7 @@ int og_artifacts__propose_make(og_ctx *ctx, const art_scope *sc, const char *tex
         } else if (error < 0) {
             goto cleanup;
         }
-        if (rec && (out->reused = reusable(rec, &s, cands, &out->read)))
+        if (rec && (out->reused = reusable(ctx, sc->tenant_id, rec, &s, cands, &out->read)))
             goto cleanup;
     }
     if (!(out->read = sketch_json(&s, cands))) {

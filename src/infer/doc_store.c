@@ -177,6 +177,39 @@ static int meta_model(og_store *s, const og_infer__newest nw[2], og_infer_doc_me
     return error;
 }
 
+int og_infer_doc_models_now(og_ctx *ctx, const char *tenant_id, char *model, size_t msize,
+                            char *meta_model, size_t mmsize)
+{
+    char pid[OG_INFER__ROW_ID], oid[OG_INFER__ROW_ID];
+    int64_t pv, pn, ov, on;
+    int error;
+    /* the labels as doc_kind and meta_model write them */
+    if ((error = og_infer__model_newest_id(ctx->store, OG_INFER_DOC_MODEL, NULL, pid, &pv, &pn)) <
+            0 ||
+        (error = og_infer__model_newest_id(ctx->store, OG_INFER_DOC_MODEL, tenant_id, oid, &ov,
+                                           &on)) < 0)
+        return error;
+    if (pid[0] && oid[0])
+        snprintf(model, msize, "v%lld+tenant v%lld", (long long)pv, (long long)ov);
+    else if (pid[0] || oid[0])
+        snprintf(model, msize, "%sv%lld", oid[0] ? "tenant " : "", (long long)(pid[0] ? pv : ov));
+    else
+        og_strlcpy(model, "no model yet", msize);
+    if ((error = og_infer__model_newest_id(ctx->store, OG_INFER_DOC_META_MODEL, NULL, pid, &pv,
+                                           &pn)) < 0 ||
+        (error = og_infer__model_newest_id(ctx->store, OG_INFER_DOC_META_MODEL, tenant_id, oid, &ov,
+                                           &on)) < 0)
+        return error;
+    if (pid[0] && oid[0])
+        snprintf(meta_model, mmsize, "v%lld+tenant v%lld", (long long)pv, (long long)ov);
+    else if (pid[0] || oid[0])
+        snprintf(meta_model, mmsize, "%sv%lld", oid[0] ? "tenant " : "",
+                 (long long)(pid[0] ? pv : ov));
+    else
+        og_strlcpy(meta_model, "rules", mmsize);
+    return 0;
+}
+
 /* A proposal made outside any transaction, stored by og_infer_doc_proposal_store(). */
 struct og_infer_doc_proposal {
     char tenant_id[OG_ID_LEN];

@@ -254,6 +254,17 @@ static void test_upload_proposal_correction_retrains(void **state)
     assert_string_equal(json_string_value(json_object_get(p, "client")), "Quagga Freight GmbH");
     assert_string_equal(json_string_value(json_object_get(p, "total")), "9000");
     json_decref(p);
+    /* a document edited a little keeps its proposal (reused) until a model is trained */
+    char *kt = NULL, *edited = NULL;
+    OG_ASSERT_OK(og_infer_doc_synth(0, 0, 99, &kt));
+    put_doc(env, "kept.md", kt);
+    assert_true(asprintf(&edited, "%s\nnote one more line\n", kt) > 0);
+    put_doc(env, "kept.md", edited);
+    p = proposal_of(env, "kept.md");
+    assert_int_equal(json_integer_value(json_object_get(p, "of_version")), 1);
+    assert_int_equal(json_integer_value(json_object_get(p, "reused")), 1);
+    assert_string_equal(json_string_value(json_object_get(p, "model")), "no model yet");
+    json_decref(p);
     og_artifact_ref first = {"zebracorp", "zp", "first.md"};
     assert_int_equal(og_artifact_classify(&aud, &first, "sow", NULL, NULL), OG_EDENIED);
     assert_int_equal(og_artifact_classify(&ada, &first, "invoice", NULL, NULL), OG_EINVAL);
@@ -286,6 +297,17 @@ static void test_upload_proposal_correction_retrains(void **state)
     p = proposal_of(env, "new.md");
     assert_string_equal(json_string_value(json_object_get(p, "kind")), "runbook");
     /* 61 labelled documents of its own: the tenant model blends in */
+    assert_string_equal(json_string_value(json_object_get(p, "model")), "v1+tenant v1");
+    json_decref(p);
+    /* the same little edit after the training: made again under the new models, not reused */
+    free(edited);
+    assert_true(asprintf(&edited, "%s\nnote another line\n", kt) > 0);
+    put_doc(env, "kept.md", edited);
+    free(edited);
+    free(kt);
+    p = proposal_of(env, "kept.md");
+    assert_int_equal(json_integer_value(json_object_get(p, "of_version")), 3);
+    assert_int_equal(json_integer_value(json_object_get(p, "reused")), 0);
     assert_string_equal(json_string_value(json_object_get(p, "model")), "v1+tenant v1");
     json_decref(p);
     /* the models are loaded once per process and kept: a new version is read at the next
