@@ -65,6 +65,21 @@ static int doc_model_of(og_store *s, const og_infer__newest *nw, og_infer_doc_mo
     return error;
 }
 
+/* The label of a pair of model rows (platform nw[0], tenant nw[1]) as proposals carry it: "v2",
+ * "v2+tenant v1", "tenant v1", or none when neither exists. */
+static void versions_label(const og_infer__newest nw[2], const char *none, char *out, size_t size)
+{
+    int plat = nw[0].id[0] != 0, own = nw[1].id[0] != 0;
+    if (plat && own)
+        snprintf(out, size, "v%lld+tenant v%lld", (long long)nw[0].version,
+                 (long long)nw[1].version);
+    else if (plat || own)
+        snprintf(out, size, "%sv%lld", own ? "tenant " : "",
+                 (long long)(plat ? nw[0].version : nw[1].version));
+    else
+        og_strlcpy(out, none, size);
+}
+
 /* The kind of text under the platform model (row nw[0]) and the tenant's (nw[1]), blended as the
  * action models
  * are: (1 - a) * platform + a * tenant, a = n / (n + 200) with n the tenant model's examples,
@@ -108,10 +123,7 @@ static int doc_kind(og_store *s, const og_infer__newest nw[2], const char *text,
         }
     }
     *version = plat ? pv : own ? ov : 0;
-    if (plat && own)
-        snprintf(model, size, "v%lld+tenant v%lld", (long long)pv, (long long)ov);
-    else if (plat || own)
-        snprintf(model, size, "%sv%lld", own ? "tenant " : "", (long long)(plat ? pv : ov));
+    versions_label(nw, "no model yet", model, size);
 cleanup:
     og_infer__cache_put(plat, doc_model_free);
     og_infer__cache_put(own, doc_model_free);
@@ -155,18 +167,14 @@ static int meta_model(og_store *s, const og_infer__newest nw[2], og_infer_doc_me
                       char *label, size_t size)
 {
     const char *pid = nw[0].id, *oid = nw[1].id;
-    int64_t pv = nw[0].version, ov = nw[1].version, on = nw[1].examples;
+    int64_t on = nw[1].examples;
     char key[OG_INFER__CACHE_KEY];
     void *got = NULL;
     int error;
     *mm = NULL;
-    og_strlcpy(label, "rules", size);
+    versions_label(nw, "rules", label, size);
     if (!pid[0] && !oid[0])
         return 0;
-    if (pid[0] && oid[0])
-        snprintf(label, size, "v%lld+tenant v%lld", (long long)pv, (long long)ov);
-    else
-        snprintf(label, size, "%sv%lld", oid[0] ? "tenant " : "", (long long)(pid[0] ? pv : ov));
     model_src src = {.s = s,
                      .id = pid,
                      .own_id = oid,
@@ -180,33 +188,14 @@ static int meta_model(og_store *s, const og_infer__newest nw[2], og_infer_doc_me
 int og_infer_doc_models_now(og_ctx *ctx, const char *tenant_id, char *model, size_t msize,
                             char *meta_model, size_t mmsize)
 {
-    char pid[OG_INFER__ROW_ID], oid[OG_INFER__ROW_ID];
-    int64_t pv, pn, ov, on;
-    int error;
+    og_infer__newest nw[4]; /* the document models, then the metadata models */
+    int error = og_infer__models_newest(ctx->store, OG_INFER_DOC_MODEL, OG_INFER_DOC_META_MODEL,
+                                        tenant_id, nw);
+    if (error < 0)
+        return error;
     /* the labels as doc_kind and meta_model write them */
-    if ((error = og_infer__model_newest_id(ctx->store, OG_INFER_DOC_MODEL, NULL, pid, &pv, &pn)) <
-            0 ||
-        (error = og_infer__model_newest_id(ctx->store, OG_INFER_DOC_MODEL, tenant_id, oid, &ov,
-                                           &on)) < 0)
-        return error;
-    if (pid[0] && oid[0])
-        snprintf(model, msize, "v%lld+tenant v%lld", (long long)pv, (long long)ov);
-    else if (pid[0] || oid[0])
-        snprintf(model, msize, "%sv%lld", oid[0] ? "tenant " : "", (long long)(pid[0] ? pv : ov));
-    else
-        og_strlcpy(model, "no model yet", msize);
-    if ((error = og_infer__model_newest_id(ctx->store, OG_INFER_DOC_META_MODEL, NULL, pid, &pv,
-                                           &pn)) < 0 ||
-        (error = og_infer__model_newest_id(ctx->store, OG_INFER_DOC_META_MODEL, tenant_id, oid, &ov,
-                                           &on)) < 0)
-        return error;
-    if (pid[0] && oid[0])
-        snprintf(meta_model, mmsize, "v%lld+tenant v%lld", (long long)pv, (long long)ov);
-    else if (pid[0] || oid[0])
-        snprintf(meta_model, mmsize, "%sv%lld", oid[0] ? "tenant " : "",
-                 (long long)(pid[0] ? pv : ov));
-    else
-        og_strlcpy(meta_model, "rules", mmsize);
+    versions_label(nw, "no model yet", model, msize);
+    versions_label(nw + 2, "rules", meta_model, mmsize);
     return 0;
 }
 
