@@ -127,6 +127,27 @@ int og_module_sym(const char *name, const char *sym, void **out);
 /* The folders og_module_sym looks in, in order, as "DIR1:DIR2..." (diagnostics, tests). */
 void og_module_path(char *out, size_t size);
 
+/* ---- system libraries only some commands need, loaded on first use ----
+ * libxml2, liblinear (infer) and libarchive (backup) are not linked into the binary: with them
+ * (and ICU and libstdc++ under them) every process's start mapped and relocated 11 more shared
+ * objects. The module that owns one declares an og_lazylib and defines the few functions of the
+ * library it calls under their own names, each calling the library's through og_lazylib_sym
+ * (src/infer/lazy_libs.c, src/backup/lazy_archive.c). The library is loaded once per process
+ * (RTLD_NOW | RTLD_LOCAL, under a lock) and stays loaded; OG_ERROR naming the library, its
+ * Debian package and what needs it when it cannot be loaded (a failure is not remembered).
+ * OPSGATE_TEST_LAZYLIB_MISSING=SONAME[,SONAME...] makes those count as not installed (tests of
+ * that message). */
+typedef struct og_lazylib {
+    const char *soname;     /* "libarchive.so.13" */
+    const char *package;    /* the Debian package that ships it: "libarchive13" */
+    const char *needed_for; /* what needs it, for the message: "backups" */
+    void *dl;               /* once loaded (under the lock; read with __atomic_load_n) */
+} og_lazylib;
+/* Load lib (if it is not yet). */
+int og_lazylib_load(og_lazylib *lib);
+/* *out: the address of lib's symbol sym, loading lib first. */
+int og_lazylib_sym(og_lazylib *lib, const char *sym, void **out);
+
 /* ---- network addresses (no policy: which ranges a deployment allows is decided elsewhere) ---- */
 /* An IPv4 or IPv6 address. IPv4 lives in b[0..3]. IPv4-mapped IPv6 (::ffff:a.b.c.d) is always
  * stored as the IPv4 address it maps, so one range check covers both spellings. */

@@ -113,8 +113,10 @@ int og_backup__writer_open(bk_writer *w, const char *to, og_backup_progress fn, 
         return og_error_set(OG_EINVAL, "path too long: '%s'", to);
     if (lstat(to, &sb) == 0)
         return og_error_set(OG_EEXISTS, "'%s' exists: a backup never replaces a file", to);
-    int error = og_backup__tmp_beside(to, "partial", w->tmp, sizeof(w->tmp), &w->fd);
+    int error = og_backup__libarchive();
     if (error < 0)
+        return error;
+    if ((error = og_backup__tmp_beside(to, "partial", w->tmp, sizeof(w->tmp), &w->fd)) < 0)
         return error;
     /* O_DIRECT where the file system takes it (out_write); otherwise the page cache */
     int fl = fcntl(w->fd, F_GETFL);

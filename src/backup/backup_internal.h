@@ -120,4 +120,8 @@ int og_backup__sync_tree(const char *dir);
 /* fsync a folder. */
 int og_backup__fsync_dir(const char *dir);
 
+/* libarchive is loaded on first use (lazy_archive.c, which defines the functions of it that
+ * backup calls): load it, OG_ERROR saying what to install when it cannot. */
+int og_backup__libarchive(void);
+
 #endif

@@ -158,6 +158,8 @@ int og_backup__scan(const char *file, const bk_sink *sink, og_backup_progress fn
         return og_error_set(errno == ENOENT ? OG_ENOTFOUND : OG_ERROR, "cannot read '%s': %s", file,
                             strerror(errno));
     s.total = 0;
+    if ((error = og_backup__libarchive()) < 0)
+        goto cleanup;
     if (!(s.seen = json_object()) || !(s.a = archive_read_new())) {
         error = og_error_set(OG_ERROR, "out of memory");
         goto cleanup;

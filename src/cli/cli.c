@@ -4,6 +4,7 @@
 #include "opsgate/acme.h"
 #include "opsgate/app.h"
 #include "opsgate/audit.h"
+#include "opsgate/crypto.h"
 #include "opsgate/egress.h"
 #include "opsgate/error.h"
 #include "opsgate/gate.h"
@@ -115,6 +116,7 @@ int og_cli_main(int argc, char **argv)
 {
     og_cli cli;
     memset(&cli, 0, sizeof(cli));
+    og_crypto_init_process();
     int rc = take_global_options(&cli, &argc, argv);
     if (rc)
         return rc;

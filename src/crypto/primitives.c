@@ -288,3 +288,8 @@ cleanup:
     EVP_CIPHER_CTX_free(c);
     return error;
 }
+
+void og_crypto_init_process(void)
+{
+    OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, NULL);
+}

@@ -55,6 +55,8 @@ static int html_text(const char *data, size_t len, og_buf *out)
 {
     if (len > INT_MAX)
         return og_error_set(OG_EINVAL, "the HTML document is too large");
+    if (og_infer__libxml2() < 0)
+        return OG_ERROR;
     htmlDocPtr doc = htmlReadMemory(data, (int)len, NULL, "UTF-8",
                                     HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
                                         HTML_PARSE_NONET);
@@ -79,7 +81,7 @@ static int docx_walk(xmlNode *n, og_buf *out, int depth)
         if (strcmp(name, "t") == 0) {
             xmlChar *t = xmlNodeGetContent(n);
             error = t ? og_buf_puts(out, (const char *)t) : 0;
-            xmlFree(t);
+            og_infer__xml_free(t);
         } else if (strcmp(name, "tab") == 0) {
             error = og_buf_puts(out, "\t");
         } else if (strcmp(name, "br") == 0) {
@@ -128,6 +130,9 @@ static int docx_text(const char *data, size_t len, og_buf *out)
         error = og_error_set(xml ? OG_EINVAL : OG_ERROR, "the DOCX document could not be read");
         goto cleanup;
     }
+    if ((error = og_infer__libxml2()) < 0)
+        goto cleanup;
+    error = OG_EINVAL;
     /* no network, no entity substitution, no DTD loading: a document cannot reach out */
     if (!(doc = xmlReadMemory(xml, (int)stt.size, NULL, NULL,
                               XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING))) {

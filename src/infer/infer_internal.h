@@ -327,4 +327,10 @@ int og_infer__synth_mixed(int kind, int family, uint64_t seed, char **out);
 /* The synthetic generator's random numbers (splitmix64). */
 uint64_t og_infer__rnd(uint64_t *s);
 
+/* libxml2 and liblinear are loaded on first use (lazy_libs.c, which defines the functions of
+ * theirs that infer calls): og_infer__libxml2 loads libxml2, OG_ERROR saying what to install
+ * when it cannot; og_infer__xml_free is libxml2's xmlFree (a variable of the library's). */
+int og_infer__libxml2(void);
+void og_infer__xml_free(void *p);
+
 #endif
