@@ -367,6 +367,8 @@ void og_cli_artifact_print_show(json_t *a)
                    json_string_value(json_object_get(json_array_get(alt, i), "kind")),
                    json_number_value(json_object_get(json_array_get(alt, i), "confidence")),
                    i + 1 == json_array_size(alt) ? "\n" : "");
+        if (json_object_get(pr, "structure"))
+            printf("  because   %s\n", json_string_value(json_object_get(pr, "structure")));
         printf("  indexed   client %s, project %s, total %s %s, date %s, dates %s (metadata %s)\n",
                str_or(pr, "client", "-"), str_or(pr, "project", "-"), str_or(pr, "currency", ""),
                str_or(pr, "total", "-"), str_or(pr, "date", "-"), dates ? dates : "[]",

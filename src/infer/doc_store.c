@@ -87,7 +87,8 @@ static void versions_label(const og_infer__newest nw[2], const char *none, char 
  * *kind 4 ("other") and *conf 0 without any model; *alt the kinds close behind it (new, NULL
  * without a model); model names the versions. */
 static int doc_kind(og_store *s, const og_infer__newest nw[2], const char *text, int *kind,
-                    double *conf, json_t **alt, int64_t *version, char *model, size_t size)
+                    double *conf, json_t **alt, int64_t *version, int *stage, char *model,
+                    size_t size)
 {
     og_infer_doc_model *plat = NULL, *own = NULL;
     int64_t pv = nw[0].version, ov = nw[1].version, on = nw[1].examples;
@@ -99,6 +100,7 @@ static int doc_kind(og_store *s, const og_infer__newest nw[2], const char *text,
     *conf = 0;
     *alt = NULL;
     *version = 0;
+    *stage = OG_INFER__STAGE_NONE;
     og_strlcpy(model, "no model yet", size);
     if ((error = doc_model_of(s, &nw[0], &plat)) < 0 || (error = doc_model_of(s, &nw[1], &own)) < 0)
         goto cleanup;
@@ -114,7 +116,7 @@ static int doc_kind(og_store *s, const og_infer__newest nw[2], const char *text,
                 (a > 0 ? a * (isfinite(eo[k]) ? eo[k] : 0) : 0);
     }
     if (plat || own) {
-        og_infer__doc_second_stage(text, p, ev);
+        *stage = og_infer__doc_second_stage(text, p, ev);
         *kind = og_infer__doc_choose(p, ev);
         *conf = p[*kind];
         if (!(*alt = og_infer__doc_alternatives(p, *kind))) {
@@ -229,7 +231,7 @@ int og_infer_doc_proposal_make(og_ctx *ctx, const char *tenant_id, const char *t
     og_infer__newest nw[4]; /* the document models, then the metadata models */
     json_t *vec = NULL, *sets = NULL, *alt = NULL;
     char model[64], mlabel[64];
-    int kind, error;
+    int kind, stage, error;
     *out = NULL;
     if (!tenant_id || strlen(tenant_id) >= OG_ID_LEN || !text)
         return og_error_set(OG_EINVAL, "a document proposal needs a tenant and text");
@@ -240,7 +242,7 @@ int og_infer_doc_proposal_make(og_ctx *ctx, const char *tenant_id, const char *t
     og_strlcpy(pr->tenant_id, tenant_id, sizeof(pr->tenant_id));
     if ((error = og_infer__models_newest(ctx->store, OG_INFER_DOC_MODEL, OG_INFER_DOC_META_MODEL,
                                          tenant_id, nw)) < 0 ||
-        (error = doc_kind(ctx->store, nw, text, &kind, &pr->conf, &alt, &pr->version, model,
+        (error = doc_kind(ctx->store, nw, text, &kind, &pr->conf, &alt, &pr->version, &stage, model,
                           sizeof(model))) < 0 ||
         (error = meta_model(ctx->store, nw + 2, &mm, mlabel, sizeof(mlabel))) < 0 ||
         (error = og_infer__doc_vector(text, &vec)) < 0 ||
@@ -262,6 +264,9 @@ int og_infer_doc_proposal_make(og_ctx *ctx, const char *tenant_id, const char *t
     /* the uncertainty shown: the kinds close behind the proposed one (a person decides) */
     if (json_array_size(alt) > 0)
         json_object_set(pr->meta, "alternatives", alt);
+    /* the structure rule that moved the kind, named so that a person can judge it */
+    if (og_infer__doc_stage_reason(stage))
+        json_object_set_new(pr->meta, "structure", json_string(og_infer__doc_stage_reason(stage)));
     json_object_set_new(pr->meta, "metadata_model", json_string(mlabel));
     *out = pr;
     pr = NULL;

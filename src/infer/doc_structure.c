@@ -89,13 +89,30 @@ static void swap_kinds(double p[OG_INFER_DOC_NKINDS], double ev[OG_INFER_DOC_NKI
     }
 }
 
-void og_infer__doc_second_stage(const char *text, double p[OG_INFER_DOC_NKINDS],
-                                double ev[OG_INFER_DOC_NKINDS])
+int og_infer__doc_second_stage(const char *text, double p[OG_INFER_DOC_NKINDS],
+                               double ev[OG_INFER_DOC_NKINDS])
 {
     size_t len = strnlen(text, SO_MAX_TEXT);
     int chosen = og_infer__doc_choose(p, ev);
-    if (chosen == K_SOW && p[K_CHANGE] > 0 && og_infer__doc_amends(text, len))
+    if (chosen == K_SOW && p[K_CHANGE] > 0 && og_infer__doc_amends(text, len)) {
         swap_kinds(p, ev, K_SOW, K_CHANGE);
-    else if (chosen == K_OTHER && p[K_CLOSURE] > 0 && og_infer__doc_closes(text, len))
+        return OG_INFER__STAGE_AMENDS;
+    }
+    if (chosen == K_OTHER && p[K_CLOSURE] > 0 && og_infer__doc_closes(text, len)) {
         swap_kinds(p, ev, K_OTHER, K_CLOSURE);
+        return OG_INFER__STAGE_CLOSES;
+    }
+    return OG_INFER__STAGE_NONE;
+}
+
+const char *og_infer__doc_stage_reason(int stage)
+{
+    switch (stage) {
+    case OG_INFER__STAGE_AMENDS:
+        return "taken for a SOW by its words; its amounts read before, after and the difference";
+    case OG_INFER__STAGE_CLOSES:
+        return "taken for other by its words; it ticks off what was delivered";
+    default:
+        return NULL;
+    }
 }

@@ -118,8 +118,12 @@ json_t *og_infer__doc_alternatives(const double p[OG_INFER_DOC_NKINDS], int chos
  * (the two kinds' probabilities and evidence swapped, in place). */
 int og_infer__doc_amends(const char *text, size_t len);
 int og_infer__doc_closes(const char *text, size_t len);
-void og_infer__doc_second_stage(const char *text, double p[OG_INFER_DOC_NKINDS],
-                                double ev[OG_INFER_DOC_NKINDS]);
+/* The rule that moved the kind: OG_INFER__STAGE_NONE, _AMENDS or _CLOSES. */
+enum { OG_INFER__STAGE_NONE = 0, OG_INFER__STAGE_AMENDS, OG_INFER__STAGE_CLOSES };
+int og_infer__doc_second_stage(const char *text, double p[OG_INFER_DOC_NKINDS],
+                               double ev[OG_INFER_DOC_NKINDS]);
+/* What a proposal says of the rule (NULL for OG_INFER__STAGE_NONE). */
+const char *og_infer__doc_stage_reason(int stage);
 /* The tail of every document model's training (doc_store.c): fit_error is the fit's result;
  * OG_ECONFLICT (one kind or field only) records a skip reason in skipped, another error is
  * returned; else model's weights (dump()) are saved as a new version of kind for tenant_id

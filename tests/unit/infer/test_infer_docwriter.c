@@ -179,21 +179,25 @@ static void test_second_stage(void **state)
     /* taken for a SOW, amends: a change order, the probabilities swapped */
     double p[OG_INFER_DOC_NKINDS] = {0.5, 0.2, 0.1, 0.1, 0.1};
     double ev[OG_INFER_DOC_NKINDS] = {1.0, 0.2, -0.5, -0.5, -0.6};
-    og_infer__doc_second_stage(sentence, p, ev);
+    assert_int_equal(og_infer__doc_second_stage(sentence, p, ev), OG_INFER__STAGE_AMENDS);
     assert_int_equal(og_infer__doc_choose(p, ev), 1);
+    assert_non_null(strstr(og_infer__doc_stage_reason(OG_INFER__STAGE_AMENDS), "difference"));
     assert_true(p[1] == 0.5 && p[0] == 0.2 && ev[1] == 1.0);
     /* the same without amounts: untouched */
     double q[OG_INFER_DOC_NKINDS] = {0.5, 0.2, 0.1, 0.1, 0.1};
-    og_infer__doc_second_stage("We move your mailboxes.\n", q, ev);
+    assert_int_equal(og_infer__doc_second_stage("We move your mailboxes.\n", q, ev),
+                     OG_INFER__STAGE_NONE);
+    assert_null(og_infer__doc_stage_reason(OG_INFER__STAGE_NONE));
     assert_true(q[0] == 0.5 && q[1] == 0.2);
     /* taken for "other" on its evidence, ticks: a closure */
     double r[OG_INFER_DOC_NKINDS] = {0.1, 0.1, 0.1, 0.2, 0.5};
     double er[OG_INFER_DOC_NKINDS] = {-0.5, -0.5, -0.5, 0.1, 0.9};
-    og_infer__doc_second_stage(ticks, r, er);
+    assert_int_equal(og_infer__doc_second_stage(ticks, r, er), OG_INFER__STAGE_CLOSES);
+    assert_non_null(og_infer__doc_stage_reason(OG_INFER__STAGE_CLOSES));
     assert_int_equal(og_infer__doc_choose(r, er), 3);
     /* a runbook with ticks stays a runbook: the rule is between "other" and closure only */
     double u[OG_INFER_DOC_NKINDS] = {0.1, 0.1, 0.5, 0.2, 0.1};
-    og_infer__doc_second_stage(ticks, u, NULL);
+    assert_int_equal(og_infer__doc_second_stage(ticks, u, NULL), OG_INFER__STAGE_NONE);
     assert_int_equal(og_infer__doc_choose(u, NULL), 2);
 }
 
