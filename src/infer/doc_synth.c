@@ -198,6 +198,25 @@ uint64_t og_infer__rnd(uint64_t *s)
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
     return z ^ (z >> 31);
 }
+
+int og_infer__synth_family(const og_infer__family *f, int kind, int lang, uint64_t seed, char **out)
+{
+    og_buf b;
+    uint64_t s = seed * f->mult + (uint64_t)(kind * f->langs + lang) + f->add;
+    int error;
+    *out = NULL;
+    if (kind < 0 || kind >= OG_INFER_DOC_NKINDS || lang < 0 || lang >= f->langs)
+        return og_error_set(OG_EINVAL, "no %s document of kind %d, language %d", f->what, kind,
+                            lang);
+    og_buf_init(&b, 1 << 20);
+    error = kind == OG_INFER_DOC_NKINDS - 1
+                ? f->other_fn((int)(og_infer__rnd(&s) % (uint64_t)f->genres), lang, &s, &b)
+                : f->kind_fn(kind, lang, &s, &b);
+    if (error >= 0)
+        *out = og_buf_detach(&b);
+    og_buf_free(&b);
+    return error < 0 ? error : 0;
+}
 #define rnd og_infer__rnd
 
 /* A heading in the family's layout: Markdown, numbered, capitals, "Heading:", underlined. */

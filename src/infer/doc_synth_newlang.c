@@ -220,18 +220,7 @@ static int nl_other(int g, int lang, uint64_t *s, og_buf *b)
 
 int og_infer_doc_synth_newlang(int kind, int lang, uint64_t seed, char **out)
 {
-    og_buf b;
-    uint64_t s = seed * 6364136223846793005u + (uint64_t)(kind * NL + lang) + 7013;
-    int error;
-    *out = NULL;
-    if (kind < 0 || kind >= NK || lang < 0 || lang >= NL)
-        return og_error_set(OG_EINVAL, "no new-language document of kind %d, language %d", kind,
-                            lang);
-    og_buf_init(&b, 1 << 20);
-    error = kind == NK - 1 ? nl_other((int)(rnd(&s) % OG_INFER__NL_GENRES), lang, &s, &b)
-                           : nl_kind(kind, lang, &s, &b);
-    if (error >= 0)
-        *out = og_buf_detach(&b);
-    og_buf_free(&b);
-    return error < 0 ? error : 0;
+    static const og_infer__family f = {
+        "new-language", NL, OG_INFER__NL_GENRES, 6364136223846793005u, 7013, nl_kind, nl_other};
+    return og_infer__synth_family(&f, kind, lang, seed, out);
 }

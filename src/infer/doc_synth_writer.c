@@ -420,17 +420,6 @@ static int w_other(int g, int lang, uint64_t *s, og_buf *b)
 
 int og_infer_doc_synth_writer(int kind, int lang, uint64_t seed, char **out)
 {
-    og_buf b;
-    uint64_t s = seed * 2654435761u + (uint64_t)(kind * NW + lang) + 4099;
-    int error;
-    *out = NULL;
-    if (kind < 0 || kind >= NK || lang < 0 || lang >= NW)
-        return og_error_set(OG_EINVAL, "no writer document of kind %d, language %d", kind, lang);
-    og_buf_init(&b, 1 << 20);
-    error =
-        kind == NK - 1 ? w_other((int)(rnd(&s) % NG), lang, &s, &b) : w_kind(kind, lang, &s, &b);
-    if (error >= 0)
-        *out = og_buf_detach(&b);
-    og_buf_free(&b);
-    return error < 0 ? error : 0;
+    static const og_infer__family f = {"writer", NW, NG, 2654435761u, 4099, w_kind, w_other};
+    return og_infer__synth_family(&f, kind, lang, seed, out);
 }

@@ -375,18 +375,7 @@ static int w2_other(int g, int lang, uint64_t *s, og_buf *b)
 
 int og_infer_doc_synth_writer2(int kind, int lang, uint64_t seed, char **out)
 {
-    og_buf b;
-    uint64_t s = seed * 11400714819323198485u + (uint64_t)(kind * NW + lang) + 7919;
-    int error;
-    *out = NULL;
-    if (kind < 0 || kind >= NK || lang < 0 || lang >= NW)
-        return og_error_set(OG_EINVAL, "no second-writer document of kind %d, language %d", kind,
-                            lang);
-    og_buf_init(&b, 1 << 20);
-    error =
-        kind == NK - 1 ? w2_other((int)(rnd(&s) % NG), lang, &s, &b) : w2_kind(kind, lang, &s, &b);
-    if (error >= 0)
-        *out = og_buf_detach(&b);
-    og_buf_free(&b);
-    return error < 0 ? error : 0;
+    static const og_infer__family f = {"second-writer", NW,      NG, 11400714819323198485u, 7919,
+                                       w2_kind,         w2_other};
+    return og_infer__synth_family(&f, kind, lang, seed, out);
 }

@@ -330,6 +330,20 @@ extern const og_infer__nl_lang og_infer__nl_langs[OG_INFER_DOC_NEWLANGS];
 int og_infer__synth_mixed(int kind, int family, uint64_t seed, char **out);
 /* The synthetic generator's random numbers (splitmix64). */
 uint64_t og_infer__rnd(uint64_t *s);
+/* A held-out family of synthetic documents (the writers', the new languages'): its real kinds
+ * written by kind_fn, "other" by other_fn in one of genres genres drawn from the seed's stream;
+ * the stream starts at seed * mult + kind * langs + lang + add (each family its own). */
+typedef struct og_infer__family {
+    const char *what; /* in the error: "no <what> document of kind ..." */
+    int langs, genres;
+    uint64_t mult, add;
+    int (*kind_fn)(int kind, int lang, uint64_t *s, og_buf *b);
+    int (*other_fn)(int genre, int lang, uint64_t *s, og_buf *b);
+} og_infer__family;
+/* Family f's document of kind, lang and seed into *out (caller frees); OG_EINVAL for a kind or
+ * language out of range. */
+int og_infer__synth_family(const og_infer__family *f, int kind, int lang, uint64_t seed,
+                           char **out);
 
 /* libxml2 and liblinear are loaded on first use (lazy_libs.c, which defines the functions of
  * theirs that infer calls): og_infer__libxml2 loads libxml2, OG_ERROR saying what to install

@@ -6,6 +6,7 @@
 #include "infer/infer_internal.h"
 #include "opsgate/error.h"
 #include "opsgate/infer.h"
+#include "synth_family.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -99,7 +100,7 @@ static void test_terms(void **state)
 static void test_synth(void **state)
 {
     (void)state;
-    char *t = NULL, *u = NULL;
+    char *t = NULL;
     assert_string_equal(og_infer_doc_newlangs[2], "cs");
     assert_null(og_infer_doc_newlangs[OG_INFER_DOC_NEWLANGS]);
     for (int k = 0; k < OG_INFER_DOC_NKINDS; k++)
@@ -111,18 +112,7 @@ static void test_synth(void **state)
                 free(t);
                 t = NULL;
             }
-    OG_ASSERT_OK(og_infer_doc_synth_newlang(1, 4, 3, &t));
-    OG_ASSERT_OK(og_infer_doc_synth_newlang(1, 4, 3, &u));
-    assert_string_equal(t, u);
-    free(u);
-    OG_ASSERT_OK(og_infer_doc_synth_newlang(1, 4, 4, &u));
-    assert_true(strcmp(t, u) != 0);
-    free(t);
-    free(u);
-    assert_int_equal(og_infer_doc_synth_newlang(OG_INFER_DOC_NKINDS, 0, 1, &t), OG_EINVAL);
-    assert_int_equal(og_infer_doc_synth_newlang(0, OG_INFER_DOC_NEWLANGS, 1, &t), OG_EINVAL);
-    assert_int_equal(og_infer_doc_synth_newlang(0, -1, 1, &t), OG_EINVAL);
-    assert_null(t);
+    synth_family_contract(og_infer_doc_synth_newlang, OG_INFER_DOC_NEWLANGS);
 }
 
 /* A model trained on every training family (none of them in these languages) classifies the

@@ -1,0 +1,36 @@
+/* synth_family.h - what every held-out family of synthetic documents promises its tests
+ * (og_infer__synth_family: the writers', the new languages'), shared by the infer unit tests:
+ * deterministic by seed, varied across seeds, kinds and languages out of range refused. */
+#ifndef OG_TEST_SYNTH_FAMILY_H
+#define OG_TEST_SYNTH_FAMILY_H
+
+#include "og_test.h"
+#include "opsgate/error.h"
+#include "opsgate/infer.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef int (*synth_fn)(int kind, int lang, uint64_t seed, char **out);
+
+static inline void synth_family_contract(synth_fn synth, int langs)
+{
+    char *t = NULL, *u = NULL;
+    OG_ASSERT_OK(synth(1, langs - 1, 3, &t));
+    OG_ASSERT_OK(synth(1, langs - 1, 3, &u));
+    assert_string_equal(t, u);
+    free(u);
+    OG_ASSERT_OK(synth(1, langs - 1, 4, &u));
+    assert_true(strcmp(t, u) != 0);
+    free(t);
+    free(u);
+    t = NULL;
+    assert_int_equal(synth(OG_INFER_DOC_NKINDS, 0, 1, &t), OG_EINVAL);
+    assert_int_equal(synth(-1, 0, 1, &t), OG_EINVAL);
+    assert_int_equal(synth(0, langs, 1, &t), OG_EINVAL);
+    assert_int_equal(synth(0, -1, 1, &t), OG_EINVAL);
+    assert_null(t);
+}
+
+#endif
