@@ -83,9 +83,11 @@ static void versions_label(const og_infer__newest nw[2], const char *none, char 
 /* The kind of text under the platform model (row nw[0]) and the tenant's (nw[1]), blended as the
  * action models
  * are: (1 - a) * platform + a * tenant, a = n / (n + 200) with n the tenant model's examples,
- * the probabilities and the evidence alike; "other" only on evidence (og_infer__doc_choose).
- * *kind 4 ("other") and *conf 0 without any model; *alt the kinds close behind it (new, NULL
- * without a model); model names the versions. */
+ * the probabilities and the evidence alike, the structure rules on the platform's side only
+ * (og_infer__doc_blend: a tenant's corrections can outweigh them); "other" only on evidence
+ * (og_infer__doc_choose); *stage the rule that decided the kind. *kind 4 ("other") and *conf 0
+ * without any model; *alt the kinds close behind it (new, NULL without a model); model names the
+ * versions. */
 static int doc_kind(og_store *s, const og_infer__newest nw[2], const char *text, int *kind,
                     double *conf, json_t **alt, int64_t *version, int *stage, char *model,
                     size_t size)
@@ -109,15 +111,8 @@ static int doc_kind(og_store *s, const og_infer__newest nw[2], const char *text,
         goto cleanup;
     if (own)
         a = plat ? (double)on / ((double)on + OG_INFER__DOC_BLEND_HALF) : 1.0;
-    for (int k = 0; (plat || own) && k < OG_INFER_DOC_NKINDS; k++) {
-        /* a kind one of the two models does not know has no evidence there */
-        p[k] = (1 - a) * pp[k] + a * po[k];
-        ev[k] = (a < 1 ? (1 - a) * (isfinite(ep[k]) ? ep[k] : 0) : 0) +
-                (a > 0 ? a * (isfinite(eo[k]) ? eo[k] : 0) : 0);
-    }
     if (plat || own) {
-        *stage = og_infer__doc_second_stage(text, p, ev);
-        *kind = og_infer__doc_choose(p, ev);
+        *stage = og_infer__doc_blend(text, pp, ep, plat != NULL, po, eo, a, p, ev, kind);
         *conf = p[*kind];
         if (!(*alt = og_infer__doc_alternatives(p, *kind))) {
             error = og_error_set(OG_ERROR, "out of memory");

@@ -14,6 +14,7 @@
 #include "infer/infer_internal.h"
 
 #include <ctype.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -115,4 +116,25 @@ const char *og_infer__doc_stage_reason(int stage)
     default:
         return NULL;
     }
+}
+
+int og_infer__doc_blend(const char *text, double pp[OG_INFER_DOC_NKINDS],
+                        double ep[OG_INFER_DOC_NKINDS], int plat,
+                        const double po[OG_INFER_DOC_NKINDS], const double eo[OG_INFER_DOC_NKINDS],
+                        double a, double p[OG_INFER_DOC_NKINDS], double ev[OG_INFER_DOC_NKINDS],
+                        int *kind)
+{
+    int stage = plat ? og_infer__doc_second_stage(text, pp, ep) : OG_INFER__STAGE_NONE;
+    for (int k = 0; k < OG_INFER_DOC_NKINDS; k++) {
+        /* a kind one of the two models does not know has no evidence there */
+        p[k] = (1 - a) * pp[k] + a * po[k];
+        ev[k] = (a < 1 ? (1 - a) * (isfinite(ep[k]) ? ep[k] : 0) : 0) +
+                (a > 0 ? a * (isfinite(eo[k]) ? eo[k] : 0) : 0);
+    }
+    *kind = og_infer__doc_choose(p, ev);
+    /* the tenant's own model, trained on its people's corrections, outweighed the rule */
+    if ((stage == OG_INFER__STAGE_AMENDS && *kind != K_CHANGE) ||
+        (stage == OG_INFER__STAGE_CLOSES && *kind != K_CLOSURE))
+        stage = OG_INFER__STAGE_NONE;
+    return stage;
 }

@@ -122,6 +122,17 @@ int og_infer__doc_closes(const char *text, size_t len);
 enum { OG_INFER__STAGE_NONE = 0, OG_INFER__STAGE_AMENDS, OG_INFER__STAGE_CLOSES };
 int og_infer__doc_second_stage(const char *text, double p[OG_INFER_DOC_NKINDS],
                                double ev[OG_INFER_DOC_NKINDS]);
+/* A tenant's proposal: the platform model's probabilities and evidence (pp, ep; plat 0 without
+ * a platform model) through the second stage, then blended with the tenant's own model's (po,
+ * eo) as (1 - a) * platform + a * tenant into p and ev (non-finite evidence counts 0), *kind
+ * chosen from them. The rules move the platform's side only, so that a tenant model trained on
+ * its people's corrections can outweigh them as it grows; the stage that decided *kind
+ * (OG_INFER__STAGE_NONE when the tenant's model outweighed it). pp and ep are changed. */
+int og_infer__doc_blend(const char *text, double pp[OG_INFER_DOC_NKINDS],
+                        double ep[OG_INFER_DOC_NKINDS], int plat,
+                        const double po[OG_INFER_DOC_NKINDS], const double eo[OG_INFER_DOC_NKINDS],
+                        double a, double p[OG_INFER_DOC_NKINDS], double ev[OG_INFER_DOC_NKINDS],
+                        int *kind);
 /* What a proposal says of the rule (NULL for OG_INFER__STAGE_NONE). */
 const char *og_infer__doc_stage_reason(int stage);
 /* The tail of every document model's training (doc_store.c): fit_error is the fit's result;

@@ -189,6 +189,47 @@ static void test_second_stage(void **state)
     assert_int_equal(og_infer__doc_choose(u, NULL), 2);
 }
 
+/* a tenant's proposal: the rules move the platform's side only, so the tenant's own model,
+ * trained on its people's corrections, outweighs a rule once it weighs enough */
+static void test_blend_lets_corrections_outweigh(void **state)
+{
+    (void)state;
+    const char *amends = "Fixed price: $4,500.00 -> $5,401.00 (+$901.00)\n";
+    /* the platform takes it for a SOW; the tenant's people said SOW for documents like it */
+    const double plat_p[OG_INFER_DOC_NKINDS] = {0.6, 0.2, 0.1, 0.05, 0.05};
+    const double plat_e[OG_INFER_DOC_NKINDS] = {1.0, 0.3, -0.5, -0.6, -INFINITY};
+    const double own_p[OG_INFER_DOC_NKINDS] = {0.9, 0.04, 0.02, 0.02, 0.02};
+    const double own_e[OG_INFER_DOC_NKINDS] = {2.0, -1.0, -1.0, -1.0, -1.0};
+    double pp[OG_INFER_DOC_NKINDS], ep[OG_INFER_DOC_NKINDS], p[OG_INFER_DOC_NKINDS],
+        ev[OG_INFER_DOC_NKINDS];
+    int kind = -1;
+    /* no tenant model: the rule decides, and says so */
+    memcpy(pp, plat_p, sizeof(pp));
+    memcpy(ep, plat_e, sizeof(ep));
+    assert_int_equal(og_infer__doc_blend(amends, pp, ep, 1, own_p, own_e, 0, p, ev, &kind),
+                     OG_INFER__STAGE_AMENDS);
+    assert_int_equal(kind, 1);
+    assert_true(p[1] == 0.6 && isfinite(ev[4]));
+    /* a small tenant model (a = 0.1): the rule still decides */
+    memcpy(pp, plat_p, sizeof(pp));
+    memcpy(ep, plat_e, sizeof(ep));
+    assert_int_equal(og_infer__doc_blend(amends, pp, ep, 1, own_p, own_e, 0.1, p, ev, &kind),
+                     OG_INFER__STAGE_AMENDS);
+    assert_int_equal(kind, 1);
+    /* a tenant model weighing half (200 labelled documents): its corrections win, no rule named */
+    memcpy(pp, plat_p, sizeof(pp));
+    memcpy(ep, plat_e, sizeof(ep));
+    assert_int_equal(og_infer__doc_blend(amends, pp, ep, 1, own_p, own_e, 0.5, p, ev, &kind),
+                     OG_INFER__STAGE_NONE);
+    assert_int_equal(kind, 0);
+    /* the tenant's model alone (no platform model): no rule */
+    memcpy(pp, (double[OG_INFER_DOC_NKINDS]){0}, sizeof(pp));
+    memcpy(ep, (double[OG_INFER_DOC_NKINDS]){0}, sizeof(ep));
+    assert_int_equal(og_infer__doc_blend(amends, pp, ep, 0, own_p, own_e, 1, p, ev, &kind),
+                     OG_INFER__STAGE_NONE);
+    assert_int_equal(kind, 0);
+}
+
 /* a model trained on every training family classifies the held-out writers' documents: what the
  * structure and the evidence rule carry (docs/inference.md; bench_infer's "held-out writer") */
 #define PER  12
@@ -273,9 +314,13 @@ static void test_held_out_writer(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_structure_shapes), cmocka_unit_test(test_writer_synth),
-        cmocka_unit_test(test_writer2_synth),    cmocka_unit_test(test_other_needs_evidence),
-        cmocka_unit_test(test_second_stage),     cmocka_unit_test(test_held_out_writer),
+        cmocka_unit_test(test_structure_shapes),
+        cmocka_unit_test(test_writer_synth),
+        cmocka_unit_test(test_writer2_synth),
+        cmocka_unit_test(test_other_needs_evidence),
+        cmocka_unit_test(test_second_stage),
+        cmocka_unit_test(test_blend_lets_corrections_outweigh),
+        cmocka_unit_test(test_held_out_writer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
