@@ -466,6 +466,7 @@ enum {
     SH_KINDS
 };
 _Static_assert(SH_KINDS * 5 <= OG_INFER__SHAPES, "OG_INFER__SHAPES is too small");
+_Static_assert(SH_TICK == OG_INFER__SHAPE_TICKS, "OG_INFER__SHAPE_TICKS names SH_TICK");
 
 static int bucket(int n)
 {
@@ -597,4 +598,9 @@ int og_infer__doc_shape(const char *text, size_t len, int *ids, int max)
     for (int s = 0; s < SH_KINDS && k < max; s++)
         ids[k++] = s * 5 + bucket(count[s]);
     return k;
+}
+
+int og_infer__doc_shape_bucket(const int *ids, int n, int measure)
+{
+    return measure >= 0 && measure < n ? ids[measure] - measure * 5 : -1;
 }

@@ -73,9 +73,9 @@ int og_infer__doc_amends(const char *text, size_t len)
 int og_infer__doc_closes(const char *text, size_t len)
 {
     int ids[OG_INFER__SHAPES], n;
-    /* two ticked lines at least: the shape's measure 16 (ticks), its bucket 2 (2-3) and up */
+    /* two ticked lines at least: the ticks' bucket 2 (2-3) and up */
     n = og_infer__doc_shape(text, len < SO_MAX_TEXT ? len : SO_MAX_TEXT, ids, OG_INFER__SHAPES);
-    return n > 16 && ids[16] - 5 * 16 >= 2;
+    return og_infer__doc_shape_bucket(ids, n, OG_INFER__SHAPE_TICKS) >= 2;
 }
 
 static void swap_kinds(double p[OG_INFER_DOC_NKINDS], double ev[OG_INFER_DOC_NKINDS], int a, int b)

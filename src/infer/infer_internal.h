@@ -266,6 +266,10 @@ const char *og_infer__concept_name(int id);
  * and question lines, percent signs, times, lines, labels, a letter's greeting and closing
  * lines, e-mail addresses, commands in numbered steps. The number of ids. */
 int og_infer__doc_shape(const char *text, size_t len, int *ids, int max);
+/* Measure m's bucket (0-4) in the n ids of og_infer__doc_shape (-1 past them); the measures
+ * read by name elsewhere: */
+#define OG_INFER__SHAPE_TICKS 16 /* ticked lines: "- [x] ...", "✓ ..." */
+int og_infer__doc_shape_bucket(const int *ids, int n, int measure);
 
 /* A held-out synthetic document (doc_synth_hard.c): hard family 0..OG_INFER_DOC_HARD-1 of kind,
  * its true metadata into truth. */

@@ -22,10 +22,10 @@ static int bucket_of(const char *text, int s)
     int ids[OG_INFER__SHAPES], n = og_infer__doc_shape(text, strlen(text), ids, OG_INFER__SHAPES);
     assert_true(s < n);
     assert_int_equal(ids[s] / 5, s);
-    return ids[s] - 5 * s;
+    return og_infer__doc_shape_bucket(ids, n, s);
 }
 
-enum { TICK = 16, DELTA, PATH, TIMELINE, PRICED_SIGNED };
+enum { TICK = OG_INFER__SHAPE_TICKS, DELTA, PATH, TIMELINE, PRICED_SIGNED };
 
 static void test_structure_shapes(void **state)
 {
