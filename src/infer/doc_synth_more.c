@@ -410,11 +410,6 @@ int og_infer__synth_mixed(int kind, int family, uint64_t seed, char **out)
 {
     uint64_t s = seed * 7919u + (uint64_t)(kind * NF + family) + 31;
     unsigned r = (unsigned)(rnd(&s) % 6);
-    /* a fifth of the real kinds but the SOW in the everyday forms the templates lack (issue 21),
-     * drawn from a stream of its own so that the other documents stay what they were */
-    uint64_t f = seed * 40503u + (uint64_t)(kind * NF + family) + 97;
-    if (kind >= 1 && kind <= 3 && rnd(&f) % 5 == 0)
-        return og_infer__synth_forms_train(kind, seed * NF + (uint64_t)family, out);
     /* half of every kind's documents in any of the languages (English among them), so that no
      * language speaks for one kind */
     if (r < 3) {

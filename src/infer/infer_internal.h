@@ -379,9 +379,4 @@ typedef struct og_infer__fm_text {
 extern const og_infer__fm_text og_infer__fm_texts[OG_INFER__FM_FORMS][OG_INFER__FM_LANGS];
 extern const char *const og_infer__fm_topics[OG_INFER__FM_LANGS][3][4];
 
-/* A training document of real kind (1..3) in one of the everyday forms the template families
- * lack (doc_synth_forms_train.c: English, German, French); og_infer__synth_mixed draws it for
- * some of the training families' documents. OG_EINVAL for another kind. */
-int og_infer__synth_forms_train(int kind, uint64_t seed, char **out);
-
 #endif
