@@ -310,4 +310,24 @@ int og_infer_doc_synth_newlang(int kind, int lang, uint64_t seed, char **out);
 #define OG_INFER_DOC_WRITER2_LANGS 2
 int og_infer_doc_synth_writer2(int kind, int lang, uint64_t seed, char **out);
 
+/* The held-out FORMS family (issue 21): runbooks, change orders and closures in forms the
+ * training corpus lacks (og_infer_doc_forms: a knowledge-base article, a standard operating
+ * procedure with roles, a failover procedure, an on-call playbook, a maintenance-window
+ * checklist, a procedure in prose, a table of steps; an addendum, a variation order, a change
+ * request form with its approval block, an e-mail agreeing a scope change and its new price, a
+ * price change in percent or by its difference alone; a handover letter to operations, an
+ * acceptance certificate, a final report with lessons learned, a sign-off e-mail), in English,
+ * German, French, Spanish and Dutch (og_infer_doc_forms_langs). Form (0..OG_INFER_DOC_FORMS - 1)
+ * fixes the kind (og_infer_doc_forms[form].kind). No training uses it. *out: caller frees;
+ * OG_EINVAL for an unknown form or language. */
+#define OG_INFER_DOC_FORMS       16
+#define OG_INFER_DOC_FORMS_LANGS 5
+typedef struct og_infer_doc_form {
+    int kind;         /* index into og_infer_doc_kinds */
+    const char *name; /* "kb-article", ... */
+} og_infer_doc_form;
+extern const og_infer_doc_form og_infer_doc_forms[OG_INFER_DOC_FORMS];
+extern const char *const og_infer_doc_forms_langs[OG_INFER_DOC_FORMS_LANGS];
+int og_infer_doc_synth_forms(int form, int lang, uint64_t seed, char **out);
+
 #endif

@@ -366,4 +366,17 @@ int og_infer__synth_family(const og_infer__family *f, int kind, int lang, uint64
 int og_infer__libxml2(void);
 void og_infer__xml_free(void *p);
 
+/* The held-out forms family's texts (doc_synth_forms_ho_texts.c): per form and language a title
+ * and up to ten lines (the arguments of each as doc_synth_forms_ho.c's layouts give them; "" is
+ * left out), and per language four topics for each real kind but the SOW (runbook, change order,
+ * closure). */
+#define OG_INFER__FM_FORMS OG_INFER_DOC_FORMS
+#define OG_INFER__FM_LANGS OG_INFER_DOC_FORMS_LANGS
+typedef struct og_infer__fm_text {
+    const char *title;
+    const char *l[10];
+} og_infer__fm_text;
+extern const og_infer__fm_text og_infer__fm_texts[OG_INFER__FM_FORMS][OG_INFER__FM_LANGS];
+extern const char *const og_infer__fm_topics[OG_INFER__FM_LANGS][3][4];
+
 #endif
