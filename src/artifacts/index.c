@@ -35,6 +35,7 @@ struct art_tok {
     int in_tag;
     char cur[ART_WORD_MAX];
     size_t curlen;
+    uint32_t curhash; /* fnv1a of cur, kept while it is copied */
     int in_word;
     uint32_t *slots; /* index + 1 into ents, 0 = empty */
     size_t nslots;
@@ -43,13 +44,18 @@ struct art_tok {
     og_buf arena;
 };
 
+#define FNV1A_BASIS 2166136261u
+
+static uint32_t fnv1a_step(uint32_t h, uint8_t c)
+{
+    return (h ^ c) * 16777619u;
+}
+
 static uint32_t fnv1a(const char *s, size_t n)
 {
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < n; i++) {
-        h ^= (uint8_t)s[i];
-        h *= 16777619u;
-    }
+    uint32_t h = FNV1A_BASIS;
+    for (size_t i = 0; i < n; i++)
+        h = fnv1a_step(h, (uint8_t)s[i]);
     return h;
 }
 
@@ -59,6 +65,7 @@ art_tok *og_artifacts__tok_new(int html)
     if (!t)
         return NULL;
     t->html = html;
+    t->curhash = FNV1A_BASIS;
     og_buf_init(&t->arena, ARENA_MAX);
     return t;
 }
@@ -114,10 +121,10 @@ static tok_ent *find_word(art_tok *t, uint32_t h, const char *w, size_t n, size_
     return NULL;
 }
 
-/* Count a word; once the distinct-word or arena bound is reached, new words are dropped. */
-static void add_word(art_tok *t, const char *w, size_t n)
+/* Count a word (h: its fnv1a); once the distinct-word or arena bound is reached, new words are
+ * dropped. */
+static void add_word(art_tok *t, const char *w, size_t n, uint32_t h)
 {
-    uint32_t h = fnv1a(w, n);
     size_t j = 0;
     int full = t->nents * 2 >= t->nslots && (t->nents >= DISTINCT_MAX || grow(t) < 0);
     tok_ent *e = t->nslots ? find_word(t, h, w, n, &j) : NULL;
@@ -148,9 +155,10 @@ static void add_word(art_tok *t, const char *w, size_t n)
 static void end_word(art_tok *t)
 {
     if (t->in_word && t->curlen >= ART_WORD_MIN)
-        add_word(t, t->cur, t->curlen);
+        add_word(t, t->cur, t->curlen, t->curhash);
     t->in_word = 0;
     t->curlen = 0;
+    t->curhash = FNV1A_BASIS;
 }
 
 void og_artifacts__tok_feed(art_tok *t, const void *data, size_t len)
@@ -179,13 +187,19 @@ void og_artifacts__tok_feed(art_tok *t, const void *data, size_t len)
             i++;
             continue;
         }
-        /* A run of word bytes, copied (folded) up to the length bound. */
+        /* A run of word bytes, copied (folded) up to the length bound and hashed as they are
+         * copied (add_word's table needs the hash; a second pass over the word cost more). */
         t->in_word = 1;
+        uint32_t h = t->curhash;
         while (i < len && og_artifacts__word_byte(p[i]) && !(t->html && p[i] == '<')) {
-            if (t->curlen < ART_WORD_MAX)
-                t->cur[t->curlen++] = og_artifacts__fold(p[i]);
+            if (t->curlen < ART_WORD_MAX) {
+                char f = og_artifacts__fold(p[i]);
+                t->cur[t->curlen++] = f;
+                h = fnv1a_step(h, (uint8_t)f);
+            }
             i++;
         }
+        t->curhash = h;
     }
 }
 
@@ -222,9 +236,14 @@ uint64_t og_artifacts__key_tag(const uint8_t key[32])
 }
 
 /* The set of word w (n bytes) under the key tagged tag. */
+static uint32_t mac_set_h(uint64_t tag, uint32_t h)
+{
+    return (h ^ (uint32_t)tag ^ (uint32_t)(tag >> 32)) % MAC_CACHE_SETS;
+}
+
 static uint32_t mac_set(uint64_t tag, const char *w, size_t n)
 {
-    return (fnv1a(w, n) ^ (uint32_t)tag ^ (uint32_t)(tag >> 32)) % MAC_CACHE_SETS;
+    return mac_set_h(tag, fnv1a(w, n));
 }
 
 /* With mac_mu held: the memoised index form of w into out; 0 when it is not there. */
@@ -314,7 +333,7 @@ int og_artifacts__tok_index(art_tok *t, const uint8_t key[32], og_buf *out)
     pthread_mutex_lock(&mac_mu);
     for (size_t i = 0; i < t->nents; i++) {
         tok_ent *e = &t->ents[i];
-        sets[i] = mac_set(tag, t->arena.data + e->off, e->len);
+        sets[i] = mac_set_h(tag, e->hash); /* e->hash is fnv1a of the word */
         if (!mac_find_locked(tag, sets[i], t->arena.data + e->off, e->len, macs[i])) {
             miss[i] = 1;
             misses++;

@@ -22,7 +22,7 @@
 #define ART_SKETCH_K 128
 
 typedef struct sketch {
-    uint64_t v[ART_SKETCH_K]; /* a max-heap while built, sorted ascending after */
+    uint64_t v[ART_SKETCH_K]; /* sorted ascending */
     size_t n;
     uint64_t marks; /* sum of the metadata lines' hashes */
 } sketch;
@@ -47,49 +47,28 @@ static uint64_t hash_bytes(const char *s, size_t n, int fold)
     return mix64(h);
 }
 
-static void heap_down(uint64_t *v, size_t n, size_t i)
-{
-    for (;;) {
-        size_t l = 2 * i + 1, r = l + 1, m = i;
-        if (l < n && v[l] > v[m])
-            m = l;
-        if (r < n && v[r] > v[m])
-            m = r;
-        if (m == i)
-            return;
-        uint64_t t = v[i];
-        v[i] = v[m];
-        v[m] = t;
-        i = m;
-    }
-}
-
+/* Keep h when it is among the ART_SKETCH_K smallest distinct hashes so far: s->v stays sorted
+ * ascending, so a binary search both finds a duplicate and the place to insert (a few
+ * comparisons and one short move, where a heap needed a scan of all its entries for
+ * duplicates). */
 static void sketch_add(sketch *s, uint64_t h)
 {
-    if (s->n == ART_SKETCH_K && h >= s->v[0])
+    size_t lo = 0, hi = s->n;
+    if (s->n == ART_SKETCH_K && h >= s->v[ART_SKETCH_K - 1])
         return;
-    for (size_t i = 0; i < s->n; i++)
-        if (s->v[i] == h)
-            return;
-    if (s->n < ART_SKETCH_K) { /* sift up */
-        size_t i = s->n++;
-        s->v[i] = h;
-        while (i > 0 && s->v[(i - 1) / 2] < s->v[i]) {
-            uint64_t t = s->v[i];
-            s->v[i] = s->v[(i - 1) / 2];
-            s->v[(i - 1) / 2] = t;
-            i = (i - 1) / 2;
-        }
-        return;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (s->v[mid] < h)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
-    s->v[0] = h;
-    heap_down(s->v, s->n, 0);
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
+    if (lo < s->n && s->v[lo] == h)
+        return;
+    if (s->n < ART_SKETCH_K)
+        s->n++;
+    memmove(&s->v[lo + 1], &s->v[lo], (s->n - 1 - lo) * sizeof(s->v[0]));
+    s->v[lo] = h;
 }
 
 static int is_month(const char *w, size_t n)
@@ -149,44 +128,65 @@ static int digit_sep(const char *text, size_t i, size_t len)
            is_digit(text[i - 1]) && is_digit(text[i + 1]);
 }
 
+/* Byte classes for sketch_make's scan: one table look-up per byte instead of a chain of tests. */
+enum { SK_WORD = 1, SK_META = 2, SK_SEP = 4 };
+
+static void sketch_classes(uint8_t cls[256])
+{
+    for (int c = 0; c < 256; c++)
+        cls[c] = (uint8_t)((og_artifacts__word_byte((uint8_t)c) ? SK_WORD : 0) |
+                           (meta_byte((uint8_t)c) ? SK_META : 0) |
+                           (c == ',' || c == '.' || c == '-' || c == '/' ? SK_SEP : 0));
+}
+
 /* The sketch of text in one pass: its words' 3-grams, and its metadata lines (a byte or
- * separator above, or a word that is a month name or a currency code). */
+ * separator above, or a word that is a month name or a currency code). Each word is hashed
+ * (FNV-1a of its folded bytes, then mixed) while it is scanned. */
 static void sketch_make(const char *text, sketch *s)
 {
     uint64_t w[3] = {0, 0, 0};
     size_t nw = 0, len = strlen(text), i = 0, line0 = 0;
+    const uint8_t *t = (const uint8_t *)text;
+    uint8_t cls[256];
     int meta = 0;
     memset(s, 0, sizeof(*s));
-    while (i <= len) {
-        uint8_t c = i < len ? (uint8_t)text[i] : '\n';
-        if (c == '\n') {
-            if (meta)
-                s->marks += hash_bytes(text + line0, i - line0, 0);
-            meta = 0;
-            line0 = ++i;
-            continue;
-        }
-        if (!og_artifacts__word_byte(c)) {
-            meta = meta || meta_byte(c) || digit_sep(text, i, len);
+    sketch_classes(cls);
+    while (i < len) {
+        uint8_t c = t[i], k = cls[c];
+        if (!(k & SK_WORD)) {
+            if (c == '\n') {
+                if (meta)
+                    s->marks += hash_bytes(text + line0, i - line0, 0);
+                meta = 0;
+                line0 = ++i;
+                continue;
+            }
+            meta = meta || (k & SK_META) || ((k & SK_SEP) && digit_sep(text, i, len));
             i++;
             continue;
         }
         size_t j = i;
         int sign = 0; /* a euro, pound or yen sign (or another character of their lead bytes) */
-        for (; j < len && og_artifacts__word_byte((uint8_t)text[j]); j++)
-            sign |= meta_byte((uint8_t)text[j]);
+        uint64_t h = 0xcbf29ce484222325ull;
+        do {
+            uint8_t b = t[j];
+            sign |= cls[b] & SK_META;
+            h ^= (uint8_t)og_artifacts__fold(b);
+            h *= 0x100000001b3ull;
+        } while (++j < len && (cls[t[j]] & SK_WORD));
         meta = meta || sign || is_month(text + i, j - i) || is_currency_code(text + i, j - i);
         w[0] = w[1];
         w[1] = w[2];
-        w[2] = hash_bytes(text + i, j - i, 1);
+        w[2] = mix64(h); /* hash_bytes(text + i, j - i, 1) */
         if (++nw >= 3)
             sketch_add(s,
                        mix64(((w[0] << 21) | (w[0] >> 43)) ^ ((w[1] << 42) | (w[1] >> 22)) ^ w[2]));
         i = j;
     }
+    if (meta) /* the last line, without its newline */
+        s->marks += hash_bytes(text + line0, len - line0, 0);
     if (nw > 0 && nw < 3)
         sketch_add(s, mix64(w[1] ^ (w[2] << 1)));
-    qsort(s->v, s->n, sizeof(s->v[0]), cmp_u64);
 }
 
 /* The estimated Jaccard similarity of the 3-gram sets of a and b (both sorted). */
