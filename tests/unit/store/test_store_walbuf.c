@@ -103,15 +103,23 @@ static void random_write(uint8_t *data, int *amt, int64_t *off, int64_t last_end
         memset(data + 4, 0, 4); /* not a commit frame */
 }
 
+static void model_run(fx *x, unsigned seed);
+
 static void test_walbuf__file_matches_a_model(void **state)
 {
-    fx *x = *state;
+    for (unsigned seed = 23; seed < 27; seed++)
+        model_run(*state, seed);
+}
+
+static void model_run(fx *x, unsigned seed)
+{
     sqlite3_vfs *vfs = sqlite3_vfs_find(og_store__walbuf_vfs());
     assert_non_null(vfs);
     close(open(x->db, O_CREAT | O_RDWR, 0600));
     uint8_t *model = calloc(1, FSIZE), *data = malloc(FSIZE), *got = malloc(FSIZE);
     int64_t size = 0, last_end = 0, page_due = -1;
-    srand(23);
+    srand(seed);
+    unlink(x->wal);
     sqlite3_file *f = wal_open(vfs, x->wal);
     for (int op = 0; op < 20000; op++) {
         int r = rand() % 100, amt;
