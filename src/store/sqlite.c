@@ -65,7 +65,7 @@ static int sq_open(void **conn, const char *location, int create)
     int perr = private_files(location, create);
     if (perr < 0)
         return perr;
-    int rc = sqlite3_open_v2(location, &db, flags, NULL);
+    int rc = sqlite3_open_v2(location, &db, flags, og_store__walbuf_vfs());
     if (rc != SQLITE_OK) {
         int e = og_error_set(rc == SQLITE_CANTOPEN ? OG_ENOTFOUND : OG_ERROR,
                              "cannot open database '%s': %s", location,

@@ -53,6 +53,13 @@ int og_store__snapshot_stream(og_store *s, const og_store_snapshot_sink *sink,
                               og_store_snapshot_progress fn, void *arg);
 int og_store__sqlite_snapshot_stream(void *conn, const og_store_snapshot_sink *sink,
                                      og_store_snapshot_progress fn, void *arg);
+/* The VFS the SQLite backend opens databases on (walbuf.c: the default one, with a WAL file's
+ * writes of a commit given to the file as one write), registered on first use; NULL when it
+ * cannot be (the default VFS is then used). */
+#define OG_STORE__WAL_VFS "opsgate-wal"
+const char *og_store__walbuf_vfs(void);
+/* Writes SQLite made to WAL files opened on it, and writes given to the files, since start. */
+void og_store__walbuf_stats(long *in, long *out);
 /* The backend's copy_out of table on s (OG_EINVAL when it has none, or under a faulty
  * wrapper), and whether it has one (copy.c). */
 int og_store__copy_out(og_store *s, const char *table, og_store_row_fn fn, void *arg);
