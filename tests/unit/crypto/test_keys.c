@@ -7,6 +7,8 @@
 #include <cmocka.h>
 
 #include <jansson.h>
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -238,6 +240,121 @@ static void test_crypto_keys__pkcs8_decode_matches_the_general_reader(void **sta
     EVP_PKEY_free(ec);
 }
 
+/* PKCS#8 of an RFC 5915 ECPrivateKey for P-256 written here: d, then the curve's [0] when
+ * params, then the [1] point pub when given (OpenSSL writes no [0] and always [1]). */
+static int ec_p8(const unsigned char d[32], int params, const unsigned char *pub, size_t publen,
+                 unsigned char **der)
+{
+    static const unsigned char oid[] = {0xa0, 0x0a, 0x06, 0x08, 0x2a, 0x86,
+                                        0x48, 0xce, 0x3d, 0x03, 0x01, 0x07};
+    unsigned char *b = OPENSSL_malloc(200);
+    size_t n = 0;
+    assert_non_null(b);
+    memcpy(b, "\x30\x00\x02\x01\x01\x04\x20", 7);
+    memcpy(b + 7, d, 32);
+    n = 39;
+    if (params) {
+        memcpy(b + n, oid, sizeof(oid));
+        n += sizeof(oid);
+    }
+    if (pub) {
+        b[n++] = 0xa1;
+        b[n++] = (unsigned char)(publen + 3);
+        b[n++] = 0x03;
+        b[n++] = (unsigned char)(publen + 1);
+        b[n++] = 0x00;
+        memcpy(b + n, pub, publen);
+        n += publen;
+    }
+    b[1] = (unsigned char)(n - 2);
+    PKCS8_PRIV_KEY_INFO *p8 = PKCS8_PRIV_KEY_INFO_new();
+    assert_non_null(p8);
+    assert_int_equal(PKCS8_pkey_set0(p8, OBJ_nid2obj(NID_X9_62_id_ecPublicKey), 0, V_ASN1_OBJECT,
+                                     OBJ_nid2obj(NID_X9_62_prime256v1), b, (int)n),
+                     1);
+    int len = i2d_PKCS8_PRIV_KEY_INFO(p8, der);
+    PKCS8_PRIV_KEY_INFO_free(p8);
+    assert_true(len > 0);
+    return len;
+}
+
+/* og_crypto_pkcs8_decode's EC keys (built from scalar and point, the decoder for other forms):
+ * P-384 and P-521 the same key as generated; a P-256 key without its point or with its own
+ * [0] curve still decodes to the same key (the decoder's way); a point off the curve or of the
+ * wrong length gives NULL. */
+static void test_crypto_keys__pkcs8_ec_keys_from_scalar_and_point(void **state)
+{
+    (void)state;
+    const char *curves[] = {"P-384", "P-521"};
+    for (size_t i = 0; i < 2; i++) {
+        EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", curves[i]);
+        unsigned char *der = NULL;
+        PKCS8_PRIV_KEY_INFO *p8 = EVP_PKEY2PKCS8(k);
+        int n = i2d_PKCS8_PRIV_KEY_INFO(p8, &der);
+        EVP_PKEY *got = og_crypto_pkcs8_decode(der, (size_t)n);
+        assert_non_null(got);
+        assert_int_equal(EVP_PKEY_eq(got, k), 1);
+        BIGNUM *a = NULL, *b = NULL;
+        assert_int_equal(EVP_PKEY_get_bn_param(k, OSSL_PKEY_PARAM_PRIV_KEY, &a), 1);
+        assert_int_equal(EVP_PKEY_get_bn_param(got, OSSL_PKEY_PARAM_PRIV_KEY, &b), 1);
+        assert_int_equal(BN_cmp(a, b), 0);
+        BN_free(a);
+        BN_free(b);
+        EVP_PKEY_free(got);
+        OPENSSL_free(der);
+        PKCS8_PRIV_KEY_INFO_free(p8);
+        EVP_PKEY_free(k);
+    }
+    EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+    BIGNUM *priv = NULL;
+    unsigned char d[32], pub[65];
+    size_t publen = 0;
+    assert_int_equal(EVP_PKEY_get_bn_param(k, OSSL_PKEY_PARAM_PRIV_KEY, &priv), 1);
+    assert_int_equal(BN_bn2binpad(priv, d, 32), 32);
+    BN_clear_free(priv);
+    assert_int_equal(
+        EVP_PKEY_get_octet_string_param(k, OSSL_PKEY_PARAM_PUB_KEY, pub, sizeof(pub), &publen), 1);
+    assert_int_equal(publen, 65);
+    struct {
+        const unsigned char *d;
+        int params;
+        const unsigned char *pub;
+        size_t publen;
+        int same; /* 1: the generated key, 0: NULL */
+    } cases[] = {{d, 0, pub, 65, 1},
+                 {d, 0, NULL, 0, 1},
+                 {d, 1, pub, 65, 1},
+                 {d, 0, pub, 64, 0},
+                 {d, 0, pub, 65, 0}};
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        unsigned char *der = NULL, badpub[65];
+        memcpy(badpub, pub, sizeof(badpub));
+        if (i == 4)
+            badpub[64] ^= 1; /* off the curve */
+        int n = ec_p8(cases[i].d, cases[i].params, i == 4 ? badpub : cases[i].pub, cases[i].publen,
+                      &der);
+        EVP_PKEY *got = og_crypto_pkcs8_decode(der, (size_t)n);
+        if (cases[i].same) {
+            assert_non_null(got);
+            assert_int_equal(EVP_PKEY_eq(got, k), 1);
+            og_crypto_key *ck = NULL;
+            BIO *bio = BIO_new(BIO_s_mem());
+            assert_int_equal(PEM_write_bio_PKCS8PrivateKey(bio, got, NULL, NULL, 0, NULL, NULL), 1);
+            char *pem = NULL;
+            long len = BIO_get_mem_data(bio, &pem);
+            OG_ASSERT_OK(og_crypto_key_from_pem(&ck, pem, (size_t)len));
+            assert_string_equal(og_crypto_key_type(ck), "ec256");
+            og_crypto_key_free(ck);
+            BIO_free(bio);
+        } else {
+            assert_null(got);
+        }
+        EVP_PKEY_free(got);
+        OPENSSL_free(der);
+    }
+    EVP_PKEY_free(k);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -247,6 +364,7 @@ int main(void)
         cmocka_unit_test(test_crypto_keys__csr_public_key_is_the_certificates),
         cmocka_unit_test(test_crypto_keys__rsa_under_2048_bits_has_no_type),
         cmocka_unit_test(test_crypto_keys__pkcs8_decode_matches_the_general_reader),
+        cmocka_unit_test(test_crypto_keys__pkcs8_ec_keys_from_scalar_and_point),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
