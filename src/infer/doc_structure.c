@@ -34,40 +34,33 @@ static long long cents_of(const char *v)
     return u * 100 + c;
 }
 
+typedef struct amends_walk {
+    long long a[3];
+    int n, share;
+} amends_walk;
+
+static int amends_token(void *arg, const char *gap, size_t gap_len, const char *value, int money)
+{
+    amends_walk *w = arg;
+    w->share |= memchr(gap, '%', gap_len) != NULL;
+    if (!value || !money) /* a date's numbers are no amount; a bare number neither */
+        return 0;
+    /* an amount after a percentage is a share of a sum (a payment schedule's 40%, 30%, 10%:
+     * the first less the second is the third): the row starts again */
+    if (w->share)
+        w->n = 0;
+    w->share = 0;
+    w->a[0] = w->a[1];
+    w->a[1] = w->a[2];
+    w->a[2] = cents_of(value);
+    return ++w->n >= 3 && w->a[2] > 0 && w->a[2] < w->a[0] && w->a[2] < w->a[1] &&
+           llabs(llabs(w->a[1] - w->a[0]) - w->a[2]) <= 1;
+}
+
 int og_infer__doc_amends(const char *text, size_t len)
 {
-    long long a[3] = {0};
-    int n = 0, share = 0;
-    const char *end = text + (len < SO_MAX_TEXT ? len : SO_MAX_TEXT);
-    for (const char *p = text; p < end; p++) {
-        char value[64], cur[4], iso[11];
-        int money, fmt;
-        size_t k;
-        share |= *p == '%';
-        if (p > text && (isalnum((unsigned char)p[-1]) || p[-1] == '.' || p[-1] == ','))
-            continue;
-        if ((k = og_infer__date_at(p, iso, &fmt)) > 0) { /* a date's numbers are no amount */
-            p += k - 1;
-            continue;
-        }
-        if ((k = og_infer__number_at(p, value, sizeof(value), cur, &money)) == 0)
-            continue;
-        p += k - 1;
-        if (!money)
-            continue;
-        /* an amount after a percentage is a share of a sum (a payment schedule's 40%, 30%,
-         * 10%: the first less the second is the third): the row starts again */
-        if (share)
-            n = 0;
-        share = 0;
-        a[0] = a[1];
-        a[1] = a[2];
-        a[2] = cents_of(value);
-        if (++n >= 3 && a[2] > 0 && a[2] < a[0] && a[2] < a[1] &&
-            llabs(llabs(a[1] - a[0]) - a[2]) <= 1)
-            return 1;
-    }
-    return 0;
+    amends_walk w = {{0}, 0, 0};
+    return og_infer__doc_tokens(text, len < SO_MAX_TEXT ? len : SO_MAX_TEXT, amends_token, &w);
 }
 
 int og_infer__doc_closes(const char *text, size_t len)

@@ -270,6 +270,13 @@ int og_infer__doc_shape(const char *text, size_t len, int *ids, int max);
  * read by name elsewhere: */
 #define OG_INFER__SHAPE_TICKS 16 /* ticked lines: "- [x] ...", "✓ ..." */
 int og_infer__doc_shape_bucket(const int *ids, int n, int measure);
+/* The dates and numbers at a word's start in text (len bytes), in order, each given to fn with
+ * the text since the previous one (gap) and its value (NULL for a date, else as
+ * og_infer__number_at gives it, money whether it looks like money); fn returns non-zero to stop
+ * (then 1, else 0). The one walk of og_infer__doc_shape and og_infer__doc_amends. */
+typedef int (*og_infer__token_fn)(void *arg, const char *gap, size_t gap_len, const char *value,
+                                  int money);
+int og_infer__doc_tokens(const char *text, size_t len, og_infer__token_fn fn, void *arg);
 
 /* A held-out synthetic document (doc_synth_hard.c): hard family 0..OG_INFER_DOC_HARD-1 of kind,
  * its true metadata into truth. */
