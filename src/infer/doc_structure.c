@@ -12,9 +12,11 @@
  * held-out writer families and every other split (docs/inference.md); nothing here is learned
  * or tuned on them. */
 #include "infer/infer_internal.h"
+#include "opsgate/error.h"
 
 #include <ctype.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -130,4 +132,267 @@ int og_infer__doc_blend(const char *text, double pp[OG_INFER_DOC_NKINDS],
         (stage == OG_INFER__STAGE_CLOSES && *kind != K_CLOSURE))
         stage = OG_INFER__STAGE_NONE;
     return stage;
+}
+
+/* ---- the learned second stage ---- */
+
+const char *const og_infer__cue_key[OG_INFER__CUES] = {"cue:amends", "cue:ticks"};
+const char *const og_infer__cue_name[OG_INFER__CUES] = {"amends", "ticks"};
+
+void og_infer__doc_cues(const char *text, int cues[OG_INFER__CUES])
+{
+    size_t len = strnlen(text, SO_MAX_TEXT);
+    cues[OG_INFER__CUE_AMENDS] = og_infer__doc_amends(text, len);
+    cues[OG_INFER__CUE_TICKS] = og_infer__doc_closes(text, len);
+}
+
+void og_infer__doc_vector_cues(json_t *v, int cues[OG_INFER__CUES])
+{
+    for (int c = 0; c < OG_INFER__CUES; c++)
+        cues[c] = json_integer_value(json_object_get(v, og_infer__cue_key[c])) != 0;
+}
+
+json_t *og_infer__stage2_dump(const og_infer__stage2 *s)
+{
+    json_t *out = json_object(), *kinds = json_object(), *docs = json_object();
+    for (int k = 0; kinds && k < OG_INFER_DOC_NKINDS; k++) {
+        if (!s->known[k])
+            continue;
+        json_t *row = json_array();
+        for (int c = 0; row && c < OG_INFER__CUES; c++)
+            json_array_append_new(row, json_real(round(s->w[k][c] * 1e6) / 1e6));
+        json_object_set_new(kinds, og_infer_doc_kinds[k], row);
+    }
+    for (int c = 0; docs && c < OG_INFER__CUES; c++)
+        json_object_set_new(docs, og_infer__cue_name[c], json_integer(s->cue_docs[c]));
+    if (!out || !kinds || !docs) {
+        json_decref(kinds);
+        json_decref(docs);
+        json_decref(out);
+        return NULL;
+    }
+    /* {"cues": {kind: [weight of each cue]}, "cue_docs": {cue: documents}} */
+    json_object_set_new(out, "cues", kinds);
+    json_object_set_new(out, "cue_docs", docs);
+    return out;
+}
+
+int og_infer__stage2_load(json_t *doc, og_infer__stage2 *s)
+{
+    const char *name;
+    json_t *row, *kinds = json_object_get(doc, "cues");
+    int n = 0;
+    memset(s, 0, sizeof(*s));
+    if (!doc)
+        return 0;
+    if (!json_is_object(kinds))
+        return og_error_set(OG_ECORRUPT, "the stored second stage is malformed");
+    json_object_foreach(kinds, name, row)
+    {
+        int k = og_infer_doc_kind_index(name);
+        if (k < 0 || json_array_size(row) != OG_INFER__CUES)
+            return og_error_set(OG_ECORRUPT, "the stored second stage has an unknown kind");
+        s->known[k] = 1;
+        for (int c = 0; c < OG_INFER__CUES; c++)
+            s->w[k][c] = json_number_value(json_array_get(row, (size_t)c));
+        n++;
+    }
+    for (int c = 0; c < OG_INFER__CUES; c++)
+        s->cue_docs[c] = json_integer_value(
+            json_object_get(json_object_get(doc, "cue_docs"), og_infer__cue_name[c]));
+    if (n < 2)
+        return og_error_set(OG_ECORRUPT, "the stored second stage has fewer than two kinds");
+    s->on = 1;
+    return 0;
+}
+
+/* the regularisation of the cues' weights (liblinear's C: the loss counts C times the L2 term) */
+#define S2_C     1.0
+#define S2_STEPS 30
+
+/* One kind against the rest: the cues' weights v minimising |v|^2 / 2 + C * the logistic loss of
+ * offset + v . cues, each document twice (its decision value as the offset, and its bias alone:
+ * the words dropped), by Newton's method. */
+static void stage2_kind(double v[OG_INFER__CUES], const double *off, const double *prior,
+                        const int (*cues)[OG_INFER__CUES], const int *y, size_t n)
+{
+    memset(v, 0, sizeof(double) * OG_INFER__CUES);
+    for (int it = 0; it < S2_STEPS; it++) {
+        double g[2] = {v[0], v[1]}, h[2][2] = {{1, 0}, {0, 1}};
+        for (size_t r = 0; r < 2 * n; r++) {
+            size_t i = r % n;
+            double m = (r < n ? off[i] : prior[i]) + v[0] * cues[i][0] + v[1] * cues[i][1];
+            double sg = 1.0 / (1.0 + exp(-m)), d = S2_C * (sg - y[i]), w = S2_C * sg * (1 - sg);
+            for (int a = 0; a < 2; a++) {
+                g[a] += d * cues[i][a];
+                for (int b = 0; b < 2; b++)
+                    h[a][b] += w * cues[i][a] * cues[i][b];
+            }
+        }
+        double det = h[0][0] * h[1][1] - h[0][1] * h[1][0];
+        if (fabs(det) < 1e-12)
+            break;
+        double d0 = (h[1][1] * g[0] - h[0][1] * g[1]) / det;
+        double d1 = (h[0][0] * g[1] - h[1][0] * g[0]) / det;
+        v[0] -= d0;
+        v[1] -= d1;
+        if (fabs(d0) + fabs(d1) < 1e-6)
+            break;
+    }
+}
+
+int og_infer__stage2_fit(og_infer__stage2 *s, const double (*dec)[OG_INFER_DOC_NKINDS],
+                         const double (*bias)[OG_INFER_DOC_NKINDS],
+                         const int (*cues)[OG_INFER__CUES], const int *kinds, size_t n)
+{
+    double *off = calloc(n ? n : 1, sizeof(*off)), *prior = calloc(n ? n : 1, sizeof(*prior));
+    int *y = calloc(n ? n : 1, sizeof(*y)), seen = 0, error = 0;
+    memset(s, 0, sizeof(*s));
+    if (!off || !prior || !y) {
+        error = og_error_set(OG_ERROR, "out of memory");
+        goto cleanup;
+    }
+    for (size_t i = 0; i < n; i++) {
+        seen |= 1 << kinds[i];
+        for (int c = 0; c < OG_INFER__CUES; c++)
+            s->cue_docs[c] += cues[i][c] != 0;
+    }
+    if (n < 2 || (seen & (seen - 1)) == 0) {
+        error = og_error_set(OG_ECONFLICT, "the second stage needs two kinds at least");
+        goto cleanup;
+    }
+    for (int k = 0; k < OG_INFER_DOC_NKINDS; k++) {
+        size_t m = 0;
+        for (size_t i = 0; i < n; i++)
+            m += isfinite(dec[i][k]);
+        if (m < n || !(seen & (1 << k)))
+            continue; /* a kind the first stage does not know, or no document of it */
+        for (size_t i = 0; i < n; i++) {
+            off[i] = dec[i][k];
+            prior[i] = bias[i][k];
+            y[i] = kinds[i] == k;
+        }
+        stage2_kind(s->w[k], off, prior, cues, y, n);
+        s->known[k] = 1;
+    }
+    s->on = 1;
+cleanup:
+    free(off);
+    free(prior);
+    free(y);
+    return error;
+}
+
+/* The first stage's p and ev (of m) moved by the cues' weights of s: each kind's decision value
+ * plus its cues' weights, the probabilities from them as the first stage makes them. */
+static void stage2_apply(const og_infer__stage2 *s, const og_infer_doc_model *m,
+                         const int cues[OG_INFER__CUES], double p[OG_INFER_DOC_NKINDS],
+                         double ev[OG_INFER_DOC_NKINDS])
+{
+    double sig[OG_INFER_DOC_NKINDS] = {0}, sum = 0;
+    for (int k = 0; k < OG_INFER_DOC_NKINDS; k++) {
+        if (!isfinite(ev[k]))
+            continue;
+        for (int c = 0; s->known[k] && c < OG_INFER__CUES; c++)
+            ev[k] += s->w[k][c] * cues[c];
+        sig[k] = 1.0 / (1.0 + exp(-(ev[k] + og_infer__doc_model_bias(m, k))));
+        sum += sig[k];
+    }
+    for (int k = 0; k < OG_INFER_DOC_NKINDS; k++)
+        p[k] = isfinite(ev[k]) && sum > 0 ? sig[k] / sum : 0;
+}
+
+/* The learned stage s on m's p and ev (changed), *why the cue that moved the kind. */
+static void stage2_run(const og_infer__stage2 *s, const og_infer_doc_model *m,
+                       const int cues[OG_INFER__CUES], double p[OG_INFER_DOC_NKINDS],
+                       double ev[OG_INFER_DOC_NKINDS], og_infer__why *why)
+{
+    int before = og_infer__doc_choose(p, ev), after, best = -1;
+    double most = 0;
+    stage2_apply(s, m, cues, p, ev);
+    after = og_infer__doc_choose(p, ev);
+    for (int c = 0; before != after && c < OG_INFER__CUES; c++) {
+        double d = cues[c] ? s->w[after][c] - s->w[before][c] : 0;
+        if (d > most) {
+            most = d;
+            best = c;
+        }
+    }
+    if (why && best >= 0)
+        *why = (og_infer__why){best == OG_INFER__CUE_AMENDS ? OG_INFER__STAGE_AMENDS
+                                                            : OG_INFER__STAGE_CLOSES,
+                               s->w[after][best], 1, after};
+}
+
+void og_infer__doc_stage(const og_infer_doc_model *m, const char *text,
+                         double p[OG_INFER_DOC_NKINDS], double ev[OG_INFER_DOC_NKINDS],
+                         og_infer__why *why)
+{
+    const og_infer__stage2 *s = og_infer__doc_model_stage2_of(m);
+    int cues[OG_INFER__CUES];
+    if (why)
+        *why = (og_infer__why){OG_INFER__STAGE_NONE, 0, 0, -1};
+    if (!s->on) { /* a model without a learned stage: the fixed rules */
+        int st = og_infer__doc_second_stage(text, p, ev);
+        if (why && st != OG_INFER__STAGE_NONE)
+            *why = (og_infer__why){st, 0, 0, st == OG_INFER__STAGE_AMENDS ? K_CHANGE : K_CLOSURE};
+        return;
+    }
+    og_infer__doc_cues(text, cues);
+    stage2_run(s, m, cues, p, ev, why);
+}
+
+int og_infer__doc_blend_models(const char *text, const og_infer_doc_model *plat,
+                               const og_infer_doc_model *own, double a,
+                               double p[OG_INFER_DOC_NKINDS], double ev[OG_INFER_DOC_NKINDS],
+                               int *kind, og_infer__why *why)
+{
+    double pp[OG_INFER_DOC_NKINDS] = {0}, ep[OG_INFER_DOC_NKINDS] = {0};
+    double po[OG_INFER_DOC_NKINDS] = {0}, eo[OG_INFER_DOC_NKINDS] = {0};
+    og_infer__why wp = {OG_INFER__STAGE_NONE, 0, 0, -1}, wo = wp;
+    int error, cues[OG_INFER__CUES];
+    og_infer__doc_cues(text, cues);
+    if ((plat && (error = og_infer__doc_probs(plat, text, pp, ep)) < 0) ||
+        (own && (error = og_infer__doc_probs(own, text, po, eo)) < 0))
+        return error;
+    const og_infer__stage2 *so = own ? og_infer__doc_model_stage2_of(own) : NULL;
+    if (plat && og_infer__doc_model_stage2_of(plat)->on) {
+        /* the platform's stage reads each cue with the tenant's own weights for the share of
+         * its corrected documents that showed the cue */
+        og_infer__stage2 s = *og_infer__doc_model_stage2_of(plat);
+        for (int c = 0; so && so->on && c < OG_INFER__CUES; c++) {
+            double ac = (double)so->cue_docs[c] / ((double)so->cue_docs[c] + OG_INFER__CUE_HALF);
+            for (int k = 0; k < OG_INFER_DOC_NKINDS; k++)
+                if (s.known[k] && so->known[k])
+                    s.w[k][c] = (1 - ac) * s.w[k][c] + ac * so->w[k][c];
+        }
+        stage2_run(&s, plat, cues, pp, ep, &wp);
+    } else if (plat)
+        og_infer__doc_stage(plat, text, pp, ep, &wp);
+    if (so && so->on)
+        stage2_run(so, own, cues, po, eo, &wo);
+    og_infer__doc_blend(text, pp, ep, 0, po, eo, plat ? a : 1.0, p, ev, kind);
+    /* what moved the kind on the side that decided it (the platform's first) */
+    *why = wp.stage != OG_INFER__STAGE_NONE && wp.to == *kind   ? wp
+           : wo.stage != OG_INFER__STAGE_NONE && wo.to == *kind ? wo
+                                                                : (og_infer__why){0, 0, 0, -1};
+    return 0;
+}
+
+const char *og_infer__doc_why_text(const og_infer__why *why, int kind, char *buf, size_t size)
+{
+    const char *reason = og_infer__doc_stage_reason(why->stage);
+    if (!reason)
+        return NULL;
+    if (!why->learned)
+        snprintf(buf, size, "%s", reason);
+    else
+        snprintf(buf, size, "%s (cue %s, learned weight %+.2f for %s)",
+                 why->stage == OG_INFER__STAGE_AMENDS ? "its amounts read before, after and the"
+                                                        " difference"
+                                                      : "it ticks off what was delivered",
+                 og_infer__cue_name[why->stage == OG_INFER__STAGE_AMENDS ? OG_INFER__CUE_AMENDS
+                                                                         : OG_INFER__CUE_TICKS],
+                 why->weight, og_infer_doc_kinds[kind]);
+    return buf;
 }
