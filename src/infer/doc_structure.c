@@ -362,9 +362,9 @@ int og_infer__doc_blend_models(const char *text, const og_infer_doc_model *plat,
         og_infer__stage2 s = *og_infer__doc_model_stage2_of(plat);
         for (int c = 0; so && so->on && c < OG_INFER__CUES; c++) {
             double ac = (double)so->cue_docs[c] / ((double)so->cue_docs[c] + OG_INFER__CUE_HALF);
+            /* a kind the tenant never labelled: its corrections gave the cue no weight there */
             for (int k = 0; k < OG_INFER_DOC_NKINDS; k++)
-                if (s.known[k] && so->known[k])
-                    s.w[k][c] = (1 - ac) * s.w[k][c] + ac * so->w[k][c];
+                s.w[k][c] = (1 - ac) * s.w[k][c] + ac * (so->known[k] ? so->w[k][c] : 0);
         }
         stage2_run(&s, plat, cues, pp, ep, &wp);
     } else if (plat)
