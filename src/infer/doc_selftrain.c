@@ -116,11 +116,12 @@ static int stack(og_infer_doc_model *m, struct feature_node **xl, const int *kin
 {
     double(*ev)[OG_INFER_DOC_NKINDS] = calloc(n, sizeof(*ev));
     double(*bias)[OG_INFER_DOC_NKINDS] = calloc(n, sizeof(*bias));
+    int *chosen = calloc(n, sizeof(*chosen));
     struct feature_node **xs = calloc(n, sizeof(*xs));
     int *ks = calloc(n, sizeof(*ks)), error = 0;
     if (n < STACK_MIN)
         goto done;
-    if (!ev || !bias || !xs || !ks) {
+    if (!ev || !bias || !chosen || !xs || !ks) {
         error = og_error_set(OG_ERROR, "out of memory");
         goto done;
     }
@@ -137,6 +138,7 @@ static int stack(og_infer_doc_model *m, struct feature_node **xl, const int *kin
         for (size_t i = f; i < n; i += 2) {
             double p[OG_INFER_DOC_NKINDS];
             og_infer__doc_probs_nodes(half, xl[i], p, ev[i]);
+            chosen[i] = og_infer__doc_choose(p, ev[i]);
             for (int k = 0; k < OG_INFER_DOC_NKINDS; k++) { /* the decision value */
                 bias[i][k] = og_infer__doc_model_bias(half, k);
                 ev[i][k] += bias[i][k];
@@ -145,14 +147,15 @@ static int stack(og_infer_doc_model *m, struct feature_node **xl, const int *kin
         og_infer_doc_model_free(half);
     }
     if (error >= 0)
-        error = og_infer__stage2_fit(og_infer__doc_model_stage2(m),
-                                     (const double(*)[OG_INFER_DOC_NKINDS])ev,
-                                     (const double(*)[OG_INFER_DOC_NKINDS])bias, cues, kinds, n);
+        error = og_infer__stage2_fit(
+            og_infer__doc_model_stage2(m), (const double(*)[OG_INFER_DOC_NKINDS])ev,
+            (const double(*)[OG_INFER_DOC_NKINDS])bias, chosen, cues, kinds, n);
     if (error == OG_ECONFLICT) /* one kind in a half: no second stage */
         error = 0;
 done:
     free(ev);
     free(bias);
+    free(chosen);
     free(xs);
     free(ks);
     return error;

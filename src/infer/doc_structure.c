@@ -1,16 +1,18 @@
 /* doc_structure.c - the classifier's second stage (issue 21): structure a kind has whoever
- * writes it, in any language, decides between the two pairs of kinds that words alone confuse
- * when a writer uses none of the trade's terms. A statement of work never amends: a document
- * taken for one whose amounts read "before, after, the difference" (three amounts in a row, the
- * second the first plus or minus the third, the third smaller than both: "$4,500.00 ->
- * $5,401.00 (+$901.00)", "from EUR 12,400.00 to EUR 13,900.00, that is EUR 1,500.00 more", a
- * Was / Now / Difference table) is a change order; amounts after a percentage are shares of a
- * sum (a payment schedule's 40%, 30%, 10%) and start the row again. "Other" is no closure: a
- * document taken for "other" that ticks off what was delivered (two ticked lines at least:
- * "- [x] ...", "✓ ...") is a closure. The two kinds' probabilities and evidence are swapped, so
- * that the proposal's confidence and its close second stay the model's. Measured on both
- * held-out writer families and every other split (docs/inference.md); nothing here is learned
- * or tuned on them. */
+ * writes it, in any language, decides between kinds that words alone confuse when a writer uses
+ * none of the trade's terms. Two cues: a document whose amounts read "before, after, the
+ * difference" (three amounts in a row, the second the first plus or minus the third, the third
+ * smaller than both: "$4,500.00 -> $5,401.00 (+$901.00)", "from EUR 12,400.00 to EUR 13,900.00,
+ * that is EUR 1,500.00 more", a Was / Now / Difference table; amounts after a percentage are
+ * shares of a sum, a payment schedule's 40%, 30%, 10%, and start the row again) amends; a
+ * document that ticks off two lines or more ("- [x] ...", "✓ ...") closes.
+ * The stage is learned: per kind, a weight for each cue added to the first model's decision
+ * value, fitted from labels (og_infer__stage2_fit, stacked by doc_selftrain.c on documents the
+ * first model did not see). A cue moves a document only between the kinds of its gate (amends:
+ * SOW and change order; ticks: runbook, closure, other). A tenant's model has its own stage, so
+ * its corrections retrain the cues for its proposals. A model stored before the learned stage
+ * keeps the fixed rules (og_infer__doc_second_stage: a SOW that amends is a change order, an
+ * "other" that closes is a closure, the two kinds' probabilities and evidence swapped). */
 #include "infer/infer_internal.h"
 #include "opsgate/error.h"
 
@@ -22,7 +24,7 @@
 
 #define SO_MAX_TEXT ((size_t)256 << 10)
 
-enum { K_SOW = 0, K_CHANGE = 1, K_CLOSURE = 3, K_OTHER = OG_INFER_DOC_NKINDS - 1 };
+enum { K_SOW = 0, K_CHANGE = 1, K_RUNBOOK = 2, K_CLOSURE = 3, K_OTHER = OG_INFER_DOC_NKINDS - 1 };
 
 /* the amount value ("12500.00", "12500") in cents */
 static long long cents_of(const char *v)
@@ -138,6 +140,15 @@ int og_infer__doc_blend(const char *text, double pp[OG_INFER_DOC_NKINDS],
 
 const char *const og_infer__cue_key[OG_INFER__CUES] = {"cue:amends", "cue:ticks"};
 const char *const og_infer__cue_name[OG_INFER__CUES] = {"amends", "ticks"};
+const int og_infer__cue_gate[OG_INFER__CUES] = {1 << K_SOW | 1 << K_CHANGE,
+                                                1 << K_RUNBOOK | 1 << K_CLOSURE | 1 << K_OTHER};
+
+/* whether cue c, present or not, acts on a document the first stage took for chosen, for kind */
+static int gated(int c, int chosen, int kind)
+{
+    return chosen >= 0 && (og_infer__cue_gate[c] >> chosen & 1) &&
+           (og_infer__cue_gate[c] >> kind & 1);
+}
 
 void og_infer__doc_cues(const char *text, int cues[OG_INFER__CUES])
 {
@@ -211,8 +222,8 @@ int og_infer__stage2_load(json_t *doc, og_infer__stage2 *s)
 #define S2_STEPS 30
 
 /* One kind against the rest: the cues' weights v minimising |v|^2 / 2 + C * the logistic loss of
- * offset + v . cues, each document twice (its decision value as the offset, and its bias alone:
- * the words dropped), by Newton's method. */
+ * offset + v . cues (a cue 0 where its gate closes), each document twice (its decision value as the
+ * offset, and its bias alone: the words dropped), by Newton's method. */
 static void stage2_kind(double v[OG_INFER__CUES], const double *off, const double *prior,
                         const int (*cues)[OG_INFER__CUES], const int *y, size_t n)
 {
@@ -242,13 +253,14 @@ static void stage2_kind(double v[OG_INFER__CUES], const double *off, const doubl
 }
 
 int og_infer__stage2_fit(og_infer__stage2 *s, const double (*dec)[OG_INFER_DOC_NKINDS],
-                         const double (*bias)[OG_INFER_DOC_NKINDS],
+                         const double (*bias)[OG_INFER_DOC_NKINDS], const int *chosen,
                          const int (*cues)[OG_INFER__CUES], const int *kinds, size_t n)
 {
     double *off = calloc(n ? n : 1, sizeof(*off)), *prior = calloc(n ? n : 1, sizeof(*prior));
     int *y = calloc(n ? n : 1, sizeof(*y)), seen = 0, error = 0;
+    int(*x)[OG_INFER__CUES] = calloc(n ? n : 1, sizeof(*x));
     memset(s, 0, sizeof(*s));
-    if (!off || !prior || !y) {
+    if (!off || !prior || !y || !x) {
         error = og_error_set(OG_ERROR, "out of memory");
         goto cleanup;
     }
@@ -271,8 +283,10 @@ int og_infer__stage2_fit(og_infer__stage2 *s, const double (*dec)[OG_INFER_DOC_N
             off[i] = dec[i][k];
             prior[i] = bias[i][k];
             y[i] = kinds[i] == k;
+            for (int c = 0; c < OG_INFER__CUES; c++)
+                x[i][c] = cues[i][c] && gated(c, chosen[i], k);
         }
-        stage2_kind(s->w[k], off, prior, cues, y, n);
+        stage2_kind(s->w[k], off, prior, (const int(*)[OG_INFER__CUES])x, y, n);
         s->known[k] = 1;
     }
     s->on = 1;
@@ -280,13 +294,14 @@ cleanup:
     free(off);
     free(prior);
     free(y);
+    free(x);
     return error;
 }
 
 /* The first stage's p and ev (of m) moved by the cues' weights of s: each kind's decision value
  * plus its cues' weights, the probabilities from them as the first stage makes them. */
 static void stage2_apply(const og_infer__stage2 *s, const og_infer_doc_model *m,
-                         const int cues[OG_INFER__CUES], double p[OG_INFER_DOC_NKINDS],
+                         const int cues[OG_INFER__CUES], int chosen, double p[OG_INFER_DOC_NKINDS],
                          double ev[OG_INFER_DOC_NKINDS])
 {
     double sig[OG_INFER_DOC_NKINDS] = {0}, sum = 0;
@@ -294,7 +309,7 @@ static void stage2_apply(const og_infer__stage2 *s, const og_infer_doc_model *m,
         if (!isfinite(ev[k]))
             continue;
         for (int c = 0; s->known[k] && c < OG_INFER__CUES; c++)
-            ev[k] += s->w[k][c] * cues[c];
+            ev[k] += gated(c, chosen, k) ? s->w[k][c] * cues[c] : 0;
         sig[k] = 1.0 / (1.0 + exp(-(ev[k] + og_infer__doc_model_bias(m, k))));
         sum += sig[k];
     }
@@ -309,7 +324,7 @@ static void stage2_run(const og_infer__stage2 *s, const og_infer_doc_model *m,
 {
     int before = og_infer__doc_choose(p, ev), after, best = -1;
     double most = 0;
-    stage2_apply(s, m, cues, p, ev);
+    stage2_apply(s, m, cues, before, p, ev);
     after = og_infer__doc_choose(p, ev);
     for (int c = 0; before != after && c < OG_INFER__CUES; c++) {
         double d = cues[c] ? s->w[after][c] - s->w[before][c] : 0;

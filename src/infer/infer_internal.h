@@ -141,6 +141,10 @@ int og_infer__doc_blend(const char *text, double pp[OG_INFER_DOC_NKINDS],
 #define OG_INFER__CUES       2
 #define OG_INFER__CUE_AMENDS 0
 #define OG_INFER__CUE_TICKS  1
+/* the kinds between which each cue decides (bits of kind indices): it moves a document only
+ * when the first model takes it for one of them, and only towards or away from them (amends: SOW
+ * and change order; ticks: runbook, closure, other); how far it moves it is learned */
+extern const int og_infer__cue_gate[OG_INFER__CUES];
 /* a tenant's second stage reads a cue with its own weights for m / (m + this) of them, m the
  * documents of its training that showed the cue */
 #define OG_INFER__CUE_HALF 20.0
@@ -164,10 +168,10 @@ json_t *og_infer__stage2_dump(const og_infer__stage2 *s);
 /* s from doc (NULL: none, s->on 0); OG_ECORRUPT when malformed. */
 int og_infer__stage2_load(json_t *doc, og_infer__stage2 *s);
 /* Fit s on n documents: the first stage's decision values dec and biases bias (n rows each,
- * -HUGE_VAL in dec for a kind it does not know), their cues and kinds. OG_ECONFLICT: fewer than
- * two kinds. */
+ * -HUGE_VAL in dec for a kind it does not know), the kind it chose, their cues and kinds.
+ * OG_ECONFLICT: fewer than two kinds. */
 int og_infer__stage2_fit(og_infer__stage2 *s, const double (*dec)[OG_INFER_DOC_NKINDS],
-                         const double (*bias)[OG_INFER_DOC_NKINDS],
+                         const double (*bias)[OG_INFER_DOC_NKINDS], const int *chosen,
                          const int (*cues)[OG_INFER__CUES], const int *kinds, size_t n);
 /* The second stage of m on text: p and ev (the first stage's) replaced by the learned stage's, or
  * moved by the fixed rules when m has none. What moved the kind into *why (may be NULL). */
