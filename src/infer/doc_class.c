@@ -42,7 +42,26 @@ struct og_infer_doc_model {
     double blocks[3]; /* the weights of the concepts, title and shape blocks it was fitted with */
     size_t pseudo;    /* the pseudo-labelled documents of its fit (self-training) */
     json_t *w;        /* {"dimension": [weight per class in labels' order]} */
+    og_infer__stage2 s2; /* the learned second stage (doc_structure.c) */
 };
+
+og_infer__stage2 *og_infer__doc_model_stage2(og_infer_doc_model *m)
+{
+    return &m->s2;
+}
+
+const og_infer__stage2 *og_infer__doc_model_stage2_of(const og_infer_doc_model *m)
+{
+    return &m->s2;
+}
+
+double og_infer__doc_model_bias(const og_infer_doc_model *m, int kind)
+{
+    for (int c = 0; c < m->nclass; c++)
+        if (m->labels[c] == kind)
+            return m->bias[c];
+    return 0;
+}
 
 static uint32_t fnv(const char *s, size_t n, uint32_t seed)
 {
@@ -431,6 +450,12 @@ int og_infer__doc_vector(const char *text, json_t **out)
     free(x);
     if (!v)
         return og_error_set(OG_ERROR, "out of memory");
+    /* the structure cues the second stage reads (no dimension: the first stage skips them) */
+    int cues[OG_INFER__CUES];
+    og_infer__doc_cues(text ? text : "", cues);
+    for (int c = 0; c < OG_INFER__CUES; c++)
+        if (cues[c])
+            json_object_set_new(v, og_infer__cue_key[c], json_integer(1));
     *out = v;
     return 0;
 }
@@ -501,7 +526,7 @@ int og_infer_doc_predict(const og_infer_doc_model *m, const char *text, double *
     int error, best;
     if ((error = og_infer__doc_probs(m, text, p, ev)) < 0)
         return error;
-    og_infer__doc_second_stage(text ? text : "", p, ev);
+    og_infer__doc_stage(m, text ? text : "", p, ev, NULL);
     best = og_infer__doc_choose(p, ev);
     if (confidence)
         *confidence = p[best];
@@ -525,7 +550,7 @@ int og_infer_doc_alternatives(const og_infer_doc_model *m, const char *text, jso
     *out = NULL;
     if ((error = og_infer__doc_probs(m, text, p, ev)) < 0)
         return error;
-    og_infer__doc_second_stage(text ? text : "", p, ev);
+    og_infer__doc_stage(m, text ? text : "", p, ev, NULL);
     best = og_infer__doc_choose(p, ev);
     json_t *alt = og_infer__doc_alternatives(p, best);
     if (!alt ||
@@ -566,8 +591,11 @@ json_t *og_infer__doc_model_dump(const og_infer_doc_model *m)
         json_array_append_new(labels, json_string(og_infer_doc_kinds[m->labels[c]]));
         json_array_append_new(bias, json_real(m->bias[c]));
     }
-    return json_pack("{s:o, s:o, s:[f,f,f], s:O}", "classes", labels, "bias", bias, "blocks",
-                     m->blocks[0], m->blocks[1], m->blocks[2], "w", m->w);
+    json_t *out = json_pack("{s:o, s:o, s:[f,f,f], s:O}", "classes", labels, "bias", bias, "blocks",
+                            m->blocks[0], m->blocks[1], m->blocks[2], "w", m->w);
+    if (out && m->s2.on)
+        json_object_set_new(out, "stage2", og_infer__stage2_dump(&m->s2));
+    return out;
 }
 
 int og_infer__doc_model_load(json_t *doc, og_infer_doc_model **out)
@@ -595,6 +623,11 @@ int og_infer__doc_model_load(json_t *doc, og_infer_doc_model **out)
     for (size_t b = 0; b < 3; b++)
         m->blocks[b] = json_number_value(json_array_get(json_object_get(doc, "blocks"), b));
     m->w = json_incref(json_object_get(doc, "w"));
+    /* a model stored before the learned second stage has none: the fixed rules stand in */
+    if (og_infer__stage2_load(json_object_get(doc, "stage2"), &m->s2) < 0) {
+        og_infer_doc_model_free(m);
+        return og_error_set(OG_ECORRUPT, "the stored document model's second stage is malformed");
+    }
     *out = m;
     return 0;
 }

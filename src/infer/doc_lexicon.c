@@ -568,6 +568,40 @@ static void shape_line(const char *p, const char *e, int *count, int *step)
     count[SH_LABEL] += colon && colon > s && colon - s < 32 && colon + 1 < e && colon[1] == ' ';
 }
 
+int og_infer__doc_tokens(const char *text, size_t len, og_infer__token_fn fn, void *arg)
+{
+    const char *end = text + len, *gap = text;
+    for (const char *p = text; p < end; p++) {
+        char value[64], cur[4], iso[11];
+        int money = 0, fmt, date = 0;
+        size_t n;
+        if (p > text && (isalnum((unsigned char)p[-1]) || p[-1] == '.' || p[-1] == ','))
+            continue;
+        if ((n = og_infer__date_at(p, iso, &fmt)) > 0) /* a date's numbers are no amount */
+            date = 1;
+        else if ((n = og_infer__number_at(p, value, sizeof(value), cur, &money)) == 0)
+            continue;
+        if (fn(arg, gap, (size_t)(p - gap), date ? NULL : value, money))
+            return 1;
+        p += n - 1;
+        gap = p + 1;
+    }
+    return 0;
+}
+
+/* og_infer__doc_shape's count of dates and amounts */
+static int count_token(void *arg, const char *gap, size_t gap_len, const char *value, int money)
+{
+    int *count = arg;
+    (void)gap;
+    (void)gap_len;
+    if (!value)
+        count[SH_DATE]++;
+    else
+        count[SH_MONEY] += money;
+    return 0;
+}
+
 int og_infer__doc_shape(const char *text, size_t len, int *ids, int max)
 {
     int count[SH_KINDS] = {0}, k = 0, step = 0;
@@ -579,21 +613,7 @@ int og_infer__doc_shape(const char *text, size_t len, int *ids, int max)
         shape_line(p, e, count, &step);
         p = e + 1;
     }
-    /* amounts and dates at a word's start */
-    for (const char *p = text; p < end; p++) {
-        char value[64], cur[4], iso[11];
-        int money, fmt;
-        size_t n;
-        if (p > text && (isalnum((unsigned char)p[-1]) || p[-1] == '.' || p[-1] == ','))
-            continue;
-        if ((n = og_infer__date_at(p, iso, &fmt)) > 0) {
-            count[SH_DATE]++;
-            p += n - 1;
-        } else if ((n = og_infer__number_at(p, value, sizeof(value), cur, &money)) > 0) {
-            count[SH_MONEY] += money;
-            p += n - 1;
-        }
-    }
+    og_infer__doc_tokens(text, len, count_token, count);
     count[SH_PRICED_SIGNED] = count[SH_MONEY] >= 3 && count[SH_SIGNATURE] > 0;
     for (int s = 0; s < SH_KINDS && k < max; s++)
         ids[k++] = s * 5 + bucket(count[s]);

@@ -10,6 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* fewer labelled documents than this: no second stage */
+#define STACK_MIN 20
+
 typedef struct pick {
     size_t i;
     int kind;
@@ -87,13 +90,80 @@ static int text_nodes(const void *doc, const double blocks[3], struct feature_no
     return og_infer__doc_nodes(doc, blocks, out);
 }
 
+typedef void (*cues_fn)(const void *doc, int cues[OG_INFER__CUES]);
+
+static void text_cues(const void *doc, int cues[OG_INFER__CUES])
+{
+    og_infer__doc_cues(doc ? doc : "", cues);
+}
+
+static void vector_cues(const void *doc, int cues[OG_INFER__CUES])
+{
+    og_infer__doc_vector_cues((json_t *)doc, cues);
+}
+
 static int vector_nodes(const void *doc, const double blocks[3], struct feature_node **out)
 {
     return og_infer__doc_vector_nodes((json_t *)doc, blocks, out);
 }
 
-/* The labelled documents l (kinds) and unlabelled u made nodes by nodes(), then fit_self. */
-static int fit_docs(og_infer_doc_model **out, nodes_fn nodes, const void *const *l,
+/* The learned second stage of m (doc_structure.c), stacked: the first stage fitted on each half
+ * of the labelled documents gives the other half its decision values, which with the documents'
+ * cues and kinds fits the second stage. Too few documents, or a half with one kind: none (the fixed
+ * rules stand in). */
+static int stack(og_infer_doc_model *m, struct feature_node **xl, const int *kinds,
+                 const int (*cues)[OG_INFER__CUES], size_t n, const double blocks[3])
+{
+    double(*ev)[OG_INFER_DOC_NKINDS] = calloc(n, sizeof(*ev));
+    double(*bias)[OG_INFER_DOC_NKINDS] = calloc(n, sizeof(*bias));
+    int *chosen = calloc(n, sizeof(*chosen));
+    struct feature_node **xs = calloc(n, sizeof(*xs));
+    int *ks = calloc(n, sizeof(*ks)), error = 0;
+    if (n < STACK_MIN)
+        goto done;
+    if (!ev || !bias || !chosen || !xs || !ks) {
+        error = og_error_set(OG_ERROR, "out of memory");
+        goto done;
+    }
+    for (size_t f = 0; f < 2 && error >= 0; f++) {
+        og_infer_doc_model *half = NULL;
+        size_t h = 0;
+        for (size_t i = 0; i < n; i++)
+            if (i % 2 != f) {
+                xs[h] = xl[i];
+                ks[h++] = kinds[i];
+            }
+        if ((error = og_infer__doc_fit_nodes(&half, xs, ks, h, blocks)) < 0)
+            break;
+        for (size_t i = f; i < n; i += 2) {
+            double p[OG_INFER_DOC_NKINDS];
+            og_infer__doc_probs_nodes(half, xl[i], p, ev[i]);
+            chosen[i] = og_infer__doc_choose(p, ev[i]);
+            for (int k = 0; k < OG_INFER_DOC_NKINDS; k++) { /* the decision value */
+                bias[i][k] = og_infer__doc_model_bias(half, k);
+                ev[i][k] += bias[i][k];
+            }
+        }
+        og_infer_doc_model_free(half);
+    }
+    if (error >= 0)
+        error = og_infer__stage2_fit(
+            og_infer__doc_model_stage2(m), (const double(*)[OG_INFER_DOC_NKINDS])ev,
+            (const double(*)[OG_INFER_DOC_NKINDS])bias, chosen, cues, kinds, n);
+    if (error == OG_ECONFLICT) /* one kind in a half: no second stage */
+        error = 0;
+done:
+    free(ev);
+    free(bias);
+    free(chosen);
+    free(xs);
+    free(ks);
+    return error;
+}
+
+/* The labelled documents l (kinds) and unlabelled u made nodes by nodes(), then fit_self, then
+ * the second stage over the labelled ones' cues (cues_of). */
+static int fit_docs(og_infer_doc_model **out, nodes_fn nodes, cues_fn cues_of, const void *const *l,
                     const int *kinds, size_t n, const void *const *u, size_t nu,
                     const og_infer_doc_opts *opts)
 {
@@ -101,16 +171,25 @@ static int fit_docs(og_infer_doc_model **out, nodes_fn nodes, const void *const 
     const double blocks[3] = {o->concepts, o->title, o->shape};
     struct feature_node **xl = calloc(n ? n : 1, sizeof(*xl)),
                         **xu = calloc(nu ? nu : 1, sizeof(*xu));
-    int error = xl && xu ? 0 : og_error_set(OG_ERROR, "out of memory");
+    int(*cues)[OG_INFER__CUES] = calloc(n ? n : 1, sizeof(*cues));
+    int error = xl && xu && cues ? 0 : og_error_set(OG_ERROR, "out of memory");
     *out = NULL;
-    for (size_t i = 0; i < n && error >= 0; i++)
+    for (size_t i = 0; i < n && error >= 0; i++) {
         error = nodes(l[i], blocks, &xl[i]);
+        cues_of(l[i], cues[i]);
+    }
     for (size_t i = 0; i < nu && error >= 0; i++)
         error = nodes(u[i], blocks, &xu[i]);
     if (error >= 0)
         error = fit_self(out, xl, kinds, n, xu, nu, o);
+    if (error >= 0 &&
+        (error = stack(*out, xl, kinds, (const int(*)[OG_INFER__CUES])cues, n, blocks)) < 0) {
+        og_infer_doc_model_free(*out);
+        *out = NULL;
+    }
     og_infer__doc_nodes_free(xl, n);
     og_infer__doc_nodes_free(xu, nu);
+    free(cues);
     return error;
 }
 
@@ -118,7 +197,7 @@ int og_infer_doc_fit_with(og_infer_doc_model **out, const char *const *texts, co
                           size_t n, const char *const *unlabelled, size_t nu,
                           const og_infer_doc_opts *opts)
 {
-    return fit_docs(out, text_nodes, (const void *const *)texts, kinds, n,
+    return fit_docs(out, text_nodes, text_cues, (const void *const *)texts, kinds, n,
                     (const void *const *)unlabelled, nu, opts);
 }
 
@@ -131,6 +210,6 @@ int og_infer__doc_fit_vectors(og_infer_doc_model **out, json_t *const *vectors, 
                               size_t n, json_t *const *unlabelled, size_t nu,
                               const og_infer_doc_opts *opts)
 {
-    return fit_docs(out, vector_nodes, (const void *const *)vectors, kinds, n,
+    return fit_docs(out, vector_nodes, vector_cues, (const void *const *)vectors, kinds, n,
                     (const void *const *)unlabelled, nu, opts);
 }

@@ -83,36 +83,33 @@ static void versions_label(const og_infer__newest nw[2], const char *none, char 
 /* The kind of text under the platform model (row nw[0]) and the tenant's (nw[1]), blended as the
  * action models
  * are: (1 - a) * platform + a * tenant, a = n / (n + 200) with n the tenant model's examples,
- * the probabilities and the evidence alike, the structure rules on the platform's side only
- * (og_infer__doc_blend: a tenant's corrections can outweigh them); "other" only on evidence
- * (og_infer__doc_choose); *stage the rule that decided the kind. *kind 4 ("other") and *conf 0
+ * the probabilities and the evidence alike, each through its second stage, the platform's
+ * reading the structure cues with the tenant's learned weights as far as its corrections showed
+ * them (og_infer__doc_blend_models); "other" only on evidence (og_infer__doc_choose); *why the
+ * cue that decided the kind. *kind 4 ("other") and *conf 0
  * without any model; *alt the kinds close behind it (new, NULL without a model); model names the
  * versions. */
 static int doc_kind(og_store *s, const og_infer__newest nw[2], const char *text, int *kind,
-                    double *conf, json_t **alt, int64_t *version, int *stage, char *model,
+                    double *conf, json_t **alt, int64_t *version, og_infer__why *why, char *model,
                     size_t size)
 {
     og_infer_doc_model *plat = NULL, *own = NULL;
     int64_t pv = nw[0].version, ov = nw[1].version, on = nw[1].examples;
-    double pp[OG_INFER_DOC_NKINDS] = {0}, po[OG_INFER_DOC_NKINDS] = {0}, a = 0;
-    double ep[OG_INFER_DOC_NKINDS] = {0}, eo[OG_INFER_DOC_NKINDS] = {0};
-    double p[OG_INFER_DOC_NKINDS], ev[OG_INFER_DOC_NKINDS];
+    double p[OG_INFER_DOC_NKINDS], ev[OG_INFER_DOC_NKINDS], a = 0;
     int error;
     *kind = 4;
     *conf = 0;
     *alt = NULL;
     *version = 0;
-    *stage = OG_INFER__STAGE_NONE;
+    *why = (og_infer__why){OG_INFER__STAGE_NONE, 0, 0, -1};
     og_strlcpy(model, "no model yet", size);
     if ((error = doc_model_of(s, &nw[0], &plat)) < 0 || (error = doc_model_of(s, &nw[1], &own)) < 0)
-        goto cleanup;
-    if ((plat && (error = og_infer__doc_probs(plat, text, pp, ep)) < 0) ||
-        (own && (error = og_infer__doc_probs(own, text, po, eo)) < 0))
         goto cleanup;
     if (own)
         a = plat ? (double)on / ((double)on + OG_INFER__DOC_BLEND_HALF) : 1.0;
     if (plat || own) {
-        *stage = og_infer__doc_blend(text, pp, ep, plat != NULL, po, eo, a, p, ev, kind);
+        if ((error = og_infer__doc_blend_models(text, plat, own, a, p, ev, kind, why)) < 0)
+            goto cleanup;
         *conf = p[*kind];
         if (!(*alt = og_infer__doc_alternatives(p, *kind))) {
             error = og_error_set(OG_ERROR, "out of memory");
@@ -226,7 +223,9 @@ int og_infer_doc_proposal_make(og_ctx *ctx, const char *tenant_id, const char *t
     og_infer__newest nw[4]; /* the document models, then the metadata models */
     json_t *vec = NULL, *sets = NULL, *alt = NULL;
     char model[64], mlabel[64];
-    int kind, stage, error;
+    int kind, error;
+    og_infer__why why;
+    char why_text[200];
     *out = NULL;
     if (!tenant_id || strlen(tenant_id) >= OG_ID_LEN || !text)
         return og_error_set(OG_EINVAL, "a document proposal needs a tenant and text");
@@ -237,7 +236,7 @@ int og_infer_doc_proposal_make(og_ctx *ctx, const char *tenant_id, const char *t
     og_strlcpy(pr->tenant_id, tenant_id, sizeof(pr->tenant_id));
     if ((error = og_infer__models_newest(ctx->store, OG_INFER_DOC_MODEL, OG_INFER_DOC_META_MODEL,
                                          tenant_id, nw)) < 0 ||
-        (error = doc_kind(ctx->store, nw, text, &kind, &pr->conf, &alt, &pr->version, &stage, model,
+        (error = doc_kind(ctx->store, nw, text, &kind, &pr->conf, &alt, &pr->version, &why, model,
                           sizeof(model))) < 0 ||
         (error = meta_model(ctx->store, nw + 2, &mm, mlabel, sizeof(mlabel))) < 0 ||
         (error = og_infer__doc_vector(text, &vec)) < 0 ||
@@ -260,8 +259,8 @@ int og_infer_doc_proposal_make(og_ctx *ctx, const char *tenant_id, const char *t
     if (json_array_size(alt) > 0)
         json_object_set(pr->meta, "alternatives", alt);
     /* the structure rule that moved the kind, named so that a person can judge it */
-    if (og_infer__doc_stage_reason(stage))
-        json_object_set_new(pr->meta, "structure", json_string(og_infer__doc_stage_reason(stage)));
+    if (og_infer__doc_why_text(&why, kind, why_text, sizeof(why_text)))
+        json_object_set_new(pr->meta, "structure", json_string(why_text));
     json_object_set_new(pr->meta, "metadata_model", json_string(mlabel));
     *out = pr;
     pr = NULL;

@@ -133,6 +133,67 @@ int og_infer__doc_blend(const char *text, double pp[OG_INFER_DOC_NKINDS],
                         const double po[OG_INFER_DOC_NKINDS], const double eo[OG_INFER_DOC_NKINDS],
                         double a, double p[OG_INFER_DOC_NKINDS], double ev[OG_INFER_DOC_NKINDS],
                         int *kind);
+/* The learned second stage (doc_structure.c): per kind, a weight for each structure cue
+ * (amends: og_infer__doc_amends, ticks: og_infer__doc_closes) added to the first model's decision
+ * value, fitted as a logistic regression with that decision value as its offset on documents the
+ * first model did not see (stacking), each document also with the words' evidence dropped (what
+ * its structure alone says). Numbers only. */
+#define OG_INFER__CUES       2
+#define OG_INFER__CUE_AMENDS 0
+#define OG_INFER__CUE_TICKS  1
+/* the kinds between which each cue decides (bits of kind indices): it moves a document only
+ * when the first model takes it for one of them, and only towards or away from them (amends: SOW
+ * and change order; ticks: runbook, closure, other); how far it moves it is learned */
+extern const int og_infer__cue_gate[OG_INFER__CUES];
+/* a tenant's second stage reads a cue with its own weights for m / (m + this) of them, m the
+ * documents of its training that showed the cue */
+#define OG_INFER__CUE_HALF 20.0
+typedef struct og_infer__stage2 {
+    int on; /* 0: none (a model stored before it, or too few documents): the fixed rules */
+    double w[OG_INFER_DOC_NKINDS][OG_INFER__CUES]; /* per kind: each cue's weight */
+    int known[OG_INFER_DOC_NKINDS];                /* the kinds it was fitted with */
+    int64_t cue_docs[OG_INFER__CUES];              /* its training documents that showed each cue */
+} og_infer__stage2;
+/* The bias of kind in m's decision values (0 for a kind m does not know). */
+double og_infer__doc_model_bias(const og_infer_doc_model *m, int kind);
+extern const char *const og_infer__cue_key[OG_INFER__CUES];  /* "cue:amends", "cue:ticks" */
+extern const char *const og_infer__cue_name[OG_INFER__CUES]; /* "amends", "ticks" */
+og_infer__stage2 *og_infer__doc_model_stage2(og_infer_doc_model *m);
+const og_infer__stage2 *og_infer__doc_model_stage2_of(const og_infer_doc_model *m);
+/* The cues of text into cues (0 or 1 each). */
+void og_infer__doc_cues(const char *text, int cues[OG_INFER__CUES]);
+/* The cues kept in a stored vector (a vector stored before them has none). */
+void og_infer__doc_vector_cues(json_t *v, int cues[OG_INFER__CUES]);
+json_t *og_infer__stage2_dump(const og_infer__stage2 *s);
+/* s from doc (NULL: none, s->on 0); OG_ECORRUPT when malformed. */
+int og_infer__stage2_load(json_t *doc, og_infer__stage2 *s);
+/* Fit s on n documents: the first stage's decision values dec and biases bias (n rows each,
+ * -HUGE_VAL in dec for a kind it does not know), the kind it chose, their cues and kinds.
+ * OG_ECONFLICT: fewer than two kinds. */
+int og_infer__stage2_fit(og_infer__stage2 *s, const double (*dec)[OG_INFER_DOC_NKINDS],
+                         const double (*bias)[OG_INFER_DOC_NKINDS], const int *chosen,
+                         const int (*cues)[OG_INFER__CUES], const int *kinds, size_t n);
+/* The second stage of m on text: p and ev (the first stage's) replaced by the learned stage's, or
+ * moved by the fixed rules when m has none. What moved the kind into *why (may be NULL). */
+typedef struct og_infer__why {
+    int stage;     /* OG_INFER__STAGE_*: the cue that moved the kind, NONE when none did */
+    double weight; /* the cue's weight for the kind it moved the document to (learned stage) */
+    int learned;   /* 1: the learned stage moved it, 0: a fixed rule */
+    int to;        /* the kind it moved the document to */
+} og_infer__why;
+void og_infer__doc_stage(const og_infer_doc_model *m, const char *text,
+                         double p[OG_INFER_DOC_NKINDS], double ev[OG_INFER_DOC_NKINDS],
+                         og_infer__why *why);
+/* A tenant's proposal from the platform's model plat and its own (either may be NULL, not both),
+ * own weighing a in the blend: through each model's second stage, the platform's reading each cue
+ * with the tenant's own weights for the share OG_INFER__CUE_HALF gives (its corrections retrain
+ * the cue); p, ev and *kind as og_infer__doc_blend gives them. */
+int og_infer__doc_blend_models(const char *text, const og_infer_doc_model *plat,
+                               const og_infer_doc_model *own, double a,
+                               double p[OG_INFER_DOC_NKINDS], double ev[OG_INFER_DOC_NKINDS],
+                               int *kind, og_infer__why *why);
+/* What a proposal says of what moved its kind (NULL when nothing did), into buf. */
+const char *og_infer__doc_why_text(const og_infer__why *why, int kind, char *buf, size_t size);
 /* What a proposal says of the rule (NULL for OG_INFER__STAGE_NONE). */
 const char *og_infer__doc_stage_reason(int stage);
 /* The tail of every document model's training (doc_store.c): fit_error is the fit's result;
@@ -270,6 +331,13 @@ int og_infer__doc_shape(const char *text, size_t len, int *ids, int max);
  * read by name elsewhere: */
 #define OG_INFER__SHAPE_TICKS 16 /* ticked lines: "- [x] ...", "✓ ..." */
 int og_infer__doc_shape_bucket(const int *ids, int n, int measure);
+/* The dates and numbers at a word's start in text (len bytes), in order, each given to fn with
+ * the text since the previous one (gap) and its value (NULL for a date, else as
+ * og_infer__number_at gives it, money whether it looks like money); fn returns non-zero to stop
+ * (then 1, else 0). The one walk of og_infer__doc_shape and og_infer__doc_amends. */
+typedef int (*og_infer__token_fn)(void *arg, const char *gap, size_t gap_len, const char *value,
+                                  int money);
+int og_infer__doc_tokens(const char *text, size_t len, og_infer__token_fn fn, void *arg);
 
 /* A held-out synthetic document (doc_synth_hard.c): hard family 0..OG_INFER_DOC_HARD-1 of kind,
  * its true metadata into truth. */
