@@ -20,7 +20,8 @@
  *
  * Environment: OG_BENCH_INFER_TRAIN (default 2000), OG_BENCH_INFER_EVAL (default 4000),
  * OG_BENCH_INFER_SEED (default 7), OG_BENCH_INFER_DOCS_ONLY (1: the document tables only; 2:
- * without the metadata's; 3: the held-out writers' rows alone). */
+ * without the metadata's; 3: the held-out writers' and the held-out "other" family's rows alone).
+ */
 #include "blind_corpus.h"
 #include "opsgate/crypto.h"
 #include "opsgate/docgen.h"

@@ -87,9 +87,10 @@ static void test_other_ho_synth(void **state)
 
 /* a model trained on every training family (PER per kind and family) on EVAL documents per genre
  * and language of the held-out family: the share kept "other" */
-#define PER        12
-#define EVAL       2
-#define FLOOR_KEPT 65 /* percent kept "other": measured 138 of 190 (before issue 21's genres) */
+#define PER  12
+#define EVAL 2
+#define FLOOR_KEPT                                                                                 \
+    65 /* percent kept "other": measured 138 of 190 (with and without the 5 concepts) */
 
 static void test_other_ho_floor(void **state)
 {
