@@ -329,5 +329,19 @@ typedef struct og_infer_doc_form {
 extern const og_infer_doc_form og_infer_doc_forms[OG_INFER_DOC_FORMS];
 extern const char *const og_infer_doc_forms_langs[OG_INFER_DOC_FORMS_LANGS];
 int og_infer_doc_synth_forms(int form, int lang, uint64_t seed, char **out);
+/* The held-out "other" family (issue 21): paperwork an MSP files that is none of the four kinds
+ * but looks like them - a master agreement's clauses and signatures, an SLA annex, a purchase
+ * order, a rate card, a licence renewal notice, a credit note, a budget forecast, a quarterly
+ * business review, a weekly progress update, a project timeline, a risk log, a RACI matrix, a
+ * kick-off agenda, a hardware inventory, a network layout, vulnerability findings, password
+ * rules, an FAQ and a first-day letter (og_infer_doc_other_ho_genres: their names, NULL-
+ * terminated) - in English, German, French, Spanish or Italian (og_infer_doc_other_ho_langs),
+ * each its own layout and phrasing. Every document is of kind "other"; no training uses it.
+ * *out: caller frees; OG_EINVAL for an unknown genre or language. */
+#define OG_INFER_DOC_OTHER_HO_LANGS  5
+#define OG_INFER_DOC_OTHER_HO_GENRES 19
+extern const char *const og_infer_doc_other_ho_langs[];
+extern const char *const og_infer_doc_other_ho_genres[];
+int og_infer_doc_synth_other_ho(int genre, int lang, uint64_t seed, char **out);
 
 #endif

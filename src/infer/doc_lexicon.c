@@ -259,6 +259,27 @@ static const concept lexicon[] = {
     {"survey", "survey feedback +umfrage enquete encuesta questionario sondaggio pesquisa"
                " satisf +zufriedenheit tevreden"
                " ankiet +enkat"},
+    /* issue 21: paperwork that looks like a kind and is none - what it names instead of scope
+     * and deliverables */
+    {"purchase-order", "purchase purchasing procurement +bestellung +bestellnummer +beschaffung"
+                       " =achat =achats approvisionnement =compra =compras adquisicion"
+                       " +inkoop +bestelling +bestelnummer =acquisto =acquisti"
+                       " approvvigionamento aquisicao =zakup =zakupu zaopatrzeni"
+                       " +inkop +bestallning +ordernummer"},
+    {"credit-note", "credited crediting +gutschrift gutgeschrieben credite =abono =abonado"
+                    " =abonamos +creditnota gecrediteerd accredit creditad creditam"
+                    " +kreditnota krediterat kreditering"},
+    {"agreement-terms", "liability liable jurisdiction indemnif confidentiality +haftung"
+                        " +gerichtsstand vertraulich tribunaux juridiction confidentialite"
+                        " tribunales jurisdiccion confidencialidad +aansprakelijk"
+                        " +rechtbank vertrouwelijk =foro riservatezza +responsabilidade"
+                        " confidencialidade odpowiedzialnosc poufnosc"
+                        " =domstol sekretess"},
+    {"progress", "progress +fortschritt avancement progres +voortgang avanzament"
+                 " andamento =postep =postepy +framsteg +lagesrapport"},
+    {"inventory", "inventory +inventar inventaire inventario +inventaris inventari"
+                  " inwentar +inventarie =serial +seriennummer +serienummer =matricola"
+                  " seryjn"},
 };
 
 #define NCONCEPTS (sizeof(lexicon) / sizeof(lexicon[0]))

@@ -123,6 +123,16 @@ const og_infer__concept_terms og_infer__lexicon_more[] = {
     {"ticket", "=tiket =tikety =tiketti =tiketin +tukipyyn =tichet =tichetul"},
     {"survey", "+undersogelse +tilfredshed +undersokelse +tilfredshet pruzkum dotaznik spokojenost"
                " kysely tyytyvaisyy chestionar sondaj"},
+    /* issue 21: paperwork that looks like a kind and is none */
+    {"purchase-order", "+indkob +bestilling +innkjop +anskaffelse objednav =nakup =nakupu"
+                       " +tilau +hankin achizit =comanda =comenzi"},
+    {"credit-note", "+kreditnota dobropis +hyvitys +hyvityslasku =storno"},
+    {"agreement-terms", "+erstatningsansvar fortrolig +taushetsplikt +odpovednost mlcenliv"
+                        " =soud +vastuu +vahingonkorvau salassapi +tuomioistui raspunder"
+                        " confidentialitat =instanta"},
+    {"progress", "+fremskridt +fremdrift =pokrok =pokroku +edistym stadiul"},
+    {"inventory", "+inventarliste =serie inventa +sarjanumero"
+                  " +laiteluettelo"},
 };
 
 const size_t og_infer__lexicon_more_n =

@@ -446,5 +446,29 @@ typedef struct og_infer__fm_text {
 } og_infer__fm_text;
 extern const og_infer__fm_text og_infer__fm_texts[OG_INFER__FM_FORMS][OG_INFER__FM_LANGS];
 extern const char *const og_infer__fm_topics[OG_INFER__FM_LANGS][3][4];
+/* The held-out "other" family's texts (doc_synth_other_ho_texts.c; doc_synth_other_ho.c lays
+ * them out): per genre of og_infer_doc_other_ho_genres a layout, per language a title ("%s": a
+ * number, a year or a name), an opening line and three lines the layout places, and a table's
+ * header ("|" between the cells) where the layout has a table. */
+enum {
+    OG_INFER__HO_CLAUSES,
+    OG_INFER__HO_GRID,
+    OG_INFER__HO_PRICED,
+    OG_INFER__HO_RATES,
+    OG_INFER__HO_LETTER,
+    OG_INFER__HO_BUDGET,
+    OG_INFER__HO_STATUS,
+    OG_INFER__HO_PLAN,
+    OG_INFER__HO_AGENDA,
+    OG_INFER__HO_FINDINGS,
+    OG_INFER__HO_QA
+};
+typedef struct og_infer__ho_genre {
+    int layout;
+    const char *title[OG_INFER_DOC_OTHER_HO_LANGS];
+    const char *line[OG_INFER_DOC_OTHER_HO_LANGS][4];
+    const char *cols[OG_INFER_DOC_OTHER_HO_LANGS];
+} og_infer__ho_genre;
+extern const og_infer__ho_genre og_infer__ho_genres[OG_INFER_DOC_OTHER_HO_GENRES];
 
 #endif
