@@ -102,18 +102,10 @@ static void w_kick(unpack *u)
 
 static int w_data(unpack *u, const void *buf, size_t len)
 {
-    const char *p = buf;
-    while (len > 0) {
-        ssize_t n = write(u->fd, p, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return og_error_set(og_error_for_errno(errno), "cannot write '%s': %s", u->path,
-                                strerror(errno));
-        p += n;
-        len -= (size_t)n;
-        u->written += n;
-    }
+    if (og_fd_write_all(u->fd, buf, len) < 0)
+        return og_error_set(og_error_for_errno(errno), "cannot write '%s': %s", u->path,
+                            strerror(errno));
+    u->written += (int64_t)len;
     if (u->written - u->kicked >= BK_WRITEBACK)
         w_kick(u);
     return 0;
