@@ -111,6 +111,10 @@ bool og_memeq_ct(const void *a, const void *b, size_t len);
 int og_file_read(const char *path, size_t cap, char **out, size_t *outlen);
 /* Write atomically: temp file in the same folder, fsync, rename, fsync the folder. */
 int og_file_write_atomic(const char *path, const void *data, size_t len, unsigned mode);
+/* fsync the folder dir, so that entries made or renamed in it are durable. Returns 0, or
+ * OG_ERROR (OG_ENOSPACE for no room) naming the folder; callers to whom it is a best effort
+ * ignore that. */
+int og_dir_sync(const char *dir);
 /* All len bytes written to fd, retrying short writes and EINTR (a blocking fd; not for
  * O_DIRECT or non-blocking sockets). Returns 0, or -1 with errno kept (EIO for a write that
  * wrote nothing) and no message set: the caller names the file in its own, with its own code. */

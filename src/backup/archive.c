@@ -352,7 +352,7 @@ int og_backup__writer_finish(bk_writer *w, json_t *manifest)
     unlink(w->tmp);
     w->tmp[0] = '\0';
     og_strlcpy(dir, w->to, sizeof(dir));
-    error = og_backup__fsync_dir(dirname(dir));
+    error = og_dir_sync(dirname(dir));
 cleanup:
     free(text);
     json_decref(manifest);

@@ -360,7 +360,7 @@ int og_backup_restore(const char *file, const char *data_dir, const og_restore_o
         if ((error = into_pg(tmp, data_dir, o->keys_dir, &res)) < 0)
             goto cleanup;
     } else {
-        if ((error = og_backup__sync_tree(tmp)) < 0 || (error = og_backup__fsync_dir(tmp)) < 0)
+        if ((error = og_backup__sync_tree(tmp)) < 0 || (error = og_dir_sync(tmp)) < 0)
             goto cleanup;
         if (renameat2(AT_FDCWD, tmp, AT_FDCWD, data_dir, RENAME_NOREPLACE) < 0) {
             error = og_error_set(errno == EEXIST ? OG_EEXISTS : og_error_for_errno(errno),
@@ -369,7 +369,7 @@ int og_backup_restore(const char *file, const char *data_dir, const og_restore_o
             goto cleanup;
         }
         tmp[0] = '\0';
-        og_backup__fsync_dir(parent);
+        og_dir_sync(parent);
     }
     if (to_pg)
         t2 = og_time_now_us(); /* the rows' copy into PostgreSQL is part of the check */

@@ -125,11 +125,8 @@ int og_crypto__master_key_write(const char *data_dir, const uint8_t *key)
     }
     fd = -1;
     /* Make the new directory entry durable too. */
-    int dfd = open(data_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-        fsync(dfd);
-        close(dfd);
-    }
+    if (og_dir_sync(data_dir) < 0)
+        og_error_clear(); /* best effort */
     error = 0;
 cleanup:
     if (fd >= 0)

@@ -97,7 +97,7 @@ static int owner_parse(const char *owner, uid_t *uid, gid_t *gid)
 int og_deploy__write_file(const char *path, const void *data, size_t len, unsigned mode,
                           const char *owner)
 {
-    int error = -1, fd = -1, dfd = -1;
+    int error = -1, fd = -1;
     char tmp[4200], dir[4096];
     uid_t uid = 0;
     gid_t gid = 0;
@@ -132,14 +132,12 @@ int og_deploy__write_file(const char *path, const void *data, size_t len, unsign
         error = og_error_set(OG_ERROR, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
         goto cleanup;
     }
-    if ((dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0)
-        (void)fsync(dfd);
+    if (og_dir_sync(dirname(dir)) < 0)
+        og_error_clear(); /* best effort */
     error = 0;
 cleanup:
     if (fd >= 0)
         close(fd);
-    if (dfd >= 0)
-        close(dfd);
     if (error < 0)
         (void)unlink(tmp);
     return error;

@@ -106,6 +106,18 @@ cleanup:
     return error;
 }
 
+int og_dir_sync(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return og_error_set(OG_ERROR, "cannot open folder '%s': %s", dir, strerror(errno));
+    int rc = fsync(fd), e = errno;
+    close(fd);
+    if (rc < 0)
+        return og_error_set(og_error_for_errno(e), "cannot sync folder '%s': %s", dir, strerror(e));
+    return 0;
+}
+
 int og_fd_write_all(int fd, const void *data, size_t len)
 {
     const char *p = data;
@@ -201,13 +213,8 @@ int og_file_write_atomic(const char *path, const void *data, size_t len, unsigne
     free(tmp);
     tmp = NULL;
     dircopy = strdup(path);
-    if (dircopy) {
-        int dfd = open(dirname(dircopy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dfd >= 0) {
-            fsync(dfd);
-            close(dfd);
-        }
-    }
+    if (dircopy && og_dir_sync(dirname(dircopy)) < 0)
+        og_error_clear(); /* best effort */
     error = 0;
 cleanup:
     if (fd >= 0)

@@ -246,6 +246,19 @@ static void test_fd__read_full_gathers_short_reads_across_eintr(void **state)
     assert_int_equal(got, 0);
 }
 
+/* A folder is synced; a missing one is an error naming it. */
+static void test_dir__sync_names_the_folder_it_cannot_open(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/og-dirsync-XXXXXX", missing[64];
+    assert_non_null(mkdtemp(dir));
+    OG_ASSERT_OK(og_dir_sync(dir));
+    snprintf(missing, sizeof(missing), "%s/nope", dir);
+    assert_int_equal(og_dir_sync(missing), OG_ERROR);
+    assert_non_null(strstr(og_error_last(), missing));
+    assert_int_equal(rmdir(dir), 0);
+}
+
 /* More than a pipe holds, written whole while a child reads it; a closed reader is EPIPE. */
 static void test_fd__write_all_writes_everything_or_fails_with_errno(void **state)
 {
@@ -346,6 +359,7 @@ int main(void)
         cmocka_unit_test(test_file__atomic_write_replaces_files_but_writes_devices_in_place),
         cmocka_unit_test(test_fd__read_full_gathers_short_reads_across_eintr),
         cmocka_unit_test(test_fd__write_all_writes_everything_or_fails_with_errno),
+        cmocka_unit_test(test_dir__sync_names_the_folder_it_cannot_open),
         cmocka_unit_test(test_error__detail_arg_is_copied_and_reset_with_the_error),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
