@@ -111,6 +111,18 @@ bool og_memeq_ct(const void *a, const void *b, size_t len);
 int og_file_read(const char *path, size_t cap, char **out, size_t *outlen);
 /* Write atomically: temp file in the same folder, fsync, rename, fsync the folder. */
 int og_file_write_atomic(const char *path, const void *data, size_t len, unsigned mode);
+/* fsync the folder dir, so that entries made or renamed in it are durable. Returns 0, or
+ * OG_ERROR (OG_ENOSPACE for no room) naming the folder; callers to whom it is a best effort
+ * ignore that. */
+int og_dir_sync(const char *dir);
+/* All len bytes written to fd, retrying short writes and EINTR (a blocking fd; not for
+ * O_DIRECT or non-blocking sockets). Returns 0, or -1 with errno kept (EIO for a write that
+ * wrote nothing) and no message set: the caller names the file in its own, with its own code. */
+int og_fd_write_all(int fd, const void *data, size_t len);
+/* read() until cap bytes or end of file, retrying short reads and EINTR; *got is what was read,
+ * also on failure. Returns 0 (*got < cap: end of file reached), or -1 with errno kept and no
+ * message set, as og_fd_write_all. */
+int og_fd_read_full(int fd, void *buf, size_t cap, size_t *got);
 /* mkdir -p with the given mode for created folders. */
 int og_mkdir_p(const char *path, unsigned mode);
 /* The current unix user's name ("uid1000" if it has none). */

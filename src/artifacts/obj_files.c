@@ -3,6 +3,7 @@
  * sweep of stale temporary files. */
 #include "artifacts/objstore.h"
 #include "opsgate/error.h"
+#include "opsgate/util.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -68,17 +69,9 @@ struct art_spill {
 
 int og_artifacts__fd_write(int fd, const void *data, size_t len, const char *what)
 {
-    const uint8_t *p = data;
-    while (len > 0) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return og_error_set(og_error_for_errno(errno), "cannot write %s: %s", what,
-                                strerror(errno));
-        p += n;
-        len -= (size_t)n;
-    }
+    if (og_fd_write_all(fd, data, len) < 0)
+        return og_error_set(og_error_for_errno(errno), "cannot write %s: %s", what,
+                            strerror(errno));
     return 0;
 }
 

@@ -48,6 +48,7 @@ static void out_buffered(bk_writer *w)
  * fsync at the end has little left to do. On out's thread. */
 static int out_write(bk_writer *w, const void *buf, size_t len)
 {
+    /* Not og_fd_write_all: each piece is checked for O_DIRECT's alignment, EINVAL retried. */
     const char *p = buf;
     size_t left = len;
     while (left > 0) {
@@ -205,18 +206,17 @@ int og_backup__add_file(bk_writer *w, const char *path, const char *src, int64_t
     if ((error = entry_begin(w, path, sb.st_size)) < 0)
         goto cleanup;
     while (done < sb.st_size) {
-        ssize_t n = read(fd, buf, BK_PIECE);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
+        size_t n;
+        int rc = og_fd_read_full(fd, buf, BK_PIECE, &n);
+        if (rc < 0 || n == 0) {
             error = og_error_set(OG_ERROR, "cannot read '%s': %s", src,
-                                 n < 0 ? strerror(errno) : "it became shorter");
+                                 rc < 0 ? strerror(errno) : "it became shorter");
             goto cleanup;
         }
-        og_sha256_update(h, buf, (size_t)n);
-        if ((error = entry_data(w, buf, (size_t)n)) < 0)
+        og_sha256_update(h, buf, n);
+        if ((error = entry_data(w, buf, n)) < 0)
             goto cleanup;
-        done += n;
+        done += (int64_t)n;
         if (w->fn)
             w->fn("archive", w->bytes, 0, w->arg);
     }
@@ -352,7 +352,7 @@ int og_backup__writer_finish(bk_writer *w, json_t *manifest)
     unlink(w->tmp);
     w->tmp[0] = '\0';
     og_strlcpy(dir, w->to, sizeof(dir));
-    error = og_backup__fsync_dir(dirname(dir));
+    error = og_dir_sync(dirname(dir));
 cleanup:
     free(text);
     json_decref(manifest);

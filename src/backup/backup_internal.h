@@ -117,8 +117,6 @@ int og_backup__staging_make(const char *data_dir, char *dir, size_t size, int *l
 void og_backup__rmtree(const char *dir);
 /* Make everything written under dir durable at once (syncfs of its file system). */
 int og_backup__sync_tree(const char *dir);
-/* fsync a folder. */
-int og_backup__fsync_dir(const char *dir);
 
 /* libarchive is loaded on first use (lazy_archive.c, which defines the functions of it that
  * backup calls): load it, OG_ERROR saying what to install when it cannot. */

@@ -102,18 +102,10 @@ static void w_kick(unpack *u)
 
 static int w_data(unpack *u, const void *buf, size_t len)
 {
-    const char *p = buf;
-    while (len > 0) {
-        ssize_t n = write(u->fd, p, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return og_error_set(og_error_for_errno(errno), "cannot write '%s': %s", u->path,
-                                strerror(errno));
-        p += n;
-        len -= (size_t)n;
-        u->written += n;
-    }
+    if (og_fd_write_all(u->fd, buf, len) < 0)
+        return og_error_set(og_error_for_errno(errno), "cannot write '%s': %s", u->path,
+                            strerror(errno));
+    u->written += (int64_t)len;
     if (u->written - u->kicked >= BK_WRITEBACK)
         w_kick(u);
     return 0;
@@ -368,7 +360,7 @@ int og_backup_restore(const char *file, const char *data_dir, const og_restore_o
         if ((error = into_pg(tmp, data_dir, o->keys_dir, &res)) < 0)
             goto cleanup;
     } else {
-        if ((error = og_backup__sync_tree(tmp)) < 0 || (error = og_backup__fsync_dir(tmp)) < 0)
+        if ((error = og_backup__sync_tree(tmp)) < 0 || (error = og_dir_sync(tmp)) < 0)
             goto cleanup;
         if (renameat2(AT_FDCWD, tmp, AT_FDCWD, data_dir, RENAME_NOREPLACE) < 0) {
             error = og_error_set(errno == EEXIST ? OG_EEXISTS : og_error_for_errno(errno),
@@ -377,7 +369,7 @@ int og_backup_restore(const char *file, const char *data_dir, const og_restore_o
             goto cleanup;
         }
         tmp[0] = '\0';
-        og_backup__fsync_dir(parent);
+        og_dir_sync(parent);
     }
     if (to_pg)
         t2 = og_time_now_us(); /* the rows' copy into PostgreSQL is part of the check */

@@ -28,18 +28,6 @@ static int split(const char *to, char *dir, char *base, size_t size)
     return 0;
 }
 
-int og_backup__fsync_dir(const char *dir)
-{
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return og_error_set(OG_ERROR, "cannot open folder '%s': %s", dir, strerror(errno));
-    int rc = fsync(fd), e = errno;
-    close(fd);
-    if (rc < 0)
-        return og_error_set(og_error_for_errno(e), "cannot sync folder '%s': %s", dir, strerror(e));
-    return 0;
-}
-
 int og_backup__sync_tree(const char *dir)
 {
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -319,3 +319,12 @@ void og_cli_print_json(json_t *j)
     }
     json_decref(j);
 }
+
+int og_cli_print_count(const og_cli *cli, const char *key, int n, const char *text)
+{
+    if (cli->json)
+        og_cli_print_json(json_pack("{s:i}", key, n));
+    else
+        printf("%d %s\n", n, text);
+    return OG_EXIT_OK;
+}

@@ -175,6 +175,8 @@ int og_cli_bad(const og_cli_args *a, const char *fmt, ...) __attribute__((format
 int og_cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Print a JSON document on stdout (indented, one document). Steals j. */
 void og_cli_print_json(json_t *j);
+/* Print what a run counted: {"key": n} with --json, else "<n> <text>"; returns OG_EXIT_OK. */
+int og_cli_print_count(const og_cli *cli, const char *key, int n, const char *text);
 
 /* All commands, NULL-terminated (commands.c). */
 extern const og_command *const og_cli_commands[];

@@ -5,6 +5,7 @@
 #include "cli/table.h"
 #include "opsgate/artifacts.h"
 #include "opsgate/error.h"
+#include "opsgate/util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -101,16 +102,14 @@ static int put_stream(og_artifact_put *p, int fd, const char *file)
         return OG_EXIT_FAIL;
     }
     for (;;) {
-        ssize_t n = read(fd, buf, BLOCK);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
+        size_t n;
+        if (og_fd_read_full(fd, buf, BLOCK, &n) < 0) {
             fprintf(stderr, "opsgate: cannot read '%s': %s\n", file, strerror(errno));
             goto done;
         }
         if (n == 0)
             break;
-        if ((error = og_artifact_put_write(p, buf, (size_t)n)) < 0) {
+        if ((error = og_artifact_put_write(p, buf, n)) < 0) {
             rc = og_cli_fail(error);
             goto done;
         }
@@ -164,20 +163,6 @@ done:
     return rc;
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0)
-            return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 /* Copy the reader's content to fd (named `to` in messages). */
 static int get_stream(og_artifact_reader *rd, int fd, const char *to)
 {
@@ -195,7 +180,7 @@ static int get_stream(og_artifact_reader *rd, int fd, const char *to)
         }
         if (got == 0)
             break;
-        if (write_all(fd, buf, got) < 0) {
+        if (og_fd_write_all(fd, buf, got) < 0) {
             fprintf(stderr, "opsgate: cannot write '%s': %s\n", to, strerror(errno));
             goto done;
         }

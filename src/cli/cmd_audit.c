@@ -494,11 +494,7 @@ static int checkpoint(og_cli *cli, const og_cli_args *a)
     if (!og_cli_has(a, "tenant")) {
         if ((error = og_audit_checkpoint_all_with(&cli->ctx, &aopts, &made)) < 0)
             return audit_fail(error);
-        if (cli->json)
-            og_cli_print_json(json_pack("{s:i}", "checkpoints_made", made));
-        else
-            printf("%d new checkpoint(s) signed\n", made);
-        return OG_EXIT_OK;
+        return og_cli_print_count(cli, "checkpoints_made", made, "new checkpoint(s) signed");
     }
     if ((error = og_audit_checkpoint_with(&cli->ctx, tid, &aopts, &cp)) < 0)
         return audit_fail(error);

@@ -6,6 +6,7 @@
 #include "opsgate/backup.h"
 #include "opsgate/crypto.h"
 #include "opsgate/error.h"
+#include "opsgate/util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -23,7 +24,7 @@ static int pass_from_file(const char *path, char *out, size_t *len)
 {
     struct stat sb;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
-    ssize_t n;
+    size_t n;
     if (fd < 0 || fstat(fd, &sb) < 0) {
         fprintf(stderr, "opsgate: cannot read passphrase file '%s': %s\n", path, strerror(errno));
         if (fd >= 0)
@@ -37,16 +38,16 @@ static int pass_from_file(const char *path, char *out, size_t *len)
         close(fd);
         return -1;
     }
-    n = read(fd, out, PASS_CAP - 1);
+    int rc = og_fd_read_full(fd, out, PASS_CAP - 1, &n);
     close(fd);
-    if (n < 0)
+    if (rc < 0)
         return -1;
     if (n > 0 && out[n - 1] == '\n')
         n--;
     if (n > 0 && out[n - 1] == '\r')
         n--;
     out[n] = '\0';
-    *len = (size_t)n;
+    *len = n;
     return 0;
 }
 

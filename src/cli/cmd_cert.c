@@ -497,11 +497,8 @@ static int check_expiry(og_cli *cli, const og_cli_args *a)
         return error;
     if ((error = og_certs_expiry_run(&cli->ctx, tenant, &raised)) < 0)
         return og_cli_fail(error);
-    if (cli->json)
-        og_cli_print_json(json_pack("{s:i}", "alerts_raised", raised));
-    else
-        printf("%d expiry alert%s raised\n", raised, raised == 1 ? "" : "s");
-    return OG_EXIT_OK;
+    return og_cli_print_count(cli, "alerts_raised", raised,
+                              raised == 1 ? "expiry alert raised" : "expiry alerts raised");
 }
 
 /* ---- the table ---- */

@@ -39,6 +39,18 @@ static void request_print(json_t *r, int with_csr)
         printf("%s", jstr(r, "csr"));
 }
 
+/* One request with its CSR, as JSON with --json; steals r. */
+static int request_out(const og_cli *cli, json_t *r)
+{
+    if (cli->json)
+        og_cli_print_json(r);
+    else {
+        request_print(r, 1);
+        json_decref(r);
+    }
+    return OG_EXIT_OK;
+}
+
 static int request_new(og_cli *cli, const og_cli_args *a, const char *tenant)
 {
     const char *sans[MAX_SANS], *targets[MAX_TARGETS], *due = og_cli_get(a, "due");
@@ -78,13 +90,7 @@ static int request_new(og_cli *cli, const og_cli_args *a, const char *tenant)
                     : og_error_set(OG_ENOTFOUND, "no deploy target '%s'", targets[i]));
     if ((error = og_certs_request_create(&cli->ctx, tenant, &o, &r)) < 0)
         return og_cli_fail(error);
-    if (cli->json)
-        og_cli_print_json(r);
-    else {
-        request_print(r, 1);
-        json_decref(r);
-    }
-    return OG_EXIT_OK;
+    return request_out(cli, r);
 }
 
 static int request_list(og_cli *cli, const og_cli_args *a, const char *tenant)
@@ -132,11 +138,5 @@ int og_cli__cert_request(og_cli *cli, const og_cli_args *a)
     }
     if ((error = og_certs_request_show(&cli->ctx, tenant, a->pos[1], &r)) < 0)
         return og_cli_fail(error);
-    if (cli->json)
-        og_cli_print_json(r);
-    else {
-        request_print(r, 1);
-        json_decref(r);
-    }
-    return OG_EXIT_OK;
+    return request_out(cli, r);
 }

@@ -141,11 +141,7 @@ static int run_once(og_cli *cli, const og_cli_args *a)
         return error;
     if ((error = og_events_run_once(&cli->ctx, NULL, &d)) < 0)
         return og_cli_fail(error);
-    if (cli->json)
-        og_cli_print_json(json_pack("{s:i}", "delivered", d));
-    else
-        printf("%d delivered\n", d);
-    return OG_EXIT_OK;
+    return og_cli_print_count(cli, "delivered", d, "delivered");
 }
 
 static int work(og_cli *cli, const og_cli_args *a)

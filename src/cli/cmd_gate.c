@@ -466,11 +466,7 @@ static int expire(og_cli *cli, const og_cli_args *a)
         return error;
     if ((error = og_gate_expire(&cli->ctx, &n)) < 0)
         return og_cli_fail(error);
-    if (cli->json)
-        og_cli_print_json(json_pack("{s:i}", "expired", n));
-    else
-        printf("%d expired or closed\n", n);
-    return OG_EXIT_OK;
+    return og_cli_print_count(cli, "expired", n, "expired or closed");
 }
 
 static const og_cli_sub subs[] = {

@@ -3,6 +3,7 @@
 #include "crypto_internal.h"
 
 #include "opsgate/error.h"
+#include "opsgate/util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -54,17 +55,9 @@ int og_crypto__key_file_read(const char *path, const char *what, uint8_t key[32]
         goto cleanup;
     }
     /* Read one byte more than needed, so a file that grew since fstat() is noticed. */
-    while (got < sizeof(buf)) {
-        ssize_t r = read(fd, buf + got, sizeof(buf) - got);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0) {
-            error = og_error_set(OG_EBUSY, "cannot read %s '%s': %s", what, path, strerror(errno));
-            goto cleanup;
-        }
-        if (r == 0)
-            break;
-        got += (size_t)r;
+    if (og_fd_read_full(fd, buf, sizeof(buf), &got) < 0) {
+        error = og_error_set(OG_EBUSY, "cannot read %s '%s': %s", what, path, strerror(errno));
+        goto cleanup;
     }
     if (got != OG_CRYPTO_KEY_LEN) {
         error = og_error_set(OG_EINVAL, "%s '%s' changed size while being read", what, path);

@@ -4,6 +4,7 @@
 
 #include "opsgate/error.h"
 #include "opsgate/sys/kek.h"
+#include "opsgate/util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -106,17 +107,10 @@ int og_crypto__master_key_write(const char *data_dir, const uint8_t *key)
             og_error_set(OG_ERROR, "cannot chmod master key file '%s': %s", path, strerror(errno));
         goto cleanup;
     }
-    size_t done = 0;
-    while (done < OG_CRYPTO_KEY_LEN) {
-        ssize_t w = write(fd, key + done, OG_CRYPTO_KEY_LEN - done);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0) {
-            error = og_error_set(OG_ERROR, "cannot write master key file '%s': %s", path,
-                                 strerror(errno));
-            goto cleanup;
-        }
-        done += (size_t)w;
+    if (og_fd_write_all(fd, key, OG_CRYPTO_KEY_LEN) < 0) {
+        error =
+            og_error_set(OG_ERROR, "cannot write master key file '%s': %s", path, strerror(errno));
+        goto cleanup;
     }
     if (fsync(fd) < 0) {
         error =
@@ -131,11 +125,8 @@ int og_crypto__master_key_write(const char *data_dir, const uint8_t *key)
     }
     fd = -1;
     /* Make the new directory entry durable too. */
-    int dfd = open(data_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-        fsync(dfd);
-        close(dfd);
-    }
+    if (og_dir_sync(data_dir) < 0)
+        og_error_clear(); /* best effort */
     error = 0;
 cleanup:
     if (fd >= 0)

@@ -94,14 +94,8 @@ static int read_pin(const p11_kek *p, char pin[PIN_MAX])
                             p->pin_file, p->uri, (unsigned)(st.st_mode & 07777), p->pin_file);
     }
     size_t n = 0;
-    while (n < PIN_MAX - 1) {
-        ssize_t r = read(fd, pin + n, PIN_MAX - 1 - n);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            break;
-        n += (size_t)r;
-    }
+    /* A read error keeps what was read before it; an empty PIN is refused below. */
+    (void)og_fd_read_full(fd, pin, PIN_MAX - 1, &n);
     close(fd);
     pin[n] = 0;
     while (n && (pin[n - 1] == '\n' || pin[n - 1] == '\r'))

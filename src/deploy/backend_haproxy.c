@@ -54,6 +54,7 @@ static int cli_cmd(const char *sock, const char *cmd, size_t len, int64_t timeou
         error = og_error_set(OG_ERROR, "HAProxy runtime API %s: %s", sock, strerror(errno));
         goto cleanup;
     }
+    /* send() with MSG_NOSIGNAL, not og_fd_write_all: a closed socket must not raise SIGPIPE. */
     for (size_t off = 0; off < len;) {
         ssize_t w = send(fd, cmd + off, len - off, MSG_NOSIGNAL);
         if (w < 0 && errno == EINTR)
@@ -65,6 +66,7 @@ static int cli_cmd(const char *sock, const char *cmd, size_t len, int64_t timeou
         }
         off += (size_t)w;
     }
+    /* Read under a deadline (poll first), not og_fd_read_full: HAProxy may never close. */
     for (;;) {
         char chunk[1024];
         int64_t left = deadline - og_time_mono_us();

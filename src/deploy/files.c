@@ -3,6 +3,7 @@
 #include "deploy/deploy_internal.h"
 #include "opsgate/crypto.h"
 #include "opsgate/error.h"
+#include "opsgate/util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -96,7 +97,7 @@ static int owner_parse(const char *owner, uid_t *uid, gid_t *gid)
 int og_deploy__write_file(const char *path, const void *data, size_t len, unsigned mode,
                           const char *owner)
 {
-    int error = -1, fd = -1, dfd = -1;
+    int error = -1, fd = -1;
     char tmp[4200], dir[4096];
     uid_t uid = 0;
     gid_t gid = 0;
@@ -117,15 +118,9 @@ int og_deploy__write_file(const char *path, const void *data, size_t len, unsign
         error = og_error_set(OG_ERROR, "cannot set mode/owner of %s: %s", tmp, strerror(errno));
         goto cleanup;
     }
-    for (size_t off = 0; off < len;) {
-        ssize_t w = write(fd, (const char *)data + off, len - off);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0) {
-            error = og_error_set(OG_ERROR, "cannot write %s: %s", tmp, strerror(errno));
-            goto cleanup;
-        }
-        off += (size_t)w;
+    if (og_fd_write_all(fd, data, len) < 0) {
+        error = og_error_set(OG_ERROR, "cannot write %s: %s", tmp, strerror(errno));
+        goto cleanup;
     }
     if (fsync(fd) < 0 || close(fd) < 0) {
         fd = -1;
@@ -137,14 +132,12 @@ int og_deploy__write_file(const char *path, const void *data, size_t len, unsign
         error = og_error_set(OG_ERROR, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
         goto cleanup;
     }
-    if ((dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0)
-        (void)fsync(dfd);
+    if (og_dir_sync(dirname(dir)) < 0)
+        og_error_clear(); /* best effort */
     error = 0;
 cleanup:
     if (fd >= 0)
         close(fd);
-    if (dfd >= 0)
-        close(dfd);
     if (error < 0)
         (void)unlink(tmp);
     return error;
@@ -277,6 +270,7 @@ int og_deploy__run(const char *what, const char *const *argv, int sh, int64_t ti
     close(pfd[1]);
     pfd[1] = -1;
     int timed_out = 0, eof = 0;
+    /* Read under a deadline (poll first), not og_fd_read_full: the command may hang. */
     while (!eof) {
         int64_t left = deadline - og_time_mono_us();
         if (left <= 0) {

@@ -191,6 +191,7 @@ static int export_sink(void *arg, const void *data, size_t len)
 {
     export_job *j = arg;
     const char *p = data;
+    /* Not og_fd_write_all: each partial write counts in j->written as soon as it is made. */
     while (len > 0) {
         ssize_t n = write(j->fd[1], p, len);
         if (n < 0 && errno == EINTR)
@@ -241,6 +242,7 @@ static ssize_t export_read(void *cls, uint64_t pos, char *buf, size_t max)
 {
     export_job *j = cls;
     (void)pos;
+    /* One read, not og_fd_read_full: the server sends what the export made so far. */
     for (;;) {
         ssize_t n = read(j->fd[0], buf, max);
         if (n > 0)

@@ -95,19 +95,14 @@ void og_http__openapi_log(og_http_req *r, int status, const char *type, const ch
     json_t *line = json_pack("{s:s,s:s,s:i,s:s?,s:o?,s:o?}", "method", r->method, "route",
                              r->match.route->pattern, "status", status, "type", type, "body", text,
                              "request", request_of(r));
-    char *s = line ? json_dumps(line, JSON_COMPACT) : NULL;
+    size_t n;
+    char *nl = og_http__newline(line ? json_dumps(line, JSON_COMPACT) : NULL, &n);
     json_decref(line);
-    if (!s)
+    if (!nl)
         return;
-    size_t n = strlen(s);
-    char *nl = realloc(s, n + 2);
-    if (nl) {
-        nl[n] = '\n';
-        pthread_mutex_lock(&log_mu);
-        ssize_t w = write(log_fd, nl, n + 1); /* one write of one line: O_APPEND keeps it whole */
-        pthread_mutex_unlock(&log_mu);
-        (void)w;
-        s = nl;
-    }
-    free(s);
+    pthread_mutex_lock(&log_mu);
+    ssize_t w = write(log_fd, nl, n); /* one write of one line: O_APPEND keeps it whole */
+    pthread_mutex_unlock(&log_mu);
+    (void)w;
+    free(nl);
 }

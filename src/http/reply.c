@@ -61,22 +61,31 @@ static enum MHD_Result queue_buffer(og_http_req *r, int status, const char *type
     return queue(r, status, resp);
 }
 
+char *og_http__newline(char *s, size_t *len)
+{
+    size_t n = s ? strlen(s) : 0;
+    char *nl = s ? realloc(s, n + 2) : NULL;
+    if (!nl) {
+        free(s);
+        return NULL;
+    }
+    nl[n] = '\n';
+    nl[n + 1] = '\0';
+    *len = n + 1;
+    return nl;
+}
+
 /* Send {"error":{...}} for code with message; extra headers for 401 and 405. */
 enum MHD_Result og_http__queue_error(og_http_req *r, int status, const char *code, const char *msg)
 {
     if (r->console) /* a console path: the console's HTML error page, never JSON */
         return og_http__console_error(r, status, msg);
-    char *body = og_http__error_body(code, msg);
-    size_t len = body ? strlen(body) : 0;
-    char *nl = body ? realloc(body, len + 2) : NULL;
-    if (!nl) {
-        free(body);
+    size_t len;
+    char *nl = og_http__newline(og_http__error_body(code, msg), &len);
+    if (!nl)
         return MHD_NO;
-    }
-    nl[len] = '\n';
-    nl[len + 1] = '\0';
-    og_http__openapi_log(r, status, "application/json", nl, len + 1);
-    struct MHD_Response *resp = MHD_create_response_from_buffer(len + 1, nl, MHD_RESPMEM_MUST_FREE);
+    og_http__openapi_log(r, status, "application/json", nl, len);
+    struct MHD_Response *resp = MHD_create_response_from_buffer(len, nl, MHD_RESPMEM_MUST_FREE);
     if (!resp) {
         free(nl);
         return MHD_NO;
@@ -146,19 +155,12 @@ static enum MHD_Result queue_misdirected(og_http_req *r)
         return og_http__console_error(r, 421, msg);
     json_t *body = json_pack("{s:{s:s, s:s, s:s}}", "error", "code", "misdirected_request",
                              "message", msg, "region", r->misdirected);
-    char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    size_t len;
+    char *nl = og_http__newline(body ? json_dumps(body, JSON_COMPACT) : NULL, &len);
     json_decref(body);
-    if (!text)
+    if (!nl)
         return MHD_NO;
-    size_t len = strlen(text);
-    char *nl = realloc(text, len + 2);
-    if (!nl) {
-        free(text);
-        return MHD_NO;
-    }
-    nl[len] = '\n';
-    nl[len + 1] = '\0';
-    return queue_buffer(r, 421, "application/json", nl, len + 1);
+    return queue_buffer(r, 421, "application/json", nl, len);
 }
 
 enum MHD_Result og_http__queue_failure(og_http_req *r, int code)
@@ -233,16 +235,11 @@ enum MHD_Result og_http__queue_reply(og_http_req *r)
             og_error_set(OG_ERROR, "out of memory encoding the reply");
             return og_http__queue_failure(r, OG_ERROR);
         }
-        size_t len = strlen(s);
-        char *nl = realloc(s, len + 2);
-        if (!nl) {
-            free(s);
+        size_t len;
+        char *nl = og_http__newline(s, &len);
+        if (!nl)
             return MHD_NO;
-        }
-        nl[len] = '\n';
-        nl[len + 1] = '\0';
-        enum MHD_Result ret = queue_buffer(r, r->status, "application/json", nl, len + 1);
-        return ret;
+        return queue_buffer(r, r->status, "application/json", nl, len);
     }
     if (r->text) {
         char *t = r->text;

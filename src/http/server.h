@@ -288,6 +288,10 @@ int og_http__healthz(og_http_req *r);
 int og_http__test_slow(og_http_req *r); /* only with OPSGATE_TEST_SLOW_MS, else 404 */
 int og_http__metrics_handler(og_http_req *r);
 
+/* s (malloc'd, NUL-terminated; taken) with a '\n' appended, one JSON reply or log line; *len its
+ * length with it. NULL (s freed) when s is NULL or memory ran out (reply.c). */
+char *og_http__newline(char *s, size_t *len);
+
 /* ---- the OpenAPI document (openapi.c, built from api/ by tools/openapi-merge.py) ---- */
 int og_http__openapi(og_http_req *r); /* GET /api/v1/openapi.json, public */
 /* With OG_OPENAPI_LOG=FILE in the environment, append one JSON line describing this reply of an

@@ -740,6 +740,11 @@ static const char *pg_migration_sql(const og_migration *m)
     return m->postgres;
 }
 
+static const char *pg_dialect_sql(const og_sql_dialects *sql)
+{
+    return sql->postgres;
+}
+
 const og_store_backend og_store_backend_postgres = {
     .name = "postgres",
     .caps = OG_STORE_CAP_ROUND_TRIPS,
@@ -770,6 +775,7 @@ const og_store_backend og_store_backend_postgres = {
     .atomic = pg_atomic,
     .is_primary = pg_is_primary,
     .migration_sql = pg_migration_sql,
+    .dialect_sql = pg_dialect_sql,
     .copy_tables_sql = "SELECT c.relname, 0 FROM pg_class c JOIN pg_namespace n ON n.oid ="
                        " c.relnamespace WHERE n.nspname = current_schema() AND c.relkind = 'r'"
                        " AND c.relname <> 'og_schema' ORDER BY c.oid",

@@ -246,6 +246,11 @@ static const char *sq_migration_sql(const og_migration *m)
     return m->sqlite;
 }
 
+static const char *sq_dialect_sql(const og_sql_dialects *sql)
+{
+    return sql->sqlite;
+}
+
 #define SNAPSHOT_STEP 4096 /* pages copied per backup step */
 
 /* The page size of the connection's main database, for byte counts (4096 when unknown). */
@@ -316,6 +321,8 @@ cleanup:
 const og_store_backend og_store_backend_sqlite = {
     .name = "sqlite",
     .caps = OG_STORE_CAP_FTS5_SHADOW,
+    .tx_verbs_cached = 1,
+    .group_commit = 1,
     .open = sq_open,
     .close = sq_close,
     .exec = sq_exec,
@@ -339,6 +346,7 @@ const og_store_backend og_store_backend_sqlite = {
     .cache_limit = sq_cache_limit,
     .begin_sql = "BEGIN IMMEDIATE",
     .migration_sql = sq_migration_sql,
+    .dialect_sql = sq_dialect_sql,
     /* FTS5 tables are copied with their rowid (the artifact's n); their shadow tables and
      * fts5vocab views over them are not tables of their own. */
     .copy_tables_sql = "SELECT m.name, CASE WHEN l.type = 'virtual' THEN 1 ELSE 0 END"

@@ -132,7 +132,7 @@ int og_store_open_schemas(og_store **out, const char *url, int create,
         goto cleanup;
     if ((error = og_store__migrate(s, schemas, nschemas)) < 0)
         goto cleanup;
-    if (be == &og_store_backend_sqlite)
+    if (be->group_commit)
         s->group = og_store__group_acquire(location);
     *out = s;
     s = NULL;
@@ -319,15 +319,16 @@ int og_store_tx_atomic(og_store *s)
 }
 
 /*
- * Run the outermost BEGIN or the COMMIT: on SQLite through a statement prepared once and kept in
- * the connection's cache (sqlite3_exec parses the text again each time: a few microseconds per
- * transaction, a tenth of a batch of audit appends' own work); elsewhere, and while a fault
- * injecting backend sits in between (it counts exec calls), as the backend's exec.
+ * Run the outermost BEGIN or the COMMIT: where the backend asks for it (tx_verbs_cached: SQLite,
+ * whose exec parses the text again each time, a tenth of a batch of audit appends' own work)
+ * through a statement prepared once and kept in the connection's cache; elsewhere, and while a
+ * fault injecting backend sits in between (it counts exec calls and asks for no cache), as the
+ * backend's exec.
  */
 static int tx_verb(og_store *s, const char *sql)
 {
     og_stmt *st = NULL;
-    if (s->be != s->real || s->be != &og_store_backend_sqlite)
+    if (!s->be->tx_verbs_cached)
         return s->be->exec(s->conn, sql);
     int rc = og_stmt_prepare(&st, s, sql);
     if (rc == 0 && (rc = s->be->step(st->st)) == OG_DONE)
@@ -550,11 +551,10 @@ static og_stmt *cache_take(og_store *s, const char *sql, uint64_t hash)
 
 int og_stmt_prepare_dialect(og_stmt **out, og_store *s, const og_sql_dialects *sql)
 {
-    const char *name = og_store_backend_name(s);
-    const char *text = strcmp(name, "postgres") == 0 ? sql->postgres : sql->sqlite;
+    const char *text = s->real->dialect_sql(sql);
     *out = NULL;
     if (!text)
-        return og_error_set(OG_EINVAL, "no SQL text for the %s backend", name);
+        return og_error_set(OG_EINVAL, "no SQL text for the %s backend", s->real->name);
     return og_stmt_prepare(out, s, text);
 }
 

@@ -106,20 +106,60 @@ cleanup:
     return error;
 }
 
-/* Write everything to fd, retrying short writes and EINTR. */
-static int write_all(int fd, const char *path, const void *data, size_t len)
+int og_dir_sync(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return og_error_set(OG_ERROR, "cannot open folder '%s': %s", dir, strerror(errno));
+    int rc = fsync(fd), e = errno;
+    close(fd);
+    if (rc < 0)
+        return og_error_set(og_error_for_errno(e), "cannot sync folder '%s': %s", dir, strerror(e));
+    return 0;
+}
+
+int og_fd_write_all(int fd, const void *data, size_t len)
 {
     const char *p = data;
     while (len > 0) {
         ssize_t w = write(fd, p, len);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            return og_error_set(OG_ERROR, "cannot write '%s': %s", path, strerror(errno));
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            if (w == 0)
+                errno = EIO;
+            return -1;
         }
         p += w;
         len -= (size_t)w;
     }
+    return 0;
+}
+
+int og_fd_read_full(int fd, void *buf, size_t cap, size_t *got)
+{
+    char *p = buf;
+    size_t n = 0;
+    int rc = 0;
+    while (n < cap) {
+        ssize_t r = read(fd, p + n, cap - n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            rc = -1;
+        if (r <= 0)
+            break;
+        n += (size_t)r;
+    }
+    *got = n;
+    return rc;
+}
+
+/* Everything written to fd, or a message naming path. */
+static int write_all(int fd, const char *path, const void *data, size_t len)
+{
+    if (og_fd_write_all(fd, data, len) < 0)
+        return og_error_set(OG_ERROR, "cannot write '%s': %s", path, strerror(errno));
     return 0;
 }
 
@@ -173,13 +213,8 @@ int og_file_write_atomic(const char *path, const void *data, size_t len, unsigne
     free(tmp);
     tmp = NULL;
     dircopy = strdup(path);
-    if (dircopy) {
-        int dfd = open(dirname(dircopy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dfd >= 0) {
-            fsync(dfd);
-            close(dfd);
-        }
-    }
+    if (dircopy && og_dir_sync(dirname(dircopy)) < 0)
+        og_error_clear(); /* best effort */
     error = 0;
 cleanup:
     if (fd >= 0)

@@ -6,7 +6,7 @@
 // TOKEN_B (an auditor of globex), TOKEN_PA (a platform-admin), TENANT_A, OUT (screenshots),
 // DOWNLOADS (where the exports are saved: audit.oscal.json, audit.jsonl), CHROMIUM.
 import { request } from "playwright-core";
-import { env, checker, launch, newContext, signIn, inspect as inspectWith } from "./common.mjs";
+import { env, checker, launch, people, inspect as inspectWith } from "./common.mjs";
 import fs from "node:fs";
 import path from "node:path";
 
@@ -15,17 +15,12 @@ const AUDIT_A = `${URL}/console/tenants/${TENANT_A}/audit`;
 const SCRIPT_TEXT = /<script\\?>alert\(1\)\\?<\/script/;
 const { check, done } = checker();
 const browser = await launch();
-const contexts = [];
-async function newPage() {
-  const ctx = await newContext(browser, { acceptDownloads: true });
-  contexts.push(ctx);
-  return ctx.newPage();
-}
+// One browser context (cookie jar) per person; their problems are all reported at the end.
+const { session, problems } = people(browser, { acceptDownloads: true });
 const inspect = (page, name) => inspectWith(page, name, check);
 
 // The auditor: the nav's Audit link leads to the own tenant's trail.
-const p = await newPage();
-await signIn(p, env("TOKEN_AU"));
+const p = await session(env("TOKEN_AU"));
 await p.getByRole("link", { name: "Audit", exact: true }).click();
 await p.waitForURL(`${AUDIT_A}`);
 const rows = p.locator("table.audit tbody tr");
@@ -97,8 +92,7 @@ const oscal = JSON.parse(fs.readFileSync(path.join(DL, "audit.oscal.json"), "utf
 check(oscal["assessment-results"] && oscal["assessment-results"].metadata, "the OSCAL download has its root key");
 
 // An engineer: the API denies it audit, so does the page; no Audit link.
-const pe = await newPage();
-await signIn(pe, env("TOKEN_EN"));
+const pe = await session(env("TOKEN_EN"));
 check(await pe.getByRole("link", { name: "Audit", exact: true }).count() === 0, "an engineer has no Audit link");
 resp = await pe.goto(AUDIT_A);
 check(resp.status() === 403, `an engineer gets the API's 403 (${resp.status()})`);
@@ -132,8 +126,7 @@ await pe.goto(SETTINGS_A);
 const channelId = (await pe.locator("table.channels form").getAttribute("action")).split("/")[5];
 
 // Tenant B's auditor on tenant A's trail: 404, as a page that does not exist.
-const pb = await newPage();
-await signIn(pb, env("TOKEN_B"));
+const pb = await session(env("TOKEN_B"));
 resp = await pb.goto(AUDIT_A);
 check(resp.status() === 404, `tenant B's session gets 404 on tenant A's audit (${resp.status()})`);
 const notFound = await pb.locator("main").innerText();
@@ -150,8 +143,7 @@ resp = await pb.request.post(`${URL}/console/tenants/${TENANT_A}/notify-channels
 check(resp.status() === 404, `and on its channel's test (${resp.status()})`);
 
 // A platform-admin: the platform trail, and the switcher to a tenant's.
-const pa = await newPage();
-await signIn(pa, env("TOKEN_PA"));
+const pa = await session(env("TOKEN_PA"));
 await pa.goto(`${URL}/console/audit`);
 check((await pa.locator("h1").innerText()).includes("the platform"), "a platform-admin sees the platform trail");
 check(await pa.locator("table.audit tbody tr", { hasText: "tenant.create" }).count() >= 2, "with the tenants' creation");
@@ -172,4 +164,4 @@ check(await pa.getByLabel("Level of platform.note", { exact: true }).inputValue(
 await inspect(pa, "settings-changed");
 
 await browser.close();
-done(contexts.flatMap((ctx) => ctx.problems));
+done(problems());

@@ -6,7 +6,7 @@
 // TOKEN_B (a tenant-admin of globex), TOKEN_PA (a platform-admin), SIM_URL (the Autotask
 // simulator's base URL, allowed by the egress policy), REFUSED_URL (one it refuses), OUT,
 // CHROMIUM.
-import { env, checker, launch, newContext, signIn, inspect } from "./common.mjs";
+import { env, checker, launch, people, csrfOf, inspect } from "./common.mjs";
 
 const { check, done } = checker();
 const URL = env("OG_URL");
@@ -14,13 +14,7 @@ const SETTINGS = `${URL}/console/tenants/acme/settings`;
 const S = `${URL}/console/tenants/acme`;
 const browser = await launch();
 // One browser context (cookie jar) per person; their problems are all reported at the end.
-const contexts = [];
-const newPage = async () => {
-  const c = await newContext(browser);
-  contexts.push(c);
-  return c.newPage();
-};
-const csrfOf = async (page) => page.locator("input[name=csrf]").first().inputValue();
+const { session, problems } = people(browser);
 const details = (page, summary) =>
   page.locator("details").filter({ has: page.locator("summary", { hasText: new RegExp(`^${summary}$`) }) });
 // Click and wait for the page the form answers with; its status.
@@ -30,8 +24,7 @@ const submit = async (page, button) => {
 };
 
 // ---- the tenant-admin ----
-const pt = await newPage();
-await signIn(pt, env("TOKEN_TA"));
+const pt = await session(env("TOKEN_TA"));
 await pt.goto(SETTINGS);
 const certsRow = () => pt.locator("table.areas tbody tr", { hasText: "certs" });
 check((await certsRow().locator(".area-state").innerText()) === "not_enabled", "certs is not enabled at first");
@@ -111,8 +104,7 @@ check((await cnRow().locator(".last-sync").innerText()).startsWith("ok "), "the 
 await inspect(pt, "settings-connector", check);
 
 // ---- the engineer: no changing button; its forged POSTs 403, nothing changed ----
-const pe = await newPage();
-await signIn(pe, env("TOKEN_EN"));
+const pe = await session(env("TOKEN_EN"));
 await pe.goto(SETTINGS);
 for (const name of [/^Enable /, /^Disable /, /^Remove /, /^Add the /, /^Set the level/])
   check(await pe.getByRole("button", { name }).count() === 0, `an engineer sees no ${name} button`);
@@ -140,8 +132,7 @@ await pt.context().close(); // one person's browser at a time: the machine is sm
 await pe.context().close();
 
 // ---- another tenant's admin: 404, word for word like a missing tenant ----
-const pb = await newPage();
-await signIn(pb, env("TOKEN_B"));
+const pb = await session(env("TOKEN_B"));
 let resp = await pb.goto(SETTINGS);
 check(resp.status() === 404, `tenant B's session gets 404 on acme's settings (${resp.status()})`);
 const nf = await pb.locator("main").innerText();
@@ -157,8 +148,7 @@ for (const p of ["/areas/certs/disable", "/connectors/psa/sync", "/connectors/ps
 await pb.context().close();
 
 // ---- the platform-admin: the Tenants page, its links and the switcher ----
-const pa = await newPage();
-await signIn(pa, env("TOKEN_PA"));
+const pa = await session(env("TOKEN_PA"));
 await pa.getByRole("link", { name: "Tenants", exact: true }).click();
 await pa.waitForURL(`${URL}/console/tenants`);
 const acme = pa.locator("table.tenants tbody tr", { hasText: "acme" });
@@ -182,4 +172,4 @@ check(await pa.getByRole("button", { name: "Disable certificate management" }).c
   "a platform-admin may change acme's areas from its settings");
 
 await browser.close();
-done(contexts.flatMap((c) => c.problems));
+done(problems());

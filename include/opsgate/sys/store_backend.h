@@ -44,6 +44,13 @@ typedef struct og_store_backend {
     int (*cache_limit)(void *conn, int kib);
     /* Transaction verbs as the backend spells them. */
     const char *begin_sql; /* "BEGIN IMMEDIATE" */
+    /* 1: the outermost begin and the commit run as statements prepared once and kept in the
+     * connection's statement cache (SQLite, whose exec parses the text again each time: a few
+     * microseconds per transaction); 0: through exec. */
+    int tx_verbs_cached;
+    /* 1: writers of one process may share a transaction and the fsync of its commit
+     * (og_store_group_commit: SQLite, one writer per database file); 0: each commits its own. */
+    int group_commit;
     /* The outermost begin of a scoped writer transaction (og_store_tx_begin_scope): the writer
      * lock taken shared. NULL: begin_sql (one writer at a time, as SQLite). */
     const char *begin_shared_sql;
@@ -59,6 +66,8 @@ typedef struct og_store_backend {
     int (*is_primary)(void *conn);
     /* Script text of a migration for this backend. */
     const char *(*migration_sql)(const og_migration *m);
+    /* A statement's text for this backend (og_stmt_prepare_dialect); NULL when it has none. */
+    const char *(*dialect_sql)(const og_sql_dialects *sql);
     /* og_store_copy's dialect (copy.c). copy_tables_sql lists the tables whose rows a copy takes,
      * (name, virtual: 1 when rows are read with their rowid), parents before children (the order
      * they were made in); NULL: the backend is no copy's source. copy_is_table_sql (one

@@ -479,6 +479,28 @@ static void test_store__run_binds_by_letters_and_reports_a_row(void **state)
     og_stmt_free(st);
 }
 
+/* The outermost BEGIN and the COMMIT come from the statement cache where the backend asks for it
+ * (SQLite), through exec elsewhere (PostgreSQL) and while faults are injected (they count exec). */
+static void test_store__transaction_verbs_are_cached_where_the_backend_asks(void **state)
+{
+    fixture *f = *state;
+    int kept;
+    int64_t before, reused;
+    OG_ASSERT_OK(og_store_tx_begin(f->s)); /* the first of each is prepared */
+    OG_ASSERT_OK(og_store_tx_commit(f->s));
+    og_store_stmt_cache_stats(f->s, &kept, &before);
+    for (int i = 0; i < 3; i++) {
+        OG_ASSERT_OK(og_store_tx_begin(f->s));
+        OG_ASSERT_OK(og_store_tx_commit(f->s));
+    }
+    og_store_stmt_cache_stats(f->s, &kept, &reused);
+    assert_int_equal(reused - before, f->pg ? 0 : 6);
+    OG_ASSERT_OK(og_store_fault_arm(f->s, 0, 0));
+    OG_ASSERT_OK(og_store_tx_begin(f->s));
+    OG_ASSERT_OK(og_store_tx_commit(f->s));
+    assert_int_equal(og_store_fault_calls(f->s), 2); /* BEGIN and COMMIT, each one exec */
+}
+
 /* A statement freed is kept and handed back for the same SQL, reset with no binding left; the
  * cache is bounded; injecting faults empties it; a statement freed after its connection closed is
  * finalized without touching the connection. */
@@ -644,6 +666,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(
             test_store__statements_are_kept_for_reuse_and_come_back_clean, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_store__transaction_verbs_are_cached_where_the_backend_asks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_pool__bounds_every_connection_page_cache, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_store_pool__hands_out_every_connection_once, setup,

@@ -3,11 +3,15 @@
 #include "opsgate/error.h"
 #include "opsgate/util.h"
 
+#include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static void test_buf__refuses_to_grow_past_its_cap(void **state)
@@ -195,6 +199,105 @@ static void test_file__atomic_write_replaces_files_but_writes_devices_in_place(v
     free(dir);
 }
 
+static void on_alarm(int sig)
+{
+    (void)sig;
+}
+
+/* A child writes pieces to a pipe (with a pause, so the parent's read is interrupted by a signal
+ * without SA_RESTART first) and exits: og_fd_read_full gathers them up to cap or the end. */
+static void test_fd__read_full_gathers_short_reads_across_eintr(void **state)
+{
+    (void)state;
+    int pfd[2];
+    char buf[16];
+    size_t got = 99;
+    assert_int_equal(pipe(pfd), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        close(pfd[0]);
+        usleep(60000);
+        if (write(pfd[1], "abc", 3) != 3)
+            _exit(1);
+        usleep(20000);
+        _exit(write(pfd[1], "defgh", 5) == 5 ? 0 : 1);
+    }
+    close(pfd[1]);
+    struct sigaction sa = {.sa_handler = on_alarm}, old;
+    sigemptyset(&sa.sa_mask);
+    assert_int_equal(sigaction(SIGALRM, &sa, &old), 0);
+    struct itimerval it = {.it_value = {0, 20000}};
+    assert_int_equal(setitimer(ITIMER_REAL, &it, NULL), 0);
+    OG_ASSERT_OK(og_fd_read_full(pfd[0], buf, 6, &got)); /* cap reached: the rest stays */
+    assert_int_equal(got, 6);
+    assert_memory_equal(buf, "abcdef", 6);
+    OG_ASSERT_OK(og_fd_read_full(pfd[0], buf, sizeof(buf), &got)); /* the end reached */
+    assert_int_equal(got, 2);
+    assert_memory_equal(buf, "gh", 2);
+    sigaction(SIGALRM, &old, NULL);
+    close(pfd[0]);
+    int status = -1;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    errno = 0;
+    assert_int_equal(og_fd_read_full(-1, buf, sizeof(buf), &got), -1);
+    assert_int_equal(errno, EBADF);
+    assert_int_equal(got, 0);
+}
+
+/* A folder is synced; a missing one is an error naming it. */
+static void test_dir__sync_names_the_folder_it_cannot_open(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/og-dirsync-XXXXXX", missing[64];
+    assert_non_null(mkdtemp(dir));
+    OG_ASSERT_OK(og_dir_sync(dir));
+    snprintf(missing, sizeof(missing), "%s/nope", dir);
+    assert_int_equal(og_dir_sync(missing), OG_ERROR);
+    assert_non_null(strstr(og_error_last(), missing));
+    assert_int_equal(rmdir(dir), 0);
+}
+
+/* More than a pipe holds, written whole while a child reads it; a closed reader is EPIPE. */
+static void test_fd__write_all_writes_everything_or_fails_with_errno(void **state)
+{
+    (void)state;
+    enum { N = 1 << 20 };
+    char *data = malloc(N);
+    assert_non_null(data);
+    for (size_t i = 0; i < N; i++)
+        data[i] = (char)(i * 7);
+    int pfd[2];
+    assert_int_equal(pipe(pfd), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        close(pfd[1]);
+        char *back = malloc(N + 1);
+        size_t got = 0;
+        int ok = back && og_fd_read_full(pfd[0], back, N + 1, &got) == 0 && got == N &&
+                 memcmp(back, data, N) == 0;
+        _exit(ok ? 0 : 1);
+    }
+    close(pfd[0]);
+    OG_ASSERT_OK(og_fd_write_all(pfd[1], data, N));
+    close(pfd[1]);
+    int status = -1;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+
+    void (*was)(int) = signal(SIGPIPE, SIG_IGN);
+    assert_int_equal(pipe(pfd), 0);
+    close(pfd[0]);
+    errno = 0;
+    assert_int_equal(og_fd_write_all(pfd[1], data, 10), -1);
+    assert_int_equal(errno, EPIPE);
+    close(pfd[1]);
+    signal(SIGPIPE, was);
+    free(data);
+}
+
 static void test_error__detail_arg_is_copied_and_reset_with_the_error(void **state)
 {
     (void)state;
@@ -254,6 +357,9 @@ int main(void)
         cmocka_unit_test(test_name__accepts_slugs_only),
         cmocka_unit_test(test_id__is_a_lowercase_uuid),
         cmocka_unit_test(test_file__atomic_write_replaces_files_but_writes_devices_in_place),
+        cmocka_unit_test(test_fd__read_full_gathers_short_reads_across_eintr),
+        cmocka_unit_test(test_fd__write_all_writes_everything_or_fails_with_errno),
+        cmocka_unit_test(test_dir__sync_names_the_folder_it_cannot_open),
         cmocka_unit_test(test_error__detail_arg_is_copied_and_reset_with_the_error),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
