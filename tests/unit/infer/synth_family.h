@@ -33,4 +33,29 @@ static inline void synth_family_contract(synth_fn synth, int langs)
     assert_null(t);
 }
 
+/* A kind model fitted on `per` documents of every kind and training family (seeds 70 + i): the
+ * model the held-out families' floors are measured with (the corpus is freed; caller frees the
+ * model). */
+static inline og_infer_doc_model *synth_training_model(int per)
+{
+    size_t n = 0, cap = (size_t)(OG_INFER_DOC_NKINDS * OG_INFER_DOC_FAMILIES * per);
+    char **texts = calloc(cap, sizeof(*texts));
+    int *kinds = calloc(cap, sizeof(*kinds));
+    og_infer_doc_model *m = NULL;
+    assert_non_null(texts);
+    assert_non_null(kinds);
+    for (int k = 0; k < OG_INFER_DOC_NKINDS; k++)
+        for (int f = 0; f < OG_INFER_DOC_FAMILIES; f++)
+            for (int i = 0; i < per; i++) {
+                OG_ASSERT_OK(og_infer_doc_synth(k, f, 70 + (uint64_t)i, &texts[n]));
+                kinds[n++] = k;
+            }
+    OG_ASSERT_OK(og_infer_doc_fit(&m, (const char *const *)texts, kinds, n));
+    for (size_t i = 0; i < n; i++)
+        free(texts[i]);
+    free(texts);
+    free(kinds);
+    return m;
+}
+
 #endif

@@ -6,6 +6,7 @@
 #include "infer/infer_internal.h"
 #include "opsgate/error.h"
 #include "opsgate/infer.h"
+#include "synth_family.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -116,20 +117,8 @@ static void test_forms_synth(void **state)
 static void test_held_out_forms(void **state)
 {
     (void)state;
-    int nk = OG_INFER_DOC_NKINDS, nf = OG_INFER_DOC_FAMILIES;
-    size_t n = 0, cap = (size_t)(nk * nf * PER);
-    char **texts = calloc(cap, sizeof(*texts));
-    int *kinds = calloc(cap, sizeof(*kinds)), right = 0, all = 0;
-    og_infer_doc_model *m = NULL;
-    assert_non_null(texts);
-    assert_non_null(kinds);
-    for (int k = 0; k < nk; k++)
-        for (int f = 0; f < nf; f++)
-            for (int i = 0; i < PER; i++) {
-                OG_ASSERT_OK(og_infer_doc_synth(k, f, 70 + (uint64_t)i, &texts[n]));
-                kinds[n++] = k;
-            }
-    OG_ASSERT_OK(og_infer_doc_fit(&m, (const char *const *)texts, kinds, n));
+    int right = 0, all = 0;
+    og_infer_doc_model *m = synth_training_model(PER);
     for (int f = 0; f < OG_INFER_DOC_FORMS; f++) {
         int taken[OG_INFER_DOC_NKINDS] = {0}, k = og_infer_doc_forms[f].kind;
         for (int l = 0; l < OG_INFER_DOC_FORMS_LANGS; l++)
@@ -150,10 +139,6 @@ static void test_held_out_forms(void **state)
     fprintf(stderr, "held-out forms, all: %d / %d\n", right, all);
     assert_true(right * 100 >= all * FLOOR_ALL);
     og_infer_doc_model_free(m);
-    for (size_t i = 0; i < n; i++)
-        free(texts[i]);
-    free(texts);
-    free(kinds);
 }
 
 int main(void)

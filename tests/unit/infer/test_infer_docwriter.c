@@ -281,21 +281,9 @@ static void writer_eval(const og_infer_doc_model *m, synth_fn synth, int nl, con
 static void test_held_out_writer(void **state)
 {
     (void)state;
-    int nk = OG_INFER_DOC_NKINDS, nf = OG_INFER_DOC_FAMILIES;
-    size_t n = 0, cap = (size_t)(nk * nf * PER);
-    char **texts = calloc(cap, sizeof(*texts));
-    int *kinds = calloc(cap, sizeof(*kinds));
-    og_infer_doc_model *m = NULL;
+    int nk = OG_INFER_DOC_NKINDS;
+    og_infer_doc_model *m = synth_training_model(PER);
     writer_score w1, w2;
-    assert_non_null(texts);
-    assert_non_null(kinds);
-    for (int k = 0; k < nk; k++)
-        for (int f = 0; f < nf; f++)
-            for (int i = 0; i < PER; i++) {
-                OG_ASSERT_OK(og_infer_doc_synth(k, f, 70 + (uint64_t)i, &texts[n]));
-                kinds[n++] = k;
-            }
-    OG_ASSERT_OK(og_infer_doc_fit(&m, (const char *const *)texts, kinds, n));
     writer_eval(m, og_infer_doc_synth_writer, OG_INFER_DOC_WRITER_LANGS, "held-out writer", &w1);
     assert_true(w1.sum * 100 >= w1.all * FLOOR_ALL);
     assert_true(w1.right[nk - 1] * 100 >= OG_INFER_DOC_WRITER_LANGS * EVAL * FLOOR_OTHER);
@@ -306,10 +294,6 @@ static void test_held_out_writer(void **state)
     assert_true(w2.sum * 100 >= w2.all * FLOOR2);
     assert_true(w2.right[1] * 100 >= OG_INFER_DOC_WRITER2_LANGS * EVAL * FLOOR_CO);
     og_infer_doc_model_free(m);
-    for (size_t i = 0; i < n; i++)
-        free(texts[i]);
-    free(texts);
-    free(kinds);
 }
 
 /* issue 21: the second stage is learned, and a tenant's corrections retrain it. Tenant A's people
@@ -320,21 +304,11 @@ static void test_held_out_writer(void **state)
 static void test_corrections_switch_the_cue_off(void **state)
 {
     (void)state;
-    int nk = OG_INFER_DOC_NKINDS, nl = OG_INFER_DOC_WRITER_LANGS;
-    size_t n = 0, cap = (size_t)(nk * OG_INFER_DOC_FAMILIES * PER);
-    char **texts = calloc(cap, sizeof(*texts)), buf[200];
-    int *kinds = calloc(cap, sizeof(*kinds)), ka[60], kb[60], by_cue = 0, a_by_cue = 0, a_sow = 0;
+    int nl = OG_INFER_DOC_WRITER_LANGS;
+    char buf[200];
+    int ka[60], kb[60], by_cue = 0, a_by_cue = 0, a_sow = 0;
     json_t *va[60], *vb[60];
-    og_infer_doc_model *plat = NULL, *own_a = NULL, *own_b = NULL;
-    assert_non_null(texts);
-    assert_non_null(kinds);
-    for (int k = 0; k < nk; k++)
-        for (int f = 0; f < OG_INFER_DOC_FAMILIES; f++)
-            for (int i = 0; i < PER; i++) {
-                OG_ASSERT_OK(og_infer_doc_synth(k, f, 70 + (uint64_t)i, &texts[n]));
-                kinds[n++] = k;
-            }
-    OG_ASSERT_OK(og_infer_doc_fit(&plat, (const char *const *)texts, kinds, n));
+    og_infer_doc_model *plat = synth_training_model(PER), *own_a = NULL, *own_b = NULL;
     /* learned from the labels: the cue speaks for a change order, against a SOW */
     const og_infer__stage2 *s2 = og_infer__doc_model_stage2_of(plat);
     assert_true(s2->on);
@@ -408,10 +382,6 @@ static void test_corrections_switch_the_cue_off(void **state)
     og_infer_doc_model_free(plat);
     og_infer_doc_model_free(own_a);
     og_infer_doc_model_free(own_b);
-    for (size_t i = 0; i < n; i++)
-        free(texts[i]);
-    free(texts);
-    free(kinds);
 }
 
 int main(void)

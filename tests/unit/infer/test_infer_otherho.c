@@ -6,6 +6,7 @@
 #include "infer/infer_internal.h"
 #include "opsgate/error.h"
 #include "opsgate/infer.h"
+#include "synth_family.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,21 +96,10 @@ static void test_other_ho_synth(void **state)
 static void test_other_ho_floor(void **state)
 {
     (void)state;
-    int nk = OG_INFER_DOC_NKINDS, nf = OG_INFER_DOC_FAMILIES;
+    int nk = OG_INFER_DOC_NKINDS;
     int ng = OG_INFER_DOC_OTHER_HO_GENRES, nl = OG_INFER_DOC_OTHER_HO_LANGS;
-    size_t n = 0, cap = (size_t)(nk * nf * PER);
-    char **texts = calloc(cap, sizeof(*texts));
-    int *kinds = calloc(cap, sizeof(*kinds)), kept = 0, all = 0, to[OG_INFER_DOC_NKINDS] = {0};
-    og_infer_doc_model *m = NULL;
-    assert_non_null(texts);
-    assert_non_null(kinds);
-    for (int k = 0; k < nk; k++)
-        for (int f = 0; f < nf; f++)
-            for (int i = 0; i < PER; i++) {
-                OG_ASSERT_OK(og_infer_doc_synth(k, f, 70 + (uint64_t)i, &texts[n]));
-                kinds[n++] = k;
-            }
-    OG_ASSERT_OK(og_infer_doc_fit(&m, (const char *const *)texts, kinds, n));
+    int kept = 0, all = 0, to[OG_INFER_DOC_NKINDS] = {0};
+    og_infer_doc_model *m = synth_training_model(PER);
     for (int g = 0; g < ng; g++) {
         int gk = 0;
         for (int l = 0; l < nl; l++)
@@ -132,10 +122,6 @@ static void test_other_ho_floor(void **state)
             kept, all, to[0], to[1], to[2], to[3]);
     assert_true(kept * 100 >= all * FLOOR_KEPT);
     og_infer_doc_model_free(m);
-    for (size_t i = 0; i < n; i++)
-        free(texts[i]);
-    free(texts);
-    free(kinds);
 }
 
 int main(void)
