@@ -1,6 +1,7 @@
 /* synth_family.h - what every held-out family of synthetic documents promises its tests
- * (og_infer__synth_family: the writers', the new languages'), shared by the infer unit tests:
- * deterministic by seed, varied across seeds, kinds and languages out of range refused. */
+ * (og_infer__synth_family: the writers', the new languages'; the held-out "other" family by
+ * genre), shared by the infer unit tests: deterministic by seed, varied across seeds, a first
+ * argument (kind or genre, `firsts` of them) and a language out of range refused. */
 #ifndef OG_TEST_SYNTH_FAMILY_H
 #define OG_TEST_SYNTH_FAMILY_H
 
@@ -12,9 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef int (*synth_fn)(int kind, int lang, uint64_t seed, char **out);
+typedef int (*synth_fn)(int first, int lang, uint64_t seed, char **out);
 
-static inline void synth_family_contract(synth_fn synth, int langs)
+static inline void synth_family_contract(synth_fn synth, int firsts, int langs)
 {
     char *t = NULL, *u = NULL;
     OG_ASSERT_OK(synth(1, langs - 1, 3, &t));
@@ -26,7 +27,7 @@ static inline void synth_family_contract(synth_fn synth, int langs)
     free(t);
     free(u);
     t = NULL;
-    assert_int_equal(synth(OG_INFER_DOC_NKINDS, 0, 1, &t), OG_EINVAL);
+    assert_int_equal(synth(firsts, 0, 1, &t), OG_EINVAL);
     assert_int_equal(synth(-1, 0, 1, &t), OG_EINVAL);
     assert_int_equal(synth(0, langs, 1, &t), OG_EINVAL);
     assert_int_equal(synth(0, -1, 1, &t), OG_EINVAL);

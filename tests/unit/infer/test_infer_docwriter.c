@@ -82,7 +82,7 @@ static void writer_family(synth_fn synth, int nl)
                 free(t);
                 t = NULL;
             }
-    synth_family_contract(synth, nl);
+    synth_family_contract(synth, OG_INFER_DOC_NKINDS, nl);
 }
 
 static void test_writer_synth(void **state)

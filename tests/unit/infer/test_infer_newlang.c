@@ -112,7 +112,7 @@ static void test_synth(void **state)
                 free(t);
                 t = NULL;
             }
-    synth_family_contract(og_infer_doc_synth_newlang, OG_INFER_DOC_NEWLANGS);
+    synth_family_contract(og_infer_doc_synth_newlang, OG_INFER_DOC_NKINDS, OG_INFER_DOC_NEWLANGS);
 }
 
 /* A model trained on every training family (none of them in these languages) classifies the
