@@ -115,13 +115,11 @@ const char *og_infer__doc_stage_reason(int stage)
     }
 }
 
-int og_infer__doc_blend(const char *text, double pp[OG_INFER_DOC_NKINDS],
-                        double ep[OG_INFER_DOC_NKINDS], int plat,
-                        const double po[OG_INFER_DOC_NKINDS], const double eo[OG_INFER_DOC_NKINDS],
-                        double a, double p[OG_INFER_DOC_NKINDS], double ev[OG_INFER_DOC_NKINDS],
-                        int *kind)
+void og_infer__doc_blend(const double pp[OG_INFER_DOC_NKINDS], const double ep[OG_INFER_DOC_NKINDS],
+                         const double po[OG_INFER_DOC_NKINDS], const double eo[OG_INFER_DOC_NKINDS],
+                         double a, double p[OG_INFER_DOC_NKINDS], double ev[OG_INFER_DOC_NKINDS],
+                         int *kind)
 {
-    int stage = plat ? og_infer__doc_second_stage(text, pp, ep) : OG_INFER__STAGE_NONE;
     for (int k = 0; k < OG_INFER_DOC_NKINDS; k++) {
         /* a kind one of the two models does not know has no evidence there */
         p[k] = (1 - a) * pp[k] + a * po[k];
@@ -129,11 +127,6 @@ int og_infer__doc_blend(const char *text, double pp[OG_INFER_DOC_NKINDS],
                 (a > 0 ? a * (isfinite(eo[k]) ? eo[k] : 0) : 0);
     }
     *kind = og_infer__doc_choose(p, ev);
-    /* the tenant's own model, trained on its people's corrections, outweighed the rule */
-    if ((stage == OG_INFER__STAGE_AMENDS && *kind != K_CHANGE) ||
-        (stage == OG_INFER__STAGE_CLOSES && *kind != K_CLOSURE))
-        stage = OG_INFER__STAGE_NONE;
-    return stage;
 }
 
 /* ---- the learned second stage ---- */
@@ -388,7 +381,7 @@ int og_infer__doc_blend_models(const char *text, const og_infer_doc_model *plat,
         og_infer__doc_stage(plat, text, pp, ep, &wp);
     if (so && so->on)
         stage2_run(so, own, cues, po, eo, &wo);
-    og_infer__doc_blend(text, pp, ep, 0, po, eo, plat ? a : 1.0, p, ev, kind);
+    og_infer__doc_blend(pp, ep, po, eo, plat ? a : 1.0, p, ev, kind);
     /* what moved the kind on the side that decided it (the platform's first) */
     *why = wp.stage != OG_INFER__STAGE_NONE && wp.to == *kind   ? wp
            : wo.stage != OG_INFER__STAGE_NONE && wo.to == *kind ? wo

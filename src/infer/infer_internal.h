@@ -122,17 +122,15 @@ int og_infer__doc_closes(const char *text, size_t len);
 enum { OG_INFER__STAGE_NONE = 0, OG_INFER__STAGE_AMENDS, OG_INFER__STAGE_CLOSES };
 int og_infer__doc_second_stage(const char *text, double p[OG_INFER_DOC_NKINDS],
                                double ev[OG_INFER_DOC_NKINDS]);
-/* A tenant's proposal: the platform model's probabilities and evidence (pp, ep; plat 0 without
- * a platform model) through the second stage, then blended with the tenant's own model's (po,
- * eo) as (1 - a) * platform + a * tenant into p and ev (non-finite evidence counts 0), *kind
- * chosen from them. The rules move the platform's side only, so that a tenant model trained on
- * its people's corrections can outweigh them as it grows; the stage that decided *kind
- * (OG_INFER__STAGE_NONE when the tenant's model outweighed it). pp and ep are changed. */
-int og_infer__doc_blend(const char *text, double pp[OG_INFER_DOC_NKINDS],
-                        double ep[OG_INFER_DOC_NKINDS], int plat,
-                        const double po[OG_INFER_DOC_NKINDS], const double eo[OG_INFER_DOC_NKINDS],
-                        double a, double p[OG_INFER_DOC_NKINDS], double ev[OG_INFER_DOC_NKINDS],
-                        int *kind);
+/* The platform model's probabilities and evidence (pp, ep) blended with the tenant's own model's
+ * (po, eo) as (1 - a) * platform + a * tenant into p and ev (non-finite evidence counts 0), *kind
+ * chosen from them. Each side has been through its own second stage before
+ * (og_infer__doc_blend_models), so a tenant model trained on its people's corrections outweighs
+ * the platform's cues as it grows. */
+void og_infer__doc_blend(const double pp[OG_INFER_DOC_NKINDS], const double ep[OG_INFER_DOC_NKINDS],
+                         const double po[OG_INFER_DOC_NKINDS], const double eo[OG_INFER_DOC_NKINDS],
+                         double a, double p[OG_INFER_DOC_NKINDS], double ev[OG_INFER_DOC_NKINDS],
+                         int *kind);
 /* The learned second stage (doc_structure.c): per kind, a weight for each structure cue
  * (amends: og_infer__doc_amends, ticks: og_infer__doc_closes) added to the first model's decision
  * value, fitted as a logistic regression with that decision value as its offset on documents the

@@ -189,8 +189,9 @@ static void test_second_stage(void **state)
     assert_int_equal(og_infer__doc_choose(u, NULL), 2);
 }
 
-/* a tenant's proposal: the rules move the platform's side only, so the tenant's own model,
- * trained on its people's corrections, outweighs a rule once it weighs enough */
+/* a tenant's proposal: the fixed rules move the platform's side only (its model's second stage,
+ * before the blend), so the tenant's own model, trained on its people's corrections, outweighs a
+ * rule once it weighs enough */
 static void test_blend_lets_corrections_outweigh(void **state)
 {
     (void)state;
@@ -203,30 +204,22 @@ static void test_blend_lets_corrections_outweigh(void **state)
     double pp[OG_INFER_DOC_NKINDS], ep[OG_INFER_DOC_NKINDS], p[OG_INFER_DOC_NKINDS],
         ev[OG_INFER_DOC_NKINDS];
     int kind = -1;
-    /* no tenant model: the rule decides, and says so */
     memcpy(pp, plat_p, sizeof(pp));
     memcpy(ep, plat_e, sizeof(ep));
-    assert_int_equal(og_infer__doc_blend(amends, pp, ep, 1, own_p, own_e, 0, p, ev, &kind),
-                     OG_INFER__STAGE_AMENDS);
+    assert_int_equal(og_infer__doc_second_stage(amends, pp, ep), OG_INFER__STAGE_AMENDS);
+    /* no tenant model: the rule decides */
+    og_infer__doc_blend(pp, ep, own_p, own_e, 0, p, ev, &kind);
     assert_int_equal(kind, 1);
     assert_true(p[1] == 0.6 && isfinite(ev[4]));
     /* a small tenant model (a = 0.1): the rule still decides */
-    memcpy(pp, plat_p, sizeof(pp));
-    memcpy(ep, plat_e, sizeof(ep));
-    assert_int_equal(og_infer__doc_blend(amends, pp, ep, 1, own_p, own_e, 0.1, p, ev, &kind),
-                     OG_INFER__STAGE_AMENDS);
+    og_infer__doc_blend(pp, ep, own_p, own_e, 0.1, p, ev, &kind);
     assert_int_equal(kind, 1);
-    /* a tenant model weighing half (200 labelled documents): its corrections win, no rule named */
-    memcpy(pp, plat_p, sizeof(pp));
-    memcpy(ep, plat_e, sizeof(ep));
-    assert_int_equal(og_infer__doc_blend(amends, pp, ep, 1, own_p, own_e, 0.5, p, ev, &kind),
-                     OG_INFER__STAGE_NONE);
+    /* a tenant model weighing half (200 labelled documents): its corrections win */
+    og_infer__doc_blend(pp, ep, own_p, own_e, 0.5, p, ev, &kind);
     assert_int_equal(kind, 0);
-    /* the tenant's model alone (no platform model): no rule */
-    memcpy(pp, (double[OG_INFER_DOC_NKINDS]){0}, sizeof(pp));
-    memcpy(ep, (double[OG_INFER_DOC_NKINDS]){0}, sizeof(ep));
-    assert_int_equal(og_infer__doc_blend(amends, pp, ep, 0, own_p, own_e, 1, p, ev, &kind),
-                     OG_INFER__STAGE_NONE);
+    /* the tenant's model alone (no platform model) */
+    og_infer__doc_blend((double[OG_INFER_DOC_NKINDS]){0}, (double[OG_INFER_DOC_NKINDS]){0}, own_p,
+                        own_e, 1, p, ev, &kind);
     assert_int_equal(kind, 0);
 }
 
