@@ -21,8 +21,11 @@
  * Environment: OG_BENCH_INFER_TRAIN (default 2000), OG_BENCH_INFER_EVAL (default 4000),
  * OG_BENCH_INFER_SEED (default 7), OG_BENCH_INFER_DOCS_ONLY (1: the document tables only; 2:
  * without the metadata's; 3: the held-out writers' and the held-out "other" family's rows alone;
- * 4: the held-out forms' rows alone). */
+ * 4: the held-out forms' rows alone; 5: the diagnosis of the second writer's SOWs, below),
+ * OG_BENCH_INFER_FORMS (N: one in N of the training change orders, runbooks and closures in
+ * h-infer11's everyday forms, og_infer__synth_forms_share; default 0, none). */
 #include "blind_corpus.h"
+#include "infer/infer_internal.h" /* the diagnosis: og_infer__doc_explain, the forms switch */
 #include "opsgate/crypto.h"
 #include "opsgate/docgen.h"
 #include "opsgate/error.h"
@@ -810,6 +813,84 @@ static void newlang_rows(uint64_t seed, int per, int neval, int with)
     texts_free(texts, kinds, n);
 }
 
+/* The diagnosis of issue 21's trade (OG_BENCH_INFER_DOCS_ONLY=5): for the second writer's SOWs,
+ * what carries their SOW-against-closure margin in the writers' model (40 per kind and training
+ * family), per block (n-grams, concepts, title, shape, bias) and the features that carry most,
+ * each as its mean share of the margin over the 80 documents. Run it with and without
+ * OG_BENCH_INFER_FORMS to see what the training forms move. */
+#define DIAG_MAX 4096
+typedef struct diag_feat {
+    char name[96];
+    double sum;
+} diag_feat;
+typedef struct diag_acc {
+    diag_feat f[DIAG_MAX];
+    int n;
+    double block[5];
+} diag_acc;
+
+static void diag_add(void *arg, int block, const char *name, double share)
+{
+    diag_acc *d = arg;
+    d->block[block] += share;
+    for (int i = 0; i < d->n; i++)
+        if (!strcmp(d->f[i].name, name)) {
+            d->f[i].sum += share;
+            return;
+        }
+    if (d->n < DIAG_MAX) {
+        snprintf(d->f[d->n].name, sizeof(d->f[d->n].name), "%s", name);
+        d->f[d->n++].sum = share;
+    }
+}
+
+static int diag_by_share(const void *a, const void *b)
+{
+    double x = ((const diag_feat *)a)->sum, y = ((const diag_feat *)b)->sum;
+    return x < y ? 1 : x > y ? -1 : 0;
+}
+
+static void diag_rows(uint64_t seed)
+{
+    int *kinds = NULL, taken[OG_INFER_DOC_NKINDS] = {0}, nd = 0;
+    char **texts = NULL;
+    og_infer_doc_model *m = NULL;
+    diag_acc *d = calloc(1, sizeof(*d));
+    size_t n = synth_set(0, 40, seed, &texts, &kinds);
+    if (!d || og_infer_doc_fit(&m, (const char *const *)texts, kinds, n) < 0)
+        die("diagnosis fit");
+    for (int l = 0; l < OG_INFER_DOC_WRITER2_LANGS; l++)
+        for (int i = 0; i < 40; i++, nd++) {
+            char *t = NULL;
+            if (og_infer_doc_synth_writer2(0, l, seed + 51151 + (uint64_t)i, &t) < 0 ||
+                og_infer__doc_explain(m, t, 0, 3, diag_add, d) < 0)
+                die("diagnosis");
+            taken[og_infer_doc_predict(m, t, NULL)]++;
+            free(t);
+        }
+    printf("| writer2 SOWs (training forms: one in %u) taken for | sow %d, change-order %d, "
+           "runbook %d, closure %d, other %d |\n",
+           og_infer__synth_forms_share, taken[0], taken[1], taken[2], taken[3], taken[4]);
+    printf("| mean margin sow - closure, per block | n-grams %+.3f, concepts %+.3f, title %+.3f,"
+           " shape %+.3f, bias %+.3f: %+.3f |\n",
+           d->block[0] / nd, d->block[1] / nd, d->block[2] / nd, d->block[3] / nd, d->block[4] / nd,
+           (d->block[0] + d->block[1] + d->block[2] + d->block[3] + d->block[4]) / nd);
+    qsort(d->f, (size_t)d->n, sizeof(d->f[0]), diag_by_share);
+    for (int side = 0; side < 2; side++) {
+        char cells[1024] = "";
+        for (int i = 0; i < 12 && i < d->n; i++) {
+            const diag_feat *f = &d->f[side ? d->n - 1 - i : i];
+            snprintf(cells + strlen(cells), sizeof(cells) - strlen(cells), "%s%s %+.3f",
+                     i ? ", " : "", f->name, f->sum / nd);
+        }
+        printf("| the features that carry most for the %s | %s |\n", side ? "closure" : "SOW",
+               cells);
+    }
+    free(d);
+    og_infer_doc_model_free(m);
+    texts_free(texts, kinds, n);
+}
+
 static int doc_table(uint64_t seed)
 {
     double a = 0, b = 0, w = 0, w2 = 0;
@@ -817,6 +898,12 @@ static int doc_table(uint64_t seed)
         printf("\n| held-out writers (seed %llu) | accuracy | goal |\n|---|---|---|\n",
                (unsigned long long)seed);
         writer_rows(seed, 40, 40, &w, &w2);
+        return 1;
+    }
+    if (env_num("OG_BENCH_INFER_DOCS_ONLY", 0) == 5) { /* 5: the diagnosis of writer2's SOWs */
+        printf("\n| writer2 SOWs, SOW against closure (seed %llu) | |\n|---|---|\n",
+               (unsigned long long)seed);
+        diag_rows(seed);
         return 1;
     }
     if (env_num("OG_BENCH_INFER_DOCS_ONLY", 0) == 4) { /* 4: the held-out forms rows alone */
@@ -894,6 +981,8 @@ int main(void)
     ctx.keys = keys;
     ctx.data_dir = data;
     og_actor_local(&ctx.actor);
+    og_infer__synth_forms_share = (unsigned)env_num("OG_BENCH_INFER_FORMS", 0);
+    og_infer__synth_forms_sow = (int)env_num("OG_BENCH_INFER_FORMS_SOW", 0);
     if (env_num("OG_BENCH_INFER_DOCS_ONLY", 0)) { /* the document tables alone */
         int ok = doc_table(seed);
         og_store_close(store);

@@ -631,3 +631,83 @@ int og_infer__doc_model_load(json_t *doc, og_infer_doc_model **out)
     *out = m;
     return 0;
 }
+
+/* Name the n-gram dimension of hash h in names (kind "w:", "p:" or "g:" and the n bytes of s),
+ * the first text that hashed to it. */
+static void explain_name(char **names, uint32_t h, const char *s, size_t n, const char *kind)
+{
+    uint32_t d = (h & (DIM - 1)) + 1;
+    char buf[128];
+    if (names[d])
+        return;
+    snprintf(buf, sizeof(buf), "%s'%.*s'", kind, (int)n, s);
+    names[d] = strdup(buf);
+}
+
+int og_infer__doc_explain(const og_infer_doc_model *m, const char *text, int a, int b,
+                          og_infer__explain_fn fn, void *arg)
+{
+    struct feature_node *x = NULL;
+    char **names = NULL, w[WORD_MAX + 3], prev[WORD_MAX + 1] = "", pair[2 * WORD_MAX + 2], key[16];
+    size_t len, pos = 0, n, prev_n = 0;
+    int error, ca = -1, cb = -1;
+    text = text ? text : "";
+    len = strnlen(text, FEATURE_TEXT_MAX);
+    for (int c = 0; c < m->nclass; c++) {
+        ca = m->labels[c] == a ? c : ca;
+        cb = m->labels[c] == b ? c : cb;
+    }
+    if (ca < 0 || cb < 0)
+        return og_error_set(OG_EINVAL, "the model has no class %d or %d", a, b);
+    if ((error = og_infer__doc_nodes(text, m->blocks, &x)) < 0)
+        return error;
+    if (!(names = calloc(DIM + 1, sizeof(*names)))) {
+        error = og_error_set(OG_ERROR, "out of memory");
+        goto cleanup;
+    }
+    /* the words, pairs and grams as doc_grams() hashes them, first name wins */
+    while ((n = next_word(text, len, &pos, w + 1)) > 0) {
+        explain_name(names, fnv(w + 1, n, 1), w + 1, n, "w:");
+        if (prev_n) {
+            memcpy(pair, prev, prev_n);
+            pair[prev_n] = ' ';
+            memcpy(pair + prev_n + 1, w + 1, n);
+            explain_name(names, fnv(pair, prev_n + 1 + n, 2), pair, prev_n + 1 + n, "p:");
+        }
+        w[0] = ' ';
+        w[n + 1] = ' ';
+        for (int q = 3; q <= 4; q++)
+            for (size_t i = 0; i + (size_t)q <= n + 2; i++)
+                explain_name(names, fnv(w + i, (size_t)q, (uint32_t)q), w + i, (size_t)q, "g:");
+        memcpy(prev, w + 1, n);
+        prev[n] = '\0';
+        prev_n = n;
+    }
+    for (size_t i = 0; x[i].index != BIAS && x[i].index != -1; i++) {
+        snprintf(key, sizeof(key), "%d", x[i].index);
+        json_t *row = json_object_get(m->w, key);
+        double wa = row ? json_number_value(json_array_get(row, (size_t)ca)) : 0;
+        double wb = row ? json_number_value(json_array_get(row, (size_t)cb)) : 0;
+        char label[96];
+        int idx = x[i].index,
+            blk = idx <= (int)DIM ? 0 : 1 + (idx - (int)DIM - 1) / OG_INFER__CONCEPTS;
+        blk = blk > 3 ? 3 : blk;
+        if (blk == 0)
+            snprintf(label, sizeof(label), "%s", names[idx] ? names[idx] : "?");
+        else if (blk < 3)
+            snprintf(label, sizeof(label), "%s%s", blk == 1 ? "c:" : "t:",
+                     og_infer__concept_name((idx - (int)DIM - 1) % OG_INFER__CONCEPTS));
+        else {
+            int id = idx - (int)DIM - 1 - 2 * OG_INFER__CONCEPTS;
+            snprintf(label, sizeof(label), "s:m%d/b%d", id / 5, id % 5);
+        }
+        fn(arg, blk, label, x[i].value * (wa - wb));
+    }
+    fn(arg, 4, "bias", m->bias[ca] - m->bias[cb]);
+cleanup:
+    for (size_t i = 0; names && i <= DIM; i++)
+        free(names[i]);
+    free(names);
+    free(x);
+    return error;
+}

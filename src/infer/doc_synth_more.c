@@ -410,6 +410,12 @@ int og_infer__synth_mixed(int kind, int family, uint64_t seed, char **out)
 {
     uint64_t s = seed * 7919u + (uint64_t)(kind * NF + family) + 31;
     unsigned r = (unsigned)(rnd(&s) % 6);
+    /* measured, off (issue 21, docs/inference.md): one in og_infer__synth_forms_share of the
+     * real kinds but the SOW in h-infer11's everyday training forms, from a stream of its own */
+    uint64_t f = seed * 40503u + (uint64_t)(kind * NF + family) + 97;
+    unsigned share = og_infer__synth_forms_share;
+    if (share && kind >= (og_infer__synth_forms_sow ? 0 : 1) && kind <= 3 && rnd(&f) % share == 0)
+        return og_infer__synth_forms_train(kind, seed * NF + (uint64_t)family, out);
     /* half of every kind's documents in any of the languages (English among them), so that no
      * language speaks for one kind */
     if (r < 3) {

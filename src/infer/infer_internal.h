@@ -469,4 +469,35 @@ typedef struct og_infer__ho_genre {
 } og_infer__ho_genre;
 extern const og_infer__ho_genre og_infer__ho_genres[OG_INFER_DOC_OTHER_HO_GENRES];
 
+/* Why m puts kind a above kind b for text (a diagnosis, docs/inference.md): fn gets each
+ * feature's share of the margin a - b (value times the weights' difference), its block (0 the
+ * n-grams, 1 the concepts, 2 the title's, 3 the shape, 4 the bias) and a name ("w:word",
+ * "p:pair", "g:gram", "c:concept", "t:concept", "s:m<measure>/b<bucket>", "bias"). */
+typedef void (*og_infer__explain_fn)(void *arg, int block, const char *name, double share);
+int og_infer__doc_explain(const og_infer_doc_model *m, const char *text, int a, int b,
+                          og_infer__explain_fn fn, void *arg);
+
+/* An everyday training form (doc_synth_forms_train.c): its kind and per language (English,
+ * German, French) its title and lines, each with a mark in front ('#' heading, '*' bullet, '='
+ * numbered step, '>' a command, '_' a signature line, '|' a table row, ' ' plain). */
+#define OG_INFER__FT_LANGS 3
+typedef struct og_infer__ft_form {
+    int kind;
+    const char *title[OG_INFER__FT_LANGS];
+    const char *l[OG_INFER__FT_LANGS][11];
+} og_infer__ft_form;
+/* the SOWs' everyday forms (doc_synth_forms_sow.c, h-infer16) */
+#define OG_INFER__FT_SOW 4
+extern const og_infer__ft_form og_infer__forms_sow[OG_INFER__FT_SOW];
+/* A training document of real kind (0..3) in one of the everyday forms the template families
+ * lack (doc_synth_forms_train.c: English, German, French); og_infer__synth_mixed draws it for
+ * some of the training families' documents. OG_EINVAL for another kind. */
+int og_infer__synth_forms_train(int kind, uint64_t seed, char **out);
+/* One in this many of the training families' change orders, runbooks and closures is drawn from
+ * og_infer__synth_forms_train; 0 (the default): none. A measurement switch (bench_infer's
+ * OG_BENCH_INFER_FORMS): with it the held-out splits trade (docs/inference.md), so it is off. */
+extern unsigned og_infer__synth_forms_share;
+/* Non-zero: the SOWs too (doc_synth_forms_sow.c), by the same share (OG_BENCH_INFER_FORMS_SOW). */
+extern int og_infer__synth_forms_sow;
+
 #endif
