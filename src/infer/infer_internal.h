@@ -320,6 +320,9 @@ typedef struct og_infer__concept_terms {
 } og_infer__concept_terms;
 extern const og_infer__concept_terms og_infer__lexicon_more[];
 extern const size_t og_infer__lexicon_more_n;
+/* ... and in Hungarian, Slovak, Estonian, Lithuanian and Latvian (doc_lexicon_more2.c). */
+extern const og_infer__concept_terms og_infer__lexicon_more2[];
+extern const size_t og_infer__lexicon_more2_n;
 /* The lexicon's name of concept id (NULL: none). */
 const char *og_infer__concept_name(int id);
 /* The shape of text (len bytes): one id (< OG_INFER__SHAPES) per measure, its count's bucket
@@ -408,6 +411,32 @@ typedef struct og_infer__nl_lang {
     const char *currency;
 } og_infer__nl_lang;
 extern const og_infer__nl_lang og_infer__nl_langs[OG_INFER_DOC_NEWLANGS];
+/* The second new-language family's texts (doc_synth_newlang2_texts.c), per language of
+ * og_infer_doc_newlangs2: topics, the four kinds' titles ("%s": a topic) and five sentences,
+ * five genres of "other" (service report, office closure, phishing warning, new colleague,
+ * survey: a title and three sentences), the words of the frame (OG_INFER__NL2W_*; HI has a "%s"
+ * for a name) and the currency code. */
+enum {
+    OG_INFER__NL2W_HI,
+    OG_INFER__NL2W_BYE,
+    OG_INFER__NL2W_SUBJECT,
+    OG_INFER__NL2W_CONTRACT,
+    OG_INFER__NL2W_DATE,
+    OG_INFER__NL2W_PRICE,
+    OG_INFER__NL2W_TOTAL,
+    OG_INFER__NL2W_STATUS,
+    OG_INFER__NL2W_DONE,
+    OG_INFER__NL2W_ITEM,
+    OG_INFER__NL2W_N
+};
+typedef struct og_infer__nl2_lang {
+    const char *topics[3];
+    og_infer__nl_text kinds[OG_INFER_DOC_NKINDS - 1];
+    og_infer__nl_text genres[OG_INFER__NL_GENRES];
+    const char *words[OG_INFER__NL2W_N];
+    const char *currency;
+} og_infer__nl2_lang;
+extern const og_infer__nl2_lang og_infer__nl2_langs[OG_INFER_DOC_NEWLANGS2];
 /* og_infer_doc_synth(): kind and family's document of seed, from og_infer_doc_synth_lang() or
  * og_infer_doc_synth_meta() as the seed draws (doc_synth_more.c). */
 int og_infer__synth_mixed(int kind, int family, uint64_t seed, char **out);
