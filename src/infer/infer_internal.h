@@ -310,7 +310,8 @@ int og_infer__doc_probs(const og_infer_doc_model *m, const char *text,
  * the euro sign), the bytes of other characters as they are. *used: the bytes read. */
 size_t og_infer__fold(const unsigned char *p, size_t left, char out[3], size_t *used);
 /* The concepts (ids < OG_INFER__CONCEPTS) the folded lower-case word w of n bytes names, at
- * most max: its longest lexicon term from its start, and compound parts inside it. */
+ * most max: its longest lexicon term from its start (a short "~" stem before a case ending), and
+ * compound parts inside it. */
 int og_infer__concepts(const char *w, size_t n, int *ids, int max);
 /* The lexicon's terms in more languages (doc_lexicon_more.c: Danish, Norwegian, Czech, Finnish,
  * Romanian), merged by concept name into doc_lexicon.c's concepts. */
