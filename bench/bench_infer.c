@@ -811,9 +811,9 @@ static void newlang_rows(uint64_t seed, int per, int neval, int with)
 }
 
 /* The SECOND held-out new-language family (og_infer_doc_synth_newlang2: Hungarian, Slovak,
- * Estonian, Lithuanian, Latvian; no training document is in them), per language and kind, with
- * a model trained on every training family: the honest figure for these languages. Reported,
- * not in the result. */
+ * Estonian, Lithuanian, Latvian, Croatian, Slovenian; no training document is in them), per
+ * language and kind, with a model trained on every training family: the honest figure for these
+ * languages. Reported, not in the result. */
 static void newlang2_rows(uint64_t seed, int per, int neval)
 {
     int nk = OG_INFER_DOC_NKINDS, nl = OG_INFER_DOC_NEWLANGS2, *kinds = NULL;

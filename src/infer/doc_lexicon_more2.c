@@ -14,8 +14,8 @@
  * short would read unrelated words, a whole word would miss the cases. A term already in the
  * other tables (Czech "zaloh" reads Slovak záloha, "rizik" riziko) is not repeated. Each
  * concept's list ends with its Croatian and Slovenian terms (ugovor, pogodba; promjena,
- * sprememba; primopredaja; č ć đ folded to c c d), which have no held-out family. Merged into the
- * lexicon by concept name (og_infer__concepts). */
+ * sprememba; primopredaja; č ć đ folded to c c d), written before their documents of the
+ * held-out family. Merged into the lexicon by concept name (og_infer__concepts). */
 #include "infer/infer_internal.h"
 
 const og_infer__concept_terms og_infer__lexicon_more2[] = {

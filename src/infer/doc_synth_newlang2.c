@@ -1,13 +1,13 @@
 /* doc_synth_newlang2.c - the SECOND held-out new-language family of the classifier's evaluation
- * (issue 21): the five kinds in Hungarian, Slovak, Estonian, Lithuanian and Latvian, languages no
- * training document is written in, so that a model meets them through the lexicon's concepts
- * (doc_lexicon_more2.c), the n-grams and the shape. Its forms are unlike the training families'
- * and the first new-language family's: an agreement as a letter in prose or in articles (§ 1,
- * § 2), a change as a memo with the price as an arrow or as a form table, a procedure as a
- * checklist ("[ ]") or lettered steps ("a)"), a closure as a letter or a status table; of
- * "other" a service report, an office-closure notice, a phishing warning, a new colleague and a
- * survey, as a notice or an e-mail. The texts are in doc_synth_newlang2_texts.c; the terms and
- * these documents were written by the same hand (docs/inference.md says so). */
+ * (issue 21): the five kinds in Hungarian, Slovak, Estonian, Lithuanian and Latvian (and Croatian
+ * and Slovenian), languages no training document is written in, so that a model meets them through
+ * the lexicon's concepts (doc_lexicon_more2.c), the n-grams and the shape. Its forms are unlike
+ * the training families' and the first new-language family's: an agreement as a letter in prose or
+ * in articles (§ 1, § 2), a change as a memo with the price as an arrow or as a form table, a
+ * procedure as a checklist ("[ ]") or lettered steps ("a)"), a closure as a letter or a status
+ * table; of "other" a service report, an office-closure notice, a phishing warning, a new
+ * colleague and a survey, as a notice or an e-mail. The texts are in doc_synth_newlang2_texts.c;
+ * the terms and these documents were written by the same hand (docs/inference.md says so). */
 #include "infer/infer_internal.h"
 #include "opsgate/error.h"
 #include "opsgate/util.h"
@@ -19,7 +19,7 @@
 #define PICK(a) ((a)[rnd(s) % (sizeof(a) / sizeof((a)[0]))])
 #define W(i)    (L->words[OG_INFER__NL2W_##i])
 
-const char *const og_infer_doc_newlangs2[] = {"hu", "sk", "et", "lt", "lv", NULL};
+const char *const og_infer_doc_newlangs2[] = {"hu", "sk", "et", "lt", "lv", "hr", "sl", NULL};
 
 static const char *const n2_items[] = {"Fortinet FortiGate 40F", "Microsoft 365 E3",
                                        "UniFi AP (4x)",          "WireGuard VPN",
@@ -53,13 +53,13 @@ static int n2_bye(og_buf *b, uint64_t *s, const og_infer__nl2_lang *L)
     return og_buf_printf(b, "\n%s\n%s\n", W(BYE), PICK(n2_people));
 }
 
-/* a date as the languages write it: 2026.03.14 (hu), 14.03.2026, 2026-03-14 */
+/* a date as the languages write it: 2026. 03. 14. (hu), 2026-03-14 (lt, lv), 14. 3. 2026 */
 static void n2_date(char *out, size_t size, uint64_t *s, int lang)
 {
     int d = 1 + (int)(rnd(s) % 28), m = 1 + (int)(rnd(s) % 12), y = 2025 + (int)(rnd(s) % 2);
     if (lang == 0)
         snprintf(out, size, "%04d. %02d. %02d.", y, m, d);
-    else if (lang >= 3)
+    else if (lang == 3 || lang == 4)
         snprintf(out, size, "%04d-%02d-%02d", y, m, d);
     else
         snprintf(out, size, "%d. %d. %04d", d, m, y);

@@ -1,11 +1,12 @@
 /* doc_synth_newlang2_texts.c - the texts of the SECOND held-out new-language family (issue 21):
- * the five kinds in Hungarian, Slovak, Estonian, Lithuanian and Latvian as an MSP there writes
- * them - an offer of the work, a change to the agreement, an operating procedure, the project's
- * end; and of "other" a monthly service report, an office-closure notice, a phishing warning, a
- * new colleague's announcement and a satisfaction survey. Written from knowledge of the
- * languages in other words and forms than the training families, by the hand that wrote the
- * lexicon's terms in these languages (doc_lexicon_more2.c), without opening any test document or
- * blind corpus. No training uses them (doc_synth_newlang2.c lays them out). */
+ * the five kinds in Hungarian, Slovak, Estonian, Lithuanian and Latvian (and Croatian and
+ * Slovenian) as an MSP there writes them - an offer of the work, a change to the agreement, an
+ * operating procedure, the project's end; and of "other" a monthly service report, an office-
+ * closure notice, a phishing warning, a new colleague's announcement and a satisfaction survey.
+ * Written from knowledge of the languages in other words and forms than the training families, by
+ * the hand that wrote the lexicon's terms in these languages (doc_lexicon_more2.c), without
+ * opening any test document or blind corpus. No training uses them (doc_synth_newlang2.c lays them
+ * out). */
 #include "infer/infer_internal.h"
 
 const og_infer__nl2_lang og_infer__nl2_langs[OG_INFER_DOC_NEWLANGS2] = {
@@ -227,5 +228,97 @@ const og_infer__nl2_lang og_infer__nl2_langs[OG_INFER_DOC_NEWLANGS2] = {
         "Jūsu atbildes būs konfidenciālas."}}},
      {"Labdien, %s!", "Ar cieņu", "Temats", "Līguma Nr.", "Datums", "Cena", "Kopā", "Statuss",
       "izdarīts", "Pozīcija"},
+     "EUR"},
+    /* hr */
+    {{"nova uredska mreža", "preseljenje poslužitelja e-pošte",
+      "obnova sustava za sigurnosne kopije"},
+     {{{"Ponuda i opis radova: %s", "Što ćemo napraviti za vas - %s"},
+       {"U ovom dokumentu opisujemo radove koje ćemo izvesti u sklopu projekta.",
+        "Posao uključuje podešavanje vatrozida, preseljenje 35 poštanskih sandučića i "
+        "dokumentaciju.",
+        "Nabava opreme i licenci nije uključena u cijenu.",
+        "Radovi će trajati tri tjedna i izvodit će se izvan radnog vremena.",
+        "Račune ispostavljamo u dva dijela: na početku i pri primopredaji."}},
+      {{"Dodatak br. 2 ugovoru: %s", "Izmjena narudžbe - %s"},
+       {"Ovim dodatkom mijenja se ugovor sklopljen u proljeće.",
+        "Na zahtjev klijenta spojit ćemo i podružnicu u Splitu.",
+        "Posao će trajati dva dana dulje, a cijena će se povećati.",
+        "Ostale odredbe ugovora ostaju nepromijenjene.",
+        "Ako se slažete, potpišite ovaj list i vratite nam ga."}},
+      {{"Radna uputa: %s", "Što učiniti u slučaju kvara - %s"},
+       {"Prijavite se na jump poslužitelj svojim računom.",
+        "Zaustavite uslugu i provjerite da nema otvorenih veza.",
+        "Napravite sigurnosnu kopiju konfiguracije.",
+        "Ponovno pokrenite uslugu i pratite zapisnik.",
+        "Ako se usluga ne pokrene, vratite spremljenu konfiguraciju."}},
+      {{"Završno izvješće projekta: %s", "Gotovo: %s"},
+       {"Projekt je završen u roku i svi dogovoreni radovi su obavljeni.",
+        "Lozinke i dokumentaciju predali smo vašem IT voditelju.",
+        "Uspjelo je: prijelaz je obavljen tijekom jednog vikenda.",
+        "Sljedeći put opremu ćemo naručiti ranije.",
+        "Dvije sitne greške rješava naša podrška. Hvala na suradnji!"}}},
+     {{{"Mjesečni pregled usluga - %s", ""},
+       {"Ovaj mjesec riješili smo 42 zahtjeva, prosječno za 3 sata.",
+        "Dostupnost poslužitelja bila je 99,9 %.",
+        "Sljedeći mjesec ažurirat ćemo softver vatrozida."}},
+      {{"Radno vrijeme za blagdane", ""},
+       {"Od 24. do 26. prosinca naš je ured zatvoren.",
+        "U hitnim slučajevima nazovite dežurni broj.", "Želimo vam sretne blagdane!"}},
+      {{"Oprez: lažne poruke e-pošte", ""},
+       {"Posljednjih dana korisnici su primili lažne poruke.",
+        "Nikada ne šaljite svoju lozinku e-poštom.", "Sumnjivu poruku proslijedite nama."}},
+      {{"Nova kolegica u timu", ""},
+       {"Od 1. ožujka helpdesk pojačava Ana Horvat.",
+        "Ana je prije radila kao administratorica sustava.", "Dočekajte je srdačno!"}},
+      {{"Koliko ste zadovoljni nama?", ""},
+       {"Molimo ispunite našu kratku anketu.", "Trajat će samo pet minuta.",
+        "Vaši odgovori su povjerljivi."}}},
+     {"Poštovani %s,", "Srdačan pozdrav", "Predmet", "Broj ugovora", "Datum", "Cijena", "Ukupno",
+      "Status", "obavljeno", "Stavka"},
+     "EUR"},
+    /* sl */
+    {{"novo pisarniško omrežje", "selitev poštnega strežnika",
+      "prenova sistema za varnostne kopije"},
+     {{{"Ponudba in opis del: %s", "Kaj bomo naredili za vas - %s"},
+       {"V tem dokumentu opisujemo dela, ki jih bomo izvedli v okviru projekta.",
+        "Delo obsega nastavitev požarnega zidu, selitev 35 poštnih predalov in dokumentacijo.",
+        "Nakup strojne opreme in licenc ni vključen v ceno.",
+        "Dela bodo trajala tri tedne in bodo potekala izven delovnega časa.",
+        "Račune bomo izstavili v dveh delih: ob začetku in ob predaji."}},
+      {{"Aneks št. 2 k pogodbi: %s", "Sprememba naročila - %s"},
+       {"S tem aneksom se spreminja pogodba, sklenjena spomladi.",
+        "Na željo naročnika bomo priključili tudi poslovalnico v Mariboru.",
+        "Delo se bo podaljšalo za dva dni, cena pa se bo zvišala.",
+        "Ostala določila pogodbe ostanejo nespremenjena.",
+        "Če se strinjate, prosimo, podpišite ta list in nam ga vrnite."}},
+      {{"Delovno navodilo: %s", "Kaj storiti ob izpadu - %s"},
+       {"Prijavite se na jump strežnik s svojim računom.",
+        "Ustavite storitev in preverite, da ni odprtih povezav.",
+        "Naredite varnostno kopijo konfiguracije.",
+        "Znova zaženite storitev in spremljajte dnevnik.",
+        "Če se storitev ne zažene, obnovite shranjeno konfiguracijo."}},
+      {{"Zaključno poročilo projekta: %s", "Končano: %s"},
+       {"Projekt smo zaključili v roku in vsa dogovorjena dela so opravljena.",
+        "Gesla in dokumentacijo smo predali vašemu vodji IT.",
+        "Uspelo je: prehod je potekal v enem koncu tedna.", "Naslednjič bomo opremo naročili prej.",
+        "Dve manjši napaki rešuje naša podpora. Hvala za sodelovanje!"}}},
+     {{{"Mesečni pregled storitev - %s", ""},
+       {"Ta mesec smo rešili 42 zahtevkov, povprečno v 3 urah.",
+        "Razpoložljivost strežnikov je bila 99,9 %.",
+        "Prihodnji mesec bomo posodobili programsko opremo požarnega zidu."}},
+      {{"Delovni čas med prazniki", ""},
+       {"Od 24. do 26. decembra je naša pisarna zaprta.",
+        "V nujnih primerih pokličite dežurno številko.", "Želimo vam vesele praznike!"}},
+      {{"Pozor: lažna e-poštna sporočila", ""},
+       {"Zadnje dni so uporabniki prejeli ponarejena sporočila.",
+        "Gesla nikoli ne pošiljajte po e-pošti.", "Sumljivo sporočilo nam posredujte."}},
+      {{"Nova sodelavka v ekipi", ""},
+       {"Od 1. marca bo helpdesk okrepila Ana Novak.",
+        "Ana je prej delala kot sistemska administratorka.", "Lepo jo sprejmite!"}},
+      {{"Kako ste zadovoljni z nami?", ""},
+       {"Prosimo, izpolnite našo kratko anketo.", "Vzelo vam bo le pet minut.",
+        "Vaši odgovori so zaupni."}}},
+     {"Spoštovani %s,", "Lep pozdrav", "Zadeva", "Številka pogodbe", "Datum", "Cena", "Skupaj",
+      "Stanje", "opravljeno", "Postavka"},
      "EUR"},
 };
