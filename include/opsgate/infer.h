@@ -300,6 +300,17 @@ int og_infer_doc_synth_writer(int kind, int lang, uint64_t seed, char **out);
 #define OG_INFER_DOC_NEWLANGS 5
 extern const char *const og_infer_doc_newlangs[];
 int og_infer_doc_synth_newlang(int kind, int lang, uint64_t seed, char **out);
+/* The SECOND held-out new-language family (issue 21): a document of kind in Hungarian, Slovak,
+ * Estonian, Lithuanian, Latvian, Croatian or Slovenian (og_infer_doc_newlangs2: "hu", "sk", "et",
+ * "lt", "lv", "hr", "sl"; NULL-terminated), languages no training document is written in, in forms
+ * unlike the training families and the first new-language family: letters and memos in prose, an
+ * agreement in articles (§), a change as a form table or a price arrow, a checklist or lettered
+ * steps, a status table; of "other" a service report, an office-closure notice, a phishing warning,
+ * a new colleague's announcement and a survey invitation. No training uses it. *out: caller frees;
+ * OG_EINVAL for an unknown kind or language. */
+#define OG_INFER_DOC_NEWLANGS2 7
+extern const char *const og_infer_doc_newlangs2[];
+int og_infer_doc_synth_newlang2(int kind, int lang, uint64_t seed, char **out);
 /* The SECOND held-out writer family (issue 21): a third person's style in English (lang 0) or
  * French (1), phrased unlike the first writer and unlike the training families - numbered
  * sections, amounts in sentences ("from EUR 12,400.00 to EUR 13,900.00"), a change order that

@@ -9,7 +9,8 @@
  * matched on accent-folded lower-case words (og_infer__fold; Polish ł is l, Romanian ș is s): a
  * term is a word's prefix (so inflections match), "=term" the whole word only (short or ambiguous
  * terms), "+term" also inside a compound word (German and Dutch compounds: Änderungsantrag,
- * Betriebshandbuch). */
+ * Betriebshandbuch), "~stem" a stem of three or four letters followed by a case ending of three
+ * letters at most (doc_lexicon_more2.c: Lithuanian kaina, kainos; Estonian kulu, kulud). */
 #include "infer/infer_internal.h"
 
 #include <ctype.h>
@@ -288,12 +289,16 @@ _Static_assert(NCONCEPTS <= OG_INFER__CONCEPTS, "OG_INFER__CONCEPTS is too small
 /* The lexicon as a table of terms, sorted for bsearch, built once. */
 typedef struct term {
     char text[32];
-    unsigned char len, mode; /* 0: prefix, 1: whole word, 2: prefix or inside a compound */
+    unsigned char len, mode; /* 0: prefix, 1: whole word, 2: prefix or inside a compound, 3: a
+                              * short stem and a case ending of at most STEM_ENDING letters */
     short concept;
 } term;
 
 static term *terms;
 static size_t nterms;
+
+/* the letters a "~" stem's word may have after it: Lithuanian kain-oje, Estonian kulu-dele */
+#define STEM_ENDING 3
 
 static int by_text(const void *a, const void *b)
 {
@@ -308,7 +313,7 @@ static void add_terms(const char *p, short id, size_t cap)
         term *t = &terms[nterms];
         while (*p == ' ')
             p++;
-        t->mode = *p == '=' ? 1 : *p == '+' ? 2 : 0;
+        t->mode = *p == '=' ? 1 : *p == '+' ? 2 : *p == '~' ? 3 : 0;
         p += t->mode != 0;
         n = strcspn(p, " ");
         if (n == 0)
@@ -344,7 +349,10 @@ static void build(void)
     for (size_t c = 0; c < og_infer__lexicon_more_n; c++)
         for (const char *p = og_infer__lexicon_more[c].terms; *p; p++)
             cap += *p == ' ';
-    cap += NCONCEPTS + og_infer__lexicon_more_n + 1;
+    for (size_t c = 0; c < og_infer__lexicon_more2_n; c++)
+        for (const char *p = og_infer__lexicon_more2[c].terms; *p; p++)
+            cap += *p == ' ';
+    cap += NCONCEPTS + og_infer__lexicon_more_n + og_infer__lexicon_more2_n + 1;
     if (!(terms = calloc(cap, sizeof(*terms))))
         return; /* no concepts: the n-grams alone */
     for (size_t c = 0; c < NCONCEPTS; c++)
@@ -354,6 +362,12 @@ static void build(void)
         int id = concept_id(og_infer__lexicon_more[c].name);
         if (id >= 0)
             add_terms(og_infer__lexicon_more[c].terms, (short)id, cap);
+    }
+    /* Hungarian, Slovak, Estonian, Lithuanian and Latvian (doc_lexicon_more2.c) */
+    for (size_t c = 0; c < og_infer__lexicon_more2_n; c++) {
+        int id = concept_id(og_infer__lexicon_more2[c].name);
+        if (id >= 0)
+            add_terms(og_infer__lexicon_more2[c].terms, (short)id, cap);
     }
     qsort(terms, nterms, sizeof(*terms), by_text);
 }
@@ -375,15 +389,21 @@ int og_infer__concepts(const char *w, size_t n, int *ids, int max)
     pthread_once(&once, build);
     if (!terms || n < 2)
         return 0;
-    /* at the word's start: the whole word, then every prefix of five letters or more */
+    /* at the word's start: the whole word, then every prefix of five letters or more, then a
+     * short stem ("~") of three or four letters followed by a case ending */
     for (size_t len = n; len >= 2 && k < max; len--) {
         const term *t = find(w, len);
-        if (t && (len == n || t->mode != 1)) {
+        if (t && (len == n || (t->mode != 1 && t->mode != 3))) {
             ids[k++] = t->concept;
             break; /* the longest term that matches */
         }
         if (len <= 5 && len < n)
             break;
+    }
+    for (size_t len = n - 1; k == 0 && len >= 3 && n - len <= STEM_ENDING; len--) {
+        const term *t = find(w, len);
+        if (t && t->mode == 3)
+        ids[k++] = t->concept;
     }
     /* inside a compound (from its fourth letter on): terms marked as compound parts */
     for (size_t at = 3; n >= 9 && at + 5 <= n && k < max; at++)

@@ -308,7 +308,8 @@ int og_infer__doc_probs(const og_infer_doc_model *m, const char *text,
  * the euro sign), the bytes of other characters as they are. *used: the bytes read. */
 size_t og_infer__fold(const unsigned char *p, size_t left, char out[3], size_t *used);
 /* The concepts (ids < OG_INFER__CONCEPTS) the folded lower-case word w of n bytes names, at
- * most max: its longest lexicon term from its start, and compound parts inside it. */
+ * most max: its longest lexicon term from its start (a short "~" stem before a case ending), and
+ * compound parts inside it. */
 int og_infer__concepts(const char *w, size_t n, int *ids, int max);
 /* The lexicon's terms in more languages (doc_lexicon_more.c: Danish, Norwegian, Czech, Finnish,
  * Romanian), merged by concept name into doc_lexicon.c's concepts. */
@@ -318,6 +319,9 @@ typedef struct og_infer__concept_terms {
 } og_infer__concept_terms;
 extern const og_infer__concept_terms og_infer__lexicon_more[];
 extern const size_t og_infer__lexicon_more_n;
+/* ... and in Hungarian, Slovak, Estonian, Lithuanian and Latvian (doc_lexicon_more2.c). */
+extern const og_infer__concept_terms og_infer__lexicon_more2[];
+extern const size_t og_infer__lexicon_more2_n;
 /* The lexicon's name of concept id (NULL: none). */
 const char *og_infer__concept_name(int id);
 /* The shape of text (len bytes): one id (< OG_INFER__SHAPES) per measure, its count's bucket
@@ -406,6 +410,32 @@ typedef struct og_infer__nl_lang {
     const char *currency;
 } og_infer__nl_lang;
 extern const og_infer__nl_lang og_infer__nl_langs[OG_INFER_DOC_NEWLANGS];
+/* The second new-language family's texts (doc_synth_newlang2_texts.c), per language of
+ * og_infer_doc_newlangs2: topics, the four kinds' titles ("%s": a topic) and five sentences,
+ * five genres of "other" (service report, office closure, phishing warning, new colleague,
+ * survey: a title and three sentences), the words of the frame (OG_INFER__NL2W_*; HI has a "%s"
+ * for a name) and the currency code. */
+enum {
+    OG_INFER__NL2W_HI,
+    OG_INFER__NL2W_BYE,
+    OG_INFER__NL2W_SUBJECT,
+    OG_INFER__NL2W_CONTRACT,
+    OG_INFER__NL2W_DATE,
+    OG_INFER__NL2W_PRICE,
+    OG_INFER__NL2W_TOTAL,
+    OG_INFER__NL2W_STATUS,
+    OG_INFER__NL2W_DONE,
+    OG_INFER__NL2W_ITEM,
+    OG_INFER__NL2W_N
+};
+typedef struct og_infer__nl2_lang {
+    const char *topics[3];
+    og_infer__nl_text kinds[OG_INFER_DOC_NKINDS - 1];
+    og_infer__nl_text genres[OG_INFER__NL_GENRES];
+    const char *words[OG_INFER__NL2W_N];
+    const char *currency;
+} og_infer__nl2_lang;
+extern const og_infer__nl2_lang og_infer__nl2_langs[OG_INFER_DOC_NEWLANGS2];
 /* og_infer_doc_synth(): kind and family's document of seed, from og_infer_doc_synth_lang() or
  * og_infer_doc_synth_meta() as the seed draws (doc_synth_more.c). */
 int og_infer__synth_mixed(int kind, int family, uint64_t seed, char **out);
