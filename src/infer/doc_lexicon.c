@@ -484,13 +484,6 @@ enum {
     SH_PATH,     /* paths and code: "/etc/x", "~/x", "C:\\", code fences */
     SH_TIMELINE, /* lines that start with a time of day (a timeline: incidents, minutes) */
     SH_PRICED_SIGNED, /* money (3 amounts at least) and a signature line in one document */
-    /* structure that holds across forms (issue 21, h-infer14) */
-    SH_COND,      /* lines led by a condition: "If ...", "Wenn ...", "Si ...", "Als ..." */
-    SH_LETTERED,  /* lettered steps: "a) ...", "B. ..." */
-    SH_STEP_HEAD, /* a table header naming step, action, result, owner (two of them at least) */
-    SH_APPROVAL,  /* approval and sign-off labels: "Approved by:", "Unterschrift:", "Visa :" */
-    SH_MAIL_HEAD, /* an e-mail's header lines among the first ten: "Subject:", "An:", "Objet :" */
-    SH_PCT_DELTA, /* a signed percentage: "+4 %", "-10%" (a price moved) */
     SH_KINDS
 };
 _Static_assert(SH_KINDS * 5 <= OG_INFER__SHAPES, "OG_INFER__SHAPES is too small");
@@ -527,100 +520,6 @@ static int looks_command(const char *p, const char *e)
     return 0;
 }
 
-/* The folded lower-case word at p (at most max - 1 letters) into w; its length. */
-static size_t fold_word(const char *p, const char *e, char *w, size_t max)
-{
-    size_t n = 0;
-    while (p < e && n + 3 < max) {
-        char f[3];
-        size_t used, k = og_infer__fold((const unsigned char *)p, (size_t)(e - p), f, &used);
-        if (k == 0 || !isalpha((unsigned char)f[0]))
-            break;
-        for (size_t i = 0; i < k; i++)
-            w[n++] = (char)tolower((unsigned char)f[i]);
-        p += used;
-    }
-    w[n] = '\0';
-    return n;
-}
-
-/* Whether w is one of the words of list (space-separated; "term*" a prefix). */
-static int word_in(const char *w, size_t n, const char *list)
-{
-    for (const char *t = list; n && *t;) {
-        size_t len = strcspn(t, " ");
-        int prefix = len > 1 && t[len - 1] == '*';
-        size_t tl = prefix ? len - 1 : len;
-        if (prefix ? n >= tl && memcmp(w, t, tl) == 0 : n == tl && memcmp(w, t, tl) == 0)
-            return 1;
-        t += len;
-        t += *t == ' ';
-    }
-    return 0;
-}
-
-/* words that lead a conditional line, in the lexicon's languages ("se" left out: Spanish
- * starts impersonal sentences with it) */
-static const char cond_words[] =
-    "if when whenever unless wenn falls sobald si lorsque quand cuando als indien wanneer"
-    " qualora quando caso jesli jezeli gdy om nar hvis pokud kdyz jestlize jos kun daca cand";
-/* the words of a step table's header cells */
-static const char step_head_words[] =
-    "step* schritt* etape* paso* stap* passo* krok* steg* trin* vaihe* pas action* aktion*"
-    " massnahme* tatigkeit* accion* actie* handeling* azione* acao* acoes czynnosc* dzialani*"
-    " atgard* akce toimenpide* actiun* result* ergebnis* resultat* resultado* resultaat*"
-    " risultat* wynik* vysledek* tulos* rezultat* expected erwartet* attendu* esperado*"
-    " verwacht* atteso* oczekiw* forvant* ocekav* odotet* asteptat* owner* verantwortlich*"
-    " responsab* eigenaar* verantwoordelijk* odpowiedzialn* ansvar* odpovedn* vastuu* who wer"
-    " qui quien wie chi quem kto vem hvem kdo kuka cine";
-/* the labels of an approval or sign-off block */
-static const char approval_words[] =
-    "approv* signed signature* sign-off signoff genehmig* freigegeben freigabe unterschrift*"
-    " unterzeichnet gezeichnet visa valide* signe aprobad* aprobacion firma* goedgekeurd*"
-    " goedkeuring* akkoord handtekening* getekend approvat* approvazion* aprovad* aprovacao"
-    " assinatura* assinado zatwierdz* podpis* godkan* godkend* godkjen* underskrift*"
-    " undertecknad* schvalen* schvalil* hyvaksy* allekirjoit* aprobat* semnatur* semnat";
-/* the labels of an e-mail's header lines */
-static const char mail_head_words[] =
-    "subject to from cc sent re betreff an von objet de asunto para onderwerp aan van oggetto"
-    " da assunto temat do od amne till fran emne til fra predmet komu aihe vastaanottaja"
-    " lahettaja subiect catre";
-
-/* The folded first word of the line s..e after a bullet, a number or a letter of a list. */
-static size_t lead_word(const char *s, const char *e, char *w, size_t max)
-{
-    if (s + 1 < e && (*s == '-' || *s == '*') && s[1] == ' ')
-        s += 2;
-    else if (e - s > 3 && memcmp(s, "\xe2\x80\xa2", 3) == 0)
-        s += 3;
-    else if (starts_numbered(s, e))
-        while (s < e && *s != ' ')
-            s++;
-    while (s < e && *s == ' ')
-        s++;
-    return fold_word(s, e, w, max);
-}
-
-/* Whether the line s..e is a step table's header: two cells or more whose first word names a
- * step, an action, a result or an owner. */
-static int step_head(const char *s, const char *e)
-{
-    int named = 0;
-    for (const char *c = s; c < e;) {
-        const char *ce = c;
-        while (ce < e && *ce != '|' && *ce != '\t')
-            ce++;
-        const char *q = c;
-        while (q < ce && (*q == ' ' || *q == '*'))
-            q++;
-        char w[32];
-        size_t n = fold_word(q, ce, w, sizeof(w));
-        named += word_in(w, n, step_head_words);
-        c = ce + 1;
-    }
-    return named >= 2;
-}
-
 /* One line's measures into count; *step: the lines before were a numbered step (and its
  * commands). */
 static void shape_line(const char *p, const char *e, int *count, int *step)
@@ -632,18 +531,11 @@ static void shape_line(const char *p, const char *e, int *count, int *step)
     if (s == e)
         return;
     int numbered = starts_numbered(s, e), command = looks_command(s, e), words = 1;
-    int lettered =
-        e - s > 3 && isalpha((unsigned char)s[0]) && (s[1] == ')' || s[1] == '.') && s[2] == ' ';
-    int head_line = count[SH_LINES] < 10;
     count[SH_LINES]++;
-    count[SH_NUMBERED] += numbered || lettered;
-    count[SH_LETTERED] += lettered;
+    count[SH_NUMBERED] += numbered;
     count[SH_COMMAND] += command;
-    count[SH_STEP_CMD] += command && (numbered || lettered || *step);
-    *step = numbered || lettered || (command && *step);
-    char w[32];
-    size_t wn = lead_word(s, e, w, sizeof(w));
-    count[SH_COND] += word_in(w, wn, cond_words);
+    count[SH_STEP_CMD] += command && (numbered || *step);
+    *step = numbered || (command && *step);
     count[SH_BULLET] +=
         (*s == '-' || *s == '*' || (e - s > 3 && memcmp(s, "\xe2\x80\xa2", 3) == 0)) && s + 1 < e &&
         (s[1] == ' ' || (unsigned char)*s == 0xe2);
@@ -659,15 +551,6 @@ static void shape_line(const char *p, const char *e, int *count, int *step)
                           (q + 3 == e || !isdigit((unsigned char)q[3]));
     }
     count[SH_TABLE] += cells >= 2;
-    count[SH_STEP_HEAD] += cells >= 2 && step_head(s, e);
-    if (cells >= 2) { /* an approval table's row: "| Approved by | ... |" */
-        const char *c = s;
-        while (c < e && (*c == '|' || *c == ' ' || *c == '*'))
-            c++;
-        char a[32];
-        size_t an = fold_word(c, e, a, sizeof(a));
-        count[SH_APPROVAL] += word_in(a, an, approval_words);
-    }
     count[SH_HEADING] +=
         *s == '#' || (n < 60 && stops == 0 && cells == 0 && isupper((unsigned char)*s) &&
                       !memchr(s, ':', (size_t)(e - s)));
@@ -704,28 +587,6 @@ static void shape_line(const char *p, const char *e, int *count, int *step)
     count[SH_QUESTION] += e[-1] == '?';
     const char *colon = memchr(s, ':', (size_t)(e - s));
     count[SH_LABEL] += colon && colon > s && colon - s < 32 && colon + 1 < e && colon[1] == ' ';
-    if (colon && colon > s && colon - s < 32) {
-        char l[32];
-        const char *le = colon;
-        while (le > s && le[-1] == ' ')
-            le--;
-        size_t ln = fold_word(b, le, l, sizeof(l));
-        int whole = b + ln == le || (ln && le - b <= 3 + (ptrdiff_t)ln);
-        count[SH_APPROVAL] += word_in(l, ln, approval_words);
-        count[SH_MAIL_HEAD] += head_line && whole && word_in(l, ln, mail_head_words);
-    }
-    for (const char *q = s; q < e; q++)
-        if (*q == '%') {
-            const char *d = q;
-            while (d > s && d[-1] == ' ')
-                d--;
-            const char *n0 = d;
-            while (n0 > s && (isdigit((unsigned char)n0[-1]) || n0[-1] == ',' || n0[-1] == '.'))
-                n0--;
-            count[SH_PCT_DELTA] +=
-                n0 < d && ((n0 > s && (n0[-1] == '+' || n0[-1] == '-')) ||
-                           (n0 - s >= 3 && memcmp(n0 - 3, "\xe2\x88\x92", 3) == 0));
-        }
 }
 
 int og_infer__doc_tokens(const char *text, size_t len, og_infer__token_fn fn, void *arg)

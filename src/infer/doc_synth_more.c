@@ -417,10 +417,7 @@ int og_infer__synth_mixed(int kind, int family, uint64_t seed, char **out)
          * languages when Polish and Swedish came (with 1 in 9, docgen's English change order
          * in PDF went to "sow") */
         unsigned l = (unsigned)(rnd(&s) % (NL + 2));
-        int error = og_infer_doc_synth_lang(kind, family, l < NL ? (int)l : 0, seed, out);
-        return error < 0 ? error
-                         : og_infer__synth_frame(kind, family, l < NL ? (int)l : 0, seed, out);
+        return og_infer_doc_synth_lang(kind, family, l < NL ? (int)l : 0, seed, out);
     }
-    int error = og_infer_doc_synth_meta(kind, family, seed, out, NULL);
-    return error < 0 ? error : og_infer__synth_frame(kind, family, 0, seed, out);
+    return og_infer_doc_synth_meta(kind, family, seed, out, NULL);
 }

@@ -304,7 +304,7 @@ int og_infer__doc_probs(const og_infer_doc_model *m, const char *text,
 /* room for the lexicon's concepts and the shape features (doc_class.c lays them out after the
  * hashed n-grams: concepts, concepts of the title, shape) */
 #define OG_INFER__CONCEPTS 96
-#define OG_INFER__SHAPES   160
+#define OG_INFER__SHAPES   112
 /* The UTF-8 character at p (left bytes) folded: Latin letters with accents as ASCII (é e, ß ss,
  * œ oe), written to out; 0 for a character that is no letter (no-break space, quotes, dashes,
  * the euro sign), the bytes of other characters as they are. *used: the bytes read. */
@@ -411,9 +411,6 @@ extern const og_infer__nl_lang og_infer__nl_langs[OG_INFER_DOC_NEWLANGS];
 /* og_infer_doc_synth(): kind and family's document of seed, from og_infer_doc_synth_lang() or
  * og_infer_doc_synth_meta() as the seed draws (doc_synth_more.c). */
 int og_infer__synth_mixed(int kind, int family, uint64_t seed, char **out);
-/* Frame the training document *doc of kind (family, language lang) as an e-mail or a letter, for
- * a share of every kind alike (doc_synth_frames.c): *doc replaced, or left as it is. */
-int og_infer__synth_frame(int kind, int family, int lang, uint64_t seed, char **doc);
 /* The synthetic generator's random numbers (splitmix64). */
 uint64_t og_infer__rnd(uint64_t *s);
 /* A held-out family of synthetic documents (the writers', the new languages'): its real kinds
