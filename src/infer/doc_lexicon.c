@@ -551,6 +551,9 @@ static void shape_line(const char *p, const char *e, int *count, int *step)
     if (s == e)
         return;
     int numbered = starts_numbered(s, e), command = looks_command(s, e), words = 1;
+    /* lettered steps ("a) ...", "B. ...") are steps as numbered ones are (issue 21) */
+    numbered |=
+        e - s > 3 && isalpha((unsigned char)s[0]) && (s[1] == ')' || s[1] == '.') && s[2] == ' ';
     count[SH_LINES]++;
     count[SH_NUMBERED] += numbered;
     count[SH_COMMAND] += command;

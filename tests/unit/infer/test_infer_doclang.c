@@ -135,6 +135,12 @@ static void test_shape(void **state)
     const char *step = "1. Restart the service\n\n    $ systemctl restart nginx\n";
     og_infer__doc_shape(step, strlen(step), ids, OG_INFER__SHAPES);
     assert_int_equal(ids[15] - 75, 1);
+    /* lettered steps are numbered ones, their commands commands in steps; initials are not */
+    const char *lettered = "a) Stop the service\n   $ systemctl stop app\nB. Copy it\n"
+                           "c) Start it again\nA.B. Meyer\ne.g. later\n";
+    og_infer__doc_shape(lettered, strlen(lettered), ids, OG_INFER__SHAPES);
+    assert_int_equal(ids[2] - 10, 2);  /* three steps */
+    assert_int_equal(ids[15] - 75, 1); /* one command in a step */
 }
 
 /* Documents written for this test, one per kind and language: sow, change order, runbook,
