@@ -300,6 +300,17 @@ static size_t nterms;
 /* the letters a "~" stem's word may have after it: Lithuanian kain-oje, Estonian kulu-dele */
 #define STEM_ENDING 3
 
+/* the first three letters of every "~" stem, hashed into a bit each: most words' beginnings are
+ * no stem's, and they skip the stem lookups (three more searches a word) */
+#define STEM_BITS 4096
+static unsigned char stem_seen[STEM_BITS / 8];
+
+static unsigned stem_bit(const char *w)
+{
+    return ((unsigned char)w[0] * 961u + (unsigned char)w[1] * 31u + (unsigned char)w[2]) %
+           STEM_BITS;
+}
+
 static int by_text(const void *a, const void *b)
 {
     return strcmp(((const term *)a)->text, ((const term *)b)->text);
@@ -370,6 +381,9 @@ static void build(void)
             add_terms(og_infer__lexicon_more2[c].terms, (short)id, cap);
     }
     qsort(terms, nterms, sizeof(*terms), by_text);
+    for (size_t i = 0; i < nterms; i++)
+        if (terms[i].mode == 3 && terms[i].len >= 3)
+            stem_seen[stem_bit(terms[i].text) / 8] |= 1u << (stem_bit(terms[i].text) % 8);
 }
 
 static const term *find(const char *s, size_t n)
@@ -400,11 +414,12 @@ int og_infer__concepts(const char *w, size_t n, int *ids, int max)
         if (len <= 5 && len < n)
             break;
     }
-    for (size_t len = n - 1; k == 0 && len >= 3 && n - len <= STEM_ENDING; len--) {
-        const term *t = find(w, len);
-        if (t && t->mode == 3)
-        ids[k++] = t->concept;
-    }
+    if (k == 0 && n >= 4 && (stem_seen[stem_bit(w) / 8] & (1u << (stem_bit(w) % 8))))
+        for (size_t len = n - 1; k == 0 && len >= 3 && n - len <= STEM_ENDING; len--) {
+            const term *t = find(w, len);
+            if (t && t->mode == 3)
+            ids[k++] = t->concept;
+        }
     /* inside a compound (from its fourth letter on): terms marked as compound parts */
     for (size_t at = 3; n >= 9 && at + 5 <= n && k < max; at++)
         for (size_t len = n - at; len >= 5; len--) {
