@@ -36,6 +36,7 @@
 #include "opsgate/util.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +49,16 @@ static void die(const char *what)
 {
     fprintf(stderr, "bench_infer: %s: %s\n", what, og_error_last());
     exit(1);
+}
+
+/* fmt's text appended to buf (size bytes, NUL-terminated), cut at its end */
+__attribute__((format(printf, 3, 4))) static void cat(char *buf, size_t size, const char *fmt, ...)
+{
+    size_t used = strlen(buf);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf + used, size - used, fmt, ap);
+    va_end(ap);
 }
 
 static long env_num(const char *name, long dflt)
@@ -164,8 +175,7 @@ static int docgen_rows(uint64_t seed)
             int p = og_infer_doc_predict(m, t, NULL);
             right += p == og_infer_doc_kind_index(og_doc_kind_name((og_doc_kind)k));
             total++;
-            snprintf(got + strlen(got), sizeof(got) - strlen(got), "%s%s", f ? ", " : "",
-                     og_infer_doc_kinds[p]);
+            cat(got, sizeof(got), "%s%s", f ? ", " : "", og_infer_doc_kinds[p]);
             free(t);
             og_buf_free(&out);
         }
@@ -254,8 +264,8 @@ static double hard_ablation(char **texts, int *kinds, size_t n, uint64_t seed, i
         hard_eval(m, seed, per, right);
         snprintf(name, sizeof(name), "%s", rows[r].name);
         if (rows[r].self)
-            snprintf(name + strlen(name), sizeof(name) - strlen(name),
-                     " (%zu of %zu unlabelled taken)", og_infer_doc_model_pseudo(m), nu);
+            cat(name, sizeof(name), " (%zu of %zu unlabelled taken)", og_infer_doc_model_pseudo(m),
+                nu);
         printf("| %s |", name);
         for (int h = 0; h < OG_INFER_DOC_HARD; h++) {
             int rh = 0;
@@ -326,8 +336,8 @@ static int hard_rows(uint64_t seed, int per)
         int r = 0;
         char per_kind[160] = "";
         for (int k = 0; k < nk; k++) {
-            snprintf(per_kind + strlen(per_kind), sizeof(per_kind) - strlen(per_kind), "%s%s %d",
-                     k ? ", " : "", og_infer_doc_kinds[k], right[h][k]);
+            cat(per_kind, sizeof(per_kind), "%s%s %d", k ? ", " : "", og_infer_doc_kinds[k],
+                right[h][k]);
             r += right[h][k];
         }
         printf("| hard held-out: %s (%s of %d each) | %d / %d = %.3f | >= 0.95 |\n", hard_names[h],
@@ -600,8 +610,8 @@ static void writer_eval(const og_infer_doc_model *m, size_t n, writer_fn synth, 
                 free(t);
             }
     for (int k = 0; k < nk; k++)
-        snprintf(cells + strlen(cells), sizeof(cells) - strlen(cells), "%s%s %d/%d", k ? ", " : "",
-                 og_infer_doc_kinds[k], right[k], neval * nl);
+        cat(cells, sizeof(cells), "%s%s %d/%d", k ? ", " : "", og_infer_doc_kinds[k], right[k],
+            neval * nl);
     printf("| %s (plain words, structure kept; trained on %zu of families 0-4):"
            " %s %d/%d, %s %d/%d | %d / %d = %.3f | >= 0.95 |\n",
            name, n, l0, lang_r[0], all / nl, l1, lang_r[1], all / nl, allr, all,
@@ -609,9 +619,8 @@ static void writer_eval(const og_infer_doc_model *m, size_t n, writer_fn synth, 
     for (int k = 0; k < nk; k++)
         for (int p = 0; p < nk; p++)
             if (p != k && conf[k][p])
-                snprintf(pairs + strlen(pairs), sizeof(pairs) - strlen(pairs), "%s%s -> %s %d",
-                         pairs[0] ? ", " : "", og_infer_doc_kinds[k], og_infer_doc_kinds[p],
-                         conf[k][p]);
+                cat(pairs, sizeof(pairs), "%s%s -> %s %d", pairs[0] ? ", " : "",
+                    og_infer_doc_kinds[k], og_infer_doc_kinds[p], conf[k][p]);
     printf("| %s per kind | %s | |\n", name, cells);
     printf("| %s confusion pairs (truth -> taken for) | %s | |\n", name, pairs);
     printf("| %s: real kinds taken for other / other taken for a kind / proposals"
@@ -644,16 +653,15 @@ static void other_ho_eval(const og_infer_doc_model *m, uint64_t seed, int neval)
                 free(t);
             }
         right += gr;
-        snprintf(genres + strlen(genres), sizeof(genres) - strlen(genres), "%s%s %d/%d",
-                 g ? "; " : "", og_infer_doc_other_ho_genres[g], gr, nl * neval);
+        cat(genres, sizeof(genres), "%s%s %d/%d", g ? "; " : "", og_infer_doc_other_ho_genres[g],
+            gr, nl * neval);
         for (int k = 0; k < nk - 1; k++)
             if (gto[k])
-                snprintf(genres + strlen(genres), sizeof(genres) - strlen(genres), " %s %d",
-                         og_infer_doc_kinds[k], gto[k]);
+                cat(genres, sizeof(genres), " %s %d", og_infer_doc_kinds[k], gto[k]);
     }
     for (int l = 0; l < nl; l++)
-        snprintf(langs + strlen(langs), sizeof(langs) - strlen(langs), " %s %d/%d",
-                 og_infer_doc_other_ho_langs[l], lang_r[l], ng * neval);
+        cat(langs, sizeof(langs), " %s %d/%d", og_infer_doc_other_ho_langs[l], lang_r[l],
+            ng * neval);
     printf("| held-out other (19 genres that look like a kind):%s | %d / %d = %.3f | >= 0.95 |\n",
            langs, right, ng * nl * neval, (double)right / (ng * nl * neval));
     printf("| held-out other taken for: sow %d, change-order %d, runbook %d, closure %d | | |\n",
@@ -707,8 +715,8 @@ static void forms_rows(uint64_t seed, int per, int neval)
             }
         for (int p = 0; p < nk; p++)
             if (p != k && taken[p])
-                snprintf(cells + strlen(cells), sizeof(cells) - strlen(cells), "%s%s %d",
-                         cells[0] ? ", " : "", og_infer_doc_kinds[p], taken[p]);
+                cat(cells, sizeof(cells), "%s%s %d", cells[0] ? ", " : "", og_infer_doc_kinds[p],
+                    taken[p]);
         printf("| held-out forms: %s (%s) | %d / %d | %s |\n", og_infer_doc_forms[f].name,
                og_infer_doc_kinds[k], taken[k], nl * neval, cells[0] ? cells : "-");
         right += taken[k];
@@ -717,12 +725,10 @@ static void forms_rows(uint64_t seed, int per, int neval)
         kind_n[k] += nl * neval;
     }
     for (int l = 0; l < nl; l++)
-        snprintf(langs + strlen(langs), sizeof(langs) - strlen(langs), " %s %d/%d",
-                 og_infer_doc_forms_langs[l], lang_r[l], all / nl);
+        cat(langs, sizeof(langs), " %s %d/%d", og_infer_doc_forms_langs[l], lang_r[l], all / nl);
     for (int k = 0; k < nk; k++)
         if (kind_n[k])
-            snprintf(kcells + strlen(kcells), sizeof(kcells) - strlen(kcells), " %s %d/%d",
-                     og_infer_doc_kinds[k], kind_r[k], kind_n[k]);
+            cat(kcells, sizeof(kcells), " %s %d/%d", og_infer_doc_kinds[k], kind_r[k], kind_n[k]);
     printf("| held-out forms (16 forms never trained on; trained on %zu of families 0-4):%s;%s |"
            " %d / %d = %.3f | >= 0.95 |\n",
            n, langs, kcells, right, all, (double)right / all);
@@ -732,14 +738,32 @@ static void forms_rows(uint64_t seed, int per, int neval)
 
 /* One model's accuracy on the new-language family in language l (neval per kind, seeds from
  * seed on): right per kind into right, the real kinds taken for "other" into *to_other. */
-static int newlang_eval(const og_infer_doc_model *m, int l, uint64_t seed, int neval, int *right,
-                        int *to_other)
+/* A held-out family of languages no training document is in: its generator, languages and the
+ * seed its evaluated documents start from. */
+typedef struct newlang_family {
+    const char *name;
+    int (*synth)(int kind, int lang, uint64_t seed, char **out);
+    const char *const *langs;
+    int nl;
+    uint64_t eval_seed;
+} newlang_family;
+
+/* og_infer_doc_synth_newlang: Danish, Norwegian, Czech, Finnish, Romanian */
+static const newlang_family newlangs1 = {"held-out new languages", og_infer_doc_synth_newlang,
+                                         og_infer_doc_newlangs, OG_INFER_DOC_NEWLANGS, 61261};
+/* og_infer_doc_synth_newlang2: Hungarian, Slovak, Estonian, Lithuanian, Latvian, Croatian,
+ * Slovenian */
+static const newlang_family newlangs2 = {"held-out new languages 2", og_infer_doc_synth_newlang2,
+                                         og_infer_doc_newlangs2, OG_INFER_DOC_NEWLANGS2, 52711};
+
+static int newlang_eval(const newlang_family *f, const og_infer_doc_model *m, int l, uint64_t seed,
+                        int neval, int *right, int *to_other)
 {
     int all = 0;
     for (int k = 0; k < OG_INFER_DOC_NKINDS; k++)
         for (int i = 0; i < neval; i++) {
             char *t = NULL;
-            if (og_infer_doc_synth_newlang(k, l, seed + (uint64_t)i, &t) < 0)
+            if (f->synth(k, l, seed + f->eval_seed + (uint64_t)i, &t) < 0)
                 die("synth newlang");
             int p = og_infer_doc_predict(m, t, NULL);
             right[k] += p == k;
@@ -750,15 +774,14 @@ static int newlang_eval(const og_infer_doc_model *m, int l, uint64_t seed, int n
     return all;
 }
 
-/* The held-out NEW-LANGUAGE family (og_infer_doc_synth_newlang: Danish, Norwegian, Czech,
- * Finnish, Romanian; no training document is in them) per language: WITHOUT any document in
- * the language (trained on every training family: the honest figure for a language only the
- * lexicon knows), then WITH `with` documents per kind of that language's family added to the
- * training (other seeds than the evaluated ones: the same templates, so an upper bound).
- * Reported, not in the result. */
-static void newlang_rows(uint64_t seed, int per, int neval, int with)
+/* A held-out NEW-LANGUAGE family per language: WITHOUT any document in the language (trained on
+ * every training family: the honest figure for a language only the lexicon knows), then, when
+ * `with` > 0, WITH `with` documents per kind of that language's family added to the training
+ * (other seeds than the evaluated ones: the same templates, so an upper bound). Reported, not in
+ * the result. */
+static void newlang_rows(const newlang_family *f, uint64_t seed, int per, int neval, int with)
 {
-    int nk = OG_INFER_DOC_NKINDS, nl = OG_INFER_DOC_NEWLANGS, *kinds = NULL;
+    int nk = OG_INFER_DOC_NKINDS, nl = f->nl, *kinds = NULL;
     int right[OG_INFER_DOC_NKINDS] = {0}, to_other = 0, all = 0, total = nk * neval * nl;
     int wall = 0;
     char **texts = NULL, cells[256] = "", langs[256] = "", wlangs[256] = "";
@@ -767,20 +790,23 @@ static void newlang_rows(uint64_t seed, int per, int neval, int with)
     if (og_infer_doc_fit(&m, (const char *const *)texts, kinds, n) < 0)
         die("newlang fit");
     for (int l = 0; l < nl; l++) {
-        int r = newlang_eval(m, l, seed + 61261, neval, right, &to_other);
-        snprintf(langs + strlen(langs), sizeof(langs) - strlen(langs), " %s %d/%d",
-                 og_infer_doc_newlangs[l], r, nk * neval);
+        int r = newlang_eval(f, m, l, seed, neval, right, &to_other);
+        cat(langs, sizeof(langs), " %s %d/%d", f->langs[l], r, nk * neval);
         all += r;
     }
     og_infer_doc_model_free(m);
     for (int k = 0; k < nk; k++)
-        snprintf(cells + strlen(cells), sizeof(cells) - strlen(cells), "%s%s %d/%d", k ? ", " : "",
-                 og_infer_doc_kinds[k], right[k], neval * nl);
-    printf("| held-out new languages, without a document in them (trained on %zu of families"
-           " 0-4):%s | %d / %d = %.3f | >= 0.95 |\n",
-           n, langs, all, total, (double)all / total);
-    printf("| held-out new languages per kind; real kinds taken for other | %s; %d / %d | |\n",
-           cells, to_other, total - neval * nl);
+        cat(cells, sizeof(cells), "%s%s %d/%d", k ? ", " : "", og_infer_doc_kinds[k], right[k],
+            neval * nl);
+    printf("| %s, without a document in them (trained on %zu of families 0-4):%s | %d / %d ="
+           " %.3f | >= 0.95 |\n",
+           f->name, n, langs, all, total, (double)all / total);
+    printf("| %s per kind; real kinds taken for other | %s; %d / %d | |\n", f->name, cells,
+           to_other, total - neval * nl);
+    if (with <= 0) {
+        texts_free(texts, kinds, n);
+        return;
+    }
     /* the same with `with` documents per kind of the language */
     char **more = realloc(texts, (n + (size_t)(nk * with)) * sizeof(*texts));
     int *mkinds = realloc(kinds, (n + (size_t)(nk * with)) * sizeof(*kinds));
@@ -793,24 +819,23 @@ static void newlang_rows(uint64_t seed, int per, int neval, int with)
         size_t w = n;
         for (int k = 0; k < nk; k++)
             for (int i = 0; i < with; i++) {
-                if (og_infer_doc_synth_newlang(k, l, seed + 7770 + (uint64_t)i, &texts[w]) < 0)
+                if (f->synth(k, l, seed + 7770 + (uint64_t)i, &texts[w]) < 0)
                     die("synth newlang");
                 kinds[w++] = k;
             }
         if (og_infer_doc_fit(&m, (const char *const *)texts, kinds, w) < 0)
             die("newlang fit with");
-        int r = newlang_eval(m, l, seed + 61261, neval, wright, &wother);
-        snprintf(wlangs + strlen(wlangs), sizeof(wlangs) - strlen(wlangs), " %s %d/%d",
-                 og_infer_doc_newlangs[l], r, nk * neval);
+        int r = newlang_eval(f, m, l, seed, neval, wright, &wother);
+        cat(wlangs, sizeof(wlangs), " %s %d/%d", f->langs[l], r, nk * neval);
         wall += r;
         og_infer_doc_model_free(m);
         m = NULL;
         for (size_t i = n; i < w; i++)
             free(texts[i]);
     }
-    printf("| held-out new languages, with %d documents per kind of the language (same templates:"
-           " an upper bound):%s | %d / %d = %.3f | |\n",
-           with, wlangs, wall, total, (double)wall / total);
+    printf("| %s, with %d documents per kind of the language (same templates: an upper bound):%s"
+           " | %d / %d = %.3f | |\n",
+           f->name, with, wlangs, wall, total, (double)wall / total);
     texts_free(texts, kinds, n);
 }
 
@@ -881,56 +906,13 @@ static void diag_rows(uint64_t seed)
         char cells[1024] = "";
         for (int i = 0; i < 12 && i < d->n; i++) {
             const diag_feat *f = &d->f[side ? d->n - 1 - i : i];
-            snprintf(cells + strlen(cells), sizeof(cells) - strlen(cells), "%s%s %+.3f",
-                     i ? ", " : "", f->name, f->sum / nd);
+            cat(cells, sizeof(cells), "%s%s %+.3f", i ? ", " : "", f->name, f->sum / nd);
         }
         printf("| the features that carry most for the %s | %s |\n", side ? "closure" : "SOW",
                cells);
     }
     free(d);
     og_infer_doc_model_free(m);
-    texts_free(texts, kinds, n);
-}
-
-/* The SECOND held-out new-language family (og_infer_doc_synth_newlang2: Hungarian, Slovak,
- * Estonian, Lithuanian, Latvian, Croatian, Slovenian; no training document is in them), per
- * language and kind, with a model trained on every training family: the honest figure for these
- * languages. Reported, not in the result. */
-static void newlang2_rows(uint64_t seed, int per, int neval)
-{
-    int nk = OG_INFER_DOC_NKINDS, nl = OG_INFER_DOC_NEWLANGS2, *kinds = NULL;
-    int right[OG_INFER_DOC_NKINDS] = {0}, to_other = 0, all = 0, total = nk * neval * nl;
-    char **texts = NULL, cells[256] = "", langs[256] = "";
-    og_infer_doc_model *m = NULL;
-    size_t n = synth_set(0, per, seed, &texts, &kinds);
-    if (og_infer_doc_fit(&m, (const char *const *)texts, kinds, n) < 0)
-        die("newlang2 fit");
-    for (int l = 0; l < nl; l++) {
-        int r = 0;
-        for (int k = 0; k < nk; k++)
-            for (int i = 0; i < neval; i++) {
-                char *t = NULL;
-                if (og_infer_doc_synth_newlang2(k, l, seed + 52711 + (uint64_t)i, &t) < 0)
-                    die("synth newlang2");
-                int p = og_infer_doc_predict(m, t, NULL);
-                right[k] += p == k;
-                r += p == k;
-                to_other += k != nk - 1 && p == nk - 1;
-                free(t);
-            }
-        snprintf(langs + strlen(langs), sizeof(langs) - strlen(langs), " %s %d/%d",
-                 og_infer_doc_newlangs2[l], r, nk * neval);
-        all += r;
-    }
-    og_infer_doc_model_free(m);
-    for (int k = 0; k < nk; k++)
-        snprintf(cells + strlen(cells), sizeof(cells) - strlen(cells), "%s%s %d/%d", k ? ", " : "",
-                 og_infer_doc_kinds[k], right[k], neval * nl);
-    printf("| held-out new languages 2, without a document in them (trained on %zu of families"
-           " 0-4):%s | %d / %d = %.3f | >= 0.95 |\n",
-           n, langs, all, total, (double)all / total);
-    printf("| held-out new languages 2 per kind; real kinds taken for other | %s; %d / %d | |\n",
-           cells, to_other, total - neval * nl);
     texts_free(texts, kinds, n);
 }
 
@@ -952,7 +934,7 @@ static int doc_table(uint64_t seed)
     if (env_num("OG_BENCH_INFER_DOCS_ONLY", 0) == 6) { /* 6: the new languages 2 rows alone */
         printf("\n| held-out new languages 2 (seed %llu) | accuracy | goal |\n|---|---|---|\n",
                (unsigned long long)seed);
-        newlang2_rows(seed, 40, 40);
+        newlang_rows(&newlangs2, seed, 40, 40, 0);
         return 1;
     }
     if (env_num("OG_BENCH_INFER_DOCS_ONLY", 0) == 4) { /* 4: the held-out forms rows alone */
@@ -974,8 +956,8 @@ static int doc_table(uint64_t seed)
     forms_rows(seed, 40, 8);
     genre_rows(seed, 40);
     lang_rows(seed, 4);
-    newlang_rows(seed, 40, 40, 4);
-    newlang2_rows(seed, 40, 40);
+    newlang_rows(&newlangs1, seed, 40, 40, 4);
+    newlang_rows(&newlangs2, seed, 40, 40, 0);
     if (env_num("OG_BENCH_INFER_DOCS_ONLY", 0) != 2) /* 2: the kind tables alone */
         meta_table(seed, 12);
     return pass;
