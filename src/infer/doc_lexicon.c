@@ -281,30 +281,6 @@ static const concept lexicon[] = {
     {"inventory", "inventory +inventar inventaire inventario +inventaris inventari"
                   " inwentar +inventarie =serial +seriennummer +serienummer =matricola"
                   " seryjn"},
-    /* issue 21: the sections of the public templates (shared reference documents.md) no
-     * concept named yet - a SOW's technical environment, dependencies and the client's
-     * responsibilities, a schedule, a runbook's trigger and expected output, a closure's
-     * objectives achieved and variance against the baseline */
-    {"environment", "environment infrastructur +umgebung +infrastruktur environnement entorno"
-                    " infraestructur infraestrutur +omgeving +infrastructuur ambiente"
-                    " infrastruttur srodowisk =miljo +systemmiljo +testmiljo +driftsmiljo"},
-    {"dependency", "dependenc dependent dependan +abhangigkeit abhangig +afhankelijk dipendenz"
-                   " zaleznosc zalezno =beroende +beroenden +beroendet"},
-    {"responsibility", "responsib =owner =owners ownership +verantwort +zustandig +mitwirkung"
-                       " responsab responsavel proprietaire propietario proprietario"
-                       " +eigenaar +eigentumer odpowiedzialn wlasciciel +ansvar +agare"},
-    {"schedule", "schedul timetable +zeitplan +terminplan +zeitrahmen calendrier"
-                 " echeancier cronograma calendario +tijdschema +tijdsplanning"
-                 " cronoprogramma harmonogram +tidplan +tidsplan"},
-    {"trigger", "trigger +ausloser ausgelost declench desencaden disparador gatilho innesc"
-                " wyzwal +utlosare utlost"},
-    {"expected", "expected =expect erwartet +erwartung attendu esperad verwacht =atteso"
-                 " =attesa =attesi =attese oczekiwan forvantad forvantat"},
-    {"achieved", "achieved attained erreicht atteint alcanzad lograd alcancad atingid"
-                 " behaald bereikt raggiunt conseguit osiagniet uppnadd uppnatt"},
-    {"variance", "variance deviation baseline =actual =actuals +abweichung =ecart =ecarts"
-                 " desviacion desvio +afwijking =werkelijk =werkelijke scostament variacao"
-                 " odchyleni rzeczywist +avvikelse =faktisk =faktiskt =faktiska"},
 };
 
 #define NCONCEPTS (sizeof(lexicon) / sizeof(lexicon[0]))

@@ -133,15 +133,6 @@ const og_infer__concept_terms og_infer__lexicon_more[] = {
     {"progress", "+fremskridt +fremdrift =pokrok =pokroku +edistym stadiul"},
     {"inventory", "+inventarliste =serie inventa +sarjanumero"
                   " +laiteluettelo"},
-    /* issue 21: the templates' sections no concept named yet (doc_lexicon.c) */
-    {"environment", "prostredi ymparist =mediu =mediul"},
-    {"dependency", "+afhaengighed afhaengig +avhengighet avhengig zavislost riippuvu"},
-    {"responsibility", "+ejerskab +eierskap vlastnik omistaja +vastuuhenkilo proprietar"},
-    {"schedule", "+fremdriftsplan aikataul =grafic =graficul"},
-    {"trigger", "+udloser +utloser spoustec laukais declans"},
-    {"expected", "forventet ocekavan odotet asteptat"},
-    {"achieved", "opnaet oppnadd dosazen saavutet =atins =atinsa =atinse"},
-    {"variance", "+afvigelse +avvik odchylk skutecn poikkeam toteutun abater"},
 };
 
 const size_t og_infer__lexicon_more_n =

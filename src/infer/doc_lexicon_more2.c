@@ -163,17 +163,6 @@ const og_infer__concept_terms og_infer__lexicon_more2[] = {
                         " atbildib odgovorn povjerljiv zaupn sodisc =sud =suda"},
     {"progress", "+haladas +elorehalad +edenem pazang virzib napred"},
     {"inventory", "+leltar +eszkozlist =supis inventor"},
-    /* issue 21: the templates' sections no concept named yet (doc_lexicon.c) */
-    {"environment", "+kornyezet keskkon aplinko aplinka okruzenj okolin okolj"},
-    {"dependency", "+fuggoseg soltuv priklausomyb atkarib ovisnost odvisnost"},
-    {"responsibility", "tulajdonos vastutav omanik atsaking savinink atbildig ipasniek"
-                       " vlasnik lastnik"},
-    {"schedule", "utemterv utemez ajakav tvarkarast =grafiks raspored =terminski casovnic"},
-    {"trigger", "kivalto paastik spustac okidac sprozil"},
-    {"expected", "elvart oodat ocakavan tiketina laukiam sagaidam paredzam ocekivan"
-                 " pricakovan"},
-    {"achieved", "elert saavutat pasiekt sasniegt dosiahnut postignut ostvaren dosezen"},
-    {"variance", "elteres tenyleges korvalekal nuokryp novirz odstupanj odstopanj"},
 };
 
 const size_t og_infer__lexicon_more2_n =
