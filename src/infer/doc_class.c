@@ -504,6 +504,35 @@ int og_infer__doc_probs(const og_infer_doc_model *m, const char *text,
     return 0;
 }
 
+int og_infer__doc_probs2(const og_infer_doc_model *a, const og_infer_doc_model *b, const char *text,
+                         double pa[OG_INFER_DOC_NKINDS], double ea[OG_INFER_DOC_NKINDS],
+                         double pb[OG_INFER_DOC_NKINDS], double eb[OG_INFER_DOC_NKINDS])
+{
+    struct feature_node *x = NULL, *y = NULL;
+    size_t n = 0;
+    int error;
+    /* the text's features once: the tokens, n-grams, concepts and shape are the models' same */
+    if ((error = doc_nodes(text ? text : "", &x)) < 0)
+        return error;
+    if (memcmp(a->blocks, b->blocks, sizeof(a->blocks)) != 0) {
+        while (x[n].index != -1)
+            n++;
+        if (!(y = malloc((n + 1) * sizeof(*y)))) {
+            error = og_error_set(OG_ERROR, "out of memory");
+            goto cleanup;
+        }
+        memcpy(y, x, (n + 1) * sizeof(*y));
+        blocks_scale(y, b->blocks);
+    }
+    blocks_scale(x, a->blocks);
+    og_infer__doc_probs_nodes(a, x, pa, ea);
+    og_infer__doc_probs_nodes(b, y ? y : x, pb, eb);
+cleanup:
+    free(x);
+    free(y);
+    return error;
+}
+
 int og_infer__doc_choose(const double p[OG_INFER_DOC_NKINDS], const double ev[OG_INFER_DOC_NKINDS])
 {
     int best = -1, kind = -1, other = OG_INFER_DOC_NKINDS - 1;

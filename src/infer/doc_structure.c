@@ -359,8 +359,13 @@ int og_infer__doc_blend_models(const char *text, const og_infer_doc_model *plat,
     double po[OG_INFER_DOC_NKINDS] = {0}, eo[OG_INFER_DOC_NKINDS] = {0};
     og_infer__why wp = {OG_INFER__STAGE_NONE, 0, 0, -1}, wo = wp;
     int error, cues[OG_INFER__CUES] = {0};
-    if ((plat && (error = og_infer__doc_probs(plat, text, pp, ep)) < 0) ||
-        (own && (error = og_infer__doc_probs(own, text, po, eo)) < 0))
+    if (plat && own)
+        error = og_infer__doc_probs2(plat, own, text, pp, ep, po, eo);
+    else if (plat || own)
+        error = og_infer__doc_probs(plat ? plat : own, text, plat ? pp : po, plat ? ep : eo);
+    else
+        error = 0;
+    if (error < 0)
         return error;
     const og_infer__stage2 *so = own ? og_infer__doc_model_stage2_of(own) : NULL;
     /* the cues walk the text twice more: only for a learned stage that reads them */

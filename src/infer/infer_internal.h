@@ -296,6 +296,11 @@ int og_infer__doc_train_more(og_ctx *ctx, json_t *models, json_t *skipped);
 /* The probability of each kind (index) under m for features x (doc_class.c). */
 int og_infer__doc_probs(const og_infer_doc_model *m, const char *text,
                         double p[OG_INFER_DOC_NKINDS], double ev[OG_INFER_DOC_NKINDS]);
+/* og_infer__doc_probs of one text under two models (a tenant's proposal: the platform's and its
+ * own), its features made once. */
+int og_infer__doc_probs2(const og_infer_doc_model *a, const og_infer_doc_model *b, const char *text,
+                         double pa[OG_INFER_DOC_NKINDS], double ea[OG_INFER_DOC_NKINDS],
+                         double pb[OG_INFER_DOC_NKINDS], double eb[OG_INFER_DOC_NKINDS]);
 
 /* ---- language-independent document features (doc_lexicon.c) ---- */
 

@@ -294,6 +294,42 @@ static void test_held_out_writer(void **state)
  * the difference they call a SOW, 20 runbooks); its proposals no longer take a document for a
  * change order by that cue, while tenant B's (60 labelled documents without the cue) stay as the
  * platform's. */
+/* a tenant's proposal reads the text's features once for the platform's model and its own: the
+ * same probabilities and evidence as each model's own reading, whether the two weigh the
+ * language-independent blocks alike or not */
+static void test_probs_of_two_models_read_once(void **state)
+{
+    (void)state;
+    og_infer_doc_model *plat = synth_training_model(PER), *own = NULL;
+    json_t *dump = og_infer__doc_model_dump(plat);
+    json_object_set_new(dump, "blocks", json_pack("[f,f,f]", 0.5, 2.0, 0.25));
+    OG_ASSERT_OK(og_infer__doc_model_load(dump, &own));
+    json_decref(dump);
+    for (int i = 0; i < 10; i++) {
+        char *d = NULL;
+        double pa[OG_INFER_DOC_NKINDS], ea[OG_INFER_DOC_NKINDS], pb[OG_INFER_DOC_NKINDS],
+            eb[OG_INFER_DOC_NKINDS], qa[OG_INFER_DOC_NKINDS], fa[OG_INFER_DOC_NKINDS],
+            qb[OG_INFER_DOC_NKINDS], fb[OG_INFER_DOC_NKINDS];
+        OG_ASSERT_OK(og_infer_doc_synth_writer(
+            i % OG_INFER_DOC_NKINDS, i % OG_INFER_DOC_WRITER_LANGS, 900 + (uint64_t)i, &d));
+        OG_ASSERT_OK(og_infer__doc_probs(plat, d, pa, ea));
+        OG_ASSERT_OK(og_infer__doc_probs(own, d, pb, eb));
+        OG_ASSERT_OK(og_infer__doc_probs2(plat, own, d, qa, fa, qb, fb));
+        assert_memory_equal(pa, qa, sizeof(pa));
+        assert_memory_equal(ea, fa, sizeof(ea));
+        assert_memory_equal(pb, qb, sizeof(pb));
+        assert_memory_equal(eb, fb, sizeof(eb));
+        /* the blocks differ, so do the readings */
+        assert_memory_not_equal(pa, pb, sizeof(pa));
+        OG_ASSERT_OK(og_infer__doc_probs2(plat, plat, d, qa, fa, qb, fb));
+        assert_memory_equal(pa, qb, sizeof(pa));
+        assert_memory_equal(ea, fb, sizeof(ea));
+        free(d);
+    }
+    og_infer_doc_model_free(own);
+    og_infer_doc_model_free(plat);
+}
+
 static void test_corrections_switch_the_cue_off(void **state)
 {
     (void)state;
@@ -388,6 +424,7 @@ int main(void)
         cmocka_unit_test(test_blend_lets_corrections_outweigh),
         cmocka_unit_test(test_held_out_writer),
         cmocka_unit_test(test_corrections_switch_the_cue_off),
+        cmocka_unit_test(test_probs_of_two_models_read_once),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
