@@ -6,24 +6,12 @@
 #include "infer/infer_internal.h"
 #include "opsgate/error.h"
 #include "opsgate/infer.h"
+#include "lexicon_words.h"
 #include "synth_family.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static void fold_str(const char *s, char *out, size_t size)
-{
-    size_t n = 0, len = strlen(s);
-    for (size_t i = 0; i < len;) {
-        char f[3];
-        size_t used, k = og_infer__fold((const unsigned char *)s + i, len - i, f, &used);
-        for (size_t j = 0; j < k && n + 1 < size; j++)
-            out[n++] = f[j];
-        i += used;
-    }
-    out[n] = '\0';
-}
 
 static void test_fold_letters(void **state)
 {
@@ -44,18 +32,6 @@ static void test_fold_letters(void **state)
     /* Hungarian double acute */
     fold_str("őű", out, sizeof(out));
     assert_string_equal(out, "ou");
-}
-
-/* the concepts of the folded word w, comma-separated */
-static const char *concepts_of(const char *w)
-{
-    static char out[128];
-    int ids[4], n = og_infer__concepts(w, strlen(w), ids, 4);
-    out[0] = '\0';
-    for (int i = 0; i < n; i++)
-        snprintf(out + strlen(out), sizeof(out) - strlen(out), "%s%s", i ? "," : "",
-                 og_infer__concept_name(ids[i]));
-    return out;
 }
 
 static void test_terms(void **state)
