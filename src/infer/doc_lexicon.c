@@ -374,7 +374,7 @@ static void build(void)
         if (id >= 0)
             add_terms(og_infer__lexicon_more[c].terms, (short)id, cap);
     }
-    /* Hungarian, Slovak, Estonian, Lithuanian and Latvian (doc_lexicon_more2.c) */
+    /* the central European languages (doc_lexicon_more2.c: hu sk et lt lv hr sl) */
     for (size_t c = 0; c < og_infer__lexicon_more2_n; c++) {
         int id = concept_id(og_infer__lexicon_more2[c].name);
         if (id >= 0)
@@ -417,8 +417,9 @@ int og_infer__concepts(const char *w, size_t n, int *ids, int max)
     if (k == 0 && n >= 4 && (stem_seen[stem_bit(w) / 8] & (1u << (stem_bit(w) % 8))))
         for (size_t len = n - 1; k == 0 && len >= 3 && n - len <= STEM_ENDING; len--) {
             const term *t = find(w, len);
-            if (t && t->mode == 3)
-            ids[k++] = t->concept;
+            if (t && t->mode == 3) {
+                ids[k++] = t->concept;
+            }
         }
     /* inside a compound (from its fourth letter on): terms marked as compound parts */
     for (size_t at = 3; n >= 9 && at + 5 <= n && k < max; at++)
