@@ -50,13 +50,12 @@ static const char *const cmds[6][3] = {
 /* an amount in the language's way: EUR 12,400.00 / 12.400,00 EUR / 12 400,00 € / € 12.400,00 */
 static void fm_money(char *out, size_t size, long cents, int lang, int sign)
 {
-    long a = cents < 0 ? -cents : cents, u = a / 100, c = a % 100;
     char n[32], sg[2] = {sign ? (cents < 0 ? '-' : '+') : '\0', '\0'};
-    const char sep = lang == 0 ? ',' : lang == 2 ? ' ' : '.', dec = lang == 0 ? '.' : ',';
-    if (u >= 1000)
-        snprintf(n, sizeof(n), "%ld%c%03ld%c%02ld", u / 1000, sep, u % 1000, dec, c);
-    else
-        snprintf(n, sizeof(n), "%ld%c%02ld", u, dec, c);
+    og_infer__synth_cents(n, sizeof(n), cents < 0 ? -cents : cents,
+                          lang == 0   ? ','
+                          : lang == 2 ? ' '
+                                      : '.',
+                          lang == 0 ? '.' : ',');
     switch (lang) {
     case 0:
         snprintf(out, size, "%sEUR %s", sg, n);

@@ -147,12 +147,11 @@ static const char *const mon_en[12] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
 /* An amount in cents in a language's format: "12.345,00" (de), "12 345,00" (fr), "12,345.00". */
 static void money(char *out, size_t size, long cents, int lang)
 {
-    long u = cents / 100, c = cents % 100;
-    char sep = lang == 0 ? '.' : lang == 1 ? ' ' : ',', dec = lang == 2 ? '.' : ',';
-    if (u >= 1000)
-        snprintf(out, size, "%ld%c%03ld%c%02ld", u / 1000, sep, u % 1000, dec, c);
-    else
-        snprintf(out, size, "%ld%c%02ld", u, dec, c);
+    og_infer__synth_cents(out, size, cents,
+                          lang == 0   ? '.'
+                          : lang == 1 ? ' '
+                                      : ',',
+                          lang == 2 ? '.' : ',');
 }
 
 /* A date in the language's format. */

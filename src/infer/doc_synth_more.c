@@ -196,16 +196,24 @@ static int head(og_buf *b, int f, int i, const char *h)
     }
 }
 
-/* an amount in cents in the language's format (English "1,234.00", else "1.234,00") */
-static void amount(char *out, size_t size, long cents, int lang)
+void og_infer__synth_cents(char *out, size_t size, long cents, char sep, char dec)
 {
     long u = cents / 100, c = cents % 100;
-    /* French, Polish and Swedish group thousands with a space */
-    char sep = lang == 0 ? ',' : lang == 2 || lang >= 7 ? ' ' : '.', dec = lang == 0 ? '.' : ',';
     if (u >= 1000)
         snprintf(out, size, "%ld%c%03ld%c%02ld", u / 1000, sep, u % 1000, dec, c);
     else
         snprintf(out, size, "%ld%c%02ld", u, dec, c);
+}
+
+/* an amount in cents in the language's format (English "1,234.00", else "1.234,00") */
+static void amount(char *out, size_t size, long cents, int lang)
+{
+    /* French, Polish and Swedish group thousands with a space */
+    og_infer__synth_cents(out, size, cents,
+                          lang == 0                ? ','
+                          : lang == 2 || lang >= 7 ? ' '
+                                                   : '.',
+                          lang == 0 ? '.' : ',');
 }
 
 /* line items, subtotal, tax and total, as a table or as lines */

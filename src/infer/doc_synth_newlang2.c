@@ -34,11 +34,7 @@ static const char *const n2_cmds[5] = {
 /* cents as the languages write money: 12 400,00 */
 static void n2_amount(char *out, size_t size, long cents)
 {
-    long u = cents / 100, c = cents % 100;
-    if (u >= 1000)
-        snprintf(out, size, "%ld %03ld,%02ld", u / 1000, u % 1000, c);
-    else
-        snprintf(out, size, "%ld,%02ld", u, c);
+    og_infer__synth_cents(out, size, cents, ' ', ',');
 }
 
 /* the greeting of a letter (or none: a memo), its closing */

@@ -444,6 +444,9 @@ extern const og_infer__nl2_lang og_infer__nl2_langs[OG_INFER_DOC_NEWLANGS2];
 /* og_infer_doc_synth(): kind and family's document of seed, from og_infer_doc_synth_lang() or
  * og_infer_doc_synth_meta() as the seed draws (doc_synth_more.c). */
 int og_infer__synth_mixed(int kind, int family, uint64_t seed, char **out);
+/* Cents as the synthetic documents write money: thousands grouped once by sep, dec before the
+ * cents ("12,400.00", "12.400,00", "12 400,00"); the generators' own money formats call it. */
+void og_infer__synth_cents(char *out, size_t size, long cents, char sep, char dec);
 /* The synthetic generator's random numbers (splitmix64). */
 uint64_t og_infer__rnd(uint64_t *s);
 /* A held-out family of synthetic documents (the writers', the new languages'): its real kinds
